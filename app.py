@@ -1,0 +1,16 @@
+"""Territory planner dashboard: `streamlit run app.py` (see README for the one-command set-up)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.assets import use_local_assets
+
+st.set_page_config(page_title="Territory planner", page_icon="🗺️", layout="wide")
+use_local_assets()
+
+pages = [
+    st.Page("pages/coverage_map.py", title="Coverage map", icon="🗺️", default=True),
+    st.Page("pages/data_sources.py", title="Data sources", icon="📂"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,396 @@
+"""Accounts from CSV: recognise columns, validate rows, place every row it can.
+
+A file that cannot be used at all raises :class:`AccountsFileError`; a row that cannot be used is reported
+in ``AccountsLoad.problems`` with its row, column and reason, and the other rows go on.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.geocode import geocode
+from territory.errors import AccountsFileError
+from territory.model import normalize_tier
+
+__all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts"]
+
+ACCOUNT_FIELDS = (
+    "account_id", "name", "industry", "tier", "value", "cycle_days", "owner", "status",
+    "lat", "lon", "zip", "city", "state", "country", "region",
+)  # fmt: skip
+# Header spellings (compared lower-case, letters and digits only) -> our field.
+COLUMN_ALIASES = {
+    "account_id": ["accountid", "id", "recordid", "companyid", "accountnumber"],
+    "name": ["name", "accountname", "companyname", "company"],
+    "industry": ["industry", "vertical", "sector"],
+    "tier": ["tier", "segment", "accounttier", "customersegment"],
+    "value": ["value", "estimatedvalue", "annualrevenue", "revenue", "dealvalue", "potentialvalue", "arr"],
+    "cycle_days": ["cycledays", "cyclelength", "salescycle", "salescycledays", "cyclelengthdays"],
+    "owner": ["owner", "currentowner", "accountowner", "companyowner", "ownerid", "rep"],
+    "status": ["status", "accountstatus", "type", "accounttype", "lifecyclestage"],
+    "lat": ["lat", "latitude", "billinglatitude", "y"],
+    "lon": ["lon", "lng", "long", "longitude", "billinglongitude", "x"],
+    "zip": ["zip", "zipcode", "postalcode", "postcode", "billingzippostalcode", "billingpostalcode", "billingzip"],
+    "city": ["city", "billingcity", "town"],
+    "state": ["state", "province", "stateprovince", "billingstateprovince", "stateregion", "billingstate"],
+    "country": ["country", "billingcountry", "countryregion", "countrycode"],
+    "region": ["region", "regionid", "regioncode", "territoryregion"],
+}
+_STATUS = {
+    "customer": "customer", "client": "customer", "active": "customer", "activecustomer": "customer",
+    "customerdirect": "customer", "prospect": "prospect", "lead": "prospect", "opportunity": "prospect",
+    "target": "prospect", "marketingqualifiedlead": "prospect", "salesqualifiedlead": "prospect",
+    "subscriber": "prospect", "evangelist": "customer",
+}  # fmt: skip
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(header).lower())
+
+
+def guess_column_map(headers: list[str]) -> dict[str, str]:
+    """Map our fields to a file's headers by their usual names (Salesforce and HubSpot exports included).
+
+    Returns
+    -------
+    dict
+        ``{field: header}`` for every field recognised; the first matching alias wins.
+    """
+    by_key = {}
+    for header in headers:
+        by_key.setdefault(_key(header), header)
+    mapping = {}
+    for name, aliases in COLUMN_ALIASES.items():
+        for alias in aliases:
+            if alias in by_key and by_key[alias] not in mapping.values():
+                mapping[name] = by_key[alias]
+                break
+    return mapping
+
+
+@dataclass
+class AccountsLoad:
+    """Accounts read from a CSV.
+
+    Attributes
+    ----------
+    accounts : DataFrame
+        One row per placed account: our fields, ``lat``/``lon``, ``geocode_source`` and ``row`` (the
+        spreadsheet row in the file, header = 1). Extra columns of the file are kept.
+    problems : DataFrame
+        ``row, account_id, column, value, problem, severity`` — severity ``skipped`` (row not placed) or
+        ``warning`` (row kept, a field ignored).
+    column_map : dict
+        Our field -> the file's header.
+    source : str
+        The file name used in messages.
+    """
+
+    accounts: pd.DataFrame
+    problems: pd.DataFrame
+    column_map: dict[str, str]
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """Problems that kept a row off the map."""
+        return self.problems[self.problems["severity"] == "skipped"]
+
+
+def read_accounts(
+    source: str | Path | bytes | io.IOBase,
+    *,
+    filename: str | None = None,
+    column_map: dict[str, str] | None = None,
+    swap_lat_lon: bool = False,
+) -> AccountsLoad:
+    """Read accounts from a CSV and place each one (coordinates, else offline geocoding).
+
+    Parameters
+    ----------
+    source : path, bytes or file-like
+        The CSV.
+    filename : str, optional
+        Name for messages (defaults to the path's name).
+    column_map : dict, optional
+        ``{field: header}`` overriding the guessed mapping (see :data:`ACCOUNT_FIELDS`).
+    swap_lat_lon : bool, default False
+        Read the latitude column as longitude and vice versa (for files exported with them swapped).
+
+    Returns
+    -------
+    AccountsLoad
+
+    Raises
+    ------
+    AccountsFileError
+        If the file cannot be parsed, is empty, has no id column, or has neither coordinates nor any
+        address column.
+    """
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
+    raw = _read_csv(source, name)
+    mapping = guess_column_map(list(raw.columns))
+    if column_map:
+        for key, header in column_map.items():
+            if key not in ACCOUNT_FIELDS:
+                raise ValueError(f"`column_map` key {key!r} is not one of {list(ACCOUNT_FIELDS)}")
+            if header not in raw.columns:
+                raise AccountsFileError(
+                    f"no column '{header}' (mapped to {key})",
+                    source=name,
+                    hint=f"The file's columns are: {', '.join(raw.columns)}",
+                )
+        mapping = {k: v for k, v in mapping.items() if v not in column_map.values()} | dict(column_map)
+    _check_columns(raw, mapping, name)
+    if swap_lat_lon and "lat" in mapping and "lon" in mapping:
+        mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
+
+    accounts = pd.DataFrame(index=raw.index)
+    for key in ACCOUNT_FIELDS:
+        if key in mapping:
+            accounts[key] = raw[mapping[key]]
+    extras = [c for c in raw.columns if c not in mapping.values()]
+    for column in extras:
+        accounts[column if column not in accounts else f"{column}_extra"] = raw[column]
+    accounts["row"] = raw.index + 2
+
+    problems: list[dict] = []
+    accounts = _clean_fields(accounts, mapping, name, problems)
+    placed = geocode(accounts)
+    accounts["lat"] = placed["lat"]
+    accounts["lon"] = placed["lon"]
+    accounts["geocode_source"] = placed["geocode_source"]
+    unplaced = placed["geocode_problem"] != ""
+    for idx in accounts.index[placed["geocode_note"] != ""]:
+        where = placed.at[idx, "geocode_source"]
+        problems.append(
+            _problem(
+                accounts, idx, "address", "", f"{placed.at[idx, 'geocode_note']}; placed by {where} instead", "warning"
+            )
+        )
+    for idx in accounts.index[unplaced]:
+        problems.append(_problem(accounts, idx, "address", "", placed.at[idx, "geocode_problem"], "skipped"))
+    accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
+    table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
+    return AccountsLoad(
+        accounts=accounts,
+        problems=table.sort_values("row", kind="stable", ignore_index=True),
+        column_map=mapping,
+        source=name,
+    )
+
+
+def _read_csv(source, name: str) -> pd.DataFrame:
+    try:
+        if isinstance(source, (bytes, bytearray)):
+            source = io.BytesIO(source)
+        raw = pd.read_csv(
+            source, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, encoding_errors="replace"
+        )
+    except FileNotFoundError:
+        raise AccountsFileError("file not found", source=name, hint="Check the path") from None
+    except pd.errors.EmptyDataError:
+        raise AccountsFileError(
+            "the file is empty", source=name, hint="Export the accounts with a header row"
+        ) from None
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise AccountsFileError(
+            f"is not a readable CSV ({str(exc).strip()})",
+            source=name,
+            row=int(line.group(1)) if line else None,
+            hint="Check quoting and the number of fields on that row",
+        ) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if raw.empty:
+        raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
+    return raw
+
+
+def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> None:
+    if "account_id" not in mapping:
+        raise AccountsFileError(
+            "no account id column",
+            source=name,
+            hint=f"Add a column named 'id' or 'account_id' (or map one); the file's columns are: {', '.join(raw.columns)}",
+        )
+    has_coords = "lat" in mapping and "lon" in mapping
+    has_address = any(k in mapping for k in ("zip", "city", "region", "state", "country"))
+    if not has_coords and not has_address:
+        raise AccountsFileError(
+            "has neither coordinates nor an address",
+            source=name,
+            hint=(
+                "Add 'lat' and 'lon' columns, or an address: 'zip', 'city' with 'state' or 'country', or a "
+                f"'region' code such as US-NY; the file's columns are: {', '.join(raw.columns)}"
+            ),
+        )
+
+
+def _problem(accounts, idx, column, value, problem, severity) -> dict:
+    return {
+        "row": int(accounts.at[idx, "row"]),
+        "account_id": accounts.at[idx, "account_id"] if "account_id" in accounts else None,
+        "column": column,
+        "value": "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value),
+        "problem": problem,
+        "severity": severity,
+    }
+
+
+def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, problems: list[dict]) -> pd.DataFrame:
+    header = mapping.get
+
+    # Ids: present and unique.
+    ids = accounts["account_id"].astype("string").str.strip()
+    missing = ids.isna() | (ids == "")
+    for idx in accounts.index[missing]:
+        problems.append(_problem(accounts, idx, header("account_id"), "", "no account id; row skipped", "skipped"))
+    dup = ids.duplicated() & ~missing
+    for idx in accounts.index[dup]:
+        problems.append(
+            _problem(
+                accounts,
+                idx,
+                header("account_id"),
+                ids[idx],
+                "duplicate account id (an earlier row has it); row skipped",
+                "skipped",
+            )
+        )
+    accounts["account_id"] = ids.astype(object)
+    accounts = accounts.loc[~missing & ~dup].copy()
+
+    for key in ("name", "industry", "owner", "city", "state", "country", "zip", "region"):
+        if key in accounts:
+            accounts[key] = accounts[key].astype("string").str.strip().astype(object)
+    if "name" not in accounts:
+        accounts["name"] = accounts["account_id"]
+    accounts["name"] = accounts["name"].where(accounts["name"].notna(), accounts["account_id"])
+    if "industry" in accounts:
+        accounts["industry"] = accounts["industry"].str.lower()
+    else:
+        accounts["industry"] = None
+
+    if "tier" in accounts:
+        tiers = accounts["tier"].map(normalize_tier)
+        bad = accounts["tier"].notna() & tiers.isna()
+        for idx in accounts.index[bad]:
+            problems.append(
+                _problem(
+                    accounts,
+                    idx,
+                    header("tier"),
+                    accounts.at[idx, "tier"],
+                    "unknown tier; use enterprise, mid-market or SMB (tier left empty)",
+                    "warning",
+                )
+            )
+        accounts["tier"] = tiers
+    else:
+        accounts["tier"] = None
+
+    for key, label in (("value", "estimated value"), ("cycle_days", "cycle length")):
+        if key not in accounts:
+            accounts[key] = 0.0 if key == "value" else np.nan
+            continue
+        text = accounts[key].astype("string").str.replace(r"[\s,$€£]", "", regex=True)
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = (accounts[key].notna() & numbers.isna()) | (numbers < 0)
+        for idx in accounts.index[bad]:
+            problems.append(
+                _problem(
+                    accounts,
+                    idx,
+                    header(key),
+                    accounts.at[idx, key],
+                    f"{label} must be a number of at least 0 (set to empty)",
+                    "warning",
+                )
+            )
+        accounts[key] = numbers.where(~bad).astype(float)
+    accounts["value"] = accounts["value"].fillna(0.0)
+
+    if "status" in accounts:
+        status = accounts["status"].map(lambda s: _STATUS.get(_key(s)) if isinstance(s, str) else None)
+        bad = accounts["status"].notna() & status.isna()
+        for idx in accounts.index[bad]:
+            problems.append(
+                _problem(
+                    accounts,
+                    idx,
+                    header("status"),
+                    accounts.at[idx, "status"],
+                    "unknown status; use customer or prospect (read as prospect)",
+                    "warning",
+                )
+            )
+        accounts["status"] = status.fillna("prospect")
+    else:
+        accounts["status"] = "prospect"
+
+    if "lat" in accounts and "lon" in accounts:
+        accounts = _clean_coordinates(accounts, mapping, problems)
+    return accounts
+
+
+def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems: list[dict]) -> pd.DataFrame:
+    lat = pd.to_numeric(accounts["lat"].astype("string").str.strip(), errors="coerce").astype(float)
+    lon = pd.to_numeric(accounts["lon"].astype("string").str.strip(), errors="coerce").astype(float)
+    has_address = pd.Series(False, index=accounts.index)
+    for key in ("zip", "city", "region", "state", "country"):
+        if key in accounts:
+            has_address |= accounts[key].notna() & (accounts[key].astype("string").str.strip() != "")
+    checks = [
+        ("lat", accounts["lat"].notna() & lat.isna(), "is not a number"),
+        ("lon", accounts["lon"].notna() & lon.isna(), "is not a number"),
+        ("lat", lat.notna() & ~lat.between(-90, 90), "is not a latitude (must be between -90 and 90)"),
+        ("lon", lon.notna() & ~lon.between(-180, 180), "is not a longitude (must be between -180 and 180)"),
+    ]
+    bad_any = pd.Series(False, index=accounts.index)
+    for key, mask, text in checks:
+        mask = mask & ~bad_any
+        for idx in accounts.index[mask]:
+            swapped = key == "lat" and -90 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
+            hint = "; latitude and longitude may be swapped" if swapped and "between" in text else ""
+            fate = "placed by its address instead" if has_address[idx] else "row skipped"
+            problems.append(
+                _problem(
+                    accounts,
+                    idx,
+                    mapping[key],
+                    accounts.at[idx, key],
+                    f"{text}{hint}; {fate}",
+                    "warning" if has_address[idx] else "skipped",
+                )
+            )
+        bad_any |= mask
+    lat[bad_any] = np.nan
+    lon[bad_any] = np.nan
+    half = lat.isna() ^ lon.isna()
+    for idx in accounts.index[half & ~bad_any]:
+        missing = "lon" if pd.isna(lon[idx]) else "lat"
+        problems.append(
+            _problem(
+                accounts,
+                idx,
+                mapping[missing],
+                "",
+                "coordinate missing; " + ("placed by its address instead" if has_address[idx] else "row skipped"),
+                "warning" if has_address[idx] else "skipped",
+            )
+        )
+    lat[half] = np.nan
+    lon[half] = np.nan
+    accounts["lat"] = lat.astype(float)
+    accounts["lon"] = lon.astype(float)
+    # Rows already reported as skipped should not be reported again by the geocoder.
+    skipped = (bad_any | half) & ~has_address
+    return accounts.loc[~skipped]

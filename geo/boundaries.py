@@ -1,0 +1,392 @@
+"""Region boundaries: the bundled levels and a user's own boundary files.
+
+Every GeoDataFrame returned here has the columns ``region_id, name, level, parent_id, label, geometry`` in
+EPSG:4326 with valid geometries.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from territory.errors import BoundaryFileError
+from territory.regions import normalize_region_id
+
+__all__ = [
+    "BOUNDARY_DIR",
+    "LEVELS",
+    "EQUAL_AREA_CRS",
+    "BoundaryLoad",
+    "load_regions",
+    "load_join_layer",
+    "shared_join_layer",
+    "region_table",
+    "read_boundary_file",
+    "boundary_file_columns",
+    "repair_geometries",
+    "area_km2",
+]
+
+BOUNDARY_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
+LEVELS = ("state", "county", "province", "country")
+REGION_COLUMNS = ["region_id", "name", "level", "parent_id", "label"]
+# World cylindrical equal-area: areas anywhere on Earth.
+EQUAL_AREA_CRS = CRS.from_epsg(6933)
+WGS84 = CRS.from_epsg(4326)
+# Countries whose regions come from a finer bundled level when joining accounts.
+_COVERED_BY_FINER = {"US", "CA", "PR", "VI", "GU", "AS", "MP"}
+
+
+@lru_cache(maxsize=16)
+def _read_level(level: str, display: bool) -> gpd.GeoDataFrame:
+    path = BOUNDARY_DIR / f"{level}{'_display' if display else ''}.parquet"
+    gdf = gpd.read_parquet(path)
+    if gdf.crs is None or not gdf.crs.equals(WGS84):
+        gdf = gdf.set_crs(WGS84, allow_override=True)
+    return gdf
+
+
+def load_regions(level: str, *, display: bool = False) -> gpd.GeoDataFrame:
+    """Load one bundled boundary level.
+
+    Parameters
+    ----------
+    level : {"state", "county", "province", "country"}
+        US states (+DC, PR and island areas), US counties, Canadian provinces, world countries.
+    display : bool, default False
+        The simplified version meant for maps instead of the full-detail one meant for joins.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``region_id, name, level, parent_id, label, code, fips, geometry`` in EPSG:4326.
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not one of :data:`LEVELS`.
+
+    Examples
+    --------
+    >>> states = load_regions("state")
+    >>> states.set_index("region_id").loc["US-NY", "name"]
+    'New York'
+    """
+    if level not in LEVELS:
+        raise ValueError(f"`level` was {level!r} but is expected to be one of {list(LEVELS)}")
+    return _read_level(level, display).copy()
+
+
+@lru_cache(maxsize=2)
+def _join_layer(display: bool) -> gpd.GeoDataFrame:
+    countries = _read_level("country", display)
+    parts = [
+        _read_level("county", display),
+        _read_level("province", display),
+        countries[~countries["region_id"].isin(_COVERED_BY_FINER)],
+    ]
+    layer = pd.concat([p[REGION_COLUMNS + ["geometry"]] for p in parts], ignore_index=True)
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
+
+
+def shared_join_layer() -> gpd.GeoDataFrame:
+    """The same layer as :func:`load_join_layer`, shared and read-only, so its spatial index is built once."""
+    return _join_layer(False)
+
+
+def load_join_layer(*, display: bool = False) -> gpd.GeoDataFrame:
+    """The finest bundled region at every place: US counties, Canadian provinces, other countries.
+
+    Accounts are joined to this layer; their states, provinces and countries follow from ``parent_id``.
+    """
+    return _join_layer(display).copy()
+
+
+@lru_cache(maxsize=1)
+def _region_table() -> pd.DataFrame:
+    frames = []
+    for level in LEVELS:
+        gdf = _read_level(level, False)
+        point = gdf.geometry.representative_point()
+        frames.append(pd.DataFrame(gdf[REGION_COLUMNS]).assign(lat=point.y.round(5), lon=point.x.round(5)))
+    table = pd.concat(frames, ignore_index=True)
+    return table.drop_duplicates("region_id").reset_index(drop=True)
+
+
+def region_table() -> pd.DataFrame:
+    """All bundled regions without geometry: ids, names, levels, parents and a point inside each.
+
+    Returns
+    -------
+    DataFrame
+        ``region_id, name, level, parent_id, label, lat, lon``; ``lat``/``lon`` is a representative point
+        (always inside the region), used to place accounts that only carry a region code.
+    """
+    return _region_table().copy()
+
+
+@dataclass
+class BoundaryLoad:
+    """A user's boundary file, ready to use, and what was done to it on the way."""
+
+    regions: gpd.GeoDataFrame
+    source_crs: str
+    reprojected: bool = False
+    assumed_crs: bool = False
+    repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_boundary_file(
+    source: str | Path | bytes | io.BytesIO,
+    id_column: str,
+    *,
+    name_column: str | None = None,
+    filename: str | None = None,
+    level: str = "custom",
+) -> BoundaryLoad:
+    """Read a user's boundary file (GeoJSON, zipped Shapefile or GeoPackage) as regions.
+
+    Parameters
+    ----------
+    source : path, bytes or file-like
+        The file. Bytes or a buffer need ``filename`` to tell the format by its extension.
+    id_column : str
+        The column that identifies each region; values must be present and unique.
+    name_column : str, optional
+        A column with display names (defaults to the id).
+    filename : str, optional
+        Name to use in messages and to recognise the format.
+    level : str
+        Value for the ``level`` column.
+
+    Returns
+    -------
+    BoundaryLoad
+        Regions in EPSG:4326 with invalid geometries repaired, and notes on reprojection and repairs.
+
+    Raises
+    ------
+    BoundaryFileError
+        If the file cannot be read, lacks the id column, has missing or duplicate ids, has no coordinate
+        system and coordinates that are not plainly longitude/latitude, or holds no polygons.
+    """
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
+    raw = _read_any(source, name)
+    if raw.empty:
+        raise BoundaryFileError("the file holds no features", source=name, hint="Export the layer with its polygons")
+    if id_column not in raw.columns:
+        columns = ", ".join(c for c in raw.columns if c != "geometry")
+        raise BoundaryFileError(
+            f"no column '{id_column}'", source=name, column=id_column, hint=f"Pick one of: {columns}"
+        )
+    if name_column is not None and name_column not in raw.columns:
+        raise BoundaryFileError(f"no column '{name_column}'", source=name, column=name_column)
+    ids = raw[id_column]
+    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    if missing.any():
+        rows = _rows(missing)
+        raise BoundaryFileError(
+            f"{int(missing.sum())} feature(s) have no id (features {rows})",
+            source=name,
+            column=id_column,
+            hint="Fill the id or pick another id column",
+        )
+    ids = ids.astype(str).str.strip()
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        raise BoundaryFileError(
+            f"ids are not unique: {', '.join(sorted(set(ids[dup]))[:5])} (features {_rows(dup)})",
+            source=name,
+            column=id_column,
+            hint="Pick a column whose values are unique, or dissolve the duplicates first",
+        )
+    load = BoundaryLoad(regions=raw, source_crs="")
+    gdf = _to_wgs84(raw, name, load)
+    non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~gdf.geometry.is_empty
+    if non_polygon.all():
+        raise BoundaryFileError(
+            f"no polygons: geometries are {', '.join(sorted(set(gdf.geometry.geom_type)))}",
+            source=name,
+            hint="Regions must be polygons; points or lines cannot hold accounts",
+        )
+    labels = gdf[name_column].astype(str) if name_column else ids
+    regions = gpd.GeoDataFrame(
+        {
+            "region_id": ids.values,
+            "name": labels.values,
+            "level": level,
+            "parent_id": pd.Series([None] * len(ids), dtype="string"),
+            "label": labels.values,
+        },
+        geometry=gdf.geometry.values,
+        crs=WGS84,
+    )
+    regions, load.repaired = repair_geometries(regions, source=name)
+    load.regions = regions
+    return load
+
+
+def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: str | None = None) -> list[str]:
+    """The attribute columns of a boundary file, to let the user pick the id column.
+
+    Raises
+    ------
+    BoundaryFileError
+        If the file cannot be read.
+    """
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
+    return [c for c in _read_any(source, name).columns if c != "geometry"]
+
+
+def _rows(mask: pd.Series) -> str:
+    positions = np.flatnonzero(mask.to_numpy()) + 1
+    text = ", ".join(str(p) for p in positions[:5])
+    return text + (", …" if len(positions) > 5 else "")
+
+
+def _read_any(source, name: str) -> gpd.GeoDataFrame:
+    lower = name.lower()
+    if not lower.endswith((".geojson", ".json", ".zip", ".gpkg", ".shp")):
+        raise BoundaryFileError(
+            "unsupported file type", source=name, hint="Upload a .geojson, a zipped Shapefile (.zip) or a .gpkg"
+        )
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    try:
+        if lower.endswith(".zip"):
+            return _read_zipped_shapefile(source, name)
+        if hasattr(source, "read"):
+            data = source.read()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(lower).name
+                path.write_bytes(data)
+                return gpd.read_file(path)
+        return gpd.read_file(source)
+    except BoundaryFileError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BoundaryFileError(
+            f"could not be read ({detail})",
+            source=name,
+            hint="The file may be truncated or not what its extension says; export it again",
+        ) from exc
+
+
+def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            with zipfile.ZipFile(source) as archive:
+                archive.extractall(tmp)
+        except zipfile.BadZipFile as exc:
+            raise BoundaryFileError(
+                "is not a valid zip archive", source=name, hint="Zip the .shp, .shx, .dbf and .prj files together"
+            ) from exc
+        shapefiles = sorted(Path(tmp).rglob("*.shp"))
+        if not shapefiles:
+            raise BoundaryFileError(
+                "the zip holds no .shp file", source=name, hint="Zip the .shp, .shx, .dbf and .prj files together"
+            )
+        if len(shapefiles) > 1:
+            listed = ", ".join(p.name for p in shapefiles)
+            raise BoundaryFileError(
+                f"the zip holds several shapefiles ({listed})", source=name, hint="Upload one layer per zip"
+            )
+        return gpd.read_file(shapefiles[0])
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, name: str, load: BoundaryLoad) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if np.isfinite([minx, miny, maxx, maxy]).all() and -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+            load.assumed_crs = True
+            load.source_crs = "none (assumed EPSG:4326)"
+            load.notes.append(
+                f"{name} has no coordinate system; every coordinate is a valid longitude/latitude,"
+                " so it was read as EPSG:4326"
+            )
+            return gdf.set_crs(WGS84)
+        raise BoundaryFileError(
+            f"has no coordinate system and its coordinates (x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g})"
+            " are not longitude/latitude",
+            source=name,
+            hint="Include the .prj file in the zip, or reproject the file to EPSG:4326 before uploading",
+        )
+    load.source_crs = gdf.crs.to_string()
+    if gdf.crs.equals(WGS84):
+        return gdf
+    load.reprojected = True
+    load.notes.append(f"{name} was reprojected from {load.source_crs} to EPSG:4326")
+    return gdf.to_crs(WGS84)
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Make every geometry valid and polygonal.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        With a ``region_id`` column.
+    source : str
+        File name for the messages.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The repaired frame (empty geometries dropped) and one message per repaired or dropped feature,
+        naming the row, the id and GEOS's reason (e.g. ``Self-intersection[...]``).
+    """
+    geoms = gdf.geometry.values
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    messages = []
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        out = np.array(geoms, dtype=object)
+        out[invalid] = [_polygonal(g) for g in fixed]
+        for pos, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
+            messages.append(
+                f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): invalid geometry ({reason}) repaired"
+            )
+        gdf = gdf.copy()
+        gdf["geometry"] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    for pos in np.flatnonzero(empty.to_numpy()):
+        messages.append(f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): empty geometry dropped")
+    return gdf.loc[~empty].reset_index(drop=True), messages
+
+
+def _polygonal(geom):
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Area of each geometry in km², computed in an equal-area CRS (EPSG:6933).
+
+    Raises
+    ------
+    ValueError
+        If ``gdf`` has no CRS (areas of unknown coordinates mean nothing).
+    """
+    if gdf.crs is None:
+        raise ValueError("`gdf` has no CRS; call set_crs() with the file's coordinate system first")
+    return gdf.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
+
+
+def canonical_region_ids(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`territory.regions.normalize_region_id`."""
+    return values.map(normalize_region_id)

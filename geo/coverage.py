@@ -1,0 +1,195 @@
+"""Geometry for a plan's coverage: each territory's regions and outline, and regions left uncovered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.boundaries import LEVELS, WGS84, load_regions, region_table
+from territory.model import Plan
+
+__all__ = [
+    "CoverageLayers",
+    "TerritoryShapes",
+    "coverage_layers",
+    "display_region_of",
+    "territory_shapes",
+    "uncovered_regions",
+]
+
+
+@dataclass
+class TerritoryShapes:
+    """Display geometry of a plan.
+
+    Attributes
+    ----------
+    regions : GeoDataFrame
+        One row per (territory, claimed region): ``region_id, label, level, territory_id, territory_name,
+        color``.
+    outlines : GeoDataFrame
+        One row per territory: the union of its regions.
+    unknown_region_ids : list of str
+        Region ids the plan names that the bundled boundaries do not have.
+    """
+
+    regions: gpd.GeoDataFrame
+    outlines: gpd.GeoDataFrame
+    unknown_region_ids: list[str]
+
+
+def _display_regions(region_ids: list[str]) -> gpd.GeoDataFrame:
+    table = region_table().set_index("region_id")
+    levels = table["level"].reindex(region_ids)
+    frames = []
+    for level in LEVELS:
+        wanted = [r for r, lvl in levels.items() if lvl == level]
+        if wanted:
+            gdf = load_regions(level, display=True)
+            frames.append(gdf[gdf["region_id"].isin(wanted)][["region_id", "label", "level", "geometry"]])
+    if not frames:
+        return gpd.GeoDataFrame(columns=["region_id", "label", "level", "geometry"], geometry="geometry", crs=WGS84)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
+def territory_shapes(plan: Plan) -> TerritoryShapes:
+    """Display geometry of every territory's regions, and each territory dissolved into one outline.
+
+    Parameters
+    ----------
+    plan : Plan
+
+    Returns
+    -------
+    TerritoryShapes
+    """
+    rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
+    claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
+    shapes = _display_regions(sorted(set(claims["region_id"])))
+    unknown = sorted(set(claims["region_id"]) - set(shapes["region_id"]))
+    regions = shapes.merge(claims, on="region_id")
+    regions = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
+    if regions.empty:
+        outlines = gpd.GeoDataFrame(columns=["territory_id", "color", "geometry"], geometry="geometry", crs=WGS84)
+    else:
+        outlines = regions.dissolve(by="territory_id", aggfunc={"color": "first"}).reset_index()
+    return TerritoryShapes(regions=regions, outlines=outlines, unknown_region_ids=unknown)
+
+
+def display_region_of(region_ids: pd.Series) -> pd.Series:
+    """The state, province or country shown on the map for each finest region (a county -> its state)."""
+    table = region_table().set_index("region_id")
+    region_ids = region_ids.astype(object)
+    level = region_ids.map(table["level"])
+    parent = region_ids.map(table["parent_id"])
+    return region_ids.where(level != "county", parent)
+
+
+def uncovered_regions(accounts: pd.DataFrame, plan: Plan) -> gpd.GeoDataFrame:
+    """States, provinces and countries that hold accounts outside every territory.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        With ``region_id``, ``territory_id`` and ``value``.
+    plan : Plan
+
+    Returns
+    -------
+    GeoDataFrame
+        ``region_id, label, level, accounts, value`` and the display geometry, most accounts first.
+    """
+    loose = accounts[accounts["territory_id"].isna() & accounts["region_id"].notna()]
+    shown = display_region_of(loose["region_id"])
+    stats = (
+        pd.DataFrame({"region_id": shown, "value": loose["value"]})
+        .groupby("region_id")
+        .agg(accounts=("value", "size"), value=("value", "sum"))
+        .reset_index()
+    )
+    stats = stats[~stats["region_id"].isin(plan.claimed_region_ids())]
+    shapes = _display_regions(stats["region_id"].tolist())
+    out = shapes.merge(stats, on="region_id").sort_values(["accounts", "region_id"], ascending=[False, True])
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=WGS84)
+
+
+@dataclass
+class CoverageLayers:
+    """What the coverage map draws, as plain GeoJSON dicts (cacheable) and legend entries."""
+
+    regions: dict
+    outlines: dict
+    legend: list
+    unknown_region_ids: list[str]
+    uncovered: pd.DataFrame
+
+
+def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
+    """Everything the coverage map needs from a plan and its joined accounts.
+
+    Parameters
+    ----------
+    plan : Plan
+    accounts : DataFrame
+        With ``region_id``, ``territory_id`` and ``value``.
+
+    Returns
+    -------
+    CoverageLayers
+        ``regions``: each territory's regions (colored) and the regions holding accounts outside every
+        territory (gray, territory "No territory"), with tooltip properties ``label``, ``territory_name``,
+        ``reps``, ``accounts`` and ``value``; ``outlines``: territories dissolved; the legend lines.
+    """
+    from geo.layers import NO_TERRITORY_COLOR, LegendEntry, to_geojson
+
+    shapes = territory_shapes(plan)
+    shown = display_region_of(accounts["region_id"]) if len(accounts) else pd.Series(dtype=object)
+    per_region = (
+        pd.DataFrame({"region_id": shown, "territory_id": accounts.get("territory_id"), "value": accounts.get("value")})
+        .groupby(["region_id", "territory_id"], dropna=False)
+        .agg(accounts=("value", "size"), value=("value", "sum"))
+        .reset_index()
+    )
+    reps = {
+        t.territory_id: ", ".join(r.name for r in plan.reps_of(t.territory_id)) or "no active rep"
+        for t in plan.territories
+    }
+    regions = shapes.regions.copy()
+    regions["reps"] = regions["territory_id"].map(reps)
+    stats = per_region.dropna(subset=["territory_id"]).set_index(["region_id", "territory_id"])
+    key = pd.MultiIndex.from_frame(regions[["region_id", "territory_id"]])
+    regions["accounts"] = stats["accounts"].reindex(key).fillna(0).astype(int).to_numpy()
+    regions["value"] = stats["value"].reindex(key).fillna(0).to_numpy()
+    uncovered = (
+        uncovered_regions(accounts, plan)
+        if len(accounts)
+        else uncovered_regions(pd.DataFrame(columns=["region_id", "territory_id", "value"]), plan)
+    )
+    gaps = uncovered.assign(territory_id="", territory_name="No territory", color=NO_TERRITORY_COLOR, reps="—")
+    layer = gpd.GeoDataFrame(pd.concat([gaps, regions], ignore_index=True), geometry="geometry", crs=WGS84)
+    layer["value"] = layer["value"].map(lambda v: f"{v:,.0f}")
+    properties = ["region_id", "label", "territory_id", "territory_name", "color", "reps", "accounts", "value"]
+    counts = accounts.groupby("territory_id").agg(accounts=("value", "size"), value=("value", "sum"))
+    legend = []
+    for t in plan.territories:
+        n = int(counts["accounts"].get(t.territory_id, 0)) if len(counts) else 0
+        v = float(counts["value"].get(t.territory_id, 0.0)) if len(counts) else 0.0
+        legend.append(LegendEntry(t.color, t.name, f"{reps[t.territory_id]} · {n:,} accounts · {v:,.0f}"))
+    if len(uncovered):
+        legend.append(
+            LegendEntry(
+                NO_TERRITORY_COLOR,
+                "No territory",
+                f"{int(uncovered['accounts'].sum()):,} accounts in {len(uncovered)} regions",
+            )
+        )
+    outlines = shapes.outlines[["territory_id", "color", "geometry"]]
+    return CoverageLayers(
+        regions=to_geojson(layer, properties),
+        outlines=to_geojson(outlines, ["territory_id", "color"]),
+        legend=legend,
+        unknown_region_ids=shapes.unknown_region_ids,
+        uncovered=pd.DataFrame(uncovered.drop(columns="geometry")),
+    )

@@ -1,0 +1,249 @@
+"""Offline geocoding: ZIP codes, city + state/country and region codes to coordinates.
+
+Tables ship in ``data/geocode/`` (built by ``data/build_geocoder.py``); nothing is fetched at run time.
+Everything is vectorised: each method is one merge over all rows that still need a place.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.boundaries import region_table
+from territory.regions import normalize_region_id
+
+__all__ = ["GEOCODE_DIR", "geocode", "normalize_zip", "country_code", "state_code"]
+
+GEOCODE_DIR = Path(__file__).resolve().parent.parent / "data" / "geocode"
+_US_NAMES = {"US", "USA", "U.S.", "U.S.A.", "UNITED STATES", "UNITED STATES OF AMERICA", "AMERICA"}
+_COUNTRY_ALIASES = {
+    "UK": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB",
+    "NORTHERN IRELAND": "GB", "HOLLAND": "NL", "THE NETHERLANDS": "NL", "DEUTSCHLAND": "DE",
+    "CANADA": "CA", "CAN": "CA", "GER": "DE", "FRA": "FR", "NLD": "NL", "GBR": "GB", "DEU": "DE",
+}  # fmt: skip
+
+
+def _fold(values: pd.Series) -> pd.Series:
+    """Lower-case, strip accents and punctuation, collapse spaces: 'Montréal ' -> 'montreal'."""
+
+    def fold_one(text: object) -> str:
+        if not isinstance(text, str):
+            return ""
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return " ".join(text.lower().replace(".", " ").replace("-", " ").replace("'", "").split())
+
+    uniques = values.drop_duplicates()
+    return values.map(dict(zip(uniques, uniques.map(fold_one), strict=True))).astype(object)
+
+
+@lru_cache(maxsize=1)
+def _zips() -> pd.DataFrame:
+    return pd.read_csv(GEOCODE_DIR / "zips.csv.gz", dtype={"zip": str})[["zip", "lat", "lon"]]
+
+
+@lru_cache(maxsize=1)
+def _cities() -> pd.DataFrame:
+    cities = pd.read_csv(
+        GEOCODE_DIR / "cities.csv.gz", dtype={"admin1": object, "country": object}, keep_default_na=False
+    )
+    cities["city_key"] = _fold(cities["name"].astype(object)).astype(object)
+    # admin1 is the USPS / Canadian postal code in the US and Canada: make it a region id.
+    north_america = cities["country"].isin(["US", "CA"]).to_numpy()
+    cities["state_id"] = np.where(north_america, cities["country"] + "-" + cities["admin1"], "")
+    cities["unique_name"] = cities.groupby("city_key")["city_key"].transform("size") == 1
+    # Largest place first, so drop_duplicates keeps it.
+    return cities.sort_values("population", ascending=False, kind="stable")
+
+
+@lru_cache(maxsize=1)
+def _names_to_codes() -> tuple[dict[str, str], dict[str, str]]:
+    """Folded country names -> alpha-2 and folded state/province names -> (country-prefixed) ids."""
+    table = region_table()
+    countries = table[table["level"] == "country"]
+    country = dict(zip(_fold(countries["name"]).str.upper(), countries["region_id"], strict=True))
+    subdivisions = table[table["level"].isin(["state", "province"])]
+    states = dict(zip(_fold(subdivisions["name"]), subdivisions["region_id"], strict=True))
+    states.update({"quebec": "CA-QC", "newfoundland": "CA-NL", "washington dc": "US-DC", "d c": "US-DC"})
+    return country, states
+
+
+def normalize_zip(values: pd.Series) -> pd.Series:
+    """Five-digit US ZIP codes: ``'10001-1234'`` -> ``'10001'``, ``2134`` -> ``'02134'``; else ``''``."""
+    text = values.astype("string").fillna("").str.strip().str.replace(r"\.0$", "", regex=True)
+    digits = text.str.extract(r"^(\d{3,5})(?:-\d{4})?$")[0].fillna("")
+    return digits.where(digits == "", digits.str.zfill(5)).astype(object)
+
+
+def country_code(values: pd.Series) -> pd.Series:
+    """Alpha-2 country codes from codes or names (``'United States'`` -> ``'US'``, ``'UK'`` -> ``'GB'``)."""
+    by_name, _ = _names_to_codes()
+    upper = _fold(values.astype("string").fillna("").astype(object)).str.upper()
+
+    def one(text: str) -> str:
+        if not text:
+            return ""
+        if text in _US_NAMES or text.replace(" ", "") in {"US", "USA"}:
+            return "US"
+        if text in _COUNTRY_ALIASES:
+            return _COUNTRY_ALIASES[text]
+        if text in by_name:
+            return by_name[text]
+        code = normalize_region_id(text)
+        return code if len(code) == 2 and code.isalpha() else ""
+
+    uniques = upper.drop_duplicates()
+    return upper.map(dict(zip(uniques, uniques.map(one), strict=True)))
+
+
+def state_code(states: pd.Series, countries: pd.Series) -> pd.Series:
+    """Region ids of US states / Canadian provinces from a code or name (``'NY'``/``'New York'`` -> ``'US-NY'``).
+
+    ``countries`` are alpha-2 codes (``''`` when unknown: US is tried, then Canada).
+    """
+    _, by_name = _names_to_codes()
+    known = set(by_name.values())
+    folded = _fold(states.astype("string").fillna("").astype(object))
+    out = []
+    for text, country in zip(folded, countries, strict=True):
+        if not text:
+            out.append("")
+            continue
+        if text in by_name:
+            out.append(by_name[text])
+            continue
+        code = text.upper().replace(" ", "")
+        candidates = [f"{country}-{code}"] if country else [f"US-{code}", f"CA-{code}"]
+        out.append(next((c for c in candidates if c in known), ""))
+    return pd.Series(out, index=states.index, dtype=object)
+
+
+def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Place accounts that lack coordinates, by ZIP, city + state/country, region code or state.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        ``lat``/``lon`` (NaN where unknown) and any of ``zip``, ``city``, ``state``, ``country``, ``region``.
+
+    Returns
+    -------
+    DataFrame
+        Same index, columns ``lat``, ``lon``, ``geocode_source`` (``coordinates``, ``zip``, ``city``,
+        ``region``, ``state``, ``country`` or ``''``), ``geocode_problem`` (why a row could not be placed,
+        ``''`` if it was) and ``geocode_note`` (for a placed row, what failed before the method that worked).
+    """
+    out = pd.DataFrame(index=accounts.index)
+    if accounts.empty:
+        return out.assign(
+            lat=pd.Series(dtype=float),
+            lon=pd.Series(dtype=float),
+            geocode_source="",
+            geocode_problem="",
+            geocode_note="",
+        )
+    out["lat"] = pd.to_numeric(accounts.get("lat"), errors="coerce") if "lat" in accounts else np.nan
+    out["lon"] = pd.to_numeric(accounts.get("lon"), errors="coerce") if "lon" in accounts else np.nan
+    placed = out["lat"].notna() & out["lon"].notna()
+    out["geocode_source"] = np.where(placed, "coordinates", "")
+    problems = pd.Series("", index=accounts.index, dtype=object)
+
+    def column(name: str) -> pd.Series:
+        if name not in accounts:
+            return pd.Series("", index=accounts.index, dtype=object)
+        return accounts[name].astype("string").fillna("").str.strip().astype(object)
+
+    country = country_code(column("country"))
+    bad_country = (column("country") != "") & (country == "")
+    problems[bad_country & ~placed] += "country '" + column("country")[bad_country & ~placed] + "' not recognised; "
+
+    # 1. ZIP (US only).
+    zips = normalize_zip(column("zip"))
+    usable = ~placed & (zips != "") & country.isin(["", "US"])
+    if usable.any():
+        hit = pd.DataFrame({"zip": zips[usable]}).reset_index().merge(_zips(), on="zip").set_index("index")
+        _apply(out, hit, "zip")
+        missed = usable & ~usable.index.isin(hit.index)
+        problems[missed] += "ZIP '" + column("zip")[missed] + "' not found; "
+    placed = out["lat"].notna()
+
+    # 2. City + state, or city + country.
+    states = state_code(column("state"), country)
+    city = column("city")
+    usable = ~placed & (city != "")
+    if usable.any():
+        _place_cities(out, problems, usable, city, states, country)
+    placed = out["lat"].notna()
+
+    # 3. Region code, then state alone, then country alone: the region's representative point.
+    regions = region_table().set_index("region_id")[["lat", "lon"]]
+    for source, codes in (
+        ("region", column("region").map(normalize_region_id)),
+        ("state", states),
+        ("country", country),
+    ):
+        usable = ~placed & (codes != "")
+        if not usable.any():
+            continue
+        hit = (
+            pd.DataFrame({"region_id": codes[usable]})
+            .reset_index()
+            .merge(regions, left_on="region_id", right_index=True)
+            .set_index("index")
+        )
+        _apply(out, hit, source)
+        if source == "region":
+            missed = usable & ~usable.index.isin(hit.index)
+            problems[missed] += "region code '" + column("region")[missed] + "' unknown; "
+        placed = out["lat"].notna()
+
+    nothing = ~placed & (problems == "")
+    problems[nothing] = "no coordinates and no address (ZIP, city, region code) to place it; "
+    text = problems.str.rstrip("; ")
+    out["geocode_problem"] = text.where(~placed, "")
+    # Rows placed by a coarser method after a finer one failed say so.
+    out["geocode_note"] = text.where(placed, "")
+    return out
+
+
+def _place_cities(out, problems, usable, city, states, country) -> None:
+    table = _cities()
+    rows = pd.DataFrame(
+        {"city_key": _fold(city[usable]), "state_id": states[usable], "country": country[usable]}
+    ).reset_index()
+    with_state = rows[rows["state_id"] != ""]
+    hit_state = with_state.merge(
+        table[["city_key", "state_id", "lat", "lon"]].drop_duplicates(["city_key", "state_id"]),
+        on=["city_key", "state_id"],
+    )
+    rest = rows[~rows["index"].isin(hit_state["index"]) & (rows["country"] != "")]
+    hit_country = rest.drop(columns="state_id").merge(
+        table[["city_key", "country", "lat", "lon"]].drop_duplicates(["city_key", "country"]),
+        on=["city_key", "country"],
+    )
+    alone = rows[(rows["state_id"] == "") & (rows["country"] == "")]
+    hit_alone = alone.drop(columns=["state_id", "country"]).merge(
+        table.loc[table["unique_name"], ["city_key", "lat", "lon"]], on="city_key"
+    )
+    hits = pd.concat([hit_state, hit_country, hit_alone]).set_index("index")
+    _apply(out, hits, "city")
+    missed = usable & ~usable.index.isin(hits.index)
+    if missed.any():
+        known = set(table["city_key"])
+        ambiguous = missed & city.index.isin(alone["index"]) & _fold(city).map(lambda k: k in known).astype(bool)
+        problems[ambiguous] += "city '" + city[ambiguous] + "' is ambiguous without a state or country; "
+        not_found = missed & ~ambiguous
+        where = (states.where(states != "", country)).where(lambda s: s != "", "?")
+        problems[not_found] += "city '" + city[not_found] + "' (" + where[not_found] + ") not found; "
+
+
+def _apply(out: pd.DataFrame, hits: pd.DataFrame, source: str) -> None:
+    if hits.empty:
+        return
+    hits = hits[~hits.index.duplicated()]
+    out.loc[hits.index, "lat"] = hits["lat"].astype(float)
+    out.loc[hits.index, "lon"] = hits["lon"].astype(float)
+    out.loc[hits.index, "geocode_source"] = source

@@ -1,0 +1,186 @@
+"""Accounts to regions: one vectorised spatial join, a near-shore snap, and a swapped-coordinates check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.boundaries import EQUAL_AREA_CRS, WGS84, shared_join_layer
+
+__all__ = ["JoinResult", "join_accounts", "looks_swapped"]
+
+# Accounts within this distance of a region (coastal points against a generalised coastline) are snapped.
+SNAP_METERS = 10_000.0
+
+
+@dataclass
+class JoinResult:
+    """Accounts with their region, and the ones that fell outside every region.
+
+    Attributes
+    ----------
+    accounts : DataFrame
+        The input with ``region_id`` (the finest region containing the account, ``None`` if outside),
+        ``region_level`` and ``snapped`` (placed in the nearest region within 10 km).
+    outside : DataFrame
+        The accounts outside every region (``account_id``, ``row``, ``lat``, ``lon`` when present).
+    swapped : bool
+        True when the coordinates look like latitude and longitude were swapped.
+    notes : list of str
+        Messages for the user.
+    """
+
+    accounts: pd.DataFrame
+    outside: pd.DataFrame
+    swapped: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def join_accounts(
+    accounts: pd.DataFrame,
+    regions: gpd.GeoDataFrame | None = None,
+    *,
+    snap_meters: float = SNAP_METERS,
+    check_swapped: bool = True,
+) -> JoinResult:
+    """Join account points to the regions that contain them.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        With float columns ``lat`` and ``lon`` in EPSG:4326.
+    regions : GeoDataFrame, optional
+        ``region_id``, ``level`` and polygons in EPSG:4326; defaults to the bundled finest layer
+        (US counties, Canadian provinces, other countries).
+    snap_meters : float, default 10 km
+        Accounts outside every region but this close to one are placed in the nearest; 0 disables.
+    check_swapped : bool, default True
+        Test whether the points fit the regions better with latitude and longitude swapped.
+
+    Returns
+    -------
+    JoinResult
+
+    Raises
+    ------
+    ValueError
+        If ``lat``/``lon`` are missing, or ``regions`` is not in EPSG:4326.
+    """
+    if not {"lat", "lon"} <= set(accounts.columns):
+        raise ValueError("`accounts` needs 'lat' and 'lon' columns; read the CSV with read_accounts() first")
+    if regions is None:
+        regions = shared_join_layer()
+    elif regions.crs is None or not regions.crs.equals(WGS84):
+        raise ValueError(f"`regions` must be in EPSG:4326, got {regions.crs}; call regions.to_crs(4326) first")
+    lat = accounts["lat"].to_numpy(dtype=float)
+    lon = accounts["lon"].to_numpy(dtype=float)
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84)
+    # The spatial index of the regions (built once per regions frame) against all points at once.
+    point_pos, region_pos = regions.sindex.query(points.values, predicate="intersects")
+    # A point on a shared border hits two regions: keep the first, deterministically.
+    first = np.unique(point_pos, return_index=True)[1]
+    codes = np.full(len(points), -1, dtype=np.int64)
+    codes[point_pos[first]] = region_pos[first]
+    snapped = np.zeros(len(points), dtype=bool)
+
+    outside = np.flatnonzero((codes < 0) & ~np.isnan(lat) & ~np.isnan(lon))
+    if snap_meters > 0 and len(outside):
+        near_point, near_region = _snap(points.values[outside], regions, snap_meters)
+        codes[outside[near_point]] = near_region
+        snapped[outside[near_point]] = True
+
+    region_ids = pd.Index(regions["region_id"].to_numpy())
+    levels = pd.Index(pd.unique(regions["level"].to_numpy()))
+    level_codes = levels.get_indexer(regions["level"].to_numpy())
+    out = accounts.copy(deep=False)
+    out["region_id"] = pd.Categorical.from_codes(codes, categories=region_ids)
+    out["region_level"] = pd.Categorical.from_codes(np.where(codes >= 0, level_codes[codes], -1), categories=levels)
+    out["snapped"] = snapped
+    missing = out["region_id"].isna()
+    keep = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
+    result = JoinResult(accounts=out, outside=out.loc[missing, keep].reset_index(drop=True))
+    if snapped.any():
+        result.notes.append(
+            f"{int(snapped.sum())} account(s) just off the coast were placed in the nearest region"
+            f" (within {snap_meters / 1000:g} km)"
+        )
+    if missing.any():
+        result.notes.append(f"{int(missing.sum())} account(s) lie outside every region")
+        if check_swapped and looks_swapped(accounts.loc[missing.to_numpy()], regions, total=len(accounts)):
+            result.swapped = True
+            result.notes.append(
+                "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside"
+                " a region. Re-read the file with the columns swapped (swap_lat_lon=True, or the 'Swap' switch)"
+            )
+    return result
+
+
+@lru_cache(maxsize=1)
+def _to_equal_area() -> Transformer:
+    return Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
+
+
+def _snap(points: np.ndarray, regions: gpd.GeoDataFrame, snap_meters: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest region within ``snap_meters`` of each point, without reprojecting any polygon.
+
+    Candidates come from the spatial index with a generous distance in degrees; the nearest candidate (in
+    degrees, which ranks correctly at these distances) is then checked in metres: the point and its nearest
+    point on the region are projected to an equal-area CRS.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Positions in ``points`` that were snapped and the positions of their regions in ``regions``.
+    """
+    lat = np.abs(shapely.get_y(points))
+    degrees = snap_meters / (111_320.0 * np.cos(np.radians(np.minimum(np.nanmax(lat), 80.0))))
+    point_pos, region_pos = regions.sindex.query(points, predicate="dwithin", distance=degrees)
+    if len(point_pos) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    polygons = regions.geometry.values
+    pairs = pd.DataFrame(
+        {"point": point_pos, "region": region_pos, "deg": shapely.distance(points[point_pos], polygons[region_pos])}
+    )
+    nearest = pairs.sort_values(["point", "deg", "region"]).drop_duplicates("point")
+    lines = shapely.shortest_line(points[nearest["point"]], polygons[nearest["region"]])
+    coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)  # (line, end, xy)
+    x, y = _to_equal_area().transform(coords[..., 0], coords[..., 1])
+    keep = np.hypot(x[:, 0] - x[:, 1], y[:, 0] - y[:, 1]) <= snap_meters
+    return nearest["point"].to_numpy()[keep], nearest["region"].to_numpy()[keep]
+
+
+def looks_swapped(
+    accounts: pd.DataFrame, regions: gpd.GeoDataFrame, *, total: int | None = None, sample: int = 2000
+) -> bool:
+    """Whether the points outside every region would fall inside one with latitude and longitude swapped.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        The accounts outside every region (``lat``, ``lon``).
+    regions : GeoDataFrame
+        The regions they were joined against.
+    total : int, optional
+        How many accounts were joined; the check only fires when at least half of them are outside.
+    sample : int
+        At most this many points are tested.
+
+    Returns
+    -------
+    bool
+        True when at least 80% of the tested points fall inside a region once swapped.
+    """
+    valid = accounts[accounts["lat"].between(-180, 180) & accounts["lon"].between(-90, 90)]
+    total = total if total is not None else len(accounts)
+    if len(valid) == 0 or len(accounts) < 0.5 * total:
+        return False
+    tested = valid.iloc[np.linspace(0, len(valid) - 1, min(sample, len(valid))).astype(int)]
+    swapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(tested["lat"], tested["lon"]), crs=WGS84)
+    inside = gpd.sjoin(swapped, regions[["geometry"]], how="inner", predicate="intersects").index.unique()
+    return len(inside) >= 0.8 * len(tested)

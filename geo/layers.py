@@ -1,0 +1,256 @@
+"""Folium layers for the coverage map: background, territories, accounts, legend.
+
+Every user-supplied string that reaches HTML (names in tooltips, legend, popups) passes through
+:func:`html.escape` here, in Python, before folium or Leaflet sees it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.assets import use_local_assets
+from geo.boundaries import load_regions
+
+__all__ = [
+    "NO_TERRITORY_COLOR",
+    "LegendEntry",
+    "to_geojson",
+    "background_geojson",
+    "build_coverage_map",
+    "account_points",
+]
+
+NO_TERRITORY_COLOR = "#9e9e9e"
+OFFLINE_BACKGROUND = "#dfe9f2"  # sea
+LAND_COLOR = "#f4f1ea"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend line: swatch color, territory name, its reps and a load figure (already plain text)."""
+
+    color: str
+    name: str
+    detail: str = ""
+
+
+def to_geojson(gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: int = 4) -> dict:
+    """A GeoJSON FeatureCollection dict with only ``properties``, strings escaped, coordinates rounded.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        In EPSG:4326.
+    properties : sequence of str
+        Columns to keep as feature properties. String values are HTML-escaped.
+    precision : int
+        Decimal places kept in coordinates (4 ≈ 11 m).
+    """
+    frame = gdf[list(properties) + [gdf.geometry.name]].copy()
+    for column in properties:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: html.escape(str(v)) if pd.notna(v) else "")
+    frame = frame.set_geometry(frame.geometry.set_precision(10**-precision))
+    return json.loads(frame.to_json(drop_id=True, to_wgs84=False))
+
+
+_BACKGROUND_CACHE: dict[str, dict] = {}
+
+
+def background_geojson() -> dict:
+    """World countries (display detail) as the land under everything, for maps with no base tiles."""
+    if "land" not in _BACKGROUND_CACHE:
+        _BACKGROUND_CACHE["land"] = to_geojson(load_regions("country", display=True), ["region_id"])
+    return _BACKGROUND_CACHE["land"]
+
+
+def account_points(
+    accounts: pd.DataFrame, colors: pd.Series, *, tooltip_columns: Sequence[tuple[str, str]] = ()
+) -> list[list]:
+    """Rows ``[lat, lon, color, tooltip_html]`` for the clustered accounts layer.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        ``lat``, ``lon`` and the columns named in ``tooltip_columns``.
+    colors : Series
+        Fill color per account (same index).
+    tooltip_columns : sequence of (column, label)
+        Shown in the tooltip; values are HTML-escaped.
+    """
+    lat = accounts["lat"].round(5).to_numpy()
+    lon = accounts["lon"].round(5).to_numpy()
+    parts = []
+    for column, label in tooltip_columns:
+        values = accounts[column]
+        if pd.api.types.is_float_dtype(values):
+            text = values.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
+        else:
+            text = values.map(lambda v: html.escape(str(v)) if pd.notna(v) else "")
+        parts.append(f"<b>{html.escape(label)}</b> " + text)
+    tooltips = pd.concat(parts, axis=1).agg("<br>".join, axis=1) if parts else pd.Series("", index=accounts.index)
+    return [
+        [float(a), float(b), str(c), str(t)]
+        for a, b, c, t in zip(lat, lon, colors.to_numpy(), tooltips.to_numpy(), strict=True)
+    ]
+
+
+_POINT_CALLBACK = """
+function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 5, color: '#333333', weight: 0.6, fillColor: row[2], fillOpacity: 0.9
+    });
+    if (row[3]) { marker.bindTooltip(row[3]); }
+    return marker;
+}
+"""
+
+
+class _Legend(MacroElement):
+    """A legend box drawn inside the Leaflet map (so it shows in the map's own iframe)."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div id="territory-legend" class="territory-legend" style="position:absolute; bottom:24px; right:10px;
+             z-index:1000; background:rgba(255,255,255,0.93); padding:8px 10px; border-radius:6px;
+             box-shadow:0 1px 4px rgba(0,0,0,0.3); font:12px/1.35 sans-serif; max-height:60%; overflow:auto;
+             max-width:320px;">
+          <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
+          {% for entry in this.entries %}
+          <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
+            <span style="flex:none; width:14px; height:14px; margin-top:1px; border:1px solid #555;
+                         background:{{ entry.color }};"></span>
+            <span><span class="legend-name">{{ entry.name }}</span>
+            {% if entry.detail %}<br><span style="color:#555;">{{ entry.detail }}</span>{% endif %}</span>
+          </div>
+          {% endfor %}
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, entries: Sequence[LegendEntry]):
+        super().__init__()
+        self._name = "TerritoryLegend"
+        self.title = html.escape(title)
+        self.entries = [
+            LegendEntry(color=_safe_color(e.color), name=html.escape(e.name), detail=html.escape(e.detail))
+            for e in entries
+        ]
+
+
+def _safe_color(color: str) -> str:
+    text = str(color)
+    return (
+        text
+        if len(text) == 7 and text.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in text[1:])
+        else NO_TERRITORY_COLOR
+    )
+
+
+def build_coverage_map(
+    territory_regions: dict,
+    territory_outlines: dict | None,
+    legend: Sequence[LegendEntry],
+    *,
+    points: list[list] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+    tiles: bool = False,
+    region_tooltip: Sequence[tuple[str, str]] = (("label", "Region"), ("territory_name", "Territory")),
+) -> folium.Map:
+    """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
+
+    Parameters
+    ----------
+    territory_regions : dict
+        GeoJSON of the regions to draw, each with properties ``region_id``, ``color`` and the tooltip fields;
+        values already escaped (see :func:`to_geojson`).
+    territory_outlines : dict, optional
+        GeoJSON of each territory dissolved, with a ``color`` property; drawn as a heavy outline.
+    legend : sequence of LegendEntry
+    points : list, optional
+        From :func:`account_points`; clustered.
+    bounds : (min_lon, min_lat, max_lon, max_lat), optional
+        The view to fit.
+    tiles : bool, default False
+        Add OpenStreetMap tiles (needs internet; off by default, the map is readable without them).
+    region_tooltip : sequence of (property, label)
+        Tooltip of a region.
+
+    Returns
+    -------
+    folium.Map
+    """
+    use_local_assets()
+    fmap = folium.Map(
+        location=[40, -40],
+        zoom_start=3,
+        tiles="OpenStreetMap" if tiles else None,
+        prefer_canvas=False,
+        control_scale=True,
+        world_copy_jump=False,
+    )
+    # Without a tile layer Leaflet has no zoom range, and marker clustering needs one.
+    fmap.options["max_zoom"] = 18
+    fmap.options["min_zoom"] = 2
+    fmap.get_root().header.add_child(
+        folium.Element(f"<style>.leaflet-container {{ background: {OFFLINE_BACKGROUND}; }}</style>")
+    )
+    folium.GeoJson(
+        background_geojson(),
+        name="Land",
+        style_function=lambda _: {"fillColor": LAND_COLOR, "fillOpacity": 1.0, "color": "#b9b4aa", "weight": 0.6},
+        interactive=False,
+        control=False,
+    ).add_to(fmap)
+    fields = [f for f, _ in region_tooltip]
+    folium.GeoJson(
+        territory_regions,
+        name="Territories",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"].get("color", NO_TERRITORY_COLOR),
+            "fillOpacity": 0.45,
+            "color": "#ffffff",
+            "weight": 0.7,
+        },
+        highlight_function=lambda _: {"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label for _, label in region_tooltip], sticky=True)
+        if territory_regions.get("features")
+        else None,
+    ).add_to(fmap)
+    if territory_outlines and territory_outlines.get("features"):
+        folium.GeoJson(
+            territory_outlines,
+            name="Territory outlines",
+            style_function=lambda feature: {
+                "fill": False,
+                "color": feature["properties"].get("color", "#333333"),
+                "weight": 2.5,
+            },
+            interactive=False,
+        ).add_to(fmap)
+    if points:
+        folium.plugins.FastMarkerCluster(
+            points,
+            callback=_POINT_CALLBACK,
+            name="Accounts",
+            options={"maxClusterRadius": 45, "chunkedLoading": True, "disableClusteringAtZoom": 9},
+        ).add_to(fmap)
+    _Legend("Territories", legend).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    if bounds is not None and np.isfinite(bounds).all():
+        min_lon, min_lat, max_lon, max_lat = bounds
+        fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(10, 10))
+    return fmap

@@ -1,0 +1,1 @@
+"""Streamlit pages: widgets and wiring only; the work is done in geo/ and territory/."""

@@ -1,0 +1,104 @@
+"""Data sources: upload accounts, a plan, or your own boundary file; see what could not be used and why."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.assets import use_local_assets
+from geo.boundaries import boundary_file_columns, read_boundary_file
+from geo.layers import to_geojson
+from pages.shared import DEMO_ACCOUNTS, current_accounts, current_plan, set_accounts, set_plan, show_input_error
+from territory import InputDataError, load_plan
+
+st.title("Data sources")
+
+loaded = current_accounts()
+plan = current_plan()
+
+st.subheader("Accounts")
+st.write(
+    f"In use: **{loaded.source}** — {len(loaded.accounts):,} of {loaded.rows:,} rows placed "
+    f"({(loaded.accounts['geocode_source'] != 'coordinates').sum():,} by address)."
+)
+st.caption(
+    "A CSV with an id column and either `lat`/`lon` or an address: `zip`, `city` with `state` or `country`, "
+    "or a `region` code (US-NY, US-36061, CA-ON, DE). Optional: name, industry, tier, estimated_value, "
+    "cycle_length_days, current_owner, status. Salesforce and HubSpot export headers are recognised."
+)
+upload = st.file_uploader("Upload accounts CSV", type=["csv"], key="accounts_upload")
+swap = st.toggle("Latitude and longitude are swapped in this file", value=st.session_state.get("swap_lat_lon", False))
+c1, c2 = st.columns(2)
+if c1.button("Use this file", disabled=upload is None, type="primary"):
+    try:
+        loaded = set_accounts(upload.name, upload.getvalue(), swap_lat_lon=swap)
+        st.success(f"Loaded {len(loaded.accounts):,} accounts from {upload.name}.")
+    except InputDataError as error:
+        show_input_error(error)
+if c2.button("Back to the demo accounts"):
+    loaded = set_accounts("accounts.csv (demo)", DEMO_ACCOUNTS.read_bytes())
+
+if loaded.swapped:
+    st.warning("Latitude and longitude look swapped in this file. Switch the toggle above and load it again.")
+for note in loaded.notes:
+    st.info(note)
+skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
+if len(skipped):
+    st.markdown(f"**{len(skipped)} row(s) could not be placed**")
+    st.dataframe(skipped, hide_index=True)
+warnings = loaded.problems[loaded.problems["severity"] == "warning"]
+if len(warnings):
+    st.markdown(f"**{len(warnings)} warning(s)** on rows that were placed")
+    st.dataframe(warnings, hide_index=True)
+if len(loaded.outside):
+    st.markdown(f"**{len(loaded.outside)} account(s) outside every region**")
+    st.dataframe(loaded.outside, hide_index=True)
+
+st.divider()
+st.subheader("Plan")
+st.write(f"In use: **{plan.name}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
+plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
+if plan_upload is not None and st.button("Use this plan"):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / plan_upload.name
+        path.write_bytes(plan_upload.getvalue())
+        try:
+            set_plan(load_plan(path))
+            st.success(f"Loaded plan from {plan_upload.name}.")
+        except InputDataError as error:
+            show_input_error(error)
+
+st.divider()
+st.subheader("Your own boundaries")
+st.caption("GeoJSON, a zipped Shapefile or a GeoPackage. Pick the column that identifies each region.")
+boundary = st.file_uploader("Upload a boundary file", type=["geojson", "json", "zip", "gpkg"], key="boundary_upload")
+if boundary is not None:
+    try:
+        columns = boundary_file_columns(boundary.getvalue(), filename=boundary.name)
+        id_column = st.selectbox("Id column", columns)
+        name_column = st.selectbox("Name column", [None, *columns], format_func=lambda c: c or "(same as id)")
+        result = read_boundary_file(boundary.getvalue(), id_column, name_column=name_column, filename=boundary.name)
+    except InputDataError as error:
+        show_input_error(error)
+    else:
+        for note in result.notes:
+            st.info(note)
+        if result.repaired:
+            with st.expander(f"{len(result.repaired)} geometry repair(s)"):
+                st.write(pd.DataFrame({"repair": result.repaired}))
+        st.write(f"{len(result.regions):,} regions, coordinate system {result.source_crs}.")
+        use_local_assets()
+        fmap = folium.Map(tiles=None)
+        folium.GeoJson(
+            to_geojson(result.regions, ["region_id", "label"]),
+            tooltip=folium.GeoJsonTooltip(fields=["region_id", "label"], aliases=["Id", "Name"]),
+            style_function=lambda _: {"fillColor": "#1f77b4", "fillOpacity": 0.3, "color": "#1f77b4", "weight": 1},
+        ).add_to(fmap)
+        minx, miny, maxx, maxy = result.regions.total_bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+        st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")

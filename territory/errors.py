@@ -1,0 +1,75 @@
+"""One family of errors for bad input, with messages that say where and how to fix."""
+
+from __future__ import annotations
+
+__all__ = ["InputDataError", "BoundaryFileError", "AccountsFileError", "PlanFileError", "format_location"]
+
+
+def format_location(source: str | None = None, row: int | None = None, column: str | None = None) -> str:
+    """Return ``"file.csv, row 7, column 'lat'"`` from whichever parts are known.
+
+    Parameters
+    ----------
+    source : str, optional
+        File name (or a description such as ``"uploaded file"``).
+    row : int, optional
+        1-based row as a spreadsheet shows it (the header is row 1).
+    column : str, optional
+        Column or field name.
+    """
+    parts = []
+    if source:
+        parts.append(str(source))
+    if row is not None:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column '{column}'")
+    return ", ".join(parts)
+
+
+class InputDataError(ValueError):
+    """Input that cannot be used as given.
+
+    The message starts with the location (file, row, column) when known and ends with what to do.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong.
+    source, row, column : optional
+        Where it is wrong; see :func:`format_location`.
+    hint : str, optional
+        How to fix it.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.source = source
+        self.row = row
+        self.column = column
+        self.hint = hint
+        where = format_location(source, row, column)
+        message = f"{where}: {problem}" if where else problem
+        if hint:
+            message = f"{message}. {hint}" if not message.endswith(".") else f"{message} {hint}"
+        super().__init__(message)
+
+
+class BoundaryFileError(InputDataError):
+    """A boundary file (GeoJSON, Shapefile, GeoPackage) that cannot be used."""
+
+
+class AccountsFileError(InputDataError):
+    """An accounts CSV that cannot be used as a whole."""
+
+
+class PlanFileError(InputDataError):
+    """A plan file that does not validate."""

@@ -1,0 +1,58 @@
+"""The first page in Chromium: territories and legend drawn from the app's own assets, with no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from territory import load_plan
+from tests.conftest import DEMO_PLAN
+from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+
+
+def test_coverage_map_draws_territories_and_legend_offline(page, app_url):
+    plan = load_plan(DEMO_PLAN)
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.get_by_text("Coverage map").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    frame, content = map_frame(page)
+
+    # Every claimed region is an SVG path; gap regions add more.
+    claimed = sum(len(t.region_ids) for t in plan.territories)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    paths = frame.locator("path.leaflet-interactive").count()
+    assert paths >= claimed
+
+    legend = frame.locator("#territory-legend")
+    legend.wait_for(timeout=10_000)
+    names = legend.locator(".legend-name").all_inner_texts()
+    assert names[: len(plan.territories)] == [t.name for t in plan.territories]
+    assert "No territory" in names
+
+    # Territory fills use the plan's colors.
+    fills = content.evaluate(
+        "() => Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill'))"
+    )
+    assert {t.color for t in plan.territories} <= set(fills)
+
+    # Accounts are clustered.
+    frame.locator(".marker-cluster").first.wait_for(timeout=30_000)
+
+    # The map's assets came from the app itself; nothing tried to leave this machine.
+    assert page.requests_off_host == []
+    assert content.evaluate("() => typeof L !== 'undefined' && typeof L.markerClusterGroup === 'function'")
+    assert page.errors == []
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "coverage_map.png"))
+
+
+def test_data_sources_page_renders(page, app_url):
+    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
+    page.get_by_text("Upload accounts CSV").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    assert page.get_by_text("row(s) could not be placed").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.requests_off_host == []
+    page.screenshot(path=str(ARTIFACTS / "data_sources.png"))

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo.accounts import guess_column_map, read_accounts
+from geo.geocode import country_code, normalize_zip, state_code
+from territory.errors import AccountsFileError
+from tests.conftest import DEMO_ACCOUNTS
+
+
+def test_demo_accounts_load_and_report_the_bad_rows():
+    load = read_accounts(DEMO_ACCOUNTS)
+    assert len(load.accounts) == 4998
+    assert load.accounts["account_id"].is_unique
+    skipped = load.skipped
+    assert len(skipped) == 2
+    assert set(load.accounts["geocode_source"]) == {"coordinates", "zip", "city", "state"}
+    assert load.accounts["lat"].between(-90, 90).all()
+    assert set(load.accounts["tier"].dropna()) <= {"enterprise", "mid-market", "smb"}
+
+
+def test_coordinates_rows(write_csv):
+    path = write_csv("""
+id,name,industry,tier,estimated_value,cycle_length_days,current_owner,status,lat,lon
+A1,Acme,FinTech,Enterprise,"180,000",90,R01,Customer,40.7831,-73.9712
+A2,Beta,saas,SMB,$5000,30,,prospect,51.5,-0.12
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    assert acc.loc["A1", "industry"] == "fintech"
+    assert acc.loc["A1", "tier"] == "enterprise"
+    assert acc.loc["A1", "value"] == 180_000
+    assert acc.loc["A2", "value"] == 5000
+    assert acc.loc["A1", "status"] == "customer"
+    assert acc.loc["A1", "row"] == 2
+    assert load.problems.empty
+
+
+def test_neither_coordinates_nor_address_is_a_file_error(write_csv):
+    path = write_csv("id,name,industry\nA1,Acme,saas\n", name="noplace.csv")
+    with pytest.raises(
+        AccountsFileError,
+        match=r"noplace\.csv: has neither coordinates nor an address\. Add 'lat' and 'lon' columns, or an address.*"
+        r"the file's columns are: id, name, industry",
+    ):
+        read_accounts(path)
+
+
+def test_no_id_column_is_a_file_error(write_csv):
+    path = write_csv("company,lat,lon\nAcme,1,2\n", name="noid.csv")
+    with pytest.raises(AccountsFileError, match=r"noid\.csv: no account id column\. Add a column named 'id'"):
+        read_accounts(path)
+
+
+def test_empty_file(write_csv):
+    path = write_csv("", name="empty.csv")
+    with pytest.raises(AccountsFileError, match=r"empty\.csv: the file is empty"):
+        read_accounts(path)
+
+
+def test_header_only(write_csv):
+    path = write_csv("id,lat,lon\n", name="hdr.csv")
+    with pytest.raises(AccountsFileError, match=r"hdr\.csv: has a header but no rows"):
+        read_accounts(path)
+
+
+def test_unparseable_csv_names_the_row(write_csv):
+    path = write_csv('id,lat,lon\nA,1,2\nB,"3,4\n', name="broken.csv")
+    with pytest.raises(AccountsFileError, match=r"broken\.csv.*is not a readable CSV"):
+        read_accounts(path)
+
+
+def test_latitude_123_is_reported_with_row_and_column(write_csv):
+    path = write_csv("id,lat,lon\nA,40.7,-74.0\nB,123,-74.0\n", name="lat.csv")
+    load = read_accounts(path)
+    assert load.accounts["account_id"].tolist() == ["A"]
+    problem = load.problems.iloc[0]
+    assert (problem["row"], problem["account_id"], problem["column"], problem["value"]) == (3, "B", "lat", "123")
+    assert problem["severity"] == "skipped"
+    assert "is not a latitude (must be between -90 and 90)" in problem["problem"]
+
+
+def test_bad_coordinate_falls_back_to_address(write_csv):
+    path = write_csv("id,lat,lon,zip\nA,abc,-74.0,10001\n")
+    load = read_accounts(path)
+    assert load.accounts.loc[0, "geocode_source"] == "zip"
+    assert load.problems.iloc[0]["severity"] == "warning"
+    assert "is not a number; placed by its address instead" in load.problems.iloc[0]["problem"]
+
+
+def test_half_coordinates(write_csv):
+    path = write_csv("id,lat,lon\nA,40,\n")
+    load = read_accounts(path)
+    assert load.accounts.empty
+    assert load.problems.iloc[0]["column"] == "lon"
+    assert "coordinate missing; row skipped" in load.problems.iloc[0]["problem"]
+
+
+def test_missing_and_duplicate_ids(write_csv):
+    path = write_csv("id,lat,lon\nA,1,1\n,2,2\nA,3,3\n")
+    load = read_accounts(path)
+    assert load.accounts["row"].tolist() == [2]
+    assert load.problems[["row", "problem"]].values.tolist() == [
+        [3, "no account id; row skipped"],
+        [4, "duplicate account id (an earlier row has it); row skipped"],
+    ]
+
+
+def test_warnings_keep_the_row(write_csv):
+    path = write_csv("id,tier,estimated_value,status,lat,lon\nA,giant,-5,partner,40,-74\n")
+    load = read_accounts(path)
+    assert len(load.accounts) == 1
+    assert set(load.problems["severity"]) == {"warning"}
+    assert set(load.problems["column"]) == {"tier", "estimated_value", "status"}
+    row = load.accounts.iloc[0]
+    assert pd.isna(row["tier"]) and row["value"] == 0 and row["status"] == "prospect"
+
+
+def test_geocoding_by_zip_city_region_and_state(write_csv):
+    path = write_csv("""
+id,zip,city,state,country,region
+Z,10001,,,,
+Z4,02134-1234,,,,
+ZINT,2134,,,,
+C,,Toronto,ON,,
+CC,,Munich,,Germany,
+CS,,springfield,Illinois,USA,
+R,,,,,US-36061
+RK,,,,,uk
+S,,,TX,,
+N,,,,,
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    assert acc.loc["Z", "geocode_source"] == "zip"
+    assert acc.loc["Z", "lat"] == pytest.approx(40.75, abs=0.05)
+    assert acc.loc["Z4", "lat"] == acc.loc["ZINT", "lat"]
+    assert acc.loc["C", ["lat", "lon"]].tolist() == pytest.approx([43.7, -79.4], abs=0.1)
+    assert acc.loc["CC", ["lat", "lon"]].tolist() == pytest.approx([48.14, 11.58], abs=0.1)
+    assert acc.loc["CS", ["lat", "lon"]].tolist() == pytest.approx([39.8, -89.65], abs=0.1)
+    assert acc.loc["R", "geocode_source"] == "region"
+    assert acc.loc["RK", "geocode_source"] == "region"
+    assert acc.loc["S", "geocode_source"] == "state"
+    assert "N" not in acc.index
+    problem = load.problems.set_index("account_id").loc["N"]
+    assert problem["problem"] == "no coordinates and no address (ZIP, city, region code) to place it"
+
+
+def test_unknown_places_say_what_failed(write_csv):
+    path = write_csv(
+        "id,zip,city,state,country,region\nA,99999,,,,\nB,,Atlantis,,Narnia,\nC,,,,,US-ZZ\nD,,Springfield,,,\n"
+    )
+    load = read_accounts(path)
+    problems = load.problems.set_index("account_id")["problem"]
+    assert problems["A"] == "ZIP '99999' not found"
+    assert "country 'Narnia' not recognised" in problems["B"]
+    assert problems["C"] == "region code 'US-ZZ' unknown"
+    assert problems["D"] == "city 'Springfield' is ambiguous without a state or country"
+
+
+def test_salesforce_export_headers(write_csv):
+    path = write_csv("""
+Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,Billing Country,Industry,Annual Revenue,Account Owner
+001A,Acme,Boston,MA,02108,United States,Healthcare,"1,200,000",Sarah Chen
+""")
+    load = read_accounts(path)
+    assert load.column_map["zip"] == "Billing Zip/Postal Code"
+    row = load.accounts.iloc[0]
+    assert (row["account_id"], row["name"], row["industry"], row["value"], row["owner"]) == (
+        "001A",
+        "Acme",
+        "healthcare",
+        1_200_000,
+        "Sarah Chen",
+    )
+    assert row["geocode_source"] == "zip"
+
+
+def test_hubspot_export_headers():
+    headers = [
+        "Record ID",
+        "Company name",
+        "City",
+        "State/Region",
+        "Postal Code",
+        "Country/Region",
+        "Industry",
+        "Annual Revenue",
+        "Company owner",
+    ]
+    mapping = guess_column_map(headers)
+    assert mapping == {
+        "account_id": "Record ID",
+        "name": "Company name",
+        "city": "City",
+        "state": "State/Region",
+        "zip": "Postal Code",
+        "country": "Country/Region",
+        "industry": "Industry",
+        "value": "Annual Revenue",
+        "owner": "Company owner",
+    }
+
+
+def test_explicit_column_map(write_csv):
+    path = write_csv("key,y,x\nA,40.7,-74.0\n")
+    load = read_accounts(path, column_map={"account_id": "key", "lat": "y", "lon": "x"})
+    assert load.accounts.loc[0, "account_id"] == "A"
+    with pytest.raises(AccountsFileError, match=r"no column 'nope' \(mapped to lat\)"):
+        read_accounts(path, column_map={"account_id": "key", "lat": "nope", "lon": "x"})
+
+
+def test_swap_lat_lon(write_csv):
+    path = write_csv("id,lat,lon\nA,-74.0,40.7\n")
+    load = read_accounts(path, swap_lat_lon=True)
+    assert load.accounts.loc[0, ["lat", "lon"]].tolist() == [40.7, -74.0]
+
+
+def test_extra_columns_are_kept(write_csv):
+    path = write_csv("id,lat,lon,last_funding_date\nA,1,2,2026-01-01\n")
+    assert read_accounts(path).accounts.loc[0, "last_funding_date"] == "2026-01-01"
+
+
+def test_normalize_zip():
+    values = pd.Series(["10001", "10001-1234", "2134", 2134, "abc", None, "123456"])
+    assert normalize_zip(values).tolist() == ["10001", "10001", "02134", "02134", "", "", ""]
+
+
+def test_country_and_state_codes():
+    countries = country_code(pd.Series(["United States", "USA", "UK", "Germany", "de", "", "Narnia"]))
+    assert countries.tolist() == ["US", "US", "GB", "DE", "DE", "", ""]
+    states = state_code(pd.Series(["NY", "New York", "Ontario", "qc", "ZZ"]), pd.Series(["US", "", "", "CA", "US"]))
+    assert states.tolist() == ["US-NY", "US-NY", "CA-ON", "CA-QC", ""]

@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import json
+import zipfile
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, Polygon, box
+
+from geo.boundaries import (
+    LEVELS,
+    area_km2,
+    boundary_file_columns,
+    load_join_layer,
+    load_regions,
+    read_boundary_file,
+    region_table,
+    repair_geometries,
+)
+from territory.errors import BoundaryFileError
+
+STATES_AND_DC = {
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
+    "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
+    "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+}  # fmt: skip
+COLUMNS = ["region_id", "name", "level", "parent_id", "label", "geometry"]
+
+
+# --- the bundled real data -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("display", [False, True])
+def test_every_level_loads_valid_in_wgs84(level, display):
+    gdf = load_regions(level, display=display)
+    assert set(COLUMNS) <= set(gdf.columns)
+    assert gdf.crs.to_epsg() == 4326
+    assert gdf.geometry.is_valid.all()
+    assert not gdf.geometry.is_empty.any()
+    assert gdf["region_id"].is_unique
+    assert (gdf["level"] == level).all()
+    assert set(gdf.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_counties_3200_plus_with_fips_ids_and_state_parents():
+    counties = load_regions("county")
+    assert 3200 <= len(counties) < 3300
+    assert counties["region_id"].str.fullmatch(r"US-\d{5}").all()
+    row = counties.set_index("region_id").loc["US-36061"]
+    assert row["name"] == "New York"
+    assert row["parent_id"] == "US-NY"
+    assert row["fips"] == "36061"
+
+
+def test_50_states_and_dc_with_usps_and_fips():
+    states = load_regions("state").set_index("region_id")
+    assert {f"US-{s}" for s in STATES_AND_DC} <= set(states.index)
+    assert states.loc["US-NY", ["name", "code", "fips", "parent_id"]].tolist() == ["New York", "NY", "36", "US"]
+    assert states.loc["US-DC", "name"] == "District of Columbia"
+
+
+def test_13_canadian_provinces_and_territories():
+    provinces = load_regions("province")
+    assert len(provinces) == 13
+    assert {"CA-ON", "CA-QC", "CA-BC", "CA-AB", "CA-NL", "CA-NU"} <= set(provinces["region_id"])
+    assert (provinces["parent_id"] == "CA").all()
+
+
+def test_countries_use_alpha2_including_seed_countries():
+    countries = load_regions("country").set_index("region_id")
+    assert {"GB", "DE", "FR", "NL", "US", "CA", "XK"} <= set(countries.index)
+    assert countries.loc["GB", "name"] == "United Kingdom"
+    assert len(countries) > 200
+
+
+def test_display_version_is_smaller_than_full():
+    full = load_regions("county").geometry.count_coordinates().sum()
+    display = load_regions("county", display=True).geometry.count_coordinates().sum()
+    assert display < full
+
+
+def test_load_regions_rejects_unknown_level():
+    with pytest.raises(ValueError, match=r"`level` was 'zip' but is expected to be one of \['state'"):
+        load_regions("zip")
+
+
+def test_join_layer_has_no_overlap_between_us_and_countries():
+    layer = load_join_layer()
+    assert "US" not in set(layer["region_id"])
+    assert "CA" not in set(layer["region_id"])
+    assert {"US-36061", "CA-ON", "DE"} <= set(layer["region_id"])
+
+
+def test_region_table_points_lie_inside_their_region():
+    table = region_table().set_index("region_id")
+    states = load_regions("state").set_index("region_id")
+    for rid in ["US-NY", "US-HI", "US-MI"]:
+        assert states.loc[rid, "geometry"].contains(Point(table.loc[rid, "lon"], table.loc[rid, "lat"]))
+
+
+def test_area_uses_an_equal_area_crs():
+    states = load_regions("state").set_index("region_id")
+    areas = area_km2(states.loc[["US-CO", "US-WY"]].reset_index())
+    # Census: Colorado 269,837 km², Wyoming 253,600 km² (total area); cartographic boundaries at 1:10m.
+    assert areas.iloc[0] == pytest.approx(269_600, rel=0.02)
+    assert areas.iloc[1] == pytest.approx(253_300, rel=0.02)
+
+
+def test_area_without_crs_is_an_error():
+    with pytest.raises(ValueError, match="has no CRS; call set_crs"):
+        area_km2(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]))
+
+
+# --- a user's own boundary files -------------------------------------------------------------------------
+
+
+def squares_gdf(crs="EPSG:4326"):
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B"], "title": ["Alpha", "Beta"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=crs
+    )
+
+
+def test_geojson_with_chosen_id_and_name(tmp_path):
+    path = tmp_path / "regions.geojson"
+    squares_gdf().to_file(path, driver="GeoJSON")
+    result = read_boundary_file(path, "code", name_column="title")
+    assert result.regions["region_id"].tolist() == ["A", "B"]
+    assert result.regions["name"].tolist() == ["Alpha", "Beta"]
+    assert result.regions.crs.to_epsg() == 4326
+    assert not result.reprojected
+    assert boundary_file_columns(path) == ["code", "title"]
+
+
+def test_geopackage_in_projected_crs_is_reprojected(tmp_path):
+    path = tmp_path / "regions.gpkg"
+    squares_gdf().to_crs(3857).to_file(path, driver="GPKG")
+    result = read_boundary_file(path, "code")
+    assert result.reprojected
+    assert "reprojected from EPSG:3857 to EPSG:4326" in result.notes[0]
+    assert result.regions.total_bounds == pytest.approx([0, 0, 2, 1], abs=1e-6)
+
+
+def zip_shapefile(gdf, tmp_path, *, keep_prj=True, name="regions"):
+    folder = tmp_path / f"{name}-shp"
+    folder.mkdir()
+    gdf.to_file(folder / f"{name}.shp")
+    archive = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in folder.iterdir():
+            if keep_prj or part.suffix != ".prj":
+                zf.write(part, part.name)
+    return archive
+
+
+def test_zipped_shapefile_from_bytes(tmp_path):
+    archive = zip_shapefile(squares_gdf().to_crs(5070), tmp_path)
+    result = read_boundary_file(archive.read_bytes(), "code", filename="regions.zip")
+    assert result.reprojected
+    assert result.regions.total_bounds == pytest.approx([0, 0, 2, 1], abs=1e-6)
+
+
+def test_projected_shapefile_without_prj_is_refused(tmp_path):
+    bare = zip_shapefile(squares_gdf().to_crs(5070), tmp_path, keep_prj=False, name="noprj")
+    with pytest.raises(
+        BoundaryFileError,
+        match=r"noprj\.zip: has no coordinate system and its coordinates \(x .*\) are not longitude/latitude\. "
+        r"Include the \.prj file",
+    ):
+        read_boundary_file(bare, "code")
+
+
+def test_lonlat_shapefile_without_prj_is_assumed_wgs84(tmp_path):
+    archive = zip_shapefile(squares_gdf(), tmp_path, keep_prj=False)
+    result = read_boundary_file(archive, "code")
+    assert result.assumed_crs
+    assert "read as EPSG:4326" in result.notes[0]
+
+
+def test_truncated_geojson(tmp_path):
+    text = json.dumps(json.loads(squares_gdf().to_json()))
+    path = tmp_path / "cut.geojson"
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(BoundaryFileError, match=r"cut\.geojson: could not be read \(.*\)\. The file may be truncated"):
+        read_boundary_file(path, "code")
+
+
+def test_self_intersecting_geometry_is_repaired_and_reported(tmp_path):
+    bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    gdf = gpd.GeoDataFrame({"code": ["OK", "BOW"]}, geometry=[box(5, 5, 6, 6), bowtie], crs=4326)
+    path = tmp_path / "bowtie.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    result = read_boundary_file(path, "code")
+    assert len(result.repaired) == 1
+    assert result.repaired[0].startswith("bowtie.geojson, row 2 (id 'BOW'): invalid geometry (Self-intersection")
+    assert result.regions.geometry.is_valid.all()
+    assert result.regions.set_index("region_id").loc["BOW", "geometry"].area == pytest.approx(2.0)
+
+
+def test_missing_id_column_lists_the_columns(tmp_path):
+    path = tmp_path / "r.geojson"
+    squares_gdf().to_file(path, driver="GeoJSON")
+    with pytest.raises(
+        BoundaryFileError, match=r"r\.geojson, column 'fips': no column 'fips'\. Pick one of: code, title"
+    ):
+        read_boundary_file(path, "fips")
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    gdf = squares_gdf()
+    gdf["code"] = ["A", "A"]
+    path = tmp_path / "dup.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    with pytest.raises(
+        BoundaryFileError, match=r"dup\.geojson, column 'code': ids are not unique: A \(features 1, 2\)"
+    ):
+        read_boundary_file(path, "code")
+
+
+def test_empty_ids_are_refused(tmp_path):
+    gdf = squares_gdf()
+    gdf["code"] = ["A", None]
+    path = tmp_path / "holes.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryFileError, match=r"1 feature\(s\) have no id \(features 2\)"):
+        read_boundary_file(path, "code")
+
+
+def test_points_are_not_regions(tmp_path):
+    gdf = gpd.GeoDataFrame({"code": ["A"]}, geometry=[Point(0, 0)], crs=4326)
+    path = tmp_path / "pts.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryFileError, match=r"no polygons: geometries are Point"):
+        read_boundary_file(path, "code")
+
+
+def test_unsupported_extension():
+    with pytest.raises(BoundaryFileError, match=r"x\.kml: unsupported file type\. Upload a \.geojson"):
+        read_boundary_file(b"<kml/>", "id", filename="x.kml")
+
+
+def test_bad_zip():
+    with pytest.raises(BoundaryFileError, match=r"z\.zip: is not a valid zip archive"):
+        read_boundary_file(b"not a zip", "id", filename="z.zip")
+
+
+def test_repair_drops_empty_geometries():
+    gdf = gpd.GeoDataFrame({"region_id": ["A", "B"]}, geometry=[box(0, 0, 1, 1), Polygon()], crs=4326)
+    out, messages = repair_geometries(gdf, source="f.geojson")
+    assert out["region_id"].tolist() == ["A"]
+    assert messages == ["f.geojson, row 2 (id 'B'): empty geometry dropped"]

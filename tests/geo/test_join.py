@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo.boundaries import load_regions
+from geo.join import join_accounts, looks_swapped
+
+
+def accounts(*points):
+    return pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(len(points))],
+            "lat": [p[0] for p in points],
+            "lon": [p[1] for p in points],
+        }
+    )
+
+
+def test_manhattan_joins_to_new_york_county_and_state():
+    result = join_accounts(accounts((40.7831, -73.9712)))
+    row = result.accounts.iloc[0]
+    assert row["region_id"] == "US-36061"
+    assert row["region_level"] == "county"
+    counties = load_regions("county").set_index("region_id")
+    assert counties.loc[row["region_id"], "parent_id"] == "US-NY"
+    assert result.outside.empty
+
+
+def test_toronto_berlin_london():
+    result = join_accounts(accounts((43.65, -79.38), (52.52, 13.40), (51.507, -0.128)))
+    assert result.accounts["region_id"].tolist() == ["CA-ON", "DE", "GB"]
+    assert result.accounts["region_level"].tolist() == ["province", "country", "country"]
+
+
+def test_point_in_the_ocean_is_listed_outside():
+    result = join_accounts(accounts((40.7831, -73.9712), (35.0, -40.0)))
+    assert result.accounts.loc[0, "region_id"] == "US-36061"
+    assert pd.isna(result.accounts.loc[1, "region_id"])
+    assert result.outside["account_id"].tolist() == ["A1"]
+    assert "1 account(s) lie outside every region" in result.notes
+
+
+def test_coastal_point_just_offshore_is_snapped():
+    # ~3 km off Miami Beach.
+    result = join_accounts(accounts((25.79, -80.09)))
+    assert result.accounts.loc[0, "snapped"]
+    assert result.accounts.loc[0, "region_id"] == "US-12086"
+    far = join_accounts(accounts((25.79, -79.5)))
+    assert pd.isna(far.accounts.loc[0, "region_id"])
+
+
+def test_swapped_file_is_detected():
+    rng = np.random.default_rng(0)
+    lat = rng.uniform(33, 45, 200)
+    lon = rng.uniform(-110, -85, 200)
+    result = join_accounts(pd.DataFrame({"account_id": range(200), "lat": lon, "lon": lat}))
+    assert result.swapped
+    assert any("latitude and longitude look swapped" in n for n in result.notes)
+    fine = join_accounts(pd.DataFrame({"account_id": range(200), "lat": lat, "lon": lon}))
+    assert not fine.swapped
+
+
+def test_a_few_outside_points_do_not_claim_a_swap():
+    result = join_accounts(accounts((40.78, -73.97), (40.0, -50.0)))
+    assert not result.swapped
+
+
+def test_custom_regions_and_crs_check():
+    regions = gpd.GeoDataFrame(
+        {"region_id": ["W", "E"], "level": "custom"}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326
+    )
+    result = join_accounts(accounts((0.5, 0.5), (0.5, 1.5), (5, 5)), regions, snap_meters=0)
+    assert result.accounts["region_id"].tolist()[:2] == ["W", "E"]
+    assert pd.isna(result.accounts.loc[2, "region_id"])
+    with pytest.raises(ValueError, match=r"`regions` must be in EPSG:4326, got EPSG:3857; call regions.to_crs"):
+        join_accounts(accounts((0, 0)), regions.to_crs(3857))
+
+
+def test_point_on_a_shared_border_gets_one_region():
+    regions = gpd.GeoDataFrame(
+        {"region_id": ["W", "E"], "level": "custom"}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326
+    )
+    result = join_accounts(accounts((0.5, 1.0)), regions)
+    assert len(result.accounts) == 1
+    assert result.accounts.loc[0, "region_id"] in {"W", "E"}
+
+
+def test_missing_columns():
+    with pytest.raises(ValueError, match=r"`accounts` needs 'lat' and 'lon' columns"):
+        join_accounts(pd.DataFrame({"x": [1]}))
+
+
+def test_looks_swapped_needs_half_outside():
+    regions = gpd.GeoDataFrame({"region_id": ["R"]}, geometry=[box(10, 40, 20, 50)], crs=4326)
+    outside = pd.DataFrame({"lat": [15.0, 16.0], "lon": [45.0, 46.0]})
+    assert looks_swapped(outside, regions, total=2)
+    assert not looks_swapped(outside, regions, total=100)

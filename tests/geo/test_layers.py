@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from geo.assets import LOCAL_ASSETS, VENDOR_URL, missing_assets, remote_asset_urls, use_local_assets
+from geo.coverage import coverage_layers, display_region_of, territory_shapes, uncovered_regions
+from geo.layers import account_points, build_coverage_map, to_geojson
+from territory import plan_from_dict
+
+EVIL = '<img src=x onerror="alert(1)">'
+
+
+def small_plan(name="East"):
+    return plan_from_dict(
+        {
+            "name": "p",
+            "territories": [
+                {"territory_id": "E", "name": name, "region_ids": ["US-NY", "US-PA"], "color": "#1f77b4"},
+                {"territory_id": "W", "name": "West", "region_ids": ["UK"], "color": "#ff7f0e"},
+            ],
+            "reps": [{"rep_id": "R1", "name": EVIL, "territory_ids": ["E"]}],
+        }
+    )
+
+
+def test_to_geojson_escapes_strings_and_rounds():
+    gdf = gpd.GeoDataFrame({"region_id": ["A"], "label": [EVIL]}, geometry=[box(0.123456, 0, 1, 1)], crs=4326)
+    data = to_geojson(gdf, ["region_id", "label"])
+    props = data["features"][0]["properties"]
+    assert props["label"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert "0.1235" in str(data["features"][0]["geometry"]["coordinates"])
+
+
+def test_account_points_escape_tooltips():
+    accounts = pd.DataFrame({"lat": [1.0], "lon": [2.0], "name": [EVIL], "value": [1234.5]})
+    points = account_points(accounts, pd.Series(["#123456"]), tooltip_columns=[("name", "Account"), ("value", "Value")])
+    assert points[0][:3] == [1.0, 2.0, "#123456"]
+    assert "<img" not in points[0][3]
+    assert "&lt;img" in points[0][3]
+    assert "1,234" in points[0][3]
+
+
+def test_territory_shapes_dissolve_and_flag_unknown_regions():
+    plan = plan_from_dict(
+        {"name": "p", "territories": [{"territory_id": "E", "region_ids": ["US-NY", "US-ZZ"]}], "reps": []}
+    )
+    shapes = territory_shapes(plan)
+    assert shapes.regions["region_id"].tolist() == ["US-NY"]
+    assert shapes.unknown_region_ids == ["US-ZZ"]
+    assert len(shapes.outlines) == 1
+
+
+def test_display_region_of_county_is_its_state():
+    out = display_region_of(pd.Series(["US-36061", "CA-ON", "DE"]))
+    assert out.tolist() == ["US-NY", "CA-ON", "DE"]
+
+
+def test_uncovered_regions_are_ranked_by_accounts():
+    plan = small_plan()
+    accounts = pd.DataFrame(
+        {
+            "region_id": ["US-34013", "US-34017", "US-09001", "US-36061"],
+            "territory_id": [None, None, None, "E"],
+            "value": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    gaps = uncovered_regions(accounts, plan)
+    assert gaps["region_id"].tolist() == ["US-NJ", "US-CT"]
+    assert gaps["accounts"].tolist() == [2, 1]
+    assert gaps["value"].tolist() == [3.0, 3.0]
+
+
+def test_map_html_escapes_user_strings_and_uses_no_cdn():
+    plan = small_plan(name=EVIL)
+    accounts = pd.DataFrame(
+        {
+            "region_id": ["US-36061", "US-34013"],
+            "territory_id": ["E", None],
+            "value": [10.0, 20.0],
+            "lat": [40.78, 40.79],
+            "lon": [-73.97, -74.2],
+            "name": [EVIL, "ok"],
+        }
+    )
+    layers = coverage_layers(plan, accounts)
+    assert [e.name for e in layers.legend] == [EVIL, "West", "No territory"]
+    points = account_points(accounts, pd.Series(["#1f77b4", "#9e9e9e"]), tooltip_columns=[("name", "Account")])
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=(-80, 38, -70, 42))
+    html = fmap.get_root().render()
+    assert EVIL not in html
+    assert 'onerror="alert(1)"' not in html
+    assert "&lt;img src=x" in html
+    assert remote_asset_urls(html) == []
+    assert f"{VENDOR_URL}/leaflet/leaflet.js" in html
+    assert "territory-legend" in html
+    # The gap region (New Jersey) is drawn and named in the legend.
+    features = {f["properties"]["region_id"]: f["properties"] for f in layers.regions["features"]}
+    assert features["US-NJ"]["territory_name"] == "No territory"
+    assert features["US-NY"]["reps"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+
+
+def test_tiles_are_off_by_default():
+    layers = coverage_layers(small_plan(), pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    html = build_coverage_map(layers.regions, layers.outlines, layers.legend).get_root().render()
+    assert "tile.openstreetmap.org" not in html
+    html = build_coverage_map(layers.regions, layers.outlines, layers.legend, tiles=True).get_root().render()
+    assert "tile.openstreetmap.org" in html
+
+
+def test_local_assets_are_installed():
+    use_local_assets()
+    assert missing_assets() == [], "run scripts/vendor_assets.sh"
+    for cls in LOCAL_ASSETS:
+        for _, url in cls.default_js + cls.default_css:
+            assert url.startswith(VENDOR_URL)
