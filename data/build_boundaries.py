@@ -27,8 +27,10 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pycountry
 import shapely
+import shapely.affinity
 
 OUT = Path(__file__).resolve().parent / "boundaries"
 PACKAGES = {
@@ -84,6 +86,26 @@ def _polygonal(geom):
         return geom
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def split_at_antimeridian(geom):
+    """Split polygon parts that wrap the antimeridian (GDAL reads such TopoJSON arcs as 360°-wide bands).
+
+    Antarctica legitimately spans every longitude and is left alone (parts reaching south of 60°S).
+    """
+    parts = list(shapely.get_parts(geom))
+    fixed = []
+    for part in parts:
+        minx, miny, maxx, _ = part.bounds
+        if maxx - minx <= 180 or miny < -60:
+            fixed.append(part)
+            continue
+        shifted = shapely.transform(part, lambda xy: np.where(xy[:, :1] < 0, xy + [360.0, 0.0], xy))
+        shifted = shapely.make_valid(shifted)
+        west = shapely.intersection(shifted, shapely.box(-180, -90, 180, 90))
+        east = shapely.affinity.translate(shapely.intersection(shifted, shapely.box(180, -90, 540, 90)), -360.0)
+        fixed.extend(p for g in (west, east) for p in shapely.get_parts(_polygonal(g)) if not p.is_empty)
+    return shapely.union_all(fixed) if len(fixed) > 1 else fixed[0]
 
 
 def display_version(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
@@ -179,7 +201,7 @@ def build_countries(src: Path) -> gpd.GeoDataFrame:
     if dropped:
         print(f"countries: dropped features with no ISO code: {dropped}")
     raw = raw.dropna(subset=["region_id"])
-    raw["geometry"] = [_polygonal(g) for g in shapely.make_valid(raw.geometry.values)]
+    raw["geometry"] = [split_at_antimeridian(_polygonal(g)) for g in shapely.make_valid(raw.geometry.values)]
     # Several features may share one code (Somaliland into SO): dissolve, keeping the main feature's name.
     names = (
         raw[~raw["name"].isin(list(UNNUMBERED_COUNTRIES)) | (raw["region_id"] == "XK")]

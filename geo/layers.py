@@ -16,6 +16,7 @@ import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -71,7 +72,10 @@ _BACKGROUND_CACHE: dict[str, dict] = {}
 def background_geojson() -> dict:
     """World countries (display detail) as the land under everything, for maps with no base tiles."""
     if "land" not in _BACKGROUND_CACHE:
-        _BACKGROUND_CACHE["land"] = to_geojson(load_regions("country", display=True), ["region_id"])
+        countries = load_regions("country", display=True)
+        # Land under everything, never clicked: coarser than the display level, shared borders kept.
+        countries["geometry"] = shapely.coverage_simplify(countries.geometry.values, 0.2)
+        _BACKGROUND_CACHE["land"] = to_geojson(countries, [], precision=3)
     return _BACKGROUND_CACHE["land"]
 
 
@@ -91,17 +95,16 @@ def account_points(
     """
     lat = accounts["lat"].round(5).to_numpy()
     lon = accounts["lon"].round(5).to_numpy()
-    parts = []
-    for column, label in tooltip_columns:
+    tooltips = pd.Series("", index=accounts.index, dtype=object)
+    for i, (column, label) in enumerate(tooltip_columns):
         values = accounts[column]
         if pd.api.types.is_float_dtype(values):
             text = values.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
         else:
-            text = values.map(lambda v: html.escape(str(v)) if pd.notna(v) else "")
-        parts.append(f"<b>{html.escape(label)}</b> " + text)
-    tooltips = pd.concat(parts, axis=1).agg("<br>".join, axis=1) if parts else pd.Series("", index=accounts.index)
+            text = values.astype(object).where(values.notna(), "").astype(str).map(html.escape)
+        tooltips = tooltips + ("<br>" if i else "") + f"<b>{html.escape(label)}</b> " + text.astype(object)
     return [
-        [float(a), float(b), str(c), str(t)]
+        [float(a), float(b), str(c), t]
         for a, b, c, t in zip(lat, lon, colors.to_numpy(), tooltips.to_numpy(), strict=True)
     ]
 
@@ -124,16 +127,16 @@ class _Legend(MacroElement):
         """
         {% macro html(this, kwargs) %}
         <div id="territory-legend" class="territory-legend" style="position:absolute; bottom:24px; right:10px;
-             z-index:1000; background:rgba(255,255,255,0.93); padding:8px 10px; border-radius:6px;
-             box-shadow:0 1px 4px rgba(0,0,0,0.3); font:12px/1.35 sans-serif; max-height:60%; overflow:auto;
-             max-width:320px;">
+             z-index:1000; background:rgba(255,255,255,0.93); padding:6px 8px; border-radius:6px;
+             box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif; max-height:55%; overflow:auto;
+             max-width:260px;">
           <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
           {% for entry in this.entries %}
           <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
             <span style="flex:none; width:14px; height:14px; margin-top:1px; border:1px solid #555;
                          background:{{ entry.color }};"></span>
             <span><span class="legend-name">{{ entry.name }}</span>
-            {% if entry.detail %}<br><span style="color:#555;">{{ entry.detail }}</span>{% endif %}</span>
+            {% if entry.detail %}<br><span style="color:#555; font-size:10px;">{{ entry.detail }}</span>{% endif %}</span>
           </div>
           {% endfor %}
         </div>

@@ -1,4 +1,7 @@
-"""State and cached loaders shared by the pages (the only place that touches st.session_state keys)."""
+"""State and cached loaders shared by the pages (the only place that touches st.session_state keys).
+
+Cached results are shared by every session (st.cache_resource, no copy per call): treat them as read-only.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ class LoadedAccounts:
     swapped: bool
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _load_accounts(data: bytes, filename: str, swap_lat_lon: bool) -> LoadedAccounts:
     load = read_accounts(data, filename=filename, swap_lat_lon=swap_lat_lon)
     joined = join_accounts(load.accounts)
@@ -49,7 +52,7 @@ def _load_accounts(data: bytes, filename: str, swap_lat_lon: bool) -> LoadedAcco
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _plan_from_json(plan_json: str) -> Plan:
     return plan_from_dict(json.loads(plan_json), source="plan")
 
@@ -89,7 +92,7 @@ def set_accounts(filename: str, data: bytes, *, swap_lat_lon: bool = False) -> L
     return loaded
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def accounts_with_territories(plan_json: str, filename: str, data: bytes, swap: bool) -> pd.DataFrame:
     """Joined accounts with the territory whose regions hold them."""
     plan = _plan_from_json(plan_json)
@@ -97,7 +100,7 @@ def accounts_with_territories(plan_json: str, filename: str, data: bytes, swap: 
     return accounts.join(account_territories(accounts, plan, region_table()))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def cached_coverage_layers(plan_json: str, filename: str, data: bytes, swap: bool):
     """The map's GeoJSON and legend for this plan and these accounts (cached: built once per change)."""
     plan = _plan_from_json(plan_json)

@@ -249,3 +249,16 @@ def test_repair_drops_empty_geometries():
     out, messages = repair_geometries(gdf, source="f.geojson")
     assert out["region_id"].tolist() == ["A"]
     assert messages == ["f.geojson, row 2 (id 'B'): empty geometry dropped"]
+
+
+def test_no_region_wraps_around_the_antimeridian():
+    # GDAL reads TopoJSON arcs that cross ±180° as 360°-wide bands; the build splits them (not Antarctica).
+    import shapely
+
+    for level in LEVELS:
+        for display in (False, True):
+            gdf = load_regions(level, display=display)
+            for region_id, geom in zip(gdf["region_id"], gdf.geometry, strict=True):
+                for part in shapely.get_parts(geom):
+                    minx, miny, maxx, _ = part.bounds
+                    assert maxx - minx <= 180 or region_id == "AQ", (level, region_id, part.bounds)
