@@ -10,7 +10,13 @@ import pandas as pd
 
 from territory.model import Plan, iter_region_claims
 
-__all__ = ["account_territories", "coverage_summary", "region_ancestors", "resolve_region_territories"]
+__all__ = [
+    "account_territories",
+    "coverage_summary",
+    "region_ancestors",
+    "region_claims",
+    "resolve_region_territories",
+]
 
 MAX_DEPTH = 6
 
@@ -40,6 +46,37 @@ def region_ancestors(regions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def region_claims(plan: Plan, regions: pd.DataFrame, ancestors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every territory that claims each region through the region itself or an ancestor.
+
+    Parameters
+    ----------
+    plan : Plan
+    regions : DataFrame
+        ``region_id`` and ``parent_id``; regions the plan names but the table lacks count for themselves.
+    ancestors : DataFrame, optional
+        ``region_ancestors(regions)``, when the caller already has it (it is the costly part).
+
+    Returns
+    -------
+    DataFrame
+        ``region_id, territory_id, claim_region_id, depth, priority``; depth 0 is a claim on the region itself.
+    """
+    claims = pd.DataFrame(list(iter_region_claims(plan)), columns=["ancestor_id", "territory_id", "priority"])
+    columns = ["region_id", "territory_id", "claim_region_id", "depth", "priority"]
+    if claims.empty:
+        return pd.DataFrame(columns=columns)
+    if ancestors is None:
+        ancestors = region_ancestors(regions[["region_id", "parent_id"]])
+    known = set(ancestors["region_id"])
+    missing = sorted(set(claims["ancestor_id"]) - known)
+    if missing:
+        extra = pd.DataFrame({"region_id": missing, "ancestor_id": missing, "depth": 0})
+        ancestors = pd.concat([ancestors, extra], ignore_index=True)
+    hits = ancestors.merge(claims, on="ancestor_id")
+    return hits.rename(columns={"ancestor_id": "claim_region_id"})[columns]
+
+
 def resolve_region_territories(plan: Plan, regions: pd.DataFrame) -> pd.DataFrame:
     """Resolve the claiming territory of every region in ``regions``.
 
@@ -57,20 +94,15 @@ def resolve_region_territories(plan: Plan, regions: pd.DataFrame) -> pd.DataFram
         (the region the territory lists), ``depth`` and ``conflict`` (True when another territory holds an
         equally specific claim of equal priority; the lowest territory id is then kept).
     """
-    claims = pd.DataFrame(list(iter_region_claims(plan)), columns=["ancestor_id", "territory_id", "priority"])
     columns = ["region_id", "territory_id", "claim_region_id", "depth", "conflict"]
-    if claims.empty:
+    hits = region_claims(plan, regions)
+    if hits.empty:
         return pd.DataFrame(columns=columns)
-    table = regions[["region_id", "parent_id"]]
-    missing = sorted(set(claims["ancestor_id"]) - set(table["region_id"]))
-    if missing:
-        table = pd.concat([table, pd.DataFrame({"region_id": missing, "parent_id": None})], ignore_index=True)
-    hits = region_ancestors(table).merge(claims, on="ancestor_id")
     hits = hits.sort_values(["region_id", "depth", "priority", "territory_id"], ascending=[True, True, False, True])
     best = hits.drop_duplicates("region_id")
     tied = hits.merge(best[["region_id", "depth", "priority"]], on=["region_id", "depth", "priority"])
     conflicted = tied.groupby("region_id")["territory_id"].nunique() > 1
-    out = best.rename(columns={"ancestor_id": "claim_region_id"})
+    out = best.copy()
     out["conflict"] = out["region_id"].map(conflicted).fillna(False).astype(bool)
     return out[columns].reset_index(drop=True)
 

@@ -22,7 +22,9 @@ __all__ = [
     "ACCOUNT_STATUSES",
     "Territory",
     "Rep",
+    "Account",
     "Override",
+    "Scoring",
     "Settings",
     "Plan",
     "normalize_tier",
@@ -97,6 +99,25 @@ class Rep:
     quota_attainment: float = 0.0
     specialties: tuple[str, ...] = ()
     active: bool = True
+    current_accounts: int | None = None
+    """Active accounts the rep already holds, counted against capacity (None: only those in the data).
+
+    Accounts in the data whose owner is this rep are part of this count, not added to it.
+    """
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account as the plan knows it (the seed's ``accountAssignments`` carry these)."""
+
+    account_id: str
+    region_id: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+    value: float = 0.0
+    owner: str | None = None
+    status: str = "prospect"
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,12 +131,42 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Scoring:
+    """How an account's score (0..100) and activation tier (1..3) are computed.
+
+    fit = weighted mean of industry fit, tier fit and value fit (value as a percentile among the accounts);
+    timing = 1 for a funding round within ``funding_days`` (fading to 0 at twice that) or a hiring signal;
+    score = 100 × ((1 − timing_weight) × fit + timing_weight × timing) when the data carry timing columns,
+    else 100 × fit. Tier 1 (personal outreach) from ``tier1_min``, tier 2 (targeted) from ``tier2_min``,
+    else tier 3 (nurture).
+    """
+
+    industry_weights: tuple[tuple[str, float], ...] = ()
+    other_industry_fit: float = 0.3
+    tier_fit: tuple[tuple[str, float], ...] = (("enterprise", 1.0), ("mid-market", 0.7), ("smb", 0.4))
+    fit_weights: tuple[tuple[str, float], ...] = (("industry", 0.4), ("tier", 0.3), ("value", 0.3))
+    timing_weight: float = 0.25
+    funding_days: int = 180
+    tier1_min: float = 70.0
+    tier2_min: float = 40.0
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Plan-wide knobs."""
+    """Plan-wide knobs.
+
+    Balance uses ``target_accounts_per_rep`` (A) and ``target_value_per_rep`` (V; None means each
+    territory's quota divided by its active reps). Workload weighs accounts by tier (``workload_basis =
+    "tier"``) or by activation tier (``"activation"``).
+    """
 
     target_accounts_per_rep: float = 30.0
+    target_value_per_rep: float | None = None
     tier_weights: tuple[tuple[str, float], ...] = (("enterprise", 3.0), ("mid-market", 2.0), ("smb", 1.0))
+    workload_basis: str = "tier"
+    activation_weights: tuple[tuple[int, float], ...] = ((1, 3.0), (2, 2.0), (3, 1.0))
     potential: str = "prospect_value"
+    scoring: Scoring = field(default_factory=Scoring)
 
     def tier_weight(self, tier: str) -> float:
         """Workload weight of an account of ``tier`` (1.0 for an unknown tier)."""
@@ -131,6 +182,15 @@ class Plan:
     reps: tuple[Rep, ...] = ()
     overrides: tuple[Override, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    accounts: tuple[Account, ...] = ()
+
+    def rep(self, rep_id: str) -> Rep:
+        """Return the rep with this id (KeyError naming the known ids if absent)."""
+        for rep in self.reps:
+            if rep.rep_id == rep_id:
+                return rep
+        known = ", ".join(r.rep_id for r in self.reps)
+        raise KeyError(f"no rep '{rep_id}' in plan '{self.name}'; known: {known}")
 
     def territory(self, territory_id: str) -> Territory:
         """Return the territory with this id (KeyError naming the known ids if absent)."""
@@ -152,15 +212,34 @@ class Plan:
         """Our own file format as plain data (the inverse of :func:`plan_from_dict`)."""
         return {
             "name": self.name,
-            "settings": {
-                "target_accounts_per_rep": self.settings.target_accounts_per_rep,
-                "tier_weights": dict(self.settings.tier_weights),
-                "potential": self.settings.potential,
-            },
+            "settings": _settings_to_dict(self.settings),
             "territories": [_as_plain(t) for t in self.territories],
             "reps": [_as_plain(r) for r in self.reps],
             "overrides": [_as_plain(o) for o in self.overrides],
+            "accounts": [_as_plain(a) for a in self.accounts],
         }
+
+
+def _settings_to_dict(settings: Settings) -> dict[str, Any]:
+    scoring = settings.scoring
+    return {
+        "target_accounts_per_rep": settings.target_accounts_per_rep,
+        "target_value_per_rep": settings.target_value_per_rep,
+        "tier_weights": dict(settings.tier_weights),
+        "workload_basis": settings.workload_basis,
+        "activation_weights": {str(k): v for k, v in settings.activation_weights},
+        "potential": settings.potential,
+        "scoring": {
+            "industry_weights": dict(scoring.industry_weights),
+            "other_industry_fit": scoring.other_industry_fit,
+            "tier_fit": dict(scoring.tier_fit),
+            "fit_weights": dict(scoring.fit_weights),
+            "timing_weight": scoring.timing_weight,
+            "funding_days": scoring.funding_days,
+            "tier1_min": scoring.tier1_min,
+            "tier2_min": scoring.tier2_min,
+        },
+    }
 
 
 def _as_plain(obj) -> dict[str, Any]:
@@ -172,7 +251,7 @@ def _as_plain(obj) -> dict[str, Any]:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """Read a plan file (our JSON or YAML format).
+    """Read a plan file: our JSON or YAML format, or the seed's JSON shape (see :mod:`territory.seed`).
 
     Parameters
     ----------
@@ -200,6 +279,10 @@ def load_plan(path: str | Path) -> Plan:
     except (ValueError, yaml.YAMLError) as exc:
         kind = "YAML" if is_yaml else "JSON"
         raise PlanFileError(f"not valid {kind}: {exc}", source=source, hint=f"Fix the {kind} syntax") from exc
+    from territory.seed import is_seed_plan, plan_from_seed
+
+    if is_seed_plan(data):
+        return plan_from_seed(data, source=source)
     return plan_from_dict(data, source=source)
 
 
@@ -238,12 +321,26 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
         for i, item in enumerate(_list(data, "overrides", source, required=False))
     )
     settings = _settings(data.get("settings") or {}, source)
+    accounts = tuple(
+        _account(item, i, source) for i, item in enumerate(_list(data, "accounts", source, required=False))
+    )
+    _no_duplicates([a.account_id for a in accounts], "accounts", "account_id", source)
+    rep_ids = {r.rep_id for r in reps}
+    for i, account in enumerate(accounts):
+        if account.owner is not None and account.owner not in rep_ids:
+            raise PlanFileError(
+                f"unknown rep '{account.owner}'",
+                source=source,
+                column=f"accounts[{i}].owner",
+                hint=f"Use one of: {', '.join(sorted(rep_ids))}",
+            )
     return Plan(
         name=str(data.get("name") or "Untitled plan"),
         territories=territories,
         reps=reps,
         overrides=overrides,
         settings=settings,
+        accounts=accounts,
     )
 
 
@@ -366,6 +463,7 @@ def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
     if not isinstance(active, bool):
         raise PlanFileError("'active' must be true or false", source=source, column=f"{where}.active")
     home = _text(item, "home_region", where, source, required=False)
+    current = item.get("current_accounts")
     return Rep(
         rep_id=_text(item, "rep_id", where, source),
         name=_text(item, "name", where, source, required=False) or _text(item, "rep_id", where, source),
@@ -375,6 +473,7 @@ def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
         quota_attainment=_number(item, "quota_attainment", where, source, 0.0),
         specialties=tuple(s.lower() for s in _strings(item, "specialties", where, source)),
         active=active,
+        current_accounts=None if current is None else int(_number(item, "current_accounts", where, source, 0.0)),
     )
 
 
@@ -396,19 +495,123 @@ def _override(item: Any, i: int, source: str, territory_ids: set[str], rep_ids: 
     )
 
 
+def _weights(data: Any, where: str, source: str, keys: Iterable[str] | None = None) -> dict[str, float]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise PlanFileError("must be an object of name: number", source=source, column=where)
+    out = {}
+    for key, weight in data.items():
+        name = str(key).strip().lower()
+        if keys is not None:
+            canonical = normalize_tier(name) if set(keys) == set(TIERS) else (name if name in keys else None)
+            if canonical is None:
+                what = "tier" if set(keys) == set(TIERS) else "key"
+                raise PlanFileError(
+                    f"unknown {what} '{key}'", source=source, column=where, hint=f"Use one of {', '.join(keys)}"
+                )
+            name = canonical
+        out[name] = _number({"w": weight}, "w", where, source, 1.0)
+    return out
+
+
+def _choice(data: Mapping, key: str, allowed: tuple[str, ...], default: str, source: str) -> str:
+    value = str(data.get(key) or default).strip().lower()
+    if value not in allowed:
+        raise PlanFileError(
+            f"'{key}' was '{value}' but must be one of {', '.join(allowed)}", source=source, column=f"settings.{key}"
+        )
+    return value
+
+
 def _settings(data: Any, source: str) -> Settings:
     if not isinstance(data, Mapping):
         raise PlanFileError("'settings' must be an object", source=source, column="settings")
-    weights = dict(Settings().tier_weights)
-    for tier, weight in (data.get("tier_weights") or {}).items():
-        canonical = normalize_tier(tier)
-        if canonical is None:
-            raise PlanFileError(f"unknown tier '{tier}'", source=source, column="settings.tier_weights")
-        weights[canonical] = _number({"w": weight}, "w", "settings.tier_weights", source, 1.0)
+    defaults = Settings()
+    tiers = dict(defaults.tier_weights) | _weights(data.get("tier_weights"), "settings.tier_weights", source, TIERS)
+    activation = dict(defaults.activation_weights)
+    for key, weight in (data.get("activation_weights") or {}).items():
+        if str(key) not in ("1", "2", "3"):
+            raise PlanFileError(
+                f"unknown activation tier '{key}'",
+                source=source,
+                column="settings.activation_weights",
+                hint="Use 1, 2 or 3",
+            )
+        activation[int(key)] = _number({"w": weight}, "w", "settings.activation_weights", source, 1.0)
+    target_value = data.get("target_value_per_rep")
+    scoring = _scoring(data.get("scoring") or {}, source)
     return Settings(
-        target_accounts_per_rep=_number(data, "target_accounts_per_rep", "settings", source, 30.0),
-        tier_weights=tuple((tier, weights[tier]) for tier in TIERS),
-        potential=str(data.get("potential") or "prospect_value"),
+        target_accounts_per_rep=_number(data, "target_accounts_per_rep", "settings", source, 30.0, minimum=1e-9),
+        target_value_per_rep=None
+        if target_value is None
+        else _number(data, "target_value_per_rep", "settings", source, 0.0, minimum=1e-9),
+        tier_weights=tuple((tier, tiers[tier]) for tier in TIERS),
+        workload_basis=_choice(data, "workload_basis", ("tier", "activation"), "tier", source),
+        activation_weights=tuple((k, activation[k]) for k in (1, 2, 3)),
+        potential=_choice(data, "potential", ("prospect_value", "population"), "prospect_value", source),
+        scoring=scoring,
+    )
+
+
+def _scoring(data: Any, source: str) -> Scoring:
+    if not isinstance(data, Mapping):
+        raise PlanFileError("'scoring' must be an object", source=source, column="settings.scoring")
+    defaults = Scoring()
+    where = "settings.scoring"
+    fit_weights = dict(defaults.fit_weights) | _weights(
+        data.get("fit_weights"), f"{where}.fit_weights", source, ("industry", "tier", "value")
+    )
+    tier_fit = dict(defaults.tier_fit) | _weights(data.get("tier_fit"), f"{where}.tier_fit", source, TIERS)
+    tier1 = _number(data, "tier1_min", where, source, defaults.tier1_min)
+    tier2 = _number(data, "tier2_min", where, source, defaults.tier2_min)
+    if tier2 > tier1:
+        raise PlanFileError(
+            f"tier2_min ({tier2:g}) is above tier1_min ({tier1:g})", source=source, column=f"{where}.tier2_min"
+        )
+    timing_weight = _number(data, "timing_weight", where, source, defaults.timing_weight)
+    if timing_weight > 1:
+        raise PlanFileError("timing_weight must be between 0 and 1", source=source, column=f"{where}.timing_weight")
+    return Scoring(
+        industry_weights=tuple(
+            sorted(_weights(data.get("industry_weights"), f"{where}.industry_weights", source).items())
+        ),
+        other_industry_fit=_number(data, "other_industry_fit", where, source, defaults.other_industry_fit),
+        tier_fit=tuple((tier, tier_fit[tier]) for tier in TIERS),
+        fit_weights=tuple((k, fit_weights[k]) for k in ("industry", "tier", "value")),
+        timing_weight=timing_weight,
+        funding_days=int(_number(data, "funding_days", where, source, defaults.funding_days, minimum=1)),
+        tier1_min=tier1,
+        tier2_min=tier2,
+    )
+
+
+def _account(item: Any, i: int, source: str) -> Account:
+    where = f"accounts[{i}]"
+    if not isinstance(item, Mapping):
+        raise PlanFileError("each account must be an object", source=source, column=where)
+    region = _text(item, "region_id", where, source, required=False)
+    tier = _text(item, "tier", where, source, required=False)
+    canonical_tier = normalize_tier(tier) if tier else None
+    if tier and canonical_tier is None:
+        raise PlanFileError(
+            f"unknown tier '{tier}'", source=source, column=f"{where}.tier", hint=f"Use one of {', '.join(TIERS)}"
+        )
+    status = (_text(item, "status", where, source, required=False) or "prospect").lower()
+    if status not in ACCOUNT_STATUSES:
+        raise PlanFileError(
+            f"unknown status '{status}'", source=source, column=f"{where}.status", hint="Use customer or prospect"
+        )
+    industry = _text(item, "industry", where, source, required=False)
+    return Account(
+        account_id=_text(item, "account_id", where, source),
+        region_id=normalize_region_id(region) if region else None,
+        industry=industry.lower() if industry else None,
+        tier=canonical_tier,
+        value=_number(item, "value", where, source, 0.0),
+        owner=_text(item, "owner", where, source, required=False),
+        status=status,
+        name=_text(item, "name", where, source, required=False),
     )
 
 

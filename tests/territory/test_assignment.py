@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from territory import load_plan, plan_from_dict
+from territory.assignment import RESULT_COLUMNS, assign_accounts, explain, prepare_accounts
+from territory.balance import compute_balance
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REGIONS = pd.DataFrame(
+    {
+        "region_id": ["US", "US-NY", "US-36061", "US-36047", "US-NJ", "US-34013", "GB"],
+        "parent_id": [None, "US", "US-NY", "US-NY", "US", "US-NJ", None],
+    }
+)
+
+
+def plan(territories, reps=(), overrides=(), **settings):
+    return plan_from_dict(
+        {
+            "name": "t",
+            "territories": list(territories),
+            "reps": list(reps),
+            "overrides": list(overrides),
+            "settings": settings,
+        }
+    )
+
+
+def accounts(*rows):
+    columns = ["account_id", "region_id", "industry", "tier", "value", "owner", "status"]
+    return pd.DataFrame([dict(zip(columns, row, strict=False)) for row in rows], columns=columns)
+
+
+def outcome(result, account_id):
+    row = result.accounts.set_index("account_id").loc[account_id]
+    return row["status"], row["reason"], row["reason_detail"], row["territory_id"], row["rep_id"], row["rule"]
+
+
+EAST = {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]}
+
+
+# --- the seed's example ----------------------------------------------------------------------------------
+
+
+def test_seed_plan_loads_as_is():
+    seed = load_plan(FIXTURES / "seed_plan.json")
+    nae = seed.territory("TERR-001")
+    assert nae.name == "North America East" and nae.annual_quota == 2_500_000
+    assert set(seed.territory("TERR-002").region_ids) == {"GB", "DE", "FR", "NL"}
+    sarah = seed.rep("AE-001")
+    assert (sarah.name, sarah.capacity, sarah.current_accounts, sarah.territory_ids) == (
+        "Sarah Chen",
+        40,
+        1,
+        ("TERR-001",),
+    )
+    assert seed.accounts[0].owner == "AE-001" and seed.accounts[0].value == 180_000
+
+
+def test_seed_example_sarah_chen_with_1_of_40_gets_the_fintech_account():
+    seed = load_plan(FIXTURES / "seed_plan.json")
+    existing = pd.DataFrame([a.__dict__ for a in seed.accounts])
+    new = pd.DataFrame([{"account_id": "NEW-1", "region_id": "US-NY", "industry": "fintech", "value": 250_000}])
+    result = assign_accounts(seed, pd.concat([existing, new], ignore_index=True), REGIONS)
+    assert outcome(result, "NEW-1")[:2] == ("assigned", None)
+    assert outcome(result, "NEW-1")[3:5] == ("TERR-001", "AE-001")
+    assert result.rep_load["AE-001"] == 2
+
+
+def test_seed_balance_for_north_america_east_follows_the_formula():
+    seed = load_plan(FIXTURES / "seed_plan.json")
+    existing = pd.DataFrame([a.__dict__ for a in seed.accounts])
+    result = assign_accounts(seed, existing, REGIONS)
+    nae = compute_balance(seed, result.accounts).territories.set_index("territory_id").loc["TERR-001"]
+    assert (nae["accounts"], nae["total_value"], nae["reps"]) == (1, 180_000, 1)
+    apr, vpr, a, v = 1, 180_000, 30, 2_500_000 / 1
+    expected = 1 - (abs(apr - a) / a + abs(vpr - v) / v) / 2
+    assert nae["balance_score"] == pytest.approx(expected)
+    assert nae["balance_score"] == pytest.approx(0.05267, abs=1e-5)
+
+
+# --- territory rules ---------------------------------------------------------------------------------------
+
+
+def test_county_account_in_state_territory():
+    result = assign_accounts(
+        plan([EAST], [{"rep_id": "R", "territory_ids": ["E"]}]), accounts(("a", "US-36061")), REGIONS
+    )
+    assert outcome(result, "a") == ("assigned", None, None, "E", "R", "most-free-capacity")
+    assert result.accounts.loc[0, "claim_region_id"] == "US-NY"
+
+
+def test_no_matching_territory_by_region_industry_and_tier():
+    p = plan([{**EAST, "industries": ["fintech"], "tiers": ["enterprise"]}], [{"rep_id": "R", "territory_ids": ["E"]}])
+    result = assign_accounts(
+        p,
+        accounts(
+            ("reg", "US-34013", "fintech", "enterprise"),
+            ("ind", "US-36061", "saas", "enterprise"),
+            ("tier", "US-36061", "fintech", "smb"),
+            ("none", None, "fintech", "enterprise"),
+            ("ok", "US-36061", "fintech", "enterprise"),
+        ),
+        REGIONS,
+    )
+    assert outcome(result, "reg")[:3] == ("unassigned", "no-matching-territory", "region")
+    assert outcome(result, "ind")[:3] == ("unassigned", "no-matching-territory", "industry")
+    assert outcome(result, "tier")[:3] == ("unassigned", "no-matching-territory", "tier")
+    assert outcome(result, "none")[:3] == ("unassigned", "no-matching-territory", "region")
+    assert outcome(result, "ok")[0] == "assigned"
+
+
+def test_missing_industry_fails_a_territory_with_an_industry_focus():
+    p = plan([{**EAST, "industries": ["fintech"]}], [{"rep_id": "R", "territory_ids": ["E"]}])
+    result = assign_accounts(p, accounts(("a", "US-36061", None)), REGIONS)
+    assert outcome(result, "a")[:3] == ("unassigned", "no-matching-territory", "industry")
+
+
+def test_most_specific_region_wins_then_priority():
+    p = plan(
+        [
+            {"territory_id": "STATE", "region_ids": ["US-NY"], "priority": 9},
+            {"territory_id": "NYC", "region_ids": ["US-36061"]},
+            {"territory_id": "LOW", "region_ids": ["US-NJ"], "priority": 1},
+            {"territory_id": "HIGH", "region_ids": ["US-NJ"], "priority": 2},
+        ],
+        [{"rep_id": "R", "territory_ids": ["STATE", "NYC", "LOW", "HIGH"]}],
+    )
+    result = assign_accounts(p, accounts(("man", "US-36061"), ("bk", "US-36047"), ("nj", "US-34013")), REGIONS)
+    assert outcome(result, "man")[3] == "NYC"
+    assert outcome(result, "bk")[3] == "STATE"
+    assert outcome(result, "nj")[3] == "HIGH"
+    assert not result.accounts["conflict"].any()
+
+
+def test_a_more_specific_claim_that_does_not_admit_the_industry_falls_back_to_the_state():
+    p = plan(
+        [
+            {"territory_id": "STATE", "region_ids": ["US-NY"]},
+            {"territory_id": "NYC-FIN", "region_ids": ["US-36061"], "industries": ["fintech"]},
+        ],
+        [{"rep_id": "R", "territory_ids": ["STATE", "NYC-FIN"]}],
+    )
+    result = assign_accounts(p, accounts(("fin", "US-36061", "fintech"), ("saas", "US-36061", "saas")), REGIONS)
+    assert outcome(result, "fin")[3] == "NYC-FIN"
+    assert outcome(result, "saas")[3] == "STATE"
+
+
+def test_equal_claims_are_a_conflict():
+    p = plan(
+        [{"territory_id": "B", "region_ids": ["US-NY"]}, {"territory_id": "A", "region_ids": ["US-NY"]}],
+        [{"rep_id": "R", "territory_ids": ["A", "B"]}],
+    )
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[3] == "A"
+    assert bool(result.accounts.loc[0, "conflict"])
+    assert "conflict" in explain(p, result.accounts.loc[0])
+
+
+# --- rep rules ---------------------------------------------------------------------------------------------
+
+
+def test_no_available_rep_when_territory_has_no_active_rep():
+    p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "active": False}])
+    result = assign_accounts(p, accounts(("a", "US-36061")), REGIONS)
+    assert outcome(result, "a")[:4] == ("unassigned", "no-available-rep", "E", "E")
+    assert explain(p, result.accounts.loc[0]) == "East claims US-36061 but has no active rep."
+
+
+def test_at_capacity_when_all_reps_are_full():
+    p = plan([EAST], [{"rep_id": "R", "name": "Rae", "territory_ids": ["E"], "capacity": 1}])
+    result = assign_accounts(
+        p, accounts(("big", "US-36061", None, None, 10.0), ("small", "US-36061", None, None, 1.0)), REGIONS
+    )
+    assert outcome(result, "big")[0] == "assigned"
+    assert outcome(result, "small")[:2] == ("unassigned", "at-capacity")
+    assert "Every active rep of East (Rae) is at capacity." == explain(p, result.accounts.iloc[1])
+
+
+def test_capacity_counts_load_not_the_capacity_figure():
+    # The seed's selectBestRep compared capacity itself with 40; a rep with 1 of 40 is not full.
+    p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 40, "current_accounts": 1}])
+    result = assign_accounts(p, accounts(("a", "US-36061")), REGIONS)
+    assert outcome(result, "a")[0] == "assigned"
+    assert result.rep_load["R"] == 2
+
+
+def test_current_accounts_outside_the_data_count_against_capacity():
+    p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 3, "current_accounts": 3}])
+    result = assign_accounts(p, accounts(("a", "US-36061")), REGIONS)
+    assert outcome(result, "a")[1] == "at-capacity"
+
+
+def test_owned_accounts_in_the_data_are_part_of_current_accounts():
+    p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 2, "current_accounts": 1}])
+    result = assign_accounts(p, accounts(("mine", "US-36061", None, None, 1.0, "R"), ("new", "US-36061")), REGIONS)
+    assert outcome(result, "mine")[4:] == ("R", "owner")
+    assert outcome(result, "new")[0] == "assigned"
+
+
+def test_most_free_capacity_wins():
+    p = plan(
+        [EAST],
+        [
+            {"rep_id": "A", "territory_ids": ["E"], "capacity": 10, "current_accounts": 5},
+            {"rep_id": "B", "territory_ids": ["E"], "capacity": 10, "current_accounts": 2},
+        ],
+    )
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[4] == "B"
+
+
+def test_tie_on_free_capacity_goes_to_higher_quota_attainment():
+    p = plan(
+        [EAST],
+        [
+            {"rep_id": "A", "territory_ids": ["E"], "quota_attainment": 0.9},
+            {"rep_id": "B", "territory_ids": ["E"], "quota_attainment": 1.1},
+        ],
+    )
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[4] == "B"
+
+
+def test_tie_on_attainment_goes_to_matching_specialty_industry_or_tier():
+    reps = [
+        {"rep_id": "A", "territory_ids": ["E"]},
+        {"rep_id": "B", "territory_ids": ["E"], "specialties": ["fintech"]},
+        {"rep_id": "C", "territory_ids": ["E"], "specialties": ["enterprise"]},
+    ]
+    result = assign_accounts(plan([EAST], reps), accounts(("fin", "US-36061", "fintech", "smb")), REGIONS)
+    assert outcome(result, "fin")[4] == "B"
+    result = assign_accounts(plan([EAST], reps), accounts(("ent", "US-36061", "saas", "enterprise")), REGIONS)
+    assert outcome(result, "ent")[4] == "C"
+
+
+def test_full_tie_goes_to_the_rep_listed_first():
+    reps = [{"rep_id": "Z", "territory_ids": ["E"]}, {"rep_id": "A", "territory_ids": ["E"]}]
+    result = assign_accounts(plan([EAST], reps), accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[4] == "Z"
+
+
+def test_accounts_spread_evenly_by_free_capacity():
+    reps = [{"rep_id": r, "territory_ids": ["E"], "capacity": 10} for r in "ABC"]
+    rows = [(f"a{i}", "US-36061", None, None, float(i)) for i in range(9)]
+    result = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS)
+    assert result.accounts["rep_id"].value_counts().to_dict() == {"A": 3, "B": 3, "C": 3}
+
+
+def test_current_owner_keeps_the_account_below_capacity():
+    reps = [
+        {"rep_id": "BUSY", "territory_ids": ["E"], "capacity": 10, "current_accounts": 8},
+        {"rep_id": "FREE", "territory_ids": ["E"], "capacity": 10},
+    ]
+    result = assign_accounts(plan([EAST], reps), accounts(("x", "US-36061", None, None, 1.0, "BUSY")), REGIONS)
+    assert outcome(result, "x")[4:] == ("BUSY", "owner")
+    assert "current owner" in explain(plan([EAST], reps), result.accounts.loc[0])
+
+
+def test_owner_at_capacity_loses_the_lowest_value_accounts():
+    reps = [{"rep_id": "O", "territory_ids": ["E"], "capacity": 1}, {"rep_id": "N", "territory_ids": ["E"]}]
+    rows = [("low", "US-36061", None, None, 1.0, "O"), ("high", "US-36061", None, None, 9.0, "O")]
+    result = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS)
+    assert outcome(result, "high")[4:] == ("O", "owner")
+    assert outcome(result, "low")[4:] == ("N", "most-free-capacity")
+
+
+def test_owner_outside_the_territory_or_inactive_does_not_keep():
+    reps = [
+        {"rep_id": "OUT", "territory_ids": []},
+        {"rep_id": "OFF", "territory_ids": ["E"], "active": False},
+        {"rep_id": "IN", "territory_ids": ["E"]},
+    ]
+    rows = [("a", "US-36061", None, None, 1.0, "OUT"), ("b", "US-36061", None, None, 1.0, "OFF")]
+    result = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS)
+    assert result.accounts["rep_id"].tolist() == ["IN", "IN"]
+
+
+def test_customers_take_reps_before_prospects():
+    reps = [{"rep_id": "R", "territory_ids": ["E"], "capacity": 1}]
+    rows = [
+        ("prospect", "US-36061", None, None, 100.0, None, "prospect"),
+        ("customer", "US-36061", None, None, 1.0, None, "customer"),
+    ]
+    result = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS)
+    assert outcome(result, "customer")[0] == "assigned"
+    assert outcome(result, "prospect")[1] == "at-capacity"
+
+
+def test_locked_override_wins_over_rules_and_owner():
+    reps = [{"rep_id": "A", "territory_ids": ["E"]}, {"rep_id": "B", "territory_ids": ["W"]}]
+    territories = [EAST, {"territory_id": "W", "region_ids": ["GB"]}]
+    overrides = [{"account_id": "x", "rep_id": "B", "territory_id": "W"}]
+    p = plan(territories, reps, overrides)
+    result = assign_accounts(p, accounts(("x", "US-36061", None, None, 1.0, "A")), REGIONS)
+    assert outcome(result, "x") == ("assigned", None, None, "W", "B", "locked")
+    assert explain(p, result.accounts.loc[0]).startswith("Locked to B in W")
+
+
+def test_locked_territory_only_override_picks_a_rep_there():
+    reps = [{"rep_id": "A", "territory_ids": ["E"]}, {"rep_id": "B", "territory_ids": ["W"]}]
+    territories = [EAST, {"territory_id": "W", "region_ids": ["GB"]}]
+    p = plan(territories, reps, [{"account_id": "x", "territory_id": "W"}])
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[3:5] == ("W", "B")
+
+
+def test_lock_to_an_inactive_rep_is_not_honoured():
+    reps = [{"rep_id": "A", "territory_ids": ["E"], "active": False}, {"rep_id": "B", "territory_ids": ["E"]}]
+    p = plan([EAST], reps, [{"account_id": "x", "rep_id": "A"}])
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert outcome(result, "x")[4] == "B"
+
+
+def test_result_keeps_input_order_and_columns():
+    rows = [(f"a{i}", "US-36061", None, None, float(i % 3)) for i in range(20)]
+    result = assign_accounts(
+        plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 5}]), accounts(*rows), REGIONS
+    )
+    assert result.accounts["account_id"].tolist() == [r[0] for r in rows]
+    assert set(RESULT_COLUMNS) <= set(result.accounts.columns)
+
+
+def test_assignment_is_deterministic():
+    rows = [(f"a{i}", "US-36061", None, None, float(i % 4)) for i in range(50)]
+    reps = [{"rep_id": r, "territory_ids": ["E"], "capacity": 7} for r in "ABCD"]
+    first = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS).accounts
+    second = assign_accounts(plan([EAST], reps), accounts(*rows), REGIONS).accounts
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_prepare_accounts_checks():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['region_id'\]; join the accounts to regions first"):
+        prepare_accounts(pd.DataFrame({"account_id": ["a"]}))
+    with pytest.raises(ValueError, match=r"repeats account ids \(a\)"):
+        prepare_accounts(pd.DataFrame({"account_id": ["a", "a"], "region_id": [None, None]}))
+    out = prepare_accounts(pd.DataFrame({"account_id": ["a"], "region_id": [float("nan")]}))
+    assert out.loc[0, "region_id"] is None and out.loc[0, "value"] == 0.0
+
+
+def test_empty_accounts():
+    result = assign_accounts(plan([EAST]), accounts(), REGIONS)
+    assert result.accounts.empty

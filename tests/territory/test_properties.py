@@ -1,0 +1,205 @@
+"""Invariants of assignment, balance and edits, on random plans (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territory import plan_from_dict
+from territory.assignment import REASONS, assign_accounts
+from territory.balance import compute_balance, tally_assignment
+from territory.edits import start
+
+REGIONS = pd.DataFrame(
+    {
+        "region_id": [
+            "US",
+            "US-NY",
+            "US-NJ",
+            "US-CT",
+            "US-36061",
+            "US-36047",
+            "US-34013",
+            "US-34017",
+            "US-09001",
+            "GB",
+        ],
+        "parent_id": [None, "US", "US", "US", "US-NY", "US-NY", "US-NJ", "US-NJ", "US-CT", None],
+    }
+)
+CLAIMABLE = ["US", "US-NY", "US-NJ", "US-CT", "US-36061", "US-36047", "US-34013", "GB"]
+LEAVES = ["US-36061", "US-36047", "US-34013", "US-34017", "US-09001", "GB", None]
+INDUSTRIES = ["fintech", "saas", "health", None]
+TIERS = ["enterprise", "mid-market", "smb", None]
+
+
+@st.composite
+def scenarios(draw):
+    n_territories = draw(st.integers(1, 4))
+    territories = []
+    for i in range(n_territories):
+        territories.append(
+            {
+                "territory_id": f"T{i}",
+                "region_ids": draw(st.lists(st.sampled_from(CLAIMABLE), max_size=3, unique=True)),
+                "industries": draw(st.lists(st.sampled_from(INDUSTRIES[:3]), max_size=2, unique=True)),
+                "tiers": draw(st.lists(st.sampled_from(TIERS[:3]), max_size=2, unique=True)),
+                "priority": draw(st.integers(0, 2)),
+            }
+        )
+    ids = [t["territory_id"] for t in territories]
+    reps = []
+    for i in range(draw(st.integers(0, 5))):
+        reps.append(
+            {
+                "rep_id": f"R{i}",
+                "territory_ids": draw(st.lists(st.sampled_from(ids), max_size=2, unique=True)),
+                "capacity": draw(st.integers(0, 6)),
+                "current_accounts": draw(st.one_of(st.none(), st.integers(0, 4))),
+                "quota_attainment": draw(st.sampled_from([0.5, 1.0, 1.5])),
+                "specialties": draw(st.lists(st.sampled_from(INDUSTRIES[:3] + TIERS[:3]), max_size=2, unique=True)),
+                "active": draw(st.booleans()),
+            }
+        )
+    rep_ids = [r["rep_id"] for r in reps]
+    n_accounts = draw(st.integers(0, 40))
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n_accounts)],
+            "region_id": [draw(st.sampled_from(LEAVES)) for _ in range(n_accounts)],
+            "industry": [draw(st.sampled_from(INDUSTRIES)) for _ in range(n_accounts)],
+            "tier": [draw(st.sampled_from(TIERS)) for _ in range(n_accounts)],
+            "value": [float(draw(st.integers(0, 5))) for _ in range(n_accounts)],
+            "owner": [draw(st.sampled_from([None, *rep_ids])) for _ in range(n_accounts)],
+            "status": [draw(st.sampled_from(["customer", "prospect"])) for _ in range(n_accounts)],
+        }
+    )
+    overrides = []
+    if n_accounts and rep_ids:
+        for account in draw(st.lists(st.sampled_from(list(accounts["account_id"])), max_size=3, unique=True)):
+            overrides.append({"account_id": account, "rep_id": draw(st.sampled_from(rep_ids))})
+    plan = plan_from_dict({"name": "p", "territories": territories, "reps": reps, "overrides": overrides})
+    return plan, accounts
+
+
+def check_invariants(plan, result_accounts, rep_load, external):
+    acc = result_accounts
+    # Exactly one status each, with a reason only when unassigned.
+    assert set(acc["status"]) <= {"assigned", "unassigned"}
+    assigned = acc["status"] == "assigned"
+    assert acc.loc[assigned, "reason"].isna().all()
+    assert acc.loc[assigned, "rep_id"].notna().all()
+    assert acc.loc[~assigned, "reason"].isin(REASONS).all()
+    assert acc.loc[~assigned, "rep_id"].isna().all()
+    # Loads add up.
+    counts = acc.loc[assigned, "rep_id"].value_counts()
+    for rep in plan.reps:
+        assert rep_load[rep.rep_id] == counts.get(rep.rep_id, 0) + external[rep.rep_id]
+    # No rep above capacity, except where locks alone put them there.
+    locked = acc.loc[assigned & (acc["rule"] == "locked"), "rep_id"].value_counts()
+    for rep in plan.reps:
+        unlocked = counts.get(rep.rep_id, 0) - locked.get(rep.rep_id, 0)
+        if unlocked:
+            assert rep_load[rep.rep_id] <= max(rep.capacity, external[rep.rep_id] + locked.get(rep.rep_id, 0))
+    # Inactive reps get nothing.
+    inactive = {r.rep_id for r in plan.reps if not r.active}
+    assert not set(acc.loc[assigned, "rep_id"]) & inactive
+    # Locks to active reps are honoured.
+    active = {r.rep_id for r in plan.reps if r.active}
+    by_id = acc.set_index("account_id")
+    for override in plan.overrides:
+        if override.locked and override.rep_id in active and override.account_id in by_id.index:
+            assert by_id.loc[override.account_id, "rep_id"] == override.rep_id
+            assert by_id.loc[override.account_id, "rule"] == "locked"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_assignment_invariants(scenario):
+    plan, accounts = scenario
+    result = assign_accounts(plan, accounts, REGIONS)
+    assert len(result.accounts) == len(accounts)
+    check_invariants(plan, result.accounts, result.rep_load, result.external_load)
+
+
+def tallies_equal(a, b):
+    for left, right in ((a.territories, b.territories), (a.reps, b.reps)):
+        keys = left.index.union(right.index)
+        left = left.reindex(keys, fill_value=0.0)[sorted(right.columns)]
+        right = right.reindex(keys, fill_value=0.0)[sorted(right.columns)]
+        np.testing.assert_allclose(left.to_numpy(dtype=float), right.to_numpy(dtype=float), atol=1e-9)
+
+
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(["regions", "accounts", "lock", "deactivate"]),
+        st.integers(0, 1000),
+        st.integers(0, 1000),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), edits)
+def test_incremental_balance_equals_full_recompute_after_every_edit(scenario, sequence):
+    plan, accounts = scenario
+    state = start(plan, accounts, REGIONS)
+    tallies_equal(state.tally, tally_assignment(state.plan, state.result))
+    for kind, a, b in sequence:
+        territories = [t.territory_id for t in state.plan.territories]
+        reps = [r.rep_id for r in state.plan.reps]
+        ids = list(state.accounts["account_id"])
+        if kind == "regions":
+            target = territories[b % len(territories)] if b % 5 else None
+            state = state.move_regions([CLAIMABLE[a % len(CLAIMABLE)]], target)
+        elif kind == "accounts" and ids:
+            state = state.move_accounts([ids[a % len(ids)]], territories[b % len(territories)])
+        elif kind == "lock" and ids and reps:
+            state = state.lock_account(ids[a % len(ids)], reps[b % len(reps)])
+        elif kind == "deactivate" and reps:
+            state = state.deactivate_rep(reps[a % len(reps)])
+        else:
+            continue
+        full = tally_assignment(state.plan, state.result)
+        tallies_equal(state.tally, full)
+        incremental = state.balance.territories.set_index("territory_id")
+        recomputed = compute_balance(state.plan, state.result).territories.set_index("territory_id")
+        pd.testing.assert_frame_equal(incremental, recomputed, check_dtype=False)
+        check_invariants(state.plan, state.result, state.rep_load, state.external_load)
+        assert state.parent is not None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_undo_restores_the_previous_balance(seed):
+    rng = np.random.default_rng(seed)
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "E", "region_ids": ["US-NY"]},
+                {"territory_id": "W", "region_ids": ["US-NJ"]},
+            ],
+            "reps": [
+                {"rep_id": "A", "territory_ids": ["E"], "capacity": 30},
+                {"rep_id": "B", "territory_ids": ["W"], "capacity": 30},
+            ],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(40)],
+            "region_id": rng.choice(LEAVES[:5], 40),
+            "value": rng.integers(1, 9, 40).astype(float),
+        }
+    )
+    state = start(plan, accounts, REGIONS)
+    moved = state.move_regions(["US-36061"], "W")
+    assert moved.edit == "Moved US-36061 to W"
+    assert set(moved.flows["from_territory_id"].dropna()) <= {"E"}
+    assert set(moved.flows["to_claim_id"]) == {"W"}
+    undone = moved.parent
+    pd.testing.assert_frame_equal(undone.balance.territories, state.balance.territories)
