@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territory.alignment import region_claims
-from territory.model import Plan
+from territory.alignment import region_ancestors
+from territory.model import Plan, iter_region_claims
 
 __all__ = [
     "STATUSES",
@@ -94,7 +94,8 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        A copy with every column present: text columns as objects with ``None`` for missing, ``value`` float.
+        A shallow copy with every column present (missing optional columns filled with their default) and
+        ``value`` as float (missing = 0). Text columns keep their dtype; missing values stay missing.
 
     Raises
     ------
@@ -108,82 +109,92 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     for column, default in _ACCOUNT_DEFAULTS.items():
         if column not in out.columns:
             out[column] = default
-    for column in ("account_id", "region_id", "industry", "tier", "owner", "status"):
-        values = out[column].astype(object)
-        out[column] = values.where(values.notna(), None)
-    out["value"] = pd.to_numeric(out["value"], errors="coerce").fillna(0.0).astype(float)
-    duplicated = out["account_id"].duplicated()
-    if duplicated.any():
+    if out["value"].dtype != float or out["value"].isna().any():
+        out["value"] = pd.to_numeric(out["value"], errors="coerce").fillna(0.0).astype(float)
+    if not pd.Index(out["account_id"]).is_unique:
+        duplicated = out["account_id"].duplicated()
         ids = ", ".join(map(str, out.loc[duplicated, "account_id"].head(5)))
         raise ValueError(f"`accounts` repeats account ids ({ids}); each account must appear once")
     return out
 
 
-def _group_codes(accounts: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (0 = missing) and the values they stand for (index 0 is None)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64) + 1, np.concatenate([[None], np.asarray(uniques, dtype=object)])
+
+
+def _group_codes(accounts: pd.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One integer per distinct (region, industry, tier), and the table of those combinations."""
-    codes, uniques = [], []
-    for column in ("region_id", "industry", "tier"):
-        c, u = pd.factorize(accounts[column], use_na_sentinel=True)
-        codes.append(c.astype(np.int64) + 1)  # 0 = missing
-        uniques.append(np.concatenate([[None], np.asarray(u, dtype=object)]))
+    codes, uniques = zip(*(_codes(accounts[c]) for c in ("region_id", "industry", "tier")), strict=True)
     sizes = [len(u) for u in uniques]
     combined = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    _, first, group = np.unique(combined, return_index=True, return_inverse=True)
-    table = pd.DataFrame(
-        {
-            "region_id": uniques[0][codes[0][first]],
-            "industry": uniques[1][codes[1][first]],
-            "tier": uniques[2][codes[2][first]],
-        }
-    )
-    return group.reshape(-1), table
+    group, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]
+    table = {name: uniques[i][codes[i][first]] for i, name in enumerate(("region_id", "industry", "tier"))}
+    return group, table
 
 
-def _resolve_groups(
-    plan: Plan, groups: pd.DataFrame, regions: pd.DataFrame, ancestors: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Territory, reason and conflict for each (region, industry, tier) combination."""
-    out = pd.DataFrame(
-        {
-            "territory_id": pd.Series([None] * len(groups), dtype=object),
-            "reason_detail": "region",
-            "conflict": False,
-            "claim_region_id": pd.Series([None] * len(groups), dtype=object),
-        }
+def ancestor_map(regions: pd.DataFrame) -> dict[str, list[tuple[str, int]]]:
+    """``region_id -> [(ancestor_id, depth), …]`` (depth 0 is the region itself), for :func:`_assign`."""
+    table = region_ancestors(regions[["region_id", "parent_id"]])
+    out: dict[str, list[tuple[str, int]]] = {}
+    columns = (
+        table["region_id"].to_numpy(dtype=object),
+        table["ancestor_id"].to_numpy(dtype=object),
+        table["depth"].to_numpy(dtype=np.int64).tolist(),
     )
-    present = groups["region_id"].notna()
-    claims = region_claims(plan, regions, ancestors)
-    if claims.empty or not present.any():
-        return out
-    claims = claims[claims["region_id"].isin(set(groups.loc[present, "region_id"]))]
-    pairs = groups.reset_index(names="group").merge(claims, on="region_id")
-    if pairs.empty:
-        return out
-    industries = {t.territory_id: set(t.industries) for t in plan.territories}
-    tiers = {t.territory_id: set(t.tiers) for t in plan.territories}
-    pairs["industry_ok"] = [
-        not industries[t] or (i is not None and i in industries[t])
-        for t, i in zip(pairs["territory_id"], pairs["industry"], strict=True)
-    ]
-    pairs["tier_ok"] = [
-        not tiers[t] or (k is not None and k in tiers[t])
-        for t, k in zip(pairs["territory_id"], pairs["tier"], strict=True)
-    ]
-    by_group = pairs.groupby("group")
-    any_industry = by_group["industry_ok"].any()
-    out.loc[any_industry.index, "reason_detail"] = np.where(any_industry.to_numpy(), "tier", "industry")
-    passing = pairs[pairs["industry_ok"] & pairs["tier_ok"]]
-    if passing.empty:
-        return out
-    ranked = passing.sort_values(["group", "depth", "priority", "territory_id"], ascending=[True, True, False, True])
-    best = ranked.drop_duplicates("group").set_index("group")
-    level = ranked.merge(best[["depth", "priority"]].reset_index(), on=["group", "depth", "priority"])
-    contenders = level.groupby("group")["territory_id"].nunique()
-    out.loc[best.index, "territory_id"] = best["territory_id"].to_numpy()
-    out.loc[best.index, "claim_region_id"] = best["claim_region_id"].to_numpy()
-    out.loc[best.index, "reason_detail"] = None
-    out.loc[contenders.index, "conflict"] = (contenders > 1).to_numpy()
+    for region_id, ancestor_id, depth in zip(*columns, strict=True):
+        out.setdefault(region_id, []).append((ancestor_id, depth))
     return out
+
+
+def _resolve_groups(plan: Plan, groups: dict[str, np.ndarray], ancestors: dict) -> dict[str, np.ndarray]:
+    """Territory (position in the plan, -1 for none), reason detail and conflict per (region, industry, tier).
+
+    Plain Python over the distinct combinations (tens of thousands even for a million accounts); the claims
+    on each region are ranked once per region.
+    """
+    position = {t.territory_id: i for i, t in enumerate(plan.territories)}
+    claims: dict[str, list[tuple[str, int]]] = {}
+    for region_id, territory_id, priority in iter_region_claims(plan):
+        claims.setdefault(region_id, []).append((territory_id, priority))
+    industries = [frozenset(t.industries) for t in plan.territories]
+    tiers = [frozenset(t.tiers) for t in plan.territories]
+    ranked: dict[str, list[tuple]] = {}
+    n = len(groups["region_id"])
+    territory = np.full(n, -1, dtype=np.int64)
+    detail = np.full(n, "region", dtype=object)
+    conflict = np.zeros(n, dtype=bool)
+    claim = np.full(n, None, dtype=object)
+    for g, (region_id, industry, tier) in enumerate(
+        zip(groups["region_id"], groups["industry"], groups["tier"], strict=True)
+    ):
+        if region_id is None:
+            continue
+        candidates = ranked.get(region_id)
+        if candidates is None:
+            candidates = sorted(
+                (depth, -priority, territory_id, ancestor_id, position[territory_id])
+                for ancestor_id, depth in ancestors.get(region_id, ((region_id, 0),))
+                for territory_id, priority in claims.get(ancestor_id, ())
+            )
+            ranked[region_id] = candidates
+        if not candidates:
+            continue
+        by_industry = [c for c in candidates if not industries[c[4]] or industry in industries[c[4]]]
+        if not by_industry:
+            detail[g] = "industry"
+            continue
+        passing = [c for c in by_industry if not tiers[c[4]] or tier in tiers[c[4]]]
+        if not passing:
+            detail[g] = "tier"
+            continue
+        best = passing[0]
+        territory[g], claim[g], detail[g] = best[4], best[3], None
+        conflict[g] = len(passing) > 1 and passing[1][:2] == best[:2] and passing[1][2] != best[2]
+    return {"territory": territory, "reason_detail": detail, "conflict": conflict, "claim_region_id": claim}
 
 
 def assign_accounts(
@@ -192,6 +203,7 @@ def assign_accounts(
     regions: pd.DataFrame,
     *,
     initial_load: pd.Series | None = None,
+    ancestors: dict | None = None,
 ) -> AssignmentResult:
     """Assign every account to a territory and a rep, or say why not.
 
@@ -205,6 +217,8 @@ def assign_accounts(
     initial_load : Series, optional
         Accounts each rep holds before this run (rep id index). Defaults to the load the plan declares outside
         the data: ``Rep.current_accounts`` minus the accounts in ``accounts`` owned by that rep.
+    ancestors : dict, optional
+        :func:`ancestor_map` of ``regions``; pass it when assigning repeatedly against the same regions.
 
     Returns
     -------
@@ -230,7 +244,7 @@ def assign_accounts(
     else:
         load = initial_load.reindex(rep_ids).fillna(0).astype(np.int64)
         external = _external_load(plan, prepared)
-    result = _assign(plan, prepared, regions, load)
+    result = _with_result(prepared, _assign(plan, prepared, regions, load, ancestors))
     return AssignmentResult(accounts=result, rep_load=load, external_load=external)
 
 
@@ -244,136 +258,258 @@ def _external_load(plan: Plan, accounts: pd.DataFrame) -> pd.Series:
 
 
 def _assign(
-    plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, load: pd.Series, ancestors: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Core of :func:`assign_accounts`; ``load`` (rep id -> count) is updated in place."""
+    plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, load: pd.Series, ancestors: dict | None = None
+) -> dict[str, np.ndarray]:
+    """Core of :func:`assign_accounts`: the result columns as arrays; ``load`` (rep id -> count) is updated.
+
+    ``ancestors`` is :func:`ancestor_map` of ``regions`` when the caller keeps one. Works on integer codes
+    (territory, rep) so that a million accounts cost array operations, not Python loops.
+    """
     n = len(accounts)
-    territory = np.full(n, None, dtype=object)
-    reason_detail = np.full(n, None, dtype=object)
+    territory_ids = [t.territory_id for t in plan.territories]
+    t_position = {t: i for i, t in enumerate(territory_ids)}
+    terr = np.full(n, -1, dtype=np.int64)
+    detail = np.full(n, None, dtype=object)
     conflict = np.zeros(n, dtype=bool)
     claim = np.full(n, None, dtype=object)
     if n:
         group, table = _group_codes(accounts)
-        resolved = _resolve_groups(plan, table, regions, ancestors)
-        territory = resolved["territory_id"].to_numpy(dtype=object)[group]
-        reason_detail = resolved["reason_detail"].to_numpy(dtype=object)[group]
-        conflict = resolved["conflict"].to_numpy(dtype=bool)[group]
-        claim = resolved["claim_region_id"].to_numpy(dtype=object)[group]
+        resolved = _resolve_groups(plan, table, ancestors if ancestors is not None else ancestor_map(regions))
+        terr = resolved["territory"][group]
+        detail = resolved["reason_detail"][group]
+        conflict = resolved["conflict"][group]
+        claim = resolved["claim_region_id"][group]
 
-    rep_index = {r.rep_id: i for i, r in enumerate(plan.reps)}
-    capacity = np.array([r.capacity for r in plan.reps], dtype=np.int64)
-    active = np.array([r.active for r in plan.reps], dtype=bool)
-    attainment = np.array([r.quota_attainment for r in plan.reps], dtype=float)
-    loads = load.reindex([r.rep_id for r in plan.reps]).fillna(0).to_numpy(dtype=np.int64).copy()
-    territory_reps = {
-        t.territory_id: [rep_index[r.rep_id] for r in plan.reps if r.active and t.territory_id in r.territory_ids]
-        for t in plan.territories
-    }
-
+    reps = _RepTable(plan, load)
     rep = np.full(n, -1, dtype=np.int64)
-    rule = np.full(n, None, dtype=object)
-    account_ids = accounts["account_id"].to_numpy(dtype=object)
+    rule = np.zeros(n, dtype=np.int8)  # 0 none, 1 locked, 2 owner, 3 most free capacity
 
     # 1. Locked overrides.
     locks = {o.account_id: o for o in plan.overrides if o.locked}
-    if locks:
-        positions = np.flatnonzero(pd.Series(account_ids).isin(locks.keys()).to_numpy())
-        for pos in positions:
-            override = locks[account_ids[pos]]
-            if override.territory_id is not None:
-                territory[pos] = override.territory_id
-                reason_detail[pos] = None
-            if override.rep_id is not None and override.rep_id in rep_index and active[rep_index[override.rep_id]]:
-                r = rep_index[override.rep_id]
-                covered = plan.reps[r].territory_ids
-                if override.territory_id is None and covered and territory[pos] not in covered:
-                    territory[pos] = covered[0]
+    if locks and n:
+        account_ids = accounts["account_id"]
+        for pos in np.flatnonzero(account_ids.isin(list(locks)).to_numpy()):
+            override = locks[account_ids.iat[pos]]
+            if override.territory_id is not None and override.territory_id in t_position:
+                terr[pos] = t_position[override.territory_id]
+                detail[pos] = None
+            r = reps.index.get(override.rep_id, -1) if override.rep_id is not None else -1
+            if r >= 0 and reps.active[r]:
+                covered = [t_position[t] for t in plan.reps[r].territory_ids if t in t_position]
+                if override.territory_id is None and covered and terr[pos] not in covered:
+                    terr[pos] = covered[0]
                 rep[pos] = r
-                rule[pos] = "locked"
-                loads[r] += 1
-                reason_detail[pos] = None
+                rule[pos] = 1
+                reps.loads[r] += 1
 
     # Order in which accounts take reps: customers first, then higher value, then input order.
-    customer = (accounts["status"].to_numpy(dtype=object) == "customer").astype(np.int8)
+    customer = (accounts["status"] == "customer").to_numpy(dtype=bool, na_value=False) if n else np.zeros(0, bool)
     value = accounts["value"].to_numpy(dtype=float)
-    order = np.lexsort((np.arange(n), -value, -customer))
-
-    has_territory = pd.notna(territory) & (rep < 0)
+    order = np.lexsort((np.arange(n), -value, -customer.astype(np.int8)))
 
     # 2. The current owner keeps the account while below capacity.
-    owners = accounts["owner"].to_numpy(dtype=object)
-    owner_index = np.array([rep_index.get(o, -1) if o is not None else -1 for o in owners], dtype=np.int64)
-    eligible = has_territory & (owner_index >= 0)
+    owner = reps.codes(accounts["owner"]) if n else np.zeros(0, np.int64)
+    eligible = (rep < 0) & (terr >= 0) & (owner >= 0)
     if eligible.any():
         pos = np.flatnonzero(eligible)
-        ok = np.array(
-            [active[owner_index[p]] and territory[p] in plan.reps[owner_index[p]].territory_ids for p in pos],
-            dtype=bool,
-        )
-        pos = pos[ok]
+        pos = pos[reps.covers[owner[pos], terr[pos]] & reps.active[owner[pos]]]
         if len(pos):
-            ranked = order[np.isin(order, pos)]
-            who = owner_index[ranked]
+            mask = np.zeros(n, dtype=bool)
+            mask[pos] = True
+            ranked = order[mask[order]]
+            who = owner[ranked]
             seen = pd.Series(who).groupby(who).cumcount().to_numpy()
-            keep = seen < (capacity[who] - loads[who])
-            kept = ranked[keep]
-            rep[kept] = owner_index[kept]
-            rule[kept] = "owner"
-            np.add.at(loads, owner_index[kept], 1)
+            kept = ranked[seen < (reps.capacity[who] - reps.loads[who])]
+            rep[kept] = owner[kept]
+            rule[kept] = 2
+            np.add.at(reps.loads, owner[kept], 1)
 
-    # 3. Most free capacity among the territory's active reps, one account at a time, in order.
-    waiting = order[(pd.notna(territory) & (rep < 0))[order]]
+    # 3. Most free capacity among the territory's active reps, accounts in order.
+    waiting = order[((terr >= 0) & (rep < 0))[order]]
     if len(waiting):
-        terr_of = territory[waiting]
-        # An account beyond the total free room of its territory's reps cannot get one: skip the loop for it.
-        room = {t: int(np.maximum(capacity[r] - loads[r], 0).sum()) if r else 0 for t, r in territory_reps.items()}
-        rank = pd.Series(terr_of).groupby(terr_of).cumcount().to_numpy()
-        limit = np.array([room.get(t, 0) for t in terr_of], dtype=np.int64)
-        candidates = waiting[rank < limit]
-        industries = accounts["industry"].to_numpy(dtype=object)
-        tiers = accounts["tier"].to_numpy(dtype=object)
-        specialties = [set(r.specialties) for r in plan.reps]
-        for pos in candidates:
-            reps_here = territory_reps.get(territory[pos], [])
-            best, best_key = -1, None
-            for r in reps_here:
-                free = capacity[r] - loads[r]
-                if free <= 0:
-                    continue
-                special = industries[pos] in specialties[r] or tiers[pos] in specialties[r]
-                key = (free, attainment[r], special)
-                if best_key is None or key > best_key:
-                    best, best_key = r, key
-            if best >= 0:
-                rep[pos] = best
-                rule[pos] = "most-free-capacity"
-                loads[best] += 1
+        industry_codes, industry_values = _codes(accounts["industry"])
+        tier_codes, tier_values = _codes(accounts["tier"])
+        industries = industry_values[industry_codes]
+        tiers = tier_values[tier_codes]
+        components = reps.components(len(territory_ids))
+        component_of = np.empty(len(territory_ids), dtype=np.int64)
+        for c, component in enumerate(components):
+            component_of[component] = c
+        by_component = component_of[terr[waiting]]
+        sequence = np.argsort(by_component, kind="stable")  # keeps the account order inside each component
+        bounds = np.searchsorted(by_component[sequence], np.arange(len(components) + 1))
+        for c, component in enumerate(components):
+            members = waiting[sequence[bounds[c] : bounds[c + 1]]]
+            if not len(members):
+                continue
+            if len(component) == 1:
+                chosen = reps.fill_exclusive(component[0], members, industries, tiers)
+            else:
+                chosen = reps.fill_shared(members, terr, industries, tiers)
+            took = chosen >= 0
+            rep[members[took]] = chosen[took]
+            rule[members[took]] = 3
 
     # Statuses and reasons.
     assigned = rep >= 0
-    status = np.where(assigned, "assigned", "unassigned").astype(object)
-    reason = np.full(n, None, dtype=object)
-    no_territory = pd.isna(territory)
-    reason[no_territory & ~assigned] = "no-matching-territory"
-    with_territory = ~no_territory & ~assigned
-    if with_territory.any():
-        staffed = np.array([bool(territory_reps.get(t)) for t in territory[with_territory]], dtype=bool)
-        reason[np.flatnonzero(with_territory)] = np.where(staffed, "at-capacity", "no-available-rep")
-        reason_detail[with_territory] = territory[with_territory]
-    reason_detail[assigned] = None
-    rep_out = np.array([plan.reps[r].rep_id if r >= 0 else None for r in rep], dtype=object)
+    reason = np.zeros(n, dtype=np.int8)  # 0 none, 1 no territory, 2 no rep, 3 at capacity
+    reason[(terr < 0) & ~assigned] = 1
+    waiting_rep = (terr >= 0) & ~assigned
+    staffed = reps.staffed[np.maximum(terr, 0)]
+    reason[waiting_rep & staffed] = 3
+    reason[waiting_rep & ~staffed] = 2
+    territory_values = np.array([*territory_ids, None], dtype=object)
+    territory = territory_values[np.where(terr >= 0, terr, len(territory_ids))]
+    detail[waiting_rep] = territory[waiting_rep]
+    detail[assigned] = None
+    rep_values = np.array([*(r.rep_id for r in plan.reps), None], dtype=object)
 
-    load.loc[:] = loads
-    out = accounts.copy(deep=False)
-    columns = {
-        "territory_id": territory, "rep_id": rep_out, "status": status, "reason": reason,
-        "reason_detail": reason_detail, "rule": rule, "claim_region_id": claim,
-    }  # fmt: skip
-    for name, values in columns.items():
-        # Object dtype keeps None as None (pandas 3 would infer a string dtype with NaN).
-        out[name] = pd.Series(values, index=out.index, dtype=object)
-    out["conflict"] = conflict
-    return out[[c for c in out.columns if c not in RESULT_COLUMNS] + RESULT_COLUMNS]
+    load.loc[:] = reps.loads
+    return {
+        "territory_id": territory,
+        "rep_id": rep_values[np.where(assigned, rep, len(plan.reps))],
+        "status": np.array(["unassigned", "assigned"], dtype=object)[assigned.astype(np.int8)],
+        "reason": np.array([None, *REASONS], dtype=object)[reason],
+        "reason_detail": detail,
+        "rule": np.array([None, *RULES], dtype=object)[rule],
+        "conflict": conflict,
+        "claim_region_id": claim,
+    }
+
+
+def _with_result(accounts: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The accounts followed by the result columns (object dtype keeps None as None under pandas 3)."""
+    kept = accounts[[c for c in accounts.columns if c not in RESULT_COLUMNS]]
+    result = pd.DataFrame(
+        {
+            name: pd.Series(columns[name], index=accounts.index, dtype=object if name != "conflict" else bool)
+            for name in RESULT_COLUMNS
+        }
+    )
+    return pd.concat([kept, result], axis=1)
+
+
+class _RepTable:
+    """The plan's reps as arrays, with their loads, for one assignment run."""
+
+    def __init__(self, plan: Plan, load: pd.Series):
+        self.plan = plan
+        self.index = {r.rep_id: i for i, r in enumerate(plan.reps)}
+        self.capacity = np.array([r.capacity for r in plan.reps], dtype=np.int64)
+        self.active = np.array([r.active for r in plan.reps], dtype=bool)
+        self.attainment = np.array([r.quota_attainment for r in plan.reps], dtype=float)
+        self.loads = load.reindex([r.rep_id for r in plan.reps]).fillna(0).to_numpy(dtype=np.int64).copy()
+        territory_ids = [t.territory_id for t in plan.territories]
+        position = {t: i for i, t in enumerate(territory_ids)}
+        self.covers = np.zeros((len(plan.reps), max(len(territory_ids), 1)), dtype=bool)
+        for i, r in enumerate(plan.reps):
+            for t in r.territory_ids:
+                if t in position:
+                    self.covers[i, position[t]] = True
+        self.staffed = (self.covers & self.active[:, None]).any(axis=0)
+        self.specialties = [frozenset(r.specialties) for r in plan.reps]
+
+    def codes(self, rep_ids: pd.Series) -> np.ndarray:
+        """Positions of rep ids (-1 for unknown or missing)."""
+        codes, uniques = _codes(rep_ids)
+        lookup = np.array([-1] + [self.index.get(u, -1) for u in uniques[1:]], dtype=np.int64)
+        return lookup[codes]
+
+    def reps_of(self, territory_code: int) -> np.ndarray:
+        """Active reps covering a territory, in plan order."""
+        return np.flatnonzero(self.covers[:, territory_code] & self.active)
+
+    def components(self, n_territories: int) -> list[list[int]]:
+        """Territories grouped when they share an active rep (loads then interact)."""
+        parent = list(range(n_territories))
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for r in np.flatnonzero(self.active):
+            covered = np.flatnonzero(self.covers[r, :n_territories])
+            for t in covered[1:]:
+                parent[find(t)] = find(covered[0])
+        groups: dict[int, list[int]] = {}
+        for t in range(n_territories):
+            groups.setdefault(find(t), []).append(t)
+        return list(groups.values())
+
+    def _special(self, r: int, industry, tier) -> bool:
+        return industry in self.specialties[r] or tier in self.specialties[r]
+
+    def fill_exclusive(self, territory_code: int, members: np.ndarray, industries, tiers) -> np.ndarray:
+        """Most-free-capacity greedy for a territory whose reps cover no other territory, vectorised.
+
+        Picking the rep with the most free room, account after account, hands out *slots*: a rep with ``f``
+        free places owns slots at levels f, f−1, …, 1, and the greedy takes slots by level (descending), then
+        quota attainment (descending), then plan order. Reps tied on level and attainment form a block that
+        the next accounts share one each; inside a block the specialty rule decides who takes which account.
+        """
+        chosen = np.full(len(members), -1, dtype=np.int64)
+        team = self.reps_of(territory_code)
+        if not len(team):
+            return chosen
+        free = np.maximum(self.capacity[team] - self.loads[team], 0)
+        m = int(min(len(members), free.sum()))
+        if m == 0:
+            return chosen
+        # Only the top m slots matter: find the level L above which there are at least m slots.
+        low, high = 0, int(free.max())
+        while low < high:
+            mid = (low + high + 1) // 2
+            if np.maximum(free - mid, 0).sum() >= m:
+                low = mid
+            else:
+                high = mid - 1
+        counts = np.maximum(free - low, 0)
+        slot_rep = np.repeat(np.arange(len(team)), counts)
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        slot_level = np.repeat(free, counts) - (np.arange(counts.sum()) - starts)
+        attainment = self.attainment[team][slot_rep]
+        ordered = np.lexsort((slot_rep, -attainment, -slot_level))
+        slot_rep, slot_level, attainment = slot_rep[ordered], slot_level[ordered], attainment[ordered]
+        picks = team[slot_rep]
+        # Blocks of tied slots (same level and attainment): the specialty rule decides inside them.
+        if any(self.specialties[r] for r in team):
+            boundary = np.flatnonzero((np.diff(slot_level) != 0) | (np.diff(attainment) != 0)) + 1
+            starts = np.concatenate([[0], boundary])
+            ends = np.concatenate([boundary, [len(picks)]])
+            for start, end in zip(starts, ends, strict=True):
+                if start >= m:
+                    break
+                if end - start < 2:
+                    continue
+                pool = list(picks[start:end])
+                for slot in range(start, min(end, m)):
+                    pos = members[slot]
+                    pick = next((r for r in pool if self._special(r, industries[pos], tiers[pos])), pool[0])
+                    pool.remove(pick)
+                    picks[slot] = pick
+        picks = picks[:m]
+        chosen[:m] = picks
+        np.add.at(self.loads, picks, 1)
+        return chosen
+
+    def fill_shared(self, members: np.ndarray, terr_code: np.ndarray, industries, tiers) -> np.ndarray:
+        """The same greedy, one account at a time, for territories that share reps."""
+        chosen = np.full(len(members), -1, dtype=np.int64)
+        for i, pos in enumerate(members):
+            best, best_key = -1, None
+            for r in self.reps_of(terr_code[pos]):
+                free = self.capacity[r] - self.loads[r]
+                if free <= 0:
+                    continue
+                key = (free, self.attainment[r], self._special(r, industries[pos], tiers[pos]))
+                if best_key is None or key > best_key:
+                    best, best_key = r, key
+            if best >= 0:
+                chosen[i] = best
+                self.loads[best] += 1
+        return chosen
 
 
 def explain(plan: Plan, row: pd.Series | dict) -> str:

@@ -37,11 +37,19 @@ def workload_weights(plan: Plan, accounts: pd.DataFrame) -> np.ndarray:
     """
     settings = plan.settings
     if settings.workload_basis == "activation" and "activation_tier" in accounts.columns:
-        weights = dict(settings.activation_weights)
-        tiers = pd.to_numeric(accounts["activation_tier"], errors="coerce")
-        return tiers.map(weights).fillna(1.0).to_numpy(dtype=float)
-    weights = dict(settings.tier_weights)
-    return accounts["tier"].map(weights).fillna(1.0).to_numpy(dtype=float)
+        column, weights = accounts["activation_tier"], {str(k): v for k, v in settings.activation_weights}
+    else:
+        column, weights = accounts["tier"], dict(settings.tier_weights)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    lookup = np.array([weights.get(_key(u), 1.0) for u in uniques] + [1.0], dtype=float)
+    return lookup[np.where(codes >= 0, codes, len(uniques))]
+
+
+def _key(value) -> str:
+    """Tier names as they are; activation tiers 1, 1.0 and "1" all as "1"."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 _TERRITORY_SUMS = ("accounts", "value", "workload", "claimed", "claimed_value")
@@ -94,18 +102,16 @@ class BalanceTally:
             ("from_territory_id", "to_territory_id", "from_claim_id", "to_claim_id"),
         )
         r_ids, r_sums = _extend(self.rep_ids, self.rep_sums, flows, ("from_rep_id", "to_rep_id"))
-        t_pos = {k: i for i, k in enumerate(t_ids)}
-        r_pos = {k: i for i, k in enumerate(r_ids)}
-        for sums, positions, key, sign, columns in (
-            (t_sums, t_pos, "from_territory_id", -1.0, (0, 1, 2)),
-            (t_sums, t_pos, "to_territory_id", 1.0, (0, 1, 2)),
-            (t_sums, t_pos, "from_claim_id", -1.0, (3, 4)),
-            (t_sums, t_pos, "to_claim_id", 1.0, (3, 4)),
-            (r_sums, r_pos, "from_rep_id", -1.0, (0, 1, 2)),
-            (r_sums, r_pos, "to_rep_id", 1.0, (0, 1, 2)),
+        t_index, r_index = pd.Index(t_ids, dtype=object), pd.Index(r_ids, dtype=object)
+        for sums, index, key, sign, columns in (
+            (t_sums, t_index, "from_territory_id", -1.0, (0, 1, 2)),
+            (t_sums, t_index, "to_territory_id", 1.0, (0, 1, 2)),
+            (t_sums, t_index, "from_claim_id", -1.0, (3, 4)),
+            (t_sums, t_index, "to_claim_id", 1.0, (3, 4)),
+            (r_sums, r_index, "from_rep_id", -1.0, (0, 1, 2)),
+            (r_sums, r_index, "to_rep_id", 1.0, (0, 1, 2)),
         ):
-            keys = flows[key].to_numpy(dtype=object)
-            rows = np.array([positions.get(k, -1) if k is not None and k == k else -1 for k in keys], dtype=np.int64)
+            rows = index.get_indexer(pd.Index(flows[key].to_numpy(dtype=object), dtype=object))
             hit = rows >= 0
             for column, data in zip(columns, (ones, value, workload), strict=False):
                 np.add.at(sums[:, column], rows[hit], sign * data[hit])
@@ -114,28 +120,28 @@ class BalanceTally:
 
 def _extend(ids: tuple[str, ...], sums: np.ndarray, flows: pd.DataFrame, keys) -> tuple[tuple[str, ...], np.ndarray]:
     """Copy of ``sums`` with zero rows added for ids the flows name but the tally lacks."""
+    named = pd.unique(np.concatenate([flows[k].to_numpy(dtype=object) for k in keys])) if len(flows) else []
     known = set(ids)
-    new = []
-    for key in keys:
-        for value in flows[key]:
-            if value is not None and value == value and value not in known:
-                known.add(value)
-                new.append(value)
+    new = [v for v in named if v is not None and v == v and v not in known]
     if not new:
         return ids, sums.copy()
     return ids + tuple(new), np.vstack([sums, np.zeros((len(new), sums.shape[1]))])
 
 
 def _sums(keys: pd.Series, value: pd.Series, workload: pd.Series) -> pd.DataFrame:
-    frame = pd.DataFrame(
+    """Count, value and workload per key (missing keys skipped): a hash factorize and three bincounts."""
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object), use_na_sentinel=True)
+    hit = codes >= 0
+    codes = codes[hit]
+    size = len(uniques)
+    return pd.DataFrame(
         {
-            "key": keys.to_numpy(dtype=object),
-            "value": value.to_numpy(dtype=float),
-            "workload": workload.to_numpy(dtype=float),
-        }
+            "accounts": np.bincount(codes, minlength=size).astype(float),
+            "value": np.bincount(codes, weights=np.asarray(value, dtype=float)[hit], minlength=size),
+            "workload": np.bincount(codes, weights=np.asarray(workload, dtype=float)[hit], minlength=size),
+        },
+        index=pd.Index(uniques, dtype=object),
     )
-    frame = frame[pd.notna(frame["key"])]
-    return frame.groupby("key").agg(accounts=("value", "size"), value=("value", "sum"), workload=("workload", "sum"))
 
 
 def tally_assignment(plan: Plan, accounts: pd.DataFrame) -> BalanceTally:
@@ -143,20 +149,18 @@ def tally_assignment(plan: Plan, accounts: pd.DataFrame) -> BalanceTally:
 
     ``workload`` is read from the accounts when present, else computed with :func:`workload_weights`.
     """
-    workload_all = (
-        accounts["workload"]
-        if "workload" in accounts
-        else pd.Series(workload_weights(plan, accounts), index=accounts.index)
+    workload = (
+        accounts["workload"].to_numpy(dtype=float) if "workload" in accounts else workload_weights(plan, accounts)
     )
-    is_assigned = (accounts["status"] == "assigned").to_numpy()
-    assigned = accounts[is_assigned]
-    workload = workload_all[is_assigned]
-    territories = _sums(assigned["territory_id"], assigned["value"], workload)
-    claimed = _sums(accounts["territory_id"], accounts["value"], workload_all)
+    value = accounts["value"].to_numpy(dtype=float)
+    is_assigned = (accounts["status"] == "assigned").to_numpy(dtype=bool, na_value=False)
+    territory = accounts["territory_id"].to_numpy(dtype=object)
+    territories = _sums(np.where(is_assigned, territory, None), value, workload)
+    claimed = _sums(territory, value, workload)
     territories = territories.join(
         claimed[["accounts", "value"]].rename(columns={"accounts": "claimed", "value": "claimed_value"}), how="outer"
     )
-    reps = _sums(assigned["rep_id"], assigned["value"], workload)
+    reps = _sums(np.where(is_assigned, accounts["rep_id"].to_numpy(dtype=object), None), value, workload)
     t_index = pd.Index([t.territory_id for t in plan.territories])
     r_index = pd.Index([r.rep_id for r in plan.reps])
     territories = territories.reindex(t_index.append(territories.index.difference(t_index)), fill_value=0.0)
@@ -203,112 +207,102 @@ def balance_score(accounts_per_rep, value_per_rep, target_accounts, target_value
 def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     """Every balance figure from a tally (cheap: sizes are territories and reps, not accounts)."""
     settings = plan.settings
-    reps_by_territory = {t.territory_id: plan.reps_of(t.territory_id) for t in plan.territories}
-    rows = []
-    for territory in plan.territories:
-        sums = tally.territories.loc[territory.territory_id]
-        reps = reps_by_territory[territory.territory_id]
-        capacity = sum(r.capacity for r in reps)
-        rows.append(
-            {
-                "territory_id": territory.territory_id,
-                "name": territory.name,
-                "accounts": int(sums["accounts"]),
-                "total_value": float(sums["value"]),
-                "unserved": int(sums["claimed"] - sums["accounts"]),
-                "unserved_value": float(sums["claimed_value"] - sums["value"]),
-                "reps": len(reps),
-                "workload": float(sums["workload"]),
-                "capacity": capacity,
-                "annual_quota": territory.annual_quota,
-            }
-        )
-    territories = pd.DataFrame(
-        rows,
-        columns=[
-            "territory_id",
-            "name",
-            "accounts",
-            "total_value",
-            "unserved",
-            "unserved_value",
-            "reps",
-            "workload",
-            "capacity",
-            "annual_quota",
-        ],
-    )
-    reps = territories["reps"].replace(0, np.nan)
-    territories["accounts_per_rep"] = territories["accounts"] / reps
-    territories["value_per_rep"] = territories["total_value"] / reps
-    territories["workload_per_rep"] = territories["workload"] / reps
-    territories["utilization"] = territories["accounts"] / territories["capacity"].replace(0, np.nan)
-    territories["quota_coverage"] = territories["total_value"] / territories["annual_quota"].replace(0, np.nan)
-    territories["target_accounts_per_rep"] = settings.target_accounts_per_rep
-    territories["target_value_per_rep"] = (
-        settings.target_value_per_rep
-        if settings.target_value_per_rep is not None
-        else territories["annual_quota"] / reps
-    )
-    territories["balance_score"] = balance_score(
-        territories["accounts_per_rep"],
-        territories["value_per_rep"],
-        territories["target_accounts_per_rep"],
-        territories["target_value_per_rep"].fillna(0.0),
-    )
-
-    rep_rows = []
+    t_pos = {k: i for i, k in enumerate(tally.territory_ids)}
+    r_pos = {k: i for i, k in enumerate(tally.rep_ids)}
+    t_rows = np.array([t_pos[t.territory_id] for t in plan.territories], dtype=np.int64)
+    r_rows = np.array([r_pos[r.rep_id] for r in plan.reps], dtype=np.int64)
+    t_sums = tally.territory_sums[t_rows] if len(t_rows) else np.zeros((0, len(_TERRITORY_SUMS)))
+    r_sums = tally.rep_sums[r_rows] if len(r_rows) else np.zeros((0, len(_REP_SUMS)))
+    ids = [t.territory_id for t in plan.territories]
+    position = {t: i for i, t in enumerate(ids)}
+    n_reps = np.zeros(len(ids), dtype=np.int64)
+    capacity = np.zeros(len(ids), dtype=np.int64)
     for rep in plan.reps:
-        sums = tally.reps.loc[rep.rep_id]
-        rep_rows.append(
-            {
-                "rep_id": rep.rep_id,
-                "name": rep.name,
-                "active": rep.active,
-                "territory_ids": ", ".join(rep.territory_ids),
-                "accounts": int(sums["accounts"]),
-                "value": float(sums["value"]),
-                "workload": float(sums["workload"]),
-                "capacity": rep.capacity,
-                "quota_attainment": rep.quota_attainment,
-            }
+        if rep.active:
+            for t in set(rep.territory_ids):
+                if t in position:
+                    n_reps[position[t]] += 1
+                    capacity[position[t]] += rep.capacity
+    accounts = t_sums[:, 0].round().astype(np.int64)
+    total_value = t_sums[:, 1]
+    workload = t_sums[:, 2]
+    quota = np.array([t.annual_quota for t in plan.territories], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_rep = np.where(n_reps > 0, 1.0 / np.maximum(n_reps, 1), np.nan)
+        accounts_per_rep = accounts * per_rep
+        value_per_rep = total_value * per_rep
+        target_value = (
+            np.full(len(ids), float(settings.target_value_per_rep))
+            if settings.target_value_per_rep is not None
+            else quota * per_rep
         )
-    rep_table = pd.DataFrame(
-        rep_rows,
-        columns=[
-            "rep_id",
-            "name",
-            "active",
-            "territory_ids",
-            "accounts",
-            "value",
-            "workload",
-            "capacity",
-            "quota_attainment",
-        ],
+        utilization = np.where(capacity > 0, accounts / np.maximum(capacity, 1), np.nan)
+        coverage = np.where(quota > 0, total_value / np.where(quota > 0, quota, 1.0), np.nan)
+    target_accounts = np.full(len(ids), float(settings.target_accounts_per_rep))
+    territories = pd.DataFrame(
+        {
+            "territory_id": pd.Series(ids, dtype=object),
+            "name": pd.Series([t.name for t in plan.territories], dtype=object),
+            "accounts": accounts,
+            "total_value": total_value,
+            "unserved": (t_sums[:, 3] - t_sums[:, 0]).round().astype(np.int64),
+            "unserved_value": t_sums[:, 4] - t_sums[:, 1],
+            "reps": n_reps,
+            "workload": workload,
+            "capacity": capacity,
+            "annual_quota": quota,
+            "accounts_per_rep": accounts_per_rep,
+            "value_per_rep": value_per_rep,
+            "workload_per_rep": workload * per_rep,
+            "utilization": utilization,
+            "quota_coverage": coverage,
+            "target_accounts_per_rep": target_accounts,
+            "target_value_per_rep": target_value,
+            "balance_score": balance_score(
+                accounts_per_rep, value_per_rep, target_accounts, np.nan_to_num(target_value, nan=0.0)
+            ),
+        }
     )
-    rep_table["utilization"] = rep_table["accounts"] / rep_table["capacity"].replace(0, np.nan)
-    rep_table["over_capacity"] = rep_table["accounts"] > rep_table["capacity"]
-    return Balance(territories=territories, reps=rep_table, team=_team(rep_table))
+    rep_accounts = r_sums[:, 0].round().astype(np.int64)
+    rep_capacity = np.array([r.capacity for r in plan.reps], dtype=np.int64)
+    rep_table = pd.DataFrame(
+        {
+            "rep_id": pd.Series([r.rep_id for r in plan.reps], dtype=object),
+            "name": pd.Series([r.name for r in plan.reps], dtype=object),
+            "active": np.array([r.active for r in plan.reps], dtype=bool),
+            "territory_ids": pd.Series([", ".join(r.territory_ids) for r in plan.reps], dtype=object),
+            "accounts": rep_accounts,
+            "value": r_sums[:, 1],
+            "workload": r_sums[:, 2],
+            "capacity": rep_capacity,
+            "quota_attainment": np.array([r.quota_attainment for r in plan.reps], dtype=float),
+            "utilization": np.where(rep_capacity > 0, rep_accounts / np.maximum(rep_capacity, 1), np.nan),
+            "over_capacity": rep_accounts > rep_capacity,
+        }
+    )
+    return Balance(territories=territories, reps=rep_table, team=_team(plan, r_sums))
 
 
-def _team(reps: pd.DataFrame) -> dict:
-    active = reps[reps["active"].astype(bool)]
-    workload = active["workload"].to_numpy(dtype=float)
+def _team(plan: Plan, rep_sums: np.ndarray) -> dict:
+    active = np.array([r.active for r in plan.reps], dtype=bool)
+    capacity = np.array([r.capacity for r in plan.reps], dtype=float)
+    accounts = rep_sums[:, 0] if len(rep_sums) else np.zeros(0)
+    workload = rep_sums[active, 2] if len(rep_sums) else np.zeros(0)
     mean = float(workload.mean()) if len(workload) else 0.0
-    std = float(workload.std(ddof=0)) if len(workload) else 0.0
+    std = float(workload.std()) if len(workload) else 0.0
     low = float(workload.min()) if len(workload) else 0.0
     high = float(workload.max()) if len(workload) else 0.0
+    room = float(capacity[active].sum())
     return {
-        "active_reps": int(len(active)),
-        "accounts": int(active["accounts"].sum()),
+        "active_reps": int(active.sum()),
+        "accounts": int(round(accounts[active].sum())) if len(accounts) else 0,
         "workload_mean": mean,
         "workload_cv": std / mean if mean else 0.0,
         "workload_max": high,
         "workload_min": low,
         "workload_max_min_ratio": high / low if low else None,
-        "reps_over_capacity": int(reps["over_capacity"].sum()),
-        "utilization": float(active["accounts"].sum() / active["capacity"].sum()) if active["capacity"].sum() else 0.0,
+        "reps_over_capacity": int((accounts > capacity).sum()) if len(accounts) else 0,
+        "utilization": float(accounts[active].sum() / room) if room else 0.0,
     }
 
 

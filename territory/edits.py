@@ -18,8 +18,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from territory.alignment import region_ancestors
-from territory.assignment import AssignmentResult, _assign, _external_load, prepare_accounts
+from territory.assignment import (
+    AssignmentResult,
+    _assign,
+    _external_load,
+    _with_result,
+    ancestor_map,
+    prepare_accounts,
+)
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
 from territory.model import Override, Plan
 from territory.regions import normalize_region_id
@@ -45,7 +51,8 @@ class _Index:
     positions_by_region: dict
     descendants: dict
     account_position: pd.Index
-    ancestors: pd.DataFrame
+    ancestors: dict
+    engine: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,23 +117,23 @@ class PlanState:
         """The state as an :class:`~territory.assignment.AssignmentResult`."""
         return AssignmentResult(accounts=self.result, rep_load=self.rep_load, external_load=self.external_load)
 
-    def values_at(self, positions: np.ndarray) -> pd.DataFrame:
-        """Tracked assignment columns at ``positions`` without building the full table."""
+    def values_at(self, positions: np.ndarray) -> dict[str, np.ndarray]:
+        """Tracked assignment columns at ``positions`` (sorted, unique) without building the full table."""
         state, chain = self, []
         while "result" not in state.__dict__ and state.base is None:
             chain.append(state)
             state = state.parent
-        out = state.result.iloc[positions][_TRACKED].reset_index(drop=True)
-        lookup = pd.Series(np.arange(len(positions)), index=positions)
+        table = state.result
+        out = {c: table[c].to_numpy(dtype=object if c != "conflict" else bool)[positions] for c in _TRACKED}
         for link in reversed(chain):
             if link.flows.empty:
                 continue
-            hit = link.flows[link.flows["position"].isin(lookup.index)]
-            rows = lookup.loc[hit["position"]].to_numpy()
+            moved = link.flows["position"].to_numpy()
+            rows = np.searchsorted(positions, moved)
+            rows = np.minimum(rows, len(positions) - 1)
+            hit = positions[rows] == moved if len(positions) else np.zeros(len(moved), bool)
             for column in _TRACKED:
-                values = out[column].to_numpy(dtype=object).copy()
-                values[rows] = hit[f"new_{column}"].to_numpy()
-                out[column] = values
+                out[column][rows[hit]] = link.flows[f"new_{column}"].to_numpy()[hit]
         return out
 
     # Edits as methods, for chaining.
@@ -161,14 +168,18 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> PlanStat
     prepared = prepare_accounts(accounts).reset_index(drop=True)
     external = _external_load(plan, prepared)
     load = external.copy()
-    ancestors = region_ancestors(regions[["region_id", "parent_id"]])
-    result = _assign(plan, prepared, regions, load, ancestors)
+    ancestors = ancestor_map(regions)
+    result = _with_result(prepared, _assign(plan, prepared, regions, load, ancestors))
     workload = workload_weights(plan, prepared)
     result["workload"] = workload
     region_codes = prepared["region_id"].astype(object)
     positions = {k: v for k, v in region_codes.groupby(region_codes, sort=False).indices.items()}
-    descendants = ancestors.groupby("ancestor_id")["region_id"].agg(list).to_dict()
-    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors)
+    descendants: dict[str, list[str]] = {}
+    for region_id, chain in ancestors.items():
+        for ancestor_id, _ in chain:
+            descendants.setdefault(ancestor_id, []).append(region_id)
+    engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "status"]]
+    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
     return PlanState(
         plan=plan,
         accounts=prepared,
@@ -185,40 +196,37 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> PlanStat
 def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = ()):
     positions = np.unique(np.asarray(positions, dtype=np.int64))
     before = state.values_at(positions)
+    was_assigned = before["status"] == "assigned"
     load = state.rep_load.reindex([r.rep_id for r in plan.reps]).fillna(0).astype(np.int64)
     # Release the accounts being re-assigned from the reps that hold them.
-    held = before.loc[before["status"] == "assigned", "rep_id"].value_counts()
+    held = pd.Series(before["rep_id"][was_assigned]).value_counts()
     load = (load - held.reindex(load.index, fill_value=0)).astype(np.int64)
-    subset = state.accounts.iloc[positions].reset_index(drop=True)
+    run = state.index.engine.iloc[positions].reset_index(drop=True)
     # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it.
-    run = subset.copy()
-    current = before["rep_id"].to_numpy(dtype=object)
-    run["owner"] = np.where((before["status"] == "assigned").to_numpy(), current, run["owner"].to_numpy(dtype=object))
-    after = _assign(plan, run, state.regions, load, state.index.ancestors)
+    run["owner"] = pd.Series(
+        np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
+    )
+    new = _assign(plan, run, state.regions, load, state.index.ancestors)
     changed = np.zeros(len(positions), dtype=bool)
     for column in _TRACKED:
-        old = before[column].to_numpy(dtype=object)
-        new = after[column].to_numpy(dtype=object)
-        changed |= ~((old == new) | (pd.isna(old) & pd.isna(new)))
-    was_assigned = (before["status"] == "assigned").to_numpy()
-    now_assigned = (after["status"] == "assigned").to_numpy()
-    flows = pd.DataFrame(
-        {
-            "position": positions,
-            "account_id": subset["account_id"].to_numpy(dtype=object),
-            "from_territory_id": np.where(was_assigned, before["territory_id"].to_numpy(dtype=object), None),
-            "to_territory_id": np.where(now_assigned, after["territory_id"].to_numpy(dtype=object), None),
-            "from_claim_id": before["territory_id"].to_numpy(dtype=object),
-            "to_claim_id": after["territory_id"].to_numpy(dtype=object),
-            "from_rep_id": np.where(was_assigned, before["rep_id"].to_numpy(dtype=object), None),
-            "to_rep_id": np.where(now_assigned, after["rep_id"].to_numpy(dtype=object), None),
-            "value": subset["value"].to_numpy(dtype=float),
-            "workload": state.workload[positions],
-        }
-    )
-    for column in _TRACKED:
-        flows[f"new_{column}"] = after[column].to_numpy(dtype=object if column != "conflict" else bool)
-    flows = flows[changed].reset_index(drop=True)
+        old_values, new_values = before[column], new[column]
+        changed |= ~((old_values == new_values) | (pd.isna(old_values) & pd.isna(new_values)))
+    now_assigned = new["status"] == "assigned"
+    columns = {
+        "account_id": run["account_id"].to_numpy(dtype=object),
+        "from_territory_id": np.where(was_assigned, before["territory_id"], None),
+        "to_territory_id": np.where(now_assigned, new["territory_id"], None),
+        "from_claim_id": before["territory_id"],
+        "to_claim_id": new["territory_id"],
+        "from_rep_id": np.where(was_assigned, before["rep_id"], None),
+        "to_rep_id": np.where(now_assigned, new["rep_id"], None),
+    }
+    data = {"position": pd.Series(positions[changed])}
+    data.update({name: pd.Series(values[changed], dtype=object) for name, values in columns.items()})
+    data["value"] = pd.Series(run["value"].to_numpy(dtype=float)[changed])
+    data["workload"] = pd.Series(state.workload[positions][changed])
+    data.update({f"new_{c}": pd.Series(new[c][changed], dtype=object if c != "conflict" else bool) for c in _TRACKED})
+    flows = pd.DataFrame(data)
     child = PlanState(
         plan=plan,
         accounts=state.accounts,

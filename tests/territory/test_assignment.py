@@ -339,7 +339,7 @@ def test_prepare_accounts_checks():
     with pytest.raises(ValueError, match=r"repeats account ids \(a\)"):
         prepare_accounts(pd.DataFrame({"account_id": ["a", "a"], "region_id": [None, None]}))
     out = prepare_accounts(pd.DataFrame({"account_id": ["a"], "region_id": [float("nan")]}))
-    assert out.loc[0, "region_id"] is None and out.loc[0, "value"] == 0.0
+    assert pd.isna(out.loc[0, "region_id"]) and out.loc[0, "value"] == 0.0
 
 
 def test_empty_accounts():

@@ -203,3 +203,40 @@ def test_undo_restores_the_previous_balance(seed):
     assert set(moved.flows["to_claim_id"]) == {"W"}
     undone = moved.parent
     pd.testing.assert_frame_equal(undone.balance.territories, state.balance.territories)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 4),
+            st.sampled_from([0.5, 1.0, 1.0, 1.5]),
+            st.lists(st.sampled_from(["fintech", "saas", "smb"]), max_size=2, unique=True),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(
+        st.tuples(st.sampled_from(["fintech", "saas", "health", None]), st.sampled_from(["smb", "enterprise"])),
+        max_size=30,
+    ),
+)
+def test_vectorised_fill_equals_one_account_at_a_time(rep_specs, account_specs):
+    from territory.assignment import _RepTable
+
+    reps = [
+        {"rep_id": f"R{i}", "territory_ids": ["E"], "capacity": cap, "quota_attainment": att, "specialties": spec}
+        for i, (cap, _, att, spec) in enumerate(rep_specs)
+    ]
+    plan = plan_from_dict({"territories": [{"territory_id": "E"}], "reps": reps})
+    load = pd.Series([held for _, held, _, _ in rep_specs], index=[r["rep_id"] for r in reps])
+    industries = np.array([a for a, _ in account_specs], dtype=object)
+    tiers = np.array([t for _, t in account_specs], dtype=object)
+    members = np.arange(len(account_specs))
+    fast = _RepTable(plan, load)
+    slow = _RepTable(plan, load)
+    chosen_fast = fast.fill_exclusive(0, members, industries, tiers)
+    chosen_slow = slow.fill_shared(members, np.zeros(len(members), dtype=np.int64), industries, tiers)
+    np.testing.assert_array_equal(chosen_fast, chosen_slow)
+    np.testing.assert_array_equal(fast.loads, slow.loads)
