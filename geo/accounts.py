@@ -21,7 +21,7 @@ from territory.model import normalize_tier
 __all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts"]
 
 ACCOUNT_FIELDS = (
-    "account_id", "name", "industry", "tier", "value", "cycle_days", "owner", "status",
+    "account_id", "name", "industry", "tier", "value", "cycle_days", "owner", "account_status",
     "lat", "lon", "zip", "city", "state", "country", "region",
 )  # fmt: skip
 # Header spellings (compared lower-case, letters and digits only) -> our field.
@@ -33,7 +33,7 @@ COLUMN_ALIASES = {
     "value": ["value", "estimatedvalue", "annualrevenue", "revenue", "dealvalue", "potentialvalue", "arr"],
     "cycle_days": ["cycledays", "cyclelength", "salescycle", "salescycledays", "cyclelengthdays"],
     "owner": ["owner", "currentowner", "accountowner", "companyowner", "ownerid", "rep"],
-    "status": ["status", "accountstatus", "type", "accounttype", "lifecyclestage"],
+    "account_status": ["status", "accountstatus", "type", "accounttype", "lifecyclestage", "customerstatus"],
     "lat": ["lat", "latitude", "billinglatitude", "y"],
     "lon": ["lon", "lng", "long", "longitude", "billinglongitude", "x"],
     "zip": ["zip", "zipcode", "postalcode", "postcode", "billingzippostalcode", "billingpostalcode", "billingzip"],
@@ -318,23 +318,23 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
         accounts[key] = numbers.where(~bad).astype(float)
     accounts["value"] = accounts["value"].fillna(0.0)
 
-    if "status" in accounts:
-        status = accounts["status"].map(lambda s: _STATUS.get(_key(s)) if isinstance(s, str) else None)
-        bad = accounts["status"].notna() & status.isna()
+    if "account_status" in accounts:
+        status = accounts["account_status"].map(lambda s: _STATUS.get(_key(s)) if isinstance(s, str) else None)
+        bad = accounts["account_status"].notna() & status.isna()
         for idx in accounts.index[bad]:
             problems.append(
                 _problem(
                     accounts,
                     idx,
-                    header("status"),
-                    accounts.at[idx, "status"],
+                    header("account_status"),
+                    accounts.at[idx, "account_status"],
                     "unknown status; use customer or prospect (read as prospect)",
                     "warning",
                 )
             )
-        accounts["status"] = status.fillna("prospect")
+        accounts["account_status"] = status.fillna("prospect")
     else:
-        accounts["status"] = "prospect"
+        accounts["account_status"] = "prospect"
 
     if "lat" in accounts and "lon" in accounts:
         accounts = _clean_coordinates(accounts, mapping, problems)

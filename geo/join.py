@@ -12,8 +12,9 @@ import shapely
 from pyproj import Transformer
 
 from geo.boundaries import EQUAL_AREA_CRS, WGS84, shared_join_layer
+from territory.regions import normalize_region_id
 
-__all__ = ["JoinResult", "join_accounts", "looks_swapped"]
+__all__ = ["JoinResult", "join_accounts", "locate_accounts", "looks_swapped"]
 
 # Accounts within this distance of a region (coastal points against a generalised coastline) are snapped.
 SNAP_METERS = 10_000.0
@@ -184,3 +185,41 @@ def looks_swapped(
     swapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(tested["lat"], tested["lon"]), crs=WGS84)
     inside = gpd.sjoin(swapped, regions[["geometry"]], how="inner", predicate="intersects").index.unique()
     return len(inside) >= 0.8 * len(tested)
+
+
+def locate_accounts(accounts: pd.DataFrame, regions: gpd.GeoDataFrame | None = None) -> JoinResult:
+    """The region of every placed account: the region code it was given, else the spatial join.
+
+    An account placed by a region code (``geocode_source == "region"``, e.g. the seed's ``region: "US-NY"``)
+    belongs to that region exactly, not to whichever county its centre point falls in; every other account is
+    joined with :func:`join_accounts`.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        From :func:`geo.accounts.read_accounts` (``lat``, ``lon``, ``geocode_source``, ``region``).
+    regions : GeoDataFrame, optional
+        As for :func:`join_accounts`.
+    """
+    result = join_accounts(accounts, regions)
+    if "geocode_source" not in accounts.columns or "region" not in accounts.columns:
+        return result
+    by_code = (accounts["geocode_source"] == "region").to_numpy(dtype=bool, na_value=False)
+    if not by_code.any():
+        return result
+    from geo.boundaries import region_table
+
+    levels = region_table().set_index("region_id")["level"]
+    codes = accounts["region"].map(normalize_region_id)
+    out = result.accounts
+    region_id = out["region_id"].astype(object).to_numpy().copy()
+    level = out["region_level"].astype(object).to_numpy().copy()
+    region_id[by_code] = codes.to_numpy(dtype=object)[by_code]
+    level[by_code] = codes[by_code].map(levels).to_numpy(dtype=object)
+    out["region_id"] = pd.Series(region_id, index=out.index, dtype=object)
+    out["region_level"] = pd.Series(level, index=out.index, dtype=object)
+    out.loc[by_code, "snapped"] = False
+    missing = out["region_id"].isna()
+    keep = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
+    result.outside = out.loc[missing, keep].reset_index(drop=True)
+    return result

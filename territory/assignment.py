@@ -49,7 +49,7 @@ STATUSES = ("assigned", "unassigned")
 REASONS = ("no-matching-territory", "no-available-rep", "at-capacity")
 RULES = ("locked", "owner", "most-free-capacity")
 RESULT_COLUMNS = ["territory_id", "rep_id", "status", "reason", "reason_detail", "rule", "conflict", "claim_region_id"]
-_ACCOUNT_DEFAULTS = {"industry": None, "tier": None, "value": 0.0, "owner": None, "status": "prospect"}
+_ACCOUNT_DEFAULTS = {"industry": None, "tier": None, "value": 0.0, "owner": None, "account_status": "prospect"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     ----------
     accounts : DataFrame
         ``account_id`` and ``region_id`` are required (``region_id`` missing for an account outside every
-        region); ``industry``, ``tier``, ``value``, ``owner`` and ``status`` are optional.
+        region); ``industry``, ``tier``, ``value``, ``owner`` and ``account_status`` (customer / prospect;
+        a column named ``status`` is read as this) are optional.
 
     Returns
     -------
@@ -106,6 +107,9 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"`accounts` lacks column(s) {missing}; join the accounts to regions first (geo.join)")
     out = accounts.copy(deep=False)
+    if "account_status" not in out.columns and "status" in out.columns:
+        # Input accounts call it "status"; in results "status" is the assignment's, so it is renamed here.
+        out = out.rename(columns={"status": "account_status"})
     for column, default in _ACCOUNT_DEFAULTS.items():
         if column not in out.columns:
             out[column] = default
@@ -303,7 +307,9 @@ def _assign(
                 reps.loads[r] += 1
 
     # Order in which accounts take reps: customers first, then higher value, then input order.
-    customer = (accounts["status"] == "customer").to_numpy(dtype=bool, na_value=False) if n else np.zeros(0, bool)
+    customer = (
+        (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False) if n else np.zeros(0, bool)
+    )
     value = accounts["value"].to_numpy(dtype=float)
     order = np.lexsort((np.arange(n), -value, -customer.astype(np.int8)))
 

@@ -178,7 +178,7 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> PlanStat
     for region_id, chain in ancestors.items():
         for ancestor_id, _ in chain:
             descendants.setdefault(ancestor_id, []).append(region_id)
-    engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "status"]]
+    engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
     index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
     return PlanState(
         plan=plan,

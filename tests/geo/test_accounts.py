@@ -32,7 +32,7 @@ A2,Beta,saas,SMB,$5000,30,,prospect,51.5,-0.12
     assert acc.loc["A1", "tier"] == "enterprise"
     assert acc.loc["A1", "value"] == 180_000
     assert acc.loc["A2", "value"] == 5000
-    assert acc.loc["A1", "status"] == "customer"
+    assert acc.loc["A1", "account_status"] == "customer"
     assert acc.loc["A1", "row"] == 2
     assert load.problems.empty
 
@@ -114,7 +114,7 @@ def test_warnings_keep_the_row(write_csv):
     assert set(load.problems["severity"]) == {"warning"}
     assert set(load.problems["column"]) == {"tier", "estimated_value", "status"}
     row = load.accounts.iloc[0]
-    assert pd.isna(row["tier"]) and row["value"] == 0 and row["status"] == "prospect"
+    assert pd.isna(row["tier"]) and row["value"] == 0 and row["account_status"] == "prospect"
 
 
 def test_geocoding_by_zip_city_region_and_state(write_csv):

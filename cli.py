@@ -1,0 +1,203 @@
+"""The terminal face of the territory planner, for batch jobs and scripts.
+
+    python cli.py assign     --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--out FILE]
+    python cli.py balance    --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table territories|reps]
+    python cli.py gaps       --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
+    python cli.py whitespace --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv]
+
+PLAN is our plan file (JSON/YAML) or the seed's JSON (``territories``, ``accountExecutives``,
+``accountAssignments``). ACCOUNTS is a CSV with lat/lon, an address, or a ``region`` code (the seed's
+``newAccount`` shape: id, region, industry, estimatedValue, tier). The accounts already in the plan count too;
+a CSV row with the same id replaces the plan's copy.
+
+Exit codes: 0 success; 2 bad input, with a one-line message on stderr naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from geo.accounts import read_accounts
+from geo.boundaries import region_table
+from geo.coverage import display_region_of
+from geo.join import locate_accounts
+from territory import InputDataError, Plan, load_plan
+from territory.assignment import assign_accounts, explain
+from territory.balance import compute_balance
+from territory.exports import safe_csv, to_json_ready
+from territory.gaps import coverage_gaps, white_space
+from territory.scoring import score_accounts
+
+COMMANDS = ("assign", "balance", "gaps", "whitespace")
+ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
+ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
+
+
+class CliInputError(InputDataError):
+    """Bad input found by the CLI itself (e.g. rows that cannot be placed)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also documents the contract in ``--help``)."""
+    parser = argparse.ArgumentParser(
+        prog="cli.py", description="Territory planner batch jobs.", formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("command", choices=COMMANDS, help="what to compute")
+    parser.add_argument("--plan", required=True, type=Path, help="plan file: ours (JSON/YAML) or the seed's JSON")
+    parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
+    parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
+    parser.add_argument("--table", help="with --format csv: which table of balance (territories, reps) or gaps")
+    parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="go on when some CSV rows cannot be placed (they are reported on stderr)",
+    )
+    return parser
+
+
+def plan_accounts(plan: Plan) -> pd.DataFrame:
+    """The accounts a plan carries (the seed's ``accountAssignments``) as engine rows."""
+    rows = [
+        {
+            "account_id": a.account_id,
+            "name": a.name,
+            "region_id": a.region_id,
+            "industry": a.industry,
+            "tier": a.tier,
+            "value": a.value,
+            "owner": a.owner,
+            "account_status": a.status,
+        }
+        for a in plan.accounts
+    ]
+    return pd.DataFrame(rows, columns=ENGINE_COLUMNS)
+
+
+def owners_as_rep_ids(plan: Plan, owners: pd.Series) -> pd.Series:
+    """Owners given by rep id or by rep name (as CRM exports write them) -> rep ids; others unchanged."""
+    by_name = {r.name.strip().lower(): r.rep_id for r in plan.reps}
+    ids = {r.rep_id for r in plan.reps}
+
+    def one(owner):
+        if not isinstance(owner, str) or owner in ids:
+            return owner
+        return by_name.get(owner.strip().lower(), owner)
+
+    return owners.map(one)
+
+
+def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) -> pd.DataFrame:
+    """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows."""
+    frames = [plan_accounts(plan)]
+    if path is not None:
+        load = read_accounts(path)
+        skipped = load.skipped
+        if len(skipped) and not skip_invalid:
+            first = skipped.iloc[0]
+            more = f" ({len(skipped)} rows cannot be used; pass --skip-invalid to go on without them)"
+            raise CliInputError(
+                first["problem"] + more, source=path.name, row=int(first["row"]), column=first["column"]
+            )
+        for problem in load.problems.itertuples():
+            warn(f"{path.name}, row {problem.row}, column '{problem.column}': {problem.problem}")
+        located = locate_accounts(load.accounts)
+        for note in located.notes:
+            warn(f"{path.name}: {note}")
+        csv_accounts = located.accounts
+        if "owner" in csv_accounts:
+            csv_accounts["owner"] = owners_as_rep_ids(plan, csv_accounts["owner"])
+        frames[0] = frames[0][~frames[0]["account_id"].isin(set(csv_accounts["account_id"]))]
+        frames.append(csv_accounts)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=ENGINE_COLUMNS)
+    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    combined["region_id"] = combined["region_id"].astype(object)
+    return combined
+
+
+def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
+    """Compute the command: (data for JSON, tables for CSV, the default CSV table)."""
+    plan = load_plan(args.plan)
+    if args.command == "assign" and args.accounts is None and not plan.accounts:
+        raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
+    accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
+    if accounts.empty and args.command != "balance":
+        warn("no accounts: the plan carries none and no --accounts file was given")
+    regions = region_table()
+    assigned = assign_accounts(plan, accounts, regions).accounts
+    if args.command == "assign":
+        table = assigned[ASSIGN_FIELDS + ["reason_detail", "rule", "conflict"]].copy()
+        scores = score_accounts(assigned, plan.settings.scoring)
+        table["score"] = scores["score"].to_numpy()
+        table["activation_tier"] = scores["activation_tier"].to_numpy()
+        if args.explain:
+            table["explanation"] = [explain(plan, row) for row in assigned.to_dict(orient="records")]
+        return _records(table), {"accounts": table}, "accounts"
+    balance = compute_balance(plan, assigned)
+    if args.command == "balance":
+        tables = {"territories": balance.territories, "reps": balance.reps}
+        return {**{k: _records(v) for k, v in tables.items()}, "team": balance.team}, tables, "territories"
+    if args.command == "gaps":
+        gaps = coverage_gaps(plan, assigned, balance, regions)
+        tables = {name: getattr(gaps, name) for name in gaps.__dataclass_fields__}
+        return {k: _records(v) for k, v in tables.items()}, tables, "unassigned_by_reason"
+    shown = display_region_of(assigned["region_id"]) if len(assigned) else assigned["region_id"]
+    table = white_space(plan, assigned, region_of=shown)
+    return _records(table), {"regions": table}, "regions"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.to_dict(orient="records")
+
+
+def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argparse.Namespace) -> str:
+    """Text for stdout or the file."""
+    if args.format == "json":
+        return json.dumps(to_json_ready(data), indent=2, ensure_ascii=False) + "\n"
+    name = args.table or default_table
+    if name not in tables:
+        raise CliInputError(
+            f"no table '{name}' for {args.command}", column="--table", hint=f"Use one of: {', '.join(tables)}"
+        )
+    return safe_csv(tables[name])
+
+
+def write(text: str, out: Path | None) -> None:
+    """Print, or write the file in one step (a temporary file renamed into place)."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", delete=False, dir=out.parent, suffix=".tmp", encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+
+    def warn(message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+
+    try:
+        data, tables, default_table = run(args, warn)
+        write(render(data, tables, default_table, args), args.out)
+    except InputDataError as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

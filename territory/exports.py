@@ -1,0 +1,55 @@
+"""Exports that are safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+
+__all__ = ["FORMULA_PREFIXES", "neutralize_formula", "safe_csv", "to_json_ready"]
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formula(value):
+    """Prefix ``'`` to a text cell that a spreadsheet would run as a formula (CSV injection).
+
+    Numbers are left alone (``-5`` stays a number).
+
+    Examples
+    --------
+    >>> neutralize_formula("=1+1")
+    "'=1+1"
+    >>> neutralize_formula(-5)
+    -5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """CSV text of ``frame`` with every text cell (and header) neutralised against formula injection."""
+    safe = frame.copy()
+    safe.columns = [neutralize_formula(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralize_formula)
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def to_json_ready(value):
+    """Plain Python for ``json.dumps``: NaN and infinities become None, numpy scalars become Python ones."""
+    if isinstance(value, dict):
+        return {str(k): to_json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_ready(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value

@@ -1,0 +1,212 @@
+"""Coverage gaps and white space, from an assignment result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from territory.alignment import region_claims
+from territory.balance import Balance
+from territory.model import Plan
+
+__all__ = ["CoverageGaps", "coverage_gaps", "white_space"]
+
+
+@dataclass(frozen=True)
+class CoverageGaps:
+    """Where the plan leaves accounts or reps uncovered.
+
+    Attributes
+    ----------
+    uncovered_regions : DataFrame
+        Regions holding accounts that no territory claims: ``region_id, accounts, value`` (most first).
+    territories_without_active_rep : DataFrame
+        ``territory_id, name, accounts, value`` of territories whose reps are all inactive or missing.
+    reps_over_capacity : DataFrame
+        ``rep_id, name, accounts, capacity, over`` (from the balance).
+    conflicts : DataFrame
+        ``claim_region_id, territories, winner, accounts``: regions two territories claim equally.
+    unassigned_by_reason : DataFrame
+        ``reason, reason_detail, accounts, value``.
+    """
+
+    uncovered_regions: pd.DataFrame
+    territories_without_active_rep: pd.DataFrame
+    reps_over_capacity: pd.DataFrame
+    conflicts: pd.DataFrame
+    unassigned_by_reason: pd.DataFrame
+
+    def to_dict(self) -> dict[str, list[dict]]:
+        """Plain lists of records (for JSON)."""
+        return {name: _records(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def coverage_gaps(plan: Plan, accounts: pd.DataFrame, balance: Balance, regions: pd.DataFrame) -> CoverageGaps:
+    """Every coverage gap of an assignment.
+
+    Parameters
+    ----------
+    plan : Plan
+    accounts : DataFrame
+        ``AssignmentResult.accounts``.
+    balance : Balance
+        Of the same assignment.
+    regions : DataFrame
+        ``region_id``, ``parent_id`` (to name the regions two territories claim equally).
+    """
+    unassigned = accounts[accounts["status"] == "unassigned"]
+    outside = unassigned[(unassigned["reason"] == "no-matching-territory") & (unassigned["reason_detail"] == "region")]
+    uncovered = (
+        outside.assign(region_id=outside["region_id"].astype(object).fillna("(outside every region)"))
+        .groupby("region_id")
+        .agg(accounts=("value", "size"), value=("value", "sum"))
+        .reset_index()
+        .sort_values(["accounts", "region_id"], ascending=[False, True], ignore_index=True)
+    )
+    territories = balance.territories
+    no_rep = (
+        territories[territories["reps"] == 0]
+        .assign(accounts=lambda t: t["unserved"], value=lambda t: t["unserved_value"])[
+            ["territory_id", "name", "accounts", "value"]
+        ]
+        .reset_index(drop=True)
+    )
+    reps = balance.reps
+    over = (
+        reps[reps["over_capacity"]]
+        .assign(over=lambda r: r["accounts"] - r["capacity"])[["rep_id", "name", "accounts", "capacity", "over"]]
+        .reset_index(drop=True)
+    )
+    conflicts = _conflicts(plan, accounts, regions)
+    by_reason = (
+        unassigned.assign(reason_detail=unassigned["reason_detail"].astype(object).fillna(""))
+        .groupby(["reason", "reason_detail"])
+        .agg(accounts=("value", "size"), value=("value", "sum"))
+        .reset_index()
+        .sort_values(["accounts", "reason", "reason_detail"], ascending=[False, True, True], ignore_index=True)
+    )
+    return CoverageGaps(uncovered, no_rep, over, conflicts, by_reason)
+
+
+def _conflicts(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    columns = ["claim_region_id", "territories", "winner", "accounts"]
+    flagged = accounts[accounts["conflict"].astype(bool)]
+    if flagged.empty:
+        return pd.DataFrame(columns=columns)
+    claims = region_claims(plan, regions)
+    rows = []
+    for (claim_region, winner), group in flagged.groupby(["claim_region_id", "territory_id"]):
+        winner_priority = plan.territory(winner).priority
+        same = claims[(claims["claim_region_id"] == claim_region) & (claims["priority"] == winner_priority)]
+        rows.append(
+            {
+                "claim_region_id": claim_region,
+                "territories": ", ".join(sorted(set(same["territory_id"]))),
+                "winner": winner,
+                "accounts": len(group),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def white_space(
+    plan: Plan,
+    accounts: pd.DataFrame,
+    *,
+    region_of: pd.Series | None = None,
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Potential against penetration per region, ranked by untapped potential.
+
+    Parameters
+    ----------
+    plan : Plan
+        ``plan.settings.potential`` names the proxy: ``prospect_value`` (value of every account, customers
+        and prospects) or ``population``.
+    accounts : DataFrame
+        ``AssignmentResult.accounts`` (``region_id``, ``account_status``, ``value``, ``territory_id``).
+    region_of : Series, optional
+        The region to report each account under (same index as ``accounts``), e.g. its state; defaults to
+        ``accounts["region_id"]``.
+    population : Series, optional
+        Population per region id; required when the plan's potential is ``population``.
+
+    Returns
+    -------
+    DataFrame
+        ``region_id, accounts, customers, prospects, customer_value, prospect_value, potential,
+        penetration, potential_share, penetration_share, white_space, territory_id`` — ``penetration`` is
+        customer value ÷ potential, ``white_space`` = potential share − customer-value share (positive:
+        under-penetrated for its size); sorted by ``white_space`` then potential.
+
+    Raises
+    ------
+    ValueError
+        When the plan asks for population and none is given.
+    """
+    if plan.settings.potential == "population" and population is None:
+        raise ValueError(
+            "the plan's potential is 'population' but no population per region was given; pass `population` "
+            "or set settings.potential to 'prospect_value'"
+        )
+    region = (region_of if region_of is not None else accounts["region_id"]).astype(object)
+    frame = pd.DataFrame(
+        {
+            "region_id": region.to_numpy(),
+            "customer": (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False),
+            "value": accounts["value"].to_numpy(dtype=float),
+            "territory_id": accounts["territory_id"].astype(object).to_numpy(),
+        }
+    )
+    frame = frame[pd.notna(frame["region_id"])]
+    frame["customer_value"] = np.where(frame["customer"], frame["value"], 0.0)
+    frame["prospect_value"] = np.where(frame["customer"], 0.0, frame["value"])
+    out = frame.groupby("region_id").agg(
+        accounts=("value", "size"),
+        customers=("customer", "sum"),
+        customer_value=("customer_value", "sum"),
+        prospect_value=("prospect_value", "sum"),
+    )
+    out["prospects"] = out["accounts"] - out["customers"]
+    owner = (
+        frame.dropna(subset=["territory_id"])
+        .groupby("region_id")["territory_id"]
+        .agg(lambda s: s.value_counts().index[0])
+    )
+    out["territory_id"] = owner.reindex(out.index).astype(object)
+    if plan.settings.potential == "population":
+        out["potential"] = population.reindex(out.index).astype(float)
+    else:
+        out["potential"] = out["customer_value"] + out["prospect_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["penetration"] = np.where(out["potential"] > 0, out["customer_value"] / out["potential"], np.nan)
+    potential_total = out["potential"].sum()
+    customer_total = out["customer_value"].sum()
+    out["potential_share"] = out["potential"] / potential_total if potential_total else 0.0
+    out["penetration_share"] = out["customer_value"] / customer_total if customer_total else 0.0
+    out["white_space"] = out["potential_share"] - out["penetration_share"]
+    out = out.reset_index().sort_values(["white_space", "potential", "region_id"], ascending=[False, False, True])
+    columns = [
+        "region_id",
+        "accounts",
+        "customers",
+        "prospects",
+        "customer_value",
+        "prospect_value",
+        "potential",
+        "penetration",
+        "potential_share",
+        "penetration_share",
+        "white_space",
+        "territory_id",
+    ]
+    return out[columns].reset_index(drop=True)

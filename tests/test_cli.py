@@ -1,0 +1,212 @@
+"""The CLI contract: output shapes, exit codes and one-line errors naming file, row and field."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+import cli
+from tests.conftest import DEMO_ACCOUNTS, DEMO_PLAN, ROOT
+
+SEED = ROOT / "tests" / "fixtures" / "seed_plan.json"
+
+
+def run_cli(*args, capsys):
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def new_account(tmp_path):
+    path = tmp_path / "new.csv"
+    path.write_text("id,region,industry,estimatedValue,tier\nNEW-1,US-NY,fintech,250000,enterprise\n")
+    return path
+
+
+def test_assign_json_contract_with_the_seed_new_account(new_account, capsys):
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", new_account, capsys=capsys)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert isinstance(rows, list)
+    by_id = {r["account_id"]: r for r in rows}
+    assert set(by_id) == {"ACC-001", "NEW-1"}
+    for row in rows:
+        assert {"account_id", "status", "reason", "territory_id", "rep_id"} <= set(row)
+    new = by_id["NEW-1"]
+    assert (new["status"], new["reason"], new["territory_id"], new["rep_id"]) == (
+        "assigned",
+        None,
+        "TERR-001",
+        "AE-001",
+    )
+
+
+def test_assign_reports_reasons_and_nulls(tmp_path, capsys):
+    path = tmp_path / "a.csv"
+    path.write_text("id,region,industry,estimatedValue\nX,US-TX,fintech,10\nY,DE,manufacturing,10\n")
+    code, out, _ = run_cli("assign", "--plan", SEED, "--accounts", path, capsys=capsys)
+    assert code == 0
+    by_id = {r["account_id"]: r for r in json.loads(out)}
+    assert by_id["X"]["status"] == "unassigned" and by_id["X"]["reason"] == "no-matching-territory"
+    assert by_id["X"]["territory_id"] is None and by_id["X"]["rep_id"] is None
+    assert by_id["Y"]["reason_detail"] == "industry"
+
+
+def test_balance_json_contract(new_account, capsys):
+    code, out, _ = run_cli("balance", "--plan", SEED, "--accounts", new_account, capsys=capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"territories", "reps", "team"}
+    nae = next(t for t in data["territories"] if t["territory_id"] == "TERR-001")
+    for key in [
+        "territory_id",
+        "accounts",
+        "total_value",
+        "reps",
+        "accounts_per_rep",
+        "value_per_rep",
+        "workload",
+        "balance_score",
+    ]:
+        assert key in nae
+    # The plan's assignment plus the one --accounts adds.
+    assert (nae["accounts"], nae["total_value"], nae["reps"]) == (2, 430_000, 1)
+    expected = 1 - (abs(2 - 30) / 30 + abs(430_000 - 2_500_000) / 2_500_000) / 2
+    assert nae["balance_score"] == pytest.approx(expected)
+
+
+def test_balance_without_accounts_counts_the_plan(capsys):
+    code, out, _ = run_cli("balance", "--plan", SEED, capsys=capsys)
+    assert code == 0
+    nae = next(t for t in json.loads(out)["territories"] if t["territory_id"] == "TERR-001")
+    assert (nae["accounts"], nae["total_value"], nae["reps"]) == (1, 180_000, 1)
+    assert nae["balance_score"] == pytest.approx(0.052667, abs=1e-6)
+
+
+def test_balance_csv_tables(capsys, tmp_path):
+    out_file = tmp_path / "reps.csv"
+    code, out, _ = run_cli(
+        "balance", "--plan", SEED, "--format", "csv", "--table", "reps", "--out", out_file, capsys=capsys
+    )
+    assert code == 0 and out == ""
+    assert out_file.read_text().splitlines()[0].startswith("rep_id,name,active")
+
+
+def test_gaps_and_whitespace_on_the_demo(capsys):
+    code, out, _ = run_cli("gaps", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 0
+    gaps = json.loads(out)
+    assert set(gaps) == {
+        "uncovered_regions",
+        "territories_without_active_rep",
+        "reps_over_capacity",
+        "conflicts",
+        "unassigned_by_reason",
+    }
+    assert gaps["uncovered_regions"][0]["accounts"] > 0
+    assert {r["reason"] for r in gaps["unassigned_by_reason"]} >= {"no-matching-territory", "at-capacity"}
+    code, out, _ = run_cli(
+        "whitespace", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys
+    )
+    assert code == 0
+    regions = json.loads(out)
+    assert regions[0]["white_space"] >= regions[-1]["white_space"]
+    assert "US-NJ" in {r["region_id"] for r in regions}
+
+
+def test_invalid_rows_exit_2_naming_file_row_and_field(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,lat,lon,industry\nA,40.7,-74.0,fintech\nB,123,-74.0,fintech\n")
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, capsys=capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: bad.csv, row 3, column 'lat': is not a latitude")
+    assert "--skip-invalid" in lines[0]
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--skip-invalid", capsys=capsys)
+    assert code == 0
+    assert [r["account_id"] for r in json.loads(out)] == ["ACC-001", "A"]
+    assert "bad.csv, row 3, column 'lat'" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("id,name\nA,x\n", "noplace.csv", r"error: noplace\.csv: has neither coordinates nor an address"),
+        ("", "empty.csv", r"error: empty\.csv: the file is empty"),
+    ],
+)
+def test_bad_accounts_file(tmp_path, capsys, content, name, message):
+    path = tmp_path / name
+    path.write_text(content)
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, capsys=capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert re.match(message, err)
+
+
+def test_bad_plan_names_the_seed_field(tmp_path, capsys):
+    data = json.loads(SEED.read_text())
+    data["accountExecutives"][0]["territories"] = ["NOPE"]
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(data))
+    code, _, err = run_cli("balance", "--plan", path, capsys=capsys)
+    assert code == 2
+    assert err.startswith("error: seed.json, column 'accountExecutives[0].territories': unknown territory 'NOPE'")
+
+
+def test_missing_files(tmp_path, capsys):
+    code, _, err = run_cli("balance", "--plan", tmp_path / "none.json", capsys=capsys)
+    assert code == 2 and "none.json: file not found" in err
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", tmp_path / "none.csv", capsys=capsys)
+    assert code == 2 and "none.csv: file not found" in err
+
+
+def test_assign_without_accounts_on_a_plan_without_any(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"territories": [], "reps": []}))
+    code, _, err = run_cli("assign", "--plan", path, capsys=capsys)
+    assert code == 2 and "assign needs accounts" in err
+
+
+def test_csv_output_neutralises_formulas(tmp_path, capsys):
+    path = tmp_path / "evil.csv"
+    path.write_text('id,region,industry\n"=HYPERLINK(""http://x"")",US-NY,fintech\n')
+    code, out, _ = run_cli("assign", "--plan", SEED, "--accounts", path, "--format", "csv", capsys=capsys)
+    assert code == 0
+    assert "'=HYPERLINK" in out
+    assert "\n=HYPERLINK" not in out
+
+
+def test_owner_given_by_rep_name_is_matched(tmp_path, capsys):
+    path = tmp_path / "owned.csv"
+    path.write_text("id,region,industry,Account Owner\nO1,US-PA,healthcare,sarah chen\n")
+    code, out, _ = run_cli("assign", "--plan", SEED, "--accounts", path, capsys=capsys)
+    row = next(r for r in json.loads(out) if r["account_id"] == "O1")
+    assert (row["rep_id"], row["rule"]) == ("AE-001", "owner")
+
+
+def test_as_a_subprocess():
+    done = subprocess.run(
+        [sys.executable, "cli.py", "balance", "--plan", str(SEED)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["team"]["active_reps"] == 2
+    bad = subprocess.run(
+        [sys.executable, "cli.py", "balance", "--plan", "nope.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0
