@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from territory import plan_from_dict
+from territory.balance import compute_balance
+from territory.edits import plan_with_regions_moved, start
+
+REGIONS = pd.DataFrame(
+    {
+        "region_id": ["US", "US-NY", "US-36061", "US-36047", "US-NJ", "US-34013"],
+        "parent_id": [None, "US", "US-NY", "US-NY", "US", "US-NJ"],
+    }
+)
+
+
+@pytest.fixture
+def state():
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+                {"territory_id": "W", "name": "West", "region_ids": ["US-NJ"]},
+            ],
+            "reps": [
+                {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "capacity": 10},
+                {"rep_id": "B", "name": "Bo", "territory_ids": ["W"], "capacity": 10},
+                {"rep_id": "C", "name": "Cy", "territory_ids": ["E"], "capacity": 10},
+            ],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["m1", "m2", "b1", "j1"],
+            "region_id": ["US-36061", "US-36061", "US-36047", "US-34013"],
+            "value": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
+    return start(plan, accounts, REGIONS)
+
+
+def test_plan_with_regions_moved_is_a_new_plan(state):
+    moved = plan_with_regions_moved(state.plan, ["US-36061"], "W")
+    assert moved.territory("W").region_ids == ("US-NJ", "US-36061")
+    assert state.plan.territory("W").region_ids == ("US-NJ",)
+    with pytest.raises(KeyError, match="no territory 'X'.*known: E, W"):
+        plan_with_regions_moved(state.plan, ["US-NY"], "X")
+
+
+def test_move_a_county_out_of_a_state_territory(state):
+    child = state.move_regions(["US-36061"], "W")
+    assert child.parent is state
+    assert child.moved_regions == ("US-36061",)
+    assert sorted(child.flows["account_id"]) == ["m1", "m2"]
+    assert set(child.flows["from_claim_id"]) == {"E"} and set(child.flows["to_claim_id"]) == {"W"}
+    assert set(child.flows["to_rep_id"]) == {"B"}
+    terr = child.balance.territories.set_index("territory_id")
+    assert terr.loc["W", "accounts"] == 3 and terr.loc["E", "accounts"] == 1
+    assert child.result.set_index("account_id").loc["m1", "territory_id"] == "W"
+    # The parent is untouched.
+    assert state.result.set_index("account_id").loc["m1", "territory_id"] == "E"
+
+
+def test_move_regions_to_no_territory_uncovers_them(state):
+    child = state.move_regions(["US-NJ"], None)
+    row = child.result.set_index("account_id").loc["j1"]
+    assert (row["status"], row["reason"], row["reason_detail"]) == ("unassigned", "no-matching-territory", "region")
+    assert child.edit == "Moved US-NJ to no territory"
+
+
+def test_move_accounts_pins_them(state):
+    child = state.move_accounts(["b1"], "W")
+    row = child.result.set_index("account_id").loc["b1"]
+    assert (row["territory_id"], row["rep_id"]) == ("W", "B")
+    assert child.plan.overrides[-1].territory_id == "W"
+    with pytest.raises(KeyError, match="unknown account id\\(s\\): zz"):
+        state.move_accounts(["zz"], "W")
+
+
+def test_lock_account_and_deactivate_rep(state):
+    locked = state.lock_account("m1", "C")
+    assert locked.result.set_index("account_id").loc["m1", "rule"] == "locked"
+    off = locked.deactivate_rep("A")
+    result = off.result.set_index("account_id")
+    assert set(result.loc[["m2", "b1"], "rep_id"]) <= {"C"}
+    assert off.edit == "Deactivated Ann"
+    assert not off.plan.rep("A").active and state.plan.rep("A").active
+
+
+def test_edits_move_as_little_as_possible(state):
+    # Moving the state of New Jersey changes nothing about New York's accounts.
+    child = state.move_regions(["US-NJ"], "E")
+    assert list(child.flows["account_id"]) == ["j1"]
+
+
+def test_long_edit_chains_stay_correct(state):
+    current = state
+    for i in range(40):
+        current = current.move_regions(["US-36061"], "W" if i % 2 == 0 else "E")
+    pd.testing.assert_frame_equal(
+        current.balance.territories, compute_balance(current.plan, current.result).territories, check_dtype=False
+    )
