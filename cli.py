@@ -28,7 +28,7 @@ from geo.accounts import read_accounts
 from geo.boundaries import region_table
 from geo.coverage import display_region_of
 from geo.join import locate_accounts
-from territory import InputDataError, Plan, load_plan
+from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.exports import safe_csv, to_json_ready
@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     parser.add_argument("--table", help="with --format csv: which table of balance (territories, reps) or gaps")
     parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
+    parser.add_argument(
+        "--population",
+        type=Path,
+        help="whitespace: CSV of region_id,population (when the plan's potential is population)",
+    )
     parser.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -134,10 +139,12 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     if accounts.empty and args.command != "balance":
         warn("no accounts: the plan carries none and no --accounts file was given")
     regions = region_table()
+    scores = score_accounts(accounts, plan.settings.scoring)
+    if plan.settings.workload_basis == "activation":
+        accounts = accounts.assign(activation_tier=scores["activation_tier"].to_numpy())
     assigned = assign_accounts(plan, accounts, regions).accounts
     if args.command == "assign":
         table = assigned[ASSIGN_FIELDS + ["reason_detail", "rule", "conflict"]].copy()
-        scores = score_accounts(assigned, plan.settings.scoring)
         table["score"] = scores["score"].to_numpy()
         table["activation_tier"] = scores["activation_tier"].to_numpy()
         if args.explain:
@@ -152,8 +159,46 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         tables = {name: getattr(gaps, name) for name in gaps.__dataclass_fields__}
         return {k: _records(v) for k, v in tables.items()}, tables, "unassigned_by_reason"
     shown = display_region_of(assigned["region_id"]) if len(assigned) else assigned["region_id"]
-    table = white_space(plan, assigned, region_of=shown)
+    population = read_population(args.population) if args.population else None
+    if plan.settings.potential == "population" and population is None:
+        raise CliInputError(
+            "the plan measures potential by population",
+            source=str(args.plan),
+            column="settings.potential",
+            hint="Pass --population REGIONS.csv (region_id,population)",
+        )
+    table = white_space(plan, assigned, region_of=shown, population=population)
     return _records(table), {"regions": table}, "regions"
+
+
+def read_population(path: Path) -> pd.Series:
+    """Population per region id from a CSV with ``region_id`` and ``population`` columns."""
+    try:
+        table = pd.read_csv(path, dtype={"region_id": str})
+    except FileNotFoundError:
+        raise CliInputError("file not found", source=str(path), hint="Check the path") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CliInputError(f"is not a readable CSV ({exc})", source=path.name) from exc
+    for column in ("region_id", "population"):
+        if column not in table.columns:
+            raise CliInputError(
+                f"no column '{column}'",
+                source=path.name,
+                column=column,
+                hint="The file needs region_id and population columns",
+            )
+    numbers = pd.to_numeric(table["population"], errors="coerce")
+    bad = numbers.isna() | (numbers < 0)
+    if bad.any():
+        first = int(bad.to_numpy().nonzero()[0][0])
+        raise CliInputError(
+            f"'{table['population'].iloc[first]}' is not a population",
+            source=path.name,
+            row=first + 2,
+            column="population",
+            hint="Use a whole number of people",
+        )
+    return pd.Series(numbers.to_numpy(), index=table["region_id"].map(normalize_region_id))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -210,3 +210,31 @@ def test_as_a_subprocess():
     )
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0
+
+
+def test_whitespace_by_population(tmp_path, capsys):
+    plan = json.loads(DEMO_PLAN.read_text())
+    plan["settings"]["potential"] = "population"
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    code, _, err = run_cli("whitespace", "--plan", plan_path, capsys=capsys)
+    assert code == 2 and "Pass --population" in err
+    population = tmp_path / "pop.csv"
+    population.write_text("region_id,population\nUS-NY,19500000\nUS-NJ,9300000\nus-ca,39000000\n")
+    code, out, err = run_cli(
+        "whitespace",
+        "--plan",
+        plan_path,
+        "--accounts",
+        DEMO_ACCOUNTS,
+        "--skip-invalid",
+        "--population",
+        population,
+        capsys=capsys,
+    )
+    assert code == 0, err
+    rows = {r["region_id"]: r for r in json.loads(out)}
+    assert rows["US-CA"]["potential"] == 39_000_000
+    population.write_text("region_id,population\nUS-NY,lots\n")
+    code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
+    assert code == 2 and "pop.csv, row 2, column 'population': 'lots' is not a population" in err
