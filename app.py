@@ -10,7 +10,11 @@ st.set_page_config(page_title="Territory planner", page_icon="🗺️", layout="
 use_local_assets()
 
 pages = [
-    st.Page("pages/coverage_map.py", title="Coverage map", icon="🗺️", default=True),
+    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/coverage_map.py", title="Coverage map", icon="🗺️"),
+    st.Page("pages/balance.py", title="Balance", icon="⚖️"),
+    st.Page("pages/accounts.py", title="Accounts", icon="🏢"),
+    st.Page("pages/reps.py", title="Reps", icon="🧑‍💼"),
     st.Page("pages/data_sources.py", title="Data sources", icon="📂"),
 ]
 st.navigation(pages).run()

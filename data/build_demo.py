@@ -23,7 +23,7 @@ OUT = HERE / "demo"
 INDUSTRIES = ["fintech", "healthcare", "saas", "ecommerce", "manufacturing", "logistics", "education", "media"]
 INDUSTRY_WEIGHTS = [0.16, 0.16, 0.18, 0.14, 0.12, 0.09, 0.08, 0.07]
 TIERS = {"enterprise": 0.15, "mid-market": 0.35, "smb": 0.50}
-VALUE = {"enterprise": (250_000, 0.5), "mid-market": (60_000, 0.45), "smb": (12_000, 0.5)}
+VALUE = {"enterprise": (30_000, 0.5), "mid-market": (8_000, 0.45), "smb": (2_000, 0.5)}
 CYCLE = {"enterprise": (120, 270), "mid-market": (60, 120), "smb": (14, 60)}
 SHARE = {"US": 0.78, "CA": 0.10, "GB": 0.04, "DE": 0.04, "FR": 0.025, "NL": 0.015}
 NAME_A = [
@@ -81,15 +81,15 @@ TERRITORIES = [
      "priority": 1},
     {"territory_id": "USW", "name": "US West", "color": "#2ca02c",
      "region_ids": ["US-CA", "US-WA", "US-OR", "US-NV", "US-AZ", "US-UT", "US-CO", "US-ID"],
-     "annual_quota": 24_000_000},
+     "annual_quota": 10_000_000},
     {"territory_id": "USS", "name": "US South", "color": "#ff7f0e",
      "region_ids": ["US-TX", "US-FL", "US-GA", "US-NC", "US-SC", "US-TN", "US-AL", "US-LA", "US-VA"],
-     "annual_quota": 22_000_000},
+     "annual_quota": 9_000_000},
     {"territory_id": "USC", "name": "US Central", "color": "#d62728",
      "region_ids": ["US-IL", "US-OH", "US-MI", "US-IN", "US-WI", "US-MN", "US-MO", "US-IA"],
-     "tiers": ["enterprise", "mid-market"], "annual_quota": 14_000_000},
+     "tiers": ["enterprise", "mid-market"], "annual_quota": 4_500_000},
     {"territory_id": "CAW", "name": "Canada West", "color": "#17becf",
-     "region_ids": ["CA-BC", "CA-AB", "CA-SK", "CA-MB"], "annual_quota": 5_000_000},
+     "region_ids": ["CA-BC", "CA-AB", "CA-SK", "CA-MB"], "annual_quota": 1_800_000},
 ]  # fmt: skip
 REPS = [
     ("R01", "Sarah Chen", "US-NY", ["NAE"], 180, 1.12, ["fintech"]),

@@ -1,21 +1,18 @@
-"""Coverage map: the plan's territories on real boundaries, accounts as clustered points, headline KPIs."""
+"""Coverage map: the plan's territories on real boundaries, the gaps, accounts as clustered points."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo.layers import NO_TERRITORY_COLOR, account_points, build_coverage_map
-from pages.shared import accounts_with_territories, cached_coverage_layers, current_accounts, current_plan, state_key
+from pages.shared import cached_coverage_layers, coverage_map, current_accounts, current_engine
 from territory import coverage_summary
 
-plan = current_plan()
+engine = current_engine()
+plan = engine.plan
 loaded = current_accounts()
-key = state_key()
-accounts = accounts_with_territories(*key)
-layers = cached_coverage_layers(*key)
+layers = cached_coverage_layers()
+accounts = engine.result
 summary = coverage_summary(accounts)
 
 st.title("Coverage map")
@@ -26,7 +23,7 @@ cols[0].metric("Accounts on the map", f"{summary['accounts']:,}", help="Rows pla
 cols[1].metric(
     "In a territory",
     f"{summary['in_territory_share']:.1%}",
-    help=f"{summary['in_territory']:,} of {summary['accounts']:,} accounts sit in a region some territory claims",
+    help=f"{summary['in_territory']:,} of {summary['accounts']:,} accounts are claimed by a territory",
 )
 cols[2].metric(
     "Value in a territory",
@@ -46,27 +43,7 @@ with st.sidebar:
         help="Off by default: the map is drawn from the bundled boundaries and works offline.",
     )
 
-colors = {t.territory_id: t.color for t in plan.territories}
-points = None
-if show_accounts and len(accounts):
-    fill = accounts["territory_id"].map(colors).fillna(NO_TERRITORY_COLOR)
-    points = account_points(
-        accounts,
-        fill,
-        tooltip_columns=[("name", "Account"), ("industry", "Industry"), ("tier", "Tier"), ("value", "Value")],
-    )
-if len(accounts):
-    lat, lon = accounts["lat"], accounts["lon"]
-    bounds = (
-        np.nanquantile(lon, 0.01),
-        np.nanquantile(lat, 0.01),
-        np.nanquantile(lon, 0.99),
-        np.nanquantile(lat, 0.99),
-    )
-else:
-    bounds = (-130.0, 20.0, 20.0, 62.0)
-fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles)
-st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="coverage_map")
+coverage_map(engine, show_accounts=show_accounts, tiles=tiles)
 
 for note in loaded.notes:
     st.info(note)
@@ -117,7 +94,3 @@ if not_placed:
         if len(loaded.outside):
             st.caption("Outside every region")
             st.dataframe(loaded.outside, hide_index=True)
-warnings = loaded.problems[loaded.problems["severity"] == "warning"]
-if len(warnings):
-    with st.expander(f"Warnings on rows that were placed ({len(warnings)})"):
-        st.dataframe(warnings, hide_index=True)

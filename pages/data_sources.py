@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from geo.assets import use_local_assets
 from geo.boundaries import boundary_file_columns, read_boundary_file
 from geo.layers import to_geojson
-from pages.shared import DEMO_ACCOUNTS, current_accounts, current_plan, set_accounts, set_plan, show_input_error
+from pages.shared import current_accounts, current_plan, set_plan, show_input_error
 from territory import InputDataError, load_plan
 
 st.title("Data sources")
@@ -23,25 +23,11 @@ st.write(
     f"In use: **{loaded.source}** — {len(loaded.accounts):,} of {loaded.rows:,} rows placed "
     f"({(loaded.accounts['geocode_source'] != 'coordinates').sum():,} by address)."
 )
-st.caption(
-    "A CSV with an id column and either `lat`/`lon` or an address: `zip`, `city` with `state` or `country`, "
-    "or a `region` code (US-NY, US-36061, CA-ON, DE). Optional: name, industry, tier, estimated_value, "
-    "cycle_length_days, current_owner, status. Salesforce and HubSpot export headers are recognised."
-)
-upload = st.file_uploader("Upload accounts CSV", type=["csv"], key="accounts_upload")
-swap = st.toggle("Latitude and longitude are swapped in this file", value=st.session_state.get("swap_lat_lon", False))
-c1, c2 = st.columns(2)
-if c1.button("Use this file", disabled=upload is None, type="primary"):
-    try:
-        loaded = set_accounts(upload.name, upload.getvalue(), swap_lat_lon=swap)
-        st.success(f"Loaded {len(loaded.accounts):,} accounts from {upload.name}.")
-    except InputDataError as error:
-        show_input_error(error)
-if c2.button("Back to the demo accounts"):
-    loaded = set_accounts("accounts.csv (demo)", DEMO_ACCOUNTS.read_bytes())
-
+st.caption("Load another accounts file on the **Accounts** page (column mapping, progress, results).")
 if loaded.swapped:
-    st.warning("Latitude and longitude look swapped in this file. Switch the toggle above and load it again.")
+    st.warning(
+        "Latitude and longitude look swapped in this file. Reload it on the Accounts page with the swap switch on."
+    )
 for note in loaded.notes:
     st.info(note)
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]

@@ -1,6 +1,8 @@
 """State and cached loaders shared by the pages (the only place that touches st.session_state keys).
 
 Cached results are shared by every session (st.cache_resource, no copy per call): treat them as read-only.
+The domain state of a session is three keys no widget owns: ``plan_json`` (the plan), ``accounts_file``
+(name and bytes of the accounts CSV) and ``accounts_options`` (column mapping, swapped coordinates).
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import streamlit as st
 from geo.accounts import read_accounts
 from geo.boundaries import region_table
 from geo.coverage import coverage_layers
-from geo.join import join_accounts
-from territory import InputDataError, Plan, account_territories, load_plan, plan_from_dict
+from geo.join import locate_accounts
+from territory import InputDataError, Plan, load_plan, plan_from_dict
+from territory.assignment import ancestor_map
+from territory.edits import PlanState, start
+from territory.scoring import score_accounts
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_ACCOUNTS = DEMO_DIR / "accounts.csv"
 DEMO_PLAN = DEMO_DIR / "plan.json"
+DEMO_NAME = "accounts.csv (demo)"
 
 
 @dataclass
@@ -34,21 +40,26 @@ class LoadedAccounts:
     outside: pd.DataFrame
     notes: list[str]
     swapped: bool
+    column_map: dict
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load_accounts(data: bytes, filename: str, swap_lat_lon: bool) -> LoadedAccounts:
-    load = read_accounts(data, filename=filename, swap_lat_lon=swap_lat_lon)
-    joined = join_accounts(load.accounts)
+def _load_accounts(data: bytes, filename: str, options_json: str) -> LoadedAccounts:
+    options = json.loads(options_json)
+    load = read_accounts(
+        data, filename=filename, column_map=options.get("column_map") or None, swap_lat_lon=options.get("swap", False)
+    )
+    located = locate_accounts(load.accounts)
     rows = len(load.accounts) + int((load.problems["severity"] == "skipped").sum())
     return LoadedAccounts(
         source=filename,
         rows=rows,
-        accounts=joined.accounts,
+        accounts=located.accounts,
         problems=load.problems,
-        outside=joined.outside,
-        notes=load.notes + joined.notes,
-        swapped=joined.swapped,
+        outside=located.outside,
+        notes=load.notes + located.notes,
+        swapped=located.swapped,
+        column_map=load.column_map,
     )
 
 
@@ -57,12 +68,35 @@ def _plan_from_json(plan_json: str) -> Plan:
     return plan_from_dict(json.loads(plan_json), source="plan")
 
 
+@st.cache_resource(show_spinner=False)
+def _regions() -> tuple[pd.DataFrame, dict]:
+    regions = region_table()
+    return regions, ancestor_map(regions)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _engine(plan_json: str, filename: str, data: bytes, options_json: str) -> PlanState:
+    plan = _plan_from_json(plan_json)
+    accounts = _load_accounts(data, filename, options_json).accounts
+    scores = score_accounts(accounts, plan.settings.scoring)
+    accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
+    regions, _ = _regions()
+    return start(plan, accounts, regions)
+
+
 def init_state() -> None:
     """Demo plan and demo accounts, unless the user has loaded others in this session."""
     if "plan_json" not in st.session_state:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
-    st.session_state.setdefault("accounts_file", ("accounts.csv (demo)", DEMO_ACCOUNTS.read_bytes()))
-    st.session_state.setdefault("swap_lat_lon", False)
+    st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
+    st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
+
+
+def state_key() -> tuple[str, str, bytes, str]:
+    """Arguments identifying the current plan + accounts for the cached functions."""
+    init_state()
+    filename, data = st.session_state["accounts_file"]
+    return st.session_state["plan_json"], filename, data, st.session_state["accounts_options"]
 
 
 def current_plan() -> Plan:
@@ -77,43 +111,82 @@ def set_plan(plan: Plan) -> None:
 
 
 def current_accounts() -> LoadedAccounts:
-    """The session's accounts, joined to regions and to the plan's territories."""
-    init_state()
-    filename, data = st.session_state["accounts_file"]
-    loaded = _load_accounts(data, filename, st.session_state["swap_lat_lon"])
-    return loaded
+    """The session's accounts, located in regions."""
+    _, filename, data, options = state_key()
+    return _load_accounts(data, filename, options)
 
 
-def set_accounts(filename: str, data: bytes, *, swap_lat_lon: bool = False) -> LoadedAccounts:
-    """Load an uploaded CSV; on a file-level error nothing in the session changes and the error is raised."""
-    loaded = _load_accounts(data, filename, swap_lat_lon)
+def current_engine() -> PlanState:
+    """The session's plan with every account assigned (cached per plan and accounts)."""
+    return _engine(*state_key())
+
+
+def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, swap: bool = False) -> LoadedAccounts:
+    """Load a CSV; on a file-level error nothing in the session changes and the error is raised."""
+    options = json.dumps({"column_map": column_map, "swap": swap}, sort_keys=True)
+    loaded = _load_accounts(data, filename, options)
     st.session_state["accounts_file"] = (filename, data)
-    st.session_state["swap_lat_lon"] = swap_lat_lon
+    st.session_state["accounts_options"] = options
     return loaded
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def accounts_with_territories(plan_json: str, filename: str, data: bytes, swap: bool) -> pd.DataFrame:
-    """Joined accounts with the territory whose regions hold them."""
-    plan = _plan_from_json(plan_json)
-    accounts = _load_accounts(data, filename, swap).accounts
-    return accounts.join(account_territories(accounts, plan, region_table()))
+def _coverage(plan_json: str, filename: str, data: bytes, options_json: str):
+    engine = _engine(plan_json, filename, data, options_json)
+    return coverage_layers(engine.plan, engine.result)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def cached_coverage_layers(plan_json: str, filename: str, data: bytes, swap: bool):
-    """The map's GeoJSON and legend for this plan and these accounts (cached: built once per change)."""
-    plan = _plan_from_json(plan_json)
-    return coverage_layers(plan, accounts_with_territories(plan_json, filename, data, swap))
-
-
-def state_key() -> tuple[str, str, bytes, bool]:
-    """Arguments identifying the current plan + accounts for the cached functions."""
-    init_state()
-    filename, data = st.session_state["accounts_file"]
-    return st.session_state["plan_json"], filename, data, st.session_state["swap_lat_lon"]
+def cached_coverage_layers():
+    """The map's GeoJSON and legend for this plan and these accounts (built once per change)."""
+    return _coverage(*state_key())
 
 
 def show_input_error(error: InputDataError) -> None:
     """Show a bad-input message; the app goes on with what it had."""
     st.error(f"**Could not use this file.** {error}", icon="⚠️")
+
+
+def money(value: float) -> str:
+    """``1234567`` -> ``$1.23M`` for KPI cards."""
+    if value != value:  # NaN
+        return "—"
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"${value / limit:,.2f}{suffix}"
+    return f"${value:,.0f}"
+
+
+def coverage_map(
+    engine: PlanState,
+    *,
+    height: int = 620,
+    key: str = "coverage_map",
+    show_accounts: bool = True,
+    tiles: bool = False,
+    returned_objects: list[str] | None = None,
+):
+    """Draw the coverage map (territories, gaps, accounts, legend) with st_folium; returns its events."""
+    import numpy as np
+    from streamlit_folium import st_folium
+
+    from geo.layers import NO_TERRITORY_COLOR, account_points, build_coverage_map
+
+    layers = cached_coverage_layers()
+    accounts = engine.result
+    colors = {t.territory_id: t.color for t in engine.plan.territories}
+    points = None
+    if show_accounts and len(accounts):
+        fill = accounts["territory_id"].map(colors).fillna(NO_TERRITORY_COLOR)
+        points = account_points(
+            accounts, fill,
+            tooltip_columns=[("name", "Account"), ("industry", "Industry"), ("tier", "Tier"), ("value", "Value"),
+                             ("rep_id", "Rep")],
+        )  # fmt: skip
+    if len(accounts):
+        lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
+        bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
+                  np.nanquantile(lat, 0.99))  # fmt: skip
+    else:
+        bounds = (-130.0, 20.0, 20.0, 62.0)
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles)
+    return st_folium(fmap, height=height, use_container_width=True, returned_objects=returned_objects or [], key=key)

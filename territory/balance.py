@@ -27,6 +27,7 @@ __all__ = [
     "compute_balance",
     "balance_from_tally",
     "balance_score",
+    "deal_metrics",
 ]
 
 
@@ -280,7 +281,10 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
             "over_capacity": rep_accounts > rep_capacity,
         }
     )
-    return Balance(territories=territories, reps=rep_table, team=_team(plan, r_sums))
+    team = _team(plan, r_sums)
+    staffed = territories["reps"] > 0
+    team["balance_score"] = float(territories.loc[staffed, "balance_score"].mean()) if staffed.any() else 0.0
+    return Balance(territories=territories, reps=rep_table, team=team)
 
 
 def _team(plan: Plan, rep_sums: np.ndarray) -> dict:
@@ -304,6 +308,33 @@ def _team(plan: Plan, rep_sums: np.ndarray) -> dict:
         "reps_over_capacity": int((accounts > capacity).sum()) if len(accounts) else 0,
         "utilization": float(accounts[active].sum() / room) if room else 0.0,
     }
+
+
+def deal_metrics(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Average deal size and pipeline velocity per territory, over the accounts it holds.
+
+    Pipeline velocity is value ÷ sales-cycle length: the sum over accounts of ``value / cycle_days`` (value per
+    day); accounts without a cycle length are left out of it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by territory id: ``accounts``, ``avg_deal_size``, ``pipeline_velocity_per_day``.
+    """
+    held = accounts[accounts["territory_id"].notna()]
+    cycle = (
+        pd.to_numeric(held["cycle_days"], errors="coerce")
+        if "cycle_days" in held
+        else pd.Series(np.nan, index=held.index)
+    )
+    per_day = held["value"] / cycle.where(cycle > 0)
+    frame = pd.DataFrame(
+        {"territory_id": held["territory_id"].astype(object), "value": held["value"], "per_day": per_day}
+    )
+    out = frame.groupby("territory_id").agg(
+        accounts=("value", "size"), avg_deal_size=("value", "mean"), pipeline_velocity_per_day=("per_day", "sum")
+    )
+    return out
 
 
 def compute_balance(plan: Plan, accounts: pd.DataFrame) -> Balance:

@@ -38,6 +38,7 @@ __all__ = [
     "lock_account",
     "deactivate_rep",
     "plan_with_regions_moved",
+    "diff_assignments",
 ]
 
 _TRACKED = ["territory_id", "rep_id", "status", "reason", "reason_detail", "rule", "conflict", "claim_region_id"]
@@ -344,3 +345,35 @@ def deactivate_rep(state: PlanState, rep_id: str) -> PlanState:
     plan = replace(state.plan, reps=reps)
     positions = np.flatnonzero((state.result["rep_id"] == rep_id).to_numpy())
     return _reassign(state, plan, positions, f"Deactivated {rep.name}")
+
+
+def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Accounts whose territory, rep or status differ between two assignment tables (matched by account id).
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, from_status, to_status, value``.
+    """
+    keys = ["territory_id", "rep_id", "status"]
+    left = before.set_index("account_id")[keys + ["value"]]
+    right = after.set_index("account_id")[keys]
+    joined = left.join(right, how="outer", lsuffix="_before", rsuffix="_after")
+    changed = pd.Series(False, index=joined.index)
+    for key in keys:
+        a = joined[f"{key}_before"].astype(object)
+        b = joined[f"{key}_after"].astype(object)
+        changed |= ~((a == b) | (a.isna() & b.isna()))
+    out = joined[changed].reset_index()
+    return pd.DataFrame(
+        {
+            "account_id": out["account_id"],
+            "from_territory_id": out["territory_id_before"].astype(object),
+            "to_territory_id": out["territory_id_after"].astype(object),
+            "from_rep_id": out["rep_id_before"].astype(object),
+            "to_rep_id": out["rep_id_after"].astype(object),
+            "from_status": out["status_before"].astype(object),
+            "to_status": out["status_after"].astype(object),
+            "value": out["value"],
+        }
+    )

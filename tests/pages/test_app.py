@@ -1,4 +1,4 @@
-"""Streamlit AppTest: every page runs without an exception; uploads that fail keep what was loaded."""
+"""Streamlit AppTest: every page runs without an exception, and the non-map widgets work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["pages/coverage_map.py", "pages/data_sources.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/coverage_map.py",
+    "pages/balance.py",
+    "pages/accounts.py",
+    "pages/reps.py",
+    "pages/data_sources.py",
+]
 
 
 @pytest.fixture
@@ -17,53 +24,94 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
-def test_home_is_the_coverage_map_with_kpis(app):
+def open_page(app, page):
     app.run()
-    assert not app.exception
-    assert app.title[0].value == "Coverage map"
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Accounts on the map"] == "4,998"
-    assert metrics["In a territory"].endswith("%")
-    assert metrics["Territories"] == "6"
-    assert metrics["Rows not placed"] == "2"
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def folium_payload(app):
+    component = next(e for e in app.main if type(e).__name__ == "UnknownElement" and "st_folium" in str(e.proto))
+    return json.loads(component.proto.json_args)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs(app, page):
+    open_page(app, page)
+
+
+def test_home_is_the_overview_with_kpis(app):
     app.run()
-    app.switch_page(page).run()
     assert not app.exception
-
-
-def test_map_payload_has_territories_legend_and_local_assets(app):
-    app.run()
-    component = next(e for e in app.main if type(e).__name__ == "UnknownElement" and "st_folium" in str(e.proto))
-    payload = json.loads(component.proto.json_args)
-    script = payload["script"]
-    assert "North America East" in payload["html"] or "North America East" in script
-    assert "territory-legend" in payload["html"] + script
-    assert all(link.startswith("/app/static/vendor/") for link in payload["css_links"] + payload["js_links"])
-
-
-def test_hiding_accounts_drops_the_cluster_layer(app):
-    app.run()
-    app.sidebar.toggle[0].set_value(False).run()
-    assert not app.exception
-    component = next(e for e in app.main if type(e).__name__ == "UnknownElement" and "st_folium" in str(e.proto))
-    assert "markerClusterGroup" not in json.loads(component.proto.json_args)["script"]
-
-
-def test_territory_and_gap_tables(app):
-    app.run()
+    assert app.title[0].value == "Overview"
+    metrics = {m.label: m.value for m in app.metric}
+    for label in [
+        "Coverage (accounts)",
+        "Coverage (potential)",
+        "Unassigned accounts",
+        "Team balance score",
+        "Reps over capacity",
+        "Rep utilization",
+        "Average deal size",
+    ]:
+        assert label in metrics
+    assert metrics["Coverage (accounts)"].endswith("%")
+    assert 0 <= float(metrics["Team balance score"]) <= 1
     territories = app.dataframe[0].value
-    assert territories["Territory"].tolist()[:2] == ["North America East", "Europe West"]
+    assert "Pipeline velocity ($/day)" in territories.columns
+
+
+def test_coverage_map_kpis_and_payload(app):
+    open_page(app, "pages/coverage_map.py")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Accounts on the map"] == "4,998"
+    assert metrics["Rows not placed"] == "2"
+    payload = folium_payload(app)
+    assert "North America East" in payload["html"] + payload["script"]
+    assert "territory-legend" in payload["html"] + payload["script"]
+    assert all(link.startswith("/app/static/vendor/") for link in payload["css_links"] + payload["js_links"])
     gaps = app.dataframe[1].value
     assert "US-NJ" in gaps["Region"].tolist()
 
 
+def test_hiding_accounts_drops_the_cluster_layer(app):
+    open_page(app, "pages/coverage_map.py")
+    app.sidebar.toggle[0].set_value(False).run()
+    assert not app.exception
+    assert "markerClusterGroup" not in folium_payload(app)["script"]
+
+
+def test_balance_least_balanced_first_and_tolerance(app):
+    open_page(app, "pages/balance.py")
+    territories = app.dataframe[0].value
+    assert territories["Score"].is_monotonic_increasing
+    app.slider[0].set_value(30).run()
+    assert not app.exception
+
+
+def test_accounts_filters_and_unassigned_queue(app):
+    open_page(app, "pages/accounts.py")
+    app.multiselect(key="filter_status").set_value(["unassigned"]).run()
+    results = app.dataframe[0].value
+    assert len(results) > 0 and set(results["status"]) == {"unassigned"}
+    app.multiselect(key="filter_reason").set_value(["at-capacity"]).run()
+    assert set(app.dataframe[0].value["reason"]) == {"at-capacity"}
+    queue = app.dataframe[1].value
+    assert {"reason", "reason_detail", "accounts", "value"} <= set(queue.columns)
+    why = app.dataframe[2].value["why"].tolist()
+    assert all(isinstance(w, str) and w for w in why)
+
+
+def test_reps_roster_lists_every_rep(app):
+    open_page(app, "pages/reps.py")
+    roster = app.dataframe[0].value if app.dataframe else None
+    assert app.title[0].value == "Reps"
+    assert roster is None or len(roster) == 12
+
+
 def test_data_sources_lists_rows_that_could_not_be_placed(app):
-    app.run()
-    app.switch_page("pages/data_sources.py").run()
+    open_page(app, "pages/data_sources.py")
     texts = [m.value for m in app.markdown]
     assert any("2 row(s) could not be placed" in t for t in texts)
     assert any("4,998 of 5,000 rows placed" in t for t in texts)

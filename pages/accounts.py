@@ -1,0 +1,157 @@
+"""Accounts: upload a CSV (any CRM export), map its columns, and see every account's outcome and why."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from geo.accounts import ACCOUNT_FIELDS, guess_column_map
+from pages.shared import (
+    DEMO_ACCOUNTS,
+    DEMO_NAME,
+    current_accounts,
+    current_engine,
+    set_accounts,
+    show_input_error,
+)
+from territory import InputDataError
+from territory.assignment import explain
+from territory.exports import safe_csv
+
+st.title("Accounts")
+
+FIELD_LABELS = {
+    "account_id": "Account id", "name": "Name", "industry": "Industry", "tier": "Tier", "value": "Estimated value",
+    "cycle_days": "Cycle length (days)", "owner": "Current owner", "account_status": "Status (customer/prospect)",
+    "lat": "Latitude", "lon": "Longitude", "zip": "ZIP", "city": "City", "state": "State / province",
+    "country": "Country", "region": "Region code",
+}  # fmt: skip
+
+with st.expander("Load accounts", expanded=False):
+    st.caption(
+        "A CSV with an id and either coordinates or an address (ZIP, city with state or country, or a "
+        "region code). Salesforce and HubSpot export headers are recognised; adjust the mapping if needed."
+    )
+    upload = st.file_uploader("Accounts CSV", type=["csv"], key="accounts_upload")
+    if upload is not None:
+        try:
+            headers = list(pd.read_csv(io.BytesIO(upload.getvalue()), nrows=0, dtype=str).columns)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is reported to the user
+            st.error(f"**Could not read {upload.name}.** {exc}")
+            headers = []
+        if headers:
+            guessed = guess_column_map(headers)
+            mapping = {}
+            cols = st.columns(3)
+            for i, field in enumerate(ACCOUNT_FIELDS):
+                options = ["(none)", *headers]
+                default = options.index(guessed[field]) if field in guessed else 0
+                choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=default, key=f"map_{field}")
+                if choice != "(none)":
+                    mapping[field] = choice
+            swap = st.toggle("Latitude and longitude are swapped in this file", key="swap_upload")
+            if st.button("Load these accounts", type="primary"):
+                progress = st.progress(0.0, text="Reading and geocoding…")
+                try:
+                    loaded = set_accounts(upload.name, upload.getvalue(), column_map=mapping, swap=swap)
+                    progress.progress(0.6, text="Assigning to territories and reps…")
+                    current_engine()
+                    progress.progress(1.0, text="Done")
+                    st.success(f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {upload.name}.")
+                except (InputDataError, ValueError) as error:
+                    progress.empty()
+                    show_input_error(error)
+    if st.button("Back to the demo accounts"):
+        set_accounts(DEMO_NAME, DEMO_ACCOUNTS.read_bytes())
+
+loaded = current_accounts()
+engine = current_engine()
+plan = engine.plan
+result = engine.result
+if loaded.swapped:
+    st.warning("Latitude and longitude look swapped in this file: reload it with the swap switch on.")
+
+counts = result["status"].value_counts()
+c = st.columns(4)
+c[0].metric("Accounts", f"{len(result):,}", help=f"from {loaded.source}")
+c[1].metric("Assigned", f"{int(counts.get('assigned', 0)):,}")
+c[2].metric("Unassigned", f"{int(counts.get('unassigned', 0)):,}")
+c[3].metric("Rows not placed", f"{int((loaded.problems['severity'] == 'skipped').sum()):,}")
+
+territory_names = {t.territory_id: t.name for t in plan.territories}
+rep_names = {r.rep_id: r.name for r in plan.reps}
+view = result.assign(
+    territory=result["territory_id"].map(territory_names),
+    rep=result["rep_id"].map(rep_names),
+)
+
+f = st.columns(4)
+status = f[0].multiselect("Status", ["assigned", "unassigned"], key="filter_status")
+reasons = sorted(r for r in view["reason"].dropna().unique())
+reason = f[1].multiselect("Reason", reasons, key="filter_reason")
+territory = f[2].multiselect("Territory", sorted(territory_names.values()), key="filter_territory")
+rep = f[3].multiselect("Rep", sorted(rep_names.values()), key="filter_rep")
+mask = pd.Series(True, index=view.index)
+if status:
+    mask &= view["status"].isin(status)
+if reason:
+    mask &= view["reason"].isin(reason)
+if territory:
+    mask &= view["territory"].isin(territory)
+if rep:
+    mask &= view["rep"].isin(rep)
+shown = view[mask]
+
+columns = [
+    "account_id",
+    "name",
+    "industry",
+    "tier",
+    "value",
+    "account_status",
+    "region_id",
+    "territory",
+    "rep",
+    "status",
+    "reason",
+    "reason_detail",
+    "rule",
+    "score",
+    "activation_tier",
+]
+columns = [c for c in columns if c in shown.columns]
+st.subheader(f"Results ({len(shown):,})")
+st.dataframe(shown[columns], hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
+st.download_button(
+    "Download these results (CSV)",
+    data=safe_csv(shown[columns]),
+    file_name="assignments.csv",
+    mime="text/csv",
+)
+
+st.subheader("Unassigned queue")
+queue = view[view["status"] == "unassigned"].sort_values("value", ascending=False)
+if queue.empty:
+    st.success("Every account has a rep.")
+else:
+    summary = (
+        queue.groupby(["reason", "reason_detail"], dropna=False)
+        .agg(accounts=("account_id", "size"), value=("value", "sum"))
+        .reset_index()
+    )
+    st.dataframe(summary, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
+    top = queue.head(200).copy()
+    top["why"] = [explain(plan, row) for row in top.to_dict(orient="records")]
+    st.caption("The 200 most valuable unassigned accounts, with the reason")
+    st.dataframe(
+        top[["account_id", "name", "value", "region_id", "industry", "tier", "why"]],
+        hide_index=True,
+        column_config={"value": st.column_config.NumberColumn(format="dollar")},
+    )
+
+problems = loaded.problems
+if len(problems):
+    with st.expander(f"Rows with problems ({len(problems)})"):
+        st.dataframe(problems, hide_index=True)

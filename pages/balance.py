@@ -1,0 +1,174 @@
+"""Balance: who carries how much, against the targets — least balanced first."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages.shared import current_engine
+
+engine = current_engine()
+plan = engine.plan
+balance = engine.balance
+territories = balance.territories.sort_values("balance_score", kind="stable")
+reps = balance.reps
+
+st.title("Balance")
+st.caption(
+    f"Target {plan.settings.target_accounts_per_rep:g} accounts per rep; target value per rep = "
+    + (
+        "the territory's quota ÷ its active reps"
+        if plan.settings.target_value_per_rep is None
+        else f"{plan.settings.target_value_per_rep:,.0f}"
+    )
+    + ". Score = 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2."
+)
+tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
+
+active = reps[reps["active"]].copy()
+mean = float(active["workload"].mean()) if len(active) else 0.0
+active["band"] = pd.cut(
+    active["workload"],
+    [-float("inf"), mean * (1 - tolerance), mean * (1 + tolerance), float("inf")],
+    labels=["below band", "in band", "above band"],
+).astype(str)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Workload per rep")
+    if len(active):
+        bars = (
+            alt.Chart(active)
+            .mark_bar()
+            .encode(
+                x=alt.X("workload:Q", title="Workload (accounts weighted by tier)"),
+                y=alt.Y("name:N", sort="-x", title=None),
+                color=alt.Color(
+                    "band:N",
+                    scale=alt.Scale(
+                        domain=["below band", "in band", "above band"], range=["#f2a541", "#4c9f70", "#d1495b"]
+                    ),
+                    title=None,
+                ),
+                tooltip=["name", "workload", "accounts", "capacity", alt.Tooltip("utilization:Q", format=".0%")],
+            )
+        )
+        band = (
+            alt.Chart(pd.DataFrame({"low": [mean * (1 - tolerance)], "high": [mean * (1 + tolerance)]}))
+            .mark_rect(opacity=0.12, color="#4c9f70")
+            .encode(x="low:Q", x2="high:Q")
+        )
+        target = alt.Chart(pd.DataFrame({"mean": [mean]})).mark_rule(color="#222", strokeDash=[4, 3]).encode(x="mean:Q")
+        st.altair_chart(band + bars + target, width="stretch")
+    else:
+        st.info("No active reps.")
+with right:
+    st.subheader("Balance score per territory")
+    chart = (
+        alt.Chart(territories)
+        .mark_bar()
+        .encode(
+            x=alt.X("balance_score:Q", scale=alt.Scale(domain=[0, 1]), title="Balance score (1 = on target)"),
+            y=alt.Y("name:N", sort="x", title=None),
+            color=alt.Color("balance_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
+            tooltip=[
+                "name",
+                alt.Tooltip("balance_score:Q", format=".2f"),
+                "accounts",
+                "reps",
+                alt.Tooltip("accounts_per_rep:Q", format=".1f"),
+                alt.Tooltip("value_per_rep:Q", format=",.0f"),
+            ],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+
+st.subheader("Territories (least balanced first)")
+st.dataframe(
+    territories[
+        [
+            "name",
+            "balance_score",
+            "accounts",
+            "unserved",
+            "reps",
+            "accounts_per_rep",
+            "target_accounts_per_rep",
+            "total_value",
+            "value_per_rep",
+            "target_value_per_rep",
+            "workload",
+            "utilization",
+            "quota_coverage",
+        ]
+    ].rename(
+        columns={
+            "name": "Territory",
+            "balance_score": "Score",
+            "accounts": "Accounts",
+            "unserved": "Unserved",
+            "reps": "Reps",
+            "accounts_per_rep": "Accounts/rep",
+            "target_accounts_per_rep": "Target A",
+            "total_value": "Value",
+            "value_per_rep": "Value/rep",
+            "target_value_per_rep": "Target V",
+            "workload": "Workload",
+            "utilization": "Utilization",
+            "quota_coverage": "Quota coverage",
+        }
+    ),
+    hide_index=True,
+    column_config={
+        "Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
+        "Accounts/rep": st.column_config.NumberColumn(format="%.1f"),
+        "Value": st.column_config.NumberColumn(format="dollar"),
+        "Value/rep": st.column_config.NumberColumn(format="dollar"),
+        "Target V": st.column_config.NumberColumn(format="dollar"),
+        "Utilization": st.column_config.NumberColumn(format="percent"),
+        "Quota coverage": st.column_config.NumberColumn(format="percent"),
+    },
+)
+st.subheader("Reps (busiest first)")
+st.dataframe(
+    reps.sort_values("utilization", ascending=False)[
+        [
+            "name",
+            "active",
+            "territory_ids",
+            "accounts",
+            "capacity",
+            "utilization",
+            "workload",
+            "value",
+            "quota_attainment",
+            "over_capacity",
+        ]
+    ].rename(
+        columns={
+            "name": "Rep",
+            "active": "Active",
+            "territory_ids": "Territories",
+            "accounts": "Accounts",
+            "capacity": "Capacity",
+            "utilization": "Utilization",
+            "workload": "Workload",
+            "value": "Value",
+            "quota_attainment": "Quota attainment",
+            "over_capacity": "Over capacity",
+        }
+    ),
+    hide_index=True,
+    column_config={
+        "Utilization": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+        "Value": st.column_config.NumberColumn(format="dollar"),
+        "Quota attainment": st.column_config.NumberColumn(format="percent"),
+    },
+)
+team = balance.team
+st.caption(
+    f"Team: {team['active_reps']} active reps · workload mean {team['workload_mean']:.1f}, coefficient of "
+    f"variation {team['workload_cv']:.2f}, max/min "
+    + (f"{team['workload_max_min_ratio']:.2f}" if team["workload_max_min_ratio"] else "—")
+)

@@ -1,0 +1,86 @@
+"""Overview: the headline figures of the plan, and the map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.shared import coverage_map, current_accounts, current_engine, money
+from territory.balance import deal_metrics
+
+engine = current_engine()
+plan = engine.plan
+accounts = engine.result
+balance = engine.balance
+loaded = current_accounts()
+
+st.title("Overview")
+st.caption(
+    f"Plan **{plan.name}** · {len(accounts):,} accounts from **{loaded.source}** · "
+    f"{len(plan.territories)} territories · {balance.team['active_reps']} active reps"
+)
+
+staffed = {row.territory_id for row in balance.territories.itertuples() if row.reps > 0}
+covered = accounts["territory_id"].isin(staffed)
+value = accounts["value"].sum()
+covered_value = accounts.loc[covered, "value"].sum()
+unassigned = accounts[accounts["status"] == "unassigned"]
+team = balance.team
+
+row1 = st.columns(4)
+row1[0].metric(
+    "Coverage (accounts)",
+    f"{covered.mean():.1%}" if len(accounts) else "—",
+    help="Accounts inside a territory that has at least one active rep",
+)
+row1[1].metric(
+    "Coverage (potential)",
+    f"{covered_value / value:.1%}" if value else "—",
+    help=f"{money(covered_value)} of {money(value)} of estimated value",
+)
+row1[2].metric(
+    "Unassigned accounts",
+    f"{len(unassigned):,}",
+    help=", ".join(f"{k}: {v:,}" for k, v in unassigned["reason"].value_counts().items()) or "none",
+)
+row1[3].metric(
+    "Team balance score",
+    f"{team['balance_score']:.2f}",
+    help="Mean of the territories' balance scores (0..1, 1 = on target)",
+)
+row2 = st.columns(4)
+row2[0].metric("Reps over capacity", f"{team['reps_over_capacity']}")
+row2[1].metric("Rep utilization", f"{team['utilization']:.0%}", help="Active accounts ÷ capacity of active reps")
+row2[2].metric(
+    "Workload spread (CV)",
+    f"{team['workload_cv']:.2f}",
+    help="Coefficient of variation of workload per active rep (0 = all equal)",
+)
+metrics = deal_metrics(accounts)
+row2[3].metric("Average deal size", money(accounts.loc[covered, "value"].mean() if covered.any() else float("nan")))
+
+coverage_map(engine, height=480, key="overview_map")
+
+st.subheader("Per territory")
+names = {t.territory_id: t.name for t in plan.territories}
+table = balance.territories.set_index("territory_id")[["name", "accounts", "reps", "balance_score", "utilization"]]
+table = table.join(metrics[["avg_deal_size", "pipeline_velocity_per_day"]], how="left")
+st.dataframe(
+    table.reset_index(drop=True).rename(
+        columns={
+            "name": "Territory",
+            "accounts": "Accounts",
+            "reps": "Reps",
+            "balance_score": "Balance score",
+            "utilization": "Utilization",
+            "avg_deal_size": "Average deal size",
+            "pipeline_velocity_per_day": "Pipeline velocity ($/day)",
+        }
+    ),
+    hide_index=True,
+    column_config={
+        "Balance score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
+        "Utilization": st.column_config.NumberColumn(format="percent"),
+        "Average deal size": st.column_config.NumberColumn(format="dollar"),
+        "Pipeline velocity ($/day)": st.column_config.NumberColumn(format="dollar"),
+    },
+)
