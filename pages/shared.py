@@ -84,8 +84,23 @@ def _engine(plan_json: str, filename: str, data: bytes, options_json: str) -> Pl
     return start(plan, accounts, regions)
 
 
+def ensure_app_navigation() -> None:
+    """Make sure the app runs through ``app.py``'s ``st.navigation``, whatever URL the first visitor opens.
+
+    Streamlit decides per server process, on the first request, whether a ``pages/`` folder means the old
+    multipage mode; if that first request opens ``/reps`` directly, the page runs without ``app.py`` (no page
+    config, a file-list sidebar). Switching the flag off and rerunning sends the run through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def init_state() -> None:
     """Demo plan and demo accounts, unless the user has loaded others in this session."""
+    ensure_app_navigation()
     if "plan_json" not in st.session_state:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))

@@ -68,3 +68,19 @@ def test_every_page_renders_without_error(page, app_url, path, title):
     assert page.errors == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page_{path or 'overview'}.png"))
+
+
+def test_first_visit_to_a_page_url_still_uses_the_app_navigation(browser):
+    # Regression: a server whose very first request is /reps ran the page without app.py (old multipage mode).
+    from tests.e2e.conftest import running_app
+
+    with running_app() as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{url}/reps", wait_until="domcontentloaded")
+        page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
+        wait_for_rerun(page, timeout=60_000)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Overview" in nav and "Data sources" in nav
+        assert "shared" not in nav
+        context.close()
