@@ -124,6 +124,9 @@ class CoverageLayers:
     legend: list
     unknown_region_ids: list[str]
     uncovered: pd.DataFrame
+    gaps: dict | None = None
+    white_space: dict | None = None
+    white_space_table: pd.DataFrame | None = None
 
 
 def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
@@ -186,10 +189,72 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
             )
         )
     outlines = shapes.outlines[["territory_id", "color", "geometry"]]
+    gaps = _gap_layer(plan, uncovered, shapes)
+    space_table, space = _white_space_layer(plan, accounts)
     return CoverageLayers(
         regions=to_geojson(layer, properties),
         outlines=to_geojson(outlines, ["territory_id", "color"]),
         legend=legend,
         unknown_region_ids=shapes.unknown_region_ids,
         uncovered=pd.DataFrame(uncovered.drop(columns="geometry")),
+        gaps=gaps,
+        white_space=space,
+        white_space_table=space_table,
     )
+
+
+GAP_COLOR = "#d7191c"
+
+
+def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes) -> dict:
+    """Regions holding accounts but no territory, and the regions of territories without an active rep."""
+    from geo.layers import to_geojson
+
+    staffed = {t.territory_id for t in plan.territories if plan.reps_of(t.territory_id)}
+    orphan = shapes.regions[~shapes.regions["territory_id"].isin(staffed)]
+    frames = []
+    if len(uncovered):
+        frames.append(
+            uncovered.assign(
+                gap="Accounts but no territory", detail=uncovered["accounts"].map(lambda n: f"{n:,} accounts")
+            )
+        )
+    if len(orphan):
+        frames.append(orphan.assign(gap="Territory without an active rep", detail=orphan["territory_name"]))
+    if not frames:
+        return {"type": "FeatureCollection", "features": []}
+    layer = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+    return to_geojson(
+        layer[["region_id", "label", "gap", "detail", "geometry"]], ["region_id", "label", "gap", "detail"]
+    )
+
+
+def white_space_color(score: float, scale: float) -> str:
+    """Diverging color for a white-space score: orange = under-penetrated for its potential, teal = over."""
+    if scale <= 0 or score != score:
+        return "#f7f7f7"
+    t = max(-1.0, min(1.0, score / scale))
+    low, mid, high = (1, 133, 113), (247, 247, 247), (230, 97, 1)
+    a, b = (mid, high) if t >= 0 else (mid, low)
+    t = abs(t)
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """White space per state / province / country, as a table and a choropleth GeoJSON."""
+    from geo.layers import to_geojson
+    from territory.gaps import white_space
+
+    if plan.settings.potential == "population" or not len(accounts):
+        return pd.DataFrame(), {"type": "FeatureCollection", "features": []}
+    table = white_space(plan, accounts, region_of=display_region_of(accounts["region_id"]))
+    shapes = _display_regions(table["region_id"].tolist())
+    layer = shapes.merge(table, on="region_id")
+    scale = float(table["white_space"].abs().max()) if len(table) else 0.0
+    layer["fill"] = layer["white_space"].map(lambda v: white_space_color(v, scale))
+    layer["potential_text"] = layer["potential"].map(lambda v: f"{v:,.0f}")
+    layer["penetration_text"] = layer["penetration"].map(lambda v: "—" if v != v else f"{v:.0%}")
+    layer["white_space_text"] = layer["white_space"].map(lambda v: f"{v:+.1%}")
+    layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
+    properties = ["region_id", "label", "fill", "potential_text", "penetration_text", "white_space_text"]
+    return table, to_geojson(layer[properties + ["geometry"]], properties)

@@ -120,6 +120,18 @@ function (row) {
 """
 
 
+GAP_FILL = "#d7191c"
+_UNASSIGNED_CALLBACK = """
+function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 4, color: '#7f0000', weight: 1, fillColor: '#d7191c', fillOpacity: 0.95
+    });
+    if (row[3]) { marker.bindTooltip(row[3]); }
+    return marker;
+}
+"""
+
+
 class _Legend(MacroElement):
     """A legend box drawn inside the Leaflet map (so it shows in the map's own iframe)."""
 
@@ -172,6 +184,9 @@ def build_coverage_map(
     bounds: tuple[float, float, float, float] | None = None,
     tiles: bool = False,
     region_tooltip: Sequence[tuple[str, str]] = (("label", "Region"), ("territory_name", "Territory")),
+    gaps: dict | None = None,
+    white_space: dict | None = None,
+    unassigned_points: list[list] | None = None,
 ) -> folium.Map:
     """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
 
@@ -191,6 +206,13 @@ def build_coverage_map(
         Add OpenStreetMap tiles (needs internet; off by default, the map is readable without them).
     region_tooltip : sequence of (property, label)
         Tooltip of a region.
+    gaps : dict, optional
+        GeoJSON of coverage gaps (properties ``label``, ``gap``, ``detail``): drawn as a red hatched-looking
+        outline layer named "Coverage gaps".
+    white_space : dict, optional
+        GeoJSON choropleth (properties ``fill`` and tooltip texts): layer "White space", off at start.
+    unassigned_points : list, optional
+        From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts".
 
     Returns
     -------
@@ -243,6 +265,46 @@ def build_coverage_map(
                 "weight": 2.5,
             },
             interactive=False,
+        ).add_to(fmap)
+    if white_space and white_space.get("features"):
+        folium.GeoJson(
+            white_space,
+            name="White space",
+            show=False,
+            style_function=lambda feature: {
+                "fillColor": feature["properties"].get("fill", "#f7f7f7"),
+                "fillOpacity": 0.8,
+                "color": "#555555",
+                "weight": 0.6,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "potential_text", "penetration_text", "white_space_text"],
+                aliases=["Region", "Potential", "Penetration", "White space (share of potential − of customers)"],
+                sticky=True,
+            ),
+        ).add_to(fmap)
+    if gaps and gaps.get("features"):
+        folium.GeoJson(
+            gaps,
+            name="Coverage gaps",
+            style_function=lambda _: {
+                "fillColor": GAP_FILL,
+                "fillOpacity": 0.25,
+                "color": GAP_FILL,
+                "weight": 2.5,
+                "dashArray": "6 4",
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["label", "gap", "detail"], aliases=["Region", "Gap", ""], sticky=True
+            ),
+        ).add_to(fmap)
+    if unassigned_points:
+        folium.plugins.FastMarkerCluster(
+            unassigned_points,
+            callback=_UNASSIGNED_CALLBACK,
+            name="Unassigned accounts",
+            show=False,
+            options={"maxClusterRadius": 35, "chunkedLoading": True, "disableClusteringAtZoom": 9},
         ).add_to(fmap)
     if points:
         folium.plugins.FastMarkerCluster(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.shared import cached_coverage_layers, coverage_map, current_accounts, current_engine
+from pages.shared import cached_coverage_layers, coverage_map, current_accounts, current_engine, money, region_details
 from territory import coverage_summary
 
 engine = current_engine()
@@ -43,7 +43,56 @@ with st.sidebar:
         help="Off by default: the map is drawn from the bundled boundaries and works offline.",
     )
 
-coverage_map(engine, show_accounts=show_accounts, tiles=tiles)
+map_column, detail_column = st.columns([3, 1])
+with map_column:
+    event = coverage_map(engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"])
+clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
+if clicked and clicked != st.session_state.get("last_map_click"):
+    # A new click on the map selects its region; the same click seen again on a later rerun does not.
+    st.session_state["last_map_click"] = clicked
+    st.session_state["selected_region"] = clicked
+regions_with_accounts = (
+    sorted(set(layers.white_space_table["region_id"]))
+    if layers.white_space_table is not None and len(layers.white_space_table)
+    else []
+)
+with detail_column:
+    st.subheader("Region details")
+    choice = st.selectbox(
+        "Region",
+        [None, *regions_with_accounts],
+        key="selected_region",
+        format_func=lambda r: "Click a region on the map, or pick one" if r is None else r,
+    )
+    if choice:
+        details = region_details(engine, choice)
+        inside = details["accounts"]
+        st.markdown(f"**{details['name']}** ({choice})")
+        if details["territories"]:
+            for territory in details["territories"]:
+                reps = ", ".join(r.name for r in plan.reps_of(territory.territory_id)) or "no active rep"
+                st.markdown(f"Territory **{territory.name}** · reps: {reps}")
+        else:
+            st.markdown("Territory: **none** — a coverage gap")
+        assigned = int((inside["status"] == "assigned").sum())
+        st.metric("Accounts", f"{len(inside):,}", help=f"{assigned:,} assigned, {len(inside) - assigned:,} unassigned")
+        st.metric("Value", money(float(inside["value"].sum())))
+        if details["potential"] is not None:
+            row = details["potential"]
+            st.metric(
+                "Potential",
+                money(float(row["potential"])),
+                help=f"Penetration {row['penetration']:.0%} (customer value ÷ potential)"
+                if row["penetration"] == row["penetration"]
+                else None,
+            )
+        if len(inside):
+            st.caption("Largest accounts")
+            st.dataframe(
+                inside.nlargest(5, "value")[["name", "value", "status"]],
+                hide_index=True,
+                column_config={"value": st.column_config.NumberColumn(format="dollar")},
+            )
 
 for note in loaded.notes:
     st.info(note)

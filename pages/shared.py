@@ -180,7 +180,10 @@ def coverage_map(
     tiles: bool = False,
     returned_objects: list[str] | None = None,
 ):
-    """Draw the coverage map (territories, gaps, accounts, legend) with st_folium; returns its events."""
+    """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
+
+    Returns st_folium's dict, holding only ``returned_objects`` (none by default, so panning never reruns).
+    """
     import numpy as np
     from streamlit_folium import st_folium
 
@@ -189,19 +192,51 @@ def coverage_map(
     layers = cached_coverage_layers()
     accounts = engine.result
     colors = {t.territory_id: t.color for t in engine.plan.territories}
-    points = None
+    tooltip = [
+        ("name", "Account"),
+        ("industry", "Industry"),
+        ("tier", "Tier"),
+        ("value", "Value"),
+        ("reason", "Unassigned because"),
+    ]
+    points = unassigned = None
     if show_accounts and len(accounts):
         fill = accounts["territory_id"].map(colors).fillna(NO_TERRITORY_COLOR)
-        points = account_points(
-            accounts, fill,
-            tooltip_columns=[("name", "Account"), ("industry", "Industry"), ("tier", "Tier"), ("value", "Value"),
-                             ("rep_id", "Rep")],
-        )  # fmt: skip
+        points = account_points(accounts, fill, tooltip_columns=tooltip[:4])
+        waiting = accounts[accounts["status"] == "unassigned"]
+        if len(waiting):
+            unassigned = account_points(waiting, fill[waiting.index], tooltip_columns=tooltip)
     if len(accounts):
         lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
         bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
                   np.nanquantile(lat, 0.99))  # fmt: skip
     else:
         bounds = (-130.0, 20.0, 20.0, 62.0)
-    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles)
+    fmap = build_coverage_map(
+        layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles,
+        gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned,
+    )  # fmt: skip
     return st_folium(fmap, height=height, use_container_width=True, returned_objects=returned_objects or [], key=key)
+
+
+def region_details(engine: PlanState, region_id: str) -> dict:
+    """What the details panel shows for a clicked state, province or country."""
+    from geo.boundaries import region_table
+    from geo.coverage import display_region_of
+
+    accounts = engine.result
+    shown = display_region_of(accounts["region_id"])
+    inside = accounts[(shown == region_id).to_numpy()]
+    table = region_table().set_index("region_id")
+    claims = [t for t in engine.plan.territories if region_id in t.region_ids]
+    space = cached_coverage_layers().white_space_table
+    potential = None
+    if space is not None and len(space) and region_id in set(space["region_id"]):
+        potential = space.set_index("region_id").loc[region_id]
+    return {
+        "region_id": region_id,
+        "name": table["label"].get(region_id, region_id),
+        "territories": claims,
+        "accounts": inside,
+        "potential": potential,
+    }

@@ -162,9 +162,13 @@ def white_space(
     frame = pd.DataFrame(
         {
             "region_id": region.to_numpy(),
-            "customer": (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False),
+            "customer": (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False)
+            if "account_status" in accounts
+            else np.zeros(len(accounts), dtype=bool),
             "value": accounts["value"].to_numpy(dtype=float),
-            "territory_id": accounts["territory_id"].astype(object).to_numpy(),
+            "territory_id": accounts["territory_id"].astype(object).to_numpy()
+            if "territory_id" in accounts
+            else np.full(len(accounts), None, dtype=object),
         }
     )
     frame = frame[pd.notna(frame["region_id"])]

@@ -84,3 +84,67 @@ def test_first_visit_to_a_page_url_still_uses_the_app_navigation(browser):
         assert "Overview" in nav and "Data sources" in nav
         assert "shared" not in nav
         context.close()
+
+
+def open_coverage_map(page, app_url):
+    page.goto(f"{app_url}/coverage_map", wait_until="domcontentloaded")
+    page.locator("h1", has_text="Coverage map").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    frame, content = map_frame(page)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    return frame, content
+
+
+def count_paths(content, attribute, value):
+    return content.evaluate(
+        f"() => Array.from(document.querySelectorAll('path.leaflet-interactive'))"
+        f".filter(p => p.getAttribute('{attribute}') === '{value}').length"
+    )
+
+
+def test_gap_layer_outlines_regions_with_accounts_but_no_territory(page, app_url):
+    from geo.coverage import GAP_COLOR
+
+    frame, content = open_coverage_map(page, app_url)
+    # The demo plan leaves New Jersey, Maryland, Connecticut… uncovered: each is outlined in the gap color.
+    gaps = count_paths(content, "stroke", GAP_COLOR)
+    assert gaps >= 20
+    names = content.evaluate(
+        "() => Object.values(window.map._layers).filter(l => l.feature && l.options && l.options.color === '"
+        + GAP_COLOR
+        + "').map(l => l.feature.properties.label)"
+    )
+    assert {"New Jersey", "Maryland", "Connecticut"} <= set(names)
+
+
+def test_white_space_layer_can_be_toggled(page, app_url):
+    frame, content = open_coverage_map(page, app_url)
+    before = content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text="White space").click()
+    page.wait_for_timeout(500)
+    after = content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
+    assert after > before
+    frame.locator(".leaflet-control-layers-overlays label", has_text="White space").click()
+    page.wait_for_timeout(500)
+    assert content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length") == before
+
+
+def test_a_click_on_a_region_shows_its_details(page, app_url):
+    open_coverage_map(page, app_url)
+    # Hide the account clusters so the click lands on the region, not on a cluster.
+    page.locator('[data-testid="stSidebar"]').get_by_text("Show accounts").click()
+    wait_for_rerun(page)
+    frame, content = map_frame(page)
+    page.wait_for_timeout(500)
+    assert content.evaluate("() => document.querySelectorAll('.marker-cluster').length") == 0
+    # Central Wyoming: no territory claims it, and it holds accounts (a coverage gap).
+    point = content.evaluate(
+        "() => { const p = window.map.latLngToContainerPoint([43.2, -107.6]); return [p.x, p.y]; }"
+    )
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.get_by_text("Wyoming (US-WY)").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    assert page.get_by_text("a coverage gap").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "coverage_map_click.png"))

@@ -115,3 +115,29 @@ def test_data_sources_lists_rows_that_could_not_be_placed(app):
     texts = [m.value for m in app.markdown]
     assert any("2 row(s) could not be placed" in t for t in texts)
     assert any("4,998 of 5,000 rows placed" in t for t in texts)
+
+
+def test_a_click_on_a_region_shows_its_details(app, monkeypatch):
+    import streamlit_folium
+
+    def fake_st_folium(fmap, **kwargs):
+        assert kwargs["returned_objects"] == ["last_active_drawing"]
+        return {"last_active_drawing": {"type": "Feature", "properties": {"region_id": "US-NJ"}}}
+
+    open_page(app, "pages/coverage_map.py")
+    monkeypatch.setattr(streamlit_folium, "st_folium", fake_st_folium)
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="selected_region").value == "US-NJ"
+    texts = " ".join(m.value for m in app.markdown)
+    assert "New Jersey" in texts and "a coverage gap" in texts
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Accounts"].replace(",", "")) > 0
+
+
+def test_region_picker_is_the_click_twin(app):
+    open_page(app, "pages/coverage_map.py")
+    app.selectbox(key="selected_region").set_value("US-NY").run()
+    assert not app.exception
+    texts = " ".join(m.value for m in app.markdown)
+    assert "North America East" in texts and "Sarah Chen" in texts
