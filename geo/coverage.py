@@ -54,21 +54,27 @@ def _display_regions(region_ids: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
-def territory_shapes(plan: Plan) -> TerritoryShapes:
+def territory_shapes(plan: Plan, level: str = "state") -> TerritoryShapes:
     """Display geometry of every territory's regions, and each territory dissolved into one outline.
 
     Parameters
     ----------
     plan : Plan
+    level : {"state", "county"}
+        ``state`` draws the regions as the plan lists them; ``county`` draws every US county by the territory
+        that holds it (a state claim becomes its counties, a carved-out county shows its own territory).
 
     Returns
     -------
     TerritoryShapes
     """
+    _check_level(level)
     rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
     claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
+    unknown = sorted(set(claims["region_id"]) - set(region_table()["region_id"]))
+    if level == "county":
+        claims = _claims_by_county(plan, claims)
     shapes = _display_regions(sorted(set(claims["region_id"])))
-    unknown = sorted(set(claims["region_id"]) - set(shapes["region_id"]))
     regions = shapes.merge(claims, on="region_id")
     regions = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
     if regions.empty:
@@ -78,17 +84,51 @@ def territory_shapes(plan: Plan) -> TerritoryShapes:
     return TerritoryShapes(regions=regions, outlines=outlines, unknown_region_ids=unknown)
 
 
-def display_region_of(region_ids: pd.Series) -> pd.Series:
-    """The state, province or country shown on the map for each finest region (a county -> its state)."""
-    table = region_table().set_index("region_id")
+DISPLAY_LEVELS = ("state", "county")
+
+
+def _check_level(level: str) -> None:
+    if level not in DISPLAY_LEVELS:
+        raise ValueError(f"`level` was {level!r} but is expected to be one of {list(DISPLAY_LEVELS)}")
+
+
+def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
+    """Claims rewritten at county level: every US county with the territory that holds it."""
+    from territory.alignment import resolve_region_territories
+
+    table = region_table()
+    resolved = resolve_region_territories(plan, table)
+    levels = table.set_index("region_id")["level"]
+    resolved = resolved[resolved["region_id"].map(levels) == "county"]
+    attributes = {t.territory_id: (t.name, t.color) for t in plan.territories}
+    counties = pd.DataFrame(
+        {
+            "region_id": resolved["region_id"],
+            "territory_id": resolved["territory_id"],
+            "territory_name": resolved["territory_id"].map(lambda t: attributes[t][0]),
+            "color": resolved["territory_id"].map(lambda t: attributes[t][1]),
+        }
+    )
+    # Claims above county level outside the US (provinces, countries) stay as they are.
+    others = claims[~claims["region_id"].map(levels).isin(["state", "county"]) | claims["region_id"].eq("US")]
+    others = others[others["region_id"] != "US"]
+    return pd.concat([counties, others], ignore_index=True)
+
+
+def display_region_of(region_ids: pd.Series, level: str = "state") -> pd.Series:
+    """The region shown on the map for each finest region: at ``state`` level a county shows as its state."""
+    _check_level(level)
     region_ids = region_ids.astype(object)
-    level = region_ids.map(table["level"])
+    if level == "county":
+        return region_ids
+    table = region_table().set_index("region_id")
+    kind = region_ids.map(table["level"])
     parent = region_ids.map(table["parent_id"])
-    return region_ids.where(level != "county", parent)
+    return region_ids.where(kind != "county", parent)
 
 
-def uncovered_regions(accounts: pd.DataFrame, plan: Plan) -> gpd.GeoDataFrame:
-    """States, provinces and countries that hold accounts outside every territory.
+def uncovered_regions(accounts: pd.DataFrame, plan: Plan, level: str = "state") -> gpd.GeoDataFrame:
+    """States (or counties), provinces and countries that hold accounts outside every territory.
 
     Parameters
     ----------
@@ -102,17 +142,31 @@ def uncovered_regions(accounts: pd.DataFrame, plan: Plan) -> gpd.GeoDataFrame:
         ``region_id, label, level, accounts, value`` and the display geometry, most accounts first.
     """
     loose = accounts[accounts["territory_id"].isna() & accounts["region_id"].notna()]
-    shown = display_region_of(loose["region_id"])
+    shown = display_region_of(loose["region_id"], level)
     stats = (
         pd.DataFrame({"region_id": shown, "value": loose["value"]})
         .groupby("region_id")
         .agg(accounts=("value", "size"), value=("value", "sum"))
         .reset_index()
     )
-    stats = stats[~stats["region_id"].isin(plan.claimed_region_ids())]
+    claimed = plan.claimed_region_ids()
+    if level == "county":
+        claimed = claimed | set(
+            _claims_by_county(
+                plan,
+                pd.DataFrame(
+                    [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids],
+                    columns=["region_id", "territory_id", "territory_name", "color"],
+                ),
+            )["region_id"]
+        )
+    stats = stats[~stats["region_id"].isin(claimed)]
     shapes = _display_regions(stats["region_id"].tolist())
     out = shapes.merge(stats, on="region_id").sort_values(["accounts", "region_id"], ascending=[False, True])
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=WGS84)
+
+
+GAP_COLOR = "#d7191c"
 
 
 @dataclass
@@ -129,7 +183,7 @@ class CoverageLayers:
     white_space_table: pd.DataFrame | None = None
 
 
-def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
+def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") -> CoverageLayers:
     """Everything the coverage map needs from a plan and its joined accounts.
 
     Parameters
@@ -137,18 +191,19 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
     plan : Plan
     accounts : DataFrame
         With ``region_id``, ``territory_id`` and ``value``.
+    level : {"state", "county"}
+        Draw US states or US counties (see :func:`territory_shapes`).
 
     Returns
     -------
     CoverageLayers
-        ``regions``: each territory's regions (colored) and the regions holding accounts outside every
-        territory (gray, territory "No territory"), with tooltip properties ``label``, ``territory_name``,
+        ``regions``: each territory's regions (colored), with tooltip properties ``label``, ``territory_name``,
         ``reps``, ``accounts`` and ``value``; ``outlines``: territories dissolved; the legend lines.
     """
-    from geo.layers import NO_TERRITORY_COLOR, LegendEntry, to_geojson
+    from geo.layers import LegendEntry, to_geojson
 
-    shapes = territory_shapes(plan)
-    shown = display_region_of(accounts["region_id"]) if len(accounts) else pd.Series(dtype=object)
+    shapes = territory_shapes(plan, level)
+    shown = display_region_of(accounts["region_id"], level) if len(accounts) else pd.Series(dtype=object)
     per_region = (
         pd.DataFrame({"region_id": shown, "territory_id": accounts.get("territory_id"), "value": accounts.get("value")})
         .groupby(["region_id", "territory_id"], dropna=False)
@@ -166,14 +221,19 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
     regions["accounts"] = stats["accounts"].reindex(key).fillna(0).astype(int).to_numpy()
     regions["value"] = stats["value"].reindex(key).fillna(0).to_numpy()
     uncovered = (
-        uncovered_regions(accounts, plan)
+        uncovered_regions(accounts, plan, level)
         if len(accounts)
-        else uncovered_regions(pd.DataFrame(columns=["region_id", "territory_id", "value"]), plan)
+        else uncovered_regions(pd.DataFrame(columns=["region_id", "territory_id", "value"]), plan, level)
     )
-    gaps = uncovered.assign(territory_id="", territory_name="No territory", color=NO_TERRITORY_COLOR, reps="—")
-    layer = gpd.GeoDataFrame(pd.concat([gaps, regions], ignore_index=True), geometry="geometry", crs=WGS84)
+    # Regions without a territory are drawn once, by the gap layer (not repeated here in gray).
+    layer = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
     layer["value"] = layer["value"].map(lambda v: f"{v:,.0f}")
     properties = ["region_id", "label", "territory_id", "territory_name", "color", "reps", "accounts", "value"]
+    precision = 4
+    if level == "county":
+        # Thousands of small shapes: ~100 m precision, and the reps (named in the legend) not repeated per county.
+        properties.remove("reps")
+        precision = 3
     counts = accounts.groupby("territory_id").agg(accounts=("value", "size"), value=("value", "sum"))
     legend = []
     for t in plan.territories:
@@ -183,8 +243,8 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
     if len(uncovered):
         legend.append(
             LegendEntry(
-                NO_TERRITORY_COLOR,
-                "No territory",
+                GAP_COLOR,
+                "No territory (coverage gap)",
                 f"{int(uncovered['accounts'].sum()):,} accounts in {len(uncovered)} regions",
             )
         )
@@ -192,8 +252,8 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
     gaps = _gap_layer(plan, uncovered, shapes)
     space_table, space = _white_space_layer(plan, accounts)
     return CoverageLayers(
-        regions=to_geojson(layer, properties),
-        outlines=to_geojson(outlines, ["territory_id", "color"]),
+        regions=to_geojson(layer, properties, precision=precision),
+        outlines=to_geojson(outlines, ["territory_id", "color"], precision=precision),
         legend=legend,
         unknown_region_ids=shapes.unknown_region_ids,
         uncovered=pd.DataFrame(uncovered.drop(columns="geometry")),
@@ -201,9 +261,6 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame) -> CoverageLayers:
         white_space=space,
         white_space_table=space_table,
     )
-
-
-GAP_COLOR = "#d7191c"
 
 
 def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes) -> dict:
@@ -249,6 +306,8 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
         return pd.DataFrame(), {"type": "FeatureCollection", "features": []}
     table = white_space(plan, accounts, region_of=display_region_of(accounts["region_id"]))
     shapes = _display_regions(table["region_id"].tolist())
+    # A choropleth over states and countries reads fine at ~1 km detail.
+    shapes["geometry"] = shapes.geometry.simplify(0.02, preserve_topology=True)
     layer = shapes.merge(table, on="region_id")
     scale = float(table["white_space"].abs().max()) if len(table) else 0.0
     layer["fill"] = layer["white_space"].map(lambda v: white_space_color(v, scale))
@@ -257,4 +316,4 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
     layer["white_space_text"] = layer["white_space"].map(lambda v: f"{v:+.1%}")
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
     properties = ["region_id", "label", "fill", "potential_text", "penetration_text", "white_space_text"]
-    return table, to_geojson(layer[properties + ["geometry"]], properties)
+    return table, to_geojson(layer[properties + ["geometry"]], properties, precision=3)

@@ -30,6 +30,7 @@ __all__ = [
     "background_geojson",
     "build_coverage_map",
     "account_points",
+    "aggregate_points",
 ]
 
 NO_TERRITORY_COLOR = "#9e9e9e"
@@ -108,6 +109,47 @@ def account_points(
         for a, b, c, t in zip(lat, lon, colors.to_numpy(), tooltips.to_numpy(), strict=True)
     ]
 
+
+def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
+    """One point per region instead of one per account (for very large account sets).
+
+    Each row is ``[lat, lon, color, tooltip_html, count]``: the mean position of the region's accounts, the
+    color most of them carry, and how many there are (drawn as the circle's size).
+    """
+    frame = pd.DataFrame(
+        {
+            "region_id": accounts["region_id"].astype(object).fillna("(outside)").to_numpy(),
+            "lat": accounts["lat"].to_numpy(dtype=float),
+            "lon": accounts["lon"].to_numpy(dtype=float),
+            "value": accounts["value"].to_numpy(dtype=float),
+            "color": colors.to_numpy(dtype=object),
+        }
+    )
+    grouped = frame.groupby("region_id")
+    stats = grouped.agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("value", "size"), value=("value", "sum"))
+    stats["color"] = grouped["color"].agg(lambda c: c.value_counts().index[0])
+    return [
+        [
+            round(float(r.lat), 4),
+            round(float(r.lon), 4),
+            str(r.color),
+            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · {r.value:,.0f}",
+            int(r.n),
+        ]
+        for region, r in stats.iterrows()
+    ]
+
+
+_AGGREGATE_CALLBACK = """
+function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: Math.min(4 + Math.sqrt(row[4]) * 0.8, 28), color: '#333333', weight: 0.6,
+        fillColor: row[2], fillOpacity: 0.75
+    });
+    marker.bindTooltip(row[3]);
+    return marker;
+}
+"""
 
 _POINT_CALLBACK = """
 function (row) {
@@ -199,7 +241,8 @@ def build_coverage_map(
         GeoJSON of each territory dissolved, with a ``color`` property; drawn as a heavy outline.
     legend : sequence of LegendEntry
     points : list, optional
-        From :func:`account_points`; clustered.
+        From :func:`account_points` (one per account, clustered) or :func:`aggregate_points` (one per
+        region, sized by count).
     bounds : (min_lon, min_lat, max_lon, max_lat), optional
         The view to fit.
     tiles : bool, default False
@@ -307,9 +350,10 @@ def build_coverage_map(
             options={"maxClusterRadius": 35, "chunkedLoading": True, "disableClusteringAtZoom": 9},
         ).add_to(fmap)
     if points:
+        aggregated = len(points[0]) > 4
         folium.plugins.FastMarkerCluster(
             points,
-            callback=_POINT_CALLBACK,
+            callback=_AGGREGATE_CALLBACK if aggregated else _POINT_CALLBACK,
             name="Accounts",
             options={"maxClusterRadius": 45, "chunkedLoading": True, "disableClusteringAtZoom": 9},
         ).add_to(fmap)

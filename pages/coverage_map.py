@@ -11,7 +11,7 @@ from territory import coverage_summary
 engine = current_engine()
 plan = engine.plan
 loaded = current_accounts()
-layers = cached_coverage_layers()
+layers = cached_coverage_layers(st.session_state.get("map_level", "state"))
 accounts = engine.result
 summary = coverage_summary(accounts)
 
@@ -37,6 +37,13 @@ cols[4].metric("Rows not placed", f"{not_placed:,}", help="See the list below th
 with st.sidebar:
     st.subheader("Map")
     show_accounts = st.toggle("Show accounts", value=True)
+    level = st.radio(
+        "Regions",
+        ["state", "county"],
+        horizontal=True,
+        key="map_level",
+        format_func={"state": "States & provinces", "county": "US counties"}.get,
+    )
     tiles = st.toggle(
         "Street map tiles (needs internet)",
         value=False,
@@ -45,7 +52,9 @@ with st.sidebar:
 
 map_column, detail_column = st.columns([3, 1])
 with map_column:
-    event = coverage_map(engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"])
+    event = coverage_map(
+        engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"], level=level
+    )
 clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
 if clicked and clicked != st.session_state.get("last_map_click"):
     # A new click on the map selects its region; the same click seen again on a later rerun does not.

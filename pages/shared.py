@@ -146,14 +146,17 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _coverage(plan_json: str, filename: str, data: bytes, options_json: str):
+def _coverage(plan_json: str, filename: str, data: bytes, options_json: str, level: str):
     engine = _engine(plan_json, filename, data, options_json)
-    return coverage_layers(engine.plan, engine.result)
+    return coverage_layers(engine.plan, engine.result, level)
 
 
-def cached_coverage_layers():
-    """The map's GeoJSON and legend for this plan and these accounts (built once per change)."""
-    return _coverage(*state_key())
+def cached_coverage_layers(level: str = "state"):
+    """The map's GeoJSON and legend for this plan and these accounts (built once per change and level)."""
+    return _coverage(*state_key(), level)
+
+
+POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region
 
 
 def show_input_error(error: InputDataError) -> None:
@@ -179,6 +182,7 @@ def coverage_map(
     show_accounts: bool = True,
     tiles: bool = False,
     returned_objects: list[str] | None = None,
+    level: str = "state",
 ):
     """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
 
@@ -187,9 +191,9 @@ def coverage_map(
     import numpy as np
     from streamlit_folium import st_folium
 
-    from geo.layers import NO_TERRITORY_COLOR, account_points, build_coverage_map
+    from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_coverage_map
 
-    layers = cached_coverage_layers()
+    layers = cached_coverage_layers(level)
     accounts = engine.result
     colors = {t.territory_id: t.color for t in engine.plan.territories}
     tooltip = [
@@ -202,10 +206,14 @@ def coverage_map(
     points = unassigned = None
     if show_accounts and len(accounts):
         fill = accounts["territory_id"].map(colors).fillna(NO_TERRITORY_COLOR)
-        points = account_points(accounts, fill, tooltip_columns=tooltip[:4])
         waiting = accounts[accounts["status"] == "unassigned"]
-        if len(waiting):
-            unassigned = account_points(waiting, fill[waiting.index], tooltip_columns=tooltip)
+        if len(accounts) > POINT_LIMIT:
+            points = aggregate_points(accounts, fill)
+            unassigned = aggregate_points(waiting, fill[waiting.index]) if len(waiting) else None
+        else:
+            points = account_points(accounts, fill, tooltip_columns=tooltip[:4])
+            if len(waiting):
+                unassigned = account_points(waiting, fill[waiting.index], tooltip_columns=tooltip)
     if len(accounts):
         lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
         bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
@@ -225,10 +233,12 @@ def region_details(engine: PlanState, region_id: str) -> dict:
     from geo.coverage import display_region_of
 
     accounts = engine.result
-    shown = display_region_of(accounts["region_id"])
-    inside = accounts[(shown == region_id).to_numpy()]
     table = region_table().set_index("region_id")
-    claims = [t for t in engine.plan.territories if region_id in t.region_ids]
+    level = "county" if table["level"].get(region_id) == "county" else "state"
+    shown = display_region_of(accounts["region_id"], level)
+    inside = accounts[(shown == region_id).to_numpy()]
+    lineage = {region_id, table["parent_id"].get(region_id)}
+    claims = [t for t in engine.plan.territories if lineage & set(t.region_ids)]
     space = cached_coverage_layers().white_space_table
     potential = None
     if space is not None and len(space) and region_id in set(space["region_id"]):

@@ -28,14 +28,14 @@ def test_coverage_map_draws_territories_and_legend_offline(page, app_url):
     legend.wait_for(timeout=10_000)
     names = legend.locator(".legend-name").all_inner_texts()
     assert names[: len(plan.territories)] == [t.name for t in plan.territories]
-    assert "No territory" in names
+    assert "No territory (coverage gap)" in names
 
-    # Territory fills use the plan's colors; regions holding accounts but no territory are drawn gray.
+    # Territory fills use the plan's colors; regions holding accounts but no territory are drawn as gaps.
     fills = content.evaluate(
         "() => Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill'))"
     )
     assert {t.color for t in plan.territories} <= set(fills)
-    assert "#9e9e9e" in fills
+    assert "#d7191c" in fills
 
     # Accounts are clustered.
     frame.locator(".marker-cluster").first.wait_for(timeout=30_000)

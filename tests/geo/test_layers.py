@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import box
 
 from geo.assets import LOCAL_ASSETS, VENDOR_URL, missing_assets, remote_asset_urls, use_local_assets
@@ -85,7 +86,7 @@ def test_map_html_escapes_user_strings_and_uses_no_cdn():
         }
     )
     layers = coverage_layers(plan, accounts)
-    assert [e.name for e in layers.legend] == [EVIL, "West", "No territory"]
+    assert [e.name for e in layers.legend] == [EVIL, "West", "No territory (coverage gap)"]
     points = account_points(accounts, pd.Series(["#1f77b4", "#9e9e9e"]), tooltip_columns=[("name", "Account")])
     fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=(-80, 38, -70, 42))
     html = fmap.get_root().render()
@@ -97,7 +98,9 @@ def test_map_html_escapes_user_strings_and_uses_no_cdn():
     assert "territory-legend" in html
     # The gap region (New Jersey) is drawn and named in the legend.
     features = {f["properties"]["region_id"]: f["properties"] for f in layers.regions["features"]}
-    assert features["US-NJ"]["territory_name"] == "No territory"
+    assert "US-NJ" not in features
+    gaps = {f["properties"]["region_id"]: f["properties"] for f in layers.gaps["features"]}
+    assert gaps["US-NJ"]["gap"] == "Accounts but no territory"
     assert features["US-NY"]["reps"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
 
 
@@ -115,3 +118,33 @@ def test_local_assets_are_installed():
     for cls in LOCAL_ASSETS:
         for _, url in cls.default_js + cls.default_css:
             assert url.startswith(VENDOR_URL)
+
+
+def test_county_level_draws_counties_of_state_territories():
+    plan = small_plan()
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]), level="county")
+    features = {f["properties"]["region_id"]: f["properties"] for f in layers.regions["features"]}
+    assert features["US-36061"]["territory_id"] == "E"
+    assert "US-NY" not in features
+    assert features["GB"]["territory_id"] == "W"
+    with pytest.raises(ValueError, match=r"`level` was 'zip' but is expected to be one of \['state', 'county'\]"):
+        coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]), level="zip")
+
+
+def test_aggregate_points_one_per_region():
+    from geo.layers import aggregate_points
+
+    accounts = pd.DataFrame(
+        {"region_id": ["A", "A", "B"], "lat": [1.0, 3.0, 5.0], "lon": [2.0, 4.0, 6.0], "value": [10.0, 20.0, 5.0]}
+    )
+    rows = aggregate_points(accounts, pd.Series(["#111111", "#111111", "#222222"]))
+    assert [r[:3] + [r[4]] for r in rows] == [[2.0, 3.0, "#111111", 2], [5.0, 6.0, "#222222", 1]]
+    assert "2 accounts · 30" in rows[0][3]
+
+
+def test_white_space_colors_diverge():
+    from geo.coverage import white_space_color
+
+    assert white_space_color(0.0, 1.0) == "#f7f7f7"
+    assert white_space_color(1.0, 1.0) == "#e66101"
+    assert white_space_color(-1.0, 1.0) == "#018571"

@@ -141,3 +141,11 @@ def test_region_picker_is_the_click_twin(app):
     assert not app.exception
     texts = " ".join(m.value for m in app.markdown)
     assert "North America East" in texts and "Sarah Chen" in texts
+
+
+def test_county_level_switch(app):
+    open_page(app, "pages/coverage_map.py")
+    app.sidebar.radio(key="map_level").set_value("county").run()
+    assert not app.exception
+    script = folium_payload(app)["script"]
+    assert "US-36061" in script  # New York County drawn on its own
