@@ -8,6 +8,7 @@ The domain state of a session is three keys no widget owns: ``plan_json`` (the p
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,10 +187,17 @@ def coverage_map(
 ):
     """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
 
-    Returns st_folium's dict, holding only ``returned_objects`` (none by default, so panning never reruns).
+    The component's payload (the rendered map) is built once per plan, accounts and options and reused on
+    later reruns, so an unchanged map costs almost nothing to redraw. Returns st_folium's dict, holding only
+    ``returned_objects`` (none by default, so panning never reruns the script).
     """
+    returned = tuple(returned_objects or ())
+    payload = _map_payload(*state_key(), level, show_accounts, tiles, height, returned, key)
+    return _draw_component(payload, key)
+
+
+def _build_coverage_map(engine: PlanState, level: str, show_accounts: bool, tiles: bool):
     import numpy as np
-    from streamlit_folium import st_folium
 
     from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_coverage_map
 
@@ -220,11 +228,47 @@ def coverage_map(
                   np.nanquantile(lat, 0.99))  # fmt: skip
     else:
         bounds = (-130.0, 20.0, 20.0, 62.0)
-    fmap = build_coverage_map(
+    return build_coverage_map(
         layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles,
         gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned,
     )  # fmt: skip
-    return st_folium(fmap, height=height, use_container_width=True, returned_objects=returned_objects or [], key=key)
+
+
+_CAPTURE_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _map_payload(plan_json, filename, data, options_json, level, show_accounts, tiles, height, returned, key):
+    """The arguments st_folium hands its component for this map: rendered once, reused on every rerun.
+
+    st_folium renders the map (folium, then its own string processing) and passes strings to the component;
+    we let it do exactly that once, capture those arguments, and keep them (strings only, no folium objects).
+    """
+    import streamlit_folium
+
+    engine = _engine(plan_json, filename, data, options_json)
+    fmap = _build_coverage_map(engine, level, show_accounts, tiles)
+    captured: dict = {}
+    with _CAPTURE_LOCK:
+        real = streamlit_folium._component_func
+        streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
+        try:
+            streamlit_folium.st_folium(
+                fmap, height=height, use_container_width=True, returned_objects=list(returned), key=key
+            )
+        finally:
+            streamlit_folium._component_func = real
+    captured.pop("on_change", None)
+    return captured
+
+
+def _draw_component(payload: dict, key: str):
+    import streamlit_folium
+
+    def on_change():
+        st.session_state[key] = st.session_state.get(payload["key"], {})
+
+    return streamlit_folium._component_func(**payload, on_change=on_change)
 
 
 def region_details(engine: PlanState, region_id: str) -> dict:
