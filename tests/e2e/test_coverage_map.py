@@ -119,15 +119,19 @@ def test_gap_layer_outlines_regions_with_accounts_but_no_territory(page, app_url
 
 def test_white_space_layer_can_be_toggled(page, app_url):
     frame, content = open_coverage_map(page, app_url)
-    before = content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
+    # White-space regions are the only paths stroked #555555; the layer starts hidden.
+    assert count_paths(content, "stroke", "#555555") == 0
     frame.locator(".leaflet-control-layers").hover()
     frame.locator(".leaflet-control-layers-overlays label", has_text="White space").click()
-    page.wait_for_timeout(500)
-    after = content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
-    assert after > before
+    page.wait_for_function(
+        "() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentDocument"
+        ".querySelectorAll('path[stroke=\"#555555\"]').length > 0",
+        timeout=10_000,
+    )
+    assert count_paths(content, "stroke", "#555555") >= 30
     frame.locator(".leaflet-control-layers-overlays label", has_text="White space").click()
     page.wait_for_timeout(500)
-    assert content.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length") == before
+    assert count_paths(content, "stroke", "#555555") == 0
 
 
 def test_a_click_on_a_region_shows_its_details(page, app_url):
