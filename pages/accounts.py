@@ -13,6 +13,7 @@ from pages.shared import (
     DEMO_NAME,
     current_accounts,
     current_engine,
+    ensure_app_navigation,
     set_accounts,
     show_input_error,
 )
@@ -20,6 +21,7 @@ from territory import InputDataError
 from territory.assignment import explain
 from territory.exports import safe_csv
 
+ensure_app_navigation()
 st.title("Accounts")
 
 FIELD_LABELS = {
@@ -59,12 +61,23 @@ with st.expander("Load accounts", expanded=False):
                     progress.progress(0.6, text="Assigning to territories and reps…")
                     current_engine()
                     progress.progress(1.0, text="Done")
-                    st.success(f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {upload.name}.")
+                    st.session_state["accounts_message"] = (
+                        "success",
+                        f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {upload.name}.",
+                    )
                 except (InputDataError, ValueError) as error:
                     progress.empty()
-                    show_input_error(error)
+                    st.session_state["accounts_message"] = ("error", error)
     if st.button("Back to the demo accounts"):
         set_accounts(DEMO_NAME, DEMO_ACCOUNTS.read_bytes())
+        st.session_state["accounts_message"] = ("success", "Back to the demo accounts.")
+
+# The outcome of the last load stays visible until the next one.
+kind, message = st.session_state.get("accounts_message", (None, None))
+if kind == "error":
+    show_input_error(message)
+elif kind == "success":
+    st.success(message)
 
 loaded = current_accounts()
 engine = current_engine()

@@ -90,13 +90,15 @@ def ensure_app_navigation() -> None:
 
     Streamlit decides per server process, on the first request, whether a ``pages/`` folder means the old
     multipage mode; if that first request opens ``/reps`` directly, the page runs without ``app.py`` (no page
-    config, a file-list sidebar). Switching the flag off and rerunning sends the run through ``app.py``.
+    config, a file-list sidebar). Switching the flag off sends later runs through ``app.py``; a fresh session
+    (nothing in its state yet, so nothing to lose) is rerun at once. Call it before any widget.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not st.session_state:
+            st.rerun()
 
 
 def init_state() -> None:

@@ -358,7 +358,7 @@ def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     keys = ["territory_id", "rep_id", "status"]
     left = before.set_index("account_id")[keys + ["value"]]
     right = after.set_index("account_id")[keys]
-    joined = left.join(right, how="outer", lsuffix="_before", rsuffix="_after")
+    joined = left.join(right, how="outer", suffixes=("_before", "_after"))
     changed = pd.Series(False, index=joined.index)
     for key in keys:
         a = joined[f"{key}_before"].astype(object)

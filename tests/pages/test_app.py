@@ -150,3 +150,57 @@ def test_county_level_switch(app):
     assert not app.exception
     script = folium_payload(app)["script"]
     assert "US-36061" in script  # New York County drawn on its own
+
+
+HUBSPOT = (
+    b"Record ID,Company name,City,State/Region,Postal Code,Country/Region,Industry,Annual Revenue,Company owner\n"
+    b"H1,Acme Pay,New York,NY,10001,United States,Fintech,120000,Sarah Chen\n"
+    b"H2,Beta Health,Boston,MA,02108,United States,Healthcare,90000,\n"
+    b"H3,Nowhere Inc,Xyzzyville,,,,saas,10,\n"
+)
+
+
+def test_upload_a_hubspot_export_with_recognised_columns(app):
+    open_page(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value(("hubspot.csv", HUBSPOT, "text/csv")).run()
+    assert not app.exception
+    assert app.selectbox(key="map_account_id").value == "Record ID"
+    assert app.selectbox(key="map_zip").value == "Postal Code"
+    assert app.selectbox(key="map_owner").value == "Company owner"
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Accounts"] == "2"
+    assert metrics["Rows not placed"] == "1"
+    results = app.dataframe[0].value.set_index("account_id")
+    assert results.loc["H1", "territory"] == "North America East"
+    assert results.loc["H1", "rep"] == "Sarah Chen"
+
+
+def test_a_bad_upload_keeps_the_accounts_already_loaded(app):
+    open_page(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value(
+        ("broken.csv", b"id,name,industry\nA1,Acme,saas\n", "text/csv")
+    ).run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception
+    assert any("has neither coordinates nor an address" in e.value for e in app.error)
+    assert {m.label: m.value for m in app.metric}["Accounts"] == "4,998"
+
+
+def test_deactivating_a_rep_reruns_the_assignment_and_shows_what_moved(app):
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    row = int(roster.index[roster["name"] == "Elena Rossi"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"active": False}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception
+    heading = next(h.value for h in app.subheader if h.value.startswith("What moved"))
+    moved = int(heading.split(":")[1].split()[0].replace(",", ""))
+    assert moved > 0
+    table = app.dataframe[-2].value
+    assert "Elena Rossi" in set(table["from_rep"])
+    assert "Elena Rossi" not in set(table["to_rep"])
+    balance = app.dataframe[-1].value
+    assert "Elena Rossi" in balance.index
