@@ -181,6 +181,7 @@ class CoverageLayers:
     gaps: dict | None = None
     white_space: dict | None = None
     white_space_table: pd.DataFrame | None = None
+    labels: list | None = None
 
 
 def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") -> CoverageLayers:
@@ -251,6 +252,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     outlines = shapes.outlines[["territory_id", "color", "geometry"]]
     gaps = _gap_layer(plan, uncovered, shapes)
     space_table, space = _white_space_layer(plan, accounts)
+    labels = territory_labels(plan, shapes.outlines)
     return CoverageLayers(
         regions=to_geojson(layer, properties, precision=precision),
         outlines=to_geojson(outlines, ["territory_id", "color"], precision=precision),
@@ -260,7 +262,24 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         gaps=gaps,
         white_space=space,
         white_space_table=space_table,
+        labels=labels,
     )
+
+
+def territory_labels(plan: Plan, outlines: gpd.GeoDataFrame) -> list[tuple[float, float, str]]:
+    """``(lat, lon, name)`` for each territory: a point inside its largest piece (names escaped later)."""
+    import shapely
+
+    names = {t.territory_id: t.name for t in plan.territories}
+    out = []
+    for territory_id, geometry in zip(outlines["territory_id"], outlines.geometry, strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        parts = shapely.get_parts(geometry)
+        largest = max(parts, key=lambda g: g.area)
+        point = largest.representative_point()
+        out.append((round(point.y, 4), round(point.x, 4), names.get(territory_id, territory_id)))
+    return out
 
 
 def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes) -> dict:

@@ -174,6 +174,12 @@ function (row) {
 """
 
 
+_LABEL_STYLE = """<style>
+.territory-label { font: 600 12px/18px sans-serif; color: #1b1b1b; text-align: center; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+</style>"""
+
+
 class _Legend(MacroElement):
     """A legend box drawn inside the Leaflet map (so it shows in the map's own iframe)."""
 
@@ -229,6 +235,7 @@ def build_coverage_map(
     gaps: dict | None = None,
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
+    labels: Sequence[tuple[float, float, str]] | None = None,
 ) -> folium.Map:
     """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
 
@@ -256,6 +263,8 @@ def build_coverage_map(
         GeoJSON choropleth (properties ``fill`` and tooltip texts): layer "White space", off at start.
     unassigned_points : list, optional
         From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts".
+    labels : sequence of (lat, lon, text), optional
+        Territory names written on the map (layer "Territory labels"); the text is escaped here.
 
     Returns
     -------
@@ -357,6 +366,20 @@ def build_coverage_map(
             name="Accounts",
             options={"maxClusterRadius": 45, "chunkedLoading": True, "disableClusteringAtZoom": 9},
         ).add_to(fmap)
+    if labels:
+        group = folium.FeatureGroup(name="Territory labels")
+        for lat, lon, text in labels:
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(
+                    html=f'<div class="territory-label">{html.escape(str(text))}</div>',
+                    icon_size=(160, 18),
+                    icon_anchor=(80, 9),
+                ),
+                interactive=False,
+            ).add_to(group)
+        group.add_to(fmap)
+        fmap.get_root().header.add_child(folium.Element(_LABEL_STYLE))
     _Legend("Territories", legend).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     if bounds is not None and np.isfinite(bounds).all():

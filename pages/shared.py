@@ -232,7 +232,7 @@ def _build_coverage_map(engine: PlanState, level: str, show_accounts: bool, tile
         bounds = (-130.0, 20.0, 20.0, 62.0)
     return build_coverage_map(
         layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles,
-        gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned,
+        gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned, labels=layers.labels,
     )  # fmt: skip
 
 

@@ -148,3 +148,17 @@ def test_white_space_colors_diverge():
     assert white_space_color(0.0, 1.0) == "#f7f7f7"
     assert white_space_color(1.0, 1.0) == "#e66101"
     assert white_space_color(-1.0, 1.0) == "#018571"
+
+
+def test_territory_labels_are_escaped_and_inside_their_territory():
+    from shapely.geometry import Point
+
+    plan = small_plan(name=EVIL)
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    labels = {name: (lat, lon) for lat, lon, name in layers.labels}
+    assert set(labels) == {EVIL, "West"}
+    shapes = territory_shapes(plan).outlines.set_index("territory_id")
+    lat, lon = labels[EVIL]
+    assert shapes.loc["E", "geometry"].contains(Point(lon, lat))
+    html = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels).get_root().render()
+    assert EVIL not in html and "territory-label" in html and "&lt;img src=x" in html
