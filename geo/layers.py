@@ -190,7 +190,8 @@ class _Legend(MacroElement):
              z-index:1000; background:rgba(255,255,255,0.93); padding:6px 8px; border-radius:6px;
              box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif; max-height:55%; overflow:auto;
              max-width:260px;">
-          <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
+          <details open>
+          <summary style="font-weight:600; margin-bottom:4px; cursor:pointer;">{{ this.title }}</summary>
           {% for entry in this.entries %}
           <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
             <span style="flex:none; width:14px; height:14px; margin-top:1px; border:1px solid #555;
@@ -199,6 +200,7 @@ class _Legend(MacroElement):
             {% if entry.detail %}<br><span style="color:#555; font-size:10px;">{{ entry.detail }}</span>{% endif %}</span>
           </div>
           {% endfor %}
+          </details>
         </div>
         {% endmacro %}
         """

@@ -152,3 +152,11 @@ def test_a_click_on_a_region_shows_its_details(page, app_url):
     wait_for_rerun(page)
     assert page.get_by_text("a coverage gap").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "coverage_map_click.png"))
+
+
+def test_the_legend_folds_away(page, app_url):
+    frame, content = open_coverage_map(page, app_url)
+    legend = frame.locator("#territory-legend")
+    assert legend.locator(".legend-name").first.is_visible()
+    legend.locator("summary").click()
+    assert not legend.locator(".legend-name").first.is_visible()
