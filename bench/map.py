@@ -6,7 +6,8 @@ For each level × account count: accounts are US ZIP centroids with jitter (plus
 engine assigns them, the coverage layers and the folium map are built (Python time, including st_folium's
 own HTML processing is not counted here: folium's render is), and the HTML is opened in Debian's Chromium,
 served with the app's vendored Leaflet from 127.0.0.1: render time is navigation start → every territory path
-drawn. Budgets (issue 4): HTML ≤ 3 MB with 3.1k counties + 100k accounts; drawn in ≤ 2 s.
+drawn. Then the rerun time of each page on the demo data (AppTest). Budgets (issue 4): HTML ≤ 3 MB with
+3.1k counties + 100k accounts; drawn in ≤ 2 s; a page rerun ≤ 500 ms.
 """
 
 from __future__ import annotations
@@ -86,12 +87,32 @@ def render_seconds(browser, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def page_reruns(pages: list[str], runs: int = 5) -> dict[str, float]:
+    """Median seconds of a rerun of each unchanged page on the demo data (Streamlit's AppTest, in process)."""
+    from streamlit.testing.v1 import AppTest
+
+    out = {}
+    for page in pages:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        app.run()
+        app.switch_page(page).run()
+        app.run()
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            app.run()
+            times.append(time.perf_counter() - started)
+        out[page] = statistics.median(times)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", nargs="+", default=["state", "county"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--no-reruns", action="store_true", help="skip the page-rerun timings")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     plan = load_plan(ROOT / "data" / "demo" / "plan.json")
@@ -122,6 +143,11 @@ def main(argv: list[str] | None = None) -> None:
                     )
             browser.close()
         server.shutdown()
+    if not args.no_reruns:
+        print("\npage rerun on demo data (median of 5, goal <= 0.5 s)")
+        pages = ["pages/overview.py", "pages/coverage_map.py", "pages/balance.py", "pages/accounts.py", "pages/reps.py"]
+        for page, seconds in page_reruns(pages).items():
+            print(f"{page:>24} {seconds:>6.2f} s")
 
 
 if __name__ == "__main__":
