@@ -20,7 +20,6 @@ import shapely
 from pyproj import CRS
 
 from territory.errors import BoundaryFileError
-from territory.regions import normalize_region_id
 
 __all__ = [
     "BOUNDARY_DIR",
@@ -385,8 +384,3 @@ def area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
     if gdf.crs is None:
         raise ValueError("`gdf` has no CRS; call set_crs() with the file's coordinate system first")
     return gdf.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
-
-
-def canonical_region_ids(values: pd.Series) -> pd.Series:
-    """Vectorised :func:`territory.regions.normalize_region_id`."""
-    return values.map(normalize_region_id)
