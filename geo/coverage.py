@@ -68,12 +68,8 @@ def territory_shapes(plan: Plan, level: str = "state") -> TerritoryShapes:
     -------
     TerritoryShapes
     """
-    _check_level(level)
-    rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
-    claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
-    unknown = sorted(set(claims["region_id"]) - set(region_table()["region_id"]))
-    if level == "county":
-        claims = _claims_by_county(plan, claims)
+    claims = display_claims(plan, level)
+    unknown = sorted(plan.claimed_region_ids() - set(region_table()["region_id"]))
     shapes = _display_regions(sorted(set(claims["region_id"])))
     regions = shapes.merge(claims, on="region_id")
     regions = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
@@ -90,6 +86,18 @@ DISPLAY_LEVELS = ("state", "county")
 def _check_level(level: str) -> None:
     if level not in DISPLAY_LEVELS:
         raise ValueError(f"`level` was {level!r} but is expected to be one of {list(DISPLAY_LEVELS)}")
+
+
+def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
+    """The regions drawn for each territory: ``region_id, territory_id, territory_name, color``.
+
+    At ``state`` level the regions the plan lists; at ``county`` level every US county with the territory
+    that holds it (a state claim becomes its counties), and the plan's other claims (provinces, countries).
+    """
+    _check_level(level)
+    rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
+    claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
+    return _claims_by_county(plan, claims) if level == "county" else claims
 
 
 def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
@@ -109,9 +117,8 @@ def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
             "color": resolved["territory_id"].map(lambda t: attributes[t][1]),
         }
     )
-    # Claims above county level outside the US (provinces, countries) stay as they are.
-    others = claims[~claims["region_id"].map(levels).isin(["state", "county"]) | claims["region_id"].eq("US")]
-    others = others[others["region_id"] != "US"]
+    # Claims outside the US county hierarchy (provinces, countries) stay as they are.
+    others = claims[~claims["region_id"].map(levels).isin(["state", "county"]) & (claims["region_id"] != "US")]
     return pd.concat([counties, others], ignore_index=True)
 
 
@@ -149,17 +156,7 @@ def uncovered_regions(accounts: pd.DataFrame, plan: Plan, level: str = "state") 
         .agg(accounts=("value", "size"), value=("value", "sum"))
         .reset_index()
     )
-    claimed = plan.claimed_region_ids()
-    if level == "county":
-        claimed = claimed | set(
-            _claims_by_county(
-                plan,
-                pd.DataFrame(
-                    [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids],
-                    columns=["region_id", "territory_id", "territory_name", "color"],
-                ),
-            )["region_id"]
-        )
+    claimed = plan.claimed_region_ids() | set(display_claims(plan, level)["region_id"])
     stats = stats[~stats["region_id"].isin(claimed)]
     shapes = _display_regions(stats["region_id"].tolist())
     out = shapes.merge(stats, on="region_id").sort_values(["accounts", "region_id"], ascending=[False, True])

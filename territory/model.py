@@ -186,19 +186,16 @@ class Plan:
 
     def rep(self, rep_id: str) -> Rep:
         """Return the rep with this id (KeyError naming the known ids if absent)."""
-        for rep in self.reps:
-            if rep.rep_id == rep_id:
-                return rep
-        known = ", ".join(r.rep_id for r in self.reps)
-        raise KeyError(f"no rep '{rep_id}' in plan '{self.name}'; known: {known}")
+        return self._find("rep", rep_id, {r.rep_id: r for r in self.reps})
 
     def territory(self, territory_id: str) -> Territory:
         """Return the territory with this id (KeyError naming the known ids if absent)."""
-        for territory in self.territories:
-            if territory.territory_id == territory_id:
-                return territory
-        known = ", ".join(t.territory_id for t in self.territories)
-        raise KeyError(f"no territory '{territory_id}' in plan '{self.name}'; known: {known}")
+        return self._find("territory", territory_id, {t.territory_id: t for t in self.territories})
+
+    def _find(self, kind: str, key: str, items: dict):
+        if key in items:
+            return items[key]
+        raise KeyError(f"no {kind} '{key}' in plan '{self.name}'; known: {', '.join(items)}")
 
     def reps_of(self, territory_id: str, *, active_only: bool = True) -> tuple[Rep, ...]:
         """Reps that cover ``territory_id``."""
