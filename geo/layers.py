@@ -238,6 +238,9 @@ def build_coverage_map(
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
     labels: Sequence[tuple[float, float, str]] | None = None,
+    selectable: dict | None = None,
+    draw: bool = False,
+    view_key: str | None = None,
 ) -> folium.Map:
     """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
 
@@ -267,6 +270,14 @@ def build_coverage_map(
         From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts".
     labels : sequence of (lat, lon, text), optional
         Territory names written on the map (layer "Territory labels"); the text is escaped here.
+    selectable : dict, optional
+        GeoJSON of every region that can be clicked (properties ``region_id``, ``label``), drawn under the
+        territories with a faint fill so that regions without a territory can be clicked too (edit mode).
+    draw : bool, default False
+        Add Leaflet.draw's polygon and rectangle tools (edit mode).
+    view_key : str, optional
+        Keep the map's center and zoom in the browser tab under this key, so a redrawn map (after an edit)
+        opens where the user left it instead of fitting ``bounds`` again.
 
     Returns
     -------
@@ -294,6 +305,15 @@ def build_coverage_map(
         interactive=False,
         control=False,
     ).add_to(fmap)
+    if selectable and selectable.get("features"):
+        folium.GeoJson(
+            selectable,
+            name="All regions",
+            style_function=lambda _: {"fillColor": "#ffffff", "fillOpacity": 0.05, "color": "#9a9a9a", "weight": 0.4},
+            highlight_function=lambda _: {"weight": 2.0, "color": "#222222", "fillOpacity": 0.2},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["Region"], sticky=True),
+            control=False,
+        ).add_to(fmap)
     fields = [f for f, _ in region_tooltip]
     folium.GeoJson(
         territory_regions,
@@ -384,7 +404,55 @@ def build_coverage_map(
         fmap.get_root().header.add_child(folium.Element(_LABEL_STYLE))
     _Legend("Territories", legend).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    if draw:
+        folium.plugins.Draw(
+            export=False,
+            position="topleft",
+            draw_options={
+                "polyline": False,
+                "circle": False,
+                "marker": False,
+                "circlemarker": False,
+                "polygon": {"allowIntersection": False, "showArea": False},
+                "rectangle": {"showArea": False},
+            },
+            edit_options={"edit": False, "remove": False},
+        ).add_to(fmap)
     if bounds is not None and np.isfinite(bounds).all():
         min_lon, min_lat, max_lon, max_lat = bounds
         fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(10, 10))
+    if view_key:
+        _KeepView(view_key).add_to(fmap)
     return fmap
+
+
+class _KeepView(MacroElement):
+    """Restore the last center and zoom of this map in the browser tab (sessionStorage), and remember moves."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var key = {{ this.storage_key|tojson }};
+            try {
+                var saved = JSON.parse(window.sessionStorage.getItem(key) || "null");
+                if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+                    map.setView([saved.lat, saved.lng], saved.zoom, {animate: false});
+                }
+            } catch (e) {}
+            map.on("moveend", function () {
+                var c = map.getCenter();
+                try {
+                    window.sessionStorage.setItem(key, JSON.stringify({lat: c.lat, lng: c.lng, zoom: map.getZoom()}));
+                } catch (e) {}
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str):
+        super().__init__()
+        self._name = "KeepView"
+        self.storage_key = f"territory-map-view:{key}"

@@ -7,8 +7,10 @@ The domain state of a session is three keys no widget owns: ``plan_json`` (the p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
 from territory.edits import PlanState, start
+from territory.history import EditHistory
 from territory.scoring import score_accounts
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -135,8 +138,100 @@ def current_accounts() -> LoadedAccounts:
 
 
 def current_engine() -> PlanState:
-    """The session's plan with every account assigned (cached per plan and accounts)."""
-    return _engine(*state_key())
+    """The session's plan with every account assigned.
+
+    After a map edit this is the edited state (kept by the session's edit history, so undo is exact);
+    otherwise the full assignment of the plan, cached per plan and accounts.
+    """
+    key = state_key()
+    history = _matching_history(key)
+    return history.current if history is not None else _engine(*key)
+
+
+def _accounts_key(key) -> tuple:
+    _, filename, data, options = key
+    return filename, len(data), hash(data), options
+
+
+def _matching_history(key) -> EditHistory | None:
+    history = st.session_state.get("edit_history")
+    if history is None or st.session_state.get("edit_history_accounts") != _accounts_key(key):
+        return None
+    return history if st.session_state.get("edit_history_plan") == key[0] else None
+
+
+def edit_history() -> EditHistory:
+    """The session's edit history, begun (or continued) from the current plan and accounts.
+
+    A plan changed on another page (the rep roster, a loaded file) becomes a step of the history, so undo
+    goes back across it; new accounts start a new history.
+    """
+    key = state_key()
+    history = _matching_history(key)
+    if history is not None:
+        return history
+    old = st.session_state.get("edit_history")
+    same_accounts = old is not None and st.session_state.get("edit_history_accounts") == _accounts_key(key)
+    state = _engine(*key)
+    history = old.push(state, "Plan changed outside the editor") if same_accounts else EditHistory.begin(state)
+    _store_history(history, key[0])
+    return history
+
+
+def _store_history(history: EditHistory, plan_json: str | None = None) -> None:
+    key = state_key()
+    plan_json = plan_json or json.dumps(history.current.plan.to_dict())
+    st.session_state["edit_history"] = history
+    st.session_state["edit_history_accounts"] = _accounts_key(key)
+    st.session_state["edit_history_plan"] = plan_json
+    st.session_state["plan_json"] = plan_json
+    tokens = st.session_state.setdefault("edit_tokens", {})
+    live = {id(entry.state) for entry in history.entries}
+    for stale in [k for k in tokens if k not in live]:
+        del tokens[stale]
+    for entry in history.entries:
+        tokens.setdefault(id(entry.state), uuid.uuid4().hex)
+
+
+def apply_edit(edit, label: str | None = None) -> PlanState:
+    """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step."""
+    history = edit_history()
+    state = edit(history.current)
+    _store_history(history.push(state, label))
+    return state
+
+
+def push_state(state: PlanState, label: str | None = None) -> None:
+    """Make an already computed state (a previewed edit) the current step."""
+    _store_history(edit_history().push(state, label))
+
+
+def undo_edit() -> None:
+    """Step back in the edit history."""
+    _store_history(edit_history().undo())
+
+
+def redo_edit() -> None:
+    """Step forward again in the edit history."""
+    _store_history(edit_history().redo())
+
+
+def go_to_step(step: int) -> None:
+    """Jump to a step of the edit history."""
+    _store_history(edit_history().go_to(step))
+
+
+def engine_token() -> str:
+    """Identifies the current state for the caches (the plan, accounts and, after edits, the edit history)."""
+    key = state_key()
+    history = _matching_history(key)
+    if history is not None:
+        token = st.session_state.get("edit_tokens", {}).get(id(history.current))
+        if token:
+            return "edit:" + token
+    _, filename, data, options = key
+    digest = hashlib.sha1(key[0].encode() + filename.encode() + data + options.encode()).hexdigest()
+    return "plan:" + digest
 
 
 def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, swap: bool = False) -> LoadedAccounts:
@@ -149,14 +244,13 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _coverage(plan_json: str, filename: str, data: bytes, options_json: str, level: str):
-    engine = _engine(plan_json, filename, data, options_json)
-    return coverage_layers(engine.plan, engine.result, level)
+def _coverage(token: str, level: str, _state: PlanState):
+    return coverage_layers(_state.plan, _state.result, level)
 
 
 def cached_coverage_layers(level: str = "state"):
     """The map's GeoJSON and legend for this plan and these accounts (built once per change and level)."""
-    return _coverage(*state_key(), level)
+    return _coverage(engine_token(), level, current_engine())
 
 
 POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region
@@ -186,19 +280,38 @@ def coverage_map(
     tiles: bool = False,
     returned_objects: list[str] | None = None,
     level: str = "state",
+    edit: bool = False,
+    view_key: str | None = None,
+    nonce: int = 0,
 ):
     """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
 
     The component's payload (the rendered map) is built once per plan, accounts and options and reused on
     later reruns, so an unchanged map costs almost nothing to redraw. Returns st_folium's dict, holding only
-    ``returned_objects`` (none by default, so panning never reruns the script).
+    ``returned_objects`` (none by default, so panning never reruns the script). ``edit`` adds every region as
+    clickable and the drawing tools; ``view_key`` keeps the view across redraws; a new ``nonce`` redraws the
+    map afresh (clearing a drawn shape).
     """
     returned = tuple(returned_objects or ())
-    payload = _map_payload(*state_key(), level, show_accounts, tiles, height, returned, key)
+    payload = _map_payload(
+        engine_token(), level, show_accounts, tiles, height, returned, key, edit, view_key, current_engine()
+    )
+    if nonce:
+        payload = {**payload, "key": f"{payload['key']}-{nonce}"}
     return _draw_component(payload, key)
 
 
-def _build_coverage_map(engine: PlanState, level: str, show_accounts: bool, tiles: bool):
+@st.cache_resource(show_spinner=False)
+def _selectable_geojson(level: str) -> dict:
+    from geo.editing import selectable_regions
+    from geo.layers import to_geojson
+
+    return to_geojson(selectable_regions(level), ["region_id", "label"], precision=3 if level == "county" else 4)
+
+
+def _build_coverage_map(
+    engine: PlanState, level: str, show_accounts: bool, tiles: bool, edit: bool = False, view_key: str | None = None
+):
     import numpy as np
 
     from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_coverage_map
@@ -233,6 +346,7 @@ def _build_coverage_map(engine: PlanState, level: str, show_accounts: bool, tile
     return build_coverage_map(
         layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles,
         gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned, labels=layers.labels,
+        selectable=_selectable_geojson(level) if edit else None, draw=edit, view_key=view_key,
     )  # fmt: skip
 
 
@@ -240,7 +354,7 @@ _CAPTURE_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _map_payload(plan_json, filename, data, options_json, level, show_accounts, tiles, height, returned, key):
+def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit, view_key, _state):
     """The arguments st_folium hands its component for this map: rendered once, reused on every rerun.
 
     st_folium renders the map (folium, then its own string processing) and passes strings to the component;
@@ -248,8 +362,7 @@ def _map_payload(plan_json, filename, data, options_json, level, show_accounts, 
     """
     import streamlit_folium
 
-    engine = _engine(plan_json, filename, data, options_json)
-    fmap = _build_coverage_map(engine, level, show_accounts, tiles)
+    fmap = _build_coverage_map(_state, level, show_accounts, tiles, edit, view_key)
     captured: dict = {}
     with _CAPTURE_LOCK:
         real = streamlit_folium._component_func
@@ -268,7 +381,8 @@ def _draw_component(payload: dict, key: str):
     import streamlit_folium
 
     def on_change():
-        st.session_state[key] = st.session_state.get(payload["key"], {})
+        # Tag the value with the map that sent it: the same click on a redrawn map is a new event.
+        st.session_state[key] = {**(st.session_state.get(payload["key"]) or {}), "map": payload["key"]}
 
     return streamlit_folium._component_func(**payload, on_change=on_change)
 

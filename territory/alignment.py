@@ -74,6 +74,11 @@ def region_claims(plan: Plan, regions: pd.DataFrame, ancestors: pd.DataFrame | N
         extra = pd.DataFrame({"region_id": missing, "ancestor_id": missing, "depth": 0})
         ancestors = pd.concat([ancestors, extra], ignore_index=True)
     hits = ancestors.merge(claims, on="ancestor_id")
+    if plan.unclaimed_region_ids:
+        # A carved-out region stops claims made on its ancestors (claims on it or below still hold).
+        cuts = ancestors[ancestors["ancestor_id"].isin(plan.unclaimed_region_ids)].groupby("region_id")["depth"].min()
+        cut = hits["region_id"].map(cuts)
+        hits = hits[cut.isna() | (hits["depth"] <= cut)]
     return hits.rename(columns={"ancestor_id": "claim_region_id"})[columns]
 
 

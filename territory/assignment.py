@@ -167,6 +167,7 @@ def _resolve_groups(plan: Plan, groups: dict[str, np.ndarray], ancestors: dict) 
     industries = [frozenset(t.industries) for t in plan.territories]
     tiers = [frozenset(t.tiers) for t in plan.territories]
     ranked: dict[str, list[tuple]] = {}
+    unclaimed = frozenset(plan.unclaimed_region_ids)
     n = len(groups["region_id"])
     territory = np.full(n, -1, dtype=np.int64)
     detail = np.full(n, "region", dtype=object)
@@ -179,9 +180,13 @@ def _resolve_groups(plan: Plan, groups: dict[str, np.ndarray], ancestors: dict) 
             continue
         candidates = ranked.get(region_id)
         if candidates is None:
+            chain = ancestors.get(region_id, ((region_id, 0),))
+            # A carved-out region stops claims made on its ancestors (claims on it or below still hold).
+            cut = min((depth for ancestor_id, depth in chain if ancestor_id in unclaimed), default=None)
             candidates = sorted(
                 (depth, -priority, territory_id, ancestor_id, position[territory_id])
-                for ancestor_id, depth in ancestors.get(region_id, ((region_id, 0),))
+                for ancestor_id, depth in chain
+                if cut is None or depth <= cut
                 for territory_id, priority in claims.get(ancestor_id, ())
             )
             ranked[region_id] = candidates

@@ -205,15 +205,24 @@ def balance_score(accounts_per_rep, value_per_rep, target_accounts, target_value
     return np.where(np.isnan(apr), 0.0, np.clip(raw, 0.0, 1.0))
 
 
+def _rows_or_zero(sums: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:
+    out = np.zeros((len(rows), width))
+    known = rows >= 0
+    if known.any():
+        out[known] = sums[rows[known]]
+    return out
+
+
 def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     """Every balance figure from a tally (cheap: sizes are territories and reps, not accounts)."""
     settings = plan.settings
     t_pos = {k: i for i, k in enumerate(tally.territory_ids)}
     r_pos = {k: i for i, k in enumerate(tally.rep_ids)}
-    t_rows = np.array([t_pos[t.territory_id] for t in plan.territories], dtype=np.int64)
-    r_rows = np.array([r_pos[r.rep_id] for r in plan.reps], dtype=np.int64)
-    t_sums = tally.territory_sums[t_rows] if len(t_rows) else np.zeros((0, len(_TERRITORY_SUMS)))
-    r_sums = tally.rep_sums[r_rows] if len(r_rows) else np.zeros((0, len(_REP_SUMS)))
+    # A territory or rep the tally has never seen (made by an edit, no account yet) sums to zero.
+    t_rows = np.array([t_pos.get(t.territory_id, -1) for t in plan.territories], dtype=np.int64)
+    r_rows = np.array([r_pos.get(r.rep_id, -1) for r in plan.reps], dtype=np.int64)
+    t_sums = _rows_or_zero(tally.territory_sums, t_rows, len(_TERRITORY_SUMS))
+    r_sums = _rows_or_zero(tally.rep_sums, r_rows, len(_REP_SUMS))
     ids = [t.territory_id for t in plan.territories]
     position = {t: i for i, t in enumerate(ids)}
     n_reps = np.zeros(len(ids), dtype=np.int64)

@@ -27,7 +27,7 @@ from territory.assignment import (
     prepare_accounts,
 )
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
-from territory.model import Override, Plan
+from territory.model import Override, Plan, Territory
 from territory.regions import normalize_region_id
 
 __all__ = [
@@ -39,6 +39,12 @@ __all__ = [
     "deactivate_rep",
     "plan_with_regions_moved",
     "diff_assignments",
+    "create_territory",
+    "split_territory",
+    "merge_territories",
+    "update_territory",
+    "next_color",
+    "new_territory_id",
 ]
 
 _TRACKED = ["territory_id", "rep_id", "status", "reason", "reason_detail", "rule", "conflict", "claim_region_id"]
@@ -249,11 +255,29 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     return child
 
 
-def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None) -> Plan:
+def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *, ancestors: dict | None = None) -> Plan:
     """A new plan where ``region_ids`` belong to ``territory_id`` (removed from every other territory).
 
-    ``territory_id=None`` removes the regions from every territory (they become uncovered unless a territory
-    claims an ancestor).
+    Parameters
+    ----------
+    plan : Plan
+    region_ids : iterable of str
+    territory_id : str or None
+        None takes the regions out of every territory: a region that a territory still reaches through an
+        ancestor (a county of a state territory) is carved out (:attr:`Plan.unclaimed_region_ids`).
+    ancestors : dict, optional
+        :func:`territory.assignment.ancestor_map`; without it every region moved to None is carved out.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-NY"]},
+    ...                                        {"territory_id": "W", "region_ids": ["US-CA"]}], "reps": []})
+    >>> moved = plan_with_regions_moved(plan, ["US-36061"], "W")
+    >>> [t.region_ids for t in moved.territories]
+    [('US-NY',), ('US-CA', 'US-36061')]
+    >>> plan_with_regions_moved(moved, ["US-36061"], None).unclaimed_region_ids
+    ('US-36061',)
     """
     moving = {normalize_region_id(r) for r in region_ids}
     if territory_id is not None:
@@ -264,7 +288,19 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None) ->
         if t.territory_id == territory_id:
             kept = kept + tuple(sorted(moving))
         territories.append(replace(t, region_ids=kept))
-    return replace(plan, territories=tuple(territories))
+
+    def chain(region_id):
+        return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
+
+    # Taking a region clears the carve-outs inside it; giving it up carves it out where an ancestor is claimed.
+    unclaimed = [r for r in plan.unclaimed_region_ids if not moving.intersection(chain(r))]
+    if territory_id is None:
+        claimed = {r for t in territories for r in t.region_ids}
+        for region_id in sorted(moving):
+            reached = ancestors is None or claimed.intersection(chain(region_id)[1:])
+            if reached and region_id not in unclaimed:
+                unclaimed.append(region_id)
+    return replace(plan, territories=tuple(territories), unclaimed_region_ids=tuple(unclaimed))
 
 
 def _positions_in_regions(state: PlanState, region_ids) -> np.ndarray:
@@ -294,7 +330,7 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
         With ``flows`` listing the accounts that changed and ``moved_regions`` the regions.
     """
     region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
-    plan = plan_with_regions_moved(state.plan, region_ids, territory_id)
+    plan = plan_with_regions_moved(state.plan, region_ids, territory_id, ancestors=state.index.ancestors)
     target = state.plan.territory(territory_id).name if territory_id else "no territory"
     return _reassign(
         state, plan, _positions_in_regions(state, region_ids), f"Moved {', '.join(region_ids)} to {target}", region_ids
@@ -377,3 +413,287 @@ def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
             "value": out["value"],
         }
     )
+
+
+# Territory-level edits: create, split, merge, update.
+
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
+)  # fmt: skip
+_EDITABLE = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
+_RULE_FIELDS = ("industries", "tiers", "priority")
+
+
+def next_color(plan: Plan) -> str:
+    """The first palette color no territory of ``plan`` uses (cycling when all are taken)."""
+    used = {t.color.lower() for t in plan.territories}
+    free = [c for c in PALETTE if c not in used]
+    return free[0] if free else PALETTE[len(plan.territories) % len(PALETTE)]
+
+
+def new_territory_id(plan: Plan, name: str) -> str:
+    """A short id made from ``name`` that no territory of ``plan`` has yet (``"Gulf Coast"`` -> ``"GULF-COAST"``).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> new_territory_id(plan_from_dict({"territories": [{"territory_id": "WEST"}], "reps": []}), "West")
+    'WEST-2'
+    """
+    words = "".join(ch if ch.isalnum() else " " for ch in name.upper()).split()
+    base = "-".join(words)[:16].strip("-") or "T"
+    taken = {t.territory_id for t in plan.territories}
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _check_color(color: str) -> str:
+    text = str(color).strip()
+    if len(text) != 7 or text[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in text[1:]):
+        raise ValueError(f"color {color!r} is not a #rrggbb hex color; use e.g. '#1f77b4'")
+    return text.lower()
+
+
+def _positions_of_territories(state: PlanState, territory_ids, plans=()) -> np.ndarray:
+    """Accounts a change to these territories can affect: those they hold now and those in their regions."""
+    wanted = set(territory_ids)
+    held = np.flatnonzero(state.result["territory_id"].isin(wanted).to_numpy())
+    regions = {r for plan in plans for t in plan.territories if t.territory_id in wanted for r in t.region_ids}
+    return np.concatenate([held, _positions_in_regions(state, sorted(regions))])
+
+
+def _region_in_territory(state: PlanState, region_id: str, territory) -> bool:
+    chain = [a for a, _ in state.index.ancestors.get(region_id, [(region_id, 0)])]
+    return bool(set(chain) & set(territory.region_ids)) and region_id not in state.plan.unclaimed_region_ids
+
+
+def create_territory(
+    state: PlanState,
+    name: str,
+    region_ids=(),
+    *,
+    territory_id: str | None = None,
+    color: str | None = None,
+    annual_quota: float = 0.0,
+    rep_ids=(),
+) -> PlanState:
+    """Add a territory (optionally taking ``region_ids`` from the territories that hold them).
+
+    Parameters
+    ----------
+    state : PlanState
+    name : str
+    region_ids : iterable of str
+        Regions the new territory takes (a county of a state territory is carved out of it).
+    territory_id : str, optional
+        Made from the name when omitted.
+    color : str, optional
+        ``#rrggbb``; the first unused palette color when omitted.
+    annual_quota : float
+    rep_ids : iterable of str
+        Reps who will cover the new territory (added to the territories they already cover).
+
+    Returns
+    -------
+    PlanState
+    """
+    name = str(name).strip()
+    if not name:
+        raise ValueError("a new territory needs a name")
+    plan = state.plan
+    territory_id = territory_id or new_territory_id(plan, name)
+    if territory_id in {t.territory_id for t in plan.territories}:
+        raise ValueError(f"territory id '{territory_id}' is taken; pick another")
+    if annual_quota < 0:
+        raise ValueError("annual quota cannot be negative")
+    territory = Territory(
+        territory_id=territory_id,
+        name=name,
+        color=_check_color(color) if color else next_color(plan),
+        annual_quota=float(annual_quota),
+    )
+    reps = _reps_covering(plan, rep_ids, add=territory_id)
+    plan = replace(plan, territories=plan.territories + (territory,), reps=reps)
+    region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
+    if region_ids:
+        plan = plan_with_regions_moved(plan, region_ids, territory_id, ancestors=state.index.ancestors)
+    positions = np.concatenate([_positions_in_regions(state, region_ids), _rep_positions(state, rep_ids)])
+    return _reassign(state, plan, positions, f"Created {name}" + (f" from {len(region_ids)} region(s)" if region_ids
+                                                                   else ""), region_ids)  # fmt: skip
+
+
+def _reps_covering(plan: Plan, rep_ids, *, add: str, remove: str | None = None) -> tuple:
+    wanted = set(rep_ids)
+    for rep_id in wanted:
+        plan.rep(rep_id)  # KeyError naming the known ids
+    reps = []
+    for r in plan.reps:
+        if r.rep_id in wanted:
+            kept = tuple(t for t in r.territory_ids if t != remove)
+            r = replace(r, territory_ids=kept + ((add,) if add not in kept else ()))
+        reps.append(r)
+    return tuple(reps)
+
+
+def _rep_positions(state: PlanState, rep_ids) -> np.ndarray:
+    wanted = set(rep_ids)
+    if not wanted:
+        return np.array([], dtype=np.int64)
+    return np.flatnonzero(state.result["rep_id"].isin(wanted).to_numpy())
+
+
+def split_territory(
+    state: PlanState,
+    territory_id: str,
+    region_ids,
+    name: str,
+    *,
+    color: str | None = None,
+    rep_ids=(),
+    new_id: str | None = None,
+) -> PlanState:
+    """Split ``region_ids`` off ``territory_id`` into a new territory.
+
+    The quota is shared in proportion to the value of the accounts each part holds; ``rep_ids`` move from the
+    old territory to the new one (without them the new territory starts with no rep, and its accounts wait).
+
+    Raises
+    ------
+    ValueError
+        When a region is not part of the territory, or the split would take all of it.
+    """
+    old = state.plan.territory(territory_id)
+    region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
+    if not region_ids:
+        raise ValueError("pick the regions that form the new territory")
+    outside = [r for r in region_ids if not _region_in_territory(state, r, old)]
+    if outside:
+        raise ValueError(f"{', '.join(outside[:5])} not part of {old.name}; pick regions inside it")
+    if set(old.region_ids) <= set(region_ids):
+        raise ValueError(f"that is all of {old.name}; rename it instead of splitting")
+    held = state.result
+    in_old = held["territory_id"].eq(territory_id).to_numpy()
+    moving = np.zeros(len(held), dtype=bool)
+    moving[_positions_in_regions(state, region_ids)] = True
+    total = float(held["value"].to_numpy(dtype=float)[in_old].sum())
+    share = float(held["value"].to_numpy(dtype=float)[in_old & moving].sum()) / total if total else 0.0
+    quota = round(old.annual_quota * share, 2)
+    new_id = new_id or new_territory_id(state.plan, name)
+    plan = _replace_territory(state.plan, territory_id, annual_quota=old.annual_quota - quota)
+    territory = Territory(
+        territory_id=new_id,
+        name=str(name).strip() or f"{old.name} (split)",
+        color=_check_color(color) if color else next_color(plan),
+        industries=old.industries,
+        tiers=old.tiers,
+        annual_quota=quota,
+        parent_id=old.parent_id,
+        priority=old.priority,
+    )
+    reps = _reps_covering(plan, rep_ids, add=new_id, remove=territory_id)
+    plan = replace(plan, territories=plan.territories + (territory,), reps=reps)
+    plan = plan_with_regions_moved(plan, region_ids, new_id, ancestors=state.index.ancestors)
+    positions = np.concatenate(
+        [_positions_of_territories(state, [territory_id], [state.plan]), _rep_positions(state, rep_ids)]
+    )
+    return _reassign(state, plan, positions, f"Split {territory.name} off {old.name}", region_ids)
+
+
+def _replace_territory(plan: Plan, territory_id: str, **changes) -> Plan:
+    return replace(
+        plan,
+        territories=tuple(replace(t, **changes) if t.territory_id == territory_id else t for t in plan.territories),
+    )
+
+
+def merge_territories(state: PlanState, keep_id: str, absorb_id: str) -> PlanState:
+    """Merge ``absorb_id`` into ``keep_id``: its regions, reps, quota, overrides and child territories.
+
+    Industry or tier focus stays only where both had one (their union); otherwise the merged territory is open.
+    """
+    if keep_id == absorb_id:
+        raise ValueError("pick two different territories to merge")
+    plan = state.plan
+    keep, absorb = plan.territory(keep_id), plan.territory(absorb_id)
+
+    def union(a, b):
+        return tuple(dict.fromkeys(a + b)) if a and b else ()
+
+    merged = replace(
+        keep,
+        region_ids=tuple(dict.fromkeys(keep.region_ids + absorb.region_ids)),
+        annual_quota=keep.annual_quota + absorb.annual_quota,
+        industries=union(keep.industries, absorb.industries),
+        tiers=union(keep.tiers, absorb.tiers),
+    )
+    territories = []
+    for t in plan.territories:
+        if t.territory_id == absorb_id:
+            continue
+        t = merged if t.territory_id == keep_id else t
+        if t.parent_id == absorb_id:
+            t = replace(t, parent_id=keep_id)
+        territories.append(t)
+    reps = tuple(
+        replace(r, territory_ids=tuple(dict.fromkeys(keep_id if t == absorb_id else t for t in r.territory_ids)))
+        for r in plan.reps
+    )
+    overrides = tuple(replace(o, territory_id=keep_id) if o.territory_id == absorb_id else o for o in plan.overrides)
+    new_plan = replace(plan, territories=tuple(territories), reps=reps, overrides=overrides)
+    positions = _positions_of_territories(state, [keep_id, absorb_id], [plan])
+    return _reassign(state, new_plan, positions, f"Merged {absorb.name} into {keep.name}", absorb.region_ids)
+
+
+def update_territory(state: PlanState, territory_id: str, **changes) -> PlanState:
+    """Rename, recolor, set quota, industry focus, tiers, parent or priority of a territory.
+
+    Only a change of industries, tiers or priority re-assigns accounts (those the territory holds or could).
+
+    Raises
+    ------
+    ValueError
+        For an unknown field, an empty name, a bad color, a negative quota or a parent that makes a cycle.
+    """
+    plan = state.plan
+    old = plan.territory(territory_id)
+    unknown = sorted(set(changes) - set(_EDITABLE))
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(unknown)}; editable: {', '.join(_EDITABLE)}")
+    clean = dict(changes)
+    if "name" in clean:
+        clean["name"] = str(clean["name"]).strip()
+        if not clean["name"]:
+            raise ValueError("a territory needs a name")
+    if "color" in clean:
+        clean["color"] = _check_color(clean["color"])
+    if "annual_quota" in clean:
+        clean["annual_quota"] = float(clean["annual_quota"])
+        if not clean["annual_quota"] >= 0:
+            raise ValueError("annual quota cannot be negative")
+    for key in ("industries", "tiers"):
+        if key in clean:
+            clean[key] = tuple(dict.fromkeys(str(v).strip().lower() for v in clean[key] if str(v).strip()))
+    if clean.get("parent_id"):
+        parent = clean["parent_id"]
+        plan.territory(parent)
+        seen, cursor = {territory_id}, parent
+        while cursor is not None:
+            if cursor in seen:
+                raise ValueError(f"{plan.territory(parent).name} cannot be the parent: that makes a cycle")
+            seen.add(cursor)
+            cursor = plan.territory(cursor).parent_id
+    elif "parent_id" in clean:
+        clean["parent_id"] = None
+    changed = {k: v for k, v in clean.items() if getattr(old, k) != v}
+    new_plan = _replace_territory(plan, territory_id, **changed)
+    what = ", ".join(k.replace("_", " ") for k in changed) or "nothing"
+    name = changed.get("name", old.name)
+    if set(changed) & set(_RULE_FIELDS):
+        positions = _positions_of_territories(state, [territory_id], [plan])
+    else:
+        positions = np.array([], dtype=np.int64)
+    return _reassign(state, new_plan, positions, f"Changed {what} of {name}")

@@ -183,6 +183,11 @@ class Plan:
     overrides: tuple[Override, ...] = ()
     settings: Settings = field(default_factory=Settings)
     accounts: tuple[Account, ...] = ()
+    unclaimed_region_ids: tuple[str, ...] = ()
+    """Regions carved out of every territory: a claim on an ancestor (a state) does not reach them (a county).
+
+    A territory that lists the region itself, or a region inside it, still claims that.
+    """
 
     def rep(self, rep_id: str) -> Rep:
         """Return the rep with this id (KeyError naming the known ids if absent)."""
@@ -214,6 +219,7 @@ class Plan:
             "reps": [_as_plain(r) for r in self.reps],
             "overrides": [_as_plain(o) for o in self.overrides],
             "accounts": [_as_plain(a) for a in self.accounts],
+            "unclaimed_region_ids": sorted(self.unclaimed_region_ids),
         }
 
 
@@ -331,6 +337,9 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
                 column=f"accounts[{i}].owner",
                 hint=f"Use one of: {', '.join(sorted(rep_ids))}",
             )
+    unclaimed = tuple(
+        dict.fromkeys(normalize_region_id(r) for r in _strings(data, "unclaimed_region_ids", "plan", source))
+    )
     return Plan(
         name=str(data.get("name") or "Untitled plan"),
         territories=territories,
@@ -338,6 +347,7 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
         overrides=overrides,
         settings=settings,
         accounts=accounts,
+        unclaimed_region_ids=unclaimed,
     )
 
 

@@ -1,0 +1,152 @@
+"""Geometry for editing territories on the map.
+
+Which regions can be clicked, which regions a drawn shape takes, and which regions touch (for contiguity).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape as to_shape
+
+from geo.boundaries import EQUAL_AREA_CRS, WGS84, load_regions
+
+__all__ = ["selectable_regions", "region_adjacency", "regions_in_shape", "SELECTION_METHODS"]
+
+SELECTION_METHODS = ("area", "centroid")
+_NOT_IN_COUNTRY_LAYER = ("US", "CA")  # drawn as their states/provinces (or counties) instead
+
+
+@lru_cache(maxsize=2)
+def _selectable(level: str) -> gpd.GeoDataFrame:
+    if level not in ("state", "county"):
+        raise ValueError(f"`level` was {level!r} but is expected to be one of ['state', 'county']")
+    countries = load_regions("country", display=True)
+    frames = [
+        load_regions(level, display=True),
+        load_regions("province", display=True),
+        countries[~countries["region_id"].isin(_NOT_IN_COUNTRY_LAYER)],
+    ]
+    columns = ["region_id", "label", "level", "geometry"]
+    out = gpd.GeoDataFrame(pd.concat([f[columns] for f in frames], ignore_index=True), geometry="geometry", crs=WGS84)
+    out = out[~out.geometry.is_empty & out.geometry.notna()].reset_index(drop=True)
+    return out
+
+
+def selectable_regions(level: str = "state") -> gpd.GeoDataFrame:
+    """The regions a manager can click or draw over at a map level (display geometry, EPSG:4326).
+
+    Parameters
+    ----------
+    level : {"state", "county"}
+        ``state``: US states, Canadian provinces and the other countries; ``county``: US counties instead of
+        US states.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``region_id, label, level, geometry`` (a copy).
+    """
+    return _selectable(level).copy()
+
+
+@lru_cache(maxsize=1)
+def _adjacency() -> dict[str, tuple[str, ...]]:
+    frames = [load_regions(level, display=True)[["region_id", "geometry"]] for level in ("county", "state", "province")]
+    countries = load_regions("country", display=True)
+    frames.append(countries[~countries["region_id"].isin(_NOT_IN_COUNTRY_LAYER)][["region_id", "geometry"]])
+    table = pd.concat(frames, ignore_index=True)
+    geometries = table.geometry.to_numpy()
+    tree = shapely.STRtree(geometries)
+    left, right = tree.query(geometries, predicate="intersects")
+    keep = left != right
+    ids = table["region_id"].to_numpy(dtype=object)
+    pairs = pd.DataFrame({"a": ids[left[keep]], "b": ids[right[keep]]}).drop_duplicates()
+    return {k: tuple(sorted(v)) for k, v in pairs.groupby("a")["b"]}
+
+
+def region_adjacency() -> dict[str, tuple[str, ...]]:
+    """Regions that share a border or a corner, as plain data: ``{region_id: (neighbour ids, …)}``.
+
+    Built once from the display boundaries (whose shared borders are shared exactly) for US counties and
+    states, Canadian provinces and the other countries; a county also touches the neighbouring states.
+    Islands have no neighbours.
+    """
+    return _adjacency()
+
+
+def _shape_of(drawn) -> shapely.Geometry:
+    geometry = drawn.get("geometry", drawn) if isinstance(drawn, dict) else drawn
+    try:
+        shape = to_shape(geometry) if isinstance(geometry, dict) else geometry
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"the drawn shape is not GeoJSON geometry ({exc}); draw a polygon or a rectangle") from None
+    if not isinstance(shape, shapely.Geometry) or shape.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = getattr(shape, "geom_type", type(shape).__name__)
+        raise ValueError(f"the drawn shape is a {kind}; draw a polygon or a rectangle")
+    if not shape.is_valid:
+        shape = shapely.make_valid(shape)
+    if shape.is_empty or shape.area == 0:
+        raise ValueError("the drawn shape has no area; draw a polygon with at least three corners")
+    return shape
+
+
+def regions_in_shape(drawn, level: str = "state", *, method: str = "area", threshold: float = 0.5) -> pd.DataFrame:
+    """Regions a drawn shape takes.
+
+    Parameters
+    ----------
+    drawn : dict or shapely geometry
+        A GeoJSON Feature or geometry (lon/lat), as Leaflet.draw returns it.
+    level : {"state", "county"}
+        Which regions (see :func:`selectable_regions`).
+    method : {"area", "centroid"}
+        ``area``: a region is taken when at least ``threshold`` of its area lies inside the shape (areas in
+        the equal-area EPSG:6933); ``centroid``: when its representative point lies inside.
+    threshold : float, default 0.5
+        Share of area, in (0, 1].
+
+    Returns
+    -------
+    DataFrame
+        Every region the shape touches: ``region_id, label, share, point_inside, selected``, selected first,
+        then by share.
+
+    Raises
+    ------
+    ValueError
+        For a shape that is not a polygon, or a bad method or threshold.
+    """
+    if method not in SELECTION_METHODS:
+        raise ValueError(f"`method` was {method!r} but is expected to be one of {list(SELECTION_METHODS)}")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"`threshold` was {threshold!r}; use a share between 0 (exclusive) and 1")
+    shape = _shape_of(drawn)
+    regions = _selectable(level)
+    hits = regions.sindex.query(shape, predicate="intersects")
+    candidates = regions.iloc[np.sort(hits)]
+    columns = ["region_id", "label", "share", "point_inside", "selected"]
+    if candidates.empty:
+        return pd.DataFrame(columns=columns)
+    drawn_area = gpd.GeoSeries([shape], crs=WGS84).to_crs(EQUAL_AREA_CRS).iloc[0]
+    projected = candidates.geometry.to_crs(EQUAL_AREA_CRS)
+    inside = shapely.intersection(projected.to_numpy(), drawn_area)
+    area = shapely.area(projected.to_numpy())
+    share = np.where(area > 0, shapely.area(inside) / np.where(area > 0, area, 1.0), 0.0)
+    points = candidates.geometry.representative_point()
+    point_inside = shapely.contains(shape, points.to_numpy())
+    selected = share >= threshold if method == "area" else point_inside
+    out = pd.DataFrame(
+        {
+            "region_id": candidates["region_id"].to_numpy(dtype=object),
+            "label": candidates["label"].to_numpy(dtype=object),
+            "share": np.round(share, 4),
+            "point_inside": point_inside,
+            "selected": selected,
+        }
+    )
+    return out.sort_values(["selected", "share", "region_id"], ascending=[False, False, True]).reset_index(drop=True)

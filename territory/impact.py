@@ -1,0 +1,249 @@
+"""What an edit did to balance: before → after for the territories and reps it touched, and warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from territory.edits import PlanState, diff_assignments
+
+__all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
+
+_TERRITORY_FIGURES = {
+    "accounts": "accounts",
+    "value": "total_value",
+    "workload": "workload",
+    "utilization": "utilization",
+    "balance_score": "balance_score",
+    "reps": "reps",
+}
+_REP_FIGURES = ("accounts", "value", "workload", "utilization")
+
+
+@dataclass(frozen=True)
+class EditImpact:
+    """Before → after figures of an edit.
+
+    Attributes
+    ----------
+    edit : str
+    territories : DataFrame
+        One row per touched territory: ``territory_id, name`` and ``<figure>_before`` / ``<figure>_after`` for
+        accounts (assigned), value, workload, utilization, balance_score, reps.
+    reps : DataFrame
+        One row per touched rep: ``rep_id, name, capacity`` and before/after accounts, value, workload,
+        utilization.
+    moves : DataFrame
+        Accounts that changed territory, grouped: ``from_territory_id, to_territory_id, from_name, to_name,
+        accounts, value``.
+    team : dict
+        ``balance_score_before/after``, ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``.
+    warnings : list of str
+    """
+
+    edit: str
+    territories: pd.DataFrame
+    reps: pd.DataFrame
+    moves: pd.DataFrame
+    team: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def territory_parts(region_ids: Iterable[str], adjacency: Mapping[str, Iterable[str]]) -> list[set[str]]:
+    """Connected parts of a set of regions under ``adjacency`` (largest first).
+
+    Examples
+    --------
+    >>> adjacency = {"a": ["b"], "b": ["a", "c"], "c": ["b"], "d": []}
+    >>> [sorted(p) for p in territory_parts(["a", "c", "d"], adjacency)]
+    [['a'], ['c'], ['d']]
+    >>> [sorted(p) for p in territory_parts(["a", "b", "c"], adjacency)]
+    [['a', 'b', 'c']]
+    """
+    remaining = set(region_ids)
+    parts = []
+    while remaining:
+        seed = min(remaining)
+        part, frontier = {seed}, [seed]
+        remaining.discard(seed)
+        while frontier:
+            for neighbour in adjacency.get(frontier.pop(), ()):
+                if neighbour in remaining:
+                    remaining.discard(neighbour)
+                    part.add(neighbour)
+                    frontier.append(neighbour)
+        parts.append(part)
+    return sorted(parts, key=lambda p: (-len(p), min(p)))
+
+
+def moved_between(before: PlanState, after: PlanState) -> pd.DataFrame:
+    """Accounts whose territory or rep differ between two states.
+
+    Read from the edit's flows when one state is the other's child, else from a full comparison.
+
+    Returns
+    -------
+    DataFrame
+        ``position, account_id, region_id, from_claim_id, to_claim_id, from_rep_id, to_rep_id, value``.
+    """
+    columns = ["from_claim_id", "to_claim_id", "from_rep_id", "to_rep_id"]
+    if after.parent is before or before.parent is after:
+        child, reverse = (after, False) if after.parent is before else (before, True)
+        flows = child.flows
+        if flows.empty:
+            return pd.DataFrame(columns=["position", "account_id", "region_id", *columns, "value"])
+        out = flows[["position", "account_id", *columns, "value"]].copy()
+        if reverse:
+            out = out.rename(
+                columns={
+                    "from_claim_id": "to_claim_id",
+                    "to_claim_id": "from_claim_id",
+                    "from_rep_id": "to_rep_id",
+                    "to_rep_id": "from_rep_id",
+                }
+            )
+    else:
+        diff = diff_assignments(before.result, after.result)
+        positions = before.index.account_position.get_indexer(diff["account_id"])
+        out = pd.DataFrame(
+            {
+                "position": positions,
+                "account_id": diff["account_id"],
+                "from_claim_id": diff["from_territory_id"],
+                "to_claim_id": diff["to_territory_id"],
+                "from_rep_id": diff["from_rep_id"].where(diff["from_status"] == "assigned", None),
+                "to_rep_id": diff["to_rep_id"].where(diff["to_status"] == "assigned", None),
+                "value": diff["value"],
+            }
+        )
+    regions = before.accounts["region_id"].astype(object).to_numpy()
+    out["region_id"] = pd.Series(regions[out["position"].to_numpy(dtype=np.int64)], index=out.index, dtype=object)
+    return out.reset_index(drop=True)
+
+
+def _same(a, b) -> bool:
+    return (a is None and b is None) or a == b
+
+
+def edit_impact(
+    before: PlanState,
+    after: PlanState,
+    *,
+    parts_before: Mapping[str, int] | None = None,
+    parts_after: Mapping[str, int] | None = None,
+    region_labels: Mapping[str, str] | None = None,
+) -> EditImpact:
+    """Compare two states of a plan for the balance panel.
+
+    Parameters
+    ----------
+    before, after : PlanState
+        Usually a state and the edit made from it (undo compares them the other way round).
+    parts_before, parts_after : mapping, optional
+        Number of connected parts of each territory (see :func:`territory_parts`); a territory that gets
+        more parts than it had is reported as no longer contiguous.
+    region_labels : mapping, optional
+        Names for region ids in warnings.
+
+    Returns
+    -------
+    EditImpact
+    """
+    moved = moved_between(before, after)
+    labels = region_labels or {}
+    plans = (before.plan, after.plan)
+    old_t = {t.territory_id: t for t in before.plan.territories}
+    new_t = {t.territory_id: t for t in after.plan.territories}
+    touched_t = set(moved["from_claim_id"].dropna()) | set(moved["to_claim_id"].dropna())
+    touched_t |= {k for k in old_t.keys() | new_t.keys() if old_t.get(k) != new_t.get(k)}
+    old_r = {r.rep_id: r for r in before.plan.reps}
+    new_r = {r.rep_id: r for r in after.plan.reps}
+    touched_r = set(moved["from_rep_id"].dropna()) | set(moved["to_rep_id"].dropna())
+    touched_r |= {k for k in old_r.keys() | new_r.keys() if old_r.get(k) != new_r.get(k)}
+    balance_before, balance_after = before.balance, after.balance
+    order = [t.territory_id for t in after.plan.territories] + [
+        t.territory_id for t in before.plan.territories if t.territory_id not in new_t
+    ]
+    territories = _before_after(
+        balance_before.territories, balance_after.territories, "territory_id", [t for t in order if t in touched_t],
+        _TERRITORY_FIGURES,
+    )  # fmt: skip
+    rep_order = [r.rep_id for r in after.plan.reps] + [r.rep_id for r in before.plan.reps if r.rep_id not in new_r]
+    reps = _before_after(
+        balance_before.reps, balance_after.reps, "rep_id", [r for r in rep_order if r in touched_r],
+        {k: k for k in _REP_FIGURES},
+    )  # fmt: skip
+    capacity = {r.rep_id: r.capacity for p in plans for r in p.reps}
+    reps.insert(2, "capacity", reps["rep_id"].map(capacity).astype("Int64"))
+    names = {t.territory_id: t.name for p in plans for t in p.territories}
+    changed = moved[
+        [not _same(a, b) for a, b in zip(moved["from_claim_id"], moved["to_claim_id"], strict=True)]
+    ] if len(moved) else moved  # fmt: skip
+    if len(changed):
+        moves = (
+            changed.fillna({"from_claim_id": "", "to_claim_id": ""})
+            .groupby(["from_claim_id", "to_claim_id"])
+            .agg(accounts=("value", "size"), value=("value", "sum"))
+            .reset_index()
+            .rename(columns={"from_claim_id": "from_territory_id", "to_claim_id": "to_territory_id"})
+            .sort_values(["accounts", "value"], ascending=False)
+            .replace({"from_territory_id": {"": None}, "to_territory_id": {"": None}})
+        )
+    else:
+        moves = pd.DataFrame(columns=["from_territory_id", "to_territory_id", "accounts", "value"])
+    moves.insert(2, "from_name", moves["from_territory_id"].map(lambda t: names.get(t, "No territory")))
+    moves.insert(3, "to_name", moves["to_territory_id"].map(lambda t: names.get(t, "No territory")))
+    team = {
+        "balance_score_before": balance_before.team["balance_score"],
+        "balance_score_after": balance_after.team["balance_score"],
+        "workload_cv_before": balance_before.team["workload_cv"],
+        "workload_cv_after": balance_after.team["workload_cv"],
+        "accounts_moved": int(len(changed)),
+        "value_moved": float(changed["value"].sum()) if len(changed) else 0.0,
+    }
+    warnings = _warnings(reps, territories, changed, names, labels, parts_before or {}, parts_after or {})
+    return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
+                      moves.reset_index(drop=True), team, warnings)  # fmt: skip
+
+
+def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str], figures: dict) -> pd.DataFrame:
+    left = old.set_index(key).reindex(ids)
+    right = new.set_index(key).reindex(ids)
+    out = pd.DataFrame({key: pd.Series(ids, dtype=object)})
+    out["name"] = right["name"].fillna(left["name"]).to_numpy(dtype=object) if ids else pd.Series(dtype=object)
+    for label, column in figures.items():
+        out[f"{label}_before"] = left[column].to_numpy(dtype=float) if ids else np.zeros(0)
+        out[f"{label}_after"] = right[column].to_numpy(dtype=float) if ids else np.zeros(0)
+    return out
+
+
+def _warnings(reps, territories, changed, names, labels, parts_before, parts_after) -> list[str]:
+    out = []
+    for row in reps.itertuples(index=False):
+        cap = row.capacity
+        if cap is pd.NA or row.accounts_after != row.accounts_after:
+            continue
+        if row.accounts_after > cap and not (row.accounts_before > cap and row.accounts_after <= row.accounts_before):
+            out.append(f"{row.name} is over capacity: {row.accounts_after:,.0f} accounts for a capacity of {cap:,}.")
+    for row in territories.itertuples(index=False):
+        if row.reps_after == 0 and row.reps_before != 0:
+            out.append(f"{row.name} has no active rep: its accounts wait unassigned until one covers it.")
+        before, after = parts_before.get(row.territory_id, 0), parts_after.get(row.territory_id, 0)
+        if after > max(before, 1):
+            if before <= 1:
+                out.append(f"{row.name} is no longer contiguous: it now has {after} separate parts.")
+            else:
+                out.append(f"{row.name} now has {after} separate parts (was {before}).")
+    if len(changed):
+        lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()]
+        if len(lost):
+            regions = lost.groupby("region_id").size().sort_values(ascending=False)
+            shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
+            out.append(
+                f"Coverage gap: {len(lost):,} account(s) worth {lost['value'].sum():,.0f} in {shown} "
+                "are now in no territory."
+            )
+    return out
