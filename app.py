@@ -12,6 +12,7 @@ use_local_assets()
 pages = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
     st.Page("pages/coverage_map.py", title="Coverage map", icon="🗺️"),
+    st.Page("pages/edit_map.py", title="Edit territories", icon="✏️"),
     st.Page("pages/balance.py", title="Balance", icon="⚖️"),
     st.Page("pages/accounts.py", title="Accounts", icon="🏢"),
     st.Page("pages/reps.py", title="Reps", icon="🧑‍💼"),

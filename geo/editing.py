@@ -15,7 +15,15 @@ from shapely.geometry import shape as to_shape
 
 from geo.boundaries import EQUAL_AREA_CRS, WGS84, load_regions
 
-__all__ = ["selectable_regions", "region_adjacency", "regions_in_shape", "SELECTION_METHODS"]
+__all__ = [
+    "SELECTION_METHODS",
+    "accounts_by_region",
+    "region_adjacency",
+    "region_holders",
+    "regions_in_shape",
+    "selectable_regions",
+    "territory_part_counts",
+]
 
 SELECTION_METHODS = ("area", "centroid")
 _NOT_IN_COUNTRY_LAYER = ("US", "CA")  # drawn as their states/provinces (or counties) instead
@@ -150,3 +158,42 @@ def regions_in_shape(drawn, level: str = "state", *, method: str = "area", thres
         }
     )
     return out.sort_values(["selected", "share", "region_id"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def region_holders(plan, level: str = "state") -> dict[str, str]:
+    """``{region_id: territory_id}`` for every region drawn at ``level`` as part of a territory.
+
+    At ``county`` level a state claim shows as its counties (see :func:`geo.coverage.display_claims`).
+    """
+    from geo.coverage import display_claims
+
+    claims = display_claims(plan, level)
+    return dict(zip(claims["region_id"], claims["territory_id"], strict=True))
+
+
+def territory_part_counts(plan, level: str = "state") -> dict[str, int]:
+    """How many separate (not touching) parts each territory of ``plan`` has at ``level``."""
+    from territory.impact import territory_parts
+
+    adjacency = region_adjacency()
+    members: dict[str, set[str]] = {}
+    for region_id, territory_id in region_holders(plan, level).items():
+        members.setdefault(territory_id, set()).add(region_id)
+    return {t.territory_id: len(territory_parts(members.get(t.territory_id, ()), adjacency)) for t in plan.territories}
+
+
+def accounts_by_region(accounts: pd.DataFrame, level: str = "state") -> pd.DataFrame:
+    """Accounts and value per region drawn at ``level`` (a county's accounts count for its state at state level).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``region_id``: ``accounts``, ``value``.
+    """
+    from geo.coverage import display_region_of
+
+    if accounts.empty:
+        return pd.DataFrame(columns=["accounts", "value"], index=pd.Index([], name="region_id"))
+    shown = display_region_of(accounts["region_id"], level)
+    frame = pd.DataFrame({"region_id": shown.to_numpy(dtype=object), "value": accounts["value"].to_numpy(dtype=float)})
+    return frame.groupby("region_id").agg(accounts=("value", "size"), value=("value", "sum"))

@@ -190,7 +190,7 @@ class _Legend(MacroElement):
              z-index:1000; background:rgba(255,255,255,0.93); padding:6px 8px; border-radius:6px;
              box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif; max-height:55%; overflow:auto;
              max-width:260px;">
-          <details open>
+          <details{% if this.open %} open{% endif %}>
           <summary style="font-weight:600; margin-bottom:4px; cursor:pointer;">{{ this.title }}</summary>
           {% for entry in this.entries %}
           <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
@@ -206,9 +206,10 @@ class _Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, entries: Sequence[LegendEntry]):
+    def __init__(self, title: str, entries: Sequence[LegendEntry], open: bool = True):
         super().__init__()
         self._name = "TerritoryLegend"
+        self.open = open
         self.title = html.escape(title)
         self.entries = [
             LegendEntry(color=_safe_color(e.color), name=html.escape(e.name), detail=html.escape(e.detail))
@@ -402,7 +403,8 @@ def build_coverage_map(
             ).add_to(group)
         group.add_to(fmap)
         fmap.get_root().header.add_child(folium.Element(_LABEL_STYLE))
-    _Legend("Territories", legend).add_to(fmap)
+    # While editing the legend starts folded: the map is narrower and every region must stay clickable.
+    _Legend("Territories", legend, open=not draw).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     if draw:
         folium.plugins.Draw(
@@ -422,6 +424,9 @@ def build_coverage_map(
         min_lon, min_lat, max_lon, max_lat = bounds
         fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(10, 10))
     if view_key:
+        # An animated zoom started while the iframe is still being laid out can stay unfinished (Leaflet then
+        # ignores every later setView); a map that is redrawn after each edit jumps instead of animating.
+        fmap.options["zoom_animation"] = False
         _KeepView(view_key).add_to(fmap)
     return fmap
 

@@ -283,6 +283,7 @@ def coverage_map(
     edit: bool = False,
     view_key: str | None = None,
     nonce: int = 0,
+    on_change=None,
 ):
     """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
 
@@ -290,7 +291,7 @@ def coverage_map(
     later reruns, so an unchanged map costs almost nothing to redraw. Returns st_folium's dict, holding only
     ``returned_objects`` (none by default, so panning never reruns the script). ``edit`` adds every region as
     clickable and the drawing tools; ``view_key`` keeps the view across redraws; a new ``nonce`` redraws the
-    map afresh (clearing a drawn shape).
+    map afresh (clearing a drawn shape). ``on_change`` runs after a map event is stored under ``key``.
     """
     returned = tuple(returned_objects or ())
     payload = _map_payload(
@@ -298,7 +299,7 @@ def coverage_map(
     )
     if nonce:
         payload = {**payload, "key": f"{payload['key']}-{nonce}"}
-    return _draw_component(payload, key)
+    return _draw_component(payload, key, on_change)
 
 
 @st.cache_resource(show_spinner=False)
@@ -377,12 +378,14 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
     return captured
 
 
-def _draw_component(payload: dict, key: str):
+def _draw_component(payload: dict, key: str, callback=None):
     import streamlit_folium
 
     def on_change():
         # Tag the value with the map that sent it: the same click on a redrawn map is a new event.
         st.session_state[key] = {**(st.session_state.get(payload["key"]) or {}), "map": payload["key"]}
+        if callback is not None:
+            callback()
 
     return streamlit_folium._component_func(**payload, on_change=on_change)
 
@@ -410,3 +413,47 @@ def region_details(engine: PlanState, region_id: str) -> dict:
         "accounts": inside,
         "potential": potential,
     }
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _edit_context(token: str, level: str, _state: PlanState) -> dict:
+    return _context_of(_state, level, with_regions=True)
+
+
+def _context_of(state: PlanState, level: str, *, with_regions: bool) -> dict:
+    from geo.editing import accounts_by_region, region_holders, selectable_regions, territory_part_counts
+
+    labels = _region_labels(level)
+    out = {
+        "holders": region_holders(state.plan, level),
+        "parts": territory_part_counts(state.plan, level),
+        "labels": labels,
+        "options": sorted(selectable_regions(level)["region_id"], key=lambda r: (labels.get(r, r), r)),
+    }
+    if with_regions:
+        out["regions"] = accounts_by_region(state.result, level)
+    return out
+
+
+@st.cache_resource(show_spinner=False)
+def _region_labels(level: str) -> dict:
+    from geo.editing import selectable_regions
+
+    labels = dict(zip(region_table()["region_id"], region_table()["label"], strict=True))
+    labels.update(dict(zip(selectable_regions(level)["region_id"], selectable_regions(level)["label"], strict=True)))
+    return labels
+
+
+def edit_context(level: str, state: PlanState | None = None) -> dict:
+    """What the editor needs about a state at a map level (cached for the states of the edit history).
+
+    ``holders`` (region -> territory), ``parts`` (territory -> number of separate parts), ``labels``,
+    ``options`` (clickable regions) and, for the current state, ``regions`` (accounts and value per region).
+    """
+    state = state if state is not None else current_engine()
+    if state is current_engine():
+        return _edit_context(engine_token(), level, state)
+    token = st.session_state.get("edit_tokens", {}).get(id(state))
+    if token:
+        return _edit_context("edit:" + token, level, state)
+    return _context_of(state, level, with_regions=False)

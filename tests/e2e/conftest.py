@@ -120,3 +120,32 @@ def map_frame(page, timeout: float = 30_000):
     content = handle.content_frame()
     content.wait_for_function("() => window.map && window.map._loaded", timeout=timeout)
     return frame, content
+
+
+def current_map(page, *, replacing=None, timeout: float = 30_000):
+    """The map iframe's content frame once its Leaflet map has loaded.
+
+    ``replacing``: a content frame from before an edit; waits for the redrawn map (a new iframe) instead.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=2_000)
+            content = handle.content_frame() if handle else None
+            if content is not None:
+                fresh = "true" if replacing is None else "!window.__seenByTest"
+                if content.evaluate(f"() => Boolean(window.map && window.map._loaded && {fresh})"):
+                    content.evaluate("() => { window.__seenByTest = true; }")
+                    return content
+        except Exception as error:  # the iframe was swapped while we looked at it
+            last_error = error
+        time.sleep(0.1)
+    raise AssertionError(f"no (new) map within {timeout / 1000:.0f} s; last error: {last_error}")
+
+
+def click_at(page, content, lat: float, lon: float) -> None:
+    """Click the map at a latitude/longitude (through the page, as a user's mouse does)."""
+    x, y = content.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)

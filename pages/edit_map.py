@@ -1,0 +1,475 @@
+"""Edit territories on the map, with the balance before → after beside it.
+
+Click regions to paint them, draw a shape to take an area, split, merge, rename; undo and redo.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from pages.shared import (
+    apply_edit,
+    coverage_map,
+    current_engine,
+    edit_context,
+    edit_history,
+    go_to_step,
+    money,
+    push_state,
+    redo_edit,
+    undo_edit,
+)
+from territory.edits import create_territory, merge_territories, split_territory, update_territory
+from territory.impact import edit_impact
+
+MAP_KEY = "edit_map"
+NO_TERRITORY = "__none__"
+NEW_TERRITORY = "__new__"
+TIERS = ["enterprise", "mid-market", "smb"]
+EDIT_ERRORS = (ValueError, KeyError)
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state["edit_message"] = (kind, text)
+
+
+def _run(edit, label: str | None = None) -> bool:
+    """Apply an edit through the engine; a refused edit leaves the plan as it was and says why."""
+    try:
+        state = apply_edit(edit, label)
+    except EDIT_ERRORS as error:
+        _say("error", f"Not applied: {str(error).strip(chr(39))}")
+        return False
+    _say("success", _done(state))
+    return True
+
+
+def _done(state) -> str:
+    flows = state.flows
+    moved = int((flows["from_claim_id"].fillna("") != flows["to_claim_id"].fillna("")).sum()) if len(flows) else 0
+    return f"{state.edit} · {moved:,} account(s) changed territory"
+
+
+def _count(v) -> str:
+    return f"{v:,.0f}"
+
+
+TERRITORY_COLUMNS = {
+    "Accounts": ("accounts", _count),
+    "Value": ("value", money),
+    "Workload": ("workload", _count),
+    "Utilization": ("utilization", "{:.0%}".format),
+    "Balance": ("balance_score", "{:.3f}".format),
+}
+REP_COLUMNS = {k: v for k, v in TERRITORY_COLUMNS.items() if k != "Balance"}
+
+
+def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bool = False) -> pd.DataFrame:
+    """``"1,000 → 807"`` cells (one figure when it did not change), as text the browser shows as it is."""
+
+    def cell(before, after, fmt):
+        left = "—" if before != before else fmt(before)
+        right = "—" if after != after else fmt(after)
+        return left if left == right else f"{left} → {right}"
+
+    table = {title: rows["name"].to_numpy()}
+    for label, (figure, fmt) in columns.items():
+        pairs = zip(rows[f"{figure}_before"], rows[f"{figure}_after"], strict=True)
+        table[label] = [cell(a, b, fmt) for a, b in pairs]
+        if capacity and label == "Accounts":
+            table["Capacity"] = rows["capacity"].astype(str).to_numpy()
+    return pd.DataFrame(table).set_index(title)
+
+
+def _territory_name(plan, territory_id) -> str:
+    if territory_id in (None, NO_TERRITORY):
+        return "No territory"
+    if territory_id == NEW_TERRITORY:
+        return "New territory…"
+    return next((t.name for t in plan.territories if t.territory_id == territory_id), territory_id)
+
+
+# Edits run in callbacks, before the page is drawn, so the whole page shows the state after the edit.
+def _on_map_event() -> None:
+    event = st.session_state.get(MAP_KEY) or {}
+    signature = json.dumps(event, sort_keys=True, default=str)
+    if not event or signature == st.session_state.get("edit_seen_event"):
+        return
+    st.session_state["edit_seen_event"] = signature
+    feature = event.get("last_active_drawing") or {}
+    region_id = (feature.get("properties") or {}).get("region_id")
+    geometry = feature.get("geometry") or {}
+    if region_id:
+        if st.session_state.get("paint_on_click", True):
+            _paint(region_id)
+        else:
+            st.session_state["edit_inspected"] = region_id
+    elif geometry.get("type") in ("Polygon", "MultiPolygon"):
+        st.session_state["edit_drawn"] = geometry
+
+
+def _paint(region_id: str) -> None:
+    level = st.session_state.get("edit_level", "state")
+    engine = current_engine()
+    holders = edit_context(level)["holders"]
+    target = st.session_state.get("paint_territory") or NO_TERRITORY
+    holder = holders.get(region_id)
+    destination = None if target == NO_TERRITORY or holder == target else target
+    label = edit_context(level)["labels"].get(region_id, region_id)
+    if destination is None and holder is None:
+        _say("info", f"{label} is in no territory already.")
+        return
+    if destination is not None and destination not in {t.territory_id for t in engine.plan.territories}:
+        _say("error", "Pick the territory to paint with first.")
+        return
+    _run(lambda s: s.move_regions([region_id], destination))
+
+
+def _undo() -> None:
+    undo_edit()
+    _say("info", "Undone.")
+
+
+def _redo() -> None:
+    redo_edit()
+    _say("info", "Redone.")
+
+
+def _go_to() -> None:
+    go_to_step(int(st.session_state["history_step"]))
+    _say("info", f"Back at step {st.session_state['history_step']}.")
+
+
+def _clear_drawing() -> None:
+    st.session_state.pop("edit_drawn", None)
+    st.session_state["edit_map_nonce"] = st.session_state.get("edit_map_nonce", 0) + 1
+
+
+def _apply_drawn() -> None:
+    candidate = st.session_state.get("edit_candidate")
+    if candidate is None:
+        _say("error", "The drawn shape takes no region; draw over the regions to move.")
+        return
+    push_state(candidate)
+    _say("success", _done(candidate))
+    _clear_drawing()
+
+
+def _twin_move() -> None:
+    regions = st.session_state.get("twin_regions") or []
+    if not regions:
+        _say("error", "Pick at least one region to move.")
+        return
+    target = st.session_state.get("twin_target")
+    if _run(lambda s: s.move_regions(regions, None if target == NO_TERRITORY else target)):
+        st.session_state["twin_regions"] = []
+
+
+def _twin_create() -> None:
+    name, regions = st.session_state.get("new_name", ""), st.session_state.get("new_regions") or []
+    color = st.session_state.get("new_color")
+    if _run(lambda s: create_territory(s, name, regions, color=color)):
+        st.session_state["new_name"], st.session_state["new_regions"] = "", []
+
+
+def _twin_split() -> None:
+    territory = st.session_state.get("split_territory")
+    regions = st.session_state.get("split_regions") or []
+    name, reps = st.session_state.get("split_name", ""), st.session_state.get("split_reps") or []
+    if _run(lambda s: split_territory(s, territory, regions, name or "", rep_ids=reps)):
+        st.session_state["split_regions"], st.session_state["split_name"] = [], ""
+
+
+def _twin_merge() -> None:
+    keep, absorb = st.session_state.get("merge_keep"), st.session_state.get("merge_absorb")
+    _run(lambda s: merge_territories(s, keep, absorb))
+
+
+def _twin_settings() -> None:
+    territory = st.session_state.get("settings_territory")
+    parent = st.session_state.get("settings_parent")
+    changes = {
+        "name": st.session_state.get("settings_name", ""),
+        "color": st.session_state.get("settings_color"),
+        "annual_quota": st.session_state.get("settings_quota", 0.0),
+        "industries": st.session_state.get("settings_industries") or [],
+        "tiers": st.session_state.get("settings_tiers") or [],
+        "parent_id": None if parent == NO_TERRITORY else parent,
+    }
+    _run(lambda s: update_territory(s, territory, **changes))
+
+
+_on_map_event()
+history = edit_history()
+engine = history.current
+plan = engine.plan
+territory_ids = [t.territory_id for t in plan.territories]
+
+st.title("Edit territories")
+with st.sidebar:
+    st.subheader("Map")
+    level = st.radio(
+        "Regions",
+        ["state", "county"],
+        horizontal=True,
+        key="edit_level",
+        format_func={"state": "States & provinces", "county": "US counties"}.get,
+    )
+    show_accounts = st.toggle("Show accounts", value=False, key="edit_show_accounts",
+                              help="Off by default while editing: account clusters sit on top of the regions.")  # fmt: skip
+context = edit_context(level)
+
+top = st.columns([2, 2, 1, 1])
+paint_on_click = top[0].toggle(
+    "Paint on click", value=True, key="paint_on_click", help="Off: a click only shows the region, nothing moves."
+)
+top[1].selectbox(
+    "Paint with",
+    [*territory_ids, NO_TERRITORY],
+    key="paint_territory",
+    format_func=lambda t: "— Remove from territory —" if t == NO_TERRITORY else _territory_name(plan, t),
+    help="A click on a region gives it to this territory; a click on a region it already holds takes it out.",
+)
+top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, use_container_width=True, key="undo")
+top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, use_container_width=True, key="redo")
+message = st.session_state.pop("edit_message", None)
+if message:
+    getattr(st, message[0])(message[1])
+st.caption(
+    "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
+    "Every edit can be undone. The plan is kept for this browser session."
+)
+
+drawn = st.session_state.get("edit_drawn")
+candidate = None
+selection = pd.DataFrame()
+map_column, panel = st.columns([4, 3])
+with map_column:
+    coverage_map(
+        engine,
+        key=MAP_KEY,
+        show_accounts=show_accounts,
+        level=level,
+        edit=True,
+        view_key="edit",
+        nonce=st.session_state.get("edit_map_nonce", 0),
+        returned_objects=["last_active_drawing", "last_object_clicked"],
+        on_change=_on_map_event,
+        height=560,
+    )
+    if drawn:
+        from geo.editing import regions_in_shape
+
+        st.subheader("Drawn shape")
+        options = st.columns(3)
+        method = options[0].radio(
+            "Take a region when", ["area", "centroid"], key="draw_method", horizontal=True,
+            format_func={"area": "its area is inside", "centroid": "its center is inside"}.get,
+        )  # fmt: skip
+        threshold = options[1].slider(
+            "Share of area inside", 0.05, 1.0, 0.5, 0.05, key="draw_threshold", disabled=method != "area"
+        )
+        action = options[2].radio(
+            "Then", ["move", "new", "split"], key="draw_action",
+            format_func={"move": "Move to a territory", "new": "Make a new territory",
+                         "split": "Split a territory along it"}.get,
+        )  # fmt: skip
+        try:
+            selection = regions_in_shape(drawn, level, method=method, threshold=threshold)
+        except ValueError as error:
+            st.error(f"Cannot use this shape: {error}")
+            selection = pd.DataFrame(columns=["region_id", "label", "share", "selected"])
+        chosen = selection[selection["selected"]].copy() if len(selection) else selection
+        if len(chosen):
+            chosen["holder"] = chosen["region_id"].map(context["holders"])
+        detail = st.columns(2)
+        try:
+            if action == "move":
+                target = detail[0].selectbox(
+                    "Move to", [*territory_ids, NO_TERRITORY], key="draw_target",
+                    format_func=lambda t: "— No territory —" if t == NO_TERRITORY else _territory_name(plan, t),
+                )  # fmt: skip
+                moving = chosen[chosen["holder"].fillna(NO_TERRITORY) != target] if len(chosen) else chosen
+                if len(moving):
+                    destination = None if target == NO_TERRITORY else target
+                    candidate = engine.move_regions(moving["region_id"], destination)
+            elif action == "new":
+                name = detail[0].text_input("Name of the new territory", key="draw_new_name")
+                if len(chosen) and name.strip():
+                    candidate = create_territory(engine, name, chosen["region_id"])
+                elif len(chosen):
+                    detail[0].caption("Name the territory to see the preview.")
+                moving = chosen
+            else:
+                source = detail[0].selectbox(
+                    "Split", territory_ids, key="draw_split_source", format_func=lambda t: _territory_name(plan, t)
+                )
+                name = detail[1].text_input("Name of the new part", key="draw_split_name")
+                moving = chosen[chosen["holder"] == source] if len(chosen) else chosen
+                if len(moving) and name.strip():
+                    candidate = split_territory(engine, source, moving["region_id"], name)
+        except EDIT_ERRORS as error:
+            st.error(f"Cannot preview: {str(error).strip(chr(39))}")
+            candidate, moving = None, chosen.iloc[0:0] if len(chosen) else chosen
+        st.session_state["edit_candidate"] = candidate
+        if len(moving):
+            stats = context["regions"].reindex(moving["region_id"])
+            table = pd.DataFrame(
+                {
+                    "Region": moving["label"].to_numpy(),
+                    "Id": moving["region_id"].to_numpy(),
+                    "From": [_territory_name(plan, h) for h in moving["holder"].where(moving["holder"].notna(), None)],
+                    "Accounts": stats["accounts"].fillna(0).astype(int).to_numpy(),
+                    "Value": [money(v) for v in stats["value"].fillna(0.0)],
+                    "Share inside": [f"{s:.0%}" for s in moving["share"]],
+                }
+            )
+            st.markdown(f"**{len(moving)} region(s) would move** · {int(table['Accounts'].sum()):,} accounts")
+            st.table(table.set_index("Region"))
+        else:
+            st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")
+        buttons = st.columns(2)
+        buttons[0].button("Apply", type="primary", on_click=_apply_drawn, disabled=candidate is None, key="draw_apply")
+        buttons[1].button("Cancel", on_click=_clear_drawing, key="draw_cancel")
+    else:
+        st.session_state.pop("edit_candidate", None)
+
+with panel:
+    before, after = (engine, candidate) if candidate is not None else (history.previous, engine)
+    st.subheader("Preview: balance if applied" if candidate is not None else "Balance after the last edit")
+    if before is None:
+        st.info("No edit yet. Click a region or draw a shape: this panel shows what the edit does to each rep.")
+        balance = engine.balance
+        st.metric("Team balance score", f"{balance.team['balance_score']:.3f}")
+    else:
+        impact = edit_impact(
+            before,
+            after,
+            parts_before=edit_context(level, before)["parts"],
+            parts_after=edit_context(level, after)["parts"],
+            region_labels=context["labels"],
+        )
+        st.caption(impact.edit)
+        kpis = st.columns(2)
+        team = impact.team
+        kpis[0].metric(
+            "Team balance score",
+            f"{team['balance_score_after']:.3f}",
+            delta=f"{team['balance_score_after'] - team['balance_score_before']:+.3f}",
+            help="Mean of the territories' balance scores (1 is perfectly on target)",
+        )
+        kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
+        for warning in impact.warnings:
+            st.warning(warning, icon="⚠️")
+
+        if len(impact.territories):
+            st.markdown("**Territories**")
+            st.table(_before_after(impact.territories, "Territory", TERRITORY_COLUMNS))
+        if len(impact.reps):
+            st.markdown("**Reps**")
+            st.table(_before_after(impact.reps, "Rep", REP_COLUMNS, capacity=True))
+        if len(impact.moves):
+            st.markdown("**Accounts that change territory**")
+            st.table(
+                pd.DataFrame(
+                    {
+                        "From": impact.moves["from_name"],
+                        "To": impact.moves["to_name"],
+                        "Accounts": impact.moves["accounts"].map(_count),
+                        "Value": impact.moves["value"].map(money),
+                    }
+                )
+            )
+
+st.divider()
+region_options = context["options"]
+tabs = st.tabs(["Move regions", "New territory", "Split", "Merge", "Territory settings", "History"])
+with tabs[0]:
+    st.caption("The same as painting on the map, from the keyboard: pick regions and where they go.")
+    st.multiselect(
+        "Regions", region_options, key="twin_regions", format_func=lambda r: f"{context['labels'].get(r, r)} ({r})"
+    )
+    st.selectbox(
+        "Move to", [*territory_ids, NO_TERRITORY], key="twin_target",
+        format_func=lambda t: "— No territory —" if t == NO_TERRITORY else _territory_name(plan, t),
+    )  # fmt: skip
+    st.button("Move regions", on_click=_twin_move, type="primary", key="twin_move")
+with tabs[1]:
+    st.text_input("Name", key="new_name")
+    st.color_picker("Color", value="#17becf", key="new_color")
+    st.multiselect(
+        "Regions it takes", region_options, key="new_regions",
+        format_func=lambda r: f"{context['labels'].get(r, r)} ({r})",
+    )  # fmt: skip
+    st.button("Create territory", on_click=_twin_create, key="twin_create")
+with tabs[2]:
+    source = st.selectbox(
+        "Territory to split", territory_ids, key="split_territory", format_func=lambda t: _territory_name(plan, t)
+    )
+    held = sorted((r for r, t in context["holders"].items() if t == source), key=lambda r: context["labels"].get(r, r))
+    st.multiselect(
+        "Regions that form the new territory", held, key="split_regions",
+        format_func=lambda r: f"{context['labels'].get(r, r)} ({r})",
+    )  # fmt: skip
+    st.text_input("Name of the new territory", key="split_name")
+    st.multiselect(
+        "Reps who move to the new territory",
+        [r.rep_id for r in plan.reps_of(source)] if source else [],
+        key="split_reps",
+        format_func=lambda r: plan.rep(r).name,
+        help="The quota is split by the value of the accounts each part holds.",
+    )
+    st.button("Split territory", on_click=_twin_split, key="twin_split")
+with tabs[3]:
+    merge = st.columns(2)
+    merge[0].selectbox("Keep", territory_ids, key="merge_keep", format_func=lambda t: _territory_name(plan, t))
+    merge[1].selectbox(
+        "Merge into it", territory_ids, index=min(1, len(territory_ids) - 1), key="merge_absorb",
+        format_func=lambda t: _territory_name(plan, t),
+    )  # fmt: skip
+    st.caption("The second territory's regions, reps, quota and overrides go to the first; the second is removed.")
+    st.button("Merge territories", on_click=_twin_merge, key="twin_merge")
+with tabs[4]:
+    chosen_id = st.selectbox(
+        "Territory", territory_ids, key="settings_territory", format_func=lambda t: _territory_name(plan, t)
+    )
+    if chosen_id:
+        current = plan.territory(chosen_id)
+        if st.session_state.get("settings_loaded") != (chosen_id, id(plan)):
+            # Load the territory's values into the form when another territory (or plan state) is picked.
+            st.session_state["settings_loaded"] = (chosen_id, id(plan))
+            st.session_state["settings_name"] = current.name
+            st.session_state["settings_color"] = current.color
+            st.session_state["settings_quota"] = float(current.annual_quota)
+            st.session_state["settings_industries"] = list(current.industries)
+            st.session_state["settings_tiers"] = list(current.tiers)
+            st.session_state["settings_parent"] = current.parent_id or NO_TERRITORY
+        industries = sorted(set(engine.accounts["industry"].dropna().astype(str)) | set(current.industries))
+        form = st.columns(2)
+        form[0].text_input("Name", key="settings_name")
+        form[1].color_picker("Color", key="settings_color")
+        form[0].number_input("Annual quota", min_value=0.0, step=100_000.0, key="settings_quota", format="%.0f")
+        form[1].selectbox(
+            "Parent", [NO_TERRITORY, *[t for t in territory_ids if t != chosen_id]], key="settings_parent",
+            format_func=lambda t: "— None —" if t == NO_TERRITORY else _territory_name(plan, t),
+        )  # fmt: skip
+        form[0].multiselect("Industry focus (empty: all)", industries, key="settings_industries")
+        form[1].multiselect("Tiers (empty: all)", TIERS, key="settings_tiers")
+        st.button("Save territory", on_click=_twin_settings, type="primary", key="twin_settings")
+with tabs[5]:
+    steps = list(range(len(history.entries)))
+    st.table(
+        pd.DataFrame(
+            {
+                "Step": steps,
+                "Edit": [e.label for e in history.entries],
+                "At (UTC)": [e.at.strftime("%H:%M:%S") for e in history.entries],
+                "": ["◀ current" if i == history.cursor else "" for i in steps],
+            }
+        ).set_index("Step")
+    )
+    st.selectbox("Go to step", steps, index=history.cursor, key="history_step")
+    st.button("Go to this step", on_click=_go_to, key="history_go")

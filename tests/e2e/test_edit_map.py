@@ -1,0 +1,159 @@
+"""Editing territories in Chromium: a click moves a county, a drawn polygon previews and moves regions, undo.
+
+Every figure the balance panel shows is compared with what ``territory/`` computes for the same edit.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo.accounts import read_accounts
+from geo.boundaries import load_regions, region_table
+from geo.editing import regions_in_shape
+from geo.join import locate_accounts
+from territory import load_plan
+from territory.edits import start
+from territory.scoring import score_accounts
+from tests.conftest import DEMO_PLAN, ROOT
+from tests.e2e.conftest import ARTIFACTS, click_at, current_map, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def demo_state():
+    """The state the dashboard starts from, computed here with territory/ and geo/ alone."""
+    plan = load_plan(DEMO_PLAN)
+    data = (ROOT / "data" / "demo" / "accounts.csv").read_bytes()
+    accounts = locate_accounts(read_accounts(data, filename="accounts.csv").accounts).accounts
+    scores = score_accounts(accounts, plan.settings.scoring)
+    accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
+    return start(plan, accounts, region_table())
+
+
+def open_editor(page, app_url, level="county"):
+    page.goto(f"{app_url}/edit_map", wait_until="domcontentloaded")
+    page.get_by_text("Edit territories").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    content = current_map(page)
+    if level == "county":
+        page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
+        wait_for_rerun(page, timeout=60_000)
+        content = current_map(page, replacing=content, timeout=60_000)
+    return content
+
+
+def panel_rows(page) -> dict[str, list[str]]:
+    """Rows of the balance panel's territory and rep tables: first cell -> the other cells."""
+    rows = {}
+    for table in page.locator('[data-testid="stTable"]').all():
+        if "Utilization" not in table.locator("thead").inner_text():
+            continue
+        for row in table.locator("tbody tr").all():
+            cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]
+            if cells:
+                rows[cells[0]] = cells[1:]
+    return rows
+
+
+def before_after(cell: str) -> tuple[str, str]:
+    parts = [p.strip() for p in cell.split("→")]
+    return (parts[0], parts[-1])
+
+
+def as_number(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def team_score(page) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Team balance score").first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def check_panel(page, before, after, territory_id):
+    """The panel's figures for ``territory_id`` and every rep the edit touched equal the engine's."""
+    old = before.balance.territories.set_index("territory_id")
+    new = after.balance.territories.set_index("territory_id")
+    name = after.plan.territory(territory_id).name
+    rows = panel_rows(page)
+    accounts = before_after(rows[name][0])
+    assert as_number(accounts[0]) == old.loc[territory_id, "accounts"]
+    assert as_number(accounts[1]) == new.loc[territory_id, "accounts"]
+    workload = before_after(rows[name][2])
+    assert as_number(workload[1]) == round(new.loc[territory_id, "workload"])
+    score = before_after(rows[name][4])
+    assert score[1] == f"{new.loc[territory_id, 'balance_score']:.3f}"
+    reps = after.balance.reps.set_index("rep_id")
+    for rep_id in set(after.flows["to_rep_id"].dropna()) | set(after.flows["from_rep_id"].dropna()):
+        cells = rows[reps.loc[rep_id, "name"]]
+        assert as_number(before_after(cells[0])[1]) == reps.loc[rep_id, "accounts"]
+    assert team_score(page) == f"{after.balance.team['balance_score']:.3f}"
+
+
+def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(page, app_url, demo_state):
+    content = open_editor(page, app_url)
+    # Harris County, Texas (US South) painted into the first territory, North America East.
+    # Harris County left of the map's center (the controls are at the edges).
+    content.evaluate("() => window.map.setView([30.1, -94.6], 8, {animate: false})")
+    page.wait_for_timeout(400)
+    click_at(page, content, 29.85, -95.4)
+    page.get_by_text("Moved US-48201 to North America East").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    redrawn = current_map(page, replacing=content)
+    expected = demo_state.move_regions(["US-48201"], "NAE")
+    check_panel(page, demo_state, expected, "NAE")
+    check_panel(page, demo_state, expected, "USS")
+    # The redrawn map opens where the user was, not at the fitted overview.
+    assert redrawn.evaluate("() => window.map.getZoom()") == 8
+    # The county is now drawn in the territory's color.
+    fills = redrawn.evaluate(
+        "() => Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill'))"
+    )
+    assert demo_state.plan.territory("NAE").color in fills
+    page.screenshot(path=str(ARTIFACTS / "edit_map_click.png"))
+    assert not page.requests_off_host
+
+
+def test_a_drawn_polygon_previews_the_regions_past_the_threshold_applies_and_undoes(page, app_url, demo_state):
+    content = open_editor(page, app_url)
+    content.evaluate("() => window.map.setView([38.5, -98.0], 7, {animate: false})")
+    page.wait_for_timeout(400)
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    corners = [(38.0, -99.6), (39.2, -99.4), (39.1, -97.2), (37.9, -97.5)]
+    pixels = [content.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{a}, {o}]); return [p.x, p.y]; }}")
+              for a, o in corners]  # fmt: skip
+    drawn = [content.evaluate(f"() => {{ const l = window.map.containerPointToLatLng([{x}, {y}]); return [l.lng, l.lat]; }}")
+             for x, y in pixels]  # fmt: skip
+    content.locator(".leaflet-draw-draw-polygon").click()
+    for x, y in pixels + pixels[:1]:
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(150)
+    page.get_by_text("Drawn shape").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    polygon = {"type": "Polygon", "coordinates": [drawn + drawn[:1]]}
+    shares = regions_in_shape(polygon, "county", threshold=0.5)
+    preview = page.locator('[data-testid="stTable"]').first
+    header = [c.strip() for c in preview.locator("thead tr").last.locator("th").all_inner_texts()]
+    column = header.index("Id")
+    ids = {
+        [c.strip() for c in row.locator("th, td").all_inner_texts()][column]
+        for row in preview.locator("tbody tr").all()
+    }
+    expected = set(shares.loc[shares["selected"], "region_id"])
+    doubtful = set(shares.loc[(shares["share"] - 0.5).abs() < 0.01, "region_id"])
+    assert ids - doubtful == expected - doubtful
+    assert len(expected) >= 5
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_text("Balance after the last edit").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    after = demo_state.move_regions(sorted(ids), "NAE")
+    assert team_score(page) == f"{after.balance.team['balance_score']:.3f}"
+    holders = {c: "NAE" for c in ids}
+    assert holders
+    page.get_by_role("button", name="↶ Undo").click()
+    page.get_by_text("No edit yet").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    assert team_score(page) == f"{demo_state.balance.team['balance_score']:.3f}"
+    page.screenshot(path=str(ARTIFACTS / "edit_map_undo.png"))
