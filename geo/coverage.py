@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import pandas as pd
@@ -73,11 +74,28 @@ def territory_shapes(plan: Plan, level: str = "state") -> TerritoryShapes:
     shapes = _display_regions(sorted(set(claims["region_id"])))
     regions = shapes.merge(claims, on="region_id")
     regions = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
-    if regions.empty:
-        outlines = gpd.GeoDataFrame(columns=["territory_id", "color", "geometry"], geometry="geometry", crs=WGS84)
-    else:
-        outlines = regions.dissolve(by="territory_id", aggfunc={"color": "first"}).reset_index()
+    rows = []
+    for territory_id, group in regions.groupby("territory_id", sort=True):
+        members = tuple(sorted(set(group["region_id"])))
+        rows.append((territory_id, group["color"].iloc[0], _outline_key(members), _outline(members)))
+    outlines = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["territory_id", "color", "outline_key", "geometry"]), geometry="geometry", crs=WGS84
+    )
     return TerritoryShapes(regions=regions, outlines=outlines, unknown_region_ids=unknown)
+
+
+def _outline_key(region_ids: tuple[str, ...]) -> str:
+    import hashlib
+
+    return "outline:" + hashlib.sha1("|".join(region_ids).encode()).hexdigest()
+
+
+@lru_cache(maxsize=512)
+def _outline(region_ids: tuple[str, ...]):
+    """The union of these regions' display shapes (cached: an edit redraws only the territories it touched)."""
+    import shapely
+
+    return shapely.union_all(_display_regions(list(region_ids)).geometry.to_numpy())
 
 
 DISPLAY_LEVELS = ("state", "county")
@@ -246,13 +264,13 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
                 f"{int(uncovered['accounts'].sum()):,} accounts in {len(uncovered)} regions",
             )
         )
-    outlines = shapes.outlines[["territory_id", "color", "geometry"]]
+    outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
     gaps = _gap_layer(plan, uncovered, shapes)
     space_table, space = _white_space_layer(plan, accounts)
     labels = territory_labels(plan, shapes.outlines)
     return CoverageLayers(
-        regions=to_geojson(layer, properties, precision=precision),
-        outlines=to_geojson(outlines, ["territory_id", "color"], precision=precision),
+        regions=to_geojson(layer, properties, precision=precision, geometry_key="region_id"),
+        outlines=to_geojson(outlines, ["territory_id", "color"], precision=precision, geometry_key="outline_key"),
         legend=legend,
         unknown_region_ids=shapes.unknown_region_ids,
         uncovered=pd.DataFrame(uncovered.drop(columns="geometry")),
@@ -298,7 +316,9 @@ def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes)
         return {"type": "FeatureCollection", "features": []}
     layer = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
     return to_geojson(
-        layer[["region_id", "label", "gap", "detail", "geometry"]], ["region_id", "label", "gap", "detail"]
+        layer[["region_id", "label", "gap", "detail", "geometry"]],
+        ["region_id", "label", "gap", "detail"],
+        geometry_key="region_id",
     )
 
 
@@ -331,5 +351,7 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
     layer["penetration_text"] = layer["penetration"].map(lambda v: "—" if v != v else f"{v:.0%}")
     layer["white_space_text"] = layer["white_space"].map(lambda v: f"{v:+.1%}")
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
+    layer["shape_key"] = "white-space:" + layer["region_id"].astype(str)
     properties = ["region_id", "label", "fill", "potential_text", "penetration_text", "white_space_text"]
-    return table, to_geojson(layer[properties + ["geometry"]], properties, precision=3)
+    return table, to_geojson(layer[properties + ["shape_key", "geometry"]], properties, precision=3,
+                             geometry_key="shape_key")  # fmt: skip

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.assets import use_local_assets
@@ -28,6 +28,8 @@ __all__ = [
     "LegendEntry",
     "to_geojson",
     "background_geojson",
+    "geojson_text",
+    "FastGeoJson",
     "build_coverage_map",
     "account_points",
     "aggregate_points",
@@ -47,7 +49,9 @@ class LegendEntry:
     detail: str = ""
 
 
-def to_geojson(gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: int = 4) -> dict:
+def to_geojson(
+    gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: int = 4, geometry_key: str | None = None
+) -> dict:
     """A GeoJSON FeatureCollection dict with only ``properties``, strings escaped, coordinates rounded.
 
     Parameters
@@ -58,16 +62,56 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: i
         Columns to keep as feature properties. String values are HTML-escaped.
     precision : int
         Decimal places kept in coordinates (4 ≈ 11 m).
+    geometry_key : str, optional
+        A column whose value identifies the geometry for good (a region id of the bundled display boundaries):
+        each geometry is then rounded and converted once per process and reused by every later map.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame({"name": ["<b>A</b>"]}, geometry=[Point(1.23456, 2.0)], crs="EPSG:4326")
+    >>> to_geojson(gdf, ["name"], precision=2)["features"][0]
+    {'type': 'Feature', 'properties': {'name': '&lt;b&gt;A&lt;/b&gt;'}, 'geometry': {'type': 'Point', 'coordinates': [1.23, 2.0]}}
     """
-    frame = gdf[list(properties) + [gdf.geometry.name]].copy()
+    columns = {}
     for column in properties:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(lambda v: html.escape(str(v)) if pd.notna(v) else "")
-    frame = frame.set_geometry(frame.geometry.set_precision(10**-precision))
-    return json.loads(frame.to_json(drop_id=True, to_wgs84=False))
+        values = gdf[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            columns[column] = [html.escape(str(v)) if pd.notna(v) else "" for v in values]
+        else:
+            columns[column] = [None if v != v else v for v in values.tolist()]
+    geometries = gdf.geometry.to_numpy()
+    if geometry_key is None:
+        shapes = _geometry_dicts(geometries, precision)
+    else:
+        keys = [(k, precision) for k in gdf[geometry_key].tolist()]
+        missing = [i for i, k in enumerate(keys) if k not in _GEOMETRY_CACHE]
+        if missing:
+            for i, shape in zip(missing, _geometry_dicts(geometries[missing], precision), strict=True):
+                _GEOMETRY_CACHE[keys[i]] = shape
+        shapes = [_GEOMETRY_CACHE[k] for k in keys]
+    features = [
+        {"type": "Feature", "properties": {c: columns[c][i] for c in properties}, "geometry": shape}
+        for i, shape in enumerate(shapes)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+_GEOMETRY_CACHE: dict[tuple, dict] = {}
+
+
+def _geometry_dicts(geometries: np.ndarray, precision: int) -> list:
+    rounded = shapely.set_precision(geometries, 10**-precision)
+    texts = shapely.to_geojson(rounded)
+    return [json.loads(t) if t is not None else None for t in texts]
 
 
 _BACKGROUND_CACHE: dict[str, dict] = {}
+
+
+def geojson_text(data: dict) -> str:
+    """Compact JSON text of a GeoJSON dict, safe inside a ``<script>`` element."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
 def background_geojson() -> dict:
@@ -226,6 +270,122 @@ def _safe_color(color: str) -> str:
     )
 
 
+class FastGeoJson(folium.map.Layer):
+    """A GeoJSON layer styled in the browser: the data is serialised once and styles come from properties.
+
+    ``folium.GeoJson`` evaluates a Python style function per feature and serialises each style; for thousands of
+    counties redrawn after every edit that is most of the map's build time. Here the style is one object, with
+    ``fill_property`` naming the feature property that holds the fill color, and the tooltip is built in the
+    browser from feature properties that :func:`to_geojson` has already HTML-escaped (labels escaped here).
+
+    Parameters
+    ----------
+    data : dict or str
+        A GeoJSON FeatureCollection, or its text from :func:`geojson_text` (serialise a layer that never
+        changes once).
+    name : str
+        Name in the layer control.
+    style : dict
+        Leaflet path options (``color``, ``weight``, ``fillOpacity`` …).
+    fill_property, stroke_property : str, optional
+        Properties holding each feature's fill and line colors (missing ones fall back to ``style``).
+    highlight : dict, optional
+        Path options while the pointer is over a feature.
+    tooltip : sequence of (property, label), optional
+    interactive, show, control : bool
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var style = {{ this.style|tojson }};
+            var fillProperty = {{ this.fill_property|tojson }};
+            var strokeProperty = {{ this.stroke_property|tojson }};
+            var highlight = {{ this.highlight|tojson }};
+            var tooltip = {{ this.tooltip|tojson }};
+            var styleOf = function (feature) {
+                var out = Object.assign({}, style);
+                if (fillProperty && feature.properties[fillProperty]) { out.fillColor = feature.properties[fillProperty]; }
+                if (strokeProperty && feature.properties[strokeProperty]) { out.color = feature.properties[strokeProperty]; }
+                return out;
+            };
+            var layer = L.geoJson({{ this.data }}, {
+                style: styleOf,
+                interactive: {{ this.interactive|tojson }},
+                onEachFeature: function (feature, path) {
+                    if (tooltip.length) {
+                        path.bindTooltip(function () {
+                            return "<table>" + tooltip.map(function (row) {
+                                var value = feature.properties[row[0]];
+                                return "<tr><th style='text-align:left;padding-right:6px'>" + row[1] + "</th><td>"
+                                    + (value === undefined || value === null ? "" : value) + "</td></tr>";
+                            }).join("") + "</table>";
+                        }, {sticky: true});
+                    }
+                    if (highlight) {
+                        path.on("mouseover", function () { path.setStyle(highlight); });
+                        path.on("mouseout", function () { path.setStyle(styleOf(feature)); });
+                    }
+                }
+            });
+            return layer;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data: dict,
+        name: str,
+        style: dict,
+        *,
+        fill_property: str | None = None,
+        stroke_property: str | None = None,
+        highlight: dict | None = None,
+        tooltip: Sequence[tuple[str, str]] = (),
+        interactive: bool = True,
+        show: bool = True,
+        control: bool = True,
+    ):
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "FastGeoJson"
+        self.data = data if isinstance(data, str) else geojson_text(data)
+        self.style = style
+        self.fill_property = fill_property
+        self.stroke_property = stroke_property
+        self.highlight = highlight
+        self.tooltip = [[field, html.escape(label)] for field, label in tooltip]
+        self.interactive = interactive
+
+    def render(self, **kwargs):
+        """Like folium's layers, but the script (megabytes of data) is not compiled as a Jinja template again."""
+        from folium.elements import ElementAddToElement
+
+        if self.show:
+            self.add_child(
+                ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class _RawScript(Element):
+    """Script text placed in the page as it is (branca's Element would parse it as a template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs):
+        """The text itself."""
+        return self.text
+
+
 def build_coverage_map(
     territory_regions: dict,
     territory_outlines: dict | None,
@@ -271,8 +431,8 @@ def build_coverage_map(
         From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts".
     labels : sequence of (lat, lon, text), optional
         Territory names written on the map (layer "Territory labels"); the text is escaped here.
-    selectable : dict, optional
-        GeoJSON of every region that can be clicked (properties ``region_id``, ``label``), drawn under the
+    selectable : dict or str, optional
+        GeoJSON (or its :func:`geojson_text`) of every region that can be clicked (properties ``region_id``, ``label``), drawn under the
         territories with a faint fill so that regions without a territory can be clicked too (edit mode).
     draw : bool, default False
         Add Leaflet.draw's polygon and rectangle tools (edit mode).
@@ -299,79 +459,60 @@ def build_coverage_map(
     fmap.get_root().header.add_child(
         folium.Element(f"<style>.leaflet-container {{ background: {OFFLINE_BACKGROUND}; }}</style>")
     )
-    folium.GeoJson(
-        background_geojson(),
-        name="Land",
-        style_function=lambda _: {"fillColor": LAND_COLOR, "fillOpacity": 1.0, "color": "#b9b4aa", "weight": 0.6},
+    if "land_text" not in _BACKGROUND_CACHE:
+        _BACKGROUND_CACHE["land_text"] = geojson_text(background_geojson())
+    FastGeoJson(
+        _BACKGROUND_CACHE["land_text"],
+        "Land",
+        {"fillColor": LAND_COLOR, "fillOpacity": 1.0, "color": "#b9b4aa", "weight": 0.6},
         interactive=False,
         control=False,
     ).add_to(fmap)
-    if selectable and selectable.get("features"):
-        folium.GeoJson(
+    if selectable:
+        FastGeoJson(
             selectable,
-            name="All regions",
-            style_function=lambda _: {"fillColor": "#ffffff", "fillOpacity": 0.05, "color": "#9a9a9a", "weight": 0.4},
-            highlight_function=lambda _: {"weight": 2.0, "color": "#222222", "fillOpacity": 0.2},
-            tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["Region"], sticky=True),
+            "All regions",
+            {"fillColor": "#ffffff", "fillOpacity": 0.05, "color": "#9a9a9a", "weight": 0.4},
+            highlight={"weight": 2.0, "color": "#222222", "fillOpacity": 0.2},
+            tooltip=[("label", "Region")],
             control=False,
         ).add_to(fmap)
-    fields = [f for f, _ in region_tooltip]
-    folium.GeoJson(
+    FastGeoJson(
         territory_regions,
-        name="Territories",
-        style_function=lambda feature: {
-            "fillColor": feature["properties"].get("color", NO_TERRITORY_COLOR),
-            "fillOpacity": 0.45,
-            "color": "#ffffff",
-            "weight": 0.7,
-        },
-        highlight_function=lambda _: {"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label for _, label in region_tooltip], sticky=True)
-        if territory_regions.get("features")
-        else None,
+        "Territories",
+        {"fillColor": NO_TERRITORY_COLOR, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.7},
+        fill_property="color",
+        highlight={"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
+        tooltip=region_tooltip,
     ).add_to(fmap)
     if territory_outlines and territory_outlines.get("features"):
-        folium.GeoJson(
+        FastGeoJson(
             territory_outlines,
-            name="Territory outlines",
-            style_function=lambda feature: {
-                "fill": False,
-                "color": feature["properties"].get("color", "#333333"),
-                "weight": 2.5,
-            },
+            "Territory outlines",
+            {"fill": False, "weight": 2.5, "color": "#333333"},
+            stroke_property="color",
             interactive=False,
         ).add_to(fmap)
     if white_space and white_space.get("features"):
-        folium.GeoJson(
+        FastGeoJson(
             white_space,
-            name="White space",
+            "White space",
+            {"fillColor": "#f7f7f7", "fillOpacity": 0.8, "color": "#555555", "weight": 0.6},
+            fill_property="fill",
+            tooltip=[
+                ("label", "Region"),
+                ("potential_text", "Potential"),
+                ("penetration_text", "Penetration"),
+                ("white_space_text", "White space (share of potential − of customers)"),
+            ],
             show=False,
-            style_function=lambda feature: {
-                "fillColor": feature["properties"].get("fill", "#f7f7f7"),
-                "fillOpacity": 0.8,
-                "color": "#555555",
-                "weight": 0.6,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "potential_text", "penetration_text", "white_space_text"],
-                aliases=["Region", "Potential", "Penetration", "White space (share of potential − of customers)"],
-                sticky=True,
-            ),
         ).add_to(fmap)
     if gaps and gaps.get("features"):
-        folium.GeoJson(
+        FastGeoJson(
             gaps,
-            name="Coverage gaps",
-            style_function=lambda _: {
-                "fillColor": GAP_FILL,
-                "fillOpacity": 0.25,
-                "color": GAP_FILL,
-                "weight": 2.5,
-                "dashArray": "6 4",
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "gap", "detail"], aliases=["Region", "Gap", ""], sticky=True
-            ),
+            "Coverage gaps",
+            {"fillColor": GAP_FILL, "fillOpacity": 0.25, "color": GAP_FILL, "weight": 2.5, "dashArray": "6 4"},
+            tooltip=[("label", "Region"), ("gap", "Gap"), ("detail", "")],
         ).add_to(fmap)
     if unassigned_points:
         folium.plugins.FastMarkerCluster(

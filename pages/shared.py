@@ -303,11 +303,12 @@ def coverage_map(
 
 
 @st.cache_resource(show_spinner=False)
-def _selectable_geojson(level: str) -> dict:
+def _selectable_geojson(level: str) -> str:
     from geo.editing import selectable_regions
-    from geo.layers import to_geojson
+    from geo.layers import geojson_text, to_geojson
 
-    return to_geojson(selectable_regions(level), ["region_id", "label"], precision=3 if level == "county" else 4)
+    regions = to_geojson(selectable_regions(level), ["region_id", "label"], precision=3 if level == "county" else 4)
+    return geojson_text(regions)
 
 
 def _build_coverage_map(
