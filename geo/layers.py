@@ -31,6 +31,8 @@ __all__ = [
     "geojson_text",
     "FastGeoJson",
     "build_coverage_map",
+    "build_base_map",
+    "coverage_groups",
     "account_points",
     "aggregate_points",
 ]
@@ -225,18 +227,35 @@ _LABEL_STYLE = """<style>
 
 
 class _Legend(MacroElement):
-    """A legend box drawn inside the Leaflet map (so it shows in the map's own iframe)."""
+    """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is."""
 
     _template = Template(
         """
-        {% macro html(this, kwargs) %}
-        <div id="territory-legend" class="territory-legend" style="position:absolute; bottom:24px; right:10px;
-             z-index:1000; background:rgba(255,255,255,0.93); padding:6px 8px; border-radius:6px;
-             box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif; max-height:55%; overflow:auto;
-             max-width:260px;">
-          <details{% if this.open %} open{% endif %}>
-          <summary style="font-weight:600; margin-bottom:4px; cursor:pointer;">{{ this.title }}</summary>
-          {% for entry in this.entries %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var control = L.control({position: "bottomright"});
+            control.onAdd = function () {
+                var box = L.DomUtil.create("div");
+                box.innerHTML = {{ this.markup|tojson }};
+                var legend = box.firstElementChild;
+                L.DomEvent.disableClickPropagation(legend);
+                L.DomEvent.disableScrollPropagation(legend);
+                return legend;
+            };
+            group.on("add", function () { control.addTo(group._map); });
+            group.on("remove", function () { control.remove(); });
+        })();
+        {% endmacro %}
+        """
+    )
+    _markup = Template(
+        """<div id="territory-legend" class="territory-legend" style="background:rgba(255,255,255,0.93);
+             padding:6px 8px; border-radius:6px; box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif;
+             max-height:260px; overflow:auto; max-width:260px;">
+          <details{% if open %} open{% endif %}>
+          <summary style="font-weight:600; margin-bottom:4px; cursor:pointer;">{{ title }}</summary>
+          {% for entry in entries %}
           <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
             <span style="flex:none; width:14px; height:14px; margin-top:1px; border:1px solid #555;
                          background:{{ entry.color }};"></span>
@@ -245,20 +264,58 @@ class _Legend(MacroElement):
           </div>
           {% endfor %}
           </details>
-        </div>
-        {% endmacro %}
-        """
+        </div>"""
     )
 
     def __init__(self, title: str, entries: Sequence[LegendEntry], open: bool = True):
         super().__init__()
         self._name = "TerritoryLegend"
-        self.open = open
-        self.title = html.escape(title)
-        self.entries = [
+        entries = [
             LegendEntry(color=_safe_color(e.color), name=html.escape(e.name), detail=html.escape(e.detail))
             for e in entries
         ]
+        self.markup = self._markup.render(title=html.escape(title), entries=entries, open=open)
+
+
+class _StartHidden(MacroElement):
+    """Take the parent group off the map right after it is first added (a layer listed but off at start)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.once("add", function (e) {
+            var group = e.target;
+            setTimeout(function () { group.remove(); }, 0);
+        });
+        {% endmacro %}
+        """
+    )
+
+
+class _ClearDrawings(MacroElement):
+    """Remove shapes drawn with Leaflet.draw (applied or cancelled once the layers are redrawn); count redraws."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (window.drawnItems && typeof window.drawnItems.clearLayers === "function") {
+            window.drawnItems.clearLayers();
+        }
+        window.territoryLayersDrawn = (window.territoryLayersDrawn || 0) + 1;
+        {% endmacro %}
+        """
+    )
+
+
+class _ClusterAssets(folium.elements.JSCSSMixin, MacroElement):
+    """Loads Leaflet.markercluster with the base map, so layers added later can cluster markers."""
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ClusterAssets"
+        # Read when built (after use_local_assets), so they point at the app's own copies.
+        self.default_js = folium.plugins.FastMarkerCluster.default_js
+        self.default_css = folium.plugins.FastMarkerCluster.default_css
 
 
 def _safe_color(color: str) -> str:
@@ -399,46 +456,62 @@ def build_coverage_map(
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
     labels: Sequence[tuple[float, float, str]] | None = None,
-    selectable: dict | None = None,
+    selectable: dict | str | None = None,
     draw: bool = False,
     view_key: str | None = None,
 ) -> folium.Map:
     """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
 
+    The same map as :func:`build_base_map` with the groups of :func:`coverage_groups` and a layer control added
+    (a page that redraws the layers without rebuilding the map passes the groups to st_folium instead).
+
     Parameters
     ----------
-    territory_regions : dict
-        GeoJSON of the regions to draw, each with properties ``region_id``, ``color`` and the tooltip fields;
-        values already escaped (see :func:`to_geojson`).
-    territory_outlines : dict, optional
-        GeoJSON of each territory dissolved, with a ``color`` property; drawn as a heavy outline.
-    legend : sequence of LegendEntry
-    points : list, optional
-        From :func:`account_points` (one per account, clustered) or :func:`aggregate_points` (one per
-        region, sized by count).
+    territory_regions, territory_outlines, legend, points, region_tooltip, gaps, white_space,
+    unassigned_points, labels
+        See :func:`coverage_groups`.
+    bounds, tiles, selectable, draw, view_key
+        See :func:`build_base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    fmap = build_base_map(bounds=bounds, tiles=tiles, selectable=selectable, draw=draw, view_key=view_key)
+    for group in coverage_groups(
+        territory_regions, territory_outlines, legend, points=points, region_tooltip=region_tooltip, gaps=gaps,
+        white_space=white_space, unassigned_points=unassigned_points, labels=labels, legend_open=not draw,
+    ):  # fmt: skip
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return fmap
+
+
+def build_base_map(
+    *,
+    bounds: tuple[float, float, float, float] | None = None,
+    tiles: bool = False,
+    selectable: dict | str | None = None,
+    draw: bool = False,
+    view_key: str | None = None,
+) -> folium.Map:
+    """The part of the coverage map that does not change when the plan does: land, clickable regions, tools.
+
+    Parameters
+    ----------
     bounds : (min_lon, min_lat, max_lon, max_lat), optional
         The view to fit.
     tiles : bool, default False
         Add OpenStreetMap tiles (needs internet; off by default, the map is readable without them).
-    region_tooltip : sequence of (property, label)
-        Tooltip of a region.
-    gaps : dict, optional
-        GeoJSON of coverage gaps (properties ``label``, ``gap``, ``detail``): drawn as a red hatched-looking
-        outline layer named "Coverage gaps".
-    white_space : dict, optional
-        GeoJSON choropleth (properties ``fill`` and tooltip texts): layer "White space", off at start.
-    unassigned_points : list, optional
-        From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts".
-    labels : sequence of (lat, lon, text), optional
-        Territory names written on the map (layer "Territory labels"); the text is escaped here.
     selectable : dict or str, optional
-        GeoJSON (or its :func:`geojson_text`) of every region that can be clicked (properties ``region_id``, ``label``), drawn under the
-        territories with a faint fill so that regions without a territory can be clicked too (edit mode).
+        GeoJSON (or its :func:`geojson_text`) of every region that can be clicked (properties ``region_id``,
+        ``label``), drawn under the territories with a faint fill so that regions without a territory can be
+        clicked too (edit mode).
     draw : bool, default False
         Add Leaflet.draw's polygon and rectangle tools (edit mode).
     view_key : str, optional
-        Keep the map's center and zoom in the browser tab under this key, so a redrawn map (after an edit)
-        opens where the user left it instead of fitting ``bounds`` again.
+        Keep the map's center and zoom in the browser tab under this key, so a redrawn map opens where the
+        user left it instead of fitting ``bounds`` again.
 
     Returns
     -------
@@ -456,9 +529,10 @@ def build_coverage_map(
     # Without a tile layer Leaflet has no zoom range, and marker clustering needs one.
     fmap.options["max_zoom"] = 18
     fmap.options["min_zoom"] = 2
-    fmap.get_root().header.add_child(
-        folium.Element(f"<style>.leaflet-container {{ background: {OFFLINE_BACKGROUND}; }}</style>")
-    )
+    header = fmap.get_root().header
+    header.add_child(folium.Element(f"<style>.leaflet-container {{ background: {OFFLINE_BACKGROUND}; }}</style>"))
+    header.add_child(folium.Element(_LABEL_STYLE))
+    _ClusterAssets().add_to(fmap)
     if "land_text" not in _BACKGROUND_CACHE:
         _BACKGROUND_CACHE["land_text"] = geojson_text(background_geojson())
     FastGeoJson(
@@ -477,76 +551,6 @@ def build_coverage_map(
             tooltip=[("label", "Region")],
             control=False,
         ).add_to(fmap)
-    FastGeoJson(
-        territory_regions,
-        "Territories",
-        {"fillColor": NO_TERRITORY_COLOR, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.7},
-        fill_property="color",
-        highlight={"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
-        tooltip=region_tooltip,
-    ).add_to(fmap)
-    if territory_outlines and territory_outlines.get("features"):
-        FastGeoJson(
-            territory_outlines,
-            "Territory outlines",
-            {"fill": False, "weight": 2.5, "color": "#333333"},
-            stroke_property="color",
-            interactive=False,
-        ).add_to(fmap)
-    if white_space and white_space.get("features"):
-        FastGeoJson(
-            white_space,
-            "White space",
-            {"fillColor": "#f7f7f7", "fillOpacity": 0.8, "color": "#555555", "weight": 0.6},
-            fill_property="fill",
-            tooltip=[
-                ("label", "Region"),
-                ("potential_text", "Potential"),
-                ("penetration_text", "Penetration"),
-                ("white_space_text", "White space (share of potential − of customers)"),
-            ],
-            show=False,
-        ).add_to(fmap)
-    if gaps and gaps.get("features"):
-        FastGeoJson(
-            gaps,
-            "Coverage gaps",
-            {"fillColor": GAP_FILL, "fillOpacity": 0.25, "color": GAP_FILL, "weight": 2.5, "dashArray": "6 4"},
-            tooltip=[("label", "Region"), ("gap", "Gap"), ("detail", "")],
-        ).add_to(fmap)
-    if unassigned_points:
-        folium.plugins.FastMarkerCluster(
-            unassigned_points,
-            callback=_UNASSIGNED_CALLBACK,
-            name="Unassigned accounts",
-            show=False,
-            options={"maxClusterRadius": 35, "chunkedLoading": True, "disableClusteringAtZoom": 9},
-        ).add_to(fmap)
-    if points:
-        aggregated = len(points[0]) > 4
-        folium.plugins.FastMarkerCluster(
-            points,
-            callback=_AGGREGATE_CALLBACK if aggregated else _POINT_CALLBACK,
-            name="Accounts",
-            options={"maxClusterRadius": 45, "chunkedLoading": True, "disableClusteringAtZoom": 9},
-        ).add_to(fmap)
-    if labels:
-        group = folium.FeatureGroup(name="Territory labels")
-        for lat, lon, text in labels:
-            folium.Marker(
-                [lat, lon],
-                icon=folium.DivIcon(
-                    html=f'<div class="territory-label">{html.escape(str(text))}</div>',
-                    icon_size=(160, 18),
-                    icon_anchor=(80, 9),
-                ),
-                interactive=False,
-            ).add_to(group)
-        group.add_to(fmap)
-        fmap.get_root().header.add_child(folium.Element(_LABEL_STYLE))
-    # While editing the legend starts folded: the map is narrower and every region must stay clickable.
-    _Legend("Territories", legend, open=not draw).add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
     if draw:
         folium.plugins.Draw(
             export=False,
@@ -561,6 +565,7 @@ def build_coverage_map(
             },
             edit_options={"edit": False, "remove": False},
         ).add_to(fmap)
+        _SendClicksAtOnce().add_to(fmap)
     if bounds is not None and np.isfinite(bounds).all():
         min_lon, min_lat, max_lon, max_lat = bounds
         fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(10, 10))
@@ -570,6 +575,194 @@ def build_coverage_map(
         fmap.options["zoom_animation"] = False
         _KeepView(view_key).add_to(fmap)
     return fmap
+
+
+def coverage_groups(
+    territory_regions: dict,
+    territory_outlines: dict | None,
+    legend: Sequence[LegendEntry],
+    *,
+    points: list[list] | None = None,
+    region_tooltip: Sequence[tuple[str, str]] = (("label", "Region"), ("territory_name", "Territory")),
+    gaps: dict | None = None,
+    white_space: dict | None = None,
+    unassigned_points: list[list] | None = None,
+    labels: Sequence[tuple[float, float, str]] | None = None,
+    legend_open: bool = True,
+) -> list[folium.FeatureGroup]:
+    """The layers that show a plan, one named group each (what the layer control lists).
+
+    Parameters
+    ----------
+    territory_regions : dict
+        GeoJSON of the regions to draw, each with properties ``region_id``, ``color`` and the tooltip fields;
+        values already escaped (see :func:`to_geojson`). The legend is shown with this group.
+    territory_outlines : dict, optional
+        GeoJSON of each territory dissolved, with a ``color`` property; drawn as a heavy outline.
+    legend : sequence of LegendEntry
+    points : list, optional
+        From :func:`account_points` (one per account, clustered) or :func:`aggregate_points` (one per
+        region, sized by count).
+    region_tooltip : sequence of (property, label)
+        Tooltip of a region.
+    gaps : dict, optional
+        GeoJSON of coverage gaps (properties ``label``, ``gap``, ``detail``): a red dashed layer "Coverage gaps".
+    white_space : dict, optional
+        GeoJSON choropleth (properties ``fill`` and tooltip texts): layer "White space", off at start.
+    unassigned_points : list, optional
+        From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts", off at start.
+    labels : sequence of (lat, lon, text), optional
+        Territory names written on the map (layer "Territory labels"); the text is escaped here.
+    legend_open : bool, default True
+        Whether the legend starts unfolded.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+    """
+    groups = []
+
+    def group(name: str, *children, hidden: bool = False) -> None:
+        container = folium.FeatureGroup(name=name)
+        for child in children:
+            child.add_to(container)
+        if hidden:
+            _StartHidden().add_to(container)
+        groups.append(container)
+
+    group(
+        "Territories",
+        FastGeoJson(
+            territory_regions,
+            "Territories",
+            {"fillColor": NO_TERRITORY_COLOR, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.7},
+            fill_property="color",
+            highlight={"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
+            tooltip=region_tooltip,
+            control=False,
+        ),
+        _Legend("Territories", legend, open=legend_open),
+        _ClearDrawings(),
+    )
+    if territory_outlines and territory_outlines.get("features"):
+        group(
+            "Territory outlines",
+            FastGeoJson(
+                territory_outlines,
+                "Territory outlines",
+                {"fill": False, "weight": 2.5, "color": "#333333"},
+                stroke_property="color",
+                interactive=False,
+                control=False,
+            ),
+        )
+    if white_space and white_space.get("features"):
+        group(
+            "White space",
+            FastGeoJson(
+                white_space,
+                "White space",
+                {"fillColor": "#f7f7f7", "fillOpacity": 0.8, "color": "#555555", "weight": 0.6},
+                fill_property="fill",
+                tooltip=[
+                    ("label", "Region"),
+                    ("potential_text", "Potential"),
+                    ("penetration_text", "Penetration"),
+                    ("white_space_text", "White space (share of potential − of customers)"),
+                ],
+                control=False,
+            ),
+            hidden=True,
+        )
+    if gaps and gaps.get("features"):
+        group(
+            "Coverage gaps",
+            FastGeoJson(
+                gaps,
+                "Coverage gaps",
+                {"fillColor": GAP_FILL, "fillOpacity": 0.25, "color": GAP_FILL, "weight": 2.5, "dashArray": "6 4"},
+                tooltip=[("label", "Region"), ("gap", "Gap"), ("detail", "")],
+                control=False,
+            ),
+        )
+    if unassigned_points:
+        group(
+            "Unassigned accounts",
+            folium.plugins.FastMarkerCluster(
+                unassigned_points,
+                callback=_UNASSIGNED_CALLBACK,
+                control=False,
+                options={"maxClusterRadius": 35, "chunkedLoading": True, "disableClusteringAtZoom": 9},
+            ),
+            hidden=True,
+        )
+    if points:
+        aggregated = len(points[0]) > 4
+        group(
+            "Accounts",
+            folium.plugins.FastMarkerCluster(
+                points,
+                callback=_AGGREGATE_CALLBACK if aggregated else _POINT_CALLBACK,
+                control=False,
+                options={"maxClusterRadius": 45, "chunkedLoading": True, "disableClusteringAtZoom": 9},
+            ),
+        )
+    if labels:
+        markers = [
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(
+                    html=f'<div class="territory-label">{html.escape(str(text))}</div>',
+                    icon_size=(160, 18),
+                    icon_anchor=(80, 9),
+                ),
+                interactive=False,
+            )
+            for lat, lon, text in labels
+        ]
+        group("Territory labels", *markers)
+    return groups
+
+
+class _SendClicksAtOnce(MacroElement):
+    """Hand a click or a finished drawing to Streamlit at once.
+
+    streamlit-folium sends map events after a 250 ms debounce (meant for panning); for an edit that is a
+    quarter of the time budget. After a click or a drawing this sends the same value its own code would, and
+    records it as sent, so the debounced call finds nothing new. Only the plain event fields are handled; with
+    any other returned object (bounds, zoom …) the component's own timing is kept.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var fields = [["last_clicked", "lat_lng_clicked"], ["last_object_clicked", "last_object_clicked"],
+                ["last_object_clicked_count", "last_object_clicked_count"],
+                ["last_object_clicked_tooltip", "last_object_clicked_tooltip"],
+                ["last_object_clicked_popup", "last_object_clicked_popup"], ["all_drawings", "all_drawings"],
+                ["last_active_drawing", "last_active_drawing"]];
+            var known = fields.map(function (f) { return f[0]; });
+            function flush() {
+                var data = window.__GLOBAL_DATA__;
+                if (!data || !window.Streamlit || !data.returned_objects) { return; }
+                if (data.returned_objects.some(function (k) { return known.indexOf(k) < 0; })) { return; }
+                var value = {};
+                fields.forEach(function (f) {
+                    if (data.returned_objects.indexOf(f[0]) >= 0) { value[f[0]] = data[f[1]]; }
+                });
+                if (JSON.stringify(data.previous_data) !== JSON.stringify(value)) {
+                    data.previous_data = value;
+                    window.Streamlit.setComponentValue(value);
+                }
+            }
+            map.on("click", function () { setTimeout(flush, 0); });
+            map.on("draw:created", function () { setTimeout(flush, 0); });
+        })();
+        {% endmacro %}
+        """
+    )
 
 
 class _KeepView(MacroElement):

@@ -235,9 +235,11 @@ top[1].selectbox(
 )
 top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, use_container_width=True, key="undo")
 top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, use_container_width=True, key="redo")
+# One fixed slot for the message: an element appearing above the map would make the browser rebuild the map.
+message_slot = st.empty()
 message = st.session_state.pop("edit_message", None)
 if message:
-    getattr(st, message[0])(message[1])
+    getattr(message_slot, message[0])(message[1])
 st.caption(
     "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
     "Every edit can be undone. The plan is kept for this browser session."
@@ -256,7 +258,7 @@ with map_column:
         edit=True,
         view_key="edit",
         nonce=st.session_state.get("edit_map_nonce", 0),
-        returned_objects=["last_active_drawing", "last_object_clicked"],
+        returned_objects=["last_active_drawing", "last_object_clicked_count"],
         on_change=_on_map_event,
         height=560,
     )

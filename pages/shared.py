@@ -298,7 +298,8 @@ def coverage_map(
         engine_token(), level, show_accounts, tiles, height, returned, key, edit, view_key, current_engine()
     )
     if nonce:
-        payload = {**payload, "key": f"{payload['key']}-{nonce}"}
+        # New layer text makes the browser swap the layers again (and clear a drawn shape).
+        payload = {**payload, "feature_group": f"{payload['feature_group']}\n// redraw {nonce}"}
     return _draw_component(payload, key, on_change)
 
 
@@ -316,7 +317,7 @@ def _build_coverage_map(
 ):
     import numpy as np
 
-    from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_coverage_map
+    from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_base_map, coverage_groups
 
     layers = cached_coverage_layers(level)
     accounts = engine.result
@@ -345,11 +346,15 @@ def _build_coverage_map(
                   np.nanquantile(lat, 0.99))  # fmt: skip
     else:
         bounds = (-130.0, 20.0, 20.0, 62.0)
-    return build_coverage_map(
-        layers.regions, layers.outlines, layers.legend, points=points, bounds=bounds, tiles=tiles,
-        gaps=layers.gaps, white_space=layers.white_space, unassigned_points=unassigned, labels=layers.labels,
-        selectable=_selectable_geojson(level) if edit else None, draw=edit, view_key=view_key,
+    base = build_base_map(
+        bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
+        view_key=view_key,
     )  # fmt: skip
+    groups = coverage_groups(
+        layers.regions, layers.outlines, layers.legend, points=points, gaps=layers.gaps,
+        white_space=layers.white_space, unassigned_points=unassigned, labels=layers.labels, legend_open=not edit,
+    )  # fmt: skip
+    return base, groups
 
 
 _CAPTURE_LOCK = threading.Lock()
@@ -361,17 +366,27 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
 
     st_folium renders the map (folium, then its own string processing) and passes strings to the component;
     we let it do exactly that once, capture those arguments, and keep them (strings only, no folium objects).
+    The plan's layers go in as st_folium's dynamic feature groups: when only they change (an edit, another
+    level on the coverage page) the browser keeps its map and view and swaps the layers, instead of loading a
+    new map.
     """
+    import folium
     import streamlit_folium
 
-    fmap = _build_coverage_map(_state, level, show_accounts, tiles, edit, view_key)
+    base, groups = _build_coverage_map(_state, level, show_accounts, tiles, edit, view_key)
     captured: dict = {}
     with _CAPTURE_LOCK:
         real = streamlit_folium._component_func
         streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
         try:
             streamlit_folium.st_folium(
-                fmap, height=height, use_container_width=True, returned_objects=list(returned), key=key
+                base,
+                height=height,
+                use_container_width=True,
+                returned_objects=list(returned),
+                key=key,
+                feature_group_to_add=groups,
+                layer_control=folium.LayerControl(collapsed=True),
             )
         finally:
             streamlit_folium._component_func = real

@@ -123,9 +123,10 @@ def map_frame(page, timeout: float = 30_000):
 
 
 def current_map(page, *, replacing=None, timeout: float = 30_000):
-    """The map iframe's content frame once its Leaflet map has loaded.
+    """The map iframe's content frame once its Leaflet map has loaded and drawn the plan's layers.
 
-    ``replacing``: a content frame from before an edit; waits for the redrawn map (a new iframe) instead.
+    ``replacing``: the map as it was before an edit; waits until the plan's layers have been drawn again
+    (in the same map, or in a new one).
     """
     deadline = time.monotonic() + timeout / 1000
     last_error = None
@@ -134,14 +135,15 @@ def current_map(page, *, replacing=None, timeout: float = 30_000):
             handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=2_000)
             content = handle.content_frame() if handle else None
             if content is not None:
-                fresh = "true" if replacing is None else "!window.__seenByTest"
-                if content.evaluate(f"() => Boolean(window.map && window.map._loaded && {fresh})"):
-                    content.evaluate("() => { window.__seenByTest = true; }")
+                ready = "window.map && window.map._loaded && window.territoryLayersDrawn"
+                fresh = "true" if replacing is None else "window.territoryLayersDrawn !== window.__seenLayers"
+                if content.evaluate(f"() => Boolean({ready} && ({fresh}))"):
+                    content.evaluate("() => { window.__seenLayers = window.territoryLayersDrawn; }")
                     return content
         except Exception as error:  # the iframe was swapped while we looked at it
             last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"no (new) map within {timeout / 1000:.0f} s; last error: {last_error}")
+        time.sleep(0.05)
+    raise AssertionError(f"no (redrawn) map within {timeout / 1000:.0f} s; last error: {last_error}")
 
 
 def click_at(page, content, lat: float, lon: float) -> None:

@@ -1,0 +1,311 @@
+"""Geometry for the map editor: regions a drawn shape takes, adjacency, holders, parts, accounts per region."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, Polygon, box, mapping
+
+from geo.editing import (
+    accounts_by_region,
+    region_adjacency,
+    region_holders,
+    regions_in_shape,
+    selectable_regions,
+    territory_part_counts,
+)
+from territory import plan_from_dict
+
+# Central Kansas, 99°W–97°W by 38°N–39°N.
+KANSAS_BOX = box(-99.0, 38.0, -97.0, 39.0)
+# Colorado and Kansas whole, with bits of their neighbours.
+CO_KS_BOX = box(-109.2, 36.8, -94.5, 41.1)
+
+
+def plan(*territories, unclaimed=()):
+    return plan_from_dict(
+        {"name": "p", "territories": list(territories), "reps": [], "unclaimed_region_ids": unclaimed}
+    )
+
+
+# regions_in_shape
+
+
+def test_area_share_selects_counties_mostly_inside_the_shape():
+    out = regions_in_shape(KANSAS_BOX, "county")
+    assert list(out.columns) == ["region_id", "label", "share", "point_inside", "selected"]
+    assert out["region_id"].str.startswith("US-20").all()  # only Kansas counties
+    by_id = out.set_index("region_id")
+    assert by_id.loc["US-20169", "label"] == "Saline, KS"
+    assert by_id.loc["US-20169", "share"] == 1.0
+    assert set(out.loc[out["selected"], "region_id"]) == set(out.loc[out["share"] >= 0.5, "region_id"])
+    assert out["selected"].sum() == 10
+    # Russell County is 65 % inside but its representative point is not; Reno the other way round.
+    assert bool(by_id.loc["US-20167", "selected"]) and not by_id.loc["US-20167", "point_inside"]
+    assert not by_id.loc["US-20155", "selected"] and bool(by_id.loc["US-20155", "point_inside"])
+    # Selected first, then by share.
+    assert out["selected"].tolist() == sorted(out["selected"].tolist(), reverse=True)
+    chosen = out[out["selected"]]
+    assert chosen["share"].tolist() == sorted(chosen["share"].tolist(), reverse=True)
+
+
+def test_centroid_method_selects_by_representative_point():
+    out = regions_in_shape(KANSAS_BOX, "county", method="centroid").set_index("region_id")
+    assert (out["selected"] == out["point_inside"]).all()
+    assert bool(out.loc["US-20155", "selected"])  # Reno: point inside, 39 % of its area
+    assert not out.loc["US-20167", "selected"]  # Russell: point outside, 65 % of its area
+    area = regions_in_shape(KANSAS_BOX, "county", method="area").set_index("region_id")
+    assert set(out.index) == set(area.index)  # the same candidates, only the choice differs
+    assert area["share"].equals(out.loc[area.index, "share"])
+
+
+def test_threshold_sets_the_share_needed():
+    whole = regions_in_shape(KANSAS_BOX, "county", threshold=1.0)
+    assert sorted(whole.loc[whole["selected"], "region_id"]) == ["US-20053", "US-20113", "US-20159", "US-20169"]
+    loose = regions_in_shape(KANSAS_BOX, "county", threshold=0.1)
+    assert loose["selected"].sum() == (loose["share"] >= 0.1).sum() == 14
+
+
+def test_a_geojson_feature_selects_like_its_shapely_geometry():
+    feature = {"type": "Feature", "properties": {}, "geometry": mapping(KANSAS_BOX)}
+    pd.testing.assert_frame_equal(regions_in_shape(feature, "county"), regions_in_shape(KANSAS_BOX, "county"))
+    pd.testing.assert_frame_equal(
+        regions_in_shape(mapping(KANSAS_BOX), "county"), regions_in_shape(KANSAS_BOX, "county")
+    )
+
+
+def test_a_rectangle_over_whole_states_takes_them_at_state_level():
+    out = regions_in_shape(CO_KS_BOX, "state").set_index("region_id")
+    assert sorted(out.index[out["selected"]]) == ["US-CO", "US-KS"]
+    assert out.loc[["US-CO", "US-KS"], "share"].tolist() == [1.0, 1.0]
+    assert {"US-NE", "US-OK", "US-WY"} <= set(out.index)  # touched, not taken
+    assert (out.loc[~out["selected"], "share"] < 0.5).all()
+    assert not out.index.str.match(r"^US-\d{5}$").any()  # no counties at state level
+
+
+def test_a_shape_over_open_sea_takes_nothing():
+    out = regions_in_shape(box(-140.0, 20.0, -135.0, 25.0), "state")
+    assert out.empty
+    assert list(out.columns) == ["region_id", "label", "share", "point_inside", "selected"]
+
+
+def test_a_self_crossing_polygon_is_repaired_not_refused():
+    bowtie = Polygon([(-99.0, 38.0), (-97.0, 39.0), (-97.0, 38.0), (-99.0, 39.0)])
+    out = regions_in_shape(bowtie, "county")
+    assert not out.empty and out["region_id"].str.startswith("US-20").all()
+
+
+@pytest.mark.parametrize(
+    ("drawn", "match"),
+    [
+        (LineString([(-99, 38), (-97, 39)]), "is a LineString"),
+        (Point(-98, 38.5), "is a Point"),
+        (mapping(Point(-98, 38.5)), "is a Point"),
+        (Polygon(), "no area"),
+        (Polygon([(-99, 38), (-98, 38.5), (-97, 39)]), "no area"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0]]]}, "not GeoJSON geometry"),
+        ({"type": "Feature", "geometry": None}, "is a NoneType"),
+        pytest.param(
+            {"type": "Feature", "geometry": {"type": "Blob", "coordinates": []}},
+            "not GeoJSON geometry",
+            marks=pytest.mark.xfail(
+                reason="geo/editing.py _shape_of catches KeyError/TypeError/ValueError/AttributeError, but shapely's "
+                "shape() raises shapely.errors.GeometryTypeError (not a ValueError) for an unknown GeoJSON type, "
+                "so it escapes regions_in_shape (and the page's `except ValueError`)",
+                strict=True,
+            ),
+        ),
+        ("a string", "is a str"),
+    ],
+)
+def test_shapes_that_are_not_polygons_are_refused(drawn, match):
+    with pytest.raises(ValueError, match=match):
+        regions_in_shape(drawn, "county")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"method": "nearest"}, "`method` was 'nearest'"),
+        ({"threshold": 0}, "`threshold` was 0"),
+        ({"threshold": 1.5}, "`threshold` was 1.5"),
+        ({"threshold": -0.2}, "`threshold` was -0.2"),
+    ],
+)
+def test_bad_method_or_threshold(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        regions_in_shape(KANSAS_BOX, "county", **kwargs)
+
+
+def test_bad_level():
+    with pytest.raises(ValueError, match="`level` was 'city'"):
+        regions_in_shape(KANSAS_BOX, "city")
+
+
+# region_adjacency
+
+
+def test_adjacency_is_symmetric_and_never_lists_a_region_as_its_own_neighbour():
+    adjacency = region_adjacency()
+    assert len(adjacency) > 3000
+    for region_id, neighbours in adjacency.items():
+        assert region_id not in neighbours
+        assert list(neighbours) == sorted(neighbours)
+        for other in neighbours:
+            assert region_id in adjacency[other], (region_id, other)
+
+
+def test_states_touch_their_neighbours():
+    adjacency = region_adjacency()
+    assert {"US-NV", "US-OR", "US-AZ"} <= set(adjacency["US-CA"])
+    assert "US-WA" not in adjacency["US-CA"] and "US-NY" not in adjacency["US-CA"]
+    assert {"US-NE", "US-MO", "US-OK", "US-CO"} <= set(adjacency["US-KS"])
+
+
+def test_a_county_touches_its_neighbours_and_its_state():
+    saline = set(region_adjacency()["US-20169"])  # Saline County, KS
+    assert saline == {"US-20041", "US-20053", "US-20105", "US-20113", "US-20115", "US-20143", "US-KS"}
+
+
+def test_hawaii_does_not_touch_the_mainland():
+    adjacency = region_adjacency()
+    for county in ("US-15001", "US-15003", "US-15007"):  # Hawaii, Honolulu, Kauai: islands of their own
+        assert adjacency[county] == ("US-HI",)
+    hawaii = {k: v for k, v in adjacency.items() if k.startswith("US-15") or k == "US-HI"}
+    for neighbours in hawaii.values():
+        assert all(n.startswith("US-15") or n == "US-HI" for n in neighbours)
+
+
+def test_provinces_and_countries_are_in_the_adjacency():
+    adjacency = region_adjacency()
+    assert "CA-ON" in adjacency["US-MN"] or "CA-ON" in adjacency["US-MI"]
+    assert {"FR", "PL"} <= set(adjacency["DE"])
+
+
+# selectable_regions
+
+
+def test_selectable_regions_at_state_level():
+    regions = selectable_regions("state")
+    assert list(regions.columns) == ["region_id", "label", "level", "geometry"]
+    assert regions.crs.to_epsg() == 4326
+    assert set(regions["level"]) == {"state", "province", "country"}
+    ids = set(regions["region_id"])
+    assert {"US-CA", "CA-ON", "DE", "GB"} <= ids
+    assert not {"US", "CA"} & ids  # drawn as their states and provinces
+    assert regions["region_id"].is_unique
+    assert not regions.geometry.is_empty.any()
+
+
+def test_selectable_regions_at_county_level_replace_states_with_counties():
+    regions = selectable_regions("county")
+    levels = regions.set_index("region_id")["level"]
+    assert levels["US-20169"] == "county" and levels["CA-ON"] == "province" and levels["DE"] == "country"
+    assert "US-KS" not in levels.index
+    assert set(regions["level"]) == {"county", "province", "country"}
+
+
+def test_selectable_regions_returns_a_copy():
+    first = selectable_regions("state")
+    first.loc[:, "label"] = "changed"
+    assert (selectable_regions("state")["label"] != "changed").all()
+
+
+def test_selectable_regions_bad_level():
+    with pytest.raises(ValueError, match="`level` was 'province'"):
+        selectable_regions("province")
+
+
+# region_holders
+
+
+def test_region_holders_at_state_level_are_the_listed_regions():
+    p = plan(
+        {"territory_id": "E", "region_ids": ["US-NY", "US-PA"]},
+        {"territory_id": "W", "region_ids": ["GB", "US-36061"]},
+    )
+    assert region_holders(p, "state") == {"US-NY": "E", "US-PA": "E", "GB": "W", "US-36061": "W"}
+
+
+def test_region_holders_at_county_level_resolve_claims_per_county():
+    p = plan(
+        {"territory_id": "E", "region_ids": ["US-NY"]},
+        {"territory_id": "W", "region_ids": ["US-36061", "GB"]},
+        unclaimed=["US-36047"],
+    )
+    holders = region_holders(p, "county")
+    assert holders["US-36061"] == "W"  # the county claim beats the state claim
+    assert holders["US-36005"] == "E"  # the Bronx, through New York
+    assert "US-36047" not in holders  # Brooklyn is carved out
+    assert holders["GB"] == "W"
+    assert "US-NY" not in holders
+    ny_counties = [r for r in holders if r.startswith("US-36")]
+    assert len(ny_counties) == 61  # New York's 62 counties but Brooklyn
+    assert region_holders(plan(), "county") == {}
+
+
+# territory_part_counts
+
+
+def test_territory_part_counts():
+    p = plan(
+        {"territory_id": "WEST", "region_ids": ["US-CA", "US-NV", "US-OR"]},
+        {"territory_id": "SPLIT", "region_ids": ["US-TX", "US-ME"]},
+        {"territory_id": "NONE"},
+        {"territory_id": "KS", "region_ids": ["US-KS"]},
+        {"territory_id": "EU", "region_ids": ["DE", "FR", "GB"]},
+    )
+    assert territory_part_counts(p, "state") == {"WEST": 1, "SPLIT": 2, "NONE": 0, "KS": 1, "EU": 2}
+    # At county level a state claim counts as its counties, which touch one another.
+    assert territory_part_counts(p, "county")["KS"] == 1
+
+
+def test_territory_part_counts_see_a_county_taken_out_of_the_middle():
+    # Sedgwick County is surrounded by Kansas counties; a county claim elsewhere beats the state claim.
+    whole = plan({"territory_id": "K", "region_ids": ["US-KS"]})
+    holed = plan({"territory_id": "K", "region_ids": ["US-KS"]}, {"territory_id": "S", "region_ids": ["US-20173"]})
+    assert territory_part_counts(whole, "county") == {"K": 1}
+    assert territory_part_counts(holed, "county") == {"K": 1, "S": 1}
+    apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001"]})  # Sedgwick and Allen, KS
+    assert territory_part_counts(apart, "county") == {"X": 2}
+
+
+# accounts_by_region
+
+
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["a", "b", "c", "d", "e"],
+        "region_id": ["US-36061", "US-36047", "US-34013", "CA-ON", "DE"],
+        "value": [10.0, 20.0, 5.0, 1.5, 2.0],
+    }
+)
+
+
+def test_accounts_by_region_at_state_level_counts_counties_for_their_state():
+    out = accounts_by_region(ACCOUNTS, "state")
+    assert out.index.name == "region_id"
+    assert out.to_dict("index") == {
+        "CA-ON": {"accounts": 1, "value": 1.5},
+        "DE": {"accounts": 1, "value": 2.0},
+        "US-NJ": {"accounts": 1, "value": 5.0},
+        "US-NY": {"accounts": 2, "value": 30.0},
+    }
+
+
+def test_accounts_by_region_at_county_level_keeps_counties():
+    out = accounts_by_region(ACCOUNTS, "county")
+    assert out.loc["US-36061"].tolist() == [1, 10.0]
+    assert out.loc["US-36047"].tolist() == [1, 20.0]
+    assert "US-NY" not in out.index
+    assert int(out["accounts"].sum()) == 5 and out["value"].sum() == pytest.approx(38.5)
+
+
+def test_accounts_by_region_of_no_accounts():
+    out = accounts_by_region(ACCOUNTS.iloc[:0], "state")
+    assert out.empty and list(out.columns) == ["accounts", "value"] and out.index.name == "region_id"
+
+
+def test_accounts_by_region_bad_level():
+    with pytest.raises(ValueError, match="`level` was 'country'"):
+        accounts_by_region(ACCOUNTS, "country")

@@ -1,0 +1,351 @@
+"""Undo history of plan states, and the before -> after impact of an edit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from territory import plan_from_dict
+from territory.edits import create_territory, merge_territories, start, update_territory
+from territory.history import EditHistory
+from territory.impact import edit_impact, moved_between, territory_parts
+
+REGIONS = pd.DataFrame(
+    {
+        "region_id": ["US", "US-NY", "US-36061", "US-36047", "US-NJ", "US-34013", "GB"],
+        "parent_id": [None, "US", "US-NY", "US-NY", "US", "US-NJ", None],
+    }
+)
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["m1", "m2", "b1", "j1", "g1"],
+        "region_id": ["US-36061", "US-36061", "US-36047", "US-34013", "GB"],
+        "value": [10.0, 20.0, 50.0, 40.0, 5.0],
+    }
+)
+
+
+@pytest.fixture
+def state():
+    plan = plan_from_dict(
+        {
+            "name": "p",
+            "territories": [
+                {"territory_id": "E", "name": "East", "region_ids": ["US-NY"], "annual_quota": 100},
+                {"territory_id": "W", "name": "West", "region_ids": ["US-NJ"], "annual_quota": 50},
+                {"territory_id": "T", "name": "Other", "region_ids": ["GB"]},
+            ],
+            "reps": [
+                {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "capacity": 10},
+                {"rep_id": "B", "name": "Bo", "territory_ids": ["W"], "capacity": 1},
+                {"rep_id": "C", "name": "Cy", "territory_ids": ["E"], "capacity": 10},
+                {"rep_id": "D", "name": "Di", "territory_ids": ["T"], "capacity": 10},
+            ],
+        }
+    )
+    return start(plan, ACCOUNTS, REGIONS)
+
+
+# EditHistory
+
+
+def test_begin_has_one_step(state):
+    history = EditHistory.begin(state)
+    assert history.current is state
+    assert (history.cursor, history.limit, len(history.entries)) == (0, 100, 1)
+    assert history.entries[0].label == "Opened the plan"
+    assert history.entries[0].at.tzinfo is not None
+    assert not history.can_undo and not history.can_redo
+    assert history.previous is None
+    assert EditHistory.begin(state, "Loaded", limit=5).entries[0].label == "Loaded"
+
+
+def test_push_makes_the_new_state_current_and_keeps_the_old_history(state):
+    history = EditHistory.begin(state)
+    moved = state.move_regions(["US-36061"], "W")
+    pushed = history.push(moved)
+    assert pushed.current is moved and pushed.previous is state
+    assert pushed.entries[-1].label == "Moved US-36061 to West"  # the edit's own words by default
+    assert pushed.can_undo and not pushed.can_redo
+    assert history.current is state and len(history.entries) == 1  # histories are immutable
+    assert pushed.push(moved.move_regions(["US-NJ"], "E"), "My label").entries[-1].label == "My label"
+
+
+def test_undo_and_redo_walk_the_steps(state):
+    first = state.move_regions(["US-36061"], "W")
+    second = first.move_regions(["US-NJ"], None)
+    history = EditHistory.begin(state).push(first).push(second)
+    undone = history.undo()
+    assert undone.current is first and undone.previous is state
+    assert undone.can_undo and undone.can_redo
+    assert undone.undo().current is state
+    assert not undone.undo().can_undo
+    assert undone.redo().current is second
+    assert undone.undo().redo().redo().current is second
+    assert len(undone.entries) == 3  # undo keeps the steps for redo
+
+
+def test_undo_and_redo_errors(state):
+    history = EditHistory.begin(state)
+    with pytest.raises(ValueError, match="nothing to undo"):
+        history.undo()
+    with pytest.raises(ValueError, match="nothing to redo"):
+        history.redo()
+    with pytest.raises(ValueError, match="nothing to redo"):
+        history.push(state.move_regions(["US-NJ"], "E")).redo()
+
+
+def test_push_after_undo_drops_the_redo_steps(state):
+    first = state.move_regions(["US-36061"], "W")
+    second = first.move_regions(["US-NJ"], None)
+    other = first.move_regions(["GB"], "E")
+    history = EditHistory.begin(state).push(first).push(second).undo().push(other)
+    assert [e.state for e in history.entries] == [state, first, other]
+    assert history.cursor == 2 and not history.can_redo
+    assert history.undo().current is first
+    # From the very first step, a push drops every later step.
+    rewound = EditHistory.begin(state).push(first).push(second).go_to(0).push(other)
+    assert [e.state for e in rewound.entries] == [state, other]
+
+
+def test_go_to_jumps_to_any_step(state):
+    states = [state]
+    for region, target in (("US-36061", "W"), ("US-NJ", "E"), ("GB", None)):
+        states.append(states[-1].move_regions([region], target))
+    history = EditHistory.begin(state)
+    for s in states[1:]:
+        history = history.push(s)
+    jumped = history.go_to(1)
+    assert jumped.current is states[1] and jumped.previous is states[0]
+    assert jumped.can_undo and jumped.can_redo
+    assert jumped.go_to(3).current is states[3]
+    assert not jumped.go_to(3).can_redo
+    assert history.go_to(0).previous is None
+    for step in (-1, 4):
+        with pytest.raises(ValueError, match=r"step .* is not in the history \(0..3\)"):
+            history.go_to(step)
+
+
+def test_limit_forgets_the_oldest_steps_never_the_current_one(state):
+    states = [state]
+    for i in range(4):
+        states.append(states[-1].move_regions(["US-36061"], "W" if i % 2 == 0 else "E"))
+    history = EditHistory.begin(state, limit=3)
+    for s in states[1:]:
+        history = history.push(s)
+    assert [e.state for e in history.entries] == states[-3:]
+    assert history.cursor == 2 and history.current is states[-1]
+    assert history.undo().undo().current is states[-3]
+    assert not history.undo().undo().can_undo
+    assert history.limit == 3 and history.undo().limit == 3 and history.go_to(0).limit == 3
+
+
+# territory_parts
+
+
+def test_territory_parts_groups_connected_regions_largest_first():
+    adjacency = {"a": ["b"], "b": ["a", "c"], "c": ["b"], "d": ["e"], "e": ["d"], "f": []}
+    assert territory_parts(["a", "b", "c", "d", "e", "f"], adjacency) == [{"a", "b", "c"}, {"d", "e"}, {"f"}]
+    # A neighbour outside the set does not connect two regions.
+    assert territory_parts(["a", "c"], adjacency) == [{"a"}, {"c"}]
+    # Regions the adjacency does not know are parts of their own; equal sizes sort by their smallest id.
+    assert territory_parts(["z", "d", "e", "y"], adjacency) == [{"d", "e"}, {"y"}, {"z"}]
+    assert territory_parts([], adjacency) == []
+    assert territory_parts(iter(["a", "b", "a"]), adjacency) == [{"a", "b"}]
+
+
+# moved_between
+
+
+def test_moved_between_a_state_and_its_child_in_either_order(state):
+    after = state.move_regions(["US-36061"], "W")
+    forward = moved_between(state, after)
+    assert list(forward.columns) == [
+        "position",
+        "account_id",
+        "from_claim_id",
+        "to_claim_id",
+        "from_rep_id",
+        "to_rep_id",
+        "value",
+        "region_id",
+    ]
+    assert forward["account_id"].tolist() == ["m1", "m2"]
+    assert forward["position"].tolist() == [0, 1]
+    assert forward["region_id"].tolist() == ["US-36061", "US-36061"]
+    assert set(forward["from_claim_id"]) == {"E"} and set(forward["to_claim_id"]) == {"W"}
+    assert forward["from_rep_id"].tolist() == ["A", "C"]
+    assert forward["to_rep_id"].isna().all()  # Bo is full: the accounts wait in West
+    backward = moved_between(after, state)
+    assert backward["account_id"].tolist() == ["m1", "m2"]
+    assert set(backward["from_claim_id"]) == {"W"} and set(backward["to_claim_id"]) == {"E"}
+    assert backward["to_rep_id"].tolist() == ["A", "C"]
+    assert backward["from_rep_id"].isna().all()
+
+
+def test_moved_between_unrelated_states_compares_the_tables(state):
+    west = state.move_regions(["US-36061"], "W")
+    nowhere = state.move_regions(["US-36061"], None)  # a sibling, not a child
+    out = moved_between(west, nowhere).set_index("account_id")
+    assert sorted(out.index) == ["m1", "m2"]
+    assert set(out["from_claim_id"]) == {"W"} and out["to_claim_id"].isna().all()
+    assert out["region_id"].tolist() == ["US-36061", "US-36061"]
+    # Two edits away: the same answer as composing the steps.
+    two = west.move_regions(["US-NJ"], "E")
+    far = moved_between(state, two).set_index("account_id").sort_index()
+    assert far["from_claim_id"].to_dict() == {"j1": "W", "m1": "E", "m2": "E"}
+    assert far["to_claim_id"].to_dict() == {"j1": "E", "m1": "W", "m2": "W"}
+    assert far["position"].to_dict() == {"j1": 3, "m1": 0, "m2": 1}
+    assert far.loc["j1", "from_rep_id"] == "B"
+
+
+def test_moved_between_an_edit_that_moved_nothing_is_empty(state):
+    renamed = update_territory(state, "E", name="Northeast")
+    out = moved_between(state, renamed)
+    assert out.empty
+    assert {"account_id", "from_claim_id", "to_claim_id", "region_id", "value"} <= set(out.columns)
+
+
+# edit_impact
+
+
+def test_edit_impact_reports_only_what_the_edit_touched(state):
+    after = state.move_regions(["US-36061"], "W")
+    impact = edit_impact(state, after)
+    assert impact.edit == "Moved US-36061 to West"
+    assert impact.territories["territory_id"].tolist() == ["E", "W"]  # not Other
+    assert impact.reps["rep_id"].tolist() == ["A", "C"]  # Bo and Di hold the same accounts as before
+    assert impact.reps["capacity"].tolist() == [10, 10]
+    before_t = state.balance.territories.set_index("territory_id")
+    after_t = after.balance.territories.set_index("territory_id")
+    for row in impact.territories.itertuples(index=False):
+        for label, column in [
+            ("accounts", "accounts"),
+            ("value", "total_value"),
+            ("workload", "workload"),
+            ("utilization", "utilization"),
+            ("balance_score", "balance_score"),
+            ("reps", "reps"),
+        ]:
+            assert getattr(row, f"{label}_before") == pytest.approx(before_t.loc[row.territory_id, column])
+            assert getattr(row, f"{label}_after") == pytest.approx(after_t.loc[row.territory_id, column])
+    before_r = state.balance.reps.set_index("rep_id")
+    after_r = after.balance.reps.set_index("rep_id")
+    for row in impact.reps.itertuples(index=False):
+        for label in ("accounts", "value", "workload", "utilization"):
+            assert getattr(row, f"{label}_before") == pytest.approx(before_r.loc[row.rep_id, label])
+            assert getattr(row, f"{label}_after") == pytest.approx(after_r.loc[row.rep_id, label])
+    assert impact.territories.set_index("territory_id").loc["E", ["accounts_before", "accounts_after"]].tolist() == [
+        3,
+        1,
+    ]
+    assert impact.moves.to_dict("records") == [
+        {
+            "from_territory_id": "E",
+            "to_territory_id": "W",
+            "from_name": "East",
+            "to_name": "West",
+            "accounts": 2,
+            "value": 30.0,
+        }
+    ]
+    assert impact.team["accounts_moved"] == 2 and impact.team["value_moved"] == 30.0
+    assert impact.team["balance_score_before"] == pytest.approx(state.balance.team["balance_score"])
+    assert impact.team["workload_cv_after"] == pytest.approx(after.balance.team["workload_cv"])
+    assert impact.warnings == []
+
+
+def test_edit_impact_groups_moves_by_origin_and_destination(state):
+    after = create_territory(state, "Hub", ["US-36061", "US-34013", "GB"], rep_ids=["D"])
+    moves = edit_impact(state, after).moves
+    assert moves[["from_territory_id", "to_territory_id", "accounts", "value"]].values.tolist() == [
+        ["E", "HUB", 2, 30.0],
+        ["W", "HUB", 1, 40.0],
+        ["T", "HUB", 1, 5.0],
+    ]
+    assert moves["to_name"].tolist() == ["Hub", "Hub", "Hub"]
+
+
+def test_edit_impact_undo_direction_mirrors_the_edit(state):
+    after = state.move_regions(["US-36061"], "W")
+    forward, backward = edit_impact(state, after), edit_impact(after, state)
+    assert backward.moves[["from_territory_id", "to_territory_id", "accounts"]].values.tolist() == [["W", "E", 2]]
+    f = forward.territories.set_index("territory_id")
+    b = backward.territories.set_index("territory_id")
+    assert b.loc["E", "accounts_after"] == f.loc["E", "accounts_before"]
+    assert b.loc["E", "accounts_before"] == f.loc["E", "accounts_after"]
+
+
+def test_edit_impact_to_no_territory_names_it_and_warns_of_a_coverage_gap(state):
+    after = state.move_regions(["US-NJ"], None)
+    impact = edit_impact(state, after, region_labels={"US-34013": "Essex, NJ"})
+    assert impact.moves[["from_name", "to_name", "accounts"]].values.tolist() == [["West", "No territory", 1]]
+    assert impact.moves["to_territory_id"].tolist() == [None]
+    assert impact.warnings == ["Coverage gap: 1 account(s) worth 40 in Essex, NJ are now in no territory."]
+    assert edit_impact(state, after).warnings == [
+        "Coverage gap: 1 account(s) worth 40 in US-34013 are now in no territory."
+    ]
+    # Coming back into a territory is no gap.
+    assert not any("Coverage gap" in w for w in edit_impact(after, state).warnings)
+
+
+def test_edit_impact_warns_of_a_rep_over_capacity(state):
+    one = state.lock_account("m1", "B")
+    two = one.lock_account("m2", "B")
+    assert (two.result["rep_id"] == "B").sum() == 2  # locks win over Bo's capacity of 1
+    impact = edit_impact(one, two)
+    assert impact.warnings == ["Bo is over capacity: 2 accounts for a capacity of 1."]
+    assert impact.reps.set_index("rep_id").loc["B", ["accounts_before", "accounts_after", "capacity"]].tolist() == [
+        1,
+        2,
+        1,
+    ]
+    # An edit that leaves an over-full rep less full does not warn again.
+    three = two.lock_account("j1", "B")
+    assert not any("over capacity" in w for w in edit_impact(three, two).warnings)
+    assert edit_impact(two, three).warnings[0] == "Bo is over capacity: 3 accounts for a capacity of 1."
+
+
+def test_edit_impact_warns_of_a_territory_left_without_rep(state):
+    after = state.deactivate_rep("B")
+    impact = edit_impact(state, after)
+    assert impact.territories["territory_id"].tolist() == ["W"]
+    assert impact.reps["rep_id"].tolist() == ["B"]
+    assert impact.moves.empty  # the account stays in West, just without a rep
+    assert impact.warnings == ["West has no active rep: its accounts wait unassigned until one covers it."]
+
+
+def test_edit_impact_of_a_new_territory_without_rep_warns(state):
+    after = create_territory(state, "Hub", ["US-36061"])
+    impact = edit_impact(state, after)
+    new = impact.territories.set_index("territory_id").loc["HUB"]
+    assert np.isnan(new["accounts_before"]) and new["accounts_after"] == 0
+    assert impact.warnings == ["Hub has no active rep: its accounts wait unassigned until one covers it."]
+
+
+def test_edit_impact_of_a_merge_lists_the_absorbed_territory_last(state):
+    after = merge_territories(state, "E", "W")
+    impact = edit_impact(state, after)
+    assert impact.territories["territory_id"].tolist() == ["E", "W"]
+    gone = impact.territories.set_index("territory_id").loc["W"]
+    assert gone["name"] == "West" and gone["accounts_before"] == 1 and np.isnan(gone["accounts_after"])
+    assert impact.moves[["from_territory_id", "to_territory_id", "accounts"]].values.tolist() == [["W", "E", 1]]
+    assert impact.warnings == []  # a removed territory is not "without rep"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"E": 1}, {"E": 2}, ["East is no longer contiguous: it now has 2 separate parts."]),
+        ({}, {"E": 2}, ["East is no longer contiguous: it now has 2 separate parts."]),
+        ({"E": 2}, {"E": 3}, ["East now has 3 separate parts (was 2)."]),
+        ({"E": 2}, {"E": 2}, []),
+        ({"E": 3}, {"E": 2}, []),
+        ({"E": 1}, {"E": 1, "T": 5}, []),  # Other is not touched by the edit
+    ],
+)
+def test_edit_impact_contiguity_warnings(state, before, after, expected):
+    moved = state.move_regions(["US-36061"], "W")
+    impact = edit_impact(state, moved, parts_before=before, parts_after=after)
+    assert impact.warnings == expected
