@@ -148,6 +148,8 @@ def current_map(page, *, replacing=None, timeout: float = 30_000):
 
 def click_at(page, content, lat: float, lon: float) -> None:
     """Click the map at a latitude/longitude (through the page, as a user's mouse does)."""
-    x, y = content.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+    x, y = content.evaluate(
+        f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"
+    )
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)

@@ -68,8 +68,9 @@ def test_coverage_map_kpis_and_payload(app):
     assert metrics["Accounts on the map"] == "4,998"
     assert metrics["Rows not placed"] == "2"
     payload = folium_payload(app)
-    assert "North America East" in payload["html"] + payload["script"]
-    assert "territory-legend" in payload["html"] + payload["script"]
+    # The plan's layers (and the legend) come as st_folium feature groups, swapped in place on a change.
+    assert "North America East" in payload["feature_group"]
+    assert "territory-legend" in payload["feature_group"]
     assert all(link.startswith("/app/static/vendor/") for link in payload["css_links"] + payload["js_links"])
     gaps = app.dataframe[1].value
     assert "US-NJ" in gaps["Region"].tolist()
@@ -77,9 +78,10 @@ def test_coverage_map_kpis_and_payload(app):
 
 def test_hiding_accounts_drops_the_cluster_layer(app):
     open_page(app, "pages/coverage_map.py")
+    assert "markerClusterGroup" in folium_payload(app)["feature_group"]
     app.sidebar.toggle[0].set_value(False).run()
     assert not app.exception
-    assert "markerClusterGroup" not in folium_payload(app)["script"]
+    assert "markerClusterGroup" not in folium_payload(app)["feature_group"]
 
 
 def test_balance_least_balanced_first_and_tolerance(app):
@@ -148,8 +150,8 @@ def test_county_level_switch(app):
     open_page(app, "pages/coverage_map.py")
     app.sidebar.radio(key="map_level").set_value("county").run()
     assert not app.exception
-    script = folium_payload(app)["script"]
-    assert "US-36061" in script  # New York County drawn on its own
+    layers = folium_payload(app)["feature_group"]
+    assert "US-36061" in layers  # New York County drawn on its own
 
 
 HUBSPOT = (
