@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
 from shapely.geometry import shape as to_shape
 
 from geo.boundaries import EQUAL_AREA_CRS, WGS84, load_regions
@@ -91,7 +92,7 @@ def _shape_of(drawn) -> shapely.Geometry:
     geometry = drawn.get("geometry", drawn) if isinstance(drawn, dict) else drawn
     try:
         shape = to_shape(geometry) if isinstance(geometry, dict) else geometry
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
         raise ValueError(f"the drawn shape is not GeoJSON geometry ({exc}); draw a polygon or a rectangle") from None
     if not isinstance(shape, shapely.Geometry) or shape.geom_type not in ("Polygon", "MultiPolygon"):
         kind = getattr(shape, "geom_type", type(shape).__name__)

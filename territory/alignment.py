@@ -108,7 +108,7 @@ def resolve_region_territories(plan: Plan, regions: pd.DataFrame) -> pd.DataFram
     tied = hits.merge(best[["region_id", "depth", "priority"]], on=["region_id", "depth", "priority"])
     conflicted = tied.groupby("region_id")["territory_id"].nunique() > 1
     out = best.copy()
-    out["conflict"] = out["region_id"].map(conflicted).fillna(False).astype(bool)
+    out["conflict"] = out["region_id"].map(conflicted).eq(True).to_numpy()
     return out[columns].reset_index(drop=True)
 
 
@@ -134,7 +134,7 @@ def account_territories(accounts: pd.DataFrame, plan: Plan, regions: pd.DataFram
     out = pd.DataFrame(index=accounts.index)
     for column in ("territory_id", "claim_region_id"):
         out[column] = region_id.map(resolved[column]).astype(object).where(lambda s: s.notna(), None)
-    out["conflict"] = region_id.map(resolved["conflict"]).fillna(False).astype(bool)
+    out["conflict"] = region_id.map(resolved["conflict"]).eq(True).to_numpy()
     return out
 
 

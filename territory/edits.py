@@ -27,7 +27,7 @@ from territory.assignment import (
     prepare_accounts,
 )
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
-from territory.model import Override, Plan, Territory
+from territory.model import Override, Plan, Territory, normalize_tier
 from territory.regions import normalize_region_id
 
 __all__ = [
@@ -214,10 +214,19 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
     )
     new = _assign(plan, run, state.regions, load, state.index.ancestors)
+
+    def differs(column):
+        old_values, new_values = before[column], new[column]
+        return ~((old_values == new_values) | (pd.isna(old_values) & pd.isna(new_values)))
+
     changed = np.zeros(len(positions), dtype=bool)
     for column in _TRACKED:
-        old_values, new_values = before[column], new[column]
-        changed |= ~((old_values == new_values) | (pd.isna(old_values) & pd.isna(new_values)))
+        changed |= differs(column)
+    # An assigned account that keeps its territory, rep and claim was kept, not moved: its record (the rule that
+    # first placed it) stays as it was.
+    kept = was_assigned & ~differs("territory_id") & ~differs("rep_id") & ~differs("status")
+    kept &= ~differs("claim_region_id")
+    changed &= ~kept
     now_assigned = new["status"] == "assigned"
     columns = {
         "account_id": run["account_id"].to_numpy(dtype=object),
@@ -466,9 +475,23 @@ def _positions_of_territories(state: PlanState, territory_ids, plans=()) -> np.n
     return np.concatenate([held, _positions_in_regions(state, sorted(regions))])
 
 
+def _holder(state: PlanState, plan: Plan, region_id: str) -> str | None:
+    """The territory whose claim on ``region_id`` wins by region alone (most specific, then priority, then id)."""
+    chain = state.index.ancestors.get(region_id, [(region_id, 0)])
+    unclaimed = set(plan.unclaimed_region_ids)
+    cut = min((depth for ancestor_id, depth in chain if ancestor_id in unclaimed), default=None)
+    candidates = sorted(
+        (depth, -t.priority, t.territory_id)
+        for ancestor_id, depth in chain
+        if cut is None or depth <= cut
+        for t in plan.territories
+        if ancestor_id in t.region_ids
+    )
+    return candidates[0][2] if candidates else None
+
+
 def _region_in_territory(state: PlanState, region_id: str, territory) -> bool:
-    chain = [a for a, _ in state.index.ancestors.get(region_id, [(region_id, 0)])]
-    return bool(set(chain) & set(territory.region_ids)) and region_id not in state.plan.unclaimed_region_ids
+    return _holder(state, state.plan, region_id) == territory.territory_id
 
 
 def create_territory(
@@ -636,7 +659,8 @@ def merge_territories(state: PlanState, keep_id: str, absorb_id: str) -> PlanSta
             continue
         t = merged if t.territory_id == keep_id else t
         if t.parent_id == absorb_id:
-            t = replace(t, parent_id=keep_id)
+            # Children of the absorbed territory move under the kept one (the kept one under its old parent).
+            t = replace(t, parent_id=absorb.parent_id if t.territory_id == keep_id else keep_id)
         territories.append(t)
     reps = tuple(
         replace(r, territory_ids=tuple(dict.fromkeys(keep_id if t == absorb_id else t for t in r.territory_ids)))
@@ -674,9 +698,16 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
         clean["annual_quota"] = float(clean["annual_quota"])
         if not clean["annual_quota"] >= 0:
             raise ValueError("annual quota cannot be negative")
-    for key in ("industries", "tiers"):
-        if key in clean:
-            clean[key] = tuple(dict.fromkeys(str(v).strip().lower() for v in clean[key] if str(v).strip()))
+    if "industries" in clean:
+        clean["industries"] = tuple(
+            dict.fromkeys(str(v).strip().lower() for v in clean["industries"] if str(v).strip())
+        )
+    if "tiers" in clean:
+        tiers = [(v, normalize_tier(v)) for v in clean["tiers"] if str(v).strip()]
+        unknown_tiers = [str(v) for v, tier in tiers if tier is None]
+        if unknown_tiers:
+            raise ValueError(f"unknown tier(s) {', '.join(unknown_tiers)}; use enterprise, mid-market or smb")
+        clean["tiers"] = tuple(dict.fromkeys(tier for _, tier in tiers))
     if clean.get("parent_id"):
         parent = clean["parent_id"]
         plan.territory(parent)

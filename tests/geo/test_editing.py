@@ -105,16 +105,7 @@ def test_a_self_crossing_polygon_is_repaired_not_refused():
         (Polygon([(-99, 38), (-98, 38.5), (-97, 39)]), "no area"),
         ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0]]]}, "not GeoJSON geometry"),
         ({"type": "Feature", "geometry": None}, "is a NoneType"),
-        pytest.param(
-            {"type": "Feature", "geometry": {"type": "Blob", "coordinates": []}},
-            "not GeoJSON geometry",
-            marks=pytest.mark.xfail(
-                reason="geo/editing.py _shape_of catches KeyError/TypeError/ValueError/AttributeError, but shapely's "
-                "shape() raises shapely.errors.GeometryTypeError (not a ValueError) for an unknown GeoJSON type, "
-                "so it escapes regions_in_shape (and the page's `except ValueError`)",
-                strict=True,
-            ),
-        ),
+        ({"type": "Feature", "geometry": {"type": "Blob", "coordinates": []}}, "not GeoJSON geometry"),
         ("a string", "is a str"),
     ],
 )
