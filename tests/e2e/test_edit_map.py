@@ -9,14 +9,8 @@ import re
 
 import pytest
 
-from geo.accounts import read_accounts
-from geo.boundaries import region_table
 from geo.editing import regions_in_shape
-from geo.join import locate_accounts
-from territory import load_plan
-from territory.edits import start
-from territory.scoring import score_accounts
-from tests.conftest import DEMO_PLAN, ROOT
+from tests.conftest import demo_state as demo_engine_state
 from tests.e2e.conftest import ARTIFACTS, click_at, current_map, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def demo_state():
-    """The state the dashboard starts from, computed here with territory/ and geo/ alone."""
-    plan = load_plan(DEMO_PLAN)
-    data = (ROOT / "data" / "demo" / "accounts.csv").read_bytes()
-    accounts = locate_accounts(read_accounts(data, filename="accounts.csv").accounts).accounts
-    scores = score_accounts(accounts, plan.settings.scoring)
-    accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
-    return start(plan, accounts, region_table())
+    return demo_engine_state()
 
 
 def open_editor(page, app_url, level="county"):

@@ -1,0 +1,260 @@
+"""AppTest flows of the territory editor: map events (as the component returns them), their keyboard twins,
+split, merge, territory settings, undo and redo — each compared with what territory/ computes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.editing import region_holders, regions_in_shape
+from territory import plan_from_dict
+from territory.edits import create_territory, merge_territories, split_territory
+from tests.conftest import ROOT, demo_state
+
+KANSAS = {"type": "Polygon", "coordinates": [[[-99.6, 38.0], [-97.5, 38.0], [-97.5, 39.2], [-99.6, 39.2], [-99.6, 38.0]]]}
+
+
+@pytest.fixture
+def editor():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/edit_map.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def plan_of(app):
+    return plan_from_dict(json.loads(app.session_state["plan_json"]))
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def messages(app, kind="success") -> list[str]:
+    return [e.value for e in getattr(app, kind)]
+
+
+def map_event(app, feature: dict, count: int) -> None:
+    """What st_folium stores after a click or a drawing (only the events the page asked for)."""
+    app.session_state["edit_map"] = {"last_active_drawing": feature, "last_object_clicked_count": count, "map": "m"}
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def click(app, region_id: str, count: int) -> None:
+    map_event(app, {"type": "Feature", "properties": {"region_id": region_id}, "geometry": None}, count)
+
+
+def team_score(state) -> str:
+    return f"{state.balance.team['balance_score']:.3f}"
+
+
+def test_the_editor_opens_on_the_plan_with_no_edit(editor):
+    assert editor.title[0].value == "Edit territories"
+    assert any("No edit yet" in m for m in messages(editor, "info"))
+    assert metrics(editor)["Team balance score"] == team_score(demo_state())
+    assert editor.button(key="undo").disabled and editor.button(key="redo").disabled
+
+
+def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
+    click(editor, "US-NJ", 1)
+    expected = demo_state().move_regions(["US-NJ"], "NAE")
+    assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
+    assert messages(editor)[0].startswith("Moved US-NJ to North America East")
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+    territories = editor.table[0].value
+    row = territories.loc["North America East"]
+    before = demo_state().balance.territories.set_index("territory_id").loc["NAE", "accounts"]
+    after = expected.balance.territories.set_index("territory_id").loc["NAE", "accounts"]
+    assert row["Accounts"] == f"{before:,} → {after:,}"
+    # The same value seen again on a later rerun is not a new click.
+    editor.run()
+    assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
+    click(editor, "US-NJ", 2)
+    assert "US-NJ" not in plan_of(editor).territory("NAE").region_ids
+    assert metrics(editor)["Team balance score"] == team_score(expected.move_regions(["US-NJ"], None))
+
+
+def test_a_county_click_carves_it_out_of_its_state_territory(editor):
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    editor.selectbox(key="paint_territory").set_value("USS").run()
+    click(editor, "US-48201", 1)  # Harris County is US South's through Texas: painting with US South removes it
+    plan = plan_of(editor)
+    assert "US-48201" in plan.unclaimed_region_ids
+    assert any("Coverage gap" in w for w in messages(editor, "warning"))
+
+
+def test_with_paint_off_a_click_changes_nothing(editor):
+    editor.toggle(key="paint_on_click").set_value(False).run()
+    before = editor.session_state["plan_json"]
+    click(editor, "US-NJ", 1)
+    assert editor.session_state["plan_json"] == before
+    assert not messages(editor)
+
+
+def test_the_move_twin_applies_through_the_engine(editor):
+    editor.multiselect(key="twin_regions").set_value(["US-NJ", "US-DE"]).run()
+    editor.selectbox(key="twin_target").set_value("USS").run()
+    editor.button(key="twin_move").click().run()
+    expected = demo_state().move_regions(["US-NJ", "US-DE"], "USS")
+    assert set(plan_of(editor).territory("USS").region_ids) >= {"US-NJ", "US-DE"}
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+    assert editor.multiselect(key="twin_regions").value == []
+
+
+def test_the_move_twin_without_regions_says_what_to_do(editor):
+    before = editor.session_state["plan_json"]
+    editor.button(key="twin_move").click().run()
+    assert any("Pick at least one region" in m for m in messages(editor, "error"))
+    assert editor.session_state["plan_json"] == before
+
+
+def test_a_drawn_shape_previews_the_regions_past_the_threshold_then_applies(editor):
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    map_event(editor, {"type": "Feature", "properties": {}, "geometry": KANSAS}, 1)
+    assert any(s.value == "Drawn shape" for s in editor.subheader)
+    shares = regions_in_shape(KANSAS, "county", threshold=0.5)
+    expected_ids = set(shares.loc[shares["selected"], "region_id"])
+    preview = editor.table[0].value
+    assert set(preview["Id"]) == expected_ids  # none of them is NAE's yet, so all would move
+    assert any("Preview" in s.value for s in editor.subheader)
+    # A stricter share takes fewer regions.
+    editor.slider(key="draw_threshold").set_value(0.95).run()
+    strict = regions_in_shape(KANSAS, "county", threshold=0.95)
+    assert set(editor.table[0].value["Id"]) == set(strict.loc[strict["selected"], "region_id"])
+    editor.button(key="draw_apply").click().run()
+    expected = demo_state().move_regions(sorted(strict.loc[strict["selected"], "region_id"]), "NAE")
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+    assert "edit_drawn" not in editor.session_state
+    assert not any(s.value == "Drawn shape" for s in editor.subheader)
+
+
+def test_cancel_drops_the_drawn_shape(editor):
+    before = editor.session_state["plan_json"]
+    map_event(editor, {"type": "Feature", "properties": {}, "geometry": KANSAS}, 1)
+    editor.button(key="draw_cancel").click().run()
+    assert editor.session_state["plan_json"] == before
+    assert not any(s.value == "Drawn shape" for s in editor.subheader)
+
+
+def test_a_drawn_shape_can_make_a_new_territory(editor):
+    whole_kansas = {"type": "Polygon", "coordinates": [[[-102.2, 36.9], [-94.5, 36.9], [-94.5, 40.1], [-102.2, 40.1],
+                                                         [-102.2, 36.9]]]}  # fmt: skip
+    map_event(editor, {"type": "Feature", "properties": {}, "geometry": whole_kansas}, 1)
+    editor.radio(key="draw_action").set_value("new").run()
+    assert editor.button(key="draw_apply").disabled  # no name yet
+    editor.text_input(key="draw_new_name").input("Plains").run()
+    editor.button(key="draw_apply").click().run()
+    plan = plan_of(editor)
+    plains = plan.territory("PLAINS")
+    shares = regions_in_shape(whole_kansas, "state", threshold=0.5)
+    assert set(plains.region_ids) == set(shares.loc[shares["selected"], "region_id"]) == {"US-KS"}
+    expected = create_territory(demo_state(), "Plains", ["US-KS"])
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+
+
+def test_a_drawn_shape_splits_a_territory_along_it(editor):
+    texas_east = {"type": "Polygon", "coordinates": [[[-97, 28], [-93.5, 28], [-93.5, 34], [-97, 34], [-97, 28]]]}
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    map_event(editor, {"type": "Feature", "properties": {}, "geometry": texas_east}, 1)
+    editor.radio(key="draw_action").set_value("split").run()
+    editor.selectbox(key="draw_split_source").set_value("USS").run()
+    editor.text_input(key="draw_split_name").input("East Texas").run()
+    moving = set(editor.table[0].value["Id"])
+    holders = region_holders(demo_state().plan, "county")
+    shares = regions_in_shape(texas_east, "county", threshold=0.5)
+    assert moving == {r for r in shares.loc[shares["selected"], "region_id"] if holders.get(r) == "USS"}
+    assert "US-48201" in moving  # Harris County
+    editor.button(key="draw_apply").click().run()
+    plan = plan_of(editor)
+    assert set(plan.territory("EAST-TEXAS").region_ids) == moving
+    expected = split_territory(demo_state(), "USS", sorted(moving), "East Texas")
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+
+
+def test_the_split_twin(editor):
+    editor.selectbox(key="split_territory").set_value("USW").run()
+    editor.multiselect(key="split_regions").set_value(["US-WA", "US-OR"]).run()
+    editor.text_input(key="split_name").input("Northwest").run()
+    rep = next(r.rep_id for r in demo_state().plan.reps_of("USW"))
+    editor.multiselect(key="split_reps").set_value([rep]).run()
+    editor.button(key="twin_split").click().run()
+    plan = plan_of(editor)
+    assert set(plan.territory("NORTHWEST").region_ids) == {"US-WA", "US-OR"}
+    assert plan.rep(rep).territory_ids == ("NORTHWEST",)
+    old, new = demo_state().plan.territory("USW"), plan.territory("NORTHWEST")
+    assert plan.territory("USW").annual_quota + new.annual_quota == pytest.approx(old.annual_quota)
+    expected = split_territory(demo_state(), "USW", ["US-WA", "US-OR"], "Northwest", rep_ids=[rep])
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+
+
+def test_the_split_twin_refuses_an_empty_split(editor):
+    before = editor.session_state["plan_json"]
+    editor.text_input(key="split_name").input("Nothing").run()
+    editor.button(key="twin_split").click().run()
+    assert any("pick the regions" in m for m in messages(editor, "error"))
+    assert editor.session_state["plan_json"] == before
+
+
+def test_the_merge_twin(editor):
+    editor.selectbox(key="merge_keep").set_value("USS").run()
+    editor.selectbox(key="merge_absorb").set_value("USC").run()
+    editor.button(key="twin_merge").click().run()
+    plan = plan_of(editor)
+    assert "USC" not in {t.territory_id for t in plan.territories}
+    assert "US-IL" in plan.territory("USS").region_ids
+    expected = merge_territories(demo_state(), "USS", "USC")
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+    editor.selectbox(key="merge_keep").set_value("USS").run()
+    editor.selectbox(key="merge_absorb").set_value("USS").run()
+    editor.button(key="twin_merge").click().run()
+    assert any("two different territories" in m for m in messages(editor, "error"))
+
+
+def test_territory_settings(editor):
+    editor.selectbox(key="settings_territory").set_value("CAW").run()
+    assert editor.text_input(key="settings_name").value == "Canada West"
+    editor.text_input(key="settings_name").input("Canada West & Prairies").run()
+    editor.color_picker(key="settings_color").pick("#123456").run()
+    editor.number_input(key="settings_quota").set_value(2_000_000.0).run()
+    editor.multiselect(key="settings_tiers").set_value(["enterprise"]).run()
+    editor.selectbox(key="settings_parent").set_value("NAE").run()
+    editor.button(key="twin_settings").click().run()
+    territory = plan_of(editor).territory("CAW")
+    assert (territory.name, territory.color, territory.annual_quota) == ("Canada West & Prairies", "#123456", 2e6)
+    assert territory.tiers == ("enterprise",) and territory.parent_id == "NAE"
+    assert any("Changed" in m for m in messages(editor))
+
+
+def test_undo_redo_and_history(editor):
+    click(editor, "US-NJ", 1)
+    click(editor, "US-DE", 2)
+    after_two = editor.session_state["plan_json"]
+    history = editor.table[-1].value
+    assert list(history["Edit"]) == [
+        "Opened the plan",
+        "Moved US-NJ to North America East",
+        "Moved US-DE to North America East",
+    ]
+    editor.button(key="undo").click().run()
+    assert "US-DE" not in plan_of(editor).territory("NAE").region_ids
+    assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
+    assert metrics(editor)["Team balance score"] == team_score(demo_state().move_regions(["US-NJ"], "NAE"))
+    editor.button(key="redo").click().run()
+    assert editor.session_state["plan_json"] == after_two
+    editor.selectbox(key="history_step").set_value(0).run()
+    editor.button(key="history_go").click().run()
+    assert metrics(editor)["Team balance score"] == team_score(demo_state())
+    assert editor.button(key="undo").disabled and not editor.button(key="redo").disabled
+
+
+def test_other_pages_see_the_edited_plan(editor):
+    click(editor, "US-NJ", 1)
+    editor.switch_page("pages/overview.py").run()
+    assert not editor.exception
+    expected = demo_state().move_regions(["US-NJ"], "NAE").balance.team["balance_score"]
+    assert float(metrics(editor)["Team balance score"]) == pytest.approx(expected, abs=0.005)
+    assert float(metrics(editor)["Team balance score"]) != pytest.approx(demo_state().balance.team["balance_score"])
