@@ -13,7 +13,10 @@ from territory import plan_from_dict
 from territory.edits import create_territory, merge_territories, split_territory
 from tests.conftest import ROOT, demo_state
 
-KANSAS = {"type": "Polygon", "coordinates": [[[-99.6, 38.0], [-97.5, 38.0], [-97.5, 39.2], [-99.6, 39.2], [-99.6, 38.0]]]}
+KANSAS = {
+    "type": "Polygon",
+    "coordinates": [[[-99.6, 38.0], [-97.5, 38.0], [-97.5, 39.2], [-99.6, 39.2], [-99.6, 38.0]]],
+}
 
 
 @pytest.fixture
