@@ -43,14 +43,14 @@ def _run(edit, label: str | None = None) -> bool:
     except EDIT_ERRORS as error:
         _say("error", f"Not applied: {str(error).strip(chr(39))}")
         return False
-    _say("success", _done(state))
+    _say("success", _done(state, label))
     return True
 
 
-def _done(state) -> str:
+def _done(state, label: str | None = None) -> str:
     flows = state.flows
     moved = int((flows["from_claim_id"].fillna("") != flows["to_claim_id"].fillna("")).sum()) if len(flows) else 0
-    return f"{state.edit} · {moved:,} account(s) changed territory"
+    return f"{label or state.edit} · {moved:,} account(s) changed territory"
 
 
 def _count(v) -> str:
@@ -125,7 +125,8 @@ def _paint(region_id: str) -> None:
     if destination is not None and destination not in {t.territory_id for t in engine.plan.territories}:
         _say("error", "Pick the territory to paint with first.")
         return
-    _run(lambda s: s.move_regions([region_id], destination))
+    target_name = _territory_name(engine.plan, destination) if destination else "no territory"
+    _run(lambda s: s.move_regions([region_id], destination), f"Moved {label} ({region_id}) to {target_name}")
 
 
 def _undo() -> None:

@@ -87,7 +87,7 @@ def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(pa
     content.evaluate("() => window.map.setView([30.1, -94.6], 8, {animate: false})")
     page.wait_for_timeout(400)
     click_at(page, content, 29.85, -95.4)
-    page.get_by_text("Moved US-48201 to North America East").first.wait_for(timeout=30_000)
+    page.get_by_text("(US-48201) to North America East").first.wait_for(timeout=30_000)
     wait_for_rerun(page)
     redrawn = current_map(page, replacing=content)
     expected = demo_state.move_regions(["US-48201"], "NAE")

@@ -66,7 +66,7 @@ def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
     click(editor, "US-NJ", 1)
     expected = demo_state().move_regions(["US-NJ"], "NAE")
     assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
-    assert messages(editor)[0].startswith("Moved US-NJ to North America East")
+    assert messages(editor)[0].startswith("Moved New Jersey (US-NJ) to North America East")
     assert metrics(editor)["Team balance score"] == team_score(expected)
     territories = editor.table[0].value
     row = territories.loc["North America East"]
@@ -239,8 +239,8 @@ def test_undo_redo_and_history(editor):
     history = editor.table[-1].value
     assert list(history["Edit"]) == [
         "Opened the plan",
-        "Moved US-NJ to North America East",
-        "Moved US-DE to North America East",
+        "Moved New Jersey (US-NJ) to North America East",
+        "Moved Delaware (US-DE) to North America East",
     ]
     editor.button(key="undo").click().run()
     assert "US-DE" not in plan_of(editor).territory("NAE").region_ids
