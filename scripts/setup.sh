@@ -21,13 +21,17 @@ fi
 bash scripts/vendor_assets.sh
 
 if [ "$mode" = test ]; then
-  if [ ! -x /usr/bin/chromium ]; then
+  # Debian packages the tests use: chromium (browser tests), postgresql (storage tests also run on PostgreSQL).
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "installing Debian's chromium for the browser tests…"
+      echo "installing Debian's ${missing[*]} for the tests…"
       apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-      echo "browser tests need Debian's chromium: sudo apt-get install chromium" >&2
+      echo "the tests need Debian's ${missing[*]}: sudo apt-get install ${missing[*]}" >&2
       [ "${CI:-}" = true ] && exit 1
     fi
   fi

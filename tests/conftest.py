@@ -42,3 +42,69 @@ def demo_state():
     scores = score_accounts(accounts, plan.settings.scoring)
     accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
     return start(plan, accounts, region_table())
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the storage tests: ``$TERRITORY_TEST_POSTGRES_URL``, else Debian's postgresql
+    started on 127.0.0.1 in a temporary folder (skipped when not installed; under CI=true that is a failure)."""
+    import glob
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+
+    url = os.environ.get("TERRITORY_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not binaries:
+        message = "PostgreSQL is not installed (apt-get install postgresql); storage tests ran on SQLite only"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    bindir = os.path.dirname(binaries[-1])
+    import tempfile
+    from pathlib import Path
+
+    # Not under pytest's tmp folder: that one is private to root, and the server runs as the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="territory-postgres-"))
+    prefix = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres user
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = folder / "data"
+    run = {"check": True, "capture_output": True, "text": True}
+    subprocess.run([*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], **run)
+    options = f"-p {port} -k {folder} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=60"
+    subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
+                    "start"], **run)  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the test PostgreSQL server."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
