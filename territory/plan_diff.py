@@ -1,0 +1,186 @@
+"""What changed between two versions of a plan.
+
+Regions moved, accounts that change territory or rep, and the per-rep handoffs a manager gives the reps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from territory.model import Plan
+
+__all__ = ["PlanDiff", "diff_plans"]
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Differences from an old plan to a new one.
+
+    Attributes
+    ----------
+    regions : DataFrame
+        ``region_id, from_territory_id, to_territory_id, from_name, to_name``: regions whose listing moved
+        (a region listed by no territory on one side shows None there).
+    territories : DataFrame
+        ``territory_id, name, change, detail``: territories added, removed or changed (name, color, quota,
+        focus, parent, priority).
+    accounts : DataFrame
+        ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``: accounts whose
+        territory or rep differ (empty without assignments).
+    handoffs : DataFrame
+        Per rep: ``rep_id, name, accounts_gained, value_gained, accounts_lost, value_lost, net_accounts``.
+    """
+
+    regions: pd.DataFrame
+    territories: pd.DataFrame
+    accounts: pd.DataFrame
+    handoffs: pd.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing changed."""
+        return self.regions.empty and self.territories.empty and self.accounts.empty
+
+
+_FIELDS = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
+
+
+def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for t in plan.territories:
+        for region_id in t.region_ids:
+            out.setdefault(region_id, []).append(t.territory_id)
+    return {r: tuple(sorted(ts)) for r, ts in out.items()}
+
+
+def diff_plans(
+    old: Plan,
+    new: Plan,
+    old_assignments: pd.DataFrame | None = None,
+    new_assignments: pd.DataFrame | None = None,
+) -> PlanDiff:
+    """Compare two plans (and, when given, their account assignments).
+
+    Parameters
+    ----------
+    old, new : Plan
+    old_assignments, new_assignments : DataFrame, optional
+        ``account_id, territory_id, rep_id, status, value`` per account (as the store keeps them).
+
+    Returns
+    -------
+    PlanDiff
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> old = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-NY", "US-NJ"]},
+    ...                                       {"territory_id": "W", "region_ids": ["US-CA"]}], "reps": []})
+    >>> new = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-NY"]},
+    ...                                       {"territory_id": "W", "region_ids": ["US-CA", "US-NJ"]}], "reps": []})
+    >>> diff_plans(old, new).regions[["region_id", "from_territory_id", "to_territory_id"]].values.tolist()
+    [['US-NJ', 'E', 'W']]
+    """
+    names = {t.territory_id: t.name for t in old.territories} | {t.territory_id: t.name for t in new.territories}
+    before, after = _listing(old), _listing(new)
+    rows = []
+    for region_id in sorted(before.keys() | after.keys()):
+        a, b = before.get(region_id, ()), after.get(region_id, ())
+        if a != b:
+            rows.append((region_id, ", ".join(a) or None, ", ".join(b) or None))
+    regions = pd.DataFrame(rows, columns=["region_id", "from_territory_id", "to_territory_id"], dtype=object)
+    regions["from_name"] = regions["from_territory_id"].map(lambda t: _names(t, names))
+    regions["to_name"] = regions["to_territory_id"].map(lambda t: _names(t, names))
+
+    old_t = {t.territory_id: t for t in old.territories}
+    new_t = {t.territory_id: t for t in new.territories}
+    changes = []
+    for territory_id in [*old_t, *(t for t in new_t if t not in old_t)]:
+        a, b = old_t.get(territory_id), new_t.get(territory_id)
+        if a is None:
+            changes.append((territory_id, b.name, "added", f"{len(b.region_ids)} region(s)"))
+        elif b is None:
+            changes.append((territory_id, a.name, "removed", f"{len(a.region_ids)} region(s)"))
+        else:
+            fields = [f for f in _FIELDS if getattr(a, f) != getattr(b, f)]
+            if fields:
+                detail = "; ".join(
+                    f"{f.replace('_', ' ')}: {_show(getattr(a, f))} → {_show(getattr(b, f))}" for f in fields
+                )
+                changes.append((territory_id, b.name, "changed", detail))
+    territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
+
+    accounts = _account_changes(old_assignments, new_assignments)
+    handoffs = _handoffs(accounts, old, new)
+    return PlanDiff(regions=regions, territories=territories, accounts=accounts, handoffs=handoffs)
+
+
+def _names(ids: str | None, names: dict) -> str:
+    if ids is None:
+        return "No territory"
+    return ", ".join(names.get(t, t) for t in ids.split(", "))
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "all"
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return "none" if value is None else str(value)
+
+
+_ACCOUNT_COLUMNS = ["account_id", "from_territory_id", "to_territory_id", "from_rep_id", "to_rep_id", "value"]
+
+
+def _account_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame:
+    if old is None or new is None or (old.empty and new.empty):
+        return pd.DataFrame(columns=_ACCOUNT_COLUMNS)
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        assigned = frame["status"].eq("assigned")
+        frame["rep_id"] = frame["rep_id"].astype(object).where(assigned & frame["rep_id"].notna(), None)
+        frame["territory_id"] = frame["territory_id"].astype(object).where(frame["territory_id"].notna(), None)
+        return frame.set_index("account_id")[["territory_id", "rep_id", "value"]]
+
+    joined = keyed(old).join(keyed(new), how="outer", suffixes=("_old", "_new"))
+    changed = pd.Series(False, index=joined.index)
+    for key in ("territory_id", "rep_id"):
+        a, b = joined[f"{key}_old"].astype(object), joined[f"{key}_new"].astype(object)
+        changed |= ~((a == b) | (a.isna() & b.isna()))
+    out = joined[changed].reset_index()
+    return pd.DataFrame(
+        {
+            "account_id": out["account_id"].astype(object),
+            "from_territory_id": out["territory_id_old"].astype(object).where(out["territory_id_old"].notna(), None),
+            "to_territory_id": out["territory_id_new"].astype(object).where(out["territory_id_new"].notna(), None),
+            "from_rep_id": out["rep_id_old"].astype(object).where(out["rep_id_old"].notna(), None),
+            "to_rep_id": out["rep_id_new"].astype(object).where(out["rep_id_new"].notna(), None),
+            "value": out["value_new"].fillna(out["value_old"]).astype(float),
+        }
+    ).sort_values("account_id", ignore_index=True)
+
+
+def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
+    columns = ["rep_id", "name", "accounts_gained", "value_gained", "accounts_lost", "value_lost", "net_accounts"]
+    if accounts.empty:
+        return pd.DataFrame(columns=columns)
+    moved = accounts[accounts["from_rep_id"].astype(object).ne(accounts["to_rep_id"].astype(object))]
+    gained = moved.dropna(subset=["to_rep_id"]).groupby("to_rep_id")["value"].agg(["size", "sum"])
+    lost = moved.dropna(subset=["from_rep_id"]).groupby("from_rep_id")["value"].agg(["size", "sum"])
+    names = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in new.reps}
+    reps = sorted(set(gained.index) | set(lost.index))
+    table = pd.DataFrame(
+        {
+            "rep_id": reps,
+            "name": [names.get(r, r) for r in reps],
+            "accounts_gained": [int(gained["size"].get(r, 0)) for r in reps],
+            "value_gained": [float(gained["sum"].get(r, 0.0)) for r in reps],
+            "accounts_lost": [int(lost["size"].get(r, 0)) for r in reps],
+            "value_lost": [float(lost["sum"].get(r, 0.0)) for r in reps],
+        }
+    )
+    table["net_accounts"] = table["accounts_gained"] - table["accounts_lost"]
+    return table[columns]

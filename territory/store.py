@@ -1,0 +1,585 @@
+"""Plans that last: a database of plans and their immutable versions, with an audit log.
+
+SQLite by default (one file, ``territory.sqlite`` in the data directory: ``$TERRITORY_DATA_DIR`` or ``var/``
+beside the code), PostgreSQL when ``TERRITORY_DATABASE_URL`` (or ``url=``) says so. The schema is made and
+upgraded by Alembic (``territory/migrations``) when a store is opened.
+
+A plan has a lifecycle like Salesforce's territory models — draft, active (one at a time), archived — and every
+save is a new immutable version (author, time, message, the plan, its region → territory alignment and, when
+given, the account assignments). Saves are optimistic: a save names the version it was based on and is refused
+with :class:`VersionConflict` when someone else saved in between; each save is one transaction, so a failure
+half-way leaves the previous version as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from territory.model import Plan, plan_from_dict
+
+__all__ = [
+    "PlanStore",
+    "PlanRecord",
+    "PlanVersion",
+    "VersionConflict",
+    "PlanNotFound",
+    "StoreError",
+    "default_database_url",
+    "metadata",
+]
+
+STATUSES = ("draft", "active", "archived")
+ROOT = Path(__file__).resolve().parent.parent
+
+metadata = sa.MetaData()
+plans_table = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("plan_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("current_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("restored_from_plan", sa.Integer, nullable=True),
+    sa.Column("restored_from_version", sa.Integer, nullable=True),
+)
+versions_table = sa.Table(
+    "plan_versions",
+    metadata,
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.plan_id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("base_version", sa.Integer, nullable=True),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("accounts", sa.Integer, nullable=True),
+)
+alignment_table = sa.Table(
+    "version_alignment",
+    metadata,
+    sa.Column("plan_id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("region_id", sa.String(64), primary_key=True),
+    sa.Column("territory_id", sa.String(64), primary_key=True),
+)
+assignments_table = sa.Table(
+    "version_assignments",
+    metadata,
+    sa.Column("plan_id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.String(128), primary_key=True),
+    sa.Column("territory_id", sa.String(64), nullable=True),
+    sa.Column("rep_id", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+)
+audit_table = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("entry_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("plan_id", sa.Integer, nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done; the message says why and what to do."""
+
+
+class PlanNotFound(StoreError, KeyError):
+    """No plan (or version) with that id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class VersionConflict(StoreError):
+    """Someone saved the plan after the version this save was based on.
+
+    Attributes
+    ----------
+    plan_id : int
+    base_version : int
+        The version the refused save started from.
+    current_version : int
+        The newest version in the store (the other manager's).
+    """
+
+    def __init__(self, plan_id: int, base_version: int, current_version: int, author: str):
+        self.plan_id, self.base_version, self.current_version, self.author = (
+            plan_id,
+            base_version,
+            current_version,
+            author,
+        )
+        super().__init__(
+            f"plan {plan_id} was saved as version {current_version} by {author} after version {base_version}, "
+            "which this save started from; review their changes, then merge them or save as a new draft"
+        )
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan as the list shows it."""
+
+    plan_id: int
+    name: str
+    status: str
+    current_version: int
+    created_at: datetime
+    updated_at: datetime
+    restored_from: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One saved version (immutable)."""
+
+    plan_id: int
+    version: int
+    author: str
+    message: str
+    created_at: datetime
+    base_version: int | None
+    plan: Plan
+    accounts: int | None = None
+
+
+def default_database_url() -> str:
+    """``$TERRITORY_DATABASE_URL``, else SQLite in ``$TERRITORY_DATA_DIR`` (default ``var/`` beside the code)."""
+    url = os.environ.get("TERRITORY_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(os.environ.get("TERRITORY_DATA_DIR") or ROOT / "var")
+    return f"sqlite:///{folder / 'territory.sqlite'}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def plan_content(plan: Plan) -> str:
+    """The plan as stable JSON text (sorted keys): equal plans give equal text and hash."""
+    return json.dumps(plan.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _alignment_rows(plan_id: int, version: int, plan: Plan) -> list[dict]:
+    rows = {(r, t.territory_id) for t in plan.territories for r in t.region_ids}
+    return [{"plan_id": plan_id, "version": version, "region_id": r, "territory_id": t} for r, t in sorted(rows)]
+
+
+def _assignment_rows(plan_id: int, version: int, assignments: pd.DataFrame | None) -> list[dict]:
+    if assignments is None or assignments.empty:
+        return []
+    frame = pd.DataFrame(
+        {
+            "plan_id": plan_id,
+            "version": version,
+            "account_id": assignments["account_id"].astype(str).to_numpy(),
+            "territory_id": assignments["territory_id"].astype(object).where(assignments["territory_id"].notna(), None),
+            "rep_id": assignments["rep_id"].astype(object).where(assignments["rep_id"].notna(), None),
+            "status": assignments["status"].astype(str).to_numpy(),
+            "value": assignments["value"].astype(float).fillna(0.0).to_numpy() if "value" in assignments else 0.0,
+        }
+    )
+    return frame.to_dict("records")
+
+
+class PlanStore:
+    """Plans, versions and the audit log in a SQL database.
+
+    Parameters
+    ----------
+    url : str, optional
+        A SQLAlchemy URL (``sqlite:///path.sqlite``, ``postgresql+psycopg://user@host/db``); default
+        :func:`default_database_url`.
+    migrate : bool, default True
+        Create or upgrade the schema (Alembic) on opening.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from territory import plan_from_dict
+    >>> store = PlanStore(f"sqlite:///{tempfile.mkdtemp()}/plans.sqlite")
+    >>> first = store.create_plan(plan_from_dict({"name": "FY27", "territories": [], "reps": []}), author="ana")
+    >>> second = store.save(first.plan_id, first.plan, base_version=1, author="ana", message="no change")
+    >>> [v.version for v in store.versions(first.plan_id)]
+    [1, 2]
+    >>> store.save(first.plan_id, first.plan, base_version=1, author="bo", message="late")
+    Traceback (most recent call last):
+    ...
+    territory.store.VersionConflict: plan 1 was saved as version 2 by ana after version 1, which this save ...
+    """
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True):
+        self.url = url or default_database_url()
+        self.engine = _make_engine(self.url)
+        if migrate:
+            self.migrate()
+
+    # -- schema ---------------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (creates the tables in a new database)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def plans(self, status: str | None = None) -> list[PlanRecord]:
+        """Every plan (newest first), or those with ``status``."""
+        query = sa.select(plans_table).order_by(plans_table.c.updated_at.desc(), plans_table.c.plan_id.desc())
+        if status is not None:
+            query = query.where(plans_table.c.status == status)
+        with self.engine.connect() as connection:
+            return [_record(row) for row in connection.execute(query)]
+
+    def plan_record(self, plan_id: int) -> PlanRecord:
+        """One plan's record (PlanNotFound naming the known ids)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(plans_table).where(plans_table.c.plan_id == plan_id)).first()
+            if row is None:
+                known = [r.plan_id for r in connection.execute(sa.select(plans_table.c.plan_id))]
+                raise PlanNotFound(f"no plan {plan_id} in the store; known: {known or 'none'}")
+        return _record(row)
+
+    def active_plan(self) -> PlanRecord | None:
+        """The active plan, if one is."""
+        found = self.plans("active")
+        return found[0] if found else None
+
+    def versions(self, plan_id: int) -> list[PlanVersion]:
+        """Every version of a plan, oldest first."""
+        self.plan_record(plan_id)
+        query = sa.select(versions_table).where(versions_table.c.plan_id == plan_id).order_by(versions_table.c.version)
+        with self.engine.connect() as connection:
+            return [_version(row) for row in connection.execute(query)]
+
+    def load(self, plan_id: int, version: int | None = None) -> PlanVersion:
+        """A version of a plan (the newest when ``version`` is None)."""
+        record = self.plan_record(plan_id)
+        version = record.current_version if version is None else version
+        query = sa.select(versions_table).where(
+            (versions_table.c.plan_id == plan_id) & (versions_table.c.version == version)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise PlanNotFound(f"plan {plan_id} has no version {version}; it has 1..{record.current_version}")
+        return _version(row)
+
+    def assignments(self, plan_id: int, version: int) -> pd.DataFrame:
+        """The account assignments saved with a version (empty when none were)."""
+        query = (
+            sa.select(assignments_table)
+            .where((assignments_table.c.plan_id == plan_id) & (assignments_table.c.version == version))
+            .order_by(assignments_table.c.account_id)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        columns = ["account_id", "territory_id", "rep_id", "status", "value"]
+        return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns).astype(
+            {"account_id": object, "territory_id": object, "rep_id": object, "status": object}
+        )
+
+    def alignment(self, plan_id: int, version: int) -> pd.DataFrame:
+        """``region_id, territory_id`` as saved with a version."""
+        query = (
+            sa.select(alignment_table.c.region_id, alignment_table.c.territory_id)
+            .where((alignment_table.c.plan_id == plan_id) & (alignment_table.c.version == version))
+            .order_by(alignment_table.c.region_id, alignment_table.c.territory_id)
+        )
+        with self.engine.connect() as connection:
+            return pd.DataFrame(connection.execute(query).all(), columns=["region_id", "territory_id"])
+
+    def audit(self, plan_id: int | None = None) -> pd.DataFrame:
+        """The audit log (oldest first): ``at, plan_id, version, actor, action, detail``."""
+        query = sa.select(audit_table).order_by(audit_table.c.entry_id)
+        if plan_id is not None:
+            query = query.where(audit_table.c.plan_id == plan_id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        columns = ["at", "plan_id", "version", "actor", "action", "detail"]
+        return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def create_plan(
+        self,
+        plan: Plan,
+        *,
+        author: str,
+        message: str = "Created",
+        assignments: pd.DataFrame | None = None,
+        restored_from: tuple[int, int] | None = None,
+    ) -> PlanVersion:
+        """A new draft plan whose version 1 is ``plan``."""
+        author = _who(author)
+        now = _now()
+        with self._transaction() as connection:
+            plan_id = connection.execute(
+                plans_table.insert().values(
+                    name=plan.name[:200],
+                    status="draft",
+                    current_version=0,
+                    created_at=now,
+                    updated_at=now,
+                    restored_from_plan=restored_from[0] if restored_from else None,
+                    restored_from_version=restored_from[1] if restored_from else None,
+                )
+            ).inserted_primary_key[0]
+            version = self._write_version(connection, plan_id, 1, None, plan, author, message, assignments, now)
+            self._log(connection, plan_id, 1, author, "restore" if restored_from else "create", message)
+        return version
+
+    def save(
+        self,
+        plan_id: int,
+        plan: Plan,
+        *,
+        base_version: int,
+        author: str,
+        message: str,
+        assignments: pd.DataFrame | None = None,
+    ) -> PlanVersion:
+        """Save ``plan`` as the next version of ``plan_id``.
+
+        Parameters
+        ----------
+        plan_id : int
+        plan : Plan
+        base_version : int
+            The version the edits started from; the save is refused when it is no longer the newest.
+        author, message : str
+        assignments : DataFrame, optional
+            ``account_id, territory_id, rep_id, status, value`` of every account, kept with the version (for
+            diffs and CRM exports).
+
+        Raises
+        ------
+        VersionConflict
+            Another save came first; nothing was written.
+        StoreError
+            The plan is archived (restore it as a new draft to change it).
+        """
+        author = _who(author)
+        if not str(message).strip():
+            raise StoreError("a save needs a message saying what changed")
+        now = _now()
+        with self._transaction() as connection:
+            row = connection.execute(self._lock(plan_id)).first()
+            if row is None:
+                raise PlanNotFound(f"no plan {plan_id} in the store")
+            if row.status == "archived":
+                raise StoreError(f"plan {plan_id} is archived; restore one of its versions as a new draft to edit it")
+            if row.current_version != base_version:
+                last = connection.execute(
+                    sa.select(versions_table.c.author).where(
+                        (versions_table.c.plan_id == plan_id) & (versions_table.c.version == row.current_version)
+                    )
+                ).scalar_one()
+                raise VersionConflict(plan_id, base_version, row.current_version, last)
+            version = self._write_version(
+                connection, plan_id, base_version + 1, base_version, plan, author, message, assignments, now
+            )
+            self._log(connection, plan_id, version.version, author, "save", message)
+        return version
+
+    def activate(self, plan_id: int, *, author: str) -> PlanRecord:
+        """Make a plan the active one; the plan active before is archived."""
+        author = _who(author)
+        with self._transaction() as connection:
+            row = connection.execute(self._lock(plan_id)).first()
+            if row is None:
+                raise PlanNotFound(f"no plan {plan_id} in the store")
+            if row.status == "archived":
+                raise StoreError(f"plan {plan_id} is archived; restore it as a new draft, then activate that")
+            if row.status != "active":
+                previous = connection.execute(
+                    sa.select(plans_table.c.plan_id).where(plans_table.c.status == "active")
+                ).scalar()
+                if previous is not None:
+                    connection.execute(
+                        plans_table.update()
+                        .where(plans_table.c.plan_id == previous)
+                        .values(status="archived", updated_at=_now())
+                    )
+                    self._log(connection, previous, None, author, "archive", f"replaced by plan {plan_id}")
+                connection.execute(
+                    plans_table.update()
+                    .where(plans_table.c.plan_id == plan_id)
+                    .values(status="active", updated_at=_now())
+                )
+                self._log(connection, plan_id, row.current_version, author, "activate", "")
+        return self.plan_record(plan_id)
+
+    def archive(self, plan_id: int, *, author: str) -> PlanRecord:
+        """Archive a plan (kept, read-only)."""
+        author = _who(author)
+        with self._transaction() as connection:
+            row = connection.execute(self._lock(plan_id)).first()
+            if row is None:
+                raise PlanNotFound(f"no plan {plan_id} in the store")
+            if row.status != "archived":
+                connection.execute(
+                    plans_table.update()
+                    .where(plans_table.c.plan_id == plan_id)
+                    .values(status="archived", updated_at=_now())
+                )
+                self._log(connection, plan_id, row.current_version, author, "archive", "")
+        return self.plan_record(plan_id)
+
+    def restore(self, plan_id: int, version: int, *, author: str) -> PlanVersion:
+        """A new draft plan made from an old version (the old plan is not changed)."""
+        old = self.load(plan_id, version)
+        assignments = self.assignments(plan_id, version)
+        return self.create_plan(
+            old.plan,
+            author=author,
+            message=f"Restored from plan {plan_id} version {version}",
+            assignments=assignments if len(assignments) else None,
+            restored_from=(plan_id, version),
+        )
+
+    def log_edit(self, plan_id: int | None, *, actor: str, detail: str, version: int | None = None) -> None:
+        """Record an edit made in a session (the audit log of edits between saves)."""
+        with self._transaction() as connection:
+            self._log(connection, plan_id, version, _who(actor), "edit", detail)
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _transaction(self):
+        return self.engine.begin()
+
+    def _lock(self, plan_id: int):
+        query = sa.select(plans_table.c.status, plans_table.c.current_version).where(plans_table.c.plan_id == plan_id)
+        return query.with_for_update() if self.engine.dialect.name != "sqlite" else query
+
+    def _write_version(
+        self, connection, plan_id, version, base, plan, author, message, assignments, now
+    ) -> PlanVersion:
+        content = plan_content(plan)
+        connection.execute(
+            versions_table.insert().values(
+                plan_id=plan_id,
+                version=version,
+                base_version=base,
+                author=author,
+                message=str(message),
+                created_at=now,
+                content=content,
+                content_hash=hashlib.sha256(content.encode()).hexdigest(),
+                accounts=None if assignments is None else len(assignments),
+            )
+        )
+        self._write_alignment(connection, _alignment_rows(plan_id, version, plan))
+        rows = _assignment_rows(plan_id, version, assignments)
+        for start in range(0, len(rows), 5000):
+            connection.execute(assignments_table.insert(), rows[start : start + 5000])
+        # Compare-and-set: the version moves only from the one this save read.
+        moved = connection.execute(
+            plans_table.update()
+            .where((plans_table.c.plan_id == plan_id) & (plans_table.c.current_version == version - 1))
+            .values(current_version=version, updated_at=now, name=plan.name[:200])
+        )
+        if moved.rowcount != 1:
+            raise VersionConflict(plan_id, version - 1, -1, "another manager")
+        return PlanVersion(
+            plan_id, version, author, str(message), now, base, plan, None if assignments is None else len(assignments)
+        )
+
+    def _write_alignment(self, connection, rows: list[dict]) -> None:
+        if rows:
+            connection.execute(alignment_table.insert(), rows)
+
+    def _log(self, connection, plan_id, version, actor, action, detail) -> None:
+        connection.execute(
+            audit_table.insert().values(
+                at=_now(), plan_id=plan_id, version=version, actor=actor, action=action, detail=str(detail)
+            )
+        )
+
+
+def _who(author: str) -> str:
+    text = str(author or "").strip()
+    if not text:
+        raise StoreError("say who is saving (author), so the history can show it")
+    return text[:200]
+
+
+def _record(row) -> PlanRecord:
+    restored = (row.restored_from_plan, row.restored_from_version) if row.restored_from_plan is not None else None
+    return PlanRecord(
+        plan_id=row.plan_id,
+        name=row.name,
+        status=row.status,
+        current_version=row.current_version,
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        restored_from=restored,
+    )
+
+
+def _version(row) -> PlanVersion:
+    return PlanVersion(
+        plan_id=row.plan_id,
+        version=row.version,
+        author=row.author,
+        message=row.message,
+        created_at=_aware(row.created_at),
+        base_version=row.base_version,
+        plan=plan_from_dict(json.loads(row.content), source=f"plan {row.plan_id} version {row.version}"),
+        accounts=row.accounts,
+    )
+
+
+def _make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            # Let SQLAlchemy's "begin" below start transactions: BEGIN IMMEDIATE takes the write lock at the
+            # start, so two saves queue instead of both reading version n and one failing late.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from territory import plan_from_dict
+from territory.plan_diff import diff_plans
+
+OLD = {
+    "name": "FY27",
+    "territories": [
+        {"territory_id": "E", "name": "East", "region_ids": ["US-NY", "US-NJ"], "annual_quota": 100},
+        {"territory_id": "W", "name": "West", "region_ids": ["US-CA"]},
+        {"territory_id": "S", "name": "South", "region_ids": ["US-TX"]},
+    ],
+    "reps": [
+        {"rep_id": "A", "name": "Ann", "territory_ids": ["E"]},
+        {"rep_id": "B", "name": "Bo", "territory_ids": ["W"]},
+    ],
+}
+
+
+def plans(**changes):
+    new = {**OLD, **changes}
+    return plan_from_dict(OLD), plan_from_dict(new)
+
+
+def assignments(rows):
+    return pd.DataFrame(rows, columns=["account_id", "territory_id", "rep_id", "status", "value"])
+
+
+def test_no_change_is_empty():
+    old, new = plans()
+    diff = diff_plans(
+        old, new, assignments([("a", "E", "A", "assigned", 1.0)]), assignments([("a", "E", "A", "assigned", 1.0)])
+    )
+    assert diff.empty and diff.handoffs.empty
+
+
+def test_regions_moved_added_and_dropped():
+    old, new = plans(
+        territories=[
+            {"territory_id": "E", "name": "East", "region_ids": ["US-NY"], "annual_quota": 100},
+            {"territory_id": "W", "name": "West", "region_ids": ["US-CA", "US-NJ", "US-OR"]},
+            {"territory_id": "S", "name": "South", "region_ids": []},
+        ]
+    )
+    regions = diff_plans(old, new).regions.set_index("region_id")
+    assert regions.loc["US-NJ", ["from_territory_id", "to_territory_id"]].tolist() == ["E", "W"]
+    assert regions.loc["US-NJ", ["from_name", "to_name"]].tolist() == ["East", "West"]
+    assert regions.loc["US-OR", ["from_territory_id", "to_name"]].tolist() == [None, "West"]
+    assert regions.loc["US-TX", ["from_name", "to_territory_id"]].tolist() == ["South", None]
+    assert set(regions.index) == {"US-NJ", "US-OR", "US-TX"}
+
+
+def test_territories_added_removed_and_changed():
+    old, new = plans(
+        territories=[
+            {"territory_id": "E", "name": "East Coast", "region_ids": ["US-NY", "US-NJ"], "annual_quota": 150,
+             "tiers": ["enterprise"]},
+            {"territory_id": "W", "name": "West", "region_ids": ["US-CA"]},
+            {"territory_id": "N", "name": "North", "region_ids": ["US-TX"]},
+        ],
+        reps=[{"rep_id": "A", "name": "Ann", "territory_ids": ["E"]}],
+    )  # fmt: skip
+    table = diff_plans(old, new).territories.set_index("territory_id")
+    assert table.loc["E", "change"] == "changed"
+    assert "name: East → East Coast" in table.loc["E", "detail"]
+    assert "annual quota: 100 → 150" in table.loc["E", "detail"]
+    assert "tiers: all → enterprise" in table.loc["E", "detail"]
+    assert table.loc["S", "change"] == "removed" and table.loc["N", "change"] == "added"
+    assert "W" not in table.index
+
+
+def test_accounts_and_handoffs():
+    old, new = plans()
+    before = assignments(
+        [
+            ("a1", "E", "A", "assigned", 10.0),
+            ("a2", "E", "A", "assigned", 20.0),
+            ("a3", "W", "B", "assigned", 30.0),
+            ("a4", "W", None, "unassigned", 40.0),
+            ("a5", "S", "B", "unassigned", 50.0),  # a rep id on an unassigned row is not held
+        ]
+    )
+    after = assignments(
+        [
+            ("a1", "W", "B", "assigned", 10.0),
+            ("a2", "E", "A", "assigned", 20.0),
+            ("a3", "W", "A", "assigned", 30.0),
+            ("a4", "W", "B", "assigned", 40.0),
+            ("a5", "S", None, "unassigned", 50.0),
+            ("a6", "E", "A", "assigned", 60.0),  # new account
+        ]
+    )
+    diff = diff_plans(old, new, before, after)
+    accounts = diff.accounts.set_index("account_id")
+    assert set(accounts.index) == {"a1", "a3", "a4", "a6"}
+    assert accounts.loc["a1"].tolist() == ["E", "W", "A", "B", 10.0]
+    assert accounts.loc["a6", ["from_territory_id", "from_rep_id", "to_rep_id"]].tolist() == [None, None, "A"]
+    handoffs = diff.handoffs.set_index("rep_id")
+    assert handoffs.loc["A", ["accounts_gained", "value_gained", "accounts_lost", "value_lost"]].tolist() == [
+        2, 90.0, 1, 10.0
+    ]  # fmt: skip
+    assert handoffs.loc["B", ["accounts_gained", "value_gained", "accounts_lost", "value_lost"]].tolist() == [
+        2, 50.0, 1, 30.0
+    ]  # fmt: skip
+    assert handoffs.loc["A", "net_accounts"] == 1 and handoffs.loc["A", "name"] == "Ann"
+    # Handoffs balance: every account a rep gained another lost, or it was new / had no rep.
+    assert handoffs["value_gained"].sum() == pytest.approx(140.0)

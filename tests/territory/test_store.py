@@ -1,0 +1,223 @@
+"""The plan store on SQLite and, when a server is available (always in CI), on PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from territory import load_plan
+from territory.store import PlanNotFound, PlanStore, StoreError, VersionConflict, default_database_url, metadata
+from tests.conftest import DEMO_PLAN
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/plans.sqlite"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(url):
+    store = PlanStore(url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def plan():
+    return load_plan(DEMO_PLAN)
+
+
+def renamed(plan, name):
+    return replace(plan, name=name)
+
+
+ASSIGNMENTS = pd.DataFrame(
+    {
+        "account_id": ["a1", "a2", "a3"],
+        "territory_id": ["NAE", "USW", None],
+        "rep_id": ["R01", None, None],
+        "status": ["assigned", "unassigned", "unassigned"],
+        "value": [10.0, 20.0, 30.0],
+    }
+)
+
+
+def test_migrations_make_the_schema_the_code_expects(store):
+    inspector = sa.inspect(store.engine)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+    store.migrate()  # a second run is a no-op
+    assert "alembic_version" in inspector.get_table_names()
+
+
+def test_create_save_load_round_trip(store, plan):
+    first = store.create_plan(plan, author="ana", assignments=ASSIGNMENTS)
+    assert (first.version, first.base_version) == (1, None)
+    record = store.plan_record(first.plan_id)
+    assert (record.status, record.current_version, record.name) == ("draft", 1, plan.name)
+    loaded = store.load(first.plan_id)
+    assert loaded.plan == plan and loaded.author == "ana" and loaded.accounts == 3
+    pd.testing.assert_frame_equal(store.assignments(first.plan_id, 1), ASSIGNMENTS, check_dtype=False)
+    alignment = store.alignment(first.plan_id, 1)
+    assert ("US-NY", "NAE") in set(zip(alignment["region_id"], alignment["territory_id"], strict=True))
+    second = store.save(first.plan_id, renamed(plan, "FY27 v2"), base_version=1, author="bo", message="Renamed")
+    assert (second.version, second.base_version) == (2, 1)
+    assert store.load(first.plan_id).plan.name == "FY27 v2"
+    assert store.load(first.plan_id, 1).plan.name == plan.name  # versions are immutable
+    assert [v.message for v in store.versions(first.plan_id)] == ["Created", "Renamed"]
+    assert store.plan_record(first.plan_id).name == "FY27 v2"
+
+
+def test_a_plan_survives_a_restart(url, plan):
+    first = PlanStore(url)
+    saved = first.create_plan(plan, author="ana")
+    first.close()
+    again = PlanStore(url)
+    assert again.load(saved.plan_id).plan == plan
+    again.close()
+
+
+def test_a_stale_save_is_a_conflict_and_writes_nothing(store, plan):
+    first = store.create_plan(plan, author="ana")
+    store.save(first.plan_id, renamed(plan, "ana's"), base_version=1, author="ana", message="mine")
+    with pytest.raises(VersionConflict, match="saved as version 2 by ana after version 1") as caught:
+        store.save(first.plan_id, renamed(plan, "bo's"), base_version=1, author="bo", message="theirs")
+    assert (caught.value.base_version, caught.value.current_version) == (1, 2)
+    assert [v.version for v in store.versions(first.plan_id)] == [1, 2]
+    assert store.load(first.plan_id).plan.name == "ana's"
+
+
+def test_saves_need_an_author_and_a_message(store, plan):
+    first = store.create_plan(plan, author="ana")
+    with pytest.raises(StoreError, match="needs a message"):
+        store.save(first.plan_id, plan, base_version=1, author="ana", message="  ")
+    with pytest.raises(StoreError, match="say who is saving"):
+        store.save(first.plan_id, plan, base_version=1, author="", message="x")
+    with pytest.raises(PlanNotFound, match="no plan 99"):
+        store.load(99)
+    with pytest.raises(PlanNotFound, match="has no version 5"):
+        store.load(first.plan_id, 5)
+
+
+def test_one_active_plan_at_a_time(store, plan):
+    a = store.create_plan(renamed(plan, "A"), author="ana").plan_id
+    b = store.create_plan(renamed(plan, "B"), author="ana").plan_id
+    assert store.activate(a, author="ana").status == "active"
+    assert store.activate(b, author="bo").status == "active"
+    assert store.plan_record(a).status == "archived"
+    assert store.active_plan().plan_id == b
+    assert [r.plan_id for r in store.plans("active")] == [b]
+    with pytest.raises(StoreError, match="archived; restore"):
+        store.activate(a, author="ana")
+    # The database itself refuses a second active plan.
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE plans SET status = 'active' WHERE plan_id = :a"), {"a": a})
+
+
+def test_an_archived_plan_is_read_only_and_restores_as_a_new_draft(store, plan):
+    first = store.create_plan(plan, author="ana", assignments=ASSIGNMENTS)
+    store.save(first.plan_id, renamed(plan, "later"), base_version=1, author="ana", message="later")
+    store.archive(first.plan_id, author="ana")
+    with pytest.raises(StoreError, match="archived"):
+        store.save(first.plan_id, plan, base_version=2, author="ana", message="again")
+    restored = store.restore(first.plan_id, 1, author="bo")
+    assert restored.plan_id != first.plan_id and restored.version == 1
+    record = store.plan_record(restored.plan_id)
+    assert (record.status, record.restored_from) == ("draft", (first.plan_id, 1))
+    assert restored.plan == plan
+    assert len(store.assignments(restored.plan_id, 1)) == 3
+    assert store.plan_record(first.plan_id).current_version == 2  # the old plan is untouched
+
+
+def test_the_audit_log(store, plan):
+    first = store.create_plan(plan, author="ana")
+    store.log_edit(first.plan_id, actor="ana", detail="Moved US-NJ to North America East")
+    store.save(first.plan_id, plan, base_version=1, author="ana", message="NJ to the east")
+    store.activate(first.plan_id, author="bo")
+    store.archive(first.plan_id, author="bo")
+    log = store.audit(first.plan_id)
+    assert list(log["action"]) == ["create", "edit", "save", "activate", "archive"]
+    assert list(log["actor"]) == ["ana", "ana", "ana", "bo", "bo"]
+    assert log["detail"].iloc[1] == "Moved US-NJ to North America East"
+    assert log["at"].is_monotonic_increasing
+
+
+def test_a_save_killed_half_way_leaves_the_previous_version(store, plan, monkeypatch):
+    first = store.create_plan(plan, author="ana", assignments=ASSIGNMENTS)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut after the first table write")
+
+    # plan_versions is written first; the crash comes before the alignment rows.
+    monkeypatch.setattr(PlanStore, "_write_alignment", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.save(
+            first.plan_id, renamed(plan, "half"), base_version=1, author="ana", message="x", assignments=ASSIGNMENTS
+        )
+    monkeypatch.undo()
+    assert store.plan_record(first.plan_id).current_version == 1
+    assert [v.version for v in store.versions(first.plan_id)] == [1]
+    assert store.load(first.plan_id).plan == plan
+    with store.engine.connect() as connection:
+        for table in ("plan_versions", "version_alignment", "version_assignments"):
+            count = connection.execute(sa.text(f"SELECT count(*) FROM {table} WHERE version = 2")).scalar()
+            assert count == 0, table
+    # And the store works on: the next save is version 2.
+    assert store.save(first.plan_id, plan, base_version=1, author="ana", message="retry").version == 2
+
+
+def test_two_managers_saving_the_same_draft_at_once(store, plan):
+    """100 rounds of two writers saving on the same base version: one wins, one gets a conflict, none lost."""
+    plan_id = store.create_plan(plan, author="setup").plan_id
+    rounds = 100
+    outcomes: dict[int, list[str]] = {}
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for n in range(1, rounds + 1):
+                barrier.wait(timeout=30)
+                try:
+                    store.save(plan_id, renamed(plan, f"{name}-{n}"), base_version=n, author=name, message=f"round {n}")
+                    outcomes.setdefault(n, []).append(f"won:{name}")
+                except VersionConflict:
+                    outcomes.setdefault(n, []).append(f"conflict:{name}")
+                barrier.wait(timeout=30)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in ("ana", "bo")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    for n in range(1, rounds + 1):
+        kinds = sorted(o.split(":")[0] for o in outcomes[n])
+        assert kinds == ["conflict", "won"], (n, outcomes[n])
+    versions = store.versions(plan_id)
+    assert [v.version for v in versions] == list(range(1, rounds + 2))
+    for version in versions[1:]:
+        winner = next(o.split(":")[1] for o in outcomes[version.version - 1] if o.startswith("won"))
+        assert version.plan.name == f"{winner}-{version.version - 1}" and version.author == winner
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT content, content_hash FROM plan_versions")).all()
+    assert all(hashlib.sha256(c.encode()).hexdigest() == h for c, h in rows)
+
+
+def test_default_database_url(monkeypatch, tmp_path):
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path / "data"))
+    assert default_database_url() == f"sqlite:///{tmp_path / 'data' / 'territory.sqlite'}"
+    monkeypatch.setenv("TERRITORY_DATABASE_URL", "postgresql+psycopg://x@db/plans")
+    assert default_database_url() == "postgresql+psycopg://x@db/plans"
