@@ -104,11 +104,71 @@ def ensure_app_navigation() -> None:
             st.rerun()
 
 
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    from territory.store import PlanStore
+
+    return PlanStore(url)
+
+
+def plan_store():
+    """The plan store (SQLite in the data directory, or ``TERRITORY_DATABASE_URL``); None if it cannot open.
+
+    The reason is kept in ``st.session_state["store_error"]`` for the Plans page to show.
+    """
+    from territory.store import default_database_url
+
+    try:
+        return _store(default_database_url())
+    except Exception as error:  # a bad URL, a server that does not answer: the app runs on without storage
+        st.session_state["store_error"] = f"{type(error).__name__}: {error}"
+        return None
+
+
+def _open_stored_plan() -> None:
+    """Start the session on the active plan, else the latest one; a new store gets the demo plan as a draft."""
+    store = plan_store()
+    if store is None:
+        st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
+        return
+    record = store.active_plan() or next(iter(store.plans()), None)
+    if record is None:
+        version = store.create_plan(load_plan(DEMO_PLAN), author="demo", message="Demo plan, created on first run")
+    else:
+        version = store.load(record.plan_id)
+    open_version(version)
+
+
+def open_version(version) -> None:
+    """Make a stored version the session's plan (its edit history starts again)."""
+    st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
+    st.session_state["store_plan"] = (version.plan_id, version.version)
+    st.session_state["store_plan_json"] = st.session_state["plan_json"]
+    for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
+        st.session_state.pop(key, None)
+
+
+def stored_plan() -> tuple[int, int] | None:
+    """``(plan_id, version)`` the session's plan was opened from or last saved as."""
+    return st.session_state.get("store_plan")
+
+
+def unsaved_changes() -> bool:
+    """Whether the session's plan differs from the stored version it came from."""
+    return st.session_state.get("plan_json") != st.session_state.get("store_plan_json")
+
+
+def mark_saved(version) -> None:
+    """Record that the session's plan is now stored as ``version``."""
+    st.session_state["store_plan"] = (version.plan_id, version.version)
+    st.session_state["store_plan_json"] = st.session_state["plan_json"]
+
+
 def init_state() -> None:
-    """Demo plan and demo accounts, unless the user has loaded others in this session."""
+    """The stored plan (or the demo plan) and the demo accounts, unless the user loaded others in this session."""
     ensure_app_navigation()
     if "plan_json" not in st.session_state:
-        st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
+        _open_stored_plan()
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
     st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from territory.model import Plan
 
-__all__ = ["PlanDiff", "diff_plans"]
+__all__ = ["PlanDiff", "diff_plans", "merge_plans"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +184,89 @@ def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
     )
     table["net_accounts"] = table["accounts_gained"] - table["accounts_lost"]
     return table[columns]
+
+
+def merge_plans(base: Plan, mine: Plan, theirs: Plan) -> tuple[Plan, list[str]]:
+    """Three-way merge: the changes from ``base`` to ``mine`` applied on top of ``theirs``.
+
+    Region by region (which territories list it), territory by territory and field by field, rep by rep: what I
+    changed wins where they did not change it; where both changed the same thing differently mine is kept and
+    the conflict is listed.
+
+    Returns
+    -------
+    (Plan, list of str)
+        The merged plan and the conflicts, in words.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> def plan(east, west):
+    ...     return plan_from_dict({"territories": [{"territory_id": "E", "region_ids": east},
+    ...                                            {"territory_id": "W", "region_ids": west}], "reps": []})
+    >>> base = plan(["US-NY", "US-NJ"], ["US-CA"])
+    >>> mine = plan(["US-NY"], ["US-CA", "US-NJ"])          # I moved NJ west
+    >>> theirs = plan(["US-NY", "US-NJ", "US-PA"], ["US-CA"])  # they added PA to the east
+    >>> merged, conflicts = merge_plans(base, mine, theirs)
+    >>> [t.region_ids for t in merged.territories], conflicts
+    ([('US-NY', 'US-PA'), ('US-CA', 'US-NJ')], [])
+    >>> mine_too = plan(["US-NY"], ["US-CA", "US-PA"])     # now we both placed PA, differently
+    >>> merge_plans(base, mine_too, theirs)[1]
+    ['region US-PA: changed on both sides; kept yours']
+    """
+    from dataclasses import replace
+
+    conflicts: list[str] = []
+
+    def pick(label, b, m, t):
+        if m == b:
+            return t
+        if t != b and t != m:
+            conflicts.append(f"{label}: changed on both sides; kept yours")
+        return m
+
+    by_id = [{t.territory_id: t for t in p.territories} for p in (base, mine, theirs)]
+    order = list(by_id[2]) + [k for k in by_id[1] if k not in by_id[2]]
+    territories = {}
+    for territory_id in order:
+        b, m, t = (d.get(territory_id) for d in by_id)
+        if m is None or t is None or b is None:
+            chosen = pick(f"territory {territory_id}", b, m, t)
+            if chosen is not None:
+                territories[territory_id] = chosen
+            continue
+        fields = {}
+        for name in _FIELDS:
+            fields[name] = pick(f"{territory_id}.{name}", getattr(b, name), getattr(m, name), getattr(t, name))
+        territories[territory_id] = replace(t, **fields)
+    listings = [_listing(p) for p in (base, mine, theirs)]
+    regions = listings[0].keys() | listings[1].keys() | listings[2].keys()
+    final = {r: pick(f"region {r}", *(lst.get(r, ()) for lst in listings)) for r in sorted(regions)}
+    members: dict[str, list[str]] = {k: [] for k in territories}
+    for territory_id, territory in territories.items():
+        for region_id in territory.region_ids:
+            if territory_id in final.get(region_id, ()) and region_id not in members[territory_id]:
+                members[territory_id].append(region_id)
+    for region_id, holders in final.items():
+        for territory_id in holders:
+            if territory_id in members and region_id not in members[territory_id]:
+                members[territory_id].append(region_id)
+    merged_territories = tuple(replace(t, region_ids=tuple(members[k])) for k, t in territories.items())
+    reps_by_id = [{r.rep_id: r for r in p.reps} for p in (base, mine, theirs)]
+    reps = []
+    for rep_id in list(reps_by_id[2]) + [k for k in reps_by_id[1] if k not in reps_by_id[2]]:
+        chosen = pick(f"rep {rep_id}", *(d.get(rep_id) for d in reps_by_id))
+        if chosen is not None:
+            reps.append(chosen)
+    merged = replace(
+        theirs,
+        name=pick("name", base.name, mine.name, theirs.name),
+        territories=merged_territories,
+        reps=tuple(reps),
+        overrides=pick("overrides", base.overrides, mine.overrides, theirs.overrides),
+        settings=pick("settings", base.settings, mine.settings, theirs.settings),
+        unclaimed_region_ids=pick(
+            "carve-outs", base.unclaimed_region_ids, mine.unclaimed_region_ids, theirs.unclaimed_region_ids
+        ),
+    )
+    return merged, conflicts

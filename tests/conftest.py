@@ -108,3 +108,20 @@ def postgres_url(postgres_server):
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plan_store_in_a_temporary_folder():
+    """Tests never write to the real data directory: the app's plan store goes to a temporary folder."""
+    import os
+    import tempfile
+
+    saved = {k: os.environ.get(k) for k in ("TERRITORY_DATA_DIR", "TERRITORY_DATABASE_URL")}
+    os.environ["TERRITORY_DATA_DIR"] = tempfile.mkdtemp(prefix="territory-test-data-")
+    os.environ.pop("TERRITORY_DATABASE_URL", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
