@@ -222,10 +222,10 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     changed = np.zeros(len(positions), dtype=bool)
     for column in _TRACKED:
         changed |= differs(column)
-    # An assigned account that keeps its territory, rep and claim was kept, not moved: its record (the rule that
-    # first placed it) stays as it was.
+    # An assigned account that keeps its territory, rep and claim only because its rep may keep it (the "owner"
+    # rule used for minimal moves) was kept, not moved: its record (the rule that first placed it) stays.
     kept = was_assigned & ~differs("territory_id") & ~differs("rep_id") & ~differs("status")
-    kept &= ~differs("claim_region_id")
+    kept &= ~differs("claim_region_id") & (~differs("rule") | (new["rule"] == "owner"))
     changed &= ~kept
     now_assigned = new["status"] == "assigned"
     columns = {
