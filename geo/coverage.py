@@ -355,3 +355,42 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
     properties = ["region_id", "label", "fill", "potential_text", "penetration_text", "white_space_text"]
     return table, to_geojson(layer[properties + ["shape_key", "geometry"]], properties, precision=3,
                              geometry_key="shape_key")  # fmt: skip
+
+
+def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
+    """A map of the regions that changed territory between two plans, in their new territory's color.
+
+    Parameters
+    ----------
+    regions : DataFrame
+        ``region_id, from_name, to_name, to_territory_id`` (:attr:`territory.plan_diff.PlanDiff.regions`).
+    old, new : Plan
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the changed regions; tooltips say from → to (names escaped).
+    """
+    import folium
+
+    from geo.layers import FastGeoJson, build_base_map, to_geojson
+
+    colors = {t.territory_id: t.color for t in old.territories} | {t.territory_id: t.color for t in new.territories}
+    shapes = _display_regions(regions["region_id"].tolist()) if len(regions) else _display_regions([])
+    layer = shapes.merge(regions[["region_id", "from_name", "to_name", "to_territory_id"]], on="region_id")
+    first = layer["to_territory_id"].map(lambda ids: ids.split(", ")[0] if isinstance(ids, str) else None)
+    layer["color"] = first.map(colors).fillna(GAP_COLOR)
+    layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
+    bounds = tuple(layer.total_bounds) if len(layer) else None
+    fmap = build_base_map(bounds=bounds)
+    group = folium.FeatureGroup(name="Changed regions")
+    FastGeoJson(
+        to_geojson(layer, ["region_id", "label", "from_name", "to_name", "color"], geometry_key="region_id"),
+        "Changed regions",
+        {"fillColor": GAP_COLOR, "fillOpacity": 0.6, "color": "#222222", "weight": 1.2},
+        fill_property="color",
+        tooltip=[("label", "Region"), ("from_name", "From"), ("to_name", "To")],
+        control=False,
+    ).add_to(group)
+    group.add_to(fmap)
+    return fmap

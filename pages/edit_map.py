@@ -234,8 +234,8 @@ top[1].selectbox(
     format_func=lambda t: "— Remove from territory —" if t == NO_TERRITORY else _territory_name(plan, t),
     help="A click on a region gives it to this territory; a click on a region it already holds takes it out.",
 )
-top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, use_container_width=True, key="undo")
-top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, use_container_width=True, key="redo")
+top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, width="stretch", key="undo")
+top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, width="stretch", key="redo")
 # One fixed slot for the message: an element appearing above the map would make the browser rebuild the map.
 message_slot = st.empty()
 message = st.session_state.pop("edit_message", None)

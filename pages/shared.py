@@ -126,12 +126,16 @@ def plan_store():
 
 
 def _open_stored_plan() -> None:
-    """Start the session on the active plan, else the latest one; a new store gets the demo plan as a draft."""
+    """Start the session on the stored plan: the active one, else the newest draft, else the newest.
+
+    A new, empty store gets the demo plan as its first draft.
+    """
     store = plan_store()
     if store is None:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
         return
-    record = store.active_plan() or next(iter(store.plans()), None)
+    plans = store.plans()
+    record = store.active_plan() or next((r for r in plans if r.status == "draft"), None) or next(iter(plans), None)
     if record is None:
         version = store.create_plan(load_plan(DEMO_PLAN), author="demo", message="Demo plan, created on first run")
     else:

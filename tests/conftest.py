@@ -81,7 +81,9 @@ def postgres_server():
         port = sock.getsockname()[1]
     data = folder / "data"
     run = {"check": True, "capture_output": True, "text": True}
-    subprocess.run([*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], **run)
+    subprocess.run(
+        [*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], **run
+    )
     options = f"-p {port} -k {folder} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=60"
     subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
                     "start"], **run)  # fmt: skip

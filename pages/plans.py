@@ -1,0 +1,350 @@
+"""Plans: the stored plans and their versions.
+
+Save with a message, open, activate, archive, restore, compare two versions, and the audit log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+
+import pandas as pd
+import streamlit as st
+
+from pages.shared import (
+    current_engine,
+    edit_history,
+    mark_saved,
+    money,
+    open_version,
+    plan_store,
+    stored_plan,
+    unsaved_changes,
+)
+from territory.exports import safe_csv
+from territory.plan_diff import diff_plans, merge_plans
+from territory.store import StoreError, VersionConflict
+
+ASSIGNMENT_COLUMNS = ["account_id", "territory_id", "rep_id", "status", "value"]
+
+store = plan_store()
+st.title("Plans")
+if store is None:
+    st.error(
+        "The plan store could not be opened, so plans live in this browser session only. "
+        f"{st.session_state.get('store_error', '')} — check TERRITORY_DATABASE_URL (or TERRITORY_DATA_DIR).",
+        icon="⚠️",
+    )
+    st.stop()
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state["plans_message"] = (kind, text)
+
+
+def _author() -> str:
+    return str(st.session_state.get("plan_author") or "").strip()
+
+
+def _assignments() -> pd.DataFrame:
+    result = current_engine().result
+    return result[ASSIGNMENT_COLUMNS].copy()
+
+
+def _log_session_edits(plan_id: int, version: int | None) -> None:
+    """Write the session's edits since the last save to the audit log."""
+    history = edit_history()
+    logged = st.session_state.get("edits_logged", 0)
+    labels = [e.label for e in history.entries[1 : history.cursor + 1]]
+    for label in labels[logged:]:
+        store.log_edit(plan_id, actor=_author() or "unknown", detail=label, version=version)
+    st.session_state["edits_logged"] = len(labels)
+
+
+def _save() -> None:
+    where = stored_plan()
+    plan = current_engine().plan
+    try:
+        if where is None:
+            version = store.create_plan(
+                plan, author=_author(), message=st.session_state.get("save_message") or "Created"
+            )
+        else:
+            _log_session_edits(where[0], where[1])
+            version = store.save(
+                where[0], plan, base_version=where[1], author=_author(),
+                message=st.session_state.get("save_message", ""), assignments=_assignments(),
+            )  # fmt: skip
+    except VersionConflict as conflict:
+        st.session_state["save_conflict"] = (conflict.plan_id, conflict.base_version, conflict.current_version)
+        _say("error", f"Not saved: {conflict}")
+        return
+    except StoreError as error:
+        _say("error", f"Not saved: {error}")
+        return
+    mark_saved(version)
+    st.session_state["save_message"] = ""
+    st.session_state.pop("save_conflict", None)
+    _say("success", f"Saved **{version.plan.name}** as version {version.version} of plan #{version.plan_id}.")
+
+
+def _save_as_new_draft() -> None:
+    from dataclasses import replace
+
+    plan = current_engine().plan
+    name = st.session_state.get("new_draft_name") or f"{plan.name} (copy)"
+    try:
+        version = store.create_plan(
+            replace(plan, name=name), author=_author(), message=st.session_state.get("save_message") or "New draft",
+            assignments=_assignments(),
+        )  # fmt: skip
+    except StoreError as error:
+        _say("error", f"Not saved: {error}")
+        return
+    st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
+    mark_saved(version)
+    st.session_state.pop("save_conflict", None)
+    _say("success", f"Saved as a new draft, plan #{version.plan_id} **{name}**.")
+
+
+def _merge_and_save() -> None:
+    plan_id, base, current = st.session_state["save_conflict"]
+    mine = current_engine().plan
+    merged, conflicts = merge_plans(store.load(plan_id, base).plan, mine, store.load(plan_id, current).plan)
+    try:
+        version = store.save(
+            plan_id, merged, base_version=current, author=_author(),
+            message=(st.session_state.get("save_message") or "Merged") + f" (merged with version {current})",
+        )  # fmt: skip
+    except StoreError as error:
+        _say("error", f"Not saved: {error}")
+        return
+    open_version(version)
+    st.session_state.pop("save_conflict", None)
+    note = f" {len(conflicts)} conflict(s), yours kept: " + "; ".join(conflicts[:5]) if conflicts else ""
+    _say("success", f"Merged your edits into version {current} and saved version {version.version}.{note}")
+
+
+def _open_theirs() -> None:
+    plan_id, _, current = st.session_state.pop("save_conflict")
+    open_version(store.load(plan_id, current))
+    _say("info", f"Opened version {current}; your unsaved edits were dropped.")
+
+
+def _open(plan_id: int, version: int | None = None) -> None:
+    loaded = store.load(plan_id, version)
+    open_version(loaded)
+    st.session_state["edits_logged"] = 0
+    _say("success", f"Opened **{loaded.plan.name}**, plan #{plan_id} version {loaded.version}.")
+
+
+def _activate(plan_id: int) -> None:
+    try:
+        store.activate(plan_id, author=_author())
+        _say("success", f"Plan #{plan_id} is now the active plan; the previous active plan was archived.")
+    except StoreError as error:
+        _say("error", str(error))
+
+
+def _archive(plan_id: int) -> None:
+    try:
+        store.archive(plan_id, author=_author())
+        _say("success", f"Plan #{plan_id} archived.")
+    except StoreError as error:
+        _say("error", str(error))
+
+
+def _restore(plan_id: int, version: int) -> None:
+    try:
+        restored = store.restore(plan_id, version, author=_author())
+    except StoreError as error:
+        _say("error", str(error))
+        return
+    open_version(restored)
+    _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
+
+
+st.session_state.setdefault("plan_author", getpass.getuser() if hasattr(getpass, "getuser") else "")
+message = st.session_state.pop("plans_message", None)
+if message:
+    getattr(st, message[0])(message[1])
+
+# ---- The plan of this session -------------------------------------------------------------------------------
+where = stored_plan()
+plan = current_engine().plan
+records = {r.plan_id: r for r in store.plans()}
+if where and where[0] in records:
+    record = records[where[0]]
+    state = "unsaved changes" if unsaved_changes() else "saved"
+    st.markdown(
+        f"Working on **{plan.name}** — plan #{record.plan_id}, from version {where[1]} ({record.status}) · **{state}**"
+    )
+else:
+    st.markdown(f"Working on **{plan.name}** — not stored yet")
+
+with st.container(border=True):
+    st.subheader("Save")
+    row = st.columns([1, 2])
+    row[0].text_input("Your name", key="plan_author", help="Shown in the version history and the audit log")
+    row[1].text_input("What changed", key="save_message", placeholder="e.g. Moved New Jersey to North America East")
+    buttons = st.columns([1, 1, 2])
+    archived = bool(where and where[0] in records and records[where[0]].status == "archived")
+    buttons[0].button(
+        "Save version", type="primary", on_click=_save, key="save_plan", disabled=archived,
+        help="Archived plans are read-only: save as a new draft" if archived else None,
+    )  # fmt: skip
+    buttons[1].button("Save as new draft", on_click=_save_as_new_draft, key="save_new_draft")
+    buttons[2].text_input("Name of the new draft", key="new_draft_name", placeholder=f"{plan.name} (copy)")
+
+conflict = st.session_state.get("save_conflict")
+if conflict:
+    plan_id, base, current = conflict
+    theirs = store.load(plan_id, current)
+    st.warning(
+        f"**{theirs.author}** saved version {current} of this plan while you were editing (you started from "
+        f"version {base}). Their changes since then are below. Merge your edits into theirs, save yours as a new "
+        "draft, or drop yours and open theirs.",
+        icon="🔀",
+    )
+    their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
+    st.markdown(
+        f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s)"
+    )
+    if len(their_diff.regions):
+        st.dataframe(their_diff.regions[["region_id", "from_name", "to_name"]], hide_index=True)
+    if len(their_diff.territories):
+        st.dataframe(their_diff.territories, hide_index=True)
+    choice = st.columns(3)
+    choice[0].button("Merge my edits into theirs and save", on_click=_merge_and_save, key="conflict_merge")
+    choice[1].button("Save mine as a new draft", on_click=_save_as_new_draft, key="conflict_new_draft")
+    choice[2].button("Drop mine, open theirs", on_click=_open_theirs, key="conflict_theirs")
+
+# ---- All plans -----------------------------------------------------------------------------------------------
+st.subheader("Plans")
+table = pd.DataFrame(
+    [
+        {
+            "Plan": r.plan_id,
+            "Name": r.name,
+            "Status": r.status,
+            "Versions": r.current_version,
+            "Updated (UTC)": r.updated_at.strftime("%Y-%m-%d %H:%M"),
+            "Restored from": f"#{r.restored_from[0]} v{r.restored_from[1]}" if r.restored_from else "",
+        }
+        for r in records.values()
+    ]
+)
+st.dataframe(table, hide_index=True, width="stretch")
+ids = list(records)
+if ids:
+    default = ids.index(where[0]) if where and where[0] in ids else 0
+    chosen = st.selectbox(
+        "Plan",
+        ids,
+        index=default,
+        key="plans_selected",
+        format_func=lambda i: f"#{i} {records[i].name} ({records[i].status})",
+    )
+    actions = st.columns(3)
+    actions[0].button("Open latest version", on_click=_open, args=(chosen,), key="plan_open")
+    actions[1].button(
+        "Activate", on_click=_activate, args=(chosen,), key="plan_activate",
+        disabled=records[chosen].status != "draft", help="One plan is active at a time; the active one is archived",
+    )  # fmt: skip
+    actions[2].button(
+        "Archive", on_click=_archive, args=(chosen,), key="plan_archive", disabled=records[chosen].status == "archived"
+    )
+    versions = store.versions(chosen)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Version": v.version,
+                    "Author": v.author,
+                    "Saved (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "Message": v.message,
+                    "Territories": len(v.plan.territories),
+                    "Accounts": v.accounts,
+                }
+                for v in reversed(versions)
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    numbers = [v.version for v in versions]
+    picked = st.selectbox("Version", numbers[::-1], key="plans_version")
+    more = st.columns(2)
+    more[0].button("Open this version", on_click=_open, args=(chosen, picked), key="version_open")
+    more[1].button("Restore as a new draft", on_click=_restore, args=(chosen, picked), key="version_restore")
+
+    # ---- Compare ---------------------------------------------------------------------------------------------
+    st.subheader("Compare two versions")
+    options = [(r.plan_id, n) for r in records.values() for n in range(1, r.current_version + 1)]
+    latest = (chosen, numbers[-1])
+    earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
+    labels = {o: f"#{o[0]} {records[o[0]].name} · v{o[1]}" for o in options}
+    if st.session_state.get("compare_defaults") != latest:
+        # Another plan picked, or a new version saved: compare its two newest versions again.
+        st.session_state["compare_defaults"] = latest
+        st.session_state["compare_from"], st.session_state["compare_to"] = earlier, latest
+    pick = st.columns(2)
+    old_key = pick[0].selectbox(
+        "From", options, index=options.index(earlier), key="compare_from", format_func=labels.get
+    )
+    new_key = pick[1].selectbox("To", options, index=options.index(latest), key="compare_to", format_func=labels.get)
+    old_version, new_version = store.load(*old_key), store.load(*new_key)
+    diff = diff_plans(old_version.plan, new_version.plan, store.assignments(*old_key), store.assignments(*new_key))
+    figures = st.columns(4)
+    figures[0].metric("Regions moved", f"{len(diff.regions):,}")
+    figures[1].metric("Territories changed", f"{len(diff.territories):,}")
+    figures[2].metric("Accounts changing territory or rep", f"{len(diff.accounts):,}")
+    figures[3].metric("Value changing hands", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
+    if diff.empty:
+        st.info("The two versions hold the same plan.")
+    else:
+        if len(diff.regions):
+            from streamlit_folium import st_folium
+
+            from geo.coverage import changed_regions_map
+
+            left, right = st.columns([3, 2])
+            with left:
+                st_folium(
+                    changed_regions_map(diff.regions, old_version.plan, new_version.plan),
+                    height=380, use_container_width=True, returned_objects=[], key="compare_map",
+                )  # fmt: skip
+            with right:
+                st.markdown("**Regions moved**")
+                st.dataframe(
+                    diff.regions[["region_id", "from_name", "to_name"]].rename(
+                        columns={"region_id": "Region", "from_name": "From", "to_name": "To"}
+                    ),
+                    hide_index=True,
+                )
+        if len(diff.territories):
+            st.markdown("**Territories**")
+            st.dataframe(diff.territories, hide_index=True, width="stretch")
+        if len(diff.handoffs):
+            st.markdown("**Handoffs per rep** (the transition list)")
+            st.dataframe(
+                diff.handoffs, hide_index=True, width="stretch",
+                column_config={
+                    "value_gained": st.column_config.NumberColumn(format="dollar"),
+                    "value_lost": st.column_config.NumberColumn(format="dollar"),
+                },
+            )  # fmt: skip
+        if len(diff.accounts):
+            with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
+                st.dataframe(diff.accounts, hide_index=True, width="stretch")
+        downloads = st.columns(3)
+        stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
+        downloads[0].download_button("Download regions moved (CSV)", safe_csv(diff.regions), f"{stem}-regions.csv")
+        downloads[1].download_button("Download account moves (CSV)", safe_csv(diff.accounts), f"{stem}-accounts.csv")
+        downloads[2].download_button("Download handoffs (CSV)", safe_csv(diff.handoffs), f"{stem}-handoffs.csv")
+
+    st.subheader("Audit log")
+    audit = store.audit(chosen)
+    if len(audit):
+        audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    st.dataframe(audit, hide_index=True, width="stretch")

@@ -1,0 +1,156 @@
+"""AppTest flows of the Plans page on a fresh SQLite store per test: save, reload, compare, conflict and merge,
+activate, archive, restore, audit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from territory import plan_from_dict
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def session():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def go(app, page):
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def plan_of(app):
+    return plan_from_dict(json.loads(app.session_state["plan_json"]))
+
+
+def move(app, regions, target):
+    go(app, "pages/edit_map.py")
+    app.multiselect(key="twin_regions").set_value(regions).run()
+    app.selectbox(key="twin_target").set_value(target).run()
+    app.button(key="twin_move").click().run()
+    assert not app.exception
+
+
+def save(app, message, author="ana"):
+    go(app, "pages/plans.py")
+    app.text_input(key="plan_author").input(author).run()
+    app.text_input(key="save_message").input(message).run()
+    app.button(key="save_plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def metrics(app):
+    return {m.label: m.value for m in app.metric}
+
+
+def texts(app):
+    return " ".join(m.value for m in app.markdown)
+
+
+def test_first_run_stores_the_demo_plan_as_a_draft(data_dir):
+    app = go(session(), "pages/plans.py")
+    assert (data_dir / "territory.sqlite").exists()
+    plans = app.dataframe[0].value
+    assert list(plans["Status"]) == ["draft"] and list(plans["Versions"]) == [1]
+    assert "plan #1, from version 1 (draft) · **saved**" in texts(app)
+
+
+def test_save_then_reload_the_app_and_the_plan_is_still_there(data_dir):
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    go(app, "pages/plans.py")
+    assert "unsaved changes" in texts(app)
+    save(app, "NJ to the east")
+    assert any("as version 2 of plan #1" in s.value for s in app.success)
+    assert "**saved**" in texts(app)
+
+    again = session()  # a new browser session: the app opens the stored plan
+    assert "US-NJ" in plan_of(again).territory("NAE").region_ids
+    go(again, "pages/plans.py")
+    versions = again.dataframe[1].value
+    assert list(versions["Version"]) == [2, 1]
+    assert versions["Message"].iloc[0] == "NJ to the east" and versions["Author"].iloc[0] == "ana"
+
+
+def test_compare_shows_regions_accounts_and_handoffs(data_dir):
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    move(app, ["US-WA", "US-OR"], "CAW")
+    save(app, "Pacific Northwest to Canada West")
+    go(app, "pages/plans.py")
+    # Defaults compare the chosen plan's two newest versions: 2 -> 3.
+    assert app.selectbox(key="compare_from").value == (1, 2)
+    assert app.selectbox(key="compare_to").value == (1, 3)
+    figures = metrics(app)
+    assert figures["Regions moved"] == "2"
+    assert int(figures["Accounts changing territory or rep"].replace(",", "")) > 0
+    tables = [d.value for d in app.dataframe]
+    regions = next(t for t in tables if "Region" in t.columns and "To" in t.columns)
+    assert set(regions["Region"]) == {"US-WA", "US-OR"} and set(regions["To"]) == {"Canada West"}
+    handoffs = next(t for t in tables if "accounts_gained" in t.columns)
+    assert handoffs["accounts_gained"].sum() > 0
+    assert {"Download regions moved (CSV)", "Download handoffs (CSV)"} <= {b.label for b in app.get("download_button")}
+
+
+def test_two_managers_save_the_same_draft_and_merge(data_dir):
+    ana, bo = session(), session()
+    move(ana, ["US-NJ"], "NAE")
+    move(bo, ["US-WA"], "CAW")
+    save(ana, "NJ east", author="ana")
+    save(bo, "WA to Canada West", author="bo")
+    assert any("Not saved" in e.value for e in bo.error)
+    assert any("**ana** saved version 2" in w.value for w in bo.warning)
+    bo.button(key="conflict_merge").click().run()
+    assert not bo.exception
+    assert any("Merged your edits into version 2 and saved version 3" in s.value for s in bo.success)
+    merged = plan_of(bo)
+    assert "US-NJ" in merged.territory("NAE").region_ids and "US-WA" in merged.territory("CAW").region_ids
+    assert "US-WA" not in merged.territory("USW").region_ids
+    reloaded = session()
+    assert plan_of(reloaded) == merged
+
+
+def test_conflict_can_be_saved_as_a_new_draft(data_dir):
+    ana, bo = session(), session()
+    move(ana, ["US-NJ"], "NAE")
+    move(bo, ["US-WA"], "CAW")
+    save(ana, "NJ east")
+    save(bo, "WA", author="bo")
+    bo.button(key="conflict_new_draft").click().run()
+    assert any("Saved as a new draft, plan #2" in s.value for s in bo.success)
+    plans = bo.dataframe[0].value
+    assert sorted(plans["Plan"]) == [1, 2]
+
+
+def test_activate_archive_restore_and_audit(data_dir):
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    app.button(key="plan_activate").click().run()
+    assert app.dataframe[0].value.set_index("Plan").loc[1, "Status"] == "active"
+    app.selectbox(key="plans_version").set_value(1).run()
+    app.button(key="version_restore").click().run()
+    assert any("as the new draft plan #2" in s.value for s in app.success)
+    assert "US-NJ" not in plan_of(app).territory("NAE").region_ids  # version 1 is open now
+    app.selectbox(key="plans_selected").set_value(1).run()
+    app.button(key="plan_archive").click().run()
+    statuses = app.dataframe[0].value.set_index("Plan")["Status"]
+    assert statuses[1] == "archived" and statuses[2] == "draft"
+    audit = app.dataframe[-1].value
+    assert list(audit["action"]) == ["create", "edit", "save", "activate", "archive"]
+    assert "US-NJ" in audit["detail"].iloc[1]
+    # A new session opens the newest plan (none is active any more): the restored draft.
+    assert session().session_state["store_plan"] == (2, 1)
