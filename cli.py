@@ -4,8 +4,12 @@
     python cli.py balance    --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table territories|reps]
     python cli.py gaps       --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py whitespace --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv]
+    python cli.py export-plan --plan PLAN --out FOLDER          a plan as plain files for git
+    python cli.py import-plan --plan FOLDER --out PLAN.json|.yaml
+    python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
+    python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
 
-PLAN is our plan file (JSON/YAML) or the seed's JSON (``territories``, ``accountExecutives``,
+PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
 ``accountAssignments``). ACCOUNTS is a CSV with lat/lon, an address, or a ``region`` code (the seed's
 ``newAccount`` shape: id, region, industry, estimatedValue, tier). The accounts already in the plan count too;
 a CSV row with the same id replaces the plan's copy.
@@ -33,9 +37,10 @@ from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
+from territory.plan_files import read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 
-COMMANDS = ("assign", "balance", "gaps", "whitespace")
+COMMANDS = ("assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export")
 ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
 ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
 
@@ -50,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cli.py", description="Territory planner batch jobs.", formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("command", choices=COMMANDS, help="what to compute")
-    parser.add_argument("--plan", required=True, type=Path, help="plan file: ours (JSON/YAML) or the seed's JSON")
+    parser.add_argument(
+        "--plan", required=True, type=Path, help="plan file (ours JSON/YAML, or the seed's JSON) or plan folder"
+    )
+    parser.add_argument("--new", type=Path, help="diff: the newer plan (file or folder); --plan is the older")
+    parser.add_argument("--crm", choices=("salesforce", "hubspot"), help="crm-export: which CRM's file")
+    parser.add_argument("--date", help="crm-export: assignment date written to Salesforce (YYYY-MM-DD, default today)")
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
     parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
@@ -130,9 +140,85 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
     return combined
 
 
+def load_any_plan(path: Path) -> Plan:
+    """A plan from a file (ours or the seed's) or from a plan folder."""
+    return read_plan_folder(path) if path.is_dir() else load_plan(path)
+
+
+def assign_for(plan: Plan, args: argparse.Namespace, warn) -> pd.DataFrame:
+    """The plan's accounts plus ``--accounts``, assigned."""
+    accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
+    if accounts.empty:
+        return pd.DataFrame(columns=["account_id", "territory_id", "rep_id", "status", "value"])
+    return assign_accounts(plan, accounts, region_table()).accounts
+
+
+def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str] | None:
+    """export-plan, import-plan, diff and crm-export; None for the other commands."""
+    from geo.coverage import territories_geojson
+    from territory.crm import hubspot_import, salesforce_owner_update
+    from territory.plan_diff import diff_plans
+
+    if args.command == "export-plan":
+        if args.out is None:
+            raise CliInputError("export-plan needs --out FOLDER", column="--out")
+        plan = load_any_plan(args.plan)
+        written = write_plan_folder(plan, args.out, territories_geojson=territories_geojson(plan))
+        args.out = None  # the summary goes to stdout
+        return {"folder": str(written[0].parent), "files": [p.name for p in written]}, {}, ""
+    if args.command == "import-plan":
+        if args.out is None or args.out.suffix.lower() not in (".json", ".yaml", ".yml"):
+            raise CliInputError("import-plan needs --out PLAN.json or PLAN.yaml", column="--out")
+        plan = load_any_plan(args.plan)
+        data = plan.to_dict()
+        if args.out.suffix.lower() == ".json":
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        else:
+            import yaml
+
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        write(text, args.out)
+        args.out = None
+        return {"plan": plan.name, "territories": len(plan.territories), "written": True}, {}, ""
+    if args.command == "diff":
+        if args.new is None:
+            raise CliInputError("diff needs --new PLAN (file or folder)", column="--new")
+        old, new = load_any_plan(args.plan), load_any_plan(args.new)
+        if args.accounts is not None:
+            diff = diff_plans(old, new, assign_for(old, args, warn), assign_for(new, args, warn))
+        else:
+            diff = diff_plans(old, new)
+        tables = {"regions": diff.regions, "territories": diff.territories, "accounts": diff.accounts,
+                  "handoffs": diff.handoffs}  # fmt: skip
+        return {k: _records(v) for k, v in tables.items()}, tables, "regions"
+    if args.command == "crm-export":
+        if args.crm is None or args.accounts is None:
+            raise CliInputError("crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv", column="--crm")
+        plan = load_any_plan(args.plan)
+        assigned = assign_for(plan, args, warn)
+        if args.crm == "salesforce":
+            from datetime import date
+
+            try:
+                day = date.fromisoformat(args.date) if args.date else None
+            except ValueError:
+                raise CliInputError(f"'{args.date}' is not a date", column="--date", hint="Use YYYY-MM-DD") from None
+            export = salesforce_owner_update(plan, assigned, on=day)
+        else:
+            export = hubspot_import(plan, assigned)
+        if len(export.skipped):
+            warn(f"{len(export.skipped)} assigned account(s) left out: their rep has no {args.crm} user in the plan")
+        args.format = "csv"
+        return {}, {"owners": export.table}, "owners"
+    return None
+
+
 def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
     """Compute the command: (data for JSON, tables for CSV, the default CSV table)."""
-    plan = load_plan(args.plan)
+    handled = run_plan_files(args, warn)
+    if handled is not None:
+        return handled
+    plan = load_any_plan(args.plan)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
     accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)

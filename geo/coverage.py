@@ -394,3 +394,28 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
     ).add_to(group)
     group.add_to(fmap)
     return fmap
+
+
+def territories_geojson(plan: Plan, *, precision: int = 3) -> dict:
+    """Each territory's shape (its regions dissolved) as GeoJSON for a plan folder.
+
+    Properties ``territory_id``, ``name``, ``color`` as plain text (for viewers such as GitHub, not for HTML).
+    """
+    import json
+
+    import shapely
+
+    outlines = territory_shapes(plan, "state").outlines
+    names = {t.territory_id: t.name for t in plan.territories}
+    rounded = shapely.set_precision(outlines.geometry.to_numpy(), 10**-precision)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"territory_id": tid, "name": names.get(tid, tid), "color": color},
+                "geometry": json.loads(shapely.to_geojson(geometry)),
+            }
+            for tid, color, geometry in zip(outlines["territory_id"], outlines["color"], rounded, strict=True)
+        ],
+    }

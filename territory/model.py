@@ -104,6 +104,10 @@ class Rep:
 
     Accounts in the data whose owner is this rep are part of this count, not added to it.
     """
+    salesforce_user_id: str | None = None
+    """The rep's Salesforce User Id (``005…``), for owner updates in a Data Loader file."""
+    hubspot_owner: str | None = None
+    """The rep's HubSpot owner (the user's email, as HubSpot imports match owners), for a HubSpot import file."""
 
 
 @dataclass(frozen=True)
@@ -481,6 +485,8 @@ def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
         specialties=tuple(s.lower() for s in _strings(item, "specialties", where, source)),
         active=active,
         current_accounts=None if current is None else int(_number(item, "current_accounts", where, source, 0.0)),
+        salesforce_user_id=_text(item, "salesforce_user_id", where, source, required=False),
+        hubspot_owner=_text(item, "hubspot_owner", where, source, required=False),
     )
 
 

@@ -238,3 +238,63 @@ def test_whitespace_by_population(tmp_path, capsys):
     population.write_text("region_id,population\nUS-NY,lots\n")
     code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
     assert code == 2 and "pop.csv, row 2, column 'population': 'lots' is not a population" in err
+
+
+def test_export_import_and_diff_plan_folders(tmp_path, capsys):
+    folder = tmp_path / "plan"
+    code, out, err = run_cli("export-plan", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)
+    assert code == 0, err
+    assert set(json.loads(out)["files"]) == {"plan.yaml", "alignment.csv", "overrides.csv", "territories.geojson"}
+    shapes = json.loads((folder / "territories.geojson").read_text())
+    assert {f["properties"]["territory_id"] for f in shapes["features"]} == {"NAE", "EUW", "USW", "USS", "USC", "CAW"}
+    # Edit the folder as a pull request would: New Jersey joins North America East.
+    with (folder / "alignment.csv").open("a") as handle:
+        handle.write("US-NJ,NAE\n")
+    code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", folder, capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out)["regions"] == [
+        {"region_id": "US-NJ", "from_territory_id": None, "to_territory_id": "NAE", "from_name": "No territory",
+         "to_name": "North America East"}
+    ]  # fmt: skip
+    code, out, err = run_cli(
+        "diff", "--plan", DEMO_PLAN, "--new", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+        "--format", "csv", "--table", "handoffs", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines()[0] == "rep_id,name,accounts_gained,value_gained,accounts_lost,value_lost,net_accounts"
+    code, out, err = run_cli("import-plan", "--plan", folder, "--out", tmp_path / "plan.json", capsys=capsys)
+    assert code == 0, err
+    back = json.loads((tmp_path / "plan.json").read_text())
+    assert "US-NJ" in next(t for t in back["territories"] if t["territory_id"] == "NAE")["region_ids"]
+
+
+def test_a_bad_plan_folder_exits_2_naming_the_row(tmp_path, capsys):
+    folder = tmp_path / "plan"
+    run_cli("export-plan", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)
+    with (folder / "alignment.csv").open("a") as handle:
+        handle.write("US-NJ,NOPE\n")
+    code, out, err = run_cli("import-plan", "--plan", folder, "--out", tmp_path / "p.yaml", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "alignment.csv, row" in err and "unknown territory 'NOPE'" in err
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_crm_export(tmp_path, capsys):
+    data = json.loads(DEMO_PLAN.read_text())
+    for i, rep in enumerate(data["reps"]):
+        rep["salesforce_user_id"] = f"005{i:012d}"
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(data))
+    code, out, err = run_cli(
+        "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "salesforce",
+        "--date", "2027-01-04", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Id,OwnerId,Territory__c,Assignment_Date__c"
+    assert len(lines) > 100 and all(line.endswith(",2027-01-04") for line in lines[1:])
+    code, out, err = run_cli(
+        "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", capsys=capsys
+    )
+    assert code == 0 and out.splitlines() == ["Record ID,Company owner,Territory"]
+    assert "left out: their rep has no hubspot user" in err

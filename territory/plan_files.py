@@ -1,0 +1,209 @@
+"""A plan as plain files for git: one folder, sorted and stably formatted, so one edit makes a small diff.
+
+    plan.yaml            name, settings, territories (without regions), reps, carve-outs
+    alignment.csv        region_id,territory_id — one line per claim, sorted
+    overrides.csv        account_id,territory_id,rep_id,locked — sorted by account
+    accounts.csv         the plan's own accounts (the seed's accountAssignments), when it has any
+    territories.geojson  each territory's shape, one feature per line (for viewing on GitHub; not read back)
+
+Reading a folder back gives the same plan (the order of a territory's regions carries no meaning and comes back
+sorted). Files are written for git, not for spreadsheets: cells are not altered against formula injection here
+(the CRM exports are).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from territory.errors import PlanFileError
+from territory.model import Plan, plan_from_dict
+
+__all__ = ["write_plan_folder", "read_plan_folder", "canonical_plan", "PLAN_FILES"]
+
+PLAN_FILES = ("plan.yaml", "alignment.csv", "overrides.csv", "accounts.csv", "territories.geojson")
+_ACCOUNT_FIELDS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "status"]
+
+
+def canonical_plan(plan: Plan) -> Plan:
+    """The plan with each territory's regions sorted (the form a plan folder reads back)."""
+    return replace(
+        plan,
+        territories=tuple(replace(t, region_ids=tuple(sorted(t.region_ids))) for t in plan.territories),
+        overrides=tuple(sorted(plan.overrides, key=lambda o: o.account_id)),
+        accounts=tuple(sorted(plan.accounts, key=lambda a: a.account_id)),
+        unclaimed_region_ids=tuple(sorted(plan.unclaimed_region_ids)),
+    )
+
+
+def _csv_text(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _number(value: float):
+    return int(value) if float(value).is_integer() else value
+
+
+def plan_folder_texts(plan: Plan, territories_geojson: dict | None = None) -> dict[str, str]:
+    """The folder's files as ``{name: text}`` (what :func:`write_plan_folder` writes)."""
+    data = plan.to_dict()
+    for territory in data["territories"]:
+        territory.pop("region_ids")
+        territory["annual_quota"] = _number(territory["annual_quota"])
+    head = {
+        "name": data["name"],
+        "settings": data["settings"],
+        "unclaimed_region_ids": sorted(data["unclaimed_region_ids"]),
+        "territories": data["territories"],
+        "reps": data["reps"],
+    }
+    texts = {
+        "plan.yaml": "# Territory plan. Regions per territory: alignment.csv; account overrides: overrides.csv.\n"
+        + yaml.safe_dump(head, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120),
+        "alignment.csv": _csv_text(
+            ["region_id", "territory_id"],
+            sorted([r, t.territory_id] for t in plan.territories for r in t.region_ids),
+        ),
+        "overrides.csv": _csv_text(
+            ["account_id", "territory_id", "rep_id", "locked"],
+            [
+                [o.account_id, o.territory_id, o.rep_id, "true" if o.locked else "false"]
+                for o in sorted(plan.overrides, key=lambda o: o.account_id)
+            ],
+        ),
+    }
+    if plan.accounts:
+        texts["accounts.csv"] = _csv_text(
+            _ACCOUNT_FIELDS,
+            [
+                [a.account_id, a.name, a.region_id, a.industry, a.tier, _number(a.value), a.owner, a.status]
+                for a in sorted(plan.accounts, key=lambda a: a.account_id)
+            ],
+        )
+    if territories_geojson is not None:
+        features = sorted(
+            territories_geojson.get("features", []), key=lambda f: str(f["properties"].get("territory_id"))
+        )
+        lines = [json.dumps(f, sort_keys=True, separators=(",", ":"), ensure_ascii=False) for f in features]
+        texts["territories.geojson"] = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+    return texts
+
+
+def write_plan_folder(plan: Plan, folder: str | Path, *, territories_geojson: dict | None = None) -> list[Path]:
+    """Write a plan as a folder of plain files (see the module docstring); returns the files written.
+
+    Each file is written whole or not at all (a temporary file renamed into place); a file of the folder
+    format that the plan no longer needs (``accounts.csv`` of a plan without accounts) is removed.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = plan_folder_texts(plan, territories_geojson)
+    written = []
+    for name, text in texts.items():
+        target = folder / name
+        with tempfile.NamedTemporaryFile(
+            "w", delete=False, dir=folder, suffix=".tmp", encoding="utf-8", newline=""
+        ) as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, target)
+        written.append(target)
+    for name in ("accounts.csv",):
+        if name not in texts and (folder / name).exists():
+            (folder / name).unlink()
+    return written
+
+
+def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PlanFileError(
+                f"missing column(s) {', '.join(missing)}",
+                source=path.name,
+                hint=f"The header must be: {','.join(required)}",
+            )
+        return [
+            (i, {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()})
+            for i, row in enumerate(reader, start=2)
+        ]
+
+
+def read_plan_folder(folder: str | Path) -> Plan:
+    """Read a plan folder written by :func:`write_plan_folder` (or by hand, e.g. edited in a pull request).
+
+    Raises
+    ------
+    PlanFileError
+        Naming the file, row and field: a missing ``plan.yaml``, a region claimed by an unknown territory,
+        an override to an unknown rep …
+    """
+    folder = Path(folder)
+    head_path = folder / "plan.yaml"
+    if not head_path.exists():
+        raise PlanFileError(
+            "no plan.yaml in the folder", source=str(folder), hint="Export a plan with cli.py export-plan"
+        )
+    try:
+        head = yaml.safe_load(head_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PlanFileError(f"not valid YAML: {error}", source="plan.yaml", hint="Fix the YAML syntax") from error
+    if not isinstance(head, dict):
+        raise PlanFileError("expected a mapping with name, territories and reps", source="plan.yaml")
+    territories = head.get("territories") or []
+    ids = {t.get("territory_id") for t in territories if isinstance(t, dict)}
+    regions: dict[str, list[str]] = {}
+    for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"]):
+        if not row["region_id"]:
+            raise PlanFileError("empty region id", source="alignment.csv", row=row_number, column="region_id")
+        if row["territory_id"] not in ids:
+            raise PlanFileError(
+                f"unknown territory '{row['territory_id']}'",
+                source="alignment.csv",
+                row=row_number,
+                column="territory_id",
+                hint=f"Use a territory_id of plan.yaml: {', '.join(sorted(i for i in ids if i))}",
+            )
+        regions.setdefault(row["territory_id"], []).append(row["region_id"])
+    data = dict(head)
+    data["territories"] = [
+        {**t, "region_ids": sorted(regions.get(t.get("territory_id"), []))} if isinstance(t, dict) else t
+        for t in territories
+    ]
+    overrides = []
+    for row_number, row in _read_csv(folder / "overrides.csv", ["account_id", "territory_id", "rep_id", "locked"]):
+        locked = row["locked"].lower()
+        if locked not in ("true", "false", ""):
+            raise PlanFileError(
+                f"'locked' must be true or false, got {row['locked']!r}",
+                source="overrides.csv",
+                row=row_number,
+                column="locked",
+            )
+        overrides.append(
+            {
+                "account_id": row["account_id"],
+                "territory_id": row["territory_id"] or None,
+                "rep_id": row["rep_id"] or None,
+                "locked": locked != "false",
+            }
+        )
+    data["overrides"] = overrides
+    data["accounts"] = [
+        {k: (v if v != "" else None) for k, v in row.items()} | {"value": float(row["value"] or 0)}
+        for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS)
+    ]
+    return plan_from_dict(data, source=f"{folder.name}/plan.yaml")

@@ -1,0 +1,153 @@
+"""Plan folders for git (round trip, small diffs, clear errors) and CRM owner files (golden files, injection)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from territory import PlanFileError, load_plan, plan_from_dict
+from territory.crm import hubspot_import, salesforce_owner_update
+from territory.edits import plan_with_regions_moved
+from territory.plan_files import canonical_plan, plan_folder_texts, read_plan_folder, write_plan_folder
+from tests.conftest import DEMO_PLAN, ROOT
+
+GOLDEN = ROOT / "tests" / "fixtures" / "crm"
+
+
+@pytest.fixture
+def rich_plan():
+    plan = load_plan(DEMO_PLAN)
+    data = plan.to_dict()
+    data["overrides"] = [
+        {"account_id": "ACC-00002", "territory_id": "USW", "rep_id": None, "locked": True},
+        {"account_id": "ACC-00001", "territory_id": "NAE", "rep_id": "R01", "locked": False},
+    ]
+    data["unclaimed_region_ids"] = ["US-36061"]
+    data["accounts"] = [{"account_id": "S1", "region_id": "US-NY", "industry": "fintech", "tier": "smb", "value": 12.5,
+                         "owner": "R01", "status": "customer", "name": "Seed, Inc."}]  # fmt: skip
+    return plan_from_dict(data)
+
+
+def test_a_plan_folder_reads_back_as_the_same_plan(tmp_path, rich_plan):
+    written = write_plan_folder(rich_plan, tmp_path / "plan")
+    assert sorted(p.name for p in written) == ["accounts.csv", "alignment.csv", "overrides.csv", "plan.yaml"]
+    back = read_plan_folder(tmp_path / "plan")
+    assert back == canonical_plan(rich_plan)
+    # Writing what was read gives the same bytes.
+    again = plan_folder_texts(back)
+    for name, text in plan_folder_texts(rich_plan).items():
+        assert again[name] == text, name
+
+
+def test_one_edit_is_a_one_line_diff(rich_plan):
+    before = plan_folder_texts(rich_plan)
+    after = plan_folder_texts(plan_with_regions_moved(rich_plan, ["US-NJ"], "NAE"))
+    assert after["plan.yaml"] == before["plan.yaml"]
+    old, new = before["alignment.csv"].splitlines(), after["alignment.csv"].splitlines()
+    assert set(new) - set(old) == {"US-NJ,NAE"} and set(old) - set(new) == set()
+    assert len(new) == len(old) + 1
+    renamed = plan_folder_texts(replace(rich_plan, territories=(replace(rich_plan.territories[0], name="NA East"),
+                                                                *rich_plan.territories[1:])))  # fmt: skip
+    changed = [a for a, b in zip(before["plan.yaml"].splitlines(), renamed["plan.yaml"].splitlines(), strict=True)
+               if a != b]  # fmt: skip
+    assert changed == ["  name: North America East"]
+
+
+def test_the_territory_shapes_are_written_one_feature_per_line(tmp_path, rich_plan):
+    shapes = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"territory_id": "B"}, "geometry": None},
+        {"type": "Feature", "properties": {"territory_id": "A"}, "geometry": None},
+    ]}  # fmt: skip
+    write_plan_folder(rich_plan, tmp_path, territories_geojson=shapes)
+    lines = (tmp_path / "territories.geojson").read_text().splitlines()
+    assert len(lines) == 4 and '"territory_id":"A"' in lines[1] and '"territory_id":"B"' in lines[2]
+
+
+def test_accounts_file_goes_when_the_plan_has_none(tmp_path, rich_plan):
+    write_plan_folder(rich_plan, tmp_path)
+    write_plan_folder(replace(rich_plan, accounts=()), tmp_path)
+    assert not (tmp_path / "accounts.csv").exists()
+    assert read_plan_folder(tmp_path).accounts == ()
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nUS-NJ,NOPE\n",
+         "alignment.csv, row 3, column 'territory_id': unknown territory 'NOPE'"),
+        ("alignment.csv", "region,territory\nUS-NY,NAE\n", "alignment.csv: missing column(s) region_id, territory_id"),
+        ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
+         "overrides.csv, row 2, column 'locked': 'locked' must be true or false"),
+        ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
+        ("plan.yaml", "name: [unclosed\n", "plan.yaml: not valid YAML"),
+    ],
+)  # fmt: skip
+def test_a_bad_folder_names_the_file_row_and_field(tmp_path, rich_plan, file, text, message):
+    write_plan_folder(rich_plan, tmp_path)
+    (tmp_path / file).write_text(text)
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    assert message in " ".join(str(caught.value).split())
+
+
+def test_a_folder_without_plan_yaml(tmp_path):
+    with pytest.raises(PlanFileError, match="no plan.yaml"):
+        read_plan_folder(tmp_path)
+
+
+# -- CRM files ---------------------------------------------------------------------------------------------------
+
+CRM_PLAN = plan_from_dict(
+    {
+        "territories": [
+            {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+            {"territory_id": "W", "name": "=HYPERLINK(\"http://evil\",\"West\")", "region_ids": ["US-CA"]},
+        ],
+        "reps": [
+            {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "salesforce_user_id": "0051x000001AbcD",
+             "hubspot_owner": "ann@example.com"},
+            {"rep_id": "B", "name": "Bo", "territory_ids": ["W"], "salesforce_user_id": "0051x000002XyzQ",
+             "hubspot_owner": "@bo"},
+            {"rep_id": "C", "name": "Cy", "territory_ids": ["E"]},
+        ],
+    }
+)  # fmt: skip
+CRM_ASSIGNMENTS = pd.DataFrame(
+    {
+        "account_id": ["0018c00002ZZZ3", "0018c00002ZZZ1", "+15551234", "0018c00002ZZZ2", "0018c00002ZZZ4"],
+        "territory_id": ["W", "E", "E", "E", None],
+        "rep_id": ["B", "A", "A", "C", None],
+        "status": ["assigned", "assigned", "assigned", "assigned", "unassigned"],
+        "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+    }
+)
+
+
+def test_salesforce_data_loader_file_matches_the_golden_file():
+    export = salesforce_owner_update(CRM_PLAN, CRM_ASSIGNMENTS, on=date(2027, 1, 4))
+    assert export.csv() == (GOLDEN / "salesforce_owner_update.csv").read_text()
+    assert export.skipped.to_dict("records") == [
+        {"account_id": "0018c00002ZZZ2", "rep_id": "C", "reason": "the rep has no Salesforce user in the plan"}
+    ]
+
+
+def test_hubspot_import_file_matches_the_golden_file():
+    export = hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS)
+    assert export.csv() == (GOLDEN / "hubspot_import.csv").read_text()
+    assert list(export.skipped["account_id"]) == ["0018c00002ZZZ2"]
+
+
+def test_crm_files_neutralise_formulas():
+    for export in (salesforce_owner_update(CRM_PLAN, CRM_ASSIGNMENTS), hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS)):
+        cells = [str(v) for v in export.table.to_numpy().ravel()]
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+        assert "'+15551234" in cells and '\'=HYPERLINK("http://evil","West")' in cells
+    assert "'@bo" in hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS).table["Company owner"].tolist()
+
+
+def test_crm_export_needs_the_engines_columns():
+    with pytest.raises(ValueError, match="lack column"):
+        hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS.drop(columns=["status"]))
