@@ -17,10 +17,16 @@ from pages.shared import (
     mark_saved,
     money,
     open_version,
+    plan_folder_zip,
+    plan_slug,
     plan_store,
+    read_plan_zip,
+    set_plan,
     stored_plan,
     unsaved_changes,
 )
+from territory import InputDataError
+from territory.crm import hubspot_import, salesforce_owner_update
 from territory.exports import safe_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
@@ -152,6 +158,19 @@ def _archive(plan_id: int) -> None:
         _say("success", f"Plan #{plan_id} archived.")
     except StoreError as error:
         _say("error", str(error))
+
+
+def _open_zip() -> None:
+    upload = st.session_state.get("upload_folder")
+    if upload is None:
+        return
+    try:
+        loaded = read_plan_zip(upload.getvalue(), upload.name)
+    except (InputDataError, ValueError) as error:
+        _say("error", f"**Could not use {upload.name}.** {error}")
+        return
+    set_plan(loaded)
+    _say("success", f"Opened **{loaded.name}** from {upload.name}; save it here to keep it as a version.")
 
 
 def _restore(plan_id: int, version: int) -> None:
@@ -295,6 +314,12 @@ if ids:
     new_key = pick[1].selectbox("To", options, index=options.index(latest), key="compare_to", format_func=labels.get)
     old_version, new_version = store.load(*old_key), store.load(*new_key)
     diff = diff_plans(old_version.plan, new_version.plan, store.assignments(*old_key), store.assignments(*new_key))
+    unknown = [f"v{k[1]} of #{k[0]}" for k in (old_key, new_key) if old_version.accounts is None and k == old_key
+               or new_version.accounts is None and k == new_key]  # fmt: skip
+    if unknown:
+        st.caption(
+            f"{' and '.join(unknown)} was saved without account assignments: only regions and territories compare."
+        )
     figures = st.columns(4)
     figures[0].metric("Regions moved", f"{len(diff.regions):,}")
     figures[1].metric("Territories changed", f"{len(diff.territories):,}")
@@ -348,3 +373,37 @@ if ids:
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     st.dataframe(audit, hide_index=True, width="stretch")
+
+# ---- Files: git folder and CRM -------------------------------------------------------------------------------
+st.subheader("Files: git and CRM")
+st.caption(
+    "A plan as plain files for git (plan.yaml, alignment.csv, overrides.csv, territories.geojson — sorted so one "
+    "edit is a one-line diff), and the owner assignments as files the CRM imports."
+)
+files = st.columns(2)
+with files[0]:
+    st.markdown("**Plan folder (zip)**")
+    st.download_button(
+        "Download the plan as files for git", plan_folder_zip(plan), f"{plan_slug(plan)}.zip", key="download_folder"
+    )
+    st.file_uploader("Open a plan folder (zip)", type=["zip"], key="upload_folder", on_change=_open_zip)
+with files[1]:
+    st.markdown("**CRM owner files**")
+    result = current_engine().result
+    salesforce = salesforce_owner_update(plan, result)
+    hubspot = hubspot_import(plan, result)
+    st.download_button(
+        f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv(),
+        f"{plan_slug(plan)}-salesforce-owner-update.csv", key="download_salesforce",
+    )  # fmt: skip
+    st.download_button(
+        f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{plan_slug(plan)}-hubspot-import.csv",
+        key="download_hubspot",
+    )  # fmt: skip
+    for name, export in (("Salesforce", salesforce), ("HubSpot", hubspot)):
+        if len(export.skipped):
+            reps = ", ".join(sorted(set(export.skipped["rep_id"])))
+            st.caption(
+                f"{len(export.skipped):,} assigned account(s) are not in the {name} file: their rep ({reps}) has no "
+                f"{name} user yet — add it on the Reps page."
+            )

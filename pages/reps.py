@@ -30,6 +30,8 @@ roster = pd.DataFrame(
         "quota_attainment": [r.quota_attainment for r in plan.reps],
         "territories": [", ".join(r.territory_ids) for r in plan.reps],
         "specialties": [", ".join(r.specialties) for r in plan.reps],
+        "salesforce_user_id": [r.salesforce_user_id or "" for r in plan.reps],
+        "hubspot_owner": [r.hubspot_owner or "" for r in plan.reps],
         "accounts": [int(balance.loc[r.rep_id, "accounts"]) for r in plan.reps],
         "utilization": [float(balance.loc[r.rep_id, "utilization"]) for r in plan.reps],
     }
@@ -48,6 +50,12 @@ edited = st.data_editor(
         "quota_attainment": st.column_config.NumberColumn("Quota attainment", min_value=0.0, step=0.01, format="%.2f"),
         "territories": st.column_config.TextColumn("Territories", help=f"Comma-separated: {', '.join(territory_ids)}"),
         "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
+        "salesforce_user_id": st.column_config.TextColumn(
+            "Salesforce user id", help="The rep's User Id (005…), for the Data Loader owner file on the Plans page"
+        ),
+        "hubspot_owner": st.column_config.TextColumn(
+            "HubSpot owner", help="The rep's HubSpot user email, for the HubSpot import file on the Plans page"
+        ),
         "accounts": st.column_config.NumberColumn("Accounts"),
         "utilization": st.column_config.ProgressColumn("Utilization", min_value=0.0, max_value=1.0, format="percent"),
     },
@@ -71,6 +79,8 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
                 "quota_attainment": row.quota_attainment,
                 "territory_ids": split(row.territories),
                 "specialties": split(row.specialties),
+                "salesforce_user_id": str(row.salesforce_user_id or "").strip() or None,
+                "hubspot_owner": str(row.hubspot_owner or "").strip() or None,
             }
         )
     try:

@@ -537,3 +537,58 @@ def edit_context(level: str, state: PlanState | None = None) -> dict:
     if token:
         return _edit_context("edit:" + token, level, state)
     return _context_of(state, level, with_regions=False)
+
+
+def plan_slug(plan: Plan) -> str:
+    """A file name stem from the plan's name."""
+    words = "".join(ch if ch.isalnum() else " " for ch in plan.name.lower()).split()
+    return "-".join(words)[:60] or "plan"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _plan_zip(plan_json: str) -> bytes:
+    import io
+    import zipfile
+
+    from geo.coverage import territories_geojson
+    from territory.plan_files import plan_folder_texts
+
+    plan = _plan_from_json(plan_json)
+    texts = plan_folder_texts(plan, territories_geojson(plan))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in texts.items():
+            archive.writestr(f"{plan_slug(plan)}/{name}", text)
+    return buffer.getvalue()
+
+
+def plan_folder_zip(plan: Plan) -> bytes:
+    """The plan folder (see :mod:`territory.plan_files`) as a zip, for download."""
+    return _plan_zip(json.dumps(plan.to_dict()))
+
+
+def read_plan_zip(data: bytes, filename: str) -> Plan:
+    """A plan from an uploaded zip of a plan folder (plan.yaml at its root or in one folder)."""
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import PurePosixPath
+
+    from territory.plan_files import read_plan_folder
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputDataError(
+            "is not a zip file", source=filename, hint="Upload the zip the Plans page downloads"
+        ) from None
+    with archive, tempfile.TemporaryDirectory() as folder:
+        heads = [n for n in archive.namelist() if PurePosixPath(n).name == "plan.yaml"]
+        if not heads:
+            raise InputDataError("has no plan.yaml", source=filename, hint="Zip the folder cli.py export-plan wrote")
+        root = PurePosixPath(heads[0]).parent
+        for name in archive.namelist():
+            path = PurePosixPath(name)
+            if path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts:
+                (Path(folder) / path.name).write_bytes(archive.read(name))
+        return read_plan_folder(folder)

@@ -135,7 +135,7 @@ _ACCOUNT_COLUMNS = ["account_id", "from_territory_id", "to_territory_id", "from_
 
 
 def _account_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame:
-    if old is None or new is None or (old.empty and new.empty):
+    if old is None or new is None or old.empty or new.empty:  # a side saved without accounts: nothing to compare
         return pd.DataFrame(columns=_ACCOUNT_COLUMNS)
 
     def keyed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -154,3 +154,44 @@ def test_activate_archive_restore_and_audit(data_dir):
     assert "US-NJ" in audit["detail"].iloc[1]
     # A new session opens the newest plan (none is active any more): the restored draft.
     assert session().session_state["store_plan"] == (2, 1)
+
+
+def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path):
+    import io
+    import zipfile
+
+    app = go(session(), "pages/plans.py")
+    buttons = {b.label: b for b in app.get("download_button")}
+    assert "Download the plan as files for git" in buttons
+    assert any(label.startswith("Salesforce Data Loader update (0 accounts)") for label in buttons)
+    assert any("has no Salesforce user yet" in c.value for c in app.caption)
+    # A folder edited outside (as in a pull request), zipped and opened here.
+    from pages.shared import plan_folder_zip
+
+    archive = zipfile.ZipFile(io.BytesIO(plan_folder_zip(plan_of(app))))
+    names = archive.namelist()
+    assert sorted(n.split("/")[1] for n in names) == [
+        "alignment.csv",
+        "overrides.csv",
+        "plan.yaml",
+        "territories.geojson",
+    ]
+    edited = io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as out:
+        for name in names:
+            text = archive.read(name).decode()
+            if name.endswith("alignment.csv"):
+                text += "US-NJ,NAE\n"
+            out.writestr(name, text)
+    app.file_uploader(key="upload_folder").set_value(("plan.zip", edited.getvalue(), "application/zip")).run()
+    assert not app.exception
+    assert "US-NJ" in plan_of(app).territory("NAE").region_ids
+    assert any("unsaved changes" in m.value for m in app.markdown)
+
+
+def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
+    app = go(session(), "pages/plans.py")
+    before = app.session_state["plan_json"]
+    app.file_uploader(key="upload_folder").set_value(("plan.zip", b"not a zip", "application/zip")).run()
+    assert any("is not a zip file" in e.value for e in app.error)
+    assert app.session_state["plan_json"] == before
