@@ -21,6 +21,7 @@ from pages.shared import (
     push_state,
     redo_edit,
     undo_edit,
+    unsaved_changes,
 )
 from territory.edits import create_territory, merge_territories, split_territory, update_territory
 from territory.impact import edit_impact
@@ -243,7 +244,8 @@ if message:
     getattr(message_slot, message[0])(message[1])
 st.caption(
     "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
-    "Every edit can be undone. The plan is kept for this browser session."
+    "Every edit can be undone. "
+    + ("**Unsaved changes** — save them as a version on the Plans page." if unsaved_changes() else "All saved.")
 )
 
 drawn = st.session_state.get("edit_drawn")
