@@ -20,6 +20,7 @@ __all__ = [
     "SELECTION_METHODS",
     "accounts_by_region",
     "region_adjacency",
+    "region_graph_links",
     "region_holders",
     "regions_in_shape",
     "selectable_regions",
@@ -198,3 +199,48 @@ def accounts_by_region(accounts: pd.DataFrame, level: str = "state") -> pd.DataF
     shown = display_region_of(accounts["region_id"], level)
     frame = pd.DataFrame({"region_id": shown.to_numpy(dtype=object), "value": accounts["value"].to_numpy(dtype=float)})
     return frame.groupby("region_id").agg(accounts=("value", "size"), value=("value", "sum"))
+
+
+def region_graph_links(region_ids, *, link_islands: bool = True) -> dict[str, tuple[str, ...]]:
+    """Adjacency among ``region_ids`` (shared borders), with islands and exclaves linked to their nearest region.
+
+    Parameters
+    ----------
+    region_ids : iterable of str
+    link_islands : bool, default True
+        Join every separate part (Hawaii, Alaska, an island county) to the nearest region of another part
+        (distance between representative points), until the graph is connected, so that every region can be
+        reached.
+
+    Returns
+    -------
+    dict
+        ``{region_id: (neighbour ids, …)}`` as plain data (what :class:`territory.optimizer.RegionGraph` takes).
+    """
+    from territory.impact import territory_parts
+
+    wanted = list(dict.fromkeys(str(r) for r in region_ids))
+    keep = set(wanted)
+    full = region_adjacency()
+    links = {r: set(n for n in full.get(r, ()) if n in keep) for r in wanted}
+    if link_islands and len(wanted) > 1:
+        from geo.boundaries import region_table
+
+        table = region_table().set_index("region_id")
+        points = table.reindex(wanted)[["lon", "lat"]]
+        parts = territory_parts(wanted, links)
+        while len(parts) > 1:
+            part = parts[-1]  # the smallest part joins its nearest neighbour part
+            inside = points.loc[sorted(part)].dropna()
+            outside = points.drop(index=list(part)).dropna()
+            if inside.empty or outside.empty:
+                break
+            a = inside.to_numpy()[:, None, :]
+            b = outside.to_numpy()[None, :, :]
+            distance = ((a - b) ** 2).sum(axis=2)
+            i, j = np.unravel_index(int(distance.argmin()), distance.shape)
+            x, y = inside.index[i], outside.index[j]
+            links[x].add(y)
+            links[y].add(x)
+            parts = territory_parts(wanted, links)
+    return {r: tuple(sorted(links[r])) for r in wanted}

@@ -1,0 +1,509 @@
+"""Rebalancing: balanced, contiguous, compact territories that move as little as possible.
+
+An spopt-like API: configure a :class:`Rebalancer` with the regions (their metrics and adjacency, as plain
+data), how many territories or the current plan as the start, tolerances per metric, locks, seeds and a weight on
+disruption; call :meth:`Rebalancer.solve`; read ``labels_`` and the :class:`RebalanceReport`.
+
+The search works on the region graph: a start (the current plan, or territories grown from spread-out seeds)
+then moves of boundary regions between neighbouring territories, accepted when they lower the objective —
+imbalance beyond the tolerance on every metric (squared, heavily weighted), imbalance within it (lightly),
+cut edges (compactness) and the metric moved away from each region's current territory (disruption) — with a
+simulated-annealing schedule driven by an explicit random generator. A move that would split a territory into
+separate parts is never made; a territory that starts in several parts may not get more.
+
+Where one region alone holds more than a territory's share of a metric no plan meets the tolerance for it: the
+report gives that bound (largest region ÷ mean share − 1) beside the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "components"]
+
+
+@dataclass(frozen=True)
+class RegionGraph:
+    """Regions with metrics and who touches whom.
+
+    Attributes
+    ----------
+    region_ids : tuple of str
+    metrics : DataFrame
+        One row per region (same order as ``region_ids``), one column per metric (workload, value, population …),
+        non-negative.
+    neighbours : tuple of tuple of int
+        For each region, the positions of the regions it touches (symmetric).
+    """
+
+    region_ids: tuple[str, ...]
+    metrics: pd.DataFrame
+    neighbours: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def from_adjacency(cls, metrics: pd.DataFrame, adjacency: Mapping[str, Sequence[str]]) -> RegionGraph:
+        """Build from metrics indexed by region id and ``{region_id: [neighbour ids]}``.
+
+        The links are made symmetric; links to regions outside ``metrics`` are dropped.
+        """
+        if (metrics.to_numpy(dtype=float) < 0).any() or metrics.isna().any().any():
+            raise ValueError("metrics must be non-negative numbers; fill missing values with 0")
+        ids = tuple(str(r) for r in metrics.index)
+        position = {r: i for i, r in enumerate(ids)}
+        links: list[set[int]] = [set() for _ in ids]
+        for region_id, others in adjacency.items():
+            i = position.get(str(region_id))
+            if i is None:
+                continue
+            for other in others:
+                j = position.get(str(other))
+                if j is not None and j != i:
+                    links[i].add(j)
+                    links[j].add(i)
+        return cls(ids, metrics.reset_index(drop=True).astype(float), tuple(tuple(sorted(s)) for s in links))
+
+    def __len__(self) -> int:
+        return len(self.region_ids)
+
+
+def components(members: Sequence[int] | set[int], neighbours: Sequence[Sequence[int]]) -> list[set[int]]:
+    """Connected parts of ``members`` (positions) in the graph, largest first.
+
+    Examples
+    --------
+    >>> components({0, 1, 3}, [(1,), (0, 2), (1, 3), (2,)])
+    [{0, 1}, {3}]
+    """
+    remaining = set(members)
+    parts = []
+    while remaining:
+        seed = remaining.pop()
+        part, stack = {seed}, [seed]
+        while stack:
+            for j in neighbours[stack.pop()]:
+                if j in remaining:
+                    remaining.discard(j)
+                    part.add(j)
+                    stack.append(j)
+        parts.append(part)
+    return sorted(parts, key=lambda p: (-len(p), min(p)))
+
+
+@dataclass(frozen=True)
+class RebalanceReport:
+    """How a solution scores.
+
+    Attributes
+    ----------
+    territories : DataFrame
+        Per territory: each metric's total and deviation from the mean share, number of regions and parts.
+    deviation : dict
+        Per metric: the largest absolute deviation from the mean share.
+    bound : dict
+        Per metric: the best deviation any plan can reach because of the largest single region
+        (``max(0, largest region ÷ mean share − 1)``).
+    within_tolerance : dict
+        Per metric: max deviation ≤ max(tolerance, bound).
+    contiguous : bool
+        Every territory in one part (territories that started in several parts are listed in ``split_at_start``).
+    split_at_start : list
+    cut_edges : int
+        Region borders between different territories (fewer is more compact).
+    regions_moved : int
+    moved : dict
+        Per metric: total moved away from the start's territories.
+    seconds : float
+    iterations : int
+        Search steps made.
+    """
+
+    territories: pd.DataFrame
+    deviation: dict
+    bound: dict
+    within_tolerance: dict
+    contiguous: bool
+    split_at_start: list
+    cut_edges: int
+    regions_moved: int
+    moved: dict
+    seconds: float
+    iterations: int
+
+
+class Rebalancer:
+    """Balance territories on several metrics at once, contiguous and compact, moving as little as possible.
+
+    Parameters
+    ----------
+    graph : RegionGraph
+    n_territories : int, optional
+        For a plan made from scratch (territories ``T1..Tk``). Give either this or ``start``.
+    start : mapping or Series, optional
+        The current plan: region id → territory id. Every region must have one.
+    tolerance : float or mapping, default 0.05
+        Allowed deviation from the mean share, per metric (a mapping metric → tolerance) or for all.
+    locked_regions : iterable of str
+        Regions that stay where ``start`` puts them.
+    locked_territories : iterable of str
+        Territories that neither give nor take a region (and do not count in the balance).
+    seeds : mapping, optional
+        Territory id → region id it must keep (a rep's home region); from scratch, the seeds start the growth.
+    disruption_weight : float, default 1.0
+        Weight of the metric moved away from the start (first metric), relative to imbalance.
+    compactness_weight : float, default 0.02
+        Weight of each cut edge.
+    rng : numpy.random.Generator, optional
+        The random generator (seeded for repeatable results).
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"workload": [1.0] * 16}, index=[f"r{i}" for i in range(16)])
+    >>> grid = {f"r{i}": [f"r{j}" for j in (i - 4, i + 4) if 0 <= j < 16]
+    ...         + ([f"r{i - 1}"] if i % 4 else []) + ([f"r{i + 1}"] if i % 4 < 3 else []) for i in range(16)}
+    >>> solver = Rebalancer(RegionGraph.from_adjacency(metrics, grid), n_territories=4,
+    ...                     rng=np.random.default_rng(1)).solve()
+    >>> sorted(solver.labels_.value_counts().tolist()), solver.report_.contiguous
+    ([4, 4, 4, 4], True)
+    """
+
+    def __init__(
+        self,
+        graph: RegionGraph,
+        *,
+        n_territories: int | None = None,
+        start: Mapping[str, str] | pd.Series | None = None,
+        tolerance: float | Mapping[str, float] = 0.05,
+        locked_regions=(),
+        locked_territories=(),
+        seeds: Mapping[str, str] | None = None,
+        disruption_weight: float = 1.0,
+        compactness_weight: float = 0.02,
+        rng: np.random.Generator | None = None,
+    ):
+        if (n_territories is None) == (start is None):
+            raise ValueError("give either n_territories (a plan from scratch) or start (the current plan)")
+        if len(graph) == 0:
+            raise ValueError("the graph has no regions")
+        self.graph = graph
+        self.metric_names = list(graph.metrics.columns)
+        if not self.metric_names:
+            raise ValueError("give at least one metric column")
+        self.weights = graph.metrics.to_numpy(dtype=float)
+        tol = tolerance if isinstance(tolerance, Mapping) else {m: float(tolerance) for m in self.metric_names}
+        unknown = sorted(set(tol) - set(self.metric_names))
+        if unknown:
+            raise ValueError(f"tolerance for unknown metric(s) {unknown}; metrics are {self.metric_names}")
+        self.tolerance = np.array([float(tol.get(m, 0.05)) for m in self.metric_names])
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.disruption_weight = float(disruption_weight)
+        self.compactness_weight = float(compactness_weight)
+        position = {r: i for i, r in enumerate(graph.region_ids)}
+        self.seeds = dict(seeds or {})
+        for territory_id, region_id in self.seeds.items():
+            if region_id not in position:
+                raise ValueError(f"seed region '{region_id}' of territory '{territory_id}' is not in the graph")
+        if start is not None:
+            start = dict(start)
+            missing = [r for r in graph.region_ids if r not in start]
+            if missing:
+                raise ValueError(f"{len(missing)} region(s) have no territory in start, e.g. {missing[:3]}")
+            self.territory_ids = sorted({str(start[r]) for r in graph.region_ids})
+            index = {t: i for i, t in enumerate(self.territory_ids)}
+            self.start_labels = np.array([index[str(start[r])] for r in graph.region_ids], dtype=np.int64)
+        else:
+            if not 1 <= n_territories <= len(graph):
+                raise ValueError(f"n_territories must be between 1 and the number of regions ({len(graph)})")
+            self.territory_ids = [f"T{i + 1}" for i in range(n_territories)]
+            self.start_labels = None
+        unknown_t = sorted(set(locked_territories) - set(self.territory_ids))
+        if unknown_t:
+            raise ValueError(f"locked territories {unknown_t} are not in the plan")
+        self.locked_territories = {self.territory_ids.index(t) for t in locked_territories}
+        unknown_r = sorted(set(locked_regions) - set(position))
+        if unknown_r:
+            raise ValueError(f"locked regions {unknown_r[:5]} are not in the graph")
+        if locked_regions and start is None:
+            raise ValueError("locked regions need start (the plan that says where they are)")
+        self.locked = np.zeros(len(graph), dtype=bool)
+        for region_id in locked_regions:
+            self.locked[position[region_id]] = True
+        for region_id in self.seeds.values():
+            self.locked[position[region_id]] = True
+        self._position = position
+
+    # -- the start -------------------------------------------------------------------------------------------------
+    def _grow(self) -> np.ndarray:
+        """Territories grown from spread-out seeds, the lightest territory taking a neighbour each step."""
+        n, k = len(self.graph), len(self.territory_ids)
+        neighbours = self.graph.neighbours
+        load = self.weights / np.maximum(self.weights.sum(axis=0), 1e-12)
+        combined = load.sum(axis=1)
+        labels = np.full(n, -1, dtype=np.int64)
+        seeds = []
+        for t, territory_id in enumerate(self.territory_ids):
+            if territory_id in self.seeds:
+                seeds.append((t, self._position[self.seeds[territory_id]]))
+        chosen = [s for _, s in seeds]
+        if not chosen:
+            chosen = [int(self.rng.integers(n))]
+        while len(chosen) < k:  # farthest-first by hops
+            distance = _hops(chosen, neighbours, n)
+            far = np.flatnonzero(distance == distance.max())
+            chosen.append(int(self.rng.choice(far)))
+        free_territories = [t for t in range(k) if t not in {s for s, _ in seeds}]
+        order = [s for _, s in seeds] + [c for c in chosen if c not in {s for _, s in seeds}]
+        targets = [t for t, _ in seeds] + free_territories
+        totals = np.zeros(k)
+        for t, region in zip(targets, order[:k], strict=False):
+            labels[region] = t
+            totals[t] += combined[region]
+        frontier: list[set[int]] = [set() for _ in range(k)]
+        for region in np.flatnonzero(labels >= 0):
+            for j in neighbours[region]:
+                if labels[j] < 0:
+                    frontier[labels[region]].add(j)
+        while (labels < 0).any():
+            growing = [t for t in range(k) if frontier[t]]
+            if not growing:  # regions the seeds cannot reach: give each to a territory (reported as parts)
+                rest = np.flatnonzero(labels < 0)
+                labels[rest] = int(np.argmin(totals))
+                break
+            t = min(growing, key=lambda x: (totals[x], x))
+            candidates = sorted(frontier[t])
+            shared = [sum(1 for j in neighbours[c] if labels[j] == t) for c in candidates]
+            best = candidates[int(np.argmax(shared))]
+            labels[best] = t
+            totals[t] += combined[best]
+            for s in range(k):
+                frontier[s].discard(best)
+            for j in neighbours[best]:
+                if labels[j] < 0:
+                    frontier[t].add(j)
+        return labels
+
+    # -- the search ------------------------------------------------------------------------------------------------
+    def _metis(self) -> np.ndarray | None:
+        """A contiguous METIS partition on the metrics summed as shares (None without pymetis)."""
+        try:
+            import pymetis
+        except ImportError:
+            return None
+        weights = self.weights / np.maximum(self.weights.sum(axis=0), 1e-12)
+        combined = np.maximum((weights.sum(axis=1) * 1e6).round().astype(np.int64), 1)
+        adjacency = [list(n) for n in self.graph.neighbours]
+        options = pymetis.Options(contig=1, seed=int(self.rng.integers(2**31 - 1)))
+        try:
+            _, parts = pymetis.part_graph(
+                len(self.territory_ids), adjacency=adjacency, vweights=combined.tolist(), options=options
+            )
+        except Exception:  # METIS refuses some graphs (e.g. not connected with contig=1): grow instead
+            return None
+        return np.asarray(parts, dtype=np.int64)
+
+    def solve(self, *, max_seconds: float = 2.0, max_steps: int = 100_000,
+              progress: Callable[[float], None] | None = None) -> Rebalancer:  # fmt: skip
+        """Search for a balanced plan; sets ``labels_`` (Series region id → territory id) and ``report_``.
+
+        Each step takes the territory furthest outside its tolerance (now and then another, at random) and
+        makes the best move of one of its boundary regions to or from a neighbouring territory that keeps every
+        territory whole; recently moved regions wait a few steps (no cycling). Stops when every territory is
+        within tolerance and no move improves, or at ``max_seconds``.
+        """
+        started = time.perf_counter()
+        graph, weights = self.graph, self.weights
+        neighbours = graph.neighbours
+        if self.start_labels is not None:
+            labels = self.start_labels.copy()
+        else:
+            labels = self._metis() if not self.seeds else None
+            labels = labels if labels is not None else self._grow()
+        origin = labels.copy() if self.start_labels is not None else None
+        k, n = len(self.territory_ids), len(graph)
+        active = np.array([t not in self.locked_territories for t in range(k)])
+        totals = np.zeros((k, weights.shape[1]))
+        np.add.at(totals, labels, weights)
+        share = totals[active].sum(axis=0) / max(int(active.sum()), 1)
+        share = np.where(share > 0, share, 1.0)
+        scale = np.maximum(self.tolerance, 1e-3)
+        members = [set(np.flatnonzero(labels == t).tolist()) for t in range(k)]
+        parts_at_start = [len(components(m, neighbours)) for m in members]
+        disruption = weights[:, 0] / share[0] * self.disruption_weight * 0.01 if origin is not None else None
+
+        def cost_of(load: np.ndarray) -> float:
+            deviation = load / share - 1.0
+            over = np.maximum(np.abs(deviation) - self.tolerance, 0.0) / scale
+            return float(100.0 * (over**2).sum() + 0.01 * ((deviation / scale) ** 2).sum())
+
+        cost = np.array([cost_of(totals[t]) if active[t] else 0.0 for t in range(k)])
+
+        def still_whole(region: int, territory: int) -> bool:
+            rest = members[territory]
+            if len(rest) <= 1:
+                return False
+            inside = [j for j in neighbours[region] if labels[j] == territory]
+            if not inside:
+                return True
+            seen, stack, targets = {inside[0]}, [inside[0]], set(inside)
+            while stack and not targets <= seen:
+                for j in neighbours[stack.pop()]:
+                    if j != region and j in rest and j not in seen:
+                        seen.add(j)
+                        stack.append(j)
+            if targets <= seen:
+                return True
+            if parts_at_start[territory] > 1:
+                return len(components(rest - {region}, neighbours)) <= parts_at_start[territory]
+            return False
+
+        def move_delta(region: int, a: int, b: int) -> float:
+            delta = cost_of(totals[a] - weights[region]) + cost_of(totals[b] + weights[region]) - cost[a] - cost[b]
+            to_a = sum(1 for j in neighbours[region] if labels[j] == a)
+            to_b = sum(1 for j in neighbours[region] if labels[j] == b)
+            delta += self.compactness_weight * (to_a - to_b)
+            if disruption is not None:
+                if origin[region] == a:
+                    delta += disruption[region]
+                elif origin[region] == b:
+                    delta -= disruption[region]
+            return delta
+
+        tabu = np.full(n, -1, dtype=np.int64)
+        steps, stale = 0, 0
+        best_labels, best_score = labels.copy(), float(cost.sum())
+        while steps < max_steps:
+            steps += 1
+            if steps % 50 == 0:
+                elapsed = time.perf_counter() - started
+                if progress is not None:
+                    progress(min(elapsed / max_seconds, 1.0))
+                if elapsed > max_seconds:
+                    break
+            penalty = np.where(active, cost, -1.0)
+            if self.rng.random() < 0.2:
+                candidates_t = np.flatnonzero(penalty > 0.02)
+                t = int(self.rng.choice(candidates_t)) if len(candidates_t) else int(np.argmax(penalty))
+            else:
+                t = int(np.argmax(penalty))
+            # Moves out of t and into t, from its boundary.
+            best = None
+            deviation = totals[t] / share - 1.0
+            heavy = float((deviation * np.abs(deviation)).sum()) > 0
+            for region in list(members[t]):
+                for j in neighbours[region]:
+                    b = labels[j]
+                    if b == t or not active[b]:
+                        continue
+                    if heavy:
+                        move = (region, t, b)
+                    else:
+                        move = (j, b, t)
+                    r = move[0]
+                    if self.locked[r] or tabu[r] > steps:
+                        continue
+                    delta = move_delta(*move)
+                    if best is None or delta < best[0]:
+                        best = (delta, move)
+            if best is None:
+                stale += 1
+                if stale > 3 * k:
+                    break
+                continue
+            delta, (region, a, b) = best
+            if delta >= -1e-9:
+                stale += 1
+                if stale > 3 * k and float(cost[active].max()) < 0.02:
+                    break
+                if stale > 60 * k:
+                    break
+                if self.rng.random() > 0.3:  # a sideways or uphill step now and then, to get unstuck
+                    tabu[region] = steps + 5
+                    continue
+            if not still_whole(region, a):
+                tabu[region] = steps + 50
+                continue
+            labels[region] = b
+            members[a].discard(region)
+            members[b].add(region)
+            totals[a] -= weights[region]
+            totals[b] += weights[region]
+            cost[a] = cost_of(totals[a]) if active[a] else 0.0
+            cost[b] = cost_of(totals[b]) if active[b] else 0.0
+            tabu[region] = steps + 10 + int(self.rng.integers(10))
+            score = float(cost.sum())
+            if score < best_score - 1e-12:
+                best_score, best_labels, stale = score, labels.copy(), 0
+            else:
+                stale += 1
+        self._finish(best_labels, origin if origin is not None else best_labels, started, steps, parts_at_start, share,
+                     active)  # fmt: skip
+        if progress is not None:
+            progress(1.0)
+        return self
+
+    def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
+        graph, weights = self.graph, self.weights
+        k = len(self.territory_ids)
+        totals = np.zeros((k, weights.shape[1]))
+        np.add.at(totals, labels, weights)
+        deviation = totals / share - 1.0
+        rows = []
+        for t, territory_id in enumerate(self.territory_ids):
+            members = np.flatnonzero(labels == t)
+            row = {"territory_id": territory_id, "regions": len(members),
+                   "parts": len(components(members.tolist(), graph.neighbours)), "locked": not active[t]}  # fmt: skip
+            for m, name in enumerate(self.metric_names):
+                row[name] = totals[t, m]
+                row[f"{name}_deviation"] = deviation[t, m]
+            rows.append(row)
+        table = pd.DataFrame(rows)
+        largest = weights.max(axis=0) if len(weights) else np.zeros(len(self.metric_names))
+        bound = {name: max(0.0, float(largest[m] / share[m] - 1.0)) for m, name in enumerate(self.metric_names)}
+        worst = {
+            name: float(np.abs(deviation[active, m]).max()) if active.any() else 0.0
+            for m, name in enumerate(self.metric_names)
+        }
+        within = {
+            name: worst[name] <= max(self.tolerance[m], bound[name]) + 1e-9 for m, name in enumerate(self.metric_names)
+        }
+        split = [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1]
+        contiguous = bool((table["parts"] <= 1).all())
+        cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])
+        moved = labels != origin
+        self.labels_ = pd.Series([self.territory_ids[t] for t in labels], index=pd.Index(graph.region_ids, name="region_id"),
+                                 name="territory_id")  # fmt: skip
+        self.report_ = RebalanceReport(
+            territories=table,
+            deviation=worst,
+            bound=bound,
+            within_tolerance=within,
+            contiguous=contiguous,
+            split_at_start=split,
+            cut_edges=int(cut),
+            regions_moved=int(moved.sum()) if self.start_labels is not None else 0,
+            moved={name: float(weights[moved, m].sum()) for m, name in enumerate(self.metric_names)}
+            if self.start_labels is not None
+            else {name: 0.0 for name in self.metric_names},
+            seconds=time.perf_counter() - started,
+            iterations=iterations,
+        )
+
+
+def _hops(sources: Sequence[int], neighbours, n: int) -> np.ndarray:
+    distance = np.full(n, np.iinfo(np.int64).max // 2, dtype=np.int64)
+    frontier = list(sources)
+    for s in sources:
+        distance[s] = 0
+    while frontier:
+        nxt = []
+        for i in frontier:
+            for j in neighbours[i]:
+                if distance[j] > distance[i] + 1:
+                    distance[j] = distance[i] + 1
+                    nxt.append(j)
+        frontier = nxt
+    return np.where(distance > n, -1, distance)

@@ -1,0 +1,120 @@
+"""The rebalancer on small grids: contiguous, balanced where a balance exists, locks honoured, repeatable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territory.optimizer import Rebalancer, RegionGraph, components
+
+
+def grid(width: int, height: int, weights: np.ndarray) -> RegionGraph:
+    ids = [f"r{y}_{x}" for y in range(height) for x in range(width)]
+    links = {}
+    for y in range(height):
+        for x in range(width):
+            links[f"r{y}_{x}"] = [f"r{y + dy}_{x + dx}" for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                                  if 0 <= x + dx < width and 0 <= y + dy < height]  # fmt: skip
+    metrics = pd.DataFrame(weights, index=ids, columns=["workload", "population"][: weights.shape[1]])
+    return RegionGraph.from_adjacency(metrics, links)
+
+
+def assert_contiguous(graph: RegionGraph, labels: pd.Series) -> None:
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for territory, regions in labels.groupby(labels).groups.items():
+        parts = components({position[r] for r in regions}, graph.neighbours)
+        assert len(parts) == 1, (territory, len(parts))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(3, 7),
+    height=st.integers(3, 7),
+    k=st.integers(2, 5),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_from_scratch_is_contiguous_complete_and_repeatable(width, height, k, seed, data):
+    n = width * height
+    weights = np.array(data.draw(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=n, max_size=n)),
+                       dtype=float)  # fmt: skip
+    graph = grid(width, height, weights)
+    first = Rebalancer(graph, n_territories=k, rng=np.random.default_rng(seed)).solve(max_seconds=1.0)
+    assert set(first.labels_.index) == set(graph.region_ids)
+    assert first.labels_.nunique() == k
+    assert_contiguous(graph, first.labels_)
+    assert first.report_.contiguous
+    again = Rebalancer(graph, n_territories=k, rng=np.random.default_rng(seed)).solve(max_seconds=1.0)
+    pd.testing.assert_series_equal(first.labels_, again.labels_)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 6])
+def test_uniform_grid_is_balanced_within_tolerance(k):
+    graph = grid(12, 12, np.ones((144, 2)))
+    solver = Rebalancer(graph, n_territories=k, tolerance=0.05, rng=np.random.default_rng(7)).solve(max_seconds=2)
+    report = solver.report_
+    assert report.contiguous and all(report.within_tolerance.values()), report.deviation
+    assert max(report.deviation.values()) <= 0.05 + 1e-9
+
+
+def test_two_metrics_at_once():
+    rng = np.random.default_rng(3)
+    weights = np.column_stack([rng.integers(1, 10, 400), rng.integers(1, 10, 400)]).astype(float)
+    graph = grid(20, 20, weights)
+    solver = Rebalancer(graph, n_territories=5, tolerance=0.05, rng=np.random.default_rng(1)).solve(max_seconds=3)
+    assert solver.report_.contiguous
+    assert solver.report_.deviation["workload"] <= 0.05 + 1e-9
+    assert solver.report_.deviation["population"] <= 0.05 + 1e-9
+
+
+def striped(width, height, k):
+    return {f"r{y}_{x}": f"T{min(x * k // width, k - 1)}" for y in range(height) for x in range(width)}
+
+
+def test_locked_regions_and_territories_stay_put():
+    weights = np.ones((100, 2))
+    weights[:10, :] = 4.0  # the first row is heavy: the stripes are unbalanced
+    graph = grid(10, 10, weights)
+    start = striped(10, 10, 4)
+    locked_regions = ["r0_0", "r0_9", "r5_5"]
+    solver = Rebalancer(graph, start=start, locked_regions=locked_regions, locked_territories=["T3"],
+                        rng=np.random.default_rng(0)).solve(max_seconds=2)  # fmt: skip
+    labels = solver.labels_
+    for region in locked_regions:
+        assert labels[region] == start[region]
+    assert set(labels[labels == "T3"].index) == {r for r, t in start.items() if t == "T3"}
+    assert_contiguous(graph, labels)
+    assert solver.report_.regions_moved > 0
+
+
+def test_moves_little_when_the_start_is_already_balanced():
+    graph = grid(8, 8, np.ones((64, 2)))
+    solver = Rebalancer(graph, start=striped(8, 8, 4), rng=np.random.default_rng(0)).solve(max_seconds=1)
+    assert solver.report_.regions_moved == 0
+    assert max(solver.report_.deviation.values()) == 0
+
+
+def test_the_bound_of_a_region_bigger_than_a_share():
+    weights = np.ones((16, 1))
+    weights[5] = 30.0  # total 45; 3 territories: share 15; the region is 2x a share
+    graph = grid(4, 4, weights)
+    report = Rebalancer(graph, n_territories=3, rng=np.random.default_rng(0)).solve(max_seconds=1).report_
+    assert report.bound["workload"] == pytest.approx(1.0)
+    assert report.within_tolerance["workload"]  # judged against the bound, not the raw 5%
+
+
+def test_bad_configuration_is_refused_with_the_reason():
+    graph = grid(3, 3, np.ones((9, 2)))
+    with pytest.raises(ValueError, match="either n_territories"):
+        Rebalancer(graph)
+    with pytest.raises(ValueError, match="no territory in start"):
+        Rebalancer(graph, start={"r0_0": "A"})
+    with pytest.raises(ValueError, match="unknown metric"):
+        Rebalancer(graph, n_territories=2, tolerance={"revenue": 0.1})
+    with pytest.raises(ValueError, match="locked regions need start"):
+        Rebalancer(graph, n_territories=2, locked_regions=["r0_0"])
+    with pytest.raises(ValueError, match="non-negative"):
+        RegionGraph.from_adjacency(pd.DataFrame({"w": [-1.0]}, index=["a"]), {})
