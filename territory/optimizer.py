@@ -334,12 +334,28 @@ class Rebalancer:
         parts_at_start = [len(components(m, neighbours)) for m in members]
         disruption = weights[:, 0] / share[0] * self.disruption_weight * 0.01 if origin is not None else None
 
-        def cost_of(load: np.ndarray) -> float:
-            deviation = load / share - 1.0
-            over = np.maximum(np.abs(deviation) - self.tolerance, 0.0) / scale
-            return float(100.0 * (over**2).sum() + 0.01 * ((deviation / scale) ** 2).sum())
+        balance_pull = 0.3  # a light pull to the mean inside the tolerance: room for the next move
+        # A territory holding a region bigger than a share cannot be within the tolerance above the mean: it is
+        # allowed that region's excess (the bound), and no more.
+        allowed = np.tile(self.tolerance, (k, 1))
 
-        cost = np.array([cost_of(totals[t]) if active[t] else 0.0 for t in range(k)])
+        def allowance(territory: int) -> np.ndarray:
+            if not members[territory]:
+                return self.tolerance.copy()
+            biggest = weights[list(members[territory])].max(axis=0)
+            return np.maximum(self.tolerance, biggest / share - 1.0)
+
+        def costs_of(loads: np.ndarray, up: np.ndarray) -> np.ndarray:
+            deviation = loads / share - 1.0
+            over = (np.maximum(deviation - up, 0.0) + np.maximum(-deviation - self.tolerance, 0.0)) / scale
+            return 100.0 * (over**2).sum(axis=-1) + balance_pull * ((deviation / scale) ** 2).sum(axis=-1)
+
+        def cost_of(load: np.ndarray, territory: int) -> float:
+            return float(costs_of(load[None, :], allowed[territory][None, :])[0])
+
+        for t in range(k):
+            allowed[t] = allowance(t)
+        cost = np.array([cost_of(totals[t], t) if active[t] else 0.0 for t in range(k)])
 
         def still_whole(region: int, territory: int) -> bool:
             rest = members[territory]
@@ -361,7 +377,13 @@ class Rebalancer:
             return False
 
         def move_delta(region: int, a: int, b: int) -> float:
-            delta = cost_of(totals[a] - weights[region]) + cost_of(totals[b] + weights[region]) - cost[a] - cost[b]
+            up_b = np.maximum(allowed[b], weights[region] / share - 1.0)
+            delta = (
+                cost_of(totals[a] - weights[region], a)
+                + float(costs_of((totals[b] + weights[region])[None, :], up_b[None, :])[0])
+                - cost[a]
+                - cost[b]
+            )
             to_a = sum(1 for j in neighbours[region] if labels[j] == a)
             to_b = sum(1 for j in neighbours[region] if labels[j] == b)
             delta += self.compactness_weight * (to_a - to_b)
@@ -389,28 +411,43 @@ class Rebalancer:
                 t = int(self.rng.choice(candidates_t)) if len(candidates_t) else int(np.argmax(penalty))
             else:
                 t = int(np.argmax(penalty))
-            # Moves out of t and into t, from its boundary.
-            best = None
-            deviation = totals[t] / share - 1.0
-            heavy = float((deviation * np.abs(deviation)).sum()) > 0
-            for region in list(members[t]):
+            # Every move of a boundary region out of t, or into t, scored on balance at once; the few best are
+            # then scored in full (compactness, disruption) and tried in order.
+            out_r, out_b, in_r, in_a = [], [], [], []
+            for region in members[t]:
                 for j in neighbours[region]:
-                    b = labels[j]
-                    if b == t or not active[b]:
-                        continue
-                    if heavy:
-                        move = (region, t, b)
-                    else:
-                        move = (j, b, t)
-                    r = move[0]
-                    if self.locked[r] or tabu[r] > steps:
-                        continue
+                    other = labels[j]
+                    if other != t and active[other]:
+                        if not self.locked[region] and tabu[region] <= steps:
+                            out_r.append(region)
+                            out_b.append(other)
+                        if not self.locked[j] and tabu[j] <= steps:
+                            in_r.append(j)
+                            in_a.append(other)
+            regions = np.array(out_r + in_r, dtype=np.int64)
+            if not len(regions):
+                best = None
+            else:
+                source = np.array([t] * len(out_r) + in_a, dtype=np.int64)
+                target = np.array(out_b + [t] * len(in_r), dtype=np.int64)
+                moved = weights[regions]
+                up_target = np.maximum(allowed[target], moved / share - 1.0)
+                balance = (
+                    costs_of(totals[source] - moved, allowed[source])
+                    + costs_of(totals[target] + moved, up_target)
+                    - cost[source]
+                    - cost[target]
+                )
+                order = np.argsort(balance, kind="stable")[:8]
+                best = None
+                for i in order:
+                    move = (int(regions[i]), int(source[i]), int(target[i]))
                     delta = move_delta(*move)
                     if best is None or delta < best[0]:
                         best = (delta, move)
             if best is None:
                 stale += 1
-                if stale > 3 * k:
+                if stale > 60 * k:
                     break
                 continue
             delta, (region, a, b) = best
@@ -431,8 +468,9 @@ class Rebalancer:
             members[b].add(region)
             totals[a] -= weights[region]
             totals[b] += weights[region]
-            cost[a] = cost_of(totals[a]) if active[a] else 0.0
-            cost[b] = cost_of(totals[b]) if active[b] else 0.0
+            allowed[a], allowed[b] = allowance(a), allowance(b)
+            cost[a] = cost_of(totals[a], a) if active[a] else 0.0
+            cost[b] = cost_of(totals[b], b) if active[b] else 0.0
             tabu[region] = steps + 10 + int(self.rng.integers(10))
             score = float(cost.sum())
             if score < best_score - 1e-12:
