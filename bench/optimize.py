@@ -1,0 +1,166 @@
+"""Rebalancing on real US counties: ours against METIS (pymetis) and GerryChain's recursive_tree_part.
+
+    .venv/bin/python bench/optimize.py [--ks 10 25 50] [--seconds 2] [--seed 0]
+    # GerryChain is for this benchmark only:  .venv/bin/pip install -r requirements-bench.txt
+
+Regions: the 3,230 US counties, linked by shared borders, islands and Alaska/Hawaii joined to their nearest
+county (``geo.editing.region_graph_links``). Metrics: ``accounts`` — the demo accounts per county (plus 0.5 per
+county, so that a territory is never free to take empty counties) — and ``population`` — the population of the
+GeoNames places (≥ 5,000 people) in each county, plus 2,000 per county: a stand-in for the census figure, which
+the bundled data does not carry. Tolerance ±5% on both. For each k: the largest deviation from the mean share of
+each metric, the bound set by the largest county (largest ÷ mean share − 1), whether every territory is one piece,
+cut edges (borders between territories: fewer is more compact), seconds. METIS balances one metric (accounts);
+GerryChain balances one metric (accounts, epsilon = max(5%, bound)).
+Then one rep leaves (territory T1 of our k=25 plan): the rebalanced plan (start: T1's counties given to the
+neighbouring territory they share most border with) against a plan made from scratch with k − 1, in accounts
+moved away from their territory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geo.boundaries import load_regions  # noqa: E402
+from geo.editing import region_graph_links  # noqa: E402
+from geo.join import join_accounts  # noqa: E402
+from territory.optimizer import Rebalancer, RegionGraph, components  # noqa: E402
+
+
+def county_metrics() -> pd.DataFrame:
+    from tests.conftest import demo_state
+
+    counties = load_regions("county")["region_id"].tolist()
+    state = demo_state()
+    accounts = state.result.groupby(state.result["region_id"].astype(object)).size()
+    places = pd.read_csv(ROOT / "data" / "geocode" / "cities.csv.gz")
+    places = places[places["country"] == "US"].assign(account_id=lambda p: p["geonameid"].astype(str))
+    located = join_accounts(places[["account_id", "lat", "lon"]]).accounts
+    people = located["account_id"].map(places.set_index("account_id")["population"])
+    population = people.groupby(located["region_id"].astype(object)).sum()
+    return pd.DataFrame(
+        {
+            "accounts": accounts.reindex(counties).fillna(0).to_numpy() + 0.5,
+            "population": population.reindex(counties).fillna(0).to_numpy() + 2000,
+        },
+        index=counties,
+    )
+
+
+def evaluate(name, graph: RegionGraph, labels: np.ndarray, seconds: float, k: int) -> dict:
+    weights = graph.metrics.to_numpy()
+    totals = np.zeros((k, weights.shape[1]))
+    np.add.at(totals, labels, weights)
+    share = weights.sum(axis=0) / k
+    deviation = np.abs(totals / share - 1).max(axis=0)
+    bound = np.maximum(weights.max(axis=0) / share - 1, 0)
+    parts = [len(components(np.flatnonzero(labels == t).tolist(), graph.neighbours)) for t in range(k)]
+    cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])
+    row = {"method": name, "k": k}
+    for m, metric in enumerate(graph.metrics.columns):
+        row[f"{metric} dev"] = f"{deviation[m]:.1%}"
+        row[f"{metric} bound"] = f"{bound[m]:.1%}"
+    row.update({"contiguous": f"{sum(p == 1 for p in parts)}/{k}", "cut edges": cut, "seconds": round(seconds, 2)})
+    return row
+
+
+def metis(graph: RegionGraph, k: int, seed: int) -> np.ndarray:
+    import pymetis
+
+    weights = np.maximum(graph.metrics["accounts"].to_numpy().round().astype(int), 1)
+    options = pymetis.Options(contig=1, seed=seed)
+    _, parts = pymetis.part_graph(k, adjacency=[list(n) for n in graph.neighbours], vweights=weights.tolist(),
+                                  options=options)  # fmt: skip
+    return np.asarray(parts)
+
+
+def gerrychain_parts(graph: RegionGraph, k: int, seed: int, epsilon: float) -> np.ndarray | None:
+    try:
+        import networkx as nx
+        from gerrychain import Graph
+        from gerrychain.tree import recursive_tree_part
+    except ImportError:
+        return None
+    g = nx.Graph()
+    for i, others in enumerate(graph.neighbours):
+        g.add_node(i, accounts=float(graph.metrics["accounts"].iloc[i]))
+        g.add_edges_from((i, j) for j in others if j > i)
+    target = graph.metrics["accounts"].sum() / k
+    assignment = recursive_tree_part(Graph.from_networkx(g), range(k), target, "accounts", epsilon, rng=seed)
+    return np.array([assignment[i] for i in range(len(graph))])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ks", type=int, nargs="+", default=[10, 25, 50])
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    metrics = county_metrics()
+    started = time.perf_counter()
+    graph = RegionGraph.from_adjacency(metrics, region_graph_links(metrics.index))
+    print(f"graph: {len(graph)} counties, built in {time.perf_counter() - started:.2f} s")
+    rows, plans = [], {}
+    for k in args.ks:
+        t0 = time.perf_counter()
+        ours = Rebalancer(graph, n_territories=k, rng=np.random.default_rng(args.seed)).solve(max_seconds=args.seconds)
+        seconds = time.perf_counter() - t0
+        labels = np.array([ours.territory_ids.index(t) for t in ours.labels_])
+        plans[k] = ours
+        rows.append(evaluate("ours", graph, labels, seconds, k))
+        t0 = time.perf_counter()
+        rows.append(evaluate("pymetis (accounts)", graph, metis(graph, k, args.seed), time.perf_counter() - t0, k))
+        bound = max(0.05, float(metrics["accounts"].max() / (metrics["accounts"].sum() / k) - 1) + 0.01)
+        t0 = time.perf_counter()
+        try:
+            parts = gerrychain_parts(graph, k, args.seed, bound)
+        except Exception as error:  # it gives up on some k: say so
+            rows.append({"method": f"gerrychain: {type(error).__name__}", "k": k})
+            parts = None
+        if parts is not None:
+            rows.append(evaluate("gerrychain rtp (accounts)", graph, parts, time.perf_counter() - t0, k))
+    print(pd.DataFrame(rows).to_string(index=False))
+
+    # One rep leaves: T1 of the k=25 plan (or the first k) goes to its neighbours.
+    k = 25 if 25 in plans else args.ks[0]
+    before = plans[k].labels_
+    leaving = "T1"
+    start = before.copy()
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for region in before[before == leaving].index:
+        counts = pd.Series([before.iloc[j] for j in graph.neighbours[position[region]]]).value_counts()
+        counts = counts.drop(leaving, errors="ignore")
+        start[region] = counts.index[0] if len(counts) else before[before != leaving].iloc[0]
+    t0 = time.perf_counter()
+    rebalanced = Rebalancer(graph, start=start, rng=np.random.default_rng(args.seed)).solve(max_seconds=args.seconds)
+    t_rebalance = time.perf_counter() - t0
+    scratch = Rebalancer(graph, n_territories=k - 1, rng=np.random.default_rng(args.seed)).solve(
+        max_seconds=args.seconds
+    )
+    accounts = metrics["accounts"] - 0.5
+
+    def moved(labels: pd.Series) -> float:
+        # Accounts whose territory changed, matching each new territory to the old one it overlaps most.
+        overlap = pd.crosstab(labels, before, values=accounts, aggfunc="sum").fillna(0)
+        match = overlap.idxmax(axis=1)
+        return float(accounts[labels.map(match) != before].sum())
+
+    print(
+        f"\nrep leaves ({leaving} of the k={k} plan, {int(accounts[before == leaving].sum())} accounts): "
+        f"rebalanced moves {moved(rebalanced.labels_):,.0f} accounts "
+        f"(max dev {max(rebalanced.report_.deviation.values()):.1%}, {t_rebalance:.2f} s); "
+        f"a plan from scratch with k={k - 1} moves {moved(scratch.labels_):,.0f} "
+        f"(max dev {max(scratch.report_.deviation.values()):.1%})"
+    )
+
+
+if __name__ == "__main__":
+    main()
