@@ -322,6 +322,7 @@ class Rebalancer:
         else:
             labels = self._metis() if not self.seeds else None
             labels = labels if labels is not None else self._grow()
+            labels = _make_whole(labels, neighbours, len(self.territory_ids), self.locked)
         origin = labels.copy() if self.start_labels is not None else None
         k, n = len(self.territory_ids), len(graph)
         active = np.array([t not in self.locked_territories for t in range(k)])
@@ -529,6 +530,40 @@ class Rebalancer:
             seconds=time.perf_counter() - started,
             iterations=iterations,
         )
+
+
+def _make_whole(labels: np.ndarray, neighbours, k: int, locked: np.ndarray) -> np.ndarray:
+    """Give every stray piece of a territory (all but its largest part) to the neighbour it borders most."""
+    labels = labels.copy()
+    for _ in range(len(labels)):
+        changed = False
+        for t in range(k):
+            parts = components(np.flatnonzero(labels == t).tolist(), neighbours)
+            for part in parts[1:]:
+                if any(locked[r] for r in part):
+                    continue
+                border: dict[int, int] = {}
+                for r in part:
+                    for j in neighbours[r]:
+                        if j not in part:
+                            border[labels[j]] = border.get(labels[j], 0) + 1
+                if border:
+                    target = max(sorted(border), key=lambda x: border[x])
+                    labels[list(part)] = target
+                    changed = True
+        if not changed:
+            break
+    # A territory left with no region (METIS can leave one empty) takes an edge region of the largest one.
+    for t in range(k):
+        if (labels == t).any():
+            continue
+        sizes = np.bincount(labels, minlength=k)
+        donor = int(np.argmax(sizes))
+        members = np.flatnonzero((labels == donor) & ~locked)
+        same = [sum(1 for j in neighbours[r] if labels[j] == donor) for r in members]
+        if len(members) > 1:
+            labels[members[int(np.argmin(same))]] = t
+    return labels
 
 
 def _hops(sources: Sequence[int], neighbours, n: int) -> np.ndarray:
