@@ -16,6 +16,7 @@ pages = [
     st.Page("pages/balance.py", title="Balance", icon="⚖️"),
     st.Page("pages/accounts.py", title="Accounts", icon="🏢"),
     st.Page("pages/reps.py", title="Reps", icon="🧑‍💼"),
+    st.Page("pages/rebalance.py", title="Rebalance", icon="🧮"),
     st.Page("pages/plans.py", title="Plans", icon="🗂️"),
     st.Page("pages/data_sources.py", title="Data sources", icon="📂"),
 ]

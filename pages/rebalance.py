@@ -1,0 +1,178 @@
+"""Propose a rebalance: balanced, contiguous territories that move as few accounts as possible.
+
+The proposal is shown as a diff and kept only when accepted (as a new draft plan).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages.shared import current_engine, engine_token, money, open_version, plan_store, stored_plan
+from territory.exports import safe_csv
+from territory.impact import edit_impact
+from territory.plan_diff import diff_plans
+
+METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value"}
+
+engine = current_engine()
+plan = engine.plan
+st.title("Rebalance")
+st.caption(
+    "The optimizer proposes territories balanced on the metrics you pick (within the tolerance, or as close as "
+    "the largest region allows), every territory in one piece, compact, and moving as few accounts as it can. "
+    "Nothing changes until you accept the proposal as a new draft plan."
+)
+
+with st.sidebar:
+    st.subheader("Rebalance")
+    level = st.radio("Regions", ["state", "county"], horizontal=True, key="reb_level",
+                     format_func={"state": "States & provinces", "county": "US counties"}.get)  # fmt: skip
+
+territory_ids = [t.territory_id for t in plan.territories]
+names = {t.territory_id: t.name for t in plan.territories}
+form = st.columns(3)
+scenario = form[0].radio(
+    "Scenario", ["rebalance", "rep_leaves", "rep_joins", "territories"], key="reb_scenario",
+    format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves (a territory goes)",
+                 "rep_joins": "A new rep joins (a new territory)", "territories": "Another number of territories"}.get,
+)  # fmt: skip
+metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", "value"], key="reb_metrics",
+                              format_func=METRICS.get)  # fmt: skip
+tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
+seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
+disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption")
+locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get)
+options = {}
+if scenario == "rep_leaves":
+    options["territory_id"] = form[2].selectbox("Territory that goes", territory_ids, key="reb_leaving",
+                                                format_func=names.get)  # fmt: skip
+elif scenario == "rep_joins":
+    options["new_name"] = form[2].text_input("New territory", key="reb_new_name", placeholder="e.g. Rockies")
+elif scenario == "territories":
+    options["n_territories"] = form[2].number_input("Number of territories", 1, 60, len(territory_ids), key="reb_k")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _units(token: str, level: str, _state):
+    """Regions held by a territory at this level, their metrics and adjacency (islands linked)."""
+    from geo.coverage import display_region_of
+    from geo.editing import accounts_by_region, region_graph_links, region_holders
+
+    holders = region_holders(_state.plan, level)
+    units = sorted(holders)
+    result = _state.result
+    stats = accounts_by_region(result, level).reindex(units).fillna(0)
+    shown = display_region_of(result["region_id"], level)
+    workload = pd.Series(_state.workload, index=result.index).groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
+    table = pd.DataFrame({"workload": workload, "accounts": stats["accounts"], "value": stats["value"]}, index=units)
+    return holders, table, region_graph_links(units)
+
+
+holders, unit_table, links = _units(engine_token(), level, engine)
+if scenario == "rep_joins":
+    options["home_region"] = form[2].selectbox("Home region of the new rep", list(unit_table.index), key="reb_home")
+
+
+def _propose() -> None:
+    from territory.optimizer import RegionGraph
+    from territory.rebalance import propose
+
+    chosen = st.session_state.get("reb_metrics") or ["workload"]
+    # A small floor per region, so that empty regions are not free to take.
+    table = unit_table[chosen] + unit_table[chosen].mean() * 0.01
+    graph = RegionGraph.from_adjacency(table, links)
+    bar = st.progress(0.0, text="Searching…")
+    try:
+        proposal = propose(
+            plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
+            locked_territories=st.session_state.get("reb_locked") or [], disruption_weight=disruption,
+            rng=np.random.default_rng(0), max_seconds=float(seconds),
+            progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
+        )  # fmt: skip
+    except ValueError as error:
+        st.session_state["reb_error"] = str(error)
+        st.session_state.pop("reb_proposal", None)
+        return
+    bar.empty()
+    st.session_state.pop("reb_error", None)
+    st.session_state["reb_proposal"] = proposal
+
+
+if st.button("Propose rebalance", type="primary", key="reb_run"):
+    _propose()
+if st.session_state.get("reb_error"):
+    st.error(f"No proposal: {st.session_state['reb_error']}")
+
+proposal = st.session_state.get("reb_proposal")
+if proposal is not None and proposal.plan.name == plan.name:
+    from territory.edits import start
+
+    report = proposal.report
+    st.subheader("Proposal")
+    st.markdown(f"**{proposal.description}.**")
+    new_state = start(proposal.plan, engine.accounts, engine.regions)
+    impact = edit_impact(engine, new_state)
+    diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
+    kpis = st.columns(5)
+    worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
+    kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
+                   f"bound from the largest region: {report.bound[worst]:.1%}")  # fmt: skip
+    kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
+    kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
+    kpis[3].metric("Regions moved", f"{len(diff.regions):,}")
+    kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
+                   help=money(impact.team["value_moved"]))  # fmt: skip
+    if report.split_at_start:
+        st.info(f"These territories were already in several pieces: {', '.join(report.split_at_start)}.")
+    table = report.territories.copy()
+    table["territory"] = table["territory_id"].map(lambda t: names.get(t, t))
+    columns = ["territory", "regions", "parts"] + [f"{m}_deviation" for m in proposal.report.deviation]
+    st.dataframe(
+        table[columns], hide_index=True,
+        column_config={f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs mean", format="percent")
+                       for m in proposal.report.deviation},
+    )  # fmt: skip
+    if len(diff.regions):
+        from streamlit_folium import st_folium
+
+        from geo.coverage import changed_regions_map
+
+        left, right = st.columns([3, 2])
+        with left:
+            st_folium(changed_regions_map(diff.regions, plan, proposal.plan), height=380, use_container_width=True,
+                      returned_objects=[], key="reb_map")  # fmt: skip
+        with right:
+            st.dataframe(diff.regions[["region_id", "from_name", "to_name"]], hide_index=True)
+    if len(diff.handoffs):
+        st.markdown("**Handoffs per rep**")
+        st.dataframe(diff.handoffs, hide_index=True)
+        st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
+    before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
+    st.caption(f"Team balance score {before:.3f} → {after:.3f} (accounts assigned by the plan's rules).")
+
+    def _accept() -> None:
+        from dataclasses import replace
+
+        store = plan_store()
+        if store is None:
+            st.session_state["plan_json"] = json.dumps(proposal.plan.to_dict())
+            return
+        named = replace(proposal.plan, name=f"{plan.name} — rebalanced")
+        author = st.session_state.get("plan_author") or "manager"
+        where = stored_plan()
+        message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
+        assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
+        version = store.create_plan(named, author=author, message=message, assignments=assignments)
+        open_version(version)
+        st.session_state.pop("reb_proposal", None)
+        st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
+
+    buttons = st.columns(2)
+    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept")
+    buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
+if st.session_state.get("reb_accepted"):
+    st.success(st.session_state.pop("reb_accepted"))

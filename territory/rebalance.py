@@ -1,0 +1,198 @@
+"""Rebalancing scenarios on a plan: rebalance as it is, a rep leaves, a rep joins, another number of territories.
+
+Each scenario makes a start for :class:`territory.optimizer.Rebalancer` from the plan, runs it, and returns a new
+plan (the input is not changed) with the optimizer's report. The regions are the units the caller chose (US
+states, or counties …) with their metrics and adjacency as plain data; a territory's claims become the units it
+gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from territory.edits import new_territory_id, next_color
+from territory.model import Plan, Territory
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
+
+__all__ = ["Proposal", "propose", "SCENARIOS"]
+
+SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed plan and how it was reached."""
+
+    plan: Plan
+    labels: pd.Series
+    start: pd.Series
+    report: RebalanceReport
+    scenario: str
+    description: str
+
+
+def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
+    return pd.Series([holders.get(r) for r in region_ids], index=pd.Index(region_ids, name="region_id"), dtype=object)
+
+
+def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph) -> pd.Series:
+    out = labels.copy()
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    pending = list(out[out == leaving].index)
+    for _ in range(len(pending) + 1):
+        if not pending:
+            break
+        still = []
+        for region in pending:
+            counts = pd.Series([out.iloc[j] for j in graph.neighbours[position[region]]], dtype=object)
+            counts = counts[counts.notna() & (counts != leaving)].value_counts()
+            if len(counts):
+                out[region] = counts.index[0]
+            else:
+                still.append(region)
+        pending = still
+    for region in pending:  # cut off from every other territory: the lightest takes it
+        out[region] = out[out != leaving].value_counts().index[-1]
+    return out
+
+
+def propose(
+    plan: Plan,
+    graph: RegionGraph,
+    holders: Mapping[str, str],
+    *,
+    scenario: str = "rebalance",
+    territory_id: str | None = None,
+    new_name: str | None = None,
+    home_region: str | None = None,
+    n_territories: int | None = None,
+    tolerance: float | Mapping[str, float] = 0.05,
+    locked_territories: Sequence[str] = (),
+    disruption_weight: float = 1.0,
+    rng: np.random.Generator | None = None,
+    max_seconds: float = 2.0,
+    progress: Callable[[float], None] | None = None,
+) -> Proposal:
+    """Run a scenario and return the proposed plan.
+
+    Parameters
+    ----------
+    plan : Plan
+    graph : RegionGraph
+        The units (regions) to assign, with metrics and adjacency.
+    holders : mapping
+        Region id → territory id of the current plan for those units (units held by no territory are left out
+        of ``graph`` by the caller, or given to a territory by the start).
+    scenario : {"rebalance", "rep_leaves", "rep_joins", "territories"}
+        ``rep_leaves``: ``territory_id``'s regions go to its neighbours and its reps are deactivated;
+        ``rep_joins``: a new territory ``new_name`` grows from ``home_region``; ``territories``: a plan from
+        scratch with ``n_territories``.
+    tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
+        See :class:`~territory.optimizer.Rebalancer`.
+
+    Returns
+    -------
+    Proposal
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    ids = list(graph.region_ids)
+    current = _current_labels(plan, holders, ids)
+    if current.isna().any():
+        missing = list(current[current.isna()].index[:5])
+        raise ValueError(f"{int(current.isna().sum())} region(s) have no territory, e.g. {missing}; leave them out")
+    territories = {t.territory_id: t for t in plan.territories}
+    reps = plan.reps
+    seeds = None
+    if scenario == "rep_leaves":
+        if territory_id not in territories:
+            raise ValueError(f"pick the territory whose rep leaves; known: {', '.join(territories)}")
+        if (current != territory_id).sum() == 0:
+            raise ValueError("the territory that goes is the only one")
+        start = _give_to_neighbours(current, territory_id, graph)
+        gone = territories.pop(territory_id)
+        reps = tuple(
+            replace(
+                r,
+                active=False if r.territory_ids == (territory_id,) else r.active,
+                territory_ids=tuple(t for t in r.territory_ids if t != territory_id),
+            )  # fmt: skip
+            for r in plan.reps
+        )
+        description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
+        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+                            disruption_weight=disruption_weight, rng=rng)  # fmt: skip
+    elif scenario == "rep_joins":
+        name = str(new_name or "").strip()
+        if not name:
+            raise ValueError("name the new territory")
+        if home_region not in set(ids):
+            raise ValueError("pick the new rep's home region among the regions being balanced")
+        new_id = new_territory_id(plan, name)
+        start = current.copy()
+        start[home_region] = new_id
+        territories[new_id] = Territory(new_id, name, color=next_color(plan))
+        seeds = {new_id: home_region}
+        description = f"{name} joins at {home_region}: a territory carved from its neighbours"
+        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+                            disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
+    elif scenario == "territories":
+        if not n_territories or n_territories < 1:
+            raise ValueError("give the number of territories")
+        start = current
+        description = f"A plan from scratch with {n_territories} territories"
+        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
+    else:
+        start = current
+        description = "The current territories rebalanced"
+        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+                            disruption_weight=disruption_weight, rng=rng)  # fmt: skip
+    solver.solve(max_seconds=max_seconds, progress=progress)
+    labels = solver.labels_
+    if scenario == "territories":
+        # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
+        labels, territories, reps = _name_new_territories(plan, current, labels, graph)
+    units = set(ids)
+    new_territories = []
+    for t_id, territory in territories.items():
+        kept = tuple(r for r in territory.region_ids if r not in units)  # claims outside the balanced units stay
+        mine = tuple(sorted(labels[labels == t_id].index))
+        new_territories.append(replace(territory, region_ids=kept + mine))
+    new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
+    return Proposal(new_plan, labels, start, solver.report_, scenario, description)
+
+
+def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):
+    weights = graph.metrics.iloc[:, 0].to_numpy()
+    overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
+    old = {t.territory_id: t for t in plan.territories}
+    mapping, used = {}, set()
+    for new_id in overlap.max(axis=1).sort_values(ascending=False).index:
+        row = overlap.loc[new_id].drop(labels=list(used), errors="ignore")
+        if len(row) and row.max() > 0:
+            mapping[new_id] = row.idxmax()
+            used.add(mapping[new_id])
+    territories = {}
+    renamed = labels.copy()
+    for new_id in sorted(set(labels)):
+        if new_id in mapping:
+            territory = old[mapping[new_id]]
+        else:
+            fresh = new_territory_id(plan, f"Territory {new_id}")
+            territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(plan))
+        territories[territory.territory_id] = replace(territory, region_ids=())
+        renamed[labels == new_id] = territory.territory_id
+    kept = set(territories)
+    reps = tuple(
+        replace(r, territory_ids=tuple(t for t in r.territory_ids if t in kept), active=r.active and any(t in kept for t in r.territory_ids))
+        for r in plan.reps
+    )  # fmt: skip
+    for t in plan.territories:  # territories outside the balanced units keep their claims
+        if t.territory_id not in territories and t.territory_id not in set(current):
+            territories[t.territory_id] = t
+    return renamed, territories, reps

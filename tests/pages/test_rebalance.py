@@ -1,0 +1,43 @@
+"""AppTest flow of the Rebalance page: propose, read the diff, accept as a new draft."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/rebalance.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_propose_then_accept_as_a_new_draft(app):
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    figures = {m.label: m.value for m in app.metric}
+    assert figures["Every territory in one piece"] == "yes"
+    assert int(figures["Regions moved"]) > 0
+    assert float(figures["Largest deviation"].rstrip("%")) < 15
+    app.button(key="reb_accept").click().run()
+    assert any("Saved as the new draft plan #2" in s.value for s in app.success)
+    assert app.session_state["store_plan"] == (2, 1)
+    app.switch_page("pages/plans.py").run()
+    plans = app.dataframe[0].value
+    assert "Demo FY27 plan — rebalanced" in set(plans["Name"])
+
+
+def test_a_rep_leaves_and_a_bad_request_says_why(app):
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("USC").run()
+    app.button(key="reb_run").click().run()
+    assert "US Central goes" in " ".join(m.value for m in app.markdown)
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.button(key="reb_run").click().run()
+    assert any("name the new territory" in e.value for e in app.error)
