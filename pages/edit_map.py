@@ -6,6 +6,7 @@ Click regions to paint them, draw a shape to take an area, split, merge, rename;
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -33,8 +34,13 @@ TIERS = ["enterprise", "mid-market", "smb"]
 EDIT_ERRORS = (ValueError, KeyError)
 
 
+def _plain(text: str) -> str:
+    """User text (territory names) shown literally where Streamlit would read Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
+
+
 def _say(kind: str, text: str) -> None:
-    st.session_state["edit_message"] = (kind, text)
+    st.session_state["edit_message"] = (kind, _plain(text))
 
 
 def _run(edit, label: str | None = None) -> bool:
@@ -64,8 +70,9 @@ TERRITORY_COLUMNS = {
     "Workload": ("workload", _count),
     "Utilization": ("utilization", "{:.0%}".format),
     "Balance": ("balance_score", "{:.3f}".format),
+    "Waiting": ("unserved", _count),
 }
-REP_COLUMNS = {k: v for k, v in TERRITORY_COLUMNS.items() if k != "Balance"}
+REP_COLUMNS = {k: v for k, v in TERRITORY_COLUMNS.items() if k not in ("Balance", "Waiting")}
 
 
 def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bool = False) -> pd.DataFrame:
@@ -76,10 +83,10 @@ def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bo
         right = "—" if after != after else fmt(after)
         return left if left == right else f"{left} → {right}"
 
-    table = {title: rows["name"].to_numpy()}
+    table = {title: [_plain(n) for n in rows["name"]]}
     for label, (figure, fmt) in columns.items():
         pairs = zip(rows[f"{figure}_before"], rows[f"{figure}_after"], strict=True)
-        table[label] = [cell(a, b, fmt) for a, b in pairs]
+        table[label] = [_plain(cell(a, b, fmt)) for a, b in pairs]
         if capacity and label == "Accounts":
             table["Capacity"] = rows["capacity"].astype(str).to_numpy()
     return pd.DataFrame(table).set_index(title)
@@ -219,6 +226,7 @@ with st.sidebar:
         horizontal=True,
         key="edit_level",
         format_func={"state": "States & provinces", "county": "US counties"}.get,
+        on_change=_clear_drawing,
     )
     show_accounts = st.toggle("Show accounts", value=False, key="edit_show_accounts",
                               help="Off by default while editing: account clusters sit on top of the regions.")  # fmt: skip
@@ -237,11 +245,7 @@ top[1].selectbox(
 )
 top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, width="stretch", key="undo")
 top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, width="stretch", key="redo")
-# One fixed slot for the message: an element appearing above the map would make the browser rebuild the map.
-message_slot = st.empty()
 message = st.session_state.pop("edit_message", None)
-if message:
-    getattr(message_slot, message[0])(message[1])
 st.caption(
     "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
     "Every edit can be undone. "
@@ -324,11 +328,13 @@ with map_column:
             stats = context["regions"].reindex(moving["region_id"])
             table = pd.DataFrame(
                 {
-                    "Region": moving["label"].to_numpy(),
+                    "Region": [_plain(v) for v in moving["label"]],
                     "Id": moving["region_id"].to_numpy(),
-                    "From": [_territory_name(plan, h) for h in moving["holder"].where(moving["holder"].notna(), None)],
+                    "From": [
+                        _plain(_territory_name(plan, h if isinstance(h, str) else None)) for h in moving["holder"]
+                    ],
                     "Accounts": stats["accounts"].fillna(0).astype(int).to_numpy(),
-                    "Value": [money(v) for v in stats["value"].fillna(0.0)],
+                    "Value": [_plain(money(v)) for v in stats["value"].fillna(0.0)],
                     "Share inside": [f"{s:.0%}" for s in moving["share"]],
                 }
             )
@@ -343,6 +349,27 @@ with map_column:
         st.session_state.pop("edit_candidate", None)
 
 with panel:
+    # Messages go here, beside the map: above it they would push the map down and up between clicks.
+    if message:
+        getattr(st, message[0])(message[1])
+    painting = st.session_state.get("paint_territory")
+    if painting in territory_ids:
+        focus = plan.territory(painting)
+        limits = [", ".join(focus.industries) + " accounts" if focus.industries else "",
+                  ", ".join(focus.tiers) + " tiers" if focus.tiers else ""]  # fmt: skip
+        if any(limits):
+            st.caption(
+                f"Painting with {_plain(focus.name)}, which takes only {_plain(' and '.join(x for x in limits if x))}"
+                ": other accounts in the regions you paint stay with (or go back to) the territory below it, or none."
+            )
+    inspected = st.session_state.get("edit_inspected")
+    if inspected and not st.session_state.get("paint_on_click", True):
+        holder = context["holders"].get(inspected)
+        figures = context["regions"].reindex([inspected]).fillna(0).iloc[0]
+        st.info(
+            f"{_plain(context['labels'].get(inspected, inspected))} ({inspected}) · territory: "
+            f"{_plain(_territory_name(plan, holder))} · {int(figures['accounts']):,} accounts · {money(figures['value'])}"
+        )
     before, after = (engine, candidate) if candidate is not None else (history.previous, engine)
     st.subheader("Preview: balance if applied" if candidate is not None else "Balance after the last edit")
     if before is None:
@@ -357,7 +384,7 @@ with panel:
             parts_after=edit_context(level, after)["parts"],
             region_labels=context["labels"],
         )
-        st.caption(impact.edit)
+        st.caption(_plain(impact.edit))
         kpis = st.columns(2)
         team = impact.team
         kpis[0].metric(
@@ -368,7 +395,7 @@ with panel:
         )
         kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
         for warning in impact.warnings:
-            st.warning(warning, icon="⚠️")
+            st.warning(_plain(warning), icon="⚠️")
 
         if len(impact.territories):
             st.markdown("**Territories**")
@@ -381,10 +408,10 @@ with panel:
             st.table(
                 pd.DataFrame(
                     {
-                        "From": impact.moves["from_name"],
-                        "To": impact.moves["to_name"],
+                        "From": impact.moves["from_name"].map(_plain),
+                        "To": impact.moves["to_name"].map(_plain),
                         "Accounts": impact.moves["accounts"].map(_count),
-                        "Value": impact.moves["value"].map(money),
+                        "Value": impact.moves["value"].map(money).map(_plain),
                     }
                 )
             )
@@ -470,7 +497,7 @@ with tabs[5]:
         pd.DataFrame(
             {
                 "Step": steps,
-                "Edit": [e.label for e in history.entries],
+                "Edit": [_plain(e.label) for e in history.entries],
                 "At (UTC)": [e.at.strftime("%H:%M:%S") for e in history.entries],
                 "": ["◀ current" if i == history.cursor else "" for i in steps],
             }

@@ -312,6 +312,20 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *,
     return replace(plan, territories=tuple(territories), unclaimed_region_ids=tuple(unclaimed))
 
 
+def summarise_regions(region_ids, shown: int = 3) -> str:
+    """``"US-NJ"``, ``"US-NJ, US-DE"`` or ``"40 regions (US-AL, US-AR, US-AZ …)"`` for edit descriptions.
+
+    Examples
+    --------
+    >>> summarise_regions(["US-AL", "US-AR", "US-AZ", "US-CA"])
+    '4 regions (US-AL, US-AR, US-AZ …)'
+    """
+    region_ids = list(region_ids)
+    if len(region_ids) <= shown:
+        return ", ".join(region_ids)
+    return f"{len(region_ids):,} regions ({', '.join(region_ids[:shown])} …)"
+
+
 def _positions_in_regions(state: PlanState, region_ids) -> np.ndarray:
     found = []
     for region_id in region_ids:
@@ -342,7 +356,11 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
     plan = plan_with_regions_moved(state.plan, region_ids, territory_id, ancestors=state.index.ancestors)
     target = state.plan.territory(territory_id).name if territory_id else "no territory"
     return _reassign(
-        state, plan, _positions_in_regions(state, region_ids), f"Moved {', '.join(region_ids)} to {target}", region_ids
+        state,
+        plan,
+        _positions_in_regions(state, region_ids),
+        f"Moved {summarise_regions(region_ids)} to {target}",
+        region_ids,
     )
 
 
@@ -460,6 +478,12 @@ def new_territory_id(plan: Plan, name: str) -> str:
     return candidate
 
 
+def _check_new_name(plan: Plan, name: str, keep: str | None = None) -> None:
+    taken = {t.name.strip().lower(): t for t in plan.territories if t.territory_id != keep}
+    if name.strip().lower() in taken:
+        raise ValueError(f"a territory is already named '{taken[name.strip().lower()].name}'; pick another name")
+
+
 def _check_color(color: str) -> str:
     text = str(color).strip()
     if len(text) != 7 or text[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in text[1:]):
@@ -528,6 +552,7 @@ def create_territory(
     if not name:
         raise ValueError("a new territory needs a name")
     plan = state.plan
+    _check_new_name(plan, name)
     territory_id = territory_id or new_territory_id(plan, name)
     if territory_id in {t.territory_id for t in plan.territories}:
         raise ValueError(f"territory id '{territory_id}' is taken; pick another")
@@ -605,6 +630,7 @@ def split_territory(
     total = float(held["value"].to_numpy(dtype=float)[in_old].sum())
     share = float(held["value"].to_numpy(dtype=float)[in_old & moving].sum()) / total if total else 0.0
     quota = round(old.annual_quota * share, 2)
+    _check_new_name(state.plan, str(name).strip() or f"{old.name} (split)")
     new_id = new_id or new_territory_id(state.plan, name)
     plan = _replace_territory(state.plan, territory_id, annual_quota=old.annual_quota - quota)
     territory = Territory(
@@ -692,6 +718,7 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
         clean["name"] = str(clean["name"]).strip()
         if not clean["name"]:
             raise ValueError("a territory needs a name")
+        _check_new_name(plan, clean["name"], keep=territory_id)
     if "color" in clean:
         clean["color"] = _check_color(clean["color"])
     if "annual_quota" in clean:

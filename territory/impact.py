@@ -19,6 +19,7 @@ _TERRITORY_FIGURES = {
     "utilization": "utilization",
     "balance_score": "balance_score",
     "reps": "reps",
+    "unserved": "unserved",
 }
 _REP_FIGURES = ("accounts", "value", "workload", "utilization")
 
@@ -32,7 +33,8 @@ class EditImpact:
     edit : str
     territories : DataFrame
         One row per touched territory: ``territory_id, name`` and ``<figure>_before`` / ``<figure>_after`` for
-        accounts (assigned), value, workload, utilization, balance_score, reps.
+        accounts (assigned), value, workload, utilization, balance_score, reps and unserved (accounts the
+        territory holds that no rep can take: reps at capacity, or none).
     reps : DataFrame
         One row per touched rep: ``rep_id, name, capacity`` and before/after accounts, value, workload,
         utilization.
@@ -231,6 +233,12 @@ def _warnings(reps, territories, changed, names, labels, parts_before, parts_aft
     for row in territories.itertuples(index=False):
         if row.reps_after == 0 and row.reps_before != 0:
             out.append(f"{row.name} has no active rep: its accounts wait unassigned until one covers it.")
+        waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
+        if row.unserved_after == row.unserved_after and row.unserved_after > waiting_before and row.reps_after:
+            out.append(
+                f"{row.unserved_after - waiting_before:,.0f} more account(s) in {row.name} wait for a rep: its reps "
+                f"are at capacity ({row.unserved_after:,.0f} waiting)."
+            )
         before, after = parts_before.get(row.territory_id, 0), parts_after.get(row.territory_id, 0)
         if after > max(before, 1):
             if before <= 1:

@@ -224,7 +224,8 @@ def test_create_territory_without_regions_changes_no_account(state):
     ("kwargs", "error", "match"),
     [
         ({"name": "  "}, ValueError, "needs a name"),
-        ({"name": "East", "territory_id": "E"}, ValueError, "'E' is taken"),
+        ({"name": "Eastern", "territory_id": "E"}, ValueError, "'E' is taken"),
+        ({"name": "east"}, ValueError, "already named 'East'"),
         ({"name": "New", "annual_quota": -1}, ValueError, "negative"),
         ({"name": "New", "color": "red"}, ValueError, "#rrggbb"),
         ({"name": "New", "rep_ids": ["Z"]}, KeyError, "no rep 'Z'"),
