@@ -85,7 +85,7 @@ TERRITORIES = [
     {"territory_id": "USS", "name": "US South", "color": "#ff7f0e",
      "region_ids": ["US-TX", "US-FL", "US-GA", "US-NC", "US-SC", "US-TN", "US-AL", "US-LA", "US-VA"],
      "annual_quota": 9_000_000},
-    {"territory_id": "USC", "name": "US Central", "color": "#d62728",
+    {"territory_id": "USC", "name": "US Central", "color": "#8c564b",
      "region_ids": ["US-IL", "US-OH", "US-MI", "US-IN", "US-WI", "US-MN", "US-MO", "US-IA"],
      "tiers": ["enterprise", "mid-market"], "annual_quota": 4_500_000},
     {"territory_id": "CAW", "name": "Canada West", "color": "#17becf",

@@ -748,7 +748,8 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
         clean["parent_id"] = None
     changed = {k: v for k, v in clean.items() if getattr(old, k) != v}
     new_plan = _replace_territory(plan, territory_id, **changed)
-    what = ", ".join(k.replace("_", " ") for k in changed) or "nothing"
+    words = {"annual_quota": "quota", "parent_id": "parent", "industries": "industry focus"}
+    what = ", ".join(words.get(k, k.replace("_", " ")) for k in changed) or "nothing"
     name = changed.get("name", old.name)
     if set(changed) & set(_RULE_FIELDS):
         positions = _positions_of_territories(state, [territory_id], [plan])

@@ -424,7 +424,7 @@ def test_update_territory_rename_recolor_quota_changes_no_account(state):
     assert (new.name, new.color, new.annual_quota) == ("Northeast", "#aabbcc", 1200.0)
     assert child.flows.empty
     pd.testing.assert_frame_equal(child.result, state.result)
-    assert child.edit == "Changed name, color, annual quota of Northeast"
+    assert child.edit == "Changed name, color, quota of Northeast"
     assert child.balance.territories.set_index("territory_id").loc["E", "name"] == "Northeast"
 
 
@@ -434,7 +434,7 @@ def test_update_territory_parent_changes_no_account(state):
     assert child.flows.empty
     cleared = update_territory(child, "W", parent_id="")
     assert cleared.plan.territory("W").parent_id is None
-    assert cleared.edit == "Changed parent id of West"
+    assert cleared.edit == "Changed parent of West"
 
 
 def test_update_territory_with_no_change_says_so(state):
