@@ -395,6 +395,30 @@ class Rebalancer:
                     delta -= disruption[region]
             return delta
 
+        def best_swap(t, out_r, out_b, in_r, in_a):
+            """The best pair (a region of t to a neighbour b, a region of b to t), scored on balance."""
+            best_pair = None
+            out_r, out_b, in_r, in_a = map(np.asarray, (out_r, out_b, in_r, in_a))
+            for other in set(out_b.tolist()) & set(in_a.tolist()):
+                leaving = np.unique(out_r[out_b == other])
+                coming = np.unique(in_r[in_a == other])
+                if not len(leaving) or not len(coming):
+                    continue
+                change = weights[coming][None, :, :] - weights[leaving][:, None, :]  # t gains coming, loses leaving
+                load_t = totals[t][None, None, :] + change
+                load_o = totals[other][None, None, :] - change
+                shape = load_t.shape[:2]
+                delta = (
+                    costs_of(load_t.reshape(-1, load_t.shape[2]), allowed[t]).reshape(shape)
+                    + costs_of(load_o.reshape(-1, load_o.shape[2]), allowed[other]).reshape(shape)
+                    - cost[t]
+                    - cost[other]
+                )
+                i, j = np.unravel_index(int(delta.argmin()), shape)
+                if best_pair is None or delta[i, j] < best_pair[0]:
+                    best_pair = (float(delta[i, j]), int(leaving[i]), int(coming[j]), int(other))
+            return best_pair
+
         tabu = np.full(n, -1, dtype=np.int64)
         steps, stale = 0, 0
         best_labels, best_score = labels.copy(), float(cost.sum())
@@ -453,6 +477,31 @@ class Rebalancer:
                 continue
             delta, (region, a, b) = best
             if delta >= -1e-9:
+                # No single move helps: try swapping a pair of boundary regions with a neighbouring territory
+                # (trades one metric for another, which single moves cannot do).
+                swap = best_swap(t, out_r, out_b, in_r, in_a)
+                if swap is not None and swap[0] < -1e-9:
+                    _, r_out, r_in, other = swap
+                    # Each region must still touch its new territory once the other has left.
+                    joins = any(labels[j] == other and j != r_in for j in neighbours[r_out]) and any(
+                        labels[j] == t and j != r_out for j in neighbours[r_in]
+                    )
+                    if joins and still_whole(r_out, t) and still_whole(r_in, other):
+                        for region_moved, source, target in ((r_out, t, other), (r_in, other, t)):
+                            labels[region_moved] = target
+                            members[source].discard(region_moved)
+                            members[target].add(region_moved)
+                            totals[source] -= weights[region_moved]
+                            totals[target] += weights[region_moved]
+                            tabu[region_moved] = steps + 10 + int(self.rng.integers(10))
+                        for x in (t, other):
+                            allowed[x] = allowance(x)
+                            cost[x] = cost_of(totals[x], x) if active[x] else 0.0
+                        score = float(cost.sum())
+                        if score < best_score - 1e-12:
+                            best_score, best_labels, stale = score, labels.copy(), 0
+                        continue
+                    tabu[r_out] = tabu[r_in] = steps + 20
                 stale += 1
                 if stale > 3 * k and float(cost[active].max()) < 0.02:
                     break
