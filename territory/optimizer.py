@@ -74,24 +74,26 @@ class RegionGraph:
 def components(members: Sequence[int] | set[int], neighbours: Sequence[Sequence[int]]) -> list[set[int]]:
     """Connected parts of ``members`` (positions) in the graph, largest first.
 
+    The same walk as :func:`territory.impact.territory_parts`, on positions.
+
     Examples
     --------
     >>> components({0, 1, 3}, [(1,), (0, 2), (1, 3), (2,)])
     [{0, 1}, {3}]
     """
-    remaining = set(members)
-    parts = []
-    while remaining:
-        seed = remaining.pop()
-        part, stack = {seed}, [seed]
-        while stack:
-            for j in neighbours[stack.pop()]:
-                if j in remaining:
-                    remaining.discard(j)
-                    part.add(j)
-                    stack.append(j)
-        parts.append(part)
-    return sorted(parts, key=lambda p: (-len(p), min(p)))
+    from territory.impact import territory_parts
+
+    return territory_parts(members, _Positions(neighbours))
+
+
+class _Positions:
+    """``neighbours[i]`` seen as the mapping :func:`territory.impact.territory_parts` reads."""
+
+    def __init__(self, neighbours: Sequence[Sequence[int]]):
+        self.neighbours = neighbours
+
+    def get(self, position: int, default=()):
+        return self.neighbours[position] if 0 <= position < len(self.neighbours) else default
 
 
 @dataclass(frozen=True)
