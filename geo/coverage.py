@@ -55,7 +55,7 @@ def _display_regions(region_ids: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
-def territory_shapes(plan: Plan, level: str = "state") -> TerritoryShapes:
+def territory_shapes(plan: Plan, level: str = "state", *, claims: pd.DataFrame | None = None) -> TerritoryShapes:
     """Display geometry of every territory's regions, and each territory dissolved into one outline.
 
     Parameters
@@ -65,11 +65,14 @@ def territory_shapes(plan: Plan, level: str = "state") -> TerritoryShapes:
         ``state`` draws the regions as the plan lists them; ``county`` draws every US county by the territory
         that holds it (a state claim becomes its counties, a carved-out county shows its own territory).
 
+    claims : DataFrame, optional
+        :func:`display_claims` of ``plan`` at ``level``, when the caller has it already.
+
     Returns
     -------
     TerritoryShapes
     """
-    claims = display_claims(plan, level)
+    claims = display_claims(plan, level) if claims is None else claims
     unknown = sorted(plan.claimed_region_ids() - set(region_table()["region_id"]))
     shapes = _display_regions(sorted(set(claims["region_id"])))
     regions = shapes.merge(claims, on="region_id")
@@ -152,7 +155,9 @@ def display_region_of(region_ids: pd.Series, level: str = "state") -> pd.Series:
     return region_ids.where(kind != "county", parent)
 
 
-def uncovered_regions(accounts: pd.DataFrame, plan: Plan, level: str = "state") -> gpd.GeoDataFrame:
+def uncovered_regions(
+    accounts: pd.DataFrame, plan: Plan, level: str = "state", *, claims: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """States (or counties), provinces and countries that hold accounts outside every territory.
 
     Parameters
@@ -174,7 +179,8 @@ def uncovered_regions(accounts: pd.DataFrame, plan: Plan, level: str = "state") 
         .agg(accounts=("value", "size"), value=("value", "sum"))
         .reset_index()
     )
-    claimed = plan.claimed_region_ids() | set(display_claims(plan, level)["region_id"])
+    claims = display_claims(plan, level) if claims is None else claims
+    claimed = plan.claimed_region_ids() | set(claims["region_id"])
     stats = stats[~stats["region_id"].isin(claimed)]
     shapes = _display_regions(stats["region_id"].tolist())
     out = shapes.merge(stats, on="region_id").sort_values(["accounts", "region_id"], ascending=[False, True])
@@ -218,7 +224,8 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     """
     from geo.layers import LegendEntry, to_geojson
 
-    shapes = territory_shapes(plan, level)
+    claims = display_claims(plan, level)
+    shapes = territory_shapes(plan, level, claims=claims)
     shown = display_region_of(accounts["region_id"], level) if len(accounts) else pd.Series(dtype=object)
     per_region = (
         pd.DataFrame({"region_id": shown, "territory_id": accounts.get("territory_id"), "value": accounts.get("value")})
@@ -237,9 +244,9 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     regions["accounts"] = stats["accounts"].reindex(key).fillna(0).astype(int).to_numpy()
     regions["value"] = stats["value"].reindex(key).fillna(0).to_numpy()
     uncovered = (
-        uncovered_regions(accounts, plan, level)
+        uncovered_regions(accounts, plan, level, claims=claims)
         if len(accounts)
-        else uncovered_regions(pd.DataFrame(columns=["region_id", "territory_id", "value"]), plan, level)
+        else uncovered_regions(pd.DataFrame(columns=["region_id", "territory_id", "value"]), plan, level, claims=claims)
     )
     # Regions without a territory are drawn once, by the gap layer (not repeated here in gray).
     layer = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)

@@ -173,13 +173,17 @@ def region_holders(plan, level: str = "state") -> dict[str, str]:
     return dict(zip(claims["region_id"], claims["territory_id"], strict=True))
 
 
-def territory_part_counts(plan, level: str = "state") -> dict[str, int]:
-    """How many separate (not touching) parts each territory of ``plan`` has at ``level``."""
+def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
+    """How many separate (not touching) parts each territory of ``plan`` has at ``level``.
+
+    ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already.
+    """
     from territory.impact import territory_parts
 
     adjacency = region_adjacency()
     members: dict[str, set[str]] = {}
-    for region_id, territory_id in region_holders(plan, level).items():
+    holders = region_holders(plan, level) if holders is None else holders
+    for region_id, territory_id in holders.items():
         members.setdefault(territory_id, set()).add(region_id)
     return {t.territory_id: len(territory_parts(members.get(t.territory_id, ()), adjacency)) for t in plan.territories}
 

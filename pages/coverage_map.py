@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.shared import cached_coverage_layers, coverage_map, current_accounts, current_engine, money, region_details
+from pages.shared import (
+    cached_coverage_layers,
+    coverage_map,
+    current_accounts,
+    current_engine,
+    level_radio,
+    money,
+    region_details,
+)
 from territory import coverage_summary
 
 engine = current_engine()
@@ -37,13 +45,7 @@ cols[4].metric("Rows not placed", f"{not_placed:,}", help="See the list below th
 with st.sidebar:
     st.subheader("Map")
     show_accounts = st.toggle("Show accounts", value=True)
-    level = st.radio(
-        "Regions",
-        ["state", "county"],
-        horizontal=True,
-        key="map_level",
-        format_func={"state": "States & provinces", "county": "US counties"}.get,
-    )
+    level = level_radio("map_level")
     tiles = st.toggle(
         "Street map tiles (needs internet)",
         value=False,

@@ -18,6 +18,7 @@ from pages.shared import (
     edit_context,
     edit_history,
     go_to_step,
+    level_radio,
     money,
     push_state,
     redo_edit,
@@ -122,11 +123,11 @@ def _on_map_event() -> None:
 def _paint(region_id: str) -> None:
     level = st.session_state.get("edit_level", "state")
     engine = current_engine()
-    holders = edit_context(level)["holders"]
+    context = edit_context(level)
     target = st.session_state.get("paint_territory") or NO_TERRITORY
-    holder = holders.get(region_id)
+    holder = context["holders"].get(region_id)
     destination = None if target == NO_TERRITORY or holder == target else target
-    label = edit_context(level)["labels"].get(region_id, region_id)
+    label = context["labels"].get(region_id, region_id)
     if destination is None and holder is None:
         _say("info", f"{label} is in no territory already.")
         return
@@ -220,14 +221,7 @@ territory_ids = [t.territory_id for t in plan.territories]
 st.title("Edit territories")
 with st.sidebar:
     st.subheader("Map")
-    level = st.radio(
-        "Regions",
-        ["state", "county"],
-        horizontal=True,
-        key="edit_level",
-        format_func={"state": "States & provinces", "county": "US counties"}.get,
-        on_change=_clear_drawing,
-    )
+    level = level_radio("edit_level", on_change=_clear_drawing)
     show_accounts = st.toggle("Show accounts", value=False, key="edit_show_accounts",
                               help="Off by default while editing: account clusters sit on top of the regions.")  # fmt: skip
 context = edit_context(level)

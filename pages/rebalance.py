@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, engine_token, money, open_version, plan_store, stored_plan
+from pages.shared import current_engine, engine_token, level_radio, money, open_version, plan_store, stored_plan
+from territory.edits import start
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
@@ -29,8 +30,7 @@ st.caption(
 
 with st.sidebar:
     st.subheader("Rebalance")
-    level = st.radio("Regions", ["state", "county"], horizontal=True, key="reb_level",
-                     format_func={"state": "States & provinces", "county": "US counties"}.get)  # fmt: skip
+    level = level_radio("reb_level")
 
 territory_ids = [t.territory_id for t in plan.territories]
 names = {t.territory_id: t.name for t in plan.territories}
@@ -99,7 +99,11 @@ def _propose() -> None:
         return
     bar.empty()
     st.session_state.pop("reb_error", None)
-    st.session_state["reb_proposal"] = proposal
+    # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
+    new_state = start(proposal.plan, engine.accounts, engine.regions)
+    impact = edit_impact(engine, new_state)
+    diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
+    st.session_state["reb_proposal"] = (proposal, new_state, impact, diff)
 
 
 if st.button("Propose rebalance", type="primary", key="reb_run"):
@@ -107,16 +111,12 @@ if st.button("Propose rebalance", type="primary", key="reb_run"):
 if st.session_state.get("reb_error"):
     st.error(f"No proposal: {st.session_state['reb_error']}")
 
-proposal = st.session_state.get("reb_proposal")
-if proposal is not None and proposal.plan.name == plan.name:
-    from territory.edits import start
-
+pending = st.session_state.get("reb_proposal")
+if pending is not None and pending[0].plan.name == plan.name:
+    proposal, new_state, impact, diff = pending
     report = proposal.report
     st.subheader("Proposal")
     st.markdown(f"**{proposal.description}.**")
-    new_state = start(proposal.plan, engine.accounts, engine.regions)
-    impact = edit_impact(engine, new_state)
-    diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "

@@ -317,6 +317,18 @@ def cached_coverage_layers(level: str = "state"):
     return _coverage(engine_token(), level, current_engine())
 
 
+def level_radio(key: str, *, on_change=None) -> str:
+    """The "Regions" choice of a map page: states & provinces, or US counties."""
+    return st.radio(
+        "Regions",
+        ["state", "county"],
+        horizontal=True,
+        key=key,
+        format_func={"state": "States & provinces", "county": "US counties"}.get,
+        on_change=on_change,
+    )
+
+
 POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region
 
 
@@ -501,14 +513,15 @@ def _edit_context(token: str, level: str, _state: PlanState) -> dict:
 
 
 def _context_of(state: PlanState, level: str, *, with_regions: bool) -> dict:
-    from geo.editing import accounts_by_region, region_holders, selectable_regions, territory_part_counts
+    from geo.editing import accounts_by_region, region_holders, territory_part_counts
 
-    labels = _region_labels(level)
+    labels, options = _level_regions(level)
+    holders = region_holders(state.plan, level)
     out = {
-        "holders": region_holders(state.plan, level),
-        "parts": territory_part_counts(state.plan, level),
+        "holders": holders,
+        "parts": territory_part_counts(state.plan, level, holders=holders),
         "labels": labels,
-        "options": sorted(selectable_regions(level)["region_id"], key=lambda r: (labels.get(r, r), r)),
+        "options": options,
     }
     if with_regions:
         out["regions"] = accounts_by_region(state.result, level)
@@ -516,12 +529,15 @@ def _context_of(state: PlanState, level: str, *, with_regions: bool) -> dict:
 
 
 @st.cache_resource(show_spinner=False)
-def _region_labels(level: str) -> dict:
+def _level_regions(level: str) -> tuple[dict, list]:
+    """Labels of every region id, and the clickable regions of a level sorted by label (the same for every plan)."""
     from geo.editing import selectable_regions
 
-    labels = dict(zip(region_table()["region_id"], region_table()["label"], strict=True))
-    labels.update(dict(zip(selectable_regions(level)["region_id"], selectable_regions(level)["label"], strict=True)))
-    return labels
+    table, selectable = region_table(), selectable_regions(level)
+    labels = dict(zip(table["region_id"], table["label"], strict=True))
+    labels.update(dict(zip(selectable["region_id"], selectable["label"], strict=True)))
+    options = sorted(selectable["region_id"], key=lambda r: (labels.get(r, r), r))
+    return labels, options
 
 
 def edit_context(level: str, state: PlanState | None = None) -> dict:

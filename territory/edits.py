@@ -448,7 +448,8 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
     "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
 )  # fmt: skip
-_EDITABLE = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
+TERRITORY_ATTRIBUTES = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
+"""What :func:`update_territory` can change (and :mod:`territory.plan_diff` compares): all but the regions."""
 _RULE_FIELDS = ("industries", "tiers", "priority")
 
 
@@ -710,9 +711,9 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
     """
     plan = state.plan
     old = plan.territory(territory_id)
-    unknown = sorted(set(changes) - set(_EDITABLE))
+    unknown = sorted(set(changes) - set(TERRITORY_ATTRIBUTES))
     if unknown:
-        raise ValueError(f"cannot change {', '.join(unknown)}; editable: {', '.join(_EDITABLE)}")
+        raise ValueError(f"cannot change {', '.join(unknown)}; editable: {', '.join(TERRITORY_ATTRIBUTES)}")
     clean = dict(changes)
     if "name" in clean:
         clean["name"] = str(clean["name"]).strip()

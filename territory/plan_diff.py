@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from territory.edits import TERRITORY_ATTRIBUTES
 from territory.model import Plan
 
 __all__ = ["PlanDiff", "diff_plans", "merge_plans"]
@@ -44,7 +45,6 @@ class PlanDiff:
         return self.regions.empty and self.territories.empty and self.accounts.empty
 
 
-_FIELDS = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
 
 
 def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -104,7 +104,7 @@ def diff_plans(
         elif b is None:
             changes.append((territory_id, a.name, "removed", f"{len(a.region_ids)} region(s)"))
         else:
-            fields = [f for f in _FIELDS if getattr(a, f) != getattr(b, f)]
+            fields = [f for f in TERRITORY_ATTRIBUTES if getattr(a, f) != getattr(b, f)]
             if fields:
                 detail = "; ".join(
                     f"{f.replace('_', ' ')}: {_show(getattr(a, f))} → {_show(getattr(b, f))}" for f in fields
@@ -236,7 +236,7 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan) -> tuple[Plan, list[str]]:
                 territories[territory_id] = chosen
             continue
         fields = {}
-        for name in _FIELDS:
+        for name in TERRITORY_ATTRIBUTES:
             fields[name] = pick(f"{territory_id}.{name}", getattr(b, name), getattr(m, name), getattr(t, name))
         territories[territory_id] = replace(t, **fields)
     listings = [_listing(p) for p in (base, mine, theirs)]
