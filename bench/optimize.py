@@ -4,10 +4,10 @@
     # GerryChain is for this benchmark only:  .venv/bin/pip install -r requirements-bench.txt
 
 Regions: the 3,230 US counties, linked by shared borders, islands and Alaska/Hawaii joined to their nearest
-county (``geo.editing.region_graph_links``). Metrics: ``accounts`` — the demo accounts per county (plus 0.5 per
-county, so that a territory is never free to take empty counties) — and ``population`` — the population of the
-GeoNames places (≥ 5,000 people) in each county, plus 2,000 per county: a stand-in for the census figure, which
-the bundled data does not carry. Tolerance ±5% on both. For each k: the largest deviation from the mean share of
+county (``geo.editing.region_graph_links``). Metrics: ``accounts`` — the demo accounts per county — and
+``population`` — people per county
+(``data/population/county_population.csv``: SimpleMaps' US ZIP list, ACS-based, shared among counties by its
+county weights). Tolerance ±5% on both. For each k: the largest deviation from the mean share of
 each metric, the bound set by the largest county (largest ÷ mean share − 1), whether every territory is one piece,
 cut edges (borders between territories: fewer is more compact), seconds. METIS balances one metric (accounts);
 GerryChain balances one metric (accounts, epsilon = max(5%, bound)).
@@ -41,15 +41,12 @@ def county_metrics() -> pd.DataFrame:
     counties = load_regions("county")["region_id"].tolist()
     state = demo_state()
     accounts = state.result.groupby(state.result["region_id"].astype(object)).size()
-    places = pd.read_csv(ROOT / "data" / "geocode" / "cities.csv.gz")
-    places = places[places["country"] == "US"].assign(account_id=lambda p: p["geonameid"].astype(str))
-    located = join_accounts(places[["account_id", "lat", "lon"]]).accounts
-    people = located["account_id"].map(places.set_index("account_id")["population"])
-    population = people.groupby(located["region_id"].astype(object)).sum()
+    population = pd.read_csv(ROOT / "data" / "population" / "county_population.csv", dtype={"region_id": str})
+    population = population.set_index("region_id")["population"]
     return pd.DataFrame(
         {
-            "accounts": accounts.reindex(counties).fillna(0).to_numpy() + 0.5,
-            "population": population.reindex(counties).fillna(0).to_numpy() + 2000,
+            "accounts": accounts.reindex(counties).fillna(0).to_numpy(),
+            "population": population.reindex(counties).fillna(0).to_numpy(),
         },
         index=counties,
     )
@@ -145,7 +142,7 @@ def main(argv=None) -> None:
     scratch = Rebalancer(graph, n_territories=k - 1, rng=np.random.default_rng(args.seed)).solve(
         max_seconds=args.seconds
     )
-    accounts = metrics["accounts"] - 0.5
+    accounts = metrics["accounts"]
 
     def moved(labels: pd.Series) -> float:
         # Accounts whose territory changed, matching each new territory to the old one it overlaps most.

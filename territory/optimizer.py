@@ -290,13 +290,16 @@ class Rebalancer:
 
     # -- the search ------------------------------------------------------------------------------------------------
     def _metis(self) -> np.ndarray | None:
-        """A contiguous METIS partition on the metrics summed as shares (None without pymetis)."""
+        """A contiguous METIS partition on the most concentrated metric (None without pymetis)."""
         try:
             import pymetis
         except ImportError:
             return None
-        weights = self.weights / np.maximum(self.weights.sum(axis=0), 1e-12)
-        combined = np.maximum((weights.sum(axis=1) * 1e6).round().astype(np.int64), 1)
+        shares = self.weights / np.maximum(self.weights.sum(axis=0), 1e-12)
+        # Balance the metric held in the fewest, biggest regions first (its hubs end in separate territories);
+        # the search then balances the others.
+        hardest = int(np.argmax(shares.max(axis=0)))
+        combined = np.maximum((shares[:, hardest] * 1e6).round().astype(np.int64), 1)
         adjacency = [list(n) for n in self.graph.neighbours]
         options = pymetis.Options(contig=1, seed=int(self.rng.integers(2**31 - 1)))
         try:
@@ -307,230 +310,84 @@ class Rebalancer:
             return None
         return np.asarray(parts, dtype=np.int64)
 
-    def solve(self, *, max_seconds: float = 2.0, max_steps: int = 100_000,
+    def solve(self, *, max_seconds: float = 2.0, max_steps: int = 1_000_000,
               progress: Callable[[float], None] | None = None) -> Rebalancer:  # fmt: skip
         """Search for a balanced plan; sets ``labels_`` (Series region id → territory id) and ``report_``.
 
-        Each step takes the territory furthest outside its tolerance (now and then another, at random) and
-        makes the best move of one of its boundary regions to or from a neighbouring territory that keeps every
-        territory whole; recently moved regions wait a few steps (no cycling). Stops when every territory is
-        within tolerance and no move improves, or at ``max_seconds``.
+        Rounds of (1) boundary moves and swaps that lower the imbalance energy (see :mod:`territory.search`),
+        (2) recombinations of touching territories while some territory is still outside its tolerance and
+        (3) border tidying inside half the tolerance, keeping the best plan seen (first within tolerance, then
+        fewest regions moved from the start, then fewest cut borders). Stops when a round brings nothing new, or
+        at ``max_seconds`` / ``max_steps``.
         """
+        from territory.search import BalanceSearch
+
         started = time.perf_counter()
+        deadline = started + max_seconds
         graph, weights = self.graph, self.weights
         neighbours = graph.neighbours
+        k, m = len(self.territory_ids), weights.shape[1]
         if self.start_labels is not None:
             labels = self.start_labels.copy()
         else:
             labels = self._metis() if not self.seeds else None
             labels = labels if labels is not None else self._grow()
-            labels = _make_whole(labels, neighbours, len(self.territory_ids), self.locked)
+            labels = _make_whole(labels, neighbours, k, self.locked)
         origin = labels.copy() if self.start_labels is not None else None
-        k, n = len(self.territory_ids), len(graph)
         active = np.array([t not in self.locked_territories for t in range(k)])
-        totals = np.zeros((k, weights.shape[1]))
+        totals = np.zeros((k, m))
         np.add.at(totals, labels, weights)
         share = totals[active].sum(axis=0) / max(int(active.sum()), 1)
         share = np.where(share > 0, share, 1.0)
-        scale = np.maximum(self.tolerance, 1e-3)
-        members = [set(np.flatnonzero(labels == t).tolist()) for t in range(k)]
-        parts_at_start = [len(components(m, neighbours)) for m in members]
-        disruption = weights[:, 0] / share[0] * self.disruption_weight * 0.01 if origin is not None else None
+        tolerance = np.maximum(self.tolerance, 1e-3)
+        disruption = None
+        if origin is not None and self.disruption_weight > 0:
+            disruption = weights[:, 0] / share[0] * self.disruption_weight
+        search = BalanceSearch(
+            neighbours, weights, labels, np.ones((k, m)), share, tolerance, locked=self.locked, active=active,
+            origin=origin, disruption=disruption, rng=self.rng,
+        )  # fmt: skip
+        parts_at_start = search.parts_at_start.copy()
+        tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
 
-        balance_pull = 0.3  # a light pull to the mean inside the tolerance: room for the next move
-        # A territory holding a region bigger than a share cannot be within the tolerance above the mean: it is
-        # allowed that region's excess (the bound), and no more.
-        allowed = np.tile(self.tolerance, (k, 1))
+        def key() -> tuple:
+            over = round(search.over(), 6)
+            if origin is not None:
+                return (over, round(search.moved(), 6), search.cut())
+            return (over, search.cut())
 
-        def allowance(territory: int) -> np.ndarray:
-            if not members[territory]:
-                return self.tolerance.copy()
-            biggest = weights[list(members[territory])].max(axis=0)
-            return np.maximum(self.tolerance, biggest / share - 1.0)
-
-        def costs_of(loads: np.ndarray, up: np.ndarray) -> np.ndarray:
-            deviation = loads / share - 1.0
-            over = (np.maximum(deviation - up, 0.0) + np.maximum(-deviation - self.tolerance, 0.0)) / scale
-            return 100.0 * (over**2).sum(axis=-1) + balance_pull * ((deviation / scale) ** 2).sum(axis=-1)
-
-        def cost_of(load: np.ndarray, territory: int) -> float:
-            return float(costs_of(load[None, :], allowed[territory][None, :])[0])
-
-        for t in range(k):
-            allowed[t] = allowance(t)
-        cost = np.array([cost_of(totals[t], t) if active[t] else 0.0 for t in range(k)])
-
-        def still_whole(region: int, territory: int) -> bool:
-            rest = members[territory]
-            if len(rest) <= 1:
-                return False
-            inside = [j for j in neighbours[region] if labels[j] == territory]
-            if not inside:
-                return True
-            seen, stack, targets = {inside[0]}, [inside[0]], set(inside)
-            while stack and not targets <= seen:
-                for j in neighbours[stack.pop()]:
-                    if j != region and j in rest and j not in seen:
-                        seen.add(j)
-                        stack.append(j)
-            if targets <= seen:
-                return True
-            if parts_at_start[territory] > 1:
-                return len(components(rest - {region}, neighbours)) <= parts_at_start[territory]
-            return False
-
-        def move_delta(region: int, a: int, b: int) -> float:
-            up_b = np.maximum(allowed[b], weights[region] / share - 1.0)
-            delta = (
-                cost_of(totals[a] - weights[region], a)
-                + float(costs_of((totals[b] + weights[region])[None, :], up_b[None, :])[0])
-                - cost[a]
-                - cost[b]
-            )
-            to_a = sum(1 for j in neighbours[region] if labels[j] == a)
-            to_b = sum(1 for j in neighbours[region] if labels[j] == b)
-            delta += self.compactness_weight * (to_a - to_b)
-            if disruption is not None:
-                if origin[region] == a:
-                    delta += disruption[region]
-                elif origin[region] == b:
-                    delta -= disruption[region]
-            return delta
-
-        def best_swap(t, out_r, out_b, in_r, in_a):
-            """The best pair (a region of t to a neighbour b, a region of b to t), scored on balance."""
-            best_pair = None
-            out_r, out_b, in_r, in_a = map(np.asarray, (out_r, out_b, in_r, in_a))
-            for other in set(out_b.tolist()) & set(in_a.tolist()):
-                leaving = np.unique(out_r[out_b == other])
-                coming = np.unique(in_r[in_a == other])
-                if not len(leaving) or not len(coming):
-                    continue
-                change = weights[coming][None, :, :] - weights[leaving][:, None, :]  # t gains coming, loses leaving
-                load_t = totals[t][None, None, :] + change
-                load_o = totals[other][None, None, :] - change
-                shape = load_t.shape[:2]
-                delta = (
-                    costs_of(load_t.reshape(-1, load_t.shape[2]), allowed[t]).reshape(shape)
-                    + costs_of(load_o.reshape(-1, load_o.shape[2]), allowed[other]).reshape(shape)
-                    - cost[t]
-                    - cost[other]
-                )
-                i, j = np.unravel_index(int(delta.argmin()), shape)
-                if best_pair is None or delta[i, j] < best_pair[0]:
-                    best_pair = (float(delta[i, j]), int(leaving[i]), int(coming[j]), int(other))
-            return best_pair
-
-        tabu = np.full(n, -1, dtype=np.int64)
-        steps, stale = 0, 0
-        best_labels, best_score = labels.copy(), float(cost.sum())
-        while steps < max_steps:
-            steps += 1
-            if steps % 50 == 0:
-                elapsed = time.perf_counter() - started
-                if progress is not None:
-                    progress(min(elapsed / max_seconds, 1.0))
-                if elapsed > max_seconds:
-                    break
-            penalty = np.where(active, cost, -1.0)
-            if self.rng.random() < 0.2:
-                candidates_t = np.flatnonzero(penalty > 0.02)
-                t = int(self.rng.choice(candidates_t)) if len(candidates_t) else int(np.argmax(penalty))
+        best_key, best_labels = key(), search.labels.copy()
+        steps_left, quiet = max_steps, 0
+        while time.perf_counter() < deadline and steps_left > 0:
+            before = search.step
+            search.run(deadline, compactness=0.001, max_steps=min(300, steps_left))
+            recombined = 0
+            if search.over() > 0:
+                # Large steps while some territory is still out (a bounded number, so that a run is repeatable).
+                for _ in range(max(4, k)):
+                    if time.perf_counter() > deadline or not search.recombine_best(deadline):
+                        break
+                    recombined += 1
+                if recombined:
+                    search.run(deadline, compactness=0.001, max_steps=min(200, steps_left))
+            if tidy:
+                # Tidy borders inside the tolerance band (the balance term is a wall at half the tolerance).
+                # Inside half the tolerance, or the whole of it while some territory is still out.
+                worst = float(np.abs((search.totals - search.target)[active]).max(initial=0.0))
+                band = max(0.5, min(worst, 1.0))
+                search.run(deadline, band=band, compactness=tidy, balance=100.0, max_steps=min(300, steps_left))
+            steps_left -= search.step - before
+            now = key()
+            if now < best_key:
+                best_key, best_labels, quiet = now, search.labels.copy(), 0
             else:
-                t = int(np.argmax(penalty))
-            # Every move of a boundary region out of t, or into t, scored on balance at once; the few best are
-            # then scored in full (compactness, disruption) and tried in order.
-            out_r, out_b, in_r, in_a = [], [], [], []
-            for region in members[t]:
-                for j in neighbours[region]:
-                    other = labels[j]
-                    if other != t and active[other]:
-                        if not self.locked[region] and tabu[region] <= steps:
-                            out_r.append(region)
-                            out_b.append(other)
-                        if not self.locked[j] and tabu[j] <= steps:
-                            in_r.append(j)
-                            in_a.append(other)
-            regions = np.array(out_r + in_r, dtype=np.int64)
-            if not len(regions):
-                best = None
-            else:
-                source = np.array([t] * len(out_r) + in_a, dtype=np.int64)
-                target = np.array(out_b + [t] * len(in_r), dtype=np.int64)
-                moved = weights[regions]
-                up_target = np.maximum(allowed[target], moved / share - 1.0)
-                balance = (
-                    costs_of(totals[source] - moved, allowed[source])
-                    + costs_of(totals[target] + moved, up_target)
-                    - cost[source]
-                    - cost[target]
-                )
-                order = np.argsort(balance, kind="stable")[:8]
-                best = None
-                for i in order:
-                    move = (int(regions[i]), int(source[i]), int(target[i]))
-                    delta = move_delta(*move)
-                    if best is None or delta < best[0]:
-                        best = (delta, move)
-            if best is None:
-                stale += 1
-                if stale > 60 * k:
-                    break
-                continue
-            delta, (region, a, b) = best
-            if delta >= -1e-9:
-                # No single move helps: try swapping a pair of boundary regions with a neighbouring territory
-                # (trades one metric for another, which single moves cannot do).
-                swap = best_swap(t, out_r, out_b, in_r, in_a)
-                if swap is not None and swap[0] < -1e-9:
-                    _, r_out, r_in, other = swap
-                    # Each region must still touch its new territory once the other has left.
-                    joins = any(labels[j] == other and j != r_in for j in neighbours[r_out]) and any(
-                        labels[j] == t and j != r_out for j in neighbours[r_in]
-                    )
-                    if joins and still_whole(r_out, t) and still_whole(r_in, other):
-                        for region_moved, source, target in ((r_out, t, other), (r_in, other, t)):
-                            labels[region_moved] = target
-                            members[source].discard(region_moved)
-                            members[target].add(region_moved)
-                            totals[source] -= weights[region_moved]
-                            totals[target] += weights[region_moved]
-                            tabu[region_moved] = steps + 10 + int(self.rng.integers(10))
-                        for x in (t, other):
-                            allowed[x] = allowance(x)
-                            cost[x] = cost_of(totals[x], x) if active[x] else 0.0
-                        score = float(cost.sum())
-                        if score < best_score - 1e-12:
-                            best_score, best_labels, stale = score, labels.copy(), 0
-                        continue
-                    tabu[r_out] = tabu[r_in] = steps + 20
-                stale += 1
-                if stale > 3 * k and float(cost[active].max()) < 0.02:
-                    break
-                if stale > 60 * k:
-                    break
-                if self.rng.random() > 0.3:  # a sideways or uphill step now and then, to get unstuck
-                    tabu[region] = steps + 5
-                    continue
-            if not still_whole(region, a):
-                tabu[region] = steps + 50
-                continue
-            labels[region] = b
-            members[a].discard(region)
-            members[b].add(region)
-            totals[a] -= weights[region]
-            totals[b] += weights[region]
-            allowed[a], allowed[b] = allowance(a), allowance(b)
-            cost[a] = cost_of(totals[a], a) if active[a] else 0.0
-            cost[b] = cost_of(totals[b], b) if active[b] else 0.0
-            tabu[region] = steps + 10 + int(self.rng.integers(10))
-            score = float(cost.sum())
-            if score < best_score - 1e-12:
-                best_score, best_labels, stale = score, labels.copy(), 0
-            else:
-                stale += 1
-        self._finish(best_labels, origin if origin is not None else best_labels, started, steps, parts_at_start, share,
-                     active)  # fmt: skip
+                quiet += 1
+            if progress is not None:
+                progress(min((time.perf_counter() - started) / max_seconds, 1.0))
+            if quiet >= 3:
+                break
+        self._finish(best_labels, origin if origin is not None else best_labels, started, search.step, parts_at_start,
+                     share, active)  # fmt: skip
         if progress is not None:
             progress(1.0)
         return self

@@ -1,0 +1,469 @@
+"""The search behind :class:`territory.optimizer.Rebalancer`: balance many metrics at once on a region graph.
+
+The state is a labelling of regions into territories with each territory's load per metric. Imbalance is
+measured as the *electrical energy* of the territories' deviations on the graph of territories that touch:
+``Φ = Σ_m Eᵐᵀ L⁺ Eᵐ``, where ``Eᵐ`` is each territory's deviation from its share of metric ``m`` beyond the
+allowed band (in units of the tolerance) and ``L⁺`` the pseudo-inverse of that graph's Laplacian. ``Φ`` is zero
+exactly when every territory is within its band, and its gradient (the potentials ``φ = L⁺E``) says which way
+load must flow between neighbouring territories, even when the territories that are over and those that are
+under are far apart: the min-norm flow of diffusion load balancing (Hu & Blake), which also moves as little as
+possible. Three moves lower it:
+
+- *boundary moves*: a region on a border goes to the neighbouring territory, scored for every candidate at once
+  (numpy), several disjoint moves per step, never splitting a territory;
+- *swaps*: a pair of border regions trade places when no single move helps (one metric for another);
+- *recombination*: two touching territories are merged and re-split along a random spanning tree of their
+  union, cut where the flow the potentials ask for passes, then polished with boundary moves (ReCom, as in
+  GerryChain, used here as a large step of a descent).
+
+A second phase tidies borders: moves that cut fewer region borders while every territory stays inside half its
+tolerance. Regions bigger than a share raise their territory's allowance to what they force (the bound).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["BalanceSearch", "still_whole", "subgraph"]
+
+
+def still_whole(region: int, label: int, labels: np.ndarray, neighbours: Sequence[Sequence[int]],
+                limit: int = 200) -> bool:  # fmt: skip
+    """Tell whether territory ``label`` stays in one piece without ``region``.
+
+    The neighbours of ``region`` inside the territory are grouped when they touch each other; if more than one
+    group is left, a search grows from every group at once and stops as soon as they have all met (yes) or one
+    of them runs out of regions (no), so it costs about the size of the smaller piece. Past ``limit`` regions
+    it answers no (a safe answer: the move is not made).
+
+    Examples
+    --------
+    >>> path = [(1,), (0, 2), (1,)]
+    >>> still_whole(1, 0, np.array([0, 0, 0]), path), still_whole(0, 0, np.array([0, 0, 0]), path)
+    (False, True)
+    """
+    inside = [j for j in neighbours[region] if labels[j] == label]
+    if not inside:
+        return False
+    if len(inside) == 1:
+        return True
+    root = {j: j for j in inside}
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    members = set(inside)
+    for j in inside:
+        for x in neighbours[j]:
+            if x in members:
+                a, b = find(j), find(x)
+                if a != b:
+                    root[a] = b
+    fronts: dict[int, deque] = {}
+    owner: dict[int, int] = {}
+    for j in inside:
+        r = find(j)
+        fronts.setdefault(r, deque()).append(j)
+        owner[j] = r
+    if len(fronts) == 1:
+        return True
+    budget = limit
+    while len(fronts) > 1:
+        for r in list(fronts):
+            if r not in fronts:
+                continue
+            queue = fronts[r]
+            if not queue:
+                return False  # this piece is closed off: without region it is cut from the others
+            x = queue.popleft()
+            budget -= 1
+            if budget < 0:
+                return False
+            for y in neighbours[x]:
+                if y == region or labels[y] != label:
+                    continue
+                o = owner.get(y)
+                if o is None:
+                    owner[y] = r
+                    queue.append(y)
+                    continue
+                if o == r:
+                    continue
+                a, b = find(o), find(r)
+                if a != b:
+                    root[a] = b
+                    fronts[b].extend(fronts.pop(a))
+                    if len(fronts) == 1:
+                        return True
+                    r, queue = b, fronts[b]
+    return True
+
+
+def subgraph(members: np.ndarray, neighbours: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
+    """The neighbours of ``members`` among themselves, renumbered ``0..len(members)-1``."""
+    position = {int(r): i for i, r in enumerate(members)}
+    return tuple(tuple(position[j] for j in neighbours[r] if j in position) for r in members.tolist())
+
+
+class BalanceSearch:
+    """A labelling of regions into territories and the moves that balance it (see the module docstring).
+
+    Parameters
+    ----------
+    neighbours : sequence of sequences of int
+    weights : ndarray (n, m)
+        Metrics per region.
+    labels : ndarray (n,)
+        Territory of each region, ``0..k-1``.
+    targets : ndarray (k, m)
+        Each territory's target load, in units of ``unit``.
+    unit : ndarray (m,)
+        One share of each metric.
+    tolerance : ndarray (m,)
+        Allowed deviation from the target, in shares.
+    locked : ndarray of bool (n,), optional
+        Regions that never move.
+    active : ndarray of bool (k,), optional
+        Territories that may give or take regions (the others neither move nor count).
+    origin : ndarray (n,), optional
+        Where each region started, for the cost of moving it away (``disruption``).
+    disruption : ndarray (n,), optional
+        Cost of moving each region away from ``origin`` (in the units of the energy).
+    rng : numpy.random.Generator
+    """
+
+    def __init__(self, neighbours, weights, labels, targets, unit, tolerance, *, locked=None, active=None,
+                 origin=None, disruption=None, rng=None):  # fmt: skip
+        self.neighbours = neighbours
+        n, m = weights.shape
+        k = len(targets)
+        self.n, self.m, self.k = n, m, k
+        degree = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=n)
+        self.degree = degree
+        self.src = np.repeat(np.arange(n, dtype=np.int64), degree)
+        self.dst = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
+        self.tol = np.asarray(tolerance, dtype=float)
+        self.w = np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol  # tolerance units
+        self.labels = np.asarray(labels, dtype=np.int64).copy()
+        self.target = np.asarray(targets, dtype=float) / self.tol
+        self.totals = np.zeros((k, m))
+        np.add.at(self.totals, self.labels, self.w)
+        self.size = np.bincount(self.labels, minlength=k)
+        self.locked = np.zeros(n, dtype=bool) if locked is None else np.asarray(locked, dtype=bool)
+        self.active = np.ones(k, dtype=bool) if active is None else np.asarray(active, dtype=bool)
+        self.movable = ~self.locked & self.active[self.labels]
+        self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
+        self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.tabu = np.zeros(n, dtype=np.int64)
+        self.step = 0
+        self._adjacency = None
+        self._pinv = None
+        # Territories that start in several parts may not get more (checked by counting parts, slower).
+        from territory.optimizer import components
+
+        self.parts_at_start = np.array(
+            [len(components(np.flatnonzero(self.labels == t).tolist(), neighbours)) for t in range(k)]
+        )
+        self.big = (self.w > self.target.min(axis=0)).any(axis=1) if k else np.zeros(n, dtype=bool)
+        self.extra = np.zeros((k, m))
+        for t in np.unique(self.labels[self.big]):
+            self._update_extra(int(t))
+
+    # -- measures --------------------------------------------------------------------------------------------------
+    def excess(self, deviation, band, extra):
+        """Deviation beyond ``[-band, band + extra]`` (tolerance units)."""
+        return deviation - np.clip(deviation, -band, band + extra)
+
+    def deviation(self) -> np.ndarray:
+        """Each territory's deviation from its target, in shares (k × m)."""
+        return (self.totals - self.target) * self.tol
+
+    def over(self) -> float:
+        """How far the worst active territory is outside its allowance (0 when all are within), in tolerances."""
+        dev = (self.totals - self.target)[self.active]
+        if not len(dev):
+            return 0.0
+        return float(np.maximum(np.maximum(dev - 1.0 - self.extra[self.active], -dev - 1.0), 0.0).max())
+
+    def cut(self) -> int:
+        """Region borders between different territories."""
+        return int((self.labels[self.src] != self.labels[self.dst]).sum() // 2)
+
+    def moved(self) -> float:
+        """Total disruption cost of the regions away from ``origin``."""
+        if self.origin is None or self.disruption is None:
+            return 0.0
+        return float(self.disruption[self.labels != self.origin].sum())
+
+    def _update_extra(self, t: int) -> None:
+        members = np.flatnonzero(self.big & (self.labels == t))
+        self.extra[t] = np.maximum(self.w[members].max(axis=0) - self.target[t], 0.0) if len(members) else 0.0
+
+    def potentials(self, band: float):
+        """Territory graph, pseudo-inverse of its Laplacian, excess ``E`` and potentials ``φ = L⁺E``."""
+        la, lb = self.labels[self.src], self.labels[self.dst]
+        border = (la != lb) & self.active[la] & self.active[lb]
+        adjacency = np.zeros((self.k, self.k), dtype=bool)
+        adjacency[la[border], lb[border]] = True
+        if self._adjacency is None or (adjacency != self._adjacency).any():
+            laplacian = np.diag(adjacency.sum(axis=1).astype(float)) - adjacency
+            self._pinv = np.linalg.pinv(laplacian)
+            self._adjacency = adjacency
+        energy = self.excess(self.totals - self.target, band, self.extra)
+        energy[~self.active] = 0.0
+        return adjacency, self._pinv, energy, self._pinv @ energy
+
+    # -- moves -----------------------------------------------------------------------------------------------------
+    def apply(self, region: int, a: int, b: int) -> None:
+        """Move ``region`` from territory ``a`` to ``b`` (no checks)."""
+        self.labels[region] = b
+        self.totals[a] -= self.w[region]
+        self.totals[b] += self.w[region]
+        self.size[a] -= 1
+        self.size[b] += 1
+        if self.big[region]:
+            self._update_extra(a)
+            self._update_extra(b)
+
+    def _keeps_whole(self, region: int, territory: int) -> bool:
+        if self.size[territory] <= 1:
+            return False
+        if self.parts_at_start[territory] > 1:
+            from territory.optimizer import components
+
+            rest = set(np.flatnonzero(self.labels == territory).tolist()) - {region}
+            return len(components(rest, self.neighbours)) <= self.parts_at_start[territory]
+        return still_whole(region, territory, self.labels, self.neighbours)
+
+    def run(self, deadline: float, *, band: float = 0.0, compactness: float = 0.0, balance: float = 1.0,
+            max_steps: int = 10**9, batch: int = 8, per_territory: int = 1, swaps: bool = True,
+            stop_below: float | None = None) -> str:  # fmt: skip
+        """Boundary moves (and swaps when stuck) that lower ``balance·Φ + compactness·cut + disruption``.
+
+        Returns why it stopped: ``"stuck"`` (no move helps), ``"done"`` (every deviation below
+        ``stop_below`` shares), ``"steps"`` or ``"time"``.
+        """
+        labels, k = self.labels, self.k
+        src, dst = self.src, self.dst
+        while max_steps > 0:
+            if time.perf_counter() > deadline:
+                return "time"
+            max_steps -= 1
+            self.step += 1
+            step = self.step
+            _, pinv, energy, phi = self.potentials(band)
+            dev = self.totals - self.target
+            if stop_below is not None and float(np.abs(dev[self.active] * self.tol).max(initial=0)) < stop_below:
+                return "done"
+            la, lb = labels[src], labels[dst]
+            border = la != lb
+            key, multiplicity = np.unique(src[border] * k + lb[border], return_counts=True)
+            region, b = key // k, key % k
+            a = labels[region]
+            ok = self.movable[region] & self.active[b] & (self.tabu[region] <= step)
+            region, a, b, multiplicity = region[ok], a[ok], b[ok], multiplicity[ok]
+            if not len(region):
+                return "stuck"
+            w = self.w[region]
+            da = self.excess(dev[a] - w, band, self.extra[a]) - energy[a]
+            db = self.excess(dev[b] + w, band, self.extra[b]) - energy[b]
+            delta = balance * (
+                2 * (da * phi[a] + db * phi[b])
+                + da**2 * pinv[a, a][:, None]
+                + db**2 * pinv[b, b][:, None]
+                + 2 * da * db * pinv[a, b][:, None]
+            ).sum(axis=1)
+            if compactness:
+                cut_degree = np.bincount(src[border], minlength=self.n)
+                delta += compactness * ((self.degree[region] - cut_degree[region]) - multiplicity)
+            if self.origin is not None and self.disruption is not None:
+                cost = self.disruption[region]
+                delta += cost * ((self.origin[region] == a).astype(float) - (self.origin[region] == b))
+            improving = np.flatnonzero(delta < -1e-12)
+            order = improving[np.argsort(delta[improving], kind="stable")]
+            used = np.zeros(k, dtype=np.int64)
+            moved = tried = 0
+            for i in order[:400]:
+                r, ai, bi = int(region[i]), int(a[i]), int(b[i])
+                if used[ai] >= per_territory or used[bi] >= per_territory:
+                    continue
+                tried += 1
+                if tried > 4 * batch:
+                    break
+                if not self._keeps_whole(r, ai):
+                    self.tabu[r] = step + 25
+                    continue
+                self.apply(r, ai, bi)
+                self.tabu[r] = step + 3
+                used[ai] += 1
+                used[bi] += 1
+                moved += 1
+                if moved >= batch:
+                    break
+            if moved or tried:
+                continue
+            if swaps and self._swap(dev, energy, phi, pinv, band, balance, step):
+                continue
+            return "stuck"
+        return "steps"
+
+    def _swap(self, dev, energy, phi, pinv, band, balance, step) -> bool:
+        """Trade a border region of a far-off territory for one of its neighbour's, when that lowers ``Φ``."""
+        labels = self.labels
+        badness = np.abs(energy).sum(axis=1)
+        la, lb = labels[self.src], labels[self.dst]
+        for t in np.argsort(-badness, kind="stable")[:3]:
+            if badness[t] <= 1e-9:
+                break
+            out_edges = (la == t) & (lb != t)
+            in_edges = (lb == t) & (la != t)
+            best = None
+            for b in np.unique(lb[out_edges]):
+                if not self.active[b]:
+                    continue
+                outs = np.unique(self.src[out_edges & (lb == b)])
+                ins = np.unique(self.src[in_edges & (la == b)])
+                outs = outs[self.movable[outs] & (self.tabu[outs] <= step)]
+                ins = ins[self.movable[ins] & (self.tabu[ins] <= step)]
+                if not len(outs) or not len(ins):
+                    continue
+                net = self.w[ins][None, :, :] - self.w[outs][:, None, :]  # what t gains
+                et = self.excess(dev[t] + net, band, self.extra[t]) - energy[t]
+                eb = self.excess(dev[b] - net, band, self.extra[b]) - energy[b]
+                d = balance * (
+                    2 * (et * phi[t] + eb * phi[b]) + et**2 * pinv[t, t] + eb**2 * pinv[b, b] + 2 * et * eb * pinv[t, b]
+                ).sum(axis=-1)
+                i, j = np.unravel_index(int(d.argmin()), d.shape)
+                if d[i, j] < -1e-12 and (best is None or d[i, j] < best[0]):
+                    best = (float(d[i, j]), int(outs[i]), int(ins[j]), int(b))
+            if best is None:
+                continue
+            _, out, into, b = best
+            if not self._keeps_whole(out, t):
+                self.tabu[out] = step + 10
+                return True
+            self.apply(out, t, b)
+            if not self._keeps_whole(into, b) or not any(labels[j] == t for j in self.neighbours[into]):
+                self.apply(out, b, t)
+                self.tabu[into] = step + 10
+                return True
+            self.apply(into, b, t)
+            self.tabu[out] = self.tabu[into] = step + 5
+            return True
+        return False
+
+    def recombine(self, a: int, b: int, pinv, energy, phi, *, trees: int = 4, polish: int = 60,
+                  band: float = 0.0) -> bool:  # fmt: skip
+        """Merge touching territories ``a`` and ``b`` and re-split their union (see the module docstring).
+
+        The split aims at the loads that minimise ``Φ`` with every other territory fixed (the flow the potentials
+        ask for across this border); locked regions stay on their side. Kept only when it lowers
+        ``Φ`` (+ disruption).
+        """
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import depth_first_order, minimum_spanning_tree, shortest_path
+
+        labels = self.labels
+        members = np.flatnonzero((labels == a) | (labels == b))
+        size = len(members)
+        if size < 2 or self.parts_at_start[a] > 1 or self.parts_at_start[b] > 1:
+            return False
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[members] = np.arange(size)
+        ps, pd_ = position[self.src], position[self.dst]
+        keep = (ps >= 0) & (pd_ >= 0) & (ps < pd_)
+        ii, jj = ps[keep], pd_[keep]
+        w = self.w[members]
+        total = w.sum(axis=0)
+        resistance = pinv[a, a] + pinv[b, b] - 2 * pinv[a, b]
+        flow = -(phi[a] - phi[b]) / max(float(resistance), 1e-9)
+        want_a = self.totals[a] + flow
+        locked_a = self.locked[members] & (labels[members] == a)
+        locked_b = self.locked[members] & (labels[members] == b)
+        n_locked_a, n_locked_b = int(locked_a.sum()), int(locked_b.sum())
+        best = None
+        for _ in range(trees):
+            graph = csr_matrix((self.rng.random(len(ii)) + 1e-9, (ii, jj)), shape=(size, size))
+            tree = minimum_spanning_tree(graph)
+            tree = tree + tree.T
+            root = int(self.rng.integers(size))
+            order, parent = depth_first_order(tree, root, directed=False, return_predecessors=True)
+            if len(order) < size:
+                return False  # the union is not connected
+            depth = shortest_path(tree, unweighted=True, indices=root).astype(np.int64)
+            sums = np.concatenate([w, locked_a[:, None], locked_b[:, None], np.ones((size, 1))], axis=1)
+            by_depth = np.argsort(-depth, kind="stable")
+            for level in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):
+                if depth[level[0]] == 0:
+                    break
+                np.add.at(sums, parent[level], sums[level])
+            below = sums[:, : self.m]
+            la_below, lb_below = sums[:, self.m], sums[:, self.m + 1]
+            for below_is_a in (True, False):
+                mine = below if below_is_a else total - below
+                cost = ((mine - want_a) ** 2).sum(axis=1)
+                if below_is_a:
+                    valid = (la_below == n_locked_a) & (lb_below == 0)
+                else:
+                    valid = (la_below == 0) & (lb_below == n_locked_b)
+                cost[~valid] = np.inf
+                cost[root] = np.inf
+                v = int(cost.argmin())
+                if np.isfinite(cost[v]) and (best is None or cost[v] < best[0]):
+                    where = np.empty(size, dtype=np.int64)
+                    where[order] = np.arange(size)
+                    inside = np.zeros(size, dtype=bool)
+                    inside[order[where[v] : where[v] + int(sums[v, -1])]] = True
+                    best = (float(cost[v]), inside if below_is_a else ~inside)
+        if best is None:
+            return False
+        in_a = best[1]
+        if polish:
+            local = BalanceSearch(
+                subgraph(members, self.neighbours), w * self.tol, np.where(in_a, 0, 1),
+                np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
+                locked=self.locked[members], rng=self.rng,
+            )  # fmt: skip
+            local.run(time.perf_counter() + 0.05, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001)
+            in_a = local.labels == 0
+        new_a = w[in_a].sum(axis=0)
+        ea = self.excess(new_a - self.target[a], band, self.extra[a]) - energy[a]
+        eb = self.excess(total - new_a - self.target[b], band, self.extra[b]) - energy[b]
+        delta = float((2 * (ea * phi[a] + eb * phi[b]) + ea**2 * pinv[a, a] + eb**2 * pinv[b, b]
+                       + 2 * ea * eb * pinv[a, b]).sum())  # fmt: skip
+        new_labels = np.where(in_a, a, b)
+        if self.origin is not None and self.disruption is not None:
+            cost = self.disruption[members]
+            before = (labels[members] != self.origin[members]).astype(float)
+            after = (new_labels != self.origin[members]).astype(float)
+            delta += float((cost * (after - before)).sum())
+        if delta >= -1e-9:
+            return False
+        for r, label in zip(members.tolist(), new_labels.tolist(), strict=True):
+            if labels[r] != label:
+                self.apply(r, int(labels[r]), int(label))
+        return True
+
+    def recombine_best(self, deadline: float, *, pairs: int = 6, trees: int = 4, polish: int = 60,
+                       band: float = 0.0) -> bool:  # fmt: skip
+        """Recombine the touching pair whose border the potentials load most; the next pairs if that fails."""
+        adjacency, pinv, energy, phi = self.potentials(band)
+        a, b = np.nonzero(np.triu(adjacency))
+        if not len(a):
+            return False
+        resistance = np.maximum(pinv[a, a] + pinv[b, b] - 2 * pinv[a, b], 1e-9)
+        gain = ((phi[a] - phi[b]) ** 2).sum(axis=1) / resistance
+        for i in np.argsort(-gain, kind="stable")[:pairs]:
+            if gain[i] <= 1e-6 or time.perf_counter() > deadline:
+                break
+            if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band):
+                return True
+        return False
