@@ -327,70 +327,92 @@ class Rebalancer:
         graph, weights = self.graph, self.weights
         neighbours = graph.neighbours
         k, m = len(self.territory_ids), weights.shape[1]
-        if self.start_labels is not None:
-            labels = self.start_labels.copy()
-        else:
-            labels = self._metis() if not self.seeds else None
-            labels = labels if labels is not None else self._grow()
-            labels = _make_whole(labels, neighbours, k, self.locked)
-        origin = labels.copy() if self.start_labels is not None else None
         active = np.array([t not in self.locked_territories for t in range(k)])
-        totals = np.zeros((k, m))
-        np.add.at(totals, labels, weights)
-        share = totals[active].sum(axis=0) / max(int(active.sum()), 1)
-        share = np.where(share > 0, share, 1.0)
         tolerance = np.maximum(self.tolerance, 1e-3)
-        disruption = None
-        if origin is not None and self.disruption_weight > 0:
-            disruption = weights[:, 0] / share[0] * self.disruption_weight
-        search = BalanceSearch(
-            neighbours, weights, labels, np.ones((k, m)), share, tolerance, locked=self.locked, active=active,
-            origin=origin, disruption=disruption, rng=self.rng,
-        )  # fmt: skip
-        parts_at_start = search.parts_at_start.copy()
+        best = None  # (key, labels, search, share)
+        steps_left, attempt = max_steps, 0
+        while steps_left > 0:
+            if self.start_labels is not None:
+                labels = self.start_labels.copy()
+            else:
+                labels = self._metis() if not self.seeds else None
+                labels = labels if labels is not None else self._grow()
+                labels = _make_whole(labels, neighbours, k, self.locked)
+            origin = labels.copy() if self.start_labels is not None else None
+            totals = np.zeros((k, m))
+            np.add.at(totals, labels, weights)
+            share = totals[active].sum(axis=0) / max(int(active.sum()), 1)
+            share = np.where(share > 0, share, 1.0)
+            disruption = None
+            if origin is not None and self.disruption_weight > 0:
+                disruption = weights[:, 0] / share[0] * self.disruption_weight
+            search = BalanceSearch(
+                neighbours, weights, labels, np.ones((k, m)), share, tolerance, locked=self.locked, active=active,
+                origin=origin, disruption=disruption, rng=self.rng,
+            )  # fmt: skip
+            # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
+            # put two big regions in one territory, and no local step undoes that (at most half the time each).
+            until = deadline if origin is not None or attempt else started + 0.5 * max_seconds
+            found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
+                                                    max_seconds, progress)  # fmt: skip
+            steps_left -= search.step
+            if best is None or found_key < best[0]:
+                best = (found_key, found_labels, search, share, origin)
+            attempt += 1
+            if origin is not None or best[0][0] == 0 or time.perf_counter() > deadline - 0.1 * max_seconds:
+                break
+        _, labels, search, share, origin = best
+        self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
+                     share, active)  # fmt: skip
+        if progress is not None:
+            progress(1.0)
+        return self
+
+    def _improve(self, search, deadline, max_steps, active, from_plan, started, max_seconds, progress):
+        """Iterated local search from the search's state; returns the best (key, labels) seen.
+
+        Each round: boundary moves and swaps until stuck; recombinations while some territory is out; border
+        tidying; then the round's plan is kept if it is the best so far, else the search goes back to the best;
+        a shake of a few random moves (uphill ones kept by the Metropolis rule) starts the next round.
+        """
+        k = search.k
         tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
 
         def key() -> tuple:
             over = round(search.over(), 6)
-            if origin is not None:
-                return (over, round(search.moved(), 6), search.cut())
-            return (over, search.cut())
+            return (over, round(search.moved(), 6), search.cut()) if from_plan else (over, search.cut())
 
-        best_key, best_labels = key(), search.labels.copy()
-        steps_left, quiet = max_steps, 0
-        while time.perf_counter() < deadline and steps_left > 0:
-            before = search.step
-            search.run(deadline, compactness=0.001, max_steps=min(300, steps_left))
-            recombined = 0
+        best_key, best_state = key(), search.snapshot()
+        quiet, first_step = 0, search.step
+        while time.perf_counter() < deadline and search.step - first_step < max_steps:
+            search.run(deadline, compactness=0.001, max_steps=1500)
             if search.over() > 0:
                 # Large steps while some territory is still out (a bounded number, so that a run is repeatable).
+                recombined = 0
                 for _ in range(max(4, k)):
                     if time.perf_counter() > deadline or not search.recombine_best(deadline):
                         break
                     recombined += 1
                 if recombined:
-                    search.run(deadline, compactness=0.001, max_steps=min(200, steps_left))
+                    search.run(deadline, compactness=0.001, max_steps=1000)
             if tidy:
-                # Tidy borders inside the tolerance band (the balance term is a wall at half the tolerance).
-                # Inside half the tolerance, or the whole of it while some territory is still out.
+                # Tidy borders inside half the tolerance, or the whole of it while some territory is still out.
                 worst = float(np.abs((search.totals - search.target)[active]).max(initial=0.0))
                 band = max(0.5, min(worst, 1.0))
-                search.run(deadline, band=band, compactness=tidy, balance=100.0, max_steps=min(300, steps_left))
-            steps_left -= search.step - before
+                search.run(deadline, band=band, compactness=tidy, balance=100.0, max_steps=1500, swaps=False)
             now = key()
             if now < best_key:
-                best_key, best_labels, quiet = now, search.labels.copy(), 0
+                best_key, best_state, quiet = now, search.snapshot(), 0
             else:
                 quiet += 1
+                search.restore(best_state)
             if progress is not None:
                 progress(min((time.perf_counter() - started) / max_seconds, 1.0))
-            if quiet >= 3:
+            if quiet >= (3 if from_plan else 10):
                 break
-        self._finish(best_labels, origin if origin is not None else best_labels, started, search.step, parts_at_start,
-                     share, active)  # fmt: skip
-        if progress is not None:
-            progress(1.0)
-        return self
+            search.run(deadline, compactness=0.001, max_steps=30, temperature=0.3, batch=1)
+        search.restore(best_state)
+        return best_key, best_state[0]
 
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights

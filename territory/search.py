@@ -161,16 +161,28 @@ class BalanceSearch:
         self.movable = ~self.locked & self.active[self.labels]
         self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
         self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
+        self._origin_k = self.origin if self.origin is not None else np.full(n, -1, dtype=np.int64)
+        if self.disruption is None or self.origin is None:
+            self._disruption_k = np.zeros(n)
+        else:
+            self._disruption_k = self.disruption
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.tabu = np.zeros(n, dtype=np.int64)
         self.step = 0
-        self._adjacency = None
+        self.indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+        la, lb = self.labels[self.src], self.labels[self.dst]
+        border = la != lb
+        self.adjacent = np.zeros((k, k), dtype=np.int64)
+        np.add.at(self.adjacent, (la[border], lb[border]), 1)
         self._pinv = None
+        self._mark = np.zeros(n, dtype=np.int64)
+        self._queue = np.zeros(max(n, 1), dtype=np.int64)
+        self._stamp = 2
         # Territories that start in several parts may not get more (checked by counting parts, slower).
         from territory.optimizer import components
 
         self.parts_at_start = np.array(
-            [len(components(np.flatnonzero(self.labels == t).tolist(), neighbours)) for t in range(k)]
+            [len(components(np.flatnonzero(self.labels == t).tolist(), neighbours)) for t in range(k)], dtype=np.int64
         )
         self.big = (self.w > self.target.min(axis=0)).any(axis=1) if k else np.zeros(n, dtype=bool)
         self.extra = np.zeros((k, m))
@@ -207,23 +219,39 @@ class BalanceSearch:
         members = np.flatnonzero(self.big & (self.labels == t))
         self.extra[t] = np.maximum(self.w[members].max(axis=0) - self.target[t], 0.0) if len(members) else 0.0
 
-    def potentials(self, band: float):
-        """Territory graph, pseudo-inverse of its Laplacian, excess ``E`` and potentials ``φ = L⁺E``."""
-        la, lb = self.labels[self.src], self.labels[self.dst]
-        border = (la != lb) & self.active[la] & self.active[lb]
-        adjacency = np.zeros((self.k, self.k), dtype=bool)
-        adjacency[la[border], lb[border]] = True
-        if self._adjacency is None or (adjacency != self._adjacency).any():
+    def _laplacian_pinv(self) -> np.ndarray:
+        if self._pinv is None:
+            adjacency = (self.adjacent > 0) & self.active[:, None] & self.active[None, :]
+            np.fill_diagonal(adjacency, False)
             laplacian = np.diag(adjacency.sum(axis=1).astype(float)) - adjacency
             self._pinv = np.linalg.pinv(laplacian)
-            self._adjacency = adjacency
+        return self._pinv
+
+    def potentials(self, band: float):
+        """Territory graph, pseudo-inverse of its Laplacian, excess ``E`` and potentials ``φ = L⁺E``."""
+        adjacency = (self.adjacent > 0) & self.active[:, None] & self.active[None, :]
+        np.fill_diagonal(adjacency, False)
+        pinv = self._laplacian_pinv()
         energy = self.excess(self.totals - self.target, band, self.extra)
         energy[~self.active] = 0.0
-        return adjacency, self._pinv, energy, self._pinv @ energy
+        return adjacency, pinv, energy, pinv @ energy
 
     # -- moves -----------------------------------------------------------------------------------------------------
     def apply(self, region: int, a: int, b: int) -> None:
         """Move ``region`` from territory ``a`` to ``b`` (no checks)."""
+        adjacent = self.adjacent
+        for j in self.neighbours[region]:
+            other = self.labels[j]
+            if other != a:
+                adjacent[a, other] -= 1
+                adjacent[other, a] -= 1
+                if adjacent[a, other] == 0:
+                    self._pinv = None
+            if other != b:
+                if adjacent[b, other] == 0:
+                    self._pinv = None
+                adjacent[b, other] += 1
+                adjacent[other, b] += 1
         self.labels[region] = b
         self.totals[a] -= self.w[region]
         self.totals[b] += self.w[region]
@@ -232,6 +260,20 @@ class BalanceSearch:
         if self.big[region]:
             self._update_extra(a)
             self._update_extra(b)
+
+    def snapshot(self) -> tuple:
+        """The state, to go back to with :meth:`restore`."""
+        return (self.labels.copy(), self.totals.copy(), self.size.copy(), self.adjacent.copy(), self.extra.copy())
+
+    def restore(self, state: tuple) -> None:
+        """Go back to a state from :meth:`snapshot`."""
+        labels, totals, size, adjacent, extra = state
+        self.labels[:] = labels
+        self.totals[:] = totals
+        self.size[:] = size
+        self.adjacent[:] = adjacent
+        self.extra[:] = extra
+        self._pinv = None
 
     def _keeps_whole(self, region: int, territory: int) -> bool:
         if self.size[territory] <= 1:
@@ -245,74 +287,40 @@ class BalanceSearch:
 
     def run(self, deadline: float, *, band: float = 0.0, compactness: float = 0.0, balance: float = 1.0,
             max_steps: int = 10**9, batch: int = 8, per_territory: int = 1, swaps: bool = True,
-            stop_below: float | None = None) -> str:  # fmt: skip
+            stop_below: float | None = None, temperature: float = 0.0) -> str:  # fmt: skip
         """Boundary moves (and swaps when stuck) that lower ``balance·Φ + compactness·cut + disruption``.
 
-        Returns why it stopped: ``"stuck"`` (no move helps), ``"done"`` (every deviation below
-        ``stop_below`` shares), ``"steps"`` or ``"time"``.
+        Each step scores every move of a border region to a neighbouring territory at once and makes up to
+        ``batch`` of the best (each territory in at most ``per_territory`` of them) that keep territories whole
+        (:func:`territory._kernels.descend`). Returns why it stopped: ``"stuck"`` (no move helps), ``"done"``
+        (every deviation below ``stop_below`` shares), ``"steps"`` or ``"time"``.
         """
-        labels, k = self.labels, self.k
-        src, dst = self.src, self.dst
+        from territory._kernels import DONE, STUCK, descend
+
         while max_steps > 0:
             if time.perf_counter() > deadline:
                 return "time"
-            max_steps -= 1
-            self.step += 1
-            step = self.step
-            _, pinv, energy, phi = self.potentials(band)
-            dev = self.totals - self.target
-            if stop_below is not None and float(np.abs(dev[self.active] * self.tol).max(initial=0)) < stop_below:
+            chunk = int(min(max_steps, 50))
+            status, step, self._stamp, self._pinv = descend(
+                self.indptr, self.dst, self.degree, self.w, self.labels, self.totals, self.target, self.extra,
+                self.big, self.active, self.movable, self.size, self.tabu, self.parts_at_start, self._origin_k,
+                self._disruption_k, self.adjacent, self._laplacian_pinv(), float(band), float(balance),
+                float(compactness), int(batch), int(per_territory), chunk, self.step,
+                -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
+                self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
+            )  # fmt: skip
+            max_steps -= step - self.step
+            self.step = step
+            if status == DONE:
                 return "done"
-            la, lb = labels[src], labels[dst]
-            border = la != lb
-            key, multiplicity = np.unique(src[border] * k + lb[border], return_counts=True)
-            region, b = key // k, key % k
-            a = labels[region]
-            ok = self.movable[region] & self.active[b] & (self.tabu[region] <= step)
-            region, a, b, multiplicity = region[ok], a[ok], b[ok], multiplicity[ok]
-            if not len(region):
+            if status == STUCK:
+                if temperature > 0:
+                    return "stuck"
+                if swaps:
+                    _, pinv, energy, phi = self.potentials(band)
+                    if self._swap(self.totals - self.target, energy, phi, pinv, band, balance, self.step):
+                        continue
                 return "stuck"
-            w = self.w[region]
-            da = self.excess(dev[a] - w, band, self.extra[a]) - energy[a]
-            db = self.excess(dev[b] + w, band, self.extra[b]) - energy[b]
-            delta = balance * (
-                2 * (da * phi[a] + db * phi[b])
-                + da**2 * pinv[a, a][:, None]
-                + db**2 * pinv[b, b][:, None]
-                + 2 * da * db * pinv[a, b][:, None]
-            ).sum(axis=1)
-            if compactness:
-                cut_degree = np.bincount(src[border], minlength=self.n)
-                delta += compactness * ((self.degree[region] - cut_degree[region]) - multiplicity)
-            if self.origin is not None and self.disruption is not None:
-                cost = self.disruption[region]
-                delta += cost * ((self.origin[region] == a).astype(float) - (self.origin[region] == b))
-            improving = np.flatnonzero(delta < -1e-12)
-            order = improving[np.argsort(delta[improving], kind="stable")]
-            used = np.zeros(k, dtype=np.int64)
-            moved = tried = 0
-            for i in order[:400]:
-                r, ai, bi = int(region[i]), int(a[i]), int(b[i])
-                if used[ai] >= per_territory or used[bi] >= per_territory:
-                    continue
-                tried += 1
-                if tried > 4 * batch:
-                    break
-                if not self._keeps_whole(r, ai):
-                    self.tabu[r] = step + 25
-                    continue
-                self.apply(r, ai, bi)
-                self.tabu[r] = step + 3
-                used[ai] += 1
-                used[bi] += 1
-                moved += 1
-                if moved >= batch:
-                    break
-            if moved or tried:
-                continue
-            if swaps and self._swap(dev, energy, phi, pinv, band, balance, step):
-                continue
-            return "stuck"
         return "steps"
 
     def _swap(self, dev, energy, phi, pinv, band, balance, step) -> bool:

@@ -1,0 +1,306 @@
+"""Compiled inner loops of :mod:`territory.search` (numba).
+
+``descend`` makes boundary moves that lower ``balance·Φ + compactness·cut + disruption`` (see
+:mod:`territory.search`) for up to ``max_steps`` steps, keeping the potentials up to date as it goes (a move
+changes two territories' excess; the pseudo-inverse of the territory graph's Laplacian is recomputed only when
+two territories start or stop touching). Contiguity is checked by a search inside the territory that stops as soon
+as every neighbour of the moved region has been reached.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+STUCK, STEPS, DONE = 0, 1, 2
+
+
+@njit(cache=True)
+def _excess(deviation, band, extra):
+    high = band + extra
+    if deviation > high:
+        return deviation - high
+    if deviation < -band:
+        return deviation + band
+    return 0.0
+
+
+@njit(cache=True)
+def _move_delta(r, a, b, same, into_b, w, totals, target, extra, energy, phi, pinv, band, balance, compactness,
+                origin, disruption):  # fmt: skip
+    m = w.shape[1]
+    delta = 0.0
+    for c in range(m):
+        ea = _excess(totals[a, c] - target[a, c] - w[r, c], band, extra[a, c]) - energy[a, c]
+        eb = _excess(totals[b, c] - target[b, c] + w[r, c], band, extra[b, c]) - energy[b, c]
+        delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a] + eb * eb * pinv[b, b]
+                  + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
+    delta *= balance
+    delta += compactness * (same - into_b)
+    if origin[r] >= 0:
+        if origin[r] == a:
+            delta += disruption[r]
+        elif origin[r] == b:
+            delta -= disruption[r]
+    return delta
+
+
+@njit(cache=True)
+def _laplacian_pinv(adjacent, active):
+    k = adjacent.shape[0]
+    laplacian = np.zeros((k, k))
+    for t in range(k):
+        if not active[t]:
+            continue
+        for u in range(k):
+            if u != t and active[u] and adjacent[t, u] > 0:
+                laplacian[t, u] = -1.0
+                laplacian[t, t] += 1.0
+    return np.linalg.pinv(laplacian)
+
+
+@njit(cache=True)
+def whole_without(indptr, indices, labels, region, label, mark, queue, stamp):
+    """True when ``label``'s regions other than ``region`` that touch ``region`` are still connected."""
+    first = -1
+    wanted = 0
+    for e in range(indptr[region], indptr[region + 1]):
+        j = indices[e]
+        if labels[j] == label and mark[j] != stamp - 1:
+            mark[j] = stamp - 1  # a neighbour still to reach
+            wanted += 1
+            if first < 0:
+                first = j
+    if wanted == 0:
+        return False
+    if wanted == 1:
+        mark[first] = stamp
+        return True
+    head, tail = 0, 0
+    queue[tail] = first
+    tail += 1
+    mark[first] = stamp
+    wanted -= 1
+    while head < tail:
+        x = queue[head]
+        head += 1
+        for e in range(indptr[x], indptr[x + 1]):
+            y = indices[e]
+            if y == region or labels[y] != label or mark[y] == stamp:
+                continue
+            if mark[y] == stamp - 1:
+                wanted -= 1
+                if wanted == 0:
+                    return True
+            mark[y] = stamp
+            queue[tail] = y
+            tail += 1
+    return False
+
+
+@njit(cache=True)
+def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
+    """Number of connected parts of ``label``'s regions other than ``region``."""
+    n = labels.shape[0]
+    parts = 0
+    for start in range(n):
+        if start == region or labels[start] != label or mark[start] == stamp:
+            continue
+        parts += 1
+        head, tail = 0, 0
+        queue[tail] = start
+        tail += 1
+        mark[start] = stamp
+        while head < tail:
+            x = queue[head]
+            head += 1
+            for e in range(indptr[x], indptr[x + 1]):
+                y = indices[e]
+                if y == region or labels[y] != label or mark[y] == stamp:
+                    continue
+                mark[y] = stamp
+                queue[tail] = y
+                tail += 1
+    return parts
+
+
+@njit(cache=True)
+def descend(indptr, indices, degree, w, labels, totals, target, extra, big, active, movable, size, tabu,
+            parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
+            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
+    """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
+
+    With ``temperature > 0`` each step also tries one random move, made with probability
+    ``exp(-delta / temperature)`` (a shake for an iterated local search; ``seed`` seeds numba's generator).
+    """
+    if temperature > 0:
+        np.random.seed(seed)
+    n, m = w.shape
+    k = totals.shape[0]
+    energy = np.zeros((k, m))
+    for t in range(k):
+        if active[t]:
+            for c in range(m):
+                energy[t, c] = _excess(totals[t, c] - target[t, c], band, extra[t, c])
+    phi = pinv @ energy
+    top = 4 * batch + 8  # the best improving moves of a step, kept sorted while scanning
+    top_d = np.empty(top)
+    top_r = np.empty(top, dtype=np.int64)
+    top_a = np.empty(top, dtype=np.int64)
+    top_b = np.empty(top, dtype=np.int64)
+    count = np.zeros(k, dtype=np.int64)
+    touched = np.empty(k, dtype=np.int64)
+    used = np.zeros(k, dtype=np.int64)
+    idle = 0
+    for _ in range(max_steps):
+        step += 1
+        if stop_below > 0:
+            worst = 0.0
+            for t in range(k):
+                if active[t]:
+                    for c in range(m):
+                        d = abs(totals[t, c] - target[t, c])
+                        if d > worst:
+                            worst = d
+            if worst * tol_max < stop_below:
+                return DONE, step, stamp, pinv
+        n_top = 0
+        seen = 0
+        pick_r, pick_a, pick_b, pick_d = -1, -1, -1, 0.0
+        for r in range(n):
+            if not movable[r] or tabu[r] > step:
+                continue
+            a = labels[r]
+            same = 0
+            n_touched = 0
+            for e in range(indptr[r], indptr[r + 1]):
+                lj = labels[indices[e]]
+                if lj == a:
+                    same += 1
+                else:
+                    if count[lj] == 0:
+                        touched[n_touched] = lj
+                        n_touched += 1
+                    count[lj] += 1
+            for q in range(n_touched):
+                b = touched[q]
+                c_b = count[b]
+                count[b] = 0
+                if not active[b]:
+                    continue
+                delta = _move_delta(r, a, b, same, c_b, w, totals, target, extra, energy, phi, pinv, band, balance,
+                                    compactness, origin, disruption)  # fmt: skip
+                seen += 1
+                if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
+                    pick_r, pick_a, pick_b, pick_d = r, a, b, delta
+                if delta < -1e-12 and (n_top < top or delta < top_d[n_top - 1]):
+                    i = n_top if n_top < top else top - 1
+                    while i > 0 and top_d[i - 1] > delta:
+                        if i < top:
+                            top_d[i] = top_d[i - 1]
+                            top_r[i] = top_r[i - 1]
+                            top_a[i] = top_a[i - 1]
+                            top_b[i] = top_b[i - 1]
+                        i -= 1
+                    top_d[i] = delta
+                    top_r[i] = r
+                    top_a[i] = a
+                    top_b[i] = b
+                    if n_top < top:
+                        n_top += 1
+        if seen == 0 or (n_top == 0 and pick_r < 0):
+            return STUCK, step, stamp, pinv
+        tries = n_top
+        take_pick = pick_r >= 0 and (pick_d <= 0 or np.random.random() < np.exp(-pick_d / temperature))
+        used[:] = 0
+        moved = 0
+        tried = 0
+        relink = False
+        for q in range(-1, tries):
+            if q < 0:
+                if not take_pick:
+                    continue
+                r, a, b = pick_r, pick_a, pick_b
+            else:
+                r, a, b = top_r[q], top_a[q], top_b[q]
+            if labels[r] != a or used[a] >= per_territory or used[b] >= per_territory:
+                continue
+            if moved > 0 and not (q < 0):
+                # earlier moves of this step changed the potentials: score this one again
+                same, into_b = 0, 0
+                for e in range(indptr[r], indptr[r + 1]):
+                    lj = labels[indices[e]]
+                    if lj == a:
+                        same += 1
+                    elif lj == b:
+                        into_b += 1
+                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, totals, target, extra, energy, phi, pinv,
+                                              band, balance, compactness, origin, disruption) >= -1e-12:  # fmt: skip
+                    continue
+            tried += 1
+            if tried > 4 * batch:
+                break
+            if size[a] <= 1:
+                tabu[r] = step + 25
+                continue
+            stamp += 2
+            if parts_at_start[a] > 1:
+                ok = parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
+            else:
+                ok = whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
+            if not ok:
+                tabu[r] = step + 25
+                continue
+            # the move
+            for e in range(indptr[r], indptr[r + 1]):
+                lj = labels[indices[e]]
+                if lj != a:
+                    adjacent[a, lj] -= 1
+                    adjacent[lj, a] -= 1
+                    if adjacent[a, lj] == 0:
+                        relink = True
+                if lj != b:
+                    if adjacent[b, lj] == 0:
+                        relink = True
+                    adjacent[b, lj] += 1
+                    adjacent[lj, b] += 1
+            labels[r] = b
+            size[a] -= 1
+            size[b] += 1
+            for c in range(m):
+                totals[a, c] -= w[r, c]
+                totals[b, c] += w[r, c]
+            if big[r]:
+                for t in (a, b):
+                    for c in range(m):
+                        extra[t, c] = 0.0
+                    for x in range(n):
+                        if big[x] and labels[x] == t:
+                            for c in range(m):
+                                over = w[x, c] - target[t, c]
+                                if over > extra[t, c]:
+                                    extra[t, c] = over
+            for t in (a, b):
+                for c in range(m):
+                    new = _excess(totals[t, c] - target[t, c], band, extra[t, c]) if active[t] else 0.0
+                    change = new - energy[t, c]
+                    if change != 0.0:
+                        energy[t, c] = new
+                        for u in range(k):
+                            phi[u, c] += pinv[u, t] * change
+            tabu[r] = step + 3
+            used[a] += 1
+            used[b] += 1
+            moved += 1
+            if moved >= batch:
+                break
+        if relink:
+            pinv = _laplacian_pinv(adjacent, active)
+            phi = pinv @ energy
+        if moved == 0:
+            idle += 1
+            if (tried == 0 and not take_pick) or idle > 30:  # nothing helps, or only moves that split territories
+                return STUCK, step, stamp, pinv
+        else:
+            idle = 0
+    return STEPS, step, stamp, pinv
