@@ -19,6 +19,8 @@ if [ ! -f "$stamp" ]; then
 fi
 
 bash scripts/vendor_assets.sh
+# Compile the rebalancer's inner loops once (numba caches them next to the code), so no page waits for it.
+.venv/bin/python -c "from territory.search import warm_up; warm_up()"
 
 if [ "$mode" = test ]; then
   # Debian packages the tests use: chromium (browser tests), postgresql (storage tests also run on PostgreSQL).

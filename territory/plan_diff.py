@@ -45,8 +45,6 @@ class PlanDiff:
         return self.regions.empty and self.territories.empty and self.accounts.empty
 
 
-
-
 def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for t in plan.territories:

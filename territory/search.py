@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["BalanceSearch", "still_whole", "subgraph"]
+__all__ = ["BalanceSearch", "still_whole", "subgraph", "warm_up"]
 
 
 def still_whole(region: int, label: int, labels: np.ndarray, neighbours: Sequence[Sequence[int]],
@@ -150,9 +150,9 @@ class BalanceSearch:
         self.src = np.repeat(np.arange(n, dtype=np.int64), degree)
         self.dst = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
         self.tol = np.asarray(tolerance, dtype=float)
-        self.w = np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol  # tolerance units
+        self.w = np.ascontiguousarray(np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol)
         self.labels = np.asarray(labels, dtype=np.int64).copy()
-        self.target = np.asarray(targets, dtype=float) / self.tol
+        self.target = np.ascontiguousarray(np.asarray(targets, dtype=float) / self.tol)
         self.totals = np.zeros((k, m))
         np.add.at(self.totals, self.labels, self.w)
         self.size = np.bincount(self.labels, minlength=k)
@@ -161,11 +161,11 @@ class BalanceSearch:
         self.movable = ~self.locked & self.active[self.labels]
         self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
         self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
-        self._origin_k = self.origin if self.origin is not None else np.full(n, -1, dtype=np.int64)
+        self._origin_k = np.ascontiguousarray(self.origin if self.origin is not None else np.full(n, -1, dtype=np.int64))
         if self.disruption is None or self.origin is None:
             self._disruption_k = np.zeros(n)
         else:
-            self._disruption_k = self.disruption
+            self._disruption_k = np.ascontiguousarray(self.disruption)
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.tabu = np.zeros(n, dtype=np.int64)
         self.step = 0
@@ -224,7 +224,7 @@ class BalanceSearch:
             adjacency = (self.adjacent > 0) & self.active[:, None] & self.active[None, :]
             np.fill_diagonal(adjacency, False)
             laplacian = np.diag(adjacency.sum(axis=1).astype(float)) - adjacency
-            self._pinv = np.linalg.pinv(laplacian)
+            self._pinv = np.ascontiguousarray(np.linalg.pinv(laplacian))
         return self._pinv
 
     def potentials(self, band: float):
@@ -309,6 +309,7 @@ class BalanceSearch:
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
                 self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
             )  # fmt: skip
+            self._pinv = np.ascontiguousarray(self._pinv)
             max_steps -= step - self.step
             self.step = step
             if status == DONE:
@@ -475,3 +476,28 @@ class BalanceSearch:
             if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band):
                 return True
         return False
+
+
+def warm_up() -> None:
+    """Compile the search's inner loops now (numba caches them on disk), so that a first proposal is quick.
+
+    Examples
+    --------
+    >>> warm_up()
+    """
+    side = 4
+    neighbours = tuple(
+        tuple(j for j in (i - side, i + side, i - 1 if i % side else -1, i + 1 if i % side < side - 1 else -1)
+              if 0 <= j < side * side)
+        for i in range(side * side)
+    )  # fmt: skip
+    weights = np.arange(1.0, 2.0 * side * side + 1).reshape(side * side, 2)
+    labels = np.repeat(np.arange(2, dtype=np.int64), side * side // 2)
+    origin = labels.copy()
+    for kwargs in ({}, {"origin": origin, "disruption": np.ones(side * side)}):
+        search = BalanceSearch(neighbours, weights, labels, np.ones((2, 2)), weights.sum(axis=0) / 2,
+                               np.array([0.05, 0.05]), rng=np.random.default_rng(0), **kwargs)  # fmt: skip
+        deadline = time.perf_counter() + 60
+        search.run(deadline, max_steps=5)
+        search.run(deadline, max_steps=5, temperature=0.3, batch=1)
+        search.run(deadline, max_steps=5, stop_below=0.5)
