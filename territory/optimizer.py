@@ -359,7 +359,12 @@ class Rebalancer:
             if best is None or found_key < best[0]:
                 best = (found_key, found_labels, search, share, origin)
             attempt += 1
-            if origin is not None or best[0][0] == 0 or time.perf_counter() > deadline - 0.1 * max_seconds:
+            if (
+                origin is not None
+                or best[0][0] == 0
+                or attempt >= 2
+                or time.perf_counter() > deadline - 0.1 * max_seconds
+            ):
                 break
         _, labels, search, share, origin = best
         self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
