@@ -351,8 +351,9 @@ class Rebalancer:
                 origin=origin, disruption=disruption, rng=self.rng,
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
-            # put two big regions in one territory, and no local step undoes that (at most half the time each).
-            until = deadline if origin is not None or attempt else started + 0.5 * max_seconds
+            # put two big regions in one territory, and no local step undoes that (up to three, a third of the time
+            # each).
+            until = deadline if origin is not None else started + max_seconds * (attempt + 1) / 3
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
                                                     max_seconds, progress)  # fmt: skip
             steps_left -= search.step
@@ -362,7 +363,7 @@ class Rebalancer:
             if (
                 origin is not None
                 or best[0][0] == 0
-                or attempt >= 2
+                or attempt >= 3
                 or time.perf_counter() > deadline - 0.1 * max_seconds
             ):
                 break

@@ -161,7 +161,9 @@ class BalanceSearch:
         self.movable = ~self.locked & self.active[self.labels]
         self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
         self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
-        self._origin_k = np.ascontiguousarray(self.origin if self.origin is not None else np.full(n, -1, dtype=np.int64))
+        self._origin_k = np.ascontiguousarray(
+            self.origin if self.origin is not None else np.full(n, -1, dtype=np.int64)
+        )
         if self.disruption is None or self.origin is None:
             self._disruption_k = np.zeros(n)
         else:
