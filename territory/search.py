@@ -38,7 +38,8 @@ def still_whole(region: int, label: int, labels: np.ndarray, neighbours: Sequenc
     The neighbours of ``region`` inside the territory are grouped when they touch each other; if more than one
     group is left, a search grows from every group at once and stops as soon as they have all met (yes) or one
     of them runs out of regions (no), so it costs about the size of the smaller piece. Past ``limit`` regions
-    it answers no (a safe answer: the move is not made).
+    it answers no (a safe answer: the move is not made). For a territory already in pieces it answers for the
+    piece that holds ``region`` (callers count the pieces of such territories instead).
 
     Examples
     --------
