@@ -17,7 +17,7 @@ from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
 
-METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value"}
+METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
 engine = current_engine()
 plan = engine.plan
@@ -61,6 +61,7 @@ def _units(token: str, level: str, _state):
     """Regions held by a territory at this level, their metrics and adjacency (islands linked)."""
     from geo.coverage import display_region_of
     from geo.editing import accounts_by_region, region_graph_links, region_holders
+    from geo.population import population
 
     holders = region_holders(_state.plan, level)
     units = sorted(holders)
@@ -68,7 +69,11 @@ def _units(token: str, level: str, _state):
     stats = accounts_by_region(result, level).reindex(units).fillna(0)
     shown = display_region_of(result["region_id"], level)
     workload = pd.Series(_state.workload, index=result.index).groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
-    table = pd.DataFrame({"workload": workload, "accounts": stats["accounts"], "value": stats["value"]}, index=units)
+    table = pd.DataFrame(
+        {"workload": workload, "accounts": stats["accounts"], "value": stats["value"],
+         "population": population(units, level).to_numpy()},
+        index=units,
+    )  # fmt: skip
     return holders, table, region_graph_links(units)
 
 

@@ -41,3 +41,17 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     app.button(key="reb_run").click().run()
     assert any("name the new territory" in e.value for e in app.error)
+
+
+def test_balance_on_population_at_county_level(app):
+    app.radio(key="reb_level").set_value("county").run()
+    app.multiselect(key="reb_metrics").set_value(["workload", "population"]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value
+    assert "population_deviation" in table.columns, list(table.columns)
+    # At county level some demo territories start in pieces (Staten Island touches New Jersey, not New York);
+    # the page says which, and no territory ends in more pieces than that.
+    split = [t for t in table.loc[table["parts"] > 1, "territory"]]
+    if split:
+        assert any("already in several pieces" in i.value for i in app.info)
