@@ -205,21 +205,45 @@ def accounts_by_region(accounts: pd.DataFrame, level: str = "state") -> pd.DataF
     return frame.groupby("region_id").agg(accounts=("value", "size"), value=("value", "sum"))
 
 
-def region_graph_links(region_ids, *, link_islands: bool = True) -> dict[str, tuple[str, ...]]:
+def _country_of(region_id: str, table: pd.DataFrame) -> str:
+    """The country a region belongs to: a US county or state → US, a Canadian province → CA."""
+    seen = 0
+    while seen < 3:
+        parent = table["parent_id"].get(region_id) if region_id in table.index else None
+        if parent is None or pd.isna(parent):
+            return region_id
+        region_id = str(parent)
+        seen += 1
+    return region_id
+
+
+def region_graph_links(
+    region_ids, *, link_islands: bool = True, reach_km: float = 1000.0
+) -> dict[str, tuple[str, ...]]:
     """Adjacency among ``region_ids`` (shared borders), with islands and exclaves linked to their nearest region.
 
     Parameters
     ----------
     region_ids : iterable of str
     link_islands : bool, default True
-        Join every separate part (Hawaii, Alaska, an island county) to the nearest region of another part
-        (distance between representative points), until the graph is connected, so that every region can be
-        reached.
+        Join every separate part to the nearest region of another part (distance between representative points)
+        when that region is in the same country (Hawaii, Alaska, Puerto Rico, an island county) or within
+        ``reach_km`` (Great Britain to the continent), so that a territory can reach it. Parts further away (Europe
+        and North America) stay apart: no territory is made to cross an ocean.
+    reach_km : float, default 1000
 
     Returns
     -------
     dict
         ``{region_id: (neighbour ids, …)}`` as plain data (what :class:`territory.optimizer.RegionGraph` takes).
+
+    Examples
+    --------
+    >>> links = region_graph_links(["US-CA", "US-HI", "US-NV", "FR", "GB", "DE"])
+    >>> "US-HI" in links["US-CA"] or "US-HI" in links["US-NV"], links["GB"] != ()
+    (True, True)
+    >>> any(r.startswith("US-") for r in links["FR"] + links["GB"] + links["DE"])
+    False
     """
     from territory.impact import territory_parts
 
@@ -230,21 +254,34 @@ def region_graph_links(region_ids, *, link_islands: bool = True) -> dict[str, tu
     if link_islands and len(wanted) > 1:
         from geo.boundaries import region_table
 
-        table = region_table().set_index("region_id")
-        points = table.reindex(wanted)[["lon", "lat"]]
-        parts = territory_parts(wanted, links)
-        while len(parts) > 1:
-            part = parts[-1]  # the smallest part joins its nearest neighbour part
-            inside = points.loc[sorted(part)].dropna()
-            outside = points.drop(index=list(part)).dropna()
-            if inside.empty or outside.empty:
+        full_table = region_table().set_index("region_id")
+        points = full_table.reindex(wanted)[["lon", "lat"]].dropna()
+        country = pd.Series({r: _country_of(r, full_table) for r in points.index}, dtype=object)
+        done: set[str] = set()  # regions of parts that nothing may join
+        while True:
+            parts = territory_parts(wanted, links)
+            if len(parts) <= 1:
                 break
-            a = inside.to_numpy()[:, None, :]
-            b = outside.to_numpy()[None, :, :]
-            distance = ((a - b) ** 2).sum(axis=2)
+            parts = [p for p in parts if not set(p) <= done]
+            if not parts:
+                break
+            part = parts[-1]  # the smallest part still open joins its nearest allowed neighbour
+            inside = points.loc[points.index.intersection(sorted(part))]
+            outside = points.drop(index=list(part), errors="ignore")
+            if inside.empty or outside.empty:
+                done |= set(part)
+                continue
+            lat = np.radians((inside["lat"].to_numpy()[:, None] + outside["lat"].to_numpy()[None, :]) / 2)
+            dx = (inside["lon"].to_numpy()[:, None] - outside["lon"].to_numpy()[None, :]) * np.cos(lat) * 111.2
+            dy = (inside["lat"].to_numpy()[:, None] - outside["lat"].to_numpy()[None, :]) * 111.2
+            distance = np.hypot(dx, dy)
+            same = country[inside.index].to_numpy()[:, None] == country[outside.index].to_numpy()[None, :]
+            distance[~same & (distance > reach_km)] = np.inf
+            if not np.isfinite(distance).any():
+                done |= set(part)
+                continue
             i, j = np.unravel_index(int(distance.argmin()), distance.shape)
             x, y = inside.index[i], outside.index[j]
             links[x].add(y)
             links[y].add(x)
-            parts = territory_parts(wanted, links)
     return {r: tuple(sorted(links[r])) for r in wanted}

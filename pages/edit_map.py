@@ -6,7 +6,6 @@ Click regions to paint them, draw a shape to take an area, split, merge, rename;
 from __future__ import annotations
 
 import json
-import re
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +19,7 @@ from pages.shared import (
     go_to_step,
     level_radio,
     money,
+    plain,
     push_state,
     redo_edit,
     undo_edit,
@@ -35,13 +35,8 @@ TIERS = ["enterprise", "mid-market", "smb"]
 EDIT_ERRORS = (ValueError, KeyError)
 
 
-def _plain(text: str) -> str:
-    """User text (territory names) shown literally where Streamlit would read Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
-
-
 def _say(kind: str, text: str) -> None:
-    st.session_state["edit_message"] = (kind, _plain(text))
+    st.session_state["edit_message"] = (kind, plain(text))
 
 
 def _run(edit, label: str | None = None) -> bool:
@@ -84,10 +79,10 @@ def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bo
         right = "—" if after != after else fmt(after)
         return left if left == right else f"{left} → {right}"
 
-    table = {title: [_plain(n) for n in rows["name"]]}
+    table = {title: [plain(n) for n in rows["name"]]}
     for label, (figure, fmt) in columns.items():
         pairs = zip(rows[f"{figure}_before"], rows[f"{figure}_after"], strict=True)
-        table[label] = [_plain(cell(a, b, fmt)) for a, b in pairs]
+        table[label] = [plain(cell(a, b, fmt)) for a, b in pairs]
         if capacity and label == "Accounts":
             table["Capacity"] = rows["capacity"].astype(str).to_numpy()
     return pd.DataFrame(table).set_index(title)
@@ -322,13 +317,11 @@ with map_column:
             stats = context["regions"].reindex(moving["region_id"])
             table = pd.DataFrame(
                 {
-                    "Region": [_plain(v) for v in moving["label"]],
+                    "Region": [plain(v) for v in moving["label"]],
                     "Id": moving["region_id"].to_numpy(),
-                    "From": [
-                        _plain(_territory_name(plan, h if isinstance(h, str) else None)) for h in moving["holder"]
-                    ],
+                    "From": [plain(_territory_name(plan, h if isinstance(h, str) else None)) for h in moving["holder"]],
                     "Accounts": stats["accounts"].fillna(0).astype(int).to_numpy(),
-                    "Value": [_plain(money(v)) for v in stats["value"].fillna(0.0)],
+                    "Value": [plain(money(v)) for v in stats["value"].fillna(0.0)],
                     "Share inside": [f"{s:.0%}" for s in moving["share"]],
                 }
             )
@@ -353,7 +346,7 @@ with panel:
                   ", ".join(focus.tiers) + " tiers" if focus.tiers else ""]  # fmt: skip
         if any(limits):
             st.caption(
-                f"Painting with {_plain(focus.name)}, which takes only {_plain(' and '.join(x for x in limits if x))}"
+                f"Painting with {plain(focus.name)}, which takes only {plain(' and '.join(x for x in limits if x))}"
                 ": other accounts in the regions you paint stay with (or go back to) the territory below it, or none."
             )
     inspected = st.session_state.get("edit_inspected")
@@ -361,8 +354,8 @@ with panel:
         holder = context["holders"].get(inspected)
         figures = context["regions"].reindex([inspected]).fillna(0).iloc[0]
         st.info(
-            f"{_plain(context['labels'].get(inspected, inspected))} ({inspected}) · territory: "
-            f"{_plain(_territory_name(plan, holder))} · {int(figures['accounts']):,} accounts · {money(figures['value'])}"
+            f"{plain(context['labels'].get(inspected, inspected))} ({inspected}) · territory: "
+            f"{plain(_territory_name(plan, holder))} · {int(figures['accounts']):,} accounts · {money(figures['value'])}"
         )
     before, after = (engine, candidate) if candidate is not None else (history.previous, engine)
     st.subheader("Preview: balance if applied" if candidate is not None else "Balance after the last edit")
@@ -378,7 +371,7 @@ with panel:
             parts_after=edit_context(level, after)["parts"],
             region_labels=context["labels"],
         )
-        st.caption(_plain(impact.edit))
+        st.caption(plain(impact.edit))
         kpis = st.columns(2)
         team = impact.team
         kpis[0].metric(
@@ -389,7 +382,7 @@ with panel:
         )
         kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
         for warning in impact.warnings:
-            st.warning(_plain(warning), icon="⚠️")
+            st.warning(plain(warning), icon="⚠️")
 
         if len(impact.territories):
             st.markdown("**Territories**")
@@ -402,10 +395,10 @@ with panel:
             st.table(
                 pd.DataFrame(
                     {
-                        "From": impact.moves["from_name"].map(_plain),
-                        "To": impact.moves["to_name"].map(_plain),
+                        "From": impact.moves["from_name"].map(plain),
+                        "To": impact.moves["to_name"].map(plain),
                         "Accounts": impact.moves["accounts"].map(_count),
-                        "Value": impact.moves["value"].map(money).map(_plain),
+                        "Value": impact.moves["value"].map(money).map(plain),
                     }
                 )
             )
@@ -491,7 +484,7 @@ with tabs[5]:
         pd.DataFrame(
             {
                 "Step": steps,
-                "Edit": [_plain(e.label) for e in history.entries],
+                "Edit": [plain(e.label) for e in history.entries],
                 "At (UTC)": [e.at.strftime("%H:%M:%S") for e in history.entries],
                 "": ["◀ current" if i == history.cursor else "" for i in steps],
             }

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, engine_token, level_radio, money, open_version, plan_store, stored_plan
+from pages.shared import current_engine, engine_token, level_radio, money, open_version, plain, plan_store, stored_plan
 from territory.edits import start
 from territory.exports import safe_csv
 from territory.impact import edit_impact
@@ -121,7 +121,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     proposal, new_state, impact, diff = pending
     report = proposal.report
     st.subheader("Proposal")
-    st.markdown(f"**{proposal.description}.**")
+    st.markdown(f"**{plain(proposal.description)}.**")
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
@@ -131,8 +131,14 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[3].metric("Regions moved", f"{len(diff.regions):,}")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=money(impact.team["value_moved"]))  # fmt: skip
+    if proposal.separate:
+        alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
+        st.info(
+            f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
+            "change them; they are kept as they are and left out of the mean the others are balanced to."
+        )
     if report.split_at_start:
-        st.info(f"These territories were already in several pieces: {', '.join(report.split_at_start)}.")
+        st.info(f"These territories were already in several pieces: {plain(', '.join(report.split_at_start))}.")
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: names.get(t, t))
     columns = ["territory", "regions", "parts"] + [f"{m}_deviation" for m in proposal.report.deviation]

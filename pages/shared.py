@@ -608,3 +608,10 @@ def read_plan_zip(data: bytes, filename: str) -> Plan:
             if path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts:
                 (Path(folder) / path.name).write_bytes(archive.read(name))
         return read_plan_folder(folder)
+
+
+def plain(text: str) -> str:
+    """User text (territory names) shown literally where Streamlit would read Markdown."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))

@@ -18,7 +18,7 @@ from territory.edits import new_territory_id, next_color
 from territory.model import Plan, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
 
-__all__ = ["Proposal", "propose", "SCENARIOS"]
+__all__ = ["Proposal", "propose", "separate_territories", "SCENARIOS"]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
 
@@ -33,10 +33,38 @@ class Proposal:
     report: RebalanceReport
     scenario: str
     description: str
+    separate: tuple[str, ...] = ()
 
 
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
     return pd.Series([holders.get(r) for r in region_ids], index=pd.Index(region_ids, name="region_id"), dtype=object)
+
+
+def separate_territories(labels: pd.Series, graph: RegionGraph) -> tuple[str, ...]:
+    """Territories alone on their land masses: no region of theirs can reach another territory's.
+
+    Rebalancing cannot change them (a territory in Europe does not trade regions with one in America), so they
+    are left as they are and kept out of the mean the others are balanced to.
+
+    Examples
+    --------
+    >>> from territory.optimizer import RegionGraph
+    >>> metrics = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0]}, index=["a", "b", "c", "d"])
+    >>> graph = RegionGraph.from_adjacency(metrics, {"a": ["b"], "c": ["d"]})
+    >>> separate_territories(pd.Series(["X", "Y", "Z", "Z"], index=metrics.index), graph)
+    ('Z',)
+    """
+    from territory.optimizer import components
+
+    present: dict[str, set[int]] = {}
+    crowded: set[int] = set()
+    for number, part in enumerate(components(range(len(graph)), graph.neighbours)):
+        here = {str(labels.iloc[i]) for i in part if pd.notna(labels.iloc[i])}
+        for territory_id in here:
+            present.setdefault(territory_id, set()).add(number)
+        if len(here) > 1:
+            crowded.add(number)
+    return tuple(sorted(t for t, parts in present.items() if not parts & crowded))
 
 
 def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph) -> pd.Series:
@@ -125,7 +153,9 @@ def propose(
             for r in plan.reps
         )
         description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
-        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+        separate = separate_territories(start, graph)
+        solver = Rebalancer(graph, start=start, tolerance=tolerance,
+                            locked_territories=sorted(set(locked_territories) | set(separate)),
                             disruption_weight=disruption_weight, rng=rng)  # fmt: skip
     elif scenario == "rep_joins":
         name = str(new_name or "").strip()
@@ -139,7 +169,9 @@ def propose(
         territories[new_id] = Territory(new_id, name, color=next_color(plan))
         seeds = {new_id: home_region}
         description = f"{name} joins at {home_region}: a territory carved from its neighbours"
-        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+        separate = tuple(t for t in separate_territories(start, graph) if t != new_id)
+        solver = Rebalancer(graph, start=start, tolerance=tolerance,
+                            locked_territories=sorted(set(locked_territories) | set(separate)),
                             disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
@@ -147,10 +179,13 @@ def propose(
         start = current
         description = f"A plan from scratch with {n_territories} territories"
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
+        separate = ()
     else:
         start = current
         description = "The current territories rebalanced"
-        solver = Rebalancer(graph, start=start, tolerance=tolerance, locked_territories=locked_territories,
+        separate = separate_territories(start, graph)
+        solver = Rebalancer(graph, start=start, tolerance=tolerance,
+                            locked_territories=sorted(set(locked_territories) | set(separate)),
                             disruption_weight=disruption_weight, rng=rng)  # fmt: skip
     solver.solve(max_seconds=max_seconds, progress=progress)
     labels = solver.labels_
@@ -164,7 +199,7 @@ def propose(
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
-    return Proposal(new_plan, labels, start, solver.report_, scenario, description)
+    return Proposal(new_plan, labels, start, solver.report_, scenario, description, tuple(separate))
 
 
 def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):
