@@ -25,6 +25,12 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert figures["Every territory in one piece"] == "yes"
     assert int(figures["Regions moved"]) > 0
     assert float(figures["Largest deviation"].rstrip("%")) < 15
+    # Europe West cannot trade regions with the American territories: kept as it is, and said so.
+    assert any("Europe West: no border within reach" in i.value for i in app.info)
+    moves = app.dataframe[1].value
+    american = moves["region_id"].str.startswith(("US-", "CA-"))
+    assert not (american & moves["to_name"].eq("Europe West")).any()
+    assert not (~american & moves["to_name"].ne("Europe West")).any()
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)
     assert app.session_state["store_plan"] == (2, 1)
