@@ -45,6 +45,10 @@ metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", 
 tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption")
+by_capacity = form[1].checkbox(
+    "Size territories by their reps' capacity", value=True, key="reb_capacity",
+    help="On: a territory whose reps can take twice the accounts gets twice the load. Off: equal shares.",
+)  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get)
 options = {}
 if scenario == "rep_leaves":
@@ -95,6 +99,7 @@ def _propose() -> None:
         proposal = propose(
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=st.session_state.get("reb_locked") or [], disruption_weight=disruption,
+            by_capacity=by_capacity,
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip
@@ -141,11 +146,14 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.info(f"These territories were already in several pieces: {plain(', '.join(report.split_at_start))}.")
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: names.get(t, t))
-    columns = ["territory", "regions", "parts"] + [f"{m}_deviation" for m in proposal.report.deviation]
+    columns = ["territory", "share", "regions", "parts"] + [f"{m}_deviation" for m in proposal.report.deviation]
     st.dataframe(
         table[columns], hide_index=True,
-        column_config={f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs mean", format="percent")
-                       for m in proposal.report.deviation},
+        column_config={"share": st.column_config.NumberColumn("Share", format="%.2f×",
+                                                              help="Its load relative to the average territory's"),
+                       **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
+                                                                          format="percent")
+                          for m in proposal.report.deviation}},
     )  # fmt: skip
     if len(diff.regions):
         from streamlit_folium import st_folium

@@ -103,14 +103,16 @@ class RebalanceReport:
     Attributes
     ----------
     territories : DataFrame
-        Per territory: each metric's total and deviation from the mean share, number of regions and parts.
+        Per territory: each metric's total and deviation from its share, number of regions and parts, ``share``
+        (its size relative to the average territory's, from ``territory_weights``) and ``locked``.
     deviation : dict
         Per metric: the largest absolute deviation from the mean share.
     bound : dict
-        Per metric: the best deviation any plan can reach because of the largest single region
-        (``max(0, largest region ÷ mean share − 1)``).
+        Per metric: the most any territory is forced over its share by a single region it holds
+        (``max(0, largest region ÷ the territory's share − 1)``; with equal territories, the largest region's).
     within_tolerance : dict
-        Per metric: max deviation ≤ max(tolerance, bound).
+        Per metric: every territory within the tolerance, above its share by no more than its own bound, below
+        it by no more than what the bound-holding territories take from the others.
     contiguous : bool
         Every territory in one part (territories that started in several parts are listed in ``split_at_start``).
     split_at_start : list
@@ -159,6 +161,9 @@ class Rebalancer:
         Weight of the metric moved away from the start (first metric), relative to imbalance.
     compactness_weight : float, default 0.02
         Weight of each cut edge.
+    territory_weights : mapping, optional
+        Territory id → its relative size (e.g. the capacity of its reps): a territory of weight 2 is balanced to
+        twice the share of one of weight 1. Missing territories weigh 1.
     rng : numpy.random.Generator, optional
         The random generator (seeded for repeatable results).
 
@@ -185,6 +190,7 @@ class Rebalancer:
         seeds: Mapping[str, str] | None = None,
         disruption_weight: float = 1.0,
         compactness_weight: float = 0.02,
+        territory_weights: Mapping[str, float] | None = None,
         rng: np.random.Generator | None = None,
     ):
         if (n_territories is None) == (start is None):
@@ -237,6 +243,14 @@ class Rebalancer:
         for region_id in self.seeds.values():
             self.locked[position[region_id]] = True
         self._position = position
+        sizes = dict(territory_weights or {})
+        unknown_w = sorted(set(sizes) - set(self.territory_ids))
+        if unknown_w:
+            raise ValueError(f"territory weights for {unknown_w}, which are not in the plan")
+        bad = [t for t, v in sizes.items() if not (float(v) > 0 and np.isfinite(float(v)))]
+        if bad:
+            raise ValueError(f"territory weights must be positive numbers; fix {bad}")
+        self.territory_weights = np.array([float(sizes.get(t, 1.0)) for t in self.territory_ids])
 
     # -- the start -------------------------------------------------------------------------------------------------
     def _grow(self) -> np.ndarray:
@@ -341,13 +355,14 @@ class Rebalancer:
             origin = labels.copy() if self.start_labels is not None else None
             totals = np.zeros((k, m))
             np.add.at(totals, labels, weights)
-            share = totals[active].sum(axis=0) / max(int(active.sum()), 1)
+            share = totals[active].sum(axis=0) / max(float(self.territory_weights[active].sum()), 1e-12)
             share = np.where(share > 0, share, 1.0)
             disruption = None
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
             search = BalanceSearch(
-                neighbours, weights, labels, np.ones((k, m)), share, tolerance, locked=self.locked, active=active,
+                neighbours, weights, labels, np.repeat(self.territory_weights[:, None], m, axis=1), share, tolerance,
+                locked=self.locked, active=active,
                 origin=origin, disruption=disruption, rng=self.rng,
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
@@ -425,26 +440,40 @@ class Rebalancer:
         k = len(self.territory_ids)
         totals = np.zeros((k, weights.shape[1]))
         np.add.at(totals, labels, weights)
-        deviation = totals / share - 1.0
+        deviation = totals / (share[None, :] * self.territory_weights[:, None]) - 1.0
+        mean_weight = float(self.territory_weights[active].mean()) if active.any() else 1.0
         rows = []
         for t, territory_id in enumerate(self.territory_ids):
             members = np.flatnonzero(labels == t)
             row = {"territory_id": territory_id, "regions": len(members),
-                   "parts": len(components(members.tolist(), graph.neighbours)), "locked": not active[t]}  # fmt: skip
+                   "parts": len(components(members.tolist(), graph.neighbours)), "locked": not active[t],
+                   "share": self.territory_weights[t] / mean_weight}  # fmt: skip
             for m, name in enumerate(self.metric_names):
                 row[name] = totals[t, m]
                 row[f"{name}_deviation"] = deviation[t, m]
             rows.append(row)
         table = pd.DataFrame(rows)
-        largest = weights.max(axis=0) if len(weights) else np.zeros(len(self.metric_names))
-        bound = {name: max(0.0, float(largest[m] / share[m] - 1.0)) for m, name in enumerate(self.metric_names)}
+        # What a region bigger than its territory's share forces on it (the bound), per territory and metric.
+        target = share[None, :] * self.territory_weights[:, None]
+        biggest = np.zeros_like(totals)
+        np.maximum.at(biggest, labels, weights)
+        forced = np.maximum(biggest / target - 1.0, 0.0)
+        bound = {
+            name: float(forced[active, m].max()) if active.any() else 0.0 for m, name in enumerate(self.metric_names)
+        }
         worst = {
             name: float(np.abs(deviation[active, m]).max()) if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
         }
-        within = {
-            name: worst[name] <= max(self.tolerance[m], bound[name]) + 1e-9 for m, name in enumerate(self.metric_names)
-        }
+        allowed = np.maximum(self.tolerance[None, :], forced) + 1e-9
+        # What forced territories hold above their share, the others cannot have: they may be short of it by
+        # that much on average, besides the tolerance.
+        w = self.territory_weights
+        above = (forced * w[:, None])[active].sum(axis=0)
+        free = np.array([w[active & (forced[:, m] == 0)].sum() for m in range(len(self.metric_names))])
+        short = self.tolerance + np.where(free > 0, above / np.maximum(free, 1e-12), 0.0) + 1e-9
+        inside = (deviation <= allowed) & (deviation >= -short[None, :])
+        within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         split = [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1]
         contiguous = bool((table["parts"] <= 1).all())
         cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])

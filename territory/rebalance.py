@@ -18,7 +18,7 @@ from territory.edits import new_territory_id, next_color
 from territory.model import Plan, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
 
-__all__ = ["Proposal", "propose", "separate_territories", "SCENARIOS"]
+__all__ = ["Proposal", "capacity_weights", "propose", "separate_territories", "SCENARIOS"]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
 
@@ -67,6 +67,31 @@ def separate_territories(labels: pd.Series, graph: RegionGraph) -> tuple[str, ..
     return tuple(sorted(t for t, parts in present.items() if not parts & crowded))
 
 
+def capacity_weights(reps, territory_ids) -> dict[str, float]:
+    """Each territory's relative size: the capacity of its active reps.
+
+    A rep on two territories counts half in each; a territory without a rep weighs as the average staffed one.
+
+    Examples
+    --------
+    >>> from territory.model import Rep
+    >>> reps = [Rep("r1", "Ann", territory_ids=("A",), capacity=40), Rep("r2", "Bo", territory_ids=("A", "B"))]
+    >>> capacity_weights(reps, ["A", "B", "C"])
+    {'A': 1.5, 'B': 0.5, 'C': 1.0}
+    """
+    load = {str(t): 0.0 for t in territory_ids}
+    for rep in reps:
+        mine = [t for t in rep.territory_ids if t in load]
+        if rep.active and mine:
+            for t in mine:
+                load[t] += rep.capacity / len(mine)
+    staffed = [v for v in load.values() if v > 0]
+    if not staffed:
+        return {}
+    mean = sum(staffed) / len(staffed)
+    return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
+
+
 def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph) -> pd.Series:
     out = labels.copy()
     position = {r: i for i, r in enumerate(graph.region_ids)}
@@ -101,6 +126,7 @@ def propose(
     tolerance: float | Mapping[str, float] = 0.05,
     locked_territories: Sequence[str] = (),
     disruption_weight: float = 1.0,
+    by_capacity: bool = True,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -121,6 +147,9 @@ def propose(
         scratch with ``n_territories``.
     tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
         See :class:`~territory.optimizer.Rebalancer`.
+    by_capacity : bool, default True
+        Size each territory by its reps' capacity (:func:`capacity_weights`): a territory with two reps gets
+        twice the load of one with one. Off: every territory gets the same share.
 
     Returns
     -------
@@ -156,6 +185,7 @@ def propose(
         separate = separate_territories(start, graph)
         solver = Rebalancer(graph, start=start, tolerance=tolerance,
                             locked_territories=sorted(set(locked_territories) | set(separate)),
+                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
                             disruption_weight=disruption_weight, rng=rng)  # fmt: skip
     elif scenario == "rep_joins":
         name = str(new_name or "").strip()
@@ -172,6 +202,7 @@ def propose(
         separate = tuple(t for t in separate_territories(start, graph) if t != new_id)
         solver = Rebalancer(graph, start=start, tolerance=tolerance,
                             locked_territories=sorted(set(locked_territories) | set(separate)),
+                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
                             disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
@@ -186,6 +217,7 @@ def propose(
         separate = separate_territories(start, graph)
         solver = Rebalancer(graph, start=start, tolerance=tolerance,
                             locked_territories=sorted(set(locked_territories) | set(separate)),
+                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
                             disruption_weight=disruption_weight, rng=rng)  # fmt: skip
     solver.solve(max_seconds=max_seconds, progress=progress)
     labels = solver.labels_

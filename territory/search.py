@@ -398,6 +398,10 @@ class BalanceSearch:
         resistance = pinv[a, a] + pinv[b, b] - 2 * pinv[a, b]
         flow = -(phi[a] - phi[b]) / max(float(resistance), 1e-9)
         want_a = self.totals[a] + flow
+        # Each territory keeps its identity: the part given to ``a`` must hold more of ``a``'s current regions
+        # (by load) than of ``b``'s, so that two territories never trade places wholesale.
+        mass = w.sum(axis=1) + 1e-9
+        now_a = (labels[members] == a).astype(float) * mass
         locked_a = self.locked[members] & (labels[members] == a)
         locked_b = self.locked[members] & (labels[members] == b)
         n_locked_a, n_locked_b = int(locked_a.sum()), int(locked_b.sum())
@@ -411,7 +415,9 @@ class BalanceSearch:
             if len(order) < size:
                 return False  # the union is not connected
             depth = shortest_path(tree, unweighted=True, indices=root).astype(np.int64)
-            sums = np.concatenate([w, locked_a[:, None], locked_b[:, None], np.ones((size, 1))], axis=1)
+            sums = np.concatenate(
+                [w, locked_a[:, None], locked_b[:, None], now_a[:, None], mass[:, None], np.ones((size, 1))], axis=1
+            )
             by_depth = np.argsort(-depth, kind="stable")
             for level in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):
                 if depth[level[0]] == 0:
@@ -419,13 +425,16 @@ class BalanceSearch:
                 np.add.at(sums, parent[level], sums[level])
             below = sums[:, : self.m]
             la_below, lb_below = sums[:, self.m], sums[:, self.m + 1]
+            a_below, all_below = sums[:, self.m + 2], sums[:, self.m + 3]
+            b_below = all_below - a_below
+            a_total, b_total = float(now_a.sum()), float(mass.sum() - now_a.sum())
             for below_is_a in (True, False):
                 mine = below if below_is_a else total - below
                 cost = ((mine - want_a) ** 2).sum(axis=1)
                 if below_is_a:
-                    valid = (la_below == n_locked_a) & (lb_below == 0)
+                    valid = (la_below == n_locked_a) & (lb_below == 0) & (a_below >= b_below)
                 else:
-                    valid = (la_below == 0) & (lb_below == n_locked_b)
+                    valid = (la_below == 0) & (lb_below == n_locked_b) & (a_total - a_below >= b_total - b_below)
                 cost[~valid] = np.inf
                 cost[root] = np.inf
                 v = int(cost.argmin())

@@ -19,6 +19,7 @@ def app(tmp_path, monkeypatch):
 
 
 def test_propose_then_accept_as_a_new_draft(app):
+    app.checkbox(key="reb_capacity").uncheck().run()  # equal shares: the demo's territories can all get close
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     figures = {m.label: m.value for m in app.metric}
@@ -61,3 +62,12 @@ def test_balance_on_population_at_county_level(app):
     split = [t for t in table.loc[table["parts"] > 1, "territory"]]
     if split:
         assert any("already in several pieces" in i.value for i in app.info)
+
+
+def test_territories_sized_by_their_reps_capacity(app):
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value.set_index("territory")
+    # US West and US South have two reps each, Canada West one: they carry about twice its workload.
+    assert "share" in table.columns
+    assert table.loc["US West", "share"] > 1.5 * table.loc["Canada West", "share"]

@@ -118,3 +118,17 @@ def test_bad_configuration_is_refused_with_the_reason():
         Rebalancer(graph, n_territories=2, locked_regions=["r0_0"])
     with pytest.raises(ValueError, match="non-negative"):
         RegionGraph.from_adjacency(pd.DataFrame({"w": [-1.0]}, index=["a"]), {})
+
+
+def test_territory_weights_share_the_load_in_proportion():
+    graph = grid(8, 8, np.ones((64, 2)))
+    start = pd.Series(["A" if i < 32 else "B" for i in range(64)], index=list(graph.region_ids))
+    solver = Rebalancer(graph, start=start, territory_weights={"A": 1.0, "B": 3.0}, disruption_weight=0.0,
+                        rng=np.random.default_rng(0)).solve(max_seconds=2)  # fmt: skip
+    counts = solver.labels_.value_counts()
+    assert counts["A"] == 16 and counts["B"] == 48, counts.to_dict()
+    assert solver.report_.contiguous and all(solver.report_.within_tolerance.values())
+    with pytest.raises(ValueError, match="positive"):
+        Rebalancer(graph, start=start, territory_weights={"A": 0.0})
+    with pytest.raises(ValueError, match="not in the plan"):
+        Rebalancer(graph, start=start, territory_weights={"Z": 1.0})
