@@ -86,11 +86,36 @@ if scenario == "rep_joins":
     options["home_region"] = form[2].selectbox("Home region of the new rep", list(unit_table.index), key="reb_home")
 
 
+def _replaced_claims(units: list[str]) -> list[str]:
+    """At county level the counties stand for their states' claims (a state claim and its counties never both)."""
+    if level != "county":
+        return []
+    from geo.boundaries import region_table
+
+    parents = region_table().set_index("region_id")["parent_id"]
+    return sorted({str(p) for p in parents.reindex(units).dropna()})
+
+
+def _inputs() -> tuple:
+    """What a proposal was made from: a change makes the proposal on screen out of date."""
+    keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
+            "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home")  # fmt: skip
+    return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
+
+
 def _propose() -> None:
     from territory.optimizer import RegionGraph
     from territory.rebalance import propose
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
+    if not st.session_state.get("reb_metrics"):
+        st.session_state["reb_note"] = "No metric was picked: the proposal balances workload."
+    else:
+        st.session_state.pop("reb_note", None)
+    if scenario != "territories" and set(st.session_state.get("reb_locked") or []) >= set(territory_ids):
+        st.session_state["reb_error"] = "every territory is locked: unlock at least two to rebalance"
+        st.session_state.pop("reb_proposal", None)
+        return
     # A small floor per region, so that empty regions are not free to take.
     table = unit_table[chosen] + unit_table[chosen].mean() * 0.01
     graph = RegionGraph.from_adjacency(table, links)
@@ -99,7 +124,7 @@ def _propose() -> None:
         proposal = propose(
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=st.session_state.get("reb_locked") or [], disruption_weight=disruption,
-            by_capacity=by_capacity,
+            by_capacity=by_capacity, replaces=_replaced_claims(list(unit_table.index)),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip
@@ -114,18 +139,24 @@ def _propose() -> None:
     impact = edit_impact(engine, new_state)
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff)
+    st.session_state["reb_inputs"] = _inputs()
 
 
 if st.button("Propose rebalance", type="primary", key="reb_run"):
     _propose()
 if st.session_state.get("reb_error"):
     st.error(f"No proposal: {st.session_state['reb_error']}")
+if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
+    st.info(st.session_state["reb_note"])
 
 pending = st.session_state.get("reb_proposal")
 if pending is not None and pending[0].plan.name == plan.name:
     proposal, new_state, impact, diff = pending
     report = proposal.report
+    stale = st.session_state.get("reb_inputs") != _inputs()
     st.subheader("Proposal")
+    if stale:
+        st.warning("The settings changed since this proposal was made: propose again to see their effect.")
     st.markdown(f"**{plain(proposal.description)}.**")
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
@@ -133,9 +164,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                    f"bound from the largest region: {report.bound[worst]:.1%}")  # fmt: skip
     kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
     kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
-    kpis[3].metric("Regions moved", f"{len(diff.regions):,}")
+    changed = int((proposal.labels != proposal.start.reindex(proposal.labels.index)).sum())
+    kpis[3].metric("Regions moved", f"{changed:,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
-                   help=money(impact.team["value_moved"]))  # fmt: skip
+                   help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
         st.info(
@@ -191,7 +223,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
 
     buttons = st.columns(2)
-    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept")
+    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept", disabled=stale)
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_accepted"):
     st.success(st.session_state.pop("reb_accepted"))

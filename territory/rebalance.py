@@ -127,6 +127,7 @@ def propose(
     locked_territories: Sequence[str] = (),
     disruption_weight: float = 1.0,
     by_capacity: bool = True,
+    replaces: Sequence[str] = (),
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -147,6 +148,9 @@ def propose(
         scratch with ``n_territories``.
     tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
         See :class:`~territory.optimizer.Rebalancer`.
+    replaces : sequence of str
+        Claims the units stand for (at county level, the states whose counties are the units): dropped from the
+        territories, which then claim the units themselves, so that no region is claimed twice.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory with two reps gets
         twice the load of one with one. Off: every territory gets the same share.
@@ -191,6 +195,8 @@ def propose(
         name = str(new_name or "").strip()
         if not name:
             raise ValueError("name the new territory")
+        if name.casefold() in {t.name.strip().casefold() for t in plan.territories}:
+            raise ValueError(f"a territory named {name!r} exists already; pick another name")
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
         new_id = new_territory_id(plan, name)
@@ -208,7 +214,7 @@ def propose(
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")
         start = current
-        description = f"A plan from scratch with {n_territories} territories"
+        description = f"A plan from scratch with {n_territories} territor{'y' if n_territories == 1 else 'ies'}"
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
         separate = ()
     else:
@@ -225,9 +231,11 @@ def propose(
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         labels, territories, reps = _name_new_territories(plan, current, labels, graph)
     units = set(ids)
+    replaced = set(replaces)
     new_territories = []
     for t_id, territory in territories.items():
-        kept = tuple(r for r in territory.region_ids if r not in units)  # claims outside the balanced units stay
+        # Claims outside the balanced units stay, except those the units stand for.
+        kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))

@@ -71,3 +71,29 @@ def test_territories_sized_by_their_reps_capacity(app):
     # US West and US South have two reps each, Canada West one: they carry about twice its workload.
     assert "share" in table.columns
     assert table.loc["US West", "share"] > 1.5 * table.loc["Canada West", "share"]
+
+
+def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
+    app.radio(key="reb_level").set_value("county").run()
+    app.checkbox(key="reb_capacity").uncheck().run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    claims = [r for t in proposal.plan.territories for r in t.region_ids]
+    assert len(claims) == len(set(claims))
+    assert not any(r in {"US-TX", "US-CA", "US-NY"} for r in claims)  # the counties stand for their states
+    moved = int((proposal.labels != proposal.start).sum())
+    figures = {m.label: m.value for m in app.metric}
+    assert figures["Regions moved"] == f"{moved:,}"
+    assert moved < len(proposal.labels) / 2
+    # a change of settings makes the proposal out of date: said, and it cannot be accepted
+    app.slider(key="reb_tolerance").set_value(10).run()
+    assert any("settings changed" in w.value for w in app.warning)
+    assert app.button(key="reb_accept").disabled
+
+
+def test_a_new_territory_needs_a_new_name(app):
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("us west").run()
+    app.button(key="reb_run").click().run()
+    assert any("exists already" in e.value for e in app.error)
