@@ -337,3 +337,70 @@ def descend(indptr, indices, degree, w, labels, totals, target, extra, big, acti
         else:
             idle = 0
     return STEPS, step, stamp, pinv
+
+
+@njit(cache=True)
+def tree_sums(size, ii, jj, rand, root, values):
+    """A random spanning tree (Kruskal on ``rand`` edge weights) and the sums of ``values`` below each node.
+
+    The tree is rooted at ``root``. Returns ``(order, sums)``: the nodes in depth-first preorder (a node's subtree is the ``sums[v, -1]``-long run
+    starting at its place, when the last column of ``values`` is ones) and the subtree sums; ``order`` is shorter
+    than ``size`` when the graph is not connected.
+    """
+    parent_set = np.arange(size)
+    count = 0
+    tree_a = np.empty(size, dtype=np.int64)
+    tree_b = np.empty(size, dtype=np.int64)
+    for e in np.argsort(rand):
+        x, y = ii[e], jj[e]
+        while parent_set[x] != x:
+            parent_set[x] = parent_set[parent_set[x]]
+            x = parent_set[x]
+        while parent_set[y] != y:
+            parent_set[y] = parent_set[parent_set[y]]
+            y = parent_set[y]
+        if x != y:
+            parent_set[x] = y
+            tree_a[count] = ii[e]
+            tree_b[count] = jj[e]
+            count += 1
+            if count == size - 1:
+                break
+    degree = np.zeros(size + 1, dtype=np.int64)
+    for c in range(count):
+        degree[tree_a[c] + 1] += 1
+        degree[tree_b[c] + 1] += 1
+    start = np.cumsum(degree)
+    fill = start[:-1].copy()
+    links = np.empty(2 * count, dtype=np.int64)
+    for c in range(count):
+        links[fill[tree_a[c]]] = tree_b[c]
+        fill[tree_a[c]] += 1
+        links[fill[tree_b[c]]] = tree_a[c]
+        fill[tree_b[c]] += 1
+    order = np.empty(size, dtype=np.int64)
+    parent = np.full(size, -1, dtype=np.int64)
+    seen = np.zeros(size, dtype=np.bool_)
+    stack = np.empty(size, dtype=np.int64)
+    top, n_order = 1, 0
+    stack[0] = root
+    seen[root] = True
+    while top > 0:
+        top -= 1
+        x = stack[top]
+        order[n_order] = x
+        n_order += 1
+        for e in range(start[x], start[x + 1]):
+            y = links[e]
+            if not seen[y]:
+                seen[y] = True
+                parent[y] = x
+                stack[top] = y
+                top += 1
+    sums = values.copy()
+    for i in range(n_order - 1, 0, -1):
+        x = order[i]
+        p = parent[x]
+        for c in range(values.shape[1]):
+            sums[p, c] += sums[x, c]
+    return order[:n_order], sums

@@ -524,10 +524,14 @@ def _make_whole(labels: np.ndarray, neighbours, k: int, locked: np.ndarray) -> n
             continue
         sizes = np.bincount(labels, minlength=k)
         donor = int(np.argmax(sizes))
+        from territory.search import still_whole
+
         members = np.flatnonzero((labels == donor) & ~locked)
         same = [sum(1 for j in neighbours[r] if labels[j] == donor) for r in members]
-        if len(members) > 1:
-            labels[members[int(np.argmin(same))]] = t
+        for i in np.argsort(same, kind="stable"):  # a border region whose going leaves the donor whole
+            if len(members) > 1 and still_whole(int(members[i]), donor, labels, neighbours, limit=10**6):
+                labels[members[i]] = t
+                break
     return labels
 
 

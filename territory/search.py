@@ -178,6 +178,7 @@ class BalanceSearch:
         self.adjacent = np.zeros((k, k), dtype=np.int64)
         np.add.at(self.adjacent, (la[border], lb[border]), 1)
         self._pinv = None
+        self._failed_pairs: dict = {}
         self._mark = np.zeros(n, dtype=np.int64)
         self._queue = np.zeros(max(n, 1), dtype=np.int64)
         self._stamp = 2
@@ -380,8 +381,7 @@ class BalanceSearch:
         ask for across this border); locked regions stay on their side. Kept only when it lowers
         ``Φ`` (+ disruption).
         """
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import depth_first_order, minimum_spanning_tree, shortest_path
+        from territory._kernels import tree_sums
 
         labels = self.labels
         members = np.flatnonzero((labels == a) | (labels == b))
@@ -398,31 +398,25 @@ class BalanceSearch:
         resistance = pinv[a, a] + pinv[b, b] - 2 * pinv[a, b]
         flow = -(phi[a] - phi[b]) / max(float(resistance), 1e-9)
         want_a = self.totals[a] + flow
-        # Each territory keeps its identity: the part given to ``a`` must hold more of ``a``'s current regions
-        # (by load) than of ``b``'s, so that two territories never trade places wholesale.
+        # Rebalancing a plan, each territory keeps its identity: the part given to ``a`` must hold more of ``a``'s
+        # current regions (by load) than of ``b``'s, so that two territories never trade places wholesale.
+        keep_identity = self.origin is not None
         mass = w.sum(axis=1) + 1e-9
         now_a = (labels[members] == a).astype(float) * mass
         locked_a = self.locked[members] & (labels[members] == a)
         locked_b = self.locked[members] & (labels[members] == b)
         n_locked_a, n_locked_b = int(locked_a.sum()), int(locked_b.sum())
         best = None
-        for _ in range(trees):
-            graph = csr_matrix((self.rng.random(len(ii)) + 1e-9, (ii, jj)), shape=(size, size))
-            tree = minimum_spanning_tree(graph)
-            tree = tree + tree.T
-            root = int(self.rng.integers(size))
-            order, parent = depth_first_order(tree, root, directed=False, return_predecessors=True)
-            if len(order) < size:
-                return False  # the union is not connected
-            depth = shortest_path(tree, unweighted=True, indices=root).astype(np.int64)
-            sums = np.concatenate(
+        columns = np.ascontiguousarray(
+            np.concatenate(
                 [w, locked_a[:, None], locked_b[:, None], now_a[:, None], mass[:, None], np.ones((size, 1))], axis=1
             )
-            by_depth = np.argsort(-depth, kind="stable")
-            for level in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):
-                if depth[level[0]] == 0:
-                    break
-                np.add.at(sums, parent[level], sums[level])
+        )
+        for _ in range(trees):
+            root = int(self.rng.integers(size))
+            order, sums = tree_sums(size, ii, jj, self.rng.random(len(ii)), root, columns)
+            if len(order) < size:
+                return False  # the union is not connected
             below = sums[:, : self.m]
             la_below, lb_below = sums[:, self.m], sums[:, self.m + 1]
             a_below, all_below = sums[:, self.m + 2], sums[:, self.m + 3]
@@ -432,9 +426,13 @@ class BalanceSearch:
                 mine = below if below_is_a else total - below
                 cost = ((mine - want_a) ** 2).sum(axis=1)
                 if below_is_a:
-                    valid = (la_below == n_locked_a) & (lb_below == 0) & (a_below >= b_below)
+                    valid = (la_below == n_locked_a) & (lb_below == 0)
+                    if keep_identity:
+                        valid &= a_below >= b_below
                 else:
-                    valid = (la_below == 0) & (lb_below == n_locked_b) & (a_total - a_below >= b_total - b_below)
+                    valid = (la_below == 0) & (lb_below == n_locked_b)
+                    if keep_identity:
+                        valid &= a_total - a_below >= b_total - b_below
                 cost[~valid] = np.inf
                 cost[root] = np.inf
                 v = int(cost.argmin())
@@ -485,8 +483,13 @@ class BalanceSearch:
         for i in np.argsort(-gain, kind="stable")[:pairs]:
             if gain[i] <= 1e-6 or time.perf_counter() > deadline:
                 break
-            if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band):
+            pair = (int(a[i]), int(b[i]))
+            state = (self.size[pair[0]], self.size[pair[1]], self.totals[list(pair)].tobytes())
+            if self._failed_pairs.get(pair) == state:
+                continue  # tried as they are now, in vain
+            if self.recombine(*pair, pinv, energy, phi, trees=trees, polish=polish, band=band):
                 return True
+            self._failed_pairs[pair] = state
         return False
 
 
@@ -513,3 +516,4 @@ def warm_up() -> None:
         search.run(deadline, max_steps=5)
         search.run(deadline, max_steps=5, temperature=0.3, batch=1)
         search.run(deadline, max_steps=5, stop_below=0.5)
+        search.recombine_best(deadline)
