@@ -178,7 +178,6 @@ class BalanceSearch:
         self.adjacent = np.zeros((k, k), dtype=np.int64)
         np.add.at(self.adjacent, (la[border], lb[border]), 1)
         self._pinv = None
-        self._failed_pairs: dict = {}
         self._mark = np.zeros(n, dtype=np.int64)
         self._queue = np.zeros(max(n, 1), dtype=np.int64)
         self._stamp = 2
@@ -483,13 +482,8 @@ class BalanceSearch:
         for i in np.argsort(-gain, kind="stable")[:pairs]:
             if gain[i] <= 1e-6 or time.perf_counter() > deadline:
                 break
-            pair = (int(a[i]), int(b[i]))
-            state = (self.size[pair[0]], self.size[pair[1]], self.totals[list(pair)].tobytes())
-            if self._failed_pairs.get(pair) == state:
-                continue  # tried as they are now, in vain
-            if self.recombine(*pair, pinv, energy, phi, trees=trees, polish=polish, band=band):
+            if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band):
                 return True
-            self._failed_pairs[pair] = state
         return False
 
 
