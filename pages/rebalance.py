@@ -178,13 +178,23 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.info(f"These territories were already in several pieces: {plain(', '.join(report.split_at_start))}.")
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: names.get(t, t))
-    columns = ["territory", "share", "regions", "parts"] + [f"{m}_deviation" for m in proposal.report.deviation]
+    columns = ["territory", "locked", "share", "regions", "parts"]
+    for m in proposal.report.deviation:
+        if proposal.before is not None:
+            was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
+            table[f"{m}_before"] = table["territory_id"].map(was)
+            columns.append(f"{m}_before")
+        columns.append(f"{m}_deviation")
     st.dataframe(
         table[columns], hide_index=True,
-        column_config={"share": st.column_config.NumberColumn("Share", format="%.2f×",
+        column_config={"locked": st.column_config.CheckboxColumn("Kept", help="Locked, or alone on its land mass"),
+                       "share": st.column_config.NumberColumn("Share", format="%.2f×",
                                                               help="Its load relative to the average territory's"),
                        **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
                                                                           format="percent")
+                          for m in proposal.report.deviation},
+                       **{f"{m}_before": st.column_config.NumberColumn(f"{METRICS.get(m, m)} now", format="percent",
+                                                                       help="In the current plan, on the same shares")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
     if len(diff.regions):

@@ -383,6 +383,7 @@ class Rebalancer:
             ):
                 break
         _, labels, search, share, origin = best
+        self.share_ = pd.Series(share, index=self.metric_names, name="share")
         self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
                      share, active)  # fmt: skip
         if progress is not None:
@@ -434,6 +435,33 @@ class Rebalancer:
             search.run(deadline, compactness=0.001, max_steps=30, temperature=0.3, batch=1)
         search.restore(best_state)
         return best_key, best_state[0]
+
+    def deviations(self, labels: Mapping[str, str] | pd.Series) -> pd.DataFrame:
+        """Each territory's deviation from its share for another plan of the same regions (after :meth:`solve`).
+
+        Parameters
+        ----------
+        labels : mapping or Series
+            Region id → territory id (e.g. the start, to show before → after).
+
+        Returns
+        -------
+        DataFrame
+            ``territory_id`` and ``{metric}_deviation`` per metric, measured against the shares of the solution.
+        """
+        if not hasattr(self, "share_"):
+            raise ValueError("call solve() first: the shares come from the solution")
+        labels = dict(labels)
+        index = {t: i for i, t in enumerate(self.territory_ids)}
+        k = len(self.territory_ids)
+        totals = np.zeros((k, self.weights.shape[1]))
+        for position, region_id in enumerate(self.graph.region_ids):
+            territory = index.get(str(labels.get(region_id)))
+            if territory is not None:
+                totals[territory] += self.weights[position]
+        target = self.share_.to_numpy()[None, :] * self.territory_weights[:, None]
+        table = pd.DataFrame(totals / target - 1.0, columns=[f"{m}_deviation" for m in self.metric_names])
+        return table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
 
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights

@@ -34,6 +34,8 @@ class Proposal:
     scenario: str
     description: str
     separate: tuple[str, ...] = ()
+    before: pd.DataFrame | None = None
+    """Each territory's deviations in the start, on the proposal's shares (None for a plan from scratch)."""
 
 
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
@@ -239,7 +241,8 @@ def propose(
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
-    return Proposal(new_plan, labels, start, solver.report_, scenario, description, tuple(separate))
+    before = None if scenario == "territories" else solver.deviations(start)
+    return Proposal(new_plan, labels, start, solver.report_, scenario, description, tuple(separate), before)
 
 
 def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):

@@ -71,6 +71,11 @@ def test_territories_sized_by_their_reps_capacity(app):
     # US West and US South have two reps each, Canada West one: they carry about twice its workload.
     assert "share" in table.columns
     assert table.loc["US West", "share"] > 1.5 * table.loc["Canada West", "share"]
+    # the current plan's deviations sit beside the proposal's, so the gain shows
+    assert {"workload_before", "workload_deviation"} <= set(table.columns)
+    active = ~table["locked"].astype(bool)
+    assert table.loc["Europe West", "locked"]  # alone on its continent: kept as it is
+    assert table.loc[active, "workload_deviation"].abs().max() < table.loc[active, "workload_before"].abs().max()
 
 
 def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
