@@ -4,15 +4,17 @@ An spopt-like API: configure a :class:`Rebalancer` with the regions (their metri
 data), how many territories or the current plan as the start, tolerances per metric, locks, seeds and a weight on
 disruption; call :meth:`Rebalancer.solve`; read ``labels_`` and the :class:`RebalanceReport`.
 
-The search works on the region graph: a start (the current plan, or territories grown from spread-out seeds)
-then moves of boundary regions between neighbouring territories, accepted when they lower the objective —
-imbalance beyond the tolerance on every metric (squared, heavily weighted), imbalance within it (lightly),
-cut edges (compactness) and the metric moved away from each region's current territory (disruption) — with a
-simulated-annealing schedule driven by an explicit random generator. A move that would split a territory into
-separate parts is never made; a territory that starts in several parts may not get more.
+The search works on the region graph (:mod:`territory.search`, inner loops compiled in
+:mod:`territory._kernels`): a start — the current plan, or METIS on the most concentrated metric (territories
+grown from seeds when seeds are given) — then an iterated local search that lowers the imbalance energy of the
+territories (beyond the tolerance, on every metric at once), the cut edges (compactness) and the metric moved
+away from each region's current territory (disruption), by boundary moves, swaps and recombinations of touching
+territories, with Metropolis shakes driven by an explicit random generator. A move that would split a territory
+into separate parts is never made; a territory that starts in several parts may not get more. Territories can
+have different sizes (``territory_weights``, e.g. their reps' capacity).
 
-Where one region alone holds more than a territory's share of a metric no plan meets the tolerance for it: the
-report gives that bound (largest region ÷ mean share − 1) beside the result.
+Where one region alone holds more than its territory's share of a metric no plan meets the tolerance for it: the
+report gives that bound (largest region ÷ the territory's share − 1) beside the result and judges against it.
 """
 
 from __future__ import annotations
@@ -328,11 +330,12 @@ class Rebalancer:
               progress: Callable[[float], None] | None = None) -> Rebalancer:  # fmt: skip
         """Search for a balanced plan; sets ``labels_`` (Series region id → territory id) and ``report_``.
 
-        Rounds of (1) boundary moves and swaps that lower the imbalance energy (see :mod:`territory.search`),
-        (2) recombinations of touching territories while some territory is still outside its tolerance and
-        (3) border tidying inside half the tolerance, keeping the best plan seen (first within tolerance, then
-        fewest regions moved from the start, then fewest cut borders). Stops when a round brings nothing new, or
-        at ``max_seconds`` / ``max_steps``.
+        An iterated local search (:meth:`_improve`): rounds of (1) boundary moves and swaps that lower the
+        imbalance energy (see :mod:`territory.search`), (2) recombinations of touching territories while some
+        territory is still outside its tolerance and (3) border tidying inside the tolerance, keeping the best
+        plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
+        shaking it between rounds. A plan from scratch gets up to three METIS starts. Stops when rounds bring
+        nothing new, or at ``max_seconds`` / ``max_steps``; a run that stops before its deadline is repeatable.
         """
         from territory.search import BalanceSearch
 
