@@ -197,17 +197,29 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                                        help="In the current plan, on the same shares")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
-    if len(diff.regions):
+    # The regions at this level whose territory changes (a county that only stops being claimed through its
+    # state is not a move).
+    start_labels = proposal.start.reindex(proposal.labels.index)
+    moved = proposal.labels[proposal.labels != start_labels]
+    new_names = {t.territory_id: t.name for t in proposal.plan.territories}
+    moves_table = pd.DataFrame({
+        "region_id": moved.index.astype(str),
+        "from_name": [names.get(t, new_names.get(t, t)) for t in start_labels[moved.index]],
+        "to_name": [new_names.get(t, t) for t in moved],
+        "to_territory_id": moved.astype(str).to_numpy(),
+    })  # fmt: skip
+    if len(moves_table):
         from streamlit_folium import st_folium
 
         from geo.coverage import changed_regions_map
 
         left, right = st.columns([3, 2])
         with left:
-            st_folium(changed_regions_map(diff.regions, plan, proposal.plan), height=380, use_container_width=True,
+            st_folium(changed_regions_map(moves_table, plan, proposal.plan), height=380, use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:
-            st.dataframe(diff.regions[["region_id", "from_name", "to_name"]], hide_index=True)
+            st.dataframe(moves_table[["region_id", "from_name", "to_name"]], hide_index=True,
+                         column_config={"region_id": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         st.dataframe(diff.handoffs, hide_index=True)

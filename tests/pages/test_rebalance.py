@@ -90,6 +90,7 @@ def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
     moved = int((proposal.labels != proposal.start).sum())
     figures = {m.label: m.value for m in app.metric}
     assert figures["Regions moved"] == f"{moved:,}"
+    assert len(app.dataframe[1].value) == moved  # the moves table lists exactly the regions that move
     assert moved < len(proposal.labels) / 2
     # a change of settings makes the proposal out of date: said, and it cannot be accepted
     app.slider(key="reb_tolerance").set_value(10).run()
