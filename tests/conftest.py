@@ -127,3 +127,15 @@ def _plan_store_in_a_temporary_folder():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def app_session(page: str | None = None):
+    """A fresh dashboard session (Streamlit AppTest) run once, on ``page`` if given, with no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    if page is not None:
+        app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app

@@ -7,12 +7,11 @@ import json
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.editing import region_holders, regions_in_shape
 from territory import plan_from_dict
 from territory.edits import create_territory, merge_territories, split_territory
-from tests.conftest import ROOT, demo_state
+from tests.conftest import app_session, demo_state
 
 KANSAS = {
     "type": "Polygon",
@@ -22,11 +21,7 @@ KANSAS = {
 
 @pytest.fixture
 def editor():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    app.switch_page("pages/edit_map.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return app_session("pages/edit_map.py")
 
 
 def plan_of(app):

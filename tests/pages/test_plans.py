@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from territory import plan_from_dict
-from tests.conftest import ROOT
+from tests.conftest import app_session
 
 
 @pytest.fixture
@@ -19,10 +18,7 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def session():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return app_session()
 
 
 def go(app, page):

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import app_session
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    app.switch_page("pages/rebalance.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return app_session("pages/rebalance.py")
 
 
 def test_propose_then_accept_as_a_new_draft(app):
