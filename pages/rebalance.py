@@ -11,7 +11,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, engine_token, level_radio, money, open_version, plain, plan_store, stored_plan
+from pages.shared import (
+    current_engine,
+    engine_token,
+    level_labels,
+    level_radio,
+    money,
+    open_version,
+    plain,
+    plan_store,
+    stored_plan,
+)
 from territory.edits import start
 from territory.exports import safe_csv
 from territory.impact import edit_impact
@@ -56,8 +66,6 @@ if scenario == "rep_leaves":
                                                 format_func=names.get)  # fmt: skip
 elif scenario == "rep_joins":
     options["new_name"] = form[2].text_input("New territory", key="reb_new_name", placeholder="e.g. Rockies")
-elif scenario == "territories":
-    options["n_territories"] = form[2].number_input("Number of territories", 1, 60, len(territory_ids), key="reb_k")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -83,7 +91,17 @@ def _units(token: str, level: str, _state):
 
 holders, unit_table, links = _units(engine_token(), level, engine)
 if scenario == "rep_joins":
-    options["home_region"] = form[2].selectbox("Home region of the new rep", list(unit_table.index), key="reb_home")
+    labels = level_labels(level)
+    options["home_region"] = form[2].selectbox(
+        "Home region of the new rep", list(unit_table.index), key="reb_home",
+        format_func=lambda r: f"{labels.get(r, r)} ({r})",
+    )  # fmt: skip
+elif scenario == "territories":
+    most = max(1, min(60, len(unit_table)))
+    options["n_territories"] = form[2].number_input(
+        "Number of territories", 1, most, min(len(territory_ids), most), key="reb_k",
+        help=f"At most one per region at this level ({len(unit_table):,} regions)",
+    )  # fmt: skip
 
 
 def _replaced_claims(units: list[str]) -> list[str]:

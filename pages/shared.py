@@ -540,6 +540,11 @@ def _level_regions(level: str) -> tuple[dict, list]:
     return labels, options
 
 
+def level_labels(level: str) -> dict:
+    """Region id → readable label for every region (cached; the level picks the county or state labels)."""
+    return _level_regions(level)[0]
+
+
 def edit_context(level: str, state: PlanState | None = None) -> dict:
     """What the editor needs about a state at a map level (cached for the states of the edit history).
 

@@ -98,3 +98,16 @@ def test_a_new_territory_needs_a_new_name(app):
     app.text_input(key="reb_new_name").set_value("us west").run()
     app.button(key="reb_run").click().run()
     assert any("exists already" in e.value for e in app.error)
+
+
+def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
+    app.button(key="reb_run").click().run()
+    regions = len(app.session_state["reb_proposal"][0].labels)  # the regions being balanced at this level
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    assert "California (US-CA)" in app.selectbox(key="reb_home").options
+    app.radio(key="reb_scenario").set_value("territories").run()
+    box = app.number_input(key="reb_k")
+    assert box.max == min(60, regions)
+    box.set_value(box.max).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception and not app.error
