@@ -111,3 +111,13 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     box.set_value(box.max).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error
+
+
+def test_all_locked_or_no_metric_is_said(app):
+    app.multiselect(key="reb_metrics").set_value([]).run()
+    app.button(key="reb_run").click().run()
+    assert any("No metric was picked" in i.value for i in app.info)
+    everyone = ["CAW", "EUW", "NAE", "USC", "USS", "USW"]  # the demo plan's territories
+    app.multiselect(key="reb_locked").set_value(everyone).run()
+    app.button(key="reb_run").click().run()
+    assert any("every territory is locked" in e.value for e in app.error)
