@@ -188,11 +188,6 @@ def propose(
             for r in plan.reps
         )
         description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
-        separate = separate_territories(start, graph)
-        solver = Rebalancer(graph, start=start, tolerance=tolerance,
-                            locked_territories=sorted(set(locked_territories) | set(separate)),
-                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
-                            disruption_weight=disruption_weight, rng=rng)  # fmt: skip
     elif scenario == "rep_joins":
         name = str(new_name or "").strip()
         if not name:
@@ -207,26 +202,24 @@ def propose(
         territories[new_id] = Territory(new_id, name, color=next_color(plan))
         seeds = {new_id: home_region}
         description = f"{name} joins at {home_region}: a territory carved from its neighbours"
-        separate = tuple(t for t in separate_territories(start, graph) if t != new_id)
-        solver = Rebalancer(graph, start=start, tolerance=tolerance,
-                            locked_territories=sorted(set(locked_territories) | set(separate)),
-                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
-                            disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")
         start = current
         description = f"A plan from scratch with {n_territories} territor{'y' if n_territories == 1 else 'ies'}"
-        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
-        separate = ()
     else:
         start = current
         description = "The current territories rebalanced"
-        separate = separate_territories(start, graph)
+    if scenario == "territories":
+        separate = ()
+        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
+    else:
+        # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
+        separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         solver = Rebalancer(graph, start=start, tolerance=tolerance,
                             locked_territories=sorted(set(locked_territories) | set(separate)),
                             territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
-                            disruption_weight=disruption_weight, rng=rng)  # fmt: skip
+                            disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
     solver.solve(max_seconds=max_seconds, progress=progress)
     labels = solver.labels_
     if scenario == "territories":
