@@ -376,11 +376,12 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
     Returns
     -------
     folium.Map
-        Fitted to the changed regions; tooltips say from → to (names escaped).
+        Fitted to the changed regions; tooltips say from → to; a legend gives each receiving territory's color,
+        name and the number of regions it gains (names escaped).
     """
     import folium
 
-    from geo.layers import FastGeoJson, build_base_map, to_geojson
+    from geo.layers import FastGeoJson, LegendEntry, _Legend, build_base_map, to_geojson
 
     colors = {t.territory_id: t.color for t in old.territories} | {t.territory_id: t.color for t in new.territories}
     shapes = _display_regions(regions["region_id"].tolist()) if len(regions) else _display_regions([])
@@ -399,6 +400,13 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
         tooltip=[("label", "Region"), ("from_name", "From"), ("to_name", "To")],
         control=False,
     ).add_to(group)
+    gains = layer.assign(first=first).groupby(["first", "to_name", "color"], dropna=False).size()
+    entries = [
+        LegendEntry(color=color, name=str(name), detail=f"gains {count} region{'s' if count != 1 else ''}")
+        for (_, name, color), count in gains.sort_values(ascending=False).items()
+    ]
+    if entries:
+        _Legend("Regions go to", entries).add_to(group)
     group.add_to(fmap)
     return fmap
 

@@ -404,3 +404,95 @@ def tree_sums(size, ii, jj, rand, root, values):
         for c in range(values.shape[1]):
             sums[p, c] += sums[x, c]
     return order[:n_order], sums
+
+
+@njit(cache=True)
+def _fits(total, target, extra, limit, change):
+    """True when ``total + change`` is inside ``[-limit, limit + extra]`` of ``target``, or no farther out."""
+    after = total + change - target
+    if -limit <= after <= limit + extra:
+        return True
+    before = total - target
+    if after > 0:
+        return before > limit + extra and after <= before
+    return before < -limit and after >= before
+
+
+@njit(cache=True)
+def anneal(indptr, indices, w, labels, totals, target, extra, big, active, movable, size, parts_at_start, origin,
+           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp):  # fmt: skip
+    """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
+
+    ``iterations`` times: a random region and a random neighbour in another territory; the move is scored by the
+    change in cut borders (and in ``disruption`` when it leaves or returns to ``origin``) and made with the
+    Metropolis rule at a temperature falling geometrically from ``t_start`` to ``t_end``, when both territories stay
+    within ``±limit`` of their targets on every metric (above: plus their big regions' ``extra``), or no farther
+    out than before, and the territory it leaves stays whole. Regions bigger than a share do not move. Returns
+    ``(moves, stamp)``.
+    """
+    np.random.seed(seed)
+    n, m = w.shape
+    moves = 0
+    if iterations <= 0 or n == 0:
+        return moves, stamp
+    ratio = (t_end / t_start) ** (1.0 / iterations)
+    temperature = t_start
+    for _ in range(iterations):
+        temperature *= ratio
+        r = np.random.randint(n)
+        if not movable[r] or big[r]:
+            continue
+        degree = indptr[r + 1] - indptr[r]
+        if degree == 0:
+            continue
+        a = labels[r]
+        b = labels[indices[indptr[r] + np.random.randint(degree)]]
+        if b == a or not active[b]:
+            continue
+        same, into_b = 0, 0
+        for e in range(indptr[r], indptr[r + 1]):
+            lj = labels[indices[e]]
+            if lj == a:
+                same += 1
+            elif lj == b:
+                into_b += 1
+        delta = float(same - into_b)
+        if origin[r] >= 0:
+            if origin[r] == a:
+                delta += disruption[r]
+            elif origin[r] == b:
+                delta -= disruption[r]
+        if delta > 0 and np.random.random() >= np.exp(-delta / temperature):
+            continue
+        ok = size[a] > 1
+        for c in range(m):
+            if not ok:
+                break
+            ok = _fits(totals[a, c], target[a, c], extra[a, c], limit, -w[r, c]) and _fits(
+                totals[b, c], target[b, c], extra[b, c], limit, w[r, c]
+            )
+        if not ok:
+            continue
+        stamp += 2
+        if parts_at_start[a] > 1:
+            ok = parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
+        else:
+            ok = whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
+        if not ok:
+            continue
+        for e in range(indptr[r], indptr[r + 1]):
+            lj = labels[indices[e]]
+            if lj != a:
+                adjacent[a, lj] -= 1
+                adjacent[lj, a] -= 1
+            if lj != b:
+                adjacent[b, lj] += 1
+                adjacent[lj, b] += 1
+        labels[r] = b
+        size[a] -= 1
+        size[b] += 1
+        for c in range(m):
+            totals[a, c] -= w[r, c]
+            totals[b, c] += w[r, c]
+        moves += 1
+    return moves, stamp

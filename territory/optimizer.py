@@ -336,11 +336,16 @@ class Rebalancer:
         plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
         shaking it between rounds. A plan from scratch gets up to three METIS starts. Stops when rounds bring
         nothing new, or at ``max_seconds`` / ``max_steps``; a run that stops before its deadline is repeatable.
+        Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
+        (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
+        tolerance and, rebalancing a plan, no region moved away from its territory.
         """
         from territory.search import BalanceSearch
 
         started = time.perf_counter()
-        deadline = started + max_seconds
+        # The last few per cent of the time go to annealing the borders of the plan found (compactness).
+        anneal = self.compactness_weight > 0
+        deadline = started + max_seconds * (0.92 if anneal else 1.0)
         graph, weights = self.graph, self.weights
         neighbours = graph.neighbours
         k, m = len(self.territory_ids), weights.shape[1]
@@ -371,7 +376,7 @@ class Rebalancer:
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
             # put two big regions in one territory, and no local step undoes that (up to three, a third of the time
             # each).
-            until = deadline if origin is not None else started + max_seconds * (attempt + 1) / 3
+            until = deadline if origin is not None else started + (deadline - started) * (attempt + 1) / 3
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
                                                     max_seconds, progress)  # fmt: skip
             steps_left -= search.step
@@ -386,6 +391,14 @@ class Rebalancer:
             ):
                 break
         _, labels, search, share, origin = best
+        if anneal:
+            # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
+            # tolerance (no farther out when it is already out); rebalancing a plan, no region leaves its territory.
+            before, key = search.snapshot(), (round(search.over(), 6), search.cut())
+            search.anneal(min(1000 * len(graph), 5_000_000), stay=origin is not None)
+            if (round(search.over(), 6), search.cut()) > key:
+                search.restore(before)
+            labels = search.labels.copy()
         self.share_ = pd.Series(share, index=self.metric_names, name="share")
         self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
                      share, active)  # fmt: skip

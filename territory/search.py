@@ -470,6 +470,45 @@ class BalanceSearch:
                 self.apply(r, int(labels[r]), int(label))
         return True
 
+    def anneal(
+        self, iterations: int, *, limit: float = 1.0, t_start: float = 0.5, t_end: float = 0.02, stay: bool = False
+    ) -> int:
+        """Simulated annealing of the borders: fewer cut region borders, every territory kept within ``±limit``.
+
+        Parameters
+        ----------
+        iterations : int
+            Random moves proposed (about 1,000 per region is plenty).
+        limit : float
+            The band each territory must stay in, in tolerances (1.0: the whole tolerance; above it, plus what a
+            region bigger than a share forces). A territory already outside may only come closer.
+        t_start, t_end : float
+            The temperature, in cut borders, falls geometrically from ``t_start`` to ``t_end``.
+        stay : bool
+            Regions never leave their territory in ``origin`` (they may go back to it): tidying a plan that is
+            being rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
+
+        Returns
+        -------
+        int
+            The number of moves made (:func:`territory._kernels.anneal`). Territories stay whole; regions bigger
+            than a share and locked regions stay.
+        """
+        from territory._kernels import anneal
+
+        if not (t_start > 0 and t_end > 0):
+            raise ValueError(f"temperatures must be above 0 (t_start={t_start}, t_end={t_end}); use e.g. t_end=0.01")
+        disruption = np.full(self.n, 1e9) if stay and self.origin is not None else self._disruption_k
+        moves, self._stamp = anneal(
+            self.indptr, self.dst, self.w, self.labels, self.totals, self.target, self.extra, self.big, self.active,
+            self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
+            int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
+            self._queue, self._stamp,
+        )  # fmt: skip
+        if moves:
+            self._pinv = None
+        return int(moves)
+
     def recombine_best(self, deadline: float, *, pairs: int = 6, trees: int = 4, polish: int = 60,
                        band: float = 0.0) -> bool:  # fmt: skip
         """Recombine the touching pair whose border the potentials load most; the next pairs if that fails."""
@@ -511,3 +550,4 @@ def warm_up() -> None:
         search.run(deadline, max_steps=5, temperature=0.3, batch=1)
         search.run(deadline, max_steps=5, stop_below=0.5)
         search.recombine_best(deadline)
+        search.anneal(100, stay=True)

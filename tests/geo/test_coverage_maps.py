@@ -1,0 +1,52 @@
+"""The map of changed regions (plan diffs and rebalance proposals): colors, tooltips and its legend."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.coverage import changed_regions_map
+from territory.model import Plan, Territory
+
+
+def _plans():
+    old = Plan(
+        name="old",
+        territories=(
+            Territory("west", "West", ("US-CA", "US-NV", "US-OR"), color="#1f77b4"),
+            Territory("east", "East <b>&</b>", ("US-NY",), color="#ff7f0e"),
+        ),
+    )
+    new = Plan(
+        name="new",
+        territories=(
+            Territory("west", "West", ("US-CA",), color="#1f77b4"),
+            Territory("east", "East <b>&</b>", ("US-NY", "US-NV", "US-OR"), color="#ff7f0e"),
+            Territory("north", "North", ("US-WA",), color="#2ca02c"),
+        ),
+    )
+    return old, new
+
+
+def test_legend_counts_the_regions_each_territory_gains_and_escapes_names():
+    old, new = _plans()
+    moves = pd.DataFrame({
+        "region_id": ["US-NV", "US-OR", "US-WA"],
+        "from_name": ["West", "West", "(none)"],
+        "to_name": ["East <b>&</b>", "East <b>&</b>", "North"],
+        "to_territory_id": ["east", "east", "north"],
+    })  # fmt: skip
+    html = changed_regions_map(moves, old, new).get_root().render()
+    assert "Regions go to" in html
+    assert "gains 2 regions" in html and "gains 1 region" in html
+    # the user's territory name reaches the legend escaped, never as markup
+    assert "East &lt;b&gt;&amp;&lt;/b&gt;" in html
+    assert "East <b>&</b>" not in html
+    # each receiving territory's color is its swatch
+    assert "#ff7f0e" in html and "#2ca02c" in html
+
+
+def test_no_changed_regions_gives_a_map_without_a_legend():
+    old, new = _plans()
+    empty = pd.DataFrame(columns=["region_id", "from_name", "to_name", "to_territory_id"])
+    html = changed_regions_map(empty, old, new).get_root().render()
+    assert "Regions go to" not in html
