@@ -1,0 +1,37 @@
+"""The rebalance proposal in Chromium: the map of changed regions and its legend, from the app's own assets."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+
+
+def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("button", name="Propose rebalance").click()
+    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
+    wait_for_rerun(page, timeout=60_000)
+    frame, content = map_frame(page)
+
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    changed = frame.locator("path.leaflet-interactive").count()
+    legend = frame.locator("#territory-legend")
+    legend.wait_for(timeout=10_000)
+    assert "Regions go to" in legend.inner_text()
+    gains = legend.locator(".legend-entry").all_inner_texts()
+    assert gains, "the legend lists the territories that gain regions"
+    # Each line says how many regions that territory gains; together they are the regions drawn.
+    counts = [int(text.split("gains ")[1].split(" region")[0]) for text in gains]
+    assert sum(counts) == changed
+
+    assert page.requests_off_host == []
+    assert page.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
+        path=str(ARTIFACTS / "rebalance_map.png")
+    )
