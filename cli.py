@@ -8,6 +8,11 @@
     python cli.py import-plan --plan FOLDER --out PLAN.json|.yaml
     python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
+    python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
+                              [--territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
+                              [--metrics workload value …] [--tolerance 5] [--locked ID …] [--keep 1.0]
+                              [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
+                              [--format json|csv] [--table moves|territories|handoffs]
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
 ``accountAssignments``). ACCOUNTS is a CSV with lat/lon, an address, or a ``region`` code (the seed's
@@ -24,6 +29,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +46,8 @@ from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 
-COMMANDS = ("assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export")
+COMMANDS = ("assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "rebalance")
+REBALANCE_METRICS = ("workload", "accounts", "value", "population")
 ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
 ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
 
@@ -64,13 +71,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
     parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
-    parser.add_argument("--table", help="with --format csv: which table of balance (territories, reps) or gaps")
+    parser.add_argument(
+        "--table",
+        help="with --format csv: which table (balance: territories, reps; gaps: a gaps table;\nrebalance: moves, territories, handoffs)",
+    )
     parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
     parser.add_argument(
         "--population",
         type=Path,
         help="whitespace: CSV of region_id,population (when the plan's potential is population)",
     )
+    rebalance = parser.add_argument_group("rebalance")
+    rebalance.add_argument("--scenario", default="rebalance",
+                           choices=("rebalance", "rep_leaves", "rep_joins", "territories"),
+                           help="rebalance as is (default); rep_leaves: --territory goes to its neighbours;\n"
+                                "rep_joins: a new territory --name grows from --home; territories: --territories K")  # fmt: skip
+    rebalance.add_argument("--territory", help="rep_leaves: the territory id that goes")
+    rebalance.add_argument("--name", help="rep_joins: the new territory's name")
+    rebalance.add_argument("--home", help="rep_joins: the new rep's home region (e.g. US-CO)")
+    rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
+    rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
+    rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
+                           help="what to balance (default: workload value)")  # fmt: skip
+    rebalance.add_argument("--tolerance", type=float, default=5.0, help="± per cent of the mean (default 5)")
+    rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
+    rebalance.add_argument("--keep", type=float, default=1.0,
+                           help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
+    rebalance.add_argument("--equal-shares", action="store_true",
+                           help="every territory the same share (default: sized by its reps' capacity)")  # fmt: skip
+    rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
+    rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
     parser.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -213,11 +244,99 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
     return None
 
 
+def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
+    """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
+    import numpy as np
+
+    from geo.editing import rebalance_units, replaced_claims
+    from territory.edits import start
+    from territory.impact import edit_impact
+    from territory.optimizer import RegionGraph
+    from territory.plan_diff import diff_plans
+    from territory.rebalance import balance_metrics, propose
+
+    if not 0 < args.tolerance <= 100:
+        raise CliInputError(f"--tolerance {args.tolerance} is not a percentage", column="--tolerance",
+                            hint="Give e.g. --tolerance 5 for ±5%")  # fmt: skip
+    if not 0 < args.seconds <= 600:
+        raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds", hint="Give 0.5 to 600")
+    plan = load_any_plan(args.plan)
+    accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
+    regions = region_table()
+    state = start(plan, accounts, regions)
+    holders, table, links = rebalance_units(state, args.level)
+    if not holders:
+        raise CliInputError("no territory holds a region", source=str(args.plan), column="territories",
+                            hint="Give the territories regions (region_ids) before rebalancing")  # fmt: skip
+    try:
+        metrics = balance_metrics(table, args.metrics)
+    except ValueError as error:
+        raise CliInputError(str(error), source=str(args.accounts or args.plan), column="--metrics") from None
+    try:
+        proposal = propose(
+            plan, RegionGraph.from_adjacency(metrics, links), holders,
+            scenario=args.scenario, territory_id=args.territory, new_name=args.name, home_region=args.home,
+            n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
+            disruption_weight=args.keep, by_capacity=not args.equal_shares,
+            replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
+            max_seconds=args.seconds,
+        )  # fmt: skip
+    except ValueError as error:
+        raise CliInputError(str(error), source=str(args.plan), column="--scenario") from None
+    after = start(proposal.plan, state.accounts, regions)
+    impact = edit_impact(state, after)
+    diff = diff_plans(plan, proposal.plan, state.result, after.result)
+    names = {t.territory_id: t.name for t in plan.territories} | {
+        t.territory_id: t.name for t in proposal.plan.territories
+    }
+    starts = proposal.start.reindex(proposal.labels.index)
+    moved = proposal.labels[proposal.labels != starts]
+    moves = pd.DataFrame({
+        "region_id": moved.index.astype(str),
+        "from_territory_id": starts[moved.index].astype(object).to_numpy(),
+        "from_name": [names.get(t, t) for t in starts[moved.index]],
+        "to_territory_id": moved.astype(str).to_numpy(),
+        "to_name": [names.get(t, t) for t in moved],
+    })  # fmt: skip
+    report = proposal.report
+    territories = report.territories.assign(name=report.territories["territory_id"].map(names))
+    if args.save_plan is not None:
+        new_plan = replace(proposal.plan, name=f"{plan.name} — rebalanced")
+        write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan)
+    summary = {
+        "scenario": proposal.scenario,
+        "description": proposal.description,
+        "within_tolerance": report.within_tolerance,
+        "deviation": report.deviation,
+        "bound": report.bound,
+        "contiguous": report.contiguous,
+        "split_at_start": list(report.split_at_start),
+        "cut_edges": report.cut_edges,
+        "regions_moved": len(moves),
+        "accounts_moved": impact.team["accounts_moved"],
+        "value_moved": impact.team["value_moved"],
+        "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
+        "kept_apart": list(proposal.separate),
+        "seconds": report.seconds,
+        "saved_plan": str(args.save_plan) if args.save_plan is not None else None,
+    }
+    tables = {"moves": moves, "territories": territories, "handoffs": diff.handoffs}
+    return {**summary, **{k: _records(v) for k, v in tables.items()}}, tables, "moves"
+
+
+def scored(plan: Plan, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts with their score and activation tier (workload may depend on it)."""
+    scores = score_accounts(accounts, plan.settings.scoring)
+    return accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
+
+
 def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
     """Compute the command: (data for JSON, tables for CSV, the default CSV table)."""
     handled = run_plan_files(args, warn)
     if handled is not None:
         return handled
+    if args.command == "rebalance":
+        return run_rebalance(args, warn)
     plan = load_any_plan(args.plan)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))

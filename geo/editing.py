@@ -19,10 +19,12 @@ from geo.boundaries import EQUAL_AREA_CRS, WGS84, load_regions
 __all__ = [
     "SELECTION_METHODS",
     "accounts_by_region",
+    "rebalance_units",
     "region_adjacency",
     "region_graph_links",
     "region_holders",
     "regions_in_shape",
+    "replaced_claims",
     "selectable_regions",
     "territory_part_counts",
 ]
@@ -285,3 +287,57 @@ def region_graph_links(
             links[x].add(y)
             links[y].add(x)
     return {r: tuple(sorted(links[r])) for r in wanted}
+
+
+def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """The regions a rebalance works on at ``level``: who holds them, their metrics and how they link.
+
+    Parameters
+    ----------
+    state : territory.edits.PlanState
+        The plan with its assigned accounts (``result``) and their ``workload``.
+    level : {"state", "county"}
+
+    Returns
+    -------
+    holders : dict
+        Region id → territory id, for every region held by a territory at this level.
+    table : DataFrame
+        Indexed by those region ids (sorted): ``workload``, ``accounts``, ``value`` (of the accounts in the region)
+        and ``population`` (people, :func:`geo.population.population`).
+    links : dict
+        Their adjacency with islands linked (:func:`region_graph_links`).
+    """
+    from geo.coverage import display_region_of
+    from geo.population import population
+
+    holders = region_holders(state.plan, level)
+    units = sorted(holders)
+    result = state.result
+    stats = accounts_by_region(result, level).reindex(units).fillna(0)
+    if len(result):
+        shown = display_region_of(result["region_id"], level)
+        workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
+        workload = workload.groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
+    else:
+        workload = pd.Series(0.0, index=units)
+    table = pd.DataFrame(
+        {"workload": workload.to_numpy(dtype=float), "accounts": stats["accounts"].to_numpy(dtype=float),
+         "value": stats["value"].to_numpy(dtype=float), "population": population(units, level).to_numpy()},
+        index=pd.Index(units, name="region_id"),
+    )  # fmt: skip
+    return holders, table, region_graph_links(units)
+
+
+def replaced_claims(region_ids, level: str = "state") -> list[str]:
+    """The claims that units at ``level`` stand for: at county level, the states of the counties (sorted).
+
+    A rebalance at county level hands out counties; the states they came from are no longer claimed as a whole
+    (:func:`territory.rebalance.propose`'s ``replaces``). At state level: none.
+    """
+    if level != "county":
+        return []
+    from geo.boundaries import region_table
+
+    parents = region_table().set_index("region_id")["parent_id"]
+    return sorted({str(p) for p in parents.reindex(list(region_ids)).dropna()})

@@ -71,22 +71,9 @@ elif scenario == "rep_joins":
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _units(token: str, level: str, _state):
     """Regions held by a territory at this level, their metrics and adjacency (islands linked)."""
-    from geo.coverage import display_region_of
-    from geo.editing import accounts_by_region, region_graph_links, region_holders
-    from geo.population import population
+    from geo.editing import rebalance_units
 
-    holders = region_holders(_state.plan, level)
-    units = sorted(holders)
-    result = _state.result
-    stats = accounts_by_region(result, level).reindex(units).fillna(0)
-    shown = display_region_of(result["region_id"], level)
-    workload = pd.Series(_state.workload, index=result.index).groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
-    table = pd.DataFrame(
-        {"workload": workload, "accounts": stats["accounts"], "value": stats["value"],
-         "population": population(units, level).to_numpy()},
-        index=units,
-    )  # fmt: skip
-    return holders, table, region_graph_links(units)
+    return rebalance_units(_state, level)
 
 
 holders, unit_table, links = _units(engine_token(), level, engine)
@@ -104,16 +91,6 @@ elif scenario == "territories":
     )  # fmt: skip
 
 
-def _replaced_claims(units: list[str]) -> list[str]:
-    """At county level the counties stand for their states' claims (a state claim and its counties never both)."""
-    if level != "county":
-        return []
-    from geo.boundaries import region_table
-
-    parents = region_table().set_index("region_id")["parent_id"]
-    return sorted({str(p) for p in parents.reindex(units).dropna()})
-
-
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
@@ -122,8 +99,9 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
+    from geo.editing import replaced_claims
     from territory.optimizer import RegionGraph
-    from territory.rebalance import propose
+    from territory.rebalance import balance_metrics, propose
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
     if not st.session_state.get("reb_metrics"):
@@ -134,19 +112,18 @@ def _propose() -> None:
         st.session_state["reb_error"] = "every territory is locked: unlock at least two to rebalance"
         st.session_state.pop("reb_proposal", None)
         return
-    # A small floor per region, so that empty regions are not free to take.
-    table = unit_table[chosen] + unit_table[chosen].mean() * 0.01
-    graph = RegionGraph.from_adjacency(table, links)
     bar = st.progress(0.0, text="Searching…")
     try:
+        graph = RegionGraph.from_adjacency(balance_metrics(unit_table, chosen), links)
         proposal = propose(
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=st.session_state.get("reb_locked") or [], disruption_weight=disruption,
-            by_capacity=by_capacity, replaces=_replaced_claims(list(unit_table.index)),
+            by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip
     except ValueError as error:
+        bar.empty()
         st.session_state["reb_error"] = str(error)
         st.session_state.pop("reb_proposal", None)
         return
@@ -195,7 +172,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     if report.split_at_start:
         st.info(f"These territories were already in several pieces: {plain(', '.join(report.split_at_start))}.")
     table = report.territories.copy()
-    table["territory"] = table["territory_id"].map(lambda t: names.get(t, t))
+    proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
+    table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
     columns = ["territory", "locked", "share", "regions", "parts"]
     for m in proposal.report.deviation:
         if proposal.before is not None:

@@ -110,8 +110,9 @@ class RebalanceReport:
     deviation : dict
         Per metric: the largest absolute deviation from the mean share.
     bound : dict
-        Per metric: the most any territory is forced over its share by a single region it holds
-        (``max(0, largest region ÷ the territory's share − 1)``; with equal territories, the largest region's).
+        Per metric: the least deviation some territory cannot avoid: over its share by a single region it holds
+        (``max(0, largest region ÷ the territory's share − 1)``; with equal territories, the largest region's), or
+        over or under it on a land mass apart (Europe) that holds no whole number of its territories' shares.
     within_tolerance : dict
         Per metric: every territory within the tolerance, above its share by no more than its own bound, below
         it by no more than what the bound-holding territories take from the others.
@@ -304,6 +305,45 @@ class Rebalancer:
                     frontier[t].add(j)
         return labels
 
+    def _scratch_start(self) -> np.ndarray:
+        """The start of a plan from scratch: METIS (or grown territories with seeds), on each land mass apart.
+
+        Regions out of each other's reach (Europe and North America) get territories of their own, as many as
+        their share of the metrics asks (at least one each), so that no territory spans an ocean.
+        """
+        neighbours = self.graph.neighbours
+        parts = components(range(len(self.graph)), neighbours)
+        if len(parts) == 1 or self.seeds:
+            labels = self._metis() if not self.seeds else None
+            return labels if labels is not None else self._grow()
+        k = len(self.territory_ids)
+        if len(parts) > k:
+            raise ValueError(
+                f"the regions form {len(parts)} groups out of each other's reach (e.g. Europe and North America), "
+                f"and a territory cannot span two: ask for at least {len(parts)} territories"
+            )
+        members = [np.array(sorted(part), dtype=np.int64) for part in parts]
+        totals = np.maximum(self.weights.sum(axis=0), 1e-12)
+        shares = np.array([(self.weights[m].sum(axis=0) / totals).mean() for m in members])
+        counts = _apportion(shares, k, sizes=[len(m) for m in members])
+        labels = np.empty(len(self.graph), dtype=np.int64)
+        first = 0
+        for part, count in zip(members, counts, strict=True):
+            position = {int(r): i for i, r in enumerate(part)}
+            sub = RegionGraph(
+                tuple(self.graph.region_ids[r] for r in part),
+                self.graph.metrics.iloc[part].reset_index(drop=True),
+                tuple(tuple(position[j] for j in neighbours[r]) for r in part),
+            )
+            child = Rebalancer(sub, n_territories=int(count), rng=self.rng)
+            if count == len(part):  # a territory per region
+                start = np.arange(len(part), dtype=np.int64)
+            else:
+                start = child._metis() if count > 1 else np.zeros(len(part), dtype=np.int64)
+            labels[part] = (start if start is not None else child._grow()) + first
+            first += int(count)
+        return labels
+
     # -- the search ------------------------------------------------------------------------------------------------
     def _metis(self) -> np.ndarray | None:
         """A contiguous METIS partition on the most concentrated metric (None without pymetis)."""
@@ -357,8 +397,7 @@ class Rebalancer:
             if self.start_labels is not None:
                 labels = self.start_labels.copy()
             else:
-                labels = self._metis() if not self.seeds else None
-                labels = labels if labels is not None else self._grow()
+                labels = self._scratch_start()
                 labels = _make_whole(labels, neighbours, k, self.locked)
             origin = labels.copy() if self.start_labels is not None else None
             totals = np.zeros((k, m))
@@ -479,6 +518,15 @@ class Rebalancer:
         table = pd.DataFrame(totals / target - 1.0, columns=[f"{m}_deviation" for m in self.metric_names])
         return table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
 
+    def _apart_forced(self, labels, target, forced) -> np.ndarray:
+        """Raise ``forced`` (in place) by what land masses apart force, and return what they force below share.
+
+        Territories on a land mass no other territory reaches (Europe, when the others are in America) share
+        what it holds: when that is not a whole number of their shares, they are all over or all under by the
+        same fraction at least.
+        """
+        return _apart_forced_impl(labels, target, forced, self.weights, self.graph.neighbours, len(self.territory_ids))
+
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights
         k = len(self.territory_ids)
@@ -502,8 +550,10 @@ class Rebalancer:
         biggest = np.zeros_like(totals)
         np.maximum.at(biggest, labels, weights)
         forced = np.maximum(biggest / target - 1.0, 0.0)
+        forced_under = self._apart_forced(labels, target, forced)
         bound = {
-            name: float(forced[active, m].max()) if active.any() else 0.0 for m, name in enumerate(self.metric_names)
+            name: float(np.maximum(forced, forced_under)[active, m].max()) if active.any() else 0.0
+            for m, name in enumerate(self.metric_names)
         }
         worst = {
             name: float(np.abs(deviation[active, m]).max()) if active.any() else 0.0
@@ -516,9 +566,13 @@ class Rebalancer:
         above = (forced * w[:, None])[active].sum(axis=0)
         free = np.array([w[active & (forced[:, m] == 0)].sum() for m in range(len(self.metric_names))])
         short = self.tolerance + np.where(free > 0, above / np.maximum(free, 1e-12), 0.0) + 1e-9
-        inside = (deviation <= allowed) & (deviation >= -short[None, :])
+        short = np.maximum(short[None, :], forced_under + 1e-9)
+        inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
-        split = [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1]
+        # (a plan from scratch has no start of the user's to be split)
+        split = (
+            [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1] if self.start_labels is not None else []
+        )
         contiguous = bool((table["parts"] <= 1).all())
         cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])
         moved = labels != origin
@@ -539,6 +593,57 @@ class Rebalancer:
             seconds=time.perf_counter() - started,
             iterations=iterations,
         )
+
+
+def _apart_forced_impl(labels, target, forced, weights, neighbours, k) -> np.ndarray:
+    parts = components(range(len(labels)), neighbours)
+    under = np.zeros_like(forced)
+    if len(parts) < 2:
+        return under
+    home = np.full(k, -1)
+    for number, part in enumerate(parts):
+        for t in np.unique(labels[sorted(part)]):
+            home[t] = number if home[t] == -1 else -2  # -2: a territory on several land masses
+    for number, part in enumerate(parts):
+        mine = np.flatnonzero(home == number)
+        if not len(mine):
+            continue
+        share = weights[sorted(part)].sum(axis=0) / target[mine].sum(axis=0) - 1.0
+        forced[mine] = np.maximum(forced[mine], share[None, :])
+        under[mine] = np.maximum(under[mine], -share[None, :])
+    return under
+
+
+def _apportion(shares: np.ndarray, k: int, sizes: Sequence[int] | None = None) -> np.ndarray:
+    """``k`` territories shared among groups in proportion to ``shares``, at least one each.
+
+    Each territory after the first of each group goes where the largest deviation from a share (a group's share ×
+    ``k`` ÷ its territories − 1) ends smallest; a group gets no more territories than its ``sizes`` (regions).
+
+    Examples
+    --------
+    >>> _apportion(np.array([0.87, 0.13]), 10).tolist()
+    [9, 1]
+    >>> _apportion(np.array([0.99, 0.01]), 3).tolist()
+    [2, 1]
+    >>> _apportion(np.array([0.5, 0.5]), 5, sizes=[10, 2]).tolist()
+    [3, 2]
+    """
+    sizes = np.asarray(sizes if sizes is not None else [k] * len(shares))
+    shares = np.asarray(shares, dtype=float)
+    shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1.0 / len(shares))
+    counts = np.ones(len(shares), dtype=np.int64)
+    for _ in range(k - len(shares)):
+        # the next territory goes where it leaves the largest deviation from a share smallest
+        worst = []
+        for g in range(len(shares)):
+            if counts[g] >= sizes[g]:
+                continue
+            trial = counts.copy()
+            trial[g] += 1
+            worst.append((float(np.abs(shares * k / trial - 1.0).max()), -shares[g], g))
+        counts[min(worst)[2]] += 1
+    return counts
 
 
 def _make_whole(labels: np.ndarray, neighbours, k: int, locked: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from territory.edits import new_territory_id, next_color
 from territory.model import Plan, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
 
-__all__ = ["Proposal", "capacity_weights", "propose", "separate_territories", "SCENARIOS"]
+__all__ = ["Proposal", "balance_metrics", "capacity_weights", "propose", "separate_territories", "SCENARIOS"]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
 
@@ -36,6 +36,36 @@ class Proposal:
     separate: tuple[str, ...] = ()
     before: pd.DataFrame | None = None
     """Each territory's deviations in the start, on the proposal's shares (None for a plan from scratch)."""
+
+
+def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
+    """The metric columns to balance, each region given a small floor (``floor`` × the column's mean).
+
+    Without it a region with no accounts weighs nothing and a territory could take any number of them for free.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Region metrics (e.g. :func:`geo.editing.rebalance_units`), indexed by region id.
+    metrics : sequence of str
+        Columns of ``table``.
+
+    Examples
+    --------
+    >>> balance_metrics(pd.DataFrame({"accounts": [0.0, 4.0]}, index=["a", "b"]), ["accounts"])["accounts"].tolist()
+    [0.02, 4.02]
+    """
+    unknown = [m for m in metrics if m not in table.columns]
+    if not metrics or unknown:
+        raise ValueError(f"pick metrics among {list(table.columns)}" + (f"; unknown: {unknown}" if unknown else ""))
+    chosen = table[list(metrics)].astype(float)
+    empty = [m for m in metrics if not (chosen[m] > 0).any()]
+    if empty:
+        raise ValueError(
+            f"nothing to balance: {', '.join(empty)} is zero in every region (no accounts loaded, or no values); "
+            "load accounts or pick another metric"
+        )
+    return chosen + chosen.mean() * floor
 
 
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
@@ -222,9 +252,13 @@ def propose(
                             disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
     solver.solve(max_seconds=max_seconds, progress=progress)
     labels = solver.labels_
+    report = solver.report_
     if scenario == "territories":
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         labels, territories, reps = _name_new_territories(plan, current, labels, graph)
+        renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
+        table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
+        report = replace(report, territories=table)
     units = set(ids)
     replaced = set(replaces)
     new_territories = []
@@ -235,7 +269,7 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     before = None if scenario == "territories" else solver.deviations(start)
-    return Proposal(new_plan, labels, start, solver.report_, scenario, description, tuple(separate), before)
+    return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before)
 
 
 def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):

@@ -298,3 +298,91 @@ def test_crm_export(tmp_path, capsys):
     )
     assert code == 0 and out.splitlines() == ["Record ID,Company owner,Territory"]
     assert "left out: their rep has no hubspot user" in err
+
+
+# -- rebalance ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_rebalance(tmp_path_factory):
+    """One rebalance of the demo (state level), its JSON and the plan it saved."""
+    out = tmp_path_factory.mktemp("rebalance") / "proposed.json"
+    code = cli.main(["rebalance", "--plan", str(DEMO_PLAN), "--accounts", str(DEMO_ACCOUNTS), "--skip-invalid",
+                     "--save-plan", str(out), "--out", str(out.with_name("summary.json"))])  # fmt: skip
+    assert code == 0
+    return json.loads(out.with_name("summary.json").read_text()), out
+
+
+def test_rebalance_json_contract(demo_rebalance):
+    from territory import load_plan
+
+    summary, _ = demo_rebalance
+    plan = load_plan(DEMO_PLAN)
+    assert summary["scenario"] == "rebalance"
+    assert (
+        set(summary["deviation"])
+        == set(summary["bound"])
+        == set(summary["within_tolerance"])
+        == {
+            "workload",
+            "value",
+        }
+    )
+    assert summary["contiguous"] is True and summary["split_at_start"] == []
+    # Europe West cannot trade regions with the American territories: kept apart, and no move touches it.
+    assert summary["kept_apart"] == ["EUW"]
+    moves = summary["moves"]
+    assert summary["regions_moved"] == len(moves) > 0
+    assert all(m["from_territory_id"] != m["to_territory_id"] for m in moves)
+    assert not any("EUW" in (m["from_territory_id"], m["to_territory_id"]) for m in moves)
+    assert {t["territory_id"] for t in summary["territories"]} == {t.territory_id for t in plan.territories}
+    assert summary["accounts_moved"] > 0 and summary["value_moved"] > 0
+    # Each rep's handoff adds up.
+    handoffs = summary["handoffs"]
+    assert handoffs and {"rep_id", "accounts_gained", "accounts_lost", "net_accounts"} <= set(handoffs[0])
+    assert all(h["net_accounts"] == h["accounts_gained"] - h["accounts_lost"] for h in handoffs)
+
+
+def test_rebalance_saves_the_proposed_plan_with_the_moves(demo_rebalance):
+    from geo.editing import region_holders
+    from territory import load_plan
+
+    summary, saved = demo_rebalance
+    proposed = load_plan(saved)
+    assert proposed.name.endswith("— rebalanced")
+    holders = region_holders(proposed, "state")
+    for move in summary["moves"]:
+        assert holders[move["region_id"]] == move["to_territory_id"]
+
+
+def test_rebalance_rep_leaves_as_csv(capsys):
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "USC", "--format", "csv",
+                             "--table", "territories", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("territory_id,regions,parts,locked,share,workload,workload_deviation")
+    ids = {line.split(",")[0] for line in lines[1:]}
+    assert "USC" not in ids and {"USS", "USW", "NAE"} <= ids
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--scenario", "rep_leaves", "--territory", "NOPE"], "pick the territory whose rep leaves"),
+        (["--tolerance", "0"], "--tolerance 0.0 is not a percentage"),
+        (["--scenario", "rep_joins"], "name the new territory"),
+    ],
+)
+def test_rebalance_bad_requests_say_why(extra, message, capsys):
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", *extra,
+                             capsys=capsys)  # fmt: skip
+    assert code == 2 and out == ""
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0]
+
+
+def test_rebalance_without_accounts_has_nothing_to_balance(capsys):
+    code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, capsys=capsys)
+    assert code == 2
+    assert "nothing to balance: workload, value is zero in every region" in err and "--metrics" in err

@@ -300,3 +300,32 @@ def test_accounts_by_region_of_no_accounts():
 def test_accounts_by_region_bad_level():
     with pytest.raises(ValueError, match="`level` was 'country'"):
         accounts_by_region(ACCOUNTS, "country")
+
+
+def test_rebalance_units_add_up_to_the_assigned_accounts():
+    from geo.editing import rebalance_units
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "state")
+    assert list(table.index) == sorted(holders)
+    assert list(table.columns) == ["workload", "accounts", "value", "population"]
+    # every account in a held region counts once, its workload and value too
+    from geo.coverage import display_region_of
+
+    held = display_region_of(state.result["region_id"], "state").isin(holders).to_numpy()
+    assert 0 < held.sum() < len(state.result)  # some accounts sit in regions no territory holds
+    assert table["accounts"].sum() == held.sum()
+    assert table["value"].sum() == pytest.approx(state.result.loc[held, "value"].sum())
+    assert table.loc["US-CA", "population"] > 30_000_000 and table.loc["GB", "population"] == 0
+    # the links are symmetric and stay among the held regions; Europe is not linked to America
+    assert all(r in links.get(n, ()) for r, ns in links.items() for n in ns)
+    assert set(links) <= set(holders)
+    assert "GB" not in {n for r in ("US-NY", "US-MA", "CA-QC") for n in links.get(r, ())}
+
+
+def test_replaced_claims_are_the_states_of_counties():
+    from geo.editing import replaced_claims
+
+    assert replaced_claims(["US-06037", "US-06059", "US-36061"], "county") == ["US-CA", "US-NY"]
+    assert replaced_claims(["US-CA", "US-NY"], "state") == []

@@ -132,3 +132,32 @@ def test_territory_weights_share_the_load_in_proportion():
         Rebalancer(graph, start=start, territory_weights={"A": 0.0})
     with pytest.raises(ValueError, match="not in the plan"):
         Rebalancer(graph, start=start, territory_weights={"Z": 1.0})
+
+
+def test_the_bound_of_a_land_mass_apart():
+    # A 4×4 mainland (16) and a two-region island group out of reach (2): 3 territories of 6. The island group
+    # gets one territory (a third of a share: 67% under) and the mainland two (8 each: 33% over).
+    mainland = grid(4, 4, np.ones((16, 1)))
+    links = {r: [mainland.region_ids[j] for j in mainland.neighbours[i]] for i, r in enumerate(mainland.region_ids)}
+    links |= {"i1": ["i2"], "i2": ["i1"]}
+    metrics = pd.DataFrame({"workload": np.ones(18)}, index=[*mainland.region_ids, "i1", "i2"])
+    graph = RegionGraph.from_adjacency(metrics, links)
+    solver = Rebalancer(graph, n_territories=3, rng=np.random.default_rng(0)).solve(max_seconds=2)
+    report = solver.report_
+    island = solver.labels_[["i1", "i2"]]
+    assert island.nunique() == 1 and (solver.labels_ == island.iloc[0]).sum() == 2
+    assert report.contiguous and report.split_at_start == []
+    assert report.bound["workload"] == pytest.approx(2 / 3)
+    assert report.deviation["workload"] == pytest.approx(2 / 3)
+    assert report.within_tolerance["workload"]  # the best there is: judged against the bound
+    deviations = dict(zip(report.territories["territory_id"], report.territories["workload_deviation"], strict=True))
+    assert sorted(round(d, 3) for d in deviations.values()) == [-0.667, 0.333, 0.333]
+
+
+def test_more_land_masses_than_territories_is_refused():
+    metrics = pd.DataFrame({"workload": [1.0, 1.0, 1.0]}, index=["a", "b", "c"])
+    graph = RegionGraph.from_adjacency(metrics, {"a": ["b"]})  # c is out of reach
+    with pytest.raises(ValueError, match="2 groups out of each other's reach .* at least 2 territories"):
+        Rebalancer(graph, n_territories=1, rng=np.random.default_rng(0)).solve(max_seconds=1)
+    labels = Rebalancer(graph, n_territories=2, rng=np.random.default_rng(0)).solve(max_seconds=1).labels_
+    assert labels["a"] == labels["b"] != labels["c"]

@@ -106,3 +106,29 @@ def test_bad_scenarios(setup):
         propose(plan, graph, holders, scenario="rep_leaves", territory_id="NOPE")
     with pytest.raises(ValueError, match="have no territory"):
         propose(plan, graph, {}, scenario="rebalance")
+
+
+def test_balance_metrics_floor_and_refusals():
+    from territory.rebalance import balance_metrics
+
+    table = pd.DataFrame({"workload": [0.0, 2.0, 4.0], "value": [0.0, 0.0, 0.0]}, index=["a", "b", "c"])
+    floored = balance_metrics(table, ["workload"])
+    assert floored["workload"].tolist() == pytest.approx([0.02, 2.02, 4.02])  # 1% of the mean (2.0)
+    with pytest.raises(ValueError, match="nothing to balance: value is zero in every region"):
+        balance_metrics(table, ["workload", "value"])
+    with pytest.raises(ValueError, match="unknown: \\['potential'\\]"):
+        balance_metrics(table, ["potential"])
+    with pytest.raises(ValueError, match="pick metrics"):
+        balance_metrics(table, [])
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_a_plan_from_scratch_reports_its_territories_by_their_plan_ids(setup, k):
+    plan, graph, holders = setup
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=k, max_seconds=1)
+    table = proposal.report.territories
+    # the report's rows are the proposed plan's territories (old ids kept where they overlap, new ones named)
+    assert set(table["territory_id"]) == set(proposal.labels)
+    assert set(table["territory_id"]) <= {t.territory_id for t in proposal.plan.territories}
+    counts = proposal.labels.value_counts()
+    assert dict(zip(table["territory_id"], table["regions"], strict=True)) == counts.to_dict()
