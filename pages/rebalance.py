@@ -156,7 +156,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
-                   f"bound from the largest region: {report.bound[worst]:.1%}")  # fmt: skip
+                   "the least some territory cannot avoid (a region bigger than its share, or a land mass apart): "
+                   f"{report.bound[worst]:.1%}")  # fmt: skip
     kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
     kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
     changed = int((proposal.labels != proposal.start.reindex(proposal.labels.index)).sum())
