@@ -259,17 +259,43 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         raise CliInputError(f"--tolerance {args.tolerance} is not a percentage", column="--tolerance",
                             hint="Give e.g. --tolerance 5 for ±5%")  # fmt: skip
     if not 0 < args.seconds <= 600:
-        raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds", hint="Give 0.5 to 600")
+        raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
+                            hint="Give a number of seconds above 0, up to 600")  # fmt: skip
+    if not (args.keep >= 0 and np.isfinite(args.keep)):
+        raise CliInputError(f"--keep {args.keep} is not a weight", column="--keep",
+                            hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip
     plan = load_any_plan(args.plan)
+    known = [t.territory_id for t in plan.territories]
+    needs = {"rep_leaves": ("--territory", args.territory), "rep_joins": ("--name", args.name),
+             "territories": ("--territories", args.territories)}  # fmt: skip
+    if args.scenario in needs and needs[args.scenario][1] in (None, ""):
+        option = needs[args.scenario][0]
+        raise CliInputError(f"--scenario {args.scenario} needs {option}", column=option,
+                            hint=f"Territories: {', '.join(known)}" if option == "--territory" else "")  # fmt: skip
+    if args.scenario == "rep_leaves" and args.territory not in known:
+        raise CliInputError(f"no territory '{args.territory}' in the plan", column="--territory",
+                            hint=f"Use one of: {', '.join(known)}")  # fmt: skip
+    if args.scenario == "territories" and args.territories < 1:
+        raise CliInputError(f"--territories {args.territories}: ask for 1 or more", column="--territories")
+    unknown = [t for t in args.locked if t not in known]
+    if unknown:
+        raise CliInputError(f"no territory {', '.join(map(repr, unknown))} in the plan", column="--locked",
+                            hint=f"Use territory ids: {', '.join(known)}")  # fmt: skip
     accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
     regions = region_table()
     state = start(plan, accounts, regions)
     holders, table, links = rebalance_units(state, args.level)
+    if args.scenario == "rep_joins" and not args.home:
+        raise CliInputError("--scenario rep_joins needs --home (the new rep's home region)", column="--home",
+                            hint=f"e.g. --home {min(holders)}")  # fmt: skip
+    if args.scenario == "rep_joins" and args.home not in holders:
+        raise CliInputError(f"home region '{args.home}' is not among the regions being balanced", column="--home",
+                            hint=f"Give a region some territory holds at --level {args.level}, e.g. {min(holders)}")  # fmt: skip
     if not holders:
         raise CliInputError("no territory holds a region", source=str(args.plan), column="territories",
                             hint="Give the territories regions (region_ids) before rebalancing")  # fmt: skip
     try:
-        metrics = balance_metrics(table, args.metrics)
+        metrics = balance_metrics(table, list(dict.fromkeys(args.metrics)))
     except ValueError as error:
         raise CliInputError(str(error), source=str(args.accounts or args.plan), column="--metrics") from None
     try:
@@ -289,7 +315,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
     }
-    starts = proposal.start.reindex(proposal.labels.index)
+    # Moves are against the plan as it is (a territory that goes, or a new rep's home region, count too).
+    starts = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
     moved = proposal.labels[proposal.labels != starts]
     moves = pd.DataFrame({
         "region_id": moved.index.astype(str),

@@ -160,7 +160,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    f"{report.bound[worst]:.1%}")  # fmt: skip
     kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
     kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
-    changed = int((proposal.labels != proposal.start.reindex(proposal.labels.index)).sum())
+    # Moves are against the plan as it is (a territory that goes, or a new rep's home region, count too).
+    current = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
+    changed = int((proposal.labels != current).sum())
     kpis[3].metric("Regions moved", f"{changed:,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
@@ -196,7 +198,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     )  # fmt: skip
     # The regions at this level whose territory changes (a county that only stops being claimed through its
     # state is not a move).
-    start_labels = proposal.start.reindex(proposal.labels.index)
+    start_labels = current
     moved = proposal.labels[proposal.labels != start_labels]
     new_names = {t.territory_id: t.name for t in proposal.plan.territories}
     moves_table = pd.DataFrame({

@@ -5,6 +5,11 @@
 changes two territories' excess; the pseudo-inverse of the territory graph's Laplacian is recomputed only when
 two territories start or stop touching). Contiguity is checked by a search inside the territory that stops as soon
 as every neighbour of the moved region has been reached.
+
+Bands: a territory ``t`` is within when its deviation (tolerance units) is in ``[-band × scale[t],
+max(band × scale[t], extra[t])]``: ``scale`` is its size relative to the others (a territory twice the size may
+be twice as far off in absolute terms: the tolerance is relative), ``extra`` what a region bigger than its share
+forces on it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ STUCK, STEPS, DONE = 0, 1, 2
 
 @njit(cache=True)
 def _excess(deviation, band, extra):
-    high = band + extra
+    high = band if band > extra else extra
     if deviation > high:
         return deviation - high
     if deviation < -band:
@@ -26,13 +31,13 @@ def _excess(deviation, band, extra):
 
 
 @njit(cache=True)
-def _move_delta(r, a, b, same, into_b, w, totals, target, extra, energy, phi, pinv, band, balance, compactness,
-                origin, disruption):  # fmt: skip
+def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv, band, balance,
+                compactness, origin, disruption):  # fmt: skip
     m = w.shape[1]
     delta = 0.0
     for c in range(m):
-        ea = _excess(totals[a, c] - target[a, c] - w[r, c], band, extra[a, c]) - energy[a, c]
-        eb = _excess(totals[b, c] - target[b, c] + w[r, c], band, extra[b, c]) - energy[b, c]
+        ea = _excess(totals[a, c] - target[a, c] - w[r, c], band * scale[a], extra[a, c]) - energy[a, c]
+        eb = _excess(totals[b, c] - target[b, c] + w[r, c], band * scale[b], extra[b, c]) - energy[b, c]
         delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a] + eb * eb * pinv[b, b]
                   + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
     delta *= balance
@@ -158,7 +163,7 @@ def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
 
 
 @njit(cache=True)
-def descend(indptr, indices, degree, w, labels, totals, target, extra, big, active, movable, size, tabu,
+def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
             max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
     """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
@@ -174,7 +179,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, extra, big, acti
     for t in range(k):
         if active[t]:
             for c in range(m):
-                energy[t, c] = _excess(totals[t, c] - target[t, c], band, extra[t, c])
+                energy[t, c] = _excess(totals[t, c] - target[t, c], band * scale[t], extra[t, c])
     phi = pinv @ energy
     top = 4 * batch + 8  # the best improving moves of a step, kept sorted while scanning
     top_d = np.empty(top)
@@ -221,7 +226,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, extra, big, acti
                 count[b] = 0
                 if not active[b]:
                     continue
-                delta = _move_delta(r, a, b, same, c_b, w, totals, target, extra, energy, phi, pinv, band, balance,
+                delta = _move_delta(r, a, b, same, c_b, w, totals, target, scale, extra, energy, phi, pinv, band, balance,
                                     compactness, origin, disruption)  # fmt: skip
                 seen += 1
                 if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
@@ -267,7 +272,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, extra, big, acti
                         same += 1
                     elif lj == b:
                         into_b += 1
-                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, totals, target, extra, energy, phi, pinv,
+                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv,
                                               band, balance, compactness, origin, disruption) >= -1e-12:  # fmt: skip
                     continue
             tried += 1
@@ -315,7 +320,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, extra, big, acti
                                     extra[t, c] = over
             for t in (a, b):
                 for c in range(m):
-                    new = _excess(totals[t, c] - target[t, c], band, extra[t, c]) if active[t] else 0.0
+                    new = _excess(totals[t, c] - target[t, c], band * scale[t], extra[t, c]) if active[t] else 0.0
                     change = new - energy[t, c]
                     if change != 0.0:
                         energy[t, c] = new
@@ -408,27 +413,28 @@ def tree_sums(size, ii, jj, rand, root, values):
 
 @njit(cache=True)
 def _fits(total, target, extra, limit, change):
-    """True when ``total + change`` is inside ``[-limit, limit + extra]`` of ``target``, or no farther out."""
+    """True when ``total + change`` is inside ``[-limit, max(limit, extra)]`` of ``target``, or no farther out."""
+    high = limit if limit > extra else extra
     after = total + change - target
-    if -limit <= after <= limit + extra:
+    if -limit <= after <= high:
         return True
     before = total - target
     if after > 0:
-        return before > limit + extra and after <= before
+        return before > high and after <= before
     return before < -limit and after >= before
 
 
 @njit(cache=True)
-def anneal(indptr, indices, w, labels, totals, target, extra, big, active, movable, size, parts_at_start, origin,
+def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
            disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
 
     ``iterations`` times: a random region and a random neighbour in another territory; the move is scored by the
     change in cut borders (and in ``disruption`` when it leaves or returns to ``origin``) and made with the
     Metropolis rule at a temperature falling geometrically from ``t_start`` to ``t_end``, when both territories stay
-    within ``±limit`` of their targets on every metric (above: plus their big regions' ``extra``), or no farther
-    out than before, and the territory it leaves stays whole. Regions bigger than a share do not move. Returns
-    ``(moves, stamp)``.
+    within ``±limit × scale`` of their targets on every metric (above: up to their big regions' ``extra`` when that
+    is more), or no farther out than before, and the territory it leaves stays whole. Regions bigger than a share
+    do not move. Returns ``(moves, stamp)``.
     """
     np.random.seed(seed)
     n, m = w.shape
@@ -468,8 +474,8 @@ def anneal(indptr, indices, w, labels, totals, target, extra, big, active, movab
         for c in range(m):
             if not ok:
                 break
-            ok = _fits(totals[a, c], target[a, c], extra[a, c], limit, -w[r, c]) and _fits(
-                totals[b, c], target[b, c], extra[b, c], limit, w[r, c]
+            ok = _fits(totals[a, c], target[a, c], extra[a, c], limit * scale[a], -w[r, c]) and _fits(
+                totals[b, c], target[b, c], extra[b, c], limit * scale[b], w[r, c]
             )
         if not ok:
             continue

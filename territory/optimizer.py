@@ -19,6 +19,9 @@ report gives that bound (largest region ÷ the territory's share − 1) beside t
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -359,9 +362,10 @@ class Rebalancer:
         adjacency = [list(n) for n in self.graph.neighbours]
         options = pymetis.Options(contig=1, seed=int(self.rng.integers(2**31 - 1)))
         try:
-            _, parts = pymetis.part_graph(
-                len(self.territory_ids), adjacency=adjacency, vweights=combined.tolist(), options=options
-            )
+            with _stdout_to_stderr():  # METIS prints its complaints ("Cannot bisect …") on standard output
+                _, parts = pymetis.part_graph(
+                    len(self.territory_ids), adjacency=adjacency, vweights=combined.tolist(), options=options
+                )
         except Exception:  # METIS refuses some graphs (e.g. not connected with contig=1): grow instead
             return None
         return np.asarray(parts, dtype=np.int64)
@@ -409,8 +413,8 @@ class Rebalancer:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
             search = BalanceSearch(
                 neighbours, weights, labels, np.repeat(self.territory_weights[:, None], m, axis=1), share, tolerance,
-                locked=self.locked, active=active,
-                origin=origin, disruption=disruption, rng=self.rng,
+                locked=self.locked, active=active, origin=origin, disruption=disruption,
+                scale=self.territory_weights, rng=self.rng,
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
             # put two big regions in one territory, and no local step undoes that (up to three, a third of the time
@@ -434,7 +438,13 @@ class Rebalancer:
             # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
             # tolerance (no farther out when it is already out); rebalancing a plan, no region leaves its territory.
             before, key = search.snapshot(), (round(search.over(), 6), search.cut())
-            search.anneal(min(1000 * len(graph), 5_000_000), stay=origin is not None)
+            # About 1,000 proposals per region, in eight stretches of the cooling so that the time limit holds.
+            stretch, hot, cold = min(1000 * len(graph), 5_000_000) // 8, 0.5, 0.02
+            for part in range(8):
+                if time.perf_counter() > started + max_seconds:
+                    break
+                search.anneal(stretch, t_start=hot * (cold / hot) ** (part / 8),
+                              t_end=hot * (cold / hot) ** ((part + 1) / 8), stay=origin is not None)  # fmt: skip
             if (round(search.over(), 6), search.cut()) > key:
                 search.restore(before)
             labels = search.labels.copy()
@@ -518,14 +528,15 @@ class Rebalancer:
         table = pd.DataFrame(totals / target - 1.0, columns=[f"{m}_deviation" for m in self.metric_names])
         return table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
 
-    def _apart_forced(self, labels, target, forced) -> np.ndarray:
+    def _apart_forced(self, labels, target, forced, active) -> np.ndarray:
         """Raise ``forced`` (in place) by what land masses apart force, and return what they force below share.
 
         Territories on a land mass no other territory reaches (Europe, when the others are in America) share
         what it holds: when that is not a whole number of their shares, they are all over or all under by the
         same fraction at least.
         """
-        return _apart_forced_impl(labels, target, forced, self.weights, self.graph.neighbours, len(self.territory_ids))
+        return _apart_forced_impl(labels, target, forced, self.weights, self.graph.neighbours, len(self.territory_ids),
+                                  active)  # fmt: skip
 
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights
@@ -550,9 +561,9 @@ class Rebalancer:
         biggest = np.zeros_like(totals)
         np.maximum.at(biggest, labels, weights)
         forced = np.maximum(biggest / target - 1.0, 0.0)
-        forced_under = self._apart_forced(labels, target, forced)
+        forced_under = self._apart_forced(labels, target, forced, active)
         bound = {
-            name: float(np.maximum(forced, forced_under)[active, m].max()) if active.any() else 0.0
+            name: max(float(np.maximum(forced, forced_under)[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
         }
         worst = {
@@ -595,7 +606,24 @@ class Rebalancer:
         )
 
 
-def _apart_forced_impl(labels, target, forced, weights, neighbours, k) -> np.ndarray:
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send what C code writes to file descriptor 1 to descriptor 2 meanwhile (a CLI's stdout stays its output)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (some embedded runtimes): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _apart_forced_impl(labels, target, forced, weights, neighbours, k, active) -> np.ndarray:
     parts = components(range(len(labels)), neighbours)
     under = np.zeros_like(forced)
     if len(parts) < 2:
@@ -605,10 +633,19 @@ def _apart_forced_impl(labels, target, forced, weights, neighbours, k) -> np.nda
         for t in np.unique(labels[sorted(part)]):
             home[t] = number if home[t] == -1 else -2  # -2: a territory on several land masses
     for number, part in enumerate(parts):
-        mine = np.flatnonzero(home == number)
+        here = np.unique(labels[sorted(part)])
+        if (home[here] == -2).any():
+            continue  # a territory reaching another land mass too: this one is not apart
+        mine = np.flatnonzero((home == number) & active)
         if not len(mine):
             continue
-        share = weights[sorted(part)].sum(axis=0) / target[mine].sum(axis=0) - 1.0
+        # What this land mass holds for its active territories alone (locked ones, and any spanning two land
+        # masses, keep what they hold here).
+        regions = np.array(sorted(part), dtype=np.int64)
+        held = regions[np.isin(labels[regions], mine)]
+        share = weights[held].sum(axis=0) / target[mine].sum(axis=0) - 1.0
+        if len(mine) == np.count_nonzero(active):
+            continue  # every active territory is here: nothing is apart
         forced[mine] = np.maximum(forced[mine], share[None, :])
         under[mine] = np.maximum(under[mine], -share[None, :])
     return under

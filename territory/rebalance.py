@@ -58,7 +58,8 @@ def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float
     unknown = [m for m in metrics if m not in table.columns]
     if not metrics or unknown:
         raise ValueError(f"pick metrics among {list(table.columns)}" + (f"; unknown: {unknown}" if unknown else ""))
-    chosen = table[list(metrics)].astype(float)
+    metrics = list(dict.fromkeys(metrics))
+    chosen = table[metrics].astype(float)
     empty = [m for m in metrics if not (chosen[m] > 0).any()]
     if empty:
         raise ValueError(

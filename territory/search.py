@@ -137,11 +137,14 @@ class BalanceSearch:
         Where each region started, for the cost of moving it away (``disruption``).
     disruption : ndarray (n,), optional
         Cost of moving each region away from ``origin`` (in the units of the energy).
+    scale : ndarray (k,), optional
+        Each territory's size relative to the others (default 1): its band is ``tolerance × scale`` shares, so that
+        the tolerance is relative to its target.
     rng : numpy.random.Generator
     """
 
     def __init__(self, neighbours, weights, labels, targets, unit, tolerance, *, locked=None, active=None,
-                 origin=None, disruption=None, rng=None):  # fmt: skip
+                 origin=None, disruption=None, scale=None, rng=None):  # fmt: skip
         self.neighbours = neighbours
         n, m = weights.shape
         k = len(targets)
@@ -154,6 +157,7 @@ class BalanceSearch:
         self.w = np.ascontiguousarray(np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol)
         self.labels = np.asarray(labels, dtype=np.int64).copy()
         self.target = np.ascontiguousarray(np.asarray(targets, dtype=float) / self.tol)
+        self.scale = np.ascontiguousarray(np.ones(k) if scale is None else np.asarray(scale, dtype=float))
         self.totals = np.zeros((k, m))
         np.add.at(self.totals, self.labels, self.w)
         self.size = np.bincount(self.labels, minlength=k)
@@ -193,9 +197,10 @@ class BalanceSearch:
             self._update_extra(int(t))
 
     # -- measures --------------------------------------------------------------------------------------------------
-    def excess(self, deviation, band, extra):
-        """Deviation beyond ``[-band, band + extra]`` (tolerance units)."""
-        return deviation - np.clip(deviation, -band, band + extra)
+    def excess(self, deviation, band, extra, scale=1.0):
+        """Deviation beyond ``[-band × scale, max(band × scale, extra)]`` (tolerance units)."""
+        low = band * np.asarray(scale, dtype=float)
+        return deviation - np.clip(deviation, -low, np.maximum(low, extra))
 
     def deviation(self) -> np.ndarray:
         """Each territory's deviation from its target, in shares (k × m)."""
@@ -206,7 +211,9 @@ class BalanceSearch:
         dev = (self.totals - self.target)[self.active]
         if not len(dev):
             return 0.0
-        return float(np.maximum(np.maximum(dev - 1.0 - self.extra[self.active], -dev - 1.0), 0.0).max())
+        scale = self.scale[self.active][:, None]
+        high = np.maximum(scale, self.extra[self.active])
+        return float(np.maximum(np.maximum(dev - high, -dev - scale), 0.0).max())
 
     def cut(self) -> int:
         """Region borders between different territories."""
@@ -235,7 +242,7 @@ class BalanceSearch:
         adjacency = (self.adjacent > 0) & self.active[:, None] & self.active[None, :]
         np.fill_diagonal(adjacency, False)
         pinv = self._laplacian_pinv()
-        energy = self.excess(self.totals - self.target, band, self.extra)
+        energy = self.excess(self.totals - self.target, band, self.extra, self.scale[:, None])
         energy[~self.active] = 0.0
         return adjacency, pinv, energy, pinv @ energy
 
@@ -305,7 +312,7 @@ class BalanceSearch:
                 return "time"
             chunk = int(min(max_steps, 50))
             status, step, self._stamp, self._pinv = descend(
-                self.indptr, self.dst, self.degree, self.w, self.labels, self.totals, self.target, self.extra,
+                self.indptr, self.dst, self.degree, self.w, self.labels, self.totals, self.target, self.scale, self.extra,
                 self.big, self.active, self.movable, self.size, self.tabu, self.parts_at_start, self._origin_k,
                 self._disruption_k, self.adjacent, self._laplacian_pinv(), float(band), float(balance),
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
@@ -348,8 +355,8 @@ class BalanceSearch:
                 if not len(outs) or not len(ins):
                     continue
                 net = self.w[ins][None, :, :] - self.w[outs][:, None, :]  # what t gains
-                et = self.excess(dev[t] + net, band, self.extra[t]) - energy[t]
-                eb = self.excess(dev[b] - net, band, self.extra[b]) - energy[b]
+                et = self.excess(dev[t] + net, band, self.extra[t], self.scale[t]) - energy[t]
+                eb = self.excess(dev[b] - net, band, self.extra[b], self.scale[b]) - energy[b]
                 d = balance * (
                     2 * (et * phi[t] + eb * phi[b]) + et**2 * pinv[t, t] + eb**2 * pinv[b, b] + 2 * et * eb * pinv[t, b]
                 ).sum(axis=-1)
@@ -453,8 +460,8 @@ class BalanceSearch:
             local.run(time.perf_counter() + 0.05, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001)
             in_a = local.labels == 0
         new_a = w[in_a].sum(axis=0)
-        ea = self.excess(new_a - self.target[a], band, self.extra[a]) - energy[a]
-        eb = self.excess(total - new_a - self.target[b], band, self.extra[b]) - energy[b]
+        ea = self.excess(new_a - self.target[a], band, self.extra[a], self.scale[a]) - energy[a]
+        eb = self.excess(total - new_a - self.target[b], band, self.extra[b], self.scale[b]) - energy[b]
         delta = float((2 * (ea * phi[a] + eb * phi[b]) + ea**2 * pinv[a, a] + eb**2 * pinv[b, b]
                        + 2 * ea * eb * pinv[a, b]).sum())  # fmt: skip
         new_labels = np.where(in_a, a, b)
@@ -500,7 +507,8 @@ class BalanceSearch:
             raise ValueError(f"temperatures must be above 0 (t_start={t_start}, t_end={t_end}); use e.g. t_end=0.01")
         disruption = np.full(self.n, 1e9) if stay and self.origin is not None else self._disruption_k
         moves, self._stamp = anneal(
-            self.indptr, self.dst, self.w, self.labels, self.totals, self.target, self.extra, self.big, self.active,
+            self.indptr, self.dst, self.w, self.labels, self.totals, self.target, self.scale, self.extra, self.big,
+            self.active,
             self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
             self._queue, self._stamp,

@@ -369,9 +369,16 @@ def test_rebalance_rep_leaves_as_csv(capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--scenario", "rep_leaves", "--territory", "NOPE"], "pick the territory whose rep leaves"),
+        (["--scenario", "rep_leaves", "--territory", "NOPE"], "column '--territory': no territory 'NOPE'"),
+        (["--scenario", "rep_leaves"], "column '--territory': --scenario rep_leaves needs --territory"),
         (["--tolerance", "0"], "--tolerance 0.0 is not a percentage"),
-        (["--scenario", "rep_joins"], "name the new territory"),
+        (["--scenario", "rep_joins"], "column '--name': --scenario rep_joins needs --name"),
+        (["--scenario", "rep_joins", "--name", "Rockies"], "column '--home': --scenario rep_joins needs --home"),
+        (["--scenario", "rep_joins", "--name", "Rockies", "--home", "ZZ"], "column '--home': home region 'ZZ'"),
+        (["--scenario", "rep_joins", "--name", "US West", "--home", "US-CO"], "named 'US West' exists already"),
+        (["--scenario", "territories", "--territories", "0"], "column '--territories'"),
+        (["--locked", "NOPE"], "column '--locked': no territory 'NOPE'"),
+        (["--keep", "nan"], "column '--keep'"),
     ],
 )
 def test_rebalance_bad_requests_say_why(extra, message, capsys):
@@ -386,3 +393,32 @@ def test_rebalance_without_accounts_has_nothing_to_balance(capsys):
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, capsys=capsys)
     assert code == 2
     assert "nothing to balance: workload, value is zero in every region" in err and "--metrics" in err
+
+
+def test_rebalance_moves_are_against_the_plan_as_it_is(capsys):
+    from territory import load_plan
+
+    plan = load_plan(DEMO_PLAN)
+    leaving = set(plan.territory("CAW").region_ids)
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "CAW", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    moved = {m["region_id"]: m for m in summary["moves"]}
+    assert leaving <= set(moved)  # every region of the territory that goes is a move, from it
+    assert all(moved[r]["from_territory_id"] == "CAW" for r in leaving)
+    assert summary["regions_moved"] == len(moved)
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    moves = {m["region_id"]: m for m in json.loads(out)["moves"]}
+    assert moves["US-CO"]["to_name"] == "Rockies" and moves["US-CO"]["from_territory_id"] == "USW"
+
+
+def test_rebalance_output_stays_clean_when_metis_complains(capfd):
+    # 37 territories on the demo's 38 state-level regions: METIS prints complaints (from C, on file descriptor 1,
+    # hence capfd), never on our standard output.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "37", "--seconds", "0.5", capsys=capfd)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["scenario"] == "territories"
