@@ -170,8 +170,10 @@ def test_a_locked_territory_does_not_make_up_a_bound():
     links = {f"r{i}": [f"r{i + 1}"] for i in range(6)} | {"r7": ["r8"]}
     graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [1.0] * 9}, index=ids), links)
     start = {"r0": "L", "r1": "L", "r2": "L", "r3": "A", "r4": "A", "r5": "B", "r6": "B", "r7": "E", "r8": "E"}
-    report = Rebalancer(graph, start=start, locked_territories=["L"], rng=np.random.default_rng(0)).solve(
-        max_seconds=1
-    ).report_
+    report = (
+        Rebalancer(graph, start=start, locked_territories=["L"], rng=np.random.default_rng(0))
+        .solve(max_seconds=1)
+        .report_
+    )
     assert report.deviation == {"w": 0.0} and report.bound == {"w": 0.0} and report.within_tolerance == {"w": True}
     assert str(report.bound["w"]) == "0.0"  # never "-0.0"
