@@ -51,6 +51,34 @@ def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, 
 
 
 @njit(cache=True)
+def _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
+    """Move region ``r`` from territory ``a`` to ``b``, keeping totals, sizes and border counts.
+
+    Returns True when two territories start or stop touching (the territory graph changed).
+    """
+    relink = False
+    for e in range(indptr[r], indptr[r + 1]):
+        lj = labels[indices[e]]
+        if lj != a:
+            adjacent[a, lj] -= 1
+            adjacent[lj, a] -= 1
+            if adjacent[a, lj] == 0:
+                relink = True
+        if lj != b:
+            if adjacent[b, lj] == 0:
+                relink = True
+            adjacent[b, lj] += 1
+            adjacent[lj, b] += 1
+    labels[r] = b
+    size[a] -= 1
+    size[b] += 1
+    for c in range(w.shape[1]):
+        totals[a, c] -= w[r, c]
+        totals[b, c] += w[r, c]
+    return relink
+
+
+@njit(cache=True)
 def _laplacian_pinv(adjacent, active):
     """Pseudo-inverse of the Laplacian of the active territories' graph (zero rows for the others).
 
@@ -290,24 +318,8 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 tabu[r] = step + 25
                 continue
             # the move
-            for e in range(indptr[r], indptr[r + 1]):
-                lj = labels[indices[e]]
-                if lj != a:
-                    adjacent[a, lj] -= 1
-                    adjacent[lj, a] -= 1
-                    if adjacent[a, lj] == 0:
-                        relink = True
-                if lj != b:
-                    if adjacent[b, lj] == 0:
-                        relink = True
-                    adjacent[b, lj] += 1
-                    adjacent[lj, b] += 1
-            labels[r] = b
-            size[a] -= 1
-            size[b] += 1
-            for c in range(m):
-                totals[a, c] -= w[r, c]
-                totals[b, c] += w[r, c]
+            if _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
+                relink = True
             if big[r]:
                 for t in (a, b):
                     for c in range(m):
@@ -486,19 +498,6 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
             ok = whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
         if not ok:
             continue
-        for e in range(indptr[r], indptr[r + 1]):
-            lj = labels[indices[e]]
-            if lj != a:
-                adjacent[a, lj] -= 1
-                adjacent[lj, a] -= 1
-            if lj != b:
-                adjacent[b, lj] += 1
-                adjacent[lj, b] += 1
-        labels[r] = b
-        size[a] -= 1
-        size[b] += 1
-        for c in range(m):
-            totals[a, c] -= w[r, c]
-            totals[b, c] += w[r, c]
+        _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
         moves += 1
     return moves, stamp
