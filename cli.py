@@ -11,7 +11,7 @@
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5] [--locked ID …] [--keep 1.0]
-                              [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
+                              [--by-capacity] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
     rebalance.add_argument("--keep", type=float, default=1.0,
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
-    rebalance.add_argument("--equal-shares", action="store_true",
-                           help="every territory the same share (default: sized by its reps' capacity)")  # fmt: skip
+    rebalance.add_argument("--by-capacity", action="store_true",
+                           help="size each territory by its reps' capacity (default: every territory the same share)")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
@@ -303,7 +303,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             plan, RegionGraph.from_adjacency(metrics, links), holders,
             scenario=args.scenario, territory_id=args.territory, new_name=args.name, home_region=args.home,
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
-            disruption_weight=args.keep, by_capacity=not args.equal_shares,
+            disruption_weight=args.keep, by_capacity=args.by_capacity,
             replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
             max_seconds=args.seconds,
         )  # fmt: skip

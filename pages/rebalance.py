@@ -56,8 +56,9 @@ tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tol
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption")
 by_capacity = form[1].checkbox(
-    "Size territories by their reps' capacity", value=True, key="reb_capacity",
-    help="On: a territory whose reps can take twice the accounts gets twice the load. Off: equal shares.",
+    "Size territories by their reps' capacity", value=False, key="reb_capacity",
+    help="On: a territory whose reps can take twice the accounts gets twice the load. Off (default): every "
+    "territory the same share.",
 )  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get)
 options = {}

@@ -159,7 +159,7 @@ def propose(
     tolerance: float | Mapping[str, float] = 0.05,
     locked_territories: Sequence[str] = (),
     disruption_weight: float = 1.0,
-    by_capacity: bool = True,
+    by_capacity: bool = False,
     replaces: Sequence[str] = (),
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
@@ -184,7 +184,7 @@ def propose(
     replaces : sequence of str
         Claims the units stand for (at county level, the states whose counties are the units): dropped from the
         territories, which then claim the units themselves, so that no region is claimed twice.
-    by_capacity : bool, default True
+    by_capacity : bool, default False
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory with two reps gets
         twice the load of one with one. Off: every territory gets the same share.
 

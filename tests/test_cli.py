@@ -422,3 +422,14 @@ def test_rebalance_output_stays_clean_when_metis_complains(capfd):
                              "--scenario", "territories", "--territories", "37", "--seconds", "0.5", capsys=capfd)  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["scenario"] == "territories"
+
+
+def test_rebalance_sizes_by_capacity_only_when_asked(capsys):
+    shares = {}
+    for extra in ([], ["--by-capacity"]):
+        code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                                 "--seconds", "1", *extra, capsys=capsys)  # fmt: skip
+        assert code == 0, err
+        shares[bool(extra)] = {t["territory_id"]: t["share"] for t in json.loads(out)["territories"]}
+    assert set(shares[False].values()) == {1.0}
+    assert shares[True]["USW"] > 1.5 * shares[True]["CAW"]  # two reps against one

@@ -14,7 +14,9 @@ def app(tmp_path, monkeypatch):
 
 
 def test_propose_then_accept_as_a_new_draft(app):
-    app.checkbox(key="reb_capacity").uncheck().run()  # equal shares: the demo's territories can all get close
+    assert not app.checkbox(
+        key="reb_capacity"
+    ).value  # equal shares by default: the demo's territories can all get close
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     figures = {m.label: m.value for m in app.metric}
@@ -60,6 +62,7 @@ def test_balance_on_population_at_county_level(app):
 
 
 def test_territories_sized_by_their_reps_capacity(app):
+    app.checkbox(key="reb_capacity").check().run()  # opt-in
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     table = app.dataframe[0].value.set_index("territory")
@@ -75,7 +78,6 @@ def test_territories_sized_by_their_reps_capacity(app):
 
 def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
     app.radio(key="reb_level").set_value("county").run()
-    app.checkbox(key="reb_capacity").uncheck().run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     proposal = app.session_state["reb_proposal"][0]
@@ -121,3 +123,9 @@ def test_all_locked_or_no_metric_is_said(app):
     app.multiselect(key="reb_locked").set_value(everyone).run()
     app.button(key="reb_run").click().run()
     assert any("every territory is locked" in e.value for e in app.error)
+
+
+def test_equal_shares_unless_sizing_by_capacity_is_asked_for(app):
+    app.button(key="reb_run").click().run()
+    table = app.dataframe[0].value.set_index("territory")
+    assert (table["share"] == 1.0).all()
