@@ -166,7 +166,8 @@ class Rebalancer:
     disruption_weight : float, default 1.0
         Weight of the metric moved away from the start (first metric), relative to imbalance.
     compactness_weight : float, default 0.02
-        Weight of each cut edge.
+        Weight of each cut edge in the border tidying; 0 turns compactness off (no tidying, no border annealing:
+        plans keep the balance the search found, often well inside the tolerance, with more ragged borders).
     territory_weights : mapping, optional
         Territory id → its relative size (e.g. the capacity of its reps): a territory of weight 2 is balanced to
         twice the share of one of weight 1. Missing territories weigh 1.
