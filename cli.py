@@ -344,6 +344,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "value_moved": impact.team["value_moved"],
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
+        "warnings": list(impact.warnings),
         "seconds": report.seconds,
         "saved_plan": str(args.save_plan) if args.save_plan is not None else None,
     }

@@ -167,6 +167,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[3].metric("Regions moved", f"{changed:,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
+    for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
+        st.warning(plain(warning))
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
         st.info(

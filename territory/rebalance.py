@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import new_territory_id, next_color
-from territory.model import Plan, Territory
+from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
 
 __all__ = ["Proposal", "balance_metrics", "capacity_weights", "propose", "separate_territories", "SCENARIOS"]
@@ -232,7 +232,14 @@ def propose(
         start[home_region] = new_id
         territories[new_id] = Territory(new_id, name, color=next_color(plan))
         seeds = {new_id: home_region}
-        description = f"{name} joins at {home_region}: a territory carved from its neighbours"
+        # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
+        capacities = [r.capacity for r in plan.reps if r.active]
+        taken = {r.rep_id for r in plan.reps}
+        rep_id = next(f"REP-{new_id}" + (f"-{n}" if n else "") for n in range(len(taken) + 1)
+                      if f"REP-{new_id}" + (f"-{n}" if n else "") not in taken)  # fmt: skip
+        reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
+                                capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
+        description = f"{name} joins at {home_region}: a territory carved from its neighbours, with a new rep"
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")

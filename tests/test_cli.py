@@ -337,6 +337,8 @@ def test_rebalance_json_contract(demo_rebalance):
     assert not any("EUW" in (m["from_territory_id"], m["to_territory_id"]) for m in moves)
     assert {t["territory_id"] for t in summary["territories"]} == {t.territory_id for t in plan.territories}
     assert summary["accounts_moved"] > 0 and summary["value_moved"] > 0
+    # What the proposal does to the reps is said: Canada West's one rep cannot take an equal share of the accounts.
+    assert any("in Canada West wait for a rep" in w for w in summary["warnings"])
     # Each rep's handoff adds up.
     handoffs = summary["handoffs"]
     assert handoffs and {"rep_id", "accounts_gained", "accounts_lost", "net_accounts"} <= set(handoffs[0])

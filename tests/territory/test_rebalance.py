@@ -83,6 +83,11 @@ def test_a_rep_joins(setup):
                        max_seconds=1)  # fmt: skip
     middle = proposal.plan.territory("MIDDLE")
     assert rid(3, 4) in middle.region_ids and len(middle.region_ids) > 1
+    # the new rep joins with the territory: covering it, at home there, with the team's usual capacity
+    new = [r for r in proposal.plan.reps if r.rep_id not in {x.rep_id for x in plan.reps}]
+    assert len(new) == 1 and new[0].territory_ids == ("MIDDLE",) and new[0].active
+    assert new[0].home_region == rid(3, 4) and new[0].name == "New rep (Middle)"
+    assert new[0].capacity == int(np.median([r.capacity for r in plan.reps if r.active]))
     whole(proposal.plan, graph)
     with pytest.raises(ValueError, match="name the new territory"):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
