@@ -308,7 +308,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:
-        raise CliInputError(str(error), source=str(args.plan), column="--scenario") from None
+        column = "--locked" if "locked" in str(error) else "--territory" if "land mass" in str(error) else "--scenario"
+        raise CliInputError(str(error), source=str(args.plan), column=column) from None
     after = start(proposal.plan, state.accounts, regions)
     impact = edit_impact(state, after)
     diff = diff_plans(plan, proposal.plan, state.result, after.result)

@@ -208,6 +208,11 @@ def propose(
             raise ValueError(f"pick the territory whose rep leaves; known: {', '.join(territories)}")
         if (current != territory_id).sum() == 0:
             raise ValueError("the territory that goes is the only one")
+        if territory_id in separate_territories(current, graph):
+            raise ValueError(
+                f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
+                "regions (reassign them by hand, or add a territory there first)"
+            )
         start = _give_to_neighbours(current, territory_id, graph)
         gone = territories.pop(territory_id)
         reps = tuple(
@@ -254,6 +259,12 @@ def propose(
     else:
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
+        free = set(start.dropna()) - set(locked_territories) - set(separate)
+        if len(free) < 2:
+            raise ValueError(
+                "fewer than two territories can trade regions (the others are locked or alone on their land mass): "
+                "unlock at least two that touch"
+            )
         solver = Rebalancer(graph, start=start, tolerance=tolerance,
                             locked_territories=sorted(set(locked_territories) | set(separate)),
                             territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,

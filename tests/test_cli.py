@@ -381,6 +381,8 @@ def test_rebalance_rep_leaves_as_csv(capsys):
         (["--scenario", "territories", "--territories", "0"], "column '--territories'"),
         (["--locked", "NOPE"], "column '--locked': no territory 'NOPE'"),
         (["--keep", "nan"], "column '--keep'"),
+        (["--locked", "USW", "USS", "USC", "NAE", "CAW"], "column '--locked': fewer than two territories can trade"),
+        (["--scenario", "rep_leaves", "--territory", "EUW"], "Europe West is alone on its land mass"),
     ],
 )
 def test_rebalance_bad_requests_say_why(extra, message, capsys):

@@ -137,3 +137,9 @@ def test_a_plan_from_scratch_reports_its_territories_by_their_plan_ids(setup, k)
     assert set(table["territory_id"]) <= {t.territory_id for t in proposal.plan.territories}
     counts = proposal.labels.value_counts()
     assert dict(zip(table["territory_id"], table["regions"], strict=True)) == counts.to_dict()
+
+
+def test_nothing_left_to_trade_is_refused(setup):
+    plan, graph, holders = setup
+    with pytest.raises(ValueError, match="fewer than two territories can trade regions"):
+        propose(plan, graph, holders, locked_territories=["T0", "T1"], max_seconds=1)
