@@ -248,7 +248,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
     import numpy as np
 
-    from geo.editing import rebalance_units, replaced_claims
+    from geo.editing import rebalance_units, replaced_claims, unknown_population
     from territory.edits import start
     from territory.impact import edit_impact
     from territory.optimizer import RegionGraph
@@ -285,6 +285,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     regions = region_table()
     state = start(plan, accounts, regions)
     holders, table, links = rebalance_units(state, args.level)
+    note = unknown_population(table, args.metrics)
+    if note:
+        warn(note)
     if args.scenario == "rep_joins" and not args.home:
         raise CliInputError("--scenario rep_joins needs --home (the new rep's home region)", column="--home",
                             hint=f"e.g. --home {min(holders)}")  # fmt: skip

@@ -25,6 +25,7 @@ __all__ = [
     "region_holders",
     "regions_in_shape",
     "replaced_claims",
+    "unknown_population",
     "selectable_regions",
     "territory_part_counts",
 ]
@@ -327,6 +328,24 @@ def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.Dat
         index=pd.Index(units, name="region_id"),
     )  # fmt: skip
     return holders, table, region_graph_links(units)
+
+
+def unknown_population(table: pd.DataFrame, metrics) -> str | None:
+    """A sentence when population is balanced but some regions have none on record (outside the US), else None.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"population": [5.0, 0.0, 0.0]}, index=["US-CA", "CA-ON", "GB"])
+    >>> unknown_population(t, ["workload", "population"])
+    'Population is on record for US states and counties only: 2 region(s) count as empty (CA-ON, GB).'
+    """
+    if "population" not in metrics or "population" not in table:
+        return None
+    empty = [str(r) for r in table.index[table["population"] <= 0]]
+    if not empty:
+        return None
+    shown = ", ".join(empty[:5]) + (" …" if len(empty) > 5 else "")
+    return f"Population is on record for US states and counties only: {len(empty)} region(s) count as empty ({shown})."
 
 
 def replaced_claims(region_ids, level: str = "state") -> list[str]:

@@ -100,13 +100,15 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import replaced_claims
+    from geo.editing import replaced_claims, unknown_population
     from territory.optimizer import RegionGraph
     from territory.rebalance import balance_metrics, propose
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
-    if not st.session_state.get("reb_metrics"):
-        st.session_state["reb_note"] = "No metric was picked: the proposal balances workload."
+    notes = [] if st.session_state.get("reb_metrics") else ["No metric was picked: the proposal balances workload."]
+    notes += [n for n in [unknown_population(unit_table, chosen)] if n]
+    if notes:
+        st.session_state["reb_note"] = " ".join(notes)
     else:
         st.session_state.pop("reb_note", None)
     if scenario != "territories" and set(st.session_state.get("reb_locked") or []) >= set(territory_ids):

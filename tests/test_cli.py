@@ -437,3 +437,11 @@ def test_rebalance_sizes_by_capacity_only_when_asked(capsys):
         shares[bool(extra)] = {t["territory_id"]: t["share"] for t in json.loads(out)["territories"]}
     assert set(shares[False].values()) == {1.0}
     assert shares[True]["USW"] > 1.5 * shares[True]["CAW"]  # two reps against one
+
+
+def test_rebalance_on_population_says_where_it_is_unknown(capsys):
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--metrics", "workload", "population", "--seconds", "0.5", capsys=capsys)  # fmt: skip
+    assert code == 0
+    assert "warning: Population is on record for US states and counties only: 10 region(s) count as empty" in err
+    assert "(CA-AB, CA-BC, CA-MB, CA-ON, CA-QC …)" in err

@@ -54,6 +54,8 @@ def test_balance_on_population_at_county_level(app):
     assert not app.exception, [e.value for e in app.exception]
     table = app.dataframe[0].value
     assert "population_deviation" in table.columns, list(table.columns)
+    # population is on record for the US only: the provinces and countries count as empty, and the page says so
+    assert any("Population is on record for US states and counties only" in i.value for i in app.info)
     # At county level some demo territories start in pieces (Staten Island touches New Jersey, not New York);
     # the page says which, and no territory ends in more pieces than that.
     split = [t for t in table.loc[table["parts"] > 1, "territory"]]
