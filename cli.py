@@ -253,7 +253,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.impact import edit_impact
     from territory.optimizer import RegionGraph
     from territory.plan_diff import diff_plans
-    from territory.rebalance import balance_metrics, propose
+    from territory.rebalance import balance_metrics, propose, region_moves
 
     if not 0 < args.tolerance <= 100:
         raise CliInputError(f"--tolerance {args.tolerance} is not a percentage", column="--tolerance",
@@ -319,16 +319,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
     }
-    # Moves are against the plan as it is (a territory that goes, or a new rep's home region, count too).
-    starts = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
-    moved = proposal.labels[proposal.labels != starts]
-    moves = pd.DataFrame({
-        "region_id": moved.index.astype(str),
-        "from_territory_id": starts[moved.index].astype(object).to_numpy(),
-        "from_name": [names.get(t, t) for t in starts[moved.index]],
-        "to_territory_id": moved.astype(str).to_numpy(),
-        "to_name": [names.get(t, t) for t in moved],
-    })  # fmt: skip
+    moves = region_moves(plan, proposal, holders)
     report = proposal.report
     territories = report.territories.assign(name=report.territories["territory_id"].map(names))
     if args.save_plan is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from pages.shared import (
@@ -26,6 +25,7 @@ from territory.edits import start
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
+from territory.rebalance import region_moves
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
@@ -163,10 +163,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                    f"{report.bound[worst]:.1%}")  # fmt: skip
     kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
     kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
-    # Moves are against the plan as it is (a territory that goes, or a new rep's home region, count too).
-    current = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
-    changed = int((proposal.labels != current).sum())
-    kpis[3].metric("Regions moved", f"{changed:,}", help=f"of {len(proposal.labels):,} regions at this level")
+    # The regions at this level whose territory changes, against the plan as it is (a county that only stops
+    # being claimed through its state is not a move).
+    moves_table = region_moves(plan, proposal, holders)
+    kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
@@ -201,17 +201,6 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                                        help="In the current plan, on the same shares")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
-    # The regions at this level whose territory changes (a county that only stops being claimed through its
-    # state is not a move).
-    start_labels = current
-    moved = proposal.labels[proposal.labels != start_labels]
-    new_names = {t.territory_id: t.name for t in proposal.plan.territories}
-    moves_table = pd.DataFrame({
-        "region_id": moved.index.astype(str),
-        "from_name": [names.get(t, new_names.get(t, t)) for t in start_labels[moved.index]],
-        "to_name": [new_names.get(t, t) for t in moved],
-        "to_territory_id": moved.astype(str).to_numpy(),
-    })  # fmt: skip
     if len(moves_table):
         from streamlit_folium import st_folium
 

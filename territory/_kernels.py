@@ -51,6 +51,27 @@ def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, 
 
 
 @njit(cache=True)
+def _border_counts(indptr, indices, labels, r, a, b):
+    """Borders of region ``r`` with its own territory ``a`` and with territory ``b``."""
+    same, into_b = 0, 0
+    for e in range(indptr[r], indptr[r + 1]):
+        lj = labels[indices[e]]
+        if lj == a:
+            same += 1
+        elif lj == b:
+            into_b += 1
+    return same, into_b
+
+
+@njit(cache=True)
+def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
+    """True when territory ``a`` without ``r`` has no more parts than it started with (one, usually)."""
+    if parts_at_start[a] > 1:
+        return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
+    return whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
+
+
+@njit(cache=True)
 def _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
     """Move region ``r`` from territory ``a`` to ``b``, keeping totals, sizes and border counts.
 
@@ -293,13 +314,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 continue
             if moved > 0 and not (q < 0):
                 # earlier moves of this step changed the potentials: score this one again
-                same, into_b = 0, 0
-                for e in range(indptr[r], indptr[r + 1]):
-                    lj = labels[indices[e]]
-                    if lj == a:
-                        same += 1
-                    elif lj == b:
-                        into_b += 1
+                same, into_b = _border_counts(indptr, indices, labels, r, a, b)
                 if into_b == 0 or _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv,
                                               band, balance, compactness, origin, disruption) >= -1e-12:  # fmt: skip
                     continue
@@ -310,11 +325,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 tabu[r] = step + 25
                 continue
             stamp += 2
-            if parts_at_start[a] > 1:
-                ok = parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
-            else:
-                ok = whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
-            if not ok:
+            if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
                 tabu[r] = step + 25
                 continue
             # the move
@@ -467,13 +478,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         b = labels[indices[indptr[r] + np.random.randint(degree)]]
         if b == a or not active[b]:
             continue
-        same, into_b = 0, 0
-        for e in range(indptr[r], indptr[r + 1]):
-            lj = labels[indices[e]]
-            if lj == a:
-                same += 1
-            elif lj == b:
-                into_b += 1
+        same, into_b = _border_counts(indptr, indices, labels, r, a, b)
         delta = float(same - into_b)
         if origin[r] >= 0:
             if origin[r] == a:
@@ -492,11 +497,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if not ok:
             continue
         stamp += 2
-        if parts_at_start[a] > 1:
-            ok = parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
-        else:
-            ok = whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
-        if not ok:
+        if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
             continue
         _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
         moves += 1

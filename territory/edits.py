@@ -44,6 +44,7 @@ __all__ = [
     "merge_territories",
     "update_territory",
     "next_color",
+    "free_id",
     "new_territory_id",
 ]
 
@@ -470,8 +471,17 @@ def new_territory_id(plan: Plan, name: str) -> str:
     'WEST-2'
     """
     words = "".join(ch if ch.isalnum() else " " for ch in name.upper()).split()
-    base = "-".join(words)[:16].strip("-") or "T"
-    taken = {t.territory_id for t in plan.territories}
+    return free_id("-".join(words)[:16].strip("-") or "T", {t.territory_id for t in plan.territories})
+
+
+def free_id(base: str, taken) -> str:
+    """``base``, or ``base-2``, ``base-3`` … : the first not in ``taken``.
+
+    Examples
+    --------
+    >>> free_id("REP-WEST", {"REP-WEST"})
+    'REP-WEST-2'
+    """
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -529,16 +529,6 @@ class Rebalancer:
         table = pd.DataFrame(totals / target - 1.0, columns=[f"{m}_deviation" for m in self.metric_names])
         return table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
 
-    def _apart_forced(self, labels, target, forced, active) -> np.ndarray:
-        """Raise ``forced`` (in place) by what land masses apart force, and return what they force below share.
-
-        Territories on a land mass no other territory reaches (Europe, when the others are in America) share
-        what it holds: when that is not a whole number of their shares, they are all over or all under by the
-        same fraction at least.
-        """
-        return _apart_forced_impl(labels, target, forced, self.weights, self.graph.neighbours, len(self.territory_ids),
-                                  active)  # fmt: skip
-
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights
         k = len(self.territory_ids)
@@ -562,7 +552,7 @@ class Rebalancer:
         biggest = np.zeros_like(totals)
         np.maximum.at(biggest, labels, weights)
         forced = np.maximum(biggest / target - 1.0, 0.0)
-        forced_under = self._apart_forced(labels, target, forced, active)
+        forced_under = _apart_forced(labels, target, forced, weights, graph.neighbours, active)
         bound = {
             name: max(float(np.maximum(forced, forced_under)[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
@@ -624,12 +614,18 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
-def _apart_forced_impl(labels, target, forced, weights, neighbours, k, active) -> np.ndarray:
+def _apart_forced(labels, target, forced, weights, neighbours, active) -> np.ndarray:
+    """Raise ``forced`` (in place) by what land masses apart force, and return what they force below share.
+
+    Territories on a land mass no other territory reaches (Europe, when the others are in America) share what it
+    holds: when that is not a whole number of their shares, they are all over or all under by the same fraction
+    at least.
+    """
     parts = components(range(len(labels)), neighbours)
     under = np.zeros_like(forced)
     if len(parts) < 2:
         return under
-    home = np.full(k, -1)
+    home = np.full(len(target), -1)
     for number, part in enumerate(parts):
         for t in np.unique(labels[sorted(part)]):
             home[t] = number if home[t] == -1 else -2  # -2: a territory on several land masses
@@ -638,15 +634,13 @@ def _apart_forced_impl(labels, target, forced, weights, neighbours, k, active) -
         if (home[here] == -2).any():
             continue  # a territory reaching another land mass too: this one is not apart
         mine = np.flatnonzero((home == number) & active)
-        if not len(mine):
-            continue
+        if not len(mine) or len(mine) == np.count_nonzero(active):
+            continue  # no active territory here, or every one: nothing is apart
         # What this land mass holds for its active territories alone (locked ones, and any spanning two land
         # masses, keep what they hold here).
         regions = np.array(sorted(part), dtype=np.int64)
         held = regions[np.isin(labels[regions], mine)]
         share = weights[held].sum(axis=0) / target[mine].sum(axis=0) - 1.0
-        if len(mine) == np.count_nonzero(active):
-            continue  # every active territory is here: nothing is apart
         forced[mine] = np.maximum(forced[mine], share[None, :])
         under[mine] = np.maximum(under[mine], -share[None, :])
     return under

@@ -14,11 +14,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from territory.edits import new_territory_id, next_color
+from territory.edits import free_id, new_territory_id, next_color
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
 
-__all__ = ["Proposal", "balance_metrics", "capacity_weights", "propose", "separate_territories", "SCENARIOS"]
+__all__ = [
+    "Proposal",
+    "balance_metrics",
+    "capacity_weights",
+    "propose",
+    "region_moves",
+    "separate_territories",
+    "SCENARIOS",
+]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
 
@@ -67,6 +75,31 @@ def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float
             "load accounts or pick another metric"
         )
     return chosen + chosen.mean() * floor
+
+
+def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> pd.DataFrame:
+    """The regions whose territory the proposal changes, against the plan as it is.
+
+    A territory that goes, or a new rep's home region, count too (``proposal.start`` has them moved already).
+
+    Returns
+    -------
+    DataFrame
+        ``region_id, from_territory_id, from_name, to_territory_id, to_name`` (names from the plan, then the
+        proposal, for territories only one of them has).
+    """
+    current = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
+    moved = proposal.labels[proposal.labels != current]
+    old = {t.territory_id: t.name for t in plan.territories}
+    new = {t.territory_id: t.name for t in proposal.plan.territories}
+    before = current[moved.index]
+    return pd.DataFrame({
+        "region_id": moved.index.astype(str),
+        "from_territory_id": before.to_numpy(dtype=object),
+        "from_name": [old.get(t, new.get(t, t)) for t in before],
+        "to_territory_id": moved.astype(str).to_numpy(),
+        "to_name": [new.get(t, old.get(t, t)) for t in moved],
+    })  # fmt: skip
 
 
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
@@ -239,9 +272,7 @@ def propose(
         seeds = {new_id: home_region}
         # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
-        taken = {r.rep_id for r in plan.reps}
-        rep_id = next(f"REP-{new_id}" + (f"-{n}" if n else "") for n in range(len(taken) + 1)
-                      if f"REP-{new_id}" + (f"-{n}" if n else "") not in taken)  # fmt: skip
+        rep_id = free_id(f"REP-{new_id}", {r.rep_id for r in plan.reps})
         reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
                                 capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
         description = f"{name} joins at {home_region}: a territory carved from its neighbours, with a new rep"
