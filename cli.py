@@ -11,7 +11,7 @@
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5] [--locked ID …] [--keep 1.0]
-                              [--by-capacity] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
+                              [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
@@ -97,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
     rebalance.add_argument("--keep", type=float, default=1.0,
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
-    rebalance.add_argument("--by-capacity", action="store_true",
-                           help="size each territory by its reps' capacity (default: every territory the same share)")  # fmt: skip
+    sizing = rebalance.add_mutually_exclusive_group()
+    sizing.add_argument("--by-capacity", dest="by_capacity", action="store_true", default=True,
+                        help="size each territory by its reps' capacity (the default)")  # fmt: skip
+    sizing.add_argument("--equal-shares", dest="by_capacity", action="store_false",
+                        help="give every territory the same share, whatever its reps can take")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
@@ -248,6 +251,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
     import numpy as np
 
+    from geo.boundaries import region_labels
     from geo.editing import rebalance_units, replaced_claims, unknown_population
     from territory.edits import start
     from territory.impact import edit_impact
@@ -268,6 +272,13 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     known = [t.territory_id for t in plan.territories]
     needs = {"rep_leaves": ("--territory", args.territory), "rep_joins": ("--name", args.name),
              "territories": ("--territories", args.territories)}  # fmt: skip
+    owner = {"--territory": "rep_leaves", "--name": "rep_joins", "--home": "rep_joins", "--territories": "territories"}
+    given = {"--territory": args.territory, "--name": args.name, "--home": args.home, "--territories": args.territories}
+    stray = [option for option, value in given.items() if value is not None and owner[option] != args.scenario]
+    if stray:
+        option = stray[0]
+        raise CliInputError(f"{option} is for --scenario {owner[option]}, not {args.scenario}", column=option,
+                            hint=f"Add --scenario {owner[option]}, or leave {option} out")  # fmt: skip
     if args.scenario in needs and needs[args.scenario][1] in (None, ""):
         option = needs[args.scenario][0]
         raise CliInputError(f"--scenario {args.scenario} needs {option}", column=option,
@@ -284,16 +295,20 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
     regions = region_table()
     state = start(plan, accounts, regions)
-    holders, table, links = rebalance_units(state, args.level)
+    # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
+    holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories")
     note = unknown_population(table, args.metrics)
     if note:
         warn(note)
+    # an example home at this level: a county at county level, a US state at state level
+    levels = regions.set_index("region_id")["level"]
+    example = min((r for r in holders if levels.get(r) == args.level), default=min(holders, default=""))
     if args.scenario == "rep_joins" and not args.home:
         raise CliInputError("--scenario rep_joins needs --home (the new rep's home region)", column="--home",
-                            hint=f"e.g. --home {min(holders)}")  # fmt: skip
+                            hint=f"e.g. --home {example}")  # fmt: skip
     if args.scenario == "rep_joins" and args.home not in holders:
         raise CliInputError(f"home region '{args.home}' is not among the regions being balanced", column="--home",
-                            hint=f"Give a region some territory holds at --level {args.level}, e.g. {min(holders)}")  # fmt: skip
+                            hint=f"Give a region some territory holds at --level {args.level}, e.g. {example}")  # fmt: skip
     if not holders:
         raise CliInputError("no territory holds a region", source=str(args.plan), column="territories",
                             hint="Give the territories regions (region_ids) before rebalancing")  # fmt: skip
@@ -320,6 +335,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         t.territory_id: t.name for t in proposal.plan.territories
     }
     moves = region_moves(plan, proposal, holders)
+    moves.insert(1, "region_name", region_labels(moves["region_id"]))
     report = proposal.report
     territories = report.territories.assign(name=report.territories["territory_id"].map(names))
     if args.save_plan is not None:
@@ -333,12 +349,14 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "bound": report.bound,
         "contiguous": report.contiguous,
         "split_at_start": list(report.split_at_start),
+        "pieces": report.pieces,
         "cut_edges": report.cut_edges,
         "regions_moved": len(moves),
         "accounts_moved": impact.team["accounts_moved"],
         "value_moved": impact.team["value_moved"],
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
+        "kept_own_focus": list(proposal.own_focus),
         "warnings": list(impact.warnings),
         "seconds": report.seconds,
         "saved_plan": str(args.save_plan) if args.save_plan is not None else None,

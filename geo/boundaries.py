@@ -30,6 +30,7 @@ __all__ = [
     "load_join_layer",
     "shared_join_layer",
     "region_table",
+    "region_labels",
     "read_boundary_file",
     "boundary_file_columns",
     "repair_geometries",
@@ -132,6 +133,18 @@ def region_table() -> pd.DataFrame:
         (always inside the region), used to place accounts that only carry a region code.
     """
     return _region_table().copy()
+
+
+def region_labels(region_ids) -> list[str]:
+    """The bundled regions' display labels ("Kings, NY", "Texas"), an unknown id as itself.
+
+    Examples
+    --------
+    >>> region_labels(["US-TX", "US-36047", "XX-1"])
+    ['Texas', 'Kings, NY', 'XX-1']
+    """
+    labels = _region_table().set_index("region_id")["label"]
+    return [str(labels.get(r, r)) for r in region_ids]
 
 
 @dataclass

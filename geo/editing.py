@@ -221,19 +221,26 @@ def _country_of(region_id: str, table: pd.DataFrame) -> str:
 
 
 def region_graph_links(
-    region_ids, *, link_islands: bool = True, reach_km: float = 1000.0
+    region_ids, *, link_islands: bool = True, reach_km: float = 1000.0, strait_km: float = 50.0
 ) -> dict[str, tuple[str, ...]]:
     """Adjacency among ``region_ids`` (shared borders), with islands and exclaves linked to their nearest region.
+
+    The regions given are the ones held (by some territory); the others are gaps a territory may not cross. A
+    territory is one piece across water or another country, never across its own country's regions that no
+    territory holds: Texas and Arizona are not linked across an unheld New Mexico.
 
     Parameters
     ----------
     region_ids : iterable of str
     link_islands : bool, default True
-        Join every separate part to the nearest region of another part (distance between representative points)
-        when that region is in the same country (Hawaii, Alaska, Puerto Rico, an island county) or within
-        ``reach_km`` (Great Britain to the continent), so that a territory can reach it. Parts further away (Europe
-        and North America) stay apart: no territory is made to cross an ocean.
+        Join separate parts. A part bordered only by the sea or by other countries (Hawaii, Alaska, Great Britain
+        next to an unheld Ireland) joins the nearest region of another part (distance between representative
+        points) when that region is in the same country or within ``reach_km``. A part cut off by unheld regions
+        of its own country joins another part only across a strait of at most ``strait_km`` (Staten Island,
+        Virginia's Eastern Shore) that crosses none of them. Parts further away (Europe and North America) stay
+        apart: no territory is made to cross an ocean or a gap in the plan.
     reach_km : float, default 1000
+    strait_km : float, default 50
 
     Returns
     -------
@@ -247,6 +254,8 @@ def region_graph_links(
     (True, True)
     >>> any(r.startswith("US-") for r in links["FR"] + links["GB"] + links["DE"])
     False
+    >>> region_graph_links(["US-AZ", "US-TX"])  # New Mexico between them holds no territory
+    {'US-AZ': (), 'US-TX': ()}
     """
     from territory.impact import territory_parts
 
@@ -254,43 +263,115 @@ def region_graph_links(
     keep = set(wanted)
     full = region_adjacency()
     links = {r: set(n for n in full.get(r, ()) if n in keep) for r in wanted}
-    if link_islands and len(wanted) > 1:
-        from geo.boundaries import region_table
+    if not link_islands or len(wanted) < 2:
+        return {r: tuple(sorted(links[r])) for r in wanted}
+    from geo.boundaries import region_table
 
-        full_table = region_table().set_index("region_id")
-        points = full_table.reindex(wanted)[["lon", "lat"]].dropna()
-        country = pd.Series({r: _country_of(r, full_table) for r in points.index}, dtype=object)
-        done: set[str] = set()  # regions of parts that nothing may join
-        while True:
-            parts = territory_parts(wanted, links)
-            if len(parts) <= 1:
-                break
-            parts = [p for p in parts if not set(p) <= done]
-            if not parts:
-                break
-            part = parts[-1]  # the smallest part still open joins its nearest allowed neighbour
-            inside = points.loc[points.index.intersection(sorted(part))]
-            outside = points.drop(index=list(part), errors="ignore")
-            if inside.empty or outside.empty:
-                done |= set(part)
-                continue
-            lat = np.radians((inside["lat"].to_numpy()[:, None] + outside["lat"].to_numpy()[None, :]) / 2)
-            dx = (inside["lon"].to_numpy()[:, None] - outside["lon"].to_numpy()[None, :]) * np.cos(lat) * 111.2
-            dy = (inside["lat"].to_numpy()[:, None] - outside["lat"].to_numpy()[None, :]) * 111.2
-            distance = np.hypot(dx, dy)
-            same = country[inside.index].to_numpy()[:, None] == country[outside.index].to_numpy()[None, :]
-            distance[~same & (distance > reach_km)] = np.inf
-            if not np.isfinite(distance).any():
-                done |= set(part)
-                continue
-            i, j = np.unravel_index(int(distance.argmin()), distance.shape)
-            x, y = inside.index[i], outside.index[j]
-            links[x].add(y)
-            links[y].add(x)
+    full_table = region_table().set_index("region_id")
+    points = full_table.reindex(wanted)[["lon", "lat"]].dropna()
+    country = {r: _country_of(r, full_table) for r in wanted}
+    gaps = _Gaps(wanted, full_table, country)
+    done: set[str] = set()  # regions of parts that nothing may join
+    while True:
+        parts = territory_parts(wanted, links)
+        if len(parts) <= 1:
+            break
+        parts = [p for p in parts if not p <= done]
+        if not parts:
+            break
+        part = parts[-1]  # the smallest part still open joins its nearest allowed neighbour
+        # Bordered by unheld land of its own country, the part is cut off by a gap in the plan.
+        beside = {n for r in part for n in full.get(r, ()) if n not in keep and n in gaps.layer}
+        if {_country_of(n, full_table) for n in beside} & {country[r] for r in part}:
+            pair = gaps.strait(part, strait_km)
+        else:
+            pair = _nearest_across(part, points, country, reach_km)
+        if pair is None:
+            done |= set(part)
+            continue
+        x, y = pair
+        links[x].add(y)
+        links[y].add(x)
     return {r: tuple(sorted(links[r])) for r in wanted}
 
 
-def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.DataFrame, dict[str, tuple[str, ...]]]:
+def _nearest_across(part, points: pd.DataFrame, country: dict, reach_km: float) -> tuple[str, str] | None:
+    """The closest pair (representative points) from ``part`` to a region outside it: same country, or near."""
+    inside = points.loc[points.index.intersection(sorted(part))]
+    outside = points.drop(index=list(part), errors="ignore")
+    if inside.empty or outside.empty:
+        return None
+    lat = np.radians((inside["lat"].to_numpy()[:, None] + outside["lat"].to_numpy()[None, :]) / 2)
+    dx = (inside["lon"].to_numpy()[:, None] - outside["lon"].to_numpy()[None, :]) * np.cos(lat) * 111.2
+    dy = (inside["lat"].to_numpy()[:, None] - outside["lat"].to_numpy()[None, :]) * 111.2
+    distance = np.hypot(dx, dy)
+    same = (
+        np.array([country[r] for r in inside.index], dtype=object)[:, None]
+        == np.array([country[r] for r in outside.index], dtype=object)[None, :]
+    )
+    distance[~same & (distance > reach_km)] = np.inf
+    if not np.isfinite(distance).any():
+        return None
+    i, j = np.unravel_index(int(distance.argmin()), distance.shape)
+    return str(inside.index[i]), str(outside.index[j])
+
+
+class _Gaps:
+    """The held regions' shapes (metres) and the unheld regions of their countries, for straits."""
+
+    def __init__(self, wanted: list[str], full_table: pd.DataFrame, country: dict):
+        level = "county" if (full_table["level"].reindex(wanted) == "county").any() else "state"
+        layer = _projected(level)
+        held = layer["region_id"].isin(set(wanted)).to_numpy()
+        self.ids = layer["region_id"].to_numpy(dtype=object)
+        self.layer = set(self.ids)  # the regions drawn at this level (a state's counties are not its neighbours)
+        self.shapes = layer.geometry.to_numpy()
+        self.held = np.flatnonzero(held)
+        countries = set(country.values())
+        self.unheld = np.flatnonzero(~held & layer["country"].isin(countries).to_numpy())
+        self.unheld_country = layer["country"].to_numpy(dtype=object)
+        self.country = country
+        self.tree_held = shapely.STRtree(self.shapes[self.held])
+        self.tree_unheld = shapely.STRtree(self.shapes[self.unheld])
+
+    def strait(self, part, strait_km: float) -> tuple[str, str] | None:
+        inside = [i for i in self.held if self.ids[i] in part]
+        if not inside:
+            return None
+        best = None
+        for i in inside:
+            near = self.tree_held.query(self.shapes[i], predicate="dwithin", distance=strait_km * 1000)
+            for j in self.held[near]:
+                if self.ids[j] in part:
+                    continue
+                gap = shapely.distance(self.shapes[i], self.shapes[j])
+                if best is not None and gap >= best[0]:
+                    continue
+                line = shapely.shortest_line(self.shapes[i], self.shapes[j])
+                touched = self.unheld[self.tree_unheld.query(line, predicate="intersects")]
+                mine = {self.country[self.ids[i]], self.country[self.ids[j]]}
+                # Over the land of an unheld region of their country (its inside, not a corner it shares)?
+                if any(self.unheld_country[c] in mine and shapely.relate_pattern(line, self.shapes[c], "T********")
+                       for c in touched):  # fmt: skip
+                    continue
+                best = (gap, str(self.ids[i]), str(self.ids[j]))
+        return None if best is None else best[1:]
+
+
+@lru_cache(maxsize=2)
+def _projected(level: str) -> gpd.GeoDataFrame:
+    """The selectable regions at ``level`` in metres (equal-area), with their country."""
+    from geo.boundaries import region_table
+
+    layer = _selectable(level)[["region_id", "geometry"]].to_crs(EQUAL_AREA_CRS)
+    table = region_table().set_index("region_id")
+    layer["country"] = [_country_of(r, table) for r in layer["region_id"]]
+    return layer.reset_index(drop=True)
+
+
+def rebalance_units(
+    state, level: str = "state", *, admitted: bool = True
+) -> tuple[dict[str, str], pd.DataFrame, dict[str, tuple[str, ...]]]:
     """The regions a rebalance works on at ``level``: who holds them, their metrics and how they link.
 
     Parameters
@@ -298,6 +379,9 @@ def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.Dat
     state : territory.edits.PlanState
         The plan with its assigned accounts (``result``) and their ``workload``.
     level : {"state", "county"}
+    admitted : bool, default True
+        Count only the accounts that the region's territory takes (its industry focus and tiers): what the
+        territories carry. False: every account in the region (for territories drawn anew, which take all).
 
     Returns
     -------
@@ -315,10 +399,13 @@ def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.Dat
     holders = region_holders(state.plan, level)
     units = sorted(holders)
     result = state.result
+    workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
+    if admitted and len(result):
+        keep = _admitted(result, state.plan, display_region_of(result["region_id"], level).map(holders))
+        result, workload = result[keep], workload[keep]
     stats = accounts_by_region(result, level).reindex(units).fillna(0)
     if len(result):
         shown = display_region_of(result["region_id"], level)
-        workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
         workload = workload.groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
     else:
         workload = pd.Series(0.0, index=units)
@@ -328,6 +415,21 @@ def rebalance_units(state, level: str = "state") -> tuple[dict[str, str], pd.Dat
         index=pd.Index(units, name="region_id"),
     )  # fmt: skip
     return holders, table, region_graph_links(units)
+
+
+def _admitted(result: pd.DataFrame, plan, holder: pd.Series) -> np.ndarray:
+    """Accounts that the territory holding their region takes: its industries and tiers (empty: all)."""
+    keep = holder.notna().to_numpy().copy()
+    for territory in plan.territories:
+        if not (territory.industries or territory.tiers):
+            continue
+        refused = np.zeros(len(result), dtype=bool)
+        for column, allowed in (("industry", territory.industries), ("tier", territory.tiers)):
+            if allowed:
+                values = result[column] if column in result else pd.Series(None, index=result.index, dtype=object)
+                refused |= ~values.isin(allowed).to_numpy()
+        keep &= ~((holder == territory.territory_id).to_numpy() & refused)
+    return keep
 
 
 def unknown_population(table: pd.DataFrame, metrics) -> str | None:

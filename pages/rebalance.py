@@ -10,6 +10,7 @@ import json
 import numpy as np
 import streamlit as st
 
+from geo.boundaries import region_labels
 from pages.shared import (
     current_engine,
     engine_token,
@@ -25,7 +26,7 @@ from territory.edits import start
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
-from territory.rebalance import region_moves
+from territory.rebalance import describe_pieces, region_moves
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
@@ -56,9 +57,9 @@ tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tol
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption")
 by_capacity = form[1].checkbox(
-    "Size territories by their reps' capacity", value=False, key="reb_capacity",
-    help="On: a territory whose reps can take twice the accounts gets twice the load. Off (default): every "
-    "territory the same share.",
+    "Size territories by their reps' capacity", value=True, key="reb_capacity",
+    help="On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
+    "territory the same share, however many reps it has.",
 )  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get)
 options = {}
@@ -70,14 +71,16 @@ elif scenario == "rep_joins":
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _units(token: str, level: str, _state):
+def _units(token: str, level: str, admitted: bool, _state):
     """Regions held by a territory at this level, their metrics and adjacency (islands linked)."""
     from geo.editing import rebalance_units
 
-    return rebalance_units(_state, level)
+    return rebalance_units(_state, level, admitted=admitted)
 
 
-holders, unit_table, links = _units(engine_token(), level, engine)
+# Drawn anew (another number of territories), territories take every account of their regions; otherwise a
+# region counts the accounts its territory takes (its industries and tiers).
+holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
 if scenario == "rep_joins":
     labels = level_labels(level)
     options["home_region"] = form[2].selectbox(
@@ -156,13 +159,17 @@ if pending is not None and pending[0].plan.name == plan.name:
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
     st.markdown(f"**{plain(proposal.description)}.**")
+    proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
                    "the least some territory cannot avoid (a region bigger than its share, or a land mass apart): "
                    f"{report.bound[worst]:.1%}")  # fmt: skip
     kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
-    kpis[2].metric("Every territory in one piece", "yes" if report.contiguous else "no")
+    whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
+    kpis[2].metric("Every territory in one piece", whole,
+                   help="A territory already in pieces (apart across regions no territory holds) keeps its pieces; "
+                        "the proposal splits none.")  # fmt: skip
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
     moves_table = region_moves(plan, proposal, holders)
@@ -177,10 +184,16 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
             "change them; they are kept as they are and left out of the mean the others are balanced to."
         )
-    if report.split_at_start:
-        st.info(f"These territories were already in several pieces: {plain(', '.join(report.split_at_start))}.")
+    if proposal.own_focus:
+        focused = ", ".join(plain(names.get(t, t)) for t in proposal.own_focus)
+        st.info(
+            f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
+            "between territories that take different accounts would leave some of them in no territory; so they "
+            "are kept as they are and left out of the mean the others are balanced to."
+        )
+    for sentence in describe_pieces(report, {**names, **proposed_names}, lambda r: region_labels([r])[0]):
+        st.info(plain(sentence))
     table = report.territories.copy()
-    proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
     columns = ["territory", "locked", "share", "regions", "parts"]
     for m in proposal.report.deviation:
@@ -191,7 +204,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.append(f"{m}_deviation")
     st.dataframe(
         table[columns], hide_index=True,
-        column_config={"locked": st.column_config.CheckboxColumn("Kept", help="Locked, or alone on its land mass"),
+        column_config={"locked": st.column_config.CheckboxColumn(
+            "Kept", help="Locked, alone on its land mass, or no touching territory takes the same accounts"
+        ),
                        "share": st.column_config.NumberColumn("Share", format="%.2f×",
                                                               help="Its load relative to the average territory's"),
                        **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
@@ -211,8 +226,9 @@ if pending is not None and pending[0].plan.name == plan.name:
             st_folium(changed_regions_map(moves_table, plan, proposal.plan), height=380, use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:
-            st.dataframe(moves_table[["region_id", "from_name", "to_name"]], hide_index=True,
-                         column_config={"region_id": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
+            shown = moves_table.assign(region=region_labels(moves_table["region_id"]))
+            st.dataframe(shown[["region", "from_name", "to_name"]], hide_index=True,
+                         column_config={"region": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         st.dataframe(diff.handoffs, hide_index=True)

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,9 @@ class RebalanceReport:
     contiguous : bool
         Every territory in one part (territories that started in several parts are listed in ``split_at_start``).
     split_at_start : list
+    pieces : dict
+        Territories in more than one part at the end (only those that started so: contiguity is kept): territory
+        id → its parts, each a sorted list of region ids, largest part first.
     cut_edges : int
         Region borders between different territories (fewer is more compact).
     regions_moved : int
@@ -143,6 +146,7 @@ class RebalanceReport:
     moved: dict
     seconds: float
     iterations: int
+    pieces: dict = field(default_factory=dict)
 
 
 class Rebalancer:
@@ -536,11 +540,16 @@ class Rebalancer:
         np.add.at(totals, labels, weights)
         deviation = totals / (share[None, :] * self.territory_weights[:, None]) - 1.0
         mean_weight = float(self.territory_weights[active].mean()) if active.any() else 1.0
-        rows = []
+        rows, pieces = [], {}
         for t, territory_id in enumerate(self.territory_ids):
             members = np.flatnonzero(labels == t)
-            row = {"territory_id": territory_id, "regions": len(members),
-                   "parts": len(components(members.tolist(), graph.neighbours)), "locked": not active[t],
+            parts = components(members.tolist(), graph.neighbours)
+            if len(parts) > 1:
+                ordered = sorted(
+                    (sorted(graph.region_ids[i] for i in part) for part in parts), key=lambda p: (-len(p), p)
+                )
+                pieces[territory_id] = ordered
+            row = {"territory_id": territory_id, "regions": len(members), "parts": len(parts), "locked": not active[t],
                    "share": self.territory_weights[t] / mean_weight}  # fmt: skip
             for m, name in enumerate(self.metric_names):
                 row[name] = totals[t, m]
@@ -594,6 +603,7 @@ class Rebalancer:
             else {name: 0.0 for name in self.metric_names},
             seconds=time.perf_counter() - started,
             iterations=iterations,
+            pieces=pieces,
         )
 
 

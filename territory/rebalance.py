@@ -22,6 +22,7 @@ __all__ = [
     "Proposal",
     "balance_metrics",
     "capacity_weights",
+    "describe_pieces",
     "propose",
     "region_moves",
     "separate_territories",
@@ -44,6 +45,8 @@ class Proposal:
     separate: tuple[str, ...] = ()
     before: pd.DataFrame | None = None
     """Each territory's deviations in the start, on the proposal's shares (None for a plan from scratch)."""
+    own_focus: tuple[str, ...] = ()
+    """Territories kept as they are because no touching territory takes the same accounts (industries, tiers)."""
 
 
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
@@ -102,6 +105,36 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
     })  # fmt: skip
 
 
+def describe_pieces(
+    report: RebalanceReport, territory_names: Mapping[str, str], region_label: Callable[[str], str] = str
+) -> list[str]:
+    """One sentence per territory in several pieces, naming the regions of its smaller pieces.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> report = SimpleNamespace(pieces={"S": [["AL", "FL", "GA"], ["LA", "TX"]]}, split_at_start=["S"])
+    >>> describe_pieces(report, {"S": "US South"})[0]
+    'US South is in 2 pieces: LA, TX apart from its other 3 regions. Regions no territory holds (or the sea) lie between them; the proposal splits it no further.'
+    """
+    out = []
+    for territory_id, parts in report.pieces.items():
+        smaller = "; ".join(
+            ", ".join(region_label(r) for r in part[:4]) + (f" and {len(part) - 4} more" if len(part) > 4 else "")
+            for part in parts[1:]
+        )
+        name = territory_names.get(territory_id, territory_id)
+        rest = len(parts[0])
+        tail = (
+            "Regions no territory holds (or the sea) lie between them; the proposal splits it no further."
+            if territory_id in report.split_at_start
+            else "The proposal split it: report this as a bug."
+        )
+        out.append(f"{name} is in {len(parts)} pieces: {smaller} apart from its other {rest} region"
+                   f"{'' if rest == 1 else 's'}. {tail}")  # fmt: skip
+    return out
+
+
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
     return pd.Series([holders.get(r) for r in region_ids], index=pd.Index(region_ids, name="region_id"), dtype=object)
 
@@ -158,22 +191,34 @@ def capacity_weights(reps, territory_ids) -> dict[str, float]:
     return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
 
 
-def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph) -> pd.Series:
+def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=()) -> pd.Series:
+    """The leaving territory's regions, each to the neighbouring territory it touches most.
+
+    ``prefer``: sets of territories to try first, in order (those that take the same accounts, then those that
+    take more); then any. The regions are handed out from the leaving territory's borders inwards.
+    """
     out = labels.copy()
     position = {r: i for i, r in enumerate(graph.region_ids)}
     pending = list(out[out == leaving].index)
-    for _ in range(len(pending) + 1):
-        if not pending:
-            break
-        still = []
-        for region in pending:
-            counts = pd.Series([out.iloc[j] for j in graph.neighbours[position[region]]], dtype=object)
-            counts = counts[counts.notna() & (counts != leaving)].value_counts()
-            if len(counts):
-                out[region] = counts.index[0]
-            else:
-                still.append(region)
-        pending = still
+    for choosy in [*prefer, None]:
+        for _ in range(len(pending) + 1):
+            if not pending:
+                break
+            still = []
+            for region in pending:
+                counts = pd.Series([out.iloc[j] for j in graph.neighbours[position[region]]], dtype=object)
+                counts = counts[counts.notna() & (counts != leaving)]
+                if choosy is not None:
+                    counts = counts[counts.isin(list(choosy))]
+                counts = counts.value_counts()
+                if len(counts):
+                    out[region] = counts.index[0]
+                else:
+                    still.append(region)
+            if len(still) == len(pending):
+                pending = still
+                break
+            pending = still
     for region in pending:  # cut off from every other territory: the lightest takes it
         out[region] = out[out != leaving].value_counts().index[-1]
     return out
@@ -192,7 +237,7 @@ def propose(
     tolerance: float | Mapping[str, float] = 0.05,
     locked_territories: Sequence[str] = (),
     disruption_weight: float = 1.0,
-    by_capacity: bool = False,
+    by_capacity: bool = True,
     replaces: Sequence[str] = (),
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
@@ -217,9 +262,10 @@ def propose(
     replaces : sequence of str
         Claims the units stand for (at county level, the states whose counties are the units): dropped from the
         territories, which then claim the units themselves, so that no region is claimed twice.
-    by_capacity : bool, default False
-        Size each territory by its reps' capacity (:func:`capacity_weights`): a territory with two reps gets
-        twice the load of one with one. Off: every territory gets the same share.
+    by_capacity : bool, default True
+        Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
+        twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
+        one rep is given as much as one with three, and its accounts wait for a rep).
 
     Returns
     -------
@@ -246,7 +292,7 @@ def propose(
                 f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
                 "regions (reassign them by hand, or add a territory there first)"
             )
-        start = _give_to_neighbours(current, territory_id, graph)
+        start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id))
         gone = territories.pop(territory_id)
         reps = tuple(
             replace(
@@ -267,8 +313,12 @@ def propose(
             raise ValueError("pick the new rep's home region among the regions being balanced")
         new_id = new_territory_id(plan, name)
         start = current.copy()
+        # The new territory takes the accounts its home's territory takes (its industries and tiers), so that
+        # it can trade regions with it and its kind.
+        home = territories[current[home_region]]
         start[home_region] = new_id
-        territories[new_id] = Territory(new_id, name, color=next_color(plan))
+        territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
+                                        tiers=home.tiers)  # fmt: skip
         seeds = {new_id: home_region}
         # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
@@ -281,34 +331,64 @@ def propose(
             raise ValueError("give the number of territories")
         start = current
         description = f"A plan from scratch with {n_territories} territor{'y' if n_territories == 1 else 'ies'}"
+        focused = [t.name for t in plan.territories if t.industries or t.tiers]
+        if focused:
+            description += (
+                f"; each takes every account in its regions (the industry and tier focus of {', '.join(focused)} "
+                "is not kept)"
+            )
     else:
         start = current
         description = "The current territories rebalanced"
+    own_focus: tuple[str, ...] = ()
     if scenario == "territories":
         separate = ()
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
-    else:
-        # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
-        separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
-        free = set(start.dropna()) - set(locked_territories) - set(separate)
-        if len(free) < 2:
-            raise ValueError(
-                "fewer than two territories can trade regions (the others are locked or alone on their land mass): "
-                "unlock at least two that touch"
-            )
-        solver = Rebalancer(graph, start=start, tolerance=tolerance,
-                            locked_territories=sorted(set(locked_territories) | set(separate)),
-                            territory_weights=capacity_weights(reps, set(start)) if by_capacity else None,
-                            disruption_weight=disruption_weight, seeds=seeds, rng=rng)  # fmt: skip
-    solver.solve(max_seconds=max_seconds, progress=progress)
-    labels = solver.labels_
-    report = solver.report_
-    if scenario == "territories":
+        solver.solve(max_seconds=max_seconds, progress=progress)
+        labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         labels, territories, reps = _name_new_territories(plan, current, labels, graph)
+        idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
+        if idle:
+            description += (
+                f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "
+                + ", ".join(idle)
+            )
         renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
         report = replace(report, territories=table)
+    else:
+        # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
+        separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
+        # Territories trade regions only with territories that take the same accounts (industries, tiers): a
+        # region moved between two that differ would leave some of its accounts in no territory.
+        focus = {t: _focus(territories[t]) for t in set(start.dropna())}
+        apart = _within_focus(graph, start, focus)
+        own_focus = tuple(
+            t
+            for t in separate_territories(start, apart)
+            if t not in separate and t not in locked_territories and not (seeds and t in seeds)
+        )
+        kept = set(locked_territories) | set(separate) | set(own_focus)
+        groups: dict[tuple, list[str]] = {}
+        for t in sorted(set(start.dropna()) - kept):
+            groups.setdefault(focus[t], []).append(t)
+        groups = {key: group for key, group in groups.items() if len(group) >= 2}
+        weights = capacity_weights(reps, set(start)) if by_capacity else None
+        if not groups and scenario != "rep_leaves":
+            raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
+        if groups:
+            labels, report, before = _solve_groups(
+                apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
+                territory_weights=weights, seeds=seeds, rng=rng, max_seconds=max_seconds, progress=progress,
+                full=graph,
+            )  # fmt: skip
+        else:
+            # The leaving territory's regions went to its neighbours; none of those can trade further.
+            solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
+                                territory_weights=weights, rng=rng).solve(max_seconds=0.1)  # fmt: skip
+            labels, report, before = solver.labels_.astype(object), solver.report_, solver.deviations(start)
+            description += " (no two of the territories left can trade regions, so no further rebalancing)"
     units = set(ids)
     replaced = set(replaces)
     new_territories = []
@@ -318,8 +398,122 @@ def propose(
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
-    before = None if scenario == "territories" else solver.deviations(start)
-    return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before)
+    return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus)
+
+
+def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
+    """Why no two territories can trade regions, naming them."""
+
+    def named(ids) -> str:
+        return ", ".join(territories[t].name for t in sorted(ids) if t in territories)
+
+    reasons = []
+    if locked:
+        reasons.append(f"locked: {named(locked)}")
+    if separate:
+        reasons.append(f"alone on their land mass: {named(separate)}")
+    if own_focus:
+        reasons.append(f"no touching territory takes the same accounts (industries, tiers): {named(own_focus)}")
+    return (
+        "fewer than two territories can trade regions (" + "; ".join(reasons) + "): unlock at least two that "
+        "touch and take the same accounts"
+    )
+
+
+def _focus(territory: Territory) -> tuple:
+    """What accounts a territory takes: its industries and tiers (empty: all)."""
+    return tuple(sorted(territory.industries)), tuple(sorted(territory.tiers))
+
+
+def _takers(territories: Mapping[str, Territory], territory_id: str) -> list[set[str]]:
+    """Who should take a leaving territory's regions, best first.
+
+    Territories that take the same accounts, then those that take at least those (no account is left out).
+    """
+    mine = territories[territory_id]
+    others = {t: territory for t, territory in territories.items() if t != territory_id}
+
+    def covers(wide: tuple, narrow: tuple) -> bool:
+        return not wide or (bool(narrow) and set(narrow) <= set(wide))
+
+    same = {t for t, other in others.items() if _focus(other) == _focus(mine)}
+    wider = {t for t, other in others.items() if covers(other.industries, mine.industries)
+             and covers(other.tiers, mine.tiers)} - same  # fmt: skip
+    return [group for group in (same, wider) if group]
+
+
+def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:
+    """The graph without the links between regions of territories that take different accounts."""
+    kinds = [focus.get(t) for t in start.reindex(list(graph.region_ids))]
+    neighbours = tuple(tuple(j for j in others if kinds[j] == kinds[i]) for i, others in enumerate(graph.neighbours))
+    return RegionGraph(graph.region_ids, graph.metrics, neighbours)
+
+
+def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territory_weights, seeds, rng,
+                  max_seconds, progress, full):  # fmt: skip
+    """Balance each group of territories (same accounts taken) among themselves, one search per group.
+
+    Returns the labels, one report for all groups (each territory's row from its own group's search; figures
+    that are worst cases are the worst over the groups, counts are summed) and the start's deviations.
+    """
+    everyone = sorted(set(start.dropna()))
+    size = {t: int((start == t).sum()) for t in everyone}
+    total = sum(size[t] for g in groups for t in g) or 1
+    labels, reports, befores, done = start.copy(), [], [], 0.0
+    for group in sorted(groups, key=lambda g: (-sum(size[t] for t in g), g)):
+        part = sum(size[t] for t in group) / total
+        solver = Rebalancer(
+            graph, start=labels, tolerance=tolerance, locked_territories=[t for t in everyone if t not in group],
+            territory_weights=territory_weights,
+            disruption_weight=disruption_weight, seeds=seeds, rng=rng,
+        )  # fmt: skip
+        offset = done
+
+        def report_progress(fraction, offset=offset, part=part):
+            if progress is not None:
+                progress(offset + part * fraction)
+
+        solver.solve(max_seconds=max_seconds * part, progress=report_progress)
+        done += part
+        befores.append((group, solver.deviations(labels)))
+        labels = solver.labels_.astype(object)
+        reports.append((group, solver.report_))
+    return labels, _merged(reports, labels, full), _merged_rows(befores)
+
+
+def _merged_rows(tables) -> pd.DataFrame:
+    rows = {}
+    for group, table in tables:
+        for row in table.to_dict("records"):
+            if row["territory_id"] in group or row["territory_id"] not in rows:
+                rows[row["territory_id"]] = row
+    return pd.DataFrame(list(rows.values())).sort_values("territory_id").reset_index(drop=True)
+
+
+def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
+    """One report for searches over disjoint groups of territories (see :func:`_solve_groups`)."""
+    first = reports[0][1]
+    if len(reports) == 1:
+        last = first
+    else:
+        last = reports[-1][1]
+    metrics = list(first.deviation)
+    values = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
+    cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and values[i] != values[j])
+    return RebalanceReport(
+        territories=_merged_rows([(g, r.territories) for g, r in reports]),
+        deviation={m: max(r.deviation[m] for _, r in reports) for m in metrics},
+        bound={m: max(r.bound[m] for _, r in reports) for m in metrics},
+        within_tolerance={m: all(r.within_tolerance[m] for _, r in reports) for m in metrics},
+        contiguous=last.contiguous,
+        split_at_start=sorted({t for _, r in reports for t in r.split_at_start}),
+        cut_edges=int(cut),
+        regions_moved=sum(r.regions_moved for _, r in reports),
+        moved={m: sum(r.moved[m] for _, r in reports) for m in metrics},
+        seconds=sum(r.seconds for _, r in reports),
+        iterations=sum(r.iterations for _, r in reports),
+        pieces=last.pieces,
+    )
 
 
 def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):
@@ -338,9 +532,12 @@ def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, gra
         if new_id in mapping:
             territory = old[mapping[new_id]]
         else:
-            fresh = new_territory_id(plan, f"Territory {new_id}")
-            territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(plan))
-        territories[territory.territory_id] = replace(territory, region_ids=())
+            # an id and a colour no territory of the plan, nor one made here, has
+            so_far = replace(plan, territories=(*plan.territories, *territories.values()))
+            fresh = new_territory_id(so_far, f"Territory {new_id}")
+            territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(so_far))
+        # Drawn anew, a territory takes every account of its regions (balanced on all of them).
+        territories[territory.territory_id] = replace(territory, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
     kept = set(territories)
     reps = tuple(

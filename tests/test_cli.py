@@ -328,7 +328,12 @@ def test_rebalance_json_contract(demo_rebalance):
             "value",
         }
     )
-    assert summary["contiguous"] is True and summary["split_at_start"] == []
+    # US South is in two pieces already: Texas and Louisiana lie apart from its other states, across Arkansas and
+    # Mississippi, which no territory holds. It stays in two pieces; no territory is split.
+    assert summary["contiguous"] is False and summary["split_at_start"] == ["USS"]
+    assert list(summary["pieces"]) == ["USS"] and len(summary["pieces"]["USS"]) == 2
+    assert set(summary["pieces"]["USS"][1]) <= {"US-TX", "US-LA", "US-AR", "US-OK", "US-NM", "US-MS"}
+    assert all(m["region_name"] for m in summary["moves"])
     # Europe West cannot trade regions with the American territories: kept apart, and no move touches it.
     assert summary["kept_apart"] == ["EUW"]
     moves = summary["moves"]
@@ -337,8 +342,13 @@ def test_rebalance_json_contract(demo_rebalance):
     assert not any("EUW" in (m["from_territory_id"], m["to_territory_id"]) for m in moves)
     assert {t["territory_id"] for t in summary["territories"]} == {t.territory_id for t in plan.territories}
     assert summary["accounts_moved"] > 0 and summary["value_moved"] > 0
-    # What the proposal does to the reps is said: Canada West's one rep cannot take an equal share of the accounts.
-    assert any("in Canada West wait for a rep" in w for w in summary["warnings"])
+    # Territories trade regions only with touching territories that take the same accounts: North America East
+    # (fintech, healthcare) and US Central (enterprise, mid-market) take other accounts than their neighbours, and
+    # US South touches no other territory that takes every account. Sized by their reps' capacity, US West and
+    # Canada West end without accounts waiting for a rep or falling out of the territories.
+    assert summary["kept_own_focus"] == ["NAE", "USC", "USS"]
+    assert not any({"NAE", "USC", "USS"} & {m["from_territory_id"], m["to_territory_id"]} for m in moves)
+    assert summary["warnings"] == []
     # Each rep's handoff adds up.
     handoffs = summary["handoffs"]
     assert handoffs and {"rep_id", "accounts_gained", "accounts_lost", "net_accounts"} <= set(handoffs[0])
@@ -383,6 +393,17 @@ def test_rebalance_rep_leaves_as_csv(capsys):
         (["--keep", "nan"], "column '--keep'"),
         (["--locked", "USW", "USS", "USC", "NAE", "CAW"], "column '--locked': fewer than two territories can trade"),
         (["--scenario", "rep_leaves", "--territory", "EUW"], "Europe West is alone on its land mass"),
+        (["--territories", "4"], "column '--territories': --territories is for --scenario territories, not rebalance"),
+        (["--territory", "USC"], "column '--territory': --territory is for --scenario rep_leaves"),
+        (["--scenario", "rep_leaves", "--territory", "USC", "--home", "US-CO"], "--home is for --scenario rep_joins"),
+        (
+            ["--scenario", "rep_joins", "--name", "X", "--level", "county"],
+            "needs --home (the new rep's home region). e.g. --home US-",
+        ),
+        (
+            ["--locked", "USW"],
+            "(locked: US West; alone on their land mass: Europe West; no touching territory takes the same accounts (industries, tiers): North America East, US Central, US South)",
+        ),
     ],
 )
 def test_rebalance_bad_requests_say_why(extra, message, capsys):
@@ -428,15 +449,15 @@ def test_rebalance_output_stays_clean_when_metis_complains(capfd):
     assert json.loads(out)["scenario"] == "territories"
 
 
-def test_rebalance_sizes_by_capacity_only_when_asked(capsys):
+def test_rebalance_sizes_by_capacity_unless_equal_shares_are_asked(capsys):
     shares = {}
-    for extra in ([], ["--by-capacity"]):
+    for extra in (["--equal-shares"], []):
         code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                                  "--seconds", "1", *extra, capsys=capsys)  # fmt: skip
         assert code == 0, err
         shares[bool(extra)] = {t["territory_id"]: t["share"] for t in json.loads(out)["territories"]}
-    assert set(shares[False].values()) == {1.0}
-    assert shares[True]["USW"] > 1.5 * shares[True]["CAW"]  # two reps against one
+    assert set(shares[True].values()) == {1.0}
+    assert shares[False]["USW"] > 1.5 * shares[False]["CAW"]  # three reps against one
 
 
 def test_rebalance_on_population_says_where_it_is_unknown(capsys):

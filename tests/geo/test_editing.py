@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box, mapping
@@ -315,8 +316,16 @@ def test_rebalance_units_add_up_to_the_assigned_accounts():
 
     held = display_region_of(state.result["region_id"], "state").isin(holders).to_numpy()
     assert 0 < held.sum() < len(state.result)  # some accounts sit in regions no territory holds
-    assert table["accounts"].sum() == held.sum()
-    assert table["value"].sum() == pytest.approx(state.result.loc[held, "value"].sum())
+    every = rebalance_units(state, "state", admitted=False)[1]
+    assert every["accounts"].sum() == held.sum()
+    assert every["value"].sum() == pytest.approx(state.result.loc[held, "value"].sum())
+    # by default a region counts what its territory takes (industries, tiers): the accounts the plan gives it
+    taken = state.result["territory_id"].notna().to_numpy()
+    assert table["accounts"].sum() == taken.sum() < held.sum()
+    assert table["workload"].sum() == pytest.approx(np.asarray(state.workload, dtype=float)[taken].sum())
+    ny = display_region_of(state.result["region_id"], "state").eq("US-NY").to_numpy()
+    in_nae = state.result["industry"].isin(["fintech", "healthcare"]).to_numpy()
+    assert table.loc["US-NY", "accounts"] == (ny & in_nae).sum() < every.loc["US-NY", "accounts"]
     assert table.loc["US-CA", "population"] > 30_000_000 and table.loc["GB", "population"] == 0
     # the links are symmetric and stay among the held regions; Europe is not linked to America
     assert all(r in links.get(n, ()) for r, ns in links.items() for n in ns)
@@ -329,3 +338,36 @@ def test_replaced_claims_are_the_states_of_counties():
 
     assert replaced_claims(["US-06037", "US-06059", "US-36061"], "county") == ["US-CA", "US-NY"]
     assert replaced_claims(["US-CA", "US-NY"], "state") == []
+
+
+def test_links_never_cross_unheld_land_of_the_same_country():
+    from geo.editing import region_graph_links
+
+    # New Mexico between Arizona and Texas holds no territory: they stay apart, each its own part.
+    assert region_graph_links(["US-AZ", "US-TX"]) == {"US-AZ": (), "US-TX": ()}
+    links = region_graph_links(["US-AZ", "US-NM", "US-TX"])
+    assert links["US-NM"] == ("US-AZ", "US-TX")
+    # Islands are linked across the sea: Hawaii to the mainland, Great Britain (beside an unheld Ireland) to the
+    # continent; Alaska across Canada to its own country.
+    links = region_graph_links(["US-HI", "US-CA", "US-AK", "US-WA", "GB", "FR"])
+    assert "US-HI" in links["US-CA"] and "US-AK" in links["US-WA"] and links["GB"] == ("FR",)
+
+
+def test_short_straits_link_a_part_cut_off_by_unheld_land():
+    from geo.boundaries import region_table
+    from geo.editing import region_graph_links
+
+    table = region_table()
+    ny = table.loc[table["parent_id"].eq("US-NY"), "region_id"].tolist()
+    va = table.loc[table["parent_id"].eq("US-VA"), "region_id"].tolist()
+    # Staten Island (Richmond, NY) touches only New Jersey; the Eastern Shore of Virginia only Maryland: with
+    # those unheld, a strait links them to their state (Kings across the Narrows, the Chesapeake Bay's mouth).
+    links = region_graph_links(ny + va)
+    assert "US-36047" in links["US-36085"]
+    eastern_shore = {"US-51001", "US-51131"}
+    assert any(n not in eastern_shore for r in eastern_shore for n in links[r])
+    # Texas and Louisiana are not linked to Alabama across Mississippi (over 50 km of unheld land and sea).
+    tx_la = table.loc[table["parent_id"].isin(["US-TX", "US-LA"]), "region_id"].tolist()
+    al = table.loc[table["parent_id"].eq("US-AL"), "region_id"].tolist()
+    links = region_graph_links(tx_la + al)
+    assert not any(n in set(al) for r in tx_la for n in links[r])

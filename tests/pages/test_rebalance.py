@@ -14,19 +14,28 @@ def app(tmp_path, monkeypatch):
 
 
 def test_propose_then_accept_as_a_new_draft(app):
-    assert not app.checkbox(
-        key="reb_capacity"
-    ).value  # equal shares by default: the demo's territories can all get close
+    assert app.checkbox(key="reb_capacity").value  # sized by the reps' capacity by default
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     figures = {m.label: m.value for m in app.metric}
-    assert figures["Every territory in one piece"] == "yes"
+    # US South starts in two pieces (Texas and Louisiana, apart across unheld Arkansas and Mississippi): kept so,
+    # said so, and no territory is split further.
+    assert figures["Every territory in one piece"] == "as before"
+    assert any(i.value.startswith("US South is in 2 pieces") for i in app.info)
     assert int(figures["Regions moved"]) > 0
     assert float(figures["Largest deviation"].rstrip("%")) < 15
     # Europe West cannot trade regions with the American territories: kept as it is, and said so.
     assert any("Europe West: no border within reach" in i.value for i in app.info)
+    # North America East (fintech, healthcare) and US Central (enterprise, mid-market) take other accounts than
+    # the territories they touch; US South touches no territory that takes every account: all kept, and said so.
+    assert any(
+        i.value.startswith("North America East, US Central, US South: no touching territory takes the same accounts")
+        for i in app.info
+    )
+    # Nobody is left waiting for a rep, and no account falls out of the territories.
+    assert not app.warning, [w.value for w in app.warning]
     moves = app.dataframe[1].value
-    american = moves["region_id"].str.startswith(("US-", "CA-"))
+    american = ~moves["region"].isin(["United Kingdom", "Germany", "France", "Netherlands"])
     assert not (american & moves["to_name"].eq("Europe West")).any()
     assert not (~american & moves["to_name"].ne("Europe West")).any()
     app.button(key="reb_accept").click().run()
@@ -56,11 +65,11 @@ def test_balance_on_population_at_county_level(app):
     assert "population_deviation" in table.columns, list(table.columns)
     # population is on record for the US only: the provinces and countries count as empty, and the page says so
     assert any("Population is on record for US states and counties only" in i.value for i in app.info)
-    # At county level some demo territories start in pieces (Staten Island touches New Jersey, not New York);
-    # the page says which, and no territory ends in more pieces than that.
-    split = [t for t in table.loc[table["parts"] > 1, "territory"]]
-    if split:
-        assert any("already in several pieces" in i.value for i in app.info)
+    # At county level US South starts in pieces (Texas and Louisiana lie apart from the rest across unheld
+    # Arkansas and Mississippi); the page says which regions, and no territory ends in more pieces than that.
+    split = table.loc[table["parts"] > 1, "territory"].tolist()
+    assert split == ["US South"]
+    assert any(i.value.startswith("US South is in 2 pieces") for i in app.info)
 
 
 def test_territories_sized_by_their_reps_capacity(app):
@@ -127,7 +136,8 @@ def test_all_locked_or_no_metric_is_said(app):
     assert any("every territory is locked" in e.value for e in app.error)
 
 
-def test_equal_shares_unless_sizing_by_capacity_is_asked_for(app):
+def test_equal_shares_when_asked_for(app):
+    app.checkbox(key="reb_capacity").uncheck().run()
     app.button(key="reb_run").click().run()
     table = app.dataframe[0].value.set_index("territory")
     assert (table["share"] == 1.0).all()

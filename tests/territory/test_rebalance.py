@@ -143,3 +143,138 @@ def test_nothing_left_to_trade_is_refused(setup):
     plan, graph, holders = setup
     with pytest.raises(ValueError, match="fewer than two territories can trade regions"):
         propose(plan, graph, holders, locked_territories=["T0", "T1"], max_seconds=1)
+
+
+def focused_plan(focus: dict, width: int = 4, columns: int = 1):
+    """Four stripes of ``columns`` columns on a grid; ``focus``: territory id → industries it takes."""
+    holders = {rid(y, x): f"T{x // columns}" for y in range(H) for x in range(width * columns)}
+    plan = plan_from_dict(
+        {
+            "name": "focus",
+            "territories": [
+                {"territory_id": t, "name": f"Stripe {t}", "industries": focus.get(t, []),
+                 "region_ids": sorted(r for r, h in holders.items() if h == t)}
+                for t in sorted(set(holders.values()))
+            ],
+            "reps": [{"rep_id": f"R{t}", "territory_ids": [t]} for t in sorted(set(holders.values()))],
+        }
+    )  # fmt: skip
+    return plan, holders
+
+
+def test_territories_taking_other_accounts_do_not_trade_regions():
+    # T0 | T1 | T2 | T3, columns of 2; T1 takes only fintech: a region moved into or out of it would leave
+    # accounts in no territory. T0 has no same-focus neighbour (T1 is between it and T2): kept too.
+    plan, holders = focused_plan({"T1": ["fintech"]}, columns=2)
+    weights = np.ones((8 * H, 2))
+    weights[[i for i in range(8 * H) if i % 8 >= 6], :] = 3.0  # T3 is heavy: T2 should take from it
+    graph = grid(8, H, weights)
+    proposal = propose(plan, graph, holders, by_capacity=False, rng=np.random.default_rng(0), max_seconds=1)
+    assert set(proposal.own_focus) == {"T0", "T1"}
+    moved = proposal.labels[proposal.labels != proposal.start]
+    assert len(moved) > 0 and set(proposal.start[moved.index]) | set(moved) == {"T2", "T3"}
+    table = proposal.report.territories.set_index("territory_id")
+    assert table.loc[["T0", "T1"], "locked"].all() and not table.loc[["T2", "T3"], "locked"].any()
+    # balanced among themselves: T2 and T3 end within the tolerance of their own mean
+    assert proposal.report.within_tolerance["a"]
+    assert table.loc[["T2", "T3"], "a_deviation"].abs().max() <= 0.05 + 1e-9
+
+
+def test_two_groups_are_each_balanced_to_their_own_mean():
+    # T0, T1 take fintech only; T2, T3 take everything. Each pair trades only within itself, and each is
+    # balanced to its own mean (the fintech pair carries far less).
+    plan, holders = focused_plan({"T0": ["fintech"], "T1": ["fintech"]}, columns=2)
+    weights = np.ones((8 * H, 2))
+    x = np.arange(8 * H) % 8
+    weights[x < 4] = 0.2  # the fintech pair's regions count few accounts
+    weights[x == 0] = 0.4  # and T0 more than T1
+    weights[x == 7] = 2.0  # T3 more than T2
+    graph = grid(8, H, weights)
+    proposal = propose(plan, graph, holders, by_capacity=False, rng=np.random.default_rng(0), max_seconds=2)
+    start, labels = proposal.start, proposal.labels
+    changed = labels != start
+    pairs = {frozenset((a, b)) for a, b in zip(start[changed], labels[changed], strict=True)}
+    assert pairs <= {frozenset(("T0", "T1")), frozenset(("T2", "T3"))} and len(pairs) == 2
+    table = proposal.report.territories.set_index("territory_id")
+    assert not table["locked"].any()
+    assert table["a_deviation"].abs().max() <= 0.05 + 1e-9  # each against its own pair's mean
+    before = proposal.before.set_index("territory_id")["a_deviation"]
+    assert before.abs().max() > 0.1
+    whole(proposal.plan, graph)
+    assert proposal.report.regions_moved == int(changed.sum())
+
+
+def test_a_new_rep_takes_what_the_home_territory_takes():
+    plan, holders = focused_plan({"T1": ["fintech", "saas"]}, columns=2)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="North", home_region=rid(0, 2),
+                       rng=np.random.default_rng(0), max_seconds=1)  # fmt: skip
+    new = [t for t in proposal.plan.territories if t.name == "North"][0]
+    assert new.industries == ("fintech", "saas")
+    gained = proposal.labels[proposal.labels == new.territory_id].index
+    assert set(proposal.start[gained]) <= {new.territory_id, "T1"}  # carved from T1 only
+
+
+def test_nothing_to_trade_names_why():
+    plan, holders = focused_plan({"T1": ["fintech"], "T3": ["saas"]}, columns=1)
+    graph = grid(4, H, np.ones((4 * H, 2)))
+    with pytest.raises(ValueError) as error:
+        propose(plan, graph, holders, locked_territories=["T2"], max_seconds=0.5)
+    message = str(error.value)
+    assert "locked: Stripe T2" in message
+    assert (
+        "no touching territory takes the same accounts (industries, tiers): Stripe T0, Stripe T1, Stripe T3" in message
+    )
+
+
+def test_pieces_are_named_and_never_added():
+    # T0 holds two separate columns (0 and 2) with T1 between them: it starts in two pieces and keeps them.
+    holders = {rid(y, x): ("T0" if x in (0, 2) else "T1" if x == 1 else "T2") for y in range(H) for x in range(4)}
+    plan = plan_from_dict({"name": "pieces", "territories": [
+        {"territory_id": t, "name": f"Territory {t}", "region_ids": sorted(r for r, h in holders.items() if h == t)}
+        for t in ("T0", "T1", "T2")], "reps": []})  # fmt: skip
+    graph = grid(4, H, np.ones((4 * H, 2)))
+    proposal = propose(plan, graph, holders, rng=np.random.default_rng(0), max_seconds=1)
+    report = proposal.report
+    assert report.split_at_start == ["T0"] and not report.contiguous
+    assert set(report.pieces) <= {"T0"}
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for t in ("T1", "T2"):
+        inside = [position[r] for r in proposal.labels[proposal.labels == t].index]
+        assert len(components(inside, graph.neighbours)) == 1
+    from territory.rebalance import describe_pieces
+
+    if report.pieces:
+        sentence = describe_pieces(report, {"T0": "West"})[0]
+        assert sentence.startswith("West is in 2 pieces: ") and sentence.endswith("splits it no further.")
+
+
+def test_a_plan_from_scratch_drops_focus_says_who_goes_idle_and_never_repeats_a_colour():
+    plan, holders = focused_plan({"T1": ["fintech"]}, columns=2)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=6, rng=np.random.default_rng(0),
+                       max_seconds=1)  # fmt: skip
+    assert "the industry and tier focus of Stripe T1 is not kept" in proposal.description
+    assert all(not t.industries and not t.tiers for t in proposal.plan.territories)
+    colours = [t.color for t in proposal.plan.territories]
+    assert len(colours) == len(set(colours)) == 6
+    fewer = propose(plan, graph, holders, scenario="territories", n_territories=2, rng=np.random.default_rng(0),
+                    max_seconds=1)  # fmt: skip
+    idle = [r.name for r in fewer.plan.reps if not r.active]
+    assert len(idle) == 2 and f"2 reps keep no territory and are set inactive: {', '.join(idle)}" in fewer.description
+
+
+@pytest.mark.parametrize(
+    "focus",
+    [
+        {"T1": ["fintech"], "T2": ["fintech"]},  # T2 takes the same accounts (T0 takes everything): T2 first
+        {"T0": ["saas"], "T1": ["fintech"]},  # no kind of T1's; T0 would leave fintech out, T2 takes everything
+    ],
+)
+def test_a_leaving_territory_goes_to_neighbours_that_take_its_accounts(focus):
+    plan, holders = focused_plan(focus, columns=2)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", rng=np.random.default_rng(0),
+                       max_seconds=1)  # fmt: skip
+    was_t1 = [r for r, t in holders.items() if t == "T1"]
+    assert set(proposal.start[was_t1]) == {"T2"}
