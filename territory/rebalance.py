@@ -388,6 +388,11 @@ def propose(
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
                                 territory_weights=weights, rng=rng).solve(max_seconds=0.1)  # fmt: skip
             labels, report, before = solver.labels_.astype(object), solver.report_, solver.deviations(start)
+            # Nothing could move, so nothing is excused: within means within the tolerance itself.
+            limit = solver.tolerance + 1e-9
+            report = replace(report, within_tolerance={
+                m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
+            })  # fmt: skip
             description += " (no two of the territories left can trade regions, so no further rebalancing)"
     units = set(ids)
     replaced = set(replaces)

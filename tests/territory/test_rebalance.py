@@ -278,3 +278,15 @@ def test_a_leaving_territory_goes_to_neighbours_that_take_its_accounts(focus):
                        max_seconds=1)  # fmt: skip
     was_t1 = [r for r, t in holders.items() if t == "T1"]
     assert set(proposal.start[was_t1]) == {"T2"}
+
+
+def test_a_leaving_territory_whose_neighbours_cannot_trade_is_handed_out_and_judged_plainly():
+    # Everyone left takes other accounts: T1's regions go to its neighbours and nothing is rebalanced after.
+    plan, holders = focused_plan({"T0": ["saas"], "T2": ["fintech"], "T3": ["media"]}, columns=2)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", rng=np.random.default_rng(0),
+                       max_seconds=1)  # fmt: skip
+    assert "no further rebalancing" in proposal.description
+    assert (proposal.labels == proposal.start).all() and "T1" not in set(proposal.labels)
+    # T0 and T2 now hold 3 columns each against T3's 2: off by more than the tolerance, and not called within
+    assert proposal.report.deviation["a"] > 0.05 and not proposal.report.within_tolerance["a"]
