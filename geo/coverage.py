@@ -364,7 +364,7 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
                              geometry_key="shape_key")  # fmt: skip
 
 
-def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
+def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: str | None = None):
     """A map of the regions that changed territory between two plans, in their new territory's color.
 
     Parameters
@@ -372,6 +372,9 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
     regions : DataFrame
         ``region_id, from_name, to_name, to_territory_id`` (:attr:`territory.plan_diff.PlanDiff.regions`).
     old, new : Plan
+    level : {"state", "county"}, optional
+        Also draw ``new``'s territories at this level, faintly and under the changed regions, so that the moves
+        show in the plan they make (outlines only, not clickable).
 
     Returns
     -------
@@ -391,6 +394,20 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan):
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
     bounds = tuple(layer.total_bounds) if len(layer) else None
     fmap = build_base_map(bounds=bounds)
+    if level is not None:
+        _check_level(level)
+        outlines = territory_shapes(new, level).outlines
+        names = {t.territory_id: t.name for t in new.territories}
+        context = outlines.assign(name=outlines["territory_id"].map(names))
+        FastGeoJson(
+            to_geojson(context, ["territory_id", "name", "color"], geometry_key="territory_id"),
+            "Proposed territories",
+            {"fillOpacity": 0.12, "weight": 1.5, "opacity": 0.8},
+            fill_property="color",
+            stroke_property="color",
+            interactive=False,
+            control=False,
+        ).add_to(fmap)
     group = folium.FeatureGroup(name="Changed regions")
     FastGeoJson(
         to_geojson(layer, ["region_id", "label", "from_name", "to_name", "color"], geometry_key="region_id"),

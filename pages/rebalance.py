@@ -223,7 +223,8 @@ if pending is not None and pending[0].plan.name == plan.name:
 
         left, right = st.columns([3, 2])
         with left:
-            st_folium(changed_regions_map(moves_table, plan, proposal.plan), height=380, use_container_width=True,
+            st_folium(changed_regions_map(moves_table, plan, proposal.plan, level=level), height=380,
+                      use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:
             shown = moves_table.assign(region=region_labels(moves_table["region_id"]))

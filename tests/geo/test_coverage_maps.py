@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from geo.coverage import changed_regions_map
 from territory.model import Plan, Territory
@@ -50,3 +51,20 @@ def test_no_changed_regions_gives_a_map_without_a_legend():
     empty = pd.DataFrame(columns=["region_id", "from_name", "to_name", "to_territory_id"])
     html = changed_regions_map(empty, old, new).get_root().render()
     assert "Regions go to" not in html
+
+
+def test_the_proposed_territories_can_be_drawn_under_the_moves():
+    old, new = _plans()
+    moves = pd.DataFrame({"region_id": ["US-NV"], "from_name": ["West"], "to_name": ["East <b>&</b>"],
+                          "to_territory_id": ["east"]})  # fmt: skip
+    plain = changed_regions_map(moves, old, new).get_root().render()
+    html = changed_regions_map(moves, old, new, level="state").get_root().render()
+    assert '"territory_id"' not in plain
+    # every territory of the new plan with regions is outlined, not only the one that gains; names escaped
+    import re
+
+    drawn = set(re.findall(r'"territory_id":\s*"([^"]+)"', html))
+    assert drawn == {t.territory_id for t in new.territories if t.region_ids}
+    assert "East <b>&</b>" not in html
+    with pytest.raises(ValueError):
+        changed_regions_map(moves, old, new, level="planet")
