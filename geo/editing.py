@@ -433,13 +433,13 @@ def _admitted(result: pd.DataFrame, plan, holder: pd.Series) -> np.ndarray:
 
 
 def unknown_population(table: pd.DataFrame, metrics) -> str | None:
-    """A sentence when population is balanced but some regions have none on record (outside the US), else None.
+    """A sentence when population is balanced but some regions have none on record, else None.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"population": [5.0, 0.0, 0.0]}, index=["US-CA", "CA-ON", "GB"])
+    >>> t = pd.DataFrame({"population": [5.0, 0.0, 0.0]}, index=["US-CA", "AQ", "US-60010"])
     >>> unknown_population(t, ["workload", "population"])
-    'Population is on record for US states and counties only: 2 region(s) count as empty (CA-ON, GB).'
+    'No population on record for 2 region(s) (AQ, US-60010): they count as empty.'
     """
     if "population" not in metrics or "population" not in table:
         return None
@@ -447,7 +447,7 @@ def unknown_population(table: pd.DataFrame, metrics) -> str | None:
     if not empty:
         return None
     shown = ", ".join(empty[:5]) + (" …" if len(empty) > 5 else "")
-    return f"Population is on record for US states and counties only: {len(empty)} region(s) count as empty ({shown})."
+    return f"No population on record for {len(empty)} region(s) ({shown}): they count as empty."
 
 
 def replaced_claims(region_ids, level: str = "state") -> list[str]:

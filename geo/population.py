@@ -1,7 +1,8 @@
-"""People per region: the bundled US county table (``data/population/``), summed to states.
+"""People per region: US counties (summed to states), Canadian provinces and countries (``data/population/``).
 
 Population is a measure of a region's potential where accounts are few: the Rebalance page offers it as a
-metric to balance on. Regions outside the United States have no figure here (they count as 0 people).
+metric to balance on. US counties: the ACS via SimpleMaps' ZIP list; provinces: the 2021 Canadian census;
+countries: GeoNames (see ``data/README.md``). Regions with no figure (Antarctica, uploaded regions) count as 0.
 """
 
 from __future__ import annotations
@@ -11,24 +12,27 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["POPULATION_FILE", "population"]
+__all__ = ["POPULATION_FILE", "REGION_POPULATION_FILE", "population"]
 
 POPULATION_FILE = Path(__file__).resolve().parent.parent / "data" / "population" / "county_population.csv"
+REGION_POPULATION_FILE = POPULATION_FILE.with_name("region_population.csv")
 
 
 @lru_cache(maxsize=4)
 def _table(level: str) -> pd.Series:
     people = pd.read_csv(POPULATION_FILE, dtype={"region_id": str}).set_index("region_id")["population"]
-    if level == "county":
-        return people.astype(float)
-    from geo.coverage import display_region_of
+    others = pd.read_csv(REGION_POPULATION_FILE, dtype={"region_id": str}, keep_default_na=False)  # NA: Namibia
+    others = others.set_index("region_id")["population"]
+    if level != "county":
+        from geo.coverage import display_region_of
 
-    states = display_region_of(pd.Series(people.index, index=people.index), "state")
-    return people.groupby(states.to_numpy()).sum().astype(float)
+        states = display_region_of(pd.Series(people.index, index=people.index), "state")
+        people = people.groupby(states.to_numpy()).sum()
+    return pd.concat([people, others]).astype(float)
 
 
 def population(region_ids, level: str = "state") -> pd.Series:
-    """People in each region (US counties, or US states at ``state`` level; 0 elsewhere).
+    """People in each region: US counties (or US states at ``state`` level), Canadian provinces, countries.
 
     Parameters
     ----------
@@ -44,9 +48,9 @@ def population(region_ids, level: str = "state") -> pd.Series:
 
     Examples
     --------
-    >>> people = population(["US-CA", "US-WY", "CA-ON"])
-    >>> people["US-CA"] > 30e6, people["US-WY"] < 1e6, people["CA-ON"]
-    (np.True_, np.True_, np.float64(0.0))
+    >>> people = population(["US-CA", "US-WY", "CA-ON", "DE", "AQ"])
+    >>> people["US-CA"] > 30e6, people["US-WY"] < 1e6, people["CA-ON"], people["DE"] > 80e6, people["AQ"]
+    (np.True_, np.True_, np.float64(14223942.0), np.True_, np.float64(0.0))
     """
     if level not in ("state", "county"):
         raise ValueError(f"level {level!r}: population is kept for 'state' and 'county'")
