@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from territory import plan_from_dict
 from territory.optimizer import RegionGraph, components
@@ -290,3 +292,37 @@ def test_a_leaving_territory_whose_neighbours_cannot_trade_is_handed_out_and_jud
     assert (proposal.labels == proposal.start).all() and "T1" not in set(proposal.labels)
     # T0 and T2 now hold 3 columns each against T3's 2: off by more than the tolerance, and not called within
     assert proposal.report.deviation["a"] > 0.05 and not proposal.report.within_tolerance["a"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    focus=st.lists(st.sampled_from([(), ("fintech",), ("saas",)]), min_size=4, max_size=4),
+    heavy=st.lists(st.floats(0.5, 4.0), min_size=4, max_size=4),
+    scenario=st.sampled_from(["rebalance", "rep_leaves", "rep_joins"]),
+    seed=st.integers(0, 3),
+)
+def test_no_region_ever_moves_between_territories_that_take_different_accounts(focus, heavy, scenario, seed):
+    plan, holders = focused_plan({f"T{i}": list(f) for i, f in enumerate(focus)}, columns=2)
+    weights = np.ones((8 * H, 2))
+    for i, factor in enumerate(heavy):
+        weights[np.arange(8 * H) % 8 // 2 == i, 0] = factor
+    graph = grid(8, H, weights)
+    options = {"rep_leaves": {"territory_id": "T1"}, "rep_joins": {"new_name": "New", "home_region": rid(2, 4)}}
+    try:
+        proposal = propose(plan, graph, holders, scenario=scenario, rng=np.random.default_rng(seed), max_seconds=0.3,
+                           by_capacity=False, **options.get(scenario, {}))  # fmt: skip
+    except ValueError as error:
+        assert "fewer than two territories can trade regions" in str(error)
+        return
+    kind = {t.territory_id: (t.industries, t.tiers) for t in proposal.plan.territories}
+    start, labels = proposal.start, proposal.labels
+    for region in labels.index[labels != start]:
+        assert kind[start[region]] == kind[labels[region]], region
+    # every unit claimed exactly once; no territory in more pieces than at its start
+    claimed = [r for t in proposal.plan.territories for r in t.region_ids]
+    assert sorted(claimed) == sorted(graph.region_ids)
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for t in set(labels):
+        now = len(components([position[r] for r in labels.index[labels == t]], graph.neighbours))
+        before = len(components([position[r] for r in start.index[start == t]], graph.neighbours))
+        assert now <= max(before, 1), t
