@@ -448,57 +448,181 @@ def _fits(total, target, extra, limit, change):
 
 
 @njit(cache=True)
+def _reverse_edges(indptr, indices):
+    """For each directed edge ``r → j`` (a position in ``indices``), the position of ``j → r``."""
+    n = indptr.shape[0] - 1
+    rev = np.empty(indices.shape[0], dtype=np.int64)
+    for r in range(n):
+        for e in range(indptr[r], indptr[r + 1]):
+            j = indices[e]
+            for f in range(indptr[j], indptr[j + 1]):
+                if indices[f] == r:
+                    rev[e] = f
+                    break
+    return rev
+
+
+@njit(cache=True)
+def _file(e, new, owner, lists, place, count):
+    """File edge ``e`` under territory ``new`` (its source's, when the edge is cut; -1: not filed)."""
+    old = owner[e]
+    if old == new:
+        return
+    if old >= 0:
+        p = place[e]
+        last = lists[old, count[old] - 1]
+        lists[old, p] = last
+        place[last] = p
+        count[old] -= 1
+    if new >= 0:
+        lists[new, count[new]] = e
+        place[e] = count[new]
+        count[new] += 1
+    owner[e] = new
+
+
+@njit(cache=True)
+def _refile(indptr, indices, rev, labels, r, owner, lists, place, count):
+    """File again the edges at ``r`` after it changed territory (``labels`` already updated)."""
+    b = labels[r]
+    for e in range(indptr[r], indptr[r + 1]):
+        j = indices[e]
+        cut = labels[j] != b
+        _file(e, b if cut else -1, owner, lists, place, count)
+        _file(rev[e], labels[j] if cut else -1, owner, lists, place, count)
+
+
+@njit(cache=True)
+def _pick_cut(count, total):
+    """A territory drawn in proportion to its cut edges (``total`` of them in all)."""
+    x = np.random.randint(total)
+    for t in range(count.shape[0]):
+        if x < count[t]:
+            return t, x
+        x -= count[t]
+    return -1, -1
+
+
+@njit(cache=True)
+def _score(indptr, indices, labels, origin, disruption, r, a, b):
+    """Change in cut borders (plus disruption) when ``r`` goes from ``a`` to ``b``."""
+    same, into_b = _border_counts(indptr, indices, labels, r, a, b)
+    delta = float(same - into_b)
+    if origin[r] >= 0:
+        if origin[r] == a:
+            delta += disruption[r]
+        elif origin[r] == b:
+            delta -= disruption[r]
+    return delta, into_b
+
+
+@njit(cache=True)
+def _both_fit(totals, target, extra, scale, limit, a, b, w, r, s):
+    """True when ``r`` going from ``a`` to ``b`` (and ``s`` from ``b`` to ``a`` when ``s >= 0``) keeps both in."""
+    for c in range(w.shape[1]):
+        change = w[r, c] - (w[s, c] if s >= 0 else 0.0)
+        if not (_fits(totals[a, c], target[a, c], extra[a, c], limit * scale[a], -change)
+                and _fits(totals[b, c], target[b, c], extra[b, c], limit * scale[b], change)):  # fmt: skip
+            return False
+    return True
+
+
+@njit(cache=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
-           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp):  # fmt: skip
+           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
 
-    ``iterations`` times: a random region and a random neighbour in another territory; the move is scored by the
-    change in cut borders (and in ``disruption`` when it leaves or returns to ``origin``) and made with the
-    Metropolis rule at a temperature falling geometrically from ``t_start`` to ``t_end``, when both territories stay
-    within ``±limit × scale`` of their targets on every metric (above: up to their big regions' ``extra`` when that
-    is more), or no farther out than before, and the territory it leaves stays whole. Regions bigger than a share
-    do not move. Returns ``(moves, stamp)``.
+    ``iterations`` times: a random cut border (region ``r`` in ``a``, its neighbour in ``b``) proposes moving ``r``
+    to ``b``; the move is scored by the change in cut borders (and in ``disruption`` when it leaves or returns to
+    ``origin``) and made with the Metropolis rule at a temperature falling geometrically from ``t_start`` to
+    ``t_end``, when both territories stay within ``±limit × scale`` of their targets on every metric (above: up to
+    their big regions' ``extra`` when that is more), or no farther out than before, and the territory it leaves
+    stays whole. A move that would take a territory out is paired, when ``pairs > 0``, with a move back across the
+    same border (a region of ``b`` bordering ``a``, among up to ``pairs`` drawn at random) that keeps both in: the
+    two are made together, scored together (a swap that lets a border straighten where single moves are held by
+    the balance; the one going back never leaves its ``origin``). Regions bigger than a share do not move.
+    Returns ``(moves, stamp)``.
     """
     np.random.seed(seed)
     n, m = w.shape
+    k = totals.shape[0]
     moves = 0
-    if iterations <= 0 or n == 0:
+    n_edges = indices.shape[0]
+    if iterations <= 0 or n == 0 or k == 0:
         return moves, stamp
+    rev = _reverse_edges(indptr, indices)
+    src = np.empty(n_edges, dtype=np.int64)
+    for r in range(n):
+        for e in range(indptr[r], indptr[r + 1]):
+            src[e] = r
+    # The cut edges filed by their source's territory: a random cut border, or one leaving a given territory,
+    # in constant time.
+    owner = np.full(n_edges, -1, dtype=np.int64)
+    place = np.zeros(n_edges, dtype=np.int64)
+    count = np.zeros(k, dtype=np.int64)
+    lists = np.empty((k, max(n_edges, 1)), dtype=np.int64)
+    for e in range(n_edges):
+        if labels[src[e]] != labels[indices[e]]:
+            _file(e, labels[src[e]], owner, lists, place, count)
     ratio = (t_end / t_start) ** (1.0 / iterations)
     temperature = t_start
     for _ in range(iterations):
         temperature *= ratio
-        r = np.random.randint(n)
-        if not movable[r] or big[r]:
+        total = 0
+        for t in range(k):
+            total += count[t]
+        if total == 0:
+            break
+        a, x = _pick_cut(count, total)
+        e = lists[a, x]
+        r = src[e]
+        b = labels[indices[e]]
+        if not movable[r] or big[r] or not active[b]:
             continue
-        degree = indptr[r + 1] - indptr[r]
-        if degree == 0:
-            continue
-        a = labels[r]
-        b = labels[indices[indptr[r] + np.random.randint(degree)]]
-        if b == a or not active[b]:
-            continue
-        same, into_b = _border_counts(indptr, indices, labels, r, a, b)
-        delta = float(same - into_b)
-        if origin[r] >= 0:
-            if origin[r] == a:
-                delta += disruption[r]
-            elif origin[r] == b:
-                delta -= disruption[r]
+        delta, _ = _score(indptr, indices, labels, origin, disruption, r, a, b)
         if delta > 0 and np.random.random() >= np.exp(-delta / temperature):
             continue
-        ok = size[a] > 1
-        for c in range(m):
-            if not ok:
+        if size[a] <= 1:
+            continue
+        if _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1):
+            stamp += 2
+            if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
+                continue
+            _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
+            _refile(indptr, indices, rev, labels, r, owner, lists, place, count)
+            moves += 1
+            continue
+        # Out of balance alone: look for a region of b on the border with a to come back with it.
+        s = -1
+        for _t in range(pairs):
+            if count[b] == 0:
                 break
-            ok = _fits(totals[a, c], target[a, c], extra[a, c], limit * scale[a], -w[r, c]) and _fits(
-                totals[b, c], target[b, c], extra[b, c], limit * scale[b], w[r, c]
-            )
-        if not ok:
+            f = lists[b, np.random.randint(count[b])]
+            y = src[f]
+            if (labels[indices[f]] == a and movable[y] and not big[y] and origin[y] != b
+                    and _both_fit(totals, target, extra, scale, limit, a, b, w, r, y)):  # fmt: skip
+                s = y
+                break
+        if s < 0:
             continue
         stamp += 2
         if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
             continue
         _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
-        moves += 1
+        # the second move, scored after the first; the pair is judged by its whole change (the first move's part
+        # passed the Metropolis rule already)
+        delta2, into_a = _score(indptr, indices, labels, origin, disruption, s, b, a)
+        good = into_a > 0 and size[b] > 1
+        if good and delta2 > 0 and delta + delta2 > 0:
+            good = np.random.random() < np.exp(-(delta + delta2 - max(delta, 0.0)) / temperature)
+        if good:
+            stamp += 2
+            good = _leaves_whole(indptr, indices, labels, s, b, parts_at_start, mark, queue, stamp)
+        if not good:
+            _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, b, a)
+            continue
+        _refile(indptr, indices, rev, labels, r, owner, lists, place, count)
+        _apply_move(indptr, indices, w, labels, totals, size, adjacent, s, b, a)
+        _refile(indptr, indices, rev, labels, s, owner, lists, place, count)
+        moves += 2
     return moves, stamp

@@ -442,14 +442,27 @@ class Rebalancer:
         if anneal:
             # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
             # tolerance (no farther out when it is already out); rebalancing a plan, no region leaves its territory.
+            # It gets the time the search left (at least the last 8%): a fixed number of proposals, so that a run
+            # ending before its deadline is repeatable, in stretches of a geometric cooling; when the time left
+            # would not hold the stretches still to come, they are shortened (the cooling still ends cold).
             before, key = search.snapshot(), (round(search.over(), 6), search.cut())
-            # About 1,000 proposals per region, in eight stretches of the cooling so that the time limit holds.
-            stretch, hot, cold = min(1000 * len(graph), 5_000_000) // 8, 0.5, 0.02
-            for part in range(8):
-                if time.perf_counter() > started + max_seconds:
+            end = started + max_seconds * 0.98  # the report is still to be made
+            stretches, hot, cold = 32, 3.0, 0.1
+            full = size = 800 * len(graph) // stretches
+            begun, done = time.perf_counter(), 0
+            if begun >= deadline:  # the search used its time: a short first stretch measures how fast this goes
+                size = max(full // 4, 1)
+            for part in range(stretches):
+                now = time.perf_counter()
+                if now > end:
                     break
-                search.anneal(stretch, t_start=hot * (cold / hot) ** (part / 8),
-                              t_end=hot * (cold / hot) ** ((part + 1) / 8), stay=origin is not None)  # fmt: skip
+                if done and (now - begun) / done * full * (stretches - part) > end - now:
+                    size = max(int((end - now) / ((now - begun) / done) / (stretches - part)), 1)
+                elif done:
+                    size = full
+                search.anneal(size, t_start=hot * (cold / hot) ** (part / stretches),
+                              t_end=hot * (cold / hot) ** ((part + 1) / stretches), stay=origin is not None)  # fmt: skip
+                done += size
             if (round(search.over(), 6), search.cut()) > key:
                 search.restore(before)
             labels = search.labels.copy()
@@ -488,10 +501,14 @@ class Rebalancer:
                 if recombined:
                     search.run(deadline, compactness=0.001, max_steps=1000)
             if tidy:
-                # Tidy borders inside half the tolerance, or the whole of it while some territory is still out.
+                # Tidy borders inside half the tolerance, or the whole of it while some territory is still out;
+                # undone when it leaves some territory farther out than it found it (it trades balance for borders).
                 worst = float(np.abs((search.totals - search.target)[active]).max(initial=0.0))
                 band = max(0.5, min(worst, 1.0))
+                untidy, over = search.snapshot(), round(search.over(), 6)
                 search.run(deadline, band=band, compactness=tidy, balance=100.0, max_steps=1500, swaps=False)
+                if round(search.over(), 6) > over:
+                    search.restore(untidy)
             now = key()
             if now < best_key:
                 best_key, best_state, quiet = now, search.snapshot(), 0
@@ -500,8 +517,8 @@ class Rebalancer:
                 search.restore(best_state)
             if progress is not None:
                 progress(min((time.perf_counter() - started) / max_seconds, 1.0))
-            if quiet >= (3 if from_plan else 10):
-                break
+            if quiet >= (3 if from_plan else 10) or (not from_plan and best_key[0] == 0):
+                break  # (from scratch, a plan within the tolerance goes to the border annealing at once)
             search.run(deadline, compactness=0.001, max_steps=30, temperature=0.3, batch=1)
         search.restore(best_state)
         return best_key, best_state[0]

@@ -478,14 +478,21 @@ class BalanceSearch:
         return True
 
     def anneal(
-        self, iterations: int, *, limit: float = 1.0, t_start: float = 0.5, t_end: float = 0.02, stay: bool = False
+        self,
+        iterations: int,
+        *,
+        limit: float = 1.0,
+        t_start: float = 0.5,
+        t_end: float = 0.02,
+        stay: bool = False,
+        pairs: int = 20,
     ) -> int:
         """Simulated annealing of the borders: fewer cut region borders, every territory kept within ``±limit``.
 
         Parameters
         ----------
         iterations : int
-            Random moves proposed (about 1,000 per region is plenty).
+            Moves proposed, each across a random cut border (a few hundred per region go a long way).
         limit : float
             The band each territory must stay in, in tolerances (1.0: the whole tolerance; above it, plus what a
             region bigger than a share forces). A territory already outside may only come closer.
@@ -494,6 +501,9 @@ class BalanceSearch:
         stay : bool
             Regions never leave their territory in ``origin`` (they may go back to it): tidying a plan that is
             being rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
+        pairs : int
+            A move that would take a territory out of its band is made together with a move back across the same
+            border that keeps both in, when one is found among this many drawn at random (0: single moves only).
 
         Returns
         -------
@@ -511,7 +521,7 @@ class BalanceSearch:
             self.active,
             self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
-            self._queue, self._stamp,
+            self._queue, self._stamp, int(pairs),
         )  # fmt: skip
         if moves:
             self._pinv = None
