@@ -253,7 +253,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 
     from geo.boundaries import region_labels
     from geo.editing import rebalance_units, replaced_claims, unknown_population
-    from territory.edits import start
+    from territory.edits import rebase, start
     from territory.impact import edit_impact
     from territory.optimizer import RegionGraph
     from territory.plan_diff import diff_plans
@@ -328,7 +328,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     except ValueError as error:
         column = "--locked" if "locked" in str(error) else "--territory" if "land mass" in str(error) else "--scenario"
         raise CliInputError(str(error), source=str(args.plan), column=column) from None
-    after = start(proposal.plan, state.accounts, regions)
+    after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
     impact = edit_impact(state, after)
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
     names = {t.territory_id: t.name for t in plan.territories} | {

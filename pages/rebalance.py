@@ -22,7 +22,7 @@ from pages.shared import (
     plan_store,
     stored_plan,
 )
-from territory.edits import start
+from territory.edits import rebase
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
@@ -136,7 +136,8 @@ def _propose() -> None:
     bar.empty()
     st.session_state.pop("reb_error", None)
     # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
-    new_state = start(proposal.plan, engine.accounts, engine.regions)
+    # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
+    new_state = rebase(engine, proposal.plan, proposal.description)
     impact = edit_impact(engine, new_state)
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff)
@@ -254,7 +255,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
         version = store.create_plan(named, author=author, message=message, assignments=assignments)
-        open_version(version)
+        open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
 

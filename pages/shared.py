@@ -143,13 +143,19 @@ def _open_stored_plan() -> None:
     open_version(version)
 
 
-def open_version(version) -> None:
-    """Make a stored version the session's plan (its edit history starts again)."""
+def open_version(version, state: PlanState | None = None) -> None:
+    """Make a stored version the session's plan (its edit history starts again).
+
+    ``state``: the version's plan already assigned (a proposal that kept each account's rep where it could), to
+    start the history from instead of a fresh assignment.
+    """
     st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
     st.session_state["store_plan"] = (version.plan_id, version.version)
     st.session_state["store_plan_json"] = st.session_state["plan_json"]
     for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
         st.session_state.pop(key, None)
+    if state is not None:
+        _store_history(EditHistory.begin(state))
 
 
 def stored_plan() -> tuple[int, int] | None:

@@ -37,6 +37,7 @@ __all__ = [
     "move_accounts",
     "lock_account",
     "deactivate_rep",
+    "rebase",
     "plan_with_regions_moved",
     "diff_assignments",
     "create_territory",
@@ -409,6 +410,31 @@ def deactivate_rep(state: PlanState, rep_id: str) -> PlanState:
     plan = replace(state.plan, reps=reps)
     positions = np.flatnonzero((state.result["rep_id"] == rep_id).to_numpy())
     return _reassign(state, plan, positions, f"Deactivated {rep.name}")
+
+
+def rebase(state: PlanState, plan: Plan, edit: str = "Plan replaced") -> PlanState:
+    """``state``'s accounts assigned under another ``plan``, each kept with its rep where the rules still allow.
+
+    A whole re-run, but with the minimal moves of every edit: an account whose rep still covers its territory
+    (active, below capacity) keeps that rep, so a plan that moves a few regions hands over only their accounts,
+    not a reshuffle of every prospect (which a fresh :func:`start` of ``plan`` could give).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-CA", "US-NV"]}],
+    ...                        "reps": [{"rep_id": "a", "territory_ids": ["W"]}, {"rep_id": "b", "territory_ids": ["W"]}]})
+    >>> accounts = pd.DataFrame({"account_id": ["1", "2", "3", "4"], "region_id": ["US-CA", "US-CA", "US-NV", "US-NV"]})
+    >>> regions = pd.DataFrame({"region_id": ["US", "US-CA", "US-NV"], "parent_id": [None, "US", "US"]})
+    >>> state = start(plan, accounts, regions)
+    >>> smaller = plan_from_dict({**plan.to_dict(), "territories": [{"territory_id": "W", "region_ids": ["US-CA"]}]})
+    >>> after = rebase(state, smaller)
+    >>> kept = state.result.set_index("account_id")["rep_id"][["1", "2"]]
+    >>> (after.result.set_index("account_id")["rep_id"][["1", "2"]] == kept).all(), len(after.flows)
+    (np.True_, 2)
+    """
+    return _reassign(state, plan, np.arange(len(state.accounts)), edit)
 
 
 def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

@@ -38,9 +38,14 @@ def test_propose_then_accept_as_a_new_draft(app):
     american = ~moves["region"].isin(["United Kingdom", "Germany", "France", "Netherlands"])
     assert not (american & moves["to_name"].eq("Europe West")).any()
     assert not (~american & moves["to_name"].ne("Europe West")).any()
+    proposed = app.session_state["reb_proposal"][1].result.set_index("account_id")["rep_id"]
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)
     assert app.session_state["store_plan"] == (2, 1)
+    # the dashboard goes on from the proposal as assigned (each account with the rep it kept), not a fresh run
+    opened = app.session_state["edit_history"].current
+    assert opened.plan.name == "Demo FY27 plan — rebalanced"
+    assert opened.result.set_index("account_id")["rep_id"].equals(proposed)
     app.switch_page("pages/plans.py").run()
     plans = app.dataframe[0].value
     assert "Demo FY27 plan — rebalanced" in set(plans["Name"])

@@ -101,3 +101,28 @@ def test_long_edit_chains_stay_correct(state):
     pd.testing.assert_frame_equal(
         current.balance.territories, compute_balance(current.plan, current.result).territories, check_dtype=False
     )
+
+
+def test_rebase_keeps_reps_where_the_new_plan_allows():
+    from tests.conftest import demo_state
+    from territory.edits import rebase
+
+    state = demo_state()
+    # Idaho goes from US West to Canada West, and one rep of US South leaves.
+    plan = plan_with_regions_moved(state.plan, ["US-ID"], "CAW")
+    leaving = next(r for r in plan.reps if r.territory_ids == ("USS",)).rep_id
+    plan = plan_from_dict({**plan.to_dict(), "reps": [
+        {**r, "active": r["rep_id"] != leaving} for r in plan.to_dict()["reps"]]})  # fmt: skip
+    after = rebase(state, plan, "Idaho to Canada West")
+    old = state.result.set_index("account_id")
+    new = after.result.set_index("account_id")
+    stayed = (old["status"] == "assigned") & (old["territory_id"] == new["territory_id"]) & (old["rep_id"] != leaving)
+    assert stayed.sum() > 1000
+    assert (new.loc[stayed, "rep_id"] == old.loc[stayed, "rep_id"]).all()  # nobody else's accounts reshuffled
+    idaho = old["region_id"].astype(str).str.startswith("US-16")
+    assert (new.loc[idaho & (new["status"] == "assigned"), "territory_id"] == "CAW").all()
+    assert (new["rep_id"] != leaving).all()
+    # the same plan assigned afresh agrees on territories and statuses but may hand prospects to other reps
+    fresh = start(plan, state.accounts, state.regions).result.set_index("account_id")
+    assert (fresh["territory_id"].astype(object).fillna("-") == new["territory_id"].astype(object).fillna("-")).all()
+    assert after.edit == "Idaho to Canada West" and len(after.flows) > 0
