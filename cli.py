@@ -329,7 +329,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         column = "--locked" if "locked" in str(error) else "--territory" if "land mass" in str(error) else "--scenario"
         raise CliInputError(str(error), source=str(args.plan), column=column) from None
     after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
-    impact = edit_impact(state, after)
+    impact = edit_impact(state, after, region_labels=dict(zip(regions["region_id"], regions["label"], strict=True)))
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
@@ -357,6 +357,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
         "kept_own_focus": list(proposal.own_focus),
+        "left_out": list(proposal.left_out),
         "warnings": list(impact.warnings),
         "seconds": report.seconds,
         "saved_plan": str(args.save_plan) if args.save_plan is not None else None,

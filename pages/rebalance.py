@@ -138,7 +138,7 @@ def _propose() -> None:
     # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
     # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
     new_state = rebase(engine, proposal.plan, proposal.description)
-    impact = edit_impact(engine, new_state)
+    impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff)
     st.session_state["reb_inputs"] = _inputs()
@@ -166,7 +166,21 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
                    "the least some territory cannot avoid (a region bigger than its share, or a land mass apart): "
                    f"{report.bound[worst]:.1%}")  # fmt: skip
-    kpis[1].metric("Within tolerance", "yes" if all(report.within_tolerance.values()) else "no")
+    beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
+    within = "no" if not all(report.within_tolerance.values()) else ("as close as possible" if beyond else "yes")
+    kpis[1].metric("Within tolerance", within,
+                   help=f"Yes: every territory rebalanced is within ±{tolerance:.0%}. As close as possible: some are "
+                        "further off, but only by what the regions force (a region bigger than a share, or a land "
+                        "mass apart; see Largest deviation). Kept territories are not counted.")  # fmt: skip
+    kept_rows = report.territories[report.territories["locked"].astype(bool)]
+    if len(kept_rows):
+        column = f"{worst}_deviation"
+        far = kept_rows.loc[kept_rows[column].abs().idxmax()]
+        st.caption(
+            f"Not counted above, as they are kept: {len(kept_rows)} territor{'y' if len(kept_rows) == 1 else 'ies'}; "
+            f"the farthest off is {plain(proposed_names.get(far['territory_id'], names.get(far['territory_id'], '')))}"
+            f" at {far[column]:+.1%} {METRICS.get(worst, worst).lower()} against its share."
+        )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
     kpis[2].metric("Every territory in one piece", whole,
                    help="A territory already in pieces (apart across regions no territory holds) keeps its pieces; "
@@ -185,12 +199,25 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
             "change them; they are kept as they are and left out of the mean the others are balanced to."
         )
+    handed_out = proposal.scenario == "rep_leaves"
+    if proposal.left_out:
+        shown = ", ".join(plain(r) for r in region_labels(proposal.left_out[:8]))
+        more = f" and {len(proposal.left_out) - 8} more" if len(proposal.left_out) > 8 else ""
+        st.warning(
+            f"Left without a territory: {shown}{more}. No other territory touches them, so none takes them over "
+            "(and none is sent across an ocean); give them to a territory on the Edit map page."
+        )
     if proposal.own_focus:
         focused = ", ".join(plain(names.get(t, t)) for t in proposal.own_focus)
+        kept = (
+            "not rebalanced after taking their share of the leaving territory's regions"
+            if handed_out
+            else "kept as they are"
+        )
         st.info(
             f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
-            "between territories that take different accounts would leave some of them in no territory; so they "
-            "are kept as they are and left out of the mean the others are balanced to."
+            f"between territories that take different accounts would leave some of them in no territory; so they "
+            f"are {kept} and left out of the mean the others are balanced to."
         )
     for sentence in describe_pieces(report, {**names, **proposed_names}, lambda r: region_labels([r])[0]):
         st.info(plain(sentence))
@@ -206,15 +233,19 @@ if pending is not None and pending[0].plan.name == plan.name:
     st.dataframe(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.CheckboxColumn(
-            "Kept", help="Locked, alone on its land mass, or no touching territory takes the same accounts"
+            "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
+                         "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
+                                       else "")
         ),
                        "share": st.column_config.NumberColumn("Share", format="%.2f×",
                                                               help="Its load relative to the average territory's"),
                        **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
                                                                           format="percent")
                           for m in proposal.report.deviation},
-                       **{f"{m}_before": st.column_config.NumberColumn(f"{METRICS.get(m, m)} now", format="percent",
-                                                                       help="In the current plan, on the same shares")
+                       **{f"{m}_before": st.column_config.NumberColumn(
+                           f"{METRICS.get(m, m)} {'after the hand-out' if handed_out else 'now'}", format="percent",
+                           help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
+                                 if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
     if len(moves_table):

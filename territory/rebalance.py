@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
+NO_TERRITORY = "(no territory)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Proposal:
     """Each territory's deviations in the start, on the proposal's shares (None for a plan from scratch)."""
     own_focus: tuple[str, ...] = ()
     """Territories kept as they are because no touching territory takes the same accounts (industries, tiers)."""
+    left_out: tuple[str, ...] = ()
+    """Regions of a leaving territory that no other territory touches: left without a territory."""
 
 
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
@@ -100,8 +103,8 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
         "region_id": moved.index.astype(str),
         "from_territory_id": before.to_numpy(dtype=object),
         "from_name": [old.get(t, new.get(t, t)) for t in before],
-        "to_territory_id": moved.astype(str).to_numpy(),
-        "to_name": [new.get(t, old.get(t, t)) for t in moved],
+        "to_territory_id": moved.to_numpy(dtype=object),
+        "to_name": [NO_TERRITORY if pd.isna(t) else new.get(t, old.get(t, t)) for t in moved],
     })  # fmt: skip
 
 
@@ -219,8 +222,7 @@ def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, pre
                 pending = still
                 break
             pending = still
-    for region in pending:  # cut off from every other territory: the lightest takes it
-        out[region] = out[out != leaving].value_counts().index[-1]
+    out[pending] = None  # cut off from every other territory: left without one (never sent across an ocean)
     return out
 
 
@@ -341,6 +343,7 @@ def propose(
         start = current
         description = "The current territories rebalanced"
     own_focus: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
     if scenario == "territories":
         separate = ()
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
@@ -358,6 +361,10 @@ def propose(
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
         report = replace(report, territories=table)
     else:
+        left_out = tuple(sorted(start.index[start.isna()]))
+        if left_out:  # regions no other territory touches: out of the search, and of the plan
+            graph, start = _without(graph, left_out), start.drop(list(left_out))
+            description += f"; {len(left_out)} of its regions touch no other territory and are left without one"
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
@@ -394,6 +401,8 @@ def propose(
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             description += " (no two of the territories left can trade regions, so no further rebalancing)"
+    labels = labels.reindex(ids).astype(object)  # regions left out have no territory
+    start = start.reindex(ids).astype(object)
     units = set(ids)
     replaced = set(replaces)
     new_territories = []
@@ -403,7 +412,8 @@ def propose(
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
-    return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus)
+    return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
+                    left_out)  # fmt: skip
 
 
 def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
@@ -445,6 +455,16 @@ def _takers(territories: Mapping[str, Territory], territory_id: str) -> list[set
     wider = {t for t, other in others.items() if covers(other.industries, mine.industries)
              and covers(other.tiers, mine.tiers)} - same  # fmt: skip
     return [group for group in (same, wider) if group]
+
+
+def _without(graph: RegionGraph, region_ids) -> RegionGraph:
+    """The graph without these regions (and their links)."""
+    gone = set(region_ids)
+    keep = [i for i, r in enumerate(graph.region_ids) if r not in gone]
+    position = {old: new for new, old in enumerate(keep)}
+    neighbours = tuple(tuple(position[j] for j in graph.neighbours[i] if j in position) for i in keep)
+    metrics = graph.metrics.iloc[keep].reset_index(drop=True)
+    return RegionGraph(tuple(graph.region_ids[i] for i in keep), metrics, neighbours)
 
 
 def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:

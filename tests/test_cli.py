@@ -475,3 +475,21 @@ def test_rebalance_on_population_says_where_it_is_unknown(capsys, tmp_path):
                              "--metrics", "workload", "population", "--seconds", "0.5", capsys=capsys)  # fmt: skip
     assert code == 0, err
     assert "warning: No population on record for 1 region(s) (AQ): they count as empty." in err
+
+
+def test_a_leaving_territory_never_sends_regions_across_an_ocean(capsys):
+    # US South's Texas and Louisiana touch no other territory (Arkansas, Mississippi, Oklahoma and New Mexico are
+    # held by none): they are left without a territory, not given to Europe West or Canada West.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "USS", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["left_out"] == ["US-LA", "US-TX"]
+    moves = {m["region_id"]: m for m in summary["moves"]}
+    assert moves["US-TX"]["to_territory_id"] is None and moves["US-TX"]["to_name"] == "(no territory)"
+    assert not any(m["to_territory_id"] in ("EUW", "CAW") for r, m in moves.items() if r in ("US-TX", "US-LA"))
+    # the eastern states go to US Central, the only territory they touch; what it does not take is said
+    assert {moves[r]["to_territory_id"] for r in ("US-GA", "US-FL", "US-AL")} == {"USC"}
+    assert any(w.startswith("Coverage gap:") and "Harris, TX" in w for w in summary["warnings"])
+    # the handoffs name only reps whose accounts change: nobody in US West or Europe West
+    assert {h["rep_id"] for h in summary["handoffs"]}.isdisjoint({"R03", "R04"})

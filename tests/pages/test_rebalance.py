@@ -56,6 +56,15 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.selectbox(key="reb_leaving").set_value("USC").run()
     app.button(key="reb_run").click().run()
     assert "US Central goes" in " ".join(m.value for m in app.markdown)
+    figures = {m.label: m.value for m in app.metric}
+    assert figures["Within tolerance"] in ("yes", "as close as possible", "no")
+    table = app.dataframe[0].value
+    assert any(c.endswith("_before") for c in table.columns)
+    app.selectbox(key="reb_leaving").set_value("USS").run()
+    app.button(key="reb_run").click().run()
+    # Texas and Louisiana touch no other territory: left without one, and the page says where to fix it
+    assert any(w.value.startswith("Left without a territory: Louisiana, Texas.") for w in app.warning)
+    assert any("Not counted above, as they are kept" in c.value for c in app.caption)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     app.button(key="reb_run").click().run()
     assert any("name the new territory" in e.value for e in app.error)

@@ -104,8 +104,8 @@ def test_long_edit_chains_stay_correct(state):
 
 
 def test_rebase_keeps_reps_where_the_new_plan_allows():
-    from tests.conftest import demo_state
     from territory.edits import rebase
+    from tests.conftest import demo_state
 
     state = demo_state()
     # Idaho goes from US West to Canada West, and one rep of US South leaves.

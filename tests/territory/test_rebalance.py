@@ -326,3 +326,29 @@ def test_no_region_ever_moves_between_territories_that_take_different_accounts(f
         now = len(components([position[r] for r in labels.index[labels == t]], graph.neighbours))
         before = len(components([position[r] for r in start.index[start == t]], graph.neighbours))
         assert now <= max(before, 1), t
+
+
+def test_regions_a_leaving_territory_holds_alone_are_left_without_a_territory():
+    # Columns 0 | 1 | 2 touch; column 3 is an island held by T1 with column 1. T1 leaves: column 1 goes to its
+    # neighbours; the island touches no other territory and is left out (never sent to a territory far away).
+    holders = {rid(y, x): ("T1" if x in (1, 3) else "T0" if x == 0 else "T2") for y in range(H) for x in range(4)}
+    links = {rid(y, x): [rid(y + dy, x + dx) for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                         if 0 <= x + dx < 4 and 0 <= y + dy < H and {x, x + dx} != {2, 3}]
+             for y in range(H) for x in range(4)}  # fmt: skip
+    metrics = pd.DataFrame(np.ones((4 * H, 2)), index=[rid(y, x) for y in range(H) for x in range(4)],
+                           columns=["a", "b"])  # fmt: skip
+    graph = RegionGraph.from_adjacency(metrics, links)
+    plan = plan_from_dict({"name": "island", "territories": [
+        {"territory_id": t, "name": f"Territory {t}", "region_ids": sorted(r for r, h in holders.items() if h == t)}
+        for t in ("T0", "T1", "T2")], "reps": []})  # fmt: skip
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    island = [rid(y, 3) for y in range(H)]
+    assert proposal.left_out == tuple(sorted(island))
+    assert proposal.labels[island].isna().all()
+    assert not set(island) & {r for t in proposal.plan.territories for r in t.region_ids}
+    assert "6 of its regions touch no other territory and are left without one" in proposal.description
+    from territory.rebalance import NO_TERRITORY, region_moves
+
+    moves = region_moves(plan, proposal, holders).set_index("region_id")
+    assert (moves.loc[island, "to_name"] == NO_TERRITORY).all() and moves.loc[island, "to_territory_id"].isna().all()
