@@ -95,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="what to balance (default: workload value)")  # fmt: skip
     rebalance.add_argument("--tolerance", type=float, default=5.0, help="± per cent of the mean (default 5)")
     rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
-    rebalance.add_argument("--keep", type=float, default=1.0,
+    rebalance.add_argument("--keep", type=float, default=None,
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
     sizing = rebalance.add_mutually_exclusive_group()
-    sizing.add_argument("--by-capacity", dest="by_capacity", action="store_true", default=True,
+    sizing.add_argument("--by-capacity", dest="by_capacity", action="store_true", default=None,
                         help="size each territory by its reps' capacity (the default)")  # fmt: skip
     sizing.add_argument("--equal-shares", dest="by_capacity", action="store_false",
                         help="give every territory the same share, whatever its reps can take")  # fmt: skip
@@ -265,6 +265,14 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if not 0 < args.seconds <= 600:
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
+    # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
+    scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity}
+    for option, value in scratch_only.items():
+        if args.scenario == "territories" and value not in (None, []):
+            raise CliInputError(f"{option} has no effect on a plan from scratch (--scenario territories)",
+                                column=option.split("/")[0], hint=f"Leave {option} out")  # fmt: skip
+    args.keep = 1.0 if args.keep is None else args.keep
+    args.by_capacity = True if args.by_capacity is None else args.by_capacity
     if not (args.keep >= 0 and np.isfinite(args.keep)):
         raise CliInputError(f"--keep {args.keep} is not a weight", column="--keep",
                             hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip
@@ -283,6 +291,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         option = needs[args.scenario][0]
         raise CliInputError(f"--scenario {args.scenario} needs {option}", column=option,
                             hint=f"Territories: {', '.join(known)}" if option == "--territory" else "")  # fmt: skip
+    if args.scenario == "rep_leaves" and args.territory in args.locked:
+        raise CliInputError(f"territory '{args.territory}' is locked, so it cannot go", column="--locked",
+                            hint=f"Leave {args.territory} out of --locked")  # fmt: skip
     if args.scenario == "rep_leaves" and args.territory not in known:
         raise CliInputError(f"no territory '{args.territory}' in the plan", column="--territory",
                             hint=f"Use one of: {', '.join(known)}")  # fmt: skip
@@ -326,8 +337,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:
-        column = "--locked" if "locked" in str(error) else "--territory" if "land mass" in str(error) else "--scenario"
-        raise CliInputError(str(error), source=str(args.plan), column=column) from None
+        text = str(error)
+        blamed = [("a territory named", "--name"), ("home region", "--home"), ("territories at this level", "--territories"),
+                  ("locked", "--locked"), ("land mass", "--territory"), ("whose rep leaves", "--territory")]  # fmt: skip
+        column = next((option for words, option in blamed if words in text), "--scenario")
+        raise CliInputError(text, source=str(args.plan), column=column) from None
     after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
     impact = edit_impact(state, after, region_labels=dict(zip(regions["region_id"], regions["label"], strict=True)))
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
@@ -455,6 +469,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argparse.Namespace) -> str:
     """Text for stdout or the file."""
     if args.format == "json":
+        if args.table:
+            raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
+                                column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
         return json.dumps(to_json_ready(data), indent=2, ensure_ascii=False) + "\n"
     name = args.table or default_table
     if name not in tables:

@@ -55,13 +55,19 @@ metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", 
                               format_func=METRICS.get)  # fmt: skip
 tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
-disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption")
+# A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
+scratch = scenario == "territories"
+scratch_help = " (not for a plan from scratch: its territories are drawn anew, with equal shares)" if scratch else ""
+disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption",
+                            disabled=scratch, help="How much moving accounts away from their territory costs"
+                            + scratch_help)  # fmt: skip
 by_capacity = form[1].checkbox(
-    "Size territories by their reps' capacity", value=True, key="reb_capacity",
+    "Size territories by their reps' capacity", value=True, key="reb_capacity", disabled=scratch,
     help="On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
-    "territory the same share, however many reps it has.",
-)  # fmt: skip
-locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get)
+    "territory the same share, however many reps it has." + scratch_help,
+) and not scratch  # fmt: skip
+locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
+                             disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
 options = {}
 if scenario == "rep_leaves":
     options["territory_id"] = form[2].selectbox("Territory that goes", territory_ids, key="reb_leaving",
@@ -123,7 +129,7 @@ def _propose() -> None:
         graph = RegionGraph.from_adjacency(balance_metrics(unit_table, chosen), links)
         proposal = propose(
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
-            locked_territories=st.session_state.get("reb_locked") or [], disruption_weight=disruption,
+            locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
             by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,

@@ -15,7 +15,7 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     row : int, optional
         1-based row as a spreadsheet shows it (the header is row 1).
     column : str, optional
-        Column or field name.
+        Column or field name (a command-line option such as ``--territory`` reads ``option --territory``).
     """
     parts = []
     if source:
@@ -23,7 +23,7 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     if row is not None:
         parts.append(f"row {row}")
     if column:
-        parts.append(f"column '{column}'")
+        parts.append(f"option {column}" if column.startswith("--") else f"column '{column}'")
     return ", ".join(parts)
 
 

@@ -331,6 +331,11 @@ def propose(
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")
+        if n_territories > len(graph):
+            raise ValueError(
+                f"{n_territories} territories: at most {len(graph)} territories at this level (one per region); "
+                "ask for fewer, or work at county level"
+            )
         start = current
         description = f"A plan from scratch with {n_territories} territor{'y' if n_territories == 1 else 'ies'}"
         focused = [t.name for t in plan.territories if t.industries or t.tiers]
@@ -352,6 +357,13 @@ def propose(
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         labels, territories, reps = _name_new_territories(plan, current, labels, graph)
         idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
+        moved_reps = [
+            f"{r.name} to {territories[r.territory_ids[0]].name}"
+            for r, was in zip(reps, plan.reps, strict=True)
+            if r.active and was.active and set(r.territory_ids) != set(was.territory_ids) and r.territory_ids
+        ]
+        if moved_reps:
+            description += "; reps move with their regions: " + ", ".join(moved_reps)
         if idle:
             description += (
                 f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "
@@ -541,6 +553,57 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
     )
 
 
+def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series) -> tuple:
+    """Reps for territories drawn anew: every active rep keeps working, every territory gets one where it can.
+
+    A rep follows their territory where it lives on (under its name); a rep whose territory is gone goes to the new
+    territory that holds most of it; then a territory without a rep takes one from the territory with the most,
+    the rep whose old territory overlaps it most.
+    """
+    new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
+    home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
+    staff: dict[str, list] = {t: [] for t in home.values()}
+    placed = {}
+    for rep in plan.reps:
+        if not rep.active:
+            continue
+        mine = [new_id[t] for t in rep.territory_ids if t in new_id]
+        if not mine:
+            old = [t for t in rep.territory_ids if t in overlap.columns]
+            if not old:
+                continue
+            best = overlap[old].sum(axis=1).idxmax()
+            mine = [home[best]]
+        placed[rep.rep_id] = mine
+        for t in mine:
+            staff[t].append(rep.rep_id)
+    by_id = {r.rep_id: r for r in plan.reps}
+
+    def closeness(rep_id: str, territory: str) -> float:
+        column = [t for t in by_id[rep_id].territory_ids if t in overlap.columns]
+        row = next(new for new, final in home.items() if final == territory)
+        return float(overlap.loc[row, column].sum()) if column else 0.0
+
+    for territory in sorted(staff, key=lambda t: len(staff[t])):
+        if staff[territory]:
+            continue
+        crowded = max(staff, key=lambda t: (len(staff[t]), t))
+        if len(staff[crowded]) < 2:
+            break
+        mover = max(staff[crowded], key=lambda r: (closeness(r, territory), r))
+        staff[crowded].remove(mover)
+        staff[territory].append(mover)
+        placed[mover] = [t for t in placed[mover] if t != crowded] + [territory]
+    return tuple(
+        replace(r, territory_ids=tuple(placed[r.rep_id]))
+        if r.rep_id in placed
+        else replace(r, territory_ids=(), active=False)
+        if r.active
+        else r
+        for r in plan.reps
+    )
+
+
 def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):
     weights = graph.metrics.iloc[:, 0].to_numpy()
     overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
@@ -564,11 +627,7 @@ def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, gra
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
         territories[territory.territory_id] = replace(territory, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
-    kept = set(territories)
-    reps = tuple(
-        replace(r, territory_ids=tuple(t for t in r.territory_ids if t in kept), active=r.active and any(t in kept for t in r.territory_ids))
-        for r in plan.reps
-    )  # fmt: skip
+    reps = _staff(plan, overlap, mapping, renamed, labels)
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t

@@ -156,3 +156,16 @@ def test_equal_shares_when_asked_for(app):
     app.button(key="reb_run").click().run()
     table = app.dataframe[0].value.set_index("territory")
     assert (table["share"] == 1.0).all()
+
+
+def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territories(app):
+    app.multiselect(key="reb_locked").set_value(["USW"]).run()
+    app.radio(key="reb_scenario").set_value("territories").run()
+    assert app.multiselect(key="reb_locked").disabled and app.checkbox(key="reb_capacity").disabled
+    app.number_input(key="reb_k").set_value(12).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    plan = app.session_state["reb_proposal"][0].plan
+    # twelve territories, twelve reps: each territory has one (US West's lock does not apply to a plan from scratch)
+    assert len(plan.territories) == 12 and all(r.active for r in plan.reps)
+    assert all(any(t.territory_id in r.territory_ids for r in plan.reps) for t in plan.territories)

@@ -101,7 +101,10 @@ def test_another_number_of_territories_keeps_names_where_they_overlap(setup):
     ids = {t.territory_id for t in proposal.plan.territories}
     assert len(ids) == 2 and ids <= {"T0", "T1", "T2"}
     gone = ({"T0", "T1", "T2"} - ids).pop()
-    assert not proposal.plan.rep(f"R{gone[1]}").active
+    # the rep of the territory that is gone keeps working, in the new territory that holds most of it
+    rep = proposal.plan.rep(f"R{gone[1]}")
+    assert rep.active and rep.territory_ids[0] in ids
+    assert f"reps move with their regions: R{gone[1]} to " in proposal.description
     whole(proposal.plan, graph)
 
 
@@ -251,7 +254,7 @@ def test_pieces_are_named_and_never_added():
         assert sentence.startswith("West is in 2 pieces: ") and sentence.endswith("splits it no further.")
 
 
-def test_a_plan_from_scratch_drops_focus_says_who_goes_idle_and_never_repeats_a_colour():
+def test_a_plan_from_scratch_drops_focus_staffs_every_territory_and_never_repeats_a_colour():
     plan, holders = focused_plan({"T1": ["fintech"]}, columns=2)
     graph = grid(8, H, np.ones((8 * H, 2)))
     proposal = propose(plan, graph, holders, scenario="territories", n_territories=6, rng=np.random.default_rng(0),
@@ -260,10 +263,18 @@ def test_a_plan_from_scratch_drops_focus_says_who_goes_idle_and_never_repeats_a_
     assert all(not t.industries and not t.tiers for t in proposal.plan.territories)
     colours = [t.color for t in proposal.plan.territories]
     assert len(colours) == len(set(colours)) == 6
+    # six territories, four reps: the four keep one each (nobody takes two), two are left without (said by the
+    # impact's warnings, not here)
+    staffed = [
+        t for t in proposal.plan.territories if any(t.territory_id in r.territory_ids for r in proposal.plan.reps)
+    ]
+    assert len(staffed) == 4 and all(len(r.territory_ids) == 1 for r in proposal.plan.reps)
+    # two territories, four reps: every rep keeps working, two in each
     fewer = propose(plan, graph, holders, scenario="territories", n_territories=2, rng=np.random.default_rng(0),
                     max_seconds=1)  # fmt: skip
-    idle = [r.name for r in fewer.plan.reps if not r.active]
-    assert len(idle) == 2 and f"2 reps keep no territory and are set inactive: {', '.join(idle)}" in fewer.description
+    assert all(r.active for r in fewer.plan.reps) and "set inactive" not in fewer.description
+    counts = pd.Series([r.territory_ids[0] for r in fewer.plan.reps]).value_counts()
+    assert sorted(counts.tolist()) == [2, 2]
 
 
 @pytest.mark.parametrize(
