@@ -146,7 +146,12 @@ def _propose() -> None:
     new_state = rebase(engine, proposal.plan, proposal.description)
     impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
-    st.session_state["reb_proposal"] = (proposal, new_state, impact, diff)
+    # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
+    from geo.coverage import changed_regions_map
+
+    moves = region_moves(plan, proposal, holders)
+    fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
+    st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
     st.session_state["reb_inputs"] = _inputs()
 
 
@@ -159,7 +164,7 @@ if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
 
 pending = st.session_state.get("reb_proposal")
 if pending is not None and pending[0].plan.name == plan.name:
-    proposal, new_state, impact, diff = pending
+    proposal, new_state, impact, diff, moves_table, fmap = pending
     report = proposal.report
     stale = st.session_state.get("reb_inputs") != _inputs()
     st.subheader("Proposal")
@@ -193,7 +198,6 @@ if pending is not None and pending[0].plan.name == plan.name:
                         "the proposal splits none.")  # fmt: skip
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
-    moves_table = region_moves(plan, proposal, holders)
     kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
@@ -257,11 +261,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     if len(moves_table):
         from streamlit_folium import st_folium
 
-        from geo.coverage import changed_regions_map
-
         left, right = st.columns([3, 2])
         with left:
-            st_folium(changed_regions_map(moves_table, plan, proposal.plan, level=level), height=380,
+            st_folium(fmap, height=380,
                       use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:
