@@ -334,6 +334,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
             disruption_weight=args.keep, by_capacity=args.by_capacity,
             replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
+            region_label=lambda r: region_labels([r])[0],
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:

@@ -131,6 +131,7 @@ def _propose() -> None:
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
             by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
+            region_label=lambda r: region_labels([r])[0],
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip

@@ -241,6 +241,7 @@ def propose(
     disruption_weight: float = 1.0,
     by_capacity: bool = True,
     replaces: Sequence[str] = (),
+    region_label: Callable[[str], str] = str,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -264,6 +265,8 @@ def propose(
     replaces : sequence of str
         Claims the units stand for (at county level, the states whose counties are the units): dropped from the
         territories, which then claim the units themselves, so that no region is claimed twice.
+    region_label : callable, optional
+        A region's name for the description (default: its id).
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -305,6 +308,9 @@ def propose(
             for r in plan.reps
         )
         description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
+        idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
+        if idle:
+            description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"
     elif scenario == "rep_joins":
         name = str(new_name or "").strip()
         if not name:
@@ -324,10 +330,12 @@ def propose(
         seeds = {new_id: home_region}
         # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
-        rep_id = free_id(f"REP-{new_id}", {r.rep_id for r in plan.reps})
+        rep_id = _next_rep_id([r.rep_id for r in plan.reps])
         reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
                                 capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
-        description = f"{name} joins at {home_region}: a territory carved from its neighbours, with a new rep"
+        description = (
+            f"{name} joins at {region_label(home_region)}: a territory carved from its neighbours, with a new rep"
+        )
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")
@@ -394,13 +402,17 @@ def propose(
             groups.setdefault(focus[t], []).append(t)
         groups = {key: group for key, group in groups.items() if len(group) >= 2}
         weights = capacity_weights(reps, set(start)) if by_capacity else None
+        # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
+        # sense) while they trade the rest.
+        homes = sorted({r.home_region for r in reps if r.active and r.home_region in start.index
+                        and start[r.home_region] in r.territory_ids})  # fmt: skip
         if not groups and scenario != "rep_leaves":
             raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
         if groups:
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
-                territory_weights=weights, seeds=seeds, rng=rng, max_seconds=max_seconds, progress=progress,
-                full=graph,
+                territory_weights=weights, seeds=seeds, homes=homes, rng=rng, max_seconds=max_seconds,
+                progress=progress, full=graph,
             )  # fmt: skip
         else:
             # The leaving territory's regions went to its neighbours; none of those can trade further.
@@ -447,6 +459,28 @@ def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
     )
 
 
+def _next_rep_id(rep_ids: Sequence[str]) -> str:
+    """An id for a new rep that follows the team's ids (``R12`` → ``R13``), else ``REP-1``.
+
+    Examples
+    --------
+    >>> _next_rep_id(["R01", "R02", "R12"]), _next_rep_id(["ann", "bo"]), _next_rep_id([])
+    ('R13', 'REP-1', 'REP-1')
+    """
+    import re
+
+    numbered = [re.fullmatch(r"([A-Za-z_-]*)(\d+)", r) for r in rep_ids]
+    numbered = [m for m in numbered if m]
+    if numbered:
+        prefix = max({m.group(1) for m in numbered}, key=lambda p: sum(m.group(1) == p for m in numbered))
+        same = [m for m in numbered if m.group(1) == prefix]
+        width = max(len(m.group(2)) for m in same)
+        candidate = f"{prefix}{max(int(m.group(2)) for m in same) + 1:0{width}d}"
+    else:
+        candidate = "REP-1"
+    return free_id(candidate, set(rep_ids))
+
+
 def _focus(territory: Territory) -> tuple:
     """What accounts a territory takes: its industries and tiers (empty: all)."""
     return tuple(sorted(territory.industries)), tuple(sorted(territory.tiers))
@@ -486,7 +520,7 @@ def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tupl
     return RegionGraph(graph.region_ids, graph.metrics, neighbours)
 
 
-def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territory_weights, seeds, rng,
+def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territory_weights, seeds, homes, rng,
                   max_seconds, progress, full):  # fmt: skip
     """Balance each group of territories (same accounts taken) among themselves, one search per group.
 
@@ -502,7 +536,7 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
         solver = Rebalancer(
             graph, start=labels, tolerance=tolerance, locked_territories=[t for t in everyone if t not in group],
             territory_weights=territory_weights,
-            disruption_weight=disruption_weight, seeds=seeds, rng=rng,
+            disruption_weight=disruption_weight, seeds=seeds, locked_regions=homes, rng=rng,
         )  # fmt: skip
         offset = done
 
