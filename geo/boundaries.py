@@ -31,6 +31,7 @@ __all__ = [
     "shared_join_layer",
     "region_table",
     "region_labels",
+    "summarise_regions",
     "read_boundary_file",
     "boundary_file_columns",
     "repair_geometries",
@@ -145,6 +146,38 @@ def region_labels(region_ids) -> list[str]:
     """
     labels = _region_table().set_index("region_id")["label"]
     return [str(labels.get(r, r)) for r in region_ids]
+
+
+def summarise_regions(region_ids, *, shown: int = 4) -> str:
+    """Regions in a few words: up to ``shown`` by name, more counties by their states.
+
+    Examples
+    --------
+    >>> summarise_regions(["US-TX", "US-LA"])
+    'Louisiana, Texas'
+    >>> table = _region_table()
+    >>> counties = table.loc[table["parent_id"].isin(["US-TX", "US-LA"]), "region_id"].tolist()
+    >>> summarise_regions(counties)
+    'the counties of Louisiana and Texas (318)'
+    >>> summarise_regions(["US-22001", "US-22003", "US-22005", "CA-ON", "GB"])
+    'Ontario, United Kingdom and 3 counties of Louisiana'
+    """
+    ids = sorted(dict.fromkeys(str(r) for r in region_ids))
+    table = _region_table().set_index("region_id")
+    if len(ids) <= shown:
+        return ", ".join(sorted(region_labels(ids)))
+    level = table["level"].reindex(ids)
+    counties = [r for r in ids if level.get(r) == "county"]
+    others = sorted(region_labels([r for r in ids if r not in set(counties)]))
+    if not counties:
+        return ", ".join(others[:shown]) + (f" and {len(others) - shown} more" if len(others) > shown else "")
+    states = sorted(
+        {str(table["name"].get(str(table["parent_id"].get(r)), table["parent_id"].get(r))) for r in counties}
+    )
+    named = " and ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states)
+    if not others:
+        return f"the counties of {named} ({len(counties)})"
+    return f"{', '.join(others)} and {len(counties)} counties of {named}"
 
 
 @dataclass

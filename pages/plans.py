@@ -14,6 +14,7 @@ import streamlit as st
 from pages.shared import (
     current_engine,
     edit_history,
+    handoff_columns,
     mark_saved,
     money,
     open_version,
@@ -352,13 +353,7 @@ if ids:
             st.dataframe(diff.territories, hide_index=True, width="stretch")
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
-            st.dataframe(
-                diff.handoffs, hide_index=True, width="stretch",
-                column_config={
-                    "value_gained": st.column_config.NumberColumn(format="dollar"),
-                    "value_lost": st.column_config.NumberColumn(format="dollar"),
-                },
-            )  # fmt: skip
+            st.dataframe(diff.handoffs, hide_index=True, width="stretch", column_config=handoff_columns())
         if len(diff.accounts):
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
                 st.dataframe(diff.accounts, hide_index=True, width="stretch")

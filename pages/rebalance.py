@@ -10,10 +10,11 @@ import json
 import numpy as np
 import streamlit as st
 
-from geo.boundaries import region_labels
+from geo.boundaries import region_labels, summarise_regions
 from pages.shared import (
     current_engine,
     engine_token,
+    handoff_columns,
     level_labels,
     level_radio,
     money,
@@ -230,7 +231,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"between territories that take different accounts would leave some of them in no territory; so they "
             f"are {kept} and left out of the mean the others are balanced to."
         )
-    for sentence in describe_pieces(report, {**names, **proposed_names}, lambda r: region_labels([r])[0]):
+    for sentence in describe_pieces(report, {**names, **proposed_names}, summarise_regions):
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
@@ -273,7 +274,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                          column_config={"region": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
-        st.dataframe(diff.handoffs, hide_index=True)
+        st.dataframe(diff.handoffs, hide_index=True, column_config=handoff_columns())
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(

@@ -343,6 +343,19 @@ def show_input_error(error: InputDataError) -> None:
     st.error(f"**Could not use this file.** {error}", icon="⚠️")
 
 
+def handoff_columns() -> dict:
+    """Column headings and formats for a handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`)."""
+    return {
+        "rep_id": st.column_config.TextColumn("Rep id"),
+        "name": st.column_config.TextColumn("Rep"),
+        "accounts_gained": st.column_config.NumberColumn("Accounts gained", format="%d"),
+        "value_gained": st.column_config.NumberColumn("Value gained", format="dollar"),
+        "accounts_lost": st.column_config.NumberColumn("Accounts lost", format="%d"),
+        "value_lost": st.column_config.NumberColumn("Value lost", format="dollar"),
+        "net_accounts": st.column_config.NumberColumn("Net accounts", format="%+d"),
+    }
+
+
 def money(value: float) -> str:
     """``1234567`` -> ``$1.23M`` for KPI cards."""
     if value != value:  # NaN

@@ -109,9 +109,13 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
 
 
 def describe_pieces(
-    report: RebalanceReport, territory_names: Mapping[str, str], region_label: Callable[[str], str] = str
+    report: RebalanceReport,
+    territory_names: Mapping[str, str],
+    summarise: Callable[[Sequence[str]], str] | None = None,
 ) -> list[str]:
     """One sentence per territory in several pieces, naming the regions of its smaller pieces.
+
+    ``summarise`` turns a piece's region ids into words (default: the first four ids and how many more).
 
     Examples
     --------
@@ -120,12 +124,14 @@ def describe_pieces(
     >>> describe_pieces(report, {"S": "US South"})[0]
     'US South is in 2 pieces: LA, TX apart from its other 3 regions. Regions no territory holds (or the sea) lie between them; the proposal splits it no further.'
     """
+
+    def first_few(part: Sequence[str]) -> str:
+        return ", ".join(part[:4]) + (f" and {len(part) - 4} more" if len(part) > 4 else "")
+
+    summarise = summarise or first_few
     out = []
     for territory_id, parts in report.pieces.items():
-        smaller = "; ".join(
-            ", ".join(region_label(r) for r in part[:4]) + (f" and {len(part) - 4} more" if len(part) > 4 else "")
-            for part in parts[1:]
-        )
+        smaller = "; ".join(summarise(part) for part in parts[1:])
         name = territory_names.get(territory_id, territory_id)
         rest = len(parts[0])
         tail = (
