@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 STUCK, STEPS, DONE = 0, 1, 2
+NEAR = 64  # the border annealing looks this many regions around a move for the rest of its territory
 
 
 @njit(cache=True)
@@ -64,11 +65,15 @@ def _border_counts(indptr, indices, labels, r, a, b):
 
 
 @njit(cache=True)
-def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
-    """True when territory ``a`` without ``r`` has no more parts than it started with (one, usually)."""
+def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, limit=-1):
+    """True when territory ``a`` without ``r`` has no more parts than it started with (one, usually).
+
+    ``limit`` > 0: give up (False) after searching that many regions around ``r`` — a move whose neighbours only
+    meet far away is refused without searching the whole territory (never a wrong yes, sometimes a cautious no).
+    """
     if parts_at_start[a] > 1:
         return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
-    return whole_without(indptr, indices, labels, r, a, mark, queue, stamp)
+    return whole_without(indptr, indices, labels, r, a, mark, queue, stamp, limit if limit > 0 else labels.shape[0] + 1)
 
 
 @njit(cache=True)
@@ -147,8 +152,11 @@ def _laplacian_pinv(adjacent, active):
 
 
 @njit(cache=True)
-def whole_without(indptr, indices, labels, region, label, mark, queue, stamp):
-    """True when ``label``'s regions other than ``region`` that touch ``region`` are still connected."""
+def whole_without(indptr, indices, labels, region, label, mark, queue, stamp, limit):
+    """True when ``label``'s regions other than ``region`` that touch ``region`` are still connected.
+
+    The search from one of them stops at ``limit`` regions (False: not shown connected).
+    """
     first = -1
     wanted = 0
     for e in range(indptr[region], indptr[region + 1]):
@@ -168,7 +176,7 @@ def whole_without(indptr, indices, labels, region, label, mark, queue, stamp):
     tail += 1
     mark[first] = stamp
     wanted -= 1
-    while head < tail:
+    while head < tail and tail < limit:
         x = queue[head]
         head += 1
         for e in range(indptr[x], indptr[x + 1]):
@@ -586,7 +594,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
             continue
         if _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1):
             stamp += 2
-            if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
+            if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
                 continue
             _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
             _refile(indptr, indices, rev, labels, r, owner, lists, place, count)
@@ -606,7 +614,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if s < 0:
             continue
         stamp += 2
-        if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
+        if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
             continue
         _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
         # the second move, scored after the first; the pair is judged by its whole change (the first move's part
@@ -617,7 +625,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
             good = np.random.random() < np.exp(-(delta + delta2 - max(delta, 0.0)) / temperature)
         if good:
             stamp += 2
-            good = _leaves_whole(indptr, indices, labels, s, b, parts_at_start, mark, queue, stamp)
+            good = _leaves_whole(indptr, indices, labels, s, b, parts_at_start, mark, queue, stamp, NEAR)
         if not good:
             _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, b, a)
             continue
