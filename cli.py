@@ -252,7 +252,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     import numpy as np
 
     from geo.boundaries import region_labels
-    from geo.editing import rebalance_units, replaced_claims, unknown_population
+    from geo.editing import rebalance_units, replaced_claims, unit_parents, unknown_population
     from territory.edits import rebase, start
     from territory.impact import edit_impact
     from territory.optimizer import RegionGraph
@@ -334,7 +334,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
             disruption_weight=args.keep, by_capacity=args.by_capacity,
             replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
-            region_label=lambda r: region_labels([r])[0],
+            region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(table.index, args.level),
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:

@@ -25,6 +25,7 @@ __all__ = [
     "region_holders",
     "regions_in_shape",
     "replaced_claims",
+    "unit_parents",
     "unknown_population",
     "selectable_regions",
     "territory_part_counts",
@@ -456,9 +457,21 @@ def replaced_claims(region_ids, level: str = "state") -> list[str]:
     A rebalance at county level hands out counties; the states they came from are no longer claimed as a whole
     (:func:`territory.rebalance.propose`'s ``replaces``). At state level: none.
     """
+    return sorted(set(unit_parents(region_ids, level).values()))
+
+
+def unit_parents(region_ids, level: str = "state") -> dict[str, str]:
+    """Unit → the claim it stands for: at county level each county's state; at state level none.
+
+    Examples
+    --------
+    >>> unit_parents(["US-06037", "CA-ON"], "county"), unit_parents(["US-CA"], "state")
+    ({'US-06037': 'US-CA'}, {})
+    """
     if level != "county":
-        return []
+        return {}
     from geo.boundaries import region_table
 
-    parents = region_table().set_index("region_id")["parent_id"]
-    return sorted({str(p) for p in parents.reindex(list(region_ids)).dropna()})
+    table = region_table().set_index("region_id")
+    counties = [r for r in region_ids if table["level"].get(r) == "county"]
+    return {r: str(table["parent_id"][r]) for r in counties if pd.notna(table["parent_id"].get(r))}

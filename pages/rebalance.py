@@ -110,7 +110,7 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import replaced_claims, unknown_population
+    from geo.editing import replaced_claims, unit_parents, unknown_population
     from territory.optimizer import RegionGraph
     from territory.rebalance import balance_metrics, propose
 
@@ -132,7 +132,7 @@ def _propose() -> None:
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
             by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
-            region_label=lambda r: region_labels([r])[0],
+            region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(unit_table.index, level),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip

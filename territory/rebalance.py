@@ -248,6 +248,7 @@ def propose(
     by_capacity: bool = True,
     replaces: Sequence[str] = (),
     region_label: Callable[[str], str] = str,
+    unit_parents: Mapping[str, str] | None = None,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -273,6 +274,9 @@ def propose(
         territories, which then claim the units themselves, so that no region is claimed twice.
     region_label : callable, optional
         A region's name for the description (default: its id).
+    unit_parents : mapping, optional
+        Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
+        busiest county of that state their territory holds.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -410,8 +414,7 @@ def propose(
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
-        homes = sorted({r.home_region for r in reps if r.active and r.home_region in start.index
-                        and start[r.home_region] in r.territory_ids})  # fmt: skip
+        homes = _home_units(reps, start, graph, unit_parents or {})
         if not groups and scenario != "rep_leaves":
             raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
         if groups:
@@ -517,6 +520,22 @@ def _without(graph: RegionGraph, region_ids) -> RegionGraph:
     neighbours = tuple(tuple(position[j] for j in graph.neighbours[i] if j in position) for i in keep)
     metrics = graph.metrics.iloc[keep].reset_index(drop=True)
     return RegionGraph(tuple(graph.region_ids[i] for i in keep), metrics, neighbours)
+
+
+def _home_units(reps, start: pd.Series, graph: RegionGraph, parents: Mapping[str, str]) -> list[str]:
+    """The units that hold the active reps' homes in the reps' own territories (kept there while rebalancing)."""
+    weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=list(graph.region_ids))
+    homes = set()
+    for rep in reps:
+        if not rep.active or not rep.home_region:
+            continue
+        if rep.home_region in start.index:
+            inside = [rep.home_region] if start[rep.home_region] in rep.territory_ids else []
+        else:
+            inside = [u for u, p in parents.items() if p == rep.home_region and start.get(u) in rep.territory_ids]
+        if inside:
+            homes.add(max(inside, key=lambda u: (weight.get(u, 0.0), u)))
+    return sorted(homes)
 
 
 def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:

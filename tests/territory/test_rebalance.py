@@ -363,3 +363,24 @@ def test_regions_a_leaving_territory_holds_alone_are_left_without_a_territory():
 
     moves = region_moves(plan, proposal, holders).set_index("region_id")
     assert (moves.loc[island, "to_name"] == NO_TERRITORY).all() and moves.loc[island, "to_territory_id"].isna().all()
+
+
+def test_a_reps_home_stays_in_their_territory_even_when_it_is_a_state_of_counties():
+    # T0 | T1 (two columns each); T0's rep lives in "state" US-XX, whose units are column 1 (T0's border column).
+    # T0 is far heavier, so it must give its border column away; the column's busiest unit (row 2) is the rep's
+    # home and stays.
+    plan, holders = focused_plan({}, width=2, columns=2)
+    plan = plan_from_dict({**plan.to_dict(), "reps": [{"rep_id": "R0", "home_region": "US-XX", "territory_ids": ["T0"]},
+                                                      {"rep_id": "R1", "territory_ids": ["T1"]}]})  # fmt: skip
+    weights = np.ones((4 * H, 2))
+    x = np.arange(4 * H) % 4
+    weights[x == 0, :] = 4.0
+    weights[2 * 4 + 1, 0] = 1.5  # row 2, column 1: the busiest unit of US-XX
+    graph = grid(4, H, weights)
+    parents = {rid(y, 1): "US-XX" for y in range(H)}
+    proposal = propose(plan, graph, holders, unit_parents=parents, by_capacity=False, rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    moved = proposal.labels != proposal.start
+    assert moved.sum() >= 3 and proposal.labels[rid(2, 1)] == "T0"
+    without = propose(plan, graph, holders, by_capacity=False, rng=np.random.default_rng(0), max_seconds=0.5)
+    assert without.labels[rid(2, 1)] == "T1"  # unpinned, the home goes with the rest of its column
