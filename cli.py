@@ -252,7 +252,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     import numpy as np
 
     from geo.boundaries import region_labels
-    from geo.editing import rebalance_units, replaced_claims, unit_parents, unknown_population
+    from geo.editing import rebalance_units, replaced_claims, unit_metrics, unit_parents, unknown_population
     from territory.edits import rebase, start
     from territory.impact import edit_impact
     from territory.optimizer import RegionGraph
@@ -335,12 +335,15 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             disruption_weight=args.keep, by_capacity=args.by_capacity,
             replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
             region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(table.index, args.level),
+            recount=lambda holders: balance_metrics(unit_metrics(state, args.level, holders), list(metrics.columns)),
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:
         text = str(error)
-        blamed = [("a territory named", "--name"), ("home region", "--home"), ("territories at this level", "--territories"),
-                  ("locked", "--locked"), ("land mass", "--territory"), ("whose rep leaves", "--territory")]  # fmt: skip
+        # (a plan that leaves nothing to trade is the plan's doing, unless territories were locked)
+        blamed = [("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
+                  ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),
+                  ("land mass", "--territory"), ("whose rep leaves", "--territory")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
         raise CliInputError(text, source=str(args.plan), column=column) from None
     after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
@@ -375,6 +378,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "left_out": list(proposal.left_out),
         "warnings": list(impact.warnings),
         "seconds": report.seconds,
+        "cut_short": report.cut_short,
         "saved_plan": str(args.save_plan) if args.save_plan is not None else None,
     }
     tables = {"moves": moves, "territories": territories, "handoffs": diff.handoffs}
@@ -470,9 +474,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argparse.Namespace) -> str:
     """Text for stdout or the file."""
     if args.format == "json":
-        if args.table:
-            raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
-                                column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
         return json.dumps(to_json_ready(data), indent=2, ensure_ascii=False) + "\n"
     name = args.table or default_table
     if name not in tables:
@@ -501,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {message}", file=sys.stderr)
 
     try:
+        if args.table and args.format == "json":  # checked before any work (or any file written)
+            raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
+                                column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
         data, tables, default_table = run(args, warn)
         write(render(data, tables, default_table, args), args.out)
     except InputDataError as error:

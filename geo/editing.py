@@ -25,6 +25,7 @@ __all__ = [
     "region_holders",
     "regions_in_shape",
     "replaced_claims",
+    "unit_metrics",
     "unit_parents",
     "unknown_population",
     "selectable_regions",
@@ -394,10 +395,21 @@ def rebalance_units(
     links : dict
         Their adjacency with islands linked (:func:`region_graph_links`).
     """
+    holders = region_holders(state.plan, level)
+    units = sorted(holders)
+    return holders, unit_metrics(state, level, holders, admitted=admitted), region_graph_links(units)
+
+
+def unit_metrics(state, level: str, holders, *, admitted: bool = True) -> pd.DataFrame:
+    """``workload``, ``accounts``, ``value`` and ``population`` of the regions in ``holders`` (sorted ids).
+
+    ``holders``: region id → the territory that would hold it (the plan's, or a proposal's): with ``admitted``,
+    a region counts the accounts that territory takes (its industries and tiers; the plan's territories).
+    """
     from geo.coverage import display_region_of
     from geo.population import population
 
-    holders = region_holders(state.plan, level)
+    holders = {str(r): t for r, t in dict(holders).items() if t is not None and not pd.isna(t)}
     units = sorted(holders)
     result = state.result
     workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
@@ -410,12 +422,11 @@ def rebalance_units(
         workload = workload.groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
     else:
         workload = pd.Series(0.0, index=units)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {"workload": workload.to_numpy(dtype=float), "accounts": stats["accounts"].to_numpy(dtype=float),
          "value": stats["value"].to_numpy(dtype=float), "population": population(units, level).to_numpy()},
         index=pd.Index(units, name="region_id"),
     )  # fmt: skip
-    return holders, table, region_graph_links(units)
 
 
 def _admitted(result: pd.DataFrame, plan, holder: pd.Series) -> np.ndarray:

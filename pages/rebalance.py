@@ -110,7 +110,7 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import replaced_claims, unit_parents, unknown_population
+    from geo.editing import replaced_claims, unit_metrics, unit_parents, unknown_population
     from territory.optimizer import RegionGraph
     from territory.rebalance import balance_metrics, propose
 
@@ -133,6 +133,7 @@ def _propose() -> None:
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
             by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
             region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(unit_table.index, level),
+            recount=lambda holders: balance_metrics(unit_metrics(engine, level, holders), chosen),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
         )  # fmt: skip
@@ -160,7 +161,7 @@ def _propose() -> None:
 if st.button("Propose rebalance", type="primary", key="reb_run"):
     _propose()
 if st.session_state.get("reb_error"):
-    st.error(f"No proposal: {st.session_state['reb_error']}")
+    st.error(f"No proposal: {plain(st.session_state['reb_error'])}")
 if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
     st.info(st.session_state["reb_note"])
 
@@ -203,6 +204,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
+    if report.cut_short:
+        st.caption(
+            f"The search used all its {seconds} s: proposing again may give a slightly different plan, and more time "
+            "a better one."
+        )
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
     if proposal.separate:

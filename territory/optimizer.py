@@ -122,6 +122,9 @@ class RebalanceReport:
     contiguous : bool
         Every territory in one part (territories that started in several parts are listed in ``split_at_start``).
     split_at_start : list
+    cut_short : bool
+        The clock, not the search, ended the run (the search or the border annealing was cut to end in time): the
+        same seed may then give a slightly different plan. A run that was not cut short is repeatable.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -147,6 +150,7 @@ class RebalanceReport:
     seconds: float
     iterations: int
     pieces: dict = field(default_factory=dict)
+    cut_short: bool = False
 
 
 class Rebalancer:
@@ -384,7 +388,8 @@ class Rebalancer:
         territory is still outside its tolerance and (3) border tidying inside the tolerance, keeping the best
         plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
         shaking it between rounds. A plan from scratch gets up to three METIS starts. Stops when rounds bring
-        nothing new, or at ``max_seconds`` / ``max_steps``; a run that stops before its deadline is repeatable.
+        nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
+        is repeatable.
         Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no region moved away from its territory.
@@ -392,6 +397,7 @@ class Rebalancer:
         from territory.search import BalanceSearch
 
         started = time.perf_counter()
+        self._cut_short = False
         # The last few per cent of the time go to annealing the borders of the plan found (compactness).
         anneal = self.compactness_weight > 0
         deadline = started + max_seconds * (0.92 if anneal else 1.0)
@@ -443,8 +449,8 @@ class Rebalancer:
             # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
             # tolerance (no farther out when it is already out); rebalancing a plan, no region leaves its territory.
             # It gets the time the search left (at least the last 8%): a fixed number of proposals, so that a run
-            # ending before its deadline is repeatable, in stretches of a geometric cooling; when the time left
-            # would not hold the stretches still to come, they are shortened (the cooling still ends cold).
+            # the clock does not cut is repeatable, in stretches of a geometric cooling; when the time left would
+            # not hold the stretches still to come, they are shortened (the cooling still ends cold; cut short).
             before, key = search.snapshot(), (round(search.over(), 6), search.cut())
             end = started + max_seconds * 0.98  # the report is still to be made
             stretches, hot, cold = 32, 3.0, 0.1
@@ -455,11 +461,13 @@ class Rebalancer:
             for part in range(stretches):
                 now = time.perf_counter()
                 if now > end:
+                    self._cut_short = True
                     break
                 if done and (now - begun) / done * full * (stretches - part) > end - now:
                     size = max(int((end - now) / ((now - begun) / done) / (stretches - part)), 1)
                 elif done:
                     size = full
+                self._cut_short |= size != full
                 search.anneal(size, t_start=hot * (cold / hot) ** (part / stretches),
                               t_end=hot * (cold / hot) ** ((part + 1) / stretches), stay=origin is not None)  # fmt: skip
                 done += size
@@ -520,6 +528,8 @@ class Rebalancer:
             if quiet >= (3 if from_plan else 10) or (not from_plan and best_key[0] == 0):
                 break  # (from scratch, a plan within the tolerance goes to the border annealing at once)
             search.run(deadline, compactness=0.001, max_steps=30, temperature=0.3, batch=1)
+        if time.perf_counter() >= deadline:
+            self._cut_short = True  # the rounds ended at the deadline, not by themselves
         search.restore(best_state)
         return best_key, best_state[0]
 
@@ -621,6 +631,7 @@ class Rebalancer:
             seconds=time.perf_counter() - started,
             iterations=iterations,
             pieces=pieces,
+            cut_short=self._cut_short,
         )
 
 

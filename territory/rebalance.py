@@ -249,6 +249,7 @@ def propose(
     replaces: Sequence[str] = (),
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
+    recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -274,6 +275,10 @@ def propose(
         territories, which then claim the units themselves, so that no region is claimed twice.
     region_label : callable, optional
         A region's name for the description (default: its id).
+    recount : callable, optional
+        The metrics of the units for other holders (Series unit → territory id; same columns as ``graph``'s):
+        when a leaving territory's regions go to territories that take other accounts, they are counted again
+        for their new territory before balancing. Without it they keep their figures.
     unit_parents : mapping, optional
         Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
         busiest county of that state their territory holds.
@@ -302,6 +307,8 @@ def propose(
             raise ValueError(f"pick the territory whose rep leaves; known: {', '.join(territories)}")
         if (current != territory_id).sum() == 0:
             raise ValueError("the territory that goes is the only one")
+        if territory_id in set(locked_territories):
+            raise ValueError(f"{territories[territory_id].name} is locked, so it cannot go: unlock it first")
         if territory_id in separate_territories(current, graph):
             raise ValueError(
                 f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
@@ -329,6 +336,11 @@ def propose(
             raise ValueError(f"a territory named {name!r} exists already; pick another name")
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
+        if current[home_region] in set(locked_territories):
+            raise ValueError(
+                f"{region_label(home_region)} is in {territories[current[home_region]].name}, which is locked: pick "
+                "a home region in a territory that may give regions, or unlock it"
+            )
         new_id = new_territory_id(plan, name)
         start = current.copy()
         # The new territory takes the accounts its home's territory takes (its industries and tiers), so that
@@ -395,6 +407,10 @@ def propose(
         if left_out:  # regions no other territory touches: out of the search, and of the plan
             graph, start = _without(graph, left_out), start.drop(list(left_out))
             description += f"; {len(left_out)} of its regions touch no other territory and are left without one"
+        if scenario == "rep_leaves" and recount is not None:
+            # The handed-out regions count what their new territories take (they may take more accounts).
+            metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
+            graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
@@ -462,10 +478,12 @@ def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
         reasons.append(f"alone on their land mass: {named(separate)}")
     if own_focus:
         reasons.append(f"no touching territory takes the same accounts (industries, tiers): {named(own_focus)}")
-    return (
-        "fewer than two territories can trade regions (" + "; ".join(reasons) + "): unlock at least two that "
-        "touch and take the same accounts"
+    fix = (
+        "unlock at least two that touch and take the same accounts"
+        if locked
+        else "nothing to rebalance here; give touching territories the same industry and tier focus to let them trade"
     )
+    return "fewer than two territories can trade regions (" + "; ".join(reasons) + "): " + fix
 
 
 def _next_rep_id(rep_ids: Sequence[str]) -> str:
@@ -481,7 +499,7 @@ def _next_rep_id(rep_ids: Sequence[str]) -> str:
     numbered = [re.fullmatch(r"([A-Za-z_-]*)(\d+)", r) for r in rep_ids]
     numbered = [m for m in numbered if m]
     if numbered:
-        prefix = max({m.group(1) for m in numbered}, key=lambda p: sum(m.group(1) == p for m in numbered))
+        prefix = max(sorted({m.group(1) for m in numbered}), key=lambda p: sum(m.group(1) == p for m in numbered))
         same = [m for m in numbered if m.group(1) == prefix]
         width = max(len(m.group(2)) for m in same)
         candidate = f"{prefix}{max(int(m.group(2)) for m in same) + 1:0{width}d}"
@@ -609,6 +627,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         seconds=sum(r.seconds for _, r in reports),
         iterations=sum(r.iterations for _, r in reports),
         pieces=last.pieces,
+        cut_short=any(r.cut_short for _, r in reports),
     )
 
 
@@ -623,8 +642,9 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
     staff: dict[str, list] = {t: [] for t in home.values()}
     placed = {}
+    outside = [r.rep_id for r in plan.reps if r.territory_ids and not set(r.territory_ids) & set(overlap.columns)]
     for rep in plan.reps:
-        if not rep.active:
+        if not rep.active or rep.rep_id in outside:  # (a rep of territories outside the regions drawn stays)
             continue
         mine = [new_id[t] for t in rep.territory_ids if t in new_id]
         if not mine:
@@ -657,7 +677,7 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         replace(r, territory_ids=tuple(placed[r.rep_id]))
         if r.rep_id in placed
         else replace(r, territory_ids=(), active=False)
-        if r.active
+        if r.active and r.rep_id not in outside
         else r
         for r in plan.reps
     )

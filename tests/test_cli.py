@@ -500,3 +500,25 @@ def test_a_leaving_territory_never_sends_regions_across_an_ocean(capsys):
     assert any(w.startswith("Coverage gap:") and "Harris, TX" in w for w in summary["warnings"])
     # the handoffs name only reps whose accounts change: nobody in US West or Europe West
     assert {h["rep_id"] for h in summary["handoffs"]}.isdisjoint({"R03", "R04"})
+
+
+def test_a_plan_with_nothing_to_trade_blames_the_plan_not_an_option(capsys, tmp_path):
+    plan = json.loads(Path(DEMO_PLAN).read_text())
+    for territory in plan["territories"]:
+        if territory["territory_id"] in ("USW", "CAW"):
+            territory["industries"] = ["saas"] if territory["territory_id"] == "USW" else ["media"]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, out, err = run_cli("rebalance", "--plan", path, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 2
+    error = [line for line in err.splitlines() if line.startswith("error:")][0]
+    assert "option" not in error and "fewer than two territories can trade regions" in error
+    assert "nothing to rebalance here" in error and "unlock" not in error
+
+
+def test_a_table_with_json_is_refused_before_any_work(capsys, tmp_path):
+    saved = tmp_path / "proposed.json"
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--table", "moves", "--save-plan", saved, capsys=capsys)  # fmt: skip
+    assert code == 2 and "option --table: --table moves is for --format csv" in err
+    assert not saved.exists()

@@ -57,7 +57,9 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.button(key="reb_run").click().run()
     assert "US Central goes" in " ".join(m.value for m in app.markdown)
     figures = {m.label: m.value for m in app.metric}
-    assert figures["Within tolerance"] in ("yes", "as close as possible", "no")
+    # US Central's regions go to the territories that take all its accounts; Canada West (one rep) gets far more
+    # than its share and none can trade it away (US South is kept: no territory like it touches it): not within.
+    assert figures["Within tolerance"] == "no" and float(figures["Largest deviation"].rstrip("%")) > 5
     table = app.dataframe[0].value
     assert any(c.endswith("_before") for c in table.columns)
     app.selectbox(key="reb_leaving").set_value("USS").run()

@@ -48,7 +48,14 @@ def test_from_scratch_is_contiguous_complete_and_repeatable(width, height, k, se
     assert_contiguous(graph, first.labels_)
     assert first.report_.contiguous
     again = Rebalancer(graph, n_territories=k, rng=np.random.default_rng(seed)).solve(max_seconds=10.0)
+    assert not first.report_.cut_short and not again.report_.cut_short  # small grids end by themselves
     pd.testing.assert_series_equal(first.labels_, again.labels_)
+
+
+def test_a_run_the_clock_ends_says_so():
+    graph = grid(30, 30, np.random.default_rng(0).integers(1, 9, (900, 2)).astype(float))
+    solver = Rebalancer(graph, n_territories=6, rng=np.random.default_rng(0)).solve(max_seconds=0.05)
+    assert solver.report_.cut_short
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 6])

@@ -384,3 +384,55 @@ def test_a_reps_home_stays_in_their_territory_even_when_it_is_a_state_of_countie
     assert moved.sum() >= 3 and proposal.labels[rid(2, 1)] == "T0"
     without = propose(plan, graph, holders, by_capacity=False, rng=np.random.default_rng(0), max_seconds=0.5)
     assert without.labels[rid(2, 1)] == "T1"  # unpinned, the home goes with the rest of its column
+
+
+def test_a_locked_territory_neither_leaves_nor_hosts_a_new_rep(setup):
+    plan, graph, holders = setup
+    with pytest.raises(ValueError, match="Stripe 1 is locked, so it cannot go"):
+        propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_territories=["T1"])
+    with pytest.raises(ValueError, match="which is locked: pick a home region"):
+        propose(plan, graph, holders, scenario="rep_joins", new_name="North", home_region=rid(2, 4),
+                locked_territories=["T1"])  # fmt: skip
+
+
+def test_handed_out_regions_count_what_their_new_territory_takes():
+    # T1 takes fintech only and leaves; T0 and T2 take everything. The recount gives the handed-out regions the
+    # figures of every account (here: three times as many): the balance is judged on those.
+    plan, holders = focused_plan({"T1": ["fintech"]}, columns=2)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    seen = []
+
+    def recount(holders):
+        seen.append(holders.copy())
+        table = graph.metrics.set_axis(list(graph.region_ids)).copy()
+        table.loc[[r for r, t in holders.items() if r in was_t1], :] *= 3.0
+        return table
+
+    was_t1 = {r for r, t in holders.items() if t == "T1"}
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", recount=recount,
+                       by_capacity=False, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    assert len(seen) == 1 and set(seen[0][list(was_t1)]) <= {"T0", "T2"}
+    totals = proposal.report.territories.set_index("territory_id")["a"]
+    assert totals.sum() == pytest.approx(len(graph.region_ids) + 2 * len(was_t1))
+
+
+def test_new_rep_ids_follow_the_team_and_never_depend_on_hashing():
+    from territory.rebalance import _next_rep_id
+
+    assert _next_rep_id(["R01", "R02", "R12"]) == "R13"
+    assert _next_rep_id(["A1", "B1", "east7", "west3"]) == "A2"  # a tie: the first prefix in order
+    assert _next_rep_id(["ann", "bo"]) == "REP-1"
+
+
+def test_a_plan_from_scratch_leaves_territories_outside_its_regions_and_their_reps_alone():
+    plan, holders = focused_plan({}, columns=2)
+    data = plan.to_dict()
+    data["territories"].append({"territory_id": "EU", "name": "Europe", "region_ids": ["DE"]})
+    data["reps"].append({"rep_id": "R-EU", "territory_ids": ["EU"]})
+    plan = plan_from_dict(data)
+    graph = grid(8, H, np.ones((8 * H, 2)))
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=3, rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    rep = proposal.plan.rep("R-EU")
+    assert rep.active and rep.territory_ids == ("EU",)
+    assert proposal.plan.territory("EU").region_ids == ("DE",)
