@@ -193,7 +193,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(
             f"Not counted above, as they are kept: {len(kept_rows)} territor{'y' if len(kept_rows) == 1 else 'ies'}; "
             f"the farthest off is {plain(proposed_names.get(far['territory_id'], names.get(far['territory_id'], '')))}"
-            f" at {far[column]:+.1%} {METRICS.get(worst, worst).lower()} against its share."
+            f" at {far[column]:+.1%} {METRICS.get(worst, worst).lower()} against its share of the whole team's."
         )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
     kpis[2].metric("Every territory in one piece", whole,
@@ -250,7 +250,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.append(f"{m}_deviation")
     st.dataframe(
         table[columns], hide_index=True,
-        column_config={"locked": st.column_config.CheckboxColumn(
+        column_config={"locked": st.column_config.CheckboxColumn(  # (a kept one: against the whole team's mean)
             "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
                                        else "")

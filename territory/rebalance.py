@@ -592,7 +592,19 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
         befores.append((group, solver.deviations(labels)))
         labels = solver.labels_.astype(object)
         reports.append((group, solver.report_))
-    return labels, _merged(reports, labels, full), _merged_rows(befores)
+    report, before = _merged(reports, labels, full), _merged_rows(befores)
+    # A territory in no group (kept) is measured against the whole team's mean, not some group's.
+    trading = {t for group in groups for t in group}
+    weight = {t: float((territory_weights or {}).get(t, 1.0)) for t in everyone}
+    metrics = list(graph.metrics.columns)
+    for table, at in ((report.territories, labels), (before, start)):
+        totals = graph.metrics.set_axis(list(graph.region_ids)).groupby(at.reindex(list(graph.region_ids))).sum()
+        team = totals.sum() / sum(weight.values())
+        for t in set(table["territory_id"]) - trading:
+            row = table.index[table["territory_id"] == t]
+            for m in metrics:
+                table.loc[row, f"{m}_deviation"] = totals[m].get(t, 0.0) / (team[m] * weight[t]) - 1.0
+    return labels, report, before
 
 
 def _merged_rows(tables) -> pd.DataFrame:

@@ -436,3 +436,21 @@ def test_a_plan_from_scratch_leaves_territories_outside_its_regions_and_their_re
     rep = proposal.plan.rep("R-EU")
     assert rep.active and rep.territory_ids == ("EU",)
     assert proposal.plan.territory("EU").region_ids == ("DE",)
+
+
+def test_kept_territories_are_measured_against_the_whole_team():
+    # T1 (fintech) is kept; T0, T2 and T3 trade. T1 holds twice the team's mean: +100% against the whole team,
+    # whatever the trading group's mean is.
+    plan, holders = focused_plan({"T1": ["fintech"]}, columns=2)
+    weights = np.ones((8 * H, 2))
+    x = np.arange(8 * H) % 8
+    weights[(x == 2) | (x == 3)] = 5.0
+    weights[x >= 4] = 1.0
+    graph = grid(8, H, weights)
+    proposal = propose(plan, graph, holders, by_capacity=False, rng=np.random.default_rng(0), max_seconds=0.5)
+    table = proposal.report.territories.set_index("territory_id")
+    assert table.loc["T1", "locked"]
+    team = table["a"].sum() / 4
+    assert table.loc["T1", "a_deviation"] == pytest.approx(table.loc["T1", "a"] / team - 1)
+    before = proposal.before.set_index("territory_id")
+    assert before.loc["T1", "a_deviation"] == pytest.approx(table.loc["T1", "a_deviation"])
