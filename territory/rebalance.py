@@ -200,11 +200,12 @@ def capacity_weights(reps, territory_ids) -> dict[str, float]:
     return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
 
 
-def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=()) -> pd.Series:
+def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=(), closed=()) -> pd.Series:
     """The leaving territory's regions, each to the neighbouring territory it touches most.
 
     ``prefer``: sets of territories to try first, in order (those that take the same accounts, then those that
-    take more); then any. The regions are handed out from the leaving territory's borders inwards.
+    take more); then any but the ``closed`` ones (locked). The regions are handed out from the leaving
+    territory's borders inwards; those no open territory reaches are left without one.
     """
     out = labels.copy()
     position = {r: i for i, r in enumerate(graph.region_ids)}
@@ -216,7 +217,7 @@ def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, pre
             still = []
             for region in pending:
                 counts = pd.Series([out.iloc[j] for j in graph.neighbours[position[region]]], dtype=object)
-                counts = counts[counts.notna() & (counts != leaving)]
+                counts = counts[counts.notna() & (counts != leaving) & ~counts.isin(list(closed))]
                 if choosy is not None:
                     counts = counts[counts.isin(list(choosy))]
                 counts = counts.value_counts()
@@ -314,7 +315,8 @@ def propose(
                 f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
                 "regions (reassign them by hand, or add a territory there first)"
             )
-        start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id))
+        start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
+                                    closed=set(locked_territories))  # fmt: skip
         gone = territories.pop(territory_id)
         reps = tuple(
             replace(
@@ -385,7 +387,8 @@ def propose(
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
-        labels, territories, reps = _name_new_territories(plan, current, labels, graph)
+        homes = _rep_homes(plan.reps, graph, unit_parents or {})
+        labels, territories, reps = _name_new_territories(plan, current, labels, graph, homes)
         idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
         moved_reps = [
             f"{r.name} to {territories[r.territory_ids[0]].name}"
@@ -393,7 +396,9 @@ def propose(
             if r.active and was.active and set(r.territory_ids) != set(was.territory_ids) and r.territory_ids
         ]
         if moved_reps:
-            description += "; reps move with their regions: " + ", ".join(moved_reps)
+            description += "; reps change territory (to where they live, else where their regions went): " + ", ".join(
+                moved_reps
+            )
         if idle:
             description += (
                 f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "
@@ -406,7 +411,9 @@ def propose(
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
             graph, start = _without(graph, left_out), start.drop(list(left_out))
-            description += f"; {len(left_out)} of its regions touch no other territory and are left without one"
+            description += (
+                f"; {len(left_out)} of its regions touch no territory free to take them and are left without one"
+            )
         if scenario == "rep_leaves" and recount is not None:
             # The handed-out regions count what their new territories take (they may take more accounts).
             metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
@@ -430,7 +437,7 @@ def propose(
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
-        homes = _home_units(reps, start, graph, unit_parents or {})
+        homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()))
         if not groups and scenario != "rep_leaves":
             raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
         if groups:
@@ -540,20 +547,25 @@ def _without(graph: RegionGraph, region_ids) -> RegionGraph:
     return RegionGraph(tuple(graph.region_ids[i] for i in keep), metrics, neighbours)
 
 
-def _home_units(reps, start: pd.Series, graph: RegionGraph, parents: Mapping[str, str]) -> list[str]:
-    """The units that hold the active reps' homes in the reps' own territories (kept there while rebalancing)."""
+def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd.Series | None = None) -> dict:
+    """Active rep id → the unit of their home: the home region itself, or the busiest unit of a home state.
+
+    With ``holders``, only a unit that the rep's own territory holds counts.
+    """
     weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=list(graph.region_ids))
-    homes = set()
+    units = set(graph.region_ids)
+    homes = {}
     for rep in reps:
         if not rep.active or not rep.home_region:
             continue
-        if rep.home_region in start.index:
-            inside = [rep.home_region] if start[rep.home_region] in rep.territory_ids else []
-        else:
-            inside = [u for u, p in parents.items() if p == rep.home_region and start.get(u) in rep.territory_ids]
+        inside = (
+            [rep.home_region] if rep.home_region in units else [u for u, p in parents.items() if p == rep.home_region]
+        )
+        if holders is not None:
+            inside = [u for u in inside if holders.get(u) in rep.territory_ids]
         if inside:
-            homes.add(max(inside, key=lambda u: (weight.get(u, 0.0), u)))
-    return sorted(homes)
+            homes[rep.rep_id] = max(inside, key=lambda u: (weight.get(u, 0.0), u))
+    return homes
 
 
 def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:
@@ -643,12 +655,14 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
     )
 
 
-def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series) -> tuple:
+def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series,
+           living: Mapping[str, str]) -> tuple:  # fmt: skip
     """Reps for territories drawn anew: every active rep keeps working, every territory gets one where it can.
 
-    A rep follows their territory where it lives on (under its name); a rep whose territory is gone goes to the new
-    territory that holds most of it; then a territory without a rep takes one from the territory with the most,
-    the rep whose old territory overlaps it most.
+    A rep goes to the new territory that holds their home (``living``: rep id → its T-label); a rep without one
+    follows their territory where it lives on (under its name), else goes to the new territory that holds most of
+    it; then a territory without a rep takes one from the territory with the most, the rep whose old territory
+    overlaps it most.
     """
     new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
@@ -658,7 +672,10 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     for rep in plan.reps:
         if not rep.active or rep.rep_id in outside:  # (a rep of territories outside the regions drawn stays)
             continue
-        mine = [new_id[t] for t in rep.territory_ids if t in new_id]
+        if rep.rep_id in living:
+            mine = [home[living[rep.rep_id]]]
+        else:
+            mine = [new_id[t] for t in rep.territory_ids if t in new_id]
         if not mine:
             old = [t for t in rep.territory_ids if t in overlap.columns]
             if not old:
@@ -695,16 +712,30 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     )
 
 
-def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph):
+def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph, homes: dict):
+    """Names, ids and reps for territories drawn anew (``labels``: T1..Tk per unit; ``homes``: rep → home unit).
+
+    A new territory takes the name of the old territory most of the reps living in it come from, else of the old
+    territory it overlaps most (each old name once); the others are "Territory N".
+    """
     weights = graph.metrics.iloc[:, 0].to_numpy()
     overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
     old = {t.territory_id: t for t in plan.territories}
+    living = {rep_id: labels[unit] for rep_id, unit in homes.items() if unit in labels.index}
+    votes = pd.DataFrame(0.0, index=overlap.index, columns=overlap.columns)
+    for rep in plan.reps:
+        mine = [t for t in rep.territory_ids if t in votes.columns]
+        if rep.rep_id in living and mine:
+            votes.loc[living[rep.rep_id], mine] += 1.0 / len(mine)
+    pairs = sorted(
+        ((votes.loc[n, o], overlap.loc[n, o], n, o) for n in overlap.index for o in overlap.columns),
+        key=lambda p: (-p[0], -p[1], p[2], p[3]),
+    )
     mapping, used = {}, set()
-    for new_id in overlap.max(axis=1).sort_values(ascending=False).index:
-        row = overlap.loc[new_id].drop(labels=list(used), errors="ignore")
-        if len(row) and row.max() > 0:
-            mapping[new_id] = row.idxmax()
-            used.add(mapping[new_id])
+    for vote, share, new_id, old_id in pairs:
+        if (vote > 0 or share > 0) and new_id not in mapping and old_id not in used:
+            mapping[new_id] = old_id
+            used.add(old_id)
     territories = {}
     renamed = labels.copy()
     for new_id in sorted(set(labels)):
@@ -718,7 +749,7 @@ def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, gra
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
         territories[territory.territory_id] = replace(territory, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
-    reps = _staff(plan, overlap, mapping, renamed, labels)
+    reps = _staff(plan, overlap, mapping, renamed, labels, living)
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t

@@ -104,7 +104,9 @@ def test_another_number_of_territories_keeps_names_where_they_overlap(setup):
     # the rep of the territory that is gone keeps working, in the new territory that holds most of it
     rep = proposal.plan.rep(f"R{gone[1]}")
     assert rep.active and rep.territory_ids[0] in ids
-    assert f"reps move with their regions: R{gone[1]} to " in proposal.description
+    assert f"reps change territory (to where they live, else where their regions went): R{gone[1]} to " in (
+        proposal.description
+    )
     whole(proposal.plan, graph)
 
 
@@ -358,7 +360,7 @@ def test_regions_a_leaving_territory_holds_alone_are_left_without_a_territory():
     assert proposal.left_out == tuple(sorted(island))
     assert proposal.labels[island].isna().all()
     assert not set(island) & {r for t in proposal.plan.territories for r in t.region_ids}
-    assert "6 of its regions touch no other territory and are left without one" in proposal.description
+    assert "6 of its regions touch no territory free to take them and are left without one" in proposal.description
     from territory.rebalance import NO_TERRITORY, region_moves
 
     moves = region_moves(plan, proposal, holders).set_index("region_id")
@@ -454,3 +456,30 @@ def test_kept_territories_are_measured_against_the_whole_team():
     assert table.loc["T1", "a_deviation"] == pytest.approx(table.loc["T1", "a"] / team - 1)
     before = proposal.before.set_index("territory_id")
     assert before.loc["T1", "a_deviation"] == pytest.approx(table.loc["T1", "a_deviation"])
+
+
+def test_a_locked_territory_takes_none_of_a_leaving_territorys_regions(setup):
+    plan, graph, holders = setup
+    # T1 (middle stripe) goes while T0 is locked: its regions go to T2 only.
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_territories=["T0"],
+                       rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    was_t1 = [r for r, t in holders.items() if t == "T1"]
+    assert set(proposal.start[was_t1]) == {"T2"}
+    t0 = sorted(r for r, t in holders.items() if t == "T0")
+    assert sorted(proposal.labels[proposal.labels == "T0"].index) == t0
+
+
+def test_a_plan_from_scratch_sends_reps_to_the_territory_of_their_home(setup):
+    plan, graph, holders = setup
+    # R0 lives in the far east column, R2 in the far west one: after a plan from scratch each works where they live,
+    # and a territory takes its name from the reps living in it.
+    data = plan.to_dict()
+    homes = {"R0": rid(0, W - 1), "R1": rid(3, 4), "R2": rid(0, 0)}
+    data["reps"] = [{**r, "home_region": homes[r["rep_id"]]} for r in data["reps"]]
+    plan = plan_from_dict(data)
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=3, rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    for rep in proposal.plan.reps:
+        assert rep.active and proposal.labels[homes[rep.rep_id]] == rep.territory_ids[0], rep
+    east = proposal.labels[homes["R0"]]
+    assert proposal.plan.territory(east).name == "Stripe 0"  # named after its rep's old territory
