@@ -79,13 +79,33 @@ def _regions() -> tuple[pd.DataFrame, dict]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _engine(plan_json: str, filename: str, data: bytes, options_json: str) -> PlanState:
+def _engine(plan_json: str, filename: str, data: bytes, options_json: str, stored=None) -> PlanState:
     plan = _plan_from_json(plan_json)
     accounts = _load_accounts(data, filename, options_json).accounts
     scores = score_accounts(accounts, plan.settings.scoring)
     accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
     regions, _ = _regions()
-    return start(plan, accounts, regions)
+    return start(plan, accounts, regions, keep=_saved_reps(stored))
+
+
+def _saved_reps(stored) -> pd.Series | None:
+    """The reps saved with a stored version (account id → rep id), to keep where the rules allow."""
+    store = plan_store() if stored is not None else None
+    if store is None:
+        return None
+    try:
+        saved = store.assignments(*stored)
+    except Exception:  # a version without assignments, or a store that went away: a fresh assignment
+        return None
+    return saved.set_index("account_id")["rep_id"] if len(saved) else None
+
+
+def _fresh_engine(key) -> PlanState:
+    """The full assignment of the session's plan.
+
+    A stored version unchanged since it was opened keeps the reps saved with it.
+    """
+    return _engine(*key, stored_plan() if not unsaved_changes() else None)
 
 
 def ensure_app_navigation() -> None:
@@ -215,7 +235,7 @@ def current_engine() -> PlanState:
     """
     key = state_key()
     history = _matching_history(key)
-    return history.current if history is not None else _engine(*key)
+    return history.current if history is not None else _fresh_engine(key)
 
 
 def _accounts_key(key) -> tuple:
@@ -242,7 +262,7 @@ def edit_history() -> EditHistory:
         return history
     old = st.session_state.get("edit_history")
     same_accounts = old is not None and st.session_state.get("edit_history_accounts") == _accounts_key(key)
-    state = _engine(*key)
+    state = _fresh_engine(key)
     history = old.push(state, "Plan changed outside the editor") if same_accounts else EditHistory.begin(state)
     _store_history(history, key[0])
     return history
@@ -300,7 +320,8 @@ def engine_token() -> str:
         if token:
             return "edit:" + token
     _, filename, data, options = key
-    digest = hashlib.sha1(key[0].encode() + filename.encode() + data + options.encode()).hexdigest()
+    stored = repr(stored_plan() if not unsaved_changes() else None)  # (its saved reps are kept)
+    digest = hashlib.sha1(key[0].encode() + filename.encode() + data + options.encode() + stored.encode()).hexdigest()
     return "plan:" + digest
 
 

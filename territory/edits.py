@@ -163,7 +163,7 @@ class PlanState:
         return deactivate_rep(self, rep_id)
 
 
-def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> PlanState:
+def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=None) -> PlanState:
     """Assign every account (a full run) and build the lookups later edits use.
 
     Parameters
@@ -173,12 +173,20 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame) -> PlanStat
         See :func:`territory.assignment.prepare_accounts`.
     regions : DataFrame
         ``region_id`` and ``parent_id``.
+    keep : mapping or Series, optional
+        Account id → rep id it had (the assignment saved with a plan version): each account keeps that rep where
+        the rules allow, as with its owner (so a reopened version shows the assignment that was saved, not a
+        reshuffle of the prospects).
     """
     prepared = prepare_accounts(accounts).reset_index(drop=True)
     external = _external_load(plan, prepared)
     load = external.copy()
     ancestors = ancestor_map(regions)
-    result = _with_result(prepared, _assign(plan, prepared, regions, load, ancestors))
+    run = prepared
+    if keep is not None and len(keep):
+        kept = prepared["account_id"].astype(str).map(pd.Series(keep, dtype=object).dropna())
+        run = prepared.assign(owner=kept.where(kept.notna(), prepared["owner"]).astype(object))
+    result = _with_result(prepared, _assign(plan, run, regions, load, ancestors))
     workload = workload_weights(plan, prepared)
     result["workload"] = workload
     region_codes = prepared["region_id"].astype(object)

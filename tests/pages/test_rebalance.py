@@ -174,3 +174,22 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
     # twelve territories, twelve reps: each territory has one (US West's lock does not apply to a plan from scratch)
     assert len(plan.territories) == 12 and all(r.active for r in plan.reps)
     assert all(any(t.territory_id in r.territory_ids for r in plan.reps) for t in plan.territories)
+
+
+def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
+    from territory.store import PlanStore, default_database_url
+
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    plan_id, version = app.session_state["store_plan"]
+    saved = PlanStore(default_database_url()).assignments(plan_id, version).set_index("account_id")["rep_id"]
+    # A new session opens the newest draft (the accepted one) and shows the reps saved with it, not a fresh
+    # reshuffle of the prospects.
+    again = app_session("pages/accounts.py")
+    assert again.session_state["store_plan"] == (plan_id, version)
+    table = again.dataframe[0].value.set_index("account_id")
+    reps = {r.name: r.rep_id for r in app.session_state["edit_history"].current.plan.reps}
+    shown = table["rep"].map(lambda name: reps.get(name) if isinstance(name, str) else None)
+    both = saved.index.intersection(shown.index)
+    assert len(both) > 4000
+    assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()

@@ -126,3 +126,19 @@ def test_rebase_keeps_reps_where_the_new_plan_allows():
     fresh = start(plan, state.accounts, state.regions).result.set_index("account_id")
     assert (fresh["territory_id"].astype(object).fillna("-") == new["territory_id"].astype(object).fillna("-")).all()
     assert after.edit == "Idaho to Canada West" and len(after.flows) > 0
+
+
+def test_start_keeps_the_reps_it_is_given_where_the_rules_allow():
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    result = state.result.set_index("account_id")
+    # swap two reps of US West on every prospect they hold: a run that keeps them shows the swap
+    priya, diego = "R05", "R06"
+    swapped = result["rep_id"].replace({priya: diego, diego: priya})
+    again = start(state.plan, state.accounts, state.regions, keep=swapped).result.set_index("account_id")
+    moved = result["rep_id"].isin([priya, diego]) & (result["account_status"] != "customer")
+    assert moved.sum() > 50
+    # kept where capacity allows (Priya takes 380, Diego 300: the accounts beyond Diego's capacity go elsewhere)
+    assert (again.loc[moved, "rep_id"] == swapped[moved]).mean() > 0.75
+    assert (again["territory_id"].astype(object).fillna("-") == result["territory_id"].astype(object).fillna("-")).all()
