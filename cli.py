@@ -179,11 +179,15 @@ def load_any_plan(path: Path) -> Plan:
     return read_plan_folder(path) if path.is_dir() else load_plan(path)
 
 
-def assign_for(plan: Plan, args: argparse.Namespace, warn) -> pd.DataFrame:
-    """The plan's accounts plus ``--accounts``, assigned."""
+def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
+    """The plan's accounts plus ``--accounts``, assigned (``keep``: account id → rep to keep where allowed)."""
     accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
     if accounts.empty:
         return pd.DataFrame(columns=["account_id", "territory_id", "rep_id", "status", "value"])
+    if keep is not None:
+        from territory.edits import start
+
+        return start(plan, accounts, region_table(), keep=keep).result
     return assign_accounts(plan, accounts, region_table()).accounts
 
 
@@ -219,7 +223,11 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             raise CliInputError("diff needs --new PLAN (file or folder)", column="--new")
         old, new = load_any_plan(args.plan), load_any_plan(args.new)
         if args.accounts is not None:
-            diff = diff_plans(old, new, assign_for(old, args, warn), assign_for(new, args, warn))
+            # The new plan's accounts keep their reps in the old plan where its rules allow (the handoffs are what
+            # the change does, not a reshuffle of the prospects).
+            before = assign_for(old, args, warn)
+            kept = before.set_index("account_id")["rep_id"] if len(before) else None
+            diff = diff_plans(old, new, before, assign_for(new, args, warn, keep=kept))
         else:
             diff = diff_plans(old, new)
         tables = {"regions": diff.regions, "territories": diff.territories, "accounts": diff.accounts,

@@ -522,3 +522,16 @@ def test_a_table_with_json_is_refused_before_any_work(capsys, tmp_path):
                              "--table", "moves", "--save-plan", saved, capsys=capsys)  # fmt: skip
     assert code == 2 and "option --table: --table moves is for --format csv" in err
     assert not saved.exists()
+
+
+def test_diff_of_a_saved_proposal_shows_the_same_handoffs_as_the_proposal(capsys, tmp_path):
+    saved = tmp_path / "proposed.json"
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--save-plan", saved, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    proposed = json.loads(out)["handoffs"]
+    code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", saved, "--accounts", DEMO_ACCOUNTS,
+                             "--skip-invalid", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    # accounts keep their reps where the new plan allows: only the proposal's real handoffs, no reshuffle
+    assert json.loads(out)["handoffs"] == proposed
