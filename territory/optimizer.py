@@ -531,6 +531,14 @@ class Rebalancer:
         if time.perf_counter() >= deadline:
             self._cut_short = True  # the rounds ended at the deadline, not by themselves
         search.restore(best_state)
+        if best_key[0] > 0:
+            # Still out: the potentials may point at a border that cannot move (a locked region, a rep's home).
+            # Level the worst territory directly with its other neighbours (a few per cent of the time at most).
+            search.level(max(deadline, time.perf_counter()) + 0.04 * max_seconds, max_moves=200)
+            now = key()
+            if now < best_key:
+                best_key, best_state = now, search.snapshot()
+            search.restore(best_state)
         return best_key, best_state[0]
 
     def deviations(self, labels: Mapping[str, str] | pd.Series) -> pd.DataFrame:

@@ -207,13 +207,15 @@ class BalanceSearch:
         return (self.totals - self.target) * self.tol
 
     def over(self) -> float:
-        """How far the worst active territory is outside its allowance (0 when all are within), in tolerances."""
-        dev = (self.totals - self.target)[self.active]
-        if not len(dev):
+        """How far the worst active territory is outside its allowance (0 when all are within).
+
+        In tolerances of its own size: a territory half the size is as far out with half the load (the tolerance
+        is relative).
+        """
+        active = np.flatnonzero(self.active)
+        if not len(active):
             return 0.0
-        scale = self.scale[self.active][:, None]
-        high = np.maximum(scale, self.extra[self.active])
-        return float(np.maximum(np.maximum(dev - high, -dev - scale), 0.0).max())
+        return float(self._excess_each(self.totals[active], active).max())
 
     def cut(self) -> int:
         """Region borders between different territories."""
@@ -526,6 +528,59 @@ class BalanceSearch:
         if moves:
             self._pinv = None
         return int(moves)
+
+    def _excess_each(self, totals: np.ndarray, territories: np.ndarray) -> np.ndarray:
+        """How far each of ``territories`` is outside its allowance, worst metric (0 when within).
+
+        In tolerances of its own size, as :meth:`over`.
+        """
+        dev = totals - self.target[territories]
+        scale = self.scale[territories][:, None]
+        high = np.maximum(scale, self.extra[territories])
+        return (np.maximum(np.maximum(dev - high, -dev - scale), 0.0) / scale).max(axis=1)
+
+    def level(self, deadline: float, *, max_moves: int | None = None) -> int:
+        """Bring the worst territory closer by border moves that leave both territories below where it was.
+
+        A minimax descent, for when the potentials point at a border that cannot move (a locked region, a rep's
+        home): the energy descent then stops while the worst territory could still give to, or take from, another
+        neighbour. Each move lowers the sorted list of excesses (so it ends); contiguity is kept. Returns the
+        number of moves.
+        """
+        moves, limit = 0, max_moves if max_moves is not None else 2 * self.n
+        active = np.flatnonzero(self.active)
+        while moves < limit and time.perf_counter() < deadline and len(active) > 1:
+            worst = self._excess_each(self.totals[active], active)
+            t = int(active[int(np.argmax(worst))])
+            high = float(worst.max())
+            if high <= 1e-9:
+                break
+            # every border move into or out of t: region r from a to b
+            la, lb = self.labels[self.src], self.labels[self.dst]
+            edge = (la != lb) & ((la == t) | (lb == t)) & self.movable[self.src] & ~self.big[self.src]
+            edge &= self.active[la] & self.active[lb]
+            r, a, b = self.src[edge], la[edge], lb[edge]
+            if not len(r):
+                break
+            key = np.unique(np.column_stack([r, b]), axis=0)
+            r, b = key[:, 0], key[:, 1]
+            a = self.labels[r]
+            after_a = self._excess_each(self.totals[a] - self.w[r], a)
+            after_b = self._excess_each(self.totals[b] + self.w[r], b)
+            score = np.maximum(after_a, after_b)
+            done = False
+            for i in np.argsort(score, kind="stable"):
+                if score[i] >= high - 1e-9:
+                    break
+                if self._keeps_whole(int(r[i]), int(a[i])):
+                    self.apply(int(r[i]), int(a[i]), int(b[i]))
+                    moves += 1
+                    done = True
+                    break
+            if not done:
+                break
+        self.step += moves
+        return moves
 
     def recombine_best(self, deadline: float, *, pairs: int = 6, trees: int = 4, polish: int = 60,
                        band: float = 0.0) -> bool:  # fmt: skip

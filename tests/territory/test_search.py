@@ -526,3 +526,35 @@ def test_several_moves_per_territory_keep_territories_whole():
     search.run(time.perf_counter() + 5, max_steps=1, per_territory=2, swaps=False)
     assert (search.labels != labels).any()
     assert_consistent(search, labels, np.zeros(9, dtype=bool), np.ones(3, dtype=bool))
+
+
+def test_level_brings_the_worst_territory_in_through_the_border_that_can_move():
+    # Three stripes of a 9 × 6 grid; the middle one carries twice its share. Its border with the right stripe is
+    # locked, so only the left stripe can take from it: level moves regions across that border, never across the
+    # locked one, lowers the worst excess and keeps every stripe whole.
+    neighbours = grid(9, 6)
+    labels = stripes(9, 6, 3)
+    weights = np.ones((54, 1))
+    weights[labels == 1] = 2.0
+    locked = (np.tile(np.arange(9), 6) == 5) | (np.tile(np.arange(9), 6) == 6)
+    search = make_search(neighbours, weights, labels, 3, tolerance=0.05, locked=locked)
+    before = search.over()
+    moves = search.level(time.perf_counter() + 5)
+    assert moves > 0 and search.over() < before
+    moved = np.flatnonzero(search.labels != labels)
+    assert set(labels[moved]) == {1} and set(search.labels[moved]) == {0}
+    assert not (locked & (search.labels != labels)).any()
+    assert all(n_parts(search.labels, t, neighbours) == 1 for t in range(3))
+    totals = np.bincount(search.labels, weights=weights[:, 0], minlength=3)
+    assert totals[1] < 2.0 * 18 and totals.sum() == weights.sum()
+
+
+def test_over_is_relative_to_each_territorys_size():
+    # two territories, one four times the other's size: each 10% over its own target is equally far out
+    neighbours = grid(10, 1)
+    labels = np.array([0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
+    weights = np.full((10, 1), 0.55)
+    search = BalanceSearch(neighbours, weights, labels, np.array([[1.0], [4.0]]), np.array([1.0]), np.array([0.05]),
+                           scale=np.array([1.0, 4.0]))  # fmt: skip
+    each = search._excess_each(search.totals, np.array([0, 1]))
+    assert each[0] == pytest.approx(each[1]) and search.over() == pytest.approx(1.0)
