@@ -216,9 +216,12 @@ def current_plan() -> Plan:
     return _plan_from_json(st.session_state["plan_json"])
 
 
-def set_plan(plan: Plan) -> None:
-    """Replace the session's plan."""
-    st.session_state["plan_json"] = json.dumps(plan.to_dict())
+def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None:
+    """Replace the session's plan: a step of the edit history in which accounts keep their reps where it allows."""
+    from territory.edits import rebase
+
+    history = edit_history()
+    _store_history(history.push(rebase(history.current, plan, label), label))
 
 
 def current_accounts() -> LoadedAccounts:

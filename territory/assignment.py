@@ -38,6 +38,7 @@ __all__ = [
     "STATUSES",
     "REASONS",
     "RULES",
+    "KEPT_COLUMN",
     "RESULT_COLUMNS",
     "AssignmentResult",
     "assign_accounts",
@@ -47,8 +48,10 @@ __all__ = [
 
 STATUSES = ("assigned", "unassigned")
 REASONS = ("no-matching-territory", "no-available-rep", "at-capacity")
-RULES = ("locked", "owner", "most-free-capacity")
+RULES = ("locked", "owner", "kept", "most-free-capacity")
 RESULT_COLUMNS = ["territory_id", "rep_id", "status", "reason", "reason_detail", "rule", "conflict", "claim_region_id"]
+KEPT_COLUMN = "_kept_rep"
+"""Optional account column: the rep that held the account in a saved assignment (tried after the owner)."""
 _ACCOUNT_DEFAULTS = {"industry": None, "tier": None, "value": 0.0, "owner": None, "account_status": "prospect"}
 
 
@@ -291,7 +294,7 @@ def _assign(
 
     reps = _RepTable(plan, load)
     rep = np.full(n, -1, dtype=np.int64)
-    rule = np.zeros(n, dtype=np.int8)  # 0 none, 1 locked, 2 owner, 3 most free capacity
+    rule = np.zeros(n, dtype=np.int8)  # 0 none, 1 locked, 2 owner, 3 kept, 4 most free capacity
 
     # 1. Locked overrides.
     locks = {o.account_id: o for o in plan.overrides if o.locked}
@@ -318,22 +321,27 @@ def _assign(
     value = accounts["value"].to_numpy(dtype=float)
     order = np.lexsort((np.arange(n), -value, -customer.astype(np.int8)))
 
-    # 2. The current owner keeps the account while below capacity.
-    owner = reps.codes(accounts["owner"]) if n else np.zeros(0, np.int64)
-    eligible = (rep < 0) & (terr >= 0) & (owner >= 0)
-    if eligible.any():
+    # 2. The current owner keeps the account while below capacity; then (3.) the rep that held it in the plan it
+    # comes from (``_kept_rep``, when a saved assignment is kept), on the same terms.
+    for column, code in (("owner", 2), (KEPT_COLUMN, 3)):
+        if not n or column not in accounts:
+            continue
+        holder = reps.codes(accounts[column])
+        eligible = (rep < 0) & (terr >= 0) & (holder >= 0)
+        if not eligible.any():
+            continue
         pos = np.flatnonzero(eligible)
-        pos = pos[reps.covers[owner[pos], terr[pos]] & reps.active[owner[pos]]]
+        pos = pos[reps.covers[holder[pos], terr[pos]] & reps.active[holder[pos]]]
         if len(pos):
             mask = np.zeros(n, dtype=bool)
             mask[pos] = True
             ranked = order[mask[order]]
-            who = owner[ranked]
+            who = holder[ranked]
             seen = pd.Series(who).groupby(who).cumcount().to_numpy()
             kept = ranked[seen < (reps.capacity[who] - reps.loads[who])]
-            rep[kept] = owner[kept]
-            rule[kept] = 2
-            np.add.at(reps.loads, owner[kept], 1)
+            rep[kept] = holder[kept]
+            rule[kept] = code
+            np.add.at(reps.loads, holder[kept], 1)
 
     # 3. Most free capacity among the territory's active reps, accounts in order.
     waiting = order[((terr >= 0) & (rep < 0))[order]]
@@ -359,7 +367,7 @@ def _assign(
                 chosen = reps.fill_shared(members, terr, industries, tiers)
             took = chosen >= 0
             rep[members[took]] = chosen[took]
-            rule[members[took]] = 3
+            rule[members[took]] = 4
 
     # Statuses and reasons.
     assigned = rep >= 0
@@ -547,6 +555,8 @@ def explain(plan: Plan, row: pd.Series | dict) -> str:
             return f"Locked to {who} in {territory} by an override.{conflict}"
         if rule == "owner":
             return f"{who}, the current owner, covers {territory} and was below capacity, so keeps it.{conflict}"
+        if rule == "kept":
+            return f"{who} held it in the saved plan, covers {territory} and was below capacity, so keeps it.{conflict}"
         return f"{who} had the most free capacity among {territory}'s active reps.{conflict}"
     reason = row.get("reason")
     if reason == "no-matching-territory":

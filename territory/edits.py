@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from territory.assignment import (
+    KEPT_COLUMN,
     AssignmentResult,
     _assign,
     _external_load,
@@ -174,9 +175,9 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
     regions : DataFrame
         ``region_id`` and ``parent_id``.
     keep : mapping or Series, optional
-        Account id → rep id it had (the assignment saved with a plan version): each account keeps that rep where
-        the rules allow, as with its owner (so a reopened version shows the assignment that was saved, not a
-        reshuffle of the prospects).
+        Account id → rep id it had (the assignment saved with a plan version): after its owner, each account
+        keeps that rep where the rules allow (rule ``kept``), so a reopened version shows the assignment that was
+        saved, not a reshuffle of the prospects.
     """
     prepared = prepare_accounts(accounts).reset_index(drop=True)
     external = _external_load(plan, prepared)
@@ -184,8 +185,9 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
     ancestors = ancestor_map(regions)
     run = prepared
     if keep is not None and len(keep):
-        kept = prepared["account_id"].astype(str).map(pd.Series(keep, dtype=object).dropna())
-        run = prepared.assign(owner=kept.where(kept.notna(), prepared["owner"]).astype(object))
+        saved = pd.Series(keep, dtype=object).dropna()
+        saved.index = saved.index.astype(str)
+        run = prepared.assign(**{KEPT_COLUMN: prepared["account_id"].astype(str).map(saved).astype(object)})
     result = _with_result(prepared, _assign(plan, run, regions, load, ancestors))
     workload = workload_weights(plan, prepared)
     result["workload"] = workload

@@ -534,7 +534,10 @@ class Rebalancer:
         if best_key[0] > 0:
             # Still out: the potentials may point at a border that cannot move (a locked region, a rep's home).
             # Level the worst territory directly with its other neighbours (a few per cent of the time at most).
-            search.level(max(deadline, time.perf_counter()) + 0.04 * max_seconds, max_moves=200)
+            until = max(deadline, time.perf_counter()) + 0.04 * max_seconds
+            search.level(until, max_moves=200)
+            if time.perf_counter() >= until:
+                self._cut_short = True
             now = key()
             if now < best_key:
                 best_key, best_state = now, search.snapshot()

@@ -698,7 +698,8 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         crowded = max(staff, key=lambda t: (len(staff[t]), t))
         if len(staff[crowded]) < 2:
             break
-        mover = max(staff[crowded], key=lambda r: (closeness(r, territory), r))
+        # (a rep placed where they live stays there if another can go)
+        mover = max(staff[crowded], key=lambda r: (r not in living, closeness(r, territory), r))
         staff[crowded].remove(mover)
         staff[territory].append(mover)
         placed[mover] = [t for t in placed[mover] if t != crowded] + [territory]

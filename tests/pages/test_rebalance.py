@@ -193,3 +193,20 @@ def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
     both = saved.index.intersection(shown.index)
     assert len(both) > 4000
     assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+
+
+def test_after_accepting_a_roster_change_that_touches_no_rule_moves_no_account(app):
+    # The accepted draft keeps the proposal's reps; renaming a rep then is a step like an edit (accounts keep their
+    # reps where the plan allows), not a fresh run that would reshuffle the prospects.
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    app.switch_page("pages/reps.py").run()
+    roster = app.data_editor[0].value
+    row = int(roster.index[roster["name"] == "Priya Patel"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"name": "Priya Patel-Ng"}}, "added_rows": [],
+                                          "deleted_rows": []}  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    heading = next(h.value for h in app.subheader if h.value.startswith("What moved"))
+    assert int(heading.split(":")[1].split()[0].replace(",", "")) == 0, heading

@@ -142,3 +142,7 @@ def test_start_keeps_the_reps_it_is_given_where_the_rules_allow():
     # kept where capacity allows (Priya takes 380, Diego 300: the accounts beyond Diego's capacity go elsewhere)
     assert (again.loc[moved, "rep_id"] == swapped[moved]).mean() > 0.75
     assert (again["territory_id"].astype(object).fillna("-") == result["territory_id"].astype(object).fillna("-")).all()
+    assert (again.loc[moved & (again["rep_id"] == swapped), "rule"] == "kept").all()
+    # the owner comes first: customers whose owner covers their territory keep the owner, whatever was saved
+    owned = (result["rule"] == "owner") & result["rep_id"].isin([priya, diego])
+    assert owned.sum() > 10 and (again.loc[owned, "rep_id"] == result.loc[owned, "rep_id"]).all()

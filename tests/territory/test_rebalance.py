@@ -483,3 +483,18 @@ def test_a_plan_from_scratch_sends_reps_to_the_territory_of_their_home(setup):
         assert rep.active and proposal.labels[homes[rep.rep_id]] == rep.territory_ids[0], rep
     east = proposal.labels[homes["R0"]]
     assert proposal.plan.territory(east).name == "Stripe 0"  # named after its rep's old territory
+
+
+def test_filling_an_empty_territory_never_moves_a_rep_away_from_home(setup):
+    plan, graph, holders = setup
+    # R0 (of the west stripe) lives in the east: the east territory has R0 and R2 (its own rep), the west none;
+    # R2 goes west, R0 stays at home.
+    data = plan.to_dict()
+    data["reps"] = [{**r, "home_region": rid(0, W - 1) if r["rep_id"] == "R0" else None} for r in data["reps"]]
+    plan = plan_from_dict(data)
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=3, rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    r0 = proposal.plan.rep("R0")
+    assert proposal.labels[rid(0, W - 1)] == r0.territory_ids[0]
+    staffed = {t for r in proposal.plan.reps for t in r.territory_ids}
+    assert staffed == set(proposal.labels)  # every territory has a rep
