@@ -62,11 +62,15 @@ scratch_help = " (not for a plan from scratch: its territories are drawn anew, w
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption",
                             disabled=scratch, help="How much moving accounts away from their territory costs"
                             + scratch_help)  # fmt: skip
-by_capacity = form[1].checkbox(
-    "Size territories by their reps' capacity", value=True, key="reb_capacity", disabled=scratch,
-    help="On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
-    "territory the same share, however many reps it has." + scratch_help,
-) and not scratch  # fmt: skip
+capacity_help = ("On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
+                 "territory the same share, however many reps it has.")  # fmt: skip
+if scratch:  # shown off (equal shares), the manager's choice kept for the other scenarios
+    form[1].checkbox("Size territories by their reps' capacity", value=False, disabled=True,
+                     key="reb_capacity_scratch", help=capacity_help + scratch_help)  # fmt: skip
+    by_capacity = False
+else:
+    by_capacity = form[1].checkbox("Size territories by their reps' capacity", value=True, key="reb_capacity",
+                                   help=capacity_help)  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
                              disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
 options = {}

@@ -317,6 +317,11 @@ def propose(
             )
         start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
                                     closed=set(locked_territories))  # fmt: skip
+        if locked_territories and start[current == territory_id].isna().all():
+            raise ValueError(
+                f"every territory next to {territories[territory_id].name} is locked, so none can take its regions: "
+                "unlock one"
+            )
         gone = territories.pop(territory_id)
         reps = tuple(
             replace(

@@ -166,7 +166,9 @@ def test_equal_shares_when_asked_for(app):
 def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territories(app):
     app.multiselect(key="reb_locked").set_value(["USW"]).run()
     app.radio(key="reb_scenario").set_value("territories").run()
-    assert app.multiselect(key="reb_locked").disabled and app.checkbox(key="reb_capacity").disabled
+    assert app.multiselect(key="reb_locked").disabled
+    shown = app.checkbox(key="reb_capacity_scratch")  # equal shares, shown so
+    assert shown.disabled and not shown.value
     app.number_input(key="reb_k").set_value(12).run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]

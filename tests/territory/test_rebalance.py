@@ -498,3 +498,9 @@ def test_filling_an_empty_territory_never_moves_a_rep_away_from_home(setup):
     assert proposal.labels[rid(0, W - 1)] == r0.territory_ids[0]
     staffed = {t for r in proposal.plan.reps for t in r.territory_ids}
     assert staffed == set(proposal.labels)  # every territory has a rep
+
+
+def test_a_territory_whose_neighbours_are_all_locked_cannot_go(setup):
+    plan, graph, holders = setup
+    with pytest.raises(ValueError, match="every territory next to Stripe 1 is locked, so none can take its regions"):
+        propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_territories=["T0", "T2"])
