@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.boundaries import LEVELS, WGS84, load_regions, region_table
@@ -393,12 +394,19 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     layer["color"] = first.map(colors).fillna(GAP_COLOR)
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
     bounds = tuple(layer.total_bounds) if len(layer) else None
-    fmap = build_base_map(bounds=bounds)
+    context = None
     if level is not None:
         _check_level(level)
         outlines = territory_shapes(new, level).outlines
         names = {t.territory_id: t.name for t in new.territories}
         context = outlines.assign(name=outlines["territory_id"].map(names))
+        # the map shows the territories that gain regions whole, not only the regions they gain
+        gaining = context[context["territory_id"].isin(set(first.dropna()))]
+        if len(layer) and len(gaining):
+            both = np.vstack([layer.total_bounds, gaining.total_bounds])
+            bounds = (both[:, 0].min(), both[:, 1].min(), both[:, 2].max(), both[:, 3].max())
+    fmap = build_base_map(bounds=bounds)
+    if context is not None:
         FastGeoJson(
             to_geojson(context, ["territory_id", "name", "color"], geometry_key="territory_id"),
             "Proposed territories",

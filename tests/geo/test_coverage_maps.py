@@ -68,3 +68,22 @@ def test_the_proposed_territories_can_be_drawn_under_the_moves():
     assert "East <b>&</b>" not in html
     with pytest.raises(ValueError):
         changed_regions_map(moves, old, new, level="planet")
+
+
+def test_the_map_frames_the_territories_that_gain_whole():
+    import re
+
+    old, new = _plans()
+    moves = pd.DataFrame({"region_id": ["US-NV"], "from_name": ["West"], "to_name": ["East"],
+                          "to_territory_id": ["east"]})  # fmt: skip
+
+    def frame(html):
+        south, west, north, east = map(
+            float, re.findall(r"-?\d+\.\d+", re.search(r"fitBounds\(\s*\[\[[^\]]*\],\s*\[[^\]]*\]\]", html).group(0))
+        )
+        return south, west, north, east
+
+    alone = frame(changed_regions_map(moves, old, new).get_root().render())
+    whole = frame(changed_regions_map(moves, old, new, level="state").get_root().render())
+    # Nevada alone, then East whole (New York and Oregon too): the frame reaches New York's east and Oregon's north
+    assert alone[3] < -113 and whole[3] > -75 and whole[2] > 45
