@@ -259,7 +259,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
     import numpy as np
 
-    from geo.boundaries import region_labels
+    from geo.boundaries import region_label, region_labels
     from geo.editing import rebalance_units, replaced_claims, unit_metrics, unit_parents, unknown_population
     from territory.edits import rebase, start
     from territory.impact import edit_impact
@@ -342,7 +342,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
             disruption_weight=args.keep, by_capacity=args.by_capacity,
             replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
-            region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(table.index, args.level),
+            region_label=region_label, unit_parents=unit_parents(table.index, args.level),
             recount=lambda holders: balance_metrics(unit_metrics(state, args.level, holders), list(metrics.columns)),
             max_seconds=args.seconds,
         )  # fmt: skip

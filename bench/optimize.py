@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.boundaries import load_regions  # noqa: E402
 from geo.editing import region_graph_links  # noqa: E402
-from territory.optimizer import Rebalancer, RegionGraph, components  # noqa: E402
+from territory.optimizer import Rebalancer, RegionGraph, components, cut_edges  # noqa: E402
 from territory.search import warm_up  # noqa: E402
 
 
@@ -67,7 +67,7 @@ def evaluate(name, graph: RegionGraph, labels: np.ndarray, seconds: float, k: in
     allowed = np.maximum(tolerance, biggest / share - 1)
     within = ((deviation <= allowed + 1e-9) & (deviation >= -tolerance - 1e-9)).all(axis=1)
     parts = [len(components(np.flatnonzero(labels == t).tolist(), graph.neighbours)) for t in range(k)]
-    cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])
+    cut = cut_edges(labels, graph.neighbours)
     row = {"method": name, "k": k}
     for m, metric in enumerate(graph.metrics.columns):
         row[f"{metric} dev"] = f"{np.abs(deviation[:, m]).max():.1%}"

@@ -30,8 +30,9 @@ __all__ = [
     "load_join_layer",
     "shared_join_layer",
     "region_table",
+    "region_label",
     "region_labels",
-    "summarise_regions",
+    "describe_regions",
     "read_boundary_file",
     "boundary_file_columns",
     "repair_geometries",
@@ -136,6 +137,12 @@ def region_table() -> pd.DataFrame:
     return _region_table().copy()
 
 
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    table = _region_table()
+    return dict(zip(table["region_id"], table["label"].astype(str), strict=True))
+
+
 def region_labels(region_ids) -> list[str]:
     """The bundled regions' display labels ("Kings, NY", "Texas"), an unknown id as itself.
 
@@ -144,22 +151,27 @@ def region_labels(region_ids) -> list[str]:
     >>> region_labels(["US-TX", "US-36047", "XX-1"])
     ['Texas', 'Kings, NY', 'XX-1']
     """
-    labels = _region_table().set_index("region_id")["label"]
-    return [str(labels.get(r, r)) for r in region_ids]
+    labels = _labels()
+    return [labels.get(r, str(r)) for r in region_ids]
 
 
-def summarise_regions(region_ids, *, shown: int = 4) -> str:
+def region_label(region_id: str) -> str:
+    """One region's display label (see :func:`region_labels`)."""
+    return _labels().get(region_id, str(region_id))
+
+
+def describe_regions(region_ids, *, shown: int = 4) -> str:
     """Regions in a few words: up to ``shown`` by name, more counties by their states.
 
     Examples
     --------
-    >>> summarise_regions(["US-TX", "US-LA"])
+    >>> describe_regions(["US-TX", "US-LA"])
     'Louisiana, Texas'
     >>> table = _region_table()
     >>> counties = table.loc[table["parent_id"].isin(["US-TX", "US-LA"]), "region_id"].tolist()
-    >>> summarise_regions(counties)
+    >>> describe_regions(counties)
     'the counties of Louisiana and Texas (318)'
-    >>> summarise_regions(["US-22001", "US-22003", "US-22005", "CA-ON", "GB"])
+    >>> describe_regions(["US-22001", "US-22003", "US-22005", "CA-ON", "GB"])
     'Ontario, United Kingdom and 3 counties of Louisiana'
     """
     ids = sorted(dict.fromkeys(str(r) for r in region_ids))

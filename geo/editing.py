@@ -413,12 +413,12 @@ def unit_metrics(state, level: str, holders, *, admitted: bool = True) -> pd.Dat
     units = sorted(holders)
     result = state.result
     workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
+    shown = display_region_of(result["region_id"], level) if len(result) else pd.Series(dtype=object)
     if admitted and len(result):
-        keep = _admitted(result, state.plan, display_region_of(result["region_id"], level).map(holders))
-        result, workload = result[keep], workload[keep]
+        keep = _admitted(result, state.plan, shown.map(holders))
+        result, workload, shown = result[keep], workload[keep], shown[keep]
     stats = accounts_by_region(result, level).reindex(units).fillna(0)
     if len(result):
-        shown = display_region_of(result["region_id"], level)
         workload = workload.groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
     else:
         workload = pd.Series(0.0, index=units)

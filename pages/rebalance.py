@@ -10,7 +10,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from geo.boundaries import region_labels, summarise_regions
+from geo.boundaries import describe_regions, region_label, region_labels
 from pages.shared import (
     current_engine,
     engine_token,
@@ -136,7 +136,7 @@ def _propose() -> None:
             plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
             by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
-            region_label=lambda r: region_labels([r])[0], unit_parents=unit_parents(unit_table.index, level),
+            region_label=region_label, unit_parents=unit_parents(unit_table.index, level),
             recount=lambda holders: balance_metrics(unit_metrics(engine, level, holders), chosen),
             rng=np.random.default_rng(0), max_seconds=float(seconds),
             progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
@@ -241,7 +241,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"between territories that take different accounts would leave some of them in no territory; so they "
             f"are {kept} and left out of the mean the others are balanced to."
         )
-    for sentence in describe_pieces(report, {**names, **proposed_names}, summarise_regions):
+    for sentence in describe_pieces(report, {**names, **proposed_names}, describe_regions):
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))

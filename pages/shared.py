@@ -105,7 +105,12 @@ def _fresh_engine(key) -> PlanState:
 
     A stored version unchanged since it was opened keeps the reps saved with it.
     """
-    return _engine(*key, stored_plan() if not unsaved_changes() else None)
+    return _engine(*key, _kept_version())
+
+
+def _kept_version() -> tuple[int, int] | None:
+    """The stored version whose saved reps the session's assignment keeps: the one opened, while unchanged."""
+    return stored_plan() if not unsaved_changes() else None
 
 
 def ensure_app_navigation() -> None:
@@ -323,7 +328,7 @@ def engine_token() -> str:
         if token:
             return "edit:" + token
     _, filename, data, options = key
-    stored = repr(stored_plan() if not unsaved_changes() else None)  # (its saved reps are kept)
+    stored = repr(_kept_version())  # (its saved reps are kept)
     digest = hashlib.sha1(key[0].encode() + filename.encode() + data + options.encode() + stored.encode()).hexdigest()
     return "plan:" + digest
 

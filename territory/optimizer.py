@@ -76,6 +76,17 @@ class RegionGraph:
         return len(self.region_ids)
 
 
+def cut_edges(labels, neighbours: Sequence[Sequence[int]]) -> int:
+    """Region borders between different territories (``labels`` by position; fewer is more compact).
+
+    Examples
+    --------
+    >>> cut_edges(["a", "a", "b"], [(1,), (0, 2), (1,)])
+    1
+    """
+    return sum(1 for i, others in enumerate(neighbours) for j in others if j > i and labels[i] != labels[j])
+
+
 def components(members: Sequence[int] | set[int], neighbours: Sequence[Sequence[int]]) -> list[set[int]]:
     """Connected parts of ``members`` (positions) in the graph, largest first.
 
@@ -623,7 +634,7 @@ class Rebalancer:
             [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1] if self.start_labels is not None else []
         )
         contiguous = bool((table["parts"] <= 1).all())
-        cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and labels[i] != labels[j])
+        cut = cut_edges(labels, graph.neighbours)
         moved = labels != origin
         self.labels_ = pd.Series([self.territory_ids[t] for t in labels], index=pd.Index(graph.region_ids, name="region_id"),
                                  name="territory_id")  # fmt: skip

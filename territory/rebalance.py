@@ -16,7 +16,7 @@ import pandas as pd
 
 from territory.edits import free_id, new_territory_id, next_color
 from territory.model import Plan, Rep, Territory
-from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, cut_edges
 
 __all__ = [
     "Proposal",
@@ -332,7 +332,7 @@ def propose(
             for r in plan.reps
         )
         description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
-        idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
+        idle = _set_inactive(reps, plan.reps)
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"
     elif scenario == "rep_joins":
@@ -394,7 +394,7 @@ def propose(
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
         labels, territories, reps = _name_new_territories(plan, current, labels, graph, homes)
-        idle = [r.name for r, was in zip(reps, plan.reps, strict=True) if was.active and not r.active]
+        idle = _set_inactive(reps, plan.reps)
         moved_reps = [
             f"{r.name} to {territories[r.territory_ids[0]].name}"
             for r, was in zip(reps, plan.reps, strict=True)
@@ -475,6 +475,11 @@ def propose(
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out)  # fmt: skip
+
+
+def _set_inactive(reps, before) -> list[str]:
+    """Names of the reps active in ``before`` and not in ``reps`` (same order)."""
+    return [r.name for r, was in zip(reps, before, strict=True) if was.active and not r.active]
 
 
 def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
@@ -635,14 +640,9 @@ def _merged_rows(tables) -> pd.DataFrame:
 
 def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
     """One report for searches over disjoint groups of territories (see :func:`_solve_groups`)."""
-    first = reports[0][1]
-    if len(reports) == 1:
-        last = first
-    else:
-        last = reports[-1][1]
-    metrics = list(first.deviation)
-    values = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
-    cut = sum(1 for i, others in enumerate(graph.neighbours) for j in others if j > i and values[i] != values[j])
+    last = reports[-1][1]
+    metrics = list(reports[0][1].deviation)
+    cut = cut_edges(labels.reindex(list(graph.region_ids)).to_numpy(dtype=object), graph.neighbours)
     return RebalanceReport(
         territories=_merged_rows([(g, r.territories) for g, r in reports]),
         deviation={m: max(r.deviation[m] for _, r in reports) for m in metrics},
