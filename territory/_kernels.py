@@ -220,6 +220,15 @@ def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
 
 
 @njit(cache=True)
+def _on_border(indptr, indices, labels, r):
+    """True when region ``r`` has a neighbour in another territory."""
+    for e in range(indptr[r], indptr[r + 1]):
+        if labels[indices[e]] != labels[r]:
+            return True
+    return False
+
+
+@njit(cache=True)
 def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
             max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
@@ -246,6 +255,10 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
     count = np.zeros(k, dtype=np.int64)
     touched = np.empty(k, dtype=np.int64)
     used = np.zeros(k, dtype=np.int64)
+    # Only regions on a border between territories have moves: they are flagged once, and again around each move.
+    border = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        border[r] = _on_border(indptr, indices, labels, r)
     idle = 0
     for _ in range(max_steps):
         step += 1
@@ -263,7 +276,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
         seen = 0
         pick_r, pick_a, pick_b, pick_d = -1, -1, -1, 0.0
         for r in range(n):
-            if not movable[r] or tabu[r] > step:
+            if not border[r] or not movable[r] or tabu[r] > step:
                 continue
             a = labels[r]
             same = 0
@@ -339,6 +352,9 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
             # the move
             if _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
                 relink = True
+            border[r] = _on_border(indptr, indices, labels, r)
+            for e in range(indptr[r], indptr[r + 1]):
+                border[indices[e]] = _on_border(indptr, indices, labels, indices[e])
             if big[r]:
                 for t in (a, b):
                     for c in range(m):
