@@ -93,10 +93,7 @@ def _saved_reps(stored) -> pd.Series | None:
     store = plan_store() if stored is not None else None
     if store is None:
         return None
-    try:
-        saved = store.assignments(*stored)
-    except Exception:  # a version without assignments, or a store that went away: a fresh assignment
-        return None
+    saved = store.assignments(*stored)  # (a store that fails raises: the engine is not cached, see _fresh_engine)
     return saved.set_index("account_id")["rep_id"] if len(saved) else None
 
 
@@ -105,7 +102,13 @@ def _fresh_engine(key) -> PlanState:
 
     A stored version unchanged since it was opened keeps the reps saved with it.
     """
-    return _engine(*key, _kept_version())
+    kept = _kept_version()
+    if kept is None:
+        return _engine(*key, None)
+    try:
+        return _engine(*key, kept)
+    except Exception:  # the store failed to give the saved reps: assign afresh now, and try the store again next run
+        return _engine(*key, None)
 
 
 def _kept_version() -> tuple[int, int] | None:

@@ -197,6 +197,32 @@ def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
     assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
 
 
+def test_a_store_that_fails_to_give_the_saved_reps_is_asked_again_next_time(app, monkeypatch):
+    from territory.store import PlanStore, default_database_url
+
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    plan_id, version = app.session_state["store_plan"]
+    saved = PlanStore(default_database_url()).assignments(plan_id, version).set_index("account_id")["rep_id"]
+
+    def unavailable(self, plan_id, version):
+        raise ConnectionError("the database went away")
+
+    # The store fails while a new session opens the draft: the page still shows it (assigned afresh) ...
+    with monkeypatch.context() as patch:
+        patch.setattr(PlanStore, "assignments", unavailable)
+        failed = app_session("pages/accounts.py")
+        assert not failed.exception, [e.value for e in failed.exception]
+    # ... and that fresh assignment is not kept for the stored version: once the store is back, the saved reps show.
+    again = app_session("pages/accounts.py")
+    table = again.dataframe[0].value.set_index("account_id")
+    reps = {r.name: r.rep_id for r in app.session_state["edit_history"].current.plan.reps}
+    shown = table["rep"].map(lambda name: reps.get(name) if isinstance(name, str) else None)
+    both = saved.index.intersection(shown.index)
+    assert len(both) > 4000
+    assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+
+
 def test_after_accepting_a_roster_change_that_touches_no_rule_moves_no_account(app):
     # The accepted draft keeps the proposal's reps; renaming a rep then is a step like an edit (accounts keep their
     # reps where the plan allows), not a fresh run that would reshuffle the prospects.
