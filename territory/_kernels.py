@@ -552,6 +552,16 @@ def _both_fit(totals, target, extra, scale, limit, a, b, w, r, s):
 
 
 @njit(cache=True)
+def _one_fits(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
+    """True when ``t`` changed by ``sx × w[x]`` (and ``sy × w[y]`` when ``y >= 0``) stays in (see :func:`_fits`)."""
+    for c in range(w.shape[1]):
+        change = sx * w[x, c] + (sy * w[y, c] if y >= 0 else 0.0)
+        if not _fits(totals[t, c], target[t, c], extra[t, c], limit * scale[t], change):
+            return False
+    return True
+
+
+@njit(cache=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
            disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
@@ -561,10 +571,13 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
     ``origin``) and made with the Metropolis rule at a temperature falling geometrically from ``t_start`` to
     ``t_end``, when both territories stay within ``±limit × scale`` of their targets on every metric (above: up to
     their big regions' ``extra`` when that is more), or no farther out than before, and the territory it leaves
-    stays whole. A move that would take a territory out is paired, when ``pairs > 0``, with a move back across the
-    same border (a region of ``b`` bordering ``a``, among up to ``pairs`` drawn at random) that keeps both in: the
-    two are made together, scored together (a swap that lets a border straighten where single moves are held by
-    the balance; the one going back never leaves its ``origin``). Regions bigger than a share do not move.
+    stays whole. A move that would take a territory out is made, when ``pairs > 0``, together with a second move
+    that makes room (among up to ``pairs`` drawn at random): when ``b`` would be over, a region of ``b`` going to
+    a neighbouring territory (``a`` or another one, when ``a`` is fine without ``r``); when only ``a`` would be
+    under, a region of a neighbouring territory coming into ``a``; every territory the two touch kept in. The two
+    are scored together (a swap or a shift along a chain of territories lets a border straighten where single
+    moves are held by the balance; the second region never leaves its ``origin``). Regions bigger than a share do
+    not move.
     Returns ``(moves, stamp)``.
     """
     np.random.seed(seed)
@@ -616,16 +629,39 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
             _refile(indptr, indices, rev, labels, r, owner, lists, place, count)
             moves += 1
             continue
-        # Out of balance alone: look for a region of b on the border with a to come back with it.
-        s = -1
+        # Out of balance alone: a second move that makes room, made with it — when b would be over, a region of b
+        # going to a neighbour c of b; when only a would be under, a region of a neighbour c coming into a (c = a
+        # or b: a swap across the same border, the only way when both would be out).
+        b_fits = _one_fits(totals, target, extra, scale, limit, b, w, r, 1.0, -1, 0.0)
+        a_fits = b_fits or _one_fits(totals, target, extra, scale, limit, a, w, r, -1.0, -1, 0.0)
+        s, s_from, s_to = -1, -1, -1
         for _t in range(pairs):
-            if count[b] == 0:
-                break
-            f = lists[b, np.random.randint(count[b])]
-            y = src[f]
-            if (labels[indices[f]] == a and movable[y] and not big[y] and origin[y] != b
-                    and _both_fit(totals, target, extra, scale, limit, a, b, w, r, y)):  # fmt: skip
-                s = y
+            if not b_fits:
+                if count[b] == 0:
+                    break
+                f = lists[b, np.random.randint(count[b])]
+                y, y_from, y_to = src[f], b, labels[indices[f]]
+                if y_to != a and not (a_fits and active[y_to]):
+                    continue
+            else:
+                if count[a] == 0:
+                    break
+                f = lists[a, np.random.randint(count[a])]
+                y, y_from, y_to = indices[f], labels[indices[f]], a
+                if not active[y_from]:
+                    continue
+            if not movable[y] or big[y] or origin[y] == y_from or y == r:
+                continue
+            if y_from == b and y_to == a:
+                ok = _both_fit(totals, target, extra, scale, limit, a, b, w, r, y)
+            elif y_from == b:  # b gives y to c; a is fine without r
+                ok = (_one_fits(totals, target, extra, scale, limit, b, w, r, 1.0, y, -1.0)
+                      and _one_fits(totals, target, extra, scale, limit, y_to, w, y, 1.0, -1, 0.0))  # fmt: skip
+            else:  # c gives y to a; b is fine with r
+                ok = (_one_fits(totals, target, extra, scale, limit, a, w, r, -1.0, y, 1.0)
+                      and _one_fits(totals, target, extra, scale, limit, y_from, w, y, -1.0, -1, 0.0))  # fmt: skip
+            if ok:
+                s, s_from, s_to = y, y_from, y_to
                 break
         if s < 0:
             continue
@@ -633,20 +669,20 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
             continue
         _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
-        # the second move, scored after the first; the pair is judged by its whole change (the first move's part
-        # passed the Metropolis rule already)
-        delta2, into_a = _score(indptr, indices, labels, origin, disruption, s, b, a)
-        good = into_a > 0 and size[b] > 1
+        # the second move, scored after the first; the two are judged by their whole change (the first move's
+        # part passed the Metropolis rule already)
+        delta2, into = _score(indptr, indices, labels, origin, disruption, s, s_from, s_to)
+        good = into > 0 and size[s_from] > 1
         if good and delta2 > 0 and delta + delta2 > 0:
             good = np.random.random() < np.exp(-(delta + delta2 - max(delta, 0.0)) / temperature)
         if good:
             stamp += 2
-            good = _leaves_whole(indptr, indices, labels, s, b, parts_at_start, mark, queue, stamp, NEAR)
+            good = _leaves_whole(indptr, indices, labels, s, s_from, parts_at_start, mark, queue, stamp, NEAR)
         if not good:
             _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, b, a)
             continue
         _refile(indptr, indices, rev, labels, r, owner, lists, place, count)
-        _apply_move(indptr, indices, w, labels, totals, size, adjacent, s, b, a)
+        _apply_move(indptr, indices, w, labels, totals, size, adjacent, s, s_from, s_to)
         _refile(indptr, indices, rev, labels, s, owner, lists, place, count)
         moves += 2
     return moves, stamp

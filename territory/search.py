@@ -504,8 +504,10 @@ class BalanceSearch:
             Regions never leave their territory in ``origin`` (they may go back to it): tidying a plan that is
             being rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
         pairs : int
-            A move that would take a territory out of its band is made together with a move back across the same
-            border that keeps both in, when one is found among this many drawn at random (0: single moves only).
+            A move that would take a territory out of its band is made together with a second move that makes room
+            (a region of the territory it joins going on to a neighbour, or one of a neighbour coming into the
+            territory it leaves; across the same border, a swap) and keeps every territory the two touch in, when
+            one is found among this many drawn at random (0: single moves only).
 
         Returns
         -------
