@@ -466,22 +466,26 @@ class Rebalancer:
             end = started + max_seconds * 0.98  # the report is still to be made
             stretches, hot, cold = 32, 3.0, 0.1
             full = size = 800 * len(graph) // stretches
-            begun, done = time.perf_counter(), 0
-            if begun >= deadline:  # the search used its time: a short first stretch measures how fast this goes
+            if time.perf_counter() >= deadline:  # the search used its time: a short first stretch measures the pace
                 size = max(full // 4, 1)
+            # The pace (seconds a proposal) of the last stretch says what the rest will take, falling by a few per
+            # cent a stretch as it cools (fewer moves are made): on the US counties from ~950 ns hot to ~280 ns cold.
+            pace, cooling = 0.0, 0.96
             for part in range(stretches):
                 now = time.perf_counter()
                 if now > end:
                     self._cut_short = True
                     break
-                if done and (now - begun) / done * full * (stretches - part) > end - now:
-                    size = max(int((end - now) / ((now - begun) / done) / (stretches - part)), 1)
-                elif done:
+                left = stretches - part
+                ahead = pace * full * cooling * (1 - cooling**left) / (1 - cooling)
+                if pace and ahead > end - now:
+                    size = max(int(full * (end - now) / ahead), 1)
+                elif pace:
                     size = full
                 self._cut_short |= size != full
                 search.anneal(size, t_start=hot * (cold / hot) ** (part / stretches),
                               t_end=hot * (cold / hot) ** ((part + 1) / stretches), stay=origin is not None)  # fmt: skip
-                done += size
+                pace = (time.perf_counter() - now) / size
             if (round(search.over(), 6), search.cut()) > key:
                 search.restore(before)
             labels = search.labels.copy()
