@@ -5,13 +5,12 @@ The proposal is shown as a diff and kept only when accepted (as a new draft plan
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import streamlit as st
 
 from geo.boundaries import describe_regions, region_label, region_labels
 from pages.shared import (
+    adopt_state,
     current_engine,
     engine_token,
     handoff_columns,
@@ -297,8 +296,11 @@ if pending is not None and pending[0].plan.name == plan.name:
         from dataclasses import replace
 
         store = plan_store()
-        if store is None:
-            st.session_state["plan_json"] = json.dumps(proposal.plan.to_dict())
+        if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
+            adopt_state(new_state, proposal.description)
+            st.session_state.pop("reb_proposal", None)
+            st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
+                                                "could not be opened (see the Plans page).")  # fmt: skip
             return
         named = replace(proposal.plan, name=f"{plan.name} — rebalanced")
         author = st.session_state.get("plan_author") or "manager"

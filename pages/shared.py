@@ -232,6 +232,11 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     _store_history(history.push(rebase(history.current, plan, label), label))
 
 
+def adopt_state(state: PlanState, label: str) -> None:
+    """Make an already assigned plan (a proposal, reps kept where it could) a step of the session's edit history."""
+    _store_history(edit_history().push(state, label))
+
+
 def current_accounts() -> LoadedAccounts:
     """The session's accounts, located in regions."""
     _, filename, data, options = state_key()

@@ -238,3 +238,22 @@ def test_after_accepting_a_roster_change_that_touches_no_rule_moves_no_account(a
     assert not app.exception, [e.value for e in app.exception]
     heading = next(h.value for h in app.subheader if h.value.startswith("What moved"))
     assert int(heading.split(":")[1].split()[0].replace(",", "")) == 0, heading
+
+
+def test_accepting_without_a_plan_store_applies_the_proposal_as_assigned(tmp_path, monkeypatch):
+    # A database that does not answer: the app runs on without storage; accepting makes the proposal the session's
+    # plan as the proposal assigned it (reps kept where it could), says it is not saved, and nothing fails.
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TERRITORY_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    app = app_session("pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    proposal, new_state = app.session_state["reb_proposal"][:2]
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("It is not saved" in s.value for s in app.success)
+    assert "reb_proposal" not in app.session_state
+    current = app.session_state["edit_history"].current
+    assert current.plan == proposal.plan
+    reps = current.result.set_index("account_id")["rep_id"].astype(object).fillna("-")
+    expected = new_state.result.set_index("account_id")["rep_id"].astype(object).fillna("-")
+    assert reps.equals(expected.reindex(reps.index))
