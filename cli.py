@@ -259,13 +259,12 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
     import numpy as np
 
-    from geo.boundaries import region_label, region_labels
-    from geo.editing import rebalance_units, replaced_claims, unit_metrics, unit_parents, unknown_population
+    from geo.boundaries import region_labels
+    from geo.editing import propose_at_level, rebalance_units, unknown_population
     from territory.edits import rebase, start
     from territory.impact import edit_impact
-    from territory.optimizer import RegionGraph
     from territory.plan_diff import diff_plans
-    from territory.rebalance import balance_metrics, propose, region_moves
+    from territory.rebalance import balance_metrics, region_moves
 
     if not 0 < args.tolerance <= 100:
         raise CliInputError(f"--tolerance {args.tolerance} is not a percentage", column="--tolerance",
@@ -336,14 +335,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     except ValueError as error:
         raise CliInputError(str(error), source=str(args.accounts or args.plan), column="--metrics") from None
     try:
-        proposal = propose(
-            plan, RegionGraph.from_adjacency(metrics, links), holders,
+        proposal = propose_at_level(
+            state, args.level, table, holders, links, list(metrics.columns),
             scenario=args.scenario, territory_id=args.territory, new_name=args.name, home_region=args.home,
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
-            disruption_weight=args.keep, by_capacity=args.by_capacity,
-            replaces=replaced_claims(table.index, args.level), rng=np.random.default_rng(args.seed),
-            region_label=region_label, unit_parents=unit_parents(table.index, args.level),
-            recount=lambda holders: balance_metrics(unit_metrics(state, args.level, holders), list(metrics.columns)),
+            disruption_weight=args.keep, by_capacity=args.by_capacity, rng=np.random.default_rng(args.seed),
             max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:

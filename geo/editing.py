@@ -486,3 +486,25 @@ def unit_parents(region_ids, level: str = "state") -> dict[str, str]:
     table = region_table().set_index("region_id")
     counties = [r for r in region_ids if table["level"].get(r) == "county"]
     return {r: str(table["parent_id"][r]) for r in counties if pd.notna(table["parent_id"].get(r))}
+
+
+def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, metrics, **options):
+    """:func:`territory.rebalance.propose` on the regions of ``level``, with what the geography supplies.
+
+    The page and the CLI call this with the units of :func:`rebalance_units` (``holders``, ``table``, ``links``) and
+    the metrics picked; ``options`` are the scenario's (``scenario``, ``tolerance``, ``rng``, ``max_seconds`` …).
+    Supplied here: the region graph of the metrics, the claims the regions replace (the states of handed-out
+    counties), region names, the regions' parents (a rep's home state → its busiest county) and the recount of
+    regions a leaving territory hands out (each counts what its new territory takes).
+    """
+    from geo.boundaries import region_label
+    from territory.optimizer import RegionGraph
+    from territory.rebalance import balance_metrics, propose
+
+    metrics = list(dict.fromkeys(metrics))
+    graph = RegionGraph.from_adjacency(balance_metrics(table, metrics), links)
+    return propose(
+        state.plan, graph, holders, replaces=replaced_claims(table.index, level), region_label=region_label,
+        unit_parents=unit_parents(table.index, level),
+        recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from geo.boundaries import describe_regions, region_label, region_labels
+from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
     adopt_state,
     current_engine,
@@ -113,9 +113,7 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import replaced_claims, unit_metrics, unit_parents, unknown_population
-    from territory.optimizer import RegionGraph
-    from territory.rebalance import balance_metrics, propose
+    from geo.editing import propose_at_level, unknown_population
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
     notes = [] if st.session_state.get("reb_metrics") else ["No metric was picked: the proposal balances workload."]
@@ -130,15 +128,12 @@ def _propose() -> None:
         return
     bar = st.progress(0.0, text="Searching…")
     try:
-        graph = RegionGraph.from_adjacency(balance_metrics(unit_table, chosen), links)
-        proposal = propose(
-            plan, graph, holders, scenario=st.session_state["reb_scenario"], tolerance=tolerance,
-            locked_territories=[] if scratch else st.session_state.get("reb_locked") or [], disruption_weight=disruption,
-            by_capacity=by_capacity, replaces=replaced_claims(unit_table.index, level),
-            region_label=region_label, unit_parents=unit_parents(unit_table.index, level),
-            recount=lambda holders: balance_metrics(unit_metrics(engine, level, holders), chosen),
-            rng=np.random.default_rng(0), max_seconds=float(seconds),
-            progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"), **options,
+        proposal = propose_at_level(
+            engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
+            tolerance=tolerance, locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
+            disruption_weight=disruption, by_capacity=by_capacity, rng=np.random.default_rng(0),
+            max_seconds=float(seconds), progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"),
+            **options,
         )  # fmt: skip
     except ValueError as error:
         bar.empty()
