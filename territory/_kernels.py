@@ -562,8 +562,32 @@ def _one_fits(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
 
 
 @njit(cache=True)
+def _excess_change(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
+    """The change in ``t``'s excess beyond its band when it changes by ``sx × w[x]`` (``+ sy × w[y]`` if ``y >= 0``).
+
+    Summed over the metrics, relative to the territory's size (``scale``), as :func:`_fits` reads the band.
+    """
+    low = limit * scale[t]
+    change = 0.0
+    for c in range(w.shape[1]):
+        high = low if low > extra[t, c] else extra[t, c]
+        before = totals[t, c] - target[t, c]
+        after = before + sx * w[x, c] + (sy * w[y, c] if y >= 0 else 0.0)
+        if after > high:
+            change += after - high
+        elif after < -low:
+            change += -low - after
+        if before > high:
+            change -= before - high
+        elif before < -low:
+            change -= -low - before
+    return change / scale[t]
+
+
+@njit(cache=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
-           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs):  # fmt: skip
+           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
+           balance=0.0):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
 
     ``iterations`` times: a random cut border (region ``r`` in ``a``, its neighbour in ``b``) proposes moving ``r``
@@ -617,11 +641,20 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if not movable[r] or big[r] or not active[b]:
             continue
         delta, _ = _score(indptr, indices, labels, origin, disruption, r, a, b)
-        if delta > 0 and np.random.random() >= np.exp(-delta / temperature):
+        fits = -1  # not known yet
+        score = delta
+        if balance > 0.0:  # a move that brings territories closer to their bands counts as borders saved
+            fits = 1 if _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1) else 0
+            if fits == 1:
+                score += balance * (
+                    _excess_change(totals, target, extra, scale, limit, a, w, r, -1.0, -1, 0.0)
+                    + _excess_change(totals, target, extra, scale, limit, b, w, r, 1.0, -1, 0.0)
+                )
+        if score > 0 and np.random.random() >= np.exp(-score / temperature):
             continue
         if size[a] <= 1:
             continue
-        if _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1):
+        if fits == 1 or (fits == -1 and _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1)):
             stamp += 2
             if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
                 continue
@@ -665,6 +698,17 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
                 break
         if s < 0:
             continue
+        closer = 0.0  # the pair's change in excess, over the territories it touches (before either move)
+        if balance > 0.0:
+            sa = 1.0 if s_to == a else 0.0
+            sb = -1.0 if s_from == b else 0.0
+            closer = _excess_change(
+                totals, target, extra, scale, limit, a, w, r, -1.0, s if sa != 0.0 else -1, sa
+            ) + _excess_change(totals, target, extra, scale, limit, b, w, r, 1.0, s if sb != 0.0 else -1, sb)
+            if s_from == b and s_to != a:  # on along a chain: a third territory takes s
+                closer += _excess_change(totals, target, extra, scale, limit, s_to, w, s, 1.0, -1, 0.0)
+            elif s_to == a and s_from != b:  # in along a chain: a third territory gives s
+                closer += _excess_change(totals, target, extra, scale, limit, s_from, w, s, -1.0, -1, 0.0)
         stamp += 2
         if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
             continue
@@ -673,8 +717,9 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         # part passed the Metropolis rule already)
         delta2, into = _score(indptr, indices, labels, origin, disruption, s, s_from, s_to)
         good = into > 0 and size[s_from] > 1
-        if good and delta2 > 0 and delta + delta2 > 0:
-            good = np.random.random() < np.exp(-(delta + delta2 - max(delta, 0.0)) / temperature)
+        rest = delta + delta2 + balance * closer - max(delta, 0.0)
+        if good and rest > 0:
+            good = np.random.random() < np.exp(-rest / temperature)
         if good:
             stamp += 2
             good = _leaves_whole(indptr, indices, labels, s, s_from, parts_at_start, mark, queue, stamp, NEAR)

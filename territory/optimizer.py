@@ -456,6 +456,17 @@ class Rebalancer:
             ):
                 break
         _, labels, search, share, origin = best
+        if best[0][0] > 0 and time.perf_counter() < deadline:
+            # Still out, with time left (the search stopped finding better plans): anneal with a weight on the
+            # excess. Moves never take a territory farther out, and chains of moves carry the excess through
+            # territories that are inside, where the search's single moves and swaps cannot (it would have to push
+            # them out first).
+            drifted = search.snapshot()
+            self._drift_in(search, deadline)
+            if round(search.over(), 6) < best[0][0]:
+                labels = search.labels.copy()
+            else:  # no closer: keep the plan the search found (moves for nothing would cost disruption)
+                search.restore(drifted)
         if anneal:
             # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
             # tolerance (no farther out when it is already out); rebalancing a plan, no region leaves its territory.
@@ -495,6 +506,22 @@ class Rebalancer:
         if progress is not None:
             progress(1.0)
         return self
+
+    def _drift_in(self, search, deadline: float, *, weight: float = 30.0, temperature: float = 3.0) -> None:
+        """Anneal ``search``'s plan with a weight on each territory's excess until it is within, or ``deadline``.
+
+        ``weight``: cut borders a tolerance of excess is worth. In stretches of a few proposals per region, so the
+        clock is looked at often; the regions of a plan being rebalanced may move (at the cost of ``disruption``).
+        """
+        stretch, still, over = max(100 * len(self.graph), 1000), 0, round(search.over(), 6)
+        while over > 0 and still < 3:  # (three stretches that bring nothing: as close as it gets)
+            if time.perf_counter() >= deadline:
+                self._cut_short = True
+                break
+            search.anneal(stretch, t_start=temperature, t_end=temperature, balance=weight)
+            now = round(search.over(), 6)
+            still = still + 1 if now >= over else 0
+            over = now
 
     def _improve(self, search, deadline, max_steps, active, from_plan, started, max_seconds, progress):
         """Iterated local search from the search's state; returns the best (key, labels) seen.

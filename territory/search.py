@@ -488,6 +488,7 @@ class BalanceSearch:
         t_end: float = 0.02,
         stay: bool = False,
         pairs: int = 20,
+        balance: float = 0.0,
     ) -> int:
         """Simulated annealing of the borders: fewer cut region borders, every territory kept within ``±limit``.
 
@@ -509,6 +510,11 @@ class BalanceSearch:
             territory it leaves; across the same border, a swap) and keeps every territory the two touch in, when
             one is found among this many drawn at random (0: single moves only).
 
+        balance : float
+            Weight, in cut borders per tolerance, of bringing territories that are out closer to their bands (0:
+            borders only). Moves never take a territory farther out either way; with a weight, a plan that is
+            still out drifts in (chains of moves carry the excess through territories that are inside).
+
         Returns
         -------
         int
@@ -525,7 +531,7 @@ class BalanceSearch:
             self.active,
             self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
-            self._queue, self._stamp, int(pairs),
+            self._queue, self._stamp, int(pairs), float(balance),
         )  # fmt: skip
         if moves:
             self._pinv = None
