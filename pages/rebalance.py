@@ -10,7 +10,6 @@ import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
-    adopt_state,
     current_engine,
     engine_token,
     handoff_columns,
@@ -20,6 +19,7 @@ from pages.shared import (
     open_version,
     plain,
     plan_store,
+    push_state,
     stored_plan,
 )
 from territory.edits import rebase
@@ -292,7 +292,7 @@ if pending is not None and pending[0].plan.name == plan.name:
 
         store = plan_store()
         if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
-            adopt_state(new_state, proposal.description)
+            push_state(new_state, proposal.description)  # a step of the edit history, as assigned here
             st.session_state.pop("reb_proposal", None)
             st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
                                                 "could not be opened (see the Plans page).")  # fmt: skip

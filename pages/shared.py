@@ -93,8 +93,15 @@ def _saved_reps(stored) -> pd.Series | None:
     store = plan_store() if stored is not None else None
     if store is None:
         return None
-    saved = store.assignments(*stored)  # (a store that fails raises: the engine is not cached, see _fresh_engine)
+    try:
+        saved = store.assignments(*stored)
+    except Exception as error:  # raised out of the cached engine, so that a failure is not cached (_fresh_engine)
+        raise _StoreUnavailable(str(error)) from error
     return saved.set_index("account_id")["rep_id"] if len(saved) else None
+
+
+class _StoreUnavailable(RuntimeError):
+    """The plan store failed to give a stored version's saved reps."""
 
 
 def _fresh_engine(key) -> PlanState:
@@ -107,7 +114,7 @@ def _fresh_engine(key) -> PlanState:
         return _engine(*key, None)
     try:
         return _engine(*key, kept)
-    except Exception:  # the store failed to give the saved reps: assign afresh now, and try the store again next run
+    except _StoreUnavailable:  # assign afresh now, and ask the store again next run
         return _engine(*key, None)
 
 
@@ -228,13 +235,7 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     """Replace the session's plan: a step of the edit history in which accounts keep their reps where it allows."""
     from territory.edits import rebase
 
-    history = edit_history()
-    _store_history(history.push(rebase(history.current, plan, label), label))
-
-
-def adopt_state(state: PlanState, label: str) -> None:
-    """Make an already assigned plan (a proposal, reps kept where it could) a step of the session's edit history."""
-    _store_history(edit_history().push(state, label))
+    push_state(rebase(edit_history().current, plan, label), label)
 
 
 def current_accounts() -> LoadedAccounts:

@@ -699,15 +699,13 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if s < 0:
             continue
         closer = 0.0  # the pair's change in excess, over the territories it touches (before either move)
-        if balance > 0.0:
-            sa = 1.0 if s_to == a else 0.0
-            sb = -1.0 if s_from == b else 0.0
+        if balance > 0.0:  # a loses r (and takes s when s comes to it); b takes r (and gives s when s is b's)
             closer = _excess_change(
-                totals, target, extra, scale, limit, a, w, r, -1.0, s if sa != 0.0 else -1, sa
-            ) + _excess_change(totals, target, extra, scale, limit, b, w, r, 1.0, s if sb != 0.0 else -1, sb)
-            if s_from == b and s_to != a:  # on along a chain: a third territory takes s
+                totals, target, extra, scale, limit, a, w, r, -1.0, s if s_to == a else -1, 1.0
+            ) + _excess_change(totals, target, extra, scale, limit, b, w, r, 1.0, s if s_from == b else -1, -1.0)
+            if s_to != a:  # on along a chain: a third territory takes s
                 closer += _excess_change(totals, target, extra, scale, limit, s_to, w, s, 1.0, -1, 0.0)
-            elif s_to == a and s_from != b:  # in along a chain: a third territory gives s
+            elif s_from != b:  # in along a chain: a third territory gives s
                 closer += _excess_change(totals, target, extra, scale, limit, s_from, w, s, -1.0, -1, 0.0)
         stamp += 2
         if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):

@@ -400,7 +400,8 @@ class Rebalancer:
         plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
         shaking it between rounds. A plan from scratch gets up to three METIS starts. Stops when rounds bring
         nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
-        is repeatable.
+        is repeatable. A plan still out of tolerance when the search stops, with time left, drifts in
+        (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it).
         Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no region moved away from its territory.

@@ -13,6 +13,16 @@ def app(tmp_path, monkeypatch):
     return app_session("pages/rebalance.py")
 
 
+def assert_shows_saved_reps(session, app, saved) -> None:
+    """The Accounts page of ``session`` shows each account with the rep saved for it (``saved``: account → rep)."""
+    table = session.dataframe[0].value.set_index("account_id")
+    reps = {r.name: r.rep_id for r in app.session_state["edit_history"].current.plan.reps}
+    shown = table["rep"].map(lambda name: reps.get(name) if isinstance(name, str) else None)
+    both = saved.index.intersection(shown.index)
+    assert len(both) > 4000
+    assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+
+
 def test_propose_then_accept_as_a_new_draft(app):
     assert app.checkbox(key="reb_capacity").value  # sized by the reps' capacity by default
     app.button(key="reb_run").click().run()
@@ -189,12 +199,7 @@ def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
     # reshuffle of the prospects.
     again = app_session("pages/accounts.py")
     assert again.session_state["store_plan"] == (plan_id, version)
-    table = again.dataframe[0].value.set_index("account_id")
-    reps = {r.name: r.rep_id for r in app.session_state["edit_history"].current.plan.reps}
-    shown = table["rep"].map(lambda name: reps.get(name) if isinstance(name, str) else None)
-    both = saved.index.intersection(shown.index)
-    assert len(both) > 4000
-    assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+    assert_shows_saved_reps(again, app, saved)
 
 
 def test_a_store_that_fails_to_give_the_saved_reps_is_asked_again_next_time(app, monkeypatch):
@@ -215,12 +220,7 @@ def test_a_store_that_fails_to_give_the_saved_reps_is_asked_again_next_time(app,
         assert not failed.exception, [e.value for e in failed.exception]
     # ... and that fresh assignment is not kept for the stored version: once the store is back, the saved reps show.
     again = app_session("pages/accounts.py")
-    table = again.dataframe[0].value.set_index("account_id")
-    reps = {r.name: r.rep_id for r in app.session_state["edit_history"].current.plan.reps}
-    shown = table["rep"].map(lambda name: reps.get(name) if isinstance(name, str) else None)
-    both = saved.index.intersection(shown.index)
-    assert len(both) > 4000
-    assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+    assert_shows_saved_reps(again, app, saved)
 
 
 def test_after_accepting_a_roster_change_that_touches_no_rule_moves_no_account(app):

@@ -117,14 +117,19 @@ def test_every_step_keeps_the_invariants(case, tolerance, limit, temperature, st
     step_by_step(search, 12 * n, limit=limit, temperature=temperature, stay=stay, balance=balance)
 
 
+def grown_grid(seed: int, *, metrics: int):
+    """Three territories grown on a 9 × 6 grid, region weights 1-8 on ``metrics`` metrics."""
+    rng = np.random.default_rng(seed)
+    neighbours = grid(9, 6)
+    labels = grow(neighbours, 3, rng)
+    return neighbours, labels, rng.integers(1, 9, size=(54, metrics)).astype(float)
+
+
 @pytest.mark.parametrize("seed", [0, 2, 3, 4, 5])
 def test_a_weight_on_the_excess_brings_territories_in(seed):
     # Three territories grown on a 9 × 6 grid with uneven weights start out of a tight band on two metrics; with a
     # weight on the excess the annealing brings every one in (the invariants of such steps: the test above).
-    rng = np.random.default_rng(seed)
-    neighbours = grid(9, 6)
-    labels = grow(neighbours, 3, rng)
-    weights = rng.integers(1, 9, size=(54, 2)).astype(float)
+    neighbours, labels, weights = grown_grid(seed, metrics=2)
     search = make_search(neighbours, weights, labels, 3, tolerance=0.05, rng=np.random.default_rng(seed))
     assert search.over() > 0
     for _ in range(10):
@@ -136,10 +141,7 @@ def test_a_weight_on_the_excess_brings_territories_in(seed):
 def test_chain_moves_are_made_on_a_grid_with_the_balance_binding(seed):
     # Three territories grown on a 9 × 6 grid, weights 1-8, a tight band: the step-by-step walk sees chains (and
     # swaps and single moves), every step checked.
-    rng = np.random.default_rng(seed)
-    neighbours = grid(9, 6)
-    labels = grow(neighbours, 3, rng)
-    weights = rng.integers(1, 9, size=(54, 1)).astype(float)
+    neighbours, labels, weights = grown_grid(seed, metrics=1)
     search = make_search(neighbours, weights, labels, 3, tolerance=0.1, rng=np.random.default_rng(seed))
     kinds = step_by_step(search, 1_500, limit=1.0, temperature=1.0)
     assert kinds["chain"] > 0 and kinds["swap"] > 0 and kinds["single"] > 0, kinds
