@@ -28,6 +28,7 @@ from pages.shared import (
 )
 from territory import InputDataError
 from territory.crm import hubspot_import, salesforce_owner_update
+from territory.edits import rebase
 from territory.exports import safe_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
@@ -74,8 +75,9 @@ def _save() -> None:
     try:
         if where is None:
             version = store.create_plan(
-                plan, author=_author(), message=st.session_state.get("save_message") or "Created"
-            )
+                plan, author=_author(), message=st.session_state.get("save_message") or "Created",
+                assignments=_assignments(),
+            )  # fmt: skip
         else:
             _log_session_edits(where[0], where[1])
             version = store.save(
@@ -118,15 +120,19 @@ def _merge_and_save() -> None:
     plan_id, base, current = st.session_state["save_conflict"]
     mine = current_engine().plan
     merged, conflicts = merge_plans(store.load(plan_id, base).plan, mine, store.load(plan_id, current).plan)
+    # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
+    # is saved with them (reopened, it shows the same reps, not a fresh assignment).
+    state = rebase(current_engine(), merged, f"Merged with version {current}")
     try:
         version = store.save(
             plan_id, merged, base_version=current, author=_author(),
             message=(st.session_state.get("save_message") or "Merged") + f" (merged with version {current})",
+            assignments=state.result[ASSIGNMENT_COLUMNS].copy(),
         )  # fmt: skip
     except StoreError as error:
         _say("error", f"Not saved: {error}")
         return
-    open_version(version)
+    open_version(version, state)
     st.session_state.pop("save_conflict", None)
     note = f" {len(conflicts)} conflict(s), yours kept: " + "; ".join(conflicts[:5]) if conflicts else ""
     _say("success", f"Merged your edits into version {current} and saved version {version.version}.{note}")

@@ -9,6 +9,7 @@ import pytest
 
 from territory import plan_from_dict
 from tests.conftest import app_session
+from tests.pages.test_rebalance import assert_shows_saved_reps
 
 
 @pytest.fixture
@@ -109,6 +110,7 @@ def test_two_managers_save_the_same_draft_and_merge(data_dir):
     save(bo, "WA to Canada West", author="bo")
     assert any("Not saved" in e.value for e in bo.error)
     assert any("**ana** saved version 2" in w.value for w in bo.warning)
+    before_merge = bo.session_state["edit_history"].current.result.set_index("account_id")
     bo.button(key="conflict_merge").click().run()
     assert not bo.exception
     assert any("Merged your edits into version 2 and saved version 3" in s.value for s in bo.success)
@@ -117,6 +119,20 @@ def test_two_managers_save_the_same_draft_and_merge(data_dir):
     assert "US-WA" not in merged.territory("USW").region_ids
     reloaded = session()
     assert plan_of(reloaded) == merged
+    # The merged version is saved with its assignment: bo's accounts keep their reps where the rules allow (all
+    # but those of New Jersey's counties, which moved to North America East), and a session that reopens it shows
+    # those reps.
+    from territory.store import PlanStore, default_database_url
+
+    saved = PlanStore(default_database_url()).assignments(1, 3).set_index("account_id")["rep_id"]
+    assert len(saved) > 4000
+    # (those New Jersey counties moved in Ana's version; reps freed in US West take some who waited for one)
+    served = before_merge[before_merge["rep_id"].notna() & ~before_merge["region_id"].str.startswith("US-34")]
+    assert len(served) > 1000
+    assert saved[served.index].equals(served["rep_id"])
+    assert (bo.session_state["edit_history"].current.result.set_index("account_id")["rep_id"].astype(object)
+            .fillna("-").equals(saved.astype(object).fillna("-")))  # fmt: skip
+    assert_shows_saved_reps(go(session(), "pages/accounts.py"), bo, saved)
 
 
 def test_conflict_can_be_saved_as_a_new_draft(data_dir):
