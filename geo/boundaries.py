@@ -25,6 +25,7 @@ __all__ = [
     "BOUNDARY_DIR",
     "LEVELS",
     "EQUAL_AREA_CRS",
+    "US_ISLAND_AREAS",
     "BoundaryLoad",
     "load_regions",
     "load_join_layer",
@@ -45,8 +46,11 @@ REGION_COLUMNS = ["region_id", "name", "level", "parent_id", "label"]
 # World cylindrical equal-area: areas anywhere on Earth.
 EQUAL_AREA_CRS = CRS.from_epsg(6933)
 WGS84 = CRS.from_epsg(4326)
+# Puerto Rico and the US island areas: countries of the world level ("PR") and states of the US level ("US-PR"), the
+# same land twice. Drawn and joined as the state (and its counties); a claim on the country still holds them.
+US_ISLAND_AREAS = ("PR", "VI", "GU", "AS", "MP")
 # Countries whose regions come from a finer bundled level when joining accounts.
-_COVERED_BY_FINER = {"US", "CA", "PR", "VI", "GU", "AS", "MP"}
+_COVERED_BY_FINER = {"US", "CA", *US_ISLAND_AREAS}
 
 
 @lru_cache(maxsize=16)
@@ -121,8 +125,16 @@ def _region_table() -> pd.DataFrame:
         gdf = _read_level(level, False)
         point = gdf.geometry.representative_point()
         frames.append(pd.DataFrame(gdf[REGION_COLUMNS]).assign(lat=point.y.round(5), lon=point.x.round(5)))
-    table = pd.concat(frames, ignore_index=True)
-    return table.drop_duplicates("region_id").reset_index(drop=True)
+    table = pd.concat(frames, ignore_index=True).drop_duplicates("region_id").reset_index(drop=True)
+    # An island area's state sits under its country, and the country under the US: a territory that claims "PR"
+    # (the world level's Puerto Rico) holds the accounts, which join to Puerto Rico's counties, as one that claims
+    # "US-PR" or the whole US does.
+    ids = set(table["region_id"])
+    for code in US_ISLAND_AREAS:
+        if code in ids and f"US-{code}" in ids:
+            table.loc[table["region_id"] == f"US-{code}", "parent_id"] = code
+            table.loc[table["region_id"] == code, "parent_id"] = "US"
+    return table
 
 
 def region_table() -> pd.DataFrame:

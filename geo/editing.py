@@ -14,7 +14,7 @@ import shapely
 import shapely.errors
 from shapely.geometry import shape as to_shape
 
-from geo.boundaries import EQUAL_AREA_CRS, WGS84, load_regions
+from geo.boundaries import EQUAL_AREA_CRS, US_ISLAND_AREAS, WGS84, load_regions
 
 __all__ = [
     "SELECTION_METHODS",
@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 SELECTION_METHODS = ("area", "centroid")
-_NOT_IN_COUNTRY_LAYER = ("US", "CA")  # drawn as their states/provinces (or counties) instead
+# Drawn as their states, provinces or counties instead (Puerto Rico once, as the US state, not also as a country).
+_NOT_IN_COUNTRY_LAYER = ("US", "CA", *US_ISLAND_AREAS)
 
 
 @lru_cache(maxsize=2)

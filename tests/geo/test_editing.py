@@ -185,6 +185,8 @@ def test_selectable_regions_at_state_level():
     ids = set(regions["region_id"])
     assert {"US-CA", "CA-ON", "DE", "GB"} <= ids
     assert not {"US", "CA"} & ids  # drawn as their states and provinces
+    # Puerto Rico and the island areas are drawn once, as US states, not also as countries under them
+    assert {"US-PR", "US-VI", "US-GU"} <= ids and not {"PR", "VI", "GU", "AS", "MP"} & ids
     assert regions["region_id"].is_unique
     assert not regions.geometry.is_empty.any()
 
@@ -195,6 +197,7 @@ def test_selectable_regions_at_county_level_replace_states_with_counties():
     assert levels["US-20169"] == "county" and levels["CA-ON"] == "province" and levels["DE"] == "country"
     assert "US-KS" not in levels.index
     assert set(regions["level"]) == {"county", "province", "country"}
+    assert levels["US-72127"] == "county" and not {"PR", "US-PR"} & set(levels.index)  # San Juan, once
 
 
 def test_selectable_regions_returns_a_copy():

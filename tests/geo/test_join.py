@@ -99,3 +99,26 @@ def test_looks_swapped_needs_half_outside():
     outside = pd.DataFrame({"lat": [15.0, 16.0], "lon": [45.0, 46.0]})
     assert looks_swapped(outside, regions, total=2)
     assert not looks_swapped(outside, regions, total=100)
+
+
+def test_a_claim_on_puerto_rico_as_a_country_holds_its_accounts():
+    # The world level has Puerto Rico as a country ("PR"), the US level as a state ("US-PR"); accounts join to its
+    # counties. A territory may claim either (or the whole US) and holds them.
+    from geo.boundaries import region_table
+    from territory import plan_from_dict
+    from territory.assignment import assign_accounts
+
+    joined = join_accounts(accounts((18.4655, -66.1057), (25.7617, -80.1918))).accounts
+    assert joined["region_id"].tolist() == ["US-72127", "US-12086"]
+    joined = joined.assign(value=1.0)
+    table = region_table()
+    for claim in ("PR", "US-PR", "US"):
+        plan = plan_from_dict({
+            "territories": [{"territory_id": "CAR", "region_ids": [claim]}, {"territory_id": "FL", "region_ids": ["US-FL"]}],
+            "reps": [{"rep_id": "R1", "territory_ids": ["CAR"]}, {"rep_id": "R2", "territory_ids": ["FL"]}],
+        })  # fmt: skip
+        result = assign_accounts(plan, joined, table).accounts.set_index("account_id")
+        assert result.loc["A0", "territory_id"] == "CAR", claim
+        assert result.loc["A1", "territory_id"] == "FL", claim  # (Florida's own claim is the nearer one)
+    parents = table.set_index("region_id")["parent_id"]
+    assert [parents["US-72127"], parents["US-PR"], parents["PR"]] == ["US-PR", "PR", "US"]
