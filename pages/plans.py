@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (
+    assigned_afresh,
     current_engine,
     edit_history,
     handoff_columns,
@@ -196,8 +197,8 @@ if message:
     getattr(st, message[0])(message[1])
 
 # ---- The plan of this session -------------------------------------------------------------------------------
+plan = current_engine().plan  # (first: a session opened on this page loads its stored plan here)
 where = stored_plan()
-plan = current_engine().plan
 records = {r.plan_id: r for r in store.plans()}
 if where and where[0] in records:
     record = records[where[0]]
@@ -315,17 +316,23 @@ if ids:
         st.session_state["compare_defaults"] = latest
         st.session_state["compare_from"], st.session_state["compare_to"] = earlier, latest
     pick = st.columns(2)
-    old_key = pick[0].selectbox(
-        "From", options, index=options.index(earlier), key="compare_from", format_func=labels.get
-    )
-    new_key = pick[1].selectbox("To", options, index=options.index(latest), key="compare_to", format_func=labels.get)
+    # (the two choices are set above, so the widgets take them from the session, without a default of their own)
+    old_key = pick[0].selectbox("From", options, key="compare_from", format_func=labels.get)
+    new_key = pick[1].selectbox("To", options, key="compare_to", format_func=labels.get)
     old_version, new_version = store.load(*old_key), store.load(*new_key)
-    diff = diff_plans(old_version.plan, new_version.plan, store.assignments(*old_key), store.assignments(*new_key))
-    unknown = [f"v{k[1]} of #{k[0]}" for k in (old_key, new_key) if old_version.accounts is None and k == old_key
-               or new_version.accounts is None and k == new_key]  # fmt: skip
-    if unknown:
+    assignments, afresh = [], []
+    for key, version in ((old_key, old_version), (new_key, new_version)):
+        saved = store.assignments(*key)
+        if len(saved) == 0 and version.accounts is None:  # saved without its assignment: assign it now
+            saved = assigned_afresh(version.plan)[ASSIGNMENT_COLUMNS]
+            afresh.append(f"v{key[1]} of #{key[0]}")
+        assignments.append(saved)
+    diff = diff_plans(old_version.plan, new_version.plan, *assignments)
+    if afresh:
+        names = " and ".join(dict.fromkeys(afresh))
         st.caption(
-            f"{' and '.join(unknown)} was saved without account assignments: only regions and territories compare."
+            f"{names} {'were' if len(set(afresh)) > 1 else 'was'} saved without its account assignment: assigned "
+            "here by the plan's rules, from the current account file, to compare accounts too."
         )
     figures = st.columns(4)
     figures[0].metric("Regions moved", f"{len(diff.regions):,}")

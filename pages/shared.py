@@ -255,6 +255,15 @@ def current_engine() -> PlanState:
     return history.current if history is not None else _fresh_engine(key)
 
 
+def assigned_afresh(plan: Plan) -> pd.DataFrame:
+    """``plan``'s accounts (the session's account file) assigned by its rules alone: no saved reps kept.
+
+    For a stored version saved without its assignment, to compare it with another.
+    """
+    _, filename, data, options = state_key()
+    return _engine(json.dumps(plan.to_dict()), filename, data, options, None).result
+
+
 def _accounts_key(key) -> tuple:
     _, filename, data, options = key
     return filename, len(data), hash(data), options

@@ -64,6 +64,33 @@ def test_first_run_stores_the_demo_plan_as_a_draft(data_dir):
     assert "plan #1, from version 1 (draft) · **saved**" in texts(app)
 
 
+def test_a_session_opened_on_the_plans_page_names_its_stored_plan(data_dir):
+    go(session(), "pages/plans.py")  # stores the demo plan
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.switch_page("pages/plans.py").run()  # a new browser tab opened at /plans: its first run is this page
+    assert not app.exception, [e.value for e in app.exception]
+    assert "plan #1, from version 1 (draft) · **saved**" in texts(app)
+    assert "not stored yet" not in texts(app)
+
+
+def test_a_version_saved_without_its_assignment_compares_accounts_too(data_dir):
+    # The demo plan is stored on first run without an assignment; compared with an edit of it, its accounts are
+    # assigned by its rules (and said so), not counted as none changing hands.
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    go(app, "pages/plans.py")
+    assert app.selectbox(key="compare_from").value == (1, 1)
+    figures = metrics(app)
+    assert figures["Regions moved"] == "1"
+    assert int(figures["Accounts changing territory or rep"].replace(",", "")) > 0
+    assert any("v1 of #1 was saved without its account assignment" in c.value for c in app.caption)
+
+
 def test_save_then_reload_the_app_and_the_plan_is_still_there(data_dir):
     app = session()
     move(app, ["US-NJ"], "NAE")
