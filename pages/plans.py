@@ -15,7 +15,6 @@ from pages.shared import (
     assigned_afresh,
     current_engine,
     edit_history,
-    handoff_columns,
     mark_saved,
     money,
     open_version,
@@ -24,6 +23,7 @@ from pages.shared import (
     plan_store,
     read_plan_zip,
     set_plan,
+    show_handoffs,
     stored_plan,
     unsaved_changes,
 )
@@ -366,7 +366,7 @@ if ids:
             st.dataframe(diff.territories, hide_index=True, width="stretch")
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
-            st.dataframe(diff.handoffs, hide_index=True, width="stretch", column_config=handoff_columns())
+            show_handoffs(diff.handoffs)
         if len(diff.accounts):
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
                 st.dataframe(diff.accounts, hide_index=True, width="stretch")

@@ -12,7 +12,6 @@ from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
     current_engine,
     engine_token,
-    handoff_columns,
     level_labels,
     level_radio,
     money,
@@ -20,6 +19,7 @@ from pages.shared import (
     plain,
     plan_store,
     push_state,
+    show_handoffs,
     stored_plan,
 )
 from territory.edits import rebase
@@ -278,7 +278,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                          column_config={"region": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
-        st.dataframe(diff.handoffs, hide_index=True, column_config=handoff_columns())
+        show_handoffs(diff.handoffs)
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(

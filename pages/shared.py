@@ -403,6 +403,20 @@ def handoff_columns() -> dict:
     }
 
 
+def show_handoffs(table: pd.DataFrame) -> None:
+    """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
+    st.dataframe(table, hide_index=True, column_config=handoff_columns())
+    waiting = table[table["rep_id"].isna()]
+    if len(waiting):
+        row = waiting.iloc[0]
+        st.caption(
+            f"The row without a rep is the waiting list: {int(row['accounts_lost']):,} account(s) that had no rep "
+            f"(waiting for one, or new) get one, and {int(row['accounts_gained']):,} that had a rep have none now "
+            "(their new territory's reps are full, or they left the data). With it, accounts gained equal accounts "
+            "lost."
+        )
+
+
 def money(value: float) -> str:
     """``1234567`` -> ``$1.23M`` for KPI cards."""
     if value != value:  # NaN

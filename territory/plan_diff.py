@@ -31,7 +31,9 @@ class PlanDiff:
         ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``: accounts whose
         territory or rep differ (empty without assignments).
     handoffs : DataFrame
-        Per rep: ``rep_id, name, accounts_gained, value_gained, accounts_lost, value_lost, net_accounts``.
+        Per rep: ``rep_id, name, accounts_gained, value_gained, accounts_lost, value_lost, net_accounts``; last,
+        a row without a rep id (``name`` :data:`NO_REP`) for accounts that had no rep (waiting, or new) or have none
+        now, so that the accounts gained add up to those lost.
     """
 
     regions: pd.DataFrame
@@ -161,19 +163,31 @@ def _account_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.D
     ).sort_values("account_id", ignore_index=True)
 
 
+NO_REP = "No rep: waiting for one, new or gone"
+
+
 def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
+    """Per rep, the accounts gained and lost; a last row with no rep id for the accounts that had or get none.
+
+    That row is the other side of an account a rep takes from the waiting list (or a new account), or one that goes
+    back to waiting: with it, the accounts gained add up to the accounts lost.
+    """
     columns = ["rep_id", "name", "accounts_gained", "value_gained", "accounts_lost", "value_lost", "net_accounts"]
     if accounts.empty:
         return pd.DataFrame(columns=columns)
     moved = accounts[accounts["from_rep_id"].astype(object).ne(accounts["to_rep_id"].astype(object))]
-    gained = moved.dropna(subset=["to_rep_id"]).groupby("to_rep_id")["value"].agg(["size", "sum"])
-    lost = moved.dropna(subset=["from_rep_id"]).groupby("from_rep_id")["value"].agg(["size", "sum"])
+    none = ""  # (no rep id is empty)
+    to_rep = moved["to_rep_id"].astype(object).where(moved["to_rep_id"].notna(), none)
+    from_rep = moved["from_rep_id"].astype(object).where(moved["from_rep_id"].notna(), none)
+    gained = moved["value"].groupby(to_rep).agg(["size", "sum"])
+    lost = moved["value"].groupby(from_rep).agg(["size", "sum"])
     names = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in new.reps}
-    reps = sorted(set(gained.index) | set(lost.index))
+    reps = sorted((set(gained.index) | set(lost.index)) - {none})
+    reps += [none] if none in gained.index or none in lost.index else []
     table = pd.DataFrame(
         {
-            "rep_id": reps,
-            "name": [names.get(r, r) for r in reps],
+            "rep_id": pd.Series([r if r != none else None for r in reps], dtype=object),
+            "name": [names.get(r, r) if r != none else NO_REP for r in reps],
             "accounts_gained": [int(gained["size"].get(r, 0)) for r in reps],
             "value_gained": [float(gained["sum"].get(r, 0.0)) for r in reps],
             "accounts_lost": [int(lost["size"].get(r, 0)) for r in reps],

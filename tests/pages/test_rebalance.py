@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.conftest import app_session
@@ -21,6 +22,10 @@ def assert_shows_saved_reps(session, app, saved) -> None:
     both = saved.index.intersection(shown.index)
     assert len(both) > 4000
     assert (shown[both].astype(object).fillna("-") == saved[both].astype(object).fillna("-")).all()
+
+
+def figures_moved(figures: dict) -> int:
+    return int(figures["Accounts changing territory"].replace(",", ""))
 
 
 def test_propose_then_accept_as_a_new_draft(app):
@@ -48,6 +53,12 @@ def test_propose_then_accept_as_a_new_draft(app):
     american = ~moves["region"].isin(["United Kingdom", "Germany", "France", "Netherlands"])
     assert not (american & moves["to_name"].eq("Europe West")).any()
     assert not (~american & moves["to_name"].ne("Europe West")).any()
+    # The handoffs add up: reps in US West take accounts from the waiting list with the capacity Idaho freed, shown
+    # as the row without a rep, and explained.
+    handoffs = next(d.value for d in app.dataframe if "accounts_gained" in d.value.columns)
+    assert handoffs["accounts_gained"].sum() == handoffs["accounts_lost"].sum() > figures_moved(figures)
+    assert pd.isna(handoffs["rep_id"].iloc[-1]) and handoffs["accounts_lost"].iloc[-1] > 0
+    assert any(c.value.startswith("The row without a rep is the waiting list") for c in app.caption)
     proposed = app.session_state["reb_proposal"][1].result.set_index("account_id")["rep_id"]
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from territory import plan_from_dict
-from territory.plan_diff import diff_plans
+from territory.plan_diff import NO_REP, diff_plans
 
 OLD = {
     "name": "FY27",
@@ -106,5 +106,10 @@ def test_accounts_and_handoffs():
         2, 50.0, 1, 30.0
     ]  # fmt: skip
     assert handoffs.loc["A", "net_accounts"] == 1 and handoffs.loc["A", "name"] == "Ann"
-    # Handoffs balance: every account a rep gained another lost, or it was new / had no rep.
-    assert handoffs["value_gained"].sum() == pytest.approx(140.0)
+    # The last row, without a rep id, is the other side of a4 (waiting, now B's) and a6 (new, now A's): with it the
+    # handoffs balance.
+    waiting = diff.handoffs.iloc[-1]
+    assert diff.handoffs["rep_id"].iloc[-1] is None and waiting["name"] == NO_REP
+    assert waiting[["accounts_gained", "accounts_lost", "value_lost"]].tolist() == [0, 2, 100.0]
+    assert diff.handoffs["value_gained"].sum() == pytest.approx(diff.handoffs["value_lost"].sum()) == 140.0
+    assert diff.handoffs["accounts_gained"].sum() == diff.handoffs["accounts_lost"].sum()
