@@ -237,8 +237,9 @@ def region_graph_links(
     region_ids : iterable of str
     link_islands : bool, default True
         Join separate parts. A part bordered only by the sea or by other countries (Hawaii, Alaska, Great Britain
-        next to an unheld Ireland) joins the nearest region of another part (distance between representative
-        points) when that region is in the same country or within ``reach_km``. A part cut off by unheld regions
+        next to an unheld Ireland) joins another part across a strait of at most ``strait_km`` (Great Britain to
+        France), else its nearest region (distance between representative points) when that region is in the same
+        country or within ``reach_km``. A part cut off by unheld regions
         of its own country joins another part only across a strait of at most ``strait_km`` (Staten Island,
         Virginia's Eastern Shore) that crosses none of them. Parts further away (Europe and North America) stay
         apart: no territory is made to cross an ocean or a gap in the plan.
@@ -287,8 +288,8 @@ def region_graph_links(
         beside = {n for r in part for n in full.get(r, ()) if n not in keep and n in gaps.layer}
         if {_country_of(n, full_table) for n in beside} & {country[r] for r in part}:
             pair = gaps.strait(part, strait_km)
-        else:
-            pair = _nearest_across(part, points, country, reach_km)
+        else:  # across the narrowest strait when there is one (Great Britain to France), else to the nearest region
+            pair = gaps.strait(part, strait_km) or _nearest_across(part, points, country, reach_km)
         if pair is None:
             done |= set(part)
             continue

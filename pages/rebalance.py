@@ -184,6 +184,34 @@ if pending is not None and pending[0].plan.name == plan.name:
                    help=f"Yes: every territory rebalanced is within ±{tolerance:.0%}. As close as possible: some are "
                         "further off, but only by what the regions force (a region bigger than a share, or a land "
                         "mass apart; see Largest deviation). Kept territories are not counted.")  # fmt: skip
+    if within == "no":
+        out = report.territories[report.territories["within"].eq(False)]
+        if len(out):
+            shown = [
+                f"{plain(proposed_names.get(t, names.get(t, t)))} ("
+                + ", ".join(f"{METRICS.get(m, m).lower()} {row[f'{m}_deviation']:+.1%}" for m in report.deviation)
+                + ")"
+                for t, row in out.set_index("territory_id").head(4).iterrows()
+            ]
+            more = f" and {len(out) - 4} more" if len(out) > 4 else ""
+            st.caption(
+                f"Outside ±{tolerance:.0%} by more than their regions force: {'; '.join(shown)}{more}. See the "
+                "warnings and notes below for what holds them there."
+            )
+
+    # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):
+    # said plainly, with what would help, whether it is counted above or kept.
+    gainers = set(moves_table["to_territory_id"].dropna()) if len(moves_table) else set()
+    taking = report.territories[report.territories["territory_id"].isin(gainers)]
+    heavy = taking[[f"{m}_deviation" for m in report.deviation]].max(axis=1)
+    if len(heavy) and heavy.max() > max(0.25, 5 * tolerance):
+        worst_row = taking.loc[heavy.idxmax()]
+        st.warning(
+            f"{plain(proposed_names.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
+            f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
+            "Before accepting, give it reps (Reps page), or let more territories share the load: unlock them, or "
+            "give touching territories the same industry and tier focus."
+        )
     kept_rows = report.territories[report.territories["locked"].astype(bool)]
     if len(kept_rows):
         column = f"{worst}_deviation"
@@ -203,10 +231,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
                    help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
     if report.cut_short:
-        st.caption(
-            f"The search used all its {seconds} s: proposing again may give a slightly different plan, and more time "
-            "a better one."
-        )
+        st.caption(f"The search used all its {seconds} s, so proposing again may give a slightly different plan.")
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
     if proposal.separate:
@@ -239,7 +264,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
-    columns = ["territory", "locked", "share", "regions", "parts"]
+    columns = ["territory", "locked", "within", "share", "regions", "parts"]
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
@@ -253,8 +278,16 @@ if pending is not None and pending[0].plan.name == plan.name:
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
                                        else "")
         ),
-                       "share": st.column_config.NumberColumn("Share", format="%.2f×",
-                                                              help="Its load relative to the average territory's"),
+                       "territory": st.column_config.TextColumn("Territory"),
+                       "within": st.column_config.CheckboxColumn(
+                           "Within", help=f"Within ±{tolerance:.0%} on every metric, or off by no more than its "
+                                          "regions force (empty for a kept territory)"),
+                       "share": st.column_config.NumberColumn(
+                           "Share", format="%.2f×", help="Its size against the average territory's: what its reps "
+                                                         "can carry, or 1× each with equal shares"),
+                       "regions": st.column_config.NumberColumn("Regions", format="%d"),
+                       "parts": st.column_config.NumberColumn(
+                           "Pieces", format="%d", help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
                                                                           format="percent")
                           for m in proposal.report.deviation},

@@ -120,7 +120,8 @@ class RebalanceReport:
     ----------
     territories : DataFrame
         Per territory: each metric's total and deviation from its share, number of regions and parts, ``share``
-        (its size relative to the average territory's, from ``territory_weights``) and ``locked``.
+        (its size relative to the average territory's, from ``territory_weights``), ``locked`` and ``within``
+        (inside the tolerance on every metric, as ``within_tolerance`` judges it; None for a locked territory).
     deviation : dict
         Per metric: the largest absolute deviation from the mean share.
     bound : dict
@@ -663,6 +664,7 @@ class Rebalancer:
         short = np.maximum(short[None, :], forced_under + 1e-9)
         inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
+        table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]
         # (a plan from scratch has no start of the user's to be split)
         split = (
             [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1] if self.start_labels is not None else []

@@ -456,9 +456,15 @@ def propose(
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
                                 territory_weights=weights, rng=rng).solve(max_seconds=0.1)  # fmt: skip
             labels, report, before = solver.labels_.astype(object), solver.report_, solver.deviations(start)
-            # Nothing could move, so nothing is excused: within means within the tolerance itself.
+            # Nothing could move, so nothing is excused: within means within the tolerance itself. The territories
+            # kept for a reason (locked, apart, their own focus) are marked so, as the notes about them say.
             limit = solver.tolerance + 1e-9
-            report = replace(report, within_tolerance={
+            table = report.territories.copy()
+            table["locked"] = table["territory_id"].isin(kept)
+            inside = np.column_stack([table[f"{m}_deviation"].abs().to_numpy() <= limit[i]
+                                      for i, m in enumerate(report.deviation)]).all(axis=1)  # fmt: skip
+            table["within"] = [None if k else bool(v) for k, v in zip(table["locked"], inside, strict=True)]
+            report = replace(report, territories=table, within_tolerance={
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             description += " (no two of the territories left can trade regions, so no further rebalancing)"

@@ -354,6 +354,11 @@ def test_links_never_cross_unheld_land_of_the_same_country():
     # continent; Alaska across Canada to its own country.
     links = region_graph_links(["US-HI", "US-CA", "US-AK", "US-WA", "GB", "FR"])
     assert "US-HI" in links["US-CA"] and "US-AK" in links["US-WA"] and links["GB"] == ("FR",)
+    # Across the narrowest strait, not to the region whose middle is nearest: Great Britain to France over the
+    # Strait of Dover, even beside the Netherlands (so a territory of both that gives up the Netherlands stays whole);
+    # Nantucket to Cape Cod.
+    assert region_graph_links(["GB", "DE", "FR", "NL"])["GB"] == ("FR",)
+    assert region_graph_links(["US-25001", "US-25007", "US-25019"])["US-25019"] == ("US-25001",)
 
 
 def test_short_straits_link_a_part_cut_off_by_unheld_land():

@@ -72,6 +72,23 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert "Demo FY27 plan — rebalanced" in set(plans["Name"])
 
 
+def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
+    # US West goes: only Canada West (one rep) touches it and takes the same accounts, so it takes all of it.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("USW").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert {m.label: m.value for m in app.metric}["Within tolerance"] == "no"
+    assert any(w.value.startswith("Canada West would carry 3.8× its share") and "Reps page" in w.value
+               for w in app.warning)  # fmt: skip
+    # No territory left can trade (Canada West touches none that takes the same accounts): every one is kept, as
+    # the notes say, and the table marks them so.
+    table = app.dataframe[0].value.set_index("territory")
+    assert table["locked"].all() and table["within"].isna().all()
+    assert any(i.value.startswith("Canada West") and "not rebalanced after taking their share" in i.value
+               for i in app.info)  # fmt: skip
+
+
 def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
     app.selectbox(key="reb_leaving").set_value("USC").run()
