@@ -5,7 +5,6 @@ Save with a message, open, activate, archive, restore, compare two versions, and
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import pandas as pd
@@ -13,6 +12,7 @@ import streamlit as st
 
 from pages.shared import (
     assigned_afresh,
+    author,
     current_engine,
     edit_history,
     mark_saved,
@@ -22,6 +22,7 @@ from pages.shared import (
     plan_slug,
     plan_store,
     read_plan_zip,
+    remember_author,
     set_plan,
     show_handoffs,
     stored_plan,
@@ -73,6 +74,9 @@ def _log_session_edits(plan_id: int, version: int | None) -> None:
 def _save() -> None:
     where = stored_plan()
     plan = current_engine().plan
+    if where is not None and not unsaved_changes():
+        _say("info", f"Nothing changed since version {where[1]} of plan #{where[0]}: no new version saved.")
+        return
     try:
         if where is None:
             version = store.create_plan(
@@ -191,7 +195,7 @@ def _restore(plan_id: int, version: int) -> None:
     _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
 
 
-st.session_state.setdefault("plan_author", getpass.getuser() if hasattr(getpass, "getuser") else "")
+st.session_state.setdefault("plan_author", author())
 message = st.session_state.pop("plans_message", None)
 if message:
     getattr(st, message[0])(message[1])
@@ -212,7 +216,8 @@ else:
 with st.container(border=True):
     st.subheader("Save")
     row = st.columns([1, 2])
-    row[0].text_input("Your name", key="plan_author", help="Shown in the version history and the audit log")
+    row[0].text_input("Your name", key="plan_author", on_change=remember_author,
+                      help="Shown in the version history and the audit log")  # fmt: skip
     row[1].text_input("What changed", key="save_message", placeholder="e.g. Moved New Jersey to North America East")
     buttons = st.columns([1, 1, 2])
     archived = bool(where and where[0] in records and records[where[0]].status == "archived")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
+    author,
     current_engine,
     engine_token,
     level_labels,
@@ -175,9 +176,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
-    kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}; "
-                   "the least some territory cannot avoid (a region bigger than its share, or a land mass apart): "
-                   f"{report.bound[worst]:.1%}")  # fmt: skip
+    kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}. "
+                   f"No plan can do better than {report.bound[worst]:.1%}: what a region bigger than its share, or a "
+                   "land mass apart, forces on some territory. Reps' home regions, locks and industry focus can force "
+                   "more.")  # fmt: skip
     beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
     within = "no" if not all(report.within_tolerance.values()) else ("as close as possible" if beyond else "yes")
     kpis[1].metric("Within tolerance", within,
@@ -330,12 +332,13 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
                                                 "could not be opened (see the Plans page).")  # fmt: skip
             return
-        named = replace(proposal.plan, name=f"{plan.name} — rebalanced")
-        author = st.session_state.get("plan_author") or "manager"
+        # (a rebalanced plan rebalanced again keeps one suffix)
+        base = plan.name.removesuffix(" — rebalanced")
+        named = replace(proposal.plan, name=f"{base} — rebalanced")
         where = stored_plan()
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
-        version = store.create_plan(named, author=author, message=message, assignments=assignments)
+        version = store.create_plan(named, author=author(), message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."

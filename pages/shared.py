@@ -403,6 +403,24 @@ def handoff_columns() -> dict:
     }
 
 
+def author() -> str:
+    """Who saves: the name given on the Plans page (kept across pages), else the computer's user name."""
+    name = str(st.session_state.get("author_name") or "").strip()
+    if name:
+        return name
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # no user name on some systems (no USER variable, no password entry)
+        return "manager"
+
+
+def remember_author() -> None:
+    """Keep the name typed in the Plans page's ``plan_author`` box for the other pages (widget state is dropped)."""
+    st.session_state["author_name"] = str(st.session_state.get("plan_author") or "").strip()
+
+
 def show_handoffs(table: pd.DataFrame) -> None:
     """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
     st.dataframe(table, hide_index=True, column_config=handoff_columns())

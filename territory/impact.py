@@ -230,9 +230,18 @@ def _warnings(reps, territories, changed, names, labels, parts_before, parts_aft
             continue
         if row.accounts_after > cap and not (row.accounts_before > cap and row.accounts_after <= row.accounts_before):
             out.append(f"{row.name} is over capacity: {row.accounts_after:,.0f} accounts for a capacity of {cap:,}.")
+    unstaffed = [
+        row.name for row in territories.itertuples(index=False) if row.reps_after == 0 and row.reps_before != 0
+    ]
+    if len(unstaffed) == 1:
+        out.append(f"{unstaffed[0]} has no active rep: its accounts wait unassigned until one covers it.")
+    elif unstaffed:  # (one warning, not one per territory: a plan from scratch may make dozens)
+        shown = ", ".join(unstaffed[:5]) + (f" and {len(unstaffed) - 5} more" if len(unstaffed) > 5 else "")
+        out.append(
+            f"{len(unstaffed)} territories have no active rep ({shown}): their accounts wait unassigned until one "
+            "covers them."
+        )
     for row in territories.itertuples(index=False):
-        if row.reps_after == 0 and row.reps_before != 0:
-            out.append(f"{row.name} has no active rep: its accounts wait unassigned until one covers it.")
         waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
         if row.unserved_after == row.unserved_after and row.unserved_after > waiting_before and row.reps_after:
             out.append(

@@ -91,6 +91,13 @@ def test_a_version_saved_without_its_assignment_compares_accounts_too(data_dir):
     assert any("v1 of #1 was saved without its account assignment" in c.value for c in app.caption)
 
 
+def test_saving_an_unchanged_plan_makes_no_new_version(data_dir):
+    app = session()
+    save(app, "nothing")
+    assert any("Nothing changed since version 1 of plan #1" in i.value for i in app.info)
+    assert list(app.dataframe[0].value["Versions"]) == [1]
+
+
 def test_save_then_reload_the_app_and_the_plan_is_still_there(data_dir):
     app = session()
     move(app, ["US-NJ"], "NAE")

@@ -285,3 +285,19 @@ def test_accepting_without_a_plan_store_applies_the_proposal_as_assigned(tmp_pat
     reps = current.result.set_index("account_id")["rep_id"].astype(object).fillna("-")
     expected = new_state.result.set_index("account_id")["rep_id"].astype(object).fillna("-")
     assert reps.equals(expected.reindex(reps.index))
+
+
+def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_given(app):
+    from territory.store import PlanStore, default_database_url
+
+    # The name typed on the Plans page is who accepts a proposal (kept across pages).
+    app.switch_page("pages/plans.py").run()
+    app.text_input(key="plan_author").input("ana").run()
+    app.switch_page("pages/rebalance.py").run()
+    for _ in range(2):
+        app.button(key="reb_run").click().run()
+        app.button(key="reb_accept").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+    plan_id, _ = app.session_state["store_plan"]
+    assert app.session_state["edit_history"].current.plan.name == "Demo FY27 plan — rebalanced"
+    assert PlanStore(default_database_url()).versions(plan_id)[0].author == "ana"

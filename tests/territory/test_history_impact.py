@@ -350,3 +350,16 @@ def test_edit_impact_contiguity_warnings(state, before, after, expected):
     moved = state.move_regions(["US-36061"], "W")
     impact = edit_impact(state, moved, parts_before=before, parts_after=after)
     assert [w for w in impact.warnings if "wait for a rep" not in w] == expected
+
+
+def test_territories_left_without_reps_are_one_warning(state):
+    # A plan from scratch may make dozens of territories before reps are given to them: one warning names them.
+    after = state
+    for i, county in enumerate(["US-36061", "US-36047", "US-36081", "US-36005", "US-36085", "US-36059", "US-36103"]):
+        after = create_territory(after, f"Hub {i}", [county])
+    warnings = edit_impact(state, after).warnings
+    unstaffed = [w for w in warnings if "no active rep" in w]
+    assert unstaffed == [
+        "7 territories have no active rep (Hub 0, Hub 1, Hub 2, Hub 3, Hub 4 and 2 more): their accounts wait "
+        "unassigned until one covers them."
+    ]
