@@ -78,7 +78,8 @@ if scenario == "rep_leaves":
     options["territory_id"] = form[2].selectbox("Territory that goes", territory_ids, key="reb_leaving",
                                                 format_func=names.get)  # fmt: skip
 elif scenario == "rep_joins":
-    options["new_name"] = form[2].text_input("New territory", key="reb_new_name", placeholder="e.g. Rockies")
+    options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
+                                             placeholder="e.g. Rockies")  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -172,7 +173,14 @@ if pending is not None and pending[0].plan.name == plan.name:
     st.subheader("Proposal")
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
-    st.markdown(f"**{plain(proposal.description)}.**")
+    kept_count = int(report.territories["locked"].astype(bool).sum())
+    scope = (
+        f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
+        f"{kept_count} are kept as they are (the notes below say why), and the figures count only the rebalanced."
+        if kept_count
+        else ""
+    )
+    st.markdown(f"**{plain(proposal.description)}.**{scope}")
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
@@ -270,7 +278,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
-            table[f"{m}_before"] = table["territory_id"].map(was)
+            # (a territory the proposal makes has no figure now)
+            table[f"{m}_before"] = table["territory_id"].map(was).where(table["territory_id"].isin(names))
             columns.append(f"{m}_before")
         columns.append(f"{m}_deviation")
     st.dataframe(
@@ -342,9 +351,21 @@ if pending is not None and pending[0].plan.name == plan.name:
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
+        st.session_state["reb_previous"] = where  # (to go back to)
 
     buttons = st.columns(2)
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept", disabled=stale)
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_accepted"):
     st.success(st.session_state.pop("reb_accepted"))
+    previous = st.session_state.get("reb_previous")
+    if previous is not None:
+
+        def _back() -> None:
+            store = plan_store()
+            if store is not None:
+                open_version(store.load(*previous))
+            st.session_state.pop("reb_previous", None)
+
+        st.button(f"Back to plan #{previous[0]} v{previous[1]}", on_click=_back, key="reb_back",
+                  help="Open the plan you had before accepting (the accepted draft stays on the Plans page)")  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -59,6 +61,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert handoffs["accounts_gained"].sum() == handoffs["accounts_lost"].sum() > figures_moved(figures)
     assert pd.isna(handoffs["rep_id"].iloc[-1]) and handoffs["accounts_lost"].iloc[-1] > 0
     assert any(c.value.startswith("The row without a rep is the waiting list") for c in app.caption)
+    assert any("2 of 6 territories rebalanced; the other 4 are kept" in m.value for m in app.markdown)
     proposed = app.session_state["reb_proposal"][1].result.set_index("account_id")["rep_id"]
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)
@@ -70,6 +73,16 @@ def test_propose_then_accept_as_a_new_draft(app):
     app.switch_page("pages/plans.py").run()
     plans = app.dataframe[0].value
     assert "Demo FY27 plan — rebalanced" in set(plans["Name"])
+
+
+def test_after_accepting_the_previous_plan_is_one_click_away(app):
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    assert app.session_state["store_plan"] == (2, 1)
+    app.button(key="reb_back").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["store_plan"] == (1, 1)
+    assert json.loads(app.session_state["plan_json"])["name"] == "Demo FY27 plan"
 
 
 def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
