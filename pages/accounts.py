@@ -14,6 +14,7 @@ from pages.shared import (
     current_accounts,
     current_engine,
     ensure_app_navigation,
+    plain,
     set_accounts,
     show_input_error,
 )
@@ -41,7 +42,7 @@ with st.expander("Load accounts", expanded=False):
         try:
             headers = list(pd.read_csv(io.BytesIO(upload.getvalue()), nrows=0, dtype=str).columns)
         except Exception as exc:  # noqa: BLE001 - any parse failure is reported to the user
-            st.error(f"**Could not read {upload.name}.** {exc}")
+            st.error(f"**Could not read {plain(upload.name)}.** {plain(str(exc))}")
             headers = []
         if headers:
             guessed = guess_column_map(headers)
@@ -63,7 +64,7 @@ with st.expander("Load accounts", expanded=False):
                     progress.progress(1.0, text="Done")
                     st.session_state["accounts_message"] = (
                         "success",
-                        f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {upload.name}.",
+                        f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {plain(upload.name)}.",
                     )
                 except (InputDataError, ValueError) as error:
                     progress.empty()

@@ -12,6 +12,7 @@ from pages.shared import (
     current_engine,
     level_radio,
     money,
+    plain,
     region_details,
 )
 from territory import coverage_summary
@@ -24,7 +25,7 @@ accounts = engine.result
 summary = coverage_summary(accounts)
 
 st.title("Coverage map")
-st.caption(f"Plan **{plan.name}** · accounts from **{loaded.source}**")
+st.caption(f"Plan **{plain(plan.name)}** · accounts from **{plain(loaded.source)}**")
 
 cols = st.columns(5)
 cols[0].metric("Accounts on the map", f"{summary['accounts']:,}", help="Rows placed by coordinates or address")
@@ -78,11 +79,11 @@ with detail_column:
     if choice:
         details = region_details(engine, choice)
         inside = details["accounts"]
-        st.markdown(f"**{details['name']}** ({choice})")
+        st.markdown(f"**{plain(details['name'])}** ({plain(choice)})")
         if details["territories"]:
             for territory in details["territories"]:
-                reps = ", ".join(r.name for r in plan.reps_of(territory.territory_id)) or "no active rep"
-                st.markdown(f"Territory **{territory.name}** · reps: {reps}")
+                reps = ", ".join(plain(r.name) for r in plan.reps_of(territory.territory_id)) or "no active rep"
+                st.markdown(f"Territory **{plain(territory.name)}** · reps: {reps}")
         else:
             st.markdown("Territory: **none** — a coverage gap")
         assigned = int((inside["status"] == "assigned").sum())
@@ -108,7 +109,9 @@ with detail_column:
 for note in loaded.notes:
     st.info(note)
 if layers.unknown_region_ids:
-    st.warning(f"The plan names regions the bundled boundaries do not have: {', '.join(layers.unknown_region_ids)}")
+    st.warning(
+        "The plan names regions the bundled boundaries do not have: " + plain(", ".join(layers.unknown_region_ids))
+    )
 
 left, right = st.columns(2)
 with left:

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from geo.assets import use_local_assets
 from geo.boundaries import boundary_file_columns, read_boundary_file
 from geo.layers import to_geojson
-from pages.shared import current_accounts, current_plan, set_plan, show_input_error
+from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error
 from territory import InputDataError, load_plan
 
 st.title("Data sources")
@@ -44,7 +44,7 @@ if len(loaded.outside):
 
 st.divider()
 st.subheader("Plan")
-st.write(f"In use: **{plan.name}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
+st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
 plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
 if plan_upload is not None and st.button("Use this plan"):
     import tempfile
@@ -55,7 +55,7 @@ if plan_upload is not None and st.button("Use this plan"):
         path.write_bytes(plan_upload.getvalue())
         try:
             set_plan(load_plan(path))
-            st.success(f"Loaded plan from {plan_upload.name}.")
+            st.success(f"Loaded plan from {plain(plan_upload.name)}.")
         except InputDataError as error:
             show_input_error(error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.shared import coverage_map, current_accounts, current_engine, money
+from pages.shared import coverage_map, current_accounts, current_engine, money, plain
 from territory.balance import deal_metrics
 
 engine = current_engine()
@@ -15,7 +15,7 @@ loaded = current_accounts()
 
 st.title("Overview")
 st.caption(
-    f"Plan **{plan.name}** · {len(accounts):,} accounts from **{loaded.source}** · "
+    f"Plan **{plain(plan.name)}** · {len(accounts):,} accounts from **{plain(loaded.source)}** · "
     f"{len(plan.territories)} territories · {balance.team['active_reps']} active reps"
 )
 

@@ -18,6 +18,7 @@ from pages.shared import (
     mark_saved,
     money,
     open_version,
+    plain,
     plan_folder_zip,
     plan_slug,
     plan_store,
@@ -99,7 +100,7 @@ def _save() -> None:
     mark_saved(version)
     st.session_state["save_message"] = ""
     st.session_state.pop("save_conflict", None)
-    _say("success", f"Saved **{version.plan.name}** as version {version.version} of plan #{version.plan_id}.")
+    _say("success", f"Saved **{plain(version.plan.name)}** as version {version.version} of plan #{version.plan_id}.")
 
 
 def _save_as_new_draft() -> None:
@@ -153,7 +154,7 @@ def _open(plan_id: int, version: int | None = None) -> None:
     loaded = store.load(plan_id, version)
     open_version(loaded)
     st.session_state["edits_logged"] = 0
-    _say("success", f"Opened **{loaded.plan.name}**, plan #{plan_id} version {loaded.version}.")
+    _say("success", f"Opened **{plain(loaded.plan.name)}**, plan #{plan_id} version {loaded.version}.")
 
 
 def _activate(plan_id: int) -> None:
@@ -179,10 +180,10 @@ def _open_zip() -> None:
     try:
         loaded = read_plan_zip(upload.getvalue(), upload.name)
     except (InputDataError, ValueError) as error:
-        _say("error", f"**Could not use {upload.name}.** {error}")
+        _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
     set_plan(loaded)
-    _say("success", f"Opened **{loaded.name}** from {upload.name}; save it here to keep it as a version.")
+    _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)}; save it here to keep it as a version.")
 
 
 def _restore(plan_id: int, version: int) -> None:
@@ -208,10 +209,11 @@ if where and where[0] in records:
     record = records[where[0]]
     state = "unsaved changes" if unsaved_changes() else "saved"
     st.markdown(
-        f"Working on **{plan.name}** — plan #{record.plan_id}, from version {where[1]} ({record.status}) · **{state}**"
+        f"Working on **{plain(plan.name)}** — plan #{record.plan_id}, from version {where[1]} ({record.status}) · "
+        f"**{state}**"
     )
 else:
-    st.markdown(f"Working on **{plan.name}** — not stored yet")
+    st.markdown(f"Working on **{plain(plan.name)}** — not stored yet")
 
 with st.container(border=True):
     st.subheader("Save")

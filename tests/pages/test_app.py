@@ -206,3 +206,17 @@ def test_deactivating_a_rep_reruns_the_assignment_and_shows_what_moved(app):
     assert "Elena Rossi" not in set(table["to_rep"])
     balance = app.dataframe[-1].value
     assert "Elena Rossi" in balance.index
+
+
+@pytest.mark.parametrize(("page", "kind"), [("pages/overview.py", "caption"), ("pages/coverage_map.py", "caption"),
+                                            ("pages/data_sources.py", "markdown")])  # fmt: skip
+def test_a_plan_name_in_markdown_is_shown_as_written(app, page, kind):
+    # A plan named like a Markdown link is shown literally (escaped), not turned into a link.
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["name"] = "[plan link](http://evil.example) ~~gone~~"
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, page)
+    shown = " ".join(e.value for e in getattr(app, kind))
+    assert "\\[plan link\\]\\(http\\:" in shown and "](http" not in shown
