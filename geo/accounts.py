@@ -353,6 +353,8 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
         ("lon", accounts["lon"].notna() & lon.isna(), "is not a number"),
         ("lat", lat.notna() & ~lat.between(-90, 90), "is not a latitude (must be between -90 and 90)"),
         ("lon", lon.notna() & ~lon.between(-180, 180), "is not a longitude (must be between -180 and 180)"),
+        # (0, 0) is in the Gulf of Guinea: nearly always an empty cell exported as zeros
+        ("lat", (lat == 0) & (lon == 0), "is 0 and so is the longitude (most likely blanks exported as zeros)"),
     ]
     bad_any = pd.Series(False, index=accounts.index)
     for key, mask, text in checks:

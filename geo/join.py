@@ -113,7 +113,11 @@ def join_accounts(
         )
     if missing.any():
         result.notes.append(f"{int(missing.sum())} account(s) lie outside every region")
-        if check_swapped and looks_swapped(accounts.loc[missing.to_numpy()], regions, total=len(accounts)):
+    # Points outside every region, or in Antarctica (New York with its two columns swapped lies there), may be
+    # swapped: the check fires when most of the file's points are such and fall inside a region once exchanged.
+    suspect = missing.to_numpy() | (out["region_id"].astype(object) == "AQ").to_numpy()
+    if check_swapped and suspect.any():
+        if looks_swapped(accounts.loc[suspect], regions, total=len(accounts)):
             result.swapped = True
             result.notes.append(
                 "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside"

@@ -81,6 +81,21 @@ def test_latitude_123_is_reported_with_row_and_column(write_csv):
     assert "is not a latitude (must be between -90 and 90)" in problem["problem"]
 
 
+def test_zero_zero_is_a_blank_not_a_place(write_csv):
+    # (0, 0) lies in the Gulf of Guinea: a blank exported as zeros. Reported, and placed by the address if any.
+    path = write_csv("id,lat,lon,zip\nA,40.7,-74.0,\nB,0,0,\nC,0.0,0,10001\nD,0,12.5,\n", name="zeros.csv")
+    load = read_accounts(path)
+    assert load.accounts["account_id"].tolist() == ["A", "C", "D"]
+    assert load.accounts.set_index("account_id").loc["C", "geocode_source"] == "zip"
+    problems = load.problems.set_index("account_id")
+    assert problems.loc["B", "severity"] == "skipped" and problems.loc["C", "severity"] == "warning"
+    assert (
+        "is 0 and so is the longitude (most likely blanks exported as zeros); row skipped"
+        in problems.loc["B", "problem"]
+    )
+    assert "D" not in problems.index  # only one coordinate at 0: a real place (the equator)
+
+
 def test_bad_coordinate_falls_back_to_address(write_csv):
     path = write_csv("id,lat,lon,zip\nA,abc,-74.0,10001\n")
     load = read_accounts(path)

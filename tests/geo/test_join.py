@@ -122,3 +122,14 @@ def test_a_claim_on_puerto_rico_as_a_country_holds_its_accounts():
         assert result.loc["A1", "territory_id"] == "FL", claim  # (Florida's own claim is the nearer one)
     parents = table.set_index("region_id")["parent_id"]
     assert [parents["US-72127"], parents["US-PR"], parents["PR"]] == ["US-PR", "PR", "US"]
+
+
+def test_swapped_coordinates_that_land_in_antarctica_are_detected():
+    # New York with its two columns exchanged (lat -74, lon 40.7) is inside a region: Antarctica.
+    points = [(-74.0 + i * 0.01, 40.7 + i * 0.01) for i in range(20)]
+    result = join_accounts(accounts(*points))
+    assert result.swapped
+    assert any("look swapped" in note for note in result.notes)
+    # A few accounts in Antarctica do not make a file look swapped.
+    result = join_accounts(accounts((40.7831, -73.9712), (43.65, -79.38), (-80.0, 0.0)))
+    assert not result.swapped
