@@ -18,7 +18,7 @@ from geo.geocode import geocode
 from territory.errors import AccountsFileError
 from territory.model import normalize_tier
 
-__all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts"]
+__all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts", "read_headers"]
 
 ACCOUNT_FIELDS = (
     "account_id", "name", "industry", "tier", "value", "cycle_days", "owner", "account_status",
@@ -120,7 +120,8 @@ def read_accounts(
     filename : str, optional
         Name for messages (defaults to the path's name).
     column_map : dict, optional
-        ``{field: header}`` overriding the guessed mapping (see :data:`ACCOUNT_FIELDS`).
+        ``{field: header}`` overriding the guessed mapping (see :data:`ACCOUNT_FIELDS`); a field mapped to None
+        reads no column.
     swap_lat_lon : bool, default False
         Read the latitude column as longitude and vice versa (for files exported with them swapped).
 
@@ -141,13 +142,17 @@ def read_accounts(
         for key, header in column_map.items():
             if key not in ACCOUNT_FIELDS:
                 raise ValueError(f"`column_map` key {key!r} is not one of {list(ACCOUNT_FIELDS)}")
-            if header not in raw.columns:
+            if header is not None and header not in raw.columns:
                 raise AccountsFileError(
                     f"no column '{header}' (mapped to {key})",
                     source=name,
                     hint=f"The file's columns are: {', '.join(raw.columns)}",
                 )
-        mapping = {k: v for k, v in mapping.items() if v not in column_map.values()} | dict(column_map)
+        chosen = {k: v for k, v in column_map.items() if v is not None}
+        # A field mapped to None reads no column (not even the one its name would suggest).
+        mapping = {
+            k: v for k, v in mapping.items() if v not in chosen.values() and column_map.get(k, v) is not None
+        } | chosen
     _check_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
@@ -158,7 +163,8 @@ def read_accounts(
             accounts[key] = raw[mapping[key]]
     extras = [c for c in raw.columns if c not in mapping.values()]
     for column in extras:
-        accounts[column if column not in accounts else f"{column}_extra"] = raw[column]
+        # (an unmapped column named like a field is kept under another name: it is not that field)
+        accounts[column if column not in accounts and column not in ACCOUNT_FIELDS else f"{column}_extra"] = raw[column]
     accounts["row"] = raw.index + 2
 
     problems: list[dict] = []
@@ -187,9 +193,36 @@ def read_accounts(
     )
 
 
+# The first bytes of files that are not CSV text: a spreadsheet (xlsx is a zip), a PDF, an image, an old Excel file.
+_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or a zip", b"%PDF": "a PDF", b"\x89PNG": "an image",
+             b"\xd0\xcf\x11\xe0": "an old Excel workbook", b"\xff\xd8\xff": "an image"}  # fmt: skip
+
+
+def read_headers(source: str | Path | bytes, filename: str | None = None) -> list[str]:
+    """The column headings of an accounts CSV (to map them before reading it).
+
+    Raises
+    ------
+    AccountsFileError
+        As :func:`read_accounts` does when the file is not a CSV with a header and rows.
+    """
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
+    return list(_read_csv(source, name).columns)
+
+
 def _read_csv(source, name: str) -> pd.DataFrame:
     try:
+        if isinstance(source, (str, Path)) and Path(source).is_file():
+            source = Path(source).read_bytes()
         if isinstance(source, (bytes, bytearray)):
+            head = bytes(source[:4096])
+            kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
+            if kind is not None or b"\x00" in head:
+                raise AccountsFileError(
+                    f"is not a CSV text file (it looks like {kind or 'a binary file'})",
+                    source=name,
+                    hint="Save the sheet as 'CSV UTF-8 (comma delimited)' from your spreadsheet and load that",
+                )
             source = io.BytesIO(source)
         raw = pd.read_csv(
             source, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, encoding_errors="replace"
@@ -215,6 +248,12 @@ def _read_csv(source, name: str) -> pd.DataFrame:
 
 
 def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> None:
+    if len(raw.columns) == 1 and ";" in raw.columns[0]:
+        raise AccountsFileError(
+            "its fields are separated by semicolons, not commas",
+            source=name,
+            hint="Save it again as CSV with commas (in Excel: 'CSV UTF-8 (comma delimited)')",
+        )
     if "account_id" not in mapping:
         raise AccountsFileError(
             "no account id column",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
-from geo.accounts import ACCOUNT_FIELDS, guess_column_map
+from geo.accounts import ACCOUNT_FIELDS, guess_column_map, read_headers
 from pages.shared import (
     DEMO_ACCOUNTS,
     DEMO_NAME,
@@ -37,12 +35,14 @@ with st.expander("Load accounts", expanded=False):
         "A CSV with an id and either coordinates or an address (ZIP, city with state or country, or a "
         "region code). Salesforce and HubSpot export headers are recognised; adjust the mapping if needed."
     )
-    upload = st.file_uploader("Accounts CSV", type=["csv"], key="accounts_upload")
+    # (a new file clears the outcome of the last one)
+    upload = st.file_uploader("Accounts CSV", type=["csv"], key="accounts_upload",
+                              on_change=lambda: st.session_state.pop("accounts_message", None))  # fmt: skip
     if upload is not None:
         try:
-            headers = list(pd.read_csv(io.BytesIO(upload.getvalue()), nrows=0, dtype=str).columns)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is reported to the user
-            st.error(f"**Could not read {plain(upload.name)}.** {plain(str(exc))}")
+            headers = read_headers(upload.getvalue(), upload.name)
+        except InputDataError as error:
+            show_input_error(error)
             headers = []
         if headers:
             guessed = guess_column_map(headers)
@@ -51,9 +51,10 @@ with st.expander("Load accounts", expanded=False):
             for i, field in enumerate(ACCOUNT_FIELDS):
                 options = ["(none)", *headers]
                 default = options.index(guessed[field]) if field in guessed else 0
-                choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=default, key=f"map_{field}")
-                if choice != "(none)":
-                    mapping[field] = choice
+                # Keyed by the file: each new file starts from its own guesses, not the last file's choices.
+                choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=default,
+                                               key=f"map_{field}_{upload.file_id}")  # fmt: skip
+                mapping[field] = None if choice == "(none)" else choice  # (none): this field reads no column
             swap = st.toggle("Latitude and longitude are swapped in this file", key="swap_upload")
             if st.button("Load these accounts", type="primary"):
                 progress = st.progress(0.0, text="Reading and geocoding…")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -166,9 +167,9 @@ def test_upload_a_hubspot_export_with_recognised_columns(app):
     open_page(app, "pages/accounts.py")
     app.file_uploader(key="accounts_upload").set_value(("hubspot.csv", HUBSPOT, "text/csv")).run()
     assert not app.exception
-    assert app.selectbox(key="map_account_id").value == "Record ID"
-    assert app.selectbox(key="map_zip").value == "Postal Code"
-    assert app.selectbox(key="map_owner").value == "Company owner"
+    assert mapped(app, "Account id").value == "Record ID"
+    assert mapped(app, "ZIP").value == "Postal Code"
+    assert mapped(app, "Current owner").value == "Company owner"
     next(b for b in app.button if b.label == "Load these accounts").click().run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
@@ -177,6 +178,60 @@ def test_upload_a_hubspot_export_with_recognised_columns(app):
     results = app.dataframe[0].value.set_index("account_id")
     assert results.loc["H1", "territory"] == "North America East"
     assert results.loc["H1", "rep"] == "Sarah Chen"
+
+
+def mapped(app, label):
+    """The column-mapping box of a field, by its label."""
+    return next(s for s in app.selectbox if s.label == label)
+
+
+def upload(app, name, data):
+    app.file_uploader(key="accounts_upload").set_value((name, data, "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_each_file_gets_its_own_column_mapping_and_none_means_none(app):
+    open_page(app, "pages/accounts.py")
+    upload(app, "first.csv", b"id,name,lat,lon,industry\nA1,Acme,40.7,-74.0,saas\n")
+    assert mapped(app, "Latitude").value == "lat" and mapped(app, "Industry").value == "industry"
+    mapped(app, "Industry").set_value("(none)").run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception
+    # "(none)" reads no industry, though the column's name would suggest it
+    row = app.dataframe[0].value.set_index("account_id").loc["A1"]
+    assert pd.isna(row["industry"]) or row["industry"] in ("", None)
+    # A new file starts from its own guesses, not the last file's choices.
+    upload(app, "second.csv", b"id,name,latitude,longitude,industry\nC1,Gamma,40.7,-74.0,saas\n")
+    assert mapped(app, "Latitude").value == "latitude" and mapped(app, "Longitude").value == "longitude"
+    assert mapped(app, "Industry").value == "industry"
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not a CSV text file (it looks like an image)"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "it looks like an Excel workbook or a zip"),
+        (b"id;name;lat;lon\nA1;Acme;40.7;-74.0\n", "separated by semicolons"),
+    ],
+)
+def test_an_unreadable_upload_says_what_it_is_and_how_to_fix_it(app, data, says):
+    open_page(app, "pages/accounts.py")
+    upload(app, "accounts.csv", data)
+    if says == "separated by semicolons":  # read, but refused on loading
+        next(b for b in app.button if b.label == "Load these accounts").click().run()
+    shown = " ".join(e.value for e in app.error)
+    assert says in shown and "accounts.csv" in shown
+    assert "codec" not in shown and "No columns to parse" not in shown
+
+
+def test_a_new_file_clears_the_last_files_error(app):
+    open_page(app, "pages/accounts.py")
+    upload(app, "bad.csv", b"name\nAcme\n")
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert any("no account id column" in e.value for e in app.error)
+    upload(app, "good.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\n")
+    assert not any("no account id column" in e.value for e in app.error)
 
 
 def test_a_bad_upload_keeps_the_accounts_already_loaded(app):
