@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geo.boundaries import region_labels
+from geo.coverage import display_region_of
 from pages.shared import (
     cached_coverage_layers,
     coverage_map,
@@ -63,18 +65,19 @@ if clicked and clicked != st.session_state.get("last_map_click"):
     # A new click on the map selects its region; the same click seen again on a later rerun does not.
     st.session_state["last_map_click"] = clicked
     st.session_state["selected_region"] = clicked
-regions_with_accounts = (
-    sorted(set(layers.white_space_table["region_id"]))
-    if layers.white_space_table is not None and len(layers.white_space_table)
-    else []
-)
+# The regions drawn at this level that hold accounts (a county at county level), and whatever was clicked.
+placed = accounts["region_id"].dropna()
+regions_with_accounts = set(display_region_of(placed, level).dropna().astype(str)) if len(placed) else set()
+if st.session_state.get("selected_region"):
+    regions_with_accounts.add(str(st.session_state["selected_region"]))
+names = dict(zip(sorted(regions_with_accounts), region_labels(sorted(regions_with_accounts)), strict=True))
 with detail_column:
     st.subheader("Region details")
     choice = st.selectbox(
         "Region",
-        [None, *regions_with_accounts],
+        [None, *sorted(regions_with_accounts, key=lambda r: (names[r], r))],
         key="selected_region",
-        format_func=lambda r: "Click a region on the map, or pick one" if r is None else r,
+        format_func=lambda r: "Click a region on the map, or pick one" if r is None else f"{names.get(r, r)} ({r})",
     )
     if choice:
         details = region_details(engine, choice)

@@ -139,6 +139,23 @@ def test_a_click_on_a_region_shows_its_details(app, monkeypatch):
     assert int(metrics["Accounts"].replace(",", "")) > 0
 
 
+def test_a_click_on_a_county_shows_its_details(app, monkeypatch):
+    import streamlit_folium
+
+    open_page(app, "pages/coverage_map.py")
+    app.sidebar.radio(key="map_level").set_value("county").run()
+    # The picker lists counties at county level, by name
+    picker = app.selectbox(key="selected_region")
+    assert "US-48201" in picker.options or any("Harris" in str(o) for o in picker.options)
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: {
+        "last_active_drawing": {"type": "Feature", "properties": {"region_id": "US-48201"}}})  # fmt: skip
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="selected_region").value == "US-48201"
+    assert "Harris" in " ".join(m.value for m in app.markdown)
+    assert int({m.label: m.value for m in app.metric}["Accounts"].replace(",", "")) > 0
+
+
 def test_region_picker_is_the_click_twin(app):
     open_page(app, "pages/coverage_map.py")
     app.selectbox(key="selected_region").set_value("US-NY").run()
