@@ -122,6 +122,11 @@ def _paint(region_id: str) -> None:
     target = st.session_state.get("paint_territory") or NO_TERRITORY
     holder = context["holders"].get(region_id)
     destination = None if target == NO_TERRITORY or holder == target else target
+    if destination is None and holder == target and level == "county":
+        # Taking a county out of the territory that carved it from its state gives it back to the territory that
+        # holds the rest of that state, not to no territory (which would open a coverage gap inside it).
+        rest = _holder_of_the_rest(region_id, context["holders"])
+        destination = rest if rest != target else None
     label = context["labels"].get(region_id, region_id)
     if destination is None and holder is None:
         _say("info", f"{label} is in no territory already.")
@@ -131,6 +136,17 @@ def _paint(region_id: str) -> None:
         return
     target_name = _territory_name(engine.plan, destination) if destination else "no territory"
     _run(lambda s: s.move_regions([region_id], destination), f"Moved {label} ({region_id}) to {target_name}")
+
+
+def _holder_of_the_rest(county_id: str, holders: dict) -> str | None:
+    """The one territory that holds every other county of ``county_id``'s state (None if none or several)."""
+    from geo.boundaries import region_table
+
+    table = region_table()
+    state = table.set_index("region_id")["parent_id"].get(county_id)
+    siblings = table.loc[table["parent_id"].eq(state) & table["region_id"].ne(county_id), "region_id"]
+    others = {holders.get(r) for r in siblings}
+    return next(iter(others)) if len(others) == 1 and None not in others else None
 
 
 def _undo() -> None:

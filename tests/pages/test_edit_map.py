@@ -91,6 +91,18 @@ def test_a_county_click_carves_it_out_of_its_state_territory(editor):
     assert any("Coverage gap" in w for w in messages(editor, "warning"))
 
 
+def test_a_carved_county_clicked_again_goes_back_to_its_state_territory(editor):
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    editor.selectbox(key="paint_territory").set_value("NAE").run()
+    click(editor, "US-48201", 1)  # Harris County carved out of US South's Texas into North America East
+    assert "US-48201" in plan_of(editor).territory("NAE").region_ids
+    click(editor, "US-48201", 2)  # taken out again: back to US South, which holds the rest of Texas, not a gap
+    plan = plan_of(editor)
+    assert "US-48201" not in plan.territory("NAE").region_ids and "US-48201" not in plan.unclaimed_region_ids
+    assert messages(editor)[0].startswith("Moved Harris") and "to US South" in messages(editor)[0]
+    assert not any("Coverage gap" in w for w in messages(editor, "warning"))
+
+
 def test_with_paint_off_a_click_changes_nothing(editor):
     editor.toggle(key="paint_on_click").set_value(False).run()
     before = editor.session_state["plan_json"]
