@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, set_plan, show_input_error
+from pages.shared import current_engine, plain, set_plan, show_input_error
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments
 
@@ -66,36 +66,61 @@ def split(text) -> list[str]:
     return [part.strip() for part in str(text or "").split(",") if part.strip()]
 
 
+def roster_problems(edited: pd.DataFrame) -> list[str]:
+    """What in the edited roster cannot be used, rep by rep, in the table's own words."""
+    known = set(territory_ids)
+    problems = []
+    for row, rep in zip(edited.itertuples(index=False), plan.reps, strict=True):
+        who = f"{str(row.name or '').strip() or rep.rep_id} ({rep.rep_id})"
+        if not str(row.name or "").strip():
+            problems.append(f"{who}: Name is empty; give the rep a name.")
+        if pd.isna(row.capacity):
+            problems.append(f"{who}: Capacity is empty; enter how many accounts the rep can hold (0 or more).")
+        unknown = [t for t in split(row.territories) if t not in known]
+        if unknown:
+            problems.append(
+                f"{who}: Territories names {', '.join(repr(t) for t in unknown)}, which the plan does not have; "
+                f"use territory ids: {', '.join(territory_ids)}."
+            )
+    return problems
+
+
 changed = not edited.drop(columns=["accounts", "utilization"]).equals(roster.drop(columns=["accounts", "utilization"]))
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
-    reps = []
-    for row, rep in zip(edited.itertuples(index=False), plan.reps, strict=True):
-        reps.append(
-            {
-                **dataclasses.asdict(rep),
-                "name": row.name,
-                "active": bool(row.active),
-                "capacity": row.capacity,
-                "quota_attainment": row.quota_attainment,
-                "territory_ids": split(row.territories),
-                "specialties": split(row.specialties),
-                "salesforce_user_id": str(row.salesforce_user_id or "").strip() or None,
-                "hubspot_owner": str(row.hubspot_owner or "").strip() or None,
-            }
-        )
-    try:
-        new_plan = plan_from_dict({**plan.to_dict(), "reps": reps}, source="rep roster")
-    except InputDataError as error:
-        show_input_error(error)
+    problems = roster_problems(edited)
+    if problems:
+        st.error("**Not applied: fix these in the table.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
     else:
-        before = engine.result
-        set_plan(new_plan)
-        after = current_engine()
-        moved = diff_assignments(before, after.result)
-        st.session_state["last_roster_change"] = moved
-        st.rerun()
+        reps = []
+        for row, rep in zip(edited.itertuples(index=False), plan.reps, strict=True):
+            reps.append(
+                {
+                    **dataclasses.asdict(rep),
+                    "name": row.name,
+                    "active": bool(row.active),
+                    "capacity": row.capacity,
+                    "quota_attainment": row.quota_attainment,
+                    "territory_ids": split(row.territories),
+                    "specialties": split(row.specialties),
+                    "salesforce_user_id": str(row.salesforce_user_id or "").strip() or None,
+                    "hubspot_owner": str(row.hubspot_owner or "").strip() or None,
+                }
+            )
+        try:
+            new_plan = plan_from_dict({**plan.to_dict(), "reps": reps}, source="rep roster")
+        except InputDataError as error:
+            show_input_error(error)
+        else:
+            before = engine.result
+            set_plan(new_plan)
+            after = current_engine()
+            moved = diff_assignments(before, after.result)
+            # (kept with the plan it made: after an undo or another edit it is no longer what happened)
+            st.session_state["last_roster_change"] = (st.session_state["plan_json"], moved)
+            st.rerun()
 
-moved = st.session_state.get("last_roster_change")
+last = st.session_state.get("last_roster_change")
+moved = last[1] if last is not None and last[0] == st.session_state.get("plan_json") else None
 if moved is not None:
     names = {r.rep_id: r.name for r in plan.reps}
     st.subheader(f"What moved: {len(moved):,} account(s)")

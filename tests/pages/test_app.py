@@ -278,6 +278,32 @@ def test_deactivating_a_rep_reruns_the_assignment_and_shows_what_moved(app):
     assert "Elena Rossi" not in set(table["to_rep"])
     balance = app.dataframe[-1].value
     assert "Elena Rossi" in balance.index
+    # Undone on the Edit territories page, the change is no longer shown as what moved.
+    app.switch_page("pages/edit_map.py").run()
+    app.button(key="undo").click().run()
+    app.switch_page("pages/reps.py").run()
+    assert not app.exception
+    assert not any(h.value.startswith("What moved") for h in app.subheader)
+
+
+def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    row = int(roster.index[roster["name"] == "Hannah Kim"][0])
+    app.session_state["roster_editor"] = {
+        "edited_rows": {row: {"capacity": None, "territories": "USW, NOPE"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Not applied: fix these in the table" in shown
+    assert "Hannah Kim (R07): Capacity is empty" in shown
+    assert "Territories names 'NOPE', which the plan does not have; use territory ids: NAE" in shown
+    assert "reps[" not in shown and "nan" not in shown
+    assert not any(h.value.startswith("What moved") for h in app.subheader)
 
 
 @pytest.mark.parametrize(("page", "kind"), [("pages/overview.py", "caption"), ("pages/coverage_map.py", "caption"),
