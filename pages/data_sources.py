@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.assets import use_local_assets
-from geo.boundaries import boundary_file_columns, read_boundary_file
+from geo.boundaries import boundary_file_columns, read_boundary_file, region_table
 from geo.layers import to_geojson
 from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error
 from territory import InputDataError, load_plan
@@ -20,7 +20,7 @@ plan = current_plan()
 
 st.subheader("Accounts")
 st.write(
-    f"In use: **{loaded.source}** — {len(loaded.accounts):,} of {loaded.rows:,} rows placed "
+    f"In use: **{plain(loaded.source)}** — {len(loaded.accounts):,} of {loaded.rows:,} rows placed "
     f"({(loaded.accounts['geocode_source'] != 'coordinates').sum():,} by address)."
 )
 st.caption("Load another accounts file on the **Accounts** page (column mapping, progress, results).")
@@ -44,20 +44,45 @@ if len(loaded.outside):
 
 st.divider()
 st.subheader("Plan")
-st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
-plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
-if plan_upload is not None and st.button("Use this plan"):
+
+
+def _use_uploaded_plan() -> None:
+    """Load the uploaded plan before the page is drawn, so that the lines above show it."""
     import tempfile
     from pathlib import Path
 
+    upload = st.session_state.get("plan_upload")
+    if upload is None:
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / plan_upload.name
-        path.write_bytes(plan_upload.getvalue())
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
         try:
-            set_plan(load_plan(path))
-            st.success(f"Loaded plan from {plain(plan_upload.name)}.")
+            loaded_plan = load_plan(path)
         except InputDataError as error:
-            show_input_error(error)
+            st.session_state["plan_upload_outcome"] = ("error", error)
+            return
+    set_plan(loaded_plan)
+    unknown = sorted(loaded_plan.claimed_region_ids() - set(region_table()["region_id"]))
+    st.session_state["plan_upload_outcome"] = ("success", upload.name, unknown)
+
+
+st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
+plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
+if plan_upload is not None:
+    st.button("Use this plan", on_click=_use_uploaded_plan)
+outcome = st.session_state.pop("plan_upload_outcome", None)
+if outcome is not None and outcome[0] == "error":
+    show_input_error(outcome[1])
+elif outcome is not None:
+    st.success(f"Loaded plan from {plain(outcome[1])}.")
+    if outcome[2]:
+        st.warning(
+            "The plan names regions the bundled boundaries do not have: "
+            + plain(", ".join(outcome[2][:10]))
+            + (f" and {len(outcome[2]) - 10} more" if len(outcome[2]) > 10 else "")
+            + ". Their accounts cannot be placed in them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)."
+        )
 
 st.divider()
 st.subheader("Your own boundaries")

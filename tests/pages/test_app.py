@@ -286,6 +286,19 @@ def test_deactivating_a_rep_reruns_the_assignment_and_shows_what_moved(app):
     assert not any(h.value.startswith("What moved") for h in app.subheader)
 
 
+def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named(app):
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["name"] = "Uploaded plan"
+    raw["territories"][0]["region_ids"] = [*raw["territories"][0]["region_ids"], "US-ZZ"]
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="plan_upload").set_value(("mine.json", json.dumps(raw).encode(), "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("In use: **Uploaded plan**" in m.value for m in app.markdown)
+    assert any("Loaded plan from mine.json" in x.value.replace("\\", "") for x in app.success)
+    assert any("US\\-ZZ" in w.value or "US-ZZ" in w.value for w in app.warning)
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value
