@@ -139,10 +139,26 @@ with left:
             "Quota": st.column_config.NumberColumn(format="%,.0f"),
         },
     )
+# Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):
+# outside "In a territory" above, but not in a region without a territory.
+turned_away = int(
+    (
+        accounts["territory_id"].isna()
+        & accounts.get("reason_detail", pd.Series(dtype=object)).isin(["industry", "tier"])
+    ).sum()
+)
 with right:
     st.subheader("Regions with accounts but no territory")
+    if turned_away:
+        st.caption(
+            f"Besides these, {turned_away:,} account(s) lie in a territory's regions but are turned away by its "
+            "industry or tier focus (see the unassigned queue on the Accounts page). With them, the accounts outside a "
+            f"territory add up to {summary['accounts'] - summary['in_territory']:,}."
+        )
     if layers.uncovered.empty:
-        st.success("Every account sits inside a territory.")
+        st.success(
+            "Every account's region is in a territory." if turned_away else "Every account sits inside a territory."
+        )
     else:
         st.dataframe(
             layers.uncovered[["region_id", "label", "accounts", "value"]].rename(

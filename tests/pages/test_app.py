@@ -77,6 +77,19 @@ def test_coverage_map_kpis_and_payload(app):
     assert "US-NJ" in gaps["Region"].tolist()
 
 
+def test_the_accounts_outside_a_territory_add_up(app):
+    # Regions without a territory, plus accounts a territory's focus turns away, are all the accounts outside one.
+    open_page(app, "pages/coverage_map.py")
+    gaps = next(d.value for d in app.dataframe if {"Region", "Accounts"} <= set(d.value.columns))
+    note = next(c.value for c in app.caption if c.value.startswith("Besides these"))
+    turned_away = int(note.split("Besides these, ")[1].split()[0].replace(",", ""))
+    outside = int(note.rsplit("add up to ", 1)[1].rstrip(".").replace(",", ""))
+    assert gaps["Accounts"].sum() + turned_away == outside
+    accounts = int({m.label: m.value for m in app.metric}["Accounts on the map"].replace(",", ""))
+    share = float({m.label: m.value for m in app.metric}["In a territory"].rstrip("%")) / 100
+    assert abs((accounts - outside) / accounts - share) < 0.001
+
+
 def test_hiding_accounts_drops_the_cluster_layer(app):
     open_page(app, "pages/coverage_map.py")
     assert "markerClusterGroup" in folium_payload(app)["feature_group"]
