@@ -7,6 +7,7 @@ EPSG:4326 with valid geometries.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -346,6 +347,10 @@ def _read_any(source, name: str) -> gpd.GeoDataFrame:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        # GDAL names the temporary copy, and suggests driver prefixes: neither means anything to the user.
+        if "not recognized as being in a supported file format" in detail:
+            detail = "not a format we read: GeoJSON, a zipped Shapefile or a GeoPackage"
+        detail = re.sub(r"'?(/tmp|/var/folders|[A-Za-z]:\\)[^' ]*'?", "the file", detail)
         raise BoundaryFileError(
             f"could not be read ({detail})",
             source=name,

@@ -262,3 +262,12 @@ def test_no_region_wraps_around_the_antimeridian():
                 for part in shapely.get_parts(geom):
                     minx, miny, maxx, _ = part.bounds
                     assert maxx - minx <= 180 or region_id == "AQ", (level, region_id, part.bounds)
+
+
+def test_an_unreadable_boundary_file_says_so_without_paths_or_driver_talk():
+    for data, name in [(b"not a geojson at all", "bad.geojson"), (b"", "empty.gpkg")]:
+        with pytest.raises(BoundaryFileError) as caught:
+            boundary_file_columns(data, filename=name)
+        message = str(caught.value)
+        assert message.startswith(f"{name}: could not be read (not a format we read: GeoJSON, a zipped Shapefile")
+        assert "/tmp" not in message and "DRIVER" not in message
