@@ -12,6 +12,7 @@ from pages.shared import (
     current_accounts,
     current_engine,
     ensure_app_navigation,
+    level_labels,
     plain,
     set_accounts,
     show_input_error,
@@ -158,7 +159,8 @@ else:
     )
     st.dataframe(summary, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
     top = queue.head(200).copy()
-    top["why"] = [explain(plan, row) for row in top.to_dict(orient="records")]
+    region_names = level_labels("county")  # (every region's display name: counties, states, countries)
+    top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
     st.caption("The 200 most valuable unassigned accounts, with the reason")
     st.dataframe(
         top[["account_id", "name", "value", "region_id", "industry", "tier", "why"]],

@@ -26,6 +26,7 @@ Statuses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -531,8 +532,10 @@ class _RepTable:
         return chosen
 
 
-def explain(plan: Plan, row: pd.Series | dict) -> str:
+def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] | None = None) -> str:
     """A sentence that explains one account's outcome (a row of ``AssignmentResult.accounts``).
+
+    ``region_names``: region id → a name to show ("Harris, TX"), where the caller has them; ids otherwise.
 
     Examples
     --------
@@ -545,7 +548,9 @@ def explain(plan: Plan, row: pd.Series | dict) -> str:
     names = {t.territory_id: t.name for t in plan.territories}
     reps = {r.rep_id: r for r in plan.reps}
     territory = names.get(row.get("territory_id"), row.get("territory_id"))
-    region = row.get("region_id") or "no region"
+    region_id = row.get("region_id")
+    region = (f"{region_names[region_id]} ({region_id})" if region_names and region_id in region_names
+              else region_id or "no region")  # fmt: skip
     conflict = " Another territory has an equal claim on this region (conflict)." if row.get("conflict") else ""
     if row.get("status") == "assigned":
         rep = reps.get(row.get("rep_id"))
@@ -562,8 +567,12 @@ def explain(plan: Plan, row: pd.Series | dict) -> str:
     if reason == "no-matching-territory":
         detail = row.get("reason_detail")
         if detail == "industry":
+            if row.get("industry") is None:
+                return f"Territories claim {region}, but each takes only some industries and the account has none."
             return f"Territories claim {region}, but none admits industry '{row.get('industry')}'."
         if detail == "tier":
+            if row.get("tier") is None:
+                return f"Territories claim {region} and admit its industry, but each takes only some tiers and the account has none."
             return f"Territories claim {region} and admit its industry, but none admits tier '{row.get('tier')}'."
         if row.get("region_id") is None:
             return "The account lies outside every region, so no territory can claim it."

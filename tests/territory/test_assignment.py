@@ -345,3 +345,20 @@ def test_prepare_accounts_checks():
 def test_empty_accounts():
     result = assign_accounts(plan([EAST]), accounts(), REGIONS)
     assert result.accounts.empty
+
+
+def test_explain_names_regions_when_given_their_names_and_says_when_an_account_has_no_industry():
+    plan = plan_from_dict({"territories": [{"territory_id": "E", "name": "East", "industries": ["saas"]}], "reps": []})
+    gap = {"status": "unassigned", "reason": "no-matching-territory", "region_id": "US-34039"}
+    assert explain(plan, gap) == "No territory claims US-34039 or a region containing it."
+    assert explain(plan, gap, {"US-34039": "Union, NJ"}) == (
+        "No territory claims Union, NJ (US-34039) or a region containing it."
+    )
+    focus = {**gap, "reason_detail": "industry", "region_id": "US-NY"}
+    assert (
+        explain(plan, {**focus, "industry": "fintech"})
+        == "Territories claim US-NY, but none admits industry 'fintech'."
+    )
+    assert explain(plan, {**focus, "industry": None}) == (
+        "Territories claim US-NY, but each takes only some industries and the account has none."
+    )
