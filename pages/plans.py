@@ -159,8 +159,14 @@ def _open(plan_id: int, version: int | None = None) -> None:
 
 def _activate(plan_id: int) -> None:
     try:
+        previous = store.active_plan()
         store.activate(plan_id, author=_author())
-        _say("success", f"Plan #{plan_id} is now the active plan; the previous active plan was archived.")
+        replaced = (
+            f"; plan #{previous.plan_id} ({previous.name}), active until now, is archived"
+            if previous is not None and previous.plan_id != plan_id
+            else ""
+        )
+        _say("success", f"Plan #{plan_id} is now the active plan{plain(replaced)}.")
     except StoreError as error:
         _say("error", str(error))
 
@@ -220,7 +226,8 @@ with st.container(border=True):
     row = st.columns([1, 2])
     row[0].text_input("Your name", key="plan_author", on_change=remember_author,
                       help="Shown in the version history and the audit log")  # fmt: skip
-    row[1].text_input("What changed", key="save_message", placeholder="e.g. Moved New Jersey to North America East")
+    row[1].text_input("What changed (required)", key="save_message",
+                      placeholder="e.g. Moved New Jersey to North America East")  # fmt: skip
     buttons = st.columns([1, 1, 2])
     archived = bool(where and where[0] in records and records[where[0]].status == "archived")
     buttons[0].button(
@@ -307,6 +314,10 @@ if ids:
         width="stretch",
     )
     numbers = [v.version for v in versions]
+    if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]):
+        # Another plan picked, or a version saved: the box shows the newest version again.
+        st.session_state["plans_version_latest"] = (chosen, numbers[-1])
+        st.session_state["plans_version"] = numbers[-1]
     picked = st.selectbox("Version", numbers[::-1], key="plans_version")
     more = st.columns(2)
     more[0].button("Open this version", on_click=_open, args=(chosen, picked), key="version_open")
@@ -410,10 +421,11 @@ with files[1]:
     st.download_button(
         f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv(),
         f"{plan_slug(plan)}-salesforce-owner-update.csv", key="download_salesforce",
+        disabled=len(salesforce.table) == 0,
     )  # fmt: skip
     st.download_button(
         f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{plan_slug(plan)}-hubspot-import.csv",
-        key="download_hubspot",
+        key="download_hubspot", disabled=len(hubspot.table) == 0,
     )  # fmt: skip
     for name, export in (("Salesforce", salesforce), ("HubSpot", hubspot)):
         if len(export.skipped):

@@ -185,8 +185,10 @@ def test_activate_archive_restore_and_audit(data_dir):
     app = session()
     move(app, ["US-NJ"], "NAE")
     save(app, "NJ east")
+    assert app.selectbox(key="plans_version").value == 2  # the version just saved
     app.button(key="plan_activate").click().run()
     assert app.dataframe[0].value.set_index("Plan").loc[1, "Status"] == "active"
+    assert any(s.value == "Plan #1 is now the active plan." for s in app.success)  # (none was active before)
     app.selectbox(key="plans_version").set_value(1).run()
     app.button(key="version_restore").click().run()
     assert any("as the new draft plan #2" in s.value for s in app.success)
