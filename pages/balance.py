@@ -106,7 +106,7 @@ st.dataframe(
         columns={
             "name": "Territory",
             "balance_score": "Score",
-            "accounts": "Accounts",
+            "accounts": "Accounts with a rep",
             "unserved": "Unserved",
             "reps": "Reps",
             "accounts_per_rep": "Accounts/rep",

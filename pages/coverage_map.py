@@ -125,7 +125,7 @@ with left:
             "Territory": t.name,
             "Regions": len(t.region_ids),
             "Reps": ", ".join(r.name for r in plan.reps_of(t.territory_id)) or "—",
-            "Accounts": int(counts["accounts"].get(t.territory_id, 0)),
+            "Accounts in it": int(counts["accounts"].get(t.territory_id, 0)),
             "Value": float(counts["value"].get(t.territory_id, 0.0)),
             "Quota": t.annual_quota,
         }
@@ -135,6 +135,10 @@ with left:
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
+            "Accounts in it": st.column_config.NumberColumn(
+                help="Accounts the territory takes, with a rep or waiting for one (Overview and Balance count those "
+                "with a rep)"
+            ),
             "Value": st.column_config.NumberColumn(format="%,.0f"),
             "Quota": st.column_config.NumberColumn(format="%,.0f"),
         },

@@ -68,7 +68,7 @@ st.dataframe(
     table.reset_index(drop=True).rename(
         columns={
             "name": "Territory",
-            "accounts": "Accounts",
+            "accounts": "Accounts with a rep",
             "reps": "Reps",
             "balance_score": "Balance score",
             "utilization": "Utilization",
