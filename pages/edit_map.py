@@ -341,7 +341,12 @@ with map_column:
                     "Share inside": [f"{s:.0%}" for s in moving["share"]],
                 }
             )
-            st.markdown(f"**{len(moving)} region(s) would move** · {int(table['Accounts'].sum()):,} accounts")
+            line = f"**{len(moving)} region(s) would move** · {int(table['Accounts'].sum()):,} accounts in them"
+            if candidate is not None:  # (a territory's industry or tier focus may leave some where they are)
+                was = engine.result.set_index("account_id")["territory_id"].astype(object).fillna("")
+                will = candidate.result.set_index("account_id")["territory_id"].reindex(was.index)
+                line += f", {int((was != will.astype(object).fillna('')).sum()):,} of them change territory"
+            st.markdown(line)
             st.table(table.set_index("Region"))
         else:
             st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")

@@ -136,6 +136,13 @@ def test_a_drawn_shape_previews_the_regions_past_the_threshold_then_applies(edit
     expected_ids = set(shares.loc[shares["selected"], "region_id"])
     preview = editor.table[0].value
     assert set(preview["Id"]) == expected_ids  # none of them is NAE's yet, so all would move
+    # The line above the table says how many of their accounts change territory (North America East takes only
+    # fintech and healthcare accounts: at most the accounts the regions hold).
+    line = next(m.value for m in editor.markdown if "would move" in m.value)
+    held, changing = (
+        int(x.replace(",", "")) for x in re.findall(r"([\d,]+) accounts in them, ([\d,]+) of them", line)[0]
+    )
+    assert 0 <= changing <= held
     assert any("Preview" in s.value for s in editor.subheader)
     # A stricter share takes fewer regions.
     editor.slider(key="draw_threshold").set_value(0.95).run()
