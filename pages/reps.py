@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.shared import current_engine, plain, set_plan, show_input_error
 from territory import InputDataError, plan_from_dict
-from territory.edits import diff_assignments
+from territory.edits import diff_assignments, next_rep_id
 
 engine = current_engine()
 plan = engine.plan
@@ -37,10 +37,12 @@ roster = pd.DataFrame(
     }
 )
 territory_ids = [t.territory_id for t in plan.territories]
+existing_names = {r.rep_id: r.name for r in plan.reps}
 edited = st.data_editor(
     roster,
     key="roster_editor",
     hide_index=True,
+    num_rows="dynamic",  # (add a rep in the last row; remove one by selecting its row and deleting it)
     disabled=["rep_id", "accounts", "utilization"],
     column_config={
         "rep_id": "Rep id",
@@ -66,13 +68,18 @@ def split(text) -> list[str]:
     return [part.strip() for part in str(text or "").split(",") if part.strip()]
 
 
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+
+
 def roster_problems(edited: pd.DataFrame) -> list[str]:
     """What in the edited roster cannot be used, rep by rep, in the table's own words."""
     known = set(territory_ids)
     problems = []
-    for row, rep in zip(edited.itertuples(index=False), plan.reps, strict=True):
-        who = f"{str(row.name or '').strip() or rep.rep_id} ({rep.rep_id})"
-        if not str(row.name or "").strip():
+    for number, row in enumerate(edited.itertuples(index=False), start=1):
+        rep_id = _text(row.rep_id)
+        who = f"{_text(row.name) or 'Row ' + str(number)} ({rep_id or 'new rep'})"
+        if not _text(row.name):
             problems.append(f"{who}: Name is empty; give the rep a name.")
         if pd.isna(row.capacity):
             problems.append(f"{who}: Capacity is empty; enter how many accounts the rep can hold (0 or more).")
@@ -85,29 +92,51 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
     return problems
 
 
+def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """The plan's reps as the edited roster has them (new rows are new reps), and the ids of the removed ones."""
+    existing = {r.rep_id: r for r in plan.reps}
+    taken = list(existing)
+    reps = []
+    for row in edited.itertuples(index=False):
+        rep_id = _text(row.rep_id)
+        if rep_id not in existing:  # a row added in the table: a new rep with the next id
+            rep_id = next_rep_id(taken)
+            taken.append(rep_id)
+            base = {"rep_id": rep_id}
+        else:
+            base = dataclasses.asdict(existing[rep_id])
+        quota = row.quota_attainment
+        reps.append(
+            {
+                **base,
+                "name": _text(row.name),
+                "active": True if row.active is None or row.active != row.active else bool(row.active),
+                "capacity": row.capacity,
+                "quota_attainment": None if quota is None or quota != quota else quota,
+                "territory_ids": split(row.territories),
+                "specialties": split(row.specialties),
+                "salesforce_user_id": _text(row.salesforce_user_id) or None,
+                "hubspot_owner": _text(row.hubspot_owner) or None,
+            }
+        )
+    kept = {r["rep_id"] for r in reps}
+    return reps, [r for r in existing if r not in kept]
+
+
 changed = not edited.drop(columns=["accounts", "utilization"]).equals(roster.drop(columns=["accounts", "utilization"]))
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     problems = roster_problems(edited)
     if problems:
         st.error("**Not applied: fix these in the table.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
     else:
-        reps = []
-        for row, rep in zip(edited.itertuples(index=False), plan.reps, strict=True):
-            reps.append(
-                {
-                    **dataclasses.asdict(rep),
-                    "name": row.name,
-                    "active": bool(row.active),
-                    "capacity": row.capacity,
-                    "quota_attainment": row.quota_attainment,
-                    "territory_ids": split(row.territories),
-                    "specialties": split(row.specialties),
-                    "salesforce_user_id": str(row.salesforce_user_id or "").strip() or None,
-                    "hubspot_owner": str(row.hubspot_owner or "").strip() or None,
-                }
-            )
+        reps, removed = roster_reps(edited)
+        data = plan.to_dict()
+        # Accounts locked to a removed rep keep their lock to the territory, not to the rep.
+        for override in data.get("overrides", []):
+            if override.get("rep_id") in removed:
+                override["rep_id"] = None
         try:
-            new_plan = plan_from_dict({**plan.to_dict(), "reps": reps}, source="rep roster")
+            new_plan = plan_from_dict({**data, "reps": reps}, source="rep roster")
         except InputDataError as error:
             show_input_error(error)
         else:
@@ -117,8 +146,12 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
             moved = diff_assignments(before, after.result)
             # (kept with the plan it made: after an undo or another edit it is no longer what happened)
             st.session_state["last_roster_change"] = (st.session_state["plan_json"], moved)
+            if removed:
+                st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
             st.rerun()
 
+if st.session_state.get("last_roster_change") and st.session_state.get("roster_removed"):
+    st.info("Removed from the team: " + plain(", ".join(st.session_state.pop("roster_removed"))) + ".")
 last = st.session_state.get("last_roster_change")
 moved = last[1] if last is not None and last[0] == st.session_state.get("plan_json") else None
 if moved is not None:

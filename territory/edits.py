@@ -47,6 +47,7 @@ __all__ = [
     "update_territory",
     "next_color",
     "free_id",
+    "next_rep_id",
     "new_territory_id",
 ]
 
@@ -508,6 +509,28 @@ def new_territory_id(plan: Plan, name: str) -> str:
     """
     words = "".join(ch if ch.isalnum() else " " for ch in name.upper()).split()
     return free_id("-".join(words)[:16].strip("-") or "T", {t.territory_id for t in plan.territories})
+
+
+def next_rep_id(rep_ids) -> str:
+    """An id for a new rep that follows the team's ids (``R12`` → ``R13``), else ``REP-1``.
+
+    Examples
+    --------
+    >>> next_rep_id(["R01", "R02", "R12"]), next_rep_id(["ann", "bo"]), next_rep_id([])
+    ('R13', 'REP-1', 'REP-1')
+    """
+    import re
+
+    numbered = [re.fullmatch(r"([A-Za-z_-]*)(\d+)", r) for r in rep_ids]
+    numbered = [m for m in numbered if m]
+    if numbered:
+        prefix = max(sorted({m.group(1) for m in numbered}), key=lambda p: sum(m.group(1) == p for m in numbered))
+        same = [m for m in numbered if m.group(1) == prefix]
+        width = max(len(m.group(2)) for m in same)
+        candidate = f"{prefix}{max(int(m.group(2)) for m in same) + 1:0{width}d}"
+    else:
+        candidate = "REP-1"
+    return free_id(candidate, set(rep_ids))
 
 
 def free_id(base: str, taken) -> str:

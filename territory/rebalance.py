@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from territory.edits import free_id, new_territory_id, next_color
+from territory.edits import new_territory_id, next_color, next_rep_id
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, cut_edges
 
@@ -359,7 +359,7 @@ def propose(
         seeds = {new_id: home_region}
         # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
-        rep_id = _next_rep_id([r.rep_id for r in plan.reps])
+        rep_id = next_rep_id([r.rep_id for r in plan.reps])
         reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
                                 capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
         description = (
@@ -507,28 +507,6 @@ def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
         else "nothing to rebalance here; give touching territories the same industry and tier focus to let them trade"
     )
     return "fewer than two territories can trade regions (" + "; ".join(reasons) + "): " + fix
-
-
-def _next_rep_id(rep_ids: Sequence[str]) -> str:
-    """An id for a new rep that follows the team's ids (``R12`` → ``R13``), else ``REP-1``.
-
-    Examples
-    --------
-    >>> _next_rep_id(["R01", "R02", "R12"]), _next_rep_id(["ann", "bo"]), _next_rep_id([])
-    ('R13', 'REP-1', 'REP-1')
-    """
-    import re
-
-    numbered = [re.fullmatch(r"([A-Za-z_-]*)(\d+)", r) for r in rep_ids]
-    numbered = [m for m in numbered if m]
-    if numbered:
-        prefix = max(sorted({m.group(1) for m in numbered}), key=lambda p: sum(m.group(1) == p for m in numbered))
-        same = [m for m in numbered if m.group(1) == prefix]
-        width = max(len(m.group(2)) for m in same)
-        candidate = f"{prefix}{max(int(m.group(2)) for m in same) + 1:0{width}d}"
-    else:
-        candidate = "REP-1"
-    return free_id(candidate, set(rep_ids))
 
 
 def _focus(territory: Territory) -> tuple:

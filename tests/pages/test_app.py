@@ -312,6 +312,28 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     assert any("US\\-ZZ" in w.value or "US-ZZ" in w.value for w in app.warning)
 
 
+def test_the_roster_adds_and_removes_reps(app):
+    from territory import plan_from_dict
+
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    gone = int(roster.index[roster["name"] == "Elena Rossi"][0])
+    app.session_state["roster_editor"] = {
+        "edited_rows": {},
+        "added_rows": [{"name": "Nora New", "active": True, "capacity": 300, "territories": "USW"}],
+        "deleted_rows": [gone],
+    }
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    names = {r.name: r for r in plan.reps}
+    assert "Elena Rossi" not in names and "Nora New" in names
+    assert names["Nora New"].rep_id == "R13" and names["Nora New"].territory_ids == ("USW",)
+    assert any("Removed from the team: Elena Rossi" in i.value for i in app.info)
+    assert any(h.value.startswith("What moved") for h in app.subheader)
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value

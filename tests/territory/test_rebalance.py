@@ -419,11 +419,11 @@ def test_handed_out_regions_count_what_their_new_territory_takes():
 
 
 def test_new_rep_ids_follow_the_team_and_never_depend_on_hashing():
-    from territory.rebalance import _next_rep_id
+    from territory.edits import next_rep_id
 
-    assert _next_rep_id(["R01", "R02", "R12"]) == "R13"
-    assert _next_rep_id(["A1", "B1", "east7", "west3"]) == "A2"  # a tie: the first prefix in order
-    assert _next_rep_id(["ann", "bo"]) == "REP-1"
+    assert next_rep_id(["R01", "R02", "R12"]) == "R13"
+    assert next_rep_id(["A1", "B1", "east7", "west3"]) == "A2"  # a tie: the first prefix in order
+    assert next_rep_id(["ann", "bo"]) == "REP-1"
 
 
 def test_a_plan_from_scratch_leaves_territories_outside_its_regions_and_their_reps_alone():
