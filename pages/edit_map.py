@@ -393,7 +393,7 @@ with panel:
             region_labels=context["labels"],
         )
         st.caption(plain(impact.edit))
-        kpis = st.columns(2)
+        kpis = st.columns(3)
         team = impact.team
         kpis[0].metric(
             "Team balance score",
@@ -402,6 +402,11 @@ with panel:
             help="Mean of the territories' balance scores (1 is perfectly on target)",
         )
         kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
+        # (the balance score counts the accounts that have a rep: an edit that drops some can raise it)
+        served_before = int((before.result["status"] == "assigned").sum())
+        served_after = int((after.result["status"] == "assigned").sum())
+        kpis[2].metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
+                       help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
         for warning in impact.warnings:
             st.warning(plain(warning), icon="⚠️")
 

@@ -89,6 +89,9 @@ def test_a_county_click_carves_it_out_of_its_state_territory(editor):
     plan = plan_of(editor)
     assert "US-48201" in plan.unclaimed_region_ids
     assert any("Coverage gap" in w for w in messages(editor, "warning"))
+    # The accounts dropped show as a fall in accounts with a rep, whatever the balance score does.
+    served = next(m for m in editor.metric if m.label == "Accounts with a rep")
+    assert served.delta.startswith("-")
 
 
 def test_a_carved_county_clicked_again_goes_back_to_its_state_territory(editor):
