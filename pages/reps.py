@@ -49,7 +49,13 @@ edited = st.data_editor(
         "name": "Name",
         "active": st.column_config.CheckboxColumn("Active"),
         "capacity": st.column_config.NumberColumn("Capacity", min_value=0, step=1, help="Maximum active accounts"),
-        "quota_attainment": st.column_config.NumberColumn("Quota attainment", min_value=0.0, step=0.01, format="%.2f"),
+        "quota_attainment": st.column_config.NumberColumn(
+            "Quota attainment",
+            min_value=0.0,
+            step=0.01,
+            format="%.2f",
+            help="As a fraction of quota: 1.00 is on quota, 1.12 is 112% (as the Balance page shows it)",
+        ),  # fmt: skip
         "territories": st.column_config.TextColumn("Territories", help=f"Comma-separated: {', '.join(territory_ids)}"),
         "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
         "salesforce_user_id": st.column_config.TextColumn(
