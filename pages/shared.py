@@ -714,7 +714,13 @@ def read_plan_zip(data: bytes, filename: str) -> Plan:
 
 
 def plain(text: str) -> str:
-    """User text (territory names) shown literally where Streamlit would read Markdown."""
+    """User text (territory names) shown literally where Streamlit would read Markdown.
+
+    Markdown characters are escaped, and a zero-width space goes into what the browser would turn into a link by
+    itself (``http://…``, ``www.…``): the text reads the same, but is not a link.
+    """
     import re
 
-    return re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
+    escaped = re.sub(r"(?i)\b(https?|ftp|mailto)\\:", lambda m: m.group(0) + "\u200b", escaped)
+    return re.sub(r"(?i)\bwww\.", "www\u200b.", escaped)

@@ -366,3 +366,5 @@ def test_a_plan_name_in_markdown_is_shown_as_written(app, page, kind):
     open_page(app, page)
     shown = " ".join(e.value for e in getattr(app, kind))
     assert "\\[plan link\\]\\(http\\:" in shown and "](http" not in shown
+    # and the address is not a bare URL the browser would link by itself
+    assert "http\\:\u200b//evil.example" in shown
