@@ -71,7 +71,10 @@ edited = st.data_editor(
 
 
 def split(text) -> list[str]:
-    return [part.strip() for part in str(text or "").split(",") if part.strip()]
+    """The comma-separated items of a cell (none for an empty cell, NaN included)."""
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    return [part.strip() for part in str(text).split(",") if part.strip()]
 
 
 def _text(value) -> str:
@@ -151,7 +154,8 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
             after = current_engine()
             moved = diff_assignments(before, after.result)
             # (kept with the plan it made: after an undo or another edit it is no longer what happened)
-            st.session_state["last_roster_change"] = (st.session_state["plan_json"], moved)
+            # (with the names before the change: a removed rep's accounts still say whose they were)
+            st.session_state["last_roster_change"] = (st.session_state["plan_json"], moved, dict(existing_names))
             if removed:
                 st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
             st.rerun()
@@ -161,7 +165,7 @@ if st.session_state.get("last_roster_change") and st.session_state.get("roster_r
 last = st.session_state.get("last_roster_change")
 moved = last[1] if last is not None and last[0] == st.session_state.get("plan_json") else None
 if moved is not None:
-    names = {r.rep_id: r.name for r in plan.reps}
+    names = {**last[2], **{r.rep_id: r.name for r in plan.reps}}
     st.subheader(f"What moved: {len(moved):,} account(s)")
     if len(moved):
         view = moved.assign(
@@ -191,8 +195,16 @@ if moved is not None:
             .rename(columns={"size": "lost", "sum": "value lost"})
         )
         handoffs = gained.join(lost, how="outer").fillna(0)
-        handoffs.index = handoffs.index.map(lambda r: names.get(r, r))
+        handoffs.index = handoffs.index.map(lambda r: names.get(r, r)).rename("Rep")
         st.caption("Per rep")
-        st.dataframe(handoffs)
+        st.dataframe(
+            handoffs,
+            column_config={
+                "gained": st.column_config.NumberColumn("Gained", format="%d"),
+                "value gained": st.column_config.NumberColumn("Value gained", format="dollar"),
+                "lost": st.column_config.NumberColumn("Lost", format="%d"),
+                "value lost": st.column_config.NumberColumn("Value lost", format="dollar"),
+            },
+        )
     else:
         st.success("No account changed hands.")

@@ -330,8 +330,12 @@ def test_the_roster_adds_and_removes_reps(app):
     names = {r.name: r for r in plan.reps}
     assert "Elena Rossi" not in names and "Nora New" in names
     assert names["Nora New"].rep_id == "R13" and names["Nora New"].territory_ids == ("USW",)
+    assert names["Nora New"].specialties == ()  # (an empty cell, not "nan")
     assert any("Removed from the team: Elena Rossi" in i.value for i in app.info)
     assert any(h.value.startswith("What moved") for h in app.subheader)
+    # Her accounts still say whose they were.
+    moved = next(d.value for d in app.dataframe if "from_rep" in d.value.columns)
+    assert "Elena Rossi" in set(moved["from_rep"])
 
 
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
