@@ -174,12 +174,15 @@ if pending is not None and pending[0].plan.name == plan.name:
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
     kept_count = int(report.territories["locked"].astype(bool).sum())
-    scope = (
-        f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
-        f"{kept_count} are kept as they are (the notes below say why), and the figures count only the rebalanced."
-        if kept_count
-        else ""
-    )
+    if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
+        scope = " No territory could be rebalanced (the notes below say why); the figures are every territory's."
+    elif kept_count:
+        scope = (
+            f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
+            f"{kept_count} are kept as they are (the notes below say why), and the figures count only the rebalanced."
+        )
+    else:
+        scope = ""
     st.markdown(f"**{plain(proposal.description)}.**{scope}")
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
@@ -341,9 +344,13 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
                                                 "could not be opened (see the Plans page).")  # fmt: skip
             return
-        # (a rebalanced plan rebalanced again keeps one suffix)
-        base = plan.name.removesuffix(" — rebalanced")
-        named = replace(proposal.plan, name=f"{base} — rebalanced")
+        # Named with when: two drafts rebalanced from one plan are told apart (a rebalanced plan rebalanced again
+        # keeps one suffix).
+        import re
+        from datetime import datetime
+
+        base = re.sub(r" — rebalanced( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$", "", plan.name)
+        named = replace(proposal.plan, name=f"{base} — rebalanced {datetime.now():%Y-%m-%d %H:%M:%S}")
         where = stored_plan()
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
@@ -356,6 +363,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     buttons = st.columns(2)
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept", disabled=stale)
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
+if st.session_state.get("reb_back_done"):
+    st.success(st.session_state.pop("reb_back_done"))
 if st.session_state.get("reb_accepted"):
     st.success(st.session_state.pop("reb_accepted"))
     previous = st.session_state.get("reb_previous")
@@ -365,6 +374,7 @@ if st.session_state.get("reb_accepted"):
             store = plan_store()
             if store is not None:
                 open_version(store.load(*previous))
+                st.session_state["reb_back_done"] = f"Reopened plan #{previous[0]} v{previous[1]}."
             st.session_state.pop("reb_previous", None)
 
         st.button(f"Back to plan #{previous[0]} v{previous[1]}", on_click=_back, key="reb_back",
