@@ -63,6 +63,9 @@ def _use_uploaded_plan() -> None:
             st.session_state["plan_upload_outcome"] = ("error", error)
             return
     set_plan(loaded_plan)
+    # An uploaded plan is a plan of its own, not a change to the stored one open before: saved, it is a new plan.
+    for key in ("store_plan", "store_plan_json"):
+        st.session_state.pop(key, None)
     unknown = sorted(loaded_plan.claimed_region_ids() - set(region_table()["region_id"]))
     st.session_state["plan_upload_outcome"] = ("success", upload.name, unknown)
 

@@ -310,6 +310,9 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     assert any("In use: **Uploaded plan**" in m.value for m in app.markdown)
     assert any("Loaded plan from mine.json" in x.value.replace("\\", "") for x in app.success)
     assert any("US\\-ZZ" in w.value or "US-ZZ" in w.value for w in app.warning)
+    # It is a plan of its own: the Plans page calls it not stored yet, and saving it makes a new plan.
+    app.switch_page("pages/plans.py").run()
+    assert any("not stored yet" in m.value for m in app.markdown)
 
 
 def test_the_roster_adds_and_removes_reps(app):
