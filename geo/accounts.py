@@ -207,7 +207,9 @@ def read_headers(source: str | Path | bytes, filename: str | None = None) -> lis
         As :func:`read_accounts` does when the file is not a CSV with a header and rows.
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
-    return list(_read_csv(source, name).columns)
+    raw = _read_csv(source, name)
+    _check_separator(raw, name)
+    return list(raw.columns)
 
 
 def _read_csv(source, name: str) -> pd.DataFrame:
@@ -247,13 +249,17 @@ def _read_csv(source, name: str) -> pd.DataFrame:
     return raw
 
 
-def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> None:
+def _check_separator(raw: pd.DataFrame, name: str) -> None:
     if len(raw.columns) == 1 and ";" in raw.columns[0]:
         raise AccountsFileError(
             "its fields are separated by semicolons, not commas",
             source=name,
             hint="Save it again as CSV with commas (in Excel: 'CSV UTF-8 (comma delimited)')",
         )
+
+
+def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> None:
+    _check_separator(raw, name)
     if "account_id" not in mapping:
         raise AccountsFileError(
             "no account id column",

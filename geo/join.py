@@ -115,7 +115,8 @@ def join_accounts(
         result.notes.append(f"{int(missing.sum())} account(s) lie outside every region")
     # Points outside every region, or in Antarctica (New York with its two columns swapped lies there), may be
     # swapped: the check fires when most of the file's points are such and fall inside a region once exchanged.
-    suspect = missing.to_numpy() | (out["region_id"].astype(object) == "AQ").to_numpy()
+    antarctica = (out["region_id"].astype(object) == "AQ").to_numpy()
+    suspect = missing.to_numpy() | antarctica
     if check_swapped and suspect.any():
         if looks_swapped(accounts.loc[suspect], regions, total=len(accounts)):
             result.swapped = True
@@ -123,6 +124,14 @@ def join_accounts(
                 "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside"
                 " a region. Re-read the file with the columns swapped (swap_lat_lon=True, or the 'Swap' switch)"
             )
+    if antarctica.any() and not result.swapped:  # a few rows with their two coordinates exchanged
+        rows = out.loc[antarctica, "row"].astype(int).tolist() if "row" in out else []
+        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        result.notes.append(
+            f"{int(antarctica.sum())} account(s) lie in Antarctica"
+            + (f" (rows {shown})" if rows else "")
+            + ": their latitude and longitude are most likely swapped; exchange the two values in those rows"
+        )
     return result
 
 
