@@ -10,6 +10,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from geo.boundaries import region_labels
 from pages.shared import (
     assigned_afresh,
     author,
@@ -252,7 +253,12 @@ if conflict:
         f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s)"
     )
     if len(their_diff.regions):
-        st.dataframe(their_diff.regions[["region_id", "from_name", "to_name"]], hide_index=True)
+        st.dataframe(
+            their_diff.regions.assign(name=region_labels(their_diff.regions["region_id"]))[
+                ["name", "region_id", "from_name", "to_name"]
+            ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"}),
+            hide_index=True,
+        )
     if len(their_diff.territories):
         st.dataframe(their_diff.territories, hide_index=True)
     choice = st.columns(3)
@@ -373,9 +379,10 @@ if ids:
                 )  # fmt: skip
             with right:
                 st.markdown("**Regions moved**")
+                shown = diff.regions.assign(name=region_labels(diff.regions["region_id"]))
                 st.dataframe(
-                    diff.regions[["region_id", "from_name", "to_name"]].rename(
-                        columns={"region_id": "Region", "from_name": "From", "to_name": "To"}
+                    shown[["name", "region_id", "from_name", "to_name"]].rename(
+                        columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"}
                     ),
                     hide_index=True,
                 )

@@ -131,6 +131,7 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     tables = [d.value for d in app.dataframe]
     regions = next(t for t in tables if "Region" in t.columns and "To" in t.columns)
     assert set(regions["Region"]) == {"US-WA", "US-OR"} and set(regions["To"]) == {"Canada West"}
+    assert set(regions["Name"]) == {"Washington", "Oregon"}
     handoffs = next(t for t in tables if "accounts_gained" in t.columns)
     assert handoffs["accounts_gained"].sum() > 0
     assert {"Download regions moved (CSV)", "Download handoffs (CSV)"} <= {b.label for b in app.get("download_button")}
