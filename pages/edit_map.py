@@ -392,7 +392,9 @@ with panel:
             parts_after=edit_context(level, after)["parts"],
             region_labels=context["labels"],
         )
-        st.caption(plain(impact.edit))
+        # (the history's label names the regions, "Harris, TX (US-48201)"; the engine's description has ids only)
+        label = history.entries[history.cursor].label if candidate is None and history.cursor > 0 else None
+        st.caption(plain(label or impact.edit))
         kpis = st.columns(3)
         team = impact.team
         kpis[0].metric(

@@ -103,6 +103,7 @@ def test_a_carved_county_clicked_again_goes_back_to_its_state_territory(editor):
     plan = plan_of(editor)
     assert "US-48201" not in plan.territory("NAE").region_ids and "US-48201" not in plan.unclaimed_region_ids
     assert messages(editor)[0].startswith("Moved Harris") and "to US South" in messages(editor)[0]
+    assert any(plain(c.value).startswith("Moved Harris, TX (US-48201) to US South") for c in editor.caption)
     assert not any("Coverage gap" in w for w in messages(editor, "warning"))
 
 
