@@ -395,7 +395,7 @@ with panel:
         # (the history's label names the regions, "Harris, TX (US-48201)"; the engine's description has ids only)
         label = history.entries[history.cursor].label if candidate is None and history.cursor > 0 else None
         st.caption(plain(label or impact.edit))
-        kpis = st.columns(3)
+        kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
         kpis[0].metric(
             "Team balance score",
@@ -407,7 +407,7 @@ with panel:
         # (the balance score counts the accounts that have a rep: an edit that drops some can raise it)
         served_before = int((before.result["status"] == "assigned").sum())
         served_after = int((after.result["status"] == "assigned").sum())
-        kpis[2].metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
+        st.metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
         for warning in impact.warnings:
             st.warning(plain(warning), icon="⚠️")
