@@ -423,8 +423,9 @@ def remember_author() -> None:
 
 def show_handoffs(table: pd.DataFrame) -> None:
     """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
-    st.dataframe(table, hide_index=True, column_config=handoff_columns())
     waiting = table[table["rep_id"].isna()]
+    shown = table.assign(rep_id=table["rep_id"].astype(object).where(table["rep_id"].notna(), "—"))
+    st.dataframe(shown, hide_index=True, column_config=handoff_columns())
     if len(waiting):
         row = waiting.iloc[0]
         st.caption(
