@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.boundaries import LEVELS, WGS84, load_regions, region_table
+from geo.boundaries import LEVELS, US_ISLAND_AREAS, WGS84, load_regions, region_table
 from territory.model import Plan
 
 __all__ = [
@@ -139,8 +139,11 @@ def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
             "color": resolved["territory_id"].map(lambda t: attributes[t][1]),
         }
     )
-    # Claims outside the US county hierarchy (provinces, countries) stay as they are.
-    others = claims[~claims["region_id"].map(levels).isin(["state", "county"]) & (claims["region_id"] != "US")]
+    # Claims outside the US county hierarchy (provinces, countries) stay as they are; the US and its island areas
+    # (Puerto Rico claimed as a country) are drawn as their counties above.
+    others = claims[
+        ~claims["region_id"].map(levels).isin(["state", "county"]) & ~claims["region_id"].isin(["US", *US_ISLAND_AREAS])
+    ]
     return pd.concat([counties, others], ignore_index=True)
 
 

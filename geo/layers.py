@@ -179,7 +179,7 @@ def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
             round(float(r.lat), 4),
             round(float(r.lon), 4),
             str(r.color),
-            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · {r.value:,.0f}",
+            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · ${r.value:,.0f}",
             int(r.n),
         ]
         for region, r in stats.iterrows()

@@ -87,3 +87,14 @@ def test_the_map_frames_the_territories_that_gain_whole():
     whole = frame(changed_regions_map(moves, old, new, level="state").get_root().render())
     # Nevada alone, then East whole (New York and Oregon too): the frame reaches New York's east and Oregon's north
     assert alone[3] < -113 and whole[3] > -75 and whole[2] > 45
+
+
+def test_puerto_rico_claimed_as_a_country_is_drawn_as_its_counties_at_county_level():
+    from geo.coverage import display_claims
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "CAR", "name": "Caribbean", "region_ids": ["PR"]}],
+                           "reps": []})  # fmt: skip
+    claims = display_claims(plan, "county")
+    assert "PR" not in set(claims["region_id"])  # (not its country outline over them too)
+    assert (claims["region_id"].str.startswith("US-72") & claims["territory_id"].eq("CAR")).sum() >= 78

@@ -139,7 +139,7 @@ def test_aggregate_points_one_per_region():
     )
     rows = aggregate_points(accounts, pd.Series(["#111111", "#111111", "#222222"]))
     assert [r[:3] + [r[4]] for r in rows] == [[2.0, 3.0, "#111111", 2], [5.0, 6.0, "#222222", 1]]
-    assert "2 accounts · 30" in rows[0][3]
+    assert "2 accounts · $30" in rows[0][3]
 
 
 def test_white_space_colors_diverge():
