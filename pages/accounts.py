@@ -31,6 +31,13 @@ FIELD_LABELS = {
     "country": "Country", "region": "Region code",
 }  # fmt: skip
 
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _headers(data: bytes, filename: str) -> list[str]:
+    """The file's column headings (read once per file, not on every rerun of the page)."""
+    return read_headers(data, filename)
+
+
 with st.expander("Load accounts", expanded=False):
     st.caption(
         "A CSV with an id and either coordinates or an address (ZIP, city with state or country, or a "
@@ -41,7 +48,7 @@ with st.expander("Load accounts", expanded=False):
                               on_change=lambda: st.session_state.pop("accounts_message", None))  # fmt: skip
     if upload is not None:
         try:
-            headers = read_headers(upload.getvalue(), upload.name)
+            headers = _headers(upload.getvalue(), upload.name)
         except InputDataError as error:
             show_input_error(error)
             headers = []
