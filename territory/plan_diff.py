@@ -175,10 +175,11 @@ def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
     columns = ["rep_id", "name", "accounts_gained", "value_gained", "accounts_lost", "value_lost", "net_accounts"]
     if accounts.empty:
         return pd.DataFrame(columns=columns)
-    moved = accounts[accounts["from_rep_id"].astype(object).ne(accounts["to_rep_id"].astype(object))]
-    none = ""  # (no rep id is empty)
-    to_rep = moved["to_rep_id"].astype(object).where(moved["to_rep_id"].notna(), none)
-    from_rep = moved["from_rep_id"].astype(object).where(moved["from_rep_id"].notna(), none)
+    none = ""  # (no rep id is empty; None and NaN alike, so that no rep before and after is no handoff)
+    to_all = accounts["to_rep_id"].astype(object).where(accounts["to_rep_id"].notna(), none)
+    from_all = accounts["from_rep_id"].astype(object).where(accounts["from_rep_id"].notna(), none)
+    changed = to_all != from_all
+    moved, to_rep, from_rep = accounts[changed], to_all[changed], from_all[changed]
     gained = moved["value"].groupby(to_rep).agg(["size", "sum"])
     lost = moved["value"].groupby(from_rep).agg(["size", "sum"])
     names = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in new.reps}

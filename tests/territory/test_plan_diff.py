@@ -113,3 +113,15 @@ def test_accounts_and_handoffs():
     assert waiting[["accounts_gained", "accounts_lost", "value_lost"]].tolist() == [0, 2, 100.0]
     assert diff.handoffs["value_gained"].sum() == pytest.approx(diff.handoffs["value_lost"].sum()) == 140.0
     assert diff.handoffs["accounts_gained"].sum() == diff.handoffs["accounts_lost"].sum()
+
+
+def test_an_account_without_a_rep_before_and_after_is_no_handoff():
+    import numpy as np
+
+    old, new = plans()
+    before = assignments([("a1", "E", None, "unassigned", 10.0), ("a2", "E", "A", "assigned", 20.0)])
+    after = assignments([("a1", "W", None, "unassigned", 10.0), ("a2", "W", "B", "assigned", 20.0)])
+    after.loc[after["account_id"] == "a1", "rep_id"] = np.nan  # (NaN on one side, None on the other)
+    diff = diff_plans(old, new, before, after)
+    assert set(diff.accounts["account_id"]) == {"a1", "a2"}  # a1 changes territory
+    assert diff.handoffs["rep_id"].tolist() == ["A", "B"]  # but no rep gains or loses it, and no waiting row
