@@ -119,7 +119,15 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
     _check_level(level)
     rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
     claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
-    return _claims_by_county(plan, claims) if level == "county" else claims
+    if level == "county":
+        return _claims_by_county(plan, claims)
+    # Puerto Rico claimed as a country ("PR") is drawn as the US state the map shows ("US-PR"); a claim on the state
+    # itself is the nearer one and wins.
+    island = claims["region_id"].isin(US_ISLAND_AREAS)
+    if island.any():
+        moved = claims[island].assign(region_id="US-" + claims.loc[island, "region_id"])
+        claims = pd.concat([claims[~island], moved], ignore_index=True).drop_duplicates("region_id", keep="first")
+    return claims
 
 
 def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:

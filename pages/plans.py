@@ -320,7 +320,7 @@ if ids:
         width="stretch",
     )
     numbers = [v.version for v in versions]
-    if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]):
+    if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]) or "plans_version" not in st.session_state:
         # Another plan picked, or a version saved: the box shows the newest version again.
         st.session_state["plans_version_latest"] = (chosen, numbers[-1])
         st.session_state["plans_version"] = numbers[-1]
@@ -335,7 +335,8 @@ if ids:
     latest = (chosen, numbers[-1])
     earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
     labels = {o: f"#{o[0]} {records[o[0]].name} · v{o[1]}" for o in options}
-    if st.session_state.get("compare_defaults") != latest:
+    if st.session_state.get("compare_defaults") != latest or "compare_from" not in st.session_state:
+        # (also after leaving the page: Streamlit drops the two widgets' choices, not this note of them)
         # Another plan picked, or a new version saved: compare its two newest versions again.
         st.session_state["compare_defaults"] = latest
         st.session_state["compare_from"], st.session_state["compare_to"] = earlier, latest

@@ -140,10 +140,15 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
     else:
         reps, removed = roster_reps(edited)
         data = plan.to_dict()
-        # Accounts locked to a removed rep keep their lock to the territory, not to the rep.
+        # Accounts locked to a removed rep keep their lock to the territory, not to the rep (a lock to the rep
+        # alone goes); accounts the plan lists with that rep as owner have no owner now.
         for override in data.get("overrides", []):
             if override.get("rep_id") in removed:
                 override["rep_id"] = None
+        data["overrides"] = [o for o in data.get("overrides", []) if o.get("territory_id") or o.get("rep_id")]
+        for account in data.get("accounts", []) or []:
+            if isinstance(account, dict) and account.get("owner") in removed:
+                account["owner"] = None
         try:
             new_plan = plan_from_dict({**data, "reps": reps}, source="rep roster")
         except InputDataError as error:

@@ -591,7 +591,11 @@ def region_details(engine: PlanState, region_id: str) -> dict:
     level = "county" if table["level"].get(region_id) == "county" else "state"
     shown = display_region_of(accounts["region_id"], level)
     inside = accounts[(shown == region_id).to_numpy()]
-    lineage = {region_id, table["parent_id"].get(region_id)}
+    # The region and every region above it (a Puerto Rico county: US-PR, PR, US).
+    lineage, above = {region_id}, table["parent_id"].get(region_id)
+    while isinstance(above, str) and above not in lineage:
+        lineage.add(above)
+        above = table["parent_id"].get(above)
     claims = [t for t in engine.plan.territories if lineage & set(t.region_ids)]
     space = cached_coverage_layers().white_space_table
     potential = None
@@ -724,4 +728,4 @@ def plain(text: str) -> str:
 
     escaped = re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
     escaped = re.sub(r"(?i)\b(https?|ftp|mailto)\\:", lambda m: m.group(0) + "\u200b", escaped)
-    return re.sub(r"(?i)\bwww\.", "www\u200b.", escaped)
+    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "\u200b.", escaped)

@@ -98,3 +98,15 @@ def test_puerto_rico_claimed_as_a_country_is_drawn_as_its_counties_at_county_lev
     claims = display_claims(plan, "county")
     assert "PR" not in set(claims["region_id"])  # (not its country outline over them too)
     assert (claims["region_id"].str.startswith("US-72") & claims["territory_id"].eq("CAR")).sum() >= 78
+
+
+def test_puerto_rico_claimed_as_a_country_holds_its_state_at_state_level():
+    from geo.coverage import display_claims
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "CAR", "name": "Caribbean", "region_ids": ["PR", "VI"]},
+                                           {"territory_id": "ISL", "name": "Islands", "region_ids": ["US-VI"]}],
+                           "reps": []})  # fmt: skip
+    holders = dict(zip(*display_claims(plan, "state")[["region_id", "territory_id"]].T.values, strict=True))
+    assert holders["US-PR"] == "CAR" and "PR" not in holders
+    assert holders["US-VI"] == "ISL"  # a claim on the state itself is the nearer one

@@ -169,6 +169,22 @@ def test_a_click_on_a_county_shows_its_details(app, monkeypatch):
     assert int({m.label: m.value for m in app.metric}["Accounts"].replace(",", "")) > 0
 
 
+def test_a_county_held_through_its_country_is_not_called_a_gap(app):
+    # A territory that claims the whole US holds Bernalillo, NM (no one claims New Mexico): the details panel
+    # looks up every region above the county (county, state, country), not its state alone. Puerto Rico's
+    # counties sit one level deeper (US-PR, PR, US).
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["territories"][0]["region_ids"] = [*raw["territories"][0]["region_ids"], "US"]
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, "pages/coverage_map.py")
+    app.sidebar.radio(key="map_level").set_value("county").run()
+    app.selectbox(key="selected_region").set_value("US-35001").run()
+    texts = " ".join(m.value for m in app.markdown)
+    assert "a coverage gap" not in texts and "North America East" in texts
+
+
 def test_region_picker_is_the_click_twin(app):
     open_page(app, "pages/coverage_map.py")
     app.selectbox(key="selected_region").set_value("US-NY").run()
@@ -339,6 +355,28 @@ def test_the_roster_adds_and_removes_reps(app):
     assert "Elena Rossi" in set(moved["from_rep"])
 
 
+def test_removing_a_rep_who_owns_plan_accounts_or_locks(app):
+    # The plan's own accounts may name the rep as owner, and locks may name the rep alone: removing her clears both.
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    rep = next(r for r in raw["reps"] if r["name"] == "Elena Rossi")
+    raw["accounts"] = [{"account_id": "X1", "region_id": "US-CA", "owner": rep["rep_id"]}]
+    raw["overrides"] = [*raw.get("overrides", []), {"account_id": "X1", "rep_id": rep["rep_id"], "locked": True}]
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    gone = int(roster.index[roster["name"] == "Elena Rossi"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [gone]}
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    assert "Elena Rossi" not in {r.name for r in plan.reps}
+    assert plan.accounts[0].owner is None
+    assert not any(o.account_id == "X1" for o in plan.overrides)  # (a lock to her alone is gone)
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value
@@ -373,3 +411,6 @@ def test_a_plan_name_in_markdown_is_shown_as_written(app, page, kind):
     assert "\\[plan link\\]\\(http\\:" in shown and "](http" not in shown
     # and the address is not a bare URL the browser would link by itself
     assert "http\\:\u200b//evil.example" in shown
+    from pages.shared import plain
+
+    assert plain("WWW.Acme.com") == "WWW\u200b.Acme.com"  # (the case kept)

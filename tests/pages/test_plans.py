@@ -122,7 +122,11 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     move(app, ["US-WA", "US-OR"], "CAW")
     save(app, "Pacific Northwest to Canada West")
     go(app, "pages/plans.py")
-    # Defaults compare the chosen plan's two newest versions: 2 -> 3.
+    # Defaults compare the chosen plan's two newest versions: 2 -> 3, also after leaving the page and coming back.
+    assert app.selectbox(key="compare_from").value == (1, 2)
+    assert app.selectbox(key="compare_to").value == (1, 3)
+    go(app, "pages/overview.py")
+    go(app, "pages/plans.py")
     assert app.selectbox(key="compare_from").value == (1, 2)
     assert app.selectbox(key="compare_to").value == (1, 3)
     figures = metrics(app)
