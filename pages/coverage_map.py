@@ -145,12 +145,7 @@ with left:
     )
 # Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):
 # outside "In a territory" above, but not in a region without a territory.
-turned_away = int(
-    (
-        accounts["territory_id"].isna()
-        & accounts.get("reason_detail", pd.Series(dtype=object)).isin(["industry", "tier"])
-    ).sum()
-)
+turned_away = int((accounts["territory_id"].isna() & accounts["reason_detail"].isin(["industry", "tier"])).sum())
 with right:
     st.subheader("Regions with accounts but no territory")
     if turned_away:

@@ -63,6 +63,13 @@ def _assignments() -> pd.DataFrame:
     return result[ASSIGNMENT_COLUMNS].copy()
 
 
+def _regions_moved(regions: pd.DataFrame) -> pd.DataFrame:
+    """A diff's regions moved as shown: name, id, from, to."""
+    return regions.assign(name=region_labels(regions["region_id"]))[
+        ["name", "region_id", "from_name", "to_name"]
+    ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"})
+
+
 def _log_session_edits(plan_id: int, version: int | None) -> None:
     """Write the session's edits since the last save to the audit log."""
     history = edit_history()
@@ -253,12 +260,7 @@ if conflict:
         f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s)"
     )
     if len(their_diff.regions):
-        st.dataframe(
-            their_diff.regions.assign(name=region_labels(their_diff.regions["region_id"]))[
-                ["name", "region_id", "from_name", "to_name"]
-            ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"}),
-            hide_index=True,
-        )
+        st.dataframe(_regions_moved(their_diff.regions), hide_index=True)
     if len(their_diff.territories):
         st.dataframe(their_diff.territories, hide_index=True)
     choice = st.columns(3)
@@ -380,13 +382,7 @@ if ids:
                 )  # fmt: skip
             with right:
                 st.markdown("**Regions moved**")
-                shown = diff.regions.assign(name=region_labels(diff.regions["region_id"]))
-                st.dataframe(
-                    shown[["name", "region_id", "from_name", "to_name"]].rename(
-                        columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"}
-                    ),
-                    hide_index=True,
-                )
+                st.dataframe(_regions_moved(diff.regions), hide_index=True)
         if len(diff.territories):
             st.markdown("**Territories**")
             st.dataframe(diff.territories, hide_index=True, width="stretch")

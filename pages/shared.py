@@ -591,11 +591,8 @@ def region_details(engine: PlanState, region_id: str) -> dict:
     level = "county" if table["level"].get(region_id) == "county" else "state"
     shown = display_region_of(accounts["region_id"], level)
     inside = accounts[(shown == region_id).to_numpy()]
-    # The region and every region above it (a Puerto Rico county: US-PR, PR, US).
-    lineage, above = {region_id}, table["parent_id"].get(region_id)
-    while isinstance(above, str) and above not in lineage:
-        lineage.add(above)
-        above = table["parent_id"].get(above)
+    # The region and every region above it (a Puerto Rico county: US-PR, PR, US), from the cached ancestor map.
+    lineage = {region_id} | {ancestor for ancestor, _ in _regions()[1].get(region_id, [])}
     claims = [t for t in engine.plan.territories if lineage & set(t.region_ids)]
     space = cached_coverage_layers().white_space_table
     potential = None
