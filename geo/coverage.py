@@ -126,7 +126,8 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
     island = claims["region_id"].isin(US_ISLAND_AREAS)
     if island.any():
         moved = claims[island].assign(region_id="US-" + claims.loc[island, "region_id"])
-        claims = pd.concat([claims[~island], moved], ignore_index=True).drop_duplicates("region_id", keep="first")
+        moved = moved[~moved["region_id"].isin(claims["region_id"])]  # (only those not claimed as the state)
+        claims = pd.concat([claims[~island], moved], ignore_index=True)
     return claims
 
 

@@ -110,3 +110,14 @@ def test_puerto_rico_claimed_as_a_country_holds_its_state_at_state_level():
     holders = dict(zip(*display_claims(plan, "state")[["region_id", "territory_id"]].T.values, strict=True))
     assert holders["US-PR"] == "CAR" and "PR" not in holders
     assert holders["US-VI"] == "ISL"  # a claim on the state itself is the nearer one
+
+
+def test_other_claims_on_one_region_stay_drawn_beside_an_island_claim():
+    # Two territories listing the same state (a conflict) are both drawn, whatever else the plan claims.
+    from geo.coverage import display_claims
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "A", "region_ids": ["PR", "US-CA"]},
+                                           {"territory_id": "B", "region_ids": ["US-CA"]}], "reps": []})  # fmt: skip
+    claims = display_claims(plan, "state")
+    assert sorted(claims.loc[claims["region_id"] == "US-CA", "territory_id"]) == ["A", "B"]
