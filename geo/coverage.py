@@ -120,7 +120,7 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
     rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
     claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
     if level == "county":
-        return _claims_by_county(plan, claims)
+        return _country_parts(_claims_by_county(plan, claims), ("CA",))
     # Puerto Rico claimed as a country ("PR") is drawn as the US state the map shows ("US-PR"); a claim on the state
     # itself is the nearer one and wins.
     island = claims["region_id"].isin(US_ISLAND_AREAS)
@@ -128,7 +128,38 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
         moved = claims[island].assign(region_id="US-" + claims.loc[island, "region_id"])
         moved = moved[~moved["region_id"].isin(claims["region_id"])]  # (only those not claimed as the state)
         claims = pd.concat([claims[~island], moved], ignore_index=True)
-    return claims
+    return _country_parts(claims, SPLIT_COUNTRIES)
+
+
+# Countries the map draws as their states and provinces (the country layer leaves them out).
+SPLIT_COUNTRIES = ("US", "CA")
+
+
+def _country_parts(claims: pd.DataFrame, countries) -> pd.DataFrame:
+    """Claims on the US or Canada as a whole, rewritten as their states or provinces that no claim names itself.
+
+    The map draws those countries as their states and provinces, and accounts are counted there: a territory that
+    claims "US" holds, region by region, the states no other territory claims (a claim on a state is the nearer one
+    and wins), so that its accounts and people count for the regions drawn, and a rebalance can trade them.
+    """
+    whole = claims["region_id"].isin(countries)
+    if not whole.any():
+        return claims
+    table = region_table()
+    parent = table.set_index("region_id")["parent_id"]
+    named = set(claims.loc[~whole, "region_id"])
+    rows = []
+    for country in sorted(set(claims.loc[whole, "region_id"])):
+        parts = table.loc[table["parent_id"].eq(country) & table["level"].isin(["state", "province"]), "region_id"]
+        if country == "US":  # Puerto Rico and the island areas: the state under the island area, under the US
+            islands = table.loc[table["region_id"].isin(US_ISLAND_AREAS), "region_id"]
+            parts = pd.concat([parts, "US-" + islands[islands.map(parent).eq("US")]])
+            parts = parts[parts.isin(table["region_id"])]
+        free = sorted(set(parts) - named)
+        for _, claim in claims[claims["region_id"].eq(country)].iterrows():
+            rows.extend(claim.to_dict() | {"region_id": part} for part in free)
+    parts_frame = pd.DataFrame(rows, columns=claims.columns)
+    return pd.concat([claims[~whole], parts_frame], ignore_index=True)
 
 
 def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,9 @@ __all__ = [
     "regions_in_shape",
     "replaced_claims",
     "unit_metrics",
+    "unit_of",
     "unit_parents",
+    "unit_population",
     "unknown_population",
     "selectable_regions",
     "territory_part_counts",
@@ -408,27 +410,76 @@ def unit_metrics(state, level: str, holders, *, admitted: bool = True) -> pd.Dat
     ``holders``: region id → the territory that would hold it (the plan's, or a proposal's): with ``admitted``,
     a region counts the accounts that territory takes (its industries and tiers; the plan's territories).
     """
-    from geo.coverage import display_region_of
-    from geo.population import population
-
     holders = {str(r): t for r, t in dict(holders).items() if t is not None and not pd.isna(t)}
     units = sorted(holders)
     result = state.result
     workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
-    shown = display_region_of(result["region_id"], level) if len(result) else pd.Series(dtype=object)
+    shown = unit_of(result["region_id"], units) if len(result) else pd.Series(dtype=object)
     if admitted and len(result):
         keep = _admitted(result, state.plan, shown.map(holders))
         result, workload, shown = result[keep], workload[keep], shown[keep]
-    stats = accounts_by_region(result, level).reindex(units).fillna(0)
-    if len(result):
-        workload = workload.groupby(shown.to_numpy()).sum().reindex(units).fillna(0)
-    else:
-        workload = pd.Series(0.0, index=units)
+    frame = pd.DataFrame({"unit": shown.to_numpy(dtype=object), "workload": workload.to_numpy(dtype=float),
+                          "value": result["value"].to_numpy(dtype=float)})  # fmt: skip
+    stats = frame.groupby("unit").agg(accounts=("value", "size"), value=("value", "sum"), workload=("workload", "sum"))
+    stats = stats.reindex(units).fillna(0.0)
     return pd.DataFrame(
-        {"workload": workload.to_numpy(dtype=float), "accounts": stats["accounts"].to_numpy(dtype=float),
-         "value": stats["value"].to_numpy(dtype=float), "population": population(units, level).to_numpy()},
+        {"workload": stats["workload"].to_numpy(dtype=float), "accounts": stats["accounts"].to_numpy(dtype=float),
+         "value": stats["value"].to_numpy(dtype=float), "population": unit_population(units, level).to_numpy()},
         index=pd.Index(units, name="region_id"),
     )  # fmt: skip
+
+
+def unit_of(region_ids: pd.Series, units) -> pd.Series:
+    """The unit each region counts for: itself if it is one, else its nearest enclosing region that is one.
+
+    An account's region is its finest (a US county, a province, a country). At state level a county counts for
+    its state, unless the county is a unit itself (carved out of the state for another territory); a region under
+    no unit maps to None.
+
+    Examples
+    --------
+    >>> unit_of(pd.Series(["US-36061", "US-36047", "US-06037", "CA-ON"]), ["US-36061", "US-NY", "CA-ON"]).tolist()
+    ['US-36061', 'US-NY', None, 'CA-ON']
+    """
+    from geo.boundaries import region_table
+
+    parent = region_table().set_index("region_id")["parent_id"]
+    units = set(units)
+    current = region_ids.astype(object)
+    found = pd.Series(None, index=region_ids.index, dtype=object)
+    for _ in range(4):  # county → state → (island area) → country
+        hit = found.isna() & current.isin(units)
+        found[hit] = current[hit]
+        if not found.isna().any():
+            break
+        current = current.map(parent)
+    return found.astype(object).where(found.notna(), None)
+
+
+def unit_population(units, level: str = "state") -> pd.Series:
+    """People in each unit; a state that has some of its counties as units of their own counts the rest.
+
+    Examples
+    --------
+    >>> people = unit_population(["US-NY", "US-36061", "US-NJ"])
+    >>> bool(people["US-NY"] + people["US-36061"] == unit_population(["US-NY"])["US-NY"])
+    True
+    """
+    from geo.boundaries import region_table
+    from geo.population import population
+
+    units = [str(u) for u in units]
+    kind = region_table().set_index("region_id")["level"]
+    counties = [u for u in units if kind.get(u) == "county"]
+    people = population(units, level)
+    if level == "state" and counties:
+        people[counties] = population(counties, "county").to_numpy()
+        inside = unit_of(pd.Series(counties, index=counties).map(region_table().set_index("region_id")["parent_id"]),
+                         units)  # fmt: skip
+        taken = people[counties].groupby(inside.to_numpy()).sum()
+        taken = taken[taken.index.isin(units)]
+        people[taken.index] = (people[taken.index] - taken).clip(lower=0.0)
+    return people
 
 
 def _admitted(result: pd.DataFrame, plan, holder: pd.Series) -> np.ndarray:

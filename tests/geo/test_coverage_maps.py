@@ -121,3 +121,29 @@ def test_other_claims_on_one_region_stay_drawn_beside_an_island_claim():
                                            {"territory_id": "B", "region_ids": ["US-CA"]}], "reps": []})  # fmt: skip
     claims = display_claims(plan, "state")
     assert sorted(claims.loc[claims["region_id"] == "US-CA", "territory_id"]) == ["A", "B"]
+
+
+def test_a_claim_on_a_whole_country_is_drawn_as_its_states_and_provinces_nobody_else_claims():
+    # The map draws the US and Canada as states and provinces (not as a country): a territory claiming "US" holds,
+    # state by state, those no other territory claims; a claim on a state is the nearer one and wins.
+    from geo.coverage import display_claims
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "ALL", "region_ids": ["US", "CA"]},
+                                           {"territory_id": "WEST", "region_ids": ["US-CA", "CA-BC", "PR"]}],
+                           "reps": []})  # fmt: skip
+    for level in ("state", "county"):
+        claims = display_claims(plan, level)
+        assert not claims["region_id"].isin(["US", "CA"]).any(), level
+        holders = claims.groupby("region_id")["territory_id"].agg(list)
+        assert holders["CA-ON"] == ["ALL"] and holders["CA-BC"] == ["WEST"]  # provinces at both levels
+        assert len(holders[holders.index.str.match(r"^CA-")]) == 13
+    holders = display_claims(plan, "state").groupby("region_id")["territory_id"].agg(list)
+    assert holders["US-NY"] == ["ALL"] and holders["US-CA"] == ["WEST"] and holders["US-PR"] == ["WEST"]
+    assert holders["US-DC"] == ["ALL"] and holders["US-VI"] == ["ALL"]  # and the island areas under the US
+    assert len(holders[holders.index.str.match(r"^US-[A-Z]{2}$")]) == 56
+    # Two territories claiming the whole country are drawn on each state: the conflict stays visible.
+    twice = plan_from_dict({"territories": [{"territory_id": "A", "region_ids": ["US"]},
+                                            {"territory_id": "B", "region_ids": ["US"]}], "reps": []})  # fmt: skip
+    claims = display_claims(twice, "state")
+    assert sorted(claims.loc[claims["region_id"] == "US-TX", "territory_id"]) == ["A", "B"]

@@ -379,3 +379,40 @@ def test_short_straits_link_a_part_cut_off_by_unheld_land():
     al = table.loc[table["parent_id"].eq("US-AL"), "region_id"].tolist()
     links = region_graph_links(tx_la + al)
     assert not any(n in set(al) for r in tx_la for n in links[r])
+
+
+def test_rebalance_units_count_a_whole_country_claim_and_a_carved_out_county():
+    # A territory claiming all of the "US" holds its accounts state by state (it counted none: its one unit "US"
+    # had no accounts drawn in it), and a county carved out of a state for another territory counts its own accounts
+    # and people at state level, the state the rest (the state counted them all, for the wrong territory).
+    from dataclasses import replace
+
+    from geo.editing import rebalance_units, unit_of
+    from geo.population import population
+    from territory.edits import rebase
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    territories = list(state.plan.territories)
+    ids = [t.territory_id for t in territories]
+    central, west = ids.index("USC"), ids.index("USW")
+    territories[central] = replace(territories[central], region_ids=("US",))
+    territories[west] = replace(territories[west], region_ids=(*territories[west].region_ids, "US-36061"))
+    state = rebase(state, replace(state.plan, territories=tuple(territories)))
+    holders, table, _ = rebalance_units(state, "state")
+    assert "US" not in holders and holders["US-OH"] == "USC" and holders["US-CA"] == "USW"
+    assert holders["US-36061"] == "USW" and holders["US-NY"] == "NAE"
+    result = state.result
+    counted = table["accounts"].groupby(table.index.map(holders)).sum()
+    taken = result["territory_id"].value_counts()
+    assert counted["USW"] == taken["USW"]  # Manhattan's accounts count for the territory that holds them
+    assert counted["NAE"] == taken["NAE"]  # and no longer for New York's
+    # The central territory also takes the accounts North America East refuses in its states (its focus): those
+    # follow the state's claim and are not traded at state level; every other account of it counts.
+    in_own = unit_of(result["region_id"], list(holders)).map(holders).eq("USC")
+    assert counted["USC"] == (result["territory_id"].eq("USC") & in_own).sum() > 500
+    manhattan = result["region_id"].eq("US-36061")
+    assert table.loc["US-36061", "accounts"] == (manhattan & result["territory_id"].eq("USW")).sum() > 100
+    people = table["population"]
+    assert people["US-36061"] == population(["US-36061"], "county").iloc[0] > 1_000_000
+    assert people["US-NY"] + people["US-36061"] == population(["US-NY"], "state").iloc[0]
