@@ -188,9 +188,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
     kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}. "
-                   f"No plan can do better than {report.bound[worst]:.1%}: what a region bigger than its share, or a "
-                   "land mass apart, forces on some territory. Reps' home regions, locks and industry focus can force "
-                   "more.")  # fmt: skip
+                   f"No plan can do better than {report.bound[worst]:.1%}: what a region bigger than its share, reps' "
+                   "home regions (they stay in their territory) or a land mass apart force on some territory. Locked "
+                   "territories and industry focus can force more.")  # fmt: skip
     beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
     within = "no" if not all(report.within_tolerance.values()) else ("as close as possible" if beyond else "yes")
     kpis[1].metric("Within tolerance", within,

@@ -127,7 +127,8 @@ class RebalanceReport:
     bound : dict
         Per metric: the least deviation some territory cannot avoid: over its share by a single region it holds
         (``max(0, largest region ÷ the territory's share − 1)``; with equal territories, the largest region's), or
-        over or under it on a land mass apart (Europe) that holds no whole number of its territories' shares.
+        by the regions it may not give up (locked regions, reps' homes: their sum), or over or under it on a land
+        mass apart (Europe) that holds no whole number of its territories' shares.
     within_tolerance : dict
         Per metric: every territory within the tolerance, above its share by no more than its own bound, below
         it by no more than what the bound-holding territories take from the others.
@@ -644,7 +645,10 @@ class Rebalancer:
         target = share[None, :] * self.territory_weights[:, None]
         biggest = np.zeros_like(totals)
         np.maximum.at(biggest, labels, weights)
-        forced = np.maximum(biggest / target - 1.0, 0.0)
+        # Regions that may not leave (locked, reps' homes) force their territory at least their sum.
+        pinned = np.zeros_like(totals)
+        np.add.at(pinned, labels[self.locked], weights[self.locked])
+        forced = np.maximum(np.maximum(biggest, pinned) / target - 1.0, 0.0)
         forced_under = _apart_forced(labels, target, forced, weights, graph.neighbours, active)
         bound = {
             name: max(float(np.maximum(forced, forced_under)[active, m].max()), 0.0) + 0.0 if active.any() else 0.0

@@ -113,6 +113,23 @@ def test_the_bound_of_a_region_bigger_than_a_share():
     assert report.within_tolerance["workload"]  # judged against the bound, not the raw 5%
 
 
+def test_the_bound_of_regions_a_territory_may_not_give_up():
+    # A 4×4 grid: two regions of 8 (territory A's reps' homes, locked) and fourteen of 1; two territories, a share
+    # of 15. Neither home alone is bigger than a share, but together they hold 16: A cannot be below +6.7%, and the
+    # plan is judged against that (it was "not within" for a plan that is the best there is).
+    weights = np.ones((16, 1))
+    weights[[0, 1]] = 8.0
+    graph = grid(4, 4, weights)
+    start = pd.Series(["A"] * 8 + ["B"] * 8, index=list(graph.region_ids))
+    solver = Rebalancer(graph, start=start, locked_regions=["r0_0", "r0_1"], disruption_weight=0.0,
+                        rng=np.random.default_rng(0)).solve(max_seconds=1)  # fmt: skip
+    report = solver.report_
+    assert report.bound["workload"] == pytest.approx(1 / 15)
+    assert sorted(solver.labels_[solver.labels_ == "A"].index) == ["r0_0", "r0_1"]
+    assert report.deviation["workload"] == pytest.approx(1 / 15)
+    assert report.within_tolerance["workload"] and report.contiguous
+
+
 def test_bad_configuration_is_refused_with_the_reason():
     graph = grid(3, 3, np.ones((9, 2)))
     with pytest.raises(ValueError, match="either n_territories"):
