@@ -120,7 +120,7 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
     rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
     claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
     if level == "county":
-        return _country_parts(_claims_by_county(plan, claims), ("CA",))
+        return _country_parts(_claims_by_county(plan, claims), ("CA",), plan.unclaimed_region_ids)
     # Puerto Rico claimed as a country ("PR") is drawn as the US state the map shows ("US-PR"); a claim on the state
     # itself is the nearer one and wins.
     island = claims["region_id"].isin(US_ISLAND_AREAS)
@@ -128,36 +128,52 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
         moved = claims[island].assign(region_id="US-" + claims.loc[island, "region_id"])
         moved = moved[~moved["region_id"].isin(claims["region_id"])]  # (only those not claimed as the state)
         claims = pd.concat([claims[~island], moved], ignore_index=True)
-    return _country_parts(claims, SPLIT_COUNTRIES)
+    return _country_parts(claims, SPLIT_COUNTRIES, plan.unclaimed_region_ids)
 
 
 # Countries the map draws as their states and provinces (the country layer leaves them out).
 SPLIT_COUNTRIES = ("US", "CA")
 
 
-def _country_parts(claims: pd.DataFrame, countries) -> pd.DataFrame:
+@lru_cache(maxsize=8)
+def _parts_of(country: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The states or provinces the map draws for ``country``, each with the regions above it up to the country."""
+    table = region_table()
+    parent = table.set_index("region_id")["parent_id"]
+    parts = table.loc[table["parent_id"].eq(country) & table["level"].isin(["state", "province"]), "region_id"]
+    if country == "US":  # Puerto Rico and the island areas: the state under the island area, under the US
+        islands = table.loc[table["region_id"].isin(US_ISLAND_AREAS), "region_id"]
+        parts = pd.concat([parts, "US-" + islands[islands.map(parent).eq("US")]])
+        parts = parts[parts.isin(table["region_id"])]
+    out = []
+    for part in sorted(parts):
+        chain, above = [], parent.get(part)
+        while isinstance(above, str) and above != country:
+            chain.append(above)
+            above = parent.get(above)
+        out.append((part, tuple(chain)))
+    return tuple(out)
+
+
+def _country_parts(claims: pd.DataFrame, countries, unclaimed=()) -> pd.DataFrame:
     """Claims on the US or Canada as a whole, rewritten as their states or provinces that no claim names itself.
 
     The map draws those countries as their states and provinces, and accounts are counted there: a territory that
     claims "US" holds, region by region, the states no other territory claims (a claim on a state is the nearer one
-    and wins), so that its accounts and people count for the regions drawn, and a rebalance can trade them.
+    and wins), so that its accounts and people count for the regions drawn, and a rebalance can trade them. A state
+    the plan leaves out (``unclaimed``, or under an island area left out) is not held.
     """
     whole = claims["region_id"].isin(countries)
     if not whole.any():
         return claims
-    table = region_table()
-    parent = table.set_index("region_id")["parent_id"]
     named = set(claims.loc[~whole, "region_id"])
+    cut = set(unclaimed)
     rows = []
     for country in sorted(set(claims.loc[whole, "region_id"])):
-        parts = table.loc[table["parent_id"].eq(country) & table["level"].isin(["state", "province"]), "region_id"]
-        if country == "US":  # Puerto Rico and the island areas: the state under the island area, under the US
-            islands = table.loc[table["region_id"].isin(US_ISLAND_AREAS), "region_id"]
-            parts = pd.concat([parts, "US-" + islands[islands.map(parent).eq("US")]])
-            parts = parts[parts.isin(table["region_id"])]
-        free = sorted(set(parts) - named)
-        for _, claim in claims[claims["region_id"].eq(country)].iterrows():
-            rows.extend(claim.to_dict() | {"region_id": part} for part in free)
+        free = [part for part, above in _parts_of(country) if part not in named and part not in cut
+                and not cut.intersection(above)]  # fmt: skip
+        for claim in claims[claims["region_id"].eq(country)].to_dict("records"):
+            rows.extend(claim | {"region_id": part} for part in free)
     parts_frame = pd.DataFrame(rows, columns=claims.columns)
     return pd.concat([claims[~whole], parts_frame], ignore_index=True)
 

@@ -326,7 +326,10 @@ class _Gaps:
     """The held regions' shapes (metres) and the unheld regions of their countries, for straits."""
 
     def __init__(self, wanted: list[str], full_table: pd.DataFrame, country: dict):
-        level = "county" if (full_table["level"].reindex(wanted) == "county").any() else "state"
+        # The state layer when states are held (a county among them is one carved out of a state, inside its
+        # shape); the county layer when the units are counties.
+        levels = full_table["level"].reindex(wanted)
+        level = "county" if (levels == "county").any() and not (levels == "state").any() else "state"
         layer = _projected(level)
         held = layer["region_id"].isin(set(wanted)).to_numpy()
         self.ids = layer["region_id"].to_numpy(dtype=object)

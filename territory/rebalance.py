@@ -472,10 +472,21 @@ def propose(
     start = start.reindex(ids).astype(object)
     units = set(ids)
     replaced = set(replaces)
+    inherited: dict[str, tuple[str, ...]] = {}
+    if scenario == "rep_leaves":
+        # The leaving territory's claims beyond the units (a claim on the whole "US", which also holds accounts
+        # that narrower territories in its states refuse) go to the territory that takes most of its regions.
+        beyond = tuple(r for r in gone.region_ids if r not in units and r not in replaced)
+        taken = labels.reindex(list(current.index[current == territory_id])).dropna().value_counts()
+        if beyond and len(taken):
+            heir = str(taken.sort_index().sort_values(ascending=False, kind="stable").index[0])
+            inherited[heir] = beyond
+            description += f"; {territories[heir].name} takes its claim on {', '.join(beyond)}"
     new_territories = []
     for t_id, territory in territories.items():
         # Claims outside the balanced units stay, except those the units stand for.
         kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
+        kept += tuple(r for r in inherited.get(t_id, ()) if r not in kept)
         mine = tuple(sorted(labels[labels == t_id].index))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))

@@ -147,3 +147,17 @@ def test_a_claim_on_a_whole_country_is_drawn_as_its_states_and_provinces_nobody_
                                             {"territory_id": "B", "region_ids": ["US"]}], "reps": []})  # fmt: skip
     claims = display_claims(twice, "state")
     assert sorted(claims.loc[claims["region_id"] == "US-TX", "territory_id"]) == ["A", "B"]
+
+
+def test_a_region_left_out_of_a_whole_country_claim_is_not_drawn_for_it():
+    # "unclaimed_region_ids" carves a state or province out of the country claim, at both levels.
+    from geo.coverage import display_claims
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "ALL", "region_ids": ["US", "CA"]}],
+                           "unclaimed_region_ids": ["US-OH", "CA-AB", "PR"], "reps": []})  # fmt: skip
+    state = set(display_claims(plan, "state")["region_id"])
+    assert {"US-NY", "CA-ON", "US-VI"} <= state and not {"US-OH", "CA-AB", "US-PR"} & state
+    county = set(display_claims(plan, "county")["region_id"])
+    assert "CA-ON" in county and "CA-AB" not in county
+    assert "US-39035" not in county and "US-36061" in county  # (Cuyahoga, Ohio, out; Manhattan in)

@@ -416,3 +416,36 @@ def test_rebalance_units_count_a_whole_country_claim_and_a_carved_out_county():
     people = table["population"]
     assert people["US-36061"] == population(["US-36061"], "county").iloc[0] > 1_000_000
     assert people["US-NY"] + people["US-36061"] == population(["US-NY"], "state").iloc[0]
+
+
+def test_a_territory_claiming_the_whole_us_that_goes_hands_on_its_claim():
+    # Its states go to its neighbours, and its claim on "US" to the one that takes most of them: that claim also
+    # held the accounts that narrower territories refuse in their states (256 accounts were left in no territory).
+    from dataclasses import replace
+
+    from geo.editing import propose_at_level, rebalance_units
+    from territory.edits import rebase
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    territories = list(state.plan.territories)
+    central = [t.territory_id for t in territories].index("USC")
+    territories[central] = replace(territories[central], region_ids=("US",))
+    state = rebase(state, replace(state.plan, territories=tuple(territories)))
+    holders, table, links = rebalance_units(state, "state")
+    proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="rep_leaves",
+                                territory_id="USC", rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    heirs = [t for t in proposal.plan.territories if "US" in t.region_ids]
+    assert len(heirs) == 1 and f"{heirs[0].name} takes its claim on US" in proposal.description
+    after = rebase(state, proposal.plan).result
+    served = state.result["territory_id"].notna()
+    assert after.loc[served, "territory_id"].notna().all()  # every account served before still is
+
+
+def test_a_county_carved_out_among_states_keeps_the_islands_linked():
+    # A county unit among state units (carved out for another territory) is inside its state's shape: the islands
+    # are still linked across the sea (they were left as parts of their own, and a plan from scratch refused).
+    from geo.editing import region_graph_links
+
+    links = region_graph_links(["US-CA", "US-NV", "US-OR", "US-HI", "US-AK", "US-NY", "US-NJ", "US-PA", "US-36061"])
+    assert links["US-HI"] and links["US-AK"] and set(links["US-36061"]) == {"US-NJ", "US-NY"}
