@@ -487,7 +487,13 @@ def propose(
         # Claims outside the balanced units stay, except those the units stand for.
         kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
         kept += tuple(r for r in inherited.get(t_id, ()) if r not in kept)
-        mine = tuple(sorted(labels[labels == t_id].index))
+        mine = labels[labels == t_id].index
+        if kept and scenario != "territories":
+            # A region it held through a broader claim it keeps (a state under its claim on the "US") and still
+            # holds is not listed: the proposal lists what moved, not every state of the country.
+            listed = set(territory.region_ids)
+            mine = [r for r in mine if r in listed or current.get(r) != t_id or r in (unit_parents or {})]
+        mine = tuple(sorted(mine))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,

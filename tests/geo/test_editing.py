@@ -449,3 +449,32 @@ def test_a_county_carved_out_among_states_keeps_the_islands_linked():
 
     links = region_graph_links(["US-CA", "US-NV", "US-OR", "US-HI", "US-AK", "US-NY", "US-NJ", "US-PA", "US-36061"])
     assert links["US-HI"] and links["US-AK"] and set(links["US-36061"]) == {"US-NJ", "US-NY"}
+
+
+def test_a_proposal_for_a_whole_us_claim_lists_what_moved_and_holds_what_it_says():
+    # The states a territory keeps through its claim on the "US" are not listed one by one (the diff showed every
+    # one of them as "none → US Central"); the proposed plan still holds each region where the proposal puts it.
+    from dataclasses import replace
+
+    from geo.editing import propose_at_level, rebalance_units, region_holders
+    from territory.edits import rebase
+    from territory.plan_diff import diff_plans
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    territories = list(state.plan.territories)
+    central = [t.territory_id for t in territories].index("USC")
+    territories[central] = replace(territories[central], region_ids=("US",), tiers=())  # (trades with the others)
+    state = rebase(state, replace(state.plan, territories=tuple(territories)))
+    holders, table, links = rebalance_units(state, "state")
+    for scenario, options in (("rebalance", {}), ("rep_joins", {"new_name": "Rockies", "home_region": "US-CO"})):
+        proposal = propose_at_level(state, "state", table, holders, links, ["workload", "population"],
+                                    scenario=scenario, rng=np.random.default_rng(0), max_seconds=0.5, **options)  # fmt: skip
+        changed = proposal.labels.dropna() != pd.Series(holders).reindex(proposal.labels.dropna().index)
+        assert 0 < len(diff_plans(state.plan, proposal.plan).regions) == int(changed.sum()), scenario
+        held = region_holders(proposal.plan, "state")
+        assert {r: held.get(r) for r in proposal.labels.dropna().index} == proposal.labels.dropna().to_dict()
+        central_claims = next(t for t in proposal.plan.territories if t.territory_id == "USC").region_ids
+        assert "US" in central_claims
+        kept = [r for r in proposal.labels.index if proposal.labels[r] == holders[r] == "USC"]
+        assert kept and not set(kept) & set(central_claims)  # (held through "US", as before)
