@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="size each territory by its reps' capacity (the default)")  # fmt: skip
     sizing.add_argument("--equal-shares", dest="by_capacity", action="store_false",
                         help="give every territory the same share, whatever its reps can take")  # fmt: skip
+    rebalance.add_argument("--one-way", action="store_true", default=None,
+                           help="let territories with an industry or tier focus give regions to touching territories "
+                                "that take every account they take (off by default)")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
@@ -273,7 +276,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
     # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
-    scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity}
+    scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
+                    "--one-way": args.one_way}  # fmt: skip
     for option, value in scratch_only.items():
         if args.scenario == "territories" and value not in (None, []):
             raise CliInputError(f"{option} has no effect on a plan from scratch (--scenario territories)",
@@ -339,8 +343,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             state, args.level, table, holders, links, list(metrics.columns),
             scenario=args.scenario, territory_id=args.territory, new_name=args.name, home_region=args.home,
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
-            disruption_weight=args.keep, by_capacity=args.by_capacity, rng=np.random.default_rng(args.seed),
-            max_seconds=args.seconds,
+            disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
+            rng=np.random.default_rng(args.seed), max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:
         text = str(error)
@@ -379,6 +383,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
         "kept_own_focus": list(proposal.own_focus),
+        "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),
         "warnings": list(impact.warnings),
         "seconds": report.seconds,

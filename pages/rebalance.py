@@ -71,6 +71,12 @@ if scratch:  # shown off (equal shares), the manager's choice kept for the other
 else:
     by_capacity = form[1].checkbox("Size territories by their reps' capacity", value=True, key="reb_capacity",
                                    help=capacity_help)  # fmt: skip
+one_way_help = ("A territory with an industry or tier focus can trade regions only with territories of the same "
+                "focus. On: it may also give regions to touching territories that take every account it takes. They "
+                "take all the region's accounts, also those the giver left out, which may then wait for a rep with "
+                "capacity.")  # fmt: skip
+one_way = form[1].checkbox("Focused territories may give regions one way", value=False, key="reb_one_way",
+                           disabled=scratch, help=one_way_help + scratch_help)  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
                              disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
 options = {}
@@ -110,7 +116,7 @@ elif scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home")  # fmt: skip
+            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home")  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 
 
@@ -133,7 +139,8 @@ def _propose() -> None:
         proposal = propose_at_level(
             engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
             tolerance=tolerance, locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
-            disruption_weight=disruption, by_capacity=by_capacity, rng=np.random.default_rng(0),
+            disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
+            rng=np.random.default_rng(0),
             max_seconds=float(seconds), progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"),
             **options,
         )  # fmt: skip
@@ -261,6 +268,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"Left without a territory: {shown}{more}. No other territory touches them, so none takes them over "
             "(and none is sent across an ocean); give them to a territory on the Edit map page."
         )
+    if proposal.one_way:
+        st.info(plain(proposal.one_way))
     if proposal.own_focus:
         focused = ", ".join(plain(names.get(t, t)) for t in proposal.own_focus)
         kept = (
@@ -268,6 +277,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             if handed_out
             else "kept as they are"
         )
+        if set(proposal.own_focus) & set(proposal.gave):
+            kept += ", apart from the regions given one way (above)"
         st.info(
             f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
             f"between territories that take different accounts would leave some of them in no territory; so they "
@@ -290,7 +301,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         column_config={"locked": st.column_config.CheckboxColumn(  # (a kept one: against the whole team's mean)
             "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
-                                       else "")
+                                       else "") + (" (it may still have given regions one way)" if proposal.gave
+                                                   else "")
         ),
                        "territory": st.column_config.TextColumn("Territory"),
                        "within": st.column_config.CheckboxColumn(

@@ -50,6 +50,10 @@ class Proposal:
     """Territories kept as they are because no touching territory takes the same accounts (industries, tiers)."""
     left_out: tuple[str, ...] = ()
     """Regions of a leaving territory that no other territory touches: left without a territory."""
+    one_way: str = ""
+    """What territories with a focus gave, one way, to touching territories that take all their accounts."""
+    gave: tuple[str, ...] = ()
+    """The territories that gave regions one way."""
 
 
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
@@ -251,6 +255,7 @@ def propose(
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
+    one_way: bool = False,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -280,6 +285,10 @@ def propose(
         The metrics of the units for other holders (Series unit → territory id; same columns as ``graph``'s):
         when a leaving territory's regions go to territories that take other accounts, they are counted again
         for their new territory before balancing. Without it they keep their figures.
+    one_way : bool, default False
+        Let territories with a focus (industries, tiers) give regions, one way, to touching territories that take
+        every account they take (:func:`one_way_trades`, before the search; needs ``recount``). Those take all the
+        region's accounts, including the ones the giver refused, which may then wait for a rep with capacity.
     unit_parents : mapping, optional
         Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
         busiest county of that state their territory holds.
@@ -386,6 +395,7 @@ def propose(
         description = "The current territories rebalanced"
     own_focus: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    given, one_way_note, gave = None, "", ()
     if scenario == "territories":
         separate = ()
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
@@ -425,6 +435,20 @@ def propose(
             graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
+        if one_way and recount is not None and len({_focus(territories[t]) for t in set(start.dropna())}) > 1:
+            # Territories with a focus may give regions to touching territories that take all their accounts.
+            given, original = _give_one_way(graph, start, territories, recount, plan, tolerance=tolerance,
+                                            weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
+                                            fixed=set(locked_territories) | set(separate),
+                                            pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()))  # fmt: skip
+            if given is not None:
+                start0 = start
+                start = given
+                metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
+                graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
+                one_way_note = _describe_one_way(start0, start, territories, region_label)
+                gave = tuple(sorted(set(start0[start.ne(start0) & start.notna()].dropna())))
+                separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
         # region moved between two that differ would leave some of its accounts in no territory.
         focus = {t: _focus(territories[t]) for t in set(start.dropna())}
@@ -451,6 +475,8 @@ def propose(
                 territory_weights=weights, seeds=seeds, homes=homes, rng=rng, max_seconds=max_seconds,
                 progress=progress, full=graph,
             )  # fmt: skip
+            if given is not None:  # before: the plan as it was, against the targets the proposal balances to
+                before = _before_one_way(report.territories, labels, graph, start0, original, before)
         else:
             # The leaving territory's regions went to its neighbours; none of those can trade further.
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
@@ -497,7 +523,67 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out)  # fmt: skip
+                    left_out, one_way_note, gave)  # fmt: skip
+
+
+def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned):
+    """:func:`one_way_trades` with each territory's count of the units; (new labels or None, original metrics)."""
+    metrics = list(graph.metrics.columns)
+    units = list(graph.region_ids)
+    held = sorted(set(start.dropna()))
+    in_plan = {t.territory_id for t in plan.territories}
+    kinds: dict[tuple, str] = {}
+    for t in sorted(held, key=lambda x: (x not in in_plan, x)):  # (a territory the plan has counts for the kind)
+        kinds.setdefault(_focus(territories[t]), t)
+    counts = {key: recount(pd.Series(t, index=units, dtype=object)) for key, t in kinds.items()}
+    counted = {t: counts[_focus(territories[t])] for t in held}
+    tol = np.array([float(tolerance[m]) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics])
+    original = graph.metrics.set_axis(units)
+    moved = one_way_trades(graph, start, territories, counted, tolerance=tol, weights=weights, fixed=sorted(fixed),
+                           pinned=sorted(pinned))  # fmt: skip
+    changed = moved.ne(start) & moved.notna()
+    return (moved if changed.any() else None), original
+
+
+def _describe_one_way(before: pd.Series, after: pd.Series, territories, region_label) -> str:
+    """The sentence for the regions given one way, by giver and taker."""
+    changed = after.ne(before) & after.notna() & before.notna()
+    parts = []
+    for (giver, taker), regions in changed[changed].groupby([before[changed], after[changed]]).groups.items():
+        names = [region_label(r) for r in sorted(regions)]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        parts.append(f"{territories[giver].name} gives {shown} to {territories[taker].name}")
+    return (
+        "; ".join(parts)
+        + ". One way only: the taker takes every account the giver took there (and the rest of the region's), so "
+        "none is left out; the other way would leave some in no territory."
+    )
+
+
+def _before_one_way(after: pd.DataFrame, labels: pd.Series, graph: RegionGraph, start: pd.Series,
+                    original: pd.DataFrame, fallback: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Each territory's deviation in the plan as it was from the target the proposal balanced it to.
+
+    The plan as it was: ``start`` with the ``original`` metrics. The target is backed out of the figures after
+    (total ÷ (1 + deviation)); ``fallback`` where it cannot be (a territory left with nothing).
+    """
+    metrics = list(graph.metrics.columns)
+    now = graph.metrics.set_axis(list(graph.region_ids)).groupby(labels.reindex(list(graph.region_ids))).sum()
+    was = original.groupby(start.reindex(list(original.index))).sum()
+    rows = []
+    for _, row in after.iterrows():
+        t = row["territory_id"]
+        out = {"territory_id": t}
+        for m in metrics:
+            target = now[m].get(t, 0.0) / (1.0 + row[f"{m}_deviation"]) if row[f"{m}_deviation"] > -1 else np.nan
+            old = fallback.loc[fallback["territory_id"] == t, f"{m}_deviation"]
+            out[f"{m}_deviation"] = (
+                was[m].get(t, 0.0) / target - 1.0
+                if target and np.isfinite(target)
+                else (old.iloc[0] if len(old) else np.nan)
+            )
+        rows.append(out)
+    return pd.DataFrame(rows, columns=["territory_id", *[f"{m}_deviation" for m in metrics]])
 
 
 def _set_inactive(reps, before) -> list[str]:
@@ -538,14 +624,136 @@ def _takers(territories: Mapping[str, Territory], territory_id: str) -> list[set
     """
     mine = territories[territory_id]
     others = {t: territory for t, territory in territories.items() if t != territory_id}
-
-    def covers(wide: tuple, narrow: tuple) -> bool:
-        return not wide or (bool(narrow) and set(narrow) <= set(wide))
-
     same = {t for t, other in others.items() if _focus(other) == _focus(mine)}
-    wider = {t for t, other in others.items() if covers(other.industries, mine.industries)
-             and covers(other.tiers, mine.tiers)} - same  # fmt: skip
+    wider = {t for t, other in others.items() if _takes_all_of(other, mine)} - same
     return [group for group in (same, wider) if group]
+
+
+def _takes_all_of(wide: Territory, narrow: Territory) -> bool:
+    """True when ``wide`` takes every account ``narrow`` takes (its industries and tiers include narrow's)."""
+
+    def covers(w: tuple, n: tuple) -> bool:
+        return not w or (bool(n) and set(n) <= set(w))
+
+    return covers(wide.industries, narrow.industries) and covers(wide.tiers, narrow.tiers)
+
+
+def one_way_trades(
+    graph: RegionGraph,
+    start: pd.Series,
+    territories: Mapping[str, Territory],
+    counted: Mapping[str, pd.DataFrame],
+    *,
+    tolerance: np.ndarray,
+    weights: Mapping[str, float] | None = None,
+    fixed: Sequence[str] = (),
+    pinned: Sequence[str] = (),
+    max_moves: int = 500,
+) -> pd.Series:
+    """Regions that territories with a focus give to touching territories that take every account they take.
+
+    Two territories that take different accounts (industries, tiers) cannot trade regions both ways: a region
+    moved to the narrower one would leave the accounts it refuses in no territory. One way they can: a territory
+    that takes all the accounts of a region's holder (and maybe more) may take the region. Greedily, the move that
+    lowers the imbalance most is made while one does: the squared excess beyond ``tolerance`` of every territory
+    that is not fixed, each against the whole team's mean (sized by ``weights``).
+
+    Parameters
+    ----------
+    graph : RegionGraph
+        The units and their adjacency (its metrics are not used: see ``counted``).
+    start : Series
+        Unit → territory id (NaN: no territory).
+    territories : mapping
+        Territory id → Territory (its industries and tiers).
+    counted : mapping
+        Territory id → DataFrame of the units' metrics (indexed by unit, the graph's metric columns) as that
+        territory would count them (the accounts it takes).
+    tolerance : ndarray
+        Per metric.
+    weights : mapping, optional
+        Territory id → relative size (capacity); missing: 1.
+    fixed : sequence of str
+        Territories that neither give nor take (locked, alone on their land mass).
+    pinned : sequence of str
+        Units that stay (reps' homes).
+    max_moves : int, default 500
+
+    Returns
+    -------
+    Series
+        The new labels (same index as ``start``).
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0]}, index=["a", "b", "c", "d"])
+    >>> graph = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["c"], "c": ["d"]})
+    >>> focused, every = Territory("F", "F", (), industries=("saas",)), Territory("W", "W", ())
+    >>> counted = {"F": metrics, "W": metrics * 1.2}  # W would count more accounts (it takes them all)
+    >>> start = pd.Series(["F", "F", "F", "W"], index=metrics.index)
+    >>> one_way_trades(graph, start, {"F": focused, "W": every}, counted, tolerance=np.array([0.05])).tolist()
+    ['F', 'F', 'W', 'W']
+    """
+    labels = start.astype(object).copy()
+    units = list(graph.region_ids)
+    ids = sorted({str(t) for t in labels.dropna()})
+    fixed, pinned = set(fixed), set(pinned)
+    metrics = list(graph.metrics.columns)
+    table = {t: counted[t].reindex(units)[metrics].fillna(0.0).to_numpy(dtype=float) for t in ids}
+    size = {t: float((weights or {}).get(t, 1.0)) for t in ids}
+    focus = {t: _focus(territories[t]) for t in ids}
+    takers = {t: {u for u in ids if u != t and u not in fixed and focus[u] != focus[t]
+                  and _takes_all_of(territories[u], territories[t])} for t in ids if t not in fixed}  # fmt: skip
+    takers = {t: u for t, u in takers.items() if u}
+    if not takers:
+        return labels
+    order = {t: i for i, t in enumerate(ids)}
+    weight = np.array([size[t] for t in ids])
+    holder = [labels.iloc[i] if pd.notna(labels.iloc[i]) else None for i in range(len(units))]
+    totals = np.zeros((len(ids), len(metrics)))
+    for i, t in enumerate(holder):
+        if t is not None:
+            totals[order[t]] += table[t][i]
+    # Fixed territories (locked, on another land mass) count in the team's mean but their excess is not ours.
+    free = np.array([t not in fixed for t in ids])
+
+    def imbalance(trial: np.ndarray) -> float:
+        mean = trial.sum(axis=0) / weight.sum()
+        deviation = trial / np.maximum(weight[:, None] * mean[None, :], 1e-12) - 1.0
+        excess = np.maximum(np.abs(deviation) - tolerance[None, :], 0.0)
+        return float((weight[:, None] * excess**2)[free].sum())
+
+    def whole_without(t: str, gone: int) -> bool:
+        members = [i for i, h in enumerate(holder) if h == t and i != gone]
+        if not members:
+            return False
+        inside, seen, queue = set(members), {members[0]}, [members[0]]
+        while queue:
+            for j in graph.neighbours[queue.pop()]:
+                if j in inside and j not in seen:
+                    seen.add(j)
+                    queue.append(j)
+        return len(seen) == len(members)
+
+    for _ in range(max_moves):
+        now, best = imbalance(totals), None
+        for i, t in enumerate(holder):
+            if t not in takers or units[i] in pinned:
+                continue
+            for u in sorted({holder[j] for j in graph.neighbours[i]} & takers[t]):
+                trial = totals.copy()
+                trial[order[t]] -= table[t][i]
+                trial[order[u]] += table[u][i]
+                score = imbalance(trial)
+                if score < now - 1e-12 and (best is None or score < best[0]) and whole_without(t, i):
+                    best = (score, i, t, u)
+        if best is None:
+            break
+        _, i, t, u = best
+        holder[i] = u
+        totals[order[t]] -= table[t][i]
+        totals[order[u]] += table[u][i]
+    return pd.Series(holder, index=labels.index, dtype=object).where(pd.Series(holder, index=labels.index).notna())
 
 
 def _without(graph: RegionGraph, region_ids) -> RegionGraph:

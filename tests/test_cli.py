@@ -379,6 +379,19 @@ def test_rebalance_rep_leaves_as_csv(capsys):
     assert "USC" not in ids and {"USS", "USW", "NAE"} <= ids
 
 
+def test_rebalance_one_way(capsys):
+    # US Central (enterprise and mid-market only) gives regions to territories beside it that take all its accounts.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--one-way", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["one_way"].startswith("US Central gives") and "One way only" in summary["one_way"]
+    assert {m["from_territory_id"] for m in summary["moves"]} >= {"USC"}
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert json.loads(out)["one_way"] == ""  # (off by default)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -406,6 +419,7 @@ def test_rebalance_rep_leaves_as_csv(capsys):
         (["--scenario", "territories", "--territories", "4", "--locked", "USW"], "option --locked: --locked has no"),
         (["--scenario", "territories", "--territories", "4", "--keep", "2"], "option --keep: --keep has no effect"),
         (["--scenario", "territories", "--territories", "4", "--equal-shares"], "--by-capacity/--equal-shares has no"),
+        (["--scenario", "territories", "--territories", "4", "--one-way"], "option --one-way: --one-way has no"),
         (["--scenario", "rep_leaves", "--territory", "USW", "--locked", "USW"], "'USW' is locked, so it cannot go"),
         (["--table", "moves"], "option --table: --table moves is for --format csv"),
         (

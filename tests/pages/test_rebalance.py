@@ -319,3 +319,29 @@ def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_give
     plan_id, _ = app.session_state["store_plan"]
     assert re.fullmatch(REBALANCED, app.session_state["edit_history"].current.plan.name)  # one suffix, its time
     assert PlanStore(default_database_url()).versions(plan_id)[0].author == "ana"
+
+
+def test_focused_territories_may_give_regions_one_way(app):
+    # Off by default (above). On: US Central (enterprise and mid-market only), far over its share, gives regions
+    # to the touching territories that take every account it takes; they then trade with US West. The accounts US
+    # Central left out there come along, and wait for a rep where the takers' reps are full: said so.
+    app.checkbox(key="reb_one_way").check().run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    kept = next(i.value for i in app.info if "no touching territory takes the same accounts" in i.value)
+    assert kept.startswith("North America East, US Central:") and "apart from the regions given one way" in kept
+    one_way = next(i.value for i in app.info if "One way only" in i.value)
+    assert "US Central gives" in one_way and "to US South" in one_way
+    table = app.dataframe[0].value.set_index("territory")
+    assert table.loc["US Central", "workload_before"] > 0.3 > abs(table.loc["US Central", "workload_deviation"])
+    assert any("3 of 6 territories rebalanced; the other 3 are kept" in m.value for m in app.markdown)
+    assert any("wait for a rep" in w.value for w in app.warning)
+    # No account that had a territory loses it.
+    from tests.conftest import demo_state
+
+    before = demo_state().result.set_index("account_id")["territory_id"]
+    after = app.session_state["reb_proposal"][1].result.set_index("account_id")["territory_id"]
+    assert after[before.notna()].notna().all() and after.notna().sum() > before.notna().sum()
+    # A plan from scratch draws every territory anew: the option does not apply there.
+    app.radio(key="reb_scenario").set_value("territories").run()
+    assert app.checkbox(key="reb_one_way").disabled

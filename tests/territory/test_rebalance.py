@@ -504,3 +504,57 @@ def test_a_territory_whose_neighbours_are_all_locked_cannot_go(setup):
     plan, graph, holders = setup
     with pytest.raises(ValueError, match="every territory next to Stripe 1 is locked, so none can take its regions"):
         propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_territories=["T0", "T2"])
+
+
+FOCI = {"all": ((), ()), "saas": (("saas",), ()), "saas_fintech": (("saas", "fintech"), ()),
+        "enterprise": ((), ("enterprise",))}  # fmt: skip
+# What a territory of each focus counts in a region: the wider, the more (it takes more of the accounts).
+COUNTS = {"all": 1.6, "saas": 1.0, "saas_fintech": 1.3, "enterprise": 0.7}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(3, 6), height=st.integers(2, 5), seed=st.integers(0, 2**16), data=st.data())
+def test_one_way_trades_only_widen_keep_givers_whole_and_never_raise_the_imbalance(width, height, seed, data):
+    from territory.model import Territory
+    from territory.rebalance import one_way_trades
+
+    rng = np.random.default_rng(seed)
+    n = width * height
+    ids = [rid(y, x) for y in range(height) for x in range(width)]
+    links = {rid(y, x): [rid(y + dy, x + dx) for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                         if 0 <= x + dx < width and 0 <= y + dy < height] for y in range(height) for x in range(width)}  # fmt: skip
+    k = data.draw(st.integers(2, min(4, width)))
+    start = pd.Series([f"T{min(x * k // width, k - 1)}" for y in range(height) for x in range(width)], index=ids)
+    # T0, a focused territory, is heavy; T1 beside it takes every account: there is something to give.
+    heavy = np.where(start.eq("T0").to_numpy(), data.draw(st.sampled_from([1, 3, 6])), 1)
+    base = pd.DataFrame({"workload": (rng.integers(1, 9, n) * heavy).astype(float)}, index=ids)
+    graph = RegionGraph.from_adjacency(base, links)
+    kinds = {"T0": data.draw(st.sampled_from(["saas", "saas_fintech", "enterprise"])), "T1": "all"}
+    kinds |= {f"T{t}": data.draw(st.sampled_from(sorted(FOCI))) for t in range(2, k)}
+    territories = {t: Territory(t, t, (), industries=FOCI[kind][0], tiers=FOCI[kind][1]) for t, kind in kinds.items()}
+    counted = {t: base * COUNTS[kinds[t]] for t in territories}
+    pinned = [data.draw(st.sampled_from(ids))]
+    fixed = [t for t in territories if t not in ("T0", "T1") and data.draw(st.booleans())]
+    tolerance = np.array([0.05])
+    moved = one_way_trades(graph, start, territories, counted, tolerance=tolerance, fixed=fixed, pinned=pinned)
+
+    def imbalance(labels):
+        totals = pd.Series(
+            {t: sum(counted[t].loc[r, "workload"] for r in labels.index[labels == t]) for t in territories}
+        )
+        deviation = totals / totals.mean() - 1
+        return float((np.maximum(deviation.abs() - 0.05, 0) ** 2)[[t for t in territories if t not in fixed]].sum())
+
+    changed = moved.index[moved != start]
+    assert moved.notna().all() and pinned[0] not in changed
+    for r in changed:
+        giver, taker = territories[start[r]], territories[moved[r]]
+        assert start[r] not in fixed and moved[r] not in fixed
+        assert set(giver.industries) <= set(taker.industries) or not taker.industries
+        assert set(giver.tiers) <= set(taker.tiers) or not taker.tiers
+        assert (giver.industries, giver.tiers) != (taker.industries, taker.tiers)
+    position = {r: i for i, r in enumerate(ids)}
+    for t in set(start):
+        members = {position[r] for r in moved.index[moved == t]}
+        assert len(members) >= 1 and len(components(members, graph.neighbours)) == 1
+    assert imbalance(moved) <= imbalance(start) + 1e-12
