@@ -106,10 +106,12 @@ with detail_column:
             )
         if len(inside):
             st.caption("Largest accounts")
+            # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
             show_table(
-                inside.nlargest(5, "value")[["name", "value", "status"]],
+                inside.nlargest(5, "value")[["name", "value"]],
                 hide_index=True,
-                column_config={"value": money_column()},
+                width="stretch",
+                column_config={"name": st.column_config.TextColumn("Account"), "value": money_column("Value")},
             )
 
 for note in loaded.notes:

@@ -108,6 +108,23 @@ def test_coverage_map_value_in_a_territory_is_in_dollars():
     assert territories["Value"]["format"] == territories["Quota"]["format"] == MONEY_FORMAT
 
 
+def test_region_details_fit_their_column():
+    # The "Largest accounts" table beside the map: two columns (account and value, in whole dollars), stretched to
+    # the details column, so that it does not run over it.
+    app = app_session("pages/coverage_map.py")
+    app.selectbox(key="selected_region").set_value("US-CA").run()
+    assert not app.exception
+    assert DOLLARS.fullmatch(metric(app, "Value").value)
+    assert DOLLARS.fullmatch(metric(app, "Potential").value)
+    largest = next(c for c in app.caption if c.value == "Largest accounts")
+    assert largest is not None
+    frame = next(f for f in app.dataframe if len(f.value) <= 5 and "name" in f.value.columns)
+    assert list(frame.value.columns) == ["name", "value"]
+    formats = column_formats(frame)
+    assert list(formats) == ["Account", "Value"]
+    assert formats["Value"]["format"] == MONEY_FORMAT
+
+
 def test_reps_quota_attainment_reads_as_on_the_balance_page():
     reps = app_session("pages/reps.py")
     roster = json.loads(reps.dataframe[0].proto.columns)
