@@ -44,8 +44,9 @@ def money(value) -> str:
     """
     if _is_missing(value):
         return MISSING
-    rounded = round(float(value))
-    return f"{'-' if rounded < 0 else ''}${abs(rounded):,}"
+    amount = float(value)
+    dollars = math.floor(abs(amount) + 0.5)  # (half a dollar up, as the tables in the browser round it)
+    return f"{'-' if amount < 0 and dollars else ''}${dollars:,}"
 
 
 def percent(value, digits: int = 0) -> str:
