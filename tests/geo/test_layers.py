@@ -41,7 +41,7 @@ def test_account_points_escape_tooltips():
     assert points[0][:3] == [1.0, 2.0, "#123456"]
     assert "<img" not in points[0][3]
     assert "&lt;img" in points[0][3]
-    assert "1,234" in points[0][3]
+    assert "<b>Value</b> $1,235" in points[0][3]  # (whole dollars, half a dollar up, as the tables show it)
 
 
 def test_territory_shapes_dissolve_and_flag_unknown_regions():
