@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo.boundaries import LEVELS, US_ISLAND_AREAS, WGS84, load_regions, region_table
+from territory.formatting import money, percent
 from territory.model import Plan
 
 __all__ = [
@@ -310,7 +311,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     )
     # Regions without a territory are drawn once, by the gap layer (not repeated here in gray).
     layer = gpd.GeoDataFrame(regions, geometry="geometry", crs=WGS84)
-    layer["value"] = layer["value"].map(lambda v: f"{v:,.0f}")
+    layer["value"] = layer["value"].map(money)
     properties = ["region_id", "label", "territory_id", "territory_name", "color", "reps", "accounts", "value"]
     precision = 4
     if level == "county":
@@ -322,7 +323,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     for t in plan.territories:
         n = int(counts["accounts"].get(t.territory_id, 0)) if len(counts) else 0
         v = float(counts["value"].get(t.territory_id, 0.0)) if len(counts) else 0.0
-        legend.append(LegendEntry(t.color, t.name, f"{reps[t.territory_id]} · {n:,} accounts · {v:,.0f}"))
+        legend.append(LegendEntry(t.color, t.name, f"{reps[t.territory_id]} · {n:,} accounts · {money(v)}"))
     if len(uncovered):
         legend.append(
             LegendEntry(
@@ -414,8 +415,8 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
     layer = shapes.merge(table, on="region_id")
     scale = float(table["white_space"].abs().max()) if len(table) else 0.0
     layer["fill"] = layer["white_space"].map(lambda v: white_space_color(v, scale))
-    layer["potential_text"] = layer["potential"].map(lambda v: f"{v:,.0f}")
-    layer["penetration_text"] = layer["penetration"].map(lambda v: "—" if v != v else f"{v:.0%}")
+    layer["potential_text"] = layer["potential"].map(money)
+    layer["penetration_text"] = layer["penetration"].map(percent)
     layer["white_space_text"] = layer["white_space"].map(lambda v: f"{v:+.1%}")
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
     layer["shape_key"] = "white-space:" + layer["region_id"].astype(str)

@@ -22,6 +22,7 @@ from jinja2 import Template
 
 from geo.assets import use_local_assets
 from geo.boundaries import load_regions
+from territory.formatting import money
 
 __all__ = [
     "NO_TERRITORY_COLOR",
@@ -127,7 +128,11 @@ def background_geojson() -> dict:
 
 
 def account_points(
-    accounts: pd.DataFrame, colors: pd.Series, *, tooltip_columns: Sequence[tuple[str, str]] = ()
+    accounts: pd.DataFrame,
+    colors: pd.Series,
+    *,
+    tooltip_columns: Sequence[tuple[str, str]] = (),
+    money_columns: Sequence[str] = ("value",),
 ) -> list[list]:
     """Rows ``[lat, lon, color, tooltip_html]`` for the clustered accounts layer.
 
@@ -139,13 +144,17 @@ def account_points(
         Fill color per account (same index).
     tooltip_columns : sequence of (column, label)
         Shown in the tooltip; values are HTML-escaped.
+    money_columns : sequence of str, default ("value",)
+        Columns holding dollars, shown as whole dollars (``$12,346``); other numbers as ``12,346``.
     """
     lat = accounts["lat"].round(5).to_numpy()
     lon = accounts["lon"].round(5).to_numpy()
     tooltips = pd.Series("", index=accounts.index, dtype=object)
     for i, (column, label) in enumerate(tooltip_columns):
         values = accounts[column]
-        if pd.api.types.is_float_dtype(values):
+        if column in money_columns and pd.api.types.is_numeric_dtype(values):
+            text = values.map(lambda v: money(v) if pd.notna(v) else "")
+        elif pd.api.types.is_float_dtype(values):
             text = values.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
         else:
             text = values.astype(object).where(values.notna(), "").astype(str).map(html.escape)
@@ -179,7 +188,7 @@ def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
             round(float(r.lat), 4),
             round(float(r.lon), 4),
             str(r.color),
-            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · ${r.value:,.0f}",
+            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · {money(r.value)}",
             int(r.n),
         ]
         for region, r in stats.iterrows()

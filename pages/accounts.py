@@ -13,9 +13,11 @@ from pages.shared import (
     current_engine,
     ensure_app_navigation,
     level_labels,
+    money_column,
     plain,
     set_accounts,
     show_input_error,
+    show_table,
 )
 from territory import InputDataError
 from territory.assignment import explain
@@ -146,7 +148,7 @@ columns = [
 ]
 columns = [c for c in columns if c in shown.columns]
 st.subheader(f"Results ({len(shown):,})")
-st.dataframe(shown[columns], hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
+show_table(shown[columns], hide_index=True, column_config={"value": money_column()})
 st.download_button(
     "Download these results (CSV)",
     data=safe_csv(shown[columns]),
@@ -164,18 +166,18 @@ else:
         .agg(accounts=("account_id", "size"), value=("value", "sum"))
         .reset_index()
     )
-    st.dataframe(summary, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
+    show_table(summary, hide_index=True, column_config={"value": money_column()})
     top = queue.head(200).copy()
     region_names = level_labels("county")  # (every region's display name: counties, states, countries)
     top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
     st.caption("The 200 most valuable unassigned accounts, with the reason")
-    st.dataframe(
+    show_table(
         top[["account_id", "name", "value", "region_id", "industry", "tier", "why"]],
         hide_index=True,
-        column_config={"value": st.column_config.NumberColumn(format="dollar")},
+        column_config={"value": money_column()},
     )
 
 problems = loaded.problems
 if len(problems):
     with st.expander(f"Rows with problems ({len(problems)})"):
-        st.dataframe(problems, hide_index=True)
+        show_table(problems, hide_index=True)

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine
+from pages.shared import current_engine, money, money_column, percent_column, show_table
 
 engine = current_engine()
 plan = engine.plan
@@ -20,7 +20,7 @@ st.caption(
     + (
         "the territory's quota ÷ its active reps"
         if plan.settings.target_value_per_rep is None
-        else f"{plan.settings.target_value_per_rep:,.0f}"
+        else money(plan.settings.target_value_per_rep)
     )
     + ". Score = 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2."
 )
@@ -78,14 +78,14 @@ with right:
                 "accounts",
                 "reps",
                 alt.Tooltip("accounts_per_rep:Q", format=".1f"),
-                alt.Tooltip("value_per_rep:Q", format=",.0f"),
+                alt.Tooltip("value_per_rep:Q", format="$,.0f"),
             ],
         )
     )
     st.altair_chart(chart, width="stretch")
 
 st.subheader("Territories (least balanced first)")
-st.dataframe(
+show_table(
     territories[
         [
             "name",
@@ -123,15 +123,15 @@ st.dataframe(
     column_config={
         "Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
         "Accounts/rep": st.column_config.NumberColumn(format="%.1f"),
-        "Value": st.column_config.NumberColumn(format="dollar"),
-        "Value/rep": st.column_config.NumberColumn(format="dollar"),
-        "Target V": st.column_config.NumberColumn(format="dollar"),
-        "Utilization": st.column_config.NumberColumn(format="percent"),
-        "Quota coverage": st.column_config.NumberColumn(format="percent"),
+        "Value": money_column(),
+        "Value/rep": money_column(),
+        "Target V": money_column(),
+        "Utilization": percent_column(),
+        "Quota coverage": percent_column(),
     },
 )
 st.subheader("Reps (busiest first)")
-st.dataframe(
+show_table(
     reps.sort_values("utilization", ascending=False)[
         [
             "name",
@@ -161,9 +161,9 @@ st.dataframe(
     ),
     hide_index=True,
     column_config={
-        "Utilization": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-        "Value": st.column_config.NumberColumn(format="dollar"),
-        "Quota attainment": st.column_config.NumberColumn(format="percent"),
+        "Utilization": percent_column(progress=True),
+        "Value": money_column(),
+        "Quota attainment": percent_column(),
     },
 )
 team = balance.team

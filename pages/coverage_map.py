@@ -14,8 +14,11 @@ from pages.shared import (
     current_engine,
     level_radio,
     money,
+    money_column,
+    percent,
     plain,
     region_details,
+    show_table,
 )
 from territory import coverage_summary
 
@@ -33,13 +36,13 @@ cols = st.columns(5)
 cols[0].metric("Accounts on the map", f"{summary['accounts']:,}", help="Rows placed by coordinates or address")
 cols[1].metric(
     "In a territory",
-    f"{summary['in_territory_share']:.1%}",
+    percent(summary["in_territory_share"], 1),
     help=f"{summary['in_territory']:,} of {summary['accounts']:,} accounts are claimed by a territory",
 )
 cols[2].metric(
     "Value in a territory",
-    f"{summary['value_in_territory_share']:.1%}",
-    help=f"{summary['value_in_territory']:,.0f} of {summary['value']:,.0f}",
+    percent(summary["value_in_territory_share"], 1),
+    help=f"{money(summary['value_in_territory'])} of {money(summary['value'])}",
 )
 cols[3].metric("Territories", len(plan.territories), help=f"{len(plan.reps)} reps")
 not_placed = int((loaded.problems["severity"] == "skipped").sum()) + len(loaded.outside)
@@ -97,16 +100,18 @@ with detail_column:
             st.metric(
                 "Potential",
                 money(float(row["potential"])),
-                help=f"Penetration {row['penetration']:.0%} (customer value ÷ potential)"
+                help=f"Penetration {percent(row['penetration'])} (customer value ÷ potential)"
                 if row["penetration"] == row["penetration"]
                 else None,
             )
         if len(inside):
             st.caption("Largest accounts")
-            st.dataframe(
-                inside.nlargest(5, "value")[["name", "value", "status"]],
+            # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
+            show_table(
+                inside.nlargest(5, "value")[["name", "value"]],
                 hide_index=True,
-                column_config={"value": st.column_config.NumberColumn(format="dollar")},
+                width="stretch",
+                column_config={"name": st.column_config.TextColumn("Account"), "value": money_column("Value")},
             )
 
 for note in loaded.notes:
@@ -131,7 +136,7 @@ with left:
         }
         for t in plan.territories
     ]
-    st.dataframe(
+    show_table(
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
@@ -139,8 +144,8 @@ with left:
                 help="Accounts the territory takes, with a rep or waiting for one (Overview and Balance count those "
                 "with a rep)"
             ),
-            "Value": st.column_config.NumberColumn(format="%,.0f"),
-            "Quota": st.column_config.NumberColumn(format="%,.0f"),
+            "Value": money_column(),
+            "Quota": money_column(),
         },
     )
 # Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):
@@ -159,19 +164,19 @@ with right:
             "Every account's region is in a territory." if turned_away else "Every account sits inside a territory."
         )
     else:
-        st.dataframe(
+        show_table(
             layers.uncovered[["region_id", "label", "accounts", "value"]].rename(
                 columns={"region_id": "Region", "label": "Name", "accounts": "Accounts", "value": "Value"}
             ),
             hide_index=True,
-            column_config={"Value": st.column_config.NumberColumn(format="%,.0f")},
+            column_config={"Value": money_column()},
         )
 
 if not_placed:
     with st.expander(f"Rows not placed ({not_placed})"):
         skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
         if len(skipped):
-            st.dataframe(skipped, hide_index=True)
+            show_table(skipped, hide_index=True)
         if len(loaded.outside):
             st.caption("Outside every region")
-            st.dataframe(loaded.outside, hide_index=True)
+            show_table(loaded.outside, hide_index=True)

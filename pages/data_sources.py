@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from geo.assets import use_local_assets
 from geo.boundaries import boundary_file_columns, read_boundary_file, region_table
 from geo.layers import to_geojson
-from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error
+from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error, show_table
 from territory import InputDataError, load_plan
 
 st.title("Data sources")
@@ -33,14 +33,14 @@ for note in loaded.notes:
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
     st.markdown(f"**{len(skipped)} row(s) could not be placed**")
-    st.dataframe(skipped, hide_index=True)
+    show_table(skipped, hide_index=True)
 warnings = loaded.problems[loaded.problems["severity"] == "warning"]
 if len(warnings):
     st.markdown(f"**{len(warnings)} warning(s)** on rows that were placed")
-    st.dataframe(warnings, hide_index=True)
+    show_table(warnings, hide_index=True)
 if len(loaded.outside):
     st.markdown(f"**{len(loaded.outside)} account(s) outside every region**")
-    st.dataframe(loaded.outside, hide_index=True)
+    show_table(loaded.outside, hide_index=True)
 
 st.divider()
 st.subheader("Plan")

@@ -19,6 +19,7 @@ from pages.shared import (
     go_to_step,
     level_radio,
     money,
+    percent,
     plain,
     push_state,
     redo_edit,
@@ -64,7 +65,7 @@ TERRITORY_COLUMNS = {
     "Accounts": ("accounts", _count),
     "Value": ("value", money),
     "Workload": ("workload", _count),
-    "Utilization": ("utilization", "{:.0%}".format),
+    "Utilization": ("utilization", percent),
     "Balance": ("balance_score", "{:.3f}".format),
     "Waiting": ("unserved", _count),
 }
@@ -338,7 +339,7 @@ with map_column:
                     "From": [plain(_territory_name(plan, h if isinstance(h, str) else None)) for h in moving["holder"]],
                     "Accounts": stats["accounts"].fillna(0).astype(int).to_numpy(),
                     "Value": [plain(money(v)) for v in stats["value"].fillna(0.0)],
-                    "Share inside": [f"{s:.0%}" for s in moving["share"]],
+                    "Share inside": [percent(s) for s in moving["share"]],
                 }
             )
             line = f"**{len(moving)} region(s) would move** · {int(table['Accounts'].sum()):,} accounts in them"

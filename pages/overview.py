@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.shared import coverage_map, current_accounts, current_engine, money, plain
+from pages.shared import (
+    coverage_map,
+    current_accounts,
+    current_engine,
+    money,
+    money_column,
+    percent,
+    percent_column,
+    plain,
+    show_table,
+)
 from territory.balance import deal_metrics
+from territory.formatting import MISSING
 
 engine = current_engine()
 plan = engine.plan
@@ -29,12 +40,12 @@ team = balance.team
 row1 = st.columns(4)
 row1[0].metric(
     "Coverage (accounts)",
-    f"{covered.mean():.1%}" if len(accounts) else "—",
+    percent(covered.mean(), 1) if len(accounts) else MISSING,
     help="Accounts inside a territory that has at least one active rep",
 )
 row1[1].metric(
     "Coverage (potential)",
-    f"{covered_value / value:.1%}" if value else "—",
+    percent(covered_value / value, 1) if value else MISSING,
     help=f"{money(covered_value)} of {money(value)} of estimated value",
 )
 row1[2].metric(
@@ -49,7 +60,7 @@ row1[3].metric(
 )
 row2 = st.columns(4)
 row2[0].metric("Reps over capacity", f"{team['reps_over_capacity']}")
-row2[1].metric("Rep utilization", f"{team['utilization']:.0%}", help="Active accounts ÷ capacity of active reps")
+row2[1].metric("Rep utilization", percent(team["utilization"]), help="Active accounts ÷ capacity of active reps")
 row2[2].metric(
     "Workload spread (CV)",
     f"{team['workload_cv']:.2f}",
@@ -64,7 +75,7 @@ st.subheader("Per territory")
 names = {t.territory_id: t.name for t in plan.territories}
 table = balance.territories.set_index("territory_id")[["name", "accounts", "reps", "balance_score", "utilization"]]
 table = table.join(metrics[["avg_deal_size", "pipeline_velocity_per_day"]], how="left")
-st.dataframe(
+show_table(
     table.reset_index(drop=True).rename(
         columns={
             "name": "Territory",
@@ -79,8 +90,8 @@ st.dataframe(
     hide_index=True,
     column_config={
         "Balance score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
-        "Utilization": st.column_config.NumberColumn(format="percent"),
-        "Average deal size": st.column_config.NumberColumn(format="dollar"),
-        "Pipeline velocity ($/day)": st.column_config.NumberColumn(format="dollar"),
+        "Utilization": percent_column(),
+        "Average deal size": money_column(),
+        "Pipeline velocity ($/day)": money_column(),
     },
 )

@@ -18,6 +18,7 @@ from pages.shared import (
     edit_history,
     mark_saved,
     money,
+    money_column,
     open_version,
     plain,
     plan_folder_zip,
@@ -27,6 +28,7 @@ from pages.shared import (
     remember_author,
     set_plan,
     show_handoffs,
+    show_table,
     stored_plan,
     unsaved_changes,
 )
@@ -260,9 +262,9 @@ if conflict:
         f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s)"
     )
     if len(their_diff.regions):
-        st.dataframe(_regions_moved(their_diff.regions), hide_index=True)
+        show_table(_regions_moved(their_diff.regions), hide_index=True)
     if len(their_diff.territories):
-        st.dataframe(their_diff.territories, hide_index=True)
+        show_table(their_diff.territories, hide_index=True)
     choice = st.columns(3)
     choice[0].button("Merge my edits into theirs and save", on_click=_merge_and_save, key="conflict_merge")
     choice[1].button("Save mine as a new draft", on_click=_save_as_new_draft, key="conflict_new_draft")
@@ -278,12 +280,12 @@ table = pd.DataFrame(
             "Status": r.status,
             "Versions": r.current_version,
             "Updated (UTC)": r.updated_at.strftime("%Y-%m-%d %H:%M"),
-            "Restored from": f"#{r.restored_from[0]} v{r.restored_from[1]}" if r.restored_from else "",
+            "Restored from": f"#{r.restored_from[0]} v{r.restored_from[1]}" if r.restored_from else None,
         }
         for r in records.values()
     ]
 )
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table, hide_index=True, width="stretch")
 ids = list(records)
 if ids:
     default = ids.index(where[0]) if where and where[0] in ids else 0
@@ -304,7 +306,7 @@ if ids:
         "Archive", on_click=_archive, args=(chosen,), key="plan_archive", disabled=records[chosen].status == "archived"
     )
     versions = store.versions(chosen)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
@@ -382,16 +384,18 @@ if ids:
                 )  # fmt: skip
             with right:
                 st.markdown("**Regions moved**")
-                st.dataframe(_regions_moved(diff.regions), hide_index=True)
+                show_table(_regions_moved(diff.regions), hide_index=True)
         if len(diff.territories):
             st.markdown("**Territories**")
-            st.dataframe(diff.territories, hide_index=True, width="stretch")
+            show_table(diff.territories, hide_index=True, width="stretch")
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)
         if len(diff.accounts):
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
-                st.dataframe(diff.accounts, hide_index=True, width="stretch")
+                show_table(
+                    diff.accounts, hide_index=True, width="stretch", column_config={"value": money_column("Value")}
+                )
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
         downloads[0].download_button("Download regions moved (CSV)", safe_csv(diff.regions), f"{stem}-regions.csv")
@@ -402,7 +406,7 @@ if ids:
     audit = store.audit(chosen)
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    st.dataframe(audit, hide_index=True, width="stretch")
+    show_table(audit, hide_index=True, width="stretch")
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
 st.subheader("Files: git and CRM")

@@ -17,10 +17,13 @@ from pages.shared import (
     level_radio,
     money,
     open_version,
+    percent,
+    percent_column,
     plain,
     plan_store,
     push_state,
     show_handoffs,
+    show_table,
     stored_plan,
 )
 from territory.edits import rebase
@@ -194,10 +197,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
-    kpis[0].metric("Largest deviation", f"{report.deviation[worst]:.1%}", help=f"{METRICS.get(worst, worst)}. "
-                   f"No plan can do better than {report.bound[worst]:.1%}: what a region bigger than its share, reps' "
-                   "home regions (they stay in their territory) or a land mass apart force on some territory. Locked "
-                   "territories and industry focus can force more.")  # fmt: skip
+    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1), help=f"{METRICS.get(worst, worst)}. "
+                   f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than its "
+                   "share, reps' home regions (they stay in their territory) or a land mass apart force on some "
+                   "territory. Locked territories and industry focus can force more.")  # fmt: skip
     beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
     within = "no" if not all(report.within_tolerance.values()) else ("as close as possible" if beyond else "yes")
     kpis[1].metric("Within tolerance", within,
@@ -296,7 +299,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             table[f"{m}_before"] = table["territory_id"].map(was).where(table["territory_id"].isin(names))
             columns.append(f"{m}_before")
         columns.append(f"{m}_deviation")
-    st.dataframe(
+    show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.CheckboxColumn(  # (a kept one: against the whole team's mean)
             "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
@@ -314,11 +317,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "regions": st.column_config.NumberColumn("Regions", format="%d"),
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", help="More than 1: apart across regions no territory holds"),
-                       **{f"{m}_deviation": st.column_config.NumberColumn(f"{METRICS.get(m, m)} vs its share",
-                                                                          format="percent")
+                       **{f"{m}_deviation": percent_column(f"{METRICS.get(m, m)} vs its share", digits=1)
                           for m in proposal.report.deviation},
-                       **{f"{m}_before": st.column_config.NumberColumn(
-                           f"{METRICS.get(m, m)} {'after the hand-out' if handed_out else 'now'}", format="percent",
+                       **{f"{m}_before": percent_column(
+                           f"{METRICS.get(m, m)} {'after the hand-out' if handed_out else 'now'}", digits=1,
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},
@@ -333,7 +335,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:
             shown = moves_table.assign(region=region_labels(moves_table["region_id"]))
-            st.dataframe(shown[["region", "from_name", "to_name"]], hide_index=True,
+            show_table(shown[["region", "from_name", "to_name"]], hide_index=True,
                          column_config={"region": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")

@@ -7,7 +7,16 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, plain, set_plan, show_input_error
+from pages.shared import (
+    MISSING,
+    current_engine,
+    money_column,
+    percent_column,
+    plain,
+    set_plan,
+    show_input_error,
+    show_table,
+)
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
 
@@ -43,19 +52,19 @@ edited = st.data_editor(
     key="roster_editor",
     hide_index=True,
     num_rows="dynamic",  # (add a rep in the last row; remove one by selecting its row and deleting it)
+    placeholder=MISSING,  # (an empty cell of a new row, as every table shows one)
     disabled=["rep_id", "accounts", "utilization"],
     column_config={
         "rep_id": "Rep id",
         "name": "Name",
         "active": st.column_config.CheckboxColumn("Active"),
         "capacity": st.column_config.NumberColumn("Capacity", min_value=0, step=1, help="Maximum active accounts"),
-        "quota_attainment": st.column_config.NumberColumn(
+        "quota_attainment": percent_column(
             "Quota attainment",
             min_value=0.0,
-            step=0.01,
-            format="%.2f",
-            help="As a fraction of quota: 1.00 is on quota, 1.12 is 112% (as the Balance page shows it)",
-        ),  # fmt: skip
+            help="Shown as a percentage of quota, as on the Balance page; type it as a fraction: 1 is on quota, "
+            "1.12 is 112%",
+        ),
         "territories": st.column_config.TextColumn("Territories", help=f"Comma-separated: {', '.join(territory_ids)}"),
         "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
         "salesforce_user_id": st.column_config.TextColumn(
@@ -65,7 +74,7 @@ edited = st.data_editor(
             "HubSpot owner", help="The rep's HubSpot user email, for the HubSpot import file on the Plans page"
         ),
         "accounts": st.column_config.NumberColumn("Accounts"),
-        "utilization": st.column_config.ProgressColumn("Utilization", min_value=0.0, max_value=1.0, format="percent"),
+        "utilization": percent_column("Utilization", progress=True),
     },
 )
 
@@ -188,7 +197,7 @@ if moved is not None:
                 "value",
             ]
         ]
-        st.dataframe(view, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="dollar")})
+        show_table(view, hide_index=True, column_config={"value": money_column()})
         gained = (
             moved.groupby("to_rep_id")["value"]
             .agg(["size", "sum"])
@@ -202,13 +211,13 @@ if moved is not None:
         handoffs = gained.join(lost, how="outer").fillna(0)
         handoffs.index = handoffs.index.map(lambda r: names.get(r, r)).rename("Rep")
         st.caption("Per rep")
-        st.dataframe(
+        show_table(
             handoffs,
             column_config={
                 "gained": st.column_config.NumberColumn("Gained", format="%d"),
-                "value gained": st.column_config.NumberColumn("Value gained", format="dollar"),
+                "value gained": money_column("Value gained"),
                 "lost": st.column_config.NumberColumn("Lost", format="%d"),
-                "value lost": st.column_config.NumberColumn("Value lost", format="dollar"),
+                "value lost": money_column("Value lost"),
             },
         )
     else:

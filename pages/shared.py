@@ -24,6 +24,7 @@ from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
 from territory.edits import PlanState, start
+from territory.formatting import MISSING, money, percent  # noqa: F401 (money, percent: for the pages)
 from territory.history import EditHistory
 from territory.scoring import score_accounts
 
@@ -385,6 +386,35 @@ def level_radio(key: str, *, on_change=None) -> str:
 POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region
 
 
+# How figures read on every page: ``money`` and ``percent`` (territory.formatting) for metrics and captions, and
+# the matching column formats for tables, which keep their numbers (sorting stays numeric; CSV downloads raw).
+MONEY_FORMAT = "$%,.0f"
+"""Streamlit's printf format for dollars in a table column: ``$12,346`` (the same text as :func:`money`)."""
+
+
+def money_column(label: str | None = None, **kwargs):
+    """A table column of dollars, shown as whole dollars with thousands separators (``$12,346``)."""
+    return st.column_config.NumberColumn(label, format=MONEY_FORMAT, **kwargs)
+
+
+def percent_column(label: str | None = None, *, digits: int = 0, progress: bool = False, **kwargs):
+    """A table column of shares (1.0 is 100%) shown as :func:`percent` shows them: ``87%`` (``digits=1``: ``87.1%``).
+
+    ``progress`` draws a bar from 0 to 100% beside the figure. (Streamlit's ``percent`` format shows as many decimals
+    as the column's ``step`` has beyond the two a percentage takes: a step of 0.01 gives ``87%``.)
+    """
+    step = round(10.0 ** -(digits + 2), digits + 2)
+    if progress:
+        kwargs = {"min_value": 0.0, "max_value": 1.0, **kwargs}
+        return st.column_config.ProgressColumn(label, format="percent", step=step, **kwargs)
+    return st.column_config.NumberColumn(label, format="percent", step=step, **kwargs)
+
+
+def show_table(data, **kwargs):
+    """``st.dataframe`` with missing values shown as an em dash (not "None"), the same on every page."""
+    return st.dataframe(data, placeholder=MISSING, **kwargs)
+
+
 def show_input_error(error: InputDataError) -> None:
     """Show a bad-input message; the app goes on with what it had."""
     st.error(f"**Could not use this file.** {error}", icon="⚠️")
@@ -396,9 +426,9 @@ def handoff_columns() -> dict:
         "rep_id": st.column_config.TextColumn("Rep id"),
         "name": st.column_config.TextColumn("Rep"),
         "accounts_gained": st.column_config.NumberColumn("Accounts gained", format="%d"),
-        "value_gained": st.column_config.NumberColumn("Value gained", format="dollar"),
+        "value_gained": money_column("Value gained"),
         "accounts_lost": st.column_config.NumberColumn("Accounts lost", format="%d"),
-        "value_lost": st.column_config.NumberColumn("Value lost", format="dollar"),
+        "value_lost": money_column("Value lost"),
         "net_accounts": st.column_config.NumberColumn("Net accounts", format="%+d"),
     }
 
@@ -425,7 +455,7 @@ def show_handoffs(table: pd.DataFrame) -> None:
     """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
     waiting = table[table["rep_id"].isna()]
     shown = table.assign(rep_id=table["rep_id"].astype(object).where(table["rep_id"].notna(), "—"))
-    st.dataframe(shown, hide_index=True, column_config=handoff_columns())
+    show_table(shown, hide_index=True, column_config=handoff_columns())
     if len(waiting):
         row = waiting.iloc[0]
         st.caption(
@@ -434,16 +464,6 @@ def show_handoffs(table: pd.DataFrame) -> None:
             "(their new territory's reps are full, or they left the data). With it, accounts gained equal accounts "
             "lost."
         )
-
-
-def money(value: float) -> str:
-    """``1234567`` -> ``$1.23M`` for KPI cards."""
-    if value != value:  # NaN
-        return "—"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"${value / limit:,.2f}{suffix}"
-    return f"${value:,.0f}"
 
 
 def coverage_map(

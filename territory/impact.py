@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
+from territory.formatting import money
 
 __all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
 
@@ -260,7 +261,7 @@ def _warnings(reps, territories, changed, names, labels, parts_before, parts_aft
             regions = lost.groupby("region_id").size().sort_values(ascending=False)
             shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
             out.append(
-                f"Coverage gap: {len(lost):,} account(s) worth {lost['value'].sum():,.0f} in {shown} "
+                f"Coverage gap: {len(lost):,} account(s) worth {money(lost['value'].sum())} in {shown} "
                 "are now in no territory."
             )
     return out

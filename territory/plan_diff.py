@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from territory.edits import TERRITORY_ATTRIBUTES
+from territory.formatting import money
 from territory.model import Plan
 
 __all__ = ["PlanDiff", "diff_plans", "merge_plans"]
@@ -107,7 +108,7 @@ def diff_plans(
             fields = [f for f in TERRITORY_ATTRIBUTES if getattr(a, f) != getattr(b, f)]
             if fields:
                 detail = "; ".join(
-                    f"{f.replace('_', ' ')}: {_show(getattr(a, f))} → {_show(getattr(b, f))}" for f in fields
+                    f"{f.replace('_', ' ')}: {_show(f, getattr(a, f))} → {_show(f, getattr(b, f))}" for f in fields
                 )
                 changes.append((territory_id, b.name, "changed", detail))
     territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
@@ -123,9 +124,11 @@ def _names(ids: str | None, names: dict) -> str:
     return ", ".join(names.get(t, t) for t in ids.split(", "))
 
 
-def _show(value) -> str:
+def _show(field: str, value) -> str:
     if isinstance(value, tuple):
         return ", ".join(map(str, value)) or "all"
+    if field == "annual_quota":
+        return money(value)
     if isinstance(value, float):
         return f"{value:,.0f}"
     return "none" if value is None else str(value)

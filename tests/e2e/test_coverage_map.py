@@ -160,3 +160,25 @@ def test_the_legend_folds_away(page, app_url):
     assert legend.locator(".legend-name").first.is_visible()
     legend.locator("summary").click()
     assert not legend.locator(".legend-name").first.is_visible()
+
+
+def test_the_largest_accounts_fit_the_region_details_column(page, app_url):
+    # The table beside the map shows its columns whole, without a horizontal scroll bar, values in whole dollars.
+    open_coverage_map(page, app_url)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Region").first.click()
+    page.keyboard.type("California")
+    page.keyboard.press("Enter")
+    page.get_by_text("Largest accounts").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    column = page.locator('[data-testid="stColumn"]').filter(has_text="Largest accounts").last
+    table = column.locator('[data-testid="stDataFrame"]').first
+    table.locator(".dvn-scroller").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    widths = table.evaluate(
+        "(t) => { const s = t.querySelector('.dvn-scroller'); return [s.scrollWidth, s.clientWidth, "
+        "t.getBoundingClientRect().right, t.closest('[data-testid=\"stColumn\"]').getBoundingClientRect().right]; }"
+    )
+    scroll_width, client_width, table_right, column_right = widths
+    assert scroll_width <= client_width, widths
+    assert table_right <= column_right + 1, widths
+    column.screenshot(path=str(ARTIFACTS / "coverage_map_region_details.png"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
@@ -40,7 +41,7 @@ def test_account_points_escape_tooltips():
     assert points[0][:3] == [1.0, 2.0, "#123456"]
     assert "<img" not in points[0][3]
     assert "&lt;img" in points[0][3]
-    assert "1,234" in points[0][3]
+    assert "<b>Value</b> $1,235" in points[0][3]  # (whole dollars, half a dollar up, as the tables show it)
 
 
 def test_territory_shapes_dissolve_and_flag_unknown_regions():
@@ -162,3 +163,33 @@ def test_territory_labels_are_escaped_and_inside_their_territory():
     assert shapes.loc["E", "geometry"].contains(Point(lon, lat))
     html = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels).get_root().render()
     assert EVIL not in html and "territory-label" in html and "&lt;img src=x" in html
+
+
+def test_the_legend_and_tooltips_show_money_as_whole_dollars():
+    # The coverage map's legend, region tooltips and white-space choropleth say "$12,346", like the pages.
+    import re
+
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    layers = coverage_layers(state.plan, state.result)
+    dollars = r"\$\d{1,3}(,\d{3})*"
+    for entry in layers.legend[: len(state.plan.territories)]:
+        assert re.fullmatch(rf".* · [\d,]+ accounts · {dollars}", entry.detail), entry.detail
+    east = next(e for e in layers.legend if e.name == "North America East")
+    value = state.result.loc[state.result["territory_id"] == "NAE", "value"].sum()
+    assert east.detail.endswith(f" accounts · ${value:,.0f}")
+    values = [f["properties"]["value"] for f in layers.regions["features"]]
+    assert values and all(re.fullmatch(dollars, v) for v in values), values[:5]
+    space = [f["properties"] for f in layers.white_space["features"]]
+    assert space and all(re.fullmatch(dollars, p["potential_text"]) for p in space)
+    assert all(re.fullmatch(r"\d+%|—", p["penetration_text"]) for p in space)
+
+
+def test_account_tooltips_show_value_in_dollars():
+    accounts = pd.DataFrame({"lat": [1.0, 2.0], "lon": [3.0, 4.0], "name": ["A", "B"], "value": [12345.67, np.nan]})
+    rows = account_points(
+        accounts, pd.Series(["#111111", "#222222"]), tooltip_columns=[("name", "Account"), ("value", "Value")]
+    )
+    assert rows[0][3] == "<b>Account</b> A<br><b>Value</b> $12,346"
+    assert rows[1][3] == "<b>Account</b> B<br><b>Value</b> "

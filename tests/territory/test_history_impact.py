@@ -283,9 +283,9 @@ def test_edit_impact_to_no_territory_names_it_and_warns_of_a_coverage_gap(state)
     impact = edit_impact(state, after, region_labels={"US-34013": "Essex, NJ"})
     assert impact.moves[["from_name", "to_name", "accounts"]].values.tolist() == [["West", "No territory", 1]]
     assert impact.moves["to_territory_id"].tolist() == [None]
-    assert impact.warnings == ["Coverage gap: 1 account(s) worth 40 in Essex, NJ are now in no territory."]
+    assert impact.warnings == ["Coverage gap: 1 account(s) worth $40 in Essex, NJ are now in no territory."]
     assert edit_impact(state, after).warnings == [
-        "Coverage gap: 1 account(s) worth 40 in US-34013 are now in no territory."
+        "Coverage gap: 1 account(s) worth $40 in US-34013 are now in no territory."
     ]
     # Coming back into a territory is no gap.
     assert not any("Coverage gap" in w for w in edit_impact(after, state).warnings)

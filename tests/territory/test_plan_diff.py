@@ -66,7 +66,7 @@ def test_territories_added_removed_and_changed():
     table = diff_plans(old, new).territories.set_index("territory_id")
     assert table.loc["E", "change"] == "changed"
     assert "name: East → East Coast" in table.loc["E", "detail"]
-    assert "annual quota: 100 → 150" in table.loc["E", "detail"]
+    assert "annual quota: $100 → $150" in table.loc["E", "detail"]
     assert "tiers: all → enterprise" in table.loc["E", "detail"]
     assert table.loc["S", "change"] == "removed" and table.loc["N", "change"] == "added"
     assert "W" not in table.index

@@ -1,0 +1,165 @@
+"""The same figure reads the same on every page: whole dollars with a $, whole percentages, a dash for nothing.
+
+Tables keep their numbers (they sort as numbers) and carry the format the browser shows them in; metrics and
+captions are text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from pages.shared import MONEY_FORMAT
+from tests.conftest import app_session
+
+DOLLARS = re.compile(r"\$\d{1,3}(,\d{3})*")
+PAGES = [
+    "pages/overview.py",
+    "pages/coverage_map.py",
+    "pages/balance.py",
+    "pages/accounts.py",
+    "pages/reps.py",
+    "pages/data_sources.py",
+    "pages/plans.py",
+]
+MONEY = re.compile(r"value|deal size|velocity|^quota$|^target v$", re.IGNORECASE)
+SHARES = re.compile(r"utilization|attainment|coverage", re.IGNORECASE)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def column_formats(frame) -> dict[str, dict]:
+    """Column name (its label if it has one) → the column's type config as the browser gets it."""
+    config = json.loads(frame.proto.columns or "{}")
+    out = {}
+    for name in frame.value.columns:
+        entry = config.get(f"col:{name}") or config.get(str(name)) or {}
+        out[entry.get("label") or str(name)] = entry.get("type_config", {})
+    return out
+
+
+def tables(app):
+    return list(app.dataframe)
+
+
+def metric(app, label):
+    return next(m for m in app.metric if m.label == label)
+
+
+def test_the_shared_money_format_is_whole_dollars():
+    assert MONEY_FORMAT == "$%,.0f"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_shows_money_in_whole_dollars_and_shares_as_whole_percent(page):
+    app = app_session(page)
+    money_columns = shares = 0
+    for frame in tables(app):
+        numeric = {str(c) for c in frame.value.columns if frame.value[c].dtype.kind in "fi"}
+        for column, (name, config) in zip(frame.value.columns, column_formats(frame).items(), strict=True):
+            fmt = config.get("format")
+            assert fmt not in ("dollar", "%,.0f"), f"{page}: {name} has format {fmt!r}"
+            if MONEY.search(name) and str(column) in numeric:  # (not the raw text of a file's cell)
+                assert fmt == MONEY_FORMAT, f"{page}: {name} has format {fmt!r}"
+                money_columns += 1
+            if SHARES.search(name) and fmt is not None:
+                assert fmt == "percent" and config.get("step") == 0.01, f"{page}: {name} has {config}"
+                shares += 1
+    expected = {"pages/overview.py": (2, 1), "pages/coverage_map.py": (3, 0), "pages/balance.py": (4, 4),
+                "pages/accounts.py": (3, 0), "pages/reps.py": (0, 2)}.get(page, (0, 0))  # fmt: skip
+    assert (money_columns, shares) >= expected
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_shows_a_dash_for_a_missing_value(page):
+    app = app_session(page)
+    assert tables(app)
+    assert {frame.proto.placeholder for frame in tables(app)} == {"—"}
+
+
+def test_accounts_results_show_a_dash_where_an_account_has_no_rep():
+    app = app_session("pages/accounts.py")
+    results = app.dataframe[0]
+    assert results.value["rep"].isna().any()  # (the data keeps its gaps; the table shows them as "—")
+    assert results.proto.placeholder == "—"
+
+
+def test_overview_metrics_show_whole_dollars_and_whole_percent():
+    app = app_session()
+    deal = metric(app, "Average deal size").value
+    assert DOLLARS.fullmatch(deal), deal
+    potential = metric(app, "Coverage (potential)")
+    assert re.fullmatch(rf"{DOLLARS.pattern} of {DOLLARS.pattern} of estimated value", potential.help), potential.help
+    assert re.fullmatch(r"\d+\.\d%", potential.value)
+    assert re.fullmatch(r"\d+%", metric(app, "Rep utilization").value)
+
+
+def test_coverage_map_value_in_a_territory_is_in_dollars():
+    app = app_session("pages/coverage_map.py")
+    help_text = metric(app, "Value in a territory").help
+    assert re.fullmatch(rf"{DOLLARS.pattern} of {DOLLARS.pattern}", help_text), help_text
+    territories = column_formats(app.dataframe[0])
+    assert territories["Value"]["format"] == territories["Quota"]["format"] == MONEY_FORMAT
+
+
+def test_region_details_fit_their_column():
+    # The "Largest accounts" table beside the map: two columns (account and value, in whole dollars), stretched to
+    # the details column, so that it does not run over it.
+    app = app_session("pages/coverage_map.py")
+    app.selectbox(key="selected_region").set_value("US-CA").run()
+    assert not app.exception
+    assert DOLLARS.fullmatch(metric(app, "Value").value)
+    assert DOLLARS.fullmatch(metric(app, "Potential").value)
+    largest = next(c for c in app.caption if c.value == "Largest accounts")
+    assert largest is not None
+    frame = next(f for f in app.dataframe if len(f.value) <= 5 and "name" in f.value.columns)
+    assert list(frame.value.columns) == ["name", "value"]
+    formats = column_formats(frame)
+    assert list(formats) == ["Account", "Value"]
+    assert formats["Value"]["format"] == MONEY_FORMAT
+
+
+def test_reps_quota_attainment_reads_as_on_the_balance_page():
+    reps = app_session("pages/reps.py")
+    roster = json.loads(reps.dataframe[0].proto.columns)
+    assert roster["quota_attainment"]["type_config"]["format"] == "percent"
+    balance = app_session("pages/balance.py")
+    reps_table = column_formats(balance.dataframe[1])
+    assert reps_table["Quota attainment"] == {k: v for k, v in roster["quota_attainment"]["type_config"].items()
+                                              if k in ("type", "format", "step")}  # fmt: skip
+    assert roster["utilization"]["type_config"] == reps_table["Utilization"]
+
+
+def test_edit_map_balance_panel_shows_whole_dollars_and_whole_percent():
+    editor = app_session("pages/edit_map.py")
+    editor.multiselect(key="twin_regions").set_value(["US-NJ", "US-DE"]).run()
+    editor.selectbox(key="twin_target").set_value("USS").run()
+    editor.button(key="twin_move").click().run()
+    assert not editor.exception
+    # (st.table reads its cells as Markdown: the page escapes them, the browser shows "$1,234 → $1,300")
+    territories = editor.table[0].value.map(lambda text: re.sub(r"\\(.)", r"\1", text))
+    change = r"({0})( → ({0}))?"
+    assert all(re.fullmatch(change.format(DOLLARS.pattern), v) for v in territories["Value"]), territories["Value"]
+    assert all(re.fullmatch(change.format(r"\d+%|—"), v) for v in territories["Utilization"])
+    moved = next(m for m in editor.metric if m.label == "Accounts moved")
+    assert DOLLARS.fullmatch(moved.help), moved.help
+    moves = next(t.value for t in editor.table if {"From", "To", "Value"} <= set(t.value.columns))
+    assert all(DOLLARS.fullmatch(v.replace("\\", "")) for v in moves["Value"])
+
+
+def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
+    app = app_session("pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    assert not app.exception
+    assert re.fullmatch(r"\d+\.\d%", metric(app, "Largest deviation").value)
+    assert DOLLARS.fullmatch(metric(app, "Accounts changing territory").help.removeprefix("Their value: "))
+    report = next(f for f in app.dataframe if "territory" in f.value.columns)
+    assert report.proto.placeholder == "—"
+    deviations = {k: v for k, v in column_formats(report).items() if "vs its share" in k or k.endswith(" now")}
+    assert deviations and all(v == {"type": "number", "format": "percent", "step": 0.001} for v in deviations.values())

@@ -1,0 +1,47 @@
+"""Figures as people read them: whole dollars with a $ and thousands separators, whole percentages, a dash for none."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from territory.formatting import MISSING, money, percent
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (12345.67, "$12,346"),
+        (12345.4, "$12,345"),
+        (12345.6789, "$12,346"),
+        (0, "$0"),
+        (0.4, "$0"),
+        (999, "$999"),
+        (1_234_567_890, "$1,234,567,890"),
+        (-1500, "-$1,500"),
+        (2.5, "$3"),
+        (-0.4, "$0"),
+        (np.float64(30_518_100.0), "$30,518,100"),
+        (np.int64(40), "$40"),
+    ],
+)
+def test_money_is_whole_dollars_with_separators(value, shown):
+    assert money(value) == shown
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), np.nan])
+def test_money_of_nothing_is_a_dash(value):
+    assert money(value) == MISSING == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [(0.8712, 0, "87%"), (0.875, 1, "87.5%"), (0.87, 1, "87.0%"), (1.12, 0, "112%"), (0.0, 0, "0%"), (1, 0, "100%")],
+)
+def test_percent(value, digits, shown):
+    assert percent(value, digits) == shown
+
+
+@pytest.mark.parametrize("value", [None, float("nan")])
+def test_percent_of_nothing_is_a_dash(value):
+    assert percent(value) == "—"
