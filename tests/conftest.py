@@ -12,6 +12,15 @@ if str(ROOT) not in sys.path:
 
 DEMO_ACCOUNTS = ROOT / "data" / "demo" / "accounts.csv"
 DEMO_PLAN = ROOT / "data" / "demo" / "plan.json"
+# The pages that show the open plan and its figures (the Plans, Edit and Rebalance pages have flows of their own).
+FIGURE_PAGES = (
+    "pages/overview.py",
+    "pages/coverage_map.py",
+    "pages/balance.py",
+    "pages/accounts.py",
+    "pages/reps.py",
+    "pages/data_sources.py",
+)
 ARTIFACTS = ROOT / "test-artifacts"
 
 

@@ -8,16 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import FIGURE_PAGES, ROOT
 
-PAGES = [
-    "pages/overview.py",
-    "pages/coverage_map.py",
-    "pages/balance.py",
-    "pages/accounts.py",
-    "pages/reps.py",
-    "pages/data_sources.py",
-]
+PAGES = list(FIGURE_PAGES)
 
 
 @pytest.fixture

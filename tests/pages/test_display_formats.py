@@ -12,18 +12,10 @@ import re
 import pytest
 
 from pages.shared import MONEY_FORMAT
-from tests.conftest import app_session
+from tests.conftest import FIGURE_PAGES, app_session
 
 DOLLARS = re.compile(r"\$\d{1,3}(,\d{3})*")
-PAGES = [
-    "pages/overview.py",
-    "pages/coverage_map.py",
-    "pages/balance.py",
-    "pages/accounts.py",
-    "pages/reps.py",
-    "pages/data_sources.py",
-    "pages/plans.py",
-]
+PAGES = [*FIGURE_PAGES, "pages/plans.py"]
 MONEY = re.compile(r"value|deal size|velocity|^quota$|^target v$", re.IGNORECASE)
 SHARES = re.compile(r"utilization|attainment|coverage", re.IGNORECASE)
 
