@@ -273,19 +273,25 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     if proposal.one_way:
         st.info(plain(proposal.one_way))
-    if proposal.own_focus:
-        focused = ", ".join(plain(names.get(t, t)) for t in proposal.own_focus)
+    kept_focus = [t for t in proposal.own_focus if t not in proposal.gave]
+    if kept_focus:
+        focused = ", ".join(plain(names.get(t, t)) for t in kept_focus)
         kept = (
             "not rebalanced after taking their share of the leaving territory's regions"
             if handed_out
             else "kept as they are"
         )
-        if set(proposal.own_focus) & set(proposal.gave):
-            kept += ", apart from the regions given one way (above)"
         st.info(
             f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
             f"between territories that take different accounts would leave some of them in no territory; so they "
             f"are {kept} and left out of the mean the others are balanced to."
+        )
+    gave_focus = [t for t in proposal.own_focus if t in proposal.gave]
+    if gave_focus:
+        st.info(
+            f"{', '.join(plain(names.get(t, t)) for t in gave_focus)}: apart from the regions given one way (above), "
+            "kept as they are (no touching territory takes the same accounts, so none can give regions back) and "
+            "left out of the mean the others are balanced to."
         )
     for sentence in describe_pieces(report, {**names, **proposed_names}, describe_regions):
         st.info(plain(sentence))

@@ -8,6 +8,7 @@ gets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -436,19 +437,33 @@ def propose(
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         if one_way and recount is not None and len({_focus(territories[t]) for t in set(start.dropna())}) > 1:
-            # Territories with a focus may give regions to touching territories that take all their accounts.
-            given, original = _give_one_way(graph, start, territories, recount, plan, tolerance=tolerance,
-                                            weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
-                                            fixed=set(locked_territories) | set(separate),
-                                            pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()))  # fmt: skip
+            # Territories with a focus may give regions to touching territories that take all their accounts. A new
+            # territory and those of its focus stay out of it: it grows from them in the search.
+            fixed = set(locked_territories) | set(separate)
+            if seeds:
+                joining = {_focus(territories[t]) for t in seeds}
+                fixed |= {t for t in set(start.dropna()) if _focus(territories[t]) in joining}
+            began = time.perf_counter()
+            given, original, over = _give_one_way(
+                graph, start, territories, recount, plan, tolerance=tolerance, fixed=fixed,
+                weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
+                pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()),
+                deadline=began + 0.25 * max_seconds,
+            )  # fmt: skip
+            max_seconds = max(max_seconds - (time.perf_counter() - began), 0.5 * max_seconds)
             if given is not None:
                 start0 = start
                 start = given
                 metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
                 graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
-                one_way_note = _describe_one_way(start0, start, territories, region_label)
+                one_way_note = _describe_one_way(start0, start, territories, region_label, over)
                 gave = tuple(sorted(set(start0[start.ne(start0) & start.notna()].dropna())))
                 separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
+            else:
+                one_way_note = (
+                    "No territory gave regions one way: none with a focus is over its share and touches a territory "
+                    "that takes every account it takes, or giving would split it or leave it under its share."
+                )
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
         # region moved between two that differ would leave some of its accounts in no territory.
         focus = {t: _focus(territories[t]) for t in set(start.dropna())}
@@ -482,6 +497,8 @@ def propose(
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
                                 territory_weights=weights, rng=rng).solve(max_seconds=0.1)  # fmt: skip
             labels, report, before = solver.labels_.astype(object), solver.report_, solver.deviations(start)
+            if given is not None:
+                before = _before_one_way(report.territories, labels, apart, start0, original, before)
             # Nothing could move, so nothing is excused: within means within the tolerance itself. The territories
             # kept for a reason (locked, apart, their own focus) are marked so, as the notes about them say.
             limit = solver.tolerance + 1e-9
@@ -526,8 +543,12 @@ def propose(
                     left_out, one_way_note, gave)  # fmt: skip
 
 
-def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned):
-    """:func:`one_way_trades` with each territory's count of the units; (new labels or None, original metrics)."""
+def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned, deadline):
+    """:func:`one_way_trades` with each territory's count of the units.
+
+    Returns the new labels (None when nothing moved), the units' original metrics and each giver's deviation
+    before (territory id → its largest deviation above its share, for the description).
+    """
     metrics = list(graph.metrics.columns)
     units = list(graph.region_ids)
     held = sorted(set(start.dropna()))
@@ -539,24 +560,63 @@ def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weight
     counted = {t: counts[_focus(territories[t])] for t in held}
     tol = np.array([float(tolerance[m]) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics])
     original = graph.metrics.set_axis(units)
+    # Territories that trade with each other afterwards (same focus, touching) are judged together.
+    apart = _within_focus(graph, start, {t: _focus(territories[t]) for t in held})
+    pools = _trading_pools(apart, start)
     moved = one_way_trades(graph, start, territories, counted, tolerance=tol, weights=weights, fixed=sorted(fixed),
-                           pinned=sorted(pinned))  # fmt: skip
+                           pinned=sorted(pinned), pools=pools, deadline=deadline)  # fmt: skip
     changed = moved.ne(start) & moved.notna()
-    return (moved if changed.any() else None), original
+    if not changed.any():
+        return None, original, {}
+    size = {t: float((weights or {}).get(t, 1.0)) for t in held}
+    totals = pd.DataFrame({t: counted[t].reindex(units)[metrics].fillna(0.0)[start.reindex(units).eq(t).to_numpy()].sum()
+                           for t in held}).T  # fmt: skip
+    mean = totals.sum() / sum(size.values())
+    over = {}
+    for t in sorted(set(start[changed])):
+        deviation = totals.loc[t] / (mean * size[t]) - 1.0
+        over[t] = {m: float(deviation[m]) for m, limit in zip(metrics, tol, strict=True) if deviation[m] > limit}
+    return moved, original, over
 
 
-def _describe_one_way(before: pd.Series, after: pd.Series, territories, region_label) -> str:
+def _trading_pools(graph: RegionGraph, labels: pd.Series) -> dict[str, str]:
+    """Territory → a pool id: territories joined by ``graph``'s links (the same-focus ones) share one."""
+    parent: dict[str, str] = {t: t for t in set(labels.dropna())}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    values = labels.reindex(list(graph.region_ids)).tolist()
+    for i, others in enumerate(graph.neighbours):
+        for j in others:
+            a, b = values[i], values[j]
+            if isinstance(a, str) and isinstance(b, str) and a != b:
+                parent[find(a)] = find(b)
+    return {t: find(t) for t in parent}
+
+
+def _describe_one_way(before: pd.Series, after: pd.Series, territories, region_label, over=None) -> str:
     """The sentence for the regions given one way, by giver and taker."""
     changed = after.ne(before) & after.notna() & before.notna()
     parts = []
     for (giver, taker), regions in changed[changed].groupby([before[changed], after[changed]]).groups.items():
         names = [region_label(r) for r in sorted(regions)]
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         parts.append(f"{territories[giver].name} gives {shown} to {territories[taker].name}")
+    why = [
+        f"{territories[t].name} was over its share ({', '.join(f'{v:+.0%} {m}' for m, v in figures.items())})"
+        for t, figures in sorted((over or {}).items())
+    ]
     return (
-        "; ".join(parts)
-        + ". One way only: the taker takes every account the giver took there (and the rest of the region's), so "
-        "none is left out; the other way would leave some in no territory."
+        (f"{'; '.join(why)}, and no touching territory takes the same accounts (industries, tiers). " if why else "")
+        + "Given one way: "
+        + ". ".join(parts)
+        + ". The taker takes every account the giver took there, and the region's other accounts too: those may "
+        "wait for a rep where the taker's reps are full (see the warnings). The other way would leave some accounts "
+        "in no territory."
     )
 
 
@@ -648,15 +708,21 @@ def one_way_trades(
     weights: Mapping[str, float] | None = None,
     fixed: Sequence[str] = (),
     pinned: Sequence[str] = (),
-    max_moves: int = 500,
+    pools: Mapping[str, str] | None = None,
+    max_moves: int = 1000,
+    deadline: float | None = None,
 ) -> pd.Series:
     """Regions that territories with a focus give to touching territories that take every account they take.
 
     Two territories that take different accounts (industries, tiers) cannot trade regions both ways: a region
     moved to the narrower one would leave the accounts it refuses in no territory. One way they can: a territory
-    that takes all the accounts of a region's holder (and maybe more) may take the region. Greedily, the move that
-    lowers the imbalance most is made while one does: the squared excess beyond ``tolerance`` of every territory
-    that is not fixed, each against the whole team's mean (sized by ``weights``).
+    that takes all the accounts of a region's holder (and maybe more) may take the region. Greedily, while a giver is
+    above its share by more than ``tolerance`` on some metric, the move that lowers the imbalance most is made: the
+    squared excess beyond ``tolerance`` of every pool of territories (``pools``: those that trade with each other
+    afterwards, judged together; default each alone), against the whole team's mean (sized by ``weights``). A giver
+    never goes below its share by more than the tolerance, nor into more pieces; a taker never ends above its share
+    by more than the tolerance and above the giver (the two level, one is not loaded onto the other); fixed
+    territories and pinned regions stay.
 
     Parameters
     ----------
@@ -677,7 +743,11 @@ def one_way_trades(
         Territories that neither give nor take (locked, alone on their land mass).
     pinned : sequence of str
         Units that stay (reps' homes).
-    max_moves : int, default 500
+    pools : mapping, optional
+        Territory id → pool id.
+    max_moves : int, default 1000
+    deadline : float, optional
+        ``time.perf_counter()`` value to stop at.
 
     Returns
     -------
@@ -700,7 +770,6 @@ def one_way_trades(
     fixed, pinned = set(fixed), set(pinned)
     metrics = list(graph.metrics.columns)
     table = {t: counted[t].reindex(units)[metrics].fillna(0.0).to_numpy(dtype=float) for t in ids}
-    size = {t: float((weights or {}).get(t, 1.0)) for t in ids}
     focus = {t: _focus(territories[t]) for t in ids}
     takers = {t: {u for u in ids if u != t and u not in fixed and focus[u] != focus[t]
                   and _takes_all_of(territories[u], territories[t])} for t in ids if t not in fixed}  # fmt: skip
@@ -708,49 +777,78 @@ def one_way_trades(
     if not takers:
         return labels
     order = {t: i for i, t in enumerate(ids)}
-    weight = np.array([size[t] for t in ids])
+    weight = np.array([float((weights or {}).get(t, 1.0)) for t in ids])
+    pool_ids = sorted({(pools or {}).get(t, t) for t in ids})
+    pool_of = np.array([pool_ids.index((pools or {}).get(t, t)) for t in ids])
+    pool_weight = np.bincount(pool_of, weights=weight, minlength=len(pool_ids))
+    pool_free = np.zeros(len(pool_ids), dtype=bool)
+    pool_free[pool_of[[order[t] for t in ids if t not in fixed]]] = True
     holder = [labels.iloc[i] if pd.notna(labels.iloc[i]) else None for i in range(len(units))]
+    members = {t: {i for i, h in enumerate(holder) if h == t} for t in ids}
     totals = np.zeros((len(ids), len(metrics)))
     for i, t in enumerate(holder):
         if t is not None:
             totals[order[t]] += table[t][i]
-    # Fixed territories (locked, on another land mass) count in the team's mean but their excess is not ours.
-    free = np.array([t not in fixed for t in ids])
 
     def imbalance(trial: np.ndarray) -> float:
         mean = trial.sum(axis=0) / weight.sum()
-        deviation = trial / np.maximum(weight[:, None] * mean[None, :], 1e-12) - 1.0
+        pooled = np.zeros((len(pool_ids), len(metrics)))
+        np.add.at(pooled, pool_of, trial)
+        deviation = pooled / np.maximum(pool_weight[:, None] * mean[None, :], 1e-12) - 1.0
         excess = np.maximum(np.abs(deviation) - tolerance[None, :], 0.0)
-        return float((weight[:, None] * excess**2)[free].sum())
+        return float((pool_weight[:, None] * excess**2)[pool_free].sum())
 
-    def whole_without(t: str, gone: int) -> bool:
-        members = [i for i, h in enumerate(holder) if h == t and i != gone]
-        if not members:
+    def keeps_pieces(t: str, gone: int) -> bool:
+        """Taking ``gone`` out of ``t`` leaves it in no more pieces (its neighbours in ``t`` stay connected)."""
+        inside = members[t]
+        ends = [j for j in graph.neighbours[gone] if j in inside]
+        if len(inside) <= 1:
             return False
-        inside, seen, queue = set(members), {members[0]}, [members[0]]
-        while queue:
+        if len(ends) <= 1:
+            return True
+        want, seen, queue = set(ends), {ends[0]}, [ends[0]]
+        want.discard(ends[0])
+        while queue and want:
             for j in graph.neighbours[queue.pop()]:
-                if j in inside and j not in seen:
+                if j in inside and j != gone and j not in seen:
                     seen.add(j)
+                    want.discard(j)
                     queue.append(j)
-        return len(seen) == len(members)
+        return not want
 
     for _ in range(max_moves):
-        now, best = imbalance(totals), None
-        for i, t in enumerate(holder):
-            if t not in takers or units[i] in pinned:
-                continue
-            for u in sorted({holder[j] for j in graph.neighbours[i]} & takers[t]):
-                trial = totals.copy()
-                trial[order[t]] -= table[t][i]
-                trial[order[u]] += table[u][i]
-                score = imbalance(trial)
-                if score < now - 1e-12 and (best is None or score < best[0]) and whole_without(t, i):
-                    best = (score, i, t, u)
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        mean = totals.sum(axis=0) / weight.sum()
+        deviation = totals / np.maximum(weight[:, None] * mean[None, :], 1e-12) - 1.0
+        givers = {t for t in takers if (deviation[order[t]] > tolerance).any()}
+        if not givers:
+            break
+        now, candidates = imbalance(totals), []
+        for t in givers:
+            for i in members[t]:
+                if units[i] in pinned:
+                    continue
+                for u in {holder[j] for j in graph.neighbours[i]} & takers[t]:
+                    trial = totals.copy()
+                    trial[order[t]] -= table[t][i]
+                    trial[order[u]] += table[u][i]
+                    share = np.maximum(trial.sum(axis=0) / weight.sum(), 1e-12)
+                    if (trial[order[t]] / (weight[order[t]] * share) - 1.0 < -tolerance).any():
+                        continue  # (the giver would end under its share)
+                    giver_after = trial[order[t]] / (weight[order[t]] * share) - 1.0
+                    if (trial[order[u]] / (weight[order[u]] * share) - 1.0 > np.maximum(tolerance, giver_after)).any():
+                        continue  # (the taker would end over its share and above the giver: it levels, not dumps)
+                    score = imbalance(trial)
+                    if score < now - 1e-12:
+                        candidates.append((score, units[i], i, t, u))
+        best = next((c for c in sorted(candidates) if keeps_pieces(c[3], c[2])), None)
         if best is None:
             break
-        _, i, t, u = best
+        _, _, i, t, u = best
         holder[i] = u
+        members[t].discard(i)
+        members[u].add(i)
         totals[order[t]] -= table[t][i]
         totals[order[u]] += table[u][i]
     return pd.Series(holder, index=labels.index, dtype=object).where(pd.Series(holder, index=labels.index).notna())

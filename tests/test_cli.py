@@ -385,7 +385,7 @@ def test_rebalance_one_way(capsys):
                              "--one-way", "--seconds", "1", capsys=capsys)  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["one_way"].startswith("US Central gives") and "One way only" in summary["one_way"]
+    assert summary["one_way"].startswith("US Central was over its share") and "Given one way" in summary["one_way"]
     assert {m["from_territory_id"] for m in summary["moves"]} >= {"USC"}
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--seconds", "1", capsys=capsys)  # fmt: skip

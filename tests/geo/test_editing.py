@@ -478,3 +478,28 @@ def test_a_proposal_for_a_whole_us_claim_lists_what_moved_and_holds_what_it_says
         assert "US" in central_claims
         kept = [r for r in proposal.labels.index if proposal.labels[r] == holders[r] == "USC"]
         assert kept and not set(kept) & set(central_claims)  # (held through "US", as before)
+
+
+def test_one_way_trades_leave_a_joining_territory_room_and_before_figures_as_the_plan_was():
+    from geo.editing import propose_at_level, rebalance_units
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "state")
+
+    def propose(**options):
+        return propose_at_level(state, "state", table, holders, links, ["workload"], one_way=True,
+                                rng=np.random.default_rng(0), max_seconds=0.5, **options)  # fmt: skip
+
+    # A rep joining in Minnesota (US Central's focus): US Central gives nothing one way, or the new territory would
+    # be walled in by regions of another focus (it held Minnesota alone, at -76%).
+    joined = propose(scenario="rep_joins", new_name="North", home_region="US-MN")
+    north = next(t for t in joined.plan.territories if t.name == "North")
+    assert len(north.region_ids) > 1 and not joined.gave
+    # US South leaves with US West locked: nothing trades after the one-way step, and "before" is the plan as it was
+    # (US Central far over its share), not the plan after the regions given one way.
+    left = propose(scenario="rep_leaves", territory_id="USS", locked_territories=["USW"])
+    assert "USC" in left.gave
+    before = left.before.set_index("territory_id")["workload_deviation"]
+    after = left.report.territories.set_index("territory_id")["workload_deviation"]
+    assert before["USC"] > after["USC"] + 0.2

@@ -328,13 +328,19 @@ def test_focused_territories_may_give_regions_one_way(app):
     app.checkbox(key="reb_one_way").check().run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    kept = next(i.value for i in app.info if "no touching territory takes the same accounts" in i.value)
-    assert kept.startswith("North America East, US Central:") and "apart from the regions given one way" in kept
-    one_way = next(i.value for i in app.info if "One way only" in i.value)
-    assert "US Central gives" in one_way and "to US South" in one_way
+    infos = [i.value.replace("\\", "") for i in app.info]  # (as read: without Markdown's escapes)
+    assert any(i.startswith("North America East: no touching territory takes the same accounts") for i in infos)
+    assert any(
+        i.startswith("US Central: apart from the regions given one way (above), kept as they are") for i in infos
+    )
+    one_way = next(i for i in infos if "Given one way" in i)
+    assert one_way.startswith("US Central was over its share (+4")  # (its workload: +40%, value +70%)
+    assert "US Central gives" in one_way and "to Canada West" in one_way
     table = app.dataframe[0].value.set_index("territory")
-    assert table.loc["US Central", "workload_before"] > 0.3 > abs(table.loc["US Central", "workload_deviation"])
-    assert any("3 of 6 territories rebalanced; the other 3 are kept" in m.value for m in app.markdown)
+    before, after = table.loc["US Central", "workload_before"], table.loc["US Central", "workload_deviation"]
+    assert before > 0.3 and 0 < after < before
+    # The takers level with the giver, none is loaded past it.
+    assert (table.loc[["Canada West", "US South", "US West"], "workload_deviation"] <= after).all()
     assert any("wait for a rep" in w.value for w in app.warning)
     # No account that had a territory loses it.
     from tests.conftest import demo_state

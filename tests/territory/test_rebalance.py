@@ -547,6 +547,10 @@ def test_one_way_trades_only_widen_keep_givers_whole_and_never_raise_the_imbalan
 
     changed = moved.index[moved != start]
     assert moved.notna().all() and pinned[0] not in changed
+    # A territory gives only while over its share, and never ends under it by more than the tolerance.
+    totals = pd.Series({t: sum(counted[t].loc[r, "workload"] for r in moved.index[moved == t]) for t in territories})
+    for giver in set(start[changed]):
+        assert totals[giver] / totals.mean() - 1 >= -0.05 - 1e-9
     for r in changed:
         giver, taker = territories[start[r]], territories[moved[r]]
         assert start[r] not in fixed and moved[r] not in fixed
@@ -558,3 +562,23 @@ def test_one_way_trades_only_widen_keep_givers_whole_and_never_raise_the_imbalan
         members = {position[r] for r in moved.index[moved == t]}
         assert len(members) >= 1 and len(components(members, graph.neighbours)) == 1
     assert imbalance(moved) <= imbalance(start) + 1e-12
+
+
+def test_one_way_a_territory_in_pieces_still_gives_and_a_taker_is_never_loaded_past_the_giver():
+    from territory.model import Territory
+    from territory.rebalance import one_way_trades
+
+    metrics = pd.DataFrame({"w": [10.0, 10.0, 10.0, 1.0, 1.0, 1.0, 1.0, 1.0]}, index=list("abcdefgh"))
+    graph = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["c"], "c": ["d"], "e": ["f"], "g": ["h"]})
+    focused, every = Territory("F", "F", (), industries=("saas",)), Territory("W", "W", ())
+    counted = {"F": metrics, "W": metrics * 1.2}
+    # F holds a-b-c and the islands e and g (three pieces): it gives its islands and c, and stays in no more pieces.
+    start = pd.Series(["F", "F", "F", "W", "F", "W", "F", "W"], index=metrics.index)
+    out = one_way_trades(graph, start, {"F": focused, "W": every}, counted, tolerance=np.array([0.05]))
+    assert out.tolist() == ["F", "F", "W", "W", "W", "W", "W", "W"]
+    # One heavy region beside a light taker: giving it would load W far past F, so F keeps it.
+    heavy = pd.DataFrame({"w": [1.0, 1.0, 30.0, 1.0]}, index=list("abcd"))
+    chain = RegionGraph.from_adjacency(heavy, {"a": ["b"], "b": ["c"], "c": ["d"]})
+    start = pd.Series(["F", "F", "F", "W"], index=heavy.index)
+    out = one_way_trades(chain, start, {"F": focused, "W": every}, {"F": heavy, "W": heavy}, tolerance=np.array([0.05]))
+    assert out.tolist() == start.tolist()
