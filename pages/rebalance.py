@@ -78,7 +78,7 @@ one_way_help = ("A territory with an industry or tier focus can trade regions on
                 "focus. On: it may also give regions to touching territories that take every account it takes. They "
                 "take all the region's accounts, also those the giver left out, which may then wait for a rep with "
                 "capacity.")  # fmt: skip
-one_way = form[1].checkbox("Focused territories may give regions one way", value=False, key="reb_one_way",
+one_way = form[1].checkbox("One-way trades", value=False, key="reb_one_way",
                            disabled=scratch, help=one_way_help + scratch_help)  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
                              disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
