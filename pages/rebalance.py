@@ -5,6 +5,8 @@ The proposal is shown as a diff and kept only when accepted (as a new draft plan
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import streamlit as st
 
@@ -336,7 +338,9 @@ if pending is not None and pending[0].plan.name == plan.name:
 
         left, right = st.columns([3, 2])
         with left:
-            st_folium(fmap, height=380,
+            # (a copy each run: st_folium renames the map's parts in place, and the kept map then named layers that
+            # no longer exist on the next rerun: the map vanished with "fast_geo_json_… is not defined")
+            st_folium(copy.deepcopy(fmap), height=380,
                       use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:

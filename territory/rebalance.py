@@ -607,7 +607,7 @@ def _describe_one_way(before: pd.Series, after: pd.Series, territories, region_l
         shown = "; ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         parts.append(f"{territories[giver].name} gives {shown} to {territories[taker].name}")
     why = [
-        f"{territories[t].name} was over its share ({', '.join(f'{v:+.0%} {m}' for m, v in figures.items())})"
+        f"{territories[t].name} was over its share ({', '.join(f'{v:+.1%} {m}' for m, v in figures.items())})"
         for t, figures in sorted((over or {}).items())
     ]
     return (

@@ -29,6 +29,14 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     counts = [int(text.split("gains ")[1].split(" region")[0]) for text in gains]
     assert sum(counts) == changed
 
+    # Any rerun with the proposal on screen (here: ticking an option) keeps its map (it vanished, with a page
+    # error: "fast_geo_json_… is not defined").
+    page.get_by_text("One-way trades").click()
+    wait_for_rerun(page)
+    frame, _ = map_frame(page)
+    frame.locator("#territory-legend").wait_for(timeout=10_000)
+    assert frame.locator("path.leaflet-interactive").count() == changed
+
     assert page.requests_off_host == []
     assert page.errors == []
     ARTIFACTS.mkdir(exist_ok=True)

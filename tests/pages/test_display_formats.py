@@ -155,3 +155,16 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     assert report.proto.placeholder == "—"
     deviations = {k: v for k, v in column_formats(report).items() if "vs its share" in k or k.endswith(" now")}
     assert deviations and all(v == {"type": "number", "format": "percent", "step": 0.001} for v in deviations.values())
+
+
+def test_percent_columns_are_rounded_to_what_they_show():
+    # Streamlit cuts a number off at its column's step: 0.0957 showed as 9.5% beside a caption's 9.6%.
+    import pandas as pd
+
+    from pages.shared import _rounded_to_steps, percent_column
+
+    data = pd.DataFrame({"share": [0.0957, -0.00059, -0.00004], "count": [1, 2, 3], "name": ["a", "b", "c"]})
+    out = _rounded_to_steps(data, {"share": percent_column(digits=1), "name": "Name"})
+    assert out["share"].tolist() == [0.096, -0.001, 0.0] and str(out["share"].iloc[2]) == "0.0"
+    assert data["share"].iloc[0] == 0.0957  # (the caller's data is untouched)
+    assert _rounded_to_steps(data, {"count": percent_column()}) is data  # (whole numbers: nothing to round)
