@@ -389,6 +389,7 @@ POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle 
 
 # How figures read on every page: ``money`` and ``percent`` (territory.formatting) for metrics and captions, and
 # the matching column formats for tables, which keep their numbers (sorting stays numeric; CSV downloads raw).
+COUNT_FORMAT = "%,d"
 MONEY_FORMAT = "$%,.0f"
 """Streamlit's printf format for dollars in a table column: ``$12,346`` (the same text as :func:`money`)."""
 
@@ -415,9 +416,28 @@ def show_table(data, **kwargs):
     """``st.dataframe`` with missing values shown as an em dash (not "None"), the same on every page.
 
     Percent columns (:func:`percent_column`) are rounded to the figures they show: Streamlit cuts a number off at
-    its column's step instead of rounding it (0.0957 showed as 9.5% beside a caption's 9.6%).
+    its column's step instead of rounding it (0.0957 showed as 9.5% beside a caption's 9.6%). Counts (whole-number
+    columns given no format) get thousands separators, as the metrics have them (1,000, not 1000).
     """
-    return st.dataframe(_rounded_to_steps(data, kwargs.get("column_config") or {}), placeholder=MISSING, **kwargs)
+    config = _with_count_columns(data, kwargs.pop("column_config", None) or {})
+    return st.dataframe(_rounded_to_steps(data, config), placeholder=MISSING, column_config=config or None, **kwargs)
+
+
+def _with_count_columns(data, column_config: dict) -> dict:
+    """``column_config`` with a :func:`count_column` for each whole-number column given no format (or a label)."""
+    config = dict(column_config)
+    if isinstance(data, pd.DataFrame):
+        for column in data.columns:
+            setting = config.get(column)
+            if (setting is None or isinstance(setting, str)) and pd.api.types.is_integer_dtype(data[column]):
+                if not str(column).lower().endswith(("id", "year", "version", "zip", "fips")):
+                    config[column] = count_column(setting)
+    return config
+
+
+def count_column(label: str | None = None, **kwargs):
+    """A table column of counts, with thousands separators (``1,031``)."""
+    return st.column_config.NumberColumn(label, format=COUNT_FORMAT, **kwargs)
 
 
 def _rounded_to_steps(data, column_config: dict):

@@ -168,3 +168,17 @@ def test_percent_columns_are_rounded_to_what_they_show():
     assert out["share"].tolist() == [0.096, -0.001, 0.0] and str(out["share"].iloc[2]) == "0.0"
     assert data["share"].iloc[0] == 0.0957  # (the caller's data is untouched)
     assert _rounded_to_steps(data, {"count": percent_column()}) is data  # (whole numbers: nothing to round)
+
+
+def test_counts_get_thousands_separators_unless_they_are_ids():
+    import pandas as pd
+
+    from pages.shared import COUNT_FORMAT, _with_count_columns, money_column
+
+    data = pd.DataFrame({"accounts": [1000, 31], "value": [5.0, 6.0], "rep_id": [1, 2], "reps": [3, 1],
+                         "quota": [100, 200]})  # fmt: skip
+    config = _with_count_columns(data, {"reps": "Reps", "quota": money_column("Quota")})
+    assert config["accounts"]["type_config"]["format"] == COUNT_FORMAT == "%,d"
+    assert config["reps"]["label"] == "Reps" and config["reps"]["type_config"]["format"] == COUNT_FORMAT
+    assert config["quota"]["type_config"]["format"].startswith("$")  # (a format given stays)
+    assert "value" not in config and "rep_id" not in config
