@@ -759,7 +759,7 @@ def one_way_trades(
     >>> metrics = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0]}, index=["a", "b", "c", "d"])
     >>> graph = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["c"], "c": ["d"]})
     >>> focused, every = Territory("F", "F", (), industries=("saas",)), Territory("W", "W", ())
-    >>> counted = {"F": metrics, "W": metrics * 1.2}  # W would count more accounts (it takes them all)
+    >>> counted = {"F": metrics, "W": metrics * 1.1}  # W would count more accounts (it takes them all)
     >>> start = pd.Series(["F", "F", "F", "W"], index=metrics.index)
     >>> one_way_trades(graph, start, {"F": focused, "W": every}, counted, tolerance=np.array([0.05])).tolist()
     ['F', 'F', 'W', 'W']
