@@ -562,7 +562,7 @@ def _build_coverage_map(
         ("industry", "Industry"),
         ("tier", "Tier"),
         ("value", "Value"),
-        ("reason", "Unassigned because"),
+        ("why", "Unassigned because"),
     ]
     points = unassigned = None
     if show_accounts and len(accounts):
@@ -574,7 +574,22 @@ def _build_coverage_map(
         else:
             points = account_points(accounts, fill, tooltip_columns=tooltip[:4])
             if len(waiting):
-                unassigned = account_points(waiting, fill[waiting.index], tooltip_columns=tooltip)
+                from territory.assignment import explain
+
+                # (the sentence the Accounts page gives, not the reason's code "no-matching-territory")
+                names = level_labels("county")
+                keys = [c for c in ("reason", "reason_detail", "region_id", "territory_id", "industry", "tier")
+                        if c in waiting]  # fmt: skip
+                cases = waiting[keys].astype(object).where(waiting[keys].notna(), None).drop_duplicates()
+                said = {tuple(row.values()): explain(engine.plan, row, names) for row in cases.to_dict("records")}
+                why = [
+                    said[key]
+                    for key in waiting[keys]
+                    .astype(object)
+                    .where(waiting[keys].notna(), None)
+                    .itertuples(index=False, name=None)
+                ]
+                unassigned = account_points(waiting.assign(why=why), fill[waiting.index], tooltip_columns=tooltip)
     if len(accounts):
         lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
         bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),

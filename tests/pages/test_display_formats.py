@@ -182,3 +182,15 @@ def test_counts_get_thousands_separators_unless_they_are_ids():
     assert config["reps"]["label"] == "Reps" and config["reps"]["type_config"]["format"] == COUNT_FORMAT
     assert config["quota"]["type_config"]["format"].startswith("$")  # (a format given stays)
     assert "value" not in config and "rep_id" not in config
+
+
+def test_an_unassigned_accounts_tooltip_says_why_in_words():
+    # It showed the reason's code ("Unassigned because no-matching-territory").
+    from pages.shared import _build_coverage_map
+    from tests.conftest import demo_state
+
+    base, groups = _build_coverage_map(demo_state(), "state", True, False)
+    next(g for g in groups if g.layer_name == "Unassigned accounts").add_to(base)
+    text = base.get_root().render()
+    assert "Unassigned because" in text and "no-matching-territory" not in text
+    assert "No territory claims Sedgwick, KS" in text and "is at capacity" in text
