@@ -247,14 +247,14 @@ if pending is not None and pending[0].plan.name == plan.name:
             f" at {far[column]:+.1%} {METRICS.get(worst, worst).lower()} against its share of the whole team's."
         )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
-    kpis[2].metric("Every territory in one piece", whole,
+    kpis[2].metric("In one piece", whole,
                    help="A territory already in pieces (apart across regions no territory holds) keeps its pieces; "
                         "the proposal splits none.")  # fmt: skip
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
     kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
-    kpis[4].metric("Accounts changing territory", f"{impact.team['accounts_moved']:,}",
-                   help=f"Their value: {money(impact.team['value_moved'])}")  # fmt: skip
+    kpis[4].metric("Accounts moving", f"{impact.team['accounts_moved']:,}",
+                   help=f"Accounts whose territory changes. Their value: {money(impact.team['value_moved'])}")  # fmt: skip
     if report.cut_short:
         st.caption(f"The search used all its {seconds} s, so proposing again may give a slightly different plan.")
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
