@@ -417,10 +417,26 @@ def show_table(data, **kwargs):
 
     Percent columns (:func:`percent_column`) are rounded to the figures they show: Streamlit cuts a number off at
     its column's step instead of rounding it (0.0957 showed as 9.5% beside a caption's 9.6%). Counts (whole-number
-    columns given no format) get thousands separators, as the metrics have them (1,000, not 1000).
+    columns given no format) get thousands separators, as the metrics have them (1,000, not 1000). Empty text shows
+    as the dash too (a CSV's blank cell is read as "").
     """
     config = _with_count_columns(data, kwargs.pop("column_config", None) or {})
-    return st.dataframe(_rounded_to_steps(data, config), placeholder=MISSING, column_config=config or None, **kwargs)
+    shown = _blanks_as_missing(_rounded_to_steps(data, config))
+    return st.dataframe(shown, placeholder=MISSING, column_config=config or None, **kwargs)
+
+
+def _blanks_as_missing(data):
+    """``data`` with empty text cells as missing (shown as the em dash, like None), in a copy when any."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    text = [c for c in data.columns if pd.api.types.is_object_dtype(data[c]) or pd.api.types.is_string_dtype(data[c])]
+    blank = [c for c in text if data[c].map(lambda v: isinstance(v, str) and not v.strip()).any()]
+    if not blank:
+        return data
+    out = data.copy()
+    for column in blank:
+        out[column] = out[column].map(lambda v: None if isinstance(v, str) and not v.strip() else v).astype(object)
+    return out
 
 
 def _with_count_columns(data, column_config: dict) -> dict:

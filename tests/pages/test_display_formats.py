@@ -194,3 +194,18 @@ def test_an_unassigned_accounts_tooltip_says_why_in_words():
     text = base.get_root().render()
     assert "Unassigned because" in text and "no-matching-territory" not in text
     assert "No territory claims Sedgwick, KS" in text and "is at capacity" in text
+
+
+def test_blank_text_cells_show_as_missing():
+    # A CSV's blank cell is read as "": it showed as an empty cell where None shows "—".
+    import pandas as pd
+
+    from pages.shared import _blanks_as_missing
+
+    data = pd.DataFrame({"value": ["", "12", "  "], "name": ["a", None, "c"], "n": [1, 2, 3]})
+    out = _blanks_as_missing(data)
+    assert out["value"].isna().tolist() == [True, False, True] and out["value"].iloc[1] == "12"
+    assert out["name"].isna().tolist() == [False, True, False]
+    assert data["value"].tolist() == ["", "12", "  "]  # (the caller's data is untouched)
+    unchanged = data[["name", "n"]]
+    assert _blanks_as_missing(unchanged) is unchanged  # (nothing blank: no copy)
