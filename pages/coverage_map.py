@@ -9,6 +9,7 @@ from geo.boundaries import region_labels
 from geo.coverage import display_region_of
 from pages.shared import (
     cached_coverage_layers,
+    count_column,
     coverage_map,
     current_accounts,
     current_engine,
@@ -129,10 +130,11 @@ with left:
         {
             "Territory": t.name,
             "Regions": len(t.region_ids),
-            "Reps": ", ".join(r.name for r in plan.reps_of(t.territory_id)) or "—",
             "Accounts in it": int(counts["accounts"].get(t.territory_id, 0)),
             "Value": float(counts["value"].get(t.territory_id, 0.0)),
             "Quota": t.annual_quota,
+            # (last: a long list of names pushed the figures out of view)
+            "Reps": ", ".join(r.name for r in plan.reps_of(t.territory_id)) or "—",
         }
         for t in plan.territories
     ]
@@ -140,7 +142,7 @@ with left:
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
-            "Accounts in it": st.column_config.NumberColumn(
+            "Accounts in it": count_column(
                 help="Accounts the territory takes, with a rep or waiting for one (Overview and Balance count those "
                 "with a rep)"
             ),

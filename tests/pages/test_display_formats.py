@@ -209,3 +209,10 @@ def test_blank_text_cells_show_as_missing():
     assert data["value"].tolist() == ["", "12", "  "]  # (the caller's data is untouched)
     unchanged = data[["name", "n"]]
     assert _blanks_as_missing(unchanged) is unchanged  # (nothing blank: no copy)
+
+
+def test_the_coverage_territories_table_shows_its_figures_before_the_list_of_reps():
+    # A long list of rep names came before the figures and pushed them out of view.
+    app = app_session("pages/coverage_map.py")
+    table = next(d.value for d in app.dataframe if "Accounts in it" in d.value.columns)
+    assert list(table.columns) == ["Territory", "Regions", "Accounts in it", "Value", "Quota", "Reps"]
