@@ -472,13 +472,12 @@ def unit_population(units, level: str = "state") -> pd.Series:
     from geo.population import population
 
     units = [str(u) for u in units]
-    kind = region_table().set_index("region_id")["level"]
-    counties = [u for u in units if kind.get(u) == "county"]
+    table = region_table().set_index("region_id")
+    counties = [u for u in units if table["level"].get(u) == "county"]
     people = population(units, level)
     if level == "state" and counties:
         people[counties] = population(counties, "county").to_numpy()
-        inside = unit_of(pd.Series(counties, index=counties).map(region_table().set_index("region_id")["parent_id"]),
-                         units)  # fmt: skip
+        inside = unit_of(pd.Series(counties, index=counties).map(table["parent_id"]), units)
         taken = people[counties].groupby(inside.to_numpy()).sum()
         taken = taken[taken.index.isin(units)]
         people[taken.index] = (people[taken.index] - taken).clip(lower=0.0)

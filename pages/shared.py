@@ -596,15 +596,13 @@ def _build_coverage_map(
                 names = level_labels("county")
                 keys = [c for c in ("reason", "reason_detail", "region_id", "territory_id", "industry", "tier")
                         if c in waiting]  # fmt: skip
-                cases = waiting[keys].astype(object).where(waiting[keys].notna(), None).drop_duplicates()
-                said = {tuple(row.values()): explain(engine.plan, row, names) for row in cases.to_dict("records")}
-                why = [
-                    said[key]
-                    for key in waiting[keys]
-                    .astype(object)
-                    .where(waiting[keys].notna(), None)
-                    .itertuples(index=False, name=None)
-                ]
+                said: dict[tuple, str] = {}  # (one sentence per distinct case)
+                why = []
+                for row in waiting[keys].astype(object).where(waiting[keys].notna(), None).to_dict("records"):
+                    key = tuple(row.values())
+                    if key not in said:
+                        said[key] = explain(engine.plan, row, names)
+                    why.append(said[key])
                 unassigned = account_points(waiting.assign(why=why), fill[waiting.index], tooltip_columns=tooltip)
     if len(accounts):
         lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)

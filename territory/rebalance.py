@@ -18,6 +18,7 @@ import pandas as pd
 from territory.edits import new_territory_id, next_color, next_rep_id
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, cut_edges
+from territory.search import still_whole
 
 __all__ = [
     "Proposal",
@@ -432,8 +433,7 @@ def propose(
             )
         if scenario == "rep_leaves" and recount is not None:
             # The handed-out regions count what their new territories take (they may take more accounts).
-            metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
-            graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
+            graph = _recounted(graph, start, recount)
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
         if one_way and recount is not None and len({_focus(territories[t]) for t in set(start.dropna())}) > 1:
@@ -454,8 +454,7 @@ def propose(
             if given is not None:
                 start0 = start
                 start = given
-                metrics = recount(start).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
-                graph = RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
+                graph = _recounted(graph, start, recount)
                 one_way_note = _describe_one_way(start0, start, territories, region_label, over)
                 gave = tuple(sorted(set(start0[start.ne(start0) & start.notna()].dropna())))
                 separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
@@ -543,6 +542,12 @@ def propose(
                     left_out, one_way_note, gave)  # fmt: skip
 
 
+def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:
+    """``graph`` with each unit's metrics counted for the territory ``labels`` give it (what that one takes)."""
+    metrics = recount(labels).reindex(list(graph.region_ids)).fillna(0.0)[list(graph.metrics.columns)]
+    return RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
+
+
 def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned, deadline):
     """:func:`one_way_trades` with each territory's count of the units.
 
@@ -581,21 +586,17 @@ def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weight
 
 def _trading_pools(graph: RegionGraph, labels: pd.Series) -> dict[str, str]:
     """Territory → a pool id: territories joined by ``graph``'s links (the same-focus ones) share one."""
-    parent: dict[str, str] = {t: t for t in set(labels.dropna())}
+    from territory.optimizer import components
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    ids = sorted(set(labels.dropna()))
+    index = {t: i for i, t in enumerate(ids)}
     values = labels.reindex(list(graph.region_ids)).tolist()
+    touching: list[set[int]] = [set() for _ in ids]
     for i, others in enumerate(graph.neighbours):
         for j in others:
-            a, b = values[i], values[j]
-            if isinstance(a, str) and isinstance(b, str) and a != b:
-                parent[find(a)] = find(b)
-    return {t: find(t) for t in parent}
+            if isinstance(values[i], str) and isinstance(values[j], str) and values[i] != values[j]:
+                touching[index[values[i]]].add(index[values[j]])
+    return {ids[m]: ids[min(part)] for part in components(range(len(ids)), touching) for m in part}
 
 
 def _describe_one_way(before: pd.Series, after: pd.Series, territories, region_label, over=None) -> str:
@@ -799,22 +800,12 @@ def one_way_trades(
         return float((pool_weight[:, None] * excess**2)[pool_free].sum())
 
     def keeps_pieces(t: str, gone: int) -> bool:
-        """Taking ``gone`` out of ``t`` leaves it in no more pieces (its neighbours in ``t`` stay connected)."""
-        inside = members[t]
-        ends = [j for j in graph.neighbours[gone] if j in inside]
-        if len(inside) <= 1:
+        """Taking ``gone`` out of ``t`` leaves it in no more pieces (a piece of its own may go, not the last)."""
+        if len(members[t]) <= 1:
             return False
-        if len(ends) <= 1:
+        if not any(holder[j] == t for j in graph.neighbours[gone]):
             return True
-        want, seen, queue = set(ends), {ends[0]}, [ends[0]]
-        want.discard(ends[0])
-        while queue and want:
-            for j in graph.neighbours[queue.pop()]:
-                if j in inside and j != gone and j not in seen:
-                    seen.add(j)
-                    want.discard(j)
-                    queue.append(j)
-        return not want
+        return still_whole(gone, t, holder, graph.neighbours, limit=len(units))
 
     for _ in range(max_moves):
         if deadline is not None and time.perf_counter() > deadline:
@@ -834,9 +825,9 @@ def one_way_trades(
                     trial[order[t]] -= table[t][i]
                     trial[order[u]] += table[u][i]
                     share = np.maximum(trial.sum(axis=0) / weight.sum(), 1e-12)
-                    if (trial[order[t]] / (weight[order[t]] * share) - 1.0 < -tolerance).any():
-                        continue  # (the giver would end under its share)
                     giver_after = trial[order[t]] / (weight[order[t]] * share) - 1.0
+                    if (giver_after < -tolerance).any():
+                        continue  # (the giver would end under its share)
                     if (trial[order[u]] / (weight[order[u]] * share) - 1.0 > np.maximum(tolerance, giver_after)).any():
                         continue  # (the taker would end over its share and above the giver: it levels, not dumps)
                     score = imbalance(trial)
@@ -851,7 +842,7 @@ def one_way_trades(
         members[u].add(i)
         totals[order[t]] -= table[t][i]
         totals[order[u]] += table[u][i]
-    return pd.Series(holder, index=labels.index, dtype=object).where(pd.Series(holder, index=labels.index).notna())
+    return pd.Series(holder, index=labels.index, dtype=object)
 
 
 def _without(graph: RegionGraph, region_ids) -> RegionGraph:
