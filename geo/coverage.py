@@ -288,6 +288,17 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     claims = display_claims(plan, level)
     shapes = territory_shapes(plan, level, claims=claims)
     shown = display_region_of(accounts["region_id"], level) if len(accounts) else pd.Series(dtype=object)
+    if len(accounts):
+        # A county drawn as a region of its own at state level (carved out of its state for another territory)
+        # counts the accounts its territory holds there; the state counts the rest (those the carving territory
+        # refuses fall back to the state's).
+        finest = accounts["region_id"].astype(object)
+        apart = finest.isin(set(shapes.regions["region_id"])) & (shown != finest)
+        if apart.any():
+            drawn = set(zip(shapes.regions["region_id"], shapes.regions["territory_id"], strict=True))
+            pairs = zip(finest[apart], accounts["territory_id"][apart], strict=True)
+            own = pd.Series([p in drawn for p in pairs], index=finest.index[apart], dtype=bool)
+            shown = shown.where(~own.reindex(shown.index, fill_value=False), finest)
     per_region = (
         pd.DataFrame({"region_id": shown, "territory_id": accounts.get("territory_id"), "value": accounts.get("value")})
         .groupby(["region_id", "territory_id"], dropna=False)

@@ -193,3 +193,26 @@ def test_account_tooltips_show_value_in_dollars():
     )
     assert rows[0][3] == "<b>Account</b> A<br><b>Value</b> $12,346"
     assert rows[1][3] == "<b>Account</b> B<br><b>Value</b> "
+
+
+@pytest.mark.parametrize("taker", ["USW", "NAE"])
+def test_a_carved_out_county_counts_its_own_accounts_at_state_level(taker):
+    # Harris County carved out of US South's Texas. At state level the county is drawn apart: its tooltip counts
+    # the accounts its territory holds there (it said 0), and Texas counts the rest, including the Harris accounts
+    # that a focused carving territory (North America East: fintech and healthcare only) leaves to US South.
+    from tests.conftest import demo_state
+
+    state = demo_state().move_regions(["US-48201"], taker)
+    result = state.result
+    harris = result[result["region_id"] == "US-48201"]
+    texas = result[result["region_id"].astype(str).str.startswith("US-48") & (result["territory_id"] == "USS")]
+    for level in ("state", "county"):
+        shown = {
+            (f["properties"]["region_id"], f["properties"]["territory_id"]): f["properties"]["accounts"]
+            for f in coverage_layers(state.plan, result, level).regions["features"]
+        }
+        assert shown[("US-48201", taker)] == int((harris["territory_id"] == taker).sum()) > 0
+        if level == "state":
+            assert shown[("US-TX", "USS")] == len(texas)
+    if taker == "NAE":
+        assert (harris["territory_id"] == "USS").any()  # the case where Texas keeps some of Harris's accounts
