@@ -9,7 +9,7 @@
     python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
-                              [--territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
+                              [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5] [--locked ID …] [--keep 1.0]
                               [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
@@ -84,9 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance = parser.add_argument_group("rebalance")
     rebalance.add_argument("--scenario", default="rebalance",
                            choices=("rebalance", "rep_leaves", "rep_joins", "territories"),
-                           help="rebalance as is (default); rep_leaves: --territory goes to its neighbours;\n"
+                           help="rebalance as is (default); rep_leaves: --rep leaves (their territory goes to\n"
+                                "its neighbours if no rep is left in it), or --territory goes with its reps;\n"
                                 "rep_joins: a new territory --name grows from --home; territories: --territories K")  # fmt: skip
-    rebalance.add_argument("--territory", help="rep_leaves: the territory id that goes")
+    rebalance.add_argument("--rep", help="rep_leaves: the rep id who leaves")
+    rebalance.add_argument("--territory", help="rep_leaves: the territory id that goes (with all its reps)")
     rebalance.add_argument("--name", help="rep_joins: the new territory's name")
     rebalance.add_argument("--home", help="rep_joins: the new rep's home region (e.g. US-CO)")
     rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
@@ -289,10 +291,22 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip
     plan = load_any_plan(args.plan)
     known = [t.territory_id for t in plan.territories]
-    needs = {"rep_leaves": ("--territory", args.territory), "rep_joins": ("--name", args.name),
+    needs = {"rep_leaves": ("--rep", args.rep or args.territory), "rep_joins": ("--name", args.name),
              "territories": ("--territories", args.territories)}  # fmt: skip
-    owner = {"--territory": "rep_leaves", "--name": "rep_joins", "--home": "rep_joins", "--territories": "territories"}
-    given = {"--territory": args.territory, "--name": args.name, "--home": args.home, "--territories": args.territories}
+    owner = {
+        "--rep": "rep_leaves",
+        "--territory": "rep_leaves",
+        "--name": "rep_joins",
+        "--home": "rep_joins",
+        "--territories": "territories",
+    }
+    given = {
+        "--rep": args.rep,
+        "--territory": args.territory,
+        "--name": args.name,
+        "--home": args.home,
+        "--territories": args.territories,
+    }
     stray = [option for option, value in given.items() if value is not None and owner[option] != args.scenario]
     if stray:
         option = stray[0]
@@ -300,12 +314,20 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Add --scenario {owner[option]}, or leave {option} out")  # fmt: skip
     if args.scenario in needs and needs[args.scenario][1] in (None, ""):
         option = needs[args.scenario][0]
-        raise CliInputError(f"--scenario {args.scenario} needs {option}", column=option,
-                            hint=f"Territories: {', '.join(known)}" if option == "--territory" else "")  # fmt: skip
+        active = ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps if r.active)
+        raise CliInputError(f"--scenario {args.scenario} needs {option}" + (" or --territory" if option == "--rep"
+                                                                              else ""), column=option,
+                            hint=f"Active reps: {active}; territories: {', '.join(known)}" if option == "--rep"
+                            else "")  # fmt: skip
+    if args.rep is not None and args.territory is not None:
+        raise CliInputError("give --rep (a rep leaves) or --territory (a territory goes), not both", column="--rep")
+    if args.rep is not None and args.rep not in {r.rep_id for r in plan.reps if r.active}:
+        raise CliInputError(f"no active rep '{args.rep}' in the plan", column="--rep",
+                            hint="Use one of: " + ", ".join(r.rep_id for r in plan.reps if r.active))  # fmt: skip
     if args.scenario == "rep_leaves" and args.territory in args.locked:
         raise CliInputError(f"territory '{args.territory}' is locked, so it cannot go", column="--locked",
                             hint=f"Leave {args.territory} out of --locked")  # fmt: skip
-    if args.scenario == "rep_leaves" and args.territory not in known:
+    if args.scenario == "rep_leaves" and args.territory is not None and args.territory not in known:
         raise CliInputError(f"no territory '{args.territory}' in the plan", column="--territory",
                             hint=f"Use one of: {', '.join(known)}")  # fmt: skip
     if args.scenario == "territories" and args.territories < 1:
@@ -341,7 +363,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     try:
         proposal = propose_at_level(
             state, args.level, table, holders, links, list(metrics.columns),
-            scenario=args.scenario, territory_id=args.territory, new_name=args.name, home_region=args.home,
+            scenario=args.scenario, territory_id=args.territory, rep_id=args.rep, new_name=args.name,
+            home_region=args.home,
             n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
             rng=np.random.default_rng(args.seed), max_seconds=args.seconds,
@@ -351,7 +374,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         # (a plan that leaves nothing to trade is the plan's doing, unless territories were locked)
         blamed = [("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
                   ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),
-                  ("land mass", "--territory"), ("whose rep leaves", "--territory")]  # fmt: skip
+                  ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
         raise CliInputError(text, source=str(args.plan), column=column) from None
     after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can

@@ -246,6 +246,7 @@ def propose(
     *,
     scenario: str = "rebalance",
     territory_id: str | None = None,
+    rep_id: str | None = None,
     new_name: str | None = None,
     home_region: str | None = None,
     n_territories: int | None = None,
@@ -273,7 +274,9 @@ def propose(
         Region id → territory id of the current plan for those units (units held by no territory are left out
         of ``graph`` by the caller, or given to a territory by the start).
     scenario : {"rebalance", "rep_leaves", "rep_joins", "territories"}
-        ``rep_leaves``: ``territory_id``'s regions go to its neighbours and its reps are deactivated;
+        ``rep_leaves``: the rep ``rep_id`` is set inactive; a territory left with no active rep goes (its regions
+        to its neighbours), one that keeps reps stays, sized by those who remain. Or ``territory_id``: that
+        territory goes and its reps are set inactive;
         ``rep_joins``: a new territory ``new_name`` grows from ``home_region``; ``territories``: a plan from
         scratch with ``n_territories``.
     tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
@@ -314,7 +317,45 @@ def propose(
     territories = {t.territory_id: t for t in plan.territories}
     reps = plan.reps
     seeds = None
-    if scenario == "rep_leaves":
+    leaver = None
+    if scenario == "rep_leaves" and rep_id is not None:
+        if territory_id is not None:
+            raise ValueError("give the rep who leaves or the territory that goes, not both")
+        leaver = next((r for r in plan.reps if r.rep_id == rep_id), None)
+        if leaver is None or not leaver.active:
+            known = ", ".join(f"{r.name} ({r.rep_id})" for r in plan.reps if r.active)
+            raise ValueError(f"pick an active rep who leaves; active reps: {known or 'none'}")
+        own = [t for t in leaver.territory_ids if t in territories and t in set(current)]
+        if not own:
+            raise ValueError(
+                f"{leaver.name} covers no territory being rebalanced: set them inactive on the Reps page instead"
+            )
+        alone = [t for t in own if not any(r.active and r.rep_id != rep_id and t in r.territory_ids
+                                           for r in plan.reps)]  # fmt: skip
+        if len(alone) > 1:
+            raise ValueError(
+                f"{leaver.name} is the only rep of {', '.join(territories[t].name for t in alone)}: make those one "
+                "territory first (Edit page, Merge), or let each territory go on its own (pick the territory)"
+            )
+        territory_id = alone[0] if alone else None
+        if territory_id is None:
+            stay = ", ".join(territories[t].name for t in own)
+    if scenario == "rep_leaves" and territory_id is None and leaver is not None:
+        # The territory keeps reps: it stays, and only the rep goes (their accounts go to the reps who remain, and,
+        # sized by capacity, the territory gives the regions its smaller team cannot carry).
+        reps = tuple(replace(r, active=False, territory_ids=()) if r.rep_id == rep_id else r for r in plan.reps)
+        start = current
+        description = (
+            f"{leaver.name} leaves (set inactive); {stay} stays with "
+            + ", ".join(r.name for r in reps if r.active and set(r.territory_ids) & set(own))
+            + (
+                ", sized by the capacity of the reps who remain, and the territories are rebalanced"
+                if by_capacity
+                else "; with equal shares its regions stay, and its accounts go to the reps who remain as far as "
+                "their capacity allows"
+            )
+        )
+    elif scenario == "rep_leaves":
         if territory_id not in territories:
             raise ValueError(f"pick the territory whose rep leaves; known: {', '.join(territories)}")
         if (current != territory_id).sum() == 0:
@@ -337,12 +378,14 @@ def propose(
         reps = tuple(
             replace(
                 r,
-                active=False if r.territory_ids == (territory_id,) else r.active,
-                territory_ids=tuple(t for t in r.territory_ids if t != territory_id),
+                active=False if r.territory_ids == (territory_id,) or r.rep_id == rep_id else r.active,
+                territory_ids=() if r.rep_id == rep_id else tuple(t for t in r.territory_ids if t != territory_id),
             )  # fmt: skip
             for r in plan.reps
         )
         description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
+        if leaver is not None:
+            description = f"{leaver.name} was the only rep of {gone.name}, so it goes: " + description.split(": ", 1)[1]
         idle = _set_inactive(reps, plan.reps)
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"
@@ -515,7 +558,7 @@ def propose(
     units = set(ids)
     replaced = set(replaces)
     inherited: dict[str, tuple[str, ...]] = {}
-    if scenario == "rep_leaves":
+    if scenario == "rep_leaves" and territory_id is not None:
         # The leaving territory's claims beyond the units (a claim on the whole "US", which also holds accounts
         # that narrower territories in its states refuse) go to the territory that takes most of its regions.
         beyond = tuple(r for r in gone.region_ids if r not in units and r not in replaced)

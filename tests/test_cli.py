@@ -379,6 +379,23 @@ def test_rebalance_rep_leaves_as_csv(capsys):
     assert "USC" not in ids and {"USS", "USW", "NAE"} <= ids
 
 
+def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
+    # Tom Becker leaves US South; Aisha Okafor and Noah Williams stay, and so does US South.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R08", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["description"].startswith("Tom Becker leaves (set inactive); US South stays with Aisha Okafor")
+    assert "USS" in {row["territory_id"] for row in summary["territories"]}
+    assert not any(m["from_territory_id"] == "USS" and m["to_territory_id"] is None for m in summary["moves"])
+    # Luke Anderson is US Central's only rep: it goes, to its neighbours.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
+    summary = json.loads(out)
+    assert summary["description"].startswith("Luke Anderson was the only rep of US Central, so it goes")
+    assert "USC" not in {row["territory_id"] for row in summary["territories"]}
+
+
 def test_rebalance_one_way(capsys):
     # US Central (enterprise and mid-market only) gives regions to territories beside it that take all its accounts.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
@@ -396,7 +413,13 @@ def test_rebalance_one_way(capsys):
     ("extra", "message"),
     [
         (["--scenario", "rep_leaves", "--territory", "NOPE"], "option --territory: no territory 'NOPE'"),
-        (["--scenario", "rep_leaves"], "option --territory: --scenario rep_leaves needs --territory"),
+        (["--scenario", "rep_leaves"], "option --rep: --scenario rep_leaves needs --rep or --territory"),
+        (["--scenario", "rep_leaves", "--rep", "R99"], "option --rep: no active rep 'R99'"),
+        (
+            ["--scenario", "rep_leaves", "--rep", "R08", "--territory", "USS"],
+            "option --rep: give --rep (a rep leaves) or --territory (a territory goes), not both",
+        ),
+        (["--rep", "R08"], "option --rep: --rep is for --scenario rep_leaves"),
         (["--tolerance", "0"], "--tolerance 0.0 is not a percentage"),
         (["--scenario", "rep_joins"], "option --name: --scenario rep_joins needs --name"),
         (["--scenario", "rep_joins", "--name", "Rockies"], "option --home: --scenario rep_joins needs --home"),

@@ -582,3 +582,49 @@ def test_one_way_a_territory_in_pieces_still_gives_and_a_taker_is_never_loaded_p
     start = pd.Series(["F", "F", "F", "W"], index=heavy.index)
     out = one_way_trades(chain, start, {"F": focused, "W": every}, {"F": heavy, "W": heavy}, tolerance=np.array([0.05]))
     assert out.tolist() == start.tolist()
+
+
+def _two_reps_in_the_middle(plan):
+    from dataclasses import replace as _replace
+
+    from territory.model import Rep
+
+    # Every territory has a team of 80: T1's is two reps of 40.
+    reps = tuple(_replace(r, name=f"Rep {r.rep_id[1:]}", capacity=40 if r.rep_id == "R1" else 80) for r in plan.reps)
+    return _replace(plan, reps=(*reps, Rep("R9", "Second", territory_ids=("T1",), capacity=40)))
+
+
+def test_a_rep_leaves_a_territory_that_keeps_a_rep_which_stays_and_gives_by_capacity(setup):
+    # The manager picks the person: T1 keeps its other rep, so it stays, sized by the one rep left (half what it had),
+    # and gives regions to its neighbours; only the rep who leaves is set inactive.
+    plan, graph, holders = setup
+    plan = _two_reps_in_the_middle(plan)
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", max_seconds=1)
+    assert {t.territory_id for t in proposal.plan.territories} == {"T0", "T1", "T2"}
+    assert not proposal.plan.rep("R1").active and proposal.plan.rep("R1").territory_ids == ()
+    assert all(proposal.plan.rep(r).active for r in ("R0", "R2", "R9"))
+    assert proposal.plan.rep("R9").territory_ids == ("T1",)
+    middle = proposal.labels.eq("T1").sum()
+    assert middle < sum(t == "T1" for t in holders.values())  # a smaller team: fewer regions
+    share = proposal.report.territories.set_index("territory_id")["share"]
+    assert share["T1"] == pytest.approx(40 / (200 / 3))  # its 40 against the mean team, (80 + 40 + 80) / 3
+    assert proposal.description.startswith("Rep 1 leaves (set inactive); Stripe 1 stays with Second")
+    whole(proposal.plan, graph)
+    # With equal shares the territory keeps its regions: the rep's accounts go to the one who stays.
+    equal = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", by_capacity=False, max_seconds=1)
+    assert "with equal shares its regions stay" in equal.description
+
+
+def test_the_last_rep_of_a_territory_leaves_and_it_goes_to_its_neighbours(setup):
+    plan, graph, holders = setup
+    plan = _two_reps_in_the_middle(plan)
+    proposal = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", max_seconds=1)
+    assert "T0" not in set(proposal.labels) and not proposal.plan.rep("R0").active
+    assert proposal.description.startswith("Rep 0 was the only rep of Stripe 0, so it goes: its regions")
+    assert "DE" in {r for t in proposal.plan.territories for r in t.region_ids}  # its claim beyond the units goes on
+    for bad, message in [("R7", "pick an active rep who leaves; active reps: Rep 0 \\(R0\\), Rep 1"),
+                         (None, "pick the territory whose rep leaves")]:  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            propose(plan, graph, holders, scenario="rep_leaves", rep_id=bad, max_seconds=0.2)
+    with pytest.raises(ValueError, match="not both"):
+        propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", territory_id="T0", max_seconds=0.2)
