@@ -17,7 +17,7 @@ import pandas as pd
 
 from territory.edits import new_territory_id, next_color, next_rep_id
 from territory.model import Plan, Rep, Territory
-from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, cut_edges
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components, cut_edges
 from territory.search import still_whole
 
 __all__ = [
@@ -56,6 +56,9 @@ class Proposal:
     """What territories with a focus gave, one way, to touching territories that take all their accounts."""
     gave: tuple[str, ...] = ()
     """The territories that gave regions one way."""
+    apart: tuple[tuple[str, ...], ...] = ()
+    """A plan from scratch: groups of regions out of reach of the rest (regions no territory holds, or the sea, lie
+    between), each with territories of its own; the largest group is not listed."""
 
 
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
@@ -168,8 +171,6 @@ def separate_territories(labels: pd.Series, graph: RegionGraph) -> tuple[str, ..
     >>> separate_territories(pd.Series(["X", "Y", "Z", "Z"], index=metrics.index), graph)
     ('Z',)
     """
-    from territory.optimizer import components
-
     present: dict[str, set[int]] = {}
     crowded: set[int] = set()
     for number, part in enumerate(components(range(len(graph)), graph.neighbours)):
@@ -441,8 +442,11 @@ def propose(
     own_focus: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
     given, one_way_note, gave = None, "", ()
+    apart: tuple[tuple[str, ...], ...] = ()
     if scenario == "territories":
         separate = ()
+        parts = sorted(components(range(len(graph)), graph.neighbours), key=lambda p: (-len(p), min(p)))
+        apart = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
@@ -582,7 +586,7 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out, one_way_note, gave)  # fmt: skip
+                    left_out, one_way_note, gave, apart)  # fmt: skip
 
 
 def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:
@@ -629,8 +633,6 @@ def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weight
 
 def _trading_pools(graph: RegionGraph, labels: pd.Series) -> dict[str, str]:
     """Territory → a pool id: territories joined by ``graph``'s links (the same-focus ones) share one."""
-    from territory.optimizer import components
-
     ids = sorted(set(labels.dropna()))
     index = {t: i for i, t in enumerate(ids)}
     values = labels.reindex(list(graph.region_ids)).tolist()

@@ -628,3 +628,17 @@ def test_the_last_rep_of_a_territory_leaves_and_it_goes_to_its_neighbours(setup)
             propose(plan, graph, holders, scenario="rep_leaves", rep_id=bad, max_seconds=0.2)
     with pytest.raises(ValueError, match="not both"):
         propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", territory_id="T0", max_seconds=0.2)
+
+
+def test_a_plan_from_scratch_names_the_regions_out_of_reach_of_the_rest(setup):
+    # Two columns cut off from the rest (as Texas and Louisiana are by states no territory holds): they get a
+    # territory of their own, and the proposal says which regions those are.
+    plan, graph, holders = setup
+    cut = {rid(y, x) for y in range(H) for x in (W - 2, W - 1)}
+    links = {r: [n for n in (graph.region_ids[j] for j in graph.neighbours[i]) if (n in cut) == (r in cut)]
+             for i, r in enumerate(graph.region_ids)}  # fmt: skip
+    apart = RegionGraph.from_adjacency(graph.metrics, links)
+    proposal = propose(plan, apart, holders, scenario="territories", n_territories=3, max_seconds=0.5)
+    assert proposal.apart == (tuple(sorted(cut)),)
+    assert len(set(proposal.labels[sorted(cut)])) == 1
+    assert propose(plan, graph, holders, scenario="territories", n_territories=3, max_seconds=0.5).apart == ()
