@@ -637,7 +637,7 @@ def test_a_plan_from_scratch_names_the_regions_out_of_reach_of_the_rest(setup):
     cut = {rid(y, x) for y in range(H) for x in (W - 2, W - 1)}
     links = {r: [n for n in (graph.region_ids[j] for j in graph.neighbours[i]) if (n in cut) == (r in cut)]
              for i, r in enumerate(graph.region_ids)}  # fmt: skip
-    apart = RegionGraph.from_adjacency(graph.metrics, links)
+    apart = RegionGraph.from_adjacency(graph.metrics.set_axis(list(graph.region_ids)), links)
     proposal = propose(plan, apart, holders, scenario="territories", n_territories=3, max_seconds=0.5)
     assert proposal.apart == (tuple(sorted(cut)),)
     assert len(set(proposal.labels[sorted(cut)])) == 1
