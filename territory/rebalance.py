@@ -418,7 +418,9 @@ def propose(
         reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
                                 capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
         description = (
-            f"{name} joins at {region_label(home_region)}: a territory carved from its neighbours, with a new rep"
+            f"{name} joins at {region_label(home_region)}: a territory carved from its neighbours, with a new rep "
+            f"of capacity {reps[-1].capacity} ({'the team median' if capacities else 'the default'}; change it on "
+            "the Reps page once accepted)"
         )
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
