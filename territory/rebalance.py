@@ -559,6 +559,12 @@ def propose(
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             description += " (no two of the territories left can trade regions, so no further rebalancing)"
+        if given is not None and before is not None and over:
+            # The givers' figures as the table's "now" gives them (against the proposal's shares), not the pool's.
+            now = before.set_index("territory_id")
+            over = {t: {m: float(now.loc[t, f"{m}_deviation"]) for m in figures} for t, figures in over.items()
+                    if t in now.index}  # fmt: skip
+            one_way_note = _describe_one_way(start0, start, territories, region_label, over)
     labels = labels.reindex(ids).astype(object)  # regions left out have no territory
     start = start.reindex(ids).astype(object)
     units = set(ids)

@@ -503,3 +503,7 @@ def test_one_way_trades_leave_a_joining_territory_room_and_before_figures_as_the
     before = left.before.set_index("territory_id")["workload_deviation"]
     after = left.report.territories.set_index("territory_id")["workload_deviation"]
     assert before["USC"] > after["USC"] + 0.2
+    # The one-way note gives the givers' figures as the table's "before" column does (it gave the trading pool's).
+    for proposal in (left, propose()):
+        now = proposal.before.set_index("territory_id")["workload_deviation"]
+        assert f"US Central was over its share ({now['USC']:+.1%} workload)" in proposal.one_way
