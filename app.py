@@ -6,18 +6,27 @@ import streamlit as st
 
 from geo.assets import use_local_assets
 
-st.set_page_config(page_title="Territory planner", page_icon="🗺️", layout="wide")
+# Icons are Material Symbols, drawn with the font Streamlit serves itself (emoji need an emoji font, which many
+# machines lack: they showed as empty boxes). The tab's icon is the same "map" symbol as inline SVG: Streamlit
+# fetches a ":material/…:" favicon from fonts.gstatic.com, and the dashboard makes no request off this machine.
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#1f77b4" d="M20.5 3l-.16.03L15 5.1 '
+    "9 3 3.36 4.9c-.21.07-.36.25-.36.48V20.5c0 .28.22.5.5.5l.16-.03L9 18.9l6 2.1 5.64-1.9c.21-.07.36-.25.36-.48V3.5"
+    'c0-.28-.22-.5-.5-.5zM15 19l-6-2.11V5l6 2.11V19z"/></svg>'
+)
+
+st.set_page_config(page_title="Territory planner", page_icon=FAVICON, layout="wide")
 use_local_assets()
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/coverage_map.py", title="Coverage map", icon="🗺️"),
-    st.Page("pages/edit_map.py", title="Edit territories", icon="✏️"),
-    st.Page("pages/balance.py", title="Balance", icon="⚖️"),
-    st.Page("pages/accounts.py", title="Accounts", icon="🏢"),
-    st.Page("pages/reps.py", title="Reps", icon="🧑‍💼"),
-    st.Page("pages/rebalance.py", title="Rebalance", icon="🧮"),
-    st.Page("pages/plans.py", title="Plans", icon="🗂️"),
-    st.Page("pages/data_sources.py", title="Data sources", icon="📂"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/coverage_map.py", title="Coverage map", icon=":material/map:"),
+    st.Page("pages/edit_map.py", title="Edit territories", icon=":material/edit_location_alt:"),
+    st.Page("pages/balance.py", title="Balance", icon=":material/balance:"),
+    st.Page("pages/accounts.py", title="Accounts", icon=":material/domain:"),
+    st.Page("pages/reps.py", title="Reps", icon=":material/badge:"),
+    st.Page("pages/rebalance.py", title="Rebalance", icon=":material/swap_horiz:"),
+    st.Page("pages/plans.py", title="Plans", icon=":material/folder_open:"),
+    st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:"),
 ]
 st.navigation(pages).run()
