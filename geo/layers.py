@@ -236,7 +236,14 @@ _LABEL_STYLE = """<style>
 
 
 class _Legend(MacroElement):
-    """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is."""
+    """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is.
+
+    Each entry takes two lines: the swatch and the name, then the detail on one line. A detail made of parts joined
+    by " · " (the reps, then the figures) keeps its figures whole and shortens the first part with an ellipsis when
+    the box is too narrow; the whole entry is in the entry's ``title`` (shown on hover). The box is never taller
+    than the map leaves it, and when it must scroll it ends on a whole entry (no half-cut line), at the start and
+    at every stop of the scroll.
+    """
 
     _template = Template(
         """
@@ -244,32 +251,67 @@ class _Legend(MacroElement):
         (function () {
             var group = {{ this._parent.get_name() }};
             var control = L.control({position: "bottomright"});
+            var legend = null;
+            function fit() {
+                // As tall as the map leaves it (the layer control above, the attribution below), cut after a
+                // whole entry; the title stays on top and the scroll stops with an entry just under it.
+                if (!legend || !legend._map) { return; }
+                var box = legend.getContainer();
+                var entries = box.querySelectorAll(".legend-entry");
+                box.style.maxHeight = "none";
+                box.style.scrollPaddingTop = (entries.length ? entries[0].offsetTop : 0) + "px";
+                var room = legend._map.getSize().y - 96;
+                if (box.scrollHeight <= room) { return; }
+                var height = box.querySelector("summary").offsetHeight;
+                entries.forEach(function (entry) {
+                    var bottom = entry.offsetTop + entry.offsetHeight;
+                    if (bottom <= room) { height = Math.max(height, bottom); }
+                });
+                box.style.maxHeight = height + "px";
+            }
             control.onAdd = function () {
                 var box = L.DomUtil.create("div");
                 box.innerHTML = {{ this.markup|tojson }};
-                var legend = box.firstElementChild;
-                L.DomEvent.disableClickPropagation(legend);
-                L.DomEvent.disableScrollPropagation(legend);
-                return legend;
+                var element = box.firstElementChild;
+                L.DomEvent.disableClickPropagation(element);
+                L.DomEvent.disableScrollPropagation(element);
+                element.querySelector("details").addEventListener("toggle", fit);
+                return element;
             };
-            group.on("add", function () { control.addTo(group._map); });
-            group.on("remove", function () { control.remove(); });
+            group.on("add", function () {
+                control.addTo(group._map);
+                legend = control;
+                setTimeout(fit, 0);
+                group._map.on("resize", fit);
+            });
+            group.on("remove", function () {
+                if (control._map) { control._map.off("resize", fit); }
+                control.remove();
+            });
         })();
         {% endmacro %}
         """
     )
     _markup = Template(
-        """<div id="territory-legend" class="territory-legend" style="background:rgba(255,255,255,0.93);
-             padding:6px 8px; border-radius:6px; box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/1.3 sans-serif;
-             max-height:260px; overflow:auto; max-width:260px;">
+        """<div id="territory-legend" class="territory-legend" style="background:#fff;
+             padding:0 8px; border-radius:6px; box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/14px sans-serif;
+             overflow-y:auto; overflow-x:hidden; width:max-content; max-width:230px; box-sizing:border-box;
+             scroll-snap-type:y mandatory;">
           <details{% if open %} open{% endif %}>
-          <summary style="font-weight:600; margin-bottom:4px; cursor:pointer;">{{ title }}</summary>
+          <summary style="font-weight:600; line-height:16px; padding:5px 0 3px; cursor:pointer; position:sticky;
+                          top:0; background:#fff; z-index:1;">{{ title }}</summary>
           {% for entry in entries %}
-          <div class="legend-entry" style="display:flex; align-items:flex-start; gap:6px; margin:2px 0;">
-            <span style="flex:none; width:14px; height:14px; margin-top:1px; border:1px solid #555;
+          <div class="legend-entry" title="{{ entry.title }}" style="display:grid; grid-template-columns:12px
+               minmax(0, 1fr); column-gap:6px; padding:2px 0 3px; scroll-snap-align:start;">
+            <span style="width:12px; height:12px; margin-top:1px; box-sizing:border-box; border:1px solid #555;
                          background:{{ entry.color }};"></span>
-            <span><span class="legend-name">{{ entry.name }}</span>
-            {% if entry.detail %}<br><span style="color:#555; font-size:10px;">{{ entry.detail }}</span>{% endif %}</span>
+            <span class="legend-name" style="overflow:hidden; text-overflow:ellipsis; white-space:nowrap;">{{
+              entry.name }}</span>
+            {% if entry.parts %}<span class="legend-detail" style="grid-column:2; display:flex; min-width:0;
+              white-space:nowrap; color:#555; font-size:10px; line-height:13px;"><span style="flex:0 1 auto;
+              min-width:2.5em; overflow:hidden; text-overflow:ellipsis;">{{ entry.parts[0] }}</span>{%
+              for part in entry.parts[1:] %}<span style="flex:none;">&nbsp;· {{ part }}</span>{% endfor %}</span>
+            {% endif %}
           </div>
           {% endfor %}
           </details>
@@ -279,11 +321,18 @@ class _Legend(MacroElement):
     def __init__(self, title: str, entries: Sequence[LegendEntry], open: bool = True):
         super().__init__()
         self._name = "TerritoryLegend"
-        entries = [
-            LegendEntry(color=_safe_color(e.color), name=html.escape(e.name), detail=html.escape(e.detail))
-            for e in entries
-        ]
-        self.markup = self._markup.render(title=html.escape(title), entries=entries, open=open)
+        lines = []
+        for entry in entries:
+            name, detail = html.escape(entry.name), html.escape(entry.detail)
+            lines.append(
+                {
+                    "color": _safe_color(entry.color),
+                    "name": name,
+                    "parts": detail.split(" · ") if detail else [],
+                    "title": f"{name} — {detail}" if detail else name,
+                }
+            )
+        self.markup = self._markup.render(title=html.escape(title), entries=lines, open=open)
 
 
 class _StartHidden(MacroElement):
