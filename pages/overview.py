@@ -13,6 +13,8 @@ from pages.shared import (
     percent,
     percent_column,
     plain,
+    score,
+    score_column,
     show_table,
 )
 from territory.balance import deal_metrics
@@ -55,7 +57,7 @@ row1[2].metric(
 )
 row1[3].metric(
     "Team balance score",
-    f"{team['balance_score']:.2f}",
+    score(team["balance_score"]),
     help="Mean of the territories' balance scores (0..1, 1 = on target)",
 )
 row2 = st.columns(4)
@@ -89,7 +91,7 @@ show_table(
     ),
     hide_index=True,
     column_config={
-        "Balance score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
+        "Balance score": score_column(progress=True),
         "Utilization": percent_column(),
         "Average deal size": money_column(),
         "Pipeline velocity ($/day)": money_column(),

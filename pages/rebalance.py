@@ -24,6 +24,7 @@ from pages.shared import (
     plain,
     plan_store,
     push_state,
+    score,
     show_handoffs,
     show_table,
     stored_plan,
@@ -353,7 +354,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(
-        f"Team balance score {before:.3f} → {after:.3f} (accounts assigned by the plan's rules). The score compares "
+        f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
         "each territory's accounts and value per rep with the plan's targets per rep, so it can fall while the "
         "territories get closer to each other."
     )

@@ -25,7 +25,7 @@ from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
 from territory.edits import PlanState, start
-from territory.formatting import MISSING, money, percent  # noqa: F401 (money, percent: for the pages)
+from territory.formatting import MISSING, SCORE_DIGITS, money, percent, score, score_change  # noqa: F401 (for the pages)
 from territory.history import EditHistory
 from territory.scoring import score_accounts
 
@@ -394,6 +394,22 @@ MONEY_FORMAT = "$%,.0f"
 """Streamlit's printf format for dollars in a table column: ``$12,346`` (the same text as :func:`money`)."""
 
 
+SCORE_FORMAT = f"%.{SCORE_DIGITS}f"
+"""Streamlit's printf format for a balance score in a table column: ``0.820`` (the same text as :func:`score`)."""
+SCORE_D3_FORMAT = f".{SCORE_DIGITS}f"
+"""The same for a chart's tooltip (Vega-Lite takes d3 formats)."""
+
+
+def score_column(label: str | None = None, *, progress: bool = False, **kwargs):
+    """A table column of balance scores (0..1) shown as :func:`score` shows them: ``0.820``.
+
+    ``progress`` draws a bar from 0 to 1 beside the figure.
+    """
+    if progress:
+        return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format=SCORE_FORMAT, **kwargs)
+    return st.column_config.NumberColumn(label, format=SCORE_FORMAT, **kwargs)
+
+
 def money_column(label: str | None = None, **kwargs):
     """A table column of dollars, shown as whole dollars with thousands separators (``$12,346``)."""
     return st.column_config.NumberColumn(label, format=MONEY_FORMAT, **kwargs)
@@ -445,10 +461,26 @@ def _with_count_columns(data, column_config: dict) -> dict:
     if isinstance(data, pd.DataFrame):
         for column in data.columns:
             setting = config.get(column)
-            if (setting is None or isinstance(setting, str)) and pd.api.types.is_integer_dtype(data[column]):
+            plain_setting = isinstance(setting, dict) and not setting.get("type_config")  # (a heading, help only)
+            if (setting is None or isinstance(setting, str) or plain_setting) and pd.api.types.is_integer_dtype(
+                data[column]
+            ):
                 if not str(column).lower().endswith(("id", "year", "version", "zip", "fips")):
-                    config[column] = count_column(setting)
+                    config[column] = {**count_column(), **setting} if plain_setting else count_column(setting)
     return config
+
+
+def labelled(config, label: str, about: str | None = None):
+    """A table column's ``config`` (a ``st.column_config`` column, or None for the default) with a heading and help.
+
+    A short heading keeps a wide table within the page; ``about`` (shown when the pointer rests on the heading)
+    says the rest.
+    """
+    out = dict(config) if config else {}
+    out["label"] = label
+    if about:
+        out["help"] = about
+    return out
 
 
 def count_column(label: str | None = None, **kwargs):

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "money", "percent"]
+__all__ = ["MISSING", "SCORE_DIGITS", "money", "percent", "score", "score_change"]
 
 MISSING = "—"
 """Shown where there is no figure (a missing value, NaN)."""
+
+SCORE_DIGITS = 3
+"""Decimals of a balance score (0..1), wherever one is shown: an edit that moves a county changes the team's score
+in the third decimal (0.004), which two decimals would show as no change."""
 
 
 def _is_missing(value) -> bool:
@@ -72,3 +76,57 @@ def percent(value, digits: int = 0) -> str:
     if _is_missing(value):
         return MISSING
     return f"{float(value):.{digits}%}"
+
+
+def score(value) -> str:
+    """A balance score (0..1, 1 = on target) with :data:`SCORE_DIGITS` decimals: ``0.8196`` → ``"0.820"``.
+
+    Parameters
+    ----------
+    value : float or None
+        A balance score. None and NaN give :data:`MISSING`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> score(0.8196), score(1), score(None)
+    ('0.820', '1.000', '—')
+    """
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):.{SCORE_DIGITS}f}"
+
+
+def score_change(value) -> str:
+    """A change of a balance score, signed, as :func:`score` shows scores: ``0.0041`` → ``"+0.004"``.
+
+    A change too small for :data:`SCORE_DIGITS` decimals (an edit that moves a handful of accounts) gets the
+    decimals its first digit needs, so that a real change never reads as none: ``0.00021`` → ``"+0.0002"``. No
+    change (below 1e-9: the noise of adding floats in another order) is ``"0.000"``, without a sign.
+
+    Parameters
+    ----------
+    value : float or None
+        The score after minus the score before. None and NaN give :data:`MISSING`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> score_change(0.0041), score_change(-0.0126), score_change(0.00021), score_change(-3e-8), score_change(1e-16)
+    ('+0.004', '-0.013', '+0.0002', '-0.00000003', '0.000')
+    """
+    if _is_missing(value):
+        return MISSING
+    change = float(value)
+    if abs(change) < 1e-9:
+        return f"{0:.{SCORE_DIGITS}f}"
+    digits = SCORE_DIGITS
+    while round(abs(change), digits) == 0:
+        digits += 1
+    return f"{change:+.{digits}f}"

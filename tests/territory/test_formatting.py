@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from territory.formatting import MISSING, money, percent
+from territory.formatting import MISSING, money, percent, score, score_change
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,28 @@ def test_percent(value, digits, shown):
 @pytest.mark.parametrize("value", [None, float("nan")])
 def test_percent_of_nothing_is_a_dash(value):
     assert percent(value) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.8196, "0.820"), (0.82, "0.820"), (1, "1.000"), (0, "0.000"), (np.float64(0.93749), "0.937"), (None, MISSING),
+     (float("nan"), MISSING)],
+)  # fmt: skip
+def test_a_balance_score_has_three_decimals_everywhere(value, shown):
+    assert score(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        (0.004, "+0.004"),  # (an edit that moves a county: two decimals said +0.00)
+        (-0.0126, "-0.013"),
+        (0.00021, "+0.0002"),  # (a handful of accounts: never shown as no change)
+        (-0.00004, "-0.00004"),
+        (0.0, "0.000"),
+        (1e-16, "0.000"),  # (floats added in another order)
+        (None, MISSING),
+    ],
+)
+def test_a_change_of_the_balance_score_never_reads_as_none_when_there_is_one(change, shown):
+    assert score_change(change) == shown
