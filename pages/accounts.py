@@ -12,6 +12,7 @@ from pages.shared import (
     current_accounts,
     current_engine,
     ensure_app_navigation,
+    labelled,
     level_labels,
     money_column,
     plain,
@@ -147,8 +148,43 @@ columns = [
     "activation_tier",
 ]
 columns = [c for c in columns if c in shown.columns]
+RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that the table fits the page
+    "account_id": ("Id", "Account id"),
+    "name": ("Account", None),
+    "industry": ("Industry", None),
+    "tier": ("Tier", None),
+    "value": ("Value", "Estimated value"),
+    "account_status": ("Customer", "Customer or prospect"),
+    "region_id": ("Region", "The region the account is in (county, state or country code)"),
+    "territory": ("Territory", None),
+    "rep": ("Rep", None),
+    "outcome": ("Outcome", "assigned, or why not: no-matching-territory (no territory takes it), no-available-rep "
+                "(its territory has no active rep), at-capacity (every rep who could take it is full)"),
+    "status": ("Status", "assigned or unassigned"),
+    "reason": ("Reason", "Why it is unassigned"),
+    "reason_detail": ("Detail", "Which test failed: region, industry or tier"),
+    "rule": ("Rep by", "How the rep was chosen: locked override, current owner, kept, most free capacity"),
+    "score": ("Score", "Account score (activation)"),
+    "activation_tier": ("Activation", "Activation tier"),
+}  # fmt: skip
+# What a manager reads first fits the page: status and reason in one column. The other columns are one click away
+# (the table's "Show/hide columns") and in the download, which has the file's columns as they were.
+RESULT_SHOWN = ["account_id", "name", "industry", "tier", "value", "region_id", "territory", "rep", "outcome"]
+table = shown[columns].assign(outcome=shown["reason"].astype(object).where(shown["status"] != "assigned", "assigned"))
 st.subheader(f"Results ({len(shown):,})")
-show_table(shown[columns], hide_index=True, column_config={"value": money_column()})
+show_table(
+    table,
+    hide_index=True,
+    column_order=[c for c in RESULT_SHOWN if c in table.columns],
+    column_config={
+        c: labelled(money_column() if c == "value" else None, *RESULT_HEADINGS[c])
+        for c in table.columns
+        if c in RESULT_HEADINGS
+    },
+)
+hidden = [RESULT_HEADINGS[c][0] for c in columns if c not in RESULT_SHOWN and c not in ("status", "reason")]
+if hidden:
+    st.caption(f"More columns with the table's Show/hide columns button, and in the download: {', '.join(hidden)}.")
 st.download_button(
     "Download these results (CSV)",
     data=safe_csv(shown[columns]),

@@ -6,7 +6,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.shared import current_engine, money, money_column, percent_column, show_table
+from pages.shared import (
+    SCORE_D3_FORMAT,
+    current_engine,
+    labelled,
+    money,
+    money_column,
+    percent_column,
+    score_column,
+    show_table,
+)
 
 engine = current_engine()
 plan = engine.plan
@@ -74,7 +83,7 @@ with right:
             color=alt.Color("balance_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
             tooltip=[
                 "name",
-                alt.Tooltip("balance_score:Q", format=".2f"),
+                alt.Tooltip("balance_score:Q", format=SCORE_D3_FORMAT),
                 "accounts",
                 "reps",
                 alt.Tooltip("accounts_per_rep:Q", format=".1f"),
@@ -85,49 +94,45 @@ with right:
     st.altair_chart(chart, width="stretch")
 
 st.subheader("Territories (least balanced first)")
-show_table(
-    territories[
-        [
-            "name",
-            "balance_score",
-            "accounts",
-            "unserved",
-            "reps",
-            "accounts_per_rep",
-            "target_accounts_per_rep",
-            "total_value",
-            "value_per_rep",
-            "target_value_per_rep",
-            "workload",
-            "utilization",
-            "quota_coverage",
-        ]
-    ].rename(
-        columns={
-            "name": "Territory",
-            "balance_score": "Score",
-            "accounts": "Accounts with a rep",
-            "unserved": "Unserved",
-            "reps": "Reps",
-            "accounts_per_rep": "Accounts/rep",
-            "target_accounts_per_rep": "Target A",
-            "total_value": "Value",
-            "value_per_rep": "Value/rep",
-            "target_value_per_rep": "Target V",
-            "workload": "Workload",
-            "utilization": "Utilization",
-            "quota_coverage": "Quota coverage",
-        }
+TERRITORY_COLUMNS = {  # column → (heading, what it is); short headings so that the table fits the page
+    "name": ("Territory", None),
+    "balance_score": (
+        "Score",
+        "Balance score: 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2; 1 = on target",
     ),
+    "accounts": ("Accounts", "Accounts with a rep"),
+    "unserved": (
+        "Waiting",
+        "Accounts the territory takes that wait for a rep (its reps are at capacity, or it has none)",
+    ),
+    "reps": ("Reps", "Active reps"),
+    "accounts_per_rep": ("Acc./rep", "Accounts with a rep per active rep (A is the target)"),
+    "target_accounts_per_rep": ("Target A", "Target accounts per rep (A)"),
+    "total_value": ("Value", "Estimated value of the accounts with a rep"),
+    "value_per_rep": ("Value/rep", "Value per active rep (V is the target)"),
+    "target_value_per_rep": ("Target V", "Target value per rep (V): the territory's quota ÷ its active reps"),
+    "workload": ("Workload", "Accounts with a rep, weighted by tier"),
+    "utilization": ("Util.", "Utilization: active accounts ÷ capacity of the territory's active reps"),
+    "quota_coverage": ("Quota cov.", "Quota coverage: value ÷ the territory's annual quota"),
+}
+# A target the same for every territory is said once, in the caption above, not in a column of equal figures
+# (it stays in the data: the table's "Show/hide columns" shows it).
+shown = [c for c in TERRITORY_COLUMNS if not (c.startswith("target_") and territories[c].nunique() <= 1)]
+formats = {
+    "balance_score": score_column(progress=True, width=110),
+    "accounts_per_rep": st.column_config.NumberColumn(format="%.1f"),
+    "total_value": money_column(),
+    "value_per_rep": money_column(),
+    "target_value_per_rep": money_column(),
+    "utilization": percent_column(),
+    "quota_coverage": percent_column(),
+}
+show_table(
+    territories[list(TERRITORY_COLUMNS)],
     hide_index=True,
+    column_order=shown,
     column_config={
-        "Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
-        "Accounts/rep": st.column_config.NumberColumn(format="%.1f"),
-        "Value": money_column(),
-        "Value/rep": money_column(),
-        "Target V": money_column(),
-        "Utilization": percent_column(),
-        "Quota coverage": percent_column(),
+        column: labelled(formats.get(column), heading, about) for column, (heading, about) in TERRITORY_COLUMNS.items()
     },
 )
 st.subheader("Reps (busiest first)")

@@ -23,6 +23,8 @@ from pages.shared import (
     plain,
     push_state,
     redo_edit,
+    score,
+    score_change,
     undo_edit,
     unsaved_changes,
 )
@@ -61,15 +63,20 @@ def _count(v) -> str:
     return f"{v:,.0f}"
 
 
+# Short headings (said in full under the tables): the panel beside the map is narrow.
 TERRITORY_COLUMNS = {
     "Accounts": ("accounts", _count),
     "Value": ("value", money),
     "Workload": ("workload", _count),
-    "Utilization": ("utilization", percent),
-    "Balance": ("balance_score", "{:.3f}".format),
+    "Util.": ("utilization", percent),
+    "Score": ("balance_score", score),
     "Waiting": ("unserved", _count),
 }
-REP_COLUMNS = {k: v for k, v in TERRITORY_COLUMNS.items() if k not in ("Balance", "Waiting")}
+REP_COLUMNS = {k: v for k, v in TERRITORY_COLUMNS.items() if k not in ("Score", "Waiting")}
+HEADINGS_SAID = (
+    "Accounts with a rep; workload: the accounts weighted by tier; util.: utilization, active accounts ÷ capacity; "
+    "score: balance score (1 = on target); waiting: accounts the territory takes that wait for a rep."
+)
 
 
 def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bool = False) -> pd.DataFrame:
@@ -261,7 +268,7 @@ st.caption(
 drawn = st.session_state.get("edit_drawn")
 candidate = None
 selection = pd.DataFrame()
-map_column, panel = st.columns([4, 3])
+map_column, panel = st.columns([1, 1])  # (the panel's tables fit beside the map)
 with map_column:
     coverage_map(
         engine,
@@ -384,7 +391,7 @@ with panel:
     if before is None:
         st.info("No edit yet. Click a region or draw a shape: this panel shows what the edit does to each rep.")
         balance = engine.balance
-        st.metric("Team balance score", f"{balance.team['balance_score']:.3f}")
+        st.metric("Team balance score", score(balance.team["balance_score"]))
     else:
         impact = edit_impact(
             before,
@@ -398,10 +405,14 @@ with panel:
         st.caption(plain(label or impact.edit))
         kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
+        change = score_change(team["balance_score_after"] - team["balance_score_before"])
+        unchanged = not change.startswith(("+", "-"))  # (no arrow, no color for no change)
         kpis[0].metric(
             "Team balance score",
-            f"{team['balance_score_after']:.3f}",
-            delta=f"{team['balance_score_after'] - team['balance_score_before']:+.3f}",
+            score(team["balance_score_after"]),
+            delta=change,
+            delta_color="off" if unchanged else "normal",
+            delta_arrow="off" if unchanged else "auto",
             help="Mean of the territories' balance scores (1 is perfectly on target)",
         )
         kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
@@ -419,6 +430,8 @@ with panel:
         if len(impact.reps):
             st.markdown("**Reps**")
             st.table(_before_after(impact.reps, "Rep", REP_COLUMNS, capacity=True))
+        if len(impact.territories) or len(impact.reps):
+            st.caption(HEADINGS_SAID)
         if len(impact.moves):
             st.markdown("**Accounts that change territory**")
             st.table(

@@ -37,7 +37,7 @@ def panel_rows(page) -> dict[str, list[str]]:
     """Rows of the balance panel's territory and rep tables: first cell -> the other cells."""
     rows = {}
     for table in page.locator('[data-testid="stTable"]').all():
-        if "Utilization" not in table.locator("thead").inner_text():
+        if "Util." not in table.locator("thead").inner_text():
             continue
         for row in table.locator("tbody tr").all():
             cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]

@@ -94,7 +94,7 @@ def test_hiding_accounts_drops_the_cluster_layer(app):
 def test_balance_least_balanced_first_and_tolerance(app):
     open_page(app, "pages/balance.py")
     territories = app.dataframe[0].value
-    assert territories["Score"].is_monotonic_increasing
+    assert territories["balance_score"].is_monotonic_increasing
     app.slider[0].set_value(30).run()
     assert not app.exception
 

@@ -17,7 +17,7 @@ from tests.conftest import FIGURE_PAGES, app_session
 DOLLARS = re.compile(r"\$\d{1,3}(,\d{3})*")
 PAGES = [*FIGURE_PAGES, "pages/plans.py"]
 MONEY = re.compile(r"value|deal size|velocity|^quota$|^target v$", re.IGNORECASE)
-SHARES = re.compile(r"utilization|attainment|coverage", re.IGNORECASE)
+SHARES = re.compile(r"utilization|util\.|attainment|coverage|quota cov", re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +138,7 @@ def test_edit_map_balance_panel_shows_whole_dollars_and_whole_percent():
     territories = editor.table[0].value.map(lambda text: re.sub(r"\\(.)", r"\1", text))
     change = r"({0})( → ({0}))?"
     assert all(re.fullmatch(change.format(DOLLARS.pattern), v) for v in territories["Value"]), territories["Value"]
-    assert all(re.fullmatch(change.format(r"\d+%|—"), v) for v in territories["Utilization"])
+    assert all(re.fullmatch(change.format(r"\d+%|—"), v) for v in territories["Util."])
     moved = next(m for m in editor.metric if m.label == "Accounts moved")
     assert DOLLARS.fullmatch(moved.help), moved.help
     moves = next(t.value for t in editor.table if {"From", "To", "Value"} <= set(t.value.columns))

@@ -1,0 +1,138 @@
+"""What only a browser shows: the sidebar's icons drawn, the legend's last entry whole, wide tables within the page.
+
+At the fixtures' 1400 × 1000 window, in Chromium without an emoji font (as on CI).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, current_map, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+
+
+def open_page(page, app_url, path, title):
+    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    page.locator("h1", has_text=title).first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+
+
+def test_sidebar_icons_are_material_symbols_drawn_by_streamlits_own_font(page, app_url):
+    open_page(page, app_url, "", "Overview")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    icons = nav.locator('[data-testid="stIconMaterial"]')
+    icons.first.wait_for(timeout=10_000)
+    assert icons.count() == 9
+    page.wait_for_function("() => document.fonts.check('16px \"Material Symbols Rounded\"')", timeout=10_000)
+    # Drawn as one glyph each (a missing font would show the icon's name, "edit_location_alt", as text).
+    widths = icons.evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+    assert all(0 < w <= 24 for w in widths), widths
+    favicon = page.evaluate("() => document.querySelector('link[rel~=icon]').href")
+    assert favicon.startswith("data:image/svg+xml")
+    assert page.requests_off_host == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    nav.screenshot(path=str(ARTIFACTS / "sidebar_icons.png"))
+
+
+LEGEND_FIT = """() => {
+    const box = document.querySelector('#territory-legend');
+    const outer = box.getBoundingClientRect();
+    const entries = [...box.querySelectorAll('.legend-entry')].map(e => e.getBoundingClientRect());
+    const title = box.querySelector('summary').getBoundingClientRect().bottom;
+    return {
+        box: [outer.top, outer.bottom, outer.width, outer.height],
+        map: [window.map.getSize().x, window.map.getSize().y],
+        cut: entries.filter(r => (r.bottom > outer.bottom + 0.5 && r.top < outer.bottom - 0.5)
+                                 || (r.top < title - 0.5 && r.bottom > title + 0.5)).length,
+        last: entries.length ? [entries[entries.length - 1].top, entries[entries.length - 1].bottom] : null,
+        scrolls: box.scrollHeight > box.clientHeight,
+    };
+}"""
+
+
+@pytest.mark.parametrize(("path", "title"), [("", "Overview"), ("coverage_map", "Coverage map")])
+def test_the_legend_shows_its_last_entry_whole_and_leaves_the_map_visible(page, app_url, path, title):
+    open_page(page, app_url, path, title)
+    content = current_map(page)
+    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
+    fit = content.evaluate(LEGEND_FIT)
+    assert fit["cut"] == 0, fit  # (no entry half inside the box)
+    assert not fit["scrolls"], fit  # (the demo's seven entries fit whole)
+    assert fit["last"][1] <= fit["box"][1] + 0.5, fit  # "No territory (coverage gap)" inside the box
+    # Under a fifth of the map's area (it was 285 × 280 px over Europe West, 18% of the Overview's map).
+    assert fit["box"][2] <= 240 and fit["box"][2] * fit["box"][3] < 0.15 * fit["map"][0] * fit["map"][1], fit
+    names = content.locator("#territory-legend .legend-name").all_inner_texts()
+    assert names[-1] == "No territory (coverage gap)"
+    # A long list of reps gives way to the figures; the whole entry is its title (shown on hover).
+    titles = content.locator("#territory-legend .legend-entry").evaluate_all("els => els.map(e => e.title)")
+    assert any("Priya Patel, Diego Alvarez, Hannah Kim" in t and "$" in t for t in titles), titles
+    ARTIFACTS.mkdir(exist_ok=True)
+    content.locator("#territory-legend").screenshot(path=str(ARTIFACTS / f"legend_{path or 'overview'}.png"))
+
+
+def test_a_legend_longer_than_the_map_scrolls_and_ends_on_a_whole_entry(page, app_url):
+    open_page(page, app_url, "", "Overview")
+    content = current_map(page)
+    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
+    # Forty entries in a short map: the box is cut after a whole entry, at the top and at the end of the scroll.
+    content.evaluate(
+        """() => {
+            const details = document.querySelector('#territory-legend details');
+            const entry = details.querySelector('.legend-entry');
+            for (let i = 0; i < 40; i++) { details.appendChild(entry.cloneNode(true)); }
+            document.getElementById('map_div').style.height = '420px';
+            window.map.invalidateSize();
+            window.map.fire('resize');
+        }"""
+    )
+    fit = content.evaluate(LEGEND_FIT)
+    assert fit["scrolls"] and fit["cut"] == 0, fit
+    assert fit["box"][3] <= 420 - 90, fit
+    # A wheel's stop in the middle, then the end: whole entries under the title and at the bottom.
+    for top in (100, 10_000):
+        content.evaluate(f"() => {{ document.querySelector('#territory-legend').scrollTop = {top}; }}")
+        page.wait_for_timeout(400)
+        fit = content.evaluate(LEGEND_FIT)
+        assert fit["cut"] == 0, (top, fit)
+    assert fit["last"][1] <= fit["box"][1] + 0.5, fit
+
+
+SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"
+
+
+@pytest.mark.parametrize(("path", "title"), [("balance", "Balance"), ("accounts", "Accounts")])
+def test_the_wide_tables_fit_the_page_without_scrolling_sideways(page, app_url, path, title):
+    open_page(page, app_url, path, title)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
+    )
+    assert table.evaluate(SCROLLS) <= 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    table.screenshot(path=str(ARTIFACTS / f"table_{path}.png"))
+
+
+def test_the_edit_pages_balance_tables_fit_beside_the_map(page, app_url):
+    open_page(page, app_url, "edit_map", "Edit territories")
+    current_map(page)
+    # Texas from US South to US West, with the keyboard twin: both territories and five reps change.
+    regions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
+    regions.locator("input").click()
+    page.keyboard.type("Texas (US-TX)")
+    page.get_by_role("option", name="Texas (US-TX)").click()
+    page.keyboard.press("Escape")
+    target = page.locator('[data-testid="stSelectbox"]').filter(has_text="Move to").first
+    target.click()
+    page.get_by_role("option", name="US West").click()
+    page.get_by_role("button", name="Move regions").click()
+    page.locator('[data-testid="stTable"]').filter(has_text="→").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    tables = page.locator('[data-testid="stTable"]').filter(has_text="Util.")
+    assert tables.count() == 2
+    for table in tables.all():
+        overflow = table.evaluate("e => e.querySelector('table').scrollWidth - e.clientWidth")
+        assert overflow <= 0, overflow
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "edit_map_panel.png"), full_page=True)

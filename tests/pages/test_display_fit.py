@@ -1,0 +1,135 @@
+"""What the browser check found: icons that need no emoji font, one balance-score format, tables that fit the page.
+
+(The legend, the icons as drawn and the tables' widths in pixels are checked in Chromium: tests/e2e/test_display.py.)
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+from streamlit.material_icon_names import ALL_MATERIAL_ICONS
+
+from pages.shared import SCORE_FORMAT
+from territory.formatting import score, score_change
+from tests.conftest import ROOT, app_session, demo_state
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _page_icons() -> dict[str, str]:
+    """Each st.Page's title → its icon, and "page_icon" → the tab's icon, as app.py gives them."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.JoinedStr | ast.BinOp)
+        and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper()
+    }  # fmt: skip
+    icons = {}
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            keywords = {k.arg: k.value for k in call.keywords}
+            if call.func.attr == "Page":
+                icons[keywords["title"].value] = keywords["icon"].value
+            elif call.func.attr == "set_page_config":
+                icon = keywords["page_icon"]
+                icons["page_icon"] = constants[icon.id] if isinstance(icon, ast.Name) else icon.value
+    return icons
+
+
+def test_every_page_icon_is_a_material_symbol_streamlit_draws_itself():
+    icons = _page_icons()
+    assert len(icons) == 10
+    for title, icon in icons.items():
+        if title == "page_icon":
+            continue
+        assert icon.startswith(":material/") and icon.endswith(":"), f"{title}: {icon!r} needs an emoji font"
+        assert icon[len(":material/") : -1] in ALL_MATERIAL_ICONS, f"{title}: {icon!r} is no Material Symbol"
+
+
+def test_the_tabs_icon_is_inline_svg_not_an_emoji_nor_a_font_fetched_from_the_internet():
+    # (Streamlit loads a ":material/…:" favicon from fonts.gstatic.com; an emoji needs an emoji font.)
+    icon = _page_icons()["page_icon"]
+    assert icon.lstrip().startswith("<svg") and "http" not in icon.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_the_team_balance_score_reads_the_same_on_overview_and_edit_page():
+    expected = score(demo_state().balance.team["balance_score"])
+    assert len(expected.split(".")[1]) == 3
+    overview = app_session()
+    edit = app_session("pages/edit_map.py")
+    for app in (overview, edit):
+        assert next(m.value for m in app.metric if m.label == "Team balance score") == expected
+
+
+def _score_columns(app) -> list[dict]:
+    found = []
+    for frame in app.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        for key, entry in config.items():
+            if "score" in f"{key} {entry.get('label', '')}".lower():
+                found.append(entry.get("type_config", {}))
+    return found
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/balance.py"])
+def test_balance_score_columns_have_the_shared_format(page):
+    app = app_session(page)
+    columns = _score_columns(app)
+    assert columns
+    assert {c.get("format") for c in columns} == {SCORE_FORMAT}
+
+
+def test_a_small_edit_shows_its_change_of_the_balance_score_not_zero():
+    from tests.pages.test_edit_map import click
+
+    app = app_session("pages/edit_map.py")
+    before = demo_state()
+    # Moving one county (Autauga, AL: US South → US Central) changes the team's score in the fourth decimal.
+    after = before.move_regions(["US-01003"], "USC")
+    change = after.balance.team["balance_score"] - before.balance.team["balance_score"]
+    assert change != 0 and round(change, 3) == 0
+    app.session_state["edit_level"] = "county"
+    app.session_state["paint_territory"] = "USC"
+    app.run()
+    click(app, "US-01003", 1)
+    metric = next(m for m in app.metric if m.label == "Team balance score")
+    assert metric.value == score(after.balance.team["balance_score"])
+    assert metric.delta == score_change(change)
+    assert metric.delta.strip("+-0.") != ""  # (two decimals, as the Overview had it, said +0.00)
+
+
+def _shown_columns(frame) -> list[str]:
+    """The headings of the columns a dataframe shows (its column order, else every column), as the browser has them."""
+    config = json.loads(frame.proto.columns or "{}")
+    order = list(frame.proto.column_order) or [str(c) for c in frame.value.columns]
+    return [(config.get(f"col:{c}") or config.get(c) or {}).get("label") or c for c in order]
+
+
+def test_the_balance_table_leaves_a_target_that_is_the_same_everywhere_to_the_caption():
+    app = app_session("pages/balance.py")
+    shown = _shown_columns(app.dataframe[0])
+    assert "Target A" not in shown  # (300 in every row; the caption says "Target 300 accounts per rep")
+    assert any("Target 300 accounts per rep" in c.value for c in app.caption)
+    assert len(shown) <= 12 and max(len(h) for h in shown) <= 10, shown
+    # Every figure is still in the data (the table's Show/hide columns shows it).
+    assert {"target_accounts_per_rep", "target_value_per_rep", "quota_coverage"} <= set(app.dataframe[0].value.columns)
+
+
+def test_the_accounts_results_show_the_columns_a_manager_reads_first_and_keep_the_rest():
+    app = app_session("pages/accounts.py")
+    results = app.dataframe[0]
+    shown = _shown_columns(results)
+    assert shown == ["Id", "Account", "Industry", "Tier", "Value", "Region", "Territory", "Rep", "Outcome"]
+    assert {"rule", "score", "activation_tier", "reason_detail", "account_status"} <= set(results.value.columns)
+    outcome = results.value.set_index("account_id")["outcome"]
+    reasons = demo_state().result.set_index("account_id")
+    unassigned = reasons.index[reasons["status"] == "unassigned"]
+    assert (outcome[unassigned] == reasons.loc[unassigned, "reason"]).all()
+    assert any("Show/hide columns" in c.value for c in app.caption)
