@@ -559,6 +559,11 @@ def propose(
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             description += " (no two of the territories left can trade regions, so no further rebalancing)"
+        # Each territory's size against the whole team's average territory (each search gave it against the
+        # average of the territories it balanced, so the same territory showed 0.50× in one run and 0.42× in another).
+        sized = report.territories.copy()
+        sized["share"] = sized["territory_id"].map(weights or {}).fillna(1.0).astype(float)
+        report = replace(report, territories=sized)
         if given is not None and before is not None and over:
             # The givers' figures as the table's "now" gives them (against the proposal's shares), not the pool's.
             now = before.set_index("territory_id")

@@ -507,3 +507,9 @@ def test_one_way_trades_leave_a_joining_territory_room_and_before_figures_as_the
     for proposal in (left, propose()):
         now = proposal.before.set_index("territory_id")["workload_deviation"]
         assert f"US Central was over its share ({now['USC']:+.1%} workload)" in proposal.one_way
+    # A territory's share is its size against the whole team's average territory, whichever territories trade.
+    plain = propose_at_level(state, "state", table, holders, links, ["workload"], rng=np.random.default_rng(0),
+                             max_seconds=0.5)  # fmt: skip
+    locked = propose(locked_territories=["USW"])
+    shares = [p.report.territories.set_index("territory_id")["share"] for p in (plain, propose(), locked)]
+    assert shares[0]["USC"] == pytest.approx(shares[1]["USC"]) and shares[0]["USC"] == pytest.approx(shares[2]["USC"])
