@@ -403,6 +403,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "regions_moved": len(moves),
         "accounts_moved": impact.team["accounts_moved"],
         "value_moved": impact.team["value_moved"],
+        "accounts_left_out": impact.team["accounts_lost"],
+        "value_left_out": impact.team["value_lost"],
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
         "kept_own_focus": list(proposal.own_focus),

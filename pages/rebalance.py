@@ -55,7 +55,7 @@ names = {t.territory_id: t.name for t in plan.territories}
 form = st.columns(3)
 scenario = form[0].radio(
     "Scenario", ["rebalance", "rep_leaves", "rep_joins", "territories"], key="reb_scenario",
-    format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves (a territory goes)",
+    format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves",
                  "rep_joins": "A new rep joins (a new territory)", "territories": "Another number of territories"}.get,
 )  # fmt: skip
 metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", "value"], key="reb_metrics",
@@ -87,8 +87,31 @@ locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, ke
                              disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
 options = {}
 if scenario == "rep_leaves":
-    options["territory_id"] = form[2].selectbox("Territory that goes", territory_ids, key="reb_leaving",
-                                                format_func=names.get)  # fmt: skip
+    # A rep (their territory stays while it has other reps), or a whole territory with its reps.
+    active = [r for r in plan.reps if r.active]
+    team = {t: [r for r in active if t in r.territory_ids] for t in territory_ids}
+
+    def _leaver(choice: str) -> str:
+        if choice.startswith("territory:"):
+            t = choice.split(":", 1)[1]
+            return f"All of {names[t]} ({len(team[t])} rep{'' if len(team[t]) == 1 else 's'}: the territory goes)"
+        rep = next(r for r in active if r.rep_id == choice)
+        where = [t for t in rep.territory_ids if t in names]
+        if not where:
+            return f"{rep.name} (no territory)"
+        alone = [t for t in where if len(team[t]) == 1]
+        return f"{rep.name} — {', '.join(names[t] for t in where)}" + (" (its only rep: it goes)" if alone else "")
+
+    choices = [r.rep_id for r in active] + [f"territory:{t}" for t in territory_ids]
+    leaving = form[2].selectbox("Who leaves", choices, key="reb_leaving", format_func=_leaver,
+                                help="A rep: their accounts go to the other reps of their territory, which gives "
+                                     "regions to its neighbours if its smaller team cannot carry them (sized by "
+                                     "capacity); a territory whose only rep leaves goes to its neighbours. All of a "
+                                     "territory: it goes, with its reps.")  # fmt: skip
+    if leaving.startswith("territory:"):
+        options["territory_id"] = leaving.split(":", 1)[1]
+    else:
+        options["rep_id"] = leaving
 elif scenario == "rep_joins":
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
                                              placeholder="e.g. Rockies")  # fmt: skip
@@ -197,6 +220,12 @@ if pending is not None and pending[0].plan.name == plan.name:
     else:
         scope = ""
     st.markdown(f"**{plain(proposal.description)}.**{scope}")
+    if impact.team.get("accounts_lost"):
+        # Said first: no balance figure below counts accounts that fall out of every territory.
+        st.error(
+            f"{impact.team['accounts_lost']:,} account(s) worth {money(impact.team['value_lost'])} would be left in "
+            "no territory (see the coverage gap below). The balance figures do not count them."
+        )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
@@ -205,9 +234,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    "share, reps' home regions (they stay in their territory) or a land mass apart force on some "
                    "territory. Locked territories and industry focus can force more.")  # fmt: skip
     beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
-    within = "no" if not all(report.within_tolerance.values()) else ("as close as possible" if beyond else "yes")
+    within = "no" if not all(report.within_tolerance.values()) else ("best possible" if beyond else "yes")
     kpis[1].metric("Within tolerance", within,
-                   help=f"Yes: every territory rebalanced is within ±{tolerance:.0%}. As close as possible: some are "
+                   help=f"Yes: every territory rebalanced is within ±{tolerance:.0%}. Best possible: some are "
                         "further off, but only by what the regions force (a region bigger than a share, or a land "
                         "mass apart; see Largest deviation). Kept territories are not counted.")  # fmt: skip
     if within == "no":
@@ -235,8 +264,13 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.warning(
             f"{plain(proposed_names.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
             f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
-            "Before accepting, give it reps (Reps page), or let more territories share the load: unlock them, or "
-            "give touching territories the same industry and tier focus."
+            + (
+                "Ask for another number of territories, or work with US counties (smaller regions), or give the "
+                "regions between the groups out of reach to a territory first."
+                if proposal.scenario == "territories"
+                else "Before accepting, give it reps (Reps page), or let more territories share the load: unlock them, "
+                "or give touching territories the same industry and tier focus."
+            )
         )
     kept_rows = report.territories[report.territories["locked"].astype(bool)]
     if len(kept_rows):
@@ -266,12 +300,27 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
             "change them; they are kept as they are and left out of the mean the others are balanced to."
         )
-    handed_out = proposal.scenario == "rep_leaves"
+    # A territory went, and its regions were handed to its neighbours first (not so when a rep leaves a team that
+    # stays): the territories that took some.
+    gone = set(names) - set(proposed_names)
+    handed_out = proposal.scenario == "rep_leaves" and bool(gone)
+    start_holder = proposal.start.reindex(list(holders)) if handed_out else None
+    took = (
+        {str(t) for r, t in start_holder.items() if holders.get(r) in gone and isinstance(t, str)}
+        if handed_out
+        else set()
+    )
+    if proposal.apart:
+        groups = "; ".join(plain(describe_regions(part)) for part in proposal.apart)
+        st.info(
+            f"Out of reach of the other regions: {groups}. Regions no territory holds (or the sea) lie between, and a "
+            "territory never reaches across them, so these get territories of their own: their balance is what "
+            "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
+        )
     if proposal.left_out:
-        shown = ", ".join(plain(r) for r in region_labels(proposal.left_out[:8]))
-        more = f" and {len(proposal.left_out) - 8} more" if len(proposal.left_out) > 8 else ""
         st.warning(
-            f"Left without a territory: {shown}{more}. No other territory touches them, so none takes them over "
+            f"Left without a territory: {plain(describe_regions(proposal.left_out, shown=8))}. No other territory "
+            "touches them, so none takes them over "
             "(and none is sent across an ocean); give them to a territory on the Edit map page."
         )
     if proposal.one_way:
@@ -279,10 +328,16 @@ if pending is not None and pending[0].plan.name == plan.name:
     kept_focus = [t for t in proposal.own_focus if t not in proposal.gave]
     if kept_focus:
         focused = ", ".join(plain(names.get(t, t)) for t in kept_focus)
+        took_some = [t for t in kept_focus if t in took]
         kept = (
             "not rebalanced after taking their share of the leaving territory's regions"
-            if handed_out
-            else "kept as they are"
+            if took_some and len(took_some) == len(kept_focus)
+            else (
+                f"kept as they are ({', '.join(plain(names.get(t, t)) for t in took_some)} after taking regions of "
+                "the territory that goes)"
+                if took_some
+                else "kept as they are"
+            )
         )
         st.info(
             f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
@@ -300,6 +355,12 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
+    # Within the tolerance itself, or off only by what its regions force ("best possible"), or not.
+    inside = (table[[f"{m}_deviation" for m in report.deviation]].abs() <= tolerance + 1e-9).all(axis=1)
+    table["within"] = [
+        None if w is None or w != w else ("yes" if inside[i] else "best possible") if w else "no"
+        for i, w in zip(table.index, table["within"], strict=True)
+    ]
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
     for m in proposal.report.deviation:
         if proposal.before is not None:
@@ -317,9 +378,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                    else "")
         ),
                        "territory": st.column_config.TextColumn("Territory"),
-                       "within": st.column_config.CheckboxColumn(
-                           "Within", help=f"Within ±{tolerance:.0%} on every metric, or off by no more than its "
-                                          "regions force (empty for a kept territory)"),
+                       "within": st.column_config.TextColumn(
+                           "Within", help=f"Yes: within ±{tolerance:.0%} on every metric. Best possible: further "
+                                          "off, but only by what its regions force (a region bigger than a share, a "
+                                          "land mass apart, or what those push onto the others). Empty for a kept "
+                                          "territory"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", help="Its size against the average territory's: what its reps "
                                                          "can carry, or 1× each with equal shares"),

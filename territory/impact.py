@@ -207,6 +207,10 @@ def edit_impact(
         "accounts_moved": int(len(changed)),
         "value_moved": float(changed["value"].sum()) if len(changed) else 0.0,
     }
+    # Accounts that had a territory and have none after the edit (a coverage gap it opens).
+    lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()] if len(changed) else changed
+    team["accounts_lost"] = int(len(lost))
+    team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
     warnings = _warnings(reps, territories, changed, names, labels, parts_before or {}, parts_after or {})
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
                       moves.reset_index(drop=True), team, warnings)  # fmt: skip

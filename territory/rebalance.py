@@ -444,11 +444,11 @@ def propose(
     own_focus: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
     given, one_way_note, gave = None, "", ()
-    apart: tuple[tuple[str, ...], ...] = ()
+    out_of_reach: tuple[tuple[str, ...], ...] = ()
     if scenario == "territories":
         separate = ()
         parts = sorted(components(range(len(graph)), graph.neighbours), key=lambda p: (-len(p), min(p)))
-        apart = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
+        out_of_reach = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
         solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
@@ -599,7 +599,7 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out, one_way_note, gave, apart)  # fmt: skip
+                    left_out, one_way_note, gave, out_of_reach)  # fmt: skip
 
 
 def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:

@@ -394,6 +394,13 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     summary = json.loads(out)
     assert summary["description"].startswith("Luke Anderson was the only rep of US Central, so it goes")
     assert "USC" not in {row["territory_id"] for row in summary["territories"]}
+    assert summary["accounts_left_out"] == 0
+    # All of US South goes: Texas and Louisiana touch no other territory, so their accounts are left out; said so.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "USS", "--seconds", "1", capsys=capsys)  # fmt: skip
+    summary = json.loads(out)
+    assert summary["accounts_left_out"] > 500 and summary["value_left_out"] > 1e6
+    assert any(w.startswith(f"Coverage gap: {summary['accounts_left_out']:,} account(s)") for w in summary["warnings"])
 
 
 def test_rebalance_one_way(capsys):

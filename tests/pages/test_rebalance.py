@@ -92,7 +92,7 @@ def test_after_accepting_the_previous_plan_is_one_click_away(app):
 def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
     # US West goes: only Canada West (one rep) touches it and takes the same accounts, so it takes all of it.
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
-    app.selectbox(key="reb_leaving").set_value("USW").run()
+    app.selectbox(key="reb_leaving").set_value("territory:USW").run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert {m.label: m.value for m in app.metric}["Within tolerance"] == "no"
@@ -103,25 +103,37 @@ def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
     table = app.dataframe[0].value.set_index("territory")
     assert table["locked"].all() and table["within"].isna().all()
     assert any("No territory could be rebalanced" in m.value for m in app.markdown)
-    assert any(i.value.startswith("Canada West") and "not rebalanced after taking their share" in i.value
+    # Only Canada West took regions of US West: the note says so of it alone (it said so of all four).
+    assert any(i.value.startswith("Canada West, North America East, US Central, US South: no touching territory")
+               and "kept as they are (Canada West after taking regions of the territory that goes)" in i.value
                for i in app.info)  # fmt: skip
 
 
 def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
-    app.selectbox(key="reb_leaving").set_value("USC").run()
+    box = app.selectbox(key="reb_leaving")
+    # The manager picks who leaves: a rep (named with their territory), or a whole territory with its reps.
+    assert box.format_func("R10") == "Luke Anderson — US Central (its only rep: it goes)"
+    assert box.format_func("R08") == "Tom Becker — US South"
+    assert box.format_func("territory:USS") == "All of US South (3 reps: the territory goes)"
+    box.set_value("R10").run()
     app.button(key="reb_run").click().run()
-    assert "US Central goes" in " ".join(m.value for m in app.markdown)
+    assert "Luke Anderson was the only rep of US Central, so it goes" in " ".join(m.value for m in app.markdown)
     figures = {m.label: m.value for m in app.metric}
     # US Central's regions go to the territories that take all its accounts; Canada West (one rep) gets far more
     # than its share and none can trade it away (US South is kept: no territory like it touches it): not within.
     assert figures["Within tolerance"] == "no" and float(figures["Largest deviation"].rstrip("%")) > 5
     table = app.dataframe[0].value
     assert any(c.endswith("_before") for c in table.columns)
-    app.selectbox(key="reb_leaving").set_value("USS").run()
+    assert not app.error  # no account falls out of every territory
+    app.selectbox(key="reb_leaving").set_value("territory:USS").run()
     app.button(key="reb_run").click().run()
-    # Texas and Louisiana touch no other territory: left without one, and the page says where to fix it
+    # Texas and Louisiana touch no other territory: left without one, and the page says where to fix it; the
+    # accounts that fall out of every territory are said first, before any balance figure.
     assert any(w.value.startswith("Left without a territory: Louisiana, Texas.") for w in app.warning)
+    lost = app.session_state["reb_proposal"][2].team["accounts_lost"]
+    assert lost > 500 and app.error[0].value.startswith(f"{lost:,} account(s) worth $")
+    assert "do not count them" in app.error[0].value
     assert any("Not counted above, as they are kept" in c.value for c in app.caption)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     app.button(key="reb_run").click().run()
@@ -351,3 +363,37 @@ def test_focused_territories_may_give_regions_one_way(app):
     # A plan from scratch draws every territory anew: the option does not apply there.
     app.radio(key="reb_scenario").set_value("territories").run()
     assert app.checkbox(key="reb_one_way").disabled
+
+
+def test_a_rep_leaves_a_team_that_stays(app):
+    # Tom Becker leaves US South; Aisha Okafor and Noah Williams stay: US South stays, no region is handed out
+    # and the notes do not speak of a leaving territory's regions.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R08").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "Tom Becker leaves (set inactive); US South stays with Aisha Okafor, Noah Williams" in text
+    proposal = app.session_state["reb_proposal"][0]
+    assert "USS" in {t.territory_id for t in proposal.plan.territories}
+    assert not proposal.plan.rep("R08").active and proposal.plan.rep("R09").active
+    assert not any("leaving territory" in i.value for i in app.info)
+    table = app.dataframe[0].value
+    assert not any(c.startswith("Workload after the hand-out") for c in table.columns)
+    assert set(table["within"].dropna()) <= {"yes", "best possible", "no"}
+
+
+def test_a_plan_from_scratch_says_which_regions_are_out_of_reach(app):
+    # Texas and Louisiana lie apart from the other American regions (no territory holds the states between) and
+    # Europe across the sea: each group gets territories of its own, and the page says so and why.
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(3).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    note = next(i.value for i in app.info if i.value.startswith("Out of reach of the other regions"))
+    assert "France, Germany, Netherlands, United Kingdom" in note and "Louisiana, Texas" in note
+    # Within says "best possible" where a territory is off only by what its regions force, "yes" only within ±5%.
+    table = app.dataframe[0].value.set_index("territory")
+    far = table[["workload_deviation", "value_deviation"]].abs().max(axis=1) > 0.05
+    assert not table.loc[far, "within"].eq("yes").any()
+    assert table.loc[far, "within"].isin(["best possible", "no"]).all()

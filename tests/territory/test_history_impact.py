@@ -251,6 +251,7 @@ def test_edit_impact_reports_only_what_the_edit_touched(state):
         }
     ]
     assert impact.team["accounts_moved"] == 2 and impact.team["value_moved"] == 30.0
+    assert impact.team["accounts_lost"] == 0 and impact.team["value_lost"] == 0.0
     assert impact.team["balance_score_before"] == pytest.approx(state.balance.team["balance_score"])
     assert impact.team["workload_cv_after"] == pytest.approx(after.balance.team["workload_cv"])
     # West's rep is full: the accounts it gained wait, and the panel says so.
@@ -284,6 +285,7 @@ def test_edit_impact_to_no_territory_names_it_and_warns_of_a_coverage_gap(state)
     assert impact.moves[["from_name", "to_name", "accounts"]].values.tolist() == [["West", "No territory", 1]]
     assert impact.moves["to_territory_id"].tolist() == [None]
     assert impact.warnings == ["Coverage gap: 1 account(s) worth $40 in Essex, NJ are now in no territory."]
+    assert (impact.team["accounts_lost"], impact.team["value_lost"]) == (1, 40.0)
     assert edit_impact(state, after).warnings == [
         "Coverage gap: 1 account(s) worth $40 in US-34013 are now in no territory."
     ]
