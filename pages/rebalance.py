@@ -446,7 +446,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
-        st.session_state["reb_previous"] = where  # (to go back to)
+        # (to go back to, while the accepted draft is the plan open: also after visiting other pages)
+        st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
 
     buttons = st.columns(2)
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept", disabled=stale)
@@ -455,7 +456,9 @@ if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))
 if st.session_state.get("reb_accepted"):
     st.success(st.session_state.pop("reb_accepted"))
-    previous = st.session_state.get("reb_previous")
+came_from = st.session_state.get("reb_previous")
+if came_from is not None and came_from[1] == stored_plan():
+    previous = came_from[0]
     if previous is not None:
 
         def _back() -> None:

@@ -82,11 +82,16 @@ def test_after_accepting_the_previous_plan_is_one_click_away(app):
     app.button(key="reb_run").click().run()
     app.button(key="reb_accept").click().run()
     assert app.session_state["store_plan"] == (2, 1)
+    # The way back stays while the accepted draft is open, also after a visit to another page.
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/rebalance.py").run()
+    assert not app.exception, [e.value for e in app.exception]
     app.button(key="reb_back").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.session_state["store_plan"] == (1, 1)
     assert any(s.value == "Reopened plan #1 v1." for s in app.success)
     assert json.loads(app.session_state["plan_json"])["name"] == "Demo FY27 plan"
+    assert not [b for b in app.button if b.key == "reb_back"]  # back where it came from: no way back to offer
 
 
 def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
