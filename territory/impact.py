@@ -246,13 +246,24 @@ def _warnings(reps, territories, changed, names, labels, parts_before, parts_aft
             f"{len(unstaffed)} territories have no active rep ({shown}): their accounts wait unassigned until one "
             "covers them."
         )
+    waiting = []
     for row in territories.itertuples(index=False):
         waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
         if row.unserved_after == row.unserved_after and row.unserved_after > waiting_before and row.reps_after:
-            out.append(
-                f"{row.unserved_after - waiting_before:,.0f} more account(s) in {row.name} wait for a rep: its reps "
-                f"are at capacity ({row.unserved_after:,.0f} waiting)."
-            )
+            waiting.append((row.name, row.unserved_after - waiting_before, row.unserved_after))
+    if len(waiting) > 3:  # (one warning, not one per territory: a plan from scratch may make dozens)
+        waiting.sort(key=lambda w: (-w[1], w[0]))
+        shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5])
+        out.append(
+            f"{sum(w[1] for w in waiting):,.0f} more account(s) in {len(waiting)} territories wait for a rep, their "
+            f"reps being at capacity ({shown}{f' and {len(waiting) - 5} more' if len(waiting) > 5 else ''})."
+        )
+    else:
+        out += [
+            f"{more:,.0f} more account(s) in {name} wait for a rep: its reps are at capacity ({now:,.0f} waiting)."
+            for name, more, now in waiting
+        ]
+    for row in territories.itertuples(index=False):
         before, after = parts_before.get(row.territory_id, 0), parts_after.get(row.territory_id, 0)
         if after > max(before, 1):
             if before <= 1:

@@ -403,6 +403,19 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     assert any(w.startswith(f"Coverage gap: {summary['accounts_left_out']:,} account(s)") for w in summary["warnings"])
 
 
+def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
+    # Ten territories drawn anew from the demo's twelve reps: many wait for a rep; one warning says where, largest
+    # first, instead of one warning per territory.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "10", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    waiting = [w for w in json.loads(out)["warnings"] if "wait for a rep" in w]
+    assert len(waiting) == 1, waiting
+    assert re.match(
+        r"[\d,]+ more account\(s\) in \d+ territories wait for a rep, their reps being at capacity \(", waiting[0]
+    )
+
+
 def test_rebalance_one_way(capsys):
     # US Central (enterprise and mid-market only) gives regions to territories beside it that take all its accounts.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
