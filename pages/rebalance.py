@@ -344,6 +344,25 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"between territories that take different accounts would leave some of them in no territory; so they "
             f"are {kept} and left out of the mean the others are balanced to."
         )
+        # Which of them are over their share, and what would help: this proposal cannot bring them down.
+        rows = report.territories.set_index("territory_id")
+        over = {
+            t: max(rows.loc[t, f"{m}_deviation"] for m in report.deviation)
+            for t in kept_focus
+            if t in rows.index and any(rows.loc[t, f"{m}_deviation"] > tolerance for m in report.deviation)
+        }
+        if over:
+            heavy_ones = ", ".join(f"{plain(names.get(t, t))} ({v:+.0%})" for t, v in sorted(over.items()))
+            help_with = (
+                "tick “One-way trades” to let them give regions to touching territories that take every account "
+                "they take, or "
+                if proposal.scenario != "territories" and not proposal.one_way and not one_way
+                else ""
+            )
+            st.warning(
+                f"This proposal cannot bring {heavy_ones} down to its share. To change that: {help_with}widen their "
+                "focus (Edit page, Territory settings), or give them reps (Reps page) so that their share grows."
+            )
     gave_focus = [t for t in proposal.own_focus if t in proposal.gave]
     if gave_focus:
         st.info(
