@@ -6,6 +6,7 @@ Save with a message, open, activate, archive, restore, compare two versions, and
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -338,6 +339,11 @@ if ids:
     options = [(r.plan_id, n) for r in records.values() for n in range(1, r.current_version + 1)]
     latest = (chosen, numbers[-1])
     earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
+    if len(numbers) == 1:
+        # A plan made from another (an accepted rebalance, "… (from plan #1 v2)"): compared with where it came from.
+        origin = re.search(r"\(from plan #(\d+) v(\d+)\)$", versions[0].message or "")
+        if origin and (int(origin[1]), int(origin[2])) in options:
+            earlier = (int(origin[1]), int(origin[2]))
     labels = {o: f"#{o[0]} {records[o[0]].name} · v{o[1]}" for o in options}
     if st.session_state.get("compare_defaults") != latest or "compare_from" not in st.session_state:
         # (also after leaving the page: Streamlit drops the two widgets' choices, not this note of them)

@@ -248,3 +248,15 @@ def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
     app.file_uploader(key="upload_folder").set_value(("plan.zip", b"not a zip", "application/zip")).run()
     assert any("is not a zip file" in e.value for e in app.error)
     assert app.session_state["plan_json"] == before
+
+
+def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
+    # A draft made from a proposal has one version: it is compared with the plan version it came from, not itself.
+    app = go(session(), "pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    assert app.session_state["store_plan"] == (2, 1)
+    go(app, "pages/plans.py")
+    assert app.selectbox(key="compare_from").value == (1, 1)
+    assert app.selectbox(key="compare_to").value == (2, 1)
+    assert int(metrics(app)["Regions moved"]) > 0
