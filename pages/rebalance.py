@@ -423,7 +423,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         with left:
             # (a copy each run: st_folium renames the map's parts in place, and the kept map then named layers that
             # no longer exist on the next rerun: the map vanished with "fast_geo_json_… is not defined")
-            st_folium(copy.deepcopy(fmap), height=380,
+            st_folium(copy.deepcopy(fmap), height=480,
                       use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
         with right:

@@ -166,7 +166,7 @@ def _account_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.D
     ).sort_values("account_id", ignore_index=True)
 
 
-NO_REP = "No rep: waiting for one, new or gone"
+NO_REP = "Waiting list (no rep)"
 
 
 def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
