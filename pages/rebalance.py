@@ -233,13 +233,18 @@ if pending is not None and pending[0].plan.name == plan.name:
                    f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than its "
                    "share, reps' home regions (they stay in their territory) or a land mass apart force on some "
                    "territory. Locked territories and industry focus can force more.")  # fmt: skip
-    beyond = any(report.deviation[m] > tolerance + 1e-9 for m in report.deviation)
-    within = "no" if not all(report.within_tolerance.values()) else ("best possible" if beyond else "yes")
-    kpis[1].metric("Within tolerance", within,
-                   help=f"Yes: every territory rebalanced is within ±{tolerance:.0%}. Best possible: some are "
-                        "further off, but only by what the regions force (a region bigger than a share, or a land "
-                        "mass apart; see Largest deviation). Kept territories are not counted.")  # fmt: skip
-    if within == "no":
+    # Every territory counts here, kept ones too (judged on the tolerance itself): the headline must not read well
+    # while a kept territory is far off.
+    rows = report.territories
+    plainly = (rows[[f"{m}_deviation" for m in report.deviation]].abs() <= tolerance + 1e-9).all(axis=1)
+    counted = rows["within"].map(lambda w: None if w is None or w != w else bool(w))
+    inside = counted.where(counted.notna(), plainly).astype(bool)
+    kpis[1].metric("Within tolerance", f"{int(inside.sum())} of {len(rows)}",
+                   help=f"Territories within ±{tolerance:.0%} on every metric. A rebalanced territory off only by "
+                        "what its regions force (a region bigger than a share, or a land mass apart; see Largest "
+                        "deviation) counts as within ('best possible' in the table); a kept territory counts only "
+                        "when it is within the tolerance itself.")  # fmt: skip
+    if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
             shown = [
@@ -250,8 +255,9 @@ if pending is not None and pending[0].plan.name == plan.name:
             ]
             more = f" and {len(out) - 4} more" if len(out) > 4 else ""
             st.caption(
-                f"Outside ±{tolerance:.0%} by more than their regions force: {'; '.join(shown)}{more}. See the "
-                "warnings and notes below for what holds them there."
+                f"Outside ±{tolerance:.0%} by more than their largest regions force: {'; '.join(shown)}{more}. "
+                "The search found no move that brings them closer: the regions at their borders may be reps' home "
+                "regions (they stay with their reps), locked, or held by territories that take other accounts."
             )
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):
@@ -259,8 +265,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     gainers = set(moves_table["to_territory_id"].dropna()) if len(moves_table) else set()
     taking = report.territories[report.territories["territory_id"].isin(gainers)]
     heavy = taking[[f"{m}_deviation" for m in report.deviation]].max(axis=1)
+    said_heavy = None
     if len(heavy) and heavy.max() > max(0.25, 5 * tolerance):
         worst_row = taking.loc[heavy.idxmax()]
+        said_heavy = worst_row["territory_id"]
+        locked_now = bool(st.session_state.get("reb_locked"))
         st.warning(
             f"{plain(proposed_names.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
             f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
@@ -268,8 +277,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                 "Ask for another number of territories, or work with US counties (smaller regions), or give the "
                 "regions between the groups out of reach to a territory first."
                 if proposal.scenario == "territories"
-                else "Before accepting, give it reps (Reps page), or let more territories share the load: unlock them, "
-                "or give touching territories the same industry and tier focus."
+                else "Before accepting, give it reps (Reps page)"
+                + (", or unlock territories so that more share the load" if locked_now else "")
+                + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
+                "settings), so that they can take regions from it."
             )
         )
     kept_rows = report.territories[report.territories["locked"].astype(bool)]
@@ -351,17 +362,24 @@ if pending is not None and pending[0].plan.name == plan.name:
             for t in kept_focus
             if t in rows.index and any(rows.loc[t, f"{m}_deviation"] > tolerance for m in report.deviation)
         }
+        over.pop(said_heavy, None)  # (said above, with its figure)
         if over:
+            territory_of = {t.territory_id: t for t in plan.territories}
+            focused = [t for t in over if t in territory_of and (territory_of[t].industries or territory_of[t].tiers)]
             heavy_ones = ", ".join(f"{plain(names.get(t, t))} ({v:+.0%})" for t, v in sorted(over.items()))
-            help_with = (
-                "tick “One-way trades” to let them give regions to touching territories that take every account "
-                "they take, or "
-                if proposal.scenario != "territories" and not proposal.one_way and not one_way
-                else ""
-            )
+            ways = []
+            if focused and proposal.scenario != "territories" and not proposal.one_way and not one_way:
+                ways.append("tick “One-way trades” to let a territory with a focus give regions to touching "
+                            "territories that take every account it takes")  # fmt: skip
+            if focused:
+                ways.append("widen its focus (Edit page, Territory settings)")
+            ways.append("give it reps (Reps page), so that its share grows")
+            if len(focused) < len(over):
+                ways.append("give the regions between it and a territory that takes every account to a territory "
+                            "(Edit page), so that they touch")  # fmt: skip
             st.warning(
-                f"This proposal cannot bring {heavy_ones} down to its share. To change that: {help_with}widen their "
-                "focus (Edit page, Territory settings), or give them reps (Reps page) so that their share grows."
+                f"This proposal cannot bring {heavy_ones} down to {'its' if len(over) == 1 else 'their'} share. "
+                f"To change that: {'; or '.join(ways)}."
             )
     gave_focus = [t for t in proposal.own_focus if t in proposal.gave]
     if gave_focus:
