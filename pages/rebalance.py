@@ -220,11 +220,28 @@ if pending is not None and pending[0].plan.name == plan.name:
     else:
         scope = ""
     st.markdown(f"**{plain(proposal.description)}.**{scope}")
+    proposed_names_all = {**names, **{t.territory_id: t.name for t in proposal.plan.territories}}
     if impact.team.get("accounts_lost"):
         # Said first: no balance figure below counts accounts that fall out of every territory.
+        from geo.coverage import display_region_of
+
+        # Where they are: in regions no territory takes over, or in regions whose new territory refuses them.
+        was = engine.result.set_index("account_id")["territory_id"]
+        now = new_state.result.set_index("account_id")
+        lost = now[now["territory_id"].isna() & was.reindex(now.index).notna().to_numpy()]
+        unit = display_region_of(lost["region_id"].astype(object), level) if len(lost) else lost["region_id"]
+        holder = unit.map(proposal.labels.to_dict())
+        parts = []
+        alone = int(holder.isna().sum())
+        if alone:
+            parts.append(f"{alone:,} in {plain(describe_regions(sorted(set(unit[holder.isna()]))))}, which no "
+                         "territory takes over")  # fmt: skip
+        for t, count in holder.dropna().value_counts().items():
+            parts.append(f"{count:,} in regions now held by {plain(proposed_names_all.get(t, t))}, which does not "
+                         "take them (its industry and tier focus)")  # fmt: skip
         st.error(
             f"{impact.team['accounts_lost']:,} account(s) worth {money(impact.team['value_lost'])} would be left in "
-            "no territory (see the coverage gap below). The balance figures do not count them."
+            f"no territory{': ' + '; '.join(parts) if parts else ''}. The balance figures do not count them."
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)

@@ -146,6 +146,11 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     lost = app.session_state["reb_proposal"][2].team["accounts_lost"]
     assert lost > 500 and app.error[0].value.startswith(f"{lost:,} account(s) worth $")
     assert "do not count them" in app.error[0].value
+    # and where: in the two states no territory takes over, and in states handed to US Central, which refuses
+    # small-business accounts
+    found = re.search(r": ([\d,]+) in Louisiana, Texas, which no territory takes over; ([\d,]+) in regions now held by "
+                      r"US Central, which does not take them", app.error[0].value)  # fmt: skip
+    assert found and sum(int(g.replace(",", "")) for g in found.groups()) == lost
     assert any("Not counted above, as they are kept" in c.value for c in app.caption)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     app.button(key="reb_run").click().run()
