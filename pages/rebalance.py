@@ -105,9 +105,9 @@ if scenario == "rep_leaves":
     choices = [r.rep_id for r in active] + [f"territory:{t}" for t in territory_ids]
     leaving = form[2].selectbox("Who leaves", choices, key="reb_leaving", format_func=_leaver,
                                 help="A rep: their accounts go to the other reps of their territory, which gives "
-                                     "regions to its neighbours if its smaller team cannot carry them (sized by "
-                                     "capacity); a territory whose only rep leaves goes to its neighbours. All of a "
-                                     "territory: it goes, with its reps.")  # fmt: skip
+                                     "regions to touching territories that take the same accounts if its smaller "
+                                     "team cannot carry them (sized by capacity); a territory whose only rep leaves "
+                                     "goes to its neighbours. All of a territory: it goes, with its reps.")  # fmt: skip
     if leaving.startswith("territory:"):
         options["territory_id"] = leaving.split(":", 1)[1]
     else:

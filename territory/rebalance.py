@@ -319,6 +319,7 @@ def propose(
     reps = plan.reps
     seeds = None
     leaver = None
+    staying: list[str] = []  # a leaving rep's territories that stay with the reps who remain
     if scenario == "rep_leaves" and rep_id is not None:
         if territory_id is not None:
             raise ValueError("give the rep who leaves or the territory that goes, not both")
@@ -341,6 +342,7 @@ def propose(
         territory_id = alone[0] if alone else None
         if territory_id is None:
             stay = ", ".join(territories[t].name for t in own)
+            staying = list(own)
     if scenario == "rep_leaves" and territory_id is None and leaver is not None:
         # The territory keeps reps: it stays, and only the rep goes (their accounts go to the reps who remain, and,
         # sized by capacity, the territory gives the regions its smaller team cannot carry).
@@ -522,6 +524,13 @@ def propose(
             if t not in separate and t not in locked_territories and not (seeds and t in seeds)
         )
         kept = set(locked_territories) | set(separate) | set(own_focus)
+        stuck = [t for t in staying if t in kept]
+        if stuck and leaver is not None:
+            description += (
+                f"; {', '.join(territories[t].name for t in stuck)} cannot trade regions (no touching territory takes "
+                f"the same accounts, or it is locked), so the reps who remain take {leaver.name}'s accounts as far as "
+                "their capacity allows"
+            )
         groups: dict[tuple, list[str]] = {}
         for t in sorted(set(start.dropna()) - kept):
             groups.setdefault(focus[t], []).append(t)

@@ -386,6 +386,11 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     assert code == 0, err
     summary = json.loads(out)
     assert summary["description"].startswith("Tom Becker leaves (set inactive); US South stays with Aisha Okafor")
+    # US South touches no territory that takes every account: it keeps its regions, and the description says so
+    assert summary["description"].endswith(
+        "US South cannot trade regions (no touching territory takes the same accounts, or it is locked), so the reps "
+        "who remain take Tom Becker's accounts as far as their capacity allows"
+    )
     assert "USS" in {row["territory_id"] for row in summary["territories"]}
     assert not any(m["from_territory_id"] == "USS" and m["to_territory_id"] is None for m in summary["moves"])
     # Luke Anderson is US Central's only rep: it goes, to its neighbours.
