@@ -443,10 +443,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "regions": st.column_config.NumberColumn("Regions", format="%d"),
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", help="More than 1: apart across regions no territory holds"),
-                       **{f"{m}_deviation": percent_column(f"{METRICS.get(m, m)} vs its share", digits=1)
+                       **{f"{m}_deviation": percent_column(
+                           f"{METRICS.get(m, m)} after", digits=1,
+                           help="In the proposal: off its share by this much (its share: the team's mean times its "
+                                "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
-                           f"{METRICS.get(m, m)} {'after the hand-out' if handed_out else 'now'}", digits=1,
+                           f"{METRICS.get(m, m)} {'handed out' if handed_out else 'now'}", digits=1,
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},

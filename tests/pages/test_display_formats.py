@@ -153,7 +153,7 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     assert DOLLARS.fullmatch(metric(app, "Accounts moving").help.split("Their value: ")[1])
     report = next(f for f in app.dataframe if "territory" in f.value.columns)
     assert report.proto.placeholder == "—"
-    deviations = {k: v for k, v in column_formats(report).items() if "vs its share" in k or k.endswith(" now")}
+    deviations = {k: v for k, v in column_formats(report).items() if k.endswith((" after", " now", " handed out"))}
     assert deviations and all(v == {"type": "number", "format": "percent", "step": 0.001} for v in deviations.values())
 
 
