@@ -102,7 +102,11 @@ if scenario == "rep_leaves":
         alone = [t for t in where if len(team[t]) == 1]
         return f"{rep.name} — {', '.join(names[t] for t in where)}" + (" (its only rep: it goes)" if alone else "")
 
-    choices = [r.rep_id for r in active] + [f"territory:{t}" for t in territory_ids]
+    # By territory, then by name (a rep who left is not in the list, so the choice after accepting is still a rep
+    # of the same territory when there is one).
+    first = {r.rep_id: min((names[t] for t in r.territory_ids if t in names), default="~") for r in active}
+    ordered = sorted(active, key=lambda r: (first[r.rep_id], r.name.casefold(), r.rep_id))
+    choices = [r.rep_id for r in ordered] + [f"territory:{t}" for t in sorted(territory_ids, key=names.get)]
     leaving = form[2].selectbox("Who leaves", choices, key="reb_leaving", format_func=_leaver,
                                 help="A rep: their accounts go to the other reps of their territory, which gives "
                                      "regions to touching territories that take the same accounts if its smaller "

@@ -543,14 +543,15 @@ def show_handoffs(table: pd.DataFrame) -> None:
     """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
     waiting = table[table["rep_id"].isna()]
     shown = table.assign(rep_id=table["rep_id"].astype(object).where(table["rep_id"].notna(), "—"))
-    show_table(shown, hide_index=True, column_config=handoff_columns())
+    # Every row in view up to 20 (the waiting list, last, was below the table's own scroll with ten reps).
+    show_table(shown, hide_index=True, column_config=handoff_columns(), height=35 * (min(len(shown), 20) + 1) + 3)
     if len(waiting):
         row = waiting.iloc[0]
         st.caption(
             f"The row without a rep is the waiting list: {int(row['accounts_lost']):,} account(s) that had no rep "
             f"(waiting for one, or new) get one, and {int(row['accounts_gained']):,} that had a rep have none now "
-            "(their new territory's reps are full, or they left the data). With it, accounts gained equal accounts "
-            "lost."
+            "(their new territory's reps are full, they are now in no territory, or they left the data). With it, "
+            "accounts gained equal accounts lost."
         )
 
 

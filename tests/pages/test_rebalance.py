@@ -127,6 +127,10 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     assert box.format_func("R10") == "Luke Anderson — US Central (its only rep: it goes)"
     assert box.format_func("R08") == "Tom Becker — US South"
     assert box.format_func("territory:USS") == "All of US South (3 reps: the territory goes)"
+    # by territory, then by name; whole territories last
+    assert box.options[:3] == ["Mei Tanaka — Canada West (its only rep: it goes)", "Elena Rossi — Europe West",
+                               "Jonas Weber — Europe West"]  # fmt: skip
+    assert box.options[-1] == "All of US West (3 reps: the territory goes)"
     box.set_value("R10").run()
     app.button(key="reb_run").click().run()
     assert "Luke Anderson was the only rep of US Central, so it goes" in " ".join(m.value for m in app.markdown)
