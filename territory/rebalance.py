@@ -458,15 +458,20 @@ def propose(
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
         labels, territories, reps = _name_new_territories(plan, current, labels, graph, homes)
         idle = _set_inactive(reps, plan.reps)
-        moved_reps = [
-            f"{r.name} to {territories[r.territory_ids[0]].name}"
+        moved = [
+            r
             for r, was in zip(reps, plan.reps, strict=True)
             if r.active and was.active and set(r.territory_ids) != set(was.territory_ids) and r.territory_ids
         ]
-        if moved_reps:
-            description += "; reps change territory (to where they live, else where their regions went): " + ", ".join(
-                moved_reps
-            )
+        # Said with why: to where they live, or (not at home) where their regions went or to staff a territory.
+        at_home = [r for r in moved if labels.get(homes.get(r.rep_id)) in r.territory_ids]
+        elsewhere = [r for r in moved if r not in at_home]
+        for group, why in ((at_home, "to where they live"),
+                           (elsewhere, "where their regions went, or to staff a territory that had no rep")):  # fmt: skip
+            if group:
+                description += f"; reps change territory ({why}): " + ", ".join(
+                    f"{r.name} to {territories[r.territory_ids[0]].name}" for r in group
+                )
         if idle:
             description += (
                 f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "

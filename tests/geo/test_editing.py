@@ -513,3 +513,27 @@ def test_one_way_trades_leave_a_joining_territory_room_and_before_figures_as_the
     locked = propose(locked_territories=["USW"])
     shares = [p.report.territories.set_index("territory_id")["share"] for p in (plain, propose(), locked)]
     assert shares[0]["USC"] == pytest.approx(shares[1]["USC"]) and shares[0]["USC"] == pytest.approx(shares[2]["USC"])
+
+
+def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_do():
+    import re
+
+    from geo.editing import propose_at_level, rebalance_units, region_holders
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "state", admitted=False)
+    proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
+                                n_territories=10, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    held = region_holders(proposal.plan, "state")
+    by_name = {r.name: r for r in proposal.plan.reps}
+    found = re.search(r"reps change territory \(to where they live\): ([^;]*)", proposal.description)
+    assert found
+    for name in (part.split(" to ")[0] for part in found[1].split(", ")):
+        rep = by_name[name]
+        assert held.get(rep.home_region) in rep.territory_ids, name
+    others = re.search(r"reps change territory \(where their regions went, or to staff a territory that had no rep\): "
+                       r"([^;]*)", proposal.description)  # fmt: skip
+    for name in (part.split(" to ")[0] for part in (others[1].split(", ") if others else [])):
+        rep = by_name[name]
+        assert held.get(rep.home_region) not in rep.territory_ids, name

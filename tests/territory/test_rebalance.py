@@ -105,9 +105,12 @@ def test_another_number_of_territories_keeps_names_where_they_overlap(setup):
     # the rep of the territory that is gone keeps working, in the new territory that holds most of it
     rep = proposal.plan.rep(f"R{gone[1]}")
     assert rep.active and rep.territory_ids[0] in ids
-    assert f"reps change territory (to where they live, else where their regions went): R{gone[1]} to " in (
-        proposal.description
+    # (the grid's reps have no home: they go where their regions went, and the description says so, not "live")
+    assert (
+        f"reps change territory (where their regions went, or to staff a territory that had no rep): R{gone[1]} to "
+        in (proposal.description)
     )
+    assert "to where they live" not in proposal.description
     whole(proposal.plan, graph)
 
 
