@@ -498,8 +498,12 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     ).add_to(group)
     gains = layer.assign(first=first).groupby(["first", "to_name", "color"], dropna=False).size()
     entries = [
-        LegendEntry(color=color, name=str(name), detail=f"gains {count} region{'s' if count != 1 else ''}")
-        for (_, name, color), count in gains.sort_values(ascending=False).items()
+        LegendEntry(
+            color=color, name="No territory", detail=f"{count} region{'s' if count != 1 else ''} left without one"
+        )
+        if first_id != first_id or first_id is None
+        else LegendEntry(color=color, name=str(name), detail=f"gains {count} region{'s' if count != 1 else ''}")
+        for (first_id, name, color), count in gains.sort_values(ascending=False).items()
     ]
     if entries:
         _Legend("Regions go to", entries).add_to(group)

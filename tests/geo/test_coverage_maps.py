@@ -161,3 +161,12 @@ def test_a_region_left_out_of_a_whole_country_claim_is_not_drawn_for_it():
     county = set(display_claims(plan, "county")["region_id"])
     assert "CA-ON" in county and "CA-AB" not in county
     assert "US-39035" not in county and "US-36061" in county  # (Cuyahoga, Ohio, out; Manhattan in)
+
+
+def test_regions_left_without_a_territory_are_said_so_in_the_legend():
+    old, new = _plans()
+    moves = pd.DataFrame({"region_id": ["US-NV", "US-OR"], "from_name": ["West", "West"],
+                          "to_name": ["(no territory)", "East <b>&</b>"], "to_territory_id": [None, "east"]})  # fmt: skip
+    html = changed_regions_map(moves, old, new).get_root().render()
+    assert "1 region left without one" in html and "gains 1 region" in html
+    assert "(no territory)" not in html.split("Regions go to")[1].split("</div>")[0]
