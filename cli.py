@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="rebalance as is (default); rep_leaves: --rep leaves (their territory goes to\n"
                                 "its neighbours if no rep is left in it), or --territory goes with its reps;\n"
                                 "rep_joins: a new territory --name grows from --home; territories: --territories K")  # fmt: skip
-    rebalance.add_argument("--rep", help="rep_leaves: the rep id who leaves")
+    rebalance.add_argument("--rep", help="rep_leaves: the rep who leaves (id or name)")
     rebalance.add_argument("--territory", help="rep_leaves: the territory id that goes (with all its reps)")
     rebalance.add_argument("--name", help="rep_joins: the new territory's name")
     rebalance.add_argument("--home", help="rep_joins: the new rep's home region (e.g. US-CO)")
@@ -321,9 +321,15 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             else "")  # fmt: skip
     if args.rep is not None and args.territory is not None:
         raise CliInputError("give --rep (a rep leaves) or --territory (a territory goes), not both", column="--rep")
-    if args.rep is not None and args.rep not in {r.rep_id for r in plan.reps if r.active}:
-        raise CliInputError(f"no active rep '{args.rep}' in the plan", column="--rep",
-                            hint="Use one of: " + ", ".join(r.rep_id for r in plan.reps if r.active))  # fmt: skip
+    if args.rep is not None:  # a rep's id or name, in any case
+        wanted = args.rep.strip().casefold()
+        match = [r.rep_id for r in plan.reps if r.active and wanted in (r.rep_id.casefold(), r.name.casefold())]
+        if len(match) != 1:
+            raise CliInputError(f"no active rep '{args.rep}' in the plan" if not match else
+                                f"'{args.rep}' names {len(match)} reps: give the rep id", column="--rep",
+                                hint="Use one of: " + ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps
+                                                               if r.active))  # fmt: skip
+        args.rep = match[0]
     if args.scenario == "rep_leaves" and args.territory in args.locked:
         raise CliInputError(f"territory '{args.territory}' is locked, so it cannot go", column="--locked",
                             hint=f"Leave {args.territory} out of --locked")  # fmt: skip

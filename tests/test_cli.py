@@ -393,6 +393,11 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     )
     assert "USS" in {row["territory_id"] for row in summary["territories"]}
     assert not any(m["from_territory_id"] == "USS" and m["to_territory_id"] is None for m in summary["moves"])
+    # by name or id in any case
+    for who in ("r08", "tom becker"):
+        code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                                 "--scenario", "rep_leaves", "--rep", who, "--seconds", "0.5", capsys=capsys)  # fmt: skip
+        assert code == 0 and json.loads(out)["description"].startswith("Tom Becker leaves"), err
     # Luke Anderson is US Central's only rep: it goes, to its neighbours.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
