@@ -155,11 +155,12 @@ RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that
     "tier": ("Tier", None),
     "value": ("Value", "Estimated value"),
     "account_status": ("Customer", "Customer or prospect"),
-    "region_id": ("Region", "The region the account is in (county, state or country code)"),
+    "region_id": ("Region id", "The region's code (county, state or country)"),
     "territory": ("Territory", None),
     "rep": ("Rep", None),
-    "outcome": ("Outcome", "assigned, or why not: no-matching-territory (no territory takes it), no-available-rep "
-                "(its territory has no active rep), at-capacity (every rep who could take it is full)"),
+    "region": ("Region", "The region the account is in (its id is the Region id column)"),
+    "outcome": ("Outcome", "assigned, or why not: no territory (no territory takes it), no rep in territory (its "
+                "territory has no active rep), reps full (every rep who could take it is at capacity)"),
     "status": ("Status", "assigned or unassigned"),
     "reason": ("Reason", "Why it is unassigned"),
     "reason_detail": ("Detail", "Which test failed: region, industry or tier"),
@@ -169,8 +170,16 @@ RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that
 }  # fmt: skip
 # What a manager reads first fits the page: status and reason in one column. The other columns are one click away
 # (the table's "Show/hide columns") and in the download, which has the file's columns as they were.
-RESULT_SHOWN = ["account_id", "name", "industry", "tier", "value", "region_id", "territory", "rep", "outcome"]
-table = shown[columns].assign(outcome=shown["reason"].astype(object).where(shown["status"] != "assigned", "assigned"))
+RESULT_SHOWN = ["account_id", "name", "industry", "tier", "value", "region", "territory", "rep", "outcome"]
+# Words for the reason codes (the filter and the download keep the codes).
+OUTCOMES = {"no-matching-territory": "no territory", "no-available-rep": "no rep in territory",
+            "at-capacity": "reps full"}  # fmt: skip
+region_names = level_labels("county")  # (every region's display name: counties, states, countries)
+table = shown[columns].assign(
+    outcome=shown["reason"].astype(object).map(lambda r: OUTCOMES.get(r, r)).where(shown["status"] != "assigned",
+                                                                                   "assigned"),
+    region=shown["region_id"].map(lambda r: region_names.get(r, r) if isinstance(r, str) else r),
+)  # fmt: skip
 st.subheader(f"Results ({len(shown):,})")
 show_table(
     table,
@@ -202,16 +211,22 @@ else:
         .agg(accounts=("account_id", "size"), value=("value", "sum"))
         .reset_index()
     )
-    show_table(summary, hide_index=True, column_config={"value": money_column()})
-    top = queue.head(200).copy()
-    region_names = level_labels("county")  # (every region's display name: counties, states, countries)
-    top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
-    st.caption("The 200 most valuable unassigned accounts, with the reason")
+    summary["reason"] = summary["reason"].map(lambda r: OUTCOMES.get(r, r))
     show_table(
-        top[["account_id", "name", "value", "region_id", "industry", "tier", "why"]],
+        summary, hide_index=True,
+        column_config={"reason": labelled(None, "Reason", "Why they are unassigned"),
+                       "reason_detail": labelled(None, "Detail", "Which test failed: region, industry or tier"),
+                       "accounts": labelled(None, "Accounts", None), "value": money_column("Value")},
+    )  # fmt: skip
+    top = queue.head(200).copy()
+    top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
+    st.caption("The 200 most valuable unassigned accounts, with the reason (it names the region, industry and tier)")
+    show_table(
+        top[["account_id", "name", "value", "why"]],
         hide_index=True,
-        column_config={"value": money_column()},
-    )
+        column_config={"account_id": labelled(None, "Id", "Account id"), "name": labelled(None, "Account", None),
+                       "value": money_column("Value"), "why": labelled({"width": "large"}, "Why it has no rep", None)},
+    )  # fmt: skip
 
 problems = loaded.problems
 if len(problems):

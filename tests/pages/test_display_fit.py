@@ -131,5 +131,11 @@ def test_the_accounts_results_show_the_columns_a_manager_reads_first_and_keep_th
     outcome = results.value.set_index("account_id")["outcome"]
     reasons = demo_state().result.set_index("account_id")
     unassigned = reasons.index[reasons["status"] == "unassigned"]
-    assert (outcome[unassigned] == reasons.loc[unassigned, "reason"]).all()
+    words = {"no-matching-territory": "no territory", "no-available-rep": "no rep in territory",
+             "at-capacity": "reps full"}  # fmt: skip
+    assert (outcome[unassigned] == reasons.loc[unassigned, "reason"].map(words)).all()
+    assert set(outcome.drop(unassigned)) == {"assigned"}
+    # regions by name (Maricopa, AZ), their codes one click away
+    region = results.value.set_index("account_id")["region"]
+    assert region.str.contains(", ").mean() > 0.7 and not region.str.match(r"(US-\d{5}|CA-[A-Z]{2})$").any()
     assert any("Show/hide columns" in c.value for c in app.caption)
