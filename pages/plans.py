@@ -265,7 +265,10 @@ if conflict:
     if len(their_diff.regions):
         show_table(_regions_moved(their_diff.regions), hide_index=True)
     if len(their_diff.territories):
-        show_table(their_diff.territories, hide_index=True)
+        show_table(
+            their_diff.territories, hide_index=True,
+            column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
+        )  # fmt: skip
     choice = st.columns(3)
     choice[0].button("Merge my edits into theirs and save", on_click=_merge_and_save, key="conflict_merge")
     choice[1].button("Save mine as a new draft", on_click=_save_as_new_draft, key="conflict_new_draft")
@@ -393,7 +396,10 @@ if ids:
                 show_table(_regions_moved(diff.regions), hide_index=True)
         if len(diff.territories):
             st.markdown("**Territories**")
-            show_table(diff.territories, hide_index=True, width="stretch")
+            show_table(
+                diff.territories, hide_index=True, width="stretch",
+                column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
+            )  # fmt: skip
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)
@@ -412,7 +418,11 @@ if ids:
     audit = store.audit(chosen)
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    show_table(audit, hide_index=True, width="stretch")
+    show_table(
+        audit, hide_index=True, width="stretch",
+        column_config={"at": "When (UTC)", "plan_id": "Plan", "version": "Version", "actor": "Who", "action": "Action",
+                       "detail": "Detail"},
+    )  # fmt: skip
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
 st.subheader("Files: git and CRM")

@@ -205,6 +205,9 @@ def test_activate_archive_restore_and_audit(data_dir):
     audit = app.dataframe[-1].value
     assert list(audit["action"]) == ["create", "edit", "save", "activate", "archive"]
     assert "US-NJ" in audit["detail"].iloc[1]
+    from tests.pages.test_display_formats import column_formats
+
+    assert list(column_formats(app.dataframe[-1])) == ["When (UTC)", "Plan", "Version", "Who", "Action", "Detail"]
     # A new session opens the newest plan (none is active any more): the restored draft.
     assert session().session_state["store_plan"] == (2, 1)
 
