@@ -135,9 +135,17 @@ show_table(
         column: labelled(formats.get(column), heading, about) for column, (heading, about) in TERRITORY_COLUMNS.items()
     },
 )
-st.subheader("Reps (busiest first)")
+st.subheader("Reps (fullest first)")
+territory_name = {t.territory_id: t.name for t in plan.territories}
 show_table(
-    reps.sort_values("utilization", ascending=False)[
+    reps.assign(
+        territory_ids=reps["territory_ids"].map(  # (ids joined by ", "): names
+            lambda ids: (
+                ", ".join(territory_name.get(t, t) for t in ids.split(", ") if t) if isinstance(ids, str) else ids
+            )
+        )
+    )
+    .sort_values("utilization", ascending=False)[
         [
             "name",
             "active",
@@ -150,7 +158,8 @@ show_table(
             "quota_attainment",
             "over_capacity",
         ]
-    ].rename(
+    ]
+    .rename(
         columns={
             "name": "Rep",
             "active": "Active",

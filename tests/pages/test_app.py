@@ -95,6 +95,9 @@ def test_balance_least_balanced_first_and_tolerance(app):
     open_page(app, "pages/balance.py")
     territories = app.dataframe[0].value
     assert territories["balance_score"].is_monotonic_increasing
+    reps = app.dataframe[1].value
+    assert reps["Utilization"].is_monotonic_decreasing  # fullest first
+    assert "US South" in set(reps["Territories"]) and "USS" not in set(reps["Territories"])  # by name
     app.slider[0].set_value(30).run()
     assert not app.exception
 
