@@ -250,7 +250,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
-    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1), help=f"{METRICS.get(worst, worst)}. "
+    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1), help=f"{METRICS.get(worst, worst)}, "
+                   "among the territories rebalanced (a kept territory's figures are in the table, and in Within "
+                   "tolerance). "
                    f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than its "
                    "share, reps' home regions (they stay in their territory) or a land mass apart force on some "
                    "territory. Locked territories and industry focus can force more.")  # fmt: skip
