@@ -31,7 +31,7 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
 
     # Any rerun with the proposal on screen (here: ticking an option) keeps its map (it vanished, with a page
     # error: "fast_geo_json_… is not defined").
-    page.get_by_text("One-way trades").click()
+    page.get_by_text("One-way trades", exact=True).click()
     wait_for_rerun(page)
     frame, _ = map_frame(page)
     frame.locator("#territory-legend").wait_for(timeout=10_000)
