@@ -121,6 +121,7 @@ shown = [c for c in TERRITORY_COLUMNS if not (c.startswith("target_") and territ
 formats = {
     "balance_score": score_column(progress=True, width=110),
     "accounts_per_rep": st.column_config.NumberColumn(format="%.1f"),
+    "workload": st.column_config.NumberColumn(format="%,.0f"),
     "total_value": money_column(),
     "value_per_rep": money_column(),
     "target_value_per_rep": money_column(),
@@ -175,6 +176,7 @@ show_table(
     ),
     hide_index=True,
     column_config={
+        "Workload": st.column_config.NumberColumn(format="%,.0f"),
         "Utilization": percent_column(progress=True),
         "Value": money_column(),
         "Quota attainment": percent_column(),

@@ -97,6 +97,10 @@ def test_balance_least_balanced_first_and_tolerance(app):
     assert territories["balance_score"].is_monotonic_increasing
     reps = app.dataframe[1].value
     assert reps["Utilization"].is_monotonic_decreasing  # fullest first
+    from tests.pages.test_display_formats import column_formats
+
+    for frame in app.dataframe[:2]:  # workload with thousands separators, as the Edit page shows it
+        assert column_formats(frame)["Workload"]["format"] == "%,.0f"
     assert "US South" in set(reps["Territories"]) and "USS" not in set(reps["Territories"])  # by name
     app.slider[0].set_value(30).run()
     assert not app.exception
