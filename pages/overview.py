@@ -13,9 +13,11 @@ from pages.shared import (
     percent,
     percent_column,
     plain,
+    plan_store,
     score,
     score_column,
     show_table,
+    stored_plan,
 )
 from territory.balance import deal_metrics
 from territory.formatting import MISSING
@@ -27,8 +29,14 @@ balance = engine.balance
 loaded = current_accounts()
 
 st.title("Overview")
+where = stored_plan()
+store = plan_store() if where else None
+try:
+    status = f" ({store.plan_record(where[0]).status} #{where[0]} v{where[1]})" if store is not None else ""
+except Exception:  # (a store that fails here still shows the page; the Plans page says what is wrong)
+    status = ""
 st.caption(
-    f"Plan **{plain(plan.name)}** · {len(accounts):,} accounts from **{plain(loaded.source)}** · "
+    f"Plan **{plain(plan.name)}**{status} · {len(accounts):,} accounts from **{plain(loaded.source)}** · "
     f"{len(plan.territories)} territories · {balance.team['active_reps']} active reps"
 )
 

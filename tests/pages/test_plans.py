@@ -263,3 +263,12 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     assert app.selectbox(key="compare_to").value == (2, 1)
     assert int(metrics(app)["Regions moved"]) > 0
+
+
+def test_the_overview_says_which_stored_plan_is_open_and_its_status(data_dir):
+    # A new session opens the active plan, else the newest draft: the overview says which, and that it is a draft.
+    app = session()
+    assert "(draft #1 v1)" in app.caption[0].value
+    go(app, "pages/plans.py")
+    app.button(key="plan_activate").click().run()
+    assert "(active #1 v1)" in go(session(), "pages/overview.py").caption[0].value
