@@ -393,6 +393,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     moves.insert(1, "region_name", region_labels(moves["region_id"]))
     report = proposal.report
     territories = report.territories.assign(name=report.territories["territory_id"].map(names))
+    for metric in report.deviation:  # (figures to the cent, deviations to a hundredth of a per cent)
+        territories[metric] = territories[metric].astype(float).round(2)
+        territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)
+    territories["share"] = territories["share"].astype(float).round(4)
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=f"{plan.name} — rebalanced")
         write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan)
