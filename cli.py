@@ -10,7 +10,8 @@
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
-                              [--metrics workload value …] [--tolerance 5] [--locked ID …] [--keep 1.0]
+                              [--metrics workload value …] [--tolerance 5 | workload=5 value=10] [--locked ID …]
+                              [--lock-regions REGION …] [--keep 1.0]
                               [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
 
@@ -95,7 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
     rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
                            help="what to balance (default: workload value)")  # fmt: skip
-    rebalance.add_argument("--tolerance", type=float, default=5.0, help="± per cent of the mean (default 5)")
+    rebalance.add_argument("--tolerance", nargs="+", default=["5"],
+                           help="± per cent of the mean (default 5), or per metric: workload=5 value=10")  # fmt: skip
+    rebalance.add_argument(
+        "--lock-regions",
+        nargs="+",
+        default=[],
+        metavar="REGION",
+        help="regions that stay in their territory (e.g. US-TX, or counties at --level county)",
+    )
     rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
     rebalance.add_argument("--keep", type=float, default=None,
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
@@ -271,9 +280,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.plan_diff import diff_plans
     from territory.rebalance import balance_metrics, region_moves
 
-    if not 0 < args.tolerance <= 100:
-        raise CliInputError(f"--tolerance {args.tolerance} is not a percentage", column="--tolerance",
-                            hint="Give e.g. --tolerance 5 for ±5%")  # fmt: skip
+    args.tolerance = _tolerances(args.tolerance, args.metrics)
     if not 0 < args.seconds <= 600:
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
@@ -371,14 +378,17 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             state, args.level, table, holders, links, list(metrics.columns),
             scenario=args.scenario, territory_id=args.territory, rep_id=args.rep, new_name=args.name,
             home_region=args.home,
-            n_territories=args.territories, tolerance=args.tolerance / 100, locked_territories=args.locked,
+            n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
+            locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
             rng=np.random.default_rng(args.seed), max_seconds=args.seconds,
         )  # fmt: skip
     except ValueError as error:
         text = str(error)
         # (a plan that leaves nothing to trade is the plan's doing, unless territories were locked)
-        blamed = [("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
+        blamed = [("locked regions", "--lock-regions"), ("is locked in", "--lock-regions"),
+                  ("are locked in", "--lock-regions"), ("locked where it is", "--lock-regions"),
+                  ("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
                   ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),
                   ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
@@ -427,6 +437,26 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     }
     tables = {"moves": moves, "territories": territories, "handoffs": diff.handoffs}
     return {**summary, **{k: _records(v) for k, v in tables.items()}}, tables, "moves"
+
+
+def _tolerances(given: list[str], metrics: list[str]) -> dict[str, float]:
+    """``--tolerance``: one percentage for every metric, or ``metric=percentage`` each (the others: 5)."""
+    out = dict.fromkeys(metrics, 0.05)
+    for item in given:
+        metric, _, text = item.rpartition("=")
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0 < value <= 100:
+            raise CliInputError(f"--tolerance {item} is not a percentage", column="--tolerance",
+                                hint="Give e.g. --tolerance 5 for ±5%, or --tolerance workload=5 value=10")  # fmt: skip
+        if metric and metric not in metrics:
+            raise CliInputError(f"--tolerance {item}: '{metric}' is not balanced", column="--tolerance",
+                                hint=f"Balanced metrics (--metrics): {', '.join(metrics)}")  # fmt: skip
+        for m in [metric] if metric else metrics:
+            out[m] = value / 100
+    return out
 
 
 def scored(plan: Plan, accounts: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
@@ -61,6 +62,21 @@ scenario = form[0].radio(
 metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", "value"], key="reb_metrics",
                               format_func=METRICS.get)  # fmt: skip
 tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
+# A metric may have its own tolerance (value looser than workload, say); empty: the one above.
+with form[1].expander("Tolerance per metric"):
+    per_metric = {
+        m: st.number_input(
+            f"{METRICS.get(m, m)} (±%)",
+            1,
+            50,
+            value=None,
+            step=1,
+            key=f"reb_tol_{m}",
+            placeholder=f"{tolerance:.0%} (as above)",
+        )  # fmt: skip
+        for m in (metrics or ["workload"])
+    }
+tolerances = {m: (v / 100 if v is not None else tolerance) for m, v in per_metric.items()}
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
 # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
 scratch = scenario == "territories"
@@ -138,7 +154,14 @@ if scenario == "rep_joins":
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
     )  # fmt: skip
-elif scenario == "territories":
+if not scratch:
+    region_names = level_labels(level)
+    options["locked_regions"] = form[2].multiselect(
+        "Locked regions (stay where they are)", list(unit_table.index), key="reb_locked_regions",
+        format_func=lambda r: f"{region_names.get(r, r)} ({r})",
+        help="They stay in the territory that holds them (reps' home regions always do)",
+    )  # fmt: skip
+if scenario == "territories":
     most = max(1, min(60, len(unit_table)))
     options["n_territories"] = form[2].number_input(
         "Number of territories", 1, most, min(len(territory_ids), most), key="reb_k",
@@ -149,7 +172,8 @@ elif scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home")  # fmt: skip
+            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home", "reb_locked_regions",
+            *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 
 
@@ -171,7 +195,8 @@ def _propose() -> None:
     try:
         proposal = propose_at_level(
             engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
-            tolerance=tolerance, locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
+            tolerance={m: tolerances.get(m, tolerance) for m in chosen},
+            locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
             disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
             rng=np.random.default_rng(0),
             max_seconds=float(seconds), progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"),
@@ -249,7 +274,16 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
-    worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tolerance, report.bound[m]))
+    # Each metric's tolerance as the proposal was made (the form may have changed since: then it is stale).
+    tol = {m: tolerances.get(m, tolerance) for m in report.deviation}
+    band = (f"±{tolerance:.0%}" if len(set(tol.values())) <= 1 and tolerance in tol.values()
+            else ", ".join(f"±{v:.0%} {METRICS.get(m, m).lower()}" for m, v in tol.items()))  # fmt: skip
+
+    def plainly_within(frame):
+        """Rows within each metric's tolerance itself."""
+        return pd.concat([frame[f"{m}_deviation"].abs() <= v + 1e-9 for m, v in tol.items()], axis=1).all(axis=1)
+
+    worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tol[m], report.bound[m]))
     kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1), help=f"{METRICS.get(worst, worst)}, "
                    "among the territories rebalanced (a kept territory's figures are in the table, and in Within "
                    "tolerance). "
@@ -259,11 +293,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     # Every territory counts here, kept ones too (judged on the tolerance itself): the headline must not read well
     # while a kept territory is far off.
     rows = report.territories
-    plainly = (rows[[f"{m}_deviation" for m in report.deviation]].abs() <= tolerance + 1e-9).all(axis=1)
+    plainly = plainly_within(rows)
     counted = rows["within"].map(lambda w: None if w is None or w != w else bool(w))
     inside = counted.where(counted.notna(), plainly).astype(bool)
     kpis[1].metric("Within tolerance", f"{int(inside.sum())} of {len(rows)}",
-                   help=f"Territories within ±{tolerance:.0%} on every metric. A rebalanced territory off only by "
+                   help=f"Territories within {band} on every metric. A rebalanced territory off only by "
                         "what its regions force (a region bigger than a share, or a land mass apart; see Largest "
                         "deviation) counts as within ('best possible' in the table); a kept territory counts only "
                         "when it is within the tolerance itself.")  # fmt: skip
@@ -278,7 +312,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             ]
             more = f" and {len(out) - 4} more" if len(out) > 4 else ""
             st.caption(
-                f"Outside ±{tolerance:.0%} by more than their largest regions force: {'; '.join(shown)}{more}. "
+                f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. "
                 "The search found no move that brings them closer: the regions at their borders may be reps' home "
                 "regions (they stay with their reps), locked, or held by territories that take other accounts."
             )
@@ -289,7 +323,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     taking = report.territories[report.territories["territory_id"].isin(gainers)]
     heavy = taking[[f"{m}_deviation" for m in report.deviation]].max(axis=1)
     said_heavy = None
-    if len(heavy) and heavy.max() > max(0.25, 5 * tolerance):
+    if len(heavy) and heavy.max() > max(0.25, 5 * max(tol.values())):
         worst_row = taking.loc[heavy.idxmax()]
         said_heavy = worst_row["territory_id"]
         locked_now = bool(st.session_state.get("reb_locked"))
@@ -383,7 +417,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         over = {
             t: max(rows.loc[t, f"{m}_deviation"] for m in report.deviation)
             for t in kept_focus
-            if t in rows.index and any(rows.loc[t, f"{m}_deviation"] > tolerance for m in report.deviation)
+            if t in rows.index and any(rows.loc[t, f"{m}_deviation"] > tol[m] for m in report.deviation)
         }
         over.pop(said_heavy, None)  # (said above, with its figure)
         if over:
@@ -416,7 +450,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
     # Within the tolerance itself, or off only by what its regions force ("best possible"), or not.
-    inside = (table[[f"{m}_deviation" for m in report.deviation]].abs() <= tolerance + 1e-9).all(axis=1)
+    inside = plainly_within(table)
     table["within"] = [
         None if w is None or w != w else ("yes" if inside[i] else "best possible") if w else "no"
         for i, w in zip(table.index, table["within"], strict=True)
@@ -439,7 +473,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         ),
                        "territory": st.column_config.TextColumn("Territory"),
                        "within": st.column_config.TextColumn(
-                           "Within", help=f"Yes: within ±{tolerance:.0%} on every metric. Best possible: further "
+                           "Within", help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
                                           "land mass apart, or what those push onto the others). Empty for a kept "
                                           "territory"),

@@ -253,6 +253,7 @@ def propose(
     n_territories: int | None = None,
     tolerance: float | Mapping[str, float] = 0.05,
     locked_territories: Sequence[str] = (),
+    locked_regions: Sequence[str] = (),
     disruption_weight: float = 1.0,
     by_capacity: bool = True,
     replaces: Sequence[str] = (),
@@ -282,6 +283,8 @@ def propose(
         scratch with ``n_territories``.
     tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
         See :class:`~territory.optimizer.Rebalancer`.
+    locked_regions : sequence of str
+        Units that stay in their territory (not for a plan from scratch; none may be the leaving territory's).
     replaces : sequence of str
         Claims the units stand for (at county level, the states whose counties are the units): dropped from the
         territories, which then claim the units themselves, so that no region is claimed twice.
@@ -317,6 +320,13 @@ def propose(
         raise ValueError(f"{int(current.isna().sum())} region(s) have no territory, e.g. {missing}; leave them out")
     territories = {t.territory_id: t for t in plan.territories}
     reps = plan.reps
+    pinned_regions = sorted(dict.fromkeys(str(r) for r in locked_regions))
+    unknown = [r for r in pinned_regions if r not in set(ids)]
+    if unknown:
+        raise ValueError(f"locked regions {', '.join(map(region_label, unknown[:5]))} are not among the regions "
+                         "being balanced at this level; pick regions some territory holds")  # fmt: skip
+    if pinned_regions and scenario == "territories":
+        raise ValueError("a plan from scratch draws every territory anew: it cannot keep locked regions (unlock them)")
     seeds = None
     leaver = None
     staying: list[str] = []  # a leaving rep's territories that stay with the reps who remain
@@ -365,6 +375,12 @@ def propose(
             raise ValueError("the territory that goes is the only one")
         if territory_id in set(locked_territories):
             raise ValueError(f"{territories[territory_id].name} is locked, so it cannot go: unlock it first")
+        stuck = [r for r in pinned_regions if current.get(r) == territory_id]
+        if stuck:
+            raise ValueError(
+                f"{', '.join(map(region_label, stuck[:5]))} {'is' if len(stuck) == 1 else 'are'} locked in "
+                f"{territories[territory_id].name}, which goes: unlock {'it' if len(stuck) == 1 else 'them'}"
+            )
         if territory_id in separate_territories(current, graph):
             raise ValueError(
                 f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
@@ -400,6 +416,9 @@ def propose(
             raise ValueError(f"a territory named {name!r} exists already; pick another name")
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
+        if home_region in set(pinned_regions):
+            raise ValueError(f"{region_label(home_region)} is locked where it is: pick another home region, or "
+                             "unlock it")  # fmt: skip
         if current[home_region] in set(locked_territories):
             raise ValueError(
                 f"{region_label(home_region)} is in {territories[current[home_region]].name}, which is locked: pick "
@@ -503,7 +522,7 @@ def propose(
             given, original, over = _give_one_way(
                 graph, start, territories, recount, plan, tolerance=tolerance, fixed=fixed,
                 weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
-                pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()),
+                pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
                 deadline=began + 0.25 * max_seconds,
             )  # fmt: skip
             max_seconds = max(max_seconds - (time.perf_counter() - began), 0.5 * max_seconds)
@@ -543,7 +562,7 @@ def propose(
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
-        homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()))
+        homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
         if not groups and scenario != "rep_leaves":
             raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
         if groups:

@@ -428,6 +428,20 @@ def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     )
 
 
+def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
+    base = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--seconds", "1"]
+    code, out, err = run_cli(*base, capsys=capsys)
+    moved = [m["region_id"] for m in json.loads(out)["moves"]]
+    assert moved
+    code, out, err = run_cli(*base, "--tolerance", "workload=5", "value=20", "--lock-regions", moved[0],
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert moved[0] not in {m["region_id"] for m in summary["moves"]}
+    # judged on each metric's own tolerance: value is allowed 20% here
+    assert summary["deviation"]["value"] <= 0.20 and summary["within_tolerance"]["value"] is True
+
+
 def test_rebalance_one_way(capsys):
     # US Central (enterprise and mid-market only) gives regions to territories beside it that take all its accounts.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
@@ -452,7 +466,18 @@ def test_rebalance_one_way(capsys):
             "option --rep: give --rep (a rep leaves) or --territory (a territory goes), not both",
         ),
         (["--rep", "R08"], "option --rep: --rep is for --scenario rep_leaves"),
-        (["--tolerance", "0"], "--tolerance 0.0 is not a percentage"),
+        (["--tolerance", "0"], "--tolerance 0 is not a percentage"),
+        (["--tolerance", "workload=x"], "--tolerance workload=x is not a percentage"),
+        (["--tolerance", "population=5"], "--tolerance population=5: 'population' is not balanced"),
+        (["--lock-regions", "US-ZZ"], "option --lock-regions: locked regions US-ZZ are not among the regions"),
+        (
+            ["--scenario", "territories", "--territories", "3", "--lock-regions", "US-TX"],
+            "option --lock-regions: a plan from scratch draws every territory anew",
+        ),
+        (
+            ["--scenario", "rep_leaves", "--territory", "USS", "--lock-regions", "US-TX"],
+            "option --lock-regions: Texas is locked in US South, which goes",
+        ),
         (["--scenario", "rep_joins"], "option --name: --scenario rep_joins needs --name"),
         (["--scenario", "rep_joins", "--name", "Rockies"], "option --home: --scenario rep_joins needs --home"),
         (["--scenario", "rep_joins", "--name", "Rockies", "--home", "ZZ"], "option --home: home region 'ZZ'"),

@@ -440,3 +440,23 @@ def test_the_headline_counts_kept_territories_and_each_warning_fits_its_territor
     app.button(key="reb_run").click().run()
     advice = next(w.value for w in app.warning if w.value.startswith("This proposal cannot bring"))
     assert "US South (+" in advice and "give the regions between it and a territory that takes every account" in advice
+
+
+def test_a_tolerance_per_metric_and_locked_regions(app):
+    app.button(key="reb_run").click().run()
+    proposal = app.session_state["reb_proposal"][0]
+    moved = [r for r in proposal.labels.index if proposal.labels[r] != proposal.start[r]]
+    assert moved
+    # Value may be off by 15% where workload keeps 5%; a region the first proposal moved is locked where it is.
+    app.number_input(key="reb_tol_value").set_value(15).run()
+    app.multiselect(key="reb_locked_regions").set_value([moved[0]]).run()
+    assert any("settings changed" in w.value for w in app.warning)
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    assert proposal.labels[moved[0]] == proposal.start[moved[0]]
+    within = next(m for m in app.metric if m.label == "Within tolerance")
+    assert "within ±5% workload, ±15% value on every metric" in within.help
+    # a plan from scratch keeps no region: the box is not offered there
+    app.radio(key="reb_scenario").set_value("territories").run()
+    assert not [b for b in app.multiselect if b.key == "reb_locked_regions"]

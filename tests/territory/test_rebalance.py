@@ -646,3 +646,25 @@ def test_a_plan_from_scratch_names_the_regions_out_of_reach_of_the_rest(setup):
     assert proposal.apart == (tuple(sorted(cut)),)
     assert len(set(proposal.labels[sorted(cut)])) == 1
     assert propose(plan, graph, holders, scenario="territories", n_territories=3, max_seconds=0.5).apart == ()
+
+
+def test_locked_regions_stay_in_their_territory(setup):
+    plan, graph, _ = setup
+    # Stripe 0 holds four columns and stripe 1 two: they trade; two of the regions that would move are locked.
+    holders = {rid(y, x): "T0" if x < 4 else "T1" if x < 6 else "T2" for y in range(H) for x in range(W)}
+    free = propose(plan, graph, holders, max_seconds=0.5)
+    moved = [r for r in graph.region_ids if free.labels[r] != holders[r]]
+    assert moved
+    locked = moved[:2]
+    proposal = propose(plan, graph, holders, locked_regions=locked, max_seconds=0.5)
+    assert all(proposal.labels[r] == holders[r] for r in locked)
+    whole(proposal.plan, graph)
+    with pytest.raises(ValueError, match="not among the regions being balanced"):
+        propose(plan, graph, holders, locked_regions=["US-99999"], max_seconds=0.2)
+    with pytest.raises(ValueError, match="a plan from scratch draws every territory anew"):
+        propose(plan, graph, holders, scenario="territories", n_territories=2, locked_regions=locked)
+    in_t1 = next(r for r, t in holders.items() if t == "T1")
+    with pytest.raises(ValueError, match=f"{in_t1} is locked in Stripe 1, which goes: unlock it"):
+        propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_regions=[in_t1])
+    with pytest.raises(ValueError, match="is locked where it is: pick another home region"):
+        propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=in_t1, locked_regions=[in_t1])
