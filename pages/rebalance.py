@@ -244,7 +244,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
-            f"{kept_count} are kept as they are (the notes below say why), and the figures count only the rebalanced."
+            f"{kept_count} are kept as they are (the notes below say why). Largest deviation is among the "
+            "rebalanced; Within tolerance counts every territory."
         )
     else:
         scope = ""
@@ -451,8 +452,12 @@ if pending is not None and pending[0].plan.name == plan.name:
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
     # Within the tolerance itself, or off only by what its regions force ("best possible"), or not.
     inside = plainly_within(table)
-    table["within"] = [
-        None if w is None or w != w else ("yes" if inside[i] else "best possible") if w else "no"
+    table["within"] = [  # (a kept territory: on the tolerance itself, as the headline counts it)
+        ("yes" if inside[i] else "no")
+        if w is None or w != w
+        else ("yes" if inside[i] else "best possible")
+        if w
+        else "no"
         for i, w in zip(table.index, table["within"], strict=True)
     ]
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
@@ -475,8 +480,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "within": st.column_config.TextColumn(
                            "Within", help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
-                                          "land mass apart, or what those push onto the others). Empty for a kept "
-                                          "territory"),
+                                          "land mass apart, or what those push onto the others). A kept territory: "
+                                          "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", help="Its size against the average territory's: what its reps "
                                                          "can carry, or 1× each with equal shares"),

@@ -112,7 +112,8 @@ def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
     # No territory left can trade (Canada West touches none that takes the same accounts): every one is kept, as
     # the notes say, and the table marks them so.
     table = app.dataframe[0].value.set_index("territory")
-    assert table["locked"].all() and table["within"].isna().all()
+    # (kept, each judged on the tolerance itself, as the headline counts them: none within)
+    assert table["locked"].all() and table["within"].eq("no").all()
     assert any("No territory could be rebalanced" in m.value for m in app.markdown)
     # Only Canada West took regions of US West: the note says so of it alone (it said so of all four).
     assert any(i.value.startswith("Canada West, North America East, US Central, US South: no touching territory")
@@ -432,6 +433,9 @@ def test_the_headline_counts_kept_territories_and_each_warning_fits_its_territor
     figures = {m.label: m.value for m in app.metric}
     within, total = map(int, figures["Within tolerance"].split(" of "))
     assert within < total == 5
+    # the table's Within column says the same of each territory, kept ones included
+    column = app.dataframe[0].value["within"]
+    assert column.notna().all() and int(column.isin(["yes", "best possible"]).sum()) == within
     about_central = [w.value for w in app.warning if "US Central" in w.value and "share" in w.value]
     assert len(about_central) == 1 and about_central[0].startswith("US Central would carry")
     assert "unlock" not in about_central[0]  # nothing is locked
