@@ -278,7 +278,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.edits import rebase, start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
-    from territory.rebalance import balance_metrics, region_moves
+    from territory.rebalance import balance_metrics, judge_territories, region_moves
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
     if not 0 < args.seconds <= 600:
@@ -392,7 +392,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                   ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),
                   ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
-        raise CliInputError(text, source=str(args.plan), column=column) from None
+        hint = f"At --level {args.level}, give regions of that level, e.g. {example}" if "not among" in text else ""
+        raise CliInputError(text, source=str(args.plan), column=column, hint=hint) from None
     after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
     impact = edit_impact(state, after, region_labels=dict(zip(regions["region_id"], regions["label"], strict=True)))
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
@@ -407,6 +408,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         territories[metric] = territories[metric].astype(float).round(2)
         territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)
     territories["share"] = territories["share"].astype(float).round(4)
+    # Each territory judged as the page judges it: yes, best possible (off only by what its regions force) or no; a
+    # kept territory on the tolerance itself.
+    territories["judged"] = judge_territories(report.territories, args.tolerance).to_numpy()
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=f"{plan.name} — rebalanced")
         write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan)
@@ -414,6 +418,12 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "scenario": proposal.scenario,
         "description": proposal.description,
         "within_tolerance": report.within_tolerance,
+        "tolerance": args.tolerance,
+        "locked_regions": list(args.lock_regions),
+        "territories_within": {
+            "within": int(territories["judged"].isin(["yes", "best possible"]).sum()),
+            "of": len(territories),
+        },
         "deviation": report.deviation,
         "bound": report.bound,
         "contiguous": report.contiguous,
@@ -442,14 +452,19 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 def _tolerances(given: list[str], metrics: list[str]) -> dict[str, float]:
     """``--tolerance``: one percentage for every metric, or ``metric=percentage`` each (the others: 5)."""
     out = dict.fromkeys(metrics, 0.05)
+    named = [item.rpartition("=")[0] for item in given if "=" in item]
+    twice = sorted({m for m in named if named.count(m) > 1})
+    if twice:
+        raise CliInputError(f"--tolerance gives {', '.join(twice)} more than once", column="--tolerance",
+                            hint="Give each metric once, e.g. --tolerance workload=5 value=10")  # fmt: skip
     for item in given:
         metric, _, text = item.rpartition("=")
         try:
             value = float(text)
         except ValueError:
             value = float("nan")
-        if not 0 < value <= 100:
-            raise CliInputError(f"--tolerance {item} is not a percentage", column="--tolerance",
+        if not 0 < value <= 50:
+            raise CliInputError(f"--tolerance {item}: give a percentage above 0 and at most 50", column="--tolerance",
                                 hint="Give e.g. --tolerance 5 for ±5%, or --tolerance workload=5 value=10")  # fmt: skip
         if metric and metric not in metrics:
             raise CliInputError(f"--tolerance {item}: '{metric}' is not balanced", column="--tolerance",

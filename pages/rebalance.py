@@ -34,7 +34,7 @@ from territory.edits import rebase
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
-from territory.rebalance import describe_pieces, region_moves
+from territory.rebalance import describe_pieces, judge_territories, region_moves
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
@@ -64,18 +64,18 @@ metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", 
 tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
 # A metric may have its own tolerance (value looser than workload, say); empty: the one above.
 with form[1].expander("Tolerance per metric"):
-    per_metric = {
-        m: st.number_input(
-            f"{METRICS.get(m, m)} (±%)",
-            1,
-            50,
-            value=None,
-            step=1,
-            key=f"reb_tol_{m}",
-            placeholder=f"{tolerance:.0%} (as above)",
+    # (kept apart from the widgets, which Streamlit forgets while a metric is not picked)
+    kept_tolerances = st.session_state.setdefault("reb_tol_kept", {})
+    per_metric = {}
+    for m in metrics or ["workload"]:
+        key = f"reb_tol_{m}"
+        if key not in st.session_state and kept_tolerances.get(m) is not None:
+            st.session_state[key] = kept_tolerances[m]
+        per_metric[m] = st.number_input(
+            f"{METRICS.get(m, m)} (±%)", 1, 50, step=1, key=key, placeholder=f"{tolerance:.0%} (as above)",
+            **({} if key in st.session_state else {"value": None}),
         )  # fmt: skip
-        for m in (metrics or ["workload"])
-    }
+        kept_tolerances[m] = per_metric[m]
 tolerances = {m: (v / 100 if v is not None else tolerance) for m, v in per_metric.items()}
 seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
 # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
@@ -154,13 +154,20 @@ if scenario == "rep_joins":
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
     )  # fmt: skip
-if not scratch:
-    region_names = level_labels(level)
+region_names = level_labels(level)
+lock_help = "They stay in the territory that holds them (reps' home regions always do)"
+if scratch:  # shown empty and off (a plan from scratch draws every territory anew); the choice is kept for the rest
+    form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
+                        help=lock_help + scratch_help)  # fmt: skip
+else:
+    kept_regions = [r for r in st.session_state.get("reb_locked_regions_kept", []) if r in unit_table.index]
+    if "reb_locked_regions" not in st.session_state and kept_regions:
+        st.session_state["reb_locked_regions"] = kept_regions
     options["locked_regions"] = form[2].multiselect(
         "Locked regions (stay where they are)", list(unit_table.index), key="reb_locked_regions",
-        format_func=lambda r: f"{region_names.get(r, r)} ({r})",
-        help="They stay in the territory that holds them (reps' home regions always do)",
+        format_func=lambda r: f"{region_names.get(r, r)} ({r})", help=lock_help,
     )  # fmt: skip
+    st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
 if scenario == "territories":
     most = max(1, min(60, len(unit_table)))
     options["n_territories"] = form[2].number_input(
@@ -221,6 +228,7 @@ def _propose() -> None:
     fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
     st.session_state["reb_inputs"] = _inputs()
+    st.session_state["reb_tol_used"] = {m: tolerances.get(m, tolerance) for m in chosen}
 
 
 if st.button("Propose rebalance", type="primary", key="reb_run"):
@@ -275,28 +283,27 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     kpis = st.columns(5)
-    # Each metric's tolerance as the proposal was made (the form may have changed since: then it is stale).
-    tol = {m: tolerances.get(m, tolerance) for m in report.deviation}
-    band = (f"±{tolerance:.0%}" if len(set(tol.values())) <= 1 and tolerance in tol.values()
+    # Each metric's tolerance as the proposal was made (a proposal shown after the form changed is judged on the
+    # settings it was made with; the warning above says it is out of date).
+    tol = st.session_state.get("reb_tol_used") or {m: tolerances.get(m, tolerance) for m in report.deviation}
+    tol = {m: tol.get(m, tolerance) for m in report.deviation}
+    band = (f"±{next(iter(tol.values())):.0%}" if len(set(tol.values())) == 1
             else ", ".join(f"±{v:.0%} {METRICS.get(m, m).lower()}" for m, v in tol.items()))  # fmt: skip
-
-    def plainly_within(frame):
-        """Rows within each metric's tolerance itself."""
-        return pd.concat([frame[f"{m}_deviation"].abs() <= v + 1e-9 for m, v in tol.items()], axis=1).all(axis=1)
-
+    verdicts = judge_territories(report.territories, tol)
+    # The metric farthest beyond what it may be (its tolerance, or what its largest region forces)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tol[m], report.bound[m]))
-    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1), help=f"{METRICS.get(worst, worst)}, "
-                   "among the territories rebalanced (a kept territory's figures are in the table, and in Within "
-                   "tolerance). "
-                   f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than its "
-                   "share, reps' home regions (they stay in their territory) or a land mass apart force on some "
-                   "territory. Locked territories and industry focus can force more.")  # fmt: skip
+    kpis[0].metric("Largest deviation",
+                   percent(report.deviation[worst], 1) + (f" {METRICS.get(worst, worst).lower()}"
+                                                          if len(report.deviation) > 1 else ""),
+                   help="Among the territories rebalanced, the metric farthest beyond its tolerance (kept "
+                        "territories are in the table, and in Within tolerance). "
+                        f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than "
+                        "its share, reps' home regions (they stay in their territory) or a land mass apart force on "
+                        "some territory. Locked territories, locked regions and industry focus can force more.")  # fmt: skip
     # Every territory counts here, kept ones too (judged on the tolerance itself): the headline must not read well
     # while a kept territory is far off.
     rows = report.territories
-    plainly = plainly_within(rows)
-    counted = rows["within"].map(lambda w: None if w is None or w != w else bool(w))
-    inside = counted.where(counted.notna(), plainly).astype(bool)
+    inside = verdicts.isin(["yes", "best possible"])
     kpis[1].metric("Within tolerance", f"{int(inside.sum())} of {len(rows)}",
                    help=f"Territories within {band} on every metric. A rebalanced territory off only by "
                         "what its regions force (a region bigger than a share, or a land mass apart; see Largest "
@@ -312,11 +319,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                 for t, row in out.set_index("territory_id").head(4).iterrows()
             ]
             more = f" and {len(out) - 4} more" if len(out) > 4 else ""
-            st.caption(
-                f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. "
-                "The search found no move that brings them closer: the regions at their borders may be reps' home "
-                "regions (they stay with their reps), locked, or held by territories that take other accounts."
+            why = (
+                "The search ended there: propose again with more time, or ask for another number of territories."
+                if proposal.scenario == "territories"
+                else "The search found no move that brings them closer: the regions at their borders may be reps' "
+                "home regions (they stay with their reps), locked, or held by territories that take other accounts."
             )
+            st.caption(f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. {why}")
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):
     # said plainly, with what would help, whether it is counted above or kept.
@@ -342,13 +351,17 @@ if pending is not None and pending[0].plan.name == plan.name:
             )
         )
     kept_rows = report.territories[report.territories["locked"].astype(bool)]
-    if len(kept_rows):
-        column = f"{worst}_deviation"
-        far = kept_rows.loc[kept_rows[column].abs().idxmax()]
+    if len(kept_rows) and len(kept_rows) < len(report.territories):
+        # The kept territory and metric farthest beyond that metric's tolerance.
+        beyond = pd.DataFrame({m: kept_rows[f"{m}_deviation"].abs() - tol[m] for m in report.deviation})
+        at = beyond.stack().idxmax()
+        far, metric = kept_rows.loc[at[0]], at[1]
         st.caption(
-            f"Not counted above, as they are kept: {len(kept_rows)} territor{'y' if len(kept_rows) == 1 else 'ies'}; "
-            f"the farthest off is {plain(proposed_names.get(far['territory_id'], names.get(far['territory_id'], '')))}"
-            f" at {far[column]:+.1%} {METRICS.get(worst, worst).lower()} against its share of the whole team's."
+            f"Not counted in Largest deviation, as they are kept: {len(kept_rows)} "
+            f"territor{'y' if len(kept_rows) == 1 else 'ies'}; the farthest off is "
+            f"{plain(proposed_names.get(far['territory_id'], names.get(far['territory_id'], '')))} at "
+            f"{far[f'{metric}_deviation']:+.1%} {METRICS.get(metric, metric).lower()} against its share of the whole "
+            "team's."
         )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
     kpis[2].metric("In one piece", whole,
@@ -450,16 +463,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
-    # Within the tolerance itself, or off only by what its regions force ("best possible"), or not.
-    inside = plainly_within(table)
-    table["within"] = [  # (a kept territory: on the tolerance itself, as the headline counts it)
-        ("yes" if inside[i] else "no")
-        if w is None or w != w
-        else ("yes" if inside[i] else "best possible")
-        if w
-        else "no"
-        for i, w in zip(table.index, table["within"], strict=True)
-    ]
+    # Within the tolerance itself, or off only by what its regions force ("best possible"), or not (a kept territory:
+    # on the tolerance itself, as the headline counts it).
+    table["within"] = verdicts
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
     for m in proposal.report.deviation:
         if proposal.before is not None:

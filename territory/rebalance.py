@@ -117,6 +117,39 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
     })  # fmt: skip
 
 
+def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:
+    """Each territory of a report judged: "yes", "best possible" or "no".
+
+    "yes": within each metric's tolerance; "best possible": further off only by what its regions force; a kept
+    territory (``within`` empty) is judged on the tolerance itself.
+
+    Parameters
+    ----------
+    territories : DataFrame
+        A report's territories: ``<metric>_deviation`` columns and ``within`` (True, False, or empty when kept).
+    tolerance : float or mapping
+        One tolerance, or metric → tolerance (missing metrics: 0.05).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a_deviation": [0.01, 0.30, -0.40, 0.10], "within": [True, True, False, None]})
+    >>> judge_territories(table, 0.05).tolist()
+    ['yes', 'best possible', 'no', 'no']
+    """
+    metrics = [c[: -len("_deviation")] for c in territories.columns if c.endswith("_deviation")]
+    limit = {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
+    plainly = pd.concat([territories[f"{m}_deviation"].abs() <= limit[m] + 1e-9 for m in metrics], axis=1).all(axis=1)
+    out = []
+    for inside, verdict in zip(plainly, territories["within"], strict=True):
+        if inside:
+            out.append("yes")
+        elif verdict is None or verdict != verdict or not verdict:  # kept, or out by more than its regions force
+            out.append("no")
+        else:
+            out.append("best possible")
+    return pd.Series(out, index=territories.index, name="within")
+
+
 def describe_pieces(
     report: RebalanceReport,
     territory_names: Mapping[str, str],

@@ -440,6 +440,11 @@ def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
     assert moved[0] not in {m["region_id"] for m in summary["moves"]}
     # judged on each metric's own tolerance: value is allowed 20% here
     assert summary["deviation"]["value"] <= 0.20 and summary["within_tolerance"]["value"] is True
+    # what it was given, and every territory judged as the page judges it (kept ones on the tolerance itself)
+    assert summary["tolerance"] == {"workload": 0.05, "value": 0.2} and summary["locked_regions"] == [moved[0]]
+    judged = [t["judged"] for t in summary["territories"]]
+    assert set(judged) <= {"yes", "best possible", "no"} and "no" in judged  # (US Central, kept, +70% value)
+    assert summary["territories_within"] == {"within": sum(j != "no" for j in judged), "of": len(judged)}
 
 
 def test_rebalance_one_way(capsys):
@@ -466,10 +471,17 @@ def test_rebalance_one_way(capsys):
             "option --rep: give --rep (a rep leaves) or --territory (a territory goes), not both",
         ),
         (["--rep", "R08"], "option --rep: --rep is for --scenario rep_leaves"),
-        (["--tolerance", "0"], "--tolerance 0 is not a percentage"),
-        (["--tolerance", "workload=x"], "--tolerance workload=x is not a percentage"),
+        (["--tolerance", "0"], "--tolerance 0: give a percentage above 0 and at most 50"),
+        (["--tolerance", "60"], "--tolerance 60: give a percentage above 0 and at most 50"),
+        (["--tolerance", "workload=x"], "--tolerance workload=x: give a percentage"),
+        (["--tolerance", "workload=5", "workload=10"], "--tolerance gives workload more than once"),
         (["--tolerance", "population=5"], "--tolerance population=5: 'population' is not balanced"),
         (["--lock-regions", "US-ZZ"], "option --lock-regions: locked regions US-ZZ are not among the regions"),
+        (
+            ["--level", "county", "--lock-regions", "US-ID"],
+            "locked regions Idaho are not among the regions being balanced at this level; pick regions some "
+            "territory holds. At --level county, give regions of that level, e.g. US-01001",
+        ),
         (
             ["--scenario", "territories", "--territories", "3", "--lock-regions", "US-TX"],
             "option --lock-regions: a plan from scratch draws every territory anew",
