@@ -438,16 +438,24 @@ if pending is not None and pending[0].plan.name == plan.name:
             territory_of = {t.territory_id: t for t in plan.territories}
             focused = [t for t in over if t in territory_of and (territory_of[t].industries or territory_of[t].tiers)]
             heavy_ones = ", ".join(f"{plain(names.get(t, t))} ({v:+.0%})" for t, v in sorted(over.items()))
+            wide = [t for t in over if t not in focused]
+
+            def named(ids) -> str:
+                return ", ".join(plain(names.get(t, t)) for t in sorted(ids))
+
+            one = len(over) == 1
             ways = []
             if focused and proposal.scenario != "territories" and not proposal.one_way and not one_way:
                 ways.append("tick “One-way trades” to let a territory with a focus give regions to touching "
                             "territories that take every account it takes")  # fmt: skip
             if focused:
-                ways.append("widen its focus (Edit page, Territory settings)")
-            ways.append("give it reps (Reps page), so that its share grows")
-            if len(focused) < len(over):
-                ways.append("give the regions between it and a territory that takes every account to a territory "
-                            "(Edit page), so that they touch")  # fmt: skip
+                ways.append(f"widen {'its' if one else 'the'} focus{'' if one else ' of ' + named(focused)} (Edit "
+                            "page, Territory settings)")  # fmt: skip
+            ways.append(f"give {'it' if one else named(over)} reps (Reps page), so that "
+                        f"{'its share grows' if one else 'their shares grow'}")  # fmt: skip
+            if wide:
+                ways.append(f"give the regions between {'it' if one else named(wide)} and a territory that takes "
+                            "every account to a territory (Edit page), so that they touch")  # fmt: skip
             st.warning(
                 f"This proposal cannot bring {heavy_ones} down to {'its' if len(over) == 1 else 'their'} share. "
                 f"To change that: {'; or '.join(ways)}."
