@@ -186,6 +186,30 @@ def describe_pieces(
     return out
 
 
+def _leaving_rep(plan: Plan, territories: Mapping[str, Territory], current: pd.Series, rep_id: str) -> tuple:
+    """The rep who leaves, the territory that goes with them (None: theirs keeps other reps) and those that stay.
+
+    A territory goes when the rep is its only active rep; a rep who is the only rep of two territories is refused
+    (which of them would take the other's regions is the manager's call).
+    """
+    leaver = next((r for r in plan.reps if r.rep_id == rep_id), None)
+    if leaver is None or not leaver.active:
+        known = ", ".join(f"{r.name} ({r.rep_id})" for r in plan.reps if r.active)
+        raise ValueError(f"pick an active rep who leaves; active reps: {known or 'none'}")
+    own = [t for t in leaver.territory_ids if t in territories and t in set(current)]
+    if not own:
+        raise ValueError(
+            f"{leaver.name} covers no territory being rebalanced: set them inactive on the Reps page instead"
+        )
+    alone = [t for t in own if not any(r.active and r.rep_id != rep_id and t in r.territory_ids for r in plan.reps)]
+    if len(alone) > 1:
+        raise ValueError(
+            f"{leaver.name} is the only rep of {', '.join(territories[t].name for t in alone)}: make those one "
+            "territory first (Edit page, Merge), or let each territory go on its own (pick the territory)"
+        )
+    return (leaver, alone[0], []) if alone else (leaver, None, own)
+
+
 def _current_labels(plan: Plan, holders: Mapping[str, str], region_ids: Sequence[str]) -> pd.Series:
     return pd.Series([holders.get(r) for r in region_ids], index=pd.Index(region_ids, name="region_id"), dtype=object)
 
@@ -366,34 +390,15 @@ def propose(
     if scenario == "rep_leaves" and rep_id is not None:
         if territory_id is not None:
             raise ValueError("give the rep who leaves or the territory that goes, not both")
-        leaver = next((r for r in plan.reps if r.rep_id == rep_id), None)
-        if leaver is None or not leaver.active:
-            known = ", ".join(f"{r.name} ({r.rep_id})" for r in plan.reps if r.active)
-            raise ValueError(f"pick an active rep who leaves; active reps: {known or 'none'}")
-        own = [t for t in leaver.territory_ids if t in territories and t in set(current)]
-        if not own:
-            raise ValueError(
-                f"{leaver.name} covers no territory being rebalanced: set them inactive on the Reps page instead"
-            )
-        alone = [t for t in own if not any(r.active and r.rep_id != rep_id and t in r.territory_ids
-                                           for r in plan.reps)]  # fmt: skip
-        if len(alone) > 1:
-            raise ValueError(
-                f"{leaver.name} is the only rep of {', '.join(territories[t].name for t in alone)}: make those one "
-                "territory first (Edit page, Merge), or let each territory go on its own (pick the territory)"
-            )
-        territory_id = alone[0] if alone else None
-        if territory_id is None:
-            stay = ", ".join(territories[t].name for t in own)
-            staying = list(own)
+        leaver, territory_id, staying = _leaving_rep(plan, territories, current, rep_id)
     if scenario == "rep_leaves" and territory_id is None and leaver is not None:
         # The territory keeps reps: it stays, and only the rep goes (their accounts go to the reps who remain, and,
         # sized by capacity, the territory gives the regions its smaller team cannot carry).
         reps = tuple(replace(r, active=False, territory_ids=()) if r.rep_id == rep_id else r for r in plan.reps)
         start = current
         description = (
-            f"{leaver.name} leaves (set inactive); {stay} stays with "
-            + ", ".join(r.name for r in reps if r.active and set(r.territory_ids) & set(own))
+            f"{leaver.name} leaves (set inactive); {', '.join(territories[t].name for t in staying)} stays with "
+            + ", ".join(r.name for r in reps if r.active and set(r.territory_ids) & set(staying))
             + (
                 ", sized by the capacity of the reps who remain, and the territories are rebalanced"
                 if by_capacity
@@ -435,9 +440,9 @@ def propose(
             )  # fmt: skip
             for r in plan.reps
         )
-        description = f"{gone.name} goes: its regions and accounts are shared among its neighbours, then rebalanced"
-        if leaver is not None:
-            description = f"{leaver.name} was the only rep of {gone.name}, so it goes: " + description.split(": ", 1)[1]
+        description = (
+            f"{leaver.name} was the only rep of {gone.name}, so it goes" if leaver is not None else f"{gone.name} goes"
+        ) + ": its regions and accounts are shared among its neighbours, then rebalanced"
         idle = _set_inactive(reps, plan.reps)
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"

@@ -668,3 +668,14 @@ def test_locked_regions_stay_in_their_territory(setup):
         propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", locked_regions=[in_t1])
     with pytest.raises(ValueError, match="is locked where it is: pick another home region"):
         propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=in_t1, locked_regions=[in_t1])
+
+
+def test_the_only_rep_of_two_territories_cannot_leave_both_at_once(setup):
+    from dataclasses import replace as _replace
+
+    plan, graph, holders = setup
+    reps = tuple(_replace(r, territory_ids=("T0", "T2"), name="Both") if r.rep_id == "R0" else r for r in plan.reps
+                 if r.rep_id != "R2")  # fmt: skip
+    plan = _replace(plan, reps=reps)
+    with pytest.raises(ValueError, match="Both is the only rep of Stripe 0, Stripe 2: make those one territory first"):
+        propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", max_seconds=0.2)
