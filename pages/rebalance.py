@@ -292,9 +292,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     verdicts = judge_territories(report.territories, tol)
     # The metric farthest beyond what it may be (its tolerance, or what its largest region forces)
     worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tol[m], report.bound[m]))
-    kpis[0].metric("Largest deviation",
-                   percent(report.deviation[worst], 1) + (f" {METRICS.get(worst, worst).lower()}"
-                                                          if len(report.deviation) > 1 else ""),
+    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1),
+                   delta=METRICS.get(worst, worst).lower() if len(report.deviation) > 1 else None,
+                   delta_color="off", delta_arrow="off",
                    help="Among the territories rebalanced, the metric farthest beyond its tolerance (kept "
                         "territories are in the table, and in Within tolerance). "
                         f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than "

@@ -441,9 +441,11 @@ def propose(
             for r in plan.reps
         )
         description = (
-            f"{leaver.name} was the only rep of {gone.name}, so it goes" if leaver is not None else f"{gone.name} goes"
+            f"{leaver.name} leaves (set inactive) and was the only rep of {gone.name}, so it goes"
+            if leaver is not None
+            else f"{gone.name} goes"
         ) + ": its regions and accounts are shared among its neighbours, then rebalanced"
-        idle = _set_inactive(reps, plan.reps)
+        idle = [n for n in _set_inactive(reps, plan.reps) if leaver is None or n != leaver.name]
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"
     elif scenario == "rep_joins":

@@ -404,7 +404,9 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
     summary = json.loads(out)
-    assert summary["description"].startswith("Luke Anderson was the only rep of US Central, so it goes")
+    assert summary["description"].startswith(
+        "Luke Anderson leaves (set inactive) and was the only rep of US Central, so it goes"
+    )
     assert "USC" not in {row["territory_id"] for row in summary["territories"]}
     assert summary["accounts_left_out"] == 0
     # All of US South goes: Texas and Louisiana touch no other territory, so their accounts are left out; said so.

@@ -624,7 +624,10 @@ def test_the_last_rep_of_a_territory_leaves_and_it_goes_to_its_neighbours(setup)
     plan = _two_reps_in_the_middle(plan)
     proposal = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", max_seconds=1)
     assert "T0" not in set(proposal.labels) and not proposal.plan.rep("R0").active
-    assert proposal.description.startswith("Rep 0 was the only rep of Stripe 0, so it goes: its regions")
+    assert proposal.description.startswith(
+        "Rep 0 leaves (set inactive) and was the only rep of Stripe 0, so it goes: its regions"
+    )
+    assert proposal.description.count("Rep 0") == 1  # (said once)
     assert "DE" in {r for t in proposal.plan.territories for r in t.region_ids}  # its claim beyond the units goes on
     for bad, message in [("R7", "pick an active rep who leaves; active reps: Rep 0 \\(R0\\), Rep 1"),
                          (None, "pick the territory whose rep leaves")]:  # fmt: skip
