@@ -231,7 +231,9 @@ def _propose() -> None:
     st.session_state["reb_tol_used"] = {m: tolerances.get(m, tolerance) for m in chosen}
 
 
-if st.button("Propose rebalance", type="primary", key="reb_run"):
+unnamed = scenario == "rep_joins" and not str(options.get("new_name") or "").strip()
+if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed,
+             help="Name the new territory first" if unnamed else None):  # fmt: skip
     _propose()
 if st.session_state.get("reb_error"):
     st.error(f"No proposal: {plain(st.session_state['reb_error'])}")
@@ -378,9 +380,11 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.warning(plain(warning))
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
+        one = len(proposal.separate) == 1
         st.info(
             f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
-            "change them; they are kept as they are and left out of the mean the others are balanced to."
+            f"change {'it' if one else 'them'}; {'it is' if one else 'they are'} kept as {'it is' if one else 'they are'}"
+            " and left out of the mean the others are balanced to."
         )
     # A territory went, and its regions were handed to its neighbours first (not so when a rep leaves a team that
     # stays): the territories that took some.
