@@ -347,6 +347,13 @@ if ids:
         origin = re.search(r"\(from plan #(\d+) v(\d+)\)$", versions[0].message or "")
         if origin and (int(origin[1]), int(origin[2])) in options:
             earlier = (int(origin[1]), int(origin[2]))
+        else:
+            # A plan with one version that others were made from: compared with the newest of those.
+            made_from = f"(from plan #{chosen} v{numbers[-1]})"
+            derived = [p for p in records if p != chosen and (store.versions(p)[0].message or "").endswith(made_from)]
+            if derived:
+                newest = max(derived)
+                earlier, latest = latest, (newest, 1)
     labels = {o: f"#{o[0]} {records[o[0]].name} · v{o[1]}" for o in options}
     if st.session_state.get("compare_defaults") != latest or "compare_from" not in st.session_state:
         # (also after leaving the page: Streamlit drops the two widgets' choices, not this note of them)

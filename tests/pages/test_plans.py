@@ -263,6 +263,9 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     assert app.selectbox(key="compare_to").value == (2, 1)
     assert int(metrics(app)["Regions moved"]) > 0
+    # Back on the plan it came from (one version): compared with the draft made from it, not with itself.
+    app.selectbox(key="plans_selected").set_value(1).run()
+    assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (2, 1))
 
 
 def test_the_overview_says_which_stored_plan_is_open_and_its_status(data_dir):
