@@ -298,6 +298,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip
     plan = load_any_plan(args.plan)
     known = [t.territory_id for t in plan.territories]
+    active_reps = ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps if r.active)
     needs = {"rep_leaves": ("--rep", args.rep or args.territory), "rep_joins": ("--name", args.name),
              "territories": ("--territories", args.territories)}  # fmt: skip
     owner = {
@@ -321,10 +322,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Add --scenario {owner[option]}, or leave {option} out")  # fmt: skip
     if args.scenario in needs and needs[args.scenario][1] in (None, ""):
         option = needs[args.scenario][0]
-        active = ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps if r.active)
         raise CliInputError(f"--scenario {args.scenario} needs {option}" + (" or --territory" if option == "--rep"
                                                                               else ""), column=option,
-                            hint=f"Active reps: {active}; territories: {', '.join(known)}" if option == "--rep"
+                            hint=f"Active reps: {active_reps}; territories: {', '.join(known)}" if option == "--rep"
                             else "")  # fmt: skip
     if args.rep is not None and args.territory is not None:
         raise CliInputError("give --rep (a rep leaves) or --territory (a territory goes), not both", column="--rep")
@@ -334,8 +334,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         if len(match) != 1:
             raise CliInputError(f"no active rep '{args.rep}' in the plan" if not match else
                                 f"'{args.rep}' names {len(match)} reps: give the rep id", column="--rep",
-                                hint="Use one of: " + ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps
-                                                               if r.active))  # fmt: skip
+                                hint=f"Use one of: {active_reps}")  # fmt: skip
         args.rep = match[0]
     if args.scenario == "rep_leaves" and args.territory in args.locked:
         raise CliInputError(f"territory '{args.territory}' is locked, so it cannot go", column="--locked",

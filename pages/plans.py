@@ -348,9 +348,12 @@ if ids:
         if origin and (int(origin[1]), int(origin[2])) in options:
             earlier = (int(origin[1]), int(origin[2]))
         else:
-            # A plan with one version that others were made from: compared with the newest of those.
+            # A plan with one version that others were made from: compared with the newest of those (read from the
+            # audit log's "create" entries, one query, not every plan's versions).
             made_from = f"(from plan #{chosen} v{numbers[-1]})"
-            derived = [p for p in records if p != chosen and (store.versions(p)[0].message or "").endswith(made_from)]
+            created = store.audit()
+            created = created[created["action"].eq("create") & created["detail"].fillna("").str.endswith(made_from)]
+            derived = [int(p) for p in created["plan_id"] if int(p) in records and int(p) != chosen]
             if derived:
                 newest = max(derived)
                 earlier, latest = latest, (newest, 1)

@@ -198,11 +198,12 @@ def _propose() -> None:
         st.session_state["reb_error"] = "every territory is locked: unlock at least two to rebalance"
         st.session_state.pop("reb_proposal", None)
         return
+    used = {m: tolerances.get(m, tolerance) for m in chosen}
     bar = st.progress(0.0, text="Searching…")
     try:
         proposal = propose_at_level(
             engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
-            tolerance={m: tolerances.get(m, tolerance) for m in chosen},
+            tolerance=used,
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
             disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
             rng=np.random.default_rng(0),
@@ -228,7 +229,31 @@ def _propose() -> None:
     fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
     st.session_state["reb_inputs"] = _inputs()
-    st.session_state["reb_tol_used"] = {m: tolerances.get(m, tolerance) for m in chosen}
+    st.session_state["reb_tol_used"] = used
+    st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
+
+
+def _where_lost(lost, proposal, level: str) -> list[str]:
+    """Where the accounts a proposal leaves in no territory are, a phrase per kind of place.
+
+    In regions no territory takes over, or in regions whose new territory refuses them; worked out once per
+    proposal, not on every rerun.
+    """
+    from geo.coverage import display_region_of
+
+    if not len(lost):
+        return []
+    unit = display_region_of(lost["region_id"].astype(object), level)
+    holder = unit.map(proposal.labels.to_dict())
+    named = {**names, **{t.territory_id: t.name for t in proposal.plan.territories}}
+    parts = []
+    if holder.isna().any():
+        parts.append(f"{int(holder.isna().sum()):,} in {plain(describe_regions(sorted(set(unit[holder.isna()]))))}, "
+                     "which no territory takes over")  # fmt: skip
+    for t, count in holder.dropna().value_counts().items():
+        parts.append(f"{count:,} in regions now held by {plain(named.get(t, t))}, which does not take them (its "
+                     "industry and tier focus)")  # fmt: skip
+    return parts
 
 
 unnamed = scenario == "rep_joins" and not str(options.get("new_name") or "").strip()
@@ -260,30 +285,15 @@ if pending is not None and pending[0].plan.name == plan.name:
     else:
         scope = ""
     st.markdown(f"**{plain(proposal.description)}.**{scope}")
-    proposed_names_all = {**names, **{t.territory_id: t.name for t in proposal.plan.territories}}
     if impact.team.get("accounts_lost"):
-        # Said first: no balance figure below counts accounts that fall out of every territory.
-        from geo.coverage import display_region_of
-
-        # Where they are: in regions no territory takes over, or in regions whose new territory refuses them.
-        was = engine.result.set_index("account_id")["territory_id"]
-        now = new_state.result.set_index("account_id")
-        lost = now[now["territory_id"].isna() & was.reindex(now.index).notna().to_numpy()]
-        unit = display_region_of(lost["region_id"].astype(object), level) if len(lost) else lost["region_id"]
-        holder = unit.map(proposal.labels.to_dict())
-        parts = []
-        alone = int(holder.isna().sum())
-        if alone:
-            parts.append(f"{alone:,} in {plain(describe_regions(sorted(set(unit[holder.isna()]))))}, which no "
-                         "territory takes over")  # fmt: skip
-        for t, count in holder.dropna().value_counts().items():
-            parts.append(f"{count:,} in regions now held by {plain(proposed_names_all.get(t, t))}, which does not "
-                         "take them (its industry and tier focus)")  # fmt: skip
+        # Said first, with where they are: no balance figure below counts accounts that fall out of every territory.
+        parts = st.session_state.get("reb_lost_where") or []
         st.error(
             f"{impact.team['accounts_lost']:,} account(s) worth {money(impact.team['value_lost'])} would be left in "
             f"no territory{': ' + '; '.join(parts) if parts else ''}. The balance figures do not count them."
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
+    name_of = {**names, **proposed_names}  # (a territory's name in the proposal, else as it was)
     kpis = st.columns(5)
     # Each metric's tolerance as the proposal was made (a proposal shown after the form changed is judged on the
     # settings it was made with; the warning above says it is out of date).
@@ -315,7 +325,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
             shown = [
-                f"{plain(proposed_names.get(t, names.get(t, t)))} ("
+                f"{plain(name_of.get(t, t))} ("
                 + ", ".join(f"{METRICS.get(m, m).lower()} {row[f'{m}_deviation']:+.1%}" for m in report.deviation)
                 + ")"
                 for t, row in out.set_index("territory_id").head(4).iterrows()
@@ -340,7 +350,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         said_heavy = worst_row["territory_id"]
         locked_now = bool(st.session_state.get("reb_locked"))
         st.warning(
-            f"{plain(proposed_names.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
+            f"{plain(name_of.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
             f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
             + (
                 "Ask for another number of territories, or work with US counties (smaller regions), or give the "
@@ -361,7 +371,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(
             f"Not counted in Largest deviation, as they are kept: {len(kept_rows)} "
             f"territor{'y' if len(kept_rows) == 1 else 'ies'}; the farthest off is "
-            f"{plain(proposed_names.get(far['territory_id'], names.get(far['territory_id'], '')))} at "
+            f"{plain(name_of.get(far['territory_id'], ''))} at "
             f"{far[f'{metric}_deviation']:+.1%} {METRICS.get(metric, metric).lower()} against its share of the whole "
             "team's."
         )
@@ -471,10 +481,10 @@ if pending is not None and pending[0].plan.name == plan.name:
             "kept as they are (no touching territory takes the same accounts, so none can give regions back) and "
             "left out of the mean the others are balanced to."
         )
-    for sentence in describe_pieces(report, {**names, **proposed_names}, describe_regions):
+    for sentence in describe_pieces(report, name_of, describe_regions):
         st.info(plain(sentence))
     table = report.territories.copy()
-    table["territory"] = table["territory_id"].map(lambda t: proposed_names.get(t, names.get(t, t)))
+    table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))
     # Within the tolerance itself, or off only by what its regions force ("best possible"), or not (a kept territory:
     # on the tolerance itself, as the headline counts it).
     table["within"] = verdicts

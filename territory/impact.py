@@ -43,8 +43,11 @@ class EditImpact:
         Accounts that changed territory, grouped: ``from_territory_id, to_territory_id, from_name, to_name,
         accounts, value``.
     team : dict
-        ``balance_score_before/after``, ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``.
+        ``balance_score_before/after``, ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``,
+        ``accounts_lost``, ``value_lost``.
     warnings : list of str
+    lost : DataFrame
+        Accounts that had a territory and have none after the edit: ``account_id, region_id, value``.
     """
 
     edit: str
@@ -53,6 +56,7 @@ class EditImpact:
     moves: pd.DataFrame
     team: dict
     warnings: list[str] = field(default_factory=list)
+    lost: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "region_id", "value"]))
 
 
 def territory_parts(region_ids: Iterable[str], adjacency: Mapping[str, Iterable[str]]) -> list[set[str]]:
@@ -211,9 +215,10 @@ def edit_impact(
     lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()] if len(changed) else changed
     team["accounts_lost"] = int(len(lost))
     team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
-    warnings = _warnings(reps, territories, changed, names, labels, parts_before or {}, parts_after or {})
+    warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {})
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
-                      moves.reset_index(drop=True), team, warnings)  # fmt: skip
+                      moves.reset_index(drop=True), team, warnings,
+                      lost[["account_id", "region_id", "value"]].reset_index(drop=True))  # fmt: skip
 
 
 def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str], figures: dict) -> pd.DataFrame:
@@ -227,7 +232,7 @@ def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str]
     return out
 
 
-def _warnings(reps, territories, changed, names, labels, parts_before, parts_after) -> list[str]:
+def _warnings(reps, territories, lost, names, labels, parts_before, parts_after) -> list[str]:
     out = []
     for row in reps.itertuples(index=False):
         cap = row.capacity
@@ -270,13 +275,11 @@ def _warnings(reps, territories, changed, names, labels, parts_before, parts_aft
                 out.append(f"{row.name} is no longer contiguous: it now has {after} separate parts.")
             else:
                 out.append(f"{row.name} now has {after} separate parts (was {before}).")
-    if len(changed):
-        lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()]
-        if len(lost):
-            regions = lost.groupby("region_id").size().sort_values(ascending=False)
-            shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
-            out.append(
-                f"Coverage gap: {len(lost):,} account(s) worth {money(lost['value'].sum())} in {shown} "
-                "are now in no territory."
-            )
+    if len(lost):
+        regions = lost.groupby("region_id").size().sort_values(ascending=False)
+        shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
+        out.append(
+            f"Coverage gap: {len(lost):,} account(s) worth {money(lost['value'].sum())} in {shown} "
+            "are now in no territory."
+        )
     return out

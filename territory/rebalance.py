@@ -570,7 +570,6 @@ def propose(
                 start0 = start
                 start = given
                 graph = _recounted(graph, start, recount)
-                one_way_note = _describe_one_way(start0, start, territories, region_label, over)
                 gave = tuple(sorted(set(start0[start.ne(start0) & start.notna()].dropna())))
                 separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
             else:
@@ -637,8 +636,9 @@ def propose(
         sized = report.territories.copy()
         sized["share"] = sized["territory_id"].map(weights or {}).fillna(1.0).astype(float)
         report = replace(report, territories=sized)
-        if given is not None and before is not None and over:
-            # The givers' figures as the table's "now" gives them (against the proposal's shares), not the pool's.
+        if given is not None:
+            # Who was over their share (judged in their trading pool), with the figures the table's "now" gives
+            # (against the proposal's shares).
             now = before.set_index("territory_id")
             over = {t: {m: float(now.loc[t, f"{m}_deviation"]) for m in figures} for t, figures in over.items()
                     if t in now.index}  # fmt: skip
@@ -684,8 +684,9 @@ def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:
 def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned, deadline):
     """:func:`one_way_trades` with each territory's count of the units.
 
-    Returns the new labels (None when nothing moved), the units' original metrics and each giver's deviation
-    before (territory id → its largest deviation above its share, for the description).
+    Returns the new labels (None when nothing moved), the units' original metrics and the givers that were over
+    their share in their trading pool (territory id → metric → deviation; the description names them with the
+    proposal's figures).
     """
     metrics = list(graph.metrics.columns)
     units = list(graph.region_ids)
