@@ -515,7 +515,9 @@ def propose(
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
-        labels, territories, reps = _name_new_territories(plan, current, labels, graph, homes)
+        labels, territories, reps = _name_new_territories(
+            plan, current, labels, graph, homes, region_label=region_label, unit_parents=unit_parents
+        )
         idle = _set_inactive(reps, plan.reps)
         moved = [
             r
@@ -528,8 +530,11 @@ def propose(
         for group, why in ((at_home, "to where they live"),
                            (elsewhere, "where their regions went, or to staff a territory that had no rep")):  # fmt: skip
             if group:
-                description += f"; reps change territory ({why}): " + ", ".join(
-                    f"{r.name} to {territories[r.territory_ids[0]].name}" for r in group
+                goes_to: dict[str, list[str]] = {}
+                for r in group:
+                    goes_to.setdefault(territories[r.territory_ids[0]].name, []).append(r.name)
+                description += f"; reps change territory ({why}): " + "; ".join(
+                    f"to {name}: {', '.join(names)}" for name, names in goes_to.items()
                 )
         if idle:
             description += (
@@ -1148,11 +1153,23 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     )
 
 
-def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, graph: RegionGraph, homes: dict):
+def _name_new_territories(
+    plan: Plan,
+    current: pd.Series,
+    labels: pd.Series,
+    graph: RegionGraph,
+    homes: dict,
+    *,
+    region_label: Callable[[str], str] = str,
+    unit_parents: Mapping[str, str] | None = None,
+):
     """Names, ids and reps for territories drawn anew (``labels``: T1..Tk per unit; ``homes``: rep → home unit).
 
-    A new territory takes the name of the old territory most of the reps living in it come from, else of the old
-    territory it overlaps most (each old name once); the others are "Territory N".
+    The largest overlaps first, each new territory takes the id, colour and reps of the old territory it overlaps
+    (each old territory once; on a tie, the one most of the reps living in it come from). It keeps that
+    territory's name only when the old territory makes up at least half of it; a territory mostly made of others
+    is named after the old territories it is made of ("US Central + US West"), and one that takes no old
+    territory's id after where it is (:func:`_area_name`). Reps go where they live (:func:`_staff`).
     """
     weights = graph.metrics.iloc[:, 0].to_numpy()
     overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
@@ -1165,7 +1182,7 @@ def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, gra
             votes.loc[living[rep.rep_id], mine] += 1.0 / len(mine)
     pairs = sorted(
         ((votes.loc[n, o], overlap.loc[n, o], n, o) for n in overlap.index for o in overlap.columns),
-        key=lambda p: (-p[0], -p[1], p[2], p[3]),
+        key=lambda p: (-p[1], -p[0], p[2], p[3]),
     )
     mapping, used = {}, set()
     for vote, share, new_id, old_id in pairs:
@@ -1174,19 +1191,93 @@ def _name_new_territories(plan: Plan, current: pd.Series, labels: pd.Series, gra
             used.add(old_id)
     territories = {}
     renamed = labels.copy()
+    taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
     for new_id in sorted(set(labels)):
         if new_id in mapping:
             territory = old[mapping[new_id]]
+            name = _made_of(overlap.loc[new_id], old, mapping[new_id])
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
             fresh = new_territory_id(so_far, f"Territory {new_id}")
             territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(so_far))
+            name = _area_name(labels.index[labels == new_id], weights[(labels == new_id).to_numpy()], region_label,
+                              unit_parents) or territory.name  # fmt: skip
+        name = _unique(name, taken)
+        taken.add(name.casefold())
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
-        territories[territory.territory_id] = replace(territory, region_ids=(), industries=(), tiers=())
+        territories[territory.territory_id] = replace(territory, name=name, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
     reps = _staff(plan, overlap, mapping, renamed, labels, living)
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t
     return renamed, territories, reps
+
+
+def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str) -> str:
+    """A territory drawn anew that keeps ``keeps``'s id: its name, or the names of the old territories it is made of.
+
+    ``overlap``: old territory id → how much of the new territory came from it (the first metric). The old name
+    stays when that territory makes up at least half; else the largest parts are named, up to three, until they
+    make up three quarters, and the others that make up 5% or more are counted.
+
+    Examples
+    --------
+    >>> old = {i: Territory(i, n) for i, n in [("W", "US West"), ("C", "US Central"), ("E", "East"), ("S", "South")]}
+    >>> _made_of(pd.Series({"W": 60.0, "C": 40.0}), old, "W")
+    'US West'
+    >>> _made_of(pd.Series({"W": 30.0, "C": 45.0, "E": 25.0}), old, "W")
+    'US Central + US West + 1 more'
+    >>> _made_of(pd.Series({"W": 40.0, "C": 57.0, "E": 3.0}), old, "W")
+    'US Central + US West'
+    >>> _made_of(pd.Series({"W": 25.0, "C": 25.0, "E": 25.0, "S": 25.0}), old, "W")
+    'US West + US Central + East + 1 more'
+    """
+    total = float(overlap.sum())
+    if total <= 0 or overlap.get(keeps, 0.0) >= 0.5 * total:
+        return old[keeps].name
+    parts = overlap[overlap > 0]
+    named, covered = [], 0.0
+    for territory_id in sorted(parts.index, key=lambda t: (-parts[t], t != keeps, t)):
+        share = float(parts[territory_id])
+        if len(named) == 3 or covered >= 0.75 * total:
+            break
+        named.append(old[territory_id].name)
+        covered += share
+    rest = int((parts >= 0.05 * total).sum()) - len(named)
+    return " + ".join(named) + (f" + {rest} more" if rest > 0 else "")
+
+
+def _area_name(units, weights, region_label: Callable[[str], str], parents: Mapping[str, str] | None) -> str:
+    """A new territory's name from where it is: its largest regions (at county level, states) by weight.
+
+    Examples
+    --------
+    >>> _area_name(["TX", "LA"], [5.0, 2.0], {"TX": "Texas", "LA": "Louisiana"}.get, None)
+    'Texas & Louisiana'
+    >>> _area_name(["a", "b", "c", "d"], [1, 4, 2, 3], str.upper, {"a": "x", "b": "y", "c": "x", "d": "z"})
+    'Y & X + 1 more'
+    """
+    parents = parents or {}
+    by_area = pd.Series(np.asarray(weights, dtype=float), index=[parents.get(u, u) for u in units])
+    order = by_area.groupby(level=0, sort=True).sum().sort_values(ascending=False, kind="stable").index
+    names = [str(region_label(area)) for area in order]
+    if not names:
+        return ""
+    return " & ".join(names[:2]) + (f" + {len(names) - 2} more" if len(names) > 2 else "")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)`` … when a territory already has it (any case).
+
+    Examples
+    --------
+    >>> _unique("Texas", {"texas", "texas (2)"}), _unique("Ohio", {"texas"})
+    ('Texas (3)', 'Ohio')
+    """
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate

@@ -526,14 +526,20 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
     proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
                                 n_territories=10, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
     held = region_holders(proposal.plan, "state")
-    by_name = {r.name: r for r in proposal.plan.reps}
-    found = re.search(r"reps change territory \(to where they live\): ([^;]*)", proposal.description)
-    assert found
-    for name in (part.split(" to ")[0] for part in found[1].split(", ")):
-        rep = by_name[name]
-        assert held.get(rep.home_region) in rep.territory_ids, name
+    text = proposal.description
+    at_home = re.search(r"reps change territory \(to where they live\): (.*?)(; reps change|; \d+ reps? keep|$)", text)
     others = re.search(r"reps change territory \(where their regions went, or to staff a territory that had no rep\): "
-                       r"([^;]*)", proposal.description)  # fmt: skip
-    for name in (part.split(" to ")[0] for part in (others[1].split(", ") if others else [])):
-        rep = by_name[name]
-        assert held.get(rep.home_region) not in rep.territory_ids, name
+                       r"(.*?)(; \d+ reps? keep|$)", text)  # fmt: skip
+    assert at_home
+    # grouped by where they go: "to US West: Sarah Chen, Marcus Johnson; to US South: …"
+    assert re.match(r"to [^:;]+: [^;]+(; to [^:;]+: [^;]+)*$", at_home[1])
+    named = 0
+    for rep in proposal.plan.reps:
+        if rep.name in at_home[1]:
+            named += 1
+            assert held.get(rep.home_region) in rep.territory_ids, rep.name
+            group = next(g for g in at_home[1].split("; ") if rep.name in g)
+            assert group.startswith(f"to {proposal.plan.territory(rep.territory_ids[0]).name}: "), group
+        if others and rep.name in others[1]:
+            assert held.get(rep.home_region) not in rep.territory_ids, rep.name
+    assert named

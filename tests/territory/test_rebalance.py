@@ -107,11 +107,32 @@ def test_another_number_of_territories_keeps_names_where_they_overlap(setup):
     assert rep.active and rep.territory_ids[0] in ids
     # (the grid's reps have no home: they go where their regions went, and the description says so, not "live")
     assert (
-        f"reps change territory (where their regions went, or to staff a territory that had no rep): R{gone[1]} to "
-        in (proposal.description)
+        "reps change territory (where their regions went, or to staff a territory that had no rep): "
+        f"to {proposal.plan.territory(rep.territory_ids[0]).name}: R{gone[1]}" in proposal.description
     )
     assert "to where they live" not in proposal.description
     whole(proposal.plan, graph)
+
+
+def test_a_plan_from_scratch_names_a_territory_after_what_it_is_made_of(setup):
+    plan, graph, holders = setup
+    # one territory of three stripes: no stripe makes up half of it, so it is named after all three
+    one = propose(plan, graph, holders, scenario="territories", n_territories=1, max_seconds=0.2)
+    (territory,) = one.plan.territories
+    assert sorted(territory.name.split(" + ")) == ["Stripe 0", "Stripe 1", "Stripe 2"]
+    # five territories from three: two take no old territory's id and are named after their regions, biggest first
+    labels = {rid(y, x): f"region {y}-{x}" for y in range(H) for x in range(W)}
+    five = propose(plan, graph, holders, scenario="territories", n_territories=5, max_seconds=0.5,
+                   region_label=labels.get, rng=np.random.default_rng(0))  # fmt: skip
+    fresh = [t for t in five.plan.territories if t.territory_id not in {"T0", "T1", "T2"}]
+    assert len(fresh) == 2
+    for t in fresh:
+        regions = five.labels.index[five.labels == t.territory_id]
+        weight = graph.metrics.set_index(pd.Index(graph.region_ids)).loc[regions].iloc[:, 0]
+        heaviest = [labels[r] for r in weight.index[weight == weight.max()]]
+        assert any(t.name.startswith(f"{name} & ") for name in heaviest), t.name
+    names = [t.name.casefold() for t in five.plan.territories]
+    assert len(set(names)) == len(names)
 
 
 def test_bad_scenarios(setup):
@@ -476,7 +497,7 @@ def test_a_locked_territory_takes_none_of_a_leaving_territorys_regions(setup):
 def test_a_plan_from_scratch_sends_reps_to_the_territory_of_their_home(setup):
     plan, graph, holders = setup
     # R0 lives in the far east column, R2 in the far west one: after a plan from scratch each works where they live,
-    # and a territory takes its name from the reps living in it.
+    # and a territory keeps the name (and id) of the old territory it is mostly made of, not of the reps' old one.
     data = plan.to_dict()
     homes = {"R0": rid(0, W - 1), "R1": rid(3, 4), "R2": rid(0, 0)}
     data["reps"] = [{**r, "home_region": homes[r["rep_id"]]} for r in data["reps"]]
@@ -486,7 +507,7 @@ def test_a_plan_from_scratch_sends_reps_to_the_territory_of_their_home(setup):
     for rep in proposal.plan.reps:
         assert rep.active and proposal.labels[homes[rep.rep_id]] == rep.territory_ids[0], rep
     east = proposal.labels[homes["R0"]]
-    assert proposal.plan.territory(east).name == "Stripe 0"  # named after its rep's old territory
+    assert east == "T2" and proposal.plan.territory(east).name == "Stripe 2"  # the area it covers, R0 works there
 
 
 def test_filling_an_empty_territory_never_moves_a_rep_away_from_home(setup):
