@@ -1096,13 +1096,14 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
 
 
 def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series,
-           living: Mapping[str, str]) -> tuple:  # fmt: skip
+           living: Mapping[str, str], hops: Callable[[str, str], float] | None = None) -> tuple:  # fmt: skip
     """Reps for territories drawn anew: every active rep keeps working, every territory gets one where it can.
 
     A rep goes to the new territory that holds their home (``living``: rep id → its T-label); a rep without one
     follows their territory where it lives on (under its name), else goes to the new territory that holds most of
-    it; then a territory without a rep takes one from the territory with the most, the rep whose old territory
-    overlaps it most.
+    it; then a territory without a rep takes one from the territory with the most: a rep not at home there if
+    there is one (the one whose old territory overlaps it most), else the rep living nearest to it (``hops``: rep
+    id, T-label → steps from the rep's home to that territory).
     """
     new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
@@ -1127,10 +1128,12 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
             staff[t].append(rep.rep_id)
     by_id = {r.rep_id: r for r in plan.reps}
 
+    def row_of(territory: str) -> str:
+        return next(new for new, final in home.items() if final == territory)
+
     def closeness(rep_id: str, territory: str) -> float:
         column = [t for t in by_id[rep_id].territory_ids if t in overlap.columns]
-        row = next(new for new, final in home.items() if final == territory)
-        return float(overlap.loc[row, column].sum()) if column else 0.0
+        return float(overlap.loc[row_of(territory), column].sum()) if column else 0.0
 
     for territory in sorted(staff, key=lambda t: len(staff[t])):
         if staff[territory]:
@@ -1139,7 +1142,14 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         if len(staff[crowded]) < 2:
             break
         # (a rep placed where they live stays there if another can go)
-        mover = max(staff[crowded], key=lambda r: (r not in living, closeness(r, territory), r))
+        mover = max(
+            staff[crowded],
+            key=lambda r: (
+                r not in living,
+                -hops(r, row_of(territory)) if r in living and hops else closeness(r, territory),
+                r,
+            ),
+        )
         staff[crowded].remove(mover)
         staff[territory].append(mover)
         placed[mover] = [t for t in placed[mover] if t != crowded] + [territory]
@@ -1208,7 +1218,16 @@ def _name_new_territories(
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
         territories[territory.territory_id] = replace(territory, name=name, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
-    reps = _staff(plan, overlap, mapping, renamed, labels, living)
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    steps: dict[str, np.ndarray] = {}
+
+    def hops(rep_id: str, new_id: str) -> float:
+        """Steps on the region graph from a rep's home to the nearest region of ``new_id``."""
+        if new_id not in steps:
+            steps[new_id] = _steps_from(graph, [position[u] for u in labels.index[labels == new_id]])
+        return float(steps[new_id][position[homes[rep_id]]])
+
+    reps = _staff(plan, overlap, mapping, renamed, labels, living, hops)
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t
@@ -1281,3 +1300,19 @@ def _unique(name: str, taken: set[str]) -> str:
         n += 1
         candidate = f"{name} ({n})"
     return candidate
+
+
+def _steps_from(graph: RegionGraph, sources: Sequence[int]) -> np.ndarray:
+    """Steps from the nearest of ``sources`` to every region of ``graph`` (inf where none reaches)."""
+    steps = np.full(len(graph), np.inf)
+    frontier = list(sources)
+    steps[frontier] = 0
+    while frontier:
+        following = []
+        for i in frontier:
+            for j in graph.neighbours[i]:
+                if steps[j] == np.inf:
+                    steps[j] = steps[i] + 1
+                    following.append(j)
+        frontier = following
+    return steps

@@ -510,6 +510,30 @@ def test_a_plan_from_scratch_sends_reps_to_the_territory_of_their_home(setup):
     assert east == "T2" and proposal.plan.territory(east).name == "Stripe 2"  # the area it covers, R0 works there
 
 
+def test_an_empty_territory_takes_the_rep_living_nearest_to_it(setup):
+    from territory.rebalance import _name_new_territories
+
+    plan, graph, holders = setup
+    # R0 covers the middle stripe but lives in the far west; R1 covers the west stripe and lives next to the middle.
+    data = plan.to_dict()
+    data["reps"] = [
+        {"rep_id": "R0", "territory_ids": ["T1"], "home_region": rid(2, 0)},
+        {"rep_id": "R1", "territory_ids": ["T0"], "home_region": rid(2, 4)},
+        {"rep_id": "R2", "territory_ids": ["T2"], "home_region": rid(2, W - 1)},
+    ]
+    plan = plan_from_dict(data)
+    # drawn anew: columns 0-4 (both R0 and R1 live there), 5-6 (nobody), 7-8 (R2)
+    labels = pd.Series({rid(y, x): "T1" if x <= 4 else "T2" if x <= 6 else "T3" for y in range(H) for x in range(W)})
+    homes = {r.rep_id: r.home_region for r in plan.reps}
+    renamed, territories, reps = _name_new_territories(plan, pd.Series(holders), labels, graph, homes)
+    by_id = {r.rep_id: r for r in reps}
+    middle = renamed[rid(0, 5)]
+    # R1 lives one step from it, R0 five: R1 goes (R0's old territory overlaps it more, which used to decide)
+    assert by_id["R1"].territory_ids == (middle,)
+    assert by_id["R0"].territory_ids == (renamed[rid(0, 0)],)
+    assert by_id["R2"].territory_ids == (renamed[rid(0, W - 1)],)
+
+
 def test_filling_an_empty_territory_never_moves_a_rep_away_from_home(setup):
     plan, graph, holders = setup
     # R0 (of the west stripe) lives in the east: the east territory has R0 and R2 (its own rep), the west none;
