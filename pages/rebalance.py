@@ -53,14 +53,15 @@ with st.sidebar:
 
 territory_ids = [t.territory_id for t in plan.territories]
 names = {t.territory_id: t.name for t in plan.territories}
+# (across the page: in a column, pills and multiselect tags scroll out of sight with three or four picked)
+metrics = st.pills("Balance on", list(METRICS), selection_mode="multi", default=["workload", "value"],
+                   key="reb_metrics", format_func=METRICS.get)  # fmt: skip
 form = st.columns(3)
 scenario = form[0].radio(
     "Scenario", ["rebalance", "rep_leaves", "rep_joins", "territories"], key="reb_scenario",
     format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves",
                  "rep_joins": "A new rep joins (a new territory)", "territories": "Another number of territories"}.get,
 )  # fmt: skip
-metrics = form[1].multiselect("Balance on", list(METRICS), default=["workload", "value"], key="reb_metrics",
-                              format_func=METRICS.get)  # fmt: skip
 tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
 # A metric may have its own tolerance (value looser than workload, say); empty: the one above.
 with form[1].expander("Tolerance per metric"):

@@ -172,7 +172,7 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
 
 def test_balance_on_population_at_county_level(app):
     app.radio(key="reb_level").set_value("county").run()
-    app.multiselect(key="reb_metrics").set_value(["workload", "population"]).run()
+    app.pills(key="reb_metrics").set_value(["workload", "population"]).run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     table = app.dataframe[0].value
@@ -245,7 +245,7 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
 
 
 def test_all_locked_or_no_metric_is_said(app):
-    app.multiselect(key="reb_metrics").set_value([]).run()
+    app.pills(key="reb_metrics").set_value([]).run()
     app.button(key="reb_run").click().run()
     assert any("No metric was picked" in i.value for i in app.info)
     everyone = ["CAW", "EUW", "NAE", "USC", "USS", "USW"]  # the demo plan's territories
@@ -493,8 +493,8 @@ def test_a_proposal_is_judged_on_the_settings_it_was_made_with_and_the_form_keep
     app.number_input(key="reb_tol_value").set_value(20).run()
     app.number_input(key="reb_tol_workload").set_value(3).run()
     app.multiselect(key="reb_locked_regions").set_value(["US-ID"]).run()
-    app.multiselect(key="reb_metrics").set_value(["workload"]).run()
-    app.multiselect(key="reb_metrics").set_value(["workload", "value"]).run()
+    app.pills(key="reb_metrics").set_value(["workload"]).run()
+    app.pills(key="reb_metrics").set_value(["workload", "value"]).run()
     assert app.number_input(key="reb_tol_value").value == 20
     app.radio(key="reb_scenario").set_value("territories").run()
     assert app.multiselect(key="reb_locked_regions_scratch").disabled
