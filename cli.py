@@ -420,7 +420,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "tolerance": args.tolerance,
         "locked_regions": list(args.lock_regions),
         "territories_within": {
-            "within": int(territories["judged"].isin(["yes", "best possible"]).sum()),
+            "within": int(territories["judged"].eq("yes").sum()),
+            "best_possible": int(territories["judged"].eq("best possible").sum()),
             "of": len(territories),
         },
         "deviation": report.deviation,

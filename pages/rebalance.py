@@ -280,8 +280,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
-            f"{kept_count} are kept as they are (the notes below say why). Largest deviation is among the "
-            "rebalanced; Within tolerance counts every territory."
+            f"{kept_count} are kept as they are (the notes below say why). The figures below count every "
+            "territory, kept ones too."
         )
     else:
         scope = ""
@@ -303,25 +303,32 @@ if pending is not None and pending[0].plan.name == plan.name:
     band = (f"±{next(iter(tol.values())):.0%}" if len(set(tol.values())) == 1
             else ", ".join(f"±{v:.0%} {METRICS.get(m, m).lower()}" for m, v in tol.items()))  # fmt: skip
     verdicts = judge_territories(report.territories, tol)
-    # The metric farthest beyond what it may be (its tolerance, or what its largest region forces)
-    worst = max(report.deviation, key=lambda m: report.deviation[m] - max(tol[m], report.bound[m]))
-    kpis[0].metric("Largest deviation", percent(report.deviation[worst], 1),
-                   delta=METRICS.get(worst, worst).lower() if len(report.deviation) > 1 else None,
-                   delta_color="off", delta_arrow="off",
-                   help="Among the territories rebalanced, the metric farthest beyond its tolerance (kept "
-                        "territories are in the table, and in Within tolerance). "
-                        f"No plan can do better than {percent(report.bound[worst], 1)}: what a region bigger than "
-                        "its share, reps' home regions (they stay in their territory) or a land mass apart force on "
-                        "some territory. Locked territories, locked regions and industry focus can force more.")  # fmt: skip
-    # Every territory counts here, kept ones too (judged on the tolerance itself): the headline must not read well
-    # while a kept territory is far off.
+    # Every territory counts in both figures, kept ones too: the headline must not read well while a territory is
+    # far off. The largest deviation is the territory and metric farthest from its share.
     rows = report.territories
-    inside = verdicts.isin(["yes", "best possible"])
-    kpis[1].metric("Within tolerance", f"{int(inside.sum())} of {len(rows)}",
-                   help=f"Territories within {band} on every metric. A rebalanced territory off only by "
-                        "what its regions force (a region bigger than a share, or a land mass apart; see Largest "
-                        "deviation) counts as within ('best possible' in the table); a kept territory counts only "
-                        "when it is within the tolerance itself.")  # fmt: skip
+    off = pd.DataFrame({m: rows[f"{m}_deviation"].abs() for m in report.deviation}, index=rows.index)
+    at_row, worst = off.stack().idxmax()
+    far = rows.loc[at_row]
+    forced = verdicts[at_row] == "best possible"
+    kpis[0].metric("Largest deviation", f"{far[f'{worst}_deviation']:+.1%}",
+                   delta=(f"{METRICS.get(worst, worst).lower()}, " if len(report.deviation) > 1 else "")
+                   + name_of.get(far["territory_id"], far["territory_id"]),
+                   delta_color="off", delta_arrow="off",
+                   help=f"{plain(name_of.get(far['territory_id'], far['territory_id']))}: "
+                        f"{METRICS.get(worst, worst).lower()} {far[f'{worst}_deviation']:+.1%} against its share, the "
+                        "farthest from its share among all territories (kept ones too). "
+                        + ("Its regions force it: " if forced else "")
+                        + f"no plan can do better than {percent(report.bound[worst], 1)} on "
+                        f"{METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' home "
+                        "regions (they stay in their territory) or a land mass apart force on some territory. "
+                        "Locked territories, locked regions and industry focus can force more.")  # fmt: skip
+    strictly, forced_count = int(verdicts.eq("yes").sum()), int(verdicts.eq("best possible").sum())
+    kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
+                   delta=f"+{forced_count} best possible" if forced_count else None,
+                   delta_color="off", delta_arrow="off",
+                   help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
+                        "further off only by what their regions force (a region bigger than a share, or a land mass "
+                        "apart); no plan can bring those closer.")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
@@ -354,27 +361,15 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"{plain(name_of.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
             f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
             + (
-                "Ask for another number of territories, or work with US counties (smaller regions), or give the "
-                "regions between the groups out of reach to a territory first."
+                "Ask for another number of territories, "
+                + ("or work with US counties (smaller regions), " if level == "state" else "")
+                + "or give the regions between the groups out of reach to a territory first."
                 if proposal.scenario == "territories"
                 else "Before accepting, give it reps (Reps page)"
                 + (", or unlock territories so that more share the load" if locked_now else "")
                 + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
                 "settings), so that they can take regions from it."
             )
-        )
-    kept_rows = report.territories[report.territories["locked"].astype(bool)]
-    if len(kept_rows) and len(kept_rows) < len(report.territories):
-        # The kept territory and metric farthest beyond that metric's tolerance.
-        beyond = pd.DataFrame({m: kept_rows[f"{m}_deviation"].abs() - tol[m] for m in report.deviation})
-        at = beyond.stack().idxmax()
-        far, metric = kept_rows.loc[at[0]], at[1]
-        st.caption(
-            f"Not counted in Largest deviation, as they are kept: {len(kept_rows)} "
-            f"territor{'y' if len(kept_rows) == 1 else 'ies'}; the farthest off is "
-            f"{plain(name_of.get(far['territory_id'], ''))} at "
-            f"{far[f'{metric}_deviation']:+.1%} {METRICS.get(metric, metric).lower()} against its share of the whole "
-            "team's."
         )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
     kpis[2].metric("In one piece", whole,

@@ -149,7 +149,7 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     app = app_session("pages/rebalance.py")
     app.button(key="reb_run").click().run()
     assert not app.exception
-    assert re.fullmatch(r"\d+\.\d%", metric(app, "Largest deviation").value)
+    assert re.fullmatch(r"[+-]\d+\.\d%", metric(app, "Largest deviation").value)
     assert DOLLARS.fullmatch(metric(app, "Accounts moving").help.split("Their value: ")[1])
     report = next(f for f in app.dataframe if "territory" in f.value.columns)
     assert report.proto.placeholder == "—"
