@@ -275,10 +275,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 
     from geo.boundaries import region_labels
     from geo.editing import propose_at_level, rebalance_units, unknown_population
-    from territory.edits import rebase, start
+    from territory.edits import start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
-    from territory.rebalance import balance_metrics, judge_territories, region_moves
+    from territory.rebalance import assign_proposal, balance_metrics, judge_territories, region_moves
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
     if not 0 < args.seconds <= 600:
@@ -393,7 +393,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         column = next((option for words, option in blamed if words in text), "--scenario")
         hint = f"At --level {args.level}, give regions of that level, e.g. {example}" if "not among" in text else ""
         raise CliInputError(text, source=str(args.plan), column=column, hint=hint) from None
-    after = rebase(state, proposal.plan, proposal.description)  # accounts keep their reps where they can
+    # accounts keep their reps where they can; quotas follow the accounts' value
+    proposal, after = assign_proposal(state, proposal)
     impact = edit_impact(state, after, region_labels=dict(zip(regions["region_id"], regions["label"], strict=True)))
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
     names = {t.territory_id: t.name for t in plan.territories} | {

@@ -30,11 +30,10 @@ from pages.shared import (
     show_table,
     stored_plan,
 )
-from territory.edits import rebase
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
-from territory.rebalance import describe_pieces, judge_territories, region_moves
+from territory.rebalance import assign_proposal, describe_pieces, judge_territories, region_moves
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
@@ -220,7 +219,8 @@ def _propose() -> None:
     st.session_state.pop("reb_error", None)
     # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
     # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
-    new_state = rebase(engine, proposal.plan, proposal.description)
+    # (quotas follow the accounts' value: a territory that gives a tenth of its value gives a tenth of its quota)
+    proposal, new_state = assign_proposal(engine, proposal)
     impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
@@ -576,7 +576,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
 
     buttons = st.columns(2)
-    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept", disabled=stale)
+    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
+                      disabled=stale or diff.empty,
+                      help="Nothing would change: the plan is as this proposal has it" if diff.empty else None)  # fmt: skip
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))

@@ -15,14 +15,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from territory.edits import new_territory_id, next_color, next_rep_id
+from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components, cut_edges
 from territory.search import still_whole
 
 __all__ = [
     "Proposal",
+    "assign_proposal",
     "balance_metrics",
+    "carry_quotas",
     "capacity_weights",
     "describe_pieces",
     "propose",
@@ -59,6 +61,68 @@ class Proposal:
     apart: tuple[tuple[str, ...], ...] = ()
     """A plan from scratch: groups of regions out of reach of the rest (regions no territory holds, or the sea, lie
     between), each with territories of its own; the largest group is not listed."""
+
+
+def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame) -> Plan:
+    """``new`` with each territory's annual quota following its accounts' value from ``old`` to ``new``.
+
+    A territory's quota is shared among the territories its accounts are in after, in proportion to their value:
+    a territory that gives a tenth of its value gives a tenth of its quota, and a new territory gets the quota of
+    what it takes. A territory none of whose value lands in a territory keeps its quota if it stays (it goes with
+    it otherwise). The quotas add up to the old ones whenever every quota finds a territory.
+
+    Parameters
+    ----------
+    old, new : Plan
+        The plans before and after (``old`` gives the quotas; ``new`` is returned with its quotas replaced).
+    before, after : DataFrame
+        The accounts' assignments under ``old`` (``account_id``, ``territory_id``, ``value``) and under ``new``
+        (``account_id``, ``territory_id``).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> old = plan_from_dict({"territories": [{"territory_id": "A", "region_ids": ["US-CA"], "annual_quota": 1000},
+    ...                                       {"territory_id": "B", "region_ids": ["US-NV"], "annual_quota": 500}],
+    ...                       "reps": []})
+    >>> new = plan_from_dict({"territories": [{"territory_id": "A", "region_ids": ["US-CA"], "annual_quota": 1000},
+    ...                                       {"territory_id": "B", "region_ids": ["US-NV"], "annual_quota": 500},
+    ...                                       {"territory_id": "C", "region_ids": ["US-OR"]}], "reps": []})
+    >>> before = pd.DataFrame({"account_id": ["1", "2", "3"], "territory_id": ["A", "A", "B"], "value": [30, 10, 5]})
+    >>> after = pd.DataFrame({"account_id": ["1", "2", "3"], "territory_id": ["A", "C", "B"]})
+    >>> [(t.territory_id, t.annual_quota) for t in carry_quotas(old, new, before, after).territories]
+    [('A', 750.0), ('B', 500.0), ('C', 250.0)]
+    """
+    quota = {t.territory_id: float(t.annual_quota) for t in old.territories if t.annual_quota > 0}
+    staying = {t.territory_id for t in new.territories}
+    joined = before[["account_id", "territory_id", "value"]].merge(
+        after[["account_id", "territory_id"]], on="account_id", how="left", suffixes=("", "_after")
+    )
+    joined = joined[joined["territory_id"].isin(list(quota)) & joined["territory_id_after"].isin(list(staying))]
+    flows = joined.groupby(["territory_id", "territory_id_after"])["value"].sum()
+    carried = dict.fromkeys(staying, 0.0)
+    for giver, amount in quota.items():
+        parts = flows[giver] if giver in flows.index.get_level_values(0) else pd.Series(dtype=float)
+        parts = parts[parts > 0]
+        if parts.sum() > 0:
+            for taker, value in parts.items():
+                carried[taker] += amount * float(value) / float(parts.sum())
+        elif giver in staying:
+            carried[giver] += amount
+    return replace(
+        new,
+        territories=tuple(replace(t, annual_quota=round(carried[t.territory_id], 2)) for t in new.territories),
+    )
+
+
+def assign_proposal(state: PlanState, proposal: Proposal) -> tuple[Proposal, PlanState]:
+    """``state``'s accounts assigned under the proposed plan (reps kept where they can), quotas following them.
+
+    Returns the proposal with its plan's quotas carried (:func:`carry_quotas`) and the new state.
+    """
+    after = rebase(state, proposal.plan, proposal.description)
+    plan = carry_quotas(state.plan, proposal.plan, state.result, after.result)
+    return replace(proposal, plan=plan), replace(after, plan=plan)
 
 
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str], *, floor: float = 0.01) -> pd.DataFrame:
@@ -1101,9 +1165,9 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
 
     A rep goes to the new territory that holds their home (``living``: rep id → its T-label); a rep without one
     follows their territory where it lives on (under its name), else goes to the new territory that holds most of
-    it; then a territory without a rep takes one from the territory with the most: a rep not at home there if
+    it; then a territory without a rep takes one from a territory with a rep to spare: a rep not at home there if
     there is one (the one whose old territory overlaps it most), else the rep living nearest to it (``hops``: rep
-    id, T-label → steps from the rep's home to that territory).
+    id, T-label → steps from the rep's home to that territory); on a tie, from the territory with the most.
     """
     new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
@@ -1138,16 +1202,18 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     for territory in sorted(staff, key=lambda t: len(staff[t])):
         if staff[territory]:
             continue
-        crowded = max(staff, key=lambda t: (len(staff[t]), t))
-        if len(staff[crowded]) < 2:
+        spare = [(t, r) for t in staff if len(staff[t]) >= 2 for r in staff[t]]
+        if not spare:
             break
-        # (a rep placed where they live stays there if another can go)
-        mover = max(
-            staff[crowded],
-            key=lambda r: (
-                r not in living,
-                -hops(r, row_of(territory)) if r in living and hops else closeness(r, territory),
-                r,
+        # From any territory with a rep to spare: a rep not at home first (a rep placed where they live stays
+        # there if another can go), the nearest to this territory, then from the most staffed territory.
+        crowded, mover = max(
+            spare,
+            key=lambda pair: (
+                pair[1] not in living,
+                -hops(pair[1], row_of(territory)) if pair[1] in living and hops else closeness(pair[1], territory),
+                len(staff[pair[0]]),
+                pair,
             ),
         )
         staff[crowded].remove(mover)

@@ -540,7 +540,7 @@ def test_rebalance_without_accounts_has_nothing_to_balance(capsys):
     assert "nothing to balance: workload, value is zero in every region" in err and "--metrics" in err
 
 
-def test_rebalance_moves_are_against_the_plan_as_it_is(capsys):
+def test_rebalance_moves_are_against_the_plan_as_it_is(capsys, tmp_path):
     from territory import load_plan
 
     plan = load_plan(DEMO_PLAN)
@@ -553,11 +553,18 @@ def test_rebalance_moves_are_against_the_plan_as_it_is(capsys):
     assert leaving <= set(moved)  # every region of the territory that goes is a move, from it
     assert all(moved[r]["from_territory_id"] == "CAW" for r in leaving)
     assert summary["regions_moved"] == len(moved)
+    saved = tmp_path / "rockies.json"
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
-                             "--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", capsys=capsys)  # fmt: skip
+                             "--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--save-plan",
+                             str(saved), capsys=capsys)  # fmt: skip
     assert code == 0, err
     moves = {m["region_id"]: m for m in json.loads(out)["moves"]}
     assert moves["US-CO"]["to_name"] == "Rockies" and moves["US-CO"]["from_territory_id"] == "USW"
+    # the saved plan's quotas follow the accounts: Rockies takes its share of US West's, and the total stays
+    quotas = {t["territory_id"]: t.get("annual_quota", 0) for t in json.loads(saved.read_text())["territories"]}
+    old = {t["territory_id"]: t.get("annual_quota", 0) for t in json.loads(Path(DEMO_PLAN).read_text())["territories"]}
+    assert quotas["ROCKIES"] > 0 and quotas["USW"] < old["USW"]
+    assert sum(quotas.values()) == pytest.approx(sum(old.values()), abs=0.05)
 
 
 def test_rebalance_output_stays_clean_when_metis_complains(capfd):

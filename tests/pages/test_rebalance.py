@@ -214,6 +214,39 @@ def test_advice_fits_the_level(app):
         assert ("work with US counties" in heavy[0]) is offered, heavy[0]
 
 
+def test_a_new_rep_s_territory_takes_the_quota_of_what_it_takes(app):
+    from tests.conftest import demo_state
+
+    engine = demo_state()  # (the page's plan and accounts)
+    quotas = {t.territory_id: t.annual_quota for t in engine.plan.territories}
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("Rockies").run()
+    app.selectbox(key="reb_home").set_value("US-CO").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal, new_state = app.session_state["reb_proposal"][:2]
+    after = {t.territory_id: t.annual_quota for t in proposal.plan.territories}
+    # The new territory gets the quota of the value it takes; those that gave it value give that share of theirs
+    # (Rockies had $0 while US West kept all of its $10,000,000). Quotas add up as before.
+    assert after["ROCKIES"] > 0 and after["USW"] < quotas["USW"]
+    assert sum(after.values()) == pytest.approx(sum(quotas.values()), abs=0.05)
+    value = new_state.result.groupby("territory_id")["value"].sum()
+    before_value = engine.result.groupby("territory_id")["value"].sum()
+    assert after["ROCKIES"] / quotas["USW"] == pytest.approx(value["ROCKIES"] / before_value["USW"], rel=0.05)
+    assert new_state.plan == proposal.plan  # the balance figures read the carried quotas
+    assert new_state.balance.territories.set_index("territory_id").loc["ROCKIES", "annual_quota"] == after["ROCKIES"]
+
+
+def test_a_proposal_that_changes_nothing_cannot_be_accepted(app):
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    app.button(key="reb_run").click().run()  # the accepted plan rebalanced again: nothing left to move
+    assert {m.label: m.value for m in app.metric}["Regions moved"] == "0"
+    assert app.session_state["reb_proposal"][3].empty
+    accept = app.button(key="reb_accept")
+    assert accept.disabled and "Nothing would change" in accept.proto.help
+
+
 def test_territories_sized_by_their_reps_capacity(app):
     app.checkbox(key="reb_capacity").check().run()  # opt-in
     app.button(key="reb_run").click().run()
@@ -378,7 +411,10 @@ def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_give
     app.switch_page("pages/plans.py").run()
     app.text_input(key="plan_author").input("ana").run()
     app.switch_page("pages/rebalance.py").run()
-    for _ in range(2):
+    for scenario in ("rebalance", "rep_leaves"):  # (the rebalanced plan rebalanced as is again changes nothing)
+        app.radio(key="reb_scenario").set_value(scenario).run()
+        if scenario == "rep_leaves":
+            app.selectbox(key="reb_leaving").set_value("R08").run()
         app.button(key="reb_run").click().run()
         app.button(key="reb_accept").click().run()
         assert not app.exception, [e.value for e in app.exception]

@@ -534,6 +534,26 @@ def test_an_empty_territory_takes_the_rep_living_nearest_to_it(setup):
     assert by_id["R2"].territory_ids == (renamed[rid(0, W - 1)],)
 
 
+def test_an_empty_territory_takes_the_nearest_rep_of_any_territory_with_one_to_spare(setup):
+    from territory.rebalance import _name_new_territories
+
+    plan, graph, holders = setup
+    data = plan.to_dict()
+    # columns 0-4 drawn as one territory with three reps living in columns 0-2; columns 7-8 with two living there;
+    # columns 5-6 with nobody
+    homes = {"R0": 0, "R1": 1, "R2": 2, "R3": 7, "R4": 8}
+    data["reps"] = [{"rep_id": r, "territory_ids": [f"T{min(x // 3, 2)}"], "home_region": rid(1, x)}
+                    for r, x in homes.items()]  # fmt: skip
+    plan = plan_from_dict(data)
+    labels = pd.Series({rid(y, x): "T1" if x <= 4 else "T2" if x <= 6 else "T3" for y in range(H) for x in range(W)})
+    renamed, _, reps = _name_new_territories(plan, pd.Series(holders), labels, graph, {r: rid(1, x) for r, x in
+                                                                                         homes.items()})  # fmt: skip
+    by_id = {r.rep_id: r.territory_ids for r in reps}
+    # R3 lives a step away, in the less staffed territory; the most staffed one's nearest (R2) lives three away
+    assert by_id["R3"] == (renamed[rid(0, 5)],)
+    assert by_id["R2"] == by_id["R0"] == (renamed[rid(0, 0)],)
+
+
 def test_filling_an_empty_territory_never_moves_a_rep_away_from_home(setup):
     plan, graph, holders = setup
     # R0 (of the west stripe) lives in the east: the east territory has R0 and R2 (its own rep), the west none;
