@@ -173,14 +173,16 @@ def read_accounts(
     accounts["lat"] = placed["lat"]
     accounts["lon"] = placed["lon"]
     accounts["geocode_source"] = placed["geocode_source"]
+    accounts["geocode_region"] = placed["geocode_region"]
     unplaced = placed["geocode_problem"] != ""
     for idx in accounts.index[placed["geocode_note"] != ""]:
-        where = placed.at[idx, "geocode_source"]
-        problems.append(
-            _problem(
-                accounts, idx, "address", "", f"{placed.at[idx, 'geocode_note']}; placed by {where} instead", "warning"
-            )
-        )
+        where, region = placed.at[idx, "geocode_source"], placed.at[idx, "geocode_region"]
+        text = f"{placed.at[idx, 'geocode_note']}; placed by {where} instead"
+        if region:  # (in the region, not in the county under its centre: only a territory claiming all of it)
+            from geo.boundaries import region_label
+
+            text += f": in {region_label(region)} as a whole, for a territory that holds all of it"
+        problems.append(_problem(accounts, idx, "address", "", text, "warning"))
     for idx in accounts.index[unplaced]:
         problems.append(_problem(accounts, idx, "address", "", placed.at[idx, "geocode_problem"], "skipped"))
     accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)

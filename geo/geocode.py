@@ -133,8 +133,10 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Same index, columns ``lat``, ``lon``, ``geocode_source`` (``coordinates``, ``zip``, ``city``,
-        ``region``, ``state``, ``country`` or ``''``), ``geocode_problem`` (why a row could not be placed,
-        ``''`` if it was) and ``geocode_note`` (for a placed row, what failed before the method that worked).
+        ``region``, ``state``, ``country`` or ``''``), ``geocode_region`` (for a row placed at a region's
+        representative point, that region's id: the account is known to be in it, not in the county under the
+        point; else ``''``), ``geocode_problem`` (why a row could not be placed, ``''`` if it was) and
+        ``geocode_note`` (for a placed row, what failed before the method that worked).
     """
     out = pd.DataFrame(index=accounts.index)
     if accounts.empty:
@@ -142,6 +144,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
             lat=pd.Series(dtype=float),
             lon=pd.Series(dtype=float),
             geocode_source="",
+            geocode_region="",
             geocode_problem="",
             geocode_note="",
         )
@@ -149,6 +152,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     out["lon"] = pd.to_numeric(accounts.get("lon"), errors="coerce") if "lon" in accounts else np.nan
     placed = out["lat"].notna() & out["lon"].notna()
     out["geocode_source"] = np.where(placed, "coordinates", "")
+    out["geocode_region"] = ""
     problems = pd.Series("", index=accounts.index, dtype=object)
 
     def column(name: str) -> pd.Series:
@@ -195,6 +199,10 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
             .set_index("index")
         )
         _apply(out, hit, source)
+        if len(hit):
+            out.loc[hit.index[~hit.index.duplicated()], "geocode_region"] = hit.loc[
+                ~hit.index.duplicated(), "region_id"
+            ].astype(str)
         if source == "region":
             missed = usable & ~usable.index.isin(hit.index)
             problems[missed] += "region code '" + column("region")[missed] + "' unknown; "

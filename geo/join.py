@@ -201,29 +201,37 @@ def looks_swapped(
 
 
 def locate_accounts(accounts: pd.DataFrame, regions: gpd.GeoDataFrame | None = None) -> JoinResult:
-    """The region of every placed account: the region code it was given, else the spatial join.
+    """The region of every placed account: the region it was placed in by code, else the spatial join.
 
-    An account placed by a region code (``geocode_source == "region"``, e.g. the seed's ``region: "US-NY"``)
-    belongs to that region exactly, not to whichever county its centre point falls in; every other account is
-    joined with :func:`join_accounts`.
+    An account placed at a region's representative point — by a region code (the seed's ``region: "US-NY"``), or
+    by its state or country alone when its ZIP or city was not found — belongs to that region, not to whichever
+    county the point falls in: a territory of that county must not get it. Every other account is joined with
+    :func:`join_accounts`.
 
     Parameters
     ----------
     accounts : DataFrame
-        From :func:`geo.accounts.read_accounts` (``lat``, ``lon``, ``geocode_source``, ``region``).
+        From :func:`geo.accounts.read_accounts` (``lat``, ``lon``, ``geocode_source``, and ``geocode_region`` or,
+        for rows placed by region code, ``region``).
     regions : GeoDataFrame, optional
         As for :func:`join_accounts`.
     """
     result = join_accounts(accounts, regions)
-    if "geocode_source" not in accounts.columns or "region" not in accounts.columns:
+    if "geocode_source" not in accounts.columns:
         return result
-    by_code = (accounts["geocode_source"] == "region").to_numpy(dtype=bool, na_value=False)
+    source = accounts["geocode_source"].astype(object)
+    codes = pd.Series("", index=accounts.index, dtype=object)
+    if "region" in accounts.columns:
+        codes[source == "region"] = accounts.loc[source == "region", "region"].map(normalize_region_id)
+    if "geocode_region" in accounts.columns:
+        given = accounts["geocode_region"].astype(object).fillna("")
+        codes = codes.where(given == "", given)
+    by_code = (source.isin(["region", "state", "country"]) & codes.ne("") & codes.notna()).to_numpy(dtype=bool)
     if not by_code.any():
         return result
     from geo.boundaries import region_table
 
     levels = region_table().set_index("region_id")["level"]
-    codes = accounts["region"].map(normalize_region_id)
     out = result.accounts
     region_id = out["region_id"].astype(object).to_numpy().copy()
     level = out["region_level"].astype(object).to_numpy().copy()

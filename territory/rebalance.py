@@ -408,7 +408,8 @@ def propose(
         Units that stay in their territory (not for a plan from scratch; none may be the leaving territory's).
     replaces : sequence of str
         Claims the units stand for (at county level, the states whose counties are the units): dropped from the
-        territories, which then claim the units themselves, so that no region is claimed twice.
+        territories, which then claim the units themselves; each goes to the territory holding most of its units
+        (by ``unit_parents``), under their own claims, for the accounts placed in it as a whole.
     region_label : callable, optional
         A region's name for the description (default: its id).
     recount : callable, optional
@@ -435,6 +436,7 @@ def propose(
         raise ValueError(f"scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
     rng = rng if rng is not None else np.random.default_rng(0)
     ids = list(graph.region_ids)
+    unit_weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=ids)
     current = _current_labels(plan, holders, ids)
     if current.isna().any():
         missing = list(current[current.isna()].index[:5])
@@ -726,6 +728,19 @@ def propose(
             heir = str(taken.sort_index().sort_values(ascending=False, kind="stable").index[0])
             inherited[heir] = beyond
             description += f"; {territories[heir].name} takes its claim on {', '.join(beyond)}"
+    # A claim the units stand for (a state whose counties are handed out) also holds accounts placed in the state as
+    # a whole (by a region code, or by the state when their city was not found): it goes to the territory with most
+    # of the state, under the counties' own claims, so that those accounts keep a territory.
+    by_claim: dict[str, list[str]] = {}
+    for unit, claim in (unit_parents or {}).items():
+        if claim in replaced and unit in units:
+            by_claim.setdefault(claim, []).append(unit)
+    for claim, inside in sorted(by_claim.items()):
+        held = labels.reindex(inside)
+        if held.isna().any():  # (part of it is left without a territory: the claim would take that part back)
+            continue
+        heir = unit_weight.reindex(inside).groupby(held.to_numpy()).sum().sort_index()
+        inherited[str(heir.idxmax())] = (*inherited.get(str(heir.idxmax()), ()), claim)
     new_territories = []
     for t_id, territory in territories.items():
         # Claims outside the balanced units stay, except those the units stand for.

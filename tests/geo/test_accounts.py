@@ -174,6 +174,40 @@ def test_unknown_places_say_what_failed(write_csv):
     assert problems["D"] == "city 'Springfield' is ambiguous without a state or country"
 
 
+def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a_county(write_csv):
+    from geo.join import locate_accounts
+
+    # ZIP 99999 does not exist: placed at the country's centre, which lies in Clark County, Kansas; Atlantis is no
+    # city of Louisiana: placed at the state's centre. Neither may go to the territory of the county under the point.
+    path = write_csv("id,zip,city,state,country\nA,99999,,,US\nB,,Atlantis,LA,US\nC,10001,,,US\n")
+    load = read_accounts(path)
+    problems = load.problems.set_index("account_id")["problem"]
+    assert problems["A"] == (
+        "ZIP '99999' not found; placed by country instead: in United States of America as a whole, for a territory "
+        "that holds all of it"
+    )
+    assert problems["B"].endswith(
+        "placed by state instead: in Louisiana as a whole, for a territory that holds all of it"
+    )
+    located = locate_accounts(load.accounts).accounts.set_index("account_id")
+    assert located.loc["A", "region_id"] == "US" and located.loc["A", "region_level"] == "country"
+    assert located.loc["B", "region_id"] == "US-LA" and located.loc["B", "region_level"] == "state"
+    assert located.loc["C", "region_id"] == "US-36061"  # found: the county it is in
+    # a territory of the county under the country's centre does not take it; one of all the US does
+    from geo.boundaries import region_table
+    from territory import plan_from_dict
+    from territory.edits import start
+
+    regions = region_table()[["region_id", "parent_id"]]
+    kansas = plan_from_dict({"territories": [{"territory_id": "K", "region_ids": ["US-20025", "US-KS"]}],
+                             "reps": [{"rep_id": "r", "territory_ids": ["K"]}]})  # fmt: skip
+    held = start(kansas, located.reset_index(), regions).result.set_index("account_id")["territory_id"]
+    assert held.isna()["A"]
+    country = plan_from_dict({"territories": [{"territory_id": "U", "region_ids": ["US"]}],
+                              "reps": [{"rep_id": "r", "territory_ids": ["U"]}]})  # fmt: skip
+    assert (start(country, located.reset_index(), regions).result.set_index("account_id")["territory_id"] == "U").all()
+
+
 def test_salesforce_export_headers(write_csv):
     path = write_csv("""
 Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,Billing Country,Industry,Annual Revenue,Account Owner

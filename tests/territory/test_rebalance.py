@@ -135,6 +135,26 @@ def test_a_plan_from_scratch_names_a_territory_after_what_it_is_made_of(setup):
     assert len(set(names)) == len(names)
 
 
+def test_a_claim_the_units_stand_for_goes_to_the_territory_with_most_of_it(setup):
+    plan, graph, holders = setup
+    # Columns 0-3 are the counties of a "state" US-ZZ that stripe 0 claimed whole; at county level its counties are
+    # handed out, and the state's own claim (for accounts placed in the state as a whole) goes to the territory that
+    # ends with most of its weight, under the counties' claims.
+    data = plan.to_dict()
+    data["territories"][0]["region_ids"] = ["US-ZZ", "DE"]
+    plan = plan_from_dict(data)
+    parents = {rid(y, x): "US-ZZ" for y in range(H) for x in range(4)}
+    proposal = propose(plan, graph, holders, replaces=["US-ZZ"], unit_parents=parents, max_seconds=0.5,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    weight = pd.Series(graph.metrics["a"].to_numpy(), index=list(graph.region_ids))[list(parents)]
+    most = weight.groupby(proposal.labels[list(parents)].to_numpy()).sum().idxmax()
+    claims = {t.territory_id: t.region_ids for t in proposal.plan.territories}
+    assert [t for t, regions in claims.items() if "US-ZZ" in regions] == [most]
+    # every county is claimed by its own territory, once
+    listed = [r for regions in claims.values() for r in regions if r in parents]
+    assert sorted(listed) == sorted(parents)
+
+
 def test_bad_scenarios(setup):
     plan, graph, holders = setup
     with pytest.raises(ValueError, match="scenario"):
