@@ -358,7 +358,8 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
                     idx,
                     header(key),
                     accounts.at[idx, key],
-                    f"{label} must be a number of at least 0 (set to empty)",
+                    f"{label} must be a number of at least 0 "
+                    + ("(counted as 0)" if key == "value" else "(left empty)"),
                     "warning",
                 )
             )

@@ -463,8 +463,10 @@ with files[1]:
     )  # fmt: skip
     for name, export in (("Salesforce", salesforce), ("HubSpot", hubspot)):
         if len(export.skipped):
-            reps = ", ".join(sorted(set(export.skipped["rep_id"])))
+            rep_names = {r.rep_id: r.name for r in plan.reps}
+            reps = sorted({rep_names.get(r, r) for r in export.skipped["rep_id"]})
             st.caption(
-                f"{len(export.skipped):,} assigned account(s) are not in the {name} file: their rep ({reps}) has no "
-                f"{name} user yet — add it on the Reps page."
+                f"{len(export.skipped):,} assigned account(s) are not in the {name} file: "
+                f"{'their rep' if len(reps) == 1 else 'their reps'} ({plain(', '.join(reps))}) "
+                f"{'has' if len(reps) == 1 else 'have'} no {name} user yet — add it on the Reps page."
             )

@@ -30,6 +30,17 @@ st.caption(
     "assignment is re-run and every account that changes hands is listed."
 )
 
+territory_ids = [t.territory_id for t in plan.territories]
+# Territories by name in the roster (by id where a name has a comma or is not unique); either is read back.
+_named = pd.Series([t.name.strip().casefold() for t in plan.territories])
+shown_as = {
+    t.territory_id: t.name.strip()
+    if "," not in t.name and (_named == t.name.strip().casefold()).sum() == 1 and t.name
+    else t.territory_id
+    for t in plan.territories
+}
+by_text = {t.name.strip().casefold(): t.territory_id for t in plan.territories} | {t: t for t in territory_ids}
+
 roster = pd.DataFrame(
     {
         "rep_id": [r.rep_id for r in plan.reps],
@@ -37,7 +48,7 @@ roster = pd.DataFrame(
         "active": [r.active for r in plan.reps],
         "capacity": [r.capacity for r in plan.reps],
         "quota_attainment": [r.quota_attainment for r in plan.reps],
-        "territories": [", ".join(r.territory_ids) for r in plan.reps],
+        "territories": [", ".join(shown_as.get(t, t) for t in r.territory_ids) for r in plan.reps],
         "specialties": [", ".join(r.specialties) for r in plan.reps],
         "salesforce_user_id": [r.salesforce_user_id or "" for r in plan.reps],
         "hubspot_owner": [r.hubspot_owner or "" for r in plan.reps],
@@ -45,7 +56,6 @@ roster = pd.DataFrame(
         "utilization": [float(balance.loc[r.rep_id, "utilization"]) for r in plan.reps],
     }
 )
-territory_ids = [t.territory_id for t in plan.territories]
 existing_names = {r.rep_id: r.name for r in plan.reps}
 edited = st.data_editor(
     roster,
@@ -65,7 +75,9 @@ edited = st.data_editor(
             help="Shown as a percentage of quota, as on the Balance page; type it as a fraction: 1 is on quota, "
             "1.12 is 112%",
         ),
-        "territories": st.column_config.TextColumn("Territories", help=f"Comma-separated: {', '.join(territory_ids)}"),
+        "territories": st.column_config.TextColumn(
+            "Territories", help=f"Comma-separated names (or ids): {', '.join(shown_as.values())}"
+        ),
         "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
         "salesforce_user_id": st.column_config.TextColumn(
             "Salesforce user id", help="The rep's User Id (005…), for the Data Loader owner file on the Plans page"
@@ -86,6 +98,11 @@ def split(text) -> list[str]:
     return [part.strip() for part in str(text).split(",") if part.strip()]
 
 
+def territory_of(text: str) -> str | None:
+    """The territory id a roster cell's item names: an id, or a name in any case."""
+    return by_text.get(text) or by_text.get(text.strip().casefold())
+
+
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
@@ -101,11 +118,11 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
             problems.append(f"{who}: Name is empty; give the rep a name.")
         if pd.isna(row.capacity):
             problems.append(f"{who}: Capacity is empty; enter how many accounts the rep can hold (0 or more).")
-        unknown = [t for t in split(row.territories) if t not in known]
+        unknown = [t for t in split(row.territories) if territory_of(t) not in known]
         if unknown:
             problems.append(
                 f"{who}: Territories names {', '.join(repr(t) for t in unknown)}, which the plan does not have; "
-                f"use territory ids: {', '.join(territory_ids)}."
+                f"use territory names: {', '.join(shown_as.values())}."
             )
     return problems
 
@@ -131,7 +148,7 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
                 "active": True if row.active is None or row.active != row.active else bool(row.active),
                 "capacity": row.capacity,
                 "quota_attainment": None if quota is None or quota != quota else quota,
-                "territory_ids": split(row.territories),
+                "territory_ids": [territory_of(t) for t in split(row.territories)],
                 "specialties": split(row.specialties),
                 "salesforce_user_id": _text(row.salesforce_user_id) or None,
                 "hubspot_owner": _text(row.hubspot_owner) or None,

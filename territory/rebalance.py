@@ -964,7 +964,7 @@ def one_way_trades(
         Territory id → pool id.
     max_moves : int, default 1000
     deadline : float, optional
-        ``time.perf_counter()`` value to stop at.
+        ``time.perf_counter()`` value to stop at (after the first move: a busy machine still gets one).
 
     Returns
     -------
@@ -1023,8 +1023,8 @@ def one_way_trades(
             return True
         return still_whole(gone, t, holder, graph.neighbours, limit=len(units))
 
-    for _ in range(max_moves):
-        if deadline is not None and time.perf_counter() > deadline:
+    for step in range(max_moves):
+        if deadline is not None and step and time.perf_counter() > deadline:  # (one move at least, on a busy machine)
             break
         mean = totals.sum(axis=0) / weight.sum()
         deviation = totals / np.maximum(weight[:, None] * mean[None, :], 1e-12) - 1.0

@@ -208,6 +208,15 @@ def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a
     assert (start(country, located.reset_index(), regions).result.set_index("account_id")["territory_id"] == "U").all()
 
 
+def test_a_negative_value_says_what_it_becomes(write_csv):
+    load = read_accounts(write_csv("id,lat,lon,estimated_value,cycle_length_days\nA,40.7,-74.0,-5,-3\n"))
+    problems = load.problems.set_index("column")["problem"]
+    # the value is counted as $0 (the tables and exports show 0), the cycle length is left empty
+    assert problems["estimated_value"] == "estimated value must be a number of at least 0 (counted as 0)"
+    assert problems["cycle_length_days"] == "cycle length must be a number of at least 0 (left empty)"
+    assert load.accounts.loc[0, "value"] == 0.0 and pd.isna(load.accounts.loc[0, "cycle_days"])
+
+
 def test_salesforce_export_headers(write_csv):
     path = write_csv("""
 Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,Billing Country,Industry,Annual Revenue,Account Owner

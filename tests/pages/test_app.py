@@ -121,9 +121,12 @@ def test_accounts_filters_and_unassigned_queue(app):
 
 def test_reps_roster_lists_every_rep(app):
     open_page(app, "pages/reps.py")
-    roster = app.dataframe[0].value if app.dataframe else None
+    roster = app.data_editor[0].value
     assert app.title[0].value == "Reps"
-    assert roster is None or len(roster) == 12
+    assert len(roster) == 12
+    # territories by name (they showed as ids: NAE, USW)
+    territories = roster.set_index("name")["territories"]
+    assert territories["Sarah Chen"] == "North America East" and territories["Tom Becker"] == "US South"
 
 
 def test_data_sources_lists_rows_that_could_not_be_placed(app):
@@ -337,7 +340,7 @@ def test_the_roster_adds_and_removes_reps(app):
     gone = int(roster.index[roster["name"] == "Elena Rossi"][0])
     app.session_state["roster_editor"] = {
         "edited_rows": {},
-        "added_rows": [{"name": "Nora New", "active": True, "capacity": 300, "territories": "USW"}],
+        "added_rows": [{"name": "Nora New", "active": True, "capacity": 300, "territories": "us west, CAW"}],
         "deleted_rows": [gone],
     }
     app.run()
@@ -346,7 +349,8 @@ def test_the_roster_adds_and_removes_reps(app):
     plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
     names = {r.name: r for r in plan.reps}
     assert "Elena Rossi" not in names and "Nora New" in names
-    assert names["Nora New"].rep_id == "R13" and names["Nora New"].territory_ids == ("USW",)
+    # (territories by name in any case, or by id)
+    assert names["Nora New"].rep_id == "R13" and names["Nora New"].territory_ids == ("USW", "CAW")
     assert names["Nora New"].specialties == ()  # (an empty cell, not "nan")
     assert any("Removed from the team: Elena Rossi" in i.value for i in app.info)
     assert any(h.value.startswith("What moved") for h in app.subheader)
@@ -392,7 +396,7 @@ def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     shown = " ".join(e.value for e in app.error).replace("\\", "")
     assert "Not applied: fix these in the table" in shown
     assert "Hannah Kim (R07): Capacity is empty" in shown
-    assert "Territories names 'NOPE', which the plan does not have; use territory ids: NAE" in shown
+    assert "Territories names 'NOPE', which the plan does not have; use territory names: North America East" in shown
     assert "reps[" not in shown and "nan" not in shown
     assert not any(h.value.startswith("What moved") for h in app.subheader)
 

@@ -4,6 +4,7 @@ activate, archive, restore, audit."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -219,8 +220,13 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path):
     app = go(session(), "pages/plans.py")
     buttons = {b.label: b for b in app.get("download_button")}
     assert "Download the plan as files for git" in buttons
-    assert any(label.startswith("Salesforce Data Loader update (0 accounts)") for label in buttons)
-    assert any("has no Salesforce user yet" in c.value for c in app.caption)
+    # The demo's reps have CRM users, but one (Luke Anderson) no Salesforce user: his accounts are left out, said so.
+    salesforce = next(b for label, b in buttons.items() if label.startswith("Salesforce Data Loader update ("))
+    assert not salesforce.disabled and re.match(
+        r"Salesforce Data Loader update \([1-9][\d,]* accounts\)", salesforce.label
+    )
+    assert any(label.startswith("HubSpot import (") and not b.disabled for label, b in buttons.items())
+    assert any("has no Salesforce user yet" in c.value and "Luke Anderson" in c.value for c in app.caption)
     # A folder edited outside (as in a pull request), zipped and opened here.
     from pages.shared import plan_folder_zip
 
