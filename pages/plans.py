@@ -413,15 +413,27 @@ if ids:
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)
+        # (stored versions keep ids only: the accounts' names come from the session's accounts file)
+        account_moves = diff.accounts
+        known = current_engine().accounts
+        if "name" not in account_moves.columns and "name" in known.columns and len(account_moves):
+            names = known.drop_duplicates("account_id").set_index("account_id")["name"]
+            account_moves = account_moves.copy()
+            account_moves.insert(1, "name", account_moves["account_id"].map(names).astype(object))
         if len(diff.accounts):
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
+                named = [c for c in ("account_id", "name", "from_territory", "to_territory", "from_rep", "to_rep",
+                                     "value") if c in account_moves.columns]  # fmt: skip
                 show_table(
-                    diff.accounts, hide_index=True, width="stretch", column_config={"value": money_column("Value")}
-                )
+                    account_moves[named], hide_index=True, width="stretch",
+                    column_config={"account_id": "Account id", "name": "Account", "from_territory": "From territory",
+                                   "to_territory": "To territory", "from_rep": "From rep", "to_rep": "To rep",
+                                   "value": money_column("Value")},
+                )  # fmt: skip
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
         downloads[0].download_button("Download regions moved (CSV)", safe_csv(diff.regions), f"{stem}-regions.csv")
-        downloads[1].download_button("Download account moves (CSV)", safe_csv(diff.accounts), f"{stem}-accounts.csv")
+        downloads[1].download_button("Download account moves (CSV)", safe_csv(account_moves), f"{stem}-accounts.csv")
         downloads[2].download_button("Download handoffs (CSV)", safe_csv(diff.handoffs), f"{stem}-handoffs.csv")
 
     st.subheader("Audit log")

@@ -29,8 +29,9 @@ class PlanDiff:
         ``territory_id, name, change, detail``: territories added, removed or changed (name, color, quota,
         focus, parent, priority).
     accounts : DataFrame
-        ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``: accounts whose
-        territory or rep differ (empty without assignments).
+        ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``, then the same by name
+        (``from_territory``, ``to_territory``, ``from_rep``, ``to_rep``; and the account's ``name`` after its id
+        when the assignments have names): accounts whose territory or rep differ (empty without assignments).
     handoffs : DataFrame
         Per rep: ``rep_id, name, accounts_gained, value_gained, accounts_lost, value_lost, net_accounts``; last,
         a row without a rep id (``name`` :data:`NO_REP`) for accounts that had no rep (waiting, or new) or have none
@@ -115,6 +116,21 @@ def diff_plans(
 
     accounts = _account_changes(old_assignments, new_assignments)
     handoffs = _handoffs(accounts, old, new)
+    # Said with names too, for the people who read the transition list.
+    reps = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in new.reps}
+    for side in ("from", "to"):
+        accounts[f"{side}_territory"] = accounts[f"{side}_territory_id"].map(lambda t: _names(t, names))
+        accounts[f"{side}_rep"] = accounts[f"{side}_rep_id"].map(lambda r: reps.get(r, r) if r else NO_REP)
+    if new_assignments is not None and "name" in new_assignments.columns and len(accounts):
+        account_names = pd.concat(
+            [
+                frame.set_index("account_id")["name"]
+                for frame in (old_assignments, new_assignments)
+                if frame is not None and "name" in frame.columns
+            ]  # fmt: skip
+        )
+        account_names = account_names[~account_names.index.duplicated(keep="last")]
+        accounts.insert(1, "name", accounts["account_id"].map(account_names).astype(object))
     return PlanDiff(regions=regions, territories=territories, accounts=accounts, handoffs=handoffs)
 
 

@@ -269,6 +269,19 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     assert app.selectbox(key="compare_to").value == (2, 1)
     assert int(metrics(app)["Regions moved"]) > 0
+    # the accounts changing hands are listed by name (account, territories, reps), as the CSV has them too
+    moves = next(d.value for d in app.dataframe if "to_rep" in d.value.columns)
+    assert list(moves.columns) == [
+        "account_id",
+        "name",
+        "from_territory",
+        "to_territory",
+        "from_rep",
+        "to_rep",
+        "value",
+    ]
+    reps = {r.name for r in plan_of(app).reps} | {"Waiting list (no rep)"}
+    assert set(moves["to_rep"]) <= reps and moves["name"].notna().all()
     # Back on the plan it came from (one version): compared with the draft made from it, not with itself.
     app.selectbox(key="plans_selected").set_value(1).run()
     assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (2, 1))

@@ -96,7 +96,12 @@ def test_accounts_and_handoffs():
     diff = diff_plans(old, new, before, after)
     accounts = diff.accounts.set_index("account_id")
     assert set(accounts.index) == {"a1", "a3", "a4", "a6"}
-    assert accounts.loc["a1"].tolist() == ["E", "W", "A", "B", 10.0]
+    ids = ["from_territory_id", "to_territory_id", "from_rep_id", "to_rep_id", "value"]
+    assert accounts.loc["a1", ids].tolist() == ["E", "W", "A", "B", 10.0]
+    # and by name, for the transition list (an account that had no rep came from the waiting list)
+    named = ["from_territory", "to_territory", "from_rep", "to_rep"]
+    assert accounts.loc["a1", named].tolist() == ["East", "West", "Ann", "Bo"]
+    assert accounts.loc["a6", ["from_territory", "from_rep"]].tolist() == ["No territory", NO_REP]
     assert accounts.loc["a6", ["from_territory_id", "from_rep_id", "to_rep_id"]].tolist() == [None, None, "A"]
     handoffs = diff.handoffs.set_index("rep_id")
     assert handoffs.loc["A", ["accounts_gained", "value_gained", "accounts_lost", "value_lost"]].tolist() == [
