@@ -526,7 +526,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     if len(moves_table):
         from streamlit_folium import st_folium
 
-        left, right = st.columns([3, 2])
+        left, right = st.columns([5, 4])  # (the table's names whole: a new territory's can be long)
         with left:
             # (a copy each run: st_folium renames the map's parts in place, and the kept map then named layers that
             # no longer exist on the next rerun: the map vanished with "fast_geo_json_… is not defined")
