@@ -329,12 +329,26 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         # Thousands of small shapes: ~100 m precision, and the reps (named in the legend) not repeated per county.
         properties.remove("reps")
         precision = 3
-    counts = accounts.groupby("territory_id").agg(accounts=("value", "size"), value=("value", "sum"))
+    # A territory's accounts with a rep and their value, as the Overview, Balance and Edit pages count them; those
+    # waiting for a rep are said on hover (and in the Coverage map's table).
+    with_rep = accounts["status"].eq("assigned") if "status" in accounts else pd.Series(True, index=accounts.index)
+    counts = (
+        accounts.assign(with_rep=with_rep, rep_value=accounts["value"].where(with_rep, 0.0))
+        .groupby("territory_id")
+        .agg(accounts=("value", "size"), with_rep=("with_rep", "sum"), rep_value=("rep_value", "sum"))
+    )
     legend = []
     for t in plan.territories:
-        n = int(counts["accounts"].get(t.territory_id, 0)) if len(counts) else 0
-        v = float(counts["value"].get(t.territory_id, 0.0)) if len(counts) else 0.0
-        legend.append(LegendEntry(t.color, t.name, f"{reps[t.territory_id]} · {n:,} accounts · {money(v)}"))
+        n = int(counts["with_rep"].get(t.territory_id, 0)) if len(counts) else 0
+        v = float(counts["rep_value"].get(t.territory_id, 0.0)) if len(counts) else 0.0
+        waiting = int(counts["accounts"].get(t.territory_id, 0)) - n if len(counts) else 0
+        # The reps by name when one, else how many (all named on hover and in the region tooltips).
+        team = plan.reps_of(t.territory_id)
+        who = team[0].name if len(team) == 1 else f"{len(team)} reps" if team else "no active rep"
+        hover = f"{t.name} — {reps[t.territory_id]} · {n:,} accounts with a rep · {money(v)}" + (
+            f" · {waiting:,} waiting for a rep" if waiting else ""
+        )
+        legend.append(LegendEntry(t.color, t.name, f"{who} · {n:,} accounts · {money(v)}", hover=hover))
     if len(uncovered):
         legend.append(
             LegendEntry(

@@ -50,6 +50,8 @@ class LegendEntry:
     color: str
     name: str
     detail: str = ""
+    hover: str = ""
+    """The whole entry, shown on hover (default: the name and the detail)."""
 
 
 def to_geojson(
@@ -329,7 +331,7 @@ class _Legend(MacroElement):
                     "color": _safe_color(entry.color),
                     "name": name,
                     "parts": detail.split(" · ") if detail else [],
-                    "title": f"{name} — {detail}" if detail else name,
+                    "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,
                 }
             )
         self.markup = self._markup.render(title=html.escape(title), entries=lines, open=open)

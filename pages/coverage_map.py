@@ -122,15 +122,21 @@ if layers.unknown_region_ids:
         "The plan names regions the bundled boundaries do not have: " + plain(", ".join(layers.unknown_region_ids))
     )
 
-left, right = st.columns(2)
+left, right = st.columns([3, 2])  # (the territories table has seven columns)
 with left:
     st.subheader("Territories")
-    counts = accounts.groupby("territory_id").agg(accounts=("value", "size"), value=("value", "sum"))
+    served = accounts["status"].eq("assigned")
+    counts = (
+        accounts.assign(served=served, served_value=accounts["value"].where(served, 0.0))
+        .groupby("territory_id")
+        .agg(accounts=("value", "size"), served=("served", "sum"), value=("served_value", "sum"))
+    )
     rows = [
         {
             "Territory": t.name,
             "Regions": len(t.region_ids),
-            "Accounts in it": int(counts["accounts"].get(t.territory_id, 0)),
+            "With a rep": int(counts["served"].get(t.territory_id, 0)),
+            "Waiting": int(counts["accounts"].get(t.territory_id, 0) - counts["served"].get(t.territory_id, 0)),
             "Value": float(counts["value"].get(t.territory_id, 0.0)),
             "Quota": t.annual_quota,
             # (last: a long list of names pushed the figures out of view)
@@ -142,11 +148,11 @@ with left:
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
-            "Accounts in it": count_column(
-                help="Accounts the territory takes, with a rep or waiting for one (Overview and Balance count those "
-                "with a rep)"
+            "With a rep": count_column(
+                help="The territory's accounts that have a rep (as the Overview and the map legend count them)"
             ),
-            "Value": money_column(),
+            "Waiting": count_column(help="Accounts the territory takes that wait for a rep (its reps are full)"),
+            "Value": money_column(help="Value of the accounts with a rep"),
             "Quota": money_column(),
         },
     )

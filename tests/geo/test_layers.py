@@ -176,8 +176,19 @@ def test_the_legend_and_tooltips_show_money_as_whole_dollars():
     dollars = r"\$\d{1,3}(,\d{3})*"
     for entry in layers.legend[: len(state.plan.territories)]:
         assert re.fullmatch(rf".* · [\d,]+ accounts · {dollars}", entry.detail), entry.detail
+    # the accounts with a rep and their value, as the Overview and Balance count them (it said 1,031 for US West
+    # beside their 1,000); those waiting on hover, with the reps by name
+    west = next(e for e in layers.legend if e.name == "US West")
+    held = state.result[state.result["territory_id"] == "USW"]
+    served = held[held["status"] == "assigned"]
+    waiting = len(held) - len(served)
+    assert waiting and west.detail == f"3 reps · {len(served):,} accounts · ${served['value'].sum():,.0f}"
+    assert west.hover.endswith(f" · {waiting:,} waiting for a rep") and "Priya Patel" in west.hover
+    canada = next(e for e in layers.legend if e.name == "Canada West")
+    assert canada.detail.startswith("Mei Tanaka · ")
     east = next(e for e in layers.legend if e.name == "North America East")
-    value = state.result.loc[state.result["territory_id"] == "NAE", "value"].sum()
+    nae = state.result[state.result["territory_id"] == "NAE"]
+    value = nae.loc[nae["status"] == "assigned", "value"].sum()
     assert east.detail.endswith(f" accounts · ${value:,.0f}")
     values = [f["properties"]["value"] for f in layers.regions["features"]]
     assert values and all(re.fullmatch(dollars, v) for v in values), values[:5]

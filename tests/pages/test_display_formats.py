@@ -214,5 +214,14 @@ def test_blank_text_cells_show_as_missing():
 def test_the_coverage_territories_table_shows_its_figures_before_the_list_of_reps():
     # A long list of rep names came before the figures and pushed them out of view.
     app = app_session("pages/coverage_map.py")
-    table = next(d.value for d in app.dataframe if "Accounts in it" in d.value.columns)
-    assert list(table.columns) == ["Territory", "Regions", "Accounts in it", "Value", "Quota", "Reps"]
+    table = next(d.value for d in app.dataframe if "With a rep" in d.value.columns)
+    assert list(table.columns) == ["Territory", "Regions", "With a rep", "Waiting", "Value", "Quota", "Reps"]
+    # the accounts with a rep, as the Overview counts them (US West: 1,000, and 31 waiting for a rep)
+    from tests.conftest import demo_state
+
+    result = demo_state().result
+    west = result[result["territory_id"] == "USW"]
+    row = table.set_index("Territory").loc["US West"]
+    assert row["With a rep"] == int(west["status"].eq("assigned").sum()) and row["Waiting"] == int(
+        west["status"].ne("assigned").sum()
+    )
