@@ -231,4 +231,7 @@ else:
 problems = loaded.problems
 if len(problems):
     with st.expander(f"Rows with problems ({len(problems)})"):
-        show_table(problems, hide_index=True)
+        show_table(problems, hide_index=True, width="stretch",
+                   column_config={"row": "Row", "account_id": "Account id", "column": "Column", "value": "Value",
+                                  "problem": st.column_config.TextColumn("Problem", width="large"),
+                                  "severity": "Severity"})  # fmt: skip

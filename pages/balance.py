@@ -31,7 +31,9 @@ st.caption(
         if plan.settings.target_value_per_rep is None
         else money(plan.settings.target_value_per_rep)
     )
-    + ". Score = 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2."
+    + ". Score = 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2. The score measures against these "
+    "targets, whatever the reps' capacity: a team of smaller capacity scores low even when full. Utilization "
+    "measures against capacity, and the Rebalance page sizes territories by it."
 )
 tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
 

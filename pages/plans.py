@@ -326,6 +326,7 @@ if ids:
         ),
         hide_index=True,
         width="stretch",
+        column_config={"Message": st.column_config.TextColumn("Message", width="large")},
     )
     numbers = [v.version for v in versions]
     if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]) or "plans_version" not in st.session_state:
@@ -443,7 +444,7 @@ if ids:
     show_table(
         audit, hide_index=True, width="stretch",
         column_config={"at": "When (UTC)", "plan_id": "Plan", "version": "Version", "actor": "Who", "action": "Action",
-                       "detail": "Detail"},
+                       "detail": st.column_config.TextColumn("Detail", width="large")},
     )  # fmt: skip
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
