@@ -278,7 +278,13 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.edits import start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
-    from territory.rebalance import assign_proposal, balance_metrics, judge_territories, region_moves
+    from territory.rebalance import (
+        assign_proposal,
+        balance_metrics,
+        judge_territories,
+        largest_deviation,
+        region_moves,
+    )
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
     if not 0 < args.seconds <= 600:
@@ -426,6 +432,13 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             "of": len(territories),
         },
         "deviation": report.deviation,
+        "largest_deviation": dict(
+            zip(
+                ("territory_id", "metric", "deviation"),
+                largest_deviation(report.territories, args.tolerance),
+                strict=True,
+            )
+        ),
         "bound": report.bound,
         "contiguous": report.contiguous,
         "split_at_start": list(report.split_at_start),

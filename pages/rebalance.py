@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
@@ -33,7 +32,13 @@ from pages.shared import (
 from territory.exports import safe_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
-from territory.rebalance import assign_proposal, describe_pieces, judge_territories, region_moves
+from territory.rebalance import (
+    assign_proposal,
+    describe_pieces,
+    judge_territories,
+    largest_deviation,
+    region_moves,
+)
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
@@ -306,17 +311,15 @@ if pending is not None and pending[0].plan.name == plan.name:
     # Every territory counts in both figures, kept ones too: the headline must not read well while a territory is
     # far off. The largest deviation is the territory and metric farthest from its share.
     rows = report.territories
-    off = pd.DataFrame({m: rows[f"{m}_deviation"].abs() for m in report.deviation}, index=rows.index)
-    at_row, worst = off.stack().idxmax()
-    far = rows.loc[at_row]
-    forced = verdicts[at_row] == "best possible"
-    kpis[0].metric("Largest deviation", f"{far[f'{worst}_deviation']:+.1%}",
-                   delta=(f"{METRICS.get(worst, worst).lower()}, " if len(report.deviation) > 1 else "")
-                   + name_of.get(far["territory_id"], far["territory_id"]),
+    far_id, worst, far_deviation = largest_deviation(rows, tol)
+    forced = verdicts[rows.index[rows["territory_id"] == far_id][0]] == "best possible"
+    kpis[0].metric("Largest deviation", f"{far_deviation:+.1%}",
+                   delta=plain((f"{METRICS.get(worst, worst).lower()}, " if len(report.deviation) > 1 else "")
+                               + name_of.get(far_id, far_id)),
                    delta_color="off", delta_arrow="off",
-                   help=f"{plain(name_of.get(far['territory_id'], far['territory_id']))}: "
-                        f"{METRICS.get(worst, worst).lower()} {far[f'{worst}_deviation']:+.1%} against its share, the "
-                        "farthest from its share among all territories (kept ones too). "
+                   help=f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "
+                        f"{far_deviation:+.1%} against its share, the farthest beyond its tolerance among all "
+                        "territories (kept ones too). "
                         + ("Its regions force it: " if forced else "")
                         + f"no plan can do better than {percent(report.bound[worst], 1)} on "
                         f"{METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' home "
@@ -576,9 +579,11 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
 
     buttons = st.columns(2)
+    # (nothing to accept when neither the regions, the territories, the accounts nor the reps would change)
+    unchanged = diff.empty and proposal.plan.to_dict() == plan.to_dict()
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
-                      disabled=stale or diff.empty,
-                      help="Nothing would change: the plan is as this proposal has it" if diff.empty else None)  # fmt: skip
+                      disabled=stale or unchanged,
+                      help="Nothing would change: the plan is as this proposal has it" if unchanged else None)  # fmt: skip
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))

@@ -31,15 +31,22 @@ st.caption(
 )
 
 territory_ids = [t.territory_id for t in plan.territories]
-# Territories by name in the roster (by id where a name has a comma or is not unique); either is read back.
-_named = pd.Series([t.name.strip().casefold() for t in plan.territories])
+# Territories by name in the roster; by id where a name could be read as another territory (it has a comma, is
+# another territory's name in any case, or is some territory's id). Either is read back, ids first.
+_folded = pd.Series([t.name.strip().casefold() for t in plan.territories])
+_ids = {t.casefold() for t in territory_ids}
 shown_as = {
     t.territory_id: t.name.strip()
-    if "," not in t.name and (_named == t.name.strip().casefold()).sum() == 1 and t.name
+    if t.name.strip()
+    and "," not in t.name
+    and (_folded == t.name.strip().casefold()).sum() == 1
+    and t.name.strip().casefold() not in _ids
     else t.territory_id
     for t in plan.territories
 }
-by_text = {t.name.strip().casefold(): t.territory_id for t in plan.territories} | {t: t for t in territory_ids}
+by_text = {
+    t.name.strip().casefold(): t.territory_id for t in plan.territories if shown_as[t.territory_id] != t.territory_id
+} | {t: t for t in territory_ids}
 
 roster = pd.DataFrame(
     {
@@ -76,7 +83,7 @@ edited = st.data_editor(
             "1.12 is 112%",
         ),
         "territories": st.column_config.TextColumn(
-            "Territories", help=f"Comma-separated names (or ids): {', '.join(shown_as.values())}"
+            "Territories", help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
         ),
         "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
         "salesforce_user_id": st.column_config.TextColumn(

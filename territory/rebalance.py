@@ -27,6 +27,8 @@ __all__ = [
     "carry_quotas",
     "capacity_weights",
     "describe_pieces",
+    "judge_territories",
+    "largest_deviation",
     "propose",
     "region_moves",
     "separate_territories",
@@ -64,12 +66,13 @@ class Proposal:
 
 
 def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame) -> Plan:
-    """``new`` with each territory's annual quota following its accounts' value from ``old`` to ``new``.
+    """``new`` with each territory's annual quota following its accounts from ``old`` to ``new``.
 
-    A territory's quota is shared among the territories its accounts are in after, in proportion to their value:
-    a territory that gives a tenth of its value gives a tenth of its quota, and a new territory gets the quota of
-    what it takes. A territory none of whose value lands in a territory keeps its quota if it stays (it goes with
-    it otherwise). The quotas add up to the old ones whenever every quota finds a territory.
+    A territory's quota is shared among the territories its accounts are in after, in proportion to their value
+    (by their number when they have no value): a territory that gives a tenth of its value gives a tenth of its
+    quota, and a new territory gets the quota of what it takes. A territory none of whose accounts land in a
+    territory keeps its quota if it stays, else gives it to the territory that holds most of its regions now. The
+    quotas, rounded to cents, add up to the old ones whenever every quota finds a territory.
 
     Parameters
     ----------
@@ -99,20 +102,33 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
         after[["account_id", "territory_id"]], on="account_id", how="left", suffixes=("", "_after")
     )
     joined = joined[joined["territory_id"].isin(list(quota)) & joined["territory_id_after"].isin(list(staying))]
-    flows = joined.groupby(["territory_id", "territory_id_after"])["value"].sum()
+    joined = joined.assign(value=pd.to_numeric(joined["value"], errors="coerce").fillna(0.0).clip(lower=0.0))
+    by_value = joined.groupby(["territory_id", "territory_id_after"])["value"].sum()
+    by_count = joined.groupby(["territory_id", "territory_id_after"]).size().astype(float)
+    holder_now = {r: t.territory_id for t in new.territories for r in t.region_ids}
     carried = dict.fromkeys(staying, 0.0)
     for giver, amount in quota.items():
-        parts = flows[giver] if giver in flows.index.get_level_values(0) else pd.Series(dtype=float)
-        parts = parts[parts > 0]
+        parts = pd.Series(dtype=float)
+        for flows in (by_value, by_count):  # (by value; by number when its accounts have none)
+            if giver in flows.index.get_level_values(0):
+                parts = flows[giver][flows[giver] > 0]
+                if parts.sum() > 0:
+                    break
         if parts.sum() > 0:
-            for taker, value in parts.items():
-                carried[taker] += amount * float(value) / float(parts.sum())
+            for taker, share in parts.items():
+                carried[taker] += amount * float(share) / float(parts.sum())
         elif giver in staying:
             carried[giver] += amount
-    return replace(
-        new,
-        territories=tuple(replace(t, annual_quota=round(carried[t.territory_id], 2)) for t in new.territories),
-    )
+        else:  # gone without accounts: to the territory that holds most of its regions now
+            heirs = pd.Series([holder_now.get(r) for r in next(t for t in old.territories
+                                                               if t.territory_id == giver).region_ids]).dropna()  # fmt: skip
+            if len(heirs):
+                carried[str(heirs.value_counts().sort_index().idxmax())] += amount
+    rounded = {t: round(v, 2) for t, v in carried.items()}
+    if rounded:  # (the cents rounding loses or adds to the largest, so that the total holds)
+        largest = max(rounded, key=lambda t: (rounded[t], t))
+        rounded[largest] = round(rounded[largest] + round(sum(carried.values()), 2) - sum(rounded.values()), 2)
+    return replace(new, territories=tuple(replace(t, annual_quota=rounded[t.territory_id]) for t in new.territories))
 
 
 def assign_proposal(state: PlanState, proposal: Proposal) -> tuple[Proposal, PlanState]:
@@ -212,6 +228,27 @@ def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str,
         else:
             out.append("best possible")
     return pd.Series(out, index=territories.index, name="within")
+
+
+def largest_deviation(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> tuple[str, str, float]:
+    """The territory and metric farthest beyond that metric's tolerance, and its deviation from its share.
+
+    Every territory counts, kept ones too. With one tolerance for all metrics this is the largest deviation.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory_id": ["A", "B"], "workload_deviation": [0.04, -0.06],
+    ...                       "value_deviation": [0.15, 0.02]})
+    >>> largest_deviation(table, 0.05)
+    ('A', 'value', 0.15)
+    >>> largest_deviation(table, {"workload": 0.03, "value": 0.20})
+    ('B', 'workload', -0.06)
+    """
+    metrics = [c[: -len("_deviation")] for c in territories.columns if c.endswith("_deviation")]
+    limit = {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
+    beyond = pd.DataFrame({m: territories[f"{m}_deviation"].abs() - limit[m] for m in metrics}, index=territories.index)
+    row, metric = beyond.stack().idxmax()
+    return str(territories.at[row, "territory_id"]), metric, float(territories.at[row, f"{metric}_deviation"])
 
 
 def describe_pieces(
@@ -732,8 +769,9 @@ def propose(
     # a whole (by a region code, or by the state when their city was not found): it goes to the territory with most
     # of the state, under the counties' own claims, so that those accounts keep a territory.
     by_claim: dict[str, list[str]] = {}
+    listed = {r for t in plan.territories for r in t.region_ids}  # (a state no territory claimed stays unclaimed)
     for unit, claim in (unit_parents or {}).items():
-        if claim in replaced and unit in units:
+        if claim in replaced and claim in listed and unit in units:
             by_claim.setdefault(claim, []).append(unit)
     for claim, inside in sorted(by_claim.items()):
         held = labels.reindex(inside)

@@ -449,6 +449,10 @@ def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
     assert summary["tolerance"] == {"workload": 0.05, "value": 0.2} and summary["locked_regions"] == [moved[0]]
     judged = [t["judged"] for t in summary["territories"]]
     assert set(judged) <= {"yes", "best possible", "no"} and "no" in judged  # (US Central, kept, +70% value)
+    # the page's headline: the territory and metric farthest beyond its tolerance (US Central, kept, is 50 points
+    # beyond ±20% on value; nothing is as far beyond ±5% on workload)
+    largest = summary["largest_deviation"]
+    assert (largest["territory_id"], largest["metric"]) == ("USC", "value") and largest["deviation"] > 0.6
     assert summary["territories_within"] == {
         "within": judged.count("yes"),
         "best_possible": judged.count("best possible"),

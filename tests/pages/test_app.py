@@ -381,6 +381,27 @@ def test_removing_a_rep_who_owns_plan_accounts_or_locks(app):
     assert not any(o.account_id == "X1" for o in plan.overrides)  # (a lock to her alone is gone)
 
 
+def test_the_roster_shows_an_id_where_a_name_could_be_read_as_another_territory(app):
+    # A territory named like another's id ("US Central" renamed, a new one called "USC"): shown by id, so that an
+    # Apply (of any other change) keeps its reps where they are.
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    west = next(t for t in raw["territories"] if t["territory_id"] == "USW")
+    west["name"] = "USC"
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    territories = roster.set_index("name")["territories"]
+    assert territories["Priya Patel"] == "USW" and territories["Luke Anderson"] == "US Central"
+    row = int(roster.index[roster["name"] == "Luke Anderson"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"capacity": 99}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    assert plan.rep("R05").territory_ids == ("USW",) and plan.rep("R10").capacity == 99
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value

@@ -130,3 +130,18 @@ def test_an_account_without_a_rep_before_and_after_is_no_handoff():
     diff = diff_plans(old, new, before, after)
     assert set(diff.accounts["account_id"]) == {"a1", "a2"}  # a1 changes territory
     assert diff.handoffs["rep_id"].tolist() == ["A", "B"]  # but no rep gains or loses it, and no waiting row
+
+
+def test_account_moves_name_each_side_by_its_own_plan():
+    # A plan drawn anew may keep an old id under a new name: an account leaving "West" is said to leave "West",
+    # not the name the id has now.
+    old, new = plans(
+        territories=[
+            {"territory_id": "E", "name": "East", "region_ids": ["US-NY", "US-NJ"]},
+            {"territory_id": "W", "name": "West + South", "region_ids": ["US-CA", "US-TX"]},
+        ]
+    )
+    before = assignments([("a1", "W", "B", "assigned", 10.0)])
+    after = assignments([("a1", "E", "A", "assigned", 10.0)])
+    moved = diff_plans(old, new, before, after).accounts.iloc[0]
+    assert (moved["from_territory"], moved["to_territory"]) == ("West", "East")

@@ -155,6 +155,57 @@ def test_a_claim_the_units_stand_for_goes_to_the_territory_with_most_of_it(setup
     assert sorted(listed) == sorted(parents)
 
 
+def test_a_claim_no_territory_listed_is_not_made():
+    # Two territories of Kansas counties: a county-level rebalance hands out counties; Kansas, which no territory
+    # claimed, must stay unclaimed (it was given to one, with the 100 counties nobody held).
+    from geo.boundaries import region_table
+    from geo.editing import propose_at_level, rebalance_units, region_holders
+    from territory.edits import start
+
+    counties = ["US-20169", "US-20053", "US-20105", "US-20143", "US-20041"]  # Saline and its neighbours
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "A", "region_ids": counties[:2]},
+        {"territory_id": "B", "name": "B", "region_ids": counties[2:]}],
+        "reps": [{"rep_id": "a", "territory_ids": ["A"]}, {"rep_id": "b", "territory_ids": ["B"]}]})  # fmt: skip
+    rows = [{"account_id": f"{c}-{i}", "region_id": c, "value": 10.0} for c in counties for i in range(3)]
+    rows.append({"account_id": "state", "region_id": "US-KS", "value": 10.0})
+    state = start(plan, pd.DataFrame(rows), region_table()[["region_id", "parent_id"]])
+    holders, table, links = rebalance_units(state, "county")
+    proposal = propose_at_level(state, "county", table, holders, links, ["workload"], rng=np.random.default_rng(0),
+                                max_seconds=0.3)  # fmt: skip
+    assert not any("US-KS" in t.region_ids for t in proposal.plan.territories)
+    assert set(region_holders(proposal.plan, "county")) == set(counties)
+
+
+def test_quotas_follow_the_accounts_by_value_else_by_number_and_add_up():
+    from territory.rebalance import carry_quotas
+
+    def plan(*territories):
+        return plan_from_dict({"territories": list(territories), "reps": []})
+
+    a, b = {"territory_id": "A", "region_ids": ["US-CA"]}, {"territory_id": "B", "region_ids": ["US-NV"]}
+    old = plan({**a, "annual_quota": 1000}, {**b, "annual_quota": 500})
+    three = plan(a, b, {"territory_id": "C", "region_ids": ["US-OR"]})
+
+    def quotas(new, before, after):
+        return {t.territory_id: t.annual_quota for t in carry_quotas(old, new, before, after).territories}
+
+    def frame(territories, values=None):
+        out = pd.DataFrame({"account_id": [str(i) for i in range(len(territories))], "territory_id": list(territories)})
+        return out if values is None else out.assign(value=values)
+
+    # accounts without value (no value column): by their number — C takes one of A's two accounts, so half its quota
+    assert quotas(three, frame("AABB", [0.0] * 4), frame("ACBB")) == {"A": 500.0, "B": 500.0, "C": 500.0}
+    # a territory that goes: its quota goes with its accounts, or, without any, to who holds its regions now
+    merged = plan({"territory_id": "A", "region_ids": ["US-CA", "US-NV"]})
+    assert quotas(merged, frame("AABB", [10.0, 10.0, 0.0, 0.0]), frame("AAAA")) == {"A": 1500.0}
+    assert quotas(merged, frame("AA", [5.0, 5.0]), frame("AA")) == {"A": 1500.0}
+    # rounded to cents, the parts add up to the whole
+    one = plan_from_dict({"territories": [{**a, "annual_quota": 100}], "reps": []})
+    split = carry_quotas(one, three, frame("AAA", [1.0, 1.0, 1.0]), frame("ABC")).territories
+    assert sorted(t.annual_quota for t in split) == [33.33, 33.33, 33.34]
+
+
 def test_bad_scenarios(setup):
     plan, graph, holders = setup
     with pytest.raises(ValueError, match="scenario"):
