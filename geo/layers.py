@@ -36,6 +36,7 @@ __all__ = [
     "coverage_groups",
     "account_points",
     "aggregate_points",
+    "main_cluster",
 ]
 
 NO_TERRITORY_COLOR = "#9e9e9e"
@@ -52,6 +53,27 @@ class LegendEntry:
     detail: str = ""
     hover: str = ""
     """The whole entry, shown on hover (default: the name and the detail)."""
+
+
+def main_cluster(lon: np.ndarray, *, gap: float = 25.0) -> np.ndarray:
+    """Which points belong to the group, between gaps of ``gap`` degrees of longitude, holding the most of them.
+
+    An ocean between continents is such a gap: the Edit page opens on the continent with most accounts.
+
+    Examples
+    --------
+    >>> main_cluster(np.array([-100.0, -90.0, -80.0, 5.0, 10.0, np.nan])).tolist()
+    [True, True, True, False, False, False]
+    """
+    lon = np.asarray(lon, dtype=float)
+    known = ~np.isnan(lon)
+    if not known.any():
+        return known
+    order = np.sort(lon[known])
+    cuts = order[1:][np.diff(order) > gap]  # (each cluster starts at a cut)
+    cluster = np.searchsorted(cuts, lon, side="right")
+    sizes = np.bincount(cluster[known], minlength=len(cuts) + 1)
+    return known & (cluster == int(np.argmax(sizes)))
 
 
 def to_geojson(

@@ -639,6 +639,11 @@ def _build_coverage_map(
                 unassigned = account_points(waiting.assign(why=why), fill[waiting.index], tooltip_columns=tooltip)
     if len(accounts):
         lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
+        if edit:  # (where most accounts are: regions on another continent made states too small to click)
+            from geo.layers import main_cluster
+
+            keep = main_cluster(lon)
+            lat, lon = lat[keep], lon[keep]
         bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
                   np.nanquantile(lat, 0.99))  # fmt: skip
     else:
