@@ -597,8 +597,30 @@ def write(text: str, out: Path | None) -> None:
     os.replace(tmp.name, out)
 
 
+# Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
+_COMMON = {"help", "command", "plan", "accounts", "format", "out", "table", "skip_invalid"}
+
+
+def command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser with only the options ``command`` reads shown in its help (``cli.py rebalance --help``)."""
+    parser = build_parser()
+    parser.usage = f"cli.py {command} --plan PLAN [options]"
+    parser.description = f"Territory planner batch jobs: {command}. (cli.py --help lists every command.)"
+    rebalancing = {a.dest for g in parser._action_groups if g.title == "rebalance" for a in g._group_actions}
+    for action in parser._actions:
+        named = str(action.help or "").split(":")[0].replace(" ", "")
+        for_other = (named in COMMANDS and named != command) or (action.dest in rebalancing and command != "rebalance")
+        if action.dest == "command" or (action.dest not in _COMMON and for_other):
+            action.help = argparse.SUPPRESS
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if {"-h", "--help"} & set(argv) and argv and argv[0] in COMMANDS:
+        command_parser(argv[0]).print_help()
+        return 0
     args = build_parser().parse_args(argv)
 
     def warn(message: str) -> None:

@@ -661,3 +661,20 @@ def test_diff_of_a_saved_proposal_shows_the_same_handoffs_as_the_proposal(capsys
     assert code == 0, err
     # accounts keep their reps where the new plan allows: only the proposal's real handoffs, no reshuffle
     assert json.loads(out)["handoffs"] == proposed
+
+
+def test_a_command_s_help_lists_only_the_options_it_reads(capsys):
+    # `cli.py rebalance --help` printed every command's options (one parser); now each command shows its own.
+    code, out, _ = run_cli("diff", "--help", capsys=capsys)
+    assert code == 0 and out.startswith("usage: cli.py diff --plan PLAN [options]")
+    assert "--new NEW" in out and "--plan PLAN" in out and "--skip-invalid" in out
+    assert "--scenario" not in out and "--crm" not in out and "--population" not in out
+    code, out, _ = run_cli("rebalance", "-h", capsys=capsys)
+    assert code == 0 and "--scenario" in out and "--lock-regions" in out and "--new NEW" not in out
+    code, out, _ = run_cli("whitespace", "--help", capsys=capsys)
+    assert "--population POPULATION" in out and "--scenario" not in out
+    # the whole list is still one `cli.py --help` away
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "--scenario" in out and "--new NEW" in out and "--crm" in out
