@@ -281,6 +281,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.rebalance import (
         assign_proposal,
         balance_metrics,
+        into_new_countries,
         judge_territories,
         largest_deviation,
         region_moves,
@@ -445,6 +446,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "pieces": report.pieces,
         "cut_edges": report.cut_edges,
         "regions_moved": len(moves),
+        # (regions going to a territory that held nothing in their country: a territory across a border)
+        "across_borders": []
+        if proposal.scenario == "territories"
+        else into_new_countries(plan, moves)[["region_id", "to_territory_id", "country"]].to_dict("records"),
         "accounts_moved": impact.team["accounts_moved"],
         "value_moved": impact.team["value_moved"],
         "accounts_left_out": impact.team["accounts_lost"],

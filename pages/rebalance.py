@@ -35,6 +35,7 @@ from territory.plan_diff import diff_plans
 from territory.rebalance import (
     assign_proposal,
     describe_pieces,
+    into_new_countries,
     judge_territories,
     largest_deviation,
     region_moves,
@@ -387,6 +388,19 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(f"The search used all its {seconds} s, so proposing again may give a slightly different plan.")
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
+    # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a
+    # manager may not want a territory across a border.
+    crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []
+    if len(crossing):
+        said = [
+            f"{plain(', '.join(region_labels(list(group['region_id']))))} "
+            f"({plain(region_labels([country])[0])}) to {plain(name_of.get(to, to))}"
+            for (to, country), group in crossing.groupby(["to_territory_id", "country"], sort=True)
+        ]
+        st.info(
+            "Across a border: " + "; ".join(said) + ", which held no region of that country before. To keep a region "
+            "where it is, lock it (Locked regions) and propose again."
+        )
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
         one = len(proposal.separate) == 1

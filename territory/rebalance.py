@@ -27,6 +27,7 @@ __all__ = [
     "carry_quotas",
     "capacity_weights",
     "describe_pieces",
+    "into_new_countries",
     "judge_territories",
     "largest_deviation",
     "propose",
@@ -195,6 +196,43 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
         "to_territory_id": moved.to_numpy(dtype=object),
         "to_name": [NO_TERRITORY if pd.isna(t) else new.get(t, old.get(t, t)) for t in moved],
     })  # fmt: skip
+
+
+def into_new_countries(plan: Plan, moves: pd.DataFrame) -> pd.DataFrame:
+    """The moves that take a region into a territory holding nothing in the region's country.
+
+    A rebalance trades regions between touching territories, also across a border (Idaho to a territory of Canadian
+    provinces): a manager should see it said. A region's country is the first part of its id (``US``-``ID``); a
+    region that is a whole country (``DE``) is not counted (moving it always changes its territory's countries).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan as it is (its territories' claims say which countries they cover).
+    moves : DataFrame
+        :func:`region_moves`.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``moves`` concerned, with a ``country`` column.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-ID", "US-WA"]},
+    ...                                        {"territory_id": "C", "region_ids": ["CA-BC"]}], "reps": []})
+    >>> moves = pd.DataFrame({"region_id": ["US-ID", "CA-BC", "DE"], "to_territory_id": ["C", None, "W"]})
+    >>> into_new_countries(plan, moves)[["region_id", "to_territory_id", "country"]].values.tolist()
+    [['US-ID', 'C', 'US']]
+    """
+    covered = {t.territory_id: {r.split("-")[0] for r in t.region_ids} for t in plan.territories}
+    country = moves["region_id"].astype(str).str.split("-").str[0]
+    crossing = [
+        isinstance(to, str) and to in covered and "-" in str(region) and c not in covered[to]
+        for region, to, c in zip(moves["region_id"], moves["to_territory_id"], country, strict=True)
+    ]
+    return moves.assign(country=country).loc[pd.Series(crossing, index=moves.index, dtype=bool)]
 
 
 def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:

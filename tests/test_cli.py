@@ -453,6 +453,11 @@ def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
     # beyond ±20% on value; nothing is as far beyond ±5% on workload)
     largest = summary["largest_deviation"]
     assert (largest["territory_id"], largest["metric"]) == ("USC", "value") and largest["deviation"] > 0.6
+    # a US state going to Canada West (Canadian provinces only) is listed as across a border
+    assert all(c["country"] == "US" and c["to_territory_id"] == "CAW" for c in summary["across_borders"])
+    assert {c["region_id"] for c in summary["across_borders"]} == {
+        m["region_id"] for m in summary["moves"] if m["region_id"].startswith("US-") and m["to_territory_id"] == "CAW"
+    }
     assert summary["territories_within"] == {
         "within": judged.count("yes"),
         "best_possible": judged.count("best possible"),

@@ -248,6 +248,23 @@ def test_a_proposal_that_changes_nothing_cannot_be_accepted(app):
     assert accept.disabled and "Nothing would change" in accept.proto.help
 
 
+def test_a_region_crossing_a_border_is_said_and_can_be_kept(app):
+    from geo.boundaries import region_labels
+
+    # The demo's only trading pair is US West and Canada West: a US state goes to a territory of Canadian provinces.
+    app.button(key="reb_run").click().run()
+    moves = app.session_state["reb_proposal"][4]
+    crossing = moves[moves["region_id"].str.startswith("US-") & moves["to_territory_id"].eq("CAW")]
+    assert len(crossing)
+    note = next(i.value for i in app.info if i.value.startswith("Across a border: ")).replace("\\", "")
+    assert all(name in note for name in region_labels(crossing["region_id"]))
+    assert "(United States of America) to Canada West, which held no region of that country before" in note
+    # locked, they stay where they are
+    app.multiselect(key="reb_locked_regions").set_value(list(crossing["region_id"])).run()
+    app.button(key="reb_run").click().run()
+    assert not set(crossing["region_id"]) & set(app.session_state["reb_proposal"][4]["region_id"])
+
+
 def test_territories_sized_by_their_reps_capacity(app):
     app.checkbox(key="reb_capacity").check().run()  # opt-in
     app.button(key="reb_run").click().run()
