@@ -185,8 +185,21 @@ def read_accounts(
         problems.append(_problem(accounts, idx, "address", "", text, "warning"))
     for idx in accounts.index[unplaced]:
         problems.append(_problem(accounts, idx, "address", "", placed.at[idx, "geocode_problem"], "skipped"))
+    rows = len(raw)
     accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
+    if rows and accounts.empty:  # (a load that keeps nothing is no load: the accounts in use stay)
+        first = table.sort_values("row", kind="stable").iloc[0] if len(table) else None
+        raise AccountsFileError(
+            f"none of its {rows:,} row(s) can be used"
+            + (
+                f"; the first, row {int(first['row'])}, column '{first['column']}': {str(first['problem']).removesuffix('; row skipped')}"
+                if first is not None
+                else ""
+            ),
+            source=name,
+            hint="Fix the rows (each needs an id and coordinates or an address) and load the file again",
+        )
     return AccountsLoad(
         accounts=accounts,
         problems=table.sort_values("row", kind="stable", ignore_index=True),

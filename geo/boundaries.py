@@ -398,6 +398,16 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, name: str, load: BoundaryLoad) -> gpd.GeoDa
             hint="Include the .prj file in the zip, or reproject the file to EPSG:4326 before uploading",
         )
     load.source_crs = gdf.crs.to_string()
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if gdf.crs.is_geographic and not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+        # (a GeoJSON is read as EPSG:4326 whatever its coordinates: metres from a projected file end here)
+        raise BoundaryFileError(
+            f"says it is in {load.source_crs} (longitude/latitude), but its coordinates (x {minx:.6g}..{maxx:.6g}, "
+            f"y {miny:.6g}..{maxy:.6g}) are not: they look projected, e.g. in metres",
+            source=name,
+            hint="Reproject the file to EPSG:4326 before uploading (GeoJSON is always longitude/latitude), or upload "
+            "it as a zipped Shapefile or a GeoPackage with its coordinate system",
+        )
     if gdf.crs.equals(WGS84):
         return gdf
     load.reprojected = True

@@ -103,10 +103,10 @@ def _save() -> None:
             )  # fmt: skip
     except VersionConflict as conflict:
         st.session_state["save_conflict"] = (conflict.plan_id, conflict.base_version, conflict.current_version)
-        _say("error", f"Not saved: {conflict}")
+        _say("error", f"Not saved: {plain(str(conflict))}")
         return
     except StoreError as error:
-        _say("error", f"Not saved: {error}")
+        _say("error", f"Not saved: {plain(str(error))}")
         return
     mark_saved(version)
     st.session_state["save_message"] = ""
@@ -125,12 +125,12 @@ def _save_as_new_draft() -> None:
             assignments=_assignments(),
         )  # fmt: skip
     except StoreError as error:
-        _say("error", f"Not saved: {error}")
+        _say("error", f"Not saved: {plain(str(error))}")
         return
     st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
     mark_saved(version)
     st.session_state.pop("save_conflict", None)
-    _say("success", f"Saved as a new draft, plan #{version.plan_id} **{name}**.")
+    _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(name)}**.")
 
 
 def _merge_and_save() -> None:
@@ -147,11 +147,11 @@ def _merge_and_save() -> None:
             assignments=state.result[ASSIGNMENT_COLUMNS].copy(),
         )  # fmt: skip
     except StoreError as error:
-        _say("error", f"Not saved: {error}")
+        _say("error", f"Not saved: {plain(str(error))}")
         return
     open_version(version, state)
     st.session_state.pop("save_conflict", None)
-    note = f" {len(conflicts)} conflict(s), yours kept: " + "; ".join(conflicts[:5]) if conflicts else ""
+    note = f" {len(conflicts)} conflict(s), yours kept: " + plain("; ".join(conflicts[:5])) if conflicts else ""
     _say("success", f"Merged your edits into version {current} and saved version {version.version}.{note}")
 
 
@@ -179,7 +179,7 @@ def _activate(plan_id: int) -> None:
         )
         _say("success", f"Plan #{plan_id} is now the active plan{plain(replaced)}.")
     except StoreError as error:
-        _say("error", str(error))
+        _say("error", plain(str(error)))
 
 
 def _archive(plan_id: int) -> None:
@@ -187,7 +187,7 @@ def _archive(plan_id: int) -> None:
         store.archive(plan_id, author=_author())
         _say("success", f"Plan #{plan_id} archived.")
     except StoreError as error:
-        _say("error", str(error))
+        _say("error", plain(str(error)))
 
 
 def _open_zip() -> None:
@@ -207,7 +207,7 @@ def _restore(plan_id: int, version: int) -> None:
     try:
         restored = store.restore(plan_id, version, author=_author())
     except StoreError as error:
-        _say("error", str(error))
+        _say("error", plain(str(error)))
         return
     open_version(restored)
     _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
@@ -253,10 +253,10 @@ if conflict:
     plan_id, base, current = conflict
     theirs = store.load(plan_id, current)
     st.warning(
-        f"**{theirs.author}** saved version {current} of this plan while you were editing (you started from "
+        f"**{plain(theirs.author)}** saved version {current} of this plan while you were editing (you started from "
         f"version {base}). Their changes since then are below. Merge your edits into theirs, save yours as a new "
         "draft, or drop yours and open theirs.",
-        icon="🔀",
+        icon=":material/merge:",
     )
     their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
     st.markdown(

@@ -105,9 +105,9 @@ def test_bad_coordinate_falls_back_to_address(write_csv):
 
 
 def test_half_coordinates(write_csv):
-    path = write_csv("id,lat,lon\nA,40,\n")
+    path = write_csv("id,lat,lon\nA,40,\nB,41,-74\n")
     load = read_accounts(path)
-    assert load.accounts.empty
+    assert load.accounts["account_id"].tolist() == ["B"]
     assert load.problems.iloc[0]["column"] == "lon"
     assert "coordinate missing; row skipped" in load.problems.iloc[0]["problem"]
 
@@ -215,6 +215,13 @@ def test_a_negative_value_says_what_it_becomes(write_csv):
     assert problems["estimated_value"] == "estimated value must be a number of at least 0 (counted as 0)"
     assert problems["cycle_length_days"] == "cycle length must be a number of at least 0 (left empty)"
     assert load.accounts.loc[0, "value"] == 0.0 and pd.isna(load.accounts.loc[0, "cycle_days"])
+
+
+def test_a_file_of_which_no_row_can_be_used_is_refused(write_csv):
+    # It loaded as "Loaded 0 of 2 rows", and the session went on with no accounts ("Every account has a rep").
+    with pytest.raises(AccountsFileError, match=r"none of its 2 row\(s\) can be used; the first, row 2, column 'lat': "
+                                                r"is not a latitude \(must be between -90 and 90\)\. Fix the rows"):  # fmt: skip
+        read_accounts(write_csv("id,lat,lon\nA,999,5\n,40,-74\n"))
 
 
 def test_salesforce_export_headers(write_csv):

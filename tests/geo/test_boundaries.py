@@ -170,6 +170,18 @@ def test_projected_shapefile_without_prj_is_refused(tmp_path):
         read_boundary_file(bare, "code")
 
 
+def test_a_geojson_in_metres_is_refused(tmp_path):
+    # GeoJSON is read as EPSG:4326 whatever its coordinates: a file in metres without a coordinate system drew a
+    # grey map with one line.
+    path = tmp_path / "metres.geojson"
+    projected = squares_gdf().to_crs(3857)
+    projected.geometry = projected.geometry.translate(-11_688_546, 4_865_942)
+    path.write_text(projected.set_crs(None, allow_override=True).to_json())
+    with pytest.raises(BoundaryFileError, match=r"metres\.geojson: says it is in EPSG:4326 .* they look projected.*"
+                                                r"Reproject the file to EPSG:4326"):  # fmt: skip
+        read_boundary_file(path, "code")
+
+
 def test_lonlat_shapefile_without_prj_is_assumed_wgs84(tmp_path):
     archive = zip_shapefile(squares_gdf(), tmp_path, keep_prj=False)
     result = read_boundary_file(archive, "code")

@@ -179,8 +179,12 @@ def test_conflict_can_be_saved_as_a_new_draft(data_dir):
     ana, bo = session(), session()
     move(ana, ["US-NJ"], "NAE")
     move(bo, ["US-WA"], "CAW")
-    save(ana, "NJ east")
+    # an author's name is shown as written, never as Markdown (a link or red text in the conflict boxes)
+    evil = "[Click to approve](http://evil.example/x) :red[**URGENT**]"
+    save(ana, "NJ east", author=evil)
     save(bo, "WA", author="bo")
+    shown = " ".join([e.value for e in bo.error] + [w.value for w in bo.warning])
+    assert "\\[Click to approve\\]\\(http" in shown and "](http" not in shown and ":red[" not in shown
     bo.button(key="conflict_new_draft").click().run()
     assert any("Saved as a new draft, plan #2" in s.value for s in bo.success)
     plans = bo.dataframe[0].value
