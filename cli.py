@@ -214,8 +214,14 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
     if args.command == "export-plan":
         if args.out is None:
             raise CliInputError("export-plan needs --out FOLDER", column="--out")
+        if args.out.exists() and not args.out.is_dir():
+            raise CliInputError(f"{args.out} is a file", column="--out", hint="Give a folder, e.g. --out plans/fy27")
         plan = load_any_plan(args.plan)
-        written = write_plan_folder(plan, args.out, territories_geojson=territories_geojson(plan))
+        try:
+            written = write_plan_folder(plan, args.out, territories_geojson=territories_geojson(plan))
+        except OSError as error:
+            raise CliInputError(f"cannot write {args.out}: {error.strerror or error}", column="--out",
+                                hint="Give a folder you can write to") from None  # fmt: skip
         args.out = None  # the summary goes to stdout
         return {"folder": str(written[0].parent), "files": [p.name for p in written]}, {}, ""
     if args.command == "import-plan":
@@ -596,10 +602,26 @@ def write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", delete=False, dir=out.parent, suffix=".tmp", encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, out)
+    if out.is_dir():
+        raise CliInputError(f"{out} is a folder", column="--out", hint="Give a file name, e.g. --out result.json")
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", delete=False, dir=out.parent, suffix=".tmp", encoding="utf-8") as tmp:
+            tmp.write(text)
+        os.chmod(tmp.name, 0o666 & ~_umask())  # (a temporary file is private; the result is as any new file)
+        os.replace(tmp.name, out)
+    except OSError as error:
+        if tmp is not None and os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+        raise CliInputError(f"cannot write {out}: {error.strerror or error}", column="--out",
+                            hint="Give a path in a folder you can write to") from None  # fmt: skip
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.

@@ -683,3 +683,28 @@ def test_a_command_s_help_lists_only_the_options_it_reads(capsys):
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "--scenario" in out and "--new NEW" in out and "--crm" in out
+
+
+def test_a_bad_out_path_is_one_line_and_leaves_nothing_behind(tmp_path, capsys):
+    # These gave tracebacks (FileExistsError, IsADirectoryError), and a temporary file was left beside the folder.
+    a_file = tmp_path / "plan.txt"
+    a_file.write_text("x")
+    code, out, err = run_cli("export-plan", "--plan", DEMO_PLAN, "--out", a_file, capsys=capsys)
+    assert (
+        code == 2
+        and out == ""
+        and err == f"error: option --out: {a_file} is a file. Give a folder, e.g. --out plans/fy27\n"
+    )
+    folder = tmp_path / "results"
+    folder.mkdir()
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)
+    assert code == 2 and "is a folder. Give a file name" in err and "Traceback" not in err
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt", "results"]
+    # a file written is readable as any new file (it was private: 0600, the temporary file's mode)
+    written = tmp_path / "balance.json"
+    assert run_cli("balance", "--plan", DEMO_PLAN, "--out", written, capsys=capsys)[0] == 0
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    assert written.stat().st_mode & 0o777 == 0o666 & ~mask
