@@ -236,6 +236,16 @@ history = edit_history()
 engine = history.current
 plan = engine.plan
 territory_ids = [t.territory_id for t in plan.territories]
+# The boxes that pick a territory show names: when a name changes (a rename, an undo), each box is given its choice
+# again, or the browser, holding the old label, fell back to the first territory at the next action (a click then
+# painted North America East).
+names_now = tuple((t.territory_id, t.name) for t in plan.territories)
+if st.session_state.get("edit_names_seen", names_now) != names_now:
+    for key in ("paint_territory", "draw_target", "draw_split_source", "twin_target", "split_territory", "merge_keep",
+                "merge_absorb", "settings_territory", "settings_parent"):  # fmt: skip
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+st.session_state["edit_names_seen"] = names_now
 
 st.title("Edit territories")
 with st.sidebar:
