@@ -199,7 +199,15 @@ def _open_zip() -> None:
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
+    open_name = current_engine().plan.name
     set_plan(loaded)
+    if stored_plan() is not None and loaded.name.strip() != open_name.strip():
+        # Another plan's folder: a new plan when saved, not a version of the one that was open.
+        for key in ("store_plan", "store_plan_json", "save_conflict"):
+            st.session_state.pop(key, None)
+        _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)} as a new plan (the open plan was "
+                        f"**{plain(open_name)}**); save it here to keep it.")  # fmt: skip
+        return
     _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)}; save it here to keep it as a version.")
 
 

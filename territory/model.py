@@ -257,6 +257,10 @@ def _as_plain(obj) -> dict[str, Any]:
     return out
 
 
+# The first line of a plan folder's plan.yaml (territory.plan_files.write_plan_folder).
+FOLDER_HEADER = "# Territory plan. Regions per territory: alignment.csv"
+
+
 def load_plan(path: str | Path) -> Plan:
     """Read a plan file: our JSON or YAML format, or the seed's JSON shape (see :mod:`territory.seed`).
 
@@ -288,6 +292,14 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanFileError(f"not valid {kind}: {exc}", source=source, hint=f"Fix the {kind} syntax") from exc
     from territory.seed import is_seed_plan, plan_from_seed
 
+    if is_yaml and text.startswith(FOLDER_HEADER):
+        # (a plan folder's plan.yaml lists no regions: they are in alignment.csv beside it; alone, it loaded as a
+        # plan in which no territory held anything)
+        raise PlanFileError(
+            "is the plan.yaml of a plan folder: its territories' regions are in alignment.csv beside it",
+            source=source,
+            hint="Open the whole folder (cli.py --plan FOLDER) or its zip (Plans page, 'Open a plan folder')",
+        )
     if is_seed_plan(data):
         return plan_from_seed(data, source=source)
     return plan_from_dict(data, source=source)

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from territory.errors import PlanFileError
-from territory.model import Plan, plan_from_dict
+from territory.model import FOLDER_HEADER, Plan, plan_from_dict
 
 __all__ = ["write_plan_folder", "read_plan_folder", "canonical_plan", "PLAN_FILES"]
 
@@ -69,7 +69,7 @@ def plan_folder_texts(plan: Plan, territories_geojson: dict | None = None) -> di
         "reps": data["reps"],
     }
     texts = {
-        "plan.yaml": "# Territory plan. Regions per territory: alignment.csv; account overrides: overrides.csv.\n"
+        "plan.yaml": f"{FOLDER_HEADER}; account overrides: overrides.csv.\n"
         + yaml.safe_dump(head, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120),
         "alignment.csv": _csv_text(
             ["region_id", "territory_id"],

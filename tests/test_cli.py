@@ -708,3 +708,12 @@ def test_a_bad_out_path_is_one_line_and_leaves_nothing_behind(tmp_path, capsys):
     mask = os.umask(0)
     os.umask(mask)
     assert written.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_plan_folder_s_plan_yaml_alone_is_refused(tmp_path, capsys):
+    # Alone it loaded as a plan in which no territory held a region (every account unassigned, exit 0).
+    run_cli("export-plan", "--plan", DEMO_PLAN, "--out", tmp_path / "fy27", capsys=capsys)
+    code, out, err = run_cli("balance", "--plan", tmp_path / "fy27" / "plan.yaml", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "plan.yaml: is the plan.yaml of a plan folder: its territories' regions are in alignment.csv" in err
+    assert run_cli("balance", "--plan", tmp_path / "fy27", capsys=capsys)[0] == 0  # the folder itself opens

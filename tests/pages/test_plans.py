@@ -255,6 +255,34 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path):
     assert any("unsaved changes" in m.value for m in app.markdown)
 
 
+def test_a_zip_of_another_plan_opens_as_a_new_plan(data_dir):
+    # Opened while plan #1 was open, another plan's folder was saved as a version of plan #1, under its own name.
+    import io
+    import zipfile
+    from dataclasses import replace
+
+    from pages.shared import plan_folder_zip
+
+    app = go(session(), "pages/plans.py")
+    other = replace(plan_of(app), name="FY28 draft from finance")
+    app.file_uploader(key="upload_folder").set_value(("fy28.zip", plan_folder_zip(other), "application/zip")).run()
+    assert not app.exception
+    assert any("as a new plan (the open plan was" in s.value for s in app.success)
+    save(app, "from finance")
+    assert sorted(app.dataframe[0].value["Plan"]) == [1, 2]
+    assert app.session_state["store_plan"] == (2, 1)
+    # the open plan's own folder, edited elsewhere, is a new version of it
+    edited = io.BytesIO()
+    archive = zipfile.ZipFile(io.BytesIO(plan_folder_zip(plan_of(app))))
+    with zipfile.ZipFile(edited, "w") as out:
+        for name in archive.namelist():
+            text = archive.read(name).decode()
+            out.writestr(name, text + ("US-NJ,NAE\n" if name.endswith("alignment.csv") else ""))
+    app.file_uploader(key="upload_folder").set_value(("again.zip", edited.getvalue(), "application/zip")).run()
+    save(app, "NJ to the east")
+    assert app.session_state["store_plan"] == (2, 2)
+
+
 def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
     app = go(session(), "pages/plans.py")
     before = app.session_state["plan_json"]
