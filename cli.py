@@ -269,7 +269,10 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         else:
             export = hubspot_import(plan, assigned)
         if len(export.skipped):
-            warn(f"{len(export.skipped)} assigned account(s) left out: their rep has no {args.crm} user in the plan")
+            names = {r.rep_id: r.name for r in plan.reps}
+            reps = sorted({f"{names.get(r, r)} ({r})" for r in export.skipped["rep_id"]})
+            warn(f"{len(export.skipped)} assigned account(s) left out: their rep has no {args.crm} user in the plan "
+                 f"({', '.join(reps)}); add it to the rep in the plan")  # fmt: skip
         args.format = "csv"
         return {}, {"owners": export.table}, "owners"
     return None

@@ -105,7 +105,8 @@ if boundary is not None:
         if result.repaired:
             with st.expander(f"{len(result.repaired)} geometry repair(s)"):
                 st.write(pd.DataFrame({"repair": result.repaired}))
-        st.write(f"{len(result.regions):,} regions, coordinate system {result.source_crs}.")
+        count = len(result.regions)
+        st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {result.source_crs}.")
         use_local_assets()
         fmap = folium.Map(tiles=None)
         folium.GeoJson(

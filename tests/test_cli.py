@@ -301,7 +301,8 @@ def test_crm_export(tmp_path, capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0] == "Record ID,Company owner,Territory" and len(lines) > 100
     assert all(line.split(",")[1].endswith("@example.com") for line in lines[1:])  # (the demo reps' HubSpot users)
-    assert "left out: their rep has no hubspot user" in err
+    first = json.loads(DEMO_PLAN.read_text())["reps"][0]
+    assert "left out: their rep has no hubspot user" in err and f"({first['name']} ({first['rep_id']}))" in err
 
 
 # -- rebalance ------------------------------------------------------------------------------------------------------
