@@ -199,10 +199,8 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
             .set_index("index")
         )
         _apply(out, hit, source)
-        if len(hit):
-            out.loc[hit.index[~hit.index.duplicated()], "geocode_region"] = hit.loc[
-                ~hit.index.duplicated(), "region_id"
-            ].astype(str)
+        first = hit[~hit.index.duplicated()]  # (placed in this region: it, not the county under its point)
+        out.loc[first.index, "geocode_region"] = first["region_id"].astype(str)
         if source == "region":
             missed = usable & ~usable.index.isin(hit.index)
             problems[missed] += "region code '" + column("region")[missed] + "' unknown; "

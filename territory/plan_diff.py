@@ -119,14 +119,10 @@ def diff_plans(
     # Said with names too, for the people who read the transition list.
     # (each side by its own plan's names: a plan drawn anew may give an old id a new name)
     for side, plan in (("from", old), ("to", new)):
-        territory_names = {t.territory_id: t.name for t in plan.territories}
+        territory_names = names | {t.territory_id: t.name for t in plan.territories}
         rep_names = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in plan.reps}
-        accounts[f"{side}_territory"] = accounts[f"{side}_territory_id"].map(
-            lambda t, known=territory_names: _names(t, {**names, **known})
-        )
-        accounts[f"{side}_rep"] = accounts[f"{side}_rep_id"].map(
-            lambda r, known=rep_names: known.get(r, r) if r else NO_REP
-        )
+        accounts[f"{side}_territory"] = [_names(t, territory_names) for t in accounts[f"{side}_territory_id"]]
+        accounts[f"{side}_rep"] = [rep_names.get(r, r) if r else NO_REP for r in accounts[f"{side}_rep_id"]]
     if new_assignments is not None and "name" in new_assignments.columns and len(accounts):
         account_names = pd.concat(
             [

@@ -17,7 +17,7 @@ import pandas as pd
 
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
 from territory.model import Plan, Rep, Territory
-from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components, cut_edges
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, _hops, components, cut_edges
 from territory.search import still_whole
 
 __all__ = [
@@ -121,8 +121,7 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
         elif giver in staying:
             carried[giver] += amount
         else:  # gone without accounts: to the territory that holds most of its regions now
-            heirs = pd.Series([holder_now.get(r) for r in next(t for t in old.territories
-                                                               if t.territory_id == giver).region_ids]).dropna()  # fmt: skip
+            heirs = pd.Series([holder_now.get(r) for r in old.territory(giver).region_ids]).dropna()
             if len(heirs):
                 carried[str(heirs.value_counts().sort_index().idxmax())] += amount
     rounded = {t: round(v, 2) for t, v in carried.items()}
@@ -235,6 +234,12 @@ def into_new_countries(plan: Plan, moves: pd.DataFrame) -> pd.DataFrame:
     return moves.assign(country=country).loc[pd.Series(crossing, index=moves.index, dtype=bool)]
 
 
+def _limits(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> dict[str, float]:
+    """Metric → its tolerance, for the metrics of a report's ``<metric>_deviation`` columns (missing ones: 0.05)."""
+    metrics = [c[: -len("_deviation")] for c in territories.columns if c.endswith("_deviation")]
+    return {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
+
+
 def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:
     """Each territory of a report judged: "yes", "best possible" or "no".
 
@@ -254,8 +259,8 @@ def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str,
     >>> judge_territories(table, 0.05).tolist()
     ['yes', 'best possible', 'no', 'no']
     """
-    metrics = [c[: -len("_deviation")] for c in territories.columns if c.endswith("_deviation")]
-    limit = {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
+    limit = _limits(territories, tolerance)
+    metrics = list(limit)
     plainly = pd.concat([territories[f"{m}_deviation"].abs() <= limit[m] + 1e-9 for m in metrics], axis=1).all(axis=1)
     out = []
     for inside, verdict in zip(plainly, territories["within"], strict=True):
@@ -282,8 +287,8 @@ def largest_deviation(territories: pd.DataFrame, tolerance: float | Mapping[str,
     >>> largest_deviation(table, {"workload": 0.03, "value": 0.20})
     ('B', 'workload', -0.06)
     """
-    metrics = [c[: -len("_deviation")] for c in territories.columns if c.endswith("_deviation")]
-    limit = {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
+    limit = _limits(territories, tolerance)
+    metrics = list(limit)
     beyond = pd.DataFrame({m: territories[f"{m}_deviation"].abs() - limit[m] for m in metrics}, index=territories.index)
     row, metric = beyond.stack().idxmax()
     return str(territories.at[row, "territory_id"]), metric, float(territories.at[row, f"{metric}_deviation"])
@@ -1381,7 +1386,8 @@ def _name_new_territories(
     def hops(rep_id: str, new_id: str) -> float:
         """Steps on the region graph from a rep's home to the nearest region of ``new_id``."""
         if new_id not in steps:
-            steps[new_id] = _steps_from(graph, [position[u] for u in labels.index[labels == new_id]])
+            found = _hops([position[u] for u in labels.index[labels == new_id]], graph.neighbours, len(graph))
+            steps[new_id] = np.where(found < 0, np.inf, found)  # (none reaches: last)
         return float(steps[new_id][position[homes[rep_id]]])
 
     reps = _staff(plan, overlap, mapping, renamed, labels, living, hops)
@@ -1457,19 +1463,3 @@ def _unique(name: str, taken: set[str]) -> str:
         n += 1
         candidate = f"{name} ({n})"
     return candidate
-
-
-def _steps_from(graph: RegionGraph, sources: Sequence[int]) -> np.ndarray:
-    """Steps from the nearest of ``sources`` to every region of ``graph`` (inf where none reaches)."""
-    steps = np.full(len(graph), np.inf)
-    frontier = list(sources)
-    steps[frontier] = 0
-    while frontier:
-        following = []
-        for i in frontier:
-            for j in graph.neighbours[i]:
-                if steps[j] == np.inf:
-                    steps[j] = steps[i] + 1
-                    following.append(j)
-        frontier = following
-    return steps
