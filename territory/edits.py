@@ -88,6 +88,10 @@ class PlanState:
         What the edit did, in words.
     moved_regions : tuple of str
         Regions the edit moved (for maps and diffs).
+    waiting, waiting_in : ndarray
+        Positions of the accounts in a territory that wait for a rep (every rep there full, or none), and that
+        territory's id: an edit that leaves a rep of such a territory with room (it took accounts from them, or
+        raised their capacity) runs them again, so that they are served as a full run would serve them.
     """
 
     plan: Plan
@@ -104,6 +108,8 @@ class PlanState:
     moved_regions: tuple[str, ...] = ()
     depth: int = 0
     base: pd.DataFrame | None = None
+    waiting: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    waiting_in: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     @cached_property
     def result(self) -> pd.DataFrame:
@@ -200,6 +206,9 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
             descendants.setdefault(ancestor_id, []).append(region_id)
     engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
     index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
+    waiting, waiting_in = _waiting(
+        result["status"].to_numpy(dtype=object), result["territory_id"].to_numpy(dtype=object)
+    )
     return PlanState(
         plan=plan,
         accounts=prepared,
@@ -210,17 +219,38 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         workload=workload,
         index=index,
         base=result,
+        waiting=waiting,
+        waiting_in=waiting_in,
     )
+
+
+def _waiting(status: np.ndarray, territory: np.ndarray, positions: np.ndarray | None = None):
+    """Positions (of ``positions``, or of all) of unassigned accounts that have a territory, and that territory."""
+    waits = (status == "unassigned") & pd.notna(territory)
+    found = np.flatnonzero(waits) if positions is None else positions[waits]
+    return found, np.asarray(territory, dtype=object)[waits]
+
+
+def _with_room(plan: Plan, load: pd.Series) -> list[str]:
+    """Territories where an active rep is below capacity, given ``load`` (rep id → accounts)."""
+    return sorted({t for r in plan.reps if r.active and load.get(r.rep_id, 0) < r.capacity for t in r.territory_ids})
 
 
 def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = ()):
     positions = np.unique(np.asarray(positions, dtype=np.int64))
-    before = state.values_at(positions)
-    was_assigned = before["status"] == "assigned"
+    held_before = state.values_at(positions)
     load = state.rep_load.reindex([r.rep_id for r in plan.reps]).fillna(0).astype(np.int64)
     # Release the accounts being re-assigned from the reps that hold them.
-    held = pd.Series(before["rep_id"][was_assigned]).value_counts()
-    load = (load - held.reindex(load.index, fill_value=0)).astype(np.int64)
+    holders = held_before["rep_id"][held_before["status"] == "assigned"]
+    load = (load - pd.Series(holders).value_counts().reindex(load.index, fill_value=0)).astype(np.int64)
+    # The accounts waiting for a rep in a territory where a rep now has room (the edit took accounts from them, or
+    # raised their capacity) run again with those the edit touches, as a full run would serve them.
+    if len(state.waiting):
+        extra = state.waiting[np.isin(state.waiting_in, _with_room(plan, load))]
+        if len(extra):
+            positions = np.union1d(positions, extra)
+    before = state.values_at(positions) if len(positions) != len(held_before["status"]) else held_before
+    was_assigned = before["status"] == "assigned"
     run = state.index.engine.iloc[positions].reset_index(drop=True)
     # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it.
     run["owner"] = pd.Series(
@@ -256,6 +286,8 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     data["workload"] = pd.Series(state.workload[positions][changed])
     data.update({f"new_{c}": pd.Series(new[c][changed], dtype=object if c != "conflict" else bool) for c in _TRACKED})
     flows = pd.DataFrame(data)
+    rerun = np.isin(state.waiting, positions)
+    waiting, waiting_in = _waiting(new["status"], new["territory_id"], positions)
     child = PlanState(
         plan=plan,
         accounts=state.accounts,
@@ -270,6 +302,8 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         edit=edit,
         moved_regions=moved,
         depth=state.depth + 1,
+        waiting=np.concatenate([state.waiting[~rerun], waiting]),
+        waiting_in=np.concatenate([state.waiting_in[~rerun], waiting_in]),
     )
     if child.depth % _MAX_CHAIN == 0:
         # Keep read paths short: materialise every few edits.

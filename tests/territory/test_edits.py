@@ -146,3 +146,40 @@ def test_start_keeps_the_reps_it_is_given_where_the_rules_allow():
     # the owner comes first: customers whose owner covers their territory keep the owner, whatever was saved
     owned = (result["rule"] == "owner") & result["rep_id"].isin([priya, diego])
     assert owned.sum() > 10 and (again.loc[owned, "rep_id"] == result.loc[owned, "rep_id"]).all()
+
+
+def test_room_an_edit_makes_serves_the_accounts_waiting_there():
+    # East's one rep has room for two accounts: b1 waits. Moving Manhattan (m1, m2) to West frees that room.
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+                {"territory_id": "W", "name": "West", "region_ids": ["US-NJ"]},
+            ],
+            "reps": [
+                {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "capacity": 2},
+                {"rep_id": "B", "name": "Bo", "territory_ids": ["W"], "capacity": 10},
+            ],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["m1", "m2", "b1"],
+            "region_id": ["US-36061", "US-36061", "US-36047"],
+            "value": [30.0, 20.0, 10.0],
+        }
+    )
+    state = start(plan, accounts, REGIONS)
+    before = state.result.set_index("account_id")
+    assert before.loc["b1", "status"] == "unassigned" and before.loc["b1", "reason"] == "at-capacity"
+
+    child = state.move_regions(["US-36061"], "W")
+
+    after = child.result.set_index("account_id")
+    assert after.loc["b1", "rep_id"] == "A" and after.loc[["m1", "m2"], "rep_id"].eq("B").all()
+    served = child.flows.set_index("account_id").loc["b1"]
+    assert served["from_rep_id"] is None and served["to_rep_id"] == "A"
+    assert child.balance.reps.set_index("rep_id").loc["A", "accounts"] == 1
+    assert len(child.waiting) == 0
+    # Undo is the parent, unchanged: b1 still waits there.
+    assert state.result.set_index("account_id").loc["b1", "status"] == "unassigned"

@@ -104,6 +104,12 @@ def check_invariants(plan, result_accounts, rep_load, external):
         unlocked = counts.get(rep.rep_id, 0) - locked.get(rep.rep_id, 0)
         if unlocked:
             assert rep_load[rep.rep_id] <= max(rep.capacity, external[rep.rep_id] + locked.get(rep.rep_id, 0))
+    # No account waits for a rep while an active rep of its territory has room.
+    waiting = acc.loc[~assigned & acc["territory_id"].notna(), "territory_id"]
+    for territory_id in set(waiting):
+        for rep in plan.reps:
+            if rep.active and territory_id in rep.territory_ids:
+                assert rep_load[rep.rep_id] >= rep.capacity, (territory_id, rep.rep_id)
     # Inactive reps get nothing.
     inactive = {r.rep_id for r in plan.reps if not r.active}
     assert not set(acc.loc[assigned, "rep_id"]) & inactive
