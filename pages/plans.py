@@ -133,10 +133,24 @@ def _save_as_new_draft() -> None:
     _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(name)}**.")
 
 
+def _conflict_what(conflict) -> str:
+    """A conflict's subject, a region by its name ("Region Washington (US-WA)")."""
+    if conflict.key.startswith("region "):
+        region_id = conflict.key.removeprefix("region ")
+        return f"Region {region_labels([region_id])[0]} ({region_id})"
+    return conflict.what
+
+
+def _merge(keep_theirs=()) -> tuple:
+    """The open plan merged into the version saved meanwhile (see :func:`territory.plan_diff.merge_plans`)."""
+    plan_id, base, current = st.session_state["save_conflict"]
+    return merge_plans(store.load(plan_id, base).plan, current_engine().plan, store.load(plan_id, current).plan,
+                       keep_theirs=keep_theirs)  # fmt: skip
+
+
 def _merge_and_save() -> None:
     plan_id, base, current = st.session_state["save_conflict"]
-    mine = current_engine().plan
-    merged, conflicts = merge_plans(store.load(plan_id, base).plan, mine, store.load(plan_id, current).plan)
+    merged, conflicts = _merge(st.session_state.get("merge_keep_theirs") or ())
     # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
     # is saved with them (reopened, it shows the same reps, not a fresh assignment).
     state = rebase(current_engine(), merged, f"Merged with version {current}")
@@ -151,7 +165,13 @@ def _merge_and_save() -> None:
         return
     open_version(version, state)
     st.session_state.pop("save_conflict", None)
-    note = f" {len(conflicts)} conflict(s), yours kept: " + plain("; ".join(conflicts[:5])) if conflicts else ""
+    st.session_state.pop("merge_keep_theirs", None)
+    note = ""
+    if conflicts:
+        sides = {side: [_conflict_what(c) for c in conflicts if c.kept == side] for side in ("yours", "theirs")}
+        said = [f"{side} for {', '.join(whats[:5])}" + (f" and {len(whats) - 5} more" if len(whats) > 5 else "")
+                for side, whats in sides.items() if whats]  # fmt: skip
+        note = f" Changed on both sides: kept {plain('; '.join(said))}."
     _say("success", f"Merged your edits into version {current} and saved version {version.version}.{note}")
 
 
@@ -277,6 +297,16 @@ if conflict:
             their_diff.territories, hide_index=True,
             column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
         )  # fmt: skip
+    _, both = _merge()
+    if both:
+        st.markdown(f"**Changed on both sides** ({len(both)}): the merge keeps yours unless you choose theirs.")
+        show_table(pd.DataFrame({"What": [_conflict_what(c) for c in both], "Yours": [c.yours for c in both],
+                                 "Theirs": [c.theirs for c in both]}), hide_index=True)  # fmt: skip
+        what = {c.key: _conflict_what(c) for c in both}
+        st.multiselect("Keep theirs for", list(what), key="merge_keep_theirs", format_func=lambda k: what.get(k, k),
+                       placeholder="None: keep yours everywhere")  # fmt: skip
+    else:
+        st.caption("Nothing was changed on both sides: the merge keeps every edit of yours and theirs.")
     choice = st.columns(3)
     choice[0].button("Merge my edits into theirs and save", on_click=_merge_and_save, key="conflict_merge")
     choice[1].button("Save mine as a new draft", on_click=_save_as_new_draft, key="conflict_new_draft")

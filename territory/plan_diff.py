@@ -11,9 +11,9 @@ import pandas as pd
 
 from territory.edits import TERRITORY_ATTRIBUTES
 from territory.formatting import money
-from territory.model import Plan
+from territory.model import Override, Plan, Rep, Territory
 
-__all__ = ["PlanDiff", "diff_plans", "merge_plans"]
+__all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans"]
 
 
 @dataclass(frozen=True)
@@ -220,17 +220,74 @@ def _handoffs(accounts: pd.DataFrame, old: Plan, new: Plan) -> pd.DataFrame:
     return table[columns]
 
 
-def merge_plans(base: Plan, mine: Plan, theirs: Plan) -> tuple[Plan, list[str]]:
+@dataclass(frozen=True)
+class MergeConflict:
+    """Something both sides changed, differently, since the version they started from.
+
+    Attributes
+    ----------
+    key : str
+        Stable id, for :func:`merge_plans`' ``keep_theirs``: ``"region US-PA"``, ``"territory E"``,
+        ``"E.name"`` (a territory's field), ``"rep A"``, ``"name"``, ``"overrides"``, ``"settings"``, ``"carve-outs"``.
+    what : str
+        The thing, in words ("Region US-PA", "East: name", "Rep Ann").
+    yours, theirs : str
+        What each side made of it, in words ("West", "no territory", "removed").
+    kept : str
+        ``"yours"`` or ``"theirs"``: the side the merged plan follows.
+    """
+
+    key: str
+    what: str
+    yours: str
+    theirs: str
+    kept: str = "yours"
+
+    def __str__(self) -> str:
+        return f"{self.key}: changed on both sides; kept {self.kept}"
+
+
+def _said(value, plan: Plan) -> str:
+    """A plan's value in a few words, for a conflict."""
+    names = {t.territory_id: t.name for t in plan.territories}
+    if value is None:
+        return "removed"
+    if isinstance(value, Territory):
+        return f"{value.name}: changed"
+    if isinstance(value, Rep):
+        held = ", ".join(names.get(t, t) for t in value.territory_ids) or "no territory"
+        active = "" if value.active else ", inactive"
+        return f"{value.name}: {held}, capacity {value.capacity}{active}"
+    if isinstance(value, tuple) and all(isinstance(v, Override) for v in value):
+        return f"{len(value)} account override(s)"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, str):
+        return value or "(empty)"
+    if value is not None and not isinstance(value, (int, float, bool)):
+        return "changed"
+    return str(value)
+
+
+def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tuple[Plan, list[MergeConflict]]:
     """Three-way merge: the changes from ``base`` to ``mine`` applied on top of ``theirs``.
 
     Region by region (which territories list it), territory by territory and field by field, rep by rep: what I
-    changed wins where they did not change it; where both changed the same thing differently mine is kept and
-    the conflict is listed.
+    changed wins where they did not change it. Where both changed the same thing differently it is a conflict:
+    mine is kept, unless its :attr:`MergeConflict.key` is in ``keep_theirs``. Call once without ``keep_theirs``
+    to list the conflicts, and again with the user's choices.
+
+    Parameters
+    ----------
+    base, mine, theirs : Plan
+        The version both started from, my edited plan, and the version they saved.
+    keep_theirs : collection of str, optional
+        Keys of the conflicts to settle their way.
 
     Returns
     -------
-    (Plan, list of str)
-        The merged plan and the conflicts, in words.
+    (Plan, list of MergeConflict)
+        The merged plan and the conflicts, each with the side kept.
 
     Examples
     --------
@@ -245,37 +302,53 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan) -> tuple[Plan, list[str]]:
     >>> [t.region_ids for t in merged.territories], conflicts
     ([('US-NY', 'US-PA'), ('US-CA', 'US-NJ')], [])
     >>> mine_too = plan(["US-NY"], ["US-CA", "US-PA"])     # now we both placed PA, differently
-    >>> merge_plans(base, mine_too, theirs)[1]
+    >>> [str(c) for c in merge_plans(base, mine_too, theirs)[1]]
     ['region US-PA: changed on both sides; kept yours']
+    >>> merged, conflicts = merge_plans(base, mine_too, theirs, keep_theirs={"region US-PA"})
+    >>> [t.region_ids for t in merged.territories], conflicts[0].yours, conflicts[0].theirs, conflicts[0].kept
+    ([('US-NY', 'US-PA'), ('US-CA',)], 'W', 'E', 'theirs')
     """
     from dataclasses import replace
 
-    conflicts: list[str] = []
+    keep_theirs = set(keep_theirs)
+    conflicts: list[MergeConflict] = []
 
-    def pick(label, b, m, t):
+    def pick(key, what, b, m, t, say=None):
         if m == b:
             return t
         if t != b and t != m:
-            conflicts.append(f"{label}: changed on both sides; kept yours")
+            kept = "theirs" if key in keep_theirs else "yours"
+            yours, their = (say(m, mine), say(t, theirs)) if say else (_said(m, mine), _said(t, theirs))
+            conflicts.append(MergeConflict(key, what, yours, their, kept))
+            return t if kept == "theirs" else m
         return m
+
+    def territory_names(held, plan):
+        names = {t.territory_id: t.name for t in plan.territories}
+        return ", ".join(names.get(t, t) for t in held) or "no territory"
 
     by_id = [{t.territory_id: t for t in p.territories} for p in (base, mine, theirs)]
     order = list(by_id[2]) + [k for k in by_id[1] if k not in by_id[2]]
     territories = {}
     for territory_id in order:
         b, m, t = (d.get(territory_id) for d in by_id)
+        name = next(x.name for x in (t, m, b) if x is not None)
         if m is None or t is None or b is None:
-            chosen = pick(f"territory {territory_id}", b, m, t)
+            chosen = pick(f"territory {territory_id}", f"Territory {name}", b, m, t)
             if chosen is not None:
                 territories[territory_id] = chosen
             continue
         fields = {}
-        for name in TERRITORY_ATTRIBUTES:
-            fields[name] = pick(f"{territory_id}.{name}", getattr(b, name), getattr(m, name), getattr(t, name))
+        for field in TERRITORY_ATTRIBUTES:
+            fields[field] = pick(f"{territory_id}.{field}", f"{name}: {field.replace('_', ' ')}",
+                                 getattr(b, field), getattr(m, field), getattr(t, field))  # fmt: skip
         territories[territory_id] = replace(t, **fields)
     listings = [_listing(p) for p in (base, mine, theirs)]
     regions = listings[0].keys() | listings[1].keys() | listings[2].keys()
-    final = {r: pick(f"region {r}", *(lst.get(r, ()) for lst in listings)) for r in sorted(regions)}
+    final = {
+        r: pick(f"region {r}", f"Region {r}", *(lst.get(r, ()) for lst in listings), say=territory_names)
+        for r in sorted(regions)
+    }
     members: dict[str, list[str]] = {k: [] for k in territories}
     for territory_id, territory in territories.items():
         for region_id in territory.region_ids:
@@ -289,18 +362,23 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan) -> tuple[Plan, list[str]]:
     reps_by_id = [{r.rep_id: r for r in p.reps} for p in (base, mine, theirs)]
     reps = []
     for rep_id in list(reps_by_id[2]) + [k for k in reps_by_id[1] if k not in reps_by_id[2]]:
-        chosen = pick(f"rep {rep_id}", *(d.get(rep_id) for d in reps_by_id))
+        name = next(r.name for r in (d.get(rep_id) for d in reps_by_id[::-1]) if r is not None)
+        chosen = pick(f"rep {rep_id}", f"Rep {name}", *(d.get(rep_id) for d in reps_by_id))
         if chosen is not None:
             reps.append(chosen)
     merged = replace(
         theirs,
-        name=pick("name", base.name, mine.name, theirs.name),
+        name=pick("name", "Plan name", base.name, mine.name, theirs.name),
         territories=merged_territories,
         reps=tuple(reps),
-        overrides=pick("overrides", base.overrides, mine.overrides, theirs.overrides),
-        settings=pick("settings", base.settings, mine.settings, theirs.settings),
+        overrides=pick("overrides", "Account overrides", base.overrides, mine.overrides, theirs.overrides),
+        settings=pick("settings", "Plan settings", base.settings, mine.settings, theirs.settings),
         unclaimed_region_ids=pick(
-            "carve-outs", base.unclaimed_region_ids, mine.unclaimed_region_ids, theirs.unclaimed_region_ids
+            "carve-outs",
+            "Regions carved out",
+            base.unclaimed_region_ids,
+            mine.unclaimed_region_ids,
+            theirs.unclaimed_region_ids,
         ),
     )
     return merged, conflicts

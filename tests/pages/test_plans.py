@@ -175,6 +175,28 @@ def test_two_managers_save_the_same_draft_and_merge(data_dir):
     assert_shows_saved_reps(go(session(), "pages/accounts.py"), bo, saved)
 
 
+def test_a_merge_shows_what_both_changed_and_keeps_the_side_chosen(data_dir):
+    ana, bo = session(), session()
+    move(ana, ["US-WA", "US-NJ"], "CAW")
+    move(bo, ["US-WA"], "USS")
+    move(bo, ["US-NJ"], "NAE")
+    save(ana, "WA and NJ to Canada West", author="ana")
+    save(bo, "WA south, NJ east", author="bo")
+    both = next(d.value for d in bo.dataframe if "Theirs" in d.value.columns).set_index("What")
+    assert both.loc["Region Washington (US-WA)", "Yours"] == "US South"
+    assert both.loc["Region Washington (US-WA)", "Theirs"] == "Canada West"
+    assert both.loc["Region New Jersey (US-NJ)", "Yours"] == "North America East"
+    assert bo.multiselect(key="merge_keep_theirs").value == []
+    bo.multiselect(key="merge_keep_theirs").set_value(["region US-WA"]).run()
+    bo.button(key="conflict_merge").click().run()
+    assert not bo.exception
+    message = next(s.value for s in bo.success if "Merged your edits" in s.value).replace("\\", "")
+    assert "kept yours for Region New Jersey (US-NJ); theirs for Region Washington (US-WA)" in message
+    merged = plan_of(bo)
+    assert "US-WA" in merged.territory("CAW").region_ids and "US-WA" not in merged.territory("USS").region_ids
+    assert "US-NJ" in merged.territory("NAE").region_ids and "US-NJ" not in merged.territory("CAW").region_ids
+
+
 def test_conflict_can_be_saved_as_a_new_draft(data_dir):
     ana, bo = session(), session()
     move(ana, ["US-NJ"], "NAE")

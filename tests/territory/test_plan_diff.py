@@ -145,3 +145,38 @@ def test_account_moves_name_each_side_by_its_own_plan():
     after = assignments([("a1", "E", "A", "assigned", 10.0)])
     moved = diff_plans(old, new, before, after).accounts.iloc[0]
     assert (moved["from_territory"], moved["to_territory"]) == ("West", "East")
+
+
+def test_merge_lists_each_conflict_with_both_sides_and_keeps_the_side_chosen():
+    from territory.plan_diff import merge_plans
+
+    base = plan_from_dict(OLD)
+    mine = plan_from_dict(
+        {
+            **OLD,
+            "territories": [{**OLD["territories"][0], "name": "East Coast"}, *OLD["territories"][1:]],
+            "reps": [{**OLD["reps"][0], "capacity": 50}, OLD["reps"][1]],
+        }
+    )
+    theirs = plan_from_dict(
+        {
+            **OLD,
+            "territories": [{**OLD["territories"][0], "name": "Northeast"}, *OLD["territories"][1:2]],  # South gone
+            "reps": [{**OLD["reps"][0], "capacity": 80}, OLD["reps"][1]],
+        }
+    )
+    merged, conflicts = merge_plans(base, mine, theirs)
+    by_key = {c.key: c for c in conflicts}
+    assert set(by_key) == {"E.name", "rep A"}  # South: removed by them, untouched by me -> removed, no conflict
+    assert (by_key["E.name"].what, by_key["E.name"].yours, by_key["E.name"].theirs) == (
+        "Northeast: name", "East Coast", "Northeast",
+    )  # fmt: skip
+    assert by_key["rep A"].yours == "Ann: East Coast, capacity 50"  # (each side in its own names)
+    assert by_key["rep A"].theirs == "Ann: Northeast, capacity 80"
+    assert merged.territory("E").name == "East Coast" and merged.rep("A").capacity == 50
+    assert [t.territory_id for t in merged.territories] == ["E", "W"]
+    assert all(c.kept == "yours" for c in conflicts)
+
+    merged, conflicts = merge_plans(base, mine, theirs, keep_theirs={"E.name"})
+    assert merged.territory("E").name == "Northeast" and merged.rep("A").capacity == 50
+    assert {c.key: c.kept for c in conflicts} == {"E.name": "theirs", "rep A": "yours"}
