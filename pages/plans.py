@@ -331,6 +331,10 @@ show_table(table, hide_index=True, width="stretch")
 ids = list(records)
 if ids:
     default = ids.index(where[0]) if where and where[0] in ids else 0
+    if where and where[0] in ids and st.session_state.get("plans_selected_open") != where[0]:
+        # Another plan opened (restored, saved as a new draft, a plan folder opened as a new plan): the box follows.
+        st.session_state["plans_selected_open"] = where[0]
+        st.session_state["plans_selected"] = where[0]
     chosen = st.selectbox(
         "Plan",
         ids,

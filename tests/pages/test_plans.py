@@ -225,6 +225,8 @@ def test_activate_archive_restore_and_audit(data_dir):
     app.button(key="version_restore").click().run()
     assert any("as the new draft plan #2" in s.value for s in app.success)
     assert "US-NJ" not in plan_of(app).territory("NAE").region_ids  # version 1 is open now
+    # The plan box shows the restored draft, the plan now open (it stayed on plan #1).
+    assert app.selectbox(key="plans_selected").value == 2 and app.selectbox(key="plans_version").value == 1
     app.selectbox(key="plans_selected").set_value(1).run()
     app.button(key="plan_archive").click().run()
     statuses = app.dataframe[0].value.set_index("Plan")["Status"]
