@@ -174,6 +174,7 @@ def _go_to() -> None:
 
 def _clear_drawing() -> None:
     st.session_state.pop("edit_drawn", None)
+    st.session_state.pop("draw_split_reps", None)
     st.session_state["edit_map_nonce"] = st.session_state.get("edit_map_nonce", 0) + 1
 
 
@@ -210,6 +211,36 @@ def _twin_split() -> None:
     name, reps = st.session_state.get("split_name", ""), st.session_state.get("split_reps") or []
     if _run(lambda s: split_territory(s, territory, regions, name or "", rep_ids=reps)):
         st.session_state["split_regions"], st.session_state["split_name"] = [], ""
+        st.session_state.pop("split_reps", None)
+
+
+def _split_preview(source: str) -> None:
+    """What the Split tab's choices would make.
+
+    Both parts before → after, their quotas, and a word when no rep goes with the new part (its accounts would
+    wait for one).
+    """
+    regions = st.session_state.get("split_regions") or []
+    name, reps = st.session_state.get("split_name", ""), st.session_state.get("split_reps") or []
+    engine = edit_history().current
+    try:
+        split = split_territory(engine, source, regions, name or "", rep_ids=reps)
+    except EDIT_ERRORS as error:
+        st.error(f"Cannot split so: {plain(str(error).strip(chr(39)))}")
+        return
+    new = split.plan.territories[-1]
+    impact = edit_impact(engine, split)
+    st.markdown(f"**Preview** · {plain(new.name)}: {len(new.region_ids)} region(s), quota "
+                f"{money(new.annual_quota)}; {plain(engine.plan.territory(source).name)} keeps "
+                f"{money(split.plan.territory(source).annual_quota)}")  # fmt: skip
+    st.table(_before_after(impact.territories, "Territory", TERRITORY_COLUMNS))
+    if not reps:
+        waiting = int(split.result["territory_id"].eq(new.territory_id).sum())
+        st.warning(
+            f"No rep goes with {plain(new.name)}: its {waiting:,} account(s) would wait for one. Pick reps above, "
+            "or give it reps on the Reps page after the split.",
+            icon="⚠️",
+        )
 
 
 def _twin_merge() -> None:
@@ -339,10 +370,16 @@ with map_column:
                 source = detail[0].selectbox(
                     "Split", territory_ids, key="draw_split_source", format_func=lambda t: _territory_name(plan, t)
                 )
-                name = detail[1].text_input("Name of the new part", key="draw_split_name")
+                name = detail[1].text_input("Name of the new part", key="draw_split_name",
+                                            placeholder=f"{_territory_name(plan, source)} (split)")  # fmt: skip
+                reps = st.multiselect(
+                    "Reps who move to the new part", [r.rep_id for r in plan.reps_of(source)] if source else [],
+                    key="draw_split_reps", format_func=lambda r: plan.rep(r).name,
+                    help="Without a rep, the new part's accounts wait for one. The quota is split by value.",
+                )  # fmt: skip
                 moving = chosen[chosen["holder"] == source] if len(chosen) else chosen
-                if len(moving) and name.strip():
-                    candidate = split_territory(engine, source, moving["region_id"], name)
+                if len(moving):
+                    candidate = split_territory(engine, source, moving["region_id"], name, rep_ids=reps)
         except EDIT_ERRORS as error:
             st.error(f"Cannot preview: {str(error).strip(chr(39))}")
             candidate, moving = None, chosen.iloc[0:0] if len(chosen) else chosen
@@ -485,7 +522,9 @@ with tabs[2]:
         "Regions that form the new territory", held, key="split_regions",
         format_func=lambda r: f"{context['labels'].get(r, r)} ({r})",
     )  # fmt: skip
-    st.text_input("Name of the new territory", key="split_name")
+    split_default = f"{plan.territory(source).name} (split)" if source else ""
+    st.text_input("Name of the new territory", key="split_name", placeholder=split_default,
+                  help=f"Left empty, it is called {split_default}" if source else None)  # fmt: skip
     st.multiselect(
         "Reps who move to the new territory",
         [r.rep_id for r in plan.reps_of(source)] if source else [],
@@ -493,6 +532,8 @@ with tabs[2]:
         format_func=lambda r: plan.rep(r).name,
         help="The quota is split by the value of the accounts each part holds.",
     )
+    if source and st.session_state.get("split_regions"):
+        _split_preview(source)
     st.button("Split territory", on_click=_twin_split, key="twin_split")
 with tabs[3]:
     merge = st.columns(2)

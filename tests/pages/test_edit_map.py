@@ -11,6 +11,7 @@ import pytest
 from geo.editing import region_holders, regions_in_shape
 from territory import plan_from_dict
 from territory.edits import create_territory, merge_territories, split_territory
+from territory.formatting import money
 from tests.conftest import app_session, demo_state
 
 KANSAS = {
@@ -216,6 +217,27 @@ def test_the_split_twin(editor):
     assert plan.territory("USW").annual_quota + new.annual_quota == pytest.approx(old.annual_quota)
     expected = split_territory(demo_state(), "USW", ["US-WA", "US-OR"], "Northwest", rep_ids=[rep])
     assert metrics(editor)["Team balance score"] == team_score(expected)
+
+
+def test_the_split_twin_previews_both_parts_and_says_when_no_rep_goes(editor):
+    editor.selectbox(key="split_territory").set_value("USW").run()
+    assert editor.text_input(key="split_name").placeholder == "US West (split)"
+    editor.multiselect(key="split_regions").set_value(["US-WA", "US-OR"]).run()
+    before = editor.session_state["plan_json"]
+    expected = split_territory(demo_state(), "USW", ["US-WA", "US-OR"], "")
+    new = expected.plan.territories[-1]
+    assert new.name == "US West (split)"
+    preview = " ".join(m.value for m in editor.markdown)
+    assert f"**Preview** · US West \\(split\\): 2 region(s), quota {money(new.annual_quota)}" in preview
+    # Both parts, before -> after (names escaped for Markdown): the 31 accounts waiting in US West get a rep there.
+    table = next(t.value for t in editor.table if "US West \\(split\\)" in t.value.index)
+    assert table.loc["US West", "Waiting"] == "31 → 0" and table.loc["US West \\(split\\)", "Accounts"] == "— → 0"
+    waiting = int(expected.result["territory_id"].eq(new.territory_id).sum())
+    assert any(f"its {waiting:,} account(s) would wait for one" in w for w in messages(editor, "warning"))
+    assert editor.session_state["plan_json"] == before  # a preview only
+    rep = next(r.rep_id for r in demo_state().plan.reps_of("USW"))
+    editor.multiselect(key="split_reps").set_value([rep]).run()
+    assert not any("would wait for one" in w for w in messages(editor, "warning"))
 
 
 def test_the_split_twin_refuses_an_empty_split(editor):
