@@ -113,10 +113,13 @@ view = result.assign(
     rep=result["rep_id"].map(rep_names),
 )
 
+# Words for the reason codes (the filter's values and the download keep the codes).
+OUTCOMES = {"no-matching-territory": "no territory", "no-available-rep": "no rep in territory",
+            "at-capacity": "reps full"}  # fmt: skip
 f = st.columns(4)
 status = f[0].multiselect("Status", ["assigned", "unassigned"], key="filter_status")
 reasons = sorted(r for r in view["reason"].dropna().unique())
-reason = f[1].multiselect("Reason", reasons, key="filter_reason")
+reason = f[1].multiselect("Reason", reasons, key="filter_reason", format_func=lambda r: OUTCOMES.get(r, r))
 territory = f[2].multiselect("Territory", sorted(territory_names.values()), key="filter_territory")
 rep = f[3].multiselect("Rep", sorted(rep_names.values()), key="filter_rep")
 mask = pd.Series(True, index=view.index)
@@ -171,9 +174,6 @@ RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that
 # What a manager reads first fits the page: status and reason in one column. The other columns are one click away
 # (the table's "Show/hide columns") and in the download, which has the file's columns as they were.
 RESULT_SHOWN = ["account_id", "name", "industry", "tier", "value", "region", "territory", "rep", "outcome"]
-# Words for the reason codes (the filter and the download keep the codes).
-OUTCOMES = {"no-matching-territory": "no territory", "no-available-rep": "no rep in territory",
-            "at-capacity": "reps full"}  # fmt: skip
 region_names = level_labels("county")  # (every region's display name: counties, states, countries)
 table = shown[columns].assign(
     outcome=shown["reason"].astype(object).map(lambda r: OUTCOMES.get(r, r)).where(shown["status"] != "assigned",

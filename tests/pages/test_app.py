@@ -111,7 +111,10 @@ def test_accounts_filters_and_unassigned_queue(app):
     app.multiselect(key="filter_status").set_value(["unassigned"]).run()
     results = app.dataframe[0].value
     assert len(results) > 0 and set(results["status"]) == {"unassigned"}
+    # The Reason filter says the reasons in the table's words ("reps full"), not their codes.
+    assert app.multiselect(key="filter_reason").options == ["reps full", "no territory"]
     app.multiselect(key="filter_reason").set_value(["at-capacity"]).run()
+    assert set(app.dataframe[0].value["outcome"]) == {"reps full"}
     assert set(app.dataframe[0].value["reason"]) == {"at-capacity"}
     queue = app.dataframe[1].value
     assert {"reason", "reason_detail", "accounts", "value"} <= set(queue.columns)
