@@ -258,8 +258,10 @@ def read_boundary_file(
     if id_column not in raw.columns:
         columns = ", ".join(c for c in raw.columns if c != "geometry")
         raise BoundaryFileError(
-            f"no column '{id_column}'", source=name, column=id_column, hint=f"Pick one of: {columns}"
-        )
+            f"no column '{id_column}'", source=name, column=id_column,
+            hint=f"Pick one of: {columns}" if columns else "Its features have no attributes (GeoJSON 'properties'): "
+            "give each an id, e.g. in QGIS or mapshaper, and upload it again",
+        )  # fmt: skip
     if name_column is not None and name_column not in raw.columns:
         raise BoundaryFileError(f"no column '{name_column}'", source=name, column=name_column)
     ids = raw[id_column]
@@ -281,6 +283,11 @@ def read_boundary_file(
             column=id_column,
             hint="Pick a column whose values are unique, or dissolve the duplicates first",
         )
+    if (raw.geometry.isna() | raw.geometry.is_empty).all():
+        raise BoundaryFileError(
+            "no feature has a geometry (every one is empty)", source=name,
+            hint="Export the layer with its polygons, not its attribute table alone",
+        )  # fmt: skip
     load = BoundaryLoad(regions=raw, source_crs="")
     gdf = _to_wgs84(raw, name, load)
     non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~gdf.geometry.is_empty
@@ -333,6 +340,10 @@ def _read_any(source, name: str) -> gpd.GeoDataFrame:
         )
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
+    if lower.endswith((".geojson", ".json")):
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+        _check_geojson(data, name)
+        source = io.BytesIO(data)
     try:
         if lower.endswith(".zip"):
             return _read_zipped_shapefile(source, name)
@@ -356,6 +367,75 @@ def _read_any(source, name: str) -> gpd.GeoDataFrame:
             source=name,
             hint="The file may be truncated or not what its extension says; export it again",
         ) from exc
+
+
+def _check_geojson(data: bytes, name: str) -> None:
+    """Refuse, in words and by feature, what GDAL would refuse in its own terms (or read as nothing)."""
+    import json
+
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise BoundaryFileError("is not text (GeoJSON is UTF-8 text)", source=name,
+                                hint="Export the layer as GeoJSON again") from exc  # fmt: skip
+    except json.JSONDecodeError as exc:
+        raise BoundaryFileError(
+            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg.lower()})",
+            source=name,
+            hint="The file may be cut short or edited by hand; export it again",
+        ) from exc
+    kind = document.get("type") if isinstance(document, dict) else None
+    if kind not in ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
+        raise BoundaryFileError(
+            'is JSON but not GeoJSON (its top level has no "type": "FeatureCollection")',
+            source=name,
+            hint="Upload a GeoJSON FeatureCollection of polygons, e.g. exported from QGIS or mapshaper",
+        )
+    features = document.get("features") if kind == "FeatureCollection" else [document]
+    if not isinstance(features, list):
+        raise BoundaryFileError('its "features" is not a list', source=name, hint="Export the layer as GeoJSON again")
+    for number, feature in enumerate(features, start=1):
+        geometry = feature.get("geometry") if isinstance(feature, dict) and kind in ("FeatureCollection", "Feature") \
+            else feature  # fmt: skip
+        problem = _ring_problem(geometry)
+        if problem:
+            properties = feature.get("properties") if isinstance(feature, dict) else None
+            shown = f"feature {number}" + (f" ({_first_value(properties)})" if _first_value(properties) else "")
+            raise BoundaryFileError(
+                f"{shown}: {problem}",
+                source=name,
+                hint="Each ring of a polygon lists at least four points and ends with its first point; fix the "
+                "feature, or export the layer again",
+            )
+
+
+def _first_value(properties) -> str:
+    if isinstance(properties, dict):
+        for key, value in properties.items():
+            if value not in (None, ""):
+                return f"{key} '{value}'"
+    return ""
+
+
+def _ring_problem(geometry) -> str:
+    """What is wrong with a GeoJSON polygon's rings ("" when nothing is)."""
+    if not isinstance(geometry, dict):
+        return ""
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if kind == "GeometryCollection":
+        return next((p for g in geometry.get("geometries") or [] if (p := _ring_problem(g))), "")
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+    for polygon in polygons or []:
+        if not isinstance(polygon, list):
+            return "its coordinates are not lists of rings"
+        for ring in polygon:
+            if not isinstance(ring, list) or not all(isinstance(pt, list) and len(pt) >= 2 for pt in ring):
+                return "a ring is not a list of [longitude, latitude] points"
+            if len(ring) < 3:  # (three, closed, is read, then dropped as empty by the repair, and said)
+                return f"a ring has {len(ring)} point(s); a polygon's ring needs at least four"
+            if ring[0][:2] != ring[-1][:2]:
+                return f"a ring does not end where it starts (first point {ring[0][:2]}, last {ring[-1][:2]})"
+    return ""
 
 
 def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
@@ -429,7 +509,7 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tupl
     -------
     (GeoDataFrame, list of str)
         The repaired frame (empty geometries dropped) and one message per repaired or dropped feature,
-        naming the row, the id and GEOS's reason (e.g. ``Self-intersection[...]``).
+        naming the row, the id and what was wrong, in words (:func:`invalid_geometry_reason`).
     """
     geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
@@ -441,7 +521,8 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tupl
         out[invalid] = [_polygonal(g) for g in fixed]
         for pos, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
             messages.append(
-                f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): invalid geometry ({reason}) repaired"
+                f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): {invalid_geometry_reason(reason)}; "
+                "repaired"
             )
         gdf = gdf.copy()
         gdf["geometry"] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
@@ -449,6 +530,40 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tupl
     for pos in np.flatnonzero(empty.to_numpy()):
         messages.append(f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): empty geometry dropped")
     return gdf.loc[~empty].reset_index(drop=True), messages
+
+
+# GEOS's reasons for an invalid geometry ("Self-intersection[-97.5 30.2]"), in words.
+_GEOS_REASONS = {
+    "self-intersection": "its outline crosses itself",
+    "ring self-intersection": "its outline touches itself",
+    "hole lies outside shell": "a hole lies outside its outline",
+    "nested holes": "a hole lies inside another hole",
+    "interior is disconnected": "holes cut it into separate pieces",
+    "nested shells": "one of its parts lies inside another",
+    "duplicate rings": "a ring is repeated",
+    "too few points in geometry component": "a ring has fewer than four points",
+    "invalid coordinate": "a coordinate is not a number",
+    "ring is not closed": "a ring does not end where it starts",
+}
+
+
+def invalid_geometry_reason(reason: str) -> str:
+    """GEOS's reason for an invalid geometry, in words, with the place as longitude, latitude.
+
+    Examples
+    --------
+    >>> invalid_geometry_reason("Self-intersection[-97.5 30.25]")
+    'invalid outline: its outline crosses itself near longitude -97.5, latitude 30.25'
+    >>> invalid_geometry_reason("Something new")
+    'invalid outline: something new'
+    """
+    found = re.match(r"\s*([^\[]*?)\s*(?:\[\s*(\S+)\s+(\S+)[^\]]*\])?\s*$", str(reason))
+    kind, x, y = (found.group(1), found.group(2), found.group(3)) if found else (str(reason), None, None)
+    said = _GEOS_REASONS.get(kind.lower(), kind[:1].lower() + kind[1:])
+    where = ""
+    if x is not None and y is not None and "nan" not in (x.lower(), y.lower()):
+        where = f" near longitude {float(x):.6g}, latitude {float(y):.6g}"
+    return f"invalid outline: {said}{where}"
 
 
 def _polygonal(geom):

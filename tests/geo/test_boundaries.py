@@ -193,7 +193,10 @@ def test_truncated_geojson(tmp_path):
     text = json.dumps(json.loads(squares_gdf().to_json()))
     path = tmp_path / "cut.geojson"
     path.write_text(text[: len(text) // 2])
-    with pytest.raises(BoundaryFileError, match=r"cut\.geojson: could not be read \(.*\)\. The file may be truncated"):
+    with pytest.raises(
+        BoundaryFileError,
+        match=r"cut\.geojson: is not valid JSON \(line 1, column \d+: .*\)\. The file may be cut short",
+    ):
         read_boundary_file(path, "code")
 
 
@@ -204,7 +207,10 @@ def test_self_intersecting_geometry_is_repaired_and_reported(tmp_path):
     gdf.to_file(path, driver="GeoJSON")
     result = read_boundary_file(path, "code")
     assert len(result.repaired) == 1
-    assert result.repaired[0].startswith("bowtie.geojson, row 2 (id 'BOW'): invalid geometry (Self-intersection")
+    assert result.repaired[0] == (
+        "bowtie.geojson, row 2 (id 'BOW'): invalid outline: its outline crosses itself near longitude 1, latitude 1; "
+        "repaired"
+    )
     assert result.regions.geometry.is_valid.all()
     assert result.regions.set_index("region_id").loc["BOW", "geometry"].area == pytest.approx(2.0)
 
@@ -277,9 +283,73 @@ def test_no_region_wraps_around_the_antimeridian():
 
 
 def test_an_unreadable_boundary_file_says_so_without_paths_or_driver_talk():
-    for data, name in [(b"not a geojson at all", "bad.geojson"), (b"", "empty.gpkg")]:
+    for data, name, start in [
+        (b"not a geojson at all", "bad.geojson", "bad.geojson: is not valid JSON (line 1, column 1: expecting value)"),
+        (b"", "empty.gpkg", "empty.gpkg: could not be read (not a format we read: GeoJSON, a zipped Shapefile"),
+    ]:
         with pytest.raises(BoundaryFileError) as caught:
             boundary_file_columns(data, filename=name)
         message = str(caught.value)
-        assert message.startswith(f"{name}: could not be read (not a format we read: GeoJSON, a zipped Shapefile")
+        assert message.startswith(start)
         assert "/tmp" not in message and "DRIVER" not in message
+
+
+def _collection(*geometries, properties=True) -> bytes:
+    features = [
+        {"type": "Feature", "properties": {"code": f"R{i}"} if properties else {}, "geometry": geometry}
+        for i, geometry in enumerate(geometries, start=1)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            _collection(SQUARE, {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}),
+            "r.geojson: feature 2 (code 'R2'): a ring does not end where it starts (first point [0, 0], last [0, 1])."
+            " Each ring of a polygon lists at least four points and ends with its first point",
+        ),
+        (
+            _collection({"type": "Polygon", "coordinates": [[0, 0]]}),
+            "r.geojson: feature 1 (code 'R1'): a ring is not a list of [longitude, latitude] points.",
+        ),
+        (b'{"regions": []}', 'r.geojson: is JSON but not GeoJSON (its top level has no "type": "FeatureCollection")'),
+        (
+            _collection(SQUARE, properties=False),
+            "r.geojson, column 'code': no column 'code'. Its features have no "
+            "attributes (GeoJSON 'properties'): give each an id",
+        ),
+        (_collection(None), "r.geojson: no feature has a geometry (every one is empty)."),
+    ],
+)
+def test_a_bad_geojson_is_refused_in_words_naming_the_feature(data, said):
+    # (GDAL said "IllegalArgumentException: Points of LinearRing do not form a closed linestring", or read a
+    # degenerate polygon and then called the file "projected, e.g. in metres")
+    with pytest.raises(BoundaryFileError) as caught:
+        read_boundary_file(data, "code", filename="r.geojson")
+    assert str(caught.value).startswith(said)
+
+
+def test_each_kind_of_invalid_outline_is_said_in_words():
+    from geo.boundaries import invalid_geometry_reason
+
+    assert invalid_geometry_reason("Hole lies outside shell[5 5]") == (
+        "invalid outline: a hole lies outside its outline near longitude 5, latitude 5"
+    )
+    assert invalid_geometry_reason("Nested shells[1.5 -2]") == (
+        "invalid outline: one of its parts lies inside another near longitude 1.5, latitude -2"
+    )
+    assert invalid_geometry_reason("Invalid Coordinate[nan nan]") == "invalid outline: a coordinate is not a number"
+    # A three-point ring is read, said in words, and dropped as empty; the other regions load.
+    thin = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}
+    result = read_boundary_file(_collection(SQUARE, thin), "code", filename="r.geojson")
+    assert list(result.regions["region_id"]) == ["R1"]
+    assert result.repaired == [
+        "r.geojson, row 2 (id 'R2'): invalid outline: a ring has fewer than four points near longitude 0, latitude 0;"
+        " repaired",
+        "r.geojson, row 2 (id 'R2'): empty geometry dropped",
+    ]
