@@ -31,12 +31,27 @@ def neutralize_formula(value):
 
 
 def safe_csv(frame: pd.DataFrame) -> str:
-    """CSV text of ``frame`` with every text cell (and header) neutralised against formula injection."""
+    """CSV text of ``frame`` with every text cell (and header) neutralised against formula injection.
+
+    A column of whole numbers held as floats (values read with gaps, money in whole dollars) is written without
+    a trailing ``.0``: ``5000``, not ``5000.0``.
+
+    Examples
+    --------
+    >>> print(safe_csv(pd.DataFrame({"name": ["=HYPERLINK()"], "value": [5000.0], "share": [0.25]})), end="")
+    name,value,share
+    '=HYPERLINK(),5000,0.25
+    """
     safe = frame.copy()
     safe.columns = [neutralize_formula(str(c)) for c in safe.columns]
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralize_formula)
+        values = safe[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            safe[column] = values.map(neutralize_formula)
+        elif pd.api.types.is_float_dtype(values):
+            finite = values.dropna()
+            if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
+                safe[column] = values.astype("Int64")
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False)
     return buffer.getvalue()
