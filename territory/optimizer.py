@@ -394,7 +394,11 @@ class Rebalancer:
         # the search then balances the others.
         hardest = int(np.argmax(shares.max(axis=0)))
         combined = np.maximum((shares[:, hardest] * 1e6).round().astype(np.int64), 1)
-        adjacency = [list(n) for n in self.graph.neighbours]
+        degree = [len(n) for n in self.graph.neighbours]
+        adjacency = pymetis.CSRAdjacency(  # built once for all the candidates (a list of lists is converted per call)
+            adj_starts=np.concatenate([[0], np.cumsum(degree)]).astype(np.int64).tolist(),
+            adjacent=[int(j) for n in self.graph.neighbours for j in n],
+        )
         k = len(self.territory_ids)
         concentration = np.clip(shares[:, hardest] - shares.min(axis=1), 0.0, None)
         # Ranked only where no region alone holds a share of that metric: otherwise that region's territory holds
