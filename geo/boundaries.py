@@ -257,6 +257,13 @@ def read_boundary_file(
         raise BoundaryFileError("the file holds no features", source=name, hint="Export the layer with its polygons")
     if id_column not in raw.columns:
         columns = ", ".join(c for c in raw.columns if c != "geometry")
+        if not columns:
+            raise BoundaryFileError(
+                "its features have no attributes to use as region ids", source=name,
+                hint="Give each feature an id (GeoJSON 'properties'), e.g. in QGIS or mapshaper, and upload it again",
+            )  # fmt: skip
+        if id_column is None:
+            raise BoundaryFileError("no id column picked", source=name, hint=f"Pick one of: {columns}")
         raise BoundaryFileError(
             f"no column '{id_column}'", source=name, column=id_column,
             hint=f"Pick one of: {columns}" if columns else "Its features have no attributes (GeoJSON 'properties'): "

@@ -33,14 +33,16 @@ def neutralize_formula(value):
 def safe_csv(frame: pd.DataFrame) -> str:
     """CSV text of ``frame`` with every text cell (and header) neutralised against formula injection.
 
-    A column of whole numbers held as floats (values read with gaps, money in whole dollars) is written without
-    a trailing ``.0``: ``5000``, not ``5000.0``.
+    Whole numbers held as floats (values read with gaps, money in whole dollars) are written without a trailing
+    ``.0``, cell by cell: ``5000``, not ``5000.0``, even beside ``7500.5`` in the same column.
 
     Examples
     --------
-    >>> print(safe_csv(pd.DataFrame({"name": ["=HYPERLINK()"], "value": [5000.0], "share": [0.25]})), end="")
+    >>> print(safe_csv(pd.DataFrame({"name": ["=HYPERLINK()", "Acme"], "value": [5000.0, 7500.5],
+    ...                              "share": [0.25, 1.0]})), end="")
     name,value,share
     '=HYPERLINK(),5000,0.25
+    Acme,7500.5,1
     """
     safe = frame.copy()
     safe.columns = [neutralize_formula(str(c)) for c in safe.columns]
@@ -52,9 +54,17 @@ def safe_csv(frame: pd.DataFrame) -> str:
             finite = values.dropna()
             if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
                 safe[column] = values.astype("Int64")
+            else:  # each whole number on its own (75000.5 beside 120000 leaves 120000 as it is)
+                safe[column] = pd.Series([_plain_number(v) for v in values], index=values.index, dtype=object)
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False)
     return buffer.getvalue()
+
+
+def _plain_number(value):
+    if isinstance(value, float) and math.isfinite(value) and value == round(value) and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def to_json_ready(value):

@@ -51,8 +51,9 @@ _TIER_SYNONYMS = {
     "sb": "smb",
 }
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# No reds: coverage gaps are painted red (geo.coverage.GAP_COLOR).
 DEFAULT_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b",
     "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939",
 )  # fmt: skip
 

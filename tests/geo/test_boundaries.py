@@ -320,8 +320,8 @@ SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0
         (b'{"regions": []}', 'r.geojson: is JSON but not GeoJSON (its top level has no "type": "FeatureCollection")'),
         (
             _collection(SQUARE, properties=False),
-            "r.geojson, column 'code': no column 'code'. Its features have no "
-            "attributes (GeoJSON 'properties'): give each an id",
+            "r.geojson: its features have no attributes to use as region ids. Give each feature an id (GeoJSON "
+            "'properties')",
         ),
         (_collection(None), "r.geojson: no feature has a geometry (every one is empty)."),
     ],
@@ -353,3 +353,13 @@ def test_each_kind_of_invalid_outline_is_said_in_words():
         " repaired",
         "r.geojson, row 2 (id 'R2'): empty geometry dropped",
     ]
+
+
+def test_features_without_attributes_are_named_as_such_not_as_a_missing_column(tmp_path):
+    path = tmp_path / "no_props.geojson"
+    feature = {"type": "Feature", "geometry": box(0, 0, 1, 1).__geo_interface__, "properties": {}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(BoundaryFileError) as error:
+        read_boundary_file(path, id_column=None)
+    message = str(error.value)
+    assert "no_props.geojson" in message and "no attributes" in message and "None" not in message

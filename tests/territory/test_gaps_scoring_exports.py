@@ -190,9 +190,9 @@ def test_safe_csv_writes_whole_numbers_without_a_trailing_zero():
     frame = pd.DataFrame(
         {
             "value": [5000.0, None, -20.0],  # whole dollars, with a gap
-            "quota": [1234.5, 10.0, 0.0],  # cents somewhere: left as floats
-            "big": [1e300, 0.0, 1.0],  # beyond exact integers: left as floats
+            "quota": [1234.5, 10.0, 0.0],  # cents somewhere: only that one keeps its fraction
+            "big": [1e300, 0.0, 1.0],  # beyond exact integers: left as a float
         }
     )
     lines = safe_csv(frame).splitlines()
-    assert lines == ["value,quota,big", "5000,1234.5,1e+300", ",10.0,0.0", "-20,0.0,1.0"]
+    assert lines == ["value,quota,big", "5000,1234.5,1e+300", ",10,0", "-20,0,1"]

@@ -741,3 +741,15 @@ def test_incremental_tally_equals_full_recompute_after_random_edits(capacities, 
         # Territories resolve as a fresh run would (reps may differ: edits keep current owners).
         fresh = assign_accounts(state.plan, P_ACCOUNTS, P_REGIONS).accounts
         assert result["territory_id"].tolist() == fresh["territory_id"].tolist()
+
+
+def test_no_palette_colour_looks_like_a_coverage_gap():
+    from geo.coverage import GAP_COLOR
+    from territory.edits import PALETTE
+    from territory.model import DEFAULT_COLORS
+
+    def rgb(colour):
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    for colour in PALETTE + DEFAULT_COLORS:
+        assert np.linalg.norm(rgb(colour) - rgb(GAP_COLOR)) > 100, colour  # (the old #d62728 was 12 away)
