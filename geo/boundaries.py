@@ -304,6 +304,15 @@ def read_boundary_file(
             source=name,
             hint="Regions must be polygons; points or lines cannot hold accounts",
         )
+    # Points and lines beside polygons cannot hold accounts: dropped, and said so by feature.
+    dropped = [
+        f"{name}, feature {pos + 1} (id '{ids.iloc[pos]}'): a {gdf.geometry.iloc[pos].geom_type}, not a polygon; "
+        "dropped (regions must be polygons)"
+        for pos in np.flatnonzero(non_polygon.to_numpy())
+    ]
+    if dropped:
+        keep = ~non_polygon.to_numpy()
+        gdf, ids = gdf.loc[keep], ids.loc[keep]
     labels = gdf[name_column].astype(str) if name_column else ids
     regions = gpd.GeoDataFrame(
         {
@@ -317,6 +326,7 @@ def read_boundary_file(
         crs=WGS84,
     )
     regions, load.repaired = repair_geometries(regions, source=name)
+    load.repaired = dropped + load.repaired
     load.regions = regions
     return load
 

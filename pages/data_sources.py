@@ -102,6 +102,12 @@ if boundary is not None:
     else:
         for note in result.notes:
             st.info(note)
+        dropped = [r for r in result.repaired if "dropped" in r]
+        if dropped:  # a region lost is said outright, not only inside the repairs
+            st.warning(
+                f"{len(dropped)} feature{'' if len(dropped) == 1 else 's'} dropped: " + "; ".join(dropped[:5])
+                + (f"; and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+            )  # fmt: skip
         if result.repaired:
             with st.expander(f"{len(result.repaired)} geometry repair(s)"):
                 st.write(pd.DataFrame({"repair": result.repaired}))

@@ -363,3 +363,16 @@ def test_features_without_attributes_are_named_as_such_not_as_a_missing_column(t
         read_boundary_file(path, id_column=None)
     message = str(error.value)
     assert "no_props.geojson" in message and "no attributes" in message and "None" not in message
+
+
+def test_a_point_beside_polygons_is_dropped_and_named():
+    features = [
+        {"type": "Feature", "geometry": box(0, 0, 1, 1).__geo_interface__, "properties": {"code": "A1"}},
+        {"type": "Feature", "geometry": Point(5, 5).__geo_interface__, "properties": {"code": "E5"}},
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    result = read_boundary_file(data, "code", filename="point.geojson")
+    assert list(result.regions["region_id"]) == ["A1"]
+    assert result.repaired == [
+        "point.geojson, feature 2 (id 'E5'): a Point, not a polygon; dropped (regions must be polygons)"
+    ]
