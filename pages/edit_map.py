@@ -467,6 +467,7 @@ with panel:
         served_before = int((before.result["status"] == "assigned").sum())
         served_after = int((after.result["status"] == "assigned").sum())
         st.metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
+                       delta_arrow="auto" if served_after != served_before else "off",
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
         for warning in impact.warnings:
             st.warning(plain(warning), icon="⚠️")
