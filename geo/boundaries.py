@@ -216,6 +216,11 @@ class BoundaryLoad:
     repaired: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def dropped(self) -> list[str]:
+        """The repairs that lost a feature (not a polygon, or no geometry): worth saying outright."""
+        return [note for note in self.repaired if " dropped" in note]
+
 
 def read_boundary_file(
     source: str | Path | bytes | io.BytesIO,
@@ -265,10 +270,8 @@ def read_boundary_file(
         if id_column is None:
             raise BoundaryFileError("no id column picked", source=name, hint=f"Pick one of: {columns}")
         raise BoundaryFileError(
-            f"no column '{id_column}'", source=name, column=id_column,
-            hint=f"Pick one of: {columns}" if columns else "Its features have no attributes (GeoJSON 'properties'): "
-            "give each an id, e.g. in QGIS or mapshaper, and upload it again",
-        )  # fmt: skip
+            f"no column '{id_column}'", source=name, column=id_column, hint=f"Pick one of: {columns}"
+        )
     if name_column is not None and name_column not in raw.columns:
         raise BoundaryFileError(f"no column '{name_column}'", source=name, column=name_column)
     ids = raw[id_column]

@@ -102,7 +102,7 @@ if boundary is not None:
     else:
         for note in result.notes:
             st.info(note)
-        dropped = [r for r in result.repaired if "dropped" in r]
+        dropped = result.dropped
         if dropped:  # a region lost is said outright, not only inside the repairs
             st.warning(
                 f"{len(dropped)} feature{'' if len(dropped) == 1 else 's'} dropped: " + "; ".join(dropped[:5])

@@ -50,12 +50,8 @@ def safe_csv(frame: pd.DataFrame) -> str:
         values = safe[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             safe[column] = values.map(neutralize_formula)
-        elif pd.api.types.is_float_dtype(values):
-            finite = values.dropna()
-            if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
-                safe[column] = values.astype("Int64")
-            else:  # each whole number on its own (75000.5 beside 120000 leaves 120000 as it is)
-                safe[column] = pd.Series([_plain_number(v) for v in values], index=values.index, dtype=object)
+        elif pd.api.types.is_float_dtype(values):  # each whole number on its own (120000 beside 75000.5)
+            safe[column] = pd.Series([_plain_number(v) for v in values], index=values.index, dtype=object)
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False)
     return buffer.getvalue()

@@ -376,3 +376,4 @@ def test_a_point_beside_polygons_is_dropped_and_named():
     assert result.repaired == [
         "point.geojson, feature 2 (id 'E5'): a Point, not a polygon; dropped (regions must be polygons)"
     ]
+    assert result.dropped == result.repaired  # (what the Data sources page warns of outright)
