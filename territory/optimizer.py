@@ -428,7 +428,9 @@ class Rebalancer:
         imbalance energy (see :mod:`territory.search`), (2) recombinations of touching territories while some
         territory is still outside its tolerance and (3) border tidying inside the tolerance, keeping the best
         plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
-        shaking it between rounds. A plan from scratch gets up to three METIS starts. Stops when rounds bring
+        shaking it between rounds. A plan a tolerance or less out gets one round of border moves chosen all at once
+        by an integer program (:func:`territory.repair.repair_balance`), which carries excess along chains of
+        territories that are within. A plan from scratch gets up to three METIS starts. Stops when rounds bring
         nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
         is repeatable. A plan still out of tolerance when the search stops, with time left, drifts in
         (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it).
@@ -436,6 +438,7 @@ class Rebalancer:
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no region moved away from its territory.
         """
+        from territory.repair import repair_balance
         from territory.search import BalanceSearch
 
         started = time.perf_counter()
@@ -450,6 +453,8 @@ class Rebalancer:
         active = np.array([t not in self.locked_territories for t in range(k)])
         tolerance = np.maximum(self.tolerance, 1e-3)
         best = None  # (key, labels, search, share)
+        # The last tenth of the search's time is kept for a plan still out after every start (drifting in, below).
+        reserve = 0.1 * (deadline - started)
         steps_left, attempt = max_steps, 0
         while steps_left > 0:
             if self.start_labels is not None:
@@ -475,10 +480,22 @@ class Rebalancer:
             # each). Rebalancing a plan, the search has 70% of the time: the rest is for drifting in (below) when
             # it ends out (on the counties, one rep leaving: within in 2 of 2 runs, against 0 of 2 without).
             fraction = 0.7 if origin is not None else (attempt + 1) / 3
-            until = started + (deadline - started) * fraction
+            until = started + (deadline - reserve - started) * fraction
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
                                                     max_seconds, progress)  # fmt: skip
             steps_left -= search.step
+            if 0 < found_key[0] <= 1.0 and time.perf_counter() < deadline:
+                # Still out, by a tolerance at most: one round of border moves chosen all at once by an integer
+                # program (territory.repair) carries the excess along chains of territories that are within, which
+                # moves and swaps judged two territories at a time cannot. Infeasible answers take ~0.04 s on the US
+                # counties, a repair up to ~0.3 s.
+                repaired = repair_balance(search, min(deadline, time.perf_counter() + 0.25 * max_seconds))
+                self._cut_short |= repaired == "time"
+                if repaired == "within":
+                    found_labels = search.labels.copy()
+                    found_key = (
+                        (0.0, round(search.moved(), 6), search.cut()) if origin is not None else (0.0, search.cut())
+                    )
             if best is None or found_key < best[0]:
                 best = (found_key, found_labels, search, share, origin)
             attempt += 1
@@ -548,11 +565,17 @@ class Rebalancer:
         clock is looked at often; the regions of a plan being rebalanced may move (at the cost of ``disruption``).
         """
         stretch, still, over = max(100 * len(self.graph), 1000), 0, round(search.over(), 6)
+        pace = 0.0  # seconds a proposal, from the last stretch: the last one is shortened to end by the deadline
         while over > 0 and still < 3:  # (three stretches that bring nothing: as close as it gets)
-            if time.perf_counter() >= deadline:
+            began = time.perf_counter()
+            planned = stretch if pace else stretch // 8  # (the first, shorter, measures the pace)
+            size = min(planned, int((deadline - began) / pace)) if pace else planned
+            if began >= deadline or size < 1:
                 self._cut_short = True
                 break
-            search.anneal(stretch, t_start=temperature, t_end=temperature, balance=weight)
+            self._cut_short |= size < planned
+            search.anneal(size, t_start=temperature, t_end=temperature, balance=weight)
+            pace = (time.perf_counter() - began) / size
             now = round(search.over(), 6)
             still = still + 1 if now >= over else 0
             over = now
@@ -564,6 +587,8 @@ class Rebalancer:
         tidying; then the round's plan is kept if it is the best so far, else the search goes back to the best;
         a shake of a few random moves (uphill ones kept by the Metropolis rule) starts the next round.
         """
+        from territory.repair import repair_balance
+
         k = search.k
         tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
 
@@ -594,6 +619,11 @@ class Rebalancer:
                 if round(search.over(), 6) > over:
                     search.restore(untidy)
             now = key()
+            if now < best_key and 0 < now[0] <= 1.0:  # a new best plan just out: one round of border moves at once
+                repaired = repair_balance(search, deadline)  # (chosen by an integer program; see solve)
+                self._cut_short |= repaired == "time"
+                if repaired == "within":
+                    now = key()
             if now < best_key:
                 best_key, best_state, quiet = now, search.snapshot(), 0
             else:
