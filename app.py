@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.assets import use_local_assets
+from pages.shared import init_state, keep_unsaved_work, restored_work_notice
 
 # Icons are Material Symbols, drawn with the font Streamlit serves itself (emoji need an emoji font, which many
 # machines lack: they showed as empty boxes). The tab's icon is the same "map" symbol as inline SVG: Streamlit
@@ -29,4 +30,10 @@ pages = [
     st.Page("pages/plans.py", title="Plans", icon=":material/folder_open:"),
     st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:"),
 ]
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+init_state()  # the session's plan: after a reload of the browser, the unsaved changes it left
+restored_work_notice()
+try:
+    navigation.run()
+finally:  # (also after a page's st.rerun or st.stop)
+    keep_unsaved_work()  # a reload of the browser reopens the unsaved changes; the address names the open plan

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -162,15 +163,47 @@ def plan_store():
         return None
 
 
-def _open_stored_plan() -> None:
-    """Start the session on the stored plan: the active one, else the newest draft, else the newest.
+SESSION_PARAM, PLAN_PARAM, VERSION_PARAM = "session", "plan", "version"  # in the page's address (query string)
 
-    A new, empty store gets the demo plan as its first draft.
+
+def session_key() -> str:
+    """The browser tab's key, kept in the page's address (``?session=…``), so that a reload finds its unsaved work."""
+    key = st.session_state.get("session_key")
+    if key is None:
+        given = str(st.query_params.get(SESSION_PARAM) or "")
+        key = given if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", given) else uuid.uuid4().hex
+        st.session_state["session_key"] = key
+    return key
+
+
+def _address_param(name: str) -> int | None:
+    value = str(st.query_params.get(name) or "")
+    return int(value) if value.isdigit() else None
+
+
+def _open_stored_plan() -> None:
+    """Start the session: its unsaved work if a reload left some, else the plan in the address, else the stored plan.
+
+    Without work or an address: the active plan, else the newest draft, else the newest. A new, empty store gets
+    the demo plan as its first draft.
     """
+    from territory.store import StoreError
+
     store = plan_store()
     if store is None:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
         return
+    if _restore_working_copy(store):
+        return
+    wanted = _address_param(PLAN_PARAM)
+    if wanted is not None:
+        try:
+            open_version(store.load(wanted, _address_param(VERSION_PARAM)))
+            return
+        except StoreError:  # a plan or version no longer there (or a hand-made address): say so, open the default
+            st.session_state["restore_note"] = (
+                f"Plan #{wanted} in the address is not in the store; opened the usual plan instead."
+            )
     plans = store.plans()
     record = store.active_plan() or next((r for r in plans if r.status == "draft"), None) or next(iter(plans), None)
     if record is None:
@@ -178,6 +211,110 @@ def _open_stored_plan() -> None:
     else:
         version = store.load(record.plan_id)
     open_version(version)
+
+
+def _restore_working_copy(store) -> bool:
+    """Reopen the unsaved plan this tab left (a reload of the browser); True if there was one."""
+    from territory.store import StoreError
+
+    try:
+        copy = store.working_copy(session_key())
+    except (StoreError, InputDataError, ValueError) as error:  # unreadable: start as usual, and say why
+        st.session_state["restore_note"] = f"Unsaved changes from before the reload could not be read: {error}"
+        return False
+    if copy is None:
+        return False
+    base = None
+    if copy.plan_id is not None:
+        try:
+            base = store.load(copy.plan_id, copy.version)
+        except StoreError:
+            base = None  # the plan it was based on is gone: the work stays, as a plan not stored yet
+    if base is not None:
+        open_version(base)
+    st.session_state["plan_json"] = json.dumps(copy.plan.to_dict())
+    st.session_state["kept_work_json"] = st.session_state["plan_json"]
+    st.session_state["restored_work"] = {
+        "name": copy.plan.name,
+        "base": (base.plan_id, base.version) if base is not None else None,
+        "at": copy.updated_at,
+    }
+    return True
+
+
+def keep_unsaved_work() -> None:
+    """Keep the plan's unsaved changes in the store (a reload reopens them), or drop them once saved.
+
+    Called at the start and at the end of each run. Also writes the tab's key and the open plan into the page's
+    address. Cheap when nothing changed (one comparison); a store that cannot be written is noted for the Plans
+    page, and the app runs on.
+    """
+    if "plan_json" not in st.session_state:
+        return
+    key = session_key()
+    if st.query_params.get(SESSION_PARAM) != key:
+        st.query_params[SESSION_PARAM] = key
+    where = stored_plan()
+    for name, value in ((PLAN_PARAM, where and where[0]), (VERSION_PARAM, where and where[1])):
+        if value and st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+        elif not value and name in st.query_params:
+            del st.query_params[name]
+    plan_json = st.session_state["plan_json"]
+    kept = st.session_state.get("kept_work_json")
+    unsaved = unsaved_changes()
+    if (unsaved and kept == plan_json) or (not unsaved and kept is None):
+        return
+    store = plan_store()
+    if store is None:
+        return
+    try:
+        if unsaved:
+            store.keep_working_copy(key, _plan_from_json(plan_json), plan_id=where and where[0],
+                                    version=where and where[1], author=author())  # fmt: skip
+            st.session_state["kept_work_json"] = plan_json
+        else:
+            store.drop_working_copy(key)
+            st.session_state.pop("kept_work_json", None)
+            st.session_state.pop("restored_work", None)
+    except Exception as error:  # the database went away meanwhile: the session keeps its plan
+        st.session_state["store_error"] = f"unsaved changes not kept: {type(error).__name__}: {error}"
+
+
+def restored_work_notice() -> None:
+    """In the sidebar, while a reload's unsaved changes are open and still unsaved: what they are, and a way back."""
+    note = st.session_state.pop("restore_note", None)
+    if note:
+        st.sidebar.warning(note, icon=":material/warning:")
+    restored = st.session_state.get("restored_work")
+    if not restored or not unsaved_changes():
+        return
+    base = restored["base"]
+    since = restored["at"].astimezone().strftime("%Y-%m-%d %H:%M")
+    what = f"plan #{base[0]} (from version {base[1]})" if base else "a plan not stored yet"
+    with st.sidebar.container(border=True):
+        st.markdown(
+            f":material/history: **Unsaved changes restored** to {what}, **{plain(restored['name'])}**, "
+            f"last changed {since}. Save them on the Plans page, or discard them."
+        )
+        left, right = st.columns(2)
+        left.button("Keep", key="restored_keep", on_click=lambda: st.session_state.pop("restored_work", None),
+                    width="stretch")  # fmt: skip
+        right.button("Discard", key="restored_discard", on_click=discard_unsaved_work, width="stretch",
+                     help="Go back to the stored version; the changes are dropped.")  # fmt: skip
+
+
+def discard_unsaved_work() -> None:
+    """Go back to the stored version the session's plan came from (the demo plan if none), dropping the changes."""
+    store = plan_store()
+    where = stored_plan()
+    st.session_state.pop("restored_work", None)
+    if store is not None and where is not None:
+        open_version(store.load(*where))
+    else:
+        st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
+        for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
+            st.session_state.pop(key, None)
 
 
 def open_version(version, state: PlanState | None = None) -> None:
@@ -218,6 +355,7 @@ def init_state() -> None:
         _open_stored_plan()
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
     st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
+    keep_unsaved_work()  # (changes made by a widget's callback, before this run; app.py also calls it after a run)
 
 
 def state_key() -> tuple[str, str, bytes, str]:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "VersionConflict",
     "PlanNotFound",
     "StoreError",
+    "WorkingCopy",
     "default_database_url",
     "metadata",
 ]
@@ -161,6 +162,18 @@ class PlanVersion:
     accounts: int | None = None
 
 
+@dataclass(frozen=True)
+class WorkingCopy:
+    """A session's unsaved plan, kept so that a reload of the browser does not lose it."""
+
+    session_key: str
+    plan_id: int | None
+    version: int | None
+    author: str
+    updated_at: datetime
+    plan: Plan
+
+
 def default_database_url() -> str:
     """``$TERRITORY_DATABASE_URL``, else SQLite in ``$TERRITORY_DATA_DIR`` (default ``var/`` beside the code)."""
     url = os.environ.get("TERRITORY_DATABASE_URL")
@@ -203,6 +216,19 @@ def _assignment_rows(plan_id: int, version: int, assignments: pd.DataFrame | Non
         }
     )
     return frame.to_dict("records")
+
+
+working_table = sa.Table(
+    "working_copies",
+    metadata,
+    sa.Column("session_key", sa.String(64), primary_key=True),
+    sa.Column("plan_id", sa.Integer, nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+)
+WORKING_COPY_DAYS = 30  # unsaved edits are kept this long after their last change
 
 
 class PlanStore:
@@ -474,6 +500,49 @@ class PlanStore:
         with self._transaction() as connection:
             self._log(connection, plan_id, version, _who(actor), "edit", detail)
 
+    # -- unsaved work ------------------------------------------------------------------------------------------
+    def keep_working_copy(
+        self, session_key: str, plan: Plan, *, plan_id: int | None, version: int | None, author: str
+    ) -> None:
+        """Keep a session's unsaved plan (replacing what it kept before), based on ``(plan_id, version)``.
+
+        Working copies untouched for :data:`WORKING_COPY_DAYS` days are dropped meanwhile. Not a version: it has
+        no history and is not in the audit log.
+        """
+        key = _session_key(session_key)
+        now = _now()
+        row = {
+            "session_key": key, "plan_id": plan_id, "version": version, "author": str(author or "")[:200],
+            "updated_at": now, "content": plan_content(plan),
+        }  # fmt: skip
+        with self._transaction() as connection:
+            connection.execute(working_table.delete().where(working_table.c.session_key == key))
+            connection.execute(
+                working_table.delete().where(working_table.c.updated_at < now - timedelta(days=WORKING_COPY_DAYS))
+            )
+            connection.execute(working_table.insert().values(**row))
+
+    def working_copy(self, session_key: str) -> WorkingCopy | None:
+        """The unsaved plan kept for ``session_key``, if any."""
+        query = sa.select(working_table).where(working_table.c.session_key == _session_key(session_key))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return WorkingCopy(
+            session_key=row.session_key,
+            plan_id=row.plan_id,
+            version=row.version,
+            author=row.author,
+            updated_at=_aware(row.updated_at),
+            plan=plan_from_dict(json.loads(row.content), source=f"unsaved changes of session {row.session_key}"),
+        )
+
+    def drop_working_copy(self, session_key: str) -> None:
+        """Forget a session's unsaved plan (saved, or discarded)."""
+        with self._transaction() as connection:
+            connection.execute(working_table.delete().where(working_table.c.session_key == _session_key(session_key)))
+
     # -- internals ---------------------------------------------------------------------------------------------
     def _transaction(self):
         return self.engine.begin()
@@ -525,6 +594,13 @@ class PlanStore:
                 at=_now(), plan_id=plan_id, version=version, actor=actor, action=action, detail=str(detail)
             )
         )
+
+
+def _session_key(key: str) -> str:
+    text = str(key or "").strip()
+    if not text or len(text) > 64:
+        raise StoreError(f"a session key is 1 to 64 characters; got {len(text)}")
+    return text
 
 
 def _who(author: str) -> str:

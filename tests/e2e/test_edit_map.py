@@ -193,3 +193,31 @@ def test_a_renamed_territory_stays_picked_in_paint_with(page, app_url):
     page.wait_for_timeout(500)
     wait_for_rerun(page)
     assert picked("Paint with") == "Midwest"  # (it fell back to North America East here)
+
+
+def test_a_reload_of_the_browser_keeps_an_unsaved_edit(page, app_url):
+    content = open_editor(page, app_url)
+    content.evaluate("() => window.map.setView([30.1, -94.6], 8, {animate: false})")
+    page.wait_for_timeout(400)
+    click_at(page, content, 29.85, -95.4)  # Harris County, Texas, to North America East
+    page.get_by_text("(US-48201) to North America East").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    assert "session=" in page.url and "plan=" in page.url  # the address names the tab and its plan
+    address = page.url
+    page.reload(wait_until="domcontentloaded")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Unsaved changes restored").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    assert page.url == address
+    # the edit is still there: the Plans page counts it as unsaved
+    page.goto(address.replace("/edit_map", "/plans"), wait_until="domcontentloaded")
+    page.get_by_text("unsaved").first.wait_for(timeout=60_000)
+    # Discard: back to the stored plan, and a second reload restores nothing
+    sidebar.get_by_role("button", name="Discard").click()
+    wait_for_rerun(page)
+    page.reload(wait_until="domcontentloaded")
+    wait_for_rerun(page, timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert sidebar.get_by_text("Unsaved changes restored").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "reload_restores.png"))
+    assert not page.requests_off_host

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from territory import load_plan
 from territory.store import PlanNotFound, PlanStore, StoreError, VersionConflict, default_database_url, metadata
-from tests.conftest import DEMO_PLAN
+from tests.conftest import DEMO_PLAN, ROOT
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -221,3 +221,59 @@ def test_default_database_url(monkeypatch, tmp_path):
     assert default_database_url() == f"sqlite:///{tmp_path / 'data' / 'territory.sqlite'}"
     monkeypatch.setenv("TERRITORY_DATABASE_URL", "postgresql+psycopg://x@db/plans")
     assert default_database_url() == "postgresql+psycopg://x@db/plans"
+
+
+# -- working copies (unsaved plans kept across a browser reload) -----------------------------------------------------
+
+
+def test_a_working_copy_is_kept_replaced_and_dropped(store, plan):
+    first = store.create_plan(plan, author="ana")
+    assert store.working_copy("tab-1") is None
+    store.keep_working_copy("tab-1", renamed(plan, "draft edits"), plan_id=first.plan_id, version=1, author="ana")
+    store.keep_working_copy("tab-1", renamed(plan, "more edits"), plan_id=first.plan_id, version=1, author="ana")
+    store.keep_working_copy("tab-2", renamed(plan, "bo's"), plan_id=None, version=None, author="bo")
+    kept = store.working_copy("tab-1")
+    assert (kept.plan.name, kept.plan_id, kept.version, kept.author) == ("more edits", first.plan_id, 1, "ana")
+    assert store.working_copy("tab-2").plan.name == "bo's" and store.working_copy("tab-2").plan_id is None
+    store.drop_working_copy("tab-1")
+    assert store.working_copy("tab-1") is None and store.working_copy("tab-2") is not None
+    # not a version, and not in the audit log
+    assert [v.version for v in store.versions(first.plan_id)] == [1]
+    assert "more edits" not in " ".join(store.audit()["detail"])
+
+
+def test_old_working_copies_are_dropped_when_another_is_kept(store, plan, monkeypatch):
+    import territory.store as module
+
+    store.keep_working_copy("old", plan, plan_id=None, version=None, author="ana")
+    later = module._now() + module.timedelta(days=module.WORKING_COPY_DAYS + 1)
+    monkeypatch.setattr(module, "_now", lambda: later)
+    store.keep_working_copy("new", plan, plan_id=None, version=None, author="ana")
+    assert store.working_copy("old") is None and store.working_copy("new") is not None
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 65])
+def test_a_working_copy_needs_a_session_key(store, plan, key):
+    with pytest.raises(StoreError, match="session key"):
+        store.keep_working_copy(key, plan, plan_id=None, version=None, author="ana")
+
+
+def test_a_store_made_before_working_copies_is_upgraded_and_keeps_its_plans(tmp_path, plan):
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    old = PlanStore(url, migrate=False)
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "territory" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    with old.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    first = old.create_plan(plan, author="ana")
+    old.close()
+    store = PlanStore(url)  # opens with the newest schema
+    assert store.load(first.plan_id).plan == plan
+    store.keep_working_copy("tab", plan, plan_id=first.plan_id, version=1, author="ana")
+    assert store.working_copy("tab").plan == plan
+    store.close()

@@ -1,0 +1,114 @@
+"""A reload of the browser: the tab's unsaved changes come back, and the plan in the address is the one opened.
+
+A reload is a new Streamlit session with the address (query string) the old one ended with; AppTest keeps the
+address a run leaves in ``query_params``, so a new AppTest given those parameters is that reload.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from territory.store import PlanStore
+from tests.conftest import ROOT
+from tests.pages.test_plans import go, move, plan_of, save, session
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def reload(app, page: str | None = None, **params):
+    """The same tab reloaded (its address, with ``params`` changed); on ``page`` if given."""
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again.query_params = {**app.query_params, **params}
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    return go(again, page) if page else again
+
+
+def sidebar_text(app) -> str:
+    return " ".join(m.value for m in app.sidebar.markdown)
+
+
+def notice(app) -> bool:
+    return "Unsaved changes restored" in sidebar_text(app)
+
+
+def test_the_address_names_the_tab_and_the_open_plan(data_dir):
+    app = session()
+    params = app.query_params
+    assert len(params["session"]) >= 8 and params["plan"] == "1" and params["version"] == "1"
+    other = session()
+    assert other.query_params["session"] != params["session"]  # a new tab is a new key
+
+
+def test_a_reload_brings_back_unsaved_changes(data_dir):
+    app = session()
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    again = reload(app)
+    assert plan_of(again) == edited
+    assert notice(again) and "plan #1 (from version 1)" in sidebar_text(again)
+    plans = go(again, "pages/plans.py")
+    assert "unsaved" in " ".join(m.value for m in plans.markdown)  # still unsaved: a reload does not save
+    # the same reload again (the notice stays until saved, kept or discarded)
+    assert plan_of(reload(app)) == edited
+
+
+def test_saved_changes_leave_nothing_to_restore(data_dir):
+    app = session()
+    move(app, ["US-KS"], "USW")
+    save(app, "Kansas to the West")
+    again = reload(app)
+    assert not notice(again)
+    assert again.query_params["version"] == "2"
+    assert plan_of(again) == PlanStore(f"sqlite:///{data_dir}/territory.sqlite").load(1, 2).plan
+
+
+def test_discard_goes_back_to_the_stored_version_for_good(data_dir):
+    app = session()
+    stored = plan_of(app)
+    move(app, ["US-KS"], "USW")
+    again = reload(app)
+    again.sidebar.button(key="restored_discard").click().run()
+    assert plan_of(again) == stored and not notice(again)
+    assert plan_of(reload(again)) == stored and not notice(reload(again))
+
+
+def test_keep_hides_the_notice_and_keeps_the_changes(data_dir):
+    app = session()
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    again = reload(app)
+    again.sidebar.button(key="restored_keep").click().run()
+    assert plan_of(again) == edited and not notice(again)
+
+
+def test_another_tab_does_not_get_this_tabs_changes(data_dir):
+    app = session()
+    stored = plan_of(app)
+    move(app, ["US-KS"], "USW")
+    other = session()  # a new tab: its own key
+    assert plan_of(other) == stored and not notice(other)
+
+
+def test_a_reload_opens_the_plan_in_the_address_not_the_newest_draft(data_dir):
+    app = go(session(), "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
+    app.text_input(key="new_draft_name").input("Second draft").run()
+    app.button(key="save_new_draft").click().run()  # plan #2, newer than #1
+    app.selectbox(key="plans_selected").set_value(1).run()
+    app.button(key="plan_open").click().run()
+    assert app.query_params["plan"] == "1"
+    fresh = reload(app, session="another-tab-key")  # no unsaved work under this key: the address decides
+    assert fresh.query_params["plan"] == "1" and plan_of(fresh).name != "Second draft"
+
+
+def test_a_plan_no_longer_in_the_store_is_said_and_the_usual_plan_opens(data_dir):
+    app = session()
+    again = reload(app, plan="99", version="1")
+    assert "Plan #99 in the address is not in the store" in " ".join(w.value for w in again.sidebar.warning)
+    assert again.query_params["plan"] == "1"
