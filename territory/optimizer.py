@@ -453,8 +453,6 @@ class Rebalancer:
         active = np.array([t not in self.locked_territories for t in range(k)])
         tolerance = np.maximum(self.tolerance, 1e-3)
         best = None  # (key, labels, search, share)
-        # The last tenth of the search's time is kept for a plan still out after every start (drifting in, below).
-        reserve = 0.1 * (deadline - started)
         steps_left, attempt = max_steps, 0
         while steps_left > 0:
             if self.start_labels is not None:
@@ -480,7 +478,7 @@ class Rebalancer:
             # each). Rebalancing a plan, the search has 70% of the time: the rest is for drifting in (below) when
             # it ends out (on the counties, one rep leaving: within in 2 of 2 runs, against 0 of 2 without).
             fraction = 0.7 if origin is not None else (attempt + 1) / 3
-            until = started + (deadline - reserve - started) * fraction
+            until = started + (deadline - started) * fraction
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
                                                     max_seconds, progress)  # fmt: skip
             steps_left -= search.step
