@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from territory.repair import repair_balance
+
 __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "components"]
 
 
@@ -438,7 +440,6 @@ class Rebalancer:
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no region moved away from its territory.
         """
-        from territory.repair import repair_balance
         from territory.search import BalanceSearch
 
         started = time.perf_counter()
@@ -585,8 +586,6 @@ class Rebalancer:
         tidying; then the round's plan is kept if it is the best so far, else the search goes back to the best;
         a shake of a few random moves (uphill ones kept by the Metropolis rule) starts the next round.
         """
-        from territory.repair import repair_balance
-
         k = search.k
         tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
 

@@ -632,3 +632,9 @@ def warm_up() -> None:
         search.run(deadline, max_steps=5, stop_below=0.5)
         search.recombine_best(deadline)
         search.anneal(100, stay=True)
+    # the integer program's first call imports scipy.optimize and loads HiGHS (~0.3 s, once per process)
+    from territory.repair import repair_balance
+
+    uneven = np.tile((np.arange(side) >= side - 1).astype(np.int64), side)  # three columns against one
+    repair_balance(BalanceSearch(neighbours, np.ones((side * side, 1)), uneven, np.ones((2, 1)), np.array([side * 2.0]),
+                                 np.array([0.05]), rng=np.random.default_rng(0)), time.perf_counter() + 60)  # fmt: skip
