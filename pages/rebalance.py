@@ -382,8 +382,16 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
     kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
-    kpis[4].metric("Accounts moving", f"{impact.team['accounts_moved']:,}",
-                   help=f"Accounts whose territory changes. Their value: {money(impact.team['value_moved'])}")  # fmt: skip
+    # Every account whose territory or rep changes, as the Plans page's comparison counts them: a rep who leaves
+    # hands accounts over (or leaves them waiting) without any changing territory.
+    changing = diff.accounts
+    waiting = int((changing["from_rep_id"].notna() & changing["to_rep_id"].isna()).sum()) if len(changing) else 0
+    kpis[4].metric(
+        "Accounts changing hands", f"{len(changing):,}",
+        help=f"Accounts whose territory or rep changes: {impact.team['accounts_moved']:,} change territory"
+        + (f"; {waiting:,} are left waiting for a rep" if waiting else "")
+        + f". Their value: {money(float(changing['value'].sum()) if len(changing) else 0.0)}",
+    )  # fmt: skip
     if report.cut_short:
         st.caption(f"The search used all its {seconds} s, so proposing again may give a slightly different plan.")
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting

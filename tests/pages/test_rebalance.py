@@ -30,7 +30,7 @@ def assert_shows_saved_reps(session, app, saved) -> None:
 
 
 def figures_moved(figures: dict) -> int:
-    return int(figures["Accounts moving"].replace(",", ""))
+    return int(figures["Accounts changing hands"].replace(",", ""))
 
 
 def test_propose_then_accept_as_a_new_draft(app):
@@ -590,3 +590,20 @@ def test_a_proposal_is_judged_on_the_settings_it_was_made_with_and_the_form_keep
     assert next(m for m in app.metric if m.label == "Largest deviation").delta == "value, US Central"
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert "±3% workload, ±20% value" in within.help
+
+
+def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
+    # Tom Becker leaves US South, which stays: his accounts change rep (or wait) without changing territory. The
+    # count is the Plans page's (territory or rep), and its help says how many are left waiting.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R08").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    _, _, impact, diff, _, _ = app.session_state["reb_proposal"]
+    metric = next(m for m in app.metric if m.label == "Accounts changing hands")
+    assert int(metric.value.replace(",", "")) == len(diff.accounts) > impact.team["accounts_moved"]
+    becker = diff.accounts["from_rep_id"] == "R08"
+    assert becker.sum() > 100  # every account he held changes hands
+    waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
+    assert f"{impact.team['accounts_moved']:,} change territory" in metric.help
+    assert (f"{waiting:,} are left waiting for a rep" in metric.help) == (waiting > 0)
