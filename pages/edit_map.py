@@ -183,9 +183,24 @@ def _apply_drawn() -> None:
     if candidate is None:
         _say("error", "The drawn shape takes no region; draw over the regions to move.")
         return
-    push_state(candidate)
-    _say("success", _done(candidate))
+    label = st.session_state.get("edit_candidate_label")
+    push_state(candidate, label)
+    _say("success", _done(candidate, label))
     _clear_drawing()
+
+
+def _regions_said(region_ids) -> str:
+    """Regions by name for an edit's description: "Kansas (US-KS)", or "40 regions (Alabama, Arkansas, Arizona …)"."""
+    region_ids = list(region_ids)
+    labels = edit_context(st.session_state.get("edit_level", "state"))["labels"]
+    if len(region_ids) <= 3:
+        return ", ".join(f"{labels[r]} ({r})" if labels.get(r, r) != r else r for r in region_ids)
+    return f"{len(region_ids):,} regions ({', '.join(labels.get(r, r) for r in region_ids[:3])} …)"
+
+
+def _moved_to(region_ids, target: str | None) -> str:
+    name = _territory_name(current_engine().plan, target) if target else "no territory"
+    return f"Moved {_regions_said(region_ids)} to {name}"
 
 
 def _twin_move() -> None:
@@ -194,7 +209,8 @@ def _twin_move() -> None:
         _say("error", "Pick at least one region to move.")
         return
     target = st.session_state.get("twin_target")
-    if _run(lambda s: s.move_regions(regions, None if target == NO_TERRITORY else target)):
+    destination = None if target == NO_TERRITORY else target
+    if _run(lambda s: s.move_regions(regions, destination), _moved_to(regions, destination)):
         st.session_state["twin_regions"] = []
 
 
@@ -307,7 +323,7 @@ st.caption(
 )
 
 drawn = st.session_state.get("edit_drawn")
-candidate = None
+candidate, label = None, None  # (the drawn edit and how it is said: regions by name)
 selection = pd.DataFrame()
 map_column, panel = st.columns([1, 1])  # (the panel's tables fit beside the map)
 with map_column:
@@ -359,6 +375,7 @@ with map_column:
                 if len(moving):
                     destination = None if target == NO_TERRITORY else target
                     candidate = engine.move_regions(moving["region_id"], destination)
+                    label = _moved_to(moving["region_id"], destination)
             elif action == "new":
                 name = detail[0].text_input("Name of the new territory", key="draw_new_name")
                 if len(chosen) and name.strip():
@@ -384,6 +401,7 @@ with map_column:
             st.error(f"Cannot preview: {str(error).strip(chr(39))}")
             candidate, moving = None, chosen.iloc[0:0] if len(chosen) else chosen
         st.session_state["edit_candidate"] = candidate
+        st.session_state["edit_candidate_label"] = label
         if len(moving):
             stats = context["regions"].reindex(moving["region_id"])
             table = pd.DataFrame(

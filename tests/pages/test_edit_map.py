@@ -124,6 +124,8 @@ def test_the_move_twin_applies_through_the_engine(editor):
     assert set(plan_of(editor).territory("USS").region_ids) >= {"US-NJ", "US-DE"}
     assert metrics(editor)["Team balance score"] == team_score(expected)
     assert editor.multiselect(key="twin_regions").value == []
+    # said by name, as a click on the map says it (it said "Moved US-NJ, US-DE")
+    assert messages(editor)[0].startswith("Moved New Jersey (US-NJ), Delaware (US-DE) to US South")
 
 
 def test_the_move_twin_without_regions_says_what_to_do(editor):
@@ -158,6 +160,10 @@ def test_a_drawn_shape_previews_the_regions_past_the_threshold_then_applies(edit
     assert metrics(editor)["Team balance score"] == team_score(expected)
     assert "edit_drawn" not in editor.session_state
     assert not any(s.value == "Drawn shape" for s in editor.subheader)
+    # said by county name, in the message and in the edit history (not by id)
+    taken = len(strict.loc[strict["selected"]])
+    assert re.match(rf"Moved {taken:,} regions \([A-Z][a-z]+, KS, ", messages(editor)[0]), messages(editor)[0]
+    assert editor.session_state["edit_history"].entries[-1].label.startswith(f"Moved {taken:,} regions (")
 
 
 def test_cancel_drops_the_drawn_shape(editor):
