@@ -41,6 +41,16 @@ def _headers(data: bytes, filename: str) -> list[str]:
     return read_headers(data, filename)
 
 
+def _loaded_message(loaded, filename: str) -> str:
+    """What a load did, with the rows skipped and the warnings counted (the table of them is further down)."""
+    severity = loaded.problems["severity"] if len(loaded.problems) else pd.Series(dtype=object)
+    skipped, warned = int(severity.eq("skipped").sum()), int(severity.eq("warning").sum())
+    said = [f"{skipped:,} row(s) skipped"] if skipped else []
+    said += [f"{warned:,} warning(s)"] if warned else []
+    more = f" {' and '.join(said).capitalize()}: see **Rows with problems** below." if said else ""
+    return f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {plain(filename)}.{more}"
+
+
 with st.expander("Load accounts", expanded=False):
     st.caption(
         "A CSV with an id and either coordinates or an address (ZIP, city with state or country, or a "
@@ -74,10 +84,7 @@ with st.expander("Load accounts", expanded=False):
                     progress.progress(0.6, text="Assigning to territories and reps…")
                     current_engine()
                     progress.progress(1.0, text="Done")
-                    st.session_state["accounts_message"] = (
-                        "success",
-                        f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {plain(upload.name)}.",
-                    )
+                    st.session_state["accounts_message"] = ("success", _loaded_message(loaded, upload.name))
                 except (InputDataError, ValueError) as error:
                     progress.empty()
                     st.session_state["accounts_message"] = ("error", error)

@@ -227,6 +227,10 @@ def test_upload_a_hubspot_export_with_recognised_columns(app):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Accounts"] == "2"
     assert metrics["Rows not placed"] == "1"
+    # the message says what is in the table of problems further down (it said only "Loaded 2 of 3 rows")
+    said = app.success[0].value.replace("\\", "")
+    assert said.startswith("Loaded 2 of 3 rows from hubspot.csv. 1 row(s) skipped")
+    assert "see **Rows with problems** below" in said
     results = app.dataframe[0].value.set_index("account_id")
     assert results.loc["H1", "territory"] == "North America East"
     assert results.loc["H1", "rep"] == "Sarah Chen"
