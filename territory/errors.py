@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["InputDataError", "BoundaryFileError", "AccountsFileError", "PlanFileError", "format_location"]
 
 
@@ -15,7 +17,15 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     row : int, optional
         1-based row as a spreadsheet shows it (the header is row 1).
     column : str, optional
-        Column or field name (a command-line option such as ``--territory`` reads ``option --territory``).
+        Column or field name (a command-line option such as ``--territory`` reads ``option --territory``; a place
+        in a plan file such as ``reps[0].capacity`` reads ``rep 1, field 'capacity'``).
+
+    Examples
+    --------
+    >>> format_location("plan.json", column="reps[0].capacity")
+    "plan.json, rep 1, field 'capacity'"
+    >>> format_location("a.csv", 3, "lat")
+    "a.csv, row 3, column 'lat'"
     """
     parts = []
     if source:
@@ -23,8 +33,24 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     if row is not None:
         parts.append(f"row {row}")
     if column:
-        parts.append(f"option {column}" if column.startswith("--") else f"column '{column}'")
+        entry = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", column)
+        if column.startswith("--"):
+            parts.append(f"option {column}")
+        elif entry:  # a place in a JSON or YAML plan: reps[0].capacity -> rep 1, field 'capacity'
+            section, index, field = entry.groups()
+            name = _ENTRY_NAMES.get(section)
+            parts.append(f"{name} {int(index) + 1}" if name else f"{section} entry {int(index) + 1}")
+            if field:
+                parts.append(f"field '{field}'")
+        elif "." in column or "[" in column:  # another place in a plan file (settings.tier_weights)
+            parts.append(f"field '{column}'")
+        else:
+            parts.append(f"column '{column}'")
     return ", ".join(parts)
+
+
+# A plan's lists, each entry said by what it is (counted from 1, as a reader counts them in the file).
+_ENTRY_NAMES = {"territories": "territory", "reps": "rep", "overrides": "override", "accounts": "account"}
 
 
 class InputDataError(ValueError):

@@ -142,6 +142,14 @@ def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict]]:
         ]
 
 
+def _yaml_problem(error) -> str:
+    """The YAML parser's complaint in one line, with where ("not valid YAML at line 3, column 3: …")."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"not valid YAML{where}: {problem}"
+
+
 def read_plan_folder(folder: str | Path) -> Plan:
     """Read a plan folder written by :func:`write_plan_folder` (or by hand, e.g. edited in a pull request).
 
@@ -160,7 +168,7 @@ def read_plan_folder(folder: str | Path) -> Plan:
     try:
         head = yaml.safe_load(head_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise PlanFileError(f"not valid YAML: {error}", source="plan.yaml", hint="Fix the YAML syntax") from error
+        raise PlanFileError(_yaml_problem(error), source="plan.yaml", hint="Fix the YAML syntax") from error
     if not isinstance(head, dict):
         raise PlanFileError("expected a mapping with name, territories and reps", source="plan.yaml")
     territories = head.get("territories") or []

@@ -94,25 +94,25 @@ def test_yaml_plan(tmp_path):
     [
         ({"territories": []}, r"plan: missing 'reps'"),
         ({"territories": "x", "reps": []}, r"column 'territories': 'territories' must be a list"),
-        (minimal(region_ids=["New York"]), r"territories\[0\]\.region_ids'.*'New York' is not a region id.*US-NY"),
-        (minimal(tiers=["giant"]), r"territories\[0\]\.tiers'.*unknown tier 'giant'.*enterprise, mid-market, smb"),
-        (minimal(color="blue"), r"territories\[0\]\.color'.*not a #rrggbb"),
+        (minimal(region_ids=["New York"]), r"territory 1, field 'region_ids'.*'New York' is not a region id.*US-NY"),
+        (minimal(tiers=["giant"]), r"territory 1, field 'tiers'.*unknown tier 'giant'.*enterprise, mid-market, smb"),
+        (minimal(color="blue"), r"territory 1, field 'color'.*not a #rrggbb"),
         (minimal(annual_quota="lots"), r"annual_quota' must be a number, got 'lots'"),
         (minimal(annual_quota=-5), r"annual_quota' must be at least 0"),
-        (minimal(parent_id="NOPE"), r"territories\[0\]\.parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1"),
+        (minimal(parent_id="NOPE"), r"territory 1, field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1"),
         (
             {"territories": [{"territory_id": "A"}, {"territory_id": "A"}], "reps": []},
-            r"territories\[1\]\.territory_id'.*duplicate territory_id 'A'",
+            r"territory 2, field 'territory_id'.*duplicate territory_id 'A'",
         ),
         (
             {**minimal(), "reps": [{"rep_id": "R", "territory_ids": ["X"]}]},
-            r"reps\[0\]\.territory_ids'.*unknown territory 'X'.*Use one of: T1",
+            r"rep 1, field 'territory_ids'.*unknown territory 'X'.*Use one of: T1",
         ),
         ({**minimal(), "reps": [{"rep_id": "R", "capacity": 2.5}]}, r"capacity must be a whole number"),
         ({**minimal(), "reps": [{"rep_id": "R", "active": "yes"}]}, r"'active' must be true or false"),
-        ({**minimal(), "reps": [{"name": "no id"}]}, r"reps\[0\]\.rep_id'.*missing 'rep_id'"),
+        ({**minimal(), "reps": [{"name": "no id"}]}, r"rep 1, field 'rep_id'.*missing 'rep_id'"),
         ({**minimal(), "overrides": [{"account_id": "A", "rep_id": "ghost"}]}, r"unknown rep 'ghost'"),
-        ({**minimal(), "settings": {"tier_weights": {"giant": 1}}}, r"settings\.tier_weights'.*unknown tier 'giant'"),
+        ({**minimal(), "settings": {"tier_weights": {"giant": 1}}}, r"field 'settings\.tier_weights'.*unknown tier 'giant'"),
     ],
 )
 def test_plan_errors_name_the_field(data, match):
@@ -135,7 +135,7 @@ def test_load_plan_bad_json(tmp_path):
 def test_load_plan_reports_field_with_file_name(tmp_path):
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(minimal(tiers=["x"])))
-    with pytest.raises(PlanFileError, match=r"^mine\.json, column 'territories\[0\]\.tiers'"):
+    with pytest.raises(PlanFileError, match=r"^mine\.json, territory 1, field 'tiers'"):
         load_plan(path)
 
 

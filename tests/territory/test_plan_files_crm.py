@@ -82,7 +82,9 @@ def test_accounts_file_goes_when_the_plan_has_none(tmp_path, rich_plan):
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
          "overrides.csv, row 2, column 'locked': 'locked' must be true or false"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
-        ("plan.yaml", "name: [unclosed\n", "plan.yaml: not valid YAML"),
+        ("plan.yaml", "name: [unclosed\n", "plan.yaml: not valid YAML at line 2, column 1: expected ',' or ']'"),
+        ("plan.yaml", "name: x\nterritories:\n  - territory_id: A\n   bad: [\n",
+         "plan.yaml: not valid YAML at line 4, column 4: expected <block end>, but found '<block mapping start>'"),
     ],
 )  # fmt: skip
 def test_a_bad_folder_names_the_file_row_and_field(tmp_path, rich_plan, file, text, message):
