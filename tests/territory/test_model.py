@@ -99,7 +99,10 @@ def test_yaml_plan(tmp_path):
         (minimal(color="blue"), r"territory 1, field 'color'.*not a #rrggbb"),
         (minimal(annual_quota="lots"), r"annual_quota' must be a number, got 'lots'"),
         (minimal(annual_quota=-5), r"annual_quota' must be at least 0"),
-        (minimal(parent_id="NOPE"), r"territory 1, field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1"),
+        (
+            minimal(parent_id="NOPE"),
+            r"territory 1, field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1",
+        ),
         (
             {"territories": [{"territory_id": "A"}, {"territory_id": "A"}], "reps": []},
             r"territory 2, field 'territory_id'.*duplicate territory_id 'A'",
@@ -112,7 +115,10 @@ def test_yaml_plan(tmp_path):
         ({**minimal(), "reps": [{"rep_id": "R", "active": "yes"}]}, r"'active' must be true or false"),
         ({**minimal(), "reps": [{"name": "no id"}]}, r"rep 1, field 'rep_id'.*missing 'rep_id'"),
         ({**minimal(), "overrides": [{"account_id": "A", "rep_id": "ghost"}]}, r"unknown rep 'ghost'"),
-        ({**minimal(), "settings": {"tier_weights": {"giant": 1}}}, r"field 'settings\.tier_weights'.*unknown tier 'giant'"),
+        (
+            {**minimal(), "settings": {"tier_weights": {"giant": 1}}},
+            r"field 'settings\.tier_weights'.*unknown tier 'giant'",
+        ),
     ],
 )
 def test_plan_errors_name_the_field(data, match):
