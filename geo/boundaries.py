@@ -346,6 +346,28 @@ def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: 
     return [c for c in _read_any(source, name).columns if c != "geometry"]
 
 
+_ID_NAMES = ("region_id", "id", "code", "geoid", "fips", "iso_a2", "iso_a3", "iso", "postal", "abbrev", "key")
+_NAME_NAMES = ("name", "label", "title", "namelsad", "name_en", "admin", "name_long")
+
+
+def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
+    """The id and name columns a boundary file most likely has, by their names (None where no name fits).
+
+    Examples
+    --------
+    >>> guess_boundary_columns(["NAME", "STATEFP", "GEOID", "ALAND"])
+    ('GEOID', 'NAME')
+    >>> guess_boundary_columns(["a", "b"])
+    (None, None)
+    """
+    by_lower = {}
+    for column in columns:
+        by_lower.setdefault(str(column).strip().lower(), column)
+    id_column = next((by_lower[c] for c in _ID_NAMES if c in by_lower), None)
+    name_column = next((by_lower[c] for c in _NAME_NAMES if c in by_lower and by_lower[c] != id_column), None)
+    return id_column, name_column
+
+
 def _rows(mask: pd.Series) -> str:
     positions = np.flatnonzero(mask.to_numpy()) + 1
     text = ", ".join(str(p) for p in positions[:5])

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.assets import use_local_assets
-from geo.boundaries import boundary_file_columns, read_boundary_file, region_table
+from geo.boundaries import boundary_file_columns, guess_boundary_columns, read_boundary_file, region_table
 from geo.layers import to_geojson
 from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error, show_table
 from territory import InputDataError, load_plan
@@ -94,8 +94,12 @@ boundary = st.file_uploader("Upload a boundary file", type=["geojson", "json", "
 if boundary is not None:
     try:
         columns = boundary_file_columns(boundary.getvalue(), filename=boundary.name)
-        id_column = st.selectbox("Id column", columns)
-        name_column = st.selectbox("Name column", [None, *columns], format_func=lambda c: c or "(same as id)")
+        guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
+        id_column = st.selectbox("Id column", columns,
+                                 index=columns.index(guessed_id) if guessed_id else (0 if columns else None))  # fmt: skip
+        names = [None, *columns]
+        name_column = st.selectbox("Name column", names, index=names.index(guessed_name),
+                                   format_func=lambda c: c or "(same as id)")  # fmt: skip
         result = read_boundary_file(boundary.getvalue(), id_column, name_column=name_column, filename=boundary.name)
     except InputDataError as error:
         show_input_error(error)

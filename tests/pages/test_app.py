@@ -446,3 +446,31 @@ def test_a_plan_name_in_markdown_is_shown_as_written(app, page, kind):
     from pages.shared import plain
 
     assert plain("WWW.Acme.com") == "WWW\u200b.Acme.com"  # (the case kept)
+
+
+def _square(x: float, y: float) -> list:
+    return [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]]
+
+
+def _features(properties: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": {"type": "Polygon", "coordinates": _square(i, 0)}}
+        for i, p in enumerate(properties)
+    ]}).encode()  # fmt: skip
+
+
+def test_a_boundary_file_gets_its_id_and_name_columns_picked_by_their_names(app):
+    open_page(app, "pages/data_sources.py")
+    data = _features([{"ALAND": 5, "NAME": "Alpha", "GEOID": "A1"}, {"ALAND": 7, "NAME": "Beta", "GEOID": "B2"}])
+    app.file_uploader(key="boundary_upload").set_value(("tracts.geojson", data, "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    boxes = {s.label: s.value for s in app.selectbox}
+    assert boxes["Id column"] == "GEOID" and boxes["Name column"] == "NAME"  # (the first column, ALAND, was picked)
+    assert any(m.value.startswith("2 regions") for m in app.markdown)
+
+
+def test_a_boundary_file_without_attributes_says_so(app):
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="boundary_upload").set_value(("bare.geojson", _features([{}, {}]), "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("no attributes" in e.value for e in app.error)
