@@ -521,6 +521,22 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, name: str, load: BoundaryLoad) -> gpd.GeoDa
         )
     load.source_crs = gdf.crs.to_string()
     minx, miny, maxx, maxy = gdf.total_bounds
+    if (
+        gdf.crs.is_geographic
+        and -90 <= minx
+        and maxx <= 90
+        and -180 <= miny
+        and maxy <= 180
+        and (miny < -90 or maxy > 90)
+    ):
+        # x within ±90 and y beyond it: latitude, longitude (GeoJSON wants longitude first)
+        raise BoundaryFileError(
+            f"its coordinates look swapped: the second number of each point runs from {miny:.6g} to {maxy:.6g}, "
+            "beyond the ±90 of a latitude, while the first stays within it (latitude, longitude order)",
+            source=name,
+            hint="GeoJSON lists longitude first: write each point as [longitude, latitude] (e.g. [-74.0, 40.7] "
+            "for New York)",
+        )
     if gdf.crs.is_geographic and not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
         # (a GeoJSON is read as EPSG:4326 whatever its coordinates: metres from a projected file end here)
         raise BoundaryFileError(

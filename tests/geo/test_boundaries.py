@@ -182,6 +182,25 @@ def test_a_geojson_in_metres_is_refused(tmp_path):
         read_boundary_file(path, "code")
 
 
+def test_a_geojson_with_latitude_first_is_said_to_be_swapped(tmp_path):
+    # New York and Texas written [latitude, longitude]: it was said to "look projected, e.g. in metres".
+    def square(lat, lon):
+        return [[[lat, lon], [lat + 1, lon], [lat + 1, lon + 1], [lat, lon + 1], [lat, lon]]]
+
+    features = [
+        {"type": "Feature", "properties": {"code": c}, "geometry": {"type": "Polygon", "coordinates": square(*p)}}
+        for c, p in (("NY", (40.7, -74.0)), ("TX", (31.0, -100.0)))
+    ]
+    path = tmp_path / "swapped.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(BoundaryFileError) as caught:
+        read_boundary_file(path, "code")
+    said = str(caught.value)
+    assert said.startswith("swapped.geojson: its coordinates look swapped: the second number of each point runs "
+                           "from -100 to -73")  # fmt: skip
+    assert "write each point as [longitude, latitude]" in said and "projected" not in said
+
+
 def test_lonlat_shapefile_without_prj_is_assumed_wgs84(tmp_path):
     archive = zip_shapefile(squares_gdf(), tmp_path, keep_prj=False)
     result = read_boundary_file(archive, "code")
