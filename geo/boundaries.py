@@ -313,9 +313,10 @@ def read_boundary_file(
         "dropped (regions must be polygons)"
         for pos in np.flatnonzero(non_polygon.to_numpy())
     ]
+    numbers = np.arange(1, len(gdf) + 1)  # each feature's number in the file, said in the repairs
     if dropped:
         keep = ~non_polygon.to_numpy()
-        gdf, ids = gdf.loc[keep], ids.loc[keep]
+        gdf, ids, numbers = gdf.loc[keep], ids.loc[keep], numbers[keep]
     labels = gdf[name_column].astype(str) if name_column else ids
     regions = gpd.GeoDataFrame(
         {
@@ -328,7 +329,7 @@ def read_boundary_file(
         geometry=gdf.geometry.values,
         crs=WGS84,
     )
-    regions, load.repaired = repair_geometries(regions, source=name)
+    regions, load.repaired = repair_geometries(regions, source=name, numbers=numbers)
     load.repaired = dropped + load.repaired
     load.regions = regions
     return load
@@ -553,7 +554,9 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, name: str, load: BoundaryLoad) -> gpd.GeoDa
     return gdf.to_crs(WGS84)
 
 
-def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tuple[gpd.GeoDataFrame, list[str]]:
+def repair_geometries(
+    gdf: gpd.GeoDataFrame, *, source: str = "regions", numbers=None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Make every geometry valid and polygonal.
 
     Parameters
@@ -567,8 +570,10 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tupl
     -------
     (GeoDataFrame, list of str)
         The repaired frame (empty geometries dropped) and one message per repaired or dropped feature,
-        naming the row, the id and what was wrong, in words (:func:`invalid_geometry_reason`).
+        naming the feature (its number in the file: ``numbers``, default the row's position), the id and what was
+        wrong, in words (:func:`invalid_geometry_reason`).
     """
+    numbers = np.arange(1, len(gdf) + 1) if numbers is None else np.asarray(numbers)
     geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
     messages = []
@@ -579,14 +584,15 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, source: str = "regions") -> tupl
         out[invalid] = [_polygonal(g) for g in fixed]
         for pos, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
             messages.append(
-                f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): {invalid_geometry_reason(reason)}; "
+                f"{source}, feature {numbers[pos]} (id '{gdf['region_id'].iloc[pos]}'): "
+                f"{invalid_geometry_reason(reason)}; "
                 "repaired"
             )
         gdf = gdf.copy()
         gdf["geometry"] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     for pos in np.flatnonzero(empty.to_numpy()):
-        messages.append(f"{source}, row {pos + 1} (id '{gdf['region_id'].iloc[pos]}'): empty geometry dropped")
+        messages.append(f"{source}, feature {numbers[pos]} (id '{gdf['region_id'].iloc[pos]}'): empty geometry dropped")
     return gdf.loc[~empty].reset_index(drop=True), messages
 
 

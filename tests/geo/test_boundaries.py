@@ -227,11 +227,22 @@ def test_self_intersecting_geometry_is_repaired_and_reported(tmp_path):
     result = read_boundary_file(path, "code")
     assert len(result.repaired) == 1
     assert result.repaired[0] == (
-        "bowtie.geojson, row 2 (id 'BOW'): invalid outline: its outline crosses itself near longitude 1, latitude 1; "
+        "bowtie.geojson, feature 2 (id 'BOW'): invalid outline: its outline crosses itself near longitude 1, latitude 1; "
         "repaired"
     )
     assert result.regions.geometry.is_valid.all()
     assert result.regions.set_index("region_id").loc["BOW", "geometry"].area == pytest.approx(2.0)
+
+
+def test_a_repair_names_the_feature_by_its_number_in_the_file(tmp_path):
+    # A point dropped before the repairs: the bowtie is still feature 3 of the file (it was said to be row 2).
+    bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    gdf = gpd.GeoDataFrame({"code": ["PT", "OK", "BOW"]}, geometry=[Point(9, 9), box(5, 5, 6, 6), bowtie], crs=4326)
+    path = tmp_path / "mixed.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    result = read_boundary_file(path, "code")
+    assert result.repaired[0].startswith("mixed.geojson, feature 1 (id 'PT'): a Point, not a polygon; dropped")
+    assert result.repaired[1].startswith("mixed.geojson, feature 3 (id 'BOW'): invalid outline")
 
 
 def test_missing_id_column_lists_the_columns(tmp_path):
@@ -285,7 +296,7 @@ def test_repair_drops_empty_geometries():
     gdf = gpd.GeoDataFrame({"region_id": ["A", "B"]}, geometry=[box(0, 0, 1, 1), Polygon()], crs=4326)
     out, messages = repair_geometries(gdf, source="f.geojson")
     assert out["region_id"].tolist() == ["A"]
-    assert messages == ["f.geojson, row 2 (id 'B'): empty geometry dropped"]
+    assert messages == ["f.geojson, feature 2 (id 'B'): empty geometry dropped"]
 
 
 def test_no_region_wraps_around_the_antimeridian():
@@ -368,9 +379,9 @@ def test_each_kind_of_invalid_outline_is_said_in_words():
     result = read_boundary_file(_collection(SQUARE, thin), "code", filename="r.geojson")
     assert list(result.regions["region_id"]) == ["R1"]
     assert result.repaired == [
-        "r.geojson, row 2 (id 'R2'): invalid outline: a ring has fewer than four points near longitude 0, latitude 0;"
+        "r.geojson, feature 2 (id 'R2'): invalid outline: a ring has fewer than four points near longitude 0, latitude 0;"
         " repaired",
-        "r.geojson, row 2 (id 'R2'): empty geometry dropped",
+        "r.geojson, feature 2 (id 'R2'): empty geometry dropped",
     ]
 
 
