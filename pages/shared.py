@@ -14,6 +14,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
@@ -164,21 +165,53 @@ def plan_store():
 
 
 SESSION_PARAM, PLAN_PARAM, VERSION_PARAM = "session", "plan", "version"  # in the page's address (query string)
+_KEY = re.compile(r"[0-9a-f]{32}")  # a tab's key, as made here (uuid4 hex): a guessable key is not taken
+_LIVE: dict[str, str] = {}  # tab key -> the Streamlit session using it (this server process)
+_LIVE_LOCK = threading.Lock()
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else None
+
+
+def _still_open(session_id: str) -> bool:
+    """Whether a session is still connected (a tab open); False outside a server (tests)."""
+    from streamlit import runtime
+
+    return runtime.exists() and runtime.get_instance().is_active_session(session_id) is True
 
 
 def session_key() -> str:
-    """The browser tab's key, kept in the page's address (``?session=…``), so that a reload finds its unsaved work."""
+    """The browser tab's key, kept in the page's address (``?session=…``), so that a reload finds its unsaved work.
+
+    A session starting with a key that another open tab still uses (its address copied, or the tab duplicated)
+    gets a key of its own, with a copy of that tab's unsaved work (:func:`_restore_working_copy`): two tabs never
+    write over each other's work.
+    """
     key = st.session_state.get("session_key")
-    if key is None:
-        given = str(st.query_params.get(SESSION_PARAM) or "")
-        key = given if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", given) else uuid.uuid4().hex
-        st.session_state["session_key"] = key
+    if key is not None:
+        return key
+    given = str(st.query_params.get(SESSION_PARAM) or "")
+    me = _session_id()
+    key = given if _KEY.fullmatch(given) else uuid.uuid4().hex
+    with _LIVE_LOCK:
+        other = _LIVE.get(key)
+        if key == given and other is not None and other != me and _still_open(other):
+            st.session_state["forked_from"] = given
+            key = uuid.uuid4().hex
+        if me is not None:
+            _LIVE[key] = me
+    st.session_state["session_key"] = key
     return key
 
 
 def _address_param(name: str) -> int | None:
     value = str(st.query_params.get(name) or "")
-    return int(value) if value.isdigit() else None
+    # ASCII digits only ("¹" is a digit to str.isdigit), and within a database integer
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _open_stored_plan() -> None:
@@ -195,15 +228,30 @@ def _open_stored_plan() -> None:
         return
     if _restore_working_copy(store):
         return
-    wanted = _address_param(PLAN_PARAM)
+    wanted, version = _address_param(PLAN_PARAM), _address_param(VERSION_PARAM)
+    if wanted is None and str(st.query_params.get(PLAN_PARAM) or ""):
+        st.session_state["restore_note"] = "The plan in the address is not a plan number; opened the usual plan."
     if wanted is not None:
         try:
-            open_version(store.load(wanted, _address_param(VERSION_PARAM)))
-            return
-        except StoreError:  # a plan or version no longer there (or a hand-made address): say so, open the default
+            record = store.plan_record(wanted)
+        except StoreError:  # a plan no longer there (or a hand-made address): say so, open the usual plan
             st.session_state["restore_note"] = (
                 f"Plan #{wanted} in the address is not in the store; opened the usual plan instead."
             )
+        else:
+            if version is not None and not 1 <= version <= record.current_version:
+                st.session_state["restore_note"] = (
+                    f"Plan #{wanted} has no version {version} (it has 1 to {record.current_version}); "
+                    "opened its latest version."
+                )
+                version = None
+            open_version(store.load(wanted, version))
+            return
+    _open_usual_plan(store)
+
+
+def _open_usual_plan(store) -> None:
+    """The active plan, else the newest draft, else the newest (a new store gets the demo plan as its first draft)."""
     plans = store.plans()
     record = store.active_plan() or next((r for r in plans if r.status == "draft"), None) or next(iter(plans), None)
     if record is None:
@@ -214,11 +262,17 @@ def _open_stored_plan() -> None:
 
 
 def _restore_working_copy(store) -> bool:
-    """Reopen the unsaved plan this tab left (a reload of the browser); True if there was one."""
+    """Reopen the unsaved plan this tab left (a reload of the browser); True if there was one.
+
+    On the version it was based on, as an edit of it: accounts keep the reps that version was saved with wherever
+    the changes allow (a fresh assignment would hand some accounts to other reps than before the reload).
+    """
     from territory.store import StoreError
 
+    mine = session_key()  # (first: a tab whose address another open tab uses gets its own key here)
+    key = st.session_state.get("forked_from") or mine
     try:
-        copy = store.working_copy(session_key())
+        copy = store.working_copy(key)
     except (StoreError, InputDataError, ValueError) as error:  # unreadable: start as usual, and say why
         st.session_state["restore_note"] = f"Unsaved changes from before the reload could not be read: {error}"
         return False
@@ -230,16 +284,30 @@ def _restore_working_copy(store) -> bool:
             base = store.load(copy.plan_id, copy.version)
         except StoreError:
             base = None  # the plan it was based on is gone: the work stays, as a plan not stored yet
+    work = json.dumps(copy.plan.to_dict())
     if base is not None:
         open_version(base)
-    st.session_state["plan_json"] = json.dumps(copy.plan.to_dict())
-    st.session_state["kept_work_json"] = st.session_state["plan_json"]
+        st.session_state["pending_restore"] = work  # applied by init_state once the accounts are there
+    else:
+        st.session_state["plan_json"] = work
     st.session_state["restored_work"] = {
         "name": copy.plan.name,
         "base": (base.plan_id, base.version) if base is not None else None,
         "at": copy.updated_at,
+        "copied": bool(st.session_state.get("forked_from")),
     }
     return True
+
+
+def _apply_pending_restore() -> None:
+    work = st.session_state.pop("pending_restore", None)
+    if work is None:
+        return
+    st.session_state["restoring"] = True  # (no keeping or dropping of the copy half-way)
+    try:
+        set_plan(_plan_from_json(work), "Reopened the unsaved changes kept before the reload")
+    finally:
+        st.session_state.pop("restoring", None)
 
 
 def keep_unsaved_work() -> None:
@@ -249,7 +317,7 @@ def keep_unsaved_work() -> None:
     address. Cheap when nothing changed (one comparison); a store that cannot be written is noted for the Plans
     page, and the app runs on.
     """
-    if "plan_json" not in st.session_state:
+    if "plan_json" not in st.session_state or st.session_state.get("restoring"):
         return
     key = session_key()
     if st.query_params.get(SESSION_PARAM) != key:
@@ -263,7 +331,7 @@ def keep_unsaved_work() -> None:
     plan_json = st.session_state["plan_json"]
     kept = st.session_state.get("kept_work_json")
     unsaved = unsaved_changes()
-    if (unsaved and kept == plan_json) or (not unsaved and kept is None):
+    if (unsaved and kept == plan_json) or (not unsaved and kept is None and "forked_from" not in st.session_state):
         return
     store = plan_store()
     if store is None:
@@ -277,44 +345,65 @@ def keep_unsaved_work() -> None:
             store.drop_working_copy(key)
             st.session_state.pop("kept_work_json", None)
             st.session_state.pop("restored_work", None)
+        st.session_state.pop("forked_from", None)
     except Exception as error:  # the database went away meanwhile: the session keeps its plan
         st.session_state["store_error"] = f"unsaved changes not kept: {type(error).__name__}: {error}"
 
 
 def restored_work_notice() -> None:
-    """In the sidebar, while a reload's unsaved changes are open and still unsaved: what they are, and a way back."""
+    """In the sidebar, while a reload's unsaved changes are open and still unsaved: what they are, and a way back.
+
+    Also a toast when they are first reopened (a narrow window starts with the sidebar closed).
+    """
+    for kind, text in st.session_state.pop("restore_toasts", []):
+        st.toast(text, icon=":material/history:" if kind == "restored" else ":material/delete:")
     note = st.session_state.pop("restore_note", None)
     if note:
         st.sidebar.warning(note, icon=":material/warning:")
     restored = st.session_state.get("restored_work")
     if not restored or not unsaved_changes():
         return
+    if not restored.get("toasted"):
+        restored["toasted"] = True
+        st.toast("Unsaved changes restored: see the sidebar to keep or discard them.", icon=":material/history:")
     base = restored["base"]
-    since = restored["at"].astimezone().strftime("%Y-%m-%d %H:%M")
+    since = restored["at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     what = f"plan #{base[0]} (from version {base[1]})" if base else "a plan not stored yet"
+    copied = (
+        " This address is open in another tab as well: this tab goes on with its own copy of them."
+        if restored.get("copied") else ""
+    )  # fmt: skip
     with st.sidebar.container(border=True):
         st.markdown(
-            f":material/history: **Unsaved changes restored** to {what}, **{plain(restored['name'])}**, "
-            f"last changed {since}. Save them on the Plans page, or discard them."
+            f":material/history: **Unsaved changes restored** to {what}, **{plain(restored['name'].strip())}**, "
+            f"last changed {since}. Save them on the Plans page, or discard them. The edit history starts "
+            f"again from here.{copied}"
         )
         left, right = st.columns(2)
         left.button("Keep", key="restored_keep", on_click=lambda: st.session_state.pop("restored_work", None),
-                    width="stretch")  # fmt: skip
+                    width="stretch", help="Hide this notice; the changes stay (unsaved).")  # fmt: skip
         right.button("Discard", key="restored_discard", on_click=discard_unsaved_work, width="stretch",
-                     help="Go back to the stored version; the changes are dropped.")  # fmt: skip
+                     help="Go back to the version they were based on; the changes are dropped.")  # fmt: skip
 
 
 def discard_unsaved_work() -> None:
-    """Go back to the stored version the session's plan came from (the demo plan if none), dropping the changes."""
+    """Go back to the stored version the session's plan came from, dropping the changes.
+
+    A plan not stored yet goes back to the usual plan (active, else the newest draft); without a store, the demo
+    plan.
+    """
     store = plan_store()
     where = stored_plan()
     st.session_state.pop("restored_work", None)
     if store is not None and where is not None:
         open_version(store.load(*where))
+    elif store is not None:
+        _open_usual_plan(store)
     else:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
         for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
             st.session_state.pop(key, None)
+    st.session_state["restore_toasts"] = [("discarded", "Unsaved changes discarded.")]
 
 
 def open_version(version, state: PlanState | None = None) -> None:
@@ -355,6 +444,7 @@ def init_state() -> None:
         _open_stored_plan()
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
     st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
+    _apply_pending_restore()
     keep_unsaved_work()  # (changes made by a widget's callback, before this run; app.py also calls it after a run)
 
 

@@ -6,6 +6,9 @@ address a run leaves in ``query_params``, so a new AppTest given those parameter
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -112,3 +115,69 @@ def test_a_plan_no_longer_in_the_store_is_said_and_the_usual_plan_opens(data_dir
     again = reload(app, plan="99", version="1")
     assert "Plan #99 in the address is not in the store" in " ".join(w.value for w in again.sidebar.warning)
     assert again.query_params["plan"] == "1"
+
+
+def reps_of(app):
+    return app.session_state["edit_history"].current.result.set_index("account_id")["rep_id"]
+
+
+def test_a_reload_keeps_each_accounts_rep(data_dir):
+    # The work is reopened as an edit of the version it was based on, so accounts keep their reps (a fresh
+    # assignment handed some to other reps: the team balance score changed across the reload).
+    app = session()
+    move(app, ["US-TX"], "USW")
+    before = reps_of(app)
+    again = reload(app)
+    pd.testing.assert_series_equal(reps_of(again), before)
+    labels = [entry.label for entry in again.session_state["edit_history"].entries]
+    assert labels[-1] == "Reopened the unsaved changes kept before the reload"
+
+
+@pytest.mark.parametrize(
+    ("params", "said"),
+    [
+        ({"plan": "99999999999999999999999"}, "is not a plan number"),
+        ({"plan": "\u00b9"}, "is not a plan number"),
+        ({"plan": "1", "version": "\u00b2"}, None),
+        ({"plan": "1", "version": "999"}, "Plan #1 has no version 999 (it has 1 to 1); opened its latest version."),
+        ({"plan": "1", "version": "0"}, "Plan #1 has no version 0"),
+    ],
+)
+def test_a_hand_made_address_never_breaks_the_page(data_dir, params, said):
+    first = session()
+    again = reload(first, session="0" * 32, **params)  # (a key with no work kept)
+    warnings = " ".join(w.value for w in again.sidebar.warning)
+    assert (said in warnings) if said else not warnings
+    assert again.query_params["plan"] == "1"
+
+
+def test_discarding_a_plan_not_stored_yet_opens_the_usual_plan_and_keeps_nothing(data_dir):
+    app = session()
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    stored = plan_of(app)
+    key = "1" * 32
+    store.keep_working_copy(key, replace(stored, name="Uploaded plan"), plan_id=None, version=None, author="ana")
+    again = reload(app, session=key)
+    assert plan_of(again).name == "Uploaded plan" and "a plan not stored yet" in sidebar_text(again)
+    again.sidebar.button(key="restored_discard").click().run()
+    assert plan_of(again) == stored and store.working_copy(key) is None
+    assert not notice(reload(again))
+
+
+def test_a_second_open_tab_on_the_same_address_gets_its_own_key_and_a_copy(data_dir, monkeypatch):
+    import pages.shared as shared
+
+    app = session()
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    # the first tab is still open (AppTest gives every session the same id: the first one's is said here)
+    monkeypatch.setitem(shared._LIVE, app.query_params["session"], "the first tab")
+    monkeypatch.setattr(shared, "_still_open", lambda session_id: session_id == "the first tab")
+    twin = reload(app)
+    assert twin.query_params["session"] != app.query_params["session"]
+    assert plan_of(twin) == edited and "open in another tab as well" in sidebar_text(twin)
+    # their work no longer mixes: the twin's next edit is kept under its own key
+    move(twin, ["US-NE"], "USW")
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    assert "US-NE" not in store.working_copy(app.query_params["session"]).plan.territory("USW").region_ids
+    assert "US-NE" in store.working_copy(twin.query_params["session"]).plan.territory("USW").region_ids
