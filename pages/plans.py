@@ -300,8 +300,10 @@ if conflict:
     _, both = _merge()
     if both:
         st.markdown(f"**Changed on both sides** ({len(both)}): the merge keeps yours unless you choose theirs.")
-        show_table(pd.DataFrame({"What": [_conflict_what(c) for c in both], "Yours": [c.yours for c in both],
-                                 "Theirs": [c.theirs for c in both]}), hide_index=True)  # fmt: skip
+        show_table(pd.DataFrame({"What": [_conflict_what(c) for c in both],
+                                 f"Before (version {base})": [c.base for c in both],
+                                 "Yours": [c.yours for c in both],
+                                 f"Theirs (version {current})": [c.theirs for c in both]}), hide_index=True)  # fmt: skip
         what = {c.key: _conflict_what(c) for c in both}
         st.multiselect("Keep theirs for", list(what), key="merge_keep_theirs", format_func=lambda k: what.get(k, k),
                        placeholder="None: keep yours everywhere")  # fmt: skip

@@ -232,9 +232,11 @@ class MergeConflict:
     what : str
         The thing, in words ("Region US-PA", "East: name", "Rep Ann").
     yours, theirs : str
-        What each side made of it, in words ("West", "no territory", "removed").
+        What each side made of it, in words ("West", "no territory", "removed", "$7,500,000").
     kept : str
         ``"yours"`` or ``"theirs"``: the side the merged plan follows.
+    base : str
+        What it was in the version both started from, in the same words.
     """
 
     key: str
@@ -242,6 +244,7 @@ class MergeConflict:
     yours: str
     theirs: str
     kept: str = "yours"
+    base: str = ""
 
     def __str__(self) -> str:
         return f"{self.key}: changed on both sides; kept {self.kept}"
@@ -318,8 +321,8 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
             return t
         if t != b and t != m:
             kept = "theirs" if key in keep_theirs else "yours"
-            yours, their = (say(m, mine), say(t, theirs)) if say else (_said(m, mine), _said(t, theirs))
-            conflicts.append(MergeConflict(key, what, yours, their, kept))
+            say = say or _said
+            conflicts.append(MergeConflict(key, what, say(m, mine), say(t, theirs), kept, say(b, base)))
             return t if kept == "theirs" else m
         return m
 
@@ -332,7 +335,7 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
     territories = {}
     for territory_id in order:
         b, m, t = (d.get(territory_id) for d in by_id)
-        name = next(x.name for x in (t, m, b) if x is not None)
+        name = next(x.name for x in (b, m, t) if x is not None)  # (as it was: both sides may have renamed it)
         if m is None or t is None or b is None:
             chosen = pick(f"territory {territory_id}", f"Territory {name}", b, m, t)
             if chosen is not None:
@@ -341,7 +344,8 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
         fields = {}
         for field in TERRITORY_ATTRIBUTES:
             fields[field] = pick(f"{territory_id}.{field}", f"{name}: {field.replace('_', ' ')}",
-                                 getattr(b, field), getattr(m, field), getattr(t, field))  # fmt: skip
+                                 getattr(b, field), getattr(m, field), getattr(t, field),
+                                 say=lambda value, _plan, field=field: _show(field, value))  # fmt: skip
         territories[territory_id] = replace(t, **fields)
     listings = [_listing(p) for p in (base, mine, theirs)]
     regions = listings[0].keys() | listings[1].keys() | listings[2].keys()
@@ -362,7 +366,7 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
     reps_by_id = [{r.rep_id: r for r in p.reps} for p in (base, mine, theirs)]
     reps = []
     for rep_id in list(reps_by_id[2]) + [k for k in reps_by_id[1] if k not in reps_by_id[2]]:
-        name = next(r.name for r in (d.get(rep_id) for d in reps_by_id[::-1]) if r is not None)
+        name = next(r.name for r in (d.get(rep_id) for d in reps_by_id) if r is not None)  # (as it was)
         chosen = pick(f"rep {rep_id}", f"Rep {name}", *(d.get(rep_id) for d in reps_by_id))
         if chosen is not None:
             reps.append(chosen)

@@ -182,9 +182,11 @@ def test_a_merge_shows_what_both_changed_and_keeps_the_side_chosen(data_dir):
     move(bo, ["US-NJ"], "NAE")
     save(ana, "WA and NJ to Canada West", author="ana")
     save(bo, "WA south, NJ east", author="bo")
-    both = next(d.value for d in bo.dataframe if "Theirs" in d.value.columns).set_index("What")
+    both = next(d.value for d in bo.dataframe if "Theirs (version 2)" in d.value.columns).set_index("What")
+    assert list(both.columns) == ["Before (version 1)", "Yours", "Theirs (version 2)"]  # as it was, then each side
+    assert both.loc["Region Washington (US-WA)", "Before (version 1)"] == "US West"
     assert both.loc["Region Washington (US-WA)", "Yours"] == "US South"
-    assert both.loc["Region Washington (US-WA)", "Theirs"] == "Canada West"
+    assert both.loc["Region Washington (US-WA)", "Theirs (version 2)"] == "Canada West"
     assert both.loc["Region New Jersey (US-NJ)", "Yours"] == "North America East"
     assert bo.multiselect(key="merge_keep_theirs").value == []
     bo.multiselect(key="merge_keep_theirs").set_value(["region US-WA"]).run()

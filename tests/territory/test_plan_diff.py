@@ -168,11 +168,13 @@ def test_merge_lists_each_conflict_with_both_sides_and_keeps_the_side_chosen():
     merged, conflicts = merge_plans(base, mine, theirs)
     by_key = {c.key: c for c in conflicts}
     assert set(by_key) == {"E.name", "rep A"}  # South: removed by them, untouched by me -> removed, no conflict
-    assert (by_key["E.name"].what, by_key["E.name"].yours, by_key["E.name"].theirs) == (
-        "Northeast: name", "East Coast", "Northeast",
+    # named as it was in the version both started from (both renamed it), with what it was there
+    assert (by_key["E.name"].what, by_key["E.name"].base, by_key["E.name"].yours, by_key["E.name"].theirs) == (
+        "East: name", "East", "East Coast", "Northeast",
     )  # fmt: skip
     assert by_key["rep A"].yours == "Ann: East Coast, capacity 50"  # (each side in its own names)
     assert by_key["rep A"].theirs == "Ann: Northeast, capacity 80"
+    assert by_key["rep A"].base == "Ann: East, capacity 40"
     assert merged.territory("E").name == "East Coast" and merged.rep("A").capacity == 50
     assert [t.territory_id for t in merged.territories] == ["E", "W"]
     assert all(c.kept == "yours" for c in conflicts)
@@ -180,3 +182,18 @@ def test_merge_lists_each_conflict_with_both_sides_and_keeps_the_side_chosen():
     merged, conflicts = merge_plans(base, mine, theirs, keep_theirs={"E.name"})
     assert merged.territory("E").name == "Northeast" and merged.rep("A").capacity == 50
     assert {c.key: c.kept for c in conflicts} == {"E.name": "theirs", "rep A": "yours"}
+
+
+def test_a_conflict_on_a_quota_is_said_in_money():
+    # (it read "7500000.0" against "6000000.0")
+    from territory.plan_diff import merge_plans
+
+    def with_quota(quota):
+        return plan_from_dict({**OLD, "territories": [{**OLD["territories"][0], "annual_quota": quota},
+                                                      *OLD["territories"][1:]]})  # fmt: skip
+
+    _, conflicts = merge_plans(with_quota(5_000_000), with_quota(7_500_000), with_quota(6_000_000))
+    (quota,) = conflicts
+    assert (quota.what, quota.base, quota.yours, quota.theirs) == (
+        "East: annual quota", "$5,000,000", "$7,500,000", "$6,000,000",
+    )  # fmt: skip
