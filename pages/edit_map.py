@@ -121,6 +121,8 @@ def _on_map_event() -> None:
             st.session_state["edit_inspected"] = region_id
     elif geometry.get("type") in ("Polygon", "MultiPolygon"):
         st.session_state["edit_drawn"] = geometry
+        if st.session_state.get("paint_territory"):  # a new shape goes, by default, where clicks paint (not the first)
+            st.session_state["draw_target"] = st.session_state["paint_territory"]
 
 
 def _paint(region_id: str) -> None:

@@ -166,6 +166,15 @@ def test_a_drawn_shape_previews_the_regions_past_the_threshold_then_applies(edit
     assert editor.session_state["edit_history"].entries[-1].label.startswith(f"Moved {taken:,} regions (")
 
 
+def test_a_drawn_shape_goes_by_default_where_clicks_paint(editor):
+    # (it went to the first territory in the list, whatever the manager was painting with)
+    editor.selectbox(key="paint_territory").set_value("USC").run()
+    map_event(editor, {"type": "Feature", "properties": {}, "geometry": KANSAS}, 1)
+    assert editor.selectbox(key="draw_target").value == "USC"
+    editor.selectbox(key="draw_target").set_value("USW").run()  # a choice for this shape stays
+    assert editor.selectbox(key="draw_target").value == "USW"
+
+
 def test_cancel_drops_the_drawn_shape(editor):
     before = editor.session_state["plan_json"]
     map_event(editor, {"type": "Feature", "properties": {}, "geometry": KANSAS}, 1)
