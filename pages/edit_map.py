@@ -422,6 +422,12 @@ with map_column:
                 will = candidate.result.set_index("account_id")["territory_id"].reindex(was.index)
                 line += f", {int((was != will.astype(object).fillna('')).sum()):,} of them change territory"
             st.markdown(line)
+            if action == "split" and candidate is not None:  # the quotas, as the Split tab's preview says them
+                part = candidate.plan.territories[-1]
+                st.markdown(
+                    f"{plain(part.name)}: quota {money(part.annual_quota)}; {plain(_territory_name(plan, source))} "
+                    f"keeps {money(candidate.plan.territory(source).annual_quota)} (split by the accounts' value)"
+                )
             st.table(table.set_index("Region"))
         else:
             st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")

@@ -211,10 +211,14 @@ def test_a_drawn_shape_splits_a_territory_along_it(editor):
     shares = regions_in_shape(texas_east, "county", threshold=0.5)
     assert moving == {r for r in shares.loc[shares["selected"], "region_id"] if holders.get(r) == "USS"}
     assert "US-48201" in moving  # Harris County
+    # the preview says the quotas, in whole dollars, as the Split tab's does (it said none)
+    expected = split_territory(demo_state(), "USS", sorted(moving), "East Texas")
+    quotas = f"East Texas: quota {money(expected.plan.territories[-1].annual_quota)}; US South keeps " \
+             f"{money(expected.plan.territory('USS').annual_quota)}"  # fmt: skip
+    assert any(plain(m.value).startswith(quotas) for m in editor.markdown)
     editor.button(key="draw_apply").click().run()
     plan = plan_of(editor)
     assert set(plan.territory("EAST-TEXAS").region_ids) == moving
-    expected = split_territory(demo_state(), "USS", sorted(moving), "East Texas")
     assert metrics(editor)["Team balance score"] == team_score(expected)
 
 
