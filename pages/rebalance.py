@@ -509,6 +509,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     # Within the tolerance itself, or off only by what its regions force ("best possible"), or not (a kept territory:
     # on the tolerance itself, as the headline counts it).
     table["within"] = verdicts
+    # "kept" as a word: a ticked box in a table read as something to untick
+    table["locked"] = table["locked"].map({True: "kept", False: ""}).fillna("")
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
     for m in proposal.report.deviation:
         if proposal.before is not None:
@@ -519,13 +521,13 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.append(f"{m}_deviation")
     show_table(
         table[columns], hide_index=True,
-        column_config={"locked": st.column_config.CheckboxColumn(  # (a kept one: against the whole team's mean)
+        column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
             "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
                                        else "") + (" (it may still have given regions one way)" if proposal.gave
                                                    else "")
         ),
-                       "territory": st.column_config.TextColumn("Territory"),
+                       "territory": st.column_config.TextColumn("Territory", width="large"),  # (names whole)
                        "within": st.column_config.TextColumn(
                            "Within", help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
