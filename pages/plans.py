@@ -61,6 +61,15 @@ def _author() -> str:
     return str(st.session_state.get("plan_author") or "").strip()
 
 
+def _named() -> bool:
+    """Whether the manager gave a name (the history says who did what); says how to when not."""
+    if _author():
+        return True
+    _say("error", "Type your name in **Your name** first: the history shows who saved, activated, archived or "
+                  "restored each plan.")  # fmt: skip
+    return False
+
+
 def _assignments() -> pd.DataFrame:
     result = current_engine().result
     return result[ASSIGNMENT_COLUMNS].copy()
@@ -84,6 +93,8 @@ def _log_session_edits(plan_id: int, version: int | None) -> None:
 
 
 def _save() -> None:
+    if not _named():
+        return
     where = stored_plan()
     plan = current_engine().plan
     if where is not None and not unsaved_changes():
@@ -115,6 +126,8 @@ def _save() -> None:
 
 
 def _save_as_new_draft() -> None:
+    if not _named():
+        return
     from dataclasses import replace
 
     plan = current_engine().plan
@@ -149,6 +162,8 @@ def _merge(keep_theirs=()) -> tuple:
 
 
 def _merge_and_save() -> None:
+    if not _named():
+        return
     plan_id, base, current = st.session_state["save_conflict"]
     merged, conflicts = _merge(st.session_state.get("merge_keep_theirs") or ())
     # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
@@ -189,6 +204,8 @@ def _open(plan_id: int, version: int | None = None) -> None:
 
 
 def _activate(plan_id: int) -> None:
+    if not _named():
+        return
     try:
         previous = store.active_plan()
         store.activate(plan_id, author=_author())
@@ -203,6 +220,8 @@ def _activate(plan_id: int) -> None:
 
 
 def _archive(plan_id: int) -> None:
+    if not _named():
+        return
     try:
         store.archive(plan_id, author=_author())
         _say("success", f"Plan #{plan_id} archived.")
@@ -232,6 +251,8 @@ def _open_zip() -> None:
 
 
 def _restore(plan_id: int, version: int) -> None:
+    if not _named():
+        return
     try:
         restored = store.restore(plan_id, version, author=_author())
     except StoreError as error:
@@ -241,7 +262,7 @@ def _restore(plan_id: int, version: int) -> None:
     _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
 
 
-st.session_state.setdefault("plan_author", author())
+st.session_state.setdefault("plan_author", author(default=""))  # a name typed in this session, not the login
 message = st.session_state.pop("plans_message", None)
 if message:
     getattr(st, message[0])(message[1])
@@ -263,7 +284,7 @@ else:
 with st.container(border=True):
     st.subheader("Save")
     row = st.columns([1, 2])
-    row[0].text_input("Your name", key="plan_author", on_change=remember_author,
+    row[0].text_input("Your name (required)", key="plan_author", on_change=remember_author,
                       help="Shown in the version history and the audit log")  # fmt: skip
     row[1].text_input("What changed (required)", key="save_message",
                       placeholder="e.g. Moved New Jersey to North America East")  # fmt: skip

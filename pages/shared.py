@@ -749,11 +749,13 @@ def handoff_columns() -> dict:
     }
 
 
-def author() -> str:
-    """Who saves: the name given on the Plans page (kept across pages), else the computer's user name."""
+def author(default: str | None = None) -> str:
+    """Who saves: the name given on the Plans page (kept across pages), else ``default``, else the login name."""
     name = str(st.session_state.get("author_name") or "").strip()
     if name:
         return name
+    if default is not None:
+        return default
     try:
         import getpass
 

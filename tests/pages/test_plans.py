@@ -9,6 +9,7 @@ import re
 import pytest
 
 from territory import plan_from_dict
+from territory.store import PlanStore
 from tests.conftest import app_session
 from tests.pages.test_rebalance import assert_shows_saved_reps
 
@@ -350,5 +351,24 @@ def test_the_overview_says_which_stored_plan_is_open_and_its_status(data_dir):
     app = session()
     assert "(draft #1 v1)" in app.caption[0].value
     go(app, "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
     app.button(key="plan_activate").click().run()
     assert "(active #1 v1)" in go(session(), "pages/overview.py").caption[0].value
+
+
+def test_saving_needs_a_name_not_the_login(data_dir):
+    # The name box started with the computer's login ("root" on a server), so versions were saved as "root".
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    go(app, "pages/plans.py")
+    assert app.text_input(key="plan_author").value == ""
+    app.text_input(key="save_message").input("NJ east").run()
+    app.button(key="save_plan").click().run()
+    assert any("Type your name in **Your name** first" in e.value for e in app.error)
+    assert app.session_state["store_plan"] == (1, 1)  # nothing saved
+    app.button(key="plan_activate").click().run()  # nor activated
+    assert app.dataframe[0].value.set_index("Plan").loc[1, "Status"] == "draft"
+    app.text_input(key="plan_author").input("ana").run()
+    app.button(key="save_plan").click().run()
+    assert app.session_state["store_plan"] == (1, 2)
+    assert PlanStore(f"sqlite:///{data_dir}/territory.sqlite").load(1, 2).author == "ana"
