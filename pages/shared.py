@@ -295,6 +295,7 @@ def _restore_working_copy(store) -> bool:
         "base": (base.plan_id, base.version) if base is not None else None,
         "at": copy.updated_at,
         "copied": bool(st.session_state.get("forked_from")),
+        "accounts": copy.accounts_source,
     }
     return True
 
@@ -328,10 +329,14 @@ def keep_unsaved_work() -> None:
             st.query_params[name] = str(value)
         elif not value and name in st.query_params:
             del st.query_params[name]
+    accounts = st.session_state.get("accounts_file", (DEMO_NAME, b""))[0]
+    accounts = None if accounts == DEMO_NAME else accounts
     plan_json = st.session_state["plan_json"]
     kept = st.session_state.get("kept_work_json")
     unsaved = unsaved_changes()
-    if (unsaved and kept == plan_json) or (not unsaved and kept is None and "forked_from" not in st.session_state):
+    if (unsaved and kept == plan_json and st.session_state.get("kept_work_accounts") == accounts) or (
+        not unsaved and kept is None and "forked_from" not in st.session_state
+    ):
         return
     store = plan_store()
     if store is None:
@@ -339,8 +344,9 @@ def keep_unsaved_work() -> None:
     try:
         if unsaved:
             store.keep_working_copy(key, _plan_from_json(plan_json), plan_id=where and where[0],
-                                    version=where and where[1], author=author())  # fmt: skip
+                                    version=where and where[1], author=author(), accounts_source=accounts)  # fmt: skip
             st.session_state["kept_work_json"] = plan_json
+            st.session_state["kept_work_accounts"] = accounts
         else:
             store.drop_working_copy(key)
             st.session_state.pop("kept_work_json", None)
@@ -373,11 +379,16 @@ def restored_work_notice() -> None:
         " This address is open in another tab as well: this tab goes on with its own copy of them."
         if restored.get("copied") else ""
     )  # fmt: skip
+    accounts = (
+        f" The accounts file {plain(restored['accounts'])} is not kept across a reload: the demo accounts are "
+        "loaded; load your file again on the Accounts page."
+        if restored.get("accounts") and current_accounts().source != restored["accounts"] else ""
+    )  # fmt: skip
     with st.sidebar.container(border=True):
         st.markdown(
             f":material/history: **Unsaved changes restored** to {what}, **{plain(restored['name'].strip())}**, "
             f"last changed {since}. Save them on the Plans page, or discard them. The edit history starts "
-            f"again from here.{copied}"
+            f"again from here.{copied}{accounts}"
         )
         left, right = st.columns(2)
         left.button("Keep", key="restored_keep", on_click=lambda: st.session_state.pop("restored_work", None),

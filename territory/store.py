@@ -172,6 +172,7 @@ class WorkingCopy:
     author: str
     updated_at: datetime
     plan: Plan
+    accounts_source: str | None = None  # the accounts file the tab had loaded (not kept itself), None: the demo's
 
 
 def default_database_url() -> str:
@@ -227,6 +228,7 @@ working_table = sa.Table(
     sa.Column("author", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
+    sa.Column("accounts_source", sa.String(300), nullable=True),
 )
 WORKING_COPY_DAYS = 30  # unsaved edits are kept this long after their last change
 
@@ -502,18 +504,27 @@ class PlanStore:
 
     # -- unsaved work ------------------------------------------------------------------------------------------
     def keep_working_copy(
-        self, session_key: str, plan: Plan, *, plan_id: int | None, version: int | None, author: str
+        self,
+        session_key: str,
+        plan: Plan,
+        *,
+        plan_id: int | None,
+        version: int | None,
+        author: str,
+        accounts_source: str | None = None,
     ) -> None:
         """Keep a session's unsaved plan (replacing what it kept before), based on ``(plan_id, version)``.
 
         Working copies untouched for :data:`WORKING_COPY_DAYS` days are dropped meanwhile. Not a version: it has
-        no history and is not in the audit log.
+        no history and is not in the audit log. ``accounts_source``: the name of the accounts file the session had
+        loaded, if not the demo's (the file is not kept; a reload can say to load it again).
         """
         key = _session_key(session_key)
         now = _now()
         row = {
             "session_key": key, "plan_id": plan_id, "version": version, "author": str(author or "")[:200],
             "updated_at": now, "content": plan_content(plan),
+            "accounts_source": None if accounts_source is None else str(accounts_source)[:300],
         }  # fmt: skip
         with self._transaction() as connection:
             connection.execute(working_table.delete().where(working_table.c.session_key == key))
@@ -536,6 +547,7 @@ class PlanStore:
             author=row.author,
             updated_at=_aware(row.updated_at),
             plan=plan_from_dict(json.loads(row.content), source=f"unsaved changes of session {row.session_key}"),
+            accounts_source=row.accounts_source,
         )
 
     def drop_working_copy(self, session_key: str) -> None:

@@ -181,3 +181,15 @@ def test_a_second_open_tab_on_the_same_address_gets_its_own_key_and_a_copy(data_
     store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
     assert "US-NE" not in store.working_copy(app.query_params["session"]).plan.territory("USW").region_ids
     assert "US-NE" in store.working_copy(twin.query_params["session"]).plan.territory("USW").region_ids
+
+
+def test_a_reload_says_an_uploaded_accounts_file_must_be_loaded_again(data_dir):
+    app = session()
+    go(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value(
+        ("q3.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,Beta,34.0,-118.2\n", "text/csv")
+    ).run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    move(app, ["US-KS"], "USW")
+    again = reload(app)
+    assert notice(again) and "The accounts file q3.csv is not kept across a reload" in sidebar_text(again)

@@ -277,3 +277,10 @@ def test_a_store_made_before_working_copies_is_upgraded_and_keeps_its_plans(tmp_
     store.keep_working_copy("tab", plan, plan_id=first.plan_id, version=1, author="ana")
     assert store.working_copy("tab").plan == plan
     store.close()
+
+
+def test_a_working_copy_names_the_accounts_file_it_was_made_with(store, plan):
+    store.keep_working_copy("tab", plan, plan_id=None, version=None, author="ana", accounts_source="q3.csv")
+    assert store.working_copy("tab").accounts_source == "q3.csv"
+    store.keep_working_copy("tab", plan, plan_id=None, version=None, author="ana")
+    assert store.working_copy("tab").accounts_source is None
