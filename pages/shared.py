@@ -285,6 +285,8 @@ def _restore_working_copy(store) -> bool:
         except StoreError:
             base = None  # the plan it was based on is gone: the work stays, as a plan not stored yet
     work = json.dumps(copy.plan.to_dict())
+    if copy.author and not st.session_state.get("author_name"):  # the name typed on the Plans page before the reload
+        st.session_state["author_name"] = copy.author
     if base is not None:
         open_version(base)
         st.session_state["pending_restore"] = work  # applied by init_state once the accounts are there
@@ -343,8 +345,10 @@ def keep_unsaved_work() -> None:
         return
     try:
         if unsaved:
+            # (author: the name typed on the Plans page, if any, which a reload gives back)
             store.keep_working_copy(key, _plan_from_json(plan_json), plan_id=where and where[0],
-                                    version=where and where[1], author=author(), accounts_source=accounts)  # fmt: skip
+                                    version=where and where[1], author=author(default=""),
+                                    accounts_source=accounts)  # fmt: skip
             st.session_state["kept_work_json"] = plan_json
             st.session_state["kept_work_accounts"] = accounts
         else:

@@ -193,3 +193,13 @@ def test_a_reload_says_an_uploaded_accounts_file_must_be_loaded_again(data_dir):
     move(app, ["US-KS"], "USW")
     again = reload(app)
     assert notice(again) and "The accounts file q3.csv is not kept across a reload" in sidebar_text(again)
+
+
+def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
+    app = session()
+    move(app, ["US-KS"], "USW")
+    go(app, "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
+    move(app, ["US-NE"], "USW")  # (the kept work is written again, with the name)
+    again = reload(app, "pages/plans.py")
+    assert again.text_input(key="plan_author").value == "ana"
