@@ -5,6 +5,7 @@ Save with a message, open, activate, archive, restore, compare two versions, and
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -61,13 +62,18 @@ def _author() -> str:
     return str(st.session_state.get("plan_author") or "").strip()
 
 
-def _named() -> bool:
-    """Whether the manager gave a name (the history says who did what); says how to when not."""
-    if _author():
-        return True
-    _say("error", "Type your name in **Your name** first: the history shows who saved, activated, archived or "
-                  "restored each plan.")  # fmt: skip
-    return False
+def _needs_name(action):
+    """An action the history records with who did it: without a name typed, it says so and does nothing."""
+
+    @functools.wraps(action)
+    def named(*args, **kwargs):
+        if not _author():
+            _say("error", "Type your name in **Your name** first: the history shows who saved, activated, archived "
+                          "or restored each plan.")  # fmt: skip
+            return None
+        return action(*args, **kwargs)
+
+    return named
 
 
 def _assignments() -> pd.DataFrame:
@@ -92,9 +98,8 @@ def _log_session_edits(plan_id: int, version: int | None) -> None:
     st.session_state["edits_logged"] = len(labels)
 
 
+@_needs_name
 def _save() -> None:
-    if not _named():
-        return
     where = stored_plan()
     plan = current_engine().plan
     if where is not None and not unsaved_changes():
@@ -125,9 +130,8 @@ def _save() -> None:
     _say("success", f"Saved **{plain(version.plan.name)}** as version {version.version} of plan #{version.plan_id}.")
 
 
+@_needs_name
 def _save_as_new_draft() -> None:
-    if not _named():
-        return
     from dataclasses import replace
 
     plan = current_engine().plan
@@ -161,9 +165,8 @@ def _merge(keep_theirs=()) -> tuple:
                        keep_theirs=keep_theirs)  # fmt: skip
 
 
+@_needs_name
 def _merge_and_save() -> None:
-    if not _named():
-        return
     plan_id, base, current = st.session_state["save_conflict"]
     merged, conflicts = _merge(st.session_state.get("merge_keep_theirs") or ())
     # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
@@ -203,9 +206,8 @@ def _open(plan_id: int, version: int | None = None) -> None:
     _say("success", f"Opened **{plain(loaded.plan.name)}**, plan #{plan_id} version {loaded.version}.")
 
 
+@_needs_name
 def _activate(plan_id: int) -> None:
-    if not _named():
-        return
     try:
         previous = store.active_plan()
         store.activate(plan_id, author=_author())
@@ -219,9 +221,8 @@ def _activate(plan_id: int) -> None:
         _say("error", plain(str(error)))
 
 
+@_needs_name
 def _archive(plan_id: int) -> None:
-    if not _named():
-        return
     try:
         store.archive(plan_id, author=_author())
         _say("success", f"Plan #{plan_id} archived.")
@@ -250,9 +251,8 @@ def _open_zip() -> None:
     _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)}; save it here to keep it as a version.")
 
 
+@_needs_name
 def _restore(plan_id: int, version: int) -> None:
-    if not _named():
-        return
     try:
         restored = store.restore(plan_id, version, author=_author())
     except StoreError as error:

@@ -365,8 +365,8 @@ def restored_work_notice() -> None:
 
     Also a toast when they are first reopened (a narrow window starts with the sidebar closed).
     """
-    for kind, text in st.session_state.pop("restore_toasts", []):
-        st.toast(text, icon=":material/history:" if kind == "restored" else ":material/delete:")
+    if st.session_state.pop("discarded_toast", False):
+        st.toast("Unsaved changes discarded.", icon=":material/delete:")
     note = st.session_state.pop("restore_note", None)
     if note:
         st.sidebar.warning(note, icon=":material/warning:")
@@ -416,9 +416,13 @@ def discard_unsaved_work() -> None:
         _open_usual_plan(store)
     else:
         st.session_state["plan_json"] = json.dumps(load_plan(DEMO_PLAN).to_dict())
-        for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
-            st.session_state.pop(key, None)
-    st.session_state["restore_toasts"] = [("discarded", "Unsaved changes discarded.")]
+        _forget_edit_history()
+    st.session_state["discarded_toast"] = True
+
+
+def _forget_edit_history() -> None:
+    for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
+        st.session_state.pop(key, None)
 
 
 def open_version(version, state: PlanState | None = None) -> None:
@@ -430,8 +434,7 @@ def open_version(version, state: PlanState | None = None) -> None:
     st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
     st.session_state["store_plan"] = (version.plan_id, version.version)
     st.session_state["store_plan_json"] = st.session_state["plan_json"]
-    for key in ("edit_history", "edit_history_plan", "edit_history_accounts"):
-        st.session_state.pop(key, None)
+    _forget_edit_history()
     if state is not None:
         _store_history(EditHistory.begin(state))
 

@@ -484,17 +484,9 @@ class Rebalancer:
                                                     max_seconds, progress)  # fmt: skip
             steps_left -= search.step
             if 0 < found_key[0] <= 1.0 and time.perf_counter() < deadline:
-                # Still out, by a tolerance at most: one round of border moves chosen all at once by an integer
-                # program (territory.repair) carries the excess along chains of territories that are within, which
-                # moves and swaps judged two territories at a time cannot. Infeasible answers take ~0.04 s on the US
-                # counties, a repair up to ~0.3 s.
-                repaired = repair_balance(search, min(deadline, time.perf_counter() + 0.25 * max_seconds))
-                self._cut_short |= repaired == "time"
-                if repaired == "within":
-                    found_labels = search.labels.copy()
-                    found_key = (
-                        (0.0, round(search.moved(), 6), search.cut()) if origin is not None else (0.0, search.cut())
-                    )
+                # Still out, by a tolerance at most: one round of border moves chosen at once (see _repaired).
+                if self._repaired(search, min(deadline, time.perf_counter() + 0.25 * max_seconds)):
+                    found_labels, found_key = search.labels.copy(), _key(search, origin is not None)
             if best is None or found_key < best[0]:
                 best = (found_key, found_labels, search, share, origin)
             attempt += 1
@@ -579,6 +571,17 @@ class Rebalancer:
             still = still + 1 if now >= over else 0
             over = now
 
+    def _repaired(self, search, deadline: float) -> bool:
+        """One round of border moves chosen all at once by an integer program (:func:`territory.repair.repair_balance`).
+
+        It carries the excess along chains of territories that are within, which moves and swaps judged two
+        territories at a time cannot. True when every territory is now within; an answer the clock cut off marks
+        the run as cut short. On the US counties an infeasible answer takes ~0.04 s, a repair up to ~0.3 s.
+        """
+        repaired = repair_balance(search, deadline)
+        self._cut_short |= repaired == "time"
+        return repaired == "within"
+
     def _improve(self, search, deadline, max_steps, active, from_plan, started, max_seconds, progress):
         """Iterated local search from the search's state; returns the best (key, labels) seen.
 
@@ -590,8 +593,7 @@ class Rebalancer:
         tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
 
         def key() -> tuple:
-            over = round(search.over(), 6)
-            return (over, round(search.moved(), 6), search.cut()) if from_plan else (over, search.cut())
+            return _key(search, from_plan)
 
         best_key, best_state = key(), search.snapshot()
         quiet, first_step = 0, search.step
@@ -616,11 +618,8 @@ class Rebalancer:
                 if round(search.over(), 6) > over:
                     search.restore(untidy)
             now = key()
-            if now < best_key and 0 < now[0] <= 1.0:  # a new best plan just out: one round of border moves at once
-                repaired = repair_balance(search, deadline)  # (chosen by an integer program; see solve)
-                self._cut_short |= repaired == "time"
-                if repaired == "within":
-                    now = key()
+            if now < best_key and 0 < now[0] <= 1.0 and self._repaired(search, deadline):  # a new best just out
+                now = key()
             if now < best_key:
                 best_key, best_state, quiet = now, search.snapshot(), 0
             else:
@@ -751,6 +750,12 @@ class Rebalancer:
             pieces=pieces,
             cut_short=self._cut_short,
         )
+
+
+def _key(search, from_plan: bool) -> tuple:
+    """How good a search's plan is, lower first: excess, then (rebalancing a plan) disruption, then cut borders."""
+    over = round(search.over(), 6)
+    return (over, round(search.moved(), 6), search.cut()) if from_plan else (over, search.cut())
 
 
 @contextlib.contextmanager

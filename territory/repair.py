@@ -134,9 +134,8 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
         same = [j for j in neighbours[s] if labels[j] == a]
         if not same or not all(j in moves_of for j in same):
             continue
-        columns = moves_of.get(s, []) + [u for j in same for u in moves_of[j]]
-        coefficients = [1.0] * len(moves_of.get(s, [])) + [-1.0] * (len(columns) - len(moves_of.get(s, [])))
-        constraint(columns, coefficients, 1.0 - len(same), np.inf)
+        own, theirs = moves_of.get(s, []), [u for j in same for u in moves_of[j]]
+        constraint(own + theirs, [1.0] * len(own) + [-1.0] * len(theirs), 1.0 - len(same), np.inf)
 
     cost = np.zeros(n_moves)
     if search.origin is not None and search.disruption is not None:
