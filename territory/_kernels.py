@@ -220,6 +220,55 @@ def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
 
 
 @njit(cache=True)
+def parts_of_each(indptr, indices, labels, k, mark, queue, stamp):
+    """Number of connected parts of each of the ``k`` territories (one sweep over the regions)."""
+    parts = np.zeros(k, dtype=np.int64)
+    for start in range(labels.shape[0]):
+        if mark[start] == stamp:
+            continue
+        label = labels[start]
+        parts[label] += 1
+        head, tail = 0, 0
+        queue[tail] = start
+        tail += 1
+        mark[start] = stamp
+        while head < tail:
+            x = queue[head]
+            head += 1
+            for e in range(indptr[x], indptr[x + 1]):
+                y = indices[e]
+                if labels[y] != label or mark[y] == stamp:
+                    continue
+                mark[y] = stamp
+                queue[tail] = y
+                tail += 1
+    return parts
+
+
+@njit(cache=True)
+def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, mark, queue, stamp):
+    """For each of ``regions``: does its territory keep its parts (one, usually) without it? Returns (yes, stamp)."""
+    yes = np.zeros(regions.shape[0], dtype=np.bool_)
+    for i in range(regions.shape[0]):
+        r = regions[i]
+        a = labels[r]
+        stamp += 2
+        yes[i] = size[a] > 1 and _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp)
+    return yes, stamp
+
+
+@njit(cache=True)
+def apply_moves(indptr, indices, w, labels, totals, size, adjacent, regions, to):
+    """Move each of ``regions`` to its territory in ``to`` (see :func:`_apply_move`); True if the territory graph changed."""
+    relink = False
+    for i in range(regions.shape[0]):
+        r = regions[i]
+        if labels[r] != to[i]:
+            relink |= _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, labels[r], to[i])
+    return relink
+
+
+@njit(cache=True)
 def _on_border(indptr, indices, labels, r):
     """True when region ``r`` has a neighbour in another territory."""
     for e in range(indptr[r], indptr[r + 1]):

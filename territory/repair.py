@@ -82,9 +82,9 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
         return "none"
     # A region whose move alone splits its territory stays.
     regions = np.unique(pairs[:, 0])
-    splits = {int(r) for r in regions if not search._keeps_whole(int(r), int(labels[r]))}
-    if splits:
-        pairs = pairs[~np.isin(pairs[:, 0], list(splits))]
+    splits = regions[~search.keeps_whole_each(regions)]
+    if len(splits):
+        pairs = pairs[~np.isin(pairs[:, 0], splits)]
     if not len(pairs):
         return "none"
     r_of, b_of = pairs[:, 0], pairs[:, 1]

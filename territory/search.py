@@ -186,11 +186,10 @@ class BalanceSearch:
         self._queue = np.zeros(max(n, 1), dtype=np.int64)
         self._stamp = 2
         # Territories that start in several parts may not get more (checked by counting parts, slower).
-        from territory.optimizer import components
+        from territory._kernels import parts_of_each
 
-        self.parts_at_start = np.array(
-            [len(components(np.flatnonzero(self.labels == t).tolist(), neighbours)) for t in range(k)], dtype=np.int64
-        )
+        self.parts_at_start = parts_of_each(self.indptr, self.dst, self.labels, k, self._mark, self._queue, self._stamp)
+        self._stamp += 2
         self.big = (self.w > self.target.min(axis=0)).any(axis=1) if k else np.zeros(n, dtype=bool)
         self.extra = np.zeros((k, m))
         for t in np.unique(self.labels[self.big]):
@@ -273,6 +272,21 @@ class BalanceSearch:
             self._update_extra(a)
             self._update_extra(b)
 
+    def apply_each(self, regions: np.ndarray, territories: np.ndarray) -> None:
+        """Move each of ``regions`` to its territory in ``territories`` (no checks; compiled :meth:`apply`)."""
+        from territory._kernels import apply_moves
+
+        regions = np.asarray(regions, dtype=np.int64)
+        territories = np.asarray(territories, dtype=np.int64)
+        changed = self.labels[regions] != territories
+        touched = np.unique(np.concatenate([self.labels[regions[changed]], territories[changed]]))
+        if apply_moves(self.indptr, self.dst, self.w, self.labels, self.totals, self.size, self.adjacent, regions,
+                       territories):  # fmt: skip
+            self._pinv = None
+        if self.big[regions[changed]].any():
+            for t in touched.tolist():
+                self._update_extra(int(t))
+
     def snapshot(self) -> tuple:
         """The state, to go back to with :meth:`restore`."""
         return (self.labels.copy(), self.totals.copy(), self.size.copy(), self.adjacent.copy(), self.extra.copy())
@@ -288,14 +302,16 @@ class BalanceSearch:
         self._pinv = None
 
     def _keeps_whole(self, region: int, territory: int) -> bool:
-        if self.size[territory] <= 1:
-            return False
-        if self.parts_at_start[territory] > 1:
-            from territory.optimizer import components
+        """True when ``territory`` (``region``'s) keeps its parts (one, usually) without ``region``."""
+        return bool(self.keeps_whole_each(np.array([region], dtype=np.int64))[0])
 
-            rest = set(np.flatnonzero(self.labels == territory).tolist()) - {region}
-            return len(components(rest, self.neighbours)) <= self.parts_at_start[territory]
-        return still_whole(region, territory, self.labels, self.neighbours)
+    def keeps_whole_each(self, regions: np.ndarray) -> np.ndarray:
+        """For each region, whether its territory keeps its parts (one, usually) without it (exact, compiled)."""
+        from territory._kernels import leaves_whole_each
+
+        yes, self._stamp = leaves_whole_each(self.indptr, self.dst, self.labels, np.asarray(regions, dtype=np.int64),
+                                             self.size, self.parts_at_start, self._mark, self._queue, self._stamp)  # fmt: skip
+        return yes
 
     def run(self, deadline: float, *, band: float = 0.0, compactness: float = 0.0, balance: float = 1.0,
             max_steps: int = 10**9, batch: int = 8, per_territory: int = 1, swaps: bool = True,
@@ -474,9 +490,7 @@ class BalanceSearch:
             delta += float((cost * (after - before)).sum())
         if delta >= -1e-9:
             return False
-        for r, label in zip(members.tolist(), new_labels.tolist(), strict=True):
-            if labels[r] != label:
-                self.apply(r, int(labels[r]), int(label))
+        self.apply_each(members, new_labels)
         return True
 
     def anneal(
@@ -632,6 +646,8 @@ def warm_up() -> None:
         search.run(deadline, max_steps=5, stop_below=0.5)
         search.recombine_best(deadline)
         search.anneal(100, stay=True)
+        search.keeps_whole_each(np.arange(side, dtype=np.int64))
+        search.apply_each(np.arange(1, dtype=np.int64), search.labels[:1].copy())
     # the integer program's first call imports scipy.optimize and loads HiGHS (~0.3 s, once per process)
     from territory.repair import repair_balance
 
