@@ -194,28 +194,33 @@ def whole_without(indptr, indices, labels, region, label, mark, queue, stamp, li
 
 
 @njit(cache=True)
+def _flood(indptr, indices, labels, start, skip, mark, queue, stamp):
+    """Mark (``stamp``) the regions of ``start``'s territory that it reaches without passing ``skip``."""
+    label = labels[start]
+    head, tail = 0, 0
+    queue[tail] = start
+    tail += 1
+    mark[start] = stamp
+    while head < tail:
+        x = queue[head]
+        head += 1
+        for e in range(indptr[x], indptr[x + 1]):
+            y = indices[e]
+            if y == skip or labels[y] != label or mark[y] == stamp:
+                continue
+            mark[y] = stamp
+            queue[tail] = y
+            tail += 1
+
+
+@njit(cache=True)
 def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
     """Number of connected parts of ``label``'s regions other than ``region``."""
-    n = labels.shape[0]
     parts = 0
-    for start in range(n):
-        if start == region or labels[start] != label or mark[start] == stamp:
-            continue
-        parts += 1
-        head, tail = 0, 0
-        queue[tail] = start
-        tail += 1
-        mark[start] = stamp
-        while head < tail:
-            x = queue[head]
-            head += 1
-            for e in range(indptr[x], indptr[x + 1]):
-                y = indices[e]
-                if y == region or labels[y] != label or mark[y] == stamp:
-                    continue
-                mark[y] = stamp
-                queue[tail] = y
-                tail += 1
+    for start in range(labels.shape[0]):
+        if start != region and labels[start] == label and mark[start] != stamp:
+            parts += 1
+            _flood(indptr, indices, labels, start, region, mark, queue, stamp)
     return parts
 
 
@@ -224,24 +229,9 @@ def parts_of_each(indptr, indices, labels, k, mark, queue, stamp):
     """Number of connected parts of each of the ``k`` territories (one sweep over the regions)."""
     parts = np.zeros(k, dtype=np.int64)
     for start in range(labels.shape[0]):
-        if mark[start] == stamp:
-            continue
-        label = labels[start]
-        parts[label] += 1
-        head, tail = 0, 0
-        queue[tail] = start
-        tail += 1
-        mark[start] = stamp
-        while head < tail:
-            x = queue[head]
-            head += 1
-            for e in range(indptr[x], indptr[x + 1]):
-                y = indices[e]
-                if labels[y] != label or mark[y] == stamp:
-                    continue
-                mark[y] = stamp
-                queue[tail] = y
-                tail += 1
+        if mark[start] != stamp:
+            parts[labels[start]] += 1
+            _flood(indptr, indices, labels, start, -1, mark, queue, stamp)
     return parts
 
 
