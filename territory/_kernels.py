@@ -259,6 +259,59 @@ def apply_moves(indptr, indices, w, labels, totals, size, adjacent, regions, to)
 
 
 @njit(cache=True)
+def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, balance, extra, scale, active, movable,
+              tabu, step, t):  # fmt: skip
+    """The trade of a border region of ``t`` for one of a neighbour's that lowers ``balance·Φ`` the most.
+
+    Returns ``(delta, out, into, b)``: ``out`` (of ``t``) goes to ``b`` and ``into`` (of ``b``) comes to ``t``;
+    ``out == -1`` when no trade lowers it. Contiguity is the caller's to check.
+    """
+    n, m = w.shape
+    k = deviation.shape[0]
+    best_d, best_out, best_in, best_b = -1e-12, -1, -1, -1
+    touches = np.zeros(k, dtype=np.bool_)
+    for r in range(n):
+        if labels[r] == t:
+            for e in range(indptr[r], indptr[r + 1]):
+                touches[labels[indices[e]]] = True
+    touches[t] = False
+    outs = np.empty(n, dtype=np.int64)
+    ins = np.empty(n, dtype=np.int64)
+    for b in range(k):
+        if not touches[b] or not active[b]:
+            continue
+        n_out, n_in = 0, 0
+        for r in range(n):
+            if not movable[r] or tabu[r] > step or (labels[r] != t and labels[r] != b):
+                continue
+            other = b if labels[r] == t else t
+            for e in range(indptr[r], indptr[r + 1]):
+                if labels[indices[e]] == other:
+                    if labels[r] == t:
+                        outs[n_out] = r
+                        n_out += 1
+                    else:
+                        ins[n_in] = r
+                        n_in += 1
+                    break
+        for i in range(n_out):
+            out = outs[i]
+            for j in range(n_in):
+                into = ins[j]
+                delta = 0.0
+                for c in range(m):
+                    net = w[into, c] - w[out, c]  # what t gains
+                    et = _excess(deviation[t, c] + net, band * scale[t], extra[t, c]) - energy[t, c]
+                    eb = _excess(deviation[b, c] - net, band * scale[b], extra[b, c]) - energy[b, c]
+                    delta += (2.0 * (et * phi[t, c] + eb * phi[b, c]) + et * et * pinv[t, t] + eb * eb * pinv[b, b]
+                              + 2.0 * et * eb * pinv[t, b])  # fmt: skip
+                delta *= balance
+                if delta < best_d:
+                    best_d, best_out, best_in, best_b = delta, out, into, b
+    return best_d, best_out, best_in, best_b
+
+
+@njit(cache=True)
 def _on_border(indptr, indices, labels, r):
     """True when region ``r`` has a neighbour in another territory."""
     for e in range(indptr[r], indptr[r + 1]):

@@ -354,34 +354,18 @@ class BalanceSearch:
 
     def _swap(self, dev, energy, phi, pinv, band, balance, step) -> bool:
         """Trade a border region of a far-off territory for one of its neighbour's, when that lowers ``Φ``."""
+        from territory._kernels import best_swap
+
         labels = self.labels
         badness = np.abs(energy).sum(axis=1)
-        la, lb = labels[self.src], labels[self.dst]
+        deviation = np.ascontiguousarray(dev, dtype=float)
         for t in np.argsort(-badness, kind="stable")[:3]:
             if badness[t] <= 1e-9:
                 break
-            out_edges = (la == t) & (lb != t)
-            in_edges = (lb == t) & (la != t)
-            best = None
-            for b in np.unique(lb[out_edges]):
-                if not self.active[b]:
-                    continue
-                outs = np.unique(self.src[out_edges & (lb == b)])
-                ins = np.unique(self.src[in_edges & (la == b)])
-                outs = outs[self.movable[outs] & (self.tabu[outs] <= step)]
-                ins = ins[self.movable[ins] & (self.tabu[ins] <= step)]
-                if not len(outs) or not len(ins):
-                    continue
-                net = self.w[ins][None, :, :] - self.w[outs][:, None, :]  # what t gains
-                et = self.excess(dev[t] + net, band, self.extra[t], self.scale[t]) - energy[t]
-                eb = self.excess(dev[b] - net, band, self.extra[b], self.scale[b]) - energy[b]
-                d = balance * (
-                    2 * (et * phi[t] + eb * phi[b]) + et**2 * pinv[t, t] + eb**2 * pinv[b, b] + 2 * et * eb * pinv[t, b]
-                ).sum(axis=-1)
-                i, j = np.unravel_index(int(d.argmin()), d.shape)
-                if d[i, j] < -1e-12 and (best is None or d[i, j] < best[0]):
-                    best = (float(d[i, j]), int(outs[i]), int(ins[j]), int(b))
-            if best is None:
+            best = best_swap(self.indptr, self.dst, labels, self.w, deviation, np.ascontiguousarray(energy),
+                             np.ascontiguousarray(phi), np.ascontiguousarray(pinv), float(band), float(balance),
+                             self.extra, self.scale, self.active, self.movable, self.tabu, int(step), int(t))  # fmt: skip
+            if best[1] < 0:
                 continue
             _, out, into, b = best
             if not self._keeps_whole(out, t):
@@ -647,6 +631,7 @@ def warm_up() -> None:
         search.recombine_best(deadline)
         search.anneal(100, stay=True)
         search.keeps_whole_each(np.arange(side, dtype=np.int64))
+        search._swap(search.totals - search.target, *search.potentials(0.0)[1:], 0.0, 1.0, search.step)
         search.apply_each(np.arange(1, dtype=np.int64), search.labels[:1].copy())
     # the integer program's first call imports scipy.optimize and loads HiGHS (~0.3 s, once per process)
     from territory.repair import repair_balance
