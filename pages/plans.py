@@ -76,6 +76,56 @@ def _needs_name(action):
     return named
 
 
+def _asks_first(what):
+    """An action that replaces the session's plan: with unsaved changes it asks first (they would be lost).
+
+    ``what(*args)`` names the action in the question. The question is shown by :func:`_confirm_here` where the
+    action's button is; its "Drop my changes" button calls the action again with ``confirmed=True``.
+    """
+
+    def wrap(action):
+        @functools.wraps(action)
+        def guarded(*args, confirmed: bool = False):
+            if unsaved_changes() and not confirmed:
+                st.session_state["plans_confirm"] = (action.__name__, args, what(*args))
+                return None
+            st.session_state.pop("plans_confirm", None)
+            result = action(*args)
+            said = st.session_state.get("plans_message")
+            if confirmed and said and said[0] == "success":
+                _say("success", said[1] + " Your unsaved changes were dropped.")
+            return result
+
+        _GUARDED[action.__name__] = guarded
+        return guarded
+
+    return wrap
+
+
+_GUARDED: dict = {}
+
+
+def _confirm_here(*names: str) -> None:
+    """The question of :func:`_asks_first`, when the action waiting for an answer is one of ``names``."""
+    pending = st.session_state.get("plans_confirm")
+    if not pending or pending[0] not in names:
+        return
+    if not unsaved_changes():  # saved or discarded meanwhile: nothing to lose any more
+        st.session_state.pop("plans_confirm", None)
+        return
+    name, args, what = pending
+    with st.container(border=True):
+        st.warning(
+            f"**{what}** replaces the plan open in this session, **{plain(current_engine().plan.name)}**, and its "
+            "unsaved changes would be lost. Save them first (Save version, or Save as new draft, above), or drop them.",
+            icon=":material/warning:",
+        )
+        left, right = st.columns(2)
+        left.button("Drop my changes and go on", key="plans_confirm_yes", on_click=_GUARDED[name], args=args,
+                    kwargs={"confirmed": True})  # fmt: skip
+        right.button("Cancel", key="plans_confirm_no", on_click=lambda: st.session_state.pop("plans_confirm", None))
+
+
 def _assignments() -> pd.DataFrame:
     result = current_engine().result
     return result[ASSIGNMENT_COLUMNS].copy()
@@ -206,6 +256,16 @@ def _open(plan_id: int, version: int | None = None) -> None:
     _say("success", f"Opened **{plain(loaded.plan.name)}**, plan #{plan_id} version {loaded.version}.")
 
 
+@_asks_first(lambda plan_id: f"Opening the latest version of plan #{plan_id}")
+def _open_latest(plan_id: int) -> None:
+    _open(plan_id)
+
+
+@_asks_first(lambda plan_id, version: f"Opening version {version} of plan #{plan_id}")
+def _open_version(plan_id: int, version: int) -> None:
+    _open(plan_id, version)
+
+
 @_needs_name
 def _activate(plan_id: int) -> None:
     try:
@@ -230,6 +290,7 @@ def _archive(plan_id: int) -> None:
         _say("error", plain(str(error)))
 
 
+@_asks_first(lambda: "Opening " + plain(getattr(st.session_state.get("upload_folder"), "name", "the plan folder")))
 def _open_zip() -> None:
     upload = st.session_state.get("upload_folder")
     if upload is None:
@@ -252,6 +313,7 @@ def _open_zip() -> None:
 
 
 @_needs_name
+@_asks_first(lambda plan_id, version: f"Restoring version {version} of plan #{plan_id}")
 def _restore(plan_id: int, version: int) -> None:
     try:
         restored = store.restore(plan_id, version, author=_author())
@@ -366,7 +428,7 @@ if ids:
         format_func=lambda i: f"#{i} {records[i].name} ({records[i].status})",
     )
     actions = st.columns(3)
-    actions[0].button("Open latest version", on_click=_open, args=(chosen,), key="plan_open")
+    actions[0].button("Open latest version", on_click=_open_latest, args=(chosen,), key="plan_open")
     actions[1].button(
         "Activate", on_click=_activate, args=(chosen,), key="plan_activate",
         disabled=records[chosen].status != "draft", help="One plan is active at a time; the active one is archived",
@@ -374,6 +436,7 @@ if ids:
     actions[2].button(
         "Archive", on_click=_archive, args=(chosen,), key="plan_archive", disabled=records[chosen].status == "archived"
     )
+    _confirm_here("_open_latest")
     versions = store.versions(chosen)
     show_table(
         pd.DataFrame(
@@ -400,8 +463,9 @@ if ids:
         st.session_state["plans_version"] = numbers[-1]
     picked = st.selectbox("Version", numbers[::-1], key="plans_version")
     more = st.columns(2)
-    more[0].button("Open this version", on_click=_open, args=(chosen, picked), key="version_open")
+    more[0].button("Open this version", on_click=_open_version, args=(chosen, picked), key="version_open")
     more[1].button("Restore as a new draft", on_click=_restore, args=(chosen, picked), key="version_restore")
+    _confirm_here("_open_version", "_restore")
 
     # ---- Compare ---------------------------------------------------------------------------------------------
     st.subheader("Compare two versions")
@@ -525,6 +589,7 @@ with files[0]:
         "Download the plan as files for git", plan_folder_zip(plan), f"{plan_slug(plan)}.zip", key="download_folder"
     )
     st.file_uploader("Open a plan folder (zip)", type=["zip"], key="upload_folder", on_change=_open_zip)
+    _confirm_here("_open_zip")
 with files[1]:
     st.markdown("**CRM owner files**")
     result = current_engine().result

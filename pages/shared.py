@@ -395,10 +395,18 @@ def restored_work_notice() -> None:
             f"again from here.{copied}{accounts}"
         )
         left, right = st.columns(2)
+        if st.session_state.get("confirm_discard"):
+            st.markdown("**Discard them?** They cannot be brought back.")
+            left.button("Discard", key="restored_discard_yes", on_click=discard_unsaved_work, width="stretch",
+                        type="primary", help="Go back to the version they were based on.")  # fmt: skip
+            right.button("Cancel", key="restored_discard_no", width="stretch",
+                         on_click=lambda: st.session_state.pop("confirm_discard", None))  # fmt: skip
+            return
         left.button("Keep", key="restored_keep", on_click=lambda: st.session_state.pop("restored_work", None),
                     width="stretch", help="Hide this notice; the changes stay (unsaved).")  # fmt: skip
-        right.button("Discard", key="restored_discard", on_click=discard_unsaved_work, width="stretch",
-                     help="Go back to the version they were based on; the changes are dropped.")  # fmt: skip
+        right.button("Discard…", key="restored_discard", width="stretch",
+                     on_click=lambda: st.session_state.update(confirm_discard=True),
+                     help="Go back to the version they were based on; the changes are dropped (asks first).")  # fmt: skip
 
 
 def discard_unsaved_work() -> None:
@@ -410,6 +418,7 @@ def discard_unsaved_work() -> None:
     store = plan_store()
     where = stored_plan()
     st.session_state.pop("restored_work", None)
+    st.session_state.pop("confirm_discard", None)
     if store is not None and where is not None:
         open_version(store.load(*where))
     elif store is not None:

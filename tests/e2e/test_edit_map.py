@@ -212,8 +212,10 @@ def test_a_reload_of_the_browser_keeps_an_unsaved_edit(page, app_url):
     # the edit is still there: the Plans page counts it as unsaved
     page.goto(address.replace("/edit_map", "/plans"), wait_until="domcontentloaded")
     page.get_by_text("unsaved").first.wait_for(timeout=60_000)
-    # Discard: back to the stored plan, and a second reload restores nothing
-    sidebar.get_by_role("button", name="Discard").click()
+    # Discard (it asks first): back to the stored plan, and a second reload restores nothing
+    sidebar.get_by_role("button", name="Discard…").click()
+    sidebar.get_by_text("cannot be brought back").wait_for(timeout=30_000)
+    sidebar.get_by_role("button", name="Discard", exact=True).click()
     wait_for_rerun(page)
     page.reload(wait_until="domcontentloaded")
     wait_for_rerun(page, timeout=60_000)

@@ -372,3 +372,43 @@ def test_saving_needs_a_name_not_the_login(data_dir):
     app.button(key="save_plan").click().run()
     assert app.session_state["store_plan"] == (1, 2)
     assert PlanStore(f"sqlite:///{data_dir}/territory.sqlite").load(1, 2).author == "ana"
+
+
+def test_opening_a_version_over_unsaved_changes_asks_first(data_dir):
+    app = session()
+    stored = plan_of(app)
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    go(app, "pages/plans.py")
+    app.button(key="plan_open").click().run()
+    assert plan_of(app) == edited  # nothing dropped yet: the page asks
+    question = " ".join(w.value for w in app.warning)
+    assert "Opening the latest version of plan #1" in question and "unsaved changes would be lost" in question
+    app.button(key="plans_confirm_no").click().run()  # Cancel
+    assert plan_of(app) == edited and not app.warning
+    app.button(key="plan_open").click().run()
+    app.button(key="plans_confirm_yes").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert plan_of(app) == stored and not app.warning
+    assert any("Your unsaved changes were dropped." in s.value for s in app.success)
+
+
+def test_restoring_over_unsaved_changes_asks_first_and_saving_ends_the_question(data_dir):
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    go(app, "pages/plans.py")
+    app.selectbox(key="plans_version").set_value(1).run()
+    app.button(key="version_restore").click().run()
+    assert plan_of(app) == edited and "Restoring version 1 of plan #1" in " ".join(w.value for w in app.warning)
+    assert len(app.dataframe[0].value) == 1  # no draft made yet
+    # Saved meanwhile: nothing to lose any more, the question goes away
+    app.text_input(key="save_message").input("Kansas west").run()
+    app.button(key="save_plan").click().run()
+    assert not app.warning and "plans_confirm" not in app.session_state
+    app.selectbox(key="plans_version").set_value(1).run()
+    app.button(key="version_restore").click().run()  # no unsaved changes: restores at once
+    assert any("as the new draft plan #2" in s.value for s in app.success)
+    assert "US-NJ" not in plan_of(app).territory("NAE").region_ids

@@ -32,6 +32,18 @@ def reload(app, page: str | None = None, **params):
     return go(again, page) if page else again
 
 
+def run_app(app):
+    """Run ``app.py`` again, as the browser does on every run (the sidebar notice comes from it).
+
+    After its first run AppTest runs the page it finished on directly; with no page asked for, it runs
+    ``app.py`` (on the default page).
+    """
+    app._page_hash = app._finished_page_script_hash = ""
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def sidebar_text(app) -> str:
     return " ".join(m.value for m in app.sidebar.markdown)
 
@@ -76,7 +88,17 @@ def test_discard_goes_back_to_the_stored_version_for_good(data_dir):
     stored = plan_of(app)
     move(app, ["US-KS"], "USW")
     again = reload(app)
-    again.sidebar.button(key="restored_discard").click().run()
+    edited = plan_of(again)
+    again.sidebar.button(key="restored_discard").click()
+    run_app(again)  # asks first: nothing dropped yet
+    assert plan_of(again) == edited and "cannot be brought back" in sidebar_text(again)
+    again.sidebar.button(key="restored_discard_no").click()
+    run_app(again)  # Cancel
+    assert plan_of(again) == edited and notice(again) and "cannot be brought back" not in sidebar_text(again)
+    again.sidebar.button(key="restored_discard").click()
+    run_app(again)
+    again.sidebar.button(key="restored_discard_yes").click()
+    run_app(again)
     assert plan_of(again) == stored and not notice(again)
     assert plan_of(reload(again)) == stored and not notice(reload(again))
 
@@ -86,7 +108,8 @@ def test_keep_hides_the_notice_and_keeps_the_changes(data_dir):
     move(app, ["US-KS"], "USW")
     edited = plan_of(app)
     again = reload(app)
-    again.sidebar.button(key="restored_keep").click().run()
+    again.sidebar.button(key="restored_keep").click()
+    run_app(again)
     assert plan_of(again) == edited and not notice(again)
 
 
@@ -159,7 +182,10 @@ def test_discarding_a_plan_not_stored_yet_opens_the_usual_plan_and_keeps_nothing
     store.keep_working_copy(key, replace(stored, name="Uploaded plan"), plan_id=None, version=None, author="ana")
     again = reload(app, session=key)
     assert plan_of(again).name == "Uploaded plan" and "a plan not stored yet" in sidebar_text(again)
-    again.sidebar.button(key="restored_discard").click().run()
+    again.sidebar.button(key="restored_discard").click()
+    run_app(again)
+    again.sidebar.button(key="restored_discard_yes").click()
+    run_app(again)
     assert plan_of(again) == stored and store.working_copy(key) is None
     assert not notice(reload(again))
 
