@@ -21,7 +21,9 @@ from pages.shared import (
     mark_saved,
     money,
     money_column,
+    open_other_work,
     open_version,
+    other_work,
     plain,
     plan_folder_zip,
     plan_slug,
@@ -324,6 +326,76 @@ def _restore(plan_id: int, version: int) -> None:
     _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
 
 
+@_asks_first(lambda key, name: f"Opening the unsaved work on {name}")
+def _take_over(key: str, name: str) -> None:
+    if open_other_work(key):
+        _say("success", f"Opened the unsaved work on **{name}** left by a closed tab: it goes on here. Save it to keep "
+                        "it as a version.")  # fmt: skip
+    else:
+        _say("error", "That work is no longer kept (another tab opened it, or it was discarded).")
+
+
+def _drop_other_work(key: str) -> None:
+    store.drop_working_copy(key)
+    st.session_state.pop("confirm_drop_work", None)
+    _say("info", "Discarded the unsaved work of a closed tab.")
+
+
+def _other_work_section() -> None:
+    """Unsaved work left by tabs that are closed (or were open before the server restarted): open it here, or drop it."""
+    copies, unreadable = other_work()
+    if not copies and not unreadable:
+        return
+    with st.expander(f":material/history: Unsaved work left by closed tabs ({len(copies) + len(unreadable)})"):
+        st.caption(
+            "A tab's unsaved changes are kept as you make them. These were left by tabs that are not open now (closed, "
+            "or open before the dashboard restarted). Open one here to go on with it, or discard it. Each is kept "
+            "for 30 days after its last change."
+        )
+        rows = []
+        for copy in copies:
+            moved = None
+            if copy.plan_id is not None:
+                try:
+                    moved = len(diff_plans(store.load(copy.plan_id, copy.version).plan, copy.plan).regions)
+                except StoreError:  # the version it was based on is gone
+                    moved = None
+            rows.append({
+                "Plan": copy.plan.name,
+                "Based on": f"#{copy.plan_id} v{copy.version}" if copy.plan_id is not None else "not stored yet",
+                "Regions moved": moved,
+                "By": copy.author or None,
+                "Last changed (UTC)": copy.updated_at.strftime("%Y-%m-%d %H:%M"),
+                "Accounts file": copy.accounts_source,
+            })  # fmt: skip
+        if rows:
+            show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if unreadable:
+            st.caption(f"{len(unreadable)} kept cop{'y' if len(unreadable) == 1 else 'ies'} could not be read as a "
+                       "plan (a newer or damaged format); they are dropped 30 days after their last change.")  # fmt: skip
+        if not copies:
+            return
+        labels = {c.session_key: f"{c.plan.name} — {c.updated_at:%Y-%m-%d %H:%M} UTC" + (f", {c.author}" if c.author
+                  else "") for c in copies}  # fmt: skip
+        picked = st.selectbox("Work", list(labels), format_func=labels.get, key="other_work_picked")
+        name = plain(next(c.plan.name for c in copies if c.session_key == picked).strip())
+        buttons = st.columns(2)
+        buttons[0].button("Open here", key="other_work_open", on_click=_take_over, args=(picked, name),
+                          help="Go on with this work in this tab (this tab's own unsaved changes, if any, are lost: "
+                               "it asks first).")  # fmt: skip
+        buttons[1].button("Discard…", key="other_work_drop", on_click=lambda: st.session_state.update(
+            confirm_drop_work=picked))  # fmt: skip
+        _confirm_here("_take_over")
+        if st.session_state.get("confirm_drop_work") == picked:
+            st.warning(f"Discard the unsaved work on **{name}**? It cannot be brought back.", icon=":material/delete:")
+            yes, no = st.columns(2)
+            yes.button("Discard it", key="other_work_drop_yes", type="primary", on_click=_drop_other_work,
+                       args=(picked,))  # fmt: skip
+            no.button(
+                "Cancel", key="other_work_drop_no", on_click=lambda: st.session_state.pop("confirm_drop_work", None)
+            )
+
+
 st.session_state.setdefault("plan_author", author(default=""))  # a name typed in this session, not the login
 message = st.session_state.pop("plans_message", None)
 if message:
@@ -396,6 +468,8 @@ if conflict:
     choice[0].button("Merge my edits into theirs and save", on_click=_merge_and_save, key="conflict_merge")
     choice[1].button("Save mine as a new draft", on_click=_save_as_new_draft, key="conflict_new_draft")
     choice[2].button("Drop mine, open theirs", on_click=_open_theirs, key="conflict_theirs")
+
+_other_work_section()
 
 # ---- All plans -----------------------------------------------------------------------------------------------
 st.subheader("Plans")

@@ -261,16 +261,17 @@ def _open_usual_plan(store) -> None:
     open_version(version)
 
 
-def _restore_working_copy(store) -> bool:
+def _restore_working_copy(store, other: str | None = None) -> bool:
     """Reopen the unsaved plan this tab left (a reload of the browser); True if there was one.
 
     On the version it was based on, as an edit of it: accounts keep the reps that version was saved with wherever
     the changes allow (a fresh assignment would hand some accounts to other reps than before the reload).
+    ``other``: the key of another session's work to take over instead (:func:`open_other_work`).
     """
     from territory.store import StoreError
 
     mine = session_key()  # (first: a tab whose address another open tab uses gets its own key here)
-    key = st.session_state.get("forked_from") or mine
+    key = other or st.session_state.get("forked_from") or mine
     try:
         copy = store.working_copy(key)
     except (StoreError, InputDataError, ValueError) as error:  # unreadable: start as usual, and say why
@@ -296,9 +297,39 @@ def _restore_working_copy(store) -> bool:
         "name": copy.plan.name,
         "base": (base.plan_id, base.version) if base is not None else None,
         "at": copy.updated_at,
-        "copied": bool(st.session_state.get("forked_from")),
+        "copied": bool(st.session_state.get("forked_from")) and other is None,
         "accounts": copy.accounts_source,
+        "taken_over": other is not None,
     }
+    return True
+
+
+def other_work() -> tuple[list, list[str]]:
+    """Unsaved work kept for other tabs that are not open now (closed, or from before a restart of the server).
+
+    Returns the working copies (latest first) and the keys of those that cannot be read. A tab still open keeps its
+    own work: its copy is not listed.
+    """
+    store = plan_store()
+    if store is None:
+        return [], []
+    copies, unreadable = store.working_copies()
+    mine = {session_key(), st.session_state.get("forked_from")}
+    with _LIVE_LOCK:
+        live = {key for key, session in _LIVE.items() if session != _session_id() and _still_open(session)}
+    return [c for c in copies if c.session_key not in mine | live], [k for k in unreadable if k not in mine | live]
+
+
+def open_other_work(key: str) -> bool:
+    """Take over another tab's unsaved work (see :func:`other_work`) in this tab; False if it is gone meanwhile.
+
+    This tab keeps it under its own key from now on, and the other copy is dropped once this one is kept.
+    """
+    store = plan_store()
+    if store is None or not _restore_working_copy(store, other=key):
+        return False
+    st.session_state["taken_from"] = key
+    st.session_state.pop("kept_work_json", None)  # (written anew under this tab's key)
     return True
 
 
@@ -337,7 +368,7 @@ def keep_unsaved_work() -> None:
     kept = st.session_state.get("kept_work_json")
     unsaved = unsaved_changes()
     if (unsaved and kept == plan_json and st.session_state.get("kept_work_accounts") == accounts) or (
-        not unsaved and kept is None and "forked_from" not in st.session_state
+        not unsaved and kept is None and "forked_from" not in st.session_state and "taken_from" not in st.session_state
     ):
         return
     store = plan_store()
@@ -356,6 +387,9 @@ def keep_unsaved_work() -> None:
             st.session_state.pop("kept_work_json", None)
             st.session_state.pop("restored_work", None)
         st.session_state.pop("forked_from", None)
+        taken = st.session_state.pop("taken_from", None)
+        if taken and taken != key:  # work taken over from a closed tab: now kept under this tab's key only
+            store.drop_working_copy(taken)
     except Exception as error:  # the database went away meanwhile: the session keeps its plan
         st.session_state["store_error"] = f"unsaved changes not kept: {type(error).__name__}: {error}"
 
@@ -381,7 +415,8 @@ def restored_work_notice() -> None:
     what = f"plan #{base[0]} (from version {base[1]})" if base else "a plan not stored yet"
     copied = (
         " This address is open in another tab as well: this tab goes on with its own copy of them."
-        if restored.get("copied") else ""
+        if restored.get("copied") else
+        " They were left by a tab that is closed; this tab goes on with them." if restored.get("taken_over") else ""
     )  # fmt: skip
     accounts = (
         f" The accounts file {plain(restored['accounts'])} is not kept across a reload: the demo accounts are "

@@ -538,17 +538,23 @@ class PlanStore:
         query = sa.select(working_table).where(working_table.c.session_key == _session_key(session_key))
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        if row is None:
-            return None
-        return WorkingCopy(
-            session_key=row.session_key,
-            plan_id=row.plan_id,
-            version=row.version,
-            author=row.author,
-            updated_at=_aware(row.updated_at),
-            plan=plan_from_dict(json.loads(row.content), source=f"unsaved changes of session {row.session_key}"),
-            accounts_source=row.accounts_source,
-        )
+        return None if row is None else _working_copy(row)
+
+    def working_copies(self) -> tuple[list[WorkingCopy], list[str]]:
+        """Every session's kept unsaved plan, the latest changed first, and the keys of those that cannot be read.
+
+        For finding work a closed tab left (its key is in no address any more).
+        """
+        query = sa.select(working_table).order_by(working_table.c.updated_at.desc(), working_table.c.session_key)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        copies, unreadable = [], []
+        for row in rows:
+            try:
+                copies.append(_working_copy(row))
+            except ValueError:  # (InputDataError is one: a copy no longer valid as a plan)
+                unreadable.append(row.session_key)
+        return copies, unreadable
 
     def drop_working_copy(self, session_key: str) -> None:
         """Forget a session's unsaved plan (saved, or discarded)."""
@@ -620,6 +626,18 @@ def _who(author: str) -> str:
     if not text:
         raise StoreError("say who is saving (author), so the history can show it")
     return text[:200]
+
+
+def _working_copy(row) -> WorkingCopy:
+    return WorkingCopy(
+        session_key=row.session_key,
+        plan_id=row.plan_id,
+        version=row.version,
+        author=row.author,
+        updated_at=_aware(row.updated_at),
+        plan=plan_from_dict(json.loads(row.content), source=f"unsaved changes of session {row.session_key}"),
+        accounts_source=row.accounts_source,
+    )
 
 
 def _record(row) -> PlanRecord:

@@ -229,3 +229,49 @@ def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
     move(app, ["US-NE"], "USW")  # (the kept work is written again, with the name)
     again = reload(app, "pages/plans.py")
     assert again.text_input(key="plan_author").value == "ana"
+
+
+def test_a_closed_tabs_work_is_found_on_the_plans_page_and_goes_on_in_another_tab(data_dir):
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    closed = session()
+    closed_key = closed.query_params["session"]
+    move(closed, ["US-KS"], "USW")
+    edited = plan_of(closed)  # the tab is closed now: its address is gone
+    other = go(session(), "pages/plans.py")  # a new tab, without that address
+    assert plan_of(other) != edited
+    work = other.dataframe[0].value
+    assert list(work["Plan"]) == [edited.name] and list(work["Based on"]) == ["#1 v1"]
+    assert list(work["Regions moved"]) == [1]
+    # this tab has unsaved changes of its own: opening the other work asks first
+    move(other, ["US-NJ"], "NAE")
+    go(other, "pages/plans.py")
+    other.button(key="other_work_open").click().run()
+    assert "Opening the unsaved work on" in " ".join(w.value for w in other.warning)
+    other.button(key="plans_confirm_yes").click().run()
+    assert not other.exception, [e.value for e in other.exception]
+    assert plan_of(other) == edited
+    assert any("left by a closed tab" in s.value for s in other.success)
+    run_app(other)
+    assert "left by a tab that is closed" in sidebar_text(other)
+    # kept under this tab's key only; the list is empty
+    mine = other.query_params["session"]
+    assert store.working_copy(mine).plan == edited and store.working_copy(closed_key) is None
+    assert store.working_copies()[0][0].session_key == mine
+    go(other, "pages/plans.py")
+    assert not any("Unsaved work left by closed tabs" in e.label for e in other.expander)
+
+
+def test_a_closed_tabs_work_can_be_discarded_after_a_confirmation(data_dir):
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    closed = session()
+    move(closed, ["US-KS"], "USW")
+    other = go(session(), "pages/plans.py")
+    stored = plan_of(other)
+    other.button(key="other_work_drop").click().run()
+    assert "It cannot be brought back" in " ".join(w.value for w in other.warning)
+    other.button(key="other_work_drop_no").click().run()
+    assert store.working_copy(closed.query_params["session"]) is not None and not other.warning
+    other.button(key="other_work_drop").click().run()
+    other.button(key="other_work_drop_yes").click().run()
+    assert store.working_copy(closed.query_params["session"]) is None and plan_of(other) == stored
+    assert not any("Unsaved work left by closed tabs" in e.label for e in other.expander)

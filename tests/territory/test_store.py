@@ -284,3 +284,19 @@ def test_a_working_copy_names_the_accounts_file_it_was_made_with(store, plan):
     assert store.working_copy("tab").accounts_source == "q3.csv"
     store.keep_working_copy("tab", plan, plan_id=None, version=None, author="ana")
     assert store.working_copy("tab").accounts_source is None
+
+
+def test_every_kept_working_copy_is_listed_latest_first_and_unreadable_ones_named(store, plan, monkeypatch):
+    import territory.store as module
+
+    assert store.working_copies() == ([], [])
+    start = module._now()
+    for minutes, key, name in ((0, "tab-a", "first"), (5, "tab-b", "second")):
+        monkeypatch.setattr(module, "_now", lambda minutes=minutes: start + module.timedelta(minutes=minutes))
+        store.keep_working_copy(key, renamed(plan, name), plan_id=None, version=None, author="ana")
+    with store.engine.begin() as connection:  # a copy that no longer reads as a plan
+        connection.execute(module.working_table.insert().values(
+            session_key="tab-c", plan_id=None, version=None, author="bo", updated_at=start, content='{"name": 1}'))  # fmt: skip
+    copies, unreadable = store.working_copies()
+    assert [(c.session_key, c.plan.name) for c in copies] == [("tab-b", "second"), ("tab-a", "first")]
+    assert unreadable == ["tab-c"]
