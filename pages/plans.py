@@ -64,6 +64,9 @@ def _author() -> str:
     return str(st.session_state.get("plan_author") or "").strip()
 
 
+_GUARDED: dict = {}  # actions that ask first, by name (see _asks_first)
+
+
 def _needs_name(action):
     """An action the history records with who did it: without a name typed, it says so and does nothing."""
 
@@ -75,6 +78,8 @@ def _needs_name(action):
             return None
         return action(*args, **kwargs)
 
+    if action.__name__ in _GUARDED:  # (a question's answer checks the name again)
+        _GUARDED[action.__name__] = named
     return named
 
 
@@ -90,6 +95,9 @@ def _asks_first(what):
         def guarded(*args, confirmed: bool = False):
             if unsaved_changes() and not confirmed:
                 st.session_state["plans_confirm"] = (action.__name__, args, what(*args))
+                st.toast(
+                    "You have unsaved changes: answer the question under the button first.", icon=":material/warning:"
+                )  # (the question may be below the fold)
                 return None
             st.session_state.pop("plans_confirm", None)
             result = action(*args)
@@ -104,16 +112,23 @@ def _asks_first(what):
     return wrap
 
 
-_GUARDED: dict = {}
+def _cancel_question() -> None:
+    pending = st.session_state.pop("plans_confirm", None)
+    if pending and pending[0] == "_open_zip":  # empty the uploader: choosing the file again asks again
+        st.session_state["upload_folder_round"] = st.session_state.get("upload_folder_round", 0) + 1
 
 
-def _confirm_here(*names: str) -> None:
-    """The question of :func:`_asks_first`, when the action waiting for an answer is one of ``names``."""
+def _confirm_here(*names: str, args: tuple | None = None) -> None:
+    """The question of :func:`_asks_first`, when the action waiting for an answer is one of ``names``.
+
+    ``args``: what the buttons here would now act on; a question about something else (another plan or version
+    picked since) is dropped, so that an answer never acts on what is no longer shown.
+    """
     pending = st.session_state.get("plans_confirm")
     if not pending or pending[0] not in names:
         return
-    if not unsaved_changes():  # saved or discarded meanwhile: nothing to lose any more
-        st.session_state.pop("plans_confirm", None)
+    if not unsaved_changes() or (args is not None and tuple(pending[1]) != tuple(args)):
+        st.session_state.pop("plans_confirm", None)  # saved or discarded meanwhile, or another choice made
         return
     name, args, what = pending
     with st.container(border=True):
@@ -125,7 +140,7 @@ def _confirm_here(*names: str) -> None:
         left, right = st.columns(2)
         left.button("Drop my changes and go on", key="plans_confirm_yes", on_click=_GUARDED[name], args=args,
                     kwargs={"confirmed": True})  # fmt: skip
-        right.button("Cancel", key="plans_confirm_no", on_click=lambda: st.session_state.pop("plans_confirm", None))
+        right.button("Cancel", key="plans_confirm_no", on_click=_cancel_question)
 
 
 def _assignments() -> pd.DataFrame:
@@ -292,9 +307,23 @@ def _archive(plan_id: int) -> None:
         _say("error", plain(str(error)))
 
 
-@_asks_first(lambda: "Opening " + plain(getattr(st.session_state.get("upload_folder"), "name", "the plan folder")))
+def _zip_key() -> str:
+    """The plan folder uploader's key: a new one after a question about its file is cancelled (which empties it)."""
+    round_ = st.session_state.get("upload_folder_round", 0)
+    return "upload_folder" if not round_ else f"upload_folder_{round_}"
+
+
+def _zip_chosen() -> None:
+    if st.session_state.get(_zip_key()) is None:  # the file was removed: nothing to open, and nothing to ask
+        if (st.session_state.get("plans_confirm") or ("",))[0] == "_open_zip":
+            st.session_state.pop("plans_confirm", None)
+        return
+    _open_zip()
+
+
+@_asks_first(lambda: "Opening " + plain(getattr(st.session_state.get(_zip_key()), "name", "the plan folder")))
 def _open_zip() -> None:
-    upload = st.session_state.get("upload_folder")
+    upload = st.session_state.get(_zip_key())
     if upload is None:
         return
     try:
@@ -341,6 +370,21 @@ def _drop_other_work(key: str) -> None:
     _say("info", "Discarded the unsaved work of a closed tab.")
 
 
+def _changes_in_words(base, plan) -> str:
+    """What a plan changes from ``base``, counted: regions moved, territories and reps changed."""
+    diff = diff_plans(base, plan)
+    reps_before = {r["rep_id"]: r for r in base.to_dict()["reps"]}
+    reps_after = {r["rep_id"]: r for r in plan.to_dict()["reps"]}
+    reps = sum(reps_before.get(rep) != reps_after.get(rep) for rep in reps_before.keys() | reps_after.keys())
+    counts = (
+        (len(diff.regions), "region", "regions", "moved"),
+        (len(diff.territories), "territory", "territories", "changed"),
+        (reps, "rep", "reps", "changed"),
+    )
+    said = [f"{count} {one if count == 1 else many} {verb}" for count, one, many, verb in counts if count]
+    return ", ".join(said) or "other settings"
+
+
 def _other_work_section() -> None:
     """Unsaved work left by tabs that are closed (or were open before the server restarted): open it here, or drop it."""
     copies, unreadable = other_work()
@@ -354,16 +398,16 @@ def _other_work_section() -> None:
         )
         rows = []
         for copy in copies:
-            moved = None
+            changes = "a plan not stored yet"
             if copy.plan_id is not None:
                 try:
-                    moved = len(diff_plans(store.load(copy.plan_id, copy.version).plan, copy.plan).regions)
+                    changes = _changes_in_words(store.load(copy.plan_id, copy.version).plan, copy.plan)
                 except StoreError:  # the version it was based on is gone
-                    moved = None
+                    changes = "its version is no longer stored"
             rows.append({
                 "Plan": copy.plan.name,
                 "Based on": f"#{copy.plan_id} v{copy.version}" if copy.plan_id is not None else "not stored yet",
-                "Regions moved": moved,
+                "Changes": changes,
                 "By": copy.author or None,
                 "Last changed (UTC)": copy.updated_at.strftime("%Y-%m-%d %H:%M"),
                 "Accounts file": copy.accounts_source,
@@ -375,8 +419,13 @@ def _other_work_section() -> None:
                        "plan (a newer or damaged format); they are dropped 30 days after their last change.")  # fmt: skip
         if not copies:
             return
-        labels = {c.session_key: f"{c.plan.name} — {c.updated_at:%Y-%m-%d %H:%M} UTC" + (f", {c.author}" if c.author
-                  else "") for c in copies}  # fmt: skip
+        labels = {
+            c.session_key: f"{c.plan.name}"
+            + (f" (#{c.plan_id} v{c.version})" if c.plan_id is not None else "")
+            + f" — {c.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            + (f", {c.author}" if c.author else "")
+            for c in copies
+        }
         picked = st.selectbox("Work", list(labels), format_func=labels.get, key="other_work_picked")
         name = plain(next(c.plan.name for c in copies if c.session_key == picked).strip())
         buttons = st.columns(2)
@@ -385,7 +434,7 @@ def _other_work_section() -> None:
                                "it asks first).")  # fmt: skip
         buttons[1].button("Discard…", key="other_work_drop", on_click=lambda: st.session_state.update(
             confirm_drop_work=picked))  # fmt: skip
-        _confirm_here("_take_over")
+        _confirm_here("_take_over", args=(picked, name))
         if st.session_state.get("confirm_drop_work") == picked:
             st.warning(f"Discard the unsaved work on **{name}**? It cannot be brought back.", icon=":material/delete:")
             yes, no = st.columns(2)
@@ -510,7 +559,7 @@ if ids:
     actions[2].button(
         "Archive", on_click=_archive, args=(chosen,), key="plan_archive", disabled=records[chosen].status == "archived"
     )
-    _confirm_here("_open_latest")
+    _confirm_here("_open_latest", args=(chosen,))
     versions = store.versions(chosen)
     show_table(
         pd.DataFrame(
@@ -539,7 +588,7 @@ if ids:
     more = st.columns(2)
     more[0].button("Open this version", on_click=_open_version, args=(chosen, picked), key="version_open")
     more[1].button("Restore as a new draft", on_click=_restore, args=(chosen, picked), key="version_restore")
-    _confirm_here("_open_version", "_restore")
+    _confirm_here("_open_version", "_restore", args=(chosen, picked))
 
     # ---- Compare ---------------------------------------------------------------------------------------------
     st.subheader("Compare two versions")
@@ -662,7 +711,7 @@ with files[0]:
     st.download_button(
         "Download the plan as files for git", plan_folder_zip(plan), f"{plan_slug(plan)}.zip", key="download_folder"
     )
-    st.file_uploader("Open a plan folder (zip)", type=["zip"], key="upload_folder", on_change=_open_zip)
+    st.file_uploader("Open a plan folder (zip)", type=["zip"], key=_zip_key(), on_change=_zip_chosen)
     _confirm_here("_open_zip")
 with files[1]:
     st.markdown("**CRM owner files**")

@@ -197,6 +197,8 @@ def session_key() -> str:
     given = str(st.query_params.get(SESSION_PARAM) or "")
     me = _session_id()
     key = given if _KEY.fullmatch(given) else uuid.uuid4().hex
+    if key != given:  # (a new tab, or a page link after a restart of the dashboard: see _left_work_hint)
+        st.session_state["started_without_key"] = True
     with _LIVE_LOCK:
         other = _LIVE.get(key)
         if key == given and other is not None and other != me and _still_open(other):
@@ -301,6 +303,7 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
         "accounts": copy.accounts_source,
         "taken_over": other is not None,
     }
+    st.session_state["accounts_to_load_again"] = copy.accounts_source
     return True
 
 
@@ -329,6 +332,7 @@ def open_other_work(key: str) -> bool:
     if store is None or not _restore_working_copy(store, other=key):
         return False
     st.session_state["taken_from"] = key
+    st.session_state.pop("left_work", None)  # (the sidebar's hint looks again)
     st.session_state.pop("kept_work_json", None)  # (written anew under this tab's key)
     return True
 
@@ -364,6 +368,9 @@ def keep_unsaved_work() -> None:
             del st.query_params[name]
     accounts = st.session_state.get("accounts_file", (DEMO_NAME, b""))[0]
     accounts = None if accounts == DEMO_NAME else accounts
+    if accounts is None:
+        # (restored work named a file not loaded again yet: a second reload, or a closed tab, still names it)
+        accounts = st.session_state.get("accounts_to_load_again")
     plan_json = st.session_state["plan_json"]
     kept = st.session_state.get("kept_work_json")
     unsaved = unsaved_changes()
@@ -405,6 +412,8 @@ def restored_work_notice() -> None:
     if note:
         st.sidebar.warning(note, icon=":material/warning:")
     restored = st.session_state.get("restored_work")
+    if not restored:
+        _left_work_hint()
     if not restored or not unsaved_changes():
         return
     if not restored.get("toasted"):
@@ -429,19 +438,55 @@ def restored_work_notice() -> None:
             f"last changed {since}. Save them on the Plans page, or discard them. The edit history starts "
             f"again from here.{copied}{accounts}"
         )
-        left, right = st.columns(2)
         if st.session_state.get("confirm_discard"):
             st.markdown("**Discard them?** They cannot be brought back.")
+            left, right = st.columns(2)
             left.button("Discard", key="restored_discard_yes", on_click=discard_unsaved_work, width="stretch",
                         type="primary", help="Go back to the version they were based on.")  # fmt: skip
             right.button("Cancel", key="restored_discard_no", width="stretch",
                          on_click=lambda: st.session_state.pop("confirm_discard", None))  # fmt: skip
             return
+        left, right = st.columns(2)
         left.button("Keep", key="restored_keep", on_click=lambda: st.session_state.pop("restored_work", None),
                     width="stretch", help="Hide this notice; the changes stay (unsaved).")  # fmt: skip
         right.button("Discard…", key="restored_discard", width="stretch",
                      on_click=lambda: st.session_state.update(confirm_discard=True),
                      help="Go back to the version they were based on; the changes are dropped (asks first).")  # fmt: skip
+
+
+def _left_work_hint() -> None:
+    """In the sidebar of a tab that started without a key: unsaved work that tabs not open now left, if any.
+
+    A tab closed with unsaved changes, or a page link clicked after the dashboard restarted (the link carries no
+    address), leaves its work under a key no address names any more: this says where to find it.
+    """
+    if not st.session_state.get("started_without_key") or st.session_state.get("left_work_hidden"):
+        return
+    if "left_work" not in st.session_state:  # (looked up once a session)
+        try:
+            copies, _ = other_work()
+        except Exception:  # the store went away: nothing to say
+            copies = []
+        st.session_state["left_work"] = [
+            (c.plan.name, c.updated_at, c.plan_id is not None and f"plan #{c.plan_id} version {c.version}")
+            for c in copies
+        ]
+    left = st.session_state["left_work"]
+    if not left:
+        return
+    name, when, based = left[0]
+    more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+    with st.sidebar.container(border=True):
+        st.markdown(
+            f":material/history: **Unsaved work found** that a tab not open now left: **{plain(name.strip())}**"
+            f"{' (' + based + ')' if based else ''}, last changed {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC{more}. "
+            "Open it here or discard it on the Plans page."
+        )
+        left_col, right_col = st.columns(2)
+        with left_col:
+            st.page_link("pages/plans.py", label="Plans", icon=":material/folder_open:")
+        right_col.button("Hide", key="left_work_hide", width="stretch",
+                         on_click=lambda: st.session_state.update(left_work_hidden=True))  # fmt: skip
 
 
 def discard_unsaved_work() -> None:
@@ -454,6 +499,7 @@ def discard_unsaved_work() -> None:
     where = stored_plan()
     st.session_state.pop("restored_work", None)
     st.session_state.pop("confirm_discard", None)
+    st.session_state.pop("accounts_to_load_again", None)
     if store is not None and where is not None:
         open_version(store.load(*where))
     elif store is not None:
@@ -489,8 +535,29 @@ def stored_plan() -> tuple[int, int] | None:
 
 
 def unsaved_changes() -> bool:
-    """Whether the session's plan differs from the stored version it came from."""
-    return st.session_state.get("plan_json") != st.session_state.get("store_plan_json")
+    """Whether the session's plan differs from the stored version it came from.
+
+    Compared as plans, not as text: a region moved away and back is listed in another place, and that is no change.
+    """
+    mine, stored = st.session_state.get("plan_json"), st.session_state.get("store_plan_json")
+    if mine == stored:
+        return False
+    if mine is None or stored is None:
+        return True
+    memo = st.session_state.get("unsaved_memo")
+    if memo is None or memo[:2] != (mine, stored):
+        memo = (mine, stored, _canonical(mine) != _canonical(stored))
+        st.session_state["unsaved_memo"] = memo
+    return memo[2]
+
+
+def _canonical(plan_json: str) -> dict:
+    """A plan's data with each territory's regions in one order (their order says nothing)."""
+    data = json.loads(plan_json)
+    for territory in data.get("territories") or []:
+        if isinstance(territory, dict) and isinstance(territory.get("region_ids"), list):
+            territory["region_ids"] = sorted(map(str, territory["region_ids"]))
+    return data
 
 
 def mark_saved(version) -> None:
@@ -649,6 +716,7 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
     loaded = _load_accounts(data, filename, options)
     st.session_state["accounts_file"] = (filename, data)
     st.session_state["accounts_options"] = options
+    st.session_state.pop("accounts_to_load_again", None)
     return loaded
 
 

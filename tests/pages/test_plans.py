@@ -412,3 +412,44 @@ def test_restoring_over_unsaved_changes_asks_first_and_saving_ends_the_question(
     app.button(key="version_restore").click().run()  # no unsaved changes: restores at once
     assert any("as the new draft plan #2" in s.value for s in app.success)
     assert "US-NJ" not in plan_of(app).territory("NAE").region_ids
+
+
+def test_a_question_about_another_version_is_dropped_and_an_answer_checks_the_name(data_dir):
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    move(app, ["US-KS"], "USW")
+    go(app, "pages/plans.py")
+    app.selectbox(key="plans_version").set_value(1).run()
+    app.button(key="version_restore").click().run()
+    assert "Restoring version 1" in " ".join(w.value for w in app.warning)
+    app.selectbox(key="plans_version").set_value(2).run()  # another version picked: the question goes
+    assert not app.warning and "plans_confirm" not in app.session_state
+    app.selectbox(key="plans_version").set_value(1).run()
+    app.button(key="version_restore").click().run()
+    app.text_input(key="plan_author").input("").run()  # the name cleared before answering
+    app.button(key="plans_confirm_yes").click().run()
+    assert any("Type your name" in e.value for e in app.error) and len(app.dataframe[0].value) == 1
+
+
+def test_a_plan_folder_question_cancelled_empties_the_uploader_and_removing_a_file_asks_nothing(data_dir):
+    from dataclasses import replace
+
+    from pages.shared import plan_folder_zip
+
+    app = session()
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    go(app, "pages/plans.py")
+    folder = ("fy28.zip", plan_folder_zip(replace(edited, name="FY28")), "application/zip")
+    app.file_uploader(key="upload_folder").set_value(folder).run()
+    assert "Opening fy28.zip" in " ".join(w.value for w in app.warning)
+    app.button(key="plans_confirm_no").click().run()  # Cancel: the file leaves the uploader
+    assert not app.warning and plan_of(app) == edited
+    assert [u.key for u in app.file_uploader] == ["upload_folder_1"] and not app.file_uploader[0].value
+    app.file_uploader(key="upload_folder_1").set_value(folder).run()
+    app.file_uploader(key="upload_folder_1").set_value(None).run()  # removed before answering: nothing to ask
+    assert not app.warning and plan_of(app) == edited
+    app.file_uploader(key="upload_folder_1").set_value(folder).run()
+    app.button(key="plans_confirm_yes").click().run()
+    assert plan_of(app).name == "FY28"

@@ -219,6 +219,11 @@ def test_a_reload_says_an_uploaded_accounts_file_must_be_loaded_again(data_dir):
     move(app, ["US-KS"], "USW")
     again = reload(app)
     assert notice(again) and "The accounts file q3.csv is not kept across a reload" in sidebar_text(again)
+    # still named after a second reload (the first reopened the work on the demo accounts)
+    twice = reload(again)
+    assert "The accounts file q3.csv is not kept across a reload" in sidebar_text(twice)
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    assert store.working_copy(twice.query_params["session"]).accounts_source == "q3.csv"
 
 
 def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
@@ -241,7 +246,7 @@ def test_a_closed_tabs_work_is_found_on_the_plans_page_and_goes_on_in_another_ta
     assert plan_of(other) != edited
     work = other.dataframe[0].value
     assert list(work["Plan"]) == [edited.name] and list(work["Based on"]) == ["#1 v1"]
-    assert list(work["Regions moved"]) == [1]
+    assert list(work["Changes"]) == ["1 region moved"]
     # this tab has unsaved changes of its own: opening the other work asks first
     move(other, ["US-NJ"], "NAE")
     go(other, "pages/plans.py")
@@ -275,3 +280,36 @@ def test_a_closed_tabs_work_can_be_discarded_after_a_confirmation(data_dir):
     other.button(key="other_work_drop_yes").click().run()
     assert store.working_copy(closed.query_params["session"]) is None and plan_of(other) == stored
     assert not any("Unsaved work left by closed tabs" in e.label for e in other.expander)
+
+
+def test_a_region_moved_away_and_back_is_no_unsaved_change(data_dir):
+    app = session()
+    assert "US-GA" in plan_of(app).territory("USS").region_ids
+    move(app, ["US-GA"], "USW")
+    move(app, ["US-GA"], "USS")  # back: listed last now
+    plans = go(app, "pages/plans.py")
+    assert "· **saved**" in " ".join(m.value for m in plans.markdown)
+    assert not notice(reload(app))
+    assert PlanStore(f"sqlite:///{data_dir}/territory.sqlite").working_copies() == ([], [])
+
+
+def test_a_new_tab_says_where_a_closed_tabs_work_is(data_dir):
+    closed = session()
+    move(closed, ["US-KS"], "USW")  # then the tab is closed (or, after a restart, a page link drops its address)
+    fresh = session()
+    assert "Unsaved work found" in sidebar_text(fresh) and plan_of(closed).name in sidebar_text(fresh)
+    fresh.sidebar.button(key="left_work_hide").click()
+    run_app(fresh)
+    assert "Unsaved work found" not in sidebar_text(fresh)
+    # a reloaded tab (its key in the address) finds its own work instead
+    assert "Unsaved work found" not in sidebar_text(reload(closed))
+
+
+def test_the_closed_tabs_list_counts_rep_changes_too(data_dir):
+    plan = plan_of(session())
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    rep = plan.reps[0]  # (a closed tab that changed a rep's capacity on the Reps page)
+    store.keep_working_copy("2" * 32, replace(plan, reps=(replace(rep, capacity=rep.capacity + 5), *plan.reps[1:])),
+                            plan_id=1, version=1, author="ana")  # fmt: skip
+    other = go(session(), "pages/plans.py")
+    assert list(other.dataframe[0].value["Changes"]) == ["1 rep changed"]
