@@ -36,7 +36,7 @@ from pages.shared import (
     stored_plan,
     unsaved_changes,
 )
-from territory import InputDataError
+from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, salesforce_owner_update
 from territory.edits import rebase
 from territory.exports import safe_csv
@@ -370,6 +370,20 @@ def _drop_other_work(key: str) -> None:
     _say("info", "Discarded the unsaved work of a closed tab.")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _changes_of_work(url: str, plan_id: int, version: int, content: str) -> str:
+    """:func:`_changes_in_words` for a kept copy (``content``: its plan as JSON) against the version it is based on.
+
+    Cached (by the store's ``url`` too): the list of closed tabs' work is drawn on every rerun of the page, and a
+    stored version never changes.
+    """
+    try:
+        base = store.load(plan_id, version).plan
+    except StoreError:  # the version it was based on is gone
+        return "its version is no longer stored"
+    return _changes_in_words(base, plan_from_dict(json.loads(content)))
+
+
 def _changes_in_words(base, plan) -> str:
     """What a plan changes from ``base``, counted: regions moved, territories and reps changed."""
     diff = diff_plans(base, plan)
@@ -400,10 +414,8 @@ def _other_work_section() -> None:
         for copy in copies:
             changes = "a plan not stored yet"
             if copy.plan_id is not None:
-                try:
-                    changes = _changes_in_words(store.load(copy.plan_id, copy.version).plan, copy.plan)
-                except StoreError:  # the version it was based on is gone
-                    changes = "its version is no longer stored"
+                content = json.dumps(copy.plan.to_dict(), sort_keys=True)
+                changes = _changes_of_work(store.url, copy.plan_id, copy.version, content)
             rows.append({
                 "Plan": copy.plan.name,
                 "Based on": f"#{copy.plan_id} v{copy.version}" if copy.plan_id is not None else "not stored yet",

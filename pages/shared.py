@@ -317,10 +317,11 @@ def other_work() -> tuple[list, list[str]]:
     if store is None:
         return [], []
     copies, unreadable = store.working_copies()
-    mine = {session_key(), st.session_state.get("forked_from")}
+    me = _session_id()
     with _LIVE_LOCK:
-        live = {key for key, session in _LIVE.items() if session != _session_id() and _still_open(session)}
-    return [c for c in copies if c.session_key not in mine | live], [k for k in unreadable if k not in mine | live]
+        live = {key for key, session in _LIVE.items() if session != me and _still_open(session)}
+    skip = live | {session_key(), st.session_state.get("forked_from")}
+    return [c for c in copies if c.session_key not in skip], [k for k in unreadable if k not in skip]
 
 
 def open_other_work(key: str) -> bool:

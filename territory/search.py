@@ -279,13 +279,13 @@ class BalanceSearch:
         regions = np.asarray(regions, dtype=np.int64)
         territories = np.asarray(territories, dtype=np.int64)
         changed = self.labels[regions] != territories
-        touched = np.unique(np.concatenate([self.labels[regions[changed]], territories[changed]]))
+        big = regions[changed & self.big[regions]]
+        touched = np.unique(np.concatenate([self.labels[big], territories[changed & self.big[regions]]]))
         if apply_moves(self.indptr, self.dst, self.w, self.labels, self.totals, self.size, self.adjacent, regions,
                        territories):  # fmt: skip
             self._pinv = None
-        if self.big[regions[changed]].any():
-            for t in touched.tolist():
-                self._update_extra(int(t))
+        for t in touched.tolist():  # (territories a region bigger than a share left or joined)
+            self._update_extra(int(t))
 
     def snapshot(self) -> tuple:
         """The state, to go back to with :meth:`restore`."""
@@ -358,13 +358,13 @@ class BalanceSearch:
 
         labels = self.labels
         badness = np.abs(energy).sum(axis=1)
-        deviation = np.ascontiguousarray(dev, dtype=float)
+        deviation, energy, phi, pinv = (np.ascontiguousarray(x, dtype=float) for x in (dev, energy, phi, pinv))
         for t in np.argsort(-badness, kind="stable")[:3]:
             if badness[t] <= 1e-9:
                 break
-            best = best_swap(self.indptr, self.dst, labels, self.w, deviation, np.ascontiguousarray(energy),
-                             np.ascontiguousarray(phi), np.ascontiguousarray(pinv), float(band), float(balance),
-                             self.extra, self.scale, self.active, self.movable, self.tabu, int(step), int(t))  # fmt: skip
+            best = best_swap(self.indptr, self.dst, labels, self.w, deviation, energy, phi, pinv, float(band),
+                             float(balance), self.extra, self.scale, self.active, self.movable, self.tabu, int(step),
+                             int(t))  # fmt: skip
             if best[1] < 0:
                 continue
             _, out, into, b = best
