@@ -12,7 +12,7 @@
                               [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5 | workload=5 value=10] [--locked ID …]
                               [--lock-regions REGION …] [--keep 1.0]
-                              [--equal-shares] [--seconds 2] [--seed 0] [--save-plan NEW_PLAN.json]
+                              [--equal-shares] [--seconds 2] [--seed 0] [--jobs N] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "that take every account they take (off by default)")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    rebalance.add_argument("--jobs", type=int, default=None,
+                           help="searches run side by side, the best kept (default: one per CPU core, at most 4); "
+                                "the same --seed and --jobs give the same plan on any machine, unless the search used all of --seconds")  # fmt: skip
     rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
     parser.add_argument(
         "--skip-invalid",
@@ -300,6 +303,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if not 0 < args.seconds <= 600:
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise CliInputError(f"--jobs {args.jobs} is out of range", column="--jobs",
+                            hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
     # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
     scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
                     "--one-way": args.one_way}  # fmt: skip
@@ -396,7 +402,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
             locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
-            rng=np.random.default_rng(args.seed), max_seconds=args.seconds,
+            rng=np.random.default_rng(args.seed), max_seconds=args.seconds, n_jobs=args.jobs,
         )  # fmt: skip
     except ValueError as error:
         text = str(error)
@@ -470,6 +476,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "left_out": list(proposal.left_out),
         "warnings": list(impact.warnings),
         "seconds": report.seconds,
+        "searches": report.searches,
         "cut_short": report.cut_short,
         "saved_plan": str(args.save_plan) if args.save_plan is not None else None,
     }

@@ -392,8 +392,14 @@ if pending is not None and pending[0].plan.name == plan.name:
         + (f"; {waiting:,} are left waiting for a rep" if waiting else "")
         + f". Their value: {money(float(changing['value'].sum()) if len(changing) else 0.0)}",
     )  # fmt: skip
+    many = report.searches > 1
+    searched = f"{report.searches} searches ran side by side (the best plan is shown) and" if many else "The search"
     if report.cut_short:
-        st.caption(f"The search used all its {seconds} s, so proposing again may give a slightly different plan.")
+        st.caption(f"{searched} used all {'their' if many else 'its'} {seconds} s, so proposing again may give a "
+                   "slightly different plan.")  # fmt: skip
+    else:
+        st.caption(f"{searched} ended by {'themselves' if many else 'itself'} in {report.seconds:.1f} s: proposing "
+                   "again gives the same plan.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
     # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a

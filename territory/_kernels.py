@@ -21,7 +21,7 @@ STUCK, STEPS, DONE = 0, 1, 2
 NEAR = 64  # the border annealing looks this many regions around a move for the rest of its territory
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _excess(deviation, band, extra):
     high = band if band > extra else extra
     if deviation > high:
@@ -31,7 +31,7 @@ def _excess(deviation, band, extra):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv, band, balance,
                 compactness, origin, disruption):  # fmt: skip
     m = w.shape[1]
@@ -51,7 +51,7 @@ def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, 
     return delta
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _border_counts(indptr, indices, labels, r, a, b):
     """Borders of region ``r`` with its own territory ``a`` and with territory ``b``."""
     same, into_b = 0, 0
@@ -64,7 +64,7 @@ def _border_counts(indptr, indices, labels, r, a, b):
     return same, into_b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, limit=-1):
     """True when territory ``a`` without ``r`` has no more parts than it started with (one, usually).
 
@@ -76,7 +76,7 @@ def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, st
     return whole_without(indptr, indices, labels, r, a, mark, queue, stamp, limit if limit > 0 else labels.shape[0] + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
     """Move region ``r`` from territory ``a`` to ``b``, keeping totals, sizes and border counts.
 
@@ -104,7 +104,7 @@ def _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b):
     return relink
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _laplacian_pinv(adjacent, active):
     """Pseudo-inverse of the Laplacian of the active territories' graph (zero rows for the others).
 
@@ -151,7 +151,7 @@ def _laplacian_pinv(adjacent, active):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def whole_without(indptr, indices, labels, region, label, mark, queue, stamp, limit):
     """True when ``label``'s regions other than ``region`` that touch ``region`` are still connected.
 
@@ -193,7 +193,7 @@ def whole_without(indptr, indices, labels, region, label, mark, queue, stamp, li
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _flood(indptr, indices, labels, start, skip, mark, queue, stamp):
     """Mark (``stamp``) the regions of ``start``'s territory that it reaches without passing ``skip``."""
     label = labels[start]
@@ -213,7 +213,7 @@ def _flood(indptr, indices, labels, start, skip, mark, queue, stamp):
             tail += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
     """Number of connected parts of ``label``'s regions other than ``region``."""
     parts = 0
@@ -224,7 +224,7 @@ def parts_without(indptr, indices, labels, region, label, mark, queue, stamp):
     return parts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def parts_of_each(indptr, indices, labels, k, mark, queue, stamp):
     """Number of connected parts of each of the ``k`` territories (one sweep over the regions)."""
     parts = np.zeros(k, dtype=np.int64)
@@ -235,7 +235,7 @@ def parts_of_each(indptr, indices, labels, k, mark, queue, stamp):
     return parts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, mark, queue, stamp):
     """For each of ``regions``: does its territory keep its parts (one, usually) without it? Returns (yes, stamp)."""
     yes = np.zeros(regions.shape[0], dtype=np.bool_)
@@ -247,7 +247,7 @@ def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, ma
     return yes, stamp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def apply_moves(indptr, indices, w, labels, totals, size, adjacent, regions, to):
     """Move each of ``regions`` to its territory in ``to`` (see :func:`_apply_move`); True if the territory graph changed."""
     relink = False
@@ -258,7 +258,7 @@ def apply_moves(indptr, indices, w, labels, totals, size, adjacent, regions, to)
     return relink
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, balance, extra, scale, active, movable,
               tabu, step, t):  # fmt: skip
     """The trade of a border region of ``t`` for one of a neighbour's that lowers ``balance·Φ`` the most.
@@ -311,7 +311,7 @@ def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, ba
     return best_d, best_out, best_in, best_b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _on_border(indptr, indices, labels, r):
     """True when region ``r`` has a neighbour in another territory."""
     for e in range(indptr[r], indptr[r + 1]):
@@ -320,7 +320,7 @@ def _on_border(indptr, indices, labels, r):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
             max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
@@ -483,7 +483,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
     return STEPS, step, stamp, pinv
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tree_sums(size, ii, jj, rand, root, values):
     """A random spanning tree (Kruskal on ``rand`` edge weights) and the sums of ``values`` below each node.
 
@@ -550,7 +550,7 @@ def tree_sums(size, ii, jj, rand, root, values):
     return order[:n_order], sums
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fits(total, target, extra, limit, change):
     """True when ``total + change`` is inside ``[-limit, max(limit, extra)]`` of ``target``, or no farther out."""
     high = limit if limit > extra else extra
@@ -563,7 +563,7 @@ def _fits(total, target, extra, limit, change):
     return before < -limit and after >= before
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reverse_edges(indptr, indices):
     """For each directed edge ``r → j`` (a position in ``indices``), the position of ``j → r``."""
     n = indptr.shape[0] - 1
@@ -578,7 +578,7 @@ def _reverse_edges(indptr, indices):
     return rev
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _file(e, new, owner, lists, place, count):
     """File edge ``e`` under territory ``new`` (its source's, when the edge is cut; -1: not filed)."""
     old = owner[e]
@@ -597,7 +597,7 @@ def _file(e, new, owner, lists, place, count):
     owner[e] = new
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _refile(indptr, indices, rev, labels, r, owner, lists, place, count):
     """File again the edges at ``r`` after it changed territory (``labels`` already updated)."""
     b = labels[r]
@@ -608,7 +608,7 @@ def _refile(indptr, indices, rev, labels, r, owner, lists, place, count):
         _file(rev[e], labels[j] if cut else -1, owner, lists, place, count)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pick_cut(count, total):
     """A territory drawn in proportion to its cut edges (``total`` of them in all)."""
     x = np.random.randint(total)
@@ -619,7 +619,7 @@ def _pick_cut(count, total):
     return -1, -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _score(indptr, indices, labels, origin, disruption, r, a, b):
     """Change in cut borders (plus disruption) when ``r`` goes from ``a`` to ``b``."""
     same, into_b = _border_counts(indptr, indices, labels, r, a, b)
@@ -632,7 +632,7 @@ def _score(indptr, indices, labels, origin, disruption, r, a, b):
     return delta, into_b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _both_fit(totals, target, extra, scale, limit, a, b, w, r, s):
     """True when ``r`` going from ``a`` to ``b`` (and ``s`` from ``b`` to ``a`` when ``s >= 0``) keeps both in."""
     for c in range(w.shape[1]):
@@ -643,7 +643,7 @@ def _both_fit(totals, target, extra, scale, limit, a, b, w, r, s):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _one_fits(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
     """True when ``t`` changed by ``sx × w[x]`` (and ``sy × w[y]`` when ``y >= 0``) stays in (see :func:`_fits`)."""
     for c in range(w.shape[1]):
@@ -653,7 +653,7 @@ def _one_fits(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _excess_change(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
     """The change in ``t``'s excess beyond its band when it changes by ``sx × w[x]`` (``+ sy × w[y]`` if ``y >= 0``).
 
@@ -676,7 +676,7 @@ def _excess_change(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
     return change / scale[t]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
            disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
            balance=0.0):  # fmt: skip

@@ -465,6 +465,7 @@ def propose(
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
+    n_jobs: int | None = None,
 ) -> Proposal:
     """Run a scenario and return the proposed plan.
 
@@ -482,7 +483,7 @@ def propose(
         territory goes and its reps are set inactive;
         ``rep_joins``: a new territory ``new_name`` grows from ``home_region``; ``territories``: a plan from
         scratch with ``n_territories``.
-    tolerance, locked_territories, disruption_weight, rng, max_seconds, progress
+    tolerance, locked_territories, disruption_weight, rng, max_seconds, progress, n_jobs
         See :class:`~territory.optimizer.Rebalancer`.
     locked_regions : sequence of str
         Units that stay in their territory (not for a plan from scratch; none may be the leaving territory's).
@@ -656,7 +657,7 @@ def propose(
         separate = ()
         parts = sorted(components(range(len(graph)), graph.neighbours), key=lambda p: (-len(p), min(p)))
         out_of_reach = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
-        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng)
+        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
@@ -758,7 +759,7 @@ def propose(
         if groups:
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
-                territory_weights=weights, seeds=seeds, homes=homes, rng=rng, max_seconds=max_seconds,
+                territory_weights=weights, seeds=seeds, homes=homes, rng=rng, n_jobs=n_jobs, max_seconds=max_seconds,
                 progress=progress, full=graph,
             )  # fmt: skip
             if given is not None:  # before: the plan as it was, against the targets the proposal balances to
@@ -766,7 +767,7 @@ def propose(
         else:
             # The leaving territory's regions went to its neighbours; none of those can trade further.
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
-                                territory_weights=weights, rng=rng).solve(max_seconds=0.1)  # fmt: skip
+                                territory_weights=weights, rng=rng, n_jobs=1).solve(max_seconds=0.1)  # fmt: skip
             labels, report, before = solver.labels_.astype(object), solver.report_, solver.deviations(start)
             if given is not None:
                 before = _before_one_way(report.territories, labels, apart, start0, original, before)
@@ -1181,7 +1182,7 @@ def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tupl
 
 
 def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territory_weights, seeds, homes, rng,
-                  max_seconds, progress, full):  # fmt: skip
+                  n_jobs, max_seconds, progress, full):  # fmt: skip
     """Balance each group of territories (same accounts taken) among themselves, one search per group.
 
     Returns the labels, one report for all groups (each territory's row from its own group's search; figures
@@ -1196,7 +1197,7 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
         solver = Rebalancer(
             graph, start=labels, tolerance=tolerance, locked_territories=[t for t in everyone if t not in group],
             territory_weights=territory_weights,
-            disruption_weight=disruption_weight, seeds=seeds, locked_regions=homes, rng=rng,
+            disruption_weight=disruption_weight, seeds=seeds, locked_regions=homes, rng=rng, n_jobs=n_jobs,
         )  # fmt: skip
         offset = done
 
@@ -1252,6 +1253,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         iterations=sum(r.iterations for _, r in reports),
         pieces=last.pieces,
         cut_short=any(r.cut_short for _, r in reports),
+        searches=max(r.searches for _, r in reports),
     )
 
 

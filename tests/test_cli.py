@@ -533,6 +533,7 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "territories", "--territories", "4", "--one-way"], "option --one-way: --one-way has no"),
         (["--scenario", "rep_leaves", "--territory", "USW", "--locked", "USW"], "'USW' is locked, so it cannot go"),
         (["--table", "moves"], "option --table: --table moves is for --format csv"),
+        (["--jobs", "0"], "option --jobs: --jobs 0 is out of range"),
         (
             ["--locked", "USW"],
             "(locked: US West; alone on their land mass: Europe West; no touching territory takes the same accounts (industries, tiers): North America East, US Central, US South)",
@@ -545,6 +546,19 @@ def test_rebalance_bad_requests_say_why(extra, message, capsys):
     assert code == 2 and out == ""
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0]
+
+
+def test_rebalance_jobs_and_seed_give_the_same_plan_again(capsys):
+    base = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--seconds", "20"]
+    runs = []
+    for _ in range(2):
+        code, out, err = run_cli(*base, "--jobs", "2", "--seed", "4", capsys=capsys)
+        assert code == 0, err
+        runs.append(json.loads(out))
+    assert runs[0]["searches"] == 2 and not runs[0]["cut_short"]  # (the states: it ends well before 20 s)
+    assert runs[0]["moves"] == runs[1]["moves"]
+    code, out, err = run_cli(*base, "--jobs", "1", capsys=capsys)
+    assert code == 0 and json.loads(out)["searches"] == 1, err
 
 
 def test_rebalance_without_accounts_has_nothing_to_balance(capsys):

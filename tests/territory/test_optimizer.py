@@ -201,3 +201,98 @@ def test_a_locked_territory_does_not_make_up_a_bound():
     )
     assert report.deviation == {"w": 0.0} and report.bound == {"w": 0.0} and report.within_tolerance == {"w": True}
     assert str(report.bound["w"]) == "0.0"  # never "-0.0"
+
+
+# -- searches side by side (n_jobs) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_jobs", [0, -1, 1.5, True, "2"])
+def test_n_jobs_must_be_a_whole_number_of_searches(n_jobs):
+    graph = grid(4, 4, np.ones((16, 1)))
+    with pytest.raises(ValueError, match="n_jobs must be a whole number of searches"):
+        Rebalancer(graph, n_territories=2, n_jobs=n_jobs)
+
+
+def test_n_jobs_defaults_to_the_cores_this_process_may_use(monkeypatch):
+    import territory.optimizer as optimizer
+
+    graph = grid(4, 4, np.ones((16, 1)))
+    monkeypatch.setattr(optimizer, "_usable_cores", lambda: 3)
+    assert Rebalancer(graph, n_territories=2).n_jobs == 3
+    monkeypatch.setattr(optimizer, "_usable_cores", lambda: 64)
+    assert Rebalancer(graph, n_territories=2).n_jobs == optimizer.MAX_JOBS
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(4, 7), height=st.integers(4, 7), k=st.integers(2, 4), seed=st.integers(0, 2**16),
+       data=st.data())  # fmt: skip
+def test_searches_side_by_side_are_repeatable_and_keep_the_best(width, height, k, seed, data):
+    n = width * height
+    weights = np.array(data.draw(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=n, max_size=n)),
+                       dtype=float)  # fmt: skip
+    graph = grid(width, height, weights)
+    start = pd.Series([f"T{(i * k) // n}" for i in range(n)], index=list(graph.region_ids))  # k bands
+    runs = [Rebalancer(graph, start=start, rng=np.random.default_rng(seed), n_jobs=3).solve(max_seconds=10.0)
+            for _ in range(2)]  # fmt: skip
+    first, again = runs
+    assert not first.report_.cut_short and not again.report_.cut_short
+    assert first.report_.searches == 3
+    pd.testing.assert_series_equal(first.labels_, again.labels_)
+    assert_contiguous(graph, first.labels_)
+    # Each of the three is the search n_jobs=1 makes with the generator spawned for it; the best of them is kept.
+    alone = [Rebalancer(graph, start=start, rng=rng, n_jobs=1).solve(max_seconds=10.0)
+             for rng in np.random.default_rng(seed).spawn(3)]  # fmt: skip
+    best = min(alone, key=lambda solver: solver._final_key)
+    pd.testing.assert_series_equal(first.labels_, best.labels_)
+    assert first.report_.iterations == sum(solver.report_.iterations for solver in alone)
+
+
+def test_a_plan_from_scratch_deals_the_ranked_metis_starts_out():
+    pytest.importorskip("pymetis")
+    weights = np.random.default_rng(3).integers(1, 9, (144, 2)).astype(float)
+    graph = grid(12, 12, weights)
+    dealt = []
+
+    class Watched(Rebalancer):
+        def _search(self, started, max_seconds, max_steps, progress):
+            dealt.append([parts.copy() for parts in self._ranked_starts])
+            return super()._search(started, max_seconds, max_steps, progress)
+
+    solver = Watched(graph, n_territories=4, rng=np.random.default_rng(0), n_jobs=2).solve(max_seconds=5.0)
+    ranked = Rebalancer(graph, n_territories=4, rng=np.random.default_rng(0), n_jobs=1)._metis_ranked()
+    assert len(dealt) == 2 and solver.report_.searches == 2
+
+    # (the parent's generator ranks them, as a single search's would; the searches start in either order)
+    def same(got, expected):
+        return len(got) == len(expected) and all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+    assert len(ranked) > 2
+    assert (same(dealt[0], ranked[0::2]) and same(dealt[1], ranked[1::2])) or (
+        same(dealt[1], ranked[0::2]) and same(dealt[0], ranked[1::2])
+    )
+
+
+def test_stdout_is_restored_after_searches_in_threads_overlap():
+    import os
+    import threading
+
+    from territory.optimizer import _stdout_to_stderr
+
+    before = os.fstat(1)
+    inside = threading.Barrier(4)
+    seen = []
+
+    def redirect():
+        with _stdout_to_stderr():
+            inside.wait(timeout=10)  # all four inside at once
+            seen.append(os.path.sameopenfile(1, 2))
+            inside.wait(timeout=10)
+
+    threads = [threading.Thread(target=redirect) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [True] * 4
+    after = os.fstat(1)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
