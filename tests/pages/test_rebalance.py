@@ -84,6 +84,16 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert handoffs["rep_id"].iloc[-1] == "—" and handoffs["accounts_lost"].iloc[-1] > 0
     assert any(c.value.startswith("The row without a rep is the waiting list") for c in app.caption)
     assert any("2 of 6 territories rebalanced; the other 4 are kept" in m.value for m in app.markdown)
+    # how it was searched: the searches run side by side (one per core) and whether proposing again repeats it
+    report = app.session_state["reb_proposal"][0].report
+    said = [c.value for c in app.caption if "proposing again" in c.value]
+    start = (
+        f"{report.searches} searches ran side by side (the best plan is shown) and"
+        if report.searches > 1
+        else ("The search")
+    )
+    assert len(said) == 1 and said[0].startswith(start)
+    assert ("may give a slightly different plan" in said[0]) == report.cut_short
     proposed = app.session_state["reb_proposal"][1].result.set_index("account_id")["rep_id"]
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)
