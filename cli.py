@@ -459,6 +459,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "contiguous": report.contiguous,
         "split_at_start": list(report.split_at_start),
         "pieces": report.pieces,
+        "hemmed_in": report.hemmed,
         "cut_edges": report.cut_edges,
         "regions_moved": len(moves),
         # (regions going to a territory that held nothing in their country: a territory across a border)

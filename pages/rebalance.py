@@ -34,6 +34,7 @@ from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
 from territory.rebalance import (
     assign_proposal,
+    describe_hemmed,
     describe_pieces,
     into_new_countries,
     judge_territories,
@@ -509,6 +510,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             "left out of the mean the others are balanced to."
         )
     for sentence in describe_pieces(report, name_of, describe_regions):
+        st.info(plain(sentence))
+    for sentence in describe_hemmed(report, name_of, region_labels):
         st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from territory.bounds import hemmed_in
 from territory.repair import repair_balance
 
 __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "components"]
@@ -145,6 +146,11 @@ class RebalanceReport:
     cut_short : bool
         The clock, not the search, ended the run (the search or the border annealing was cut to end in time): the
         same seed may then give a slightly different plan. A run that was not cut short is repeatable.
+    hemmed : dict
+        Territories holding a heavy region hemmed in by other heavy regions, which keeps any territory holding it
+        at least ``bound`` off its share on some metric, beyond the tolerance and what its regions force alone
+        (:func:`territory.bounds.hemmed_in`): territory id → ``region_id``, ``bound``, ``around`` (the heavy
+        regions that decide it). Such a territory is judged on its worst metric against the bound.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -173,6 +179,7 @@ class RebalanceReport:
     iterations: int
     pieces: dict = field(default_factory=dict)
     cut_short: bool = False
+    hemmed: dict = field(default_factory=dict)
     searches: int = 1
 
 
@@ -788,6 +795,22 @@ class Rebalancer:
         free = np.array([w[active & (forced[:, m] == 0)].sum() for m in range(len(self.metric_names))])
         short = self.tolerance + np.where(free > 0, above / np.maximum(free, 1e-12), 0.0) + 1e-9
         short = np.maximum(short[None, :], forced_under + 1e-9)
+        # A heavy region hemmed in by other heavy regions (Brooklyn, touching only Manhattan and Queens) keeps any
+        # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
+        # on its worst metric against that bound.
+        hemmed = {}
+        for t in np.flatnonzero(active):
+            found = hemmed_in(weights, graph.neighbours, target[t], np.flatnonzero(labels == t))
+            if found:
+                worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
+                allowed[t] = np.maximum(allowed[t], worst_case.bound + 1e-9)
+                short[t] = np.maximum(short[t], worst_case.bound + 1e-9)
+                if worst_case.bound > max(float(forced[t].max()), float(self.tolerance.min())) + 1e-9:
+                    hemmed[self.territory_ids[t]] = {
+                        "region_id": graph.region_ids[worst_case.region],
+                        "bound": worst_case.bound,
+                        "around": [graph.region_ids[r] for r in worst_case.around],
+                    }
         inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]
@@ -815,6 +838,7 @@ class Rebalancer:
             seconds=time.perf_counter() - started,
             iterations=iterations,
             pieces=pieces,
+            hemmed=hemmed,
             cut_short=self._cut_short,
         )
 

@@ -26,6 +26,7 @@ __all__ = [
     "balance_metrics",
     "carry_quotas",
     "capacity_weights",
+    "describe_hemmed",
     "describe_pieces",
     "into_new_countries",
     "judge_territories",
@@ -327,6 +328,34 @@ def describe_pieces(
         )
         out.append(f"{name} is in {len(parts)} pieces: {smaller} apart from its other {rest} region"
                    f"{'' if rest == 1 else 's'}. {tail}")  # fmt: skip
+    return out
+
+
+def describe_hemmed(
+    report: RebalanceReport,
+    territory_names: Mapping[str, str],
+    region_names: Callable[[Sequence[str]], Sequence[str]] | None = None,
+) -> list[str]:
+    """One sentence per territory holding a region hemmed in by heavy regions (``report.hemmed``).
+
+    ``region_names`` turns region ids into names, in order (default: the ids).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "around": ["US-36061", "US-36081"]}}
+    >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
+    'New York holds US-36047, hemmed in by heavy regions (US-36061, US-36081): whichever of them a territory holding it takes, it is at least 31% off its share on some metric, so New York is judged against that.'
+    """
+    region_names = region_names or list
+    out = []
+    for territory_id, hemmed in report.hemmed.items():
+        name = territory_names.get(territory_id, territory_id)
+        region = region_names([hemmed["region_id"]])[0]
+        around = ", ".join(region_names(list(hemmed["around"])))
+        out.append(f"{name} holds {region}, hemmed in by heavy regions ({around}): whichever of them a territory "
+                   f"holding it takes, it is at least {hemmed['bound']:.0%} off its share on some metric, so {name} "
+                   "is judged against that.")  # fmt: skip
     return out
 
 
@@ -1254,6 +1283,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         pieces=last.pieces,
         cut_short=any(r.cut_short for _, r in reports),
         searches=max(r.searches for _, r in reports),
+        hemmed={t: h for _, r in reports for t, h in r.hemmed.items()},
     )
 
 

@@ -1,0 +1,101 @@
+"""Hemmed-in bounds: never above what the best contiguous territory holding the region achieves."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from territory.bounds import hemmed_in
+from territory.optimizer import Rebalancer, RegionGraph, components
+
+
+def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: int) -> float:
+    """The least worst-metric deviation over every connected set holding ``region`` (brute force)."""
+    n = len(weights)
+    others = [r for r in range(n) if r != region]
+    best = np.inf
+    for size in range(len(others) + 1):
+        for extra in itertools.combinations(others, size):
+            members = [region, *extra]
+            if len(components(members, neighbours)) != 1:
+                continue
+            best = min(best, float(np.abs(weights[members].sum(axis=0) / target - 1).max()))
+    return best
+
+
+@st.composite
+def small_maps(draw):
+    n = draw(st.integers(3, 9))
+    # a random spanning tree keeps the map connected; a few more borders on top
+    edges = {(draw(st.integers(0, i - 1)), i) for i in range(1, n)}
+    for _ in range(draw(st.integers(0, n))):
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if a != b:
+            edges.add((min(a, b), max(a, b)))
+    neighbours = [sorted({b for a, b in edges if a == i} | {a for a, b in edges if b == i}) for i in range(n)]
+    weights = np.array(draw(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=n, max_size=n)),
+                       dtype=float)  # fmt: skip
+    k = draw(st.integers(2, 4))
+    target = np.maximum(weights.sum(axis=0) / k, 1.0)
+    return weights, neighbours, target
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(small_maps(), st.data())
+def test_the_bound_is_never_above_the_best_territory(case, data):
+    weights, neighbours, target = case
+    region = data.draw(st.integers(0, len(weights) - 1))
+    found = hemmed_in(weights, neighbours, target, [region], heavy=0.1, hops=2, most=5)
+    bound = found[region].bound if region in found else 0.0
+    assert bound <= best_possible(weights, neighbours, target, region) + 1e-9
+
+
+def test_brooklyn_between_manhattan_and_queens():
+    # Brooklyn touches Manhattan and Queens only; Queens also the Bronx and Nassau; Nassau, Suffolk; the Bronx and
+    # Manhattan the mainland (a chain of light regions with people). Shares at k = 25 (accounts, people).
+    ids = ["brooklyn", "manhattan", "queens", "bronx", "nassau", "suffolk"] + [f"m{i}" for i in range(8)]
+    shares = np.array([[0.57, 0.20], [1.28, 0.12], [0.52, 0.18], [0.22, 0.11], [0.09, 0.10], [0.09, 0.11]]
+                      + [[0.02, 0.19]] * 8)  # fmt: skip
+    links = {"brooklyn": ["manhattan", "queens"], "manhattan": ["brooklyn", "queens", "bronx", "m0"],
+             "queens": ["brooklyn", "manhattan", "bronx", "nassau"], "bronx": ["manhattan", "queens", "m0"],
+             "nassau": ["queens", "suffolk"], "suffolk": ["nassau"], "m0": ["manhattan", "bronx", "m1"]}  # fmt: skip
+    links.update({f"m{i}": [f"m{i - 1}", f"m{i + 1}"] for i in range(1, 7)} | {"m7": ["m6"]})
+    neighbours = [[ids.index(j) for j in links[i]] for i in ids]
+    found = hemmed_in(shares, neighbours, np.ones(2), [0])
+    # alone −80% people; with Manhattan +85%; with Queens on Long Island −41% people; through the Bronx +31%
+    assert round(found[0].bound, 2) == 0.31
+    assert [ids[r] for r in found[0].around] == ["manhattan", "queens", "bronx"]
+    # Manhattan is over by its own accounts (1.28) whatever it holds: nothing hemmed beyond that
+    assert round(hemmed_in(shares, neighbours, np.ones(2), [1])[1].bound, 2) == 0.28
+    # a light region, or one with the share it needs within reach, is not hemmed in
+    assert hemmed_in(shares, neighbours, np.ones(2), [ids.index("nassau"), ids.index("m3")]) == {}
+
+
+def test_a_territory_holding_a_hemmed_in_region_is_judged_against_its_bound():
+    # A path: people at the ends, three regions of two thirds of a share of accounts each in the middle. Any two
+    # contiguous territories are a third over and a third short on accounts.
+    metrics = pd.DataFrame([[0, 3], [6, 1], [6, 1], [6, 1], [0, 3]], columns=["accounts", "people"],
+                           index=[f"r{i}" for i in range(5)], dtype=float)  # fmt: skip
+    links = {f"r{i}": [f"r{j}" for j in (i - 1, i + 1) if 0 <= j < 5] for i in range(5)}
+    graph = RegionGraph.from_adjacency(metrics, links)
+    solver = Rebalancer(graph, n_territories=2, rng=np.random.default_rng(0), n_jobs=1).solve(max_seconds=5)
+    report = solver.report_
+    assert report.contiguous
+    assert (report.territories["accounts_deviation"].abs() > 0.3).all()
+    assert report.territories["within"].all()  # the best any plan can do
+    assert report.within_tolerance == {"accounts": True, "people": True}
+    assert set(report.hemmed) == set(solver.labels_)
+    for hemmed in report.hemmed.values():
+        assert round(hemmed["bound"], 3) == 0.333
+    # with room to balance (lighter middle regions), nothing is hemmed in and within means within the tolerance
+    lighter = pd.DataFrame([[3, 3], [2, 1], [1, 1], [1, 1], [2, 1], [3, 3]], columns=["accounts", "people"],
+                           index=[f"r{i}" for i in range(6)], dtype=float)  # fmt: skip
+    links = {f"r{i}": [f"r{j}" for j in (i - 1, i + 1) if 0 <= j < 6] for i in range(6)}
+    solver = Rebalancer(RegionGraph.from_adjacency(lighter, links), n_territories=2, rng=np.random.default_rng(0),
+                        n_jobs=1).solve(max_seconds=5)  # fmt: skip
+    assert solver.report_.hemmed == {}
+    assert (solver.report_.territories[["accounts_deviation", "people_deviation"]].abs() < 1e-9).all().all()
