@@ -5,7 +5,8 @@ as the bound). A heavy region can also be *hemmed in* by other heavy regions: Br
 Queens, so at 25 territories the one holding Brooklyn is Brooklyn alone (80% short of people), or takes Manhattan
 (85% over on accounts), or takes Queens and stays on Long Island (41% short of people), or reaches out through
 the Bronx (31% over on accounts). :func:`hemmed_in` finds such bounds by trying which of the heavy regions around
-a region its territory holds.
+a region its territory holds, and by how far the territory must reach for a metric it lacks through regions heavy
+in another (Manhattan: the people it lacks lie beyond counties with as many accounts as people).
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def hemmed_in(
     ``most`` - 1 heaviest) are tried in every combination: a territory holding the region holds some of them, say
     ``S``, and none of the others. It then holds at least ``S`` (a lower bound on each metric) and lies within the
     part of the map the region reaches without crossing the others (an upper bound). The bound is the smallest,
-    over the combinations that can be contiguous, of the worst excess these force. It is a true lower bound: no
-    plan does better for that territory, whatever the other territories do.
+    over the combinations that can be contiguous, of the worst excess these force. With two metrics or more it is
+    raised by how far the territory must reach for one metric through regions that bring another
+    (:func:`_reach_bound`). It is a true lower bound: no plan does better for that territory, whatever the other
+    territories do.
 
     Parameters
     ----------
@@ -97,15 +100,59 @@ def hemmed_in(
     share = w / target
     is_heavy = share.max(axis=1) >= heavy
     found: dict[int, Hemmed] = {}
+    entering = None  # (built once, for the first heavy region)
     for region in regions:
         region = int(region)
         if not is_heavy[region]:
             continue
         around = _heavy_around(region, neighbours, is_heavy, share, hops, most)
         bound = _bound(region, around, w, neighbours, target)
+        if share.shape[1] > 1:
+            entering = entering if entering is not None else _entering(neighbours, share)
+            bound = max(bound, _reach_bound(region, entering, share))
         if bound > 1e-9:
             found[region] = Hemmed(region, bound, around)
     return found
+
+
+def _entering(neighbours, share: np.ndarray) -> list:
+    """Per metric, the directed graph whose edge i → j costs j's share of that metric (what entering j adds)."""
+    from scipy.sparse import csr_matrix
+
+    n = len(neighbours)
+    degree = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=n)
+    heads = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
+    indptr = np.concatenate([[0], np.cumsum(degree)])
+    # (a cost of 0 would be dropped as a missing edge: a tiny one stands in, taken off again in _reach_bound)
+    return [csr_matrix((share[heads, c] + _TINY, heads, indptr), shape=(n, n)) for c in range(share.shape[1])]
+
+
+_TINY = 1e-12
+
+
+def _reach_bound(region: int, entering: list, share: np.ndarray) -> float:
+    """The least ``d`` such that some territory holding ``region`` can be within ``d`` on every pair of metrics.
+
+    A territory ``T`` holding the region reaches each of its regions ``r`` along a path inside ``T``, so it holds
+    at least the region plus the cheapest such path on any metric ``a``: every ``r`` in ``T`` lies within the
+    metric-``a`` distance ``(1 + d) - share_a(region)`` of it. What ``T`` can hold of another metric ``b`` is then
+    at most what that ball holds, and must be at least ``1 - d``. (Manhattan at k = 25: the people it lacks lie
+    beyond counties heavy in accounts.)
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    n, m = share.shape
+    best = 0.0
+    for a in range(m):
+        distance = dijkstra(entering[a], indices=region)
+        distance = np.maximum(distance - _TINY * n, 0.0)  # (the stand-ins for zero costs, at most one per hop)
+        order = np.argsort(distance, kind="stable")
+        reach = distance[order]
+        for b in range(m):
+            if b == a:
+                continue
+            best = max(best, _least_reach(reach, np.cumsum(share[order, b]), float(share[region, a])))
+    return best
 
 
 def _heavy_around(region, neighbours, is_heavy, share, hops: int, most: int) -> tuple[int, ...]:
@@ -159,3 +206,22 @@ def _reach(region, held: set[int], left_out: set[int], w, neighbours, target):
                 need.discard(j)
                 queue.append(j)
     return (None, False) if need else (sums, False)
+
+
+def _least_reach(reach: np.ndarray, held: np.ndarray, own: float) -> float:
+    """Least ``d`` with ``held`` (cumulative, regions by ``reach``) ≥ 1 - d within reach ``(1 + d) - own`` (bisection)."""
+
+    def possible(d: float) -> bool:
+        budget = (1.0 + d) - own
+        if budget < 0:
+            return False
+        count = int(np.searchsorted(reach, budget, side="right"))
+        return count > 0 and held[count - 1] >= 1.0 - d - 1e-12
+
+    low, high = 0.0, max(own, 1.0) + 1.0
+    if possible(low):
+        return 0.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (low, middle) if possible(middle) else (middle, high)
+    return high

@@ -345,7 +345,7 @@ def describe_hemmed(
     >>> from types import SimpleNamespace
     >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
-    'New York holds US-36047, hemmed in by heavy regions (US-36061, US-36081): whichever of them a territory holding it takes, it is at least 31% off its share on some metric, so New York is judged against that.'
+    'New York holds US-36047, among heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31% off its share on some metric, so New York is judged against that.'
     """
     region_names = region_names or list
     out = []
@@ -353,9 +353,9 @@ def describe_hemmed(
         name = territory_names.get(territory_id, territory_id)
         region = region_names([hemmed["region_id"]])[0]
         around = ", ".join(region_names(list(hemmed["around"])))
-        out.append(f"{name} holds {region}, hemmed in by heavy regions ({around}): whichever of them a territory "
-                   f"holding it takes, it is at least {hemmed['bound']:.0%} off its share on some metric, so {name} "
-                   "is judged against that.")  # fmt: skip
+        where = f", among heavy regions ({around})" if around else ""
+        out.append(f"{name} holds {region}{where}: however a territory holding it is drawn, it is at least "
+                   f"{hemmed['bound']:.0%} off its share on some metric, so {name} is judged against that.")  # fmt: skip
     return out
 
 

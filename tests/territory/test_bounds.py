@@ -69,8 +69,10 @@ def test_brooklyn_between_manhattan_and_queens():
     # alone −80% people; with Manhattan +85%; with Queens on Long Island −41% people; through the Bronx +31%
     assert round(found[0].bound, 2) == 0.31
     assert [ids[r] for r in found[0].around] == ["manhattan", "queens", "bronx"]
-    # Manhattan is over by its own accounts (1.28) whatever it holds: nothing hemmed beyond that
-    assert round(hemmed_in(shares, neighbours, np.ones(2), [1])[1].bound, 2) == 0.28
+    # Manhattan is over by its own accounts (1.28) whatever it holds, and more: the people it lacks (0.88 of a
+    # share) lie along the mainland, 0.19 a region for 0.02 accounts each, so at d over it reaches (d - 0.28) / 0.02
+    # regions and needs 0.12 + 0.19 n >= 1 - d: d = 0.34 (three regions)
+    assert round(hemmed_in(shares, neighbours, np.ones(2), [1])[1].bound, 2) == 0.34
     # a light region, or one with the share it needs within reach, is not hemmed in
     assert hemmed_in(shares, neighbours, np.ones(2), [ids.index("nassau"), ids.index("m3")]) == {}
 
