@@ -300,6 +300,7 @@ class Rebalancer:
         for region_id in self.seeds.values():
             self.locked[position[region_id]] = True
         self._position = position
+        self._hemmed_cache: dict = {}  # (shared by the searches side by side: see _hemmed)
         sizes = dict(territory_weights or {})
         unknown_w = sorted(set(sizes) - set(self.territory_ids))
         if unknown_w:
@@ -477,6 +478,7 @@ class Rebalancer:
         on both metrics in 9 of 10 runs where one search alone does in about 2 of 3 (``bench/RESULTS.md``).
         """
         started = time.perf_counter()
+        self._hemmed_early()
         if self.n_jobs == 1:
             self._ranked_starts = None  # (METIS starts, ranked on the first)
             self._search(started, max_seconds, max_steps, progress)
@@ -622,6 +624,39 @@ class Rebalancer:
                      share, active)  # fmt: skip
         if progress is not None:
             progress(1.0)
+
+    def _hemmed(self, share: np.ndarray, weight: float) -> dict:
+        """Region → :class:`~territory.bounds.Hemmed` for a territory of ``weight`` shares (cached per target)."""
+        target = np.asarray(share, dtype=float) * weight
+        key = tuple(float(f"{v:.9g}") for v in target)
+        found = self._hemmed_cache.get(key)
+        if found is None:
+            found = hemmed_in(self.weights, self.graph.neighbours, target, range(len(self.graph)))
+            self._hemmed_cache[key] = found
+        return found
+
+    def _hemmed_early(self) -> None:
+        """Find the hemmed-in bounds the report will need before the search starts, on the search's time.
+
+        The share is known from the start (the locked territories hold what they hold); a share that differs
+        at the end (it should not) is looked up then.
+        """
+        k = len(self.territory_ids)
+        active = np.array([t not in self.locked_territories for t in range(k)])
+        if not active.any():
+            return
+        if self.start_labels is not None:
+            totals = np.zeros((k, self.weights.shape[1]))
+            np.add.at(totals, self.start_labels, self.weights)
+            held = totals[active].sum(axis=0)
+        elif len(self.locked_territories) == 0:
+            held = self.weights.sum(axis=0)
+        else:  # (a plan from scratch with locked territories: what they hold is known only after the start)
+            return
+        share = held / max(float(self.territory_weights[active].sum()), 1e-12)
+        share = np.where(share > 0, share, 1.0)
+        for weight in sorted(set(self.territory_weights[active].tolist())):
+            self._hemmed(share, weight)
 
     def _drift_in(self, search, deadline: float, *, weight: float = 30.0, temperature: float = 3.0) -> None:
         """Anneal ``search``'s plan with a weight on each territory's excess until it is within, or ``deadline``.
@@ -800,12 +835,13 @@ class Rebalancer:
         # on its worst metric against that bound.
         hemmed = {}
         for t in np.flatnonzero(active):
-            found = hemmed_in(weights, graph.neighbours, target[t], np.flatnonzero(labels == t))
+            every = self._hemmed(share, float(self.territory_weights[t]))
+            found = {r: every[r] for r in np.flatnonzero(labels == t) if r in every}
             if found:
                 worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
                 allowed[t] = np.maximum(allowed[t], worst_case.bound + 1e-9)
                 short[t] = np.maximum(short[t], worst_case.bound + 1e-9)
-                if worst_case.bound > max(float(forced[t].max()), float(self.tolerance.min())) + 1e-9:
+                if worst_case.bound > max(float(forced[t].max()), float(self.tolerance.min())) + 1e-6:
                     hemmed[self.territory_ids[t]] = {
                         "region_id": graph.region_ids[worst_case.region],
                         "bound": worst_case.bound,
