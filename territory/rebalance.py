@@ -719,7 +719,8 @@ def propose(
             )
         renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
-        report = replace(report, territories=table)
+        report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
+                         pieces={renamed[t]: p for t, p in report.pieces.items()})  # fmt: skip
     else:
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan

@@ -618,3 +618,28 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
     assert f"{impact.team['accounts_moved']:,} change territory" in metric.help
     assert (f"{waiting:,} are left waiting for a rep" in metric.help) == (waiting > 0)
+
+
+def test_a_territory_hemmed_in_by_heavy_regions_is_said_and_judged_against_its_bound(app):
+    # Ten territories from scratch on the states, balanced on accounts and people: some regions keep any territory
+    # holding them far off on some metric (the Netherlands among Germany, France and the United Kingdom).
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(10).run()
+    app.pills(key="reb_metrics").set_value(["accounts", "population"]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    report = app.session_state["reb_proposal"][0].report
+    assert report.hemmed, "expected a hemmed-in territory on the demo states"
+    said = [i.value for i in app.info if "however a territory holding it is drawn" in i.value]
+    assert len(said) == len(report.hemmed)
+    rows = app.dataframe[0].value.set_index("territory")
+    names = {t: n for t, n in zip(report.territories["territory_id"], rows.index, strict=True)}
+    for territory_id, hemmed in report.hemmed.items():
+        sentence = next(s for s in said if s.startswith(names[territory_id] + " holds "))
+        assert f"at least {hemmed['bound']:.0%} off its share on some metric" in sentence
+        worst = rows.loc[names[territory_id], ["accounts_deviation", "population_deviation"]].abs().max()
+        # judged on its worst metric against the bound (and what its own regions force): within it is the best
+        # possible, not a miss
+        assert worst > 0.05 and rows.loc[names[territory_id], "within"] in {"best possible", "no"}
+        if worst <= hemmed["bound"] + 1e-9:
+            assert rows.loc[names[territory_id], "within"] == "best possible"
