@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="let territories with an industry or tier focus give regions to touching territories "
                                 "that take every account they take (off by default)")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
-    rebalance.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    rebalance.add_argument("--seed", type=int, default=0,
+                           help="random seed (default 0); with --jobs, the same plan again on any machine")  # fmt: skip
     rebalance.add_argument("--jobs", type=int, default=None,
                            help="searches run side by side, the best kept (default: one per CPU core, at most 4); "
                                 "the same --seed and --jobs give the same plan on any machine, unless the search used all of --seconds")  # fmt: skip

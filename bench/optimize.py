@@ -76,17 +76,18 @@ def evaluate(name, graph: RegionGraph, labels: np.ndarray, seconds: float, k: in
     short = np.tile(tolerance + np.where(free > 0, forced.sum(axis=0) / np.maximum(free, 1), 0.0), (k, 1))
     # A county hemmed in by heavy counties (Brooklyn between Manhattan and Queens) keeps its territory at least
     # that far off on some metric, whatever the plan: judged on its worst metric against that bound.
+    # (as the optimizer's report: for a territory in one piece, where it says more than its own regions force)
+    parts = [len(components(np.flatnonzero(labels == t).tolist(), graph.neighbours)) for t in range(k)]
     hemmed, every = [], hemmed_in(weights, graph.neighbours, share, range(len(graph)))
     for t in range(k):
         found = [every[r] for r in np.flatnonzero(labels == t) if r in every]
-        if found:
+        if found and parts[t] == 1:
             worst = max(found, key=lambda h: h.bound)
-            allowed[t] = np.maximum(allowed[t], worst.bound)
-            short[t] = np.maximum(short[t], worst.bound)
             if worst.bound > max(float(forced[t].max()), tolerance) + 1e-6:
+                allowed[t] = np.maximum(allowed[t], worst.bound)
+                short[t] = np.maximum(short[t], worst.bound)
                 hemmed.append(f"{graph.region_ids[worst.region]} {worst.bound:.1%}")
     within = ((deviation <= allowed + 1e-9) & (deviation >= -short - 1e-9)).all(axis=1)
-    parts = [len(components(np.flatnonzero(labels == t).tolist(), graph.neighbours)) for t in range(k)]
     cut = cut_edges(labels, graph.neighbours)
     row = {"method": name, "k": k}
     for m, metric in enumerate(graph.metrics.columns):

@@ -322,18 +322,27 @@ if pending is not None and pending[0].plan.name == plan.name:
                    help=f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "
                         f"{far_deviation:+.1%} against its share, the farthest beyond its tolerance among all "
                         "territories (kept ones too). "
-                        + ("Its regions force it: " if forced else "")
-                        + f"no plan can do better than {percent(report.bound[worst], 1)} on "
-                        f"{METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' home "
-                        "regions (they stay in their territory) or a land mass apart force on some territory. "
-                        "Locked territories, locked regions and industry focus can force more.")  # fmt: skip
+                        + (
+                            f"It holds {plain(region_labels([report.hemmed[far_id]['region_id']])[0])}: however a "
+                            "territory holding it is drawn, it is at least "
+                            f"{percent(report.hemmed[far_id]['by_metric'][worst], 1)} off on "
+                            f"{METRICS.get(worst, worst).lower()} or further off on another metric (see the note "
+                            "below the table). "
+                            if far_id in report.hemmed
+                            else ("Its regions force it: " if forced else "")
+                            + f"no plan can do better than {percent(report.bound[worst], 1)} on "
+                            f"{METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' home "
+                            "regions (they stay in their territory) or a land mass apart force on some territory. "
+                        )
+                        + "Locked territories, locked regions and industry focus can force more.")  # fmt: skip
     strictly, forced_count = int(verdicts.eq("yes").sum()), int(verdicts.eq("best possible").sum())
     kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
                    delta=f"+{forced_count} best possible" if forced_count else None,
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
-                        "further off only by what their regions force (a region bigger than a share, or a land mass "
-                        "apart); no plan can bring those closer.")  # fmt: skip
+                        "further off only by what their regions force (a region bigger than a share, a land mass "
+                        "apart, or a heavy region hemmed in by other heavy regions, said below the table); no "
+                        "plan can bring those closer.")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
@@ -540,7 +549,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "within": st.column_config.TextColumn(
                            "Within", help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
-                                          "land mass apart, or what those push onto the others). A kept territory: "
+                                          "land mass apart, a heavy region hemmed in by heavy regions, or what those "
+                                          "push onto the others). A kept territory: "
                                           "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", help="Its size against the average territory's: what its reps "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Hemmed", "hemmed_in"]
+__all__ = ["Hemmed", "HemmedBounds", "hemmed_in"]
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ class Hemmed:
     region : int
         The region (position in the graph).
     bound : float
-        Every contiguous territory holding ``region`` is at least this far from its share (a fraction, 0.31 = 31%)
-        on some metric.
+        Every contiguous territory holding ``region`` is at least this far from its share on some metric: a
+        fraction (0.31 = 31%) of its share, times that metric's ``tolerance`` when tolerances are given.
     around : tuple of int
         The heavy regions near it whose holding or not decides that (positions), heaviest first.
     """
@@ -39,12 +39,110 @@ class Hemmed:
     around: tuple[int, ...]
 
 
+class HemmedBounds:
+    """Hemmed-in bounds on one map, for any target (see :func:`hemmed_in`); path lengths are kept between calls.
+
+    Parameters
+    ----------
+    weights : ndarray (n, m)
+        Each region's metrics.
+    neighbours : sequence of sequences of int
+        Adjacency by position.
+    heavy, hops, most
+        Which regions around count as heavy (at least ``heavy`` of a share of some metric), how far to look, and at
+        most how many (the combinations are 2**(most-1)).
+    """
+
+    def __init__(self, weights: np.ndarray, neighbours: Sequence[Sequence[int]], *, heavy: float = 0.2,
+                 hops: int = 3, most: int = 8):  # fmt: skip
+        self.weights = np.asarray(weights, dtype=float)
+        self.neighbours = neighbours
+        self.heavy, self.hops, self.most = heavy, hops, most
+        self._entering = None
+        self._distances: dict[tuple[int, int], np.ndarray] = {}
+
+    def find(
+        self, target: np.ndarray, regions: Sequence[int], tolerance: np.ndarray | None = None
+    ) -> dict[int, Hemmed]:
+        """Region → :class:`Hemmed` for the heavy ones of ``regions`` whose bound is above 0.
+
+        ``target``: each metric's share for the territory holding the region (metrics with a share of 0 are left
+        out). ``tolerance``: deviations are measured in these units per metric (default: 1 for all, a bound in
+        shares); with tolerances 0.05 and 0.10, a bound of 0.4 means 2% and 4% off.
+        """
+        target = np.asarray(target, dtype=float)
+        counted = np.flatnonzero(target > 0)
+        if not len(counted):
+            return {}
+        unit = np.ones(len(target)) if tolerance is None else np.asarray(tolerance, dtype=float)
+        w, target, unit = self.weights[:, counted], target[counted], unit[counted]
+        share = w / target
+        is_heavy = share.max(axis=1) >= self.heavy
+        found: dict[int, Hemmed] = {}
+        for region in regions:
+            region = int(region)
+            if not is_heavy[region]:
+                continue
+            around = _heavy_around(region, self.neighbours, is_heavy, share, self.hops, self.most)
+            bound = _bound(region, around, w, self.neighbours, target, unit)
+            if len(counted) > 1:
+                bound = max(bound, self._reach_bound(region, counted, share, target, unit))
+            if bound > 1e-9:
+                found[region] = Hemmed(region, bound, around)
+        return found
+
+    def _distance(self, region: int, metric: int) -> np.ndarray:
+        """Shortest paths from ``region``, each region on a path costing its ``metric`` (the start costs nothing)."""
+        key = (region, metric)
+        if key not in self._distances:
+            from scipy.sparse import csr_matrix
+            from scipy.sparse.csgraph import dijkstra
+
+            if self._entering is None:
+                n = len(self.neighbours)
+                degree = np.fromiter((len(x) for x in self.neighbours), dtype=np.int64, count=n)
+                heads = np.fromiter((j for x in self.neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
+                self._entering = (heads, np.concatenate([[0], np.cumsum(degree)]), n)
+            heads, indptr, n = self._entering
+            # (a cost of 0 would be dropped as a missing edge: a tiny one stands in, and is taken off again)
+            tiny = _TINY * max(float(self.weights[:, metric].max()), 1.0)
+            graph = csr_matrix((self.weights[heads, metric] + tiny, heads, indptr), shape=(n, n))
+            distance = dijkstra(graph, indices=region)
+            self._distances[key] = np.maximum(distance - tiny * n, 0.0)
+        return self._distances[key]
+
+    def _reach_bound(self, region: int, counted, share: np.ndarray, target: np.ndarray, unit: np.ndarray) -> float:
+        """The least ``d`` such that a territory holding ``region`` can be within ``d`` on every pair of metrics.
+
+        A territory ``T`` holding the region reaches each of its regions ``r`` along a path inside ``T``, so it holds
+        at least the region plus the cheapest such path on any metric ``a``: with ``a`` at most ``1 + d`` shares,
+        every ``r`` in ``T`` lies within the metric-``a`` distance ``(1 + d) - share_a(region)`` of it. What ``T``
+        can hold of another metric ``b`` is then at most what that ball holds, and must be at least ``1 - d``.
+        (Manhattan at k = 25: the people it lacks lie beyond counties heavy in accounts.)
+        """
+        m = share.shape[1]
+        best = 0.0
+        for a in range(m):
+            distance = self._distance(region, int(counted[a])) / target[a]
+            order = np.argsort(distance, kind="stable")
+            reach = distance[order]
+            for b in range(m):
+                if b != a:
+                    held = np.cumsum(share[order, b])
+                    best = max(best, _least_reach(reach, held, float(share[region, a]), unit[a], unit[b]))
+        return best
+
+
+_TINY = 1e-12
+
+
 def hemmed_in(
     weights: np.ndarray,
     neighbours: Sequence[Sequence[int]],
     target: np.ndarray,
     regions: Sequence[int],
     *,
+    tolerance: np.ndarray | None = None,
     heavy: float = 0.2,
     hops: int = 3,
     most: int = 8,
@@ -57,8 +155,8 @@ def hemmed_in(
     part of the map the region reaches without crossing the others (an upper bound). The bound is the smallest,
     over the combinations that can be contiguous, of the worst excess these force. With two metrics or more it is
     raised by how far the territory must reach for one metric through regions that bring another
-    (:func:`_reach_bound`). It is a true lower bound: no plan does better for that territory, whatever the other
-    territories do.
+    (:meth:`HemmedBounds._reach_bound`). It is a true lower bound for a territory in one piece: no plan does better
+    for that territory, whatever the other territories do (a territory in pieces may do better).
 
     Parameters
     ----------
@@ -71,8 +169,10 @@ def hemmed_in(
         out).
     regions : sequence of int
         The regions to look at (those holding at least ``heavy`` of a share are; the others are skipped).
+    tolerance : ndarray (m,), optional
+        Deviations measured in these units per metric (default: shares).
     heavy, hops, most
-        Which regions around count as heavy, how far to look, and at most how many (the combinations are 2**(most-1)).
+        See :class:`HemmedBounds`.
 
     Returns
     -------
@@ -90,69 +190,15 @@ def hemmed_in(
     >>> found = hemmed_in(weights, path, target=np.array([9.0, 4.5]), regions=[2])
     >>> round(found[2].bound, 3), found[2].around
     (0.333, (0, 1, 3, 4))
+
+    In units of each metric's tolerance (50% on accounts, 5% on people), its best territory takes a neighbour and
+    the people beyond it: a third over on accounts (0.67 tolerances), 11% over on people (2.22):
+
+    >>> found = hemmed_in(weights, path, target=np.array([9.0, 4.5]), regions=[2], tolerance=np.array([0.5, 0.05]))
+    >>> round(found[2].bound, 2)
+    2.22
     """
-    w = np.asarray(weights, dtype=float)
-    target = np.asarray(target, dtype=float)
-    counted = target > 0
-    if not counted.any():
-        return {}
-    w, target = w[:, counted], target[counted]
-    share = w / target
-    is_heavy = share.max(axis=1) >= heavy
-    found: dict[int, Hemmed] = {}
-    entering = None  # (built once, for the first heavy region)
-    for region in regions:
-        region = int(region)
-        if not is_heavy[region]:
-            continue
-        around = _heavy_around(region, neighbours, is_heavy, share, hops, most)
-        bound = _bound(region, around, w, neighbours, target)
-        if share.shape[1] > 1:
-            entering = entering if entering is not None else _entering(neighbours, share)
-            bound = max(bound, _reach_bound(region, entering, share))
-        if bound > 1e-9:
-            found[region] = Hemmed(region, bound, around)
-    return found
-
-
-def _entering(neighbours, share: np.ndarray) -> list:
-    """Per metric, the directed graph whose edge i → j costs j's share of that metric (what entering j adds)."""
-    from scipy.sparse import csr_matrix
-
-    n = len(neighbours)
-    degree = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=n)
-    heads = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
-    indptr = np.concatenate([[0], np.cumsum(degree)])
-    # (a cost of 0 would be dropped as a missing edge: a tiny one stands in, taken off again in _reach_bound)
-    return [csr_matrix((share[heads, c] + _TINY, heads, indptr), shape=(n, n)) for c in range(share.shape[1])]
-
-
-_TINY = 1e-12
-
-
-def _reach_bound(region: int, entering: list, share: np.ndarray) -> float:
-    """The least ``d`` such that some territory holding ``region`` can be within ``d`` on every pair of metrics.
-
-    A territory ``T`` holding the region reaches each of its regions ``r`` along a path inside ``T``, so it holds
-    at least the region plus the cheapest such path on any metric ``a``: every ``r`` in ``T`` lies within the
-    metric-``a`` distance ``(1 + d) - share_a(region)`` of it. What ``T`` can hold of another metric ``b`` is then
-    at most what that ball holds, and must be at least ``1 - d``. (Manhattan at k = 25: the people it lacks lie
-    beyond counties heavy in accounts.)
-    """
-    from scipy.sparse.csgraph import dijkstra
-
-    n, m = share.shape
-    best = 0.0
-    for a in range(m):
-        distance = dijkstra(entering[a], indices=region)
-        distance = np.maximum(distance - _TINY * n, 0.0)  # (the stand-ins for zero costs, at most one per hop)
-        order = np.argsort(distance, kind="stable")
-        reach = distance[order]
-        for b in range(m):
-            if b == a:
-                continue
-            best = max(best, _least_reach(reach, np.cumsum(share[order, b]), float(share[region, a])))
-    return best
+    return HemmedBounds(weights, neighbours, heavy=heavy, hops=hops, most=most).find(target, regions, tolerance)
 
 
 def _heavy_around(region, neighbours, is_heavy, share, hops: int, most: int) -> tuple[int, ...]:
@@ -165,20 +211,21 @@ def _heavy_around(region, neighbours, is_heavy, share, hops: int, most: int) -> 
     return tuple(near[: max(most - 1, 0)])
 
 
-def _bound(region: int, around: tuple[int, ...], w: np.ndarray, neighbours, target: np.ndarray) -> float:
+def _bound(region: int, around: tuple[int, ...], w: np.ndarray, neighbours, target: np.ndarray,
+           unit: np.ndarray) -> float:  # fmt: skip
     best = np.inf
     # Fewer heavy regions held first: they tend to force least, and a combination forcing more than the best
     # found is skipped before its reach is searched.
     for combo in sorted(range(2 ** len(around)), key=lambda c: (bin(c).count("1"), c)):
         held = [region] + [around[i] for i in range(len(around)) if combo >> i & 1]
-        over = float((w[held].sum(axis=0) / target - 1.0).max())
+        over = float(((w[held].sum(axis=0) / target - 1.0) / unit).max())
         if max(over, 0.0) >= best:
             continue
         left_out = {around[i] for i in range(len(around)) if not combo >> i & 1}
         reach, whole = _reach(region, set(held), left_out, w, neighbours, target)
         if reach is None:  # the held heavy regions cannot be joined without crossing the others
             continue
-        under = 0.0 if whole else float((1.0 - reach / target).max())
+        under = 0.0 if whole else float(((1.0 - reach / target) / unit).max())
         best = min(best, max(over, under, 0.0))
         if best <= 0:
             return 0.0
@@ -208,20 +255,20 @@ def _reach(region, held: set[int], left_out: set[int], w, neighbours, target):
     return (None, False) if need else (sums, False)
 
 
-def _least_reach(reach: np.ndarray, held: np.ndarray, own: float) -> float:
-    """Least ``d`` with ``held`` (cumulative, regions by ``reach``) ≥ 1 - d within reach ``(1 + d) - own`` (bisection)."""
+def _least_reach(reach: np.ndarray, held: np.ndarray, own: float, unit_a: float = 1.0, unit_b: float = 1.0) -> float:
+    """Least ``d``: ``held`` (cumulative, regions by ``reach``) ≥ 1 - d·unit_b within ``(1 + d·unit_a) - own``."""
 
     def possible(d: float) -> bool:
-        budget = (1.0 + d) - own
+        budget = (1.0 + d * unit_a) - own
         if budget < 0:
             return False
         count = int(np.searchsorted(reach, budget, side="right"))
-        return count > 0 and held[count - 1] >= 1.0 - d - 1e-12
+        return count > 0 and held[count - 1] >= 1.0 - d * unit_b - 1e-12
 
-    low, high = 0.0, max(own, 1.0) + 1.0
+    low, high = 0.0, (max(own, 1.0) + 1.0) / min(unit_a, unit_b)
     if possible(low):
         return 0.0
-    for _ in range(40):
+    for _ in range(48):
         middle = (low + high) / 2
         low, high = (low, middle) if possible(middle) else (middle, high)
     return high

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from territory.bounds import hemmed_in
+from territory.bounds import HemmedBounds
 from territory.repair import repair_balance
 
 __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "components"]
@@ -139,7 +139,8 @@ class RebalanceReport:
         mass apart (Europe) that holds no whole number of its territories' shares.
     within_tolerance : dict
         Per metric: every territory within the tolerance, above its share by no more than its own bound, below
-        it by no more than what the bound-holding territories take from the others.
+        it by no more than what the bound-holding territories take from the others; a territory in ``hemmed``
+        within its bound there.
     contiguous : bool
         Every territory in one part (territories that started in several parts are listed in ``split_at_start``).
     split_at_start : list
@@ -147,10 +148,13 @@ class RebalanceReport:
         The clock, not the search, ended the run (the search or the border annealing was cut to end in time): the
         same seed may then give a slightly different plan. A run that was not cut short is repeatable.
     hemmed : dict
-        Territories holding a heavy region hemmed in by other heavy regions, which keeps any territory holding it
-        at least ``bound`` off its share on some metric, beyond the tolerance and what its regions force alone
-        (:func:`territory.bounds.hemmed_in`): territory id → ``region_id``, ``bound``, ``around`` (the heavy
-        regions that decide it). Such a territory is judged on its worst metric against the bound.
+        Territories (in one piece) holding a heavy region hemmed in by other heavy regions, or whose missing metric
+        lies beyond regions heavy in another, which keeps any territory holding it at least ``bound`` off its
+        share on some metric, beyond the tolerance and what its regions force alone
+        (:func:`territory.bounds.hemmed_in`): territory id → ``region_id``, ``bound`` (a fraction of the share, for
+        the metrics with the smallest tolerance), ``by_metric`` (the bound per metric, in proportion to each
+        metric's tolerance), ``around`` (the heavy regions near it). Such a territory is judged against it: within
+        when every metric is within ``by_metric``.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -300,7 +304,10 @@ class Rebalancer:
         for region_id in self.seeds.values():
             self.locked[position[region_id]] = True
         self._position = position
-        self._hemmed_cache: dict = {}  # (shared by the searches side by side: see _hemmed)
+        # Hemmed-in bounds (territory.bounds): path lengths and, with equal shares, every region's bound, shared by
+        # the searches side by side (see _hemmed).
+        self._bounds = HemmedBounds(self.weights, graph.neighbours)
+        self._hemmed_cache: dict = {}
         sizes = dict(territory_weights or {})
         unknown_w = sorted(set(sizes) - set(self.territory_ids))
         if unknown_w:
@@ -475,7 +482,7 @@ class Rebalancer:
         (a plan from scratch: the METIS starts are ranked once and dealt out, the best to the first search, the
         second best to the second, …), and the best plan is kept: within first, then (rebalancing a plan) least
         moved, then fewest cut borders. On the US counties at k = 10 with two cores, two searches end within ±5%
-        on both metrics in 9 of 10 runs where one search alone does in about 2 of 3 (``bench/RESULTS.md``).
+        on both metrics in 170 of 200 runs, one search alone in 138 (``bench/RESULTS.md``).
         """
         started = time.perf_counter()
         self._hemmed_early()
@@ -498,9 +505,21 @@ class Rebalancer:
                 search._ranked_starts = ranked[i :: self.n_jobs]
         # The searches' inner loops are compiled without the GIL: threads run them side by side. The first search
         # runs in this thread, so that ``progress`` is called where it was given (Streamlit draws from its thread).
+        # When the first search is stopped (an exception from ``progress``: Streamlit's Stop, Ctrl-C), the others
+        # stop at their next round instead of running out their time.
+        stop = threading.Event()
+
+        def unless_stopped(_fraction: float) -> None:
+            if stop.is_set():
+                raise _Stopped
+
         with ThreadPoolExecutor(max_workers=self.n_jobs - 1, thread_name_prefix="rebalance") as pool:
-            others = [pool.submit(s._search, started, max_seconds, max_steps, None) for s in searches[1:]]
-            searches[0]._search(started, max_seconds, max_steps, progress)
+            others = [pool.submit(s._search, started, max_seconds, max_steps, unless_stopped) for s in searches[1:]]
+            try:
+                searches[0]._search(started, max_seconds, max_steps, progress)
+            except BaseException:
+                stop.set()
+                raise
             for future in others:
                 future.result()
         best = min(searches, key=lambda s: s._final_key)  # (min keeps the first of equals)
@@ -625,25 +644,26 @@ class Rebalancer:
         if progress is not None:
             progress(1.0)
 
-    def _hemmed(self, share: np.ndarray, weight: float) -> dict:
-        """Region → :class:`~territory.bounds.Hemmed` for a territory of ``weight`` shares (cached per target)."""
-        target = np.asarray(share, dtype=float) * weight
-        key = tuple(float(f"{v:.9g}") for v in target)
-        found = self._hemmed_cache.get(key)
-        if found is None:
-            found = hemmed_in(self.weights, self.graph.neighbours, target, range(len(self.graph)))
-            self._hemmed_cache[key] = found
-        return found
+    def _hemmed(self, target: np.ndarray, regions: np.ndarray) -> dict:
+        """Region → :class:`~territory.bounds.Hemmed` among ``regions`` for a territory with ``target``.
+
+        Bounds are in units of the smallest tolerance: a metric with twice that tolerance is allowed twice the bound.
+        """
+        found = self._hemmed_cache.get(_target_key(target))
+        if found is not None:  # (found for every region before the search)
+            return {int(r): found[r] for r in regions if r in found}
+        return self._bounds.find(target, regions, self.tolerance / self.tolerance.min())
 
     def _hemmed_early(self) -> None:
-        """Find the hemmed-in bounds the report will need before the search starts, on the search's time.
+        """With equal shares, find every region's hemmed-in bound before the search starts, on the search's time.
 
-        The share is known from the start (the locked territories hold what they hold); a share that differs
-        at the end (it should not) is looked up then.
+        The share is known from the start (the locked territories hold what they hold); a share that differs at
+        the end (it should not) is looked up then. With territories of different sizes (by capacity) each territory
+        is looked at for its own target at the end, only for the heavy regions it holds.
         """
         k = len(self.territory_ids)
         active = np.array([t not in self.locked_territories for t in range(k)])
-        if not active.any():
+        if not active.any() or len(set(self.territory_weights[active].tolist())) != 1:
             return
         if self.start_labels is not None:
             totals = np.zeros((k, self.weights.shape[1]))
@@ -653,10 +673,11 @@ class Rebalancer:
             held = self.weights.sum(axis=0)
         else:  # (a plan from scratch with locked territories: what they hold is known only after the start)
             return
+        weight = float(self.territory_weights[active][0])
         share = held / max(float(self.territory_weights[active].sum()), 1e-12)
-        share = np.where(share > 0, share, 1.0)
-        for weight in sorted(set(self.territory_weights[active].tolist())):
-            self._hemmed(share, weight)
+        target = np.where(share > 0, share, 1.0) * weight
+        unit = self.tolerance / self.tolerance.min()
+        self._hemmed_cache[_target_key(target)] = self._bounds.find(target, range(len(self.graph)), unit)
 
     def _drift_in(self, search, deadline: float, *, weight: float = 30.0, temperature: float = 3.0) -> None:
         """Anneal ``search``'s plan with a weight on each territory's excess until it is within, or ``deadline``.
@@ -834,19 +855,26 @@ class Rebalancer:
         # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
         # on its worst metric against that bound.
         hemmed = {}
+        unit = self.tolerance / self.tolerance.min()  # (bounds are in units of the smallest tolerance)
         for t in np.flatnonzero(active):
-            every = self._hemmed(share, float(self.territory_weights[t]))
-            found = {r: every[r] for r in np.flatnonzero(labels == t) if r in every}
-            if found:
-                worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
-                allowed[t] = np.maximum(allowed[t], worst_case.bound + 1e-9)
-                short[t] = np.maximum(short[t], worst_case.bound + 1e-9)
-                if worst_case.bound > max(float(forced[t].max()), float(self.tolerance.min())) + 1e-6:
-                    hemmed[self.territory_ids[t]] = {
-                        "region_id": graph.region_ids[worst_case.region],
-                        "bound": worst_case.bound,
-                        "around": [graph.region_ids[r] for r in worst_case.around],
-                    }
+            if table.at[t, "parts"] != 1:  # (the bound holds for a territory in one piece)
+                continue
+            found = self._hemmed(target[t], np.flatnonzero(labels == t))
+            if not found:
+                continue
+            worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
+            # Only where it says more than the tolerance and what the territory's own regions force on each
+            # metric (a region bigger than a share bounds every combination by its own excess).
+            if worst_case.bound <= max(float((forced[t] / unit).max()), float(self.tolerance.min())) + 1e-6:
+                continue
+            allowed[t] = np.maximum(allowed[t], worst_case.bound * unit + 1e-9)
+            short[t] = np.maximum(short[t], worst_case.bound * unit + 1e-9)
+            hemmed[self.territory_ids[t]] = {
+                "region_id": graph.region_ids[worst_case.region],
+                "bound": worst_case.bound,
+                "by_metric": {name: float(worst_case.bound * unit[m]) for m, name in enumerate(self.metric_names)},
+                "around": [graph.region_ids[r] for r in worst_case.around],
+            }
         inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]
@@ -877,6 +905,14 @@ class Rebalancer:
             hemmed=hemmed,
             cut_short=self._cut_short,
         )
+
+
+class _Stopped(Exception):
+    """A search side by side stops because the first one was stopped."""
+
+
+def _target_key(target: np.ndarray) -> tuple:
+    return tuple(float(f"{v:.9g}") for v in np.asarray(target, dtype=float))
 
 
 def _key(search, from_plan: bool) -> tuple:

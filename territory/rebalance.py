@@ -343,9 +343,10 @@ def describe_hemmed(
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "around": ["US-36061", "US-36081"]}}
+    >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "by_metric": {"accounts": 0.314, "people": 0.314},
+    ...                  "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
-    'New York holds US-36047, among heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31% off its share on some metric, so New York is judged against that.'
+    'New York holds US-36047, near heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31% off its share on some metric, so New York is judged against that.'
     """
     region_names = region_names or list
     out = []
@@ -353,9 +354,14 @@ def describe_hemmed(
         name = territory_names.get(territory_id, territory_id)
         region = region_names([hemmed["region_id"]])[0]
         around = ", ".join(region_names(list(hemmed["around"])))
-        where = f", among heavy regions ({around})" if around else ""
-        out.append(f"{name} holds {region}{where}: however a territory holding it is drawn, it is at least "
-                   f"{hemmed['bound']:.0%} off its share on some metric, so {name} is judged against that.")  # fmt: skip
+        where = f", near heavy regions ({around})" if around else ""
+        by_metric = hemmed.get("by_metric") or {}
+        if len({round(v, 6) for v in by_metric.values()}) > 1:  # tolerances differ: the bound follows them
+            off = "at least " + " or ".join(f"{v:.0%} off on {m}" for m, v in by_metric.items())
+        else:
+            off = f"at least {hemmed['bound']:.0%} off its share on some metric"
+        out.append(f"{name} holds {region}{where}: however a territory holding it is drawn, it is {off}, so {name} "
+                   "is judged against that.")  # fmt: skip
     return out
 
 

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,8 +14,9 @@ from territory.bounds import hemmed_in
 from territory.optimizer import Rebalancer, RegionGraph, components
 
 
-def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: int) -> float:
-    """The least worst-metric deviation over every connected set holding ``region`` (brute force)."""
+def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: int, unit=None) -> float:
+    """The least worst-metric deviation over every connected set holding ``region`` (brute force), in ``unit``s."""
+    unit = np.ones(weights.shape[1]) if unit is None else unit
     n = len(weights)
     others = [r for r in range(n) if r != region]
     best = np.inf
@@ -23,7 +25,7 @@ def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: i
             members = [region, *extra]
             if len(components(members, neighbours)) != 1:
                 continue
-            best = min(best, float(np.abs(weights[members].sum(axis=0) / target - 1).max()))
+            best = min(best, float((np.abs(weights[members].sum(axis=0) / target - 1) / unit).max()))
     return best
 
 
@@ -49,9 +51,11 @@ def small_maps(draw):
 def test_the_bound_is_never_above_the_best_territory(case, data):
     weights, neighbours, target = case
     region = data.draw(st.integers(0, len(weights) - 1))
-    found = hemmed_in(weights, neighbours, target, [region], heavy=0.1, hops=2, most=5)
+    # in shares, or in units of a tolerance per metric
+    unit = data.draw(st.sampled_from([None, np.array([1.0, 1.0]), np.array([1.0, 3.0]), np.array([4.0, 1.0])]))
+    found = hemmed_in(weights, neighbours, target, [region], tolerance=unit, heavy=0.1, hops=2, most=5)
     bound = found[region].bound if region in found else 0.0
-    assert bound <= best_possible(weights, neighbours, target, region) + 1e-9
+    assert bound <= best_possible(weights, neighbours, target, region, unit) + 1e-9
 
 
 def test_brooklyn_between_manhattan_and_queens():
@@ -101,3 +105,44 @@ def test_a_territory_holding_a_hemmed_in_region_is_judged_against_its_bound():
                         n_jobs=1).solve(max_seconds=5)  # fmt: skip
     assert solver.report_.hemmed == {}
     assert (solver.report_.territories[["accounts_deviation", "people_deviation"]].abs() < 1e-9).all().all()
+
+
+def judged(metrics: pd.DataFrame, links: dict, start: dict, **options):
+    """The report on ``start`` as it is, judged as a search's result would be."""
+    graph = RegionGraph.from_adjacency(metrics, links)
+    solver = Rebalancer(graph, start=start, rng=np.random.default_rng(0), n_jobs=1, **options)
+    labels = solver.start_labels
+    k = len(solver.territory_ids)
+    share = solver.weights.sum(axis=0) / k
+    solver._cut_short = False
+    solver._finish(labels, labels, 0.0, 0, np.ones(k, dtype=np.int64), share, np.ones(k, dtype=bool))
+    return solver.report_
+
+
+def test_a_territory_in_pieces_is_judged_on_the_tolerance():
+    # An island with no neighbour: alone it would be half short of accounts and 83% of people, but the territory
+    # holding it also holds mainland regions, in two pieces: no bound for one piece applies to it.
+    ids = ["island", "a", "b", "c", "d"]
+    metrics = pd.DataFrame([[3, 1], [1, 2], [2, 2], [3, 4], [3, 3]], index=ids, columns=["accounts", "people"],
+                           dtype=float)  # fmt: skip
+    links = {"island": [], "a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}
+    report = judged(metrics, links, {"island": "T1", "a": "T1", "b": "T1", "c": "T2", "d": "T2"})
+    rows = report.territories.set_index("territory_id")
+    assert rows.loc["T1", "parts"] == 2 and rows.loc["T1", "people_deviation"] == pytest.approx(-1 / 6)
+    assert "T1" not in report.hemmed  # (T2, in one piece, may be)
+    assert not rows.loc["T1", "within"]
+
+
+def test_a_region_bigger_than_a_share_excuses_only_its_own_metric():
+    # r0 holds 1.6 shares of accounts; regions with people and no accounts lie all around it. Its territory is
+    # excused on accounts (its own excess), not on people: 25% short of people is a miss.
+    metrics = pd.DataFrame({"accounts": [8.0] + [0.0] * 14 + [2.0], "people": [1.0] * 16},
+                           index=[f"r{i}" for i in range(16)])  # fmt: skip
+    links = {f"r{i}": [f"r{j}" for j in (i - 4, i + 4) if 0 <= j < 16] + ([f"r{i - 1}"] if i % 4 else [])
+             + ([f"r{i + 1}"] if i % 4 < 3 else []) for i in range(16)}  # fmt: skip
+    start = {f"r{i}": "T1" if i in (0, 1, 2, 4, 5, 8) else "T2" for i in range(16)}
+    report = judged(metrics, links, start)
+    rows = report.territories.set_index("territory_id")
+    assert rows.loc["T1", "people_deviation"] == pytest.approx(-0.25)
+    assert rows.loc["T1", "accounts_deviation"] == pytest.approx(0.6)
+    assert report.hemmed == {} and not rows.loc["T1", "within"]

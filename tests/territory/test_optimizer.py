@@ -296,3 +296,23 @@ def test_stdout_is_restored_after_searches_in_threads_overlap():
     assert seen == [True] * 4
     after = os.fstat(1)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def test_stopping_the_first_search_stops_the_others_soon():
+    import time
+
+    graph = grid(30, 30, np.random.default_rng(1).integers(1, 9, (900, 2)).astype(float))
+    calls = []
+
+    def stop_at_once(fraction):
+        calls.append(fraction)
+        raise KeyboardInterrupt
+
+    began = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        Rebalancer(graph, n_territories=6, rng=np.random.default_rng(0), n_jobs=2).solve(
+            max_seconds=30.0, progress=stop_at_once
+        )
+    assert calls == calls[:1]
+    # (the other search stops at its next round, not after its 30 seconds)
+    assert time.perf_counter() - began < 15
