@@ -584,13 +584,12 @@ class Rebalancer:
                     found_labels, found_key = search.labels.copy(), _key(search, origin is not None)
             if best is None or found_key < best[0]:
                 best = (found_key, found_labels, search, share, origin)
+            self._cut_short |= search.clock_cut
             attempt += 1
-            if (
-                origin is not None
-                or best[0][0] == 0
-                or attempt >= 3
-                or time.perf_counter() > deadline - 0.1 * max_seconds
-            ):
+            if origin is not None or best[0][0] == 0 or attempt >= 3:
+                break
+            if time.perf_counter() > deadline - 0.1 * max_seconds:  # (a next start would have had no time)
+                self._cut_short = True
                 break
         _, labels, search, share, origin = best
         if best[0][0] > 0 and time.perf_counter() < deadline:

@@ -151,6 +151,8 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
                           bounds=Bounds(0, 1), options={"time_limit": left, "mip_rel_gap": 0.2})  # fmt: skip
         if answer.x is None:  # no round of border moves gets every territory within, or the time ran out
             return "time" if answer.status == 1 else "none"
+        if answer.status == 1:  # the best answer found when the time ran out: another run may find another
+            search.clock_cut = True
         chosen = np.flatnonzero(answer.x > 0.5)
         new = labels.copy()
         new[r_of[chosen]] = b_of[chosen]

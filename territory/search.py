@@ -174,6 +174,9 @@ class BalanceSearch:
         else:
             self._disruption_k = np.ascontiguousarray(self.disruption)
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        # Set when a step inside gave up at a clock of its own (a polish's, the integer program's time limit): the
+        # plan may then differ from run to run (the optimizer reports the run as cut short).
+        self.clock_cut = False
         self.tabu = np.zeros(n, dtype=np.int64)
         self.step = 0
         self.indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
@@ -459,7 +462,9 @@ class BalanceSearch:
                 np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
                 locked=self.locked[members], rng=self.rng,
             )  # fmt: skip
-            local.run(time.perf_counter() + 0.05, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001)
+            if local.run(time.perf_counter() + 0.05, max_steps=polish, stop_below=0.005, batch=1,
+                         compactness=0.001) == "time":  # fmt: skip
+                self.clock_cut = True
             in_a = local.labels == 0
         new_a = w[in_a].sum(axis=0)
         ea = self.excess(new_a - self.target[a], band, self.extra[a], self.scale[a]) - energy[a]
