@@ -28,7 +28,7 @@ from territory.assignment import (
     prepare_accounts,
 )
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
-from territory.model import Override, Plan, Territory, normalize_tier
+from territory.model import PALETTE, Override, Plan, Territory, normalize_tier
 from territory.regions import normalize_region_id
 
 __all__ = [
@@ -516,11 +516,6 @@ def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 # Territory-level edits: create, split, merge, update.
 
-# No reds: the map paints coverage gaps red (geo.coverage.GAP_COLOR, #d7191c), and a territory must never look like one.
-PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-    "#393b79", "#637939", "#8c6d31", "#5254a3", "#7b4173", "#3182bd", "#6baed6", "#31a354", "#756bb1",
-)  # fmt: skip
 TERRITORY_ATTRIBUTES = ("name", "color", "annual_quota", "industries", "tiers", "parent_id", "priority")
 """What :func:`update_territory` can change (and :mod:`territory.plan_diff` compares): all but the regions."""
 _RULE_FIELDS = ("industries", "tiers", "priority")

@@ -51,10 +51,12 @@ _TIER_SYNONYMS = {
     "sb": "smb",
 }
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# No reds: coverage gaps are painted red (geo.coverage.GAP_COLOR).
-DEFAULT_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b",
-    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939",
+# Territory colours: for a territory given none (by its place in the file) and for a new one (the first free,
+# territory.edits.next_color). No reds: the map paints coverage gaps red (geo.coverage.GAP_COLOR, #d7191c), and a
+# territory must never look like one.
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+    "#393b79", "#637939", "#8c6d31", "#5254a3", "#7b4173", "#3182bd", "#6baed6", "#31a354", "#756bb1",
 )  # fmt: skip
 
 
@@ -449,7 +451,7 @@ def _territory(item: Any, i: int, source: str) -> Territory:
                 f"unknown tier '{tier}'", source=source, column=f"{where}.tiers", hint=f"Use one of {', '.join(TIERS)}"
             )
         tiers.append(canonical)
-    color = _text(item, "color", where, source, required=False) or DEFAULT_COLORS[i % len(DEFAULT_COLORS)]
+    color = _text(item, "color", where, source, required=False) or PALETTE[i % len(PALETTE)]
     if not _COLOR.match(color):
         raise PlanFileError(f"color '{color}' is not a #rrggbb hex color", source=source, column=f"{where}.color")
     return Territory(

@@ -746,10 +746,11 @@ def test_incremental_tally_equals_full_recompute_after_random_edits(capacities, 
 def test_no_palette_colour_looks_like_a_coverage_gap():
     from geo.coverage import GAP_COLOR
     from territory.edits import PALETTE
-    from territory.model import DEFAULT_COLORS
+    from territory.model import PALETTE as DEFAULTS  # (one palette: new territories and those given no colour)
 
     def rgb(colour):
         return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
-    for colour in PALETTE + DEFAULT_COLORS:
+    assert PALETTE is DEFAULTS
+    for colour in PALETTE:
         assert np.linalg.norm(rgb(colour) - rgb(GAP_COLOR)) > 100, colour  # (the old #d62728 was 12 away)
