@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.assets import use_local_assets
-from pages.shared import init_state, keep_unsaved_work, restored_work_notice
+from pages.shared import drop_questions_left_behind, init_state, keep_unsaved_work, restored_work_notice
 
 # Icons are Material Symbols, drawn with the font Streamlit serves itself (emoji need an emoji font, which many
 # machines lack: they showed as empty boxes). The tab's icon is the same "map" symbol as inline SVG: Streamlit
@@ -33,6 +33,7 @@ pages = [
 navigation = st.navigation(pages)
 init_state()  # the session's plan: after a reload of the browser, the unsaved changes it left
 restored_work_notice()
+drop_questions_left_behind(navigation.url_path)
 try:
     navigation.run()
 finally:  # (also after a page's st.rerun or st.stop)

@@ -349,6 +349,20 @@ def _apply_pending_restore() -> None:
         st.session_state.pop("restoring", None)
 
 
+def drop_questions_left_behind(page_path: str) -> None:
+    """Drop the Plans page's pending "drop your changes?" question when another page is shown.
+
+    The question is about buttons on the Plans page; coming back to it later, it would stand there about a click
+    long past. A question about the plan folder's file also empties the uploader (choosing the file again asks
+    again), as Cancel does.
+    """
+    if page_path == "plans":
+        return
+    pending = st.session_state.pop("plans_confirm", None)
+    if pending and pending[0] == "_open_zip":
+        st.session_state["upload_folder_round"] = st.session_state.get("upload_folder_round", 0) + 1
+
+
 def keep_unsaved_work() -> None:
     """Keep the plan's unsaved changes in the store (a reload reopens them), or drop them once saved.
 

@@ -432,6 +432,35 @@ def test_a_question_about_another_version_is_dropped_and_an_answer_checks_the_na
     assert any("Type your name" in e.value for e in app.error) and len(app.dataframe[0].value) == 1
 
 
+def test_a_question_is_dropped_when_another_page_is_shown(data_dir):
+    from dataclasses import replace
+
+    from pages.shared import plan_folder_zip
+
+    app = session()
+    move(app, ["US-KS"], "USW")
+    edited = plan_of(app)
+    go(app, "pages/plans.py")
+    app.button(key="plan_open").click().run()
+    assert "Opening the latest version of plan #1" in " ".join(w.value for w in app.warning)
+    # to the Overview through app.py, as the browser runs it (AppTest alone would run the page by itself)
+    app._page_hash = app._finished_page_script_hash = ""
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "plans_confirm" not in app.session_state
+    go(app, "pages/plans.py")
+    assert not app.warning and plan_of(app) == edited  # back on Plans: no question about a click long past
+    # a question about the plan folder's file also empties the uploader, so that choosing the file asks again
+    folder = ("fy28.zip", plan_folder_zip(replace(edited, name="FY28")), "application/zip")
+    app.file_uploader(key="upload_folder").set_value(folder).run()
+    assert "Opening fy28.zip" in " ".join(w.value for w in app.warning)
+    app._page_hash = app._finished_page_script_hash = ""
+    app.run()
+    go(app, "pages/plans.py")
+    assert not app.warning and plan_of(app) == edited
+    assert [u.key for u in app.file_uploader] == ["upload_folder_1"] and not app.file_uploader[0].value
+
+
 def test_a_plan_folder_question_cancelled_empties_the_uploader_and_removing_a_file_asks_nothing(data_dir):
     from dataclasses import replace
 
