@@ -17,6 +17,7 @@ from pages.shared import (
     assigned_afresh,
     author,
     current_engine,
+    drop_plans_question,
     edit_history,
     mark_saved,
     money,
@@ -112,12 +113,6 @@ def _asks_first(what):
     return wrap
 
 
-def _cancel_question() -> None:
-    pending = st.session_state.pop("plans_confirm", None)
-    if pending and pending[0] == "_open_zip":  # empty the uploader: choosing the file again asks again
-        st.session_state["upload_folder_round"] = st.session_state.get("upload_folder_round", 0) + 1
-
-
 def _confirm_here(*names: str, args: tuple | None = None) -> None:
     """The question of :func:`_asks_first`, when the action waiting for an answer is one of ``names``.
 
@@ -140,7 +135,7 @@ def _confirm_here(*names: str, args: tuple | None = None) -> None:
         left, right = st.columns(2)
         left.button("Drop my changes and go on", key="plans_confirm_yes", on_click=_GUARDED[name], args=args,
                     kwargs={"confirmed": True})  # fmt: skip
-        right.button("Cancel", key="plans_confirm_no", on_click=_cancel_question)
+        right.button("Cancel", key="plans_confirm_no", on_click=drop_plans_question)
 
 
 def _assignments() -> pd.DataFrame:

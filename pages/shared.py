@@ -349,18 +349,24 @@ def _apply_pending_restore() -> None:
         st.session_state.pop("restoring", None)
 
 
-def drop_questions_left_behind(page_path: str) -> None:
-    """Drop the Plans page's pending "drop your changes?" question when another page is shown.
+def drop_plans_question() -> None:
+    """Drop the Plans page's pending "drop your changes?" question (its Cancel, or another page shown).
 
-    The question is about buttons on the Plans page; coming back to it later, it would stand there about a click
-    long past. A question about the plan folder's file also empties the uploader (choosing the file again asks
-    again), as Cancel does.
+    A question about the plan folder's file also empties the uploader (a new key), so that choosing the file again
+    asks again.
     """
-    if page_path == "plans":
-        return
     pending = st.session_state.pop("plans_confirm", None)
     if pending and pending[0] == "_open_zip":
         st.session_state["upload_folder_round"] = st.session_state.get("upload_folder_round", 0) + 1
+
+
+def drop_questions_left_behind(page_path: str) -> None:
+    """Drop the Plans page's pending question when another page is shown.
+
+    It is about buttons on the Plans page: coming back later, it would stand there about a click long past.
+    """
+    if page_path != "plans":
+        drop_plans_question()
 
 
 def keep_unsaved_work() -> None:

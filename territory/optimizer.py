@@ -557,10 +557,7 @@ class Rebalancer:
                 labels = self._scratch_start()
                 labels = _make_whole(labels, neighbours, k, self.locked)
             origin = labels.copy() if self.start_labels is not None else None
-            totals = np.zeros((k, m))
-            np.add.at(totals, labels, weights)
-            share = totals[active].sum(axis=0) / max(float(self.territory_weights[active].sum()), 1e-12)
-            share = np.where(share > 0, share, 1.0)
+            share = self._share(labels, active)
             disruption = None
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
@@ -643,6 +640,13 @@ class Rebalancer:
         if progress is not None:
             progress(1.0)
 
+    def _share(self, labels: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Per metric, what the active territories hold per unit of territory weight (1 where they hold none)."""
+        totals = np.zeros((len(active), self.weights.shape[1]))
+        np.add.at(totals, labels, self.weights)
+        share = totals[active].sum(axis=0) / max(float(self.territory_weights[active].sum()), 1e-12)
+        return np.where(share > 0, share, 1.0)
+
     def _hemmed(self, target: np.ndarray, regions: np.ndarray) -> dict:
         """Region → :class:`~territory.bounds.Hemmed` among ``regions`` for a territory with ``target``.
 
@@ -665,16 +669,12 @@ class Rebalancer:
         if not active.any() or len(set(self.territory_weights[active].tolist())) != 1:
             return
         if self.start_labels is not None:
-            totals = np.zeros((k, self.weights.shape[1]))
-            np.add.at(totals, self.start_labels, self.weights)
-            held = totals[active].sum(axis=0)
-        elif len(self.locked_territories) == 0:
-            held = self.weights.sum(axis=0)
+            share = self._share(self.start_labels, active)
+        elif len(self.locked_territories) == 0:  # (every region goes to an active territory: any one will do)
+            share = self._share(np.zeros(len(self.graph), dtype=np.int64), active)
         else:  # (a plan from scratch with locked territories: what they hold is known only after the start)
             return
-        weight = float(self.territory_weights[active][0])
-        share = held / max(float(self.territory_weights[active].sum()), 1e-12)
-        target = np.where(share > 0, share, 1.0) * weight
+        target = share * float(self.territory_weights[active][0])
         unit = self.tolerance / self.tolerance.min()
         self._hemmed_cache[_target_key(target)] = self._bounds.find(target, range(len(self.graph)), unit)
 
@@ -870,7 +870,7 @@ class Rebalancer:
             short[t] = np.maximum(short[t], worst_case.bound * unit + 1e-9)
             hemmed[self.territory_ids[t]] = {
                 "region_id": graph.region_ids[worst_case.region],
-                "bound": worst_case.bound,
+                "bound": float(worst_case.bound),
                 "by_metric": {name: float(worst_case.bound * unit[m]) for m, name in enumerate(self.metric_names)},
                 "around": [graph.region_ids[r] for r in worst_case.around],
             }
