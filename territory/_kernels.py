@@ -3,8 +3,9 @@
 ``descend`` makes boundary moves that lower ``balance·Φ + compactness·cut + disruption`` (see
 :mod:`territory.search`) for up to ``max_steps`` steps, keeping the potentials up to date as it goes (a move
 changes two territories' excess; the pseudo-inverse of the territory graph's Laplacian is recomputed only when
-two territories start or stop touching). Contiguity is checked by a search inside the territory that stops as soon
-as every neighbour of the moved region has been reached.
+two territories start or stop touching). Contiguity is checked by searches inside the territory from every neighbour
+of the moved region at once (:func:`whole_racing`), which stop as soon as they have all met or one of them runs out:
+about the smaller side's size.
 
 Bands: a territory ``t`` is within when its deviation (tolerance units) is in ``[-band × scale[t],
 max(band × scale[t], extra[t])]``: ``scale`` is its size relative to the others (a territory twice the size may
@@ -32,13 +33,20 @@ def _excess(deviation, band, extra):
 
 
 @njit(cache=True, nogil=True)
-def _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv, band, balance,
-                compactness, origin, disruption):  # fmt: skip
-    m = w.shape[1]
+def _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance, compactness, origin,
+                disruption):  # fmt: skip
+    """Change in ``balance·Φ + compactness·cut + disruption`` when region ``r`` goes from ``a`` to ``b``.
+
+    ``dev``: each territory's total less its target; a territory is within on metric ``c`` between ``-low[t]`` and
+    ``high[t, c]``; ``energy``: its excess now. :func:`descend` computes the same inline in its scan (a call there
+    costs more than the sum itself).
+    """
     delta = 0.0
-    for c in range(m):
-        ea = _excess(totals[a, c] - target[a, c] - w[r, c], band * scale[a], extra[a, c]) - energy[a, c]
-        eb = _excess(totals[b, c] - target[b, c] + w[r, c], band * scale[b], extra[b, c]) - energy[b, c]
+    for c in range(w.shape[1]):
+        x = dev[a, c] - w[r, c]
+        ea = (x - high[a, c] if x > high[a, c] else (x + low[a] if x < -low[a] else 0.0)) - energy[a, c]
+        y = dev[b, c] + w[r, c]
+        eb = (y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)) - energy[b, c]
         delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a] + eb * eb * pinv[b, b]
                   + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
     delta *= balance
@@ -65,15 +73,24 @@ def _border_counts(indptr, indices, labels, r, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, limit=-1):
+def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, limit):
     """True when territory ``a`` without ``r`` has no more parts than it started with (one, usually).
 
-    ``limit`` > 0: give up (False) after searching that many regions around ``r`` — a move whose neighbours only
-    meet far away is refused without searching the whole territory (never a wrong yes, sometimes a cautious no).
+    Gives up (False) after searching ``limit`` regions around ``r``: a move whose neighbours only meet far away is
+    refused without searching the whole territory (never a wrong yes, sometimes a cautious no). For an exact
+    answer see :func:`_leaves_whole_exact`.
     """
     if parts_at_start[a] > 1:
         return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
-    return whole_without(indptr, indices, labels, r, a, mark, queue, stamp, limit if limit > 0 else labels.shape[0] + 1)
+    return whole_without(indptr, indices, labels, r, a, mark, queue, stamp, limit)
+
+
+@njit(cache=True, nogil=True)
+def _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner, stamp):
+    """True when territory ``a`` without ``r`` has no more parts than it started with (``owner``: scratch)."""
+    if parts_at_start[a] > 1:
+        return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
+    return whole_racing(indptr, indices, labels, r, a, mark, queue, owner, stamp)
 
 
 @njit(cache=True, nogil=True)
@@ -194,6 +211,67 @@ def whole_without(indptr, indices, labels, region, label, mark, queue, stamp, li
 
 
 @njit(cache=True, nogil=True)
+def whole_racing(indptr, indices, labels, region, label, mark, queue, owner, stamp):
+    """Exactly :func:`whole_without` with no limit, but searching from every neighbour of ``region`` at once.
+
+    One breadth-first search from all of ``region``'s neighbours in ``label``, each region owned by the neighbour
+    that reached it first; two owners that meet are joined. True as soon as every owner is joined; False as soon as
+    some joined set has nothing left to search (it is cut off from the others). It stops after searching about as
+    many regions as the smaller side holds (times the neighbours), where a search from one neighbour would go round
+    the whole territory when ``region`` is a cut point (most of a step's time in :func:`descend` went there).
+    ``owner``: scratch of the regions' length; ``mark``: regions searched carry ``stamp``.
+    """
+    first = indptr[region]
+    degree = indptr[region + 1] - first
+    parent = np.empty(degree, dtype=np.int64)  # union-find over the owners
+    pending = np.zeros(degree, dtype=np.int64)  # per set (at its root): regions queued, not yet searched
+    owners, tail = 0, 0
+    for e in range(first, indptr[region + 1]):
+        j = indices[e]
+        if labels[j] == label and mark[j] != stamp:
+            mark[j] = stamp
+            owner[j] = owners
+            parent[owners] = owners
+            pending[owners] = 1
+            queue[tail] = j
+            tail += 1
+            owners += 1
+    if owners == 0:
+        return False
+    sets, head = owners, 0
+    while sets > 1:
+        x = queue[head]
+        head += 1
+        ox = owner[x]
+        while parent[ox] != ox:
+            ox = parent[ox]
+        for e in range(indptr[x], indptr[x + 1]):
+            y = indices[e]
+            if y == region or labels[y] != label:
+                continue
+            if mark[y] != stamp:
+                mark[y] = stamp
+                owner[y] = ox
+                pending[ox] += 1
+                queue[tail] = y
+                tail += 1
+                continue
+            oy = owner[y]
+            while parent[oy] != oy:
+                oy = parent[oy]
+            if oy != ox:
+                parent[oy] = ox
+                pending[ox] += pending[oy]
+                sets -= 1
+                if sets == 1:
+                    return True
+        pending[ox] -= 1
+        if pending[ox] == 0:
+            return False  # x's set has nothing left to search: it does not reach the others
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _flood(indptr, indices, labels, start, skip, mark, queue, stamp):
     """Mark (``stamp``) the regions of ``start``'s territory that it reaches without passing ``skip``."""
     label = labels[start]
@@ -239,11 +317,13 @@ def parts_of_each(indptr, indices, labels, k, mark, queue, stamp):
 def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, mark, queue, stamp):
     """For each of ``regions``: does its territory keep its parts (one, usually) without it? Returns (yes, stamp)."""
     yes = np.zeros(regions.shape[0], dtype=np.bool_)
+    owner = np.empty(labels.shape[0], dtype=np.int64)
     for i in range(regions.shape[0]):
         r = regions[i]
         a = labels[r]
         stamp += 2
-        yes[i] = size[a] > 1 and _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp)
+        yes[i] = size[a] > 1 and _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner,
+                                                     stamp)  # fmt: skip
     return yes, stamp
 
 
@@ -333,11 +413,17 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
         np.random.seed(seed)
     n, m = w.shape
     k = totals.shape[0]
+    # Each territory's deviation and band, kept up to date as regions move (the scan reads them for every move).
+    dev = totals - target
+    low = band * scale
+    owner = np.empty(n, dtype=np.int64)  # scratch for whole_racing
+    high = np.empty((k, m))
     energy = np.zeros((k, m))
     for t in range(k):
-        if active[t]:
-            for c in range(m):
-                energy[t, c] = _excess(totals[t, c] - target[t, c], band * scale[t], extra[t, c])
+        for c in range(m):
+            high[t, c] = low[t] if low[t] > extra[t, c] else extra[t, c]
+            if active[t]:
+                energy[t, c] = _excess(dev[t, c], low[t], extra[t, c])
     phi = pinv @ energy
     top = 4 * batch + 8  # the best improving moves of a step, kept sorted while scanning
     top_d = np.empty(top)
@@ -388,8 +474,23 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 count[b] = 0
                 if not active[b]:
                     continue
-                delta = _move_delta(r, a, b, same, c_b, w, totals, target, scale, extra, energy, phi, pinv, band, balance,
-                                    compactness, origin, disruption)  # fmt: skip
+                # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
+                # struct), and this is most of a step's time
+                delta = 0.0
+                for c in range(m):
+                    x = dev[a, c] - w[r, c]
+                    ea = (x - high[a, c] if x > high[a, c] else (x + low[a] if x < -low[a] else 0.0)) - energy[a, c]
+                    y = dev[b, c] + w[r, c]
+                    eb = (y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)) - energy[b, c]
+                    delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a] + eb * eb * pinv[b, b]
+                              + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
+                delta *= balance
+                delta += compactness * (same - c_b)
+                if origin[r] >= 0:
+                    if origin[r] == a:
+                        delta += disruption[r]
+                    elif origin[r] == b:
+                        delta -= disruption[r]
                 seen += 1
                 if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
                     pick_r, pick_a, pick_b, pick_d = r, a, b, delta
@@ -428,8 +529,8 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
             if moved > 0 and not (q < 0):
                 # earlier moves of this step changed the potentials: score this one again
                 same, into_b = _border_counts(indptr, indices, labels, r, a, b)
-                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, totals, target, scale, extra, energy, phi, pinv,
-                                              band, balance, compactness, origin, disruption) >= -1e-12:  # fmt: skip
+                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance,
+                                              compactness, origin, disruption) >= -1e-12:  # fmt: skip
                     continue
             tried += 1
             if tried > 4 * batch:
@@ -438,7 +539,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 tabu[r] = step + 25
                 continue
             stamp += 2
-            if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp):
+            if not _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner, stamp):
                 tabu[r] = step + 25
                 continue
             # the move
@@ -459,7 +560,9 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                                     extra[t, c] = over
             for t in (a, b):
                 for c in range(m):
-                    new = _excess(totals[t, c] - target[t, c], band * scale[t], extra[t, c]) if active[t] else 0.0
+                    dev[t, c] = totals[t, c] - target[t, c]
+                    high[t, c] = low[t] if low[t] > extra[t, c] else extra[t, c]
+                    new = _excess(dev[t, c], low[t], extra[t, c]) if active[t] else 0.0
                     change = new - energy[t, c]
                     if change != 0.0:
                         energy[t, c] = new

@@ -155,6 +155,44 @@ def test_still_whole_on_territories_already_in_pieces(case):
             assert after == before, region
 
 
+@FAST
+@given(case=instances(contiguous=False))
+def test_the_compiled_race_answers_as_still_whole_and_the_full_search(case):
+    # whole_racing (the search's exact check: every neighbour's search at once) and whole_without with no limit
+    # (one search round the territory) must agree with still_whole on every region, in pieces or not.
+    from territory._kernels import whole_racing, whole_without
+
+    neighbours, _, labels, _, _ = case
+    n = len(labels)
+    indptr = np.concatenate([[0], np.cumsum([len(x) for x in neighbours])]).astype(np.int64)
+    indices = np.array([j for x in neighbours for j in x], dtype=np.int64)
+    mark, queue, owner = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    stamp = 1
+    for region in range(n):
+        label = int(labels[region])
+        truth = still_whole(region, label, labels, neighbours, limit=10**9)
+        stamp += 2
+        assert whole_racing(indptr, indices, labels, region, label, mark, queue, owner, stamp) == truth, region
+        stamp += 2
+        assert whole_without(indptr, indices, labels, region, label, mark, queue, stamp, n + 1) == truth, region
+
+
+def test_the_compiled_race_stops_at_the_smaller_side():
+    # A long path cut near one end: the race ends when the short side runs out, long before the far end is
+    # reached (the queue holds what was searched).
+    path = [(1,)] + [(i - 1, i + 1) for i in range(1, 999)] + [(998,)]
+    from territory._kernels import whole_racing
+
+    indptr = np.concatenate([[0], np.cumsum([len(x) for x in path])]).astype(np.int64)
+    indices = np.array([j for x in path for j in x], dtype=np.int64)
+    labels = np.zeros(1000, dtype=np.int64)
+    mark = np.zeros(1000, dtype=np.int64)
+    queue, owner = np.full(1000, -1, dtype=np.int64), np.zeros(1000, dtype=np.int64)
+    assert not whole_racing(indptr, indices, labels, 3, 0, mark, queue, owner, 1)
+    assert (mark == 1).sum() < 10  # 0, 1, 2 on one side and as many on the other
+    assert whole_racing(indptr, indices, labels, 999, 0, mark, queue, owner, 3)  # an end: one neighbour
+
+
 def test_still_whole_says_no_past_the_limit_on_a_long_detour():
     ring = tuple(((i - 1) % 30, (i + 1) % 30) for i in range(30))
     labels = np.zeros(30, dtype=np.int64)
