@@ -107,10 +107,47 @@ def still_whole(region: int, label: int, labels: np.ndarray, neighbours: Sequenc
     return True
 
 
-def subgraph(members: np.ndarray, neighbours: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
-    """The neighbours of ``members`` among themselves, renumbered ``0..len(members)-1``."""
-    position = {int(r): i for i, r in enumerate(members)}
-    return tuple(tuple(position[j] for j in neighbours[r] if j in position) for r in members.tolist())
+class Links(Sequence):
+    """Neighbours as compressed rows: region ``i``'s are ``indices[indptr[i]:indptr[i + 1]]``.
+
+    What :class:`BalanceSearch` keeps anyway; given one, it takes the arrays as they are instead of reading a
+    sequence of sequences region by region (a recombination's polish builds a search on a subgraph every time).
+    """
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray):
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(indices, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def __getitem__(self, region: int) -> np.ndarray:
+        return self.indices[self.indptr[region] : self.indptr[region + 1]]
+
+
+def subgraph(members: np.ndarray, neighbours: Sequence[Sequence[int]]) -> Links:
+    """The neighbours of ``members`` among themselves, renumbered ``0..len(members)-1`` (in their order).
+
+    Examples
+    --------
+    >>> local = subgraph(np.array([2, 1]), [(1,), (0, 2), (1,)])
+    >>> [local[i].tolist() for i in range(len(local))]
+    [[1], [0]]
+    """
+    if not isinstance(neighbours, Links):
+        degree = [len(x) for x in neighbours]
+        neighbours = Links(np.concatenate([[0], np.cumsum(degree)]), [int(j) for x in neighbours for j in x])
+    indptr, indices = neighbours.indptr, neighbours.indices
+    members = np.asarray(members, dtype=np.int64)
+    position = np.full(len(neighbours), -1, dtype=np.int64)
+    position[members] = np.arange(len(members))
+    starts, lengths = indptr[members], indptr[members + 1] - indptr[members]
+    # Every link of every member, in order: member by member, each member's links as listed.
+    first = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    ends = position[indices[first + np.arange(int(lengths.sum()))]]
+    keep = ends >= 0
+    rows = np.repeat(np.arange(len(members)), lengths)[keep]
+    return Links(np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(members)))]), ends[keep])
 
 
 class BalanceSearch:
@@ -149,10 +186,13 @@ class BalanceSearch:
         n, m = weights.shape
         k = len(targets)
         self.n, self.m, self.k = n, m, k
-        degree = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=n)
+        if isinstance(neighbours, Links):
+            degree, self.dst = np.diff(neighbours.indptr), neighbours.indices
+        else:
+            degree = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=n)
+            self.dst = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
         self.degree = degree
         self.src = np.repeat(np.arange(n, dtype=np.int64), degree)
-        self.dst = np.fromiter((j for x in neighbours for j in x), dtype=np.int64, count=int(degree.sum()))
         self.tol = np.asarray(tolerance, dtype=float)
         self.w = np.ascontiguousarray(np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol)
         self.labels = np.asarray(labels, dtype=np.int64).copy()
@@ -458,7 +498,7 @@ class BalanceSearch:
         in_a = best[1]
         if polish:
             local = BalanceSearch(
-                subgraph(members, self.neighbours), w * self.tol, np.where(in_a, 0, 1),
+                subgraph(members, Links(self.indptr, self.dst)), w * self.tol, np.where(in_a, 0, 1),
                 np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
                 locked=self.locked[members], rng=self.rng,
             )  # fmt: skip
