@@ -350,30 +350,50 @@ def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, ba
     k = deviation.shape[0]
     best_d, best_out, best_in, best_b = -1e-12, -1, -1, -1
     touches = np.zeros(k, dtype=np.bool_)
+    members = np.empty(n, dtype=np.int64)  # t's regions on a border, in order
+    n_members = 0
     for r in range(n):
         if labels[r] == t:
+            on_border = False
             for e in range(indptr[r], indptr[r + 1]):
-                touches[labels[indices[e]]] = True
+                other = labels[indices[e]]
+                if other != t:
+                    touches[other] = True
+                    on_border = True
+            if on_border:
+                members[n_members] = r
+                n_members += 1
     touches[t] = False
     outs = np.empty(n, dtype=np.int64)
     ins = np.empty(n, dtype=np.int64)
+    seen = np.full(n, -1, dtype=np.int64)  # the b for which a region of b is already among ins
+    high_t, high_b = np.empty(m), np.empty(m)
     for b in range(k):
         if not touches[b] or not active[b]:
             continue
+        # Border regions of t touching b (out) and of b touching t (into), each in the order of the regions.
         n_out, n_in = 0, 0
-        for r in range(n):
-            if not movable[r] or tabu[r] > step or (labels[r] != t and labels[r] != b):
-                continue
-            other = b if labels[r] == t else t
+        for i in range(n_members):
+            r = members[i]
+            touches_b = False
             for e in range(indptr[r], indptr[r + 1]):
-                if labels[indices[e]] == other:
-                    if labels[r] == t:
-                        outs[n_out] = r
-                        n_out += 1
-                    else:
-                        ins[n_in] = r
+                j = indices[e]
+                if labels[j] == b:
+                    touches_b = True
+                    if seen[j] != b and movable[j] and tabu[j] <= step:
+                        seen[j] = b
+                        ins[n_in] = j
                         n_in += 1
-                    break
+            if touches_b and movable[r] and tabu[r] <= step:
+                outs[n_out] = r
+                n_out += 1
+        ins[:n_in].sort()
+        # The bands of t and b (as _excess reads them), read once: the excess is computed inline below (a call per
+        # pair took most of the time).
+        low_t, low_b = band * scale[t], band * scale[b]
+        for c in range(m):
+            high_t[c] = low_t if low_t > extra[t, c] else extra[t, c]
+            high_b[c] = low_b if low_b > extra[b, c] else extra[b, c]
         for i in range(n_out):
             out = outs[i]
             for j in range(n_in):
@@ -381,8 +401,10 @@ def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, ba
                 delta = 0.0
                 for c in range(m):
                     net = w[into, c] - w[out, c]  # what t gains
-                    et = _excess(deviation[t, c] + net, band * scale[t], extra[t, c]) - energy[t, c]
-                    eb = _excess(deviation[b, c] - net, band * scale[b], extra[b, c]) - energy[b, c]
+                    x = deviation[t, c] + net
+                    et = (x - high_t[c] if x > high_t[c] else (x + low_t if x < -low_t else 0.0)) - energy[t, c]
+                    y = deviation[b, c] - net
+                    eb = (y - high_b[c] if y > high_b[c] else (y + low_b if y < -low_b else 0.0)) - energy[b, c]
                     delta += (2.0 * (et * phi[t, c] + eb * phi[b, c]) + et * et * pinv[t, t] + eb * eb * pinv[b, b]
                               + 2.0 * et * eb * pinv[t, b])  # fmt: skip
                 delta *= balance
