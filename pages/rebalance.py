@@ -15,6 +15,7 @@ from pages.shared import (
     author,
     current_engine,
     engine_token,
+    keep_settings,
     level_labels,
     level_radio,
     money,
@@ -25,6 +26,7 @@ from pages.shared import (
     plan_store,
     push_state,
     score,
+    setting,
     show_handoffs,
     show_table,
     stored_plan,
@@ -60,15 +62,19 @@ with st.sidebar:
 territory_ids = [t.territory_id for t in plan.territories]
 names = {t.territory_id: t.name for t in plan.territories}
 # (across the page: in a column, pills and multiselect tags scroll out of sight with three or four picked)
-metrics = st.pills("Balance on", list(METRICS), selection_mode="multi", default=["workload", "value"],
-                   key="reb_metrics", format_func=METRICS.get)  # fmt: skip
+# Every setting starts from what was chosen the last time the page was shown (Streamlit forgets a widget's value
+# on other pages; a proposal on screen can then still be accepted after a look elsewhere).
+setting("reb_metrics", ["workload", "value"], METRICS)
+metrics = st.pills("Balance on", list(METRICS), selection_mode="multi", key="reb_metrics", format_func=METRICS.get)
 form = st.columns(3)
+setting("reb_scenario", "rebalance", ["rebalance", "rep_leaves", "rep_joins", "territories"])
 scenario = form[0].radio(
     "Scenario", ["rebalance", "rep_leaves", "rep_joins", "territories"], key="reb_scenario",
     format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves",
                  "rep_joins": "A new rep joins (a new territory)", "territories": "Another number of territories"}.get,
 )  # fmt: skip
-tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, 5, key="reb_tolerance") / 100
+setting("reb_tolerance", 5, range(1, 26))
+tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, key="reb_tolerance") / 100
 # A metric may have its own tolerance (value looser than workload, say); empty: the one above.
 with form[1].expander("Tolerance per metric"):
     # (kept apart from the widgets, which Streamlit forgets while a metric is not picked)
@@ -84,11 +90,13 @@ with form[1].expander("Tolerance per metric"):
         )  # fmt: skip
         kept_tolerances[m] = per_metric[m]
 tolerances = {m: (v / 100 if v is not None else tolerance) for m, v in per_metric.items()}
-seconds = form[1].slider("Time to search (s)", 1, 10, 2, key="reb_seconds")
+setting("reb_seconds", 2, range(1, 11))
+seconds = form[1].slider("Time to search (s)", 1, 10, key="reb_seconds")
 # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
 scratch = scenario == "territories"
 scratch_help = " (not for a plan from scratch: its territories are drawn anew, with equal shares)" if scratch else ""
-disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, 1.0, 0.5, key="reb_disruption",
+setting("reb_disruption", 1.0)
+disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, step=0.5, key="reb_disruption",
                             disabled=scratch, help="How much moving accounts away from their territory costs"
                             + scratch_help)  # fmt: skip
 capacity_help = ("On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
@@ -98,14 +106,16 @@ if scratch:  # shown off (equal shares), the manager's choice kept for the other
                      key="reb_capacity_scratch", help=capacity_help + scratch_help)  # fmt: skip
     by_capacity = False
 else:
-    by_capacity = form[1].checkbox("Size territories by their reps' capacity", value=True, key="reb_capacity",
-                                   help=capacity_help)  # fmt: skip
+    setting("reb_capacity", True)
+    by_capacity = form[1].checkbox("Size territories by their reps' capacity", key="reb_capacity", help=capacity_help)
 one_way_help = ("A territory with an industry or tier focus can trade regions only with territories of the same "
                 "focus. On: it may also give regions to touching territories that take every account it takes. They "
                 "take all the region's accounts, also those the giver left out, which may then wait for a rep with "
                 "capacity.")  # fmt: skip
-one_way = form[1].checkbox("One-way trades", value=False, key="reb_one_way",
+setting("reb_one_way", False)
+one_way = form[1].checkbox("One-way trades", key="reb_one_way",
                            disabled=scratch, help=one_way_help + scratch_help)  # fmt: skip
+setting("reb_locked", [], territory_ids)
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
                              disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
 options = {}
@@ -130,6 +140,7 @@ if scenario == "rep_leaves":
     first = {r.rep_id: min((names[t] for t in r.territory_ids if t in names), default="~") for r in active}
     ordered = sorted(active, key=lambda r: (first[r.rep_id], r.name.casefold(), r.rep_id))
     choices = [r.rep_id for r in ordered] + [f"territory:{t}" for t in sorted(territory_ids, key=names.get)]
+    setting("reb_leaving", choices[0], choices)
     leaving = form[2].selectbox("Who leaves", choices, key="reb_leaving", format_func=_leaver,
                                 help="A rep: their accounts go to the other reps of their territory, which gives "
                                      "regions to touching territories that take the same accounts if its smaller "
@@ -140,6 +151,7 @@ if scenario == "rep_leaves":
     else:
         options["rep_id"] = leaving
 elif scenario == "rep_joins":
+    setting("reb_new_name", "")
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
                                              placeholder="e.g. Rockies")  # fmt: skip
 
@@ -157,6 +169,7 @@ def _units(token: str, level: str, admitted: bool, _state):
 holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
 if scenario == "rep_joins":
     labels = level_labels(level)
+    setting("reb_home", unit_table.index[0], unit_table.index)
     options["home_region"] = form[2].selectbox(
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
@@ -177,10 +190,27 @@ else:
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
 if scenario == "territories":
     most = max(1, min(60, len(unit_table)))
+    setting("reb_k", min(len(territory_ids), most), range(1, most + 1))
     options["n_territories"] = form[2].number_input(
-        "Number of territories", 1, most, min(len(territory_ids), most), key="reb_k",
+        "Number of territories", 1, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)",
     )  # fmt: skip
+
+
+keep_settings(
+    "reb_metrics",
+    "reb_scenario",
+    "reb_tolerance",
+    "reb_seconds",
+    "reb_disruption",
+    "reb_capacity",
+    "reb_one_way",
+    "reb_locked",
+    "reb_leaving",
+    "reb_new_name",
+    "reb_home",
+    "reb_k",
+)
 
 
 def _inputs() -> tuple:

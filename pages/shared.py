@@ -751,9 +751,41 @@ def cached_coverage_layers(level: str = "state"):
     return _coverage(engine_token(), level, current_engine())
 
 
+KEPT_SETTINGS = "kept_settings"
+
+
+def setting(key: str, default, allowed=None) -> None:
+    """Start the widget ``key`` from what the manager last chose on its page, else from ``default``.
+
+    Streamlit forgets a widget's value when a run does not draw it (another page shown, or an option hidden on
+    this one): :func:`keep_settings` keeps a copy, put back here before the widget is drawn. Call it instead of
+    giving the widget a default. ``allowed``: the values the widget takes now (a kept list keeps only those; a
+    kept value that is not one of them gives way to ``default``).
+    """
+    if key in st.session_state:
+        return
+    value = st.session_state.get(KEPT_SETTINGS, {}).get(key, default)
+    if allowed is not None:
+        allowed = set(allowed)
+        if isinstance(value, list):
+            value = [v for v in value if v in allowed]
+        elif value not in allowed:
+            value = default
+    st.session_state[key] = value
+
+
+def keep_settings(*keys: str) -> None:
+    """Keep the values of these widgets for :func:`setting` (call after drawing them)."""
+    kept = st.session_state.setdefault(KEPT_SETTINGS, {})
+    for key in keys:
+        if key in st.session_state:
+            kept[key] = st.session_state[key]
+
+
 def level_radio(key: str, *, on_change=None) -> str:
-    """The "Regions" choice of a map page: states & provinces, or US counties."""
-    return st.radio(
+    """The "Regions" choice of a map page: states & provinces, or US counties (kept across pages)."""
+    setting(key, "state", ["state", "county"])
+    level = st.radio(
         "Regions",
         ["state", "county"],
         horizontal=True,
@@ -761,6 +793,8 @@ def level_radio(key: str, *, on_change=None) -> str:
         format_func={"state": "States & provinces", "county": "US counties"}.get,
         on_change=on_change,
     )
+    keep_settings(key)
+    return level
 
 
 POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region

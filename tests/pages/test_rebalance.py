@@ -643,3 +643,37 @@ def test_a_territory_hemmed_in_by_heavy_regions_is_said_and_judged_against_its_b
         assert worst > 0.05 and rows.loc[names[territory_id], "within"] in {"best possible", "no"}
         if worst <= hemmed["bound"] + 1e-9:
             assert rows.loc[names[territory_id], "within"] == "best possible"
+
+
+def test_the_settings_and_the_proposal_survive_a_look_at_another_page(app):
+    # Streamlit forgets a widget's value on a page that does not draw it: every setting is kept by the page, so a
+    # proposal made before a look at the Plans page can still be accepted after it.
+    app.radio(key="reb_level").set_value("county").run()
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").select_index(1).run()
+    leaver = app.selectbox(key="reb_leaving").value
+    app.slider(key="reb_tolerance").set_value(7).run()
+    app.slider(key="reb_seconds").set_value(3).run()
+    app.checkbox(key="reb_one_way").check().run()
+    app.pills(key="reb_metrics").set_value(["workload", "accounts"]).run()
+    locked = "EUW"  # (Europe West)
+    app.multiselect(key="reb_locked").set_value([locked]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.button(key="reb_accept").disabled
+    app.switch_page("pages/plans.py").run()
+    app.switch_page("pages/rebalance.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="reb_level").value == "county"
+    assert app.radio(key="reb_scenario").value == "rep_leaves"
+    assert app.selectbox(key="reb_leaving").value == leaver
+    assert app.slider(key="reb_tolerance").value == 7 and app.slider(key="reb_seconds").value == 3
+    assert app.checkbox(key="reb_one_way").value
+    assert app.pills(key="reb_metrics").value == ["workload", "accounts"]
+    assert app.multiselect(key="reb_locked").value == [locked]
+    assert not any("settings changed" in w.value for w in app.warning)
+    assert not app.button(key="reb_accept").disabled
+    # an option hidden by another scenario comes back as it was chosen
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    assert app.checkbox(key="reb_one_way").value
