@@ -225,6 +225,24 @@ def _country_of(region_id: str, table: pd.DataFrame) -> str:
     return region_id
 
 
+def groups_apart(links: dict[str, tuple[str, ...]], region_ids) -> int:
+    """How many groups of ``region_ids`` are out of each other's reach through ``links`` (a territory spans one).
+
+    A plan from scratch needs at least this many territories (Europe and North America cannot share one).
+
+    Examples
+    --------
+    >>> groups_apart({"a": ("b",), "b": ("a",), "c": ()}, ["a", "b", "c"])
+    2
+    """
+    from territory.optimizer import components
+
+    ids = list(region_ids)
+    position = {r: i for i, r in enumerate(ids)}
+    neighbours = [[position[j] for j in links.get(r, ()) if j in position] for r in ids]
+    return len(components(range(len(ids)), neighbours))
+
+
 def region_graph_links(
     region_ids, *, link_islands: bool = True, reach_km: float = 1000.0, strait_km: float = 50.0
 ) -> dict[str, tuple[str, ...]]:

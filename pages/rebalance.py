@@ -14,6 +14,7 @@ from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
     author,
     current_engine,
+    deviation,
     engine_token,
     keep_settings,
     level_labels,
@@ -189,11 +190,15 @@ else:
     )  # fmt: skip
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
 if scenario == "territories":
+    from geo.editing import groups_apart
+
     most = max(1, min(60, len(unit_table)))
-    setting("reb_k", min(len(territory_ids), most), range(1, most + 1))
+    least = min(max(1, groups_apart(links, unit_table.index)), most)  # (a territory cannot span an ocean)
+    setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
     options["n_territories"] = form[2].number_input(
-        "Number of territories", 1, most, key="reb_k",
-        help=f"At most one per region at this level ({len(unit_table):,} regions)",
+        "Number of territories", least, most, key="reb_k",
+        help=f"At most one per region at this level ({len(unit_table):,} regions)"
+        + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else ""),
     )  # fmt: skip
 
 
@@ -252,7 +257,8 @@ def _propose() -> None:
         st.session_state["reb_error"] = str(error)
         st.session_state.pop("reb_proposal", None)
         return
-    bar.empty()
+    # The rest takes a second or more at county level: said on the bar, not a page standing still.
+    bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, drawing the map…")
     st.session_state.pop("reb_error", None)
     # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
     # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
@@ -269,6 +275,7 @@ def _propose() -> None:
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
+    bar.empty()
 
 
 def _where_lost(lost, proposal, level: str) -> list[str]:
@@ -378,13 +385,21 @@ if pending is not None and pending[0].plan.name == plan.name:
         if len(out):
             shown = [
                 f"{plain(name_of.get(t, t))} ("
-                + ", ".join(f"{METRICS.get(m, m).lower()} {row[f'{m}_deviation']:+.1%}" for m in report.deviation)
+                + ", ".join(
+                    f"{METRICS.get(m, m).lower()} {deviation(row[f'{m}_deviation'], tol[m])}" for m in report.deviation
+                )  # (as many decimals as show it is beyond ±1%, not +1.0%)
                 + ")"
                 for t, row in out.set_index("territory_id").head(4).iterrows()
             ]
             more = f" and {len(out) - 4} more" if len(out) > 4 else ""
             why = (
-                "The search ended there: propose again with more time, or ask for another number of territories."
+                (
+                    "The search was stopped by its time: propose again with more time, or ask for another number "
+                    "of territories."
+                    if report.cut_short
+                    else "The search ended by itself (more time gives the same plan): ask for another number of "
+                    "territories" + (", or work with US counties (smaller regions)." if level == "state" else ".")
+                )
                 if proposal.scenario == "territories"
                 else "The search found no move that brings them closer: the regions at their borders may be reps' "
                 "home regions (they stay with their reps), locked, or held by territories that take other accounts."

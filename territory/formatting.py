@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "SCORE_DIGITS", "money", "percent", "score", "score_change"]
+__all__ = ["MISSING", "SCORE_DIGITS", "deviation", "money", "percent", "score", "score_change"]
 
 MISSING = "—"
 """Shown where there is no figure (a missing value, NaN)."""
@@ -76,6 +76,29 @@ def percent(value, digits: int = 0) -> str:
     if _is_missing(value):
         return MISSING
     return f"{float(value):.{digits}%}"
+
+
+def deviation(value, tolerance: float) -> str:
+    """A signed deviation from a share, with the decimals that show which side of ``tolerance`` it is on.
+
+    One decimal, unless that would read as the tolerance itself (or inside it) for a deviation beyond it, or as
+    beyond for one inside: then as many decimals as tell them apart (up to four).
+
+    Examples
+    --------
+    >>> deviation(0.0834, 0.05), deviation(0.0103, 0.01), deviation(-0.0498, 0.05), deviation(None, 0.05)
+    ('+8.3%', '+1.03%', '-4.98%', '—')
+    >>> deviation(0.05, 0.05), deviation(0.050004, 0.05)
+    ('+5.0%', '+5.0004%')
+    """
+    if _is_missing(value):
+        return MISSING
+    value = float(value)
+    for digits in range(1, 5):
+        shown = round(abs(value) * 100, digits) / 100
+        if (shown > tolerance) == (abs(value) > tolerance) and (shown != tolerance or abs(value) == tolerance):
+            break
+    return f"{value:+.{digits}%}"
 
 
 def score(value) -> str:

@@ -332,6 +332,12 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     app.radio(key="reb_scenario").set_value("territories").run()
     box = app.number_input(key="reb_k")
     assert box.max == min(60, regions)
+    # at least one territory per group of regions out of each other's reach (North America, Europe, …): fewer is
+    # not offered (it was, and only the proposal said "ask for at least 3")
+    assert box.min == 3 and "out of each other's reach (3)" in box.help
+    box.set_value(3).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception and not app.error
     box.set_value(box.max).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error
@@ -677,3 +683,31 @@ def test_the_settings_and_the_proposal_survive_a_look_at_another_page(app):
     app.radio(key="reb_scenario").set_value("territories").run()
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
     assert app.checkbox(key="reb_one_way").value
+
+
+def test_more_time_is_advised_only_when_the_clock_stopped_the_search(app):
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(6).run()
+    app.slider(key="reb_tolerance").set_value(1).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    report = app.session_state["reb_proposal"][0].report
+    outside = " ".join(c.value for c in app.caption if isinstance(c.value, str) and c.value.startswith("Outside"))
+    assert outside  # at ±1% some territory is out
+    if report.cut_short:
+        assert "propose again with more time" in outside
+    else:
+        assert "ended by itself (more time gives the same plan)" in outside and "more time," not in outside
+        assert "work with US counties" in outside  # (states and provinces here)
+
+
+def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
+    # at ±1% a territory 1.03% off was listed as "workload +0.8%, value +1.0%": each territory listed now shows
+    # some figure that reads beyond ±1% (with the decimals that tell)
+    app.slider(key="reb_tolerance").set_value(1).run()
+    app.button(key="reb_run").click().run()
+    outside = next(c.value for c in app.caption if isinstance(c.value, str) and c.value.startswith("Outside"))
+    listed = re.findall(r"\(((?:[a-z ]+ [+-][\d.]+%(?:, )?)+)\)", outside)
+    assert listed
+    for figures in listed:
+        assert any(abs(float(f)) > 1.0 for f in re.findall(r"([+-][\d.]+)%", figures)), figures
