@@ -659,19 +659,32 @@ if pending is not None and pending[0].plan.name == plan.name:
         where = stored_plan()
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
-        version = store.create_plan(named, author=author(), message=message, assignments=assignments)
+        who = str(st.session_state.get("reb_author") or "").strip() or author()
+        st.session_state["author_name"] = who  # (the Plans page starts from it)
+        version = store.create_plan(named, author=who, message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
         st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
         # (to go back to, while the accepted draft is the plan open: also after visiting other pages)
         st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
 
+    # Who accepts is saved with the draft: the name given here or on the Plans page (one name for both), never the
+    # server's login name.
+    # (without a plan store nothing is saved, and no name is asked)
+    nameless = False
+    if plan_store() is not None:
+        if "reb_author" not in st.session_state:
+            st.session_state["reb_author"] = author(default="")
+        st.text_input("Your name (required: saved with the draft)", key="reb_author", max_chars=80,
+                      on_change=lambda: st.session_state.update(author_name=str(st.session_state["reb_author"]).strip()))  # fmt: skip
+        nameless = not str(st.session_state.get("reb_author") or "").strip()
     buttons = st.columns(2)
     # (nothing to accept when neither the regions, the territories, the accounts nor the reps would change)
     unchanged = diff.empty and proposal.plan.to_dict() == plan.to_dict()
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
-                      disabled=stale or unchanged,
-                      help="Nothing would change: the plan is as this proposal has it" if unchanged else None)  # fmt: skip
+                      disabled=stale or unchanged or nameless,
+                      help="Nothing would change: the plan is as this proposal has it" if unchanged
+                      else "Give your name first: it is saved with the draft" if nameless else None)  # fmt: skip
     buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))

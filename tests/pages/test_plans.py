@@ -322,6 +322,7 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     # A draft made from a proposal has one version: it is compared with the plan version it came from, not itself.
     app = go(session(), "pages/rebalance.py")
     app.button(key="reb_run").click().run()
+    app.text_input(key="reb_author").input("Tess").run()
     app.button(key="reb_accept").click().run()
     assert app.session_state["store_plan"] == (2, 1)
     go(app, "pages/plans.py")

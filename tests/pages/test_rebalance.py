@@ -16,7 +16,9 @@ REBALANCED = r"Demo FY27 plan — rebalanced \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
-    return app_session("pages/rebalance.py")
+    app = app_session("pages/rebalance.py")
+    app.session_state["author_name"] = "Tess"  # (who accepts: required, as on the Plans page)
+    return app
 
 
 def assert_shows_saved_reps(session, app, saved) -> None:
@@ -711,3 +713,19 @@ def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
     assert listed
     for figures in listed:
         assert any(abs(float(f)) > 1.0 for f in re.findall(r"([+-][\d.]+)%", figures)), figures
+
+
+def test_who_accepts_is_asked_and_saved_not_the_login_name(app):
+    from territory.store import PlanStore, default_database_url
+
+    app.session_state["author_name"] = ""
+    app.button(key="reb_run").click().run()
+    accept = app.button(key="reb_accept")
+    assert accept.disabled and accept.proto.help == "Give your name first: it is saved with the draft"
+    app.text_input(key="reb_author").input("Ines <b>Ortega</b>").run()
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    plan_id, _ = app.session_state["store_plan"]
+    assert PlanStore(default_database_url()).versions(plan_id)[0].author == "Ines <b>Ortega</b>"
+    app.switch_page("pages/plans.py").run()
+    assert app.text_input(key="plan_author").value == "Ines <b>Ortega</b>"  # one name for both pages
