@@ -25,6 +25,7 @@ from pages.shared import (
     redo_edit,
     score,
     score_change,
+    setting,
     undo_edit,
     unsaved_changes,
 )
@@ -565,10 +566,12 @@ with tabs[2]:
 with tabs[3]:
     merge = st.columns(2)
     merge[0].selectbox("Keep", territory_ids, key="merge_keep", format_func=lambda t: _territory_name(plan, t))
+    # (started from the second territory through the session state, not `index`: a box given both logs a warning
+    # when a rename re-gives it its choice, above)
+    setting("merge_absorb", territory_ids[min(1, len(territory_ids) - 1)], territory_ids)
     merge[1].selectbox(
-        "Merge into it", territory_ids, index=min(1, len(territory_ids) - 1), key="merge_absorb",
-        format_func=lambda t: _territory_name(plan, t),
-    )  # fmt: skip
+        "Merge into it", territory_ids, key="merge_absorb", format_func=lambda t: _territory_name(plan, t)
+    )
     st.caption("The second territory's regions, reps, quota and overrides go to the first; the second is removed.")
     st.button("Merge territories", on_click=_twin_merge, key="twin_merge")
 with tabs[4]:

@@ -240,6 +240,15 @@ def _propose() -> None:
         st.session_state["reb_error"] = "every territory is locked: unlock at least two to rebalance"
         st.session_state.pop("reb_proposal", None)
         return
+    if (
+        scenario == "rebalance"
+        and len(unit_table)
+        and set(options.get("locked_regions") or []) >= set(unit_table.index)
+    ):
+        st.session_state["reb_error"] = ("every region is locked (Locked regions), so none can move: unlock the "
+                                         "regions that may change territory")  # fmt: skip
+        st.session_state.pop("reb_proposal", None)
+        return
     used = {m: tolerances.get(m, tolerance) for m in chosen}
     bar = st.progress(0.0, text="Searching…")
     try:

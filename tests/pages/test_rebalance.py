@@ -353,6 +353,14 @@ def test_all_locked_or_no_metric_is_said(app):
     app.multiselect(key="reb_locked").set_value(everyone).run()
     app.button(key="reb_run").click().run()
     assert any("every territory is locked" in e.value for e in app.error)
+    # every region locked: said as plainly (it made a proposal of nothing, "2 of 6" within, and no word why)
+    app.multiselect(key="reb_locked").set_value([]).run()
+    regions = [label.rsplit("(", 1)[1].rstrip(")") for label in app.multiselect(key="reb_locked_regions").options]
+    assert len(regions) > 30  # (the states and provinces held, "Idaho (US-ID)")
+    app.multiselect(key="reb_locked_regions").set_value(regions).run()
+    app.button(key="reb_run").click().run()
+    assert any(e.value.startswith("No proposal: every region is locked") for e in app.error)
+    assert "reb_proposal" not in app.session_state
 
 
 def test_equal_shares_when_asked_for(app):
