@@ -475,9 +475,29 @@ if pending is not None and pending[0].plan.name == plan.name:
             f"({plain(region_labels([country])[0])}) to {plain(name_of.get(to, to))}"
             for (to, country), group in crossing.groupby(["to_territory_id", "country"], sort=True)
         ]
+        # (a region of a territory that goes cannot stay where it is: no lock advice for those)
+        going = set(names) - set(proposed_names)
+        lockable = ~crossing["from_territory_id"].isin(going)
         st.info(
-            "Across a border: " + "; ".join(said) + ", which held no region of that country before. To keep a region "
-            "where it is, lock it (Locked regions) and propose again."
+            "Across a border: "
+            + "; ".join(said)
+            + ", which held no region of that country before."
+            + (" To keep a region where it is, lock it (Locked regions) and propose again." if lockable.any() else "")
+            + (
+                f" {plain(', '.join(region_labels(list(crossing.loc[~lockable, 'region_id']))))} "
+                + ("comes" if (~lockable).sum() == 1 else "come")
+                + " from a territory that goes, so locking cannot keep "
+                + ("it" if (~lockable).sum() == 1 else "them")
+                + " where "
+                + ("it is" if (~lockable).sum() == 1 else "they are")
+                + ": to give "
+                + ("it" if (~lockable).sum() == 1 else "them")
+                + " to another territory, move "
+                + ("it" if (~lockable).sum() == 1 else "them")
+                + " on the Edit page after accepting."
+                if (~lockable).any()
+                else ""
+            )
         )
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)

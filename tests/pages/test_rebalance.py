@@ -737,3 +737,17 @@ def test_who_accepts_is_asked_and_saved_not_the_login_name(app):
     assert PlanStore(default_database_url()).versions(plan_id)[0].author == "Ines <b>Ortega</b>"
     app.switch_page("pages/plans.py").run()
     assert app.text_input(key="plan_author").value == "Ines <b>Ortega</b>"  # one name for both pages
+
+
+def test_no_lock_advice_for_a_region_of_a_territory_that_goes(app):
+    # Mei Tanaka is Canada West's only rep: it goes, its provinces go to its neighbours (across the border for
+    # some). Locking one was advised, and then refused ("Alberta is locked in Canada West, which goes").
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    assert app.selectbox(key="reb_leaving").options[0] == "Mei Tanaka — Canada West (its only rep: it goes)"
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    notes = [i.value.replace("\\", "") for i in app.info if i.value.startswith("Across a border: ")]
+    assert notes, [i.value for i in app.info]
+    for note in notes:
+        assert "lock it (Locked regions)" not in note
+        assert "from a territory that goes, so locking cannot keep" in note
