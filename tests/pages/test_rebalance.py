@@ -634,6 +634,15 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
     assert f"{impact.team['accounts_moved']:,} change territory" in metric.help
     assert (f"{waiting:,} are left waiting for a rep" in metric.help) == (waiting > 0)
+    assert metric.delta == (f"{waiting:,} left without a rep" if waiting else "")
+    # Mei Tanaka, Canada West's only rep: its accounts go to US West, whose reps are at capacity; the headline
+    # says so in red (the score went up and it read well)
+    app.selectbox(key="reb_leaving").set_value("R11").run()
+    app.button(key="reb_run").click().run()
+    _, _, _, diff, _, _ = app.session_state["reb_proposal"]
+    waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
+    metric = next(m for m in app.metric if m.label == "Accounts changing hands")
+    assert waiting > 100 and metric.delta == f"{waiting:,} left without a rep"
 
 
 def test_a_territory_hemmed_in_by_heavy_regions_is_said_and_judged_against_its_bound(app):
