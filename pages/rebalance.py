@@ -596,8 +596,14 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     for sentence in describe_pieces(report, name_of, describe_regions):
         st.info(plain(sentence))
-    for sentence in describe_hemmed(report, name_of, region_labels):
-        st.info(plain(sentence))
+    hemmed_notes = describe_hemmed(report, name_of, region_labels)
+    if len(hemmed_notes) > 3:  # (one box, not a wall of them pushing the table down: dozens with many territories)
+        with st.expander(f"{len(hemmed_notes)} territories hemmed in by heavy regions: judged against their bounds"):
+            for sentence in hemmed_notes:
+                st.markdown(f"- {plain(sentence)}")
+    else:
+        for sentence in hemmed_notes:
+            st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))
     # Within the tolerance itself, or off only by what its regions force ("best possible"), or not (a kept territory:

@@ -760,3 +760,18 @@ def test_no_lock_advice_for_a_region_of_a_territory_that_goes(app):
     for note in notes:
         assert "lock it (Locked regions)" not in note
         assert "from a territory that goes, so locking cannot keep" in note
+
+
+def test_many_hemmed_in_territories_are_said_in_one_box(app):
+    # one territory per state or province: about 17 "holds …, near heavy regions" boxes stood above the table
+    app.radio(key="reb_scenario").set_value("territories").run()
+    box = app.number_input(key="reb_k")
+    box.set_value(box.max).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    hemmed = app.session_state["reb_proposal"][0].report.hemmed
+    assert len(hemmed) > 3
+    assert not [i for i in app.info if "near heavy regions" in i.value]
+    expander = next(e for e in app.expander if "hemmed in by heavy regions" in e.label)
+    assert expander.label.startswith(f"{len(hemmed)} territories")
+    assert len([m for m in expander.markdown if "near heavy regions" in m.value]) == len(hemmed)
