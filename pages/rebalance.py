@@ -362,7 +362,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     far_id, worst, far_deviation = largest_deviation(rows, tol)
     forced = verdicts[rows.index[rows["territory_id"] == far_id][0]] == "best possible"
     kpis[0].metric("Largest deviation", f"{far_deviation:+.1%}",
-                   delta=plain((f"{METRICS.get(worst, worst).lower()}, " if len(report.deviation) > 1 else "")
+                   # (the metric's first word: "population (potential), …" left no room for the territory's name)
+                   delta=plain((f"{METRICS.get(worst, worst).lower().split(' (')[0]}, " if len(report.deviation) > 1
+                                else "")  # fmt: skip
                                + name_of.get(far_id, far_id)),
                    delta_color="off", delta_arrow="off",
                    help=f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "

@@ -203,6 +203,9 @@ def test_balance_on_population_at_county_level(app):
     # every demo region has people on record (US counties, Canadian provinces, European countries)
     assert not any("No population on record" in i.value for i in app.info)
     assert table.loc[table["territory"].eq("Canada West"), "population_deviation"].abs().lt(0.99).all()
+    # the headline names a metric by its first word: "population (potential), …" hid the territory at 1280 px
+    largest = next(m for m in app.metric if m.label == "Largest deviation")
+    assert "(" not in largest.delta and largest.delta.split(", ")[0] in {"workload", "value", "population"}
     # At county level US South starts in pieces (Texas and Louisiana lie apart from the rest across unheld
     # Arkansas and Mississippi); the page says which regions, and no territory ends in more pieces than that.
     split = table.loc[table["parts"] > 1, "territory"].tolist()
