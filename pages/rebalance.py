@@ -251,6 +251,11 @@ def _propose() -> None:
         return
     used = {m: tolerances.get(m, tolerance) for m in chosen}
     bar = st.progress(0.0, text="Searching…")
+    # Any click stops a run of the page, the search with it (at its next progress report): a button says so. The
+    # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
+    stopper = st.empty()
+    stopper.button("Stop the search", key="reb_stop", help="No proposal is made; the one on screen, if any, stays")
+    st.session_state["reb_searching"] = True
     try:
         proposal = propose_at_level(
             engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
@@ -263,9 +268,13 @@ def _propose() -> None:
         )  # fmt: skip
     except ValueError as error:
         bar.empty()
+        stopper.empty()
+        st.session_state.pop("reb_searching", None)
         st.session_state["reb_error"] = str(error)
         st.session_state.pop("reb_proposal", None)
         return
+    stopper.empty()
+    st.session_state.pop("reb_searching", None)
     # The rest takes a second or more at county level: said on the bar, not a page standing still.
     bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, drawing the map…")
     st.session_state.pop("reb_error", None)
@@ -311,6 +320,8 @@ def _where_lost(lost, proposal, level: str) -> list[str]:
 
 
 unnamed = scenario == "rep_joins" and not str(options.get("new_name") or "").strip()
+if st.session_state.pop("reb_searching", False):  # a search this session started did not end: it was stopped
+    st.info("The search was stopped before it ended (Stop, or another page opened): no new proposal was made.")
 if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed,
              help="Name the new territory first" if unnamed else None):  # fmt: skip
     _propose()

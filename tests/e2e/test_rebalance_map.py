@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
@@ -43,3 +45,28 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
         path=str(ARTIFACTS / "rebalance_map.png")
     )
+
+
+def test_a_long_search_can_be_stopped(page, app_url):
+    # Ten seconds on the counties: "Stop the search" ends it within a moment, and the page says no proposal was made.
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
+    wait_for_rerun(page, timeout=60_000)
+    box = page.locator('[data-testid="stSlider"]').filter(has_text="Time to search")
+    box.get_by_role("slider").focus()
+    box.get_by_role("slider").press("End")
+    wait_for_rerun(page, timeout=60_000)
+    assert box.locator('[data-testid="stSliderThumbValue"]').inner_text() == "10"
+    page.get_by_role("button", name="Propose rebalance").click()
+    stop = page.get_by_role("button", name="Stop the search")
+    stop.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    started = time.monotonic()
+    stop.click()
+    page.get_by_text("The search was stopped before it ended").wait_for(timeout=30_000)
+    assert time.monotonic() - started < 8  # (the search alone would have run 10 s)
+    wait_for_rerun(page, timeout=60_000)
+    assert page.get_by_role("button", name="Accept as a new draft").count() == 0
+    assert page.errors == []

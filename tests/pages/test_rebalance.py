@@ -782,3 +782,16 @@ def test_many_hemmed_in_territories_are_said_in_one_box(app):
     expander = next(e for e in app.expander if "hemmed in by heavy regions" in e.label)
     assert expander.label.startswith(f"{len(hemmed)} territories")
     assert len([m for m in expander.markdown if "near heavy regions" in m.value]) == len(hemmed)
+
+
+def test_a_search_stopped_before_it_ended_is_said(app):
+    # A click (Stop the search, or another page) stops the run and the search with it; the next run of the page
+    # says so, once. (A run cannot be clicked into in AppTest: the mark a stopped search leaves is set here.)
+    app.button(key="reb_run").click().run()
+    assert "reb_searching" not in app.session_state  # a search that ended leaves no mark
+    app.session_state["reb_searching"] = True
+    app.run()
+    assert any(i.value.startswith("The search was stopped before it ended") for i in app.info)
+    assert app.session_state["reb_proposal"]  # the proposal on screen stays
+    app.run()
+    assert not any(i.value.startswith("The search was stopped") for i in app.info)
