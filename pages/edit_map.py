@@ -568,7 +568,7 @@ with tabs[3]:
     merge[0].selectbox("Keep", territory_ids, key="merge_keep", format_func=lambda t: _territory_name(plan, t))
     # (started from the second territory through the session state, not `index`: a box given both logs a warning
     # when a rename re-gives it its choice, above)
-    setting("merge_absorb", territory_ids[min(1, len(territory_ids) - 1)], territory_ids)
+    setting("merge_absorb", territory_ids[min(1, len(territory_ids) - 1)] if territory_ids else None, territory_ids)
     merge[1].selectbox(
         "Merge into it", territory_ids, key="merge_absorb", format_func=lambda t: _territory_name(plan, t)
     )

@@ -170,7 +170,7 @@ def _units(token: str, level: str, admitted: bool, _state):
 holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
 if scenario == "rep_joins":
     labels = level_labels(level)
-    setting("reb_home", unit_table.index[0], unit_table.index)
+    setting("reb_home", unit_table.index[0] if len(unit_table) else None, unit_table.index)
     options["home_region"] = form[2].selectbox(
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
@@ -227,7 +227,7 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import propose_at_level, unknown_population
+    from geo.editing import unknown_population
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
     notes = [] if st.session_state.get("reb_metrics") else ["No metric was picked: the proposal balances workload."]
@@ -257,8 +257,23 @@ def _propose() -> None:
     stopper.button("Stop the search", key="reb_stop", help="No proposal is made; the one on screen, if any, stays")
     st.session_state["reb_searching"] = True
     try:
+        _search_and_keep(bar, stopper, used)
+    except Exception:  # (a failure, not a stop: Streamlit's stop and rerun are not Exceptions) — no "stopped" note
+        st.session_state.pop("reb_searching", None)
+        raise
+
+
+def _search_and_keep(bar, stopper, used: dict) -> None:
+    """The search, then the proposal's assignment, balance, diff and map, kept for the page.
+
+    The "searching" mark comes off once the proposal is kept: a run stopped before that (Stop, a click, another
+    page) leaves it, and the next run says so.
+    """
+    from geo.editing import propose_at_level
+
+    try:
         proposal = propose_at_level(
-            engine, level, unit_table, holders, links, chosen, scenario=st.session_state["reb_scenario"],
+            engine, level, unit_table, holders, links, list(used), scenario=st.session_state["reb_scenario"],
             tolerance=used,
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
             disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
@@ -274,7 +289,6 @@ def _propose() -> None:
         st.session_state.pop("reb_proposal", None)
         return
     stopper.empty()
-    st.session_state.pop("reb_searching", None)
     # The rest takes a second or more at county level: said on the bar, not a page standing still.
     bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, drawing the map…")
     st.session_state.pop("reb_error", None)
@@ -293,6 +307,7 @@ def _propose() -> None:
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
+    st.session_state.pop("reb_searching", None)
     bar.empty()
 
 
@@ -321,7 +336,10 @@ def _where_lost(lost, proposal, level: str) -> list[str]:
 
 unnamed = scenario == "rep_joins" and not str(options.get("new_name") or "").strip()
 if st.session_state.pop("reb_searching", False):  # a search this session started did not end: it was stopped
-    st.info("The search was stopped before it ended (Stop, or another page opened): no new proposal was made.")
+    st.info(
+        "The last proposal was stopped before it was ready (Stop, another click, or another page opened): no new "
+        "proposal was made."
+    )
 if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed,
              help="Name the new territory first" if unnamed else None):  # fmt: skip
     _propose()
@@ -709,7 +727,10 @@ if pending is not None and pending[0].plan.name == plan.name:
         where = stored_plan()
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
-        who = str(st.session_state.get("reb_author") or "").strip() or author()
+        who = str(st.session_state.get("reb_author") or "").strip()
+        if not who:  # (the name cleared and Accept clicked at once: the button was drawn while it was there)
+            st.session_state["reb_error"] = "give your name before accepting: it is saved with the draft"
+            return
         st.session_state["author_name"] = who  # (the Plans page starts from it)
         version = store.create_plan(named, author=who, message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept

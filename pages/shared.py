@@ -760,11 +760,15 @@ def setting(key: str, default, allowed=None) -> None:
     Streamlit forgets a widget's value when a run does not draw it (another page shown, or an option hidden on
     this one): :func:`keep_settings` keeps a copy, put back here before the widget is drawn. Call it instead of
     giving the widget a default. ``allowed``: the values the widget takes now (a kept list keeps only those; a
-    kept value that is not one of them gives way to ``default``).
+    kept value that is not one of them gives way to ``default``, as does the widget's own value when its choice is
+    gone: a territory merged away).
     """
-    if key in st.session_state:
-        return
-    value = st.session_state.get(KEPT_SETTINGS, {}).get(key, default)
+    if key in st.session_state:  # (drawn on the last run: kept, unless its choice is gone — a territory merged away)
+        value = st.session_state[key]
+        if allowed is None or (value in allowed if not isinstance(value, list) else set(value) <= set(allowed)):
+            return
+    else:
+        value = st.session_state.get(KEPT_SETTINGS, {}).get(key, default)
     if allowed is not None:
         allowed = set(allowed)
         if isinstance(value, list):

@@ -228,7 +228,7 @@ def whole_racing(indptr, indices, labels, region, label, mark, queue, owner, sta
     owners, tail = 0, 0
     for e in range(first, indptr[region + 1]):
         j = indices[e]
-        if labels[j] == label and mark[j] != stamp:
+        if j != region and labels[j] == label and mark[j] != stamp:  # (a link to itself is no way round)
             mark[j] = stamp
             owner[j] = owners
             parent[owners] = owners

@@ -88,12 +88,12 @@ def deviation(value, tolerance: float) -> str:
     --------
     >>> deviation(0.0834, 0.05), deviation(0.0103, 0.01), deviation(-0.0498, 0.05), deviation(None, 0.05)
     ('+8.3%', '+1.03%', '-4.98%', '—')
-    >>> deviation(0.05, 0.05), deviation(0.050004, 0.05)
-    ('+5.0%', '+5.0004%')
+    >>> deviation(0.05, 0.05), deviation(0.050004, 0.05), deviation(-0.0, 0.05)
+    ('+5.0%', '+5.0004%', '+0.0%')
     """
     if _is_missing(value):
         return MISSING
-    value = float(value)
+    value = float(value) + 0.0  # (-0.0 reads as 0.0)
     for digits in range(1, 5):
         shown = round(abs(value) * 100, digits) / 100
         if (shown > tolerance) == (abs(value) > tolerance) and (shown != tolerance or abs(value) == tolerance):

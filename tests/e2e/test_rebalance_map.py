@@ -65,7 +65,7 @@ def test_a_long_search_can_be_stopped(page, app_url):
     page.wait_for_timeout(1_000)
     started = time.monotonic()
     stop.click()
-    page.get_by_text("The search was stopped before it ended").wait_for(timeout=30_000)
+    page.get_by_text("The last proposal was stopped before it was ready").wait_for(timeout=30_000)
     assert time.monotonic() - started < 8  # (the search alone would have run 10 s)
     wait_for_rerun(page, timeout=60_000)
     assert page.get_by_role("button", name="Accept as a new draft").count() == 0

@@ -276,6 +276,10 @@ def test_the_merge_twin(editor):
     assert "US-IL" in plan.territory("USS").region_ids
     expected = merge_territories(demo_state(), "USS", "USC")
     assert metrics(editor)["Team balance score"] == team_score(expected)
+    # the merged-away territory's box starts again from the second territory, not the first (it showed the Keep
+    # territory, and a second merge was refused)
+    ids = [t.territory_id for t in plan.territories]
+    assert editor.selectbox(key="merge_absorb").value == ids[1]
     editor.selectbox(key="merge_keep").set_value("USS").run()
     editor.selectbox(key="merge_absorb").set_value("USS").run()
     editor.button(key="twin_merge").click().run()

@@ -791,7 +791,57 @@ def test_a_search_stopped_before_it_ended_is_said(app):
     assert "reb_searching" not in app.session_state  # a search that ended leaves no mark
     app.session_state["reb_searching"] = True
     app.run()
-    assert any(i.value.startswith("The search was stopped before it ended") for i in app.info)
+    assert any(i.value.startswith("The last proposal was stopped before it was ready") for i in app.info)
     assert app.session_state["reb_proposal"]  # the proposal on screen stays
     app.run()
-    assert not any(i.value.startswith("The search was stopped") for i in app.info)
+    assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
+
+
+def test_a_name_cleared_and_accept_clicked_at_once_saves_nothing(app):
+    # The button was drawn while the name was there; the click comes with the name cleared: refused, said, and no
+    # draft saved under the server's login name.
+    from territory.store import PlanStore, default_database_url
+
+    app.button(key="reb_run").click().run()
+    store = PlanStore(default_database_url())
+    before = len(store.plans())
+    app.text_input(key="reb_author").set_value("")
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("give your name before accepting" in e.value for e in app.error)
+    assert app.session_state["reb_proposal"]  # still there, to accept with a name
+    assert len(store.plans()) == before
+
+
+def test_a_failed_search_is_not_said_to_be_stopped(app, monkeypatch):
+    import geo.editing
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(geo.editing, "propose_at_level", failing)
+    app.button(key="reb_run").click().run()
+    assert app.exception  # (shown as it is)
+    assert "reb_searching" not in app.session_state
+    monkeypatch.undo()
+    app.run()
+    assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
+
+
+def test_a_plan_with_no_territories_opens_the_page(app):
+    import dataclasses
+
+    from territory.edits import rebase
+
+    app.switch_page("pages/edit_map.py").run()  # (the page that keeps the edit history)
+    history = app.session_state["edit_history"]
+    current = history.current
+    empty = dataclasses.replace(current.plan, territories=(),
+                                reps=tuple(dataclasses.replace(r, territory_ids=()) for r in current.plan.reps))  # fmt: skip
+    app.session_state["edit_history"] = history.push(rebase(current, empty, "empty"), "empty")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.switch_page("pages/rebalance.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    assert not app.exception, [e.value for e in app.exception]

@@ -177,6 +177,17 @@ def test_the_compiled_race_answers_as_still_whole_and_the_full_search(case):
         assert whole_without(indptr, indices, labels, region, label, mark, queue, stamp, n + 1) == truth, region
 
 
+def test_the_compiled_race_ignores_a_region_listed_as_its_own_neighbour():
+    # A path 0-1-2 where 1 also lists itself: removing 1 still cuts 0 from 2 (the link to itself is no way round).
+    from territory._kernels import whole_racing, whole_without
+
+    indptr, indices = np.array([0, 1, 4, 5]), np.array([1, 0, 1, 2, 1])
+    labels, mark = np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    queue, owner = np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    assert not whole_without(indptr, indices, labels, 1, 0, mark, queue, 1, 4)
+    assert not whole_racing(indptr, indices, labels, 1, 0, mark, queue, owner, 3)
+
+
 def test_the_compiled_race_stops_at_the_smaller_side():
     # A long path cut near one end: the race ends when the short side runs out, long before the far end is
     # reached (the queue holds what was searched).
