@@ -607,3 +607,49 @@ def test_over_is_relative_to_each_territorys_size():
                            scale=np.array([1.0, 4.0]))  # fmt: skip
     each = search._excess_each(search.totals, np.array([0, 1]))
     assert each[0] == pytest.approx(each[1]) and search.over() == pytest.approx(1.0)
+
+
+def _excess_reference(deviation: float, band: float, extra: float) -> float:
+    high = max(band, extra)
+    return deviation - high if deviation > high else (deviation + band if deviation < -band else 0.0)
+
+
+@FAST
+@given(case=instances(), band=st.sampled_from([0.0, 0.5, 1.0]), data=st.data())
+def test_the_compiled_swap_finds_the_best_trade_a_plain_search_finds(case, band, data):
+    # best_swap reads each territory's border regions once and computes the excess inline: it must pick the trade
+    # a plain search over every pair picks (the same one among equals: outs, then ins, in region order).
+    from territory._kernels import best_swap
+
+    neighbours, weights, labels, k, seed = case
+    search = make_search(neighbours, weights, labels, k)
+    rng = np.random.default_rng(seed)
+    search.tabu[:] = rng.integers(0, 3, search.n)
+    step = int(data.draw(st.integers(0, 2)))
+    _, pinv, energy, phi = search.potentials(band)
+    deviation = np.ascontiguousarray(search.totals - search.target)
+    n, m, labels = search.n, search.m, search.labels
+    for t in range(k):
+        found = best_swap(search.indptr, search.dst, labels, search.w, deviation, energy, phi, pinv, float(band), 1.0,
+                          search.extra, search.scale, search.active, search.movable, search.tabu, step, t)  # fmt: skip
+        best = (-1e-12, -1, -1, -1)
+        for b in range(k):
+            if b == t or not any(labels[j] == b for r in range(n) if labels[r] == t for j in neighbours[r]):
+                continue
+            free = [r for r in range(n) if search.movable[r] and search.tabu[r] <= step]
+            outs = [r for r in free if labels[r] == t and any(labels[j] == b for j in neighbours[r])]
+            ins = [r for r in free if labels[r] == b and any(labels[j] == t for j in neighbours[r])]
+            for out in outs:
+                for into in ins:
+                    delta = 0.0
+                    for c in range(m):
+                        net = search.w[into, c] - search.w[out, c]
+                        et = _excess_reference(deviation[t, c] + net, band * search.scale[t], search.extra[t, c])
+                        eb = _excess_reference(deviation[b, c] - net, band * search.scale[b], search.extra[b, c])
+                        et, eb = et - energy[t, c], eb - energy[b, c]
+                        delta += (2.0 * (et * phi[t, c] + eb * phi[b, c]) + et * et * pinv[t, t] + eb * eb * pinv[b, b]
+                                  + 2.0 * et * eb * pinv[t, b])  # fmt: skip
+                    if delta < best[0]:
+                        best = (delta, out, into, b)
+        assert found[1:] == best[1:], (t, found, best)
+        assert found[0] == pytest.approx(best[0], abs=1e-12)
