@@ -16,7 +16,6 @@ from pages.shared import (
     current_engine,
     deviation,
     engine_token,
-    keep_settings,
     level_labels,
     level_radio,
     money,
@@ -165,6 +164,14 @@ def _units(token: str, level: str, admitted: bool, _state):
     return rebalance_units(_state, level, admitted=admitted)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _groups_apart(token: str, level: str, admitted: bool, _links, _regions) -> int:
+    """:func:`geo.editing.groups_apart` for :func:`_units`' regions (~20 ms at county level: not on every rerun)."""
+    from geo.editing import groups_apart
+
+    return groups_apart(_links, _regions)
+
+
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
 # region counts the accounts its territory takes (its industries and tiers).
 holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
@@ -190,32 +197,15 @@ else:
     )  # fmt: skip
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
 if scenario == "territories":
-    from geo.editing import groups_apart
-
     most = max(1, min(60, len(unit_table)))
-    least = min(max(1, groups_apart(links, unit_table.index)), most)  # (a territory cannot span an ocean)
+    apart = _groups_apart(engine_token(), level, False, links, unit_table.index)  # (a territory spans no ocean)
+    least = min(max(1, apart), most)
     setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
     options["n_territories"] = form[2].number_input(
         "Number of territories", least, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)"
         + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else ""),
     )  # fmt: skip
-
-
-keep_settings(
-    "reb_metrics",
-    "reb_scenario",
-    "reb_tolerance",
-    "reb_seconds",
-    "reb_disruption",
-    "reb_capacity",
-    "reb_one_way",
-    "reb_locked",
-    "reb_leaving",
-    "reb_new_name",
-    "reb_home",
-    "reb_k",
-)
 
 
 def _inputs() -> tuple:
@@ -511,6 +501,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         # (a region of a territory that goes cannot stay where it is: no lock advice for those)
         going = set(names) - set(proposed_names)
         lockable = ~crossing["from_territory_id"].isin(going)
+        one = int((~lockable).sum()) == 1
+        it = "it" if one else "them"
         st.info(
             "Across a border: "
             + "; ".join(said)
@@ -518,16 +510,9 @@ if pending is not None and pending[0].plan.name == plan.name:
             + (" To keep a region where it is, lock it (Locked regions) and propose again." if lockable.any() else "")
             + (
                 f" {plain(', '.join(region_labels(list(crossing.loc[~lockable, 'region_id']))))} "
-                + ("comes" if (~lockable).sum() == 1 else "come")
-                + " from a territory that goes, so locking cannot keep "
-                + ("it" if (~lockable).sum() == 1 else "them")
-                + " where "
-                + ("it is" if (~lockable).sum() == 1 else "they are")
-                + ": to give "
-                + ("it" if (~lockable).sum() == 1 else "them")
-                + " to another territory, move "
-                + ("it" if (~lockable).sum() == 1 else "them")
-                + " on the Edit page after accepting."
+                + ("comes" if one else "come")
+                + f" from a territory that goes, so locking cannot keep {it} where {'it is' if one else 'they are'}: "
+                f"to give {it} to another territory, move {it} on the Edit page after accepting."
                 if (~lockable).any()
                 else ""
             )

@@ -758,38 +758,33 @@ def setting(key: str, default, allowed=None) -> None:
     """Start the widget ``key`` from what the manager last chose on its page, else from ``default``.
 
     Streamlit forgets a widget's value when a run does not draw it (another page shown, or an option hidden on
-    this one): :func:`keep_settings` keeps a copy, put back here before the widget is drawn. Call it instead of
-    giving the widget a default. ``allowed``: the values the widget takes now (a kept list keeps only those; a
-    kept value that is not one of them gives way to ``default``, as does the widget's own value when its choice is
-    gone: a territory merged away).
+    this one): each call keeps a copy of the value the widget is about to show (at the start of a run the session
+    holds the manager's latest choice), put back here when Streamlit has forgotten it. Call it just before drawing
+    the widget, instead of giving the widget a default. ``allowed``: the values the widget takes now (a kept list
+    keeps only those; a kept value that is not one of them gives way to ``default``, as does the widget's own value
+    when its choice is gone: a territory merged away).
     """
+    kept = st.session_state.setdefault(KEPT_SETTINGS, {})
     if key in st.session_state:  # (drawn on the last run: kept, unless its choice is gone — a territory merged away)
         value = st.session_state[key]
         if allowed is None or (value in allowed if not isinstance(value, list) else set(value) <= set(allowed)):
+            kept[key] = value
             return
     else:
-        value = st.session_state.get(KEPT_SETTINGS, {}).get(key, default)
+        value = kept.get(key, default)
     if allowed is not None:
         allowed = set(allowed)
         if isinstance(value, list):
             value = [v for v in value if v in allowed]
         elif value not in allowed:
             value = default
-    st.session_state[key] = value
-
-
-def keep_settings(*keys: str) -> None:
-    """Keep the values of these widgets for :func:`setting` (call after drawing them)."""
-    kept = st.session_state.setdefault(KEPT_SETTINGS, {})
-    for key in keys:
-        if key in st.session_state:
-            kept[key] = st.session_state[key]
+    st.session_state[key] = kept[key] = value
 
 
 def level_radio(key: str, *, on_change=None) -> str:
     """The "Regions" choice of a map page: states & provinces, or US counties (kept across pages)."""
     setting(key, "state", ["state", "county"])
-    level = st.radio(
+    return st.radio(
         "Regions",
         ["state", "county"],
         horizontal=True,
@@ -797,8 +792,6 @@ def level_radio(key: str, *, on_change=None) -> str:
         format_func={"state": "States & provinces", "county": "US counties"}.get,
         on_change=on_change,
     )
-    keep_settings(key)
-    return level
 
 
 POINT_LIMIT = 20_000  # above this many accounts the map shows one sized circle per region

@@ -647,6 +647,11 @@ class Rebalancer:
         share = totals[active].sum(axis=0) / max(float(self.territory_weights[active].sum()), 1e-12)
         return np.where(share > 0, share, 1.0)
 
+    @property
+    def _bound_unit(self) -> np.ndarray:
+        """Each metric's tolerance in units of the smallest: hemmed-in bounds are measured in those units."""
+        return self.tolerance / self.tolerance.min()
+
     def _hemmed(self, target: np.ndarray, regions: np.ndarray) -> dict:
         """Region → :class:`~territory.bounds.Hemmed` among ``regions`` for a territory with ``target``.
 
@@ -655,7 +660,7 @@ class Rebalancer:
         found = self._hemmed_cache.get(_target_key(target))
         if found is not None:  # (found for every region before the search)
             return {int(r): found[r] for r in regions if r in found}
-        return self._bounds.find(target, regions, self.tolerance / self.tolerance.min())
+        return self._bounds.find(target, regions, self._bound_unit)
 
     def _hemmed_early(self) -> None:
         """With equal shares, find every region's hemmed-in bound before the search starts, on the search's time.
@@ -675,8 +680,7 @@ class Rebalancer:
         else:  # (a plan from scratch with locked territories: what they hold is known only after the start)
             return
         target = share * float(self.territory_weights[active][0])
-        unit = self.tolerance / self.tolerance.min()
-        self._hemmed_cache[_target_key(target)] = self._bounds.find(target, range(len(self.graph)), unit)
+        self._hemmed_cache[_target_key(target)] = self._bounds.find(target, range(len(self.graph)), self._bound_unit)
 
     def _drift_in(self, search, deadline: float, *, weight: float = 30.0, temperature: float = 3.0) -> None:
         """Anneal ``search``'s plan with a weight on each territory's excess until it is within, or ``deadline``.
@@ -854,7 +858,7 @@ class Rebalancer:
         # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
         # on its worst metric against that bound.
         hemmed = {}
-        unit = self.tolerance / self.tolerance.min()  # (bounds are in units of the smallest tolerance)
+        unit = self._bound_unit
         for t in np.flatnonzero(active):
             if table.at[t, "parts"] != 1:  # (the bound holds for a territory in one piece)
                 continue
