@@ -545,7 +545,7 @@ class Rebalancer:
         deadline = started + max_seconds * (0.92 if anneal else 1.0)
         graph, weights = self.graph, self.weights
         neighbours = graph.neighbours
-        k, m = len(self.territory_ids), weights.shape[1]
+        k = len(self.territory_ids)
         active = np.array([t not in self.locked_territories for t in range(k)])
         tolerance = np.maximum(self.tolerance, 1e-3)
         best = None  # (key, labels, search, share)
@@ -558,11 +558,14 @@ class Rebalancer:
                 labels = _make_whole(labels, neighbours, k, self.locked)
             origin = labels.copy() if self.start_labels is not None else None
             share = self._share(labels, active)
+            # Each territory aims at its land mass's mean (the share, with one land mass): regions cannot cross to
+            # another, so the territories of a land mass holding 4.9 shares for 4 territories are best at +23% each.
+            means, _ = _mass_means(labels, weights, share, self.territory_weights, neighbours, active)
             disruption = None
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
             search = BalanceSearch(
-                neighbours, weights, labels, np.repeat(self.territory_weights[:, None], m, axis=1), share, tolerance,
+                neighbours, weights, labels, self.territory_weights[:, None] * means, share, tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
                 scale=self.territory_weights, rng=self.rng,
             )  # fmt: skip
@@ -837,23 +840,30 @@ class Rebalancer:
         pinned = np.zeros_like(totals)
         np.add.at(pinned, labels[self.locked], weights[self.locked])
         forced = np.maximum(np.maximum(biggest, pinned) / target - 1.0, 0.0)
-        forced_under = _apart_forced(labels, target, forced, weights, graph.neighbours, active)
+        # Land masses apart (Europe; Texas and Louisiana with no plan's region between them and the rest) hold what
+        # they hold: their territories are judged around the land mass's mean, as the search aims (centre: the
+        # mean's deviation from the share).
+        means, group = _mass_means(labels, weights, share, self.territory_weights, graph.neighbours, active)
+        centre = means - 1.0
         bound = {
-            name: max(float(np.maximum(forced, forced_under)[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
+            name: max(float(np.maximum(forced, np.abs(centre))[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
         }
         worst = {
             name: float(np.abs(deviation[active, m]).max()) if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
         }
-        allowed = np.maximum(self.tolerance[None, :], forced) + 1e-9
-        # What forced territories hold above their share, the others cannot have: they may be short of it by
-        # that much on average, besides the tolerance.
+        allowed = np.maximum(self.tolerance[None, :] + centre, forced) + 1e-9
+        # What forced territories hold above their land mass's mean, the others of that land mass cannot have: they
+        # may be short of it by that much on average, besides the tolerance.
         w = self.territory_weights
-        above = (forced * w[:, None])[active].sum(axis=0)
-        free = np.array([w[active & (forced[:, m] == 0)].sum() for m in range(len(self.metric_names))])
-        short = self.tolerance + np.where(free > 0, above / np.maximum(free, 1e-12), 0.0) + 1e-9
-        short = np.maximum(short[None, :], forced_under + 1e-9)
+        short = self.tolerance[None, :] - centre + 1e-9
+        for g in np.unique(group[active & (group >= 0)]):
+            mine = active & (group == g)
+            beyond = forced[mine] - centre[mine]
+            above = (np.maximum(beyond, 0.0) * w[mine, None]).sum(axis=0)
+            free = (w[mine, None] * (beyond <= 1e-12)).sum(axis=0)
+            short[mine] += np.where(free > 0, above / np.maximum(free, 1e-12), 0.0)[None, :]
         # A heavy region hemmed in by other heavy regions (Brooklyn, touching only Manhattan and Queens) keeps any
         # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
         # on its worst metric against that bound.
@@ -866,9 +876,10 @@ class Rebalancer:
             if not found:
                 continue
             worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
-            # Only where it says more than the tolerance and what the territory's own regions force on each
-            # metric (a region bigger than a share bounds every combination by its own excess).
-            if worst_case.bound <= max(float((forced[t] / unit).max()), float(self.tolerance.min())) + 1e-6:
+            # Only where it says more than the tolerance and what the territory's own regions or its land mass force
+            # on each metric (a region bigger than a share bounds every combination by its own excess).
+            own = max(float((forced[t] / unit).max()), float((np.abs(centre[t]) / unit).max()))
+            if worst_case.bound <= max(own, float(self.tolerance.min())) + 1e-6:
                 continue
             allowed[t] = np.maximum(allowed[t], worst_case.bound * unit + 1e-9)
             short[t] = np.maximum(short[t], worst_case.bound * unit + 1e-9)
@@ -965,36 +976,77 @@ def _usable_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _apart_forced(labels, target, forced, weights, neighbours, active) -> np.ndarray:
-    """Raise ``forced`` (in place) by what land masses apart force, and return what they force below share.
+def _mass_means(labels, weights, share, territory_weights, neighbours, active) -> tuple[np.ndarray, np.ndarray]:
+    """Per territory and metric, the mean share of its land mass; and each territory's group of land masses.
 
-    Territories on a land mass no other territory reaches (Europe, when the others are in America) share what it
-    holds: when that is not a whole number of their shares, they are all over or all under by the same fraction
-    at least.
+    Regions out of each other's reach (Europe and North America; Texas and Louisiana with no plan's region between
+    them and the rest) form land masses, and no region can move from one to another. The active territories of a
+    land mass share what it holds: when that is not a whole number of their shares, they are all over or all under
+    on average, by the same fraction. Land masses with a territory on both (split at the start) go together.
+
+    Parameters
+    ----------
+    labels : ndarray
+        Territory of each region.
+    weights : ndarray
+        Regions × metrics.
+    share : ndarray
+        Per metric, what the active territories hold per unit of territory weight.
+    territory_weights : ndarray
+        Each territory's size (1.0: an average territory).
+    neighbours : sequence of sequences
+    active : ndarray of bool
+        The territories being balanced.
+
+    Returns
+    -------
+    means : ndarray
+        Territories × metrics: what the active territories of the territory's land mass hold per unit of weight,
+        in shares (1.0 everywhere when there is one land mass, or for a territory that is not active).
+    group : ndarray
+        Territories: the number of its group of land masses (-1 for a territory with no region).
+
+    Examples
+    --------
+    >>> neighbours = [[1], [0], [3], [2]]  # two pairs out of each other's reach
+    >>> means, group = _mass_means(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]),
+    ...                            np.array([2.0]), np.ones(3), neighbours, np.ones(3, dtype=bool))
+    >>> means.ravel().tolist(), group.tolist()
+    ([0.5, 0.5, 2.0], [0, 0, 1])
     """
+    k, m = len(territory_weights), weights.shape[1]
+    means, group = np.ones((k, m)), np.full(k, -1, dtype=np.int64)
     parts = components(range(len(labels)), neighbours)
-    under = np.zeros_like(forced)
-    if len(parts) < 2:
-        return under
-    home = np.full(len(target), -1)
+    # Land masses joined by a territory on both (union-find over the land masses).
+    root = list(range(len(parts)))
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    mass = np.empty(len(labels), dtype=np.int64)
     for number, part in enumerate(parts):
-        for t in np.unique(labels[sorted(part)]):
-            home[t] = number if home[t] == -1 else -2  # -2: a territory on several land masses
-    for number, part in enumerate(parts):
-        here = np.unique(labels[sorted(part)])
-        if (home[here] == -2).any():
-            continue  # a territory reaching another land mass too: this one is not apart
-        mine = np.flatnonzero((home == number) & active)
-        if not len(mine) or len(mine) == np.count_nonzero(active):
-            continue  # no active territory here, or every one: nothing is apart
-        # What this land mass holds for its active territories alone (locked ones, and any spanning two land
-        # masses, keep what they hold here).
-        regions = np.array(sorted(part), dtype=np.int64)
-        held = regions[np.isin(labels[regions], mine)]
-        share = weights[held].sum(axis=0) / target[mine].sum(axis=0) - 1.0
-        forced[mine] = np.maximum(forced[mine], share[None, :])
-        under[mine] = np.maximum(under[mine], -share[None, :])
-    return under
+        mass[sorted(part)] = number
+    for t in range(k):
+        on = np.unique(mass[labels == t])
+        for other in on[1:]:
+            root[find(int(other))] = find(int(on[0]))
+        if len(on):
+            group[t] = find(int(on[0]))
+    for t in range(k):
+        if group[t] >= 0:
+            group[t] = find(int(group[t]))
+    region_group = np.array([find(int(x)) for x in mass], dtype=np.int64)
+    for g in np.unique(group[group >= 0]):
+        mine = np.flatnonzero((group == g) & active)
+        size = float(territory_weights[mine].sum())
+        if not len(mine) or size <= 0 or len(mine) == np.count_nonzero(active):
+            continue  # no active territory here, or every one: its mean is the share
+        held = (region_group == g) & np.isin(labels, mine)
+        means[mine] = weights[held].sum(axis=0) / (share * size)
+    return means, group
 
 
 def _apportion(shares: np.ndarray, k: int, sizes: Sequence[int] | None = None) -> np.ndarray:

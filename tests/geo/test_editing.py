@@ -515,6 +515,30 @@ def test_one_way_trades_leave_a_joining_territory_room_and_before_figures_as_the
     assert shares[0]["USC"] == pytest.approx(shares[1]["USC"]) and shares[0]["USC"] == pytest.approx(shares[2]["USC"])
 
 
+def test_territories_drawn_anew_balance_around_the_mean_of_their_land_mass():
+    # The demo's states form three groups out of each other's reach: Europe (0.39 of a share of workload at k = 6),
+    # Texas with Louisiana (0.68) and the rest (4.93, for four territories: +23% each at best). Aimed at the share,
+    # the search was judged by Europe's excess, which no move changes, so it kept the plan with fewest borders: US
+    # Central at +45%, Canada West at +5%.
+    from geo.editing import propose_at_level, rebalance_units
+    from territory.rebalance import judge_territories
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "state")
+    proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
+                                n_territories=6, rng=np.random.default_rng(0), max_seconds=1.0)  # fmt: skip
+    territories = proposal.report.territories.set_index("territory_id")
+    held = proposal.labels.dropna()
+    apart = {held["US-TX"], held["FR"]}
+    mainland = territories.drop(index=list(apart))["workload_deviation"]
+    workload = table["workload"]
+    mean = workload.drop(index=held.index[held.isin(apart)]).sum() / (workload.sum() / 6) / 4 - 1
+    assert 0.2 < mean < 0.25 and mainland.max() <= mean + 0.05 + 1e-9, mainland.to_dict()
+    assert set(judge_territories(territories, 0.05)) <= {"yes", "best possible"}
+    assert proposal.report.within_tolerance == {"workload": True}
+
+
 def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_do():
     import re
 

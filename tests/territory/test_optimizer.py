@@ -158,14 +158,19 @@ def test_territory_weights_share_the_load_in_proportion():
         Rebalancer(graph, start=start, territory_weights={"Z": 1.0})
 
 
-def test_the_bound_of_a_land_mass_apart():
-    # A 4×4 mainland (16) and a two-region island group out of reach (2): 3 territories of 6. The island group
-    # gets one territory (a third of a share: 67% under) and the mainland two (8 each: 33% over).
+def _mainland_and_island() -> tuple[RegionGraph, RegionGraph]:
+    """A 4×4 grid of regions of workload 1 (the mainland), and the graph of it with a pair out of its reach."""
     mainland = grid(4, 4, np.ones((16, 1)))
     links = {r: [mainland.region_ids[j] for j in mainland.neighbours[i]] for i, r in enumerate(mainland.region_ids)}
     links |= {"i1": ["i2"], "i2": ["i1"]}
     metrics = pd.DataFrame({"workload": np.ones(18)}, index=[*mainland.region_ids, "i1", "i2"])
-    graph = RegionGraph.from_adjacency(metrics, links)
+    return mainland, RegionGraph.from_adjacency(metrics, links)
+
+
+def test_the_bound_of_a_land_mass_apart():
+    # A 4×4 mainland (16) and a two-region island group out of reach (2): 3 territories of 6. The island group
+    # gets one territory (a third of a share: 67% under) and the mainland two (8 each: 33% over).
+    mainland, graph = _mainland_and_island()
     solver = Rebalancer(graph, n_territories=3, rng=np.random.default_rng(0)).solve(max_seconds=2)
     report = solver.report_
     island = solver.labels_[["i1", "i2"]]
@@ -176,6 +181,28 @@ def test_the_bound_of_a_land_mass_apart():
     assert report.within_tolerance["workload"]  # the best there is: judged against the bound
     deviations = dict(zip(report.territories["territory_id"], report.territories["workload_deviation"], strict=True))
     assert sorted(round(d, 3) for d in deviations.values()) == [-0.667, 0.333, 0.333]
+
+
+def test_the_territories_of_a_land_mass_apart_balance_around_its_mean():
+    # A 4×4 mainland (16) with A on one column and B on the rest, and an island pair (E, 2): the share is 6, and the
+    # mainland's two territories are best at 8 each (+33%). Aimed at the share, moving from B (12) to A (4) stopped
+    # paying once A reached its band: every region more put A out by as much as it brought B in.
+    mainland, graph = _mainland_and_island()
+    start = {r: ("A" if i % 4 == 0 else "B") for i, r in enumerate(mainland.region_ids)} | {"i1": "E", "i2": "E"}
+    solver = Rebalancer(graph, start=start, disruption_weight=0.0, rng=np.random.default_rng(0)).solve(max_seconds=2)
+    report = solver.report_
+    deviations = report.territories.set_index("territory_id")["workload_deviation"]
+    assert deviations["A"] == pytest.approx(1 / 3) and deviations["B"] == pytest.approx(1 / 3), deviations.to_dict()
+    assert deviations["E"] == pytest.approx(-2 / 3) and report.contiguous
+    assert report.within_tolerance["workload"] and report.territories["within"].all()
+    # Judged around the land mass's mean: 9 and 7 would be 12 points off it (within only its own ±5 points).
+    judged = Rebalancer(graph, start=start, rng=np.random.default_rng(0))
+    labels = np.array([{"A": 0, "B": 1, "E": 2}[start[r]] for r in graph.region_ids])
+    labels[[1, 5, 9, 13]] = 0  # A on two columns: 8 each
+    labels[2] = 0  # 9 and 7
+    judged._cut_short = False
+    judged._finish(labels, judged.start_labels, 0.0, 0, np.ones(3), np.array([6.0]), np.ones(3, dtype=bool))
+    assert judged.report_.territories["within"].tolist() == [False, False, True]
 
 
 def test_more_land_masses_than_territories_is_refused():
