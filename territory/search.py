@@ -259,6 +259,13 @@ class BalanceSearch:
             return 0.0
         return float(self._excess_each(self.totals[active], active).max())
 
+    def over_total(self) -> float:
+        """How far the active territories are outside their allowances, summed (0 when all are within)."""
+        active = np.flatnonzero(self.active)
+        if not len(active):
+            return 0.0
+        return float(self._excess_each(self.totals[active], active).sum())
+
     def cut(self) -> int:
         """Region borders between different territories."""
         return int((self.labels[self.src] != self.labels[self.dst]).sum() // 2)

@@ -343,3 +343,23 @@ def test_stopping_the_first_search_stops_the_others_soon():
     assert calls == calls[:1]
     # (the other search stops at its next round, not after its 30 seconds)
     assert time.perf_counter() - began < 15
+
+
+def test_of_two_plans_as_far_out_at_worst_the_one_closer_elsewhere_is_better():
+    # A path of six regions into three territories (a share of 2 each), the first with four regions it cannot give
+    # (locked): both plans are 100% over there. One leaves the others at 1 and 1, the other at 0 and 2 with one cut
+    # border fewer; judged by the worst territory and then borders, the second won however far out the rest was.
+    from territory.optimizer import _key
+    from territory.search import BalanceSearch
+
+    neighbours = [[1], [0, 2], [1, 3], [2, 4], [3, 5], [4]]
+    weights, locked = np.ones((6, 1)), np.array([True] * 4 + [False] * 2)
+
+    def plan(labels):
+        return BalanceSearch(neighbours, weights, np.array(labels), np.ones((3, 1)), np.array([2.0]), 0.05,
+                             locked=locked)  # fmt: skip
+
+    closer, fewer_borders = plan([0, 0, 0, 0, 1, 2]), plan([0, 0, 0, 0, 2, 2])
+    assert closer.over() == fewer_borders.over() and closer.cut() > fewer_borders.cut()
+    assert closer.over_total() < fewer_borders.over_total()
+    assert _key(closer, False) < _key(fewer_borders, False) and _key(closer, True) < _key(fewer_borders, True)
