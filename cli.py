@@ -473,6 +473,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "value_left_out": impact.team["value_lost"],
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
         "kept_apart": list(proposal.separate),
+        # (a plan from scratch: groups out of reach of the rest, with territories of their own; the rest are
+        # balanced around what they hold together)
+        "out_of_reach": [list(part) for part in proposal.apart],
         "kept_own_focus": list(proposal.own_focus),
         "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),

@@ -38,6 +38,7 @@ from territory.rebalance import (
     assign_proposal,
     describe_hemmed,
     describe_pieces,
+    deviation_together,
     into_new_countries,
     judge_territories,
     largest_deviation,
@@ -537,10 +538,21 @@ if pending is not None and pending[0].plan.name == plan.name:
     )
     if proposal.apart:
         groups = "; ".join(plain(describe_regions(part)) for part in proposal.apart)
+        # The rest share what they hold: they are balanced around that mean, not around the share.
+        held_apart = {proposal.labels.get(r) for part in proposal.apart for r in part}
+        rest = rows.loc[~rows["territory_id"].isin(held_apart) & ~rows["locked"].astype(bool), "territory_id"]
+        together = {m: d for m, d in deviation_together(rows, rest).items() if abs(d) > tol[m] + 1e-9}
         st.info(
             f"Out of reach of the other regions: {groups}. Regions no territory holds (or the sea) lie between, and a "
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
+            + (
+                " The other territories share what the rest holds: together they are "
+                + ", ".join(f"{d:+.1%} on {METRICS.get(m, m).lower()}" for m, d in together.items())
+                + " against their shares, so each is balanced around that, within its tolerance of it."
+                if together and len(rest) > 1
+                else ""
+            )
         )
     if proposal.left_out:
         st.warning(

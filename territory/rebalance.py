@@ -241,6 +241,28 @@ def _limits(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -
     return {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
 
 
+def deviation_together(territories: pd.DataFrame, territory_ids) -> dict[str, float]:
+    """Per metric, how far ``territory_ids`` taken together are from their shares (what they hold ÷ their shares − 1).
+
+    Territories on a land mass apart are balanced around what it holds per territory: this is that mean.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory_id": ["A", "B", "C"], "share": [1.0, 1.0, 2.0],
+    ...                       "workload_deviation": [0.20, 0.30, -0.10]})
+    >>> deviation_together(table, ["A", "B"])
+    {'workload': 0.25}
+    >>> round(deviation_together(table, ["A", "C"])["workload"], 4)
+    0.0
+    """
+    rows = territories[territories["territory_id"].isin(list(territory_ids))]
+    share = rows["share"].to_numpy(dtype=float) if "share" in rows else np.ones(len(rows))
+    metrics = [c[: -len("_deviation")] for c in rows.columns if c.endswith("_deviation")]
+    if not len(rows) or share.sum() <= 0:
+        return {m: 0.0 for m in metrics}
+    return {m: float((share * (1 + rows[f"{m}_deviation"])).sum() / share.sum() - 1) + 0.0 for m in metrics}
+
+
 def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:
     """Each territory of a report judged: "yes", "best possible" or "no".
 

@@ -427,8 +427,11 @@ def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "territories", "--territories", "10", "--seconds", "1", capsys=capsys)  # fmt: skip
     assert code == 0, err
-    waiting = [w for w in json.loads(out)["warnings"] if "wait for a rep" in w]
+    summary = json.loads(out)
+    waiting = [w for w in summary["warnings"] if "wait for a rep" in w]
     assert len(waiting) == 1, waiting
+    # Europe, and Texas with Louisiana (no territory holds the states between), are out of reach of the rest
+    assert sorted(map(sorted, summary["out_of_reach"])) == [["DE", "FR", "GB", "NL"], ["US-LA", "US-TX"]]
     assert re.match(
         r"[\d,]+ more account\(s\) in \d+ territories wait for a rep, their reps being at capacity \(", waiting[0]
     )
