@@ -215,7 +215,14 @@ def edit_impact(
     lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()] if len(changed) else changed
     team["accounts_lost"] = int(len(lost))
     team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
-    warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {})
+    # Accounts with no rep across the team, and of them those in no territory (a coverage gap), before and after.
+    no_rep = tuple(
+        int(n)
+        for state in (before, after)
+        for n in (state.result["rep_id"].isna().sum(), (state.result["rep_id"].isna()
+                                                         & state.result["territory_id"].isna()).sum())
+    )  # fmt: skip
+    warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep)
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
                       moves.reset_index(drop=True), team, warnings,
                       lost[["account_id", "region_id", "value"]].reset_index(drop=True))  # fmt: skip
@@ -232,7 +239,7 @@ def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str]
     return out
 
 
-def _warnings(reps, territories, lost, names, labels, parts_before, parts_after) -> list[str]:
+def _warnings(reps, territories, lost, names, labels, parts_before, parts_after, no_rep=(0, 0, 0, 0)) -> list[str]:
     out = []
     for row in reps.itertuples(index=False):
         cap = row.capacity
@@ -256,17 +263,30 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after)
         waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
         if row.unserved_after == row.unserved_after and row.unserved_after > waiting_before and row.reps_after:
             waiting.append((row.name, row.unserved_after - waiting_before, row.unserved_after))
+    # Territory by territory, an account that waited in one territory and waits in another counts as more in the
+    # second, and one in no territory before (a coverage gap) that now waits for a rep counts too: the team's
+    # accounts with no rep, before and after, say what the edit does to the waiting list.
+    more_in_all = sum(w[1] for w in waiting)
+    before_total, before_gap, after_total, after_gap = no_rep
+    team = (
+        f" Across the team {after_total:,} account(s) have no rep, against {before_total:,} before"
+        + (f" ({before_gap:,} of them then in no territory, {after_gap:,} now)" if before_gap or after_gap else "")
+        + "."
+        if waiting and after_total - before_total != more_in_all
+        else ""
+    )
     if len(waiting) > 3:  # (one warning, not one per territory: a plan from scratch may make dozens)
         waiting.sort(key=lambda w: (-w[1], w[0]))
         shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5])
         out.append(
-            f"{sum(w[1] for w in waiting):,.0f} more account(s) in {len(waiting)} territories wait for a rep, their "
-            f"reps being at capacity ({shown}{f' and {len(waiting) - 5} more' if len(waiting) > 5 else ''})."
+            f"{more_in_all:,.0f} more account(s) in {len(waiting)} territories wait for a rep, their "
+            f"reps being at capacity ({shown}{f' and {len(waiting) - 5} more' if len(waiting) > 5 else ''})." + team
         )
     else:
         out += [
             f"{more:,.0f} more account(s) in {name} wait for a rep: its reps are at capacity ({now:,.0f} waiting)."
-            for name, more, now in waiting
+            + (team if i == len(waiting) - 1 else "")
+            for i, (name, more, now) in enumerate(waiting)
         ]
     for row in territories.itertuples(index=False):
         before, after = parts_before.get(row.territory_id, 0), parts_after.get(row.territory_id, 0)

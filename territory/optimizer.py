@@ -864,6 +864,12 @@ class Rebalancer:
             above = (np.maximum(beyond, 0.0) * w[mine, None]).sum(axis=0)
             free = (w[mine, None] * (beyond <= 1e-12)).sum(axis=0)
             short[mine] += np.where(free > 0, above / np.maximum(free, 1e-12), 0.0)[None, :]
+            if np.isin(labels, np.flatnonzero(mine)).sum() == np.count_nonzero(mine):
+                # As many territories as regions: each holds one, the only plan there is.
+                allowed[mine] = np.maximum(allowed[mine], deviation[mine] + 1e-9)
+                short[mine] = np.maximum(short[mine], -deviation[mine] + 1e-9)
+                for m, name in enumerate(self.metric_names):
+                    bound[name] = max(bound[name], float(np.abs(deviation[mine, m]).max())) + 0.0
         # A heavy region hemmed in by other heavy regions (Brooklyn, touching only Manhattan and Queens) keeps any
         # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
         # on its worst metric against that bound.

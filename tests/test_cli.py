@@ -430,6 +430,12 @@ def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     summary = json.loads(out)
     waiting = [w for w in summary["warnings"] if "wait for a rep" in w]
     assert len(waiting) == 1, waiting
+    # Most of those were in no territory before (states no territory held): the team's count says so
+    assert re.search(
+        r"Across the team [\d,]+ account\(s\) have no rep, against [\d,]+ before \([\d,]+ of them "
+        r"then in no territory, [\d,]+ now\)\.$",
+        waiting[0],
+    ), waiting[0]
     # Europe, and Texas with Louisiana (no territory holds the states between), are out of reach of the rest
     assert sorted(map(sorted, summary["out_of_reach"])) == [["DE", "FR", "GB", "NL"], ["US-LA", "US-TX"]]
     assert re.match(

@@ -646,7 +646,9 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     assert becker.sum() > 100  # every account he held changes hands
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
     assert f"{impact.team['accounts_moved']:,} change territory" in metric.help
-    assert (f"{waiting:,} are left waiting for a rep" in metric.help) == (waiting > 0)
+    served = int((diff.accounts["from_rep_id"].isna() & diff.accounts["to_rep_id"].notna()).sum())
+    assert (f"{waiting:,} that had a rep are left waiting for one" in metric.help) == (waiting > 0)
+    assert (f"{served:,} that had none get one" in metric.help) == (served > 0)
     assert metric.delta == (f"{waiting:,} left without a rep" if waiting else "")
     # Mei Tanaka, Canada West's only rep: its accounts go to US West, whose reps are at capacity; the headline
     # says so in red (the score went up and it read well)

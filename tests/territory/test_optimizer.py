@@ -363,3 +363,16 @@ def test_of_two_plans_as_far_out_at_worst_the_one_closer_elsewhere_is_better():
     assert closer.over() == fewer_borders.over() and closer.cut() > fewer_borders.cut()
     assert closer.over_total() < fewer_borders.over_total()
     assert _key(closer, False) < _key(fewer_borders, False) and _key(closer, True) < _key(fewer_borders, True)
+
+
+def test_as_many_territories_as_regions_is_the_best_possible():
+    # Every territory is one region, the only plan there is: each is judged within, however far from its share.
+    metrics = pd.DataFrame({"workload": [1.0, 2.0, 3.0, 6.0]}, index=["a", "b", "c", "d"])
+    graph = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["c"], "c": ["d"]})
+    report = Rebalancer(graph, n_territories=4, rng=np.random.default_rng(0)).solve(max_seconds=1).report_
+    assert sorted(report.territories["regions"]) == [1, 1, 1, 1]
+    assert report.territories["within"].all() and report.within_tolerance == {"workload": True}
+    assert report.bound["workload"] == pytest.approx(1.0)  # (d: 6 against a share of 3; a is 67% under)
+    # one fewer: a plan can do better than a region alone, and is judged so
+    three = Rebalancer(graph, n_territories=3, rng=np.random.default_rng(0)).solve(max_seconds=1).report_
+    assert three.bound["workload"] == pytest.approx(0.5)  # d: 6 against 4
