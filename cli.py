@@ -476,6 +476,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         # (a plan from scratch: groups out of reach of the rest, with territories of their own; the rest are
         # balanced around what they hold together)
         "out_of_reach": [list(part) for part in proposal.apart],
+        "centres": report.centres,
         "kept_own_focus": list(proposal.own_focus),
         "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),

@@ -38,7 +38,6 @@ from territory.rebalance import (
     assign_proposal,
     describe_hemmed,
     describe_pieces,
-    deviation_together,
     into_new_countries,
     judge_territories,
     largest_deviation,
@@ -540,19 +539,27 @@ if pending is not None and pending[0].plan.name == plan.name:
     )
     if proposal.apart:
         groups = "; ".join(plain(describe_regions(part)) for part in proposal.apart)
-        # The rest share what they hold: they are balanced around that mean, not around the share.
+        # The rest, where their share cannot be had, are balanced around the centre the search aims at.
         held_apart = {proposal.labels.get(r) for part in proposal.apart for r in part}
-        rest = rows.loc[~rows["territory_id"].isin(held_apart) & ~rows["locked"].astype(bool), "territory_id"]
-        together = {m: d for m, d in deviation_together(rows, rest).items() if abs(d) > tol[m] + 1e-9}
+        rest = [c for t, c in report.centres.items() if t not in held_apart]
+        rest = rest if len(rest) > 1 else []  # (one territory holding the rest: the table says it all)
+        together = {m: sorted({round(c[m], 3) for c in rest if m in c}) for m in tol}
+        together = {m: v for m, v in together.items() if v}
         st.info(
             f"Out of reach of the other regions: {groups}. Regions no territory holds (or the sea) lie between, and a "
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
             + (
-                " The other territories share what the rest holds: together they are "
-                + ", ".join(f"{d:+.1%} on {METRICS.get(m, m).lower()}" for m, d in together.items())
-                + " against their shares, so each is balanced around that, within its tolerance of it."
-                if together and len(rest) > 1
+                " The other territories cannot all be within their tolerance of their shares: they are balanced "
+                "around "
+                + ", ".join(
+                    (f"{v[0]:+.1%}" if len(v) == 1 else f"{v[0]:+.1%} to {v[-1]:+.1%}")
+                    + f" on {METRICS.get(m, m).lower()}"
+                    for m, v in together.items()
+                )
+                + " against their shares, what the rest holds for them (less what regions bigger than a share "
+                "take), and each is within when it is within its tolerance of that."
+                if together
                 else ""
             )
         )

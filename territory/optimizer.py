@@ -155,6 +155,12 @@ class RebalanceReport:
         the metrics with the smallest tolerance), ``by_metric`` (the bound per metric, in proportion to each
         metric's tolerance), ``around`` (the heavy regions near it). Such a territory is judged against it: within
         when every metric is within ``by_metric``.
+    centres : dict
+        Territories balanced around another centre than their share, because their share cannot be had: territory
+        id → metric → that centre, as a fraction of the share (0.23: +23%), for the metrics where it is beyond the
+        tolerance. The territories of a land mass apart share what it holds (four territories for 4.9 shares:
+        +23% each at best); regions bigger than a share leave the others less. Such a territory is within when it
+        is within its tolerance of its share or of that centre.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -185,6 +191,7 @@ class RebalanceReport:
     cut_short: bool = False
     hemmed: dict = field(default_factory=dict)
     searches: int = 1
+    centres: dict = field(default_factory=dict)
 
 
 class Rebalancer:
@@ -558,14 +565,15 @@ class Rebalancer:
                 labels = _make_whole(labels, neighbours, k, self.locked)
             origin = labels.copy() if self.start_labels is not None else None
             share = self._share(labels, active)
-            # Each territory aims at its land mass's mean (the share, with one land mass): regions cannot cross to
-            # another, so the territories of a land mass holding 4.9 shares for 4 territories are best at +23% each.
-            means, _ = _mass_means(labels, weights, share, self.territory_weights, neighbours, active)
+            # Each territory aims at its share, or where the share cannot be had at the centre of its group
+            # (_centres): regions cannot cross to another land mass, so the territories of one holding 4.9 shares
+            # for 4 territories are best at +23% each; regions bigger than a share leave the others less.
+            aim = self._aim(labels, share, active)
             disruption = None
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
             search = BalanceSearch(
-                neighbours, weights, labels, self.territory_weights[:, None] * means, share, tolerance,
+                neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
                 scale=self.territory_weights, rng=self.rng,
             )  # fmt: skip
@@ -577,6 +585,19 @@ class Rebalancer:
             until = started + (deadline - started) * fraction
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
                                                     max_seconds, progress)  # fmt: skip
+            for _ in range(3):
+                # A territory that gave up all it held on a land mass parts the group it joined: aimed anew, the
+                # search goes on with what time is left (the report judges the plan by its own groups).
+                again = self._aim(search.labels, share, active)
+                if np.array_equal(again, aim):
+                    break
+                aim = again
+                search.aim(self.territory_weights[:, None] * (1.0 + aim))
+                found_key, found_labels = _key(search, origin is not None), search.labels.copy()
+                if time.perf_counter() >= until:
+                    break
+                found_key, found_labels = self._improve(search, until, steps_left - search.step, active,
+                                                        origin is not None, started, max_seconds, progress)  # fmt: skip
             steps_left -= search.step
             if 0 < found_key[0] <= 1.0 and time.perf_counter() < deadline:
                 # Still out, by a tolerance at most: one round of border moves chosen at once (see _repaired).
@@ -599,7 +620,7 @@ class Rebalancer:
             # them out first).
             drifted = search.snapshot()
             self._drift_in(search, deadline)
-            if round(search.over(), 6) < best[0][0]:
+            if _excess_key(search) < best[0][:2]:
                 labels = search.labels.copy()
             else:  # no closer: keep the plan the search found (moves for nothing would cost disruption)
                 search.restore(drifted)
@@ -609,7 +630,7 @@ class Rebalancer:
             # It gets the time the search left (at least the last 8%): a fixed number of proposals, so that a run
             # the clock does not cut is repeatable, in stretches of a geometric cooling; when the time left would
             # not hold the stretches still to come, they are shortened (the cooling still ends cold; cut short).
-            before, key = search.snapshot(), (round(search.over(), 6), search.cut())
+            before, key = search.snapshot(), (*_excess_key(search), search.cut())
             end = started + max_seconds * 0.98  # the report is still to be made
             stretches, hot, cold = 32, 3.0, 0.1
             full = size = 800 * len(graph) // stretches
@@ -633,7 +654,7 @@ class Rebalancer:
                 search.anneal(size, t_start=hot * (cold / hot) ** (part / stretches),
                               t_end=hot * (cold / hot) ** ((part + 1) / stretches), stay=origin is not None)  # fmt: skip
                 pace = (time.perf_counter() - now) / size
-            if (round(search.over(), 6), search.cut()) > key:
+            if (*_excess_key(search), search.cut()) > key:
                 search.restore(before)
             labels = search.labels.copy()
         self.share_ = pd.Series(share, index=self.metric_names, name="share")
@@ -654,6 +675,26 @@ class Rebalancer:
     def _bound_unit(self) -> np.ndarray:
         """Each metric's tolerance in units of the smallest: hemmed-in bounds are measured in those units."""
         return self.tolerance / self.tolerance.min()
+
+    def _aim(self, labels: np.ndarray, share: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Territories × metrics: where each is aimed, against its share: 0, or its group's centre beyond the tolerance.
+
+        The centre (:func:`_centres`) is where the territories of a land mass apart, or those that regions bigger
+        than a share leave short, balance at best; within the tolerance of the share, the share itself is aimed at.
+        """
+        centre, _ = _centres(labels, self.weights, share, self.territory_weights, self.graph.neighbours, active,
+                             self._least(labels))  # fmt: skip
+        return np.where(np.abs(centre) <= self.tolerance[None, :] + 1e-12, 0.0, centre)
+
+    def _least(self, labels: np.ndarray) -> np.ndarray:
+        """Territories × metrics: what each holds that it cannot give up (its largest region, or its locked ones)."""
+        k = len(self.territory_ids)
+        biggest = np.zeros((k, self.weights.shape[1]))
+        np.maximum.at(biggest, labels, self.weights)
+        # Regions that may not leave (locked, reps' homes) keep their territory at least at their sum.
+        pinned = np.zeros_like(biggest)
+        np.add.at(pinned, labels[self.locked], self.weights[self.locked])
+        return np.maximum(biggest, pinned)
 
     def _hemmed(self, target: np.ndarray, regions: np.ndarray) -> dict:
         """Region → :class:`~territory.bounds.Hemmed` among ``regions`` for a territory with ``target``.
@@ -691,9 +732,9 @@ class Rebalancer:
         ``weight``: cut borders a tolerance of excess is worth. In stretches of a few proposals per region, so the
         clock is looked at often; the regions of a plan being rebalanced may move (at the cost of ``disruption``).
         """
-        stretch, still, over = max(100 * len(self.graph), 1000), 0, round(search.over(), 6)
+        stretch, still, over = max(100 * len(self.graph), 1000), 0, _excess_key(search)
         pace = 0.0  # seconds a proposal, from the last stretch: the last one is shortened to end by the deadline
-        while over > 0 and still < 3:  # (three stretches that bring nothing: as close as it gets)
+        while over[0] > 0 and still < 3:  # (three stretches that bring nothing: as close as it gets)
             began = time.perf_counter()
             planned = stretch if pace else stretch // 8  # (the first, shorter, measures the pace)
             size = min(planned, int((deadline - began) / pace)) if pace else planned
@@ -703,7 +744,7 @@ class Rebalancer:
             self._cut_short |= size < planned
             search.anneal(size, t_start=temperature, t_end=temperature, balance=weight)
             pace = (time.perf_counter() - began) / size
-            now = round(search.over(), 6)
+            now = _excess_key(search)
             still = still + 1 if now >= over else 0
             over = now
 
@@ -749,9 +790,9 @@ class Rebalancer:
                 # undone when it leaves some territory farther out than it found it (it trades balance for borders).
                 worst = float(np.abs((search.totals - search.target)[active]).max(initial=0.0))
                 band = max(0.5, min(worst, 1.0))
-                untidy, over = search.snapshot(), round(search.over(), 6)
+                untidy, over = search.snapshot(), _excess_key(search)
                 search.run(deadline, band=band, compactness=tidy, balance=100.0, max_steps=1500, swaps=False)
-                if round(search.over(), 6) > over:
+                if _excess_key(search) > over:
                     search.restore(untidy)
             now = key()
             if now < best_key and 0 < now[0] <= 1.0 and self._repaired(search, deadline):  # a new best just out
@@ -834,17 +875,14 @@ class Rebalancer:
         table = pd.DataFrame(rows)
         # What a region bigger than its territory's share forces on it (the bound), per territory and metric.
         target = share[None, :] * self.territory_weights[:, None]
-        biggest = np.zeros_like(totals)
-        np.maximum.at(biggest, labels, weights)
-        # Regions that may not leave (locked, reps' homes) force their territory at least their sum.
-        pinned = np.zeros_like(totals)
-        np.add.at(pinned, labels[self.locked], weights[self.locked])
-        forced = np.maximum(np.maximum(biggest, pinned) / target - 1.0, 0.0)
-        # Land masses apart (Europe; Texas and Louisiana with no plan's region between them and the rest) hold what
-        # they hold: their territories are judged around the land mass's mean, as the search aims (centre: the
-        # mean's deviation from the share).
-        means, group = _mass_means(labels, weights, share, self.territory_weights, graph.neighbours, active)
-        centre = means - 1.0
+        least = self._least(labels)
+        forced = np.maximum(least / target - 1.0, 0.0)
+        # The centre each territory balances around (territory._centres): its land mass's mean when the land mass
+        # is apart from the others (Europe; Texas and Louisiana with no plan's region between them and the rest),
+        # less what territories forced over it (a region bigger than a share) take. A territory is within when it
+        # is within its tolerance of its share, as asked, or of that centre, as the search aims when the share
+        # cannot be (the centre beyond the tolerance).
+        centre, group = _centres(labels, weights, share, self.territory_weights, graph.neighbours, active, least)
         bound = {
             name: max(float(np.maximum(forced, np.abs(centre))[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
@@ -853,17 +891,12 @@ class Rebalancer:
             name: float(np.abs(deviation[active, m]).max()) if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
         }
-        allowed = np.maximum(self.tolerance[None, :] + centre, forced) + 1e-9
-        # What forced territories hold above their land mass's mean, the others of that land mass cannot have: they
-        # may be short of it by that much on average, besides the tolerance.
-        w = self.territory_weights
-        short = self.tolerance[None, :] - centre + 1e-9
+        tol = self.tolerance[None, :]
+        allowed = np.maximum(tol, forced) + 1e-9  # (around the share; below, around the centre)
+        short = np.broadcast_to(tol + 1e-9, forced.shape).copy()
+        around_centre = (deviation <= np.maximum(centre + tol, forced) + 1e-9) & (deviation >= centre - tol - 1e-9)
         for g in np.unique(group[active & (group >= 0)]):
             mine = active & (group == g)
-            beyond = forced[mine] - centre[mine]
-            above = (np.maximum(beyond, 0.0) * w[mine, None]).sum(axis=0)
-            free = (w[mine, None] * (beyond <= 1e-12)).sum(axis=0)
-            short[mine] += np.where(free > 0, above / np.maximum(free, 1e-12), 0.0)[None, :]
             if np.isin(labels, np.flatnonzero(mine)).sum() == np.count_nonzero(mine):
                 # As many territories as regions: each holds one, the only plan there is.
                 allowed[mine] = np.maximum(allowed[mine], deviation[mine] + 1e-9)
@@ -882,10 +915,11 @@ class Rebalancer:
             if not found:
                 continue
             worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
-            # Only where it says more than the tolerance and what the territory's own regions or its land mass force
-            # on each metric (a region bigger than a share bounds every combination by its own excess).
-            own = max(float((forced[t] / unit).max()), float((np.abs(centre[t]) / unit).max()))
-            if worst_case.bound <= max(own, float(self.tolerance.min())) + 1e-6:
+            # Only where it says more than the tolerance and what the territory's own regions force on each metric
+            # (a region bigger than a share bounds every combination by its own excess).
+            if np.count_nonzero(active & (group == group[t])) == 1:
+                continue  # (alone on its land mass: it holds what the land mass holds, whatever the bound)
+            if worst_case.bound <= max(float((forced[t] / unit).max()), float(self.tolerance.min())) + 1e-6:
                 continue
             allowed[t] = np.maximum(allowed[t], worst_case.bound * unit + 1e-9)
             short[t] = np.maximum(short[t], worst_case.bound * unit + 1e-9)
@@ -895,7 +929,7 @@ class Rebalancer:
                 "by_metric": {name: float(worst_case.bound * unit[m]) for m, name in enumerate(self.metric_names)},
                 "around": [graph.region_ids[r] for r in worst_case.around],
             }
-        inside = (deviation <= allowed) & (deviation >= -short)
+        inside = ((deviation <= allowed) & (deviation >= -short)) | around_centre
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]
         # (a plan from scratch has no start of the user's to be split)
@@ -924,6 +958,15 @@ class Rebalancer:
             pieces=pieces,
             hemmed=hemmed,
             cut_short=self._cut_short,
+            centres={
+                self.territory_ids[t]: {
+                    name: float(centre[t, m])
+                    for m, name in enumerate(self.metric_names)
+                    if abs(centre[t, m]) > self.tolerance[m] + 1e-12
+                }
+                for t in np.flatnonzero(active)
+                if (np.abs(centre[t]) > self.tolerance + 1e-12).any()
+            },  # fmt: skip
         )
 
 
@@ -943,8 +986,13 @@ def _key(search, from_plan: bool) -> tuple:
     out the others are. On the US counties: 14.9 territories of 25 within against the bounds, 12.7 without; 22.6
     of 50, 19.8 (seeds 0–9, 2 s).
     """
-    over, total = round(search.over(), 6), round(search.over_total(), 6)
+    over, total = _excess_key(search)
     return (over, total, round(search.moved(), 6), search.cut()) if from_plan else (over, total, search.cut())
+
+
+def _excess_key(search) -> tuple[float, float]:
+    """The worst territory's excess, then the excesses summed (rounded: equal plans compare equal)."""
+    return round(search.over(), 6), round(search.over_total(), 6)
 
 
 _REDIRECT = threading.Lock()
@@ -988,13 +1036,15 @@ def _usable_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _mass_means(labels, weights, share, territory_weights, neighbours, active) -> tuple[np.ndarray, np.ndarray]:
-    """Per territory and metric, the mean share of its land mass; and each territory's group of land masses.
+def _centres(labels, weights, share, territory_weights, neighbours, active, least) -> tuple[np.ndarray, np.ndarray]:
+    """Per territory and metric, the deviation from its share around which the territories of its group can balance.
 
     Regions out of each other's reach (Europe and North America; Texas and Louisiana with no plan's region between
-    them and the rest) form land masses, and no region can move from one to another. The active territories of a
-    land mass share what it holds: when that is not a whole number of their shares, they are all over or all under
-    on average, by the same fraction. Land masses with a territory on both (split at the start) go together.
+    them and the rest) form land masses, and no region moves from one to another: the active territories of a land
+    mass share what it holds. Land masses with an active territory on both go together. Within a group, a territory
+    holding more than the others' mean by what it cannot give up (a region bigger than a share, locked regions:
+    ``least``) holds that, and the others share the rest (water-filling). The mean they share, against the share,
+    is the centre of every territory of the group: 0 with one land mass and no such regions.
 
     Parameters
     ----------
@@ -1009,27 +1059,33 @@ def _mass_means(labels, weights, share, territory_weights, neighbours, active) -
     neighbours : sequence of sequences
     active : ndarray of bool
         The territories being balanced.
+    least : ndarray
+        Territories × metrics: what each holds that it cannot give up (its largest region, or its locked ones).
 
     Returns
     -------
-    means : ndarray
-        Territories × metrics: what the active territories of the territory's land mass hold per unit of weight,
-        in shares (1.0 everywhere when there is one land mass, or for a territory that is not active).
+    centre : ndarray
+        Territories × metrics, as a fraction of the share (0.23: the group's free territories can hold 23% more
+        than their share each, on average). 0 for a territory that is not active.
     group : ndarray
-        Territories: the number of its group of land masses (-1 for a territory with no region).
+        Territories: the number of its group of land masses (-1 for one that is not active or holds no region).
 
     Examples
     --------
     >>> neighbours = [[1], [0], [3], [2]]  # two pairs out of each other's reach
-    >>> means, group = _mass_means(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]),
-    ...                            np.array([2.0]), np.ones(3), neighbours, np.ones(3, dtype=bool))
-    >>> means.ravel().tolist(), group.tolist()
-    ([0.5, 0.5, 2.0], [0, 0, 1])
+    >>> centre, group = _centres(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]), np.array([2.0]),
+    ...                          np.ones(3), neighbours, np.ones(3, dtype=bool), np.array([[1.0], [1.0], [3.0]]))
+    >>> centre.ravel().tolist(), group.tolist()
+    ([-0.5, -0.5, 1.0], [0, 0, 1])
+    >>> centre, _ = _centres(np.array([0, 1, 2, 2]), np.array([[6.0], [1.0], [1.0], [1.0]]), np.array([3.0]),
+    ...                      np.ones(3), [[1], [0, 2], [1, 3], [2]], np.ones(3, dtype=bool),
+    ...                      np.array([[6.0], [1.0], [1.0]]))
+    >>> centre.ravel().round(3).tolist()  # (the region of 6 forces its territory to +100%: the others share 3)
+    [-0.5, -0.5, -0.5]
     """
     k, m = len(territory_weights), weights.shape[1]
-    means, group = np.ones((k, m)), np.full(k, -1, dtype=np.int64)
+    centre, group = np.zeros((k, m)), np.full(k, -1, dtype=np.int64)
     parts = components(range(len(labels)), neighbours)
-    # Land masses joined by a territory on both (union-find over the land masses).
     root = list(range(len(parts)))
 
     def find(x: int) -> int:
@@ -1041,24 +1097,33 @@ def _mass_means(labels, weights, share, territory_weights, neighbours, active) -
     mass = np.empty(len(labels), dtype=np.int64)
     for number, part in enumerate(parts):
         mass[sorted(part)] = number
-    for t in range(k):
+    # Land masses joined by an active territory on both (a locked one trades nothing between them).
+    for t in np.flatnonzero(active):
         on = np.unique(mass[labels == t])
         for other in on[1:]:
             root[find(int(other))] = find(int(on[0]))
+    for t in np.flatnonzero(active):
+        on = mass[labels == t]
         if len(on):
             group[t] = find(int(on[0]))
-    for t in range(k):
-        if group[t] >= 0:
-            group[t] = find(int(group[t]))
+    if (active & (group < 0)).any():
+        return centre, np.where(active, 0, -1)  # (an active territory with no region: one group, as before)
     region_group = np.array([find(int(x)) for x in mass], dtype=np.int64)
-    for g in np.unique(group[group >= 0]):
-        mine = np.flatnonzero((group == g) & active)
-        size = float(territory_weights[mine].sum())
-        if not len(mine) or size <= 0 or len(mine) == np.count_nonzero(active):
-            continue  # no active territory here, or every one: its mean is the share
-        held = (region_group == g) & np.isin(labels, mine)
-        means[mine] = weights[held].sum(axis=0) / (share * size)
-    return means, group
+    w = np.asarray(territory_weights, dtype=float)
+    for g in np.unique(group[active]):
+        mine = np.flatnonzero(active & (group == g))
+        held = weights[(region_group == g) & np.isin(labels, mine)].sum(axis=0)
+        for j in range(m):
+            free = np.ones(len(mine), dtype=bool)
+            for _ in range(len(mine)):
+                size = float(w[mine[free]].sum())
+                mean = (held[j] - float(least[mine[~free], j].sum())) / (share[j] * size) if size > 0 else 1.0
+                forced = free & (least[mine, j] > mean * share[j] * w[mine] * (1 + 1e-12))
+                if not forced.any() or forced.sum() == free.sum():
+                    break
+                free &= ~forced
+            centre[mine, j] = mean - 1.0
+    return centre, group
 
 
 def _apportion(shares: np.ndarray, k: int, sizes: Sequence[int] | None = None) -> np.ndarray:

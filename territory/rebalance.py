@@ -241,28 +241,6 @@ def _limits(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -
     return {m: float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance) for m in metrics}
 
 
-def deviation_together(territories: pd.DataFrame, territory_ids) -> dict[str, float]:
-    """Per metric, how far ``territory_ids`` taken together are from their shares (what they hold ÷ their shares − 1).
-
-    Territories on a land mass apart are balanced around what it holds per territory: this is that mean.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"territory_id": ["A", "B", "C"], "share": [1.0, 1.0, 2.0],
-    ...                       "workload_deviation": [0.20, 0.30, -0.10]})
-    >>> deviation_together(table, ["A", "B"])
-    {'workload': 0.25}
-    >>> round(deviation_together(table, ["A", "C"])["workload"], 4)
-    0.0
-    """
-    rows = territories[territories["territory_id"].isin(list(territory_ids))]
-    share = rows["share"].to_numpy(dtype=float) if "share" in rows else np.ones(len(rows))
-    metrics = [c[: -len("_deviation")] for c in rows.columns if c.endswith("_deviation")]
-    if not len(rows) or share.sum() <= 0:
-        return {m: 0.0 for m in metrics}
-    return {m: float((share * (1 + rows[f"{m}_deviation"])).sum() / share.sum() - 1) + 0.0 for m in metrics}
-
-
 def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:
     """Each territory of a report judged: "yes", "best possible" or "no".
 
@@ -748,7 +726,8 @@ def propose(
         renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
-                         pieces={renamed[t]: p for t, p in report.pieces.items()})  # fmt: skip
+                         pieces={renamed[t]: p for t, p in report.pieces.items()},
+                         centres={renamed[t]: c for t, c in report.centres.items()})  # fmt: skip
     else:
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
@@ -1313,6 +1292,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         cut_short=any(r.cut_short for _, r in reports),
         searches=max(r.searches for _, r in reports),
         hemmed={t: h for _, r in reports for t, h in r.hemmed.items()},
+        centres={t: c for _, r in reports for t, c in r.centres.items()},
     )
 
 

@@ -238,6 +238,14 @@ class BalanceSearch:
         for t in np.unique(self.labels[self.big]):
             self._update_extra(int(t))
 
+    def aim(self, targets) -> None:
+        """Aim the territories at new ``targets`` (territories × metrics, in units, as given to the constructor)."""
+        self.target = np.ascontiguousarray(np.asarray(targets, dtype=float) / self.tol)
+        self.big = (self.w > self.target.min(axis=0)).any(axis=1) if self.k else np.zeros(self.n, dtype=bool)
+        self.extra[:] = 0.0
+        for t in np.unique(self.labels[self.big]):
+            self._update_extra(int(t))
+
     # -- measures --------------------------------------------------------------------------------------------------
     def excess(self, deviation, band, extra, scale=1.0):
         """Deviation beyond ``[-band × scale, max(band × scale, extra)]`` (tolerance units)."""

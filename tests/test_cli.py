@@ -438,6 +438,11 @@ def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     ), waiting[0]
     # Europe, and Texas with Louisiana (no territory holds the states between), are out of reach of the rest
     assert sorted(map(sorted, summary["out_of_reach"])) == [["DE", "FR", "GB", "NL"], ["US-LA", "US-TX"]]
+    # their territories are balanced around what they hold (Europe: one territory, so its centre is where it is)
+    ids = {t["territory_id"] for t in summary["territories"]}
+    deviation = {t["territory_id"]: t["workload_deviation"] for t in summary["territories"]}
+    assert set(summary["centres"]) <= ids and all(abs(c["workload"]) > 0.05 for c in summary["centres"].values())
+    assert any(c["workload"] == pytest.approx(deviation[t], abs=1e-3) for t, c in summary["centres"].items())
     assert re.match(
         r"[\d,]+ more account\(s\) in \d+ territories wait for a rep, their reps being at capacity \(", waiting[0]
     )

@@ -376,3 +376,105 @@ def test_as_many_territories_as_regions_is_the_best_possible():
     # one fewer: a plan can do better than a region alone, and is judged so
     three = Rebalancer(graph, n_territories=3, rng=np.random.default_rng(0)).solve(max_seconds=1).report_
     assert three.bound["workload"] == pytest.approx(0.5)  # d: 6 against 4
+
+
+def _judged(graph: RegionGraph, plan: dict, share: float, **options) -> pd.DataFrame:
+    """The report's territories for ``plan`` as it is (no search), judged against ``share``."""
+    solver = Rebalancer(graph, start=plan, rng=np.random.default_rng(0), **options)
+    solver._cut_short = False
+    k = len(solver.territory_ids)
+    active = np.array([t not in solver.locked_territories for t in range(k)])
+    solver._finish(solver.start_labels, solver.start_labels, 0.0, 0, np.ones(k), np.array([share]), active)
+    return solver.report_.territories.set_index("territory_id")
+
+
+def _chain(parts: dict, order=None, islands=()) -> tuple[RegionGraph, dict]:
+    """Regions of the given workloads per territory, linked in a chain (``order``), islands linked apart."""
+    ids, weights, plan = [], [], {}
+    for territory, loads in parts.items():
+        for j, load in enumerate(loads):
+            ids.append(f"{territory}{j}")
+            weights.append(load)
+            plan[f"{territory}{j}"] = territory
+    order = order or [r for r in ids if r[0] not in islands]
+    links = {r: [order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)] for i, r in enumerate(order)}
+    for island in islands:
+        members = [r for r in ids if r[0] == island]
+        links |= {r: [x for x in members if x != r] for r in members}
+    return RegionGraph.from_adjacency(pd.DataFrame({"workload": weights}, index=ids), links), plan
+
+
+def test_within_the_tolerance_of_the_share_is_within_whatever_the_land_mass_mean():
+    # The mainland's mean is +2% (the island holds 90 of a share of 100): A at -4% is within ±5% of its share, as
+    # asked, though 6 points below the mean (a review found it judged out).
+    graph, plan = _chain({"A": [48, 48], "B": [52.5, 52.5], "C": [52.5, 52.5], "D": [52, 52], "E": [50, 50],
+                          "F": [45, 45]}, islands="F")  # fmt: skip
+    judged = _judged(graph, plan, 100.0)
+    assert judged.loc["A", "workload_deviation"] == pytest.approx(-0.04) and judged["within"].all()
+
+
+def test_a_region_bigger_than_a_share_leaves_the_others_their_share_around_the_rest():
+    # B is one region of 160 (+60%, forced) and E an island of 40: A, C and D share the rest, 300 for three, and
+    # are balanced around the share, not around the mainland's mean (+15%). A at +8% is out (one region of 4 to C
+    # brings every one within); the search finds that.
+    graph, plan = _chain({"A": [50, 50, 4, 4], "B": [160], "C": [48, 48], "D": [48, 48], "E": [20, 20]},
+                         order=["B0", "A0", "A1", "A2", "A3", "C0", "C1", "D0", "D1"], islands="E")  # fmt: skip
+    assert not _judged(graph, plan, 100.0).loc["A", "within"]
+    solver = Rebalancer(graph, start=plan, disruption_weight=0.0, rng=np.random.default_rng(0)).solve(max_seconds=2)
+    assert solver.report_.territories["within"].all() and solver._final_key[:2] == (0.0, 0.0)
+
+
+def test_a_locked_territory_on_two_land_masses_does_not_join_them():
+    # L (locked) holds a region on each of two land masses; T and U, one on each, cannot trade: each holds its
+    # land mass (T 1, U 3 against a share of 2) and is judged around it.
+    metrics = pd.DataFrame({"workload": [0.5, 0.5, 1.0, 1.5, 1.5, 1.0]}, index=["a1", "a2", "a3", "b1", "b2", "b3"])
+    graph = RegionGraph.from_adjacency(metrics, {"a1": ["a2"], "a2": ["a3"], "b1": ["b2"], "b2": ["b3"]})
+    plan = {"a1": "T", "a2": "T", "a3": "L", "b1": "U", "b2": "U", "b3": "L"}
+    report = (
+        Rebalancer(graph, start=plan, locked_territories=["L"], rng=np.random.default_rng(0))
+        .solve(max_seconds=1)
+        .report_
+    )
+    judged = report.territories.set_index("territory_id")
+    assert judged.loc["T", "workload_deviation"] == pytest.approx(-0.5) and judged.loc[["T", "U"], "within"].all()
+
+
+def test_a_territory_leaving_a_land_mass_is_aimed_anew():
+    # T holds a column of the mainland and half of an island path, V the other half. Balancing gives V the whole
+    # island: T and U then share the mainland (+20% each), V the island (-40%), the best there is. The search was
+    # still aimed at the plan's first groups (all at the share) and called that plan out, while the report said
+    # within.
+    mainland, _ = _mainland_and_island()
+    links = {r: [mainland.region_ids[j] for j in mainland.neighbours[i]] for i, r in enumerate(mainland.region_ids)}
+    links |= {"i1": ["i2"], "i2": ["i3"], "i3": ["i4"]}
+    metrics = pd.DataFrame({"workload": np.ones(20)}, index=[*mainland.region_ids, "i1", "i2", "i3", "i4"])
+    graph = RegionGraph.from_adjacency(metrics, links)
+    plan = {r: ("T" if i % 4 == 0 else "U") for i, r in enumerate(mainland.region_ids)}
+    plan |= {"i1": "T", "i2": "T", "i3": "V", "i4": "V"}
+    solver = Rebalancer(graph, start=plan, disruption_weight=0.0, rng=np.random.default_rng(0)).solve(max_seconds=2)
+    report = solver.report_
+    assert report.within_tolerance == {"workload": True}
+    assert solver._final_key[0] == 0.0  # (the search agrees)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(2, 4),
+    island=st.integers(1, 4),
+    k=st.integers(2, 4),
+    loads=st.lists(st.integers(1, 9), min_size=20, max_size=20),
+    seed=st.integers(0, 1000),
+)
+def test_what_the_search_calls_within_the_report_calls_within(width, island, k, loads, seed):
+    # Land masses apart (a grid and an island path), regions of uneven loads, some bigger than a share: the
+    # search's measure of its plan and the report's judgement agree on "within".
+    mainland = grid(width, 3, np.ones((3 * width, 1)))
+    ids = [*mainland.region_ids, *(f"i{j}" for j in range(island))]
+    links = {r: [mainland.region_ids[j] for j in mainland.neighbours[i]] for i, r in enumerate(mainland.region_ids)}
+    links |= {f"i{j}": [f"i{j + 1}"] for j in range(island - 1)}
+    metrics = pd.DataFrame({"workload": np.array(loads[: len(ids)], dtype=float)}, index=ids)
+    graph = RegionGraph.from_adjacency(metrics, links)
+    solver = Rebalancer(graph, n_territories=k, n_jobs=1, rng=np.random.default_rng(seed))
+    solver.solve(max_seconds=5, max_steps=400)
+    if solver._final_key[0] == 0.0:
+        assert all(solver.report_.within_tolerance.values()), solver.report_.territories
