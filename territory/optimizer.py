@@ -269,6 +269,9 @@ class Rebalancer:
         if unknown:
             raise ValueError(f"tolerance for unknown metric(s) {unknown}; metrics are {self.metric_names}")
         self.tolerance = np.array([float(tol.get(m, 0.05)) for m in self.metric_names])
+        bad_tol = [m for m, v in zip(self.metric_names, self.tolerance, strict=True) if not (v > 0 and np.isfinite(v))]
+        if bad_tol:
+            raise ValueError(f"the tolerance of {bad_tol} must be a positive fraction of the share (0.05 for ±5%)")
         self.rng = rng if rng is not None else np.random.default_rng(0)
         if n_jobs is None:
             n_jobs = min(_usable_cores(), MAX_JOBS)
@@ -554,7 +557,7 @@ class Rebalancer:
         neighbours = graph.neighbours
         k = len(self.territory_ids)
         active = np.array([t not in self.locked_territories for t in range(k)])
-        tolerance = np.maximum(self.tolerance, 1e-3)
+        tolerance = self.tolerance
         best = None  # (key, labels, search, share)
         steps_left, attempt = max_steps, 0
         while steps_left > 0:
@@ -588,11 +591,8 @@ class Rebalancer:
             for _ in range(3):
                 # A territory that gave up all it held on a land mass parts the group it joined: aimed anew, the
                 # search goes on with what time is left (the report judges the plan by its own groups).
-                again = self._aim(search.labels, share, active)
-                if np.array_equal(again, aim):
+                if not self._reaim(search, share, active):
                     break
-                aim = again
-                search.aim(self.territory_weights[:, None] * (1.0 + aim))
                 found_key, found_labels = _key(search, origin is not None), search.labels.copy()
                 if time.perf_counter() >= until:
                     break
@@ -602,6 +602,7 @@ class Rebalancer:
             if 0 < found_key[0] <= 1.0 and time.perf_counter() < deadline:
                 # Still out, by a tolerance at most: one round of border moves chosen at once (see _repaired).
                 if self._repaired(search, min(deadline, time.perf_counter() + 0.25 * max_seconds)):
+                    self._reaim(search, share, active)
                     found_labels, found_key = search.labels.copy(), _key(search, origin is not None)
             if best is None or found_key < best[0]:
                 best = (found_key, found_labels, search, share, origin)
@@ -658,6 +659,8 @@ class Rebalancer:
                 search.restore(before)
             labels = search.labels.copy()
         self.share_ = pd.Series(share, index=self.metric_names, name="share")
+        # (the drift, the repair or the border annealing may have parted a group: measured as the report judges)
+        self._reaim(search, share, active)
         self._final_key = _key(search, origin is not None)
         self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
                      share, active)  # fmt: skip
@@ -682,9 +685,17 @@ class Rebalancer:
         The centre (:func:`_centres`) is where the territories of a land mass apart, or those that regions bigger
         than a share leave short, balance at best; within the tolerance of the share, the share itself is aimed at.
         """
-        centre, _ = _centres(labels, self.weights, share, self.territory_weights, self.graph.neighbours, active,
-                             self._least(labels))  # fmt: skip
+        centre, _, _ = _centres(labels, self.weights, share, self.territory_weights, self.graph.neighbours, active,
+                                self._least(labels), self.locked)  # fmt: skip
         return np.where(np.abs(centre) <= self.tolerance[None, :] + 1e-12, 0.0, centre)
+
+    def _reaim(self, search, share: np.ndarray, active: np.ndarray) -> bool:
+        """Aim ``search`` as its plan asks now (:meth:`_aim`); True when that changed its targets."""
+        targets = self.territory_weights[:, None] * (1.0 + self._aim(search.labels, share, active))
+        if np.allclose(targets, search.target * search.tol, rtol=0, atol=1e-12):
+            return False
+        search.aim(targets)
+        return True
 
     def _least(self, labels: np.ndarray) -> np.ndarray:
         """Territories × metrics: what each holds that it cannot give up (its largest region, or its locked ones)."""
@@ -876,13 +887,14 @@ class Rebalancer:
         # What a region bigger than its territory's share forces on it (the bound), per territory and metric.
         target = share[None, :] * self.territory_weights[:, None]
         least = self._least(labels)
-        forced = np.maximum(least / target - 1.0, 0.0)
         # The centre each territory balances around (territory._centres): its land mass's mean when the land mass
         # is apart from the others (Europe; Texas and Louisiana with no plan's region between them and the rest),
         # less what territories forced over it (a region bigger than a share) take. A territory is within when it
         # is within its tolerance of its share, as asked, or of that centre, as the search aims when the share
         # cannot be (the centre beyond the tolerance).
-        centre, group = _centres(labels, weights, share, self.territory_weights, graph.neighbours, active, least)
+        centre, group, least = _centres(labels, weights, share, self.territory_weights, graph.neighbours, active,
+                                        least, self.locked)  # fmt: skip
+        forced = np.maximum(least / target - 1.0, 0.0)
         bound = {
             name: max(float(np.maximum(forced, np.abs(centre))[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
@@ -892,9 +904,12 @@ class Rebalancer:
             for m, name in enumerate(self.metric_names)
         }
         tol = self.tolerance[None, :]
-        allowed = np.maximum(tol, forced) + 1e-9  # (around the share; below, around the centre)
-        short = np.broadcast_to(tol + 1e-9, forced.shape).copy()
-        around_centre = (deviation <= np.maximum(centre + tol, forced) + 1e-9) & (deviation >= centre - tol - 1e-9)
+        # (the search compares excesses rounded to a millionth of a tolerance: as much slack here, so that what it
+        # calls within is within)
+        slack = tol * 1e-6 + 1e-9
+        allowed = np.maximum(tol, forced) + slack  # (around the share; below, around the centre)
+        short = np.broadcast_to(tol + slack, forced.shape).copy()
+        around_centre = (deviation <= np.maximum(centre + tol, forced) + slack) & (deviation >= centre - tol - slack)
         for g in np.unique(group[active & (group >= 0)]):
             mine = active & (group == g)
             if np.isin(labels, np.flatnonzero(mine)).sum() == np.count_nonzero(mine):
@@ -966,6 +981,7 @@ class Rebalancer:
                 }
                 for t in np.flatnonzero(active)
                 if (np.abs(centre[t]) > self.tolerance + 1e-12).any()
+                and not (least[t] / target[t] - 1.0 > centre[t] + self.tolerance).any()  # (over by what it keeps)
             },  # fmt: skip
         )
 
@@ -1036,7 +1052,8 @@ def _usable_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _centres(labels, weights, share, territory_weights, neighbours, active, least) -> tuple[np.ndarray, np.ndarray]:
+def _centres(labels, weights, share, territory_weights, neighbours, active, least,
+             locked=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Per territory and metric, the deviation from its share around which the territories of its group can balance.
 
     Regions out of each other's reach (Europe and North America; Texas and Louisiana with no plan's region between
@@ -1061,6 +1078,10 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
         The territories being balanced.
     least : ndarray
         Territories × metrics: what each holds that it cannot give up (its largest region, or its locked ones).
+    locked : ndarray of bool, optional
+        Regions that may not leave their territory. A territory that is the only active one on a land mass it
+        shares with no one keeps all it holds there, and its locked regions elsewhere: that is what it cannot give
+        up then.
 
     Returns
     -------
@@ -1069,17 +1090,19 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
         than their share each, on average). 0 for a territory that is not active.
     group : ndarray
         Territories: the number of its group of land masses (-1 for one that is not active or holds no region).
+    least : ndarray
+        ``least``, raised for territories alone on a land mass (see ``locked``).
 
     Examples
     --------
     >>> neighbours = [[1], [0], [3], [2]]  # two pairs out of each other's reach
-    >>> centre, group = _centres(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]), np.array([2.0]),
-    ...                          np.ones(3), neighbours, np.ones(3, dtype=bool), np.array([[1.0], [1.0], [3.0]]))
+    >>> centre, group, _ = _centres(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]), np.array([2.0]),
+    ...                             np.ones(3), neighbours, np.ones(3, dtype=bool), np.array([[1.0], [1.0], [3.0]]))
     >>> centre.ravel().tolist(), group.tolist()
     ([-0.5, -0.5, 1.0], [0, 0, 1])
-    >>> centre, _ = _centres(np.array([0, 1, 2, 2]), np.array([[6.0], [1.0], [1.0], [1.0]]), np.array([3.0]),
-    ...                      np.ones(3), [[1], [0, 2], [1, 3], [2]], np.ones(3, dtype=bool),
-    ...                      np.array([[6.0], [1.0], [1.0]]))
+    >>> centre, _, _ = _centres(np.array([0, 1, 2, 2]), np.array([[6.0], [1.0], [1.0], [1.0]]), np.array([3.0]),
+    ...                         np.ones(3), [[1], [0, 2], [1, 3], [2]], np.ones(3, dtype=bool),
+    ...                         np.array([[6.0], [1.0], [1.0]]))
     >>> centre.ravel().round(3).tolist()  # (the region of 6 forces its territory to +100%: the others share 3)
     [-0.5, -0.5, -0.5]
     """
@@ -1106,10 +1129,22 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
         on = mass[labels == t]
         if len(on):
             group[t] = find(int(on[0]))
-    if (active & (group < 0)).any():
-        return centre, np.where(active, 0, -1)  # (an active territory with no region: one group, as before)
+    if (active & (group < 0)).any():  # (an active territory with no region: one group, as before)
+        return centre, np.where(active, 0, -1), np.asarray(least, dtype=float)
     region_group = np.array([find(int(x)) for x in mass], dtype=np.int64)
     w = np.asarray(territory_weights, dtype=float)
+    # A territory alone on a land mass, and on another too, cannot give up what it holds on the first.
+    least = np.array(least, dtype=float)
+    on_mass = np.zeros((len(parts), k), dtype=bool)
+    on_mass[mass, labels] = True
+    on_mass[:, ~np.asarray(active, dtype=bool)] = False
+    for t in np.flatnonzero(active):
+        mine = np.flatnonzero(on_mass[:, t])
+        lone = [x for x in mine if on_mass[x].sum() == 1]
+        if len(mine) > 1 and lone:
+            held_there = (labels == t) & np.isin(mass, lone)
+            kept = held_there | ((labels == t) & (locked if locked is not None else False))
+            least[t] = np.maximum(least[t], weights[kept].sum(axis=0))
     for g in np.unique(group[active]):
         mine = np.flatnonzero(active & (group == g))
         held = weights[(region_group == g) & np.isin(labels, mine)].sum(axis=0)
@@ -1123,7 +1158,7 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
                     break
                 free &= ~forced
             centre[mine, j] = mean - 1.0
-    return centre, group
+    return centre, group, least
 
 
 def _apportion(shares: np.ndarray, k: int, sizes: Sequence[int] | None = None) -> np.ndarray:

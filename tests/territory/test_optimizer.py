@@ -478,3 +478,48 @@ def test_what_the_search_calls_within_the_report_calls_within(width, island, k, 
     solver.solve(max_seconds=5, max_steps=400)
     if solver._final_key[0] == 0.0:
         assert all(solver.report_.within_tolerance.values()), solver.report_.territories
+
+
+def test_a_territory_alone_on_a_land_mass_keeps_it_whatever_else_it_holds():
+    # T holds all of an island (3) and a locked region of the mainland (1): 4 against a share of 8/3, the least it
+    # can hold. A and B share the rest of the mainland (2 each, -25%). Judged so, all are within (they were all
+    # "no": the island joined the mainland's group through T, as if T could give it up).
+    main, island = [f"m{i}" for i in range(5)], ["i0", "i1", "i2"]
+    links = {a: [b] for a, b in zip(main, main[1:], strict=False)} | {
+        a: [b] for a, b in zip(island, island[1:], strict=False)
+    }
+    graph = RegionGraph.from_adjacency(pd.DataFrame({"workload": {r: 1.0 for r in main + island}}), links)
+    plan = {"i0": "T", "i1": "T", "i2": "T", "m0": "T", "m1": "A", "m2": "A", "m3": "B", "m4": "B"}
+    solver = Rebalancer(graph, start=plan, locked_regions=["m0"], disruption_weight=0.0, n_jobs=1,
+                        rng=np.random.default_rng(0)).solve(max_seconds=1, max_steps=200)  # fmt: skip
+    report = solver.report_
+    assert report.within_tolerance == {"workload": True} and report.territories["within"].all()
+    assert report.centres == {"A": {"workload": pytest.approx(-0.25)}, "B": {"workload": pytest.approx(-0.25)}}
+
+
+def test_a_dollar_beyond_the_tolerance_is_judged_as_the_search_measures_it():
+    # A share of $100M and a territory $1 beyond +5%: the search compares excesses to a millionth of a tolerance,
+    # so it calls that within; the report did not.
+    share = 100_000_000
+    high = round(share * 1.05) + 1
+    graph = RegionGraph.from_adjacency(
+        pd.DataFrame({"revenue": {"a": high // 2, "b": high - high // 2, "c": 2 * share - high}}),
+        {"a": ["b"], "b": ["c"]},
+    )
+    solver = Rebalancer(graph, start={"a": "T", "b": "T", "c": "U"}, n_jobs=1).solve(max_seconds=1, max_steps=50)
+    assert solver._final_key[0] == 0.0 and solver.report_.within_tolerance == {"revenue": True}
+
+
+def test_a_tolerance_below_a_tenth_of_a_percent_is_the_search_s_too():
+    # ±0.05%: the search used ±0.1% at least, and called within a plan the report said was out.
+    ids = [f"r{i:02d}" for i in range(12)]
+    loads = [500.0] * 12
+    loads[3], loads[11] = 501.6, 498.4  # T +0.08%, V -0.08%
+    graph = RegionGraph.from_adjacency(pd.DataFrame({"revenue": dict(zip(ids, loads, strict=True))}),
+                                       {a: [b] for a, b in zip(ids, ids[1:], strict=False)})  # fmt: skip
+    solver = Rebalancer(graph, start=dict(zip(ids, "TTTTUUUUVVVV", strict=True)), tolerance=0.0005, n_jobs=1)
+    solver.solve(max_seconds=1, max_steps=100)
+    assert (solver._final_key[0] == 0.0) <= solver.report_.within_tolerance["revenue"]
+    assert solver._final_key[0] > 0  # (T and V are beyond ±0.05%, and no move brings them closer)
+    with pytest.raises(ValueError, match="must be a positive fraction"):
+        Rebalancer(graph, start=dict(zip(ids, "TTTTUUUUVVVV", strict=True)), tolerance=0.0)
