@@ -107,6 +107,14 @@ REPS = [
 ]
 
 
+def _crm_users(rep_id: str, name: str) -> dict:
+    """The rep's users in the CRMs (R10 has no Salesforce user, to show how the Plans page names such a rep)."""
+    users = {"hubspot_owner": name.lower().replace(" ", ".") + "@example.com"}
+    if rep_id != "R10":
+        users["salesforce_user_id"] = f"0058a00000000{rep_id[1:]:0>2}AAA"
+    return users
+
+
 def build_plan() -> dict:
     reps = [
         {
@@ -118,6 +126,7 @@ def build_plan() -> dict:
             "quota_attainment": q,
             "specialties": s,
             "active": True,
+            **_crm_users(r, n),
         }
         for r, n, h, t, c, q, s in REPS
     ]
