@@ -492,7 +492,7 @@ class Rebalancer:
         (a plan from scratch: the METIS starts are ranked once and dealt out, the best to the first search, the
         second best to the second, …), and the best plan is kept: least far out (the worst territory, then all
         summed) first, then (rebalancing a plan) least moved, then fewest cut borders. On the US counties at k = 10 with two cores, two searches end within ±5%
-        on both metrics in 181 of 200 runs, one search alone in 138 (``bench/RESULTS.md``).
+        on both metrics in 177 of 200 runs, one search alone in 138 (``bench/RESULTS.md``).
         """
         started = time.perf_counter()
         self._hemmed_early()
