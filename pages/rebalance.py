@@ -396,10 +396,15 @@ if pending is not None and pending[0].plan.name == plan.name:
                             f"{METRICS.get(worst, worst).lower()} or further off on another metric (see the note "
                             "below the table). "
                             if far_id in report.hemmed
-                            else ("Its regions force it: " if forced else "")
-                            + f"no plan can do better than {percent(report.bound[worst], 1)} on "
-                            f"{METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' home "
-                            "regions (they stay in their territory) or a land mass apart force on some territory. "
+                            else (
+                                f"Its regions force it: no plan can do better than {percent(report.bound[worst], 1)} "
+                                f"on {METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' "
+                                "home regions (they stay in their territory) or a land mass apart force on some "
+                                "territory. "
+                                if forced
+                                # (not forced: the bound is some other territory's, and this one could be closer)
+                                else "A better plan could bring it closer: nothing it holds forces it this far. "
+                            )
                         )
                         + "Locked territories, locked regions and industry focus can force more.")  # fmt: skip
     strictly, forced_count = int(verdicts.eq("yes").sum()), int(verdicts.eq("best possible").sum())
@@ -550,15 +555,16 @@ if pending is not None and pending[0].plan.name == plan.name:
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
             + (
-                " The other territories cannot all be within their tolerance of their shares: they are balanced "
-                "around "
+                " The other territories cannot all be within their tolerance of their shares: the search aims them "
+                "at "
                 + ", ".join(
                     (f"{v[0]:+.1%}" if len(v) == 1 else f"{v[0]:+.1%} to {v[-1]:+.1%}")
                     + f" on {METRICS.get(m, m).lower()}"
                     for m, v in together.items()
                 )
                 + " against their shares, what the rest holds for them (less what regions bigger than a share "
-                "take), and each is within when it is within its tolerance of that."
+                "take), and each is within when it is within its tolerance of that (the table says how close the "
+                "search came)."
                 if together
                 else ""
             )

@@ -494,6 +494,11 @@ class Rebalancer:
         summed) first, then (rebalancing a plan) least moved, then fewest cut borders. On the US counties at k = 10 with two cores, two searches end within ±5%
         on both metrics in 177 of 200 runs, one search alone in 138 (``bench/RESULTS.md``).
         """
+        from territory.search import warm_up
+
+        # The compiled loops load from numba's cache on their first call in a process (~0.7 s): before the clock
+        # starts, or a first proposal (the page's, every CLI run) had a third less of its time. ~4 ms once loaded.
+        warm_up()
         started = time.perf_counter()
         self._hemmed_early()
         if self.n_jobs == 1:
@@ -907,9 +912,16 @@ class Rebalancer:
         # (the search compares excesses rounded to a millionth of a tolerance: as much slack here, so that what it
         # calls within is within)
         slack = tol * 1e-6 + 1e-9
-        allowed = np.maximum(tol, forced) + slack  # (around the share; below, around the centre)
-        short = np.broadcast_to(tol + slack, forced.shape).copy()
-        around_centre = (deviation <= np.maximum(centre + tol, forced) + slack) & (deviation >= centre - tol - slack)
+        # Around the share, as asked; below it by the centre too when that is below (the others of a group where
+        # regions bigger than a share hold more are short of it on average). Where the centre is beyond the
+        # tolerance (the share cannot be had on average: the search aims at the centre), around the centre too.
+        allowed = np.maximum(tol, forced) + slack
+        short = tol + np.maximum(-centre, 0.0) + slack
+        around_centre = (
+            (np.abs(centre) > tol + 1e-12)
+            & (deviation <= np.maximum(centre + tol, forced) + slack)
+            & (deviation >= centre - tol - slack)
+        )
         for g in np.unique(group[active & (group >= 0)]):
             mine = active & (group == g)
             if np.isin(labels, np.flatnonzero(mine)).sum() == np.count_nonzero(mine):

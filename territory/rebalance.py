@@ -8,6 +8,7 @@ gets.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -346,7 +347,7 @@ def describe_hemmed(
     >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "by_metric": {"accounts": 0.314, "people": 0.314},
     ...                  "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
-    'New York holds US-36047, near heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31% off its share on some metric, so New York is judged against that.'
+    'New York holds US-36047, near heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
     """
     region_names = region_names or list
     out = []
@@ -356,13 +357,23 @@ def describe_hemmed(
         around = ", ".join(region_names(list(hemmed["around"])))
         where = f", near heavy regions ({around})" if around else ""
         by_metric = hemmed.get("by_metric") or {}
+        # (a lower bound, shown rounded down: "at least 9%" read as false beside a territory at +8.7%)
         if len({round(v, 6) for v in by_metric.values()}) > 1:  # tolerances differ: the bound follows them
-            off = "at least " + " or ".join(f"{v:.0%} off on {m}" for m, v in by_metric.items())
+            off = "at least " + " or ".join(f"{_floor_percent(v)} off on {m}" for m, v in by_metric.items())
         else:
-            off = f"at least {hemmed['bound']:.0%} off its share on some metric"
+            off = f"at least {_floor_percent(hemmed['bound'])} off its share on some metric"
         out.append(f"{name} holds {region}{where}: however a territory holding it is drawn, it is {off}, so {name} "
                    "is judged against that.")  # fmt: skip
     return out
+
+
+def _floor_percent(value: float) -> str:
+    """A lower bound as a percentage, rounded down to a tenth of a percent.
+
+    >>> _floor_percent(0.0894), _floor_percent(0.314), _floor_percent(0.35)
+    ('8.9%', '31.4%', '35.0%')
+    """
+    return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}%"
 
 
 def _leaving_rep(plan: Plan, territories: Mapping[str, Territory], current: pd.Series, rep_id: str) -> tuple:
