@@ -367,6 +367,21 @@ def describe_hemmed(
     return out
 
 
+def _handed_to(taken: pd.Series, territories: Mapping[str, Territory]) -> str:
+    """How a territory that goes hands out its regions at first (``taken``: region → the territory that takes it).
+
+    >>> west = {"W": Territory("W", "US West"), "C": Territory("C", "US Central")}
+    >>> _handed_to(pd.Series({"a": "W", "b": "W"}), west)
+    ': its regions and accounts go to US West first, then the plan is rebalanced'
+    >>> _handed_to(pd.Series({"a": "W", "b": "C"}), west)
+    ': its regions and accounts are shared among its neighbours (US Central, US West), then rebalanced'
+    """
+    takers = sorted({territories[t].name for t in taken.dropna() if t in territories})
+    if len(takers) == 1:
+        return f": its regions and accounts go to {takers[0]} first, then the plan is rebalanced"
+    return f": its regions and accounts are shared among its neighbours ({', '.join(takers)}), then rebalanced"
+
+
 def _floor_percent(value: float) -> str:
     """A lower bound as a percentage, rounded down to a tenth of a percent.
 
@@ -637,7 +652,7 @@ def propose(
             f"{leaver.name} leaves (set inactive) and was the only rep of {gone.name}, so it goes"
             if leaver is not None
             else f"{gone.name} goes"
-        ) + ": its regions and accounts are shared among its neighbours, then rebalanced"
+        ) + _handed_to(start[current == territory_id], territories)
         idle = [n for n in _set_inactive(reps, plan.reps) if leaver is None or n != leaver.name]
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"

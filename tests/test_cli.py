@@ -409,7 +409,15 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
                              "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
     summary = json.loads(out)
     assert summary["description"].startswith(
-        "Luke Anderson leaves (set inactive) and was the only rep of US Central, so it goes"
+        "Luke Anderson leaves (set inactive) and was the only rep of US Central, so it goes: its regions and accounts "
+        "are shared among its neighbours ("
+    )
+    # Mei Tanaka is Canada West's only rep: every province goes to US West first (it said "shared among its
+    # neighbours" there too)
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R11", "--seconds", "0.5", capsys=capsys)  # fmt: skip
+    assert (
+        ": its regions and accounts go to US West first, then the plan is rebalanced" in json.loads(out)["description"]
     )
     assert "USC" not in {row["territory_id"] for row in summary["territories"]}
     assert summary["accounts_left_out"] == 0
