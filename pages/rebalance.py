@@ -478,7 +478,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     waiting = int((changing["from_rep_id"].notna() & changing["to_rep_id"].isna()).sum()) if len(changing) else 0
     served = int((changing["from_rep_id"].isna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
     kpis[4].metric(
-        "Accounts changing hands", f"{len(changing):,}",
+        "Changing hands", f"{len(changing):,}",
         # (in the headline, in red: a proposal that leaves accounts without a rep must not read well at a glance)
         delta=f"{waiting:,} left without a rep" if waiting else None, delta_color="inverse", delta_arrow="off",
         help=f"Accounts whose territory or rep changes: {impact.team['accounts_moved']:,} change territory"

@@ -150,7 +150,7 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     app.button(key="reb_run").click().run()
     assert not app.exception
     assert re.fullmatch(r"[+-]\d+\.\d%", metric(app, "Largest deviation").value)
-    assert DOLLARS.fullmatch(metric(app, "Accounts changing hands").help.split("Their value: ")[1])
+    assert DOLLARS.fullmatch(metric(app, "Changing hands").help.split("Their value: ")[1])
     report = next(f for f in app.dataframe if "territory" in f.value.columns)
     assert report.proto.placeholder == "—"
     deviations = {k: v for k, v in column_formats(report).items() if k.endswith((" after", " now", " handed out"))}

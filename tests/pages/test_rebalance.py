@@ -33,7 +33,7 @@ def assert_shows_saved_reps(session, app, saved) -> None:
 
 
 def figures_moved(figures: dict) -> int:
-    return int(figures["Accounts changing hands"].replace(",", ""))
+    return int(figures["Changing hands"].replace(",", ""))
 
 
 def test_propose_then_accept_as_a_new_draft(app):
@@ -641,7 +641,7 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     _, _, impact, diff, _, _ = app.session_state["reb_proposal"]
-    metric = next(m for m in app.metric if m.label == "Accounts changing hands")
+    metric = next(m for m in app.metric if m.label == "Changing hands")
     assert int(metric.value.replace(",", "")) == len(diff.accounts) > impact.team["accounts_moved"]
     becker = diff.accounts["from_rep_id"] == "R08"
     assert becker.sum() > 100  # every account he held changes hands
@@ -657,7 +657,7 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     app.button(key="reb_run").click().run()
     _, _, _, diff, _, _ = app.session_state["reb_proposal"]
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
-    metric = next(m for m in app.metric if m.label == "Accounts changing hands")
+    metric = next(m for m in app.metric if m.label == "Changing hands")
     assert waiting > 100 and metric.delta == f"{waiting:,} left without a rep"
 
 
