@@ -215,13 +215,7 @@ def edit_impact(
     lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()] if len(changed) else changed
     team["accounts_lost"] = int(len(lost))
     team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
-    # Accounts with no rep across the team, and of them those in no territory (a coverage gap), before and after.
-    no_rep = tuple(
-        int(n)
-        for state in (before, after)
-        for n in (state.result["rep_id"].isna().sum(), (state.result["rep_id"].isna()
-                                                         & state.result["territory_id"].isna()).sum())
-    )  # fmt: skip
+    no_rep = (*_no_rep(before), *_no_rep(after))
     warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep)
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
                       moves.reset_index(drop=True), team, warnings,
@@ -237,6 +231,12 @@ def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str]
         out[f"{label}_before"] = left[column].to_numpy(dtype=float) if ids else np.zeros(0)
         out[f"{label}_after"] = right[column].to_numpy(dtype=float) if ids else np.zeros(0)
     return out
+
+
+def _no_rep(state: PlanState) -> tuple[int, int]:
+    """Accounts with no rep across the team, and of them those in no territory (a coverage gap)."""
+    none = state.result["rep_id"].isna()
+    return int(none.sum()), int((none & state.result["territory_id"].isna()).sum())
 
 
 def _warnings(reps, territories, lost, names, labels, parts_before, parts_after, no_rep=(0, 0, 0, 0)) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import os
 import sys
 import threading
@@ -384,7 +385,7 @@ class Rebalancer:
         their share of the metrics asks (at least one each), so that no territory spans an ocean.
         """
         neighbours = self.graph.neighbours
-        parts = components(range(len(self.graph)), neighbours)
+        parts = self._land_masses[0]
         if len(parts) == 1 or self.seeds:
             labels = self._metis() if not self.seeds else None
             return labels if labels is not None else self._grow()
@@ -491,8 +492,9 @@ class Rebalancer:
         With ``n_jobs`` > 1 that many such searches run side by side, each with a generator spawned from ``rng``
         (a plan from scratch: the METIS starts are ranked once and dealt out, the best to the first search, the
         second best to the second, …), and the best plan is kept: least far out (the worst territory, then all
-        summed) first, then (rebalancing a plan) least moved, then fewest cut borders. On the US counties at k = 10 with two cores, two searches end within ±5%
-        on both metrics in 177 of 200 runs, one search alone in 138 (``bench/RESULTS.md``).
+        summed) first, then (rebalancing a plan) least moved, then fewest cut borders. On the US counties at k = 10
+        with two cores, two searches end within ±5% on both metrics in 177 of 200 runs, one search alone in 138
+        (``bench/RESULTS.md``).
         """
         from territory.search import warm_up
 
@@ -505,16 +507,13 @@ class Rebalancer:
             self._ranked_starts = None  # (METIS starts, ranked on the first)
             self._search(started, max_seconds, max_steps, progress)
             return self
+        one_land_mass = len(self._land_masses[0]) == 1  # (found once, before the copies share it)
         searches = []
         for rng in self.rng.spawn(self.n_jobs):
             search = copy.copy(self)
             search.rng, search.n_jobs, search._ranked_starts = rng, 1, None
             searches.append(search)
-        if (
-            self.start_labels is None
-            and not self.seeds
-            and len(components(range(len(self.graph)), self.graph.neighbours)) == 1
-        ):
+        if self.start_labels is None and not self.seeds and one_land_mass:
             ranked = self._metis_ranked()
             for i, search in enumerate(searches):
                 search._ranked_starts = ranked[i :: self.n_jobs]
@@ -562,7 +561,6 @@ class Rebalancer:
         neighbours = graph.neighbours
         k = len(self.territory_ids)
         active = np.array([t not in self.locked_territories for t in range(k)])
-        tolerance = self.tolerance
         best = None  # (key, labels, search, share)
         steps_left, attempt = max_steps, 0
         while steps_left > 0:
@@ -581,7 +579,7 @@ class Rebalancer:
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
             search = BalanceSearch(
-                neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, tolerance,
+                neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, self.tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
                 scale=self.territory_weights, rng=self.rng,
             )  # fmt: skip
@@ -679,6 +677,15 @@ class Rebalancer:
         share = totals[active].sum(axis=0) / max(float(self.territory_weights[active].sum()), 1e-12)
         return np.where(share > 0, share, 1.0)
 
+    @functools.cached_property
+    def _land_masses(self) -> tuple[list, np.ndarray]:
+        """The regions' groups out of each other's reach (components of the graph), and each region's number."""
+        parts = components(range(len(self.graph)), self.graph.neighbours)
+        mass = np.empty(len(self.graph), dtype=np.int64)
+        for number, part in enumerate(parts):
+            mass[sorted(part)] = number
+        return parts, mass
+
     @property
     def _bound_unit(self) -> np.ndarray:
         """Each metric's tolerance in units of the smallest: hemmed-in bounds are measured in those units."""
@@ -690,7 +697,7 @@ class Rebalancer:
         The centre (:func:`_centres`) is where the territories of a land mass apart, or those that regions bigger
         than a share leave short, balance at best; within the tolerance of the share, the share itself is aimed at.
         """
-        centre, _, _ = _centres(labels, self.weights, share, self.territory_weights, self.graph.neighbours, active,
+        centre, _, _ = _centres(labels, self.weights, share, self.territory_weights, self._land_masses[1], active,
                                 self._least(labels), self.locked)  # fmt: skip
         return np.where(np.abs(centre) <= self.tolerance[None, :] + 1e-12, 0.0, centre)
 
@@ -897,8 +904,8 @@ class Rebalancer:
         # less what territories forced over it (a region bigger than a share) take. A territory is within when it
         # is within its tolerance of its share, as asked, or of that centre, as the search aims when the share
         # cannot be (the centre beyond the tolerance).
-        centre, group, least = _centres(labels, weights, share, self.territory_weights, graph.neighbours, active,
-                                        least, self.locked)  # fmt: skip
+        centre, group, least = _centres(labels, weights, share, self.territory_weights, self._land_masses[1],
+                                        active, least, self.locked)  # fmt: skip
         forced = np.maximum(least / target - 1.0, 0.0)
         bound = {
             name: max(float(np.maximum(forced, np.abs(centre))[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
@@ -1064,7 +1071,7 @@ def _usable_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _centres(labels, weights, share, territory_weights, neighbours, active, least,
+def _centres(labels, weights, share, territory_weights, mass, active, least,
              locked=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Per territory and metric, the deviation from its share around which the territories of its group can balance.
 
@@ -1085,7 +1092,8 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
         Per metric, what the active territories hold per unit of territory weight.
     territory_weights : ndarray
         Each territory's size (1.0: an average territory).
-    neighbours : sequence of sequences
+    mass : ndarray
+        Each region's land mass: the number of its group of regions out of the others' reach (``_land_masses``).
     active : ndarray of bool
         The territories being balanced.
     least : ndarray
@@ -1107,21 +1115,21 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
 
     Examples
     --------
-    >>> neighbours = [[1], [0], [3], [2]]  # two pairs out of each other's reach
+    >>> mass = np.array([0, 0, 1, 1])  # two pairs out of each other's reach
     >>> centre, group, _ = _centres(np.array([0, 1, 2, 2]), np.array([[1.0], [1.0], [3.0], [1.0]]), np.array([2.0]),
-    ...                             np.ones(3), neighbours, np.ones(3, dtype=bool), np.array([[1.0], [1.0], [3.0]]))
+    ...                             np.ones(3), mass, np.ones(3, dtype=bool), np.array([[1.0], [1.0], [3.0]]))
     >>> centre.ravel().tolist(), group.tolist()
     ([-0.5, -0.5, 1.0], [0, 0, 1])
     >>> centre, _, _ = _centres(np.array([0, 1, 2, 2]), np.array([[6.0], [1.0], [1.0], [1.0]]), np.array([3.0]),
-    ...                         np.ones(3), [[1], [0, 2], [1, 3], [2]], np.ones(3, dtype=bool),
+    ...                         np.ones(3), np.zeros(4, dtype=np.int64), np.ones(3, dtype=bool),
     ...                         np.array([[6.0], [1.0], [1.0]]))
     >>> centre.ravel().round(3).tolist()  # (the region of 6 forces its territory to +100%: the others share 3)
     [-0.5, -0.5, -0.5]
     """
     k, m = len(territory_weights), weights.shape[1]
     centre, group = np.zeros((k, m)), np.full(k, -1, dtype=np.int64)
-    parts = components(range(len(labels)), neighbours)
-    root = list(range(len(parts)))
+    masses = int(mass.max()) + 1 if len(mass) else 0
+    root = list(range(masses))
 
     def find(x: int) -> int:
         while root[x] != x:
@@ -1129,9 +1137,6 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
             x = root[x]
         return x
 
-    mass = np.empty(len(labels), dtype=np.int64)
-    for number, part in enumerate(parts):
-        mass[sorted(part)] = number
     # Land masses joined by an active territory on both (a locked one trades nothing between them).
     for t in np.flatnonzero(active):
         on = np.unique(mass[labels == t])
@@ -1147,7 +1152,7 @@ def _centres(labels, weights, share, territory_weights, neighbours, active, leas
     w = np.asarray(territory_weights, dtype=float)
     # A territory alone on a land mass, and on another too, cannot give up what it holds on the first.
     least = np.array(least, dtype=float)
-    on_mass = np.zeros((len(parts), k), dtype=bool)
+    on_mass = np.zeros((masses, k), dtype=bool)
     on_mass[mass, labels] = True
     on_mass[:, ~np.asarray(active, dtype=bool)] = False
     for t in np.flatnonzero(active):

@@ -196,7 +196,6 @@ class BalanceSearch:
         self.tol = np.asarray(tolerance, dtype=float)
         self.w = np.ascontiguousarray(np.asarray(weights, dtype=float) / np.asarray(unit, dtype=float) / self.tol)
         self.labels = np.asarray(labels, dtype=np.int64).copy()
-        self.target = np.ascontiguousarray(np.asarray(targets, dtype=float) / self.tol)
         self.scale = np.ascontiguousarray(np.ones(k) if scale is None else np.asarray(scale, dtype=float))
         self.totals = np.zeros((k, m))
         np.add.at(self.totals, self.labels, self.w)
@@ -233,10 +232,8 @@ class BalanceSearch:
 
         self.parts_at_start = parts_of_each(self.indptr, self.dst, self.labels, k, self._mark, self._queue, self._stamp)
         self._stamp += 2
-        self.big = (self.w > self.target.min(axis=0)).any(axis=1) if k else np.zeros(n, dtype=bool)
         self.extra = np.zeros((k, m))
-        for t in np.unique(self.labels[self.big]):
-            self._update_extra(int(t))
+        self.aim(targets)
 
     def aim(self, targets) -> None:
         """Aim the territories at new ``targets`` (territories × metrics, in units, as given to the constructor)."""
@@ -262,17 +259,16 @@ class BalanceSearch:
         In tolerances of its own size: a territory half the size is as far out with half the load (the tolerance
         is relative).
         """
-        active = np.flatnonzero(self.active)
-        if not len(active):
-            return 0.0
-        return float(self._excess_each(self.totals[active], active).max())
+        return float(self._excess_of_active().max(initial=0.0))
 
     def over_total(self) -> float:
         """How far the active territories are outside their allowances, summed (0 when all are within)."""
+        return float(self._excess_of_active().sum())
+
+    def _excess_of_active(self) -> np.ndarray:
+        """:meth:`_excess_each` of the active territories."""
         active = np.flatnonzero(self.active)
-        if not len(active):
-            return 0.0
-        return float(self._excess_each(self.totals[active], active).sum())
+        return self._excess_each(self.totals[active], active)
 
     def cut(self) -> int:
         """Region borders between different territories."""
