@@ -365,3 +365,30 @@ def test_territories_left_without_reps_are_one_warning(state):
         "7 territories have no active rep (Hub 0, Hub 1, Hub 2, Hub 3, Hub 4 and 2 more): their accounts wait "
         "unassigned until one covers them."
     ]
+
+
+def test_waiting_accounts_lead_with_the_teams_count_when_territory_counts_would_mislead():
+    # A plan drawn anew: 300 accounts in no territory before now sit in West, whose reps are full, while East's
+    # 250 waiting get a rep. Territory by territory "300 more wait"; across the team 50 fewer have no rep.
+    from territory.impact import _warnings
+
+    territories = pd.DataFrame(
+        {
+            "territory_id": ["W", "E"],
+            "name": ["West", "East"],
+            "reps_before": [1, 1],
+            "reps_after": [1, 1],
+            "unserved_before": [0, 250],
+            "unserved_after": [300, 0],
+        }
+    )
+    reps = pd.DataFrame(columns=["name", "capacity", "accounts_before", "accounts_after"])
+    warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(550, 300, 500, 0))
+    assert warnings == [
+        "Accounts with no rep across the team: 500, against 550 before (300 of them then in no territory, 0 now). "
+        "Where the reps are at capacity, 300 account(s) that did not wait there before now wait for a rep, in 1 "
+        "territory (West 300)."
+    ]
+    # When the territories' count is the team's, it is said territory by territory, as before.
+    warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(250, 0, 550, 0))
+    assert warnings == ["300 more account(s) in West wait for a rep: its reps are at capacity (300 waiting)."]
