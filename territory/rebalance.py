@@ -1430,11 +1430,22 @@ def _name_new_territories(
             used.add(old_id)
     territories = {}
     renamed = labels.copy()
+    kept = {
+        old_id for new_id, old_id in mapping.items() if overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
+    }
     taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
     for new_id in sorted(set(labels)):
         if new_id in mapping:
             territory = old[mapping[new_id]]
-            name = _made_of(overlap.loc[new_id], old, mapping[new_id])
+            # (named after its regions instead when it is mostly an old territory another one keeps the name of:
+            # "US West + 1 more" beside "US West" said nothing of where it is)
+            name = (
+                _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]})
+                or _area_name(
+                    labels.index[labels == new_id], weights[(labels == new_id).to_numpy()], region_label, unit_parents
+                )
+                or territory.name
+            )
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
@@ -1464,12 +1475,14 @@ def _name_new_territories(
     return renamed, territories, reps
 
 
-def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str) -> str:
+def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named_elsewhere=frozenset()) -> str:
     """A territory drawn anew that keeps ``keeps``'s id: its name, or the names of the old territories it is made of.
 
     ``overlap``: old territory id → how much of the new territory came from it (the first metric). The old name
     stays when that territory makes up at least half; else the largest parts are named, up to three, until they
-    make up three quarters, and the others that make up 5% or more are counted.
+    make up three quarters, and the others that make up 5% or more are counted. An empty name when its largest part
+    is one of ``named_elsewhere`` (old territories whose names other new territories keep): a name that begins with
+    another territory's tells nothing apart.
 
     Examples
     --------
@@ -1482,11 +1495,15 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str) -> st
     'US Central + US West'
     >>> _made_of(pd.Series({"W": 25.0, "C": 25.0, "E": 25.0, "S": 25.0}), old, "W")
     'US West + US Central + East + 1 more'
+    >>> _made_of(pd.Series({"W": 30.0, "C": 45.0, "E": 25.0}), old, "W", {"C"})
+    ''
     """
     total = float(overlap.sum())
     if total <= 0 or overlap.get(keeps, 0.0) >= 0.5 * total:
         return old[keeps].name
     parts = overlap[overlap > 0]
+    if sorted(parts.index, key=lambda t: (-parts[t], t != keeps, t))[0] in named_elsewhere:
+        return ""
     named, covered = [], 0.0
     for territory_id in sorted(parts.index, key=lambda t: (-parts[t], t != keeps, t)):
         share = float(parts[territory_id])

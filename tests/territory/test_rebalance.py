@@ -818,3 +818,31 @@ def test_the_only_rep_of_two_territories_cannot_leave_both_at_once(setup):
     plan = _replace(plan, reps=reps)
     with pytest.raises(ValueError, match="Both is the only rep of Stripe 0, Stripe 2: make those one territory first"):
         propose(plan, graph, holders, scenario="rep_leaves", rep_id="R0", max_seconds=0.2)
+
+
+def test_a_new_territory_mostly_of_an_old_one_that_another_keeps_is_named_after_its_regions():
+    from territory.rebalance import _name_new_territories
+
+    # Stripe 0 is six columns wide, Stripe 1 one column. Drawn anew, the middle territory (columns 4-6) is two
+    # thirds Stripe 0, but Stripe 0's id and name go to columns 0-3, and it takes Stripe 1's id.
+    graph = grid(W, H, np.ones((W * H, 2)))
+    holders = {rid(y, x): "T0" if x <= 5 else "T1" if x == 6 else "T2" for y in range(H) for x in range(W)}
+    plan = plan_from_dict(
+        {
+            "name": "uneven",
+            "territories": [
+                {"territory_id": t, "name": f"Stripe {t[1]}", "region_ids": sorted(r for r, h in holders.items() if h == t)}
+                for t in ("T0", "T1", "T2")
+            ],
+            "reps": [{"rep_id": f"R{i}", "territory_ids": [f"T{i}"]} for i in range(3)],
+        }
+    )  # fmt: skip
+    labels = pd.Series({rid(y, x): "N1" if x <= 3 else "N2" if x <= 6 else "N3" for y in range(H) for x in range(W)})
+    names = {rid(y, x): f"column {x} row {y}" for y in range(H) for x in range(W)}
+    renamed, territories, _ = _name_new_territories(plan, pd.Series(holders), labels, graph, {}, region_label=names.get)
+    middle = territories[renamed[rid(0, 5)]]
+    assert middle.territory_id == "T1" and territories["T0"].name == "Stripe 0"
+    # not "Stripe 0 + 1 more" beside "Stripe 0": where it is
+    assert middle.name.startswith("column ") and middle.name.endswith(" + 16 more"), middle.name
+    # a territory made mostly of an old one that keeps no name elsewhere is still named after it
+    assert territories["T2"].name == "Stripe 2"
