@@ -38,6 +38,7 @@ import pandas as pd
 from geo.accounts import read_accounts
 from geo.boundaries import region_table
 from geo.coverage import display_region_of
+from geo.editing import units_of_claims
 from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
@@ -251,9 +252,11 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             # the change does, not a reshuffle of the prospects).
             before = assign_for(old, args, warn)
             kept = before.set_index("account_id")["rep_id"] if len(before) else None
-            diff = diff_plans(old, new, before, assign_for(new, args, warn, keep=kept))
+            diff = diff_plans(
+                old, new, before, assign_for(new, args, warn, keep=kept), parents=units_of_claims(old, new)
+            )
         else:
-            diff = diff_plans(old, new)
+            diff = diff_plans(old, new, parents=units_of_claims(old, new))
         tables = {"regions": diff.regions, "territories": diff.territories, "accounts": diff.accounts,
                   "handoffs": diff.handoffs}  # fmt: skip
         return {k: _records(v) for k, v in tables.items()}, tables, "regions"

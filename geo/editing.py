@@ -28,6 +28,7 @@ __all__ = [
     "unit_metrics",
     "unit_of",
     "unit_parents",
+    "units_of_claims",
     "unit_population",
     "unknown_population",
     "selectable_regions",
@@ -559,6 +560,29 @@ def unit_parents(region_ids, level: str = "state") -> dict[str, str]:
     table = region_table().set_index("region_id")
     counties = [r for r in region_ids if table["level"].get(r) == "county"]
     return {r: str(table["parent_id"][r]) for r in counties if pd.notna(table["parent_id"].get(r))}
+
+
+def units_of_claims(*plans) -> dict[str, str]:
+    """County → state for every county of the states ``plans`` claim, and for each county they claim.
+
+    The ``parents`` by which :func:`territory.plan_diff.diff_plans` compares a state claimed whole with its
+    counties handed out.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-DE", "US-36061"]}],
+    ...                        "reps": []})
+    >>> sorted(units_of_claims(plan).items())
+    [('US-10001', 'US-DE'), ('US-10003', 'US-DE'), ('US-10005', 'US-DE'), ('US-36061', 'US-NY')]
+    """
+    from geo.boundaries import region_table
+
+    claims = {r for plan in plans for t in plan.territories for r in t.region_ids}
+    table = region_table()
+    counties = table[(table["level"] == "county") & table["parent_id"].notna()]
+    counties = counties[counties["parent_id"].isin(claims) | counties["region_id"].isin(claims)]
+    return dict(zip(counties["region_id"], counties["parent_id"].astype(str), strict=True))
 
 
 def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, metrics, **options):

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.boundaries import region_labels
+from geo.editing import units_of_claims
 from pages.shared import (
     assigned_afresh,
     author,
@@ -381,7 +382,7 @@ def _changes_of_work(url: str, plan_id: int, version: int, content: str) -> str:
 
 def _changes_in_words(base, plan) -> str:
     """What a plan changes from ``base``, counted: regions moved, territories and reps changed."""
-    diff = diff_plans(base, plan)
+    diff = diff_plans(base, plan, parents=units_of_claims(base, plan))
     reps_before = {r["rep_id"]: r for r in base.to_dict()["reps"]}
     reps_after = {r["rep_id"]: r for r in plan.to_dict()["reps"]}
     reps = sum(reps_before.get(rep) != reps_after.get(rep) for rep in reps_before.keys() | reps_after.keys())
@@ -635,7 +636,8 @@ if ids:
             saved = assigned_afresh(version.plan)[ASSIGNMENT_COLUMNS]
             afresh.append(f"v{key[1]} of #{key[0]}")
         assignments.append(saved)
-    diff = diff_plans(old_version.plan, new_version.plan, *assignments)
+    diff = diff_plans(old_version.plan, new_version.plan, *assignments,
+                      parents=units_of_claims(old_version.plan, new_version.plan))  # fmt: skip
     if afresh:
         names = " and ".join(dict.fromkeys(afresh))
         st.caption(

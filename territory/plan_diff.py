@@ -5,6 +5,7 @@ Regions moved, accounts that change territory or rep, and the per-rep handoffs a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -57,11 +58,30 @@ def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {r: tuple(sorted(ts)) for r, ts in out.items()}
 
 
+def _down_to_units(listing: dict, other: dict, parents: Mapping[str, str]) -> dict:
+    """``listing`` with each claim that has units claimed on either side given to its units, where none claims them.
+
+    A state one version claims whole and the other hands out by county is compared county by county: a county
+    that stays in the same territory did not move, and one that neither claims now is in no territory.
+    """
+    children: dict[str, list[str]] = {}
+    for unit, parent in parents.items():
+        children.setdefault(parent, []).append(unit)
+    mixed = {parents[r] for r in listing.keys() | other.keys() if r in parents}
+    out = {r: ts for r, ts in listing.items() if r not in mixed or r not in children}
+    for parent in mixed & listing.keys():
+        for unit in children.get(parent, ()):
+            out.setdefault(unit, listing[parent])
+    return out
+
+
 def diff_plans(
     old: Plan,
     new: Plan,
     old_assignments: pd.DataFrame | None = None,
     new_assignments: pd.DataFrame | None = None,
+    *,
+    parents: Mapping[str, str] | None = None,
 ) -> PlanDiff:
     """Compare two plans (and, when given, their account assignments).
 
@@ -70,6 +90,11 @@ def diff_plans(
     old, new : Plan
     old_assignments, new_assignments : DataFrame, optional
         ``account_id, territory_id, rep_id, status, value`` per account (as the store keeps them).
+    parents : mapping, optional
+        Unit → the claim it is part of (county → state: ``geo.editing.unit_parents``), for every unit of the claims
+        the plans hold. A claim that one side holds whole and either side splits into units (a rebalance at county
+        level hands out the counties of a state) is then compared unit by unit; without it such a state shows as
+        moved to no territory and each of its counties as coming from none.
 
     Returns
     -------
@@ -84,16 +109,29 @@ def diff_plans(
     ...                                       {"territory_id": "W", "region_ids": ["US-CA", "US-NJ"]}], "reps": []})
     >>> diff_plans(old, new).regions[["region_id", "from_territory_id", "to_territory_id"]].values.tolist()
     [['US-NJ', 'E', 'W']]
+
+    West hands out New Jersey's counties: one goes east, the other stays west.
+
+    >>> counties = {"US-34001": "US-NJ", "US-34003": "US-NJ"}
+    >>> newer = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-NY", "US-34001"]},
+    ...                                         {"territory_id": "W", "region_ids": ["US-CA", "US-34003"]}], "reps": []})
+    >>> diff = diff_plans(new, newer, parents=counties)
+    >>> diff.regions[["region_id", "from_territory_id", "to_territory_id"]].values.tolist()
+    [['US-34001', 'W', 'E']]
     """
     names = {t.territory_id: t.name for t in old.territories} | {t.territory_id: t.name for t in new.territories}
     before, after = _listing(old), _listing(new)
+    if parents:  # (each against the other as listed: a claim goes down to units on both sides or on neither)
+        before, after = _down_to_units(before, after, parents), _down_to_units(after, before, parents)
     rows = []
     for region_id in sorted(before.keys() | after.keys()):
         a, b = before.get(region_id, ()), after.get(region_id, ())
         if a != b:
             rows.append((region_id, ", ".join(a) or None, ", ".join(b) or None))
     regions = pd.DataFrame(rows, columns=["region_id", "from_territory_id", "to_territory_id"], dtype=object)
-    regions["from_name"] = regions["from_territory_id"].map(lambda t: _names(t, names))
+    # (each side by its own plan's names: a plan drawn anew may give an old id a new name)
+    old_names = names | {t.territory_id: t.name for t in old.territories}
+    regions["from_name"] = regions["from_territory_id"].map(lambda t: _names(t, old_names))
     regions["to_name"] = regions["to_territory_id"].map(lambda t: _names(t, names))
 
     old_t = {t.territory_id: t for t in old.territories}

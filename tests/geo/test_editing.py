@@ -567,3 +567,26 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
         if others and rep.name in others[1]:
             assert held.get(rep.home_region) not in rep.territory_ids, rep.name
     assert named
+
+
+def test_a_county_level_rebalance_compares_county_by_county_with_the_plan_it_came_from():
+    # Accepted, a county-level proposal lists counties where the plan listed states. Compared claim by claim, every
+    # county was "from No territory" and every state "to No territory" (2,193 regions moved against 1,574 on the
+    # Rebalance page); and an old id given a new name was named by its new name on the "from" side.
+    from geo.editing import propose_at_level, rebalance_units, units_of_claims
+    from territory.plan_diff import diff_plans
+    from territory.rebalance import region_moves
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "county")
+    proposal = propose_at_level(state, "county", table, holders, links, ["workload"], scenario="territories",
+                                n_territories=8, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    moves = region_moves(state.plan, proposal, holders)
+    diff = diff_plans(state.plan, proposal.plan, parents=units_of_claims(state.plan, proposal.plan))
+    assert sorted(diff.regions["region_id"]) == sorted(moves["region_id"])
+    old_names = {t.territory_id: t.name for t in state.plan.territories}
+    for row in diff.regions.itertuples():
+        assert row.from_name == ", ".join(old_names[t] for t in row.from_territory_id.split(", ")), row
+    # without the counties' states the comparison is claim by claim (the old behaviour, kept for plans of one level)
+    assert len(diff_plans(state.plan, proposal.plan).regions) > len(moves)
