@@ -654,7 +654,16 @@ if pending is not None and pending[0].plan.name == plan.name:
     table["within"] = verdicts
     # "kept" as a word: a ticked box in a table read as something to untick
     table["locked"] = table["locked"].map({True: "kept", False: ""}).fillna("")
+    # Columns that say nothing here are left out (every territory in one piece, none kept, equal shares), so that
+    # the metrics fit beside the names at 1280 px; the names stay in view when the table scrolls sideways.
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
+    if not table["locked"].eq("kept").any():
+        columns.remove("locked")
+    if table["share"].sub(1.0).abs().max() < 0.005:
+        columns.remove("share")
+    if table["parts"].fillna(1).le(1).all():
+        columns.remove("parts")
+    name_width = int(min(max(8 * table["territory"].str.len().max() + 24, 120), 240))  # (the longest name whole)
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
@@ -670,9 +679,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                                        else "") + (" (it may still have given regions one way)" if proposal.gave
                                                    else "")
         ),
-                       "territory": st.column_config.TextColumn("Territory", width="large"),  # (names whole)
+                       "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(
-                           "Within", help=f"Yes: within {band} on every metric. Best possible: further "
+                           "Within", width=104 if table["within"].eq("best possible").any() else None, help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
                                           "land mass apart, a heavy region hemmed in by heavy regions, or what those "
                                           "push onto the others). A kept territory: "

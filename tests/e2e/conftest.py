@@ -153,3 +153,7 @@ def click_at(page, content, lat: float, lon: float) -> None:
     )
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+# How far a table (st.dataframe) scrolls sideways: 0 or less when every column is in view.
+SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, current_map, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, SCROLLS, current_map, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -96,9 +96,6 @@ def test_a_legend_longer_than_the_map_scrolls_and_ends_on_a_whole_entry(page, ap
         fit = content.evaluate(LEGEND_FIT)
         assert fit["cut"] == 0, (top, fit)
     assert fit["last"][1] <= fit["box"][1] + 0.5, fit
-
-
-SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"
 
 
 @pytest.mark.parametrize(("path", "title"), [("balance", "Balance"), ("accounts", "Accounts")])

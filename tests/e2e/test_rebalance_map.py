@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, SCROLLS, map_frame, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -45,6 +45,15 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
         path=str(ARTIFACTS / "rebalance_map.png")
     )
+
+    # At 1280 px the territories' table shows every column without scrolling sideways (the names took 400 px and
+    # pushed "Value after" out of view).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(1_000)
+    assert table.evaluate(SCROLLS) <= 0
+    table.screenshot(path=str(ARTIFACTS / "rebalance_table_1280.png"))
 
 
 def test_a_long_search_can_be_stopped(page, app_url):
