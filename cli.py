@@ -297,6 +297,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.rebalance import (
         assign_proposal,
         balance_metrics,
+        draft_name,
         into_new_countries,
         judge_territories,
         largest_deviation,
@@ -438,7 +439,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # kept territory on the tolerance itself.
     territories["judged"] = judge_territories(report.territories, args.tolerance).to_numpy()
     if args.save_plan is not None:
-        new_plan = replace(proposal.plan, name=f"{plan.name} — rebalanced")
+        new_plan = replace(proposal.plan, name=draft_name(plan.name, proposal.summary))
         write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan)
     summary = {
         "scenario": proposal.scenario,

@@ -38,6 +38,7 @@ from territory.rebalance import (
     assign_proposal,
     describe_hemmed,
     describe_pieces,
+    draft_name,
     into_new_countries,
     judge_territories,
     largest_deviation,
@@ -357,7 +358,18 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     else:
         scope = ""
-    st.markdown(f"**{plain(proposal.description)}.**{scope}")
+    # (nothing to accept when neither the regions, the territories, the accounts nor the reps would change)
+    unchanged = diff.empty and proposal.plan.to_dict() == plan.to_dict()
+    if unchanged:  # (said as such: "The current territories rebalanced" above a plan that moves nothing misled)
+        st.info(
+            "**No change: the plan is already as balanced as these settings allow.** No region can move to bring a "
+            "territory closer"
+            + (" (locked regions and territories stay where they are; unlock some to give the search room)"
+               if st.session_state.get("reb_locked") or st.session_state.get("reb_locked_regions") else "")
+            + ". The figures below are the current plan's; there is nothing to accept."
+        )  # fmt: skip
+    else:
+        st.markdown(f"**{plain(proposal.description)}.**{scope}")
     if impact.team.get("accounts_lost"):
         # Said first, with where they are: no balance figure below counts accounts that fall out of every territory.
         parts = st.session_state.get("reb_lost_where") or []
@@ -738,13 +750,11 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
                                                 "could not be opened (see the Plans page).")  # fmt: skip
             return
-        # Named with when: two drafts rebalanced from one plan are told apart (a rebalanced plan rebalanced again
-        # keeps one suffix).
-        import re
+        # Named with what and when: two drafts rebalanced from one plan are told apart (a rebalanced plan
+        # rebalanced again keeps one suffix).
         from datetime import datetime
 
-        base = re.sub(r" — rebalanced( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$", "", plan.name)
-        named = replace(proposal.plan, name=f"{base} — rebalanced {datetime.now():%Y-%m-%d %H:%M:%S}")
+        named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now()))
         where = stored_plan()
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
@@ -771,8 +781,6 @@ if pending is not None and pending[0].plan.name == plan.name:
                       on_change=lambda: st.session_state.update(author_name=str(st.session_state["reb_author"]).strip()))  # fmt: skip
         nameless = not str(st.session_state.get("reb_author") or "").strip()
     buttons = st.columns(2)
-    # (nothing to accept when neither the regions, the territories, the accounts nor the reps would change)
-    unchanged = diff.empty and proposal.plan.to_dict() == plan.to_dict()
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
                       disabled=stale or unchanged or nameless,
                       help="Nothing would change: the plan is as this proposal has it" if unchanged

@@ -9,6 +9,7 @@ gets.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ __all__ = [
     "assign_proposal",
     "balance_metrics",
     "carry_quotas",
+    "draft_name",
     "capacity_weights",
     "describe_hemmed",
     "describe_pieces",
@@ -66,6 +68,32 @@ class Proposal:
     apart: tuple[tuple[str, ...], ...] = ()
     """A plan from scratch: groups of regions out of reach of the rest (regions no territory holds, or the sea, lie
     between), each with territories of its own; the largest group is not listed."""
+    summary: str = ""
+    """The scenario in a few words ("Sarah Chen leaves", "12 territories"): a draft's name tells drafts apart by it."""
+
+
+def draft_name(name: str, summary: str, when=None) -> str:
+    """The name of a draft made from a proposal: the plan's, then what was done and (a datetime) when.
+
+    A plan rebalanced again keeps one suffix.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> first = draft_name("FY27", "Sarah Chen leaves", datetime(2026, 12, 1, 18, 44, 10))
+    >>> first
+    'FY27 — rebalanced (Sarah Chen leaves) 2026-12-01 18:44:10'
+    >>> draft_name(first, "12 territories", datetime(2026, 12, 2, 9, 0, 0))
+    'FY27 — rebalanced (12 territories) 2026-12-02 09:00:00'
+    >>> draft_name("FY27 — rebalanced 2026-11-30 10:00:00", "", datetime(2026, 12, 2, 9, 0, 0))
+    'FY27 — rebalanced 2026-12-02 09:00:00'
+    >>> draft_name("FY27 — rebalanced (as is)", "3 territories")
+    'FY27 — rebalanced (3 territories)'
+    """
+    base = re.sub(r" — rebalanced( \(.*\))?( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$", "", name)
+    return (
+        f"{base} — rebalanced" + (f" ({summary})" if summary else "") + (f" {when:%Y-%m-%d %H:%M:%S}" if when else "")
+    )
 
 
 def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame) -> Plan:
@@ -604,6 +632,7 @@ def propose(
         # sized by capacity, the territory gives the regions its smaller team cannot carry).
         reps = tuple(replace(r, active=False, territory_ids=()) if r.rep_id == rep_id else r for r in plan.reps)
         start = current
+        summary = f"{leaver.name} leaves"
         description = (
             f"{leaver.name} leaves (set inactive); {', '.join(territories[t].name for t in staying)} stays with "
             + ", ".join(r.name for r in reps if r.active and set(r.territory_ids) & set(staying))
@@ -648,6 +677,7 @@ def propose(
             )  # fmt: skip
             for r in plan.reps
         )
+        summary = f"{leaver.name} leaves" if leaver is not None else f"{gone.name} goes"
         description = (
             f"{leaver.name} leaves (set inactive) and was the only rep of {gone.name}, so it goes"
             if leaver is not None
@@ -686,9 +716,10 @@ def propose(
         rep_id = next_rep_id([r.rep_id for r in plan.reps])
         reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
                                 capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
+        summary = f"new territory {name}"
         description = (
-            f"{name} joins at {region_label(home_region)}: a territory carved from its neighbours, with a new rep "
-            f"of capacity {reps[-1].capacity} ({'the team median' if capacities else 'the default'}; change it on "
+            f"A new rep joins at {region_label(home_region)}: {name}, a territory carved from its neighbours, for "
+            f"the new rep, of capacity {reps[-1].capacity} ({'the team median' if capacities else 'the default'}; change it on "
             "the Reps page once accepted)"
         )
     elif scenario == "territories":
@@ -700,7 +731,8 @@ def propose(
                 "ask for fewer, or work at county level"
             )
         start = current
-        description = f"A plan from scratch with {n_territories} territor{'y' if n_territories == 1 else 'ies'}"
+        summary = f"{n_territories} territor{'y' if n_territories == 1 else 'ies'}"
+        description = f"A plan from scratch with {summary}"
         focused = [t.name for t in plan.territories if t.industries or t.tiers]
         if focused:
             description += (
@@ -709,6 +741,7 @@ def propose(
             )
     else:
         start = current
+        summary = "as is"
         description = "The current territories rebalanced"
     own_focus: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
@@ -901,7 +934,7 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out, one_way_note, gave, out_of_reach)  # fmt: skip
+                    left_out, one_way_note, gave, out_of_reach, summary)  # fmt: skip
 
 
 def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:

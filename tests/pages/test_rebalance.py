@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import app_session
 
 # The name of an accepted proposal: the plan's, then when it was accepted (two drafts are told apart).
-REBALANCED = r"Demo FY27 plan — rebalanced \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+REBALANCED = r"Demo FY27 plan — rebalanced \((as is|.+ leaves)\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 
 
 @pytest.fixture
@@ -263,6 +263,9 @@ def test_a_proposal_that_changes_nothing_cannot_be_accepted(app):
     assert app.session_state["reb_proposal"][3].empty
     accept = app.button(key="reb_accept")
     assert accept.disabled and "Nothing would change" in accept.proto.help
+    # said on the page, not only on hovering the button; and not "The current territories rebalanced"
+    assert any(i.value.startswith("**No change: the plan is already as balanced") for i in app.info)
+    assert not any("The current territories rebalanced" in m.value for m in app.markdown)
 
 
 def test_a_region_crossing_a_border_is_said_and_can_be_kept(app):
@@ -480,7 +483,10 @@ def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_give
         app.button(key="reb_accept").click().run()
         assert not app.exception, [e.value for e in app.exception]
     plan_id, _ = app.session_state["store_plan"]
-    assert re.fullmatch(REBALANCED, app.session_state["edit_history"].current.plan.name)  # one suffix, its time
+    # one suffix, with what was done last and when
+    assert re.fullmatch(REBALANCED, app.session_state["edit_history"].current.plan.name)
+    assert app.session_state["edit_history"].current.plan.name.count("rebalanced") == 1
+    assert " leaves) " in app.session_state["edit_history"].current.plan.name
     assert PlanStore(default_database_url()).versions(plan_id)[0].author == "ana"
 
 

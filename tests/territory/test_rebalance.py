@@ -90,7 +90,8 @@ def test_a_rep_joins(setup):
     assert len(new) == 1 and new[0].territory_ids == ("MIDDLE",) and new[0].active
     assert new[0].home_region == rid(3, 4) and new[0].name == "New rep (Middle)"
     assert new[0].capacity == int(np.median([r.capacity for r in plan.reps if r.active]))
-    assert f"with a new rep of capacity {new[0].capacity} (the team median" in proposal.description
+    assert f"for the new rep, of capacity {new[0].capacity} (the team median" in proposal.description
+    assert proposal.description.startswith("A new rep joins at ") and proposal.summary == "new territory Middle"
     whole(proposal.plan, graph)
     with pytest.raises(ValueError, match="name the new territory"):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
