@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
@@ -19,6 +20,7 @@ from pages.shared import (
     level_labels,
     level_radio,
     money,
+    money_column,
     open_version,
     percent,
     percent_column,
@@ -733,6 +735,35 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
+    # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
+    quota_now = {t.territory_id: t.annual_quota for t in plan.territories}
+    quotas = pd.DataFrame(
+        [
+            (name_of.get(t.territory_id, t.territory_id), quota_now.get(t.territory_id), t.annual_quota)
+            for t in proposal.plan.territories
+            if t.annual_quota is not None and abs((quota_now.get(t.territory_id) or 0.0) - t.annual_quota) >= 0.5
+        ]
+        + [
+            (names.get(t, t), q, None)
+            for t, q in quota_now.items()
+            if q and t not in {x.territory_id for x in proposal.plan.territories}
+        ],  # fmt: skip
+        columns=["territory", "now", "after"],
+    )
+    total_now = float(sum(q for q in quota_now.values() if q))
+    total_after = float(sum(t.annual_quota for t in proposal.plan.territories if t.annual_quota))
+    if len(quotas):
+        with st.expander(f"Annual quotas follow the accounts: {len(quotas)} territor{'y' if len(quotas) == 1 else 'ies'}"
+                         " change"):  # fmt: skip
+            st.caption(
+                "A territory that gives a share of its accounts' value gives that share of its quota; a new territory "
+                "gets the quota of what it takes. "
+                + (f"The team's total stays {money(total_now)}." if abs(total_now - total_after) < 1
+                   else f"The team's total goes from {money(total_now)} to {money(total_after)}.")
+            )  # fmt: skip
+            show_table(quotas, hide_index=True,
+                       column_config={"territory": "Territory", "now": money_column("Quota now"),
+                                      "after": money_column("Quota after")})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(
         f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "

@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+import pandas as pd
 import pytest
 
 from tests.conftest import app_session
@@ -253,6 +254,12 @@ def test_a_new_rep_s_territory_takes_the_quota_of_what_it_takes(app):
     assert after["ROCKIES"] / quotas["USW"] == pytest.approx(value["ROCKIES"] / before_value["USW"], rel=0.05)
     assert new_state.plan == proposal.plan  # the balance figures read the carried quotas
     assert new_state.balance.territories.set_index("territory_id").loc["ROCKIES", "annual_quota"] == after["ROCKIES"]
+    # Said before accepting (the Plans page showed "annual quota: $10,000,000 → $8,408,384" as news)
+    (shown,) = [e for e in app.expander if e.label.startswith("Annual quotas follow the accounts")]
+    table = shown.dataframe[0].value.set_index("territory")
+    assert table.loc["Rockies", "after"] == pytest.approx(after["ROCKIES"]) and pd.isna(table.loc["Rockies", "now"])
+    assert table.loc["US West", "now"] == quotas["USW"] and table.loc["US West", "after"] == pytest.approx(after["USW"])
+    assert any(c.value.startswith("A territory that gives a share") and "total stays" in c.value for c in shown.caption)
 
 
 def test_a_proposal_that_changes_nothing_cannot_be_accepted(app):
