@@ -515,7 +515,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []
     if len(crossing):
         said = [
-            f"{plain(', '.join(region_labels(list(group['region_id']))))} "
+            # (county names listed by the dozen read as one list with their states: "Ada, ID, Adams, ID, …")
+            f"{plain(describe_regions(list(group['region_id'])))} "
             f"({plain(region_labels([country])[0])}) to {plain(name_of.get(to, to))}"
             for (to, country), group in crossing.groupby(["to_territory_id", "country"], sort=True)
         ]
@@ -530,7 +531,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             + ", which held no region of that country before."
             + (" To keep a region where it is, lock it (Locked regions) and propose again." if lockable.any() else "")
             + (
-                f" {plain(', '.join(region_labels(list(crossing.loc[~lockable, 'region_id']))))} "
+                f" {plain(describe_regions(list(crossing.loc[~lockable, 'region_id'])))} "
                 + ("comes" if one else "come")
                 + f" from a territory that goes, so locking cannot keep {it} where {'it is' if one else 'they are'}: "
                 f"to give {it} to another territory, move {it} on the Edit page after accepting."

@@ -327,6 +327,14 @@ def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
     assert figures["Regions moved"] == f"{moved:,}"
     assert len(app.dataframe[1].value) == moved  # the moves table lists exactly the regions that move
     assert moved < len(proposal.labels) / 2
+    # Counties across the border are said by their states, not listed by the dozen ("Ada, ID, Adams, ID, …")
+    from territory.rebalance import into_new_countries
+    from tests.conftest import demo_state
+
+    crossing = into_new_countries(demo_state().plan, app.session_state["reb_proposal"][4])
+    assert len(crossing) > 4
+    notes = [i.value.replace("\\", "") for i in app.info if i.value.startswith("Across a border: ")]
+    assert notes and all("counties of " in note for note in notes), notes
     # a change of settings makes the proposal out of date: said, and it cannot be accepted
     app.slider(key="reb_tolerance").set_value(10).run()
     assert any("settings changed" in w.value for w in app.warning)
