@@ -613,8 +613,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
         # Which of them are over their share, and what would help: this proposal cannot bring them down.
         rows = report.territories.set_index("territory_id")
+        # (each with the metric it is over on: "North America East (+2%)" stood beside its −11.3% on accounts)
         over = {
-            t: max(rows.loc[t, f"{m}_deviation"] for m in report.deviation)
+            t: max((rows.loc[t, f"{m}_deviation"], m) for m in report.deviation)
             for t in kept_focus
             if t in rows.index and any(rows.loc[t, f"{m}_deviation"] > tol[m] for m in report.deviation)
         }
@@ -622,7 +623,10 @@ if pending is not None and pending[0].plan.name == plan.name:
         if over:
             territory_of = {t.territory_id: t for t in plan.territories}
             focused = [t for t in over if t in territory_of and (territory_of[t].industries or territory_of[t].tiers)]
-            heavy_ones = ", ".join(f"{plain(names.get(t, t))} ({v:+.0%})" for t, v in sorted(over.items()))
+            heavy_ones = ", ".join(
+                f"{plain(names.get(t, t))} ({METRICS.get(m, m).lower().split(' (')[0]} {v:+.1%})"
+                for t, (v, m) in sorted(over.items())
+            )
             wide = [t for t in over if t not in focused]
 
             def named(ids) -> str:

@@ -375,7 +375,7 @@ def describe_hemmed(
     >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "by_metric": {"accounts": 0.314, "people": 0.314},
     ...                  "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
-    'New York holds US-36047, near heavy regions (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
+    'New York holds US-36047, with heavy regions a few regions away (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
     """
     region_names = region_names or list
     out = []
@@ -383,7 +383,9 @@ def describe_hemmed(
         name = territory_names.get(territory_id, territory_id)
         region = region_names([hemmed["region_id"]])[0]
         around = ", ".join(region_names(list(hemmed["around"])))
-        where = f", near heavy regions ({around})" if around else ""
+        # (the heavy regions within a few steps, not only those it touches: "near" read as "bordering", and Alberta
+        # was said to be near Nevada and Utah)
+        where = f", with heavy regions a few regions away ({around})" if around else ""
         by_metric = hemmed.get("by_metric") or {}
         # (a lower bound, shown rounded down: "at least 9%" read as false beside a territory at +8.7%)
         if len({round(v, 6) for v in by_metric.values()}) > 1:  # tolerances differ: the bound follows them
@@ -878,7 +880,10 @@ def propose(
             report = replace(report, territories=table, within_tolerance={
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
-            description += " (no two of the territories left can trade regions, so no further rebalancing)"
+            # (not "…, then the plan is rebalanced (… no further rebalancing)": the handing out is all there is)
+            for then in (", then the plan is rebalanced", ", then rebalanced"):
+                description = description.replace(then, "")
+            description += "; no two of the territories left can trade regions, so nothing else moves"
         # Each territory's size against the whole team's average territory (each search gave it against the
         # average of the territories it balanced, so the same territory showed 0.50× in one run and 0.42× in another).
         sized = report.territories.copy()

@@ -72,7 +72,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     # Nobody is left waiting for a rep, and no account falls out of the territories; US Central, far over its
     # share, cannot come down in this proposal: said, with what would help.
     assert [w.value for w in app.warning] == [
-        "This proposal cannot bring US Central (+70%) down to its share. To change that: tick “One-way trades” to "
+        "This proposal cannot bring US Central (value +69.5%) down to its share. To change that: tick “One-way trades” to "
         "let a territory with a focus give regions to touching territories that take every account it takes; or "
         "widen its focus (Edit page, Territory settings); or give it reps (Reps page), so that its share grows."
     ]
@@ -603,7 +603,7 @@ def test_the_headline_counts_kept_territories_and_each_warning_fits_its_territor
     app.selectbox(key="reb_leaving").set_value("R08").run()
     app.button(key="reb_run").click().run()
     advice = next(w.value for w in app.warning if w.value.startswith("This proposal cannot bring"))
-    assert "US South (+" in advice and "give the regions between US South and a territory that takes every" in advice
+    assert "US South (workload +" in advice and "give the regions between US South and a territory that takes every" in advice
     assert "widen the focus of US Central" in advice and "give US Central, US South reps" in advice
 
 
@@ -818,10 +818,10 @@ def test_many_hemmed_in_territories_are_said_in_one_box(app):
     assert not app.exception, [e.value for e in app.exception]
     hemmed = app.session_state["reb_proposal"][0].report.hemmed
     assert len(hemmed) > 3
-    assert not [i for i in app.info if "near heavy regions" in i.value]
+    assert not [i for i in app.info if "with heavy regions a few regions away" in i.value]
     expander = next(e for e in app.expander if "hemmed in by heavy regions" in e.label)
     assert expander.label.startswith(f"{len(hemmed)} territories")
-    assert len([m for m in expander.markdown if "near heavy regions" in m.value]) == len(hemmed)
+    assert len([m for m in expander.markdown if "with heavy regions a few regions away" in m.value]) == len(hemmed)
 
 
 def test_a_search_stopped_before_it_ended_is_said(app):
