@@ -491,14 +491,27 @@ if pending is not None and pending[0].plan.name == plan.name:
     changing = diff.accounts
     waiting = int((changing["from_rep_id"].notna() & changing["to_rep_id"].isna()).sum()) if len(changing) else 0
     served = int((changing["from_rep_id"].isna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
+    handed = int((changing["from_rep_id"].notna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
+    still = len(changing) - waiting - served - handed
     kpis[4].metric(
         "Changing hands", f"{len(changing):,}",
         # (in the headline, in red: a proposal that leaves accounts without a rep must not read well at a glance)
         delta=f"{waiting:,} left without a rep" if waiting else None, delta_color="inverse", delta_arrow="off",
-        help=f"Accounts whose territory or rep changes: {impact.team['accounts_moved']:,} change territory"
-        + (f"; {waiting:,} that had a rep are left waiting for one" if waiting else "")
-        + (f"; {served:,} that had none get one" if served else "")
-        + f". Their value: {money(float(changing['value'].sum()) if len(changing) else 0.0)}",
+        # (by what happens to their rep, so that the parts add up to the figure: "15 change territory; 15 that had
+        # none get one" stood under 29)
+        help=f"Accounts whose territory or rep changes: {len(changing):,}. "
+        + "; ".join(
+            part
+            for part in (
+                f"{handed:,} go from one rep to another" if handed else "",
+                f"{served:,} that had no rep get one" if served else "",
+                f"{waiting:,} that had a rep are left waiting for one" if waiting else "",
+                f"{still:,} without a rep change territory" if still else "",
+            )
+            if part
+        )
+        + f". {impact.team['accounts_moved']:,} of them change territory. Their value: "
+        + money(float(changing["value"].sum()) if len(changing) else 0.0),
     )  # fmt: skip
     many = report.searches > 1
     searched = f"{report.searches} searches ran side by side (the best plan is shown) and" if many else "The search"

@@ -672,10 +672,13 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     becker = diff.accounts["from_rep_id"] == "R08"
     assert becker.sum() > 100  # every account he held changes hands
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
-    assert f"{impact.team['accounts_moved']:,} change territory" in metric.help
+    assert f"{impact.team['accounts_moved']:,} of them change territory" in metric.help
     served = int((diff.accounts["from_rep_id"].isna() & diff.accounts["to_rep_id"].notna()).sum())
     assert (f"{waiting:,} that had a rep are left waiting for one" in metric.help) == (waiting > 0)
-    assert (f"{served:,} that had none get one" in metric.help) == (served > 0)
+    assert (f"{served:,} that had no rep get one" in metric.help) == (served > 0)
+    # the parts by rep add up to the figure
+    parts = re.findall(r"([\d,]+) (?:go from one rep|that had no rep|that had a rep|without a rep)", metric.help)
+    assert sum(int(p.replace(",", "")) for p in parts) == len(diff.accounts)
     assert metric.delta == (f"{waiting:,} left without a rep" if waiting else "")
     # Mei Tanaka, Canada West's only rep: its accounts go to US West, whose reps are at capacity; the headline
     # says so in red (the score went up and it read well)
