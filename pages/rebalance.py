@@ -411,7 +411,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                             "below the table). "
                             if far_id in report.hemmed
                             else (
-                                f"Its regions force it: no plan can do better than {percent(report.bound[worst], 1)} "
+                                "It is kept as it is (the notes below say why): this proposal does not change it. "
+                                if bool(rows.loc[rows["territory_id"] == far_id, "locked"].iloc[0])
+                                else f"Its regions force it: no plan can do better than {percent(report.bound[worst], 1)} "
                                 f"on {METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' "
                                 "home regions (they stay in their territory) or a land mass apart force on some "
                                 "territory. "
@@ -519,8 +521,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(f"{searched} used all {'their' if many else 'its'} {seconds} s, so proposing again may give a "
                    "slightly different plan.")  # fmt: skip
     else:
-        st.caption(f"{searched} ended by {'themselves' if many else 'itself'} in {report.seconds:.1f} s: proposing "
-                   "again gives the same plan.")  # fmt: skip
+        took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")
+        st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
+                   "plan.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
     # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a
