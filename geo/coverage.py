@@ -450,6 +450,9 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
                              geometry_key="shape_key")  # fmt: skip
 
 
+MANY_CHANGED = 150  # more changed regions than this (counties) are outlined thin and light
+
+
 def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: str | None = None):
     """A map of the regions that changed territory between two plans, in their new territory's color.
 
@@ -505,7 +508,10 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     FastGeoJson(
         to_geojson(layer, ["region_id", "label", "from_name", "to_name", "color"], geometry_key="region_id"),
         "Changed regions",
-        {"fillColor": GAP_COLOR, "fillOpacity": 0.6, "color": "#222222", "weight": 1.2},
+        # (hundreds of counties with dark outlines drew a black blob: thin light lines between them instead)
+        {"fillColor": GAP_COLOR, "fillOpacity": 0.6, "color": "#222222", "weight": 1.2}
+        if len(layer) <= MANY_CHANGED
+        else {"fillColor": GAP_COLOR, "fillOpacity": 0.7, "color": "#ffffff", "weight": 0.4, "opacity": 0.8},
         fill_property="color",
         tooltip=[("label", "Region"), ("from_name", "From"), ("to_name", "To")],
         control=False,

@@ -170,3 +170,18 @@ def test_regions_left_without_a_territory_are_said_so_in_the_legend():
     html = changed_regions_map(moves, old, new).get_root().render()
     assert "1 region left without one" in html and "gains 1 region" in html
     assert "(no territory)" not in html.split("Regions go to")[1].split("</div>")[0]
+
+
+def test_hundreds_of_changed_counties_are_outlined_thin_and_light():
+    # (a county-level proposal drew 1,553 counties with dark outlines: one black blob)
+    from geo.boundaries import region_table
+
+    old, new = _plans()
+    table = region_table()
+    counties = table.loc[table["parent_id"].isin(["US-TX", "US-GA"]), "region_id"].tolist()
+    assert len(counties) > 150
+    many = pd.DataFrame({"region_id": counties, "from_name": "West", "to_name": "North", "to_territory_id": "north"})
+    few = many.head(10)
+    dense, sparse = (changed_regions_map(m, old, new).get_root().render() for m in (many, few))
+    assert '"color": "#ffffff"' in dense and '"weight": 0.4' in dense and '"color": "#222222"' not in dense
+    assert '"color": "#222222"' in sparse and '"weight": 1.2' in sparse

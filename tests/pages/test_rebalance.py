@@ -606,7 +606,10 @@ def test_the_headline_counts_kept_territories_and_each_warning_fits_its_territor
     app.selectbox(key="reb_leaving").set_value("R08").run()
     app.button(key="reb_run").click().run()
     advice = next(w.value for w in app.warning if w.value.startswith("This proposal cannot bring"))
-    assert "US South (workload +" in advice and "give the regions between US South and a territory that takes every" in advice
+    assert (
+        "US South (workload +" in advice
+        and "give the regions between US South and a territory that takes every" in advice
+    )
     assert "widen the focus of US Central" in advice and "give US Central, US South reps" in advice
 
 
