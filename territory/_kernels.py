@@ -804,7 +804,7 @@ def _excess_change(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
 @njit(cache=True, nogil=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
            disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
-           balance=0.0):  # fmt: skip
+           balance=0.0, home_swaps=False):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
 
     ``iterations`` times: a random cut border (region ``r`` in ``a``, its neighbour in ``b``) proposes moving ``r``
@@ -819,6 +819,10 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
     are scored together (a swap or a shift along a chain of territories lets a border straighten where single
     moves are held by the balance; the second region never leaves its ``origin``). Regions bigger than a share do
     not move.
+    With ``home_swaps`` (a plan being rebalanced, regions held to their ``origin`` by a prohibitive ``disruption``),
+    a region may still leave its origin together with a region of at least its weight on the first metric going
+    back to its own: the pair is scored by its borders alone. Without it the first regions a search moved stay
+    wherever they went (a one-county-wide corridor), since every move that would straighten them leaves an origin.
     Returns ``(moves, stamp)``.
     """
     np.random.seed(seed)
@@ -858,20 +862,25 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         if not movable[r] or big[r] or not active[b]:
             continue
         delta, _ = _score(indptr, indices, labels, origin, disruption, r, a, b)
+        leaving = home_swaps and origin[r] == a  # (only with a region going home: scored as a pair, below)
         fits = -1  # not known yet
         score = delta
-        if balance > 0.0:  # a move that brings territories closer to their bands counts as borders saved
+        if (
+            balance > 0.0 and not leaving
+        ):  # a move that brings territories closer to their bands counts as borders saved
             fits = 1 if _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1) else 0
             if fits == 1:
                 score += balance * (
                     _excess_change(totals, target, extra, scale, limit, a, w, r, -1.0, -1, 0.0)
                     + _excess_change(totals, target, extra, scale, limit, b, w, r, 1.0, -1, 0.0)
                 )
-        if score > 0 and np.random.random() >= np.exp(-score / temperature):
+        if not leaving and score > 0 and np.random.random() >= np.exp(-score / temperature):
             continue
         if size[a] <= 1:
             continue
-        if fits == 1 or (fits == -1 and _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1)):
+        if not leaving and (
+            fits == 1 or (fits == -1 and _both_fit(totals, target, extra, scale, limit, a, b, w, r, -1))
+        ):
             stamp += 2
             if not _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, stamp, NEAR):
                 continue
@@ -901,6 +910,8 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
                 if not active[y_from]:
                     continue
             if not movable[y] or big[y] or origin[y] == y_from or y == r:
+                continue
+            if leaving and (origin[y] != y_to or w[y, 0] < w[r, 0]):  # (going home, moving no less than r)
                 continue
             if y_from == b and y_to == a:
                 ok = _both_fit(totals, target, extra, scale, limit, a, b, w, r, y)
@@ -932,7 +943,8 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         # part passed the Metropolis rule already)
         delta2, into = _score(indptr, indices, labels, origin, disruption, s, s_from, s_to)
         good = into > 0 and size[s_from] > 1
-        rest = delta + delta2 + balance * closer - max(delta, 0.0)
+        # (leaving: the first move's part is judged here, with the second's; its disruption and the second's cancel)
+        rest = delta + delta2 + balance * closer - (0.0 if leaving else max(delta, 0.0))
         if good and rest > 0:
             good = np.random.random() < np.exp(-rest / temperature)
         if good:

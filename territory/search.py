@@ -556,8 +556,9 @@ class BalanceSearch:
         t_start, t_end : float
             The temperature, in cut borders, falls geometrically from ``t_start`` to ``t_end``.
         stay : bool
-            Regions never leave their territory in ``origin`` (they may go back to it): tidying a plan that is
-            being rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
+            Regions never leave their territory in ``origin`` alone (they may go back to it), only together with a
+            region of at least their weight on the first metric going back to its own: tidying a plan that is being
+            rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
         pairs : int
             A move that would take a territory out of its band is made together with a second move that makes room
             (a region of the territory it joins going on to a neighbour, or one of a neighbour coming into the
@@ -586,6 +587,7 @@ class BalanceSearch:
             self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
             self._queue, self._stamp, int(pairs), float(balance),
+            bool(stay and self.origin is not None),
         )  # fmt: skip
         if moves:
             self._pinv = None
