@@ -5,7 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.assets import use_local_assets
-from pages.shared import drop_questions_left_behind, init_state, keep_unsaved_work, restored_work_notice
+from pages.shared import (
+    drop_questions_left_behind,
+    init_state,
+    keep_settings,
+    keep_unsaved_work,
+    restored_work_notice,
+)
 
 # Icons are Material Symbols, drawn with the font Streamlit serves itself (emoji need an emoji font, which many
 # machines lack: they showed as empty boxes). The tab's icon is the same "map" symbol as inline SVG: Streamlit
@@ -38,3 +44,4 @@ try:
     navigation.run()
 finally:  # (also after a page's st.rerun or st.stop)
     keep_unsaved_work()  # a reload of the browser reopens the unsaved changes; the address names the open plan
+    keep_settings()  # … and starts the pages from the choices made on them

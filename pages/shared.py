@@ -422,6 +422,64 @@ def keep_unsaved_work() -> None:
         st.session_state["store_error"] = f"unsaved changes not kept: {type(error).__name__}: {error}"
 
 
+def keep_settings() -> None:
+    """Keep the tab's page settings (:func:`setting`) in the store: a reload starts its pages from them.
+
+    Called after each run (app.py). Cheap when nothing changed (one comparison); values that are not JSON (none
+    are, today) are left out; a store that cannot be written is noted for the Plans page, and the app runs on.
+    """
+    kept = st.session_state.get(KEPT_SETTINGS)
+    if not kept:
+        return
+    shown = {}
+    for key, value in kept.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        shown[key] = value
+    content = json.dumps(shown, sort_keys=True)
+    if st.session_state.get("kept_settings_json") == content:
+        return
+    store = plan_store()
+    if store is None:
+        return
+    try:
+        store.keep_settings(session_key(), shown)
+    except Exception as error:  # the database went away meanwhile: the session keeps its settings
+        st.session_state["store_error"] = f"page settings not kept: {type(error).__name__}: {error}"
+        return
+    st.session_state["kept_settings_json"] = content
+
+
+def restore_settings() -> None:
+    """On a tab's first run, start its pages from the settings kept for its key (a reload of the browser).
+
+    A widget already drawn in this session keeps its own value; a kept value its page no longer offers gives way
+    to the page's default (:func:`setting` checks).
+    """
+    if st.session_state.get("settings_restored"):
+        return
+    st.session_state["settings_restored"] = True
+    key = session_key()
+    source = st.session_state.get("forked_from") or key
+    if st.session_state.get("started_without_key") and "forked_from" not in st.session_state:
+        return  # (a new tab: nothing was kept for it)
+    store = plan_store()
+    if store is None:
+        return
+    try:
+        found = store.settings(source)
+    except Exception:  # unreadable: the pages start from their defaults
+        return
+    kept = st.session_state.setdefault(KEPT_SETTINGS, {})
+    for name, value in found.items():
+        if isinstance(name, str) and name not in st.session_state:
+            kept.setdefault(name, value)
+    if source == key:
+        st.session_state["kept_settings_json"] = json.dumps(found, sort_keys=True)
+
+
 def restored_work_notice() -> None:
     """In the sidebar, while a reload's unsaved changes are open and still unsaved: what they are, and a way back.
 
@@ -595,6 +653,7 @@ def init_state() -> None:
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
     st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
     _apply_pending_restore()
+    restore_settings()  # (before any page draws a widget)
     keep_unsaved_work()  # (changes made by a widget's callback, before this run; app.py also calls it after a run)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -231,6 +232,13 @@ working_table = sa.Table(
     sa.Column("accounts_source", sa.String(300), nullable=True),
 )
 WORKING_COPY_DAYS = 30  # unsaved edits are kept this long after their last change
+settings_table = sa.Table(
+    "session_settings",
+    metadata,
+    sa.Column("session_key", sa.String(64), primary_key=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+)
 
 
 class PlanStore:
@@ -532,6 +540,32 @@ class PlanStore:
                 working_table.delete().where(working_table.c.updated_at < now - timedelta(days=WORKING_COPY_DAYS))
             )
             connection.execute(working_table.insert().values(**row))
+
+    def keep_settings(self, session_key: str, settings: Mapping[str, object]) -> None:
+        """Keep a session's page settings (JSON values: the choices it made), replacing what it kept before.
+
+        Settings untouched for :data:`WORKING_COPY_DAYS` days are dropped meanwhile.
+        """
+        key = _session_key(session_key)
+        now = _now()
+        content = json.dumps(dict(settings), sort_keys=True)
+        with self._transaction() as connection:
+            connection.execute(settings_table.delete().where(settings_table.c.session_key == key))
+            connection.execute(
+                settings_table.delete().where(settings_table.c.updated_at < now - timedelta(days=WORKING_COPY_DAYS))
+            )
+            connection.execute(settings_table.insert().values(session_key=key, updated_at=now, content=content))
+
+    def settings(self, session_key: str) -> dict:
+        """The page settings kept for ``session_key`` (empty when none, or when they cannot be read)."""
+        query = sa.select(settings_table.c.content).where(settings_table.c.session_key == _session_key(session_key))
+        with self.engine.connect() as connection:
+            content = connection.execute(query).scalar()
+        try:
+            found = json.loads(content) if content else {}
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def working_copy(self, session_key: str) -> WorkingCopy | None:
         """The unsaved plan kept for ``session_key``, if any."""

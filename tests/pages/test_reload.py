@@ -313,3 +313,32 @@ def test_the_closed_tabs_list_counts_rep_changes_too(data_dir):
                             plan_id=1, version=1, author="ana")  # fmt: skip
     other = go(session(), "pages/plans.py")
     assert list(other.dataframe[0].value["Changes"]) == ["1 rep changed"]
+
+
+def test_a_reload_starts_the_pages_from_the_choices_made_on_them(data_dir):
+    # (a reload on the Rebalance page gave back "States & provinces" and ±5% after counties at ±1%)
+    app = session()
+    go(app, "pages/rebalance.py")
+    app.radio(key="reb_level").set_value("county").run()
+    app.slider(key="reb_tolerance").set_value(1).run()
+    app.pills(key="reb_metrics").set_value(["accounts", "population"]).run()
+    run_app(app)  # (app.py keeps them after each run)
+    again = reload(app, "pages/rebalance.py")
+    assert again.radio(key="reb_level").value == "county"
+    assert again.slider(key="reb_tolerance").value == 1
+    assert again.pills(key="reb_metrics").value == ["accounts", "population"]
+    # a new tab starts from the defaults
+    other = go(session(), "pages/rebalance.py")
+    assert other.radio(key="reb_level").value == "state" and other.slider(key="reb_tolerance").value == 5
+
+
+def test_page_settings_are_kept_per_tab_and_replaced(tmp_path):
+    from territory.store import PlanStore
+
+    store = PlanStore(f"sqlite:///{tmp_path / 'plans.db'}")
+    assert store.settings("a" * 32) == {}
+    store.keep_settings("a" * 32, {"reb_level": "county", "reb_metrics": ["workload", "value"]})
+    store.keep_settings("b" * 32, {"reb_level": "state"})
+    store.keep_settings("a" * 32, {"reb_level": "county", "reb_tolerance": 1})
+    assert store.settings("a" * 32) == {"reb_level": "county", "reb_tolerance": 1}
+    assert store.settings("b" * 32) == {"reb_level": "state"}
