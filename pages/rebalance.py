@@ -27,6 +27,7 @@ from pages.shared import (
     plain,
     plan_store,
     push_state,
+    remember,
     score,
     setting,
     show_handoffs,
@@ -82,11 +83,15 @@ tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, key="reb_tolera
 with form[1].expander("Tolerance per metric"):
     # (kept apart from the widgets, which Streamlit forgets while a metric is not picked)
     kept_tolerances = st.session_state.setdefault("reb_tol_kept", {})
+    if not isinstance(kept_tolerances, dict):  # (as a reload gives it back: checked)
+        kept_tolerances = st.session_state["reb_tol_kept"] = {}
+    remember("reb_tol_kept")  # (and across a reload)
     per_metric = {}
     for m in metrics or ["workload"]:
         key = f"reb_tol_{m}"
-        if key not in st.session_state and kept_tolerances.get(m) is not None:
-            st.session_state[key] = kept_tolerances[m]
+        was = kept_tolerances.get(m)
+        if key not in st.session_state and isinstance(was, int) and not isinstance(was, bool) and 1 <= was <= 50:
+            st.session_state[key] = was
         per_metric[m] = st.number_input(
             f"{METRICS.get(m, m)} (±%)", 1, 50, step=1, key=key, placeholder=f"{tolerance:.0%} (as above)",
             **({} if key in st.session_state else {"value": None}),
@@ -191,7 +196,9 @@ if scratch:  # shown empty and off (a plan from scratch draws every territory an
     form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
                         help=lock_help + scratch_help)  # fmt: skip
 else:
-    kept_regions = [r for r in st.session_state.get("reb_locked_regions_kept", []) if r in unit_table.index]
+    kept_regions = st.session_state.get("reb_locked_regions_kept", [])
+    kept_regions = [r for r in kept_regions if isinstance(r, str) and r in unit_table.index] if isinstance(
+        kept_regions, list) else []  # fmt: skip
     if "reb_locked_regions" not in st.session_state and kept_regions:
         st.session_state["reb_locked_regions"] = kept_regions
     options["locked_regions"] = form[2].multiselect(
@@ -199,6 +206,7 @@ else:
         format_func=lambda r: f"{region_names.get(r, r)} ({r})", help=lock_help,
     )  # fmt: skip
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
+    remember("reb_locked_regions_kept")
 if scenario == "territories":
     most = max(1, min(60, len(unit_table)))
     apart = _groups_apart(engine_token(), level, False, links, unit_table.index)  # (a territory spans no ocean)
@@ -411,7 +419,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                             "below the table). "
                             if far_id in report.hemmed
                             else (
-                                "It is kept as it is (the notes below say why): this proposal does not change it. "
+                                (
+                                    "It took regions of the territory that goes and is kept from there on (the notes "
+                                    "below say why): this proposal cannot bring it closer. "
+                                    if far_id in set(moves_table.get("to_territory_id", ()))
+                                    else "It is kept as it is (the notes below say why): this proposal does not "
+                                    "change it. "
+                                )
                                 if bool(rows.loc[rows["territory_id"] == far_id, "locked"].iloc[0])
                                 else f"Its regions force it: no plan can do better than {percent(report.bound[worst], 1)} "
                                 f"on {METRICS.get(worst, worst).lower()}: what a region bigger than its share, reps' "
@@ -493,8 +507,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     changing = diff.accounts
     waiting = int((changing["from_rep_id"].notna() & changing["to_rep_id"].isna()).sum()) if len(changing) else 0
     served = int((changing["from_rep_id"].isna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
-    handed = int((changing["from_rep_id"].notna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
-    still = len(changing) - waiting - served - handed
+    both = (changing["from_rep_id"].notna() & changing["to_rep_id"].notna()) if len(changing) else None
+    handed = int((both & changing["from_rep_id"].ne(changing["to_rep_id"])).sum()) if len(changing) else 0
+    same_rep = int((both & changing["from_rep_id"].eq(changing["to_rep_id"])).sum()) if len(changing) else 0
+    still = len(changing) - waiting - served - handed - same_rep
     kpis[4].metric(
         "Changing hands", f"{len(changing):,}",
         # (in the headline, in red: a proposal that leaves accounts without a rep must not read well at a glance)
@@ -506,6 +522,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             part
             for part in (
                 f"{handed:,} go from one rep to another" if handed else "",
+                f"{same_rep:,} keep their rep in another territory" if same_rep else "",
                 f"{served:,} that had no rep get one" if served else "",
                 f"{waiting:,} that had a rep are left waiting for one" if waiting else "",
                 f"{still:,} without a rep change territory" if still else "",

@@ -428,7 +428,10 @@ def keep_settings() -> None:
     Called after each run (app.py). Cheap when nothing changed (one comparison); values that are not JSON (none
     are, today) are left out; a store that cannot be written is noted for the Plans page, and the app runs on.
     """
-    kept = st.session_state.get(KEPT_SETTINGS)
+    kept = dict(st.session_state.get(KEPT_SETTINGS) or {})
+    for name in st.session_state.get(REMEMBERED, ()):  # (values a page keeps itself: see remember)
+        if name in st.session_state:
+            kept[STATE_PREFIX + name] = st.session_state[name]
     if not kept:
         return
     shown = {}
@@ -450,6 +453,21 @@ def keep_settings() -> None:
         st.session_state["store_error"] = f"page settings not kept: {type(error).__name__}: {error}"
         return
     st.session_state["kept_settings_json"] = content
+
+
+REMEMBERED = "remembered_state"
+STATE_PREFIX = "state:"
+
+
+def remember(name: str) -> None:
+    """Keep the session value ``name`` across a reload too (with :func:`setting`'s): for what a page keeps itself.
+
+    Pages keep some choices outside their widgets (a tolerance per metric, locked regions: Streamlit forgets a
+    widget that is not drawn); a JSON value. The page checks it again when it reads it back.
+    """
+    remembered = st.session_state.setdefault(REMEMBERED, [])
+    if name not in remembered:
+        remembered.append(name)
 
 
 def restore_settings() -> None:
@@ -474,7 +492,11 @@ def restore_settings() -> None:
         return
     kept = st.session_state.setdefault(KEPT_SETTINGS, {})
     for name, value in found.items():
-        if isinstance(name, str) and name not in st.session_state:
+        if not isinstance(name, str):
+            continue
+        if name.startswith(STATE_PREFIX):  # a value a page keeps itself (remember): back where the page reads it
+            st.session_state.setdefault(name[len(STATE_PREFIX) :], value)
+        elif name not in st.session_state:
             kept.setdefault(name, value)
     if source == key:
         st.session_state["kept_settings_json"] = json.dumps(found, sort_keys=True)

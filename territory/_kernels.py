@@ -802,6 +802,15 @@ def _excess_change(totals, target, extra, scale, limit, t, w, x, sx, y, sy):
 
 
 @njit(cache=True, nogil=True)
+def _no_lighter(w, y, r):
+    """Whether region ``y`` weighs at least as much as ``r`` on every metric."""
+    for c in range(w.shape[1]):
+        if w[y, c] < w[r, c]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
            disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
            balance=0.0, home_swaps=False):  # fmt: skip
@@ -820,8 +829,8 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
     moves are held by the balance; the second region never leaves its ``origin``). Regions bigger than a share do
     not move.
     With ``home_swaps`` (a plan being rebalanced, regions held to their ``origin`` by a prohibitive ``disruption``),
-    a region may still leave its origin together with a region of at least its weight on the first metric going
-    back to its own: the pair is scored by its borders alone. Without it the first regions a search moved stay
+    a region may still leave its origin together with a region of at least its weight on every metric going back
+    to its own: the pair is scored by its borders alone. Without it the first regions a search moved stay
     wherever they went (a one-county-wide corridor), since every move that would straighten them leaves an origin.
     Returns ``(moves, stamp)``.
     """
@@ -911,7 +920,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
                     continue
             if not movable[y] or big[y] or origin[y] == y_from or y == r:
                 continue
-            if leaving and (origin[y] != y_to or w[y, 0] < w[r, 0]):  # (going home, moving no less than r)
+            if leaving and (origin[y] != y_to or not _no_lighter(w, y, r)):  # (going home, no less than r moves)
                 continue
             if y_from == b and y_to == a:
                 ok = _both_fit(totals, target, extra, scale, limit, a, b, w, r, y)

@@ -488,7 +488,7 @@ class Rebalancer:
         Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no more moved away from its territory (a region leaves it only as another,
-        at least as heavy, goes back to its own: a corridor of moved regions can straighten).
+        at least as heavy on every metric, goes back to its own: a corridor of moved regions can straighten).
 
         With ``n_jobs`` > 1 that many such searches run side by side, each with a generator spawned from ``rng``
         (a plan from scratch: the METIS starts are ranked once and dealt out, the best to the first search, the
@@ -632,7 +632,7 @@ class Rebalancer:
         if anneal:
             # Smooth the borders: simulated annealing of the cut borders with every territory held inside its
             # tolerance (no farther out when it is already out); rebalancing a plan, a region leaves its territory only
-            # as another, at least as heavy, goes back to its own.
+            # as another, at least as heavy on every metric, goes back to its own.
             # It gets the time the search left (at least the last 8%): a fixed number of proposals, so that a run
             # the clock does not cut is repeatable, in stretches of a geometric cooling; when the time left would
             # not hold the stretches still to come, they are shortened (the cooling still ends cold; cut short).

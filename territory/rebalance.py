@@ -881,7 +881,7 @@ def propose(
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             # (not "…, then the plan is rebalanced (… no further rebalancing)": the handing out is all there is)
-            for then in (", then the plan is rebalanced", ", then rebalanced"):
+            for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced", ", then rebalanced"):
                 description = description.replace(then, "")
             description += "; no two of the territories left can trade regions, so nothing else moves"
         # Each territory's size against the whole team's average territory (each search gave it against the

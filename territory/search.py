@@ -557,8 +557,8 @@ class BalanceSearch:
             The temperature, in cut borders, falls geometrically from ``t_start`` to ``t_end``.
         stay : bool
             Regions never leave their territory in ``origin`` alone (they may go back to it), only together with a
-            region of at least their weight on the first metric going back to its own: tidying a plan that is being
-            rebalanced moves no more accounts. Without an ``origin`` it changes nothing.
+            region of at least their weight on every metric going back to its own: tidying a plan that is being
+            rebalanced moves no more of any metric away. Without an ``origin`` it changes nothing.
         pairs : int
             A move that would take a territory out of its band is made together with a second move that makes room
             (a region of the territory it joins going on to a neighbour, or one of a neighbour coming into the

@@ -418,8 +418,8 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
                              "--scenario", "rep_leaves", "--rep", "R11", "--seconds", "0.5", capsys=capsys)  # fmt: skip
     # (and no two territories left can trade: it says nothing else moves, not "then the plan is rebalanced")
     assert json.loads(out)["description"].endswith(
-        ": its regions and accounts go to US West first; no two of the territories left can trade regions, so nothing "
-        "else moves"
+        ": its regions and accounts go to US West; no two of the territories left can trade regions, so nothing else "
+        "moves"
     )
     assert "USC" not in {row["territory_id"] for row in summary["territories"]}
     assert summary["accounts_left_out"] == 0

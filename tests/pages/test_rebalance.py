@@ -54,6 +54,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     rows = app.session_state["reb_proposal"][0].report.territories
     assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+69")
     assert largest.delta == "value, US Central"
+    assert "It is kept as it is (the notes below say why)" in largest.help  # (it takes no region here)
     # Within tolerance counts only territories within it; those off only by what their regions force are said apart
     within = next(m for m in app.metric if m.label == "Within tolerance")
     verdicts = app.dataframe[0].value["within"]
@@ -188,8 +189,9 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     # US Central, kept and far over its share, is the largest deviation (it was left out of it, in a caption)
     largest = next(m for m in app.metric if m.label == "Largest deviation")
     assert largest.delta.endswith(", US Central")
-    # its help says it is kept, not that "a better plan could bring it closer" (the warning says none can here)
-    assert "It is kept as it is" in largest.help and "A better plan" not in largest.help
+    # its help says it took the regions and is kept, not that "a better plan could bring it closer" (the warning
+    # says none can here)
+    assert "It took regions of the territory that goes" in largest.help and "A better plan" not in largest.help
     # a new rep's territory needs a name: the button waits for it, and says so
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     button = app.button(key="reb_run")
@@ -683,7 +685,8 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     assert (f"{waiting:,} that had a rep are left waiting for one" in metric.help) == (waiting > 0)
     assert (f"{served:,} that had no rep get one" in metric.help) == (served > 0)
     # the parts by rep add up to the figure
-    parts = re.findall(r"([\d,]+) (?:go from one rep|that had no rep|that had a rep|without a rep)", metric.help)
+    parts = re.findall(r"([\d,]+) (?:go from one rep|keep their rep|that had no rep|that had a rep|without a rep)",
+                       metric.help)  # fmt: skip
     assert sum(int(p.replace(",", "")) for p in parts) == len(diff.accounts)
     assert metric.delta == (f"{waiting:,} left without a rep" if waiting else "")
     # Mei Tanaka, Canada West's only rep: its accounts go to US West, whose reps are at capacity; the headline
@@ -894,3 +897,15 @@ def test_a_plan_with_no_territories_opens_the_page(app):
     assert not app.exception, [e.value for e in app.exception]
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     assert not app.exception, [e.value for e in app.exception]
+
+
+def test_the_largest_deviation_of_a_kept_territory_that_took_regions_says_so(app):
+    # All of US West goes; Canada West, kept (it can trade with no one left), takes its regions and ends far over:
+    # its help said "this proposal does not change it" (a reviewer's case).
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("territory:USW").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    largest = next(m for m in app.metric if m.label == "Largest deviation")
+    assert largest.delta.endswith("Canada West")
+    assert "It took regions of the territory that goes" in largest.help and "does not change it" not in largest.help

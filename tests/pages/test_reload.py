@@ -327,6 +327,14 @@ def test_a_reload_starts_the_pages_from_the_choices_made_on_them(data_dir):
     assert again.radio(key="reb_level").value == "county"
     assert again.slider(key="reb_tolerance").value == 1
     assert again.pills(key="reb_metrics").value == ["accounts", "population"]
+    # also what the page keeps outside its widgets: a tolerance per metric, locked regions (a reviewer's case)
+    again.number_input(key="reb_tol_accounts").set_value(12).run()
+    again.multiselect(key="reb_locked_regions").set_value(["US-48201"]).run()  # (Harris, TX: at county level)
+    run_app(again)
+    third = reload(again, "pages/rebalance.py")
+    assert third.number_input(key="reb_tol_accounts").value == 12
+    assert third.multiselect(key="reb_locked_regions").value == ["US-48201"]
+    assert third.slider(key="reb_tolerance").value == 1
     # a new tab starts from the defaults
     other = go(session(), "pages/rebalance.py")
     assert other.radio(key="reb_level").value == "state" and other.slider(key="reb_tolerance").value == 5
