@@ -758,7 +758,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     if len(moves_table):
         from streamlit_folium import st_folium
 
-        left, right = st.columns([5, 4])  # (the table's names whole: a new territory's can be long)
+        # Beside the map while the names are short; under it, at full width, when a territory's name is long
+        # ("US West + North America East + …" was cut to "US West + North A…" at 1280 px).
+        longest = max((len(str(n)) for n in (*moves_table["from_name"], *moves_table["to_name"])), default=0)
+        left, right = st.columns([5, 4]) if longest <= 20 else (st.container(), st.container())
         with left:
             # (a copy each run: st_folium renames the map's parts in place, and the kept map then named layers that
             # no longer exist on the next rerun: the map vanished with "fast_geo_json_… is not defined")
@@ -768,7 +771,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         with right:
             shown = moves_table.assign(region=region_labels(moves_table["region_id"]))
             show_table(shown[["region", "from_name", "to_name"]], hide_index=True,
-                         column_config={"region": "Region", "from_name": "From", "to_name": "To"})  # fmt: skip
+                       column_config={"region": "Region", "from_name": "From", "to_name": "To"},
+                       **({} if longest <= 20 else {"height": 300}))  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)
