@@ -573,12 +573,13 @@ if ids:
         pd.DataFrame(
             [
                 {
+                    # (the message last: long, it is cut at the page's edge instead of pushing the counts out)
                     "Version": v.version,
                     "Author": v.author,
                     "Saved (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    "Message": v.message,
                     "Territories": len(v.plan.territories),
                     "Accounts": v.accounts,
+                    "Message": v.message,
                 }
                 for v in reversed(versions)
             ]
@@ -647,7 +648,8 @@ if ids:
     figures = st.columns(4)
     figures[0].metric("Regions moved", f"{len(diff.regions):,}")
     figures[1].metric("Territories changed", f"{len(diff.territories):,}")
-    figures[2].metric("Accounts changing territory or rep", f"{len(diff.accounts):,}")
+    figures[2].metric("Changing hands", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
+                      "(the same count as the Rebalance page's)")  # fmt: skip
     figures[3].metric("Value changing hands", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
     if diff.empty:
         st.info("The two versions hold the same plan.")

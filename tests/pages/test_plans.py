@@ -89,7 +89,7 @@ def test_a_version_saved_without_its_assignment_compares_accounts_too(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     figures = metrics(app)
     assert figures["Regions moved"] == "1"
-    assert int(figures["Accounts changing territory or rep"].replace(",", "")) > 0
+    assert int(figures["Changing hands"].replace(",", "")) > 0
     assert any("v1 of #1 was saved without its account assignment" in c.value for c in app.caption)
 
 
@@ -133,7 +133,7 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     assert app.selectbox(key="compare_to").value == (1, 3)
     figures = metrics(app)
     assert figures["Regions moved"] == "2"
-    assert int(figures["Accounts changing territory or rep"].replace(",", "")) > 0
+    assert int(figures["Changing hands"].replace(",", "")) > 0
     tables = [d.value for d in app.dataframe]
     regions = next(t for t in tables if "Region" in t.columns and "To" in t.columns)
     assert set(regions["Region"]) == {"US-WA", "US-OR"} and set(regions["To"]) == {"Canada West"}
