@@ -186,6 +186,8 @@ def describe_regions(region_ids, *, shown: int = 4) -> str:
     'the counties of Louisiana and Texas (318)'
     >>> describe_regions(["US-22001", "US-22003", "US-22005", "CA-ON", "GB"])
     'Ontario, United Kingdom and 3 counties of Louisiana'
+    >>> describe_regions(["US-LA", "US-22001", "US-22003", "US-22005", "US-22007", "US-48001"])
+    'the counties of Louisiana and Texas (5)'
     """
     ids = sorted(dict.fromkeys(str(r) for r in region_ids))
     table = _region_table().set_index("region_id")
@@ -193,7 +195,10 @@ def describe_regions(region_ids, *, shown: int = 4) -> str:
         return ", ".join(sorted(region_labels(ids)))
     level = table["level"].reindex(ids)
     counties = [r for r in ids if level.get(r) == "county"]
-    others = sorted(region_labels([r for r in ids if r not in set(counties)]))
+    # (a state beside its own counties — accounts placed in the state as a whole — is said with them: "Louisiana
+    # and 59 counties of Louisiana and Texas" read as garbled)
+    of_counties = {str(table["parent_id"].get(r)) for r in counties}
+    others = sorted(region_labels([r for r in ids if r not in set(counties) and r not in of_counties]))
     if not counties:
         return ", ".join(others[:shown]) + (f" and {len(others) - shown} more" if len(others) > shown else "")
     states = sorted(

@@ -363,13 +363,16 @@ if pending is not None and pending[0].plan.name == plan.name:
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
-            f"{kept_count} are kept as they are (the notes below say why). The figures below count every "
+            f"{kept_count} {'is' if kept_count == 1 else 'are'} kept as {'it is' if kept_count == 1 else 'they are'} "
+            "(the notes below say why). The figures below count every "
             "territory, kept ones too."
         )
     else:
         scope = ""
     # (nothing to accept when neither the regions, the territories, the accounts nor the reps would change)
-    unchanged = diff.empty and proposal.plan.to_dict() == plan.to_dict()
+    # (as the Plans page compares: regions, territories' settings and accounts; and the reps. The plans' own order
+    # of regions may differ: compared whole, a plan that moved nothing could be accepted as a new draft)
+    unchanged = diff.empty and proposal.plan.to_dict()["reps"] == plan.to_dict()["reps"]
     if unchanged:  # (said as such: "The current territories rebalanced" above a plan that moves nothing misled)
         st.info(
             "**No change: the plan is already as balanced as these settings allow.** No region can move to bring a "
@@ -576,7 +579,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
         one = len(proposal.separate) == 1
         st.info(
-            f"{alone}: no border within reach of the other territories (another continent), so rebalancing cannot "
+            f"{alone}: no border within reach of the other territories (the sea, or regions no territory holds, lie "
+            "between), so rebalancing cannot "
             f"change {'it' if one else 'them'}; {'it is' if one else 'they are'} kept as {'it is' if one else 'they are'}"
             " and left out of the mean the others are balanced to."
         )
@@ -715,7 +719,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.remove("share")
     if table["parts"].fillna(1).le(1).all():
         columns.remove("parts")
-    name_width = int(min(max(8 * table["territory"].str.len().max() + 24, 120), 240))  # (the longest name whole)
+    name_width = int(min(max(7 * table["territory"].str.len().max() + 24, 110), 230))  # (the longest name whole)
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
@@ -726,7 +730,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
-            "Kept", help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
+            "Kept", width=56, help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
                                        else "") + (" (it may still have given regions one way)" if proposal.gave
                                                    else "")
@@ -739,11 +743,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                                           "push onto the others). A kept territory: "
                                           "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
-                           "Share", format="%.2f×", help="Its size against the average territory's: what its reps "
+                           "Share", format="%.2f×", width=64, help="Its size against the average territory's: what its reps "
                                                          "can carry, or 1× each with equal shares"),
-                       "regions": st.column_config.NumberColumn("Regions", format="%d"),
+                       "regions": st.column_config.NumberColumn("Regions", format="%d", width=72),
                        "parts": st.column_config.NumberColumn(
-                           "Pieces", format="%d", help="More than 1: apart across regions no territory holds"),
+                           "Pieces", format="%d", width=64, help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(
                            f"{METRICS.get(m, m)} after", digits=1,
                            help="In the proposal: off its share by this much (its share: the team's mean times its "

@@ -1518,8 +1518,8 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named
 
     ``overlap``: old territory id → how much of the new territory came from it (the first metric). The old name
     stays when that territory makes up at least half; else the largest parts are named, up to three, until they
-    make up three quarters, and the others that make up 5% or more are counted. An empty name when its largest part
-    is one of ``named_elsewhere`` (old territories whose names other new territories keep): a name that begins with
+    make up three quarters, and the others that make up 5% or more are counted. An empty name when a part it would
+    name is one of ``named_elsewhere`` (old territories whose names other new territories keep): a name made with
     another territory's tells nothing apart.
 
     Examples
@@ -1535,18 +1535,20 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named
     'US West + US Central + East + 1 more'
     >>> _made_of(pd.Series({"W": 30.0, "C": 45.0, "E": 25.0}), old, "W", {"C"})
     ''
+    >>> _made_of(pd.Series({"W": 30.0, "C": 45.0, "E": 25.0}), old, "W", {"W"})
+    ''
     """
     total = float(overlap.sum())
     if total <= 0 or overlap.get(keeps, 0.0) >= 0.5 * total:
         return old[keeps].name
     parts = overlap[overlap > 0]
-    if sorted(parts.index, key=lambda t: (-parts[t], t != keeps, t))[0] in named_elsewhere:
-        return ""
     named, covered = [], 0.0
     for territory_id in sorted(parts.index, key=lambda t: (-parts[t], t != keeps, t)):
         share = float(parts[territory_id])
         if len(named) == 3 or covered >= 0.75 * total:
             break
+        if territory_id in named_elsewhere:  # ("Canada West + US West + 1 more" beside "US West")
+            return ""
         named.append(old[territory_id].name)
         covered += share
     rest = int((parts >= 0.05 * total).sum()) - len(named)

@@ -909,3 +909,16 @@ def test_the_largest_deviation_of_a_kept_territory_that_took_regions_says_so(app
     largest = next(m for m in app.metric if m.label == "Largest deviation")
     assert largest.delta.endswith("Canada West")
     assert "It took regions of the territory that goes" in largest.help and "does not change it" not in largest.help
+
+
+def test_a_proposal_that_moves_nothing_with_a_region_locked_cannot_be_accepted(app):
+    # Idaho locked at ±1%: nothing moves, yet the plans differed in the order of their regions, so Accept was on and
+    # saved a draft the Plans page called "the same plan" (a new user's test)
+    app.slider(key="reb_tolerance").set_value(1).run()
+    app.multiselect(key="reb_locked_regions").set_value(["US-ID"]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    figures = {m.label: m.value for m in app.metric}
+    assert figures["Regions moved"] == "0" and figures["Changing hands"] == "0"
+    assert app.button(key="reb_accept").disabled
+    assert any(i.value.startswith("**No change") for i in app.info)
