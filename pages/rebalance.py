@@ -621,6 +621,30 @@ if pending is not None and pending[0].plan.name == plan.name:
                 else ""
             )
         )
+    elif report.centres:
+        # Groups that only trade among themselves (kept territories lie between): each is balanced around what its
+        # regions hold, said with where the search aims it (a new user read "best possible" at +10% as a claim with
+        # nothing behind it).
+        groups: dict[tuple, list[str]] = {}
+        for t, c in report.centres.items():
+            groups.setdefault(tuple(round(float(c.get(m, 0.0)), 3) for m in tol), []).append(t)
+        kept_between = bool(rows["locked"].astype(bool).any())
+        said = [
+            " and ".join(sorted(plain(name_of.get(t, t)) for t in members))
+            + (" are" if len(members) > 1 else " is")
+            + " aimed at "
+            + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))
+            for key, members in sorted(groups.items())
+        ]
+        st.info(
+            "Not every territory can trade regions with every other"
+            + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
+            + ": territories that trade only among themselves share what their regions hold, and cannot all be "
+            "within their tolerance of their shares. "
+            + "; ".join(said)
+            + ", against their shares, and each is judged within when it is within its tolerance of that (the table "
+            "says how close the search came)."
+        )  # fmt: skip
     if proposal.left_out:
         st.warning(
             f"Left without a territory: {plain(describe_regions(proposal.left_out, shown=8))}. No other territory "

@@ -922,3 +922,20 @@ def test_a_proposal_that_moves_nothing_with_a_region_locked_cannot_be_accepted(a
     assert figures["Regions moved"] == "0" and figures["Changing hands"] == "0"
     assert app.button(key="reb_accept").disabled
     assert any(i.value.startswith("**No change") for i in app.info)
+
+
+def test_territories_that_trade_only_among_themselves_are_said_with_where_they_are_aimed(app):
+    # A new rep joins in Florida: US Central, kept (its focus), lies between US West with Canada West and US South.
+    # Each pair shares what its regions hold: US South "best possible" at -14% had no word of why.
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("Miami").run()
+    app.selectbox(key="reb_home").set_value("US-FL").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    centres = app.session_state["reb_proposal"][0].report.centres
+    assert centres
+    note = next(i.value for i in app.info if i.value.startswith("Not every territory can trade regions"))
+    assert "territories kept as they are, said below, lie between some of them" in note
+    for t, c in centres.items():
+        name = app.session_state["reb_proposal"][0].plan.territory(t).name
+        assert name in note and f"{c['workload']:+.1%} on workload" in note
