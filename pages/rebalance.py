@@ -508,12 +508,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     # Every account whose territory or rep changes, as the Plans page's comparison counts them: a rep who leaves
     # hands accounts over (or leaves them waiting) without any changing territory.
     changing = diff.accounts
-    waiting = int((changing["from_rep_id"].notna() & changing["to_rep_id"].isna()).sum()) if len(changing) else 0
-    served = int((changing["from_rep_id"].isna() & changing["to_rep_id"].notna()).sum()) if len(changing) else 0
-    both = (changing["from_rep_id"].notna() & changing["to_rep_id"].notna()) if len(changing) else None
-    handed = int((both & changing["from_rep_id"].ne(changing["to_rep_id"])).sum()) if len(changing) else 0
-    same_rep = int((both & changing["from_rep_id"].eq(changing["to_rep_id"])).sum()) if len(changing) else 0
-    still = len(changing) - waiting - served - handed - same_rep
+    had, has = changing["from_rep_id"].notna(), changing["to_rep_id"].notna()
+    same = changing["from_rep_id"].eq(changing["to_rep_id"])
+    waiting, served, still = int((had & ~has).sum()), int((~had & has).sum()), int((~had & ~has).sum())
+    handed, same_rep = int((had & has & ~same).sum()), int((had & has & same).sum())
     kpis[4].metric(
         "Changing hands", f"{len(changing):,}",
         # (in the headline, in red: a proposal that leaves accounts without a rep must not read well at a glance)

@@ -434,14 +434,11 @@ def keep_settings() -> None:
             kept[STATE_PREFIX + name] = st.session_state[name]
     if not kept:
         return
-    shown = {}
-    for key, value in kept.items():
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            continue
-        shown[key] = value
-    content = json.dumps(shown, sort_keys=True)
+    try:
+        shown, content = kept, json.dumps(kept, sort_keys=True)
+    except (TypeError, ValueError):  # (only then value by value)
+        shown = {key: value for key, value in kept.items() if _is_json(value)}
+        content = json.dumps(shown, sort_keys=True)
     if st.session_state.get("kept_settings_json") == content:
         return
     store = plan_store()
@@ -453,6 +450,14 @@ def keep_settings() -> None:
         st.session_state["store_error"] = f"page settings not kept: {type(error).__name__}: {error}"
         return
     st.session_state["kept_settings_json"] = content
+
+
+def _is_json(value) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 REMEMBERED = "remembered_state"

@@ -269,25 +269,24 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
     more_in_all = sum(w[1] for w in waiting)
     before_total, before_gap, after_total, after_gap = no_rep
     waiting.sort(key=lambda w: (-w[1], w[0]))
+    shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5]) + (
+        f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+    )
     if waiting and after_total - before_total != more_in_all:
         # The team's count first: "more" territory by territory can stand beside fewer in all (a plan from scratch
         # gives a rep to accounts in no territory before, and puts others where the reps are full).
-        shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5])
         out.append(
             f"Accounts with no rep across the team: {after_total:,}, against {before_total:,} before"
             + (f" ({before_gap:,} of them then in no territory, {after_gap:,} now)" if before_gap or after_gap else "")
             + f". Where the reps are at capacity, {more_in_all:,.0f} account(s) that did not wait there before now "
             + f"wait for a rep, in {len(waiting)} "
             + ("territory" if len(waiting) == 1 else "territories")
-            + f" ({shown}"
-            + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
-            + ")."
+            + f" ({shown})."
         )
     elif len(waiting) > 3:  # (one warning, not one per territory: a plan from scratch may make dozens)
-        shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5])
         out.append(
             f"{more_in_all:,.0f} more account(s) in {len(waiting)} territories wait for a rep, their "
-            f"reps being at capacity ({shown}{f' and {len(waiting) - 5} more' if len(waiting) > 5 else ''})."
+            f"reps being at capacity ({shown})."
         )
     else:
         out += [

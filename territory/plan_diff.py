@@ -58,19 +58,15 @@ def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {r: tuple(sorted(ts)) for r, ts in out.items()}
 
 
-def _down_to_units(listing: dict, other: dict, parents: Mapping[str, str]) -> dict:
-    """``listing`` with each claim that has units claimed on either side given to its units, where none claims them.
+def _down_to_units(listing: dict, mixed: set, children: Mapping[str, list]) -> dict:
+    """``listing`` with each of the ``mixed`` claims given to its units (``children``), where none claims them.
 
     A state one version claims whole and the other hands out by county is compared county by county: a county
     that stays in the same territory did not move, and one that neither claims now is in no territory.
     """
-    children: dict[str, list[str]] = {}
-    for unit, parent in parents.items():
-        children.setdefault(parent, []).append(unit)
-    mixed = {parents[r] for r in listing.keys() | other.keys() if r in parents}
-    out = {r: ts for r, ts in listing.items() if r not in mixed or r not in children}
+    out = {r: ts for r, ts in listing.items() if r not in mixed}
     for parent in mixed & listing.keys():
-        for unit in children.get(parent, ()):
+        for unit in children[parent]:
             out.setdefault(unit, listing[parent])
     return out
 
@@ -121,8 +117,12 @@ def diff_plans(
     """
     names = {t.territory_id: t.name for t in old.territories} | {t.territory_id: t.name for t in new.territories}
     before, after = _listing(old), _listing(new)
-    if parents:  # (each against the other as listed: a claim goes down to units on both sides or on neither)
-        before, after = _down_to_units(before, after, parents), _down_to_units(after, before, parents)
+    if parents:  # (a claim with units claimed on either side goes down to its units on both sides)
+        children: dict[str, list[str]] = {}
+        for unit, parent in parents.items():
+            children.setdefault(parent, []).append(unit)
+        mixed = {parents[r] for r in before.keys() | after.keys() if r in parents}
+        before, after = _down_to_units(before, mixed, children), _down_to_units(after, mixed, children)
     rows = []
     for region_id in sorted(before.keys() | after.keys()):
         a, b = before.get(region_id, ()), after.get(region_id, ())

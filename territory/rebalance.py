@@ -1472,25 +1472,26 @@ def _name_new_territories(
         old_id for new_id, old_id in mapping.items() if overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
     }
     taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
+
+    def where(new_id: str, otherwise: str) -> str:
+        """The new territory named after its largest regions (:func:`_area_name`), else ``otherwise``."""
+        inside = (labels == new_id).to_numpy()
+        return _area_name(labels.index[inside], weights[inside], region_label, unit_parents) or otherwise
+
     for new_id in sorted(set(labels)):
         if new_id in mapping:
             territory = old[mapping[new_id]]
             # (named after its regions instead when it is mostly an old territory another one keeps the name of:
             # "US West + 1 more" beside "US West" said nothing of where it is)
-            name = (
-                _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]})
-                or _area_name(
-                    labels.index[labels == new_id], weights[(labels == new_id).to_numpy()], region_label, unit_parents
-                )
-                or territory.name
+            name = _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]}) or where(
+                new_id, territory.name
             )
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
             fresh = new_territory_id(so_far, f"Territory {new_id}")
             territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(so_far))
-            name = _area_name(labels.index[labels == new_id], weights[(labels == new_id).to_numpy()], region_label,
-                              unit_parents) or territory.name  # fmt: skip
+            name = where(new_id, territory.name)
         name = _unique(name, taken)
         taken.add(name.casefold())
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
