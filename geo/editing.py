@@ -545,6 +545,22 @@ def replaced_claims(region_ids, level: str = "state") -> list[str]:
     return sorted(set(unit_parents(region_ids, level).values()))
 
 
+def region_points(region_ids) -> dict[str, tuple[float, float]]:
+    """Region id → (latitude, longitude) of a point inside it, for the regions the boundary table knows.
+
+    Examples
+    --------
+    >>> lat, lon = region_points(["US-CO", "nowhere"])["US-CO"]
+    >>> 37 < lat < 41 and -109 < lon < -102
+    True
+    """
+    from geo.boundaries import region_table
+
+    table = region_table().set_index("region_id")
+    known = table.index.intersection(pd.Index(list(region_ids)))
+    return {r: (float(table.at[r, "lat"]), float(table.at[r, "lon"])) for r in known}
+
+
 def unit_parents(region_ids, level: str = "state") -> dict[str, str]:
     """Unit → the claim it stands for: at county level each county's state; at state level none.
 
@@ -591,8 +607,9 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
     The page and the CLI call this with the units of :func:`rebalance_units` (``holders``, ``table``, ``links``) and
     the metrics picked; ``options`` are the scenario's (``scenario``, ``tolerance``, ``rng``, ``max_seconds`` …).
     Supplied here: the region graph of the metrics, the claims the regions replace (the states of handed-out
-    counties), region names, the regions' parents (a rep's home state → its busiest county) and the recount of
-    regions a leaving territory hands out (each counts what its new territory takes).
+    counties), region names, the regions' parents (a rep's home state → its busiest county), a point inside each
+    region (how far a rep would go to staff a territory) and the recount of regions a leaving territory hands out
+    (each counts what its new territory takes).
     """
     from geo.boundaries import region_label
     from territory.optimizer import RegionGraph
@@ -602,6 +619,6 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
     graph = RegionGraph.from_adjacency(balance_metrics(table, metrics), links)
     return propose(
         state.plan, graph, holders, replaces=replaced_claims(table.index, level), region_label=region_label,
-        unit_parents=unit_parents(table.index, level),
+        unit_parents=unit_parents(table.index, level), region_points=region_points(table.index),
         recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
     )  # fmt: skip

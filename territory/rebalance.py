@@ -551,6 +551,7 @@ def propose(
     replaces: Sequence[str] = (),
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
+    region_points: Mapping[str, tuple[float, float]] | None = None,
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
     rng: np.random.Generator | None = None,
@@ -595,6 +596,10 @@ def propose(
     unit_parents : mapping, optional
         Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
         busiest county of that state their territory holds.
+    region_points : mapping, optional
+        Unit → (latitude, longitude) of a point inside it. A plan from scratch that leaves a territory without a
+        rep moves reps by their distance in km to its work (:func:`_staff`); without points, by steps from region
+        to region (a province counts as one step, like a county).
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -759,7 +764,14 @@ def propose(
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
         labels, territories, reps = _name_new_territories(
-            plan, current, labels, graph, homes, region_label=region_label, unit_parents=unit_parents
+            plan,
+            current,
+            labels,
+            graph,
+            homes,
+            region_label=region_label,
+            unit_parents=unit_parents,
+            region_points=region_points,
         )
         idle = _set_inactive(reps, plan.reps)
         moved = [
@@ -1361,14 +1373,14 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
 
 
 def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series,
-           living: Mapping[str, str], hops: Callable[[str, str], float] | None = None) -> tuple:  # fmt: skip
+           living: Mapping[str, str], distance: Callable[[str | None, list, str], float] | None = None) -> tuple:  # fmt: skip
     """Reps for territories drawn anew: every active rep keeps working, every territory gets one where it can.
 
     A rep goes to the new territory that holds their home (``living``: rep id → its T-label); a rep without one
     follows their territory where it lives on (under its name), else goes to the new territory that holds most of
-    it; then a territory without a rep takes one from a territory with a rep to spare: a rep not at home there if
-    there is one (the one whose old territory overlaps it most), else the rep living nearest to it (``hops``: rep
-    id, T-label → steps from the rep's home to that territory); on a tie, from the territory with the most.
+    it. Then, if some territory has no rep, reps are placed anew where that costs least in all (an assignment:
+    each territory one rep, the others stay where they are; :func:`_staff_every_territory`). ``distance``: rep id
+    (or None), the territories the rep is in, a territory → how far (without it every move costs the same).
     """
     new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
@@ -1391,35 +1403,8 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         placed[rep.rep_id] = mine
         for t in mine:
             staff[t].append(rep.rep_id)
-    by_id = {r.rep_id: r for r in plan.reps}
-
-    def row_of(territory: str) -> str:
-        return next(new for new, final in home.items() if final == territory)
-
-    def closeness(rep_id: str, territory: str) -> float:
-        column = [t for t in by_id[rep_id].territory_ids if t in overlap.columns]
-        return float(overlap.loc[row_of(territory), column].sum()) if column else 0.0
-
-    for territory in sorted(staff, key=lambda t: len(staff[t])):
-        if staff[territory]:
-            continue
-        spare = [(t, r) for t in staff if len(staff[t]) >= 2 for r in staff[t]]
-        if not spare:
-            break
-        # From any territory with a rep to spare: a rep not at home first (a rep placed where they live stays
-        # there if another can go), the nearest to this territory, then from the most staffed territory.
-        crowded, mover = max(
-            spare,
-            key=lambda pair: (
-                pair[1] not in living,
-                -hops(pair[1], row_of(territory)) if pair[1] in living and hops else closeness(pair[1], territory),
-                len(staff[pair[0]]),
-                pair,
-            ),
-        )
-        staff[crowded].remove(mover)
-        staff[territory].append(mover)
-        placed[mover] = [t for t in placed[mover] if t != crowded] + [territory]
+    if placed and any(not reps for reps in staff.values()):
+        placed = _staff_every_territory(placed, list(staff), distance)
     return tuple(
         replace(r, territory_ids=tuple(placed[r.rep_id]))
         if r.rep_id in placed
@@ -1428,6 +1413,62 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         else r
         for r in plan.reps
     )
+
+
+def _staff_every_territory(placed: dict, territories: list,
+                           distance: Callable[[str | None, list, str], float] | None) -> dict:  # fmt: skip
+    """Reps placed anew so that every territory has one, where that costs least in all (see :func:`_staff`).
+
+    ``placed``: rep id → the territories they are in. Staying costs nothing; moving costs the square of the
+    distance to the territory, plus the square of one and a half steps (a step: the median distance from a
+    territory to the nearest other, ``distance(None, [a], b)``). Squared, a few moves of a step each cost less than one across the map: a
+    territory in the east with no rep takes the nearest rep, who is replaced by the next, and so on, rather than
+    a rep living in British Columbia (a new user's test: 12 territories on the demo counties). The step's cost
+    keeps reps at home where moving them would save little: a rep from Illinois goes to Massachusetts, rather than
+    the New York rep to Massachusetts and the rep from Illinois to New York. A rep moved leaves the territories
+    they were in; one who stays keeps them all. A rep out of reach (``inf``: across an ocean) goes only when no
+    one else can.
+
+    Examples
+    --------
+    Four territories in a row, a step apart; two reps in A, D has none:
+
+    >>> line = {"A": 0.0, "B": 1.0, "C": 2.0, "D": 3.0}
+    >>> where = {"ann": "A", "bo": "A", "cy": "B", "di": "C", "ed": "D"}
+    >>> far = lambda rep, mine, territory: abs(line[where[rep] if rep else mine[0]] - line[territory])
+    >>> placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"], "di": ["C"]}
+    >>> _staff_every_territory(placed, ["A", "B", "C", "D"], far)  # 2² + 1² + 2 × 1.5², against 3² + 1.5²
+    {'ann': ['A'], 'bo': ['C'], 'cy': ['B'], 'di': ['D']}
+
+    C has none, two steps from A: one rep moves two steps (2² + 1.5²) rather than two one (2 × (1 + 1.5²)).
+
+    >>> placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"], "ed": ["D"]}
+    >>> _staff_every_territory(placed, ["A", "B", "C", "D"], far)
+    {'ann': ['A'], 'bo': ['C'], 'cy': ['B'], 'ed': ['D']}
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    reps = list(placed)
+    if distance is None:
+        cost = np.array([[0.0 if t in placed[r] else 1.0 for t in territories] for r in reps])
+    else:
+        nearest = [min((distance(None, [a], b) for b in territories if b != a), default=0.0) for a in territories]
+        finite = [d for d in nearest if np.isfinite(d)]
+        step = (1.5 * float(np.median(finite))) ** 2 if finite else 1.0
+        cost = np.zeros((len(reps), len(territories)))
+        for i, rep_id in enumerate(reps):
+            for j, territory in enumerate(territories):
+                if territory not in placed[rep_id]:
+                    d = distance(rep_id, placed[rep_id], territory)
+                    cost[i, j] = 1e30 if not np.isfinite(d) else float(d) ** 2 + step
+    # Each territory takes one rep; the reps left over stay where they were placed (at no cost).
+    extra = max(len(reps) - len(territories), 0)
+    rows, cols = linear_sum_assignment(np.hstack([cost, np.zeros((len(reps), extra))]))
+    result = dict(placed)
+    for i, j in zip(rows, cols, strict=True):
+        if j < len(territories) and territories[j] not in placed[reps[i]]:
+            result[reps[i]] = [territories[j]]
+    return result
 
 
 def _name_new_territories(
@@ -1439,6 +1480,7 @@ def _name_new_territories(
     *,
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
+    region_points: Mapping[str, tuple[float, float]] | None = None,
 ):
     """Names, ids and reps for territories drawn anew (``labels``: T1..Tk per unit; ``homes``: rep → home unit).
 
@@ -1497,21 +1539,59 @@ def _name_new_territories(
         # Drawn anew, a territory takes every account of its regions (balanced on all of them).
         territories[territory.territory_id] = replace(territory, name=name, region_ids=(), industries=(), tiers=())
         renamed[labels == new_id] = territory.territory_id
-    position = {r: i for i, r in enumerate(graph.region_ids)}
-    steps: dict[str, np.ndarray] = {}
-
-    def hops(rep_id: str, new_id: str) -> float:
-        """Steps on the region graph from a rep's home to the nearest region of ``new_id``."""
-        if new_id not in steps:
-            found = _hops([position[u] for u in labels.index[labels == new_id]], graph.neighbours, len(graph))
-            steps[new_id] = np.where(found < 0, np.inf, found)  # (none reaches: last)
-        return float(steps[new_id][position[homes[rep_id]]])
-
-    reps = _staff(plan, overlap, mapping, renamed, labels, living, hops)
+    reps = _staff(plan, overlap, mapping, renamed, labels, living,
+                  _rep_distance(graph, renamed, homes, weights, region_points))  # fmt: skip
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t
     return renamed, territories, reps
+
+
+def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, str], weights: np.ndarray,
+                  points: Mapping[str, tuple[float, float]] | None) -> Callable[[str | None, list, str], float]:  # fmt: skip
+    """How far a rep is from a territory's work: ``distance(rep id, the territories they are in, territory)``.
+
+    With no rep (None), how far the territories are from the territory.
+
+    With ``points`` (unit → latitude, longitude), the mean great-circle distance in km from the rep's home (else
+    from the middle of the work of the territories they are in) to the territory's units, weighted by their work
+    (``weights``, by graph position; ``holders``: unit → territory). Without, the fewest steps on the region graph
+    from the home (else from those territories) to a region of the territory; ``inf`` where none leads there.
+    """
+    ids = list(graph.region_ids)
+    position = {r: i for i, r in enumerate(ids)}
+    owner = holders.reindex(ids).to_numpy(dtype=object)
+    weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
+    if points is not None and all(r in points for r in ids):
+        lat, lon = np.radians(np.array([points[r] for r in ids], dtype=float).T)
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+        def middle(inside: np.ndarray) -> np.ndarray:
+            w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
+            centre = (xyz[inside] * w[:, None]).sum(axis=0)
+            return centre / max(float(np.linalg.norm(centre)), 1e-12)
+
+        def distance(rep_id: str, mine: list, territory: str) -> float:
+            origin = xyz[position[homes[rep_id]]] if rep_id in homes else middle(np.isin(owner, mine))
+            inside = owner == territory
+            w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
+            km = 6371.0 * np.arccos(np.clip(xyz[inside] @ origin, -1.0, 1.0))
+            return float((km * w).sum() / w.sum())
+
+        return distance
+    steps: dict[str, np.ndarray] = {}
+
+    def hops(rep_id: str, mine: list, territory: str) -> float:
+        if territory not in steps:
+            found = _hops(np.flatnonzero(owner == territory).tolist(), graph.neighbours, len(ids))
+            steps[territory] = np.where(found < 0, np.inf, found)  # (none reaches: last)
+        found = steps[territory]
+        if rep_id in homes:
+            return float(found[position[homes[rep_id]]])
+        inside = np.isin(owner, mine)
+        return float(found[inside].min()) if inside.any() else float("inf")
+
+    return hops
 
 
 def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named_elsewhere=frozenset()) -> str:

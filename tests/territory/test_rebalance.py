@@ -848,3 +848,53 @@ def test_a_new_territory_mostly_of_an_old_one_that_another_keeps_is_named_after_
     assert middle.name.startswith("column ") and middle.name.endswith(" + 16 more"), middle.name
     # a territory made mostly of an old one that keeps no name elsewhere is still named after it
     assert territories["T2"].name == "Stripe 2"
+
+
+def _row_of_regions(n, across=()):
+    """n regions in a row, a degree of longitude apart (about 111 km), linked to the next; ``across``: links cut."""
+    ids = tuple(f"r{i}" for i in range(n))
+    links = tuple(tuple(j for j in (i - 1, i + 1) if 0 <= j < n and {i, j} not in [set(a) for a in across])
+                  for i in range(n))  # fmt: skip
+    metrics = pd.DataFrame({"a": np.ones(n)})
+    return RegionGraph(ids, metrics, links), {r: (0.0, float(i)) for i, r in enumerate(ids)}
+
+
+@pytest.mark.parametrize("with_points", [True, False])
+def test_a_territory_without_a_rep_takes_the_nearest_and_each_is_replaced_by_the_next(with_points):
+    # A new user's test: 12 territories on the demo counties, reps living mostly in the west; the eastern territory
+    # without a rep took the one rep a territory could spare, who lives in British Columbia (3,800 km away).
+    from territory.rebalance import _rep_distance, _staff_every_territory
+
+    graph, points = _row_of_regions(12)
+    holders = pd.Series([t for t in "ABCDEF" for _ in range(2)], index=list(graph.region_ids))
+    homes = {"ann": "r0", "bo": "r1", "cy": "r2", "di": "r4", "ed": "r6", "flo": "r8"}
+    placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"], "di": ["C"], "ed": ["D"], "flo": ["E"]}
+    distance = _rep_distance(graph, holders, homes, np.ones(12), points if with_points else None)
+    staffed = _staff_every_territory(placed, list("ABCDEF"), distance)
+    assert sorted(t for ts in staffed.values() for t in ts) == list("ABCDEF")  # every territory one rep
+    assert staffed["ann"] == ["A"]  # somebody stays at home in A
+    # Nobody goes from A (where the spare rep is) to F, five territories east: a chain of shorter moves instead.
+    farthest = max(abs("ABCDEF".index(ts[0]) - "ABCDEF".index(placed[r][0])) for r, ts in staffed.items())
+    assert farthest <= 2
+    if with_points:  # (km: the middle of A's work is 1° east of ann's home; F's 10.5° away)
+        assert distance("ann", ["A"], "F") == pytest.approx(10.5 * 111.19, rel=0.01)
+        assert distance(None, ["A"], "B") == pytest.approx(2 * 111.19, rel=0.01)
+    else:  # (steps: from r0 to F's nearest region, r10)
+        assert distance("ann", ["A"], "F") == 10 and distance(None, ["A"], "B") == 1
+
+
+def test_a_rep_crosses_to_regions_out_of_reach_only_when_no_one_else_can():
+    from territory.rebalance import _rep_distance, _staff_every_territory
+
+    graph, points = _row_of_regions(6, across=[(3, 4)])  # r4, r5 (territory C) out of reach of the rest
+    holders = pd.Series(list("AABBCC"), index=list(graph.region_ids))
+    distance = _rep_distance(graph, holders, {"ann": "r0", "bo": "r1", "cy": "r2"}, np.ones(6), None)
+    assert distance("ann", ["A"], "C") == float("inf")
+    staffed = _staff_every_territory({"ann": ["A"], "bo": ["A"], "cy": ["B"]}, list("ABC"), distance)
+    assert sorted(t for ts in staffed.values() for t in ts) == list("ABC")  # C still gets one: nobody else can go
+    # Reps who can reach an empty territory go before one who would cross.
+    holders = pd.Series(list("AABBCC"), index=list(graph.region_ids))
+    graph, _ = _row_of_regions(6, across=[(1, 2)])  # A out of reach of B and C
+    distance = _rep_distance(graph, holders, {"ann": "r0", "cy": "r2", "di": "r3"}, np.ones(6), None)
+    staffed = _staff_every_territory({"ann": ["A"], "cy": ["B"], "di": ["B"]}, list("ABC"), distance)
+    assert staffed == {"ann": ["A"], "cy": ["B"], "di": ["C"]} or staffed == {"ann": ["A"], "cy": ["C"], "di": ["B"]}
