@@ -183,11 +183,13 @@ def describe_regions(region_ids, *, shown: int = 4) -> str:
     >>> table = _region_table()
     >>> counties = table.loc[table["parent_id"].isin(["US-TX", "US-LA"]), "region_id"].tolist()
     >>> describe_regions(counties)
-    'the counties of Louisiana and Texas (318)'
+    '318 counties of Louisiana and Texas'
     >>> describe_regions(["US-22001", "US-22003", "US-22005", "CA-ON", "GB"])
     'Ontario, United Kingdom and 3 counties of Louisiana'
     >>> describe_regions(["US-LA", "US-22001", "US-22003", "US-22005", "US-22007", "US-48001"])
-    'the counties of Louisiana and Texas (5)'
+    '5 counties of Louisiana and Texas'
+    >>> describe_regions(["US-22001", "CA-ON", "CA-QC", "CA-BC", "GB"])
+    'British Columbia, Ontario, Québec, United Kingdom and 1 county of Louisiana'
     """
     ids = sorted(dict.fromkeys(str(r) for r in region_ids))
     table = _region_table().set_index("region_id")
@@ -205,9 +207,9 @@ def describe_regions(region_ids, *, shown: int = 4) -> str:
         {str(table["name"].get(str(table["parent_id"].get(r)), table["parent_id"].get(r))) for r in counties}
     )
     named = " and ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states)
-    if not others:
-        return f"the counties of {named} ({len(counties)})"
-    return f"{', '.join(others)} and {len(counties)} counties of {named}"
+    # ("the counties of Idaho, Oregon and Washington (38) (United States of America)" read as two asides)
+    counted = f"{len(counties)} count{'y' if len(counties) == 1 else 'ies'} of {named}"
+    return f"{', '.join(others)} and {counted}" if others else counted
 
 
 @dataclass

@@ -1515,30 +1515,38 @@ def _name_new_territories(
     }
     taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
 
-    def where(new_id: str, otherwise: str) -> str:
-        """The new territory named after its largest regions (:func:`_area_name`), else ``otherwise``."""
+    def areas_of(new_id: str) -> list:
+        """The new territory's areas (at county level, states), largest first (:func:`_area_name`)."""
         inside = (labels == new_id).to_numpy()
-        return _area_name(labels.index[inside], weights[inside], region_label, unit_parents) or otherwise
+        return _areas(labels.index[inside], weights[inside], unit_parents)
 
+    drawn = []  # (T-label, territory id, name, its areas when named after them)
     for new_id in sorted(set(labels)):
+        areas = None
         if new_id in mapping:
             territory = old[mapping[new_id]]
             # (named after its regions instead when it is mostly an old territory another one keeps the name of:
             # "US West + 1 more" beside "US West" said nothing of where it is)
-            name = _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]}) or where(
-                new_id, territory.name
-            )
+            name = _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]})
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
             fresh = new_territory_id(so_far, f"Territory {new_id}")
             territory = Territory(fresh, f"Territory {new_id[1:]}", color=next_color(so_far))
-            name = where(new_id, territory.name)
+            name = ""
+        if not name:
+            areas = areas_of(new_id)
+            name = _area_name_of(areas, region_label) or territory.name
+        # Drawn anew, a territory takes every account of its regions (balanced on all of them).
+        territories[territory.territory_id] = replace(territory, region_ids=(), industries=(), tiers=())
+        renamed[labels == new_id] = territory.territory_id
+        drawn.append((new_id, territory.territory_id, name, areas))
+    if region_points is not None:
+        drawn = _told_apart(drawn, labels, weights, region_label, unit_parents or {}, region_points)
+    for _, territory_id, name, _ in drawn:
         name = _unique(name, taken)
         taken.add(name.casefold())
-        # Drawn anew, a territory takes every account of its regions (balanced on all of them).
-        territories[territory.territory_id] = replace(territory, name=name, region_ids=(), industries=(), tiers=())
-        renamed[labels == new_id] = territory.territory_id
+        territories[territory_id] = replace(territories[territory_id], name=name)
     reps = _staff(plan, overlap, mapping, renamed, labels, living,
                   _rep_distance(graph, renamed, homes, weights, region_points))  # fmt: skip
     for t in plan.territories:  # territories outside the balanced units keep their claims
@@ -1646,13 +1654,71 @@ def _area_name(units, weights, region_label: Callable[[str], str], parents: Mapp
     >>> _area_name(["a", "b", "c", "d"], [1, 4, 2, 3], str.upper, {"a": "x", "b": "y", "c": "x", "d": "z"})
     'Y & X + 1 more'
     """
+    return _area_name_of(_areas(units, weights, parents), region_label)
+
+
+def _areas(units, weights, parents: Mapping[str, str] | None) -> list:
+    """The areas of ``units`` (their parents, at county level states; else themselves), by weight, largest first."""
     parents = parents or {}
     by_area = pd.Series(np.asarray(weights, dtype=float), index=[parents.get(u, u) for u in units])
-    order = by_area.groupby(level=0, sort=True).sum().sort_values(ascending=False, kind="stable").index
-    names = [str(region_label(area)) for area in order]
-    if not names:
-        return ""
+    return list(by_area.groupby(level=0, sort=True).sum().sort_values(ascending=False, kind="stable").index)
+
+
+def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str]) -> str:
+    """The two largest areas by name, and how many more: "Texas & Louisiana + 2 more" (empty for none)."""
+    names = [str(region_label(area)) for area in areas]
     return " & ".join(names[:2]) + (f" + {len(names) - 2} more" if len(names) > 2 else "")
+
+
+COMPASS = ("East", "Northeast", "North", "Northwest", "West", "Southwest", "South", "Southeast")
+
+
+def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_label: Callable[[str], str],
+                parents: Mapping[str, str], points: Mapping[str, tuple[float, float]]) -> list:  # fmt: skip
+    """Territories named after the same state told apart by where in it they are: "North Texas", "South Texas".
+
+    ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. A
+    territory named after its areas whose first area another territory's name also gives ("Texas" beside "Texas
+    & Louisiana") is named after the part of that area it holds, seen from the middle of the area (both weighted
+    by ``weights``, by position in ``labels``): eight points of the compass, "Central" near the middle. A territory
+    that holds all of its first area, or whose part lies where another's does, keeps its name (:func:`_unique`
+    numbers it).
+    """
+    units = labels.index
+    area = np.array([parents.get(u, u) for u in units], dtype=object)
+    lat = np.array([points.get(u, (np.nan, np.nan))[0] for u in units], dtype=float)
+    lon = np.array([points.get(u, (np.nan, np.nan))[1] for u in units], dtype=float)
+    weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
+
+    def middle(inside: np.ndarray) -> tuple[float, float]:
+        inside = inside & np.isfinite(lat)
+        w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
+        return float((lat[inside] * w).sum() / w.sum()), float((lon[inside] * w).sum() / w.sum())
+
+    shown = {t: set(areas[:2]) for t, _, _, areas in drawn if areas}
+    result = []
+    for new_id, territory_id, name, areas in drawn:
+        first = areas[0] if areas else None
+        clash = first is not None and any(first in others for t, others in shown.items() if t != new_id)
+        whole = first is not None and bool(((area == first) & (labels != new_id).to_numpy()).sum() == 0)
+        if not clash or whole or first in units or not np.isfinite(lat[area == first]).any():
+            result.append((new_id, territory_id, name, areas))
+            continue
+        mine = (area == first) & (labels == new_id).to_numpy()
+        (y, x), (y0, x0) = middle(mine), middle(area == first)
+        dx, dy = (x - x0) * np.cos(np.radians(y0)), y - y0
+        everywhere = area == first
+        spread = float(
+            np.sqrt(np.nanmean((lat[everywhere] - y0) ** 2 + ((lon[everywhere] - x0) * np.cos(np.radians(y0))) ** 2))
+        )
+        if np.hypot(dx, dy) < 0.25 * spread:
+            where = "Central"
+        else:
+            where = COMPASS[int(np.round(np.degrees(np.arctan2(dy, dx)) / 45.0)) % 8]
+        label = f"{where} {region_label(first)}"
+        name = _area_name_of(areas, lambda a, first=first, label=label: label if a == first else region_label(a))
+        result.append((new_id, territory_id, name, areas))
+    return result
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -898,3 +898,29 @@ def test_a_rep_crosses_to_regions_out_of_reach_only_when_no_one_else_can():
     distance = _rep_distance(graph, holders, {"ann": "r0", "cy": "r2", "di": "r3"}, np.ones(6), None)
     staffed = _staff_every_territory({"ann": ["A"], "cy": ["B"], "di": ["B"]}, list("ABC"), distance)
     assert staffed == {"ann": ["A"], "cy": ["B"], "di": ["C"]} or staffed == {"ann": ["A"], "cy": ["C"], "di": ["B"]}
+
+
+def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_they_are():
+    # A new user's test: "Texas" beside "Texas & Louisiana" (16 territories on the demo counties).
+    from territory.rebalance import _told_apart
+
+    units = [f"c{i}" for i in range(8)]
+    parents = {u: ("TX" if i < 6 else "LA") for i, u in enumerate(units)}
+    points = {u: (31.0, -100.0 + i) for i, u in enumerate(units)}  # west to east
+    labels = pd.Series(["T1"] * 3 + ["T2"] * 5, index=units)
+    names = {"TX": "Texas", "LA": "Louisiana"}
+    drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Texas & Louisiana", ["TX", "LA"]), ("T3", "C", "Ohio", None)]
+    told = _told_apart(drawn, labels, np.ones(8), names.get, parents, points)
+    assert [name for _, _, name, _ in told] == ["West Texas", "East Texas & Louisiana", "Ohio"]
+    # One that holds all of its state, or names no state another one names, keeps its name.
+    drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Louisiana", ["LA"])]
+    labels = pd.Series(["T1"] * 6 + ["T2"] * 2, index=units)
+    assert [name for _, _, name, _ in _told_apart(drawn, labels, np.ones(8), names.get, parents, points)] == [
+        "Texas", "Louisiana"
+    ]  # fmt: skip
+    # North and south of the middle; the middle itself is "Central".
+    points = {u: (28.0 + i, -100.0) for i, u in enumerate(units[:6])} | {"c6": (31, -92.0), "c7": (31, -91.0)}
+    labels = pd.Series(["T1", "T1", "T2", "T2", "T3", "T3", "T3", "T3"], index=units)
+    drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Texas", ["TX"]), ("T3", "C", "Louisiana & Texas", ["LA", "TX"])]
+    told = [name for _, _, name, _ in _told_apart(drawn, labels, np.ones(8), names.get, parents, points)]
+    assert told == ["South Texas", "Central Texas", "Louisiana & Texas"]
