@@ -590,3 +590,10 @@ def test_a_county_level_rebalance_compares_county_by_county_with_the_plan_it_cam
         assert row.from_name == ", ".join(old_names[t] for t in row.from_territory_id.split(", ")), row
     # without the counties' states the comparison is claim by claim (the old behaviour, kept for plans of one level)
     assert len(diff_plans(state.plan, proposal.plan).regions) > len(moves)
+    # A territory added counts its counties, not the states it also claims for accounts placed in no county (the
+    # Plans page said "added: 320 region(s)" where the Rebalance page gave Texas & Louisiana 318)
+    added = diff.territories[diff.territories["change"] == "added"]
+    assert len(added)
+    for row in added.itertuples():
+        units = [r for r in proposal.plan.territory(row.territory_id).region_ids if r in set(table.index)]
+        assert row.detail.split(",")[0] == f"{len(units)} region(s)", row.detail
