@@ -266,7 +266,8 @@ class _Legend(MacroElement):
     by " · " (the reps, then the figures) keeps its figures whole and shortens the first part with an ellipsis when
     the box is too narrow; the whole entry is in the entry's ``title`` (shown on hover). The box is never taller
     than the map leaves it, and when it must scroll it ends on a whole entry (no half-cut line), at the start and
-    at every stop of the scroll.
+    at every stop of the scroll. It is never wider than two fifths of the map, and one that would cover more
+    than :attr:`fold` of the map starts folded.
     """
 
     _template = Template(
@@ -275,6 +276,7 @@ class _Legend(MacroElement):
         (function () {
             var group = {{ this._parent.get_name() }};
             var control = L.control({position: "bottomright"});
+            var FOLD = {{ this.fold }};
             var legend = null;
             function fit() {
                 // As tall as the map leaves it (the layer control above, the attribution below), cut after a
@@ -282,6 +284,8 @@ class _Legend(MacroElement):
                 if (!legend || !legend._map) { return; }
                 var box = legend.getContainer();
                 var entries = box.querySelectorAll(".legend-entry");
+                // never wider than two fifths of the map (names shorten with an ellipsis, whole on hover)
+                box.style.maxWidth = Math.max(150, Math.min(230, Math.round(legend._map.getSize().x * 0.4))) + "px";
                 box.style.maxHeight = "none";
                 box.style.scrollPaddingTop = (entries.length ? entries[0].offsetTop : 0) + "px";
                 var room = legend._map.getSize().y - 96;
@@ -305,7 +309,16 @@ class _Legend(MacroElement):
             group.on("add", function () {
                 control.addTo(group._map);
                 legend = control;
-                setTimeout(fit, 0);
+                setTimeout(function () {
+                    fit();
+                    // A legend that would cover more than a fifth of the map (a small map in a column beside a
+                    // table, many entries) starts folded: open, it hid half the map. Its title opens it.
+                    var box = control.getContainer(), size = group._map.getSize();
+                    var details = box.querySelector("details");
+                    if (details.open && box.offsetWidth * box.offsetHeight > FOLD * size.x * size.y) {
+                        details.open = false;
+                    }
+                }, 0);
                 group._map.on("resize", fit);
             });
             group.on("remove", function () {
@@ -341,6 +354,9 @@ class _Legend(MacroElement):
           </details>
         </div>"""
     )
+
+    #: A legend that would cover more than this share of its map starts folded (its title shows; a click opens it).
+    fold = 0.2
 
     def __init__(self, title: str, entries: Sequence[LegendEntry], open: bool = True):
         super().__init__()

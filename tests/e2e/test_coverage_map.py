@@ -182,3 +182,25 @@ def test_the_largest_accounts_fit_the_region_details_column(page, app_url):
     assert scroll_width <= client_width, widths
     assert table_right <= column_right + 1, widths
     column.screenshot(path=str(ARTIFACTS / "coverage_map_region_details.png"))
+
+
+def test_a_legend_that_would_cover_much_of_a_small_map_starts_folded(page, app_url):
+    # A new user's test at 1280 px: the Rebalance page's map of changed counties sits in a column beside the table,
+    # and its open legend hid half of it. Shown again on a small map (its layer off and on), the legend starts
+    # folded; its title opens it, no wider than two fifths of the map.
+    frame, content = open_coverage_map(page, app_url)
+    legend = frame.locator("#territory-legend")
+    assert legend.evaluate("box => box.querySelector('details').open")
+    content.evaluate(
+        "() => { const c = window.map.getContainer(); c.style.width = '420px'; c.style.height = '300px';"
+        " window.map.invalidateSize(); }"
+    )
+    overlay = frame.locator(".leaflet-control-layers-overlays label").filter(has_text="Territories").first
+    overlay.locator("input").evaluate("box => box.click()")
+    overlay.locator("input").evaluate("box => box.click()")
+    legend.wait_for(timeout=10_000)
+    page.wait_for_timeout(300)
+    assert legend.evaluate("box => !box.querySelector('details').open")
+    legend.locator("summary").click()
+    assert legend.locator(".legend-name").first.is_visible()
+    assert legend.evaluate("box => box.offsetWidth") <= 0.4 * 420 + 1

@@ -24,6 +24,15 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     changed = frame.locator("path.leaflet-interactive").count()
     legend = frame.locator("#territory-legend")
     legend.wait_for(timeout=10_000)
+    # A legend that would cover more than a fifth of the map starts folded: open, it hid half of a map in a column
+    # beside the table (a new user's test at 1280 px, the county diff's many entries). Its title opens it.
+    width, height = content.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
+    folded = legend.evaluate("box => !box.querySelector('details').open")
+    if folded:
+        legend.locator("summary").click()
+    box = legend.evaluate("box => [box.offsetWidth, box.offsetHeight]")
+    assert box[0] <= max(150, 0.4 * width) + 1, (box, width)  # (never wider than two fifths of the map)
+    assert folded == (box[0] * box[1] > 0.2 * width * height), (box, width, height)
     assert "Regions go to" in legend.inner_text()
     gains = legend.locator(".legend-entry").all_inner_texts()
     assert gains, "the legend lists the territories that gain regions"
