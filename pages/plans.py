@@ -670,10 +670,19 @@ if ids:
                 show_table(_regions_moved(diff.regions), hide_index=True)
         if len(diff.territories):
             st.markdown("**Territories**")
-            show_table(
-                diff.territories, hide_index=True, width="stretch",
-                column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
-            )  # fmt: skip
+            if len(diff.territories) <= 30:
+                # A table that wraps its text: the details ("name: Canada West → British Columbia & Colorado + 13
+                # more; industries: …") were cut off in a data grid at 1280 px (a new user's test).
+                st.table(
+                    diff.territories.rename(
+                        columns={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"}
+                    ).set_index("Territory")  # fmt: skip
+                )
+            else:
+                show_table(
+                    diff.territories, hide_index=True, width="stretch",
+                    column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
+                )  # fmt: skip
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)

@@ -329,6 +329,10 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     assert app.selectbox(key="compare_to").value == (2, 1)
     assert int(metrics(app)["Regions moved"]) > 0
+    # The territories' changes in a table that wraps its text (a data grid cut the details off at 1280 px)
+    (territories,) = [t.value for t in app.table]
+    assert territories.index.name == "Territory" and list(territories.columns) == ["Id", "Change", "Detail"]
+    assert territories["Detail"].str.contains("annual quota: ").any()
     # the accounts changing hands are listed by name (account, territories, reps), as the CSV has them too
     moves = next(d.value for d in app.dataframe if "to_rep" in d.value.columns)
     assert list(moves.columns) == [
