@@ -1425,9 +1425,9 @@ def _staff_every_territory(placed: dict, territories: list,
     territory in the east with no rep takes the nearest rep, who is replaced by the next, and so on, rather than
     a rep living in British Columbia (a new user's test: 12 territories on the demo counties). The step's cost
     keeps reps at home where moving them would save little: a rep from Illinois goes to Massachusetts, rather than
-    the New York rep to Massachusetts and the rep from Illinois to New York. A rep moved leaves the territories
-    they were in; one who stays keeps them all. A rep out of reach (``inf``: across an ocean) goes only when no
-    one else can.
+    the New York rep to Massachusetts and the rep from Illinois to New York. A rep in several territories counts
+    once for each: they keep those they stay in, and take those they are moved to. A rep out of reach (``inf``:
+    regions not linked) goes only when no one else can.
 
     Examples
     --------
@@ -1445,30 +1445,44 @@ def _staff_every_territory(placed: dict, territories: list,
     >>> placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"], "ed": ["D"]}
     >>> _staff_every_territory(placed, ["A", "B", "C", "D"], far)
     {'ann': ['A'], 'bo': ['C'], 'cy': ['B'], 'ed': ['D']}
+
+    A rep in two territories who stays covers both; another rep goes to the one without:
+
+    >>> _staff_every_territory({"ann": ["A", "B"], "cy": ["B"]}, ["A", "B", "C"], far)
+    {'ann': ['A', 'B'], 'cy': ['C']}
     """
     from scipy.optimize import linear_sum_assignment
 
-    reps = list(placed)
+    # One row per territory a rep is in (a rep of two territories who stays covers both), one column per
+    # territory, and as many columns as rows beyond those: a row there stays where it is, at no cost.
+    rows = [(rep_id, held) for rep_id in placed for held in placed[rep_id]]
     if distance is None:
-        cost = np.array([[0.0 if t in placed[r] else 1.0 for t in territories] for r in reps])
+        cost = np.array([[0.0 if t == held else 1.0 for t in territories] for _, held in rows])
     else:
         nearest = [min((distance(None, [a], b) for b in territories if b != a), default=0.0) for a in territories]
         finite = [d for d in nearest if np.isfinite(d)]
         step = (1.5 * float(np.median(finite))) ** 2 if finite else 1.0
-        cost = np.zeros((len(reps), len(territories)))
-        for i, rep_id in enumerate(reps):
-            for j, territory in enumerate(territories):
-                if territory not in placed[rep_id]:
+        cost = np.zeros((len(rows), len(territories)))
+        far = np.zeros(cost.shape, dtype=bool)
+        for j, territory in enumerate(territories):
+            for i, (rep_id, held) in enumerate(rows):
+                if territory != held:
                     d = distance(rep_id, placed[rep_id], territory)
-                    cost[i, j] = 1e30 if not np.isfinite(d) else float(d) ** 2 + step
-    # Each territory takes one rep; the reps left over stay where they were placed (at no cost).
-    extra = max(len(reps) - len(territories), 0)
-    rows, cols = linear_sum_assignment(np.hstack([cost, np.zeros((len(reps), extra))]))
-    result = dict(placed)
-    for i, j in zip(rows, cols, strict=True):
-        if j < len(territories) and territories[j] not in placed[reps[i]]:
-            result[reps[i]] = [territories[j]]
-    return result
+                    far[i, j] = not np.isfinite(d)
+                    cost[i, j] = 0.0 if far[i, j] else float(d) ** 2 + step
+        # Out of reach: dearer than every other choice together (a finite cost: 1e30 drowned the others)
+        cost[far] = (cost.max() + 1.0) * (min(cost.shape) + 1.0)
+    extra = max(len(rows) - len(territories), 0)
+    chosen_rows, cols = linear_sum_assignment(np.hstack([cost, np.zeros((len(rows), extra))]))
+    kept: dict[str, list] = {rep_id: [] for rep_id in placed}
+    for i, j in zip(chosen_rows, cols, strict=True):
+        rep_id, held = rows[i]
+        kept[rep_id].append(territories[j] if j < len(territories) else held)
+    # (a rep keeps the territories whose rows stayed, in their order, and takes those their rows moved to)
+    return {
+        rep_id: [t for t in placed[rep_id] if t in kept[rep_id]] + [t for t in kept[rep_id] if t not in placed[rep_id]]
+        for rep_id in placed
+    }
 
 
 def _name_new_territories(
@@ -1547,8 +1561,9 @@ def _name_new_territories(
         name = _unique(name, taken)
         taken.add(name.casefold())
         territories[territory_id] = replace(territories[territory_id], name=name)
+    at_home = {rep_id: unit for rep_id, unit in homes.items() if unit in set(graph.region_ids)}
     reps = _staff(plan, overlap, mapping, renamed, labels, living,
-                  _rep_distance(graph, renamed, homes, weights, region_points))  # fmt: skip
+                  _rep_distance(graph, renamed, at_home, weights, region_points))  # fmt: skip
     for t in plan.territories:  # territories outside the balanced units keep their claims
         if t.territory_id not in territories and t.territory_id not in set(current):
             territories[t.territory_id] = t
@@ -1670,55 +1685,86 @@ def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str]) -> s
     return " & ".join(names[:2]) + (f" + {len(names) - 2} more" if len(names) > 2 else "")
 
 
-COMPASS = ("East", "Northeast", "North", "Northwest", "West", "Southwest", "South", "Southeast")
+COMPASS = ("Eastern", "Northeastern", "Northern", "Northwestern", "Western", "Southwestern", "Southern", "Southeastern")
 
 
 def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_label: Callable[[str], str],
                 parents: Mapping[str, str], points: Mapping[str, tuple[float, float]]) -> list:  # fmt: skip
-    """Territories named after the same state told apart by where in it they are: "North Texas", "South Texas".
+    """Territories named after the same state told apart by where in it they are: "Western Texas".
 
     ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. A
-    territory named after its areas whose first area another territory's name also gives ("Texas" beside "Texas
-    & Louisiana") is named after the part of that area it holds, seen from the middle of the area (both weighted
-    by ``weights``, by position in ``labels``): eight points of the compass, "Central" near the middle. A territory
-    that holds all of its first area, or whose part lies where another's does, keeps its name (:func:`_unique`
-    numbers it).
+    territory named after its areas, whose first area another territory's name also gives ("Texas" beside "Texas &
+    Louisiana") and which holds part of it, is named after where that part lies from the middle of the area (the
+    part weighted by ``weights``, by position in ``labels``; the area's regions each alike): eight points of the
+    compass as adjectives ("Western Virginia", not the state "West Virginia"), or "Central". Where two parts of an
+    area would get the same word (New York City's boroughs, all in the south-east of the state) they are named
+    after their largest regions instead ("Kings & Queens, NY + 4 more"). Territories not named after areas,
+    without points, or holding all of their first area keep their names (:func:`_unique` numbers equal names).
     """
     units = labels.index
     area = np.array([parents.get(u, u) for u in units], dtype=object)
     lat = np.array([points.get(u, (np.nan, np.nan))[0] for u in units], dtype=float)
     lon = np.array([points.get(u, (np.nan, np.nan))[1] for u in units], dtype=float)
     weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
-
-    def middle(inside: np.ndarray) -> tuple[float, float]:
-        inside = inside & np.isfinite(lat)
-        w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
-        return float((lat[inside] * w).sum() / w.sum()), float((lon[inside] * w).sum() / w.sum())
-
+    known = np.isfinite(lat) & np.isfinite(lon)
     shown = {t: set(areas[:2]) for t, _, _, areas in drawn if areas}
+    words: dict[str, tuple] = {}  # T-label → (its first area, where in it its part lies, or None)
+    for new_id, _, _, areas in drawn:
+        first = areas[0] if areas else None
+        if first is None or first in set(units) or not any(first in o for t, o in shown.items() if t != new_id):
+            continue
+        ours = (labels == new_id).to_numpy()
+        mine, everywhere = (area == first) & ours & known, (area == first) & known
+        if not (area == first)[~ours].any():  # (it holds all of it)
+            continue
+        if not mine.any():
+            words[new_id] = (first, None)
+            continue
+        y0, x0 = lat[everywhere].mean(), lon[everywhere].mean()
+        w = weight[mine] if weight[mine].sum() > 0 else np.ones(int(mine.sum()))
+        y, x = (lat[mine] * w).sum() / w.sum(), (lon[mine] * w).sum() / w.sum()
+        squash = np.cos(np.radians(y0))
+        spread = float(np.sqrt(np.mean((lat[everywhere] - y0) ** 2 + ((lon[everywhere] - x0) * squash) ** 2)))
+        dx, dy = (x - x0) * squash, y - y0
+        word = (
+            "Central"
+            if np.hypot(dx, dy) < 0.25 * spread
+            else COMPASS[int(np.round(np.arctan2(dy, dx) / (np.pi / 4))) % 8]
+        )
+        words[new_id] = (first, word)
+    alike = pd.Series(list(words.values()), dtype=object).value_counts()
     result = []
     for new_id, territory_id, name, areas in drawn:
-        first = areas[0] if areas else None
-        clash = first is not None and any(first in others for t, others in shown.items() if t != new_id)
-        whole = first is not None and bool(((area == first) & (labels != new_id).to_numpy()).sum() == 0)
-        if not clash or whole or first in units or not np.isfinite(lat[area == first]).any():
-            result.append((new_id, territory_id, name, areas))
-            continue
-        mine = (area == first) & (labels == new_id).to_numpy()
-        (y, x), (y0, x0) = middle(mine), middle(area == first)
-        dx, dy = (x - x0) * np.cos(np.radians(y0)), y - y0
-        everywhere = area == first
-        spread = float(
-            np.sqrt(np.nanmean((lat[everywhere] - y0) ** 2 + ((lon[everywhere] - x0) * np.cos(np.radians(y0))) ** 2))
-        )
-        if np.hypot(dx, dy) < 0.25 * spread:
-            where = "Central"
-        else:
-            where = COMPASS[int(np.round(np.degrees(np.arctan2(dy, dx)) / 45.0)) % 8]
-        label = f"{where} {region_label(first)}"
-        name = _area_name_of(areas, lambda a, first=first, label=label: label if a == first else region_label(a))
+        if new_id in words:
+            first, word = words[new_id]
+            if word is not None and alike[(first, word)] == 1:
+                label = f"{word} {region_label(first)}"
+                name = _area_name_of(
+                    areas, lambda a, first=first, label=label: label if a == first else region_label(a)
+                )
+            else:
+                ours = (labels == new_id).to_numpy()
+                name = _shared_suffix(_area_name(units[ours], weight[ours], region_label, None))
         result.append((new_id, territory_id, name, areas))
     return result
+
+
+def _shared_suffix(name: str) -> str:
+    """A state's suffix said once: "Kings, NY & Queens, NY + 4 more" → "Kings & Queens, NY + 4 more".
+
+    Examples
+    --------
+    >>> _shared_suffix("Kings, NY & Queens, NY + 4 more"), _shared_suffix("Kings, NY & Essex, NJ")
+    ('Kings & Queens, NY + 4 more', 'Kings, NY & Essex, NJ')
+    """
+    head, more = (name.split(" + ", 1) + [""])[:2]
+    parts = head.split(" & ")
+    suffixes = {p.rsplit(", ", 1)[1] if ", " in p else None for p in parts}
+    if len(parts) < 2 or len(suffixes) != 1 or None in suffixes:
+        return name
+    suffix = suffixes.pop()
+    joined = " & ".join(p.rsplit(", ", 1)[0] for p in parts) + f", {suffix}"
+    return joined + (f" + {more}" if more else "")
 
 
 def _unique(name: str, taken: set[str]) -> str:

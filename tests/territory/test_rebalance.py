@@ -904,23 +904,36 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
     # A new user's test: "Texas" beside "Texas & Louisiana" (16 territories on the demo counties).
     from territory.rebalance import _told_apart
 
+    def names_of(drawn, labels, points):
+        return [n for _, _, n, _ in _told_apart(drawn, labels, np.ones(len(labels)), named.get, parents, points)]
+
     units = [f"c{i}" for i in range(8)]
     parents = {u: ("TX" if i < 6 else "LA") for i, u in enumerate(units)}
     points = {u: (31.0, -100.0 + i) for i, u in enumerate(units)}  # west to east
+    named = {"TX": "Texas", "LA": "Louisiana", **{u: f"{u.upper()}, TX" for u in units}}
     labels = pd.Series(["T1"] * 3 + ["T2"] * 5, index=units)
-    names = {"TX": "Texas", "LA": "Louisiana"}
     drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Texas & Louisiana", ["TX", "LA"]), ("T3", "C", "Ohio", None)]
-    told = _told_apart(drawn, labels, np.ones(8), names.get, parents, points)
-    assert [name for _, _, name, _ in told] == ["West Texas", "East Texas & Louisiana", "Ohio"]
+    # (adjectives: "West Virginia & Kentucky" read as the state of West Virginia)
+    assert names_of(drawn, labels, points) == ["Western Texas", "Eastern Texas & Louisiana", "Ohio"]
     # One that holds all of its state, or names no state another one names, keeps its name.
-    drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Louisiana", ["LA"])]
-    labels = pd.Series(["T1"] * 6 + ["T2"] * 2, index=units)
-    assert [name for _, _, name, _ in _told_apart(drawn, labels, np.ones(8), names.get, parents, points)] == [
-        "Texas", "Louisiana"
-    ]  # fmt: skip
+    drawn2 = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Louisiana", ["LA"])]
+    assert names_of(drawn2, pd.Series(["T1"] * 6 + ["T2"] * 2, index=units), points) == ["Texas", "Louisiana"]
     # North and south of the middle; the middle itself is "Central".
-    points = {u: (28.0 + i, -100.0) for i, u in enumerate(units[:6])} | {"c6": (31, -92.0), "c7": (31, -91.0)}
+    north_south = {u: (28.0 + i, -100.0) for i, u in enumerate(units[:6])} | {"c6": (31, -92.0), "c7": (31, -91.0)}
     labels = pd.Series(["T1", "T1", "T2", "T2", "T3", "T3", "T3", "T3"], index=units)
-    drawn = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Texas", ["TX"]), ("T3", "C", "Louisiana & Texas", ["LA", "TX"])]
-    told = [name for _, _, name, _ in _told_apart(drawn, labels, np.ones(8), names.get, parents, points)]
-    assert told == ["South Texas", "Central Texas", "Louisiana & Texas"]
+    drawn3 = [
+        ("T1", "A", "Texas", ["TX"]),
+        ("T2", "B", "Texas", ["TX"]),
+        ("T3", "C", "Louisiana & Texas", ["LA", "TX"]),
+    ]
+    assert names_of(drawn3, labels, north_south) == ["Southern Texas", "Central Texas", "Louisiana & Texas"]
+    # Two parts in the same corner of the state (New York City's boroughs, all in the south-east of New York) are
+    # named after their largest regions: "Central New York" twice, for Manhattan and for Brooklyn and Queens.
+    corner = {u: (28.0 + 0.01 * i, -100.0) for i, u in enumerate(units[:6])} | {"c6": (31, -92.0), "c7": (31, -91.0)}
+    corner |= {"c5": (33.0, -95.0)}  # (the rest of the state, far away)
+    labels = pd.Series(["T1", "T1", "T2", "T2", "T3", "T3", "T3", "T3"], index=units)
+    assert names_of(drawn3, labels, corner) == ["C0 & C1, TX", "C2 & C3, TX", "Louisiana & Texas"]
+    # Points missing for a territory's part: it keeps a name from its regions, and nothing fails.
+    assert names_of(drawn, pd.Series(["T1"] * 3 + ["T2"] * 5, index=units), {u: points[u] for u in units[3:]}) == [
+        "C0 & C1, TX + 1 more", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
+    ]  # fmt: skip
