@@ -787,7 +787,9 @@ def propose(
             if group:
                 goes_to: dict[str, list[str]] = {}
                 for r in group:
-                    goes_to.setdefault(territories[r.territory_ids[0]].name, []).append(r.name)
+                    # (where a rep not at home lives: a manager sees how far each goes, and the chain of moves)
+                    lives = f" (lives in {region_label(r.home_region)})" if group is elsewhere and r.home_region else ""
+                    goes_to.setdefault(territories[r.territory_ids[0]].name, []).append(r.name + lives)
                 description += f"; reps change territory ({why}): " + "; ".join(
                     f"to {name}: {', '.join(names)}" for name, names in goes_to.items()
                 )

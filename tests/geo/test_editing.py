@@ -542,6 +542,8 @@ def test_territories_drawn_anew_balance_around_the_mean_of_their_land_mass():
 def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_do():
     import re
 
+    from geo.boundaries import region_label
+
     from geo.editing import propose_at_level, rebalance_units, region_holders
     from tests.conftest import demo_state
 
@@ -551,6 +553,7 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
                                 n_territories=10, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
     held = region_holders(proposal.plan, "state")
     text = proposal.description
+    moved_away = 0
     at_home = re.search(r"reps change territory \(to where they live\): (.*?)(; reps change|; \d+ reps? keep|$)", text)
     others = re.search(r"reps change territory \(where their regions went, or to staff a territory that had no rep\): "
                        r"(.*?)(; \d+ reps? keep|$)", text)  # fmt: skip
@@ -566,7 +569,10 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
             assert group.startswith(f"to {proposal.plan.territory(rep.territory_ids[0]).name}: "), group
         if others and rep.name in others[1]:
             assert held.get(rep.home_region) not in rep.territory_ids, rep.name
-    assert named
+            # where they live is said, so that a manager sees how far they go
+            assert f"{rep.name} (lives in {region_label(rep.home_region)})" in others[1]
+            moved_away += 1
+    assert named and moved_away
 
 
 def test_a_county_level_rebalance_compares_county_by_county_with_the_plan_it_came_from():
