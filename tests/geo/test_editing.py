@@ -543,7 +543,6 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
     import re
 
     from geo.boundaries import region_label
-
     from geo.editing import propose_at_level, rebalance_units, region_holders
     from tests.conftest import demo_state
 
