@@ -1502,7 +1502,8 @@ def _name_new_territories(
 
     The largest overlaps first, each new territory takes the id, colour and reps of the old territory it overlaps
     (each old territory once; on a tie, the one most of the reps living in it come from). It keeps that
-    territory's name only when the old territory makes up at least half of it; a territory mostly made of others
+    territory's name only when the old territory makes up at least half of it and it keeps at least half of the
+    old territory (else it is named after its regions); a territory mostly made of others
     is named after the old territories it is made of ("US Central + US West"), and one that takes no old
     territory's id after where it is (:func:`_area_name`). Reps go where they live (:func:`_staff`).
     """
@@ -1526,8 +1527,15 @@ def _name_new_territories(
             used.add(old_id)
     territories = {}
     renamed = labels.copy()
+    # An old name stays where the new territory is mostly the old one and keeps most of it: "North America East"
+    # for Ontario and Québec alone, or "US West" for eight counties of California, misled (a new user's test).
+    keeps_most = {
+        new_id for new_id, old_id in mapping.items() if overlap.loc[new_id, old_id] >= 0.5 * overlap[old_id].sum()
+    }
     kept = {
-        old_id for new_id, old_id in mapping.items() if overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
+        old_id
+        for new_id, old_id in mapping.items()
+        if new_id in keeps_most and overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
     }
     taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
 
@@ -1543,7 +1551,11 @@ def _name_new_territories(
             territory = old[mapping[new_id]]
             # (named after its regions instead when it is mostly an old territory another one keeps the name of:
             # "US West + 1 more" beside "US West" said nothing of where it is)
-            name = _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]})
+            name = (
+                _made_of(overlap.loc[new_id], old, mapping[new_id], kept - {mapping[new_id]})
+                if new_id in keeps_most
+                else ""
+            )
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
@@ -1624,7 +1636,7 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named
 
     ``overlap``: old territory id → how much of the new territory came from it (the first metric). The old name
     stays when that territory makes up at least half; else the largest parts are named, up to three, until they
-    make up three quarters, and the others that make up 5% or more are counted. An empty name when a part it would
+    make up three quarters, and the others that make up 5% or more are counted (or named, when one is left). An empty name when a part it would
     name is one of ``named_elsewhere`` (old territories whose names other new territories keep): a name made with
     another territory's tells nothing apart.
 
@@ -1634,7 +1646,9 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named
     >>> _made_of(pd.Series({"W": 60.0, "C": 40.0}), old, "W")
     'US West'
     >>> _made_of(pd.Series({"W": 30.0, "C": 45.0, "E": 25.0}), old, "W")
-    'US Central + US West + 1 more'
+    'US Central + US West + East'
+    >>> _made_of(pd.Series({"W": 75.0, "C": 25.0}), old, "C")
+    'US West + US Central'
     >>> _made_of(pd.Series({"W": 40.0, "C": 57.0, "E": 3.0}), old, "W")
     'US Central + US West'
     >>> _made_of(pd.Series({"W": 25.0, "C": 25.0, "E": 25.0, "S": 25.0}), old, "W")
@@ -1657,8 +1671,12 @@ def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named
             return ""
         named.append(old[territory_id].name)
         covered += share
-    rest = int((parts >= 0.05 * total).sum()) - len(named)
-    return " + ".join(named) + (f" + {rest} more" if rest > 0 else "")
+    others = [t for t in sorted(parts.index, key=lambda t: (-parts[t], t)) if parts[t] >= 0.05 * total]
+    others = [t for t in others if old[t].name not in named]
+    if len(others) == 1 and len(named) < 3 and others[0] not in named_elsewhere:  # (named, not "+ 1 more")
+        named.append(old[others[0]].name)
+        others = []
+    return " + ".join(named) + (f" + {len(others)} more" if others else "")
 
 
 def _area_name(units, weights, region_label: Callable[[str], str], parents: Mapping[str, str] | None) -> str:

@@ -937,3 +937,25 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
     assert names_of(drawn, pd.Series(["T1"] * 3 + ["T2"] * 5, index=units), {u: points[u] for u in units[3:]}) == [
         "C0 & C1, TX + 1 more", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("k", [2, 5, 7])
+def test_an_old_name_stays_only_where_the_new_territory_keeps_most_of_the_old_one(setup, k):
+    # A new user's test: "North America East" named Ontario and Québec alone, and "US West" eight counties of
+    # California: each was mostly made of the old territory, but kept a small part of it.
+    plan, graph, holders = setup
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=k, rng=np.random.default_rng(1),
+                       max_seconds=0.5)  # fmt: skip
+    weight = pd.Series(graph.metrics["a"].to_numpy(), index=list(graph.region_ids))
+    old_of = pd.Series(holders)
+    for territory in proposal.plan.territories:
+        old = next((t for t in plan.territories if t.name == territory.name), None)
+        if old is None:
+            continue
+        mine = proposal.labels[proposal.labels == territory.territory_id].index
+        kept = weight[[r for r in mine if old_of[r] == old.territory_id]].sum()
+        assert kept >= 0.5 * weight[old_of[old_of == old.territory_id].index].sum(), territory.name
+        assert kept >= 0.5 * weight[mine].sum(), territory.name
+    # at 7 territories no stripe can keep half of itself in one: none keeps a stripe's name
+    if k == 7:
+        assert not {t.name for t in proposal.plan.territories} & {"Stripe 0", "Stripe 1", "Stripe 2"}
