@@ -62,20 +62,42 @@ def _claims(region_ids, parents: Mapping[str, str] | None) -> str:
     """How many regions a territory claims: a state claimed beside its own counties is not counted as one more.
 
     Such a state is claimed for the accounts placed in it as a whole (no county known): the Rebalance page, which
-    counts counties, said 318 where this said 320.
+    counts counties, said 318 where this said 320. ("and 1 of their states as a whole" read as all of New York.)
 
     Examples
     --------
     >>> _claims(["US-TX", "US-48001", "US-48003", "US-LA"], {"US-48001": "US-TX", "US-48003": "US-TX"})
-    '3 region(s), and 1 of their states as a whole'
+    '3 region(s), and the accounts placed in their state with no county'
     >>> _claims(["US-TX", "US-LA"], None)
     '2 region(s)'
     """
     claimed = set(region_ids)
     wholes = {parents[r] for r in claimed if parents and r in parents} & claimed
     return f"{len(claimed) - len(wholes)} region(s)" + (
-        f", and {len(wholes)} of their states as a whole" if wholes else ""
+        f", and the accounts placed in {'their state' if len(wholes) == 1 else f'{len(wholes)} of their states'}"
+        " with no county"
+        if wholes
+        else ""
     )
+
+
+def _regions_moved(regions: pd.DataFrame, territory_id: str) -> str:
+    """What a territory gained and lost among the regions moved: "regions: 12 gained, 3 lost" (empty for none).
+
+    Examples
+    --------
+    >>> moved = pd.DataFrame({"from_territory_id": ["E", "W", None], "to_territory_id": ["W", "E, N", "W"]})
+    >>> _regions_moved(moved, "W"), _regions_moved(moved, "E"), _regions_moved(moved, "S")
+    ('regions: 2 gained, 1 lost', 'regions: 1 gained, 1 lost', '')
+    """
+
+    def holds(ids) -> pd.Series:
+        return ids.map(lambda v: isinstance(v, str) and territory_id in v.split(", "))
+
+    before, after = holds(regions["from_territory_id"]), holds(regions["to_territory_id"])
+    gained, lost = int((after & ~before).sum()), int((before & ~after).sum())
+    parts = [f"{gained} gained"] * bool(gained) + [f"{lost} lost"] * bool(lost)
+    return f"regions: {', '.join(parts)}" if parts else ""
 
 
 def _down_to_units(listing: dict, mixed: set, children: Mapping[str, list]) -> dict:
@@ -169,7 +191,9 @@ def diff_plans(
                 detail = "; ".join(
                     f"{f.replace('_', ' ')}: {_show(f, getattr(a, f))} → {_show(f, getattr(b, f))}" for f in fields
                 )
-                changes.append((territory_id, b.name, "changed", detail))
+                # (with its regions too: "annual quota: $10,000,000 → $2,353,370" alone hid that it lost six states)
+                moved = _regions_moved(regions, territory_id)
+                changes.append((territory_id, b.name, "changed", f"{detail}; {moved}" if moved else detail))
     territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
 
     accounts = _account_changes(old_assignments, new_assignments)

@@ -333,6 +333,8 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     (territories,) = [t.value for t in app.table]
     assert territories.index.name == "Territory" and list(territories.columns) == ["Id", "Change", "Detail"]
     assert territories["Detail"].str.contains("annual quota: ").any()
+    # and says what each gained and lost, not only its quota
+    assert territories["Detail"].str.contains(r"; regions: \d+ (?:gained|lost)").any()
     # the accounts changing hands are listed by name (account, territories, reps), as the CSV has them too
     moves = next(d.value for d in app.dataframe if "to_rep" in d.value.columns)
     assert list(moves.columns) == [
