@@ -787,8 +787,15 @@ def propose(
             if group:
                 goes_to: dict[str, list[str]] = {}
                 for r in group:
-                    # (where a rep not at home lives: a manager sees how far each goes, and the chain of moves)
-                    lives = f" (lives in {region_label(r.home_region)})" if group is elsewhere and r.home_region else ""
+                    # (where a rep not at home lives, and who covers it: a manager sees how far each goes, and the
+                    # chain of moves: "Hannah Kim (lives in Washington, which Mei Tanaka covers)")
+                    lives = ""
+                    if group is elsewhere and r.home_region:
+                        there = labels.get(homes.get(r.rep_id))
+                        covers = [x.name for x in reps if x.active and there is not None and there in x.territory_ids]
+                        lives = f" (lives in {region_label(r.home_region)}" + (
+                            f", which {' and '.join(covers)} cover{'s' if len(covers) == 1 else ''})" if covers else ")"
+                        )
                     goes_to.setdefault(territories[r.territory_ids[0]].name, []).append(r.name + lives)
                 description += f"; reps change territory ({why}): " + "; ".join(
                     f"to {name}: {', '.join(names)}" for name, names in goes_to.items()

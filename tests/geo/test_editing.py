@@ -566,10 +566,13 @@ def test_a_plan_from_scratch_says_a_rep_moved_to_where_they_live_only_when_they_
             assert held.get(rep.home_region) in rep.territory_ids, rep.name
             group = next(g for g in at_home[1].split("; ") if rep.name in g)
             assert group.startswith(f"to {proposal.plan.territory(rep.territory_ids[0]).name}: "), group
-        if others and rep.name in others[1]:
+        if others and f"{rep.name} (lives in " in others[1]:
             assert held.get(rep.home_region) not in rep.territory_ids, rep.name
-            # where they live is said, so that a manager sees how far they go
-            assert f"{rep.name} (lives in {region_label(rep.home_region)})" in others[1]
+            # where they live is said, and who covers it, so that a manager sees how far they go and the chain
+            covers = [r.name for r in proposal.plan.reps if r.active and held.get(rep.home_region) in r.territory_ids]
+            assert covers  # (every territory has a rep: 10 territories, 12 reps)
+            said = f"{rep.name} (lives in {region_label(rep.home_region)}, which {' and '.join(covers)} cover"
+            assert said in others[1], (said, others[1])
             moved_away += 1
     assert named and moved_away
 
