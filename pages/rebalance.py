@@ -537,7 +537,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     searched = f"{report.searches} searches ran side by side (the best plan is shown) and" if many else "The search"
     if report.cut_short:
         st.caption(f"{searched} used all {'their' if many else 'its'} {seconds} s, so proposing again may give a "
-                   "slightly different plan.")  # fmt: skip
+                   "different plan (the clock, not the settings, ended it).")  # fmt: skip
     else:
         took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "

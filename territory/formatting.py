@@ -153,3 +153,27 @@ def score_change(value) -> str:
     while round(abs(change), digits) == 0:
         digits += 1
     return f"{change:+.{digits}f}"
+
+
+def name_list(names, shown: int = 5) -> str:
+    """Names in a sentence: up to ``shown``, then how many others; "; " between names that hold commas or "+".
+
+    Territory names such as "Kings & Queens, NY + 4 more" read as several names when joined by commas ("…, Kings
+    & Queens, NY + 4 more and 1 more").
+
+    Examples
+    --------
+    >>> name_list(["West", "East", "North"], shown=2)
+    'West, East and 1 other'
+    >>> name_list(["Kings & Queens, NY + 4 more", "Southern Texas", "Ohio", "Iowa"], shown=3)
+    'Kings & Queens, NY + 4 more; Southern Texas; Ohio; and 1 other'
+    >>> name_list(["West"]), name_list([])
+    ('West', '')
+    """
+    names = [str(n) for n in names]
+    head, rest = names[:shown], len(names) - shown
+    separator = "; " if any(", " in n or " + " in n for n in head) else ", "
+    text = separator.join(head)
+    if rest > 0:
+        text += f"{'; ' if separator == '; ' else ' '}and {rest} other{'s' if rest > 1 else ''}"
+    return text

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
-from territory.formatting import money
+from territory.formatting import money, name_list
 
 __all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
 
@@ -253,7 +253,7 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
     if len(unstaffed) == 1:
         out.append(f"{unstaffed[0]} has no active rep: its accounts wait unassigned until one covers it.")
     elif unstaffed:  # (one warning, not one per territory: a plan from scratch may make dozens)
-        shown = ", ".join(unstaffed[:5]) + (f" and {len(unstaffed) - 5} more" if len(unstaffed) > 5 else "")
+        shown = name_list(unstaffed)
         out.append(
             f"{len(unstaffed)} territories have no active rep ({shown}): their accounts wait unassigned until one "
             "covers them."
@@ -269,9 +269,7 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
     more_in_all = sum(w[1] for w in waiting)
     before_total, before_gap, after_total, after_gap = no_rep
     waiting.sort(key=lambda w: (-w[1], w[0]))
-    shown = ", ".join(f"{name} {more:,.0f}" for name, more, _ in waiting[:5]) + (
-        f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
-    )
+    shown = name_list([f"{name}: {more:,.0f}" for name, more, _ in waiting])  # ("Canada West 59" read as an address)
     if waiting and after_total - before_total != more_in_all:
         # The team's count first: "more" territory by territory can stand beside fewer in all (a plan from scratch
         # gives a rep to accounts in no territory before, and puts others where the reps are full).

@@ -98,7 +98,7 @@ def test_propose_then_accept_as_a_new_draft(app):
         else ("The search")
     )
     assert len(said) == 1 and said[0].startswith(start)
-    assert ("may give a slightly different plan" in said[0]) == report.cut_short
+    assert ("may give a different plan (the clock, not the settings, ended it)" in said[0]) == report.cut_short
     proposed = app.session_state["reb_proposal"][1].result.set_index("account_id")["rep_id"]
     app.button(key="reb_accept").click().run()
     assert any("Saved as the new draft plan #2" in s.value for s in app.success)

@@ -362,7 +362,7 @@ def test_territories_left_without_reps_are_one_warning(state):
     warnings = edit_impact(state, after).warnings
     unstaffed = [w for w in warnings if "no active rep" in w]
     assert unstaffed == [
-        "7 territories have no active rep (Hub 0, Hub 1, Hub 2, Hub 3, Hub 4 and 2 more): their accounts wait "
+        "7 territories have no active rep (Hub 0, Hub 1, Hub 2, Hub 3, Hub 4 and 2 others): their accounts wait "
         "unassigned until one covers them."
     ]
 
@@ -387,7 +387,7 @@ def test_waiting_accounts_lead_with_the_teams_count_when_territory_counts_would_
     assert warnings == [
         "Accounts with no rep across the team: 500, against 550 before (300 of them then in no territory, 0 now). "
         "Where the reps are at capacity, 300 account(s) that did not wait there before now wait for a rep, in 1 "
-        "territory (West 300)."
+        "territory (West: 300)."
     ]
     # When the territories' count is the team's, it is said territory by territory, as before.
     warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(250, 0, 550, 0))
