@@ -468,7 +468,8 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     Returns
     -------
     folium.Map
-        Fitted to the changed regions; tooltips say from → to; a legend gives each receiving territory's color,
+        Fitted to the changed regions (where most of them lie, when they lie on continents apart:
+        :func:`_main_cluster`); tooltips say from → to; a legend gives each receiving territory's color,
         name and the number of regions it gains (names escaped).
     """
     import folium
@@ -481,7 +482,8 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     first = layer["to_territory_id"].map(lambda ids: ids.split(", ")[0] if isinstance(ids, str) else None)
     layer["color"] = first.map(colors).fillna(GAP_COLOR)
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
-    bounds = tuple(layer.total_bounds) if len(layer) else None
+    focus = _main_cluster(layer)
+    bounds = tuple(layer[focus].total_bounds) if len(layer) else None
     context = None
     if level is not None:
         _check_level(level)
@@ -489,7 +491,7 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         names = {t.territory_id: t.name for t in new.territories}
         context = outlines.assign(name=outlines["territory_id"].map(names))
         # the map shows the territories that gain regions whole, not only the regions they gain
-        gaining = context[context["territory_id"].isin(set(first.dropna()))]
+        gaining = context[context["territory_id"].isin(set(first[focus].dropna()))]
         if len(layer) and len(gaining):
             both = np.vstack([layer.total_bounds, gaining.total_bounds])
             bounds = (both[:, 0].min(), both[:, 1].min(), both[:, 2].max(), both[:, 3].max())
@@ -529,6 +531,32 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         _Legend("Regions go to", entries).add_to(group)
     group.add_to(fmap)
     return fmap
+
+
+def _main_cluster(layer: gpd.GeoDataFrame, *, gap: float = 20.0) -> np.ndarray:
+    """Which regions the map is fitted to: where most changed regions lie, when they lie on continents apart.
+
+    Regions are grouped by longitude, split where ``gap`` degrees separate them (North America and Europe); the
+    group with the most regions is kept (fitted to both, the counties that changed were specks on a map of the
+    world: a new user's test). One group: all of them.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> points = gpd.GeoDataFrame(geometry=[shapely.Point(x, 40) for x in (-100, -95, -90, 5, 10)], crs=WGS84)
+    >>> _main_cluster(points).tolist()
+    [True, True, True, False, False]
+    >>> _main_cluster(points.iloc[:3]).tolist()
+    [True, True, True]
+    """
+    if len(layer) == 0:
+        return np.zeros(0, dtype=bool)
+    lon = layer.geometry.representative_point().x.to_numpy()
+    order = np.argsort(lon, kind="stable")
+    group = np.zeros(len(lon), dtype=np.int64)
+    group[order] = np.concatenate([[0], np.cumsum(np.diff(lon[order]) > gap)])
+    counts = np.bincount(group)
+    return group == int(np.argmax(counts))
 
 
 def territories_geojson(plan: Plan, *, precision: int = 3) -> dict:

@@ -406,10 +406,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     far_id, worst, far_deviation = largest_deviation(rows, tol)
     forced = verdicts[rows.index[rows["territory_id"] == far_id][0]] == "best possible"
     kpis[0].metric("Largest deviation", f"{far_deviation:+.1%}",
-                   # (the metric's first word: "population (potential), …" left no room for the territory's name)
-                   delta=plain((f"{METRICS.get(worst, worst).lower().split(' (')[0]}, " if len(report.deviation) > 1
-                                else "")  # fmt: skip
-                               + name_of.get(far_id, far_id)),
+                   # (the territory's name first, then the metric's first word: at 1280 px the chip is cut, and
+                   # "value, Germany & Net…" lost the name)
+                   delta=plain(name_of.get(far_id, far_id)
+                               + (f", {METRICS.get(worst, worst).lower().split(' (')[0]}" if len(report.deviation) > 1
+                                  else "")),  # fmt: skip
                    delta_color="off", delta_arrow="off",
                    help=f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "
                         f"{far_deviation:+.1%} against its share, the farthest beyond its tolerance among all "

@@ -185,3 +185,23 @@ def test_hundreds_of_changed_counties_are_outlined_thin_and_light():
     dense, sparse = (changed_regions_map(m, old, new).get_root().render() for m in (many, few))
     assert '"color": "#ffffff"' in dense and '"weight": 0.4' in dense and '"color": "#222222"' not in dense
     assert '"color": "#222222"' in sparse and '"weight": 1.2' in sparse
+
+
+def test_changes_on_continents_apart_fit_the_map_to_where_most_of_them_lie():
+    # A new user's test: counties and Europe changed in one proposal, and the map opened on the whole world with the
+    # counties as specks. The map fits where most changed regions lie; the others are a zoom out away.
+    import re
+
+    old, new = _plans()
+    moves = pd.DataFrame({
+        "region_id": ["US-NV", "US-OR", "US-WA", "FR"],
+        "from_name": ["West", "West", "(none)", "West"],
+        "to_name": ["East", "East", "North", "North"],
+        "to_territory_id": ["east", "east", "north", "north"],
+    })  # fmt: skip
+    fmap = changed_regions_map(moves, old, new)
+    html = fmap.get_root().render()
+    (found,) = re.findall(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
+    south, west, north, east = map(float, found)
+    assert -125 < west < east < -110 and 30 < south < north < 50, found  # the three western states, not France
+    assert "France" in html or "FR" in html  # (France is still drawn, in its new territory's color)

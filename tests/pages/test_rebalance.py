@@ -53,7 +53,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     largest = next(m for m in app.metric if m.label == "Largest deviation")
     rows = app.session_state["reb_proposal"][0].report.territories
     assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+69")
-    assert largest.delta == "value, US Central"
+    assert largest.delta == "US Central, value"
     assert "It is kept as it is (the notes below say why)" in largest.help  # (it takes no region here)
     # Within tolerance counts only territories within it; those off only by what their regions force are said apart
     within = next(m for m in app.metric if m.label == "Within tolerance")
@@ -660,7 +660,7 @@ def test_a_proposal_is_judged_on_the_settings_it_was_made_with_and_the_form_keep
     assert app.multiselect(key="reb_locked_regions").value == ["US-ID"]
     # with workload at ±3% and value at ±20%, the verdicts follow the tolerances the proposal was made with
     app.button(key="reb_run").click().run()
-    assert next(m for m in app.metric if m.label == "Largest deviation").delta == "value, US Central"
+    assert next(m for m in app.metric if m.label == "Largest deviation").delta == "US Central, value"
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert "±3% workload, ±20% value" in within.help
 
