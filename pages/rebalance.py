@@ -833,6 +833,25 @@ if pending is not None and pending[0].plan.name == plan.name:
             show_table(quotas, hide_index=True,
                        column_config={"territory": "Territory", "now": money_column("Quota now"),
                                       "after": money_column("Quota after")})  # fmt: skip
+
+    # Who covers each territory after (the table above has no room for it at 1280 px): a manager reads "Canada West"
+    # and asks who has it now (a new user's test).
+    def covering(p, territory_id: str) -> str:
+        return ", ".join(r.name for r in p.reps if r.active and territory_id in r.territory_ids)
+
+    staffing = pd.DataFrame(
+        [(name_of.get(t.territory_id, t.territory_id), covering(plan, t.territory_id), covering(proposal.plan, t.territory_id))
+         for t in proposal.plan.territories],
+        columns=["territory", "now", "after"],
+    )  # fmt: skip
+    changing_reps = int(staffing["now"].ne(staffing["after"]).sum())
+    without = int(staffing["after"].eq("").sum())
+    with st.expander(
+        f"Reps: who covers each territory ({changing_reps} change"
+        + (f", {without} without a rep" if without else "") + ")"
+    ):  # fmt: skip
+        show_table(staffing, hide_index=True, width="stretch",
+                   column_config={"territory": "Territory", "now": "Reps now", "after": "Reps after"})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(
         f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "

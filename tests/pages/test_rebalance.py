@@ -413,6 +413,16 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
     # twelve territories, twelve reps: each territory has one (US West's lock does not apply to a plan from scratch)
     assert len(plan.territories) == 12 and all(r.active for r in plan.reps)
     assert all(any(t.territory_id in r.territory_ids for r in plan.reps) for t in plan.territories)
+    # Who covers each territory, now and after (the territories' table has no room for it at 1280 px)
+    (shown,) = [e for e in app.expander if e.label.startswith("Reps: who covers each territory")]
+    table = shown.dataframe[0].value.set_index("territory")
+    names = {t.territory_id: t.name for t in plan.territories}
+    assert sorted(table.index) == sorted(names.values())
+    for t in plan.territories:
+        covering = [r.name for r in plan.reps if t.territory_id in r.territory_ids]
+        assert table.loc[t.name, "after"] == ", ".join(covering)
+    changing = int(table["now"].fillna("").ne(table["after"]).sum())
+    assert shown.label == f"Reps: who covers each territory ({changing} change)"
 
 
 def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
