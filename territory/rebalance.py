@@ -1719,13 +1719,14 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
                 parents: Mapping[str, str], points: Mapping[str, tuple[float, float]]) -> list:  # fmt: skip
     """Territories named after the same state told apart by where in it they are: "Western Texas".
 
-    ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. A
-    territory named after its areas, whose first area another territory's name also gives ("Texas" beside "Texas &
-    Louisiana") and which holds part of it, is named after where that part lies from the middle of the area (the
-    part weighted by ``weights``, by position in ``labels``; the area's regions each alike): eight points of the
-    compass as adjectives ("Western Virginia", not the state "West Virginia"), or "Central". Where two parts of an
-    area would get the same word (New York City's boroughs, all in the south-east of the state) they are named
-    after their largest regions instead ("Kings & Queens, NY + 4 more"). Territories not named after areas,
+    ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. In a
+    territory named after its areas, each of the two areas the name gives that another territory's name also gives
+    ("Texas" beside "Texas & Louisiana"; "Florida & Georgia" beside "Tennessee & Georgia") and that it holds part
+    of is said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
+    in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
+    not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
+    City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
+    largest regions instead ("Kings & Queens, NY + 4 more"); a second area stays as it is. Territories not named after areas,
     without points, or holding all of their first area keep their names (:func:`_unique` numbers equal names).
     """
     units = labels.index
@@ -1735,43 +1736,50 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
     known = np.isfinite(lat) & np.isfinite(lon)
     shown = {t: set(areas[:2]) for t, _, _, areas in drawn if areas}
-    words: dict[str, tuple] = {}  # T-label → (its first area, where in it its part lies, or None)
-    for new_id, _, _, areas in drawn:
-        first = areas[0] if areas else None
-        if first is None or first in set(units) or not any(first in o for t, o in shown.items() if t != new_id):
-            continue
-        ours = (labels == new_id).to_numpy()
-        mine, everywhere = (area == first) & ours & known, (area == first) & known
-        if not (area == first)[~ours].any():  # (it holds all of it)
-            continue
+    whole_units = set(units)
+
+    def where_in(new_id: str, of: str) -> str | None:
+        """Where in the area ``of`` the territory's part lies ("Southern"), None without points."""
+        mine, everywhere = (area == of) & (labels == new_id).to_numpy() & known, (area == of) & known
         if not mine.any():
-            words[new_id] = (first, None)
-            continue
+            return None
         y0, x0 = lat[everywhere].mean(), lon[everywhere].mean()
         w = weight[mine] if weight[mine].sum() > 0 else np.ones(int(mine.sum()))
         y, x = (lat[mine] * w).sum() / w.sum(), (lon[mine] * w).sum() / w.sum()
         squash = np.cos(np.radians(y0))
         spread = float(np.sqrt(np.mean((lat[everywhere] - y0) ** 2 + ((lon[everywhere] - x0) * squash) ** 2)))
         dx, dy = (x - x0) * squash, y - y0
-        word = (
-            "Central"
-            if np.hypot(dx, dy) < 0.25 * spread
-            else COMPASS[int(np.round(np.arctan2(dy, dx) / (np.pi / 4))) % 8]
-        )
-        words[new_id] = (first, word)
-    alike = pd.Series(list(words.values()), dtype=object).value_counts()
+        if np.hypot(dx, dy) < 0.25 * spread:
+            return "Central"
+        return COMPASS[int(np.round(np.arctan2(dy, dx) / (np.pi / 4))) % 8]
+
+    # (T-label, area) → (the area's place in the name, the word): each of the two areas a name gives that another
+    # name gives too, and that the territory holds part of
+    words: dict[tuple, tuple] = {}
+    for new_id, _, _, areas in drawn:
+        ours = (labels == new_id).to_numpy()
+        for place, of in enumerate((areas or [])[:2]):
+            if of in whole_units or not any(of in o for t, o in shown.items() if t != new_id):
+                continue
+            if not (area == of)[~ours].any():  # (it holds all of it)
+                continue
+            words[(new_id, of)] = (place, where_in(new_id, of))
+    alike = pd.Series([(of, word) for (_, of), (_, word) in words.items()], dtype=object).value_counts()
     result = []
     for new_id, territory_id, name, areas in drawn:
-        if new_id in words:
-            first, word = words[new_id]
-            if word is not None and alike[(first, word)] == 1:
-                label = f"{word} {region_label(first)}"
-                name = _area_name_of(
-                    areas, lambda a, first=first, label=label: label if a == first else region_label(a)
-                )
-            else:
-                ours = (labels == new_id).to_numpy()
-                name = _shared_suffix(_area_name(units[ours], weight[ours], region_label, None))
+        said, fallback = {}, False
+        for (t, of), (place, word) in words.items():
+            if t != new_id:
+                continue
+            if word is not None and alike[(of, word)] == 1:
+                said[of] = f"{word} {region_label(of)}"
+            elif place == 0:  # (its first area cannot be told apart: named after its largest regions)
+                fallback = True
+        if fallback:
+            ours = (labels == new_id).to_numpy()
+            name = _shared_suffix(_area_name(units[ours], weight[ours], region_label, None))
+        elif said:
+            name = _area_name_of(areas, lambda a, said=said: said.get(a) or region_label(a))
         result.append((new_id, territory_id, name, areas))
     return result
 

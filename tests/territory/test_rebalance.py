@@ -926,13 +926,22 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
         ("T2", "B", "Texas", ["TX"]),
         ("T3", "C", "Louisiana & Texas", ["LA", "TX"]),
     ]
-    assert names_of(drawn3, labels, north_south) == ["Southern Texas", "Central Texas", "Louisiana & Texas"]
+    assert names_of(drawn3, labels, north_south) == ["Southern Texas", "Central Texas", "Louisiana & Northern Texas"]
     # Two parts in the same corner of the state (New York City's boroughs, all in the south-east of New York) are
     # named after their largest regions: "Central New York" twice, for Manhattan and for Brooklyn and Queens.
     corner = {u: (28.0 + 0.01 * i, -100.0) for i, u in enumerate(units[:6])} | {"c6": (31, -92.0), "c7": (31, -91.0)}
     corner |= {"c5": (33.0, -95.0)}  # (the rest of the state, far away)
     labels = pd.Series(["T1", "T1", "T2", "T2", "T3", "T3", "T3", "T3"], index=units)
-    assert names_of(drawn3, labels, corner) == ["C0 & C1, TX", "C2 & C3, TX", "Louisiana & Texas"]
+    assert names_of(drawn3, labels, corner) == ["C0 & C1, TX", "C2 & C3, TX", "Louisiana & Northeastern Texas"]
+    # A second area two names give is told apart too ("Florida & Georgia" beside "Tennessee & Georgia"); where it
+    # cannot be, it stays as it is, and the first area decides.
+    parents2 = {u: ("GA" if i < 4 else "FL" if i < 6 else "TN") for i, u in enumerate(units)}
+    named2 = {"GA": "Georgia", "FL": "Florida", "TN": "Tennessee"}
+    rows = {u: (30.0 + i, -84.0) for i, u in enumerate(units)}  # south to north
+    labels = pd.Series(["T1", "T1", "T2", "T2", "T1", "T1", "T2", "T2"], index=units)
+    drawn4 = [("T1", "A", "Florida & Georgia", ["FL", "GA"]), ("T2", "B", "Tennessee & Georgia", ["TN", "GA"])]
+    told = _told_apart(drawn4, labels, np.ones(8), named2.get, parents2, rows)
+    assert [n for _, _, n, _ in told] == ["Florida & Southern Georgia", "Tennessee & Northern Georgia"]
     # Points missing for a territory's part: it keeps a name from its regions, and nothing fails.
     assert names_of(drawn, pd.Series(["T1"] * 3 + ["T2"] * 5, index=units), {u: points[u] for u in units[3:]}) == [
         "C0 & C1, TX + 1 more", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
