@@ -81,13 +81,13 @@ def _claims(region_ids, parents: Mapping[str, str] | None) -> str:
     )
 
 
-def _regions_moved(regions: pd.DataFrame, territory_id: str) -> str:
+def _gained_and_lost(regions: pd.DataFrame, territory_id: str) -> str:
     """What a territory gained and lost among the regions moved: "regions: 12 gained, 3 lost" (empty for none).
 
     Examples
     --------
     >>> moved = pd.DataFrame({"from_territory_id": ["E", "W", None], "to_territory_id": ["W", "E, N", "W"]})
-    >>> _regions_moved(moved, "W"), _regions_moved(moved, "E"), _regions_moved(moved, "S")
+    >>> _gained_and_lost(moved, "W"), _gained_and_lost(moved, "E"), _gained_and_lost(moved, "S")
     ('regions: 2 gained, 1 lost', 'regions: 1 gained, 1 lost', '')
     """
 
@@ -192,7 +192,7 @@ def diff_plans(
                     f"{f.replace('_', ' ')}: {_show(f, getattr(a, f))} → {_show(f, getattr(b, f))}" for f in fields
                 )
                 # (with its regions too: "annual quota: $10,000,000 → $2,353,370" alone hid that it lost six states)
-                moved = _regions_moved(regions, territory_id)
+                moved = _gained_and_lost(regions, territory_id)
                 changes.append((territory_id, b.name, "changed", f"{detail}; {moved}" if moved else detail))
     territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
 

@@ -1430,13 +1430,13 @@ def _staff_every_territory(placed: dict, territories: list,
 
     ``placed``: rep id → the territories they are in. Staying costs nothing; moving costs the square of the
     distance to the territory, plus the square of one and a half steps (a step: the median distance from a
-    territory to the nearest other, ``distance(None, [a], b)``). Squared, a few moves of a step each cost less than one across the map: a
-    territory in the east with no rep takes the nearest rep, who is replaced by the next, and so on, rather than
-    a rep living in British Columbia (a new user's test: 12 territories on the demo counties). The step's cost
-    keeps reps at home where moving them would save little: a rep from Illinois goes to Massachusetts, rather than
-    the New York rep to Massachusetts and the rep from Illinois to New York. A rep in several territories counts
-    once for each: they keep those they stay in, and take those they are moved to. A rep out of reach (``inf``:
-    regions not linked) goes only when no one else can.
+    territory to the nearest other, ``distance(None, [a], b)``). Squared, a few moves of a step each cost less
+    than one across the map: a territory in the east with no rep takes the nearest rep, who is replaced by the
+    next, and so on, rather than a rep living in British Columbia (a new user's test: 12 territories on the demo
+    counties). The step's cost keeps reps at home where moving them would save little: a rep from Illinois goes to
+    Massachusetts, rather than the New York rep to Massachusetts and the rep from Illinois to New York. A rep in
+    several territories counts once for each: they keep those they stay in, and take those they are moved to. A
+    rep out of reach (``inf``: regions not linked) goes only when no one else can.
 
     Examples
     --------
@@ -1510,9 +1510,10 @@ def _name_new_territories(
     The largest overlaps first, each new territory takes the id, colour and reps of the old territory it overlaps
     (each old territory once; on a tie, the one most of the reps living in it come from). It keeps that
     territory's name only when the old territory makes up at least half of it and it keeps at least half of the
-    old territory (else it is named after its regions); a territory mostly made of others
-    is named after the old territories it is made of ("US Central + US West"), and one that takes no old
-    territory's id after where it is (:func:`_area_name`). Reps go where they live (:func:`_staff`).
+    old territory (else it is named after its regions); a territory mostly made of others is named after the old
+    territories it is made of ("US Central + US West"), and one that takes no old territory's id after where it
+    is (:func:`_area_name`; two that share a state told apart, :func:`_told_apart`). Reps go where they live
+    (:func:`_staff`).
     """
     weights = graph.metrics.iloc[:, 0].to_numpy()
     overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
@@ -1582,7 +1583,8 @@ def _name_new_territories(
         name = _unique(name, taken)
         taken.add(name.casefold())
         territories[territory_id] = replace(territories[territory_id], name=name)
-    at_home = {rep_id: unit for rep_id, unit in homes.items() if unit in set(graph.region_ids)}
+    units = set(graph.region_ids)
+    at_home = {rep_id: unit for rep_id, unit in homes.items() if unit in units}
     reps = _staff(plan, overlap, mapping, renamed, labels, living,
                   _rep_distance(graph, renamed, at_home, weights, region_points))  # fmt: skip
     for t in plan.territories:  # territories outside the balanced units keep their claims
@@ -1611,14 +1613,14 @@ def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, st
         xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
         def middle(inside: np.ndarray) -> np.ndarray:
-            w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
+            w = _work(weight, inside)
             centre = (xyz[inside] * w[:, None]).sum(axis=0)
             return centre / max(float(np.linalg.norm(centre)), 1e-12)
 
         def distance(rep_id: str, mine: list, territory: str) -> float:
             origin = xyz[position[homes[rep_id]]] if rep_id in homes else middle(np.isin(owner, mine))
             inside = owner == territory
-            w = weight[inside] if weight[inside].sum() > 0 else np.ones(int(inside.sum()))
+            w = _work(weight, inside)
             km = 6371.0 * np.arccos(np.clip(xyz[inside] @ origin, -1.0, 1.0))
             return float((km * w).sum() / w.sum())
 
@@ -1638,14 +1640,20 @@ def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, st
     return hops
 
 
+def _work(weight: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The weights of the regions ``inside``, or 1 each where they hold none (a middle of regions with no work)."""
+    w = weight[inside]
+    return w if w.sum() > 0 else np.ones(len(w))
+
+
 def _made_of(overlap: pd.Series, old: Mapping[str, Territory], keeps: str, named_elsewhere=frozenset()) -> str:
     """A territory drawn anew that keeps ``keeps``'s id: its name, or the names of the old territories it is made of.
 
     ``overlap``: old territory id → how much of the new territory came from it (the first metric). The old name
     stays when that territory makes up at least half; else the largest parts are named, up to three, until they
-    make up three quarters, and the others that make up 5% or more are counted (or named, when one is left). An empty name when a part it would
-    name is one of ``named_elsewhere`` (old territories whose names other new territories keep): a name made with
-    another territory's tells nothing apart.
+    make up three quarters, and the others that make up 5% or more are counted (or named, when one is left). An
+    empty name when a part it would name is one of ``named_elsewhere`` (old territories whose names other new
+    territories keep): a name made with another territory's tells nothing apart.
 
     Examples
     --------
@@ -1726,8 +1734,9 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
     not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
     City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
-    largest regions instead ("Kings & Queens, NY + 4 more"); a second area stays as it is. Territories not named after areas,
-    without points, or holding all of their first area keep their names (:func:`_unique` numbers equal names).
+    largest regions instead ("Kings & Queens, NY + 4 more"); a second area stays as it is. Territories not named
+    after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
+    names).
     """
     units = labels.index
     area = np.array([parents.get(u, u) for u in units], dtype=object)
@@ -1744,7 +1753,7 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
         if not mine.any():
             return None
         y0, x0 = lat[everywhere].mean(), lon[everywhere].mean()
-        w = weight[mine] if weight[mine].sum() > 0 else np.ones(int(mine.sum()))
+        w = _work(weight, mine)
         y, x = (lat[mine] * w).sum() / w.sum(), (lon[mine] * w).sum() / w.sum()
         squash = np.cos(np.radians(y0))
         spread = float(np.sqrt(np.mean((lat[everywhere] - y0) ** 2 + ((lon[everywhere] - x0) * squash) ** 2)))
@@ -1768,9 +1777,10 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     result = []
     for new_id, territory_id, name, areas in drawn:
         said, fallback = {}, False
-        for (t, of), (place, word) in words.items():
-            if t != new_id:
+        for of in (areas or [])[:2]:
+            if (new_id, of) not in words:
                 continue
+            place, word = words[(new_id, of)]
             if word is not None and alike[(of, word)] == 1:
                 said[of] = f"{word} {region_label(of)}"
             elif place == 0:  # (its first area cannot be told apart: named after its largest regions)
