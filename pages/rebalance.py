@@ -447,8 +447,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
                         "further off only by what their regions force (a region bigger than a share, a land mass "
-                        "apart, or a heavy region hemmed in by other heavy regions, said below the table); no "
-                        "plan can bring those closer.")  # fmt: skip
+                        "apart, a heavy region hemmed in by other heavy regions, said below the table, or a few "
+                        "regions that no other split shares out better); no plan can bring those closer.")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
@@ -606,16 +606,15 @@ if pending is not None and pending[0].plan.name == plan.name:
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
             + (
-                " The other territories cannot all be within their tolerance of their shares: the search aims them "
-                "at "
+                " The other territories share what the rest holds (less what regions bigger than a share take): "
+                "on average "
                 + ", ".join(
                     (f"{v[0]:+.1%}" if len(v) == 1 else f"{v[0]:+.1%} to {v[-1]:+.1%}")
                     + f" on {METRICS.get(m, m).lower()}"
                     for m, v in together.items()
                 )
-                + " against their shares, what the rest holds for them (less what regions bigger than a share "
-                "take), and each is within when it is within its tolerance of that (the table says how close the "
-                "search came)."
+                + " against their shares, and each is within when it is within its tolerance of that or of its "
+                "share, or between the two (the table says how close the search came)."
                 if together
                 else ""
             )
@@ -628,22 +627,33 @@ if pending is not None and pending[0].plan.name == plan.name:
         for t, c in report.centres.items():
             groups.setdefault(tuple(round(float(c.get(m, 0.0)), 3) for m in tol), []).append(t)
         kept_between = bool(rows["locked"].astype(bool).any())
-        said = [
-            " and ".join(sorted(plain(name_of.get(t, t)) for t in members))
-            + (" are" if len(members) > 1 else " is")
-            + " aimed at "
-            + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))
-            for key, members in sorted(groups.items())
-        ]
-        st.info(
-            "Not every territory can trade regions with every other"
-            + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
-            + ": territories that trade only among themselves share what their regions hold, and cannot all be "
-            "within their tolerance of their shares. "
-            + "; ".join(said)
-            + ", against their shares, and each is judged within when it is within its tolerance of that (the table "
-            "says how close the search came)."
-        )  # fmt: skip
+        if len(groups) == 1 and not kept_between:
+            # One group, short of its shares because regions bigger than a share (or locked ones) keep their
+            # territories over theirs.
+            ((key, members),) = groups.items()
+            aimed = ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True) if v)
+            st.info(
+                "Some regions hold more than a territory's share, or are locked in one that holds more, and keep "
+                f"their territories over their shares; the other {len(members)} territories share less: on average "
+                f"{aimed} against their shares, and each is within when it is within its tolerance "
+                "of that or of its share, or between the two (the table says how close the search came)."
+            )
+        else:
+            said = [
+                " and ".join(sorted(plain(name_of.get(t, t)) for t in members))
+                + (" are" if len(members) > 1 else " is")
+                + " on average at "
+                + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))
+                for key, members in sorted(groups.items())
+            ]
+            st.info(
+                "Not every territory can trade regions with every other"
+                + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
+                + ": territories that trade only among themselves share what their regions hold. "
+                + "; ".join(said)
+                + ", against their shares, and each is judged within when it is within its tolerance of that or of "
+                "its share, or between the two (the table says how close the search came)."
+            )  # fmt: skip
     if proposal.left_out:
         st.warning(
             f"Left without a territory: {plain(describe_regions(proposal.left_out, shown=8))}. No other territory "
@@ -762,8 +772,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "within": st.column_config.TextColumn(
                            "Within", width=104 if table["within"].eq("best possible").any() else None, help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
-                                          "land mass apart, a heavy region hemmed in by heavy regions, or what those "
-                                          "push onto the others). A kept territory: "
+                                          "land mass apart, a heavy region hemmed in by heavy regions, what those "
+                                          "push onto the others, or a few regions that no other split shares out "
+                                          "better). A kept territory: "
                                           "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", width=64, help="Its size against the average territory's: what its reps "

@@ -585,13 +585,13 @@ def test_a_plan_from_scratch_says_which_regions_are_out_of_reach(app):
     far = table[["workload_deviation", "value_deviation"]].abs().max(axis=1) > 0.05
     assert not table.loc[far, "within"].eq("yes").any()
     assert table.loc[far, "within"].isin(["best possible", "no"]).all()
-    assert "The other territories cannot all be within" not in note  # (one holds the rest: nothing to balance)
+    assert "The other territories share what the rest holds" not in note  # (one holds the rest: nothing to balance)
     # With six, the rest has four, which hold more than four shares: each is balanced around that mean, and the
     # note says so (workload and value, the metrics picked).
     app.number_input(key="reb_k").set_value(6).run()
     app.button(key="reb_run").click().run()
     note = next(i.value for i in app.info if i.value.startswith("Out of reach of the other regions"))
-    together = re.search(r"aims them at \+(\d+\.\d)% on workload, \+(\d+\.\d)% on value against their", note)
+    together = re.search(r"on average \+(\d+\.\d)% on workload, \+(\d+\.\d)% on value against their", note)
     assert together and min(map(float, together.groups())) > 10, note
     table = app.dataframe[0].value.set_index("territory")
     assert table["within"].isin(["yes", "best possible"]).all(), table["within"].to_dict()
@@ -789,7 +789,11 @@ def test_more_time_is_advised_only_when_the_clock_stopped_the_search(app):
 
 def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
     # at ±1% a territory 1.03% off was listed as "workload +0.8%, value +1.0%": each territory listed now shows
-    # some figure that reads beyond ±1% (with the decimals that tell)
+    # some figure that reads beyond ±1% (with the decimals that tell). (Rebalancing the demo, Canada West's −5.1% is
+    # now "best possible": no split of the two territories' twelve states does better. Eight drawn anew leave some
+    # out.)
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(8).run()
     app.slider(key="reb_tolerance").set_value(1).run()
     app.button(key="reb_run").click().run()
     outside = next(c.value for c in app.caption if isinstance(c.value, str) and c.value.startswith("Outside"))
