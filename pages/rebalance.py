@@ -448,7 +448,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
                         "further off only by what their regions force (a region bigger than a share, a land mass "
                         "apart, a heavy region hemmed in by other heavy regions, said below the table, or a few "
-                        "regions that no other split shares out better); no plan can bring those closer.")  # fmt: skip
+                        "regions that no other split shares out better), or within their tolerance of what their "
+                        "group holds on average where some of these keep it off its shares (said below the "
+                        "table).")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
@@ -627,10 +629,10 @@ if pending is not None and pending[0].plan.name == plan.name:
         for t, c in report.centres.items():
             groups.setdefault(tuple(round(float(c.get(m, 0.0)), 3) for m in tol), []).append(t)
         kept_between = bool(rows["locked"].astype(bool).any())
-        if len(groups) == 1 and not kept_between:
+        ((key, members),) = groups.items() if len(groups) == 1 else ((None, []),)
+        if len(members) > 1 and not kept_between and all(v <= 0 for v in key) and len(proposal.separate) == 0:
             # One group, short of its shares because regions bigger than a share (or locked ones) keep their
             # territories over theirs.
-            ((key, members),) = groups.items()
             aimed = ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True) if v)
             st.info(
                 "Some regions hold more than a territory's share, or are locked in one that holds more, and keep "
@@ -743,14 +745,15 @@ if pending is not None and pending[0].plan.name == plan.name:
     table["within"] = verdicts
     # "kept" as a word: a ticked box in a table read as something to untick
     table["locked"] = table["locked"].map({True: "kept", False: ""}).fillna("")
-    # Columns that say nothing here are left out (every territory in one piece, none kept, equal shares), so that
-    # the metrics fit beside the names at 1280 px; the names stay in view when the table scrolls sideways.
+    # Columns that say nothing here are left out (every territory in one piece, none kept, equal shares; pieces of
+    # kept territories only, which a note below names), so that the metrics fit beside the names at 1280 px; the
+    # names stay in view when the table scrolls sideways.
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
     if not table["locked"].eq("kept").any():
         columns.remove("locked")
     if table["share"].sub(1.0).abs().max() < 0.005:
         columns.remove("share")
-    if table["parts"].fillna(1).le(1).all():
+    if table.loc[table["locked"].ne("kept"), "parts"].fillna(1).le(1).all():
         columns.remove("parts")
     name_width = int(min(max(7 * table["territory"].str.len().max() + 24, 110), 230))  # (the longest name whole)
     for m in proposal.report.deviation:
@@ -772,9 +775,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "within": st.column_config.TextColumn(
                            "Within", width=104 if table["within"].eq("best possible").any() else None, help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
-                                          "land mass apart, a heavy region hemmed in by heavy regions, what those "
-                                          "push onto the others, or a few regions that no other split shares out "
-                                          "better). A kept territory: "
+                                          "land mass apart, a heavy region hemmed in by heavy regions, or a few "
+                                          "regions that no other split shares out better), or within the tolerance "
+                                          "of what its group holds on average where those keep the group off its "
+                                          "shares. A kept territory: "
                                           "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", width=64, help="Its size against the average territory's: what its reps "

@@ -161,7 +161,8 @@ class RebalanceReport:
         average: territory id → metric → that centre, as a fraction of the share (0.23: +23%), for the metrics
         where it is at least 0.05% off. The territories of a land mass apart share what it holds (four territories
         for 4.9 shares: +23% each at best); regions bigger than a share leave the others less. Such a territory is
-        within when it is within its tolerance of its share or of that centre.
+        within when it is within its tolerance of its share or of that centre, or between the two. A territory
+        that its own regions hold over the centre is not listed.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -908,8 +909,8 @@ class Rebalancer:
         # The centre each territory balances around (territory._centres): its land mass's mean when the land mass
         # is apart from the others (Europe; Texas and Louisiana with no plan's region between them and the rest),
         # less what territories forced over it (a region bigger than a share) take. A territory is within when it
-        # is within its tolerance of its share, as asked, or of that centre, as the search aims when the share
-        # cannot be (the centre beyond the tolerance).
+        # is within its tolerance of its share, as asked, or of that centre (where the search aims when the centre
+        # lies beyond half the tolerance), or between the two.
         centre, group, least = _centres(labels, weights, share, self.territory_weights, self._land_masses[1],
                                         active, least, self.locked)  # fmt: skip
         forced = np.maximum(least / target - 1.0, 0.0)
@@ -929,7 +930,9 @@ class Rebalancer:
         # apart and groups where regions bigger than a share take more), or between the two: a territory between its
         # share and its group's mean leaves another farther out, judged so. Up to what a region bigger than a share
         # forces.
-        shown = np.where(np.abs(centre) < _NEGLIGIBLE, 0.0, centre)
+        # (a centre the search aims at, beyond half the tolerance, is always shown: with a tolerance below 0.1%,
+        # shown from half the tolerance)
+        shown = np.where(np.abs(centre) < np.minimum(_NEGLIGIBLE, tol / 2), 0.0, centre)
         allowed = np.maximum(tol + np.maximum(shown, 0.0), forced) + slack
         short = tol + np.maximum(-shown, 0.0) + slack
         for g in np.unique(group[active & (group >= 0)]):
@@ -1002,7 +1005,7 @@ class Rebalancer:
                 }
                 for t in np.flatnonzero(active)
                 if (shown[t] != 0).any()
-                and not (least[t] / target[t] - 1.0 > centre[t] + self.tolerance).any()  # (over by what it keeps)
+                and not (least[t] / target[t] - 1.0 > centre[t] + 1e-9).any()  # (held over it by what it keeps)
             },  # fmt: skip
         )
 
@@ -1220,11 +1223,12 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
     """Whether the territories ``mine`` split the regions they hold as well as those regions can be split.
 
     Every contiguous split of the regions among the territories (locked regions staying) is tried where there are
-    at most ``most`` ways to deal them out. Each split is measured by its excesses (per territory and metric,
-    beyond the tolerance of the share or of the ``centre``, in tolerances), largest first: the plan's split is as
-    good as any when no split has smaller ones, compared as words are in a dictionary (so a metric far out that no
-    split helps does not hide another that a split would bring in). One territory holding them all is the only
-    split there is. A territory in pieces, a larger group, or one with thousands of better splits to check: False.
+    at most ``most`` ways to deal them out (so at most 16 regions). Each split is measured by its excesses (per
+    territory and metric, beyond the tolerance of the share or of the ``centre``, or between the two, in
+    tolerances), largest first: the plan's split is as good as any when no split has smaller ones, compared as
+    words are in a dictionary (so a metric far out that no split helps does not hide another that a split would
+    bring in). One territory holding them all is the only split there is. A territory in pieces or a larger group:
+    False. A few milliseconds for 16 regions.
 
     Examples
     --------
@@ -1241,43 +1245,55 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
     t, n = len(mine), len(regions)
     if t == 1:
         return True
-    if n * np.log(t) > np.log(most):
+    if n * np.log(t) > np.log(most) + 1e-9:
         return False
     slot = {int(x): j for j, x in enumerate(mine)}
     current = np.array([slot[int(labels[r])] for r in regions])
-
-    def whole(deal: np.ndarray) -> bool:
-        return all(len(components(regions[deal == j].tolist(), neighbours)) == 1 for j in range(t))
-
-    if not whole(current):
-        return False
-    deals = (np.arange(t**n)[:, None] // (t ** np.arange(n))[None, :]) % t
+    deals = np.vstack([current, (np.arange(t**n)[:, None] // (t ** np.arange(n))[None, :]) % t])
     fixed = np.asarray(locked, dtype=bool)[regions]
     deals = deals[(deals[:, fixed] == current[fixed]).all(axis=1)]
+    # Only splits into whole territories (the plan's own, first, too).
+    connected, bits = _connected_sets(regions, neighbours), 1 << np.arange(n, dtype=np.int64)
+    whole = np.all([connected[(deals == j).astype(np.int64) @ bits] for j in range(t)], axis=0)
+    if not whole[0]:
+        return False
+    deals = deals[whole]
     tol = np.asarray(tolerance, dtype=float)
     # (as the report judges: within the tolerance of the share or of the centre, or between the two)
     up = tol + np.maximum(centre[mine], 0.0)  # territories × metrics
     low = -tol - np.maximum(-centre[mine], 0.0)
-
-    def excesses(rows: np.ndarray) -> np.ndarray:
-        """Per deal, its excesses largest first (an empty territory: infinitely far)."""
-        found = []
-        for j in range(t):
-            members = rows == j
-            deviation = members.astype(float) @ weights[regions] / target[mine[j]] - 1.0
-            excess = np.maximum(np.maximum(deviation - up[j], low[j] - deviation), 0.0) / tol
-            found.append(np.where(members.any(axis=1)[:, None], excess, np.inf))
-        return -np.sort(-np.concatenate(found, axis=1), axis=1)
-
-    own = excesses(current[None, :])[0]
-    apart = excesses(deals) - own
-    apart[~np.isfinite(apart)] = np.inf
+    excesses = []
+    for j in range(t):
+        deviation = (deals == j).astype(float) @ weights[regions] / target[mine[j]] - 1.0
+        excesses.append(np.maximum(np.maximum(deviation - up[j], low[j] - deviation), 0.0) / tol)
+    ranked = -np.sort(-np.concatenate(excesses, axis=1), axis=1)  # (each split's excesses, largest first)
+    apart = ranked[1:] - ranked[0]
     differs = np.abs(apart) > 1e-9
     first = np.argmax(differs, axis=1)
-    better = np.flatnonzero(differs.any(axis=1) & (apart[np.arange(len(deals)), first] < 0))
-    if len(better) > 4096:  # (too many to look at in a report: not claimed)
-        return False
-    return not any(whole(deals[row]) for row in better)
+    return not (differs.any(axis=1) & (apart[np.arange(len(apart)), first] < 0)).any()
+
+
+def _connected_sets(regions: np.ndarray, neighbours) -> np.ndarray:
+    """For every subset of ``regions`` (bit i for ``regions[i]``; at most ~20), whether it is connected.
+
+    Examples
+    --------
+    >>> _connected_sets(np.array([0, 1, 2]), [[1], [0, 2], [1]]).tolist()  # {}, {0}, {1}, {0,1}, {2}, {0,2} …
+    [False, True, True, True, True, False, True, True]
+    """
+    position = {int(r): i for i, r in enumerate(regions)}
+    adjacent = [sum(1 << position[int(j)] for j in neighbours[r] if int(j) in position) for r in regions]
+    sets = np.arange(1 << len(regions), dtype=np.int64)
+    reach = sets & -sets  # (each set's first region, grown within the set until it grows no more)
+    for _ in range(len(regions)):
+        grown = reach.copy()
+        for i, near in enumerate(adjacent):
+            grown |= np.where((reach >> i) & 1 == 1, near, 0)
+        grown &= sets
+        if np.array_equal(grown, reach):
+            break
+        reach = grown
+    return (reach == sets) & (sets != 0)
 
 
 def _make_whole(labels: np.ndarray, neighbours, k: int, locked: np.ndarray) -> np.ndarray:

@@ -1734,7 +1734,7 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
     not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
     City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
-    largest regions instead ("Kings & Queens, NY + 4 more"); a second area stays as it is. Territories not named
+    largest regions instead ("Kings & Queens, NY + 4 counties"); a second area stays as it is. Territories not named
     after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
     names).
     """
@@ -1788,6 +1788,10 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
         if fallback:
             ours = (labels == new_id).to_numpy()
             name = _shared_suffix(_area_name(units[ours], weight[ours], region_label, None))
+            # (what "+ 4 more" counts: other names count states, this one regions; a new user read it as states)
+            counties = all(parents.get(u, u) != u for u in units[ours])
+            noun = ("county", "counties") if counties else ("region", "regions")
+            name = re.sub(r" \+ (\d+) more$", lambda m, noun=noun: f" + {m[1]} {noun[m[1] != '1']}", name)
         elif said:
             name = _area_name_of(areas, lambda a, said=said: said.get(a) or region_label(a))
         result.append((new_id, territory_id, name, areas))

@@ -116,10 +116,22 @@ def map_frame(page, timeout: float = 30_000):
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout)
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
     frame.locator("#map_div").wait_for(timeout=timeout)
-    handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle()
-    content = handle.content_frame()
-    content.wait_for_function("() => window.map && window.map._loaded", timeout=timeout)
-    return frame, content
+    # (a rerun may swap the iframe between finding it and reading its content: look again until the deadline)
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=2_000)
+            content = handle.content_frame() if handle else None
+            if content is not None:
+                left = max((deadline - time.monotonic()) * 1000, 1_000)
+                content.wait_for_function("() => window.map && window.map._loaded", timeout=left)
+                return frame, content
+        except Exception:
+            if time.monotonic() >= deadline:
+                raise
+        if time.monotonic() >= deadline:
+            raise TimeoutError("the map's iframe did not load")
+        page.wait_for_timeout(200)
 
 
 def current_map(page, *, replacing=None, timeout: float = 30_000):

@@ -944,8 +944,11 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
     assert [n for _, _, n, _ in told] == ["Florida & Southern Georgia", "Tennessee & Northern Georgia"]
     # Points missing for a territory's part: it keeps a name from its regions, and nothing fails.
     assert names_of(drawn, pd.Series(["T1"] * 3 + ["T2"] * 5, index=units), {u: points[u] for u in units[3:]}) == [
-        "C0 & C1, TX + 1 more", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
+        "C0 & C1, TX + 1 county", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
     ]  # fmt: skip
+    # What "+ N" counts, said: other names count states ("Texas & Louisiana + 2 more"), these counties.
+    labels = pd.Series(["T1"] * 5 + ["T2"] * 3, index=units)
+    assert names_of(drawn, labels, {u: points[u] for u in units[5:]})[0] == "C0 & C1, TX + 3 counties"
 
 
 @pytest.mark.parametrize("k", [2, 5, 7])
