@@ -755,7 +755,6 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.remove("share")
     if table.loc[table["locked"].ne("kept"), "parts"].fillna(1).le(1).all():
         columns.remove("parts")
-    name_width = int(min(max(7 * table["territory"].str.len().max() + 24, 110), 230))  # (the longest name whole)
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
@@ -763,6 +762,14 @@ if pending is not None and pending[0].plan.name == plan.name:
             table[f"{m}_before"] = table["territory_id"].map(was).where(table["territory_id"].isin(names))
             columns.append(f"{m}_before")
         columns.append(f"{m}_deviation")
+    # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
+    # with the sidebar open; a metric's column ~90 px), else up to 230 px: the table then scrolls sideways, the
+    # names pinned. ("Southern California & Arizona + 4 more" was cut at 230 px with 260 px to spare.)
+    best_possible = table["within"].eq("best possible").any()
+    fixed = {"locked": 56, "within": 104 if best_possible else 64, "share": 64, "regions": 72, "parts": 64}
+    room = 816 - sum(fixed.get(c, 90) for c in columns if c != "territory")
+    wanted = 7 * int(table["territory"].str.len().max()) + 24
+    name_width = int(max(min(wanted, max(230, room)), 110))
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
@@ -773,7 +780,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         ),
                        "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(
-                           "Within", width=104 if table["within"].eq("best possible").any() else None, help=f"Yes: within {band} on every metric. Best possible: further "
+                           "Within", width=104 if best_possible else None, help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
                                           "land mass apart, a heavy region hemmed in by heavy regions, or a few "
                                           "regions that no other split shares out better), or within the tolerance "

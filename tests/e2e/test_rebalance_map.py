@@ -91,3 +91,31 @@ def test_a_long_search_can_be_stopped(page, app_url):
     wait_for_rerun(page, timeout=60_000)
     assert page.get_by_role("button", name="Accept as a new draft").count() == 0
     assert page.errors == []
+
+
+def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page, app_url):
+    # Twelve territories drawn anew on the counties have names such as "Southern California & Arizona + 4 more": the
+    # pinned name column stopped at 230 px and cut them, with room to spare. It takes the room the other columns
+    # leave, and the table still fits without scrolling sideways.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("Another number of territories", exact=True).click()
+    wait_for_rerun(page, timeout=60_000)
+    box = page.get_by_label("Number of territories", exact=True).and_(page.locator("input[type=number]"))
+    box.fill("12")
+    box.press("Enter")
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("button", name="Propose rebalance").click()
+    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
+    wait_for_rerun(page, timeout=60_000)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(1_000)
+    assert table.evaluate(SCROLLS) <= 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    table.screenshot(path=str(ARTIFACTS / "rebalance_scratch_table_1280.png"))
+    assert page.errors == []
