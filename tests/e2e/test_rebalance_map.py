@@ -65,9 +65,8 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     table.screenshot(path=str(ARTIFACTS / "rebalance_table_1280.png"))
 
 
-def test_a_long_search_can_be_stopped(page, app_url):
-    # Ten seconds for territories drawn anew on the counties within ±1% (out of reach: the search runs its time):
-    # "Stop the search" ends it within a moment, and the page says no proposal was made.
+def _territories_drawn_anew_on_counties(page, app_url) -> None:
+    """The Rebalance page, at county level, with "Another number of territories" picked."""
     page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
     page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
@@ -75,6 +74,12 @@ def test_a_long_search_can_be_stopped(page, app_url):
     wait_for_rerun(page, timeout=60_000)
     page.get_by_text("Another number of territories", exact=True).click()
     wait_for_rerun(page, timeout=60_000)
+
+
+def test_a_long_search_can_be_stopped(page, app_url):
+    # Ten seconds for territories drawn anew on the counties within ±1% (out of reach: the search runs its time):
+    # "Stop the search" ends it within a moment, and the page says no proposal was made.
+    _territories_drawn_anew_on_counties(page, app_url)
     for label, key, shown in (("Time to search", "End", "10"), ("Tolerance (±% of the mean)", "Home", "1")):
         box = page.locator('[data-testid="stSlider"]').filter(has_text=label)
         box.get_by_role("slider").focus()
@@ -98,13 +103,7 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     # pinned name column stopped at 230 px and cut them, with room to spare. It takes the room the other columns
     # leave, and the table still fits without scrolling sideways.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("Another number of territories", exact=True).click()
-    wait_for_rerun(page, timeout=60_000)
+    _territories_drawn_anew_on_counties(page, app_url)
     box = page.get_by_label("Number of territories", exact=True).and_(page.locator("input[type=number]"))
     box.fill("12")
     box.press("Enter")
