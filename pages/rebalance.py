@@ -16,6 +16,7 @@ from pages.shared import (
     author,
     current_engine,
     deviation,
+    deviation_digits,
     engine_token,
     level_labels,
     level_radio,
@@ -793,8 +794,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "regions": st.column_config.NumberColumn("Regions", format="%d", width=72),
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", width=64, help="More than 1: apart across regions no territory holds"),
+                       # (as many decimals as tell a figure beyond the tolerance from one inside: "+5.04%", not
+                       # "+5.0%" beside "best possible")
                        **{f"{m}_deviation": percent_column(
-                           f"{METRICS.get(m, m)} after", digits=1,
+                           f"{METRICS.get(m, m)} after",
+                           digits=max(deviation_digits(v, tol[m]) for v in table[f"{m}_deviation"]),
                            help="In the proposal: off its share by this much (its share: the team's mean times its "
                                 "size)")
                           for m in proposal.report.deviation},

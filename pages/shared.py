@@ -27,7 +27,7 @@ from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
 from territory.edits import PlanState, start
-from territory.formatting import MISSING, SCORE_DIGITS, deviation, money, percent, score, score_change  # noqa: F401 (for the pages)
+from territory.formatting import MISSING, SCORE_DIGITS, deviation, deviation_digits, money, percent, score, score_change  # noqa: F401 (for the pages)
 from territory.history import EditHistory
 from territory.scoring import score_accounts
 

@@ -94,11 +94,27 @@ def deviation(value, tolerance: float) -> str:
     if _is_missing(value):
         return MISSING
     value = float(value) + 0.0  # (-0.0 reads as 0.0)
+    return f"{value:+.{deviation_digits(value, tolerance)}%}"
+
+
+def deviation_digits(value, tolerance: float) -> int:
+    """The decimals :func:`deviation` gives ``value``: 1, or up to 4 where 1 would misread its side of ``tolerance``.
+
+    A table column of deviations takes the most any of its figures needs (missing ones need 1).
+
+    Examples
+    --------
+    >>> deviation_digits(0.0834, 0.05), deviation_digits(0.0504, 0.05), deviation_digits(None, 0.05)
+    (1, 2, 1)
+    """
+    if _is_missing(value):
+        return 1
+    value = float(value)
     for digits in range(1, 5):
         shown = round(abs(value) * 100, digits) / 100
         if (shown > tolerance) == (abs(value) > tolerance) and (shown != tolerance or abs(value) == tolerance):
-            break
-    return f"{value:+.{digits}%}"
+            return digits
+    return 4
 
 
 def score(value) -> str:

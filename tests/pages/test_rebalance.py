@@ -803,6 +803,16 @@ def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
     assert listed
     for figures in listed:
         assert any(abs(float(f)) > 1.0 for f in re.findall(r"([+-][\d.]+)%", figures)), figures
+    # The table's figures too: "+1.0%" beside "best possible" for +1.04% (and "1.0%" for 0.97%, inside).
+    from territory.formatting import deviation_digits
+
+    columns, table = json.loads(app.dataframe[0].proto.columns), app.dataframe[0].value
+    for metric in ("workload", "value"):
+        needed = max(deviation_digits(v, 0.01) for v in table[f"{metric}_deviation"])
+        assert columns[f"{metric}_deviation"]["type_config"]["step"] == pytest.approx(10.0 ** -(needed + 2))
+    assert needed > 1 or any(
+        deviation_digits(v, 0.01) > 1 for v in table["workload_deviation"]
+    )  # (this plan has such a figure)
 
 
 def test_who_accepts_is_asked_and_saved_not_the_login_name(app):
