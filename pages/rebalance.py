@@ -803,7 +803,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
-                           f"{METRICS.get(m, m)} {'handed out' if handed_out else 'now'}", digits=1,
+                           f"{METRICS.get(m, m)} {'handed out' if handed_out else 'now'}",
+                           digits=max((deviation_digits(v, tol[m]) for v in table.get(f"{m}_before", ())), default=1),
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},
