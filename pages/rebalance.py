@@ -421,7 +421,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                             "territory holding it is drawn, it is at least "
                             f"{percent(report.hemmed[far_id]['by_metric'][worst], 1)} off on "
                             f"{METRICS.get(worst, worst).lower()} or further off on another metric (see the note "
-                            "below the table). "
+                            "above the table). "
                             if far_id in report.hemmed
                             else (
                                 (
@@ -448,10 +448,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
                         "further off only by what their regions force (a region bigger than a share, a land mass "
-                        "apart, a heavy region hemmed in by other heavy regions, said below the table, or a few "
-                        "regions that no other split shares out better), or within their tolerance of what their "
-                        "group holds on average where some of these keep it off its shares (said below the "
-                        "table).")  # fmt: skip
+                        "apart, a heavy region hemmed in by other heavy regions, or a few regions that no other "
+                        "split shares out better), or within their tolerance of what their group holds on average "
+                        "where some of these keep it off its shares (the notes above the table say which).")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
