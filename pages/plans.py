@@ -662,7 +662,8 @@ if ids:
             # Beside the map while the names are short; under it, at full width, when a territory's name is long
             # ("Tennessee & Virginia + 4 more" was cut to "Tennesse" at 1280 px: a new user's test)
             longest = max((len(str(n)) for n in (*diff.regions["from_name"], *diff.regions["to_name"])), default=0)
-            left, right = st.columns([3, 2]) if longest <= 14 else (st.container(), st.container())
+            under = longest > 14
+            left, right = (st.container(), st.container()) if under else st.columns([3, 2])
             with left:
                 st_folium(
                     changed_regions_map(diff.regions, old_version.plan, new_version.plan),
@@ -671,7 +672,7 @@ if ids:
             with right:
                 st.markdown("**Regions moved**")
                 show_table(_regions_moved(diff.regions), hide_index=True,
-                           **({} if longest <= 14 else {"height": 300, "width": "stretch"}))  # fmt: skip
+                           **({"height": 300, "width": "stretch"} if under else {}))  # fmt: skip
         if len(diff.territories):
             st.markdown("**Territories**")
             if len(diff.territories) <= 30:

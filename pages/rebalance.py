@@ -765,22 +765,27 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
     # with the sidebar open; a metric's column ~90 px), else up to 230 px: the table then scrolls sideways, the
     # names pinned. ("Southern California & Arizona + 4 more" was cut at 230 px with 260 px to spare.)
-    best_possible = table["within"].eq("best possible").any()
-    fixed = {"locked": 56, "within": 104 if best_possible else 64, "share": 64, "regions": 72, "parts": 64}
-    room = 816 - sum(fixed.get(c, 90) for c in columns if c != "territory")
+    width = {"locked": 56, "within": 104 if table["within"].eq("best possible").any() else None, "share": 64,
+             "regions": 72, "parts": 64}  # fmt: skip
+    room = 816 - sum(width.get(c) or (64 if c == "within" else 90) for c in columns if c != "territory")
     wanted = 7 * int(table["territory"].str.len().max()) + 24
     name_width = int(max(min(wanted, max(230, room)), 110))
+
+    def decimals(column: str, metric: str) -> int:
+        """As many as tell a figure beyond the tolerance from one inside: "+5.04%", not "+5.0%" by "best possible"."""
+        return max((deviation_digits(v, tol[metric]) for v in table.get(column, ())), default=1)
+
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
-            "Kept", width=56, help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
+            "Kept", width=width["locked"], help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
                                        else "") + (" (it may still have given regions one way)" if proposal.gave
                                                    else "")
         ),
                        "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(
-                           "Within", width=104 if best_possible else None, help=f"Yes: within {band} on every metric. Best possible: further "
+                           "Within", width=width["within"], help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its regions force (a region bigger than a share, a "
                                           "land mass apart, a heavy region hemmed in by heavy regions, or a few "
                                           "regions that no other split shares out better), or within the tolerance "
@@ -788,22 +793,19 @@ if pending is not None and pending[0].plan.name == plan.name:
                                           "shares. A kept territory: "
                                           "within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
-                           "Share", format="%.2f×", width=64, help="Its size against the average territory's: what its reps "
+                           "Share", format="%.2f×", width=width["share"], help="Its size against the average territory's: what its reps "
                                                          "can carry, or 1× each with equal shares"),
-                       "regions": st.column_config.NumberColumn("Regions", format="%d", width=72),
+                       "regions": st.column_config.NumberColumn("Regions", format="%d", width=width["regions"]),
                        "parts": st.column_config.NumberColumn(
-                           "Pieces", format="%d", width=64, help="More than 1: apart across regions no territory holds"),
-                       # (as many decimals as tell a figure beyond the tolerance from one inside: "+5.04%", not
-                       # "+5.0%" beside "best possible")
+                           "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(
-                           f"{METRICS.get(m, m)} after",
-                           digits=max(deviation_digits(v, tol[m]) for v in table[f"{m}_deviation"]),
+                           f"{METRICS.get(m, m)} after", digits=decimals(f"{m}_deviation", m),
                            help="In the proposal: off its share by this much (its share: the team's mean times its "
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
                            f"{METRICS.get(m, m)} {'handed out' if handed_out else 'now'}",
-                           digits=max((deviation_digits(v, tol[m]) for v in table.get(f"{m}_before", ())), default=1),
+                           digits=decimals(f"{m}_before", m),
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},

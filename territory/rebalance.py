@@ -1714,10 +1714,15 @@ def _areas(units, weights, parents: Mapping[str, str] | None) -> list:
     return list(by_area.groupby(level=0, sort=True).sum().sort_values(ascending=False, kind="stable").index)
 
 
-def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str]) -> str:
-    """The two largest areas by name, and how many more: "Texas & Louisiana + 2 more" (empty for none)."""
+def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str], counted: tuple[str, str] = ("more", "more")
+                  ) -> str:  # fmt: skip
+    """The two largest areas by name, and how many more: "Texas & Louisiana + 2 more" (empty for none).
+
+    ``counted``: what the others are, one and many ("+ 1 county", "+ 4 counties").
+    """
     names = [str(region_label(area)) for area in areas]
-    return " & ".join(names[:2]) + (f" + {len(names) - 2} more" if len(names) > 2 else "")
+    rest = len(names) - 2
+    return " & ".join(names[:2]) + (f" + {rest} {counted[rest != 1]}" if rest > 0 else "")
 
 
 COMPASS = ("Eastern", "Northeastern", "Northern", "Northwestern", "Western", "Southwestern", "Southern", "Southeastern")
@@ -1787,11 +1792,10 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
                 fallback = True
         if fallback:
             ours = (labels == new_id).to_numpy()
-            name = _shared_suffix(_area_name(units[ours], weight[ours], region_label, None))
-            # (what "+ 4 more" counts: other names count states, this one regions; a new user read it as states)
+            # (what "+ 4" counts: other names count states, this one regions; a new user read it as states)
             counties = all(parents.get(u, u) != u for u in units[ours])
-            noun = ("county", "counties") if counties else ("region", "regions")
-            name = re.sub(r" \+ (\d+) more$", lambda m, noun=noun: f" + {m[1]} {noun[m[1] != '1']}", name)
+            counted = ("county", "counties") if counties else ("region", "regions")
+            name = _shared_suffix(_area_name_of(_areas(units[ours], weight[ours], None), region_label, counted))
         elif said:
             name = _area_name_of(areas, lambda a, said=said: said.get(a) or region_label(a))
         result.append((new_id, territory_id, name, areas))
