@@ -493,7 +493,7 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         # the map shows the territories that gain regions whole, not only the regions they gain
         gaining = context[context["territory_id"].isin(set(first[focus].dropna()))]
         if len(layer) and len(gaining):
-            both = np.vstack([layer.total_bounds, gaining.total_bounds])
+            both = np.vstack([layer[focus].total_bounds, gaining.total_bounds])
             bounds = (both[:, 0].min(), both[:, 1].min(), both[:, 2].max(), both[:, 3].max())
     fmap = build_base_map(bounds=bounds)
     if context is not None:

@@ -205,3 +205,9 @@ def test_changes_on_continents_apart_fit_the_map_to_where_most_of_them_lie():
     south, west, north, east = map(float, found)
     assert -125 < west < east < -110 and 30 < south < north < 50, found  # the three western states, not France
     assert "France" in html or "FR" in html  # (France is still drawn, in its new territory's color)
+    # The Rebalance page's map (a level given) shows the territories that gain regions whole: from Washington to
+    # New York, still not France (the bounds took every changed region there).
+    html = changed_regions_map(moves, old, new, level="state").get_root().render()
+    (found,) = re.findall(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
+    south, west, north, east = map(float, found)
+    assert -125 < west < -110 and -80 < east < -60, found
