@@ -435,8 +435,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         territories[metric] = territories[metric].astype(float).round(2)
         territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)
     territories["share"] = territories["share"].astype(float).round(4)
-    # Each territory judged as the page judges it: yes, best possible (off only by what its regions force) or no; a
-    # kept territory on the tolerance itself.
+    # Each territory judged as the page judges it: yes, best possible (off only by what its regions force), near
+    # group mean (within its tolerance of what its group can hold on average) or no; a kept territory on the
+    # tolerance itself.
     territories["judged"] = judge_territories(report.territories, args.tolerance).to_numpy()
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=draft_name(plan.name, proposal.summary))
@@ -450,6 +451,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "territories_within": {
             "within": int(territories["judged"].eq("yes").sum()),
             "best_possible": int(territories["judged"].eq("best possible").sum()),
+            "near_group_mean": int(territories["judged"].eq("near group mean").sum()),
             "of": len(territories),
         },
         "deviation": report.deviation,
@@ -481,6 +483,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         # balanced around what they hold together)
         "out_of_reach": [list(part) for part in proposal.apart],
         "centres": report.centres,
+        # (groups sharing a few regions, every split of them tried: "best possible" where they are)
+        "split_best": [list(group) for group in report.split_best],
         "kept_own_focus": list(proposal.own_focus),
         "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),

@@ -5,6 +5,7 @@ Which regions can be clicked, which regions a drawn shape takes, and which regio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import geopandas as gpd
@@ -19,6 +20,7 @@ from geo.boundaries import EQUAL_AREA_CRS, US_ISLAND_AREAS, WGS84, load_regions
 __all__ = [
     "SELECTION_METHODS",
     "accounts_by_region",
+    "fold_whole_states",
     "rebalance_units",
     "region_adjacency",
     "region_graph_links",
@@ -422,8 +424,36 @@ def rebalance_units(
         Their adjacency with islands linked (:func:`region_graph_links`).
     """
     holders = region_holders(state.plan, level)
+    if level == "state" and not admitted:
+        # Drawn anew at state level, every state is a unit, counties carved out of it too (the draft a county-level
+        # proposal leaves lists the counties of the states it splits): the new plan is drawn on states.
+        holders = _whole_states(holders)
     units = sorted(holders)
     return holders, unit_metrics(state, level, holders, admitted=admitted), region_graph_links(units)
+
+
+def _whole_states(holders: dict[str, str]) -> dict[str, str]:
+    """``holders`` with each county folded into its state.
+
+    The state is held by its own holder, else by the territory holding most of its counties (the first by id on a
+    tie).
+
+    Examples
+    --------
+    >>> _whole_states({"US-36061": "E", "US-36047": "E", "US-36005": "N", "US-CA": "W", "US-06037": "S"})
+    {'US-CA': 'W', 'US-NY': 'E'}
+    """
+    counties_of = _counties_by_state()
+    parent = {county: s for s, counties in counties_of.items() for county in counties}
+    out = {r: t for r, t in holders.items() if r not in parent}
+    counted: dict[str, dict[str, int]] = {}
+    for region, territory in holders.items():
+        if region in parent and parent[region] not in out:
+            tally = counted.setdefault(parent[region], {})
+            tally[territory] = tally.get(territory, 0) + 1
+    for state_id, tally in counted.items():
+        out[state_id] = min(tally, key=lambda t: (-tally[t], t))
+    return out
 
 
 def unit_metrics(state, level: str, holders, *, admitted: bool = True) -> pd.DataFrame:
@@ -617,8 +647,65 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
 
     metrics = list(dict.fromkeys(metrics))
     graph = RegionGraph.from_adjacency(balance_metrics(table, metrics), links)
-    return propose(
-        state.plan, graph, holders, replaces=replaced_claims(table.index, level), region_label=region_label,
+    replaces = replaced_claims(table.index, level)
+    if level == "state":
+        # (counties claimed on their own whose state is a unit: a plan drawn anew on states replaces them)
+        parent = {c: s for s, counties in _counties_by_state().items() for c in counties}
+        units = set(table.index)
+        replaces = sorted({r for t in state.plan.territories for r in t.region_ids
+                           if r not in units and parent.get(r) in units})  # fmt: skip
+    proposal = propose(
+        state.plan, graph, holders, replaces=replaces, region_label=region_label,
         unit_parents=unit_parents(table.index, level), region_points=region_points(table.index),
         recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
     )  # fmt: skip
+    # (a state whose counties all went to one territory is claimed whole again: the draft then still reads as
+    # states, and a rebalance at state level works on states, not on the 3,000 counties)
+    return replace(proposal, plan=fold_whole_states(proposal.plan)) if level == "county" else proposal
+
+
+def fold_whole_states(plan):
+    """``plan`` with each territory that lists every county of a state listing the state instead.
+
+    A rebalance at county level hands out counties; where one territory ends up with all of a state's counties,
+    the state is claimed whole again, as a manager would draw it. The accounts it holds are the same: those in the
+    counties, and those placed in the state as a whole.
+
+    Examples
+    --------
+    >>> from geo.boundaries import region_table
+    >>> from territory import plan_from_dict
+    >>> table = region_table()
+    >>> delaware = sorted(table.loc[table["parent_id"].eq("US-DE") & table["level"].eq("county"), "region_id"])
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "region_ids": [*delaware, "US-36061"]},
+    ...                                        {"territory_id": "W", "region_ids": ["US-WA"]}], "reps": []})
+    >>> [t.region_ids for t in fold_whole_states(plan).territories]
+    [('US-36061', 'US-DE'), ('US-WA',)]
+    >>> fold_whole_states(plan_from_dict({"territories": [{"territory_id": "E", "region_ids": delaware[:2]}],
+    ...                                   "reps": []})).territories[0].region_ids == tuple(delaware[:2])
+    True
+    """
+    counties_of = _counties_by_state()
+    parent = {county: s for s, counties in counties_of.items() for county in counties}
+    territories, changed = [], False
+    for territory in plan.territories:
+        listed = set(territory.region_ids)
+        states = {parent[r] for r in territory.region_ids if r in parent}
+        whole = {s for s in states if counties_of[s] <= listed}
+        if not whole:
+            territories.append(territory)
+            continue
+        kept = [r for r in territory.region_ids if parent.get(r) not in whole]
+        territories.append(replace(territory, region_ids=tuple(kept + sorted(whole - set(kept)))))
+        changed = True
+    return replace(plan, territories=tuple(territories)) if changed else plan
+
+
+@lru_cache(maxsize=1)
+def _counties_by_state() -> dict[str, frozenset]:
+    """State id → the ids of its counties (the boundary table's)."""
+    from geo.boundaries import region_table
+
+    table = region_table()
+    counties = table[(table["level"] == "county") & table["parent_id"].notna()]
+    return {str(s): frozenset(group) for s, group in counties.groupby("parent_id")["region_id"]}

@@ -42,6 +42,7 @@ from territory.rebalance import (
     assign_proposal,
     describe_hemmed,
     describe_pieces,
+    describe_split_best,
     draft_name,
     into_new_countries,
     judge_territories,
@@ -405,7 +406,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     # far off. The largest deviation is the territory and metric farthest from its share.
     rows = report.territories
     far_id, worst, far_deviation = largest_deviation(rows, tol)
-    forced = verdicts[rows.index[rows["territory_id"] == far_id][0]] == "best possible"
+    far_verdict = verdicts[rows.index[rows["territory_id"] == far_id][0]]
+    forced = far_verdict == "best possible"
     kpis[0].metric("Largest deviation", f"{far_deviation:+.1%}",
                    # (the territory's name first, then the metric's first word: at 1280 px the chip is cut, and
                    # "value, Germany & Net…" lost the name)
@@ -437,20 +439,31 @@ if pending is not None and pending[0].plan.name == plan.name:
                                 "home regions (they stay in their territory) or a land mass apart force on some "
                                 "territory. "
                                 if forced
+                                else "It is within its tolerance of what its group of territories can hold on "
+                                "average, or between that and its share (the note above the table says why the "
+                                "group is off its shares): a better plan could bring it closer. "
+                                if far_verdict == "near group mean"
                                 # (not forced: the bound is some other territory's, and this one could be closer)
                                 else "A better plan could bring it closer: nothing it holds forces it this far. "
                             )
                         )
                         + "Locked territories, locked regions and industry focus can force more.")  # fmt: skip
-    strictly, forced_count = int(verdicts.eq("yes").sum()), int(verdicts.eq("best possible").sum())
+    strictly = int(verdicts.eq("yes").sum())
+    forced_count, near_count = int(verdicts.eq("best possible").sum()), int(verdicts.eq("near group mean").sum())
+    # (both in ~20 characters: the chip is cut beyond at 1280 px)
+    counted = ([f"+{near_count} near {'mean' if forced_count else 'group mean'}"] if near_count else []) + (
+        [f"+{forced_count} best{'' if near_count else ' possible'}"] if forced_count else [])  # fmt: skip
     kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
-                   delta=f"+{forced_count} best possible" if forced_count else None,
+                   delta=", ".join(counted) or None,
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
-                        "further off only by what their regions force (a region bigger than a share, a land mass "
-                        "apart, a heavy region hemmed in by other heavy regions, or a few regions that no other "
-                        "split shares out better), or within their tolerance of what their group holds on average "
-                        "where some of these keep it off its shares (the notes above the table say which).")  # fmt: skip
+                        "further off only by what their own regions force (a region bigger than a share, a heavy "
+                        "region hemmed in by other heavy regions, a few regions that no other split shares out "
+                        "better, a land mass a territory holds alone); '+n near group mean': territories within "
+                        "their tolerance of what their group holds on average where the group cannot hold its "
+                        "shares (a land mass apart, regions bigger than a share elsewhere), or between that and "
+                        "their share: a better plan might bring them closer (the notes above the table say which "
+                        "groups).")  # fmt: skip
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
@@ -615,8 +628,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                     + f" on {METRICS.get(m, m).lower()}"
                     for m, v in together.items()
                 )
-                + " against their shares, and each is within when it is within its tolerance of that or of its "
-                "share, or between the two (the table says how close the search came)."
+                + " against their shares. One within its tolerance of that, or between that and its share, reads "
+                "'near group mean' in the table: a better plan might bring it closer."
                 if together
                 else ""
             )
@@ -637,8 +650,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.info(
                 "Some regions hold more than a territory's share, or are locked in one that holds more, and keep "
                 f"their territories over their shares; the other {len(members)} territories share less: on average "
-                f"{aimed} against their shares, and each is within when it is within its tolerance "
-                "of that or of its share, or between the two (the table says how close the search came)."
+                f"{aimed} against their shares. One within its tolerance of that, or between that "
+                "and its share, reads 'near group mean' in the table: a better plan might bring it closer."
             )
         else:
             said = [
@@ -653,8 +666,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                 + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
                 + ": territories that trade only among themselves share what their regions hold. "
                 + "; ".join(said)
-                + ", against their shares, and each is judged within when it is within its tolerance of that or of "
-                "its share, or between the two (the table says how close the search came)."
+                + ", against their shares. One within its tolerance of that, or between that and its share, reads "
+                "'near group mean' in the table: a better plan might bring it closer."
             )  # fmt: skip
     if proposal.left_out:
         st.warning(
@@ -738,9 +751,13 @@ if pending is not None and pending[0].plan.name == plan.name:
     else:
         for sentence in hemmed_notes:
             st.info(plain(sentence))
+    # Why a few regions' territories are "best possible" (Germany & Netherlands at -30%: only the column's help said)
+    for sentence in describe_split_best(report, proposal.labels, name_of, region_labels):
+        st.info(plain(sentence))
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))
-    # Within the tolerance itself, or off only by what its regions force ("best possible"), or not (a kept territory:
+    # Within the tolerance itself, off only by what its regions force ("best possible"), within the tolerance of its
+    # group's mean ("near group mean"), or not (a kept territory:
     # on the tolerance itself, as the headline counts it).
     table["within"] = verdicts
     # "kept" as a word: a ticked box in a table read as something to untick
@@ -765,7 +782,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
     # with the sidebar open; a metric's column ~90 px), else up to 230 px: the table then scrolls sideways, the
     # names pinned. ("Southern California & Arizona + 4 more" was cut at 230 px with 260 px to spare.)
-    width = {"locked": 56, "within": 104 if table["within"].eq("best possible").any() else None, "share": 64,
+    long_verdict = table["within"].isin(["best possible", "near group mean"])
+    width = {"locked": 56, "within": (118 if table["within"].eq("near group mean").any() else 104)
+             if long_verdict.any() else None, "share": 64,
              "regions": 72, "parts": 64}  # fmt: skip
     room = 816 - sum(width.get(c) or (64 if c == "within" else 90) for c in columns if c != "territory")
     wanted = 7 * int(table["territory"].str.len().max()) + 24
@@ -786,12 +805,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(
                            "Within", width=width["within"], help=f"Yes: within {band} on every metric. Best possible: further "
-                                          "off, but only by what its regions force (a region bigger than a share, a "
-                                          "land mass apart, a heavy region hemmed in by heavy regions, or a few "
-                                          "regions that no other split shares out better), or within the tolerance "
-                                          "of what its group holds on average where those keep the group off its "
-                                          "shares. A kept territory: "
-                                          "within the tolerance itself or not"),
+                                          "off, but only by what its own regions force (a region bigger than a "
+                                          "share, a heavy region hemmed in by heavy regions, a few regions that no "
+                                          "other split shares out better, a land mass it holds alone). Near group "
+                                          "mean: within the tolerance of what its group holds on average where the "
+                                          "group cannot hold its shares (the notes above the table), or between "
+                                          "that and its share; a better plan might bring it closer. A kept "
+                                          "territory: within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", width=width["share"], help="Its size against the average territory's: what its reps "
                                                          "can carry, or 1× each with equal shares"),

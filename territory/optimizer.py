@@ -130,7 +130,12 @@ class RebalanceReport:
     territories : DataFrame
         Per territory: each metric's total and deviation from its share, number of regions and parts, ``share``
         (its size relative to the average territory's, from ``territory_weights``), ``locked`` and ``within``
-        (inside the tolerance on every metric, as ``within_tolerance`` judges it; None for a locked territory).
+        (inside the tolerance on every metric, as ``within_tolerance`` judges it; None for a locked territory), and
+        ``within_by``, the rule that let a territory in: ``"tolerance"`` (within the tolerance of its share),
+        ``"regions"`` (further off only by what its own regions force: a region bigger than a share, a heavy region
+        hemmed in, a few regions that no other split shares out better, a land mass it holds alone), ``"group
+        mean"`` (within its tolerance of its group's centre, or between that and its share: see ``centres``; a
+        plan might bring it closer); None when out or locked.
     deviation : dict
         Per metric: the largest absolute deviation from the mean share.
     bound : dict
@@ -154,7 +159,8 @@ class RebalanceReport:
         share on some metric, beyond the tolerance and what its regions force alone
         (:func:`territory.bounds.hemmed_in`): territory id → ``region_id``, ``bound`` (a fraction of the share, for
         the metrics with the smallest tolerance), ``by_metric`` (the bound per metric, in proportion to each
-        metric's tolerance), ``around`` (the heavy regions near it). Such a territory is judged against it: within
+        metric's tolerance), ``around`` (the heavy regions near it), ``held`` (those of them the territory holds
+        itself). Such a territory is judged against it: within
         when every metric is within ``by_metric``.
     centres : dict
         Territories balanced around another centre than their share, because their group cannot hold its shares on
@@ -163,6 +169,10 @@ class RebalanceReport:
         for 4.9 shares: +23% each at best); regions bigger than a share leave the others less. Such a territory is
         within when it is within its tolerance of its share or of that centre, or between the two. A territory
         that its own regions hold over the centre is not listed.
+    split_best : list
+        Groups of territories (tuples of ids) that share a few regions among themselves only, some beyond the
+        tolerance, where every way of dealing those regions out was tried and none does better: they are as close
+        as their regions allow ("best possible").
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -194,6 +204,7 @@ class RebalanceReport:
     hemmed: dict = field(default_factory=dict)
     searches: int = 1
     centres: dict = field(default_factory=dict)
+    split_best: list = field(default_factory=list)
 
 
 class Rebalancer:
@@ -703,9 +714,21 @@ class Rebalancer:
         the demo's mainland, with Europe short, averages +4.9%, and aimed at the share (±5%) every one of its
         territories had to sit between +4.5% and +5% (counties, k = 12: 6 or 7 of 12 within; aimed at the centre
         11 of 12, and half the cut borders). Aimed at a small centre (+1.1% at k = 18) the search did worse.
+        A territory hemmed in by heavy regions over its share keeps up to its bound, as the report counts it.
         """
-        centre, _, _ = _centres(labels, self.weights, share, self.territory_weights, self._land_masses[1], active,
-                                self._least(labels), self.locked)  # fmt: skip
+        centre, group, least = _centres(labels, self.weights, share, self.territory_weights, self._land_masses[1],
+                                        active, self._least(labels), self.locked)  # fmt: skip
+        # (a hemmed-in territory over its share keeps up to its bound: the others share the rest, see _finish)
+        target = share[None, :] * self.territory_weights[:, None]
+        totals = np.zeros_like(target)
+        np.add.at(totals, labels, self.weights)
+        parts = np.array([len(components(np.flatnonzero(labels == t).tolist(), self.graph.neighbours))
+                          for t in range(len(self.territory_ids))])  # fmt: skip
+        found = self._hemmed_in(labels, target, group, np.maximum(least / target - 1.0, 0.0), active, parts)
+        if found:
+            held = _held_over(least, target, totals / target - 1.0, {t: by for t, (_, by) in found.items()})
+            centre, _, _ = _centres(labels, self.weights, share, self.territory_weights, self._land_masses[1],
+                                    active, held, self.locked)  # fmt: skip
         return np.where(np.abs(centre) <= self.tolerance[None, :] / 2 + 1e-12, 0.0, centre)
 
     def _reaim(self, search, share: np.ndarray, active: np.ndarray) -> bool:
@@ -735,6 +758,26 @@ class Rebalancer:
         if found is not None:  # (found for every region before the search)
             return {int(r): found[r] for r in regions if r in found}
         return self._bounds.find(target, regions, self._bound_unit)
+
+    def _hemmed_in(self, labels, target, group, forced, active, parts) -> dict:
+        """Territory → (its worst :class:`~territory.bounds.Hemmed`, the bound per metric) for hemmed-in territories.
+
+        Active territories in one piece whose heavy region, hemmed in by heavy regions, keeps them further off than
+        the tolerance and what their own regions force (a region bigger than a share bounds every combination by
+        its own excess); not one alone in its group (it holds what its land mass holds, whatever the bound).
+        """
+        unit, out = self._bound_unit, {}
+        for t in np.flatnonzero(active):
+            if parts[t] != 1 or np.count_nonzero(active & (group == group[t])) == 1:
+                continue
+            found = self._hemmed(target[t], np.flatnonzero(labels == t))
+            if not found:
+                continue
+            worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
+            if worst_case.bound <= max(float((forced[t] / unit).max()), float(self.tolerance.min())) + 1e-6:
+                continue
+            out[int(t)] = (worst_case, worst_case.bound * unit)
+        return out
 
     def _hemmed_early(self) -> None:
         """With equal shares, find every region's hemmed-in bound before the search starts, on the search's time.
@@ -914,6 +957,26 @@ class Rebalancer:
         centre, group, least = _centres(labels, weights, share, self.territory_weights, self._land_masses[1],
                                         active, least, self.locked)  # fmt: skip
         forced = np.maximum(least / target - 1.0, 0.0)
+        # A heavy region hemmed in by other heavy regions (Brooklyn, touching only Manhattan and Queens) keeps any
+        # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
+        # on its worst metric against that bound, and the others of its group share what it keeps.
+        found = self._hemmed_in(labels, target, group, forced, active, table["parts"].to_numpy())
+        hemmed_by = {t: by for t, (_, by) in found.items()}
+        hemmed = {
+            self.territory_ids[t]: {
+                "region_id": graph.region_ids[worst_case.region],
+                "bound": float(worst_case.bound),
+                "by_metric": {name: float(by[m]) for m, name in enumerate(self.metric_names)},
+                "around": [graph.region_ids[r] for r in worst_case.around],
+                "held": [graph.region_ids[r] for r in worst_case.around if labels[r] == t],
+            }
+            for t, (worst_case, by) in found.items()
+        }
+        held = least
+        if hemmed_by:
+            held = _held_over(least, target, deviation, hemmed_by)
+            centre, group, held = _centres(labels, weights, share, self.territory_weights, self._land_masses[1],
+                                           active, held, self.locked)  # fmt: skip
         bound = {
             name: max(float(np.maximum(forced, np.abs(centre))[active, m].max()), 0.0) + 0.0 if active.any() else 0.0
             for m, name in enumerate(self.metric_names)
@@ -935,44 +998,43 @@ class Rebalancer:
         shown = np.where(np.abs(centre) < np.minimum(_NEGLIGIBLE, tol / 2), 0.0, centre)
         allowed = np.maximum(tol + np.maximum(shown, 0.0), forced) + slack
         short = tol + np.maximum(-shown, 0.0) + slack
+        # The same without the centre: what the territory's own regions force (a region bigger than a share, a heavy
+        # region hemmed in, a few regions split as well as they can be, a land mass it holds alone). Within these it
+        # is "best possible"; within only by the centre, it is near its group's mean, and a plan might bring it closer.
+        allowed_by_regions = np.maximum(tol, forced) + slack
+        short_by_regions = np.broadcast_to(tol + slack, deviation.shape).copy()
+        split_best = []  # groups of a few regions that no other split shares out better, some beyond tolerance
         for g in np.unique(group[active & (group >= 0)]):
             mine = np.flatnonzero(active & (group == g))
-            if _best_split(labels, mine, weights, target, shown, self.tolerance, graph.neighbours, self.locked):
+            alone = len(mine) == 1  # (its centre is what it holds: nothing can move)
+            if alone or _best_split(labels, mine, weights, target, shown, self.tolerance, graph.neighbours,
+                                    self.locked):  # fmt: skip
+                if not alone and (np.abs(deviation[mine]) > tol + slack).any():
+                    split_best.append(tuple(self.territory_ids[t] for t in mine))
                 # A group of a few regions (Europe's four countries for two territories) split as well as they can
                 # be: the territories are as close as their regions allow.
                 allowed[mine] = np.maximum(allowed[mine], deviation[mine] + 1e-9)
                 short[mine] = np.maximum(short[mine], -deviation[mine] + 1e-9)
+                allowed_by_regions[mine] = np.maximum(allowed_by_regions[mine], deviation[mine] + 1e-9)
+                short_by_regions[mine] = np.maximum(short_by_regions[mine], -deviation[mine] + 1e-9)
                 for m, name in enumerate(self.metric_names):
                     bound[name] = max(bound[name], float(np.abs(deviation[mine, m]).max())) + 0.0
-        # A heavy region hemmed in by other heavy regions (Brooklyn, touching only Manhattan and Queens) keeps any
-        # territory holding it some way off its share on some metric (territory.bounds): such a territory is judged
-        # on its worst metric against that bound.
-        hemmed = {}
-        unit = self._bound_unit
-        for t in np.flatnonzero(active):
-            if table.at[t, "parts"] != 1:  # (the bound holds for a territory in one piece)
-                continue
-            found = self._hemmed(target[t], np.flatnonzero(labels == t))
-            if not found:
-                continue
-            worst_case = max(found.values(), key=lambda h: (h.bound, -h.region))
-            # Only where it says more than the tolerance and what the territory's own regions force on each metric
-            # (a region bigger than a share bounds every combination by its own excess).
-            if np.count_nonzero(active & (group == group[t])) == 1:
-                continue  # (alone on its land mass: it holds what the land mass holds, whatever the bound)
-            if worst_case.bound <= max(float((forced[t] / unit).max()), float(self.tolerance.min())) + 1e-6:
-                continue
-            allowed[t] = np.maximum(allowed[t], worst_case.bound * unit + 1e-9)
-            short[t] = np.maximum(short[t], worst_case.bound * unit + 1e-9)
-            hemmed[self.territory_ids[t]] = {
-                "region_id": graph.region_ids[worst_case.region],
-                "bound": float(worst_case.bound),
-                "by_metric": {name: float(worst_case.bound * unit[m]) for m, name in enumerate(self.metric_names)},
-                "around": [graph.region_ids[r] for r in worst_case.around],
-            }
+        for t, by in hemmed_by.items():
+            allowed[t] = np.maximum(allowed[t], by + 1e-9)
+            short[t] = np.maximum(short[t], by + 1e-9)
+            allowed_by_regions[t] = np.maximum(allowed_by_regions[t], by + 1e-9)
+            short_by_regions[t] = np.maximum(short_by_regions[t], by + 1e-9)
         inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]
+        # Which rule let each territory in: its tolerance, what its regions force, or its group's mean (below).
+        plainly = (np.abs(deviation) <= tol + slack).all(axis=1)
+        by_regions = ((deviation <= allowed_by_regions) & (deviation >= -short_by_regions)).all(axis=1)
+        table["within_by"] = pd.Series([
+            None if not active[t] or not inside[t].all()
+            else "tolerance" if plainly[t] else "regions" if by_regions[t] else "group mean"
+            for t in range(k)
+        ], index=table.index, dtype=object)  # fmt: skip
         # (a plan from scratch has no start of the user's to be split)
         split = (
             [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1] if self.start_labels is not None else []
@@ -999,13 +1061,14 @@ class Rebalancer:
             pieces=pieces,
             hemmed=hemmed,
             cut_short=self._cut_short,
+            split_best=split_best,
             centres={
                 self.territory_ids[t]: {
                     name: float(centre[t, m]) for m, name in enumerate(self.metric_names) if shown[t, m] != 0
                 }
                 for t in np.flatnonzero(active)
                 if (shown[t] != 0).any()
-                and not (least[t] / target[t] - 1.0 > centre[t] + 1e-9).any()  # (held over it by what it keeps)
+                and not (held[t] / target[t] - 1.0 > centre[t] + 1e-9).any()  # (held over it by what it keeps)
             },  # fmt: skip
         )
 
@@ -1078,6 +1141,22 @@ def _usable_cores() -> int:
         return max(len(os.sched_getaffinity(0)), 1)
     except (AttributeError, OSError):  # (macOS, Windows)
         return max(os.cpu_count() or 1, 1)
+
+
+def _held_over(least: np.ndarray, target: np.ndarray, deviation: np.ndarray, hemmed_by: dict) -> np.ndarray:
+    """``least`` raised for hemmed-in territories over their share: they keep up to their bound over it.
+
+    Examples
+    --------
+    >>> _held_over(np.array([[1.0], [1.0]]), np.array([[2.0], [2.0]]), np.array([[0.5], [-0.5]]),
+    ...            {0: np.array([0.3]), 1: np.array([0.3])}).ravel().tolist()
+    [2.6, 1.0]
+    """
+    held = np.array(least, dtype=float)
+    for t, by in hemmed_by.items():
+        over = target[t] * (1.0 + np.minimum(np.maximum(deviation[t], 0.0), by))
+        held[t] = np.where(deviation[t] > 0, np.maximum(held[t], over), held[t])
+    return held
 
 
 def _centres(labels, weights, share, territory_weights, mass, active, least,

@@ -58,22 +58,25 @@ def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {r: tuple(sorted(ts)) for r, ts in out.items()}
 
 
-def _claims(region_ids, parents: Mapping[str, str] | None) -> str:
+def _claims(region_ids, parents: Mapping[str, str] | None, units: Mapping[str, int] | None = None) -> str:
     """How many regions a territory claims: a state claimed beside its own counties is not counted as one more.
 
     Such a state is claimed for the accounts placed in it as a whole (no county known): the Rebalance page, which
     counts counties, said 318 where this said 320. ("and 1 of their states as a whole" read as all of New York.)
+    ``units``: claim → its number of units, for the claims compared unit by unit (a state claimed whole counts its
+    counties then, as the regions moved do).
 
     Examples
     --------
     >>> _claims(["US-TX", "US-48001", "US-48003", "US-LA"], {"US-48001": "US-TX", "US-48003": "US-TX"})
     '3 region(s), and the accounts placed in their state with no county'
-    >>> _claims(["US-TX", "US-LA"], None)
-    '2 region(s)'
+    >>> _claims(["US-TX", "US-LA"], None), _claims(["US-TX", "US-LA"], None, {"US-TX": 254})
+    ('2 region(s)', '255 region(s)')
     """
     claimed = set(region_ids)
     wholes = {parents[r] for r in claimed if parents and r in parents} & claimed
-    return f"{len(claimed) - len(wholes)} region(s)" + (
+    counted = sum((units or {}).get(r, 1) for r in claimed - wholes)
+    return f"{counted} region(s)" + (
         f", and the accounts placed in {'their state' if len(wholes) == 1 else f'{len(wholes)} of their states'}"
         " with no county"
         if wholes
@@ -131,8 +134,9 @@ def diff_plans(
     parents : mapping, optional
         Unit → the claim it is part of (county → state: ``geo.editing.unit_parents``), for every unit of the claims
         the plans hold. A claim that one side holds whole and either side splits into units (a rebalance at county
-        level hands out the counties of a state) is then compared unit by unit; without it such a state shows as
-        moved to no territory and each of its counties as coming from none.
+        level hands out the counties of a state) is then compared unit by unit, and so is every other claim of
+        ``parents`` then (a state that changed hands whole counts its counties, as the rebalance that moved it
+        does); without it such a state shows as moved to no territory and each of its counties as coming from none.
 
     Returns
     -------
@@ -164,7 +168,15 @@ def diff_plans(
         for unit, parent in parents.items():
             children.setdefault(parent, []).append(unit)
         mixed = {parents[r] for r in before.keys() | after.keys() if r in parents}
+        if mixed:
+            # (and where either version hands out counties at all, every state county by county: a county-level
+            # rebalance claims whole again the states one territory ends up with, and a state that changed hands
+            # whole counted as one region on the Plans page, as its counties on the Rebalance page)
+            mixed |= (before.keys() | after.keys()) & children.keys()
+        units = {parent: len(children[parent]) for parent in mixed}
         before, after = _down_to_units(before, mixed, children), _down_to_units(after, mixed, children)
+    else:
+        units = None
     rows = []
     for region_id in sorted(before.keys() | after.keys()):
         a, b = before.get(region_id, ()), after.get(region_id, ())
@@ -182,9 +194,9 @@ def diff_plans(
     for territory_id in [*old_t, *(t for t in new_t if t not in old_t)]:
         a, b = old_t.get(territory_id), new_t.get(territory_id)
         if a is None:
-            changes.append((territory_id, b.name, "added", _claims(b.region_ids, parents)))
+            changes.append((territory_id, b.name, "added", _claims(b.region_ids, parents, units)))
         elif b is None:
-            changes.append((territory_id, a.name, "removed", _claims(a.region_ids, parents)))
+            changes.append((territory_id, a.name, "removed", _claims(a.region_ids, parents, units)))
         else:
             fields = [f for f in TERRITORY_ATTRIBUTES if getattr(a, f) != getattr(b, f)]
             if fields:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
+from territory.formatting import name_list
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, _hops, components, cut_edges
 from territory.search import still_whole
@@ -31,6 +32,7 @@ __all__ = [
     "capacity_weights",
     "describe_hemmed",
     "describe_pieces",
+    "describe_split_best",
     "into_new_countries",
     "judge_territories",
     "largest_deviation",
@@ -271,35 +273,44 @@ def _limits(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -
 
 
 def judge_territories(territories: pd.DataFrame, tolerance: float | Mapping[str, float]) -> pd.Series:
-    """Each territory of a report judged: "yes", "best possible" or "no".
+    """Each territory of a report judged: "yes", "best possible", "near group mean" or "no".
 
-    "yes": within each metric's tolerance; "best possible": further off only by what its regions force; a kept
-    territory (``within`` empty) is judged on the tolerance itself.
+    "yes": within each metric's tolerance; "best possible": further off only by what its own regions force (a
+    region bigger than a share, a heavy region hemmed in, a few regions that no other split shares out better, a land
+    mass it holds alone); "near group mean": within its tolerance of the mean its group of territories can hold, or
+    between that and its share, where its group cannot hold its shares on average (a land mass apart, regions bigger
+    than a share elsewhere in the group) -- a plan might bring it closer. A kept territory (``within`` empty) is
+    judged on the tolerance itself.
 
     Parameters
     ----------
     territories : DataFrame
-        A report's territories: ``<metric>_deviation`` columns and ``within`` (True, False, or empty when kept).
+        A report's territories: ``<metric>_deviation`` columns, ``within`` (True, False, or empty when kept) and,
+        optionally, ``within_by`` (the rule that let a territory in: see :class:`territory.RebalanceReport`;
+        without it a territory let in beyond its tolerance is "best possible").
     tolerance : float or mapping
         One tolerance, or metric → tolerance (missing metrics: 0.05).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"a_deviation": [0.01, 0.30, -0.40, 0.10], "within": [True, True, False, None]})
+    >>> table = pd.DataFrame({"a_deviation": [0.01, 0.30, 0.09, -0.40, 0.10],
+    ...                       "within": [True, True, True, False, None],
+    ...                       "within_by": ["tolerance", "regions", "group mean", None, None]})
     >>> judge_territories(table, 0.05).tolist()
-    ['yes', 'best possible', 'no', 'no']
+    ['yes', 'best possible', 'near group mean', 'no', 'no']
     """
     limit = _limits(territories, tolerance)
     metrics = list(limit)
     plainly = pd.concat([territories[f"{m}_deviation"].abs() <= limit[m] + 1e-9 for m in metrics], axis=1).all(axis=1)
+    rule = territories["within_by"] if "within_by" in territories else pd.Series("regions", index=territories.index)
     out = []
-    for inside, verdict in zip(plainly, territories["within"], strict=True):
+    for inside, verdict, by in zip(plainly, territories["within"], rule, strict=True):
         if inside:
             out.append("yes")
         elif verdict is None or verdict != verdict or not verdict:  # kept, or out by more than its regions force
             out.append("no")
         else:
-            out.append("best possible")
+            out.append("near group mean" if by == "group mean" else "best possible")
     return pd.Series(out, index=territories.index, name="within")
 
 
@@ -376,16 +387,23 @@ def describe_hemmed(
     ...                  "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
     'New York holds US-36047, with heavy regions a few regions away (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
+    >>> describe_hemmed(SimpleNamespace(hemmed={"T3": hemmed["T3"] | {"held": ["US-36081"]}}), {"T3": "NY"})[0][:100]
+    'NY holds US-36047, with heavy regions a few regions away (US-36061) and US-36081, which it holds too'
     """
     region_names = region_names or list
     out = []
     for territory_id, hemmed in report.hemmed.items():
         name = territory_names.get(territory_id, territory_id)
         region = region_names([hemmed["region_id"]])[0]
-        around = ", ".join(region_names(list(hemmed["around"])))
+        held = [r for r in hemmed["around"] if r in set(hemmed.get("held", ()))]
+        around = ", ".join(region_names([r for r in hemmed["around"] if r not in held]))
         # (the heavy regions within a few steps, not only those it touches: "near" read as "bordering", and Alberta
-        # was said to be near Nevada and Utah)
+        # was said to be near Nevada and Utah; those it holds itself said so: "Germany & Netherlands holds Germany,
+        # with heavy regions a few regions away (…, Netherlands)" read as if the Netherlands were another's)
         where = f", with heavy regions a few regions away ({around})" if around else ""
+        if held:
+            ours = ", ".join(region_names(held))
+            where += f"{' and' if around else ','} {ours}, which it holds too,"
         by_metric = hemmed.get("by_metric") or {}
         # (a lower bound, shown rounded down: "at least 9%" read as false beside a territory at +8.7%)
         if len({round(v, 6) for v in by_metric.values()}) > 1:  # tolerances differ: the bound follows them
@@ -394,6 +412,39 @@ def describe_hemmed(
             off = f"at least {_floor_percent(hemmed['bound'])} off its share on some metric"
         out.append(f"{name} holds {region}{where}: however a territory holding it is drawn, it is {off}, so {name} "
                    "is judged against that.")  # fmt: skip
+    return out
+
+
+def describe_split_best(
+    report: RebalanceReport,
+    labels: pd.Series,
+    territory_names: Mapping[str, str],
+    region_names: Callable[[Sequence[str]], Sequence[str]] | None = None,
+) -> list[str]:
+    """One sentence per group of territories that share a few regions every way of dealing out was tried for.
+
+    ``report.split_best``: the groups; ``labels``: region → territory id (the proposal's); ``region_names`` turns
+    region ids into names, in order (default: the ids).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> labels = pd.Series({"GB": "W", "FR": "W", "DE": "D", "NL": "D", "US-TX": "S"})
+    >>> describe_split_best(SimpleNamespace(split_best=[("D", "W")]), labels,
+    ...                     {"W": "Europe West", "D": "Germany & Netherlands"})[0]
+    'Germany & Netherlands and Europe West share 4 regions among themselves only (DE, FR, GB, NL): every way of dealing them out between the two was tried, and none brings them closer to their shares, so they are best possible where they are.'
+    """
+    region_names = region_names or list
+    out = []
+    for group in report.split_best:
+        regions = sorted(str(r) for r in labels.index[labels.isin(list(group))])
+        names = [territory_names.get(t, t) for t in group]
+        who = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+        between = "between the two" if len(names) == 2 else f"among the {len(names)}"
+        listed = name_list(region_names(regions), shown=8)
+        out.append(f"{who} share {len(regions)} regions among themselves only ({listed}): every way of dealing them "
+                   f"out {between} was tried, and none brings them closer to their shares, so they are best possible "
+                   "where they are.")  # fmt: skip
     return out
 
 
@@ -809,7 +860,8 @@ def propose(
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
                          pieces={renamed[t]: p for t, p in report.pieces.items()},
-                         centres={renamed[t]: c for t, c in report.centres.items()})  # fmt: skip
+                         centres={renamed[t]: c for t, c in report.centres.items()},
+                         split_best=[tuple(renamed[t] for t in g) for g in report.split_best])  # fmt: skip
     else:
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
@@ -898,6 +950,8 @@ def propose(
             inside = np.column_stack([table[f"{m}_deviation"].abs().to_numpy() <= limit[i]
                                       for i, m in enumerate(report.deviation)]).all(axis=1)  # fmt: skip
             table["within"] = [None if k else bool(v) for k, v in zip(table["locked"], inside, strict=True)]
+            table["within_by"] = [None if k or not v else "tolerance"
+                                  for k, v in zip(table["locked"], inside, strict=True)]  # fmt: skip
             report = replace(report, territories=table, within_tolerance={
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
@@ -1378,6 +1432,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         searches=max(r.searches for _, r in reports),
         hemmed={t: h for _, r in reports for t, h in r.hemmed.items()},
         centres={t: c for _, r in reports for t, c in r.centres.items()},
+        split_best=[g for _, r in reports for g in r.split_best],
     )
 
 
@@ -1735,11 +1790,13 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. In a
     territory named after its areas, each of the two areas the name gives that another territory's name also gives
     ("Texas" beside "Texas & Louisiana"; "Florida & Georgia" beside "Tennessee & Georgia") and that it holds part
-    of is said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
+    of, or the one area of a name of one area ("New York" for six counties of New York City and Long Island), is
+    said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
     in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
     not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
     City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
-    largest regions instead ("Kings & Queens, NY + 4 counties"); a second area stays as it is. Territories not named
+    largest regions instead ("Kings & Queens, NY + 4 counties"; "New York, NY & Kings, NY", the county of New York
+    with its state); a second area stays as it is. Territories not named
     after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
     names).
     """
@@ -1773,7 +1830,9 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     for new_id, _, _, areas in drawn:
         ours = (labels == new_id).to_numpy()
         for place, of in enumerate((areas or [])[:2]):
-            if of in whole_units or not any(of in o for t, o in shown.items() if t != new_id):
+            # (a name of one area, "New York", for part of it said the whole state; told apart too)
+            alone = len(areas) == 1
+            if of in whole_units or not (alone or any(of in o for t, o in shown.items() if t != new_id)):
                 continue
             if not (area == of)[~ours].any():  # (it holds all of it)
                 continue
@@ -1795,7 +1854,14 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
             # (what "+ 4" counts: other names count states, this one regions; a new user read it as states)
             counties = all(parents.get(u, u) != u for u in units[ours])
             counted = ("county", "counties") if counties else ("region", "regions")
-            name = _shared_suffix(_area_name_of(_areas(units[ours], weight[ours], None), region_label, counted))
+            largest = _areas(units[ours], weight[ours], None)
+            name = _area_name_of(largest, region_label, counted)
+            # (the county of New York said once with its state: "New York & Kings, NY" read as the state)
+            named_as_state = any(
+                u in parents and str(region_label(u)).rsplit(", ", 1)[0] == str(region_label(parents[u]))
+                for u in largest[:2]
+            )
+            name = name if named_as_state else _shared_suffix(name)
         elif said:
             name = _area_name_of(areas, lambda a, said=said: said.get(a) or region_label(a))
         result.append((new_id, territory_id, name, areas))

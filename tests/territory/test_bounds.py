@@ -119,9 +119,11 @@ def judged(metrics: pd.DataFrame, links: dict, start: dict, **options):
     return solver.report_
 
 
-def test_a_territory_in_pieces_is_judged_on_the_tolerance():
+def test_a_territory_in_pieces_gets_no_bound_of_its_own_but_shares_what_a_hemmed_in_one_leaves():
     # An island with no neighbour: alone it would be half short of accounts and 83% of people, but the territory
-    # holding it also holds mainland regions, in two pieces: no bound for one piece applies to it.
+    # holding it also holds mainland regions, in two pieces: no bound for one piece applies to it. T2, in one piece,
+    # is hemmed in at +1/6 on people, and of two territories what one holds over its share the other lacks: T1 is
+    # judged against that (its group's mean), not against a bound of its own.
     ids = ["island", "a", "b", "c", "d"]
     metrics = pd.DataFrame([[3, 1], [1, 2], [2, 2], [3, 4], [3, 3]], index=ids, columns=["accounts", "people"],
                            dtype=float)  # fmt: skip
@@ -129,8 +131,10 @@ def test_a_territory_in_pieces_is_judged_on_the_tolerance():
     report = judged(metrics, links, {"island": "T1", "a": "T1", "b": "T1", "c": "T2", "d": "T2"})
     rows = report.territories.set_index("territory_id")
     assert rows.loc["T1", "parts"] == 2 and rows.loc["T1", "people_deviation"] == pytest.approx(-1 / 6)
-    assert "T1" not in report.hemmed  # (T2, in one piece, may be)
-    assert not rows.loc["T1", "within"]
+    assert "T1" not in report.hemmed and report.hemmed["T2"]["by_metric"]["people"] == pytest.approx(1 / 6)
+    assert report.centres == {"T1": {"people": pytest.approx(-1 / 6)}}
+    assert rows.loc["T1", "within"] and rows.loc["T1", "within_by"] == "group mean"
+    assert rows.loc["T2", "within_by"] == "regions"
 
 
 def test_a_region_bigger_than_a_share_excuses_only_its_own_metric():

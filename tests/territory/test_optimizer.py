@@ -195,6 +195,9 @@ def test_the_territories_of_a_land_mass_apart_balance_around_its_mean():
     assert deviations["A"] == pytest.approx(1 / 3) and deviations["B"] == pytest.approx(1 / 3), deviations.to_dict()
     assert deviations["E"] == pytest.approx(-2 / 3) and report.contiguous
     assert report.within_tolerance["workload"] and report.territories["within"].all()
+    # A and B at their group's mean, +33%: no split of the mainland's 16 regions does better, and E, alone on its
+    # island, holds what it holds: all "regions" (best possible).
+    assert report.territories["within_by"].eq("regions").all()
     # Judged around the land mass's mean: 9 is 17 points over it, out; 7 lies between its share and the mean, within
     # (its neighbour is out for it).
     judged = Rebalancer(graph, start=start, rng=np.random.default_rng(0))
@@ -204,6 +207,7 @@ def test_the_territories_of_a_land_mass_apart_balance_around_its_mean():
     judged._cut_short = False
     judged._finish(labels, judged.start_labels, 0.0, 0, np.ones(3), np.array([6.0]), np.ones(3, dtype=bool))
     assert judged.report_.territories["within"].tolist() == [False, True, True]
+    assert judged.report_.territories["within_by"].tolist() == [None, "group mean", "regions"]
 
 
 def _mainland_and_chain(chain: dict[str, float]) -> RegionGraph:
@@ -226,6 +230,9 @@ def test_a_few_regions_split_as_well_as_they_can_be_are_best_possible():
     assert labels["GB"] == labels["FR"] != labels["DE"] == labels["NL"]
     assert report.territories["within"].all() and report.within_tolerance == {"workload": True}
     assert report.bound["workload"] == pytest.approx(report.deviation["workload"])
+    # Europe's two are best possible, what their regions allow ("regions"); the mainland's within the tolerance.
+    by = report.territories.set_index("territory_id")["within_by"]
+    assert by[labels["GB"]] == by[labels["DE"]] == "regions"
     # Dealt otherwise (GB alone), the same regions are out: a better split exists.
     start = dict(labels) | {"FR": labels["DE"]}
     judged = Rebalancer(graph, start=start, rng=np.random.default_rng(0))
