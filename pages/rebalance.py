@@ -456,11 +456,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
                    delta=", ".join(counted) or None,
                    delta_color="off", delta_arrow="off",
-                   help=f"Territories within {band} on every metric. Below, '+n best possible': territories "
-                        "further off only by what their own regions force (a region bigger than a share, a heavy "
-                        "region hemmed in by other heavy regions, a few regions that no other split shares out "
-                        "better, a land mass a territory holds alone); '+n near group mean': territories within "
-                        "their tolerance of what their group holds on average where the group cannot hold its "
+                   help=f"Territories within {band} on every metric. Below, '+n best possible' ('best' beside "
+                        "the other): territories further off only by what their own regions force (a region bigger "
+                        "than a share, a heavy region hemmed in by other heavy regions, a few regions that no other "
+                        "split shares out better, a land mass a territory holds alone); '+n near group mean' ('near "
+                        "mean' beside the other): territories within their tolerance of what their group holds on average where the group cannot hold its "
                         "shares (a land mass apart, regions bigger than a share elsewhere), or between that and "
                         "their share: a better plan might bring them closer (the notes above the table say which "
                         "groups).")  # fmt: skip

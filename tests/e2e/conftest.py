@@ -134,6 +134,19 @@ def map_frame(page, timeout: float = 30_000):
         page.wait_for_timeout(200)
 
 
+def screenshot_map(page, path, timeout: float = 15_000) -> None:
+    """A screenshot of the map's iframe, looked for again when a rerun swaps it meanwhile ("not attached")."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(path=str(path), timeout=5_000)
+            return
+        except Exception:
+            if time.monotonic() >= deadline:
+                raise
+            page.wait_for_timeout(300)
+
+
 def current_map(page, *, replacing=None, timeout: float = 30_000):
     """The map iframe's content frame once its Leaflet map has loaded and drawn the plan's layers.
 

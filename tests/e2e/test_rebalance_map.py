@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, SCROLLS, map_frame, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, SCROLLS, map_frame, screenshot_map, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -51,9 +51,7 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     assert page.requests_off_host == []
     assert page.errors == []
     ARTIFACTS.mkdir(exist_ok=True)
-    page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
-        path=str(ARTIFACTS / "rebalance_map.png")
-    )
+    screenshot_map(page, ARTIFACTS / "rebalance_map.png")
 
     # At 1280 px the territories' table shows every column without scrolling sideways (the names took 400 px and
     # pushed "Value after" out of view).
