@@ -433,25 +433,32 @@ def rebalance_units(
 
 
 def _whole_states(holders: dict[str, str]) -> dict[str, str]:
-    """``holders`` with each county folded into its state.
+    """``holders`` with each county folded into its state, held by the territory holding most of its counties.
 
-    The state is held by its own holder, else by the territory holding most of its counties (the first by id on a
-    tie).
+    The state's own holder holds the counties no other territory lists (the first by id on a tie). (The state's
+    claim goes to the territory with most of its accounts, which may hold few of its counties: New York City's
+    six for New York, with 50 upstate in another.)
 
     Examples
     --------
     >>> _whole_states({"US-36061": "E", "US-36047": "E", "US-36005": "N", "US-CA": "W", "US-06037": "S"})
     {'US-CA': 'W', 'US-NY': 'E'}
+    >>> dc = {"US-11001": "E", "US-DC": "W"}  # (the District's only county)
+    >>> _whole_states(dc)
+    {'US-DC': 'E'}
     """
     counties_of = _counties_by_state()
     parent = {county: s for s, counties in counties_of.items() for county in counties}
     out = {r: t for r, t in holders.items() if r not in parent}
     counted: dict[str, dict[str, int]] = {}
     for region, territory in holders.items():
-        if region in parent and parent[region] not in out:
+        if region in parent:
             tally = counted.setdefault(parent[region], {})
             tally[territory] = tally.get(territory, 0) + 1
     for state_id, tally in counted.items():
+        if state_id in out:  # (its holder holds the counties no one lists)
+            rest = len(counties_of[state_id]) - sum(tally.values())
+            tally[out[state_id]] = tally.get(out[state_id], 0) + rest
         out[state_id] = min(tally, key=lambda t: (-tally[t], t))
     return out
 

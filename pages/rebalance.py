@@ -616,10 +616,24 @@ if pending is not None and pending[0].plan.name == plan.name:
         rest = rest if len(rest) > 1 else []  # (one territory holding the rest: the table says it all)
         together = {m: sorted({round(c[m], 3) for c in rest if m in c}) for m in tol}
         together = {m: v for m, v in together.items() if v}
+        # Each group apart with territories of its own that share it (Texas and Louisiana's two at -33%: "near group
+        # mean" with no average said), unless every split of it was tried (its own note says so).
+        apart_said = []
+        for part in proposal.apart:
+            members = sorted({t for t in proposal.labels.reindex(list(part)).dropna()})
+            centre = report.centres.get(members[0], {}) if members else {}
+            if len(members) < 2 or not centre or any(set(members) <= set(g) for g in report.split_best):
+                continue
+            apart_said.append(
+                " and ".join(plain(name_of.get(t, t)) for t in members) + " share what their regions hold: on average "
+                + ", ".join(f"{centre[m]:+.1%} on {METRICS.get(m, m).lower()}" for m in tol if m in centre)
+                + " against their shares"
+            )  # fmt: skip
         st.info(
             f"Out of reach of the other regions: {groups}. Regions no territory holds (or the sea) lie between, and a "
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
+            + ("".join(f" {said}." for said in apart_said))
             + (
                 " The other territories share what the rest holds (less what regions bigger than a share take): "
                 "on average "
@@ -791,8 +805,15 @@ if pending is not None and pending[0].plan.name == plan.name:
     name_width = int(max(min(wanted, max(230, room)), 110))
 
     def decimals(column: str, metric: str) -> int:
-        """As many as tell a figure beyond the tolerance from one inside: "+5.04%", not "+5.0%" by "best possible"."""
-        return max((deviation_digits(v, tol[metric]) for v in table.get(column, ())), default=1)
+        """As many as tell a figure beyond the tolerance from one inside: "+5.04%", not "+5.0%" by "best possible".
+
+        And beyond its group's mean ± the tolerance: two rows read "+5.9%", one "near group mean", one "no" (+4.9%
+        ± 1%).
+        """
+        edges = [[c + s * tol[metric] for s in (-1, 1)] if c is not None else []
+                 for c in table["territory_id"].map(lambda t: report.centres.get(t, {}).get(metric))]  # fmt: skip
+        return max((deviation_digits(v, tol[metric], e) for v, e in zip(table.get(column, ()), edges, strict=False)),
+                   default=1)  # fmt: skip
 
     show_table(
         table[columns], hide_index=True,

@@ -97,22 +97,32 @@ def deviation(value, tolerance: float) -> str:
     return f"{value:+.{deviation_digits(value, tolerance)}%}"
 
 
-def deviation_digits(value, tolerance: float) -> int:
+def deviation_digits(value, tolerance: float, edges=()) -> int:
     """The decimals :func:`deviation` gives ``value``: 1, or up to 4 where 1 would misread its side of ``tolerance``.
 
-    A table column of deviations takes the most any of its figures needs (missing ones need 1).
+    A table column of deviations takes the most any of its figures needs (missing ones need 1). ``edges``: other
+    signed bounds whose side it must show too (a group's mean ± the tolerance: +5.9% within +4.9% ± 1%, +5.91% out).
 
     Examples
     --------
     >>> deviation_digits(0.0834, 0.05), deviation_digits(0.0504, 0.05), deviation_digits(None, 0.05)
     (1, 2, 1)
+    >>> deviation_digits(0.05885, 0.01, edges=[0.0589]), deviation_digits(0.0591, 0.01, edges=[0.0589])
+    (2, 2)
     """
     if _is_missing(value):
         return 1
     value = float(value)
     for digits in range(1, 5):
         shown = round(abs(value) * 100, digits) / 100
-        if (shown > tolerance) == (abs(value) > tolerance) and (shown != tolerance or abs(value) == tolerance):
+        signed = round(value * 100, digits) / 100
+        if (
+            (shown > tolerance) == (abs(value) > tolerance)
+            and (shown != tolerance or abs(value) == tolerance)
+            and all(
+                (signed > e) == (value > e) and (signed != round(e * 100, digits) / 100 or value == e) for e in edges
+            )
+        ):
             return digits
     return 4
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -387,8 +388,8 @@ def describe_hemmed(
     ...                  "around": ["US-36061", "US-36081"]}}
     >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
     'New York holds US-36047, with heavy regions a few regions away (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
-    >>> describe_hemmed(SimpleNamespace(hemmed={"T3": hemmed["T3"] | {"held": ["US-36081"]}}), {"T3": "NY"})[0][:100]
-    'NY holds US-36047, with heavy regions a few regions away (US-36061) and US-36081, which it holds too'
+    >>> describe_hemmed(SimpleNamespace(hemmed={"T3": hemmed["T3"] | {"held": ["US-36081"]}}), {"T3": "NY"})[0][:101]
+    'NY holds US-36047, with heavy regions a few regions away (US-36061) and US-36081, which it holds too:'
     """
     region_names = region_names or list
     out = []
@@ -403,7 +404,7 @@ def describe_hemmed(
         where = f", with heavy regions a few regions away ({around})" if around else ""
         if held:
             ours = ", ".join(region_names(held))
-            where += f"{' and' if around else ','} {ours}, which it holds too,"
+            where += f"{' and' if around else ','} {ours}, which it holds too"
         by_metric = hemmed.get("by_metric") or {}
         # (a lower bound, shown rounded down: "at least 9%" read as false beside a territory at +8.7%)
         if len({round(v, 6) for v in by_metric.values()}) > 1:  # tolerances differ: the bound follows them
@@ -814,6 +815,14 @@ def propose(
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
+        # Old territories whose every claim is a unit or one the units replace, though they hold no unit (a county
+        # carve-out folded into its state at state level): drawn anew, they are gone, not kept empty with their reps.
+        held_units, replacing = set(graph.region_ids), set(replaces)
+        gone = frozenset(
+            t.territory_id for t in plan.territories
+            if t.territory_id not in set(current) and t.region_ids
+            and all(r in held_units or r in replacing for r in t.region_ids)
+        )  # fmt: skip
         labels, territories, reps = _name_new_territories(
             plan,
             current,
@@ -823,6 +832,7 @@ def propose(
             region_label=region_label,
             unit_parents=unit_parents,
             region_points=region_points,
+            gone=gone,
         )
         idle = _set_inactive(reps, plan.reps)
         moved = [
@@ -1437,7 +1447,8 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
 
 
 def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series, labels: pd.Series,
-           living: Mapping[str, str], distance: Callable[[str | None, list, str], float] | None = None) -> tuple:  # fmt: skip
+           living: Mapping[str, str], distance: Callable[[str | None, list, str], float] | None = None,
+           gone=frozenset()) -> tuple:  # fmt: skip
     """Reps for territories drawn anew: every active rep keeps working, every territory gets one where it can.
 
     A rep goes to the new territory that holds their home (``living``: rep id → its T-label); a rep without one
@@ -1450,7 +1461,9 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
     staff: dict[str, list] = {t: [] for t in home.values()}
     placed = {}
-    outside = [r.rep_id for r in plan.reps if r.territory_ids and not set(r.territory_ids) & set(overlap.columns)]
+    # (``gone``: old territories left out; their reps are placed as the others)
+    drawn = set(overlap.columns) | set(gone)
+    outside = [r.rep_id for r in plan.reps if r.territory_ids and not set(r.territory_ids) & drawn]
     for rep in plan.reps:
         if not rep.active or rep.rep_id in outside:  # (a rep of territories outside the regions drawn stays)
             continue
@@ -1559,8 +1572,11 @@ def _name_new_territories(
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
     region_points: Mapping[str, tuple[float, float]] | None = None,
+    gone: frozenset = frozenset(),
 ):
     """Names, ids and reps for territories drawn anew (``labels``: T1..Tk per unit; ``homes``: rep → home unit).
+
+    ``gone``: old territories that hold no unit and claim nothing else: left out, their reps placed as the others.
 
     The largest overlaps first, each new territory takes the id, colour and reps of the old territory it overlaps
     (each old territory once; on a tie, the one most of the reps living in it come from). It keeps that
@@ -1619,6 +1635,11 @@ def _name_new_territories(
                 if new_id in keeps_most
                 else ""
             )
+            if name and not _still_says(name, labels.index[(labels == new_id).to_numpy()], labels.index,
+                                        region_label, unit_parents or {}):  # fmt: skip
+                # (a name made from regions that no longer says what it holds: "Ontario & Ohio + 5 more" without
+                # Ontario, "Southeastern New York" for all of New York, drawn anew at state level)
+                name = ""
         else:
             # an id and a colour no territory of the plan, nor one made here, has
             so_far = replace(plan, territories=(*plan.territories, *territories.values()))
@@ -1641,9 +1662,9 @@ def _name_new_territories(
     units = set(graph.region_ids)
     at_home = {rep_id: unit for rep_id, unit in homes.items() if unit in units}
     reps = _staff(plan, overlap, mapping, renamed, labels, living,
-                  _rep_distance(graph, renamed, at_home, weights, region_points))  # fmt: skip
+                  _rep_distance(graph, renamed, at_home, weights, region_points), gone)  # fmt: skip
     for t in plan.territories:  # territories outside the balanced units keep their claims
-        if t.territory_id not in territories and t.territory_id not in set(current):
+        if t.territory_id not in territories and t.territory_id not in set(current) and t.territory_id not in gone:
             territories[t.territory_id] = t
     return renamed, territories, reps
 
@@ -1778,6 +1799,53 @@ def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str], coun
     names = [str(region_label(area)) for area in areas]
     rest = len(names) - 2
     return " & ".join(names[:2]) + (f" + {rest} {counted[rest != 1]}" if rest > 0 else "")
+
+
+def _still_says(name: str, units, everywhere, region_label: Callable[[str], str], parents: Mapping[str, str]) -> bool:
+    """Whether ``name``, read as a name made from regions, still says what a territory holding ``units`` holds.
+
+    Not when it names a region or area (one of ``everywhere``'s, or their parents) that the territory holds none of,
+    places part of an area ("Southeastern New York") that it holds whole or not at all, or counts counties ("+ 4
+    counties", "Kings, NY") where it holds none. A name that names no region ("US West") says nothing of them.
+
+    Examples
+    --------
+    >>> label = {"US-NY": "New York", "US-MA": "Massachusetts", "CA-ON": "Ontario", "US-OH": "Ohio"}.get
+    >>> everywhere = ["US-NY", "US-MA", "CA-ON", "US-OH"]
+    >>> [_still_says(n, ["US-NY", "US-MA"], everywhere, label, {}) for n in
+    ...  ["US West", "New York & Massachusetts", "Ontario & Ohio + 5 more", "Southeastern New York",
+    ...   "Kings & Queens, NY + 4 counties", "Massachusetts & New York + 1 more", "US West + Canada West"]]
+    [True, True, False, False, False, False, True]
+    """
+    units, parents = list(units), dict(parents)
+    area_of = {u: parents.get(u, u) for u in everywhere}
+    held = set(units) | {area_of.get(u, u) for u in units}
+    total, mine = Counter(area_of.values()), Counter(area_of.get(u, u) for u in units)
+    whole = {a for a in held if mine.get(a, 0) >= total.get(a, 0)}
+    by_label = {str(region_label(r)): r for r in {*everywhere, *area_of.values()}}
+    counties = any(u in parents for u in units)
+    areas = {area_of.get(u, u) for u in units}
+    named = 0  # areas the chunk before names (0: not a chunk of areas)
+    for chunk in name.split(" + "):
+        more = re.fullmatch(r"(\d+) more", chunk)
+        if more and named and len(areas) != named + int(more.group(1)):
+            return False  # ("Florida & Georgia + 4 more" for Florida and Georgia)
+        if more or re.fullmatch(r"\d+ regions?", chunk):
+            continue
+        parts = chunk.split(" & ")
+        named = len(parts) if all(p in by_label or p.partition(" ")[2] in by_label for p in parts) else 0
+        if re.fullmatch(r"\d+ count(?:y|ies)", chunk) or re.search(r", [A-Z]{2}$", chunk):
+            if not counties:
+                return False
+            continue
+        for part in parts:
+            word, _, rest = part.partition(" ")
+            if (word in COMPASS or word == "Central") and rest in by_label:
+                if by_label[rest] not in held or by_label[rest] in whole:
+                    return False
+            elif part in by_label and by_label[part] not in held:
+                return False
+    return True
 
 
 COMPASS = ("Eastern", "Northeastern", "Northern", "Northwestern", "Western", "Southwestern", "Southern", "Southeastern")

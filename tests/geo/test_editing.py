@@ -619,7 +619,9 @@ def test_a_plan_drawn_anew_on_counties_claims_whole_states_again_where_one_terri
     # Accepting a county-level proposal saved a draft listing every county (Texas's 254 among them); a plan from
     # scratch at state level on that draft then worked on 3,000 counties ("Harris, TX & Tarrant, TX + 318 more",
     # 1,599 regions moved). A state whose counties all went to one territory is claimed whole again.
-    from geo.boundaries import region_table
+    import re
+
+    from geo.boundaries import region_label, region_table
     from geo.editing import propose_at_level, rebalance_units, region_holders
     from territory.edits import start
     from tests.conftest import demo_state
@@ -651,3 +653,21 @@ def test_a_plan_drawn_anew_on_counties_claims_whole_states_again_where_one_terri
     listed = [r for t in redrawn.plan.territories for r in t.region_ids]
     assert not set(listed) & set(parent.index) and len(listed) == len(set(listed))
     assert redrawn.report.territories["regions"].sum() == len(table)
+    # As many territories as asked, each with regions and a rep: a territory of New York City's counties (its state
+    # folded into the upstate territory) was kept empty with its rep, and two new ones had none.
+    assert len(redrawn.plan.territories) == 8 and all(t.region_ids for t in redrawn.plan.territories)
+    ids = {t.territory_id for t in redrawn.plan.territories}
+    staffed = {t for r in redrawn.plan.reps if r.active for t in r.territory_ids}
+    assert staffed == ids and all(set(r.territory_ids) <= ids for r in redrawn.plan.reps)
+    # Names say what each holds: no "+ N counties", no "Southeastern New York" for a state held whole, and "+ N
+    # more" counts what there is.
+    for territory in redrawn.plan.territories:
+        labels = {region_label(r) for r in territory.region_ids}
+        assert not re.search(r"count(y|ies)|, [A-Z]{2}\b", territory.name), territory.name
+        head, _, more = territory.name.partition(" + ")
+        parts = head.split(" & ")
+        if all(p in labels for p in parts) and more.endswith(" more"):
+            assert len(labels) == len(parts) + int(more.split()[0]), (territory.name, labels)
+        assert not any(p.split(" ", 1)[-1] in labels and p.split(" ", 1)[0].endswith("ern") for p in parts), (
+            territory.name
+        )

@@ -995,3 +995,23 @@ def test_territories_that_share_a_few_regions_say_why_they_are_best_possible(app
         off = by_id.loc[t, ["workload_deviation", "value_deviation"]].abs().max()
         if off > 0.05 + 1e-9 and by_id.loc[t, "within"] and t not in report.hemmed:
             assert by_id.loc[t, "within_by"] == "group mean", by_id.loc[t].to_dict()
+
+
+def test_a_group_apart_with_territories_of_its_own_says_what_they_hold_on_average(app):
+    # Eighteen on the counties: Texas and Louisiana, apart (no territory holds the states between), hold 1.5
+    # shares and get two territories, each about a quarter short. They read "near group mean" where the note gave
+    # only the mainland's average.
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.radio(key="reb_level").set_value("county").run()
+    app.number_input(key="reb_k").set_value(18).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    texas = next(part for part in proposal.apart if "US-48201" in part)
+    members = set(proposal.labels.reindex(list(texas)).dropna())
+    assert len(members) == 2
+    note = next(i.value for i in app.info if i.value.startswith("Out of reach of the other regions"))
+    said = re.search(r"([^.]*) share what their regions hold: on average ([+-]\d+\.\d)% on workload", note)
+    assert said, note
+    centre = proposal.report.centres[sorted(members)[0]]["workload"]
+    assert float(said.group(2)) == pytest.approx(round(centre * 100, 1)) and centre < -0.05
