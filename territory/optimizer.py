@@ -170,7 +170,7 @@ class RebalanceReport:
         within when it is within its tolerance of its share or of that centre, or between the two. A territory
         that its own regions hold over the centre is not listed.
     split_best : list
-        Groups of territories (tuples of ids) that share a few regions among themselves only, some beyond the
+        Groups of territories (tuples of ids), the only ones that can trade a few regions, some beyond the
         tolerance, where every way of dealing those regions out was tried and none does better: they are as close
         as their regions allow ("best possible").
     pieces : dict

@@ -37,6 +37,15 @@ def figures_moved(figures: dict) -> int:
     return int(figures["Changing hands"].replace(",", ""))
 
 
+def drawn_anew_on_counties(app, k: int) -> None:
+    """Propose ``k`` territories drawn anew on the counties, and check the page ran."""
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.radio(key="reb_level").set_value("county").run()
+    app.number_input(key="reb_k").set_value(k).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
 def test_propose_then_accept_as_a_new_draft(app):
     assert app.checkbox(key="reb_capacity").value  # sized by the reps' capacity by default
     app.button(key="reb_run").click().run()
@@ -977,15 +986,11 @@ def test_territories_that_share_a_few_regions_say_why_they_are_best_possible(app
     # Germany & Netherlands at -30% was "best possible" with only the column's help to say why; a note now says
     # every split was tried. The mainland's territories, aimed at their mean (+4.9%), are "near group mean" where
     # beyond the tolerance: counties give the search fine control, so no region forces them there.
-    app.radio(key="reb_scenario").set_value("territories").run()
-    app.radio(key="reb_level").set_value("county").run()
-    app.number_input(key="reb_k").set_value(12).run()
-    app.button(key="reb_run").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    drawn_anew_on_counties(app, 12)
     table = app.dataframe[0].value.set_index("territory")
     assert table.loc["Germany & Netherlands", "within"] == "best possible", table["within"].to_dict()
-    note = next(i.value for i in app.info if "among themselves only" in i.value)
-    assert "Germany & Netherlands" in note and "share 4 regions among themselves only" in note, note
+    note = next(i.value for i in app.info if "the only territories that can trade" in i.value)
+    assert "Germany & Netherlands" in note and "the only territories that can trade their 4 regions" in note, note
     assert all(country in note for country in ("France", "Germany", "Netherlands", "United Kingdom")), note
     report = app.session_state["reb_proposal"][0].report
     by_id = report.territories.set_index("territory_id")
@@ -1001,11 +1006,7 @@ def test_a_group_apart_with_territories_of_its_own_says_what_they_hold_on_averag
     # Eighteen on the counties: Texas and Louisiana, apart (no territory holds the states between), hold 1.5
     # shares and get two territories, each about a quarter short. They read "near group mean" where the note gave
     # only the mainland's average.
-    app.radio(key="reb_scenario").set_value("territories").run()
-    app.radio(key="reb_level").set_value("county").run()
-    app.number_input(key="reb_k").set_value(18).run()
-    app.button(key="reb_run").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    drawn_anew_on_counties(app, 18)
     proposal = app.session_state["reb_proposal"][0]
     texas = next(part for part in proposal.apart if "US-48201" in part)
     members = set(proposal.labels.reindex(list(texas)).dropna())
