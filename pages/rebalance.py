@@ -6,6 +6,7 @@ The proposal is shown as a diff and kept only when accepted (as a new draft plan
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -757,7 +758,13 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     for sentence in describe_pieces(report, name_of, describe_regions):
         st.info(plain(sentence))
-    hemmed_notes = describe_hemmed(report, name_of, region_labels)
+    # (not for territories whose few regions were split every way: the note below says all there is, and Europe got
+    # a hemmed-in note for each of its two territories besides)
+    split_every_way = {t for group in report.split_best for t in group}
+    hemmed_notes = describe_hemmed(
+        replace(report, hemmed={t: h for t, h in report.hemmed.items() if t not in split_every_way}), name_of,
+        region_labels,
+    )  # fmt: skip
     if len(hemmed_notes) > 3:  # (one box, not a wall of them pushing the table down: dozens with many territories)
         with st.expander(f"{len(hemmed_notes)} territories hemmed in by heavy regions: judged against their bounds"):
             for sentence in hemmed_notes:
@@ -929,8 +936,6 @@ if pending is not None and pending[0].plan.name == plan.name:
     )
 
     def _accept() -> None:
-        from dataclasses import replace
-
         store = plan_store()
         if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
             push_state(new_state, proposal.description)  # a step of the edit history, as assigned here

@@ -992,6 +992,9 @@ def test_territories_that_share_a_few_regions_say_why_they_are_best_possible(app
     note = next(i.value for i in app.info if "the only territories that can trade" in i.value)
     assert "Germany & Netherlands" in note and "the only territories that can trade their 4 regions" in note, note
     assert all(country in note for country in ("France", "Germany", "Netherlands", "United Kingdom")), note
+    # (and no hemmed-in note besides for either of the two: the same four countries said three times)
+    texts = [i.value for i in app.info] + [m.value for m in app.markdown]
+    assert not any(t.lstrip("- ").startswith(("Germany & Netherlands holds", "Europe West holds")) for t in texts)
     report = app.session_state["reb_proposal"][0].report
     by_id = report.territories.set_index("territory_id")
     mainland = [t for t, c in report.centres.items() if c.get("workload", 0) > 0]
