@@ -465,13 +465,20 @@ if pending is not None and pending[0].plan.name == plan.name:
                         "shares (a land mass apart, regions bigger than a share elsewhere), or between that and "
                         "their share: a better plan might bring them closer (the notes above the table say which "
                         "groups).")  # fmt: skip
+
+    def around(territory_id: str, metric: str) -> list[float]:
+        """Its group's mean ± the tolerance, where it has one: figures show which side of them they are on."""
+        centre = report.centres.get(territory_id, {}).get(metric)
+        return [] if centre is None else [centre - tol[metric], centre + tol[metric]]
+
     if not all(report.within_tolerance.values()):
         out = report.territories[report.territories["within"].eq(False)]
         if len(out):
             shown = [
                 f"{plain(name_of.get(t, t))} ("
                 + ", ".join(
-                    f"{METRICS.get(m, m).lower()} {deviation(row[f'{m}_deviation'], tol[m])}" for m in report.deviation
+                    f"{METRICS.get(m, m).lower()} {deviation(row[f'{m}_deviation'], tol[m], around(t, m))}"
+                    for m in report.deviation
                 )  # (as many decimals as show it is beyond ±1%, not +1.0%)
                 + ")"
                 for t, row in out.set_index("territory_id").head(4).iterrows()
@@ -817,8 +824,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         And beyond its group's mean ± the tolerance: two rows read "+5.9%", one "near group mean", one "no" (+4.9%
         ± 1%).
         """
-        edges = [[c + s * tol[metric] for s in (-1, 1)] if c is not None else []
-                 for c in table["territory_id"].map(lambda t: report.centres.get(t, {}).get(metric))]  # fmt: skip
+        edges = [around(t, metric) for t in table["territory_id"]]
         return max((deviation_digits(v, tol[metric], e) for v, e in zip(table.get(column, ()), edges, strict=False)),
                    default=1)  # fmt: skip
 

@@ -78,11 +78,12 @@ def percent(value, digits: int = 0) -> str:
     return f"{float(value):.{digits}%}"
 
 
-def deviation(value, tolerance: float) -> str:
+def deviation(value, tolerance: float, edges=()) -> str:
     """A signed deviation from a share, with the decimals that show which side of ``tolerance`` it is on.
 
     One decimal, unless that would read as the tolerance itself (or inside it) for a deviation beyond it, or as
-    beyond for one inside: then as many decimals as tell them apart (up to four).
+    beyond for one inside: then as many decimals as tell them apart (up to four). ``edges``: other signed bounds
+    (see :func:`deviation_digits`).
 
     Examples
     --------
@@ -94,7 +95,7 @@ def deviation(value, tolerance: float) -> str:
     if _is_missing(value):
         return MISSING
     value = float(value) + 0.0  # (-0.0 reads as 0.0)
-    return f"{value:+.{deviation_digits(value, tolerance)}%}"
+    return f"{value:+.{deviation_digits(value, tolerance, edges)}%}"
 
 
 def deviation_digits(value, tolerance: float, edges=()) -> int:

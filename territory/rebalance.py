@@ -433,7 +433,7 @@ def describe_split_best(
     >>> labels = pd.Series({"GB": "W", "FR": "W", "DE": "D", "NL": "D", "US-TX": "S"})
     >>> describe_split_best(SimpleNamespace(split_best=[("D", "W")]), labels,
     ...                     {"W": "Europe West", "D": "Germany & Netherlands"})[0]
-    'Germany & Netherlands and Europe West are the only territories that can trade their 4 regions (DE, FR, GB, NL): every way of dealing them out between the two was tried, and none brings them closer to their shares, so they are best possible where they are.'
+    'Germany & Netherlands and Europe West are the only territories that can trade their 4 regions (DE, FR, GB, NL): every way of dealing them out between the two was tried, and none brings them closer to their shares: they are as close as their regions allow.'
     """
     region_names = region_names or list
     out = []
@@ -444,9 +444,9 @@ def describe_split_best(
         between = "between the two" if len(names) == 2 else f"among the {len(names)}"
         listed = name_list(region_names(regions), shown=8)
         # (not "share … among themselves only": US West also touches territories kept as they are)
-        out.append(f"{who} are the only territories that can trade their {len(regions)} regions ({listed}): every way of dealing them "
-                   f"out {between} was tried, and none brings them closer to their shares, so they are best possible "
-                   "where they are.")  # fmt: skip
+        out.append(f"{who} are the only territories that can trade their {len(regions)} regions ({listed}): every "
+                   f"way of dealing them out {between} was tried, and none brings them closer to their shares: they "
+                   "are as close as their regions allow.")  # fmt: skip
     return out
 
 
