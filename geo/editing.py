@@ -5,6 +5,7 @@ Which regions can be clicked, which regions a drawn shape takes, and which regio
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 
@@ -447,18 +448,15 @@ def _whole_states(holders: dict[str, str]) -> dict[str, str]:
     >>> _whole_states(dc)
     {'US-DC': 'E'}
     """
-    counties_of = _counties_by_state()
-    parent = {county: s for s, counties in counties_of.items() for county in counties}
+    counties_of, parent = _counties_by_state(), _state_of_county()
     out = {r: t for r, t in holders.items() if r not in parent}
-    counted: dict[str, dict[str, int]] = {}
+    counted: dict[str, Counter] = {}
     for region, territory in holders.items():
         if region in parent:
-            tally = counted.setdefault(parent[region], {})
-            tally[territory] = tally.get(territory, 0) + 1
+            counted.setdefault(parent[region], Counter())[territory] += 1
     for state_id, tally in counted.items():
         if state_id in out:  # (its holder holds the counties no one lists)
-            rest = len(counties_of[state_id]) - sum(tally.values())
-            tally[out[state_id]] = tally.get(out[state_id], 0) + rest
+            tally[out[state_id]] += len(counties_of[state_id]) - sum(tally.values())
         out[state_id] = min(tally, key=lambda t: (-tally[t], t))
     return out
 
@@ -657,8 +655,7 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
     replaces = replaced_claims(table.index, level)
     if level == "state":
         # (counties claimed on their own whose state is a unit: a plan drawn anew on states replaces them)
-        parent = {c: s for s, counties in _counties_by_state().items() for c in counties}
-        units = set(table.index)
+        parent, units = _state_of_county(), set(table.index)
         replaces = sorted({r for t in state.plan.territories for r in t.region_ids
                            if r not in units and parent.get(r) in units})  # fmt: skip
     proposal = propose(
@@ -692,8 +689,7 @@ def fold_whole_states(plan):
     ...                                   "reps": []})).territories[0].region_ids == tuple(delaware[:2])
     True
     """
-    counties_of = _counties_by_state()
-    parent = {county: s for s, counties in counties_of.items() for county in counties}
+    counties_of, parent = _counties_by_state(), _state_of_county()
     territories, changed = [], False
     for territory in plan.territories:
         listed = set(territory.region_ids)
@@ -716,3 +712,9 @@ def _counties_by_state() -> dict[str, frozenset]:
     table = region_table()
     counties = table[(table["level"] == "county") & table["parent_id"].notna()]
     return {str(s): frozenset(group) for s, group in counties.groupby("parent_id")["region_id"]}
+
+
+@lru_cache(maxsize=1)
+def _state_of_county() -> dict[str, str]:
+    """County id → its state's id (:func:`_counties_by_state` the other way)."""
+    return {county: s for s, counties in _counties_by_state().items() for county in counties}

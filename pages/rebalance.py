@@ -461,10 +461,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                         "the other): territories further off only by what their own regions force (a region bigger "
                         "than a share, a heavy region hemmed in by other heavy regions, a few regions that no other "
                         "split shares out better, a land mass a territory holds alone); '+n near group mean' ('near "
-                        "mean' beside the other): territories within their tolerance of what their group holds on average where the group cannot hold its "
-                        "shares (a land mass apart, regions bigger than a share elsewhere), or between that and "
-                        "their share: a better plan might bring them closer (the notes above the table say which "
-                        "groups).")  # fmt: skip
+                        "mean' beside the other): territories within their tolerance of what their group holds on "
+                        "average where the group cannot hold its shares (a land mass apart, regions bigger than a "
+                        "share elsewhere), or between that and their share: a better plan might bring them closer "
+                        "(the notes above the table say which groups).")  # fmt: skip
 
     def around(territory_id: str, metric: str) -> list[float]:
         """Its group's mean ± the tolerance, where it has one: figures show which side of them they are on."""
@@ -628,7 +628,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         # mean" with no average said), unless every split of it was tried (its own note says so).
         apart_said = []
         for part in proposal.apart:
-            members = sorted({t for t in proposal.labels.reindex(list(part)).dropna()})
+            members = sorted(set(proposal.labels.reindex(list(part)).dropna()))
             centre = report.centres.get(members[0], {}) if members else {}
             if len(members) < 2 or not centre or any(set(members) <= set(g) for g in report.split_best):
                 continue
@@ -765,13 +765,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     for sentence in describe_pieces(report, name_of, describe_regions):
         st.info(plain(sentence))
-    # (not for territories whose few regions were split every way: the note below says all there is, and Europe got
-    # a hemmed-in note for each of its two territories besides)
-    split_every_way = {t for group in report.split_best for t in group}
-    hemmed_notes = describe_hemmed(
-        replace(report, hemmed={t: h for t, h in report.hemmed.items() if t not in split_every_way}), name_of,
-        region_labels,
-    )  # fmt: skip
+    hemmed_notes = describe_hemmed(report, name_of, region_labels)
     if len(hemmed_notes) > 3:  # (one box, not a wall of them pushing the table down: dozens with many territories)
         with st.expander(f"{len(hemmed_notes)} territories hemmed in by heavy regions: judged against their bounds"):
             for sentence in hemmed_notes:
@@ -810,10 +804,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
     # with the sidebar open; a metric's column ~90 px), else up to 230 px: the table then scrolls sideways, the
     # names pinned. ("Southern California & Arizona + 4 more" was cut at 230 px with 260 px to spare.)
-    long_verdict = table["within"].isin(["best possible", "near group mean"])
-    width = {"locked": 56, "within": (118 if table["within"].eq("near group mean").any() else 104)
-             if long_verdict.any() else None, "share": 64,
-             "regions": 72, "parts": 64}  # fmt: skip
+    long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
+    width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
+                                         default=None), "share": 64, "regions": 72, "parts": 64}  # fmt: skip
     room = 816 - sum(width.get(c) or (64 if c == "within" else 90) for c in columns if c != "territory")
     wanted = 7 * int(table["territory"].str.len().max()) + 24
     name_width = int(max(min(wanted, max(230, room)), 110))

@@ -987,34 +987,29 @@ class Rebalancer:
         # (a centre the search aims at, beyond half the tolerance, is always shown: with a tolerance below 0.1%,
         # shown from half the tolerance)
         shown = np.where(np.abs(centre) < np.minimum(_NEGLIGIBLE, tol / 2), 0.0, centre)
-        allowed = np.maximum(tol + np.maximum(shown, 0.0), forced) + slack
-        short = tol + np.maximum(-shown, 0.0) + slack
-        # The same without the centre: what the territory's own regions force (a region bigger than a share, a heavy
-        # region hemmed in, a few regions split as well as they can be, a land mass it holds alone). Within these it
-        # is "best possible"; within only by the centre, it is near its group's mean, and a plan might bring it closer.
+        # First what the territory's own regions force (a region bigger than a share, a few regions split as well as
+        # they can be, a land mass it holds alone, a heavy region hemmed in): within these it is "best possible".
         allowed_by_regions = np.maximum(tol, forced) + slack
         short_by_regions = np.broadcast_to(tol + slack, deviation.shape).copy()
         split_best = []  # groups of a few regions that no other split shares out better, some beyond tolerance
         for g in np.unique(group[active & (group >= 0)]):
             mine = np.flatnonzero(active & (group == g))
-            alone = len(mine) == 1  # (its centre is what it holds: nothing can move)
-            if alone or _best_split(labels, mine, weights, target, shown, self.tolerance, graph.neighbours,
-                                    self.locked):  # fmt: skip
-                if not alone and (np.abs(deviation[mine]) > tol + slack).any():
+            # (a territory alone in its group holds what its regions hold: the only split there is)
+            if _best_split(labels, mine, weights, target, shown, self.tolerance, graph.neighbours, self.locked):
+                if len(mine) > 1 and (np.abs(deviation[mine]) > tol + slack).any():
                     split_best.append(tuple(self.territory_ids[t] for t in mine))
                 # A group of a few regions (Europe's four countries for two territories) split as well as they can
                 # be: the territories are as close as their regions allow.
-                allowed[mine] = np.maximum(allowed[mine], deviation[mine] + 1e-9)
-                short[mine] = np.maximum(short[mine], -deviation[mine] + 1e-9)
                 allowed_by_regions[mine] = np.maximum(allowed_by_regions[mine], deviation[mine] + 1e-9)
                 short_by_regions[mine] = np.maximum(short_by_regions[mine], -deviation[mine] + 1e-9)
                 for m, name in enumerate(self.metric_names):
                     bound[name] = max(bound[name], float(np.abs(deviation[mine, m]).max())) + 0.0
         for t, by in hemmed_by.items():
-            allowed[t] = np.maximum(allowed[t], by + 1e-9)
-            short[t] = np.maximum(short[t], by + 1e-9)
             allowed_by_regions[t] = np.maximum(allowed_by_regions[t], by + 1e-9)
             short_by_regions[t] = np.maximum(short_by_regions[t], by + 1e-9)
+        # Then the centre: within it only, a territory is near its group's mean, and a plan might bring it closer.
+        allowed = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
+        short = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
         inside = (deviation <= allowed) & (deviation >= -short)
         within = {name: bool(inside[active, m].all()) for m, name in enumerate(self.metric_names)}
         table["within"] = [bool(inside[t].all()) if active[t] else None for t in range(k)]

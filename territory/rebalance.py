@@ -379,6 +379,8 @@ def describe_hemmed(
 ) -> list[str]:
     """One sentence per territory holding a region hemmed in by heavy regions (``report.hemmed``).
 
+    Not for the territories of ``report.split_best``: :func:`describe_split_best` says why they are where they are.
+
     ``region_names`` turns region ids into names, in order (default: the ids).
 
     Examples
@@ -386,14 +388,20 @@ def describe_hemmed(
     >>> from types import SimpleNamespace
     >>> hemmed = {"T3": {"region_id": "US-36047", "bound": 0.314, "by_metric": {"accounts": 0.314, "people": 0.314},
     ...                  "around": ["US-36061", "US-36081"]}}
-    >>> describe_hemmed(SimpleNamespace(hemmed=hemmed), {"T3": "New York"})[0]
+    >>> describe_hemmed(SimpleNamespace(hemmed=hemmed, split_best=[]), {"T3": "New York"})[0]
     'New York holds US-36047, with heavy regions a few regions away (US-36061, US-36081): however a territory holding it is drawn, it is at least 31.4% off its share on some metric, so New York is judged against that.'
-    >>> describe_hemmed(SimpleNamespace(hemmed={"T3": hemmed["T3"] | {"held": ["US-36081"]}}), {"T3": "NY"})[0][:101]
+    >>> describe_hemmed(SimpleNamespace(hemmed={"T3": hemmed["T3"] | {"held": ["US-36081"]}}, split_best=[]),
+    ...                 {"T3": "NY"})[0][:101]
     'NY holds US-36047, with heavy regions a few regions away (US-36061) and US-36081, which it holds too:'
     """
     region_names = region_names or list
+    # (not for territories whose few regions were split every way: :func:`describe_split_best` says all there is,
+    # and Europe got a hemmed-in note for each of its two territories besides)
+    split_every_way = {t for group in report.split_best for t in group}
     out = []
     for territory_id, hemmed in report.hemmed.items():
+        if territory_id in split_every_way:
+            continue
         name = territory_names.get(territory_id, territory_id)
         region = region_names([hemmed["region_id"]])[0]
         held = [r for r in hemmed["around"] if r in set(hemmed.get("held", ()))]
@@ -818,10 +826,10 @@ def propose(
         homes = _rep_homes(plan.reps, graph, unit_parents or {})
         # Old territories whose every claim is a unit or one the units replace, though they hold no unit (a county
         # carve-out folded into its state at state level): drawn anew, they are gone, not kept empty with their reps.
-        held_units, replacing = set(graph.region_ids), set(replaces)
+        held_units, replacing, holding = set(graph.region_ids), set(replaces), set(current)
         gone = frozenset(
             t.territory_id for t in plan.territories
-            if t.territory_id not in set(current) and t.region_ids
+            if t.territory_id not in holding and t.region_ids
             and all(r in held_units or r in replacing for r in t.region_ids)
         )  # fmt: skip
         labels, territories, reps = _name_new_territories(
@@ -1818,14 +1826,14 @@ def _still_says(name: str, units, everywhere, region_label: Callable[[str], str]
     ...   "Kings & Queens, NY + 4 counties", "Massachusetts & New York + 1 more", "US West + Canada West"]]
     [True, True, False, False, False, False, True]
     """
-    units, parents = list(units), dict(parents)
+    units = list(units)
     area_of = {u: parents.get(u, u) for u in everywhere}
-    held = set(units) | {area_of.get(u, u) for u in units}
-    total, mine = Counter(area_of.values()), Counter(area_of.get(u, u) for u in units)
-    whole = {a for a in held if mine.get(a, 0) >= total.get(a, 0)}
-    by_label = {str(region_label(r)): r for r in {*everywhere, *area_of.values()}}
+    total, mine = Counter(area_of.values()), Counter(area_of[u] for u in units)
+    areas = set(mine)
+    held = set(units) | areas
+    whole = {a for a in areas if mine[a] >= total[a]}
+    by_label = {str(region_label(r)): r for r in {*everywhere, *total}}  # (regions and their areas)
     counties = any(u in parents for u in units)
-    areas = {area_of.get(u, u) for u in units}
     named = 0  # areas the chunk before names (0: not a chunk of areas)
     for chunk in name.split(" + "):
         more = re.fullmatch(r"(\d+) more", chunk)
@@ -1898,9 +1906,9 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     words: dict[tuple, tuple] = {}
     for new_id, _, _, areas in drawn:
         ours = (labels == new_id).to_numpy()
+        # (a name of one area, "New York", for part of it said the whole state; told apart too)
+        alone = len(areas or []) == 1
         for place, of in enumerate((areas or [])[:2]):
-            # (a name of one area, "New York", for part of it said the whole state; told apart too)
-            alone = len(areas) == 1
             if of in whole_units or not (alone or any(of in o for t, o in shown.items() if t != new_id)):
                 continue
             if not (area == of)[~ours].any():  # (it holds all of it)
