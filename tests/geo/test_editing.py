@@ -671,3 +671,35 @@ def test_a_plan_drawn_anew_on_counties_claims_whole_states_again_where_one_terri
         assert not any(p.split(" ", 1)[-1] in labels and p.split(" ", 1)[0].endswith("ern") for p in parts), (
             territory.name
         )
+
+
+def test_a_territory_that_did_not_change_keeps_its_rep_when_the_plan_is_drawn_anew():
+    # A new user's test: on an accepted county draft, drawn anew at state level with more territories, Texas &
+    # Louisiana came out unchanged, yet its rep (living in Texas) went to Tennessee and the rep from Arizona took it:
+    # two new territories had no rep living there, and a chain of moves cost less distance than one longer move.
+    from geo.boundaries import region_table
+    from geo.editing import propose_at_level, rebalance_units
+    from territory.edits import start
+    from territory.plan_diff import diff_plans
+    from territory.rebalance import assign_proposal
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    holders, table, links = rebalance_units(state, "county")
+    draft = propose_at_level(state, "county", table, holders, links, ["workload", "value"], scenario="territories",
+                             n_territories=8, rng=np.random.default_rng(0), max_seconds=1.0)  # fmt: skip
+    after = start(draft.plan, state.accounts, region_table())
+    holders, table, links = rebalance_units(after, "state", admitted=False)
+    redrawn = propose_at_level(after, "state", table, holders, links, ["workload", "value"], scenario="territories",
+                               n_territories=12, rng=np.random.default_rng(0), max_seconds=1.0)  # fmt: skip
+    before = {t.territory_id: set(t.region_ids) for t in after.plan.territories}
+    same = {t.territory_id for t in redrawn.plan.territories if before.get(t.territory_id) == set(t.region_ids)}
+    assert same  # (Texas & Louisiana lie apart from the rest: one territory holds them, as before)
+    for rep in after.plan.reps:
+        if set(rep.territory_ids) & same:
+            assert set(redrawn.plan.rep(rep.rep_id).territory_ids) >= set(rep.territory_ids) & same, rep.name
+    # and the accounts of a territory that did not change keep their reps
+    proposal, new_state = assign_proposal(after, redrawn)
+    moved = diff_plans(after.plan, proposal.plan, after.result, new_state.result).accounts
+    handed = moved[moved["from_rep_id"].fillna("") != moved["to_rep_id"].fillna("")]
+    assert not set(handed["from_territory_id"]) & same

@@ -883,6 +883,26 @@ def test_a_territory_without_a_rep_takes_the_nearest_and_each_is_replaced_by_the
         assert distance("ann", ["A"], "F") == 10 and distance(None, ["A"], "B") == 1
 
 
+def test_a_rep_keeps_a_territory_that_did_not_change_rather_than_hand_it_on_in_a_chain_of_moves():
+    # A new user's test: Texas & Louisiana did not change, yet its rep (who lives in Texas) went on to Tennessee and a
+    # rep from Arizona took Texas: a chain of shorter moves won on distance alone and handed every account over.
+    from territory.rebalance import _rep_distance, _staff_every_territory
+
+    graph, points = _row_of_regions(10)
+    holders = pd.Series(list("AABBBBBBCC"), index=list(graph.region_ids))  # B: six regions; C: nobody lives there
+    homes = {"ann": "r0", "bo": "r0", "cy": "r7"}
+    distance = _rep_distance(graph, holders, homes, np.ones(10), points)
+    placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"]}
+    # On distance alone bo goes to B (500 km) and cy to C (167 km) rather than bo to C (945 km)
+    assert _staff_every_territory(placed, list("ABC"), distance) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
+    # cy already holds all of B (1.8 shares of work), ann and bo half of A each: bo goes, cy keeps B
+    kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": [0.0, 0.0, 1.8], "C": 0.0}, index=["ann", "bo", "cy"])
+    assert _staff_every_territory(placed, list("ABC"), distance, kept) == {"ann": ["A"], "bo": ["C"], "cy": ["B"]}
+    # Where the chain keeps more than it hands over, it still wins: cy held C before, not B
+    kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": 0.0, "C": [0.0, 0.0, 0.6]}, index=["ann", "bo", "cy"])
+    assert _staff_every_territory(placed, list("ABC"), distance, kept) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
+
+
 def test_a_rep_crosses_to_regions_out_of_reach_only_when_no_one_else_can():
     from territory.rebalance import _rep_distance, _staff_every_territory
 
