@@ -1676,7 +1676,7 @@ def _name_new_territories(
                 else ""
             )
             if name and not _still_says(name, labels.index[(labels == new_id).to_numpy()], labels.index,
-                                        region_label, unit_parents or {}):  # fmt: skip
+                                        region_label, unit_parents or {}, kept=name == territory.name):  # fmt: skip
                 # (a name made from regions that no longer says what it holds: "Ontario & Ohio + 5 more" without
                 # Ontario, "Southeastern New York" for all of New York, drawn anew at state level)
                 name = ""
@@ -1841,12 +1841,16 @@ def _area_name_of(areas: Sequence[str], region_label: Callable[[str], str], coun
     return " & ".join(names[:2]) + (f" + {rest} {counted[rest != 1]}" if rest > 0 else "")
 
 
-def _still_says(name: str, units, everywhere, region_label: Callable[[str], str], parents: Mapping[str, str]) -> bool:
+def _still_says(name: str, units, everywhere, region_label: Callable[[str], str], parents: Mapping[str, str],
+                *, kept: bool = False) -> bool:  # fmt: skip
     """Whether ``name``, read as a name made from regions, still says what a territory holding ``units`` holds.
 
     Not when it names a region or area (one of ``everywhere``'s, or their parents) that the territory holds none of,
     places part of an area ("Southeastern New York") that it holds whole or not at all, or counts counties ("+ 4
     counties", "Kings, NY") where it holds none. A name that names no region ("US West") says nothing of them.
+    ``kept``: the name is an old territory's own, kept as it was. A name of the territories it was made of ("US
+    West + Canada West", :func:`_made_of`) said where it came from when it was drawn; drawn anew again it no longer
+    does (a new user's test: "US West + Canada West" for California alone).
 
     Examples
     --------
@@ -1856,6 +1860,9 @@ def _still_says(name: str, units, everywhere, region_label: Callable[[str], str]
     ...  ["US West", "New York & Massachusetts", "Ontario & Ohio + 5 more", "Southeastern New York",
     ...   "Kings & Queens, NY + 4 counties", "Massachusetts & New York + 1 more", "US West + Canada West"]]
     [True, True, False, False, False, False, True]
+    >>> [_still_says(n, ["US-NY", "US-MA"], everywhere, label, {}, kept=True) for n in
+    ...  ["US West + Canada West", "US West", "New York & Massachusetts", "New York + 1 more"]]
+    [False, True, True, True]
     """
     units = list(units)
     area_of = {u: parents.get(u, u) for u in everywhere}
@@ -1878,6 +1885,8 @@ def _still_says(name: str, units, everywhere, region_label: Callable[[str], str]
             if not counties:
                 return False
             continue
+        if kept and not named and " + " in name:
+            return False  # (a name of old territories: "US West + Canada West")
         for part in parts:
             word, _, rest = part.partition(" ")
             if (word in COMPASS or word == "Central") and rest in by_label:

@@ -607,6 +607,26 @@ def test_an_empty_territory_takes_the_rep_living_nearest_to_it(setup):
     assert by_id["R2"].territory_ids == (renamed[rid(0, W - 1)],)
 
 
+def test_a_name_of_old_territories_is_not_kept_when_the_territory_is_drawn_anew_again(setup):
+    # A new user's test: "US West + Canada West", the name a first plan from scratch gave a territory made of those
+    # two, was kept by the next plan from scratch for California alone.
+    from territory.rebalance import _name_new_territories
+
+    plan, graph, holders = setup
+    data = plan.to_dict()
+    data["territories"][0]["name"] = "US West + Canada West"
+    data["territories"][2]["name"] = "Stripe 2"
+    plan = plan_from_dict(data)
+    labels = pd.Series({rid(y, x): f"T{x // 3 + 1}" for y in range(H) for x in range(W)})  # the same stripes
+    renamed, territories, _ = _name_new_territories(plan, pd.Series(holders), labels, graph, {})
+    assert territories["T0"].name != "US West + Canada West"
+    assert territories["T2"].name == "Stripe 2"  # (a name of no region says nothing of them: kept)
+    # Kept whole and mostly itself again, a territory once made of two old ones is named after its regions.
+    labels = pd.Series({rid(y, x): "T1" if x < 5 else "T2" for y in range(H) for x in range(W)})
+    _, territories, _ = _name_new_territories(plan, pd.Series(holders), labels, graph, {})
+    assert territories["T0"].name.startswith("US-10000 & ")
+
+
 def test_an_empty_territory_takes_the_nearest_rep_of_any_territory_with_one_to_spare(setup):
     from territory.rebalance import _name_new_territories
 
