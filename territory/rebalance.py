@@ -1500,7 +1500,8 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
                     if t in overlap.columns:
                         held.loc[rep.rep_id, [home[n] for n in overlap.index]] += overlap[t].to_numpy() / sharing[t]
         share = float(overlap.to_numpy().sum()) / max(len(staff), 1)
-        placed = _staff_every_territory(placed, list(staff), distance, held / share if share > 0 else None)
+        placed = _staff_every_territory(placed, list(staff), distance, held / share if share > 0 else None,
+                                        frozenset(living))  # fmt: skip
     return tuple(
         replace(r, territory_ids=tuple(placed[r.rep_id]))
         if r.rep_id in placed
@@ -1512,18 +1513,22 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
 
 
 def _staff_every_territory(placed: dict, territories: list, distance: Callable[[str | None, list, str], float] | None,
-                           kept_work: pd.DataFrame | None = None) -> dict:  # fmt: skip
+                           kept_work: pd.DataFrame | None = None, residents=frozenset()) -> dict:  # fmt: skip
     """Reps placed anew so that every territory has one, where that costs least in all (see :func:`_staff`).
 
     ``placed``: rep id → the territories they are in. Staying costs nothing; moving costs the square of the
     distance to the territory, plus the square of one and a half steps (a step: the median distance from a
     territory to the nearest other, ``distance(None, [a], b)``). Squared, a few moves of a step each cost less
     than one across the map: a territory in the east with no rep takes the nearest rep, who is replaced by the
-    next, and so on, rather than a rep living in British Columbia (a new user's test: 12 territories on the demo
-    counties). The step's cost keeps reps at home where moving them would save little: a rep from Illinois goes to
-    Massachusetts, rather than the New York rep to Massachusetts and the rep from Illinois to New York. A rep in
+    next, and so on. The step's cost keeps reps where they are when moving them would save little. A rep in
     several territories counts once for each: they keep those they stay in, and take those they are moved to. A
     rep out of reach (``inf``: regions not linked) goes only when no one else can.
+
+    ``residents``: reps who live in the territory they are in. One leaves it only where no one else can go (two
+    living in one territory, one goes): a chain of moves took reps away from the states they live in (a new user's
+    test, 12 territories on the demo counties: the rep living in Illinois sent to Massachusetts and Ohio, the one
+    living in Washington to Illinois; four reps moved where two must). So a spare rep goes straight to the territory
+    without one, however far.
 
     ``kept_work`` (rep id → territory → the work there the rep already holds, in mean shares of a territory's work)
     counts the accounts a placement hands over: each share a rep keeps is worth a step. A chain of moves that takes
@@ -1579,8 +1584,6 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
                     d = distance(rep_id, placed[rep_id], territory)
                     far[i, j] = not np.isfinite(d)
                     cost[i, j] = 0.0 if far[i, j] else float(d) ** 2 + step
-        # Out of reach: dearer than every other choice together (a finite cost: 1e30 drowned the others)
-        cost[far] = (cost.max() + 1.0) * (min(cost.shape) + 1.0)
     extra = max(len(rows) - len(territories), 0)
     stay = np.zeros((len(rows), extra))
     if kept_work is not None:
@@ -1590,6 +1593,13 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
         cost -= unit * keeps
         if extra:
             stay -= unit * np.array([[float(kept_work.at[r, h]) if h in kept_work.columns else 0.0] for r, h in rows])
+    # A rep who lives in their territory leaves it only where no one else can go: dearer than every other choice
+    # together. Then out of reach, dearer still (finite costs: 1e30 drowned the others).
+    far = np.zeros(cost.shape, dtype=bool) if distance is None else far
+    leaving = np.array([[rep_id in residents and t != held for t in territories] for rep_id, held in rows], dtype=bool)
+    for dearer in (leaving, far):
+        if dearer.any():
+            cost[dearer] += (float(np.abs(np.hstack([cost, stay])).max()) + 1.0) * (min(cost.shape) + 1.0)
     chosen_rows, cols = linear_sum_assignment(np.hstack([cost, stay]))
     kept: dict[str, list] = {rep_id: [] for rep_id in placed}
     for i, j in zip(chosen_rows, cols, strict=True):

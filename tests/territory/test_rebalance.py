@@ -881,8 +881,8 @@ def _row_of_regions(n, across=()):
 
 @pytest.mark.parametrize("with_points", [True, False])
 def test_a_territory_without_a_rep_takes_the_nearest_and_each_is_replaced_by_the_next(with_points):
-    # A new user's test: 12 territories on the demo counties, reps living mostly in the west; the eastern territory
-    # without a rep took the one rep a territory could spare, who lives in British Columbia (3,800 km away).
+    # Reps who do not live in their territories (no home given): the eastern territory without a rep takes the
+    # nearest, who is replaced by the next, rather than the one rep the far west can spare.
     from territory.rebalance import _rep_distance, _staff_every_territory
 
     graph, points = _row_of_regions(12)
@@ -921,6 +921,10 @@ def test_a_rep_keeps_a_territory_that_did_not_change_rather_than_hand_it_on_in_a
     # Where the chain keeps more than it hands over, it still wins: cy held C before, not B
     kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": 0.0, "C": [0.0, 0.0, 0.6]}, index=["ann", "bo", "cy"])
     assert _staff_every_territory(placed, list("ABC"), distance, kept) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
+    # unless cy lives in B: a rep living in their territory stays (a new user's test: the rep living in Illinois
+    # went to Massachusetts, and the one from Washington took Illinois); one of the two living in A goes
+    staffed = _staff_every_territory(placed, list("ABC"), distance, kept, frozenset({"ann", "bo", "cy"}))
+    assert staffed["cy"] == ["B"] and sorted([staffed["ann"], staffed["bo"]]) == [["A"], ["C"]]
 
 
 def test_a_rep_crosses_to_regions_out_of_reach_only_when_no_one_else_can():
