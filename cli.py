@@ -290,7 +290,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     import numpy as np
 
     from geo.boundaries import region_labels
-    from geo.editing import propose_at_level, rebalance_units, unknown_population
+    from geo.editing import proposal_moves, propose_at_level, rebalance_units, unknown_population
     from territory.edits import start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
@@ -301,7 +301,6 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         into_new_countries,
         judge_territories,
         largest_deviation,
-        region_moves,
     )
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
@@ -427,7 +426,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
     }
-    moves = region_moves(plan, proposal, holders)
+    moves = proposal_moves(plan, proposal, holders, args.level)
     moves.insert(1, "region_name", region_labels(moves["region_id"]))
     report = proposal.report
     territories = report.territories.assign(name=report.territories["territory_id"].map(names))

@@ -636,6 +636,51 @@ def units_of_claims(*plans) -> dict[str, str]:
     return dict(zip(counties["region_id"], counties["parent_id"].astype(str), strict=True))
 
 
+def proposal_moves(plan, proposal, holders, level: str) -> pd.DataFrame:
+    """The regions a proposal moves (:func:`territory.rebalance.region_moves`), counted as the Plans page counts them.
+
+    At state level on a plan that hands out counties (a county-level proposal accepted), a state's counties may
+    have several holders: the state moves county by county, and so does every other state, as
+    :func:`territory.plan_diff.diff_plans` compares them (a new user's test: the Rebalance page said 14 regions
+    moved, the Plans page 912, and the counties of Los Angeles going to the territory that held most of
+    California were neither counted nor drawn).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> from territory.rebalance import Proposal
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-DE"]},
+    ...                                        {"territory_id": "E", "region_ids": ["US-10001"]}], "reps": []})
+    >>> new = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-DE"]},
+    ...                                       {"territory_id": "E", "region_ids": []}], "reps": []})
+    >>> proposal = Proposal(plan=new, labels=pd.Series({"US-DE": "W"}), start=pd.Series({"US-DE": "W"}),
+    ...                     report=None, scenario="territories", description="")
+    >>> proposal_moves(plan, proposal, {"US-DE": "W"}, "state")[["region_id", "from_territory_id"]].values.tolist()
+    [['US-10001', 'E']]
+    """
+    from territory.rebalance import NO_TERRITORY, region_moves
+
+    moves = region_moves(plan, proposal, holders)
+    state_of = _state_of_county()
+    if level != "state" or not any(r in state_of for t in plan.territories for r in t.region_ids):
+        return moves
+    counties_of, before = _counties_by_state(), region_holders(plan, "county")
+    old = {t.territory_id: t.name for t in plan.territories}
+    new = {t.territory_id: t.name for t in proposal.plan.territories}
+    rows = []
+    for unit, to in proposal.labels.items():
+        if unit not in counties_of:
+            continue
+        to = None if pd.isna(to) else to
+        for county in sorted(counties_of[unit]):
+            was = before.get(county)
+            if was != to:
+                rows.append((county, was, old.get(was, new.get(was, was)) if was else None, to,
+                             NO_TERRITORY if to is None else new.get(to, old.get(to, to))))  # fmt: skip
+    counties = pd.DataFrame(rows, columns=list(moves.columns), dtype=object)
+    return pd.concat([moves[~moves["region_id"].isin(counties_of)], counties], ignore_index=True)
+
+
 def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, metrics, **options):
     """:func:`territory.rebalance.propose` on the regions of ``level``, with what the geography supplies.
 

@@ -48,7 +48,6 @@ from territory.rebalance import (
     into_new_countries,
     judge_territories,
     largest_deviation,
-    region_moves,
 )
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
@@ -273,7 +272,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     The "searching" mark comes off once the proposal is kept: a run stopped before that (Stop, a click, another
     page) leaves it, and the next run says so.
     """
-    from geo.editing import propose_at_level
+    from geo.editing import proposal_moves, propose_at_level
 
     try:
         proposal = propose_at_level(
@@ -305,7 +304,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
     from geo.coverage import changed_regions_map
 
-    moves = region_moves(plan, proposal, holders)
+    moves = proposal_moves(plan, proposal, holders, level)
     fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
     st.session_state["reb_inputs"] = _inputs()

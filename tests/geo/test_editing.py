@@ -703,3 +703,15 @@ def test_a_territory_that_did_not_change_keeps_its_rep_when_the_plan_is_drawn_an
     moved = diff_plans(after.plan, proposal.plan, after.result, new_state.result).accounts
     handed = moved[moved["from_rep_id"].fillna("") != moved["to_rep_id"].fillna("")]
     assert not set(handed["from_territory_id"]) & same
+    # The regions moved, as the Rebalance page counts and draws them, are the Plans page's: a state several
+    # territories held goes county by county (the page said 14 regions moved, the Plans page 912).
+    from geo.editing import proposal_moves, units_of_claims
+    from territory.rebalance import region_moves
+
+    moves = proposal_moves(after.plan, redrawn, holders, "state")
+    plans_page = diff_plans(after.plan, redrawn.plan, parents=units_of_claims(after.plan, redrawn.plan)).regions
+    assert len(moves) > len(region_moves(after.plan, redrawn, holders))
+    both = moves.merge(plans_page, on="region_id", how="outer", suffixes=("", "_plans"), indicator=True)
+    assert (both["_merge"] == "both").all()
+    assert (both["from_territory_id"] == both["from_territory_id_plans"]).all()
+    assert (both["to_territory_id"] == both["to_territory_id_plans"]).all()
