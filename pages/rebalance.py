@@ -879,10 +879,16 @@ if pending is not None and pending[0].plan.name == plan.name:
         show_handoffs(diff.handoffs)
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
     # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
+    # A territory drawn anew keeps the id of the old one it overlaps most, and its quota and reps now are that one's:
+    # said with the old name ("Texas & Louisiana (was US South)" with US South's three reps, a new user's test).
+    def was(territory_id: str) -> str:
+        new, old = name_of.get(territory_id, territory_id), names.get(territory_id)
+        return new if old is None or old == new else f"{new} (was {old})"
+
     quota_now = {t.territory_id: t.annual_quota for t in plan.territories}
     quotas = pd.DataFrame(
         [
-            (name_of.get(t.territory_id, t.territory_id), quota_now.get(t.territory_id), t.annual_quota)
+            (was(t.territory_id), quota_now.get(t.territory_id), t.annual_quota)
             for t in proposal.plan.territories
             if t.annual_quota is not None and abs((quota_now.get(t.territory_id) or 0.0) - t.annual_quota) >= 0.5
         ]
@@ -913,9 +919,13 @@ if pending is not None and pending[0].plan.name == plan.name:
     def covering(p, territory_id: str) -> str:
         return ", ".join(r.name for r in p.reps if r.active and territory_id in r.territory_ids)
 
+    kept_ids = {t.territory_id for t in proposal.plan.territories}
     staffing = pd.DataFrame(
-        [(name_of.get(t.territory_id, t.territory_id), covering(plan, t.territory_id), covering(proposal.plan, t.territory_id))
-         for t in proposal.plan.territories],
+        [(was(t.territory_id), covering(plan, t.territory_id), covering(proposal.plan, t.territory_id))
+         for t in proposal.plan.territories]
+        # (and the territories that go, with who has them now)
+        + [(f"{t.name} (goes)", covering(plan, t.territory_id), "—") for t in plan.territories
+           if t.territory_id not in kept_ids and covering(plan, t.territory_id)],
         columns=["territory", "now", "after"],
     )  # fmt: skip
     changing_reps = int(staffing["now"].ne(staffing["after"]).sum())

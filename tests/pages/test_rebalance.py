@@ -428,11 +428,23 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
     # Who covers each territory, now and after (the territories' table has no room for it at 1280 px)
     (shown,) = [e for e in app.expander if e.label.startswith("Reps: who covers each territory")]
     table = shown.dataframe[0].value.set_index("territory")
-    names = {t.territory_id: t.name for t in plan.territories}
-    assert sorted(table.index) == sorted(names.values())
+    # A territory that keeps an old one's id, renamed, says so: its reps now are that one's ("Texas & Louisiana
+    # (was US South)" listed US South's three reps under the new name alone, a new user's test)
+    from tests.conftest import demo_state
+
+    now_plan = demo_state().plan
+    before = {t.territory_id: t.name for t in now_plan.territories}
+    said = {}
+    for t in plan.territories:
+        old = before.get(t.territory_id)
+        said[t.territory_id] = t.name if old in (None, t.name) else f"{t.name} (was {old})"
+    gone = [f"{name} (goes)" for t_id, name in before.items() if t_id not in said]
+    assert sorted(table.index) == sorted([*said.values(), *gone]) and any("(was " in n for n in table.index)
     for t in plan.territories:
         covering = [r.name for r in plan.reps if t.territory_id in r.territory_ids]
-        assert table.loc[t.name, "after"] == ", ".join(covering)
+        assert table.loc[said[t.territory_id], "after"] == ", ".join(covering)
+        now = [r.name for r in now_plan.reps if r.active and t.territory_id in r.territory_ids]
+        assert table["now"].fillna("")[said[t.territory_id]] == ", ".join(now)
     changing = int(table["now"].fillna("").ne(table["after"]).sum())
     assert shown.label == f"Reps: who covers each territory ({changing} change)"
 
