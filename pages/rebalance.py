@@ -878,6 +878,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)
         st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
+
     # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
     # A territory drawn anew keeps the id of the old one it overlaps most, and its quota and reps now are that one's:
     # said with the old name ("Texas & Louisiana (was US South)" with US South's three reps, a new user's test).
