@@ -160,6 +160,11 @@ if scenario == "rep_leaves":
         options["territory_id"] = leaving.split(":", 1)[1]
     else:
         options["rep_id"] = leaving
+        # (said in full under the box: at 1280 px the box cut "… (its only rep: it goes)" to "(its only r")
+        rep = next((r for r in active if r.rep_id == leaving), None)
+        alone = [names[t] for t in (rep.territory_ids if rep else ()) if t in names and len(team[t]) == 1]
+        if alone:
+            form[2].caption(f"{rep.name} is the only rep of {' and '.join(alone)}: it goes to its neighbours.")
 elif scenario == "rep_joins":
     setting("reb_new_name", "")
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
@@ -394,6 +399,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     name_of = {**names, **proposed_names}  # (a territory's name in the proposal, else as it was)
+    # The chips' second lines wrap rather than end in "…": at 1280 px the largest deviation's territory read
+    # "Germany & Netherlan…" (a new user's test).
+    st.html("<style>[data-testid='stMetricDelta'] * {white-space: normal !important; text-overflow: clip !important}</style>")
     kpis = st.columns(5)
     # Each metric's tolerance as the proposal was made (a proposal shown after the form changed is judged on the
     # settings it was made with; the warning above says it is out of date).
@@ -801,14 +809,20 @@ if pending is not None and pending[0].plan.name == plan.name:
             columns.append(f"{m}_before")
         columns.append(f"{m}_deviation")
     # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
-    # with the sidebar open; a metric's column ~90 px), else up to 230 px: the table then scrolls sideways, the
-    # names pinned. ("Southern California & Arizona + 4 more" was cut at 230 px with 260 px to spare.)
+    # with the sidebar open; a metric's column ~90 px), else what room they leave, down to 140 px: the table then
+    # fits, a long name cut (its tooltip whole), rather than scrolling its last metric out of view (a rep leaving,
+    # metrics now and after: 838 px in 818, "Value after" cut, a new user's test). ("Southern California & Arizona
+    # + 4 more" was cut at 230 px with 260 px to spare.)
     long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
     width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
                                          default=None), "share": 64, "regions": 72, "parts": 64}  # fmt: skip
-    room = 816 - sum(width.get(c) or (64 if c == "within" else 90) for c in columns if c != "territory")
+    # (with figures now and after, four or more metric columns: each 100 px, its header short, "Workload before"; the
+    # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
+    both = proposal.before is not None
+    metric_width = 100 if both else None
+    room = 816 - sum(width.get(c) or (64 if c == "within" else metric_width or 90) for c in columns if c != "territory")
     wanted = 7 * int(table["territory"].str.len().max()) + 24
-    name_width = int(max(min(wanted, max(230, room)), 110))
+    name_width = int(max(min(wanted, room), 140))
 
     def decimals(column: str, metric: str) -> int:
         """As many as tell a figure beyond the tolerance from one inside: "+5.04%", not "+5.0%" by "best possible".
@@ -845,13 +859,14 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(
-                           f"{METRICS.get(m, m)} after", digits=decimals(f"{m}_deviation", m),
+                           f"{METRICS.get(m, m).split(' (')[0] if both else METRICS.get(m, m)} after",
+                           digits=decimals(f"{m}_deviation", m), width=metric_width,
                            help="In the proposal: off its share by this much (its share: the team's mean times its "
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
-                           f"{METRICS.get(m, m)} {'handed out' if handed_out else 'now'}",
-                           digits=decimals(f"{m}_before", m),
+                           f"{METRICS.get(m, m).split(' (')[0]} {'before' if handed_out else 'now'}",
+                           digits=decimals(f"{m}_before", m), width=metric_width,
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},

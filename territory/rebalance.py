@@ -1658,13 +1658,21 @@ def _name_new_territories(
     renamed = labels.copy()
     # An old name stays where the new territory is mostly the old one and keeps most of it: "North America East"
     # for Ontario and Québec alone, or "US West" for eight counties of California, misled (a new user's test).
+    # Counted in regions too: "US West" for California alone (most of US West's work, one of its five states) and
+    # "Canada West" for four provinces and four states misled as much (a new user's test).
+    count = pd.crosstab(labels, current).reindex(index=overlap.index, columns=overlap.columns).fillna(0)
     keeps_most = {
-        new_id for new_id, old_id in mapping.items() if overlap.loc[new_id, old_id] >= 0.5 * overlap[old_id].sum()
+        new_id
+        for new_id, old_id in mapping.items()
+        if overlap.loc[new_id, old_id] >= 0.5 * overlap[old_id].sum()
+        and count.loc[new_id, old_id] >= 0.5 * count[old_id].sum()
     }
     kept = {
         old_id
         for new_id, old_id in mapping.items()
-        if new_id in keeps_most and overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
+        if new_id in keeps_most
+        and overlap.loc[new_id, old_id] >= 0.5 * overlap.loc[new_id].sum()
+        and count.loc[new_id, old_id] > 0.5 * count.loc[new_id].sum()
     }
     taken = {t.name.strip().casefold() for t in plan.territories if t.territory_id not in set(current)}
 
@@ -1685,6 +1693,8 @@ def _name_new_territories(
                 if new_id in keeps_most
                 else ""
             )
+            if name == territory.name and mapping[new_id] not in kept:
+                name = ""  # (mostly its work, but not most of its regions: "Canada West" with four states)
             if name and not _still_says(name, labels.index[(labels == new_id).to_numpy()], labels.index,
                                         region_label, unit_parents or {}, kept=name == territory.name):  # fmt: skip
                 # (a name made from regions that no longer says what it holds: "Ontario & Ohio + 5 more" without
@@ -1915,15 +1925,15 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     """Territories named after the same state told apart by where in it they are: "Western Texas".
 
     ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. In a
-    territory named after its areas, each of the two areas the name gives that another territory's name also gives
-    ("Texas" beside "Texas & Louisiana"; "Florida & Georgia" beside "Tennessee & Georgia") and that it holds part
-    of, or the one area of a name of one area ("New York" for six counties of New York City and Long Island), is
-    said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
+    territory named after its areas, each of the two areas the name gives that it holds less than half of (in
+    regions: "Texas" beside "Texas & Louisiana", "New York" for six counties of New York City and Long Island; the
+    part holding most of an area keeps its plain name) is said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
     in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
     not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
     City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
     largest regions instead ("Kings & Queens, NY + 4 counties"; "New York, NY & Kings, NY", the county of New York
-    with its state); a second area stays as it is. Territories not named
+    with its state), or, holding other areas too, says that area by its largest region there ("Queens, NY &
+    Michigan + 3 more"); a second area stays as it is. Territories not named
     after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
     names).
     """
@@ -1933,7 +1943,6 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     lon = np.array([points.get(u, (np.nan, np.nan))[1] for u in units], dtype=float)
     weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
     known = np.isfinite(lat) & np.isfinite(lon)
-    shown = {t: set(areas[:2]) for t, _, _, areas in drawn if areas}
     whole_units = set(units)
 
     def where_in(new_id: str, of: str) -> str | None:
@@ -1951,18 +1960,23 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
             return "Central"
         return COMPASS[int(np.round(np.arctan2(dy, dx) / (np.pi / 4))) % 8]
 
-    # (T-label, area) → (the area's place in the name, the word): each of the two areas a name gives that another
-    # name gives too, and that the territory holds part of
+    # (T-label, area) → (the area's place in the name, the word): each of the two areas a name gives that the
+    # territory holds less than half of (in regions)
     words: dict[tuple, tuple] = {}
     for new_id, _, _, areas in drawn:
         ours = (labels == new_id).to_numpy()
-        # (a name of one area, "New York", for part of it said the whole state; told apart too)
-        alone = len(areas or []) == 1
         for place, of in enumerate((areas or [])[:2]):
-            if of in whole_units or not (alone or any(of in o for t, o in shown.items() if t != new_id)):
+            if of in whole_units:
                 continue
-            if not (area == of)[~ours].any():  # (it holds all of it)
+            held, everywhere = int(((area == of) & ours).sum()), int((area == of).sum())
+            if held == everywhere:  # (it holds all of it)
                 continue
+            if 2 * held > everywhere:
+                # (most of the area's regions: named plainly, "Texas" for 192 of its 254 counties, where "Southeastern
+                # Texas", its work's middle, misled; the rest is told apart from it)
+                continue
+            # (less than half, said where, whether or not another name gives the area: "Arizona & California" for 18
+            # of California's 58 counties read as all of it)
             words[(new_id, of)] = (place, where_in(new_id, of))
     alike = pd.Series([(of, word) for (_, of), (_, word) in words.items()], dtype=object).value_counts()
     result = []
@@ -1976,7 +1990,14 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
                 said[of] = f"{word} {region_label(of)}"
             elif place == 0:  # (its first area cannot be told apart: named after its largest regions)
                 fallback = True
-        if fallback:
+        if fallback and len(areas) > 1:
+            # (its other areas said too: "Queens & Bronx, NY + 117 counties" was 9 counties of New York and 110 of
+            # Michigan, Ohio, Pennsylvania and Indiana; now its first area is said by its largest region there)
+            ours = (labels == new_id).to_numpy()
+            inside = ours & (area == areas[0])
+            said[areas[0]] = region_label(_areas(units[inside], weight[inside], None)[0])
+            name = _area_name_of(areas, lambda a, said=said: said.get(a) or region_label(a))
+        elif fallback:
             ours = (labels == new_id).to_numpy()
             # (what "+ 4" counts: other names count states, this one regions; a new user read it as states)
             counties = all(parents.get(u, u) != u for u in units[ours])

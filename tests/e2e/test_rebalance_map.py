@@ -56,6 +56,11 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     # At 1280 px the territories' table shows every column without scrolling sideways (the names took 400 px and
     # pushed "Value after" out of view).
     page.set_viewport_size({"width": 1280, "height": 900})
+    # The chips' second lines wrap rather than end in "…" ("Germany & Netherlan…", a new user's test)
+    deltas = page.locator('[data-testid="stMetricDelta"] p')
+    assert deltas.count() >= 2
+    for i in range(deltas.count()):
+        assert deltas.nth(i).evaluate("e => e.scrollWidth - e.clientWidth") <= 0, deltas.nth(i).inner_text()
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)
@@ -109,6 +114,11 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     page.get_by_role("button", name="Propose rebalance").click()
     page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
     wait_for_rerun(page, timeout=60_000)
+    # The chips' second lines wrap rather than end in "…" ("Germany & Netherlan…", a new user's test)
+    deltas = page.locator('[data-testid="stMetricDelta"] p')
+    assert deltas.count() >= 2
+    for i in range(deltas.count()):
+        assert deltas.nth(i).evaluate("e => e.scrollWidth - e.clientWidth") <= 0, deltas.nth(i).inner_text()
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)

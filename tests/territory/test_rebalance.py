@@ -991,8 +991,28 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
         "C0 & C1, TX + 1 county", "Central Texas & Louisiana", "Ohio"  # (the middle of the counties with points)
     ]  # fmt: skip
     # What "+ N" counts, said: other names count states ("Texas & Louisiana + 2 more"), these counties.
+    labels = pd.Series(["T1"] * 3 + ["T2"] * 5, index=units)
+    assert names_of(drawn, labels, {u: points[u] for u in units[5:]})[0] == "C0 & C1, TX + 1 county"
+    # The part holding most of a state's regions keeps its plain name; the rest is told apart (a new user's test:
+    # "Southeastern Texas" for 192 of its 254 counties, "Northern Illinois" for 99 of 102 without Chicago).
+    labels = pd.Series(["T1"] * 4 + ["T2"] * 4, index=units)
+    assert names_of(drawn, labels, points)[:2] == ["Texas", "Eastern Texas & Louisiana"]
+    # Less than half of a state is said where, even when no other name gives it ("Arizona & California" for 18 of
+    # California's 58 counties).
+    drawn5 = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Louisiana & Texas", ["LA", "TX"])]
     labels = pd.Series(["T1"] * 5 + ["T2"] * 3, index=units)
-    assert names_of(drawn, labels, {u: points[u] for u in units[5:]})[0] == "C0 & C1, TX + 3 counties"
+    assert names_of(drawn5, labels, points) == ["Texas", "Louisiana & Eastern Texas"]
+    # A first area that cannot be told apart, in a territory holding other areas too, is said by its largest region
+    # there, and the other areas stay ("Queens & Bronx, NY + 117 counties" was mostly Michigan and Ohio).
+    named3 = named | {"OH": "Ohio"}
+    parents3 = parents | {"c8": "OH", "c9": "OH"}
+    units3 = [*units, "c8", "c9"]
+    corner3 = corner | {"c8": (40.0, -83.0), "c9": (40.0, -82.0)}
+    labels = pd.Series(["T1", "T1", "T2", "T2", "T3", "T3", "T3", "T3", "T2", "T2"], index=units3)
+    drawn6 = [("T1", "A", "Texas", ["TX"]), ("T2", "B", "Texas & Ohio", ["TX", "OH"]),
+              ("T3", "C", "Louisiana & Texas", ["LA", "TX"])]  # fmt: skip
+    told = _told_apart(drawn6, labels, np.ones(10), named3.get, parents3, corner3)
+    assert [n for _, _, n, _ in told] == ["C0 & C1, TX", "C2, TX & Ohio", "Louisiana & Northeastern Texas"]
 
 
 @pytest.mark.parametrize("k", [2, 5, 7])
