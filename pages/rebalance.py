@@ -401,7 +401,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     name_of = {**names, **proposed_names}  # (a territory's name in the proposal, else as it was)
     # The chips' second lines wrap rather than end in "…": at 1280 px the largest deviation's territory read
     # "Germany & Netherlan…" (a new user's test).
-    st.html("<style>[data-testid='stMetricDelta'] * {white-space: normal !important; text-overflow: clip !important}</style>")
+    st.html(
+        "<style>[data-testid='stMetricDelta'] * {white-space: normal !important; text-overflow: clip !important}</style>"
+    )
     kpis = st.columns(5)
     # Each metric's tolerance as the proposal was made (a proposal shown after the form changed is judged on the
     # settings it was made with; the warning above says it is out of date).
