@@ -543,7 +543,11 @@ table = pd.DataFrame(
         for r in records.values()
     ]
 )
-show_table(table, hide_index=True, width="stretch")
+if "Restored from" in table.columns and table["Restored from"].isna().all():
+    table = table.drop(columns="Restored from")  # (says nothing until a version is restored)
+# (names of drafts made by the Rebalance page are long: "Restored from" was pushed out of view at 1280 px)
+show_table(table, hide_index=True, width="stretch",
+           column_config={"Name": st.column_config.TextColumn("Name", width=300)})  # fmt: skip
 ids = list(records)
 if ids:
     default = ids.index(where[0]) if where and where[0] in ids else 0
@@ -619,7 +623,8 @@ if ids:
             if derived:
                 newest = max(derived)
                 earlier, latest = latest, (newest, 1)
-    labels = {o: f"#{o[0]} {records[o[0]].name} · v{o[1]}" for o in options}
+    # (the version first: a long plan name cut "· v1" off at 1280 px, a new user's test)
+    labels = {o: f"v{o[1]} · #{o[0]} {records[o[0]].name}" for o in options}
     if st.session_state.get("compare_defaults") != latest or "compare_from" not in st.session_state:
         # (also after leaving the page: Streamlit drops the two widgets' choices, not this note of them)
         # Another plan picked, or a new version saved: compare its two newest versions again.
@@ -702,11 +707,16 @@ if ids:
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
                 named = [c for c in ("account_id", "name", "from_territory", "to_territory", "from_rep", "to_rep",
                                      "value") if c in account_moves.columns]  # fmt: skip
+                # (widths that fit the expander at 1280 px: "To rep" was cut and "Value" out of view; a long name
+                # is cut, its tooltip whole)
+                text = st.column_config.TextColumn
                 show_table(
                     account_moves[named], hide_index=True, width="stretch",
-                    column_config={"account_id": "Account id", "name": "Account", "from_territory": "From territory",
-                                   "to_territory": "To territory", "from_rep": "From rep", "to_rep": "To rep",
-                                   "value": money_column("Value")},
+                    column_config={"account_id": text("Account id", width=90), "name": text("Account", width=140),
+                                   "from_territory": text("From territory", width=120),
+                                   "to_territory": text("To territory", width=120),
+                                   "from_rep": text("From rep", width=100), "to_rep": text("To rep", width=100),
+                                   "value": money_column("Value", width=90)},
                 )  # fmt: skip
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"

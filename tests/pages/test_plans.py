@@ -218,6 +218,7 @@ def test_conflict_can_be_saved_as_a_new_draft(data_dir):
 
 def test_activate_archive_restore_and_audit(data_dir):
     app = session()
+    assert "Restored from" not in app.dataframe[0].value.columns
     move(app, ["US-NJ"], "NAE")
     save(app, "NJ east")
     assert app.selectbox(key="plans_version").value == 2  # the version just saved
@@ -230,6 +231,8 @@ def test_activate_archive_restore_and_audit(data_dir):
     assert "US-NJ" not in plan_of(app).territory("NAE").region_ids  # version 1 is open now
     # The plan box shows the restored draft, the plan now open (it stayed on plan #1).
     assert app.selectbox(key="plans_selected").value == 2 and app.selectbox(key="plans_version").value == 1
+    # "Restored from" shows once a version was restored (before, the column said nothing and took the room)
+    assert app.dataframe[0].value.set_index("Plan").loc[2, "Restored from"] == "#1 v1"
     app.selectbox(key="plans_selected").set_value(1).run()
     app.button(key="plan_archive").click().run()
     statuses = app.dataframe[0].value.set_index("Plan")["Status"]
@@ -328,6 +331,8 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     go(app, "pages/plans.py")
     assert app.selectbox(key="compare_from").value == (1, 1)
     assert app.selectbox(key="compare_to").value == (2, 1)
+    # the version first: a long draft name cut "· v1" off at 1280 px
+    assert app.selectbox(key="compare_to").format_func((2, 1)).startswith("v1 · #2 ")
     assert int(metrics(app)["Regions moved"]) > 0
     # The territories' changes in a table that wraps its text (a data grid cut the details off at 1280 px)
     (territories,) = [t.value for t in app.table]
