@@ -533,6 +533,27 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     return fmap
 
 
+def off_view(region_ids) -> list[str]:
+    """The changed regions :func:`changed_regions_map` leaves out of its view (on another continent), to name them.
+
+    A new user's test: Germany and the Netherlands moved, named in the legend, were off the map at 1280 px.
+
+    Examples
+    --------
+    >>> off_view(["US-CA", "US-NV", "US-AZ", "DE"])
+    ['DE']
+    >>> off_view(["US-CA", "DE", "NL"])  # (the most regions decide)
+    ['US-CA']
+    """
+    ids = list(region_ids)
+    shapes = _display_regions(ids)
+    if len(shapes) == 0:
+        return []
+    focus = _main_cluster(shapes)
+    outside = set(shapes.loc[~focus, "region_id"])
+    return [r for r in ids if r in outside]
+
+
 def _main_cluster(layer: gpd.GeoDataFrame, *, gap: float = 20.0) -> np.ndarray:
     """Which regions the map is fitted to: where most changed regions lie, when they lie on continents apart.
 

@@ -307,11 +307,12 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
-    from geo.coverage import changed_regions_map
+    from geo.coverage import changed_regions_map, off_view
 
     moves = proposal_moves(plan, proposal, holders, level)
     fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
+    st.session_state["reb_off_view"] = off_view(moves["region_id"]) if len(moves) else []
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
@@ -886,6 +887,12 @@ if pending is not None and pending[0].plan.name == plan.name:
             st_folium(copy.deepcopy(fmap), height=480,
                       use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
+            # (the map shows where most moves are: the others named, or a manager never sees them on the map)
+            away = st.session_state.get("reb_off_view") or []
+            if away:
+                listed = region_labels(away[:8])
+                st.caption(f"Also moved, off this view (zoom out to see): {', '.join(plain(n) for n in listed)}"
+                           + (f" and {len(away) - 8} more" if len(away) > 8 else "") + ".")  # fmt: skip
         with right:
             shown = moves_table.assign(region=region_labels(moves_table["region_id"]))
             show_table(shown[["region", "from_name", "to_name"]], hide_index=True,

@@ -449,6 +449,14 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
         assert table["now"].fillna("")[said[t.territory_id]] == ", ".join(now)
     changing = int(table["now"].fillna("").ne(table["after"]).sum())
     assert shown.label == f"Reps: who covers each territory ({changing} change)"
+    # Moves on another continent than most are named under the map (Germany and the Netherlands were off its view)
+    moves = app.session_state["reb_proposal"][4]
+    europe = sorted(r for r in moves["region_id"] if not r.startswith(("US-", "CA-")))
+    assert europe, "the test needs moves in Europe"
+    (said,) = [c.value for c in app.caption if c.value.startswith("Also moved, off this view")]
+    from geo.boundaries import region_labels
+
+    assert all(name in said for name in region_labels(europe)) and "California" not in said, said
 
 
 def test_an_accepted_proposal_reopens_with_the_reps_it_was_saved_with(app):
