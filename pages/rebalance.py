@@ -578,6 +578,18 @@ if pending is not None and pending[0].plan.name == plan.name:
                    "plan.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         st.warning(plain(warning))
+    waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
+    if proposal.scenario == "territories" and waiting:
+        # (said with what to do: the warning above gave the count only, a new user's test)
+        st.caption(
+            f"{waiting:,} account(s) wait for a rep: a plan from scratch gives every territory an equal share, "
+            "whatever its reps can carry (and the team may not carry them all: the Reps page has each rep's "
+            "capacity). To place more of them: accept, then propose “Rebalance the current territories” "
+            "on the draft with "
+            "“Size territories by their reps' capacity” ticked (territories sized by what their reps carry); or "
+            "raise the capacity of the reps whose territories are full, or give those territories more reps "
+            "(Reps page)."
+        )
     # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a
     # manager may not want a territory across a border.
     crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []

@@ -449,6 +449,11 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
         assert table["now"].fillna("")[said[t.territory_id]] == ", ".join(now)
     changing = int(table["now"].fillna("").ne(table["after"]).sum())
     assert shown.label == f"Reps: who covers each territory ({changing} change)"
+    # Accounts waiting for a rep are said with what to do about them
+    waiting = int((app.session_state["reb_proposal"][1].result["rep_id"].isna()
+                   & app.session_state["reb_proposal"][1].result["territory_id"].notna()).sum())  # fmt: skip
+    (told,) = [c.value for c in app.caption if "wait for a rep: a plan from scratch" in c.value]
+    assert told.startswith(f"{waiting:,} account(s)") and "Size territories by their reps' capacity" in told
     # Moves on another continent than most are named under the map (Germany and the Netherlands were off its view)
     moves = app.session_state["reb_proposal"][4]
     europe = sorted(r for r in moves["region_id"] if not r.startswith(("US-", "CA-")))
