@@ -555,10 +555,12 @@ if ids:
         # Another plan opened (restored, saved as a new draft, a plan folder opened as a new plan): the box follows.
         st.session_state["plans_selected_open"] = where[0]
         st.session_state["plans_selected"] = where[0]
+    if st.session_state.get("plans_selected") not in ids:
+        st.session_state["plans_selected"] = ids[default]
+    # (the choice through the session only: a default as well made Streamlit warn in the server's log)
     chosen = st.selectbox(
         "Plan",
         ids,
-        index=default,
         key="plans_selected",
         format_func=lambda i: f"#{i} {records[i].name} ({records[i].status})",
     )

@@ -824,20 +824,20 @@ if pending is not None and pending[0].plan.name == plan.name:
             columns.append(f"{m}_before")
         columns.append(f"{m}_deviation")
     # The longest name whole, where the other columns leave room at 1280 px (the page's main column is ~820 px wide
-    # with the sidebar open; a metric's column ~90 px), else what room they leave, down to 120 px: the table then
+    # with the sidebar open; a metric's column ~90 px), else what room they leave, down to 112 px: the table then
     # fits, a long name cut (its tooltip whole), rather than scrolling its last metric out of view (a rep leaving,
     # metrics now and after: 838 px in 818, "Value after" cut, a new user's test). ("Southern California & Arizona
     # + 4 more" was cut at 230 px with 260 px to spare.)
     long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
     width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
                                          default=None), "share": 60, "regions": 72, "parts": 64}  # fmt: skip
-    # (with figures now and after, four or more metric columns: each 96 px, its header short, "Workload before"; the
+    # (with figures now and after, four or more metric columns: each 98 px, its header short, "Workload before"; the
     # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
     both = proposal.before is not None
-    metric_width = 96 if both else None
+    metric_width = 98 if both else None
     room = 816 - sum(width.get(c) or (64 if c == "within" else metric_width or 90) for c in columns if c != "territory")
     wanted = 7 * int(table["territory"].str.len().max()) + 24
-    name_width = int(max(min(wanted, room), 120))
+    name_width = int(max(min(wanted, room), 112))
 
     def decimals(column: str, metric: str) -> int:
         """As many as tell a figure beyond the tolerance from one inside: "+5.04%", not "+5.0%" by "best possible".
@@ -930,7 +930,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             if t.annual_quota is not None and abs((quota_now.get(t.territory_id) or 0.0) - t.annual_quota) >= 0.5
         ]
         + [
-            (names.get(t, t), q, None)
+            (f"{names.get(t, t)} (goes)", q, None)
             for t, q in quota_now.items()
             if q and t not in {x.territory_id for x in proposal.plan.territories}
         ],  # fmt: skip

@@ -1531,7 +1531,8 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     without one, however far.
 
     ``kept_work`` (rep id → territory → the work there the rep already holds, in mean shares of a territory's work)
-    counts the accounts a placement hands over: each share a rep keeps is worth a step. A chain of moves that takes
+    counts the accounts a placement hands over: each share a rep keeps is worth a move four times the median
+    distance between neighbouring territories (squared, as moves are). A chain of moves that takes
     a rep from a territory they keep whole hands all its accounts to someone else; without this, a rep living in
     Texas left a Texas & Louisiana that had not changed to a rep from Arizona, and went on to Tennessee (a new
     user's test: 3,384 accounts changed hands for 14 regions moved; 2,288 → 1,614 accounts changing rep with it).
@@ -1587,8 +1588,11 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     extra = max(len(rows) - len(territories), 0)
     stay = np.zeros((len(rows), extra))
     if kept_work is not None:
-        # Work a rep keeps where they go is work that keeps its rep: a share of it is worth a step.
-        unit = 1.0 if distance is None else step
+        # Work a rep keeps where they go is work that keeps its rep: a share of it is worth a move four times as
+        # far as the median distance between neighbouring territories (a new user's test: worth a step, 1.5 times
+        # it, it sent the rep from Arizona to Tennessee rather than the one who already covered Tennessee there,
+        # and each handed over 300 accounts for nothing).
+        unit = 1.0 if distance is None else (4.0 / 1.5) ** 2 * step
         keeps = kept_work.reindex(index=[r for r, _ in rows], columns=territories).fillna(0.0).to_numpy()
         cost -= unit * keeps
         if extra:
@@ -1933,7 +1937,7 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
     largest regions instead ("Kings & Queens, NY + 4 counties"; "New York, NY & Kings, NY", the county of New York
     with its state), or, holding other areas too, says that area by its largest region there ("Queens, NY &
-    Michigan + 3 more"); a second area stays as it is. Territories not named
+    Michigan + 3 more"), as a second area is ("Arizona & Orange, CA"). Territories not named
     after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
     names).
     """
@@ -1990,6 +1994,9 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
                 said[of] = f"{word} {region_label(of)}"
             elif place == 0:  # (its first area cannot be told apart: named after its largest regions)
                 fallback = True
+            else:  # (a second area by its largest region there: "Arizona & California" for 16 of its 58 counties)
+                inside = (labels == new_id).to_numpy() & (area == of)
+                said[of] = region_label(_areas(units[inside], weight[inside], None)[0])
         if fallback and len(areas) > 1:
             # (its other areas said too: "Queens & Bronx, NY + 117 counties" was 9 counties of New York and 110 of
             # Michigan, Ohio, Pennsylvania and Indiana; now its first area is said by its largest region there)

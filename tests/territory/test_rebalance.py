@@ -917,10 +917,19 @@ def test_a_rep_keeps_a_territory_that_did_not_change_rather_than_hand_it_on_in_a
     assert _staff_every_territory(placed, list("ABC"), distance) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
     # cy already holds all of B (1.8 shares of work), ann and bo half of A each: bo goes, cy keeps B
     kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": [0.0, 0.0, 1.8], "C": 0.0}, index=["ann", "bo", "cy"])
-    assert _staff_every_territory(placed, list("ABC"), distance, kept) == {"ann": ["A"], "bo": ["C"], "cy": ["B"]}
+    staffed = _staff_every_territory(placed, list("ABC"), distance, kept)
+    assert staffed["cy"] == ["B"] and sorted([staffed["ann"], staffed["bo"]]) == [["A"], ["C"]]
     # Where the chain keeps more than it hands over, it still wins: cy held C before, not B
     kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": 0.0, "C": [0.0, 0.0, 0.6]}, index=["ann", "bo", "cy"])
-    assert _staff_every_territory(placed, list("ABC"), distance, kept) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
+    staffed = _staff_every_territory(placed, list("ABC"), distance, kept)
+    assert staffed["cy"] == ["C"] and sorted([staffed["ann"], staffed["bo"]]) == [["A"], ["B"]]
+    # and a rep far away who already covers the work there goes, rather than a nearer one who would take it over
+    # (a new user's test: the rep from Arizona went to Tennessee and the one who covered it there came back)
+    distance = _rep_distance(graph, holders, {"ann": "r0", "bo": "r1", "cy": "r7"}, np.ones(10), points)
+    assert _staff_every_territory(placed, list("ABC"), distance, None, frozenset(placed))["bo"] == ["C"]  # nearer
+    kept = pd.DataFrame({"A": [0.0, 0.3, 0.0], "B": [0.0, 0.0, 1.8], "C": [1.0, 0.0, 0.0]}, index=["ann", "bo", "cy"])
+    staffed = _staff_every_territory(placed, list("ABC"), distance, kept, frozenset(placed))
+    assert staffed == {"ann": ["C"], "bo": ["A"], "cy": ["B"]}  # ann covered C's accounts already
     # unless cy lives in B: a rep living in their territory stays (a new user's test: the rep living in Illinois
     # went to Massachusetts, and the one from Washington took Illinois); one of the two living in A goes
     staffed = _staff_every_territory(placed, list("ABC"), distance, kept, frozenset({"ann", "bo", "cy"}))
@@ -1013,6 +1022,13 @@ def test_territories_named_after_the_same_state_are_told_apart_by_where_in_it_th
               ("T3", "C", "Louisiana & Texas", ["LA", "TX"])]  # fmt: skip
     told = _told_apart(drawn6, labels, np.ones(10), named3.get, parents3, corner3)
     assert [n for _, _, n, _ in told] == ["C0 & C1, TX", "C2, TX & Ohio", "Louisiana & Northeastern Texas"]
+    # A second area that cannot be told apart is said by its largest region there too ("Arizona & California" for
+    # 16 of California's 58 counties, beside another "… & California" in the same corner of it)
+    labels = pd.Series(["T1", "T2", "T3", "T3", "T3", "T3", "T1", "T1", "T2", "T2"], index=units3)
+    drawn7 = [("T1", "A", "Louisiana & Texas", ["LA", "TX"]), ("T2", "B", "Ohio & Texas", ["OH", "TX"]),
+              ("T3", "C", "Texas", ["TX"])]  # fmt: skip
+    told = _told_apart(drawn7, labels, np.ones(10), named3.get, parents3, corner3)
+    assert [n for _, _, n, _ in told] == ["Louisiana & C0, TX", "Ohio & C1, TX", "Texas"]
 
 
 @pytest.mark.parametrize("k", [2, 5, 7])
