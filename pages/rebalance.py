@@ -948,8 +948,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                    else f"The team's total goes from {money(total_now)} to {money(total_after)}.")
             )  # fmt: skip
             show_table(quotas, hide_index=True,
-                       column_config={"territory": "Territory", "now": money_column("Quota now"),
-                                      "after": money_column("Quota after")})  # fmt: skip
+                       column_config={"territory": st.column_config.TextColumn("Territory", width=400),
+                                      "now": money_column("Quota now"), "after": money_column("Quota after")})  # fmt: skip
 
     # Who covers each territory after (the table above has no room for it at 1280 px): a manager reads "Canada West"
     # and asks who has it now (a new user's test).
@@ -971,8 +971,10 @@ if pending is not None and pending[0].plan.name == plan.name:
         f"Reps: who covers each territory ({changing_reps} change"
         + (f", {without} without a rep" if without else "") + ")"
     ):  # fmt: skip
+        # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)
         show_table(staffing, hide_index=True, width="stretch",
-                   column_config={"territory": "Territory", "now": "Reps now", "after": "Reps after"})  # fmt: skip
+                   column_config={"territory": st.column_config.TextColumn("Territory", width=400),
+                                  "now": "Reps now", "after": "Reps after"})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(
         f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
