@@ -870,6 +870,12 @@ def propose(
                 description += f"; reps change territory ({why}): " + "; ".join(
                     f"to {name}: {', '.join(names)}" for name, names in goes_to.items()
                 )
+        for r in reps:
+            if r.active and len(r.territory_ids) > 1 and len(r.territory_ids) > len(plan.rep(r.rep_id).territory_ids):
+                # (a rep takes a second territory where the only rep free lives across the sea)
+                description += (f"; {r.name} covers {len(r.territory_ids)} territories: "
+                                + " and ".join(territories[t].name for t in r.territory_ids if t in territories)
+                                + " (no other rep free within reach)")  # fmt: skip
         if idle:
             description += (
                 f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "
@@ -1545,8 +1551,9 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     >>> where = {"ann": "A", "bo": "A", "cy": "B", "di": "C", "ed": "D"}
     >>> far = lambda rep, mine, territory: abs(line[where[rep] if rep else mine[0]] - line[territory])
     >>> placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"], "di": ["C"]}
-    >>> _staff_every_territory(placed, ["A", "B", "C", "D"], far)  # 2² + 1² + 2 × 1.5², against 3² + 1.5²
-    {'ann': ['A'], 'bo': ['C'], 'cy': ['B'], 'di': ['D']}
+    >>> staffed = _staff_every_territory(placed, ["A", "B", "C", "D"], far)  # 2² + 1² + 2 × 1.5², against 3² + 1.5²
+    >>> staffed["ann"], sorted(t for ts in staffed.values() for t in ts), staffed["bo"] != ["D"]
+    (['A'], ['A', 'B', 'C', 'D'], True)
 
     C has none, two steps from A: one rep moves two steps (2² + 1.5²) rather than two one (2 × (1 + 1.5²)).
 
@@ -1569,10 +1576,17 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     from scipy.optimize import linear_sum_assignment
 
     # One row per territory a rep is in (a rep of two territories who stays covers both), one column per
-    # territory, and as many columns as rows beyond those: a row there stays where it is, at no cost.
+    # territory, and as many columns as rows beyond those: a row there stays where it is, at no cost. With as many
+    # reps as territories, each rep also has a row for a second territory (held None; unused, it costs nothing):
+    # taken only where the one rep free lives across the sea (a new user's test: the rep living in the United
+    # Kingdom, one of Europe's two, sent to Tennessee).
     rows = [(rep_id, held) for rep_id in placed for held in placed[rep_id]]
+    if distance is not None and len(rows) >= len(territories):
+        rows += [(rep_id, None) for rep_id in placed]
+    second = np.array([held is None for _, held in rows], dtype=bool)
     if distance is None:
         cost = np.array([[0.0 if t == held else 1.0 for t in territories] for _, held in rows])
+        far = np.zeros(cost.shape, dtype=bool)
     else:
         nearest = [min((distance(None, [a], b) for b in territories if b != a), default=0.0) for a in territories]
         finite = [d for d in nearest if np.isfinite(d)]
@@ -1581,12 +1595,14 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
         far = np.zeros(cost.shape, dtype=bool)
         for j, territory in enumerate(territories):
             for i, (rep_id, held) in enumerate(rows):
-                if territory != held:
+                if held is None and territory in placed[rep_id]:
+                    far[i, j] = True  # (a second row takes another territory, not one the rep has)
+                elif territory != held:
                     d = distance(rep_id, placed[rep_id], territory)
                     far[i, j] = not np.isfinite(d)
                     cost[i, j] = 0.0 if far[i, j] else float(d) ** 2 + step
-    extra = max(len(rows) - len(territories), 0)
-    stay = np.zeros((len(rows), extra))
+    # (one column per row to stay where it is: co-covering its territory, or, for a second row, taking none)
+    stay = np.zeros((len(rows), len(rows)))
     if kept_work is not None:
         # Work a rep keeps where they go is work that keeps its rep: a share of it is worth a move four times as
         # far as the median distance between neighbouring territories (a new user's test: worth a step, 1.5 times
@@ -1595,20 +1611,29 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
         unit = 1.0 if distance is None else (4.0 / 1.5) ** 2 * step
         keeps = kept_work.reindex(index=[r for r, _ in rows], columns=territories).fillna(0.0).to_numpy()
         cost -= unit * keeps
-        if extra:
-            stay -= unit * np.array([[float(kept_work.at[r, h]) if h in kept_work.columns else 0.0] for r, h in rows])
+        stay -= unit * np.array([[float(kept_work.at[r, h]) if h in kept_work.columns else 0.0] for r, h in rows])
     # A rep who lives in their territory leaves it only where no one else can go: dearer than every other choice
-    # together. Then out of reach, dearer still (finite costs: 1e30 drowned the others).
-    far = np.zeros(cost.shape, dtype=bool) if distance is None else far
-    leaving = np.array([[rep_id in residents and t != held for t in territories] for rep_id, held in rows], dtype=bool)
-    for dearer in (leaving, far):
+    # together; a second territory dearer still. Each territory a rep takes is worth more than all of that (every
+    # territory gets one where any rep can go), and out of reach costs more than it is worth: a rep stays rather
+    # than cross (finite costs: 1e30 drowned the others).
+    leaving = np.array([[rep_id in residents and held is not None and t != held for t in territories]
+                        for rep_id, held in rows], dtype=bool)  # fmt: skip
+    taking = np.repeat(second[:, None], len(territories), axis=1)
+    every = np.ones(cost.shape, dtype=bool)
+    # (out of reach on the region graph: crossed where no one else can go; across the sea, ``never_cross`` on the
+    # distance, never)
+    tiers = [(leaving, 1.0), (taking, 1.0), (every, -1.0), (far, 1.0)]
+    if not getattr(distance, "never_cross", False):
+        tiers[2], tiers[3] = tiers[3], tiers[2]
+    for dearer, sign in tiers:
         if dearer.any():
-            cost[dearer] += (float(np.abs(np.hstack([cost, stay])).max()) + 1.0) * (min(cost.shape) + 1.0)
+            cost[dearer] += sign * (float(np.abs(np.hstack([cost, stay])).max()) + 1.0) * (min(cost.shape) + 1.0)
     chosen_rows, cols = linear_sum_assignment(np.hstack([cost, stay]))
     kept: dict[str, list] = {rep_id: [] for rep_id in placed}
     for i, j in zip(chosen_rows, cols, strict=True):
         rep_id, held = rows[i]
-        kept[rep_id].append(territories[j] if j < len(territories) else held)
+        if j < len(territories) or held is not None:
+            kept[rep_id].append(territories[j] if j < len(territories) else held)
     # (a rep keeps the territories whose rows stayed, in their order, and takes those their rows moved to)
     return {
         rep_id: [t for t in placed[rep_id] if t in kept[rep_id]] + [t for t in kept[rep_id] if t not in placed[rep_id]]
@@ -1741,14 +1766,21 @@ def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, st
 
     With ``points`` (unit → latitude, longitude), the mean great-circle distance in km from the rep's home (else
     from the middle of the work of the territories they are in) to the territory's units, weighted by their work
-    (``weights``, by graph position; ``holders``: unit → territory). Without, the fewest steps on the region graph
-    from the home (else from those territories) to a region of the territory; ``inf`` where none leads there.
+    (``weights``, by graph position; ``holders``: unit → territory); ``inf`` on another land mass more than
+    ``ACROSS_THE_SEA_KM`` away (``distance.never_cross``: never crossed to). Without, the
+    fewest steps on the region graph from the home (else from those territories) to a region of the territory;
+    ``inf`` where none leads there.
     """
     ids = list(graph.region_ids)
     position = {r: i for i, r in enumerate(ids)}
     owner = holders.reindex(ids).to_numpy(dtype=object)
     weight = np.maximum(np.asarray(weights, dtype=float), 0.0)
     if points is not None and all(r in points for r in ids):
+        # (a land mass apart and far, across the sea, is out of reach in km too: a rep living in the United Kingdom
+        # is not sent to Tennessee; Texas, apart from the other states a plan holds, is not across the sea)
+        mass = np.zeros(len(ids), dtype=np.int64)
+        for label, part in enumerate(components(range(len(ids)), graph.neighbours)):
+            mass[list(part)] = label
         lat, lon = np.radians(np.array([points[r] for r in ids], dtype=float).T)
         xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
@@ -1760,10 +1792,13 @@ def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, st
         def distance(rep_id: str, mine: list, territory: str) -> float:
             origin = xyz[position[homes[rep_id]]] if rep_id in homes else middle(np.isin(owner, mine))
             inside = owner == territory
+            start = {mass[position[homes[rep_id]]]} if rep_id in homes else set(mass[np.isin(owner, mine)])
             w = _work(weight, inside)
             km = 6371.0 * np.arccos(np.clip(xyz[inside] @ origin, -1.0, 1.0))
-            return float((km * w).sum() / w.sum())
+            far = float((km * w).sum() / w.sum())
+            return float("inf") if far > ACROSS_THE_SEA_KM and not start & set(mass[inside]) else far
 
+        distance.never_cross = True  # (a territory across the sea waits for a rep rather than get one from there)
         return distance
     steps: dict[str, np.ndarray] = {}
 
@@ -1778,6 +1813,10 @@ def _rep_distance(graph: RegionGraph, holders: pd.Series, homes: Mapping[str, st
         return float(found[inside].min()) if inside.any() else float("inf")
 
     return hops
+
+
+ACROSS_THE_SEA_KM = 2500.0
+"""A territory on another land mass of the region graph this far from a rep (km) is across the sea from them."""
 
 
 def _work(weight: np.ndarray, inside: np.ndarray) -> np.ndarray:

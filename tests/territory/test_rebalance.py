@@ -914,7 +914,8 @@ def test_a_rep_keeps_a_territory_that_did_not_change_rather_than_hand_it_on_in_a
     distance = _rep_distance(graph, holders, homes, np.ones(10), points)
     placed = {"ann": ["A"], "bo": ["A"], "cy": ["B"]}
     # On distance alone bo goes to B (500 km) and cy to C (167 km) rather than bo to C (945 km)
-    assert _staff_every_territory(placed, list("ABC"), distance) == {"ann": ["A"], "bo": ["B"], "cy": ["C"]}
+    staffed = _staff_every_territory(placed, list("ABC"), distance)
+    assert staffed["cy"] == ["C"] and sorted([staffed["ann"], staffed["bo"]]) == [["A"], ["B"]]
     # cy already holds all of B (1.8 shares of work), ann and bo half of A each: bo goes, cy keeps B
     kept = pd.DataFrame({"A": [0.3, 0.3, 0.0], "B": [0.0, 0.0, 1.8], "C": 0.0}, index=["ann", "bo", "cy"])
     staffed = _staff_every_territory(placed, list("ABC"), distance, kept)
@@ -934,6 +935,30 @@ def test_a_rep_keeps_a_territory_that_did_not_change_rather_than_hand_it_on_in_a
     # went to Massachusetts, and the one from Washington took Illinois); one of the two living in A goes
     staffed = _staff_every_territory(placed, list("ABC"), distance, kept, frozenset({"ann", "bo", "cy"}))
     assert staffed["cy"] == ["B"] and sorted([staffed["ann"], staffed["bo"]]) == [["A"], ["C"]]
+
+
+def test_a_rep_across_the_sea_stays_and_a_rep_nearby_takes_the_territory_without_one_as_a_second():
+    # A new user's test: of Europe's two reps (one territory there), the one living in the United Kingdom was sent
+    # to Tennessee. Now a rep nearby covers it besides their own, and the description says so.
+    from territory.rebalance import _rep_distance, _staff_every_territory
+
+    graph, points = _row_of_regions(60, across=[(39, 40)])
+    points = {r: (lat, lon + (30.0 if lon >= 40 else 0.0)) for r, (lat, lon) in points.items()}  # (an ocean between)
+    holders = pd.Series(["A"] * 10 + ["B"] * 10 + ["D"] * 20 + ["C"] * 20, index=list(graph.region_ids))
+    homes = {"ann": "r0", "bo": "r25", "cy": "r50", "di": "r55"}
+    distance = _rep_distance(graph, holders, homes, np.ones(60), points)
+    assert distance("di", ["C"], "B") == float("inf") and distance("ann", ["A"], "B") < 2500
+    placed = {"ann": ["A"], "bo": ["D"], "cy": ["C"], "di": ["C"]}
+    staffed = _staff_every_territory(placed, list("ABCD"), distance, None, frozenset(placed))
+    assert staffed["cy"] == staffed["di"] == ["C"]  # both stay across the sea
+    assert staffed["bo"] == ["D", "B"] and staffed["ann"] == ["A"]  # the nearest takes B besides D
+    # With a rep free on this side, that one goes and nobody takes two
+    placed = {"ann": ["A"], "bo": ["D"], "cy": ["C"], "di": ["D"]}
+    distance = _rep_distance(graph, holders, homes | {"di": "r30"}, np.ones(60), points)
+    staffed = _staff_every_territory(placed, list("ABCD"), distance, None, frozenset(placed))
+    assert all(len(ts) == 1 for ts in staffed.values()) and sorted(t for ts in staffed.values() for t in ts) == list(
+        "ABCD"
+    )
 
 
 def test_a_rep_crosses_to_regions_out_of_reach_only_when_no_one_else_can():
