@@ -469,8 +469,8 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     -------
     folium.Map
         Fitted to the changed regions (where most of them lie, when they lie on continents apart:
-        :func:`_main_cluster`); tooltips say from → to; a legend gives each receiving territory's color,
-        name and the number of regions it gains (names escaped).
+        :func:`_main_cluster`; its ``off_view``: the region ids left out of the view); tooltips say from → to; a
+        legend gives each receiving territory's color, name and the number of regions it gains (names escaped).
     """
     import folium
 
@@ -496,6 +496,9 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
             both = np.vstack([layer[focus].total_bounds, gaining.total_bounds])
             bounds = (both[:, 0].min(), both[:, 1].min(), both[:, 2].max(), both[:, 3].max())
     fmap = build_base_map(bounds=bounds)
+    # The changed regions out of that view (on another continent than most), for the page to name: a new user's
+    # test found Germany and the Netherlands, in the legend, off the map at 1280 px.
+    fmap.off_view = _outside(layer, bounds)
     if context is not None:
         FastGeoJson(
             to_geojson(context, ["territory_id", "name", "color"], geometry_key="territory_id"),
@@ -533,25 +536,25 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     return fmap
 
 
-def off_view(region_ids) -> list[str]:
-    """The changed regions :func:`changed_regions_map` leaves out of its view (on another continent), to name them.
+def _outside(layer: gpd.GeoDataFrame, bounds) -> list[str]:
+    """The regions of ``layer`` whose inside point lies outside ``bounds``: their ``region_id``, in the layer's order.
 
-    A new user's test: Germany and the Netherlands moved, named in the legend, were off the map at 1280 px.
+    ``bounds``: west, south, east, north (None: none outside).
 
     Examples
     --------
-    >>> off_view(["US-CA", "US-NV", "US-AZ", "DE"])
-    ['DE']
-    >>> off_view(["US-CA", "DE", "NL"])  # (the most regions decide)
-    ['US-CA']
+    >>> import shapely
+    >>> layer = gpd.GeoDataFrame({"region_id": ["a", "b"]}, geometry=[shapely.Point(-100, 40), shapely.Point(5, 50)],
+    ...                          crs=WGS84)
+    >>> _outside(layer, (-120, 30, -80, 50)), _outside(layer, (-120, 30, 10, 55)), _outside(layer, None)
+    (['b'], [], [])
     """
-    ids = list(region_ids)
-    shapes = _display_regions(ids)
-    if len(shapes) == 0:
+    if bounds is None or len(layer) == 0:
         return []
-    focus = _main_cluster(shapes)
-    outside = set(shapes.loc[~focus, "region_id"])
-    return [r for r in ids if r in outside]
+    point = layer.geometry.representative_point()
+    west, south, east, north = bounds
+    out = ~(point.x.between(west, east) & point.y.between(south, north))
+    return layer.loc[out.to_numpy(), "region_id"].tolist()
 
 
 def _main_cluster(layer: gpd.GeoDataFrame, *, gap: float = 20.0) -> np.ndarray:

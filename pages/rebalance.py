@@ -164,7 +164,8 @@ if scenario == "rep_leaves":
         rep = next((r for r in active if r.rep_id == leaving), None)
         alone = [names[t] for t in (rep.territory_ids if rep else ()) if t in names and len(team[t]) == 1]
         if alone:
-            form[2].caption(f"{rep.name} is the only rep of {' and '.join(alone)}: it goes to its neighbours.")
+            goes = "it goes to its" if len(alone) == 1 else "they go to their"
+            form[2].caption(plain(f"{rep.name} is the only rep of {' and '.join(alone)}: {goes} neighbours."))
 elif scenario == "rep_joins":
     setting("reb_new_name", "")
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
@@ -307,12 +308,12 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
-    from geo.coverage import changed_regions_map, off_view
+    from geo.coverage import changed_regions_map
 
     moves = proposal_moves(plan, proposal, holders, level)
     fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
     st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
-    st.session_state["reb_off_view"] = off_view(moves["region_id"]) if len(moves) else []
+    st.session_state["reb_off_view"] = list(getattr(fmap, "off_view", []))
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
@@ -538,7 +539,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                         "the proposal splits none.")  # fmt: skip
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
-    kpis[3].metric("Regions moved", f"{len(moves_table):,}", help=f"of {len(proposal.labels):,} regions at this level")
+    by_county = len(moves_table) and not moves_table["region_id"].isin(proposal.labels.index).all()
+    kpis[3].metric("Regions moved", f"{len(moves_table):,}",
+                   help="counted county by county, as the Plans page compares plans that hand out counties"
+                   if by_county else f"of {len(proposal.labels):,} regions at this level")  # fmt: skip
     # Every account whose territory or rep changes, as the Plans page's comparison counts them: a rep who leaves
     # hands accounts over (or leaves them waiting) without any changing territory.
     changing = diff.accounts

@@ -844,10 +844,16 @@ def propose(
             gone=gone,
         )
         idle = _set_inactive(reps, plan.reps)
+        # (a rep who keeps their territories and takes another besides is said below, not as a move: "to West: Ann"
+        # for Ann, who stayed in West and took Middle too)
         moved = [
             r
             for r, was in zip(reps, plan.reps, strict=True)
-            if r.active and was.active and set(r.territory_ids) != set(was.territory_ids) and r.territory_ids
+            if r.active
+            and was.active
+            and set(r.territory_ids) != set(was.territory_ids)
+            and r.territory_ids
+            and not set(was.territory_ids) < set(r.territory_ids)
         ]
         # Said with why: to where they live, or (not at home) where their regions went or to staff a territory.
         at_home = [r for r in moved if labels.get(homes.get(r.rep_id)) in r.territory_ids]
@@ -1528,7 +1534,8 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     than one across the map: a territory in the east with no rep takes the nearest rep, who is replaced by the
     next, and so on. The step's cost keeps reps where they are when moving them would save little. A rep in
     several territories counts once for each: they keep those they stay in, and take those they are moved to. A
-    rep out of reach (``inf``: regions not linked) goes only when no one else can.
+    rep out of reach (``inf``: regions not linked) goes only when no one else can; across the sea
+    (``distance.never_cross``), never: a rep nearby takes the territory besides their own.
 
     ``residents``: reps who live in the territory they are in. One leaves it only where no one else can go (two
     living in one territory, one goes): a chain of moves took reps away from the states they live in (a new user's
@@ -1576,13 +1583,13 @@ def _staff_every_territory(placed: dict, territories: list, distance: Callable[[
     from scipy.optimize import linear_sum_assignment
 
     # One row per territory a rep is in (a rep of two territories who stays covers both), one column per
-    # territory, and as many columns as rows beyond those: a row there stays where it is, at no cost. With as many
-    # reps as territories, each rep also has a row for a second territory (held None; unused, it costs nothing):
-    # taken only where the one rep free lives across the sea (a new user's test: the rep living in the United
-    # Kingdom, one of Europe's two, sent to Tennessee).
+    # territory, and one column per row to stay where it is. With distances and reps enough for every territory,
+    # each rep also has rows for more territories (held None; unused, they cost nothing): taken only where no rep
+    # can go otherwise, when the reps free live across the sea (a new user's test: the rep living in the United
+    # Kingdom, one of Europe's two, sent to Tennessee). With fewer reps than territories, some are left without.
     rows = [(rep_id, held) for rep_id in placed for held in placed[rep_id]]
     if distance is not None and len(rows) >= len(territories):
-        rows += [(rep_id, None) for rep_id in placed]
+        rows += [(rep_id, None) for rep_id in placed for _ in range(min(len(territories) - 1, 8))]
     second = np.array([held is None for _, held in rows], dtype=bool)
     if distance is None:
         cost = np.array([[0.0 if t == held else 1.0 for t in territories] for _, held in rows])
@@ -1923,6 +1930,11 @@ def _still_says(name: str, units, everywhere, region_label: Callable[[str], str]
     ...  ["US West", "New York & Massachusetts", "Ontario & Ohio + 5 more", "Southeastern New York",
     ...   "Kings & Queens, NY + 4 counties", "Massachusetts & New York + 1 more", "US West + Canada West"]]
     [True, True, False, False, False, False, True]
+    >>> counties = {"US-04013": "Maricopa, AZ", "US-06059": "Orange, CA", "US-AZ": "Arizona", "US-CA": "California"}
+    >>> parents = {"US-04013": "US-AZ", "US-06059": "US-CA"}
+    >>> [_still_says(n, ["US-06059"], ["US-04013", "US-06059"], counties.get, parents) for n in
+    ...  ["Arizona & Orange, CA", "Orange, CA & Arizona", "Orange, CA + 2 counties", "Maricopa, AZ"]]
+    [False, False, True, False]
     >>> [_still_says(n, ["US-NY", "US-MA"], everywhere, label, {}, kept=True) for n in
     ...  ["US West + Canada West", "US West", "New York & Massachusetts", "New York + 1 more"]]
     [False, True, True, True]
@@ -1944,10 +1956,12 @@ def _still_says(name: str, units, everywhere, region_label: Callable[[str], str]
             continue
         parts = chunk.split(" & ")
         named = len(parts) if all(p in by_label or p.partition(" ")[2] in by_label for p in parts) else 0
-        if re.fullmatch(r"\d+ count(?:y|ies)", chunk) or re.search(r", [A-Z]{2}$", chunk):
+        if re.fullmatch(r"\d+ count(?:y|ies)", chunk):
             if not counties:
                 return False
             continue
+        if re.search(r", [A-Z]{2}$", chunk) and not counties:
+            return False  # ("Kings, NY" where it holds no county; a county it names is checked with the rest below)
         if kept and not named and " + " in name:
             return False  # (a name of old territories: "US West + Canada West")
         for part in parts:
@@ -1970,15 +1984,15 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. In a
     territory named after its areas, each of the two areas the name gives that it holds less than half of (in
     regions: "Texas" beside "Texas & Louisiana", "New York" for six counties of New York City and Long Island; the
-    part holding most of an area keeps its plain name) is said with where that part lies from the middle of the area (the part weighted by ``weights``, by position
-    in ``labels``; the area's regions each alike): eight points of the compass as adjectives ("Western Virginia",
-    not the state "West Virginia"), or "Central". Where two parts of an area would get the same word (New York
-    City's boroughs, all in the south-east of the state), a territory whose first area it is is named after its
-    largest regions instead ("Kings & Queens, NY + 4 counties"; "New York, NY & Kings, NY", the county of New York
-    with its state), or, holding other areas too, says that area by its largest region there ("Queens, NY &
-    Michigan + 3 more"), as a second area is ("Arizona & Orange, CA"). Territories not named
-    after areas, without points, or holding all of their areas keep their names (:func:`_unique` numbers equal
-    names).
+    part holding most of an area keeps its plain name) is said with where that part lies from the middle of the
+    area (the part weighted by ``weights``, by position in ``labels``; the area's regions each alike): eight points
+    of the compass as adjectives ("Western Virginia", not the state "West Virginia"), or "Central". Where two parts
+    of an area would get the same word (New York City's boroughs, all in the south-east of the state), a territory
+    whose first area it is is named after its largest regions instead ("Kings & Queens, NY + 4 counties"; "New
+    York, NY & Kings, NY", the county of New York with its state), or, holding other areas too, says that area by
+    its largest region there ("Queens, NY & Michigan + 3 more"), as a second area is ("Arizona & Orange, CA").
+    Territories not named after areas, without points, or holding all of their areas keep their names
+    (:func:`_unique` numbers equal names).
     """
     units = labels.index
     area = np.array([parents.get(u, u) for u in units], dtype=object)

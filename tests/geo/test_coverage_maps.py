@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -211,3 +213,10 @@ def test_changes_on_continents_apart_fit_the_map_to_where_most_of_them_lie():
     (found,) = re.findall(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
     south, west, north, east = map(float, found)
     assert -125 < west < -110 and -80 < east < -60, found
+    # what the view leaves out is said, for the page to name under the map
+    assert fmap.off_view == ["FR"]
+    # A territory that gains regions on both continents widens the view to both: nothing is left out then
+    spanning = changed_regions_map(moves.assign(to_territory_id="east"),
+                                   old, replace(new, territories=(*new.territories[:1], replace(new.territories[1],
+                                   region_ids=("US-NY", "US-NV", "US-OR", "US-WA", "FR")))), level="state")  # fmt: skip
+    assert spanning.off_view == []

@@ -952,6 +952,11 @@ def test_a_rep_across_the_sea_stays_and_a_rep_nearby_takes_the_territory_without
     staffed = _staff_every_territory(placed, list("ABCD"), distance, None, frozenset(placed))
     assert staffed["cy"] == staffed["di"] == ["C"]  # both stay across the sea
     assert staffed["bo"] == ["D", "B"] and staffed["ann"] == ["A"]  # the nearest takes B besides D
+    # Two territories without a rep on this side, the reps free all across the sea: the nearest takes both
+    placed = {"ann": ["A"], "bo": ["C"], "cy": ["C"], "di": ["C"]}
+    distance = _rep_distance(graph, holders, homes | {"bo": "r45"}, np.ones(60), points)
+    staffed = _staff_every_territory(placed, list("ABCD"), distance, None, frozenset(placed))
+    assert sorted(staffed["ann"]) == ["A", "B", "D"] and all(staffed[r] == ["C"] for r in ("bo", "cy", "di"))
     # With a rep free on this side, that one goes and nobody takes two
     placed = {"ann": ["A"], "bo": ["D"], "cy": ["C"], "di": ["D"]}
     distance = _rep_distance(graph, holders, homes | {"di": "r30"}, np.ones(60), points)
