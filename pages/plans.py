@@ -714,10 +714,11 @@ if ids:
                 text = st.column_config.TextColumn
                 show_table(
                     account_moves[named], hide_index=True, width="stretch",
-                    column_config={"account_id": text("Account id", width=90), "name": text("Account", width=140),
-                                   "from_territory": text("From territory", width=120),
-                                   "to_territory": text("To territory", width=120),
-                                   "from_rep": text("From rep", width=100), "to_rep": text("To rep", width=100),
+                    column_config={"account_id": text("Account id", width=90), "name": text("Account", width=120),
+                                   "from_territory": text("From territory", width=110),
+                                   "to_territory": text("To territory", width=110),
+                                   # ("Waiting list (no rep)" whole)
+                                   "from_rep": text("From rep", width=130), "to_rep": text("To rep", width=130),
                                    "value": money_column("Value", width=90)},
                 )  # fmt: skip
         downloads = st.columns(3)
