@@ -653,7 +653,9 @@ if ids:
             "here by the plan's rules, from the current account file, to compare accounts too."
         )
     figures = st.columns(4)
-    figures[0].metric("Regions moved", f"{len(diff.regions):,}")
+    figures[0].metric("Regions moved", f"{len(diff.regions):,}",
+                      help="Regions whose territory differs between the two versions: states, provinces and "
+                           "countries, and county by county where either version hands out counties")  # fmt: skip
     figures[1].metric("Territories changed", f"{len(diff.territories):,}")
     figures[2].metric("Changing hands", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
                       "(the same count as the Rebalance page's)")  # fmt: skip

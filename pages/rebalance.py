@@ -977,7 +977,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     ):  # fmt: skip
         # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)
         show_table(staffing, hide_index=True, width="stretch",
-                   column_config={"territory": st.column_config.TextColumn("Territory", width=400),
+                   column_config={"territory": st.column_config.TextColumn("Territory", width=320),
                                   "now": "Reps now", "after": "Reps after"})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     st.caption(

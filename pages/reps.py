@@ -7,6 +7,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from geo.boundaries import region_table
 from pages.shared import (
     MISSING,
     current_engine,
@@ -48,11 +49,45 @@ by_text = {
     t.name.strip().casefold(): t.territory_id for t in plan.territories if shown_as[t.territory_id] != t.territory_id
 } | {t: t for t in territory_ids}
 
+# Where each rep lives, by the name the map gives it (a plan from scratch places reps where they live): a new user
+# could not see the homes that decided who went where.
+_regions = region_table()
+_label_of = dict(zip(_regions["region_id"], _regions["label"], strict=True))
+_by_label: dict[str, list[str]] = {}
+for _id, _label in zip(_regions["region_id"], _regions["label"], strict=True):
+    _by_label.setdefault(str(_label).casefold(), []).append(_id)
+
+
+_homes = {r.rep_id: r.home_region for r in plan.reps if r.home_region}
+
+
+def home_of(text, rep_id=None) -> tuple[str | None, str]:
+    """The region id a Home cell names (a label as the map gives it, or an id), else None and why.
+
+    A rep's home as shown stays the region it was ("Georgia", the state, though a country has that name too).
+    """
+    text = _text(text)
+    if not text:
+        return None, ""
+    if rep_id in _homes and text == _label_of.get(_homes[rep_id], _homes[rep_id]):
+        return _homes[rep_id], ""
+    if text.upper() in _label_of:
+        return text.upper(), ""
+    found = _by_label.get(text.casefold(), [])
+    if len(found) == 1:
+        return found[0], ""
+    if found:
+        return None, f"Home '{text}' names {len(found)} regions ({', '.join(found)}); type one of these ids."
+    return None, (f"Home '{text}' is not a region; type a state, province, country or county as the map names "
+                  "it (e.g. Texas, Kings, NY) or its id (US-TX).")  # fmt: skip
+
+
 roster = pd.DataFrame(
     {
         "rep_id": [r.rep_id for r in plan.reps],
         "name": [r.name for r in plan.reps],
         "active": [r.active for r in plan.reps],
+        "home": [_label_of.get(r.home_region, r.home_region) if r.home_region else "" for r in plan.reps],
         "capacity": [r.capacity for r in plan.reps],
         "quota_attainment": [r.quota_attainment for r in plan.reps],
         "territories": [", ".join(shown_as.get(t, t) for t in r.territory_ids) for r in plan.reps],
@@ -75,6 +110,12 @@ edited = st.data_editor(
         "rep_id": "Rep id",
         "name": "Name",
         "active": st.column_config.CheckboxColumn("Active"),
+        "home": st.column_config.TextColumn(
+            "Home",
+            help="Where the rep lives: a state, province, country or county as the map names it, or its id "
+            "(US-TX). A plan from scratch puts each rep in the territory holding their home; it stays there when "
+            "rebalancing",
+        ),
         "capacity": st.column_config.NumberColumn("Capacity", min_value=0, step=1, help="Maximum active accounts"),
         "quota_attainment": percent_column(
             "Quota attainment",
@@ -123,6 +164,8 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
         who = f"{_text(row.name) or 'Row ' + str(number)} ({rep_id or 'new rep'})"
         if not _text(row.name):
             problems.append(f"{who}: Name is empty; give the rep a name.")
+        if home_of(row.home, rep_id)[1]:
+            problems.append(f"{who}: {home_of(row.home, rep_id)[1]}")
         if pd.isna(row.capacity):
             problems.append(f"{who}: Capacity is empty; enter how many accounts the rep can hold (0 or more).")
         unknown = [t for t in split(row.territories) if territory_of(t) not in known]
@@ -152,6 +195,7 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
             {
                 **base,
                 "name": _text(row.name),
+                "home_region": home_of(row.home, _text(row.rep_id))[0],
                 "active": True if row.active is None or row.active != row.active else bool(row.active),
                 "capacity": row.capacity,
                 "quota_attainment": None if quota is None or quota != quota else quota,

@@ -409,6 +409,34 @@ def test_the_roster_shows_an_id_where_a_name_could_be_read_as_another_territory(
     assert plan.rep("R05").territory_ids == ("USW",) and plan.rep("R10").capacity == 99
 
 
+def test_the_roster_shows_where_reps_live_and_a_new_home_is_kept(app):
+    # A new user could not see the homes that decide where a plan from scratch puts each rep.
+    from territory import plan_from_dict
+
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value.set_index("name")
+    assert roster.loc["Aisha Okafor", "home"] == "Georgia" and roster.loc["Tom Becker", "home"] == "Texas"
+    row = int(app.data_editor[0].value.index[app.data_editor[0].value["name"] == "Tom Becker"][0])
+    other = int(app.data_editor[0].value.index[app.data_editor[0].value["name"] == "Aisha Okafor"][0])
+    # Another home by the map's name; Georgia (a state, and a country's name too) stays the state it was.
+    app.session_state["roster_editor"] = {
+        "edited_rows": {row: {"home": "Harris, TX"}, other: {"capacity": 41}}, "added_rows": [], "deleted_rows": [],
+    }  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    aisha = next(r for r in plan.reps if r.name == "Aisha Okafor")
+    assert plan.rep(roster.loc["Tom Becker", "rep_id"]).home_region == "US-48201" and aisha.home_region == "US-GA"
+    # A home that names no region, or several, is refused with what to type
+    row = int(app.data_editor[0].value.index[app.data_editor[0].value["name"] == "Tom Becker"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"home": "Atlantis"}}, "added_rows": [],
+                                          "deleted_rows": []}  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Tom Becker" in shown and "Home 'Atlantis' is not a region" in shown
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value
