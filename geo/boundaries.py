@@ -173,6 +173,32 @@ def region_label(region_id: str) -> str:
     return _labels().get(region_id, str(region_id))
 
 
+@lru_cache(maxsize=1)
+def _ids_by_label() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for region_id, label in _labels().items():
+        found.setdefault(label.casefold(), []).append(region_id)
+    return {label: tuple(sorted(ids)) for label, ids in found.items()}
+
+
+def regions_named(text: str) -> tuple[str, ...]:
+    """The bundled regions ``text`` names: its id (any case, aliases too), else every region with that label.
+
+    Examples
+    --------
+    >>> regions_named("texas"), regions_named("us-tx"), regions_named("Kings, NY"), regions_named("Atlantis")
+    (('US-TX',), ('US-TX',), ('US-36047',), ())
+    >>> len(regions_named("Georgia"))  # (the state, and the country)
+    2
+    """
+    from territory.regions import normalize_region_id
+
+    region_id = normalize_region_id(text)
+    if region_id in _labels():
+        return (region_id,)
+    return _ids_by_label().get(str(text).strip().casefold(), ())
+
+
 def describe_regions(region_ids, *, shown: int = 4) -> str:
     """Regions in a few words: up to ``shown`` by name, more counties by their states.
 

@@ -658,27 +658,19 @@ def proposal_moves(plan, proposal, holders, level: str) -> pd.DataFrame:
     >>> proposal_moves(plan, proposal, {"US-DE": "W"}, "state")[["region_id", "from_territory_id"]].values.tolist()
     [['US-10001', 'E']]
     """
+    from territory.plan_diff import diff_plans
     from territory.rebalance import NO_TERRITORY, region_moves
 
     moves = region_moves(plan, proposal, holders)
     state_of = _state_of_county()
     if level != "state" or not any(r in state_of for t in plan.territories for r in t.region_ids):
         return moves
-    counties_of, before = _counties_by_state(), region_holders(plan, "county")
-    old = {t.territory_id: t.name for t in plan.territories}
-    new = {t.territory_id: t.name for t in proposal.plan.territories}
-    rows = []
-    for unit, to in proposal.labels.items():
-        if unit not in counties_of:
-            continue
-        to = None if pd.isna(to) else to
-        for county in sorted(counties_of[unit]):
-            was = before.get(county)
-            if was != to:
-                rows.append((county, was, old.get(was, new.get(was, was)) if was else None, to,
-                             NO_TERRITORY if to is None else new.get(to, old.get(to, to))))  # fmt: skip
-    counties = pd.DataFrame(rows, columns=list(moves.columns), dtype=object)
-    return pd.concat([moves[~moves["region_id"].isin(counties_of)], counties], ignore_index=True)
+    # (the counties' rows as the Plans page has them; the other units' as the proposal moved them)
+    regions = diff_plans(plan, proposal.plan, parents=units_of_claims(plan, proposal.plan)).regions
+    counties = regions[regions["region_id"].isin(state_of)]
+    counties = counties.assign(to_name=counties["to_name"].where(counties["to_territory_id"].notna(), NO_TERRITORY))
+    return pd.concat([moves[~moves["region_id"].isin(_counties_by_state())], counties[list(moves.columns)]],
+                     ignore_index=True)  # fmt: skip
 
 
 def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, metrics, **options):

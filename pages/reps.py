@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import region_table
+from geo.boundaries import region_label, regions_named
 from pages.shared import (
     MISSING,
     current_engine,
@@ -51,13 +51,6 @@ by_text = {
 
 # Where each rep lives, by the name the map gives it (a plan from scratch places reps where they live): a new user
 # could not see the homes that decided who went where.
-_regions = region_table()
-_label_of = dict(zip(_regions["region_id"], _regions["label"], strict=True))
-_by_label: dict[str, list[str]] = {}
-for _id, _label in zip(_regions["region_id"], _regions["label"], strict=True):
-    _by_label.setdefault(str(_label).casefold(), []).append(_id)
-
-
 _homes = {r.rep_id: r.home_region for r in plan.reps if r.home_region}
 
 
@@ -69,11 +62,9 @@ def home_of(text, rep_id=None) -> tuple[str | None, str]:
     text = _text(text)
     if not text:
         return None, ""
-    if rep_id in _homes and text == _label_of.get(_homes[rep_id], _homes[rep_id]):
+    if rep_id in _homes and text == region_label(_homes[rep_id]):
         return _homes[rep_id], ""
-    if text.upper() in _label_of:
-        return text.upper(), ""
-    found = _by_label.get(text.casefold(), [])
+    found = regions_named(text)
     if len(found) == 1:
         return found[0], ""
     if found:
@@ -87,7 +78,7 @@ roster = pd.DataFrame(
         "rep_id": [r.rep_id for r in plan.reps],
         "name": [r.name for r in plan.reps],
         "active": [r.active for r in plan.reps],
-        "home": [_label_of.get(r.home_region, r.home_region) if r.home_region else "" for r in plan.reps],
+        "home": [region_label(r.home_region) if r.home_region else "" for r in plan.reps],
         "capacity": [r.capacity for r in plan.reps],
         "quota_attainment": [r.quota_attainment for r in plan.reps],
         "territories": [", ".join(shown_as.get(t, t) for t in r.territory_ids) for r in plan.reps],
