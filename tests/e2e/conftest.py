@@ -182,3 +182,5 @@ def click_at(page, content, lat: float, lon: float) -> None:
 
 # How far a table (st.dataframe) scrolls sideways: 0 or less when every column is in view.
 SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"
+# How far the widest of an element and what it holds runs past its box (a line cut with "…" runs past it).
+OVERFLOWS = "e => Math.max(...[e, ...e.querySelectorAll('*')].map(x => x.scrollWidth - x.clientWidth))"

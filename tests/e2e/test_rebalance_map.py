@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, SCROLLS, map_frame, screenshot_map, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, OVERFLOWS, SCROLLS, map_frame, screenshot_map, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -57,10 +57,12 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     # pushed "Value after" out of view).
     page.set_viewport_size({"width": 1280, "height": 900})
     # The chips' second lines wrap rather than end in "…" ("Germany & Netherlan…", a new user's test)
-    deltas = page.locator('[data-testid="stMetricDelta"] p')
-    assert deltas.count() >= 2
+    deltas = page.locator('[data-testid="stMetricDelta"]')
+    # (the first chip always has a second line: wait for it, the chips may come a moment after the button on a loaded
+    # machine; a CI run found none at once)
+    deltas.first.wait_for(timeout=30_000)
     for i in range(deltas.count()):
-        assert deltas.nth(i).evaluate("e => e.scrollWidth - e.clientWidth") <= 0, deltas.nth(i).inner_text()
+        assert deltas.nth(i).evaluate(OVERFLOWS) <= 0, deltas.nth(i).inner_text()
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)
@@ -115,10 +117,12 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
     wait_for_rerun(page, timeout=60_000)
     # The chips' second lines wrap rather than end in "…" ("Germany & Netherlan…", a new user's test)
-    deltas = page.locator('[data-testid="stMetricDelta"] p')
-    assert deltas.count() >= 2
+    deltas = page.locator('[data-testid="stMetricDelta"]')
+    # (the first chip always has a second line: wait for it, the chips may come a moment after the button on a loaded
+    # machine; a CI run found none at once)
+    deltas.first.wait_for(timeout=30_000)
     for i in range(deltas.count()):
-        assert deltas.nth(i).evaluate("e => e.scrollWidth - e.clientWidth") <= 0, deltas.nth(i).inner_text()
+        assert deltas.nth(i).evaluate(OVERFLOWS) <= 0, deltas.nth(i).inner_text()
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)
