@@ -262,7 +262,9 @@ _LABEL_STYLE = """<style>
 class _Legend(MacroElement):
     """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is.
 
-    Each entry takes two lines: the swatch and the name, then the detail on one line. A detail made of parts joined
+    Each entry takes two lines: the swatch and the name, then the detail on one line. A name too long for the box
+    wraps to a second line ("Northeastern Illinois & Minnesota + 6 more" was cut at 1280 px) and is shortened with an
+    ellipsis only beyond. A detail made of parts joined
     by " · " (the reps, then the figures) keeps its figures whole and shortens the first part with an ellipsis when
     the box is too narrow; the whole entry is in the entry's ``title`` (shown on hover). The box is never taller
     than the map leaves it, and when it must scroll it ends on a whole entry (no half-cut line), at the start and
@@ -342,7 +344,8 @@ class _Legend(MacroElement):
                minmax(0, 1fr); column-gap:6px; padding:2px 0 3px; scroll-snap-align:start;">
             <span style="width:12px; height:12px; margin-top:1px; box-sizing:border-box; border:1px solid #555;
                          background:{{ entry.color }};"></span>
-            <span class="legend-name" style="overflow:hidden; text-overflow:ellipsis; white-space:nowrap;">{{
+            <span class="legend-name" style="overflow:hidden; display:-webkit-box; -webkit-box-orient:vertical;
+                         -webkit-line-clamp:2; overflow-wrap:anywhere;">{{
               entry.name }}</span>
             {% if entry.parts %}<span class="legend-detail" style="grid-column:2; display:flex; min-width:0;
               white-space:nowrap; color:#555; font-size:10px; line-height:13px;"><span style="flex:0 1 auto;

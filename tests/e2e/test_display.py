@@ -71,6 +71,30 @@ def test_the_legend_shows_its_last_entry_whole_and_leaves_the_map_visible(page, 
     content.locator("#territory-legend").screenshot(path=str(ARTIFACTS / f"legend_{path or 'overview'}.png"))
 
 
+def test_a_long_territory_name_wraps_whole_in_the_legend(page, app_url):
+    # "Northeastern Illinois & Minnesota + 6 …" was cut at 1280 px (a new user's test): a name takes a second line
+    # rather than an ellipsis, and the box still ends on whole entries.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, app_url, "", "Overview")
+    content = current_map(page)
+    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
+    long_name = "Northeastern Illinois & Minnesota + 6 more"
+    one_line = content.evaluate("() => document.querySelector('#territory-legend .legend-name').offsetHeight")
+    content.evaluate(
+        f"""() => {{
+            document.querySelector('#territory-legend .legend-name').textContent = {long_name!r};
+            window.map.fire('resize');
+        }}"""
+    )
+    name = content.locator("#territory-legend .legend-name").first
+    assert name.inner_text() == long_name
+    # whole: nothing hidden below the second line or beyond the box's side
+    assert name.evaluate("e => [e.scrollHeight - e.clientHeight, e.scrollWidth - e.clientWidth]") == [0, 0]
+    assert name.evaluate("e => e.offsetHeight") >= 2 * one_line - 1
+    assert content.evaluate(LEGEND_FIT)["cut"] == 0
+    content.locator("#territory-legend").screenshot(path=str(ARTIFACTS / "legend_long_name.png"))
+
+
 def test_a_legend_longer_than_the_map_scrolls_and_ends_on_a_whole_entry(page, app_url):
     open_page(page, app_url, "", "Overview")
     content = current_map(page)
