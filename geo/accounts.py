@@ -42,6 +42,10 @@ COLUMN_ALIASES = {
     "country": ["country", "billingcountry", "countryregion", "countrycode"],
     "region": ["region", "regionid", "regioncode", "territoryregion"],
 }
+#: The largest estimated value or cycle length an accounts file may give (a quadrillion: beyond is a typo, and
+#: 1e309 reads as infinity).
+LARGEST_NUMBER = 1e15
+
 _STATUS = {
     "customer": "customer", "client": "customer", "active": "customer", "activecustomer": "customer",
     "customerdirect": "customer", "prospect": "prospect", "lead": "prospect", "opportunity": "prospect",
@@ -362,21 +366,27 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
             accounts[key] = 0.0 if key == "value" else np.nan
             continue
         text = accounts[key].astype("string").str.replace(r"[\s,$€£]", "", regex=True)
-        numbers = pd.to_numeric(text, errors="coerce")
+        numbers = pd.to_numeric(text, errors="coerce").astype(float)
         bad = (accounts[key].notna() & numbers.isna()) | (numbers < 0)
-        for idx in accounts.index[bad]:
+        # (1e309 reads as infinity: it crashed every page that shows money; a figure this large is a typo)
+        huge = numbers.notna() & ~bad & ~(numbers < LARGEST_NUMBER)
+        for idx in accounts.index[bad | huge]:
             problems.append(
                 _problem(
                     accounts,
                     idx,
                     header(key),
                     accounts.at[idx, key],
-                    f"{label} must be a number of at least 0 "
+                    (
+                        f"{label} is too large (at most {LARGEST_NUMBER:,.0f}) "
+                        if huge[idx]
+                        else f"{label} must be a number of at least 0 "
+                    )
                     + ("(counted as 0)" if key == "value" else "(left empty)"),
                     "warning",
                 )
             )
-        accounts[key] = numbers.where(~bad).astype(float)
+        accounts[key] = numbers.where(~(bad | huge)).astype(float)
     accounts["value"] = accounts["value"].fillna(0.0)
 
     if "account_status" in accounts:

@@ -35,7 +35,7 @@ def money(value) -> str:
     Parameters
     ----------
     value : float, int or None
-        An amount in dollars. None and NaN give :data:`MISSING`.
+        An amount in dollars. None, NaN and infinity give :data:`MISSING`.
 
     Returns
     -------
@@ -43,10 +43,10 @@ def money(value) -> str:
 
     Examples
     --------
-    >>> money(12345.67), money(0), money(-1500), money(float("nan"))
-    ('$12,346', '$0', '-$1,500', '—')
+    >>> money(12345.67), money(0), money(-1500), money(float("nan")), money(float("inf"))
+    ('$12,346', '$0', '-$1,500', '—', '—')
     """
-    if _is_missing(value):
+    if _is_missing(value) or not math.isfinite(float(value)):
         return MISSING
     amount = float(value)
     dollars = math.floor(abs(amount) + 0.5)  # (half a dollar up, as the tables in the browser round it)

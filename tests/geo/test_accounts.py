@@ -217,6 +217,24 @@ def test_a_negative_value_says_what_it_becomes(write_csv):
     assert load.accounts.loc[0, "value"] == 0.0 and pd.isna(load.accounts.loc[0, "cycle_days"])
 
 
+def test_a_value_too_large_for_a_number_is_refused_by_row_and_the_pages_still_show_money(write_csv):
+    # 1e309 read as infinity: no warning, "Infinity" in the results, and three pages crashed formatting it as money
+    # (a new user's test).
+    from territory.formatting import money
+
+    load = read_accounts(write_csv("id,lat,lon,estimated_value,cycle_length_days\nA,40.7,-74.0,1e309,inf\n"
+                                   "B,40.7,-74.0,2e15,30\nC,40.7,-74.0,5000,30\n"))  # fmt: skip
+    problems = load.problems
+    assert list(zip(problems["row"], problems["column"], problems["problem"], strict=True)) == [
+        (2, "estimated_value", "estimated value is too large (at most 1,000,000,000,000,000) (counted as 0)"),
+        (2, "cycle_length_days", "cycle length is too large (at most 1,000,000,000,000,000) (left empty)"),
+        (3, "estimated_value", "estimated value is too large (at most 1,000,000,000,000,000) (counted as 0)"),
+    ]
+    values = load.accounts.set_index("account_id")["value"]
+    assert values.to_dict() == {"A": 0.0, "B": 0.0, "C": 5000.0}
+    assert money(float("inf")) == "—"
+
+
 def test_a_file_of_which_no_row_can_be_used_is_refused(write_csv):
     # It loaded as "Loaded 0 of 2 rows", and the session went on with no accounts ("Every account has a rep").
     with pytest.raises(AccountsFileError, match=r"none of its 2 row\(s\) can be used; the first, row 2, column 'lat': "
