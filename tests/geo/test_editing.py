@@ -715,3 +715,14 @@ def test_a_territory_that_did_not_change_keeps_its_rep_when_the_plan_is_drawn_an
     assert (both["_merge"] == "both").all()
     assert (both["from_territory_id"] == both["from_territory_id_plans"]).all()
     assert (both["to_territory_id"] == both["to_territory_id_plans"]).all()
+    assert moves["region_id"].is_unique
+    # A rep leaves, at state level on that county draft: the counties the proposal moved as units were listed
+    # twice (727 regions moved on the Rebalance page, 444 on the Plans page; a new user's test).
+    leaver = next(r for r in after.plan.reps if r.active and r.territory_ids)
+    holders, table, links = rebalance_units(after, "state")
+    left = propose_at_level(after, "state", table, holders, links, ["workload", "value"], scenario="rep_leaves",
+                            rep_id=leaver.rep_id, rng=np.random.default_rng(0), max_seconds=1.0)  # fmt: skip
+    moves = proposal_moves(after.plan, left, holders, "state")
+    plans_page = diff_plans(after.plan, left.plan, parents=units_of_claims(after.plan, left.plan)).regions
+    assert moves["region_id"].is_unique and len(moves) > 0
+    assert sorted(moves["region_id"]) == sorted(plans_page["region_id"])
