@@ -123,6 +123,16 @@ view = result.assign(
 # Words for the reason codes (the filter's values and the download keep the codes).
 OUTCOMES = {"no-matching-territory": "no territory", "no-available-rep": "no rep in territory",
             "at-capacity": "reps full"}  # fmt: skip
+# (the detail of an account waiting for a rep is its territory's id: shown by name, "reps full | USC" read as a code)
+WAITING = {"no-available-rep", "at-capacity"}
+
+
+def detail_words(frame: pd.DataFrame) -> pd.Series:
+    """The detail column in words: the territory's name where the account waits for a rep there."""
+    named = frame["reason_detail"].map(lambda d: territory_names.get(d, d) if isinstance(d, str) else d)
+    return named.where(frame["reason"].isin(WAITING), frame["reason_detail"])
+
+
 f = st.columns(4)
 status = f[0].multiselect("Status", ["assigned", "unassigned"], key="filter_status")
 reasons = sorted(r for r in view["reason"].dropna().unique())
@@ -173,7 +183,7 @@ RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that
                 "territory has no active rep), reps full (every rep who could take it is at capacity)"),
     "status": ("Status", "assigned or unassigned"),
     "reason": ("Reason", "Why it is unassigned"),
-    "reason_detail": ("Detail", "Which test failed: region, industry or tier"),
+    "reason_detail": ("Detail", "Which test failed (region, industry or tier), or the territory whose reps are full or missing"),
     "rule": ("Rep by", "How the rep was chosen: locked override, current owner, kept, most free capacity"),
     "score": ("Score", "Account score (activation)"),
     "activation_tier": ("Activation", "Activation tier"),
@@ -186,6 +196,7 @@ table = shown[columns].assign(
     outcome=shown["reason"].astype(object).map(lambda r: OUTCOMES.get(r, r)).where(shown["status"] != "assigned",
                                                                                    "assigned"),
     region=shown["region_id"].map(lambda r: region_names.get(r, r) if isinstance(r, str) else r),
+    **({"reason_detail": detail_words(shown)} if "reason_detail" in columns else {}),
 )  # fmt: skip
 st.subheader(f"Results ({len(shown):,})")
 show_table(
@@ -218,11 +229,13 @@ else:
         .agg(accounts=("account_id", "size"), value=("value", "sum"))
         .reset_index()
     )
+    summary["reason_detail"] = detail_words(summary)
     summary["reason"] = summary["reason"].map(lambda r: OUTCOMES.get(r, r))
     show_table(
         summary, hide_index=True,
         column_config={"reason": labelled(None, "Reason", "Why they are unassigned"),
-                       "reason_detail": labelled(None, "Detail", "Which test failed: region, industry or tier"),
+                       "reason_detail": labelled(None, "Detail", "Which test failed (region, industry or tier), or the "
+                                                  "territory whose reps are full or missing"),
                        "accounts": labelled(None, "Accounts", None), "value": money_column("Value")},
     )  # fmt: skip
     top = queue.head(200).copy()

@@ -118,6 +118,11 @@ def test_accounts_filters_and_unassigned_queue(app):
     assert set(app.dataframe[0].value["reason"]) == {"at-capacity"}
     queue = app.dataframe[1].value
     assert {"reason", "reason_detail", "accounts", "value"} <= set(queue.columns)
+    # the territory whose reps are full by name ("reps full | USC" read as a code, a new user's test)
+    full = queue.loc[queue["reason"] == "reps full", "reason_detail"]
+    assert len(full) and set(full) <= {"US Central", "US South", "US West", "North America East", "Canada West",
+                                       "Europe West"}, set(full)  # fmt: skip
+    assert set(app.dataframe[0].value["reason_detail"]) <= set(full)
     why = app.dataframe[2].value["why"].tolist()
     assert all(isinstance(w, str) and w for w in why)
 
