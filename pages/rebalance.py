@@ -35,6 +35,7 @@ from pages.shared import (
     show_handoffs,
     show_table,
     stored_plan,
+    unsaved_changes,
 )
 from territory.exports import safe_csv
 from territory.impact import edit_impact
@@ -1007,6 +1008,22 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.session_state["reb_error"] = "give your name before accepting: it is saved with the draft"
             return
         st.session_state["author_name"] = who  # (the Plans page starts from it)
+        if where and unsaved_changes() and st.session_state.get("reb_save_first", True):
+            # The plan's unsaved edits (the proposal started from them) are saved first as its next version:
+            # opening the draft dropped them, unasked (a new user's test).
+            from territory.store import StoreError, VersionConflict
+
+            try:
+                kept = store.save(where[0], plan, base_version=where[1], author=who,
+                                  message="Edits saved before accepting a rebalance proposal",
+                                  assignments=engine.result[["account_id", "territory_id", "rep_id", "status",
+                                                             "value"]])  # fmt: skip
+            except (VersionConflict, StoreError) as error:
+                st.session_state["reb_error"] = (f"your changes to plan #{where[0]} could not be saved first, so "
+                                                 f"nothing was accepted: {error}")  # fmt: skip
+                return
+            where = (kept.plan_id, kept.version)
+            message = proposal.description + f" (from plan #{where[0]} v{where[1]})"
         version = store.create_plan(named, author=who, message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
@@ -1024,6 +1041,16 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.text_input("Your name (required: saved with the draft)", key="reb_author", max_chars=80,
                       on_change=lambda: st.session_state.update(author_name=str(st.session_state["reb_author"]).strip()))  # fmt: skip
         nameless = not str(st.session_state.get("reb_author") or "").strip()
+    where_now = stored_plan()
+    if plan_store() is not None and where_now and unsaved_changes():
+        # (accepting opens the new draft: the plan's unsaved edits would go with the session's plan)
+        st.checkbox(f"Save my unsaved changes to plan #{where_now[0]} first (as version {where_now[1] + 1})",
+                    value=True, key="reb_save_first",
+                    help="The proposal starts from the plan as you edited it. Accepting opens the new draft; "
+                         "without this, your edits to the plan you came from are dropped.")  # fmt: skip
+        if not st.session_state.get("reb_save_first", True):
+            st.caption(f"Your unsaved edits to plan #{where_now[0]} will be dropped when the draft opens (the "
+                       "draft itself keeps what the proposal made of them).")  # fmt: skip
     buttons = st.columns(2)
     buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
                       disabled=stale or unchanged or nameless,

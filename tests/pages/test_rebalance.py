@@ -1084,3 +1084,49 @@ def test_a_group_apart_with_territories_of_its_own_says_what_they_hold_on_averag
     assert said, note
     centre = proposal.report.centres[sorted(members)[0]]["workload"]
     assert float(said.group(2)) == pytest.approx(round(centre * 100, 1)) and centre < -0.05
+
+
+def _moved_on_the_edit_page(app, regions, target) -> None:
+    app.switch_page("pages/edit_map.py").run()
+    app.multiselect(key="twin_regions").set_value(regions).run()
+    app.selectbox(key="twin_target").set_value(target).run()
+    app.button(key="twin_move").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.switch_page("pages/rebalance.py").run()
+
+
+def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_path):
+    # Kansas moved to US West on the Edit page, unsaved, then a proposal accepted: the draft opened and the edit to
+    # plan #1 was gone, unasked (a new user's test). Now it is saved first as plan #1's next version (by default),
+    # and the draft says it comes from that version.
+    from territory.store import PlanStore
+
+    app.run()
+    _moved_on_the_edit_page(app, ["US-KS"], "USW")
+    app.button(key="reb_run").click().run()
+    box = app.checkbox(key="reb_save_first")
+    assert box.value and box.label == "Save my unsaved changes to plan #1 first (as version 2)"
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["store_plan"] == (2, 1)
+    store = PlanStore(f"sqlite:///{tmp_path}/territory.sqlite")
+    kept = store.load(1, 2)
+    assert "US-KS" in next(t for t in kept.plan.territories if t.territory_id == "USW").region_ids
+    assert kept.author == "Tess" and kept.message == "Edits saved before accepting a rebalance proposal"
+    assert store.load(2, 1).message.endswith("(from plan #1 v2)")
+
+
+def test_accepting_with_save_first_unticked_drops_the_edits_and_says_so(app, tmp_path):
+    from territory.store import PlanStore
+
+    app.run()
+    _moved_on_the_edit_page(app, ["US-KS"], "USW")
+    app.button(key="reb_run").click().run()
+    app.checkbox(key="reb_save_first").uncheck().run()
+    assert any("Your unsaved edits to plan #1 will be dropped" in c.value for c in app.caption)
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    store = PlanStore(f"sqlite:///{tmp_path}/territory.sqlite")
+    assert [v.version for v in store.versions(1)] == [1]
+    assert app.session_state["store_plan"] == (2, 1)
+    assert store.load(2, 1).message.endswith("(from plan #1 v1)")
