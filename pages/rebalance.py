@@ -950,7 +950,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                 "A territory that gives a share of its accounts' value gives that share of its quota; a new territory "
                 "gets the quota of what it takes. "
                 + (f"The team's total stays {money(total_now)}." if abs(total_now - total_after) < 1
-                   else f"The team's total goes from {money(total_now)} to {money(total_after)}.")
+                   else f"The team's total goes from {money(total_now)} to {money(total_after)}"
+                   + (": accounts that had no territory bring quota at the plan's rate (its quotas over the value "
+                      "its territories held), so that a territory drawn over white space is measured against a "
+                      "quota for it. Change quotas on the Edit page (Territory settings) after accepting." if total_after > total_now
+                      else "."))
             )  # fmt: skip
             show_table(quotas, hide_index=True,
                        column_config={"territory": st.column_config.TextColumn("Territory", width=400),

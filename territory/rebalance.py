@@ -99,7 +99,8 @@ def draft_name(name: str, summary: str, when=None) -> str:
     )
 
 
-def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame) -> Plan:
+def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame, *,
+                 cover_new: bool = True) -> Plan:  # fmt: skip
     """``new`` with each territory's annual quota following its accounts from ``old`` to ``new``.
 
     A territory's quota is shared among the territories its accounts are in after, in proportion to their value
@@ -107,6 +108,11 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
     quota, and a new territory gets the quota of what it takes. A territory none of whose accounts land in a
     territory keeps its quota if it stays, else gives it to the territory that holds most of its regions now. The
     quotas, rounded to cents, add up to the old ones whenever every quota finds a territory.
+
+    With ``cover_new``, accounts that had no territory and have one after (white space taken in) bring quota
+    too, at the plan's rate: its quotas over the value of the accounts its territories with a quota held. Without
+    it, a territory drawn over uncovered regions held four times its quota's value and scored 0 for balance (a
+    new user's test). The quotas then add up to the old ones plus that.
 
     Parameters
     ----------
@@ -129,6 +135,14 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
     >>> after = pd.DataFrame({"account_id": ["1", "2", "3"], "territory_id": ["A", "C", "B"]})
     >>> [(t.territory_id, t.annual_quota) for t in carry_quotas(old, new, before, after).territories]
     [('A', 750.0), ('B', 500.0), ('C', 250.0)]
+
+    An account of Oregon that had no territory ($9 of value), taken in by C: quota at the plan's rate (1,500 for
+    $45 of value), 300 more.
+
+    >>> before = pd.concat([before, pd.DataFrame({"account_id": ["4"], "territory_id": [None], "value": [9]})])
+    >>> after = pd.DataFrame({"account_id": ["1", "2", "3", "4"], "territory_id": ["A", "C", "B", "C"]})
+    >>> [(t.territory_id, t.annual_quota) for t in carry_quotas(old, new, before, after).territories]
+    [('A', 750.0), ('B', 500.0), ('C', 550.0)]
     """
     quota = {t.territory_id: float(t.annual_quota) for t in old.territories if t.annual_quota > 0}
     staying = {t.territory_id for t in new.territories}
@@ -157,6 +171,19 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
             heirs = pd.Series([holder_now.get(r) for r in old.territory(giver).region_ids]).dropna()
             if len(heirs):
                 carried[str(heirs.value_counts().sort_index().idxmax())] += amount
+    if cover_new and quota:
+        values = pd.to_numeric(before["value"], errors="coerce").fillna(0.0).clip(lower=0.0)
+        held = float(values[before["territory_id"].isin(list(quota)).to_numpy()].sum())
+        taken = (
+            before[["account_id", "territory_id"]]
+            .assign(value=values)
+            .merge(after[["account_id", "territory_id"]], on="account_id", how="left", suffixes=("", "_after"))
+        )
+        taken = taken[taken["territory_id"].isna() & taken["territory_id_after"].isin(list(staying))]
+        if held > 0 and len(taken):
+            rate = sum(quota.values()) / held
+            for taker, value in taken.groupby("territory_id_after")["value"].sum().items():
+                carried[str(taker)] += float(value) * rate
     rounded = {t: round(v, 2) for t, v in carried.items()}
     if rounded:  # (the cents rounding loses or adds to the largest, so that the total holds)
         largest = max(rounded, key=lambda t: (rounded[t], t))

@@ -1068,6 +1068,22 @@ def test_territories_that_share_a_few_regions_say_why_they_are_best_possible(app
         off = by_id.loc[t, ["workload_deviation", "value_deviation"]].abs().max()
         if off > 0.05 + 1e-9 and by_id.loc[t, "within"] and t not in report.hemmed:
             assert by_id.loc[t, "within_by"] == "group mean", by_id.loc[t].to_dict()
+    # Drawn over white space (and over accounts the old territories' focus turned away), the territories take
+    # accounts that had no territory: these bring quota at the plan's rate, said above the table. A territory
+    # holding four times its quota's value scored 0 for balance (a new user's test).
+    proposal, new_state = app.session_state["reb_proposal"][:2]
+    from territory import plan_from_dict
+
+    old_total = sum(t.annual_quota for t in plan_from_dict(json.loads(app.session_state["plan_json"])).territories)
+    new_total = sum(t.annual_quota for t in proposal.plan.territories)
+    assert new_total > old_total
+    (quotas,) = [e for e in app.expander if e.label.startswith("Annual quotas follow the accounts")]
+    said = " ".join(c.value for c in quotas.caption)
+    assert "accounts that had no territory bring quota at the plan's rate" in said, said
+    from territory.balance import compute_balance
+
+    scores = compute_balance(proposal.plan, new_state.result).territories
+    assert (scores.loc[scores["reps"] > 0, "balance_score"] > 0).all(), scores[["name", "balance_score"]]
 
 
 def test_a_group_apart_with_territories_of_its_own_says_what_they_hold_on_average(app):
