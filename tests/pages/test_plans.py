@@ -494,3 +494,25 @@ def test_a_plan_folder_question_cancelled_empties_the_uploader_and_removing_a_fi
     app.file_uploader(key="upload_folder_1").set_value(folder).run()
     app.button(key="plans_confirm_yes").click().run()
     assert plan_of(app).name == "FY28"
+
+
+def test_versions_saved_with_different_accounts_compare_only_the_accounts_both_hold(data_dir):
+    # v1 saved with the demo's accounts, then a five-account file loaded, a territory moved and v2 saved: the
+    # comparison counted the demo's accounts as 4,477 changing hands (a new user's test).
+    app = session()
+    move(app, ["US-NE"], "USW")
+    save(app, "Nebraska to US West, with the demo's accounts")
+    go(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value(
+        ("few.csv", b"id,name,lat,lon\nF1,One,40.7,-74.0\nF2,Two,34.05,-118.24\nF3,Three,41.88,-87.63\n", "text/csv")
+    ).run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    move(app, ["US-KS"], "USW")
+    save(app, "Kansas to US West")
+    go(app, "pages/plans.py")
+    said = " ".join(w.value for w in app.warning)
+    assert "The two versions were saved with different accounts" in said, said
+    assert "the 0 both hold" in said and "v3's 3" in said, said
+    assert metrics(app)["Changing hands"] == "0"
+    assert metrics(app)["Regions moved"] == "1"
