@@ -520,6 +520,7 @@ def restored_work_notice() -> None:
     restored = st.session_state.get("restored_work")
     if not restored:
         _left_work_hint()
+        _accounts_not_kept_notice()
     if not restored or not unsaved_changes():
         return
     if not restored.get("toasted"):
@@ -824,7 +825,38 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
     st.session_state["accounts_file"] = (filename, data)
     st.session_state["accounts_options"] = options
     st.session_state.pop("accounts_to_load_again", None)
+    # (the file's name is kept across a reload, the file is not: a reload says which to load again)
+    st.session_state[LOADED_ACCOUNTS] = None if filename == DEMO_NAME else filename
+    remember(LOADED_ACCOUNTS)
     return loaded
+
+
+LOADED_ACCOUNTS = "accounts_loaded_name"
+
+
+def _accounts_not_kept_notice() -> None:
+    """In the sidebar after a reload: the accounts file this tab had loaded, which the server does not keep.
+
+    The demo's accounts are shown instead; without a word, an uploaded file turned back into the demo data (a new
+    user's test). Unsaved work restored says it in its own notice.
+    """
+    name = st.session_state.get(LOADED_ACCOUNTS)
+    if not name:
+        return
+    remember(LOADED_ACCOUNTS)  # (kept on across further reloads until loaded again or hidden)
+    if st.session_state.get("accounts_file", (DEMO_NAME, b""))[0] != DEMO_NAME:
+        return
+    with st.sidebar.container(border=True):
+        st.markdown(
+            f":material/upload_file: **Accounts file not kept:** this tab had loaded **{plain(str(name))}** before "
+            "the reload. Files are not kept on the server: the demo accounts are shown. Load it again on the "
+            "Accounts page."
+        )
+        left_col, right_col = st.columns(2)
+        with left_col:
+            st.page_link("pages/accounts.py", label="Accounts", icon=":material/domain:")
+        right_col.button("Hide", key="accounts_not_kept_hide", width="stretch",
+                         on_click=lambda: st.session_state.update({LOADED_ACCOUNTS: None}))  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -226,6 +226,25 @@ def test_a_reload_says_an_uploaded_accounts_file_must_be_loaded_again(data_dir):
     assert store.working_copy(twice.query_params["session"]).accounts_source == "q3.csv"
 
 
+def test_a_reload_without_unsaved_work_still_says_the_accounts_file_must_be_loaded_again(data_dir):
+    # An uploaded file on a plan with nothing unsaved turned back into the demo's accounts on a reload, without a
+    # word (a new user's test): the sidebar says so until the file is loaded again or the notice hidden.
+    app = session()
+    go(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value(
+        ("q4.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,Beta,34.0,-118.2\n", "text/csv")
+    ).run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert "Accounts file not kept" not in sidebar_text(run_app(app))  # (loaded: nothing to say)
+    again = reload(app)
+    said = sidebar_text(again)
+    assert not notice(again) and "Accounts file not kept:** this tab had loaded **q4.csv**" in said, said
+    assert "Accounts file not kept" in sidebar_text(reload(run_app(again)))  # (and after a second reload)
+    again.button(key="accounts_not_kept_hide").click()
+    assert "Accounts file not kept" not in sidebar_text(run_app(again))
+    assert "Accounts file not kept" not in sidebar_text(reload(again))
+
+
 def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
     app = session()
     move(app, ["US-KS"], "USW")
