@@ -700,6 +700,7 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
     proposal = propose(
         state.plan, graph, holders, replaces=replaces, region_label=region_label,
         unit_parents=unit_parents(table.index, level), region_points=region_points(table.index),
+        area_parents={u: s for u in table.index if (s := _state_of_county().get(u))},
         recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
     )  # fmt: skip
     # (a state whose counties all went to one territory is claimed whole again: the draft then still reads as

@@ -639,6 +639,7 @@ def propose(
     replaces: Sequence[str] = (),
     region_label: Callable[[str], str] = str,
     unit_parents: Mapping[str, str] | None = None,
+    area_parents: Mapping[str, str] | None = None,
     region_points: Mapping[str, tuple[float, float]] | None = None,
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
@@ -684,6 +685,10 @@ def propose(
     unit_parents : mapping, optional
         Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
         busiest county of that state their territory holds.
+    area_parents : mapping, optional
+        Unit → the area it is named by (a county's state), for territories renamed because their names no longer
+        say what they hold (:func:`_renamed_where_stale`); default ``unit_parents``. At state level on a plan that
+        hands out counties, the counties' states (their claims are not replaced there).
     region_points : mapping, optional
         Unit → (latitude, longitude) of a point inside it. A plan from scratch that leaves a territory without a
         rep moves reps by their distance in km to its work (:func:`_staff`); without points, by steps from region
@@ -1057,6 +1062,13 @@ def propose(
             continue
         heir = unit_weight.reindex(inside).groupby(held.to_numpy()).sum().sort_index()
         inherited[str(heir.idxmax())] = (*inherited.get(str(heir.idxmax()), ()), claim)
+    if scenario != "territories":
+        territories, renamed = _renamed_where_stale(territories, labels, current, unit_weight, region_label,
+                                                    area_parents if area_parents is not None else unit_parents or {})  # fmt: skip
+        if renamed:
+            description += "; renamed (their names said regions they no longer hold): " + ", ".join(
+                f"{old} → {new}" for old, new in renamed
+            )
     new_territories = []
     for t_id, territory in territories.items():
         # Claims outside the balanced units stay, except those the units stand for.
@@ -1073,6 +1085,40 @@ def propose(
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out, one_way_note, gave, out_of_reach, summary)  # fmt: skip
+
+
+def _renamed_where_stale(territories: dict, labels: pd.Series, current: pd.Series, weight: pd.Series,
+                         region_label: Callable[[str], str], parents: Mapping[str, str]) -> tuple[dict, list]:  # fmt: skip
+    """Territories whose name, made from regions, no longer says what they hold after a rebalance: renamed.
+
+    A rebalance keeps names: a manager's own ("US West") says nothing of regions and stays. A name made from
+    regions ("Ontario & Ohio + 6 more", a plan drawn anew) that now names a region the territory gave away, or
+    places part of an area it now holds whole (:func:`_still_says`), is named again after its regions, largest
+    first (a new user's test: "Ontario & Ohio + 6 more" after Ohio and Cook County went to "Virginia & Tennessee + 9
+    more"). How many more it holds is not checked: "+ 5 more" becoming "+ 6 more" renames nothing.
+
+    Returns the territories (id → Territory) and the ``(old name, new name)`` of those renamed.
+    """
+    everywhere = list(labels.index)
+    taken = {t.name.strip().casefold() for t in territories.values()}
+    out, renamed = dict(territories), []
+    for t_id, territory in territories.items():
+        mine = labels.index[(labels == t_id).to_numpy()]
+        if not len(mine) or set(mine) == set(current.index[(current == t_id).to_numpy()]):
+            continue
+        # (the regions it names, not how many more it has: "+ 5 more" → "+ 6 more" on every rebalance was noise)
+        if _still_says(re.sub(r" \+ \d+ (?:more|count(?:y|ies)|regions?)$", "", territory.name), mine, everywhere,
+                       region_label, parents):  # fmt: skip
+            continue
+        name = _area_name_of(_areas(mine, weight.reindex(mine).fillna(0.0).to_numpy(), parents), region_label)
+        if not name or name == territory.name:
+            continue
+        taken.discard(territory.name.strip().casefold())
+        name = _unique(name, taken)
+        taken.add(name.casefold())
+        out[t_id] = replace(territory, name=name)
+        renamed.append((territory.name, name))
+    return out, renamed
 
 
 def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:

@@ -1081,3 +1081,29 @@ def test_an_old_name_stays_only_where_the_new_territory_keeps_most_of_the_old_on
     # at 7 territories no stripe can keep half of itself in one: none keeps a stripe's name
     if k == 7:
         assert not {t.name for t in proposal.plan.territories} & {"Stripe 0", "Stripe 1", "Stripe 2"}
+
+
+def test_a_rebalance_renames_a_territory_whose_name_says_a_region_it_gave_away():
+    # "Ontario & Ohio + 6 more" kept its name after Ohio went to another territory (a new user's test). A name made
+    # from regions is made again where it no longer says what the territory holds; a manager's own name stays.
+    from territory.model import Territory
+    from territory.rebalance import _renamed_where_stale
+
+    label = {"CA-ON": "Ontario", "US-OH": "Ohio", "US-MI": "Michigan", "US-CA": "California"}.get
+    territories = {"A": Territory("A", "Ontario & Ohio"), "B": Territory("B", "US West"),
+                   "C": Territory("C", "Michigan & Ontario")}  # fmt: skip
+    current = pd.Series({"CA-ON": "A", "US-OH": "A", "US-MI": "B", "US-CA": "B"})
+    after = pd.Series({"CA-ON": "A", "US-OH": "B", "US-MI": "A", "US-CA": "B"})
+    weight = pd.Series({"CA-ON": 5.0, "US-OH": 4.0, "US-MI": 3.0, "US-CA": 9.0})
+    renamed, said = _renamed_where_stale(territories, after, current, weight, label, {})
+    assert renamed["A"].name == "Ontario & Michigan" and renamed["B"].name == "US West"
+    assert renamed["C"].name == "Michigan & Ontario"  # (it holds nothing here: left as it is)
+    assert said == [("Ontario & Ohio", "Ontario & Michigan")]
+    # a territory that did not change keeps its name, whatever it says
+    same, said = _renamed_where_stale(territories, current, current, weight, label, {})
+    assert same == territories and said == []
+    # how many more it holds is not checked: "Ontario + 1 more" holding Ontario and two more keeps its name
+    counted = {"A": Territory("A", "Ontario + 1 more"), "B": Territory("B", "US West")}
+    grown = pd.Series({"CA-ON": "A", "US-OH": "A", "US-MI": "A", "US-CA": "B"})
+    kept, said = _renamed_where_stale(counted, grown, current, weight, label, {})
+    assert kept["A"].name == "Ontario + 1 more" and said == []
