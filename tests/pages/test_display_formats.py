@@ -123,7 +123,7 @@ def test_reps_quota_attainment_reads_as_on_the_balance_page():
     assert roster["quota_attainment"]["type_config"]["format"] == "percent"
     balance = app_session("pages/balance.py")
     reps_table = column_formats(balance.dataframe[1])
-    assert reps_table["Quota attainment"] == {k: v for k, v in roster["quota_attainment"]["type_config"].items()
+    assert reps_table["Attainment"] == {k: v for k, v in roster["quota_attainment"]["type_config"].items()
                                               if k in ("type", "format", "step")}  # fmt: skip
     assert roster["utilization"]["type_config"] == reps_table["Utilization"]
 
