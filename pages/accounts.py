@@ -190,7 +190,11 @@ RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that
 }  # fmt: skip
 # What a manager reads first fits the page: status and reason in one column. The other columns are one click away
 # (the table's "Show/hide columns") and in the download, which has the file's columns as they were.
-RESULT_SHOWN = ["account_id", "name", "industry", "tier", "value", "region", "territory", "rep", "outcome"]
+# At 1280 px the page's column is 818 px: widths for each (names cut with "…" rather than the table scrolling
+# sideways with Outcome out of view, a new user's test); the account's id is one click away.
+RESULT_SHOWN = ["name", "industry", "tier", "value", "region", "territory", "rep", "outcome"]
+RESULT_WIDTHS = {"name": 140, "industry": 96, "tier": 80, "value": 72, "region": 110, "territory": 112, "rep": 100,
+                 "outcome": 96}  # fmt: skip
 region_names = level_labels("county")  # (every region's display name: counties, states, countries)
 table = shown[columns].assign(
     outcome=shown["reason"].astype(object).map(lambda r: OUTCOMES.get(r, r)).where(shown["status"] != "assigned",
@@ -204,7 +208,10 @@ show_table(
     hide_index=True,
     column_order=[c for c in RESULT_SHOWN if c in table.columns],
     column_config={
-        c: labelled(money_column() if c == "value" else None, *RESULT_HEADINGS[c])
+        c: labelled(
+            {**(money_column() if c == "value" else {}), **({"width": RESULT_WIDTHS[c]} if c in RESULT_WIDTHS else {})},
+            *RESULT_HEADINGS[c],
+        )
         for c in table.columns
         if c in RESULT_HEADINGS
     },

@@ -126,7 +126,7 @@ def test_the_accounts_results_show_the_columns_a_manager_reads_first_and_keep_th
     app = app_session("pages/accounts.py")
     results = app.dataframe[0]
     shown = _shown_columns(results)
-    assert shown == ["Id", "Account", "Industry", "Tier", "Value", "Region", "Territory", "Rep", "Outcome"]
+    assert shown == ["Account", "Industry", "Tier", "Value", "Region", "Territory", "Rep", "Outcome"]
     assert {"rule", "score", "activation_tier", "reason_detail", "account_status"} <= set(results.value.columns)
     outcome = results.value.set_index("account_id")["outcome"]
     reasons = demo_state().result.set_index("account_id")
