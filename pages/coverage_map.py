@@ -122,7 +122,9 @@ if layers.unknown_region_ids:
         "The plan names regions the bundled boundaries do not have: " + plain(", ".join(layers.unknown_region_ids))
     )
 
-left, right = st.columns([3, 2])  # (the territories table has seven columns)
+# One under the other, at full width: side by side at 1280 px the territories' seven columns scrolled sideways
+# (Quota cut, Reps out of view) and the gaps' Value was cut (a new user's test).
+left, right = st.container(), st.container()
 with left:
     st.subheader("Territories")
     served = accounts["status"].eq("assigned")
@@ -148,12 +150,18 @@ with left:
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
+            "Territory": st.column_config.TextColumn(width=150),
+            "Regions": count_column(width=70),
             "With a rep": count_column(
-                help="The territory's accounts that have a rep (as the Overview and the map legend count them)"
+                width=80,
+                help="The territory's accounts that have a rep (as the Overview and the map legend count them)",
             ),
-            "Waiting": count_column(help="Accounts the territory takes that wait for a rep (its reps are full)"),
-            "Value": money_column(help="Value of the accounts with a rep"),
-            "Quota": money_column(),
+            "Waiting": count_column(
+                width=66, help="Accounts the territory takes that wait for a rep (its reps are full)"
+            ),
+            "Value": money_column(width=96, help="Value of the accounts with a rep"),
+            "Quota": money_column(width=96),
+            "Reps": st.column_config.TextColumn(width=250),
         },
     )
 # Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):

@@ -135,10 +135,12 @@ def test_the_wide_tables_fit_the_page_without_scrolling_sideways(page, app_url, 
     table.screenshot(path=str(ARTIFACTS / f"table_{path}.png"))
 
 
-@pytest.mark.parametrize(("path", "title"), [("balance", "Balance"), ("accounts", "Accounts")])
+@pytest.mark.parametrize(
+    ("path", "title"), [("balance", "Balance"), ("accounts", "Accounts"), ("coverage_map", "Coverage map")]
+)
 def test_the_tables_fit_at_1280_px(page, app_url, path, title):
-    # At 1280 px the Balance page's two tables scrolled sideways ("Util." out of view, "Quota attainm…" cut), and the
-    # Accounts results hid Outcome (a new user's test).
+    # At 1280 px the Balance page's two tables scrolled sideways ("Util." out of view, "Quota attainm…" cut), the
+    # Accounts results hid Outcome, and the Coverage map's territories hid their reps (a new user's test).
     page.set_viewport_size({"width": 1280, "height": 900})
     open_page(page, app_url, path, title)
     tables = page.locator('[data-testid="stDataFrame"]')
