@@ -840,7 +840,19 @@ if pending is not None and pending[0].plan.name == plan.name:
     # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
     both = proposal.before is not None
     metric_width = 98 if both else None
-    room = 816 - sum(width.get(c) or (64 if c == "within" else metric_width or 90) for c in columns if c != "territory")
+
+    def room_left() -> int:
+        return 816 - sum(
+            width.get(c) or (64 if c == "within" else metric_width or 90) for c in columns if c != "territory"
+        )
+
+    room = room_left()
+    if room < 112 and "regions" in columns:
+        # (kept, pieces, a long verdict and four metric columns leave no room for the names: the count of regions
+        # gives way, the table scrolled 44 px with "Value after" cut at 1280 px, a new user's test; the moves table
+        # below lists the regions)
+        columns.remove("regions")
+        room = room_left()
     wanted = 7 * int(table["territory"].str.len().max()) + 24
     name_width = int(max(min(wanted, room), 112))
 

@@ -1146,3 +1146,21 @@ def test_accepting_with_save_first_unticked_drops_the_edits_and_says_so(app, tmp
     assert [v.version for v in store.versions(1)] == [1]
     assert app.session_state["store_plan"] == (2, 1)
     assert store.load(2, 1).message.endswith("(from plan #1 v1)")
+
+
+def test_a_rep_leaving_with_kept_territories_and_pieces_fits_its_table_at_1280_px(app):
+    # Sarah Chen leaves: kept territories, US South in two pieces, "best possible", and the metrics now and after.
+    # The name column took its least (112 px) and the table still ran 44 px past the page, "Value after" cut (a new
+    # user's test): the count of regions gives way (the moves table lists them).
+    app.run()
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R01").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    frame = next(d for d in app.dataframe if {"territory", "within"} <= set(d.value.columns))
+    config = json.loads(frame.proto.columns or "{}")
+    shown = list(frame.proto.column_order) or [str(c) for c in frame.value.columns]
+    widths = {c: (config.get(f"col:{c}") or config.get(c) or {}).get("width") for c in shown}
+    assert {"locked", "workload_before", "value_deviation"} <= set(widths), widths
+    assert None not in widths.values() and sum(widths.values()) <= 818, widths
+    assert widths["territory"] >= 112
