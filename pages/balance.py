@@ -45,7 +45,11 @@ active["band"] = pd.cut(
     labels=["below band", "in band", "above band"],
 ).astype(str)
 
-left, right = st.columns(2)
+# Side by side while the territories' names are short; one under the other when a name is long, so that it shows
+# whole beside its bar ("Massachusetts & …", "Ontario & Ohio + …" were cut at 1280 px: a new user's test).
+LONG_NAME = 22  # characters
+long_names = bool(len(territories)) and int(territories["name"].str.len().max()) > LONG_NAME
+left, right = (st.container(), st.container()) if long_names else st.columns(2)
 with left:
     st.subheader("Workload per rep")
     if len(active):
@@ -81,7 +85,7 @@ with right:
         .mark_bar()
         .encode(
             x=alt.X("balance_score:Q", scale=alt.Scale(domain=[0, 1]), title="Balance score (1 = on target)"),
-            y=alt.Y("name:N", sort="x", title=None),
+            y=alt.Y("name:N", sort="x", title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color("balance_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
             tooltip=[
                 "name",

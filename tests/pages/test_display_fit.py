@@ -163,3 +163,30 @@ def test_the_balance_tables_fit_the_page_at_1280_px():
     assert {"Accounts", "Value"}.isdisjoint(_shown_widths(app.dataframe[0]))
     assert {"accounts", "total_value"} <= set(app.dataframe[0].value.columns)
     assert any("Show/hide columns" in c.value for c in app.caption)
+
+
+def _nodes(node) -> list:
+    """Every element and block of an AppTest tree."""
+    out = [node]
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            out += _nodes(child)
+    return out
+
+
+def test_the_balance_charts_show_long_territory_names_whole():
+    # "Northeastern Illinois & Minnesota + 6 more" was cut to "Northeastern Illinois & …" beside its bar at 1280 px
+    # (a new user's test): with a long name the two charts go one under the other, and the names get the room.
+    app = app_session("pages/balance.py")
+    nodes = _nodes(app._tree)
+    assert sum(type(n).__name__ == "Column" for n in nodes) == 2  # (the demo's short names: side by side)
+    plan = json.loads(app.session_state["plan_json"])
+    plan["territories"][0]["name"] = "Northeastern Illinois & Minnesota + 6 more"
+    app.session_state["plan_json"] = json.dumps(plan)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    nodes = _nodes(app._tree)
+    assert sum(type(n).__name__ == "Column" for n in nodes) == 0
+    charts = [n for n in nodes if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart"]
+    assert len(charts) == 2 and '"labelLimit": 360' in charts[1].proto.spec.replace('":360', '": 360')
