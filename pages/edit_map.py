@@ -97,6 +97,18 @@ def _before_after(rows: pd.DataFrame, title: str, columns: dict, *, capacity: bo
     return pd.DataFrame(table).set_index(title)
 
 
+def _fitted(table: pd.DataFrame) -> pd.DataFrame:
+    """A few rows turned on their side: one column per territory or rep, a row per figure.
+
+    So the table fits the panel beside the map: at 1280 px seven columns of "1,000 → 807" ran past it ("Wa… 19 -", a
+    new user's test).
+    """
+    return table.T if len(table) <= FEW_ROWS else table
+
+
+FEW_ROWS = 3
+
+
 def _territory_name(plan, territory_id) -> str:
     if territory_id in (None, NO_TERRITORY):
         return "No territory"
@@ -501,10 +513,10 @@ with panel:
 
         if len(impact.territories):
             st.markdown("**Territories**")
-            st.table(_before_after(impact.territories, "Territory", TERRITORY_COLUMNS))
+            st.table(_fitted(_before_after(impact.territories, "Territory", TERRITORY_COLUMNS)))
         if len(impact.reps):
             st.markdown("**Reps**")
-            st.table(_before_after(impact.reps, "Rep", REP_COLUMNS, capacity=True))
+            st.table(_fitted(_before_after(impact.reps, "Rep", REP_COLUMNS, capacity=True)))
         if len(impact.territories) or len(impact.reps):
             st.caption(HEADINGS_SAID)
         if len(impact.moves):

@@ -135,7 +135,9 @@ def test_edit_map_balance_panel_shows_whole_dollars_and_whole_percent():
     editor.button(key="twin_move").click().run()
     assert not editor.exception
     # (st.table reads its cells as Markdown: the page escapes them, the browser shows "$1,234 → $1,300")
-    territories = editor.table[0].value.map(lambda text: re.sub(r"\\(.)", r"\1", text))
+    # (two territories: on their side, a column each and a row per figure, to fit the panel at 1280 px)
+    assert "Value" in editor.table[0].value.index
+    territories = editor.table[0].value.T.map(lambda text: re.sub(r"\\(.)", r"\1", text))
     change = r"({0})( → ({0}))?"
     assert all(re.fullmatch(change.format(DOLLARS.pattern), v) for v in territories["Value"]), territories["Value"]
     assert all(re.fullmatch(change.format(r"\d+%|—"), v) for v in territories["Util."])

@@ -70,8 +70,8 @@ def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
     assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
     assert messages(editor)[0].startswith("Moved New Jersey (US-NJ) to North America East")
     assert metrics(editor)["Team balance score"] == team_score(expected)
-    territories = editor.table[0].value
-    row = territories.loc["North America East"]
+    territories = editor.table[0].value  # (a few territories: one column each, a row per figure, to fit the panel)
+    row = territories["North America East"]
     before = demo_state().balance.territories.set_index("territory_id").loc["NAE", "accounts"]
     after = expected.balance.territories.set_index("territory_id").loc["NAE", "accounts"]
     assert row["Accounts"] == f"{before:,} → {after:,}"
