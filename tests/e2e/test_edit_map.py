@@ -34,15 +34,19 @@ def open_editor(page, app_url, level="county"):
 
 
 def panel_rows(page) -> dict[str, list[str]]:
-    """Rows of the balance panel's territory and rep tables: first cell -> the other cells."""
+    """The balance panel's territories and reps: name -> their figures, in the tables' order.
+
+    A table of a few is on its side (a column per territory or rep, a row per figure, to fit at 1280 px); a longer
+    one has a row each.
+    """
     rows = {}
     for table in page.locator('[data-testid="stTable"]').all():
-        if "Util." not in table.locator("thead").inner_text():
-            continue
-        for row in table.locator("tbody tr").all():
-            cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]
-            if cells:
-                rows[cells[0]] = cells[1:]
+        head = [c.strip() for c in table.locator("thead th").all_inner_texts()]
+        body = [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tbody tr").all()]
+        if "Util." in head:
+            rows.update({cells[0]: cells[1:] for cells in body if cells})
+        elif any(cells and cells[0] == "Util." for cells in body):
+            rows.update({name: [cells[j] for cells in body] for j, name in enumerate(head) if j and name})
     return rows
 
 
