@@ -600,6 +600,10 @@ if ids:
         st.session_state["plans_version_latest"] = (chosen, numbers[-1])
         st.session_state["plans_version"] = numbers[-1]
     picked = st.selectbox("Version", numbers[::-1], key="plans_version")
+    # (the message whole: a proposal's description is cut at the table's edge, a new user's test)
+    message = next((v.message for v in versions if v.version == picked), "") or ""
+    if message.strip():
+        st.caption(f"Version {picked}: {plain(message)}")
     more = st.columns(2)
     more[0].button("Open this version", on_click=_open_version, args=(chosen, picked), key="version_open")
     more[1].button("Restore as a new draft", on_click=_restore, args=(chosen, picked), key="version_restore")

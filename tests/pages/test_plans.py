@@ -516,3 +516,17 @@ def test_versions_saved_with_different_accounts_compare_only_the_accounts_both_h
     assert "the 0 both hold" in said and "v3's 3" in said, said
     assert metrics(app)["Changing hands"] == "0"
     assert metrics(app)["Regions moved"] == "1"
+
+
+def test_the_picked_versions_message_is_shown_whole(data_dir):
+    # A long message (a proposal's description) was cut at the versions table's edge (a new user's test): the
+    # version picked below the table has it whole, escaped.
+    app = session()
+    move(app, ["US-KS"], "USW")
+    long = (
+        "Kansas to US West, " + "and a reason that goes on well past the table's edge at 1280 px, " * 3 + "*not bold*"
+    )
+    save(app, long)
+    captions = [c.value for c in app.caption if c.value.startswith("Version 2:")]
+    assert len(captions) == 1 and "well past the table's edge" in captions[0]
+    assert captions[0].endswith("\\*not bold\\*")  # (Markdown escaped: shown as typed)
