@@ -146,11 +146,13 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
     """
     quota = {t.territory_id: float(t.annual_quota) for t in old.territories if t.annual_quota > 0}
     staying = {t.territory_id for t in new.territories}
-    joined = before[["account_id", "territory_id", "value"]].merge(
+    # (each account where it was and where it goes, its value cleaned once for the quotas carried and those brought)
+    merged = before[["account_id", "territory_id", "value"]].merge(
         after[["account_id", "territory_id"]], on="account_id", how="left", suffixes=("", "_after")
     )
-    joined = joined[joined["territory_id"].isin(list(quota)) & joined["territory_id_after"].isin(list(staying))]
-    joined = joined.assign(value=pd.to_numeric(joined["value"], errors="coerce").fillna(0.0).clip(lower=0.0))
+    merged = merged.assign(value=pd.to_numeric(merged["value"], errors="coerce").fillna(0.0).clip(lower=0.0))
+    kept_on = merged["territory_id_after"].isin(list(staying))
+    joined = merged[merged["territory_id"].isin(list(quota)) & kept_on]
     by_value = joined.groupby(["territory_id", "territory_id_after"])["value"].sum()
     by_count = joined.groupby(["territory_id", "territory_id_after"]).size().astype(float)
     holder_now = {r: t.territory_id for t in new.territories for r in t.region_ids}
@@ -172,14 +174,8 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
             if len(heirs):
                 carried[str(heirs.value_counts().sort_index().idxmax())] += amount
     if cover_new and quota:
-        values = pd.to_numeric(before["value"], errors="coerce").fillna(0.0).clip(lower=0.0)
-        held = float(values[before["territory_id"].isin(list(quota)).to_numpy()].sum())
-        taken = (
-            before[["account_id", "territory_id"]]
-            .assign(value=values)
-            .merge(after[["account_id", "territory_id"]], on="account_id", how="left", suffixes=("", "_after"))
-        )
-        taken = taken[taken["territory_id"].isna() & taken["territory_id_after"].isin(list(staying))]
+        held = float(merged.loc[merged["territory_id"].isin(list(quota)), "value"].sum())
+        taken = merged[merged["territory_id"].isna() & kept_on]
         if held > 0 and len(taken):
             rate = sum(quota.values()) / held
             for taker, value in taken.groupby("territory_id_after")["value"].sum().items():

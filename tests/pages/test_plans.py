@@ -42,6 +42,14 @@ def move(app, regions, target):
     assert not app.exception
 
 
+def load_accounts(app, name, data):
+    """Load an accounts file on the Accounts page, as a manager does (upload, then "Load these accounts")."""
+    go(app, "pages/accounts.py")
+    app.file_uploader(key="accounts_upload").set_value((name, data, "text/csv")).run()
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
 def save(app, message, author="ana"):
     go(app, "pages/plans.py")
     app.text_input(key="plan_author").input(author).run()
@@ -502,12 +510,7 @@ def test_versions_saved_with_different_accounts_compare_only_the_accounts_both_h
     app = session()
     move(app, ["US-NE"], "USW")
     save(app, "Nebraska to US West, with the demo's accounts")
-    go(app, "pages/accounts.py")
-    app.file_uploader(key="accounts_upload").set_value(
-        ("few.csv", b"id,name,lat,lon\nF1,One,40.7,-74.0\nF2,Two,34.05,-118.24\nF3,Three,41.88,-87.63\n", "text/csv")
-    ).run()
-    next(b for b in app.button if b.label == "Load these accounts").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    load_accounts(app, "few.csv", b"id,name,lat,lon\nF1,One,40.7,-74.0\nF2,Two,34.05,-118.24\nF3,Three,41.88,-87.63\n")
     move(app, ["US-KS"], "USW")
     save(app, "Kansas to US West")
     go(app, "pages/plans.py")

@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from territory.store import PlanStore
 from tests.conftest import ROOT
-from tests.pages.test_plans import go, move, plan_of, save, session
+from tests.pages.test_plans import go, load_accounts, move, plan_of, save, session
+
+TWO_ACCOUNTS = b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,Beta,34.0,-118.2\n"
 
 
 @pytest.fixture
@@ -211,11 +213,7 @@ def test_a_second_open_tab_on_the_same_address_gets_its_own_key_and_a_copy(data_
 
 def test_a_reload_says_an_uploaded_accounts_file_must_be_loaded_again(data_dir):
     app = session()
-    go(app, "pages/accounts.py")
-    app.file_uploader(key="accounts_upload").set_value(
-        ("q3.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,Beta,34.0,-118.2\n", "text/csv")
-    ).run()
-    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    load_accounts(app, "q3.csv", TWO_ACCOUNTS)
     move(app, ["US-KS"], "USW")
     again = reload(app)
     assert notice(again) and "The accounts file q3.csv is not kept across a reload" in sidebar_text(again)
@@ -230,11 +228,7 @@ def test_a_reload_without_unsaved_work_still_says_the_accounts_file_must_be_load
     # An uploaded file on a plan with nothing unsaved turned back into the demo's accounts on a reload, without a
     # word (a new user's test): the sidebar says so until the file is loaded again or the notice hidden.
     app = session()
-    go(app, "pages/accounts.py")
-    app.file_uploader(key="accounts_upload").set_value(
-        ("q4.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,Beta,34.0,-118.2\n", "text/csv")
-    ).run()
-    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    load_accounts(app, "q4.csv", TWO_ACCOUNTS)
     assert "Accounts file not kept" not in sidebar_text(run_app(app))  # (loaded: nothing to say)
     again = reload(app)
     said = sidebar_text(again)
