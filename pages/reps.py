@@ -12,6 +12,7 @@ from pages.shared import (
     MISSING,
     current_engine,
     money_column,
+    percent,
     percent_column,
     plain,
     set_plan,
@@ -89,43 +90,75 @@ roster = pd.DataFrame(
         "utilization": [float(balance.loc[r.rep_id, "utilization"]) for r in plan.reps],
     }
 )
+# The accounts a rep holds and their share of capacity in one column ("162 (90%)"): two columns did not fit.
+roster["load"] = [f"{a:,} ({percent(u)})" for a, u in zip(roster["accounts"], roster["utilization"], strict=True)]
+READ_ONLY = ["accounts", "utilization", "load"]
 existing_names = {r.rep_id: r.name for r in plan.reps}
+# The whole roster was 1,485 px wide in the 818 px of a 1280 px window (a new user's test): the ids and CRM owners,
+# which matter only for exports, are one toggle away (and in the table's Show/hide columns); every column has a
+# width, so the rest fits.
+ID_COLUMNS = ["rep_id", "salesforce_user_id", "hubspot_owner"]
+# (accounts and utilization apart stay in the data: the table's Show/hide columns shows them)
+show_ids = st.toggle(
+    "Show rep ids and CRM owners",
+    key="reps_show_ids",
+    help="The rep id and the Salesforce user id and HubSpot owner the Plans page's CRM exports use",
+)
+shown_columns = [
+    c for c in roster.columns if (show_ids or c not in ID_COLUMNS) and c not in ("accounts", "utilization")
+]
 edited = st.data_editor(
     roster,
     key="roster_editor",
     hide_index=True,
     num_rows="dynamic",  # (add a rep in the last row; remove one by selecting its row and deleting it)
     placeholder=MISSING,  # (an empty cell of a new row, as every table shows one)
-    disabled=["rep_id", "accounts", "utilization"],
+    disabled=["rep_id", *READ_ONLY],
+    column_order=shown_columns,
+    # (every rep in view, and the empty row that adds one, up to 20 reps; then it scrolls)
+    height=min(len(roster) + 2, 22) * 35 + 3,
     column_config={
-        "rep_id": "Rep id",
-        "name": "Name",
-        "active": st.column_config.CheckboxColumn("Active"),
+        "rep_id": st.column_config.TextColumn("Rep id", width=64),
+        "name": st.column_config.TextColumn("Name", width=112),
+        "active": st.column_config.CheckboxColumn("Active", width=66),
         "home": st.column_config.TextColumn(
             "Home",
+            width=104,
             help="Where the rep lives: a state, province, country or county as the map names it, or its id "
             "(US-TX). A plan from scratch puts each rep in the territory holding their home; it stays there when "
             "rebalancing",
         ),
-        "capacity": st.column_config.NumberColumn("Capacity", min_value=0, step=1, help="Maximum active accounts"),
+        "capacity": st.column_config.NumberColumn(
+            "Capacity", min_value=0, step=1, width=82, help="Maximum active accounts"
+        ),
         "quota_attainment": percent_column(
-            "Quota attainment",
+            "Attainment",
             min_value=0.0,
-            help="Shown as a percentage of quota, as on the Balance page; type it as a fraction: 1 is on quota, "
-            "1.12 is 112%",
+            width=96,
+            help="Quota attainment, shown as a percentage of quota as on the Balance page; type it as a fraction: 1 "
+            "is on quota, 1.12 is 112%",
         ),
         "territories": st.column_config.TextColumn(
-            "Territories", help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
+            "Territories", width=136, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
         ),
-        "specialties": st.column_config.TextColumn("Specialties", help="Industries or tiers, comma-separated"),
+        "specialties": st.column_config.TextColumn(
+            "Specialties", width=100, help="Industries or tiers, comma-separated"
+        ),
         "salesforce_user_id": st.column_config.TextColumn(
-            "Salesforce user id", help="The rep's User Id (005…), for the Data Loader owner file on the Plans page"
+            "Salesforce user id",
+            width=130,
+            help="The rep's User Id (005…), for the Data Loader owner file on the Plans page",
         ),
         "hubspot_owner": st.column_config.TextColumn(
-            "HubSpot owner", help="The rep's HubSpot user email, for the HubSpot import file on the Plans page"
+            "HubSpot owner",
+            width=150,
+            help="The rep's HubSpot user email, for the HubSpot import file on the Plans page",
         ),
-        "accounts": st.column_config.NumberColumn("Accounts"),
-        "utilization": percent_column("Utilization", progress=True),
+        "accounts": st.column_config.NumberColumn("Accounts", width=72),
+        "utilization": percent_column("Utilization", progress=True, width=96),
+        "load": st.column_config.TextColumn(
+            "Load", width=84, help="Active accounts the rep holds, and their share of the rep's capacity (utilization)"
+        ),
     },
 )
 
@@ -200,7 +233,7 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
     return reps, [r for r in existing if r not in kept]
 
 
-changed = not edited.drop(columns=["accounts", "utilization"]).equals(roster.drop(columns=["accounts", "utilization"]))
+changed = not edited.drop(columns=READ_ONLY).equals(roster.drop(columns=READ_ONLY))
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     problems = roster_problems(edited)
     if problems:
@@ -239,11 +272,15 @@ last = st.session_state.get("last_roster_change")
 moved = last[1] if last is not None and last[0] == st.session_state.get("plan_json") else None
 if moved is not None:
     names = {**last[2], **{r.rep_id: r.name for r in plan.reps}}
+    territory_names = {t.territory_id: t.name or t.territory_id for t in plan.territories}
     st.subheader(f"What moved: {len(moved):,} account(s)")
     if len(moved):
+        # (territories by name, as every other table shows them; a territory the plan no longer has by its id)
         view = moved.assign(
             from_rep=moved["from_rep_id"].map(names).fillna("—"),
             to_rep=moved["to_rep_id"].map(names).fillna("—"),
+            from_territory=moved["from_territory_id"].map(lambda t: territory_names.get(t, t)),
+            to_territory=moved["to_territory_id"].map(lambda t: territory_names.get(t, t)),
         )[
             [
                 "account_id",
@@ -251,12 +288,25 @@ if moved is not None:
                 "to_rep",
                 "from_status",
                 "to_status",
-                "from_territory_id",
-                "to_territory_id",
+                "from_territory",
+                "to_territory",
                 "value",
             ]
         ]
-        show_table(view, hide_index=True, column_config={"value": money_column()})
+        show_table(
+            view,
+            hide_index=True,
+            column_config={
+                "account_id": st.column_config.TextColumn("Account", width=90),
+                "from_rep": st.column_config.TextColumn("From rep", width=110),
+                "to_rep": st.column_config.TextColumn("To rep", width=110),
+                "from_status": st.column_config.TextColumn("From status", width=92),
+                "to_status": st.column_config.TextColumn("To status", width=92),
+                "from_territory": st.column_config.TextColumn("From territory", width=124),
+                "to_territory": st.column_config.TextColumn("To territory", width=124),
+                "value": money_column("Value", width=76),
+            },
+        )
         gained = (
             moved.groupby("to_rep_id")["value"]
             .agg(["size", "sum"])

@@ -137,6 +137,30 @@ def test_reps_roster_lists_every_rep(app):
     assert territories["Sarah Chen"] == "North America East" and territories["Tom Becker"] == "US South"
 
 
+def test_the_roster_shows_the_columns_a_manager_edits_and_the_ids_on_request(app):
+    # (the roster was 1,485 px wide in the 818 px of a 1280 px window: tests/e2e/test_reps.py measures it)
+    open_page(app, "pages/reps.py")
+    editor = app.data_editor[0]
+    assert list(editor.proto.column_order) == [
+        "name", "active", "home", "capacity", "quota_attainment", "territories", "specialties", "load",
+    ]  # fmt: skip
+    roster = editor.value.set_index("name")
+    assert roster.loc["Sarah Chen", "load"] == "162 (90%)"
+    app.toggle(key="reps_show_ids").set_value(True).run()
+    editor = app.data_editor[0]
+    assert {"rep_id", "salesforce_user_id", "hubspot_owner"} <= set(editor.proto.column_order)
+    # An owner typed with the ids shown is kept by the plan.
+    row = int(editor.value.index[editor.value["name"] == "Luke Anderson"][0])
+    app.session_state["roster_editor"] = {
+        "edited_rows": {row: {"hubspot_owner": "luke@example.com"}}, "added_rows": [], "deleted_rows": [],
+    }  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception
+    app.toggle(key="reps_show_ids").set_value(False).run()
+    assert app.data_editor[0].value.set_index("name").loc["Luke Anderson", "hubspot_owner"] == "luke@example.com"
+
+
 def test_data_sources_lists_rows_that_could_not_be_placed(app):
     open_page(app, "pages/data_sources.py")
     texts = [m.value for m in app.markdown]
@@ -318,6 +342,8 @@ def test_deactivating_a_rep_reruns_the_assignment_and_shows_what_moved(app):
     table = app.dataframe[-2].value
     assert "Elena Rossi" in set(table["from_rep"])
     assert "Elena Rossi" not in set(table["to_rep"])
+    # Territories by name, as the rest of the page names them (they were ids: "EUW").
+    assert set(table["from_territory"]) == {"Europe West"}
     balance = app.dataframe[-1].value
     assert "Elena Rossi" in balance.index
     # Undone on the Edit territories page, the change is no longer shown as what moved.
