@@ -112,7 +112,11 @@ with detail_column:
                 inside.nlargest(5, "value")[["name", "value"]],
                 hide_index=True,
                 width="stretch",
-                column_config={"name": st.column_config.TextColumn("Account"), "value": money_column("Value")},
+                # (widths: without them the two columns took 220 px of the 195 the column has at 1280 px)
+                column_config={
+                    "name": st.column_config.TextColumn("Account", width=100),
+                    "value": money_column("Value", width=78),
+                },
             )
 
 for note in loaded.notes:
