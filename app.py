@@ -10,6 +10,7 @@ from pages.shared import (
     init_state,
     keep_settings,
     keep_unsaved_work,
+    open_plan_notice,
     restored_work_notice,
 )
 
@@ -43,5 +44,6 @@ drop_questions_left_behind(navigation.url_path)
 try:
     navigation.run()
 finally:  # (also after a page's st.rerun or st.stop)
+    open_plan_notice()  # which plan this tab has open, and whether it has unsaved changes (after the page's edits)
     keep_unsaved_work()  # a reload of the browser reopens the unsaved changes; the address names the open plan
     keep_settings()  # … and starts the pages from the choices made on them

@@ -658,6 +658,38 @@ def unsaved_changes() -> bool:
     return memo[2]
 
 
+def open_plan_notice() -> None:
+    """In the sidebar, on every page: the plan the tab has open, its number, version and status, unsaved changes.
+
+    A new tab opens the active plan, else the newest draft, which another tab may have made: the name on every page
+    says which it is (only the Overview said it).
+    """
+    plan_json = st.session_state.get("plan_json")
+    if not plan_json:
+        return
+    memo = st.session_state.get("open_plan_memo")
+    if memo is None or memo[0] is not plan_json:
+        try:
+            name = str(json.loads(plan_json).get("name") or "").strip() or "Untitled plan"
+        except ValueError:
+            return
+        memo = (plan_json, name)
+        st.session_state["open_plan_memo"] = memo
+    where, store = stored_plan(), plan_store()
+    status = ""
+    if where is not None and store is not None:
+        try:
+            status = f"{store.plan_record(where[0]).status} #{where[0]}, version {where[1]}"
+        except Exception:  # (a store that fails here still shows the pages; the Plans page says what is wrong)
+            status = f"#{where[0]}, version {where[1]}"
+    elif store is not None:
+        status = "not stored yet"
+    unsaved = " · **unsaved changes**" if where is not None and unsaved_changes() else ""
+    st.sidebar.caption(
+        f":material/folder_open: Open: **{plain(memo[1])}**" + (f" ({status})" if status else "") + unsaved
+    )
+
+
 def _canonical(plan_json: str) -> dict:
     """A plan's data with each territory's regions in one order (their order says nothing)."""
     data = json.loads(plan_json)

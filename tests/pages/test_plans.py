@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from territory import plan_from_dict
 from territory.store import PlanStore
@@ -374,6 +375,41 @@ def test_the_overview_says_which_stored_plan_is_open_and_its_status(data_dir):
     app.text_input(key="plan_author").input("ana").run()
     app.button(key="plan_activate").click().run()
     assert "(active #1 v1)" in go(session(), "pages/overview.py").caption[0].value
+
+
+def test_the_sidebar_names_the_open_plan_and_its_unsaved_changes(data_dir):
+    # A new tab opens the active plan, else the newest draft, which another tab may have made: only the Overview
+    # said which (a new user's test). The sidebar says it on every page (app.py draws it; AppTest runs app.py on a
+    # session's first run only, so the notice itself is run here as the app runs it).
+    def said(app):
+        return " ".join(c.value for c in app.sidebar.caption if "Open:" in c.value)
+
+    app = session()
+    assert said(app) == ":material/folder_open: Open: **Demo FY27 plan** (draft #1, version 1)"
+    move(app, ["US-TX"], "USW")
+    save(app, "Texas to the west")
+    app.text_input(key="plan_author").input("ana").run()
+    app.button(key="plan_activate").click().run()
+    assert said(session()).endswith("(active #1, version 2)")  # another tab
+
+    def notice():
+        from pages.shared import open_plan_notice
+
+        open_plan_notice()
+
+    stored = app.session_state["plan_json"]
+    for plan_json, expected in [
+        (stored, "Open: **Demo FY27 plan** (active #1, version 2)"),
+        (stored.replace("Demo FY27 plan", "FY27 <b>west</b>"), "FY27 \\<b\\>west\\</b\\>"),
+    ]:
+        alone = AppTest.from_function(notice)
+        alone.session_state["plan_json"] = plan_json
+        alone.session_state["store_plan"] = (1, 2)
+        alone.session_state["store_plan_json"] = stored
+        alone.run()
+        assert not alone.exception
+        assert expected in said(alone)
+        assert ("unsaved changes" in said(alone)) == (plan_json != stored)
 
 
 def test_saving_needs_a_name_not_the_login(data_dir):
