@@ -4,7 +4,8 @@
     python cli.py balance    --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table territories|reps]
     python cli.py gaps       --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py whitespace --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv]
-    python cli.py export-plan --plan PLAN --out FOLDER          a plan as plain files for git
+    python cli.py export-plan --plan PLAN --out FOLDER [--accounts ACCOUNTS.csv]   a plan as plain files for git
+                                                            (with accounts: who has each, kept when read back)
     python cli.py import-plan --plan FOLDER --out PLAN.json|.yaml
     python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
@@ -45,7 +46,7 @@ from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
-from territory.plan_files import read_plan_folder, write_plan_folder
+from territory.plan_files import read_folder_assignments, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 
 COMMANDS = ("assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "rebalance")
@@ -198,6 +199,16 @@ def load_any_plan(path: Path) -> Plan:
     return read_plan_folder(path) if path.is_dir() else load_plan(path)
 
 
+def kept_reps(path: Path) -> pd.Series | None:
+    """The reps a plan folder saved with its plan (``assignments.csv``: account id → rep id), else None.
+
+    Kept where the rules allow, they give the reps the dashboard showed when it wrote the folder: assigned afresh,
+    accounts moved in by later edits compete with those moved earlier, and a folder could give other reps than the
+    dashboard for the same plan.
+    """
+    return read_folder_assignments(path) if path.is_dir() else None
+
+
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
     """The plan's accounts plus ``--accounts``, assigned (``keep``: account id → rep to keep where allowed)."""
     accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
@@ -222,8 +233,16 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if args.out.exists() and not args.out.is_dir():
             raise CliInputError(f"{args.out} is a file", column="--out", hint="Give a folder, e.g. --out plans/fy27")
         plan = load_any_plan(args.plan)
+        # With accounts, the folder keeps who has each account (assignments.csv), from the reps a folder read kept.
+        assigned = (
+            assign_for(plan, args, warn, keep=kept_reps(args.plan))
+            if args.accounts is not None or plan.accounts
+            else None
+        )
         try:
-            written = write_plan_folder(plan, args.out, territories_geojson=territories_geojson(plan))
+            written = write_plan_folder(
+                plan, args.out, territories_geojson=territories_geojson(plan), assignments=assigned
+            )
         except OSError as error:
             raise CliInputError(f"cannot write {args.out}: {error.strerror or error}", column="--out",
                                 hint="Give a folder you can write to") from None  # fmt: skip
@@ -250,8 +269,11 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if args.accounts is not None:
             # The new plan's accounts keep their reps in the old plan where its rules allow (the handoffs are what
             # the change does, not a reshuffle of the prospects).
-            before = assign_for(old, args, warn)
-            kept = before.set_index("account_id")["rep_id"] if len(before) else None
+            before = assign_for(old, args, warn, keep=kept_reps(args.plan))
+            # (a folder's own saved reps, else the old plan's where the rules allow)
+            kept = kept_reps(args.new)
+            if kept is None and len(before):
+                kept = before.set_index("account_id")["rep_id"]
             diff = diff_plans(
                 old, new, before, assign_for(new, args, warn, keep=kept), parents=units_of_claims(old, new)
             )
@@ -264,7 +286,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if args.crm is None or args.accounts is None:
             raise CliInputError("crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv", column="--crm")
         plan = load_any_plan(args.plan)
-        assigned = assign_for(plan, args, warn)
+        assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan))
         if args.crm == "salesforce":
             from datetime import date
 
@@ -376,7 +398,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Use territory ids: {', '.join(known)}")  # fmt: skip
     accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
     regions = region_table()
-    state = start(plan, accounts, regions)
+    state = start(plan, accounts, regions, keep=kept_reps(args.plan))
     # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
     holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories")
     note = unknown_population(table, args.metrics)
@@ -545,7 +567,13 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     scores = score_accounts(accounts, plan.settings.scoring)
     if plan.settings.workload_basis == "activation":
         accounts = accounts.assign(activation_tier=scores["activation_tier"].to_numpy())
-    assigned = assign_accounts(plan, accounts, regions).accounts
+    keep = kept_reps(args.plan)
+    if keep is not None:  # (a folder's saved reps, kept where the rules allow)
+        from territory.edits import start
+
+        assigned = start(plan, accounts, regions, keep=keep).result
+    else:
+        assigned = assign_accounts(plan, accounts, regions).accounts
     if args.command == "assign":
         table = assigned[ASSIGN_FIELDS + ["reason_detail", "rule", "conflict"]].copy()
         table["score"] = scores["score"].to_numpy()

@@ -760,14 +760,18 @@ if ids:
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
 st.subheader("Files: git and CRM")
 st.caption(
-    "A plan as plain files for git (plan.yaml, alignment.csv, overrides.csv, territories.geojson — sorted so one "
-    "edit is a one-line diff), and the owner assignments as files the CRM imports."
+    "A plan as plain files for git (plan.yaml, alignment.csv, overrides.csv, assignments.csv, territories.geojson "
+    "— sorted so one edit is a one-line diff), and the owner assignments as files the CRM imports. assignments.csv "
+    "keeps who has each account now: `cli.py` run on the folder gives the same reps as this page."
 )
 files = st.columns(2)
 with files[0]:
     st.markdown("**Plan folder (zip)**")
     st.download_button(
-        "Download the plan as files for git", plan_folder_zip(plan), f"{plan_slug(plan)}.zip", key="download_folder"
+        "Download the plan as files for git",
+        plan_folder_zip(plan, current_engine().result),
+        f"{plan_slug(plan)}.zip",
+        key="download_folder",
     )
     st.file_uploader("Open a plan folder (zip)", type=["zip"], key=_zip_key(), on_change=_zip_chosen)
     _confirm_here("_open_zip")

@@ -1356,7 +1356,7 @@ def plan_slug(plan: Plan) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _plan_zip(plan_json: str) -> bytes:
+def _plan_zip(plan_json: str, assignments_json: str | None) -> bytes:
     import io
     import zipfile
 
@@ -1364,7 +1364,12 @@ def _plan_zip(plan_json: str) -> bytes:
     from territory.plan_files import plan_folder_texts
 
     plan = _plan_from_json(plan_json)
-    texts = plan_folder_texts(plan, territories_geojson(plan))
+    assignments = (
+        pd.read_json(io.StringIO(assignments_json), orient="split", dtype=False, convert_dates=False)
+        if assignments_json
+        else None
+    )
+    texts = plan_folder_texts(plan, territories_geojson(plan), assignments)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in texts.items():
@@ -1372,9 +1377,17 @@ def _plan_zip(plan_json: str) -> bytes:
     return buffer.getvalue()
 
 
-def plan_folder_zip(plan: Plan) -> bytes:
-    """The plan folder (see :mod:`territory.plan_files`) as a zip, for download."""
-    return _plan_zip(json.dumps(plan.to_dict()))
+def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None) -> bytes:
+    """The plan folder (see :mod:`territory.plan_files`) as a zip, for download.
+
+    ``assigned``: the session's assignment, written as ``assignments.csv`` (who has each account), so that the
+    folder read by ``cli.py`` keeps the reps this session shows.
+    """
+    assignments = None
+    if assigned is not None:
+        columns = assigned[["account_id", "territory_id", "rep_id"]].astype(object)
+        assignments = columns.where(columns.notna(), None).to_json(orient="split", index=False)
+    return _plan_zip(json.dumps(plan.to_dict()), assignments)
 
 
 def read_plan_zip(data: bytes, filename: str) -> Plan:

@@ -4,6 +4,9 @@
     alignment.csv        region_id,territory_id — one line per claim, sorted
     overrides.csv        account_id,territory_id,rep_id,locked — sorted by account
     accounts.csv         the plan's own accounts (the seed's accountAssignments), when it has any
+    assignments.csv      account_id,territory_id,rep_id — the rep each served account had when the folder was
+                         written (when the writer had an assignment): read back, each account keeps that rep where
+                         the rules allow, so the folder gives the reps the dashboard showed, not a fresh shuffle
     territories.geojson  each territory's shape, one feature per line (for viewing on GitHub; not read back)
 
 Reading a folder back gives the same plan (the order of a territory's regions carries no meaning and comes back
@@ -21,14 +24,16 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from territory.errors import PlanFileError
 from territory.model import FOLDER_HEADER, Plan, plan_from_dict
 
-__all__ = ["write_plan_folder", "read_plan_folder", "canonical_plan", "PLAN_FILES"]
+__all__ = ["write_plan_folder", "read_plan_folder", "read_folder_assignments", "canonical_plan", "PLAN_FILES"]
 
-PLAN_FILES = ("plan.yaml", "alignment.csv", "overrides.csv", "accounts.csv", "territories.geojson")
+PLAN_FILES = ("plan.yaml", "alignment.csv", "overrides.csv", "accounts.csv", "assignments.csv", "territories.geojson")
+_ASSIGNMENT_FIELDS = ["account_id", "territory_id", "rep_id"]
 _ACCOUNT_FIELDS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "status"]
 
 
@@ -55,8 +60,14 @@ def _number(value: float):
     return int(value) if float(value).is_integer() else value
 
 
-def plan_folder_texts(plan: Plan, territories_geojson: dict | None = None) -> dict[str, str]:
-    """The folder's files as ``{name: text}`` (what :func:`write_plan_folder` writes)."""
+def plan_folder_texts(
+    plan: Plan, territories_geojson: dict | None = None, assignments: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """The folder's files as ``{name: text}`` (what :func:`write_plan_folder` writes).
+
+    ``assignments``: the plan's assignment (``account_id``, ``territory_id``, ``rep_id``), written as
+    ``assignments.csv`` for the accounts that have a rep.
+    """
     data = plan.to_dict()
     for territory in data["territories"]:
         territory.pop("region_ids")
@@ -91,6 +102,15 @@ def plan_folder_texts(plan: Plan, territories_geojson: dict | None = None) -> di
                 for a in sorted(plan.accounts, key=lambda a: a.account_id)
             ],
         )
+    if assignments is not None:
+        served = assignments[assignments["rep_id"].notna()]
+        texts["assignments.csv"] = _csv_text(
+            _ASSIGNMENT_FIELDS,
+            sorted(
+                [str(a), "" if t is None or t != t else str(t), str(r)]
+                for a, t, r in zip(served["account_id"], served["territory_id"], served["rep_id"], strict=True)
+            ),
+        )
     if territories_geojson is not None:
         features = sorted(
             territories_geojson.get("features", []), key=lambda f: str(f["properties"].get("territory_id"))
@@ -100,15 +120,22 @@ def plan_folder_texts(plan: Plan, territories_geojson: dict | None = None) -> di
     return texts
 
 
-def write_plan_folder(plan: Plan, folder: str | Path, *, territories_geojson: dict | None = None) -> list[Path]:
+def write_plan_folder(
+    plan: Plan,
+    folder: str | Path,
+    *,
+    territories_geojson: dict | None = None,
+    assignments: pd.DataFrame | None = None,
+) -> list[Path]:
     """Write a plan as a folder of plain files (see the module docstring); returns the files written.
 
     Each file is written whole or not at all (a temporary file renamed into place); a file of the folder
-    format that the plan no longer needs (``accounts.csv`` of a plan without accounts) is removed.
+    format that the plan no longer needs (``accounts.csv`` of a plan without accounts, ``assignments.csv`` when
+    no assignment is given: the old one would keep reps of another plan) is removed.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    texts = plan_folder_texts(plan, territories_geojson)
+    texts = plan_folder_texts(plan, territories_geojson, assignments)
     written = []
     for name, text in texts.items():
         target = folder / name
@@ -118,7 +145,7 @@ def write_plan_folder(plan: Plan, folder: str | Path, *, territories_geojson: di
             tmp.write(text)
         os.replace(tmp.name, target)
         written.append(target)
-    for name in ("accounts.csv",):
+    for name in ("accounts.csv", "assignments.csv"):
         if name not in texts and (folder / name).exists():
             (folder / name).unlink()
     return written
@@ -215,3 +242,33 @@ def read_plan_folder(folder: str | Path) -> Plan:
         for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS)
     ]
     return plan_from_dict(data, source=f"{folder.name}/plan.yaml")
+
+
+def read_folder_assignments(folder: str | Path) -> pd.Series | None:
+    """The reps saved in a plan folder's ``assignments.csv`` (account id → rep id), or None without that file.
+
+    Given to the assignment as the reps to keep (``territory.edits.start(..., keep=...)``): each account keeps its
+    rep where the rules still allow (the rep is active, serves its territory and has room).
+
+    Raises
+    ------
+    PlanFileError
+        A missing column or an empty account or rep id, naming the row.
+    """
+    path = Path(folder) / "assignments.csv"
+    if not Path(folder).is_dir() or not path.exists():
+        return None
+    kept: dict[str, str] = {}
+    for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS):
+        for column in ("account_id", "rep_id"):
+            if not row[column]:
+                raise PlanFileError(
+                    f"empty {column.replace('_', ' ')}",
+                    source="assignments.csv",
+                    row=row_number,
+                    column=column,
+                    hint="Each line names an account and the rep it had; delete the line to let the account be "
+                    "assigned afresh",
+                )
+        kept[row["account_id"]] = row["rep_id"]
+    return pd.Series(kept, dtype=object, name="rep_id").rename_axis("account_id")

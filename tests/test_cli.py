@@ -781,3 +781,40 @@ def test_a_plan_folder_s_plan_yaml_alone_is_refused(tmp_path, capsys):
     assert code == 2 and out == ""
     assert "plan.yaml: is the plan.yaml of a plan folder: its territories' regions are in alignment.csv" in err
     assert run_cli("balance", "--plan", tmp_path / "fy27", capsys=capsys)[0] == 0  # the folder itself opens
+
+
+def test_a_plan_folder_keeps_the_reps_the_dashboard_showed(tmp_path, capsys):
+    # A new user's test: New Jersey, then Connecticut and Delaware moved to North America East in the dashboard. The
+    # plan folder it downloaded, given to crm-export, gave 100 accounts other owners than the dashboard's own file:
+    # assigned afresh, Connecticut's accounts competed with New Jersey's for the reps' room, while the dashboard
+    # kept the reps New Jersey's accounts had taken. The folder now keeps who has each account (assignments.csv).
+    import io
+
+    import pandas as pd
+
+    from territory.assignment import assign_accounts
+    from territory.crm import hubspot_import
+    from territory.plan_files import write_plan_folder
+    from tests.conftest import demo_state
+
+    state = demo_state().move_regions(["US-NJ"], "NAE").move_regions(["US-CT", "US-DE"], "NAE")
+    shown = state.result.set_index("account_id")["rep_id"]
+    fresh = assign_accounts(state.plan, state.accounts, state.regions).accounts.set_index("account_id")["rep_id"]
+    assert (fresh.fillna("-") != shown.fillna("-")).sum() > 10  # (the edits' order decides who has these)
+    folder = tmp_path / "fy27"
+    write_plan_folder(state.plan, folder, assignments=state.result)
+    assert (folder / "assignments.csv").read_text().splitlines()[0] == "account_id,territory_id,rep_id"
+    code, out, err = run_cli("assign", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 0, err
+    got = pd.DataFrame(json.loads(out)).set_index("account_id")["rep_id"]
+    assert got.reindex(shown.index).fillna("-").to_dict() == shown.fillna("-").to_dict()
+    code, out, err = run_cli(
+        "crm-export", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", capsys=capsys
+    )
+    assert code == 0, err
+    exported = pd.read_csv(io.StringIO(out), dtype=str).set_index("Record ID")["Company owner"]
+    expected = hubspot_import(state.plan, state.result).table.astype(str).set_index("Record ID")["Company owner"]
+    assert exported.to_dict() == expected.to_dict() and len(exported) > 100
+    # Written again without an assignment, the folder drops the old one (it would keep reps of another plan).
+    write_plan_folder(state.plan, folder)
+    assert not (folder / "assignments.csv").exists()

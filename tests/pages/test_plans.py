@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from territory import plan_from_dict
 from territory.store import PlanStore
-from tests.conftest import app_session
+from tests.conftest import app_session, demo_state
 from tests.pages.test_rebalance import assert_shows_saved_reps
 
 
@@ -256,11 +256,28 @@ def test_activate_archive_restore_and_audit(data_dir):
     assert session().session_state["store_plan"] == (2, 1)
 
 
-def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path):
+def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkeypatch):
     import io
     import zipfile
 
+    import pages.shared
+
+    # The download holds who has each account (assignments.csv: cli.py on the folder gives the page's reps).
+    written = []
+    original = pages.shared.plan_folder_zip
+
+    def recording(plan, assigned=None):
+        data = original(plan, assigned)
+        written.append(data)
+        return data
+
+    monkeypatch.setattr(pages.shared, "plan_folder_zip", recording)
     app = go(session(), "pages/plans.py")
+    kept = zipfile.ZipFile(io.BytesIO(written[-1]))
+    lines = kept.read(next(n for n in kept.namelist() if n.endswith("assignments.csv"))).decode().splitlines()
+    assert lines[0] == "account_id,territory_id,rep_id"
+    served = demo_state().result.dropna(subset=["rep_id"])  # (the demo as this new session shows it)
+    assert set(lines[1:]) == {f"{a},{t},{r}" for a, t, r in served[["account_id", "territory_id", "rep_id"]].values}
     buttons = {b.label: b for b in app.get("download_button")}
     assert "Download the plan as files for git" in buttons
     # The demo's reps have CRM users, but one (Luke Anderson) no Salesforce user: his accounts are left out, said so.

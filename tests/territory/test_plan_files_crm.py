@@ -11,7 +11,13 @@ import pytest
 from territory import PlanFileError, load_plan, plan_from_dict
 from territory.crm import hubspot_import, salesforce_owner_update
 from territory.edits import plan_with_regions_moved
-from territory.plan_files import canonical_plan, plan_folder_texts, read_plan_folder, write_plan_folder
+from territory.plan_files import (
+    canonical_plan,
+    plan_folder_texts,
+    read_folder_assignments,
+    read_plan_folder,
+    write_plan_folder,
+)
 from tests.conftest import DEMO_PLAN, ROOT
 
 GOLDEN = ROOT / "tests" / "fixtures" / "crm"
@@ -71,6 +77,23 @@ def test_accounts_file_goes_when_the_plan_has_none(tmp_path, rich_plan):
     write_plan_folder(replace(rich_plan, accounts=()), tmp_path)
     assert not (tmp_path / "accounts.csv").exists()
     assert read_plan_folder(tmp_path).accounts == ()
+
+
+def test_a_folder_keeps_who_has_each_account(tmp_path, rich_plan):
+    assigned = pd.DataFrame(
+        {"account_id": ["B2", "A1", "C3"], "territory_id": ["USW", "NAE", None], "rep_id": ["R05", "R01", None]}
+    )
+    written = write_plan_folder(rich_plan, tmp_path, assignments=assigned)
+    assert "assignments.csv" in [p.name for p in written]
+    # (sorted, one line per account with a rep: an account waiting for one has nothing to keep)
+    assert (tmp_path / "assignments.csv").read_text() == "account_id,territory_id,rep_id\nA1,NAE,R01\nB2,USW,R05\n"
+    assert read_folder_assignments(tmp_path).to_dict() == {"A1": "R01", "B2": "R05"}
+    assert read_plan_folder(tmp_path) == canonical_plan(rich_plan)  # (the plan itself is the same)
+    assert read_folder_assignments(tmp_path / "nowhere") is None
+    (tmp_path / "assignments.csv").write_text("account_id,territory_id,rep_id\nA1,NAE,\n")
+    with pytest.raises(PlanFileError) as caught:
+        read_folder_assignments(tmp_path)
+    assert "assignments.csv, row 2, column 'rep_id': empty rep id" in str(caught.value)
 
 
 @pytest.mark.parametrize(
