@@ -151,14 +151,11 @@ def _regions_moved(regions: pd.DataFrame) -> pd.DataFrame:
     ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"})
 
 
-def _log_session_edits(plan_id: int, version: int | None) -> None:
-    """Write the session's edits since the last save to the audit log."""
+def _session_edits() -> tuple[list[str], int]:
+    """The session's edits not yet in the audit log (what each did), and how many it will have logged then."""
     history = edit_history()
-    logged = st.session_state.get("edits_logged", 0)
     labels = [e.label for e in history.entries[1 : history.cursor + 1]]
-    for label in labels[logged:]:
-        store.log_edit(plan_id, actor=_author() or "unknown", detail=label, version=version)
-    st.session_state["edits_logged"] = len(labels)
+    return labels[st.session_state.get("edits_logged", 0) :], len(labels)
 
 
 @_needs_name
@@ -175,11 +172,14 @@ def _save() -> None:
                 assignments=_assignments(),
             )  # fmt: skip
         else:
-            _log_session_edits(where[0], where[1])
+            # (logged with the save, in its transaction: a refused save's edits never became a version, and the log
+            # said they were made on it)
+            edits, logged = _session_edits()
             version = store.save(
                 where[0], plan, base_version=where[1], author=_author(),
-                message=st.session_state.get("save_message", ""), assignments=_assignments(),
+                message=st.session_state.get("save_message", ""), assignments=_assignments(), edits=edits,
             )  # fmt: skip
+            st.session_state["edits_logged"] = logged
     except VersionConflict as conflict:
         st.session_state["save_conflict"] = (conflict.plan_id, conflict.base_version, conflict.current_version)
         _say("error", f"Not saved: {plain(str(conflict))}")
@@ -674,7 +674,11 @@ if ids:
     figures[0].metric("Regions moved", f"{len(diff.regions):,}",
                       help="Regions whose territory differs between the two versions: states, provinces and "
                            "countries, and county by county where either version hands out counties")  # fmt: skip
-    figures[1].metric("Territories changed", f"{len(diff.territories):,}")
+    # (territories that gained or lost regions count too: three states joining one territory read as 0 changed)
+    reshaped = {*diff.regions["from_territory_id"].dropna(), *diff.regions["to_territory_id"].dropna()}
+    figures[1].metric("Territories changed", f"{len(reshaped | set(diff.territories['territory_id'])):,}",
+                      help="Territories that gained or lost regions, were added or removed, or whose name, color, "
+                           "quota, focus, parent or priority changed")  # fmt: skip
     figures[2].metric("Changing hands", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
                       "(the same count as the Rebalance page's)")  # fmt: skip
     figures[3].metric("Value changing hands", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))

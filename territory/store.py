@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -405,6 +405,7 @@ class PlanStore:
         author: str,
         message: str,
         assignments: pd.DataFrame | None = None,
+        edits: Sequence[str] = (),
     ) -> PlanVersion:
         """Save ``plan`` as the next version of ``plan_id``.
 
@@ -418,6 +419,9 @@ class PlanStore:
         assignments : DataFrame, optional
             ``account_id, territory_id, rep_id, status, value`` of every account, kept with the version (for
             diffs and CRM exports).
+        edits : sequence of str, optional
+            The session's edits since its last save, logged (action ``edit``, on ``base_version``) with the save
+            and only with it: a refused save logs none.
 
         Raises
         ------
@@ -443,6 +447,8 @@ class PlanStore:
                     )
                 ).scalar_one()
                 raise VersionConflict(plan_id, base_version, row.current_version, last)
+            for detail in edits:
+                self._log(connection, plan_id, base_version, author, "edit", detail)
             version = self._write_version(
                 connection, plan_id, base_version + 1, base_version, plan, author, message, assignments, now
             )

@@ -142,6 +142,8 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     assert app.selectbox(key="compare_to").value == (1, 3)
     figures = metrics(app)
     assert figures["Regions moved"] == "2"
+    # US West gave both states to Canada West: two territories changed (it said 0: only names, quotas … counted)
+    assert figures["Territories changed"] == "2"
     assert int(figures["Changing hands"].replace(",", "")) > 0
     tables = [d.value for d in app.dataframe]
     regions = next(t for t in tables if "Region" in t.columns and "To" in t.columns)

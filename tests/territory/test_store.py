@@ -89,10 +89,21 @@ def test_a_stale_save_is_a_conflict_and_writes_nothing(store, plan):
     first = store.create_plan(plan, author="ana")
     store.save(first.plan_id, renamed(plan, "ana's"), base_version=1, author="ana", message="mine")
     with pytest.raises(VersionConflict, match="saved as version 2 by ana after version 1") as caught:
-        store.save(first.plan_id, renamed(plan, "bo's"), base_version=1, author="bo", message="theirs")
+        store.save(first.plan_id, renamed(plan, "bo's"), base_version=1, author="bo", message="theirs",
+                   edits=["Moved Vermont to North America East"])  # fmt: skip
     assert (caught.value.base_version, caught.value.current_version) == (1, 2)
     assert [v.version for v in store.versions(first.plan_id)] == [1, 2]
     assert store.load(first.plan_id).plan.name == "ana's"
+    # Nor does the audit log say bo's edits were made (a new user's test: they never became a version).
+    assert list(store.audit(first.plan_id)["action"]) == ["create", "save"]
+
+
+def test_a_saves_edits_are_logged_with_it_on_the_version_they_were_made_on(store, plan):
+    first = store.create_plan(plan, author="ana")
+    store.save(first.plan_id, plan, base_version=1, author="ana", message="east", edits=["Moved A", "Moved B"])
+    log = store.audit(first.plan_id)
+    assert list(log["action"]) == ["create", "edit", "edit", "save"]
+    assert list(log["detail"].iloc[1:3]) == ["Moved A", "Moved B"] and list(log["version"]) == [1, 1, 1, 2]
 
 
 def test_saves_need_an_author_and_a_message(store, plan):
