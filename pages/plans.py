@@ -295,6 +295,41 @@ def _activate(plan_id: int) -> None:
 
 
 @_needs_name
+def _rename() -> None:
+    """Give the session's plan the name typed: an edit like any other (undo on the Edit page), kept when saved."""
+    from dataclasses import replace
+
+    name = " ".join(str(st.session_state.get("plan_rename_to") or "").split())
+    plan = current_engine().plan
+    if not name or name == plan.name:
+        return
+    if len(name) > 200:
+        _say("error", f"Not renamed: the name has {len(name)} characters; keep it to 200.")
+        return
+    set_plan(replace(plan, name=name), f"Renamed the plan to {name}")
+    st.session_state["plan_rename_to"] = ""
+    _say("success", f"Renamed to **{plain(name)}**. Save a version to keep the name.")
+
+
+@_needs_name
+def _delete(plan_id: int) -> None:
+    """Delete a plan for good (asked first); the plan open here, if it was that one, stays open, not stored."""
+    st.session_state.pop("confirm_delete", None)  # (asked once: without a name, it is asked again)
+    try:
+        name = store.delete_plan(plan_id, author=_author())
+    except StoreError as error:
+        _say("error", f"Not deleted: {plain(str(error))}")
+        return
+    st.session_state.pop("plans_selected", None)
+    where = stored_plan()
+    if where is not None and where[0] == plan_id:
+        st.session_state.pop("store_plan", None)
+        st.session_state.pop("store_plan_json", None)
+    _say("success", f"Deleted plan #{plan_id}, **{plain(name)}**, with its versions."
+         + (" The plan open here stays open: save it as a new draft to keep it." if where and where[0] == plan_id
+            else ""))  # fmt: skip
+
+
 def _archive(plan_id: int) -> None:
     try:
         store.archive(plan_id, author=_author())
@@ -487,6 +522,10 @@ with st.container(border=True):
     )  # fmt: skip
     buttons[1].button("Save as new draft", on_click=_save_as_new_draft, key="save_new_draft")
     buttons[2].text_input("Name of the new draft", key="new_draft_name", placeholder=f"{plan.name} (copy)")
+    rename = st.columns([2, 1], vertical_alignment="bottom")
+    rename[0].text_input("Rename this plan", key="plan_rename_to", placeholder=plan.name, max_chars=200,
+                         help="A new name for the plan open here; saved with its next version")  # fmt: skip
+    rename[1].button("Rename", on_click=_rename, key="plan_rename", disabled=archived)
 
 conflict = st.session_state.get("save_conflict")
 if conflict:
@@ -564,7 +603,7 @@ if ids:
         key="plans_selected",
         format_func=lambda i: f"#{i} {records[i].name} ({records[i].status})",
     )
-    actions = st.columns(3)
+    actions = st.columns(4)
     actions[0].button("Open latest version", on_click=_open_latest, args=(chosen,), key="plan_open")
     actions[1].button(
         "Activate", on_click=_activate, args=(chosen,), key="plan_activate",
@@ -573,6 +612,22 @@ if ids:
     actions[2].button(
         "Archive", on_click=_archive, args=(chosen,), key="plan_archive", disabled=records[chosen].status == "archived"
     )
+    actions[3].button(
+        "Delete…", key="plan_delete", disabled=records[chosen].status == "active",
+        on_click=lambda: st.session_state.update(confirm_delete=chosen),
+        help="The active plan cannot be deleted: activate another first" if records[chosen].status == "active"
+        else "Delete this plan and all its versions (asks first)",
+    )  # fmt: skip
+    if st.session_state.get("confirm_delete") == chosen:
+        with st.container(border=True):
+            st.warning(
+                f"Delete plan #{chosen}, **{plain(records[chosen].name)}**, and its {records[chosen].current_version} "
+                "version(s) for good? The audit log keeps a line saying so.",
+                icon=":material/delete:",
+            )
+            yes, no = st.columns(2)
+            yes.button("Delete for good", type="primary", on_click=_delete, args=(chosen,), key="plan_delete_yes")
+            no.button("Cancel", key="plan_delete_no", on_click=lambda: st.session_state.pop("confirm_delete", None))
     _confirm_here("_open_latest", args=(chosen,))
     versions = store.versions(chosen)
     show_table(

@@ -499,6 +499,32 @@ class PlanStore:
                 self._log(connection, plan_id, row.current_version, author, "archive", "")
         return self.plan_record(plan_id)
 
+    def delete_plan(self, plan_id: int, *, author: str) -> str:
+        """Delete a plan that is not active, with all its versions; returns its name.
+
+        The audit log keeps its entries and gains a ``delete`` entry (with the name and how many versions went).
+        Plans restored from it keep their own versions (their "restored from" names a plan no longer there).
+
+        Raises
+        ------
+        PlanNotFound
+        StoreError
+            The plan is the active one (activate another first: a team always has its active plan).
+        """
+        author = _who(author)
+        with self._transaction() as connection:
+            row = connection.execute(self._lock(plan_id)).first()
+            if row is None:
+                raise PlanNotFound(f"no plan {plan_id} in the store")
+            if row.status == "active":
+                raise StoreError(f"plan {plan_id} is the active plan; activate another plan first, then delete it")
+            for table in (assignments_table, alignment_table, versions_table):
+                connection.execute(table.delete().where(table.c.plan_id == plan_id))
+            connection.execute(plans_table.delete().where(plans_table.c.plan_id == plan_id))
+            self._log(connection, plan_id, row.current_version, author, "delete",
+                      f"{row.name} ({row.current_version} version(s))")  # fmt: skip
+        return row.name
+
     def restore(self, plan_id: int, version: int, *, author: str) -> PlanVersion:
         """A new draft plan made from an old version (the old plan is not changed)."""
         old = self.load(plan_id, version)
@@ -606,7 +632,9 @@ class PlanStore:
         return self.engine.begin()
 
     def _lock(self, plan_id: int):
-        query = sa.select(plans_table.c.status, plans_table.c.current_version).where(plans_table.c.plan_id == plan_id)
+        query = sa.select(plans_table.c.status, plans_table.c.current_version, plans_table.c.name).where(
+            plans_table.c.plan_id == plan_id
+        )
         return query.with_for_update() if self.engine.dialect.name != "sqlite" else query
 
     def _write_version(

@@ -431,6 +431,32 @@ def test_the_sidebar_names_the_open_plan_and_its_unsaved_changes(data_dir):
         assert ("unsaved changes" in said(alone)) == (plan_json != stored)
 
 
+def test_a_plan_is_renamed_and_a_draft_deleted_after_asking(data_dir):
+    # A new user's test: no way to rename or delete a plan; restored drafts piled up under the same name.
+    app = go(session(), "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
+    app.text_input(key="plan_rename_to").input("  FY27   east ").run()
+    app.button(key="plan_rename").click().run()
+    assert plan_of(app).name == "FY27 east" and any("Renamed to" in s.value for s in app.success)
+    assert any("unsaved changes" in m.value for m in app.markdown)
+    save(app, "Renamed")
+    assert app.dataframe[0].value.set_index("Plan").loc[1, "Name"] == "FY27 east"
+    app.button(key="version_restore").click().run()  # (plan #2, a draft restored from #1)
+    app.selectbox(key="plans_selected").set_value(1).run()
+    app.button(key="plan_delete").click().run()
+    assert any("for good?" in w.value for w in app.warning)
+    app.button(key="plan_delete_no").click().run()
+    assert not any("for good?" in w.value for w in app.warning)
+    app.button(key="plan_delete").click().run()
+    app.button(key="plan_delete_yes").click().run()
+    assert not app.exception
+    assert any("Deleted plan #1, **FY27 east**" in s.value for s in app.success)
+    assert list(app.dataframe[0].value["Plan"]) == [2]
+    # The active plan cannot be deleted.
+    app.button(key="plan_activate").click().run()
+    assert app.button(key="plan_delete").disabled
+
+
 def test_saving_needs_a_name_not_the_login(data_dir):
     # The name box started with the computer's login ("root" on a server), so versions were saved as "root".
     app = session()

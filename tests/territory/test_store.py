@@ -106,6 +106,25 @@ def test_a_saves_edits_are_logged_with_it_on_the_version_they_were_made_on(store
     assert list(log["detail"].iloc[1:3]) == ["Moved A", "Moved B"] and list(log["version"]) == [1, 1, 1, 2]
 
 
+def test_a_plan_not_active_is_deleted_with_its_versions_and_the_audit_log_says_so(store, plan):
+    first = store.create_plan(plan, author="ana")
+    kept = store.create_plan(renamed(plan, "FY28"), author="ana")
+    store.save(first.plan_id, renamed(plan, "FY27 east"), base_version=1, author="ana", message="east")
+    store.activate(kept.plan_id, author="ana")
+    with pytest.raises(StoreError, match="is the active plan; activate another plan first"):
+        store.delete_plan(kept.plan_id, author="bo")
+    assert store.delete_plan(first.plan_id, author="bo") == "FY27 east"
+    assert [r.plan_id for r in store.plans()] == [kept.plan_id]
+    with pytest.raises(PlanNotFound):
+        store.load(first.plan_id)
+    assert store.assignments(first.plan_id, 1).empty
+    log = store.audit(first.plan_id)
+    assert list(log["action"]) == ["create", "save", "delete"]
+    assert log["detail"].iloc[-1] == "FY27 east (2 version(s))" and log["actor"].iloc[-1] == "bo"
+    with pytest.raises(PlanNotFound):
+        store.delete_plan(first.plan_id, author="bo")
+
+
 def test_saves_need_an_author_and_a_message(store, plan):
     first = store.create_plan(plan, author="ana")
     with pytest.raises(StoreError, match="needs a message"):
