@@ -54,6 +54,15 @@ def test_home_is_the_overview_with_kpis(app):
     assert 0 <= float(metrics["Team balance score"]) <= 1
     territories = app.dataframe[0].value
     assert "Pipeline velocity ($/day)" in territories.columns
+    # The average deal size is over the accounts counted beside it, those with a rep (it took in the waiting ones).
+    from tests.conftest import demo_state
+
+    served = demo_state().result.query("status == 'assigned'")
+    names = {t.territory_id: t.name for t in demo_state().plan.territories}
+    expected = served.groupby(served["territory_id"].map(names))["value"].agg(["size", "mean"])
+    shown = territories.set_index("Territory")
+    assert (shown["Accounts with a rep"] == expected["size"].reindex(shown.index)).all()
+    assert ((shown["Average deal size"] - expected["mean"].reindex(shown.index)).abs() < 0.01).all()
 
 
 def test_coverage_map_kpis_and_payload(app):
