@@ -59,9 +59,19 @@ class CliInputError(InputDataError):
     """Bad input found by the CLI itself (e.g. rows that cannot be placed)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake said in one line and where to look (not the 16 lines of usage before it)."""
+
+    command: str | None = None  # (the command typed, for where to look)
+
+    def error(self, message: str):
+        where = f"cli.py {self.command} --help" if self.command else "cli.py --help"
+        self.exit(2, f"error: {message} ({where} lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also documents the contract in ``--help``)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cli.py", description="Territory planner batch jobs.", formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("command", choices=COMMANDS, help="what to compute")
@@ -679,18 +689,40 @@ def _umask() -> int:
 _COMMON = {"help", "command", "plan", "accounts", "format", "out", "table", "skip_invalid"}
 
 
+def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """The options ``command`` does not read: option string → the command(s) that do ("rebalance")."""
+    rebalancing = {a.dest for g in parser._action_groups if g.title == "rebalance" for a in g._group_actions}
+    others = {}
+    for action in parser._actions:
+        named = str(action.help or "").split(":")[0].replace(" ", "")
+        owner = "rebalance" if action.dest in rebalancing else named if named in COMMANDS else None
+        if action.dest not in _COMMON and owner is not None and owner != command:
+            others.update(dict.fromkeys(action.option_strings, owner))
+    return others
+
+
 def command_parser(command: str) -> argparse.ArgumentParser:
     """The parser with only the options ``command`` reads shown in its help (``cli.py rebalance --help``)."""
     parser = build_parser()
     parser.usage = f"cli.py {command} --plan PLAN [options]"
     parser.description = f"Territory planner batch jobs: {command}. (cli.py --help lists every command.)"
-    rebalancing = {a.dest for g in parser._action_groups if g.title == "rebalance" for a in g._group_actions}
+    hidden = _for_others(parser, command)
     for action in parser._actions:
-        named = str(action.help or "").split(":")[0].replace(" ", "")
-        for_other = (named in COMMANDS and named != command) or (action.dest in rebalancing and command != "rebalance")
-        if action.dest == "command" or (action.dest not in _COMMON and for_other):
+        if action.dest == "command" or any(o in hidden for o in action.option_strings):
             action.help = argparse.SUPPRESS
     return parser
+
+
+def _unread_options(command: str, argv: list[str]) -> None:
+    """Refuse an option ``command`` does not read (``balance --rep R01`` did nothing, without a word)."""
+    others = _for_others(build_parser(), command)
+    given = [a.split("=", 1)[0] for a in argv if a.startswith("--")]
+    unread = [o for o in dict.fromkeys(given) if o in others]
+    if unread:
+        option = unread[0]
+        raise CliInputError(f"{option} is not read by {command} (it is for {others[option]})", column=option,
+                            hint=f"Leave {', '.join(unread)} out; cli.py {command} --help lists the options {command} "
+                                 "reads")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -699,17 +731,25 @@ def main(argv: list[str] | None = None) -> int:
     if {"-h", "--help"} & set(argv) and argv and argv[0] in COMMANDS:
         command_parser(argv[0]).print_help()
         return 0
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.command = argv[0] if argv and argv[0] in COMMANDS else None
+    args = parser.parse_args(argv)
 
     def warn(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
     try:
+        _unread_options(args.command, argv)
         if args.table and args.format == "json":  # checked before any work (or any file written)
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
                                 column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
         data, tables, default_table = run(args, warn)
-        write(render(data, tables, default_table, args), args.out)
+        text = render(data, tables, default_table, args)
+        write(text, args.out)
+        if args.out is not None:  # (what went where: the output itself is in the file)
+            lines = text.count("\n")
+            what = f"{max(lines - 1, 0):,} row(s)" if args.format == "csv" else f"{len(text.encode()):,} bytes of JSON"
+            print(f"wrote {what} to {args.out}", file=sys.stderr)
     except InputDataError as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2

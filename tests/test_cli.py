@@ -749,6 +749,29 @@ def test_a_command_s_help_lists_only_the_options_it_reads(capsys):
     assert "--scenario" in out and "--new NEW" in out and "--crm" in out
 
 
+def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_read_is_refused(tmp_path, capsys):
+    # A new user's test: argparse printed 16 lines of usage before its complaint, and `balance --rep R01` or
+    # `assign --save-plan x.json` ran as if the option were not there.
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["balance", "--plan", str(DEMO_PLAN), "--format", "xml"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("error: argument --format: invalid choice: 'xml'") and "(cli.py balance --help lists" in err
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--rep", "R01", capsys=capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        "error: option --rep: --rep is not read by balance (it is for rebalance). Leave --rep out; cli.py balance "
+        "--help lists the options balance reads\n"
+    )
+    code, _, err = run_cli("assign", "--plan", DEMO_PLAN, "--new=x.json", "--explain", capsys=capsys)
+    assert code == 2 and "--new is not read by assign (it is for diff)" in err
+    # What a run wrote, and where, when the output goes to a file.
+    out_file = tmp_path / "territories.csv"
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--format", "csv", "--out", out_file, capsys=capsys)
+    rows = len(out_file.read_text().splitlines()) - 1
+    assert code == 0 and out == "" and err == f"wrote {rows:,} row(s) to {out_file}\n" and rows == 6
+
+
 def test_a_bad_out_path_is_one_line_and_leaves_nothing_behind(tmp_path, capsys):
     # These gave tracebacks (FileExistsError, IsADirectoryError), and a temporary file was left beside the folder.
     a_file = tmp_path / "plan.txt"
