@@ -9,6 +9,7 @@
     python cli.py import-plan --plan FOLDER --out PLAN.json|.yaml
     python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
+    python cli.py plans       [--plan store:N]                 the plans the dashboard saved (or plan N's versions)
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5 | workload=5 value=10] [--locked ID …]
@@ -17,7 +18,9 @@
                               [--format json|csv] [--table moves|territories|handoffs]
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
-``accountAssignments``). ACCOUNTS is a CSV with lat/lon, an address, or a ``region`` code (the seed's
+``accountAssignments``), or a plan the dashboard saved: ``store:active``, ``store:N`` (plan N's latest version) or
+``store:N:V`` (its version V), in the dashboard's database (``TERRITORY_DATABASE_URL``, else ``TERRITORY_DATA_DIR``'s
+SQLite); its accounts keep the reps saved with that version where the rules allow. ACCOUNTS is a CSV with lat/lon, an address, or a ``region`` code (the seed's
 ``newAccount`` shape: id, region, industry, estimatedValue, tier). The accounts already in the plan count too;
 a CSV row with the same id replaces the plan's copy.
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from dataclasses import replace
@@ -49,7 +53,11 @@ from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 
-COMMANDS = ("assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "rebalance")
+COMMANDS = (
+    "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
+)  # fmt: skip
+# A plan the dashboard saved, by number (and version): store:active, store:3, store:3:2
+STORED = re.compile(r"store:(?:(active)|#?(\d{1,9})(?::v?(\d{1,9}))?)")
 REBALANCE_METRICS = ("workload", "accounts", "value", "population")
 ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
 ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
@@ -76,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("command", choices=COMMANDS, help="what to compute")
     parser.add_argument(
-        "--plan", required=True, type=Path, help="plan file (ours JSON/YAML, or the seed's JSON) or plan folder"
+        "--plan",
+        type=Path,
+        help="plan file (ours JSON/YAML, or the seed's JSON), plan folder, or a plan the dashboard saved:\n"
+        "store:active, store:N (its latest version), store:N:V",
     )
     parser.add_argument("--new", type=Path, help="diff: the newer plan (file or folder); --plan is the older")
     parser.add_argument("--crm", choices=("salesforce", "hubspot"), help="crm-export: which CRM's file")
@@ -204,8 +215,36 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
     return combined
 
 
+def stored_version(path: Path):
+    """The saved version ``--plan store:…`` names (:data:`STORED`), else None."""
+    found = STORED.fullmatch(str(path))
+    if found is None:
+        return None
+    from territory.store import PlanStore, StoreError
+
+    try:
+        store = PlanStore()
+        if found[1]:
+            active = store.active_plan()
+            if active is None:
+                raise CliInputError("no plan is active in the store", column="--plan",
+                                    hint="Activate one on the Plans page, or give store:N (cli.py plans lists them)")  # fmt: skip
+            return store.load(active.plan_id)
+        return store.load(int(found[2]), int(found[3]) if found[3] else None)
+    except StoreError as error:
+        raise CliInputError(f"{path}: {error}", column="--plan", hint="cli.py plans lists the stored plans") from None
+    except InputDataError:
+        raise
+    except Exception as error:  # (a database that does not open: say which, in one line)
+        raise CliInputError(f"{path}: the store cannot be opened ({type(error).__name__}: {error})", column="--plan",
+                            hint="Check TERRITORY_DATABASE_URL or TERRITORY_DATA_DIR") from None  # fmt: skip
+
+
 def load_any_plan(path: Path) -> Plan:
-    """A plan from a file (ours or the seed's) or from a plan folder."""
+    """A plan from a file (ours or the seed's), a plan folder, or the store (``store:N``)."""
+    version = stored_version(path)
+    if version is not None:
+        return version.plan
     return read_plan_folder(path) if path.is_dir() else load_plan(path)
 
 
@@ -216,7 +255,49 @@ def kept_reps(path: Path) -> pd.Series | None:
     accounts moved in by later edits compete with those moved earlier, and a folder could give other reps than the
     dashboard for the same plan.
     """
+    version = stored_version(path)
+    if version is not None:  # (the reps saved with that version)
+        from territory.store import PlanStore
+
+        saved = PlanStore().assignments(version.plan_id, version.version)
+        return saved.set_index("account_id")["rep_id"] if len(saved) else None
     return read_folder_assignments(path) if path.is_dir() else None
+
+
+def run_plans(args: argparse.Namespace) -> tuple[object, dict[str, pd.DataFrame], str]:
+    """plans: the plans the dashboard saved, or (``--plan store:N``) the versions of one."""
+    from territory.store import PlanStore
+
+    if args.plan is not None:
+        if STORED.fullmatch(str(args.plan)) is None:
+            raise CliInputError(f"plans lists the store's plans; {args.plan} is not one", column="--plan",
+                                hint="Leave --plan out, or give store:N for plan N's versions")  # fmt: skip
+        version = stored_version(args.plan)
+        rows = [{"plan_id": v.plan_id, "version": v.version, "author": v.author,
+                 "saved_at": v.created_at.isoformat(timespec="seconds"), "territories": len(v.plan.territories),
+                 "accounts": v.accounts, "message": v.message}
+                for v in PlanStore().versions(version.plan_id)]  # fmt: skip
+        table = pd.DataFrame(rows)
+        return _records(table), {"versions": table}, "versions"
+    try:
+        records = PlanStore().plans()
+    except Exception as error:
+        raise CliInputError(f"the store cannot be opened ({type(error).__name__}: {error})", column="--plan",
+                            hint="Check TERRITORY_DATABASE_URL or TERRITORY_DATA_DIR") from None  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "plan_id": r.plan_id,
+                "name": r.name,
+                "status": r.status,
+                "versions": r.current_version,
+                "updated_at": r.updated_at.isoformat(timespec="seconds"),
+            }
+            for r in records
+        ],  # fmt: skip
+        columns=["plan_id", "name", "status", "versions", "updated_at"],
+    )
+    return _records(table), {"plans": table}, "plans"
 
 
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
@@ -567,6 +648,8 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         return handled
     if args.command == "rebalance":
         return run_rebalance(args, warn)
+    if args.command == "plans":
+        return run_plans(args)
     plan = load_any_plan(args.plan)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
@@ -739,6 +822,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {message}", file=sys.stderr)
 
     try:
+        if args.plan is None and args.command != "plans":
+            raise CliInputError(f"{args.command} needs --plan PLAN", column="--plan",
+                                hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
         _unread_options(args.command, argv)
         if args.table and args.format == "json":  # checked before any work (or any file written)
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",

@@ -841,3 +841,44 @@ def test_a_plan_folder_keeps_the_reps_the_dashboard_showed(tmp_path, capsys):
     # Written again without an assignment, the folder drops the old one (it would keep reps of another plan).
     write_plan_folder(state.plan, folder)
     assert not (folder / "assignments.csv").exists()
+
+
+def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypatch, capsys):
+    # A new user's test: a batch job could not reach what the dashboard saves (no plans, no versions).
+    from territory import load_plan
+    from territory.store import PlanStore
+    from tests.conftest import demo_state
+
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    code, out, err = run_cli("plans", capsys=capsys)
+    assert code == 0 and json.loads(out) == [], err
+    state = demo_state().move_regions(["US-NJ"], "NAE").move_regions(["US-CT", "US-DE"], "NAE")
+    store = PlanStore()
+    first = store.create_plan(load_plan(DEMO_PLAN), author="ana")
+    store.save(first.plan_id, state.plan, base_version=1, author="ana", message="NJ, CT, DE east",
+               assignments=state.result)  # fmt: skip
+    code, out, _ = run_cli("plans", capsys=capsys)
+    assert [(p["plan_id"], p["status"], p["versions"]) for p in json.loads(out)] == [(1, "draft", 2)]
+    code, out, _ = run_cli("plans", "--plan", "store:1", "--format", "csv", capsys=capsys)
+    assert out.splitlines()[0].startswith("plan_id,version,author,saved_at") and len(out.splitlines()) == 3
+    # The version's accounts keep the reps saved with it (the dashboard's), not a fresh shuffle.
+    code, out, err = run_cli("assign", "--plan", "store:1", "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    got = {r["account_id"]: r["rep_id"] for r in json.loads(out)}
+    assert got == dict(zip(state.result["account_id"], state.result["rep_id"], strict=True))
+    code, out, _ = run_cli("balance", "--plan", "store:1:1", "--format", "csv", capsys=capsys)
+    assert code == 0 and len(out.splitlines()) == 7
+    for given, message in [
+        ("store:9", "error: option --plan: store:9: no plan 9 in the store; known: [1]. cli.py plans lists"),
+        ("store:1:5", "error: option --plan: store:1:5: "),
+        ("store:active", "error: option --plan: no plan is active in the store. Activate one on the Plans page"),
+    ]:
+        code, out, err = run_cli("balance", "--plan", given, capsys=capsys)
+        assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err
+    store.activate(1, author="ana")
+    code, out, _ = run_cli("balance", "--plan", "store:active", capsys=capsys)
+    assert code == 0 and json.loads(out)["territories"]
+    code, _, err = run_cli("balance", capsys=capsys)
+    assert code == 2 and err.startswith("error: option --plan: balance needs --plan PLAN")
