@@ -8,7 +8,8 @@
                                                             (with accounts: who has each, kept when read back)
     python cli.py import-plan --plan FOLDER --out PLAN.json|.yaml
     python cli.py diff        --plan OLD --new NEW [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
-    python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--out FILE]
+    python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--date DAY] [--out FILE]
+                              [--left-out FILE]       CSV only; accounts left out of the file listed in --left-out
     python cli.py plans       [--plan store:N]                 the plans the dashboard saved (or plan N's versions)
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
@@ -48,6 +49,7 @@ from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
+from territory.crm import match_owners
 from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_plan_folder, write_plan_folder
@@ -60,6 +62,9 @@ COMMANDS = (
 STORED = re.compile(r"store:(?:(active)|#?(\d{1,9})(?::v?(\d{1,9}))?)")
 REBALANCE_METRICS = ("workload", "accounts", "value", "population")
 ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
+# How to give a rep their CRM user, said where an owner matches no rep or a rep has no CRM user.
+OWNER_FIX = "add the user's Salesforce id or HubSpot email to the rep in the plan (salesforce_user_id, hubspot_owner)"
+CRM_USER_FIX = "add it to the rep in the plan: salesforce_user_id or hubspot_owner"
 ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
 
 
@@ -92,8 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--new", type=Path, help="diff: the newer plan (file or folder); --plan is the older")
     parser.add_argument("--crm", choices=("salesforce", "hubspot"), help="crm-export: which CRM's file")
     parser.add_argument("--date", help="crm-export: assignment date written to Salesforce (YYYY-MM-DD, default today)")
+    parser.add_argument(
+        "--left-out",
+        type=Path,
+        metavar="FILE",
+        help="crm-export: write the accounts left out of the CRM file (CSV: id, name, territory, reason)",
+    )
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
-    parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    parser.add_argument("--format", choices=("json", "csv"), help="output format (default json; crm-export: csv only)")
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     parser.add_argument(
         "--table",
@@ -172,19 +183,6 @@ def plan_accounts(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ENGINE_COLUMNS)
 
 
-def owners_as_rep_ids(plan: Plan, owners: pd.Series) -> pd.Series:
-    """Owners given by rep id or by rep name (as CRM exports write them) -> rep ids; others unchanged."""
-    by_name = {r.name.strip().lower(): r.rep_id for r in plan.reps}
-    ids = {r.rep_id for r in plan.reps}
-
-    def one(owner):
-        if not isinstance(owner, str) or owner in ids:
-            return owner
-        return by_name.get(owner.strip().lower(), owner)
-
-    return owners.map(one)
-
-
 def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) -> pd.DataFrame:
     """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows."""
     frames = [plan_accounts(plan)]
@@ -204,7 +202,11 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
             warn(f"{path.name}: {note}")
         csv_accounts = located.accounts
         if "owner" in csv_accounts:
-            csv_accounts["owner"] = owners_as_rep_ids(plan, csv_accounts["owner"])
+            owners = match_owners(plan, csv_accounts["owner"])
+            csv_accounts["owner"] = owners.rep_ids
+            note = owners.message(path.name, fix=OWNER_FIX)
+            if note:
+                warn(note)
         frames[0] = frames[0][~frames[0]["account_id"].isin(set(csv_accounts["account_id"]))]
         frames.append(csv_accounts)
     frames = [f for f in frames if len(f)]
@@ -315,7 +317,7 @@ def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.D
 def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str] | None:
     """export-plan, import-plan, diff and crm-export; None for the other commands."""
     from geo.coverage import territories_geojson
-    from territory.crm import hubspot_import, salesforce_owner_update
+    from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
     from territory.plan_diff import diff_plans
 
     if args.command == "export-plan":
@@ -388,12 +390,15 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             export = salesforce_owner_update(plan, assigned, on=day)
         else:
             export = hubspot_import(plan, assigned)
-        if len(export.skipped):
-            names = {r.rep_id: r.name for r in plan.reps}
-            reps = sorted({f"{names.get(r, r)} ({r})" for r in export.skipped["rep_id"]})
-            warn(f"{len(export.skipped)} assigned account(s) left out: their rep has no {args.crm} user in the plan "
-                 f"({', '.join(reps)}); add it to the rep in the plan")  # fmt: skip
-        args.format = "csv"
+        said = left_out_summary(export, plan, fix=CRM_USER_FIX)
+        if said:
+            more = f"listed in {args.left_out}" if args.left_out else "pass --left-out FILE to list them"
+            warn(f"{said.removesuffix('.')} ({more})")
+        if args.left_out is not None:
+            if args.out is not None and args.left_out.resolve() == args.out.resolve():
+                raise CliInputError("--left-out names the same file as --out", column="--left-out",
+                                    hint="Give the accounts left out a file of their own, e.g. --left-out left-out.csv")  # fmt: skip
+            write(safe_csv(export.left_out), args.left_out)
         return {}, {"owners": export.table}, "owners"
     return None
 
@@ -796,16 +801,37 @@ def command_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _unread_options(command: str, argv: list[str]) -> None:
-    """Refuse an option ``command`` does not read (``balance --rep R01`` did nothing, without a word)."""
-    others = _for_others(build_parser(), command)
-    given = [a.split("=", 1)[0] for a in argv if a.startswith("--")]
-    unread = [o for o in dict.fromkeys(given) if o in others]
-    if unread:
-        option = unread[0]
-        raise CliInputError(f"{option} is not read by {command} (it is for {others[option]})", column=option,
-                            hint=f"Leave {', '.join(unread)} out; cli.py {command} --help lists the options {command} "
-                                 "reads")  # fmt: skip
+def refuse_unread_options(args: argparse.Namespace) -> None:
+    """Raise CliInputError, in one line naming the options the command reads, for an option it would ignore."""
+    parser = command_parser(args.command)
+    hidden = {a.dest for a in parser._actions if a.help == argparse.SUPPRESS} - {"command"}
+    given = {
+        a.option_strings[0]
+        for a in parser._actions
+        if a.dest in hidden
+        and getattr(args, a.dest) != parser.get_default(a.dest)
+        and getattr(a, "const", None) in (None, getattr(args, a.dest))  # (--by-capacity or --equal-shares)
+    }
+    if args.command == "crm-export":
+        if args.format == "json":
+            given.add("--format json")
+        if args.table is not None:
+            given.add("--table")
+        if args.date is not None and args.crm == "hubspot":
+            given.add("--date")
+    if not given:
+        return
+    reads = [a.option_strings[0] for a in parser._actions if a.help != argparse.SUPPRESS and a.option_strings]
+    reads = [o for o in reads if o not in ("-h", "--table" if args.command == "crm-export" else "")]
+    if args.command == "crm-export":  # (CSV only: the file the CRM imports)
+        reads = [o if o != "--format" else "--format csv" for o in reads]
+    stray = ", ".join(sorted(given))
+    what = {"--format json": "crm-export writes CSV only (the file the CRM imports)",
+            "--date": "--date is for --crm salesforce (the HubSpot file has no date)"}  # fmt: skip
+    problem = next((why for option, why in what.items() if option in given),
+                   f"{stray} {'is' if len(given) == 1 else 'are'} not read by {args.command}")  # fmt: skip
+    raise CliInputError(problem, column=sorted(given)[0].split()[0],
+                        hint=f"Leave {stray} out; {args.command} reads {', '.join(reads)}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -825,8 +851,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.plan is None and args.command != "plans":
             raise CliInputError(f"{args.command} needs --plan PLAN", column="--plan",
                                 hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
-        _unread_options(args.command, argv)
-        if args.table and args.format == "json":  # checked before any work (or any file written)
+        refuse_unread_options(args)  # (before any work, or any file written)
+        args.format = args.format or ("csv" if args.command == "crm-export" else "json")
+        if args.table and args.format == "json":
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
                                 column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
         data, tables, default_table = run(args, warn)

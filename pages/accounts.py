@@ -19,6 +19,7 @@ from pages.shared import (
     set_accounts,
     show_input_error,
     show_table,
+    unmatched_owners_warning,
 )
 from territory import InputDataError
 from territory.assignment import explain
@@ -105,6 +106,7 @@ plan = engine.plan
 result = engine.result
 if loaded.swapped:
     st.warning("Latitude and longitude look swapped in this file: reload it with the swap switch on.")
+unmatched_owners_warning()
 
 counts = result["status"].value_counts()
 c = st.columns(4)

@@ -10,7 +10,15 @@ from streamlit_folium import st_folium
 from geo.assets import use_local_assets
 from geo.boundaries import boundary_file_columns, guess_boundary_columns, read_boundary_file, region_table
 from geo.layers import to_geojson
-from pages.shared import current_accounts, current_plan, plain, set_plan, show_input_error, show_table
+from pages.shared import (
+    current_accounts,
+    current_plan,
+    plain,
+    set_plan,
+    show_input_error,
+    show_table,
+    unmatched_owners_warning,
+)
 from territory import InputDataError, load_plan
 
 st.title("Data sources")
@@ -30,6 +38,7 @@ if loaded.swapped:
     )
 for note in loaded.notes:
     st.info(note)
+unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
     st.markdown(f"**{len(skipped)} row(s) could not be placed**")

@@ -39,7 +39,7 @@ from pages.shared import (
     unsaved_changes,
 )
 from territory import InputDataError, plan_from_dict
-from territory.crm import hubspot_import, salesforce_owner_update
+from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
 from territory.edits import rebase
 from territory.exports import safe_csv
 from territory.plan_diff import diff_plans, merge_plans
@@ -848,12 +848,12 @@ with files[1]:
         f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{plan_slug(plan)}-hubspot-import.csv",
         key="download_hubspot", disabled=len(hubspot.table) == 0,
     )  # fmt: skip
-    for name, export in (("Salesforce", salesforce), ("HubSpot", hubspot)):
-        if len(export.skipped):
-            rep_names = {r.rep_id: r.name for r in plan.reps}
-            reps = sorted({rep_names.get(r, r) for r in export.skipped["rep_id"]})
-            st.caption(
-                f"{len(export.skipped):,} assigned account(s) are not in the {name} file: "
-                f"{'their rep' if len(reps) == 1 else 'their reps'} ({plain(', '.join(reps))}) "
-                f"{'has' if len(reps) == 1 else 'have'} no {name} user yet — add it on the Reps page."
-            )
+    # Accounts left out of a file keep their owner in the CRM (a rep who left, after a rebalance): said, and listed.
+    for key, export in (("salesforce", salesforce), ("hubspot", hubspot)):
+        said = left_out_summary(export, plan)
+        if said:
+            st.caption(f":material/person_off: {plain(said)}")  # (a caption: warnings here are questions)
+            st.download_button(
+                f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)", safe_csv(export.left_out),
+                f"{plan_slug(plan)}-{key}-left-out.csv", key=f"download_{key}_left_out",
+            )  # fmt: skip

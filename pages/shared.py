@@ -26,6 +26,7 @@ from geo.coverage import coverage_layers
 from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
+from territory.crm import OwnerMatch, match_owners
 from territory.edits import PlanState, start
 from territory.formatting import MISSING, SCORE_DIGITS, deviation, deviation_digits, money, percent, score, score_change  # noqa: F401 (for the pages)
 from territory.history import EditHistory
@@ -83,9 +84,26 @@ def _regions() -> tuple[pd.DataFrame, dict]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _owner_match(plan_json: str, filename: str, data: bytes, options_json: str) -> OwnerMatch:
+    """The accounts file's owners as the plan's rep ids (by rep id, CRM user or name)."""
+    accounts = _load_accounts(data, filename, options_json).accounts
+    owners = accounts["owner"] if "owner" in accounts else pd.Series(index=accounts.index, dtype=object)
+    return match_owners(_plan_from_json(plan_json), owners)
+
+
+def unmatched_owners_warning() -> None:
+    """A warning naming the accounts file's owners that match no rep of the session's plan, if any."""
+    _, filename, _, _ = key = state_key()
+    message = _owner_match(*key).message(filename)
+    if message:
+        st.warning(plain(message), icon=":material/person_off:")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _engine(plan_json: str, filename: str, data: bytes, options_json: str, stored=None) -> PlanState:
     plan = _plan_from_json(plan_json)
     accounts = _load_accounts(data, filename, options_json).accounts
+    accounts = accounts.assign(owner=_owner_match(plan_json, filename, data, options_json).rep_ids.to_numpy())
     scores = score_accounts(accounts, plan.settings.scoring)
     accounts = accounts.assign(score=scores["score"].to_numpy(), activation_tier=scores["activation_tier"].to_numpy())
     regions, _ = _regions()
@@ -731,10 +749,21 @@ def current_plan() -> Plan:
 
 
 def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None:
-    """Replace the session's plan: a step of the edit history in which accounts keep their reps where it allows."""
+    """Replace the session's plan: a step of the edit history in which accounts keep their reps where it allows.
+
+    Accounts whose owner in the file matches a rep only in the new plan (a Salesforce id or HubSpot email just
+    added on the Reps page) go to that rep where the rules allow, as if the file had been loaded with it.
+    """
     from territory.edits import rebase
 
-    push_state(rebase(edit_history().current, plan, label), label)
+    state = edit_history().current
+    owners = state.accounts["owner"]
+    now = match_owners(plan, owners).rep_ids
+    if (now.notna() & (now != owners)).any():
+        kept = state.result.set_index("account_id")["rep_id"]
+        push_state(start(plan, state.accounts.assign(owner=now.to_numpy()), state.regions, keep=kept), label)
+        return
+    push_state(rebase(state, plan, label), label)
 
 
 def current_accounts() -> LoadedAccounts:

@@ -1,13 +1,19 @@
 """Owner assignments as files a CRM imports: a Salesforce Data Loader update and a HubSpot import.
 
 The rep → CRM user map lives in the plan (``Rep.salesforce_user_id``, ``Rep.hubspot_owner``). Only assigned
-accounts are written; an account whose rep has no CRM user is left out and reported, so nothing is written
-with an empty owner. Every text cell is neutralised against spreadsheet formula injection.
+accounts are written; the others (waiting for a rep with capacity, in no territory, or with a rep who has no CRM
+user) are left out and listed in ``CrmExport.left_out``, so nothing is written with an empty owner, and
+:func:`left_out_summary` says how many and why (in the CRM they keep the owner they have). Every text cell is
+neutralised against spreadsheet formula injection.
+
+The other way round, :func:`match_owners` reads the owner column of a CRM export back as rep ids: a rep's id,
+Salesforce user id (15 or 18 characters), HubSpot owner email or name.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,11 +22,25 @@ import pandas as pd
 from territory.exports import neutralize_formula
 from territory.model import Plan
 
-__all__ = ["CrmExport", "salesforce_owner_update", "hubspot_import", "CRM_FORMATS"]
+__all__ = [
+    "CRM_FORMATS",
+    "CrmExport",
+    "OwnerMatch",
+    "hubspot_import",
+    "left_out_summary",
+    "match_owners",
+    "salesforce_id_key",
+    "salesforce_owner_update",
+]
 
 SALESFORCE_COLUMNS = ["Id", "OwnerId", "Territory__c", "Assignment_Date__c"]
 HUBSPOT_COLUMNS = ["Record ID", "Company owner", "Territory"]
 CRM_FORMATS = ("salesforce", "hubspot")
+LEFT_OUT_COLUMNS = ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+WAITING = "waiting for a rep with capacity"
+NO_TERRITORY = "in no territory"
+_NO_USER = "the rep has no {system} user in the plan"
+_WAITING_REASONS = ("no-available-rep", "at-capacity")
 
 
 @dataclass(frozen=True)
@@ -31,12 +51,22 @@ class CrmExport:
     ----------
     table : DataFrame
         The rows, already neutralised.
-    skipped : DataFrame
-        ``account_id, rep_id, reason`` of assigned accounts not written.
+    left_out : DataFrame
+        ``account_id, name, territory_id, territory, rep_id, reason`` of every account not written: waiting for a
+        rep with capacity, in no territory, or assigned to a rep with no user in this CRM.
+    system : str
+        The CRM's name as people write it (``Salesforce``, ``HubSpot``).
     """
 
     table: pd.DataFrame
-    skipped: pd.DataFrame
+    left_out: pd.DataFrame
+    system: str = ""
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """``account_id, rep_id, reason`` of the assigned accounts left out: their rep has no user in this CRM."""
+        no_user = self.left_out["reason"] == _NO_USER.format(system=self.system)
+        return self.left_out.loc[no_user, ["account_id", "rep_id", "reason"]].reset_index(drop=True)
 
     def csv(self) -> str:
         """The file's text (CSV, header first, Unix line ends)."""
@@ -48,26 +78,78 @@ class CrmExport:
 def _owner_rows(
     plan: Plan, assignments: pd.DataFrame, attribute: str, system: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The assigned accounts whose rep has a user in the CRM (with ``owner`` and ``territory``), and the others."""
     required = {"account_id", "territory_id", "rep_id", "status"}
     missing = required - set(assignments.columns)
     if missing:
         raise ValueError(f"assignments lack column(s) {', '.join(sorted(missing))}; pass the engine's result table")
-    assigned = assignments[assignments["status"] == "assigned"].sort_values("account_id", kind="stable")
+    rows = assignments.sort_values("account_id", kind="stable").copy()
     owners = {r.rep_id: getattr(r, attribute) for r in plan.reps}
     names = {t.territory_id: t.name for t in plan.territories}
-    owner = assigned["rep_id"].map(owners)
-    has_owner = owner.notna() & owner.astype(str).str.strip().ne("")
-    skipped = pd.DataFrame(
+    rows["owner"] = rows["rep_id"].map(owners).astype(object)
+    rows["territory"] = rows["territory_id"].map(names).astype(object)
+    assigned = (rows["status"] == "assigned").to_numpy()
+    has_owner = (rows["owner"].notna() & rows["owner"].astype(str).str.strip().ne("")).to_numpy()
+    reasons = pd.Series(NO_TERRITORY, index=rows.index, dtype=object)
+    if "reason" in rows:
+        reasons[rows["reason"].isin(_WAITING_REASONS).to_numpy()] = WAITING
+    reasons[assigned] = _NO_USER.format(system=system)
+    out = rows[~(assigned & has_owner)]
+    left_out = pd.DataFrame(
         {
-            "account_id": assigned.loc[~has_owner, "account_id"].astype(str),
-            "rep_id": assigned.loc[~has_owner, "rep_id"].astype(str),
-            "reason": f"the rep has no {system} user in the plan",
-        }
-    ).reset_index(drop=True)
-    rows = assigned[has_owner.to_numpy()].copy()
-    rows["owner"] = owner[has_owner].to_numpy(dtype=object)
-    rows["territory"] = rows["territory_id"].map(names).to_numpy(dtype=object)
-    return rows, skipped
+            "account_id": out["account_id"].astype(str),
+            "name": out["name"] if "name" in out else None,
+            "territory_id": out["territory_id"],
+            "territory": out["territory"],
+            "rep_id": out["rep_id"],
+            "reason": reasons[out.index],
+        },
+        columns=LEFT_OUT_COLUMNS,
+    ).astype(object)
+    return rows[assigned & has_owner], left_out.where(left_out.notna(), None).reset_index(drop=True)
+
+
+def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the Reps page") -> str | None:
+    """One sentence on the accounts not in a CRM file: how many, why, and what becomes of them (None: none).
+
+    Parameters
+    ----------
+    export : CrmExport
+    plan : Plan
+        The plan the file was made from (its reps' names).
+    fix : str
+        How to give a rep their CRM user, where the sentence is read.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "name": "East"}],
+    ...     "reps": [{"rep_id": "A", "name": "Ann", "territory_ids": ["E"]}]})
+    >>> rows = pd.DataFrame({"account_id": ["1", "2"], "territory_id": ["E", None], "rep_id": ["A", None],
+    ...                      "status": ["assigned", "unassigned"], "reason": [None, "no-matching-territory"]})
+    >>> print(left_out_summary(hubspot_import(plan, rows), plan))
+    2 account(s) are not in the HubSpot file: 1 in no territory, 1 whose rep (Ann) has no HubSpot user (add it on the Reps page); in HubSpot they keep the owner they have now.
+    """
+    left_out = export.left_out
+    if left_out.empty:
+        return None
+    counts = left_out["reason"].value_counts()
+    said = []
+    if counts.get(WAITING):
+        said.append(f"{counts[WAITING]:,} {WAITING} (their territory's reps are full or gone)")
+    if counts.get(NO_TERRITORY):
+        said.append(f"{counts[NO_TERRITORY]:,} {NO_TERRITORY}")
+    skipped = export.skipped
+    if len(skipped):
+        rep_names = {r.rep_id: r.name for r in plan.reps}
+        reps = sorted({rep_names.get(r, r) for r in skipped["rep_id"]})
+        whose = "whose rep" if len(reps) == 1 else "whose reps"
+        has = "has" if len(reps) == 1 else "have"
+        said.append(f"{len(skipped):,} {whose} ({', '.join(reps)}) {has} no {export.system} user ({fix})")
+    return (
+        f"{len(left_out):,} account(s) are not in the {export.system} file: {', '.join(said)}; "
+        f"in {export.system} they keep the owner they have now."
+    )
 
 
 def _clean(values: pd.Series) -> list[str]:
@@ -96,7 +178,7 @@ def salesforce_owner_update(plan: Plan, assignments: pd.DataFrame, *, on: date |
     Id,OwnerId,Territory__c,Assignment_Date__c
     001X,005A,East,2027-01-04
     """
-    rows, skipped = _owner_rows(plan, assignments, "salesforce_user_id", "Salesforce")
+    rows, left_out = _owner_rows(plan, assignments, "salesforce_user_id", "Salesforce")
     day = (on or date.today()).isoformat()
     table = pd.DataFrame(
         {
@@ -107,7 +189,7 @@ def salesforce_owner_update(plan: Plan, assignments: pd.DataFrame, *, on: date |
         },
         columns=SALESFORCE_COLUMNS,
     )
-    return CrmExport(table=table, skipped=skipped)
+    return CrmExport(table=table, left_out=left_out, system="Salesforce")
 
 
 def hubspot_import(plan: Plan, assignments: pd.DataFrame) -> CrmExport:
@@ -116,7 +198,7 @@ def hubspot_import(plan: Plan, assignments: pd.DataFrame) -> CrmExport:
     ``Company owner`` is the rep's ``hubspot_owner`` (the user's email; HubSpot matches owners by email), and
     ``Territory`` a custom company property holding the territory's name.
     """
-    rows, skipped = _owner_rows(plan, assignments, "hubspot_owner", "HubSpot")
+    rows, left_out = _owner_rows(plan, assignments, "hubspot_owner", "HubSpot")
     table = pd.DataFrame(
         {
             "Record ID": _clean(rows["account_id"]),
@@ -125,4 +207,154 @@ def hubspot_import(plan: Plan, assignments: pd.DataFrame) -> CrmExport:
         },
         columns=HUBSPOT_COLUMNS,
     )
-    return CrmExport(table=table, skipped=skipped)
+    return CrmExport(table=table, left_out=left_out, system="HubSpot")
+
+
+# -- Owners read back ----------------------------------------------------------------------------------------------
+
+_SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def salesforce_id_key(value) -> str | None:
+    """A Salesforce id in its 15-character, case-sensitive form (the same for the 18-character form); else None.
+
+    The 18-character id is the 15-character one plus 3 characters that say which of its letters are capitals
+    (one per block of 5), so a lower-cased 18-character id (a spreadsheet's doing) is read with its capitals back.
+
+    Examples
+    --------
+    >>> salesforce_id_key("0058a0000000001AAA"), salesforce_id_key("0058a0000000001")
+    ('0058a0000000001', '0058a0000000001')
+    >>> salesforce_id_key("0051x000001AbcDAAS"), salesforce_id_key("0051x000001abcdaas")
+    ('0051x000001AbcD', '0051x000001AbcD')
+    >>> salesforce_id_key("Ann") is None
+    True
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not _SALESFORCE_ID.fullmatch(text):
+        return None
+    if len(text) == 15:
+        return text
+    head, suffix = text[:15], text[15:].upper()
+    if any(c not in _CHECKSUM for c in suffix):
+        return head
+    chars = list(head)
+    for block, flag in enumerate(suffix):
+        bits = _CHECKSUM.index(flag)
+        for i in range(5):
+            c = chars[block * 5 + i]
+            chars[block * 5 + i] = c.upper() if bits >> i & 1 else c.lower()
+    return "".join(chars)
+
+
+def _name_key(value: str) -> str:
+    return "".join(value.split()).casefold()
+
+
+@dataclass(frozen=True)
+class OwnerMatch:
+    """Owner cells of an accounts file read as rep ids.
+
+    Attributes
+    ----------
+    rep_ids : Series
+        The rep id of each owner cell (same index); an owner that matches no rep, or several, is kept as given,
+        and an empty cell is None.
+    unmatched : DataFrame
+        ``owner, accounts, reason``: each owner value that matches no rep (or several), with its number of
+        accounts, most accounts first (then by owner).
+    """
+
+    rep_ids: pd.Series
+    unmatched: pd.DataFrame
+
+    def message(
+        self, source: str, *, fix: str = "add the user's Salesforce id or HubSpot email to the rep on the Reps page"
+    ) -> str | None:
+        """The warning for ``source`` (a file name), or None when every owner matched a rep.
+
+        ``fix`` says how to give a rep their CRM user where the warning is read.
+        """
+        if self.unmatched.empty:
+            return None
+        accounts = int(self.unmatched["accounts"].sum())
+        shown = [f"'{r.owner}' ({r.accounts:,})" for r in self.unmatched.head(8).itertuples()]
+        more = f" and {len(self.unmatched) - 8:,} more" if len(self.unmatched) > 8 else ""
+        several = self.unmatched["reason"].ne(_NO_REP)
+        also = (
+            f" ({', '.join(repr(o) for o in self.unmatched.loc[several, 'owner'])} name several reps: give the rep id)"
+            if several.any()
+            else ""
+        )
+        return (
+            f"{source}: {accounts:,} account(s) have an owner that matches no rep, so no rep keeps them as owner: "
+            f"{', '.join(shown)}{more}{also}. An owner is read as a rep's id, Salesforce user id, HubSpot owner "
+            f"email or name: {fix}, or correct the file."
+        )
+
+
+_NO_REP = "matches no rep"
+
+
+def match_owners(plan: Plan, owners: pd.Series) -> OwnerMatch:
+    """Owner cells of an accounts file (a CRM export's) as the plan's rep ids.
+
+    An owner is a rep's id (as written), Salesforce user id (15- or 18-character form), HubSpot owner email
+    (any case) or name (any case, spaces ignored), tried in that order.
+
+    Parameters
+    ----------
+    plan : Plan
+        Its reps, with ``salesforce_user_id`` and ``hubspot_owner``.
+    owners : Series
+        The owner column as read.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E"}], "reps": [{"rep_id": "R1",
+    ...     "name": "Sarah Chen", "territory_ids": ["E"], "salesforce_user_id": "0058a0000000001AAA",
+    ...     "hubspot_owner": "Sarah.Chen@example.com"}]})
+    >>> cells = pd.Series(["R1", "0058a0000000001", "sarah.chen@EXAMPLE.com", " sarah  chen", "Tom", None])
+    >>> found = match_owners(plan, cells)
+    >>> found.rep_ids.tolist()
+    ['R1', 'R1', 'R1', 'R1', 'Tom', None]
+    >>> found.unmatched.to_dict("records")
+    [{'owner': 'Tom', 'accounts': 1, 'reason': 'matches no rep'}]
+    """
+    keys: list[dict[str, set[str]]] = [{}, {}, {}, {}]  # rep id, Salesforce id, HubSpot email, name → reps
+    for rep in plan.reps:
+        found = (
+            rep.rep_id,
+            salesforce_id_key(rep.salesforce_user_id),
+            rep.hubspot_owner.strip().casefold() if rep.hubspot_owner else None,
+            _name_key(rep.name) if rep.name else None,
+        )
+        for table, key in zip(keys, found, strict=True):
+            if key:
+                table.setdefault(key, set()).add(rep.rep_id)
+
+    def one(cell) -> tuple[object, str | None]:
+        if cell is None or cell != cell or not str(cell).strip():
+            return None, None
+        text = str(cell).strip()
+        for table, key in zip(keys, (text, salesforce_id_key(text), text.casefold(), _name_key(text)), strict=True):
+            reps = table.get(key) if key else None
+            if reps:
+                return (next(iter(reps)), None) if len(reps) == 1 else (cell, f"matches {len(reps)} reps")
+        return cell, _NO_REP
+
+    distinct = {cell: one(cell) for cell in owners.dropna().unique()}
+    rep_ids = pd.Series([distinct[c][0] if c in distinct else None for c in owners], index=owners.index, dtype=object)
+    problems = {cell: why for cell, (_, why) in distinct.items() if why}
+    counts = owners[owners.isin(list(problems))].value_counts()  # (most accounts first, then by owner)
+    counts = counts.sort_index(key=lambda i: i.astype(str)).sort_values(ascending=False, kind="stable")
+    unmatched = pd.DataFrame(
+        {"owner": counts.index.astype(str), "accounts": counts.to_numpy(dtype=int),
+         "reason": [problems[c] for c in counts.index]},
+        columns=["owner", "accounts", "reason"],
+    )  # fmt: skip
+    return OwnerMatch(rep_ids=rep_ids, unmatched=unmatched)

@@ -302,7 +302,78 @@ def test_crm_export(tmp_path, capsys):
     assert code == 0 and lines[0] == "Record ID,Company owner,Territory" and len(lines) > 100
     assert all(line.split(",")[1].endswith("@example.com") for line in lines[1:])  # (the demo reps' HubSpot users)
     first = json.loads(DEMO_PLAN.read_text())["reps"][0]
-    assert "left out: their rep has no hubspot user" in err and f"({first['name']} ({first['rep_id']}))" in err
+    assert f"whose rep ({first['name']}) has no HubSpot user (add it to the rep in the plan" in err
+
+
+def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
+    # A rep who left (inactive, as rebalance --scenario rep_leaves saves the plan): their accounts wait for a rep, so
+    # they are not in the file and keep that rep in the CRM. Said on stderr, and listed with --left-out.
+    data = json.loads(DEMO_PLAN.read_text())
+    gone = next(r for r in data["reps"] if r["rep_id"] == "R08")
+    gone["active"] = False
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(data))
+    out, left_out = tmp_path / "hubspot.csv", tmp_path / "left-out.csv"
+    code, _, err = run_cli(
+        "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot",
+        "--out", out, "--left-out", left_out, capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    import pandas as pd
+
+    listed = pd.read_csv(left_out, dtype=str, keep_default_na=False)
+    assert list(listed.columns) == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+    written = pd.read_csv(out, dtype=str)
+    assert not set(listed["account_id"]) & set(written["Record ID"])
+    waiting = listed[listed["reason"] == "waiting for a rep with capacity"]
+    assert len(waiting) > 100 and set(waiting["territory_id"]) >= set(gone["territory_ids"])
+    line = next(x for x in err.splitlines() if "not in the HubSpot file" in x)
+    assert line.startswith(f"warning: {len(listed):,} account(s) are not in the HubSpot file: {len(waiting):,} waiting")
+    assert f"(listed in {left_out})" in line
+    code, _, err = run_cli(
+        "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", capsys=capsys
+    )
+    assert code == 0 and "(pass --left-out FILE to list them)" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--format", "json"], "option --format: crm-export writes CSV only"),
+        (["--table", "owners", "--format", "csv"], "option --table: --table is not read by crm-export"),
+        (["--crm", "hubspot", "--date", "2027-01-04"], "option --date: --date is for --crm salesforce"),
+        (["--explain", "--seconds", "5"], "option --explain: --explain, --seconds are not read by crm-export"),
+    ],
+)
+def test_crm_export_refuses_options_it_does_not_read(extra, says, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    args = ["crm-export", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--out", out]
+    code, _, err = run_cli(*args, *(extra if "--crm" in extra else ["--crm", "salesforce", *extra]), capsys=capsys)
+    assert code == 2 and len(err.splitlines()) == 1 and not out.exists()
+    assert err.startswith(f"error: {says}") and "crm-export reads --plan, --crm, --date, --left-out" in err
+    assert "--format csv" in err and "--table" not in err.split("reads")[1]
+    # (as for any command: assign does not read --crm)
+    code, _, err = run_cli("assign", "--plan", DEMO_PLAN, "--crm", "hubspot", capsys=capsys)
+    assert code == 2 and "--crm is not read by assign" in err and "assign reads --plan, --accounts" in err
+
+
+def test_owners_are_read_by_rep_id_crm_user_or_name(tmp_path, capsys):
+    # A CRM export's owner column: Salesforce user ids (18 or 15 characters), HubSpot emails in any case, names.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Account ID,Billing State/Province,Billing Country,Industry,Owner ID\n"
+        "S1,NY,US,fintech,0058a0000000001AAA\nS2,NY,US,fintech,0058a0000000001\n"
+        "S3,NY,US,fintech,SARAH.CHEN@example.com\nS4,NY,US,fintech, sarah  chen\nS5,NY,US,fintech,R01\n"
+        "S6,NY,US,fintech,0058a0000000099AAA\nS7,NY,US,fintech,0058a0000000099AAA\n"
+    )
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
+    assert code == 0, err
+    by_id = {r["account_id"]: r for r in json.loads(out)}
+    assert {by_id[f"S{i}"]["rep_id"] for i in range(1, 6)} == {"R01"}
+    assert {by_id[f"S{i}"]["rule"] for i in range(1, 6)} == {"owner"}
+    line = next(x for x in err.splitlines() if "matches no rep" in x)
+    assert line.startswith("warning: export.csv: 2 account(s) have an owner that matches no rep")
+    assert "'0058a0000000099AAA' (2)" in line and "salesforce_user_id, hubspot_owner" in line
 
 
 # -- rebalance ------------------------------------------------------------------------------------------------------

@@ -288,7 +288,7 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkey
         r"Salesforce Data Loader update \([1-9][\d,]* accounts\)", salesforce.label
     )
     assert any(label.startswith("HubSpot import (") and not b.disabled for label, b in buttons.items())
-    assert any("has no Salesforce user yet" in c.value and "Luke Anderson" in c.value for c in app.caption)
+    assert any("has no Salesforce user" in c.value and "Luke Anderson" in c.value for c in app.caption)
     # A folder edited outside (as in a pull request), zipped and opened here.
     from pages.shared import plan_folder_zip
 
@@ -614,3 +614,52 @@ def test_the_picked_versions_message_is_shown_whole(data_dir):
     captions = [c.value for c in app.caption if c.value.startswith("Version 2:")]
     assert len(captions) == 1 and "well past the table's edge" in captions[0]
     assert captions[0].endswith("\\*not bold\\*")  # (Markdown escaped: shown as typed)
+
+
+def test_crm_files_say_which_accounts_are_left_out_and_list_them(data_dir):
+    # A rep who left (inactive, as a rep_leaves rebalance saves the plan): their accounts wait for a rep, so they are
+    # not in the CRM files and keep that rep in the CRM. The page says so, and gives them as a file.
+    app = session()
+    raw = json.loads(app.session_state["plan_json"])
+    next(r for r in raw["reps"] if r["rep_id"] == "R08")["active"] = False
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    go(app, "pages/plans.py")
+    said = next(c.value for c in app.caption if "not in the HubSpot file" in c.value).replace("\\", "")  # (escaped)
+    count = re.search(r"([\d,]+) account\(s\) are not in the HubSpot file: ([\d,]+) waiting for a rep", said)
+    assert count, said
+    assert "in HubSpot they keep the owner they have now" in said
+    salesforce = next(c.value for c in app.caption if "not in the Salesforce file" in c.value)
+    assert "Luke Anderson" in salesforce and "has no Salesforce user" in salesforce
+    labels = [b.label for b in app.get("download_button")]
+    assert f"Accounts not in the HubSpot file ({count.group(1)}, CSV)" in labels
+    assert any(label.startswith("Accounts not in the Salesforce file (") for label in labels)
+
+
+def test_owners_of_a_crm_export_are_read_as_reps_and_the_others_named(data_dir):
+    # Salesforce user ids (18 or 15 characters), HubSpot emails, names: the rep that owns the account keeps it. An
+    # owner id no rep has is named, with how to fix it; given to a rep, that rep becomes the accounts' owner.
+    app = session()
+    rows = [("S1", "0058a0000000001AAA"), ("S2", "0058a0000000001"), ("S3", "MARCUS.JOHNSON@example.com"),
+            ("S4", "sarah chen"), ("S5", "0058a0000000099AAA"), ("S6", "0058a0000000099AAA")]  # fmt: skip
+    data = "Account ID,Billing State/Province,Billing Country,Industry,Owner ID\n" + "".join(
+        f"{i},NY,US,fintech,{owner}\n" for i, owner in rows
+    )
+    load_accounts(app, "export.csv", data.encode())
+    said = next(w.value for w in app.warning if "matches no rep" in w.value).replace("\\", "")
+    assert said.startswith("export.csv: 2 account(s) have an owner that matches no rep") and "(2)" in said
+    assert "'0058a0000000099AAA'" in said and "to the rep on the Reps page" in said
+
+    def kept_by_owner():
+        """Accounts the Accounts page's results give to their owner (Rep by: owner)."""
+        return int(next(d.value for d in app.dataframe if "rule" in d.value.columns)["rule"].eq("owner").sum())
+
+    assert kept_by_owner() == 4
+    # The Salesforce user id given to Marcus Johnson (R02, in the accounts' territory): no warning, his accounts.
+    raw = plan_of(app).to_dict()
+    next(r for r in raw["reps"] if r["rep_id"] == "R02")["salesforce_user_id"] = "0058a0000000099"
+    go(app, "pages/data_sources.py")
+    app.file_uploader(key="plan_upload").set_value(("plan.json", json.dumps(raw).encode(), "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception and not any("matches no rep" in w.value for w in app.warning)
+    go(app, "pages/accounts.py")
+    assert kept_by_owner() == 6

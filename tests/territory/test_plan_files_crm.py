@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from territory import PlanFileError, load_plan, plan_from_dict
-from territory.crm import hubspot_import, salesforce_owner_update
+from territory.crm import (
+    hubspot_import,
+    left_out_summary,
+    match_owners,
+    salesforce_id_key,
+    salesforce_owner_update,
+)
 from territory.edits import plan_with_regions_moved
 from territory.plan_files import (
     canonical_plan,
@@ -176,3 +182,80 @@ def test_crm_files_neutralise_formulas():
 def test_crm_export_needs_the_engines_columns():
     with pytest.raises(ValueError, match="lack column"):
         hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS.drop(columns=["status"]))
+
+
+def test_accounts_left_out_of_a_crm_file_are_listed_with_why():
+    # Waiting for a rep (reps full, or none left in the territory: a rep who left), in no territory, or with a rep
+    # who has no user in this CRM: none is written, so each keeps its owner in the CRM; all are listed, and said.
+    rows = pd.concat(
+        [
+            CRM_ASSIGNMENTS.assign(reason=[None, None, None, None, "no-matching-territory"], name="Acme"),
+            pd.DataFrame({"account_id": ["W1", "W2"], "name": ["Full", "Gone"], "territory_id": ["E", "W"],
+                          "rep_id": [None, None], "status": ["unassigned", "unassigned"],
+                          "reason": ["at-capacity", "no-available-rep"], "value": [1.0, 1.0]}),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    export = salesforce_owner_update(CRM_PLAN, rows)
+    assert len(export.table) == 3
+    left_out = export.left_out.set_index("account_id")
+    assert list(export.left_out.columns) == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+    assert left_out["reason"].to_dict() == {
+        "0018c00002ZZZ2": "the rep has no Salesforce user in the plan",
+        "0018c00002ZZZ4": "in no territory",
+        "W1": "waiting for a rep with capacity",
+        "W2": "waiting for a rep with capacity",
+    }
+    assert left_out.loc["W1", "territory"] == "East" and left_out.loc["W2", "name"] == "Gone"
+    assert left_out.loc["0018c00002ZZZ4", "territory_id"] is None
+    said = left_out_summary(export, CRM_PLAN)
+    assert said.startswith("4 account(s) are not in the Salesforce file: 2 waiting for a rep with capacity")
+    assert "1 in no territory" in said and "1 whose rep (Cy) has no Salesforce user (add it on the Reps page)" in said
+    assert "keep the owner they have now" in said
+    # Every account written: nothing to say.
+    assert left_out_summary(hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS.iloc[:2]), CRM_PLAN) is None
+
+
+def test_salesforce_ids_are_the_same_user_in_15_and_18_characters():
+    assert salesforce_id_key("0051x000001AbcD") == salesforce_id_key("0051x000001AbcDAAS") == "0051x000001AbcD"
+    # (the 18-character id says which letters are capitals: a lower-cased copy is the same user, not another)
+    assert salesforce_id_key("0051X000001ABCDAAS".lower()) == "0051x000001AbcD"
+    assert salesforce_id_key("0051x000001abcd") != "0051x000001AbcD"  # (15 characters: case counts)
+    assert salesforce_id_key("ann@example.com") is None and salesforce_id_key(None) is None
+
+
+def test_owners_match_reps_by_id_crm_user_or_name():
+    plan = plan_from_dict(
+        {**CRM_PLAN.to_dict(), "reps": [*CRM_PLAN.to_dict()["reps"],
+                                        {"rep_id": "D", "name": "Cy", "territory_ids": ["W"]}]}
+    )  # fmt: skip
+    cells = pd.Series(
+        ["A", "0051x000001AbcD", "0051X000001ABCDAAS", "ANN@Example.com ", "  bo ", "B o", "Cy", "Zed",
+         "0051x000009ZzzZ", "Zed", None, ""],
+        index=range(10, 22),
+    )  # fmt: skip
+    found = match_owners(plan, cells)
+    assert found.rep_ids.index.tolist() == list(range(10, 22))
+    assert found.rep_ids.tolist() == ["A", "A", "A", "A", "B", "B", "Cy", "Zed", "0051x000009ZzzZ", "Zed", None, None]
+    assert found.unmatched.to_dict("records") == [
+        {"owner": "Zed", "accounts": 2, "reason": "matches no rep"},
+        {"owner": "0051x000009ZzzZ", "accounts": 1, "reason": "matches no rep"},
+        {"owner": "Cy", "accounts": 1, "reason": "matches 2 reps"},
+    ]
+    message = found.message("accounts.csv")
+    assert message.startswith("accounts.csv: 4 account(s) have an owner that matches no rep")
+    assert "'Zed' (2), '0051x000009ZzzZ' (1)" in message and "'Cy' name several reps: give the rep id" in message
+    assert "to the rep on the Reps page" in message
+    assert match_owners(plan, pd.Series(["A", None])).message("accounts.csv") is None
+
+
+def test_crm_files_read_back_give_the_same_reps():
+    # The owner columns the exports write (Salesforce user ids, HubSpot emails) name the same reps when read back.
+    for export, column in ((salesforce_owner_update(CRM_PLAN, CRM_ASSIGNMENTS), "OwnerId"),
+                           (hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS), "Company owner")):  # fmt: skip
+        written = export.table.set_index("Id" if column == "OwnerId" else "Record ID")[column]
+        back = match_owners(CRM_PLAN, written.str.removeprefix("'"))  # (the formula guard's quote, as a CRM strips it)
+        expected = CRM_ASSIGNMENTS.set_index("account_id")["rep_id"]
+        expected.index = [("'" + i) if i.startswith("+") else i for i in expected.index]
+        assert back.rep_ids.to_dict() == expected[back.rep_ids.index].to_dict()
+        assert back.unmatched.empty
