@@ -830,12 +830,9 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
     assert err.startswith("error: argument --format: invalid choice: 'xml'") and "(cli.py balance --help lists" in err
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--rep", "R01", capsys=capsys)
     assert code == 2 and out == ""
-    assert err == (
-        "error: option --rep: --rep is not read by balance (it is for rebalance). Leave --rep out; cli.py balance "
-        "--help lists the options balance reads\n"
-    )
+    assert err.startswith("error: option --rep: --rep is not read by balance. Leave --rep out; balance reads --plan,")
     code, _, err = run_cli("assign", "--plan", DEMO_PLAN, "--new=x.json", "--explain", capsys=capsys)
-    assert code == 2 and "--new is not read by assign (it is for diff)" in err
+    assert code == 2 and "--new is not read by assign" in err
     # What a run wrote, and where, when the output goes to a file.
     out_file = tmp_path / "territories.csv"
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--format", "csv", "--out", out_file, capsys=capsys)
