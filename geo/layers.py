@@ -258,6 +258,17 @@ _LABEL_STYLE = """<style>
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 </style>"""
 
+# A tooltip wraps within half the map's width (the iframe's: 100vw inside it), so the side Leaflet's "auto" direction
+# picks (towards the map's center) always has room for it; a long value ("Unassigned because …") takes more lines
+# instead of running past the map's edge. (Leaflet's own rule, white-space: nowrap, made one long line; a width of
+# max-content keeps a short tooltip on one line, as the pane it sits in has no width of its own.)
+_TOOLTIP_STYLE = """<style>
+.leaflet-tooltip { white-space: normal; width: max-content; max-width: min(340px, calc(50vw - 28px));
+  overflow-wrap: break-word; }
+.leaflet-tooltip th, .leaflet-tooltip td { vertical-align: top; }
+.leaflet-tooltip.tooltip-moved-inside::before { display: none; }
+</style>"""
+
 
 class _Legend(MacroElement):
     """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is.
@@ -406,6 +417,50 @@ class _ClearDrawings(MacroElement):
         {% endmacro %}
         """
     )
+
+
+class _TooltipsInside(MacroElement):
+    """Keep every tooltip of the page inside its map: moved back in where it would cross an edge.
+
+    Leaflet places a tooltip beside the pointer (or marker), centered on it vertically, on the side towards the
+    map's center; near the top or bottom edge half of it, and a tooltip wider than the room left on that side, was
+    cut at the map's (the iframe's) edge. After Leaflet has placed it, this moves it by the part that would be
+    outside, leaving a margin, and hides its arrow (which would no longer point at the pointer). Patched once on
+    ``L.Tooltip`` (``_setPosition`` is where Leaflet 1.x places a tooltip, also as a sticky one follows the pointer).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var tooltip = L.Tooltip.prototype;
+            if (tooltip._keptInside || typeof tooltip._setPosition !== "function") { return; }
+            var place = tooltip._setPosition;
+            var margin = {{ this.margin|tojson }};
+            tooltip._setPosition = function (pos) {
+                place.call(this, pos);
+                var map = this._map, box = this._container;
+                if (!map || !box) { return; }
+                var size = map.getSize(), at = L.DomUtil.getPosition(box);
+                var corner = map.layerPointToContainerPoint(at);
+                var shift = function (start, length, room) {
+                    var move = Math.min(0, room - margin - (start + length));
+                    return start + move < margin ? margin - start : move;
+                };
+                var dx = shift(corner.x, box.offsetWidth, size.x), dy = shift(corner.y, box.offsetHeight, size.y);
+                L.DomUtil[dx || dy ? "addClass" : "removeClass"](box, "tooltip-moved-inside");
+                if (dx || dy) { L.DomUtil.setPosition(box, at.add(L.point(dx, dy))); }
+            };
+            tooltip._keptInside = true;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, margin: int = 4):
+        super().__init__()
+        self._name = "TooltipsInside"
+        self.margin = margin
 
 
 class _ClusterAssets(folium.elements.JSCSSMixin, MacroElement):
@@ -633,7 +688,9 @@ def build_base_map(
     header = fmap.get_root().header
     header.add_child(folium.Element(f"<style>.leaflet-container {{ background: {OFFLINE_BACKGROUND}; }}</style>"))
     header.add_child(folium.Element(_LABEL_STYLE))
+    header.add_child(folium.Element(_TOOLTIP_STYLE))
     _ClusterAssets().add_to(fmap)
+    _TooltipsInside().add_to(fmap)
     if "land_text" not in _BACKGROUND_CACHE:
         _BACKGROUND_CACHE["land_text"] = geojson_text(background_geojson())
     FastGeoJson(

@@ -227,3 +227,12 @@ def test_a_carved_out_county_counts_its_own_accounts_at_state_level(taker):
             assert shown[("US-TX", "USS")] == len(texas)
     if taker == "NAE":
         assert (harris["territory_id"] == "USS").any()  # the case where Texas keeps some of Harris's accounts
+
+
+def test_every_map_keeps_its_tooltips_inside_it():
+    # A tooltip was cut at the map's edge (a new user's test at 1280 px): every map wraps its tooltips within half its
+    # width and moves one that would cross an edge back in (checked in Chromium: tests/e2e/test_display.py).
+    layers = coverage_layers(small_plan(), pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    html = build_coverage_map(layers.regions, layers.outlines, layers.legend).get_root().render()
+    assert "max-width: min(340px, calc(50vw - 28px))" in html and "white-space: normal" in html
+    assert html.count("tooltip._keptInside = true") == 1  # (patched once, before any tooltip opens)
