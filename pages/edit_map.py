@@ -108,6 +108,24 @@ def _fitted(table: pd.DataFrame) -> pd.DataFrame:
 
 FEW_ROWS = 3
 
+LAYOUT_KEY = "edit_layout"
+MAP_MIN_WIDTH = 480
+PANEL_MIN_WIDTH = 300
+# The map and the panel share the page's column: half each where there is room (grown from nothing, so that their row
+# wraps only when the two least widths do not fit); on a narrower page the map keeps 480 px and the panel (whose
+# tables are turned on their side to fit) takes the rest, down to 300 px; narrower still, the panel goes under the
+# map, which then takes the whole width. At a 1280 px window the column is 818 px and the map was 402 px wide (a new
+# user's test); 480 + 16 + 300 px leave room for a scroll bar that takes its width (Windows).
+COLUMN = (
+    f'.st-key-{LAYOUT_KEY} > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]'
+    ' > [data-testid="stColumn"]'
+)
+LAYOUT_STYLE = f"""<style>
+{COLUMN} {{ flex: 1 1 0; }}
+{COLUMN}:first-child {{ min-width: min({MAP_MIN_WIDTH}px, 100%); }}
+{COLUMN}:last-child {{ min-width: min({PANEL_MIN_WIDTH}px, 100%); }}
+</style>"""
+
 
 def _territory_name(plan, territory_id) -> str:
     if territory_id in (None, NO_TERRITORY):
@@ -340,7 +358,9 @@ st.caption(
 drawn = st.session_state.get("edit_drawn")
 candidate, label = None, None  # (the drawn edit and how it is said: regions by name)
 selection = pd.DataFrame()
-map_column, panel = st.columns([1, 1])  # (the panel's tables fit beside the map)
+st.html(LAYOUT_STYLE)
+with st.container(key=LAYOUT_KEY):
+    map_column, panel = st.columns([1, 1])  # (a narrow page: the map keeps its width, LAYOUT_STYLE)
 with map_column:
     coverage_map(
         engine,

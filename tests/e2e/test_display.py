@@ -181,6 +181,35 @@ def test_the_edit_pages_balance_tables_fit_beside_the_map(page, app_url, width):
     page.screenshot(path=str(ARTIFACTS / f"edit_map_panel_{width}.png"), full_page=True)
 
 
+def _box(locator) -> dict:
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; }"
+    )
+
+
+@pytest.mark.parametrize("width", [1400, 1280, 1100])
+def test_the_edit_map_keeps_480_px_beside_the_panel_or_has_the_width_above_it(page, app_url, width):
+    # At 1280 px the map beside the balance panel was 402 px wide (a new user's test): it keeps 480 px, the panel
+    # beside it the rest; where both do not fit (1100 px) the panel goes under the map, which takes the whole width.
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page, app_url, "edit_map", "Edit territories")
+    content = current_map(page)
+    frame = _box(page.locator('iframe[title="streamlit_folium.st_folium"]').first)
+    main = _box(page.locator('[data-testid="stMainBlockContainer"]'))
+    panel = _box(page.locator('[data-testid="stColumn"]').filter(has_text="Team balance score").first)
+    assert content.evaluate("() => window.map.getSize().x") == round(frame["w"])  # (Leaflet has the iframe's width)
+    if width >= 1280:
+        assert frame["w"] >= 480, frame
+        assert panel["x"] >= frame["x"] + frame["w"] and abs(panel["y"] - frame["y"]) < 5, (frame, panel)
+        assert panel["w"] >= 300, panel
+    else:
+        assert panel["y"] >= frame["y"] + frame["h"], (frame, panel)
+        assert frame["w"] >= main["w"] - 2 * 80 - 2, (frame, main)  # (the page's column, less its padding)
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"edit_map_layout_{width}.png"))
+
+
 # The box of the tooltip open in the map, and the map's (in the iframe's coordinates).
 TOOLTIP_BOX = """() => {
     const tip = [...document.querySelectorAll('.leaflet-tooltip')].pop();
