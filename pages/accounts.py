@@ -19,7 +19,9 @@ from pages.shared import (
     set_accounts,
     show_input_error,
     show_table,
+    table_height,
     unmatched_owners_warning,
+    wrapping_row_height,
 )
 from territory import InputDataError
 from territory.assignment import explain
@@ -228,6 +230,13 @@ st.download_button(
     mime="text/csv",
 )
 
+# The queue's sentence is read whole (at 1280 px it was cut with "…", a new user's test): the columns' widths leave it
+# most of the page's column and add up to less than its 818 px at a 1280 px window (a wider table stretches them), and
+# the rows are tall enough for the longest sentence's lines (Streamlit wraps a table's text only in rows taller than
+# 64 px; an account's name may take two lines too).
+QUEUE_WIDTHS = {"account_id": 88, "name": 150, "value": 80, "why": 480}
+QUEUE_ROWS = 8  # rows in view, the table scrolls for the rest (its default height, 400 px, showed 5 rows of 68 px)
+
 st.subheader("Unassigned queue")
 queue = view[view["status"] == "unassigned"].sort_values("value", ascending=False)
 if queue.empty:
@@ -250,11 +259,16 @@ else:
     top = queue.head(200).copy()
     top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
     st.caption("The 200 most valuable unassigned accounts, with the reason (it names the region, industry and tier)")
+    widths, row = QUEUE_WIDTHS, wrapping_row_height(top["why"], QUEUE_WIDTHS["why"])
     show_table(
         top[["account_id", "name", "value", "why"]],
         hide_index=True,
-        column_config={"account_id": labelled(None, "Id", "Account id"), "name": labelled(None, "Account", None),
-                       "value": money_column("Value"), "why": labelled({"width": "large"}, "Why it has no rep", None)},
+        row_height=row,
+        height=table_height(min(len(top), QUEUE_ROWS), row),
+        column_config={"account_id": labelled({"width": widths["account_id"]}, "Id", "Account id"),
+                       "name": labelled({"width": widths["name"]}, "Account", None),
+                       "value": money_column("Value", width=widths["value"]),
+                       "why": labelled({"width": widths["why"]}, "Why it has no rep", None)},
     )  # fmt: skip
 
 problems = loaded.problems

@@ -1030,6 +1030,64 @@ def show_table(data, **kwargs):
     return st.dataframe(shown, placeholder=MISSING, column_config=config or None, **kwargs)
 
 
+TABLE_HEADER = 35  # px: a table's heading row (and a row of one line)
+WRAPPING_ROW = 68  # px: Streamlit wraps a table's text only in rows taller than 64 px
+WRAPPED_LINE = 20  # px: a wrapped line of the table's 14 px text
+CHARACTER_WIDTH = 6.2  # px: a character on average, with room for words that wrap whole (5.6 measured in Chromium)
+CELL_PADDING = 8  # px, on each side of a cell's text
+
+
+def wrapping_row_height(texts, width: int) -> int:
+    """A table's row height in px at which its text wraps, tall enough for the longest of ``texts`` in ``width`` px.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The texts of the column that must be read whole (a sentence per row).
+    width : int
+        That column's width in px, the least it has (a table wider than its columns stretches them).
+
+    Returns
+    -------
+    int
+        68 px (the least height at which Streamlit wraps a cell's text; two lines), more for a text that takes more
+        lines.
+
+    Examples
+    --------
+    >>> wrapping_row_height(["No territory claims Union, NJ (US-34039) or a region containing it."], 480)
+    68
+    >>> wrapping_row_height(["word " * 100], 480)  # (500 characters, 74 a line: 7 lines)
+    156
+    """
+    longest = max((len(str(t)) for t in texts), default=0)
+    per_line = max(int((width - 2 * CELL_PADDING) / CHARACTER_WIDTH), 1)
+    lines = -(-longest // per_line)
+    return max(WRAPPING_ROW, lines * WRAPPED_LINE + 2 * CELL_PADDING)
+
+
+def table_height(rows: int, row_height: int) -> int:
+    """The height in px of a table (:func:`show_table`) that shows ``rows`` rows and its heading.
+
+    Parameters
+    ----------
+    rows : int
+        The rows in view (the table scrolls for the others).
+    row_height : int
+        Their height in px (:func:`wrapping_row_height`).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> table_height(8, 68)
+    582
+    """
+    return TABLE_HEADER + rows * row_height + 3  # (+ its borders)
+
+
 def _blanks_as_missing(data):
     """``data`` with empty text cells as missing (shown as the em dash, like None), in a copy when any."""
     if not isinstance(data, pd.DataFrame):

@@ -259,3 +259,70 @@ def test_the_edit_maps_tooltips_stay_inside_the_map_at_1280_px(page, app_url):
     assert " ".join(box["text"].split()) == " ".join(long.split()) and _inside(box), box
     assert box["tip"][2] - box["tip"][0] <= size[0] / 2, box
     page.screenshot(path=str(ARTIFACTS / "edit_map_tooltip_1280.png"))
+
+
+# Each text's lines wrapped by words in ``width`` px, in the font Streamlit's tables draw with.
+WRAPPED_LINES = """([texts, width]) => {
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = '400 14px "Source Sans", sans-serif';
+    return texts.map(text => {
+        let lines = 1, line = '';
+        for (const word of text.split(' ')) {
+            const next = line ? line + ' ' + word : word;
+            if (line && context.measureText(next).width > width) { lines += 1; line = word; } else { line = next; }
+        }
+        return lines;
+    });
+}"""
+
+
+def _table_rows(table) -> list[list[str]]:
+    """Every row's cells (st.dataframe), read from the grid's accessible copy of the rows in view as it scrolls."""
+    count = int(table.locator("table[role=grid]").first.get_attribute("aria-rowcount")) - 1  # (less the heading)
+    height, view = table.evaluate(
+        "e => { const s = e.querySelector('.dvn-scroller'); return [s.scrollHeight, s.clientHeight]; }"
+    )
+    row = (height - 35) / count
+    rows = {}
+    for top in range(0, int(height), max(view - 2 * int(row), int(row))):
+        # the rows at the top and the bottom of the view (their aria-rowindex: the heading's is 1)
+        first, last = min(int(top // row) + 2, count + 1), min(int((top + view - 35) // row) + 1, count + 1)
+        cells = table.evaluate(
+            f"""e => new Promise(done => {{
+                const s = e.querySelector('.dvn-scroller');
+                s.scrollTop = {top};
+                s.dispatchEvent(new Event('scroll'));
+                const drawn = i => e.querySelector('tr[aria-rowindex="' + i + '"] td');
+                const look = () => drawn({first}) && drawn({last})
+                    ? done([...e.querySelectorAll('tbody tr')].map(r => [r.getAttribute('aria-rowindex'),
+                           [...r.querySelectorAll('td')].map(c => c.textContent)]))
+                    : setTimeout(look, 50);
+                look();
+            }})"""
+        )
+        rows.update({int(index): texts for index, texts in cells})
+    return [rows[index] for index in sorted(rows)]
+
+
+def test_the_unassigned_queue_shows_each_sentence_whole_at_1280_px(page, app_url):
+    # At 1280 px 93 of the 200 sentences were cut with "…" (a new user's test): the rows are tall enough for the
+    # lines of the longest, wrapped in the least width the page gives its column (480 px, the Account's 150 px: the
+    # table stretches them to its width), and the table does not scroll sideways.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, app_url, "accounts", "Accounts")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stDataFrame\"] .dvn-scroller').length >= 3", timeout=30_000
+    )
+    queue = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text="Why it has no rep"))
+    queue.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.fonts.check('14px \"Source Sans\"')", timeout=10_000)
+    assert queue.evaluate(SCROLLS) <= 0
+    rows = _table_rows(queue)
+    names, sentences = [r[1] for r in rows], [r[3] for r in rows]
+    assert len(sentences) == len(names) == 200
+    row_height = (queue.evaluate("e => e.querySelector('.dvn-scroller').scrollHeight") - 35) / len(sentences)
+    holds = (row_height - 2 * 8) // 20  # (lines of 20 px in a cell's padding of 8)
+    lines = page.evaluate(WRAPPED_LINES, [sentences, 480 - 2 * 8])
+    assert max(lines) == 2 <= holds, (max(lines), row_height)  # (the longest take two lines)
+    assert max(page.evaluate(WRAPPED_LINES, [names, 150 - 2 * 8])) <= holds, row_height
+    queue.screenshot(path=str(ARTIFACTS / "accounts_queue_1280.png"))

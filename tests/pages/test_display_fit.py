@@ -192,6 +192,40 @@ def test_the_balance_charts_show_long_territory_names_whole():
     assert len(charts) == 2 and '"labelLimit": 360' in charts[1].proto.spec.replace('":360', '": 360')
 
 
+def test_the_unassigned_queue_shows_each_sentence_whole_at_1280_px():
+    # At 1280 px the page's main column is 818 px and the queue's sentence was cut with "…" (a new user's test): the
+    # columns' widths add up to less, the sentence's column has most of it, and the rows are tall enough for its
+    # lines (Streamlit wraps a table's text only in rows taller than 64 px). Measured in Chromium too:
+    # tests/e2e/test_display.py.
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH, WRAPPED_LINE
+
+    app = app_session("pages/accounts.py")
+    queue = next(f for f in app.dataframe if "why" in f.value.columns)
+    widths = _shown_widths(queue)
+    assert None not in widths.values() and sum(widths.values()) <= 810, widths
+    why = widths["Why it has no rep"]
+    assert why >= 480, widths
+    assert queue.proto.row_height >= 68
+    per_line = int((why - 2 * CELL_PADDING) / CHARACTER_WIDTH)
+    lines = (queue.proto.row_height - 2 * CELL_PADDING) // WRAPPED_LINE
+    longest = queue.value["why"].str.len().max()
+    assert 2 <= -(-longest // per_line) <= lines, (longest, per_line, lines)  # (the demo's longest take two lines)
+    assert len(queue.value) == 200
+
+
+def test_a_longer_sentence_gets_taller_rows():
+    from pages.shared import table_height, wrapping_row_height
+
+    demo = "No territory claims Newfoundland and Labrador (CA-NL) or a region containing it."
+    assert wrapping_row_height([demo], 480) == 68
+    reps = ", ".join(f"Rep number {i}" for i in range(12))
+    long = f"Every active rep of Northeastern Illinois & Minnesota + 6 more ({reps}) is at capacity."
+    height = wrapping_row_height([demo, long], 480)
+    assert height > 68 and (height - 16) // 20 * int(464 / 6.2) >= len(long)
+    assert wrapping_row_height([], 480) == 68
+    assert table_height(8, 68) == 35 + 8 * 68 + 3
+
+
 def test_the_edit_pages_map_keeps_480_px_beside_the_panel():
     # At 1280 px the map beside the balance panel was 402 px wide (a new user's test): the two columns are grown
     # from nothing, the map keeps 480 px and the panel 300 px, and under that the panel goes under the map (measured
