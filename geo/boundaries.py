@@ -333,10 +333,12 @@ def read_boundary_file(
         )  # fmt: skip
     load = BoundaryLoad(regions=raw, source_crs="")
     gdf = _to_wgs84(raw, name, load)
-    non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~gdf.geometry.is_empty
-    if non_polygon.all():
+    # (a feature without a geometry, "geometry": null, is no polygon either: the repairs drop it, by feature)
+    absent = gdf.geometry.isna() | gdf.geometry.is_empty
+    non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~absent
+    if (non_polygon | absent).all():
         raise BoundaryFileError(
-            f"no polygons: geometries are {', '.join(sorted(set(gdf.geometry.geom_type)))}",
+            f"no polygons: geometries are {', '.join(sorted(set(gdf.geometry.geom_type.dropna())))}",
             source=name,
             hint="Regions must be polygons; points or lines cannot hold accounts",
         )
@@ -623,9 +625,11 @@ def repair_geometries(
             )
         gdf = gdf.copy()
         gdf["geometry"] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
-    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    missing = gdf.geometry.isna()
+    empty = missing | gdf.geometry.is_empty
     for pos in np.flatnonzero(empty.to_numpy()):
-        messages.append(f"{source}, feature {numbers[pos]} (id '{gdf['region_id'].iloc[pos]}'): empty geometry dropped")
+        what = "no geometry (null);" if missing.iloc[pos] else "empty geometry"
+        messages.append(f"{source}, feature {numbers[pos]} (id '{gdf['region_id'].iloc[pos]}'): {what} dropped")
     return gdf.loc[~empty].reset_index(drop=True), messages
 
 

@@ -407,3 +407,27 @@ def test_a_point_beside_polygons_is_dropped_and_named():
         "point.geojson, feature 2 (id 'E5'): a Point, not a polygon; dropped (regions must be polygons)"
     ]
     assert result.dropped == result.repaired  # (what the Data sources page warns of outright)
+
+
+def test_a_feature_without_a_geometry_is_dropped_and_named():
+    # ("geometry": null beside polygons crashed the Data sources page: 'NoneType' object has no attribute 'geom_type')
+    features = [
+        {"type": "Feature", "geometry": box(0, 0, 1, 1).__geo_interface__, "properties": {"code": "A1"}},
+        {"type": "Feature", "geometry": None, "properties": {"code": "SW"}},
+        {"type": "Feature", "geometry": box(2, 0, 3, 1).__geo_interface__, "properties": {"code": "C3"}},
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    result = read_boundary_file(data, "code", filename="nogeom.geojson")
+    assert list(result.regions["region_id"]) == ["A1", "C3"]
+    assert result.repaired == ["nogeom.geojson, feature 2 (id 'SW'): no geometry (null); dropped"]
+    assert result.dropped == result.repaired
+
+
+def test_points_and_features_without_geometry_are_no_polygons():
+    features = [
+        {"type": "Feature", "geometry": Point(5, 5).__geo_interface__, "properties": {"code": "P"}},
+        {"type": "Feature", "geometry": None, "properties": {"code": "N"}},
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    with pytest.raises(BoundaryFileError, match=r"points\.geojson: no polygons: geometries are Point\. "):
+        read_boundary_file(data, "code", filename="points.geojson")

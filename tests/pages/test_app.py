@@ -542,3 +542,15 @@ def test_a_boundary_file_without_attributes_says_so(app):
     app.file_uploader(key="boundary_upload").set_value(("bare.geojson", _features([{}, {}]), "application/json")).run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("no attributes" in e.value for e in app.error)
+
+
+def test_a_boundary_feature_without_a_geometry_is_named_not_a_traceback(app):
+    open_page(app, "pages/data_sources.py")
+    document = json.loads(_features([{"code": "A1"}, {"code": "SW"}, {"code": "C3"}]))
+    document["features"][1]["geometry"] = None
+    data = json.dumps(document).encode()
+    app.file_uploader(key="boundary_upload").set_value(("districts.geojson", data, "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "1 feature dropped" in said and "districts.geojson, feature 2 (id 'SW'): no geometry" in said
+    assert any(m.value.startswith("2 regions") for m in app.markdown)
