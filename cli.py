@@ -25,12 +25,15 @@ SQLite); its accounts keep the reps saved with that version where the rules allo
 ``newAccount`` shape: id, region, industry, estimatedValue, tier). The accounts already in the plan count too;
 a CSV row with the same id replaces the plan's copy.
 
-Exit codes: 0 success; 2 bad input, with a one-line message on stderr naming the file, row and field.
+Exit codes: 0 success; 2 bad input, with a one-line message on stderr naming the file, line and field (lines
+numbered as a text editor numbers them: the header is line 1, blank lines count). Files are read as UTF-8, with or
+without a byte-order mark, else as Windows-1252 (said on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -50,10 +53,12 @@ from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.crm import match_owners
+from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
+from territory.textfiles import pandas_lines, read_text
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
@@ -195,8 +200,10 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
             raise CliInputError(
                 first["problem"] + more, source=path.name, row=int(first["row"]), column=first["column"]
             )
+        for note in load.notes:  # (read as Windows-1252; empty lines skipped)
+            warn(note)
         for problem in load.problems.itertuples():
-            warn(f"{path.name}, row {problem.row}, column '{problem.column}': {problem.problem}")
+            warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
         located = locate_accounts(load.accounts)
         for note in located.notes:
             warn(f"{path.name}: {note}")
@@ -242,12 +249,19 @@ def stored_version(path: Path):
                             hint="Check TERRITORY_DATABASE_URL or TERRITORY_DATA_DIR") from None  # fmt: skip
 
 
-def load_any_plan(path: Path) -> Plan:
-    """A plan from a file (ours or the seed's), a plan folder, or the store (``store:N``)."""
+def load_any_plan(path: Path, warn=None) -> Plan:
+    """A plan from a file (ours or the seed's), a plan folder, or the store (``store:N``).
+
+    What was said on reading it goes to ``warn``: a file read as Windows-1252 (not UTF-8).
+    """
     version = stored_version(path)
     if version is not None:
         return version.plan
-    return read_plan_folder(path) if path.is_dir() else load_plan(path)
+    notes: list[str] = []
+    plan = read_plan_folder(path, notes) if path.is_dir() else load_plan(path, notes)
+    for note in notes if warn is not None else ():
+        warn(f"{path.name}: {note}" if not note.startswith(path.name) else note)
+    return plan
 
 
 def kept_reps(path: Path) -> pd.Series | None:
@@ -325,7 +339,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             raise CliInputError("export-plan needs --out FOLDER", column="--out")
         if args.out.exists() and not args.out.is_dir():
             raise CliInputError(f"{args.out} is a file", column="--out", hint="Give a folder, e.g. --out plans/fy27")
-        plan = load_any_plan(args.plan)
+        plan = load_any_plan(args.plan, warn)
         # With accounts, the folder keeps who has each account (assignments.csv), from the reps a folder read kept.
         assigned = (
             assign_for(plan, args, warn, keep=kept_reps(args.plan))
@@ -344,7 +358,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
     if args.command == "import-plan":
         if args.out is None or args.out.suffix.lower() not in (".json", ".yaml", ".yml"):
             raise CliInputError("import-plan needs --out PLAN.json or PLAN.yaml", column="--out")
-        plan = load_any_plan(args.plan)
+        plan = load_any_plan(args.plan, warn)
         data = plan.to_dict()
         if args.out.suffix.lower() == ".json":
             text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -358,7 +372,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
     if args.command == "diff":
         if args.new is None:
             raise CliInputError("diff needs --new PLAN (file or folder)", column="--new")
-        old, new = load_any_plan(args.plan), load_any_plan(args.new)
+        old, new = load_any_plan(args.plan, warn), load_any_plan(args.new, warn)
         if args.accounts is not None:
             # The new plan's accounts keep their reps in the old plan where its rules allow (the handoffs are what
             # the change does, not a reshuffle of the prospects).
@@ -378,7 +392,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
     if args.command == "crm-export":
         if args.crm is None or args.accounts is None:
             raise CliInputError("crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv", column="--crm")
-        plan = load_any_plan(args.plan)
+        plan = load_any_plan(args.plan, warn)
         assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan))
         if args.crm == "salesforce":
             from datetime import date
@@ -440,7 +454,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if not (args.keep >= 0 and np.isfinite(args.keep)):
         raise CliInputError(f"--keep {args.keep} is not a weight", column="--keep",
                             hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip
-    plan = load_any_plan(args.plan)
+    plan = load_any_plan(args.plan, warn)
     known = [t.territory_id for t in plan.territories]
     active_reps = ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps if r.active)
     needs = {"rep_leaves": ("--rep", args.rep or args.territory), "rep_joins": ("--name", args.name),
@@ -655,7 +669,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         return run_rebalance(args, warn)
     if args.command == "plans":
         return run_plans(args)
-    plan = load_any_plan(args.plan)
+    plan = load_any_plan(args.plan, warn)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
     accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
@@ -688,7 +702,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         tables = {name: getattr(gaps, name) for name in gaps.__dataclass_fields__}
         return {k: _records(v) for k, v in tables.items()}, tables, "unassigned_by_reason"
     shown = display_region_of(assigned["region_id"]) if len(assigned) else assigned["region_id"]
-    population = read_population(args.population) if args.population else None
+    population = read_population(args.population, warn) if args.population else None
     if plan.settings.potential == "population" and population is None:
         raise CliInputError(
             "the plan measures potential by population",
@@ -700,14 +714,19 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     return _records(table), {"regions": table}, "regions"
 
 
-def read_population(path: Path) -> pd.Series:
+def read_population(path: Path, warn) -> pd.Series:
     """Population per region id from a CSV with ``region_id`` and ``population`` columns."""
+    notes: list[str] = []
     try:
-        table = pd.read_csv(path, dtype={"region_id": str})
+        text = read_text(path, notes=notes)
+        table = pd.read_csv(io.StringIO(text), dtype={"region_id": str})
     except FileNotFoundError:
         raise CliInputError("file not found", source=str(path), hint="Check the path") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CliInputError(f"is not a readable CSV ({exc})", source=path.name) from exc
+    for note in notes:
+        warn(note)
+    table.columns = [str(c).strip() for c in table.columns]
     for column in ("region_id", "population"):
         if column not in table.columns:
             raise CliInputError(
@@ -723,7 +742,7 @@ def read_population(path: Path) -> pd.Series:
         raise CliInputError(
             f"'{table['population'].iloc[first]}' is not a population",
             source=path.name,
-            row=first + 2,
+            row=pandas_lines(text, len(table))[0][first],
             column="population",
             hint="Use a whole number of people",
         )

@@ -17,6 +17,7 @@ import pandas as pd
 from geo.geocode import geocode
 from territory.errors import AccountsFileError
 from territory.model import normalize_tier
+from territory.textfiles import decode_text, pandas_lines
 
 __all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts", "read_headers"]
 
@@ -85,8 +86,9 @@ class AccountsLoad:
     Attributes
     ----------
     accounts : DataFrame
-        One row per placed account: our fields, ``lat``/``lon``, ``geocode_source`` and ``row`` (the
-        spreadsheet row in the file, header = 1). Extra columns of the file are kept.
+        One row per placed account: our fields, ``lat``/``lon``, ``geocode_source`` and ``row`` (the line of
+        the file the row starts on, as an editor numbers lines: header = 1, blank lines count). Extra columns of
+        the file are kept.
     problems : DataFrame
         ``row, account_id, column, value, problem, severity`` — severity ``skipped`` (row not placed) or
         ``warning`` (row kept, a field ignored).
@@ -140,7 +142,8 @@ def read_accounts(
         address column.
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
-    raw = _read_csv(source, name)
+    read = _read_csv(source, name)
+    raw = read.raw
     mapping = guess_column_map(list(raw.columns))
     if column_map:
         for key, header in column_map.items():
@@ -169,7 +172,7 @@ def read_accounts(
     for column in extras:
         # (an unmapped column named like a field is kept under another name: it is not that field)
         accounts[column if column not in accounts and column not in ACCOUNT_FIELDS else f"{column}_extra"] = raw[column]
-    accounts["row"] = raw.index + 2
+    accounts["row"] = read.lines  # the line of the file, as an editor numbers it (header = 1, blank lines count)
 
     problems: list[dict] = []
     accounts = _clean_fields(accounts, mapping, name, problems)
@@ -197,7 +200,7 @@ def read_accounts(
         raise AccountsFileError(
             f"none of its {rows:,} row(s) can be used"
             + (
-                f"; the first, row {int(first['row'])}, column '{first['column']}': {str(first['problem']).removesuffix('; row skipped')}"
+                f"; the first, line {int(first['row'])}, column '{first['column']}': {str(first['problem']).removesuffix('; row skipped')}"
                 if first is not None
                 else ""
             ),
@@ -209,6 +212,7 @@ def read_accounts(
         problems=table.sort_values("row", kind="stable", ignore_index=True),
         column_map=mapping,
         source=name,
+        notes=read.notes,
     )
 
 
@@ -226,15 +230,28 @@ def read_headers(source: str | Path | bytes, filename: str | None = None) -> lis
         As :func:`read_accounts` does when the file is not a CSV with a header and rows.
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
-    raw = _read_csv(source, name)
+    raw = _read_csv(source, name).raw
     _check_separator(raw, name)
     return list(raw.columns)
 
 
-def _read_csv(source, name: str) -> pd.DataFrame:
+@dataclass
+class _Csv:
+    """A CSV's cells as text, each row's line in the file, and what was said on reading it."""
+
+    raw: pd.DataFrame
+    lines: np.ndarray
+    notes: list[str]
+
+
+def _read_csv(source, name: str) -> _Csv:
+    """The file's cells; rows of only commas or blank cells are dropped (and counted in a note, as blank lines)."""
+    notes: list[str] = []
     try:
-        if isinstance(source, (str, Path)) and Path(source).is_file():
+        if isinstance(source, (str, Path)):
             source = Path(source).read_bytes()
+        elif hasattr(source, "read"):
+            source = source.read()
         if isinstance(source, (bytes, bytearray)):
             head = bytes(source[:4096])
             kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
@@ -244,11 +261,9 @@ def _read_csv(source, name: str) -> pd.DataFrame:
                     source=name,
                     hint="Save the sheet as 'CSV UTF-8 (comma delimited)' from your spreadsheet and load that",
                 )
-            source = io.BytesIO(source)
-        raw = pd.read_csv(
-            source, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, encoding_errors="replace"
-        )
-    except FileNotFoundError:
+            source = decode_text(source, name, notes)
+        raw = pd.read_csv(io.StringIO(source), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except (FileNotFoundError, IsADirectoryError):
         raise AccountsFileError("file not found", source=name, hint="Check the path") from None
     except pd.errors.EmptyDataError:
         raise AccountsFileError(
@@ -260,12 +275,21 @@ def _read_csv(source, name: str) -> pd.DataFrame:
             f"is not a readable CSV ({str(exc).strip()})",
             source=name,
             row=int(line.group(1)) if line else None,
-            hint="Check quoting and the number of fields on that row",
+            hint="Check quoting and the number of fields on that line",
         ) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
+    lines, blank = pandas_lines(source, len(raw))
+    lines = np.asarray(lines, dtype=int)
+    empty = raw.isna().all(axis=1).to_numpy()  # (only commas: pandas reads a row of empty cells)
+    last = lines[~empty].max() if (~empty).any() else 0
+    skipped = sorted([n for n in blank if n < last] + lines[empty].tolist())
+    if skipped:
+        shown = ", ".join(str(n) for n in skipped[:10]) + (", …" if len(skipped) > 10 else "")
+        notes.append(f"{name}: {len(skipped):,} empty line(s) skipped (lines {shown}: blank, or only commas)")
+    raw, lines = raw.loc[~empty].reset_index(drop=True), lines[~empty]
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
-    return raw
+    return _Csv(raw, lines, notes)
 
 
 def _check_separator(raw: pd.DataFrame, name: str) -> None:

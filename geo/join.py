@@ -129,8 +129,8 @@ def join_accounts(
         shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
         result.notes.append(
             f"{int(antarctica.sum())} account(s) lie in Antarctica"
-            + (f" (rows {shown})" if rows else "")
-            + ": their latitude and longitude are most likely swapped; exchange the two values in those rows"
+            + (f" (lines {shown})" if rows else "")
+            + ": their latitude and longitude are most likely swapped; exchange the two values on those lines"
         )
     return result
 

@@ -25,6 +25,7 @@ st.title("Data sources")
 
 loaded = current_accounts()
 plan = current_plan()
+_LINE = {"row": st.column_config.NumberColumn("Line", help="The line of the file, as a text editor numbers it")}
 
 st.subheader("Accounts")
 st.write(
@@ -42,14 +43,14 @@ unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
     st.markdown(f"**{len(skipped)} row(s) could not be placed**")
-    show_table(skipped, hide_index=True)
+    show_table(skipped, hide_index=True, column_config=_LINE)
 warnings = loaded.problems[loaded.problems["severity"] == "warning"]
 if len(warnings):
     st.markdown(f"**{len(warnings)} warning(s)** on rows that were placed")
-    show_table(warnings, hide_index=True)
+    show_table(warnings, hide_index=True, column_config=_LINE)
 if len(loaded.outside):
     st.markdown(f"**{len(loaded.outside)} account(s) outside every region**")
-    show_table(loaded.outside, hide_index=True)
+    show_table(loaded.outside, hide_index=True, column_config=_LINE)
 
 st.divider()
 st.subheader("Plan")
@@ -66,8 +67,9 @@ def _use_uploaded_plan() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
+        notes: list[str] = []
         try:
-            loaded_plan = load_plan(path)
+            loaded_plan = load_plan(path, notes)
         except InputDataError as error:
             st.session_state["plan_upload_outcome"] = ("error", error)
             return
@@ -76,7 +78,7 @@ def _use_uploaded_plan() -> None:
     for key in ("store_plan", "store_plan_json"):
         st.session_state.pop(key, None)
     unknown = sorted(loaded_plan.claimed_region_ids() - set(region_table()["region_id"]))
-    st.session_state["plan_upload_outcome"] = ("success", upload.name, unknown)
+    st.session_state["plan_upload_outcome"] = ("success", upload.name, notes, unknown)
 
 
 st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
@@ -88,11 +90,13 @@ if outcome is not None and outcome[0] == "error":
     show_input_error(outcome[1])
 elif outcome is not None:
     st.success(f"Loaded plan from {plain(outcome[1])}.")
-    if outcome[2]:
+    for note in outcome[2]:  # (read as Windows-1252, not UTF-8)
+        st.info(plain(note))
+    if outcome[3]:
         st.warning(
             "The plan names regions the bundled boundaries do not have: "
-            + plain(", ".join(outcome[2][:10]))
-            + (f" and {len(outcome[2]) - 10} more" if len(outcome[2]) > 10 else "")
+            + plain(", ".join(outcome[3][:10]))
+            + (f" and {len(outcome[3]) - 10} more" if len(outcome[3]) > 10 else "")
             + ". Their accounts cannot be placed in them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)."
         )
 

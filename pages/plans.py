@@ -357,11 +357,13 @@ def _open_zip() -> None:
     upload = st.session_state.get(_zip_key())
     if upload is None:
         return
+    notes: list[str] = []
     try:
-        loaded = read_plan_zip(upload.getvalue(), upload.name)
+        loaded = read_plan_zip(upload.getvalue(), upload.name, notes)
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
+    st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252 …)
     open_name = current_engine().plan.name
     set_plan(loaded)
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():
@@ -492,6 +494,8 @@ st.session_state.setdefault("plan_author", author(default=""))  # a name typed i
 message = st.session_state.pop("plans_message", None)
 if message:
     getattr(st, message[0])(message[1])
+for note in st.session_state.pop("plans_notes", []):
+    st.warning(plain(note))
 
 # ---- The plan of this session -------------------------------------------------------------------------------
 plan = current_engine().plan  # (first: a session opened on this page loads its stored plan here)

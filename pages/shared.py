@@ -1477,8 +1477,12 @@ def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None) -> bytes:
     return _plan_zip(json.dumps(plan.to_dict()), assignments)
 
 
-def read_plan_zip(data: bytes, filename: str) -> Plan:
-    """A plan from an uploaded zip of a plan folder (plan.yaml at its root or in one folder)."""
+def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) -> Plan:
+    """A plan from an uploaded zip of a plan folder (plan.yaml at its root or in one folder).
+
+    ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`), each naming the
+    zip.
+    """
     import io
     import tempfile
     import zipfile
@@ -1501,7 +1505,11 @@ def read_plan_zip(data: bytes, filename: str) -> Plan:
             path = PurePosixPath(name)
             if path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts:
                 (Path(folder) / path.name).write_bytes(archive.read(name))
-        return read_plan_folder(folder)
+        said: list[str] = []
+        plan = read_plan_folder(folder, said)
+    if notes is not None:
+        notes.extend(f"{filename}: {note}" for note in said)
+    return plan
 
 
 def plain(text: str) -> str:

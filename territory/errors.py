@@ -8,14 +8,16 @@ __all__ = ["InputDataError", "BoundaryFileError", "AccountsFileError", "PlanFile
 
 
 def format_location(source: str | None = None, row: int | None = None, column: str | None = None) -> str:
-    """Return ``"file.csv, row 7, column 'lat'"`` from whichever parts are known.
+    """Return ``"file.csv, line 7, column 'lat'"`` from whichever parts are known.
 
     Parameters
     ----------
     source : str, optional
         File name (or a description such as ``"uploaded file"``).
     row : int, optional
-        1-based row as a spreadsheet shows it (the header is row 1).
+        The line of the file, as a text editor numbers lines: the header is line 1, and blank lines count (a
+        spreadsheet shows the same number as its row, but for a record whose quoted cell spans lines: the line
+        it starts on).
     column : str, optional
         Column or field name (a command-line option such as ``--territory`` reads ``option --territory``; a place
         in a plan file such as ``reps[0].capacity`` reads ``rep 1, field 'capacity'``).
@@ -25,13 +27,13 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     >>> format_location("plan.json", column="reps[0].capacity")
     "plan.json, rep 1, field 'capacity'"
     >>> format_location("a.csv", 3, "lat")
-    "a.csv, row 3, column 'lat'"
+    "a.csv, line 3, column 'lat'"
     """
     parts = []
     if source:
         parts.append(str(source))
     if row is not None:
-        parts.append(f"row {row}")
+        parts.append(f"line {row}")
     if column:
         entry = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", column)
         if column.startswith("--"):

@@ -16,6 +16,7 @@ import yaml
 
 from territory.errors import PlanFileError
 from territory.regions import is_region_id, normalize_region_id
+from territory.textfiles import read_text
 
 __all__ = [
     "TIERS",
@@ -264,13 +265,18 @@ def _as_plain(obj) -> dict[str, Any]:
 FOLDER_HEADER = "# Territory plan. Regions per territory: alignment.csv"
 
 
-def load_plan(path: str | Path) -> Plan:
+def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
     """Read a plan file: our JSON or YAML format, or the seed's JSON shape (see :mod:`territory.seed`).
+
+    The file is read as UTF-8 (with or without a byte-order mark), else as Windows-1252 (see
+    :mod:`territory.textfiles`).
 
     Parameters
     ----------
     path : str or Path
         A ``.json``, ``.yaml`` or ``.yml`` file.
+    notes : list of str, optional
+        Gets what was said on reading it without refusing it: a file not in UTF-8, named with the encoding used.
 
     Returns
     -------
@@ -284,7 +290,7 @@ def load_plan(path: str | Path) -> Plan:
     path = Path(path)
     source = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, source, notes)
     except FileNotFoundError:
         raise PlanFileError("file not found", source=str(path), hint="Check the path") from None
     is_yaml = path.suffix.lower() in (".yaml", ".yml")

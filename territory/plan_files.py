@@ -29,6 +29,7 @@ import yaml
 
 from territory.errors import PlanFileError
 from territory.model import FOLDER_HEADER, Plan, plan_from_dict
+from territory.textfiles import csv_records, is_blank_record, read_text
 
 __all__ = ["write_plan_folder", "read_plan_folder", "read_folder_assignments", "canonical_plan", "PLAN_FILES"]
 
@@ -151,22 +152,21 @@ def write_plan_folder(
     return written
 
 
-def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict]]:
+def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[tuple[int, dict]]:
+    """Each row of a folder's CSV with the line it is on; blank lines and rows of only commas are skipped."""
     if not path.exists():
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise PlanFileError(
-                f"missing column(s) {', '.join(missing)}",
-                source=path.name,
-                hint=f"The header must be: {','.join(required)}",
-            )
-        return [
-            (i, {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()})
-            for i, row in enumerate(reader, start=2)
-        ]
+    records = [(n, r) for n, r in csv_records(read_text(path, notes=notes)) if not is_blank_record(r)]
+    header = [h.strip() for h in records[0][1]] if records else []
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise PlanFileError(
+            f"missing column(s) {', '.join(missing)}",
+            source=path.name,
+            hint=f"The header must be: {','.join(required)}",
+        )
+    # (a cell missing at the end of a line reads as empty; one too many is not read)
+    return [(n, {h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}) for n, r in records[1:]]
 
 
 def _yaml_problem(error) -> str:
@@ -177,14 +177,24 @@ def _yaml_problem(error) -> str:
     return f"not valid YAML{where}: {problem}"
 
 
-def read_plan_folder(folder: str | Path) -> Plan:
+def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan:
     """Read a plan folder written by :func:`write_plan_folder` (or by hand, e.g. edited in a pull request).
+
+    Files are read as UTF-8 (with or without a byte-order mark), else as Windows-1252 (see
+    :mod:`territory.textfiles`); lines are numbered as a text editor numbers them.
+
+    Parameters
+    ----------
+    folder : str or Path
+    notes : list of str, optional
+        Gets what the reader has to say without refusing the folder: a file not in UTF-8, named with the encoding
+        used.
 
     Raises
     ------
     PlanFileError
-        Naming the file, row and field: a missing ``plan.yaml``, a region claimed by an unknown territory,
-        an override to an unknown rep …
+        Naming the file, line and field: a missing ``plan.yaml``, a region claimed by an unknown territory, an
+        override to an unknown rep …
     """
     folder = Path(folder)
     head_path = folder / "plan.yaml"
@@ -193,7 +203,7 @@ def read_plan_folder(folder: str | Path) -> Plan:
             "no plan.yaml in the folder", source=str(folder), hint="Export a plan with cli.py export-plan"
         )
     try:
-        head = yaml.safe_load(head_path.read_text(encoding="utf-8")) or {}
+        head = yaml.safe_load(read_text(head_path, notes=notes)) or {}
     except yaml.YAMLError as error:
         raise PlanFileError(_yaml_problem(error), source="plan.yaml", hint="Fix the YAML syntax") from error
     if not isinstance(head, dict):
@@ -201,7 +211,7 @@ def read_plan_folder(folder: str | Path) -> Plan:
     territories = head.get("territories") or []
     ids = {t.get("territory_id") for t in territories if isinstance(t, dict)}
     regions: dict[str, list[str]] = {}
-    for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"]):
+    for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"], notes):
         if not row["region_id"]:
             raise PlanFileError("empty region id", source="alignment.csv", row=row_number, column="region_id")
         if row["territory_id"] not in ids:
@@ -219,7 +229,9 @@ def read_plan_folder(folder: str | Path) -> Plan:
         for t in territories
     ]
     overrides = []
-    for row_number, row in _read_csv(folder / "overrides.csv", ["account_id", "territory_id", "rep_id", "locked"]):
+    for row_number, row in _read_csv(
+        folder / "overrides.csv", ["account_id", "territory_id", "rep_id", "locked"], notes
+    ):
         locked = row["locked"].lower()
         if locked not in ("true", "false", ""):
             raise PlanFileError(
@@ -239,7 +251,7 @@ def read_plan_folder(folder: str | Path) -> Plan:
     data["overrides"] = overrides
     data["accounts"] = [
         {k: (v if v != "" else None) for k, v in row.items()} | {"value": float(row["value"] or 0)}
-        for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS)
+        for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes)
     ]
     return plan_from_dict(data, source=f"{folder.name}/plan.yaml")
 

@@ -127,12 +127,12 @@ def test_invalid_rows_exit_2_naming_file_row_and_field(tmp_path, capsys):
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: bad.csv, row 3, column 'lat': is not a latitude")
+    assert lines[0].startswith("error: bad.csv, line 3, column 'lat': is not a latitude")
     assert "--skip-invalid" in lines[0]
     code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--skip-invalid", capsys=capsys)
     assert code == 0
     assert [r["account_id"] for r in json.loads(out)] == ["ACC-001", "A"]
-    assert "bad.csv, row 3, column 'lat'" in err
+    assert "bad.csv, line 3, column 'lat'" in err
 
 
 @pytest.mark.parametrize(
@@ -238,7 +238,7 @@ def test_whitespace_by_population(tmp_path, capsys):
     assert rows["US-CA"]["potential"] == 39_000_000
     population.write_text("region_id,population\nUS-NY,lots\n")
     code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
-    assert code == 2 and "pop.csv, row 2, column 'population': 'lots' is not a population" in err
+    assert code == 2 and "pop.csv, line 2, column 'population': 'lots' is not a population" in err
 
 
 def test_export_import_and_diff_plan_folders(tmp_path, capsys):
@@ -276,7 +276,7 @@ def test_a_bad_plan_folder_exits_2_naming_the_row(tmp_path, capsys):
         handle.write("US-NJ,NOPE\n")
     code, out, err = run_cli("import-plan", "--plan", folder, "--out", tmp_path / "p.yaml", capsys=capsys)
     assert code == 2 and out == ""
-    assert "alignment.csv, row" in err and "unknown territory 'NOPE'" in err
+    assert "alignment.csv, line" in err and "unknown territory 'NOPE'" in err
     assert not (tmp_path / "p.yaml").exists()
 
 
@@ -950,3 +950,66 @@ def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypat
     assert code == 0 and json.loads(out)["territories"]
     code, _, err = run_cli("balance", capsys=capsys)
     assert code == 2 and err.startswith("error: option --plan: balance needs --plan PLAN")
+
+
+# --- encodings, line numbers and plan folders' regions -------------------------------------------------------
+
+
+def _latin1_plan(tmp_path):
+    data = json.loads(DEMO_PLAN.read_text(encoding="utf-8"))
+    data["territories"][0]["name"] = "Amérique du Nord Est"
+    path = tmp_path / "plan_latin1.json"
+    path.write_bytes(json.dumps(data, ensure_ascii=False).encode("cp1252"))
+    return path
+
+
+def test_a_plan_in_windows_1252_is_read_and_said_so_on_stderr(tmp_path, capsys):
+    # It was a UnicodeDecodeError traceback, exit code 1 (for the file and for a folder's plan.yaml).
+    path = _latin1_plan(tmp_path)
+    code, out, err = run_cli("balance", "--plan", path, capsys=capsys)
+    assert code == 0, err
+    assert err.startswith("warning: plan_latin1.json is not UTF-8: read as Windows-1252")
+    run_cli("export-plan", "--plan", path, "--out", tmp_path / "fy27", capsys=capsys)
+    head = tmp_path / "fy27" / "plan.yaml"
+    head.write_bytes(head.read_text(encoding="utf-8").encode("cp1252"))
+    code, out, err = run_cli("import-plan", "--plan", tmp_path / "fy27", "--out", tmp_path / "back.json", capsys=capsys)
+    assert code == 0, err
+    assert "warning: fy27: plan.yaml is not UTF-8: read as Windows-1252" in err
+    back = json.loads((tmp_path / "back.json").read_text(encoding="utf-8"))
+    assert back["territories"][0]["name"] == "Amérique du Nord Est"
+
+
+def test_a_plan_and_a_folder_with_byte_order_marks_are_read(tmp_path, capsys):
+    path = tmp_path / "plan_bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + DEMO_PLAN.read_bytes())
+    code, _, err = run_cli("export-plan", "--plan", path, "--out", tmp_path / "fy", capsys=capsys)
+    assert code == 0 and err == ""
+    alignment = tmp_path / "fy" / "alignment.csv"
+    alignment.write_bytes(b"\xef\xbb\xbf" + alignment.read_bytes())
+    code, _, err = run_cli("balance", "--plan", tmp_path / "fy", capsys=capsys)
+    assert code == 0 and err == ""
+
+
+def test_accounts_in_windows_1252_are_read_and_said_so(tmp_path, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        "id,name,industry,city,state,country\nL1,Société Générale,fintech,Montréal,QC,CA\n".encode("cp1252")
+    )
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
+    assert code == 0, err
+    assert err.startswith("warning: latin1.csv is not UTF-8: read as Windows-1252")
+    assert next(r for r in json.loads(out) if r["account_id"] == "L1")["status"] == "assigned"
+
+
+def test_lines_after_blank_lines_and_rows_of_commas(tmp_path, capsys):
+    # blank.csv failed ("no account id … pass --skip-invalid") on a row of commas, and blank2.csv named "row 3"
+    # for the latitude on line 5.
+    path = tmp_path / "blank.csv"
+    path.write_text("id,lat,lon\n\nA,40.7,-74.0\n,,\nB,123,-74.0\n")
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: blank.csv, line 5, column 'lat': is not a latitude")
+    path.write_text("id,lat,lon\n\nA,40.7,-74.0\n,,\n")
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
+    assert code == 0, err
+    assert "warning: blank.csv: 2 empty line(s) skipped (lines 2, 4: blank, or only commas)" in err

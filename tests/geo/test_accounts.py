@@ -237,7 +237,7 @@ def test_a_value_too_large_for_a_number_is_refused_by_row_and_the_pages_still_sh
 
 def test_a_file_of_which_no_row_can_be_used_is_refused(write_csv):
     # It loaded as "Loaded 0 of 2 rows", and the session went on with no accounts ("Every account has a rep").
-    with pytest.raises(AccountsFileError, match=r"none of its 2 row\(s\) can be used; the first, row 2, column 'lat': "
+    with pytest.raises(AccountsFileError, match=r"none of its 2 row\(s\) can be used; the first, line 2, column 'lat': "
                                                 r"is not a latitude \(must be between -90 and 90\)\. Fix the rows"):  # fmt: skip
         read_accounts(write_csv("id,lat,lon\nA,999,5\n,40,-74\n"))
 
@@ -315,3 +315,61 @@ def test_country_and_state_codes():
     assert countries.tolist() == ["US", "US", "GB", "DE", "DE", "", ""]
     states = state_code(pd.Series(["NY", "New York", "Ontario", "qc", "ZZ"]), pd.Series(["US", "", "", "CA", "US"]))
     assert states.tolist() == ["US-NY", "US-NY", "CA-ON", "CA-QC", ""]
+
+
+# --- encodings and line numbers ------------------------------------------------------------------------------
+
+
+def test_a_windows_1252_file_is_read_with_its_accents_and_said_so(tmp_path):
+    # It loaded silently as 'Soci�t� G�n�rale', and 'Montr�al' was found in no city table.
+    path = tmp_path / "latin1.csv"
+    text = "id,name,city,state,country\nL1,Société Générale,Montréal,QC,CA\nL2,Café Müller,Köln,,DE\n"
+    path.write_bytes(text.encode("cp1252"))
+    load = read_accounts(path)
+    accounts = load.accounts.set_index("account_id")
+    assert accounts.loc["L1", "name"] == "Société Générale" and accounts.loc["L2", "name"] == "Café Müller"
+    assert accounts.loc["L1", "geocode_source"] == "city" and accounts.loc["L2", "geocode_source"] == "city"
+    assert load.problems.empty
+    assert len(load.notes) == 1 and load.notes[0].startswith("latin1.csv is not UTF-8: read as Windows-1252")
+    assert "save the file as UTF-8" in load.notes[0]
+
+
+def test_utf8_with_or_without_a_byte_order_mark_says_nothing(tmp_path):
+    for name, data in (("plain.csv", b""), ("bom.csv", b"\xef\xbb\xbf")):
+        path = tmp_path / name
+        path.write_bytes(data + "id,name,lat,lon\nA1,Crème Brûlée,40.7,-74.0\n".encode())
+        load = read_accounts(path)
+        assert load.column_map["account_id"] == "id" and load.accounts.loc[0, "name"] == "Crème Brûlée"
+        assert load.notes == []
+
+
+def test_rows_are_numbered_by_their_line_in_the_file_after_blank_lines(write_csv):
+    # The bad latitude on line 6 was said to be on "row 3": pandas skips blank lines and numbered what was left.
+    path = write_csv("id,lat,lon\n\n\nA,40.7,-74.0\n  \nB,123,-74.0\n", name="blank2.csv")
+    load = read_accounts(path)
+    assert load.accounts["row"].tolist() == [4]
+    assert load.problems[["row", "column"]].values.tolist() == [[6, "lat"]]
+    assert load.notes == ["blank2.csv: 3 empty line(s) skipped (lines 2, 3, 5: blank, or only commas)"]
+
+
+def test_a_row_of_only_commas_is_skipped_as_a_blank_line(write_csv):
+    # It was an error ("no account id; row skipped"), which failed the CLI without --skip-invalid.
+    path = write_csv("id,name,lat,lon\nA,x,40.7,-74.0\n\n,,,\n , , ,\nB,y,51.5,-0.1\n\n\n", name="blank.csv")
+    load = read_accounts(path)
+    assert load.accounts["account_id"].tolist() == ["A", "B"] and load.accounts["row"].tolist() == [2, 6]
+    assert load.problems.empty
+    # (the blank lines at the end of the file are no rows skipped: nothing came after them)
+    assert load.notes == ["blank.csv: 3 empty line(s) skipped (lines 3, 4, 5: blank, or only commas)"]
+
+
+def test_a_quoted_cell_over_two_lines_numbers_the_next_rows_by_their_lines(write_csv):
+    path = write_csv('id,name,lat,lon\nA,"Acme\nHoldings",40.7,-74.0\nB,Beta,123,-74.0\n', name="multi.csv")
+    load = read_accounts(path)
+    assert load.accounts.loc[0, "name"] == "Acme\nHoldings"
+    assert load.problems[["row", "column"]].values.tolist() == [[4, "lat"]]
+
+
+def test_a_file_of_only_empty_rows_has_no_rows(write_csv):
+    path = write_csv("id,lat,lon\n,,\n\n", name="empty_rows.csv")
+    with pytest.raises(AccountsFileError, match=r"empty_rows\.csv: has a header but no rows"):
+        read_accounts(path)

@@ -133,5 +133,5 @@ def test_swapped_coordinates_that_land_in_antarctica_are_detected():
     # A few accounts in Antarctica do not make a file look swapped, but they are named as likely swapped.
     result = join_accounts(accounts((40.7831, -73.9712), (43.65, -79.38), (-74.0, 40.7)).assign(row=[2, 3, 4]))
     assert not result.swapped
-    assert any(n.startswith("1 account(s) lie in Antarctica (rows 4): their latitude and longitude are most likely")
+    assert any(n.startswith("1 account(s) lie in Antarctica (lines 4): their latitude and longitude are most likely")
                for n in result.notes)  # fmt: skip

@@ -554,3 +554,35 @@ def test_a_boundary_feature_without_a_geometry_is_named_not_a_traceback(app):
     said = " ".join(w.value for w in app.warning).replace("\\", "")
     assert "1 feature dropped" in said and "districts.geojson, feature 2 (id 'SW'): no geometry" in said
     assert any(m.value.startswith("2 regions") for m in app.markdown)
+
+
+@pytest.mark.parametrize(
+    ("encode", "said"),
+    [(lambda text: text.encode("cp1252"), "mine.json is not UTF-8: read as Windows-1252"),
+     (lambda text: b"\xef\xbb\xbf" + text.encode(), None)],
+    ids=["windows-1252", "byte-order-mark"],
+)  # fmt: skip
+def test_a_plan_in_windows_1252_or_with_a_byte_order_mark_is_used(app, encode, said):
+    # Windows-1252 turned the page into a UnicodeDecodeError traceback; a BOM was refused as bad JSON.
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text(encoding="utf-8"))
+    raw["name"] = "Amérique"
+    open_page(app, "pages/data_sources.py")
+    data = encode(json.dumps(raw, ensure_ascii=False))
+    app.file_uploader(key="plan_upload").set_value(("mine.json", data, "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error
+    assert any("In use: **Amérique**" in m.value for m in app.markdown)
+    notes = [i.value.replace("\\", "") for i in app.info]
+    assert any(n.startswith(said) for n in notes) if said else not any("UTF-8" in n for n in notes)
+
+
+def test_accounts_in_windows_1252_are_read_and_the_data_sources_page_says_so(app):
+    open_page(app, "pages/accounts.py")
+    data = "id,name,city,state,country\nL1,Société Générale,Montréal,QC,CA\n".encode("cp1252")
+    upload(app, "latin1.csv", data)
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.switch_page("pages/data_sources.py").run()
+    assert any(i.value.startswith("latin1.csv is not UTF-8: read as Windows-1252") for i in app.info)
+    assert not any("could not be placed" in m.value for m in app.markdown)

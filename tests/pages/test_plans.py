@@ -663,3 +663,27 @@ def test_owners_of_a_crm_export_are_read_as_reps_and_the_others_named(data_dir):
     assert not app.exception and not any("matches no rep" in w.value for w in app.warning)
     go(app, "pages/accounts.py")
     assert kept_by_owner() == 6
+
+
+def _folder_zip(plan, alignment_lines: str = "", prefix: bytes = b"") -> bytes:
+    """The plan's folder zip with lines added to alignment.csv (as an edit outside would) and ``prefix`` before it."""
+    import io
+    import zipfile
+
+    from pages.shared import plan_folder_zip
+
+    archive, edited = zipfile.ZipFile(io.BytesIO(plan_folder_zip(plan))), io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as out:
+        for name in archive.namelist():
+            data = archive.read(name)
+            out.writestr(name, prefix + data + alignment_lines.encode() if name.endswith("alignment.csv") else data)
+    return edited.getvalue()
+
+
+def test_a_plan_zip_with_a_byte_order_mark_opens(data_dir):
+    # It was refused: "alignment.csv: missing column(s) region_id", though the header was right.
+    app = go(session(), "pages/plans.py")
+    data = _folder_zip(plan_of(app), "US-NJ,NAE\n", prefix=b"\xef\xbb\xbf")
+    app.file_uploader(key="upload_folder").set_value(("fy_bom.zip", data, "application/zip")).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert "US-NJ" in plan_of(app).territory("NAE").region_ids

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from territory import PlanFileError, load_plan, normalize_region_id, normalize_tier, plan_from_dict
 from territory.errors import InputDataError, format_location
@@ -147,6 +148,32 @@ def test_load_plan_reports_field_with_file_name(tmp_path):
 
 def test_error_message_format():
     error = InputDataError("bad", source="a.csv", row=3, column="lat", hint="Fix it")
-    assert str(error) == "a.csv, row 3, column 'lat': bad. Fix it"
-    assert format_location(None, 2, None) == "row 2"
+    assert str(error) == "a.csv, line 3, column 'lat': bad. Fix it"
+    assert format_location(None, 2, None) == "line 2"
     assert isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_plan_saved_in_windows_1252_is_read_and_said_so(tmp_path, suffix):
+    # It was a UnicodeDecodeError traceback (on the Data sources page and in cli.py).
+    data = json.loads(DEMO_PLAN.read_text(encoding="utf-8"))
+    data["territories"][0]["name"] = "Amérique du Nord Est"
+    path = tmp_path / f"plan_latin1{suffix}"
+    text = json.dumps(data, ensure_ascii=False) if suffix == ".json" else yaml.safe_dump(data, allow_unicode=True)
+    path.write_bytes(text.encode("cp1252"))
+    notes = []
+    assert load_plan(path, notes).territories[0].name == "Amérique du Nord Est"
+    assert len(notes) == 1 and notes[0].startswith(f"plan_latin1{suffix} is not UTF-8: read as Windows-1252")
+    assert load_plan(path).territories[0].name == "Amérique du Nord Est"  # (notes are optional)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_plan_with_a_utf8_byte_order_mark_is_read(tmp_path, suffix):
+    # It was refused: "Unexpected UTF-8 BOM (decode using utf-8-sig) … Fix the JSON syntax".
+    data = json.loads(DEMO_PLAN.read_text(encoding="utf-8"))
+    path = tmp_path / f"plan_bom{suffix}"
+    text = json.dumps(data) if suffix == ".json" else yaml.safe_dump(data)
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    notes = []
+    assert load_plan(path, notes) == load_plan(DEMO_PLAN)
+    assert notes == []

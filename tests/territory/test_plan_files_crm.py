@@ -106,10 +106,10 @@ def test_a_folder_keeps_who_has_each_account(tmp_path, rich_plan):
     ("file", "text", "message"),
     [
         ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nUS-NJ,NOPE\n",
-         "alignment.csv, row 3, column 'territory_id': unknown territory 'NOPE'"),
+         "alignment.csv, line 3, column 'territory_id': unknown territory 'NOPE'"),
         ("alignment.csv", "region,territory\nUS-NY,NAE\n", "alignment.csv: missing column(s) region_id, territory_id"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
-         "overrides.csv, row 2, column 'locked': 'locked' must be true or false"),
+         "overrides.csv, line 2, column 'locked': 'locked' must be true or false"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
         ("plan.yaml", "name: [unclosed\n", "plan.yaml: not valid YAML at line 2, column 1: expected ',' or ']'"),
         ("plan.yaml", "name: x\nterritories:\n  - territory_id: A\n   bad: [\n",
@@ -259,3 +259,34 @@ def test_crm_files_read_back_give_the_same_reps():
         expected.index = [("'" + i) if i.startswith("+") else i for i in expected.index]
         assert back.rep_ids.to_dict() == expected[back.rep_ids.index].to_dict()
         assert back.unmatched.empty
+
+
+# --- encodings, line numbers and regions listed for two territories -------------------------------------------
+
+
+def test_a_folder_with_byte_order_marks_reads_as_without(tmp_path, rich_plan):
+    # alignment.csv with a BOM was refused: "missing column(s) region_id", though its header was right.
+    write_plan_folder(rich_plan, tmp_path)
+    for name in ("plan.yaml", "alignment.csv", "overrides.csv", "accounts.csv"):
+        (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + (tmp_path / name).read_bytes())
+    notes = []
+    assert read_plan_folder(tmp_path, notes) == canonical_plan(rich_plan)
+    assert notes == []
+
+
+def test_a_folder_in_windows_1252_is_read_and_said_so_by_file(tmp_path, rich_plan):
+    renamed = replace(rich_plan, territories=(replace(rich_plan.territories[0], name="Amérique du Nord Est"),
+                                              *rich_plan.territories[1:]))  # fmt: skip
+    write_plan_folder(renamed, tmp_path)
+    (tmp_path / "plan.yaml").write_bytes((tmp_path / "plan.yaml").read_text(encoding="utf-8").encode("cp1252"))
+    notes = []
+    assert read_plan_folder(tmp_path, notes).territories[0].name == "Amérique du Nord Est"
+    assert len(notes) == 1 and notes[0].startswith("plan.yaml is not UTF-8: read as Windows-1252")
+
+
+def test_a_folder_s_csv_lines_are_numbered_as_an_editor_numbers_them(tmp_path, rich_plan):
+    # Blank lines and rows of only commas are skipped; the line said is the file's line, not the count of rows.
+    write_plan_folder(rich_plan, tmp_path)
+    (tmp_path / "alignment.csv").write_text("region_id,territory_id\n\nUS-NY,NAE\n,\n\nUS-NJ,NOPE\n")
+    with pytest.raises(PlanFileError, match=r"alignment\.csv, line 6, column 'territory_id': unknown territory"):
+        read_plan_folder(tmp_path)
