@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.accounts import read_accounts
-from geo.boundaries import region_table
+from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import display_region_of
 from geo.editing import units_of_claims
 from geo.join import locate_accounts
@@ -252,14 +252,16 @@ def stored_version(path: Path):
 def load_any_plan(path: Path, warn=None) -> Plan:
     """A plan from a file (ours or the seed's), a plan folder, or the store (``store:N``).
 
-    What was said on reading it goes to ``warn``: a file read as Windows-1252 (not UTF-8).
+    What was said on reading it goes to ``warn``: a file read as Windows-1252 (not UTF-8), a region a plan folder lists
+    for two territories that share it, and regions the bundled boundaries do not have (as the Data sources page says).
     """
     version = stored_version(path)
     if version is not None:
         return version.plan
     notes: list[str] = []
     plan = read_plan_folder(path, notes) if path.is_dir() else load_plan(path, notes)
-    for note in notes if warn is not None else ():
+    unknown = unknown_regions_warning(plan)
+    for note in [*notes, *([unknown] if unknown else [])] if warn is not None else ():
         warn(f"{path.name}: {note}" if not note.startswith(path.name) else note)
     return plan
 

@@ -32,6 +32,7 @@ __all__ = [
     "load_join_layer",
     "shared_join_layer",
     "region_table",
+    "unknown_regions_warning",
     "region_label",
     "region_labels",
     "describe_regions",
@@ -148,6 +149,22 @@ def region_table() -> pd.DataFrame:
         (always inside the region), used to place accounts that only carry a region code.
     """
     return _region_table().copy()
+
+
+def unknown_regions_warning(plan) -> str | None:
+    """A sentence naming the regions a plan claims that the bundled boundaries do not have; None when none.
+
+    Said wherever a plan is read (the Data sources upload, a plan folder on the Plans page, ``cli.py``): their
+    accounts can be in no territory, and a mistyped id (US-ZZ) would otherwise go unnoticed.
+    """
+    unknown = sorted(plan.claimed_region_ids() - set(_region_table()["region_id"]))
+    if not unknown:
+        return None
+    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    return (
+        f"the plan names regions the bundled boundaries do not have: {', '.join(unknown[:10])}{more}. Their "
+        "accounts cannot be placed in them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.assets import use_local_assets
-from geo.boundaries import boundary_file_columns, guess_boundary_columns, read_boundary_file, region_table
+from geo.boundaries import (
+    boundary_file_columns,
+    guess_boundary_columns,
+    read_boundary_file,
+    unknown_regions_warning,
+)
 from geo.layers import to_geojson
 from pages.shared import (
     current_accounts,
@@ -77,8 +82,7 @@ def _use_uploaded_plan() -> None:
     # An uploaded plan is a plan of its own, not a change to the stored one open before: saved, it is a new plan.
     for key in ("store_plan", "store_plan_json"):
         st.session_state.pop(key, None)
-    unknown = sorted(loaded_plan.claimed_region_ids() - set(region_table()["region_id"]))
-    st.session_state["plan_upload_outcome"] = ("success", upload.name, notes, unknown)
+    st.session_state["plan_upload_outcome"] = ("success", upload.name, notes, unknown_regions_warning(loaded_plan))
 
 
 st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
@@ -93,12 +97,7 @@ elif outcome is not None:
     for note in outcome[2]:  # (read as Windows-1252, not UTF-8)
         st.info(plain(note))
     if outcome[3]:
-        st.warning(
-            "The plan names regions the bundled boundaries do not have: "
-            + plain(", ".join(outcome[3][:10]))
-            + (f" and {len(outcome[3]) - 10} more" if len(outcome[3]) > 10 else "")
-            + ". Their accounts cannot be placed in them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)."
-        )
+        st.warning(plain(outcome[3][:1].upper() + outcome[3][1:] + "."))
 
 st.divider()
 st.subheader("Your own boundaries")

@@ -363,7 +363,7 @@ def _open_zip() -> None:
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
-    st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252 …)
+    st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     open_name = current_engine().plan.name
     set_plan(loaded)
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():

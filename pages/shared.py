@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.accounts import read_accounts
-from geo.boundaries import region_table
+from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import coverage_layers
 from geo.join import locate_accounts
 from territory import InputDataError, Plan, load_plan, plan_from_dict
@@ -1480,8 +1480,8 @@ def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None) -> bytes:
 def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) -> Plan:
     """A plan from an uploaded zip of a plan folder (plan.yaml at its root or in one folder).
 
-    ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`), each naming the
-    zip.
+    ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`) and the regions
+    the bundled boundaries do not have (:func:`geo.boundaries.unknown_regions_warning`), each naming the zip.
     """
     import io
     import tempfile
@@ -1507,8 +1507,9 @@ def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) ->
                 (Path(folder) / path.name).write_bytes(archive.read(name))
         said: list[str] = []
         plan = read_plan_folder(folder, said)
+    unknown = unknown_regions_warning(plan)
     if notes is not None:
-        notes.extend(f"{filename}: {note}" for note in said)
+        notes.extend(f"{filename}: {note}" for note in [*said, *([unknown] if unknown else [])])
     return plan
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -28,7 +29,7 @@ import pandas as pd
 import yaml
 
 from territory.errors import PlanFileError
-from territory.model import FOLDER_HEADER, Plan, plan_from_dict
+from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
 from territory.textfiles import csv_records, is_blank_record, read_text
 
 __all__ = ["write_plan_folder", "read_plan_folder", "read_folder_assignments", "canonical_plan", "PLAN_FILES"]
@@ -187,14 +188,14 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     ----------
     folder : str or Path
     notes : list of str, optional
-        Gets what the reader has to say without refusing the folder: a file not in UTF-8, named with the encoding
-        used.
+        Gets what the reader has to say without refusing the folder: a file not in UTF-8, a region listed for
+        two territories that share it by industry focus, tiers or priority.
 
     Raises
     ------
     PlanFileError
-        Naming the file, line and field: a missing ``plan.yaml``, a region claimed by an unknown territory, an
-        override to an unknown rep …
+        Naming the file, line and field: a missing ``plan.yaml``, a region claimed by an unknown territory, a
+        region listed for two territories that would take the same accounts, an override to an unknown rep …
     """
     folder = Path(folder)
     head_path = folder / "plan.yaml"
@@ -211,6 +212,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     territories = head.get("territories") or []
     ids = {t.get("territory_id") for t in territories if isinstance(t, dict)}
     regions: dict[str, list[str]] = {}
+    lines: dict[str, dict[str, int]] = {}  # region -> territory -> its line in alignment.csv
     for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"], notes):
         if not row["region_id"]:
             raise PlanFileError("empty region id", source="alignment.csv", row=row_number, column="region_id")
@@ -223,6 +225,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
                 hint=f"Use a territory_id of plan.yaml: {', '.join(sorted(i for i in ids if i))}",
             )
         regions.setdefault(row["territory_id"], []).append(row["region_id"])
+        lines.setdefault(normalize_region_id(row["region_id"]), {}).setdefault(row["territory_id"], row_number)
     data = dict(head)
     data["territories"] = [
         {**t, "region_ids": sorted(regions.get(t.get("territory_id"), []))} if isinstance(t, dict) else t
@@ -253,7 +256,63 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
         {k: (v if v != "" else None) for k, v in row.items()} | {"value": float(row["value"] or 0)}
         for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes)
     ]
-    return plan_from_dict(data, source=f"{folder.name}/plan.yaml")
+    plan = plan_from_dict(data, source=f"{folder.name}/plan.yaml")
+    shared = _shared_regions(plan, lines)
+    if notes is not None:
+        notes.extend(shared)
+    return plan
+
+
+def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
+    """What to say of the regions alignment.csv lists for two territories (each pair of territories once).
+
+    Refused when both would take the same accounts there (the assignment would split them by territory id and
+    flag a conflict); else said (an overlay: a territory with an industry focus, tiers or a higher priority over
+    another, as a plan file may hold), with the lines, so that a line left over by an edit is found.
+    """
+    by_id = {t.territory_id: t for t in plan.territories}
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for region, listed in sorted(lines.items()):
+        for (first, first_line), (second, line) in itertools.combinations(
+            sorted(listed.items(), key=lambda x: x[1]), 2
+        ):
+            a, b = by_id[first], by_id[second]
+            if a.priority == b.priority and _overlap(a.industries, b.industries) and _overlap(a.tiers, b.tiers):
+                raise PlanFileError(
+                    f"region {region} is listed for two territories, {_named(a)} (line {first_line}) and "
+                    f"{_named(b)}, which take the same accounts at the same priority",
+                    source="alignment.csv",
+                    row=line,
+                    column="region_id",
+                    hint="A region belongs to one territory: delete one of the two lines (or give one territory an "
+                    "industry focus, tiers or a higher priority in plan.yaml)",
+                )
+            pairs.setdefault((first, second), []).append(f"{region} (lines {first_line} and {line})")
+    said = []
+    for (first, second), listed in pairs.items():
+        a, b = by_id[first], by_id[second]
+        said.append(
+            f"alignment.csv lists {len(listed)} region(s) for both {_named(a)} and {_named(b)}: "
+            f"{', '.join(listed[:5])}{' …' if len(listed) > 5 else ''}. Each account there goes to the territory "
+            f"that admits it, the higher priority first ({_admits(a)}; {_admits(b)}). If a region belongs to one "
+            "territory, delete the other line"
+        )
+    return said
+
+
+def _overlap(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
+    """Whether two industry focuses (or tier lists) admit a common account (an empty one admits all)."""
+    return not first or not second or bool(set(first) & set(second))
+
+
+def _named(territory) -> str:
+    return f"{territory.name} ({territory.territory_id})"
+
+
+def _admits(territory) -> str:
+    focus = [", ".join(territory.industries) if territory.industries else "", ", ".join(territory.tiers)]
+    admits = " and ".join(f for f in focus if f) or "every account"
+    return f"{territory.territory_id}: {admits}, priority {territory.priority}"
 
 
 def read_folder_assignments(folder: str | Path) -> pd.Series | None:
@@ -271,7 +330,7 @@ def read_folder_assignments(folder: str | Path) -> pd.Series | None:
     if not Path(folder).is_dir() or not path.exists():
         return None
     kept: dict[str, str] = {}
-    for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS):
+    for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS, None):
         for column in ("account_id", "rep_id"):
             if not row[column]:
                 raise PlanFileError(

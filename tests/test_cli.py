@@ -1013,3 +1013,32 @@ def test_lines_after_blank_lines_and_rows_of_commas(tmp_path, capsys):
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
     assert code == 0, err
     assert "warning: blank.csv: 2 empty line(s) skipped (lines 2, 4: blank, or only commas)" in err
+
+
+def _folder_with(tmp_path, capsys, line: str):
+    folder = tmp_path / "fy"
+    run_cli("export-plan", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)
+    with (folder / "alignment.csv").open("a") as handle:
+        handle.write(line)
+    return folder
+
+
+def test_a_folder_region_listed_for_two_territories_alike_exits_2_naming_both(tmp_path, capsys):
+    folder = _folder_with(tmp_path, capsys, "US-CA,USS\n")
+    code, out, err = run_cli("import-plan", "--plan", folder, "--out", tmp_path / "p.json", capsys=capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert re.match(r"error: alignment\.csv, line \d+, column 'region_id': region US-CA is listed for two "
+                    r"territories, US West \(USW\) \(line \d+\) and US South \(USS\)", err)  # fmt: skip
+    assert "delete one of the two lines" in err and not (tmp_path / "p.json").exists()
+
+
+def test_a_folder_overlay_and_unknown_regions_are_said_on_stderr(tmp_path, capsys):
+    # New York listed for US West under North America East's focus, and a mistyped id: both were silent.
+    folder = _folder_with(tmp_path, capsys, "US-NY,USW\nUS-ZZ,USW\n")
+    code, out, err = run_cli("import-plan", "--plan", folder, "--out", tmp_path / "p.json", capsys=capsys)
+    assert code == 0, err
+    warnings = err.strip().splitlines()
+    assert len(warnings) == 2
+    assert warnings[0].startswith("warning: fy: alignment.csv lists 1 region(s) for both North America East (NAE) "
+                                  "and US West (USW): US-NY (lines ")  # fmt: skip
+    assert warnings[1].startswith("warning: fy: the plan names regions the bundled boundaries do not have: US-ZZ.")

@@ -16,6 +16,7 @@ from geo.boundaries import (
     read_boundary_file,
     region_table,
     repair_geometries,
+    unknown_regions_warning,
 )
 from territory.errors import BoundaryFileError
 
@@ -431,3 +432,20 @@ def test_points_and_features_without_geometry_are_no_polygons():
     data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
     with pytest.raises(BoundaryFileError, match=r"points\.geojson: no polygons: geometries are Point\. "):
         read_boundary_file(data, "code", filename="points.geojson")
+
+
+def test_unknown_regions_warning_names_the_ids_a_plan_claims_that_no_boundary_has():
+    from dataclasses import replace
+
+    from territory import load_plan
+    from tests.conftest import DEMO_PLAN
+
+    plan = load_plan(DEMO_PLAN)
+    assert unknown_regions_warning(plan) is None
+    first = plan.territories[0]
+    odd = replace(
+        plan, territories=(replace(first, region_ids=(*first.region_ids, "US-ZZ", "XX")), *plan.territories[1:])
+    )
+    said = unknown_regions_warning(odd)
+    assert said.startswith("the plan names regions the bundled boundaries do not have: US-ZZ, XX. ")
+    assert "check the ids" in said

@@ -687,3 +687,30 @@ def test_a_plan_zip_with_a_byte_order_mark_opens(data_dir):
     app.file_uploader(key="upload_folder").set_value(("fy_bom.zip", data, "application/zip")).run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert "US-NJ" in plan_of(app).territory("NAE").region_ids
+
+
+def test_a_plan_zip_with_a_region_for_two_territories_alike_is_refused(data_dir):
+    app = go(session(), "pages/plans.py")
+    before = app.session_state["plan_json"]
+    data = _folder_zip(plan_of(app), "US-CA,USS\n")
+    app.file_uploader(key="upload_folder").set_value(("fy_dupregion.zip", data, "application/zip")).run()
+    assert not app.exception
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Could not use fy_dupregion.zip" in said and "region US-CA is listed for two territories" in said
+    assert "US West (USW)" in said and "US South (USS)" in said and "delete one of the two lines" in said
+    assert app.session_state["plan_json"] == before
+
+
+def test_a_plan_zip_s_overlay_and_unknown_regions_are_said(data_dir):
+    # Both opened without a word: New York's other accounts went to US West, US-ZZ's to no territory.
+    app = go(session(), "pages/plans.py")
+    data = _folder_zip(plan_of(app), "US-NY,USW\nUS-ZZ,USW\n")
+    app.file_uploader(key="upload_folder").set_value(("fy.zip", data, "application/zip")).run()
+    assert not app.exception
+    assert any(s.value.replace("\\", "").startswith("Opened") for s in app.success)
+    warned = [w.value.replace("\\", "") for w in app.warning]
+    assert any(
+        w.startswith("fy.zip: alignment.csv lists 1 region(s) for both North America East (NAE)") for w in warned
+    )
+    assert any("fy.zip: the plan names regions the bundled boundaries do not have: US-ZZ" in w for w in warned)
+    assert "US-NY" in plan_of(app).territory("USW").region_ids

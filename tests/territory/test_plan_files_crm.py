@@ -290,3 +290,38 @@ def test_a_folder_s_csv_lines_are_numbered_as_an_editor_numbers_them(tmp_path, r
     (tmp_path / "alignment.csv").write_text("region_id,territory_id\n\nUS-NY,NAE\n,\n\nUS-NJ,NOPE\n")
     with pytest.raises(PlanFileError, match=r"alignment\.csv, line 6, column 'territory_id': unknown territory"):
         read_plan_folder(tmp_path)
+
+
+def test_a_region_two_territories_would_share_equally_is_refused_naming_both(tmp_path, rich_plan):
+    # US-NY listed for US West too: New York's accounts were split between the two without a word.
+    write_plan_folder(rich_plan, tmp_path)
+    lines = (tmp_path / "alignment.csv").read_text().splitlines()
+    first = lines.index("US-CA,USW") + 1
+    (tmp_path / "alignment.csv").write_text("\n".join(lines) + "\nUS-CA,USS\n")
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    assert str(caught.value) == (
+        f"alignment.csv, line {len(lines) + 1}, column 'region_id': region US-CA is listed for two territories, "
+        f"US West (USW) (line {first}) and US South (USS), which take the same accounts at the same priority. A "
+        "region belongs to one territory: delete one of the two lines (or give one territory an industry focus, "
+        "tiers or a higher priority in plan.yaml)"
+    )
+
+
+def test_a_region_shared_by_an_overlay_is_read_and_said(tmp_path, rich_plan):
+    # North America East (fintech and healthcare, priority 1) over US West: a plan file may hold it, and its folder
+    # reads back the same, said with both lines (a line left over by an edit is found).
+    overlay = replace(rich_plan, territories=tuple(
+        replace(t, region_ids=(*t.region_ids, "US-NY")) if t.territory_id == "USW" else t
+        for t in rich_plan.territories))  # fmt: skip
+    write_plan_folder(overlay, tmp_path)
+    notes = []
+    assert read_plan_folder(tmp_path, notes) == canonical_plan(overlay)
+    lines = (tmp_path / "alignment.csv").read_text().splitlines()
+    nae, usw_line = lines.index("US-NY,NAE") + 1, lines.index("US-NY,USW") + 1
+    assert notes == [
+        f"alignment.csv lists 1 region(s) for both North America East (NAE) and US West (USW): US-NY (lines {nae} "
+        f"and {usw_line}). Each account there goes to the territory that admits it, the higher priority first (NAE: "
+        "fintech, healthcare, priority 1; USW: every account, priority 0). If a region belongs to one territory, "
+        "delete the other line"
+    ]
