@@ -99,7 +99,7 @@ def test_a_folder_keeps_who_has_each_account(tmp_path, rich_plan):
     (tmp_path / "assignments.csv").write_text("account_id,territory_id,rep_id\nA1,NAE,\n")
     with pytest.raises(PlanFileError) as caught:
         read_folder_assignments(tmp_path)
-    assert "assignments.csv, row 2, column 'rep_id': empty rep id" in str(caught.value)
+    assert "assignments.csv, line 2, column 'rep_id': empty rep id" in str(caught.value)
 
 
 @pytest.mark.parametrize(
