@@ -51,7 +51,9 @@ def _loaded_message(loaded, filename: str) -> str:
     said = [f"{skipped:,} row(s) skipped"] if skipped else []
     said += [f"{warned:,} warning(s)"] if warned else []
     more = f" {' and '.join(said).capitalize()}: see **Rows with problems** below." if said else ""
-    return f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {plain(filename)}.{more}"
+    # (what reading the file said: the encoding it was read in when not UTF-8, rows of only commas skipped …)
+    notes = "".join(f"\n\n{plain(note)}" for note in loaded.notes)
+    return f"Loaded {len(loaded.accounts):,} of {loaded.rows:,} rows from {plain(filename)}.{more}{notes}"
 
 
 with st.expander("Load accounts", expanded=False):
@@ -275,6 +277,7 @@ problems = loaded.problems
 if len(problems):
     with st.expander(f"Rows with problems ({len(problems)})"):
         show_table(problems, hide_index=True, width="stretch",
-                   column_config={"row": "Row", "account_id": "Account id", "column": "Column", "value": "Value",
+                   column_config={"row": st.column_config.NumberColumn("Line", help="The file's line, as an editor numbers "
+                                                       "them (the header is line 1)"), "account_id": "Account id", "column": "Column", "value": "Value",
                                   "problem": st.column_config.TextColumn("Problem", width="large"),
                                   "severity": "Severity"})  # fmt: skip

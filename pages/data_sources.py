@@ -43,7 +43,7 @@ if loaded.swapped:
         "Latitude and longitude look swapped in this file. Reload it on the Accounts page with the swap switch on."
     )
 for note in loaded.notes:
-    st.info(note)
+    st.info(plain(note))  # (a note may quote the file: its name, a cell)
 unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):

@@ -583,6 +583,8 @@ def test_accounts_in_windows_1252_are_read_and_the_data_sources_page_says_so(app
     upload(app, "latin1.csv", data)
     next(b for b in app.button if b.label == "Load these accounts").click().run()
     assert not app.exception, [e.value for e in app.exception]
+    # The Accounts page says it too, with what it loaded.
+    assert any("latin1.csv is not UTF-8: read as Windows-1252" in s.value.replace("\\", "") for s in app.success)
     app.switch_page("pages/data_sources.py").run()
-    assert any(i.value.startswith("latin1.csv is not UTF-8: read as Windows-1252") for i in app.info)
+    assert any(i.value.replace("\\", "").startswith("latin1.csv is not UTF-8: read as Windows-1252") for i in app.info)
     assert not any("could not be placed" in m.value for m in app.markdown)
