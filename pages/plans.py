@@ -30,6 +30,7 @@ from pages.shared import (
     plan_folder_zip,
     plan_slug,
     plan_store,
+    push_state,
     read_plan_zip,
     remember_author,
     set_plan,
@@ -40,7 +41,7 @@ from pages.shared import (
 )
 from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
-from territory.edits import rebase
+from territory.edits import rebase, start
 from territory.exports import safe_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
@@ -359,13 +360,17 @@ def _open_zip() -> None:
         return
     notes: list[str] = []
     try:
-        loaded = read_plan_zip(upload.getvalue(), upload.name, notes)
+        loaded, reps = read_plan_zip(upload.getvalue(), upload.name, notes)
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
     st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
-    open_name = current_engine().plan.name
-    set_plan(loaded)
+    current = current_engine()
+    open_name = current.plan.name
+    if reps is None:
+        set_plan(loaded)
+    else:  # (who had each account when the folder was written, kept where the rules allow: cli.py does the same)
+        push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():
         # Another plan's folder: a new plan when saved, not a version of the one that was open.
         for key in ("store_plan", "store_plan_json", "save_conflict"):

@@ -1477,10 +1477,10 @@ def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None) -> bytes:
     return _plan_zip(json.dumps(plan.to_dict()), assignments)
 
 
-def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) -> Plan:
-    """A plan from an uploaded zip of a plan folder (plan.yaml at its root or in one folder).
+def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) -> tuple[Plan, pd.Series | None]:
+    """A plan from an uploaded zip of a plan folder, and the reps its ``assignments.csv`` kept (or None).
 
-    ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`) and the regions
+    plan.yaml may be at the zip's root or in one folder; the reps are account id → rep id. ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`) and the regions
     the bundled boundaries do not have (:func:`geo.boundaries.unknown_regions_warning`), each naming the zip.
     """
     import io
@@ -1488,7 +1488,7 @@ def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) ->
     import zipfile
     from pathlib import PurePosixPath
 
-    from territory.plan_files import read_plan_folder
+    from territory.plan_files import read_folder_assignments, read_plan_folder
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -1507,10 +1507,11 @@ def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) ->
                 (Path(folder) / path.name).write_bytes(archive.read(name))
         said: list[str] = []
         plan = read_plan_folder(folder, said)
+        reps = read_folder_assignments(folder)
     unknown = unknown_regions_warning(plan)
     if notes is not None:
         notes.extend(f"{filename}: {note}" for note in [*said, *([unknown] if unknown else [])])
-    return plan
+    return plan, reps
 
 
 def plain(text: str) -> str:

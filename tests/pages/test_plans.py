@@ -313,6 +313,24 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkey
     assert any("unsaved changes" in m.value for m in app.markdown)
 
 
+def test_a_zip_opened_here_keeps_the_reps_it_was_written_with(data_dir):
+    # The zip the Plans page downloads holds who has each account; opened in another session, the accounts keep
+    # those reps (as cli.py does), not a fresh shuffle in which accounts moved in later compete for the reps' room.
+    from pages.shared import plan_folder_zip
+    from territory.assignment import assign_accounts
+
+    state = demo_state().move_regions(["US-NJ"], "NAE").move_regions(["US-CT", "US-DE"], "NAE")
+    shown = dict(zip(state.result["account_id"], state.result["rep_id"], strict=True))
+    fresh = assign_accounts(state.plan, state.accounts, state.regions).accounts
+    assert sum(shown[a] != r for a, r in zip(fresh["account_id"], fresh["rep_id"], strict=True)) > 10
+    app = go(session(), "pages/plans.py")
+    data = plan_folder_zip(state.plan, state.result)
+    app.file_uploader(key="upload_folder").set_value(("fy27.zip", data, "application/zip")).run()
+    assert not app.exception
+    opened = app.session_state["edit_history"].current.result
+    assert dict(zip(opened["account_id"], opened["rep_id"], strict=True)) == shown
+
+
 def test_a_zip_of_another_plan_opens_as_a_new_plan(data_dir):
     # Opened while plan #1 was open, another plan's folder was saved as a version of plan #1, under its own name.
     import io
