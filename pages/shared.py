@@ -1451,11 +1451,7 @@ def _plan_zip(plan_json: str, assignments_json: str | None) -> bytes:
     from territory.plan_files import plan_folder_texts
 
     plan = _plan_from_json(plan_json)
-    assignments = (
-        pd.read_json(io.StringIO(assignments_json), orient="split", dtype=False, convert_dates=False)
-        if assignments_json
-        else None
-    )
+    assignments = pd.read_json(io.StringIO(assignments_json), orient="split", dtype=False) if assignments_json else None
     texts = plan_folder_texts(plan, territories_geojson(plan), assignments)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
