@@ -22,6 +22,7 @@ tolerance. Regions bigger than a share raise their territory's allowance to what
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -213,7 +214,7 @@ class BalanceSearch:
         else:
             self._disruption_k = np.ascontiguousarray(self.disruption)
         self.rng = rng if rng is not None else np.random.default_rng(0)
-        # Set when a step inside gave up at a clock of its own (a polish's, the integer program's time limit): the
+        # Set when a step inside stopped at the clock (a polish at the deadline, the integer program's time limit): the
         # plan may then differ from run to run (the optimizer reports the run as cut short).
         self.clock_cut = False
         self.tabu = np.zeros(n, dtype=np.int64)
@@ -436,12 +437,13 @@ class BalanceSearch:
         return False
 
     def recombine(self, a: int, b: int, pinv, energy, phi, *, trees: int = 4, polish: int = 60,
-                  band: float = 0.0) -> bool:  # fmt: skip
+                  band: float = 0.0, deadline: float = math.inf) -> bool:  # fmt: skip
         """Merge touching territories ``a`` and ``b`` and re-split their union (see the module docstring).
 
         The split aims at the loads that minimise ``Φ`` with every other territory fixed (the flow the potentials
         ask for across this border); locked regions stay on their side. Kept only when it lowers
-        ``Φ`` (+ disruption).
+        ``Φ`` (+ disruption). The split is polished with at most ``polish`` boundary moves, stopped early only
+        at ``deadline`` (the caller's: a step count alone decides a polish, so a run is repeatable).
         """
         from territory._kernels import tree_sums
 
@@ -513,8 +515,7 @@ class BalanceSearch:
                 np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
                 locked=self.locked[members], rng=self.rng,
             )  # fmt: skip
-            if local.run(time.perf_counter() + 0.05, max_steps=polish, stop_below=0.005, batch=1,
-                         compactness=0.001) == "time":  # fmt: skip
+            if local.run(deadline, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001) == "time":
                 self.clock_cut = True
             in_a = local.labels == 0
         new_a = w[in_a].sum(axis=0)
@@ -658,7 +659,8 @@ class BalanceSearch:
         for i in np.argsort(-gain, kind="stable")[:pairs]:
             if gain[i] <= 1e-6 or time.perf_counter() > deadline:
                 break
-            if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band):
+            if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band,
+                              deadline=deadline):  # fmt: skip
                 return True
         return False
 
