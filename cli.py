@@ -56,7 +56,7 @@ from territory.crm import match_owners
 from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
-from territory.plan_files import read_folder_assignments, read_plan_folder, write_plan_folder
+from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 from territory.textfiles import pandas_lines, read_text
 
@@ -224,11 +224,22 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
     return combined
 
 
+# The versions this command has read, by --plan text: a plan and its saved reps come from one read, so that
+# store:active is one version even when another session activates a plan meanwhile (cleared by each main()).
+_READ_VERSIONS: dict[str, object] = {}
+
+
 def stored_version(path: Path):
-    """The saved version ``--plan store:…`` names (:data:`STORED`), else None."""
+    """The saved version ``--plan store:…`` names (:data:`STORED`), else None; read once per command."""
     found = STORED.fullmatch(str(path))
     if found is None:
         return None
+    if str(path) not in _READ_VERSIONS:
+        _READ_VERSIONS[str(path)] = _read_stored_version(path, found)
+    return _READ_VERSIONS[str(path)]
+
+
+def _read_stored_version(path: Path, found: re.Match):
     from territory.store import PlanStore, StoreError
 
     try:
@@ -349,8 +360,14 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             else None
         )
         try:
+            # (from the store, plan.yaml says which version: opened over a later one, the Plans page merges)
+            version = stored_version(args.plan)
+            if version is not None:
+                based_on = (version.plan_id, version.version, version.created_at.isoformat(timespec="seconds"))
+            else:  # (a folder written again keeps the version it came from)
+                based_on = read_folder_origin(args.plan) if args.plan.is_dir() else None
             written = write_plan_folder(
-                plan, args.out, territories_geojson=territories_geojson(plan), assignments=assigned
+                plan, args.out, territories_geojson=territories_geojson(plan), assignments=assigned, based_on=based_on
             )
         except OSError as error:
             raise CliInputError(f"cannot write {args.out}: {error.strerror or error}", column="--out",
@@ -864,6 +881,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     parser.command = argv[0] if argv and argv[0] in COMMANDS else None
     args = parser.parse_args(argv)
+    _READ_VERSIONS.clear()
 
     def warn(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)

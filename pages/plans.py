@@ -20,6 +20,7 @@ from pages.shared import (
     current_engine,
     drop_plans_question,
     edit_history,
+    engine_token,
     mark_saved,
     money,
     money_column,
@@ -36,7 +37,9 @@ from pages.shared import (
     set_plan,
     show_handoffs,
     show_table,
+    stored_origin,
     stored_plan,
+    stored_version_of_folder,
     unsaved_changes,
 )
 from territory import InputDataError, plan_from_dict
@@ -128,16 +131,26 @@ def _confirm_here(*names: str, args: tuple | None = None) -> None:
         st.session_state.pop("plans_confirm", None)  # saved or discarded meanwhile, or another choice made
         return
     name, args, what = pending
+    _ask(
+        f"**{what}** replaces the plan open in this session, **{plain(current_engine().plan.name)}**, and its "
+        "unsaved changes would be lost. Save them first (Save version, or Save as new draft, above), or drop them.",
+        icon=":material/warning:", yes="Drop my changes and go on", key="plans_confirm", on_yes=_GUARDED[name],
+        args=args, kwargs={"confirmed": True}, on_no=drop_plans_question,
+    )  # fmt: skip
+
+
+def _ask(question: str, *, icon: str, yes: str, key: str, on_yes, args: tuple = (), kwargs: dict | None = None,
+         on_no, primary: bool = False) -> None:  # fmt: skip
+    """A question in a box, answered by ``yes`` (``on_yes(*args, **kwargs)``) or Cancel (``on_no()``).
+
+    The buttons' keys are ``key`` + ``_yes`` and ``_no``.
+    """
     with st.container(border=True):
-        st.warning(
-            f"**{what}** replaces the plan open in this session, **{plain(current_engine().plan.name)}**, and its "
-            "unsaved changes would be lost. Save them first (Save version, or Save as new draft, above), or drop them.",
-            icon=":material/warning:",
-        )
+        st.warning(question, icon=icon)
         left, right = st.columns(2)
-        left.button("Drop my changes and go on", key="plans_confirm_yes", on_click=_GUARDED[name], args=args,
-                    kwargs={"confirmed": True})  # fmt: skip
-        right.button("Cancel", key="plans_confirm_no", on_click=drop_plans_question)
+        left.button(yes, key=f"{key}_yes", type="primary" if primary else "secondary", on_click=on_yes, args=args,
+                    kwargs=kwargs)  # fmt: skip
+        right.button("Cancel", key=f"{key}_no", on_click=on_no)
 
 
 def _assignments() -> pd.DataFrame:
@@ -360,7 +373,7 @@ def _open_zip() -> None:
         return
     notes: list[str] = []
     try:
-        loaded, reps = read_plan_zip(upload.getvalue(), upload.name, notes)
+        loaded, reps, origin = read_plan_zip(upload.getvalue(), upload.name, notes)
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
         return
@@ -371,6 +384,26 @@ def _open_zip() -> None:
         set_plan(loaded)
     else:  # (who had each account when the folder was written, kept where the rules allow: cli.py does the same)
         push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
+    came_from = stored_version_of_folder(origin)
+    if came_from is not None:
+        # Written from a version this database holds: the folder's changes are changes to that version. Saved over
+        # a later one, they are merged into it (the question a save asks when someone saved meanwhile), instead of
+        # quietly undoing what was saved since.
+        st.session_state["store_plan"] = (came_from.plan_id, came_from.version)
+        st.session_state["store_plan_json"] = json.dumps(came_from.plan.to_dict())
+        st.session_state.pop("save_conflict", None)
+        latest = store.plan_record(came_from.plan_id).current_version
+        said = (f"Opened **{plain(loaded.name)}** from {plain(upload.name)}, written from version {came_from.version} "
+                f"of plan #{came_from.plan_id}")  # fmt: skip
+        if latest > came_from.version:
+            since = (f"version {latest} is" if latest == came_from.version + 1
+                     else f"versions {came_from.version + 1}–{latest} are")  # fmt: skip
+            _say("warning", f"{said}. Plan #{came_from.plan_id} is now at version {latest}: saving asks to merge the "
+                            f"folder's changes into version {latest}, so that {since} not undone (or save it as a new "
+                            "draft).")  # fmt: skip
+        else:
+            _say("success", f"{said}; save it here to keep it as the next version.")
+        return
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():
         # Another plan's folder: a new plan when saved, not a version of the one that was open.
         for key in ("store_plan", "store_plan_json", "save_conflict"):
@@ -628,15 +661,12 @@ if ids:
         else "Delete this plan and all its versions (asks first)",
     )  # fmt: skip
     if st.session_state.get("confirm_delete") == chosen:
-        with st.container(border=True):
-            st.warning(
-                f"Delete plan #{chosen}, **{plain(records[chosen].name)}**, and its {records[chosen].current_version} "
-                "version(s) for good? The audit log keeps a line saying so.",
-                icon=":material/delete:",
-            )
-            yes, no = st.columns(2)
-            yes.button("Delete for good", type="primary", on_click=_delete, args=(chosen,), key="plan_delete_yes")
-            no.button("Cancel", key="plan_delete_no", on_click=lambda: st.session_state.pop("confirm_delete", None))
+        _ask(
+            f"Delete plan #{chosen}, **{plain(records[chosen].name)}**, and its {records[chosen].current_version} "
+            "version(s) for good? The audit log keeps a line saying so.",
+            icon=":material/delete:", yes="Delete for good", key="plan_delete", on_yes=_delete, args=(chosen,),
+            on_no=lambda: st.session_state.pop("confirm_delete", None), primary=True,
+        )  # fmt: skip
     _confirm_here("_open_latest", args=(chosen,))
     versions = store.versions(chosen)
     show_table(
@@ -837,7 +867,7 @@ with files[0]:
     st.markdown("**Plan folder (zip)**")
     st.download_button(
         "Download the plan as files for git",
-        plan_folder_zip(plan, current_engine().result),
+        plan_folder_zip(plan, current_engine().result, token=engine_token(), based_on=stored_origin()),
         f"{plan_slug(plan)}.zip",
         key="download_folder",
     )

@@ -1443,7 +1443,8 @@ def plan_slug(plan: Plan) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _plan_zip(plan_json: str, assignments_json: str | None) -> bytes:
+def _plan_zip(plan_json: str, assignments_key: str | None, _assigned: pd.DataFrame | None,
+              based_on: tuple[int, int, str] | None) -> bytes:  # fmt: skip
     import io
     import zipfile
 
@@ -1451,8 +1452,7 @@ def _plan_zip(plan_json: str, assignments_json: str | None) -> bytes:
     from territory.plan_files import plan_folder_texts
 
     plan = _plan_from_json(plan_json)
-    assignments = pd.read_json(io.StringIO(assignments_json), orient="split", dtype=False) if assignments_json else None
-    texts = plan_folder_texts(plan, territories_geojson(plan), assignments)
+    texts = plan_folder_texts(plan, territories_geojson(plan), _assigned, based_on)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in texts.items():
@@ -1460,31 +1460,69 @@ def _plan_zip(plan_json: str, assignments_json: str | None) -> bytes:
     return buffer.getvalue()
 
 
-def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None) -> bytes:
+def plan_folder_zip(plan: Plan, assigned: pd.DataFrame | None = None, *, token: str | None = None,
+                    based_on: tuple[int, int, str] | None = None) -> bytes:  # fmt: skip
     """The plan folder (see :mod:`territory.plan_files`) as a zip, for download.
 
     ``assigned``: the session's assignment, written as ``assignments.csv`` (who has each account), so that the
-    folder read by ``cli.py`` keeps the reps this session shows.
+    folder read by ``cli.py`` keeps the reps this session shows. ``token``: what identifies that assignment
+    (:func:`engine_token`), so a rerun finds the zip built without hashing 5,000 rows again. ``based_on``: the
+    stored version the plan was opened from (:func:`stored_origin`), written in plan.yaml.
     """
-    assignments = None
+    key, columns = None, None
     if assigned is not None:
         columns = assigned[["account_id", "territory_id", "rep_id"]].astype(object)
-        assignments = columns.where(columns.notna(), None).to_json(orient="split", index=False)
-    return _plan_zip(json.dumps(plan.to_dict()), assignments)
+        columns = columns.where(columns.notna(), None)
+        key = token or hashlib.sha1(pd.util.hash_pandas_object(columns, index=False).to_numpy().tobytes()).hexdigest()
+    return _plan_zip(json.dumps(plan.to_dict()), key, columns, based_on)
 
 
-def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) -> tuple[Plan, pd.Series | None]:
-    """A plan from an uploaded zip of a plan folder, and the reps its ``assignments.csv`` kept (or None).
+def stored_origin() -> tuple[int, int, str] | None:
+    """The stored version the session's plan came from, ``(plan, version, saved at)``, for a plan folder's plan.yaml.
 
-    plan.yaml may be at the zip's root or in one folder; the reps are account id → rep id. ``notes`` gets what was said on reading it (see :func:`territory.plan_files.read_plan_folder`) and the regions
-    the bundled boundaries do not have (:func:`geo.boundaries.unknown_regions_warning`), each naming the zip.
+    The time it was saved tells this database's plan 3 from another's when the folder is opened again
+    (:func:`stored_version_of_folder`).
+    """
+    where = stored_plan()
+    if where is None:
+        return None
+    saved = st.session_state.setdefault("saved_at_memo", {})  # (versions never change: read once a session)
+    if where not in saved:
+        try:
+            saved[where] = plan_store().load(*where).created_at.isoformat(timespec="seconds")
+        except Exception:  # (deleted meanwhile: the folder says nothing of where it came from)
+            return None
+    return (*where, saved[where])
+
+
+def stored_version_of_folder(origin: tuple[int, int, str] | None):
+    """The stored version a plan folder's ``based_on`` names, when this database holds it (same time saved)."""
+    if origin is None:
+        return None
+    try:
+        version = plan_store().load(origin[0], origin[1])
+    except Exception:  # (not in this database: another laptop's plan 3, or deleted)
+        return None
+    return version if version.created_at.isoformat(timespec="seconds") == origin[2] else None
+
+
+def read_plan_zip(
+    data: bytes, filename: str, notes: list[str] | None = None
+) -> tuple[Plan, pd.Series | None, tuple[int, int, str] | None]:
+    """A plan from an uploaded zip of a plan folder, with what the folder says beside it.
+
+    Returns the plan, the reps its ``assignments.csv`` kept (account id → rep id, or None) and the stored version
+    it was written from (plan.yaml's ``based_on``, see :func:`territory.plan_files.read_folder_origin`, or None).
+    plan.yaml may be at the zip's root or in one folder. ``notes`` gets what was said on reading it (see
+    :func:`territory.plan_files.read_plan_folder`) and the regions the bundled boundaries do not have
+    (:func:`geo.boundaries.unknown_regions_warning`), each naming the zip.
     """
     import io
     import tempfile
     import zipfile
     from pathlib import PurePosixPath
 
-    from territory.plan_files import read_folder_assignments, read_plan_folder
+    from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -1504,10 +1542,11 @@ def read_plan_zip(data: bytes, filename: str, notes: list[str] | None = None) ->
         said: list[str] = []
         plan = read_plan_folder(folder, said)
         reps = read_folder_assignments(folder)
+        origin = read_folder_origin(folder, said)
     unknown = unknown_regions_warning(plan)
     if notes is not None:
         notes.extend(f"{filename}: {note}" for note in [*said, *([unknown] if unknown else [])])
-    return plan, reps
+    return plan, reps, origin
 
 
 def plain(text: str) -> str:

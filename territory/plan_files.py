@@ -1,6 +1,8 @@
 """A plan as plain files for git: one folder, sorted and stably formatted, so one edit makes a small diff.
 
-    plan.yaml            name, settings, territories (without regions), reps, carve-outs
+    plan.yaml            name, settings, territories (without regions), reps, carve-outs; ``based_on``: the
+                         saved version the folder was written from (plan number, version and when it was saved,
+                         which tells one database's plan 3 from another's), when there was one
     alignment.csv        region_id,territory_id — one line per claim, sorted
     overrides.csv        account_id,territory_id,rep_id,locked — sorted by account
     accounts.csv         the plan's own accounts (the seed's accountAssignments), when it has any
@@ -32,7 +34,14 @@ from territory.errors import PlanFileError
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
 from territory.textfiles import csv_records, is_blank_record, read_text
 
-__all__ = ["write_plan_folder", "read_plan_folder", "read_folder_assignments", "canonical_plan", "PLAN_FILES"]
+__all__ = [
+    "write_plan_folder",
+    "read_plan_folder",
+    "read_folder_assignments",
+    "read_folder_origin",
+    "canonical_plan",
+    "PLAN_FILES",
+]
 
 PLAN_FILES = ("plan.yaml", "alignment.csv", "overrides.csv", "accounts.csv", "assignments.csv", "territories.geojson")
 _ASSIGNMENT_FIELDS = ["account_id", "territory_id", "rep_id"]
@@ -63,19 +72,25 @@ def _number(value: float):
 
 
 def plan_folder_texts(
-    plan: Plan, territories_geojson: dict | None = None, assignments: pd.DataFrame | None = None
+    plan: Plan,
+    territories_geojson: dict | None = None,
+    assignments: pd.DataFrame | None = None,
+    based_on: tuple[int, int, str] | None = None,
 ) -> dict[str, str]:
     """The folder's files as ``{name: text}`` (what :func:`write_plan_folder` writes).
 
     ``assignments``: the plan's assignment (``account_id``, ``territory_id``, ``rep_id``), written as
-    ``assignments.csv`` for the accounts that have a rep.
+    ``assignments.csv`` for the accounts that have a rep. ``based_on``: the saved version ``(plan number,
+    version, saved at)`` the plan was opened from, written in plan.yaml (see :func:`read_folder_origin`).
     """
     data = plan.to_dict()
     for territory in data["territories"]:
         territory.pop("region_ids")
         territory["annual_quota"] = _number(territory["annual_quota"])
-    head = {
-        "name": data["name"],
+    head = {"name": data["name"]}
+    if based_on is not None:
+        head["based_on"] = {"plan": int(based_on[0]), "version": int(based_on[1]), "saved_at": str(based_on[2])}
+    head |= {
         "settings": data["settings"],
         "unclaimed_region_ids": sorted(data["unclaimed_region_ids"]),
         "territories": data["territories"],
@@ -128,6 +143,7 @@ def write_plan_folder(
     *,
     territories_geojson: dict | None = None,
     assignments: pd.DataFrame | None = None,
+    based_on: tuple[int, int, str] | None = None,
 ) -> list[Path]:
     """Write a plan as a folder of plain files (see the module docstring); returns the files written.
 
@@ -137,7 +153,7 @@ def write_plan_folder(
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    texts = plan_folder_texts(plan, territories_geojson, assignments)
+    texts = plan_folder_texts(plan, territories_geojson, assignments, based_on)
     written = []
     for name, text in texts.items():
         target = folder / name
@@ -313,6 +329,49 @@ def _admits(territory) -> str:
     focus = [", ".join(territory.industries) if territory.industries else "", ", ".join(territory.tiers)]
     admits = " and ".join(f for f in focus if f) or "every account"
     return f"{territory.territory_id}: {admits}, priority {territory.priority}"
+
+
+def read_folder_origin(folder: str | Path, notes: list[str] | None = None) -> tuple[int, int, str] | None:
+    """The saved version a plan folder was written from, ``(plan number, version, saved at)``, or None.
+
+    plan.yaml's ``based_on`` (written by the Plans page's download and ``cli.py export-plan --plan store:N``).
+    Opened over a later version of that plan, the folder is saved as a change to the version it came from, so that
+    what was saved since is merged, not undone; ``saved at`` tells whether that plan is in this database. A
+    ``based_on`` that is not a plan number and a version is said in ``notes`` and ignored.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> text = "name: FY27" + chr(10) + "based_on: {plan: 3, version: 5, saved_at: '2026-11-30T09:15:02+00:00'}"
+    >>> _ = (folder / "plan.yaml").write_text(text)
+    >>> read_folder_origin(folder)
+    (3, 5, '2026-11-30T09:15:02+00:00')
+    """
+    path = Path(folder) / "plan.yaml"
+    if not path.exists():
+        return None
+    try:
+        head = yaml.safe_load(read_text(path)) or {}
+    except yaml.YAMLError:
+        return None  # (read_plan_folder says what is wrong with it)
+    origin = head.get("based_on") if isinstance(head, dict) else None
+    if origin is None:
+        return None
+    try:
+        plan_id, version, saved_at = origin["plan"], origin["version"], origin.get("saved_at", "")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (plan_id, version)):
+            raise TypeError
+    except (TypeError, KeyError, AttributeError):
+        if notes is not None:
+            notes.append(
+                f"plan.yaml: based_on should be {{plan: N, version: V, saved_at: …}} with whole numbers, not "
+                f"{origin!r}; ignored, so the folder is not checked against later versions of its plan"
+            )
+        return None
+    if hasattr(saved_at, "isoformat"):  # (an unquoted time reads as a datetime)
+        saved_at = saved_at.isoformat(timespec="seconds")
+    return int(plan_id), int(version), str(saved_at or "")
 
 
 def read_folder_assignments(folder: str | Path) -> pd.Series | None:

@@ -1042,3 +1042,27 @@ def test_a_folder_overlay_and_unknown_regions_are_said_on_stderr(tmp_path, capsy
     assert warnings[0].startswith("warning: fy: alignment.csv lists 1 region(s) for both North America East (NAE) "
                                   "and US West (USW): US-NY (lines ")  # fmt: skip
     assert warnings[1].startswith("warning: fy: the plan names regions the bundled boundaries do not have: US-ZZ.")
+
+
+def test_a_folder_exported_from_the_store_says_which_version_it_came_from(tmp_path, monkeypatch, capsys):
+    # Opened on the Plans page over a later version, such a folder is merged into it, not saved over it: plan.yaml
+    # names the version (and when it was saved, which tells this database's plan 1 from another's).
+    from territory import load_plan
+    from territory.plan_files import read_folder_origin
+    from territory.store import PlanStore
+
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    first = PlanStore().create_plan(load_plan(DEMO_PLAN), author="ana")
+    code, _, err = run_cli("export-plan", "--plan", "store:1:1", "--out", str(tmp_path / "v1"), capsys=capsys)
+    assert code == 0, err
+    saved_at = first.created_at.isoformat(timespec="seconds")
+    assert read_folder_origin(tmp_path / "v1") == (1, 1, saved_at)
+    assert "based_on:\n  plan: 1\n  version: 1\n" in (tmp_path / "v1" / "plan.yaml").read_text()
+    # written again from that folder (a pull request's edit), it still names the version it came from
+    code, _, err = run_cli("export-plan", "--plan", str(tmp_path / "v1"), "--out", str(tmp_path / "again"),
+                           capsys=capsys)  # fmt: skip
+    assert code == 0 and read_folder_origin(tmp_path / "again") == (1, 1, saved_at), err
+    # a plan file has no version to name
+    code, _, err = run_cli("export-plan", "--plan", DEMO_PLAN, "--out", str(tmp_path / "file"), capsys=capsys)
+    assert code == 0 and read_folder_origin(tmp_path / "file") is None, err

@@ -268,8 +268,8 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkey
     written = []
     original = pages.shared.plan_folder_zip
 
-    def recording(plan, assigned=None):
-        data = original(plan, assigned)
+    def recording(plan, assigned=None, **kwargs):
+        data = original(plan, assigned, **kwargs)
         written.append(data)
         return data
 
@@ -357,6 +357,80 @@ def test_a_zip_of_another_plan_opens_as_a_new_plan(data_dir):
     app.file_uploader(key="upload_folder").set_value(("again.zip", edited.getvalue(), "application/zip")).run()
     save(app, "NJ to the east")
     assert app.session_state["store_plan"] == (2, 2)
+
+
+def test_a_plan_folder_from_an_older_version_is_merged_into_what_was_saved_since(data_dir, monkeypatch):
+    # A zip downloaded at version 1, opened after someone saved version 2, said "save it here to keep it as a
+    # version": saved, it quietly undid version 2. plan.yaml now names the version it came from; the session works
+    # from that version, so a save asks to merge, as when someone saves while you edit.
+    import io
+    import zipfile
+
+    import pages.shared
+
+    written = []
+    original = pages.shared.plan_folder_zip
+
+    def recording(plan, assigned=None, **kwargs):
+        data = original(plan, assigned, **kwargs)
+        written.append(data)
+        return data
+
+    monkeypatch.setattr(pages.shared, "plan_folder_zip", recording)
+    app = session()
+    move(app, ["US-NE"], "USW")  # unsaved, on version 1
+    go(app, "pages/plans.py")
+    mine = written[-1]
+    folder = zipfile.ZipFile(io.BytesIO(mine))
+    head = folder.read(next(n for n in folder.namelist() if n.endswith("plan.yaml"))).decode()
+    assert "based_on:\n  plan: 1\n  version: 1\n  saved_at: '20" in head
+    other = session()  # meanwhile, another manager saves version 2
+    move(other, ["US-KS"], "USW")
+    save(other, "Kansas to US West", author="bo")
+    app.file_uploader(key="upload_folder").set_value(("ne.zip", mine, "application/zip")).run()
+    app.button(key="plans_confirm_yes").click().run()  # (this session's own unsaved edit is in the folder)
+    said = " ".join(w.value for w in app.warning)
+    assert "written from version 1 of plan #1. Plan #1 is now at version 2" in said
+    assert "so that version 2 is not undone" in said
+    assert app.session_state["store_plan"] == (1, 1) and "from version 1 (draft) · **unsaved changes**" in texts(app)
+    app.text_input(key="plan_author").input("ana").run()
+    app.text_input(key="save_message").input("Nebraska to US West").run()
+    app.button(key="save_plan").click().run()
+    assert PlanStore().plan_record(1).current_version == 2  # not saved over version 2: asked first
+    assert any("**bo** saved version 2 of this plan while you were editing" in w.value for w in app.warning)
+    app.button(key="conflict_merge").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    saved = PlanStore().load(1)
+    assert saved.version == 3 and {"US-NE", "US-KS"} <= set(saved.plan.territory("USW").region_ids)
+    # the same folder opened at version 3 again: a folder from this database's version 1, still merged
+    app.file_uploader(key="upload_folder").set_value(None).run()
+    app.file_uploader(key="upload_folder").set_value(("ne.zip", mine, "application/zip")).run()
+    assert "versions 2–3 are not undone" in " ".join(w.value for w in app.warning)
+
+
+def test_a_plan_folder_from_another_database_is_not_taken_for_this_one_s_plan(data_dir, tmp_path):
+    from dataclasses import replace
+
+    from territory.plan_files import plan_folder_texts
+
+    app = go(session(), "pages/plans.py")
+    plan = plan_of(app)
+    texts_ = plan_folder_texts(replace(plan, name=plan.name), based_on=(1, 1, "2020-01-01T00:00:00+00:00"))
+    data = io_zip(texts_)
+    app.file_uploader(key="upload_folder").set_value(("elsewhere.zip", data, "application/zip")).run()
+    assert not app.exception and app.session_state["store_plan"] == (1, 1)
+    assert not app.warning and any("save it here to keep it as a version" in s.value for s in app.success)
+
+
+def io_zip(texts_: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in texts_.items():
+            archive.writestr(f"plan/{name}", text)
+    return buffer.getvalue()
 
 
 def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):

@@ -21,6 +21,7 @@ from territory.plan_files import (
     canonical_plan,
     plan_folder_texts,
     read_folder_assignments,
+    read_folder_origin,
     read_plan_folder,
     write_plan_folder,
 )
@@ -52,6 +53,43 @@ def test_a_plan_folder_reads_back_as_the_same_plan(tmp_path, rich_plan):
     again = plan_folder_texts(back)
     for name, text in plan_folder_texts(rich_plan).items():
         assert again[name] == text, name
+
+
+def test_a_folder_names_the_saved_version_it_came_from(tmp_path, rich_plan):
+    written = write_plan_folder(rich_plan, tmp_path / "plan", based_on=(3, 5, "2026-11-30T09:15:02+00:00"))
+    head = (tmp_path / "plan" / "plan.yaml").read_text()
+    assert "based_on:\n  plan: 3\n  version: 5\n  saved_at: '2026-11-30T09:15:02+00:00'\n" in head
+    assert read_folder_origin(tmp_path / "plan") == (3, 5, "2026-11-30T09:15:02+00:00")
+    assert read_plan_folder(tmp_path / "plan") == canonical_plan(rich_plan)  # (the plan itself is the same)
+    assert len(written) == 4
+    write_plan_folder(rich_plan, tmp_path / "plan")  # written without one: none read back
+    assert (
+        read_folder_origin(tmp_path / "plan") is None
+        and "based_on" not in (tmp_path / "plan" / "plan.yaml").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    "origin, expected",
+    [
+        ("{plan: 3, version: 5}", (3, 5, "")),  # (hand-written: no time, so matched by no database's version)
+        ("{plan: 3, version: 5, saved_at: 2026-11-30T09:15:02+00:00}", (3, 5, "2026-11-30T09:15:02+00:00")),
+        ("{plan: three, version: 5}", None),
+        ("{plan: 3}", None),
+        ("{plan: 0, version: 1}", None),
+        ("[3, 5]", None),
+        ("{plan: true, version: 5}", None),
+    ],
+)
+def test_a_folder_s_based_on_is_read_or_said_and_ignored(tmp_path, rich_plan, origin, expected):
+    write_plan_folder(rich_plan, tmp_path)
+    head = (tmp_path / "plan.yaml").read_text()
+    (tmp_path / "plan.yaml").write_text(head.replace("name: ", f"based_on: {origin}\nname: ", 1))
+    notes = []
+    assert read_folder_origin(tmp_path, notes) == expected
+    assert bool(notes) == (expected is None), notes
+    assert all(n.startswith("plan.yaml: based_on should be") for n in notes)
+    assert read_plan_folder(tmp_path) == canonical_plan(rich_plan)  # (the plan reads as before)
 
 
 def test_one_edit_is_a_one_line_diff(rich_plan):
