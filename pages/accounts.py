@@ -25,7 +25,7 @@ from pages.shared import (
 )
 from territory import InputDataError
 from territory.assignment import explain
-from territory.exports import safe_csv
+from territory.exports import spreadsheet_csv
 
 ensure_app_navigation()
 st.title("Accounts")
@@ -227,7 +227,7 @@ if hidden:
     st.caption(f"More columns with the table's Show/hide columns button, and in the download: {', '.join(hidden)}.")
 st.download_button(
     "Download these results (CSV)",
-    data=safe_csv(shown[columns]),
+    data=spreadsheet_csv(shown[columns]),
     file_name="assignments.csv",
     mime="text/csv",
 )

@@ -54,7 +54,8 @@ row1[0].metric(
     percent(covered.mean(), 1) if len(accounts) else MISSING,
     help="Accounts inside a territory that has at least one active rep"
     + (f"; {waiting_in_staffed:,} of them wait for a rep with room (counted in Unassigned)" if waiting_in_staffed
-       else ""),
+       else "")
+    + ". The Coverage map's \"In a territory\" also counts territories without a rep.",
 )  # fmt: skip
 row1[1].metric(
     "Coverage (potential)",

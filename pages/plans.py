@@ -45,7 +45,7 @@ from pages.shared import (
 from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
 from territory.edits import rebase, start
-from territory.exports import safe_csv
+from territory.exports import spreadsheet_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
 
@@ -841,9 +841,13 @@ if ids:
                 )  # fmt: skip
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
-        downloads[0].download_button("Download regions moved (CSV)", safe_csv(diff.regions), f"{stem}-regions.csv")
-        downloads[1].download_button("Download account moves (CSV)", safe_csv(account_moves), f"{stem}-accounts.csv")
-        downloads[2].download_button("Download handoffs (CSV)", safe_csv(diff.handoffs), f"{stem}-handoffs.csv")
+        downloads[0].download_button(
+            "Download regions moved (CSV)", spreadsheet_csv(diff.regions), f"{stem}-regions.csv"
+        )
+        downloads[1].download_button(
+            "Download account moves (CSV)", spreadsheet_csv(account_moves), f"{stem}-accounts.csv"
+        )
+        downloads[2].download_button("Download handoffs (CSV)", spreadsheet_csv(diff.handoffs), f"{stem}-handoffs.csv")
 
     st.subheader("Audit log")
     audit = store.audit(chosen)
@@ -893,6 +897,6 @@ with files[1]:
         if said:
             st.caption(f":material/person_off: {plain(said)}")  # (a caption: warnings here are questions)
             st.download_button(
-                f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)", safe_csv(export.left_out),
+                f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)", spreadsheet_csv(export.left_out),
                 f"{plan_slug(plan)}-{key}-left-out.csv", key=f"download_{key}_left_out",
             )  # fmt: skip

@@ -37,7 +37,7 @@ from pages.shared import (
     stored_plan,
     unsaved_changes,
 )
-from territory.exports import safe_csv
+from territory.exports import spreadsheet_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
 from territory.rebalance import (
@@ -930,7 +930,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)
-        st.download_button("Download the handoffs (CSV)", safe_csv(diff.handoffs), "rebalance-handoffs.csv")
+        st.download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs), "rebalance-handoffs.csv")
 
     # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
     # A territory drawn anew keeps the id of the old one it overlaps most, and its quota and reps now are that one's:

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralize_formula", "safe_csv", "to_json_ready"]
+__all__ = ["FORMULA_PREFIXES", "neutralize_formula", "safe_csv", "spreadsheet_csv", "to_json_ready"]
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -55,6 +55,21 @@ def safe_csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False)
     return buffer.getvalue()
+
+
+def spreadsheet_csv(frame: pd.DataFrame) -> bytes:
+    """:func:`safe_csv` as UTF-8 bytes with a byte order mark, for a report a manager opens in Excel.
+
+    Excel on Windows reads a CSV without the mark as the local code page ("SociÃ©tÃ©" for "Société"); with it, as
+    UTF-8. Files a CRM imports (``territory.crm``) and plan folders are written without it, as those tools expect.
+
+    Examples
+    --------
+    >>> data = spreadsheet_csv(pd.DataFrame({"name": ["Société"]}))
+    >>> data[:3] == "\ufeff".encode(), data[3:].decode().split()
+    (True, ['name', 'Société'])
+    """
+    return ("\ufeff" + safe_csv(frame)).encode("utf-8")
 
 
 def _plain_number(value):
