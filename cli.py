@@ -813,6 +813,12 @@ def _umask() -> int:
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
 _COMMON = {"help", "command", "plan", "accounts", "format", "out", "table", "skip_invalid"}
+# ... but for these commands, which write files of their own format or read no accounts.
+_COMMON_NOT_READ = {
+    "export-plan": {"format", "table"},
+    "import-plan": {"format", "table", "accounts", "skip_invalid"},
+    "plans": {"accounts", "skip_invalid"},
+}
 
 
 def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
@@ -824,6 +830,8 @@ def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]
         owner = "rebalance" if action.dest in rebalancing else named if named in COMMANDS else None
         if action.dest not in _COMMON and owner is not None and owner != command:
             others.update(dict.fromkeys(action.option_strings, owner))
+        elif action.dest in _COMMON_NOT_READ.get(command, ()):
+            others.update(dict.fromkeys(action.option_strings, "other commands"))
     return others
 
 

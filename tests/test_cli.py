@@ -833,6 +833,20 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
     assert err.startswith("error: option --rep: --rep is not read by balance. Leave --rep out; balance reads --plan,")
     code, _, err = run_cli("assign", "--plan", DEMO_PLAN, "--new=x.json", "--explain", capsys=capsys)
     assert code == 2 and "--new is not read by assign" in err
+    # Options most commands read, refused by those that write a format of their own or read no accounts
+    # (`export-plan --format csv` said "no table '' for export-plan").
+    for command, extra, refused, reads in [
+        ("export-plan", ["--format", "csv"], "--format", "--plan, --accounts, --out, --skip-invalid"),
+        ("import-plan", ["--accounts", str(DEMO_ACCOUNTS)], "--accounts", "--plan, --out"),
+        ("plans", ["--skip-invalid"], "--skip-invalid", "--plan, --format, --out, --table"),
+    ]:
+        plan = [] if command == "plans" else ["--plan", DEMO_PLAN]
+        code, out, err = run_cli(command, *plan, "--out", tmp_path / "x.json", *extra, capsys=capsys)
+        assert code == 2 and out == "" and not (tmp_path / "x.json").exists(), err
+        assert (
+            err
+            == f"error: option {refused}: {refused} is not read by {command}. Leave {refused} out; {command} reads {reads}\n"
+        )
     # What a run wrote, and where, when the output goes to a file.
     out_file = tmp_path / "territories.csv"
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--format", "csv", "--out", out_file, capsys=capsys)
