@@ -223,6 +223,7 @@ def _save_as_new_draft() -> None:
         return
     st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
     mark_saved(version)
+    st.session_state["edits_logged"] = _session_edits()[1]  # (in the draft's first version; later saves log the rest)
     st.session_state.pop("save_conflict", None)
     _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(name)}**.")
 
@@ -249,11 +250,12 @@ def _merge_and_save() -> None:
     # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
     # is saved with them (reopened, it shows the same reps, not a fresh assignment).
     state = rebase(current_engine(), merged, f"Merged with version {current}")
+    edits, _ = _session_edits()  # (the edits merged in go to the audit log with the save, as with any save)
     try:
         version = store.save(
             plan_id, merged, base_version=current, author=_author(),
             message=(st.session_state.get("save_message") or "Merged") + f" (merged with version {current})",
-            assignments=state.result[ASSIGNMENT_COLUMNS].copy(),
+            assignments=state.result[ASSIGNMENT_COLUMNS].copy(), edits=edits,
         )  # fmt: skip
     except StoreError as error:
         _say("error", f"Not saved: {plain(str(error))}")
@@ -384,6 +386,9 @@ def _open_zip() -> None:
         set_plan(loaded)
     else:  # (who had each account when the folder was written, kept where the rules allow: cli.py does the same)
         push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
+    # The audit log gets the opening with the next save, not the edits before it: saved already, or dropped when
+    # asked (they were on the plan the folder replaces).
+    st.session_state["edits_logged"] = _session_edits()[1] - 1
     came_from = stored_version_of_folder(origin)
     if came_from is not None:
         # Written from a version this database holds: the folder's changes are changes to that version. Saved over

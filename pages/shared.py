@@ -650,6 +650,7 @@ def open_version(version, state: PlanState | None = None) -> None:
     st.session_state["store_plan"] = (version.plan_id, version.version)
     st.session_state["store_plan_json"] = st.session_state["plan_json"]
     _forget_edit_history()
+    st.session_state["edits_logged"] = 0  # (the Plans page logs a save's edits from here: the history starts again)
     if state is not None:
         _store_history(EditHistory.begin(state))
 

@@ -227,6 +227,21 @@ def test_conflict_can_be_saved_as_a_new_draft(data_dir):
     assert sorted(plans["Plan"]) == [1, 2]
 
 
+def test_a_new_draft_s_next_save_logs_only_the_edits_made_since(data_dir):
+    app = session()
+    move(app, ["US-KS"], "USW")
+    go(app, "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
+    app.text_input(key="new_draft_name").input("FY28").run()
+    app.button(key="save_new_draft").click().run()
+    move(app, ["US-NE"], "USW")
+    save(app, "Nebraska too")
+    plan_id, version = app.session_state["store_plan"]
+    assert (plan_id, version) == (2, 2)
+    edits = PlanStore().audit(plan_id).query("action == 'edit'")["detail"].tolist()
+    assert len(edits) == 1 and "Nebraska" in edits[0], edits  # (Kansas's move is in the draft's first version)
+
+
 def test_activate_archive_restore_and_audit(data_dir):
     app = session()
     assert "Restored from" not in app.dataframe[0].value.columns
@@ -402,6 +417,9 @@ def test_a_plan_folder_from_an_older_version_is_merged_into_what_was_saved_since
     assert not app.exception, [e.value for e in app.exception]
     saved = PlanStore().load(1)
     assert saved.version == 3 and {"US-NE", "US-KS"} <= set(saved.plan.territory("USW").region_ids)
+    # the audit log has the folder's opening with the save, not the edit dropped before it (which the folder holds)
+    logged = PlanStore().audit(1).query("actor == 'ana' and action == 'edit'")["detail"].tolist()
+    assert logged == ["Opened ne.zip"], logged
     # the same folder opened at version 3 again: a folder from this database's version 1, still merged
     app.file_uploader(key="upload_folder").set_value(None).run()
     app.file_uploader(key="upload_folder").set_value(("ne.zip", mine, "application/zip")).run()
