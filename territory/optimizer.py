@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import math
 import os
 import sys
 import threading
@@ -516,14 +517,22 @@ class Rebalancer:
         warm_up()
         started = time.perf_counter()
         self._hemmed_early()
+        self._clock = clock = _Clock(progress, started, max_seconds)
         if self.n_jobs == 1:
             self._ranked_starts = None  # (METIS starts, ranked on the first)
-            self._search(started, max_seconds, max_steps, progress)
+            try:
+                self._search(started, max_seconds, max_steps)
+            except BaseException as error:
+                clock.stop(error)
+            if clock.error is not None:
+                raise clock.error
+            if progress is not None:
+                progress(1.0)
             return self
         one_land_mass = len(self._land_masses[0]) == 1  # (found once, before the copies share it)
         searches = []
         for rng in self.rng.spawn(self.n_jobs):
-            search = copy.copy(self)
+            search = copy.copy(self)  # (the copies share the clock: a stop ends them all)
             search.rng, search.n_jobs, search._ranked_starts = rng, 1, None
             searches.append(search)
         if self.start_labels is None and not self.seeds and one_land_mass:
@@ -532,23 +541,23 @@ class Rebalancer:
                 search._ranked_starts = ranked[i :: self.n_jobs]
         # The searches' inner loops are compiled without the GIL: threads run them side by side. The first search
         # runs in this thread, so that ``progress`` is called where it was given (Streamlit draws from its thread).
-        # When the first search is stopped (an exception from ``progress``: Streamlit's Stop, Ctrl-C), the others
-        # stop at their next round instead of running out their time.
-        stop = threading.Event()
-
-        def unless_stopped(_fraction: float) -> None:
-            if stop.is_set():
-                raise _Stopped
-
+        # When it is stopped (an exception from ``progress``: Streamlit's Stop, Ctrl-C), the clock reads infinity:
+        # every search ends at its next look at it, and the exception is raised again.
         with ThreadPoolExecutor(max_workers=self.n_jobs - 1, thread_name_prefix="rebalance") as pool:
-            others = [pool.submit(s._search, started, max_seconds, max_steps, unless_stopped) for s in searches[1:]]
+            others = [pool.submit(s._search, started, max_seconds, max_steps) for s in searches[1:]]
             try:
-                searches[0]._search(started, max_seconds, max_steps, progress)
-            except BaseException:
-                stop.set()
-                raise
+                searches[0]._search(started, max_seconds, max_steps)
+            except BaseException as error:
+                clock.stop(error)
             for future in others:
-                future.result()
+                try:
+                    future.result()
+                except Exception as error:
+                    clock.stop(error)
+        if clock.error is not None:
+            raise clock.error
+        if progress is not None:
+            progress(1.0)
         best = min(searches, key=lambda s: s._final_key)  # (min keeps the first of equals)
         self.labels_, self.share_, self._final_key = best.labels_, best.share_, best._final_key
         self._cut_short = any(s._cut_short for s in searches)
@@ -561,8 +570,7 @@ class Rebalancer:
         )
         return self
 
-    def _search(self, started: float, max_seconds: float, max_steps: int,
-                progress: Callable[[float], None] | None) -> None:  # fmt: skip
+    def _search(self, started: float, max_seconds: float, max_steps: int) -> None:
         """One search (see :meth:`solve`); sets ``labels_``, ``report_``, ``share_`` and ``_final_key``."""
         from territory.search import BalanceSearch
 
@@ -594,7 +602,7 @@ class Rebalancer:
             search = BalanceSearch(
                 neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, self.tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
-                scale=self.territory_weights, rng=self.rng,
+                scale=self.territory_weights, rng=self.rng, clock=self._clock,
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
             # put two big regions in one territory, and no local step undoes that (up to three, a third of the time
@@ -603,21 +611,21 @@ class Rebalancer:
             fraction = 0.7 if origin is not None else (attempt + 1) / 3
             until = started + (deadline - started) * fraction
             found_key, found_labels = self._improve(search, until, steps_left, active, origin is not None, started,
-                                                    max_seconds, progress)  # fmt: skip
+                                                    max_seconds)  # fmt: skip
             for _ in range(3):
                 # A territory that gave up all it held on a land mass parts the group it joined: aimed anew, the
                 # search goes on with what time is left (the report judges the plan by its own groups).
                 if not self._reaim(search, share, active):
                     break
                 found_key, found_labels = _key(search, origin is not None), search.labels.copy()
-                if time.perf_counter() >= until:
+                if self._clock() >= until:
                     break
                 found_key, found_labels = self._improve(search, until, steps_left - search.step, active,
-                                                        origin is not None, started, max_seconds, progress)  # fmt: skip
+                                                        origin is not None, started, max_seconds)  # fmt: skip
             steps_left -= search.step
-            if 0 < found_key[0] <= 1.0 and time.perf_counter() < deadline:
+            if 0 < found_key[0] <= 1.0 and self._clock() < deadline:
                 # Still out, by a tolerance at most: one round of border moves chosen at once (see _repaired).
-                if self._repaired(search, min(deadline, time.perf_counter() + 0.25 * max_seconds)):
+                if self._repaired(search, min(deadline, self._clock() + 0.25 * max_seconds)):
                     self._reaim(search, share, active)
                     found_labels, found_key = search.labels.copy(), _key(search, origin is not None)
             if best is None or found_key < best[0]:
@@ -626,11 +634,11 @@ class Rebalancer:
             attempt += 1
             if origin is not None or best[0][0] == 0 or attempt >= 3:
                 break
-            if time.perf_counter() > deadline - 0.1 * max_seconds:  # (a next start would have had no time)
+            if self._clock() > deadline - 0.1 * max_seconds:  # (a next start would have had no time)
                 self._cut_short = True
                 break
         _, labels, search, share, origin = best
-        if best[0][0] > 0 and time.perf_counter() < deadline:
+        if best[0][0] > 0 and self._clock() < deadline:
             # Still out, with time left (the search stopped finding better plans): anneal with a weight on the
             # excess. Moves never take a territory farther out, and chains of moves carry the excess through
             # territories that are inside, where the search's single moves and swaps cannot (it would have to push
@@ -652,13 +660,13 @@ class Rebalancer:
             end = started + max_seconds * 0.98  # the report is still to be made
             stretches, hot, cold = 32, 3.0, 0.1
             full = size = 800 * len(graph) // stretches
-            if time.perf_counter() >= deadline:  # the search used its time: a short first stretch measures the pace
+            if self._clock() >= deadline:  # the search used its time: a short first stretch measures the pace
                 size = max(full // 4, 1)
             # The pace (seconds a proposal) of the last stretch says what the rest will take, falling by a few per
             # cent a stretch as it cools (fewer moves are made): on the US counties from ~950 ns hot to ~280 ns cold.
             pace, cooling = 0.0, 0.96
             for part in range(stretches):
-                now = time.perf_counter()
+                now = self._clock()
                 if now > end:
                     self._cut_short = True
                     break
@@ -671,7 +679,7 @@ class Rebalancer:
                 self._cut_short |= size != full
                 search.anneal(size, t_start=hot * (cold / hot) ** (part / stretches),
                               t_end=hot * (cold / hot) ** ((part + 1) / stretches), stay=origin is not None)  # fmt: skip
-                pace = (time.perf_counter() - now) / size
+                pace = (self._clock() - now) / size
             if (*_excess_key(search), search.cut()) > key:
                 search.restore(before)
             labels = search.labels.copy()
@@ -681,8 +689,6 @@ class Rebalancer:
         self._final_key = _key(search, origin is not None)
         self._finish(labels, origin if origin is not None else labels, started, search.step, search.parts_at_start,
                      share, active)  # fmt: skip
-        if progress is not None:
-            progress(1.0)
 
     def _share(self, labels: np.ndarray, active: np.ndarray) -> np.ndarray:
         """Per metric, what the active territories hold per unit of territory weight (1 where they hold none)."""
@@ -799,15 +805,18 @@ class Rebalancer:
         stretch, still, over = max(100 * len(self.graph), 1000), 0, _excess_key(search)
         pace = 0.0  # seconds a proposal, from the last stretch: the last one is shortened to end by the deadline
         while over[0] > 0 and still < 3:  # (three stretches that bring nothing: as close as it gets)
-            began = time.perf_counter()
+            began = self._clock()
+            if began >= deadline:
+                self._cut_short = True
+                break
             planned = stretch if pace else stretch // 8  # (the first, shorter, measures the pace)
             size = min(planned, int((deadline - began) / pace)) if pace else planned
-            if began >= deadline or size < 1:
+            if size < 1:
                 self._cut_short = True
                 break
             self._cut_short |= size < planned
             search.anneal(size, t_start=temperature, t_end=temperature, balance=weight)
-            pace = (time.perf_counter() - began) / size
+            pace = min((self._clock() - began) / size, 1.0)  # (a stop reads infinity: the next look ends it)
             now = _excess_key(search)
             still = still + 1 if now >= over else 0
             over = now
@@ -823,7 +832,7 @@ class Rebalancer:
         self._cut_short |= repaired == "time"
         return repaired == "within"
 
-    def _improve(self, search, deadline, max_steps, active, from_plan, started, max_seconds, progress):
+    def _improve(self, search, deadline, max_steps, active, from_plan, started, max_seconds):
         """Iterated local search from the search's state; returns the best (key, labels) seen.
 
         Each round: boundary moves and swaps until stuck; recombinations while some territory is out; border
@@ -838,13 +847,13 @@ class Rebalancer:
 
         best_key, best_state = key(), search.snapshot()
         quiet, first_step = 0, search.step
-        while time.perf_counter() < deadline and search.step - first_step < max_steps:
+        while self._clock() < deadline and search.step - first_step < max_steps:
             search.run(deadline, compactness=0.001, max_steps=1500)
             if search.over() > 0:
                 # Large steps while some territory is still out (a bounded number, so that a run is repeatable).
                 recombined = 0
                 for _ in range(max(4, k)):
-                    if time.perf_counter() > deadline or not search.recombine_best(deadline):
+                    if self._clock() > deadline or not search.recombine_best(deadline):
                         break
                     recombined += 1
                 if recombined:
@@ -866,20 +875,18 @@ class Rebalancer:
             else:
                 quiet += 1
                 search.restore(best_state)
-            if progress is not None:
-                progress(min((time.perf_counter() - started) / max_seconds, 1.0))
             if quiet >= (3 if from_plan else 10) or (not from_plan and best_key[0] == 0):
                 break  # (from scratch, a plan within the tolerance goes to the border annealing at once)
             search.run(deadline, compactness=0.001, max_steps=30, temperature=0.3, batch=1)
-        if time.perf_counter() >= deadline:
+        if self._clock() >= deadline:
             self._cut_short = True  # the rounds ended at the deadline, not by themselves
         search.restore(best_state)
         if best_key[0] > 0:
             # Still out: the potentials may point at a border that cannot move (a locked region, a rep's home).
             # Level the worst territory directly with its other neighbours (a few per cent of the time at most).
-            until = max(deadline, time.perf_counter()) + 0.04 * max_seconds
+            until = max(deadline, self._clock()) + 0.04 * max_seconds
             search.level(until, max_moves=200)
-            if time.perf_counter() >= until:
+            if self._clock() >= until:
                 self._cut_short = True
             now = key()
             if now < best_key:
@@ -1063,8 +1070,42 @@ class Rebalancer:
 _NEGLIGIBLE = 5e-4
 
 
-class _Stopped(Exception):
-    """A search side by side stops because the first one was stopped."""
+class _Clock:
+    """The searches' time: ``time.perf_counter()``, or infinity once stopped, so that every phase ends at its next look.
+
+    Every phase of the search compares this clock with its deadline between steps. A stop (an exception from
+    ``progress``: Streamlit's Stop or rerun, Ctrl-C) makes it read infinity, so every search side by side, in
+    whatever phase, ends within a step or a stretch of annealing, and the exception is raised again once they have.
+    ``progress`` is called from here, from the thread that gave it, at most every ``every`` seconds: a bar moves
+    during a long round (a round of a plan from scratch can take a third of the time), and a Stop is seen as soon.
+    """
+
+    def __init__(self, progress: Callable[[float], None] | None, started: float, max_seconds: float,
+                 every: float = 0.2) -> None:  # fmt: skip
+        self.progress, self.started, self.max_seconds, self.every = progress, started, max(max_seconds, 1e-9), every
+        self.owner = threading.get_ident()
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self._last = started
+
+    def __call__(self) -> float:
+        if self.stopped.is_set():
+            return math.inf
+        now = time.perf_counter()
+        if self.progress is not None and now - self._last >= self.every and threading.get_ident() == self.owner:
+            self._last = now
+            try:
+                self.progress(min((now - self.started) / self.max_seconds, 1.0))
+            except BaseException as error:  # (raised again by solve, once every search has ended)
+                self.stop(error)
+                return math.inf
+        return now
+
+    def stop(self, error: BaseException) -> None:
+        """End every search at its next look at the clock; ``solve`` raises ``error`` then."""
+        if self.error is None:
+            self.error = error
+        self.stopped.set()
 
 
 def _target_key(target: np.ndarray) -> tuple:

@@ -179,10 +179,13 @@ class BalanceSearch:
         Each territory's size relative to the others (default 1): its band is ``tolerance × scale`` shares, so that
         the tolerance is relative to its target.
     rng : numpy.random.Generator
+    clock : callable, optional
+        What the deadlines are compared with (default ``time.perf_counter``); the optimizer's reads infinity once
+        the search is stopped, so every step ends at its next look.
     """
 
     def __init__(self, neighbours, weights, labels, targets, unit, tolerance, *, locked=None, active=None,
-                 origin=None, disruption=None, scale=None, rng=None):  # fmt: skip
+                 origin=None, disruption=None, scale=None, rng=None, clock=None):  # fmt: skip
         self.neighbours = neighbours
         n, m = weights.shape
         k = len(targets)
@@ -214,6 +217,7 @@ class BalanceSearch:
         else:
             self._disruption_k = np.ascontiguousarray(self.disruption)
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.clock = clock if clock is not None else time.perf_counter
         # Set when a step inside stopped at the clock (a polish at the deadline, the integer program's time limit): the
         # plan may then differ from run to run (the optimizer reports the run as cut short).
         self.clock_cut = False
@@ -381,7 +385,7 @@ class BalanceSearch:
         from territory._kernels import DONE, STUCK, descend
 
         while max_steps > 0:
-            if time.perf_counter() > deadline:
+            if self.clock() > deadline:
                 return "time"
             chunk = int(min(max_steps, 50))
             status, step, self._stamp, self._pinv = descend(
@@ -513,7 +517,7 @@ class BalanceSearch:
             local = BalanceSearch(
                 subgraph(members, Links(self.indptr, self.dst)), w * self.tol, np.where(in_a, 0, 1),
                 np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
-                locked=self.locked[members], rng=self.rng,
+                locked=self.locked[members], rng=self.rng, clock=self.clock,
             )  # fmt: skip
             if local.run(deadline, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001) == "time":
                 self.clock_cut = True
@@ -614,7 +618,7 @@ class BalanceSearch:
         """
         moves, limit = 0, max_moves if max_moves is not None else 2 * self.n
         active = np.flatnonzero(self.active)
-        while moves < limit and time.perf_counter() < deadline and len(active) > 1:
+        while moves < limit and self.clock() < deadline and len(active) > 1:
             worst = self._excess_each(self.totals[active], active)
             t = int(active[int(np.argmax(worst))])
             high = float(worst.max())
@@ -657,7 +661,7 @@ class BalanceSearch:
         resistance = np.maximum(pinv[a, a] + pinv[b, b] - 2 * pinv[a, b], 1e-9)
         gain = ((phi[a] - phi[b]) ** 2).sum(axis=1) / resistance
         for i in np.argsort(-gain, kind="stable")[:pairs]:
-            if gain[i] <= 1e-6 or time.perf_counter() > deadline:
+            if gain[i] <= 1e-6 or self.clock() > deadline:
                 break
             if self.recombine(int(a[i]), int(b[i]), pinv, energy, phi, trees=trees, polish=polish, band=band,
                               deadline=deadline):  # fmt: skip

@@ -1080,3 +1080,22 @@ def test_a_folder_exported_from_the_store_says_which_version_it_came_from(tmp_pa
     # a plan file has no version to name
     code, _, err = run_cli("export-plan", "--plan", DEMO_PLAN, "--out", str(tmp_path / "file"), capsys=capsys)
     assert code == 0 and read_folder_origin(tmp_path / "file") is None, err
+
+
+def test_a_proposal_s_figures_are_the_accounts_own(capsys):
+    # A new user's test: each region was given 1% of the mean as a floor, and the report's figures carried it (US
+    # Central $4,331,245.53 against the accounts' $4,290,900; Canada West +6.0% on value, "no", where its accounts
+    # made +4.95%). Territories locked as they are must read as the Balance page reads them.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--jobs", "1", "--locked", "NAE", "EUW", "USC", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    proposal = {t["territory_id"]: t for t in json.loads(out)["territories"]}
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             capsys=capsys)  # fmt: skip
+    balance = {t["territory_id"]: t for t in json.loads(out)["territories"]}
+    for territory in ("NAE", "EUW", "USC"):  # (a territory's figures count its accounts waiting for a rep too)
+        mine, balanced = proposal[territory], balance[territory]
+        assert mine["value"] == balanced["total_value"] + balanced["unserved_value"], territory
+        if balanced["unserved"] == 0:  # (the Balance page's workload is its reps')
+            assert mine["workload"] == pytest.approx(balanced["workload"]), territory
+    assert balance["USC"]["unserved"] > 0

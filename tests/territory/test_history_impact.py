@@ -319,6 +319,19 @@ def test_edit_impact_warns_of_a_territory_left_without_rep(state):
     assert impact.warnings == ["West has no active rep: its accounts wait unassigned until one covers it."]
 
 
+def test_edit_impact_warns_of_accounts_moving_into_a_territory_without_rep(state):
+    # A new user's test: a rebalance gave seven states to a territory with no rep all along, without a word.
+    without = state.deactivate_rep("B")
+    after = without.move_regions(["US-36047"], "W")
+    impact = edit_impact(without, after)
+    assert impact.warnings == [
+        "1 more account goes to West, which has no active rep: it waits unassigned until a rep covers it."
+    ]
+    # taking accounts away from it, or moving them between staffed territories, says nothing of it
+    assert not any("no active rep" in w for w in edit_impact(after, without).warnings)
+    assert not any("no active rep" in w for w in edit_impact(state, state.move_regions(["US-36047"], "T")).warnings)
+
+
 def test_edit_impact_of_a_new_territory_without_rep_warns(state):
     after = create_territory(state, "Hub", ["US-36061"])
     impact = edit_impact(state, after)

@@ -217,12 +217,11 @@ def test_bad_scenarios(setup):
         propose(plan, graph, {}, scenario="rebalance")
 
 
-def test_balance_metrics_floor_and_refusals():
+def test_balance_metrics_are_the_regions_own_figures_and_refusals():
     from territory.rebalance import balance_metrics
 
     table = pd.DataFrame({"workload": [0.0, 2.0, 4.0], "value": [0.0, 0.0, 0.0]}, index=["a", "b", "c"])
-    floored = balance_metrics(table, ["workload"])
-    assert floored["workload"].tolist() == pytest.approx([0.02, 2.02, 4.02])  # 1% of the mean (2.0)
+    assert balance_metrics(table, ["workload"])["workload"].tolist() == [0.0, 2.0, 4.0]  # (no floor: see below)
     with pytest.raises(ValueError, match="nothing to balance: value is zero in every region"):
         balance_metrics(table, ["workload", "value"])
     with pytest.raises(ValueError, match="unknown: \\['potential'\\]"):
