@@ -548,6 +548,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     try:
         metrics = balance_metrics(table, list(dict.fromkeys(args.metrics)))
     except ValueError as error:
+        from_accounts = [m for m in args.metrics if m != "population"]
+        if args.accounts is None and state.accounts.empty and from_accounts:  # (the accounts are what is missing)
+            raise CliInputError(f"{args.plan} has no accounts of its own, so there is no {' or '.join(from_accounts)} "
+                                "to balance", column="--accounts",
+                                hint="Give --accounts ACCOUNTS.csv (or --metrics population)") from None  # fmt: skip
         raise CliInputError(str(error), source=str(args.accounts or args.plan), column="--metrics") from None
     try:
         proposal = propose_at_level(

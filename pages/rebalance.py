@@ -239,6 +239,8 @@ def _inputs() -> tuple:
 def _propose() -> None:
     from geo.editing import unknown_population
 
+    st.session_state.pop("reb_error_inputs", None)  # (a message this run gives is about the settings now)
+
     chosen = st.session_state.get("reb_metrics") or ["workload"]
     notes = [] if st.session_state.get("reb_metrics") else ["No metric was picked: the proposal balances workload."]
     notes += [n for n in [unknown_population(unit_table, chosen)] if n]
@@ -317,6 +319,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     st.session_state["reb_off_view"] = list(getattr(fmap, "off_view", []))
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
+    st.session_state["reb_seconds_used"] = float(seconds)
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
     st.session_state.pop("reb_searching", None)
     bar.empty()
@@ -355,7 +358,14 @@ if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unname
              help="Name the new territory first" if unnamed else None):  # fmt: skip
     _propose()
 if st.session_state.get("reb_error"):
-    st.error(f"No proposal: {plain(st.session_state['reb_error'])}")
+    # A message about other settings goes when they change (a new user's test: "No proposal: Europe West is alone
+    # on its land mass" stayed up on "A new rep joins").
+    if st.session_state.setdefault("reb_error_inputs", _inputs()) != _inputs():
+        st.session_state.pop("reb_error", None)
+    else:
+        st.error(f"No proposal: {plain(st.session_state['reb_error'])}")
+if not st.session_state.get("reb_error"):
+    st.session_state.pop("reb_error_inputs", None)
 if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
     st.info(st.session_state["reb_note"])
 
@@ -575,7 +585,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     many = report.searches > 1
     searched = f"{report.searches} searches ran side by side (the best plan is shown) and" if many else "The search"
     if report.cut_short:
-        st.caption(f"{searched} used all {'their' if many else 'its'} {seconds} s, so proposing again may give a "
+        allowed = st.session_state.get("reb_seconds_used", seconds)  # (what it had, not the slider's value now)
+        st.caption(f"{searched} used all {'their' if many else 'its'} {allowed:g} s, so proposing again may give a "
                    "different plan (the clock, not the settings, ended it).")  # fmt: skip
     else:
         took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")

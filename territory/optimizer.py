@@ -524,10 +524,7 @@ class Rebalancer:
                 self._search(started, max_seconds, max_steps)
             except BaseException as error:
                 clock.stop(error)
-            if clock.error is not None:
-                raise clock.error
-            if progress is not None:
-                progress(1.0)
+            clock.finish()
             return self
         one_land_mass = len(self._land_masses[0]) == 1  # (found once, before the copies share it)
         searches = []
@@ -554,10 +551,7 @@ class Rebalancer:
                     future.result()
                 except Exception as error:
                     clock.stop(error)
-        if clock.error is not None:
-            raise clock.error
-        if progress is not None:
-            progress(1.0)
+        clock.finish()
         best = min(searches, key=lambda s: s._final_key)  # (min keeps the first of equals)
         self.labels_, self.share_, self._final_key = best.labels_, best.share_, best._final_key
         self._cut_short = any(s._cut_short for s in searches)
@@ -1100,6 +1094,13 @@ class _Clock:
                 self.stop(error)
                 return math.inf
         return now
+
+    def finish(self) -> None:
+        """After the searches: raise what stopped them, else report the whole time as gone."""
+        if self.error is not None:
+            raise self.error
+        if self.progress is not None:
+            self.progress(1.0)
 
     def stop(self, error: BaseException) -> None:
         """End every search at its next look at the clock; ``solve`` raises ``error`` then."""

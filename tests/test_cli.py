@@ -1099,3 +1099,15 @@ def test_a_proposal_s_figures_are_the_accounts_own(capsys):
         if balanced["unserved"] == 0:  # (the Balance page's workload is its reps')
             assert mine["workload"] == pytest.approx(balanced["workload"]), territory
     assert balance["USC"]["unserved"] > 0
+
+
+def test_a_rebalance_without_accounts_names_the_accounts_as_what_is_missing(capsys):
+    # A new user's test: it blamed --metrics ("option --metrics: nothing to balance …").
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        f"error: option --accounts: {DEMO_PLAN} has no accounts of its own, so there is no workload or value to "
+        "balance. Give --accounts ACCOUNTS.csv (or --metrics population)\n"
+    )
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--metrics", "population", "--jobs", "1", capsys=capsys)
+    assert code == 0 and json.loads(out)["tolerance"] == {"population": 0.05}, err

@@ -395,8 +395,11 @@ def test_all_locked_or_no_metric_is_said(app):
     app.multiselect(key="reb_locked").set_value(everyone).run()
     app.button(key="reb_run").click().run()
     assert any("every territory is locked" in e.value for e in app.error)
+    app.run()  # (still so on the next run)
+    assert any("every territory is locked" in e.value for e in app.error)
     # every region locked: said as plainly (it made a proposal of nothing, "2 of 6" within, and no word why)
     app.multiselect(key="reb_locked").set_value([]).run()
+    assert not app.error  # (a new user's test: the message stayed up after its cause was gone)
     regions = [label.rsplit("(", 1)[1].rstrip(")") for label in app.multiselect(key="reb_locked_regions").options]
     assert len(regions) > 30  # (the states and provinces held, "Idaho (US-ID)")
     app.multiselect(key="reb_locked_regions").set_value(regions).run()
@@ -1163,3 +1166,13 @@ def test_a_rep_leaving_with_kept_territories_and_pieces_fits_its_table_at_1280_p
     assert {"locked", "workload_before", "value_deviation"} <= set(widths), widths
     assert None not in widths.values() and sum(widths.values()) <= 818, widths
     assert widths["territory"] >= 112
+
+
+def test_a_proposal_cut_short_names_the_time_it_had_not_the_slider_s_now(app):
+    # A new user's test: a 2 s proposal read "used all their 10 s" once the slider was moved to 10.
+    app.slider(key="reb_seconds").set_value(1).run()
+    drawn_anew_on_counties(app, 12)  # (a plan from scratch on the counties uses all of 1 s)
+    assert app.session_state["reb_proposal"][0].report.cut_short
+    app.slider(key="reb_seconds").set_value(7).run()
+    said = " ".join(c.value for c in app.caption if isinstance(c.value, str) and " used all " in c.value)
+    assert "used all their 1 s" in said or "used all its 1 s" in said, said
