@@ -380,6 +380,14 @@ if pending is not None and pending[0].plan.name == plan.name:
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
         scope = " No territory could be rebalanced (the notes below say why); the figures are every territory's."
+    elif kept_count and proposal.handed_out_only:  # ("1 of 5 rebalanced" beside "nothing else moves" misread)
+        scope = (
+            f" {len(report.territories) - kept_count} of {len(report.territories)} territories "
+            f"{'takes' if len(report.territories) - kept_count == 1 else 'take'} the leaving "
+            f"territory's regions; the other {kept_count} {'is' if kept_count == 1 else 'are'} kept as "
+            f"{'it is' if kept_count == 1 else 'they are'} (the notes below say why). Nothing is rebalanced beyond "
+            "that. The figures below count every territory, kept ones too."
+        )
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "

@@ -73,6 +73,9 @@ class Proposal:
     between), each with territories of its own; the largest group is not listed."""
     summary: str = ""
     """The scenario in a few words ("Sarah Chen leaves", "12 territories"): a draft's name tells drafts apart by it."""
+    handed_out_only: bool = False
+    """A rep left and their territory's regions went to its neighbours, but no two territories left could trade:
+    nothing was rebalanced beyond that handing out."""
 
 
 def draft_name(name: str, summary: str, when=None) -> str:
@@ -703,6 +706,7 @@ def propose(
     -------
     Proposal
     """
+    handed_out_only = False  # (a rep leaves and no two territories left can trade: only the handing out)
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
     rng = rng if rng is not None else np.random.default_rng(0)
@@ -1023,6 +1027,7 @@ def propose(
             for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced", ", then rebalanced"):
                 description = description.replace(then, "")
             description += "; no two of the territories left can trade regions, so nothing else moves"
+            handed_out_only = True
         # Each territory's size against the whole team's average territory (each search gave it against the
         # average of the territories it balanced, so the same territory showed 0.50× in one run and 0.42× in another).
         sized = report.territories.copy()
@@ -1085,7 +1090,7 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out, one_way_note, gave, out_of_reach, summary)  # fmt: skip
+                    left_out, one_way_note, gave, out_of_reach, summary, handed_out_only)  # fmt: skip
 
 
 def _renamed_where_stale(territories: dict, labels: pd.Series, current: pd.Series, weight: pd.Series,

@@ -1176,3 +1176,17 @@ def test_a_proposal_cut_short_names_the_time_it_had_not_the_slider_s_now(app):
     app.slider(key="reb_seconds").set_value(7).run()
     said = " ".join(c.value for c in app.caption if isinstance(c.value, str) and " used all " in c.value)
     assert "used all their 1 s" in said or "used all its 1 s" in said, said
+
+
+def test_a_rep_leaving_when_no_two_territories_can_trade_says_only_the_handing_out(app):
+    # A new user's test: "1 of 5 territories rebalanced" stood beside "no two of the territories left can trade
+    # regions, so nothing else moves" (Luke Anderson, US Central's only rep, leaves; three territories locked and
+    # North America East kept by its own focus: US South takes US Central's regions, and that is all).
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R10").run()  # Luke Anderson
+    app.multiselect(key="reb_locked").set_value(["CAW", "EUW", "USW"]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["reb_proposal"][0].handed_out_only
+    said = " ".join(m.value for m in app.markdown if "nothing else moves" in m.value)
+    assert "1 of 5 territories takes the leaving territory's regions" in said and "rebalanced;" not in said, said
