@@ -702,16 +702,21 @@ if pending is not None and pending[0].plan.name == plan.name:
                 else ""
             )
         )
-    elif report.centres:
+    elif report.centres and not proposal.handed_out_only:
         # Groups that only trade among themselves (kept territories lie between): each is balanced around what its
         # regions hold, said with where the search aims it (a new user read "best possible" at +10% as a claim with
-        # nothing behind it).
+        # nothing behind it). Territories kept as they are were not balanced around anything: not said (a new
+        # user's test: every territory kept, judged "no", and five listed as groups "near" their means).
         groups: dict[tuple, list[str]] = {}
+        kept_ids = set(rows.loc[rows["locked"].astype(bool), "territory_id"])
         for t, c in report.centres.items():
-            groups.setdefault(tuple(round(float(c.get(m, 0.0)), 3) for m in tol), []).append(t)
+            if t not in kept_ids:
+                groups.setdefault(tuple(round(float(c.get(m, 0.0)), 3) for m in tol), []).append(t)
         kept_between = bool(rows["locked"].astype(bool).any())
         ((key, members),) = groups.items() if len(groups) == 1 else ((None, []),)
-        if len(members) > 1 and not kept_between and all(v <= 0 for v in key) and len(proposal.separate) == 0:
+        if not groups:
+            pass
+        elif len(members) > 1 and not kept_between and all(v <= 0 for v in key) and len(proposal.separate) == 0:
             # One group, short of its shares because regions bigger than a share (or locked ones) keep their
             # territories over theirs.
             aimed = ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True) if v)

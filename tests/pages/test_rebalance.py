@@ -923,6 +923,9 @@ def test_no_lock_advice_for_a_region_of_a_territory_that_goes(app):
     for note in notes:
         assert "lock it (Locked regions)" not in note
         assert "from a territory that goes, so locking cannot keep" in note
+    # Every territory left is kept as it is after taking the provinces: no note about groups "near" their means
+    # (a new user's test: five such groups were listed, each judged "no")
+    assert not any("trade only among themselves" in i.value for i in app.info)
 
 
 def test_many_hemmed_in_territories_are_said_in_one_box(app):
