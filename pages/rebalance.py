@@ -890,6 +890,9 @@ if pending is not None and pending[0].plan.name == plan.name:
         return max((deviation_digits(v, tol[metric], e) for v, e in zip(table.get(column, ()), edges, strict=False)),
                    default=1)  # fmt: skip
 
+    # One number of decimals for the metrics side by side ("9.8%" beside "0.31%" read as two kinds of figure)
+    after_digits = max((decimals(f"{m}_deviation", m) for m in proposal.report.deviation), default=1)
+    before_digits = max((decimals(f"{m}_before", m) for m in proposal.report.deviation), default=1)
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
@@ -916,13 +919,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                            "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(
                            f"{METRICS.get(m, m).split(' (')[0] if both else METRICS.get(m, m)} after",
-                           digits=decimals(f"{m}_deviation", m), width=metric_width,
+                           digits=after_digits, width=metric_width,
                            help="In the proposal: off its share by this much (its share: the team's mean times its "
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
                            f"{METRICS.get(m, m).split(' (')[0]} {'before' if handed_out else 'now'}",
-                           digits=decimals(f"{m}_before", m), width=metric_width,
+                           digits=before_digits, width=metric_width,
                            help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
                                  if handed_out else "In the current plan") + ", against the same shares")
                           for m in proposal.report.deviation}},

@@ -861,8 +861,9 @@ def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
     from territory.formatting import deviation_digits
 
     columns, table = json.loads(app.dataframe[0].proto.columns), app.dataframe[0].value
+    # (one number of decimals for both metrics: the most either needs)
+    needed = max(deviation_digits(v, 0.01) for m in ("workload", "value") for v in table[f"{m}_deviation"])
     for metric in ("workload", "value"):
-        needed = max(deviation_digits(v, 0.01) for v in table[f"{metric}_deviation"])
         assert columns[f"{metric}_deviation"]["type_config"]["step"] == pytest.approx(10.0 ** -(needed + 2))
     # (whether this plan has a figure that needs more than one decimal depends on the plan: the page's column for
     # one that does is tested at county level, test_figures_beside_a_groups_mean_show_which_side_of_it_they_are_on)
