@@ -30,6 +30,7 @@ from pages.shared import (
     plan_store,
     push_state,
     remember,
+    remember_author,
     score,
     setting,
     show_handoffs,
@@ -1050,7 +1051,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         if not who:  # (the name cleared and Accept clicked at once: the button was drawn while it was there)
             st.session_state["reb_error"] = "give your name before accepting: it is saved with the draft"
             return
-        st.session_state["author_name"] = who  # (the Plans page starts from it)
+        remember_author("reb_author")  # (the Plans page starts from it; a reload keeps it)
         if where and unsaved_changes() and st.session_state.get("reb_save_first", True):
             # The plan's unsaved edits (the proposal started from them) are saved first as its next version:
             # opening the draft dropped them, unasked (a new user's test).
@@ -1082,7 +1083,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         if "reb_author" not in st.session_state:
             st.session_state["reb_author"] = author(default="")
         st.text_input("Your name (required: saved with the draft)", key="reb_author", max_chars=80,
-                      on_change=lambda: st.session_state.update(author_name=str(st.session_state["reb_author"]).strip()))  # fmt: skip
+                      on_change=remember_author, args=("reb_author",))  # fmt: skip
         nameless = not str(st.session_state.get("reb_author") or "").strip()
     where_now = stored_plan()
     if plan_store() is not None and where_now and unsaved_changes():

@@ -519,6 +519,7 @@ def restore_settings() -> None:
             continue
         if name.startswith(STATE_PREFIX):  # a value a page keeps itself (remember): back where the page reads it
             st.session_state.setdefault(name[len(STATE_PREFIX) :], value)
+            remember(name[len(STATE_PREFIX) :])  # (and kept again: a second reload found it gone)
         elif name not in st.session_state:
             kept.setdefault(name, value)
     if source == key:
@@ -1184,9 +1185,14 @@ def author(default: str | None = None) -> str:
         return "manager"
 
 
-def remember_author() -> None:
-    """Keep the name typed in the Plans page's ``plan_author`` box for the other pages (widget state is dropped)."""
-    st.session_state["author_name"] = str(st.session_state.get("plan_author") or "").strip()
+def remember_author(box: str = "plan_author") -> None:
+    """Keep the name typed in ``box`` (the Plans page's, or Rebalance's) for the other pages and across a reload.
+
+    Streamlit drops a widget's value when its page is not shown; the name is kept apart, with the tab's settings
+    (:func:`remember`), so a reload does not ask for it again (a new user's test: Accept was greyed out after one).
+    """
+    st.session_state["author_name"] = str(st.session_state.get(box) or "").strip()
+    remember("author_name")
 
 
 def show_handoffs(table: pd.DataFrame) -> None:

@@ -249,6 +249,20 @@ def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
     assert again.text_input(key="plan_author").value == "ana"
 
 
+def test_a_reload_without_unsaved_work_keeps_the_name_too(data_dir):
+    # A new user's test: after a reload "Your name" was empty again on Rebalance, and Accept greyed out (the name
+    # went back only with unsaved work).
+    app = go(session(), "pages/rebalance.py")
+    app.session_state["author_name"] = ""  # (no login name: a name must be typed)
+    app.button(key="reb_run").click().run()
+    app.text_input(key="reb_author").input("Ines").run()
+    run_app(app)  # (app.py keeps the tab's settings after each run; AppTest runs it on the first run only)
+    again = reload(app, "pages/rebalance.py")
+    again.button(key="reb_run").click().run()  # (a proposal is not kept across a reload: proposed again)
+    assert again.text_input(key="reb_author").value == "Ines" and not again.button(key="reb_accept").disabled
+    assert reload(again, "pages/plans.py").text_input(key="plan_author").value == "Ines"
+
+
 def test_a_closed_tabs_work_is_found_on_the_plans_page_and_goes_on_in_another_tab(data_dir):
     store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
     closed = session()
