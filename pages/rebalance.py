@@ -321,9 +321,29 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     st.session_state["reb_inputs"] = _inputs()
     st.session_state["reb_tol_used"] = used
     st.session_state["reb_seconds_used"] = float(seconds)
+    st.session_state["reb_settings_said"] = _settings_said(used)
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
     st.session_state.pop("reb_searching", None)
     bar.empty()
+
+
+def _settings_said(used: dict) -> str:
+    """The settings a proposal was made with, for the accepted draft's message: ". Settings: …".
+
+    (A draft read "The current territories rebalanced" whatever the tolerance, the locks or one-way trades were: a
+    new user's test.)
+    """
+    said = [", ".join(f"{METRICS.get(m, m).split(' (')[0].lower()} ±{v:.0%}" for m, v in used.items()),
+            f"{level} level", "sized by capacity" if by_capacity else "equal shares"]  # fmt: skip
+    if one_way and not scratch:
+        said.append("one-way trades")
+    if not scratch and st.session_state.get("reb_locked"):
+        said.append("locked: " + ", ".join(names.get(t, t) for t in st.session_state["reb_locked"]))
+    if options.get("locked_regions"):
+        said.append(f"{len(options['locked_regions'])} region(s) locked")
+    if not scratch:
+        said.append(f"keep-accounts weight {disruption:g}")
+    return ". Settings: " + "; ".join(said) + f"; {float(seconds):g} s search"
 
 
 def _where_lost(lost, proposal, level: str) -> list[str]:
@@ -1045,7 +1065,8 @@ if pending is not None and pending[0].plan.name == plan.name:
 
         named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now()))
         where = stored_plan()
-        message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "")
+        settings = st.session_state.get("reb_settings_said", "")
+        message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "") + settings
         assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
         who = str(st.session_state.get("reb_author") or "").strip()
         if not who:  # (the name cleared and Accept clicked at once: the button was drawn while it was there)
@@ -1067,7 +1088,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                  f"nothing was accepted: {error}")  # fmt: skip
                 return
             where = (kept.plan_id, kept.version)
-            message = proposal.description + f" (from plan #{where[0]} v{where[1]})"
+            message = proposal.description + f" (from plan #{where[0]} v{where[1]})" + settings
         version = store.create_plan(named, author=who, message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)

@@ -1135,7 +1135,12 @@ def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_
     kept = store.load(1, 2)
     assert "US-KS" in next(t for t in kept.plan.territories if t.territory_id == "USW").region_ids
     assert kept.author == "Tess" and kept.message == "Edits saved before accepting a rebalance proposal"
-    assert store.load(2, 1).message.endswith("(from plan #1 v2)")
+    # the draft says what was done, from which version, and with which settings (a new user's test: the settings
+    # were not recorded)
+    assert store.load(2, 1).message == (
+        "The current territories rebalanced (from plan #1 v2). Settings: workload ±5%, value ±5%; state level; "
+        "sized by capacity; keep-accounts weight 1; 2 s search"
+    )
 
 
 def test_accepting_with_save_first_unticked_drops_the_edits_and_says_so(app, tmp_path):
@@ -1151,7 +1156,7 @@ def test_accepting_with_save_first_unticked_drops_the_edits_and_says_so(app, tmp
     store = PlanStore(f"sqlite:///{tmp_path}/territory.sqlite")
     assert [v.version for v in store.versions(1)] == [1]
     assert app.session_state["store_plan"] == (2, 1)
-    assert store.load(2, 1).message.endswith("(from plan #1 v1)")
+    assert "(from plan #1 v1). Settings: " in store.load(2, 1).message
 
 
 def test_a_rep_leaving_with_kept_territories_and_pieces_fits_its_table_at_1280_px(app):
