@@ -751,14 +751,15 @@ if pending is not None and pending[0].plan.name == plan.name:
             said = [
                 " and ".join(sorted(plain(name_of.get(t, t)) for t in members))
                 + (" are" if len(members) > 1 else " is")
-                + " on average at "
+                + " aimed at "  # (not "on average at": their figures in the table need not average to it)
                 + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))
                 for key, members in sorted(groups.items())
             ]
             st.info(
                 "Not every territory can trade regions with every other"
                 + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
-                + ": territories that trade only among themselves share what their regions hold. "
+                + ": territories that trade only among themselves share what their regions hold (less what a "
+                "region bigger than a share, or hemmed in, keeps its territory over). "
                 + "; ".join(said)
                 + ", against their shares. One within its tolerance of that, or between that and its share, reads "
                 "'near group mean' in the table: a better plan might bring it closer."
