@@ -681,10 +681,15 @@ def test_rebalance_jobs_and_seed_give_the_same_plan_again(capsys):
     assert code == 0 and json.loads(out)["searches"] == 1, err
 
 
-def test_rebalance_without_accounts_has_nothing_to_balance(capsys):
-    code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, capsys=capsys)
+def test_rebalance_on_accounts_without_value_has_nothing_to_balance(capsys, tmp_path):
+    # (without any accounts, --accounts is what is missing: test_a_rebalance_without_accounts_names_…)
+    rows = DEMO_ACCOUNTS.read_text().splitlines()[:3]
+    zero = [rows[0]] + [",".join(v if i != 4 else "0" for i, v in enumerate(r.split(","))) for r in rows[1:]]
+    (tmp_path / "accounts.csv").write_text("\n".join(zero) + "\n")
+    code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", tmp_path / "accounts.csv",
+                           "--metrics", "value", capsys=capsys)  # fmt: skip
     assert code == 2
-    assert "nothing to balance: workload, value is zero in every region" in err and "--metrics" in err
+    assert "nothing to balance: value is zero in every region" in err and "option --metrics" in err, err
 
 
 def test_rebalance_moves_are_against_the_plan_as_it_is(capsys, tmp_path):
