@@ -59,7 +59,7 @@ def browser_clicks(levels: list[str], clicks: int) -> dict[str, list[float]]:
                 wait_for_rerun(page, timeout=60_000)
                 content = current_map(page, replacing=content, timeout=60_000)
             _, lat, lon, (view_lat, view_lon, zoom) = TARGETS[level]
-            content.evaluate(f"() => window.map.setView([{view_lat}, {view_lon}], {zoom}, {{animate: false}})")
+            content.evaluate(f"() => {{ window.map.setView([{view_lat}, {view_lon}], {zoom}, {{animate: false}}); }}")
             page.wait_for_timeout(500)
             times = []
             for i in range(clicks + 1):  # the first click warms the caches and is not counted

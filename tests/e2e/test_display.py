@@ -231,7 +231,7 @@ def test_the_edit_maps_tooltips_stay_inside_the_map_at_1280_px(page, app_url):
     page.set_viewport_size({"width": 1280, "height": 900})
     open_page(page, app_url, "edit_map", "Edit territories")
     content = current_map(page)
-    content.evaluate("() => window.map.setView([39.5, -95.5], 5, {animate: false})")  # (land to every edge)
+    content.evaluate("() => { window.map.setView([39.5, -95.5], 5, {animate: false}); }")  # (land to every edge)
     page.wait_for_timeout(500)
     frame = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
     size = content.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
@@ -249,9 +249,9 @@ def test_the_edit_maps_tooltips_stay_inside_the_map_at_1280_px(page, app_url):
     # A long text (an unassigned account's reason) wraps within half the map and stays inside it.
     long = "Territories claim St. Charles, MO (US-29183) and admit its industry, but none admits tier 'smb'. " * 2
     content.evaluate(
-        """text => window.map.eachLayer(l => {
+        """text => { window.map.eachLayer(l => {
             if (l.getTooltip && l.getTooltip() && l.isTooltipOpen()) { l.getTooltip().setContent(text); }
-        })""",
+        }); }""",  # (in braces: the map itself, returned, took Playwright ~70 s to serialise)
         long,
     )
     page.wait_for_timeout(200)

@@ -88,7 +88,7 @@ def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(pa
     content = open_editor(page, app_url)
     # Harris County, Texas (US South) painted into the first territory, North America East.
     # Harris County left of the map's center (the controls are at the edges).
-    content.evaluate("() => window.map.setView([30.1, -94.6], 8, {animate: false})")
+    content.evaluate("() => { window.map.setView([30.1, -94.6], 8, {animate: false}); }")
     page.wait_for_timeout(400)
     click_at(page, content, 29.85, -95.4)
     page.get_by_text("(US-48201) to North America East").first.wait_for(timeout=30_000)
@@ -110,7 +110,7 @@ def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(pa
 
 def test_a_drawn_polygon_previews_the_regions_past_the_threshold_applies_and_undoes(page, app_url, demo_state):
     content = open_editor(page, app_url)
-    content.evaluate("() => window.map.setView([38.5, -98.0], 7, {animate: false})")
+    content.evaluate("() => { window.map.setView([38.5, -98.0], 7, {animate: false}); }")
     page.wait_for_timeout(400)
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
     corners = [(38.0, -99.6), (39.2, -99.4), (39.1, -97.2), (37.9, -97.5)]
@@ -201,7 +201,8 @@ def test_a_renamed_territory_stays_picked_in_paint_with(page, app_url):
 
 def test_a_reload_of_the_browser_keeps_an_unsaved_edit(page, app_url):
     content = open_editor(page, app_url)
-    content.evaluate("() => window.map.setView([30.1, -94.6], 8, {animate: false})")
+    # (in braces: returned, the map itself took Playwright ~70 s to serialise, most of this test's time in CI)
+    content.evaluate("() => { window.map.setView([30.1, -94.6], 8, {animate: false}); }")
     page.wait_for_timeout(400)
     click_at(page, content, 29.85, -95.4)  # Harris County, Texas, to North America East
     page.get_by_text("(US-48201) to North America East").first.wait_for(timeout=30_000)
