@@ -497,8 +497,12 @@ def _handed_to(taken: pd.Series, territories: Mapping[str, Territory]) -> str:
     ': its regions and accounts go to US West first, then the plan is rebalanced'
     >>> _handed_to(pd.Series({"a": "W", "b": "C"}), west)
     ': its regions and accounts are shared among its neighbours (US Central, US West), then rebalanced'
+    >>> _handed_to(pd.Series({"a": None}, dtype=object), west)
+    ', then the plan is rebalanced without it'
     """
     takers = sorted({territories[t].name for t in taken.dropna() if t in territories})
+    if not takers:  # (alone on its land mass: its regions are left without a territory, said after)
+        return ", then the plan is rebalanced without it"
     if len(takers) == 1:
         return f": its regions and accounts go to {takers[0]} first, then the plan is rebalanced"
     return f": its regions and accounts are shared among its neighbours ({', '.join(takers)}), then rebalanced"
@@ -761,14 +765,12 @@ def propose(
                 f"{', '.join(map(region_label, stuck[:5]))} {'is' if len(stuck) == 1 else 'are'} locked in "
                 f"{territories[territory_id].name}, which goes: unlock {'it' if len(stuck) == 1 else 'them'}"
             )
-        if territory_id in separate_territories(current, graph):
-            raise ValueError(
-                f"{territories[territory_id].name} is alone on its land mass: no neighbouring territory can take its "
-                "regions (reassign them by hand, or add a territory there first)"
-            )
+        # A territory alone on its land mass goes too (closing Europe): no neighbour takes its regions, so they are
+        # left without a territory and said so, as any region of a territory that goes that no other touches.
+        alone = territory_id in separate_territories(current, graph)
         start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
                                     closed=set(locked_territories))  # fmt: skip
-        if locked_territories and start[current == territory_id].isna().all():
+        if locked_territories and not alone and start[current == territory_id].isna().all():
             raise ValueError(
                 f"every territory next to {territories[territory_id].name} is locked, so none can take its regions: "
                 "unlock one"
@@ -934,8 +936,10 @@ def propose(
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
             graph, start = _without(graph, left_out), start.drop(list(left_out))
+            gone_regions = int(current.eq(territory_id).sum()) if scenario == "rep_leaves" and territory_id else 0
             description += (
-                f"; {len(left_out)} of its regions touch no territory free to take them and are left without one"
+                f"; {'all ' if len(left_out) == gone_regions else ''}{len(left_out)} of its regions touch no territory "
+                "free to take them and are left without one"
             )
         if scenario == "rep_leaves" and recount is not None:
             # The handed-out regions count what their new territories take (they may take more accounts).
@@ -1024,7 +1028,8 @@ def propose(
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
             })  # fmt: skip
             # (not "…, then the plan is rebalanced (… no further rebalancing)": the handing out is all there is)
-            for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced", ", then rebalanced"):
+            for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced without it",
+                         ", then the plan is rebalanced", ", then rebalanced"):  # fmt: skip
                 description = description.replace(then, "")
             description += "; no two of the territories left can trade regions, so nothing else moves"
             handed_out_only = True

@@ -637,7 +637,6 @@ def test_rebalance_one_way(capsys):
         (["--locked", "NOPE"], "option --locked: no territory 'NOPE'"),
         (["--keep", "nan"], "option --keep"),
         (["--locked", "USW", "USS", "USC", "NAE", "CAW"], "option --locked: fewer than two territories can trade"),
-        (["--scenario", "rep_leaves", "--territory", "EUW"], "Europe West is alone on its land mass"),
         (["--territories", "4"], "option --territories: --territories is for --scenario territories, not rebalance"),
         (["--territory", "USC"], "option --territory: --territory is for --scenario rep_leaves"),
         (["--scenario", "rep_leaves", "--territory", "USC", "--home", "US-CO"], "--home is for --scenario rep_joins"),
@@ -1116,3 +1115,24 @@ def test_a_rebalance_without_accounts_names_the_accounts_as_what_is_missing(caps
     )
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--metrics", "population", "--jobs", "1", capsys=capsys)
     assert code == 0 and json.loads(out)["tolerance"] == {"population": 0.05}, err
+
+
+def test_a_territory_alone_on_its_land_mass_can_go_and_leaves_its_regions_without_one(capsys):
+    # A new user's test: "All of US South" could go (Texas and Louisiana left without a territory, said so) while
+    # "All of Europe West" was refused ("alone on its land mass"): closing Europe could not be modelled.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "EUW", "--jobs", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["description"].startswith("Europe West goes, then the plan is rebalanced without it; ")
+    assert result["description"].endswith("all 4 of its regions touch no territory free to take them and are left "
+                                          "without one")  # fmt: skip
+    assert result["left_out"] == ["DE", "FR", "GB", "NL"] and result["accounts_left_out"] == 200
+    assert any(w.startswith("Coverage gap: 200 account(s)") for w in result["warnings"])
+    assert "EUW" not in {t["territory_id"] for t in result["territories"]}
+    # with every other territory locked, it still goes (none of them is next to it): only the handing out
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "EUW", "--jobs", "1",
+                             "--locked", "USW", "USS", "USC", "NAE", "CAW", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["description"].startswith("Europe West goes; ")

@@ -1202,3 +1202,19 @@ def test_a_rep_leaving_when_no_two_territories_can_trade_says_only_the_handing_o
     assert app.session_state["reb_proposal"][0].handed_out_only
     said = " ".join(m.value for m in app.markdown if "nothing else moves" in m.value)
     assert "1 of 5 territories takes the leaving territory's regions" in said and "rebalanced;" not in said, said
+
+
+def test_all_of_a_territory_alone_on_its_land_mass_can_go(app):
+    # A new user's test: "All of Europe West" was refused ("alone on its land mass") while "All of US South" went.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("territory:EUW").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    assert "EUW" not in {t.territory_id for t in proposal.plan.territories}
+    # what it costs is said as for any territory that goes: its regions and accounts are in no territory
+    assert [e.value for e in app.error] == [
+        "200 account(s) worth $1,896,500 would be left in no territory: 200 in France, Germany, Netherlands, United "
+        "Kingdom, which no territory takes over. The balance figures do not count them."
+    ]
+    assert any(w.value.startswith("Left without a territory: ") for w in app.warning)
