@@ -715,7 +715,8 @@ if ids:
     earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
     if len(numbers) == 1:
         # A plan made from another (an accepted rebalance, "… (from plan #1 v2)"): compared with where it came from.
-        origin = re.search(r"\(from plan #(\d+) v(\d+)\)$", versions[0].message or "")
+        # (the message may go on with the settings it was made with: ". Settings: …")
+        origin = re.search(r"\(from plan #(\d+) v(\d+)\)(?:$|\. Settings: )", versions[0].message or "")
         if origin and (int(origin[1]), int(origin[2])) in options:
             earlier = (int(origin[1]), int(origin[2]))
         else:
@@ -723,7 +724,9 @@ if ids:
             # audit log's "create" entries, one query, not every plan's versions).
             made_from = f"(from plan #{chosen} v{numbers[-1]})"
             created = store.audit()
-            created = created[created["action"].eq("create") & created["detail"].fillna("").str.endswith(made_from)]
+            detail = created["detail"].fillna("")
+            made = detail.str.endswith(made_from) | detail.str.contains(made_from + ". Settings: ", regex=False)
+            created = created[created["action"].eq("create") & made]
             derived = [int(p) for p in created["plan_id"] if int(p) in records and int(p) != chosen]
             if derived:
                 newest = max(derived)
