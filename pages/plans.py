@@ -71,6 +71,9 @@ def _author() -> str:
 
 
 _GUARDED: dict = {}  # actions that ask first, by name (see _asks_first)
+# A draft made from another plan (an accepted rebalance) says so in its message, maybe followed by the settings it was
+# made with: "… (from plan #1 v2). Settings: …".
+_MADE_FROM = r"\(from plan #{plan} v{version}\)(?:$|\. Settings: )"
 
 
 def _needs_name(action):
@@ -715,18 +718,15 @@ if ids:
     earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
     if len(numbers) == 1:
         # A plan made from another (an accepted rebalance, "… (from plan #1 v2)"): compared with where it came from.
-        # (the message may go on with the settings it was made with: ". Settings: …")
-        origin = re.search(r"\(from plan #(\d+) v(\d+)\)(?:$|\. Settings: )", versions[0].message or "")
+        origin = re.search(_MADE_FROM.format(plan=r"(\d+)", version=r"(\d+)"), versions[0].message or "")
         if origin and (int(origin[1]), int(origin[2])) in options:
             earlier = (int(origin[1]), int(origin[2]))
         else:
             # A plan with one version that others were made from: compared with the newest of those (read from the
             # audit log's "create" entries, one query, not every plan's versions).
-            made_from = f"(from plan #{chosen} v{numbers[-1]})"
+            made_from = _MADE_FROM.format(plan=chosen, version=numbers[-1])
             created = store.audit()
-            detail = created["detail"].fillna("")
-            made = detail.str.endswith(made_from) | detail.str.contains(made_from + ". Settings: ", regex=False)
-            created = created[created["action"].eq("create") & made]
+            created = created[created["action"].eq("create") & created["detail"].fillna("").str.contains(made_from)]
             derived = [int(p) for p in created["plan_id"] if int(p) in records and int(p) != chosen]
             if derived:
                 newest = max(derived)

@@ -258,29 +258,27 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
             f"{len(unstaffed)} territories have no active rep ({shown}): their accounts wait unassigned until one "
             "covers them."
         )
-    # A territory that had no rep and takes more accounts (a rebalance may give it regions): they wait too. It was
-    # said for a territory left without a rep, not for one without a rep all along (a new user's test: seven states
-    # went to a territory with no rep, without a word).
-    grown = [
-        (row.name, row.unserved_after - (0 if row.unserved_before != row.unserved_before else row.unserved_before))
-        for row in territories.itertuples(index=False)
-        if row.reps_after == 0 and row.reps_before == 0 and row.unserved_after == row.unserved_after
-        and row.unserved_after > (0 if row.unserved_before != row.unserved_before else row.unserved_before)
-    ]  # fmt: skip
+    # More accounts wait in a territory: where its reps are at capacity (below), or where it had no rep all along
+    # (a rebalance may give it regions; it was said for a territory left without a rep, not for one without a rep
+    # all along: a new user's test, seven states went to a territory with no rep without a word).
+    waiting, grown = [], []
+    for row in territories.itertuples(index=False):
+        waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
+        if row.unserved_after != row.unserved_after or row.unserved_after <= waiting_before:
+            continue
+        if row.reps_after:
+            waiting.append((row.name, row.unserved_after - waiting_before, row.unserved_after))
+        elif row.reps_before == 0:
+            grown.append((row.name, row.unserved_after - waiting_before))
     if len(grown) == 1:
         out.append(
             f"{grown[0][1]:,.0f} more account{'s go' if grown[0][1] != 1 else ' goes'} to {grown[0][0]}, which has no "
             f"active rep: {'they wait' if grown[0][1] != 1 else 'it waits'} unassigned until a rep covers it."
         )
     elif grown:
-        said = name_list([f"{name} {count:,.0f}" for name, count in grown])
+        said = name_list([f"{name}: {count:,.0f}" for name, count in grown])
         out.append(f"More accounts go to territories with no active rep ({said}): they wait unassigned until a rep "
                    "covers them.")  # fmt: skip
-    waiting = []
-    for row in territories.itertuples(index=False):
-        waiting_before = 0 if row.unserved_before != row.unserved_before else row.unserved_before
-        if row.unserved_after == row.unserved_after and row.unserved_after > waiting_before and row.reps_after:
-            waiting.append((row.name, row.unserved_after - waiting_before, row.unserved_after))
     # Territory by territory, an account that waited in one territory and waits in another counts as more in the
     # second, and one in no territory before (a coverage gap) that now waits for a rep counts too: the team's
     # accounts with no rep, before and after, say what the edit does to the waiting list.

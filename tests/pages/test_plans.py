@@ -273,13 +273,11 @@ def test_activate_archive_restore_and_audit(data_dir):
     assert session().session_state["store_plan"] == (2, 1)
 
 
-def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkeypatch):
-    import io
-    import zipfile
-
+@pytest.fixture
+def downloaded_zips(monkeypatch):
+    """The plan folder zips the Plans page offers for download, in the order it made them."""
     import pages.shared
 
-    # The download holds who has each account (assignments.csv: cli.py on the folder gives the page's reps).
     written = []
     original = pages.shared.plan_folder_zip
 
@@ -289,6 +287,15 @@ def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, monkey
         return data
 
     monkeypatch.setattr(pages.shared, "plan_folder_zip", recording)
+    return written
+
+
+def test_plan_folder_zip_round_trip_and_crm_downloads(data_dir, tmp_path, downloaded_zips):
+    import io
+    import zipfile
+
+    # The download holds who has each account (assignments.csv: cli.py on the folder gives the page's reps).
+    written = downloaded_zips
     app = go(session(), "pages/plans.py")
     kept = zipfile.ZipFile(io.BytesIO(written[-1]))
     lines = kept.read(next(n for n in kept.namelist() if n.endswith("assignments.csv"))).decode().splitlines()
@@ -374,28 +381,17 @@ def test_a_zip_of_another_plan_opens_as_a_new_plan(data_dir):
     assert app.session_state["store_plan"] == (2, 2)
 
 
-def test_a_plan_folder_from_an_older_version_is_merged_into_what_was_saved_since(data_dir, monkeypatch):
+def test_a_plan_folder_from_an_older_version_is_merged_into_what_was_saved_since(data_dir, downloaded_zips):
     # A zip downloaded at version 1, opened after someone saved version 2, said "save it here to keep it as a
     # version": saved, it quietly undid version 2. plan.yaml now names the version it came from; the session works
     # from that version, so a save asks to merge, as when someone saves while you edit.
     import io
     import zipfile
 
-    import pages.shared
-
-    written = []
-    original = pages.shared.plan_folder_zip
-
-    def recording(plan, assigned=None, **kwargs):
-        data = original(plan, assigned, **kwargs)
-        written.append(data)
-        return data
-
-    monkeypatch.setattr(pages.shared, "plan_folder_zip", recording)
     app = session()
     move(app, ["US-NE"], "USW")  # unsaved, on version 1
     go(app, "pages/plans.py")
-    mine = written[-1]
+    mine = downloaded_zips[-1]
     folder = zipfile.ZipFile(io.BytesIO(mine))
     head = folder.read(next(n for n in folder.namelist() if n.endswith("plan.yaml"))).decode()
     assert "based_on:\n  plan: 1\n  version: 1\n  saved_at: '20" in head
