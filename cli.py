@@ -633,6 +633,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "accounts_left_out": impact.team["accounts_lost"],
         "value_left_out": impact.team["value_lost"],
         "balance_score": {"before": impact.team["balance_score_before"], "after": impact.team["balance_score_after"]},
+        "accounts_waiting": {
+            "before": impact.team["accounts_waiting_before"],
+            "after": impact.team["accounts_waiting_after"],
+        },
         "kept_apart": list(proposal.separate),
         # (a plan from scratch: groups out of reach of the rest, with territories of their own; the rest are
         # balanced around what they hold together)

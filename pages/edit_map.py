@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (
+    TEAM_SCORE_HELP,
     apply_edit,
     coverage_map,
     current_engine,
@@ -497,7 +498,7 @@ with panel:
     if before is None:
         st.info("No edit yet. Click a region or draw a shape: this panel shows what the edit does to each rep.")
         balance = engine.balance
-        st.metric("Team balance score", score(balance.team["balance_score"]))
+        st.metric("Team balance score", score(balance.team["balance_score"]), help=TEAM_SCORE_HELP)
     else:
         impact = edit_impact(
             before,
@@ -519,10 +520,10 @@ with panel:
             delta=change,
             delta_color="off" if unchanged else "normal",
             delta_arrow="off" if unchanged else "auto",
-            help="Mean of the territories' balance scores (1 is perfectly on target)",
+            help=TEAM_SCORE_HELP,
         )
         kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
-        # (the balance score counts the accounts that have a rep: an edit that drops some can raise it)
+        # (the balance score counts the accounts waiting for a rep, not those an edit leaves in no territory)
         served_before = int((before.result["status"] == "assigned").sum())
         served_after = int((after.result["status"] == "assigned").sum())
         st.metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.shared import (
+    TEAM_SCORE_HELP,
     coverage_map,
     current_accounts,
     current_engine,
@@ -70,7 +71,7 @@ row1[2].metric(
 row1[3].metric(
     "Team balance score",
     score(team["balance_score"]),
-    help="Mean of the territories' balance scores (0..1, 1 = on target)",
+    help=TEAM_SCORE_HELP,
 )
 row2 = st.columns(4)
 row2[0].metric("Reps over capacity", f"{team['reps_over_capacity']}")

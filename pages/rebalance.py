@@ -1046,10 +1046,12 @@ if pending is not None and pending[0].plan.name == plan.name:
                    column_config={"territory": st.column_config.TextColumn("Territory", width=320),
                                   "now": "Reps now", "after": "Reps after"})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
+    waiting = impact.team["accounts_waiting_before"], impact.team["accounts_waiting_after"]
     st.caption(
         f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
         "each territory's accounts and value per rep with the plan's targets per rep, so it can fall while the "
-        "territories get closer to each other."
+        "territories get closer to each other; accounts waiting for a rep lower it"
+        + (f" ({waiting[0]:,} → {waiting[1]:,} waiting)." if any(waiting) else ".")
     )
 
     def _accept() -> None:

@@ -989,6 +989,11 @@ SCORE_FORMAT = f"%.{SCORE_DIGITS}f"
 """Streamlit's printf format for a balance score in a table column: ``0.820`` (the same text as :func:`score`)."""
 SCORE_D3_FORMAT = f".{SCORE_DIGITS}f"
 """The same for a chart's tooltip (Vega-Lite takes d3 formats)."""
+TEAM_SCORE_HELP = (
+    "Mean of the balance scores of the territories with a rep (0..1, 1 = on target), times the share of the "
+    "territories' accounts that have a rep: accounts waiting for a rep lower it"
+)
+"""What the team balance score is, said the same wherever it is shown (:func:`territory.balance.balance_from_tally`)."""
 
 
 def score_column(label: str | None = None, *, progress: bool = False, **kwargs):

@@ -3,7 +3,9 @@
 The seed's balance score of a territory is ``1 − (|apr − A| / A + |vpr − V| / V) / 2`` clamped to [0, 1], where
 ``apr`` is accounts per rep, ``vpr`` value per rep, ``A`` the plan's target accounts per rep (30 by default)
 and ``V`` the target value per rep (by default the territory's quota divided by its active reps). A territory
-with no active rep scores 0; where V is 0 (no quota) only the accounts term counts.
+with no active rep scores 0; where V is 0 (no quota) only the accounts term counts. The team's score is the mean of
+the staffed territories' scores times the share of the territories' accounts that have a rep: accounts waiting
+for a rep (reps at capacity, or a territory without one) count against it.
 
 All figures derive from three sums per territory and per rep — accounts, value and workload — kept in a
 :class:`BalanceTally`. An edit updates the tally from the accounts that moved only
@@ -292,7 +294,14 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     )
     team = _team(plan, r_sums)
     staffed = territories["reps"] > 0
-    team["balance_score"] = float(territories.loc[staffed, "balance_score"].mean()) if staffed.any() else 0.0
+    mean = float(territories.loc[staffed, "balance_score"].mean()) if staffed.any() else 0.0
+    # The accounts the territories take that wait for a rep (reps at capacity, or a territory with none) count
+    # against the team: scored on the accounts with a rep alone, a rep who leaves, or an edit that leaves accounts
+    # waiting, could raise the score (a new user's test: 178 accounts lost their rep and the score rose).
+    taken = float(t_sums[:, 3].sum())
+    served = float(t_sums[:, 0].sum())
+    team["accounts_waiting"] = int(round(taken - served))
+    team["balance_score"] = mean * (served / taken if taken > 0 else 1.0)
     return Balance(territories=territories, reps=rep_table, team=team)
 
 

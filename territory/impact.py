@@ -43,7 +43,8 @@ class EditImpact:
         Accounts that changed territory, grouped: ``from_territory_id, to_territory_id, from_name, to_name,
         accounts, value``.
     team : dict
-        ``balance_score_before/after``, ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``,
+        ``balance_score_before/after``, ``accounts_waiting_before/after`` (accounts the territories take that wait
+        for a rep), ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``,
         ``accounts_lost``, ``value_lost``.
     warnings : list of str
     lost : DataFrame
@@ -206,6 +207,8 @@ def edit_impact(
     team = {
         "balance_score_before": balance_before.team["balance_score"],
         "balance_score_after": balance_after.team["balance_score"],
+        "accounts_waiting_before": balance_before.team["accounts_waiting"],
+        "accounts_waiting_after": balance_after.team["accounts_waiting"],
         "workload_cv_before": balance_before.team["workload_cv"],
         "workload_cv_after": balance_after.team["workload_cv"],
         "accounts_moved": int(len(changed)),

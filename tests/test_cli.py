@@ -488,10 +488,15 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "rep_leaves", "--rep", "R11", "--seconds", "0.5", capsys=capsys)  # fmt: skip
     # (and no two territories left can trade: it says nothing else moves, not "then the plan is rebalanced")
-    assert json.loads(out)["description"].endswith(
+    mei = json.loads(out)
+    assert mei["description"].endswith(
         ": its regions and accounts go to US West; no two of the territories left can trade regions, so nothing else "
         "moves"
     )
+    # US West's reps are at capacity: Canada West's accounts wait there, and the team's score falls with them (it
+    # rose when only the accounts with a rep counted: Canada West, below the mean, left it).
+    assert mei["accounts_waiting"]["after"] > mei["accounts_waiting"]["before"] + 100
+    assert mei["balance_score"]["after"] < mei["balance_score"]["before"]
     assert "USC" not in {row["territory_id"] for row in summary["territories"]}
     assert summary["accounts_left_out"] == 0
     # All of US South goes: Texas and Louisiana touch no other territory, so their accounts are left out; said so.

@@ -759,6 +759,10 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
     metric = next(m for m in app.metric if m.label == "Changing hands")
     assert waiting > 100 and metric.delta == f"{waiting:,} left without a rep"
+    # and the team's score falls with the accounts left waiting (it rose, counting the accounts with a rep alone)
+    caption = next(c.value for c in app.caption if c.value.startswith("Team balance score"))
+    before, after = (float(x) for x in re.findall(r"(\d\.\d{3})", caption)[:2])
+    assert after < before and re.search(r"\(([\d,]+) → ([\d,]+) waiting\)", caption), caption
 
 
 def test_a_territory_hemmed_in_by_heavy_regions_is_said_and_judged_against_its_bound(app):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +82,27 @@ def test_seed_balance_for_north_america_east_follows_the_formula():
     expected = 1 - (abs(apr - a) / a + abs(vpr - v) / v) / 2
     assert nae["balance_score"] == pytest.approx(expected)
     assert nae["balance_score"] == pytest.approx(0.05267, abs=1e-5)
+
+
+def test_accounts_waiting_for_a_rep_lower_the_team_score_by_their_share():
+    west = {"territory_id": "W", "name": "West", "region_ids": ["US-NJ"]}
+    p = plan(
+        [EAST, west],
+        [{"rep_id": "R", "territory_ids": ["E"], "capacity": 2}, {"rep_id": "S", "territory_ids": ["W"]}],
+        target_accounts_per_rep=2,
+    )
+    rows = [(f"e{i}", "US-36061", None, None, 100) for i in range(4)] + [("w", "US-34013", None, None, 100)]
+    balance = compute_balance(p, assign_accounts(p, accounts(*rows), REGIONS).accounts)
+    scores = balance.territories.set_index("territory_id")["balance_score"]
+    # East: 2 of its 4 accounts have a rep (Rae's capacity); they count 2 of the 5 the territories take.
+    assert balance.territories.set_index("territory_id").loc["E", "unserved"] == 2
+    assert balance.team["accounts_waiting"] == 2
+    assert balance.team["balance_score"] == pytest.approx(scores.mean() * 3 / 5)
+    # With room for all, nothing waits and the team's score is the territories' mean.
+    roomy = replace(p, reps=(replace(p.rep("R"), capacity=10), p.rep("S")))
+    balance = compute_balance(roomy, assign_accounts(roomy, accounts(*rows), REGIONS).accounts)
+    assert balance.team["accounts_waiting"] == 0
+    assert balance.team["balance_score"] == pytest.approx(balance.territories["balance_score"].mean())
 
 
 # --- territory rules ---------------------------------------------------------------------------------------
