@@ -128,8 +128,11 @@ setting("reb_one_way", False)
 one_way = form[1].checkbox("One-way trades", key="reb_one_way",
                            disabled=scratch, help=one_way_help + scratch_help)  # fmt: skip
 setting("reb_locked", [], territory_ids)
+# The locks' tags wrap onto more lines (wrap=True): in a column Streamlit keeps them on one line that scrolls
+# sideways, and at 1280 px two of six locked territories showed (a tester's report).
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
-                             disabled=scratch, help="They neither give nor take a region" + scratch_help)  # fmt: skip
+                             disabled=scratch, help="They neither give nor take a region" + scratch_help,
+                             wrap=True)  # fmt: skip
 options = {}
 if scenario == "rep_leaves":
     # A rep (their territory stays while it has other reps), or a whole territory with its reps.
@@ -204,7 +207,7 @@ region_names = level_labels(level)
 lock_help = "They stay in the territory that holds them (reps' home regions always do)"
 if scratch:  # shown empty and off (a plan from scratch draws every territory anew); the choice is kept for the rest
     form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
-                        help=lock_help + scratch_help)  # fmt: skip
+                        help=lock_help + scratch_help, wrap=True)  # fmt: skip
 else:
     kept_regions = st.session_state.get("reb_locked_regions_kept", [])
     kept_regions = [r for r in kept_regions if isinstance(r, str) and r in unit_table.index] if isinstance(
@@ -213,7 +216,7 @@ else:
         st.session_state["reb_locked_regions"] = kept_regions
     options["locked_regions"] = form[2].multiselect(
         "Locked regions (stay where they are)", list(unit_table.index), key="reb_locked_regions",
-        format_func=lambda r: f"{region_names.get(r, r)} ({r})", help=lock_help,
+        format_func=lambda r: f"{region_names.get(r, r)} ({r})", help=lock_help, wrap=True,
     )  # fmt: skip
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
     remember("reb_locked_regions_kept")
