@@ -469,12 +469,13 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     -------
     folium.Map
         Fitted to the changed regions (where most of them lie, when they lie on continents apart:
-        :func:`_main_cluster`; its ``off_view``: the region ids left out of the view); tooltips say from → to; a
-        legend gives each receiving territory's color, name and the number of regions it gains (names escaped).
+        :func:`_main_cluster`; its ``off_view``: the region ids left out of the view); tooltips say from → to. Its
+        ``legend_html`` (for the page to show under the map; empty without changed regions) gives each receiving
+        territory's color, name and the number of regions it gains (names escaped).
     """
     import folium
 
-    from geo.layers import FastGeoJson, LegendEntry, _Legend, build_base_map, to_geojson
+    from geo.layers import FastGeoJson, LegendEntry, build_base_map, legend_html, to_geojson
 
     colors = {t.territory_id: t.color for t in old.territories} | {t.territory_id: t.color for t in new.territories}
     shapes = _display_regions(regions["region_id"].tolist()) if len(regions) else _display_regions([])
@@ -530,8 +531,9 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         else LegendEntry(color=color, name=str(name), detail=f"gains {count} region{'s' if count != 1 else ''}")
         for (first_id, name, color), count in gains.sort_values(ascending=False).items()
     ]
-    if entries:
-        _Legend("Regions go to", entries).add_to(group)
+    # The legend goes under the map, not over it: in the map's corner its entries (eight for a plan drawn anew)
+    # hid the regions on the Atlantic side at 1280 px (a tester's report). The page draws it (``st.html``).
+    fmap.legend_html = legend_html("Regions go to", entries, element_id="changed-regions-legend")
     group.add_to(fmap)
     return fmap
 

@@ -27,6 +27,7 @@ from territory.formatting import money
 __all__ = [
     "NO_TERRITORY_COLOR",
     "LegendEntry",
+    "legend_html",
     "to_geojson",
     "background_geojson",
     "geojson_text",
@@ -387,6 +388,58 @@ class _Legend(MacroElement):
                 }
             )
         self.markup = self._markup.render(title=html.escape(title), entries=lines, open=open)
+
+
+_LEGEND_BELOW = Template(
+    """<div id="{{ element_id }}" class="map-legend-below" role="group" aria-label="{{ title }}"
+     style="margin:2px 0 4px; font-size:0.875rem; line-height:1.3;">
+  <div class="legend-title" style="font-weight:600; margin-bottom:4px;">{{ title }}</div>
+  <div class="legend-entries" style="display:grid; grid-template-columns:repeat(auto-fill, minmax(200px, 1fr));
+       gap:4px 20px;">
+  {% for entry in entries %}
+    <div class="legend-entry" title="{{ entry.title }}" style="display:grid; grid-template-columns:14px minmax(0, 1fr);
+         column-gap:8px; align-items:start;">
+      <span style="width:14px; height:14px; margin-top:2px; box-sizing:border-box; border:1px solid #555;
+                   background:{{ entry.color }};"></span>
+      <span style="min-width:0;"><span class="legend-name" style="overflow-wrap:anywhere;">{{ entry.name }}</span>{%
+        if entry.detail %}<br><span class="legend-detail" style="color:#555; font-size:0.8rem;">{{ entry.detail
+        }}</span>{% endif %}</span>
+    </div>
+  {% endfor %}
+  </div>
+</div>"""
+)
+
+
+def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str = "map-legend") -> str:
+    """A legend to show under a map rather than over it (a page draws it with ``st.html``): no region hidden.
+
+    The entries go in as many columns of at least 200 px as the width holds, each name whole (it wraps), its detail
+    on the line below. Every string is HTML-escaped here (territory names are user data); colors that are not
+    ``#rrggbb`` fall back to the no-territory grey. Nothing when there are no entries.
+
+    Examples
+    --------
+    >>> text = legend_html("Regions go to", [LegendEntry("#ff7f0e", "East <b>&</b>", "gains 2 regions")])
+    >>> "East &lt;b&gt;&amp;&lt;/b&gt;" in text and "<b>" not in text and "#ff7f0e" in text
+    True
+    >>> legend_html("Regions go to", [])
+    ''
+    """
+    if not entries:
+        return ""
+    lines = []
+    for entry in entries:
+        name, detail = html.escape(entry.name), html.escape(entry.detail)
+        lines.append(
+            {
+                "color": _safe_color(entry.color),
+                "name": name,
+                "detail": detail,
+                "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,
+            }
+        )
+    return _LEGEND_BELOW.render(title=html.escape(title), entries=lines, element_id=html.escape(element_id))
 
 
 class _StartHidden(MacroElement):

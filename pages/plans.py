@@ -798,10 +798,11 @@ if ids:
             under = longest > 14
             left, right = (st.container(), st.container()) if under else st.columns([3, 2])
             with left:
-                st_folium(
-                    changed_regions_map(diff.regions, old_version.plan, new_version.plan),
-                    height=380, use_container_width=True, returned_objects=[], key="compare_map",
-                )  # fmt: skip
+                compare_map = changed_regions_map(diff.regions, old_version.plan, new_version.plan)
+                st_folium(compare_map, height=380, use_container_width=True, returned_objects=[],
+                          key="compare_map")  # fmt: skip
+                if compare_map.legend_html:  # (under the map, not over its regions)
+                    st.html(compare_map.legend_html)
             with right:
                 st.markdown("**Regions moved**")
                 show_table(_regions_moved(diff.regions), hide_index=True,

@@ -968,6 +968,9 @@ if pending is not None and pending[0].plan.name == plan.name:
             st_folium(copy.deepcopy(fmap), height=480,
                       use_container_width=True,
                       returned_objects=[], key="reb_map")  # fmt: skip
+            # (its legend under it, escaped by geo: over the map, eight entries hid the regions on the Atlantic side)
+            if getattr(fmap, "legend_html", ""):
+                st.html(fmap.legend_html)
             # (the map shows where most moves are: the others named, or a manager never sees them on the map)
             away = st.session_state.get("reb_off_view") or []
             if away:

@@ -22,17 +22,10 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
 
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
     changed = frame.locator("path.leaflet-interactive").count()
-    legend = frame.locator("#territory-legend")
+    # The legend is under the map, not over it (in the map's corner it hid regions: see the test below).
+    legend = page.locator("#changed-regions-legend")
     legend.wait_for(timeout=10_000)
-    # A legend that would cover more than a fifth of the map starts folded: open, it hid half of a map in a column
-    # beside the table (a new user's test at 1280 px, the county diff's many entries). Its title opens it.
-    width, height = content.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
-    folded = legend.evaluate("box => !box.querySelector('details').open")
-    if folded:
-        legend.locator("summary").click()
-    box = legend.evaluate("box => [box.offsetWidth, box.offsetHeight]")
-    assert box[0] <= max(150, 0.4 * width) + 1, (box, width)  # (never wider than two fifths of the map)
-    assert folded == (box[0] * box[1] > 0.2 * width * height), (box, width, height)
+    assert frame.locator("#territory-legend").count() == 0
     assert "Regions go to" in legend.inner_text()
     gains = legend.locator(".legend-entry").all_inner_texts()
     assert gains, "the legend lists the territories that gain regions"
@@ -45,7 +38,7 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     page.get_by_text("One-way trades", exact=True).click()
     wait_for_rerun(page)
     frame, _ = map_frame(page)
-    frame.locator("#territory-legend").wait_for(timeout=10_000)
+    page.locator("#changed-regions-legend").wait_for(timeout=10_000)
     assert frame.locator("path.leaflet-interactive").count() == changed
 
     assert page.requests_off_host == []
@@ -168,4 +161,71 @@ def test_every_locked_territory_shows_in_its_box_at_1280_and_1440_px(page, app_u
         assert all(inside for _, inside in shown[width]["tags"]), shown
         ARTIFACTS.mkdir(exist_ok=True)
         locks.screenshot(path=str(ARTIFACTS / f"rebalance_locked_{width}.png"))
+    assert page.errors == []
+
+
+# The map's box and every legend's, in the page's coordinates: one in the map's corner (inside its iframe) or one on
+# the page; and for the page's, each entry's box and whether its name shows whole.
+LEGEND_AND_MAP = """([frameBox, inFrame]) => {
+    const box = r => [r.left, r.top, r.right, r.bottom];
+    const legend = document.querySelector('#changed-regions-legend');
+    const outer = legend ? legend.getBoundingClientRect() : null;
+    return {
+        map: [frameBox.x, frameBox.y, frameBox.x + frameBox.width, frameBox.y + frameBox.height],
+        legends: [...inFrame.map(r => [frameBox.x + r[0], frameBox.y + r[1], frameBox.x + r[2], frameBox.y + r[3]]),
+                  ...(outer ? [box(outer)] : [])],
+        entries: legend ? [...legend.querySelectorAll('.legend-entry')].map(e => box(e.getBoundingClientRect())) : [],
+        cut: legend ? [...legend.querySelectorAll('.legend-name, .legend-detail')]
+            .filter(e => e.scrollWidth > e.clientWidth + 0.5 || e.getBoundingClientRect().width < 1).length : null,
+        font: legend ? parseFloat(getComputedStyle(legend.querySelector('.legend-name')).fontSize) : null,
+        page: document.documentElement.clientWidth,
+    };
+}"""
+
+
+def _overlap(a, b) -> float:
+    """The area two boxes (left, top, right, bottom) share."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_url):
+    # Eight territories drawn anew at state level, at 1280 px: the legend in the map's bottom right corner covered
+    # the Atlantic side (Quebec, the Maritimes, the East Coast), hiding regions (a tester's report). It is under the
+    # map, every entry whole and readable, at 1280 and 1440 px.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("Another number of territories", exact=True).click()
+    wait_for_rerun(page, timeout=60_000)
+    box = page.get_by_label("Number of territories", exact=True).and_(page.locator("input[type=number]"))
+    box.fill("8")
+    box.press("Enter")
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("button", name="Propose rebalance").click()
+    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
+    wait_for_rerun(page, timeout=60_000)
+    frame, content = map_frame(page)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        iframe.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        in_frame = content.evaluate(
+            "() => [...document.querySelectorAll('#territory-legend')].map(e => e.getBoundingClientRect())"
+            ".filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom])"
+        )
+        seen = page.evaluate(LEGEND_AND_MAP, [iframe.bounding_box(), in_frame])
+        assert seen["legends"], seen
+        assert all(_overlap(seen["map"], legend) == 0 for legend in seen["legends"]), seen
+        # Readable: every entry inside the legend and the page, no name or detail cut, the page's text size or near.
+        outer = seen["legends"][-1]
+        assert seen["entries"] and all(
+            e[0] >= outer[0] - 0.5 and e[2] <= min(outer[2], seen["page"]) + 0.5 and e[3] <= outer[3] + 0.5
+            for e in seen["entries"]
+        ), seen
+        assert seen["cut"] == 0 and seen["font"] >= 12, seen
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"rebalance_legend_{width}.png"))
     assert page.errors == []
