@@ -329,8 +329,8 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         # Thousands of small shapes: ~100 m precision, and the reps (named in the legend) not repeated per county.
         properties.remove("reps")
         precision = 3
-    # A territory's accounts with a rep and their value, as the Overview, Balance and Edit pages count them; those
-    # waiting for a rep are said on hover (and in the Coverage map's table).
+    # A territory's accounts with a rep and their value, as the Overview, Balance and Edit pages count them, and
+    # how many wait for a rep (on hover with the reps by name, and in the Coverage map's table).
     with_rep = accounts["status"].eq("assigned") if "status" in accounts else pd.Series(True, index=accounts.index)
     counts = (
         accounts.assign(with_rep=with_rep, rep_value=accounts["value"].where(with_rep, 0.0))
@@ -348,7 +348,10 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         hover = f"{t.name} — {reps[t.territory_id]} · {n:,} accounts with a rep · {money(v)}" + (
             f" · {waiting:,} waiting for a rep" if waiting else ""
         )
-        legend.append(LegendEntry(t.color, t.name, f"{who} · {n:,} accounts · {money(v)}", hover=hover))
+        # (the accounts waiting said too: "no active rep · 0 accounts · $0" hid the 319 a territory without a rep
+        # holds, a new user's test)
+        detail = f"{who} · {n:,} accounts · {money(v)}" + (f" · {waiting:,} waiting" if waiting else "")
+        legend.append(LegendEntry(t.color, t.name, detail, hover=hover))
     if len(uncovered):
         legend.append(
             LegendEntry(

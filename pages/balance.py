@@ -8,11 +8,13 @@ import streamlit as st
 
 from pages.shared import (
     SCORE_D3_FORMAT,
+    TEAM_SCORE_HELP,
     current_engine,
     labelled,
     money,
     money_column,
     percent_column,
+    score,
     score_column,
     show_table,
 )
@@ -35,6 +37,17 @@ st.caption(
     "targets, whatever the reps' capacity: a team of smaller capacity scores low even when full. Utilization "
     "measures against capacity, and the Rebalance page sizes territories by it."
 )
+# The team's figures first, as the Overview and the Edit map show them: the score, and who is full with accounts
+# waiting behind them (the score per territory counts the accounts with a rep; a new user's test found the page
+# never said that accounts wait).
+team = balance.team
+full = reps[reps["active"] & (reps["accounts"] >= reps["capacity"])]
+kpis = st.columns(3)
+kpis[0].metric("Team balance score", score(team["balance_score"]), help=TEAM_SCORE_HELP)
+kpis[1].metric("Accounts waiting for a rep", f"{team['accounts_waiting']:,}",
+               help="Accounts in a territory whose reps are all at capacity, or that has no active rep")  # fmt: skip
+kpis[2].metric("Reps at capacity", f"{len(full)} of {team['active_reps']}",
+               help=", ".join(full["name"]) or "none")  # fmt: skip
 tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
 
 active = reps[reps["active"]].copy()
@@ -204,7 +217,6 @@ show_table(
         "Quota attainment": percent_column("Attainment", width=76, help="Quota attainment"),
     },
 )
-team = balance.team
 st.caption(
     f"Team: {team['active_reps']} active reps · workload mean {team['workload_mean']:.1f}, coefficient of "
     f"variation {team['workload_cv']:.2f}, max/min "

@@ -10,6 +10,7 @@ from geo.assets import LOCAL_ASSETS, VENDOR_URL, missing_assets, remote_asset_ur
 from geo.coverage import coverage_layers, display_region_of, territory_shapes, uncovered_regions
 from geo.layers import account_points, build_coverage_map, to_geojson
 from territory import plan_from_dict
+from territory.edits import deactivate_rep
 
 EVIL = '<img src=x onerror="alert(1)">'
 
@@ -175,14 +176,16 @@ def test_the_legend_and_tooltips_show_money_as_whole_dollars():
     layers = coverage_layers(state.plan, state.result)
     dollars = r"\$\d{1,3}(,\d{3})*"
     for entry in layers.legend[: len(state.plan.territories)]:
-        assert re.fullmatch(rf".* · [\d,]+ accounts · {dollars}", entry.detail), entry.detail
+        assert re.fullmatch(rf".* · [\d,]+ accounts · {dollars}( · [\d,]+ waiting)?", entry.detail), entry.detail
     # the accounts with a rep and their value, as the Overview and Balance count them (it said 1,031 for US West
     # beside their 1,000); those waiting on hover, with the reps by name
     west = next(e for e in layers.legend if e.name == "US West")
     held = state.result[state.result["territory_id"] == "USW"]
     served = held[held["status"] == "assigned"]
     waiting = len(held) - len(served)
-    assert waiting and west.detail == f"3 reps · {len(served):,} accounts · ${served['value'].sum():,.0f}"
+    assert waiting and west.detail == (
+        f"3 reps · {len(served):,} accounts · ${served['value'].sum():,.0f} · {waiting:,} waiting"
+    )
     assert west.hover.endswith(f" · {waiting:,} waiting for a rep") and "Priya Patel" in west.hover
     canada = next(e for e in layers.legend if e.name == "Canada West")
     assert canada.detail.startswith("Mei Tanaka · ")
@@ -190,6 +193,11 @@ def test_the_legend_and_tooltips_show_money_as_whole_dollars():
     nae = state.result[state.result["territory_id"] == "NAE"]
     value = nae.loc[nae["status"] == "assigned", "value"].sum()
     assert east.detail.endswith(f" accounts · ${value:,.0f}")
+    # A territory whose only rep left: its accounts all wait, and the legend says so (it read "0 accounts · $0").
+    without = deactivate_rep(state, "R10")
+    central = next(e for e in coverage_layers(without.plan, without.result).legend if e.name == "US Central")
+    held = int((without.result["territory_id"] == "USC").sum())
+    assert held > 100 and central.detail == f"no active rep · 0 accounts · $0 · {held:,} waiting"
     values = [f["properties"]["value"] for f in layers.regions["features"]]
     assert values and all(re.fullmatch(dollars, v) for v in values), values[:5]
     space = [f["properties"] for f in layers.white_space["features"]]

@@ -59,13 +59,24 @@ def test_the_tabs_icon_is_inline_svg_not_an_emoji_nor_a_font_fetched_from_the_in
     assert icon.lstrip().startswith("<svg") and "http" not in icon.replace("http://www.w3.org/2000/svg", "")
 
 
-def test_the_team_balance_score_reads_the_same_on_overview_and_edit_page():
-    expected = score(demo_state().balance.team["balance_score"])
+def test_the_team_balance_score_reads_the_same_on_overview_edit_and_balance_pages():
+    team = demo_state().balance.team
+    expected = score(team["balance_score"])
     assert len(expected.split(".")[1]) == 3
     overview = app_session()
     edit = app_session("pages/edit_map.py")
-    for app in (overview, edit):
+    balance = app_session("pages/balance.py")
+    for app in (overview, edit, balance):
         assert next(m.value for m in app.metric if m.label == "Team balance score") == expected
+    # the Balance page also says how many accounts wait for a rep, and which reps are full
+    metrics = {m.label: m for m in balance.metric}
+    assert (
+        team["accounts_waiting"] > 0 and metrics["Accounts waiting for a rep"].value == f"{team['accounts_waiting']:,}"
+    )
+    reps = demo_state().balance.reps
+    full = reps[reps["active"] & (reps["accounts"] >= reps["capacity"])]
+    assert len(full) and metrics["Reps at capacity"].value == f"{len(full)} of {team['active_reps']}"
+    assert all(name in metrics["Reps at capacity"].help for name in full["name"])
 
 
 def _score_columns(app) -> list[dict]:
@@ -180,14 +191,15 @@ def test_the_balance_charts_show_long_territory_names_whole():
     # (a new user's test): with a long name the two charts go one under the other, and the names get the room.
     app = app_session("pages/balance.py")
     nodes = _nodes(app._tree)
-    assert sum(type(n).__name__ == "Column" for n in nodes) == 2  # (the demo's short names: side by side)
+    kpis = 3  # (the team's figures above the charts: score, accounts waiting, reps at capacity)
+    assert sum(type(n).__name__ == "Column" for n in nodes) == kpis + 2  # (the demo's short names: side by side)
     plan = json.loads(app.session_state["plan_json"])
     plan["territories"][0]["name"] = "Northeastern Illinois & Minnesota + 6 more"
     app.session_state["plan_json"] = json.dumps(plan)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     nodes = _nodes(app._tree)
-    assert sum(type(n).__name__ == "Column" for n in nodes) == 0
+    assert sum(type(n).__name__ == "Column" for n in nodes) == kpis
     charts = [n for n in nodes if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart"]
     assert len(charts) == 2 and '"labelLimit": 360' in charts[1].proto.spec.replace('":360', '": 360')
 
