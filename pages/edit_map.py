@@ -38,6 +38,7 @@ NO_TERRITORY = "__none__"
 NEW_TERRITORY = "__new__"
 TIERS = ["enterprise", "mid-market", "smb"]
 EDIT_ERRORS = (ValueError, KeyError)
+MAX_QUOTA = 1e12  # (a quota of 10^15 was taken without a word, and the territory's score fell to a quarter)
 
 
 def _say(kind: str, text: str) -> None:
@@ -309,6 +310,17 @@ def _twin_settings() -> None:
         "tiers": st.session_state.get("settings_tiers") or [],
         "parent_id": None if parent == NO_TERRITORY else parent,
     }
+    # Nothing that differs is no edit (an undo step that did nothing, "Changed nothing of …"): said so, with why a
+    # value typed may not have counted (a box in red, e.g. a negative quota, keeps the value before it).
+    state = edit_history().current
+    try:
+        unchanged = update_territory(state, territory, **changes).plan == state.plan
+    except EDIT_ERRORS:
+        unchanged = False  # (the edit says why)
+    if unchanged:
+        _say("info", f"Nothing to save: {state.plan.territory(territory).name}'s settings are as they were. "
+                     "A box outlined in red refused its value (a quota must be 0 or more): the value before it is kept.")  # fmt: skip
+        return
     _run(lambda s: update_territory(s, territory, **changes))
 
 
@@ -507,8 +519,10 @@ with panel:
             parts_after=edit_context(level, after)["parts"],
             region_labels=context["labels"],
         )
-        # (the history's label names the regions, "Harris, TX (US-48201)"; the engine's description has ids only)
-        label = history.entries[history.cursor].label if candidate is None and history.cursor > 0 else None
+        # (the history's label names the regions, "Harris, TX (US-48201)"; the engine's description has ids only;
+        # a drawn shape's preview says its regions by name too, as its message once applied does)
+        if candidate is None:
+            label = history.entries[history.cursor].label if history.cursor > 0 else None
         st.caption(plain(label or impact.edit))
         kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
@@ -626,7 +640,8 @@ with tabs[4]:
         form = st.columns(2)
         form[0].text_input("Name", key="settings_name")
         form[1].color_picker("Color", key="settings_color")
-        form[0].number_input("Annual quota", min_value=0.0, step=100_000.0, key="settings_quota", format="%.0f")
+        form[0].number_input("Annual quota", min_value=0.0, max_value=MAX_QUOTA, step=100_000.0, key="settings_quota",
+                             format="%.0f", help="0 to $1 trillion")  # fmt: skip
         form[1].selectbox(
             "Parent", [NO_TERRITORY, *[t for t in territory_ids if t != chosen_id]], key="settings_parent",
             format_func=lambda t: "— None —" if t == NO_TERRITORY else _territory_name(plan, t),

@@ -74,7 +74,16 @@ row1[3].metric(
     help=TEAM_SCORE_HELP,
 )
 row2 = st.columns(4)
-row2[0].metric("Reps over capacity", f"{team['reps_over_capacity']}")
+# (at capacity is not over it: "0" beside 155 accounts waiting behind full reps read as room to spare, a new user's
+# test; the help says who is full and what waits)
+reps = balance.reps
+full = reps[reps["active"] & (reps["accounts"] >= reps["capacity"])]
+row2[0].metric(
+    "Reps over capacity",
+    f"{team['reps_over_capacity']}",
+    help=f"Reps holding more accounts than their capacity. At capacity: {len(full)} of {team['active_reps']} active "
+    f"reps; {team['accounts_waiting']:,} accounts in territories wait for a rep (the Balance page lists who is full).",
+)
 row2[1].metric("Rep utilization", percent(team["utilization"]), help="Active accounts ÷ capacity of active reps")
 row2[2].metric(
     "Workload spread (CV)",

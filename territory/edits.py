@@ -4,7 +4,9 @@ A :class:`PlanState` is a plan, its accounts and their assignment. An edit — m
 between territories, locking an account, deactivating a rep — returns a *new* state whose ``parent`` is the
 old one and whose ``flows`` list the accounts that changed territory, rep or status. Only the accounts the edit
 touches are re-assigned (same rules as :func:`territory.assignment.assign_accounts`, against the reps' current
-loads), and the balance tally is updated from the flows alone. Undo is the parent.
+loads), and the balance tally is updated from the flows alone. Undo is the parent. An account keeps the rep it had
+when the session started (:func:`start`) where the rules allow; a rep an edit gave it is kept only in its turn, so
+that a region moved away and back leaves every account where it was.
 
 States are immutable. To keep an edit cheap on a million accounts, a state stores only its flows and reads
 other accounts through its parent; the full table is built on first use of :attr:`PlanState.result`.
@@ -64,6 +66,8 @@ class _Index:
     account_position: pd.Index
     ancestors: dict
     engine: pd.DataFrame
+    # The assignment the session started from (``start``'s full run): rep_id, rule, territory_id, claim_region_id.
+    first: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,7 +209,8 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         for ancestor_id, _ in chain:
             descendants.setdefault(ancestor_id, []).append(region_id)
     engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
-    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
+    first = {c: result[c].to_numpy(dtype=object) for c in ("rep_id", "rule", "territory_id", "claim_region_id")}
+    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine, first)
     waiting, waiting_in = _waiting(
         result["status"].to_numpy(dtype=object), result["territory_id"].to_numpy(dtype=object)
     )
@@ -236,6 +241,54 @@ def _with_room(plan: Plan, load: pd.Series) -> list[str]:
     return sorted({t for r in plan.reps if r.active and load.get(r.rep_id, 0) < r.capacity for t in r.territory_ids})
 
 
+def _rerun(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, load: pd.Series,
+           first: dict | None):  # fmt: skip
+    """The accounts at ``positions`` assigned again against ``load`` (not changed): (run, new columns, load after).
+
+    Minimal moves: an account stays with the rep it has where the rules allow (as its owner) when it had that rep
+    when the session started; one that got its rep from an edit of this session takes its turn as a full run would
+    (a session's own clicks make no relationship). Then each account takes the rep it had when the session started
+    (else the one it has), where the rules allow (the ``kept`` rule), customers and larger accounts first.
+    """
+    sticky = before["status"] == "assigned"
+    if first is not None:
+        sticky &= before["rep_id"] == first["rep_id"][positions]
+    run = state.index.engine.iloc[positions].reset_index(drop=True)
+    run["owner"] = pd.Series(np.where(sticky, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object)
+    if first is not None:
+        # (and one whose rep an edit of the session gave keeps it on the same terms, in its turn: no needless move)
+        had = first["rep_id"][positions]
+        current = np.where(before["status"] == "assigned", before["rep_id"], None)
+        run[KEPT_COLUMN] = pd.Series(np.where(pd.notna(had), had, current), dtype=object)
+    load = load.copy()
+    new = _assign(plan, run, state.regions, load, state.index.ancestors)
+    return run, new, load
+
+
+def _newcomers(state: PlanState, reps: set, positions: np.ndarray, first: dict) -> np.ndarray:
+    """Accounts (positions outside ``positions``) of ``reps`` (in any territory) that an edit of this session gave.
+
+    That is: with a rep who is not the one they had when the session started, and not locked to them. Only accounts some edit of the session changed can have another rep than at its start: their positions are
+    read from the edits' flows, not from the whole table (a hundred thousand accounts).
+    """
+    touched, link = [], state
+    while link is not None and link.parent is not None:
+        if len(link.flows):
+            touched.append(link.flows["position"].to_numpy(dtype=np.int64))
+        link = link.parent
+    if not touched:
+        return np.zeros(0, dtype=np.int64)
+    found = np.setdiff1d(np.unique(np.concatenate(touched)), positions)
+    now = state.values_at(found)
+    candidates = (
+        pd.Series(now["rep_id"], dtype=object).isin(reps).to_numpy()
+        & (now["status"] == "assigned")
+        & (now["rule"] != "locked")
+        & (now["rep_id"] != first["rep_id"][found])
+    )
+    return found[candidates]
+
+
 def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = ()):
     positions = np.unique(np.asarray(positions, dtype=np.int64))
     held_before = state.values_at(positions)
@@ -250,13 +303,35 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         if len(extra):
             positions = np.union1d(positions, extra)
     before = state.values_at(positions) if len(positions) != len(held_before["status"]) else held_before
+    first = state.index.first
+    run, new, load_after = _rerun(state, plan, positions, before, load, first)
+    # Accounts the edit leaves waiting behind full reps come before the accounts there that got their rep from an
+    # edit of this session, as a full run would order them (customers, then value): a region clicked away and back
+    # gave its reps' room to smaller accounts that were waiting, and came back to wait itself (a new user's test:
+    # 42 prospects of Harris County, $400k, lost their reps to 42 small ones, and the team's score rose).
+    if first is not None:
+        full = np.flatnonzero((new["status"] == "unassigned") & (new["reason"] == "at-capacity"))
+        if len(full):
+            waiting_in = set(new["territory_id"][full])
+            full_reps = {r.rep_id for r in plan.reps if r.active and waiting_in.intersection(r.territory_ids)}
+            newcomers = _newcomers(state, full_reps, positions, first)
+            if len(newcomers):
+                positions = np.union1d(positions, newcomers)
+                released = state.values_at(newcomers)
+                holders = released["rep_id"][released["status"] == "assigned"]
+                load = (load - pd.Series(holders).value_counts().reindex(load.index, fill_value=0)).astype(np.int64)
+                before = state.values_at(positions)
+                run, new, load_after = _rerun(state, plan, positions, before, load, first)
+    load = load_after
     was_assigned = before["status"] == "assigned"
-    run = state.index.engine.iloc[positions].reset_index(drop=True)
-    # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it.
-    run["owner"] = pd.Series(
-        np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
-    )
-    new = _assign(plan, run, state.regions, load, state.index.ancestors)
+    if first is not None:
+        # An account back with the rep the session found it with, in the same territory and claim, gets back the
+        # rule that placed it then, not "kept" (the rule is what Explain tells the manager).
+        home = (new["status"] == "assigned") & (new["rule"] == "kept")  # (not one locked to its rep since)
+        for column in ("territory_id", "rep_id", "claim_region_id"):
+            home &= new[column] == first[column][positions]
+        if home.any():
+            new = {**new, "rule": np.where(home, first["rule"][positions], new["rule"])}
 
     def differs(column):
         old_values, new_values = before[column], new[column]
@@ -338,15 +413,32 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *,
     moving = {normalize_region_id(r) for r in region_ids}
     if territory_id is not None:
         plan.territory(territory_id)  # KeyError naming the known ids
+
+    def chain(region_id):
+        return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
+
+    claims: dict[str, set] = {r: {territory_id} for r in moving}  # (a county moved with its state: the state's)
+    for t in plan.territories:
+        for r in t.region_ids:
+            if r not in moving:
+                claims.setdefault(r, set()).add(t.territory_id)
+
+    def reached_already(region_id) -> bool:
+        """Whether the nearest claimed ancestor is the receiving territory's alone (a county back in its state)."""
+        for ancestor_id in chain(region_id)[1:]:
+            if ancestor_id in claims:
+                return claims[ancestor_id] == {territory_id}
+        return False
+
+    # A region given back to the territory that holds it through an ancestor alone is no carve-out: a county
+    # clicked away and back left its own claim beside its state's, and the plan read as changed (a new user's test).
+    adding = tuple(sorted(r for r in moving if ancestors is None or not reached_already(r)))
     territories = []
     for t in plan.territories:
         kept = tuple(r for r in t.region_ids if r not in moving)
         if t.territory_id == territory_id:
-            kept = kept + tuple(sorted(moving))
+            kept = kept + adding
         territories.append(replace(t, region_ids=kept))
-
-    def chain(region_id):
-        return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
 
     # Taking a region clears the carve-outs inside it; giving it up carves it out where an ancestor is claimed.
     unclaimed = [r for r in plan.unclaimed_region_ids if not moving.intersection(chain(r))]

@@ -20,12 +20,15 @@ def format_location(source: str | None = None, row: int | None = None, column: s
         it starts on).
     column : str, optional
         Column or field name (a command-line option such as ``--territory`` reads ``option --territory``; a place
-        in a plan file such as ``reps[0].capacity`` reads ``rep 1, field 'capacity'``).
+        in a plan file such as ``reps[0].capacity`` reads ``rep 1, field 'capacity'``, and ``reps[2]{R03}.capacity``
+        ``rep 3 (R03), field 'capacity'``).
 
     Examples
     --------
     >>> format_location("plan.json", column="reps[0].capacity")
     "plan.json, rep 1, field 'capacity'"
+    >>> format_location("plan.json", column="reps[2]{R03}.capacity")
+    "plan.json, rep 3 (R03), field 'capacity'"
     >>> format_location("a.csv", 3, "lat")
     "a.csv, line 3, column 'lat'"
     """
@@ -35,13 +38,14 @@ def format_location(source: str | None = None, row: int | None = None, column: s
     if row is not None:
         parts.append(f"line {row}")
     if column:
-        entry = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", column)
+        entry = re.fullmatch(r"(\w+)\[(\d+)\](?:\{([^}]*)\})?(?:\.(\w+))?", column)
         if column.startswith("--"):
             parts.append(f"option {column}")
         elif entry:  # a place in a JSON or YAML plan: reps[0].capacity -> rep 1, field 'capacity'
-            section, index, field = entry.groups()
+            section, index, said, field = entry.groups()
             name = _ENTRY_NAMES.get(section)
-            parts.append(f"{name} {int(index) + 1}" if name else f"{section} entry {int(index) + 1}")
+            where = f"{name} {int(index) + 1}" if name else f"{section} entry {int(index) + 1}"
+            parts.append(where + (f" ({said})" if said else ""))  # (its id: "rep 3 (R03)", found in the file at once)
             if field:
                 parts.append(f"field '{field}'")
         elif "." in column or "[" in column:  # another place in a plan file (settings.tier_weights)

@@ -341,7 +341,9 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
             raise PlanFileError(
                 f"parent '{t.parent_id}' is not a territory of this plan",
                 source=source,
-                column=f"territories[{i}].parent_id",
+                column=f"territories[{i}]{{{t.territory_id}}}.parent_id"
+                if "}" not in t.territory_id
+                else f"territories[{i}].parent_id",
                 hint=f"Use one of: {', '.join(ids)}",
             )
     overrides = tuple(
@@ -359,7 +361,9 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
             raise PlanFileError(
                 f"unknown rep '{account.owner}'",
                 source=source,
-                column=f"accounts[{i}].owner",
+                column=f"accounts[{i}]{{{account.account_id}}}.owner"
+                if "}" not in account.account_id
+                else f"accounts[{i}].owner",
                 hint=f"Use one of: {', '.join(sorted(rep_ids))}",
             )
     unclaimed = tuple(
@@ -432,8 +436,15 @@ def _number(item: Mapping, key: str, where: str, source: str, default: float, *,
     return number
 
 
+def _entry(section: str, i: int, item: Any, key: str) -> str:
+    """Where an entry of a plan's list is, with its id when it has one: ``reps[2]{R03}`` (read "rep 3 (R03)")."""
+    value = item.get(key) if isinstance(item, Mapping) else None
+    said = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return f"{section}[{i}]" + (f"{{{said}}}" if said and "}" not in said and len(said) <= 60 else "")
+
+
 def _territory(item: Any, i: int, source: str) -> Territory:
-    where = f"territories[{i}]"
+    where = _entry("territories", i, item, "territory_id")
     if not isinstance(item, Mapping):
         raise PlanFileError("each territory must be an object", source=source, column=where)
     territory_id = _text(item, "territory_id", where, source)
@@ -474,7 +485,7 @@ def _territory(item: Any, i: int, source: str) -> Territory:
 
 
 def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
-    where = f"reps[{i}]"
+    where = _entry("reps", i, item, "rep_id")
     if not isinstance(item, Mapping):
         raise PlanFileError("each rep must be an object", source=source, column=where)
     rep_territories = _strings(item, "territory_ids", where, source)
@@ -512,7 +523,7 @@ def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
 
 
 def _override(item: Any, i: int, source: str, territory_ids: set[str], rep_ids: set[str]) -> Override:
-    where = f"overrides[{i}]"
+    where = _entry("overrides", i, item, "account_id")
     if not isinstance(item, Mapping):
         raise PlanFileError("each override must be an object", source=source, column=where)
     territory_id = _text(item, "territory_id", where, source, required=False)
@@ -621,7 +632,7 @@ def _scoring(data: Any, source: str) -> Scoring:
 
 
 def _account(item: Any, i: int, source: str) -> Account:
-    where = f"accounts[{i}]"
+    where = _entry("accounts", i, item, "account_id")
     if not isinstance(item, Mapping):
         raise PlanFileError("each account must be an object", source=source, column=where)
     region = _text(item, "region_id", where, source, required=False)

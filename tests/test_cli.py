@@ -158,7 +158,9 @@ def test_bad_plan_names_the_seed_field(tmp_path, capsys):
     path.write_text(json.dumps(data))
     code, _, err = run_cli("balance", "--plan", path, capsys=capsys)
     assert code == 2
-    assert err.startswith("error: seed.json, accountExecutives entry 1, field 'territories': unknown territory 'NOPE'")
+    assert err.startswith(
+        "error: seed.json, accountExecutives entry 1 (AE-001), field 'territories': unknown territory 'NOPE'"
+    )
 
 
 def test_missing_files(tmp_path, capsys):

@@ -51,6 +51,12 @@ def test_home_is_the_overview_with_kpis(app):
     ]:
         assert label in metrics
     assert metrics["Coverage (accounts)"].endswith("%")
+    # (who is at capacity, and what waits behind them, beside the count of reps over it)
+    from tests.conftest import demo_state as _demo
+
+    team = _demo().balance.team
+    over = next(m for m in app.metric if m.label == "Reps over capacity")
+    assert f"{team['accounts_waiting']:,} accounts in territories wait for a rep" in over.help
     assert 0 <= float(metrics["Team balance score"]) <= 1
     territories = app.dataframe[0].value
     assert "Pipeline velocity ($/day)" in territories.columns

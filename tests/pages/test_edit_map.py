@@ -106,6 +106,15 @@ def test_a_carved_county_clicked_again_goes_back_to_its_state_territory(editor):
     assert messages(editor)[0].startswith("Moved Harris") and "to US South" in messages(editor)[0]
     assert any(plain(c.value).startswith("Moved Harris, TX (US-48201) to US South") for c in editor.caption)
     assert not any("Coverage gap" in w for w in messages(editor, "warning"))
+    # and the plan is the one it was: every account with the rep it had (Harris's reps had given their room to
+    # smaller accounts waiting in US South, and its 42 prospects came back to wait: a new user's test)
+    assert plan == demo_state().plan
+    assert metrics(editor)["Team balance score"] == team_score(demo_state())
+    now = editor.session_state["edit_history"].current.result.set_index("account_id")
+    was = demo_state().result.set_index("account_id")
+    for column in ("territory_id", "rep_id", "status", "rule"):
+        assert now[column].astype(object).equals(was[column].astype(object)), column
+    assert any(c.value.endswith("All saved.") for c in editor.caption)
 
 
 def test_with_paint_off_a_click_changes_nothing(editor):
@@ -151,6 +160,10 @@ def test_a_drawn_shape_previews_the_regions_past_the_threshold_then_applies(edit
     )
     assert 0 <= changing <= held
     assert any("Preview" in s.value for s in editor.subheader)
+    # the preview says the regions by name, as the message once applied does (it said "US-20023, US-20039 …")
+    assert any(re.match(r"Moved [\d,]+ regions \([A-Z][a-z]+, KS", plain(c.value)) for c in editor.caption), [
+        c.value for c in editor.caption
+    ]
     # A stricter share takes fewer regions.
     editor.slider(key="draw_threshold").set_value(0.95).run()
     strict = regions_in_shape(KANSAS, "county", threshold=0.95)
@@ -299,6 +312,19 @@ def test_territory_settings(editor):
     assert (territory.name, territory.color, territory.annual_quota) == ("Canada West & Prairies", "#123456", 2e6)
     assert territory.tiers == ("enterprise",) and territory.parent_id == "NAE"
     assert any("Changed" in m for m in messages(editor))
+
+
+def test_saving_unchanged_territory_settings_is_no_edit(editor):
+    # (a negative quota typed: the box refuses it and keeps the value before, and "Save territory" said "Changed
+    # nothing of North America East" and added an undo step: a new user's test)
+    editor.selectbox(key="settings_territory").set_value("NAE").run()
+    steps = len(editor.session_state["edit_history"].entries)
+    editor.button(key="twin_settings").click().run()
+    assert len(editor.session_state["edit_history"].entries) == steps
+    said = messages(editor, "info")
+    assert said and said[0].startswith("Nothing to save: North America East's settings are as they were")
+    assert not any("Changed nothing" in m for m in messages(editor))
+    assert editor.number_input(key="settings_quota").proto.max == 1e12
 
 
 def test_undo_redo_and_history(editor):

@@ -95,14 +95,20 @@ def test_yaml_plan(tmp_path):
     [
         ({"territories": []}, r"plan: missing 'reps'"),
         ({"territories": "x", "reps": []}, r"column 'territories': 'territories' must be a list"),
-        (minimal(region_ids=["New York"]), r"territory 1, field 'region_ids'.*'New York' is not a region id.*US-NY"),
-        (minimal(tiers=["giant"]), r"territory 1, field 'tiers'.*unknown tier 'giant'.*enterprise, mid-market, smb"),
-        (minimal(color="blue"), r"territory 1, field 'color'.*not a #rrggbb"),
+        (
+            minimal(region_ids=["New York"]),
+            r"territory 1 \(T1\), field 'region_ids'.*'New York' is not a region id.*US-NY",
+        ),
+        (
+            minimal(tiers=["giant"]),
+            r"territory 1 \(T1\), field 'tiers'.*unknown tier 'giant'.*enterprise, mid-market, smb",
+        ),
+        (minimal(color="blue"), r"territory 1 \(T1\), field 'color'.*not a #rrggbb"),
         (minimal(annual_quota="lots"), r"annual_quota' must be a number, got 'lots'"),
         (minimal(annual_quota=-5), r"annual_quota' must be at least 0"),
         (
             minimal(parent_id="NOPE"),
-            r"territory 1, field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1",
+            r"territory 1 \(T1\), field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1",
         ),
         (
             {"territories": [{"territory_id": "A"}, {"territory_id": "A"}], "reps": []},
@@ -110,7 +116,7 @@ def test_yaml_plan(tmp_path):
         ),
         (
             {**minimal(), "reps": [{"rep_id": "R", "territory_ids": ["X"]}]},
-            r"rep 1, field 'territory_ids'.*unknown territory 'X'.*Use one of: T1",
+            r"rep 1 \(R\), field 'territory_ids'.*unknown territory 'X'.*Use one of: T1",
         ),
         ({**minimal(), "reps": [{"rep_id": "R", "capacity": 2.5}]}, r"capacity must be a whole number"),
         ({**minimal(), "reps": [{"rep_id": "R", "active": "yes"}]}, r"'active' must be true or false"),
@@ -142,7 +148,7 @@ def test_load_plan_bad_json(tmp_path):
 def test_load_plan_reports_field_with_file_name(tmp_path):
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(minimal(tiers=["x"])))
-    with pytest.raises(PlanFileError, match=r"^mine\.json, territory 1, field 'tiers'"):
+    with pytest.raises(PlanFileError, match=r"^mine\.json, territory 1 \(T1\), field 'tiers'"):
         load_plan(path)
 
 

@@ -180,6 +180,26 @@ def test_incremental_balance_equals_full_recompute_after_every_edit(scenario, se
         assert state.parent is not None
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 1000), st.integers(0, 1000))
+def test_a_region_moved_away_and_back_leaves_every_account_where_it_was(scenario, a, b):
+    # (a click away and back gave the region's reps' room to smaller accounts waiting there, and the region's own
+    # accounts came back to wait: a new user's test)
+    plan, accounts = scenario
+    state = start(plan, accounts, REGIONS)
+    held = [(r, t.territory_id) for t in plan.territories for r in t.region_ids
+            if sum(r in u.region_ids for u in plan.territories) == 1]  # fmt: skip
+    if not held:
+        return
+    region, home = held[a % len(held)]
+    others = [t.territory_id for t in plan.territories if t.territory_id != home] + [None]
+    away = state.move_regions([region], others[b % len(others)])
+    back = away.move_regions([region], home)
+    columns = ["territory_id", "rep_id", "status"]
+    pd.testing.assert_frame_equal(back.result[columns], state.result[columns])
+    check_invariants(back.plan, back.result, back.rep_load, back.external_load)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_undo_restores_the_previous_balance(seed):
     rng = np.random.default_rng(seed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,12 +138,15 @@ def test_a_region_listed_by_one_territory_and_reached_by_another_is_carved_out(s
 
 @pytest.mark.parametrize(
     ("region", "target", "claim"),
-    [("US-36061", "W", "US-36061"), ("US-NY", "W", "US-NY"), ("US-36061", "E", "US-36061")],
+    # (back in East, which holds New York, the county is East's through its state again: no claim of its own)
+    [("US-36061", "W", "US-36061"), ("US-NY", "W", "US-NY"), ("US-36061", "E", "US-NY")],
 )
 def test_moving_the_region_or_its_state_to_a_territory_clears_the_carve_out(state, region, target, claim):
     carved = move_regions(state, ["US-36061"], None)
     back = move_regions(carved, [region], target)
     assert back.plan.unclaimed_region_ids == ()
+    if (region, target) == ("US-36061", "E"):
+        assert back.plan == state.plan
     result = rows(back)
     assert result.loc[["m1", "m2"], "territory_id"].tolist() == [target, target]
     assert result.loc[["m1", "m2"], "claim_region_id"].tolist() == [claim, claim]
@@ -178,10 +183,21 @@ def test_plan_with_regions_moved_without_ancestors_carves_out_every_region():
 
 def test_plan_with_regions_moved_appends_sorted_regions_and_leaves_the_input_alone():
     plan = make_plan()
-    moved = plan_with_regions_moved(plan, ["US-NY", "US-34013"], "W", ancestors=ANCESTORS)
-    assert moved.territory("W").region_ids == ("US-NJ", "US-34013", "US-NY")
+    moved = plan_with_regions_moved(plan, ["US-TX", "US-NY"], "W", ancestors=ANCESTORS)
+    assert moved.territory("W").region_ids == ("US-NJ", "US-NY", "US-TX")
     assert moved.territory("E").region_ids == ()
     assert plan.territory("E").region_ids == ("US-NY",)
+
+
+def test_a_region_given_to_the_territory_that_holds_its_state_alone_is_no_claim_of_its_own():
+    plan = make_plan()
+    # Essex County is West's through New Jersey, Manhattan becomes West's with New York: neither claimed apart
+    moved = plan_with_regions_moved(plan, ["US-NY", "US-36061", "US-34013"], "W", ancestors=ANCESTORS)
+    assert moved.territory("W").region_ids == ("US-NJ", "US-NY")
+    # but a county of a state two territories claim is claimed, so that it is the receiving territory's alone
+    shared = replace(plan, territories=tuple(replace(t, region_ids=("US-NY",)) for t in plan.territories))
+    moved = plan_with_regions_moved(shared, ["US-36061"], "W", ancestors=ANCESTORS)
+    assert moved.territory("W").region_ids == ("US-NY", "US-36061")
 
 
 # create_territory
