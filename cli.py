@@ -1,7 +1,7 @@
 """The terminal face of the territory planner, for batch jobs and scripts.
 
     python cli.py assign     --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--out FILE]
-    python cli.py balance    --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table territories|reps]
+    python cli.py balance    --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table territories|reps|team]
     python cli.py gaps       --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv] [--table NAME]
     python cli.py whitespace --plan PLAN [--accounts ACCOUNTS.csv] [--format json|csv]
     python cli.py export-plan --plan PLAN --out FOLDER [--accounts ACCOUNTS.csv]   a plan as plain files for git
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     parser.add_argument(
         "--table",
-        help="with --format csv: which table (balance: territories, reps; gaps: a gaps table;\nrebalance: moves, territories, handoffs)",
+        help="with --format csv: which table (balance: territories, reps, team; gaps: a gaps table;\nrebalance: moves, territories, handoffs)",
     )
     parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
     parser.add_argument(
@@ -724,7 +724,10 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     balance = compute_balance(plan, assigned)
     if args.command == "balance":
         tables = {"territories": balance.territories, "reps": balance.reps}
-        return {**{k: _records(v) for k, v in tables.items()}, "team": balance.team}, tables, "territories"
+        # (the team's figures as one row for --format csv --table team: the score and the accounts waiting were in
+        # the JSON only, a new user's test)
+        csv_tables = {**tables, "team": pd.DataFrame([balance.team])}
+        return {**{k: _records(v) for k, v in tables.items()}, "team": balance.team}, csv_tables, "territories"
     if args.command == "gaps":
         gaps = coverage_gaps(plan, assigned, balance, regions)
         tables = {name: getattr(gaps, name) for name in gaps.__dataclass_fields__}

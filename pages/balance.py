@@ -19,6 +19,7 @@ from pages.shared import (
     show_table,
 )
 
+WHOLE_TABLE_ROWS = 40  # a table of at most this many rows is shown whole, not in a scroll of ten
 engine = current_engine()
 plan = engine.plan
 balance = engine.balance
@@ -57,6 +58,10 @@ active["band"] = pd.cut(
     [-float("inf"), mean * (1 - tolerance), mean * (1 + tolerance), float("inf")],
     labels=["below band", "in band", "above band"],
 ).astype(str)
+# A rep at capacity is full whatever the team's mean: "below band" read as coasting for two reps at 95–100% of a
+# small capacity (a new user's test). Said apart, with how many accounts their territories hold waiting.
+at_capacity = (active["capacity"] > 0) & (active["accounts"] >= active["capacity"])
+active.loc[at_capacity, "band"] = "at capacity"
 
 # Side by side while the territories' names are short; one under the other when a name is long, so that it shows
 # whole beside its bar ("Massachusetts & …", "Ontario & Ohio + …" were cut at 1280 px: a new user's test).
@@ -75,7 +80,8 @@ with left:
                 color=alt.Color(
                     "band:N",
                     scale=alt.Scale(
-                        domain=["below band", "in band", "above band"], range=["#f2a541", "#4c9f70", "#d1495b"]
+                        domain=["below band", "in band", "above band", "at capacity"],
+                        range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a"],
                     ),
                     title=None,
                 ),
@@ -164,6 +170,7 @@ show_table(
     column_config={
         column: labelled(formats.get(column), heading, about) for column, (heading, about) in TERRITORY_COLUMNS.items()
     },
+    height="content" if len(territories) <= WHOLE_TABLE_ROWS else "auto",
 )
 st.caption("The accounts and value each territory holds: the table's Show/hide columns button (top right).")
 st.subheader("Reps (fullest first)")
@@ -216,6 +223,9 @@ show_table(
         "Value": money_column(width=92),
         "Quota attainment": percent_column("Attainment", width=76, help="Quota attainment"),
     },
+    # (every rep in view up to a team of 40: ten rows showed and two of twelve reps were in a scroll, a new user's
+    # test; a larger team scrolls)
+    height="content" if len(reps) <= WHOLE_TABLE_ROWS else "auto",
 )
 st.caption(
     f"Team: {team['active_reps']} active reps · workload mean {team['workload_mean']:.1f}, coefficient of "

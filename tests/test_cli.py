@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import cli
@@ -96,6 +98,16 @@ def test_balance_csv_tables(capsys, tmp_path):
     )
     assert code == 0 and out == ""
     assert out_file.read_text().splitlines()[0].startswith("rep_id,name,active")
+    # the team's figures, one row, as the JSON's "team" (the score and the accounts waiting were in the JSON only)
+    code, out, _ = run_cli("balance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                           "--format", "csv", "--table", "team", capsys=capsys)  # fmt: skip
+    code_json, out_json, _ = run_cli("balance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                                     capsys=capsys)  # fmt: skip
+    team = pd.read_csv(io.StringIO(out))
+    expected = json.loads(out_json)["team"]
+    assert code == code_json == 0 and len(team) == 1
+    assert team.loc[0, "balance_score"] == pytest.approx(expected["balance_score"])
+    assert team.loc[0, "accounts_waiting"] == expected["accounts_waiting"] > 0
 
 
 def test_gaps_and_whitespace_on_the_demo(capsys):

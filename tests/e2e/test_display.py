@@ -154,6 +154,21 @@ def test_the_tables_fit_at_1280_px(page, app_url, path, title):
     tables.nth(1).screenshot(path=str(ARTIFACTS / f"{path}_second_table_1280.png"))
 
 
+def test_the_balance_pages_tables_show_every_row_without_a_scroll(page, app_url):
+    # (ten rows showed: two of the demo's twelve reps were in a scroll inside the table, a new user's test)
+    open_page(page, app_url, "balance", "Balance")
+    tables = page.locator('[data-testid="stDataFrame"]')
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stDataFrame\"] .dvn-scroller').length >= 2", timeout=30_000
+    )
+    for i in range(2):
+        tables.nth(i).scroll_into_view_if_needed()
+        hidden = tables.nth(i).evaluate(
+            "el => { const s = el.querySelector('.dvn-scroller'); return s.scrollHeight - s.clientHeight; }"
+        )
+        assert hidden <= 1, (i, hidden)
+
+
 @pytest.mark.parametrize("width", [1400, 1280])
 def test_the_edit_pages_balance_tables_fit_beside_the_map(page, app_url, width):
     # (at 1280 px the territories' seven columns ran past the panel, "Wa… 19 -": a few rows are turned on their side)

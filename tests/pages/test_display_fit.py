@@ -249,3 +249,16 @@ def test_the_edit_pages_map_keeps_480_px_beside_the_panel():
     assert "min-width: min(480px, 100%)" in styles[0] and "min-width: min(300px, 100%)" in styles[0]
     columns = [n for n in _nodes(app._tree) if type(n).__name__ == "Column"]
     assert len(columns) >= 2
+
+
+def test_the_workload_chart_says_which_reps_are_at_capacity():
+    # (two reps at 95–100% of a small capacity read "below band", as if they coasted: a new user's test)
+    app = app_session("pages/balance.py")
+    reps = demo_state().balance.reps
+    full = reps[reps["active"] & (reps["accounts"] >= reps["capacity"])]
+    assert len(full)
+    nodes = _nodes(app._tree)
+    chart = next(n for n in nodes if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart")
+    assert '"at capacity"' in chart.proto.spec
+    data = "".join(str(d) for d in chart.proto.datasets)
+    assert data.count("at capacity") >= 1
