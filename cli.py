@@ -719,7 +719,9 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         table["score"] = scores["score"].to_numpy()
         table["activation_tier"] = scores["activation_tier"].to_numpy()
         if args.explain:
-            table["explanation"] = [explain(plan, row) for row in assigned.to_dict(orient="records")]
+            # (regions by name as the Accounts page says them: "No territory claims US-36061" named no place)
+            names = dict(zip(regions["region_id"], regions["label"], strict=True))
+            table["explanation"] = [explain(plan, row, names) for row in assigned.to_dict(orient="records")]
         return _records(table), {"accounts": table}, "accounts"
     balance = compute_balance(plan, assigned)
     if args.command == "balance":

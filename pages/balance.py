@@ -23,7 +23,16 @@ WHOLE_TABLE_ROWS = 40  # a table of at most this many rows is shown whole, not i
 engine = current_engine()
 plan = engine.plan
 balance = engine.balance
-territories = balance.territories.sort_values("balance_score", kind="stable")
+# Least balanced first, counting the accounts that wait as the team score does: the score times the share of the
+# territory's accounts that have a rep (sorted by the score alone, a territory with 150 accounts waiting came after
+# ones whose accounts were all served: a new user's test).
+taken = balance.territories["accounts"] + balance.territories["unserved"]
+served_share = (balance.territories["accounts"] / taken.where(taken > 0)).fillna(1.0)
+territories = (
+    balance.territories.assign(_order=balance.territories["balance_score"] * served_share)
+    .sort_values(["_order", "balance_score"], kind="stable")
+    .drop(columns="_order")
+)
 reps = balance.reps
 
 st.title("Balance")
@@ -119,6 +128,10 @@ with right:
     st.altair_chart(chart, width="stretch")
 
 st.subheader("Territories (least balanced first)")
+st.caption(
+    "Ordered by the score times the share of the territory's accounts that have a rep, as the team score counts "
+    "them: of two territories with the same score, the one whose accounts wait for a rep comes first."
+)
 TERRITORY_COLUMNS = {  # column → (heading, what it is); short headings so that the table fits the page
     "name": ("Territory", None),
     "balance_score": (

@@ -251,9 +251,19 @@ def _twin_move() -> None:
 
 def _twin_create() -> None:
     name, regions = st.session_state.get("new_name", ""), st.session_state.get("new_regions") or []
-    color = st.session_state.get("new_color")
-    if _run(lambda s: create_territory(s, name, regions, color=color)):
-        st.session_state["new_name"], st.session_state["new_regions"] = "", []
+    color, reps = st.session_state.get("new_color"), st.session_state.get("new_reps") or []
+    if _run(lambda s: create_territory(s, name, regions, color=color, rep_ids=reps)):
+        st.session_state["new_name"], st.session_state["new_regions"], st.session_state["new_reps"] = "", [], []
+        # Clicks paint the new territory: made with no regions, it showed nowhere and clicks still painted the
+        # territory picked before (a new user's test).
+        created = current_engine().plan.territories[-1]
+        st.session_state["paint_territory"] = created.territory_id
+        if not regions:
+            _say(
+                "success",
+                f"Created {created.name}, with no regions yet: a click on the map now paints it (Paint with: "
+                f"{created.name}); or move regions to it in the Move regions tab.",
+            )
 
 
 def _twin_split() -> None:
@@ -586,6 +596,12 @@ with tabs[1]:
     st.multiselect(
         "Regions it takes", region_options, key="new_regions",
         format_func=lambda r: f"{context['labels'].get(r, r)} ({r})",
+        help="Optional: with none, the new territory is what a click on the map paints, to take regions one by one.",
+    )  # fmt: skip
+    st.multiselect(
+        "Reps who cover it", [r.rep_id for r in plan.reps if r.active], key="new_reps",
+        format_func=lambda r: plan.rep(r).name,
+        help="They keep the territories they cover and take this one too; without a rep its accounts wait for one.",
     )  # fmt: skip
     st.button("Create territory", on_click=_twin_create, key="twin_create")
 with tabs[2]:

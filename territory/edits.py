@@ -4,9 +4,10 @@ A :class:`PlanState` is a plan, its accounts and their assignment. An edit — m
 between territories, locking an account, deactivating a rep — returns a *new* state whose ``parent`` is the
 old one and whose ``flows`` list the accounts that changed territory, rep or status. Only the accounts the edit
 touches are re-assigned (same rules as :func:`territory.assignment.assign_accounts`, against the reps' current
-loads), and the balance tally is updated from the flows alone. Undo is the parent. An account keeps the rep it had
-when the session started (:func:`start`) where the rules allow; a rep an edit gave it is kept only in its turn, so
-that a region moved away and back leaves every account where it was.
+loads), each staying with the rep it has where the rules still allow (minimal moves), and the balance tally is
+updated from the flows alone. Undo is the parent. An edit that brings back a plan the session had before (a region
+moved away and back) brings back the assignment it had then, exactly: minimal moves alone would leave the room the
+region's accounts gave up to others.
 
 States are immutable. To keep an edit cheap on a million accounts, a state stores only its flows and reads
 other accounts through its parent; the full table is built on first use of :attr:`PlanState.result`.
@@ -66,8 +67,6 @@ class _Index:
     account_position: pd.Index
     ancestors: dict
     engine: pd.DataFrame
-    # The assignment the session started from (``start``'s full run): rep_id, rule, territory_id, claim_region_id.
-    first: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +127,16 @@ class PlanState:
                 values[positions] = self.flows[f"new_{column}"].to_numpy()
                 table[column] = pd.Series(values, index=table.index, dtype=values.dtype)
         return table
+
+    @cached_property
+    def plan_key(self) -> tuple:
+        """See :func:`_plan_key` (for finding a plan this session had before)."""
+        return _plan_key(self.plan)
+
+    @cached_property
+    def plan_hash(self) -> int:
+        """``hash(self.plan_key)``, kept."""
+        return hash(self.plan_key)
 
     @cached_property
     def balance(self) -> Balance:
@@ -209,8 +218,7 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         for ancestor_id, _ in chain:
             descendants.setdefault(ancestor_id, []).append(region_id)
     engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
-    first = {c: result[c].to_numpy(dtype=object) for c in ("rep_id", "rule", "territory_id", "claim_region_id")}
-    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine, first)
+    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
     waiting, waiting_in = _waiting(
         result["status"].to_numpy(dtype=object), result["territory_id"].to_numpy(dtype=object)
     )
@@ -241,55 +249,113 @@ def _with_room(plan: Plan, load: pd.Series) -> list[str]:
     return sorted({t for r in plan.reps if r.active and load.get(r.rep_id, 0) < r.capacity for t in r.territory_ids})
 
 
-def _rerun(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, load: pd.Series,
-           first: dict | None):  # fmt: skip
-    """The accounts at ``positions`` assigned again against ``load`` (not changed): (run, new columns, load after).
+def _plan_key(plan: Plan) -> tuple:
+    """What of ``plan`` the assignment reads, in one order: plans with equal keys assign every account alike.
 
-    Minimal moves: an account stays with the rep it has where the rules allow (as its owner) when it had that rep
-    when the session started; one that got its rep from an edit of this session takes its turn as a full run would
-    (a session's own clicks make no relationship). Then each account takes the rep it had when the session started
-    (else the one it has), where the rules allow (the ``kept`` rule), customers and larger accounts first.
+    Regions and carve-outs are sets (a region moved out and back is listed last), overrides a set (a lock
+    replaced is listed last); the plan's accounts are compared apart (by :func:`_earlier_with`).
     """
-    sticky = before["status"] == "assigned"
-    if first is not None:
-        sticky &= before["rep_id"] == first["rep_id"][positions]
-    run = state.index.engine.iloc[positions].reset_index(drop=True)
-    run["owner"] = pd.Series(np.where(sticky, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object)
-    if first is not None:
-        # (and one whose rep an edit of the session gave keeps it on the same terms, in its turn: no needless move)
-        had = first["rep_id"][positions]
-        current = np.where(before["status"] == "assigned", before["rep_id"], None)
-        run[KEPT_COLUMN] = pd.Series(np.where(pd.notna(had), had, current), dtype=object)
-    load = load.copy()
-    new = _assign(plan, run, state.regions, load, state.index.ancestors)
-    return run, new, load
+    territories = tuple(replace(t, region_ids=tuple(sorted(set(t.region_ids)))) for t in plan.territories)
+    return territories, plan.reps, frozenset(plan.overrides), plan.settings, frozenset(plan.unclaimed_region_ids)
 
 
-def _newcomers(state: PlanState, reps: set, positions: np.ndarray, first: dict) -> np.ndarray:
-    """Accounts (positions outside ``positions``) of ``reps`` (in any territory) that an edit of this session gave.
+def _earlier_with(state: PlanState, plan: Plan) -> PlanState | None:
+    """The nearest of ``state`` and its ancestors whose plan assigns as ``plan`` does, if any."""
+    key = _plan_key(plan)
+    wanted = hash(key)
+    link = state
+    while link is not None:
+        if link.plan_hash == wanted and link.plan_key == key:
+            if link.plan.accounts is plan.accounts or link.plan.accounts == plan.accounts:
+                return link
+        link = link.parent
+    return None
 
-    That is: with a rep who is not the one they had when the session started, and not locked to them. Only accounts some edit of the session changed can have another rep than at its start: their positions are
-    read from the edits' flows, not from the whole table (a hundred thousand accounts).
-    """
+
+def _restored(state: PlanState, earlier: PlanState, plan: Plan, edit: str, moved: tuple[str, ...]) -> PlanState:
+    """A child of ``state`` with ``earlier``'s assignment (the same plan): what every edit since changed, undone."""
     touched, link = [], state
-    while link is not None and link.parent is not None:
+    while link is not earlier:
         if len(link.flows):
             touched.append(link.flows["position"].to_numpy(dtype=np.int64))
         link = link.parent
-    if not touched:
-        return np.zeros(0, dtype=np.int64)
-    found = np.setdiff1d(np.unique(np.concatenate(touched)), positions)
-    now = state.values_at(found)
-    candidates = (
-        pd.Series(now["rep_id"], dtype=object).isin(reps).to_numpy()
-        & (now["status"] == "assigned")
-        & (now["rule"] != "locked")
-        & (now["rep_id"] != first["rep_id"][found])
+    positions = np.unique(np.concatenate(touched)) if touched else np.zeros(0, dtype=np.int64)
+    before, after = state.values_at(positions), earlier.values_at(positions)
+    changed = np.zeros(len(positions), dtype=bool)
+    for column in _TRACKED:
+        changed |= _differs(before[column], after[column])
+    return _child(
+        state,
+        plan,
+        positions[changed],
+        {c: v[changed] for c, v in before.items()},
+        {c: v[changed] for c, v in after.items()},
+        edit=edit,
+        moved=moved,
+        rep_load=earlier.rep_load,
+        tally=earlier.tally,
+        waiting=(earlier.waiting, earlier.waiting_in),
     )
-    return found[candidates]
+
+
+def _differs(old_values: np.ndarray, new_values: np.ndarray) -> np.ndarray:
+    return ~((old_values == new_values) | (pd.isna(old_values) & pd.isna(new_values)))
+
+
+def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, new: dict, *, edit: str,
+           moved: tuple[str, ...], rep_load: pd.Series, tally: BalanceTally | None, waiting: tuple) -> PlanState:  # fmt: skip
+    """The state after ``state`` where the accounts at ``positions`` go from ``before`` to ``new`` (all changed)."""
+    was_assigned = before["status"] == "assigned"
+    now_assigned = new["status"] == "assigned"
+    columns = {
+        "account_id": state.index.engine["account_id"].to_numpy(dtype=object)[positions],
+        "from_territory_id": np.where(was_assigned, before["territory_id"], None),
+        "to_territory_id": np.where(now_assigned, new["territory_id"], None),
+        "from_claim_id": before["territory_id"],
+        "to_claim_id": new["territory_id"],
+        "from_rep_id": np.where(was_assigned, before["rep_id"], None),
+        "to_rep_id": np.where(now_assigned, new["rep_id"], None),
+    }
+    data = {"position": pd.Series(positions, dtype=np.int64)}
+    data.update({name: pd.Series(values, dtype=object) for name, values in columns.items()})
+    data["value"] = pd.Series(state.index.engine["value"].to_numpy(dtype=float)[positions])
+    data["workload"] = pd.Series(state.workload[positions])
+    data.update({f"new_{c}": pd.Series(new[c], dtype=object if c != "conflict" else bool) for c in _TRACKED})
+    flows = pd.DataFrame(data)
+    child = PlanState(
+        plan=plan,
+        accounts=state.accounts,
+        regions=state.regions,
+        rep_load=rep_load,
+        external_load=state.external_load,
+        tally=state.tally.apply(flows) if tally is None else tally,
+        workload=state.workload,
+        index=state.index,
+        parent=state,
+        flows=flows,
+        edit=edit,
+        moved_regions=moved,
+        depth=state.depth + 1,
+        waiting=waiting[0],
+        waiting_in=waiting[1],
+    )
+    if child.depth % _MAX_CHAIN == 0:
+        # Keep read paths short: materialise every few edits.
+        child = replace(child, base=child.result)
+    return child
 
 
 def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = ()):
+    """The child of ``state`` under ``plan``, the accounts at ``positions`` (those the edit touches) run again.
+
+    A plan this session had before (a region moved away and back, a setting changed and changed back) gets the
+    assignment it had then, exactly. Any other plan: the accounts the edit touches, and those waiting in a
+    territory where a rep now has room, are assigned again against the reps' loads, each staying with the rep it
+    has where the rules still allow (minimal moves).
+    """
+    earlier = _earlier_with(state, plan)
+    if earlier is not None:
+        return _restored(state, earlier, plan, edit, moved)
     positions = np.unique(np.asarray(positions, dtype=np.int64))
     held_before = state.values_at(positions)
     load = state.rep_load.reindex([r.rep_id for r in plan.reps]).fillna(0).astype(np.int64)
@@ -303,90 +369,55 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         if len(extra):
             positions = np.union1d(positions, extra)
     before = state.values_at(positions) if len(positions) != len(held_before["status"]) else held_before
-    first = state.index.first
-    run, new, load_after = _rerun(state, plan, positions, before, load, first)
-    # Accounts the edit leaves waiting behind full reps come before the accounts there that got their rep from an
-    # edit of this session, as a full run would order them (customers, then value): a region clicked away and back
-    # gave its reps' room to smaller accounts that were waiting, and came back to wait itself (a new user's test:
-    # 42 prospects of Harris County, $400k, lost their reps to 42 small ones, and the team's score rose).
-    if first is not None:
-        full = np.flatnonzero((new["status"] == "unassigned") & (new["reason"] == "at-capacity"))
-        if len(full):
-            waiting_in = set(new["territory_id"][full])
-            full_reps = {r.rep_id for r in plan.reps if r.active and waiting_in.intersection(r.territory_ids)}
-            newcomers = _newcomers(state, full_reps, positions, first)
-            if len(newcomers):
-                positions = np.union1d(positions, newcomers)
-                released = state.values_at(newcomers)
-                holders = released["rep_id"][released["status"] == "assigned"]
-                load = (load - pd.Series(holders).value_counts().reindex(load.index, fill_value=0)).astype(np.int64)
-                before = state.values_at(positions)
-                run, new, load_after = _rerun(state, plan, positions, before, load, first)
-    load = load_after
     was_assigned = before["status"] == "assigned"
-    if first is not None:
-        # An account back with the rep the session found it with, in the same territory and claim, gets back the
-        # rule that placed it then, not "kept" (the rule is what Explain tells the manager).
-        home = (new["status"] == "assigned") & (new["rule"] == "kept")  # (not one locked to its rep since)
-        for column in ("territory_id", "rep_id", "claim_region_id"):
-            home &= new[column] == first[column][positions]
-        if home.any():
-            new = {**new, "rule": np.where(home, first["rule"][positions], new["rule"])}
+    run = state.index.engine.iloc[positions].reset_index(drop=True)
+    # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it.
+    run["owner"] = pd.Series(
+        np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
+    )
+    new = _assign(plan, run, state.regions, load, state.index.ancestors)
 
     def differs(column):
-        old_values, new_values = before[column], new[column]
-        return ~((old_values == new_values) | (pd.isna(old_values) & pd.isna(new_values)))
+        return _differs(before[column], new[column])
 
     changed = np.zeros(len(positions), dtype=bool)
     for column in _TRACKED:
         changed |= differs(column)
     # An assigned account that keeps its territory, rep and claim only because its rep may keep it (the "owner"
-    # rule used for minimal moves) was kept, not moved: its record (the rule that first placed it) stays.
+    # rule used for minimal moves) was kept, not moved: its record (the rule that first placed it) stays; unless
+    # that record is a lock the new plan no longer has (a lock lifted, or an account pinned to its territory
+    # alone), then it reads as kept by the rep who held it ("kept"), or by its owner.
     kept = was_assigned & ~differs("territory_id") & ~differs("rep_id") & ~differs("status")
     kept &= ~differs("claim_region_id") & (~differs("rule") | (new["rule"] == "owner"))
+    unlocked = kept & (before["rule"] == "locked") & (new["rule"] != "locked")
+    if unlocked.any():
+        crm_owner = state.index.engine["owner"].to_numpy(dtype=object)[positions]
+        relabel = np.where(crm_owner == new["rep_id"], "owner", "kept")
+        new = {**new, "rule": np.where(unlocked & (new["rule"] == "owner"), relabel, new["rule"])}
+        kept &= ~unlocked
     changed &= ~kept
-    now_assigned = new["status"] == "assigned"
-    columns = {
-        "account_id": run["account_id"].to_numpy(dtype=object),
-        "from_territory_id": np.where(was_assigned, before["territory_id"], None),
-        "to_territory_id": np.where(now_assigned, new["territory_id"], None),
-        "from_claim_id": before["territory_id"],
-        "to_claim_id": new["territory_id"],
-        "from_rep_id": np.where(was_assigned, before["rep_id"], None),
-        "to_rep_id": np.where(now_assigned, new["rep_id"], None),
-    }
-    data = {"position": pd.Series(positions[changed])}
-    data.update({name: pd.Series(values[changed], dtype=object) for name, values in columns.items()})
-    data["value"] = pd.Series(run["value"].to_numpy(dtype=float)[changed])
-    data["workload"] = pd.Series(state.workload[positions][changed])
-    data.update({f"new_{c}": pd.Series(new[c][changed], dtype=object if c != "conflict" else bool) for c in _TRACKED})
-    flows = pd.DataFrame(data)
     rerun = np.isin(state.waiting, positions)
     waiting, waiting_in = _waiting(new["status"], new["territory_id"], positions)
-    child = PlanState(
-        plan=plan,
-        accounts=state.accounts,
-        regions=state.regions,
-        rep_load=load,
-        external_load=state.external_load,
-        tally=state.tally.apply(flows),
-        workload=state.workload,
-        index=state.index,
-        parent=state,
-        flows=flows,
+    return _child(
+        state,
+        plan,
+        positions[changed],
+        {c: v[changed] for c, v in before.items()},
+        {c: np.asarray(v)[changed] for c, v in new.items()},
         edit=edit,
-        moved_regions=moved,
-        depth=state.depth + 1,
-        waiting=np.concatenate([state.waiting[~rerun], waiting]),
-        waiting_in=np.concatenate([state.waiting_in[~rerun], waiting_in]),
+        moved=moved,
+        rep_load=load,
+        tally=None,
+        waiting=(
+            np.concatenate([state.waiting[~rerun], waiting]),
+            np.concatenate([state.waiting_in[~rerun], waiting_in]),
+        ),
     )
-    if child.depth % _MAX_CHAIN == 0:
-        # Keep read paths short: materialise every few edits.
-        child = replace(child, base=child.result)
-    return child
 
 
-def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *, ancestors: dict | None = None) -> Plan:
+def plan_with_regions_moved(
+    plan: Plan, region_ids, territory_id: str | None, *, ancestors: dict | None = None, list_reached: bool = False
+) -> Plan:
     """A new plan where ``region_ids`` belong to ``territory_id`` (removed from every other territory).
 
     Parameters
@@ -398,6 +429,9 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *,
         ancestor (a county of a state territory) is carved out (:attr:`Plan.unclaimed_region_ids`).
     ancestors : dict, optional
         :func:`territory.assignment.ancestor_map`; without it every region moved to None is carved out.
+    list_reached : bool, default False
+        List a region in ``territory_id`` even where the territory already reaches it through an ancestor that is
+        its alone (a county given back to its state's territory; by default it is not listed again).
 
     Examples
     --------
@@ -417,22 +451,32 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *,
     def chain(region_id):
         return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
 
-    claims: dict[str, set] = {r: {territory_id} for r in moving}  # (a county moved with its state: the state's)
+    # Who claims each region once the move is made: the regions moving, the receiving territory alone (a state
+    # moved with one of its counties claims that county for the receiving territory too); the others, as they are.
+    claims: dict[str, set] = {r: {territory_id} for r in moving}
     for t in plan.territories:
         for r in t.region_ids:
             if r not in moving:
                 claims.setdefault(r, set()).add(t.territory_id)
+    # Taking a region clears the carve-outs inside it; giving it up carves it out where an ancestor is claimed.
+    unclaimed = [r for r in plan.unclaimed_region_ids if not moving.intersection(chain(r))]
 
     def reached_already(region_id) -> bool:
-        """Whether the nearest claimed ancestor is the receiving territory's alone (a county back in its state)."""
+        """Whether the nearest claimed ancestor is the receiving territory's alone (a county back in its state).
+
+        A carved-out region on the way (the state, when the county goes back to the country's territory) stops
+        the claim: the county must then be claimed itself.
+        """
         for ancestor_id in chain(region_id)[1:]:
+            if ancestor_id in unclaimed:
+                return False
             if ancestor_id in claims:
                 return claims[ancestor_id] == {territory_id}
         return False
 
     # A region given back to the territory that holds it through an ancestor alone is no carve-out: a county
     # clicked away and back left its own claim beside its state's, and the plan read as changed (a new user's test).
-    adding = tuple(sorted(r for r in moving if ancestors is None or not reached_already(r)))
+    adding = tuple(sorted(r for r in moving if ancestors is None or list_reached or not reached_already(r)))
     territories = []
     for t in plan.territories:
         kept = tuple(r for r in t.region_ids if r not in moving)
@@ -440,8 +484,6 @@ def plan_with_regions_moved(plan: Plan, region_ids, territory_id: str | None, *,
             kept = kept + adding
         territories.append(replace(t, region_ids=kept))
 
-    # Taking a region clears the carve-outs inside it; giving it up carves it out where an ancestor is claimed.
-    unclaimed = [r for r in plan.unclaimed_region_ids if not moving.intersection(chain(r))]
     if territory_id is None:
         claimed = {r for t in territories for r in t.region_ids}
         for region_id in sorted(moving):
@@ -493,6 +535,14 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
     """
     region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
     plan = plan_with_regions_moved(state.plan, region_ids, territory_id, ancestors=state.index.ancestors)
+    if territory_id is not None and _earlier_with(state, plan) is None:
+        # A region the session's plan listed though its territory reached it through an ancestor comes back listed,
+        # so that the round trip ends in that plan (and its assignment, the claims included).
+        listed = plan_with_regions_moved(
+            state.plan, region_ids, territory_id, ancestors=state.index.ancestors, list_reached=True
+        )
+        if listed != plan and _earlier_with(state, listed) is not None:
+            plan = listed
     target = state.plan.territory(territory_id).name if territory_id else "no territory"
     return _reassign(
         state,
@@ -554,7 +604,8 @@ def rebase(state: PlanState, plan: Plan, edit: str = "Plan replaced") -> PlanSta
 
     A whole re-run, but with the minimal moves of every edit: an account whose rep still covers its territory
     (active, below capacity) keeps that rep, so a plan that moves a few regions hands over only their accounts,
-    not a reshuffle of every prospect (which a fresh :func:`start` of ``plan`` could give).
+    not a reshuffle of every prospect (which a fresh :func:`start` of ``plan`` could give). A plan the session had
+    before (the same plan, or a setting changed and changed back) gets back the assignment it had then.
 
     Examples
     --------

@@ -1155,3 +1155,14 @@ def test_a_territory_alone_on_its_land_mass_can_go_and_leaves_its_regions_withou
                              "--locked", "USW", "USS", "USC", "NAE", "CAW", capsys=capsys)  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["description"].startswith("Europe West goes; ")
+
+
+def test_assign_explain_names_the_regions(capsys):
+    # (it said "No territory claims US-20091": an id, where the Accounts page says the county by name)
+    code, out, _ = run_cli(
+        "assign", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--explain", capsys=capsys
+    )
+    assert code == 0
+    sentences = {row["account_id"]: row["explanation"] for row in json.loads(out)}
+    assert "No territory claims Johnson, KS (US-20091)" in sentences["ACC-00002"]
+    assert "Territories claim France (FR)" in sentences["ACC-00004"]

@@ -109,7 +109,12 @@ def test_hiding_accounts_drops_the_cluster_layer(app):
 def test_balance_least_balanced_first_and_tolerance(app):
     open_page(app, "pages/balance.py")
     territories = app.dataframe[0].value
-    assert territories["balance_score"].is_monotonic_increasing
+    # (the score times the share of the territory's accounts with a rep: the accounts waiting count, as in the
+    # team score)
+    served = territories["accounts"] / (territories["accounts"] + territories["unserved"]).where(lambda n: n > 0)
+    assert (territories["balance_score"] * served.fillna(1.0)).is_monotonic_increasing
+    waiting = territories[territories["unserved"] > 0]
+    assert len(waiting) and not territories["balance_score"].is_monotonic_increasing  # (the demo's order changes)
     reps = app.dataframe[1].value
     assert reps["Utilization"].is_monotonic_decreasing  # fullest first
     from tests.pages.test_display_formats import column_formats

@@ -356,3 +356,21 @@ def test_other_pages_see_the_edited_plan(editor):
     expected = demo_state().move_regions(["US-NJ"], "NAE").balance.team["balance_score"]
     assert float(metrics(editor)["Team balance score"]) == pytest.approx(expected, abs=0.005)
     assert float(metrics(editor)["Team balance score"]) != pytest.approx(demo_state().balance.team["balance_score"])
+
+
+def test_a_new_territory_with_no_regions_is_what_clicks_paint_and_can_take_a_rep(editor):
+    # (made with no regions, it showed nowhere, clicks still painted the territory picked before, and the tab had no
+    # way to give it a rep: a new user's test)
+    rep = next(r for r in demo_state().plan.reps if r.active)
+    editor.text_input(key="new_name").input("Mountain").run()
+    editor.multiselect(key="new_reps").set_value([rep.rep_id]).run()
+    editor.button(key="twin_create").click().run()
+    plan = plan_of(editor)
+    created = plan.territories[-1]
+    assert (created.name, created.region_ids) == ("Mountain", ())
+    assert created.territory_id in plan.rep(rep.rep_id).territory_ids
+    assert editor.selectbox(key="paint_territory").value == created.territory_id
+    assert any("no regions yet" in m for m in messages(editor))
+    assert editor.multiselect(key="new_reps").value == []
+    click(editor, "US-CO", 1)
+    assert "US-CO" in plan_of(editor).territory(created.territory_id).region_ids

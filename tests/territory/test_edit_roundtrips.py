@@ -1,0 +1,182 @@
+"""Round trips and invariants of long edit sessions: a plan the session had before gets back its assignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territory import plan_from_dict
+from territory.balance import tally_assignment
+from territory.edits import _TRACKED, rebase, start
+from tests.territory.test_properties import (
+    REGIONS,
+    check_invariants,
+    edit_sequences,
+    generated_edit,
+    scenarios,
+    tallies_equal,
+)
+
+COLUMNS = _TRACKED  # every column an edit tracks, the rule and the claim too
+
+
+def shape(plan):
+    return ({t.territory_id: frozenset(t.region_ids) for t in plan.territories}, frozenset(plan.unclaimed_region_ids))
+
+
+def no_false_locks(state):
+    acc = state.result
+    locks = {o.account_id: o.rep_id for o in state.plan.overrides if o.locked and o.rep_id is not None}
+    for account_id, rep_id in acc.loc[acc["rule"] == "locked", ["account_id", "rep_id"]].itertuples(index=False):
+        assert locks.get(account_id) == rep_id, (account_id, rep_id, "rule 'locked' without that lock")
+
+
+def full_check(state, locks=False):
+    tallies_equal(state.tally, tally_assignment(state.plan, state.result))
+    check_invariants(state.plan, state.result, state.rep_load, state.external_load)
+    if locks:
+        no_false_locks(state)
+    # values_at reads through the chain as the table does
+    everything = np.arange(len(state.accounts))
+    read = state.values_at(everything)
+    for column in _TRACKED:
+        left, right = read[column], state.result[column].to_numpy(dtype=object if column != "conflict" else bool)
+        assert ((left == right) | (pd.isna(left) & pd.isna(right))).all(), column
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 1000)), min_size=1, max_size=6))
+def test_regions_moved_around_then_each_given_back_restore_every_account(scenario, moves):
+    plan, accounts = scenario
+    state = s0 = start(plan, accounts, REGIONS)
+    held = {r: t.territory_id for t in plan.territories for r in t.region_ids
+            if sum(r in u.region_ids for u in plan.territories) == 1}  # fmt: skip
+    if not held:
+        return
+    regions = sorted(held)
+    targets = [t.territory_id for t in plan.territories] + [None]
+    moved = []
+    for a, b in moves:
+        region = regions[a % len(regions)]
+        state = state.move_regions([region], targets[b % len(targets)])
+        full_check(state)
+        moved.append(region)
+    for region in reversed(list(dict.fromkeys(reversed(moved)))):
+        state = state.move_regions([region], held[region])
+        full_check(state)
+    if shape(state.plan) != shape(s0.plan):
+        return
+    pd.testing.assert_frame_equal(state.result[COLUMNS], s0.result[COLUMNS])
+
+
+edits = edit_sequences(("regions", "accounts", "lock", "deactivate", "rebase"), max_size=10)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), edits)
+def test_invariants_and_values_at_after_every_edit_of_a_session_with_rebases(scenario, seq):
+    plan, accounts = scenario
+    state = start(plan, accounts, REGIONS)
+    for kind, a, b in seq:
+        edited = generated_edit(state, kind, a, b)
+        if edited is not None:
+            state = edited
+            full_check(state)
+    full_check(rebase(state, state.plan))
+
+
+# Cases a review of the edits engine found (each failed before the fix).
+
+STATES = pd.DataFrame({"region_id": ["US", "US-NY", "US-NJ", "US-CT", "US-36061"],
+                       "parent_id": [None, "US", "US", "US", "US-NY"]})  # fmt: skip
+
+
+def two(reps, **extra):
+    return plan_from_dict({"territories": [{"territory_id": "E", "region_ids": ["US-NY"]},
+                                           {"territory_id": "W", "region_ids": ["US-NJ"]}],
+                           "reps": reps, **extra})  # fmt: skip
+
+
+def rep(rep_id, *territories, capacity=10):
+    return {"rep_id": rep_id, "territory_ids": list(territories), "capacity": capacity}
+
+
+def test_a_county_given_to_the_territory_of_its_country_while_its_state_is_carved_out_is_claimed():
+    plan = plan_from_dict({"territories": [{"territory_id": "N", "region_ids": ["US"]}], "reps": [rep("A", "N")]})
+    accounts = pd.DataFrame({"account_id": ["m1"], "region_id": ["US-36061"]})
+    after = start(plan, accounts, STATES).move_regions(["US-NY"], None).move_regions(["US-36061"], "N")
+    assert after.result["territory_id"].tolist() == ["N"]
+
+
+def test_an_account_locked_at_the_start_moved_away_and_back_is_no_longer_shown_locked():
+    plan = two([rep("A", "E"), rep("B", "W")], overrides=[{"account_id": "a1", "rep_id": "A"}])
+    accounts = pd.DataFrame({"account_id": ["a1"], "region_id": ["US-NY"]})
+    after = start(plan, accounts, STATES).move_accounts(["a1"], "W").move_accounts(["a1"], "E")
+    no_false_locks(after)
+
+
+def test_an_account_a_move_gave_a_rep_stays_with_that_rep_when_a_later_edit_reruns_it():
+    plan = two([rep("A", "E"), rep("B", "W"), rep("C", "W")])
+    accounts = pd.DataFrame({"account_id": ["a1", "x"], "region_id": ["US-NY", "US-NJ"], "value": [1.0, 5.0]})
+    moved = start(plan, accounts, STATES).move_regions(["US-NY"], "W")
+    assert moved.result.set_index("account_id").loc["a1", "rep_id"] == "C"
+    after = moved.lock_account("x", "C")  # C keeps room for a1
+    assert after.result.set_index("account_id").loc["a1", "rep_id"] == "C"
+
+
+def test_a_rebase_onto_the_same_plan_moves_nobody():
+    plan = two([rep("A", "E"), rep("B", "W"), rep("C", "W")])
+    plan = plan_from_dict(
+        {
+            **plan.to_dict(),
+            "territories": [
+                {"territory_id": "E", "region_ids": ["US-NY"]},
+                {"territory_id": "W", "region_ids": ["US-NJ", "US-CT"]},
+            ],
+        }
+    )
+    accounts = pd.DataFrame({"account_id": ["a1", "x1", "x2"], "region_id": ["US-NY", "US-NJ", "US-CT"],
+                             "value": [1.0, 5.0, 4.0]})  # fmt: skip
+    state = start(plan, accounts, STATES).move_regions(["US-NY"], "W").move_regions(["US-CT"], None)
+    assert rebase(state, state.plan).flows.empty
+
+
+def test_a_region_away_and_back_whose_account_finds_another_rep():
+    plan = two([rep("R0", "E", "W", capacity=1), rep("R4", "E", capacity=1)])
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "region_id": ["US-NY", "US-NJ"], "owner": ["R0", None],
+                             "value": [1.0, 5.0]})  # fmt: skip
+    s0 = start(plan, accounts, STATES)
+    back = s0.move_regions(["US-NY"], None).move_regions(["US-NY"], "E")
+    assert back.plan == s0.plan
+    pd.testing.assert_frame_equal(back.result[COLUMNS], s0.result[COLUMNS])
+
+
+def test_an_account_repinned_to_its_territory_is_no_longer_shown_locked():
+    plan = plan_from_dict(
+        {
+            "territories": [{"territory_id": "E", "region_ids": ["US-NY"]}],
+            "reps": [rep("R1", "E", capacity=4)],
+            "overrides": [{"account_id": "a", "rep_id": "R1"}],
+        }
+    )
+    accounts = pd.DataFrame({"account_id": ["a"], "region_id": ["US-NY"]})
+    no_false_locks(start(plan, accounts, STATES).move_accounts(["a"], "E"))
+
+
+def test_a_capacity_lowered_and_raised_back_brings_back_every_account():
+    # (minimal moves alone leave a with R4, who took it while R0 was full, and give R0's room to b)
+    plan = two([rep("R0", "E", "W", capacity=1), rep("R4", "E", capacity=1)])
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "region_id": ["US-NY", "US-NJ"], "owner": ["R0", None],
+                             "value": [1.0, 5.0]})  # fmt: skip
+    s0 = start(plan, accounts, STATES)
+    lowered = rebase(s0, plan_from_dict({**plan.to_dict(), "reps": [rep("R0", "E", "W", capacity=0),
+                                                                    rep("R4", "E", capacity=1)]}))  # fmt: skip
+    assert lowered.result.set_index("account_id").loc["a", "rep_id"] == "R4"
+    back = rebase(lowered, plan_from_dict(plan.to_dict()))
+    pd.testing.assert_frame_equal(back.result[COLUMNS], s0.result[COLUMNS])
+    assert back.rep_load.equals(s0.rep_load)
+    full_check(back)
+    # and the edit's flows say what it undid: a back with R0 (b waits, as it did)
+    assert back.flows[["account_id", "from_rep_id", "to_rep_id"]].values.tolist() == [["a", "R4", "R0"]]
