@@ -28,6 +28,7 @@ __all__ = [
     "NO_TERRITORY_COLOR",
     "LegendEntry",
     "legend_html",
+    "territory_legend_html",
     "to_geojson",
     "background_geojson",
     "geojson_text",
@@ -271,125 +272,6 @@ _TOOLTIP_STYLE = """<style>
 </style>"""
 
 
-class _Legend(MacroElement):
-    """A legend box inside the Leaflet map (a Leaflet control), shown while its parent layer group is.
-
-    Each entry takes two lines: the swatch and the name, then the detail on one line. A name too long for the box
-    wraps to a second line ("Northeastern Illinois & Minnesota + 6 more" was cut at 1280 px) and is shortened with an
-    ellipsis only beyond. A detail made of parts joined
-    by " · " (the reps, then the figures) keeps its figures whole and shortens the first part with an ellipsis when
-    the box is too narrow; the whole entry is in the entry's ``title`` (shown on hover). The box is never taller
-    than the map leaves it, and when it must scroll it ends on a whole entry (no half-cut line), at the start and
-    at every stop of the scroll. It is never wider than two fifths of the map, and one that would cover more
-    than :attr:`fold` of the map starts folded.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var group = {{ this._parent.get_name() }};
-            var control = L.control({position: "bottomright"});
-            var FOLD = {{ this.fold }};
-            var legend = null;
-            function fit() {
-                // As tall as the map leaves it (the layer control above, the attribution below), cut after a
-                // whole entry; the title stays on top and the scroll stops with an entry just under it.
-                if (!legend || !legend._map) { return; }
-                var box = legend.getContainer();
-                var entries = box.querySelectorAll(".legend-entry");
-                // never wider than two fifths of the map (names shorten with an ellipsis, whole on hover)
-                box.style.maxWidth = Math.max(150, Math.min(230, Math.round(legend._map.getSize().x * 0.4))) + "px";
-                box.style.maxHeight = "none";
-                box.style.scrollPaddingTop = (entries.length ? entries[0].offsetTop : 0) + "px";
-                var room = legend._map.getSize().y - 96;
-                if (box.scrollHeight <= room) { return; }
-                var height = box.querySelector("summary").offsetHeight;
-                entries.forEach(function (entry) {
-                    var bottom = entry.offsetTop + entry.offsetHeight;
-                    if (bottom <= room) { height = Math.max(height, bottom); }
-                });
-                box.style.maxHeight = height + "px";
-            }
-            control.onAdd = function () {
-                var box = L.DomUtil.create("div");
-                box.innerHTML = {{ this.markup|tojson }};
-                var element = box.firstElementChild;
-                L.DomEvent.disableClickPropagation(element);
-                L.DomEvent.disableScrollPropagation(element);
-                element.querySelector("details").addEventListener("toggle", fit);
-                return element;
-            };
-            group.on("add", function () {
-                control.addTo(group._map);
-                legend = control;
-                setTimeout(function () {
-                    fit();
-                    // A legend that would cover more than a fifth of the map (a small map in a column beside a
-                    // table, many entries) starts folded: open, it hid half the map. Its title opens it.
-                    var box = control.getContainer(), size = group._map.getSize();
-                    var details = box.querySelector("details");
-                    if (details.open && box.offsetWidth * box.offsetHeight > FOLD * size.x * size.y) {
-                        details.open = false;
-                    }
-                }, 0);
-                group._map.on("resize", fit);
-            });
-            group.on("remove", function () {
-                if (control._map) { control._map.off("resize", fit); }
-                control.remove();
-            });
-        })();
-        {% endmacro %}
-        """
-    )
-    _markup = Template(
-        """<div id="territory-legend" class="territory-legend" style="background:#fff;
-             padding:0 8px; border-radius:6px; box-shadow:0 1px 4px rgba(0,0,0,0.3); font:11px/14px sans-serif;
-             overflow-y:auto; overflow-x:hidden; width:max-content; max-width:230px; box-sizing:border-box;
-             scroll-snap-type:y mandatory;">
-          <details{% if open %} open{% endif %}>
-          <summary style="font-weight:600; line-height:16px; padding:5px 0 3px; cursor:pointer; position:sticky;
-                          top:0; background:#fff; z-index:1;">{{ title }}</summary>
-          {% for entry in entries %}
-          <div class="legend-entry" title="{{ entry.title }}" style="display:grid; grid-template-columns:12px
-               minmax(0, 1fr); column-gap:6px; padding:2px 0 3px; scroll-snap-align:start;">
-            <span style="width:12px; height:12px; margin-top:1px; box-sizing:border-box; border:1px solid #555;
-                         background:{{ entry.color }};"></span>
-            <span class="legend-name" style="overflow:hidden; display:-webkit-box; -webkit-box-orient:vertical;
-                         -webkit-line-clamp:2; overflow-wrap:anywhere;">{{
-              entry.name }}</span>
-            {% if entry.parts %}<span class="legend-detail" style="grid-column:2; display:flex; min-width:0;
-              white-space:nowrap; color:#555; font-size:10px; line-height:13px;"><span style="flex:0 1 auto;
-              min-width:2.5em; overflow:hidden; text-overflow:ellipsis;">{{ entry.parts[0] }}</span>{%
-              for part in entry.parts[1:] %}<span style="flex:none;">&nbsp;· {{ part }}</span>{% endfor %}</span>
-            {% endif %}
-          </div>
-          {% endfor %}
-          </details>
-        </div>"""
-    )
-
-    #: A legend that would cover more than this share of its map starts folded (its title shows; a click opens it).
-    fold = 0.2
-
-    def __init__(self, title: str, entries: Sequence[LegendEntry], open: bool = True):
-        super().__init__()
-        self._name = "TerritoryLegend"
-        lines = []
-        for entry in entries:
-            name, detail = html.escape(entry.name), html.escape(entry.detail)
-            lines.append(
-                {
-                    "color": _safe_color(entry.color),
-                    "name": name,
-                    "parts": detail.split(" · ") if detail else [],
-                    "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,
-                }
-            )
-        self.markup = self._markup.render(title=html.escape(title), entries=lines, open=open)
-
-
 _LEGEND_BELOW = Template(
     """<div id="{{ element_id }}" class="map-legend-below" role="group" aria-label="{{ title }}"
      style="margin:2px 0 4px; font-size:0.875rem; line-height:1.3;">
@@ -402,8 +284,10 @@ _LEGEND_BELOW = Template(
       <span style="width:14px; height:14px; margin-top:2px; box-sizing:border-box; border:1px solid #555;
                    background:{{ entry.color }};"></span>
       <span style="min-width:0;"><span class="legend-name" style="overflow-wrap:anywhere;">{{ entry.name }}</span>{%
-        if entry.detail %}<br><span class="legend-detail" style="color:#555; font-size:0.8rem;">{{ entry.detail
-        }}</span>{% endif %}</span>
+        if entry.parts %}<br><span class="legend-detail" style="color:#555; font-size:0.8rem;">{%
+        for part in entry.parts %}<span style="display:inline-block; max-width:100%; overflow-wrap:anywhere;">{{
+        part }}{% if not loop.last %}&nbsp;·{% endif %}</span>{% if not loop.last %} {% endif %}{% endfor
+        %}</span>{% endif %}</span>
     </div>
   {% endfor %}
   </div>
@@ -415,7 +299,8 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
     """A legend to show under a map rather than over it (a page draws it with ``st.html``): no region hidden.
 
     The entries go in as many columns of at least 200 px as the width holds, each name whole (it wraps), its detail
-    on the line below. Every string is HTML-escaped here (territory names are user data); colors that are not
+    on the line below, wrapped between its parts joined by " · " ("3 reps · 960 accounts · $9,345,700 · 43 waiting"
+    broke inside "43 waiting"; a part longer than the line wraps inside it). Every string is HTML-escaped here (territory names are user data); colors that are not
     ``#rrggbb`` fall back to the no-territory grey. Nothing when there are no entries.
 
     Examples
@@ -435,11 +320,21 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
             {
                 "color": _safe_color(entry.color),
                 "name": name,
-                "detail": detail,
+                "parts": detail.split(" · ") if detail else [],
                 "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,
             }
         )
     return _LEGEND_BELOW.render(title=html.escape(title), entries=lines, element_id=html.escape(element_id))
+
+
+def territory_legend_html(entries: Sequence[LegendEntry]) -> str:
+    """The coverage map's legend, "Territories", for the page to show under the map (:func:`legend_html`).
+
+    Each territory's color, name, reps and figures, then the coverage gaps' key (``CoverageLayers.legend``). It was a
+    box in the map's bottom right corner: at 1280 px it hid Europe West on the Overview's map (a new user's test),
+    and its details were cut at its edge.
+    """
+    return legend_html("Territories", entries, element_id="territory-legend")
 
 
 class _StartHidden(MacroElement):
@@ -669,30 +564,34 @@ def build_coverage_map(
     draw: bool = False,
     view_key: str | None = None,
 ) -> folium.Map:
-    """The coverage map: land background, territory regions, outlines, accounts, legend and layer control.
+    """The coverage map: land background, territory regions, outlines, accounts and layer control; its legend apart.
 
     The same map as :func:`build_base_map` with the groups of :func:`coverage_groups` and a layer control added
     (a page that redraws the layers without rebuilding the map passes the groups to st_folium instead).
 
     Parameters
     ----------
-    territory_regions, territory_outlines, legend, points, region_tooltip, gaps, white_space,
-    unassigned_points, labels
+    territory_regions, territory_outlines, points, region_tooltip, gaps, white_space, unassigned_points, labels
         See :func:`coverage_groups`.
+    legend : sequence of LegendEntry
+        The legend's lines (``CoverageLayers.legend``).
     bounds, tiles, selectable, draw, view_key
         See :func:`build_base_map`.
 
     Returns
     -------
     folium.Map
+        Its ``legend_html`` (:func:`territory_legend_html`, names escaped) is for the page to show under the map,
+        not over its regions.
     """
     fmap = build_base_map(bounds=bounds, tiles=tiles, selectable=selectable, draw=draw, view_key=view_key)
     for group in coverage_groups(
-        territory_regions, territory_outlines, legend, points=points, region_tooltip=region_tooltip, gaps=gaps,
-        white_space=white_space, unassigned_points=unassigned_points, labels=labels, legend_open=not draw,
+        territory_regions, territory_outlines, points=points, region_tooltip=region_tooltip, gaps=gaps,
+        white_space=white_space, unassigned_points=unassigned_points, labels=labels,
     ):  # fmt: skip
         group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    fmap.legend_html = territory_legend_html(legend)
     return fmap
 
 
@@ -791,7 +690,6 @@ def build_base_map(
 def coverage_groups(
     territory_regions: dict,
     territory_outlines: dict | None,
-    legend: Sequence[LegendEntry],
     *,
     points: list[list] | None = None,
     region_tooltip: Sequence[tuple[str, str]] = (("label", "Region"), ("territory_name", "Territory")),
@@ -799,7 +697,6 @@ def coverage_groups(
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
     labels: Sequence[tuple[float, float, str]] | None = None,
-    legend_open: bool = True,
 ) -> list[folium.FeatureGroup]:
     """The layers that show a plan, one named group each (what the layer control lists).
 
@@ -807,10 +704,10 @@ def coverage_groups(
     ----------
     territory_regions : dict
         GeoJSON of the regions to draw, each with properties ``region_id``, ``color`` and the tooltip fields;
-        values already escaped (see :func:`to_geojson`). The legend is shown with this group.
+        values already escaped (see :func:`to_geojson`). (The legend is not drawn in the map: see
+        :func:`territory_legend_html`.)
     territory_outlines : dict, optional
         GeoJSON of each territory dissolved, with a ``color`` property; drawn as a heavy outline.
-    legend : sequence of LegendEntry
     points : list, optional
         From :func:`account_points` (one per account, clustered) or :func:`aggregate_points` (one per
         region, sized by count).
@@ -824,8 +721,6 @@ def coverage_groups(
         From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts", off at start.
     labels : sequence of (lat, lon, text), optional
         Territory names written on the map (layer "Territory labels"); the text is escaped here.
-    legend_open : bool, default True
-        Whether the legend starts unfolded.
 
     Returns
     -------
@@ -852,7 +747,6 @@ def coverage_groups(
             tooltip=region_tooltip,
             control=False,
         ),
-        _Legend("Territories", legend, open=legend_open),
         _ClearDrawings(),
     )
     if territory_outlines and territory_outlines.get("features"):

@@ -1230,14 +1230,20 @@ def coverage_map(
     nonce: int = 0,
     on_change=None,
 ):
-    """Draw the coverage map (territories, gaps, white space, accounts, legend) with st_folium.
+    """Draw the coverage map (territories, gaps, white space, accounts) with st_folium, and its legend under it.
 
     The component's payload (the rendered map) is built once per plan, accounts and options and reused on
     later reruns, so an unchanged map costs almost nothing to redraw. Returns st_folium's dict, holding only
     ``returned_objects`` (none by default, so panning never reruns the script). ``edit`` adds every region as
     clickable and the drawing tools; ``view_key`` keeps the view across redraws; a new ``nonce`` redraws the
     map afresh (clearing a drawn shape). ``on_change`` runs after a map event is stored under ``key``.
+
+    The legend (:func:`geo.layers.territory_legend_html`, names escaped) goes under the map, in as many columns as
+    the width holds: in the map's corner it hid Europe West on the Overview at 1280 px and cut its entries' figures
+    (a new user's test).
     """
+    from geo.layers import territory_legend_html
+
     returned = tuple(returned_objects or ())
     payload = _map_payload(
         engine_token(), level, show_accounts, tiles, height, returned, key, edit, view_key, current_engine()
@@ -1245,7 +1251,11 @@ def coverage_map(
     if nonce:
         # New layer text makes the browser swap the layers again (and clear a drawn shape).
         payload = {**payload, "feature_group": f"{payload['feature_group']}\n// redraw {nonce}"}
-    return _draw_component(payload, key, on_change)
+    event = _draw_component(payload, key, on_change)
+    legend = territory_legend_html(cached_coverage_layers(level).legend)
+    if legend:
+        st.html(legend)
+    return event
 
 
 @st.cache_resource(show_spinner=False)
@@ -1314,8 +1324,8 @@ def _build_coverage_map(
         view_key=view_key,
     )  # fmt: skip
     groups = coverage_groups(
-        layers.regions, layers.outlines, layers.legend, points=points, gaps=layers.gaps,
-        white_space=layers.white_space, unassigned_points=unassigned, labels=layers.labels, legend_open=not edit,
+        layers.regions, layers.outlines, points=points, gaps=layers.gaps, white_space=layers.white_space,
+        unassigned_points=unassigned, labels=layers.labels,
     )  # fmt: skip
     return base, groups
 

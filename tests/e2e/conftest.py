@@ -185,3 +185,57 @@ def click_at(page, content, lat: float, lon: float) -> None:
 SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"
 # How far the widest of an element and what it holds runs past its box (a line cut with "…" runs past it).
 OVERFLOWS = "e => Math.max(...[e, ...e.querySelectorAll('*')].map(x => x.scrollWidth - x.clientWidth))"
+
+
+# The map's box and every legend's, in the page's coordinates: one in the map (inside its iframe: ``inFrame``) or
+# the one on the page (``selector``); for the page's, each entry's box and whether its name or detail is cut.
+LEGEND_AND_MAP = """([frameBox, inFrame, selector]) => {
+    const box = r => [r.left, r.top, r.right, r.bottom];
+    const legend = document.querySelector(selector);
+    const outer = legend ? legend.getBoundingClientRect() : null;
+    return {
+        map: [frameBox.x, frameBox.y, frameBox.x + frameBox.width, frameBox.y + frameBox.height],
+        legends: [...inFrame.map(r => [frameBox.x + r[0], frameBox.y + r[1], frameBox.x + r[2], frameBox.y + r[3]]),
+                  ...(outer ? [box(outer)] : [])],
+        entries: legend ? [...legend.querySelectorAll('.legend-entry')].map(e => box(e.getBoundingClientRect())) : [],
+        names: legend ? [...legend.querySelectorAll('.legend-name')].map(e => e.innerText) : [],
+        cut: legend ? [...legend.querySelectorAll('.legend-name, .legend-detail')]
+            .filter(e => e.scrollWidth > e.clientWidth + 0.5 || e.getBoundingClientRect().width < 1).length : null,
+        font: legend ? parseFloat(getComputedStyle(legend.querySelector('.legend-name')).fontSize) : null,
+        page: document.documentElement.clientWidth,
+    };
+}"""
+# Any legend drawn inside the map (a Leaflet control holding legend entries), in the iframe's coordinates.
+LEGENDS_IN_MAP = """() => [...new Set([...document.querySelectorAll('.legend-entry, .legend-name')]
+        .map(e => e.closest('.leaflet-control') || e))]
+    .map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom])"""
+
+
+def overlap(a, b) -> float:
+    """The area two boxes (left, top, right, bottom) share."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def legend_and_map(page, content, selector: str, *, width: int | None = None) -> dict:
+    """Where the map and every legend are on the page (:data:`LEGEND_AND_MAP`); ``content``: the map's frame.
+
+    ``width``: first make the window that wide (900 px high) and scroll the map into view.
+    """
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    if width is not None:
+        page.set_viewport_size({"width": width, "height": 900})
+        iframe.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+    return page.evaluate(LEGEND_AND_MAP, [iframe.bounding_box(), content.evaluate(LEGENDS_IN_MAP), selector])
+
+
+def assert_legend_under_the_map(seen: dict) -> None:
+    """One legend, on the page under the map (none over it), every entry inside it and the page, none cut, readable."""
+    assert len(seen["legends"]) == 1, seen
+    outer = seen["legends"][0]
+    assert overlap(seen["map"], outer) == 0 and outer[1] >= seen["map"][3] - 0.5, seen
+    assert seen["entries"] and all(
+        e[0] >= outer[0] - 0.5 and e[2] <= min(outer[2], seen["page"]) + 0.5 and e[3] <= outer[3] + 0.5
+        for e in seen["entries"]
+    ), seen
+    assert seen["cut"] == 0 and seen["font"] >= 12, seen

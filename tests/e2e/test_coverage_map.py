@@ -24,7 +24,7 @@ def test_coverage_map_draws_territories_and_legend_offline(page, app_url):
     paths = frame.locator("path.leaflet-interactive").count()
     assert paths >= claimed
 
-    legend = frame.locator("#territory-legend")
+    legend = page.locator("#territory-legend")  # (under the map: tests/e2e/test_map_legend.py)
     legend.wait_for(timeout=10_000)
     names = legend.locator(".legend-name").all_inner_texts()
     assert names[: len(plan.territories)] == [t.name for t in plan.territories]
@@ -154,14 +154,6 @@ def test_a_click_on_a_region_shows_its_details(page, app_url):
     page.screenshot(path=str(ARTIFACTS / "coverage_map_click.png"))
 
 
-def test_the_legend_folds_away(page, app_url):
-    frame, content = open_coverage_map(page, app_url)
-    legend = frame.locator("#territory-legend")
-    assert legend.locator(".legend-name").first.is_visible()
-    legend.locator("summary").click()
-    assert not legend.locator(".legend-name").first.is_visible()
-
-
 @pytest.mark.parametrize("width", [1400, 1280])
 def test_the_largest_accounts_fit_the_region_details_column(page, app_url, width):
     # The table beside the map shows its columns whole, without a horizontal scroll bar, values in whole dollars.
@@ -185,25 +177,3 @@ def test_the_largest_accounts_fit_the_region_details_column(page, app_url, width
     assert scroll_width <= client_width, widths
     assert table_right <= column_right + 1, widths
     column.screenshot(path=str(ARTIFACTS / f"coverage_map_region_details_{width}.png"))
-
-
-def test_a_legend_that_would_cover_much_of_a_small_map_starts_folded(page, app_url):
-    # A new user's test at 1280 px: the Rebalance page's map of changed counties sits in a column beside the table,
-    # and its open legend hid half of it. Shown again on a small map (its layer off and on), the legend starts
-    # folded; its title opens it, no wider than two fifths of the map.
-    frame, content = open_coverage_map(page, app_url)
-    legend = frame.locator("#territory-legend")
-    assert legend.evaluate("box => box.querySelector('details').open")
-    content.evaluate(
-        "() => { const c = window.map.getContainer(); c.style.width = '420px'; c.style.height = '300px';"
-        " window.map.invalidateSize(); }"
-    )
-    overlay = frame.locator(".leaflet-control-layers-overlays label").filter(has_text="Territories").first
-    overlay.locator("input").evaluate("box => box.click()")
-    overlay.locator("input").evaluate("box => box.click()")
-    legend.wait_for(timeout=10_000)
-    page.wait_for_timeout(300)
-    assert legend.evaluate("box => !box.querySelector('details').open")
-    legend.locator("summary").click()
-    assert legend.locator(".legend-name").first.is_visible()
-    assert legend.evaluate("box => box.offsetWidth") <= 0.4 * 420 + 1

@@ -1,4 +1,6 @@
-"""What only a browser shows: the sidebar's icons drawn, the legend's last entry whole, wide tables within the page.
+"""What only a browser shows: the sidebar's icons drawn, wide tables within the page, tooltips inside the map.
+
+(The coverage map's legend, under the map: tests/e2e/test_map_legend.py.)
 
 At the fixtures' 1400 × 1000 window, in Chromium without an emoji font (as on CI).
 """
@@ -33,93 +35,6 @@ def test_sidebar_icons_are_material_symbols_drawn_by_streamlits_own_font(page, a
     assert page.requests_off_host == []
     ARTIFACTS.mkdir(exist_ok=True)
     nav.screenshot(path=str(ARTIFACTS / "sidebar_icons.png"))
-
-
-LEGEND_FIT = """() => {
-    const box = document.querySelector('#territory-legend');
-    const outer = box.getBoundingClientRect();
-    const entries = [...box.querySelectorAll('.legend-entry')].map(e => e.getBoundingClientRect());
-    const title = box.querySelector('summary').getBoundingClientRect().bottom;
-    return {
-        box: [outer.top, outer.bottom, outer.width, outer.height],
-        map: [window.map.getSize().x, window.map.getSize().y],
-        cut: entries.filter(r => (r.bottom > outer.bottom + 0.5 && r.top < outer.bottom - 0.5)
-                                 || (r.top < title - 0.5 && r.bottom > title + 0.5)).length,
-        last: entries.length ? [entries[entries.length - 1].top, entries[entries.length - 1].bottom] : null,
-        scrolls: box.scrollHeight > box.clientHeight,
-    };
-}"""
-
-
-@pytest.mark.parametrize(("path", "title"), [("", "Overview"), ("coverage_map", "Coverage map")])
-def test_the_legend_shows_its_last_entry_whole_and_leaves_the_map_visible(page, app_url, path, title):
-    open_page(page, app_url, path, title)
-    content = current_map(page)
-    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
-    fit = content.evaluate(LEGEND_FIT)
-    assert fit["cut"] == 0, fit  # (no entry half inside the box)
-    assert not fit["scrolls"], fit  # (the demo's seven entries fit whole)
-    assert fit["last"][1] <= fit["box"][1] + 0.5, fit  # "No territory (coverage gap)" inside the box
-    # Under a fifth of the map's area (it was 285 × 280 px over Europe West, 18% of the Overview's map).
-    assert fit["box"][2] <= 240 and fit["box"][2] * fit["box"][3] < 0.15 * fit["map"][0] * fit["map"][1], fit
-    names = content.locator("#territory-legend .legend-name").all_inner_texts()
-    assert names[-1] == "No territory (coverage gap)"
-    # A long list of reps gives way to the figures; the whole entry is its title (shown on hover).
-    titles = content.locator("#territory-legend .legend-entry").evaluate_all("els => els.map(e => e.title)")
-    assert any("Priya Patel, Diego Alvarez, Hannah Kim" in t and "$" in t for t in titles), titles
-    ARTIFACTS.mkdir(exist_ok=True)
-    content.locator("#territory-legend").screenshot(path=str(ARTIFACTS / f"legend_{path or 'overview'}.png"))
-
-
-def test_a_long_territory_name_wraps_whole_in_the_legend(page, app_url):
-    # "Northeastern Illinois & Minnesota + 6 …" was cut at 1280 px (a new user's test): a name takes a second line
-    # rather than an ellipsis, and the box still ends on whole entries.
-    page.set_viewport_size({"width": 1280, "height": 900})
-    open_page(page, app_url, "", "Overview")
-    content = current_map(page)
-    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
-    long_name = "Northeastern Illinois & Minnesota + 6 more"
-    one_line = content.evaluate("() => document.querySelector('#territory-legend .legend-name').offsetHeight")
-    content.evaluate(
-        f"""() => {{
-            document.querySelector('#territory-legend .legend-name').textContent = {long_name!r};
-            window.map.fire('resize');
-        }}"""
-    )
-    name = content.locator("#territory-legend .legend-name").first
-    assert name.inner_text() == long_name
-    # whole: nothing hidden below the second line or beyond the box's side
-    assert name.evaluate("e => [e.scrollHeight - e.clientHeight, e.scrollWidth - e.clientWidth]") == [0, 0]
-    assert name.evaluate("e => e.offsetHeight") >= 2 * one_line - 1
-    assert content.evaluate(LEGEND_FIT)["cut"] == 0
-    content.locator("#territory-legend").screenshot(path=str(ARTIFACTS / "legend_long_name.png"))
-
-
-def test_a_legend_longer_than_the_map_scrolls_and_ends_on_a_whole_entry(page, app_url):
-    open_page(page, app_url, "", "Overview")
-    content = current_map(page)
-    content.wait_for_selector("#territory-legend .legend-entry", timeout=30_000)
-    # Forty entries in a short map: the box is cut after a whole entry, at the top and at the end of the scroll.
-    content.evaluate(
-        """() => {
-            const details = document.querySelector('#territory-legend details');
-            const entry = details.querySelector('.legend-entry');
-            for (let i = 0; i < 40; i++) { details.appendChild(entry.cloneNode(true)); }
-            document.getElementById('map_div').style.height = '420px';
-            window.map.invalidateSize();
-            window.map.fire('resize');
-        }"""
-    )
-    fit = content.evaluate(LEGEND_FIT)
-    assert fit["scrolls"] and fit["cut"] == 0, fit
-    assert fit["box"][3] <= 420 - 90, fit
-    # A wheel's stop in the middle, then the end: whole entries under the title and at the bottom.
-    for top in (100, 10_000):
-        content.evaluate(f"() => {{ document.querySelector('#territory-legend').scrollTop = {top}; }}")
-        page.wait_for_timeout(400)
-        fit = content.evaluate(LEGEND_FIT)
-        assert fit["cut"] == 0, (top, fit)
-    assert fit["last"][1] <= fit["box"][1] + 0.5, fit
 
 
 @pytest.mark.parametrize(("path", "title"), [("balance", "Balance"), ("accounts", "Accounts")])

@@ -6,7 +6,16 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, OVERFLOWS, SCROLLS, map_frame, screenshot_map, wait_for_rerun
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    OVERFLOWS,
+    SCROLLS,
+    assert_legend_under_the_map,
+    legend_and_map,
+    map_frame,
+    screenshot_map,
+    wait_for_rerun,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -164,30 +173,6 @@ def test_every_locked_territory_shows_in_its_box_at_1280_and_1440_px(page, app_u
     assert page.errors == []
 
 
-# The map's box and every legend's, in the page's coordinates: one in the map's corner (inside its iframe) or one on
-# the page; and for the page's, each entry's box and whether its name shows whole.
-LEGEND_AND_MAP = """([frameBox, inFrame]) => {
-    const box = r => [r.left, r.top, r.right, r.bottom];
-    const legend = document.querySelector('#changed-regions-legend');
-    const outer = legend ? legend.getBoundingClientRect() : null;
-    return {
-        map: [frameBox.x, frameBox.y, frameBox.x + frameBox.width, frameBox.y + frameBox.height],
-        legends: [...inFrame.map(r => [frameBox.x + r[0], frameBox.y + r[1], frameBox.x + r[2], frameBox.y + r[3]]),
-                  ...(outer ? [box(outer)] : [])],
-        entries: legend ? [...legend.querySelectorAll('.legend-entry')].map(e => box(e.getBoundingClientRect())) : [],
-        cut: legend ? [...legend.querySelectorAll('.legend-name, .legend-detail')]
-            .filter(e => e.scrollWidth > e.clientWidth + 0.5 || e.getBoundingClientRect().width < 1).length : null,
-        font: legend ? parseFloat(getComputedStyle(legend.querySelector('.legend-name')).fontSize) : null,
-        page: document.documentElement.clientWidth,
-    };
-}"""
-
-
-def _overlap(a, b) -> float:
-    """The area two boxes (left, top, right, bottom) share."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_url):
     # Eight territories drawn anew at state level, at 1280 px: the legend in the map's bottom right corner covered
     # the Atlantic side (Quebec, the Maritimes, the East Coast), hiding regions (a tester's report). It is under the
@@ -207,25 +192,8 @@ def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_ur
     wait_for_rerun(page, timeout=60_000)
     frame, content = map_frame(page)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
-    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     for width in (1280, 1440):
-        page.set_viewport_size({"width": width, "height": 900})
-        iframe.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
-        in_frame = content.evaluate(
-            "() => [...document.querySelectorAll('#territory-legend')].map(e => e.getBoundingClientRect())"
-            ".filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom])"
-        )
-        seen = page.evaluate(LEGEND_AND_MAP, [iframe.bounding_box(), in_frame])
-        assert seen["legends"], seen
-        assert all(_overlap(seen["map"], legend) == 0 for legend in seen["legends"]), seen
-        # Readable: every entry inside the legend and the page, no name or detail cut, the page's text size or near.
-        outer = seen["legends"][-1]
-        assert seen["entries"] and all(
-            e[0] >= outer[0] - 0.5 and e[2] <= min(outer[2], seen["page"]) + 0.5 and e[3] <= outer[3] + 0.5
-            for e in seen["entries"]
-        ), seen
-        assert seen["cut"] == 0 and seen["font"] >= 12, seen
+        assert_legend_under_the_map(legend_and_map(page, content, "#changed-regions-legend", width=width))
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"rebalance_legend_{width}.png"))
     assert page.errors == []

@@ -8,7 +8,7 @@ from shapely.geometry import box
 
 from geo.assets import LOCAL_ASSETS, VENDOR_URL, missing_assets, remote_asset_urls, use_local_assets
 from geo.coverage import coverage_layers, display_region_of, territory_shapes, uncovered_regions
-from geo.layers import account_points, build_coverage_map, to_geojson
+from geo.layers import LegendEntry, account_points, build_coverage_map, territory_legend_html, to_geojson
 from territory import plan_from_dict
 from territory.edits import deactivate_rep
 
@@ -97,13 +97,32 @@ def test_map_html_escapes_user_strings_and_uses_no_cdn():
     assert "&lt;img src=x" in html
     assert remote_asset_urls(html) == []
     assert f"{VENDOR_URL}/leaflet/leaflet.js" in html
-    assert "territory-legend" in html
+    # The legend is for the page to show under the map (over it, it hid Europe West at 1280 px): none inside it.
+    assert "territory-legend" not in html and "legend-entry" not in html
+    legend = fmap.legend_html
+    assert 'id="territory-legend"' in legend and "No territory (coverage gap)" in legend
+    assert EVIL not in legend and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in legend
     # The gap region (New Jersey) is drawn and named in the legend.
     features = {f["properties"]["region_id"]: f["properties"] for f in layers.regions["features"]}
     assert "US-NJ" not in features
     gaps = {f["properties"]["region_id"]: f["properties"] for f in layers.gaps["features"]}
     assert gaps["US-NJ"]["gap"] == "Accounts but no territory"
     assert features["US-NY"]["reps"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+
+
+def test_the_territory_legend_escapes_every_string_and_wraps_only_between_figures():
+    # The legend under the coverage map: a territory's name, its rep, its figures and the hover text are user data.
+    entry = LegendEntry(
+        "#1f77b4", "<script>alert(1)</script>", f"{EVIL} · 1,000 accounts · $9,841,900 · 31 waiting", hover="<b>x</b>"
+    )
+    text = territory_legend_html([entry, LegendEntry("red;background:url(x)", "Gap", "")])
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert EVIL not in text and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    assert "<b>" not in text and 'title="&lt;b&gt;x&lt;/b&gt;"' in text
+    assert "url(x)" not in text and "#9e9e9e" in text  # (a color that is not #rrggbb: the no-territory grey)
+    # Each figure a whole: "31 waiting" broke between its number and its word.
+    assert text.count("display:inline-block") == 4 and "31 waiting</span>" in text
+    assert territory_legend_html([]) == ""
 
 
 def test_tiles_are_off_by_default():

@@ -77,12 +77,37 @@ def test_coverage_map_kpis_and_payload(app):
     assert metrics["Accounts on the map"] == "4,998"
     assert metrics["Rows not placed"] == "2"
     payload = folium_payload(app)
-    # The plan's layers (and the legend) come as st_folium feature groups, swapped in place on a change.
+    # The plan's layers come as st_folium feature groups, swapped in place on a change (the legend is under the map).
     assert "North America East" in payload["feature_group"]
-    assert "territory-legend" in payload["feature_group"]
     assert all(link.startswith("/app/static/vendor/") for link in payload["css_links"] + payload["js_links"])
     gaps = app.dataframe[1].value
     assert "US-NJ" in gaps["Region"].tolist()
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/coverage_map.py", "pages/edit_map.py"])
+def test_the_map_legend_is_under_the_map_with_every_name_escaped(app, page):
+    # Over the map's bottom right corner it hid Europe West on the Overview at 1280 px (a new user's test): every
+    # page with the coverage map shows its legend under it (st.html), never in the map, each user string escaped.
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    territory = next(t for t in raw["territories"] if t["territory_id"] == "CAW")
+    territory["name"] = "<script>alert('t')</script> West"
+    rep = next(r for r in raw["reps"] if r["territory_ids"] == ["CAW"])  # (its only rep: named in the legend)
+    rep["name"] = '<img src=x onerror="alert(1)">'
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, page)
+    payload = folium_payload(app)
+    assert "legend-entry" not in payload["feature_group"] and "legend-entry" not in payload["script"]
+    legends = [h.proto.body for h in app.get("html") if 'id="territory-legend"' in h.proto.body]
+    assert len(legends) == 1
+    legend = legends[0]
+    for t in raw["territories"]:
+        if t["territory_id"] != "CAW":
+            assert f">{t['name']}</span>" in legend and t["color"] in legend
+    assert "No territory (coverage gap)" in legend and " accounts in " in legend
+    assert "<script>" not in legend and "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt; West" in legend
+    assert "<img" not in legend and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in legend
 
 
 def test_the_accounts_outside_a_territory_add_up(app):
