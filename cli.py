@@ -26,7 +26,8 @@ SQLite); its accounts keep the reps saved with that version where the rules allo
 a CSV row with the same id replaces the plan's copy.
 
 Exit codes: 0 success; 2 bad input, with a one-line message on stderr naming the file, line and field (lines
-numbered as a text editor numbers them: the header is line 1, blank lines count). Files are read as UTF-8, with or
+numbered as a text editor numbers them: the header is line 1, blank lines count); a plan file with several problems
+says how many on that line and each under it, one a line (the first 20). Files are read as UTF-8, with or
 without a byte-order mark, else as Windows-1252 (said on stderr).
 """
 
@@ -924,8 +925,10 @@ def main(argv: list[str] | None = None) -> int:
             lines = text.count("\n")
             what = f"{max(lines - 1, 0):,} row(s)" if args.format == "csv" else f"{len(text.encode()):,} bytes of JSON"
             print(f"wrote {what} to {args.out}", file=sys.stderr)
-    except InputDataError as error:
-        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+    except InputDataError as error:  # (in one line; each problem of a file on a line of its own, under it)
+        print(f"error: {' '.join(error.headline.split())}", file=sys.stderr)
+        for line in error.listed() if len(error.problems) > 1 else ():
+            print(f"  - {line}", file=sys.stderr)
         return 2
     return 0
 

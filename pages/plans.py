@@ -21,6 +21,7 @@ from pages.shared import (
     drop_plans_question,
     edit_history,
     engine_token,
+    input_error_markdown,
     mark_saved,
     money,
     money_column,
@@ -380,7 +381,7 @@ def _open_zip() -> None:
     try:
         loaded, reps, origin = read_plan_zip(upload.getvalue(), upload.name, notes)
     except (InputDataError, ValueError) as error:
-        _say("error", f"**Could not use {plain(upload.name)}.** {plain(str(error))}")
+        _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}")
         return
     st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     current = current_engine()

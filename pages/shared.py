@@ -1158,8 +1158,23 @@ def _rounded_to_steps(data, column_config: dict):
 
 
 def show_input_error(error: InputDataError) -> None:
-    """Show a bad-input message; the app goes on with what it had."""
-    st.error(f"**Could not use this file.** {error}", icon="⚠️")
+    """Show a bad-input message; the app goes on with what it had.
+
+    An error that gathers several problems (a plan file's) lists each of them, as :func:`input_error_markdown` does.
+    """
+    several = isinstance(error, InputDataError) and len(error.problems) > 1
+    st.error(f"**Could not use this file.** {input_error_markdown(error) if several else error}", icon="⚠️")
+
+
+def input_error_markdown(error: Exception) -> str:
+    """A bad-input message as Markdown that shows the file's text literally (see :func:`plain`).
+
+    An error that gathers several problems (:meth:`territory.errors.InputDataError.gather`) reads as its first line
+    and a list under it, an item for each problem (the first 20, then how many more), each naming its entry and field.
+    """
+    if not isinstance(error, InputDataError) or len(error.problems) == 1:
+        return plain(str(error))
+    return "\n".join([plain(error.headline), "", *(f"- {plain(line)}" for line in error.listed())])
 
 
 def handoff_columns() -> dict:

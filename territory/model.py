@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -317,6 +317,9 @@ def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
 def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
     """Validate plain data in our plan format and build a :class:`Plan`.
 
+    Every entry and field is checked in one pass, so that all the problems of a file are said at once (a file that
+    is not an object at all is said alone: nothing else can be checked).
+
     Parameters
     ----------
     data : dict
@@ -327,57 +330,83 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
     Raises
     ------
     PlanFileError
-        Naming the field (``territories[2].region_ids``) and how to fix it.
+        Naming the entry and field (``territories[2].region_ids`` reads "territory 3, field 'region_ids'") and how
+        to fix it. With several problems, one error whose message lists them all (the first
+        :data:`territory.errors.LISTED_PROBLEMS`) and whose ``problems`` holds each.
+
+    Examples
+    --------
+    >>> plan_from_dict({"territories": [{"territory_id": "E", "color": "blue"}],
+    ...                 "reps": [{"rep_id": "R1", "capacity": "ten"}, {"rep_id": "R2", "territory_ids": ["W"]}]})
+    Traceback (most recent call last):
+    ...
+    territory.errors.PlanFileError: plan: 3 problems; fix them all, then load the file again:
+    - plan, territory 1 (E), field 'color': color 'blue' is not a #rrggbb hex color
+    - plan, rep 1 (R1), field 'capacity': 'capacity' must be a number, got 'ten'
+    - plan, rep 2 (R2), field 'territory_ids': unknown territory 'W'. Use one of: E
     """
     if not isinstance(data, Mapping):
         raise PlanFileError("expected an object with 'territories' and 'reps'", source=source)
-    territories = tuple(_territory(item, i, source) for i, item in enumerate(_list(data, "territories", source)))
-    ids = [t.territory_id for t in territories]
-    _no_duplicates(ids, "territories", "territory_id", source)
-    reps = tuple(_rep(item, i, source, set(ids)) for i, item in enumerate(_list(data, "reps", source)))
-    _no_duplicates([r.rep_id for r in reps], "reps", "rep_id", source)
-    for i, t in enumerate(territories):
-        if t.parent_id is not None and t.parent_id not in ids:
-            raise PlanFileError(
-                f"parent '{t.parent_id}' is not a territory of this plan",
-                source=source,
-                column=f"territories[{i}]{{{t.territory_id}}}.parent_id"
-                if "}" not in t.territory_id
-                else f"territories[{i}].parent_id",
-                hint=f"Use one of: {', '.join(ids)}",
-            )
-    overrides = tuple(
-        _override(item, i, source, set(ids), {r.rep_id for r in reps})
-        for i, item in enumerate(_list(data, "overrides", source, required=False))
-    )
-    settings = _settings(data.get("settings") or {}, source)
-    accounts = tuple(
-        _account(item, i, source) for i, item in enumerate(_list(data, "accounts", source, required=False))
-    )
-    _no_duplicates([a.account_id for a in accounts], "accounts", "account_id", source)
-    rep_ids = {r.rep_id for r in reps}
-    for i, account in enumerate(accounts):
-        if account.owner is not None and account.owner not in rep_ids:
-            raise PlanFileError(
-                f"unknown rep '{account.owner}'",
-                source=source,
-                column=f"accounts[{i}]{{{account.account_id}}}.owner"
-                if "}" not in account.account_id
-                else f"accounts[{i}].owner",
-                hint=f"Use one of: {', '.join(sorted(rep_ids))}",
-            )
-    unclaimed = tuple(
-        dict.fromkeys(normalize_region_id(r) for r in _strings(data, "unclaimed_region_ids", "plan", source))
-    )
+    problems = _Problems()
+    territories = _read_entries(problems, data, "territories", source, _territory)
+    _no_duplicates(problems, territories, "territories", "territory_id", source)
+    ids = list(dict.fromkeys(t.territory_id for t in territories.values()))
+    reps = _read_entries(problems, data, "reps", source, _rep, set(ids))
+    _no_duplicates(problems, reps, "reps", "rep_id", source)
+    rep_ids = {r.rep_id for r in reps.values()}
+    parent = "parent '{}' is not a territory of this plan"
+    _known_ids(problems, territories, "territories", "territory_id", "parent_id", ids, parent, source)
+    overrides = _read_entries(problems, data, "overrides", source, _override, set(ids), rep_ids, required=False)
+    settings = _settings(data.get("settings") or {}, source, problems)
+    accounts = _read_entries(problems, data, "accounts", source, _account, required=False)
+    _no_duplicates(problems, accounts, "accounts", "account_id", source)
+    _known_ids(problems, accounts, "accounts", "account_id", "owner", sorted(rep_ids), "unknown rep '{}'", source)
+    unclaimed = problems.check(_strings, data, "unclaimed_region_ids", "plan", source, default=())
+    if problems.found:
+        raise PlanFileError.gather(problems.found, source=source)
     return Plan(
         name=str(data.get("name") or "Untitled plan"),
-        territories=territories,
-        reps=reps,
-        overrides=overrides,
+        territories=tuple(territories.values()),
+        reps=tuple(reps.values()),
+        overrides=tuple(overrides.values()),
         settings=settings,
-        accounts=accounts,
-        unclaimed_region_ids=unclaimed,
+        accounts=tuple(accounts.values()),
+        unclaimed_region_ids=tuple(dict.fromkeys(normalize_region_id(r) for r in unclaimed)),
     )
+
+
+_T = TypeVar("_T")
+
+
+class _Problems:
+    """The problems found in a plan so far: a check that fails is noted, and the reading goes on."""
+
+    def __init__(self) -> None:
+        self.found: list[PlanFileError] = []
+
+    def note(self, problem: PlanFileError) -> None:
+        self.found.append(problem)
+
+    def check(self, read: Callable[..., _T], *args: Any, default: _T, **kwargs: Any) -> _T:
+        """``read(*args, **kwargs)``; ``default`` when it raises a PlanFileError, which is noted."""
+        try:
+            return read(*args, **kwargs)
+        except PlanFileError as problem:
+            self.found.append(problem)
+            return default
+
+
+def _read_entries(
+    problems: _Problems, data: Mapping, key: str, source: str, read: Callable, *context: Any, required: bool = True
+) -> dict[int, Any]:
+    """The entries of the list ``data[key]``, by their place in it.
+
+    Each is read by ``read(item, i, source, problems, *context)``; an entry that cannot be read at all (``read``
+    gave None) is left out, its problems noted.
+    """
+    items = problems.check(_list, data, key, source, required=required, default=[])
+    entries = {i: read(item, i, source, problems, *context) for i, item in enumerate(items)}
+    return {i: entry for i, entry in entries.items() if entry is not None}
 
 
 def _list(data: Mapping, key: str, source: str, *, required: bool = True) -> list:
@@ -391,14 +420,45 @@ def _list(data: Mapping, key: str, source: str, *, required: bool = True) -> lis
     return value
 
 
-def _no_duplicates(values: list[str], section: str, key: str, source: str) -> None:
+def _no_duplicates(problems: _Problems, entries: dict[int, Any], section: str, key: str, source: str) -> None:
+    """Note each entry whose id (its attribute ``key``) an entry before it has."""
     seen: set[str] = set()
-    for i, value in enumerate(values):
+    for i, entry in entries.items():
+        value = getattr(entry, key)
         if value in seen:
-            raise PlanFileError(
-                f"duplicate {key} '{value}'", source=source, column=f"{section}[{i}].{key}", hint="Ids must be unique"
+            problems.note(
+                PlanFileError(
+                    f"duplicate {key} '{value}'",
+                    source=source,
+                    column=f"{section}[{i}].{key}",
+                    hint="Ids must be unique",
+                )
             )
         seen.add(value)
+
+
+def _known_ids(
+    problems: _Problems,
+    entries: dict[int, Any],
+    section: str,
+    key: str,
+    field_name: str,
+    known: list[str],
+    problem: str,
+    source: str,
+) -> None:
+    """Note each entry whose ``field_name`` is an id not in ``known`` (``problem`` says it, with ``{}`` for the id)."""
+    for i, entry in entries.items():
+        value = getattr(entry, field_name)
+        if value is not None and value not in known:
+            problems.note(
+                PlanFileError(
+                    problem.format(value),
+                    source=source,
+                    column=f"{_place(section, i, getattr(entry, key))}.{field_name}",
+                    hint=f"Use one of: {', '.join(known)}",
+                )
+            )
 
 
 def _text(item: Mapping, key: str, where: str, source: str, *, required: bool = True) -> str | None:
@@ -436,58 +496,108 @@ def _number(item: Mapping, key: str, where: str, source: str, default: float, *,
     return number
 
 
+def _quoted(values: list[str], limit: int = 5) -> str:
+    """``'a', 'b'``: the first ``limit`` values quoted, then how many more."""
+    listed = ", ".join(repr(v) for v in values[:limit])
+    return listed + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
 def _entry(section: str, i: int, item: Any, key: str) -> str:
     """Where an entry of a plan's list is, with its id when it has one: ``reps[2]{R03}`` (read "rep 3 (R03)")."""
-    value = item.get(key) if isinstance(item, Mapping) else None
-    said = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return _place(section, i, item.get(key) if isinstance(item, Mapping) else None)
+
+
+def _place(section: str, i: int, said: Any) -> str:
+    """``reps[2]{R03}`` for the entry at ``i`` whose id is ``said`` (left out when it is no short id)."""
+    said = str(said).strip() if isinstance(said, (str, int)) and not isinstance(said, bool) else ""
     return f"{section}[{i}]" + (f"{{{said}}}" if said and "}" not in said and len(said) <= 60 else "")
 
 
-def _territory(item: Any, i: int, source: str) -> Territory:
+def _territory(item: Any, i: int, source: str, problems: _Problems) -> Territory | None:
     where = _entry("territories", i, item, "territory_id")
     if not isinstance(item, Mapping):
-        raise PlanFileError("each territory must be an object", source=source, column=where)
-    territory_id = _text(item, "territory_id", where, source)
-    region_ids = []
+        problems.note(PlanFileError("each territory must be an object", source=source, column=where))
+        return None
+    territory_id = problems.check(_text, item, "territory_id", where, source, default=None)
+    territory = Territory(
+        territory_id=territory_id or "",
+        name=_text(item, "name", where, source, required=False) or territory_id or "",
+        region_ids=problems.check(_region_ids, item, where, source, default=()),
+        color=problems.check(_color, item, where, source, PALETTE[i % len(PALETTE)], default=PALETTE[0]),
+        industries=tuple(s.lower() for s in problems.check(_strings, item, "industries", where, source, default=())),
+        tiers=problems.check(_tiers, item, where, source, default=()),
+        annual_quota=problems.check(_number, item, "annual_quota", where, source, 0.0, default=0.0),
+        parent_id=_text(item, "parent_id", where, source, required=False),
+        priority=int(problems.check(_number, item, "priority", where, source, 0.0, minimum=-1e9, default=0.0)),
+    )
+    return territory if territory_id is not None else None
+
+
+def _region_ids(item: Mapping, where: str, source: str) -> tuple[str, ...]:
+    region_ids, wrong = [], []
     for rid in _strings(item, "region_ids", where, source):
         canonical = normalize_region_id(rid)
         if not is_region_id(canonical):
-            raise PlanFileError(
-                f"'{rid}' is not a region id",
-                source=source,
-                column=f"{where}.region_ids",
-                hint="Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or DE (country)",
-            )
-        if canonical not in region_ids:
+            wrong.append(rid)
+        elif canonical not in region_ids:
             region_ids.append(canonical)
-    tiers = []
-    for tier in _strings(item, "tiers", where, source):
-        canonical = normalize_tier(tier)
-        if canonical is None:
-            raise PlanFileError(
-                f"unknown tier '{tier}'", source=source, column=f"{where}.tiers", hint=f"Use one of {', '.join(TIERS)}"
-            )
-        tiers.append(canonical)
-    color = _text(item, "color", where, source, required=False) or PALETTE[i % len(PALETTE)]
+    if wrong:
+        raise PlanFileError(
+            f"{_quoted(wrong)} {'is not a region id' if len(wrong) == 1 else 'are not region ids'}",
+            source=source,
+            column=f"{where}.region_ids",
+            hint="Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or DE (country)",
+        )
+    return tuple(region_ids)
+
+
+def _tiers(item: Mapping, where: str, source: str) -> tuple[str, ...]:
+    given = _strings(item, "tiers", where, source)
+    wrong = [tier for tier in given if normalize_tier(tier) is None]
+    if wrong:
+        raise PlanFileError(
+            f"unknown tier{'s' if len(wrong) > 1 else ''} {_quoted(wrong)}",
+            source=source,
+            column=f"{where}.tiers",
+            hint=f"Use one of {', '.join(TIERS)}",
+        )
+    return tuple(normalize_tier(tier) for tier in given)
+
+
+def _color(item: Mapping, where: str, source: str, default: str) -> str:
+    color = _text(item, "color", where, source, required=False) or default
     if not _COLOR.match(color):
         raise PlanFileError(f"color '{color}' is not a #rrggbb hex color", source=source, column=f"{where}.color")
-    return Territory(
-        territory_id=territory_id,
-        name=_text(item, "name", where, source, required=False) or territory_id,
-        region_ids=tuple(region_ids),
-        color=color.lower(),
-        industries=tuple(s.lower() for s in _strings(item, "industries", where, source)),
-        tiers=tuple(tiers),
-        annual_quota=_number(item, "annual_quota", where, source, 0.0),
-        parent_id=_text(item, "parent_id", where, source, required=False),
-        priority=int(_number(item, "priority", where, source, 0.0, minimum=-1e9)),
-    )
+    return color.lower()
 
 
-def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
+def _rep(item: Any, i: int, source: str, problems: _Problems, territory_ids: set[str]) -> Rep | None:
     where = _entry("reps", i, item, "rep_id")
     if not isinstance(item, Mapping):
-        raise PlanFileError("each rep must be an object", source=source, column=where)
+        problems.note(PlanFileError("each rep must be an object", source=source, column=where))
+        return None
+    rep_id = problems.check(_text, item, "rep_id", where, source, default=None)
+    home = _text(item, "home_region", where, source, required=False)
+    current = item.get("current_accounts")
+    rep = Rep(
+        rep_id=rep_id or "",
+        name=_text(item, "name", where, source, required=False) or rep_id or "",
+        home_region=normalize_region_id(home) if home else None,
+        territory_ids=problems.check(_rep_territories, item, where, source, territory_ids, default=()),
+        capacity=problems.check(_capacity, item, where, source, default=40),
+        quota_attainment=problems.check(_number, item, "quota_attainment", where, source, 0.0, default=0.0),
+        specialties=tuple(s.lower() for s in problems.check(_strings, item, "specialties", where, source, default=())),
+        active=problems.check(_active, item, where, source, default=True),
+        current_accounts=None
+        if current is None
+        else int(problems.check(_number, item, "current_accounts", where, source, 0.0, default=0.0)),
+        salesforce_user_id=_text(item, "salesforce_user_id", where, source, required=False),
+        hubspot_owner=_text(item, "hubspot_owner", where, source, required=False),
+    )
+    return rep if rep_id is not None else None
+
+
+def _rep_territories(item: Mapping, where: str, source: str, territory_ids: set[str]) -> tuple[str, ...]:
     rep_territories = _strings(item, "territory_ids", where, source)
     unknown = [t for t in rep_territories if t not in territory_ids]
     if unknown:
@@ -497,54 +607,56 @@ def _rep(item: Any, i: int, source: str, territory_ids: set[str]) -> Rep:
             column=f"{where}.territory_ids",
             hint=f"Use one of: {', '.join(sorted(territory_ids))}",
         )
+    return rep_territories
+
+
+def _capacity(item: Mapping, where: str, source: str) -> int:
     capacity = _number(item, "capacity", where, source, 40.0)
     if capacity != int(capacity):
         raise PlanFileError(
             f"capacity must be a whole number of accounts, got {capacity:g}", source=source, column=f"{where}.capacity"
         )
+    return int(capacity)
+
+
+def _active(item: Mapping, where: str, source: str) -> bool:
     active = item.get("active", True)
     if not isinstance(active, bool):
         raise PlanFileError("'active' must be true or false", source=source, column=f"{where}.active")
-    home = _text(item, "home_region", where, source, required=False)
-    current = item.get("current_accounts")
-    return Rep(
-        rep_id=_text(item, "rep_id", where, source),
-        name=_text(item, "name", where, source, required=False) or _text(item, "rep_id", where, source),
-        home_region=normalize_region_id(home) if home else None,
-        territory_ids=rep_territories,
-        capacity=int(capacity),
-        quota_attainment=_number(item, "quota_attainment", where, source, 0.0),
-        specialties=tuple(s.lower() for s in _strings(item, "specialties", where, source)),
-        active=active,
-        current_accounts=None if current is None else int(_number(item, "current_accounts", where, source, 0.0)),
-        salesforce_user_id=_text(item, "salesforce_user_id", where, source, required=False),
-        hubspot_owner=_text(item, "hubspot_owner", where, source, required=False),
-    )
+    return active
 
 
-def _override(item: Any, i: int, source: str, territory_ids: set[str], rep_ids: set[str]) -> Override:
+def _override(
+    item: Any, i: int, source: str, problems: _Problems, territory_ids: set[str], rep_ids: set[str]
+) -> Override | None:
     where = _entry("overrides", i, item, "account_id")
     if not isinstance(item, Mapping):
-        raise PlanFileError("each override must be an object", source=source, column=where)
+        problems.note(PlanFileError("each override must be an object", source=source, column=where))
+        return None
+    account_id = problems.check(_text, item, "account_id", where, source, default=None)
     territory_id = _text(item, "territory_id", where, source, required=False)
     rep_id = _text(item, "rep_id", where, source, required=False)
     if territory_id is not None and territory_id not in territory_ids:
-        raise PlanFileError(f"unknown territory '{territory_id}'", source=source, column=f"{where}.territory_id")
+        problems.note(
+            PlanFileError(f"unknown territory '{territory_id}'", source=source, column=f"{where}.territory_id")
+        )
     if rep_id is not None and rep_id not in rep_ids:
-        raise PlanFileError(f"unknown rep '{rep_id}'", source=source, column=f"{where}.rep_id")
+        problems.note(PlanFileError(f"unknown rep '{rep_id}'", source=source, column=f"{where}.rep_id"))
+    if account_id is None:
+        return None
     return Override(
-        account_id=_text(item, "account_id", where, source),
-        territory_id=territory_id,
-        rep_id=rep_id,
-        locked=bool(item.get("locked", True)),
+        account_id=account_id, territory_id=territory_id, rep_id=rep_id, locked=bool(item.get("locked", True))
     )
 
 
-def _weights(data: Any, where: str, source: str, keys: Iterable[str] | None = None) -> dict[str, float]:
+def _weights(
+    data: Any, where: str, source: str, problems: _Problems, keys: Iterable[str] | None = None
+) -> dict[str, float]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise PlanFileError("must be an object of name: number", source=source, column=where)
+        problems.note(PlanFileError("must be an object of name: number", source=source, column=where))
+        return {}
     out = {}
     for key, weight in data.items():
         name = str(key).strip().lower()
@@ -552,11 +664,14 @@ def _weights(data: Any, where: str, source: str, keys: Iterable[str] | None = No
             canonical = normalize_tier(name) if set(keys) == set(TIERS) else (name if name in keys else None)
             if canonical is None:
                 what = "tier" if set(keys) == set(TIERS) else "key"
-                raise PlanFileError(
-                    f"unknown {what} '{key}'", source=source, column=where, hint=f"Use one of {', '.join(keys)}"
+                problems.note(
+                    PlanFileError(
+                        f"unknown {what} '{key}'", source=source, column=where, hint=f"Use one of {', '.join(keys)}"
+                    )
                 )
+                continue
             name = canonical
-        out[name] = _number({"w": weight}, "w", where, source, 1.0)
+        out[name] = problems.check(_number, {name: weight}, name, where, source, 1.0, default=1.0)
     return out
 
 
@@ -569,95 +684,156 @@ def _choice(data: Mapping, key: str, allowed: tuple[str, ...], default: str, sou
     return value
 
 
-def _settings(data: Any, source: str) -> Settings:
-    if not isinstance(data, Mapping):
-        raise PlanFileError("'settings' must be an object", source=source, column="settings")
+def _settings(data: Any, source: str, problems: _Problems) -> Settings:
     defaults = Settings()
-    tiers = dict(defaults.tier_weights) | _weights(data.get("tier_weights"), "settings.tier_weights", source, TIERS)
-    activation = dict(defaults.activation_weights)
-    for key, weight in (data.get("activation_weights") or {}).items():
-        if str(key) not in ("1", "2", "3"):
-            raise PlanFileError(
-                f"unknown activation tier '{key}'",
-                source=source,
-                column="settings.activation_weights",
-                hint="Use 1, 2 or 3",
-            )
-        activation[int(key)] = _number({"w": weight}, "w", "settings.activation_weights", source, 1.0)
+    if not isinstance(data, Mapping):
+        problems.note(PlanFileError("'settings' must be an object", source=source, column="settings"))
+        return defaults
+    tiers = dict(defaults.tier_weights) | _weights(
+        data.get("tier_weights"), "settings.tier_weights", source, problems, TIERS
+    )
+    activation = dict(defaults.activation_weights) | _activation_weights(
+        data.get("activation_weights"), source, problems
+    )
     target_value = data.get("target_value_per_rep")
-    scoring = _scoring(data.get("scoring") or {}, source)
     return Settings(
-        target_accounts_per_rep=_number(data, "target_accounts_per_rep", "settings", source, 30.0, minimum=1e-9),
+        target_accounts_per_rep=problems.check(
+            _number, data, "target_accounts_per_rep", "settings", source, 30.0, minimum=1e-9, default=30.0
+        ),
         target_value_per_rep=None
         if target_value is None
-        else _number(data, "target_value_per_rep", "settings", source, 0.0, minimum=1e-9),
+        else problems.check(_number, data, "target_value_per_rep", "settings", source, 0.0, minimum=1e-9, default=None),
         tier_weights=tuple((tier, tiers[tier]) for tier in TIERS),
-        workload_basis=_choice(data, "workload_basis", ("tier", "activation"), "tier", source),
+        workload_basis=problems.check(
+            _choice, data, "workload_basis", ("tier", "activation"), "tier", source, default="tier"
+        ),
         activation_weights=tuple((k, activation[k]) for k in (1, 2, 3)),
-        potential=_choice(data, "potential", ("prospect_value", "population"), "prospect_value", source),
-        scoring=scoring,
+        potential=problems.check(
+            _choice,
+            data,
+            "potential",
+            ("prospect_value", "population"),
+            "prospect_value",
+            source,
+            default="prospect_value",
+        ),  # fmt: skip
+        scoring=_scoring(data.get("scoring") or {}, source, problems),
     )
 
 
-def _scoring(data: Any, source: str) -> Scoring:
+def _activation_weights(data: Any, source: str, problems: _Problems) -> dict[int, float]:
+    where = "settings.activation_weights"
+    if data is None:
+        return {}
     if not isinstance(data, Mapping):
-        raise PlanFileError("'scoring' must be an object", source=source, column="settings.scoring")
+        problems.note(PlanFileError("must be an object of name: number", source=source, column=where))
+        return {}
+    out = {}
+    for key, weight in data.items():
+        if str(key) not in ("1", "2", "3"):
+            problems.note(
+                PlanFileError(f"unknown activation tier '{key}'", source=source, column=where, hint="Use 1, 2 or 3")
+            )
+            continue
+        out[int(key)] = problems.check(_number, {str(key): weight}, str(key), where, source, 1.0, default=1.0)
+    return out
+
+
+def _scoring(data: Any, source: str, problems: _Problems) -> Scoring:
     defaults = Scoring()
     where = "settings.scoring"
+    if not isinstance(data, Mapping):
+        problems.note(PlanFileError("'scoring' must be an object", source=source, column=where))
+        return defaults
     fit_weights = dict(defaults.fit_weights) | _weights(
-        data.get("fit_weights"), f"{where}.fit_weights", source, ("industry", "tier", "value")
+        data.get("fit_weights"), f"{where}.fit_weights", source, problems, ("industry", "tier", "value")
     )
-    tier_fit = dict(defaults.tier_fit) | _weights(data.get("tier_fit"), f"{where}.tier_fit", source, TIERS)
-    tier1 = _number(data, "tier1_min", where, source, defaults.tier1_min)
-    tier2 = _number(data, "tier2_min", where, source, defaults.tier2_min)
+    tier_fit = dict(defaults.tier_fit) | _weights(data.get("tier_fit"), f"{where}.tier_fit", source, problems, TIERS)
+    tier1 = problems.check(_number, data, "tier1_min", where, source, defaults.tier1_min, default=defaults.tier1_min)
+    tier2 = problems.check(_number, data, "tier2_min", where, source, defaults.tier2_min, default=defaults.tier2_min)
     if tier2 > tier1:
-        raise PlanFileError(
-            f"tier2_min ({tier2:g}) is above tier1_min ({tier1:g})", source=source, column=f"{where}.tier2_min"
+        problems.note(
+            PlanFileError(
+                f"tier2_min ({tier2:g}) is above tier1_min ({tier1:g})", source=source, column=f"{where}.tier2_min"
+            )
         )
-    timing_weight = _number(data, "timing_weight", where, source, defaults.timing_weight)
+    timing_weight = problems.check(
+        _number, data, "timing_weight", where, source, defaults.timing_weight, default=defaults.timing_weight
+    )
     if timing_weight > 1:
-        raise PlanFileError("timing_weight must be between 0 and 1", source=source, column=f"{where}.timing_weight")
+        problems.note(
+            PlanFileError("timing_weight must be between 0 and 1", source=source, column=f"{where}.timing_weight")
+        )
+    industry_weights = _weights(data.get("industry_weights"), f"{where}.industry_weights", source, problems)
     return Scoring(
-        industry_weights=tuple(
-            sorted(_weights(data.get("industry_weights"), f"{where}.industry_weights", source).items())
-        ),
-        other_industry_fit=_number(data, "other_industry_fit", where, source, defaults.other_industry_fit),
+        industry_weights=tuple(sorted(industry_weights.items())),
+        other_industry_fit=problems.check(
+            _number,
+            data,
+            "other_industry_fit",
+            where,
+            source,
+            defaults.other_industry_fit,
+            default=defaults.other_industry_fit,
+        ),  # fmt: skip
         tier_fit=tuple((tier, tier_fit[tier]) for tier in TIERS),
         fit_weights=tuple((k, fit_weights[k]) for k in ("industry", "tier", "value")),
         timing_weight=timing_weight,
-        funding_days=int(_number(data, "funding_days", where, source, defaults.funding_days, minimum=1)),
+        funding_days=int(
+            problems.check(
+                _number,
+                data,
+                "funding_days",
+                where,
+                source,
+                defaults.funding_days,
+                minimum=1,
+                default=defaults.funding_days,
+            )  # fmt: skip
+        ),
         tier1_min=tier1,
         tier2_min=tier2,
     )
 
 
-def _account(item: Any, i: int, source: str) -> Account:
+def _account(item: Any, i: int, source: str, problems: _Problems) -> Account | None:
     where = _entry("accounts", i, item, "account_id")
     if not isinstance(item, Mapping):
-        raise PlanFileError("each account must be an object", source=source, column=where)
+        problems.note(PlanFileError("each account must be an object", source=source, column=where))
+        return None
+    account_id = problems.check(_text, item, "account_id", where, source, default=None)
     region = _text(item, "region_id", where, source, required=False)
+    industry = _text(item, "industry", where, source, required=False)
+    account = Account(
+        account_id=account_id or "",
+        region_id=normalize_region_id(region) if region else None,
+        industry=industry.lower() if industry else None,
+        tier=problems.check(_account_tier, item, where, source, default=None),
+        value=problems.check(_number, item, "value", where, source, 0.0, default=0.0),
+        owner=_text(item, "owner", where, source, required=False),
+        status=problems.check(_account_status, item, where, source, default="prospect"),
+        name=_text(item, "name", where, source, required=False),
+    )
+    return account if account_id is not None else None
+
+
+def _account_tier(item: Mapping, where: str, source: str) -> str | None:
     tier = _text(item, "tier", where, source, required=False)
-    canonical_tier = normalize_tier(tier) if tier else None
-    if tier and canonical_tier is None:
+    canonical = normalize_tier(tier) if tier else None
+    if tier and canonical is None:
         raise PlanFileError(
             f"unknown tier '{tier}'", source=source, column=f"{where}.tier", hint=f"Use one of {', '.join(TIERS)}"
         )
+    return canonical
+
+
+def _account_status(item: Mapping, where: str, source: str) -> str:
     status = (_text(item, "status", where, source, required=False) or "prospect").lower()
     if status not in ACCOUNT_STATUSES:
         raise PlanFileError(
             f"unknown status '{status}'", source=source, column=f"{where}.status", hint="Use customer or prospect"
         )
-    industry = _text(item, "industry", where, source, required=False)
-    return Account(
-        account_id=_text(item, "account_id", where, source),
-        region_id=normalize_region_id(region) if region else None,
-        industry=industry.lower() if industry else None,
-        tier=canonical_tier,
-        value=_number(item, "value", where, source, 0.0),
-        owner=_text(item, "owner", where, source, required=False),
-        status=status,
-        name=_text(item, "name", where, source, required=False),
-    )
+    return status
 
 
 def iter_region_claims(plan: Plan) -> Iterable[tuple[str, str, int]]:

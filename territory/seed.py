@@ -139,8 +139,14 @@ def plan_from_seed(data: Any, *, source: str = "plan") -> Plan:
     }
     try:
         return plan_from_dict(plain, source=source)
-    except PlanFileError as error:
-        raise PlanFileError(error.problem, source=source, column=_seed_field(error.column), hint=error.hint) from error
+    except PlanFileError as error:  # (said with the seed's own field names, each of the problems found)
+        raise PlanFileError.gather(
+            [
+                PlanFileError(problem.problem, source=source, column=_seed_field(problem.column), hint=problem.hint)
+                for problem in error.problems
+            ],
+            source=source,
+        ) from error
 
 
 _FIELD_NAMES = {

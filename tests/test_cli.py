@@ -175,6 +175,26 @@ def test_bad_plan_names_the_seed_field(tmp_path, capsys):
     )
 
 
+def test_a_plan_with_several_problems_says_each_on_a_line_of_its_own(tmp_path, capsys):
+    # Only the first was said: run again after fixing it, the command stopped at the next one.
+    path = tmp_path / "fy27.json"
+    path.write_text(json.dumps({
+        "territories": [{"territory_id": "E"}, {"territory_id": "E"}],
+        "reps": [{"rep_id": "R1", "territory_ids": ["E"], "capacity": "forty"},
+                 {"rep_id": "R2", "territory_ids": ["E"], "capacity": "ten"},
+                 {"rep_id": "R3", "territory_ids": ["NOPE"]}],
+    }))  # fmt: skip
+    code, out, err = run_cli("balance", "--plan", path, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "error: fy27.json: 4 problems; fix them all, then load the file again:",
+        "  - fy27.json, territory 2, field 'territory_id': duplicate territory_id 'E'. Ids must be unique",
+        "  - fy27.json, rep 1 (R1), field 'capacity': 'capacity' must be a number, got 'forty'",
+        "  - fy27.json, rep 2 (R2), field 'capacity': 'capacity' must be a number, got 'ten'",
+        "  - fy27.json, rep 3 (R3), field 'territory_ids': unknown territory 'NOPE'. Use one of: E",
+    ]
+
+
 def test_missing_files(tmp_path, capsys):
     code, _, err = run_cli("balance", "--plan", tmp_path / "none.json", capsys=capsys)
     assert code == 2 and "none.json: file not found" in err

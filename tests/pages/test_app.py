@@ -415,6 +415,37 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     assert any("not stored yet" in m.value for m in app.markdown)
 
 
+def test_a_plan_with_several_problems_is_refused_saying_every_one(app):
+    # Only the first was said: fixed and uploaded again, the file was refused for the next one, and so on.
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["reps"][0]["capacity"] = "forty"
+    raw["reps"][1]["capacity"] = "ten"
+    raw["reps"][2]["territory_ids"] = ["NOPE"]
+    raw["territories"].append({**raw["territories"][0], "name": "Copy"})
+    first, second, third = (raw["reps"][i]["rep_id"] for i in range(3))
+    duplicate = raw["territories"][0]["territory_id"]
+    open_page(app, "pages/data_sources.py")
+    before = app.session_state["plan_json"]
+    app.file_uploader(key="plan_upload").set_value(("fy27.json", json.dumps(raw).encode(), "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert len(app.error) == 1  # (one message, each problem an item of its list)
+    shown = app.error[0].value.replace("\\", "")
+    head, *items = shown.split("\n- ")
+    assert head.startswith("**Could not use this file.** fy27.json: 4 problems; fix them all")
+    assert items == [
+        f"fy27.json, territory {len(raw['territories'])}, field 'territory_id': duplicate territory_id "
+        f"'{duplicate}'. Ids must be unique",
+        f"fy27.json, rep 1 ({first}), field 'capacity': 'capacity' must be a number, got 'forty'",
+        f"fy27.json, rep 2 ({second}), field 'capacity': 'capacity' must be a number, got 'ten'",
+        f"fy27.json, rep 3 ({third}), field 'territory_ids': unknown territory 'NOPE'. Use one of: "
+        + ", ".join(sorted({t["territory_id"] for t in raw["territories"]})),
+    ]
+    # Nothing changed: the plan in use is the one before, and the page goes on.
+    assert app.session_state["plan_json"] == before
+    assert not app.success
+
+
 def test_the_roster_adds_and_removes_reps(app):
     from territory import plan_from_dict
 

@@ -807,6 +807,35 @@ def test_a_plan_zip_with_a_region_for_two_territories_alike_is_refused(data_dir)
     assert app.session_state["plan_json"] == before
 
 
+def test_a_plan_zip_whose_plan_yaml_has_several_problems_is_refused_saying_every_one(data_dir):
+    import io
+    import zipfile
+
+    import yaml
+
+    app = go(session(), "pages/plans.py")
+    before = app.session_state["plan_json"]
+    archive, edited = zipfile.ZipFile(io.BytesIO(_folder_zip(plan_of(app)))), io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as out:
+        for name in archive.namelist():
+            data = archive.read(name)
+            if name.endswith("plan.yaml"):
+                head = yaml.safe_load(data)
+                head["reps"][0]["capacity"] = "forty"
+                head["reps"][1]["active"] = "yes"
+                head["territories"][0]["color"] = "blue"
+                data = yaml.safe_dump(head).encode()
+            out.writestr(name, data)
+    app.file_uploader(key="upload_folder").set_value(("fy27.zip", edited.getvalue(), "application/zip")).run()
+    assert not app.exception
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert shown.startswith("**Could not use fy27.zip.** ") and "3 problems; fix them all" in shown
+    assert shown.count("\n- ") == 3
+    for said in ("territory 1 (NAE), field 'color'", "rep 1 (R01), field 'capacity'", "rep 2 (R02), field 'active'"):
+        assert said in shown
+    assert app.session_state["plan_json"] == before
+
+
 def test_a_plan_zip_s_overlay_and_unknown_regions_are_said(data_dir):
     # Both opened without a word: New York's other accounts went to US West, US-ZZ's to no territory.
     app = go(session(), "pages/plans.py")

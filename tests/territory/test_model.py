@@ -183,3 +183,145 @@ def test_a_plan_with_a_utf8_byte_order_mark_is_read(tmp_path, suffix):
     notes = []
     assert load_plan(path, notes) == load_plan(DEMO_PLAN)
     assert notes == []
+
+
+# -- every problem of a plan file at once -------------------------------------------------------------------------
+# A file with several problems was refused for the first alone: fixed and loaded again, it was refused for the next.
+
+
+def three_problems():
+    """Two reps with a capacity in words, a territory id twice and a rep in a territory the plan lacks."""
+    return {
+        "name": "FY27",
+        "territories": [{"territory_id": "EAST", "region_ids": ["US-NY"]}, {"territory_id": "WEST"},
+                        {"territory_id": "EAST", "region_ids": ["US-NJ"]}],
+        "reps": [{"rep_id": "R01", "territory_ids": ["EAST"], "capacity": "forty"},
+                 {"rep_id": "R02", "territory_ids": ["WEST"], "capacity": "ten"},
+                 {"rep_id": "R03", "territory_ids": ["NORTH"]}],
+    }  # fmt: skip
+
+
+def test_every_problem_of_a_plan_is_said_at_once_naming_its_entry_and_field():
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(three_problems(), source="fy27.json")
+    error = caught.value
+    said = [str(problem) for problem in error.problems]
+    assert said == [
+        "fy27.json, territory 3, field 'territory_id': duplicate territory_id 'EAST'. Ids must be unique",
+        "fy27.json, rep 1 (R01), field 'capacity': 'capacity' must be a number, got 'forty'",
+        "fy27.json, rep 2 (R02), field 'capacity': 'capacity' must be a number, got 'ten'",
+        "fy27.json, rep 3 (R03), field 'territory_ids': unknown territory 'NORTH'. Use one of: EAST, WEST",
+    ]
+    assert str(error) == "\n".join(["fy27.json: 4 problems; fix them all, then load the file again:",
+                                    *(f"- {line}" for line in said)])  # fmt: skip
+    assert error.headline == "fy27.json: 4 problems; fix them all, then load the file again:"
+    assert isinstance(error, InputDataError) and all(isinstance(p, PlanFileError) for p in error.problems)
+
+
+def test_a_single_problem_is_said_as_before():
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(minimal(color="blue"), source="p.json")
+    assert caught.value.problems == (caught.value,)
+    assert (
+        str(caught.value)
+        == caught.value.headline
+        == ("p.json, territory 1 (T1), field 'color': color 'blue' is not a #rrggbb hex color")
+    )
+
+
+def test_problems_in_every_section_and_in_one_entry_are_all_said():
+    data = {
+        "territories": [{"territory_id": "T1", "region_ids": ["New York", "US-NY", "Boston"], "tiers": ["giant"],
+                         "annual_quota": "lots", "parent_id": "NOPE"},
+                        {"name": "no id"}, "not an object"],
+        "reps": [{"rep_id": "R1", "territory_ids": ["T1"], "capacity": 2.5, "active": "yes"}],
+        "overrides": [{"account_id": "A1", "territory_id": "X", "rep_id": "ghost"}],
+        "settings": {"tier_weights": {"giant": 1, "smb": "heavy"}, "workload_basis": "hours",
+                     "scoring": {"tier1_min": 30, "tier2_min": 50}},
+        "accounts": [{"account_id": "A1", "tier": "huge", "owner": "R9"}, {"account_id": "A1", "status": "lost"}],
+    }  # fmt: skip
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(data, source="all.yaml")
+    said = [" ".join(str(p).split()) for p in caught.value.problems]
+    expected = [
+        "territory 1 (T1), field 'region_ids': 'New York', 'Boston' are not region ids",
+        "territory 1 (T1), field 'tiers': unknown tier 'giant'",
+        "territory 1 (T1), field 'annual_quota': 'annual_quota' must be a number, got 'lots'",
+        "territory 2, field 'territory_id': missing 'territory_id'",
+        "territory 3: each territory must be an object",
+        "rep 1 (R1), field 'capacity': capacity must be a whole number of accounts, got 2.5",
+        "rep 1 (R1), field 'active': 'active' must be true or false",
+        "territory 1 (T1), field 'parent_id': parent 'NOPE' is not a territory of this plan",
+        "override 1 (A1), field 'territory_id': unknown territory 'X'",
+        "override 1 (A1), field 'rep_id': unknown rep 'ghost'",
+        "field 'settings.tier_weights': unknown tier 'giant'",
+        "field 'settings.tier_weights.smb': 'smb' must be a number, got 'heavy'",
+        "field 'settings.workload_basis': 'workload_basis' was 'hours' but must be one of tier, activation",
+        "field 'settings.scoring.tier2_min': tier2_min (50) is above tier1_min (30)",
+        "account 1 (A1), field 'tier': unknown tier 'huge'",
+        "account 2 (A1), field 'status': unknown status 'lost'",
+        "account 2, field 'account_id': duplicate account_id 'A1'",
+        "account 1 (A1), field 'owner': unknown rep 'R9'",
+    ]
+    assert len(said) == len(expected)
+    for line, fragment in zip(said, expected, strict=True):
+        assert line.startswith("all.yaml, ") and fragment in line, (line, fragment)
+
+
+def test_an_entry_with_a_bad_field_still_counts_for_the_others():
+    # (a territory with a bad colour is still one a rep may cover: no "unknown territory 'T1'" after it)
+    data = {**minimal(color="blue"), "reps": [{"rep_id": "R1", "territory_ids": ["T1"], "capacity": "x"}],
+            "accounts": [{"account_id": "A1", "owner": "R1"}]}  # fmt: skip
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(data)
+    assert [p.column for p in caught.value.problems] == ["territories[0]{T1}.color", "reps[0]{R1}.capacity"]
+
+
+def test_past_twenty_problems_the_rest_are_counted():
+    data = {"territories": [], "reps": [{"rep_id": f"R{n:02d}", "capacity": "many"} for n in range(1, 26)]}
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(data, source="big.json")
+    error = caught.value
+    assert len(error.problems) == 25
+    lines = str(error).splitlines()
+    assert lines[0] == "big.json: 25 problems; fix them all, then load the file again:"
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "- and 5 more"
+    assert lines[20] == "- big.json, rep 20 (R20), field 'capacity': 'capacity' must be a number, got 'many'"
+
+
+def test_activation_weights_that_are_not_an_object_are_a_problem_not_a_crash():
+    # (a list was an AttributeError: a traceback on the Data sources page)
+    data = {**minimal(color="blue"), "settings": {"activation_weights": [3, 2, 1]}}
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_dict(data)
+    assert "field 'settings.activation_weights': must be an object of name: number" in str(caught.value)
+    assert len(caught.value.problems) == 2
+
+
+def test_load_plan_names_the_file_on_each_problem(tmp_path):
+    path = tmp_path / "fy27.yaml"
+    path.write_text(yaml.safe_dump(three_problems()))
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("fy27.yaml: 4 problems") and all(line.startswith("- fy27.yaml, ") for line in lines[1:])
+
+
+def test_a_seed_plan_s_problems_are_all_said_in_the_seed_s_words(tmp_path):
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "tests" / "fixtures" / "seed_plan.json").read_text())
+    data["accountExecutives"][0]["territories"] = ["NOPE"]
+    data["accountExecutives"][0]["capacity"] = "lots"
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(path)
+    columns = [p.column for p in caught.value.problems]
+    assert columns == ["accountExecutives[0]{AE-001}.territories", "accountExecutives[0]{AE-001}.capacity"]
+    assert str(caught.value).startswith("seed.json: 2 problems")
+
+
+def test_gather_needs_a_problem():
+    with pytest.raises(ValueError, match="`problems` was empty"):
+        PlanFileError.gather([])
