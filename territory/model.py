@@ -489,6 +489,8 @@ def _number(item: Mapping, key: str, where: str, source: str, default: float, *,
         raise PlanFileError(
             f"'{key}' must be a number, got {value!r}", source=source, column=f"{where}.{key}"
         ) from None
+    if number in (float("inf"), float("-inf")):  # (1e999 in a JSON file reads as infinity; int() of it crashed)
+        raise PlanFileError(f"'{key}' must be a finite number, got {value!r}", source=source, column=f"{where}.{key}")
     if number != number or number < minimum:
         raise PlanFileError(
             f"'{key}' must be at least {minimum:g}, got {value!r}", source=source, column=f"{where}.{key}"

@@ -325,3 +325,15 @@ def test_a_seed_plan_s_problems_are_all_said_in_the_seed_s_words(tmp_path):
 def test_gather_needs_a_problem():
     with pytest.raises(ValueError, match="`problems` was empty"):
         PlanFileError.gather([])
+
+
+def test_an_infinite_number_is_a_problem_not_a_crash(tmp_path):
+    # (1e999 in a JSON file reads as infinity: int() of it raised OverflowError past the page's error handling)
+    path = tmp_path / "plan.json"
+    path.write_text('{"name": "p", "territories": [{"territory_id": "T1", "name": "One", "region_ids": ["US-NY"], '
+                    '"priority": 1e999}], "reps": []}')  # fmt: skip
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(path)
+    assert str(caught.value) == (
+        "plan.json, territory 1 (T1), field 'priority': 'priority' must be a finite number, got inf"
+    )
