@@ -308,7 +308,7 @@ def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, ne
     was_assigned = before["status"] == "assigned"
     now_assigned = new["status"] == "assigned"
     columns = {
-        "account_id": state.index.engine["account_id"].to_numpy(dtype=object)[positions],
+        "account_id": state.index.engine["account_id"].iloc[positions].to_numpy(dtype=object),
         "from_territory_id": np.where(was_assigned, before["territory_id"], None),
         "to_territory_id": np.where(now_assigned, new["territory_id"], None),
         "from_claim_id": before["territory_id"],
@@ -318,7 +318,7 @@ def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, ne
     }
     data = {"position": pd.Series(positions, dtype=np.int64)}
     data.update({name: pd.Series(values, dtype=object) for name, values in columns.items()})
-    data["value"] = pd.Series(state.index.engine["value"].to_numpy(dtype=float)[positions])
+    data["value"] = pd.Series(state.index.engine["value"].iloc[positions].to_numpy(dtype=float))
     data["workload"] = pd.Series(state.workload[positions])
     data.update({f"new_{c}": pd.Series(new[c], dtype=object if c != "conflict" else bool) for c in _TRACKED})
     flows = pd.DataFrame(data)
@@ -391,7 +391,7 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     kept &= ~differs("claim_region_id") & (~differs("rule") | (new["rule"] == "owner"))
     unlocked = kept & (before["rule"] == "locked") & (new["rule"] != "locked")
     if unlocked.any():
-        crm_owner = state.index.engine["owner"].to_numpy(dtype=object)[positions]
+        crm_owner = state.index.engine["owner"].iloc[positions].to_numpy(dtype=object)
         relabel = np.where(crm_owner == new["rep_id"], "owner", "kept")
         new = {**new, "rule": np.where(unlocked & (new["rule"] == "owner"), relabel, new["rule"])}
         kept &= ~unlocked
