@@ -36,6 +36,7 @@ from pages.shared import (
     read_plan_zip,
     remember_author,
     set_plan,
+    setting,
     show_handoffs,
     show_table,
     stored_origin,
@@ -698,10 +699,14 @@ if ids:
         column_config={"Message": st.column_config.TextColumn("Message", width="large")},
     )
     numbers = [v.version for v in versions]
-    if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]) or "plans_version" not in st.session_state:
+    if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]):
         # Another plan picked, or a version saved: the box shows the newest version again.
         st.session_state["plans_version_latest"] = (chosen, numbers[-1])
         st.session_state["plans_version"] = numbers[-1]
+    # Back from another page, the version picked before (Streamlit drops the box's choice when a page does not
+    # draw it: the box went back to the newest, and "Restore as a new draft" then restored another version than
+    # the one just opened, a new user's test).
+    setting("plans_version", numbers[-1], numbers)
     picked = st.selectbox("Version", numbers[::-1], key="plans_version")
     # (the message whole: a proposal's description is cut at the table's edge, a new user's test)
     message = next((v.message for v in versions if v.version == picked), "") or ""

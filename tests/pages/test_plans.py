@@ -849,3 +849,18 @@ def test_a_plan_zip_s_overlay_and_unknown_regions_are_said(data_dir):
     )
     assert any("fy.zip: the plan names regions the bundled boundaries do not have: US-ZZ" in w for w in warned)
     assert "US-NY" in plan_of(app).territory("USW").region_ids
+
+
+def test_the_version_picked_stays_picked_after_another_page(data_dir):
+    # (the box went back to the newest version after a visit to Reps, and "Restore as a new draft" then restored
+    # another version than the one just opened: a new user's test)
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    app.selectbox(key="plans_version").set_value(1).run()
+    go(app, "pages/reps.py")
+    go(app, "pages/plans.py")
+    assert app.selectbox(key="plans_version").value == 1
+    move(app, ["US-DE"], "NAE")
+    save(app, "DE east")  # a version saved: the newest again
+    assert app.selectbox(key="plans_version").value == 3
