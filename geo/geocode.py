@@ -116,6 +116,8 @@ def state_code(states: pd.Series, countries: pd.Series) -> pd.Series:
             out.append(by_name[text])
             continue
         code = text.upper().replace(" ", "")
+        if len(code) == 4 and code[:2] in {"US", "CA"} and (not country or code[:2] == country):
+            code = code[2:]  # a region id ('US-NY')
         candidates = [f"{country}-{code}"] if country else [f"US-{code}", f"CA-{code}"]
         out.append(next((c for c in candidates if c in known), ""))
     return pd.Series(out, index=states.index, dtype=object)
@@ -164,20 +166,32 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     bad_country = (column("country") != "") & (country == "")
     problems[bad_country & ~placed] += "country '" + column("country")[bad_country & ~placed] + "' not recognised; "
 
+    states = state_code(column("state"), country)
+    # A state given in the US or Canada (or with no country) that is neither: not ignored, or the city would be
+    # looked for in the whole country (or world) instead of the state the file meant.
+    bad_state = (_fold(column("state")) != "") & (states == "") & country.isin(["", "US", "CA"])
+
     # 1. ZIP (US only).
     zips = normalize_zip(column("zip"))
-    usable = ~placed & (zips != "") & country.isin(["", "US"])
+    us_zip = country.isin(["", "US"])
+    usable = ~placed & (zips != "") & us_zip
     if usable.any():
         hit = pd.DataFrame({"zip": zips[usable]}).reset_index().merge(_zips(), on="zip").set_index("index")
         _apply(out, hit, "zip")
         missed = usable & ~usable.index.isin(hit.index)
         problems[missed] += "ZIP '" + column("zip")[missed] + "' not found; "
+    # (a postal code of another country, known by its country or Canadian province, is not a US ZIP gone wrong)
+    not_zip = ~placed & (column("zip") != "") & (zips == "") & us_zip & ~states.str.startswith("CA-")
+    problems[not_zip] += "ZIP '" + column("zip")[not_zip] + "' is not a US ZIP code; "
     placed = out["lat"].notna()
+    unknown = bad_state & ~placed
+    meant = country.map({"US": "a US state", "CA": "a Canadian province"}).fillna("a US state or Canadian province")
+    problems[unknown] += "state '" + column("state")[unknown] + "' is not " + meant[unknown] + "; "
 
-    # 2. City + state, or city + country.
-    states = state_code(column("state"), country)
+    # 2. City + state, or city + country; city alone (a name found once in the world) only with neither given:
+    # not for a state or a country that was given but not recognised (the file meant a place it did not name).
     city = column("city")
-    usable = ~placed & (city != "")
+    usable = ~placed & (city != "") & ~bad_state & ~(bad_country & (states == ""))
     if usable.any():
         _place_cities(out, problems, usable, city, states, country)
     placed = out["lat"].notna()
@@ -209,7 +223,8 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     nothing = ~placed & (problems == "")
     problems[nothing] = "no coordinates and no address (ZIP, city, region code) to place it; "
     text = problems.str.rstrip("; ")
-    out["geocode_problem"] = text.where(~placed, "")
+    fix = bad_state & ~placed
+    out["geocode_problem"] = text.where(~fix, text + "; fix the state or give coordinates").where(~placed, "")
     # Rows placed by a coarser method after a finer one failed say so.
     out["geocode_note"] = text.where(placed, "")
     return out

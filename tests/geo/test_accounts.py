@@ -165,13 +165,109 @@ N,,,,,
 def test_unknown_places_say_what_failed(write_csv):
     path = write_csv(
         "id,zip,city,state,country,region\nA,99999,,,,\nB,,Atlantis,,Narnia,\nC,,,,,US-ZZ\nD,,Springfield,,,\n"
+        "OK,10001,,,,\n"
     )
     load = read_accounts(path)
+    assert load.accounts["account_id"].tolist() == ["OK"]
     problems = load.problems.set_index("account_id")["problem"]
     assert problems["A"] == "ZIP '99999' not found"
-    assert "country 'Narnia' not recognised" in problems["B"]
+    # (not 'placed by city instead' in Atlantis, South Africa: an unknown country is no licence to search the world)
+    assert problems["B"] == "country 'Narnia' not recognised"
     assert problems["C"] == "region code 'US-ZZ' unknown"
     assert problems["D"] == "city 'Springfield' is ambiguous without a state or country"
+
+
+def test_a_state_or_country_given_but_not_recognised_never_widens_the_city_search(write_csv):
+    # 'Atlantis, ZZ' was placed in Atlantis, South Africa (the only Atlantis in the world) with no word: the unknown
+    # state was dropped and the city looked for everywhere. 'Springfield, ZZ, US' went to the largest Springfield.
+    path = write_csv("""
+id,zip,city,state,country,region
+ZZ,,Atlantis,ZZ,,
+ZZUS,,Springfield,ZZ,US,
+ZZCA,,Toronto,ZZ,Canada,
+ONUS,,Toronto,ON,US,
+ZZR,,Atlantis,ZZ,,US-36061
+ZIPZZ,10001,,ZZ,,
+NARNIA,,Atlantis,,Narnia,
+NARNIAS,,Springfield,IL,Narnia,
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    problems = load.problems.set_index("account_id")
+    assert "ZZ" not in acc.index and "NARNIA" not in acc.index
+    assert problems.loc["ZZ", "severity"] == "skipped" and problems.loc["ZZ", "row"] == 2
+    assert problems.loc["ZZ", "problem"] == (
+        "state 'ZZ' is not a US state or Canadian province; fix the state or give coordinates"
+    )
+    # with a country: its centre, said so (not the largest Springfield, not a guess at which Toronto)
+    assert acc.loc["ZZUS", ["geocode_source", "geocode_region"]].tolist() == ["country", "US"]
+    assert problems.loc["ZZUS", "problem"].startswith("state 'ZZ' is not a US state; placed by country instead")
+    assert acc.loc["ZZCA", ["geocode_source", "geocode_region"]].tolist() == ["country", "CA"]
+    assert problems.loc["ZZCA", "problem"].startswith("state 'ZZ' is not a Canadian province; placed by country")
+    assert problems.loc["ONUS", "problem"].startswith("state 'ON' is not a US state; placed by country instead")
+    assert problems.loc["ZZR", "severity"] == "warning" and acc.loc["ZZR", "geocode_source"] == "region"
+    assert problems.loc["ZZR", "problem"].startswith(
+        "state 'ZZ' is not a US state or Canadian province; placed by region instead"
+    )
+    # a ZIP places the row by itself: the state is not needed
+    assert acc.loc["ZIPZZ", "geocode_source"] == "zip" and "ZIPZZ" not in problems.index
+    # an unknown country: not the whole world either; a known state still places the city
+    assert problems.loc["NARNIA", ["problem", "severity"]].tolist() == ["country 'Narnia' not recognised", "skipped"]
+    assert acc.loc["NARNIAS", "geocode_source"] == "city"
+    assert acc.loc["NARNIAS", ["lat", "lon"]].tolist() == pytest.approx([39.8, -89.65], abs=0.1)
+    assert problems.loc["NARNIAS", "problem"] == "country 'Narnia' not recognised; placed by city instead"
+
+
+def test_states_by_name_or_code_and_cities_by_country_alone_still_place(write_csv):
+    path = write_csv("""
+id,city,state,country
+NOLA,New Orleans,Louisiana,
+NOLA2,new orleans,louisiana,united states
+ATL,Atlantis,Louisiana,
+POR,Portland,OR,
+PORM,Portland,Maine,
+TOR,Toronto,Ontario,
+MTL,Montréal,Québec,
+BUF,Buffalo,US-NY,
+LYON,Lyon,,FR
+MUN,Munich,Bavaria,Germany
+DASH,Atlantis,-,
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    problems = load.problems.set_index("account_id")["problem"]
+    cities = ["NOLA", "NOLA2", "POR", "PORM", "TOR", "MTL", "BUF", "LYON", "MUN", "DASH"]
+    assert (acc.loc[cities, "geocode_source"] == "city").all()
+    assert set(problems.index) == {"ATL"}
+    assert acc.loc["NOLA", ["lat", "lon"]].tolist() == pytest.approx([29.95, -90.08], abs=0.1)
+    assert acc.loc["POR", "lon"] == pytest.approx(-122.7, abs=0.1) and acc.loc["PORM", "lon"] == pytest.approx(
+        -70.3, abs=0.1
+    )
+    assert acc.loc["BUF", ["lat", "lon"]].tolist() == pytest.approx([42.89, -78.88], abs=0.1)
+    assert acc.loc["LYON", ["lat", "lon"]].tolist() == pytest.approx([45.75, 4.85], abs=0.1)
+    assert acc.loc["MUN", ["lat", "lon"]].tolist() == pytest.approx([48.14, 11.58], abs=0.1)
+    # a city its state does not have: the state's centre, said so
+    assert acc.loc["ATL", ["geocode_source", "geocode_region"]].tolist() == ["state", "US-LA"]
+    assert problems["ATL"].startswith("city 'Atlantis' (US-LA) not found; placed by state instead")
+
+
+def test_a_zip_that_is_no_us_zip_code_says_so(write_csv):
+    path = write_csv("""
+id,zip,city,state,country
+ABC,ABCDE,,,
+ABCC,ABCDE,Boston,MA,
+CA1,M5V 3L9,Toronto,ON,
+CA2,M5V 3L9,Toronto,,CA
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    problems = load.problems.set_index("account_id")
+    assert problems.loc["ABC", ["problem", "severity"]].tolist() == ["ZIP 'ABCDE' is not a US ZIP code", "skipped"]
+    assert acc.loc["ABCC", "geocode_source"] == "city"
+    assert problems.loc["ABCC", "problem"] == "ZIP 'ABCDE' is not a US ZIP code; placed by city instead"
+    # a Canadian postal code (by its province or country) is no US ZIP gone wrong
+    assert (acc.loc[["CA1", "CA2"], "geocode_source"] == "city").all()
+    assert not {"CA1", "CA2"} & set(problems.index)
 
 
 def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a_county(write_csv):
@@ -313,8 +409,11 @@ def test_normalize_zip():
 def test_country_and_state_codes():
     countries = country_code(pd.Series(["United States", "USA", "UK", "Germany", "de", "", "Narnia"]))
     assert countries.tolist() == ["US", "US", "GB", "DE", "DE", "", ""]
-    states = state_code(pd.Series(["NY", "New York", "Ontario", "qc", "ZZ"]), pd.Series(["US", "", "", "CA", "US"]))
-    assert states.tolist() == ["US-NY", "US-NY", "CA-ON", "CA-QC", ""]
+    states = state_code(
+        pd.Series(["NY", "New York", "Ontario", "qc", "ZZ", "Louisiana", "US-NY", "us ny", "CA-ON", "ON", ""]),
+        pd.Series(["US", "", "", "CA", "US", "", "", "US", "US", "US", ""]),
+    )
+    assert states.tolist() == ["US-NY", "US-NY", "CA-ON", "CA-QC", "", "US-LA", "US-NY", "US-NY", "", "", ""]
 
 
 # --- encodings and line numbers ------------------------------------------------------------------------------
