@@ -114,7 +114,7 @@ unmatched_owners_warning()
 
 counts = result["status"].value_counts()
 c = st.columns(4)
-c[0].metric("Accounts", f"{len(result):,}", help=f"from {loaded.source}")
+c[0].metric("Accounts", f"{len(result):,}", help=f"from {plain(loaded.source)}")
 c[1].metric("Assigned", f"{int(counts.get('assigned', 0)):,}")
 c[2].metric("Unassigned", f"{int(counts.get('unassigned', 0)):,}")
 c[3].metric("Rows not placed", f"{int((loaded.problems['severity'] == 'skipped').sum()):,}")

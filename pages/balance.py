@@ -14,6 +14,7 @@ from pages.shared import (
     money,
     money_column,
     percent_column,
+    plain,
     score,
     score_column,
     show_table,
@@ -57,7 +58,7 @@ kpis[0].metric("Team balance score", score(team["balance_score"]), help=TEAM_SCO
 kpis[1].metric("Accounts waiting for a rep", f"{team['accounts_waiting']:,}",
                help="Accounts in a territory whose reps are all at capacity, or that has no active rep")  # fmt: skip
 kpis[2].metric("Reps at capacity", f"{len(full)} of {team['active_reps']}",
-               help=", ".join(full["name"]) or "none")  # fmt: skip
+               help=plain(", ".join(full["name"])) or "none")  # fmt: skip
 tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
 
 active = reps[reps["active"]].copy()

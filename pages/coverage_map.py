@@ -119,8 +119,8 @@ with detail_column:
                 },
             )
 
-for note in loaded.notes:
-    st.info(note)
+for note in loaded.notes:  # (a note may quote the file: its name, a cell)
+    st.info(plain(note))
 if layers.unknown_region_ids:
     st.warning(
         "The plan names regions the bundled boundaries do not have: " + plain(", ".join(layers.unknown_region_ids))

@@ -116,19 +116,19 @@ if boundary is not None:
     except InputDataError as error:
         show_input_error(error)
     else:
-        for note in result.notes:
-            st.info(note)
+        for note in result.notes:  # (a note may quote the file: its name, a feature's id)
+            st.info(plain(note))
         dropped = result.dropped
         if dropped:  # a region lost is said outright, not only inside the repairs
             st.warning(
-                f"{len(dropped)} feature{'' if len(dropped) == 1 else 's'} dropped: " + "; ".join(dropped[:5])
+                f"{len(dropped)} feature{'' if len(dropped) == 1 else 's'} dropped: " + "; ".join(plain(d) for d in dropped[:5])
                 + (f"; and {len(dropped) - 5} more" if len(dropped) > 5 else "")
             )  # fmt: skip
         if result.repaired:
             with st.expander(f"{len(result.repaired)} geometry repair(s)"):
                 st.write(pd.DataFrame({"repair": result.repaired}))
         count = len(result.regions)
-        st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {result.source_crs}.")
+        st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {plain(str(result.source_crs))}.")
         use_local_assets()
         fmap = folium.Map(tiles=None)
         folium.GeoJson(

@@ -417,7 +417,7 @@ with map_column:
         try:
             selection = regions_in_shape(drawn, level, method=method, threshold=threshold)
         except ValueError as error:
-            st.error(f"Cannot use this shape: {error}")
+            st.error(f"Cannot use this shape: {plain(str(error))}")
             selection = pd.DataFrame(columns=["region_id", "label", "share", "selected"])
         chosen = selection[selection["selected"]].copy() if len(selection) else selection
         if len(chosen):
@@ -456,7 +456,7 @@ with map_column:
                 if len(moving):
                     candidate = split_territory(engine, source, moving["region_id"], name, rep_ids=reps)
         except EDIT_ERRORS as error:
-            st.error(f"Cannot preview: {str(error).strip(chr(39))}")
+            st.error(f"Cannot preview: {plain(str(error).strip(chr(39)))}")
             candidate, moving = None, chosen.iloc[0:0] if len(chosen) else chosen
         st.session_state["edit_candidate"] = candidate
         st.session_state["edit_candidate_label"] = label
@@ -615,7 +615,7 @@ with tabs[2]:
     )  # fmt: skip
     split_default = f"{plan.territory(source).name} (split)" if source else ""
     st.text_input("Name of the new territory", key="split_name", placeholder=split_default,
-                  help=f"Left empty, it is called {split_default}" if source else None)  # fmt: skip
+                  help=f"Left empty, it is called {plain(split_default)}" if source else None)  # fmt: skip
     st.multiselect(
         "Reps who move to the new territory",
         [r.rep_id for r in plan.reps_of(source)] if source else [],

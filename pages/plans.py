@@ -58,7 +58,7 @@ st.title("Plans")
 if store is None:
     st.error(
         "The plan store could not be opened, so plans live in this browser session only. "
-        f"{st.session_state.get('store_error', '')} — check TERRITORY_DATABASE_URL (or TERRITORY_DATA_DIR).",
+        f"{plain(str(st.session_state.get('store_error', '')))} — check TERRITORY_DATABASE_URL (or TERRITORY_DATA_DIR).",
         icon="⚠️",
     )
     st.stop()
@@ -817,11 +817,14 @@ if ids:
             st.markdown("**Territories**")
             if len(diff.territories) <= 30:
                 # A table that wraps its text: the details ("name: Canada West → British Columbia & Colorado + 13
-                # more; industries: …") were cut off in a data grid at 1280 px (a new user's test).
+                # more; industries: …") were cut off in a data grid at 1280 px (a new user's test). Its cells are read
+                # as Markdown: names and details shown as written.
                 st.table(
                     diff.territories.rename(
                         columns={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"}
-                    ).set_index("Territory")  # fmt: skip
+                    )
+                    .map(lambda v: plain(v) if isinstance(v, str) else v)
+                    .set_index("Territory")  # fmt: skip
                 )
             else:
                 show_table(

@@ -391,7 +391,7 @@ if st.session_state.get("reb_error"):
 if not st.session_state.get("reb_error"):
     st.session_state.pop("reb_error_inputs", None)
 if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
-    st.info(st.session_state["reb_note"])
+    st.info(plain(st.session_state["reb_note"]))
 
 pending = st.session_state.get("reb_proposal")
 if pending is not None and pending[0].plan.name == plan.name:

@@ -295,7 +295,9 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
     try:
         copy = store.working_copy(key)
     except (StoreError, InputDataError, ValueError) as error:  # unreadable: start as usual, and say why
-        st.session_state["restore_note"] = f"Unsaved changes from before the reload could not be read: {error}"
+        st.session_state["restore_note"] = (
+            f"Unsaved changes from before the reload could not be read: {plain(str(error))}"
+        )
         return False
     if copy is None:
         return False
@@ -1160,10 +1162,10 @@ def _rounded_to_steps(data, column_config: dict):
 def show_input_error(error: InputDataError) -> None:
     """Show a bad-input message; the app goes on with what it had.
 
-    An error that gathers several problems (a plan file's) lists each of them, as :func:`input_error_markdown` does.
+    The message is shown literally, as :func:`input_error_markdown` gives it (a file's name, a column's heading or a
+    cell quoted in it is not read as Markdown); an error that gathers several problems (a plan file's) lists each.
     """
-    several = isinstance(error, InputDataError) and len(error.problems) > 1
-    st.error(f"**Could not use this file.** {input_error_markdown(error) if several else error}", icon="⚠️")
+    st.error(f"**Could not use this file.** {input_error_markdown(error)}", icon="⚠️")
 
 
 def input_error_markdown(error: Exception) -> str:
@@ -1577,13 +1579,38 @@ def read_plan_zip(
             if path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts:
                 (Path(folder) / path.name).write_bytes(archive.read(name))
         said: list[str] = []
-        plan = read_plan_folder(folder, said)
-        reps = read_folder_assignments(folder)
-        origin = read_folder_origin(folder, said)
+        try:
+            plan = read_plan_folder(folder, said)
+            reps = read_folder_assignments(folder)
+            origin = read_folder_origin(folder, said)
+        except InputDataError as error:  # named by the zip and its file, not the temporary folder it was read from
+            raise _in_zip(error, filename, Path(folder)) from None
     unknown = unknown_regions_warning(plan)
     if notes is not None:
         notes.extend(f"{filename}: {note}" for note in [*said, *([unknown] if unknown else [])])
     return plan, reps, origin
+
+
+def _in_zip(error: InputDataError, filename: str, folder: Path) -> InputDataError:
+    """``error`` (of a plan folder read from ``folder``, a temporary folder) with each problem named by the zip.
+
+    "tmpw_fn5zg4/plan.yaml, rep 1 …" reads "badrep.zip/plan.yaml, rep 1 …"; "alignment.csv, line 3 …" reads
+    "badrep.zip/alignment.csv, line 3 …".
+    """
+
+    def named(source: str | None) -> str:
+        inside = str(source or "")
+        for where in (str(folder), folder.name):  # (the folder's path, or its name)
+            inside = "" if inside == where else inside.removeprefix(f"{where}/")
+        return f"{filename}/{inside}" if inside else filename
+
+    def moved(problem: InputDataError) -> InputDataError:
+        return type(problem)(problem.problem, source=named(problem.source), row=problem.row, column=problem.column,
+                    hint=problem.hint)  # fmt: skip
+
+    if len(error.problems) == 1:
+        return moved(error.problems[0])
+    return type(error).gather([moved(p) for p in error.problems], source=named(error.source) if error.source else None)
 
 
 def plain(text: str) -> str:

@@ -348,7 +348,7 @@ def test_each_file_gets_its_own_column_mapping_and_none_means_none(app):
 def test_an_unreadable_upload_says_what_it_is_and_how_to_fix_it(app, data, says):
     open_page(app, "pages/accounts.py")
     upload(app, "accounts.csv", data)
-    shown = " ".join(e.value for e in app.error)
+    shown = " ".join(e.value for e in app.error).replace("\\", "")  # (shown as written: escaped for Markdown)
     assert says in shown and "accounts.csv" in shown
     assert "codec" not in shown and "No columns to parse" not in shown
 
@@ -621,6 +621,35 @@ def test_a_boundary_feature_without_a_geometry_is_named_not_a_traceback(app):
     said = " ".join(w.value for w in app.warning).replace("\\", "")
     assert "1 feature dropped" in said and "districts.geojson, feature 2 (id 'SW'): no geometry" in said
     assert any(m.value.startswith("2 regions") for m in app.markdown)
+
+
+def test_a_dropped_feature_s_id_is_shown_as_written(app):
+    # A feature id like a Markdown link, in the "features dropped" warning: escaped, not a link (a new user's test).
+    open_page(app, "pages/data_sources.py")
+    document = json.loads(_features([{"code": "A1"}, {"code": "[Click to fix](http://evil.example)"}]))
+    document["features"][1]["geometry"] = None
+    data = json.dumps(document).encode()
+    app.file_uploader(key="boundary_upload").set_value(("q3 *east*.geojson", data, "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = " ".join(w.value for w in app.warning)
+    assert "1 feature dropped" in said
+    assert "\\[Click to fix\\]\\(http\\:\u200b//evil.example\\)" in said and "](http" not in said
+    assert "q3 \\*east\\*.geojson" in said
+
+
+def test_a_single_upload_problem_is_shown_as_written(app):
+    # One problem alone (not a list) was shown as Markdown: a heading like a link was a link, a name in stars italic.
+    open_page(app, "pages/accounts.py")
+    upload(
+        app, "q3 *east* <b>x<b> [a](http:x).csv", b"name,[Click to fix](http://evil.example),*lat*,lon\nX,1,40,-74\n"
+    )
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert error.startswith("**Could not use this file.** ")  # (our own bold kept)
+    assert "\\[Click to fix\\]\\(http\\:\u200b//evil.example\\)" in error and "](http" not in error
+    assert "\\*lat\\*" in error and "q3 \\*east\\* \\<b\\>x\\<b\\> \\[a\\]\\(http\\:" in error
+    assert "<b>" not in error
 
 
 @pytest.mark.parametrize(

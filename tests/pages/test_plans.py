@@ -455,6 +455,41 @@ def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
     assert app.session_state["plan_json"] == before
 
 
+def test_a_plan_zip_s_problems_are_named_by_the_zip_not_a_temporary_folder(data_dir):
+    # "tmpw_fn5zg4/plan.yaml, rep 1 (R01), field 'capacity' …" named a folder the manager never saw.
+    from territory.plan_files import plan_folder_texts
+
+    app = go(session(), "pages/plans.py")
+    texts_ = plan_folder_texts(plan_of(app))
+    good = dict(texts_)
+    texts_["plan.yaml"] = re.sub(r"capacity: \d+", "capacity: lots", texts_["plan.yaml"], count=2)  # (two problems)
+    app.file_uploader(key="upload_folder").set_value(("badrep.zip", io_zip(texts_), "application/zip")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value.replace("\\", "") for e in app.error]
+    assert "badrep.zip/plan.yaml: 2 problems" in error and "- badrep.zip/plan.yaml, rep 1" in error, error
+    assert "field 'capacity'" in error and "tmp" not in error
+    # a single problem too, in another file of the folder
+    texts_ = {**good, "alignment.csv": good["alignment.csv"].replace(",NAE", ",NOPE", 1)}
+    app.file_uploader(key="upload_folder").set_value(("badalign.zip", io_zip(texts_), "application/zip")).run()
+    (error,) = [e.value.replace("\\", "") for e in app.error]
+    assert "badalign.zip/alignment.csv, line " in error and "unknown territory 'NOPE'" in error, error
+
+
+def test_a_territory_name_in_markdown_is_compared_as_written(data_dir):
+    # The Compare table (st.table reads Markdown) showed a territory named like a link as a link, stars as italics.
+    app = session()
+    go(app, "pages/edit_map.py")
+    app.selectbox(key="settings_territory").set_value("CAW").run()
+    app.text_input(key="settings_name").input("Europe <b>West</b> *x* [y](http://evil.example)").run()
+    app.button(key="twin_settings").click().run()
+    save(app, "renamed")
+    go(app, "pages/plans.py")
+    (territories,) = [t.value for t in app.table]
+    assert list(territories.index) == ["Europe \\<b\\>West\\</b\\> \\*x\\* \\[y\\]\\(http\\:\u200b//evil.example\\)"]
+    assert not territories["Detail"].str.contains("](http", regex=False).any()
+    assert territories["Detail"].str.contains("\\*x\\*", regex=False).all()
+
+
 def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     # A draft made from a proposal has one version: it is compared with the plan version it came from, not itself.
     app = go(session(), "pages/rebalance.py")
@@ -471,9 +506,10 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     # The territories' changes in a table that wraps its text (a data grid cut the details off at 1280 px)
     (territories,) = [t.value for t in app.table]
     assert territories.index.name == "Territory" and list(territories.columns) == ["Id", "Change", "Detail"]
-    assert territories["Detail"].str.contains("annual quota: ").any()
+    details = territories["Detail"].str.replace("\\", "")  # (shown as written: escaped for Markdown)
+    assert details.str.contains("annual quota: ").any()
     # and says what each gained and lost, not only its quota
-    assert territories["Detail"].str.contains(r"; regions: \d+ (?:gained|lost)").any()
+    assert details.str.contains(r"; regions: \d+ (?:gained|lost)").any()
     # the accounts changing hands are listed by name (account, territories, reps), as the CSV has them too
     moves = next(d.value for d in app.dataframe if "to_rep" in d.value.columns)
     assert list(moves.columns) == [
