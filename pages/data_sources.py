@@ -23,6 +23,7 @@ from pages.shared import (
     show_input_error,
     show_table,
     unmatched_owners_warning,
+    unsaved_changes,
 )
 from territory import InputDataError, load_plan
 
@@ -61,14 +62,22 @@ st.divider()
 st.subheader("Plan")
 
 
-def _use_uploaded_plan() -> None:
-    """Load the uploaded plan before the page is drawn, so that the lines above show it."""
+def _use_uploaded_plan(confirmed: bool = False) -> None:
+    """Load the uploaded plan before the page is drawn, so that the lines above show it.
+
+    Over unsaved changes it asks first (``confirmed`` is the answer), as the Plans page does: the upload replaced
+    them without a word (a new user's test).
+    """
     import tempfile
     from pathlib import Path
 
     upload = st.session_state.get("plan_upload")
     if upload is None:
         return
+    if unsaved_changes() and not confirmed:
+        st.session_state["plan_upload_confirm"] = upload.name
+        return
+    st.session_state.pop("plan_upload_confirm", None)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
@@ -89,6 +98,21 @@ st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territorie
 plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
 if plan_upload is not None:
     st.button("Use this plan", on_click=_use_uploaded_plan)
+    if st.session_state.get("plan_upload_confirm") == plan_upload.name and unsaved_changes():
+        with st.container(border=True):
+            st.warning(
+                f"**{plain(plan_upload.name)}** replaces the plan open in this session, **{plain(plan.name)}**, and "
+                "its unsaved changes would be lost. Save them first (Plans page), or drop them.",
+                icon=":material/warning:",
+            )
+            answer = st.columns(2)
+            answer[0].button("Drop my changes and use this plan", key="plan_upload_yes", on_click=_use_uploaded_plan,
+                             kwargs={"confirmed": True})  # fmt: skip
+            answer[1].button(
+                "Cancel", key="plan_upload_no", on_click=lambda: st.session_state.pop("plan_upload_confirm", None)
+            )
+else:
+    st.session_state.pop("plan_upload_confirm", None)
 outcome = st.session_state.pop("plan_upload_outcome", None)
 if outcome is not None and outcome[0] == "error":
     show_input_error(outcome[1])

@@ -684,3 +684,25 @@ def test_accounts_in_windows_1252_are_read_and_the_data_sources_page_says_so(app
     app.switch_page("pages/data_sources.py").run()
     assert any(i.value.replace("\\", "").startswith("latin1.csv is not UTF-8: read as Windows-1252") for i in app.info)
     assert not any("could not be placed" in m.value for m in app.markdown)
+
+
+def test_a_plan_used_on_data_sources_over_unsaved_changes_asks_first(app):
+    # (it replaced them without a word, where the Plans page asks: a new user's test)
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["name"] = "Uploaded plan"
+    open_page(app, "pages/edit_map.py")
+    app.multiselect(key="twin_regions").set_value(["US-NJ"]).run()
+    app.selectbox(key="twin_target").set_value("USS").run()
+    app.button(key="twin_move").click().run()
+    edited = app.session_state["plan_json"]
+    app.switch_page("pages/data_sources.py").run()
+    app.file_uploader(key="plan_upload").set_value(("mine.json", json.dumps(raw).encode(), "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert app.session_state["plan_json"] == edited  # nothing replaced yet
+    assert any("unsaved changes would be lost" in w.value for w in app.warning)
+    app.button(key="plan_upload_no").click().run()
+    assert app.session_state["plan_json"] == edited and not any("would be lost" in w.value for w in app.warning)
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    app.button(key="plan_upload_yes").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("In use: **Uploaded plan**" in m.value for m in app.markdown)
