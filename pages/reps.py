@@ -21,6 +21,8 @@ from pages.shared import (
 )
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
+from territory.impact import edit_impact
+from territory.plan_diff import rep_changes, rep_changes_said
 
 engine = current_engine()
 plan = engine.plan
@@ -94,6 +96,7 @@ roster = pd.DataFrame(
 roster["load"] = [f"{a:,} ({percent(u)})" for a, u in zip(roster["accounts"], roster["utilization"], strict=True)]
 READ_ONLY = ["accounts", "utilization", "load"]
 existing_names = {r.rep_id: r.name for r in plan.reps}
+WAITING = "Waiting for a rep"  # (the per-rep summary's row for accounts that have no rep, or had none)
 # The whole roster was 1,485 px wide in the 818 px of a 1280 px window (a new user's test): the ids and CRM owners,
 # which matter only for exports, are one toggle away (and in the table's Show/hide columns); every column has a
 # width, so the rest fits.
@@ -255,13 +258,23 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
         except InputDataError as error:
             show_input_error(error)
         else:
-            before = engine.result
-            set_plan(new_plan)
+            # (the step says what changed, in the version history and the Edit territories page's History, as a
+            # map edit does: it read "Plan changed outside the editor")
+            said = rep_changes_said(rep_changes(plan, new_plan, region_label=region_label))
+            set_plan(new_plan, f"Reps: {said}" if said else "Reps: roster applied")
             after = current_engine()
-            moved = diff_assignments(before, after.result)
+            moved = diff_assignments(engine.result, after.result)
+            # What the change leaves undone, as the Edit territories page warns of it: a territory left with no
+            # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
+            warnings = edit_impact(engine, after).warnings
             # (kept with the plan it made: after an undo or another edit it is no longer what happened)
             # (with the names before the change: a removed rep's accounts still say whose they were)
-            st.session_state["last_roster_change"] = (st.session_state["plan_json"], moved, dict(existing_names))
+            st.session_state["last_roster_change"] = (
+                st.session_state["plan_json"],
+                moved,
+                dict(existing_names),
+                warnings,
+            )
             if removed:
                 st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
             st.rerun()
@@ -274,6 +287,8 @@ if moved is not None:
     names = {**last[2], **{r.rep_id: r.name for r in plan.reps}}
     territory_names = {t.territory_id: t.name or t.territory_id for t in plan.territories}
     st.subheader(f"What moved: {len(moved):,} account(s)")
+    for warning in last[3]:
+        st.warning(plain(warning), icon="⚠️")
     if len(moved):
         # (territories by name, as every other table shows them; a territory the plan no longer has by its id)
         view = moved.assign(
@@ -307,18 +322,27 @@ if moved is not None:
                 "value": money_column("Value", width=76),
             },
         )
+        # (accounts left with no rep, or given one from the waiting list, on a row of their own, last, as the
+        # Plans page's handoffs have it: grouped by rep id alone, the 143 accounts Sarah Chen's leaving sent to the
+        # waiting list showed nowhere)
+        to_rep = moved["to_rep_id"].astype(object).where(moved["to_rep_id"].notna(), "")
+        from_rep = moved["from_rep_id"].astype(object).where(moved["from_rep_id"].notna(), "")
+        changed_hands = moved[to_rep != from_rep]
         gained = (
-            moved.groupby("to_rep_id")["value"]
+            changed_hands["value"]
+            .groupby(to_rep[to_rep != from_rep])
             .agg(["size", "sum"])
             .rename(columns={"size": "gained", "sum": "value gained"})
         )
         lost = (
-            moved.groupby("from_rep_id")["value"]
+            changed_hands["value"]
+            .groupby(from_rep[to_rep != from_rep])
             .agg(["size", "sum"])
             .rename(columns={"size": "lost", "sum": "value lost"})
         )
         handoffs = gained.join(lost, how="outer").fillna(0)
-        handoffs.index = handoffs.index.map(lambda r: names.get(r, r)).rename("Rep")
+        handoffs = handoffs.reindex([*(r for r in handoffs.index if r), *[""] * ("" in handoffs.index)])
+        handoffs.index = handoffs.index.map(lambda r: names.get(r, r) if r else WAITING).rename("Rep")
         st.caption("Per rep")
         show_table(
             handoffs,

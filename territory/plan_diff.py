@@ -5,16 +5,16 @@ Regions moved, accounts that change territory or rep, and the per-rep handoffs a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from territory.edits import TERRITORY_ATTRIBUTES
-from territory.formatting import money
+from territory.formatting import money, name_list, percent
 from territory.model import Override, Plan, Rep, Territory
 
-__all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans"]
+__all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans", "rep_changes", "rep_changes_said"]
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,25 @@ class PlanDiff:
         Per rep: ``rep_id, name, accounts_gained, value_gained, accounts_lost, value_lost, net_accounts``; last,
         a row without a rep id (``name`` :data:`NO_REP`) for accounts that had no rep (waiting, or new) or have none
         now, so that the accounts gained add up to those lost.
+    reps : DataFrame
+        ``rep_id, name, change, detail``: reps added, removed or changed (:func:`rep_changes`; the fields changed,
+        old → new: name, active, capacity, territories by name, quota attainment, specialties, home, ...).
     """
 
     regions: pd.DataFrame
     territories: pd.DataFrame
     accounts: pd.DataFrame
     handoffs: pd.DataFrame
+    reps: pd.DataFrame = None  # (set by diff_plans; None only for a PlanDiff made by hand)
+
+    def __post_init__(self):
+        if self.reps is None:
+            object.__setattr__(self, "reps", pd.DataFrame(columns=_REP_CHANGE_COLUMNS, dtype=object))
 
     @property
     def empty(self) -> bool:
         """True when nothing changed."""
-        return self.regions.empty and self.territories.empty and self.accounts.empty
+        return self.regions.empty and self.territories.empty and self.accounts.empty and self.reps.empty
 
 
 def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -123,6 +131,7 @@ def diff_plans(
     new_assignments: pd.DataFrame | None = None,
     *,
     parents: Mapping[str, str] | None = None,
+    region_label: Callable[[str], str] | None = None,
 ) -> PlanDiff:
     """Compare two plans (and, when given, their account assignments).
 
@@ -137,6 +146,8 @@ def diff_plans(
         level hands out the counties of a state) is then compared unit by unit, and so is every other claim of
         ``parents`` then (a state that changed hands whole counts its counties, as the rebalance that moved it
         does); without it such a state shows as moved to no territory and each of its counties as coming from none.
+    region_label : callable, optional
+        Region id → its name, for the reps' homes (else the id).
 
     Returns
     -------
@@ -227,7 +238,99 @@ def diff_plans(
         )
         account_names = account_names[~account_names.index.duplicated(keep="last")]
         accounts.insert(1, "name", accounts["account_id"].map(account_names).astype(object))
-    return PlanDiff(regions=regions, territories=territories, accounts=accounts, handoffs=handoffs)
+    return PlanDiff(
+        regions=regions,
+        territories=territories,
+        accounts=accounts,
+        handoffs=handoffs,
+        reps=rep_changes(old, new, region_label=region_label),
+    )
+
+
+_REP_CHANGE_COLUMNS = ["rep_id", "name", "change", "detail"]
+# (the fields of a rep compared, in the roster's order, with the words that say them)
+_REP_FIELDS = {
+    field: field.replace("_", " ")
+    for field in ("name", "active", "home_region", "capacity", "quota_attainment", "territory_ids", "specialties",
+                  "current_accounts", "salesforce_user_id", "hubspot_owner")
+} | {"home_region": "home", "territory_ids": "territories", "salesforce_user_id": "Salesforce user id",
+     "hubspot_owner": "HubSpot owner"}  # fmt: skip
+
+
+def rep_changes(old: Plan, new: Plan, *, region_label: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """Reps added, removed or changed from ``old`` to ``new``: ``rep_id, name, change, detail``.
+
+    ``detail`` says each changed field, old → new ("capacity 180 → 50; active yes → no"); territories by name (each
+    side by its own plan's names), quota attainment as a percentage, homes by ``region_label`` (else the id). A rep
+    added or removed has its territories, capacity and whether active as its detail.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> def plan(reps):
+    ...     return plan_from_dict({"territories": [{"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+    ...                                            {"territory_id": "W", "name": "West", "region_ids": ["US-CA"]}],
+    ...                            "reps": reps})
+    >>> ann = {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "capacity": 180, "quota_attainment": 1.1}
+    >>> old = plan([ann, {"rep_id": "B", "name": "Bo", "territory_ids": ["W"]}])
+    >>> new = plan([{**ann, "capacity": 50, "territory_ids": ["E", "W"], "active": False}])
+    >>> rep_changes(old, new).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['A', 'Ann', 'changed', 'active yes → no; capacity 180 → 50; territories East → East, West'],
+     ['B', 'Bo', 'removed', 'territories West; capacity 40; active']]
+    """
+    names = [{t.territory_id: t.name or t.territory_id for t in p.territories} for p in (old, new)]
+    old_r, new_r = {r.rep_id: r for r in old.reps}, {r.rep_id: r for r in new.reps}
+    rows = []
+    for rep_id in [*old_r, *(r for r in new_r if r not in old_r)]:
+        a, b = old_r.get(rep_id), new_r.get(rep_id)
+        if a is None or b is None:
+            rep, side = (b, 1) if a is None else (a, 0)
+            detail = (
+                f"territories {_rep_value('territory_ids', rep.territory_ids, names[side], region_label)}; "
+                f"capacity {rep.capacity:,}; {'active' if rep.active else 'inactive'}"
+            )
+            rows.append((rep_id, rep.name, "added" if a is None else "removed", detail))
+            continue
+        fields = [f for f in _REP_FIELDS if getattr(a, f) != getattr(b, f)]
+        if fields:
+            detail = "; ".join(
+                f"{_REP_FIELDS[f]} {_rep_value(f, getattr(a, f), names[0], region_label)} → "
+                f"{_rep_value(f, getattr(b, f), names[1], region_label)}"
+                for f in fields
+            )
+            rows.append((rep_id, b.name, "changed", detail))
+    return pd.DataFrame(rows, columns=_REP_CHANGE_COLUMNS, dtype=object)
+
+
+def _rep_value(field: str, value, territory_names: Mapping[str, str], region_label=None) -> str:
+    """A rep's field in a few words, for :func:`rep_changes`."""
+    if field == "territory_ids":
+        return ", ".join(territory_names.get(t, t) for t in value) or "none"
+    if field == "active":
+        return "yes" if value else "no"
+    if field == "quota_attainment":
+        return percent(value)
+    if field == "home_region":
+        return "none" if not value else region_label(value) if region_label else value
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "none" if value is None or value == "" else str(value)
+
+
+def rep_changes_said(changes: pd.DataFrame, shown: int = 3) -> str:
+    """The reps changed in a line, for a step of the edit history ("Sarah Chen capacity 180 → 50").
+
+    Examples
+    --------
+    >>> changes = pd.DataFrame({"name": ["Ann", "Bo"], "change": ["changed", "added"],
+    ...                         "detail": ["capacity 180 → 50", "territories East; capacity 40; active"]})
+    >>> rep_changes_said(changes)
+    'Ann capacity 180 → 50; Bo added'
+    """
+    said = [f"{row.name} {row.detail if row.change == 'changed' else row.change}" for row in changes.itertuples()]
+    return name_list(said, shown) if len(said) > shown else "; ".join(said)
 
 
 def _names(ids: str | None, names: dict) -> str:
