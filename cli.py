@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     parser.add_argument(
         "--table",
-        help="with --format csv: which table (balance: territories, reps, team; gaps: a gaps table;\nrebalance: moves, territories, handoffs)",
+        help="with --format csv: which table (balance: territories, reps, team; gaps: a gaps table;\ndiff: regions, territories, reps, accounts, handoffs;\nrebalance: moves, territories, handoffs)",
     )
     parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
     parser.add_argument(
@@ -390,6 +390,8 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         args.out = None
         return {"plan": plan.name, "territories": len(plan.territories), "written": True}, {}, ""
     if args.command == "diff":
+        from geo.boundaries import region_label
+
         if args.new is None:
             raise CliInputError("diff needs --new PLAN (file or folder)", column="--new")
         old, new = load_any_plan(args.plan, warn), load_any_plan(args.new, warn)
@@ -402,12 +404,13 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             if kept is None and len(before):
                 kept = before.set_index("account_id")["rep_id"]
             diff = diff_plans(
-                old, new, before, assign_for(new, args, warn, keep=kept), parents=units_of_claims(old, new)
-            )
+                old, new, before, assign_for(new, args, warn, keep=kept), parents=units_of_claims(old, new),
+                region_label=region_label,
+            )  # fmt: skip
         else:
-            diff = diff_plans(old, new, parents=units_of_claims(old, new))
-        tables = {"regions": diff.regions, "territories": diff.territories, "accounts": diff.accounts,
-                  "handoffs": diff.handoffs}  # fmt: skip
+            diff = diff_plans(old, new, parents=units_of_claims(old, new), region_label=region_label)
+        tables = {"regions": diff.regions, "territories": diff.territories, "reps": diff.reps,
+                  "accounts": diff.accounts, "handoffs": diff.handoffs}  # fmt: skip
         return {k: _records(v) for k, v in tables.items()}, tables, "regions"
     if args.command == "crm-export":
         if args.crm is None or args.accounts is None:

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import region_labels
+from geo.boundaries import region_label, region_labels
 from geo.editing import units_of_claims
 from pages.shared import (
     assigned_afresh,
@@ -168,6 +168,15 @@ def _regions_moved(regions: pd.DataFrame) -> pd.DataFrame:
     return regions.assign(name=region_labels(regions["region_id"]))[
         ["name", "region_id", "from_name", "to_name"]
     ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"})
+
+
+def _show_reps_changed(reps: pd.DataFrame) -> None:
+    """A diff's reps added, removed or changed (:attr:`territory.plan_diff.PlanDiff.reps`), under a heading."""
+    st.markdown("**Reps**")
+    show_table(
+        reps.drop(columns="rep_id"), hide_index=True, width="stretch",
+        column_config={"name": "Rep", "change": "Change", "detail": st.column_config.TextColumn("Detail", width="large")},
+    )  # fmt: skip
 
 
 def _session_edits() -> tuple[list[str], int]:
@@ -468,13 +477,10 @@ def _changes_of_work(url: str, plan_id: int, version: int, content: str) -> str:
 def _changes_in_words(base, plan) -> str:
     """What a plan changes from ``base``, counted: regions moved, territories and reps changed."""
     diff = diff_plans(base, plan, parents=units_of_claims(base, plan))
-    reps_before = {r["rep_id"]: r for r in base.to_dict()["reps"]}
-    reps_after = {r["rep_id"]: r for r in plan.to_dict()["reps"]}
-    reps = sum(reps_before.get(rep) != reps_after.get(rep) for rep in reps_before.keys() | reps_after.keys())
     counts = (
         (len(diff.regions), "region", "regions", "moved"),
         (len(diff.territories), "territory", "territories", "changed"),
-        (reps, "rep", "reps", "changed"),
+        (len(diff.reps), "rep", "reps", "changed"),
     )
     said = [f"{count} {one if count == 1 else many} {verb}" for count, one, many, verb in counts if count]
     return ", ".join(said) or "other settings"
@@ -591,7 +597,8 @@ if conflict:
     )
     their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
     st.markdown(
-        f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s)"
+        f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s), "
+        f"{len(their_diff.reps)} rep change(s)"
     )
     if len(their_diff.regions):
         show_table(_regions_moved(their_diff.regions), hide_index=True)
@@ -600,6 +607,8 @@ if conflict:
             their_diff.territories, hide_index=True,
             column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
         )  # fmt: skip
+    if len(their_diff.reps):
+        _show_reps_changed(their_diff.reps)
     _, both = _merge()
     if both:
         st.markdown(f"**Changed on both sides** ({len(both)}): the merge keeps yours unless you choose theirs.")
@@ -771,7 +780,7 @@ if ids:
             f"the {len(both):,} both hold; the others are not counted as changing hands."
         )
     diff = diff_plans(old_version.plan, new_version.plan, *assignments,
-                      parents=units_of_claims(old_version.plan, new_version.plan))  # fmt: skip
+                      parents=units_of_claims(old_version.plan, new_version.plan), region_label=region_label)  # fmt: skip
     if afresh:
         names = " and ".join(dict.fromkeys(afresh))
         st.caption(
@@ -831,6 +840,8 @@ if ids:
                     diff.territories, hide_index=True, width="stretch",
                     column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
                 )  # fmt: skip
+        if len(diff.reps):  # (capacities, territories, who is active: the Reps page's changes)
+            _show_reps_changed(diff.reps)
         if len(diff.handoffs):
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)

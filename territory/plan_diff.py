@@ -46,11 +46,7 @@ class PlanDiff:
     territories: pd.DataFrame
     accounts: pd.DataFrame
     handoffs: pd.DataFrame
-    reps: pd.DataFrame = None  # (set by diff_plans; None only for a PlanDiff made by hand)
-
-    def __post_init__(self):
-        if self.reps is None:
-            object.__setattr__(self, "reps", pd.DataFrame(columns=_REP_CHANGE_COLUMNS, dtype=object))
+    reps: pd.DataFrame
 
     @property
     def empty(self) -> bool:

@@ -303,6 +303,35 @@ def test_export_import_and_diff_plan_folders(tmp_path, capsys):
     assert "US-NJ" in next(t for t in back["territories"] if t["territory_id"] == "NAE")["region_ids"]
 
 
+def test_diff_lists_the_reps_changed(tmp_path, capsys):
+    # Three capacities changed and a rep made inactive printed empty tables.
+    data = json.loads(DEMO_PLAN.read_text())
+    for rep in data["reps"][:3]:
+        rep["capacity"] -= 10
+    data["reps"][0]["active"] = False
+    new = tmp_path / "plan.json"
+    new.write_text(json.dumps(data))
+    code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", new, capsys=capsys)
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["regions"] == [] and shown["territories"] == []
+    first, second, third = ({**r, "capacity": r["capacity"] + 10} for r in data["reps"][:3])
+    assert shown["reps"] == [
+        {"rep_id": first["rep_id"], "name": first["name"], "change": "changed",
+         "detail": f"active yes → no; capacity {first['capacity']} → {first['capacity'] - 10}"},
+        {"rep_id": second["rep_id"], "name": second["name"], "change": "changed",
+         "detail": f"capacity {second['capacity']} → {second['capacity'] - 10}"},
+        {"rep_id": third["rep_id"], "name": third["name"], "change": "changed",
+         "detail": f"capacity {third['capacity']} → {third['capacity'] - 10}"},
+    ]  # fmt: skip
+    code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", new, "--format", "csv", "--table", "reps",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "rep_id,name,change,detail" and len(lines) == 4
+    assert lines[1] == f"{first['rep_id']},{first['name']},changed,active yes → no; capacity 180 → 170"
+
+
 def test_a_bad_plan_folder_exits_2_naming_the_row(tmp_path, capsys):
     folder = tmp_path / "plan"
     run_cli("export-plan", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from territory.store import PlanStore
+from tests.conftest import ROOT, app_session
+from tests.pages.test_plans import move, save
 
 
 @pytest.fixture
@@ -16,6 +18,10 @@ def app():
 def _apply(app, name, change):
     app.run()
     app.switch_page("pages/reps.py").run()
+    _change_roster(app, name, change)
+
+
+def _change_roster(app, name, change):
     roster = app.data_editor[0].value
     row = int(roster.index[roster["name"] == name][0])
     app.session_state["roster_editor"] = {"edited_rows": {row: change}, "added_rows": [], "deleted_rows": []}
@@ -54,3 +60,36 @@ def test_a_roster_change_is_a_labelled_step_and_the_plans_page_compares_the_reps
     assert not app.exception
     shown = " ".join(str(m.value) for m in [*app.markdown, *app.caption]).replace("\\", "")
     assert "Reps: Sarah Chen capacity 180 → 50" in shown
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_a_saved_roster_change_is_in_the_audit_log_and_the_compare_section(data_dir):
+    # The audit log read "Plan changed outside the editor" and v1 → v2 "Regions moved 0, Territories changed 0".
+    app = app_session("pages/reps.py")
+    _change_roster(app, "Sarah Chen", {"capacity": 50})
+    save(app, "smaller")
+    edits = PlanStore().audit(1).query("action == 'edit'")["detail"].tolist()
+    assert any("Reps: Sarah Chen capacity 180 → 50" in e for e in edits), edits
+    assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (1, 2))
+    assert not any("hold the same plan" in i.value for i in app.info)
+    reps = next(d.value for d in app.dataframe if list(d.value.columns) == ["name", "change", "detail"])
+    assert reps.values.tolist() == [["Sarah Chen", "changed", "capacity 180 → 50"]]
+
+
+def test_a_save_conflict_counts_and_lists_their_rep_changes(data_dir):
+    # "Their changes: 0 region(s) moved, 0 territory change(s)" when they had changed a capacity.
+    ana, bo = app_session("pages/reps.py"), app_session()
+    _change_roster(ana, "Sarah Chen", {"capacity": 50})
+    move(bo, ["US-NJ"], "NAE")
+    save(ana, "Sarah smaller", author="ana")
+    save(bo, "NJ east", author="bo")
+    assert any("**ana** saved version 2" in w.value for w in bo.warning)
+    said = " ".join(m.value for m in bo.markdown).replace("\\", "")
+    assert "Their changes: 0 region(s) moved, 0 territory change(s), 1 rep change(s)" in said
+    reps = next(d.value for d in bo.dataframe if list(d.value.columns) == ["name", "change", "detail"])
+    assert reps.values.tolist() == [["Sarah Chen", "changed", "capacity 180 → 50"]]

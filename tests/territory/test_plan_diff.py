@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from territory import plan_from_dict
-from territory.plan_diff import NO_REP, diff_plans
+from territory.plan_diff import NO_REP, diff_plans, rep_changes, rep_changes_said
 
 OLD = {
     "name": "FY27",
@@ -145,6 +145,49 @@ def test_account_moves_name_each_side_by_its_own_plan():
     after = assignments([("a1", "E", "A", "assigned", 10.0)])
     moved = diff_plans(old, new, before, after).accounts.iloc[0]
     assert (moved["from_territory"], moved["to_territory"]) == ("West", "East")
+
+
+def test_reps_added_removed_and_changed_field_by_field():
+    # The Reps page's changes were in no diff: three capacities changed read as "Regions moved 0, Territories
+    # changed 0", and the version history said nothing of them.
+    ann = {"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "capacity": 180, "quota_attainment": 1.12,
+           "specialties": ["Retail"], "home_region": "US-NY"}  # fmt: skip
+    old = plan_from_dict({**OLD, "reps": [ann, {"rep_id": "B", "name": "Bo", "territory_ids": ["W"]}]})
+    new = plan_from_dict(
+        {**OLD, "reps": [
+            {**ann, "capacity": 50, "active": False, "territory_ids": ["E", "W"], "quota_attainment": 0.9,
+             "specialties": [], "home_region": "US-NJ"},
+            {"rep_id": "C", "name": "Cy", "territory_ids": ["S"], "capacity": 30},
+        ]}
+    )  # fmt: skip
+    diff = diff_plans(old, new, region_label={"US-NJ": "New Jersey", "US-NY": "New York"}.get)
+    assert not diff.empty and diff.regions.empty and diff.territories.empty
+    assert diff.reps.values.tolist() == [
+        ["A", "Ann", "changed", "active yes → no; home New York → New Jersey; capacity 180 → 50; quota attainment "
+         "112% → 90%; territories East → East, West; specialties retail → none"],
+        ["B", "Bo", "removed", "territories West; capacity 40; active"],
+        ["C", "Cy", "added", "territories South; capacity 30; active"],
+    ]  # fmt: skip
+    # Territories by each side's own names; a rep unchanged is not listed.
+    renamed = plan_from_dict({**OLD, "territories": [{**OLD["territories"][0], "name": "Eastern"}, *OLD["territories"][1:]],
+                              "reps": [{"rep_id": "A", "name": "Ann", "territory_ids": ["E", "W"]}, OLD["reps"][1]]})  # fmt: skip
+    assert diff_plans(plan_from_dict(OLD), renamed).reps.values.tolist() == [
+        ["A", "Ann", "changed", "territories East → Eastern, West"]
+    ]
+    assert diff_plans(plan_from_dict(OLD), plan_from_dict(OLD)).reps.empty
+    assert list(diff_plans(plan_from_dict(OLD), plan_from_dict(OLD)).reps.columns) == ["rep_id", "name", "change",
+                                                                                      "detail"]  # fmt: skip
+
+
+def test_rep_changes_said_in_a_line_for_the_history():
+    old = plan_from_dict({**OLD, "reps": [{**r, "capacity": 180} for r in OLD["reps"]]})
+    new = plan_from_dict({**OLD, "reps": [{**OLD["reps"][0], "capacity": 50}, {**OLD["reps"][1], "capacity": 180}]})
+    assert rep_changes_said(rep_changes(old, new)) == "Ann capacity 180 → 50"
+    many = plan_from_dict({**OLD, "reps": [{"rep_id": f"R{i}", "name": f"Rep {i}"} for i in range(5)]})
+    assert rep_changes_said(rep_changes(plan_from_dict(OLD), many), shown=3) == (
+        "Ann removed, Bo removed, Rep 0 added and 4 others"
+    )
+    assert rep_changes_said(rep_changes(old, old)) == ""
 
 
 def test_merge_lists_each_conflict_with_both_sides_and_keeps_the_side_chosen():
