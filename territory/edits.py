@@ -252,11 +252,19 @@ def _with_room(plan: Plan, load: pd.Series) -> list[str]:
 def _plan_key(plan: Plan) -> tuple:
     """What of ``plan`` the assignment reads, in one order: plans with equal keys assign every account alike.
 
-    Regions and carve-outs are sets (a region moved out and back is listed last), overrides a set (a lock
-    replaced is listed last); the plan's accounts are compared apart (by :func:`_earlier_with`).
+    Regions and carve-outs are sets (a region moved out and back is listed last); of the locks, the last of each
+    account, as :func:`territory.assignment._assign` reads them, as a set (a lock replaced is listed last); names,
+    colours and quotas are left out (a territory renamed between a region's move away and back is the same plan).
+    The plan's accounts are compared apart (by :func:`_earlier_with`).
     """
-    territories = tuple(replace(t, region_ids=tuple(sorted(set(t.region_ids)))) for t in plan.territories)
-    return territories, plan.reps, frozenset(plan.overrides), plan.settings, frozenset(plan.unclaimed_region_ids)
+    territories = tuple(
+        replace(t, name="", color="", annual_quota=0.0, region_ids=tuple(sorted(set(t.region_ids))))
+        for t in plan.territories
+    )
+    reps = tuple(replace(r, name="") for r in plan.reps)
+    locks = frozenset({o.account_id: o for o in plan.overrides if o.locked}.values())
+    unlocked = frozenset(o for o in plan.overrides if not o.locked)
+    return territories, reps, locks, unlocked, plan.settings, frozenset(plan.unclaimed_region_ids)
 
 
 def _earlier_with(state: PlanState, plan: Plan) -> PlanState | None:
@@ -468,10 +476,10 @@ def plan_with_regions_moved(
         the claim: the county must then be claimed itself.
         """
         for ancestor_id in chain(region_id)[1:]:
+            if ancestor_id in claims:  # (a claim on a carved-out region itself still holds)
+                return claims[ancestor_id] == {territory_id}
             if ancestor_id in unclaimed:
                 return False
-            if ancestor_id in claims:
-                return claims[ancestor_id] == {territory_id}
         return False
 
     # A region given back to the territory that holds it through an ancestor alone is no carve-out: a county
