@@ -128,14 +128,14 @@ class PlanState:
                 table[column] = pd.Series(values, index=table.index, dtype=values.dtype)
         return table
 
-    @cached_property
+    @property
     def plan_key(self) -> tuple:
-        """See :func:`_plan_key` (for finding a plan this session had before)."""
+        """What of the plan the assignment reads (see :func:`_plan_key`), to find a plan this session had before."""
         return _plan_key(self.plan)
 
     @cached_property
     def plan_hash(self) -> int:
-        """``hash(self.plan_key)``, kept."""
+        """``hash(self.plan_key)``, computed once (the key itself is not kept: with many overrides it is large)."""
         return hash(self.plan_key)
 
     @cached_property
@@ -273,7 +273,7 @@ def _earlier_with(state: PlanState, plan: Plan) -> PlanState | None:
     wanted = hash(key)
     link = state
     while link is not None:
-        if link.plan_hash == wanted and link.plan_key == key:
+        if link.plan_hash == wanted and _plan_key(link.plan) == key:
             if link.plan.accounts is plan.accounts or link.plan.accounts == plan.accounts:
                 return link
         link = link.parent
