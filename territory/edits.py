@@ -250,8 +250,9 @@ def _with_room(plan: Plan, load: pd.Series) -> list[str]:
 
 
 def _plan_key(plan: Plan) -> tuple:
-    """What of ``plan`` the assignment reads, in one order: plans with equal keys assign every account alike.
+    """What of ``plan`` the assignment reads, in one order (an assignment valid under one is valid under the other).
 
+    A plan the session had before can so take back the assignment it had then.
     Regions and carve-outs are sets (a region moved out and back is listed last); of the locks, the last of each
     account, as :func:`territory.assignment._assign` reads them, as a set (a lock replaced is listed last); names,
     colours and quotas are left out (a territory renamed between a region's move away and back is the same plan).
