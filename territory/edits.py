@@ -354,7 +354,8 @@ def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, ne
     return child
 
 
-def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = ()):
+def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, moved: tuple[str, ...] = (), *,
+              search: bool = True):  # fmt: skip
     """The child of ``state`` under ``plan``, the accounts at ``positions`` (those the edit touches) run again.
 
     A plan this session had before (a region moved away and back, a setting changed and changed back) gets the
@@ -362,7 +363,7 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     territory where a rep now has room, are assigned again against the reps' loads, each staying with the rep it
     has where the rules still allow (minimal moves).
     """
-    earlier = _earlier_with(state, plan)
+    earlier = _earlier_with(state, plan) if search else None
     if earlier is not None:
         return _restored(state, earlier, plan, edit, moved)
     positions = np.unique(np.asarray(positions, dtype=np.int64))
@@ -544,22 +545,22 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
     """
     region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
     plan = plan_with_regions_moved(state.plan, region_ids, territory_id, ancestors=state.index.ancestors)
-    if territory_id is not None and _earlier_with(state, plan) is None:
+    earlier = _earlier_with(state, plan)
+    if territory_id is not None and earlier is None:
         # A region the session's plan listed though its territory reached it through an ancestor comes back listed,
         # so that the round trip ends in that plan (and its assignment, the claims included).
         listed = plan_with_regions_moved(
             state.plan, region_ids, territory_id, ancestors=state.index.ancestors, list_reached=True
         )
-        if listed != plan and _earlier_with(state, listed) is not None:
+        earlier = _earlier_with(state, listed) if listed != plan else None
+        if earlier is not None:
             plan = listed
     target = state.plan.territory(territory_id).name if territory_id else "no territory"
-    return _reassign(
-        state,
-        plan,
-        _positions_in_regions(state, region_ids),
-        f"Moved {summarise_regions(region_ids)} to {target}",
-        region_ids,
-    )
+    edit = f"Moved {summarise_regions(region_ids)} to {target}"
+    if earlier is not None:
+        return _restored(state, earlier, plan, edit, region_ids)
+    # (searched already: the plan is none the session had)
+    return _reassign(state, plan, _positions_in_regions(state, region_ids), edit, region_ids, search=False)
 
 
 def _positions_of(state: PlanState, account_ids) -> np.ndarray:
