@@ -561,7 +561,8 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
         if rule == "owner":
             return f"{who}, the current owner, covers {territory} and was below capacity, so keeps it.{conflict}"
         if rule == "kept":
-            return f"{who} held it in the saved plan, covers {territory} and was below capacity, so keeps it.{conflict}"
+            # "kept": a saved assignment kept (rebalance), or a lock lifted in an edit while its rep held the account
+            return f"{who} already held it, covers {territory} and was below capacity, so keeps it.{conflict}"
         return f"{who} had the most free capacity among {territory}'s active reps.{conflict}"
     reason = row.get("reason")
     if reason == "no-matching-territory":

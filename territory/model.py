@@ -76,6 +76,23 @@ def normalize_tier(value: object) -> str | None:
     return _TIER_SYNONYMS.get(str(value).strip().lower())
 
 
+def _as_tuples(item: object, *names: str, pairs: tuple[str, ...] = ()) -> None:
+    """Make the sequence fields ``names`` (and the pair lists ``pairs``) of a frozen dataclass tuples.
+
+    A plan built in code with lists (``Rep(territory_ids=["E"])``) then compares and hashes as one read from a file.
+    """
+    for name in names:
+        value = getattr(item, name)
+        if not isinstance(value, tuple) and value is not None and not isinstance(value, str):
+            object.__setattr__(item, name, tuple(value))
+    for name in pairs:
+        value = getattr(item, name)
+        if isinstance(value, Mapping):
+            object.__setattr__(item, name, tuple(value.items()))
+        elif not isinstance(value, tuple) or any(not isinstance(pair, tuple) for pair in value):
+            object.__setattr__(item, name, tuple(tuple(pair) for pair in value))
+
+
 @dataclass(frozen=True)
 class Territory:
     """A named set of regions, optionally narrowed to industries and tiers."""
@@ -89,6 +106,9 @@ class Territory:
     annual_quota: float = 0.0
     parent_id: str | None = None
     priority: int = 0
+
+    def __post_init__(self) -> None:
+        _as_tuples(self, "region_ids", "industries", "tiers")
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,9 @@ class Rep:
     """The rep's Salesforce User Id (``005…``), for owner updates in a Data Loader file."""
     hubspot_owner: str | None = None
     """The rep's HubSpot owner (the user's email, as HubSpot imports match owners), for a HubSpot import file."""
+
+    def __post_init__(self) -> None:
+        _as_tuples(self, "territory_ids", "specialties")
 
 
 @dataclass(frozen=True)
@@ -158,6 +181,9 @@ class Scoring:
     tier1_min: float = 70.0
     tier2_min: float = 40.0
 
+    def __post_init__(self) -> None:
+        _as_tuples(self, pairs=("industry_weights", "tier_fit", "fit_weights"))
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -175,6 +201,9 @@ class Settings:
     activation_weights: tuple[tuple[int, float], ...] = ((1, 3.0), (2, 2.0), (3, 1.0))
     potential: str = "prospect_value"
     scoring: Scoring = field(default_factory=Scoring)
+
+    def __post_init__(self) -> None:
+        _as_tuples(self, pairs=("tier_weights", "activation_weights"))
 
     def tier_weight(self, tier: str) -> float:
         """Workload weight of an account of ``tier`` (1.0 for an unknown tier)."""
@@ -196,6 +225,9 @@ class Plan:
 
     A territory that lists the region itself, or a region inside it, still claims that.
     """
+
+    def __post_init__(self) -> None:
+        _as_tuples(self, "territories", "reps", "overrides", "accounts", "unclaimed_region_ids")
 
     def rep(self, rep_id: str) -> Rep:
         """Return the rep with this id (KeyError naming the known ids if absent)."""

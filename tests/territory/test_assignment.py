@@ -384,3 +384,16 @@ def test_explain_names_regions_when_given_their_names_and_says_when_an_account_h
     assert explain(plan, {**focus, "industry": None}) == (
         "Territories claim US-NY, but each takes only some industries and the account has none."
     )
+
+
+def test_explain_a_kept_account_does_not_claim_a_saved_plan():
+    # "kept" comes from a saved assignment kept (rebalance) or from a lock lifted in an edit while its rep held the
+    # account: the sentence must be true of both, so it says the rep already held it, not where.
+    plan = plan_from_dict(
+        {
+            "territories": [{"territory_id": "E", "name": "East"}],
+            "reps": [{"rep_id": "R1", "name": "Ann Lee", "territory_ids": ["E"]}],
+        }
+    )
+    row = {"status": "assigned", "rule": "kept", "territory_id": "E", "rep_id": "R1", "region_id": "US-NY"}
+    assert explain(plan, row) == "Ann Lee already held it, covers East and was below capacity, so keeps it."

@@ -337,3 +337,38 @@ def test_an_infinite_number_is_a_problem_not_a_crash(tmp_path):
     assert str(caught.value) == (
         "plan.json, territory 1 (T1), field 'priority': 'priority' must be a finite number, got inf"
     )
+
+
+def test_a_plan_built_with_lists_holds_tuples_and_hashes():
+    from territory.model import Plan, Rep, Scoring, Settings, Territory
+
+    plan = Plan(
+        name="lists",
+        territories=[Territory("E", "East", region_ids=["US-NY"], industries=["Retail"])],
+        reps=[Rep("R0", "Ann", territory_ids=["E"], specialties=["Retail"])],
+        settings=Settings(
+            tier_weights=[["enterprise", 3.0]],
+            activation_weights={1: 3.0},
+            scoring=Scoring(fit_weights=[("industry", 1.0)]),
+        ),
+        unclaimed_region_ids=["US-36061"],
+    )
+    assert plan.territories[0].region_ids == ("US-NY",)
+    assert plan.reps[0].territory_ids == ("E",)
+    assert plan.settings.tier_weights == (("enterprise", 3.0),)
+    assert plan.settings.activation_weights == ((1, 3.0),)
+    assert plan.settings.scoring.fit_weights == (("industry", 1.0),)
+    assert plan.unclaimed_region_ids == ("US-36061",)
+    assert hash(plan) == hash(
+        Plan(
+            name="lists",
+            territories=(Territory("E", "East", region_ids=("US-NY",), industries=("Retail",)),),
+            reps=(Rep("R0", "Ann", territory_ids=("E",), specialties=("Retail",)),),
+            settings=Settings(
+                tier_weights=(("enterprise", 3.0),),
+                activation_weights=((1, 3.0),),
+                scoring=Scoring(fit_weights=(("industry", 1.0),)),
+            ),
+            unclaimed_region_ids=("US-36061",),
+        )
+    )
