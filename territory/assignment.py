@@ -262,7 +262,11 @@ def assign_accounts(
 
 
 def _external_load(plan: Plan, accounts: pd.DataFrame) -> pd.Series:
-    owned = accounts["owner"].value_counts()
+    return _external_from_owned(plan, accounts["owner"].value_counts())
+
+
+def _external_from_owned(plan: Plan, owned: pd.Series) -> pd.Series:
+    """Accounts each rep holds outside the data: their declared current accounts less those the data give them."""
     values = []
     for rep in plan.reps:
         declared = rep.current_accounts or 0

@@ -25,7 +25,7 @@ from territory.assignment import (
     KEPT_COLUMN,
     AssignmentResult,
     _assign,
-    _external_load,
+    _external_from_owned,
     _with_result,
     ancestor_map,
     prepare_accounts,
@@ -67,6 +67,8 @@ class _Index:
     account_position: pd.Index
     ancestors: dict
     engine: pd.DataFrame
+    owned: pd.Series
+    """Accounts per owner in the data (what a rep's declared current accounts include)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +202,8 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         saved, not a reshuffle of the prospects.
     """
     prepared = prepare_accounts(accounts).reset_index(drop=True)
-    external = _external_load(plan, prepared)
+    owned = prepared["owner"].value_counts()
+    external = _external_from_owned(plan, owned)
     load = external.copy()
     ancestors = ancestor_map(regions)
     run = prepared
@@ -218,7 +221,7 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         for ancestor_id, _ in chain:
             descendants.setdefault(ancestor_id, []).append(region_id)
     engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
-    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine)
+    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine, owned)
     waiting, waiting_in = _waiting(
         result["status"].to_numpy(dtype=object), result["territory_id"].to_numpy(dtype=object)
     )
@@ -302,6 +305,7 @@ def _restored(state: PlanState, earlier: PlanState, plan: Plan, edit: str, moved
         edit=edit,
         moved=moved,
         rep_load=earlier.rep_load,
+        external_load=earlier.external_load,
         tally=earlier.tally,
         waiting=(earlier.waiting, earlier.waiting_in),
     )
@@ -312,7 +316,8 @@ def _differs(old_values: np.ndarray, new_values: np.ndarray) -> np.ndarray:
 
 
 def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, new: dict, *, edit: str,
-           moved: tuple[str, ...], rep_load: pd.Series, tally: BalanceTally | None, waiting: tuple) -> PlanState:  # fmt: skip
+           moved: tuple[str, ...], rep_load: pd.Series, external_load: pd.Series, tally: BalanceTally | None,
+           waiting: tuple) -> PlanState:  # fmt: skip
     """The state after ``state`` where the accounts at ``positions`` go from ``before`` to ``new`` (all changed)."""
     was_assigned = before["status"] == "assigned"
     now_assigned = new["status"] == "assigned"
@@ -336,7 +341,7 @@ def _child(state: PlanState, plan: Plan, positions: np.ndarray, before: dict, ne
         accounts=state.accounts,
         regions=state.regions,
         rep_load=rep_load,
-        external_load=state.external_load,
+        external_load=external_load,
         tally=state.tally.apply(flows) if tally is None else tally,
         workload=state.workload,
         index=state.index,
@@ -368,7 +373,11 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         return _restored(state, earlier, plan, edit, moved)
     positions = np.unique(np.asarray(positions, dtype=np.int64))
     held_before = state.values_at(positions)
-    load = state.rep_load.reindex([r.rep_id for r in plan.reps]).fillna(0).astype(np.int64)
+    rep_ids = [r.rep_id for r in plan.reps]
+    # The accounts each rep holds outside the data, as this plan declares them (a rep added, or a count changed).
+    external = _external_from_owned(plan, state.index.owned)
+    load = state.rep_load.reindex(rep_ids).fillna(0) - state.external_load.reindex(rep_ids).fillna(0) + external
+    load = load.astype(np.int64)
     # Release the accounts being re-assigned from the reps that hold them.
     holders = held_before["rep_id"][held_before["status"] == "assigned"]
     load = (load - pd.Series(holders).value_counts().reindex(load.index, fill_value=0)).astype(np.int64)
@@ -417,6 +426,7 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         edit=edit,
         moved=moved,
         rep_load=load,
+        external_load=external,
         tally=None,
         waiting=(
             np.concatenate([state.waiting[~rerun], waiting]),

@@ -33,7 +33,11 @@ def reordered(plan):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), edit_sequences(("regions", "accounts", "lock", "deactivate", "rebase"), max_size=8), st.data())
+@given(
+    scenarios(),
+    edit_sequences(("regions", "accounts", "lock", "deactivate", "rebase", "roster"), max_size=8),
+    st.data(),
+)
 def test_a_rebase_onto_an_earlier_plan_written_another_way_gives_back_an_assignment_the_session_had(
     scenario, sequence, data
 ):
@@ -99,3 +103,27 @@ def test_a_plan_with_a_list_field_can_be_edited():
     accounts = pd.DataFrame({"account_id": ["a"], "region_id": ["US-NY"]})
     moved = start(plan, accounts, STATES).move_regions(["US-NY"], "W")
     assert moved.result["territory_id"].tolist() == ["W"]
+
+
+def test_a_rep_added_with_accounts_held_outside_the_data_takes_only_the_room_left():
+    # A rep's declared current accounts count against capacity. A rep added in the session (the Reps page's rebase)
+    # or whose count changed took no notice of it: the loads carried the session start's external load.
+    plan = two([rep("R0", "E", capacity=3)])
+    accounts = pd.DataFrame({"account_id": [f"a{i}" for i in range(6)], "region_id": ["US-NY"] * 6})
+    s0 = start(plan, accounts, STATES)
+    added = {**rep("R1", "E", capacity=3), "current_accounts": 2}
+    grown = plan_from_dict({**plan.to_dict(), "reps": [rep("R0", "E", capacity=3), added]})
+    after = rebase(s0, grown)
+    full_check(after)
+    assert after.result["rep_id"].value_counts().to_dict() == {"R0": 3, "R1": 1}
+    assert after.rep_load.to_dict() == {"R0": 3, "R1": 3}
+    assert after.external_load.to_dict() == start(grown, accounts, STATES).external_load.to_dict()
+    # and a count lowered frees room: R1 now holds none outside the data
+    fewer = plan_from_dict({**plan.to_dict(), "reps": [rep("R0", "E", capacity=3), {**added, "current_accounts": 0}]})
+    later = rebase(after, fewer)
+    full_check(later)
+    assert later.result["rep_id"].value_counts().to_dict() == {"R0": 3, "R1": 3}
+    # back to the plan with 2 outside the data: the restore gives R1 its one account again
+    again = rebase(later, grown)
+    full_check(again)
+    assert again.result["rep_id"].value_counts().to_dict() == {"R0": 3, "R1": 1}

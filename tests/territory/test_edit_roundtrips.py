@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territory import plan_from_dict
+from territory.assignment import _external_load
 from territory.balance import tally_assignment
 from territory.edits import _TRACKED, rebase, start
 from tests.territory.test_properties import (
@@ -35,6 +36,9 @@ def no_false_locks(state):
 
 def full_check(state, locks=False):
     tallies_equal(state.tally, tally_assignment(state.plan, state.result))
+    # the accounts each rep holds outside the data, as the state's plan declares them (not the session start's)
+    declared = _external_load(state.plan, state.accounts)
+    assert state.external_load.reindex(declared.index).tolist() == declared.tolist()
     check_invariants(state.plan, state.result, state.rep_load, state.external_load)
     if locks:
         no_false_locks(state)
@@ -71,7 +75,7 @@ def test_regions_moved_around_then_each_given_back_restore_every_account(scenari
     pd.testing.assert_frame_equal(state.result[COLUMNS], s0.result[COLUMNS])
 
 
-edits = edit_sequences(("regions", "accounts", "lock", "deactivate", "rebase"), max_size=10)
+edits = edit_sequences(("regions", "accounts", "lock", "deactivate", "rebase", "roster"), max_size=10)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,7 +143,7 @@ def tallies_equal(a, b):
 
 
 def generated_edit(state, kind: str, a: int, b: int):
-    """The edit ``kind`` (regions, accounts, lock, deactivate, rebase) picked by ``a`` and ``b``; None if none fits."""
+    """The edit ``kind`` (regions, accounts, lock, deactivate, rebase, roster) picked by ``a`` and ``b``; None if none fits."""
     territories = [t.territory_id for t in state.plan.territories]
     reps = [r.rep_id for r in state.plan.reps]
     ids = list(state.accounts["account_id"])
@@ -157,6 +159,10 @@ def generated_edit(state, kind: str, a: int, b: int):
     if kind == "rebase":  # (another plan, as the Rebalance page's accept or a plan merge gives it)
         other = plan_with_regions_moved(state.plan, [region], territories[b % len(territories)], ancestors=ANCESTORS)
         return rebase(state, other)
+    if kind == "roster" and reps:  # (the Reps page: a rep's capacity and accounts held outside the data changed)
+        changed = replace(state.plan.rep(reps[a % len(reps)]), capacity=1 + b % 5, current_accounts=(a + b) % 4)
+        plan = replace(state.plan, reps=tuple(changed if r.rep_id == changed.rep_id else r for r in state.plan.reps))
+        return rebase(state, plan)
     return None
 
 
@@ -169,7 +175,7 @@ def edit_sequences(kinds=("regions", "accounts", "lock", "deactivate"), max_size
     )
 
 
-edits = edit_sequences()
+edits = edit_sequences(("regions", "accounts", "lock", "deactivate", "roster"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
