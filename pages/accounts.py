@@ -140,7 +140,9 @@ def detail_words(frame: pd.DataFrame) -> pd.Series:
 
 
 f = st.columns(4)
-status = f[0].multiselect("Status", ["assigned", "unassigned"], key="filter_status")
+# Pills, not a multiselect: at 1280 px the column is 193 px, and a multiselect scrolled its one chip out of view
+# ("nassigned", a new user's test); both pills show whole, side by side.
+status = f[0].pills("Status", ["assigned", "unassigned"], selection_mode="multi", key="filter_status")
 reasons = sorted(r for r in view["reason"].dropna().unique())
 reason = f[1].multiselect("Reason", reasons, key="filter_reason", format_func=lambda r: OUTCOMES.get(r, r))
 territory = f[2].multiselect("Territory", sorted(territory_names.values()), key="filter_territory")

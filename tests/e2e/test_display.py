@@ -256,3 +256,25 @@ def test_the_unassigned_queue_shows_each_sentence_whole_at_1280_px(page, app_url
     assert max(lines) == 2 <= holds, (max(lines), row_height)  # (the longest take two lines)
     assert max(page.evaluate(WRAPPED_LINES, [names, 150 - 2 * 8])) <= holds, row_height
     queue.screenshot(path=str(ARTIFACTS / "accounts_queue_1280.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_accounts_status_filter_shows_its_choices_whole(page, app_url, width):
+    # At 1280 px the Status filter (a multiselect in a 193 px column) scrolled its one chip out of view: "nassigned"
+    # (a new user's test). Each choice shows whole, inside its column, chosen or not.
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page, app_url, "accounts", "Accounts")
+    status = page.locator(".st-key-filter_status")
+    status.get_by_role("button", name="unassigned").click()
+    wait_for_rerun(page)
+    page.locator("h3", has_text="Results").first.wait_for()
+    column = status.locator("xpath=ancestor::*[@data-testid='stColumn'][1]").bounding_box()
+    choices = status.locator("button").evaluate_all(
+        "bs => bs.map(b => [b.textContent, b.scrollWidth - b.clientWidth, b.getBoundingClientRect().left,"
+        " b.getBoundingClientRect().right])"
+    )
+    assert [text for text, *_ in choices] == ["assigned", "unassigned"]
+    for text, hidden, left, right in choices:
+        assert hidden <= 0, (text, hidden)
+        assert column["x"] <= left and right <= column["x"] + column["width"] + 0.5, (text, left, right, column)
+    status.screenshot(path=str(ARTIFACTS / f"accounts_status_filter_{width}.png"))

@@ -153,7 +153,7 @@ def test_balance_least_balanced_first_and_tolerance(app):
 
 def test_accounts_filters_and_unassigned_queue(app):
     open_page(app, "pages/accounts.py")
-    app.multiselect(key="filter_status").set_value(["unassigned"]).run()
+    app.pills(key="filter_status").set_value(["unassigned"]).run()
     results = app.dataframe[0].value
     assert len(results) > 0 and set(results["status"]) == {"unassigned"}
     # The Reason filter says the reasons in the table's words ("reps full"), not their codes.
