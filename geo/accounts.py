@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.geocode import geocode
 from territory.errors import AccountsFileError
+from territory.formatting import counted, numbered
 from territory.model import normalize_tier
 from territory.textfiles import decode_text, pandas_lines
 
@@ -198,7 +199,7 @@ def read_accounts(
     if rows and accounts.empty:  # (a load that keeps nothing is no load: the accounts in use stay)
         first = table.sort_values("row", kind="stable").iloc[0] if len(table) else None
         raise AccountsFileError(
-            f"none of its {rows:,} row(s) can be used"
+            f"none of its {counted(rows, 'row')} can be used"
             + (
                 f"; the first, line {int(first['row'])}, column '{first['column']}': {str(first['problem']).removesuffix('; row skipped')}"
                 if first is not None
@@ -284,8 +285,9 @@ def _read_csv(source, name: str) -> _Csv:
     last = lines[~empty].max() if (~empty).any() else 0
     skipped = sorted([n for n in blank if n < last] + lines[empty].tolist())
     if skipped:
-        shown = ", ".join(str(n) for n in skipped[:10]) + (", …" if len(skipped) > 10 else "")
-        notes.append(f"{name}: {len(skipped):,} empty line(s) skipped (lines {shown}: blank, or only commas)")
+        notes.append(
+            f"{name}: {counted(len(skipped), 'empty line')} skipped ({numbered('line', skipped)}: blank, or only commas)"
+        )
     raw, lines = raw.loc[~empty].reset_index(drop=True), lines[~empty]
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")

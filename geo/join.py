@@ -12,6 +12,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.boundaries import EQUAL_AREA_CRS, WGS84, shared_join_layer
+from territory.formatting import counted, numbered
 from territory.regions import normalize_region_id
 
 __all__ = ["JoinResult", "join_accounts", "locate_accounts", "looks_swapped"]
@@ -108,11 +109,11 @@ def join_accounts(
     result = JoinResult(accounts=out, outside=out.loc[missing, keep].reset_index(drop=True))
     if snapped.any():
         result.notes.append(
-            f"{int(snapped.sum())} account(s) just off the coast were placed in the nearest region"
-            f" (within {snap_meters / 1000:g} km)"
+            f"{counted(int(snapped.sum()), 'account')} just off the coast "
+            f"{'was' if snapped.sum() == 1 else 'were'} placed in the nearest region (within {snap_meters / 1000:g} km)"
         )
     if missing.any():
-        result.notes.append(f"{int(missing.sum())} account(s) lie outside every region")
+        result.notes.append(f"{counted(int(missing.sum()), 'account')} {_lie(missing.sum())} outside every region")
     # Points outside every region, or in Antarctica (New York with its two columns swapped lies there), may be
     # swapped: the check fires when most of the file's points are such and fall inside a region once exchanged.
     antarctica = (out["region_id"].astype(object) == "AQ").to_numpy()
@@ -126,13 +127,18 @@ def join_accounts(
             )
     if antarctica.any() and not result.swapped:  # a few rows with their two coordinates exchanged
         rows = out.loc[antarctica, "row"].astype(int).tolist() if "row" in out else []
-        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        one = antarctica.sum() == 1
         result.notes.append(
-            f"{int(antarctica.sum())} account(s) lie in Antarctica"
-            + (f" (lines {shown})" if rows else "")
-            + ": their latitude and longitude are most likely swapped; exchange the two values on those lines"
+            f"{counted(int(antarctica.sum()), 'account')} {_lie(antarctica.sum())} in Antarctica"
+            + (f" ({numbered('line', rows)})" if rows else "")
+            + f": {'its' if one else 'their'} latitude and longitude are most likely swapped; exchange the two values"
+            + (" on that line" if one else " on those lines")
         )
     return result
+
+
+def _lie(count) -> str:
+    return "lies" if count == 1 else "lie"
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from pages.shared import (
 from territory import InputDataError
 from territory.assignment import explain
 from territory.exports import spreadsheet_csv
+from territory.formatting import counted
 
 ensure_app_navigation()
 st.title("Accounts")
@@ -48,8 +49,8 @@ def _loaded_message(loaded, filename: str) -> str:
     """What a load did, with the rows skipped and the warnings counted (the table of them is further down)."""
     severity = loaded.problems["severity"] if len(loaded.problems) else pd.Series(dtype=object)
     skipped, warned = int(severity.eq("skipped").sum()), int(severity.eq("warning").sum())
-    said = [f"{skipped:,} row(s) skipped"] if skipped else []
-    said += [f"{warned:,} warning(s)"] if warned else []
+    said = [f"{counted(skipped, 'row')} skipped"] if skipped else []
+    said += [counted(warned, "warning")] if warned else []
     more = f" {' and '.join(said).capitalize()}: see **Rows with problems** below." if said else ""
     # (what reading the file said: the encoding it was read in when not UTF-8, rows of only commas skipped …)
     notes = "".join(f"\n\n{plain(note)}" for note in loaded.notes)

@@ -26,6 +26,7 @@ from pages.shared import (
     unsaved_changes,
 )
 from territory import InputDataError, load_plan
+from territory.formatting import counted
 
 st.title("Data sources")
 
@@ -48,14 +49,14 @@ for note in loaded.notes:
 unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
-    st.markdown(f"**{len(skipped)} row(s) could not be placed**")
+    st.markdown(f"**{counted(len(skipped), 'row')} could not be placed**")
     show_table(skipped, hide_index=True, column_config=_LINE)
 warnings = loaded.problems[loaded.problems["severity"] == "warning"]
 if len(warnings):
-    st.markdown(f"**{len(warnings)} warning(s)** on rows that were placed")
+    st.markdown(f"**{counted(len(warnings), 'warning')}** on rows that were placed")
     show_table(warnings, hide_index=True, column_config=_LINE)
 if len(loaded.outside):
-    st.markdown(f"**{len(loaded.outside)} account(s) outside every region**")
+    st.markdown(f"**{counted(len(loaded.outside), 'account')} outside every region**")
     show_table(loaded.outside, hide_index=True, column_config=_LINE)
 
 st.divider()

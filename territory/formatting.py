@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "SCORE_DIGITS", "deviation", "money", "percent", "score", "score_change"]
+__all__ = ["MISSING", "SCORE_DIGITS", "counted", "deviation", "money", "numbered", "percent", "score", "score_change"]
 
 MISSING = "—"
 """Shown where there is no figure (a missing value, NaN)."""
@@ -207,3 +207,38 @@ def name_list(names, shown: int = 5) -> str:
     if rest > 0:
         text += f"{'; ' if separator == '; ' else ' '}and {rest} other{'s' if rest > 1 else ''}"
     return text
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun, singular for one: "1 line", "12 lines", "1,200 accounts".
+
+    Parameters
+    ----------
+    count : int
+        How many.
+    noun : str
+        The noun for one.
+    plural : str, optional
+        The noun for several (defaults to ``noun`` + "s").
+
+    Examples
+    --------
+    >>> counted(1, "line"), counted(12, "line"), counted(1200, "account")
+    ('1 line', '12 lines', '1,200 accounts')
+    >>> counted(2, "entry", "entries")
+    '2 entries'
+    """
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def numbered(noun: str, numbers, shown: int = 10) -> str:
+    """Numbered things in a sentence, singular for one: "line 12", "lines 2, 4, 9", "lines 1, 2, …" past ``shown``.
+
+    Examples
+    --------
+    >>> numbered("line", [12]), numbered("line", [2, 4, 9]), numbered("line", range(1, 5), shown=2)
+    ('line 12', 'lines 2, 4, 9', 'lines 1, 2, …')
+    """
+    numbers = [str(n) for n in numbers]
+    listed = ", ".join(numbers[:shown]) + (", …" if len(numbers) > shown else "")
+    return f"{noun if len(numbers) == 1 else noun + 's'} {listed}"

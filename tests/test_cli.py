@@ -1098,7 +1098,7 @@ def test_lines_after_blank_lines_and_rows_of_commas(tmp_path, capsys):
     path.write_text("id,lat,lon\n\nA,40.7,-74.0\n,,\n")
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
     assert code == 0, err
-    assert "warning: blank.csv: 2 empty line(s) skipped (lines 2, 4: blank, or only commas)" in err
+    assert "warning: blank.csv: 2 empty lines skipped (lines 2, 4: blank, or only commas)" in err
 
 
 def _folder_with(tmp_path, capsys, line: str):

@@ -333,7 +333,7 @@ def test_a_value_too_large_for_a_number_is_refused_by_row_and_the_pages_still_sh
 
 def test_a_file_of_which_no_row_can_be_used_is_refused(write_csv):
     # It loaded as "Loaded 0 of 2 rows", and the session went on with no accounts ("Every account has a rep").
-    with pytest.raises(AccountsFileError, match=r"none of its 2 row\(s\) can be used; the first, line 2, column 'lat': "
+    with pytest.raises(AccountsFileError, match=r"none of its 2 rows can be used; the first, line 2, column 'lat': "
                                                 r"is not a latitude \(must be between -90 and 90\)\. Fix the rows"):  # fmt: skip
         read_accounts(write_csv("id,lat,lon\nA,999,5\n,40,-74\n"))
 
@@ -448,7 +448,7 @@ def test_rows_are_numbered_by_their_line_in_the_file_after_blank_lines(write_csv
     load = read_accounts(path)
     assert load.accounts["row"].tolist() == [4]
     assert load.problems[["row", "column"]].values.tolist() == [[6, "lat"]]
-    assert load.notes == ["blank2.csv: 3 empty line(s) skipped (lines 2, 3, 5: blank, or only commas)"]
+    assert load.notes == ["blank2.csv: 3 empty lines skipped (lines 2, 3, 5: blank, or only commas)"]
 
 
 def test_a_row_of_only_commas_is_skipped_as_a_blank_line(write_csv):
@@ -458,7 +458,7 @@ def test_a_row_of_only_commas_is_skipped_as_a_blank_line(write_csv):
     assert load.accounts["account_id"].tolist() == ["A", "B"] and load.accounts["row"].tolist() == [2, 6]
     assert load.problems.empty
     # (the blank lines at the end of the file are no rows skipped: nothing came after them)
-    assert load.notes == ["blank.csv: 3 empty line(s) skipped (lines 3, 4, 5: blank, or only commas)"]
+    assert load.notes == ["blank.csv: 3 empty lines skipped (lines 3, 4, 5: blank, or only commas)"]
 
 
 def test_a_quoted_cell_over_two_lines_numbers_the_next_rows_by_their_lines(write_csv):
@@ -472,3 +472,11 @@ def test_a_file_of_only_empty_rows_has_no_rows(write_csv):
     path = write_csv("id,lat,lon\n,,\n\n", name="empty_rows.csv")
     with pytest.raises(AccountsFileError, match=r"empty_rows\.csv: has a header but no rows"):
         read_accounts(path)
+
+
+def test_one_line_or_row_is_said_in_the_singular(write_csv):
+    # "1 empty line(s) skipped (lines 3: …)" for one line (a new user's test): one line is "line 3".
+    load = read_accounts(write_csv("id,lat,lon\nA,40.7,-74.0\n\nB,51.5,-0.1\n", name="one_blank.csv"))
+    assert load.notes == ["one_blank.csv: 1 empty line skipped (line 3: blank, or only commas)"]
+    with pytest.raises(AccountsFileError, match=r"none of its 1 row can be used; the first, line 2"):
+        read_accounts(write_csv("id,lat,lon\nA,123,-74.0\n", name="one_row.csv"))

@@ -41,7 +41,7 @@ def test_point_in_the_ocean_is_listed_outside():
     assert result.accounts.loc[0, "region_id"] == "US-36061"
     assert pd.isna(result.accounts.loc[1, "region_id"])
     assert result.outside["account_id"].tolist() == ["A1"]
-    assert "1 account(s) lie outside every region" in result.notes
+    assert "1 account lies outside every region" in result.notes  # (one: "account", not "account(s)")
 
 
 def test_coastal_point_just_offshore_is_snapped():
@@ -133,5 +133,10 @@ def test_swapped_coordinates_that_land_in_antarctica_are_detected():
     # A few accounts in Antarctica do not make a file look swapped, but they are named as likely swapped.
     result = join_accounts(accounts((40.7831, -73.9712), (43.65, -79.38), (-74.0, 40.7)).assign(row=[2, 3, 4]))
     assert not result.swapped
-    assert any(n.startswith("1 account(s) lie in Antarctica (lines 4): their latitude and longitude are most likely")
-               for n in result.notes)  # fmt: skip
+    # (one line: "line 4", not "lines 4", a new user's test)
+    assert any(n.startswith("1 account lies in Antarctica (line 4): its latitude and longitude are most likely")
+               and n.endswith("on that line") for n in result.notes)  # fmt: skip
+    result = join_accounts(accounts((40.78, -73.97), (-74.0, 40.7), (-74.1, 40.6), (43.65, -79.38), (52.5, 13.4),
+                                    (51.5, -0.1)).assign(row=[2, 3, 5, 6, 7, 8]))  # fmt: skip
+    assert not result.swapped
+    assert any(n.startswith("2 accounts lie in Antarctica (lines 3, 5): their latitude") for n in result.notes)

@@ -209,7 +209,7 @@ def test_the_roster_shows_the_columns_a_manager_edits_and_the_ids_on_request(app
 def test_data_sources_lists_rows_that_could_not_be_placed(app):
     open_page(app, "pages/data_sources.py")
     texts = [m.value for m in app.markdown]
-    assert any("2 row(s) could not be placed" in t for t in texts)
+    assert any("2 rows could not be placed" in t for t in texts)
     assert any("4,998 of 5,000 rows placed" in t for t in texts)
 
 
@@ -303,7 +303,7 @@ def test_upload_a_hubspot_export_with_recognised_columns(app):
     assert metrics["Rows not placed"] == "1"
     # the message says what is in the table of problems further down (it said only "Loaded 2 of 3 rows")
     said = app.success[0].value.replace("\\", "")
-    assert said.startswith("Loaded 2 of 3 rows from hubspot.csv. 1 row(s) skipped")
+    assert said.startswith("Loaded 2 of 3 rows from hubspot.csv. 1 row skipped")
     assert "see **Rows with problems** below" in said
     results = app.dataframe[0].value.set_index("account_id")
     assert results.loc["H1", "territory"] == "North America East"
