@@ -190,9 +190,11 @@ def read_accounts(
             from geo.boundaries import region_label
 
             text += f": in {region_label(region)} as a whole, for a territory that holds all of it"
-        problems.append(_problem(accounts, idx, "address", "", text, "warning"))
+        problems.append(_problem(accounts, idx, *_at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"]), text,
+                                 "warning"))  # fmt: skip
     for idx in accounts.index[unplaced]:
-        problems.append(_problem(accounts, idx, "address", "", placed.at[idx, "geocode_problem"], "skipped"))
+        column, value = _at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"])
+        problems.append(_problem(accounts, idx, column, value, placed.at[idx, "geocode_problem"], "skipped"))
     rows = len(raw)
     accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
@@ -333,6 +335,18 @@ def _problem(accounts, idx, column, value, problem, severity) -> dict:
         "problem": problem,
         "severity": severity,
     }
+
+
+def _at_fault(accounts: pd.DataFrame, idx, mapping: dict[str, str], fields: str) -> tuple[str, str]:
+    """The column(s) and value(s) of the address fields a geocoding problem names (``"city;state"``).
+
+    Columns and values are joined with ", " in the order the problem names them; a problem that names none (no
+    address at all) is the "address" with no value.
+    """
+    names = [f for f in dict.fromkeys(fields.split(";")) if f and f in mapping and f in accounts]
+    if not names:
+        return "address", ""
+    return ", ".join(mapping[f] for f in names), ", ".join(str(accounts.at[idx, f]) for f in names)
 
 
 def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, problems: list[dict]) -> pd.DataFrame:

@@ -138,7 +138,9 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
         ``region``, ``state``, ``country`` or ``''``), ``geocode_region`` (for a row placed at a region's
         representative point, that region's id: the account is known to be in it, not in the county under the
         point; else ``''``), ``geocode_problem`` (why a row could not be placed, ``''`` if it was) and
-        ``geocode_note`` (for a placed row, what failed before the method that worked).
+        ``geocode_note`` (for a placed row, what failed before the method that worked) and ``geocode_fields``
+        (the fields whose values those two name, in the same order: ``"zip"``, ``"city;state"`` …, ``''`` for
+        none).
     """
     out = pd.DataFrame(index=accounts.index)
     if accounts.empty:
@@ -149,6 +151,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
             geocode_region="",
             geocode_problem="",
             geocode_note="",
+            geocode_fields="",
         )
     out["lat"] = pd.to_numeric(accounts.get("lat"), errors="coerce") if "lat" in accounts else np.nan
     out["lon"] = pd.to_numeric(accounts.get("lon"), errors="coerce") if "lon" in accounts else np.nan
@@ -156,6 +159,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     out["geocode_source"] = np.where(placed, "coordinates", "")
     out["geocode_region"] = ""
     problems = pd.Series("", index=accounts.index, dtype=object)
+    faults = pd.Series("", index=accounts.index, dtype=object)  # (the fields each problem names, ";"-separated)
 
     def column(name: str) -> pd.Series:
         if name not in accounts:
@@ -165,6 +169,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     country = country_code(column("country"))
     bad_country = (column("country") != "") & (country == "")
     problems[bad_country & ~placed] += "country '" + column("country")[bad_country & ~placed] + "' not recognised; "
+    faults[bad_country & ~placed] += "country;"
 
     states = state_code(column("state"), country)
     # A state given in the US or Canada (or with no country) that is neither: not ignored, or the city would be
@@ -180,20 +185,23 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
         _apply(out, hit, "zip")
         missed = usable & ~usable.index.isin(hit.index)
         problems[missed] += "ZIP '" + column("zip")[missed] + "' not found; "
+        faults[missed] += "zip;"
     # (a postal code of another country, known by its country or Canadian province, is not a US ZIP gone wrong)
     not_zip = ~placed & (column("zip") != "") & (zips == "") & us_zip & ~states.str.startswith("CA-")
     problems[not_zip] += "ZIP '" + column("zip")[not_zip] + "' is not a US ZIP code; "
+    faults[not_zip] += "zip;"
     placed = out["lat"].notna()
     unknown = bad_state & ~placed
     meant = country.map({"US": "a US state", "CA": "a Canadian province"}).fillna("a US state or Canadian province")
     problems[unknown] += "state '" + column("state")[unknown] + "' is not " + meant[unknown] + "; "
+    faults[unknown] += "state;"
 
     # 2. City + state, or city + country; city alone (a name found once in the world) only with neither given:
     # not for a state or a country that was given but not recognised (the file meant a place it did not name).
     city = column("city")
     usable = ~placed & (city != "") & ~bad_state & ~(bad_country & (states == ""))
     if usable.any():
-        _place_cities(out, problems, usable, city, states, country)
+        _place_cities(out, problems, faults, usable, city, states, country)
     placed = out["lat"].notna()
 
     # 3. Region code, then state alone, then country alone: the region's representative point.
@@ -218,6 +226,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
         if source == "region":
             missed = usable & ~usable.index.isin(hit.index)
             problems[missed] += "region code '" + column("region")[missed] + "' unknown; "
+            faults[missed] += "region;"
         placed = out["lat"].notna()
 
     nothing = ~placed & (problems == "")
@@ -227,10 +236,11 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     out["geocode_problem"] = text.where(~fix, text + "; fix the state or give coordinates").where(~placed, "")
     # Rows placed by a coarser method after a finer one failed say so.
     out["geocode_note"] = text.where(placed, "")
+    out["geocode_fields"] = faults.str.rstrip(";")
     return out
 
 
-def _place_cities(out, problems, usable, city, states, country) -> None:
+def _place_cities(out, problems, faults, usable, city, states, country) -> None:
     table = _cities()
     rows = pd.DataFrame(
         {"city_key": _fold(city[usable]), "state_id": states[usable], "country": country[usable]}
@@ -256,9 +266,13 @@ def _place_cities(out, problems, usable, city, states, country) -> None:
         known = set(table["city_key"])
         ambiguous = missed & city.index.isin(alone["index"]) & _fold(city).map(lambda k: k in known).astype(bool)
         problems[ambiguous] += "city '" + city[ambiguous] + "' is ambiguous without a state or country; "
+        faults[ambiguous] += "city;"
         not_found = missed & ~ambiguous
         where = (states.where(states != "", country)).where(lambda s: s != "", "?")
         problems[not_found] += "city '" + city[not_found] + "' (" + where[not_found] + ") not found; "
+        # (the city, and the state or country it was looked for in)
+        faults[not_found] += "city;" + pd.Series(np.where(states != "", "state;", np.where(country != "", "country;", "")),
+                                                 index=city.index)[not_found]  # fmt: skip
 
 
 def _apply(out: pd.DataFrame, hits: pd.DataFrame, source: str) -> None:

@@ -480,3 +480,26 @@ def test_one_line_or_row_is_said_in_the_singular(write_csv):
     assert load.notes == ["one_blank.csv: 1 empty line skipped (line 3: blank, or only commas)"]
     with pytest.raises(AccountsFileError, match=r"none of its 1 row can be used; the first, line 2"):
         read_accounts(write_csv("id,lat,lon\nA,123,-74.0\n", name="one_row.csv"))
+
+
+def test_an_address_problem_names_the_column_and_the_value_at_fault(write_csv):
+    # The problems of address rows said column "address" with no value (shown as "—", a new user's test): each
+    # names the file's column(s) and the text that was at fault, as the other rows' problems do.
+    path = write_csv(
+        "id,Postal Code,Town,Province,Billing Country,region\nA,99999,,,,\nB,,Paris,,Narnia,\nC,,,,,US-ZZ\nD,,Springfield,,,\n"
+        "E,,Atlantis,ZZ,,\nF,,Nowhereville,NY,,\nG,ABCDE,Boston,MA,,\nH,,,,,\nOK,10001,,,,\n",
+        name="places.csv",
+    )
+    load = read_accounts(path)
+    problems = load.problems.set_index("account_id")[["column", "value", "severity"]]
+    assert problems.loc["A"].tolist() == ["Postal Code", "99999", "skipped"]
+    assert problems.loc["B"].tolist() == ["Billing Country", "Narnia", "skipped"]
+    assert problems.loc["C"].tolist() == ["region", "US-ZZ", "skipped"]
+    assert problems.loc["D"].tolist() == ["Town", "Springfield", "skipped"]
+    assert problems.loc["E"].tolist() == ["Province", "ZZ", "skipped"]
+    # (a city not found is named with the state it was looked for in; the row is placed by the state instead)
+    assert problems.loc["F"].tolist() == ["Town, Province", "Nowhereville, NY", "warning"]
+    # (a row placed by its city after its ZIP failed: the ZIP is at fault)
+    assert problems.loc["G"].tolist() == ["Postal Code", "ABCDE", "warning"]
+    # (no address at all: nothing was at fault but the missing address)
+    assert problems.loc["H"].tolist() == ["address", "", "skipped"]
