@@ -6,6 +6,7 @@ in ``AccountsLoad.problems`` with its row, column and reason, and the other rows
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from dataclasses import dataclass, field
@@ -256,16 +257,12 @@ def _read_csv(source, name: str) -> _Csv:
         elif hasattr(source, "read"):
             source = source.read()
         if isinstance(source, (bytes, bytearray)):
-            head = bytes(source[:4096])
-            kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
-            if kind is not None or b"\x00" in head:
-                raise AccountsFileError(
-                    f"is not a CSV text file (it looks like {kind or 'a binary file'})",
-                    source=name,
-                    hint="Save the sheet as 'CSV UTF-8 (comma delimited)' from your spreadsheet and load that",
-                )
+            _check_text(bytes(source[:4096]), name)
             source = decode_text(source, name, notes)
-        raw = pd.read_csv(io.StringIO(source), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+        delimiter = _delimiter(source)
+        raw = pd.read_csv(
+            io.StringIO(source), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
+        )
     except (FileNotFoundError, IsADirectoryError):
         raise AccountsFileError("file not found", source=name, hint="Check the path") from None
     except pd.errors.EmptyDataError:
@@ -281,7 +278,7 @@ def _read_csv(source, name: str) -> _Csv:
             hint="Check quoting and the number of fields on that line",
         ) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
-    lines, blank = pandas_lines(source, len(raw))
+    lines, blank = pandas_lines(source, len(raw), delimiter)
     lines = np.asarray(lines, dtype=int)
     empty = raw.isna().all(axis=1).to_numpy()  # (only commas: pandas reads a row of empty cells)
     last = lines[~empty].max() if (~empty).any() else 0
@@ -294,6 +291,42 @@ def _read_csv(source, name: str) -> _Csv:
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
     return _Csv(raw, lines, notes)
+
+
+def _check_text(head: bytes, name: str) -> None:
+    """Refuse a file that is not text: a workbook, a PDF, an image, or bytes with NULs in them.
+
+    Text with a UTF-16 or UTF-32 byte-order mark is text (Excel's "Unicode Text"), NULs and all; UTF-16 without
+    the mark (every other byte a NUL) is named as such, with how to save it.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # (UTF-32's marks start like UTF-16's)
+        return
+    kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
+    if kind is None and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if even.count(0) > 0.9 * len(even) or odd.count(0) > 0.9 * len(odd):
+            raise AccountsFileError(
+                "is UTF-16 text without a byte-order mark, which cannot be told from binary data",
+                source=name,
+                hint="Save it as 'CSV UTF-8 (comma delimited)' from your spreadsheet (or as UTF-8 in your editor) and "
+                "load that",
+            )
+    if kind is not None or b"\x00" in head:
+        raise AccountsFileError(
+            f"is not a CSV text file (it looks like {kind or 'a binary file'})",
+            source=name,
+            hint="Save the sheet as 'CSV UTF-8 (comma delimited)' from your spreadsheet and load that",
+        )
+
+
+def _delimiter(text: str) -> str:
+    """A tab when the header line holds more tabs than commas (a tab-separated file), else a comma.
+
+    (A file separated by semicolons is read with commas, as one column, and refused by :func:`_check_separator`:
+    its numbers are written with decimal commas.)
+    """
+    header = next((line for line in io.StringIO(text) if line.strip()), "")
+    return "\t" if header.count("\t") > header.count(",") else ","
 
 
 def _check_separator(raw: pd.DataFrame, name: str) -> None:

@@ -59,11 +59,12 @@ def _loaded_message(loaded, filename: str) -> str:
 
 with st.expander("Load accounts", expanded=False):
     st.caption(
-        "A CSV with an id and either coordinates or an address (ZIP, city with state or country, or a "
+        "A CSV (commas or tabs) with an id and either coordinates or an address (ZIP, city with state or country, or a "
         "region code). Salesforce and HubSpot export headers are recognised; adjust the mapping if needed."
     )
     # (a new file clears the outcome of the last one)
-    upload = st.file_uploader("Accounts CSV", type=["csv"], key="accounts_upload",
+    # (.txt and .tsv: Excel's "Text (Tab delimited)" and "Unicode Text", read as tab-separated)
+    upload = st.file_uploader("Accounts CSV", type=["csv", "tsv", "txt"], key="accounts_upload",
                               on_change=lambda: st.session_state.pop("accounts_message", None))  # fmt: skip
     if upload is not None:
         try:

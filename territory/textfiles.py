@@ -1,4 +1,4 @@
-"""Text files as people save them: UTF-8 with or without a byte-order mark, or a spreadsheet's Windows-1252.
+"""Text files as people save them: UTF-8 with or without a byte-order mark, a spreadsheet's Windows-1252, or UTF-16.
 
 Every plan, plan folder and CSV is read through :func:`decode_text`, so the dashboard and ``cli.py`` read the
 same files the same way; a file that is not UTF-8 is read as Windows-1252 (or Latin-1) and the caller is told, in a
@@ -8,6 +8,7 @@ starts on, as a text editor numbers lines (the header is line 1, blank lines cou
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ __all__ = ["decode_text", "read_text", "csv_records", "is_blank_record", "pandas
 
 def decode_text(data: bytes, source: str, notes: list[str] | None = None) -> str:
     r"""The text of a file's bytes: UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
+
+    A file that starts with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode Text") is read in that encoding.
 
     Parameters
     ----------
@@ -37,7 +40,20 @@ def decode_text(data: bytes, source: str, notes: list[str] | None = None) -> str
     True
     >>> decode_text(b"\xef\xbb\xbfid,name", "b.csv")
     'id,name'
+    >>> decode_text("id\tnamé".encode("utf-16"), "c.txt")
+    'id\tnamé'
     """
+    data = bytes(data)
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # (before UTF-16: UTF-32 LE's mark starts like it)
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -84,12 +100,13 @@ def csv_records(text: str, **reader_options) -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num
 
 
-def pandas_lines(text: str, rows: int) -> tuple[list[int], list[int]]:
+def pandas_lines(text: str, rows: int, delimiter: str = ",") -> tuple[list[int], list[int]]:
     r"""The line each of the ``rows`` pandas reads from a CSV text starts on, and the blank lines it skipped.
 
     pandas skips a line of nothing or of spaces alone (a row of commas is a row of empty cells to it) and
     numbers what is left from 0; this gives each row back its line in the file. A text the two readers split
-    otherwise (which should not happen) is numbered as rows after the header, without blank lines.
+    otherwise (which should not happen) is numbered as rows after the header, without blank lines. ``delimiter``
+    is the one the text was read with (``"\t"`` for a tab-separated file).
 
     Examples
     --------
@@ -97,7 +114,7 @@ def pandas_lines(text: str, rows: int) -> tuple[list[int], list[int]]:
     ([3, 4], [2])
     """
     starts, blank = [], []
-    for number, record in csv_records(text, skipinitialspace=True):
+    for number, record in csv_records(text, skipinitialspace=True, delimiter=delimiter):
         (blank if len(record) <= 1 and is_blank_record(record) else starts).append(number)
     if len(starts) != rows + 1:
         return list(range(2, rows + 2)), []

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.accounts import guess_column_map, read_accounts
+from geo.accounts import guess_column_map, read_accounts, read_headers
 from geo.geocode import country_code, normalize_zip, state_code
 from territory.errors import AccountsFileError
 from tests.conftest import DEMO_ACCOUNTS
@@ -503,3 +503,36 @@ def test_an_address_problem_names_the_column_and_the_value_at_fault(write_csv):
     assert problems.loc["G"].tolist() == ["Postal Code", "ABCDE", "warning"]
     # (no address at all: nothing was at fault but the missing address)
     assert problems.loc["H"].tolist() == ["address", "", "skipped"]
+
+
+def test_a_tab_separated_file_is_read_by_its_columns(write_csv):
+    # It was read as one column, "id\tname\tlat\tlon", and refused for having no id column (a new user's test).
+    load = read_accounts(write_csv("id\tname\tlat\tlon\nT1\tTab One\t40.7\t-74.0\n\nT2\tAcme, Inc.\t123\t-74.0\n"))
+    assert load.column_map["lat"] == "lat" and load.accounts["name"].tolist() == ["Tab One"]
+    assert load.problems[["row", "account_id", "column", "value"]].values.tolist() == [[4, "T2", "lat", "123"]]
+    assert read_headers(write_csv("Record ID\tCompany name\tPostal Code\n1\tA\t10001\n")) == [
+        "Record ID", "Company name", "Postal Code"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("separator", [",", "\t"])
+def test_a_utf16_file_with_its_byte_order_mark_is_read_as_text(tmp_path, encoding, separator):
+    # Excel's "Unicode Text" (UTF-16 with a byte-order mark, tab-separated) was called a binary file.
+    text = separator.join(["id", "name", "lat", "lon"]) + "\r\n" + separator.join(["U1", "Café Zoë", "48.85", "2.35"])
+    path = tmp_path / "unicode.csv"
+    path.write_bytes(("\ufeff" + text + "\r\n").encode(encoding) if encoding == "utf-16-be" else text.encode(encoding))
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "name"]].values.tolist() == [["U1", "Café Zoë"]]
+    assert load.accounts.loc[0, "lat"] == 48.85 and load.notes == [] and load.problems.empty
+
+
+def test_binary_files_and_utf16_without_its_mark_are_refused_saying_what_they_are(tmp_path):
+    path = tmp_path / "nomark.csv"
+    path.write_bytes("id,name,lat,lon\nU1,Foo,48.85,2.35\n".encode("utf-16-le"))
+    with pytest.raises(AccountsFileError, match=r"nomark\.csv: is UTF-16 text without a byte-order mark.*CSV UTF-8"):
+        read_accounts(path)
+    path = tmp_path / "binary.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(AccountsFileError, match=r"binary\.csv: is not a CSV text file \(it looks like a binary file\)"):
+        read_accounts(path)

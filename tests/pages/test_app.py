@@ -353,6 +353,17 @@ def test_an_unreadable_upload_says_what_it_is_and_how_to_fix_it(app, data, says)
     assert "codec" not in shown and "No columns to parse" not in shown
 
 
+def test_excels_unicode_text_loads_tabs_and_all(app):
+    # Excel's "Unicode Text" (UTF-16 with its mark, tab-separated, saved as .txt) was called a binary file.
+    open_page(app, "pages/accounts.py")
+    upload(app, "unicode.txt", "id\tname\tlat\tlon\r\nU1\tCafé Zoë\t48.85\t2.35\r\n".encode("utf-16"))
+    assert not app.error
+    assert mapped(app, "Account id").value == "id" and mapped(app, "Latitude").value == "lat"
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception and not app.error
+    assert app.dataframe[0].value.set_index("account_id").loc["U1", "name"] == "Café Zoë"
+
+
 def test_a_new_file_clears_the_last_files_error(app):
     open_page(app, "pages/accounts.py")
     upload(app, "bad.csv", b"name\nAcme\n")
