@@ -17,6 +17,7 @@ from territory.regions import normalize_region_id
 
 __all__ = ["JoinResult", "join_accounts", "locate_accounts", "looks_swapped"]
 
+PROBLEM_COLUMNS = ["row", "account_id", "column", "value", "problem", "severity"]
 # Accounts within this distance of a region (coastal points against a generalised coastline) are snapped.
 SNAP_METERS = 10_000.0
 
@@ -36,12 +37,17 @@ class JoinResult:
         True when the coordinates look like latitude and longitude were swapped.
     notes : list of str
         Messages for the user.
+    problems : DataFrame
+        Rows whose own coordinates look swapped (in Antarctica, the file as a whole not swapped), as
+        :class:`geo.accounts.AccountsLoad` lists its problems: ``row, account_id, column, value, problem,
+        severity`` (``warning``: the row is kept where its coordinates put it).
     """
 
     accounts: pd.DataFrame
     outside: pd.DataFrame
     swapped: bool = False
     notes: list[str] = field(default_factory=list)
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
 
 
 def join_accounts(
@@ -50,6 +56,7 @@ def join_accounts(
     *,
     snap_meters: float = SNAP_METERS,
     check_swapped: bool = True,
+    column_map: dict[str, str] | None = None,
 ) -> JoinResult:
     """Join account points to the regions that contain them.
 
@@ -64,6 +71,8 @@ def join_accounts(
         Accounts outside every region but this close to one are placed in the nearest; 0 disables.
     check_swapped : bool, default True
         Test whether the points fit the regions better with latitude and longitude swapped.
+    column_map : dict, optional
+        ``{"lat": header, "lon": header}``: the file's columns, to name them in ``problems`` (default "lat", "lon").
 
     Returns
     -------
@@ -134,7 +143,25 @@ def join_accounts(
             + f": {'its' if one else 'their'} latitude and longitude are most likely swapped; exchange the two values"
             + (" on that line" if one else " on those lines")
         )
+        result.problems = _swapped_rows(out.loc[antarctica], column_map or {})
     return result
+
+
+def _swapped_rows(rows: pd.DataFrame, column_map: dict[str, str]) -> pd.DataFrame:
+    """A problem per row in Antarctica: its two coordinates, and that they are most likely swapped."""
+    columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
+    return pd.DataFrame(
+        {
+            "row": rows["row"].astype(int) if "row" in rows else pd.NA,
+            "account_id": rows["account_id"] if "account_id" in rows else None,
+            "column": columns,
+            "value": [f"{lat:g}, {lon:g}" for lat, lon in zip(rows["lat"], rows["lon"], strict=True)],
+            "problem": "in Antarctica: latitude and longitude are most likely swapped; exchange the two values on "
+            "this line (the account stays in Antarctica until then)",
+            "severity": "warning",
+        },
+        columns=PROBLEM_COLUMNS,
+    ).reset_index(drop=True)
 
 
 def _lie(count) -> str:
@@ -206,7 +233,9 @@ def looks_swapped(
     return len(inside) >= 0.8 * len(tested)
 
 
-def locate_accounts(accounts: pd.DataFrame, regions: gpd.GeoDataFrame | None = None) -> JoinResult:
+def locate_accounts(
+    accounts: pd.DataFrame, regions: gpd.GeoDataFrame | None = None, *, column_map: dict[str, str] | None = None
+) -> JoinResult:
     """The region of every placed account: the region it was placed in by code, else the spatial join.
 
     An account placed at a region's representative point — by a region code (the seed's ``region: "US-NY"``), or
@@ -221,8 +250,10 @@ def locate_accounts(accounts: pd.DataFrame, regions: gpd.GeoDataFrame | None = N
         for rows placed by region code, ``region``).
     regions : GeoDataFrame, optional
         As for :func:`join_accounts`.
+    column_map : dict, optional
+        As for :func:`join_accounts` (the load's ``column_map``).
     """
-    result = join_accounts(accounts, regions)
+    result = join_accounts(accounts, regions, column_map=column_map)
     if "geocode_source" not in accounts.columns:
         return result
     source = accounts["geocode_source"].astype(object)

@@ -58,13 +58,16 @@ def _load_accounts(data: bytes, filename: str, options_json: str) -> LoadedAccou
     load = read_accounts(
         data, filename=filename, column_map=options.get("column_map") or None, swap_lat_lon=options.get("swap", False)
     )
-    located = locate_accounts(load.accounts)
+    located = locate_accounts(load.accounts, column_map=load.column_map)
     rows = len(load.accounts) + int((load.problems["severity"] == "skipped").sum())
+    problems = load.problems  # (and the rows whose coordinates look swapped: found only once they are on the map)
+    if len(located.problems):
+        problems = pd.concat([problems, located.problems], ignore_index=True).sort_values("row", kind="stable")
     return LoadedAccounts(
         source=filename,
         rows=rows,
         accounts=located.accounts,
-        problems=load.problems,
+        problems=problems.reset_index(drop=True),
         outside=located.outside,
         notes=load.notes + located.notes,
         swapped=located.swapped,

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.boundaries import load_regions
-from geo.join import join_accounts, looks_swapped
+from geo.join import join_accounts, locate_accounts, looks_swapped
 
 
 def accounts(*points):
@@ -140,3 +140,17 @@ def test_swapped_coordinates_that_land_in_antarctica_are_detected():
                                     (51.5, -0.1)).assign(row=[2, 3, 5, 6, 7, 8]))  # fmt: skip
     assert not result.swapped
     assert any(n.startswith("2 accounts lie in Antarctica (lines 3, 5): their latitude") for n in result.notes)
+
+
+def test_a_row_with_swapped_coordinates_is_a_problem_of_its_own_line():
+    # It was said only in the load's note (a new user's test): it is in the problems, with the file's columns, its
+    # two values and how to fix it, as the other rows' problems are.
+    points = accounts((40.7831, -73.9712), (-74.0, 40.7), (43.65, -79.38)).assign(row=[2, 3, 4])
+    result = locate_accounts(points, column_map={"lat": "Billing Latitude", "lon": "Billing Longitude"})
+    assert result.problems[["row", "account_id", "column", "value", "severity"]].values.tolist() == [
+        [3, "A1", "Billing Latitude, Billing Longitude", "-74, 40.7", "warning"]
+    ]
+    assert "most likely swapped; exchange the two values on this line" in result.problems.loc[0, "problem"]
+    # (a file swapped as a whole is one warning for the file, not one per row)
+    whole = join_accounts(accounts(*[(-74.0 + i * 0.01, 40.7 + i * 0.01) for i in range(20)]))
+    assert whole.swapped and whole.problems.empty

@@ -364,6 +364,23 @@ def test_excels_unicode_text_loads_tabs_and_all(app):
     assert app.dataframe[0].value.set_index("account_id").loc["U1", "name"] == "Café Zoë"
 
 
+def test_a_row_with_swapped_coordinates_is_in_the_rows_with_problems(app):
+    # A row with its latitude and longitude exchanged (in Antarctica) was named only in the load's note.
+    open_page(app, "pages/accounts.py")
+    upload(
+        app, "swapped.csv", b"id,name,lat,lon\nA1,Acme,40.71,-74.0\nA2,Swapped,-74.0,40.7\nA3,Chicago,41.88,-87.63\n"
+    )
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    assert not app.exception
+    assert "1 warning" in app.success[0].value
+    problems = next(e for e in app.expander if e.label.startswith("Rows with problems"))
+    table = problems.dataframe[0].value
+    assert table[["row", "account_id", "column", "value", "severity"]].values.tolist() == [
+        [3, "A2", "lat, lon", "-74, 40.7", "warning"]
+    ]
+    assert "swapped; exchange the two values on this line" in table.loc[0, "problem"]
+
+
 def test_a_new_file_clears_the_last_files_error(app):
     open_page(app, "pages/accounts.py")
     upload(app, "bad.csv", b"name\nAcme\n")
