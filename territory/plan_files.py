@@ -211,7 +211,9 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     ------
     PlanFileError
         Naming the file, line and field: a missing ``plan.yaml``, a region claimed by an unknown territory, a
-        region listed for two territories that would take the same accounts, an override to an unknown rep …
+        region listed for two territories that would take the same accounts, an override to an unknown rep … Every
+        problem of plan.yaml, alignment.csv, overrides.csv and accounts.csv is said at once: one error whose
+        ``problems`` holds each and whose message lists them (see :meth:`territory.errors.InputDataError.gather`).
     """
     folder = Path(folder)
     head_path = folder / "plan.yaml"
@@ -227,19 +229,34 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
         raise PlanFileError("expected a mapping with name, territories and reps", source="plan.yaml")
     territories = head.get("territories") or []
     ids = {t.get("territory_id") for t in territories if isinstance(t, dict)}
+    # Every problem of every file is gathered and said at once (fix them all, load once), as for a plan file.
+    problems: list[PlanFileError] = []
     regions: dict[str, list[str]] = {}
     lines: dict[str, dict[str, int]] = {}  # region -> territory -> its line in alignment.csv
     for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"], notes):
         if not row["region_id"]:
-            raise PlanFileError("empty region id", source="alignment.csv", row=row_number, column="region_id")
-        if row["territory_id"] not in ids:
-            raise PlanFileError(
-                f"unknown territory '{row['territory_id']}'",
-                source="alignment.csv",
-                row=row_number,
-                column="territory_id",
-                hint=f"Use a territory_id of plan.yaml: {', '.join(sorted(i for i in ids if i))}",
+            problems.append(
+                PlanFileError(
+                    "empty region id",
+                    source="alignment.csv",
+                    row=row_number,
+                    column="region_id",
+                    hint="Write the region's id (as the other lines do, e.g. US-NY), or delete the line",
+                )
             )
+            continue
+        if row["territory_id"] not in ids:
+            known = ", ".join(sorted(str(i) for i in ids if i)) or "plan.yaml lists no territory"
+            problems.append(
+                PlanFileError(
+                    f"unknown territory '{row['territory_id']}'" if row["territory_id"] else "empty territory id",
+                    source="alignment.csv",
+                    row=row_number,
+                    column="territory_id",
+                    hint=f"Use a territory_id of plan.yaml: {known}",
+                )
+            )
+            continue
         regions.setdefault(row["territory_id"], []).append(row["region_id"])
         lines.setdefault(normalize_region_id(row["region_id"]), {}).setdefault(row["territory_id"], row_number)
     data = dict(head)
@@ -253,12 +270,16 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     ):
         locked = row["locked"].lower()
         if locked not in ("true", "false", ""):
-            raise PlanFileError(
-                f"'locked' must be true or false, got {row['locked']!r}",
-                source="overrides.csv",
-                row=row_number,
-                column="locked",
+            problems.append(
+                PlanFileError(
+                    f"'locked' must be true or false, got {row['locked']!r}",
+                    source="overrides.csv",
+                    row=row_number,
+                    column="locked",
+                    hint="Write true (the account stays with this territory and rep) or false",
+                )
             )
+            continue
         overrides.append(
             {
                 "account_id": row["account_id"],
@@ -268,41 +289,68 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
             }
         )
     data["overrides"] = overrides
-    data["accounts"] = [
-        {k: (v if v != "" else None) for k, v in row.items()} | {"value": float(row["value"] or 0)}
-        for _, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes)
-    ]
-    plan = plan_from_dict(data, source=f"{folder.name}/plan.yaml")
-    shared = _shared_regions(plan, lines)
+    data["accounts"] = []
+    for row_number, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes):
+        try:
+            value = float(row["value"] or 0)
+        except ValueError:
+            problems.append(
+                PlanFileError(
+                    f"value must be a number, got {row['value']!r}",
+                    source="accounts.csv",
+                    row=row_number,
+                    column="value",
+                    hint="Write the account's value as a plain number (12500.50), or leave it empty for 0",
+                )
+            )
+            continue
+        data["accounts"].append({k: (v if v != "" else None) for k, v in row.items()} | {"value": value})
+    try:
+        plan = plan_from_dict(data, source=f"{folder.name}/plan.yaml")
+    except PlanFileError as error:  # (plan.yaml's problems first, then the CSV files')
+        raise _gathered([*error.problems, *problems], folder) from None
+    shared, refused = _shared_regions(plan, lines)
+    if problems or refused:
+        raise _gathered([*problems, *refused], folder)
     if notes is not None:
         notes.extend(shared)
     return plan
 
 
-def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
+def _gathered(problems: list[PlanFileError], folder: Path) -> PlanFileError:
+    """One error for the problems of a folder: said by their file when they are all in one, else by the folder."""
+    in_one = len({problem.source for problem in problems}) == 1
+    return PlanFileError.gather(problems, source=None if in_one else str(folder))
+
+
+def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> tuple[list[str], list[PlanFileError]]:
     """What to say of the regions alignment.csv lists for two territories (each pair of territories once).
 
-    Refused when both would take the same accounts there (the assignment would split them by territory id and
+    Returns the notes and the problems (every line refused, not the first alone). Refused when both would take the same accounts there (the assignment would split them by territory id and
     flag a conflict); else said (an overlay: a territory with an industry focus, tiers or a higher priority over
     another, as a plan file may hold), with the lines, so that a line left over by an edit is found.
     """
     by_id = {t.territory_id: t for t in plan.territories}
     pairs: dict[tuple[str, str], list[str]] = {}
+    refused: list[PlanFileError] = []
     for region, listed in sorted(lines.items()):
         for (first, first_line), (second, line) in itertools.combinations(
             sorted(listed.items(), key=lambda x: x[1]), 2
         ):
             a, b = by_id[first], by_id[second]
             if a.priority == b.priority and _overlap(a.industries, b.industries) and _overlap(a.tiers, b.tiers):
-                raise PlanFileError(
-                    f"region {region} is listed for two territories, {_named(a)} (line {first_line}) and "
-                    f"{_named(b)}, which take the same accounts at the same priority",
-                    source="alignment.csv",
-                    row=line,
-                    column="region_id",
-                    hint="A region belongs to one territory: delete one of the two lines (or give one territory an "
-                    "industry focus, tiers or a higher priority in plan.yaml)",
+                refused.append(
+                    PlanFileError(
+                        f"region {region} is listed for two territories, {_named(a)} (line {first_line}) and "
+                        f"{_named(b)}, which take the same accounts at the same priority",
+                        source="alignment.csv",
+                        row=line,
+                        column="region_id",
+                        hint="A region belongs to one territory: delete one of the two lines (or give one territory an "
+                        "industry focus, tiers or a higher priority in plan.yaml)",
+                    )
                 )
+                continue
             pairs.setdefault((first, second), []).append(f"{region} (lines {first_line} and {line})")
     said = []
     for (first, second), listed in pairs.items():
@@ -313,7 +361,7 @@ def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
             f"that admits it, the higher priority first ({_admits(a)}; {_admits(b)}). If a region belongs to one "
             "territory, delete the other line"
         )
-    return said
+    return said, refused
 
 
 def _overlap(first: tuple[str, ...], second: tuple[str, ...]) -> bool:

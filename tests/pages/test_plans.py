@@ -843,6 +843,23 @@ def test_a_plan_zip_with_a_region_for_two_territories_alike_is_refused(data_dir)
     assert app.session_state["plan_json"] == before
 
 
+def test_a_plan_zip_s_alignment_problems_are_said_all_at_once(data_dir):
+    # alignment.csv's problems came one at a time: fix one, upload again, see the next.
+    app = go(session(), "pages/plans.py")
+    before = app.session_state["plan_json"]
+    data = _folder_zip(plan_of(app), ",NAE\nUS-TX,NOPE\nUS-CA,USS\n")
+    app.file_uploader(key="upload_folder").set_value(("fy_align.zip", data, "application/zip")).run()
+    assert not app.exception
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert shown.startswith("**Could not use fy_align.zip.** fy_align.zip/alignment.csv: 3 problems; fix them")
+    assert "tmp" not in shown
+    assert shown.count("\n- fy_align.zip/alignment.csv, line ") == 3, shown
+    for said in ("column 'region_id': empty region id", "column 'territory_id': unknown territory 'NOPE'",
+                 "column 'region_id': region US-CA is listed for two territories"):  # fmt: skip
+        assert said in shown, shown
+    assert app.session_state["plan_json"] == before
+
+
 def test_a_plan_zip_whose_plan_yaml_has_several_problems_is_refused_saying_every_one(data_dir):
     import io
     import zipfile

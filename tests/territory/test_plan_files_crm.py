@@ -162,6 +162,48 @@ def test_a_bad_folder_names_the_file_row_and_field(tmp_path, rich_plan, file, te
     assert message in " ".join(str(caught.value).split())
 
 
+def test_every_problem_of_a_folder_is_said_at_once(tmp_path, rich_plan):
+    # alignment.csv's problems were raised one at a time (fix one, upload, see the next); now each is listed with
+    # its file, line, field and value, beside those of plan.yaml and the other files.
+    write_plan_folder(rich_plan, tmp_path)
+    lines = (tmp_path / "alignment.csv").read_text().splitlines()
+    usw = lines.index("US-CA,USW") + 1
+    (tmp_path / "alignment.csv").write_text("\n".join([*lines, ",NAE", "US-TX,NOPE", "US-OR,", "US-CA,USS"]) + "\n")
+    (tmp_path / "overrides.csv").write_text("account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\nA2,NAE,R99,true\n")
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,region_id,industry,tier,value,owner,status\nS1,Seed,US-NY,fintech,smb,lots,R01,customer\n"
+    )
+    n = len(lines)
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    said = [" ".join(str(p).split()) for p in caught.value.problems]
+    assert said == [
+        f"{tmp_path.name}/plan.yaml, override 1 (A2), field 'rep_id': unknown rep 'R99'",
+        f"alignment.csv, line {n + 1}, column 'region_id': empty region id. Write the region's id (as the other "
+        "lines do, e.g. US-NY), or delete the line",
+        f"alignment.csv, line {n + 2}, column 'territory_id': unknown territory 'NOPE'. Use a territory_id of "
+        "plan.yaml: " + ", ".join(sorted(t.territory_id for t in rich_plan.territories)),
+        f"alignment.csv, line {n + 3}, column 'territory_id': empty territory id. Use a territory_id of plan.yaml: "
+        + ", ".join(sorted(t.territory_id for t in rich_plan.territories)),
+        "overrides.csv, line 2, column 'locked': 'locked' must be true or false, got 'maybe'. Write true (the "
+        "account stays with this territory and rep) or false",
+        "accounts.csv, line 2, column 'value': value must be a number, got 'lots'. Write the account's value as a "
+        "plain number (12500.50), or leave it empty for 0",
+    ]
+    assert str(caught.value).startswith(f"{tmp_path}: 6 problems; fix them all, then load the file again:\n- ")
+    # Fixed but for the regions listed twice, each of those is said, not the first alone.
+    (tmp_path / "overrides.csv").write_text("account_id,territory_id,rep_id,locked\n")
+    (tmp_path / "accounts.csv").unlink()
+    (tmp_path / "alignment.csv").write_text("\n".join([*lines, "US-CA,USS", "US-WA,USS"]) + "\n")
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    assert [(p.row, p.problem.split(",")[0]) for p in caught.value.problems] == [
+        (n + 1, "region US-CA is listed for two territories"),
+        (n + 2, "region US-WA is listed for two territories"),
+    ]
+    assert f"US West (USW) (line {usw})" in caught.value.problems[0].problem
+
+
 def test_a_folder_without_plan_yaml(tmp_path):
     with pytest.raises(PlanFileError, match="no plan.yaml"):
         read_plan_folder(tmp_path)
