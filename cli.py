@@ -278,8 +278,11 @@ def load_any_plan(path: Path, warn=None) -> Plan:
     return plan
 
 
-def kept_reps(path: Path) -> pd.Series | None:
+def kept_reps(path: Path, plan: Plan | None = None, warn=None) -> pd.Series | None:
     """The reps a plan folder saved with its plan (``assignments.csv``: account id → rep id), else None.
+
+    Lines skipped (a rep ``plan`` does not have, an account listed again with the same rep) go to ``warn``, each
+    with its lines and accounts.
 
     Kept where the rules allow, they give the reps the dashboard showed when it wrote the folder: assigned afresh,
     accounts moved in by later edits compete with those moved earlier, and a folder could give other reps than the
@@ -291,7 +294,13 @@ def kept_reps(path: Path) -> pd.Series | None:
 
         saved = PlanStore().assignments(version.plan_id, version.version)
         return saved.set_index("account_id")["rep_id"] if len(saved) else None
-    return read_folder_assignments(path) if path.is_dir() else None
+    if not path.is_dir():
+        return None
+    notes: list[str] = []
+    kept = read_folder_assignments(path, plan, notes)
+    for note in notes if warn is not None else ():
+        warn(f"{path.name}/{note}")
+    return kept
 
 
 def run_plans(args: argparse.Namespace) -> tuple[object, dict[str, pd.DataFrame], str]:
@@ -356,7 +365,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         plan = load_any_plan(args.plan, warn)
         # With accounts, the folder keeps who has each account (assignments.csv), from the reps a folder read kept.
         assigned = (
-            assign_for(plan, args, warn, keep=kept_reps(args.plan))
+            assign_for(plan, args, warn, keep=kept_reps(args.plan, plan, warn))
             if args.accounts is not None or plan.accounts
             else None
         )
@@ -398,9 +407,9 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if args.accounts is not None:
             # The new plan's accounts keep their reps in the old plan where its rules allow (the handoffs are what
             # the change does, not a reshuffle of the prospects).
-            before = assign_for(old, args, warn, keep=kept_reps(args.plan))
+            before = assign_for(old, args, warn, keep=kept_reps(args.plan, old, warn))
             # (a folder's own saved reps, else the old plan's where the rules allow)
-            kept = kept_reps(args.new)
+            kept = kept_reps(args.new, new, warn)
             if kept is None and len(before):
                 kept = before.set_index("account_id")["rep_id"]
             diff = diff_plans(
@@ -416,7 +425,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if args.crm is None or args.accounts is None:
             raise CliInputError("crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv", column="--crm")
         plan = load_any_plan(args.plan, warn)
-        assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan))
+        assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan, plan, warn))
         if args.crm == "salesforce":
             from datetime import date
 
@@ -531,7 +540,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Use territory ids: {', '.join(known)}")  # fmt: skip
     accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
     regions = region_table()
-    state = start(plan, accounts, regions, keep=kept_reps(args.plan))
+    state = start(plan, accounts, regions, keep=kept_reps(args.plan, plan, warn))
     # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
     holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories")
     note = unknown_population(table, args.metrics)
@@ -711,7 +720,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     scores = score_accounts(accounts, plan.settings.scoring)
     if plan.settings.workload_basis == "activation":
         accounts = accounts.assign(activation_tier=scores["activation_tier"].to_numpy())
-    keep = kept_reps(args.plan)
+    keep = kept_reps(args.plan, plan, warn)
     if keep is not None:  # (a folder's saved reps, kept where the rules allow)
         from territory.edits import start
 

@@ -1555,6 +1555,7 @@ def read_plan_zip(
 
     Returns the plan, the reps its ``assignments.csv`` kept (account id → rep id, or None) and the stored version
     it was written from (plan.yaml's ``based_on``, see :func:`territory.plan_files.read_folder_origin`, or None).
+    Lines of ``assignments.csv`` skipped (a rep the plan does not have, an account listed again) are said in ``notes``.
     plan.yaml may be at the zip's root or in one folder. ``notes`` gets what was said on reading it (see
     :func:`territory.plan_files.read_plan_folder`) and the regions the bundled boundaries do not have
     (:func:`geo.boundaries.unknown_regions_warning`), each naming the zip.
@@ -1584,7 +1585,7 @@ def read_plan_zip(
         said: list[str] = []
         try:
             plan = read_plan_folder(folder, said)
-            reps = read_folder_assignments(folder)
+            reps = read_folder_assignments(folder, plan, said)
             origin = read_folder_origin(folder, said)
         except InputDataError as error:  # named by the zip and its file, not the temporary folder it was read from
             raise _in_zip(error, filename, Path(folder)) from None

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from territory.errors import PlanFileError
+from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
 from territory.textfiles import csv_records, is_blank_record, read_text
 
@@ -318,9 +318,13 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
 
 
 def _gathered(problems: list[PlanFileError], folder: Path) -> PlanFileError:
-    """One error for the problems of a folder: said by their file when they are all in one, else by the folder."""
-    in_one = len({problem.source for problem in problems}) == 1
-    return PlanFileError.gather(problems, source=None if in_one else str(folder))
+    """One error for the problems of a folder: said by their file when they are all in one, else by the folder.
+
+    Each file's problems are listed in the order of its lines (the files in the order their problems were found).
+    """
+    files = {source: n for n, source in enumerate(dict.fromkeys(problem.source for problem in problems))}
+    problems = sorted(problems, key=lambda problem: (files[problem.source], problem.row or 0))
+    return PlanFileError.gather(problems, source=None if len(files) == 1 else str(folder))
 
 
 def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> tuple[list[str], list[PlanFileError]]:
@@ -422,31 +426,116 @@ def read_folder_origin(folder: str | Path, notes: list[str] | None = None) -> tu
     return int(plan_id), int(version), str(saved_at or "")
 
 
-def read_folder_assignments(folder: str | Path) -> pd.Series | None:
+def read_folder_assignments(
+    folder: str | Path, plan: Plan | None = None, notes: list[str] | None = None
+) -> pd.Series | None:
     """The reps saved in a plan folder's ``assignments.csv`` (account id → rep id), or None without that file.
 
     Given to the assignment as the reps to keep (``territory.edits.start(..., keep=...)``): each account keeps its
     rep where the rules still allow (the rep is active, serves its territory and has room).
 
+    Parameters
+    ----------
+    folder : str or Path
+    plan : Plan, optional
+        The folder's plan (:func:`read_plan_folder`). Given, a line naming a rep the plan does not have is skipped
+        (its account is assigned afresh) and said in ``notes``, by rep, with its lines and accounts.
+    notes : list of str, optional
+        Gets the lines skipped, and why: a rep not in the plan, an account listed again with the same rep (the
+        first line is read); and a file not in UTF-8.
+
+    Returns
+    -------
+    Series or None
+        Rep id by account id (index ``account_id``).
+
     Raises
     ------
     PlanFileError
-        A missing column or an empty account or rep id, naming the row.
+        A missing column, or every line that cannot be read, at once: an empty account or rep id, an account
+        listed with two different reps (which one it had cannot be told); each naming the line and column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "assignments.csv").write_text("account_id,territory_id,rep_id" + chr(10) + "A1,E,R01" + chr(10))
+    >>> read_folder_assignments(folder).to_dict()
+    {'A1': 'R01'}
     """
     path = Path(folder) / "assignments.csv"
     if not Path(folder).is_dir() or not path.exists():
         return None
-    kept: dict[str, str] = {}
-    for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS, None):
-        for column in ("account_id", "rep_id"):
-            if not row[column]:
-                raise PlanFileError(
-                    f"empty {column.replace('_', ' ')}",
+    problems: list[PlanFileError] = []
+    lines: dict[str, list[tuple[int, str]]] = {}  # account -> (line, rep) of each line naming it
+    for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS, notes):
+        empty = [column for column in ("account_id", "rep_id") if not row[column]]
+        problems.extend(
+            PlanFileError(
+                f"empty {column.replace('_', ' ')}",
+                source="assignments.csv",
+                row=row_number,
+                column=column,
+                hint="Each line names an account and the rep it had; delete the line to let the account be "
+                "assigned afresh",
+            )
+            for column in empty
+        )
+        if not empty:
+            lines.setdefault(row["account_id"], []).append((row_number, row["rep_id"]))
+    for account_id, listed in lines.items():
+        if len({rep_id for _, rep_id in listed}) > 1:
+            problems.append(
+                PlanFileError(
+                    f"account {account_id} is listed with different reps: "
+                    + ", ".join(f"{rep_id} (line {line})" for line, rep_id in listed),
                     source="assignments.csv",
-                    row=row_number,
-                    column=column,
-                    hint="Each line names an account and the rep it had; delete the line to let the account be "
-                    "assigned afresh",
+                    row=listed[1][0],
+                    column="rep_id",
+                    hint="An account has one rep: delete the lines that are wrong (or all of them, to let the "
+                    "account be assigned afresh)",
                 )
-        kept[row["account_id"]] = row["rep_id"]
+            )
+    if problems:
+        raise PlanFileError.gather(problems)
+    known = None if plan is None else {rep.rep_id for rep in plan.reps}
+    kept: dict[str, str] = {}
+    unknown: dict[str, list[tuple[int, str]]] = {}  # rep -> (line, account) of each line skipped
+    repeated: list[str] = []
+    for account_id, listed in lines.items():
+        line, rep_id = listed[0]
+        if len(listed) > 1:
+            repeated.append(f"{account_id} (lines {_numbers([n for n, _ in listed])})")
+        if known is not None and rep_id not in known:
+            unknown.setdefault(rep_id, []).extend((n, account_id) for n, _ in listed)
+            continue
+        kept[account_id] = rep_id
+    if notes is not None:
+        notes.extend(
+            f"assignments.csv, line{'s' if len(skipped) > 1 else ''} {_numbers([n for n, _ in skipped])}, column "
+            f"'rep_id': rep '{rep_id}' is not a rep of plan.yaml, so {len({a for _, a in skipped})} account(s) "
+            f"({_listed([a for _, a in skipped])}) were skipped and are assigned afresh. Add the rep to plan.yaml's "
+            "reps, or correct the rep id"
+            for rep_id, skipped in sorted(unknown.items())
+        )
+        if repeated:
+            notes.append(
+                f"assignments.csv, column 'account_id': {len(repeated)} account(s) listed more than once with the "
+                f"same rep: {_listed(repeated)}; the first line of each was read, the others skipped. Delete the "
+                "repeated lines"
+            )
     return pd.Series(kept, dtype=object, name="rep_id").rename_axis("account_id")
+
+
+def _listed(items: list[str]) -> str:
+    """The first :data:`~territory.errors.LISTED_PROBLEMS` items, then how many more ("A1, A2 and 3 more")."""
+    shown = ", ".join(items[:LISTED_PROBLEMS])
+    return shown + (f" and {len(items) - LISTED_PROBLEMS} more" if len(items) > LISTED_PROBLEMS else "")
+
+
+def _numbers(lines: list[int]) -> str:
+    """Line numbers as a reader says them: "4", "4 and 9", "3, 7 and 9" (then how many more)."""
+    said = [str(n) for n in sorted(lines)]
+    if len(said) > LISTED_PROBLEMS:
+        return ", ".join(said[:LISTED_PROBLEMS]) + f" and {len(said) - LISTED_PROBLEMS} more"
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"

@@ -997,6 +997,27 @@ def test_a_plan_folder_keeps_the_reps_the_dashboard_showed(tmp_path, capsys):
     assert not (folder / "assignments.csv").exists()
 
 
+def test_a_plan_folder_s_skipped_assignments_are_warned_of(tmp_path, capsys):
+    # A line of assignments.csv naming a rep the plan does not have was dropped without a word.
+    from territory import load_plan
+    from territory.plan_files import write_plan_folder
+
+    folder = tmp_path / "fy27"
+    write_plan_folder(load_plan(DEMO_PLAN), folder)
+    (folder / "assignments.csv").write_text("account_id,territory_id,rep_id\nACC-00001,NAE,R99\n")
+    code, out, err = run_cli("assign", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 0, err
+    assert (
+        "warning: fy27/assignments.csv, line 2, column 'rep_id': rep 'R99' is not a rep of plan.yaml, so 1 account(s) "
+        "(ACC-00001) were skipped and are assigned afresh" in err
+    ), err
+    # An account listed with two reps stops it, said with its lines.
+    (folder / "assignments.csv").write_text("account_id,territory_id,rep_id\nACC-00001,NAE,R01\nACC-00001,NAE,R02\n")
+    code, out, err = run_cli("assign", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "assignments.csv, line 3, column 'rep_id': account ACC-00001 is listed with different reps" in err, err
+
+
 def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypatch, capsys):
     # A new user's test: a batch job could not reach what the dashboard saves (no plans, no versions).
     from territory import load_plan

@@ -860,6 +860,34 @@ def test_a_plan_zip_s_alignment_problems_are_said_all_at_once(data_dir):
     assert app.session_state["plan_json"] == before
 
 
+def test_a_plan_zip_s_skipped_assignments_are_said(data_dir):
+    # Lines of assignments.csv naming a rep the plan does not have, or an account again, were dropped unsaid.
+    from territory.plan_files import plan_folder_texts
+
+    app = go(session(), "pages/plans.py")
+    texts_ = plan_folder_texts(plan_of(app))
+    texts_["assignments.csv"] = (
+        "account_id,territory_id,rep_id\nACC-00001,NAE,R99\nACC-00002,NAE,R01\nACC-00002,NAE,R01\n"
+    )
+    app.file_uploader(key="upload_folder").set_value(("fy_reps.zip", io_zip(texts_), "application/zip")).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    warned = [w.value.replace("\\", "") for w in app.warning]
+    assert any(
+        w.startswith("fy_reps.zip: assignments.csv, line 2, column 'rep_id': rep 'R99' is not a rep of plan.yaml")
+        and "(ACC-00001) were skipped" in w
+        for w in warned
+    ), warned
+    assert any("ACC-00002 (lines 3 and 4); the first line of each was read" in w for w in warned), warned
+    # An account with two reps refuses the zip, said with both lines.
+    texts_["assignments.csv"] = "account_id,territory_id,rep_id\nACC-00001,NAE,R01\nACC-00001,NAE,R02\n"
+    app.file_uploader(key="upload_folder").set_value(("fy_two.zip", io_zip(texts_), "application/zip")).run()
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert (
+        "fy_two.zip/assignments.csv, line 3, column 'rep_id': account ACC-00001 is listed with different reps: R01 (line 2), R02 (line 3)"
+        in shown
+    ), shown
+
+
 def test_a_plan_zip_whose_plan_yaml_has_several_problems_is_refused_saying_every_one(data_dir):
     import io
     import zipfile

@@ -140,6 +140,45 @@ def test_a_folder_keeps_who_has_each_account(tmp_path, rich_plan):
     assert "assignments.csv, line 2, column 'rep_id': empty rep id" in str(caught.value)
 
 
+def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp_path, rich_plan):
+    # A rep the plan does not have, or an account listed twice, were dropped without a word: the accounts were
+    # assigned afresh and a sales-ops manager could not tell which lines had been read.
+    write_plan_folder(rich_plan, tmp_path)
+    (tmp_path / "assignments.csv").write_text(
+        "account_id,territory_id,rep_id\nA1,NAE,R01\nA2,NAE,R99\nA3,USW,R99\nA4,USW,R05\nA4,USW,R05\nA5,USW,R77\n"
+    )
+    notes = []
+    kept = read_folder_assignments(tmp_path, read_plan_folder(tmp_path), notes)
+    assert kept.to_dict() == {"A1": "R01", "A4": "R05"}
+    assert notes == [
+        "assignments.csv, line 7, column 'rep_id': rep 'R77' is not a rep of plan.yaml, so 1 account(s) (A5) were "
+        "skipped and are assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
+        "assignments.csv, lines 3 and 4, column 'rep_id': rep 'R99' is not a rep of plan.yaml, so 2 account(s) (A2, "
+        "A3) were skipped and are assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
+        "assignments.csv, column 'account_id': 1 account(s) listed more than once with the same rep: A4 (lines 5 "
+        "and 6); the first line of each was read, the others skipped. Delete the repeated lines",
+    ]
+    # Without the plan, every rep is read (nothing to check them against).
+    assert read_folder_assignments(tmp_path).to_dict() == {"A1": "R01", "A2": "R99", "A3": "R99", "A4": "R05",
+                                                           "A5": "R77"}  # fmt: skip
+    # An account with two reps, and empty ids, stop the load: all said at once, by line.
+    (tmp_path / "assignments.csv").write_text(
+        "account_id,territory_id,rep_id\nA1,NAE,R01\n,NAE,R02\nA1,NAE,R02\nA3,USW,\n"
+    )
+    with pytest.raises(PlanFileError) as caught:
+        read_folder_assignments(tmp_path, rich_plan)
+    assert [" ".join(str(p).split()) for p in caught.value.problems] == [
+        "assignments.csv, line 3, column 'account_id': empty account id. Each line names an account and the rep it "
+        "had; delete the line to let the account be assigned afresh",
+        "assignments.csv, line 5, column 'rep_id': empty rep id. Each line names an account and the rep it had; "
+        "delete the line to let the account be assigned afresh",
+        "assignments.csv, line 4, column 'rep_id': account A1 is listed with different reps: R01 (line 2), R02 "
+        "(line 4). An account has one rep: delete the lines that are wrong (or all of them, to let the account be "
+        "assigned afresh)",
+    ]
+    assert str(caught.value).startswith("assignments.csv: 3 problems; fix them all")
+
+
 @pytest.mark.parametrize(
     ("file", "text", "message"),
     [
