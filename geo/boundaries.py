@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from territory.errors import BoundaryFileError
+from territory.errors import LISTED_PROBLEMS, BoundaryFileError
 
 __all__ = [
     "BOUNDARY_DIR",
@@ -303,51 +303,89 @@ def read_boundary_file(
     Raises
     ------
     BoundaryFileError
-        If the file cannot be read, lacks the id column, has missing or duplicate ids, has no coordinate
-        system and coordinates that are not plainly longitude/latitude, or holds no polygons.
+        If the file cannot be read, lacks the id column, has missing or duplicate ids, a feature whose geometry
+        cannot be read (a ring not closed, a coordinate that is not a number, an unknown geometry type), no
+        coordinate system and coordinates that are not plainly longitude/latitude, or holds no polygons. The
+        problems of features and columns are said at once: one error whose ``problems`` holds each, naming the
+        file, the feature and the column (see :meth:`territory.errors.InputDataError.gather`).
+
+    Examples
+    --------
+    >>> data = (b'{"type": "FeatureCollection", "features": ['
+    ...         b'{"type": "Feature", "properties": {"id": "A"}, "geometry": {"type": "Polygonn", "coordinates": []}},'
+    ...         b'{"type": "Feature", "properties": {"id": null}, "geometry": null}]}')
+    >>> read_boundary_file(data, "id", filename="r.geojson")
+    Traceback (most recent call last):
+    ...
+    territory.errors.BoundaryFileError: r.geojson: 2 problems; fix them all, then load the file again:
+    - r.geojson: feature 1 (id 'A'): geometry type 'Polygonn' is not a GeoJSON geometry type (Polygon, MultiPolygon …). Give the feature a Polygon or MultiPolygon of [longitude, latitude] points, or export the layer again
+    - r.geojson, column 'id': feature 2 has no id. Fill the id or pick another id column
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
-    raw = _read_any(source, name)
+    # Every problem found is said at once (fix them all, upload once): a feature whose geometry cannot be read, a
+    # missing name column, each feature without an id, each id on two features. Only what stops the checks (no
+    # features, no id column, no polygon, coordinates of no known system) is said as soon as it is found.
+    problems: list[BoundaryFileError] = []
+    raw = _read_any(source, name, problems)
+
+    def refuse(problem: BoundaryFileError | None = None) -> BoundaryFileError:
+        return BoundaryFileError.gather([*problems, *([problem] if problem else [])])
+
     if raw.empty:
-        raise BoundaryFileError("the file holds no features", source=name, hint="Export the layer with its polygons")
+        raise refuse(BoundaryFileError("the file holds no features", source=name,
+                                       hint="Export the layer with its polygons"))  # fmt: skip
     if id_column not in raw.columns:
         columns = ", ".join(c for c in raw.columns if c != "geometry")
         if not columns:
-            raise BoundaryFileError(
+            raise refuse(BoundaryFileError(
                 "its features have no attributes to use as region ids", source=name,
                 hint="Give each feature an id (GeoJSON 'properties'), e.g. in QGIS or mapshaper, and upload it again",
-            )  # fmt: skip
+            ))  # fmt: skip
         if id_column is None:
-            raise BoundaryFileError("no id column picked", source=name, hint=f"Pick one of: {columns}")
-        raise BoundaryFileError(
-            f"no column '{id_column}'", source=name, column=id_column, hint=f"Pick one of: {columns}"
+            raise refuse(BoundaryFileError("no id column picked", source=name, hint=f"Pick one of: {columns}"))
+        raise refuse(
+            BoundaryFileError(f"no column '{id_column}'", source=name, column=id_column, hint=f"Pick one of: {columns}")
         )
     if name_column is not None and name_column not in raw.columns:
-        raise BoundaryFileError(f"no column '{name_column}'", source=name, column=name_column)
+        columns = ", ".join(c for c in raw.columns if c != "geometry")
+        problems.append(
+            BoundaryFileError(
+                f"no column '{name_column}'", source=name, column=name_column, hint=f"Pick one of: {columns}"
+            )
+        )
+        name_column = None
     ids = raw[id_column]
     missing = ids.isna() | (ids.astype(str).str.strip() == "")
     if missing.any():
-        rows = _rows(missing)
-        raise BoundaryFileError(
-            f"{int(missing.sum())} feature(s) have no id (features {rows})",
-            source=name,
-            column=id_column,
-            hint="Fill the id or pick another id column",
+        problems.extend(
+            BoundaryFileError(
+                f"feature {pos + 1}{_said(raw, pos, name_column)} has no id",
+                source=name,
+                column=id_column,
+                hint="Fill the id or pick another id column",
+            )
+            for pos in np.flatnonzero(missing.to_numpy())
         )
     ids = ids.astype(str).str.strip()
-    dup = ids.duplicated(keep=False)
-    if dup.any():
-        raise BoundaryFileError(
-            f"ids are not unique: {', '.join(sorted(set(ids[dup]))[:5])} (features {_rows(dup)})",
-            source=name,
-            column=id_column,
-            hint="Pick a column whose values are unique, or dissolve the duplicates first",
+    dup = ids.duplicated(keep=False) & ~missing
+    for region_id in sorted(set(ids[dup])):
+        same = (ids == region_id) & ~missing
+        problems.append(
+            BoundaryFileError(
+                f"ids are not unique: {region_id} (features {_rows(same)})",
+                source=name,
+                column=id_column,
+                hint="Pick a column whose values are unique, or dissolve the duplicates first",
+            )
         )
     if (raw.geometry.isna() | raw.geometry.is_empty).all():
-        raise BoundaryFileError(
+        unread = any(problem.problem.startswith("feature ") for problem in problems)  # (said: nulled on reading)
+        raise refuse(None if unread else BoundaryFileError(
             "no feature has a geometry (every one is empty)", source=name,
             hint="Export the layer with its polygons, not its attribute table alone",
-        )  # fmt: skip
+        ))  # fmt: skip
+    if problems:
+        raise refuse()
     load = BoundaryLoad(regions=raw, source_crs="")
     gdf = _to_wgs84(raw, name, load)
     # (a feature without a geometry, "geometry": null, is no polygon either: the repairs drop it, by feature)
@@ -369,7 +407,17 @@ def read_boundary_file(
     if dropped:
         keep = ~non_polygon.to_numpy()
         gdf, ids, numbers = gdf.loc[keep], ids.loc[keep], numbers[keep]
-    labels = gdf[name_column].astype(str) if name_column else ids
+    labels = ids
+    if name_column:
+        named = gdf[name_column].notna() & (gdf[name_column].astype(str).str.strip() != "")
+        labels = gdf[name_column].astype(str).where(named, ids)  # (not "None" on the map: the id)
+        unnamed = [f"feature {numbers[pos]} (id '{ids.iloc[pos]}')" for pos in np.flatnonzero(~named.to_numpy())]
+        if unnamed:
+            more = f" and {len(unnamed) - LISTED_PROBLEMS} more" if len(unnamed) > LISTED_PROBLEMS else ""
+            load.notes.append(
+                f"{name}, column '{name_column}': {len(unnamed)} feature(s) have no name, shown by their id: "
+                f"{', '.join(unnamed[:LISTED_PROBLEMS])}{more}"
+            )
     regions = gpd.GeoDataFrame(
         {
             "region_id": ids.values,
@@ -396,7 +444,8 @@ def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: 
         If the file cannot be read.
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
-    return [c for c in _read_any(source, name).columns if c != "geometry"]
+    # (a feature whose geometry cannot be read does not hide the columns: read_boundary_file says it, with the rest)
+    return [c for c in _read_any(source, name, []).columns if c != "geometry"]
 
 
 _ID_NAMES = ("region_id", "id", "code", "geoid", "fips", "iso_a2", "iso_a3", "iso", "postal", "abbrev", "key")
@@ -421,13 +470,28 @@ def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
     return id_column, name_column
 
 
+def _said(raw: pd.DataFrame, pos: int, name_column: str | None) -> str:
+    """How a feature is told apart besides its number: its name, else its first attribute (" (NAME 'Ohio')")."""
+    columns = [name_column] if name_column else [c for c in raw.columns if c != "geometry"]
+    for column in columns:
+        value = raw[column].iloc[pos]
+        if value is not None and value == value and str(value).strip():
+            return f" ({column} '{value}')"
+    return ""
+
+
 def _rows(mask: pd.Series) -> str:
     positions = np.flatnonzero(mask.to_numpy()) + 1
     text = ", ".join(str(p) for p in positions[:5])
     return text + (", …" if len(positions) > 5 else "")
 
 
-def _read_any(source, name: str) -> gpd.GeoDataFrame:
+def _read_any(source, name: str, problems: list[BoundaryFileError]) -> gpd.GeoDataFrame:
+    """The file as a frame.
+
+    A GeoJSON feature whose geometry cannot be read is read without it and said in ``problems`` (by feature), so
+    that the other checks go on and every problem is said at once.
+    """
     lower = name.lower()
     if not lower.endswith((".geojson", ".json", ".zip", ".gpkg", ".shp")):
         raise BoundaryFileError(
@@ -437,8 +501,7 @@ def _read_any(source, name: str) -> gpd.GeoDataFrame:
         source = io.BytesIO(source)
     if lower.endswith((".geojson", ".json")):
         data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-        _check_geojson(data, name)
-        source = io.BytesIO(data)
+        source = io.BytesIO(_check_geojson(data, name, problems))
     try:
         if lower.endswith(".zip"):
             return _read_zipped_shapefile(source, name)
@@ -464,8 +527,13 @@ def _read_any(source, name: str) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _check_geojson(data: bytes, name: str) -> None:
-    """Refuse, in words and by feature, what GDAL would refuse in its own terms (or read as nothing)."""
+def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) -> bytes:
+    """Refuse, in words and by feature, what GDAL would refuse in its own terms (or read as nothing).
+
+    What makes the whole file unreadable is raised; each feature whose geometry cannot be read (a ring not closed,
+    coordinates that are not numbers, a geometry type GeoJSON does not have) is added to ``problems`` and its
+    geometry left out of the text returned, so that the rest of the file is read and checked too.
+    """
     import json
 
     try:
@@ -489,19 +557,30 @@ def _check_geojson(data: bytes, name: str) -> None:
     features = document.get("features") if kind == "FeatureCollection" else [document]
     if not isinstance(features, list):
         raise BoundaryFileError('its "features" is not a list', source=name, hint="Export the layer as GeoJSON again")
+    found = []
     for number, feature in enumerate(features, start=1):
-        geometry = feature.get("geometry") if isinstance(feature, dict) and kind in ("FeatureCollection", "Feature") \
-            else feature  # fmt: skip
-        problem = _ring_problem(geometry)
+        is_feature = isinstance(feature, dict) and kind in ("FeatureCollection", "Feature")
+        geometry = feature.get("geometry") if is_feature else feature
+        problem = _geometry_problem(geometry)
         if problem:
             properties = feature.get("properties") if isinstance(feature, dict) else None
             shown = f"feature {number}" + (f" ({_first_value(properties)})" if _first_value(properties) else "")
-            raise BoundaryFileError(
-                f"{shown}: {problem}",
-                source=name,
-                hint="Each ring of a polygon lists at least four points and ends with its first point; fix the "
-                "feature, or export the layer again",
+            found.append(
+                BoundaryFileError(
+                    f"{shown}: {problem}",
+                    source=name,
+                    hint="Each ring of a polygon lists at least four points and ends with its first point; fix the "
+                    "feature, or export the layer again"
+                    if "ring" in problem
+                    else "Give the feature a Polygon or MultiPolygon of [longitude, latitude] points, or export the "
+                    "layer again",
+                )
             )
+            if not is_feature:  # (a bare geometry: nothing else to read)
+                raise BoundaryFileError.gather(found)
+            feature["geometry"] = None
+    problems.extend(found)
+    return json.dumps(document).encode() if found else data
 
 
 def _first_value(properties) -> str:
@@ -510,6 +589,42 @@ def _first_value(properties) -> str:
             if value not in (None, ""):
                 return f"{key} '{value}'"
     return ""
+
+
+_GEOMETRY_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def _geometry_problem(geometry) -> str:
+    """What makes a GeoJSON geometry unreadable ("" when nothing does; a null geometry is read, and said later)."""
+    if geometry is None:
+        return ""
+    if not isinstance(geometry, dict):
+        return f"its geometry is not a GeoJSON geometry object (got {type(geometry).__name__})"
+    kind = geometry.get("type")
+    if kind not in _GEOMETRY_TYPES:
+        return f"geometry type {kind!r} is not a GeoJSON geometry type (Polygon, MultiPolygon …)"
+    if kind == "GeometryCollection":
+        return next((p for g in geometry.get("geometries") or [] if (p := _geometry_problem(g))), "")
+    if geometry.get("coordinates") is None:
+        return f"its {kind} has no coordinates"
+    if not _all_numbers(geometry["coordinates"]):
+        return "a coordinate is not a number (each point is [longitude, latitude], e.g. [-74.0, 40.7])"
+    return _ring_problem(geometry)
+
+
+def _all_numbers(coordinates) -> bool:
+    """Whether nested lists hold only numbers (a point [x, y] of ints or floats, not text or true/false)."""
+    if isinstance(coordinates, list):
+        return all(_all_numbers(c) for c in coordinates)
+    return isinstance(coordinates, (int, float)) and not isinstance(coordinates, bool) and np.isfinite(coordinates)
 
 
 def _ring_problem(geometry) -> str:

@@ -271,7 +271,7 @@ def test_empty_ids_are_refused(tmp_path):
     gdf["code"] = ["A", None]
     path = tmp_path / "holes.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    with pytest.raises(BoundaryFileError, match=r"1 feature\(s\) have no id \(features 2\)"):
+    with pytest.raises(BoundaryFileError, match=r"holes\.geojson, column 'code': feature 2 \(title 'Beta'\) has no id"):
         read_boundary_file(path, "code")
 
 
@@ -363,6 +363,54 @@ def test_a_bad_geojson_is_refused_in_words_naming_the_feature(data, said):
     with pytest.raises(BoundaryFileError) as caught:
         read_boundary_file(data, "code", filename="r.geojson")
     assert str(caught.value).startswith(said)
+
+
+def test_every_problem_of_a_boundary_file_is_said_at_once():
+    # They came one at a time: a feature without an id (fixed, uploaded), then two features with one id, then a
+    # ring not closed; a geometry of an unknown type or with text for coordinates was read as none and dropped.
+    geometries = [
+        SQUARE,
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
+        {"type": "Polygonn", "coordinates": SQUARE["coordinates"]},
+        {"type": "Polygon", "coordinates": [[["0", "0"], [1, 0], [1, 1], [0, 0]]]},
+        SQUARE,
+        SQUARE,
+        {"type": "Polygon"},
+    ]
+    document = json.loads(_collection(*geometries))
+    document["features"][4]["properties"] = {"code": None, "title": "Nameless"}
+    document["features"][5]["properties"]["code"] = "R1"
+    with pytest.raises(BoundaryFileError) as caught:
+        read_boundary_file(json.dumps(document).encode(), "code", name_column="NAME", filename="r.geojson")
+    said = [" ".join(str(p).split()) for p in caught.value.problems]
+    other_hint = "Give the feature a Polygon or MultiPolygon of [longitude, latitude] points, or export the layer again"
+    ring_hint = "Each ring of a polygon lists at least four points and ends with its first point; fix the feature, or export the layer again"
+    assert said == [
+        f"r.geojson: feature 2 (code 'R2'): a ring does not end where it starts (first point [0, 0], last [0, 1]). {ring_hint}",
+        f"r.geojson: feature 3 (code 'R3'): geometry type 'Polygonn' is not a GeoJSON geometry type (Polygon, MultiPolygon …). {other_hint}",
+        f"r.geojson: feature 4 (code 'R4'): a coordinate is not a number (each point is [longitude, latitude], e.g. [-74.0, 40.7]). {other_hint}",
+        f"r.geojson: feature 7 (code 'R7'): its Polygon has no coordinates. {other_hint}",
+        "r.geojson, column 'NAME': no column 'NAME'. Pick one of: code, title",
+        "r.geojson, column 'code': feature 5 (title 'Nameless') has no id. Fill the id or pick another id column",
+        "r.geojson, column 'code': ids are not unique: R1 (features 1, 6). Pick a column whose values are unique, or "
+        "dissolve the duplicates first",
+    ]
+    assert str(caught.value).startswith(
+        "r.geojson: 7 problems; fix them all, then load the file again:\n- r.geojson: feature 2"
+    )
+    # The columns are still listed (to pick the id from), the problems being said on reading.
+    assert boundary_file_columns(json.dumps(document).encode(), filename="r.geojson") == ["code", "title"]
+
+
+def test_a_feature_without_a_name_is_shown_by_its_id_and_said():
+    document = json.loads(_collection(SQUARE, {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 0]]]}))
+    document["features"][0]["properties"]["NAME"] = "Alpha"
+    result = read_boundary_file(json.dumps(document).encode(), "code", name_column="NAME", filename="r.geojson")
+    assert list(result.regions["label"]) == ["Alpha", "R2"]  # (it read "None")
+    assert (
+        result.notes[-1]
+        == "r.geojson, column 'NAME': 1 feature(s) have no name, shown by their id: feature 2 (id 'R2')"
+    )
 
 
 def test_each_kind_of_invalid_outline_is_said_in_words():

@@ -632,6 +632,26 @@ def test_a_boundary_file_gets_its_id_and_name_columns_picked_by_their_names(app)
     assert any(m.value.startswith("2 regions") for m in app.markdown)
 
 
+def test_every_problem_of_a_boundary_file_is_shown_at_once(app):
+    # They came one at a time: the feature without an id, then (fixed and uploaded again) the id on two features.
+    open_page(app, "pages/data_sources.py")
+    document = json.loads(_features([{"GEOID": "Z1", "NAME": "One"}, {"GEOID": None, "NAME": "*No id*"},
+                                     {"GEOID": "Z1", "NAME": "Again"}, {"GEOID": "Z4", "NAME": "Open ring"}]))  # fmt: skip
+    document["features"][3]["geometry"]["coordinates"][0].pop()
+    data = json.dumps(document).encode()
+    app.file_uploader(key="boundary_upload").set_value(("bounds_mixed.geojson", data, "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    (shown,) = [e.value for e in app.error]
+    plain_text = shown.replace("\\", "")
+    assert "bounds_mixed.geojson: 3 problems; fix them all" in plain_text, shown
+    assert plain_text.count("\n- bounds_mixed.geojson") == 3, shown
+    for said in ("feature 4 (GEOID 'Z4'): a ring does not end where it starts",
+                 "column 'GEOID': feature 2 (NAME '*No id*') has no id",
+                 "column 'GEOID': ids are not unique: Z1 (features 1, 3)"):  # fmt: skip
+        assert said in plain_text, shown
+    assert "'\\*No id\\*'" in shown  # (the name as written, not italics)
+
+
 def test_a_boundary_file_without_attributes_says_so(app):
     open_page(app, "pages/data_sources.py")
     app.file_uploader(key="boundary_upload").set_value(("bare.geojson", _features([{}, {}]), "application/json")).run()
