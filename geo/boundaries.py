@@ -384,7 +384,21 @@ def read_boundary_file(
             "no feature has a geometry (every one is empty)", source=name,
             hint="Export the layer with its polygons, not its attribute table alone",
         ))  # fmt: skip
-    if problems:
+    if problems:  # (with what the load would drop, so that one upload fixes all)
+        unread = {getattr(problem, "feature", None) for problem in problems}
+        absent = raw.geometry.isna() | raw.geometry.is_empty
+        for pos in np.flatnonzero((absent | ~raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"])).to_numpy()):
+            if pos + 1 in unread:
+                continue
+            shown = f" (id '{ids.iloc[pos]}')" if not missing.iloc[pos] else _said(raw, pos, name_column)
+            what = "no geometry (null)" if absent.iloc[pos] else f"a {raw.geometry.iloc[pos].geom_type}, not a polygon"
+            problems.append(
+                BoundaryFileError(
+                    f"feature {pos + 1}{shown}: {what}; it would be dropped",
+                    source=name,
+                    hint="Give it its polygon, or delete the feature (else the other features load without it)",
+                )
+            )
         raise refuse()
     load = BoundaryLoad(regions=raw, source_crs="")
     gdf = _to_wgs84(raw, name, load)
@@ -579,6 +593,7 @@ def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) ->
             if not is_feature:  # (a bare geometry: nothing else to read)
                 raise BoundaryFileError.gather(found)
             feature["geometry"] = None
+            found[-1].feature = number  # (read without its geometry: not said again as one that has none)
     problems.extend(found)
     return json.dumps(document).encode() if found else data
 

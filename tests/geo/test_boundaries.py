@@ -376,6 +376,8 @@ def test_every_problem_of_a_boundary_file_is_said_at_once():
         SQUARE,
         SQUARE,
         {"type": "Polygon"},
+        {"type": "Point", "coordinates": [0, 0]},
+        None,
     ]
     document = json.loads(_collection(*geometries))
     document["features"][4]["properties"] = {"code": None, "title": "Nameless"}
@@ -394,9 +396,14 @@ def test_every_problem_of_a_boundary_file_is_said_at_once():
         "r.geojson, column 'code': feature 5 (title 'Nameless') has no id. Fill the id or pick another id column",
         "r.geojson, column 'code': ids are not unique: R1 (features 1, 6). Pick a column whose values are unique, or "
         "dissolve the duplicates first",
+        # (and what the load would drop, that one upload may fix all)
+        "r.geojson: feature 8 (id 'R8'): a Point, not a polygon; it would be dropped. Give it its polygon, or delete "
+        "the feature (else the other features load without it)",
+        "r.geojson: feature 9 (id 'R9'): no geometry (null); it would be dropped. Give it its polygon, or delete the "
+        "feature (else the other features load without it)",
     ]
     assert str(caught.value).startswith(
-        "r.geojson: 7 problems; fix them all, then load the file again:\n- r.geojson: feature 2"
+        "r.geojson: 9 problems; fix them all, then load the file again:\n- r.geojson: feature 2"
     )
     # The columns are still listed (to pick the id from), the problems being said on reading.
     assert boundary_file_columns(json.dumps(document).encode(), filename="r.geojson") == ["code", "title"]
