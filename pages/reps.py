@@ -122,30 +122,34 @@ edited = st.data_editor(
     height=min(len(roster) + 2, 22) * 35 + 3,
     column_config={
         "rep_id": st.column_config.TextColumn("Rep id", width=64),
-        "name": st.column_config.TextColumn("Name", width=112),
-        "active": st.column_config.CheckboxColumn("Active", width=66),
+        # (at 1280 px Active, Capacity and Attainment ran into their borders ("Activ") and a home read "British
+        # Columbi…": every column is as wide as its header with the edit mark beside it, Home as a Canadian province,
+        # and the roster fits the 818 px with "Quota %" and "Specialty" for the longer headings;
+        # tests/e2e/test_reps.py looks at the pixels)
+        "name": st.column_config.TextColumn("Name", width=111),
+        "active": st.column_config.CheckboxColumn("Active", width=72),
         "home": st.column_config.TextColumn(
             "Home",
-            width=104,
+            width=118,
             help="Where the rep lives: a state, province, country or county as the map names it, or its id "
             "(US-TX). A plan from scratch puts each rep in the territory holding their home; it stays there when "
-            "rebalancing",
+            "rebalancing. A name too long for the column shows whole when you double-click its cell",
         ),
         "capacity": st.column_config.NumberColumn(
-            "Capacity", min_value=0, step=1, width=82, help="Maximum active accounts"
+            "Capacity", min_value=0, step=1, width=88, help="Maximum active accounts"
         ),
         "quota_attainment": percent_column(
-            "Attainment",
+            "Quota %",
             min_value=0.0,
-            width=96,
-            help="Quota attainment, shown as a percentage of quota as on the Balance page; type it as a fraction: 1 "
-            "is on quota, 1.12 is 112%",
+            width=87,
+            help="Quota attainment (the Balance page's Attainment), shown as a percentage of quota; type it as a "
+            "fraction: 1 is on quota, 1.12 is 112%",
         ),
         "territories": st.column_config.TextColumn(
-            "Territories", width=136, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
+            "Territories", width=132, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
         ),
         "specialties": st.column_config.TextColumn(
-            "Specialties", width=100, help="Industries or tiers, comma-separated"
+            "Specialty", width=92, help="The rep's specialties: industries or tiers, comma-separated"
         ),
         "salesforce_user_id": st.column_config.TextColumn(
             "Salesforce user id",
@@ -160,7 +164,7 @@ edited = st.data_editor(
         "accounts": st.column_config.NumberColumn("Accounts", width=72),
         "utilization": percent_column("Utilization", progress=True, width=96),
         "load": st.column_config.TextColumn(
-            "Load", width=84, help="Active accounts the rep holds, and their share of the rep's capacity (utilization)"
+            "Load", width=82, help="Active accounts the rep holds, and their share of the rep's capacity (utilization)"
         ),
     },
 )

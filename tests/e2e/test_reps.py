@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from tests.e2e.conftest import ARTIFACTS, SCROLLS, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
 HEADER, ROW, SELECT = 35, 35, 33  # the data editor's header and row heights, and its row-selection column, in px
+ROSTER = ["Name", "Active", "Home", "Capacity", "Quota %", "Territories", "Specialty", "Load"]  # (as shown)
+
+
+def _roster_cells(editor) -> tuple[Image.Image, list[int]]:
+    """The roster as drawn (the grid is a canvas), and the x of each column's left border, the last one's right."""
+    image = Image.open(io.BytesIO(editor.screenshot())).convert("RGB")
+    pixels = image.load()
+    body = range(HEADER + 5, image.height - ROW)
+    line = pixels[0, HEADER + ROW // 2]  # (the grid's left edge is a grid line)
+    borders = [x for x in range(image.width) if sum(pixels[x, y] == line for y in body) >= 0.9 * len(body)]
+    # (the row-selection column's border first; a line two pixels wide counts once)
+    borders = [x for i, x in enumerate(borders) if x >= SELECT and (i == 0 or x - borders[i - 1] > 2)]
+    return image, borders
+
+
+def _ink_reaches_edge(image: Image.Image, left: int, right: int, top: int, bottom: int, margin: int = 4) -> bool:
+    """Whether any text in the box runs to within ``margin`` px of its right border (a clipped word does)."""
+    pixels = image.load()
+    return any(max(pixels[x, y]) < 200 for x in range(max(left + 1, right - margin), right) for y in range(top, bottom))
 
 
 def test_the_roster_and_what_moved_fit_at_1280_px(page, app_url):
@@ -24,9 +46,9 @@ def test_the_roster_and_what_moved_fit_at_1280_px(page, app_url):
     assert editor.evaluate(SCROLLS) <= 0
     # Every rep in view, without scrolling down (12 reps and the row that adds one).
     assert editor.bounding_box()["height"] >= 14 * ROW
-    # Take the first rep (Sarah Chen) off the team: the Active box is the second column (Name is 112 px).
+    # Take the first rep (Sarah Chen) off the team: the Active box is the second column (Name is 111 px).
     box = editor.bounding_box()
-    page.mouse.click(box["x"] + SELECT + 112 + 33, box["y"] + HEADER + ROW / 2)
+    page.mouse.click(box["x"] + SELECT + 111 + 36, box["y"] + HEADER + ROW / 2)
     apply = page.get_by_role("button", name="Apply changes and re-run the assignment")
     apply.click()
     page.get_by_text("What moved:").first.wait_for(timeout=60_000)
@@ -51,3 +73,33 @@ def test_the_roster_and_what_moved_fit_at_1280_px(page, app_url):
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "reps_1280.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_roster_headers_and_homes_read_whole(page, app_url, width):
+    # At 1280 px a new user read "Activ" for Active, and a home "British Columbi…".
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/reps", wait_until="domcontentloaded")
+    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
+    )
+    page.mouse.move(0, 0)  # (a header under the mouse shows its menu button)
+    editor = page.locator('[data-testid="stDataFrame"]').first
+    assert editor.evaluate(SCROLLS) <= 0
+    image, borders = _roster_cells(editor)
+    assert len(borders) == len(ROSTER) + 1, borders
+    columns = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))
+    cut = [name for name, (left, right) in columns.items() if _ink_reaches_edge(image, left, right, 2, HEADER - 2)]
+    assert not cut, f"headers cut at {width} px: {cut}"
+    left, right = columns["Home"]
+    rows = (image.height - HEADER) // ROW - 1  # (the last row adds a rep)
+    homes = [
+        r
+        for r in range(rows)
+        if _ink_reaches_edge(image, left, right, HEADER + r * ROW + 2, HEADER + (r + 1) * ROW - 2)
+    ]
+    assert not homes, f"homes cut at {width} px in rows {homes}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    editor.screenshot(path=str(ARTIFACTS / f"reps_roster_{width}.png"))

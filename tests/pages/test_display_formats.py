@@ -17,7 +17,7 @@ from tests.conftest import FIGURE_PAGES, app_session
 DOLLARS = re.compile(r"\$\d{1,3}(,\d{3})*")
 PAGES = [*FIGURE_PAGES, "pages/plans.py"]
 MONEY = re.compile(r"value|deal size|velocity|^quota$|^target v$", re.IGNORECASE)
-SHARES = re.compile(r"utilization|util\.|attainment|coverage|quota cov", re.IGNORECASE)
+SHARES = re.compile(r"utilization|util\.|attainment|coverage|quota cov|quota %", re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
