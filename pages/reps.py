@@ -127,7 +127,8 @@ edited = st.data_editor(
         # and the roster fits the 818 px with "Quota %" and "Specialty" for the longer headings;
         # tests/e2e/test_reps.py looks at the pixels)
         "name": st.column_config.TextColumn("Name", width=111),
-        "active": st.column_config.CheckboxColumn("Active", width=72),
+        # (a rep added in the last row starts active: the box was blank, though a blank Active was applied as active)
+        "active": st.column_config.CheckboxColumn("Active", width=72, default=True),
         "home": st.column_config.TextColumn(
             "Home",
             width=118,

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, SCROLLS, wait_for_rerun
 
@@ -103,3 +104,39 @@ def test_the_roster_headers_and_homes_read_whole(page, app_url, width):
     assert not homes, f"homes cut at {width} px in rows {homes}"
     ARTIFACTS.mkdir(exist_ok=True)
     editor.screenshot(path=str(ARTIFACTS / f"reps_roster_{width}.png"))
+
+
+def test_a_new_rep_row_starts_active(page, app_url):
+    # A row added in the roster showed Active unticked (blank), though a new rep is active, and a blank Active was
+    # applied as active.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/reps", wait_until="domcontentloaded")
+    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
+    )
+    editor = page.locator('[data-testid="stDataFrame"]').first
+    _, borders = _roster_cells(editor)
+    left, right = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))["Name"]
+    box = editor.bounding_box()
+    reps = 12  # (the demo's; the row after them adds one)
+    page.mouse.click(box["x"] + (left + right) / 2, box["y"] + HEADER + reps * ROW + ROW / 2)
+    apply = page.get_by_role("button", name="Apply changes and re-run the assignment")
+    expect(apply).to_be_enabled(timeout=30_000)  # (the roster has a new row)
+    wait_for_rerun(page)
+    page.keyboard.press("Escape")
+    page.mouse.move(0, 0)
+    editor.evaluate("e => { e.querySelector('.dvn-scroller').scrollTop = 0; }")
+    page.wait_for_timeout(200)  # (the canvas redraws on the next frame)
+    image, borders = _roster_cells(editor)
+    left, right = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))["Active"]
+    pixels = image.load()
+
+    def ink(row: int) -> int:
+        top = HEADER + row * ROW
+        return sum(max(pixels[x, y]) < 200 for x in range(left + 1, right) for y in range(top + 2, top + ROW - 2))
+
+    ticked = ink(0)  # (Sarah Chen, active)
+    assert ticked > 0
+    assert ink(reps) >= 0.8 * ticked, f"the new row's Active box: {ink(reps)} dark pixels, a ticked one {ticked}"

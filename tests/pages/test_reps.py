@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from territory import plan_from_dict
 from territory.store import PlanStore
 from tests.conftest import ROOT, app_session
 from tests.pages.test_plans import move, save
@@ -93,3 +96,22 @@ def test_a_save_conflict_counts_and_lists_their_rep_changes(data_dir):
     assert "Their changes: 0 region(s) moved, 0 territory change(s), 1 rep change(s)" in said
     reps = next(d.value for d in bo.dataframe if list(d.value.columns) == ["name", "change", "detail"])
     assert reps.values.tolist() == [["Sarah Chen", "changed", "capacity 180 → 50"]]
+
+
+def test_a_new_rep_with_active_left_blank_joins_the_team_active(app):
+    # The added row's Active box is ticked in the browser (tests/e2e/test_reps.py); a row sent without it is active
+    # too, as the box shows it, and one unticked is not.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    new = {"capacity": 40, "quota_attainment": 0.0, "territories": "US West"}
+    app.session_state["roster_editor"] = {
+        "edited_rows": {},
+        "added_rows": [{"name": "Zoe Park", **new}, {"name": "Ian Ross", "active": False, **new}],
+        "deleted_rows": [],
+    }
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    reps = {r.name: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
+    assert reps["Zoe Park"].active and reps["Zoe Park"].territory_ids == ("USW",)
+    assert not reps["Ian Ross"].active
