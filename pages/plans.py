@@ -195,10 +195,13 @@ def _save() -> None:
         return
     try:
         if where is None:
+            # (numbered when a stored plan has its name: an uploaded plan saved twice was two plans named alike)
             version = store.create_plan(
                 plan, author=_author(), message=st.session_state.get("save_message") or "Created",
-                assignments=_assignments(),
+                assignments=_assignments(), unique_name=True,
             )  # fmt: skip
+            if version.plan.name != plan.name:
+                st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
         else:
             # (logged with the save, in its transaction: a refused save's edits never became a version, and the log
             # said they were made on it)
@@ -218,7 +221,17 @@ def _save() -> None:
     mark_saved(version)
     st.session_state["save_message"] = ""
     st.session_state.pop("save_conflict", None)
-    _say("success", f"Saved **{plain(version.plan.name)}** as version {version.version} of plan #{version.plan_id}.")
+    renamed = f" (**{plain(plan.name)}** is another stored plan's name)" if version.plan.name != plan.name else ""
+    _say("success", f"Saved **{plain(version.plan.name)}** as version {version.version} of plan "
+                    f"#{version.plan_id}{renamed}.")  # fmt: skip
+
+
+def _copy_name(name: str) -> str:
+    """A new draft's name when none is typed: "FY27 (copy)".
+
+    A copy of "FY27 (copy)" is "FY27 (copy)" again (numbered when saved: "FY27 (copy 2)"), not "FY27 (copy) (copy)".
+    """
+    return re.sub(r" \(copy(?: \d+)?\)$", "", name.strip()) + " (copy)"
 
 
 @_needs_name
@@ -226,11 +239,12 @@ def _save_as_new_draft() -> None:
     from dataclasses import replace
 
     plan = current_engine().plan
-    name = st.session_state.get("new_draft_name") or f"{plan.name} (copy)"
+    name = " ".join(str(st.session_state.get("new_draft_name") or "").split()) or _copy_name(plan.name)
     try:
+        # (numbered when a stored plan has the name: three drafts of one plan were three "… (copy)" in the list)
         version = store.create_plan(
             replace(plan, name=name), author=_author(), message=st.session_state.get("save_message") or "New draft",
-            assignments=_assignments(),
+            assignments=_assignments(), unique_name=True,
         )  # fmt: skip
     except StoreError as error:
         _say("error", f"Not saved: {plain(str(error))}")
@@ -239,7 +253,8 @@ def _save_as_new_draft() -> None:
     mark_saved(version)
     st.session_state["edits_logged"] = _session_edits()[1]  # (in the draft's first version; later saves log the rest)
     st.session_state.pop("save_conflict", None)
-    _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(name)}**.")
+    taken = f" (**{plain(name)}** is another stored plan's name)" if version.plan.name != name else ""
+    _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(version.plan.name)}**{taken}.")
 
 
 def _conflict_what(conflict) -> str:
@@ -442,7 +457,8 @@ def _restore(plan_id: int, version: int) -> None:
         _say("error", plain(str(error)))
         return
     open_version(restored)
-    _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}.")
+    _say("success", f"Restored version {version} of plan #{plan_id} as the new draft plan #{restored.plan_id}, "
+                    f"**{plain(restored.plan.name)}**.")  # fmt: skip
 
 
 @_asks_first(lambda key, name: f"Opening the unsaved work on {name}")
@@ -579,7 +595,7 @@ with st.container(border=True):
         help="Archived plans are read-only: save as a new draft" if archived else None,
     )  # fmt: skip
     buttons[1].button("Save as new draft", on_click=_save_as_new_draft, key="save_new_draft")
-    buttons[2].text_input("Name of the new draft", key="new_draft_name", placeholder=f"{plan.name} (copy)")
+    buttons[2].text_input("Name of the new draft", key="new_draft_name", placeholder=_copy_name(plan.name))
     rename = st.columns([2, 1], vertical_alignment="bottom")
     rename[0].text_input("Rename this plan", key="plan_rename_to", placeholder=plan.name, max_chars=200,
                          help="A new name for the plan open here; saved with its next version")  # fmt: skip

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +37,7 @@ __all__ = [
     "WorkingCopy",
     "default_database_url",
     "metadata",
+    "unused_name",
 ]
 
 STATUSES = ("draft", "active", "archived")
@@ -376,11 +377,30 @@ class PlanStore:
         message: str = "Created",
         assignments: pd.DataFrame | None = None,
         restored_from: tuple[int, int] | None = None,
+        unique_name: bool = False,
     ) -> PlanVersion:
-        """A new draft plan whose version 1 is ``plan``."""
+        """A new draft plan whose version 1 is ``plan``.
+
+        Parameters
+        ----------
+        plan : Plan
+        author, message : str
+        assignments : DataFrame, optional
+            As :meth:`save` takes them.
+        restored_from : (int, int), optional
+            The plan and version it is a copy of (the plans list says so).
+        unique_name : bool, default False
+            Number the name when a stored plan has it already (:func:`unused_name`: "FY27 (copy)" → "FY27 (copy
+            2)"), so that the plans list tells the new draft from the others; the version's plan has that name.
+        """
         author = _who(author)
         now = _now()
         with self._transaction() as connection:
+            if unique_name:
+                taken = connection.execute(sa.select(plans_table.c.name)).scalars().all()
+                name = unused_name(plan.name, taken)
+                if name != plan.name:
+                    plan = replace(plan, name=name)
             plan_id = connection.execute(
                 plans_table.insert().values(
                     name=plan.name[:200],
@@ -526,11 +546,17 @@ class PlanStore:
         return row.name
 
     def restore(self, plan_id: int, version: int, *, author: str) -> PlanVersion:
-        """A new draft plan made from an old version (the old plan is not changed)."""
+        """A new draft plan made from an old version (the old plan is not changed).
+
+        The draft is named after where it came from, numbered when that name is taken: "FY27 (v3 restored)", then
+        "FY27 (v3 restored 2)" (three restores of one version read as three plans of one name in the list).
+        """
         old = self.load(plan_id, version)
         assignments = self.assignments(plan_id, version)
+        where = f" (v{version} restored)"
         return self.create_plan(
-            old.plan,
+            replace(old.plan, name=old.plan.name.strip()[: 200 - len(where)] + where),
+            unique_name=True,
             author=author,
             message=f"Restored from plan {plan_id} version {version}",
             assignments=assignments if len(assignments) else None,
@@ -680,6 +706,49 @@ class PlanStore:
                 at=_now(), plan_id=plan_id, version=version, actor=actor, action=action, detail=str(detail)
             )
         )
+
+
+def unused_name(name: str, taken: Iterable[str]) -> str:
+    """``name``, or numbered so that none of ``taken`` has it (compared ignoring case and runs of spaces).
+
+    The number goes inside a closing parenthesis ("FY27 (copy)" → "FY27 (copy 2)"), else after the name in one
+    ("FY27" → "FY27 (2)"); the lowest free number from 2 is taken, and the name cut to keep within 200 characters.
+
+    Parameters
+    ----------
+    name : str
+        The name wanted.
+    taken : iterable of str
+        The names in use (the stored plans').
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> unused_name("FY27 (v3 restored)", ["FY27", "FY27 (v3 restored)"])
+    'FY27 (v3 restored 2)'
+    >>> unused_name("FY27", ["fy27 ", "FY27 (2)"])
+    'FY27 (3)'
+    >>> unused_name("FY28", ["FY27"])
+    'FY28'
+    """
+
+    def key(text: str) -> str:
+        return " ".join(str(text).split()).casefold()
+
+    used = {key(t) for t in taken}
+    if key(name) not in used:
+        return name
+    stem, close = (name.rstrip()[:-1], ")") if name.rstrip().endswith(")") else (name.rstrip() + " (", ")")
+    number = 2
+    while True:
+        tail = f"{'' if stem.endswith('(') else ' '}{number}{close}"
+        numbered = stem[: 200 - len(tail)] + tail
+        if key(numbered) not in used:
+            return numbered
+        number += 1
 
 
 def _session_key(key: str) -> str:

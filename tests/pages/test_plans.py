@@ -242,6 +242,37 @@ def test_a_new_draft_s_next_save_logs_only_the_edits_made_since(data_dir):
     assert len(edits) == 1 and "Nebraska" in edits[0], edits  # (Kansas's move is in the draft's first version)
 
 
+def test_restored_drafts_and_new_drafts_each_get_a_name_of_their_own(data_dir):
+    # Restoring a version three times made three plans named alike ("Demo FY27 plan (draft)" three times in the box).
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    name = plan_of(app).name
+    for _ in range(3):
+        app.selectbox(key="plans_selected").set_value(1).run()
+        app.selectbox(key="plans_version").set_value(1).run()
+        app.button(key="version_restore").click().run()
+        assert not app.exception
+    restored = [f"{name} (v1 restored)", f"{name} (v1 restored 2)", f"{name} (v1 restored 3)"]
+    from pages.shared import plain
+
+    assert any(f"as the new draft plan #4, **{plain(restored[2])}**" in s.value for s in app.success)
+    assert plan_of(app).name == restored[2] and "unsaved" not in texts(app)  # (the open plan is the draft as stored)
+    names = app.dataframe[0].value.set_index("Plan")["Name"]
+    assert [names[i] for i in (1, 2, 3, 4)] == [name, *restored]
+    # Save as new draft, twice with the name it suggests, then with a name typed that a plan has already.
+    for _ in range(2):
+        app.button(key="save_new_draft").click().run()
+    app.text_input(key="new_draft_name").input(name).run()
+    app.button(key="save_new_draft").click().run()
+    said = f"**{plain(name + ' (2)')}** (**{plain(name)}** is another stored plan's name)"
+    assert any(said in s.value for s in app.success), [s.value for s in app.success]
+    names = app.dataframe[0].value["Name"]
+    # (a copy of "… (copy)" is "… (copy 2)", not "… (copy) (copy)")
+    assert names.is_unique and {f"{restored[2]} (copy)", f"{restored[2]} (copy 2)", f"{name} (2)"} <= set(names)
+    assert app.session_state["store_plan"] == (7, 1) and plan_of(app).name == f"{name} (2)"
+
+
 def test_activate_archive_restore_and_audit(data_dir):
     app = session()
     assert "Restored from" not in app.dataframe[0].value.columns

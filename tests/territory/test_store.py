@@ -162,9 +162,30 @@ def test_an_archived_plan_is_read_only_and_restores_as_a_new_draft(store, plan):
     assert restored.plan_id != first.plan_id and restored.version == 1
     record = store.plan_record(restored.plan_id)
     assert (record.status, record.restored_from) == ("draft", (first.plan_id, 1))
-    assert restored.plan == plan
+    assert restored.plan == renamed(plan, f"{plan.name} (v1 restored)")
     assert len(store.assignments(restored.plan_id, 1)) == 3
     assert store.plan_record(first.plan_id).current_version == 2  # the old plan is untouched
+
+
+def test_restored_drafts_are_named_after_where_they_came_from_each_name_once(store, plan):
+    # Three restores of one version were three plans named alike in the list ("Demo FY27 plan" three times).
+    first = store.create_plan(renamed(plan, "FY27"), author="ana")
+    store.save(first.plan_id, renamed(plan, "FY27"), base_version=1, author="ana", message="v2")
+    names = [store.restore(first.plan_id, 2, author="bo").plan.name for _ in range(3)]
+    assert names == ["FY27 (v2 restored)", "FY27 (v2 restored 2)", "FY27 (v2 restored 3)"]
+    assert [store.load(r.plan_id).plan.name for r in store.plans()][:3] == names[::-1]  # the stored plans say so too
+    long = store.create_plan(renamed(plan, "x" * 200), author="ana")
+    assert store.restore(long.plan_id, 1, author="bo").plan.name == "x" * 186 + " (v1 restored)"
+
+
+def test_a_new_draft_with_a_name_taken_is_numbered_only_when_asked(store, plan):
+    store.create_plan(renamed(plan, "FY27 (copy)"), author="ana")
+    assert (
+        store.create_plan(renamed(plan, "fy27  (COPY)"), author="ana", unique_name=True).plan.name == "fy27  (COPY 2)"
+    )
+    assert store.create_plan(renamed(plan, "FY27"), author="ana", unique_name=True).plan.name == "FY27"
+    assert store.create_plan(renamed(plan, "FY27"), author="ana", unique_name=True).plan.name == "FY27 (2)"
+    assert store.create_plan(renamed(plan, "FY27"), author="ana").plan.name == "FY27"  # (as before: a plain create)
 
 
 def test_the_audit_log(store, plan):
