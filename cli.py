@@ -36,10 +36,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,7 +57,7 @@ from territory.exports import safe_csv, to_json_ready
 from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
-from territory.textfiles import pandas_lines, read_text
+from territory.textfiles import pandas_lines, read_text, write_text_atomic
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
@@ -812,30 +810,18 @@ def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argp
 
 
 def write(text: str, out: Path | None) -> None:
-    """Print, or write the file in one step (a temporary file renamed into place)."""
+    """Print, or write the file in one step (a temporary file renamed into place; permissions as ``cp`` gives)."""
     if out is None:
         sys.stdout.write(text)
         return
     if out.is_dir():
         raise CliInputError(f"{out} is a folder", column="--out", hint="Give a file name, e.g. --out result.json")
-    tmp = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", delete=False, dir=out.parent, suffix=".tmp", encoding="utf-8") as tmp:
-            tmp.write(text)
-        os.chmod(tmp.name, 0o666 & ~_umask())  # (a temporary file is private; the result is as any new file)
-        os.replace(tmp.name, out)
+        write_text_atomic(out, text)
     except OSError as error:
-        if tmp is not None and os.path.exists(tmp.name):
-            os.unlink(tmp.name)
         raise CliInputError(f"cannot write {out}: {error.strerror or error}", column="--out",
                             hint="Give a path in a folder you can write to") from None  # fmt: skip
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.

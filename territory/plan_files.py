@@ -22,8 +22,6 @@ import csv
 import io
 import itertools
 import json
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +30,7 @@ import yaml
 
 from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
-from territory.textfiles import csv_records, is_blank_record, read_text
+from territory.textfiles import csv_records, is_blank_record, read_text, write_text_atomic
 
 __all__ = [
     "write_plan_folder",
@@ -147,7 +145,8 @@ def write_plan_folder(
 ) -> list[Path]:
     """Write a plan as a folder of plain files (see the module docstring); returns the files written.
 
-    Each file is written whole or not at all (a temporary file renamed into place); a file of the folder
+    Each file is written whole or not at all (a temporary file renamed into place), with the permissions of any
+    new file (:func:`~territory.textfiles.write_text_atomic`); a file of the folder
     format that the plan no longer needs (``accounts.csv`` of a plan without accounts, ``assignments.csv`` when
     no assignment is given: the old one would keep reps of another plan) is removed.
     """
@@ -156,13 +155,7 @@ def write_plan_folder(
     texts = plan_folder_texts(plan, territories_geojson, assignments, based_on)
     written = []
     for name, text in texts.items():
-        target = folder / name
-        with tempfile.NamedTemporaryFile(
-            "w", delete=False, dir=folder, suffix=".tmp", encoding="utf-8", newline=""
-        ) as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, target)
-        written.append(target)
+        written.append(write_text_atomic(folder / name, text, newline=""))
     for name in ("accounts.csv", "assignments.csv"):
         if name not in texts and (folder / name).exists():
             (folder / name).unlink()

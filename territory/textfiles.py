@@ -3,18 +3,23 @@
 Every plan, plan folder and CSV is read through :func:`decode_text`, so the dashboard and ``cli.py`` read the
 same files the same way; a file that is not UTF-8 is read as Windows-1252 (or Latin-1) and the caller is told, in a
 note that names the file and the encoding. :func:`csv_records` gives each CSV record with the line of the file it
-starts on, as a text editor numbers lines (the header is line 1, blank lines count).
+starts on, as a text editor numbers lines (the header is line 1, blank lines count). Files are written through
+:func:`write_text_atomic`: whole or not at all, with the permissions any new file gets.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import os
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["decode_text", "read_text", "csv_records", "is_blank_record", "pandas_lines"]
+__all__ = ["decode_text", "read_text", "write_text_atomic", "csv_records", "is_blank_record", "pandas_lines"]
 
 
 def decode_text(data: bytes, source: str, notes: list[str] | None = None) -> str:
@@ -75,6 +80,67 @@ def read_text(path: Path, source: str | None = None, notes: list[str] | None = N
     """:func:`decode_text` of a file on disk (``source`` defaults to its name); FileNotFoundError when missing."""
     path = Path(path)
     return decode_text(path.read_bytes(), source or path.name, notes)
+
+
+def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None) -> Path:
+    r"""Write ``text`` to ``path`` (UTF-8) whole or not at all: a temporary file beside it, renamed into place.
+
+    The file gets the permissions ``cp`` would give it: a new file those of any new file (0666 less the umask,
+    e.g. 0644 under umask 022; a temporary file from :mod:`tempfile` is private, 0600, and that leaked into
+    exports), a file written over keeps its own. Nothing is left behind when the write fails.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; its folder must exist.
+    text : str
+        What to write.
+    newline : str, optional
+        As for :func:`open`: ``""`` writes line ends as they are in ``text``; None (default) writes
+        ``os.linesep`` for each ``\n``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be written to (the temporary file is removed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "owners.csv"
+    >>> write_text_atomic(target, "Id,OwnerId\n").read_text()
+    'Id,OwnerId\n'
+    """
+    path = Path(path)
+    try:
+        keep_mode = stat.S_IMODE(path.stat().st_mode)  # (written over: the file keeps its mode, as with cp)
+    except FileNotFoundError:
+        keep_mode = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            # (0666 less the umask, as for any new file; tempfile's files are 0600 whatever the umask)
+            descriptor = os.open(temporary, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+        if keep_mode is not None:
+            os.chmod(temporary, keep_mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path
 
 
 def is_blank_record(record: list[str]) -> bool:

@@ -1236,3 +1236,41 @@ def test_assign_explain_names_the_regions(capsys):
     sentences = {row["account_id"]: row["explanation"] for row in json.loads(out)}
     assert "No territory claims Johnson, KS (US-20091)" in sentences["ACC-00002"]
     assert "Territories claim France (FR)" in sentences["ACC-00004"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_exported_files_get_the_permissions_of_any_new_file(tmp_path, capsys, umask):
+    # A new user's test: export-plan wrote every file of the folder 0600 (tempfile's private mode, kept by the
+    # rename into place), where cp gives 0644 under umask 022. Every file the CLI writes goes through one writer.
+    import os
+
+    folder, plan_file, owners, left_out = (
+        tmp_path / "fy27",
+        tmp_path / "fy27.json",
+        tmp_path / "o.csv",
+        tmp_path / "l.csv",
+    )
+    previous = os.umask(umask)
+    try:
+        assert run_cli("export-plan", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                       "--out", folder, capsys=capsys)[0] == 0  # fmt: skip
+        assert run_cli("import-plan", "--plan", folder, "--out", plan_file, capsys=capsys)[0] == 0
+        assert run_cli("crm-export", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm",
+                       "salesforce", "--out", owners, "--left-out", left_out, capsys=capsys)[0] == 0  # fmt: skip
+    finally:
+        os.umask(previous)
+    written = sorted(folder.iterdir()) + [plan_file, owners, left_out]
+    assert {"plan.yaml", "alignment.csv", "assignments.csv", "territories.geojson"} <= {p.name for p in written}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in written} == {p.name: oct(0o666 & ~umask) for p in written}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fy27", "fy27.json", "l.csv", "o.csv"]  # no .tmp left
+
+
+def test_a_file_written_over_keeps_its_mode(tmp_path, capsys):
+    # As with cp: an owners file the user made private stays private when exported again.
+    owners = tmp_path / "owners.csv"
+    owners.write_text("old\n")
+    owners.chmod(0o600)
+    code, _, err = run_cli("crm-export", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                           "--crm", "hubspot", "--out", owners, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert owners.read_text().startswith("Record ID,Company owner,Territory") and owners.stat().st_mode & 0o777 == 0o600
