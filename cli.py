@@ -744,6 +744,16 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     if args.command == "gaps":
         gaps = coverage_gaps(plan, assigned, balance, regions)
         tables = {name: getattr(gaps, name) for name in gaps.__dataclass_fields__}
+        # (each region by name beside its id, as assign --explain and rebalance's moves say it: "US-20091" alone
+        # named no place; fields added, none renamed)
+        tables["uncovered_regions"] = _with_names(tables["uncovered_regions"], "region_id", "region_name")
+        tables["conflicts"] = _with_names(tables["conflicts"], "claim_region_id", "claim_region_name")
+        territory_names = {t.territory_id: t.name for t in plan.territories}
+        tables["conflicts"].insert(
+            tables["conflicts"].columns.get_loc("winner") + 1,
+            "winner_name",
+            [territory_names.get(t, t) for t in tables["conflicts"]["winner"]],
+        )
         return {k: _records(v) for k, v in tables.items()}, tables, "unassigned_by_reason"
     shown = display_region_of(assigned["region_id"]) if len(assigned) else assigned["region_id"]
     population = read_population(args.population, warn) if args.population else None
@@ -754,8 +764,17 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
             column="settings.potential",
             hint="Pass --population REGIONS.csv (region_id,population)",
         )
-    table = white_space(plan, assigned, region_of=shown, population=population)
+    table = _with_names(white_space(plan, assigned, region_of=shown, population=population), "region_id", "region_name")
     return _records(table), {"regions": table}, "regions"
+
+
+def _with_names(table: pd.DataFrame, id_column: str, name_column: str) -> pd.DataFrame:
+    """``table`` with each region's label ("Johnson, KS") in ``name_column``, right after ``id_column``."""
+    from geo.boundaries import region_labels
+
+    named = table.copy()
+    named.insert(named.columns.get_loc(id_column) + 1, name_column, region_labels(named[id_column]))
+    return named
 
 
 def read_population(path: Path, warn) -> pd.Series:

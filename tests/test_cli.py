@@ -1274,3 +1274,46 @@ def test_a_file_written_over_keeps_its_mode(tmp_path, capsys):
                            "--crm", "hubspot", "--out", owners, capsys=capsys)  # fmt: skip
     assert code == 0, err
     assert owners.read_text().startswith("Record ID,Company owner,Territory") and owners.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.fixture
+def two_claims(tmp_path):
+    """A plan whose territories Alpha and Beta both claim New York, and accounts in Manhattan and Johnson, KS."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "name": "Two claims",
+                "territories": [
+                    {"territory_id": "A", "name": "Alpha", "region_ids": ["US-NY"]},
+                    {"territory_id": "B", "name": "Beta", "region_ids": ["US-NY"]},
+                ],
+                "reps": [{"rep_id": "R1", "name": "Ana", "territory_ids": ["A", "B"]}],
+            }
+        )
+    )
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("id,region,industry,estimatedValue\nX,US-36061,saas,10\nY,US-20091,saas,5\n")
+    return plan, accounts
+
+
+def test_gaps_and_whitespace_name_each_region_beside_its_id(two_claims, capsys):
+    # A new user's test: gaps listed "US-20091" and nothing else (assign --explain said "Johnson, KS (US-20091)").
+    # Names are added beside the ids; no field is renamed.
+    plan, accounts = two_claims
+    code, out, err = run_cli("gaps", "--plan", plan, "--accounts", accounts, capsys=capsys)
+    assert code == 0, err
+    gaps = json.loads(out)
+    assert gaps["uncovered_regions"] == [
+        {"region_id": "US-20091", "region_name": "Johnson, KS", "accounts": 1, "value": 5.0}
+    ]
+    assert gaps["conflicts"] == [
+        {"claim_region_id": "US-NY", "claim_region_name": "New York", "territories": "A, B", "winner": "A",
+         "winner_name": "Alpha", "accounts": 1}
+    ]  # fmt: skip
+    code, out, _ = run_cli("gaps", "--plan", plan, "--accounts", accounts, "--format", "csv", "--table",
+                           "uncovered_regions", capsys=capsys)  # fmt: skip
+    assert code == 0 and out.splitlines() == ["region_id,region_name,accounts,value", 'US-20091,"Johnson, KS",1,5']
+    code, out, _ = run_cli("whitespace", "--plan", plan, "--accounts", accounts, capsys=capsys)
+    named = {(r["region_id"], r["region_name"]) for r in json.loads(out)}
+    assert code == 0 and named == {("US-NY", "New York"), ("US-KS", "Kansas")}
