@@ -70,6 +70,17 @@ ASSIGN_FIELDS = ["account_id", "status", "reason", "territory_id", "rep_id"]
 OWNER_FIX = "add the user's Salesforce id or HubSpot email to the rep in the plan (salesforce_user_id, hubspot_owner)"
 CRM_USER_FIX = "add it to the rep in the plan: salesforce_user_id or hubspot_owner"
 ENGINE_COLUMNS = ["account_id", "name", "region_id", "industry", "tier", "value", "owner", "account_status"]
+# The commands that compute several tables: --format csv writes one, --table names it. A command whose first table
+# is its main one writes that one by default; gaps has five of equal standing, so --table is needed (it printed
+# unassigned_by_reason alone, without a word).
+CSV_TABLES = {
+    "balance": ("territories", "reps", "team"),
+    "gaps": ("uncovered_regions", "territories_without_active_rep", "reps_over_capacity", "conflicts",
+             "unassigned_by_reason"),
+    "diff": ("regions", "territories", "reps", "accounts", "handoffs"),
+    "rebalance": ("moves", "territories", "handoffs"),
+}  # fmt: skip
+DEFAULT_TABLE = {"balance": "territories", "gaps": None, "diff": "regions", "rebalance": "moves"}
 
 
 class CliInputError(InputDataError):
@@ -754,7 +765,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
             "winner_name",
             [territory_names.get(t, t) for t in tables["conflicts"]["winner"]],
         )
-        return {k: _records(v) for k, v in tables.items()}, tables, "unassigned_by_reason"
+        return {k: _records(v) for k, v in tables.items()}, tables, DEFAULT_TABLE["gaps"]
     shown = display_region_of(assigned["region_id"]) if len(assigned) else assigned["region_id"]
     population = read_population(args.population, warn) if args.population else None
     if plan.settings.potential == "population" and population is None:
@@ -820,12 +831,30 @@ def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argp
     """Text for stdout or the file."""
     if args.format == "json":
         return json.dumps(to_json_ready(data), indent=2, ensure_ascii=False) + "\n"
+    check_table(args)
     name = args.table or default_table
     if name not in tables:
         raise CliInputError(
             f"no table '{name}' for {args.command}", column="--table", hint=f"Use one of: {', '.join(tables)}"
         )
     return safe_csv(tables[name])
+
+
+def check_table(args: argparse.Namespace) -> None:
+    """Raise CliInputError when ``--format csv`` of a command with several tables names none it has, or none at all.
+
+    Checked before any work, so that a rebalance does not search for seconds (or write ``--save-plan``) first.
+    """
+    tables = CSV_TABLES.get(args.command)
+    if tables is None or args.format != "csv":
+        return
+    if args.table is None and DEFAULT_TABLE[args.command] is None:
+        raise CliInputError(f"{args.command} has {len(tables)} tables and a CSV holds one", column="--table",
+                            hint=f"Pick one with --table: {', '.join(tables)} (or leave --format csv out: the JSON "
+                                 "holds every table)")  # fmt: skip
+    if args.table is not None and args.table not in tables:
+        raise CliInputError(f"no table '{args.table}' for {args.command}", column="--table",
+                            hint=f"Use one of: {', '.join(tables)}")  # fmt: skip
 
 
 def write(text: str, out: Path | None) -> None:
@@ -935,6 +964,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.table and args.format == "json":
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
                                 column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
+        check_table(args)
         data, tables, default_table = run(args, warn)
         text = render(data, tables, default_table, args)
         write(text, args.out)

@@ -1317,3 +1317,36 @@ def test_gaps_and_whitespace_name_each_region_beside_its_id(two_claims, capsys):
     code, out, _ = run_cli("whitespace", "--plan", plan, "--accounts", accounts, capsys=capsys)
     named = {(r["region_id"], r["region_name"]) for r in json.loads(out)}
     assert code == 0 and named == {("US-NY", "New York"), ("US-KS", "Kansas")}
+
+
+def test_gaps_as_csv_asks_which_table(two_claims, tmp_path, capsys):
+    # A new user's test: `gaps --format csv` printed unassigned_by_reason alone, without a word, of five tables.
+    # balance, diff and rebalance write their main (first) table; gaps has none, so it asks, naming them all.
+    plan, accounts = two_claims
+    out_file = tmp_path / "gaps.csv"
+    code, out, err = run_cli("gaps", "--plan", plan, "--accounts", accounts, "--format", "csv", "--out", out_file,
+                             capsys=capsys)  # fmt: skip
+    assert code == 2 and out == "" and not out_file.exists()
+    assert err == (
+        "error: option --table: gaps has 5 tables and a CSV holds one. Pick one with --table: uncovered_regions, "
+        "territories_without_active_rep, reps_over_capacity, conflicts, unassigned_by_reason (or leave --format csv "
+        "out: the JSON holds every table)\n"
+    )
+    code, out, _ = run_cli("gaps", "--plan", plan, "--accounts", accounts, "--format", "csv", "--table",
+                           "conflicts", capsys=capsys)  # fmt: skip
+    assert (
+        code == 0 and out.splitlines()[0] == "claim_region_id,claim_region_name,territories,winner,winner_name,accounts"
+    )
+    code, out, _ = run_cli("balance", "--plan", plan, "--accounts", accounts, "--format", "csv", capsys=capsys)
+    assert code == 0 and out.startswith("territory_id,")  # (the main table, as before)
+
+
+def test_an_unknown_table_is_refused_before_any_work(tmp_path, capsys):
+    # rebalance searched for its seconds and wrote --save-plan before saying "no table 'moved' for rebalance".
+    saved = tmp_path / "proposed.json"
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--save-plan", saved, "--format", "csv", "--table", "moved", capsys=capsys)  # fmt: skip
+    assert code == 2 and out == "" and not saved.exists()
+    assert err.endswith(
+        "error: option --table: no table 'moved' for rebalance. Use one of: moves, territories, handoffs\n"
+    )
