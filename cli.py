@@ -62,6 +62,35 @@ from territory.textfiles import pandas_lines, read_text, write_text_atomic
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
 )  # fmt: skip
+# What each command does, in one line (cli.py --help), and an example on the demo data (cli.py COMMAND --help).
+COMMAND_HELP = {
+    "assign": ("each account's territory and rep, and why (one row per account)",
+               "assign --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid --explain"),
+    "balance": ("accounts, value, workload and balance score per territory and per rep, and the team's score",
+                "balance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid --format csv "
+                "--table reps"),
+    "gaps": ("coverage gaps: regions no territory claims, territories without a rep, reps over capacity, "
+             "conflicts",
+             "gaps --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid --format csv "
+             "--table uncovered_regions"),
+    "whitespace": ("potential against penetration per region, the most untapped first",
+                   "whitespace --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
+                   "--format csv --out ws.csv"),
+    "export-plan": ("write a plan as a folder of plain files for git (plan.yaml, alignment.csv, ...)",
+                    "export-plan --plan data/demo/plan.json --out plans/fy27"),
+    "import-plan": ("read a plan folder back into one plan file (JSON or YAML)",
+                    "import-plan --plan plans/fy27 --out fy27.json"),
+    "diff": ("compare two plans: regions moved, territory and rep changes, accounts handed over",
+             "diff --plan data/demo/plan.json --new plans/fy27 --accounts data/demo/accounts.csv --skip-invalid "
+             "--format csv --table reps"),
+    "crm-export": ("the accounts' new owners as a Salesforce Data Loader or HubSpot import file (CSV)",
+                   "crm-export --plan plans/fy27 --accounts data/demo/accounts.csv --skip-invalid --crm salesforce "
+                   "--out owners.csv --left-out left-out.csv"),
+    "plans": ("the plans the dashboard saved (--plan store:N: that plan's versions)", "plans --plan store:1"),
+    "rebalance": ("propose balanced territories: as they are, a rep leaves or joins, or K territories afresh",
+                  "rebalance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
+                  "--scenario rep_leaves --rep R08 --save-plan proposed.json"),
+}  # fmt: skip
 # A plan the dashboard saved, by number (and version): store:active, store:3, store:3:2
 STORED = re.compile(r"store:(?:(active)|#?(\d{1,9})(?::v?(\d{1,9}))?)")
 REBALANCE_METRICS = ("workload", "accounts", "value", "population")
@@ -93,16 +122,26 @@ class _Parser(argparse.ArgumentParser):
     command: str | None = None  # (the command typed, for where to look)
 
     def error(self, message: str):
+        if self.command is None and "COMMAND" in message:  # (none, or one misspelt: say which there are)
+            typed = re.search(r"invalid choice: '(.*?)'", message)
+            problem = f"no command '{typed[1]}'" if typed else "give a command"
+            self.exit(2, f"error: {problem} (commands: {', '.join(COMMANDS)}; cli.py --help says what each does)\n")
         where = f"cli.py {self.command} --help" if self.command else "cli.py --help"
         self.exit(2, f"error: {message} ({where} lists the options)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also documents the contract in ``--help``)."""
+    width = max(map(len, COMMANDS))
+    listed = "\n".join(f"  {name:<{width}}  {COMMAND_HELP[name][0]}" for name in COMMANDS)
     parser = _Parser(
-        prog="cli.py", description="Territory planner batch jobs.", formatter_class=argparse.RawTextHelpFormatter
+        prog="cli.py",
+        usage="cli.py COMMAND --plan PLAN [options]",
+        description=f"Territory planner batch jobs.\n\ncommands:\n{listed}\n\n"
+        "cli.py COMMAND --help lists the options COMMAND reads, with an example.",
+        formatter_class=argparse.RawTextHelpFormatter,
     )
-    parser.add_argument("command", choices=COMMANDS, help="what to compute")
+    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND", help="one of the commands above")
     parser.add_argument(
         "--plan",
         type=Path,
@@ -899,13 +938,68 @@ def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]
 def command_parser(command: str) -> argparse.ArgumentParser:
     """The parser with only the options ``command`` reads shown in its help (``cli.py rebalance --help``)."""
     parser = build_parser()
-    parser.usage = f"cli.py {command} --plan PLAN [options]"
-    parser.description = f"Territory planner batch jobs: {command}. (cli.py --help lists every command.)"
+    what, example = COMMAND_HELP[command]
+    parser.usage = f"cli.py {command} {'[--plan store:N]' if command == 'plans' else '--plan PLAN'} [options]"
+    parser.description = (
+        f"cli.py {command}: {what}.\n\nexample:\n  .venv/bin/python cli.py {example}\n\n"
+        "(cli.py --help lists every command.)"
+    )
     hidden = _for_others(parser, command)
     for action in parser._actions:
         if action.dest == "command" or any(o in hidden for o in action.option_strings):
             action.help = argparse.SUPPRESS
+        elif action.dest == "table" and command == "crm-export":  # (refused: the CRM file is one table)
+            action.help = argparse.SUPPRESS
+        elif action.dest in _OPTION_HELP and command in _OPTION_HELP[action.dest]:
+            action.help, action.metavar = _OPTION_HELP[action.dest][command]
+        elif action.dest == "table":
+            action.help = _table_help(command)
+        elif action.dest == "out":
+            action.metavar = "FILE"
     return parser
+
+
+# The options every command reads, said for the one command whose help shows them (help, metavar).
+_OPTION_HELP = {
+    "out": {
+        "export-plan": ("the folder to write the plan's files into (made if missing)", "FOLDER"),
+        "import-plan": ("the plan file to write: PLAN.json or PLAN.yaml", "PLAN"),
+        "crm-export": ("write the CRM file to FILE instead of standard output", "FILE"),
+    },
+    "plan": {
+        "plans": ("store:N lists plan N's versions (leave it out: every stored plan)", "store:N"),
+        "import-plan": ("the plan folder to read (plan.yaml, alignment.csv, ...); any plan --plan takes elsewhere "
+                        "works too", "FOLDER"),
+        "diff": ("the older plan: a plan file, a plan folder, or store:active, store:N, store:N:V", "PLAN"),
+    },
+    "format": {
+        "crm-export": ("csv only (the file the CRM imports; the default)", "csv"),
+        **dict.fromkeys(("assign", "balance", "gaps", "whitespace", "diff", "plans", "rebalance"),
+                        ("json (the default: every table) or csv (one table)", "{json,csv}")),
+    },
+    "accounts": {
+        **dict.fromkeys(("balance", "gaps", "whitespace", "rebalance"),
+                        ("accounts CSV (optional: the plan's own accounts, if any, count too)", "ACCOUNTS")),
+        "assign": ("accounts CSV (needed unless the plan carries accounts of its own)", "ACCOUNTS"),
+        "crm-export": ("accounts CSV (needed): the accounts whose owners the file sets", "ACCOUNTS"),
+        "export-plan": ("accounts CSV (optional): the folder then keeps who has each account (assignments.csv)",
+                        "ACCOUNTS"),
+        "diff": ("accounts CSV (optional): then the accounts that change territory or rep, and the handoffs",
+                 "ACCOUNTS"),
+    },
+}  # fmt: skip
+
+
+def _table_help(command: str) -> str:
+    """``--table``'s help for ``command``: its tables, and which one is written without ``--table``."""
+    tables = CSV_TABLES.get(command)
+    if tables is None:  # (one table: nothing to choose)
+        return "with --format csv: not needed (one table)"
+    if DEFAULT_TABLE[command] is None:
+        return f"with --format csv: which table (needed):\n{', '.join(tables)}"
+    return "with --format csv: which table: " + ", ".join(
+        f"{t} (default)" if t == DEFAULT_TABLE[command] else t for t in tables
+    )
 
 
 def refuse_unread_options(args: argparse.Namespace) -> None:

@@ -1350,3 +1350,50 @@ def test_an_unknown_table_is_refused_before_any_work(tmp_path, capsys):
     assert err.endswith(
         "error: option --table: no table 'moved' for rebalance. Use one of: moves, territories, handoffs\n"
     )
+
+
+def test_help_says_what_each_command_does_and_each_command_gives_an_example(capsys):
+    # A new user's test: `cli.py --help` listed {assign,balance,…} with "what to compute" for them all, and
+    # `cli.py gaps --help` said "Territory planner batch jobs: gaps." and nothing of what gaps does.
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert caught.value.code == 0 and out.startswith("usage: cli.py COMMAND --plan PLAN [options]")
+    listed = dict(re.findall(r"^  ([a-z-]+) +(.+)$", out.split("commands:\n", 1)[1].split("\n\n", 1)[0], re.M))
+    assert listed == {command: cli.COMMAND_HELP[command][0] for command in cli.COMMANDS}
+    assert all(len(what) > 30 for what in listed.values())
+    for command in cli.COMMANDS:
+        code, out, _ = run_cli(command, "--help", capsys=capsys)
+        what, example = cli.COMMAND_HELP[command]
+        assert code == 0 and f"cli.py {command}: {what}.\n" in out
+        assert f"example:\n  .venv/bin/python cli.py {example}\n" in out and example.startswith(f"{command} --plan ")
+        # the example reads only options its command reads (the files it names are the README's)
+        args = cli.build_parser().parse_args(example.split())
+        cli.refuse_unread_options(args)
+        args.format = args.format or ("csv" if command == "crm-export" else "json")
+        cli.check_table(args)
+    # each option said for the command at hand
+    out = run_cli("export-plan", "--help", capsys=capsys)[1]
+    assert "--out FOLDER" in out and "the folder to write the plan's files into" in out
+    out = run_cli("gaps", "--help", capsys=capsys)[1]
+    assert "which table (needed):\n" in out and "optional for balance, gaps and whitespace" not in out
+    assert "regions (default), territories" in run_cli("diff", "--help", capsys=capsys)[1]
+    assert "--table" not in run_cli("crm-export", "--help", capsys=capsys)[1]  # (refused there)
+    assert run_cli("plans", "--help", capsys=capsys)[1].startswith("usage: cli.py plans [--plan store:N] [options]")
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        ([], "error: give a command (commands: assign, balance, gaps,"),
+        (["balanse"], "error: no command 'balanse' (commands: assign,"),
+    ],
+)
+def test_no_command_or_a_misspelt_one_lists_the_commands(argv, said, capsys):
+    # It said "the following arguments are required: command (cli.py --help lists the options)", or the choices
+    # twice over for a misspelt one.
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.startswith(said) and err.endswith("; cli.py --help says what each does)\n")
+    assert err.count("\n") == 1
