@@ -69,6 +69,8 @@ class _Index:
     engine: pd.DataFrame
     owned: pd.Series
     """Accounts per owner in the data (what a rep's declared current accounts include)."""
+    first_rep: np.ndarray
+    """The rep each account had when the session started (None when it waited)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,7 +223,10 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
         for ancestor_id, _ in chain:
             descendants.setdefault(ancestor_id, []).append(region_id)
     engine = prepared[["account_id", "region_id", "industry", "tier", "value", "owner", "account_status"]]
-    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine, owned)
+    first_rep = np.where(
+        result["status"].to_numpy(dtype=object) == "assigned", result["rep_id"].to_numpy(dtype=object), None
+    )
+    index = _Index(positions, descendants, pd.Index(prepared["account_id"]), ancestors, engine, owned, first_rep)
     waiting, waiting_in = _waiting(
         result["status"].to_numpy(dtype=object), result["territory_id"].to_numpy(dtype=object)
     )
@@ -390,10 +395,13 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     before = state.values_at(positions) if len(positions) != len(held_before["status"]) else held_before
     was_assigned = before["status"] == "assigned"
     run = state.index.engine.iloc[positions].reset_index(drop=True)
-    # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it.
+    # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it; else it goes
+    # back to the rep it had when the session started, if that rep covers its territory and has room (a county
+    # moved away and back while another edit came between, which no restore covers, finds its reps again).
     run["owner"] = pd.Series(
         np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
     )
+    run[KEPT_COLUMN] = pd.Series(state.index.first_rep[positions], dtype=object)
     new = _assign(plan, run, state.regions, load, state.index.ancestors)
 
     def differs(column):

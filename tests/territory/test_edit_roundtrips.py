@@ -184,3 +184,36 @@ def test_a_capacity_lowered_and_raised_back_brings_back_every_account():
     full_check(back)
     # and the edit's flows say what it undid: a back with R0 (b waits, as it did)
     assert back.flows[["account_id", "from_rep_id", "to_rep_id"]].values.tolist() == [["a", "R4", "R0"]]
+
+
+def test_a_county_moved_away_and_back_with_another_edit_between_goes_back_to_its_reps():
+    # No restore covers it (the plan differs by the other edit); the county's accounts go back to the reps they had
+    # when the session started where those cover the territory and have room, not to whoever has most room.
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "E", "region_ids": ["US-NY", "US-CT"]},
+                {"territory_id": "W", "region_ids": ["US-NJ"]},
+            ],
+            "reps": [rep("A", "E", capacity=10), rep("B", "E", capacity=10), rep("C", "W", capacity=10)],
+        }
+    )
+    # A owns the county's two accounts and three more in New York; B one in Connecticut: once the county and
+    # Connecticut are away, B has the most room
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["m1", "m2", "n1", "n2", "n3", "c1"],
+            "region_id": ["US-36061", "US-36061", "US-NY", "US-NY", "US-NY", "US-CT"],
+            "owner": ["A", "A", "A", "A", "A", "B"],
+        }
+    )
+    s0 = start(plan, accounts, STATES)
+    held = s0.result.set_index("account_id")["rep_id"]
+    away = s0.move_regions(["US-36061"], "W").move_regions(["US-CT"], "W")
+    assert set(away.result.set_index("account_id")["rep_id"][["m1", "m2"]]) == {"C"}
+    back = away.move_regions(["US-36061"], "E")
+    full_check(back)
+    assert back.plan != s0.plan  # (no restore: Connecticut is still with W)
+    now = back.result.set_index("account_id")
+    assert now.loc[["m1", "m2"], "rep_id"].tolist() == held[["m1", "m2"]].tolist() == ["A", "A"]
+    assert now.loc[["m1", "m2"], "rule"].tolist() == ["kept", "kept"]
