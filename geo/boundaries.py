@@ -384,14 +384,32 @@ def read_boundary_file(
             "no feature has a geometry (every one is empty)", source=name,
             hint="Export the layer with its polygons, not its attribute table alone",
         ))  # fmt: skip
+    load = BoundaryLoad(regions=raw, source_crs="")
+    try:
+        gdf = _to_wgs84(raw, name, load)
+    except BoundaryFileError as error:  # (said with the features' problems, when there are any)
+        if not problems:
+            raise
+        problems.append(error)
+        gdf = raw
+    # (a feature without a geometry, "geometry": null, is no polygon either: the repairs drop it, by feature)
+    absent = gdf.geometry.isna() | gdf.geometry.is_empty
+    non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~absent
+    if (non_polygon | absent).all():
+        raise refuse(
+            BoundaryFileError(
+                f"no polygons: geometries are {', '.join(sorted(set(gdf.geometry.geom_type.dropna())))}",
+                source=name,
+                hint="Regions must be polygons; points or lines cannot hold accounts",
+            )
+        )
     if problems:  # (with what the load would drop, so that one upload fixes all)
         unread = {getattr(problem, "feature", None) for problem in problems}
-        absent = raw.geometry.isna() | raw.geometry.is_empty
-        for pos in np.flatnonzero((absent | ~raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"])).to_numpy()):
+        for pos in np.flatnonzero((absent | non_polygon).to_numpy()):
             if pos + 1 in unread:
                 continue
             shown = f" (id '{ids.iloc[pos]}')" if not missing.iloc[pos] else _said(raw, pos, name_column)
-            what = "no geometry (null)" if absent.iloc[pos] else f"a {raw.geometry.iloc[pos].geom_type}, not a polygon"
+            what = "no geometry (null)" if absent.iloc[pos] else f"a {gdf.geometry.iloc[pos].geom_type}, not a polygon"
             problems.append(
                 BoundaryFileError(
                     f"feature {pos + 1}{shown}: {what}; it would be dropped",
@@ -400,17 +418,6 @@ def read_boundary_file(
                 )
             )
         raise refuse()
-    load = BoundaryLoad(regions=raw, source_crs="")
-    gdf = _to_wgs84(raw, name, load)
-    # (a feature without a geometry, "geometry": null, is no polygon either: the repairs drop it, by feature)
-    absent = gdf.geometry.isna() | gdf.geometry.is_empty
-    non_polygon = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & ~absent
-    if (non_polygon | absent).all():
-        raise BoundaryFileError(
-            f"no polygons: geometries are {', '.join(sorted(set(gdf.geometry.geom_type.dropna())))}",
-            source=name,
-            hint="Regions must be polygons; points or lines cannot hold accounts",
-        )
     # Points and lines beside polygons cannot hold accounts: dropped, and said so by feature.
     dropped = [
         f"{name}, feature {pos + 1} (id '{ids.iloc[pos]}'): a {gdf.geometry.iloc[pos].geom_type}, not a polygon; "

@@ -183,6 +183,21 @@ def test_a_geojson_in_metres_is_refused(tmp_path):
         read_boundary_file(path, "code")
 
 
+def test_a_geojson_in_metres_with_duplicate_ids_says_both(tmp_path):
+    # The ids were said first; fixed and uploaded again, the file was then refused for its coordinates.
+    path = tmp_path / "metres.geojson"
+    projected = squares_gdf().to_crs(3857)
+    projected.geometry = projected.geometry.translate(-11_688_546, 4_865_942)
+    projected["code"] = ["A", "A"]
+    path.write_text(projected.set_crs(None, allow_override=True).to_json())
+    with pytest.raises(BoundaryFileError) as caught:
+        read_boundary_file(path, "code")
+    assert [p.problem.split(":")[0] for p in caught.value.problems] == [
+        "ids are not unique",
+        "says it is in EPSG",
+    ]
+
+
 def test_a_geojson_with_latitude_first_is_said_to_be_swapped(tmp_path):
     # New York and Texas written [latitude, longitude]: it was said to "look projected, e.g. in metres".
     def square(lat, lon):
