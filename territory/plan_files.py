@@ -239,14 +239,16 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
             )
             continue
         if row["territory_id"] not in ids:
-            known = ", ".join(sorted(str(i) for i in ids if i)) or "plan.yaml lists no territory"
+            known = ", ".join(sorted(str(i) for i in ids if i))
             problems.append(
                 PlanFileError(
                     f"unknown territory '{row['territory_id']}'" if row["territory_id"] else "empty territory id",
                     source="alignment.csv",
                     row=row_number,
                     column="territory_id",
-                    hint=f"Use a territory_id of plan.yaml: {known}",
+                    hint=f"Use a territory_id of plan.yaml: {known}"
+                    if known
+                    else "plan.yaml lists no territory: add the territories there first",
                 )
             )
             continue

@@ -188,6 +188,9 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
          "overrides.csv, line 2, column 'locked': 'locked' must be true or false"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
+        ("plan.yaml", "name: x\nterritories: []\nreps: []\n",
+         "alignment.csv, line 2, column 'territory_id': unknown territory 'CAW'. plan.yaml lists no territory: add the "
+         "territories there first"),
         ("plan.yaml", "name: [unclosed\n", "plan.yaml: not valid YAML at line 2, column 1: expected ',' or ']'"),
         ("plan.yaml", "name: x\nterritories:\n  - territory_id: A\n   bad: [\n",
          "plan.yaml: not valid YAML at line 4, column 4: expected <block end>, but found '<block mapping start>'"),
