@@ -492,7 +492,7 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             if args.out is not None and args.left_out.resolve() == args.out.resolve():
                 raise CliInputError("--left-out names the same file as --out", column="--left-out",
                                     hint="Give the accounts left out a file of their own, e.g. --left-out left-out.csv")  # fmt: skip
-            write(safe_csv(export.left_out), args.left_out)
+            write(safe_csv(export.left_out), args.left_out, option="--left-out")
         return {}, {"owners": export.table}, "owners"
     return None
 
@@ -657,7 +657,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     territories["judged"] = judge_territories(report.territories, args.tolerance).to_numpy()
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=draft_name(plan.name, proposal.summary))
-        write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan)
+        write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan, option="--save-plan")
     summary = {
         "scenario": proposal.scenario,
         "description": proposal.description,
@@ -896,19 +896,49 @@ def check_table(args: argparse.Namespace) -> None:
                             hint=f"Use one of: {', '.join(tables)}")  # fmt: skip
 
 
-def write(text: str, out: Path | None) -> None:
+def write(text: str, out: Path | None, *, option: str = "--out") -> None:
     """Print, or write the file in one step (a temporary file renamed into place; permissions as ``cp`` gives)."""
     if out is None:
         sys.stdout.write(text)
         return
-    if out.is_dir():
-        raise CliInputError(f"{out} is a folder", column="--out", hint="Give a file name, e.g. --out result.json")
+    check_output_path(out, option)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out, text)
     except OSError as error:
-        raise CliInputError(f"cannot write {out}: {error.strerror or error}", column="--out",
+        raise CliInputError(f"cannot write {out}: {error.strerror or error}", column=option,
                             hint="Give a path in a folder you can write to") from None  # fmt: skip
+
+
+def check_output_path(path: Path, option: str, *, folder: bool = False) -> None:
+    """Raise CliInputError when ``path`` (given to ``option``) cannot be written as a file (or, ``folder``, a folder).
+
+    Checked before any work too (:func:`check_paths`), so that a rebalance does not search first and a crm-export
+    does not write its file before finding that ``--left-out`` names a folder.
+    """
+    example = {"--left-out": "left-out.csv", "--save-plan": "proposed.json"}.get(option, "result.json")
+    if folder and path.exists() and not path.is_dir():
+        raise CliInputError(f"{path} is a file", column=option, hint="Give a folder, e.g. --out plans/fy27")
+    if not folder and path.is_dir():
+        raise CliInputError(f"{path} is a folder", column=option, hint=f"Give a file name, e.g. {option} {example}")
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():  # ("cannot write plan.json/x.json: File exists")
+        raise CliInputError(f"{above} is a file, not a folder", column=option,
+                            hint=f"Give {option} a path in a folder")  # fmt: skip
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Raise CliInputError, before any work, for a file to read that is a folder or a file to write that cannot be."""
+    for option, path in (("--accounts", args.accounts), ("--population", args.population)):
+        if path is not None and path.is_dir():
+            raise CliInputError(f"{path} is a folder", column=option, hint=f"Give {option} a CSV file")
+        if path is not None and not path.exists():  # (whitespace said "no accounts" first, then this)
+            raise CliInputError("file not found", source=str(path), hint="Check the path")
+    if args.out is not None:
+        check_output_path(args.out, "--out", folder=args.command == "export-plan")
+    for option, path in (("--left-out", args.left_out), ("--save-plan", args.save_plan)):
+        if path is not None:
+            check_output_path(path, option)
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
@@ -1054,6 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
             raise CliInputError(f"{args.command} needs --plan PLAN", column="--plan",
                                 hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
         refuse_unread_options(args)  # (before any work, or any file written)
+        check_paths(args)
         args.format = args.format or ("csv" if args.command == "crm-export" else "json")
         if args.table and args.format == "json":
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",

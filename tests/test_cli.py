@@ -1397,3 +1397,33 @@ def test_no_command_or_a_misspelt_one_lists_the_commands(argv, said, capsys):
     err = capsys.readouterr().err
     assert caught.value.code == 2 and err.startswith(said) and err.endswith("; cli.py --help says what each does)\n")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "command, extra, said",
+    [
+        # a traceback (IsADirectoryError)
+        ("whitespace", ["--population", "{tmp}"], "error: option --population: {tmp} is a folder. Give --population a CSV file"),
+        # "file not found"
+        ("balance", ["--accounts", "{tmp}"], "error: option --accounts: {tmp} is a folder. Give --accounts a CSV file"),
+        # "warning: no accounts: …" first
+        ("whitespace", ["--population", "{tmp}/none.csv"], "error: {tmp}/none.csv: file not found. Check the path"),
+        # "option --out: … is a folder", after the CRM file was written
+        ("crm-export", ["--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", "--out", "{tmp}/o.csv",
+                        "--left-out", "{tmp}"],
+         "error: option --left-out: {tmp} is a folder. Give a file name, e.g. --left-out left-out.csv"),
+        # "option --out: …", after the search
+        ("rebalance", ["--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--save-plan", "{tmp}"],
+         "error: option --save-plan: {tmp} is a folder. Give a file name, e.g. --save-plan proposed.json"),
+        # "cannot write …/plan.txt/x.json: File exists"
+        ("balance", ["--out", "{tmp}/plan.txt/x.json"],
+         "error: option --out: {tmp}/plan.txt is a file, not a folder. Give --out a path in a folder"),
+    ],
+)  # fmt: skip
+def test_a_path_that_cannot_be_used_is_refused_before_any_work_naming_its_option(command, extra, said, tmp_path,
+                                                                                 capsys):  # fmt: skip
+    (tmp_path / "plan.txt").write_text("x")
+    extra = [str(e).replace("{tmp}", str(tmp_path)) for e in extra]
+    code, out, err = run_cli(command, "--plan", DEMO_PLAN, *extra, capsys=capsys)
+    assert code == 2 and out == "" and err == said.replace("{tmp}", str(tmp_path)) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]  # nothing written
