@@ -351,7 +351,7 @@ def kept_reps(path: Path, plan: Plan | None = None, warn=None) -> pd.Series | No
     return kept
 
 
-def run_plans(args: argparse.Namespace) -> tuple[object, dict[str, pd.DataFrame], str]:
+def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
     """plans: the plans the dashboard saved, or (``--plan store:N``) the versions of one."""
     from territory.store import PlanStore
 
@@ -367,10 +367,17 @@ def run_plans(args: argparse.Namespace) -> tuple[object, dict[str, pd.DataFrame]
         table = pd.DataFrame(rows)
         return _records(table), {"versions": table}, "versions"
     try:
-        records = PlanStore().plans()
+        store = PlanStore()
+        records = store.plans()
     except Exception as error:
         raise CliInputError(f"the store cannot be opened ({type(error).__name__}: {error})", column="--plan",
                             hint="Check TERRITORY_DATABASE_URL or TERRITORY_DATA_DIR") from None  # fmt: skip
+    if not records:  # (it printed [] and nothing else)
+        import sqlalchemy as sa
+
+        where = sa.engine.make_url(store.url).render_as_string(hide_password=True)
+        warn(f"no plans are saved in {where}: the dashboard saves them (Plans page); TERRITORY_DATA_DIR or "
+             "TERRITORY_DATABASE_URL names another store")  # fmt: skip
     table = pd.DataFrame(
         [
             {
@@ -407,7 +414,8 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
 
     if args.command == "export-plan":
         if args.out is None:
-            raise CliInputError("export-plan needs --out FOLDER", column="--out")
+            raise CliInputError("export-plan needs --out FOLDER", column="--out",
+                                hint="Give the folder to write the plan's files into, e.g. --out plans/fy27")  # fmt: skip
         if args.out.exists() and not args.out.is_dir():
             raise CliInputError(f"{args.out} is a file", column="--out", hint="Give a folder, e.g. --out plans/fy27")
         plan = load_any_plan(args.plan, warn)
@@ -434,7 +442,8 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         return {"folder": str(written[0].parent), "files": [p.name for p in written]}, {}, ""
     if args.command == "import-plan":
         if args.out is None or args.out.suffix.lower() not in (".json", ".yaml", ".yml"):
-            raise CliInputError("import-plan needs --out PLAN.json or PLAN.yaml", column="--out")
+            raise CliInputError("import-plan needs --out PLAN.json or PLAN.yaml", column="--out",
+                                hint="Give the plan file to write, e.g. --out fy27.json (or fy27.yaml)")  # fmt: skip
         plan = load_any_plan(args.plan, warn)
         data = plan.to_dict()
         if args.out.suffix.lower() == ".json":
@@ -470,8 +479,11 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
                   "accounts": diff.accounts, "handoffs": diff.handoffs}  # fmt: skip
         return {k: _records(v) for k, v in tables.items()}, tables, "regions"
     if args.command == "crm-export":
-        if args.crm is None or args.accounts is None:
-            raise CliInputError("crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv", column="--crm")
+        missing = [o for o, v in (("--crm salesforce|hubspot", args.crm), ("--accounts ACCOUNTS.csv", args.accounts))
+                   if v is None]  # fmt: skip
+        if missing:  # (it said "needs --crm … and --accounts …" when only --accounts was missing)
+            raise CliInputError(f"crm-export needs {' and '.join(missing)}", column=missing[0].split()[0],
+                                hint="The CRM file sets the owners of the accounts in --accounts")  # fmt: skip
         plan = load_any_plan(args.plan, warn)
         assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan, plan, warn))
         if args.crm == "salesforce":
@@ -757,7 +769,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     if args.command == "rebalance":
         return run_rebalance(args, warn)
     if args.command == "plans":
-        return run_plans(args)
+        return run_plans(args, warn)
     plan = load_any_plan(args.plan, warn)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))

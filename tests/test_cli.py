@@ -1427,3 +1427,26 @@ def test_a_path_that_cannot_be_used_is_refused_before_any_work_naming_its_option
     code, out, err = run_cli(command, "--plan", DEMO_PLAN, *extra, capsys=capsys)
     assert code == 2 and out == "" and err == said.replace("{tmp}", str(tmp_path)) + "\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]  # nothing written
+
+
+def test_what_is_missing_is_named_with_how_to_give_it(tmp_path, monkeypatch, capsys):
+    # `plans` on an empty store printed [] alone; `crm-export --crm hubspot` said it needed --crm (it had it) and
+    # --accounts; `export-plan` and `import-plan` said what they needed without an example.
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    code, out, err = run_cli("plans", capsys=capsys)
+    assert code == 0 and out == "[]\n"
+    assert err == (
+        f"warning: no plans are saved in sqlite:///{tmp_path}/territory.sqlite: the dashboard saves them (Plans page); "
+        "TERRITORY_DATA_DIR or TERRITORY_DATABASE_URL names another store\n"
+    )
+    for command, extra, said in [
+        ("crm-export", ["--crm", "hubspot"], "option --accounts: crm-export needs --accounts ACCOUNTS.csv. The CRM"),
+        ("crm-export", [], "option --crm: crm-export needs --crm salesforce|hubspot and --accounts ACCOUNTS.csv."),
+        ("export-plan", [], "option --out: export-plan needs --out FOLDER. Give the folder to write the plan's files "
+                            "into, e.g. --out plans/fy27"),
+        ("import-plan", ["--out", tmp_path / "fy27.txt"], "option --out: import-plan needs --out PLAN.json or "
+                                                          "PLAN.yaml. Give the plan file to write, e.g. --out fy27.json"),
+    ]:  # fmt: skip
+        code, out, err = run_cli(command, "--plan", DEMO_PLAN, *extra, capsys=capsys)
+        assert code == 2 and out == "" and err.startswith(f"error: {said}"), err
