@@ -202,15 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     sizing.add_argument("--equal-shares", dest="by_capacity", action="store_false",
                         help="give every territory the same share, whatever its reps can take")  # fmt: skip
     rebalance.add_argument("--one-way", action="store_true", default=None,
-                           help="let territories with an industry or tier focus give regions to touching territories "
+                           help="let territories with an industry or tier focus give regions to touching territories\n"
                                 "that take every account they take (off by default)")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0,
                            help="random seed (default 0); with --jobs, the same plan again on any machine")  # fmt: skip
     rebalance.add_argument("--jobs", type=int, default=None,
-                           help="searches run side by side, the best kept (default: one per CPU core, at most 4); "
-                                "the same --seed and --jobs give the same plan on any machine, unless the search used all of --seconds")  # fmt: skip
-    rebalance.add_argument("--save-plan", type=Path, help="write the proposed plan (JSON) to this file")
+                           help="searches run side by side, the best kept (default: one per CPU core, at most 4);\n"
+                                "the same --seed and --jobs give the same plan on any machine, unless the search used\n"
+                                "all of --seconds")  # fmt: skip
+    rebalance.add_argument("--save-plan", type=Path, metavar="FILE", help="write the proposed plan (JSON) to this file")
     parser.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -983,8 +984,7 @@ def command_parser(command: str) -> argparse.ArgumentParser:
     what, example = COMMAND_HELP[command]
     parser.usage = f"cli.py {command} {'[--plan store:N]' if command == 'plans' else '--plan PLAN'} [options]"
     parser.description = (
-        f"cli.py {command}: {what}.\n\nexample:\n  .venv/bin/python cli.py {example}\n\n"
-        "(cli.py --help lists every command.)"
+        f"cli.py {command}: {what}.\n\nexample:\n{_example_lines(example)}\n\n(cli.py --help lists every command.)"
     )
     hidden = _for_others(parser, command)
     for action in parser._actions:
@@ -999,6 +999,18 @@ def command_parser(command: str) -> argparse.ArgumentParser:
         elif action.dest == "out":
             action.metavar = "FILE"
     return parser
+
+
+def _example_lines(example: str, width: int = 110) -> str:
+    """``example`` as a shell command, indented, broken before an option where a line would pass ``width``."""
+    lines = ["  .venv/bin/python cli.py"]
+    for part in re.split(r" (?=--)", example):
+        if len(lines[-1]) + 1 + len(part) > width:
+            lines[-1] += " \\"
+            lines.append("      " + part)
+        else:
+            lines[-1] += " " + part
+    return "\n".join(lines)
 
 
 # The options every command reads, said for the one command whose help shows them (help, metavar).
@@ -1038,7 +1050,7 @@ def _table_help(command: str) -> str:
     if tables is None:  # (one table: nothing to choose)
         return "with --format csv: not needed (one table)"
     if DEFAULT_TABLE[command] is None:
-        return f"with --format csv: which table (needed):\n{', '.join(tables)}"
+        return f"with --format csv: which table (needed): {', '.join(tables[:2])},\n{', '.join(tables[2:])}"
     return "with --format csv: which table: " + ", ".join(
         f"{t} (default)" if t == DEFAULT_TABLE[command] else t for t in tables
     )

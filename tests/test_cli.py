@@ -1366,7 +1366,9 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
         code, out, _ = run_cli(command, "--help", capsys=capsys)
         what, example = cli.COMMAND_HELP[command]
         assert code == 0 and f"cli.py {command}: {what}.\n" in out
-        assert f"example:\n  .venv/bin/python cli.py {example}\n" in out and example.startswith(f"{command} --plan ")
+        shown = out.split("example:\n", 1)[1].split("\n\n", 1)[0]
+        assert " ".join(shown.replace("\\\n", " ").split()) == f".venv/bin/python cli.py {example}"
+        assert example.startswith(f"{command} --plan ") and max(map(len, shown.splitlines())) <= 112
         # the example reads only options its command reads (the files it names are the README's)
         args = cli.build_parser().parse_args(example.split())
         cli.refuse_unread_options(args)
@@ -1376,7 +1378,7 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
     out = run_cli("export-plan", "--help", capsys=capsys)[1]
     assert "--out FOLDER" in out and "the folder to write the plan's files into" in out
     out = run_cli("gaps", "--help", capsys=capsys)[1]
-    assert "which table (needed):\n" in out and "optional for balance, gaps and whitespace" not in out
+    assert "which table (needed): uncovered_regions," in out and "optional for balance, gaps and whitespace" not in out
     assert "regions (default), territories" in run_cli("diff", "--help", capsys=capsys)[1]
     assert "--table" not in run_cli("crm-export", "--help", capsys=capsys)[1]  # (refused there)
     assert run_cli("plans", "--help", capsys=capsys)[1].startswith("usage: cli.py plans [--plan store:N] [options]")
