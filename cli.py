@@ -86,7 +86,7 @@ COMMAND_HELP = {
     "crm-export": ("the accounts' new owners as a Salesforce Data Loader or HubSpot import file (CSV)",
                    "crm-export --plan plans/fy27 --accounts data/demo/accounts.csv --skip-invalid --crm salesforce "
                    "--out owners.csv --left-out left-out.csv"),
-    "plans": ("the plans the dashboard saved (--plan store:N: that plan's versions)", "plans --plan store:1"),
+    "plans": ("the plans the dashboard saved (--plan store:N: that plan's versions)", "plans --format csv"),
     "rebalance": ("propose balanced territories: as they are, a rep leaves or joins, or K territories afresh",
                   "rebalance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
                   "--scenario rep_leaves --rep R08 --save-plan proposed.json"),
@@ -1100,8 +1100,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _READ_VERSIONS.clear()
 
+    said: set[str] = set()
+
     def warn(message: str) -> None:
-        print(f"warning: {message}", file=sys.stderr)
+        if message not in said:  # (once: diff reads --accounts for each plan, and said each row twice)
+            said.add(message)
+            print(f"warning: {message}", file=sys.stderr)
 
     try:
         if args.plan is None and args.command != "plans":

@@ -1368,7 +1368,10 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
         assert code == 0 and f"cli.py {command}: {what}.\n" in out
         shown = out.split("example:\n", 1)[1].split("\n\n", 1)[0]
         assert " ".join(shown.replace("\\\n", " ").split()) == f".venv/bin/python cli.py {example}"
-        assert example.startswith(f"{command} --plan ") and max(map(len, shown.splitlines())) <= 112
+        assert (
+            example.startswith(f"{command} --plan " if command != "plans" else "plans ")
+            and max(map(len, shown.splitlines())) <= 112
+        )
         # the example reads only options its command reads (the files it names are the README's)
         args = cli.build_parser().parse_args(example.split())
         cli.refuse_unread_options(args)
@@ -1452,3 +1455,13 @@ def test_what_is_missing_is_named_with_how_to_give_it(tmp_path, monkeypatch, cap
     ]:  # fmt: skip
         code, out, err = run_cli(command, "--plan", DEMO_PLAN, *extra, capsys=capsys)
         assert code == 2 and out == "" and err.startswith(f"error: {said}"), err
+
+
+def test_diff_says_each_unusable_row_once(tmp_path, capsys):
+    # diff reads --accounts for each plan, and said each row that could not be placed twice.
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("id,region,industry,estimatedValue\nX,US-NY,saas,10\nY,,saas,5\n")
+    code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", DEMO_PLAN, "--accounts", accounts,
+                             "--skip-invalid", capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["regions"] == []
+    assert err.count("accounts.csv, line 3") == 1, err
