@@ -21,12 +21,22 @@ from territory.formatting import counted, numbered
 from territory.model import normalize_tier
 from territory.textfiles import decode_text, pandas_lines
 
-__all__ = ["ACCOUNT_FIELDS", "COLUMN_ALIASES", "AccountsLoad", "guess_column_map", "read_accounts", "read_headers"]
+__all__ = [
+    "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
+    "read_headers", "shared_columns",
+]  # fmt: skip
 
 ACCOUNT_FIELDS = (
     "account_id", "name", "industry", "tier", "value", "cycle_days", "owner", "account_status",
     "lat", "lon", "zip", "city", "state", "country", "region",
 )  # fmt: skip
+#: Each field as the Accounts page names it (and the messages about a column mapping).
+FIELD_LABELS = {
+    "account_id": "Account id", "name": "Name", "industry": "Industry", "tier": "Tier", "value": "Estimated value",
+    "cycle_days": "Cycle length (days)", "owner": "Current owner", "account_status": "Status (customer/prospect)",
+    "lat": "Latitude", "lon": "Longitude", "zip": "ZIP", "city": "City", "state": "State / province",
+    "country": "Country", "region": "Region code",
+}  # fmt: skip
 # Header spellings (compared lower-case, letters and digits only) -> our field.
 COLUMN_ALIASES = {
     "account_id": ["accountid", "id", "recordid", "companyid", "accountnumber"],
@@ -141,7 +151,8 @@ def read_accounts(
     ------
     AccountsFileError
         If the file cannot be parsed, is empty, has no id column, or has neither coordinates nor any
-        address column.
+        address column; if one column is mapped to both Latitude and Longitude, or a column mapped to either
+        holds no numbers in a file without an address.
     """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
     read = _read_csv(source, name)
@@ -162,7 +173,15 @@ def read_accounts(
         mapping = {
             k: v for k, v in mapping.items() if v not in chosen.values() and column_map.get(k, v) is not None
         } | chosen
+    if mapping.get("lat") is not None and mapping.get("lat") == mapping.get("lon"):
+        raise AccountsFileError(
+            f"column '{mapping['lat']}' is mapped to both Latitude and Longitude: a latitude is not a longitude",
+            source=name,
+            hint="Map Latitude to the column with latitudes and Longitude to the one with longitudes",
+        )
+    notes = [f"{name}: {message}" for message in shared_columns(mapping)]
     _check_columns(raw, mapping, name)
+    mapping_problems = _check_coordinate_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
 
@@ -176,7 +195,7 @@ def read_accounts(
         accounts[column if column not in accounts and column not in ACCOUNT_FIELDS else f"{column}_extra"] = raw[column]
     accounts["row"] = read.lines  # the line of the file, as an editor numbers it (header = 1, blank lines count)
 
-    problems: list[dict] = []
+    problems: list[dict] = list(mapping_problems)
     accounts = _clean_fields(accounts, mapping, name, problems)
     placed = geocode(accounts)
     accounts["lat"] = placed["lat"]
@@ -216,7 +235,7 @@ def read_accounts(
         problems=table.sort_values("row", kind="stable", ignore_index=True),
         column_map=mapping,
         source=name,
-        notes=read.notes,
+        notes=read.notes + notes,
     )
 
 
@@ -336,6 +355,78 @@ def _check_separator(raw: pd.DataFrame, name: str) -> None:
             source=name,
             hint="Save it again as CSV with commas (in Excel: 'CSV UTF-8 (comma delimited)')",
         )
+
+
+def shared_columns(column_map: dict[str, str | None]) -> list[str]:
+    """A warning for each column mapped to more than one field (each of them reads the same cells).
+
+    Parameters
+    ----------
+    column_map : dict
+        ``{field: header}`` (None for a field that reads no column).
+
+    Returns
+    -------
+    list of str
+        One sentence per column, naming it and its fields, and how to fix it. A column mapped to both Latitude
+        and Longitude cannot be right: :func:`read_accounts` refuses it with the same sentence.
+
+    Examples
+    --------
+    >>> shared_columns({"account_id": "id", "value": "amount", "cycle_days": "amount"})
+    ["column 'amount' is mapped to both Estimated value and Cycle length (days): both read the same cells; map each field to its own column, or one of them to (none)"]
+    """
+    fields_of: dict[str, list[str]] = {}
+    for key in ACCOUNT_FIELDS:
+        if column_map.get(key) is not None:
+            fields_of.setdefault(column_map[key], []).append(key)
+    said = []
+    for header, fields in fields_of.items():
+        if len(fields) < 2:
+            continue
+        labels = [FIELD_LABELS[f] for f in fields]
+        both = f"column '{header}' is mapped to {'both ' if len(fields) == 2 else ''}{', '.join(labels[:-1])} and {labels[-1]}"
+        if {"lat", "lon"} <= set(fields):
+            said.append(f"{both}: a latitude is not a longitude; map Latitude to the column with latitudes and "
+                        "Longitude to the one with longitudes")  # fmt: skip
+        else:
+            said.append(f"{both}: {'both' if len(fields) == 2 else 'all'} read the same cells; map each field to "
+                        f"its own column, or {'one' if len(fields) == 2 else 'all but one'} of them to (none)")  # fmt: skip
+    return said
+
+
+def _check_coordinate_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> list[dict]:
+    """A column mapped to Latitude or Longitude that holds no number at all: one problem for the mapping.
+
+    Every row would say "is not a number" (a column of names mapped to Latitude, a new user's test). The file's
+    coordinates are left out (``mapping`` loses ``lat`` and ``lon``) and the rows are placed by their address,
+    with one problem on line 1 (the header) naming the column; without an address the file is refused.
+    """
+    if "lat" not in mapping or "lon" not in mapping:
+        return []
+    problems = []
+    for key, what in (("lat", "latitudes"), ("lon", "longitudes")):
+        header = mapping[key]
+        cells = raw[header].astype("string").str.strip()
+        given = cells[cells.notna() & (cells != "")]
+        if len(given) < 2 or pd.to_numeric(given, errors="coerce").notna().any():  # (one row: its own problem)
+            continue
+        said = f"column '{header}' mapped to {FIELD_LABELS[key]} holds no numbers"
+        fix = f"map {FIELD_LABELS[key]} to the column with {what}"
+        if not any(k in mapping for k in ("zip", "city", "region", "state", "country")):
+            raise AccountsFileError(
+                f"{said} (its first value: '{given.iloc[0]}')",
+                source=name,
+                hint=f"{fix[0].upper()}{fix[1:]}; the file's columns are: {', '.join(raw.columns)}",
+            )
+        problems.append(
+            {"row": 1, "account_id": None, "column": header, "value": str(given.iloc[0]),
+             "problem": f"{said}; {fix}. The file's coordinates are not used: accounts are placed by their address",
+             "severity": "warning"}
+        )  # fmt: skip
+    if problems:
+        del mapping["lat"], mapping["lon"]
+    return problems
 
 
 def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> None:

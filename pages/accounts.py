@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.accounts import ACCOUNT_FIELDS, guess_column_map, read_headers
+from geo.accounts import ACCOUNT_FIELDS, FIELD_LABELS, guess_column_map, read_headers, shared_columns
 from pages.shared import (
     DEMO_ACCOUNTS,
     DEMO_NAME,
@@ -30,13 +30,6 @@ from territory.formatting import counted
 
 ensure_app_navigation()
 st.title("Accounts")
-
-FIELD_LABELS = {
-    "account_id": "Account id", "name": "Name", "industry": "Industry", "tier": "Tier", "value": "Estimated value",
-    "cycle_days": "Cycle length (days)", "owner": "Current owner", "account_status": "Status (customer/prospect)",
-    "lat": "Latitude", "lon": "Longitude", "zip": "ZIP", "city": "City", "state": "State / province",
-    "country": "Country", "region": "Region code",
-}  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -83,6 +76,8 @@ with st.expander("Load accounts", expanded=False):
                 choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=default,
                                                key=f"map_{field}_{upload.file_id}")  # fmt: skip
                 mapping[field] = None if choice == "(none)" else choice  # (none): this field reads no column
+            for message in shared_columns(mapping):  # (one column read as two fields: said before loading)
+                st.warning(plain(message[0].upper() + message[1:]), icon=":material/call_split:")
             swap = st.toggle("Latitude and longitude are swapped in this file", key="swap_upload")
             if st.button("Load these accounts", type="primary"):
                 progress = st.progress(0.0, text="Reading and geocoding…")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.accounts import guess_column_map, read_accounts, read_headers
+from geo.accounts import guess_column_map, read_accounts, read_headers, shared_columns
 from geo.geocode import country_code, normalize_zip, state_code
 from territory.errors import AccountsFileError
 from tests.conftest import DEMO_ACCOUNTS
@@ -536,3 +536,46 @@ def test_binary_files_and_utf16_without_its_mark_are_refused_saying_what_they_ar
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(AccountsFileError, match=r"binary\.csv: is not a CSV text file \(it looks like a binary file\)"):
         read_accounts(path)
+
+
+CITIES = "id,name,lat,lon,amount,city,state\nA,Acme,41.88,-87.63,100,Chicago,IL\nB,Beta,41.88,-87.63,200,,\n"
+
+
+def test_a_column_of_text_mapped_to_latitude_is_one_problem_for_the_mapping(write_csv):
+    # Latitude mapped to the names gave a problem per row, "is not a number" (a new user's test): one problem on the
+    # header's line names the column and the field, and says how to fix it; the rows are placed by their address.
+    load = read_accounts(write_csv(CITIES, name="cities.csv"), column_map={"lat": "name", "name": "name"})
+    mapping = load.problems[load.problems["row"] == 1]
+    assert mapping[["column", "value", "severity"]].values.tolist() == [["name", "Acme", "warning"]]
+    assert (
+        mapping["problem"]
+        .iloc[0]
+        .startswith("column 'name' mapped to Latitude holds no numbers; map Latitude to the column with latitudes.")
+    )
+    assert not load.problems["problem"].str.contains("is not a number").any()
+    assert load.accounts.set_index("account_id").loc["A", "geocode_source"] == "city"
+    assert load.problems[load.problems["row"] > 1]["account_id"].tolist() == ["B"]  # (no address: not placed)
+    # Without an address to fall back on, the file is refused, saying the same.
+    path = write_csv("id,name,lat,lon\nA,Acme,40.7,-74.0\nB,Beta,41.9,-87.6\n", name="coords.csv")
+    with pytest.raises(AccountsFileError, match=r"coords\.csv: column 'name' mapped to Longitude holds no numbers "
+                                                r"\(its first value: 'Acme'\)\. Map Longitude to the column with "
+                                                r"longitudes"):  # fmt: skip
+        read_accounts(path, column_map={"lon": "name", "name": "name"})
+
+
+def test_one_column_mapped_to_two_fields_is_said_and_latitude_as_longitude_refused(write_csv):
+    path = write_csv(CITIES, name="cities.csv")
+    load = read_accounts(path, column_map={"value": "amount", "cycle_days": "amount"})
+    assert load.notes == [
+        "cities.csv: column 'amount' is mapped to both Estimated value and Cycle length (days): both read the same "
+        "cells; map each field to its own column, or one of them to (none)"
+    ]
+    assert shared_columns({"lat": "lat", "lon": "lon", "zip": "lat", "city": "lat"}) == [
+        "column 'lat' is mapped to Latitude, ZIP and City: all read the same cells; map each field to its own column, "
+        "or all but one of them to (none)"
+    ]
+    assert shared_columns({"account_id": "id", "lat": "lat", "lon": "lon"}) == []
+    with pytest.raises(AccountsFileError, match=r"cities\.csv: column 'lon' is mapped to both Latitude and "
+                                                r"Longitude: a latitude is not a longitude\. Map Latitude to the "
+                                                r"column with latitudes"):  # fmt: skip
+        read_accounts(path, column_map={"lat": "lon", "lon": "lon"})

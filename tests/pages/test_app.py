@@ -381,6 +381,27 @@ def test_a_row_with_swapped_coordinates_is_in_the_rows_with_problems(app):
     assert "swapped; exchange the two values on this line" in table.loc[0, "problem"]
 
 
+def test_one_column_mapped_to_two_fields_is_warned_before_loading(app):
+    # Value and Cycle length both mapped to "amount", or Latitude and Longitude to one column, went unsaid.
+    open_page(app, "pages/accounts.py")
+    upload(app, "amounts.csv", b"id,name,lat,lon,amount\nA1,Acme,40.7,-74.0,100\nA2,Beta,41.9,-87.6,200\n")
+    assert not app.warning
+    mapped(app, "Estimated value").set_value("amount").run()
+    mapped(app, "Cycle length (days)").set_value("amount").run()
+    said = [w.value.replace("\\", "") for w in app.warning]
+    assert said == [
+        "Column 'amount' is mapped to both Estimated value and Cycle length (days): both read the same cells; map "
+        "each field to its own column, or one of them to (none)"
+    ]
+    mapped(app, "Latitude").set_value("lon").run()
+    assert any(
+        "Column 'lon' is mapped to both Latitude and Longitude" in w.value.replace("\\", "") for w in app.warning
+    )
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "amounts.csv: column 'lon' is mapped to both Latitude and Longitude: a latitude is not a longitude" in shown
+
+
 def test_a_new_file_clears_the_last_files_error(app):
     open_page(app, "pages/accounts.py")
     upload(app, "bad.csv", b"name\nAcme\n")
