@@ -55,6 +55,7 @@ COLUMN_ALIASES = {
     "country": ["country", "billingcountry", "countryregion", "countrycode"],
     "region": ["region", "regionid", "regioncode", "territoryregion"],
 }
+_BY_ADDRESS = "placed by its address instead"  # (what a row with unusable coordinates but an address is told)
 #: The largest estimated value or cycle length an accounts file may give (a quadrillion: beyond is a typo, and
 #: 1e309 reads as infinity).
 LARGEST_NUMBER = 1e15
@@ -212,9 +213,21 @@ def read_accounts(
             text += f": in {region_label(region)} as a whole, for a territory that holds all of it"
         problems.append(_problem(accounts, idx, *_at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"]), text,
                                  "warning"))  # fmt: skip
+    # A row whose coordinates fell back on an address that cannot be placed is one problem, skipped: its
+    # coordinates' problem said "placed by its address instead" beside the address's "not found" (a contradiction).
+    fell_back = {p["row"]: p for p in problems if str(p["problem"]).endswith(_BY_ADDRESS)}
     for idx in accounts.index[unplaced]:
+        why = placed.at[idx, "geocode_problem"]
+        coordinates = fell_back.get(int(accounts.at[idx, "row"]))
+        if coordinates is not None:
+            coordinates["problem"] = (
+                coordinates["problem"].removesuffix(_BY_ADDRESS)
+                + f"its address cannot place it either ({why}); row skipped"
+            )
+            coordinates["severity"] = "skipped"
+            continue
         column, value = _at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"])
-        problems.append(_problem(accounts, idx, column, value, placed.at[idx, "geocode_problem"], "skipped"))
+        problems.append(_problem(accounts, idx, column, value, why, "skipped"))
     rows = len(raw)
     accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
@@ -597,7 +610,7 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
         for idx in accounts.index[mask]:
             swapped = key == "lat" and -90 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
             hint = "; latitude and longitude may be swapped" if swapped and "between" in text else ""
-            fate = "placed by its address instead" if has_address[idx] else "row skipped"
+            fate = _BY_ADDRESS if has_address[idx] else "row skipped"
             problems.append(
                 _problem(
                     accounts,
@@ -620,7 +633,7 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
                 idx,
                 mapping[missing],
                 "",
-                "coordinate missing; " + ("placed by its address instead" if has_address[idx] else "row skipped"),
+                "coordinate missing; " + (_BY_ADDRESS if has_address[idx] else "row skipped"),
                 "warning" if has_address[idx] else "skipped",
             )
         )

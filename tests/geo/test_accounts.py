@@ -579,3 +579,16 @@ def test_one_column_mapped_to_two_fields_is_said_and_latitude_as_longitude_refus
                                                 r"Longitude: a latitude is not a longitude\. Map Latitude to the "
                                                 r"column with latitudes"):  # fmt: skip
         read_accounts(path, column_map={"lat": "lon", "lon": "lon"})
+
+
+def test_a_bad_coordinate_whose_address_cannot_be_placed_either_is_one_problem_not_two(write_csv):
+    # The row was told "placed by its address instead" (a warning) beside "ZIP '99999' not found; skipped".
+    load = read_accounts(write_csv("id,lat,lon,zip\nA,abc,-74.0,99999\nB,abc,-74.0,10001\nC,40.7,-74.0,\n"))
+    problems = load.problems.set_index("account_id")
+    assert problems.index.tolist() == ["A", "B"]  # (one problem a row)
+    assert problems.loc["A", ["column", "value", "severity"]].tolist() == ["lat", "abc", "skipped"]
+    assert problems.loc["A", "problem"] == (
+        "is not a number; its address cannot place it either (ZIP '99999' not found); row skipped"
+    )
+    assert problems.loc["B", ["problem", "severity"]].tolist() == ["is not a number; placed by its address instead",
+                                                                   "warning"]  # fmt: skip
