@@ -278,3 +278,40 @@ def test_the_accounts_status_filter_shows_its_choices_whole(page, app_url, width
         assert hidden <= 0, (text, hidden)
         assert column["x"] <= left and right <= column["x"] + column["width"] + 0.5, (text, left, right, column)
     status.screenshot(path=str(ARTIFACTS / f"accounts_status_filter_{width}.png"))
+
+
+PROBLEMS_CSV = (
+    "id,name,lat,lon,zip,city,state\n"
+    "A1,Acme,40.71,-74.0,,,\n"
+    "A2,Atlantis,,,,Atlantis,ZZ\n"  # (the longest problem: "… fix the state or give coordinates", cut at 1280 px)
+    "A3,Swapped,-74.0,40.7,,,\n"  # (in Antarctica: "exchange the two values on this line", cut too)
+    "A4,Chicago,41.88,-87.63,,,\n"
+)
+
+
+def test_the_accounts_problems_are_read_whole_at_1280_px(page, app_url, tmp_path):
+    # At 1280 px the Problem column cut the sentences before how to fix them ("fix the state or give co…", a new
+    # user's test): the rows are tall enough for the longest sentence wrapped in the column's 340 px.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, app_url, "accounts", "Accounts")
+    upload = tmp_path / "problems.csv"
+    upload.write_text(PROBLEMS_CSV)
+    page.locator("summary", has_text="Load accounts").click()
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    wait_for_rerun(page)
+    page.get_by_role("button", name="Load these accounts").click()
+    wait_for_rerun(page)
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="Rows with problems in problems.csv")
+    expander.locator("summary").click()
+    table = expander.locator('[data-testid="stDataFrame"]')
+    table.locator(".dvn-scroller").wait_for(timeout=30_000)
+    table.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.fonts.check('14px \"Source Sans\"')", timeout=10_000)
+    assert table.evaluate(SCROLLS) <= 0
+    rows = _table_rows(table)
+    problems = [r[4] for r in rows]
+    assert any("give coordinates" in p for p in problems) and any("on this line" in p for p in problems), rows
+    row_height = (table.evaluate("e => e.querySelector('.dvn-scroller').scrollHeight") - 35) / len(rows)
+    holds = (row_height - 2 * 8) // 20  # (lines of 20 px in a cell's padding of 8)
+    assert max(page.evaluate(WRAPPED_LINES, [problems, 340 - 2 * 8])) <= holds, row_height
+    expander.screenshot(path=str(ARTIFACTS / "accounts_problems_1280.png"))
