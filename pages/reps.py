@@ -136,15 +136,18 @@ edited = st.data_editor(
             "(US-TX). A plan from scratch puts each rep in the territory holding their home; it stays there when "
             "rebalancing. A name too long for the column shows whole when you double-click its cell",
         ),
+        # (no min_value: the cell dropped a typed minus sign, so -5 became 5 without a word, and a step of 1 dropped
+        # the point: 2.5 became 25. A negative capacity is refused on Apply, naming the rep; the cell, whole numbers
+        # only, does not take 2.5)
         "capacity": st.column_config.NumberColumn(
-            "Capacity", min_value=0, step=1, width=88, help="Maximum active accounts"
+            "Capacity", width=88, help="Maximum active accounts: a whole number, 0 or more"
         ),
         "quota_attainment": percent_column(
             "Quota %",
-            min_value=0.0,
             width=87,
+            default=0.0,  # (a new rep has sold nothing yet; an empty cell is refused, as it was read as 0)
             help="Quota attainment (the Balance page's Attainment), shown as a percentage of quota; type it as a "
-            "fraction: 1 is on quota, 1.12 is 112%",
+            "fraction, 0 or more: 1 is on quota, 1.12 is 112%",
         ),
         "territories": st.column_config.TextColumn(
             "Territories", width=132, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
@@ -187,6 +190,28 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
 
+def _figure_problems(capacity, quota_attainment) -> list[str]:
+    """What is wrong with a row's Capacity and Quota %, in the table's words and with what to type.
+
+    The plan reads them as a whole number and a share, both 0 or more; nothing is changed to fit (a typed -5 was
+    read as 5, an emptied Quota % as 0).
+    """
+    problems = []
+    how_many = "enter the most accounts the rep can hold, a whole number, 0 or more (0: no accounts)"
+    capacity = pd.to_numeric(pd.Series([capacity]), errors="coerce").iloc[0]
+    if pd.isna(capacity):
+        problems.append(f"Capacity is empty; {how_many}.")
+    elif capacity < 0:
+        problems.append(f"Capacity is {capacity:g}, below 0; {how_many}.")
+    how_much = "enter the rep's quota attainment as a fraction, 0 or more: 1 is on quota, 1.12 is 112%"
+    share = pd.to_numeric(pd.Series([quota_attainment]), errors="coerce").iloc[0]
+    if pd.isna(share):
+        problems.append(f"Quota % is empty; {how_much} (0 for a rep who has sold nothing yet).")
+    elif share < 0:
+        problems.append(f"Quota % is {percent(share)} ({share:g}), below 0; {how_much}.")
+    return problems
+
+
 def roster_problems(edited: pd.DataFrame) -> list[str]:
     """What in the edited roster cannot be used, rep by rep, in the table's own words."""
     known = set(territory_ids)
@@ -198,8 +223,7 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
             problems.append(f"{who}: Name is empty; give the rep a name.")
         if home_of(row.home, rep_id)[1]:
             problems.append(f"{who}: {home_of(row.home, rep_id)[1]}")
-        if pd.isna(row.capacity):
-            problems.append(f"{who}: Capacity is empty; enter how many accounts the rep can hold (0 or more).")
+        problems += [f"{who}: {problem}" for problem in _figure_problems(row.capacity, row.quota_attainment)]
         unknown = [t for t in split(row.territories) if territory_of(t) not in known]
         if unknown:
             problems.append(
@@ -222,7 +246,6 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
             base = {"rep_id": rep_id}
         else:
             base = dataclasses.asdict(existing[rep_id])
-        quota = row.quota_attainment
         reps.append(
             {
                 **base,
@@ -230,7 +253,7 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
                 "home_region": home_of(row.home, _text(row.rep_id))[0],
                 "active": True if row.active is None or row.active != row.active else bool(row.active),
                 "capacity": row.capacity,
-                "quota_attainment": None if quota is None or quota != quota else quota,
+                "quota_attainment": float(row.quota_attainment),  # (roster_problems refused an empty cell)
                 "territory_ids": [territory_of(t) for t in split(row.territories)],
                 "specialties": split(row.specialties),
                 "salesforce_user_id": _text(row.salesforce_user_id) or None,

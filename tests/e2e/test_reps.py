@@ -16,6 +16,18 @@ HEADER, ROW, SELECT = 35, 35, 33  # the data editor's header and row heights, an
 ROSTER = ["Name", "Active", "Home", "Capacity", "Quota %", "Territories", "Specialty", "Load"]  # (as shown)
 
 
+def _open_roster(page, app_url: str, width: int):
+    """The Reps page in a window ``width`` px wide; its roster once drawn."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/reps", wait_until="domcontentloaded")
+    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
+    )
+    return page.locator('[data-testid="stDataFrame"]').first
+
+
 def _roster_cells(editor) -> tuple[Image.Image, list[int]]:
     """The roster as drawn (the grid is a canvas), and the x of each column's left border, the last one's right."""
     image = Image.open(io.BytesIO(editor.screenshot())).convert("RGB")
@@ -79,15 +91,8 @@ def test_the_roster_and_what_moved_fit_at_1280_px(page, app_url):
 @pytest.mark.parametrize("width", [1280, 1440])
 def test_the_roster_headers_and_homes_read_whole(page, app_url, width):
     # At 1280 px a new user read "Activ" for Active, and a home "British Columbi…".
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{app_url}/reps", wait_until="domcontentloaded")
-    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
-    )
+    editor = _open_roster(page, app_url, width)
     page.mouse.move(0, 0)  # (a header under the mouse shows its menu button)
-    editor = page.locator('[data-testid="stDataFrame"]').first
     assert editor.evaluate(SCROLLS) <= 0
     image, borders = _roster_cells(editor)
     assert len(borders) == len(ROSTER) + 1, borders
@@ -109,14 +114,7 @@ def test_the_roster_headers_and_homes_read_whole(page, app_url, width):
 def test_a_new_rep_row_starts_active(page, app_url):
     # A row added in the roster showed Active unticked (blank), though a new rep is active, and a blank Active was
     # applied as active.
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/reps", wait_until="domcontentloaded")
-    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller') !== null", timeout=30_000
-    )
-    editor = page.locator('[data-testid="stDataFrame"]').first
+    editor = _open_roster(page, app_url, 1280)
     _, borders = _roster_cells(editor)
     left, right = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))["Name"]
     box = editor.bounding_box()
@@ -140,3 +138,25 @@ def test_a_new_rep_row_starts_active(page, app_url):
     ticked = ink(0)  # (Sarah Chen, active)
     assert ticked > 0
     assert ink(reps) >= 0.8 * ticked, f"the new row's Active box: {ink(reps)} dark pixels, a ticked one {ticked}"
+
+
+def test_a_negative_capacity_typed_in_the_roster_is_refused(page, app_url):
+    # The cell dropped the minus sign: -5 became a capacity of 5, applied without a word.
+    editor = _open_roster(page, app_url, 1280)
+    _, borders = _roster_cells(editor)
+    left, right = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))["Capacity"]
+    box = editor.bounding_box()
+    page.mouse.dblclick(box["x"] + (left + right) / 2, box["y"] + HEADER + ROW / 2)  # (Sarah Chen's)
+    page.locator("input.gdg-input").wait_for(timeout=10_000)  # (the cell's editor)
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("-5")
+    expect(page.locator("input.gdg-input")).to_have_value("-5")
+    page.keyboard.press("Enter")
+    apply = page.get_by_role("button", name="Apply changes and re-run the assignment")
+    expect(apply).to_be_enabled(timeout=30_000)
+    wait_for_rerun(page)
+    apply.click()
+    error = page.locator('[data-testid="stAlert"]', has_text="Not applied")
+    error.wait_for(timeout=60_000)
+    assert "Sarah Chen (R01): Capacity is -5, below 0" in error.inner_text()
+    assert page.get_by_text("What moved:").count() == 0

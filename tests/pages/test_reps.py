@@ -115,3 +115,41 @@ def test_a_new_rep_with_active_left_blank_joins_the_team_active(app):
     reps = {r.name: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
     assert reps["Zoe Park"].active and reps["Zoe Park"].territory_ids == ("USW",)
     assert not reps["Ian Ross"].active
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            {"capacity": -5},
+            "Capacity is -5, below 0; enter the most accounts the rep can hold, a whole number, 0 or more",
+        ),
+        ({"capacity": None}, "Capacity is empty; enter the most accounts the rep can hold"),
+        (
+            {"quota_attainment": -0.3},
+            "Quota % is -30% (-0.3), below 0; enter the rep's quota attainment as a fraction, 0 "
+            "or more: 1 is on quota, 1.12 is 112%",
+        ),  # fmt: skip
+        ({"quota_attainment": None}, "Quota % is empty; enter the rep's quota attainment as a fraction, 0 or more"),
+    ],
+)
+def test_a_capacity_or_quota_that_makes_no_sense_is_refused_naming_the_rep(app, change, said):
+    # A capacity typed as -5 became 5 (the cell dropped the minus sign) and an emptied Quota % was applied as 0%,
+    # without a word.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    before = app.session_state["plan_json"]
+    _change_roster(app, "Hannah Kim", change)
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Not applied: fix these in the table" in shown
+    assert f"Hannah Kim (R07): {said}" in shown
+    assert app.session_state["plan_json"] == before
+    assert not any(h.value.startswith("What moved") for h in app.subheader)
+
+
+def test_a_new_rep_starts_on_zero_quota_attainment(app):
+    # (an empty Quota % is refused now: the added row's cell starts at 0%, not empty)
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    columns = json.loads(app.data_editor[0].proto.columns)
+    assert columns["quota_attainment"]["default"] == 0.0
