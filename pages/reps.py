@@ -190,11 +190,11 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
 
-def _figure_problems(capacity, quota_attainment) -> list[str]:
+def _figure_problems(capacity, quota_attainment, *, new: bool) -> list[str]:
     """What is wrong with a row's Capacity and Quota %, in the table's words and with what to type.
 
     The plan reads them as a whole number and a share, both 0 or more; nothing is changed to fit (a typed -5 was
-    read as 5, an emptied Quota % as 0).
+    read as 5, an emptied Quota % as 0). A new rep's empty Quota % is 0%, as the added row shows it.
     """
     problems = []
     how_many = "enter the most accounts the rep can hold, a whole number, 0 or more (0: no accounts)"
@@ -205,7 +205,7 @@ def _figure_problems(capacity, quota_attainment) -> list[str]:
         problems.append(f"Capacity is {capacity:g}, below 0; {how_many}.")
     how_much = "enter the rep's quota attainment as a fraction, 0 or more: 1 is on quota, 1.12 is 112%"
     share = pd.to_numeric(pd.Series([quota_attainment]), errors="coerce").iloc[0]
-    if pd.isna(share):
+    if pd.isna(share) and not new:
         problems.append(f"Quota % is empty; {how_much} (0 for a rep who has sold nothing yet).")
     elif share < 0:
         problems.append(f"Quota % is {percent(share)} ({share:g}), below 0; {how_much}.")
@@ -223,7 +223,10 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
             problems.append(f"{who}: Name is empty; give the rep a name.")
         if home_of(row.home, rep_id)[1]:
             problems.append(f"{who}: {home_of(row.home, rep_id)[1]}")
-        problems += [f"{who}: {problem}" for problem in _figure_problems(row.capacity, row.quota_attainment)]
+        problems += [
+            f"{who}: {problem}"
+            for problem in _figure_problems(row.capacity, row.quota_attainment, new=rep_id not in existing_names)
+        ]
         unknown = [t for t in split(row.territories) if territory_of(t) not in known]
         if unknown:
             problems.append(
@@ -253,7 +256,8 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
                 "home_region": home_of(row.home, _text(row.rep_id))[0],
                 "active": True if row.active is None or row.active != row.active else bool(row.active),
                 "capacity": row.capacity,
-                "quota_attainment": float(row.quota_attainment),  # (roster_problems refused an empty cell)
+                # (an existing rep's empty cell was refused; a new rep's is 0%, as the added row shows it)
+                "quota_attainment": 0.0 if pd.isna(row.quota_attainment) else float(row.quota_attainment),
                 "territory_ids": [territory_of(t) for t in split(row.territories)],
                 "specialties": split(row.specialties),
                 "salesforce_user_id": _text(row.salesforce_user_id) or None,

@@ -148,7 +148,7 @@ def test_a_capacity_or_quota_that_makes_no_sense_is_refused_naming_the_rep(app, 
 
 
 def test_a_new_rep_starts_on_zero_quota_attainment(app):
-    # (an empty Quota % is refused now: the added row's cell starts at 0%, not empty)
+    # (an existing rep's emptied Quota % is refused; the added row's cell starts at 0%, as a new rep's empty one reads)
     app.run()
     app.switch_page("pages/reps.py").run()
     columns = json.loads(app.data_editor[0].proto.columns)
