@@ -18,6 +18,7 @@ from pages.shared import (
     score,
     score_column,
     show_table,
+    waiting_remedies,
 )
 
 WHOLE_TABLE_ROWS = 40  # a table of at most this many rows is shown whole, not in a scroll of ten
@@ -59,6 +60,15 @@ kpis[1].metric("Accounts waiting for a rep", f"{team['accounts_waiting']:,}",
                help="Accounts in a territory whose reps are all at capacity, or that has no active rep")  # fmt: skip
 kpis[2].metric("Reps at capacity", f"{len(full)} of {team['active_reps']}",
                help=plain(", ".join(full["name"])) or "none")  # fmt: skip
+# What to do about the accounts waiting, territory by territory, with the reps concerned (the figures said reps were
+# full and accounts waited, but not what to do: a new user's test).
+remedies = waiting_remedies(plan, engine.result)
+if remedies:
+    st.warning(
+        f"**{team['accounts_waiting']:,} account(s) wait for a rep.**\n\n"
+        + "\n".join(f"- {plain(remedy)}" for remedy in remedies),
+        icon="⚠️",
+    )
 tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
 
 active = reps[reps["active"]].copy()

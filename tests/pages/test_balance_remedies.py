@@ -1,0 +1,71 @@
+"""Balance page: the accounts waiting for a rep come with what to do, territory by territory (a new user's test)."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import app_session
+
+
+def _remedies(app) -> str:
+    shown = [w.value for w in app.warning if "wait for a rep" in w.value]
+    assert len(shown) == 1, [w.value for w in app.warning]
+    return shown[0].replace("\\", "")
+
+
+def _with_plan(change) -> AppTest:
+    app = app_session("pages/balance.py")
+    plan = json.loads(app.session_state["plan_json"])
+    change(plan)
+    app.session_state["plan_json"] = json.dumps(plan)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_the_reps_at_capacity_come_with_what_to_do():
+    # "Reps at capacity 8 of 12" beside "Accounts waiting for a rep 93", and nothing said what to do about it.
+    said = _remedies(app_session("pages/balance.py"))
+    assert said.startswith("**93 account(s) wait for a rep.**")
+    lines = said.split("\n- ")[1:]
+    assert [line.split(":")[0] for line in lines] == ["US South", "US West", "US Central"]  # (most waiting first)
+    assert lines[0] == (
+        "US South: 43 account(s) wait behind Tom Becker, Aisha Okafor and Noah Williams, at capacity. To serve them, "
+        "raise their capacities by 43 in all on the Reps page, add a rep to US South there (in the Territories "
+        "column), or move regions to a territory with room (Edit territories, or Rebalance)."
+    )
+    assert "raise Luke Anderson's capacity by 19 on the Reps page" in lines[2]
+
+
+def test_a_territory_without_an_active_rep_says_whom_to_make_active():
+    def luke_leaves(plan):
+        next(r for r in plan["reps"] if r["name"] == "Luke Anderson")["active"] = False
+
+    said = _remedies(_with_plan(luke_leaves))  # (his 300 and the 19 that waited behind him)
+    line = next(line for line in said.split("\n- ") if line.startswith("US Central"))
+    assert line == (
+        "US Central: 319 account(s) wait; it has no active rep. On the Reps page, tick Active for Luke Anderson or "
+        "add a rep with US Central in the Territories column, or give its regions to a territory with reps (Edit "
+        "territories, or Rebalance)."
+    )
+
+
+def test_a_territory_name_in_the_remedies_is_shown_as_written():
+    def rename(plan):
+        next(t for t in plan["territories"] if t["territory_id"] == "USS")["name"] = "[South](http://evil.example)"
+
+    app = _with_plan(rename)
+    raw = next(w.value for w in app.warning if "wait for a rep" in w.value)
+    assert "](http" not in raw and "\\[South\\]\\(http\\:" in raw
+
+
+def test_no_remedy_is_shown_when_no_account_waits():
+    def roomy(plan):
+        for rep in plan["reps"]:
+            rep["capacity"] = 2_000
+
+    app = _with_plan(roomy)
+    assert not [w.value for w in app.warning if "wait for a rep" in w.value]
+    assert next(m.value for m in app.metric if m.label == "Accounts waiting for a rep") == "0"
