@@ -18,6 +18,7 @@ from geo.layers import to_geojson
 from pages.shared import (
     current_accounts,
     current_plan,
+    link_stored,
     plain,
     set_plan,
     show_input_error,
@@ -90,8 +91,8 @@ def _use_uploaded_plan(confirmed: bool = False) -> None:
             return
     set_plan(loaded_plan)
     # An uploaded plan is a plan of its own, not a change to the stored one open before: saved, it is a new plan.
-    for key in ("store_plan", "store_plan_json"):
-        st.session_state.pop(key, None)
+    # (Undone, the session is on the stored plan again: the edit history's step keeps the link.)
+    link_stored(None)
     st.session_state["plan_upload_outcome"] = ("success", upload.name, notes, unknown_regions_warning(loaded_plan))
 
 

@@ -21,7 +21,9 @@ from pages.shared import (
     drop_plans_question,
     edit_history,
     engine_token,
+    forget_stored_plan,
     input_error_markdown,
+    link_stored,
     mark_saved,
     money,
     money_column,
@@ -367,9 +369,7 @@ def _delete(plan_id: int) -> None:
         return
     st.session_state.pop("plans_selected", None)
     where = stored_plan()
-    if where is not None and where[0] == plan_id:
-        st.session_state.pop("store_plan", None)
-        st.session_state.pop("store_plan_json", None)
+    forget_stored_plan(plan_id)  # (the session, and the steps undo goes back to)
     _say("success", f"Deleted plan #{plan_id}, **{plain(name)}**, with its versions."
          + (" The plan open here stays open: save it as a new draft to keep it." if where and where[0] == plan_id
             else ""))  # fmt: skip
@@ -423,8 +423,7 @@ def _open_zip() -> None:
         # Written from a version this database holds: the folder's changes are changes to that version. Saved over
         # a later one, they are merged into it (the question a save asks when someone saved meanwhile), instead of
         # quietly undoing what was saved since.
-        st.session_state["store_plan"] = (came_from.plan_id, came_from.version)
-        st.session_state["store_plan_json"] = json.dumps(came_from.plan.to_dict())
+        link_stored(came_from.plan_id, came_from.version, json.dumps(came_from.plan.to_dict()))
         st.session_state.pop("save_conflict", None)
         latest = store.plan_record(came_from.plan_id).current_version
         said = (f"Opened **{plain(loaded.name)}** from {plain(upload.name)}, written from version {came_from.version} "
@@ -440,8 +439,8 @@ def _open_zip() -> None:
         return
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():
         # Another plan's folder: a new plan when saved, not a version of the one that was open.
-        for key in ("store_plan", "store_plan_json", "save_conflict"):
-            st.session_state.pop(key, None)
+        link_stored(None)  # (undo goes back to the plan open before, and to where it is stored)
+        st.session_state.pop("save_conflict", None)
         _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)} as a new plan (the open plan was "
                         f"**{plain(open_name)}**); save it here to keep it.")  # fmt: skip
         return

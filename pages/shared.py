@@ -658,12 +658,63 @@ def open_version(version, state: PlanState | None = None) -> None:
     _forget_edit_history()
     st.session_state["edits_logged"] = 0  # (the Plans page logs a save's edits from here: the history starts again)
     if state is not None:
-        _store_history(EditHistory.begin(state))
+        _store_history(EditHistory.begin(state, stored=_stored_link()))
 
 
 def stored_plan() -> tuple[int, int] | None:
     """``(plan_id, version)`` the session's plan was opened from or last saved as."""
     return st.session_state.get("store_plan")
+
+
+def _stored_link() -> tuple[int, int, str] | None:
+    """The session's link to a stored plan: ``(plan_id, version, that version's plan as JSON)``, None if none."""
+    where, content = st.session_state.get("store_plan"), st.session_state.get("store_plan_json")
+    return None if where is None else (*where, content)
+
+
+def _set_stored_link(link: tuple[int, int, str] | None) -> None:
+    if link is None:
+        st.session_state.pop("store_plan", None)
+        st.session_state.pop("store_plan_json", None)
+    else:
+        st.session_state["store_plan"] = tuple(link[:2])
+        st.session_state["store_plan_json"] = link[2]
+
+
+def link_stored(plan_id: int | None, version: int | None = None, plan_json: str | None = None) -> None:
+    """Say which stored version the session's plan is a change of (``plan_id`` None: of none, a plan of its own).
+
+    Parameters
+    ----------
+    plan_id, version : int or None
+        The stored version; None for a plan not stored (a file used in place of the stored plan).
+    plan_json : str, optional
+        That version's plan as JSON (what unsaved changes are measured against).
+
+    The edit history's current step keeps it (:meth:`territory.history.EditHistory.restored`): undo goes back to
+    the plan and to what it was stored as (undoing a plan used on the Data sources page left the session on a
+    plan "not stored yet", Save making a new plan of the stored one).
+    """
+    link = None if plan_id is None else (plan_id, version, plan_json)
+    _set_stored_link(link)
+    _restore_history_links(link)
+
+
+def forget_stored_plan(plan_id: int) -> None:
+    """A plan deleted: neither the session nor a step of its edit history is a change of it any more."""
+    if (stored_plan() or (None,))[0] == plan_id:
+        _set_stored_link(None)
+    history = st.session_state.get("edit_history")
+    if history is not None:
+        gone = history.restored(None, also=lambda stored: stored is not None and stored[0] == plan_id, current=False)
+        st.session_state["edit_history"] = gone
+
+
+def _restore_history_links(link, also=None) -> None:
+    """The session's edit history with its current step (and ``also``'s) stored as ``link`` (no step made)."""
+    history = st.session_state.get("edit_history")
+    if history is not None:
+        st.session_state["edit_history"] = history.restored(link, also=also)
 
 
 def unsaved_changes() -> bool:
@@ -725,9 +776,17 @@ def _canonical(plan_json: str) -> dict:
 
 
 def mark_saved(version) -> None:
-    """Record that the session's plan is now stored as ``version``."""
-    st.session_state["store_plan"] = (version.plan_id, version.version)
-    st.session_state["store_plan_json"] = st.session_state["plan_json"]
+    """Record that the session's plan is now stored as ``version``.
+
+    The edit history's steps on the plan it was stored as before (or on none, for a plan saved the first time) are
+    on ``version`` now: undone, they are changes to it (a save from one of them is the next version, not a conflict
+    with this one).
+    """
+    before = stored_plan()
+    link = (version.plan_id, version.version, st.session_state["plan_json"])
+    _set_stored_link(link)
+    plan_id = None if before is None else before[0]
+    _restore_history_links(link, also=lambda stored: (None if stored is None else stored[0]) == plan_id)
 
 
 def init_state() -> None:
@@ -824,7 +883,12 @@ def edit_history() -> EditHistory:
     old = st.session_state.get("edit_history")
     same_accounts = old is not None and st.session_state.get("edit_history_accounts") == _accounts_key(key)
     state = _fresh_engine(key)
-    history = old.push(state, "Plan changed outside the editor") if same_accounts else EditHistory.begin(state)
+    link = _stored_link()
+    history = (
+        old.push(state, "Plan changed outside the editor", stored=link)
+        if same_accounts
+        else EditHistory.begin(state, stored=link)
+    )
     _store_history(history, key[0])
     return history
 
@@ -848,28 +912,34 @@ def apply_edit(edit, label: str | None = None) -> PlanState:
     """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step."""
     history = edit_history()
     state = edit(history.current)
-    _store_history(history.push(state, label))
+    _store_history(history.push(state, label, stored=_stored_link()))
     return state
 
 
 def push_state(state: PlanState, label: str | None = None) -> None:
     """Make an already computed state (a previewed edit) the current step."""
-    _store_history(edit_history().push(state, label))
+    _store_history(edit_history().push(state, label, stored=_stored_link()))
+
+
+def _move_in_history(history: EditHistory) -> None:
+    """Make ``history``'s current step the session's, with what its plan was stored as (:func:`link_stored`)."""
+    _store_history(history)
+    _set_stored_link(history.stored)
 
 
 def undo_edit() -> None:
-    """Step back in the edit history."""
-    _store_history(edit_history().undo())
+    """Step back in the edit history (to the plan and to what it was stored as)."""
+    _move_in_history(edit_history().undo())
 
 
 def redo_edit() -> None:
     """Step forward again in the edit history."""
-    _store_history(edit_history().redo())
+    _move_in_history(edit_history().redo())
 
 
 def go_to_step(step: int) -> None:
     """Jump to a step of the edit history."""
-    _store_history(edit_history().go_to(step))
+    _move_in_history(edit_history().go_to(step))
 
 
 def engine_token() -> str:

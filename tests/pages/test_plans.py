@@ -273,6 +273,90 @@ def test_restored_drafts_and_new_drafts_each_get_a_name_of_their_own(data_dir):
     assert app.session_state["store_plan"] == (7, 1) and plan_of(app).name == f"{name} (2)"
 
 
+def use_plan_file(app, plan):
+    """Use a plan file on the Data sources page ("Use this plan"), as a manager does."""
+    go(app, "pages/data_sources.py")
+    data = json.dumps(plan.to_dict()).encode()
+    app.file_uploader(key="plan_upload").set_value(("mine.json", data, "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def undo(app, times=1):
+    go(app, "pages/edit_map.py")
+    for _ in range(times):
+        app.button(key="undo").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+
+
+def test_undo_takes_the_session_back_to_the_stored_plan_it_was_on(data_dir):
+    # "Use this plan" then Undo: the plan was back, but the session stayed on a plan "not stored yet" (Save made a
+    # new plan of it instead of a version of plan #1), a new user's test. Undo now brings back where it is stored.
+    from dataclasses import replace
+
+    app = session()
+    stored = plan_of(app)
+    use_plan_file(app, replace(stored, name="Finance's FY27"))
+    go(app, "pages/plans.py")
+    assert "Working on **Finance's FY27** — not stored yet" in texts(app)
+    undo(app)
+    go(app, "pages/plans.py")
+    assert app.session_state["store_plan"] == (1, 1) and plan_of(app) == stored
+    assert "plan #1, from version 1 (draft) · **saved**" in texts(app)
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    assert app.session_state["store_plan"] == (1, 2) and len(app.dataframe[0].value) == 1  # a version, not a plan
+    # Redone, the file's plan is not stored again; saved, it is plan #2, and undo goes back to plan #1's version 2.
+    use_plan_file(app, replace(stored, name="Finance's FY27"))
+    save(app, "from finance")
+    assert app.session_state["store_plan"] == (2, 1)
+    undo(app)
+    assert app.session_state["store_plan"] == (1, 2) and "US-NJ" in plan_of(app).territory("NAE").region_ids
+    go(app, "pages/edit_map.py")
+    app.button(key="redo").click().run()
+    assert app.session_state["store_plan"] == (2, 1) and plan_of(app).name == "Finance's FY27"
+
+
+def test_undo_after_a_save_is_a_change_to_the_version_saved(data_dir):
+    # Edits undone after a save are changes to that version: saved, the next version (not a conflict with oneself).
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    undo(app)
+    go(app, "pages/plans.py")
+    assert app.session_state["store_plan"] == (1, 2) and "from version 2 (draft) · **unsaved changes**" in texts(app)
+    save(app, "NJ back")
+    assert app.session_state["store_plan"] == (1, 3) and not app.session_state.get("save_conflict")
+
+
+def test_undo_of_another_plan_s_folder_goes_back_to_the_plan_open_before(data_dir):
+    from dataclasses import replace
+
+    from pages.shared import plan_folder_zip
+
+    app = go(session(), "pages/plans.py")
+    other = replace(plan_of(app), name="FY28 draft from finance")
+    app.file_uploader(key="upload_folder").set_value(("fy28.zip", plan_folder_zip(other), "application/zip")).run()
+    assert "store_plan" not in app.session_state
+    undo(app)
+    assert app.session_state["store_plan"] == (1, 1)
+
+
+def test_undo_to_a_plan_deleted_since_is_a_plan_not_stored(data_dir):
+    from dataclasses import replace
+
+    app = session()
+    use_plan_file(app, replace(plan_of(app), name="Finance's FY27"))
+    save(app, "from finance")  # plan #2
+    app.selectbox(key="plans_selected").set_value(1).run()
+    app.button(key="plan_delete").click().run()
+    app.button(key="plan_delete_yes").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    undo(app)  # back to plan #1's plan: it is not stored any more
+    go(app, "pages/plans.py")
+    assert "store_plan" not in app.session_state and "— not stored yet" in texts(app)
+
+
 def test_activate_archive_restore_and_audit(data_dir):
     app = session()
     assert "Restored from" not in app.dataframe[0].value.columns

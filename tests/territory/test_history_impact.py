@@ -141,6 +141,30 @@ def test_limit_forgets_the_oldest_steps_never_the_current_one(state):
     assert history.limit == 3 and history.undo().limit == 3 and history.go_to(0).limit == 3
 
 
+def test_each_step_keeps_what_its_plan_was_stored_as_and_undo_brings_it_back(state):
+    # A plan used in place of the stored one (a file uploaded: stored as nothing), then undone, left the session on a
+    # plan "not stored yet": Save made a new plan of the stored one.
+    first = state.move_regions(["US-36061"], "W")
+    history = EditHistory.begin(state, stored=(1, 1, "v1")).push(first)
+    assert history.stored == (1, 1, "v1")  # an edit stays where its plan is stored
+    uploaded = history.push(first.move_regions(["GB"], None), stored=None)
+    assert uploaded.stored is None and uploaded.undo().stored == (1, 1, "v1") and uploaded.undo().redo().stored is None
+    # Linked afresh without a step (a plan folder from version 1 opened): the current step only.
+    relinked = uploaded.restored((1, 1, "v1"))
+    assert [e.stored for e in relinked.entries] == [(1, 1, "v1")] * 3 and [e.state for e in relinked.entries] == [
+        e.state for e in uploaded.entries
+    ]
+    # Saved as version 2: the steps on plan 1 are changes to version 2 now (undone and saved: version 3, no conflict
+    # with one's own save); the others keep theirs.
+    saved = uploaded.restored((2, 1, "new"), also=lambda stored: stored is None)
+    assert [e.stored for e in saved.entries] == [(1, 1, "v1"), (1, 1, "v1"), (2, 1, "new")]
+    on_one = history.restored((1, 2, "v2"), also=lambda stored: stored[0] == 1)
+    assert [e.stored for e in on_one.entries] == [(1, 2, "v2")] * 2 and on_one.cursor == history.cursor
+    # Plan 1 deleted: no step is on it any more, the others' untouched (the current one too unless on it).
+    gone = saved.restored(None, also=lambda stored: stored is not None and stored[0] == 1, current=False)
+    assert [e.stored for e in gone.entries] == [None, None, (2, 1, "new")]
+
+
 # territory_parts
 
 
