@@ -172,6 +172,16 @@ def _regions_moved(regions: pd.DataFrame) -> pd.DataFrame:
     ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"})
 
 
+def _regions_moved_csv(regions: pd.DataFrame) -> bytes:
+    """A diff's regions moved for download: each region's name beside its id, as the table on screen shows it.
+
+    (The file had ids alone: "US-34013" with no "Essex, NJ", a new user's test.)
+    """
+    named = regions.copy()
+    named.insert(1, "region_name", region_labels(regions["region_id"]) if len(regions) else [])
+    return spreadsheet_csv(named)
+
+
 def _show_reps_changed(reps: pd.DataFrame) -> None:
     """A diff's reps added, removed or changed (:attr:`territory.plan_diff.PlanDiff.reps`), under a heading."""
     st.markdown("**Reps**")
@@ -886,7 +896,7 @@ if ids:
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
         downloads[0].download_button(
-            "Download regions moved (CSV)", spreadsheet_csv(diff.regions), f"{stem}-regions.csv"
+            "Download regions moved (CSV)", _regions_moved_csv(diff.regions), f"{stem}-regions.csv"
         )
         downloads[1].download_button(
             "Download account moves (CSV)", spreadsheet_csv(account_moves), f"{stem}-accounts.csv"

@@ -154,6 +154,29 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     assert {"Download regions moved (CSV)", "Download handoffs (CSV)"} <= {b.label for b in app.get("download_button")}
 
 
+def test_the_regions_moved_download_names_each_region(data_dir, monkeypatch):
+    # The CSV had region ids alone ("US-WA"), where the table on screen names them (Washington).
+    import territory.exports
+
+    written = []
+    original = territory.exports.spreadsheet_csv
+
+    def recording(frame, *args, **kwargs):
+        written.append(frame.copy())
+        return original(frame, *args, **kwargs)
+
+    monkeypatch.setattr(territory.exports, "spreadsheet_csv", recording)
+    app = session()
+    move(app, ["US-WA", "US-OR"], "CAW")
+    save(app, "Pacific Northwest to Canada West")
+    regions = next(f for f in written if "from_territory_id" in f.columns)
+    assert list(regions.columns[:2]) == ["region_id", "region_name"]
+    assert dict(zip(regions["region_id"], regions["region_name"], strict=True)) == {
+        "US-OR": "Oregon", "US-WA": "Washington"
+    }  # fmt: skip
+    assert set(regions["to_name"]) == {"Canada West"}
+
+
 def test_two_managers_save_the_same_draft_and_merge(data_dir):
     ana, bo = session(), session()
     move(ana, ["US-NJ"], "NAE")
