@@ -18,6 +18,7 @@ from pages.shared import (
     set_plan,
     show_input_error,
     show_table,
+    waiting_remedies,
 )
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
@@ -268,6 +269,16 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
     return reps, [r for r in existing if r not in kept]
 
 
+def more_waiting(before, after) -> list[str]:
+    """The territories where more accounts wait for a rep after the change than before."""
+
+    def waiting(result: pd.DataFrame) -> pd.Series:
+        return result[result["status"].eq("unassigned")].groupby("territory_id").size()
+
+    grew = waiting(after.result).sub(waiting(before.result), fill_value=0)
+    return [str(t) for t in grew[grew > 0].index]
+
+
 changed = not edited.drop(columns=READ_ONLY).equals(roster.drop(columns=READ_ONLY))
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     problems = roster_problems(edited)
@@ -299,6 +310,10 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
             # What the change leaves undone, as the Edit territories page warns of it: a territory left with no
             # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
             warnings = edit_impact(engine, after).warnings
+            # and what to do where more accounts wait now (the warning said so, not what to do: a new user's test)
+            remedies = waiting_remedies(
+                after.plan, after.result, territory_ids=more_waiting(engine, after), where="in the roster above"
+            )
             # (kept with the plan it made: after an undo or another edit it is no longer what happened)
             # (with the names before the change: a removed rep's accounts still say whose they were)
             st.session_state["last_roster_change"] = (
@@ -306,6 +321,7 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
                 moved,
                 dict(existing_names),
                 warnings,
+                remedies,
             )
             if removed:
                 st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
@@ -321,6 +337,8 @@ if moved is not None:
     st.subheader(f"What moved: {len(moved):,} account(s)")
     for warning in last[3]:
         st.warning(plain(warning), icon="⚠️")
+    if len(last) > 4 and last[4]:
+        st.info("**What to do:**\n\n" + "\n".join(f"- {plain(remedy)}" for remedy in last[4]))
     if len(moved):
         # (territories by name, as every other table shows them; a territory the plan no longer has by its id)
         view = moved.assign(

@@ -1078,7 +1078,14 @@ def _names(names: list[str], limit: int = 4) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def waiting_remedies(plan: Plan, accounts: pd.DataFrame, *, limit: int = 5) -> list[str]:
+def waiting_remedies(
+    plan: Plan,
+    accounts: pd.DataFrame,
+    *,
+    territory_ids: list[str] | None = None,
+    limit: int = 5,
+    where: str = "on the Reps page",
+) -> list[str]:
     """What to do about the accounts that wait for a rep, territory by territory, most waiting first.
 
     An account waits when its territory's active reps are all at capacity, or when the territory has no active rep;
@@ -1093,8 +1100,12 @@ def waiting_remedies(plan: Plan, accounts: pd.DataFrame, *, limit: int = 5) -> l
     accounts : pandas.DataFrame
         The assignment (``territory_id``, ``status``, ``reason``): rows with status ``unassigned`` and reason
         ``at-capacity`` or ``no-available-rep`` wait for a rep.
+    territory_ids : list of str, optional
+        Only these territories (those a change left with more accounts waiting); all when None.
     limit : int, default 5
         Territories named one by one; the others are counted in a last sentence.
+    where : str, default "on the Reps page"
+        Where reps are edited, as the sentences say it ("in the roster above" on the Reps page).
 
     Returns
     -------
@@ -1102,7 +1113,9 @@ def waiting_remedies(plan: Plan, accounts: pd.DataFrame, *, limit: int = 5) -> l
         One sentence per territory (none when no account waits), then the count of the others past ``limit``.
     """
     waiting = accounts[
-        accounts["status"].eq("unassigned") & accounts["reason"].isin(["at-capacity", "no-available-rep"])
+        accounts["status"].eq("unassigned")
+        & accounts["reason"].isin(["at-capacity", "no-available-rep"])
+        & (accounts["territory_id"].isin(territory_ids) if territory_ids is not None else True)
     ]
     counts = waiting.groupby("territory_id").size().sort_values(ascending=False, kind="stable")
     names = {t.territory_id: t.name.strip() or t.territory_id for t in plan.territories}
@@ -1115,14 +1128,14 @@ def waiting_remedies(plan: Plan, accounts: pd.DataFrame, *, limit: int = 5) -> l
                         else f"{reps[0]}'s capacity by {count:,}")  # fmt: skip
             said.append(
                 f"{name}: {count:,} account(s) wait behind {_names(reps)}, at capacity. To serve them, raise "
-                f"{raise_by} on the Reps page, add a rep to {name} there (in the Territories column), or move "
+                f"{raise_by} {where}, add a rep to {name} there (in the Territories column), or move "
                 "regions to a territory with room (Edit territories, or Rebalance)."
             )
         else:
             inactive = [r.name for r in plan.reps_of(territory_id, active_only=False)]
             staff = (f"tick Active for {_names(inactive)}" + (" or " if inactive else "")) if inactive else ""
             said.append(
-                f"{name}: {count:,} account(s) wait; it has no active rep. On the Reps page, {staff}add a rep with "
+                f"{name}: {count:,} account(s) wait; it has no active rep. {where[0].upper()}{where[1:]}, {staff}add a rep with "
                 f"{name} in the Territories column, or give its regions to a territory with reps (Edit territories, "
                 "or Rebalance)."
             )
