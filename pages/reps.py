@@ -23,6 +23,7 @@ from pages.shared import (
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
 from territory.impact import edit_impact
+from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
 
 engine = current_engine()
@@ -140,8 +141,12 @@ edited = st.data_editor(
         # (no min_value: the cell dropped a typed minus sign, so -5 became 5 without a word, and a step of 1 dropped
         # the point: 2.5 became 25. A negative capacity is refused on Apply, naming the rep; the cell, whole numbers
         # only, does not take 2.5)
+        # (a new row starts at the model's capacity: it started empty, which Apply refuses)
         "capacity": st.column_config.NumberColumn(
-            "Capacity", width=88, help="Maximum active accounts: a whole number, 0 or more"
+            "Capacity",
+            width=88,
+            default=Rep(rep_id="", name="").capacity,
+            help="Maximum active accounts: a whole number, 0 or more",
         ),
         "quota_attainment": percent_column(
             "Quota %",

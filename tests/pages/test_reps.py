@@ -173,3 +173,13 @@ def test_a_territory_left_without_an_active_rep_says_whom_to_make_active(app):
     _apply(app, "Luke Anderson", {"active": False})
     said = next(i.value for i in app.info if "What to do" in i.value).replace("\\", "")
     assert "US Central: 319 account(s) wait; it has no active rep. In the roster above, tick Active for Luke " in said
+
+
+def test_a_new_roster_row_starts_active_at_the_default_capacity_with_no_quota_attained(app):
+    # The row added in the roster's last line started with Capacity empty, which Apply refuses ("Capacity is
+    # empty"), so every new rep needed a number typed before anything else; Active started unticked.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    columns = json.loads(app.data_editor[0].proto.columns)
+    defaults = {name: column.get("default") for name, column in columns.items()}
+    assert defaults["capacity"] == 40 and defaults["active"] is True and defaults["quota_attainment"] == 0.0
