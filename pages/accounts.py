@@ -136,9 +136,9 @@ def detail_words(frame: pd.DataFrame) -> pd.Series:
     return named.where(frame["reason"].isin(WAITING), frame["reason_detail"])
 
 
-f = st.columns(4)
-# Pills, not a multiselect: at 1280 px the column is 193 px, and a multiselect scrolled its one chip out of view
-# ("nassigned", a new user's test); both pills show whole, side by side.
+# Two filters a row: four in a row left each 193 px at 1280 px, where a multiselect scrolls its chips out of view
+# ("nassigned", "…th × US West": a new user's test). Status as pills: both show whole, side by side.
+f = st.columns(2) + st.columns(2)
 status = f[0].pills("Status", ["assigned", "unassigned"], selection_mode="multi", key="filter_status")
 reasons = sorted(r for r in view["reason"].dropna().unique())
 reason = f[1].multiselect("Reason", reasons, key="filter_reason", format_func=lambda r: OUTCOMES.get(r, r))
