@@ -141,9 +141,10 @@ def detail_words(frame: pd.DataFrame) -> pd.Series:
 f = st.columns(2) + st.columns(2)
 status = f[0].pills("Status", ["assigned", "unassigned"], selection_mode="multi", key="filter_status")
 reasons = sorted(r for r in view["reason"].dropna().unique())
-reason = f[1].multiselect("Reason", reasons, key="filter_reason", format_func=lambda r: OUTCOMES.get(r, r))
-territory = f[2].multiselect("Territory", sorted(territory_names.values()), key="filter_territory")
-rep = f[3].multiselect("Rep", sorted(rep_names.values()), key="filter_rep")
+# (wrap: the chosen chips go onto more lines rather than one line scrolling sideways)
+reason = f[1].multiselect("Reason", reasons, key="filter_reason", format_func=lambda r: OUTCOMES.get(r, r), wrap=True)
+territory = f[2].multiselect("Territory", sorted(territory_names.values()), key="filter_territory", wrap=True)
+rep = f[3].multiselect("Rep", sorted(rep_names.values()), key="filter_rep", wrap=True)
 mask = pd.Series(True, index=view.index)
 if status:
     mask &= view["status"].isin(status)

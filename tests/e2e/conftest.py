@@ -239,3 +239,16 @@ def assert_legend_under_the_map(seen: dict) -> None:
         for e in seen["entries"]
     ), seen
     assert seen["cut"] == 0 and seen["font"] >= 12, seen
+
+
+# Where each chosen tag of a multiselect lies against the box that shows them, and how far that box scrolls sideways.
+TAGS_IN_VIEW = """e => {
+    const box = e.querySelector('.react-aria-ComboBox [data-testid="stMultiSelectTagsContainer"]');
+    const outer = box.getBoundingClientRect();
+    const tags = [...box.querySelectorAll('[data-tag]')].map(t => {
+        const r = t.getBoundingClientRect();
+        return [t.innerText, r.left >= outer.left - 0.5 && r.right <= outer.right + 0.5
+                             && r.top >= outer.top - 0.5 && r.bottom <= outer.bottom + 0.5];
+    });
+    return {box: [outer.width, outer.height], scrolls: box.scrollWidth - box.clientWidth, tags};
+}"""

@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     ARTIFACTS,
     OVERFLOWS,
     SCROLLS,
+    TAGS_IN_VIEW,
     assert_legend_under_the_map,
     legend_and_map,
     map_frame,
@@ -132,19 +133,6 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     ARTIFACTS.mkdir(exist_ok=True)
     table.screenshot(path=str(ARTIFACTS / "rebalance_scratch_table_1280.png"))
     assert page.errors == []
-
-
-# Where each locked territory's tag lies against the box that shows them, and how far that box scrolls sideways.
-TAGS_IN_VIEW = """e => {
-    const box = e.querySelector('.react-aria-ComboBox [data-testid="stMultiSelectTagsContainer"]');
-    const outer = box.getBoundingClientRect();
-    const tags = [...box.querySelectorAll('[data-tag]')].map(t => {
-        const r = t.getBoundingClientRect();
-        return [t.innerText, r.left >= outer.left - 0.5 && r.right <= outer.right + 0.5
-                             && r.top >= outer.top - 0.5 && r.bottom <= outer.bottom + 0.5];
-    });
-    return {box: [outer.width, outer.height], scrolls: box.scrollWidth - box.clientWidth, tags};
-}"""
 
 
 def test_every_locked_territory_shows_in_its_box_at_1280_and_1440_px(page, app_url):
