@@ -18,6 +18,7 @@ from pages.shared import (
     plain,
     set_accounts,
     show_input_error,
+    show_row_problems,
     show_table,
     table_height,
     unmatched_owners_warning,
@@ -273,25 +274,7 @@ else:
                        "why": labelled({"width": widths["why"]}, "Why it has no rep", None)},
     )  # fmt: skip
 
-# Each problem is read whole, how to fix it included (at 1280 px the Problem column cut "… fix the state or give co"
-# and "exchange the two values …", a new user's test): the other columns are narrow, and the rows are tall enough for
-# the longest sentence wrapped in the Problem column's least width (the expander's 786 px at a 1280 px window).
-PROBLEM_WIDTHS = {"row": 48, "account_id": 88, "column": 110, "value": 110, "problem": 340, "severity": 70}
-PROBLEM_ROWS = 10  # rows in view, the table scrolls for the rest
-
 problems = loaded.problems
 if len(problems):
     with st.expander(f"Rows with problems in {plain(loaded.source)} ({len(problems):,})"):
-        widths, row = PROBLEM_WIDTHS, wrapping_row_height(problems["problem"], PROBLEM_WIDTHS["problem"])
-        show_table(
-            problems, hide_index=True, width="stretch", row_height=row,
-            height=table_height(min(len(problems), PROBLEM_ROWS), row),
-            column_config={"row": st.column_config.NumberColumn("Line", width=widths["row"], help="The file's line, "
-                                                                "as an editor numbers them (the header is line 1)"),
-                           "account_id": labelled({"width": widths["account_id"]}, "Account id", None),
-                           "column": labelled({"width": widths["column"]}, "Column", "The file's column(s)"),
-                           "value": labelled({"width": widths["value"]}, "Value", "What the file holds there"),
-                           "problem": labelled({"width": widths["problem"]}, "Problem", "What is wrong and how to fix it"),
-                           "severity": labelled({"width": widths["severity"]}, "Severity",
-                                                "skipped: the row is not on the map; warning: it is, a field ignored")},
-        )  # fmt: skip
+        show_row_problems(problems)

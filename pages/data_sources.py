@@ -22,6 +22,7 @@ from pages.shared import (
     plain,
     set_plan,
     show_input_error,
+    show_row_problems,
     show_table,
     unmatched_owners_warning,
     unsaved_changes,
@@ -34,6 +35,7 @@ st.title("Data sources")
 loaded = current_accounts()
 plan = current_plan()
 _LINE = {"row": st.column_config.NumberColumn("Line", help="The line of the file, as a text editor numbers it")}
+# (the row problems as on the Accounts page, each sentence whole: at 1280 px they were cut before how to fix them)
 
 st.subheader("Accounts")
 st.write(
@@ -51,11 +53,11 @@ unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
     st.markdown(f"**{counted(len(skipped), 'row')} could not be placed**")
-    show_table(skipped, hide_index=True, column_config=_LINE)
+    show_row_problems(skipped)
 warnings = loaded.problems[loaded.problems["severity"] == "warning"]
 if len(warnings):
     st.markdown(f"**{counted(len(warnings), 'warning')}** on rows that were placed")
-    show_table(warnings, hide_index=True, column_config=_LINE)
+    show_row_problems(warnings)
 if len(loaded.outside):
     st.markdown(f"**{counted(len(loaded.outside), 'account')} outside every region**")
     show_table(loaded.outside, hide_index=True, column_config=_LINE)

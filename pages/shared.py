@@ -1246,6 +1246,36 @@ def table_height(rows: int, row_height: int) -> int:
     return TABLE_HEADER + rows * row_height + 3  # (+ its borders)
 
 
+# Each problem is read whole, how to fix it included (at 1280 px the Problem column cut "… fix the state or give co"
+# and "exchange the two values …", a new user's test): the other columns are narrow, and the rows are tall enough for
+# the longest sentence wrapped in the Problem column's least width (an expander's 786 px at a 1280 px window).
+PROBLEM_WIDTHS = {"row": 48, "account_id": 88, "column": 110, "value": 110, "problem": 340, "severity": 70}
+PROBLEM_ROWS = 10  # rows in view, the table scrolls for the rest
+
+
+def show_row_problems(problems: pd.DataFrame) -> None:
+    """An accounts file's row problems (``LoadedAccounts.problems``) as a table that shows each sentence whole.
+
+    Parameters
+    ----------
+    problems : DataFrame
+        ``row, account_id, column, value, problem, severity`` (those present are shown).
+    """
+    widths, row = PROBLEM_WIDTHS, wrapping_row_height(problems["problem"], PROBLEM_WIDTHS["problem"])
+    show_table(
+        problems, hide_index=True, width="stretch", row_height=row,
+        height=table_height(min(len(problems), PROBLEM_ROWS), row),
+        column_config={"row": st.column_config.NumberColumn("Line", width=widths["row"], help="The file's line, "
+                                                            "as an editor numbers them (the header is line 1)"),
+                       "account_id": labelled({"width": widths["account_id"]}, "Account id", None),
+                       "column": labelled({"width": widths["column"]}, "Column", "The file's column(s)"),
+                       "value": labelled({"width": widths["value"]}, "Value", "What the file holds there"),
+                       "problem": labelled({"width": widths["problem"]}, "Problem", "What is wrong and how to fix it"),
+                       "severity": labelled({"width": widths["severity"]}, "Severity",
+                                            "skipped: the row is not on the map; warning: it is, a field ignored")},
+    )  # fmt: skip
+
+
 def _blanks_as_missing(data):
     """``data`` with empty text cells as missing (shown as the em dash, like None), in a copy when any."""
     if not isinstance(data, pd.DataFrame):
