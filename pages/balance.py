@@ -18,8 +18,8 @@ from pages.shared import (
     score,
     score_column,
     show_table,
-    waiting_remedies,
 )
+from territory.impact import waiting_remedies
 
 WHOLE_TABLE_ROWS = 40  # a table of at most this many rows is shown whole, not in a scroll of ten
 engine = current_engine()

@@ -31,7 +31,7 @@ from pages.shared import (
     unsaved_changes,
 )
 from territory.edits import create_territory, merge_territories, split_territory, update_territory
-from territory.impact import edit_impact
+from territory.impact import edit_impact, more_waiting, waiting_remedies
 
 MAP_KEY = "edit_map"
 NO_TERRITORY = "__none__"
@@ -555,6 +555,10 @@ with panel:
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
         for warning in impact.warnings:
             st.warning(plain(warning), icon="⚠️")
+        # and what to do where the edit leaves more accounts waiting (the warning said so, not what to do)
+        remedies = waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after), limit=3)
+        if remedies:
+            st.info("**What to do:**\n\n" + "\n".join(f"- {plain(remedy)}" for remedy in remedies))
 
         if len(impact.territories):
             st.markdown("**Territories**")

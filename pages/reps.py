@@ -18,11 +18,10 @@ from pages.shared import (
     set_plan,
     show_input_error,
     show_table,
-    waiting_remedies,
 )
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
-from territory.impact import edit_impact
+from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
 
@@ -272,16 +271,6 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
         )
     kept = {r["rep_id"] for r in reps}
     return reps, [r for r in existing if r not in kept]
-
-
-def more_waiting(before, after) -> list[str]:
-    """The territories where more accounts wait for a rep after the change than before."""
-
-    def waiting(result: pd.DataFrame) -> pd.Series:
-        return result[result["status"].eq("unassigned")].groupby("territory_id").size()
-
-    grew = waiting(after.result).sub(waiting(before.result), fill_value=0)
-    return [str(t) for t in grew[grew > 0].index]
 
 
 changed = not edited.drop(columns=READ_ONLY).equals(roster.drop(columns=READ_ONLY))

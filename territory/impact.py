@@ -10,6 +10,7 @@ import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
 from territory.formatting import money, name_list
+from territory.model import Plan
 
 __all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
 
@@ -325,3 +326,89 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
             "are now in no territory."
         )
     return out
+
+
+def _rep_names(names: list[str], limit: int = 4) -> str:
+    """``A``, ``A and B``, ``A, B and C``; past ``limit`` names, ``A, B, C, D and 2 more``."""
+    if len(names) > limit:
+        names = [*names[:limit], f"{len(names) - limit} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def waiting_remedies(
+    plan: Plan,
+    accounts: pd.DataFrame,
+    *,
+    territory_ids: list[str] | None = None,
+    limit: int = 5,
+    where: str = "on the Reps page",
+) -> list[str]:
+    """What to do about the accounts that wait for a rep, territory by territory, most waiting first.
+
+    An account waits when its territory's active reps are all at capacity, or when the territory has no active rep;
+    each sentence names the territory, how many wait, the reps concerned and the remedies: raise a capacity or add
+    a rep on the Reps page, or move regions to a territory with room. The sentences are plain text (escape them
+    with :func:`plain` for Markdown).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan the accounts were assigned with (its territories' names and reps).
+    accounts : pandas.DataFrame
+        The assignment (``territory_id``, ``status``, ``reason``): rows with status ``unassigned`` and reason
+        ``at-capacity`` or ``no-available-rep`` wait for a rep.
+    territory_ids : list of str, optional
+        Only these territories (those a change left with more accounts waiting); all when None.
+    limit : int, default 5
+        Territories named one by one; the others are counted in a last sentence.
+    where : str, default "on the Reps page"
+        Where reps are edited, as the sentences say it ("in the roster above" on the Reps page).
+
+    Returns
+    -------
+    list of str
+        One sentence per territory (none when no account waits), then the count of the others past ``limit``.
+    """
+    waiting = accounts[
+        accounts["status"].eq("unassigned")
+        & accounts["reason"].isin(["at-capacity", "no-available-rep"])
+        & (accounts["territory_id"].isin(territory_ids) if territory_ids is not None else True)
+    ]
+    counts = waiting.groupby("territory_id").size().sort_values(ascending=False, kind="stable")
+    names = {t.territory_id: t.name.strip() or t.territory_id for t in plan.territories}
+    said = []
+    for territory_id, count in counts.iloc[:limit].items():
+        name = names.get(territory_id, territory_id)
+        reps = [r.name for r in plan.reps_of(territory_id)]
+        if reps:
+            raise_by = (f"their capacities by {count:,} in all" if len(reps) > 1
+                        else f"{reps[0]}'s capacity by {count:,}")  # fmt: skip
+            said.append(
+                f"{name}: {count:,} account(s) wait behind {_rep_names(reps)}, at capacity. To serve them, raise "
+                f"{raise_by} {where}, add a rep to {name} there (in the Territories column), or move "
+                "regions to a territory with room (Edit territories, or Rebalance)."
+            )
+        else:
+            inactive = [r.name for r in plan.reps_of(territory_id, active_only=False)]
+            staff = (f"tick Active for {_rep_names(inactive)}" + (" or " if inactive else "")) if inactive else ""
+            said.append(
+                f"{name}: {count:,} account(s) wait; it has no active rep. {where[0].upper()}{where[1:]}, {staff}add a rep with "
+                f"{name} in the Territories column, or give its regions to a territory with reps (Edit territories, "
+                "or Rebalance)."
+            )
+    if len(counts) > limit:
+        rest = counts.iloc[limit:]
+        said.append(
+            f"{len(rest)} more territories: {int(rest.sum()):,} account(s) (the Territories table's Waiting column)."
+        )
+    return said
+
+
+def more_waiting(before: PlanState, after: PlanState) -> list[str]:
+    """The territories where more accounts wait for a rep in ``after`` than in ``before`` (for :func:`waiting_remedies`)."""
+
+    def waiting(result: pd.DataFrame) -> pd.Series:
+        return result[result["status"].eq("unassigned")].groupby("territory_id").size()
+
+    grew = waiting(after.result).sub(waiting(before.result), fill_value=0)
+    return [str(t) for t in grew[grew > 0].index]

@@ -374,3 +374,20 @@ def test_a_new_territory_with_no_regions_is_what_clicks_paint_and_can_take_a_rep
     assert editor.multiselect(key="new_reps").value == []
     click(editor, "US-CO", 1)
     assert "US-CO" in plan_of(editor).territory(created.territory_id).region_ids
+
+
+def test_an_edit_that_leaves_more_accounts_waiting_says_what_to_do(editor):
+    # The panel warned that more accounts wait behind reps at capacity, and said no more (a new user's test).
+    from territory.impact import more_waiting, waiting_remedies
+
+    editor.multiselect(key="twin_regions").set_value(["US-NJ", "US-DE"]).run()
+    editor.selectbox(key="twin_target").set_value("USS").run()
+    editor.button(key="twin_move").click().run()
+    before = demo_state()
+    after = before.move_regions(["US-NJ", "US-DE"], "USS")
+    grew = more_waiting(before, after)
+    assert "USS" in grew
+    said = waiting_remedies(after.plan, after.result, territory_ids=grew, limit=3)
+    shown = next(m for m in messages(editor, "info") if m.startswith("**What to do:**"))
+    assert all(f"- {remedy}" in shown for remedy in said)
+    assert "US South: " in shown and "raise" in shown
