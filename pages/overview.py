@@ -82,7 +82,8 @@ row2[0].metric(
     "Reps over capacity",
     f"{team['reps_over_capacity']}",
     help=f"Reps holding more accounts than their capacity. At capacity: {len(full)} of {team['active_reps']} active "
-    f"reps; {team['accounts_waiting']:,} accounts in territories wait for a rep (the Balance page lists who is full).",
+    f"reps; {team['accounts_waiting']:,} accounts in territories wait for a rep. The Balance page lists who is "
+    "full and what to do: raise a capacity or add a rep on the Reps page, or move regions to a territory with room.",
 )
 row2[1].metric("Rep utilization", percent(team["utilization"]), help="Active accounts ÷ capacity of active reps")
 row2[2].metric(

@@ -57,6 +57,7 @@ def test_home_is_the_overview_with_kpis(app):
     team = _demo().balance.team
     over = next(m for m in app.metric if m.label == "Reps over capacity")
     assert f"{team['accounts_waiting']:,} accounts in territories wait for a rep" in over.help
+    assert "raise a capacity or add a rep on the Reps page" in over.help  # (what to do, not only who is full)
     assert 0 <= float(metrics["Team balance score"]) <= 1
     territories = app.dataframe[0].value
     assert "Pipeline velocity ($/day)" in territories.columns
