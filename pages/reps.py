@@ -195,11 +195,16 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
 
-def _figure_problems(capacity, quota_attainment, *, new: bool) -> list[str]:
+QUOTA_TYPO = 10.0
+"""A Quota % typed above this share (1,000%) is refused unless the rep had it: 112 typed for 112% read 11,200%."""
+
+
+def _figure_problems(capacity, quota_attainment, *, new: bool, was: float | None = None) -> list[str]:
     """What is wrong with a row's Capacity and Quota %, in the table's words and with what to type.
 
     The plan reads them as a whole number and a share, both 0 or more; nothing is changed to fit (a typed -5 was
-    read as 5, an emptied Quota % as 0). A new rep's empty Quota % is 0%, as the added row shows it.
+    read as 5, an emptied Quota % as 0). A new rep's empty Quota % is 0%, as the added row shows it. A share above
+    :data:`QUOTA_TYPO` that the rep did not have (``was``) is taken for a percentage typed as one.
     """
     problems = []
     how_many = "enter the most accounts the rep can hold, a whole number, 0 or more (0: no accounts)"
@@ -214,6 +219,11 @@ def _figure_problems(capacity, quota_attainment, *, new: bool) -> list[str]:
         problems.append(f"Quota % is empty; {how_much} (0 for a rep who has sold nothing yet).")
     elif share < 0:
         problems.append(f"Quota % is {percent(share)} ({share:g}), below 0; {how_much}.")
+    elif share > QUOTA_TYPO and share != was:
+        problems.append(
+            f"Quota % is {percent(share)} ({share:g}), more than {percent(QUOTA_TYPO)}: was {percent(share / 100)} "
+            f"meant? {how_much[0].upper()}{how_much[1:]} (type {share / 100:g})."
+        )
     return problems
 
 
@@ -230,7 +240,12 @@ def roster_problems(edited: pd.DataFrame) -> list[str]:
             problems.append(f"{who}: {home_of(row.home, rep_id)[1]}")
         problems += [
             f"{who}: {problem}"
-            for problem in _figure_problems(row.capacity, row.quota_attainment, new=rep_id not in existing_names)
+            for problem in _figure_problems(
+                row.capacity,
+                row.quota_attainment,
+                new=rep_id not in existing_names,
+                was=plan.rep(rep_id).quota_attainment if rep_id in existing_names else None,
+            )
         ]
         unknown = [t for t in split(row.territories) if territory_of(t) not in known]
         if unknown:

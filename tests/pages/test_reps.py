@@ -131,6 +131,11 @@ def test_a_new_rep_with_active_left_blank_joins_the_team_active(app):
             "or more: 1 is on quota, 1.12 is 112%",
         ),  # fmt: skip
         ({"quota_attainment": None}, "Quota % is empty; enter the rep's quota attainment as a fraction, 0 or more"),
+        (  # (112 typed for 112% read 11200%)
+            {"quota_attainment": 112},
+            "Quota % is 11200% (112), more than 1000%: was 112% meant? Enter the rep's quota attainment as a "
+            "fraction, 0 or more: 1 is on quota, 1.12 is 112% (type 1.12).",
+        ),
     ],
 )
 def test_a_capacity_or_quota_that_makes_no_sense_is_refused_naming_the_rep(app, change, said):
