@@ -15,8 +15,12 @@ import streamlit as st
 from geo.boundaries import region_label, region_labels
 from geo.editing import units_of_claims
 from pages.shared import (
+    CELL_PADDING,
+    CHARACTER_WIDTH,
+    TABLE_HEADER,
     assigned_afresh,
     author,
+    count_column,
     current_engine,
     drop_plans_question,
     edit_history,
@@ -44,6 +48,7 @@ from pages.shared import (
     stored_origin,
     stored_plan,
     stored_version_of_folder,
+    table_height,
     unsaved_changes,
 )
 from territory import InputDataError, plan_from_dict
@@ -180,6 +185,42 @@ def _regions_moved_csv(regions: pd.DataFrame) -> bytes:
     named = regions.copy()
     named.insert(1, "region_name", region_labels(regions["region_id"]) if len(regions) else [])
     return spreadsheet_csv(named)
+
+
+def _fits_beside_the_map(table: pd.DataFrame, width: int = 318) -> bool:
+    """Whether ``table``'s columns, each as wide as its longest text or heading, fit in ``width`` px.
+
+    (Compare's regions moved sat beside the map in a column of 320 px at 1280 px, scrolling sideways for long names.)
+    """
+    needed = sum(
+        max([len(str(column)), *(len(str(v)) for v in table[column])]) * CHARACTER_WIDTH + 2 * CELL_PADDING
+        for column in table.columns
+    )
+    return needed <= width
+
+
+def _show_wrapping(table: pd.DataFrame, index: str, widths: dict[str, int]) -> None:
+    """A table whose texts wrap (``st.table``, read as Markdown: shown as written), ``index`` its first column.
+
+    Over 30 rows, a data grid of ``widths`` px instead (a long table is scrolled, not wrapped). Wide texts in a data
+    grid pushed columns out of view at 1280 px (a save conflict's "Theirs", a territory's details).
+    """
+    if len(table) <= 30:
+        st.table(table.map(lambda v: plain(v) if isinstance(v, str) else v).set_index(index))
+    else:
+        text = st.column_config.TextColumn
+        show_table(table, hide_index=True, width="stretch",
+                   column_config={c: text(c, width=w) for c, w in widths.items()})  # fmt: skip
+
+
+def _show_territory_changes(territories: pd.DataFrame) -> None:
+    """A diff's territories added, removed or changed (:attr:`territory.plan_diff.PlanDiff.territories`)."""
+    # (wrapped: the details, "name: Canada West → British Columbia & Colorado + 13 more; industries: …", were cut off
+    # in a data grid at 1280 px, a new user's test)
+    _show_wrapping(
+        territories.rename(columns={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"}),
+        "Territory", {"Territory": 180, "Id": 60, "Change": 80, "Detail": 440},
+    )  # fmt: skip
 
 
 def _show_reps_changed(reps: pd.DataFrame) -> None:
@@ -537,7 +578,13 @@ def _other_work_section() -> None:
                 "Accounts file": copy.accounts_source,
             })  # fmt: skip
         if rows:
-            show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
+            # (widths that fit the expander at 1280 px: "Accounts file" ran past its edge)
+            text = st.column_config.TextColumn
+            show_table(pd.DataFrame(rows), hide_index=True, width="stretch",
+                       column_config={"Plan": text("Plan", width=180), "Based on": text("Based on", width=75),
+                                      "Changes": text("Changes", width=160), "By": text("By", width=110),
+                                      "Last changed (UTC)": text("Last changed (UTC)", width=125),
+                                      "Accounts file": text("Accounts file", width=100)})  # fmt: skip
         if unreadable:
             st.caption(f"{len(unreadable)} kept cop{'y' if len(unreadable) == 1 else 'ies'} could not be read as a "
                        "plan (a newer or damaged format); they are dropped 30 days after their last change.")  # fmt: skip
@@ -626,21 +673,20 @@ if conflict:
         f"{len(their_diff.reps)} rep change(s)"
     )
     if len(their_diff.regions):
-        show_table(_regions_moved(their_diff.regions), hide_index=True)
+        show_table(_regions_moved(their_diff.regions), hide_index=True, width="stretch")
     if len(their_diff.territories):
-        show_table(
-            their_diff.territories, hide_index=True,
-            column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
-        )  # fmt: skip
+        _show_territory_changes(their_diff.territories)
     if len(their_diff.reps):
         _show_reps_changed(their_diff.reps)
     _, both = _merge()
     if both:
         st.markdown(f"**Changed on both sides** ({len(both)}): the merge keeps yours unless you choose theirs.")
-        show_table(pd.DataFrame({"What": [_conflict_what(c) for c in both],
-                                 f"Before (version {base})": [c.base for c in both],
-                                 "Yours": [c.yours for c in both],
-                                 f"Theirs (version {current})": [c.theirs for c in both]}), hide_index=True)  # fmt: skip
+        # (wrapped: long territory names pushed "Theirs" out of view at 1280 px, a new user's test)
+        theirs = f"Theirs (version {current})"
+        _show_wrapping(pd.DataFrame({"What": [_conflict_what(c) for c in both],
+                                     f"Before (version {base})": [str(c.base) for c in both],
+                                     "Yours": [str(c.yours) for c in both], theirs: [str(c.theirs) for c in both]}),
+                       "What", {"What": 220, f"Before (version {base})": 180, "Yours": 180, theirs: 180})  # fmt: skip
         what = {c.key: _conflict_what(c) for c in both}
         st.multiselect("Keep theirs for", list(what), key="merge_keep_theirs", format_func=lambda k: what.get(k, k),
                        placeholder="None: keep yours everywhere")  # fmt: skip
@@ -730,8 +776,15 @@ if ids:
         ),
         hide_index=True,
         width="stretch",
-        column_config={"Message": st.column_config.TextColumn("Message", width="large")},
-    )
+        # (widths that fit 818 px at 1280 px: the table was 952 px, the message at its edge; a long one is shown
+        # whole under the Version box. Accounts with separators, also where a version was saved without them)
+        column_config={"Version": st.column_config.NumberColumn("Version", width=60),
+                       "Author": st.column_config.TextColumn("Author", width=150),
+                       "Saved (UTC)": st.column_config.TextColumn("Saved (UTC)", width=130),
+                       "Territories": count_column("Territories", width=80),
+                       "Accounts": count_column("Accounts", width=80),
+                       "Message": st.column_config.TextColumn("Message", width=280)},
+    )  # fmt: skip
     numbers = [v.version for v in versions]
     if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]):
         # Another plan picked, or a version saved: the box shows the newest version again.
@@ -832,10 +885,11 @@ if ids:
 
             from geo.coverage import changed_regions_map
 
-            # Beside the map while the names are short; under it, at full width, when a territory's name is long
-            # ("Tennessee & Virginia + 4 more" was cut to "Tennesse" at 1280 px: a new user's test)
-            longest = max((len(str(n)) for n in (*diff.regions["from_name"], *diff.regions["to_name"])), default=0)
-            under = longest > 14
+            # Beside the map while its table fits there; under it, at full width, when a territory's name is long
+            # ("Tennessee & Virginia + 4 more" was cut to "Tennesse" at 1280 px: a new user's test) or a region's
+            # (it scrolled sideways in its 320 px)
+            moved = _regions_moved(diff.regions)
+            under = not _fits_beside_the_map(moved)
             left, right = (st.container(), st.container()) if under else st.columns([3, 2])
             with left:
                 compare_map = changed_regions_map(diff.regions, old_version.plan, new_version.plan)
@@ -845,26 +899,12 @@ if ids:
                     st.html(compare_map.legend_html)
             with right:
                 st.markdown("**Regions moved**")
-                show_table(_regions_moved(diff.regions), hide_index=True,
-                           **({"height": 300, "width": "stretch"} if under else {}))  # fmt: skip
+                # (under the map: up to 300 px high, no taller than its rows, which left empty rows below three)
+                height = min(300, table_height(len(moved), TABLE_HEADER))
+                show_table(moved, hide_index=True, width="stretch", **({"height": height} if under else {}))
         if len(diff.territories):
             st.markdown("**Territories**")
-            if len(diff.territories) <= 30:
-                # A table that wraps its text: the details ("name: Canada West → British Columbia & Colorado + 13
-                # more; industries: …") were cut off in a data grid at 1280 px (a new user's test). Its cells are read
-                # as Markdown: names and details shown as written.
-                st.table(
-                    diff.territories.rename(
-                        columns={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"}
-                    )
-                    .map(lambda v: plain(v) if isinstance(v, str) else v)
-                    .set_index("Territory")  # fmt: skip
-                )
-            else:
-                show_table(
-                    diff.territories, hide_index=True, width="stretch",
-                    column_config={"territory_id": "Id", "name": "Territory", "change": "Change", "detail": "Detail"},
-                )  # fmt: skip
+            _show_territory_changes(diff.territories)
         if len(diff.reps):  # (capacities, territories, who is active: the Reps page's changes)
             _show_reps_changed(diff.reps)
         if len(diff.handoffs):
@@ -907,10 +947,13 @@ if ids:
     audit = store.audit(chosen)
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    # (widths that fit 818 px at 1280 px: the log was 910 px wide, its details at the edge)
+    text = st.column_config.TextColumn
     show_table(
         audit, hide_index=True, width="stretch",
-        column_config={"at": "When (UTC)", "plan_id": "Plan", "version": "Version", "actor": "Who", "action": "Action",
-                       "detail": st.column_config.TextColumn("Detail", width="large")},
+        column_config={"at": text("When (UTC)", width=130), "plan_id": st.column_config.NumberColumn("Plan", width=45),
+                       "version": st.column_config.NumberColumn("Version", width=60), "actor": text("Who", width=140),
+                       "action": text("Action", width=70), "detail": text("Detail", width=320)},
     )  # fmt: skip
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
