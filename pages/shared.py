@@ -318,6 +318,8 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
         st.session_state["pending_restore"] = work  # applied by init_state once the accounts are there
     else:
         st.session_state["plan_json"] = work
+        # (a plan not stored: taken over from a closed tab, it was saved as a version of the plan open here)
+        _set_stored_link(None)
     st.session_state["restored_work"] = {
         "name": copy.plan.name,
         "base": (base.plan_id, base.version) if base is not None else None,

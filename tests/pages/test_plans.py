@@ -398,6 +398,24 @@ def test_undo_to_a_plan_deleted_since_is_a_plan_not_stored(data_dir):
     assert "store_plan" not in app.session_state and "— not stored yet" in texts(app)
 
 
+def test_a_closed_tab_s_work_on_a_plan_not_stored_is_opened_as_not_stored(data_dir):
+    # Taken over here, a closed tab's plan not stored yet stayed linked to the plan open here: "Working on Uploaded
+    # plan — plan #1", and Save made it a version of plan #1.
+    from dataclasses import replace
+
+    app = session()
+    store = PlanStore()
+    store.keep_working_copy("3" * 32, replace(plan_of(app), name="Uploaded plan"), plan_id=None, version=None,
+                            author="bo")  # fmt: skip
+    go(app, "pages/plans.py")
+    app.button(key="other_work_open").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert plan_of(app).name == "Uploaded plan" and "store_plan" not in app.session_state
+    assert "Working on **Uploaded plan** — not stored yet" in texts(app)
+    save(app, "from the closed tab")
+    assert app.session_state["store_plan"] == (2, 1) and PlanStore().plan_record(1).current_version == 1
+
+
 def test_activate_archive_restore_and_audit(data_dir):
     app = session()
     assert "Restored from" not in app.dataframe[0].value.columns
