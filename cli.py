@@ -476,7 +476,9 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             )  # fmt: skip
         else:
             diff = diff_plans(old, new, parents=units_of_claims(old, new), region_label=region_label)
-        tables = {"regions": diff.regions, "territories": diff.territories, "reps": diff.reps,
+        # (regions by name beside their ids, as gaps and rebalance's moves name them)
+        regions = _with_names(diff.regions, "region_id", "region_name") if len(diff.regions) else diff.regions
+        tables = {"regions": regions, "territories": diff.territories, "reps": diff.reps,
                   "accounts": diff.accounts, "handoffs": diff.handoffs}  # fmt: skip
         return {k: _records(v) for k, v in tables.items()}, tables, "regions"
     if args.command == "crm-export":

@@ -288,8 +288,8 @@ def test_export_import_and_diff_plan_folders(tmp_path, capsys):
     code, out, err = run_cli("diff", "--plan", DEMO_PLAN, "--new", folder, capsys=capsys)
     assert code == 0, err
     assert json.loads(out)["regions"] == [
-        {"region_id": "US-NJ", "from_territory_id": None, "to_territory_id": "NAE", "from_name": "No territory",
-         "to_name": "North America East"}
+        {"region_id": "US-NJ", "region_name": "New Jersey", "from_territory_id": None, "to_territory_id": "NAE",
+         "from_name": "No territory", "to_name": "North America East"}
     ]  # fmt: skip
     code, out, err = run_cli(
         "diff", "--plan", DEMO_PLAN, "--new", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
