@@ -182,6 +182,8 @@ def read_accounts(
         )
     notes = [f"{name}: {message}" for message in shared_columns(mapping)]
     _check_columns(raw, mapping, name)
+    if read.delimiter == ";":
+        _decimal_commas(raw, mapping, name, notes)
     mapping_problems = _check_coordinate_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
@@ -278,6 +280,7 @@ class _Csv:
     raw: pd.DataFrame
     lines: np.ndarray
     notes: list[str]
+    delimiter: str = ","
 
 
 def _read_csv(source, name: str) -> _Csv:
@@ -322,7 +325,7 @@ def _read_csv(source, name: str) -> _Csv:
     raw, lines = raw.loc[~empty].reset_index(drop=True), lines[~empty]
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
-    return _Csv(raw, lines, notes)
+    return _Csv(raw, lines, notes, delimiter)
 
 
 def _check_text(head: bytes, name: str) -> None:
@@ -352,13 +355,41 @@ def _check_text(head: bytes, name: str) -> None:
 
 
 def _delimiter(text: str) -> str:
-    """A tab when the header line holds more tabs than commas (a tab-separated file), else a comma.
+    r"""The separator the header line uses most of comma, tab and semicolon (a comma on a tie).
 
-    (A file separated by semicolons is read with commas, as one column, and refused by :func:`_check_separator`:
-    its numbers are written with decimal commas.)
+    A file separated by semicolons is what Excel saves as CSV where the comma is the decimal mark (Germany, France):
+    its numbers are read by :func:`_decimal_commas`.
+
+    Examples
+    --------
+    >>> _delimiter("id;name;lat;lon\n1;A;48,85;2,35\n"), _delimiter("id\tname\n"), _delimiter("id,name\n")
+    (';', '\t', ',')
     """
     header = next((line for line in io.StringIO(text) if line.strip()), "")
-    return "\t" if header.count("\t") > header.count(",") else ","
+    counts = {",": header.count(","), "\t": header.count("\t"), ";": header.count(";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
+_NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")
+_DECIMAL_COMMA = r"^\s*[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?\s*$"  # 1.234,5 / 48,85 / 1.000 / 12
+
+
+def _decimal_commas(raw: pd.DataFrame, mapping: dict[str, str], name: str, notes: list[str]) -> None:
+    """Numbers written with a decimal comma (``48,85``, ``1.000,50``) as Python reads them, in ``raw`` in place.
+
+    Only in a semicolon-separated file, only in the columns mapped to number fields, and only when one of their
+    cells has a comma between digits (so ``48.85`` in a file that writes dots is left alone). Said in a note.
+    """
+    columns = list(dict.fromkeys(mapping[f] for f in _NUMBER_FIELDS if mapping.get(f) in raw))
+    text = {c: raw[c].astype("string") for c in columns}
+    if not any(t.str.contains(r"\d,\d", regex=True).any() for t in text.values()):
+        return
+    for column, cells in text.items():
+        european = cells.str.match(_DECIMAL_COMMA, na=False)
+        converted = cells.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        raw[column] = raw[column].where(~european, converted)
+    notes.append(f"{name}: read as semicolon-separated with decimal commas (48,85 is 48.85; 1.000 is 1000)")
 
 
 def _check_separator(raw: pd.DataFrame, name: str) -> None:

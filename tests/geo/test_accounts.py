@@ -592,3 +592,29 @@ def test_a_bad_coordinate_whose_address_cannot_be_placed_either_is_one_problem_n
     )
     assert problems.loc["B", ["problem", "severity"]].tolist() == ["is not a number; placed by its address instead",
                                                                    "warning"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "noted"),
+    [
+        # Excel's CSV where the comma is the decimal mark: semicolons between fields, 48,85 and 1.000,50
+        ("id;lat;lon;estimated_value\nA;48,85;2,35;1.000,50\nB;-33,9;151,2;12\n",
+         {"A": (48.85, 2.35, 1000.5), "B": (-33.9, 151.2, 12.0)}, True),
+        # semicolons with decimal points: nothing to convert (48.85 is not a thousand-separated 4885)
+        ("id;lat;lon;estimated_value\nA;48.85;2.35;1000.5\n", {"A": (48.85, 2.35, 1000.5)}, False),
+    ],
+)  # fmt: skip
+def test_a_semicolon_file_reads_its_numbers_as_written(text, expected, noted):
+    load = read_accounts(text.encode(), filename="konten.csv")
+    got = load.accounts.set_index("account_id")
+    for account, (lat, lon, value) in expected.items():
+        assert (got.at[account, "lat"], got.at[account, "lon"], got.at[account, "value"]) == (lat, lon, value)
+    assert any("decimal commas" in note for note in load.notes) == noted
+    assert load.problems.empty
+
+
+def test_a_semicolon_file_keeps_its_ids_and_names_as_written():
+    # (only the number fields are read with decimal commas: an id "1.000" stays "1.000")
+    load = read_accounts(b"id;name;lat;lon\n1.000;Dupont, Fils;48,85;2,35\n", filename="konten.csv")
+    row = load.accounts.iloc[0]
+    assert (row["account_id"], row["name"], row["lat"]) == ("1.000", "Dupont, Fils", 48.85)
