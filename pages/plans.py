@@ -18,6 +18,7 @@ from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
     TABLE_HEADER,
+    WRAPPED_LINE,
     assigned_afresh,
     author,
     count_column,
@@ -50,6 +51,7 @@ from pages.shared import (
     stored_version_of_folder,
     table_height,
     unsaved_changes,
+    wrapping_row_height,
 )
 from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
@@ -58,6 +60,7 @@ from territory.exports import spreadsheet_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
 
+AUDIT_LINES = 4  # an audit detail wraps onto up to this many lines (the download has it whole)
 ASSIGNMENT_COLUMNS = ["account_id", "territory_id", "rep_id", "status", "value"]
 
 store = plan_store()
@@ -947,14 +950,20 @@ if ids:
     audit = store.audit(chosen)
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    # (widths that fit 818 px at 1280 px: the log was 910 px wide, its details at the edge)
+    # (widths that fit 818 px at 1280 px: the log was 910 px wide, its details at the edge; a detail wraps onto up
+    # to AUDIT_LINES lines, and the download has every detail whole: they were cut at the table's edge)
     text = st.column_config.TextColumn
+    row = min(wrapping_row_height(audit["detail"].fillna(""), 320), AUDIT_LINES * WRAPPED_LINE + 2 * CELL_PADDING)
     show_table(
-        audit, hide_index=True, width="stretch",
+        audit, hide_index=True, width="stretch", row_height=row, height=table_height(min(len(audit), 10), row),
         column_config={"at": text("When (UTC)", width=130), "plan_id": st.column_config.NumberColumn("Plan", width=45),
                        "version": st.column_config.NumberColumn("Version", width=60), "actor": text("Who", width=140),
                        "action": text("Action", width=70), "detail": text("Detail", width=320)},
     )  # fmt: skip
+    if len(audit):
+        st.download_button(
+            "Download the audit log (CSV)", spreadsheet_csv(audit), f"plan-{chosen}-audit.csv", key="audit_download"
+        )
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
 st.subheader("Files: git and CRM")

@@ -443,6 +443,10 @@ def test_activate_archive_restore_and_audit(data_dir):
     from tests.pages.test_display_formats import column_formats
 
     assert list(column_formats(app.dataframe[-1])) == ["When (UTC)", "Plan", "Version", "Who", "Action", "Detail"]
+    # a detail wraps (it was cut at the table's edge), and the download has every detail whole
+    assert app.dataframe[-1].proto.row_height >= 68
+    downloaded = next(b for b in app.get("download_button") if b.proto.label == "Download the audit log (CSV)")
+    assert downloaded is not None
     # A new session opens the newest plan (none is active any more): the restored draft.
     assert session().session_state["store_plan"] == (2, 1)
 
