@@ -397,12 +397,18 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
     run = state.index.engine.iloc[positions].reset_index(drop=True)
     # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it; else it goes
     # back to the rep it had when the session started, if that rep covers its territory and has room (a county
-    # moved away and back while another edit came between, which no restore covers, finds its reps again).
-    run["owner"] = pd.Series(
-        np.where(was_assigned, before["rep_id"], run["owner"].to_numpy(dtype=object)), dtype=object
-    )
-    run[KEPT_COLUMN] = pd.Series(state.index.first_rep[positions], dtype=object)
+    # moved away and back while another edit came between, which no restore covers, finds its reps again). An
+    # account waiting for a rep tries that rep, else its owner in the data, only after every account kept its
+    # rep: as an owner it took the slot of an account its rep held (a customer before a prospect), a move no
+    # edit asked for (a rebase onto a plan that changed elsewhere made the prospect wait).
+    first_rep = state.index.first_rep[positions]
+    crm_owner = run["owner"].astype(object).where(run["owner"].notna(), None).to_numpy(dtype=object)
+    run["owner"] = pd.Series(np.where(was_assigned, before["rep_id"], None), dtype=object)
+    run[KEPT_COLUMN] = pd.Series(np.where(was_assigned | pd.notna(first_rep), first_rep, crm_owner), dtype=object)
     new = _assign(plan, run, state.regions, load, state.index.ancestors)
+    served = ~was_assigned & (new["rule"] == "kept") & (new["rep_id"] == crm_owner)
+    if served.any():  # (served by its owner in the data, as a full run says it)
+        new = {**new, "rule": np.where(served, "owner", new["rule"])}
 
     def differs(column):
         return _differs(before[column], new[column])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from territory import plan_from_dict
 from territory.assignment import _external_load
 from territory.balance import tally_assignment
-from territory.edits import _TRACKED, rebase, start
+from territory.edits import _TRACKED, plan_with_regions_moved, rebase, start
 from tests.territory.test_properties import (
     REGIONS,
     check_invariants,
@@ -217,3 +217,35 @@ def test_a_county_moved_away_and_back_with_another_edit_between_goes_back_to_its
     now = back.result.set_index("account_id")
     assert now.loc[["m1", "m2"], "rep_id"].tolist() == held[["m1", "m2"]].tolist() == ["A", "A"]
     assert now.loc[["m1", "m2"], "rule"].tolist() == ["kept", "kept"]
+
+
+def test_an_account_waiting_for_its_owner_does_not_take_the_slot_of_an_account_its_owner_holds():
+    # R holds the prospect p; the customer c, R's in the data, came into R's territory when R was full and waits.
+    # An edit that re-runs both (a rebase onto a plan changed elsewhere, or a move that R's territories still
+    # cover) gave c R's slot as its owner (customers first) and made p wait: a move no edit asked for.
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "E", "region_ids": ["US-NY"]},
+                {"territory_id": "W", "region_ids": ["US-NJ"]},
+                {"territory_id": "N", "region_ids": []},
+            ],
+            "reps": [rep("R", "E", "N", capacity=1), rep("B", "W", capacity=0)],
+        }
+    )
+    accounts = pd.DataFrame({"account_id": ["p", "c"], "region_id": ["US-36061", "US-NJ"], "owner": [None, "R"],
+                             "status": ["prospect", "customer"]})  # fmt: skip
+    s1 = start(plan, accounts, STATES).move_regions(["US-NJ"], "E")
+    assert s1.result[["rep_id", "status"]].values.tolist() == [["R", "assigned"], [None, "unassigned"]]
+    elsewhere = rebase(s1, plan_with_regions_moved(s1.plan, ["US-CT"], "W", ancestors=s1.index.ancestors))
+    full_check(elsewhere)
+    assert elsewhere.result["rep_id"].tolist() == ["R", None]
+    assert elsewhere.flows.empty
+    covered = s1.move_regions(["US-36061"], "N")  # R covers N too: p may stay with R
+    full_check(covered)
+    assert covered.result[["territory_id", "rep_id"]].values.tolist() == [["N", "R"], ["E", None]]
+    # and a waiting account whose owner has room is still served by it, said as a full run says it
+    roomier = rebase(s1, plan_from_dict({**s1.plan.to_dict(), "reps": [rep("R", "E", "N", capacity=2),
+                                                                      rep("B", "W", capacity=0)]}))  # fmt: skip
+    full_check(roomier)
+    assert roomier.result[["rep_id", "rule"]].values.tolist() == [["R", "most-free-capacity"], ["R", "owner"]]
