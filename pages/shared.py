@@ -829,7 +829,11 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     now = match_owners(plan, owners).rep_ids
     if (now.notna() & (now != owners)).any():
         kept = state.result.set_index("account_id")["rep_id"]
-        push_state(start(plan, state.accounts.assign(owner=now.to_numpy()), state.regions, keep=kept), label)
+        # (the owners just matched get their accounts first, then every account keeps its rep where it can)
+        push_state(
+            start(plan, state.accounts.assign(owner=now.to_numpy()), state.regions, keep=kept, owners_first=True),
+            label,
+        )
         return
     push_state(rebase(state, plan, label), label)
 

@@ -188,7 +188,9 @@ class PlanState:
         return deactivate_rep(self, rep_id)
 
 
-def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=None) -> PlanState:
+def start(
+    plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=None, owners_first: bool = False
+) -> PlanState:
     """Assign every account (a full run) and build the lookups later edits use.
 
     Parameters
@@ -199,21 +201,41 @@ def start(plan: Plan, accounts: pd.DataFrame, regions: pd.DataFrame, *, keep=Non
     regions : DataFrame
         ``region_id`` and ``parent_id``.
     keep : mapping or Series, optional
-        Account id → rep id it had (the assignment saved with a plan version): after its owner, each account
-        keeps that rep where the rules allow (rule ``kept``), so a reopened version shows the assignment that was
-        saved, not a reshuffle of the prospects.
+        Account id → rep id it had (the assignment saved with a plan version): each account keeps that rep where
+        the rules allow (rule ``kept``, or ``owner`` when it is the owner in the data), before any account without
+        one is given to its owner, so a reopened version shows the assignment that was saved, not a reshuffle of
+        the prospects (a waiting customer took the slot its owner's prospect had).
+    owners_first : bool, default False
+        Let the owners in the data keep their accounts before the reps of ``keep`` (rule ``owner``, then
+        ``kept``): for owners just matched to reps (a rep's CRM id added), who should get their accounts.
     """
     prepared = prepare_accounts(accounts).reset_index(drop=True)
     owned = prepared["owner"].value_counts()
     external = _external_from_owned(plan, owned)
     load = external.copy()
     ancestors = ancestor_map(regions)
-    run = prepared
+    run, relabel = prepared, None
     if keep is not None and len(keep):
         saved = pd.Series(keep, dtype=object).dropna()
         saved.index = saved.index.astype(str)
-        run = prepared.assign(**{KEPT_COLUMN: prepared["account_id"].astype(str).map(saved).astype(object)})
-    result = _with_result(prepared, _assign(plan, run, regions, load, ancestors))
+        kept_rep = prepared["account_id"].astype(str).map(saved).astype(object)
+        if owners_first:
+            run = prepared.assign(**{KEPT_COLUMN: kept_rep})
+        else:
+            # The saved reps first (as owners), then the owners in the data of the accounts that had none.
+            has = kept_rep.notna().to_numpy()
+            crm_owner = prepared["owner"].astype(object).where(prepared["owner"].notna(), None).to_numpy(dtype=object)
+            run = prepared.assign(
+                owner=pd.Series(np.where(has, kept_rep.to_numpy(dtype=object), None), dtype=object),
+                **{KEPT_COLUMN: pd.Series(np.where(has, None, crm_owner), dtype=object)},
+            )
+            relabel = crm_owner
+    assigned = _assign(plan, run, regions, load, ancestors)
+    if relabel is not None:  # (rules as a full run names them: "owner" for the owner in the data, else "kept")
+        rule, rep = np.asarray(assigned["rule"], dtype=object), np.asarray(assigned["rep_id"], dtype=object)
+        by_owner = (rule == "kept") | ((rule == "owner") & (rep == relabel))
+        assigned = {**assigned, "rule": np.where(by_owner, "owner", np.where(rule == "owner", "kept", rule))}
+    result = _with_result(prepared, assigned)
     workload = workload_weights(plan, prepared)
     result["workload"] = workload
     region_codes = prepared["region_id"].astype(object)

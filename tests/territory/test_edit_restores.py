@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -130,13 +129,7 @@ def test_a_rep_added_with_accounts_held_outside_the_data_takes_only_the_room_lef
     assert again.result["rep_id"].value_counts().to_dict() == {"R0": 3, "R1": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="start(keep=) (a saved version opened, a reload's unsaved work, a rep's CRM id added on the Reps page) "
-    "tries the owner in the data before the saved rep: a customer that came, waiting, into its owner's territory "
-    "when the owner was full takes the slot of the prospect the session gave that rep, so the version opened is "
-    "not the assignment saved (before this review's fix, a rebase of the session did the same)",
-)
+# (start with keep= tried the owner in the data before the saved rep: the waiting customer took the prospect's slot)
 def test_a_session_assignment_saved_and_opened_again_is_the_same():
     plan = two([rep("R", "E", capacity=1), rep("B", "W", capacity=0)])
     accounts = pd.DataFrame({"account_id": ["p", "c"], "region_id": ["US-NY", "US-NJ"], "owner": [None, "R"],

@@ -143,9 +143,16 @@ def test_start_keeps_the_reps_it_is_given_where_the_rules_allow():
     assert (again.loc[moved, "rep_id"] == swapped[moved]).mean() > 0.75
     assert (again["territory_id"].astype(object).fillna("-") == result["territory_id"].astype(object).fillna("-")).all()
     assert (again.loc[moved & (again["rep_id"] == swapped), "rule"] == "kept").all()
-    # the owner comes first: customers whose owner covers their territory keep the owner, whatever was saved
+    # the saved rep comes before the owner in the data (a version opened again is the assignment saved: a waiting
+    # customer took its owner's slot from a prospect the session had given that rep): customers kept by their owner
+    # at first go to the rep saved, where capacity allows
     owned = (result["rule"] == "owner") & result["rep_id"].isin([priya, diego])
-    assert owned.sum() > 10 and (again.loc[owned, "rep_id"] == result.loc[owned, "rep_id"]).all()
+    assert owned.sum() > 10 and (again.loc[owned, "rep_id"] == swapped[owned]).mean() > 0.75
+    assert (again.loc[owned & (again["rep_id"] == swapped), "rule"] == "kept").all()
+    # and with the owners first (owners just matched to reps on the Reps page), the owners keep their customers
+    first = start(state.plan, state.accounts, state.regions, keep=swapped, owners_first=True).result
+    first = first.set_index("account_id")
+    assert (first.loc[owned, "rep_id"] == result.loc[owned, "rep_id"]).all()
 
 
 def test_room_an_edit_makes_serves_the_accounts_waiting_there():
