@@ -36,7 +36,12 @@ __all__ = [
 SALESFORCE_COLUMNS = ["Id", "OwnerId", "Territory__c", "Assignment_Date__c"]
 HUBSPOT_COLUMNS = ["Record ID", "Company owner", "Territory"]
 CRM_FORMATS = ("salesforce", "hubspot")
-LEFT_OUT_COLUMNS = ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+LEFT_OUT_COLUMNS = [
+    "account_id", "name", "territory_id", "territory", "rep_id", "reason",
+    "current_owner", "current_owner_name", "owner_flag",
+]  # fmt: skip
+OWNER_LEFT = "owner left: reassign"
+OWNER_UNKNOWN = "owner is no rep in the plan: reassign if they left"
 WAITING = "waiting for a rep with capacity"
 NO_TERRITORY = "in no territory"
 _NO_USER = "the rep has no {system} user in the plan"
@@ -53,7 +58,11 @@ class CrmExport:
         The rows, already neutralised.
     left_out : DataFrame
         ``account_id, name, territory_id, territory, rep_id, reason`` of every account not written: waiting for a
-        rep with capacity, in no territory, or assigned to a rep with no user in this CRM.
+        rep with capacity, in no territory, or assigned to a rep with no user in this CRM; then the owner it keeps
+        in the CRM: ``current_owner`` (the accounts file's owner: a rep id when it matched a rep, else as given),
+        ``current_owner_name`` (that rep's name) and ``owner_flag``: ``owner left: reassign`` when that rep is
+        inactive, ``owner is no rep in the plan: reassign if they left`` when the owner matches no rep (a rep
+        removed from the plan), else empty.
     system : str
         The CRM's name as people write it (``Salesforce``, ``HubSpot``).
     """
@@ -84,6 +93,7 @@ def _owner_rows(
     if missing:
         raise ValueError(f"assignments lack column(s) {', '.join(sorted(missing))}; pass the engine's result table")
     rows = assignments.sort_values("account_id", kind="stable").copy()
+    rows["owner_in_data"] = rows["owner"] if "owner" in rows else None  # (the owner it has now, read back as a rep)
     owners = {r.rep_id: getattr(r, attribute) for r in plan.reps}
     names = {t.territory_id: t.name for t in plan.territories}
     rows["owner"] = rows["rep_id"].map(owners).astype(object)
@@ -95,6 +105,7 @@ def _owner_rows(
         reasons[rows["reason"].isin(_WAITING_REASONS).to_numpy()] = WAITING
     reasons[assigned] = _NO_USER.format(system=system)
     out = rows[~(assigned & has_owner)]
+    current, current_name, flag = _current_owners(plan, out)
     left_out = pd.DataFrame(
         {
             "account_id": out["account_id"].astype(str),
@@ -103,10 +114,26 @@ def _owner_rows(
             "territory": out["territory"],
             "rep_id": out["rep_id"],
             "reason": reasons[out.index],
+            "current_owner": current,
+            "current_owner_name": current_name,
+            "owner_flag": flag,
         },
         columns=LEFT_OUT_COLUMNS,
     ).astype(object)
     return rows[assigned & has_owner], left_out.where(left_out.notna(), None).reset_index(drop=True)
+
+
+def _current_owners(plan: Plan, rows: pd.DataFrame) -> tuple[list, list, list]:
+    """Each row's owner in the data (the ``owner`` column), its rep's name, and a flag when that owner has left."""
+    reps = {r.rep_id: r for r in plan.reps}
+    owners, names, flags = [], [], []
+    for cell in rows["owner_in_data"] if "owner_in_data" in rows else [None] * len(rows):
+        owner = None if cell is None or cell != cell or not str(cell).strip() else str(cell)
+        rep = reps.get(owner) if owner is not None else None
+        owners.append(owner)
+        names.append(rep.name if rep is not None and rep.name else None)
+        flags.append(None if owner is None else OWNER_UNKNOWN if rep is None else None if rep.active else OWNER_LEFT)
+    return owners, names, flags
 
 
 def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the Reps page") -> str | None:
@@ -146,10 +173,25 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
         whose = "whose rep" if len(reps) == 1 else "whose reps"
         has = "has" if len(reps) == 1 else "have"
         said.append(f"{len(skipped):,} {whose} ({', '.join(reps)}) {has} no {export.system} user ({fix})")
-    return (
-        f"{len(left_out):,} account(s) are not in the {export.system} file: {', '.join(said)}; "
-        f"in {export.system} they keep the owner they have now."
-    )
+    keep = f"in {export.system} they keep the owner they have now"
+    left = left_out["owner_flag"] == OWNER_LEFT if "owner_flag" in left_out else pd.Series(False, left_out.index)
+    unknown = left_out["owner_flag"] == OWNER_UNKNOWN if "owner_flag" in left_out else left
+    gone = []
+    if left.any():
+        names = sorted({n or o for n, o in zip(left_out.loc[left, "current_owner_name"],
+                                                left_out.loc[left, "current_owner"], strict=True)})  # fmt: skip
+        gone.append(f"{int(left.sum()):,} of them owned by reps who left ({_some(names)})")
+    if unknown.any():
+        owners = sorted(set(left_out.loc[unknown, "current_owner"]))
+        gone.append(f"{int(unknown.sum()):,} by owners who are no rep in the plan ({_some(owners)}; reps removed?)")
+    if gone:
+        keep += f", {' and '.join(gone)}: reassign them in {export.system}, or give the territory a rep"
+    return f"{len(left_out):,} account(s) are not in the {export.system} file: {', '.join(said)}; {keep}."
+
+
+def _some(values: list[str], shown: int = 5) -> str:
+    more = f" and {len(values) - shown:,} more" if len(values) > shown else ""
+    return ", ".join(values[:shown]) + more
 
 
 def _clean(values: pd.Series) -> list[str]:

@@ -385,7 +385,7 @@ def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
     import pandas as pd
 
     listed = pd.read_csv(left_out, dtype=str, keep_default_na=False)
-    assert list(listed.columns) == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+    assert list(listed.columns)[:6] == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
     written = pd.read_csv(out, dtype=str)
     assert not set(listed["account_id"]) & set(written["Record ID"])
     waiting = listed[listed["reason"] == "waiting for a rep with capacity"]
@@ -397,6 +397,41 @@ def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
         "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", capsys=capsys
     )
     assert code == 0 and "(pass --left-out FILE to list them)" in err
+
+
+def test_crm_export_left_out_names_the_owner_now_and_flags_reps_who_left(tmp_path, capsys):
+    # Luke Anderson (R10) leaves: his waiting accounts were listed with an empty rep_id and no owner, and kept him
+    # in Salesforce unsaid. They name him as owner now, flagged "owner left: reassign", and the warning counts them;
+    # removed from the plan instead, his id is flagged as an owner who is no rep in the plan.
+    data = json.loads(DEMO_PLAN.read_text())
+    next(r for r in data["reps"] if r["rep_id"] == "R10")["active"] = False
+    plan, left_out = tmp_path / "plan.json", tmp_path / "left-out.csv"
+    plan.write_text(json.dumps(data))
+    args = ("crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "salesforce",
+            "--out", tmp_path / "owners.csv", "--left-out", left_out)  # fmt: skip
+    code, _, err = run_cli(*args, capsys=capsys)
+    assert code == 0, err
+    import pandas as pd
+
+    listed = pd.read_csv(left_out, dtype=str, keep_default_na=False).set_index("account_id")
+    assert list(listed.columns)[-3:] == ["current_owner", "current_owner_name", "owner_flag"]
+    assert listed.loc["ACC-00005"].to_dict() == {
+        "name": "Summit Forge Holdings", "territory_id": "USC", "territory": "US Central", "rep_id": "",
+        "reason": "waiting for a rep with capacity", "current_owner": "R10", "current_owner_name": "Luke Anderson",
+        "owner_flag": "owner left: reassign",
+    }  # fmt: skip
+    flagged = (listed["owner_flag"] == "owner left: reassign").sum()
+    assert flagged > 100 and set(listed.loc[listed["owner_flag"] != "", "current_owner"]) == {"R10"}
+    line = next(x for x in err.splitlines() if "not in the Salesforce file" in x)
+    assert f"they keep the owner they have now, {flagged:,} of them owned by reps who left (Luke Anderson): " in line
+    assert "reassign them in Salesforce, or give the territory a rep" in line
+    data["reps"] = [r for r in data["reps"] if r["rep_id"] != "R10"]
+    plan.write_text(json.dumps(data))
+    code, _, err = run_cli(*args, capsys=capsys)
+    assert code == 0, err
+    listed = pd.read_csv(left_out, dtype=str, keep_default_na=False).set_index("account_id")
+    assert listed.loc["ACC-00005", "owner_flag"] == "owner is no rep in the plan: reassign if they left"
+    assert "by owners who are no rep in the plan (R10; reps removed?)" in err
 
 
 @pytest.mark.parametrize(

@@ -321,7 +321,7 @@ def test_accounts_left_out_of_a_crm_file_are_listed_with_why():
     export = salesforce_owner_update(CRM_PLAN, rows)
     assert len(export.table) == 3
     left_out = export.left_out.set_index("account_id")
-    assert list(export.left_out.columns) == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
+    assert list(export.left_out.columns)[:6] == ["account_id", "name", "territory_id", "territory", "rep_id", "reason"]
     assert left_out["reason"].to_dict() == {
         "0018c00002ZZZ2": "the rep has no Salesforce user in the plan",
         "0018c00002ZZZ4": "in no territory",
@@ -336,6 +336,44 @@ def test_accounts_left_out_of_a_crm_file_are_listed_with_why():
     assert "keep the owner they have now" in said
     # Every account written: nothing to say.
     assert left_out_summary(hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS.iloc[:2]), CRM_PLAN) is None
+
+
+def test_accounts_left_out_name_their_current_owner_and_flag_owners_who_left():
+    # A rep left (inactive) or was removed: their waiting accounts keep them as owner in the CRM. The left-out file
+    # said only "waiting" with an empty rep_id; it names the owner now, flags the ones to reassign, and says so.
+    plan = plan_from_dict({
+        "territories": [{"territory_id": "E", "name": "East"}],
+        "reps": [{"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "salesforce_user_id": "005A"},
+                 {"rep_id": "L", "name": "Luke Anderson", "territory_ids": ["E"], "active": False}],
+    })  # fmt: skip
+    rows = pd.DataFrame({
+        "account_id": ["1", "2", "3", "4", "5"], "name": ["a", "b", "c", "d", "e"],
+        "territory_id": ["E", "E", "E", "E", None], "rep_id": ["A", None, None, None, None],
+        "status": ["assigned", "unassigned", "unassigned", "unassigned", "unassigned"],
+        "reason": [None, "no-available-rep", "at-capacity", "at-capacity", "no-matching-territory"],
+        "owner": ["L", "L", "A", "Z9", None],
+    })  # fmt: skip
+    export = salesforce_owner_update(plan, rows)
+    assert list(export.table["Id"]) == ["1"]
+    left_out = export.left_out.set_index("account_id")
+    assert list(export.left_out.columns) == [
+        "account_id", "name", "territory_id", "territory", "rep_id", "reason",
+        "current_owner", "current_owner_name", "owner_flag",
+    ]  # fmt: skip
+    assert left_out["current_owner"].to_dict() == {"2": "L", "3": "A", "4": "Z9", "5": None}
+    assert left_out["current_owner_name"].to_dict() == {"2": "Luke Anderson", "3": "Ann", "4": None, "5": None}
+    assert left_out["owner_flag"].to_dict() == {
+        "2": "owner left: reassign", "3": None, "4": "owner is no rep in the plan: reassign if they left", "5": None
+    }  # fmt: skip
+    said = left_out_summary(export, plan)
+    assert said.endswith(
+        "in Salesforce they keep the owner they have now, 1 of them owned by reps who left (Luke Anderson) and 1 by "
+        "owners who are no rep in the plan (Z9; reps removed?): reassign them in Salesforce, or give the territory "
+        "a rep."
+    )
+    # Without an owner column (or no owner who left) the sentence is as before.
+    plain = left_out_summary(salesforce_owner_update(plan, rows.drop(columns="owner")), plan)
+    assert plain.endswith("in Salesforce they keep the owner they have now.")
 
 
 def test_salesforce_ids_are_the_same_user_in_15_and_18_characters():
