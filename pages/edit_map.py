@@ -30,7 +30,14 @@ from pages.shared import (
     undo_edit,
     unsaved_changes,
 )
-from territory.edits import create_territory, merge_territories, split_territory, update_territory
+from territory.edits import (
+    create_territory,
+    merge_territories,
+    release_regions,
+    shares_regions_with,
+    split_territory,
+    update_territory,
+)
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 
 MAP_KEY = "edit_map"
@@ -59,7 +66,12 @@ def _run(edit, label: str | None = None) -> bool:
 def _done(state, label: str | None = None) -> str:
     flows = state.flows
     moved = int((flows["from_claim_id"].fillna("") != flows["to_claim_id"].fillna("")).sum()) if len(flows) else 0
-    return f"{label or state.edit} · {moved:,} account(s) changed territory"
+    said = f"{label or state.edit} · {moved:,} account(s) changed territory"
+    if len(flows):  # (accounts a territory gave up that no other territory takes: a coverage gap, said)
+        gone = flows["from_claim_id"].notna() & flows["to_claim_id"].isna()
+        if gone.any():
+            said += f", {int(gone.sum()):,} of them ({money(float(flows.loc[gone, 'value'].sum()))}) to no territory"
+    return said
 
 
 def _count(v) -> str:
@@ -177,8 +189,20 @@ def _paint(region_id: str) -> None:
     if destination is not None and destination not in {t.territory_id for t in engine.plan.territories}:
         _say("error", "Pick the territory to paint with first.")
         return
+    if _shared(engine.plan, region_id, target):
+        # Painted again with the focused territory that holds it beside another (the map shows one of them): the
+        # other keeps it, all of it, as before the paint (it went to no territory).
+        took = f"Took {context['labels'].get(region_id, region_id)} ({region_id}) out of {_territory_name(engine.plan, target)}"
+        _run(lambda s: release_regions(s, [region_id], target), took)
+        return
     target_name = _territory_name(engine.plan, destination) if destination else "no territory"
     _run(lambda s: s.move_regions([region_id], destination), f"Moved {label} ({region_id}) to {target_name}")
+
+
+def _shared(plan, region_id: str, territory_id: str) -> bool:
+    """Whether ``region_id`` is listed by ``territory_id`` and by another territory too."""
+    holding = [t.territory_id for t in plan.territories if region_id in t.region_ids]
+    return territory_id in holding and len(holding) > 1
 
 
 def _holder_of_the_rest(county_id: str, holders: dict) -> str | None:
@@ -503,10 +527,22 @@ with panel:
         limits = [", ".join(focus.industries) + " accounts" if focus.industries else "",
                   ", ".join(focus.tiers) + " tiers" if focus.tiers else ""]  # fmt: skip
         if any(limits):
-            st.caption(
+            # Said as the engine does it (shares_regions_with): a territory that does not rank below it gives a
+            # painted region up, and its other accounts went to no territory unsaid (a new user's test).
+            giving_up = [t.name for t in plan.territories
+                         if t.territory_id != painting and t.region_ids and not shares_regions_with(focus, t)]  # fmt: skip
+            said = (
                 f"Painting with {plain(focus.name)}, which takes only {plain(' and '.join(x for x in limits if x))}"
-                ": other accounts in the regions you paint stay with (or go back to) the territory below it, or none."
+                f": the territory holding a region you paint keeps its other accounts if it ranks below "
+                f"{plain(focus.name)} (priority under {focus.priority}) or takes none of the same accounts"
             )
+            if giving_up:
+                said += (
+                    f"; {plain(', '.join(giving_up))} would give the region up instead (its other accounts go to a "
+                    f"territory holding a larger region around it, or none): give it a priority under "
+                    f"{focus.priority}, or raise {plain(focus.name)}'s, to share regions"
+                )
+            st.caption(said + ". Paint a region again to give it back.")
     inspected = st.session_state.get("edit_inspected")
     if inspected and not st.session_state.get("paint_on_click", True):
         holder = context["holders"].get(inspected)

@@ -43,6 +43,8 @@ __all__ = [
     "deactivate_rep",
     "rebase",
     "plan_with_regions_moved",
+    "release_regions",
+    "shares_regions_with",
     "diff_assignments",
     "create_territory",
     "split_territory",
@@ -474,7 +476,11 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
 def plan_with_regions_moved(
     plan: Plan, region_ids, territory_id: str | None, *, ancestors: dict | None = None, list_reached: bool = False
 ) -> Plan:
-    """A new plan where ``region_ids`` belong to ``territory_id`` (removed from every other territory).
+    """A new plan where ``region_ids`` belong to ``territory_id`` (removed from the other territories it outranks).
+
+    A territory with a focus (industries or tiers) takes only the accounts it admits, so the other territories
+    claiming a region keep their claim where :func:`shares_regions_with` says they can: they keep the accounts it
+    does not take. Every other claim on the regions is removed.
 
     Parameters
     ----------
@@ -501,8 +507,8 @@ def plan_with_regions_moved(
     ('US-36061',)
     """
     moving = {normalize_region_id(r) for r in region_ids}
-    if territory_id is not None:
-        plan.territory(territory_id)  # KeyError naming the known ids
+    receiving = plan.territory(territory_id) if territory_id is not None else None  # (KeyError naming the known ids)
+    sharing = {t.territory_id for t in plan.territories if receiving is not None and shares_regions_with(receiving, t)}
 
     def chain(region_id):
         return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
@@ -512,7 +518,7 @@ def plan_with_regions_moved(
     claims: dict[str, set] = {r: {territory_id} for r in moving}
     for t in plan.territories:
         for r in t.region_ids:
-            if r not in moving:
+            if r not in moving or t.territory_id in sharing:
                 claims.setdefault(r, set()).add(t.territory_id)
     # Taking a region clears the carve-outs inside it; giving it up carves it out where an ancestor is claimed.
     unclaimed = [r for r in plan.unclaimed_region_ids if not moving.intersection(chain(r))]
@@ -535,7 +541,7 @@ def plan_with_regions_moved(
     adding = tuple(sorted(r for r in moving if ancestors is None or list_reached or not reached_already(r)))
     territories = []
     for t in plan.territories:
-        kept = tuple(r for r in t.region_ids if r not in moving)
+        kept = t.region_ids if t.territory_id in sharing else tuple(r for r in t.region_ids if r not in moving)
         if t.territory_id == territory_id:
             kept = kept + adding
         territories.append(replace(t, region_ids=kept))
@@ -547,6 +553,34 @@ def plan_with_regions_moved(
             if reached and region_id not in unclaimed:
                 unclaimed.append(region_id)
     return replace(plan, territories=tuple(territories), unclaimed_region_ids=tuple(unclaimed))
+
+
+def shares_regions_with(receiving: Territory, other: Territory) -> bool:
+    """Whether ``other`` keeps its claim on a region moved to ``receiving`` (and the accounts it does not take).
+
+    Only a territory with a focus (industries or tiers) shares: ``other`` keeps its claim when it ranks below
+    ``receiving`` (a lower priority, so ``receiving`` wins the accounts both admit) or when their industries or
+    tiers have nothing in common (they never compete). A territory of the same or a higher priority that admits
+    some of the same accounts gives the region up, as does every territory when ``receiving`` has no focus.
+
+    Examples
+    --------
+    >>> from territory.model import Territory
+    >>> focused = Territory("NAE", "North America East", industries=("fintech",), priority=1)
+    >>> shares_regions_with(focused, Territory("USS", "US South")), shares_regions_with(focused, Territory("X", "X", priority=1))
+    (True, False)
+    >>> shares_regions_with(Territory("USS", "US South"), focused)
+    False
+    """
+    if other.territory_id == receiving.territory_id or not (receiving.industries or receiving.tiers):
+        return False
+    if other.priority < receiving.priority:
+        return True
+
+    def disjoint(mine, theirs) -> bool:
+        return bool(mine) and bool(theirs) and not set(mine) & set(theirs)
+
+    return disjoint(receiving.industries, other.industries) or disjoint(receiving.tiers, other.tiers)
 
 
 def summarise_regions(region_ids, shown: int = 3) -> str:
@@ -607,6 +641,25 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
         return _restored(state, earlier, plan, edit, region_ids)
     # (searched already: the plan is none the session had)
     return _reassign(state, plan, _positions_in_regions(state, region_ids), edit, region_ids, search=False)
+
+
+def release_regions(state: PlanState, region_ids, territory_id: str) -> PlanState:
+    """Take ``region_ids`` out of ``territory_id`` alone: the other territories claiming them keep them.
+
+    Painting a region again with the focused territory that holds it beside another (see
+    :func:`shares_regions_with`) gives its accounts back to that other territory, not to no territory. When any of
+    the regions has no other claim on it, this is :func:`move_regions` to None.
+    """
+    region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
+    plan = state.plan
+    territory = plan.territory(territory_id)
+    others = {r for t in plan.territories if t.territory_id != territory_id for r in t.region_ids}
+    if not region_ids or any(r not in territory.region_ids or r not in others for r in region_ids):
+        return move_regions(state, region_ids, None)
+    kept = tuple(r for r in territory.region_ids if r not in region_ids)
+    edit = f"Took {summarise_regions(region_ids)} out of {territory.name}"
+    return _reassign(state, _replace_territory(plan, territory_id, region_ids=kept),
+                     _positions_in_regions(state, region_ids), edit, region_ids)  # fmt: skip
 
 
 def _positions_of(state: PlanState, account_ids) -> np.ndarray:

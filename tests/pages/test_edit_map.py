@@ -391,3 +391,36 @@ def test_an_edit_that_leaves_more_accounts_waiting_says_what_to_do(editor):
     shown = next(m for m in messages(editor, "info") if m.startswith("**What to do:**"))
     assert all(f"- {remedy}" in shown for remedy in said)
     assert "US South: " in shown and "raise" in shown
+
+
+def test_painting_with_a_focused_territory_leaves_the_other_accounts_where_they_were(editor):
+    # Ohio held by US South, painted with North America East (fintech and healthcare): 82 accounts ($767,400) went to
+    # no territory, though the hint said they stay with the territory below. US South keeps Ohio for them now.
+    editor.multiselect(key="twin_regions").set_value(["US-OH"]).run()
+    editor.selectbox(key="twin_target").set_value("USS").run()
+    editor.button(key="twin_move").click().run()
+    held = plan_of(editor)
+    assert editor.selectbox(key="paint_territory").value == "NAE"
+    hint = next(plain(c.value) for c in editor.caption if c.value.startswith("Painting with"))
+    assert "keeps its other accounts if it ranks below North America East (priority under 1)" in hint
+    click(editor, "US-OH", 1)
+    plan = plan_of(editor)
+    assert "US-OH" in plan.territory("NAE").region_ids and "US-OH" in plan.territory("USS").region_ids
+    said = messages(editor)[0]
+    assert said.startswith("Moved Ohio (US-OH) to North America East · 30 account(s) changed territory"), said
+    assert "no territory" not in said
+    result = editor.session_state["edit_history"].current.result
+    ohio = result[result["region_id"].astype(str).str.startswith(("US-OH", "US-39"))]
+    assert ohio["territory_id"].notna().all() and set(ohio["territory_id"]) == {"NAE", "USS"}
+    # Painted again: Ohio goes back to US South whole (not to no territory).
+    click(editor, "US-OH", 2)
+    assert plan_of(editor) == held
+    assert messages(editor)[0].startswith("Took Ohio (US-OH) out of North America East")
+
+
+def test_an_edit_that_leaves_accounts_in_no_territory_says_how_many(editor):
+    editor.multiselect(key="twin_regions").set_value(["US-TX"]).run()
+    editor.selectbox(key="twin_target").set_value("__none__").run()
+    editor.button(key="twin_move").click().run()
+    said = messages(editor)[0]
+    assert re.search(r"changed territory, ([\d,]+) of them \(\$[\d,.]+[KM]?\) to no territory", said), said

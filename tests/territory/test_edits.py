@@ -190,3 +190,50 @@ def test_room_an_edit_makes_serves_the_accounts_waiting_there():
     assert len(child.waiting) == 0
     # Undo is the parent, unchanged: b1 still waits there.
     assert state.result.set_index("account_id").loc["b1", "status"] == "unassigned"
+
+
+def _focused_state(priority: int = 1):
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "NAE", "name": "North America East", "region_ids": ["US-NY"],
+                 "industries": ["fintech"], "priority": priority},
+                {"territory_id": "USS", "name": "US South", "region_ids": ["US-NJ"]},
+            ],
+            "reps": [
+                {"rep_id": "A", "name": "Ann", "territory_ids": ["NAE"], "capacity": 10},
+                {"rep_id": "B", "name": "Bo", "territory_ids": ["USS"], "capacity": 10},
+            ],
+        }
+    )  # fmt: skip
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["f1", "o1", "o2"],
+            "region_id": ["US-34013", "US-34013", "US-34013"],
+            "industry": ["fintech", "retail", "saas"],
+            "value": [10.0, 20.0, 30.0],
+        }
+    )
+    return start(plan, accounts, REGIONS)
+
+
+def test_painting_with_a_focused_territory_leaves_the_other_accounts_with_the_territory_below():
+    # Painting Ohio (US South's) with North America East (fintech and healthcare only) took Ohio out of US South:
+    # its other accounts (82, $767,400 on the demo data) went to no territory, though the hint said they stay.
+    moved = _focused_state().move_regions(["US-NJ"], "NAE")
+    territory = moved.result.set_index("account_id")["territory_id"].to_dict()
+    assert territory == {"f1": "NAE", "o1": "USS", "o2": "USS"}
+    assert moved.plan.territory("USS").region_ids == ("US-NJ",)
+    assert moved.plan.territory("NAE").region_ids == ("US-NY", "US-NJ")
+    assert not moved.result["conflict"].any()
+    # A territory without a focus takes the whole region, as before.
+    back = moved.move_regions(["US-NJ"], "USS")
+    assert back.plan.territory("NAE").region_ids == ("US-NY",)
+    assert set(back.result["territory_id"]) == {"USS"}
+
+
+def test_a_focused_territory_that_does_not_outrank_the_holder_takes_the_region_from_it():
+    # Same priority: both would claim the fintech account (a conflict), so the holder gives the region up.
+    moved = _focused_state(priority=0).move_regions(["US-NJ"], "NAE")
+    assert moved.plan.territory("USS").region_ids == ()
+    assert moved.result.set_index("account_id")["territory_id"].to_dict() == {"f1": "NAE", "o1": None, "o2": None}
