@@ -1101,10 +1101,14 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
     changed = {k: v for k, v in clean.items() if getattr(old, k) != v}
     new_plan = _replace_territory(plan, territory_id, **changed)
     words = {"annual_quota": "quota", "parent_id": "parent", "industries": "industry focus"}
-    what = ", ".join(words.get(k, k.replace("_", " ")) for k in changed) or "nothing"
     name = changed.get("name", old.name)
+    what = ", ".join(words.get(k, k.replace("_", " ")) for k in changed if k != "name")
+    if "name" in changed:  # (it said "Changed name of <new name>": the old name was said nowhere)
+        edit = f"Renamed {old.name} to {name}" + (f", changed {what}" if what else "")
+    else:
+        edit = f"Changed {what or 'nothing'} of {name}"
     if set(changed) & set(_RULE_FIELDS):
         positions = _positions_of_territories(state, [territory_id], [plan])
     else:
         positions = np.array([], dtype=np.int64)
-    return _reassign(state, new_plan, positions, f"Changed {what} of {name}")
+    return _reassign(state, new_plan, positions, edit)

@@ -189,7 +189,7 @@ def test_a_renamed_territory_stays_picked_in_paint_with(page, app_url):
         page.get_by_role("button", name="Save territory").click()
         page.wait_for_timeout(500)
         wait_for_rerun(page)
-        if page.get_by_text(re.compile(r"Changed name")).count():
+        if page.get_by_text(re.compile(r"Renamed .* to Midwest")).count():
             break
     wait_for_rerun(page)
     assert picked("Paint with") == "Midwest"

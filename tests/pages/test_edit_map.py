@@ -311,7 +311,8 @@ def test_territory_settings(editor):
     territory = plan_of(editor).territory("CAW")
     assert (territory.name, territory.color, territory.annual_quota) == ("Canada West & Prairies", "#123456", 2e6)
     assert territory.tiers == ("enterprise",) and territory.parent_id == "NAE"
-    assert any("Changed" in m for m in messages(editor))
+    # (it said "Changed name, … of Canada West & Prairies": the old name was said nowhere)
+    assert any(m.startswith("Renamed Canada West to Canada West & Prairies, changed color") for m in messages(editor))
 
 
 def test_saving_unchanged_territory_settings_is_no_edit(editor):

@@ -440,7 +440,9 @@ def test_update_territory_rename_recolor_quota_changes_no_account(state):
     assert (new.name, new.color, new.annual_quota) == ("Northeast", "#aabbcc", 1200.0)
     assert child.flows.empty
     pd.testing.assert_frame_equal(child.result, state.result)
-    assert child.edit == "Changed name, color, quota of Northeast"
+    assert child.edit == "Renamed East to Northeast, changed color, quota"
+    # A rename alone names both (it said "Changed name of Northeast").
+    assert update_territory(state, "E", name="Northeast").edit == "Renamed East to Northeast"
     assert child.balance.territories.set_index("territory_id").loc["E", "name"] == "Northeast"
 
 
