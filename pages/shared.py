@@ -28,7 +28,17 @@ from territory import InputDataError, Plan, load_plan, plan_from_dict
 from territory.assignment import ancestor_map
 from territory.crm import OwnerMatch, match_owners
 from territory.edits import PlanState, start
-from territory.formatting import MISSING, SCORE_DIGITS, deviation, deviation_digits, money, percent, score, score_change  # noqa: F401 (for the pages)
+from territory.formatting import (  # noqa: F401 (for the pages)
+    MISSING,
+    SCORE_DIGITS,
+    deviation,
+    deviation_digits,
+    file_stem,
+    money,
+    percent,
+    score,
+    score_change,
+)
 from territory.history import EditHistory
 from territory.scoring import score_accounts
 
@@ -1585,9 +1595,8 @@ def edit_context(level: str, state: PlanState | None = None) -> dict:
 
 
 def plan_slug(plan: Plan) -> str:
-    """A file name stem from the plan's name."""
-    words = "".join(ch if ch.isalnum() else " " for ch in plan.name.lower()).split()
-    return "-".join(words)[:60] or "plan"
+    """A file name stem from the plan's name (whole words; a date and time in it whole, to the minute)."""
+    return file_stem(plan.name)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -9,8 +9,12 @@ download keep raw numbers.
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["MISSING", "SCORE_DIGITS", "counted", "deviation", "money", "numbered", "percent", "score", "score_change"]
+__all__ = [
+    "MISSING", "SCORE_DIGITS", "counted", "deviation", "file_stem", "money", "numbered", "percent", "score",
+    "score_change",
+]  # fmt: skip
 
 MISSING = "—"
 """Shown where there is no figure (a missing value, NaN)."""
@@ -242,3 +246,39 @@ def numbered(noun: str, numbers, shown: int = 10) -> str:
     numbers = [str(n) for n in numbers]
     listed = ", ".join(numbers[:shown]) + (", …" if len(numbers) > shown else "")
     return f"{noun if len(numbers) == 1 else noun + 's'} {listed}"
+
+
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ t_]+(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def file_stem(name: str, limit: int = 60) -> str:
+    """A file name stem from ``name``: lower-case words joined by ``-``, at most ``limit`` characters.
+
+    Whole words only, and a date with its time (a rebalanced plan's name ends with one) stays whole, to the minute
+    (``2026-12-03-0812``): the words before it give way first. Cut at 60 characters, the stem ended mid-time
+    (``…-2026-12-03-08``).
+
+    Examples
+    --------
+    >>> file_stem("FY27 plan — rebalanced (Luke Anderson leaves; 3 regions moved) 2026-12-03 08:12:33")
+    'fy27-plan-rebalanced-luke-anderson-leaves-3-2026-12-03-0812'
+    >>> file_stem("Demo plan"), file_stem("  ?! ")
+    ('demo-plan', 'plan')
+    """
+    text = _STAMP.sub(lambda m: f" {m[1]}" + (f"-{int(m[2]):02d}{m[3]}" if m[2] else "") + " ", name.lower())
+    words = "".join(ch if ch.isalnum() or ch == "-" else " " for ch in text).split()
+    words = ["-".join(w for w in word.split("-") if w) for word in words]
+    words = [w for w in words if w]
+    stamps = {i for i, w in enumerate(words) if _STAMP.fullmatch(w[:10]) and len(w) in (10, 15)}
+    budget = limit - sum(len(words[i]) + 1 for i in stamps)
+    kept = []
+    for i, word in enumerate(words):
+        if i in stamps:
+            kept.append(word)
+        elif len(word) + 1 <= budget:
+            kept.append(word)
+            budget -= len(word) + 1
+        else:
+            budget = 0  # (whole words in order: a later short word does not jump the gap)
+    stem = "-".join(kept) or (words[0][:limit] if words else "")  # (one word longer than the limit: cut)
+    return stem[: max(limit, 15)].strip("-") or "plan"

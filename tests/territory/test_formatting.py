@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from territory.formatting import MISSING, money, percent, score, score_change
+from territory.formatting import MISSING, file_stem, money, percent, score, score_change
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,21 @@ def test_a_balance_score_has_three_decimals_everywhere(value, shown):
 )
 def test_a_change_of_the_balance_score_never_reads_as_none_when_there_is_one(change, shown):
     assert score_change(change) == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        # (a rebalanced plan's download was "…-2026-12-03-08.zip": the name cut at 60 characters, mid-time)
+        ("Demo plan — rebalanced (Luke Anderson leaves, 2 territories) 2026-12-03 08:12:33",
+         "demo-plan-rebalanced-luke-anderson-leaves-2-2026-12-03-0812"),
+        ("Demo plan — rebalanced 2026-12-03 08:12:33", "demo-plan-rebalanced-2026-12-03-0812"),
+        ("FY27 plan 2026-12-03 (copy)", "fy27-plan-2026-12-03-copy"),
+        ("Demo plan", "demo-plan"),
+        ("x" * 80, "x" * 60),
+        ("", "plan"),
+    ],
+)  # fmt: skip
+def test_a_file_stem_keeps_whole_words_and_a_date_and_time_to_the_minute(name, stem):
+    assert file_stem(name) == stem
+    assert len(file_stem(name)) <= 60
