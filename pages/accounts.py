@@ -115,7 +115,12 @@ c = st.columns(4)
 c[0].metric("Accounts", f"{len(result):,}", help=f"from {plain(loaded.source)}")
 c[1].metric("Assigned", f"{int(counts.get('assigned', 0)):,}")
 c[2].metric("Unassigned", f"{int(counts.get('unassigned', 0)):,}")
-c[3].metric("Rows not placed", f"{int((loaded.problems['severity'] == 'skipped').sum()):,}")
+# (it read "Rows not placed 2" beside "Rows with problems (3)": the third a warning, placed; both labels say which)
+skipped_rows = int((loaded.problems["severity"] == "skipped").sum()) if len(loaded.problems) else 0
+c[3].metric(
+    "Rows skipped (not placed)", f"{skipped_rows:,}",
+    help="Rows left out of the accounts. Rows with problems, below, lists them and the rows placed with a warning",
+)  # fmt: skip
 
 territory_names = {t.territory_id: t.name for t in plan.territories}
 rep_names = {r.rep_id: r.name for r in plan.reps}
@@ -276,5 +281,8 @@ else:
 
 problems = loaded.problems
 if len(problems):
-    with st.expander(f"Rows with problems in {plain(loaded.source)} ({len(problems):,})"):
+    skipped_rows = int((problems["severity"] == "skipped").sum())
+    parts = [f"{skipped_rows:,} skipped"] if skipped_rows else []
+    parts += [f"{len(problems) - skipped_rows:,} placed with a warning"] if len(problems) > skipped_rows else []
+    with st.expander(f"Rows with problems in {plain(loaded.source)} ({len(problems):,}: {', '.join(parts)})"):
         show_row_problems(problems)

@@ -152,6 +152,15 @@ def test_balance_least_balanced_first_and_tolerance(app):
     assert not app.exception
 
 
+def test_the_rows_skipped_and_the_rows_with_problems_say_what_each_counts(app):
+    # "Rows not placed 2" sat beside "Rows with problems … (3)": the third row is a warning (placed by its state).
+    open_page(app, "pages/accounts.py")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Rows skipped (not placed)"] == "2"
+    problems = next(e for e in app.expander if e.label.startswith("Rows with problems"))
+    assert problems.label.endswith("(3: 2 skipped, 1 placed with a warning)"), problems.label
+
+
 def test_accounts_filters_and_unassigned_queue(app):
     open_page(app, "pages/accounts.py")
     app.pills(key="filter_status").set_value(["unassigned"]).run()
@@ -307,7 +316,7 @@ def test_upload_a_hubspot_export_with_recognised_columns(app):
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Accounts"] == "2"
-    assert metrics["Rows not placed"] == "1"
+    assert metrics["Rows skipped (not placed)"] == "1"
     # the message says what is in the table of problems further down (it said only "Loaded 2 of 3 rows")
     said = app.success[0].value.replace("\\", "")
     assert said.startswith("Loaded 2 of 3 rows from hubspot.csv. 1 row skipped")
