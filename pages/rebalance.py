@@ -270,7 +270,7 @@ def _propose() -> None:
     # Any click stops a run of the page, the search with it (at its next progress report): a button says so. The
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
     stopper = st.empty()
-    stopper.button("Stop the search", key="reb_stop", help="No proposal is made; the one on screen, if any, stays")
+    stopper.button("Stop the search", key="reb_stop", help="The best plan found so far is proposed")
     st.session_state["reb_searching"] = True
     try:
         _search_and_keep(bar, stopper, used)
@@ -286,6 +286,27 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     page) leaves it, and the next run says so.
     """
     from geo.editing import proposal_moves, propose_at_level
+    from territory.optimizer import SearchStopped
+
+    # A click (Stop, another widget, another page) reaches the search as Streamlit's stop of the run, raised by the
+    # bar: the search is told to stop (SearchStopped) and keeps the best plan it found, which is kept for the page as
+    # any proposal; Streamlit's stop is raised again after, so that the click has its effect.
+    halted: list[BaseException] = []
+
+    def report(fraction: float) -> None:
+        if halted:
+            raise SearchStopped
+        try:
+            bar.progress(min(max(fraction, 0.0), 1.0), text="Searching…")
+        except BaseException as error:
+            if isinstance(error, Exception):  # (a failure; Streamlit's stop and rerun are not Exceptions)
+                raise
+            halted.append(error)
+            raise SearchStopped from error
+
+    def drawn(show) -> None:  # (after a stop the bar and button go with the rerun; Streamlit's stop stays raised)
+        if not halted:
+            show()
 
     try:
         proposal = propose_at_level(
@@ -294,19 +315,22 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
             disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
             rng=np.random.default_rng(0),
-            max_seconds=float(seconds), progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text="Searching…"),
+            max_seconds=float(seconds), progress=report,
             **options,
         )  # fmt: skip
     except ValueError as error:
-        bar.empty()
-        stopper.empty()
+        drawn(bar.empty)
+        drawn(stopper.empty)
         st.session_state.pop("reb_searching", None)
         st.session_state["reb_error"] = str(error)
         st.session_state.pop("reb_proposal", None)
+        if halted:
+            raise halted[0] from None
         return
-    stopper.empty()
+    drawn(stopper.empty)
     # The rest takes a second or more at county level: said on the bar, not a page standing still.
-    bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, drawing the map…")
+    drawn(lambda: bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, "
+                                         "drawing the map…"))  # fmt: skip
     st.session_state.pop("reb_error", None)
     # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
     # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
@@ -327,7 +351,9 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     st.session_state["reb_settings_said"] = _settings_said(used)
     st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
     st.session_state.pop("reb_searching", None)
-    bar.empty()
+    drawn(bar.empty)
+    if halted:
+        raise halted[0]
 
 
 def _settings_said(used: dict) -> str:
@@ -399,6 +425,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     report = proposal.report
     stale = st.session_state.get("reb_inputs") != _inputs()
     st.subheader("Proposal")
+    if proposal.stopped_after is not None:
+        st.info(f"Stopped after {proposal.stopped_after:.1f} s: the best plan found so far. Propose again to let the "
+                "search run its time.")  # fmt: skip
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
     kept_count = int(report.territories["locked"].astype(bool).sum())
@@ -538,18 +567,20 @@ if pending is not None and pending[0].plan.name == plan.name:
                 for t, row in out.set_index("territory_id").head(4).iterrows()
             ]
             more = f" and {len(out) - 4} more" if len(out) > 4 else ""
-            why = (
-                (
+            if proposal.stopped_after is not None:  # (not the search's doing: the user's)
+                why = "You stopped the search: propose again and let it run its time to bring them closer."
+            elif proposal.scenario == "territories":
+                why = (
                     "The search was stopped by its time: propose again with more time, or ask for another number "
                     "of territories."
                     if report.cut_short
                     else "The search ended by itself (more time gives the same plan): ask for another number of "
                     "territories" + (", or work with US counties (smaller regions)." if level == "state" else ".")
                 )
-                if proposal.scenario == "territories"
-                else "The search found no move that brings them closer: the regions at their borders may be reps' "
-                "home regions (they stay with their reps), locked, or held by territories that take other accounts."
-            )
+            else:
+                why = ("The search found no move that brings them closer: the regions at their borders may be reps' "
+                       "home regions (they stay with their reps), locked, or held by territories that take other "
+                       "accounts.")  # fmt: skip
             st.caption(f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. {why}")
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):

@@ -37,7 +37,7 @@ import pandas as pd
 from territory.bounds import HemmedBounds
 from territory.repair import repair_balance
 
-__all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "components"]
+__all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "SearchStopped", "components"]
 
 MAX_JOBS = 4  # searches side by side by default (one per core): more gain little and share the cores' caches
 
@@ -110,6 +110,14 @@ def components(members: Sequence[int] | set[int], neighbours: Sequence[Sequence[
     from territory.impact import territory_parts
 
     return territory_parts(members, _Positions(neighbours))
+
+
+class SearchStopped(Exception):
+    """Raised by a search's ``progress`` to end it early and keep the best plan found so far.
+
+    :meth:`Rebalancer.solve` then returns that plan (every territory whole, as at any moment of the search) instead of
+    raising; any other exception from ``progress`` still ends the search and is raised again.
+    """
 
 
 class _Positions:
@@ -497,7 +505,9 @@ class Rebalancer:
         territories that are within. A plan from scratch gets up to three METIS starts. Stops when rounds bring
         nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
         is repeatable. A plan still out of tolerance when the search stops, with time left, drifts in
-        (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it).
+        (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it). ``progress`` (called with
+        the fraction of the time gone) may raise :class:`SearchStopped` to end the search at once with the best plan
+        found so far; any other exception ends it and is raised again.
         Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no more moved away from its territory (a region leaves it only as another,
@@ -1096,14 +1106,17 @@ class _Clock:
         return now
 
     def finish(self) -> None:
-        """After the searches: raise what stopped them, else report the whole time as gone."""
+        """After the searches: raise what stopped them (not a :class:`SearchStopped`), else report the time as gone."""
+        if isinstance(self.error, SearchStopped):
+            return
         if self.error is not None:
             raise self.error
         if self.progress is not None:
-            self.progress(1.0)
+            with contextlib.suppress(SearchStopped):  # (a stop as the search ends: its plan is whole)
+                self.progress(1.0)
 
     def stop(self, error: BaseException) -> None:
-        """End every search at its next look at the clock; ``solve`` raises ``error`` then."""
+        """End every search at its next look at the clock; ``solve`` raises ``error`` then (not a SearchStopped)."""
         if self.error is None:
             self.error = error
         self.stopped.set()

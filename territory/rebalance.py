@@ -21,7 +21,15 @@ import pandas as pd
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
 from territory.formatting import name_list
 from territory.model import Plan, Rep, Territory
-from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, _hops, components, cut_edges
+from territory.optimizer import (
+    Rebalancer,
+    RebalanceReport,
+    RegionGraph,
+    SearchStopped,
+    _hops,
+    components,
+    cut_edges,
+)
 from territory.search import still_whole
 
 __all__ = [
@@ -76,6 +84,9 @@ class Proposal:
     handed_out_only: bool = False
     """A rep left and their territory's regions went to its neighbours, but no two territories left could trade:
     nothing was rebalanced beyond that handing out."""
+    stopped_after: float | None = None
+    """Seconds after which the search was stopped (``progress`` raised :class:`~territory.optimizer.SearchStopped`):
+    the plan is the best found so far. None when the search ran its course."""
 
 
 def draft_name(name: str, summary: str, when=None) -> str:
@@ -709,7 +720,13 @@ def propose(
     Returns
     -------
     Proposal
+        Its ``stopped_after`` says when ``progress`` raised :class:`~territory.optimizer.SearchStopped`: the search
+        ended there and the plan is the best it had found.
     """
+    began = time.perf_counter()
+    stopped_at: list[float] = []
+    if progress is not None:
+        progress = _watched(progress, began, stopped_at)
     handed_out_only = False  # (a rep leaves and no two territories left can trade: only the handing out)
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
@@ -1095,7 +1112,22 @@ def propose(
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
-                    left_out, one_way_note, gave, out_of_reach, summary, handed_out_only)  # fmt: skip
+                    left_out, one_way_note, gave, out_of_reach, summary, handed_out_only,
+                    stopped_at[0] if stopped_at else None)  # fmt: skip
+
+
+def _watched(progress: Callable[[float], None], began: float, stopped_at: list[float]) -> Callable[[float], None]:
+    """``progress``, noting in ``stopped_at`` the seconds since ``began`` when it first stops the search."""
+
+    def watched(fraction: float) -> None:
+        try:
+            progress(fraction)
+        except SearchStopped:
+            if not stopped_at:
+                stopped_at.append(time.perf_counter() - began)
+            raise
+
+    return watched
 
 
 def _renamed_where_stale(territories: dict, labels: pd.Series, current: pd.Series, weight: pd.Series,

@@ -1222,3 +1222,33 @@ def test_all_of_a_territory_alone_on_its_land_mass_can_go(app):
         "Kingdom, which no territory takes over. The balance figures do not count them."
     ]
     assert any(w.value.startswith("Left without a territory: ") for w in app.warning)
+
+
+def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, monkeypatch):
+    # A new user's test: "Stop the search" at 3.3 s of 10 gave "no new proposal was made". A click reaches the search
+    # as Streamlit's stop of the run, raised by the progress bar (simulated here: AppTest cannot click during a run);
+    # the plan found so far is kept as the proposal, said to be stopped, and Streamlit's stop is raised again.
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    shown = DeltaGenerator.progress
+    looks = []
+
+    def progress(self, value, text=None):
+        if text == "Searching…" and value > 0:
+            looks.append(value)
+            raise StopException()
+        return shown(self, value, text=text)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", progress)
+    app.button(key="reb_run").click().run()
+    monkeypatch.undo()
+    assert looks  # (the search was stopped mid-way)
+    proposal = app.session_state["reb_proposal"][0]
+    assert proposal.stopped_after is not None
+    assert "reb_searching" not in app.session_state
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(re.match(r"Stopped after \d+\.\d s: the best plan found so far", i.value) for i in app.info)
+    assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
+    assert app.button(key="reb_accept")  # (it can be accepted as any proposal)

@@ -591,3 +591,25 @@ def test_a_tolerance_below_a_tenth_of_a_percent_is_the_search_s_too():
     assert solver._final_key[0] > 0  # (T and V are beyond ±0.05%, and no move brings them closer)
     with pytest.raises(ValueError, match="must be a positive fraction"):
         Rebalancer(graph, start=dict(zip(ids, "TTTTUUUUVVVV", strict=True)), tolerance=0.0)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_search_stopped_by_search_stopped_keeps_its_best_plan(n_jobs):
+    # "Stop the search" threw the search away: a progress that raises SearchStopped ends every search at once, and
+    # solve returns the best plan found so far (every territory whole) instead of raising.
+    import time
+
+    from territory.optimizer import SearchStopped
+
+    graph = grid(60, 60, np.random.default_rng(1).integers(1, 9, (3600, 2)).astype(float))
+    began = time.perf_counter()
+
+    def progress(fraction):
+        if time.perf_counter() - began > 0.6:
+            raise SearchStopped
+
+    solver = Rebalancer(graph, n_territories=20, tolerance=0.0005, rng=np.random.default_rng(0), n_jobs=n_jobs)
+    solver.solve(max_seconds=60.0, progress=progress)
+    assert time.perf_counter() - began < 6
+    assert set(solver.labels_.index) == set(graph.region_ids) and solver.labels_.nunique() == 20
+    assert solver.report_.contiguous

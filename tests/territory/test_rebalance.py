@@ -1106,3 +1106,47 @@ def test_a_rebalance_renames_a_territory_whose_name_says_a_region_it_gave_away()
     grown = pd.Series({"CA-ON": "A", "US-OH": "A", "US-MI": "A", "US-CA": "B"})
     kept, said = _renamed_where_stale(counted, grown, current, weight, label, {})
     assert kept["A"].name == "Ontario + 1 more" and said == []
+
+
+def test_a_stopped_search_proposes_the_best_plan_found_so_far():
+    # A new user's test: "Stop the search" after 3.3 s of 10 threw the search away ("no new proposal was made"). A
+    # progress that raises SearchStopped ends the search at once; the plan found so far is proposed, whole, and
+    # says when it was stopped.
+    import time
+
+    from territory.optimizer import SearchStopped
+
+    width, height = 40, 30
+    graph = grid(width, height, np.random.default_rng(1).uniform(1, 5, (width * height, 2)))
+    holders = {rid(y, x): f"T{x // 10}" for y in range(height) for x in range(width)}
+    plan = plan_from_dict(
+        {
+            "name": "grid",
+            "territories": [{"territory_id": f"T{i}", "name": f"Stripe {i}",
+                             "region_ids": sorted(r for r, t in holders.items() if t == f"T{i}")} for i in range(4)],
+            "reps": [{"rep_id": f"R{i}", "territory_ids": [f"T{i}"]} for i in range(4)],
+        }
+    )  # fmt: skip
+    calls = []
+
+    def stop_at_the_second_look(fraction):
+        calls.append(fraction)
+        if len(calls) >= 2:
+            raise SearchStopped
+
+    for scenario in ("rebalance", "territories"):
+        calls.clear()
+        began = time.perf_counter()
+        proposal = propose(plan, graph, holders, scenario=scenario, n_territories=5, max_seconds=30,
+                           progress=stop_at_the_second_look, rng=np.random.default_rng(0))  # fmt: skip
+        took = time.perf_counter() - began
+        assert took < 10, scenario  # (not the 30 s asked)
+        assert proposal.stopped_after is not None and 0 < proposal.stopped_after <= took, scenario
+        claimed = sorted(r for t in proposal.plan.territories for r in t.region_ids)
+        assert claimed == sorted(graph.region_ids), scenario
+        whole(proposal.plan, graph)
+        assert proposal.report.contiguous
+    # A search not stopped says nothing of the kind.
+    calls.clear()
+    proposal = propose(plan, graph, holders, max_seconds=0.5, progress=calls.append, rng=np.random.default_rng(0))
+    assert proposal.stopped_after is None and calls
