@@ -528,6 +528,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         into_new_countries,
         judge_territories,
         largest_deviation,
+        leaving_shortfall,
     )
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
@@ -655,6 +656,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     proposal, after = assign_proposal(state, proposal)
     impact = edit_impact(state, after, region_labels=dict(zip(regions["region_id"], regions["label"], strict=True)))
     diff = diff_plans(plan, proposal.plan, state.result, after.result)
+    # Reps leave and those who remain cannot take their accounts: said first, as the page says it at the top.
+    shortfall = leaving_shortfall(state, after, where="on the app's Reps page (or in the plan file)")
+    for sentence in shortfall[:1]:
+        warn(sentence)
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
     }
@@ -723,7 +728,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "kept_own_focus": list(proposal.own_focus),
         "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),
-        "warnings": list(impact.warnings),
+        "shortfall": shortfall,
+        "warnings": shortfall[:1] + list(impact.warnings),
         "seconds": report.seconds,
         "searches": report.searches,
         "cut_short": report.cut_short,

@@ -50,6 +50,7 @@ from territory.rebalance import (
     into_new_countries,
     judge_territories,
     largest_deviation,
+    leaving_shortfall,
 )
 
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
@@ -336,6 +337,8 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
     # (quotas follow the accounts' value: a territory that gives a tenth of its value gives a tenth of its quota)
     proposal, new_state = assign_proposal(engine, proposal)
+    # Reps leave and those who remain cannot take their accounts: said at the top of the proposal.
+    st.session_state["reb_shortfall"] = leaving_shortfall(engine, new_state)
     impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
     diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
     # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
@@ -430,6 +433,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                 "search run its time.")  # fmt: skip
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
+    if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
+        st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
         scope = " No territory could be rebalanced (the notes below say why); the figures are every territory's."

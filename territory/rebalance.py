@@ -211,6 +211,77 @@ def assign_proposal(state: PlanState, proposal: Proposal) -> tuple[Proposal, Pla
     return replace(proposal, plan=plan), replace(after, plan=plan)
 
 
+def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on the Reps page") -> list[str]:
+    """When reps leave and those who remain cannot take their accounts: how many wait, and what to do.
+
+    A new user's test: Luke Anderson left, six states went to US South, whose three reps were at 100% and gained no
+    account; the handoffs named nobody who took the book, and only the waiting list said 281 accounts had no rep.
+
+    Parameters
+    ----------
+    before, after : PlanState
+        The plan as it is and the proposal assigned (:func:`assign_proposal`).
+    where : str, default "on the Reps page"
+        Where reps are edited, for :func:`territory.impact.waiting_remedies`.
+
+    Returns
+    -------
+    list of str
+        Empty when no rep leaves or every account of the leaving reps has a rep. Otherwise first the headline: how
+        many of their accounts wait, whether the team as a whole is full (the room the reps who remain have left
+        is less than that: short by so many accounts) or the room is only elsewhere, the load of the reps where
+        they wait, and the remedies (raise capacities by so much, or add a rep: the "A new rep joins"
+        scenario); then :func:`~territory.impact.waiting_remedies`' sentence per territory where more wait. Plain
+        text (escape it for Markdown).
+    """
+    from territory.impact import more_waiting, waiting_remedies
+
+    still = {r.rep_id for r in after.plan.reps if r.active}
+    leaving = [r for r in before.plan.reps if r.active and r.rep_id not in still]
+    if not leaving:
+        return []
+    theirs = before.result.loc[before.result["rep_id"].isin({r.rep_id for r in leaving}), "account_id"]
+    now = after.result.set_index("account_id")["rep_id"]
+    waits = after.result[after.result["account_id"].isin(theirs) & after.result["account_id"].map(now).isna()]
+    waiting = len(waits)
+    if not waiting:
+        return []
+    load = after.rep_load.reindex(sorted(still)).fillna(0)
+    capacity = pd.Series({r.rep_id: r.capacity for r in after.plan.reps if r.active}).reindex(load.index)
+    room = int((capacity - load).clip(lower=0).sum())
+    names = {t.territory_id: t.name for t in after.plan.territories}
+    loads = []
+    for territory_id, _ in waits["territory_id"].dropna().value_counts().items():
+        reps = [r.rep_id for r in after.plan.reps_of(territory_id)]
+        if reps:
+            used = float(load.reindex(reps).sum()) / max(float(capacity.reindex(reps).sum()), 1.0)
+            their = "reps are" if len(reps) > 1 else "rep is"
+            loads.append(f"{names.get(territory_id, territory_id)}'s {their} at {used:.0%}")
+        else:
+            loads.append(f"{names.get(territory_id, territory_id)} has no active rep")
+    loads_said = f" ({'; '.join(loads)})" if loads else ""
+    # "281 of Luke Anderson's accounts", "300 of the accounts of Ann and Bo"
+    theirs_said = (f"{leaving[0].name}'s accounts" if len(leaving) == 1
+                   else f"the accounts of {name_list([r.name for r in leaving])}")  # fmt: skip
+    if room < waiting:
+        short = waiting - room
+        headline = (
+            f"The team is full: {waiting:,} of {theirs_said} will wait for a rep; the team's capacity is short by "
+            f"{short:,} account{'s' if short != 1 else ''}"
+            + (f" (the reps who remain have room for {room:,} more, elsewhere)" if room else "")
+            + f". Raise capacities by {waiting:,} in all{loads_said}, or add a rep (the 'A new rep joins' scenario)."
+        )
+    else:
+        headline = (
+            f"{waiting:,} of {theirs_said} will wait for a rep: the reps where they go are at capacity{loads_said}, "
+            f"though the team has room for {room:,} more elsewhere. Raise those reps' capacities by {waiting:,} in "
+            "all, add a rep (the 'A new rep joins' scenario), or move regions to a territory with room (Edit "
+            "territories)."
+        )
+    return [headline, *waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after),
+                                        limit=3, where=where)]  # fmt: skip
+
+
 def balance_metrics(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     """The metric columns to balance, as they are: the proposal's figures are the accounts' own.
 

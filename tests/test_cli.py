@@ -1500,3 +1500,19 @@ def test_diff_says_each_unusable_row_once(tmp_path, capsys):
                              "--skip-invalid", capsys=capsys)  # fmt: skip
     assert code == 0 and json.loads(out)["regions"] == []
     assert err.count("accounts.csv, line 3") == 1, err
+
+
+def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
+    # A new user's test: Luke Anderson leaves; his states go to territories whose reps are at 100%; 281 accounts
+    # wait for a rep and nothing said the team could not take his book. Said on stderr and first in the warnings,
+    # as the page says it.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    headline = summary["warnings"][0]
+    assert re.match(r"The team is full: [\d,]+ of Luke Anderson's accounts will wait for a rep; the team's capacity "
+                    r"is short by [\d,]+ accounts", headline), headline  # fmt: skip
+    assert "US South's reps are at 100%" in headline and "A new rep joins" in headline
+    assert summary["shortfall"][0] == headline and summary["shortfall"][1].startswith("US South: ")
+    assert f"warning: {headline}" in err

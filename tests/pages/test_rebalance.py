@@ -1252,3 +1252,23 @@ def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, mo
     assert any(re.match(r"Stopped after \d+\.\d s: the best plan found so far", i.value) for i in app.info)
     assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
     assert app.button(key="reb_accept")  # (it can be accepted as any proposal)
+
+
+def test_a_rep_leaving_a_full_team_is_said_at_the_top_of_the_proposal(app):
+    # A new user's test: Luke Anderson leaves; six Midwest states go to US South, whose reps are at 100% and gain no
+    # account; 281 left without a rep, and nothing at the top said the team could not take his book.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R10").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [w.value.replace("\\", "") for w in app.warning if "of Luke Anderson" in w.value]  # (escaped Markdown)
+    assert len(said) == 1 and said[0].startswith("The team is full: "), said
+    assert re.search(r"of Luke Anderson's accounts will wait for a rep; the team's capacity is short by [\d,]+ "
+                     r"accounts", said[0])  # fmt: skip
+    assert "US South's reps are at 100%" in said[0] and "A new rep joins" in said[0]
+    assert "US South: " in said[0]  # (the remedies territory by territory)
+    # No rep leaves: nothing of the kind.
+    app.radio(key="reb_scenario").set_value("rebalance").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [w.value for w in app.warning if "will wait for a rep" in w.value]

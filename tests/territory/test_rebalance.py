@@ -1150,3 +1150,54 @@ def test_a_stopped_search_proposes_the_best_plan_found_so_far():
     calls.clear()
     proposal = propose(plan, graph, holders, max_seconds=0.5, progress=calls.append, rng=np.random.default_rng(0))
     assert proposal.stopped_after is None and calls
+
+
+@pytest.mark.parametrize("room_elsewhere", [0, 20])
+def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
+    # A new user's test: Luke Anderson left, six states went to US South, whose reps were at 100% and gained no
+    # account; 281 accounts waited for a rep and nothing said why. Said first: how many of the leaving rep's accounts
+    # wait, by how much the team is short (or that the room is elsewhere), the load where they wait, and the remedies.
+    from geo.boundaries import region_table
+    from territory.edits import rebase, start
+    from territory.rebalance import leaving_shortfall
+
+    counties = ["US-20169", "US-20053", "US-20105", "US-20143", "US-20041"]  # Saline and its neighbours
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:2]},
+        {"territory_id": "B", "name": "Bay", "region_ids": counties[2:]},
+        {"territory_id": "C", "name": "Cole", "region_ids": ["US-20001"]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 6, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "territory_ids": ["B"]},
+                 {"rep_id": "c", "name": "Cy", "capacity": room_elsewhere, "territory_ids": ["C"]}]})  # fmt: skip
+    rows = [{"account_id": f"{c}-{i}", "region_id": c, "value": 10.0} for c in counties for i in range(3)]
+    before = start(plan, pd.DataFrame(rows), region_table()[["region_id", "parent_id"]])
+    assert before.result["rep_id"].notna().all()
+    # Bo leaves; Bay's counties go to Ames, whose rep is full.
+    proposed = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties},
+        {"territory_id": "C", "name": "Cole", "region_ids": ["US-20001"]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 6, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False},
+                 {"rep_id": "c", "name": "Cy", "capacity": room_elsewhere, "territory_ids": ["C"]}]})  # fmt: skip
+    after = rebase(before, proposed, "Bo leaves")
+    said = leaving_shortfall(before, after)
+    if room_elsewhere:
+        assert said[0] == (
+            "9 of Bo's accounts will wait for a rep: the reps where they go are at capacity (Ames's rep is at 100%), "
+            "though the team has room for 20 more elsewhere. Raise those reps' capacities by 9 in all, add a rep (the "
+            "'A new rep joins' scenario), or move regions to a territory with room (Edit territories)."
+        )
+    else:
+        assert said[0] == (
+            "The team is full: 9 of Bo's accounts will wait for a rep; the team's capacity is short by 9 accounts. "
+            "Raise capacities by 9 in all (Ames's rep is at 100%), or add a rep (the 'A new rep joins' scenario)."
+        )
+    assert said[1].startswith(
+        "Ames: 9 account(s) wait behind Ann, at capacity. To serve them, raise Ann's capacity by 9"
+    )
+    # Room for them all: nothing to say.
+    roomy = plan_from_dict({**proposed.to_dict(), "reps": [
+        {"rep_id": "a", "name": "Ann", "capacity": 20, "territory_ids": ["A"]},
+        {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
+    assert leaving_shortfall(before, rebase(before, roomy, "Bo leaves")) == []
+    assert leaving_shortfall(before, before) == []  # (no rep leaves)
