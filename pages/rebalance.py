@@ -82,21 +82,35 @@ scenario = form[0].radio(
     format_func={"rebalance": "Rebalance the current territories", "rep_leaves": "A rep leaves",
                  "rep_joins": "A new rep joins (a new territory)", "territories": "Another number of territories"}.get,
 )  # fmt: skip
+# A metric may have its own tolerance (value looser than workload, say); empty: the slider's.
+# (kept apart from the widgets, which Streamlit forgets while a metric is not picked)
+kept_tolerances = st.session_state.setdefault("reb_tol_kept", {})
+if not isinstance(kept_tolerances, dict):  # (as a reload gives it back: checked)
+    kept_tolerances = st.session_state["reb_tol_kept"] = {}
+remember("reb_tol_kept")  # (and across a reload)
+for m in metrics or ["workload"]:
+    was = kept_tolerances.get(m)
+    if f"reb_tol_{m}" not in st.session_state and isinstance(was, int) and not isinstance(was, bool) and 1 <= was <= 50:
+        st.session_state[f"reb_tol_{m}"] = was
+# The tolerances set per metric, said on the form: set in the expander and collapsed, they stayed in use while the
+# slider read 5 and nothing said so (a new user's test).
+own = {m: st.session_state.get(f"reb_tol_{m}") for m in metrics or ["workload"]}
+own = {m: v for m, v in own.items() if v is not None}
+shared_for = [METRICS.get(m, m).split(" (")[0].lower() for m in metrics or ["workload"] if m not in own]
 setting("reb_tolerance", 5, range(1, 26))
-tolerance = form[1].slider("Tolerance (±% of the mean)", 1, 25, key="reb_tolerance") / 100
-# A metric may have its own tolerance (value looser than workload, say); empty: the one above.
-with form[1].expander("Tolerance per metric"):
-    # (kept apart from the widgets, which Streamlit forgets while a metric is not picked)
-    kept_tolerances = st.session_state.setdefault("reb_tol_kept", {})
-    if not isinstance(kept_tolerances, dict):  # (as a reload gives it back: checked)
-        kept_tolerances = st.session_state["reb_tol_kept"] = {}
-    remember("reb_tol_kept")  # (and across a reload)
+tolerance = form[1].slider(
+    "Tolerance (±% of the mean)" if not own
+    else f"Tolerance for {' and '.join(shared_for)} (±% of the mean)" if shared_for
+    else "Tolerance (±% of the mean): not in use, each metric has its own", 1, 25, key="reb_tolerance",
+    disabled=bool(own) and not shared_for,
+    help="Each metric picked has its own tolerance (Tolerance per metric): clear them there to use this one"
+    if own and not shared_for else None,
+) / 100  # fmt: skip
+in_use = ", ".join(f"{METRICS.get(m, m).split(' (')[0].lower()} {v}%" for m, v in own.items())
+with form[1].expander("Tolerance per metric" + (f" (in use: {in_use})" if own else "")):
     per_metric = {}
     for m in metrics or ["workload"]:
         key = f"reb_tol_{m}"
-        was = kept_tolerances.get(m)
-        if key not in st.session_state and isinstance(was, int) and not isinstance(was, bool) and 1 <= was <= 50:
-            st.session_state[key] = was
         per_metric[m] = st.number_input(
             f"{METRICS.get(m, m)} (±%)", 1, 50, step=1, key=key, placeholder=f"{tolerance:.0%} (as above)",
             **({} if key in st.session_state else {"value": None}),
@@ -542,8 +556,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     # (both in ~20 characters: the chip is cut beyond at 1280 px)
     counted = ([f"+{near_count} near {'mean' if forced_count else 'group mean'}"] if near_count else []) + (
         [f"+{forced_count} best{'' if near_count else ' possible'}"] if forced_count else [])  # fmt: skip
+    # (the tolerances it was judged on, said with it: per-metric tolerances set in a collapsed box went unsaid)
     kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
-                   delta=", ".join(counted) or None,
+                   delta=f"at {band}" + (f"; {', '.join(counted)}" if counted else ""),
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible' ('best' beside "
                         "the other): territories further off only by what their own regions force (a region bigger "
@@ -954,6 +969,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     # One number of decimals for the metrics side by side ("9.8%" beside "0.31%" read as two kinds of figure)
     after_digits = max((decimals(f"{m}_deviation", m) for m in proposal.report.deviation), default=1)
     before_digits = max((decimals(f"{m}_before", m) for m in proposal.report.deviation), default=1)
+    st.caption(f"Within: within {band} of its share on every metric"
+               + (" (tolerances set per metric)" if len(set(tol.values())) > 1 else "") + ".")  # fmt: skip
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)

@@ -1272,3 +1272,23 @@ def test_a_rep_leaving_a_full_team_is_said_at_the_top_of_the_proposal(app):
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert not [w.value for w in app.warning if "will wait for a rep" in w.value]
+
+
+def test_tolerances_set_per_metric_are_said_on_the_form_and_in_the_headline(app):
+    # Workload 12 and value 15 set in the collapsed box, the slider still at 5: the form said nothing, and the
+    # proposal read "Within tolerance 3 of 5" judged against 12/15 (a new user's test).
+    assert app.expander[0].label == "Tolerance per metric"
+    assert not app.slider(key="reb_tolerance").disabled
+    app.number_input(key="reb_tol_workload").set_value(12).run()
+    assert app.expander[0].label == "Tolerance per metric (in use: workload 12%)"
+    assert app.slider(key="reb_tolerance").label == "Tolerance for value (±% of the mean)"
+    app.number_input(key="reb_tol_value").set_value(15).run()
+    assert app.expander[0].label == "Tolerance per metric (in use: workload 12%, value 15%)"
+    slider = app.slider(key="reb_tolerance")
+    assert slider.disabled and "not in use" in slider.label
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    within = next(m for m in app.metric if m.label == "Within tolerance")
+    assert within.delta.startswith("at ±12% workload, ±15% value"), within.delta
+    assert any(c.value.startswith("Within: within ±12% workload, ±15% value of its share") for c in app.caption)
