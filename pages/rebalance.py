@@ -511,14 +511,25 @@ if pending is not None and pending[0].plan.name == plan.name:
     far_id, worst, far_deviation = largest_deviation(rows, tol)
     far_verdict = verdicts[rows.index[rows["territory_id"] == far_id][0]]
     forced = far_verdict == "best possible"
+    far_kept = bool(rows.loc[rows["territory_id"] == far_id, "locked"].astype(bool).iloc[0])
+    free = rows[~rows["locked"].astype(bool)]
+    changeable = ""
+    if far_kept and len(free):  # (and the farthest of those the search could change, where there are some)
+        free_id, free_metric, free_deviation = largest_deviation(free, tol)
+        changeable = (f"Of the territories this proposal could change, the farthest is "
+                      f"{plain(name_of.get(free_id, free_id))}: {METRICS.get(free_metric, free_metric).lower()} "
+                      f"{free_deviation:+.1%}. ")  # fmt: skip
     kpis[0].metric("Largest deviation", f"{far_deviation:+.1%}",
                    # (the territory's name first, then the metric's first word: at 1280 px the chip is cut, and
                    # "value, Germany & Net…" lost the name)
+                   # (a kept territory said so: "North America East, value" read as the search's doing, a new
+                   # user's test)
                    delta=plain(name_of.get(far_id, far_id)
                                + (f", {METRICS.get(worst, worst).lower().split(' (')[0]}" if len(report.deviation) > 1
-                                  else "")),  # fmt: skip
+                                  else "") + (far_kept and (", kept after taking regions" if far_id in set(moves_table.get("to_territory_id", ()))
+                                                  else ", kept as it is") or "")),  # fmt: skip
                    delta_color="off", delta_arrow="off",
-                   help=f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "
+                   help=changeable + f"{plain(name_of.get(far_id, far_id))}: {METRICS.get(worst, worst).lower()} "
                         f"{far_deviation:+.1%} against its share, the farthest beyond its tolerance among all "
                         "territories (kept ones too). "
                         + (
@@ -1097,7 +1108,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     changing_reps = int(staffing["now"].ne(staffing["after"]).sum())
     without = int(staffing["after"].eq("").sum())
     with st.expander(
-        f"Reps: who covers each territory ({changing_reps} change"
+        "Reps: who covers each territory ("
+        + ("no change" if not changing_reps else f"{changing_reps} change{'' if changing_reps == 1 else 's'}")
         + (f", {without} without a rep" if without else "") + ")"
     ):  # fmt: skip
         # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)

@@ -62,7 +62,8 @@ def test_propose_then_accept_as_a_new_draft(app):
     largest = next(m for m in app.metric if m.label == "Largest deviation")
     rows = app.session_state["reb_proposal"][0].report.territories
     assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+69")
-    assert largest.delta == "US Central, value"
+    assert largest.delta == "US Central, value, kept as it is"
+    assert "Of the territories this proposal could change, the farthest is " in largest.help
     assert "It is kept as it is (the notes below say why)" in largest.help  # (it takes no region here)
     # Within tolerance counts only territories within it; those off only by what their regions force are said apart
     within = next(m for m in app.metric if m.label == "Within tolerance")
@@ -227,7 +228,8 @@ def test_balance_on_population_at_county_level(app):
     assert table.loc[table["territory"].eq("Canada West"), "population_deviation"].abs().lt(0.99).all()
     # the headline names a metric by its first word: "population (potential), …" hid the territory at 1280 px
     largest = next(m for m in app.metric if m.label == "Largest deviation")
-    assert "(" not in largest.delta and largest.delta.split(", ")[-1] in {"workload", "value", "population"}
+    metric = re.sub(r", kept (as it is|after taking regions)$", "", largest.delta).split(", ")[-1]
+    assert "(" not in largest.delta and metric in {"workload", "value", "population"}
     # At county level US South starts in pieces (Texas and Louisiana lie apart from the rest across unheld
     # Arkansas and Mississippi); the page says which regions, and no territory ends in more pieces than that.
     # (US South is kept as it is, and the only one in pieces: the note says so, and the table has no Pieces column.)
@@ -724,7 +726,7 @@ def test_a_proposal_is_judged_on_the_settings_it_was_made_with_and_the_form_keep
     assert app.multiselect(key="reb_locked_regions").value == ["US-ID"]
     # with workload at ±3% and value at ±20%, the verdicts follow the tolerances the proposal was made with
     app.button(key="reb_run").click().run()
-    assert next(m for m in app.metric if m.label == "Largest deviation").delta == "US Central, value"
+    assert next(m for m in app.metric if m.label == "Largest deviation").delta == "US Central, value, kept as it is"
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert "±3% workload, ±20% value" in within.help
 
@@ -1025,7 +1027,7 @@ def test_the_largest_deviation_of_a_kept_territory_that_took_regions_says_so(app
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     largest = next(m for m in app.metric if m.label == "Largest deviation")
-    assert largest.delta.startswith("Canada West")
+    assert largest.delta.startswith("Canada West") and largest.delta.endswith(", kept after taking regions")
     assert "It took regions of the territory that goes" in largest.help and "does not change it" not in largest.help
 
 
@@ -1292,3 +1294,21 @@ def test_tolerances_set_per_metric_are_said_on_the_form_and_in_the_headline(app)
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert within.delta.startswith("at ±12% workload, ±15% value"), within.delta
     assert any(c.value.startswith("Within: within ±12% workload, ±15% value of its share") for c in app.caption)
+
+
+def test_the_largest_deviation_in_a_kept_territory_says_so_and_reps_changes_read_well(app):
+    # North America East, locked, was named the largest deviation as though the search could change it; and the
+    # reps' box read "(0 change)" (a new user's test).
+    app.multiselect(key="reb_locked").set_value(["NAE"]).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    largest = next(m for m in app.metric if m.label == "Largest deviation")
+    rows = app.session_state["reb_proposal"][0].report.territories.set_index("territory_id")
+    from territory.rebalance import largest_deviation
+
+    far = largest_deviation(rows.reset_index(), app.session_state["reb_tol_used"])[0]
+    assert rows.loc[far, "locked"]
+    assert largest.delta.endswith(", kept as it is"), largest.delta
+    assert "Of the territories this proposal could change, the farthest is " in largest.help
+    (reps,) = [e for e in app.expander if e.label.startswith("Reps: who covers each territory")]
+    assert reps.label == "Reps: who covers each territory (no change)"
