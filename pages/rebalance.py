@@ -1013,10 +1013,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
-                           f"{METRICS.get(m, m).split(' (')[0]} {'before' if handed_out else 'now'}",
+                           f"{METRICS.get(m, m).split(' (')[0]} now",
                            digits=before_digits, width=metric_width,
-                           help=("Once the leaving territory's regions went to its neighbours, before rebalancing"
-                                 if handed_out else "In the current plan") + ", against the same shares")
+                           help="In the current plan, its regions as they are today"
+                           + (" (the leaving territory's not yet handed out)" if handed_out else "")
+                           + ", against the same shares as after (the team after the change)")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
     if len(moves_table):

@@ -805,6 +805,7 @@ def propose(
     ids = list(graph.region_ids)
     unit_weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=ids)
     current = _current_labels(plan, holders, ids)
+    today = graph.metrics.set_axis(ids)  # (each region as its territory counts it today: the table's "now")
     if current.isna().any():
         missing = list(current[current.isna()].index[:5])
         raise ValueError(f"{int(current.isna().sum())} region(s) have no territory, e.g. {missing}; leave them out")
@@ -1121,6 +1122,11 @@ def propose(
                 description = description.replace(then, "")
             description += "; no two of the territories left can trade regions, so nothing else moves"
             handed_out_only = True
+        if scenario == "rep_leaves" and territory_id is not None and territory_id not in territories:
+            # "Now" is the plan as it is today (the leaving territory's regions still its own), against the shares
+            # the proposal balances to, as when a rep leaves a team that stays: measured after the handing out, a
+            # territory that took most of them read +196% "before" while it was the smallest (a new user's test).
+            before = _before_one_way(report.territories, labels, graph, current, today, before)
         # Each territory's size against the whole team's average territory (each search gave it against the
         # average of the territories it balanced, so the same territory showed 0.50× in one run and 0.42× in another).
         sized = report.territories.copy()

@@ -1312,3 +1312,29 @@ def test_the_largest_deviation_in_a_kept_territory_says_so_and_reps_changes_read
     assert "Of the territories this proposal could change, the farthest is " in largest.help
     (reps,) = [e for e in app.expander if e.label.startswith("Reps: who covers each territory")]
     assert reps.label == "Reps: who covers each territory (no change)"
+
+
+def test_figures_now_are_the_current_plan_s_when_a_rep_s_territory_goes(app):
+    # Luke Anderson leaves US Central, its only rep: "Workload before" showed Canada West at +196% (measured once it
+    # had taken most of US Central's regions) while today it is the smallest territory; another scenario called the
+    # same column "Workload now" (a new user's test).
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R10").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    from tests.pages.test_display_formats import column_formats
+
+    labels = set(column_formats(app.dataframe[0]))
+    assert {"Workload now", "Value now", "Workload after"} <= labels and "Workload before" not in labels
+    table = app.dataframe[0].value.set_index("territory")
+    # today's regions against the same shares as after: Canada West, the smallest today, is under its share
+    assert table.loc["Canada West", "workload_before"] < 0 and table.loc["Canada West", "value_before"] < 0
+    # a territory that neither gives nor takes a region reads the same now and after
+    moves = app.session_state["reb_proposal"][4]
+    untouched = [t for t in table.index if t not in set(moves["from_name"]) | set(moves["to_name"])]
+    assert untouched
+    for t in untouched:
+        assert table.loc[t, "workload_before"] == pytest.approx(table.loc[t, "workload_deviation"], abs=1e-3)
+    # the one that takes US Central's regions gains on its figure now
+    takers = set(moves["to_name"]) & set(table.index)
+    assert takers and all(table.loc[t, "workload_deviation"] > table.loc[t, "workload_before"] for t in takers)
