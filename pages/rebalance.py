@@ -14,6 +14,8 @@ import streamlit as st
 
 from geo.boundaries import describe_regions, region_labels
 from pages.shared import (
+    CELL_PADDING,
+    CHARACTER_WIDTH,
     author,
     current_engine,
     deviation,
@@ -36,7 +38,9 @@ from pages.shared import (
     show_handoffs,
     show_table,
     stored_plan,
+    table_height,
     unsaved_changes,
+    wrapping_row_height,
 )
 from territory.exports import spreadsheet_csv
 from territory.impact import edit_impact
@@ -53,6 +57,8 @@ from territory.rebalance import (
     leaving_shortfall,
 )
 
+# The reps' table at 1280 px, in an expander ~786 px wide: the territory, then who covers it now and after.
+STAFFING_WIDTHS = {"territory": 320, "reps": 230}
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
 engine = current_engine()
@@ -1114,9 +1120,20 @@ if pending is not None and pending[0].plan.name == plan.name:
         + (f", {without} without a rep" if without else "") + ")"
     ):  # fmt: skip
         # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)
+        # (the reps' names wrap onto more lines, every name whole: at 1280 px "Reps after" cut "Priya Patel, Diego
+        # Alvarez, Hannah" and "Tom Becker, Aisha Okafor, Noah Wi", a new user's test)
+        row = max(wrapping_row_height(staffing["territory"], STAFFING_WIDTHS["territory"]),
+                  *(wrapping_row_height(staffing[c], STAFFING_WIDTHS["reps"]) for c in ("now", "after")))  # fmt: skip
+        one_line = all(len(str(t)) * CHARACTER_WIDTH + 2 * CELL_PADDING <= STAFFING_WIDTHS[w]
+                       for c, w in (("territory", "territory"), ("now", "reps"), ("after", "reps"))
+                       for t in staffing[c])  # fmt: skip
         show_table(staffing, hide_index=True, width="stretch",
-                   column_config={"territory": st.column_config.TextColumn("Territory", width=320),
-                                  "now": "Reps now", "after": "Reps after"})  # fmt: skip
+                   **({} if one_line else {"row_height": row, "height": table_height(min(len(staffing), 12), row)}),
+                   column_config={"territory": st.column_config.TextColumn("Territory",
+                                                                           width=STAFFING_WIDTHS["territory"]),
+                                  "now": st.column_config.TextColumn("Reps now", width=STAFFING_WIDTHS["reps"]),
+                                  "after": st.column_config.TextColumn("Reps after",
+                                                                       width=STAFFING_WIDTHS["reps"])})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     waiting = impact.team["accounts_waiting_before"], impact.team["accounts_waiting_after"]
     st.caption(

@@ -1338,3 +1338,22 @@ def test_figures_now_are_the_current_plan_s_when_a_rep_s_territory_goes(app):
     # the one that takes US Central's regions gains on its figure now
     takers = set(moves["to_name"]) & set(table.index)
     assert takers and all(table.loc[t, "workload_deviation"] > table.loc[t, "workload_before"] for t in takers)
+
+
+def test_every_rep_s_name_shows_whole_in_the_reps_table(app):
+    # At 1280 px "Reps after" cut "Priya Patel, Diego Alvarez, Hannah" and "Tom Becker, Aisha Okafor, Noah Wi" (a new
+    # user's test): the rows are tall enough for the longest list of names wrapped in the column's width.
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH, WRAPPED_LINE
+    from tests.pages.test_display_fit import _shown_widths
+
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (reps,) = [e for e in app.expander if e.label.startswith("Reps: who covers each territory")]
+    table = reps.dataframe[0]
+    names = [*table.value["now"], *table.value["after"]]
+    assert "Priya Patel, Diego Alvarez, Hannah Kim" in names
+    widths = _shown_widths(table)
+    assert None not in widths.values() and sum(widths.values()) <= 786, widths  # (the expander's width at 1280 px)
+    per_line = int((widths["Reps after"] - 2 * CELL_PADDING) / CHARACTER_WIDTH)
+    lines = max(-(-len(str(n)) // per_line) for n in names)
+    assert lines >= 2 and table.proto.row_height >= max(68, lines * WRAPPED_LINE + 2 * CELL_PADDING)
