@@ -459,7 +459,7 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
         now = [r.name for r in now_plan.reps if r.active and t.territory_id in r.territory_ids]
         assert table["now"].fillna("")[said[t.territory_id]] == ", ".join(now)
     changing = int(table["now"].fillna("").ne(table["after"]).sum())
-    assert shown.label == f"Reps: who covers each territory ({changing} change)"
+    assert shown.label == f"Reps: who covers each territory ({changing} change{'' if changing == 1 else 's'})"
     # Accounts waiting for a rep are said with what to do about them
     waiting = int((app.session_state["reb_proposal"][1].result["rep_id"].isna()
                    & app.session_state["reb_proposal"][1].result["territory_id"].notna()).sum())  # fmt: skip
