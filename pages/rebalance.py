@@ -59,6 +59,7 @@ from territory.rebalance import (
 
 # The reps' table at 1280 px, in an expander ~786 px wide: the territory, then who covers it now and after.
 STAFFING_WIDTHS = {"territory": 320, "reps": 230}
+KEPT_CAPACITY = "reb_new_capacity_kept"  # (the new rep's capacity, kept across pages and a reload)
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
 engine = current_engine()
@@ -196,6 +197,24 @@ elif scenario == "rep_joins":
     setting("reb_new_name", "")
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
                                              placeholder="e.g. Rockies")  # fmt: skip
+    # The new rep's name and capacity (optional: "New rep (<territory>)" and the team's median otherwise)
+    capacities = [r.capacity for r in plan.reps if r.active]
+    median = int(np.median(capacities)) if capacities else 40
+    setting("reb_new_rep", "")
+    options["new_rep_name"] = form[2].text_input(
+        "New rep's name (optional)", key="reb_new_rep", max_chars=80,
+        placeholder=f"New rep ({str(options['new_name'] or '').strip() or 'territory'})",
+    ).strip() or None  # fmt: skip
+    kept_capacity = st.session_state.get(KEPT_CAPACITY)
+    if "reb_new_capacity" not in st.session_state and isinstance(kept_capacity, int) and kept_capacity >= 1:
+        st.session_state["reb_new_capacity"] = kept_capacity
+    options["new_rep_capacity"] = form[2].number_input(
+        "New rep's capacity (accounts, optional)", 1, 100_000, step=10, key="reb_new_capacity",
+        placeholder=f"{median} (the team median)",
+        **({} if "reb_new_capacity" in st.session_state else {"value": None}),
+    )  # fmt: skip
+    st.session_state[KEPT_CAPACITY] = options["new_rep_capacity"]
+    remember(KEPT_CAPACITY)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -256,7 +275,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_k", "reb_home", "reb_locked_regions",
+            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 

@@ -720,6 +720,8 @@ def propose(
     rep_id: str | None = None,
     new_name: str | None = None,
     home_region: str | None = None,
+    new_rep_name: str | None = None,
+    new_rep_capacity: int | None = None,
     n_territories: int | None = None,
     tolerance: float | Mapping[str, float] = 0.05,
     locked_territories: Sequence[str] = (),
@@ -752,8 +754,9 @@ def propose(
         ``rep_leaves``: the rep ``rep_id`` is set inactive; a territory left with no active rep goes (its regions
         to its neighbours), one that keeps reps stays, sized by those who remain. Or ``territory_id``: that
         territory goes and its reps are set inactive;
-        ``rep_joins``: a new territory ``new_name`` grows from ``home_region``; ``territories``: a plan from
-        scratch with ``n_territories``.
+        ``rep_joins``: a new territory ``new_name`` grows from ``home_region``, for a new rep named
+        ``new_rep_name`` (default "New rep (<new_name>)") of capacity ``new_rep_capacity`` (default: the active
+        reps' median); ``territories``: a plan from scratch with ``n_territories``.
     tolerance, locked_territories, disruption_weight, rng, max_seconds, progress, n_jobs
         See :class:`~territory.optimizer.Rebalancer`.
     locked_regions : sequence of str
@@ -890,6 +893,11 @@ def propose(
             raise ValueError(f"a territory named {name!r} exists already; pick another name")
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
+        if new_rep_capacity is not None and (
+            isinstance(new_rep_capacity, bool) or int(new_rep_capacity) < 1 or int(new_rep_capacity) != new_rep_capacity
+        ):
+            raise ValueError(f"`new_rep_capacity` was {new_rep_capacity!r} but is expected to be a whole number "
+                             "of accounts, at least 1 (or None for the team median)")  # fmt: skip
         if home_region in set(pinned_regions):
             raise ValueError(f"{region_label(home_region)} is locked where it is: pick another home region, or "
                              "unlock it")  # fmt: skip
@@ -907,16 +915,22 @@ def propose(
         territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
                                         tiers=home.tiers)  # fmt: skip
         seeds = {new_id: home_region}
-        # The new rep, so that the new territory's accounts have someone: the team's usual capacity.
+        # The new rep, so that the new territory's accounts have someone: named and sized as given, else the
+        # team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
         rep_id = next_rep_id([r.rep_id for r in plan.reps])
-        reps = (*plan.reps, Rep(rep_id, f"New rep ({name})", home_region=home_region, territory_ids=(new_id,),
-                                capacity=int(np.median(capacities)) if capacities else 40))  # fmt: skip
+        rep_name = str(new_rep_name or "").strip()
+        capacity = (int(new_rep_capacity) if new_rep_capacity is not None
+                    else int(np.median(capacities)) if capacities else 40)  # fmt: skip
+        reps = (*plan.reps, Rep(rep_id, rep_name or f"New rep ({name})", home_region=home_region,
+                                territory_ids=(new_id,), capacity=capacity))  # fmt: skip
         summary = f"new territory {name}"
+        sized = ("as given" if new_rep_capacity is not None
+                 else "the team median" if capacities else "the default")  # fmt: skip
         description = (
             f"A new rep joins at {region_label(home_region)}: {name}, a territory carved from its neighbours, for "
-            f"the new rep, of capacity {reps[-1].capacity} ({'the team median' if capacities else 'the default'}; change it on "
-            "the Reps page once accepted)"
+            f"{rep_name or 'the new rep'}, of capacity {capacity} ({sized}; change it on the Reps page once "
+            "accepted)"
         )
     elif scenario == "territories":
         if not n_territories or n_territories < 1:

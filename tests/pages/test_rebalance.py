@@ -1357,3 +1357,25 @@ def test_every_rep_s_name_shows_whole_in_the_reps_table(app):
     per_line = int((widths["Reps after"] - 2 * CELL_PADDING) / CHARACTER_WIDTH)
     lines = max(-(-len(str(n)) // per_line) for n in names)
     assert lines >= 2 and table.proto.row_height >= max(68, lines * WRAPPED_LINE + 2 * CELL_PADDING)
+
+
+def test_a_new_rep_can_be_named_and_given_a_capacity(app):
+    # "A new rep joins" made "New rep (US Midwest)" at the team's median capacity, with no way to say who (a new
+    # user's test): the name and capacity given go to the proposal and the accepted draft; empty, as before.
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("Rockies").run()
+    app.selectbox(key="reb_home").set_value("US-CO").run()
+    assert app.number_input(key="reb_new_capacity").value is None and app.text_input(key="reb_new_rep").value == ""
+    app.text_input(key="reb_new_rep").set_value("Ana Ruiz").run()
+    app.number_input(key="reb_new_capacity").set_value(150).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    (new,) = [r for r in proposal.plan.reps if "ROCKIES" in r.territory_ids]
+    assert new.name == "Ana Ruiz" and new.capacity == 150 and new.home_region == "US-CO"
+    assert any("for Ana Ruiz, of capacity 150" in m.value for m in app.markdown)
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    opened = app.session_state["edit_history"].current.plan
+    (kept,) = [r for r in opened.reps if "ROCKIES" in r.territory_ids]
+    assert kept.name == "Ana Ruiz" and kept.capacity == 150

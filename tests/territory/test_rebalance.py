@@ -97,7 +97,19 @@ def test_a_rep_joins(setup):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
 
 
-def test_another_number_of_territories_keeps_names_where_they_overlap(setup):
+def test_a_rep_joins_with_the_name_and_capacity_given(setup):
+    # The new rep was always "New rep (<territory>)" at the team's median capacity (a new user's test).
+    plan, graph, holders = setup
+    proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=rid(3, 4),
+                       new_rep_name=" Ana Ruiz ", new_rep_capacity=123, max_seconds=0.5)  # fmt: skip
+    (new,) = [r for r in proposal.plan.reps if r.rep_id not in {x.rep_id for x in plan.reps}]
+    assert new.name == "Ana Ruiz" and new.capacity == 123 and new.territory_ids == ("MIDDLE",)
+    assert "for Ana Ruiz, of capacity 123 (as given" in proposal.description
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match=r"`new_rep_capacity` was .* at least 1"):
+            propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=rid(3, 4),
+                    new_rep_capacity=bad)  # fmt: skip
+
     plan, graph, holders = setup
     proposal = propose(plan, graph, holders, scenario="territories", n_territories=2, max_seconds=1)
     ids = {t.territory_id for t in proposal.plan.territories}
