@@ -113,8 +113,14 @@ tolerance = form[1].slider(
     help="Each metric picked has its own tolerance (Tolerance per metric): clear them there to use this one"
     if own and not shared_for else None,
 ) / 100  # fmt: skip
-in_use = ", ".join(f"{METRICS.get(m, m).split(' (')[0].lower()} {v}%" for m, v in own.items())
-with form[1].expander("Tolerance per metric" + (f" (in use: {in_use})" if own else "")):
+# (under the slider, not in the box's label, in a slot always there: a label that changes, or an element put before
+# the box, closed it at each figure typed)
+in_use = form[1].empty()
+if own:
+    in_use.caption("Per metric, in use: "
+                    + ", ".join(f"{METRICS.get(m, m).split(' (')[0].lower()} ±{v}%" for m, v in own.items())
+                    + " (Tolerance per metric, below)")  # fmt: skip
+with form[1].expander("Tolerance per metric"):
     per_metric = {}
     for m in metrics or ["workload"]:
         key = f"reb_tol_{m}"

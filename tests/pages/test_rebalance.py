@@ -1279,13 +1279,14 @@ def test_a_rep_leaving_a_full_team_is_said_at_the_top_of_the_proposal(app):
 def test_tolerances_set_per_metric_are_said_on_the_form_and_in_the_headline(app):
     # Workload 12 and value 15 set in the collapsed box, the slider still at 5: the form said nothing, and the
     # proposal read "Within tolerance 3 of 5" judged against 12/15 (a new user's test).
-    assert app.expander[0].label == "Tolerance per metric"
+    assert not any(c.value.startswith("Per metric, in use") for c in app.caption)
     assert not app.slider(key="reb_tolerance").disabled
     app.number_input(key="reb_tol_workload").set_value(12).run()
-    assert app.expander[0].label == "Tolerance per metric (in use: workload 12%)"
+    assert any(c.value == "Per metric, in use: workload ±12% (Tolerance per metric, below)" for c in app.caption)
     assert app.slider(key="reb_tolerance").label == "Tolerance for value (±% of the mean)"
     app.number_input(key="reb_tol_value").set_value(15).run()
-    assert app.expander[0].label == "Tolerance per metric (in use: workload 12%, value 15%)"
+    said = "Per metric, in use: workload ±12%, value ±15% (Tolerance per metric, below)"
+    assert any(c.value == said for c in app.caption)
     slider = app.slider(key="reb_tolerance")
     assert slider.disabled and "not in use" in slider.label
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
