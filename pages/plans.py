@@ -812,7 +812,12 @@ if ids:
     options = [(r.plan_id, n) for r in records.values() for n in range(1, r.current_version + 1)]
     latest = (chosen, numbers[-1])
     earlier = (chosen, numbers[-2]) if len(numbers) > 1 else latest
-    if len(numbers) == 1:
+    opened = where[0] if where and where[0] in records and records[where[0]].current_version > 1 else None
+    if opened is not None:
+        # The open plan's previous version → its latest, whichever plan the box above shows (it compared the box's
+        # plan: "#1 v1 → #2 v1" for a draft looked at, though the open plan had versions to compare).
+        earlier, latest = (opened, records[opened].current_version - 1), (opened, records[opened].current_version)
+    elif len(numbers) == 1:
         # A plan made from another (an accepted rebalance, "… (from plan #1 v2)"): compared with where it came from.
         origin = re.search(_MADE_FROM.format(plan=r"(\d+)", version=r"(\d+)"), versions[0].message or "")
         if origin and (int(origin[1]), int(origin[2])) in options:

@@ -1123,3 +1123,21 @@ def test_the_version_picked_stays_picked_after_another_page(data_dir):
     move(app, ["US-DE"], "NAE")
     save(app, "DE east")  # a version saved: the newest again
     assert app.selectbox(key="plans_version").value == 3
+
+
+def test_compare_defaults_to_the_open_plans_previous_and_latest_versions(data_dir):
+    # With a draft made from the plan (an accepted rebalance) picked in the Plan box, Compare defaulted to that
+    # draft and where it came from ("#1 v2 → #2 v1"), though the open plan (#1) had two versions to compare.
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    app = go(app, "pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    app.text_input(key="reb_author").input("Tess").run()
+    app.button(key="reb_accept").click().run()
+    go(app, "pages/plans.py")
+    app.selectbox(key="plans_selected").set_value(1).run()
+    app.button(key="plan_open").click().run()
+    assert app.session_state["store_plan"] == (1, 2)
+    app.selectbox(key="plans_selected").set_value(2).run()
+    assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (1, 2))
