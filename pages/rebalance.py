@@ -6,6 +6,7 @@ The proposal is shown as a diff and kept only when accepted (as a new draft plan
 from __future__ import annotations
 
 import copy
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -317,7 +318,7 @@ def _propose() -> None:
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
     stopper = st.empty()
     stopper.button("Stop the search", key="reb_stop", help="The best plan found so far is proposed")
-    st.session_state["reb_searching"] = True
+    st.session_state["reb_searching"] = {"done": threading.Event()}  # (see _search_and_keep)
     try:
         _search_and_keep(bar, stopper, used)
     except Exception:  # (a failure, not a stop: Streamlit's stop and rerun are not Exceptions) — no "stopped" note
@@ -328,16 +329,22 @@ def _propose() -> None:
 def _search_and_keep(bar, stopper, used: dict) -> None:
     """The search, then the proposal's assignment, balance, diff and map, kept for the page.
 
-    The "searching" mark comes off once the proposal is kept: a run stopped before that (Stop, a click, another
-    page) leaves it, and the next run says so.
+    The "searching" mark (a hand-off: an event and, once ready, what to keep) comes off once the proposal is kept: a
+    run stopped before that (Stop, a click, another page) leaves it, and the next run takes the proposal from it
+    (:func:`_take_stopped`) or says none was made.
     """
     from geo.editing import proposal_moves, propose_at_level
     from territory.optimizer import SearchStopped
 
-    # A click (Stop, another widget, another page) reaches the search as Streamlit's stop of the run, raised by the
-    # bar: the search is told to stop (SearchStopped) and keeps the best plan it found, which is kept for the page as
-    # any proposal; Streamlit's stop is raised again after, so that the click has its effect.
+    # A click (Stop, another widget, another page) reaches the search as Streamlit's stop of this run, raised by the
+    # bar; Streamlit starts the next run at once. The search is told to stop (SearchStopped) and ends with the best
+    # plan it found. This run can no longer touch the page or its session state (Streamlit's stop is raised again
+    # at each look): the proposal is worked out all the same and handed to the next run through the mark, which
+    # waits for it; Streamlit's stop is raised again after.
+    handoff = st.session_state["reb_searching"]
     halted: list[BaseException] = []
+    inputs, settings_said, labels = _inputs(), _settings_said(used), level_labels("county")  # (read while we can)
+    scenario_now, locked_now = st.session_state["reb_scenario"], st.session_state.get("reb_locked") or []
 
     def report(fraction: float) -> None:
         if halted:
@@ -350,58 +357,82 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             halted.append(error)
             raise SearchStopped from error
 
-    def drawn(show) -> None:  # (after a stop the bar and button go with the rerun; Streamlit's stop stays raised)
+    def drawn(show) -> None:  # (after a stop the bar and button go with the next run)
         if not halted:
             show()
 
-    try:
-        proposal = propose_at_level(
-            engine, level, unit_table, holders, links, list(used), scenario=st.session_state["reb_scenario"],
-            tolerance=used,
-            locked_territories=[] if scratch else st.session_state.get("reb_locked") or [],
-            disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
-            rng=np.random.default_rng(0),
-            max_seconds=float(seconds), progress=report,
-            **options,
-        )  # fmt: skip
-    except ValueError as error:
-        drawn(bar.empty)
-        drawn(stopper.empty)
-        st.session_state.pop("reb_searching", None)
-        st.session_state["reb_error"] = str(error)
-        st.session_state.pop("reb_proposal", None)
+    def keep(kept: dict, dropped: tuple = ()) -> None:
         if halted:
+            handoff["kept"], handoff["dropped"] = kept, dropped
+            handoff["done"].set()
             raise halted[0] from None
-        return
-    drawn(stopper.empty)
-    # The rest takes a second or more at county level: said on the bar, not a page standing still.
-    drawn(lambda: bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, "
-                                         "drawing the map…"))  # fmt: skip
-    st.session_state.pop("reb_error", None)
-    # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
-    # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
-    # (quotas follow the accounts' value: a territory that gives a tenth of its value gives a tenth of its quota)
-    proposal, new_state = assign_proposal(engine, proposal)
-    # Reps leave and those who remain cannot take their accounts: said at the top of the proposal.
-    st.session_state["reb_shortfall"] = leaving_shortfall(engine, new_state)
-    impact = edit_impact(engine, new_state, region_labels=level_labels("county"))
-    diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
-    # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
-    from geo.coverage import changed_regions_map
+        for key in dropped:
+            st.session_state.pop(key, None)
+        st.session_state.update(kept)
+        st.session_state.pop("reb_searching", None)
 
-    moves = proposal_moves(plan, proposal, holders, level)
-    fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
-    st.session_state["reb_proposal"] = (proposal, new_state, impact, diff, moves, fmap)
-    st.session_state["reb_off_view"] = list(getattr(fmap, "off_view", []))
-    st.session_state["reb_inputs"] = _inputs()
-    st.session_state["reb_tol_used"] = used
-    st.session_state["reb_seconds_used"] = float(seconds)
-    st.session_state["reb_settings_said"] = _settings_said(used)
-    st.session_state["reb_lost_where"] = _where_lost(impact.lost, proposal, level)
-    st.session_state.pop("reb_searching", None)
-    drawn(bar.empty)
-    if halted:
-        raise halted[0]
+    try:
+        try:
+            proposal = propose_at_level(
+                engine, level, unit_table, holders, links, list(used), scenario=scenario_now,
+                tolerance=used,
+                locked_territories=[] if scratch else locked_now,
+                disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
+                rng=np.random.default_rng(0),
+                max_seconds=float(seconds), progress=report,
+                **options,
+            )  # fmt: skip
+        except ValueError as error:
+            drawn(bar.empty)
+            drawn(stopper.empty)
+            keep({"reb_error": str(error)}, ("reb_proposal",))
+            return
+        drawn(stopper.empty)
+        # The rest takes a second or more at county level: said on the bar, not a page standing still.
+        drawn(lambda: bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, "
+                                             "drawing the map…"))  # fmt: skip
+        # The proposal's assignment, balance and diff are worked out once here, not on every rerun of the page.
+        # Accounts keep their reps wherever the new plan allows: the handoffs are what the proposal really changes.
+        # (quotas follow the accounts' value: a territory that gives a tenth of its value gives a tenth of its quota)
+        proposal, new_state = assign_proposal(engine, proposal)
+        impact = edit_impact(engine, new_state, region_labels=labels)
+        diff = diff_plans(plan, proposal.plan, engine.result, new_state.result)
+        # The map of changed regions over the proposed territories is drawn once (outlines take ~1 s at county level).
+        from geo.coverage import changed_regions_map
+
+        moves = proposal_moves(plan, proposal, holders, level)
+        fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
+        kept = {
+            "reb_proposal": (proposal, new_state, impact, diff, moves, fmap),
+            # Reps leave and those who remain cannot take their accounts: said at the top of the proposal.
+            "reb_shortfall": leaving_shortfall(engine, new_state),
+            "reb_off_view": list(getattr(fmap, "off_view", [])),
+            "reb_inputs": inputs,
+            "reb_tol_used": used,
+            "reb_seconds_used": float(seconds),
+            "reb_settings_said": settings_said,
+            "reb_lost_where": _where_lost(impact.lost, proposal, level),
+        }
+        drawn(bar.empty)
+        keep(kept, ("reb_error",))
+    finally:
+        handoff["done"].set()  # (a failure too: the next run waits no longer)
+
+
+def _take_stopped(handoff) -> bool:
+    """In the run after a stopped one: wait for what it kept (the best plan found so far) and keep it; False if none."""
+    done = handoff.get("done") if isinstance(handoff, dict) else None
+    if done is None:
+        return False
+    if not done.is_set():
+        with st.spinner("Keeping the best plan found so far…"):
+            done.wait(timeout=60)
+    if "kept" not in handoff:
+        return False
+    for key in handoff.get("dropped", ()):
+        st.session_state.pop(key, None)
+    st.session_state.update(handoff["kept"])
+    return True
 
 
 def _settings_said(used: dict) -> str:
@@ -447,7 +478,8 @@ def _where_lost(lost, proposal, level: str) -> list[str]:
 
 
 unnamed = scenario == "rep_joins" and not str(options.get("new_name") or "").strip()
-if st.session_state.pop("reb_searching", False):  # a search this session started did not end: it was stopped
+stopped = st.session_state.pop("reb_searching", None)  # a search this session started did not end: it was stopped
+if stopped and not _take_stopped(stopped):
     st.info(
         "The last proposal was stopped before it was ready (Stop, another click, or another page opened): no new "
         "proposal was made."

@@ -1228,8 +1228,9 @@ def test_all_of_a_territory_alone_on_its_land_mass_can_go(app):
 
 def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, monkeypatch):
     # A new user's test: "Stop the search" at 3.3 s of 10 gave "no new proposal was made". A click reaches the search
-    # as Streamlit's stop of the run, raised by the progress bar (simulated here: AppTest cannot click during a run);
-    # the plan found so far is kept as the proposal, said to be stopped, and Streamlit's stop is raised again.
+    # as Streamlit's stop of the run, raised by the progress bar (simulated here: AppTest cannot click during a run),
+    # and Streamlit starts the next run at once; the stopped run can no longer touch the session state: it hands the
+    # plan found so far to the next run, which keeps it as the proposal, said to be stopped.
     from streamlit.delta_generator import DeltaGenerator
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
@@ -1246,11 +1247,12 @@ def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, mo
     app.button(key="reb_run").click().run()
     monkeypatch.undo()
     assert looks  # (the search was stopped mid-way)
+    assert app.session_state["reb_searching"]["done"].is_set()  # (handed over)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
     proposal = app.session_state["reb_proposal"][0]
     assert proposal.stopped_after is not None
     assert "reb_searching" not in app.session_state
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
     assert any(re.match(r"Stopped after \d+\.\d s: the best plan found so far", i.value) for i in app.info)
     assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
     assert app.button(key="reb_accept")  # (it can be accepted as any proposal)
