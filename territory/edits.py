@@ -474,7 +474,13 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
 
 
 def plan_with_regions_moved(
-    plan: Plan, region_ids, territory_id: str | None, *, ancestors: dict | None = None, list_reached: bool = False
+    plan: Plan,
+    region_ids,
+    territory_id: str | None,
+    *,
+    ancestors: dict | None = None,
+    list_reached: bool = False,
+    share: bool = True,
 ) -> Plan:
     """A new plan where ``region_ids`` belong to ``territory_id`` (removed from the other territories it outranks).
 
@@ -494,6 +500,8 @@ def plan_with_regions_moved(
     list_reached : bool, default False
         List a region in ``territory_id`` even where the territory already reaches it through an ancestor that is
         its alone (a county given back to its state's territory; by default it is not listed again).
+    share : bool, default True
+        Let the territories :func:`shares_regions_with` names keep their claims; False removes every other claim.
 
     Examples
     --------
@@ -508,7 +516,8 @@ def plan_with_regions_moved(
     """
     moving = {normalize_region_id(r) for r in region_ids}
     receiving = plan.territory(territory_id) if territory_id is not None else None  # (KeyError naming the known ids)
-    sharing = {t.territory_id for t in plan.territories if receiving is not None and shares_regions_with(receiving, t)}
+    sharing = {t.territory_id for t in plan.territories
+               if share and receiving is not None and shares_regions_with(receiving, t)}  # fmt: skip
 
     def chain(region_id):
         return [a for a, _ in (ancestors or {}).get(region_id, [(region_id, 0)])]
@@ -635,6 +644,14 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
         earlier = _earlier_with(state, listed) if listed != plan else None
         if earlier is not None:
             plan = listed
+    if territory_id is not None and earlier is None:
+        # A region painted back with the focused territory it was taken from: the plan the session had (that
+        # territory alone), not the other territory keeping its claim beside it, so that away and back is no edit.
+        alone = plan_with_regions_moved(state.plan, region_ids, territory_id, ancestors=state.index.ancestors,
+                                        share=False)  # fmt: skip
+        earlier = _earlier_with(state, alone) if alone != plan else None
+        if earlier is not None:
+            plan = alone
     target = state.plan.territory(territory_id).name if territory_id else "no territory"
     edit = f"Moved {summarise_regions(region_ids)} to {target}"
     if earlier is not None:

@@ -237,3 +237,12 @@ def test_a_focused_territory_that_does_not_outrank_the_holder_takes_the_region_f
     moved = _focused_state(priority=0).move_regions(["US-NJ"], "NAE")
     assert moved.plan.territory("USS").region_ids == ()
     assert moved.result.set_index("account_id")["territory_id"].to_dict() == {"f1": "NAE", "o1": None, "o2": None}
+
+
+def test_a_region_painted_away_from_a_focused_territory_and_back_is_as_it_was():
+    # Shared claims must not break away-and-back: North America East's region given to US South and painted back
+    # with North America East is its alone again (US South kept a claim beside it, and the accounts it had not).
+    state = _focused_state()
+    back = state.move_regions(["US-NY"], "USS").move_regions(["US-NY"], "NAE")
+    assert back.plan == state.plan
+    pd.testing.assert_frame_equal(back.result, state.result)
