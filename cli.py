@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--territory", help="rep_leaves: the territory id that goes (with all its reps)")
     rebalance.add_argument("--name", help="rep_joins: the new territory's name")
     rebalance.add_argument("--home", help="rep_joins: the new rep's home region (e.g. US-CO)")
+    rebalance.add_argument("--rep-name", dest="rep_name", metavar="NAME",
+                           help="rep_joins: the new rep's name (default: New rep (<--name>))")  # fmt: skip
+    rebalance.add_argument("--capacity", type=int, metavar="N",
+                           help="rep_joins: the new rep's capacity (default: the active reps' median)")  # fmt: skip
     rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
     rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
     rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
@@ -560,6 +564,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--territory": "rep_leaves",
         "--name": "rep_joins",
         "--home": "rep_joins",
+        "--rep-name": "rep_joins",
+        "--capacity": "rep_joins",
         "--territories": "territories",
     }
     given = {
@@ -567,6 +573,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--territory": args.territory,
         "--name": args.name,
         "--home": args.home,
+        "--rep-name": args.rep_name,
+        "--capacity": args.capacity,
         "--territories": args.territories,
     }
     stray = [option for option, value in given.items() if value is not None and owner[option] != args.scenario]
@@ -635,7 +643,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         proposal = propose_at_level(
             state, args.level, table, holders, links, list(metrics.columns),
             scenario=args.scenario, territory_id=args.territory, rep_id=args.rep, new_name=args.name,
-            home_region=args.home,
+            home_region=args.home, new_rep_name=args.rep_name, new_rep_capacity=args.capacity,
             n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
             locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
@@ -644,7 +652,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     except ValueError as error:
         text = str(error)
         # (a plan that leaves nothing to trade is the plan's doing, unless territories were locked)
-        blamed = [("locked regions", "--lock-regions"), ("is locked in", "--lock-regions"),
+        blamed = [("new_rep_capacity", "--capacity"), ("locked regions", "--lock-regions"), ("is locked in", "--lock-regions"),
                   ("are locked in", "--lock-regions"), ("locked where it is", "--lock-regions"),
                   ("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
                   ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),

@@ -737,6 +737,8 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "rep_joins", "--name", "Rockies", "--home", "ZZ"], "option --home: home region 'ZZ'"),
         (["--scenario", "rep_joins", "--name", "US West", "--home", "US-CO"], "named 'US West' exists already"),
         (["--scenario", "territories", "--territories", "0"], "option --territories"),
+        (["--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--capacity", "0"], "option --capacity"),
+        (["--capacity", "50"], "option --capacity: --capacity is for --scenario rep_joins, not rebalance"),
         (["--locked", "NOPE"], "option --locked: no territory 'NOPE'"),
         (["--keep", "nan"], "option --keep"),
         (["--locked", "USW", "USS", "USC", "NAE", "CAW"], "option --locked: fewer than two territories can trade"),
@@ -1516,3 +1518,17 @@ def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
     assert "US South's reps are at 100%" in headline and "A new rep joins" in headline
     assert summary["shortfall"][0] == headline and summary["shortfall"][1].startswith("US South: ")
     assert f"warning: {headline}" in err
+
+
+def test_rebalance_a_new_rep_joins_with_a_name_and_a_capacity(capsys, tmp_path):
+    # (the page could name the new rep and give their capacity; the CLI could not)
+    saved = tmp_path / "rockies.json"
+    code, out, err = run_cli(
+        "rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "rep_joins",
+        "--name", "Rockies", "--home", "US-CO", "--rep-name", "Ana Ruiz", "--capacity", "150", "--seconds", "1",
+        "--save-plan", str(saved), capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Ana Ruiz" in json.loads(out)["description"]
+    rep = next(r for r in json.loads(saved.read_text())["reps"] if r["name"] == "Ana Ruiz")
+    assert rep["capacity"] == 150 and rep["home_region"] == "US-CO"
