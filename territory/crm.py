@@ -128,7 +128,8 @@ def _current_owners(plan: Plan, rows: pd.DataFrame) -> tuple[list, list, list]:
     reps = {r.rep_id: r for r in plan.reps}
     owners, names, flags = [], [], []
     for cell in rows["owner_in_data"] if "owner_in_data" in rows else [None] * len(rows):
-        owner = None if cell is None or cell != cell or not str(cell).strip() else str(cell)
+        # (pd.isna: a column of strings holds pd.NA, whose truth is ambiguous, where a cell is empty)
+        owner = None if pd.isna(cell) or not str(cell).strip() else str(cell)
         rep = reps.get(owner) if owner is not None else None
         owners.append(owner)
         names.append(rep.name if rep is not None and rep.name else None)
