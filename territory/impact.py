@@ -369,6 +369,8 @@ def waiting_remedies(
     list of str
         One sentence per territory (none when no account waits), then the count of the others past ``limit``.
     """
+    if territory_ids is not None and not len(territory_ids):
+        return []  # (no territory waits more: the page's every rerun skips the scan of the accounts)
     waiting = accounts[
         accounts["status"].eq("unassigned")
         & accounts["reason"].isin(["at-capacity", "no-available-rep"])
@@ -405,10 +407,13 @@ def waiting_remedies(
 
 
 def more_waiting(before: PlanState, after: PlanState) -> list[str]:
-    """The territories where more accounts wait for a rep in ``after`` than in ``before`` (for :func:`waiting_remedies`)."""
+    """The territories where more accounts wait for a rep in ``after`` than in ``before`` (for :func:`waiting_remedies`).
 
-    def waiting(result: pd.DataFrame) -> pd.Series:
-        return result[result["status"].eq("unassigned")].groupby("territory_id").size()
+    Read from the states' balance tallies (their ``unserved``), which the pages have already, not from the accounts.
+    """
 
-    grew = waiting(after.result).sub(waiting(before.result), fill_value=0)
+    def waiting(state: PlanState) -> pd.Series:
+        return state.balance.territories.set_index("territory_id")["unserved"]
+
+    grew = waiting(after).sub(waiting(before), fill_value=0)
     return [str(t) for t in grew[grew > 0].index]
