@@ -252,3 +252,45 @@ TAGS_IN_VIEW = """e => {
     });
     return {box: [outer.width, outer.height], scrolls: box.scrollWidth - box.clientWidth, tags};
 }"""
+
+
+def _pages_of(item) -> list:
+    """The Playwright pages among a test's fixtures (a fixture may yield a tuple that holds one)."""
+    from playwright.sync_api import Page
+
+    found = []
+    for value in item.funcargs.values():
+        for candidate in value if isinstance(value, tuple) else (value,):
+            if isinstance(candidate, Page) and candidate not in found:
+                found.append(candidate)
+    return found
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed e2e test, the page's URL, its alerts and visible text in the report, and a full screenshot in
+    test-artifacts/: CI keeps only the log, which should say what the page showed when the wait ran out.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for i, page in enumerate(_pages_of(item)):
+        try:
+            text = page.locator('[data-testid="stMain"]').first.inner_text(timeout=5_000)
+            alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"failed-{item.name}-{i}.png".replace("/", "_")
+            page.screenshot(path=str(shot), full_page=True, timeout=10_000)
+        except Exception as exc:  # (the page may be gone: say so, do not hide the test's own error)
+            report.sections.append((f"page {i}", f"could not read the page: {exc}"))
+            continue
+        state = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState ?? 'no app'"
+        )
+        body = "\n".join(line for line in text.splitlines() if line.strip())
+        report.sections.append((
+            f"page {i}: {page.url} (script {state})",
+            "alerts:\n" + "\n".join(f"  {a}" for a in alerts) + f"\ntext (first 4000 characters):\n{body[:4000]}"
+            + f"\nscreenshot: {shot}",
+        ))  # fmt: skip
