@@ -12,6 +12,7 @@ from pages.shared import (
     keep_unsaved_work,
     open_plan_notice,
     restored_work_notice,
+    search_warm_up,
 )
 
 # Icons are Material Symbols, drawn with the font Streamlit serves itself (emoji need an emoji font, which many
@@ -38,6 +39,7 @@ pages = [
     st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)
+search_warm_up()  # (the rebalancer's compiled loops, loaded in a thread while the pages are used)
 init_state()  # the session's plan: after a reload of the browser, the unsaved changes it left
 restored_work_notice()
 drop_questions_left_behind(navigation.url_path)

@@ -41,6 +41,7 @@ from pages.shared import (
     stored_plan,
     table_height,
     unsaved_changes,
+    wait_for_search,
     wrapping_row_height,
 )
 from territory.exports import spreadsheet_csv
@@ -318,6 +319,7 @@ def _propose() -> None:
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
     stopper = st.empty()
     stopper.button("Stop the search", key="reb_stop", help="The best plan found so far is proposed")
+    wait_for_search(bar)  # (the compiled loops, ready; a click meanwhile stops the run before any search began)
     st.session_state["reb_searching"] = {"done": threading.Event()}  # (see _search_and_keep)
     try:
         _search_and_keep(bar, stopper, used)

@@ -958,6 +958,34 @@ def go_to_step(step: int) -> None:
     _move_in_history(edit_history().go_to(step))
 
 
+@st.cache_resource(show_spinner=False)
+def search_warm_up() -> threading.Thread:
+    """The rebalancer's compiled loops, loaded (or compiled) once per server in a thread of their own.
+
+    ``make run`` compiles them into numba's cache beforehand, and loading them takes ~0.7 s; a server started
+    another way (``streamlit run app.py`` on a fresh clone) compiles them on the first proposal, about a minute
+    with the page showing nothing. Started with the server's first page, the Rebalance page waits for it and says
+    why (:func:`wait_for_search`).
+    """
+    from territory.search import warm_up
+
+    thread = threading.Thread(target=warm_up, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for_search(bar) -> None:
+    """Wait for :func:`search_warm_up`, saying so on the progress ``bar`` (a click stops the wait with the run)."""
+    thread = search_warm_up()
+    if not thread.is_alive():
+        return
+    bar.progress(0.0, text="Preparing the search: its inner loops are compiled the first time the dashboard runs "
+                           "on this machine (about a minute, once) and loaded from disk after that…")  # fmt: skip
+    while thread.is_alive():
+        thread.join(0.25)
+        bar.progress(0.0)  # (a click meanwhile stops this run here, as it stops the search)
+
+
 def engine_token() -> str:
     """Identifies the current state for the caches (the plan, accounts and, after edits, the edit history)."""
     key = state_key()

@@ -1382,3 +1382,39 @@ def test_a_new_rep_can_be_named_and_given_a_capacity(app):
     opened = app.session_state["edit_history"].current.plan
     (kept,) = [r for r in opened.reps if "ROCKIES" in r.territory_ids]
     assert kept.name == "Ana Ruiz" and kept.capacity == 150
+
+
+def test_a_proposal_waits_for_the_search_to_be_compiled_and_says_why(app, monkeypatch):
+    # On a server started without `make run` the compiled loops are built on the first proposal: about a minute with
+    # the page saying nothing (a new user's test). They are built in a thread from the server's first page; a
+    # proposal made meanwhile waits for it on the progress bar, then searches as usual.
+    import threading
+    import time
+
+    import pages.shared
+
+    compiled = threading.Event()
+    warming = threading.Thread(target=lambda: (time.sleep(0.6), compiled.set()), daemon=True)
+    warming.start()
+    monkeypatch.setattr(pages.shared, "search_warm_up", lambda: warming)
+    texts = []
+    real = pages.shared.wait_for_search
+
+    def watched(bar):
+        real(type("Bar", (), {"progress": lambda self, value, text=None: texts.append(text)})())
+
+    monkeypatch.setattr(pages.shared, "wait_for_search", watched)
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert compiled.is_set() and app.session_state["reb_proposal"]
+    assert any(t and t.startswith("Preparing the search: its inner loops are compiled") for t in texts), texts
+
+
+def test_the_search_is_warmed_up_once_per_server_in_a_thread():
+    from pages.shared import search_warm_up
+
+    search_warm_up.clear()
+    first = search_warm_up()
+    assert first is search_warm_up() and first.name == "search-warm-up" and first.daemon
+    first.join(120)
+    assert not first.is_alive()
