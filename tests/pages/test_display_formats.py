@@ -87,7 +87,9 @@ def test_overview_metrics_show_whole_dollars_and_whole_percent():
     deal = metric(app, "Average deal size").value
     assert DOLLARS.fullmatch(deal), deal
     potential = metric(app, "Coverage (potential)")
-    assert re.fullmatch(rf"{DOLLARS.pattern} of {DOLLARS.pattern} of estimated value", potential.help), potential.help
+    assert re.fullmatch(
+        rf"{DOLLARS.pattern} of {DOLLARS.pattern} of estimated value, in accounts that have a rep", potential.help
+    ), potential.help
     assert re.fullmatch(r"\d+\.\d%", potential.value)
     assert re.fullmatch(r"\d+%", metric(app, "Rep utilization").value)
 
@@ -227,3 +229,30 @@ def test_the_coverage_territories_table_shows_its_figures_before_the_list_of_rep
     assert row["With a rep"] == int(west["status"].eq("assigned").sum()) and row["Waiting"] == int(
         west["status"].ne("assigned").sum()
     )
+
+
+def test_coverage_falls_when_a_rep_leaves_and_his_regions_go_to_full_neighbours():
+    # Counted as accounts "in a territory with a rep", Coverage rose (60.7% -> 64.7%) as a rep left and his regions
+    # went to neighbours at capacity, where his accounts waited: a headline that improved as service worsened.
+    from tests.conftest import demo_state
+
+    app = app_session()
+    before = metric(app, "Coverage (accounts)")
+    served = demo_state().result["status"].eq("assigned")
+    assert before.value == f"{served.mean():.1%}"
+    assert before.help.startswith(f"Accounts that have a rep: {int(served.sum()):,} of {len(served):,}")
+    plan = json.loads(app.session_state["plan_json"])
+    central = next(t for t in plan["territories"] if t["territory_id"] == "USC")
+    south = next(t for t in plan["territories"] if t["territory_id"] == "USS")
+    south["region_ids"] += central["region_ids"]
+    central["region_ids"] = []
+    next(r for r in plan["reps"] if r["rep_id"] == "R10")["active"] = False
+    app.session_state["plan_json"] = json.dumps(plan)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    after = metric(app, "Coverage (accounts)")
+    assert float(after.value.rstrip("%")) < float(before.value.rstrip("%"))
+    waiting = re.search(r"([\d,]+) more lie in a territory with reps but wait for one with room", after.help)
+    assert waiting and int(waiting.group(1).replace(",", "")) > 0, after.help
+    potential = metric(app, "Coverage (potential)")
+    assert float(potential.value.rstrip("%")) < 100
