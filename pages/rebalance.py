@@ -256,6 +256,10 @@ lock_help = "They stay in the territory that holds them (reps' home regions alwa
 if scratch:  # shown empty and off (a plan from scratch draws every territory anew); the choice is kept for the rest
     form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
                         help=lock_help + scratch_help, wrap=True)  # fmt: skip
+    # (said on the page: a new user found the greyed-out locks explained only in their tooltips)
+    form[2].caption(":material/info: Greyed out for a plan from scratch, which draws every territory anew with equal "
+                    "shares: the weight on keeping accounts, the locks, sizing by capacity and one-way trades are for "
+                    "rebalancing the territories you have. Your choices are kept for those scenarios.")  # fmt: skip
 else:
     kept_regions = st.session_state.get("reb_locked_regions_kept", [])
     kept_regions = [r for r in kept_regions if isinstance(r, str) and r in unit_table.index] if isinstance(

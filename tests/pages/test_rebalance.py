@@ -431,6 +431,8 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
     assert app.multiselect(key="reb_locked").disabled
     shown = app.checkbox(key="reb_capacity_scratch")  # equal shares, shown so
     assert shown.disabled and not shown.value
+    # … and says so on the page, not only in each control's tooltip (a new user's test)
+    assert any(c.value.startswith(":material/info: Greyed out for a plan from scratch") for c in app.caption)
     app.number_input(key="reb_k").set_value(12).run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
