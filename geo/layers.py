@@ -258,6 +258,7 @@ function (row) {
 _LABEL_STYLE = """<style>
 .territory-label { font: 600 12px/18px sans-serif; color: #1b1b1b; text-align: center; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+.territory-label-hidden { visibility: hidden; }
 </style>"""
 
 # A tooltip wraps within half the map's width (the iframe's: 100vw inside it), so the side Leaflet's "auto" direction
@@ -365,6 +366,50 @@ class _ClearDrawings(MacroElement):
         {% endmacro %}
         """
     )
+
+
+class _LabelsApart(MacroElement):
+    """Hide a territory label that would overlap one drawn before it, again after every zoom and layer change.
+
+    At 1280 px the whole-world view put "US West", "US Central" and "Canada West" over each other (a new user's
+    test). Labels come in order of importance (:func:`geo.coverage.territory_labels`: the largest territory first);
+    each is measured as drawn (its text, not its 160 px box) and hidden when it comes within a few pixels of one
+    kept. Zooming in gives them room and shows them again; a hidden territory's name is in its regions' tooltips.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var pending = false;
+            function apart() {
+                pending = false;
+                var kept = [];
+                var texts = map.getContainer().querySelectorAll(".territory-label > span");
+                Array.prototype.forEach.call(texts, function (text) {
+                    var r = text.getBoundingClientRect();
+                    var clash = r.width > 0 && kept.some(function (k) {
+                        return r.left < k.right + 6 && r.right + 6 > k.left && r.top < k.bottom + 2
+                            && r.bottom + 2 > k.top;
+                    });
+                    text.parentNode.classList.toggle("territory-label-hidden", clash);
+                    if (!clash && r.width > 0) { kept.push(r); }
+                });
+            }
+            function later() {
+                if (!pending) { pending = true; window.requestAnimationFrame(apart); }
+            }
+            map.on("zoomend viewreset layeradd resize", later);
+            later();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LabelsApart"
 
 
 class _TooltipsInside(MacroElement):
@@ -643,6 +688,7 @@ def build_base_map(
     header.add_child(folium.Element(_TOOLTIP_STYLE))
     _ClusterAssets().add_to(fmap)
     _TooltipsInside().add_to(fmap)
+    _LabelsApart().add_to(fmap)
     if "land_text" not in _BACKGROUND_CACHE:
         _BACKGROUND_CACHE["land_text"] = geojson_text(background_geojson())
     FastGeoJson(
@@ -817,7 +863,7 @@ def coverage_groups(
             folium.Marker(
                 [lat, lon],
                 icon=folium.DivIcon(
-                    html=f'<div class="territory-label">{html.escape(str(text))}</div>',
+                    html=f'<div class="territory-label"><span>{html.escape(str(text))}</span></div>',
                     icon_size=(160, 18),
                     icon_anchor=(80, 9),
                 ),

@@ -177,3 +177,47 @@ def test_the_largest_accounts_fit_the_region_details_column(page, app_url, width
     assert scroll_width <= client_width, widths
     assert table_right <= column_right + 1, widths
     column.screenshot(path=str(ARTIFACTS / f"coverage_map_region_details_{width}.png"))
+
+
+# Each territory label's text box (the span inside Leaflet's marker) as drawn, and whether it is hidden.
+LABEL_BOXES = """() => Array.from(document.querySelectorAll('.territory-label > span')).map(s => {
+    const r = s.getBoundingClientRect();
+    return {name: s.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+            hidden: getComputedStyle(s.parentNode).visibility === 'hidden'};
+})"""
+
+
+def _overlapping(boxes) -> list[tuple[str, str]]:
+    shown = [b for b in boxes if not b["hidden"]]
+    return [
+        (a["name"], b["name"])
+        for i, a in enumerate(shown)
+        for b in shown[i + 1 :]
+        if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+    ]
+
+
+def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_url):
+    # At 1280 px the world view wrote "US West", "US Central" and "Canada West" over each other (a new user's test):
+    # a label that would overlap a larger territory's is hidden until a zoom gives it room.
+    plan = load_plan(DEMO_PLAN)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/coverage_map", wait_until="domcontentloaded")
+    page.get_by_text("Coverage map").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    _, content = map_frame(page)
+    content.wait_for_function(
+        f"() => document.querySelectorAll('.territory-label > span').length === {len(plan.territories)}",
+        timeout=30_000,
+    )
+    seen = {}
+    for zoom in (2, 3, 4, 5):
+        content.evaluate(f"() => window.map.setView([39, -95], {zoom}, {{animate: false}})")
+        content.wait_for_timeout(300)  # (the labels are set apart on the next animation frame)
+        boxes = content.evaluate(LABEL_BOXES)
+        assert not _overlapping(boxes), (zoom, boxes)
+        seen[zoom] = {b["name"] for b in boxes if not b["hidden"]}
+    assert "US Central" not in seen[3] and "US West" in seen[3], seen  # (the larger territory's label kept)
+    us = {t.name for t in plan.territories if t.territory_id.startswith("US")}
+    assert us <= seen[5], seen
+    page.screenshot(path=str(ARTIFACTS / "coverage_map_labels_1280.png"))
