@@ -1518,6 +1518,15 @@ def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
     assert "US South's reps are at 100%" in headline and "A new rep joins" in headline
     assert summary["shortfall"][0] == headline and summary["shortfall"][1].startswith("US South: ")
     assert f"warning: {headline}" in err
+    # The headline's count and the lines per territory agree: "raise by 281" above US South's "raise by 559" read as
+    # a contradiction, since the lines also count the accounts that waited there before.
+    his = int(re.search(r"full: ([\d,]+) of", headline).group(1).replace(",", ""))
+    already, there = (int(n.replace(",", "")) for n in re.search(
+        r"Counting the ([\d,]+) accounts? already waiting where they go, ([\d,]+) wait there", headline).groups())  # fmt: skip
+    lines = [
+        int(re.match(r"[^:]+: ([\d,]+) account", line).group(1).replace(",", "")) for line in summary["shortfall"][1:]
+    ]
+    assert his + already == there == sum(lines), (headline, summary["shortfall"])
 
 
 def test_rebalance_a_new_rep_joins_with_a_name_and_a_capacity(capsys, tmp_path):
