@@ -78,14 +78,30 @@ def _plain_number(value):
     return value
 
 
-def to_json_ready(value):
-    """Plain Python for ``json.dumps``: NaN and infinities become None, numpy scalars become Python ones."""
+def to_json_ready(value, digits: int | None = None):
+    """Plain Python for ``json.dumps``: NaN and infinities become None, numpy scalars become Python ones.
+
+    Parameters
+    ----------
+    value
+        Dicts, lists, tuples and scalars, nested.
+    digits : int, optional
+        Round every float to this many decimals (a deviation of 0.0010141987829614951 reads 0.001, a bound of
+        1.1e-16 left by float arithmetic reads 0.0); by default floats are kept as they are.
+
+    Examples
+    --------
+    >>> to_json_ready({"deviation": 0.0010141987829614951, "bound": 1.1102230246251565e-16, "n": 3}, digits=4)
+    {'deviation': 0.001, 'bound': 0.0, 'n': 3}
+    """
     if isinstance(value, dict):
-        return {str(k): to_json_ready(v) for k, v in value.items()}
+        return {str(k): to_json_ready(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_json_ready(v) for v in value]
+        return [to_json_ready(v, digits) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
+    if isinstance(value, float) and digits is not None:
+        return round(value, digits) + 0.0  # (+ 0.0: no "-0.0")
     return value
