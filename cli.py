@@ -1113,8 +1113,10 @@ def refuse_unread_options(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if {"-h", "--help"} & set(argv) and argv and argv[0] in COMMANDS:
-        command_parser(argv[0]).print_help()
+    # (the command's own help also when options come first: "cli.py --plan X balance --help" printed the whole list)
+    named = next((a for a in argv if a in COMMANDS), None)
+    if {"-h", "--help"} & set(argv) and named is not None:
+        command_parser(named).print_help()
         return 0
     parser = build_parser()
     parser.command = argv[0] if argv and argv[0] in COMMANDS else None

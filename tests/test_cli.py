@@ -1415,6 +1415,9 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
         cli.refuse_unread_options(args)
         args.format = args.format or ("csv" if command == "crm-export" else "json")
         cli.check_table(args)
+    # … with the options first too ("cli.py --plan X balance --help" printed the whole list)
+    code, out, _ = run_cli("--plan", DEMO_PLAN, "balance", "--help", capsys=capsys)
+    assert code == 0 and out.startswith("usage: cli.py balance --plan PLAN [options]")
     # each option said for the command at hand
     out = run_cli("export-plan", "--help", capsys=capsys)[1]
     assert "--out FOLDER" in out and "the folder to write the plan's files into" in out
