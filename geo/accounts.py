@@ -19,7 +19,7 @@ from geo.geocode import geocode
 from territory.errors import AccountsFileError
 from territory.formatting import counted, numbered
 from territory.model import normalize_tier
-from territory.textfiles import decode_text, pandas_lines
+from territory.textfiles import decode_text, pandas_lines, utf16_without_mark
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
@@ -331,21 +331,14 @@ def _read_csv(source, name: str) -> _Csv:
 def _check_text(head: bytes, name: str) -> None:
     """Refuse a file that is not text: a workbook, a PDF, an image, or bytes with NULs in them.
 
-    Text with a UTF-16 or UTF-32 byte-order mark is text (Excel's "Unicode Text"), NULs and all; UTF-16 without
-    the mark (every other byte a NUL) is named as such, with how to save it.
+    Text with a UTF-16 or UTF-32 byte-order mark is text (Excel's "Unicode Text"), NULs and all; so is UTF-16
+    without the mark (every other byte a NUL, and the start decodes).
     """
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # (UTF-32's marks start like UTF-16's)
         return
     kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
-    if kind is None and b"\x00" in head:
-        even, odd = head[0::2], head[1::2]
-        if even.count(0) > 0.9 * len(even) or odd.count(0) > 0.9 * len(odd):
-            raise AccountsFileError(
-                "is UTF-16 text without a byte-order mark, which cannot be told from binary data",
-                source=name,
-                hint="Save it as 'CSV UTF-8 (comma delimited)' from your spreadsheet (or as UTF-8 in your editor) and "
-                "load that",
-            )
+    if kind is None and utf16_without_mark(head) is not None:
+        return  # (UTF-16 without its mark: read as such, with a note)
     if kind is not None or b"\x00" in head:
         raise AccountsFileError(
             f"is not a CSV text file (it looks like {kind or 'a binary file'})",

@@ -19,13 +19,47 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["decode_text", "read_text", "write_text_atomic", "csv_records", "is_blank_record", "pandas_lines"]
+__all__ = [
+    "decode_text",
+    "utf16_without_mark",
+    "read_text",
+    "write_text_atomic",
+    "csv_records",
+    "is_blank_record",
+    "pandas_lines",
+]
+
+
+def utf16_without_mark(data: bytes) -> str | None:
+    r"""``"utf-16-le"`` or ``"utf-16-be"`` for UTF-16 text saved without its byte-order mark, else None.
+
+    Text in a Latin script has a NUL beside nearly every character in UTF-16: in the odd bytes (little-endian, as
+    Windows writes it) or the even ones. The file's start (4 kB) must show that pattern and the whole must decode.
+
+    Examples
+    --------
+    >>> utf16_without_mark("id,name\nU1,Zoë\n".encode("utf-16-le")), utf16_without_mark(b"id,name")
+    ('utf-16-le', None)
+    """
+    head = bytes(data[:4096])
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for encoding, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) > 0.9 * len(zeros) and other.count(0) < 0.1 * len(other):
+            try:  # (the start, whole code units, less the last in case the start cuts a surrogate pair)
+                head[: len(head) // 2 * 2 - 2].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
 
 
 def decode_text(data: bytes, source: str, notes: list[str] | None = None) -> str:
     r"""The text of a file's bytes: UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
 
-    A file that starts with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode Text") is read in that encoding.
+    A file that starts with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode Text") is read in that encoding;
+    UTF-16 without the mark (:func:`utf16_without_mark`) too, with a note.
 
     Parameters
     ----------
@@ -59,6 +93,16 @@ def decode_text(data: bytes, source: str, notes: list[str] | None = None) -> str
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
+    unmarked = utf16_without_mark(data)
+    if unmarked is not None:
+        try:
+            text = data.decode(unmarked)
+        except UnicodeDecodeError:
+            pass
+        else:
+            if notes is not None:
+                notes.append(f"{source} is UTF-16 text without a byte-order mark: read as {unmarked.upper()}")
+            return text
     try:
         return bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -527,11 +527,16 @@ def test_a_utf16_file_with_its_byte_order_mark_is_read_as_text(tmp_path, encodin
     assert load.accounts.loc[0, "lat"] == 48.85 and load.notes == [] and load.problems.empty
 
 
-def test_binary_files_and_utf16_without_its_mark_are_refused_saying_what_they_are(tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_read_with_a_note_and_binary_files_are_refused(tmp_path, encoding):
+    # UTF-16 without its byte-order mark (what some exports write) was refused, though its NULs beside every
+    # character tell it apart from binary data.
     path = tmp_path / "nomark.csv"
-    path.write_bytes("id,name,lat,lon\nU1,Foo,48.85,2.35\n".encode("utf-16-le"))
-    with pytest.raises(AccountsFileError, match=r"nomark\.csv: is UTF-16 text without a byte-order mark.*CSV UTF-8"):
-        read_accounts(path)
+    path.write_bytes("id,name,lat,lon\nU1,Café Zoë,48.85,2.35\n".encode(encoding))
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "name"]].values.tolist() == [["U1", "Café Zoë"]]
+    assert load.accounts.loc[0, "lat"] == 48.85 and load.problems.empty
+    assert load.notes == [f"nomark.csv is UTF-16 text without a byte-order mark: read as {encoding.upper()}"]
     path = tmp_path / "binary.csv"
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(AccountsFileError, match=r"binary\.csv: is not a CSV text file \(it looks like a binary file\)"):
