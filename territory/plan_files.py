@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from territory.errors import LISTED_PROBLEMS, PlanFileError
+from territory.formatting import counted
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
 from territory.textfiles import csv_records, is_blank_record, read_text, write_text_atomic
 
@@ -226,6 +227,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     problems: list[PlanFileError] = []
     regions: dict[str, list[str]] = {}
     lines: dict[str, dict[str, int]] = {}  # region -> territory -> its line in alignment.csv
+    repeats: dict[str, list[tuple[int, int]]] = {}  # territory -> (line, the line it repeats)
     for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"], notes):
         if not row["region_id"]:
             problems.append(
@@ -252,8 +254,19 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
                 )
             )
             continue
+        claims = lines.setdefault(normalize_region_id(row["region_id"]), {})
+        if row["territory_id"] in claims:  # (said, read once: a repeated line passed without a word)
+            repeats.setdefault(row["territory_id"], []).append((row_number, claims[row["territory_id"]]))
+            continue
         regions.setdefault(row["territory_id"], []).append(row["region_id"])
-        lines.setdefault(normalize_region_id(row["region_id"]), {}).setdefault(row["territory_id"], row_number)
+        claims[row["territory_id"]] = row_number
+    for territory_id, repeated in repeats.items() if notes is not None else ():
+        said = "; ".join(f"line {line} repeats line {first}" for line, first in repeated[:5])
+        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        notes.append(
+            f"alignment.csv has {counted(len(repeated), 'repeated line')} for territory {territory_id} ({said}{more}): "
+            "each region read once; delete the repeated lines"
+        )
     data = dict(head)
     data["territories"] = [
         {**t, "region_ids": sorted(regions.get(t.get("territory_id"), []))} if isinstance(t, dict) else t

@@ -485,3 +485,20 @@ def test_a_region_shared_by_an_overlay_is_read_and_said(tmp_path, rich_plan):
         "fintech, healthcare, priority 1; USW: every account, priority 0). If a region belongs to one territory, "
         "delete the other line"
     ]
+
+
+def test_a_line_repeated_in_alignment_csv_is_read_once_and_said(tmp_path, rich_plan):
+    # A region listed twice for the same territory (a line pasted twice) passed without a word.
+    folder = tmp_path / "plan"
+    write_plan_folder(rich_plan, folder)
+    lines = (folder / "alignment.csv").read_text().splitlines()
+    repeated = next(i for i, line in enumerate(lines) if line.startswith("US-NY,"))
+    (folder / "alignment.csv").write_text("\n".join([*lines, lines[repeated], lines[repeated]]) + "\n")
+    notes = []
+    back = read_plan_folder(folder, notes)
+    assert back == canonical_plan(rich_plan)
+    territory = lines[repeated].split(",")[1]
+    assert notes == [
+        f"alignment.csv has 2 repeated lines for territory {territory} (line {len(lines) + 1} repeats line "
+        f"{repeated + 1}; line {len(lines) + 2} repeats line {repeated + 1}): each region read once; delete the repeated lines"
+    ]
