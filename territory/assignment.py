@@ -565,8 +565,11 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
         if rule == "owner":
             return f"{who}, the current owner, covers {territory} and was below capacity, so keeps it.{conflict}"
         if rule == "kept":
-            # "kept": a saved assignment kept (rebalance), or a lock lifted in an edit while its rep held the account
-            return f"{who} already held it, covers {territory} and was below capacity, so keeps it.{conflict}"
+            # "kept": a saved assignment kept (rebalance), a lock lifted in an edit while its rep held the account, or
+            # an account an edit moved away going back to the rep it had when the session started: true of all three
+            # ("already held it" was not, for the last: another rep held it in between)
+            return (f"{who} held it before (in the saved plan or earlier in this session), covers {territory} and was "
+                    f"below capacity, so has it.{conflict}")  # fmt: skip
         return f"{who} had the most free capacity among {territory}'s active reps.{conflict}"
     reason = row.get("reason")
     if reason == "no-matching-territory":

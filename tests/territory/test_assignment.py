@@ -388,7 +388,8 @@ def test_explain_names_regions_when_given_their_names_and_says_when_an_account_h
 
 def test_explain_a_kept_account_does_not_claim_a_saved_plan():
     # "kept" comes from a saved assignment kept (rebalance) or from a lock lifted in an edit while its rep held the
-    # account: the sentence must be true of both, so it says the rep already held it, not where.
+    # account, or from an account going back to its session-start rep after another held it: the sentence must be
+    # true of all three, so it says the rep held it before, not where or that nobody held it in between.
     plan = plan_from_dict(
         {
             "territories": [{"territory_id": "E", "name": "East"}],
@@ -396,4 +397,7 @@ def test_explain_a_kept_account_does_not_claim_a_saved_plan():
         }
     )
     row = {"status": "assigned", "rule": "kept", "territory_id": "E", "rep_id": "R1", "region_id": "US-NY"}
-    assert explain(plan, row) == "Ann Lee already held it, covers East and was below capacity, so keeps it."
+    assert explain(plan, row) == (
+        "Ann Lee held it before (in the saved plan or earlier in this session), covers East and was below capacity, "
+        "so has it."
+    )
