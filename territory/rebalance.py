@@ -280,13 +280,15 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
         )
     # The lines per territory count everyone who waits there, those who waited before the leaver's accounts came
     # too: "raise by 281" above US South's "raise by 559" read as a contradiction (a new user's test).
+    # (every territory the lines name, one without a rep too; the leavers' own counted there only: some may wait
+    # in no territory, which the lines do not name)
     places = more_waiting(before, after)
-    staffed = {t for t in places if after.plan.reps_of(t)}
-    there = int((after.result["rep_id"].isna() & after.result["territory_id"].isin(staffed)).sum())
-    if there > waiting:
+    there = int((after.result["rep_id"].isna() & after.result["territory_id"].isin(places)).sum())
+    already = there - int(waits["territory_id"].isin(places).sum())
+    if already > 0:
         headline += (
-            f" Counting the {there - waiting:,} account{'s' if there - waiting != 1 else ''} already waiting where "
-            f"they go, {there:,} wait there: the lines below count them all."
+            f" Counting the {already:,} account{'s' if already != 1 else ''} already waiting where they go, "
+            f"{there:,} wait there: the lines below count them all."
         )
     return [headline, *waiting_remedies(after.plan, after.result, territory_ids=places, limit=3, where=where)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -1213,3 +1215,35 @@ def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
         {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
     assert leaving_shortfall(before, rebase(before, roomy, "Bo leaves")) == []
     assert leaving_shortfall(before, before) == []  # (no rep leaves)
+
+
+def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines_name():
+    # The headline's "Counting the N already waiting where they go, M wait there" must add up with the lines per
+    # territory below it, a territory without a rep among them: Bo's accounts went to Ames (full, 2 waiting) and to
+    # Dale (no rep, 3 waiting); the lines said 8 + 6 and the headline 9, with no word of the 5 who waited before.
+    from geo.boundaries import region_table
+    from territory.edits import rebase, start
+    from territory.rebalance import leaving_shortfall
+
+    counties = ["US-20169", "US-20053", "US-20105", "US-20143", "US-20041"]  # Saline and its neighbours
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:2]},
+        {"territory_id": "B", "name": "Bay", "region_ids": counties[2:]},
+        {"territory_id": "D", "name": "Dale", "region_ids": ["US-20001"]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 4, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "territory_ids": ["B"]}]})  # fmt: skip
+    rows = [
+        {"account_id": f"{c}-{i}", "region_id": c, "value": 10.0} for c in [*counties, "US-20001"] for i in range(3)
+    ]
+    before = start(plan, pd.DataFrame(rows), region_table()[["region_id", "parent_id"]])
+    proposed = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:4]},
+        {"territory_id": "D", "name": "Dale", "region_ids": ["US-20001", counties[4]]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 4, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
+    said = leaving_shortfall(before, rebase(before, proposed, "Bo leaves"))
+    assert said[0].startswith("The team is full: 9 of Bo's accounts will wait for a rep"), said[0]
+    lines = [int(re.match(r"[^:]+: ([\d,]+) account", line).group(1)) for line in said[1:]]
+    assert sorted(lines) == [6, 8], said
+    assert said[0].endswith("Counting the 5 accounts already waiting where they go, 14 wait there: the lines below "
+                            "count them all."), said[0]  # fmt: skip
