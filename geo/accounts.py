@@ -292,7 +292,7 @@ def _read_csv(source, name: str) -> _Csv:
         elif hasattr(source, "read"):
             source = source.read()
         if isinstance(source, (bytes, bytearray)):
-            _check_text(bytes(source[:4096]), name)
+            _check_text(bytes(source), name)
             source = decode_text(source, name, notes)
         delimiter = _delimiter(source)
         raw = pd.read_csv(
@@ -328,17 +328,27 @@ def _read_csv(source, name: str) -> _Csv:
     return _Csv(raw, lines, notes, delimiter)
 
 
-def _check_text(head: bytes, name: str) -> None:
+def _check_text(data: bytes, name: str) -> None:
     """Refuse a file that is not text: a workbook, a PDF, an image, or bytes with NULs in them.
 
     Text with a UTF-16 or UTF-32 byte-order mark is text (Excel's "Unicode Text"), NULs and all; so is UTF-16
-    without the mark (every other byte a NUL, and the start decodes).
+    without the mark (:func:`~territory.textfiles.utf16_without_mark`: every other byte a NUL, and the whole decodes).
+    A file whose start is UTF-16 without the mark and the rest not is named as such.
     """
+    head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # (UTF-32's marks start like UTF-16's)
         return
     kind = next((what for magic, what in _NOT_TEXT.items() if head.startswith(magic)), None)
-    if kind is None and utf16_without_mark(head) is not None:
+    if kind is None and b"\x00" in head and utf16_without_mark(data) is not None:
         return  # (UTF-16 without its mark: read as such, with a note)
+    # (the start, whole code units, less the last in case it cuts a surrogate pair: an odd length, a rest in UTF-8)
+    if kind is None and utf16_without_mark(head[: len(head) // 2 * 2 - 2]) is not None:
+        raise AccountsFileError(
+            "starts as UTF-16 text without a byte-order mark, but not all of it reads as UTF-16",
+            source=name,
+            hint="Save it as 'CSV UTF-8 (comma delimited)' from your spreadsheet (or as UTF-8 in your editor) and "
+            "load that",
+        )
     if kind is not None or b"\x00" in head:
         raise AccountsFileError(
             f"is not a CSV text file (it looks like {kind or 'a binary file'})",

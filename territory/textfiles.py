@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
@@ -30,16 +31,22 @@ __all__ = [
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # (tab, line and page breaks and DOS's end mark are text)
+
+
 def utf16_without_mark(data: bytes) -> str | None:
     r"""``"utf-16-le"`` or ``"utf-16-be"`` for UTF-16 text saved without its byte-order mark, else None.
 
     Text in a Latin script has a NUL beside nearly every character in UTF-16: in the odd bytes (little-endian, as
-    Windows writes it) or the even ones. The file's start (4 kB) must show that pattern and the whole must decode.
+    Windows writes it) or the even ones. The file's start (4 kB) must show that pattern and read as text (no control
+    character but tabs, line and page breaks), and the whole must decode.
 
     Examples
     --------
     >>> utf16_without_mark("id,name\nU1,Zoë\n".encode("utf-16-le")), utf16_without_mark(b"id,name")
     ('utf-16-le', None)
+    >>> utf16_without_mark(b"\x01\x00\x02\x00\x03\x00"), utf16_without_mark("id,name\n".encode("utf-16-le") + b"\n")
+    (None, None)
     """
     head = bytes(data[:4096])
     if len(head) < 4 or b"\x00" not in head:
@@ -47,11 +54,12 @@ def utf16_without_mark(data: bytes) -> str | None:
     even, odd = head[0::2], head[1::2]
     for encoding, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
         if zeros.count(0) > 0.9 * len(zeros) and other.count(0) < 0.1 * len(other):
-            try:  # (the start, whole code units, less the last in case the start cuts a surrogate pair)
-                head[: len(head) // 2 * 2 - 2].decode(encoding)
+            try:  # (the whole: a start read as UTF-16 and a rest that is not, an odd length, was read as UTF-8)
+                text = bytes(data).decode(encoding)
             except UnicodeDecodeError:
                 return None
-            return encoding
+            # (binary data holds a NUL in every other byte too, 16-bit numbers below 256: control characters)
+            return None if _CONTROL.search(text, 0, 2048) else encoding
     return None
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -540,6 +541,22 @@ def test_utf16_without_its_mark_is_read_with_a_note_and_binary_files_are_refused
     path = tmp_path / "binary.csv"
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(AccountsFileError, match=r"binary\.csv: is not a CSV text file \(it looks like a binary file\)"):
+        read_accounts(path)
+
+
+def test_binary_data_and_a_file_only_its_start_utf16_are_not_read_as_utf16_without_its_mark(tmp_path):
+    # 16-bit numbers below 256 have a NUL in every other byte, as UTF-16 text has: they were read as text and said
+    # "no account id column … the file's columns are: , Unnamed: 1" (a file of six bytes: "has a header but no
+    # rows"). A UTF-16 file with a byte more at its end (an odd length) passed the check on its start and was read as
+    # UTF-8, NULs and all: "column ' l a t ': is not a number".
+    path = tmp_path / "numbers.bin"
+    for data in (np.arange(1, 250, dtype="<u2").tobytes(), b"\x01\x00\x02\x00\x03\x00"):
+        path.write_bytes(data)
+        with pytest.raises(AccountsFileError, match=r"numbers\.bin: is not a CSV text file \(it looks like a binary"):
+            read_accounts(path)
+    path = tmp_path / "odd.csv"
+    path.write_bytes("id,name,lat,lon\nU1,Café Zoë,48.85,2.35\n".encode("utf-16-le") + b"\n")
+    with pytest.raises(AccountsFileError, match=r"odd\.csv: starts as UTF-16 text without a byte-order mark, but"):
         read_accounts(path)
 
 
