@@ -1110,11 +1110,35 @@ def refuse_unread_options(args: argparse.Namespace) -> None:
                         hint=f"Leave {stray} out; {args.command} reads {', '.join(reads)}")  # fmt: skip
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The command among ``argv``: the first word naming one that is not an option's value (``--plan balance``).
+
+    Examples
+    --------
+    >>> _command_named(["--plan", "balance", "diff", "--help"]), _command_named(["--plan=gaps", "-h"])
+    ('diff', None)
+    """
+    actions = build_parser()._actions
+    options = [o for a in actions for o in a.option_strings]
+    takes_value = {o for a in actions if a.nargs != 0 for o in a.option_strings}
+    value_next = False
+    for word in argv:
+        if value_next:
+            value_next = False
+            continue
+        if word in COMMANDS:
+            return word
+        # (argparse reads an option's unique prefix as the option: "--pl balance")
+        matches = [word] if word in options else [o for o in options if word.startswith("--") and o.startswith(word)]
+        value_next = len(matches) == 1 and matches[0] in takes_value
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # (the command's own help also when options come first: "cli.py --plan X balance --help" printed the whole list)
-    named = next((a for a in argv if a in COMMANDS), None)
+    named = _command_named(argv)
     if {"-h", "--help"} & set(argv) and named is not None:
         command_parser(named).print_help()
         return 0

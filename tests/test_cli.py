@@ -1573,3 +1573,16 @@ def test_json_and_csv_floats_are_rounded_alike(capsys):
         for column, value in row.items():
             if isinstance(value, float) and column in by_id[row["territory_id"]] and not math.isnan(value):
                 assert value == by_id[row["territory_id"]][column], (row["territory_id"], column)
+
+
+def test_a_command_s_help_is_not_taken_from_an_option_s_value(capsys):
+    # The first word that names a command chose the help, an option's value too: a plan file named like a command
+    # ("--plan balance diff --help") gave balance's help, and "--plan gaps --help" (no command) gaps' help.
+    code, out, _ = run_cli("--plan", "balance", "diff", "--help", capsys=capsys)
+    assert code == 0 and out.startswith("usage: cli.py diff --plan PLAN [options]"), out[:80]
+    code, out, _ = run_cli("--out", "plans", "--pl", "gaps", "--format", "csv", "rebalance", "-h", capsys=capsys)
+    assert code == 0 and out.startswith("usage: cli.py rebalance --plan PLAN [options]"), out[:80]
+    with pytest.raises(SystemExit) as exited:  # (no command: the whole list, as argparse prints it)
+        cli.main(["--plan", "gaps", "--help"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and out.startswith("usage: cli.py COMMAND --plan PLAN [options]"), out[:80]
