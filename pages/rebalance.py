@@ -323,8 +323,15 @@ def _propose() -> None:
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
     stopper = st.empty()
     stopper.button("Stop the search", key="reb_stop", help="The best plan found so far is proposed")
-    wait_for_search(bar)  # (the compiled loops, ready; a click meanwhile stops the run before any search began)
-    st.session_state["reb_searching"] = {"done": threading.Event()}  # (see _search_and_keep)
+    st.session_state["reb_searching"] = handoff = {"done": threading.Event()}  # (see _search_and_keep)
+    try:
+        wait_for_search(bar)  # (the compiled loops, ready)
+    except BaseException as error:
+        if isinstance(error, Exception):  # (a failure: no "stopped" note)
+            st.session_state.pop("reb_searching", None)
+        else:  # (a click meanwhile stopped the run before any search began: the next run says none was made)
+            handoff["done"].set()
+        raise
     try:
         _search_and_keep(bar, stopper, used)
     except Exception:  # (a failure, not a stop: Streamlit's stop and rerun are not Exceptions) — no "stopped" note

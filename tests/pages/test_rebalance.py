@@ -1420,3 +1420,35 @@ def test_the_search_is_warmed_up_once_per_server_in_a_thread():
     assert first is search_warm_up() and first.name == "search-warm-up" and first.daemon
     first.join(120)
     assert not first.is_alive()
+
+
+def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, monkeypatch):
+    # A click (Stop, another widget) while the compiled loops were loaded stopped the run before the "searching" mark
+    # was set: the next run said nothing, the bar and the Stop button gone without a word. It says, as for a search
+    # stopped before its plan was ready, that no new proposal was made.
+    import threading
+    import time
+
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    import pages.shared
+
+    warming = threading.Thread(target=time.sleep, args=(0.6,), daemon=True)
+    warming.start()
+    monkeypatch.setattr(pages.shared, "search_warm_up", lambda: warming)
+    shown = DeltaGenerator.progress
+
+    def progress(self, value, text=None):
+        if text is None and value == 0.0:  # (the wait's look at the bar: a click reaches it there)
+            raise StopException()
+        return shown(self, value, text=text)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", progress)
+    app.button(key="reb_run").click().run()
+    monkeypatch.undo()
+    warming.join()
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "reb_proposal" not in app.session_state and "reb_searching" not in app.session_state
+    assert any(i.value.startswith("The last proposal was stopped before it was ready") for i in app.info)
