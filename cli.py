@@ -110,7 +110,7 @@ CSV_TABLES = {
     "rebalance": ("moves", "territories", "handoffs"),
 }  # fmt: skip
 DEFAULT_TABLE = {"balance": "territories", "gaps": None, "diff": "regions", "rebalance": "moves"}
-JSON_DIGITS = 4  # decimals of every float in the JSON and CSV output (deviations to 0.01%, money to the cent)
+JSON_DIGITS = 4  # every float of the JSON and CSV output: 4 decimals, below 1 4 significant digits (territory.exports)
 
 
 class CliInputError(InputDataError):
@@ -899,7 +899,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def render(data, tables: dict[str, pd.DataFrame], default_table: str, args: argparse.Namespace) -> str:
     """Text for stdout or the file."""
     if args.format == "json":
-        # (floats to 4 decimals: a deviation of 0.0010141987829614951 read as noise; money keeps its cents)
+        # (floats rounded: a deviation of 0.0010141987829614951 read as noise; money keeps its cents, a small share
+        # its digits)
         return json.dumps(to_json_ready(data, digits=JSON_DIGITS), indent=2, ensure_ascii=False) + "\n"
     check_table(args)
     name = args.table or default_table

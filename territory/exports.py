@@ -86,13 +86,17 @@ def to_json_ready(value, digits: int | None = None):
     value
         Dicts, lists, tuples and scalars, nested.
     digits : int, optional
-        Round every float to this many decimals (a deviation of 0.0010141987829614951 reads 0.001, a bound of
-        1.1e-16 left by float arithmetic reads 0.0); by default floats are kept as they are.
+        Round every float to this many decimals, or below 1 to this many significant digits (a deviation of
+        0.0010141987829614951 reads 0.001014; a county's share of potential, 0.0000412…, reads 4.123e-05, not
+        0.0); less than 1e-12 (a bound of 1.1e-16 left by float arithmetic) reads 0.0. By default floats are kept
+        as they are.
 
     Examples
     --------
     >>> to_json_ready({"deviation": 0.0010141987829614951, "bound": 1.1102230246251565e-16, "n": 3}, digits=4)
-    {'deviation': 0.001, 'bound': 0.0, 'n': 3}
+    {'deviation': 0.001014, 'bound': 0.0, 'n': 3}
+    >>> to_json_ready([1824200.123456, 0.79517379947, 4.1234567e-05], digits=4)
+    [1824200.1235, 0.7952, 4.123e-05]
     """
     if isinstance(value, dict):
         return {str(k): to_json_ready(v, digits) for k, v in value.items()}
@@ -103,5 +107,9 @@ def to_json_ready(value, digits: int | None = None):
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, float) and digits is not None:
-        return round(value, digits) + 0.0  # (+ 0.0: no "-0.0")
+        if abs(value) < 1e-12:
+            return 0.0
+        if abs(value) < 1:
+            return float(f"{value:.{digits}g}") + 0.0  # (+ 0.0: no "-0.0")
+        return round(value, digits) + 0.0
     return value
