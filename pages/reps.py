@@ -195,8 +195,9 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
 
+# A Quota % typed above this share (1,000%) is refused unless the rep had it: 112 typed for 112% read 11,200%.
+# (a comment, not a string under it: Streamlit writes a page's bare strings on the page)
 QUOTA_TYPO = 10.0
-"""A Quota % typed above this share (1,000%) is refused unless the rep had it: 112 typed for 112% read 11,200%."""
 
 
 def _figure_problems(capacity, quota_attainment, *, new: bool, was: float | None = None) -> list[str]:

@@ -188,3 +188,13 @@ def test_a_new_roster_row_starts_active_at_the_default_capacity_with_no_quota_at
     columns = json.loads(app.data_editor[0].proto.columns)
     defaults = {name: column.get("default") for name, column in columns.items()}
     assert defaults["capacity"] == 40 and defaults["active"] is True and defaults["quota_attainment"] == 0.0
+
+
+def test_the_page_shows_no_note_meant_for_the_code(app):
+    # A string under QUOTA_TYPO (a note for the code) was shown on the page under the roster as body text: Streamlit
+    # writes a page's bare strings ("magic"). "A Quota % typed above this share (1,000%) is refused unless ..."
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = [m.value for m in app.markdown]
+    assert not [text for text in shown if "refused unless the rep had it" in text], shown
