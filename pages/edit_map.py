@@ -386,6 +386,8 @@ top = st.columns([2, 2, 1, 1])
 paint_on_click = top[0].toggle(
     "Paint on click", value=True, key="paint_on_click", help="Off: a click only shows the region, nothing moves."
 )
+# (kept while the manager visits other pages: it fell back to the first territory, and the next click painted it)
+setting("paint_territory", territory_ids[0] if territory_ids else NO_TERRITORY, [*territory_ids, NO_TERRITORY])
 top[1].selectbox(
     "Paint with",
     [*territory_ids, NO_TERRITORY],

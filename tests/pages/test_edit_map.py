@@ -425,3 +425,15 @@ def test_an_edit_that_leaves_accounts_in_no_territory_says_how_many(editor):
     editor.button(key="twin_move").click().run()
     said = messages(editor)[0]
     assert re.search(r"changed territory, ([\d,]+) of them \(\$[\d,.]+[KM]?\) to no territory", said), said
+
+
+def test_paint_with_keeps_its_territory_after_a_visit_to_another_page(editor):
+    # A manager painting with US West went to the Balance page and back: "Paint with" showed North America East
+    # again (Streamlit forgets a widget a run does not draw), so the next click painted the wrong territory.
+    editor.selectbox(key="paint_territory").set_value("USW").run()
+    editor.switch_page("pages/balance.py").run()
+    editor.switch_page("pages/edit_map.py").run()
+    assert not editor.exception, [e.value for e in editor.exception]
+    assert editor.selectbox(key="paint_territory").value == "USW"
+    click(editor, "US-NE", 1)
+    assert "US-NE" in plan_of(editor).territory("USW").region_ids
