@@ -368,6 +368,30 @@ class _ClearDrawings(MacroElement):
     )
 
 
+class _ScaleBar(MacroElement):
+    """The map's scale bar, its text the size Leaflet made it for, on bars long enough for it.
+
+    folium sets the map's text to 1rem (16 px); Leaflet sizes the bar by distance alone (up to 100 px, down to
+    about half that) for its own 12 px text, so "1000 mi" ran past its bar and read "1000 m" at 1280 px (a new
+    user's test). The text is 12 px again, and the bars are up to 150 px long (so at least about 75 px).
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>.leaflet-control-scale-line { font-size: 12px; }</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        L.control.scale({maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ScaleBar"
+
+
 class _LabelsApart(MacroElement):
     """Hide a territory label that would overlap one drawn before it, again after every zoom and layer change.
 
@@ -676,7 +700,7 @@ def build_base_map(
         zoom_start=3,
         tiles="OpenStreetMap" if tiles else None,
         prefer_canvas=False,
-        control_scale=True,
+        control_scale=False,  # (:class:`_ScaleBar` instead: Leaflet's own bar is too short for folium's text size)
         world_copy_jump=False,
     )
     # Without a tile layer Leaflet has no zoom range, and marker clustering needs one.
@@ -689,6 +713,7 @@ def build_base_map(
     _ClusterAssets().add_to(fmap)
     _TooltipsInside().add_to(fmap)
     _LabelsApart().add_to(fmap)
+    _ScaleBar().add_to(fmap)
     if "land_text" not in _BACKGROUND_CACHE:
         _BACKGROUND_CACHE["land_text"] = geojson_text(background_geojson())
     FastGeoJson(

@@ -221,3 +221,22 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
     us = {t.name for t in plan.territories if t.territory_id.startswith("US")}
     assert us <= seen[5], seen
     page.screenshot(path=str(ARTIFACTS / "coverage_map_labels_1280.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_scale_bar_text_fits_its_bar(page, app_url, width):
+    # The map's scale bar read "1000 km" and "500 m|" at 1280 px: folium sets the map's text to 1rem (16 px), and
+    # Leaflet sizes the bar by distance for its own 12 px text, so the text ran past the bar and "mi" was cut.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/coverage_map", wait_until="domcontentloaded")
+    page.get_by_text("Coverage map").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    _, content = map_frame(page)
+    for zoom in (2, 3, 4, 5, 8):
+        content.evaluate(f"() => {{ window.map.setView([39, -92], {zoom}, {{animate: false}}); }}")
+        page.wait_for_timeout(300)
+        lines = content.evaluate(
+            "() => [...document.querySelectorAll('.leaflet-control-scale-line')]"
+            ".map(e => [e.textContent, e.scrollWidth - e.clientWidth])"
+        )
+        assert len(lines) == 2 and all(over <= 0 for _, over in lines), (zoom, lines)
