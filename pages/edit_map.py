@@ -217,13 +217,16 @@ def _holder_of_the_rest(county_id: str, holders: dict) -> str | None:
 
 
 def _undo() -> None:
+    history = edit_history()
+    undone = history.entries[history.cursor].label  # (named: "Undone." alone left the manager guessing which)
     undo_edit()
-    _say("info", "Undone.")
+    _say("info", f"Undone: {undone}.")
 
 
 def _redo() -> None:
     redo_edit()
-    _say("info", "Redone.")
+    history = edit_history()
+    _say("info", f"Redone: {history.entries[history.cursor].label}.")
 
 
 def _go_to() -> None:

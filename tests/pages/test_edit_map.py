@@ -437,3 +437,13 @@ def test_paint_with_keeps_its_territory_after_a_visit_to_another_page(editor):
     assert editor.selectbox(key="paint_territory").value == "USW"
     click(editor, "US-NE", 1)
     assert "US-NE" in plan_of(editor).territory("USW").region_ids
+
+
+def test_undo_and_redo_say_which_edit(editor):
+    # They said only "Undone." and "Redone.": after a few clicks the manager could not tell which edit went.
+    click(editor, "US-NJ", 1)
+    click(editor, "US-DE", 2)
+    editor.button(key="undo").click().run()
+    assert messages(editor, "info")[0] == "Undone: Moved Delaware (US-DE) to North America East."
+    editor.button(key="redo").click().run()
+    assert messages(editor, "info")[0] == "Redone: Moved Delaware (US-DE) to North America East."
