@@ -67,10 +67,21 @@ row1[1].metric(
     percent(served_value / value, 1) if value else MISSING,
     help=f"{money(served_value)} of {money(value)} of estimated value, in accounts that have a rep",
 )
+# (in words: the help showed the assignment's codes, "no-matching-territory: 1,964, at-capacity: 93")
+UNASSIGNED_WHY = {
+    "no-matching-territory": "in no territory (no territory claims their region, or its industry or tier focus turns "
+    "them away)",
+    "no-available-rep": "in a territory with no active rep",
+    "at-capacity": "waiting in a territory whose reps are all at capacity",
+}
 row1[2].metric(
     "Unassigned accounts",
     f"{len(unassigned):,}",
-    help=", ".join(f"{k}: {v:,}" for k, v in unassigned["reason"].value_counts().items()) or "none",
+    help="; ".join(
+        f"{count:,} {UNASSIGNED_WHY.get(reason, reason)}"
+        for reason, count in unassigned["reason"].value_counts().items()
+    )
+    or "none",
 )
 row1[3].metric(
     "Team balance score",

@@ -35,6 +35,17 @@ def test_every_page_runs(app, page):
     open_page(app, page)
 
 
+def test_the_unassigned_accounts_help_speaks_words_not_codes(app):
+    # Its help read "no-matching-territory: 1,964, at-capacity: 93": the assignment's internal reason codes.
+    app.run()
+    unassigned = next(m for m in app.metric if m.label == "Unassigned accounts")
+    assert "no-matching-territory" not in unassigned.help and "at-capacity" not in unassigned.help, unassigned.help
+    assert unassigned.help == (
+        "1,964 in no territory (no territory claims their region, or its industry or tier focus turns them away); "
+        "93 waiting in a territory whose reps are all at capacity"
+    )
+
+
 def test_home_is_the_overview_with_kpis(app):
     app.run()
     assert not app.exception
