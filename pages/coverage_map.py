@@ -81,7 +81,8 @@ with detail_column:
         "Region",
         [None, *sorted(regions_with_accounts, key=lambda r: (names[r], r))],
         key="selected_region",
-        format_func=lambda r: "Click a region on the map, or pick one" if r is None else f"{names.get(r, r)} ({r})",
+        # (a short prompt: "Click a region on the map, or pick one" was cut to "... or pic" in the narrow column)
+        format_func=lambda r: "Click or pick a region" if r is None else f"{names.get(r, r)} ({r})",
     )
     if choice:
         details = region_details(engine, choice)

@@ -240,3 +240,15 @@ def test_the_scale_bar_text_fits_its_bar(page, app_url, width):
             ".map(e => [e.textContent, e.scrollWidth - e.clientWidth])"
         )
         assert len(lines) == 2 and all(over <= 0 for _, over in lines), (zoom, lines)
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_region_box_shows_its_prompt_whole(page, app_url, width):
+    # Beside the map, the Region box read "Click a region on the map" (1280 px) or "Click a region on the map, or
+    # pic" (1440 px): its 219 px prompt in 147 px and 187 px.
+    page.set_viewport_size({"width": width, "height": 900})
+    open_coverage_map(page, app_url)
+    seen = page.get_by_role("combobox", name="Region", exact=True).evaluate(
+        "i => [i.value, i.scrollWidth, i.clientWidth]"
+    )
+    assert seen[0] == "Click or pick a region" and seen[1] <= seen[2], seen
