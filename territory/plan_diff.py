@@ -28,7 +28,7 @@ class PlanDiff:
         (a region listed by no territory on one side shows None there).
     territories : DataFrame
         ``territory_id, name, change, detail``: territories added, removed or changed (name, color, quota,
-        focus, parent, priority).
+        focus, parent, priority, or the regions it holds: "regions: 3 gained, 1 lost").
     accounts : DataFrame
         ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``, then the same by name
         (``from_territory``, ``to_territory``, ``from_rep``, ``to_rep``; and the account's ``name`` after its id
@@ -213,6 +213,10 @@ def diff_plans(
                 # (with its regions too: "annual quota: $10,000,000 → $2,353,370" alone hid that it lost six states)
                 moved = _gained_and_lost(regions, territory_id)
                 changes.append((territory_id, b.name, "changed", f"{detail}; {moved}" if moved else detail))
+            elif moved := _gained_and_lost(regions, territory_id):
+                # (a territory that only gained or lost regions is listed too: the Plans page said "Territories
+                # changed 3" over a table of one row, the renamed one, a new user's test)
+                changes.append((territory_id, b.name, "changed", moved))
     territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
 
     accounts = _account_changes(old_assignments, new_assignments)

@@ -51,6 +51,11 @@ def test_regions_moved_added_and_dropped():
     assert regions.loc["US-OR", ["from_territory_id", "to_name"]].tolist() == [None, "West"]
     assert regions.loc["US-TX", ["from_name", "to_territory_id"]].tolist() == ["South", None]
     assert set(regions.index) == {"US-NJ", "US-OR", "US-TX"}
+    # Each territory that gained or lost regions is listed with what it gained and lost ("Territories changed 3"
+    # stood over a table of the one renamed territory, a new user's test).
+    table = diff_plans(old, new).territories.set_index("territory_id")
+    assert table["change"].to_dict() == {"E": "changed", "W": "changed", "S": "changed"}
+    assert table["detail"].to_dict() == {"E": "regions: 1 lost", "W": "regions: 2 gained", "S": "regions: 1 lost"}
 
 
 def test_territories_added_removed_and_changed():
