@@ -332,6 +332,7 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
                 dict(existing_names),
                 warnings,
                 remedies,
+                said,
             )
             if removed:
                 st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
@@ -345,6 +346,8 @@ if moved is not None:
     names = {**last[2], **{r.rep_id: r.name for r in plan.reps}}
     territory_names = {t.territory_id: t.name or t.territory_id for t in plan.territories}
     st.subheader(f"What moved: {len(moved):,} account(s)")
+    if len(last) > 5 and last[5]:  # (what was applied, as the history says it: Apply said only what moved)
+        st.caption(f"Applied: {plain(last[5])}")
     for warning in last[3]:
         st.warning(plain(warning), icon="⚠️")
     if len(last) > 4 and last[4]:

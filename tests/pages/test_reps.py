@@ -59,6 +59,8 @@ def test_a_roster_change_is_a_labelled_step_and_the_plans_page_compares_the_reps
     _apply(app, "Sarah Chen", {"capacity": 50})
     history = app.session_state["edit_history"]
     assert history.entries[history.cursor].label == "Reps: Sarah Chen capacity 180 → 50"
+    # … said under what moved too (Apply said only "What moved: 34 account(s)", a new user's test)
+    assert "Applied: Sarah Chen capacity 180 → 50" in [c.value.replace("\\", "") for c in app.caption]
     app.switch_page("pages/edit_map.py").run()
     assert not app.exception
     shown = " ".join(str(m.value) for m in [*app.markdown, *app.caption]).replace("\\", "")
