@@ -548,7 +548,8 @@ def _changes_in_words(base, plan) -> str:
     diff = diff_plans(base, plan, parents=units_of_claims(base, plan))
     counts = (
         (len(diff.regions), "region", "regions", "moved"),
-        (len(diff.territories), "territory", "territories", "changed"),
+        # (a territory that only gained or lost regions is in the regions moved: not counted twice)
+        (int(diff.territories["change"].ne("regions").sum()), "territory", "territories", "changed"),
         (len(diff.reps), "rep", "reps", "changed"),
     )
     said = [f"{count} {one if count == 1 else many} {verb}" for count, one, many, verb in counts if count]
@@ -672,7 +673,8 @@ if conflict:
     )
     their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
     st.markdown(
-        f"Their changes: {len(their_diff.regions)} region(s) moved, {len(their_diff.territories)} territory change(s), "
+        f"Their changes: {len(their_diff.regions)} region(s) moved, "
+        f"{int(their_diff.territories['change'].ne('regions').sum())} territory change(s), "
         f"{len(their_diff.reps)} rep change(s)"
     )
     if len(their_diff.regions):

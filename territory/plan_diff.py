@@ -28,7 +28,8 @@ class PlanDiff:
         (a region listed by no territory on one side shows None there).
     territories : DataFrame
         ``territory_id, name, change, detail``: territories added, removed or changed (name, color, quota,
-        focus, parent, priority, or the regions it holds: "regions: 3 gained, 1 lost").
+        focus, parent, priority), or, change ``regions``, that only gained or lost regions ("regions: 3 gained, 1
+        lost"; counted among the regions moved, not again as a territory changed).
     accounts : DataFrame
         ``account_id, from_territory_id, to_territory_id, from_rep_id, to_rep_id, value``, then the same by name
         (``from_territory``, ``to_territory``, ``from_rep``, ``to_rep``; and the account's ``name`` after its id
@@ -216,7 +217,7 @@ def diff_plans(
             elif moved := _gained_and_lost(regions, territory_id):
                 # (a territory that only gained or lost regions is listed too: the Plans page said "Territories
                 # changed 3" over a table of one row, the renamed one, a new user's test)
-                changes.append((territory_id, b.name, "changed", moved))
+                changes.append((territory_id, b.name, "regions", moved))
     territories = pd.DataFrame(changes, columns=["territory_id", "name", "change", "detail"], dtype=object)
 
     accounts = _account_changes(old_assignments, new_assignments)

@@ -54,7 +54,7 @@ def test_regions_moved_added_and_dropped():
     # Each territory that gained or lost regions is listed with what it gained and lost ("Territories changed 3"
     # stood over a table of the one renamed territory, a new user's test).
     table = diff_plans(old, new).territories.set_index("territory_id")
-    assert table["change"].to_dict() == {"E": "changed", "W": "changed", "S": "changed"}
+    assert table["change"].to_dict() == {"E": "regions", "W": "regions", "S": "regions"}
     assert table["detail"].to_dict() == {"E": "regions: 1 lost", "W": "regions: 2 gained", "S": "regions: 1 lost"}
 
 
