@@ -1111,15 +1111,16 @@ def refuse_unread_options(args: argparse.Namespace) -> None:
                         hint=f"Leave {stray} out; {args.command} reads {', '.join(reads)}")  # fmt: skip
 
 
-def _command_named(argv: list[str]) -> str | None:
+def _command_named(argv: list[str], parser: argparse.ArgumentParser) -> str | None:
     """The command among ``argv``: the first word naming one that is not an option's value (``--plan balance``).
 
     Examples
     --------
-    >>> _command_named(["--plan", "balance", "diff", "--help"]), _command_named(["--plan=gaps", "-h"])
+    >>> parser = build_parser()
+    >>> _command_named(["--plan", "balance", "diff", "--help"], parser), _command_named(["--plan=gaps", "-h"], parser)
     ('diff', None)
     """
-    actions = build_parser()._actions
+    actions = parser._actions
     options = [o for a in actions for o in a.option_strings]
     takes_value = {o for a in actions if a.nargs != 0 for o in a.option_strings}
     value_next = False
@@ -1138,12 +1139,11 @@ def _command_named(argv: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
     # (the command's own help also when options come first: "cli.py --plan X balance --help" printed the whole list)
-    named = _command_named(argv)
-    if {"-h", "--help"} & set(argv) and named is not None:
+    if {"-h", "--help"} & set(argv) and (named := _command_named(argv, parser)) is not None:
         command_parser(named).print_help()
         return 0
-    parser = build_parser()
     parser.command = argv[0] if argv and argv[0] in COMMANDS else None
     args = parser.parse_args(argv)
     _READ_VERSIONS.clear()
