@@ -26,6 +26,13 @@ FAVICON = (
 
 st.set_page_config(page_title="Territory planner", page_icon=FAVICON, layout="wide")
 use_local_assets()
+# Streamlit's wide layout keeps 80 px either side of the page: at a 1280 px window the column was 818 px, and the
+# roster's specialties and the versions' messages were cut (a new user's test). 32 px either side gives 916 px (1,076
+# at 1440). Narrow windows keep Streamlit's own padding. (Style only: Streamlit puts it where it takes no room.)
+st.html(
+    "<style>@media (min-width: 768px) { [data-testid='stMainBlockContainer'] "
+    "{ padding-left: 2rem; padding-right: 2rem; } }</style>"
+)
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),

@@ -125,8 +125,9 @@ edited = st.data_editor(
         "rep_id": st.column_config.TextColumn("Rep id", width=64),
         # (at 1280 px Active, Capacity and Attainment ran into their borders ("Activ") and a home read "British
         # Columbi…": every column is as wide as its header with the edit mark beside it, Home as a Canadian province,
-        # and the roster fits the 818 px with "Quota %" and "Specialty" for the longer headings;
-        # tests/e2e/test_reps.py looks at the pixels)
+        # and the roster fits the 916 px with "Quota %" and "Specialty" for the longer headings; Specialty takes the
+        # rest, as two specialties ("manufacturing, logistics") were cut in 92 px; tests/e2e/test_reps.py looks at
+        # the pixels)
         "name": st.column_config.TextColumn("Name", width=111),
         # (a rep added in the last row starts active: the box was blank, though a blank Active was applied as active)
         "active": st.column_config.CheckboxColumn("Active", width=72, default=True),
@@ -158,7 +159,7 @@ edited = st.data_editor(
             "Territories", width=132, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
         ),
         "specialties": st.column_config.TextColumn(
-            "Specialty", width=92, help="The rep's specialties: industries or tiers, comma-separated"
+            "Specialty", width=180, help="The rep's specialties: industries or tiers, comma-separated"
         ),
         "salesforce_user_id": st.column_config.TextColumn(
             "Salesforce user id",
@@ -353,35 +354,26 @@ if moved is not None:
     if len(last) > 4 and last[4]:
         st.info("**What to do:**\n\n" + "\n".join(f"- {plain(remedy)}" for remedy in last[4]))
     if len(moved):
-        # (territories by name, as every other table shows them; a territory the plan no longer has by its id)
+        # (territories by name, as every other table shows them; a territory the plan no longer has by its id; an
+        # account with no rep, before or after, is "Waiting for a rep": a From status and a To status column said
+        # "assigned" and "unassigned" beside the rep columns, which said it already, with "—")
         view = moved.assign(
-            from_rep=moved["from_rep_id"].map(names).fillna("—"),
-            to_rep=moved["to_rep_id"].map(names).fillna("—"),
-            from_territory=moved["from_territory_id"].map(lambda t: territory_names.get(t, t)),
-            to_territory=moved["to_territory_id"].map(lambda t: territory_names.get(t, t)),
-        )[
-            [
-                "account_id",
-                "from_rep",
-                "to_rep",
-                "from_status",
-                "to_status",
-                "from_territory",
-                "to_territory",
-                "value",
-            ]
-        ]
+            from_rep=moved["from_rep_id"]
+            .map(lambda r: names.get(r, r))
+            .where(moved["from_status"] == "assigned", WAITING),
+            to_rep=moved["to_rep_id"].map(lambda r: names.get(r, r)).where(moved["to_status"] == "assigned", WAITING),
+            from_territory=moved["from_territory_id"].map(lambda t: territory_names.get(t, t) if t else "No territory"),
+            to_territory=moved["to_territory_id"].map(lambda t: territory_names.get(t, t) if t else "No territory"),
+        )[["account_id", "from_rep", "to_rep", "from_territory", "to_territory", "value"]]
         show_table(
             view,
             hide_index=True,
             column_config={
                 "account_id": st.column_config.TextColumn("Account", width=90),
-                "from_rep": st.column_config.TextColumn("From rep", width=110),
-                "to_rep": st.column_config.TextColumn("To rep", width=110),
-                "from_status": st.column_config.TextColumn("From status", width=92),
-                "to_status": st.column_config.TextColumn("To status", width=92),
-                "from_territory": st.column_config.TextColumn("From territory", width=124),
-                "to_territory": st.column_config.TextColumn("To territory", width=124),
+                "from_rep": st.column_config.TextColumn("From rep", width=132),
+                "to_rep": st.column_config.TextColumn("To rep", width=132),
+                "from_territory": st.column_config.TextColumn("From territory", width=132),
+                "to_territory": st.column_config.TextColumn("To territory", width=132),
                 "value": money_column("Value", width=76),
             },
         )

@@ -44,6 +44,14 @@ def test_accounts_left_without_a_rep_show_as_waiting_in_the_per_rep_summary(app)
     assert per_rep["gained"].sum() == per_rep["lost"].sum() == moved
     assert per_rep.loc["Waiting for a rep", "gained"] == moved - per_rep.drop(index="Waiting for a rep")["gained"].sum()
     assert per_rep.loc["Waiting for a rep", "gained"] > 0
+    # Each account that moved says its reps by name, and "Waiting for a rep" where it has none: From status and To
+    # status columns said "assigned" and "unassigned" beside them.
+    table = app.dataframe[-2].value
+    assert list(table.columns) == ["account_id", "from_rep", "to_rep", "from_territory", "to_territory", "value"]
+    assert len(table) == moved and set(table["from_rep"]) == {"Sarah Chen"}
+    waiting = table[table["to_rep"] == "Waiting for a rep"]
+    assert len(waiting) == per_rep.loc["Waiting for a rep", "gained"]
+    assert set(table["to_rep"]) - {"Waiting for a rep"} <= set(per_rep.index)
 
 
 def test_a_territory_left_without_an_active_rep_is_warned_of(app):
