@@ -124,7 +124,9 @@ with right:
         .mark_bar()
         .encode(
             x=alt.X("balance_score:Q", scale=alt.Scale(domain=[0, 1]), title="Balance score (1 = on target)"),
-            y=alt.Y("name:N", sort="x", title=None, axis=alt.Axis(labelLimit=360)),
+            # (in the table's order below, least balanced first: sorted by the score alone, the chart put US West
+            # before US South, the table after it)
+            y=alt.Y("name:N", sort=list(dict.fromkeys(territories["name"])), title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color("balance_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
             tooltip=[
                 "name",

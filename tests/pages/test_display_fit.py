@@ -204,6 +204,17 @@ def test_the_balance_charts_show_long_territory_names_whole():
     assert len(charts) == 2 and '"labelLimit": 360' in charts[1].proto.spec.replace('":360', '": 360')
 
 
+def test_the_balance_chart_orders_the_territories_as_the_table_below_it():
+    # The chart sorted by the score alone and the table by the score times the share served: on the demo the chart
+    # read US West, US Central, US South and the table US Central, US South, US West (a new user's test).
+    app = app_session("pages/balance.py")
+    charts = [n for n in _nodes(app._tree) if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart"]
+    spec = json.loads(charts[1].proto.spec)
+    table = next(t.value for t in app.dataframe if "balance_score" in t.value.columns)
+    assert spec["encoding"]["y"]["sort"] == list(table["name"])
+    assert list(table["name"]) != list(table.sort_values("balance_score", kind="stable")["name"])
+
+
 def test_the_unassigned_queue_shows_each_sentence_whole_at_1280_px():
     # At 1280 px the page's main column is 818 px and the queue's sentence was cut with "…" (a new user's test): the
     # columns' widths add up to less, the sentence's column has most of it, and the rows are tall enough for its
