@@ -36,6 +36,7 @@ __all__ = [
     "unknown_population",
     "selectable_regions",
     "territory_part_counts",
+    "territory_pieces",
 ]
 
 SELECTION_METHODS = ("area", "centroid")
@@ -185,10 +186,11 @@ def region_holders(plan, level: str = "state") -> dict[str, str]:
     return dict(zip(claims["region_id"], claims["territory_id"], strict=True))
 
 
-def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
-    """How many separate (not touching) parts each territory of ``plan`` has at ``level``.
+def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, list[set[str]]]:
+    """The separate (not touching) parts of each territory of ``plan`` at ``level``, largest first.
 
-    ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already.
+    ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already. A territory with
+    no region at ``level`` has no part.
     """
     from territory.impact import territory_parts
 
@@ -197,7 +199,12 @@ def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str]
     holders = region_holders(plan, level) if holders is None else holders
     for region_id, territory_id in holders.items():
         members.setdefault(territory_id, set()).add(region_id)
-    return {t.territory_id: len(territory_parts(members.get(t.territory_id, ()), adjacency)) for t in plan.territories}
+    return {t.territory_id: territory_parts(members.get(t.territory_id, ()), adjacency) for t in plan.territories}
+
+
+def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
+    """How many separate (not touching) parts each territory of ``plan`` has at ``level`` (:func:`territory_pieces`)."""
+    return {t: len(parts) for t, parts in territory_pieces(plan, level, holders=holders).items()}
 
 
 def accounts_by_region(accounts: pd.DataFrame, level: str = "state") -> pd.DataFrame:

@@ -1575,13 +1575,13 @@ def _edit_context(token: str, level: str, _state: PlanState) -> dict:
 
 
 def _context_of(state: PlanState, level: str, *, with_regions: bool) -> dict:
-    from geo.editing import accounts_by_region, region_holders, territory_part_counts
+    from geo.editing import accounts_by_region, region_holders, territory_pieces
 
     labels, options = _level_regions(level)
     holders = region_holders(state.plan, level)
     out = {
         "holders": holders,
-        "parts": territory_part_counts(state.plan, level, holders=holders),
+        "parts": territory_pieces(state.plan, level, holders=holders),  # (the regions apart named in warnings)
         "labels": labels,
         "options": options,
     }

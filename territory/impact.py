@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
-from territory.formatting import money, name_list
+from territory.formatting import counted, money, name_list
 from territory.model import Plan
 
 __all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
@@ -152,8 +152,9 @@ def edit_impact(
     before, after : PlanState
         Usually a state and the edit made from it (undo compares them the other way round).
     parts_before, parts_after : mapping, optional
-        Number of connected parts of each territory (see :func:`territory_parts`); a territory that gets
-        more parts than it had is reported as no longer contiguous.
+        Number of connected parts of each territory, or the parts themselves (:func:`territory_parts`, largest
+        first); a territory that gets more parts than it had is reported as no longer contiguous, naming the
+        regions apart from its largest part when ``parts_after`` holds the parts.
     region_labels : mapping, optional
         Names for region ids in warnings.
 
@@ -237,6 +238,27 @@ def _before_after(old: pd.DataFrame, new: pd.DataFrame, key: str, ids: list[str]
     return out
 
 
+def _count(parts) -> int:
+    """A number of parts, given as the number or as the parts."""
+    return parts if isinstance(parts, int) else len(parts)
+
+
+def _apart_in_words(parts: Sequence[Collection[str]], labels: Mapping[str, str], shown: int = 3) -> str:
+    """The regions of a territory's smaller parts, by name, against the size of its largest.
+
+    Examples
+    --------
+    >>> _apart_in_words([{"TX", "OK", "AR"}, {"NJ", "DE"}], {"NJ": "New Jersey", "DE": "Delaware"})
+    'Delaware, New Jersey lie apart from its other 3 regions'
+    >>> _apart_in_words([set("abcdefgh"), set("ijklm"), {"n"}], {})
+    'i, j, k and 2 more; n lie apart from its other 8 regions'
+    """
+    largest, *smaller = parts
+    names = [sorted(labels.get(r, r) for r in part) for part in smaller]
+    said = "; ".join(", ".join(n[:shown]) + (f" and {len(n) - shown} more" if len(n) > shown else "") for n in names)
+    return f"{said} {'lies' if sum(map(len, names)) == 1 else 'lie'} apart from its other {counted(len(largest), 'region')}"
+
+
 def _no_rep(state: PlanState) -> tuple[int, int]:
     """Accounts with no rep across the team, and of them those in no territory (a coverage gap)."""
     none = state.result["rep_id"].isna()
@@ -312,12 +334,15 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
             for name, more, now in waiting
         ]
     for row in territories.itertuples(index=False):
-        before, after = parts_before.get(row.territory_id, 0), parts_after.get(row.territory_id, 0)
+        before, pieces = _count(parts_before.get(row.territory_id, 0)), parts_after.get(row.territory_id, 0)
+        after = _count(pieces)
         if after > max(before, 1):
+            # (the regions apart, by name: "US South now has 3 separate parts" left the manager to find them)
+            apart = "" if isinstance(pieces, int) else f": {_apart_in_words(pieces, labels)}"
             if before <= 1:
-                out.append(f"{row.name} is no longer contiguous: it now has {after} separate parts.")
+                out.append(f"{row.name} is no longer contiguous: it now has {after} separate parts{apart}.")
             else:
-                out.append(f"{row.name} now has {after} separate parts (was {before}).")
+                out.append(f"{row.name} now has {after} separate parts (was {before}){apart}.")
     if len(lost):
         regions = lost.groupby("region_id").size().sort_values(ascending=False)
         shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")

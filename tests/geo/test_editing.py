@@ -14,6 +14,7 @@ from geo.editing import (
     regions_in_shape,
     selectable_regions,
     territory_part_counts,
+    territory_pieces,
 )
 from territory import plan_from_dict
 
@@ -263,6 +264,9 @@ def test_territory_part_counts_see_a_county_taken_out_of_the_middle():
     assert territory_part_counts(holed, "county") == {"K": 1, "S": 1}
     apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001"]})  # Sedgwick and Allen, KS
     assert territory_part_counts(apart, "county") == {"X": 2}
+    # … and the parts themselves, largest first, for the warning that names the regions apart
+    apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001", "US-20107"]})  # … and Linn (by Allen)
+    assert territory_pieces(apart, "county") == {"X": [{"US-20001", "US-20107"}, {"US-20173"}]}
 
 
 # accounts_by_region

@@ -394,6 +394,22 @@ def test_an_edit_that_leaves_more_accounts_waiting_says_what_to_do(editor):
     assert "US South: " in shown and "raise" in shown
 
 
+def test_an_edit_that_cuts_a_territory_in_pieces_names_the_regions_apart(editor):
+    # New Jersey and Delaware given to US South lie far from it: the panel says so, naming them (a new user saw no
+    # warning; the one there was said only "US South now has 3 separate parts (was 2)").
+    editor.multiselect(key="twin_regions").set_value(["US-NJ", "US-DE"]).run()
+    editor.selectbox(key="twin_target").set_value("USS").run()
+    editor.button(key="twin_move").click().run()
+    said = [w for w in messages(editor, "warning") if "separate parts" in w]
+    assert said == [
+        "US South now has 3 separate parts (was 2): Delaware, New Jersey; Louisiana, Texas lie apart from its other "
+        "7 regions."
+    ]
+    # Taken back, the panel (Undo compares the other way round) warns no more.
+    editor.button(key="undo").click().run()
+    assert not [w for w in messages(editor, "warning") if "separate parts" in w]
+
+
 def test_painting_with_a_focused_territory_leaves_the_other_accounts_where_they_were(editor):
     # Ohio held by US South, painted with North America East (fintech and healthcare): 82 accounts ($767,400) went to
     # no territory, though the hint said they stay with the territory below. US South keeps Ohio for them now.

@@ -391,6 +391,25 @@ def test_edit_impact_contiguity_warnings(state, before, after, expected):
     assert [w for w in impact.warnings if "wait for a rep" not in w] == expected
 
 
+def test_edit_impact_names_the_regions_apart_when_given_the_parts(state):
+    # "US South now has 3 separate parts" left the manager to find them on the map.
+    moved = state.move_regions(["US-36061"], "W")
+    before = {"E": [{"US-36047", "US-36081"}]}
+    after = {"E": [{"US-36047", "US-36081", "US-36005"}, {"US-36061"}]}
+    labels = {"US-36061": "New York, NY"}
+    impact = edit_impact(state, moved, parts_before=before, parts_after=after, region_labels=labels)
+    assert (
+        "East is no longer contiguous: it now has 2 separate parts: New York, NY lies apart from its other 3 "
+        "regions." in impact.warnings
+    )
+    after = {"E": [{"US-36047", "US-36081", "US-36005"}, {"US-36061", "US-36085"}]}
+    impact = edit_impact(state, moved, parts_before={"E": 1}, parts_after=after, region_labels=labels)
+    assert (
+        "East is no longer contiguous: it now has 2 separate parts: New York, NY, US-36085 lie apart from its "
+        "other 3 regions." in impact.warnings
+    )
+
+
 def test_territories_left_without_reps_are_one_warning(state):
     # A plan from scratch may make dozens of territories before reps are given to them: one warning names them.
     after = state
