@@ -516,9 +516,9 @@ with map_column:
             st.table(table.set_index("Region"))
         else:
             st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")
-        buttons = st.columns(2)
-        buttons[0].button("Apply", type="primary", on_click=_apply_drawn, disabled=candidate is None, key="draw_apply")
-        buttons[1].button("Cancel", on_click=_clear_drawing, key="draw_cancel")
+        buttons = st.container(horizontal=True)  # (side by side: in two columns, Cancel stood half the map away)
+        buttons.button("Apply", type="primary", on_click=_apply_drawn, disabled=candidate is None, key="draw_apply")
+        buttons.button("Cancel", on_click=_clear_drawing, key="draw_cancel")
     else:
         st.session_state.pop("edit_candidate", None)
 

@@ -134,7 +134,10 @@ def test_the_edit_map_keeps_480_px_beside_the_panel_or_has_the_width_above_it(pa
         assert panel["w"] >= 300, panel
     else:
         assert panel["y"] >= frame["y"] + frame["h"], (frame, panel)
-        assert frame["w"] >= main["w"] - 2 * 80 - 2, (frame, main)  # (the page's column, less its padding)
+        padding = page.locator('[data-testid="stMainBlockContainer"]').evaluate(
+            "e => parseFloat(getComputedStyle(e).paddingLeft) + parseFloat(getComputedStyle(e).paddingRight)"
+        )
+        assert frame["w"] >= main["w"] - padding - 2, (frame, main, padding)  # (the page's column, less its padding)
     assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"edit_map_layout_{width}.png"))

@@ -137,7 +137,11 @@ def test_a_drawn_polygon_previews_the_regions_past_the_threshold_applies_and_und
     doubtful = set(shares.loc[(shares["share"] - 0.5).abs() < 0.01, "region_id"])
     assert ids - doubtful == expected - doubtful
     assert len(expected) >= 5
-    page.get_by_role("button", name="Apply").click()
+    # Apply and Cancel side by side (in two columns, Cancel stood half the map away).
+    apply, cancel = page.get_by_role("button", name="Apply"), page.get_by_role("button", name="Cancel")
+    a, c = apply.bounding_box(), cancel.bounding_box()
+    assert abs(a["y"] - c["y"]) < 2 and 0 <= c["x"] - (a["x"] + a["width"]) <= 24, (a, c)
+    apply.click()
     page.get_by_text("Balance after the last edit").first.wait_for(timeout=30_000)
     wait_for_rerun(page)
     after = demo_state.move_regions(sorted(ids), "NAE")
