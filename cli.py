@@ -1144,7 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
     if {"-h", "--help"} & set(argv) and (named := _command_named(argv, parser)) is not None:
         command_parser(named).print_help()
         return 0
-    parser.command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser.command = _command_named(argv, parser)  # (also after options: "--plan X balance --bogus")
     args = parser.parse_args(argv)
     _READ_VERSIONS.clear()
 

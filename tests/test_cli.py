@@ -938,6 +938,11 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
     err = capsys.readouterr().err
     assert caught.value.code == 2 and err.count("\n") == 1
     assert err.startswith("error: argument --format: invalid choice: 'xml'") and "(cli.py balance --help lists" in err
+    # … also with the options before the command (it pointed at cli.py --help, a reviewer's find)
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--plan", str(DEMO_PLAN), "balance", "--format", "xml"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "(cli.py balance --help lists" in err
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--rep", "R01", capsys=capsys)
     assert code == 2 and out == ""
     assert err.startswith("error: option --rep: --rep is not read by balance. Leave --rep out; balance reads --plan,")
