@@ -258,6 +258,7 @@ function (row) {
 _LABEL_STYLE = """<style>
 .territory-label { font: 600 12px/18px sans-serif; color: #1b1b1b; text-align: center; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+.territory-label > span { display: inline-block; }
 .territory-label-hidden { visibility: hidden; }
 </style>"""
 
@@ -399,6 +400,7 @@ class _LabelsApart(MacroElement):
     test). Labels come in order of importance (:func:`geo.coverage.territory_labels`: the largest territory first);
     each is measured as drawn (its text, not its 160 px box) and hidden when it comes within a few pixels of one
     kept. Zooming in gives them room and shows them again; a hidden territory's name is in its regions' tooltips.
+    A label whose point is in view but whose text would cross the map's left or right edge is moved inside it.
     """
 
     _template = Template(
@@ -410,9 +412,21 @@ class _LabelsApart(MacroElement):
             function apart() {
                 pending = false;
                 var kept = [];
+                var edge = map.getContainer().getBoundingClientRect();
                 var texts = map.getContainer().querySelectorAll(".territory-label > span");
                 Array.prototype.forEach.call(texts, function (text) {
+                    // (moved inside the map where it would cross its left or right edge, as far as its point
+                    // stays under it: "North America East" was cut at the map's edge)
+                    text.style.transform = "";
                     var r = text.getBoundingClientRect();
+                    var centre = (r.left + r.right) / 2;
+                    if (r.width > 0 && centre > edge.left && centre < edge.right) {
+                        var dx = Math.max(0, edge.left + 4 - r.left) + Math.min(0, edge.right - 4 - r.right);
+                        if (dx) {
+                            text.style.transform = "translateX(" + dx + "px)";
+                            r = text.getBoundingClientRect();
+                        }
+                    }
                     var clash = r.width > 0 && kept.some(function (k) {
                         return r.left < k.right + 6 && r.right + 6 > k.left && r.top < k.bottom + 2
                             && r.bottom + 2 > k.top;
@@ -424,7 +438,7 @@ class _LabelsApart(MacroElement):
             function later() {
                 if (!pending) { pending = true; window.requestAnimationFrame(apart); }
             }
-            map.on("zoomend viewreset layeradd resize", later);
+            map.on("zoomend moveend viewreset layeradd resize", later);
             later();
         })();
         {% endmacro %}

@@ -220,6 +220,19 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
     assert "US Central" not in seen[3] and "US West" in seen[3], seen  # (the larger territory's label kept)
     us = {t.name for t in plan.territories if t.territory_id.startswith("US")}
     assert us <= seen[5], seen
+    # A label whose point is near the map's edge is moved inside it ("North America East" was cut at the edge).
+    for side in ("right", "left"):
+        edge = content.evaluate("() => { const r = window.map.getContainer().getBoundingClientRect(); "
+                                "return {left: r.left, right: r.right}; }")  # fmt: skip
+        label = next(b for b in content.evaluate(LABEL_BOXES) if b["name"] == "North America East")
+        centre = (label["left"] + label["right"]) / 2
+        target = edge["right"] - 30 if side == "right" else edge["left"] + 30
+        content.evaluate(f"() => window.map.panBy([{centre - target}, 0], {{animate: false}})")
+        content.wait_for_timeout(300)
+        label = next(b for b in content.evaluate(LABEL_BOXES) if b["name"] == "North America East")
+        assert abs(label["right"] - label["left"]) > 60  # (a box wider than the 30 px to the edge: it was moved)
+        assert not label["hidden"] and edge["left"] <= label["left"] and label["right"] <= edge["right"], (side, label)
+        assert not _overlapping(content.evaluate(LABEL_BOXES))
     page.screenshot(path=str(ARTIFACTS / "coverage_map_labels_1280.png"))
 
 
