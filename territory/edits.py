@@ -417,22 +417,27 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
         if len(extra):
             positions = np.union1d(positions, extra)
     before = state.values_at(positions) if len(positions) != len(held_before["status"]) else held_before
-    was_assigned = before["status"] == "assigned"
-    run = state.index.engine.iloc[positions].reset_index(drop=True)
     # Minimal moves: a re-assigned account stays with its current rep when the rules still allow it; else it goes
     # back to the rep it had when the session started, if that rep covers its territory and has room (a county
     # moved away and back while another edit came between, which no restore covers, finds its reps again). An
     # account waiting for a rep tries that rep, else its owner in the data, only after every account kept its
     # rep: as an owner it took the slot of an account its rep held (a customer before a prospect), a move no
     # edit asked for (a rebase onto a plan that changed elsewhere made the prospect wait).
-    first_rep = state.index.first_rep[positions]
-    crm_owner = run["owner"].astype(object).where(run["owner"].notna(), None).to_numpy(dtype=object)
-    run["owner"] = pd.Series(np.where(was_assigned, before["rep_id"], None), dtype=object)
-    run[KEPT_COLUMN] = pd.Series(np.where(was_assigned | pd.notna(first_rep), first_rep, crm_owner), dtype=object)
-    new = _assign(plan, run, state.regions, load, state.index.ancestors)
-    served = ~was_assigned & (new["rule"] == "kept") & (new["rep_id"] == crm_owner)
-    if served.any():  # (served by its owner in the data, as a full run says it)
-        new = {**new, "rule": np.where(served, "owner", new["rule"])}
+    start_load = load.copy()  # (_assign leaves the loads after the run in it)
+    new = _assign_again(state, plan, positions, before, load)
+    # An account that would go back to the rep it had when the session started, but waits because accounts that
+    # were not that rep's then took the room it left (a county moved away, another edit, the county back): those
+    # give way and are run again with it, taking what room is left, as the same edits in another order (a
+    # restore) or a full run have it.
+    giving_way = _giving_way(state, plan, positions, new)
+    if len(giving_way):
+        released = state.values_at(np.setdiff1d(giving_way, positions))
+        load = start_load - pd.Series(released["rep_id"]).value_counts().reindex(start_load.index, fill_value=0)
+        load = load.astype(np.int64)
+        positions = np.union1d(positions, giving_way)
+        before = state.values_at(positions)
+        new = _assign_again(state, plan, positions, before, load, released=np.isin(positions, giving_way))
+    was_assigned = before["status"] == "assigned"
 
     def differs(column):
         return _differs(before[column], new[column])
@@ -471,6 +476,68 @@ def _reassign(state: PlanState, plan: Plan, positions: np.ndarray, edit: str, mo
             np.concatenate([state.waiting_in[~rerun], waiting_in]),
         ),
     )
+
+
+def _assign_again(
+    state: PlanState,
+    plan: Plan,
+    positions: np.ndarray,
+    before: dict,
+    load: pd.Series,
+    *,
+    released: np.ndarray | None = None,
+) -> dict:
+    """:func:`~territory.assignment._assign` of the accounts at ``positions`` for an edit (minimal moves).
+
+    ``before``: their assignment now. Each keeps its rep where the rules allow (unless ``released``: it gives way),
+    else goes back to its rep at the session's start, else to its owner in the data (one that waits).
+    """
+    was_assigned = before["status"] == "assigned"
+    staying = was_assigned if released is None else was_assigned & ~released
+    run = state.index.engine.iloc[positions].reset_index(drop=True)
+    first_rep = state.index.first_rep[positions]
+    crm_owner = run["owner"].astype(object).where(run["owner"].notna(), None).to_numpy(dtype=object)
+    run["owner"] = pd.Series(np.where(staying, before["rep_id"], None), dtype=object)
+    run[KEPT_COLUMN] = pd.Series(np.where(was_assigned | pd.notna(first_rep), first_rep, crm_owner), dtype=object)
+    new = _assign(plan, run, state.regions, load, state.index.ancestors)
+    served = ~was_assigned & (new["rule"] == "kept") & (new["rep_id"] == crm_owner)
+    if served.any():  # (served by its owner in the data, as a full run says it)
+        new = {**new, "rule": np.where(served, "owner", new["rule"])}
+    return new
+
+
+def _giving_way(state: PlanState, plan: Plan, positions: np.ndarray, new: dict) -> np.ndarray:
+    """Positions of accounts that give way to accounts going back to their rep at the session's start.
+
+    An account of ``positions`` waits (``new``) in a territory its session-start rep covers, and that rep is full
+    with accounts it did not hold at the start (they took the room it left): as many of those as wait for it give
+    way, the last in the assignment order first (prospects before customers, lower value first), locked ones never.
+    """
+    first_rep = state.index.first_rep[positions]
+    waiting = (new["status"] != "assigned") & pd.notna(first_rep) & pd.notna(new["territory_id"])
+    if not waiting.any():
+        return np.zeros(0, dtype=np.int64)
+    active = {r.rep_id: set(r.territory_ids) for r in plan.reps if r.active}
+    wanted = pd.Series(
+        [r for r, t in zip(first_rep[waiting], new["territory_id"][waiting], strict=True) if t in active.get(r, ())],
+        dtype=object,
+    ).value_counts()
+    if wanted.empty:
+        return np.zeros(0, dtype=np.int64)
+    result = state.result  # (reps of every account: a rare case, once per such edit)
+    rep_now = result["rep_id"].to_numpy(dtype=object).copy()
+    rule_now = result["rule"].to_numpy(dtype=object).copy()
+    rep_now[positions] = new["rep_id"]
+    rule_now[positions] = new["rule"]
+    engine = state.index.engine
+    customer = (engine["account_status"] == "customer").to_numpy(dtype=bool, na_value=False)
+    value = engine["value"].to_numpy(dtype=float)
+    out = []
+    for rep_id, count in wanted.items():
+        newcomers = np.flatnonzero((rep_now == rep_id) & (state.index.first_rep != rep_id) & (rule_now != "locked"))
+        last_first = newcomers[np.lexsort((-newcomers, value[newcomers], customer[newcomers]))]
+        out.append(last_first[:count])
+    return np.unique(np.concatenate(out)).astype(np.int64)
 
 
 def plan_with_regions_moved(
