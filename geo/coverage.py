@@ -377,8 +377,8 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     )
 
 
-def territory_labels(plan: Plan, outlines: gpd.GeoDataFrame) -> list[tuple[float, float, str]]:
-    """``(lat, lon, name)`` for each territory: a point inside its largest piece (names escaped later).
+def territory_labels(plan: Plan, outlines: gpd.GeoDataFrame) -> list[tuple[float, float, str, str]]:
+    """``(lat, lon, name, territory_id)`` for each territory: a point inside its largest piece (escaped later).
 
     The largest pieces come first: where labels would overlap on the map, the first is kept in view
     (``geo.layers``'s labels apart).
@@ -393,7 +393,8 @@ def territory_labels(plan: Plan, outlines: gpd.GeoDataFrame) -> list[tuple[float
         parts = shapely.get_parts(geometry)
         largest = max(parts, key=lambda g: g.area)
         point = largest.representative_point()
-        out.append((largest.area, round(point.y, 4), round(point.x, 4), names.get(territory_id, territory_id)))
+        name = names.get(territory_id, territory_id)
+        out.append((largest.area, round(point.y, 4), round(point.x, 4), name, territory_id))
     out.sort(key=lambda label: -label[0])  # (stable: territories of one size keep the plan's order)
     return [label[1:] for label in out]
 

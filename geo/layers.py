@@ -401,6 +401,10 @@ class _LabelsApart(MacroElement):
     each is measured as drawn (its text, not its 160 px box) and hidden when it comes within a few pixels of one
     kept. Zooming in gives them room and shows them again; a hidden territory's name is in its regions' tooltips.
     A label whose point is in view but whose text would cross the map's left or right edge is moved inside it.
+
+    Zoomed in (level 5 and closer), a territory whose label's point is out of view while some of it is in view gets
+    its name once more, on a point of it in view nearest the middle of its visible part (a new user saw no
+    territory name from zoom 7 in). These come after every label of the plan, so they give way to them.
     """
 
     _template = Template(
@@ -409,8 +413,68 @@ class _LabelsApart(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var pending = false;
+            var floats = L.layerGroup().addTo(map);
+            function rings(latlngs, out) {  // (a polygon's or multipolygon's rings, flat)
+                if (latlngs.length && latlngs[0] instanceof L.LatLng) { out.push(latlngs); }
+                else { latlngs.forEach(function (part) { rings(part, out); }); }
+                return out;
+            }
+            function inside(point, all) {  // (even-odd: holes and several pieces alike)
+                var odd = false;
+                all.forEach(function (ring) {
+                    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+                        var a = ring[i], b = ring[j];
+                        if ((a.lat > point.lat) !== (b.lat > point.lat) &&
+                            point.lng < (b.lng - a.lng) * (point.lat - a.lat) / (b.lat - a.lat) + a.lng) { odd = !odd; }
+                    }
+                });
+                return odd;
+            }
+            function inView() {
+                floats.clearLayers();
+                if (map.getZoom() < 5) { return; }
+                var view = map.getBounds(), names = {};
+                map.eachLayer(function (layer) {
+                    var element = layer instanceof L.Marker && !layer._floatLabel && layer.getElement();
+                    var label = element && element.querySelector(".territory-label[data-territory]");
+                    if (label) {
+                        names[label.getAttribute("data-territory")] = {
+                            html: label.innerHTML, shown: view.contains(layer.getLatLng())
+                        };
+                    }
+                });
+                map.eachLayer(function (layer) {
+                    var properties = layer.feature && layer.feature.properties;
+                    if (!properties || properties.region_id !== undefined || !layer.getLatLngs) { return; }
+                    var name = names[properties.territory_id];
+                    if (!name || name.shown || name.placed || !view.intersects(layer.getBounds())) { return; }
+                    var box = layer.getBounds(), all = rings(layer.getLatLngs(), []);
+                    var south = Math.max(box.getSouth(), view.getSouth()), north = Math.min(box.getNorth(), view.getNorth());
+                    var west = Math.max(box.getWest(), view.getWest()), east = Math.min(box.getEast(), view.getEast());
+                    var middle = L.latLng((south + north) / 2, (west + east) / 2), points = [];
+                    for (var i = 1; i < 10; i++) {
+                        for (var j = 1; j < 8; j++) {
+                            points.push(L.latLng(south + (north - south) * j / 8, west + (east - west) * i / 10));
+                        }
+                    }
+                    points.sort(function (a, b) { return a.distanceTo(middle) - b.distanceTo(middle); });
+                    var at = points.find(function (point) { return inside(point, all); });
+                    if (!at) { return; }
+                    name.placed = true;
+                    var marker = L.marker(at, {
+                        interactive: false, keyboard: false,
+                        icon: L.divIcon({
+                            className: "", iconSize: [160, 18], iconAnchor: [80, 9],
+                            html: '<div class="territory-label territory-label-float">' + name.html + "</div>"
+                        })
+                    });
+                    marker._floatLabel = true;
+                    floats.addLayer(marker);
+                });
+            }
             function apart() {
                 pending = false;
+                inView();
                 var kept = [];
                 var edge = map.getContainer().getBoundingClientRect();
                 var texts = map.getContainer().querySelectorAll(".territory-label > span");
@@ -438,7 +502,8 @@ class _LabelsApart(MacroElement):
             function later() {
                 if (!pending) { pending = true; window.requestAnimationFrame(apart); }
             }
-            map.on("zoomend moveend viewreset layeradd resize", later);
+            map.on("zoomend moveend viewreset resize", later);
+            map.on("layeradd", function (e) { if (!e.layer._floatLabel) { later(); } });
             later();
         })();
         {% endmacro %}
@@ -642,7 +707,7 @@ def build_coverage_map(
     gaps: dict | None = None,
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
-    labels: Sequence[tuple[float, float, str]] | None = None,
+    labels: Sequence[tuple[float, float, str, str]] | None = None,
     selectable: dict | str | None = None,
     draw: bool = False,
     view_key: str | None = None,
@@ -781,7 +846,7 @@ def coverage_groups(
     gaps: dict | None = None,
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
-    labels: Sequence[tuple[float, float, str]] | None = None,
+    labels: Sequence[tuple[float, float, str, str]] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The layers that show a plan, one named group each (what the layer control lists).
 
@@ -804,8 +869,9 @@ def coverage_groups(
         GeoJSON choropleth (properties ``fill`` and tooltip texts): layer "White space", off at start.
     unassigned_points : list, optional
         From :func:`account_points`: unassigned accounts, drawn red in layer "Unassigned accounts", off at start.
-    labels : sequence of (lat, lon, text), optional
-        Territory names written on the map (layer "Territory labels"); the text is escaped here.
+    labels : sequence of (lat, lon, text, territory_id), optional
+        Territory names written on the map (layer "Territory labels"); the text is escaped here. Zoomed in, a
+        territory whose label is out of view is named again where it is in view (its outline, by territory id).
 
     Returns
     -------
@@ -902,13 +968,14 @@ def coverage_groups(
             folium.Marker(
                 [lat, lon],
                 icon=folium.DivIcon(
-                    html=f'<div class="territory-label"><span>{html.escape(str(text))}</span></div>',
+                    html=f'<div class="territory-label" data-territory="{html.escape(str(territory_id))}">'
+                    f"<span>{html.escape(str(text))}</span></div>",
                     icon_size=(160, 18),
                     icon_anchor=(80, 9),
                 ),
                 interactive=False,
             )
-            for lat, lon, text in labels
+            for lat, lon, text, territory_id in labels
         ]
         group("Territory labels", *markers)
     return groups

@@ -233,6 +233,21 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
         assert abs(label["right"] - label["left"]) > 60  # (a box wider than the 30 px to the edge: it was moved)
         assert not label["hidden"] and edge["left"] <= label["left"] and label["right"] <= edge["right"], (side, label)
         assert not _overlapping(content.evaluate(LABEL_BOXES))
+    # Zoomed in where a territory's label is out of view, its name is written in view once more (none was from
+    # zoom 7 in: a new user's test); zoomed out again, only the plan's labels are left.
+    edge = content.evaluate("() => { const r = window.map.getContainer().getBoundingClientRect(); "
+                            "return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }")  # fmt: skip
+    for centre, zoom, name in (([44, -120], 7, "US West"), ([31, -98], 7, "US South"), ([40, -89], 8, "US Central")):
+        content.evaluate(f"() => window.map.setView({centre}, {zoom}, {{animate: false}})")
+        content.wait_for_timeout(300)
+        boxes = content.evaluate(LABEL_BOXES)
+        in_view = [b["name"] for b in boxes if not b["hidden"] and edge["left"] <= b["left"] and b["right"] <=
+                   edge["right"] and edge["top"] <= b["top"] and b["bottom"] <= edge["bottom"]]  # fmt: skip
+        assert in_view == [name], (centre, zoom, in_view)
+        assert not _overlapping(boxes)
+    content.evaluate("() => window.map.setView([39, -95], 4, {animate: false})")
+    content.wait_for_timeout(300)
+    assert len(content.evaluate(LABEL_BOXES)) == len(plan.territories)
     page.screenshot(path=str(ARTIFACTS / "coverage_map_labels_1280.png"))
 
 

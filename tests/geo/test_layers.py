@@ -176,13 +176,15 @@ def test_territory_labels_are_escaped_and_inside_their_territory():
 
     plan = small_plan(name=EVIL)
     layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
-    labels = {name: (lat, lon) for lat, lon, name in layers.labels}
+    labels = {name: (lat, lon) for lat, lon, name, _ in layers.labels}
+    assert {t for *_, t in layers.labels} == {"E", "W"}
     assert set(labels) == {EVIL, "West"}
     shapes = territory_shapes(plan).outlines.set_index("territory_id")
     lat, lon = labels[EVIL]
     assert shapes.loc["E", "geometry"].contains(Point(lon, lat))
     html = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels).get_root().render()
     assert EVIL not in html and "territory-label" in html and "&lt;img src=x" in html
+    assert 'data-territory=\\"E\\"' in html  # (in the icon's HTML, as a JSON string)
 
 
 def test_the_legend_and_tooltips_show_money_as_whole_dollars():
