@@ -260,6 +260,7 @@ _LABEL_STYLE = """<style>
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .territory-label > span { display: inline-block; }
 .territory-label-hidden { visibility: hidden; }
+.leaflet-container:not(.labels-apart) .territory-label { visibility: hidden; }
 </style>"""
 
 # A tooltip wraps within half the map's width (the iframe's: 100vw inside it), so the side Leaflet's "auto" direction
@@ -498,6 +499,8 @@ class _LabelsApart(MacroElement):
                     text.parentNode.classList.toggle("territory-label-hidden", clash);
                     if (!clash && r.width > 0) { kept.push(r); }
                 });
+                // (none shows until they are set apart: for a moment after the map loaded they overlapped)
+                map.getContainer().classList.add("labels-apart");
             }
             function later() {
                 if (!pending) { pending = true; window.requestAnimationFrame(apart); }
