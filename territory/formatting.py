@@ -13,7 +13,7 @@ import re
 
 __all__ = [
     "MISSING", "SCORE_DIGITS", "counted", "deviation", "file_stem", "money", "numbered", "percent", "score",
-    "score_change",
+    "score_change", "verb",
 ]  # fmt: skip
 
 MISSING = "—"
@@ -233,6 +233,34 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     '2 entries'
     """
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def verb(count: int, one: str, several: str) -> str:
+    """The verb that agrees with a count: ``one`` for exactly one, ``several`` otherwise (none reads as several).
+
+    Goes with :func:`counted`: "1 account waits", "12 accounts wait", "0 accounts are".
+
+    Parameters
+    ----------
+    count : int
+        How many things the verb is said of.
+    one : str
+        The verb for one thing ("waits", "is", "was", "has").
+    several : str
+        The verb for none or several ("wait", "are", "were", "have").
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> verb(1, "waits", "wait"), verb(12, "waits", "wait"), verb(0, "is", "are")
+    ('waits', 'wait', 'are')
+    >>> f"{counted(1, 'account')} {verb(1, 'was', 'were')} moved"
+    '1 account was moved'
+    """
+    return one if count == 1 else several
 
 
 def numbered(noun: str, numbers, shown: int = 10) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from territory.formatting import MISSING, file_stem, money, percent, score, score_change
+from territory.formatting import MISSING, counted, file_stem, money, percent, score, score_change, verb
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,40 @@ def test_a_change_of_the_balance_score_never_reads_as_none_when_there_is_one(cha
 def test_a_file_stem_keeps_whole_words_and_a_date_and_time_to_the_minute(name, stem):
     assert file_stem(name) == stem
     assert len(file_stem(name)) <= 60
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "plural", "shown"),
+    [
+        (1, "account", None, "1 account"),
+        (0, "account", None, "0 accounts"),
+        (2, "account", None, "2 accounts"),
+        (1200, "account", None, "1,200 accounts"),
+        (1, "territory", "territories", "1 territory"),
+        (3, "territory", "territories", "3 territories"),
+        (np.int64(1), "region", None, "1 region"),
+        (np.int64(12), "region", None, "12 regions"),
+    ],
+)
+def test_a_count_names_one_thing_in_the_singular_and_others_in_the_plural(count, noun, plural, shown):
+    assert counted(count, noun, plural) == shown  # (never "account(s)")
+
+
+@pytest.mark.parametrize(
+    ("count", "one", "several", "said"),
+    [
+        (1, "waits", "wait", "waits"),
+        (2, "waits", "wait", "wait"),
+        (0, "is", "are", "are"),
+        (1, "was", "were", "was"),
+        (1200, "has", "have", "have"),
+        (np.int64(1), "is", "are", "is"),
+    ],
+)
+def test_a_verb_agrees_with_its_count(count, one, several, said):
+    assert verb(count, one, several) == said
+
+
+def test_a_count_and_its_verb_read_as_a_sentence():
+    assert f"{counted(1, 'account')} {verb(1, 'waits', 'wait')} for a rep" == "1 account waits for a rep"
+    assert f"{counted(12, 'account')} {verb(12, 'waits', 'wait')} for a rep" == "12 accounts wait for a rep"
