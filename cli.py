@@ -54,6 +54,7 @@ from territory.balance import compute_balance
 from territory.crm import match_owners
 from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
+from territory.formatting import counted
 from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
@@ -1171,7 +1172,9 @@ def main(argv: list[str] | None = None) -> int:
         write(text, args.out)
         if args.out is not None:  # (what went where: the output itself is in the file)
             lines = text.count("\n")
-            what = f"{max(lines - 1, 0):,} row(s)" if args.format == "csv" else f"{len(text.encode()):,} bytes of JSON"
+            what = (
+                counted(max(lines - 1, 0), "row") if args.format == "csv" else f"{len(text.encode()):,} bytes of JSON"
+            )
             print(f"wrote {what} to {args.out}", file=sys.stderr)
     except InputDataError as error:  # (in one line; each problem of a file on a line of its own, under it)
         print(f"error: {' '.join(error.headline.split())}", file=sys.stderr)

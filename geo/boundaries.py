@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from territory.errors import LISTED_PROBLEMS, BoundaryFileError
+from territory.formatting import counted, verb
 
 __all__ = [
     "BOUNDARY_DIR",
@@ -436,7 +437,8 @@ def read_boundary_file(
         if unnamed:
             more = f" and {len(unnamed) - LISTED_PROBLEMS} more" if len(unnamed) > LISTED_PROBLEMS else ""
             load.notes.append(
-                f"{name}, column '{name_column}': {len(unnamed)} feature(s) have no name, shown by their id: "
+                f"{name}, column '{name_column}': {counted(len(unnamed), 'feature')} "
+                f"{verb(len(unnamed), 'has', 'have')} no name, shown by their id: "
                 f"{', '.join(unnamed[:LISTED_PROBLEMS])}{more}"
             )
     regions = gpd.GeoDataFrame(
@@ -664,7 +666,7 @@ def _ring_problem(geometry) -> str:
             if not isinstance(ring, list) or not all(isinstance(pt, list) and len(pt) >= 2 for pt in ring):
                 return "a ring is not a list of [longitude, latitude] points"
             if len(ring) < 3:  # (three, closed, is read, then dropped as empty by the repair, and said)
-                return f"a ring has {len(ring)} point(s); a polygon's ring needs at least four"
+                return f"a ring has {counted(len(ring), 'point')}; a polygon's ring needs at least four"
             if ring[0][:2] != ring[-1][:2]:
                 return f"a ring does not end where it starts (first point {ring[0][:2]}, last {ring[-1][:2]})"
     return ""

@@ -17,6 +17,7 @@ import shapely.errors
 from shapely.geometry import shape as to_shape
 
 from geo.boundaries import EQUAL_AREA_CRS, US_ISLAND_AREAS, WGS84, load_regions
+from territory.formatting import counted
 
 __all__ = [
     "SELECTION_METHODS",
@@ -567,7 +568,7 @@ def unknown_population(table: pd.DataFrame, metrics) -> str | None:
     --------
     >>> t = pd.DataFrame({"population": [5.0, 0.0, 0.0]}, index=["US-CA", "AQ", "US-60010"])
     >>> unknown_population(t, ["workload", "population"])
-    'No population on record for 2 region(s) (AQ, US-60010): they count as empty.'
+    'No population on record for 2 regions (AQ, US-60010): they count as empty.'
     """
     if "population" not in metrics or "population" not in table:
         return None
@@ -575,7 +576,7 @@ def unknown_population(table: pd.DataFrame, metrics) -> str | None:
     if not empty:
         return None
     shown = ", ".join(empty[:5]) + (" …" if len(empty) > 5 else "")
-    return f"No population on record for {len(empty)} region(s) ({shown}): they count as empty."
+    return f"No population on record for {counted(len(empty), 'region')} ({shown}): they count as empty."
 
 
 def replaced_claims(region_ids, level: str = "state") -> list[str]:

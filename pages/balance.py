@@ -9,6 +9,7 @@ import streamlit as st
 from pages.shared import (
     SCORE_D3_FORMAT,
     TEAM_SCORE_HELP,
+    counted,
     current_engine,
     labelled,
     money,
@@ -18,6 +19,7 @@ from pages.shared import (
     score,
     score_column,
     show_table,
+    verb,
 )
 from territory.impact import waiting_remedies
 
@@ -65,8 +67,8 @@ kpis[2].metric("Reps at capacity", f"{len(full)} of {team['active_reps']}",
 remedies = waiting_remedies(plan, engine.result)
 if remedies:
     st.warning(
-        f"**{team['accounts_waiting']:,} account(s) wait for a rep.**\n\n"
-        + "\n".join(f"- {plain(remedy)}" for remedy in remedies),
+        f"**{counted(team['accounts_waiting'], 'account')} {verb(team['accounts_waiting'], 'waits', 'wait')} for a "
+        "rep.**\n\n" + "\n".join(f"- {plain(remedy)}" for remedy in remedies),
         icon="⚠️",
     )
 tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100

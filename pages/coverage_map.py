@@ -10,6 +10,7 @@ from geo.coverage import display_region_of
 from pages.shared import (
     cached_coverage_layers,
     count_column,
+    counted,
     coverage_map,
     current_accounts,
     current_engine,
@@ -20,6 +21,7 @@ from pages.shared import (
     plain,
     region_details,
     show_table,
+    verb,
 )
 from territory import coverage_summary
 
@@ -176,7 +178,8 @@ with right:
     st.subheader("Regions with accounts but no territory")
     if turned_away:
         st.caption(
-            f"Besides these, {turned_away:,} account(s) lie in a territory's regions but are turned away by its "
+            f"Besides these, {counted(turned_away, 'account')} {verb(turned_away, 'lies', 'lie')} in a territory's "
+            f"regions but {verb(turned_away, 'is', 'are')} turned away by its "
             "industry or tier focus (see the unassigned queue on the Accounts page). With them, the accounts outside a "
             f"territory add up to {summary['accounts'] - summary['in_territory']:,}."
         )

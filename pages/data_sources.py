@@ -153,7 +153,7 @@ if boundary is not None:
                 + (f"; and {len(dropped) - 5} more" if len(dropped) > 5 else "")
             )  # fmt: skip
         if result.repaired:
-            with st.expander(f"{len(result.repaired)} geometry repair(s)"):
+            with st.expander(counted(len(result.repaired), "geometry repair")):
                 st.write(pd.DataFrame({"repair": result.repaired}))
         count = len(result.regions)
         st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {plain(str(result.source_crs))}.")

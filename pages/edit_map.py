@@ -13,6 +13,7 @@ import streamlit as st
 from pages.shared import (
     TEAM_SCORE_HELP,
     apply_edit,
+    counted,
     coverage_map,
     current_engine,
     edit_context,
@@ -29,6 +30,7 @@ from pages.shared import (
     setting,
     undo_edit,
     unsaved_changes,
+    verb,
 )
 from territory.edits import (
     create_territory,
@@ -66,7 +68,7 @@ def _run(edit, label: str | None = None) -> bool:
 def _done(state, label: str | None = None) -> str:
     flows = state.flows
     moved = int((flows["from_claim_id"].fillna("") != flows["to_claim_id"].fillna("")).sum()) if len(flows) else 0
-    said = f"{label or state.edit} · {moved:,} account(s) changed territory"
+    said = f"{label or state.edit} · {counted(moved, 'account')} changed territory"
     if len(flows):  # (accounts a territory gave up that no other territory takes: a coverage gap, said)
         gone = flows["from_claim_id"].notna() & flows["to_claim_id"].isna()
         if gone.any():
@@ -318,14 +320,15 @@ def _split_preview(source: str) -> None:
         return
     new = split.plan.territories[-1]
     impact = edit_impact(engine, split)
-    st.markdown(f"**Preview** · {plain(new.name)}: {len(new.region_ids)} region(s), quota "
+    st.markdown(f"**Preview** · {plain(new.name)}: {counted(len(new.region_ids), 'region')}, quota "
                 f"{money(new.annual_quota)}; {plain(engine.plan.territory(source).name)} keeps "
                 f"{money(split.plan.territory(source).annual_quota)}")  # fmt: skip
     st.table(_before_after(impact.territories, "Territory", TERRITORY_COLUMNS))
     if not reps:
         waiting = int(split.result["territory_id"].eq(new.territory_id).sum())
         st.warning(
-            f"No rep goes with {plain(new.name)}: its {waiting:,} account(s) would wait for one. Pick reps above, "
+            f"No rep goes with {plain(new.name)}: its {counted(waiting, 'account')} would wait for one. Pick reps "
+            "above, "
             "or give it reps on the Reps page after the split.",
             icon="⚠️",
         )
@@ -501,11 +504,15 @@ with map_column:
                     "Share inside": [percent(s) for s in moving["share"]],
                 }
             )
-            line = f"**{len(moving)} region(s) would move** · {int(table['Accounts'].sum()):,} accounts in them"
+            line = (
+                f"**{counted(len(moving), 'region')} would move** · {counted(int(table['Accounts'].sum()), 'account')}"
+                " in them"
+            )
             if candidate is not None:  # (a territory's industry or tier focus may leave some where they are)
                 was = engine.result.set_index("account_id")["territory_id"].astype(object).fillna("")
                 will = candidate.result.set_index("account_id")["territory_id"].reindex(was.index)
-                line += f", {int((was != will.astype(object).fillna('')).sum()):,} of them change territory"
+                changing = int((was != will.astype(object).fillna("")).sum())
+                line += f", {changing:,} of them {verb(changing, 'changes', 'change')} territory"
             st.markdown(line)
             if action == "split" and candidate is not None:  # the quotas, as the Split tab's preview says them
                 part = candidate.plan.territories[-1]

@@ -22,6 +22,7 @@ from pages.shared import (
     assigned_afresh,
     author,
     count_column,
+    counted,
     current_engine,
     drop_plans_question,
     edit_history,
@@ -673,9 +674,9 @@ if conflict:
     )
     their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
     st.markdown(
-        f"Their changes: {len(their_diff.regions)} region(s) moved, "
-        f"{int(their_diff.territories['change'].ne('regions').sum())} territory change(s), "
-        f"{len(their_diff.reps)} rep change(s)"
+        f"Their changes: {counted(len(their_diff.regions), 'region')} moved, "
+        f"{counted(int(their_diff.territories['change'].ne('regions').sum()), 'territory change')}, "
+        f"{counted(len(their_diff.reps), 'rep change')}"
     )
     if len(their_diff.regions):
         show_table(_regions_moved(their_diff.regions), hide_index=True, width="stretch")
@@ -757,8 +758,8 @@ if ids:
     )  # fmt: skip
     if st.session_state.get("confirm_delete") == chosen:
         _ask(
-            f"Delete plan #{chosen}, **{plain(records[chosen].name)}**, and its {records[chosen].current_version} "
-            "version(s) for good? The audit log keeps a line saying so.",
+            f"Delete plan #{chosen}, **{plain(records[chosen].name)}**, and its "
+            f"{counted(records[chosen].current_version, 'version')} for good? The audit log keeps a line saying so.",
             icon=":material/delete:", yes="Delete for good", key="plan_delete", on_yes=_delete, args=(chosen,),
             on_no=lambda: st.session_state.pop("confirm_delete", None), primary=True,
         )  # fmt: skip

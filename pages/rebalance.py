@@ -18,6 +18,7 @@ from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
     author,
+    counted,
     current_engine,
     deviation,
     deviation_digits,
@@ -41,6 +42,7 @@ from pages.shared import (
     stored_plan,
     table_height,
     unsaved_changes,
+    verb,
     wait_for_search,
     wrapping_row_height,
 )
@@ -461,7 +463,7 @@ def _settings_said(used: dict) -> str:
     if not scratch and st.session_state.get("reb_locked"):
         said.append("locked: " + ", ".join(names.get(t, t) for t in st.session_state["reb_locked"]))
     if options.get("locked_regions"):
-        said.append(f"{len(options['locked_regions'])} region(s) locked")
+        said.append(f"{counted(len(options['locked_regions']), 'region')} locked")
     if not scratch:
         said.append(f"keep-accounts weight {disruption:g}")
     return ". Settings: " + "; ".join(said) + f"; {float(seconds):g} s search"
@@ -563,7 +565,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         # Said first, with where they are: no balance figure below counts accounts that fall out of every territory.
         parts = st.session_state.get("reb_lost_where") or []
         st.error(
-            f"{impact.team['accounts_lost']:,} account(s) worth {money(impact.team['value_lost'])} would be left in "
+            f"{counted(impact.team['accounts_lost'], 'account')} worth {money(impact.team['value_lost'])} would be "
+            "left in "
             f"no territory{': ' + '; '.join(parts) if parts else ''}. The balance figures do not count them."
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
@@ -641,11 +644,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     strictly = int(verdicts.eq("yes").sum())
     forced_count, near_count = int(verdicts.eq("best possible").sum()), int(verdicts.eq("near group mean").sum())
     # (both in ~20 characters: the chip is cut beyond at 1280 px)
-    counted = ([f"+{near_count} near {'mean' if forced_count else 'group mean'}"] if near_count else []) + (
+    besides = ([f"+{near_count} near {'mean' if forced_count else 'group mean'}"] if near_count else []) + (
         [f"+{forced_count} best{'' if near_count else ' possible'}"] if forced_count else [])  # fmt: skip
     # (the tolerances it was judged on, said with it: per-metric tolerances set in a collapsed box went unsaid)
     kpis[1].metric("Within tolerance", f"{strictly} of {len(rows)}",
-                   delta=f"at {band}" + (f"; {', '.join(counted)}" if counted else ""),
+                   delta=f"at {band}" + (f"; {', '.join(besides)}" if besides else ""),
                    delta_color="off", delta_arrow="off",
                    help=f"Territories within {band} on every metric. Below, '+n best possible' ('best' beside "
                         "the other): territories further off only by what their own regions force (a region bigger "
@@ -768,7 +771,8 @@ if pending is not None and pending[0].plan.name == plan.name:
     if proposal.scenario == "territories" and waiting:
         # (said with what to do: the warning above gave the count only, a new user's test)
         st.caption(
-            f"{waiting:,} account(s) wait for a rep: a plan from scratch gives every territory an equal share, "
+            f"{counted(waiting, 'account')} {verb(waiting, 'waits', 'wait')} for a rep: a plan from scratch gives "
+            "every territory an equal share, "
             "whatever its reps can carry (and the team may not carry them all: the Reps page has each rep's "
             "capacity). To place more of them: accept, then propose “Rebalance the current territories” "
             "on the draft with "

@@ -10,6 +10,7 @@ import streamlit as st
 from geo.boundaries import region_label, regions_named
 from pages.shared import (
     MISSING,
+    counted,
     current_engine,
     money_column,
     percent,
@@ -346,7 +347,7 @@ moved = last[1] if last is not None and last[0] == st.session_state.get("plan_js
 if moved is not None:
     names = {**last[2], **{r.rep_id: r.name for r in plan.reps}}
     territory_names = {t.territory_id: t.name or t.territory_id for t in plan.territories}
-    st.subheader(f"What moved: {len(moved):,} account(s)")
+    st.subheader(f"What moved: {counted(len(moved), 'account')}")
     if len(last) > 5 and last[5]:  # (what was applied, as the history says it: Apply said only what moved)
         st.caption(f"Applied: {plain(last[5])}")
     for warning in last[3]:

@@ -31,6 +31,7 @@ from territory.edits import PlanState, start
 from territory.formatting import (  # noqa: F401 (for the pages)
     MISSING,
     SCORE_DIGITS,
+    counted,
     deviation,
     deviation_digits,
     file_stem,
@@ -38,6 +39,7 @@ from territory.formatting import (  # noqa: F401 (for the pages)
     percent,
     score,
     score_change,
+    verb,
 )
 from territory.history import EditHistory
 from territory.scoring import score_accounts
@@ -1236,7 +1238,7 @@ def show_row_problems(problems: pd.DataFrame) -> None:
         column_config={"row": st.column_config.NumberColumn("Line", width=widths["row"], help="The file's line, "
                                                             "as an editor numbers them (the header is line 1)"),
                        "account_id": labelled({"width": widths["account_id"]}, "Account id", None),
-                       "column": labelled({"width": widths["column"]}, "Column", "The file's column(s)"),
+                       "column": labelled({"width": widths["column"]}, "Column", "The file's column or columns"),
                        "value": labelled({"width": widths["value"]}, "Value", "What the file holds there"),
                        "problem": labelled({"width": widths["problem"]}, "Problem", "What is wrong and how to fix it"),
                        "severity": labelled({"width": widths["severity"]}, "Severity",
@@ -1373,8 +1375,10 @@ def show_handoffs(table: pd.DataFrame) -> None:
     if len(waiting):
         row = waiting.iloc[0]
         st.caption(
-            f"The row without a rep is the waiting list: {int(row['accounts_lost']):,} account(s) that had no rep "
-            f"(waiting for one, or new) get one, and {int(row['accounts_gained']):,} that had a rep have none now "
+            f"The row without a rep is the waiting list: {counted(int(row['accounts_lost']), 'account')} that had no "
+            f"rep (waiting for one, or new) {verb(int(row['accounts_lost']), 'gets', 'get')} one, and "
+            f"{int(row['accounts_gained']):,} that had a rep {verb(int(row['accounts_gained']), 'has', 'have')} none "
+            "now "
             "(their new territory's reps are full, they are now in no territory, or they left the data). With it, "
             "accounts gained equal accounts lost."
         )

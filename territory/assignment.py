@@ -109,7 +109,10 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("account_id", "region_id") if c not in accounts.columns]
     if missing:
-        raise ValueError(f"`accounts` lacks column(s) {missing}; join the accounts to regions first (geo.join)")
+        raise ValueError(
+            f"`accounts` lacks {'column' if len(missing) == 1 else 'columns'} {missing}; join the accounts to regions "
+            "first (geo.join)"
+        )
     out = accounts.copy(deep=False)
     if "account_status" not in out.columns and "status" in out.columns:
         # Input accounts call it "status"; in results "status" is the assignment's, so it is renamed here.

@@ -20,6 +20,7 @@ from datetime import date
 import pandas as pd
 
 from territory.exports import neutralize_formula
+from territory.formatting import counted, numbered, verb
 from territory.model import Plan
 
 __all__ = [
@@ -91,7 +92,9 @@ def _owner_rows(
     required = {"account_id", "territory_id", "rep_id", "status"}
     missing = required - set(assignments.columns)
     if missing:
-        raise ValueError(f"assignments lack column(s) {', '.join(sorted(missing))}; pass the engine's result table")
+        raise ValueError(
+            f"assignments lack {numbered('column', sorted(missing), shown=len(missing))}; pass the engine's result table"
+        )
     rows = assignments.sort_values("account_id", kind="stable").copy()
     rows["owner_in_data"] = rows["owner"] if "owner" in rows else None  # (the owner it has now, read back as a rep)
     owners = {r.rep_id: getattr(r, attribute) for r in plan.reps}
@@ -156,7 +159,9 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
     >>> rows = pd.DataFrame({"account_id": ["1", "2"], "territory_id": ["E", None], "rep_id": ["A", None],
     ...                      "status": ["assigned", "unassigned"], "reason": [None, "no-matching-territory"]})
     >>> print(left_out_summary(hubspot_import(plan, rows), plan))
-    2 account(s) are not in the HubSpot file: 1 in no territory, 1 whose rep (Ann) has no HubSpot user (add it on the Reps page); in HubSpot they keep the owner they have now.
+    2 accounts are not in the HubSpot file: 1 in no territory, 1 whose rep (Ann) has no HubSpot user (add it on the Reps page); in HubSpot they keep the owner they have now.
+    >>> print(left_out_summary(hubspot_import(plan, rows.iloc[1:]), plan))
+    1 account is not in the HubSpot file: 1 in no territory; in HubSpot they keep the owner they have now.
     """
     left_out = export.left_out
     if left_out.empty:
@@ -187,7 +192,10 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
         gone.append(f"{int(unknown.sum()):,} by owners who are no rep in the plan ({_some(owners)}; reps removed?)")
     if gone:
         keep += f", {' and '.join(gone)}: reassign them in {export.system}, or give the territory a rep"
-    return f"{len(left_out):,} account(s) are not in the {export.system} file: {', '.join(said)}; {keep}."
+    return (
+        f"{counted(len(left_out), 'account')} {verb(len(left_out), 'is', 'are')} not in the {export.system} file: "
+        f"{', '.join(said)}; {keep}."
+    )
 
 
 def _some(values: list[str], shown: int = 5) -> str:
@@ -333,7 +341,8 @@ class OwnerMatch:
             else ""
         )
         return (
-            f"{source}: {accounts:,} account(s) have an owner that matches no rep, so no rep keeps them as owner: "
+            f"{source}: {counted(accounts, 'account')} {verb(accounts, 'has', 'have')} an owner that matches no rep, "
+            "so no rep keeps them as owner: "
             f"{', '.join(shown)}{more}{also}. An owner is read as a rep's id, Salesforce user id, HubSpot owner "
             f"email or name: {fix}, or correct the file."
         )

@@ -31,6 +31,7 @@ from territory.assignment import (
     prepare_accounts,
 )
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
+from territory.formatting import counted
 from territory.model import PALETTE, Override, Plan, Territory, normalize_tier
 from territory.regions import normalize_region_id
 
@@ -751,7 +752,7 @@ def _positions_of(state: PlanState, account_ids) -> np.ndarray:
     positions = state.index.account_position.get_indexer(account_ids)
     if (positions < 0).any():
         unknown = [a for a, p in zip(account_ids, positions, strict=True) if p < 0][:5]
-        raise KeyError(f"unknown account id(s): {', '.join(map(str, unknown))}")
+        raise KeyError(f"unknown account {'id' if len(unknown) == 1 else 'ids'}: {', '.join(map(str, unknown))}")
     return positions
 
 
@@ -767,7 +768,10 @@ def move_accounts(state: PlanState, account_ids, territory_id: str) -> PlanState
     overrides = {a: Override(account_id=a, territory_id=territory_id, locked=True) for a in account_ids}
     plan = _with_overrides(state.plan, overrides)
     return _reassign(
-        state, plan, positions, f"Moved {len(overrides)} account(s) to {state.plan.territory(territory_id).name}"
+        state,
+        plan,
+        positions,
+        f"Moved {counted(len(overrides), 'account')} to {state.plan.territory(territory_id).name}",
     )
 
 
@@ -1006,8 +1010,8 @@ def create_territory(
     if region_ids:
         plan = plan_with_regions_moved(plan, region_ids, territory_id, ancestors=state.index.ancestors)
     positions = np.concatenate([_positions_in_regions(state, region_ids), _rep_positions(state, rep_ids)])
-    return _reassign(state, plan, positions, f"Created {name}" + (f" from {len(region_ids)} region(s)" if region_ids
-                                                                   else ""), region_ids)  # fmt: skip
+    created = f"Created {name}" + (f" from {counted(len(region_ids), 'region')}" if region_ids else "")
+    return _reassign(state, plan, positions, created, region_ids)
 
 
 def _reps_covering(plan: Plan, rep_ids, *, add: str, remove: str | None = None) -> tuple:
@@ -1169,7 +1173,10 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
         tiers = [(v, normalize_tier(v)) for v in clean["tiers"] if str(v).strip()]
         unknown_tiers = [str(v) for v, tier in tiers if tier is None]
         if unknown_tiers:
-            raise ValueError(f"unknown tier(s) {', '.join(unknown_tiers)}; use enterprise, mid-market or smb")
+            raise ValueError(
+                f"unknown {'tier' if len(unknown_tiers) == 1 else 'tiers'} {', '.join(unknown_tiers)}; use enterprise, "
+                "mid-market or smb"
+            )
         clean["tiers"] = tuple(dict.fromkeys(tier for _, tier in tiers))
     if clean.get("parent_id"):
         parent = clean["parent_id"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
-from territory.formatting import counted, money, name_list
+from territory.formatting import counted, money, name_list, verb
 from territory.model import Plan
 
 __all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
@@ -318,19 +318,20 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
         out.append(
             f"Accounts with no rep across the team: {after_total:,}, against {before_total:,} before"
             + (f" ({before_gap:,} of them then in no territory, {after_gap:,} now)" if before_gap or after_gap else "")
-            + f". Where the reps are at capacity, {more_in_all:,.0f} account(s) that did not wait there before now "
-            + f"wait for a rep, in {len(waiting)} "
+            + f". Where the reps are at capacity, {counted(round(more_in_all), 'account')} that did not wait there "
+            + f"before now {verb(round(more_in_all), 'waits', 'wait')} for a rep, in {len(waiting)} "
             + ("territory" if len(waiting) == 1 else "territories")
             + f" ({shown})."
         )
     elif len(waiting) > 3:  # (one warning, not one per territory: a plan from scratch may make dozens)
         out.append(
-            f"{more_in_all:,.0f} more account(s) in {len(waiting)} territories wait for a rep, their "
-            f"reps being at capacity ({shown})."
+            f"{counted(round(more_in_all), 'more account')} in {len(waiting)} territories "
+            f"{verb(round(more_in_all), 'waits', 'wait')} for a rep, their reps being at capacity ({shown})."
         )
     else:
         out += [
-            f"{more:,.0f} more account(s) in {name} wait for a rep: its reps are at capacity ({now:,.0f} waiting)."
+            f"{counted(round(more), 'more account')} in {name} {verb(round(more), 'waits', 'wait')} for a rep: its "
+            f"reps are at capacity ({now:,.0f} waiting)."
             for name, more, now in waiting
         ]
     for row in territories.itertuples(index=False):
@@ -347,8 +348,8 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
         regions = lost.groupby("region_id").size().sort_values(ascending=False)
         shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
         out.append(
-            f"Coverage gap: {len(lost):,} account(s) worth {money(lost['value'].sum())} in {shown} "
-            "are now in no territory."
+            f"Coverage gap: {counted(len(lost), 'account')} worth {money(lost['value'].sum())} in {shown} "
+            f"{verb(len(lost), 'is', 'are')} now in no territory."
         )
     return out
 
@@ -411,7 +412,8 @@ def waiting_remedies(
             raise_by = (f"their capacities by {count:,} in all" if len(reps) > 1
                         else f"{reps[0]}'s capacity by {count:,}")  # fmt: skip
             said.append(
-                f"{name}: {count:,} account(s) wait behind {_rep_names(reps)}, at capacity. To serve them, raise "
+                f"{name}: {counted(count, 'account')} {verb(count, 'waits', 'wait')} behind {_rep_names(reps)}, at "
+                "capacity. To serve them, raise "
                 f"{raise_by} {where}, add a rep to {name} there (in the Territories column), or move "
                 "regions to a territory with room (Edit territories, or Rebalance)."
             )
@@ -419,14 +421,16 @@ def waiting_remedies(
             inactive = [r.name for r in plan.reps_of(territory_id, active_only=False)]
             staff = (f"tick Active for {_rep_names(inactive)}" + (" or " if inactive else "")) if inactive else ""
             said.append(
-                f"{name}: {count:,} account(s) wait; it has no active rep. {where[0].upper()}{where[1:]}, {staff}add a rep with "
+                f"{name}: {counted(count, 'account')} {verb(count, 'waits', 'wait')}; it has no active rep. "
+                f"{where[0].upper()}{where[1:]}, {staff}add a rep with "
                 f"{name} in the Territories column, or give its regions to a territory with reps (Edit territories, "
                 "or Rebalance)."
             )
     if len(counts) > limit:
         rest = counts.iloc[limit:]
         said.append(
-            f"{len(rest)} more territories: {int(rest.sum()):,} account(s) (the Territories table's Waiting column)."
+            f"{counted(len(rest), 'more territory', 'more territories')}: {counted(int(rest.sum()), 'account')} (the "
+            "Territories table's Waiting column)."
         )
     return said
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from territory.bounds import HemmedBounds
+from territory.formatting import counted, verb
 from territory.repair import repair_balance
 
 __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "SearchStopped", "components"]
@@ -289,7 +290,10 @@ class Rebalancer:
         tol = tolerance if isinstance(tolerance, Mapping) else {m: float(tolerance) for m in self.metric_names}
         unknown = sorted(set(tol) - set(self.metric_names))
         if unknown:
-            raise ValueError(f"tolerance for unknown metric(s) {unknown}; metrics are {self.metric_names}")
+            raise ValueError(
+                f"tolerance for unknown {'metric' if len(unknown) == 1 else 'metrics'} {unknown}; metrics are "
+                f"{self.metric_names}"
+            )
         self.tolerance = np.array([float(tol.get(m, 0.05)) for m in self.metric_names])
         bad_tol = [m for m, v in zip(self.metric_names, self.tolerance, strict=True) if not (v > 0 and np.isfinite(v))]
         if bad_tol:
@@ -312,7 +316,10 @@ class Rebalancer:
             start = dict(start)
             missing = [r for r in graph.region_ids if r not in start]
             if missing:
-                raise ValueError(f"{len(missing)} region(s) have no territory in start, e.g. {missing[:3]}")
+                raise ValueError(
+                    f"{counted(len(missing), 'region')} {verb(len(missing), 'has', 'have')} no territory in start, "
+                    f"e.g. {missing[:3]}"
+                )
             self.territory_ids = sorted({str(start[r]) for r in graph.region_ids})
             index = {t: i for i, t in enumerate(self.territory_ids)}
             self.start_labels = np.array([index[str(start[r])] for r in graph.region_ids], dtype=np.int64)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from territory.edits import TERRITORY_ATTRIBUTES
-from territory.formatting import money, name_list, percent
+from territory.formatting import counted, money, name_list, percent
 from territory.model import Override, Plan, Rep, Territory
 
 __all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans", "rep_changes", "rep_changes_said"]
@@ -74,14 +74,14 @@ def _claims(region_ids, parents: Mapping[str, str] | None, units: Mapping[str, i
     Examples
     --------
     >>> _claims(["US-TX", "US-48001", "US-48003", "US-LA"], {"US-48001": "US-TX", "US-48003": "US-TX"})
-    '3 region(s), and the accounts placed in their state with no county'
-    >>> _claims(["US-TX", "US-LA"], None), _claims(["US-TX", "US-LA"], None, {"US-TX": 254})
-    ('2 region(s)', '255 region(s)')
+    '3 regions, and the accounts placed in their state with no county'
+    >>> _claims(["US-TX", "US-LA"], None), _claims(["US-TX", "US-LA"], None, {"US-TX": 254}), _claims(["US-TX"], None)
+    ('2 regions', '255 regions', '1 region')
     """
     claimed = set(region_ids)
     wholes = {parents[r] for r in claimed if parents and r in parents} & claimed
-    counted = sum((units or {}).get(r, 1) for r in claimed - wholes)
-    return f"{counted} region(s)" + (
+    claims = sum((units or {}).get(r, 1) for r in claimed - wholes)
+    return counted(claims, "region") + (
         f", and the accounts placed in {'their state' if len(wholes) == 1 else f'{len(wholes)} of their states'}"
         " with no county"
         if wholes
@@ -460,7 +460,7 @@ def _said(value, plan: Plan) -> str:
         active = "" if value.active else ", inactive"
         return f"{value.name}: {held}, capacity {value.capacity}{active}"
     if isinstance(value, tuple) and all(isinstance(v, Override) for v in value):
-        return f"{len(value)} account override(s)"
+        return counted(len(value), "account override")
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value) or "none"
     if isinstance(value, str):

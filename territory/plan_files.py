@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from territory.errors import LISTED_PROBLEMS, PlanFileError
-from territory.formatting import counted
+from territory.formatting import counted, numbered, verb
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
 from territory.textfiles import csv_records, is_blank_record, read_text, write_text_atomic
 
@@ -172,7 +172,7 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     missing = [c for c in required if c not in header]
     if missing:
         raise PlanFileError(
-            f"missing column(s) {', '.join(missing)}",
+            f"missing {numbered('column', missing, shown=len(missing))}",
             source=path.name,
             hint=f"The header must be: {','.join(required)}",
         )
@@ -368,7 +368,7 @@ def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> tuple[list[
     for (first, second), listed in pairs.items():
         a, b = by_id[first], by_id[second]
         said.append(
-            f"alignment.csv lists {len(listed)} region(s) for both {_named(a)} and {_named(b)}: "
+            f"alignment.csv lists {counted(len(listed), 'region')} for both {_named(a)} and {_named(b)}: "
             f"{', '.join(listed[:5])}{' …' if len(listed) > 5 else ''}. Each account there goes to the territory "
             f"that admits it, the higher priority first ({_admits(a)}; {_admits(b)}). If a region belongs to one "
             "territory, delete the other line"
@@ -521,15 +521,16 @@ def read_folder_assignments(
     if notes is not None:
         notes.extend(
             f"assignments.csv, line{'s' if len(skipped) > 1 else ''} {_numbers([n for n, _ in skipped])}, column "
-            f"'rep_id': rep '{rep_id}' is not a rep of plan.yaml, so {len({a for _, a in skipped})} account(s) "
-            f"({_listed([a for _, a in skipped])}) were skipped and are assigned afresh. Add the rep to plan.yaml's "
+            f"'rep_id': rep '{rep_id}' is not a rep of plan.yaml, so {counted(len({a for _, a in skipped}), 'account')} "
+            f"({_listed([a for _, a in skipped])}) {verb(len({a for _, a in skipped}), 'was', 'were')} skipped and "
+            f"{verb(len({a for _, a in skipped}), 'is', 'are')} assigned afresh. Add the rep to plan.yaml's "
             "reps, or correct the rep id"
             for rep_id, skipped in sorted(unknown.items())
         )
         if repeated:
             notes.append(
-                f"assignments.csv, column 'account_id': {len(repeated)} account(s) listed more than once with the "
-                f"same rep: {_listed(repeated)}; the first line of each was read, the others skipped. Delete the "
+                f"assignments.csv, column 'account_id': {counted(len(repeated), 'account')} listed more than once with "
+                f"the same rep: {_listed(repeated)}; the first line of each was read, the others skipped. Delete the "
                 "repeated lines"
             )
     return pd.Series(kept, dtype=object, name="rep_id").rename_axis("account_id")

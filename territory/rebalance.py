@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
-from territory.formatting import name_list
+from territory.formatting import counted, name_list, verb
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import (
     Rebalancer,
@@ -822,7 +822,10 @@ def propose(
     today = graph.metrics.set_axis(ids)  # (each region as its territory counts it today: the table's "now")
     if current.isna().any():
         missing = list(current[current.isna()].index[:5])
-        raise ValueError(f"{int(current.isna().sum())} region(s) have no territory, e.g. {missing}; leave them out")
+        gaps = int(current.isna().sum())
+        raise ValueError(
+            f"{counted(gaps, 'region')} {verb(gaps, 'has', 'have')} no territory, e.g. {missing}; leave them out"
+        )
     territories = {t.territory_id: t for t in plan.territories}
     reps = plan.reps
     pinned_regions = sorted(dict.fromkeys(str(r) for r in locked_regions))

@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from territory.formatting import counted
 from territory.model import Plan, plan_from_dict
 
 __all__ = [
@@ -542,7 +543,7 @@ class PlanStore:
                 connection.execute(table.delete().where(table.c.plan_id == plan_id))
             connection.execute(plans_table.delete().where(plans_table.c.plan_id == plan_id))
             self._log(connection, plan_id, row.current_version, author, "delete",
-                      f"{row.name} ({row.current_version} version(s))")  # fmt: skip
+                      f"{row.name} ({counted(row.current_version, 'version')})")  # fmt: skip
         return row.name
 
     def restore(self, plan_id: int, version: int, *, author: str) -> PlanVersion:

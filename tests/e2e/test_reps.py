@@ -67,7 +67,7 @@ def test_the_roster_and_what_moved_fit_at_1280_px(page, app_url):
     page.get_by_text("What moved:").first.wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
     heading = page.get_by_role("heading", name="What moved")
-    assert "account(s)" in heading.inner_text() and not heading.inner_text().startswith("What moved: 0")
+    assert " accounts" in heading.inner_text() and not heading.inner_text().startswith("What moved: 0")
     # The sidebar, on every page, names the open plan and now says it has unsaved changes.
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert "unsaved changes" in sidebar.get_by_text("Open:").first.inner_text()

@@ -616,7 +616,7 @@ def test_a_county_level_rebalance_compares_county_by_county_with_the_plan_it_cam
     assert len(added)
     for row in added.itertuples():
         units = int((proposal.labels == row.territory_id).sum())  # (its counties, states it holds whole too)
-        assert row.detail.split(",")[0] == f"{units} region(s)", row.detail
+        assert units > 1 and row.detail.split(",")[0] == f"{units:,} regions", row.detail
 
 
 def test_a_plan_drawn_anew_on_counties_claims_whole_states_again_where_one_territory_holds_them():

@@ -945,7 +945,7 @@ def test_crm_files_say_which_accounts_are_left_out_and_list_them(data_dir):
     app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
     go(app, "pages/plans.py")
     said = next(c.value for c in app.caption if "not in the HubSpot file" in c.value).replace("\\", "")  # (escaped)
-    count = re.search(r"([\d,]+) account\(s\) are not in the HubSpot file: ([\d,]+) waiting for a rep", said)
+    count = re.search(r"([\d,]+) accounts are not in the HubSpot file: ([\d,]+) waiting for a rep", said)
     assert count, said
     assert "in HubSpot they keep the owner they have now" in said
     salesforce = next(c.value for c in app.caption if "not in the Salesforce file" in c.value)
@@ -966,7 +966,7 @@ def test_owners_of_a_crm_export_are_read_as_reps_and_the_others_named(data_dir):
     )
     load_accounts(app, "export.csv", data.encode())
     said = next(w.value for w in app.warning if "matches no rep" in w.value).replace("\\", "")
-    assert said.startswith("export.csv: 2 account(s) have an owner that matches no rep") and "(2)" in said
+    assert said.startswith("export.csv: 2 accounts have an owner that matches no rep") and "(2)" in said
     assert "'0058a0000000099AAA'" in said and "to the rep on the Reps page" in said
 
     def kept_by_owner():
@@ -1051,7 +1051,7 @@ def test_a_plan_zip_s_skipped_assignments_are_said(data_dir):
     warned = [w.value.replace("\\", "") for w in app.warning]
     assert any(
         w.startswith("fy_reps.zip: assignments.csv, line 2, column 'rep_id': rep 'R99' is not a rep of plan.yaml")
-        and "(ACC-00001) were skipped" in w
+        and "so 1 account (ACC-00001) was skipped and is assigned afresh" in w
         for w in warned
     ), warned
     assert any("ACC-00002 (lines 3 and 4); the first line of each was read" in w for w in warned), warned
@@ -1102,9 +1102,7 @@ def test_a_plan_zip_s_overlay_and_unknown_regions_are_said(data_dir):
     assert not app.exception
     assert any(s.value.replace("\\", "").startswith("Opened") for s in app.success)
     warned = [w.value.replace("\\", "") for w in app.warning]
-    assert any(
-        w.startswith("fy.zip: alignment.csv lists 1 region(s) for both North America East (NAE)") for w in warned
-    )
+    assert any(w.startswith("fy.zip: alignment.csv lists 1 region for both North America East (NAE)") for w in warned)
     assert any("fy.zip: the plan names regions the bundled boundaries do not have: US-ZZ" in w for w in warned)
     assert "US-NY" in plan_of(app).territory("USW").region_ids
 

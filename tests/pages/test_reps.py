@@ -38,6 +38,7 @@ def test_accounts_left_without_a_rep_show_as_waiting_in_the_per_rep_summary(app)
     _apply(app, "Sarah Chen", {"active": False})
     heading = next(h.value for h in app.subheader if h.value.startswith("What moved"))
     moved = int(heading.split(":")[1].split()[0].replace(",", ""))
+    assert moved > 1 and heading == f"What moved: {moved:,} accounts"
     per_rep = app.dataframe[-1].value
     assert "Waiting for a rep" == per_rep.index[-1]
     assert per_rep.loc["Sarah Chen", "lost"] == moved
@@ -103,7 +104,7 @@ def test_a_save_conflict_counts_and_lists_their_rep_changes(data_dir):
     save(bo, "NJ east", author="bo")
     assert any("**ana** saved version 2" in w.value for w in bo.warning)
     said = " ".join(m.value for m in bo.markdown).replace("\\", "")
-    assert "Their changes: 0 region(s) moved, 0 territory change(s), 1 rep change(s)" in said
+    assert "Their changes: 0 regions moved, 0 territory changes, 1 rep change" in said
     reps = next(d.value for d in bo.dataframe if list(d.value.columns) == ["name", "change", "detail"])
     assert reps.values.tolist() == [["Sarah Chen", "changed", "capacity 180 → 50"]]
 
@@ -178,7 +179,7 @@ def test_a_change_that_leaves_accounts_waiting_says_what_to_do(app):
     said = [i.value.replace("\\", "") for i in app.info if "What to do" in i.value]
     assert len(said) == 1
     assert said[0].split("\n- ")[1:] == [
-        "North America East: 43 account(s) wait behind Sarah Chen and Marcus Johnson, at capacity. To serve them, "
+        "North America East: 43 accounts wait behind Sarah Chen and Marcus Johnson, at capacity. To serve them, "
         "raise their capacities by 43 in all in the roster above, add a rep to North America East there (in the "
         "Territories column), or move regions to a territory with room (Edit territories, or Rebalance)."
     ]  # (only where more wait than before: not US South, US West or US Central)
@@ -187,7 +188,7 @@ def test_a_change_that_leaves_accounts_waiting_says_what_to_do(app):
 def test_a_territory_left_without_an_active_rep_says_whom_to_make_active(app):
     _apply(app, "Luke Anderson", {"active": False})
     said = next(i.value for i in app.info if "What to do" in i.value).replace("\\", "")
-    assert "US Central: 319 account(s) wait; it has no active rep. In the roster above, tick Active for Luke " in said
+    assert "US Central: 319 accounts wait; it has no active rep. In the roster above, tick Active for Luke " in said
 
 
 def test_a_new_roster_row_starts_active_at_the_default_capacity_with_no_quota_attained(app):

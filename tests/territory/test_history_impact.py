@@ -9,7 +9,7 @@ import pytest
 from territory import plan_from_dict
 from territory.edits import create_territory, merge_territories, start, update_territory
 from territory.history import EditHistory
-from territory.impact import edit_impact, moved_between, territory_parts
+from territory.impact import edit_impact, moved_between, territory_parts, waiting_remedies
 
 REGIONS = pd.DataFrame(
     {
@@ -279,7 +279,7 @@ def test_edit_impact_reports_only_what_the_edit_touched(state):
     assert impact.team["balance_score_before"] == pytest.approx(state.balance.team["balance_score"])
     assert impact.team["workload_cv_after"] == pytest.approx(after.balance.team["workload_cv"])
     # West's rep is full: the accounts it gained wait, and the panel says so.
-    assert impact.warnings == ["2 more account(s) in West wait for a rep: its reps are at capacity (2 waiting)."]
+    assert impact.warnings == ["2 more accounts in West wait for a rep: its reps are at capacity (2 waiting)."]
 
 
 def test_edit_impact_groups_moves_by_origin_and_destination(state):
@@ -308,10 +308,10 @@ def test_edit_impact_to_no_territory_names_it_and_warns_of_a_coverage_gap(state)
     impact = edit_impact(state, after, region_labels={"US-34013": "Essex, NJ"})
     assert impact.moves[["from_name", "to_name", "accounts"]].values.tolist() == [["West", "No territory", 1]]
     assert impact.moves["to_territory_id"].tolist() == [None]
-    assert impact.warnings == ["Coverage gap: 1 account(s) worth $40 in Essex, NJ are now in no territory."]
+    assert impact.warnings == ["Coverage gap: 1 account worth $40 in Essex, NJ is now in no territory."]
     assert (impact.team["accounts_lost"], impact.team["value_lost"]) == (1, 40.0)
     assert edit_impact(state, after).warnings == [
-        "Coverage gap: 1 account(s) worth $40 in US-34013 are now in no territory."
+        "Coverage gap: 1 account worth $40 in US-34013 is now in no territory."
     ]
     # Coming back into a territory is no gap.
     assert not any("Coverage gap" in w for w in edit_impact(after, state).warnings)
@@ -442,9 +442,52 @@ def test_waiting_accounts_lead_with_the_teams_count_when_territory_counts_would_
     warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(550, 300, 500, 0))
     assert warnings == [
         "Accounts with no rep across the team: 500, against 550 before (300 of them then in no territory, 0 now). "
-        "Where the reps are at capacity, 300 account(s) that did not wait there before now wait for a rep, in 1 "
+        "Where the reps are at capacity, 300 accounts that did not wait there before now wait for a rep, in 1 "
         "territory (West: 300)."
     ]
     # When the territories' count is the team's, it is said territory by territory, as before.
     warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(250, 0, 550, 0))
-    assert warnings == ["300 more account(s) in West wait for a rep: its reps are at capacity (300 waiting)."]
+    assert warnings == ["300 more accounts in West wait for a rep: its reps are at capacity (300 waiting)."]
+    # One account reads as one, its verb agreeing ("1 more account(s) … wait" read as a form letter).
+    territories["unserved_after"] = [1, 0]
+    warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(550, 300, 500, 0))
+    assert warnings == [
+        "Accounts with no rep across the team: 500, against 550 before (300 of them then in no territory, 0 now). "
+        "Where the reps are at capacity, 1 account that did not wait there before now waits for a rep, in 1 "
+        "territory (West: 1)."
+    ]
+    warnings = _warnings(reps, territories, pd.DataFrame(), {}, {}, {}, {}, no_rep=(250, 0, 251, 0))
+    assert warnings == ["1 more account in West waits for a rep: its reps are at capacity (1 waiting)."]
+
+
+def test_what_to_do_about_waiting_accounts_says_one_account_as_one():
+    # "West: 1 account(s) wait behind Ann": a count of one reads "1 account waits", several "2 accounts wait".
+    plan = plan_from_dict(
+        {
+            "territories": [{"territory_id": "W", "name": "West"}, {"territory_id": "U", "name": "Upland"}],
+            "reps": [
+                {"rep_id": "a", "name": "Ann", "territory_ids": ["W"], "capacity": 1},
+                {"rep_id": "b", "name": "Bo", "territory_ids": ["U"], "active": False},
+            ],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "territory_id": ["W", "U", "U"],
+            "status": ["unassigned"] * 3,
+            "reason": ["at-capacity", "no-available-rep", "no-available-rep"],
+        }
+    )
+    said = waiting_remedies(plan, accounts)
+    assert said == [
+        "Upland: 2 accounts wait; it has no active rep. On the Reps page, tick Active for Bo or add a rep with Upland "
+        "in the Territories column, or give its regions to a territory with reps (Edit territories, or Rebalance).",
+        "West: 1 account waits behind Ann, at capacity. To serve them, raise Ann's capacity by 1 on the Reps page, "
+        "add a rep to West there (in the Territories column), or move regions to a territory with room (Edit "
+        "territories, or Rebalance).",
+    ]
+    # The territories past the limit: one territory, one account ("1 more territories: 1 account(s)").
+    assert waiting_remedies(plan, accounts, limit=1) == [
+        said[0],
+        "1 more territory: 1 account (the Territories table's Waiting column).",
+    ]

@@ -151,11 +151,11 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
     kept = read_folder_assignments(tmp_path, read_plan_folder(tmp_path), notes)
     assert kept.to_dict() == {"A1": "R01", "A4": "R05"}
     assert notes == [
-        "assignments.csv, line 7, column 'rep_id': rep 'R77' is not a rep of plan.yaml, so 1 account(s) (A5) were "
-        "skipped and are assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
-        "assignments.csv, lines 3 and 4, column 'rep_id': rep 'R99' is not a rep of plan.yaml, so 2 account(s) (A2, "
+        "assignments.csv, line 7, column 'rep_id': rep 'R77' is not a rep of plan.yaml, so 1 account (A5) was "
+        "skipped and is assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
+        "assignments.csv, lines 3 and 4, column 'rep_id': rep 'R99' is not a rep of plan.yaml, so 2 accounts (A2, "
         "A3) were skipped and are assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
-        "assignments.csv, column 'account_id': 1 account(s) listed more than once with the same rep: A4 (lines 5 "
+        "assignments.csv, column 'account_id': 1 account listed more than once with the same rep: A4 (lines 5 "
         "and 6); the first line of each was read, the others skipped. Delete the repeated lines",
     ]
     # Without the plan, every rep is read (nothing to check them against).
@@ -184,7 +184,8 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
     [
         ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nUS-NJ,NOPE\n",
          "alignment.csv, line 3, column 'territory_id': unknown territory 'NOPE'"),
-        ("alignment.csv", "region,territory\nUS-NY,NAE\n", "alignment.csv: missing column(s) region_id, territory_id"),
+        ("alignment.csv", "region,territory\nUS-NY,NAE\n", "alignment.csv: missing columns region_id, territory_id"),
+        ("alignment.csv", "region_id,territory\nUS-NY,NAE\n", "alignment.csv: missing column territory_id"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
          "overrides.csv, line 2, column 'locked': 'locked' must be true or false"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
@@ -331,7 +332,7 @@ def test_accounts_left_out_of_a_crm_file_are_listed_with_why():
     assert left_out.loc["W1", "territory"] == "East" and left_out.loc["W2", "name"] == "Gone"
     assert left_out.loc["0018c00002ZZZ4", "territory_id"] is None
     said = left_out_summary(export, CRM_PLAN)
-    assert said.startswith("4 account(s) are not in the Salesforce file: 2 waiting for a rep with capacity")
+    assert said.startswith("4 accounts are not in the Salesforce file: 2 waiting for a rep with capacity")
     assert "1 in no territory" in said and "1 whose rep (Cy) has no Salesforce user (add it on the Reps page)" in said
     assert "keep the owner they have now" in said
     # Every account written: nothing to say.
@@ -403,10 +404,14 @@ def test_owners_match_reps_by_id_crm_user_or_name():
         {"owner": "Cy", "accounts": 1, "reason": "matches 2 reps"},
     ]
     message = found.message("accounts.csv")
-    assert message.startswith("accounts.csv: 4 account(s) have an owner that matches no rep")
+    assert message.startswith("accounts.csv: 4 accounts have an owner that matches no rep")
     assert "'Zed' (2), '0051x000009ZzzZ' (1)" in message and "'Cy' name several reps: give the rep id" in message
     assert "to the rep on the Reps page" in message
     assert match_owners(plan, pd.Series(["A", None])).message("accounts.csv") is None
+    # one account: "1 account has" ("1 account(s) have" before)
+    one = match_owners(plan, pd.Series(["A", "Zed"])).message("accounts.csv")
+    assert one.startswith("accounts.csv: 1 account has an owner that matches no rep, so no rep keeps them as owner: "
+                          "'Zed' (1). ")  # fmt: skip
 
 
 def test_crm_files_read_back_give_the_same_reps():
@@ -480,7 +485,7 @@ def test_a_region_shared_by_an_overlay_is_read_and_said(tmp_path, rich_plan):
     lines = (tmp_path / "alignment.csv").read_text().splitlines()
     nae, usw_line = lines.index("US-NY,NAE") + 1, lines.index("US-NY,USW") + 1
     assert notes == [
-        f"alignment.csv lists 1 region(s) for both North America East (NAE) and US West (USW): US-NY (lines {nae} "
+        f"alignment.csv lists 1 region for both North America East (NAE) and US West (USW): US-NY (lines {nae} "
         f"and {usw_line}). Each account there goes to the territory that admits it, the higher priority first (NAE: "
         "fintech, healthcare, priority 1; USW: every account, priority 0). If a region belongs to one territory, "
         "delete the other line"

@@ -1206,9 +1206,7 @@ def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
             "The team is full: 9 of Bo's accounts will wait for a rep; the team's capacity is short by 9 accounts. "
             "Raise capacities by 9 in all (Ames's rep is at 100%), or add a rep (the 'A new rep joins' scenario)."
         )
-    assert said[1].startswith(
-        "Ames: 9 account(s) wait behind Ann, at capacity. To serve them, raise Ann's capacity by 9"
-    )
+    assert said[1].startswith("Ames: 9 accounts wait behind Ann, at capacity. To serve them, raise Ann's capacity by 9")
     # Room for them all: nothing to say.
     roomy = plan_from_dict({**proposed.to_dict(), "reps": [
         {"rep_id": "a", "name": "Ann", "capacity": 20, "territory_ids": ["A"]},

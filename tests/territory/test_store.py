@@ -120,7 +120,7 @@ def test_a_plan_not_active_is_deleted_with_its_versions_and_the_audit_log_says_s
     assert store.assignments(first.plan_id, 1).empty
     log = store.audit(first.plan_id)
     assert list(log["action"]) == ["create", "save", "delete"]
-    assert log["detail"].iloc[-1] == "FY27 east (2 version(s))" and log["actor"].iloc[-1] == "bo"
+    assert log["detail"].iloc[-1] == "FY27 east (2 versions)" and log["actor"].iloc[-1] == "bo"
     with pytest.raises(PlanNotFound):
         store.delete_plan(first.plan_id, author="bo")
 

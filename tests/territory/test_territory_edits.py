@@ -214,7 +214,7 @@ def test_create_territory_takes_regions_and_defaults_its_id_and_color(state):
     # No rep covers the new territory yet: its accounts wait.
     assert result.loc[["m1", "m2"], "territory_id"].tolist() == ["GULF-COAST", "GULF-COAST"]
     assert result.loc[["m1", "m2"], "reason"].tolist() == ["no-available-rep", "no-available-rep"]
-    assert child.edit == "Created Gulf Coast from 1 region(s)"
+    assert child.edit == "Created Gulf Coast from 1 region"
     assert child.moved_regions == ("US-36061",)
     assert_consistent(child)
 
