@@ -68,7 +68,9 @@ def _run(edit, label: str | None = None) -> bool:
 def _done(state, label: str | None = None) -> str:
     flows = state.flows
     moved = int((flows["from_claim_id"].fillna("") != flows["to_claim_id"].fillna("")).sum()) if len(flows) else 0
-    said = f"{label or state.edit} · {counted(moved, 'account')} changed territory"
+    said = label or state.edit
+    if moved:  # (a rename, or an edit that moves no account, says only what it did: not "· 0 accounts changed")
+        said += f" · {counted(moved, 'account')} changed territory"
     if len(flows):  # (accounts a territory gave up that no other territory takes: a coverage gap, said)
         gone = flows["from_claim_id"].notna() & flows["to_claim_id"].isna()
         if gone.any():

@@ -439,6 +439,24 @@ def test_painting_with_a_focused_territory_leaves_the_other_accounts_where_they_
     assert messages(editor)[0].startswith("Took Ohio (US-OH) out of North America East")
 
 
+def test_an_edit_says_how_many_accounts_changed_territory_and_nothing_of_none(editor):
+    # A rename, or a county painted with a focused territory whose one account stays, said "· 0 account(s) changed
+    # territory"; one account moved said "· 1 account(s) changed territory".
+    editor.selectbox(key="settings_territory").set_value("CAW").run()
+    editor.text_input(key="settings_name").input("Canada West & Prairies").run()
+    editor.button(key="twin_settings").click().run()
+    assert messages(editor) == ["Renamed Canada West to Canada West & Prairies"]
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    editor.selectbox(key="paint_territory").set_value("NAE").run()
+    click(editor, "US-01051", 1)  # its one account stays with US South (North America East: fintech, healthcare)
+    assert "US-01051" in plan_of(editor).territory("NAE").region_ids
+    said = messages(editor)[0]
+    assert said.startswith("Moved ") and said.endswith("(US-01051) to North America East"), said
+    click(editor, "US-01125", 2)  # its one account goes with it
+    said = messages(editor)[0]
+    assert said.endswith("(US-01125) to North America East · 1 account changed territory"), said
+
+
 def test_an_edit_that_leaves_accounts_in_no_territory_says_how_many(editor):
     editor.multiselect(key="twin_regions").set_value(["US-TX"]).run()
     editor.selectbox(key="twin_target").set_value("__none__").run()
