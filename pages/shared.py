@@ -1160,6 +1160,7 @@ def show_table(data, **kwargs):
 
 TABLE_HEADER = 35  # px: a table's heading row (and a row of one line)
 WRAPPING_ROW = 68  # px: Streamlit wraps a table's text only in rows taller than 64 px
+PAGE_COLUMN = 916  # px: the page's main column at a 1280 px window (app.py's padding: 32 px either side)
 WRAPPED_LINE = 20  # px: a wrapped line of the table's 14 px text
 CHARACTER_WIDTH = 6.2  # px: a character on average, with room for words that wrap whole (5.6 measured in Chromium)
 CELL_PADDING = 8  # px, on each side of a cell's text

@@ -236,6 +236,20 @@ def test_the_unassigned_queue_shows_each_sentence_whole_at_1280_px():
     assert len(queue.value) == 200
 
 
+def test_the_accounts_results_fit_the_page_and_show_names_whole_at_1280_px():
+    # In the 818 px column of Streamlit's own padding, "Vertex Logic Technologies" and "North America East" were cut;
+    # the page's column is 916 px now (app.py), and the names get the room.
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH, PAGE_COLUMN
+
+    app = app_session("pages/accounts.py")
+    results = next(f for f in app.dataframe if "outcome" in f.value.columns)
+    widths = _shown_widths(results)
+    assert None not in widths.values() and sum(widths.values()) <= PAGE_COLUMN - 16, widths
+    for column, heading in (("name", "Account"), ("territory", "Territory")):  # (a county's name may be cut)
+        longest = results.value[column].dropna().astype(str).str.len().max()
+        assert longest * CHARACTER_WIDTH * 0.9 + 2 * CELL_PADDING <= widths[heading], (column, longest, widths)
+
+
 def test_a_longer_sentence_gets_taller_rows():
     from pages.shared import table_height, wrapping_row_height
 
