@@ -967,11 +967,14 @@ def coverage_groups(
             ),
         )
     if labels:
+        # (data-territory, as the browser reads it, is the territory id as the outlines' properties hold it: escaped
+        # by to_geojson, so escaped twice here; escaped once, an id with & < > " or ' ("R&D") read "R&D" there and
+        # "R&amp;D" on its outline, and the label out of view never found its territory)
         markers = [
             folium.Marker(
                 [lat, lon],
                 icon=folium.DivIcon(
-                    html=f'<div class="territory-label" data-territory="{html.escape(str(territory_id))}">'
+                    html=f'<div class="territory-label" data-territory="{html.escape(html.escape(str(territory_id)))}">'
                     f"<span>{html.escape(str(text))}</span></div>",
                     icon_size=(160, 18),
                     icon_anchor=(80, 9),

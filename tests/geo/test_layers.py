@@ -265,3 +265,36 @@ def test_every_map_keeps_its_tooltips_inside_it():
     html = build_coverage_map(layers.regions, layers.outlines, layers.legend).get_root().render()
     assert "max-width: min(340px, calc(50vw - 28px))" in html and "white-space: normal" in html
     assert html.count("tooltip._keptInside = true") == 1  # (patched once, before any tooltip opens)
+
+
+def test_a_territory_label_names_its_territory_as_the_outlines_do_whatever_its_id():
+    # The map names a territory once more where its label is out of view by matching the label's data-territory, as
+    # the browser reads it, against the outline's territory_id property, which to_geojson escapes: an id with & < > "
+    # or ' ("R&D") read "R&D" on the label and "R&amp;D" on the outline, and its name never came back in view.
+    from html.parser import HTMLParser
+
+    evil_id = "R&D <\"x'>"
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": evil_id, "name": "Research", "region_ids": ["US-NY", "US-PA"]},
+                {"territory_id": "W", "name": "West", "region_ids": ["UK"]},
+            ],
+            "reps": [],
+        }
+    )
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels)
+    outlined = {f["properties"]["territory_id"] for f in layers.outlines["features"]}
+    read = []
+
+    class Labels(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            read.extend(value for name, value in attrs if name == "data-territory")
+
+    for marker in (c for c in fmap._children.values() for c in c._children.values()):
+        icon = next((i for i in marker._children.values() if type(i).__name__ == "DivIcon"), None)
+        if icon is not None:
+            Labels().feed(icon.options["html"])
+    assert len(read) == 2 and set(read) == outlined
+    assert not {"R&D", evil_id} & outlined  # (the ids are escaped, the label's attribute as read too)
