@@ -252,10 +252,20 @@ def _apart_in_words(parts: Sequence[Collection[str]], labels: Mapping[str, str],
     'Delaware, New Jersey lie apart from its other 3 regions'
     >>> _apart_in_words([set("abcdefgh"), set("ijklm"), {"n"}], {})
     'i, j, k and 2 more; n lie apart from its other 8 regions'
+
+    As many parts as regions of one are named (``shown``), the largest first; the others are counted:
+
+    >>> _apart_in_words([set("abcdefgh"), {"i", "j"}, {"k"}, {"l"}, {"m"}, {"n"}], {})
+    'i, j; k; l; and 2 more parts lie apart from its other 8 regions'
     """
     largest, *smaller = parts
     names = [sorted(labels.get(r, r) for r in part) for part in smaller]
-    said = "; ".join(", ".join(n[:shown]) + (f" and {len(n) - shown} more" if len(n) > shown else "") for n in names)
+    # (a county map cut a territory in hundreds of pieces: every one was named, a warning of thousands of words)
+    said = "; ".join(
+        ", ".join(n[:shown]) + (f" and {len(n) - shown} more" if len(n) > shown else "") for n in names[:shown]
+    )
+    if len(names) > shown:
+        said += f"; and {counted(len(names) - shown, 'more part')}"
     return f"{said} {'lies' if sum(map(len, names)) == 1 else 'lie'} apart from its other {counted(len(largest), 'region')}"
 
 

@@ -491,3 +491,15 @@ def test_what_to_do_about_waiting_accounts_says_one_account_as_one():
         said[0],
         "1 more territory: 1 account (the Territories table's Waiting column).",
     ]
+
+
+def test_edit_impact_names_a_few_of_many_parts_apart_and_counts_the_others(state):
+    # A drawn strip across a county map cut a territory in 60 pieces: the warning named every one of them.
+    moved = state.move_regions(["US-36061"], "W")
+    after = {"E": [{f"US-{36000 + i}", f"US-{37000 + i}"} if i == 0 else {f"US-{36000 + i}"} for i in range(60)]}
+    impact = edit_impact(state, moved, parts_before={"E": 1}, parts_after=after)
+    said = [w for w in impact.warnings if "separate parts" in w]
+    assert said == [
+        "East is no longer contiguous: it now has 60 separate parts: US-36001; US-36002; US-36003; and 56 more parts "
+        "lie apart from its other 2 regions."
+    ]
