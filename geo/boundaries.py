@@ -438,7 +438,7 @@ def read_boundary_file(
             more = f" and {len(unnamed) - LISTED_PROBLEMS} more" if len(unnamed) > LISTED_PROBLEMS else ""
             load.notes.append(
                 f"{name}, column '{name_column}': {counted(len(unnamed), 'feature')} "
-                f"{verb(len(unnamed), 'has', 'have')} no name, shown by their id: "
+                f"{verb(len(unnamed), 'has', 'have')} no name, shown by {verb(len(unnamed), 'its', 'their')} id: "
                 f"{', '.join(unnamed[:LISTED_PROBLEMS])}{more}"
             )
     regions = gpd.GeoDataFrame(

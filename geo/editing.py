@@ -17,7 +17,7 @@ import shapely.errors
 from shapely.geometry import shape as to_shape
 
 from geo.boundaries import EQUAL_AREA_CRS, US_ISLAND_AREAS, WGS84, load_regions
-from territory.formatting import counted
+from territory.formatting import counted, verb
 
 __all__ = [
     "SELECTION_METHODS",
@@ -576,7 +576,8 @@ def unknown_population(table: pd.DataFrame, metrics) -> str | None:
     if not empty:
         return None
     shown = ", ".join(empty[:5]) + (" …" if len(empty) > 5 else "")
-    return f"No population on record for {counted(len(empty), 'region')} ({shown}): they count as empty."
+    said = verb(len(empty), "it counts", "they count")
+    return f"No population on record for {counted(len(empty), 'region')} ({shown}): {said} as empty."
 
 
 def replaced_claims(region_ids, level: str = "state") -> list[str]:

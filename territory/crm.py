@@ -161,7 +161,7 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
     >>> print(left_out_summary(hubspot_import(plan, rows), plan))
     2 accounts are not in the HubSpot file: 1 in no territory, 1 whose rep (Ann) has no HubSpot user (add it on the Reps page); in HubSpot they keep the owner they have now.
     >>> print(left_out_summary(hubspot_import(plan, rows.iloc[1:]), plan))
-    1 account is not in the HubSpot file: 1 in no territory; in HubSpot they keep the owner they have now.
+    1 account is not in the HubSpot file: 1 in no territory; in HubSpot it keeps the owner it has now.
     """
     left_out = export.left_out
     if left_out.empty:
@@ -179,7 +179,7 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
         whose = "whose rep" if len(reps) == 1 else "whose reps"
         has = "has" if len(reps) == 1 else "have"
         said.append(f"{len(skipped):,} {whose} ({', '.join(reps)}) {has} no {export.system} user ({fix})")
-    keep = f"in {export.system} they keep the owner they have now"
+    keep = f"in {export.system} {verb(len(left_out), 'it keeps the owner it has', 'they keep the owner they have')} now"
     left = left_out["owner_flag"] == OWNER_LEFT if "owner_flag" in left_out else pd.Series(False, left_out.index)
     unknown = left_out["owner_flag"] == OWNER_UNKNOWN if "owner_flag" in left_out else left
     gone = []
@@ -342,7 +342,7 @@ class OwnerMatch:
         )
         return (
             f"{source}: {counted(accounts, 'account')} {verb(accounts, 'has', 'have')} an owner that matches no rep, "
-            "so no rep keeps them as owner: "
+            f"so no rep keeps {verb(accounts, 'it', 'them')} as owner: "
             f"{', '.join(shown)}{more}{also}. An owner is read as a rep's id, Salesforce user id, HubSpot owner "
             f"email or name: {fix}, or correct the file."
         )

@@ -423,7 +423,7 @@ def waiting_remedies(
                         else f"{reps[0]}'s capacity by {count:,}")  # fmt: skip
             said.append(
                 f"{name}: {counted(count, 'account')} {verb(count, 'waits', 'wait')} behind {_rep_names(reps)}, at "
-                "capacity. To serve them, raise "
+                f"capacity. To serve {verb(count, 'it', 'them')}, raise "
                 f"{raise_by} {where}, add a rep to {name} there (in the Territories column), or move "
                 "regions to a territory with room (Edit territories, or Rebalance)."
             )

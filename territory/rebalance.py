@@ -824,7 +824,7 @@ def propose(
         missing = list(current[current.isna()].index[:5])
         gaps = int(current.isna().sum())
         raise ValueError(
-            f"{counted(gaps, 'region')} {verb(gaps, 'has', 'have')} no territory, e.g. {missing}; leave them out"
+            f"{counted(gaps, 'region')} {verb(gaps, 'has', 'have')} no territory, e.g. {missing}; leave {verb(gaps, 'it', 'them')} out"
         )
     territories = {t.territory_id: t for t in plan.territories}
     reps = plan.reps

@@ -859,7 +859,7 @@ def test_rebalance_on_population_says_where_it_is_unknown(capsys, tmp_path):
     code, out, err = run_cli("rebalance", "--plan", path, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--metrics", "workload", "population", "--seconds", "0.5", capsys=capsys)  # fmt: skip
     assert code == 0, err
-    assert "warning: No population on record for 1 region (AQ): they count as empty." in err
+    assert "warning: No population on record for 1 region (AQ): it counts as empty." in err
 
 
 def test_a_leaving_territory_never_sends_regions_across_an_ocean(capsys):

@@ -429,7 +429,7 @@ def test_a_feature_without_a_name_is_shown_by_its_id_and_said():
     document["features"][0]["properties"]["NAME"] = "Alpha"
     result = read_boundary_file(json.dumps(document).encode(), "code", name_column="NAME", filename="r.geojson")
     assert list(result.regions["label"]) == ["Alpha", "R2"]  # (it read "None")
-    assert result.notes[-1] == "r.geojson, column 'NAME': 1 feature has no name, shown by their id: feature 2 (id 'R2')"
+    assert result.notes[-1] == "r.geojson, column 'NAME': 1 feature has no name, shown by its id: feature 2 (id 'R2')"
 
 
 def test_each_kind_of_invalid_outline_is_said_in_words():

@@ -482,7 +482,7 @@ def test_what_to_do_about_waiting_accounts_says_one_account_as_one():
     assert said == [
         "Upland: 2 accounts wait; it has no active rep. On the Reps page, tick Active for Bo or add a rep with Upland "
         "in the Territories column, or give its regions to a territory with reps (Edit territories, or Rebalance).",
-        "West: 1 account waits behind Ann, at capacity. To serve them, raise Ann's capacity by 1 on the Reps page, "
+        "West: 1 account waits behind Ann, at capacity. To serve it, raise Ann's capacity by 1 on the Reps page, "
         "add a rep to West there (in the Territories column), or move regions to a territory with room (Edit "
         "territories, or Rebalance).",
     ]

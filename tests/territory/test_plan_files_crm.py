@@ -410,7 +410,7 @@ def test_owners_match_reps_by_id_crm_user_or_name():
     assert match_owners(plan, pd.Series(["A", None])).message("accounts.csv") is None
     # one account: "1 account has" ("1 account(s) have" before)
     one = match_owners(plan, pd.Series(["A", "Zed"])).message("accounts.csv")
-    assert one.startswith("accounts.csv: 1 account has an owner that matches no rep, so no rep keeps them as owner: "
+    assert one.startswith("accounts.csv: 1 account has an owner that matches no rep, so no rep keeps it as owner: "
                           "'Zed' (1). ")  # fmt: skip
 
 

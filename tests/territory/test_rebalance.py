@@ -227,8 +227,13 @@ def test_bad_scenarios(setup):
         propose(plan, graph, holders, scenario="magic")
     with pytest.raises(ValueError, match="pick the territory"):
         propose(plan, graph, holders, scenario="rep_leaves", territory_id="NOPE")
-    with pytest.raises(ValueError, match="have no territory"):
+    with pytest.raises(ValueError, match="have no territory, e.g. .*; leave them out"):
         propose(plan, graph, {}, scenario="rebalance")
+    # one region: "1 region has no territory, e.g. ['X']; leave it out" ("leave them out" after the singular)
+    one = dict.fromkeys(graph.region_ids, plan.territories[0].territory_id)
+    one.pop(graph.region_ids[0])
+    with pytest.raises(ValueError, match=r"^1 region has no territory, e\.g\. \[.*\]; leave it out$"):
+        propose(plan, graph, one, scenario="rebalance")
 
 
 def test_balance_metrics_are_the_regions_own_figures_and_refusals():
