@@ -280,3 +280,55 @@ def test_the_region_box_shows_its_prompt_whole(page, app_url, width):
         "i => [i.value, i.scrollWidth, i.clientWidth]"
     )
     assert seen[0] == "Click or pick a region" and seen[1] <= seen[2], seen
+
+
+def test_a_territory_whose_id_needs_escaping_is_named_in_view_when_its_label_is_not(browser, tmp_path):
+    # Zoomed in on Washington, away from the label of a territory whose id has & < > " and ' in it, its name is
+    # written in view once more: the label's data-territory (unescaped as the browser reads it) and the outline's
+    # territory_id (escaped by to_geojson) did not match, and no name came ("R&D" against "R&amp;D").
+    import functools
+    import http.server
+    import threading
+
+    import pandas as pd
+
+    from geo.coverage import coverage_layers
+    from geo.layers import build_coverage_map
+    from territory import plan_from_dict
+
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "R&D <\"x'>", "name": "Research & <Dev>", "region_ids": ["US-CA", "US-OR", "US-WA"]},
+                {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+            ],
+            "reps": [],
+        }
+    )
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels)
+    (tmp_path / "app" / "static").mkdir(parents=True)
+    (tmp_path / "app" / "static" / "vendor").symlink_to(ARTIFACTS.parent / "static" / "vendor")
+    (tmp_path / "map.html").write_text(fmap.get_root().render())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/map.html")
+        name = fmap.get_name()
+        page.wait_for_function(f"() => window.{name} && window.{name}._loaded")
+        page.evaluate(f"() => window.{name}.setView([47.5, -122.5], 7, {{animate: false}})")
+        page.wait_for_timeout(400)
+        floats = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.territory-label-float')).map(d => d.textContent)"
+        )
+        assert floats == ["Research & <Dev>"]
+        assert not errors
+    finally:
+        context.close()
+        server.shutdown()
