@@ -1375,14 +1375,31 @@ def show_handoffs(table: pd.DataFrame) -> None:
     show_table(shown, hide_index=True, column_config=handoff_columns(), height=35 * (min(len(shown), 20) + 1) + 3)
     if len(waiting):
         row = waiting.iloc[0]
-        st.caption(
-            f"The row without a rep is the waiting list: {counted(int(row['accounts_lost']), 'account')} that had no "
-            f"rep (waiting for one, or new) {verb(int(row['accounts_lost']), 'gets', 'get')} one, and "
-            f"{int(row['accounts_gained']):,} that had a rep {verb(int(row['accounts_gained']), 'has', 'have')} none "
-            "now "
-            "(their new territory's reps are full, they are now in no territory, or they left the data). With it, "
-            "accounts gained equal accounts lost."
-        )
+        st.caption(waiting_list_caption(int(row["accounts_lost"]), int(row["accounts_gained"])))
+
+
+def waiting_list_caption(served: int, left: int) -> str:
+    """What the handoffs' row without a rep means: ``served`` accounts got a rep, ``left`` have none now.
+
+    Examples
+    --------
+    >>> print(waiting_list_caption(3, 1))  # doctest: +NORMALIZE_WHITESPACE
+    The row without a rep is the waiting list: 3 accounts that had no rep (waiting for one, or new) get one, and 1
+    that had a rep has none now (its new territory's reps are full, it is now in no territory, or it left the data).
+    With it, accounts gained equal accounts lost.
+    """
+    # (the reasons agree with the count too: "1 that had a rep has none now (their new territory's reps are full,
+    # they are now in no territory, or they left the data)")
+    why = verb(
+        left,
+        "its new territory's reps are full, it is now in no territory, or it left the data",
+        "their new territory's reps are full, they are now in no territory, or they left the data",
+    )
+    return (
+        f"The row without a rep is the waiting list: {counted(served, 'account')} that had no rep (waiting for one, or "
+        f"new) {verb(served, 'gets', 'get')} one, and {left:,} that had a rep {verb(left, 'has', 'have')} none now "
+        f"({why}). With it, accounts gained equal accounts lost."
+    )
 
 
 def coverage_map(

@@ -256,3 +256,19 @@ def test_coverage_falls_when_a_rep_leaves_and_his_regions_go_to_full_neighbours(
     assert waiting and int(waiting.group(1).replace(",", "")) > 0, after.help
     potential = metric(app, "Coverage (potential)")
     assert float(potential.value.rstrip("%")) < 100
+
+
+@pytest.mark.parametrize(
+    ("served", "left", "said"),
+    [
+        (1, 1, "1 account that had no rep (waiting for one, or new) gets one, and 1 that had a rep has none now (its "
+               "new territory's reps are full, it is now in no territory, or it left the data)"),
+        (2, 3, "2 accounts that had no rep (waiting for one, or new) get one, and 3 that had a rep have none now "
+               "(their new territory's reps are full, they are now in no territory, or they left the data)"),
+    ],
+)  # fmt: skip
+def test_the_waiting_list_row_of_the_handoffs_is_said_in_the_singular_for_one(served, left, said):
+    # "1 that had a rep has none now (their new territory's reps are full, they are now in no territory …)"
+    from pages.shared import waiting_list_caption
+
+    assert said in waiting_list_caption(served, left)
