@@ -434,7 +434,9 @@ class _LabelsApart(MacroElement):
             function inView() {
                 floats.clearLayers();
                 if (map.getZoom() < 5) { return; }
-                var view = map.getBounds(), names = {};
+                // (no prototype: a territory whose id is "constructor" or "toString" found Object's own, the
+                // labels layer off, and was written in view as "undefined")
+                var view = map.getBounds(), names = Object.create(null);
                 map.eachLayer(function (layer) {
                     var element = layer instanceof L.Marker && !layer._floatLabel && layer.getElement();
                     var label = element && element.querySelector(".territory-label[data-territory]");

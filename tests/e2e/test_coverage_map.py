@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import threading
+
+import pandas as pd
 import pytest
 
-from territory import load_plan
+from territory import load_plan, plan_from_dict
 from tests.conftest import DEMO_PLAN
 from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
 
@@ -282,20 +288,45 @@ def test_the_region_box_shows_its_prompt_whole(page, app_url, width):
     assert seen[0] == "Click or pick a region" and seen[1] <= seen[2], seen
 
 
+@contextlib.contextmanager
+def _map_alone(browser, tmp_path, plan):
+    """The coverage map of ``plan`` (no accounts) served alone, without the app: (page, the map's JS name)."""
+    from geo.coverage import coverage_layers
+    from geo.layers import build_coverage_map
+
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels)
+    (tmp_path / "app" / "static").mkdir(parents=True)
+    (tmp_path / "app" / "static" / "vendor").symlink_to(ARTIFACTS.parent / "static" / "vendor")
+    (tmp_path / "map.html").write_text(fmap.get_root().render())
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/map.html")
+        name = fmap.get_name()
+        page.wait_for_function(f"() => window.{name} && window.{name}._loaded")
+        yield page, name
+    finally:
+        context.close()
+        server.shutdown()
+
+
+FLOATS = "() => Array.from(document.querySelectorAll('.territory-label-float')).map(d => d.textContent)"
+
+
 def test_a_territory_whose_id_needs_escaping_is_named_in_view_when_its_label_is_not(browser, tmp_path):
     # Zoomed in on Washington, away from the label of a territory whose id has & < > " and ' in it, its name is
     # written in view once more: the label's data-territory (unescaped as the browser reads it) and the outline's
     # territory_id (escaped by to_geojson) did not match, and no name came ("R&D" against "R&amp;D").
-    import functools
-    import http.server
-    import threading
-
-    import pandas as pd
-
-    from geo.coverage import coverage_layers
-    from geo.layers import build_coverage_map
-    from territory import plan_from_dict
-
     plan = plan_from_dict(
         {
             "territories": [
@@ -305,30 +336,36 @@ def test_a_territory_whose_id_needs_escaping_is_named_in_view_when_its_label_is_
             "reps": [],
         }
     )
-    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
-    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels)
-    (tmp_path / "app" / "static").mkdir(parents=True)
-    (tmp_path / "app" / "static" / "vendor").symlink_to(ARTIFACTS.parent / "static" / "vendor")
-    (tmp_path / "map.html").write_text(fmap.get_root().render())
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    context = browser.new_context(viewport={"width": 1000, "height": 700})
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/map.html")
-        name = fmap.get_name()
-        page.wait_for_function(f"() => window.{name} && window.{name}._loaded")
+    with _map_alone(browser, tmp_path, plan) as (page, name):
         page.evaluate(f"() => window.{name}.setView([47.5, -122.5], 7, {{animate: false}})")
         page.wait_for_timeout(400)
-        floats = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.territory-label-float')).map(d => d.textContent)"
+        assert page.evaluate(FLOATS) == ["Research & <Dev>"]
+        assert not page.errors
+
+
+def test_no_float_label_reads_undefined_for_a_territory_named_like_an_object_property(browser, tmp_path):
+    # With the labels layer off, the territories' names were looked up in a plain object: a territory whose id is
+    # "constructor" (or "toString" …) found Object's own and was written in view as "undefined".
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "constructor", "name": "West", "region_ids": ["US-CA", "US-OR", "US-WA"]},
+                {"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+            ],
+            "reps": [],
+        }
+    )
+    with _map_alone(browser, tmp_path, plan) as (page, name):
+        page.evaluate(f"() => window.{name}.setView([47.5, -122.5], 7, {{animate: false}})")
+        page.wait_for_timeout(400)
+        assert page.evaluate(FLOATS) == ["West"]  # (its label out of view: named once more)
+        # the layer control's "Territory labels" unticked: that group leaves the map, and no name is written
+        page.evaluate(
+            f"""() => {{ const map = window.{name}, labels = [];
+            map.eachLayer(l => {{ if (l instanceof L.FeatureGroup && l.getLayers().some(m => m.getElement
+                && m.getElement() && m.getElement().querySelector('.territory-label'))) {{ labels.push(l); }} }});
+            labels.forEach(l => map.removeLayer(l)); map.fire('moveend'); }}"""
         )
-        assert floats == ["Research & <Dev>"]
-        assert not errors
-    finally:
-        context.close()
-        server.shutdown()
+        page.wait_for_timeout(400)
+        assert page.evaluate(FLOATS) == []
+        assert not page.errors
