@@ -550,7 +550,7 @@ def _changes_in_words(base, plan) -> str:
     counts = (
         (len(diff.regions), "region", "regions", "moved"),
         # (a territory that only gained or lost regions is in the regions moved: not counted twice)
-        (int(diff.territories["change"].ne("regions").sum()), "territory", "territories", "changed"),
+        (diff.territories_changed, "territory", "territories", "changed"),
         (len(diff.reps), "rep", "reps", "changed"),
     )
     said = [f"{count} {one if count == 1 else many} {verb}" for count, one, many, verb in counts if count]
@@ -675,7 +675,7 @@ if conflict:
     their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
     st.markdown(
         f"Their changes: {counted(len(their_diff.regions), 'region')} moved, "
-        f"{counted(int(their_diff.territories['change'].ne('regions').sum()), 'territory change')}, "
+        f"{counted(their_diff.territories_changed, 'territory change')}, "
         f"{counted(len(their_diff.reps), 'rep change')}"
     )
     if len(their_diff.regions):

@@ -266,7 +266,7 @@ def _apart_in_words(parts: Sequence[Collection[str]], labels: Mapping[str, str],
     )
     if len(names) > shown:
         said += f"; and {counted(len(names) - shown, 'more part')}"
-    return f"{said} {'lies' if sum(map(len, names)) == 1 else 'lie'} apart from its other {counted(len(largest), 'region')}"
+    return f"{said} {verb(sum(map(len, names)), 'lies', 'lie')} apart from its other {counted(len(largest), 'region')}"
 
 
 def _no_rep(state: PlanState) -> tuple[int, int]:

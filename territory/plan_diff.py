@@ -50,6 +50,11 @@ class PlanDiff:
     reps: pd.DataFrame
 
     @property
+    def territories_changed(self) -> int:
+        """Territories added, removed or changed, not counting those that only gained or lost regions."""
+        return int(self.territories["change"].ne("regions").sum()) if len(self.territories) else 0
+
+    @property
     def empty(self) -> bool:
         """True when nothing changed."""
         return self.regions.empty and self.territories.empty and self.accounts.empty and self.reps.empty

@@ -56,6 +56,7 @@ def test_regions_moved_added_and_dropped():
     table = diff_plans(old, new).territories.set_index("territory_id")
     assert table["change"].to_dict() == {"E": "regions", "W": "regions", "S": "regions"}
     assert table["detail"].to_dict() == {"E": "regions: 1 lost", "W": "regions: 2 gained", "S": "regions: 1 lost"}
+    assert diff_plans(old, new).territories_changed == 0  # (counted among the regions moved, not again)
 
 
 def test_territories_added_removed_and_changed():
@@ -75,6 +76,7 @@ def test_territories_added_removed_and_changed():
     assert "tiers: all → enterprise" in table.loc["E", "detail"]
     assert table.loc["S", "change"] == "removed" and table.loc["N", "change"] == "added"
     assert "W" not in table.index
+    assert diff_plans(old, new).territories_changed == 3
 
 
 def test_accounts_and_handoffs():
