@@ -122,8 +122,13 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a mistake said in one line and where to look (not the 16 lines of usage before it)."""
 
     command: str | None = None  # (the command typed, for where to look)
+    swallowed: tuple[str, str] | None = None  # (an option of several values, the command it read as one)
 
     def error(self, message: str):
+        if self.swallowed is not None and ("COMMAND" in message or f"'{self.swallowed[1]}'" in message):
+            option, command = self.swallowed
+            self.exit(2, f"error: {option} takes one or more values and read '{command}' as one of them; put the "
+                         f"command first: cli.py {command} {option} … (cli.py {command} --help lists the options)\n")  # fmt: skip
         if self.command is None and "COMMAND" in message:  # (none, or one misspelt: say which there are)
             typed = re.search(r"invalid choice: '(.*?)'", message)
             problem = f"no command '{typed[1]}'" if typed else "give a command"
@@ -1137,6 +1142,36 @@ def _command_named(argv: list[str], parser: argparse.ArgumentParser) -> str | No
     return None
 
 
+def _swallowed(argv: list[str], parser: argparse.ArgumentParser) -> tuple[str, str] | None:
+    """The option of several values that reads a command's name as one of them, and that command, if any.
+
+    argparse gives an option of one or more values (``--metrics``) every word after it up to the next option, so
+    ``--metrics workload value rebalance`` reads ``rebalance`` as a metric.
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> _swallowed(["--metrics", "workload", "rebalance", "--plan", "p.json"], parser)
+    ('--metrics', 'rebalance')
+    >>> _swallowed(["rebalance", "--metrics", "workload", "--plan", "balance"], parser) is None
+    True
+    """
+    several = {o for a in parser._actions if a.nargs in ("+", "*") for o in a.option_strings}
+    options = [o for a in parser._actions for o in a.option_strings]
+    reading = None  # (the option of several values whose values come now)
+    for word in argv:
+        if word.startswith("-"):
+            matches = (
+                [word] if word in options else [o for o in options if word.startswith("--") and o.startswith(word)]
+            )
+            reading = matches[0] if len(matches) == 1 and matches[0] in several else None
+        elif reading is not None and word in COMMANDS:
+            return reading, word
+        elif reading is None and word in COMMANDS:
+            return None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -1146,6 +1181,7 @@ def main(argv: list[str] | None = None) -> int:
         command_parser(named).print_help()
         return 0
     parser.command = _command_named(argv, parser)  # (also after options: "--plan X balance --bogus")
+    parser.swallowed = _swallowed(argv, parser)
     args = parser.parse_args(argv)
     _READ_VERSIONS.clear()
 

@@ -110,7 +110,7 @@ def prepare_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("account_id", "region_id") if c not in accounts.columns]
     if missing:
         raise ValueError(
-            f"`accounts` lacks {'column' if len(missing) == 1 else 'columns'} {missing}; join the accounts to regions "
+            f"`accounts` lacks {'column' if len(missing) == 1 else 'columns'} {' and '.join(missing)}; join the accounts to regions "
             "first (geo.join)"
         )
     out = accounts.copy(deep=False)

@@ -1597,3 +1597,25 @@ def test_a_command_s_help_is_not_taken_from_an_option_s_value(capsys):
         cli.main(["--plan", "gaps", "--help"])
     out = capsys.readouterr().out
     assert exited.value.code == 0 and out.startswith("usage: cli.py COMMAND --plan PLAN [options]"), out[:80]
+
+
+def test_a_command_read_as_an_option_s_value_is_named_with_the_fix(capsys):
+    # `--metrics workload value rebalance` gave argparse's "invalid choice: 'rebalance'" for --metrics (an option of
+    # several values reads every word up to the next option), and `--tolerance 5 balance` "the following arguments
+    # are required: COMMAND" (a reviewer's find).
+    for argv, option, command in [
+        (["--metrics", "workload", "value", "rebalance", "--plan", str(DEMO_PLAN)], "--metrics", "rebalance"),
+        (["--plan", str(DEMO_PLAN), "--tol", "5", "balance"], "--tolerance", "balance"),
+        (["--lock-regions", "US-TX", "US-CA", "rebalance", "--plan", str(DEMO_PLAN)], "--lock-regions", "rebalance"),
+    ]:
+        with pytest.raises(SystemExit) as caught:
+            cli.main(argv)
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and err.count("\n") == 1, err
+        assert err.startswith(f"error: {option} takes one or more values and read '{command}' as one of them; put "
+                              f"the command first: cli.py {command} {option} … (cli.py {command} --help"), err  # fmt: skip
+    # The command first, a value that names a command is the option's own mistake.
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["rebalance", "--metrics", "workload", "balance", "--plan", str(DEMO_PLAN)])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "invalid choice: 'balance'" in err and "(cli.py rebalance --help" in err

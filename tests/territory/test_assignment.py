@@ -356,7 +356,7 @@ def test_assignment_is_deterministic():
 
 
 def test_prepare_accounts_checks():
-    with pytest.raises(ValueError, match=r"lacks column \['region_id'\]; join the accounts to regions first"):
+    with pytest.raises(ValueError, match=r"lacks column region_id; join the accounts to regions first"):
         prepare_accounts(pd.DataFrame({"account_id": ["a"]}))
     with pytest.raises(ValueError, match=r"repeats account ids \(a\)"):
         prepare_accounts(pd.DataFrame({"account_id": ["a", "a"], "region_id": [None, None]}))
