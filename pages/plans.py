@@ -17,6 +17,7 @@ from geo.editing import units_of_claims
 from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
+    PAGE_COLUMN,
     TABLE_HEADER,
     WRAPPED_LINE,
     assigned_afresh,
@@ -62,6 +63,13 @@ from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
 
 AUDIT_LINES = 4  # an audit detail wraps onto up to this many lines (the download has it whole)
+# The versions table's widths at a 1280 px window: the message gets what the page's column has left (it had 280 px
+# of 818, and a proposal's description was cut at the edge; a new user's test).
+VERSION_WIDTHS = {"Version": 60, "Author": 150, "Saved (UTC)": 130, "Territories": 80, "Accounts": 80}
+VERSION_WIDTHS["Message"] = PAGE_COLUMN - 16 - sum(VERSION_WIDTHS.values())
+# The audit log's: the detail gets what is left.
+AUDIT_WIDTHS = {"at": 130, "plan_id": 45, "version": 60, "actor": 140, "action": 70}
+AUDIT_WIDTHS["detail"] = PAGE_COLUMN - 16 - sum(AUDIT_WIDTHS.values())
 ASSIGNMENT_COLUMNS = ["account_id", "territory_id", "rep_id", "status", "value"]
 
 store = plan_store()
@@ -765,6 +773,11 @@ if ids:
         )  # fmt: skip
     _confirm_here("_open_latest", args=(chosen,))
     versions = store.versions(chosen)
+    # (a long message wraps onto up to AUDIT_LINES lines, and shows whole under the Version box)
+    longest = max((len(v.message or "") for v in versions), default=0)
+    one_line = longest * CHARACTER_WIDTH + 2 * CELL_PADDING <= VERSION_WIDTHS["Message"]
+    row = min(wrapping_row_height([v.message or "" for v in versions], VERSION_WIDTHS["Message"]),
+              AUDIT_LINES * WRAPPED_LINE + 2 * CELL_PADDING)  # fmt: skip
     show_table(
         pd.DataFrame(
             [
@@ -782,14 +795,14 @@ if ids:
         ),
         hide_index=True,
         width="stretch",
-        # (widths that fit 818 px at 1280 px: the table was 952 px, the message at its edge; a long one is shown
-        # whole under the Version box. Accounts with separators, also where a version was saved without them)
-        column_config={"Version": st.column_config.NumberColumn("Version", width=60),
-                       "Author": st.column_config.TextColumn("Author", width=150),
-                       "Saved (UTC)": st.column_config.TextColumn("Saved (UTC)", width=130),
-                       "Territories": count_column("Territories", width=80),
-                       "Accounts": count_column("Accounts", width=80),
-                       "Message": st.column_config.TextColumn("Message", width=280)},
+        **({} if one_line else {"row_height": row, "height": table_height(min(len(versions), 10), row)}),
+        # (Accounts with separators, also where a version was saved without them)
+        column_config={"Version": st.column_config.NumberColumn("Version", width=VERSION_WIDTHS["Version"]),
+                       "Author": st.column_config.TextColumn("Author", width=VERSION_WIDTHS["Author"]),
+                       "Saved (UTC)": st.column_config.TextColumn("Saved (UTC)", width=VERSION_WIDTHS["Saved (UTC)"]),
+                       "Territories": count_column("Territories", width=VERSION_WIDTHS["Territories"]),
+                       "Accounts": count_column("Accounts", width=VERSION_WIDTHS["Accounts"]),
+                       "Message": st.column_config.TextColumn("Message", width=VERSION_WIDTHS["Message"])},
     )  # fmt: skip
     numbers = [v.version for v in versions]
     if st.session_state.get("plans_version_latest") != (chosen, numbers[-1]):
@@ -958,15 +971,16 @@ if ids:
     audit = store.audit(chosen)
     if len(audit):
         audit["at"] = pd.to_datetime(audit["at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    # (widths that fit 818 px at 1280 px: the log was 910 px wide, its details at the edge; a detail wraps onto up
-    # to AUDIT_LINES lines, and the download has every detail whole: they were cut at the table's edge)
-    text = st.column_config.TextColumn
-    row = min(wrapping_row_height(audit["detail"].fillna(""), 320), AUDIT_LINES * WRAPPED_LINE + 2 * CELL_PADDING)
+    # (the log was 910 px wide, its details at the edge; a detail wraps onto up to AUDIT_LINES lines, and the
+    # download has every detail whole: they were cut at the table's edge)
+    text, number, widths = st.column_config.TextColumn, st.column_config.NumberColumn, AUDIT_WIDTHS
+    row = min(wrapping_row_height(audit["detail"].fillna(""), widths["detail"]),
+              AUDIT_LINES * WRAPPED_LINE + 2 * CELL_PADDING)  # fmt: skip
     show_table(
         audit, hide_index=True, width="stretch", row_height=row, height=table_height(min(len(audit), 10), row),
-        column_config={"at": text("When (UTC)", width=130), "plan_id": st.column_config.NumberColumn("Plan", width=45),
-                       "version": st.column_config.NumberColumn("Version", width=60), "actor": text("Who", width=140),
-                       "action": text("Action", width=70), "detail": text("Detail", width=320)},
+        column_config={"at": text("When (UTC)", width=widths["at"]), "plan_id": number("Plan", width=widths["plan_id"]),
+                       "version": number("Version", width=widths["version"]), "actor": text("Who", width=widths["actor"]),
+                       "action": text("Action", width=widths["action"]), "detail": text("Detail", width=widths["detail"])},
     )  # fmt: skip
     if len(audit):
         st.download_button(

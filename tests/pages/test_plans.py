@@ -192,6 +192,31 @@ def test_the_versions_table_counts_accounts_with_separators(data_dir):
     assert formats["Accounts"].get("format") == formats["Territories"].get("format") == COUNT_FORMAT, formats
 
 
+def test_the_versions_table_gives_a_long_message_the_page_s_width_and_wraps_it(data_dir):
+    # The message had 280 px of the 818 px column and a long one (a proposal's description) was cut at the edge (the
+    # seventh new user); it gets what the 916 px column leaves, and wraps onto up to four lines when it must.
+    from pages.plans import AUDIT_LINES, AUDIT_WIDTHS, VERSION_WIDTHS
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH, PAGE_COLUMN, WRAPPED_LINE
+    from tests.pages.test_display_fit import _shown_widths
+
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    versions = next(d for d in app.dataframe if "Message" in d.value.columns)
+    widths = _shown_widths(versions)
+    assert widths["Message"] == VERSION_WIDTHS["Message"] >= 400 and sum(widths.values()) <= PAGE_COLUMN - 16, widths
+    assert not versions.proto.row_height  # (short messages: rows of one line)
+    audit = next(d for d in app.dataframe if "detail" in d.value.columns)
+    assert sum(_shown_widths(audit).values()) <= PAGE_COLUMN - 16 and AUDIT_WIDTHS["detail"] >= 440
+    long = "Moved Kansas and Nebraska to US Central after the Q3 review with the regional directors; " * 2
+    move(app, ["US-KS"], "USC")
+    save(app, long.strip())
+    versions = next(d for d in app.dataframe if "Message" in d.value.columns)
+    per_line = int((VERSION_WIDTHS["Message"] - 2 * CELL_PADDING) / CHARACTER_WIDTH)
+    lines = (versions.proto.row_height - 2 * CELL_PADDING) // WRAPPED_LINE
+    assert 3 <= -(-len(long.strip()) // per_line) <= lines <= AUDIT_LINES, (len(long), per_line, lines)
+
+
 def test_two_managers_save_the_same_draft_and_merge(data_dir):
     ana, bo = session(), session()
     move(ana, ["US-NJ"], "NAE")
