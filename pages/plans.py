@@ -65,10 +65,10 @@ from territory.store import StoreError, VersionConflict
 AUDIT_LINES = 4  # an audit detail wraps onto up to this many lines (the download has it whole)
 # The versions table's widths at a 1280 px window: the message gets what the page's column has left (it had 280 px
 # of 818, and a proposal's description was cut at the edge; a new user's test).
-VERSION_WIDTHS = {"Version": 60, "Author": 150, "Saved (UTC)": 130, "Territories": 80, "Accounts": 80}
+VERSION_WIDTHS = {"Version": 60, "Author": 170, "Saved (UTC)": 130, "Territories": 80, "Accounts": 80}
 VERSION_WIDTHS["Message"] = PAGE_COLUMN - 16 - sum(VERSION_WIDTHS.values())
 # The audit log's: the detail gets what is left.
-AUDIT_WIDTHS = {"at": 130, "plan_id": 45, "version": 60, "actor": 140, "action": 70}
+AUDIT_WIDTHS = {"at": 130, "plan_id": 45, "version": 60, "actor": 170, "action": 70}
 AUDIT_WIDTHS["detail"] = PAGE_COLUMN - 16 - sum(AUDIT_WIDTHS.values())
 ASSIGNMENT_COLUMNS = ["account_id", "territory_id", "rep_id", "status", "value"]
 
