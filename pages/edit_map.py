@@ -545,18 +545,26 @@ with panel:
             # painted region up, and its other accounts went to no territory unsaid (a new user's test).
             giving_up = [t.name for t in plan.territories
                          if t.territory_id != painting and t.region_ids and not shares_regions_with(focus, t)]  # fmt: skip
+            # (short, with the rule in its help: it was 55-90 words, the seventh new user's test)
             said = (
-                f"Painting with {plain(focus.name)}, which takes only {plain(' and '.join(x for x in limits if x))}"
-                f": the territory holding a region you paint keeps its other accounts if it ranks below "
-                f"{plain(focus.name)} (priority under {focus.priority}) or takes none of the same accounts"
+                f"Painting with {plain(focus.name)}, which takes only {plain(' and '.join(x for x in limits if x))}: "
+                "a painted region's other accounts stay with the territory holding it"
+            )
+            rule = (
+                f"A territory holding a region you paint keeps its other accounts if it ranks below {plain(focus.name)} "
+                f"(priority under {focus.priority}) or takes none of the same accounts."
             )
             if giving_up:
                 said += (
-                    f"; {plain(', '.join(giving_up))} would give the region up instead (its other accounts go to a "
-                    f"territory holding a larger region around it, or none): give it a priority under "
-                    f"{focus.priority}, or raise {plain(focus.name)}'s, to share regions"
+                    f", except {plain(', '.join(giving_up))}, which would give the region up (its other accounts go "
+                    "to a territory holding a larger region around it, or none)"
                 )
-            st.caption(said + ". Paint a region again to give it back.")
+                rule += (
+                    f" To let {verb(len(giving_up), 'it', 'them')} share regions, give "
+                    f"{verb(len(giving_up), 'it', 'them')} a priority under {focus.priority}, or raise "
+                    f"{plain(focus.name)}'s."
+                )
+            st.caption(said + ". Paint a region again to give it back.", help=rule)
     inspected = st.session_state.get("edit_inspected")
     if inspected and not st.session_state.get("paint_on_click", True):
         holder = context["holders"].get(inspected)

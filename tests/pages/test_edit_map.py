@@ -422,8 +422,13 @@ def test_painting_with_a_focused_territory_leaves_the_other_accounts_where_they_
     editor.button(key="twin_move").click().run()
     held = plan_of(editor)
     assert editor.selectbox(key="paint_territory").value == "NAE"
-    hint = next(plain(c.value) for c in editor.caption if c.value.startswith("Painting with"))
-    assert "keeps its other accounts if it ranks below North America East (priority under 1)" in hint
+    hint = next(c for c in editor.caption if c.value.startswith("Painting with"))
+    assert plain(hint.value).startswith(
+        "Painting with North America East, which takes only fintech, healthcare accounts: a painted region's other "
+        "accounts stay with the territory holding it"
+    ), hint.value
+    assert len(plain(hint.value).split()) <= 45, hint.value  # (it was 55-90 words, the rule now in its help)
+    assert "keeps its other accounts if it ranks below North America East (priority under 1)" in plain(hint.help)
     click(editor, "US-OH", 1)
     plan = plan_of(editor)
     assert "US-OH" in plan.territory("NAE").region_ids and "US-OH" in plan.territory("USS").region_ids
