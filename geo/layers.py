@@ -475,29 +475,57 @@ class _LabelsApart(MacroElement):
                     floats.addLayer(marker);
                 });
             }
+            function meets(r, k, x, y) {  // (boxes within x px sideways and y px up or down of each other)
+                return r.left < k.right + x && r.right + x > k.left && r.top < k.bottom + y && r.bottom + y > k.top;
+            }
+            function shifted(r, move) {
+                return {left: r.left + move[0], right: r.right + move[0], top: r.top + move[1],
+                        bottom: r.bottom + move[1], width: r.width};
+            }
             function apart() {
                 pending = false;
                 inView();
                 var kept = [];
-                var edge = map.getContainer().getBoundingClientRect();
-                var texts = map.getContainer().querySelectorAll(".territory-label > span");
+                var container = map.getContainer(), edge = container.getBoundingClientRect();
+                // (the account clusters' counts: a label over one hid both, the seventh new user's test)
+                // (their bubbles, not the pale rings around them; not those fading out after a zoom)
+                var clusters = Array.prototype.filter.call(container.querySelectorAll(".marker-cluster"), function (c) {
+                    return Number(window.getComputedStyle(c).opacity) > 0.5 && c.firstElementChild;
+                }).map(function (c) { return c.firstElementChild.getBoundingClientRect(); })
+                    .filter(function (c) { return c.width > 0; });
+                var texts = container.querySelectorAll(".territory-label > span");
                 Array.prototype.forEach.call(texts, function (text) {
                     // (moved inside the map where it would cross its left or right edge, as far as its point
                     // stays under it: "North America East" was cut at the map's edge)
                     text.style.transform = "";
-                    var r = text.getBoundingClientRect();
+                    var r = text.getBoundingClientRect(), dx = 0, dy = 0;
                     var centre = (r.left + r.right) / 2;
                     if (r.width > 0 && centre > edge.left && centre < edge.right) {
-                        var dx = Math.max(0, edge.left + 4 - r.left) + Math.min(0, edge.right - 4 - r.right);
-                        if (dx) {
-                            text.style.transform = "translateX(" + dx + "px)";
-                            r = text.getBoundingClientRect();
-                        }
+                        dx = Math.max(0, edge.left + 4 - r.left) + Math.min(0, edge.right - 4 - r.right);
                     }
-                    var clash = r.width > 0 && kept.some(function (k) {
-                        return r.left < k.right + 6 && r.right + 6 > k.left && r.top < k.bottom + 2
-                            && r.bottom + 2 > k.top;
-                    });
+                    r = shifted(r, [dx, 0]);
+                    // Over an account cluster: moved just above, below, left or right of it (the nearest place
+                    // clear of clusters, of the labels kept and of the map's edges, at most 48 px), else left
+                    // where it is.
+                    var under = clusters.filter(function (c) { return meets(r, c, 2, 2); });
+                    if (r.width > 0 && under.length) {
+                        var tries = [];
+                        under.forEach(function (c) {
+                            tries.push([0, c.top - 2 - r.bottom], [0, c.bottom + 2 - r.top],
+                                       [c.left - 2 - r.right, 0], [c.right + 2 - r.left, 0]);
+                        });
+                        tries.sort(function (a, b) { return Math.abs(a[0] + a[1]) - Math.abs(b[0] + b[1]); });
+                        var free = tries.find(function (move) {
+                            var moved = shifted(r, move);
+                            return Math.abs(move[0] + move[1]) <= 48 && moved.top > edge.top
+                                && moved.bottom < edge.bottom && moved.left > edge.left && moved.right < edge.right
+                                && !clusters.some(function (c) { return meets(moved, c, 2, 2); })
+                                && !kept.some(function (k) { return meets(moved, k, 6, 2); });
+                        });
+                        if (free !== undefined) { dx += free[0]; dy = free[1]; r = shifted(r, free); }
+                    }
+                    if (dx || dy) { text.style.transform = "translate(" + dx + "px, " + dy + "px)"; }
+                    var clash = r.width > 0 && kept.some(function (k) { return meets(r, k, 6, 2); });
                     text.parentNode.classList.toggle("territory-label-hidden", clash);
                     if (!clash && r.width > 0) { kept.push(r); }
                 });
@@ -507,8 +535,16 @@ class _LabelsApart(MacroElement):
             function later() {
                 if (!pending) { pending = true; window.requestAnimationFrame(apart); }
             }
+            function watch(layer) {  // (the account clusters are placed again after a zoom has ended)
+                if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup && !layer._labelsWatch) {
+                    layer._labelsWatch = true;
+                    // (and again when they have faded in: their opacity moves for 0.3 s after)
+                    layer.on("animationend", function () { later(); window.setTimeout(later, 400); });
+                }
+            }
+            map.eachLayer(watch);
             map.on("zoomend moveend viewreset resize", later);
-            map.on("layeradd", function (e) { if (!e.layer._floatLabel) { later(); } });
+            map.on("layeradd", function (e) { watch(e.layer); if (!e.layer._floatLabel) { later(); } });
             later();
         })();
         {% endmacro %}
