@@ -35,6 +35,7 @@ from pages.shared import (
 from territory.edits import (
     create_territory,
     merge_territories,
+    next_color,
     release_regions,
     shares_regions_with,
     split_territory,
@@ -285,6 +286,7 @@ def _twin_create() -> None:
     color, reps = st.session_state.get("new_color"), st.session_state.get("new_reps") or []
     if _run(lambda s: create_territory(s, name, regions, color=color, rep_ids=reps)):
         st.session_state["new_name"], st.session_state["new_regions"], st.session_state["new_reps"] = "", [], []
+        st.session_state.pop("new_color", None)  # (the next territory's color: one none has yet)
         # Clicks paint the new territory: made with no regions, it showed nowhere and clicks still painted the
         # territory picked before (a new user's test).
         created = current_engine().plan.territories[-1]
@@ -654,7 +656,8 @@ with tabs[0]:
     st.button("Move regions", on_click=_twin_move, type="primary", key="twin_move")
 with tabs[1]:
     st.text_input("Name", key="new_name")
-    st.color_picker("Color", value="#17becf", key="new_color")
+    # (a color no territory has: the fixed #17becf was Canada West's, a new user's test)
+    st.color_picker("Color", value=next_color(plan), key="new_color")
     st.multiselect(
         "Regions it takes", region_options, key="new_regions",
         format_func=lambda r: f"{context['labels'].get(r, r)} ({r})",

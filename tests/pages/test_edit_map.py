@@ -367,6 +367,9 @@ def test_a_new_territory_with_no_regions_is_what_clicks_paint_and_can_take_a_rep
     # (made with no regions, it showed nowhere, clicks still painted the territory picked before, and the tab had no
     # way to give it a rep: a new user's test)
     rep = next(r for r in demo_state().plan.reps if r.active)
+    # Its color is one no territory has (it was #17becf, Canada West's, a new user's test).
+    used = {t.color.lower() for t in plan_of(editor).territories}
+    assert editor.color_picker(key="new_color").value.lower() not in used
     editor.text_input(key="new_name").input("Mountain").run()
     editor.multiselect(key="new_reps").set_value([rep.rep_id]).run()
     editor.button(key="twin_create").click().run()
@@ -377,6 +380,7 @@ def test_a_new_territory_with_no_regions_is_what_clicks_paint_and_can_take_a_rep
     assert editor.selectbox(key="paint_territory").value == created.territory_id
     assert any("no regions yet" in m for m in messages(editor))
     assert editor.multiselect(key="new_reps").value == []
+    assert editor.color_picker(key="new_color").value.lower() not in {t.color.lower() for t in plan.territories}
     click(editor, "US-CO", 1)
     assert "US-CO" in plan_of(editor).territory(created.territory_id).region_ids
 
