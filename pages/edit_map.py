@@ -61,6 +61,8 @@ def _run(edit, label: str | None = None) -> bool:
         state = apply_edit(edit, label)
     except EDIT_ERRORS as error:
         _say("error", f"Not applied: {str(error).strip(chr(39))}")
+        # (also where the manager looks: from the tabs under the map, the panel beside it is out of view)
+        st.toast(plain(f"Not applied: {str(error).strip(chr(39))}"), icon=":material/error:")
         return False
     _say("success", _done(state, label))
     return True

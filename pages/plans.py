@@ -83,8 +83,9 @@ if store is None:
     st.stop()
 
 
-def _say(kind: str, text: str) -> None:
-    st.session_state["plans_message"] = (kind, text)
+def _say(kind: str, text: str, near: str | None = None) -> None:
+    """A message for the next run: at the page's top, or ``near`` the control it is about (``"zip"``)."""
+    st.session_state["plans_message"] = (kind, text, near)
 
 
 def _author() -> str:
@@ -133,7 +134,7 @@ def _asks_first(what):
             result = action(*args)
             said = st.session_state.get("plans_message")
             if confirmed and said and said[0] == "success":
-                _say("success", said[1] + " Your unsaved changes were dropped.")
+                _say("success", said[1] + " Your unsaved changes were dropped.", *said[2:])
             return result
 
         _GUARDED[action.__name__] = guarded
@@ -469,7 +470,7 @@ def _open_zip() -> None:
     try:
         loaded, reps, origin = read_plan_zip(upload.getvalue(), upload.name, notes)
     except (InputDataError, ValueError) as error:
-        _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}")
+        _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}", near="zip")
         return
     st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     current = current_engine()
@@ -630,9 +631,9 @@ def _other_work_section() -> None:
 
 
 st.session_state.setdefault("plan_author", author(default=""))  # a name typed in this session, not the login
-message = st.session_state.pop("plans_message", None)
-if message:
-    getattr(st, message[0])(message[1])
+page_message = st.session_state.pop("plans_message", None)
+if page_message and page_message[2:] in ((), (None,)):
+    getattr(st, page_message[0])(page_message[1])
 for note in st.session_state.pop("plans_notes", []):
     st.warning(plain(note))
 
@@ -1004,6 +1005,8 @@ with files[0]:
         key="download_folder",
     )
     st.file_uploader("Open a plan folder (zip)", type=["zip"], key=_zip_key(), on_change=_zip_chosen)
+    if page_message and page_message[2:] == ("zip",):  # (under the uploader: at the top it was 3,000 px away)
+        getattr(st, page_message[0])(page_message[1])
     _confirm_here("_open_zip")
 with files[1]:
     st.markdown("**CRM owner files**")

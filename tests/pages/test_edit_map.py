@@ -494,3 +494,14 @@ def test_undo_and_redo_say_which_edit(editor):
     assert messages(editor, "info")[0] == "Undone: Moved Delaware (US-DE) to North America East."
     editor.button(key="redo").click().run()
     assert messages(editor, "info")[0] == "Redone: Moved Delaware (US-DE) to North America East."
+
+
+def test_a_refused_edit_from_the_tabs_is_also_said_in_a_toast(editor):
+    # "Not applied: a territory is already named 'US West'" showed beside the map, out of view of the New territory
+    # tab under it, and nothing seemed to happen (a new user's test): a toast says it too, where the manager looks.
+    before = plan_of(editor)
+    editor.text_input(key="new_name").input("US West").run()
+    editor.button(key="twin_create").click().run()
+    assert plan_of(editor) == before
+    assert any("Not applied" in m and "US West" in m for m in messages(editor, "error"))
+    assert [t.value for t in editor.toast if t.value.startswith("Not applied") and "US West" in t.value]

@@ -656,6 +656,10 @@ def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
     app.file_uploader(key="upload_folder").set_value(("plan.zip", b"not a zip", "application/zip")).run()
     assert any("is not a zip file" in e.value for e in app.error)
     assert app.session_state["plan_json"] == before
+    # … under the uploader, in its column (at the page's top it was 3,000 px away, unseen: a new user's test)
+    column = next(c for c in app.columns if any(u.key == "upload_folder" for u in c.get("file_uploader")))
+    assert [e.value for e in column.error if "is not a zip file" in e.value]
+    assert not [e for e in app.main.children.values() if getattr(e, "type", "") == "error"]
 
 
 def test_a_plan_zip_s_problems_are_named_by_the_zip_not_a_temporary_folder(data_dir):
