@@ -215,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--one-way", action="store_true", default=None,
                            help="let territories with an industry or tier focus give regions to touching territories\n"
                                 "that take every account they take (off by default)")  # fmt: skip
+    rebalance.add_argument("--keep-countries", action="store_true", default=None,
+                           help="trade a region only with territories holding a touching region of its country\n"
+                                "(Idaho not to a territory of Canadian provinces); off by default")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0,
                            help="random seed (default 0); with --jobs, the same plan again on any machine")  # fmt: skip
@@ -551,7 +554,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
     # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
     scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
-                    "--one-way": args.one_way}  # fmt: skip
+                    "--one-way": args.one_way, "--keep-countries": args.keep_countries}  # fmt: skip
     for option, value in scratch_only.items():
         if args.scenario == "territories" and value not in (None, []):
             raise CliInputError(f"{option} has no effect on a plan from scratch (--scenario territories)",
@@ -654,6 +657,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
             locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
+            keep_countries=bool(args.keep_countries),
             rng=np.random.default_rng(args.seed), max_seconds=args.seconds, n_jobs=args.jobs,
         )  # fmt: skip
     except ValueError as error:

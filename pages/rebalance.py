@@ -159,6 +159,13 @@ one_way_help = ("A territory with an industry or tier focus can trade regions on
 setting("reb_one_way", False)
 one_way = form[1].checkbox("One-way trades", key="reb_one_way",
                            disabled=scratch, help=one_way_help + scratch_help)  # fmt: skip
+setting("reb_keep_countries", False)
+keep_countries = form[1].checkbox(
+    "Keep regions in their country", key="reb_keep_countries", disabled=scratch,
+    help="On: a region goes only to a territory holding a touching region of its country (Idaho not to a territory "
+    "of Canadian provinces), and a territory with no such neighbour stays as it is. Off: regions cross a border "
+    "where balance asks; the proposal lists them." + scratch_help,
+)  # fmt: skip
 setting("reb_locked", [], territory_ids)
 # The locks' tags wrap onto more lines (wrap=True): in a column Streamlit keeps them on one line that scrolls
 # sideways, and at 1280 px two of six locked territories showed (a tester's report).
@@ -289,7 +296,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_one_way", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions",
+            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 
@@ -393,6 +400,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
                 tolerance=used,
                 locked_territories=[] if scratch else locked_now,
                 disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
+                keep_countries=keep_countries and not scratch,
                 rng=np.random.default_rng(0),
                 max_seconds=float(seconds), progress=report,
                 **options,
@@ -558,6 +566,9 @@ if pending is not None and pending[0].plan.name == plan.name:
             + (" (locked regions and territories stay where they are; unlock some to give the search room)"
                if st.session_state.get("reb_locked") or st.session_state.get("reb_locked_regions") else "")
             + ". The figures below are the current plan's; there is nothing to accept."
+            # (what the scenario said beyond its name: territories that kept their regions in their country)
+            + (f" {plain(proposal.description.split('; ', 1)[1][:1].upper() + proposal.description.split('; ', 1)[1][1:])}."
+               if "; " in proposal.description else "")
         )  # fmt: skip
     else:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")
@@ -799,7 +810,12 @@ if pending is not None and pending[0].plan.name == plan.name:
             "Across a border: "
             + "; ".join(said)
             + ", which held no region of that country before."
-            + (" To keep a region where it is, lock it (Locked regions) and propose again." if lockable.any() else "")
+            + (
+                " To keep regions in their country, tick “Keep regions in their country”, or lock a region (Locked "
+                "regions), and propose again."
+                if lockable.any()
+                else ""
+            )
             + (
                 f" {plain(describe_regions(list(crossing.loc[~lockable, 'region_id'])))} "
                 + ("comes" if one else "come")

@@ -746,6 +746,7 @@ def propose(
     region_points: Mapping[str, tuple[float, float]] | None = None,
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
+    keep_countries: bool = False,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -797,6 +798,11 @@ def propose(
         Unit → (latitude, longitude) of a point inside it. A plan from scratch that leaves a territory without a
         rep moves reps by their distance in km to its work (:func:`_staff`); without points, by steps from region
         to region (a province counts as one step, like a county).
+    keep_countries : bool, default False
+        Trade a region only with territories that hold a touching region of its country (:func:`_within_countries`):
+        Idaho stays out of a territory of Canadian provinces, which may then stay under its share. A territory that
+        goes still hands its regions to its neighbours across a border where no other takes them. Off: regions
+        cross borders where balance asks (:func:`into_new_countries` lists them). Not for a plan from scratch.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -1098,6 +1104,21 @@ def propose(
             for t in separate_territories(start, apart)
             if t not in separate and t not in locked_territories and not (seeds and t in seeds)
         )
+        if keep_countries:  # (after the focus: a territory that no longer touches another is kept as it is)
+            before_borders = set(separate_territories(start, apart))
+            apart = _within_countries(apart, start)
+            hemmed_by_borders = sorted(
+                t for t in set(separate_territories(start, apart)) - before_borders
+                if t not in separate and t not in locked_territories
+            )  # fmt: skip
+            if hemmed_by_borders:
+                names = [territories[t].name for t in hemmed_by_borders]
+                description += (
+                    f"; {', '.join(names)} {verb(len(names), 'touches', 'touch')} no territory "
+                    f"{verb(len(names), 'it', 'they')} may trade with "
+                    f"inside {verb(len(names), 'its', 'their')} countries (regions kept in their country), so "
+                    f"{verb(len(names), 'it stays', 'they stay')} as {verb(len(names), 'it is', 'they are')}"
+                )
         kept = set(locked_territories) | set(separate) | set(own_focus)
         stuck = [t for t in staying if t in kept]
         if stuck and leaver is not None:
@@ -1600,6 +1621,41 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
         if inside:
             homes[rep.rep_id] = max(inside, key=lambda u: (weight.get(u, 0.0), u))
     return homes
+
+
+def region_country(region_id: str) -> str:
+    """The country of a region: the first part of its id (``US-36061`` → ``US``; a country, ``DE``, is its own).
+
+    Examples
+    --------
+    >>> region_country("US-36061"), region_country("CA-BC"), region_country("DE")
+    ('US', 'CA', 'DE')
+    """
+    return str(region_id).split("-", 1)[0]
+
+
+def _within_countries(graph: RegionGraph, start: pd.Series) -> RegionGraph:
+    """The graph without the links across a border between regions of different territories.
+
+    A region then moves only to a territory holding a touching region of its own country; a territory spanning a
+    border (a US state and a Canadian province) keeps its links across it.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"w": [1.0, 1.0, 1.0]})
+    >>> graph = RegionGraph(("US-ID", "CA-BC", "US-WA"), metrics, ((1, 2), (0, 2), (0, 1)))
+    >>> _within_countries(graph, pd.Series({"US-ID": "W", "CA-BC": "C", "US-WA": "W"})).neighbours
+    ((2,), (), (0,))
+    >>> _within_countries(graph, pd.Series({"US-ID": "W", "CA-BC": "W", "US-WA": "C"})).neighbours
+    ((1, 2), (0,), (0,))
+    """
+    countries = [region_country(r) for r in graph.region_ids]
+    held = start.reindex(list(graph.region_ids)).tolist()
+    neighbours = tuple(
+        tuple(j for j in others if countries[j] == countries[i] or held[j] == held[i])
+        for i, others in enumerate(graph.neighbours)
+    )
+    return RegionGraph(graph.region_ids, graph.metrics, neighbours)
 
 
 def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:

@@ -1619,3 +1619,18 @@ def test_a_command_read_as_an_option_s_value_is_named_with_the_fix(capsys):
         cli.main(["rebalance", "--metrics", "workload", "balance", "--plan", str(DEMO_PLAN)])
     err = capsys.readouterr().err
     assert caught.value.code == 2 and "invalid choice: 'balance'" in err and "(cli.py rebalance --help" in err
+
+
+def test_rebalance_keep_countries_sends_no_region_across_a_border(capsys):
+    # County level, the demo: 26 counties of Idaho and Washington went to Canada West (a new user's test). With
+    # --keep-countries none crosses, and the description says why Canada West stays as it is.
+    args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--level", "county",
+            "--jobs", "1", "--seconds", "1"]  # fmt: skip
+    code, out, err = run_cli(*args, "--keep-countries", capsys=capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["across_borders"] == [] and not any(m["to_territory_id"] == "CAW" for m in summary["moves"])
+    assert "Canada West" in summary["description"] and "(regions kept in their country)" in summary["description"]
+    code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                           "--scenario", "territories", "--territories", "4", "--keep-countries", capsys=capsys)  # fmt: skip
+    assert code == 2 and "--keep-countries has no effect on a plan from scratch" in err

@@ -315,6 +315,24 @@ def test_a_region_crossing_a_border_is_said_and_can_be_kept(app):
     app.multiselect(key="reb_locked_regions").set_value(list(crossing["region_id"])).run()
     app.button(key="reb_run").click().run()
     assert not set(crossing["region_id"]) & set(app.session_state["reb_proposal"][4]["region_id"])
+    assert "tick “Keep regions in their country”" in note
+
+
+def test_keep_regions_in_their_country_sends_no_region_across_a_border(app):
+    # A new user's test: every rebalance gave US regions to Canada West (Canadian provinces), and stopping it took
+    # locking every US region by hand. One box keeps regions in their country; a territory with no neighbour it may
+    # trade with there stays as it is, and the proposal says so.
+    from territory.rebalance import into_new_countries
+    from tests.conftest import demo_state
+
+    app.checkbox(key="reb_keep_countries").check().run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"]
+    assert len(into_new_countries(demo_state().plan, proposal[4])) == 0
+    assert not [i for i in app.info if i.value.startswith("Across a border: ")]
+    said = " ".join(m.value for m in [*app.markdown, *app.info]).replace("\\", "")
+    assert "Canada West" in said and "may trade with inside" in said and "(regions kept in their country)" in said
 
 
 def test_territories_sized_by_their_reps_capacity(app):
