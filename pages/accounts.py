@@ -53,7 +53,7 @@ def _loaded_message(loaded, filename: str) -> str:
 
 with st.expander("Load accounts", expanded=False):
     st.caption(
-        "A CSV (commas or tabs) with an id and either coordinates or an address (ZIP, city with state or country, or a "
+        "A CSV (commas, tabs or semicolons) with an id and either coordinates or an address (ZIP, city with state or country, or a "
         "region code). Salesforce and HubSpot export headers are recognised; adjust the mapping if needed."
     )
     # (a new file clears the outcome of the last one)

@@ -7,14 +7,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.assets import use_local_assets
 from geo.boundaries import (
     boundary_file_columns,
     guess_boundary_columns,
     read_boundary_file,
     unknown_regions_warning,
 )
-from geo.layers import to_geojson
+from geo.layers import build_base_map, to_geojson
 from pages.shared import (
     current_accounts,
     current_plan,
@@ -157,13 +156,16 @@ if boundary is not None:
                 st.write(pd.DataFrame({"repair": result.repaired}))
         count = len(result.regions)
         st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {plain(str(result.source_crs))}.")
-        use_local_assets()
-        fmap = folium.Map(tiles=None)
+        st.caption(
+            "A check and a preview: plans cannot use an uploaded file's regions yet (territories are made of the "
+            "bundled US states and counties, Canadian provinces and countries)."
+        )
+        minx, miny, maxx, maxy = result.regions.total_bounds
+        fmap = build_base_map(bounds=(minx, miny, maxx, maxy))  # (the land behind: it was a grey map, a user's test)
         folium.GeoJson(
             to_geojson(result.regions, ["region_id", "label"]),
             tooltip=folium.GeoJsonTooltip(fields=["region_id", "label"], aliases=["Id", "Name"]),
             style_function=lambda _: {"fillColor": "#1f77b4", "fillOpacity": 0.3, "color": "#1f77b4", "weight": 1},
         ).add_to(fmap)
-        minx, miny, maxx, maxy = result.regions.total_bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")

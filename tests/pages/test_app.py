@@ -689,6 +689,11 @@ def test_a_boundary_file_gets_its_id_and_name_columns_picked_by_their_names(app)
     boxes = {s.label: s.value for s in app.selectbox}
     assert boxes["Id column"] == "GEOID" and boxes["Name column"] == "NAME"  # (the first column, ALAND, was picked)
     assert any(m.value.startswith("2 regions") for m in app.markdown)
+    # The page says what the file is for now (a new user expected to build territories of it), and the preview
+    # has the land behind the regions (it was a grey map).
+    assert any("plans cannot use an uploaded file's regions yet" in c.value for c in app.caption)
+    preview = str(next(e for e in app.main if type(e).__name__ == "UnknownElement" and "Alpha" in str(e.proto)).proto)
+    assert preview.count("Polygon") > 100  # (the world's countries under the file's two regions)
 
 
 def test_every_problem_of_a_boundary_file_is_shown_at_once(app):
