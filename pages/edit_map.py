@@ -12,6 +12,7 @@ import streamlit as st
 
 from pages.shared import (
     TEAM_SCORE_HELP,
+    NothingChanged,
     apply_edit,
     counted,
     coverage_map,
@@ -59,6 +60,10 @@ def _run(edit, label: str | None = None) -> bool:
     """Apply an edit through the engine; a refused edit leaves the plan as it was and says why."""
     try:
         state = apply_edit(edit, label)
+    except NothingChanged:  # (moved where they are: "Moved Colorado … to US West" was said, and a step kept)
+        _say("info", "Nothing to apply: the plan already has it so.")
+        st.toast("Nothing to apply: the plan already has it so.", icon=":material/info:")
+        return False
     except EDIT_ERRORS as error:
         _say("error", f"Not applied: {str(error).strip(chr(39))}")
         # (also where the manager looks: from the tabs under the map, the panel beside it is out of view)

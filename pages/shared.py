@@ -926,10 +926,34 @@ def _store_history(history: EditHistory, plan_json: str | None = None) -> None:
         tokens.setdefault(id(entry.state), uuid.uuid4().hex)
 
 
+class NothingChanged(ValueError):
+    """An edit that leaves the plan as it is (regions moved to the territory holding them): not a step of history."""
+
+
+def _same_plan(one, other) -> bool:
+    """Whether two plans say the same (the order of a territory's regions aside: a move to the holder lists it last)."""
+    if one == other:
+        return True
+
+    def said(plan) -> dict:
+        data = plan.to_dict()
+        for territory in data["territories"]:
+            territory["region_ids"] = sorted(territory["region_ids"])
+        data["unclaimed_region_ids"] = sorted(data["unclaimed_region_ids"])
+        return data
+
+    return said(one) == said(other)
+
+
 def apply_edit(edit, label: str | None = None) -> PlanState:
-    """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step."""
+    """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step.
+
+    Raises :class:`NothingChanged` when the plan comes out as it was (no step, no save, nothing said as done).
+    """
     history = edit_history()
     state = edit(history.current)
+    if _same_plan(state.plan, history.current.plan):
+        raise NothingChanged("the plan already has it so: nothing changed")
     _store_history(history.push(state, label, stored=_stored_link()))
     return state
 

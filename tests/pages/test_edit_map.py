@@ -505,3 +505,17 @@ def test_a_refused_edit_from_the_tabs_is_also_said_in_a_toast(editor):
     assert plan_of(editor) == before
     assert any("Not applied" in m and "US West" in m for m in messages(editor, "error"))
     assert [t.value for t in editor.toast if t.value.startswith("Not applied") and "US West" in t.value]
+
+
+def test_moving_regions_to_the_territory_holding_them_changes_nothing_and_says_so(editor):
+    # "Moved Colorado (US-CO), Utah (US-UT) to US West" was said for regions already there, and a step kept (a new
+    # user's test): nothing is applied, and the panel and a toast say why.
+    before = plan_of(editor)
+    steps = len(editor.session_state["edit_history"].entries)
+    holder = next(t.territory_id for t in before.territories if "US-CO" in t.region_ids)
+    editor.multiselect(key="twin_regions").set_value(["US-CO"]).run()
+    editor.selectbox(key="twin_target").set_value(holder).run()
+    editor.button(key="twin_move").click().run()
+    assert plan_of(editor) == before and len(editor.session_state["edit_history"].entries) == steps
+    assert not messages(editor) and messages(editor, "info")[0].startswith("Nothing to apply")
+    assert [t for t in editor.toast if t.value.startswith("Nothing to apply")]
