@@ -54,7 +54,7 @@ from territory.balance import compute_balance
 from territory.crm import match_owners
 from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
-from territory.formatting import counted
+from territory.formatting import counted, verb
 from territory.gaps import coverage_gaps, white_space
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
@@ -260,10 +260,11 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
         skipped = load.skipped
         if len(skipped) and not skip_invalid:
             first = skipped.iloc[0]
-            more = f" ({len(skipped)} rows cannot be used; pass --skip-invalid to go on without them)"
-            raise CliInputError(
-                first["problem"] + more, source=path.name, row=int(first["row"]), column=first["column"]
-            )
+            more = (f" ({counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go "
+                    f"on without {verb(len(skipped), 'it', 'them')})")  # fmt: skip
+            # (not "row skipped": without --skip-invalid, nothing ran)
+            problem = str(first["problem"]).removesuffix("; row skipped")
+            raise CliInputError(problem + more, source=path.name, row=int(first["row"]), column=first["column"])
         for note in load.notes:  # (read as Windows-1252; empty lines skipped)
             warn(note)
         for problem in load.problems.itertuples():

@@ -142,6 +142,10 @@ def test_invalid_rows_exit_2_naming_file_row_and_field(tmp_path, capsys):
     assert len(lines) == 1
     assert lines[0].startswith("error: bad.csv, line 3, column 'lat': is not a latitude")
     assert "--skip-invalid" in lines[0]
+    # (not "row skipped": nothing ran, a new user's test)
+    assert "row skipped" not in lines[0] and lines[0].endswith(
+        "(1 row cannot be used, so nothing ran; pass --skip-invalid to go on without it)"
+    ), lines[0]
     code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--skip-invalid", capsys=capsys)
     assert code == 0
     assert [r["account_id"] for r in json.loads(out)] == ["ACC-001", "A"]
