@@ -803,8 +803,9 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
     accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
-    if accounts.empty and args.command != "balance":
-        warn("no accounts: the plan carries none and no --accounts file was given")
+    if accounts.empty:  # (balance too: it printed every figure 0 without a word, a new user's test)
+        warn("no accounts: the plan carries none and no --accounts file was given"
+             + (", so every account figure is 0 (give --accounts ACCOUNTS.csv)" if args.command == "balance" else ""))  # fmt: skip
     regions = region_table()
     scores = score_accounts(accounts, plan.settings.scoring)
     if plan.settings.workload_basis == "activation":
