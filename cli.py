@@ -502,15 +502,15 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
         if missing:  # (it said "needs --crm … and --accounts …" when only --accounts was missing)
             raise CliInputError(f"crm-export needs {' and '.join(missing)}", column=missing[0].split()[0],
                                 hint="The CRM file sets the owners of the accounts in --accounts")  # fmt: skip
+        from datetime import date
+
+        try:  # (before the accounts are read: their warnings came first, and the date's mistake after them)
+            day = date.fromisoformat(args.date) if args.date else None
+        except ValueError:
+            raise CliInputError(f"'{args.date}' is not a date", column="--date", hint="Use YYYY-MM-DD") from None
         plan = load_any_plan(args.plan, warn)
         assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan, plan, warn))
         if args.crm == "salesforce":
-            from datetime import date
-
-            try:
-                day = date.fromisoformat(args.date) if args.date else None
-            except ValueError:
-                raise CliInputError(f"'{args.date}' is not a date", column="--date", hint="Use YYYY-MM-DD") from None
             export = salesforce_owner_update(plan, assigned, on=day)
         else:
             export = hubspot_import(plan, assigned)

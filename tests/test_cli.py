@@ -1641,3 +1641,11 @@ def test_rebalance_keep_countries_sends_no_region_across_a_border(capsys):
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                            "--scenario", "territories", "--territories", "4", "--keep-countries", capsys=capsys)  # fmt: skip
     assert code == 2 and "--keep-countries has no effect on a plan from scratch" in err
+
+
+def test_a_bad_crm_date_is_the_only_thing_said(capsys):
+    # The accounts' warnings came first, and the date's mistake last, under them (a new user's test).
+    code, out, err = run_cli("crm-export", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--crm", "salesforce",
+                             "--date", "31/12/2026", capsys=capsys)  # fmt: skip
+    assert code == 2 and out == ""
+    assert err == "error: option --date: '31/12/2026' is not a date. Use YYYY-MM-DD\n", err
