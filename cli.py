@@ -335,6 +335,11 @@ def load_any_plan(path: Path, warn=None) -> Plan:
     if version is not None:
         return version.plan
     notes: list[str] = []
+    if path.suffix.lower() == ".zip" and path.is_file():  # (it said "not valid JSON … Fix the JSON syntax")
+        raise CliInputError(
+            "is a zip file (the Plans page's plan folder, zipped)", source=path.name,
+            hint=f"Unzip it (unzip {path.name} -d {path.stem}) and give the folder that holds its plan.yaml as --plan",
+        )  # fmt: skip
     plan = read_plan_folder(path, notes) if path.is_dir() else load_plan(path, notes)
     unknown = unknown_regions_warning(plan)
     for note in [*notes, *([unknown] if unknown else [])] if warn is not None else ():

@@ -1649,3 +1649,14 @@ def test_a_bad_crm_date_is_the_only_thing_said(capsys):
                              "--date", "31/12/2026", capsys=capsys)  # fmt: skip
     assert code == 2 and out == ""
     assert err == "error: option --date: '31/12/2026' is not a date. Use YYYY-MM-DD\n", err
+
+
+def test_a_zipped_plan_folder_is_named_as_such(tmp_path, capsys):
+    # The zip the Plans page downloads, given as --plan, was "not valid JSON … Fix the JSON syntax" (a new user's
+    # test): it is said to be a zip, with how to use it.
+    zipped = tmp_path / "fy27.zip"
+    zipped.write_bytes(b"PK\x03\x04 not read")
+    code, out, err = run_cli("balance", "--plan", zipped, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: fy27.zip: is a zip file (the Plans page's plan folder, zipped). Unzip it"), err
+    assert "give the folder that holds its plan.yaml as --plan" in err
