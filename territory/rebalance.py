@@ -287,7 +287,9 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     already = there - int(waits["territory_id"].isin(places).sum())
     if already > 0:
         headline += (
-            f" Counting the {already:,} account{'s' if already != 1 else ''} already waiting where they go, "
+            # (not "already waiting": some came with the regions the proposal moves, or were in no territory
+            # before; the team had fewer waiting before than this counted, a new user's test)
+            f" With the {already:,} other account{'s' if already != 1 else ''} that wait there after the change, "
             f"{there:,} wait there: the lines below count them all."
         )
     return [headline, *waiting_remedies(after.plan, after.result, territory_ids=places, limit=3, where=where)]

@@ -1540,7 +1540,7 @@ def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
     # a contradiction, since the lines also count the accounts that waited there before.
     his = int(re.search(r"full: ([\d,]+) of", headline).group(1).replace(",", ""))
     already, there = (int(n.replace(",", "")) for n in re.search(
-        r"Counting the ([\d,]+) accounts? already waiting where they go, ([\d,]+) wait there", headline).groups())  # fmt: skip
+        r"With the ([\d,]+) other accounts? that wait there after the change, ([\d,]+) wait there", headline).groups())  # fmt: skip
     lines = [
         int(re.match(r"[^:]+: ([\d,]+) account", line).group(1).replace(",", "")) for line in summary["shortfall"][1:]
     ]

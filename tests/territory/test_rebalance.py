@@ -1221,7 +1221,7 @@ def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
 
 
 def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines_name():
-    # The headline's "Counting the N already waiting where they go, M wait there" must add up with the lines per
+    # The headline's "With the N other accounts that wait there after the change, M wait there" must add up with the lines per
     # territory below it, a territory without a rep among them: Bo's accounts went to Ames (full, 2 waiting) and to
     # Dale (no rep, 3 waiting); the lines said 8 + 6 and the headline 9, with no word of the 5 who waited before.
     from geo.boundaries import region_table
@@ -1248,5 +1248,5 @@ def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines
     assert said[0].startswith("The team is full: 9 of Bo's accounts will wait for a rep"), said[0]
     lines = [int(re.match(r"[^:]+: ([\d,]+) account", line).group(1)) for line in said[1:]]
     assert sorted(lines) == [6, 8], said
-    assert said[0].endswith("Counting the 5 accounts already waiting where they go, 14 wait there: the lines below "
+    assert said[0].endswith("With the 5 other accounts that wait there after the change, 14 wait there: the lines below "
                             "count them all."), said[0]  # fmt: skip
