@@ -902,7 +902,12 @@ if ids:
     figures[2].metric("Changing hands", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
                       "(the same count as the Rebalance page's)")  # fmt: skip
     figures[3].metric("Value changing hands", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
-    if diff.empty:
+    if diff.empty and old_version.plan.name != new_version.plan.name:  # (a rename alone read as "the same plan")
+        st.info(
+            f"The two versions hold the same territories and regions; the plan's name differs: "
+            f"“{plain(old_version.plan.name)}” in v{old_key[1]}, “{plain(new_version.plan.name)}” in v{new_key[1]}."
+        )
+    elif diff.empty:
         st.info("The two versions hold the same plan.")
     else:
         if len(diff.regions):

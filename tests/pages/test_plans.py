@@ -790,6 +790,10 @@ def test_a_plan_is_renamed_and_a_draft_deleted_after_asking(data_dir):
     assert any("unsaved changes" in m.value for m in app.markdown)
     save(app, "Renamed")
     assert app.dataframe[0].value.set_index("Plan").loc[1, "Name"] == "FY27 east"
+    # Compared, the rename is said (it was "The two versions hold the same plan", a new user's test).
+    assert any("the plan's name differs: “Demo FY27 plan” in v1, “FY27 east” in v2" in i.value for i in app.info), [
+        i.value for i in app.info
+    ]
     app.button(key="version_restore").click().run()  # (plan #2, a draft restored from #1)
     app.selectbox(key="plans_selected").set_value(1).run()
     app.button(key="plan_delete").click().run()
