@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import describe_regions, region_labels
+from geo.boundaries import describe_regions, region_labels, unknown_regions_warning
 from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
@@ -74,6 +74,9 @@ st.caption(
     "the largest region allows), every territory in one piece, compact, and moving as few accounts as it can. "
     "Nothing changes until you accept the proposal as a new draft plan."
 )
+unknown = unknown_regions_warning(plan)
+if unknown:  # (left out of the rebalance: they were drawn anew as a territory of their own, a new user's test)
+    st.warning(plain(f"{unknown[:1].upper()}{unknown[1:]}. A rebalance leaves them out."))
 
 with st.sidebar:
     st.subheader("Rebalance")

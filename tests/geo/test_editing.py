@@ -730,3 +730,25 @@ def test_a_territory_that_did_not_change_keeps_its_rep_when_the_plan_is_drawn_an
     plans_page = diff_plans(after.plan, left.plan, parents=units_of_claims(after.plan, left.plan)).regions
     assert moves["region_id"].is_unique and len(moves) > 0
     assert sorted(moves["region_id"]) == sorted(plans_page["region_id"])
+
+
+def test_a_region_the_boundaries_do_not_have_is_left_out_of_a_rebalance():
+    # A plan naming US-ZZ (a typo) got, drawn anew on counties, a territory "US-ZZ" at -100% with a rep sent to it:
+    # with no neighbour it was a land mass of its own (a new user's test). It is no unit of a rebalance now.
+    from dataclasses import replace
+
+    from geo.editing import propose_at_level, rebalance_units
+    from territory.edits import rebase
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    territories = list(state.plan.territories)
+    east = [t.territory_id for t in territories].index("NAE")
+    territories[east] = replace(territories[east], region_ids=(*territories[east].region_ids, "US-ZZ"))
+    state = rebase(state, replace(state.plan, territories=tuple(territories)))
+    holders, table, links = rebalance_units(state, "state")
+    assert "US-ZZ" not in holders and "US-ZZ" not in table.index and "US-ZZ" not in links
+    holders, table, links = rebalance_units(state, "state", admitted=False)
+    proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
+                                n_territories=6, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    assert not any("US-ZZ" in t.region_ids or t.name == "US-ZZ" for t in proposal.plan.territories)
