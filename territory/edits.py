@@ -615,7 +615,11 @@ def plan_with_regions_moved(
 
     # A region given back to the territory that holds it through an ancestor alone is no carve-out: a county
     # clicked away and back left its own claim beside its state's, and the plan read as changed (a new user's test).
-    adding = tuple(sorted(r for r in moving if ancestors is None or list_reached or not reached_already(r)))
+    # (unless another territory keeps its own claim on the region, sharing it: the nearer claim would win the
+    # accounts the receiving territory takes; US-NY moved back to a territory that also claims US stayed with the
+    # one it went to, found by the property test)
+    adding = tuple(sorted(r for r in moving if ancestors is None or list_reached or not reached_already(r)
+                          or claims[r] != {territory_id}))  # fmt: skip
     territories = []
     for t in plan.territories:
         kept = t.region_ids if t.territory_id in sharing else tuple(r for r in t.region_ids if r not in moving)
