@@ -570,8 +570,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                if st.session_state.get("reb_locked") or st.session_state.get("reb_locked_regions") else "")
             + ". The figures below are the current plan's; there is nothing to accept."
             # (what the scenario said beyond its name: territories that kept their regions in their country)
-            + (f" {plain(proposal.description.split('; ', 1)[1][:1].upper() + proposal.description.split('; ', 1)[1][1:])}."
-               if "; " in proposal.description else "")
+            + (f" {plain(more[:1].upper() + more[1:])}." if (more := proposal.description.partition('; ')[2]) else "")
         )  # fmt: skip
     else:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")

@@ -42,6 +42,7 @@ from territory.formatting import (  # noqa: F401 (for the pages)
     verb,
 )
 from territory.history import EditHistory
+from territory.plan_files import canonical_plan
 from territory.scoring import score_accounts
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -930,21 +931,6 @@ class NothingChanged(ValueError):
     """An edit that leaves the plan as it is (regions moved to the territory holding them): not a step of history."""
 
 
-def _same_plan(one, other) -> bool:
-    """Whether two plans say the same (the order of a territory's regions aside: a move to the holder lists it last)."""
-    if one == other:
-        return True
-
-    def said(plan) -> dict:
-        data = plan.to_dict()
-        for territory in data["territories"]:
-            territory["region_ids"] = sorted(territory["region_ids"])
-        data["unclaimed_region_ids"] = sorted(data["unclaimed_region_ids"])
-        return data
-
-    return said(one) == said(other)
-
-
 def apply_edit(edit, label: str | None = None) -> PlanState:
     """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step.
 
@@ -952,7 +938,8 @@ def apply_edit(edit, label: str | None = None) -> PlanState:
     """
     history = edit_history()
     state = edit(history.current)
-    if _same_plan(state.plan, history.current.plan):
+    # (each territory's regions as a set: a move to the holder lists the region last)
+    if canonical_plan(state.plan) == canonical_plan(history.current.plan):
         raise NothingChanged("the plan already has it so: nothing changed")
     _store_history(history.push(state, label, stored=_stored_link()))
     return state
