@@ -536,8 +536,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     """rebalance: propose balanced territories for a scenario; the proposal, its moves and handoffs."""
     import numpy as np
 
-    from geo.boundaries import region_labels
-    from geo.editing import proposal_moves, propose_at_level, rebalance_units, unknown_population
+    from geo.boundaries import region_label, region_labels
+    from geo.editing import home_at_level, proposal_moves, propose_at_level, rebalance_units, unknown_population
     from territory.edits import start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
@@ -640,6 +640,12 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.scenario == "rep_joins" and not args.home:
         raise CliInputError("--scenario rep_joins needs --home (the new rep's home region)", column="--home",
                             hint=f"e.g. --home {example}")  # fmt: skip
+    home = home_at_level(args.home, args.level, table) if args.scenario == "rep_joins" else None
+    if home is not None and home != args.home:  # (a state at county level: its most populous county held)
+        warn(f"--home {args.home} at --level {args.level}: the new rep's home is {region_label(home)} ({home}), "
+             + (f"the most populous county of {region_label(args.home)} a territory holds; give a county id for "
+                "another" if args.level == "county" else "its state"))  # fmt: skip
+        args.home = home
     if args.scenario == "rep_joins" and args.home not in holders:
         raise CliInputError(f"home region '{args.home}' is not among the regions being balanced", column="--home",
                             hint=f"Give a region some territory holds at --level {args.level}, e.g. {example}")  # fmt: skip

@@ -446,6 +446,51 @@ def rebalance_units(
     return holders, unit_metrics(state, level, holders, admitted=admitted), region_graph_links(units)
 
 
+def home_at_level(region_id: str | None, level: str, table: pd.DataFrame) -> str | None:
+    """A new rep's home region as a region of ``table`` (:func:`rebalance_units`' regions at ``level``).
+
+    At county level a state stands for its most populous county that a territory holds (its largest city's,
+    where a rep most likely lives; by workload where the population is not known); at state level a county
+    stands for its state. None when neither it nor what stands for it is among the regions.
+
+    Parameters
+    ----------
+    region_id : str or None
+        A region id: a state (``US-CO``) or a county (``US-08031``).
+    level : {"state", "county"}
+    table : DataFrame
+        Indexed by the regions being balanced, with ``population`` and ``workload`` columns.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"population": [715_522, 730_395, np.nan], "workload": [40.0, 31.0, 0.0]},
+    ...                      index=["US-08031", "US-08041", "US-49035"])
+    >>> home_at_level("US-CO", "county", table)  # (El Paso County, Colorado Springs, has more people than Denver)
+    'US-08041'
+    >>> home_at_level("US-08031", "county", table)
+    'US-08031'
+    >>> home_at_level("US-UT", "county", table)  # (Salt Lake County's population unknown: by workload)
+    'US-49035'
+    >>> home_at_level("US-08031", "state", pd.DataFrame(index=["US-CO", "US-UT"]))
+    'US-CO'
+    >>> home_at_level("US-TX", "county", table) is None
+    True
+    """
+    if region_id is None:
+        return None
+    if region_id in table.index:
+        return region_id
+    if level == "county":
+        counties = table.loc[table.index.isin(_counties_by_state().get(region_id, ()))]
+        if counties.empty:
+            return None
+        people = counties["population"] if "population" in counties else pd.Series(dtype=float)
+        by = people if people.notna().any() else counties.get("workload", pd.Series(0.0, index=counties.index))
+        return str(by.fillna(-1).sort_index().idxmax())
+    parent = _state_of_county().get(region_id)
+    return parent if parent in table.index else None
+
+
 def _whole_states(holders: dict[str, str]) -> dict[str, str]:
     """``holders`` with each county folded into its state, held by the territory holding most of its counties.
 

@@ -17,6 +17,7 @@ from geo.boundaries import describe_regions, region_labels, unknown_regions_warn
 from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
+    KEPT_SETTINGS,
     author,
     counted,
     current_engine,
@@ -257,8 +258,14 @@ def _groups_apart(token: str, level: str, admitted: bool, _links, _regions) -> i
 # region counts the accounts its territory takes (its industries and tiers).
 holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
 if scenario == "rep_joins":
+    from geo.editing import home_at_level
+
     labels = level_labels(level)
-    setting("reb_home", unit_table.index[0] if len(unit_table) else None, unit_table.index)
+    # (a home picked at the other level stands for its county or state here: Colorado became Alabama's first
+    # county when the regions were switched to counties)
+    picked = st.session_state.get("reb_home", st.session_state.get(KEPT_SETTINGS, {}).get("reb_home"))
+    setting("reb_home", home_at_level(picked, level, unit_table) or (unit_table.index[0] if len(unit_table) else None),
+            unit_table.index)  # fmt: skip
     options["home_region"] = form[2].selectbox(
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
@@ -703,7 +710,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             else:
                 why = ("The search found no move that brings them closer: the regions at their borders may be reps' "
                        "home regions (they stay with their reps), locked, or held by territories that take other "
-                       "accounts.")  # fmt: skip
+                       "accounts" + (", or whole states may be too large a step: work with US counties (smaller "
+                                     "regions)." if level == "state" else "."))  # fmt: skip
             st.caption(f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. {why}")
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):

@@ -830,6 +830,16 @@ def test_rebalance_moves_are_against_the_plan_as_it_is(capsys, tmp_path):
     assert sum(quotas.values()) == pytest.approx(sum(old.values()), abs=0.05)
 
 
+def test_a_new_rep_s_home_state_at_county_level_is_its_most_populous_county(capsys):
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--level", "county",
+                             "--seconds", "0.5", "--jobs", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err  # (it asked for "a county, e.g. US-01001", Alabama's)
+    assert "the new rep's home is El Paso, CO (US-08041), the most populous county of Colorado" in err
+    moves = {m["region_id"]: m["to_name"] for m in json.loads(out)["moves"]}
+    assert moves["US-08041"] == "Rockies"
+
+
 def test_rebalance_output_stays_clean_when_metis_complains(capfd):
     # 37 territories on the demo's 38 state-level regions: METIS prints complaints (from C, on file descriptor 1,
     # hence capfd), never on our standard output.
