@@ -29,9 +29,14 @@ use_local_assets()
 # Streamlit's wide layout keeps 80 px either side of the page: at a 1280 px window the column was 818 px, and the
 # roster's specialties and the versions' messages were cut (a new user's test). 32 px either side gives 916 px (1,076
 # at 1440). Narrow windows keep Streamlit's own padding. (Style only: Streamlit puts it where it takes no room.)
+# A metric's label wraps rather than ending in "…", and its figure is smaller in a narrow window: at 900 px the
+# Overview's four metrics a row read "Coverage (acc…" and the Edit page's "-29.…" (a new user's test).
 st.html(
     "<style>@media (min-width: 768px) { [data-testid='stMainBlockContainer'] "
-    "{ padding-left: 2rem; padding-right: 2rem; } }</style>"
+    "{ padding-left: 2rem; padding-right: 2rem; } }"
+    "[data-testid='stMetricLabel'] * { white-space: normal !important; text-overflow: clip !important; "
+    "overflow-wrap: anywhere; }"
+    "@media (max-width: 1100px) { [data-testid='stMetricValue'] { font-size: 1.6rem; } }</style>"
 )
 
 pages = [

@@ -50,6 +50,25 @@ def test_the_wide_tables_fit_the_page_without_scrolling_sideways(page, app_url, 
     table.screenshot(path=str(ARTIFACTS / f"table_{path}.png"))
 
 
+@pytest.mark.parametrize(("path", "title"), [("", "Overview"), ("balance", "Balance")])
+def test_the_metrics_are_read_whole_in_a_900_px_window(page, app_url, path, title):
+    # Four metrics a row in the ~600 px beside the sidebar: "Coverage (acc…", "Reps over cap…" (a new user's test).
+    page.set_viewport_size({"width": 900, "height": 900})
+    open_page(page, app_url, path, title)
+    metrics = page.locator('[data-testid="stMetric"]')
+    metrics.first.wait_for(timeout=30_000)
+    assert metrics.count() >= 3
+    cut = metrics.evaluate_all(
+        """els => els.flatMap(m => [...m.querySelectorAll('[data-testid=stMetricLabel] *, [data-testid=stMetricValue] *')]
+            .filter(e => e.scrollWidth > e.clientWidth + 0.5).map(e => e.innerText))"""
+    )
+    assert cut == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    metrics.first.locator("xpath=ancestor::*[@data-testid='stHorizontalBlock'][1]").screenshot(
+        path=str(ARTIFACTS / f"metrics_900_{path or 'overview'}.png")
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "title"), [("balance", "Balance"), ("accounts", "Accounts"), ("coverage_map", "Coverage map")]
 )
