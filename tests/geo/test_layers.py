@@ -75,6 +75,27 @@ def test_uncovered_regions_are_ranked_by_accounts():
     assert gaps["value"].tolist() == [3.0, 3.0]
 
 
+def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
+    # The legend counts the accounts in regions no territory holds; the other pages every account in no territory,
+    # also those a held region's focus turns away (553 against 1,964 on the demo).
+    accounts = pd.DataFrame(
+        {
+            "region_id": ["US-34013", "US-34017", "US-36061", "US-36061", None],
+            "territory_id": [None, None, None, "E", None],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    (gap,) = [e for e in coverage_layers(small_plan(), accounts).legend if e.name.startswith("No territory")]
+    assert gap.detail == "2 accounts in 1 region"
+    assert gap.hover == (
+        "No territory (coverage gap) — 2 accounts in 1 region that no territory holds; 1 more account is in no "
+        "territory though a territory holds their region (its industry or tier focus turns them away): 3 in no "
+        "territory in all, as the Overview and Accounts pages count them"
+    )
+    (gap,) = [e for e in coverage_layers(small_plan(), accounts.iloc[[0, 1, 3]]).legend if e.name.startswith("No")]
+    assert gap.hover == "No territory (coverage gap) — 2 accounts in 1 region that no territory holds"
+
+
 def test_map_html_escapes_user_strings_and_uses_no_cdn():
     plan = small_plan(name=EVIL)
     accounts = pd.DataFrame(
