@@ -97,7 +97,10 @@ def _use_uploaded_plan(confirmed: bool = False) -> None:
     st.session_state["plan_upload_outcome"] = ("success", upload.name, notes, unknown_regions_warning(loaded_plan))
 
 
-st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps.")
+# (the inactive ones said: "12 reps" here beside the Overview's "11 active reps" read as a rep lost, a new user's test)
+active = sum(r.active for r in plan.reps)
+st.write(f"In use: **{plain(plan.name)}** — {len(plan.territories)} territories, {len(plan.reps)} reps"
+         + (f" ({active} active)." if active < len(plan.reps) else "."))  # fmt: skip
 plan_upload = st.file_uploader("Upload a plan (JSON or YAML)", type=["json", "yaml", "yml"], key="plan_upload")
 if plan_upload is not None:
     st.button("Use this plan", on_click=_use_uploaded_plan)

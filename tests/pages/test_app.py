@@ -490,11 +490,13 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
     raw["name"] = "Uploaded plan"
     raw["territories"][0]["region_ids"] = [*raw["territories"][0]["region_ids"], "US-ZZ"]
+    raw["reps"][0]["active"] = False
     open_page(app, "pages/data_sources.py")
     app.file_uploader(key="plan_upload").set_value(("mine.json", json.dumps(raw).encode(), "application/json")).run()
     next(b for b in app.button if b.label == "Use this plan").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    assert any("In use: **Uploaded plan**" in m.value for m in app.markdown)
+    # (the inactive rep said: "12 reps" here against the Overview's "11 active reps")
+    assert any("In use: **Uploaded plan** — 6 territories, 12 reps (11 active)." in m.value for m in app.markdown)
     assert any("Loaded plan from mine.json" in x.value.replace("\\", "") for x in app.success)
     assert any("US\\-ZZ" in w.value or "US-ZZ" in w.value for w in app.warning)
     # It is a plan of its own: the Plans page calls it not stored yet, and saving it makes a new plan.
