@@ -681,7 +681,11 @@ if conflict:
         "draft, or drop yours and open theirs.",
         icon=":material/merge:",
     )
-    their_diff = diff_plans(store.load(plan_id, base).plan, theirs.plan)
+    # (counted as Compare counts them, county by county where either version hands out counties: "1 region moved"
+    # here was "77 regions moved" there for the same change, Oklahoma as a state and its 77 counties)
+    ours_then = store.load(plan_id, base).plan
+    their_diff = diff_plans(ours_then, theirs.plan, parents=units_of_claims(ours_then, theirs.plan),
+                            region_label=region_label)  # fmt: skip
     st.markdown(
         f"Their changes: {counted(len(their_diff.regions), 'region')} moved, "
         f"{counted(their_diff.territories_changed, 'territory change')}, "

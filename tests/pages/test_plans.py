@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from territory import plan_from_dict
 from territory.store import PlanStore
-from tests.conftest import app_session, demo_state
+from tests.conftest import DEMO_PLAN, app_session, demo_state
 from tests.pages.test_rebalance import assert_shows_saved_reps
 
 
@@ -248,6 +248,29 @@ def test_two_managers_save_the_same_draft_and_merge(data_dir):
     assert (bo.session_state["edit_history"].current.result.set_index("account_id")["rep_id"].astype(object)
             .fillna("-").equals(saved.astype(object).fillna("-")))  # fmt: skip
     assert_shows_saved_reps(go(session(), "pages/accounts.py"), bo, saved)
+
+
+def test_their_changes_count_regions_as_compare_does(data_dir):
+    # Where a version hands out counties, a state that changed hands counts its counties, on Compare and here alike
+    # (here "1 region moved", there "77 regions moved": Oklahoma, after a county was carved out elsewhere).
+    from geo.editing import units_of_claims
+    from territory import load_plan
+    from territory.plan_diff import diff_plans
+
+    ana, bo = session(), session()
+    go(ana, "pages/edit_map.py")
+    ana.radio(key="edit_level").set_value("county").run()
+    move(ana, ["US-34013"], "NAE")  # (Essex County, New Jersey, carved out of its state's territory)
+    ana.radio(key="edit_level").set_value("state").run()
+    move(ana, ["US-OK"], "USW")
+    move(bo, ["US-WA"], "CAW")
+    save(ana, "Essex east, Oklahoma west", author="ana")
+    save(bo, "WA to Canada West", author="bo")
+    said = next(m.value for m in bo.markdown if m.value.startswith("Their changes: "))
+    base, theirs = load_plan(DEMO_PLAN), plan_of(ana)
+    compared = diff_plans(base, theirs, parents=units_of_claims(base, theirs))
+    assert len(compared.regions) > 77  # Oklahoma's 77 counties and Essex County
+    assert said.startswith(f"Their changes: {len(compared.regions):,} regions moved"), said
 
 
 def test_a_merge_shows_what_both_changed_and_keeps_the_side_chosen(data_dir):
