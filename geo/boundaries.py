@@ -199,8 +199,13 @@ def _ids_by_label() -> dict[str, tuple[str, ...]]:
     return {label: tuple(sorted(ids)) for label, ids in found.items()}
 
 
-def regions_named(text: str) -> tuple[str, ...]:
+def regions_named(text: str, *, within=None) -> tuple[str, ...]:
     """The bundled regions ``text`` names: its id (any case, aliases too), else every region with that label.
+
+    Two letters name a US state or Canadian province by its postal code too (``NY``, ``ON``), and where a
+    country has the same code both are named (``MA``: Morocco and Massachusetts). ``within``: region ids (a
+    plan's claims); where several regions are named and some are, or lie in, one of these, only those are kept
+    (``MA`` in a plan of US states is Massachusetts), else those in a country one of these lies in.
 
     Examples
     --------
@@ -208,13 +213,49 @@ def regions_named(text: str) -> tuple[str, ...]:
     (('US-TX',), ('US-TX',), ('US-36047',), ())
     >>> len(regions_named("Georgia"))  # (the state, and the country)
     2
+    >>> regions_named("ny"), regions_named("ON"), regions_named("MA"), regions_named("gb")
+    (('US-NY',), ('CA-ON',), ('MA', 'US-MA'), ('GB',))
+    >>> regions_named("MA", within={"US-NY", "US-MA"}), regions_named("CA", within={"US"})
+    (('US-MA',), ('US-CA',))
+    >>> regions_named("Georgia", within={"US-GA", "GE"})  # (both claimed: both named)
+    ('GE', 'US-GA')
+    >>> regions_named("MD", within={"US-NY"}), regions_named("MD", within={"DE"})  # (by the countries held)
+    (('US-MD',), ('MD', 'US-MD'))
     """
     from territory.regions import normalize_region_id
 
     region_id = normalize_region_id(text)
-    if region_id in _labels():
-        return (region_id,)
-    return _ids_by_label().get(str(text).strip().casefold(), ())
+    labels = _labels()
+    postal = (
+        tuple(f"{country}-{region_id}" for country in ("US", "CA") if f"{country}-{region_id}" in labels)
+        if len(region_id) == 2 and region_id.isalpha()
+        else ()
+    )
+    if region_id in labels or postal:
+        found = ((region_id,) if region_id in labels else ()) + postal
+    else:
+        found = _ids_by_label().get(str(text).strip().casefold(), ())
+    if within is None or len(found) < 2:
+        return found
+    within, parents = set(within), _parents()
+    inside = tuple(r for r in found if any(a in within for a in _lineage(r, parents)))
+    # (else those in a country the plan works in: "MD" in a plan of some US states is Maryland, not Moldova)
+    countries = {_lineage(r, parents)[-1] for r in within}
+    return inside or tuple(r for r in found if _lineage(r, parents)[-1] in countries) or found
+
+
+@lru_cache(maxsize=1)
+def _parents() -> dict[str, str]:
+    table = _region_table().dropna(subset=["parent_id"])
+    return dict(zip(table["region_id"], table["parent_id"].astype(str), strict=True))
+
+
+def _lineage(region_id: str, parents: dict[str, str]) -> list[str]:
+    """The region and the regions it lies in, nearest first (``US-36061``, ``US-NY``, ``US``)."""
+    out = [region_id]
+    while out[-1] in parents and len(out) < 8:
+        out.append(parents[out[-1]])
+    return out
 
 
 def describe_regions(region_ids, *, shown: int = 4) -> str:

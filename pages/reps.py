@@ -57,6 +57,7 @@ by_text = {
 # Where each rep lives, by the name the map gives it (a plan from scratch places reps where they live): a new user
 # could not see the homes that decided who went where.
 _homes = {r.rep_id: r.home_region for r in plan.reps if r.home_region}
+_claimed = plan.claimed_region_ids()
 
 
 def home_of(text, rep_id=None) -> tuple[str | None, str]:
@@ -69,13 +70,17 @@ def home_of(text, rep_id=None) -> tuple[str | None, str]:
         return None, ""
     if rep_id in _homes and text == region_label(_homes[rep_id]):
         return _homes[rep_id], ""
-    found = regions_named(text)
+    # (a two-letter code is a state's or province's too, and the one the plan's territories hold wins: "MA" was
+    # Morocco and "NY" no region at all, a new user's test)
+    found = regions_named(text, within=_claimed)
     if len(found) == 1:
         return found[0], ""
     if found:
-        return None, f"Home '{text}' names {len(found)} regions ({', '.join(found)}); type one of these ids."
+        named = " or ".join(f"{region_label(r)} ({r})" for r in found)
+        return None, f"Home '{text}' could be {named}; type the id of the one you mean."
     return None, (f"Home '{text}' is not a region; type a state, province, country or county as the map names "
-                  "it (e.g. Texas, Kings, NY) or its id (US-TX).")  # fmt: skip
+                  "it (Texas, Ontario, Germany, or a county with its state: Kings, NY), a state's or province's "
+                  "two letters (TX) or its id (US-TX).")  # fmt: skip
 
 
 roster = pd.DataFrame(

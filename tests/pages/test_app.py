@@ -633,6 +633,33 @@ def test_the_roster_shows_where_reps_live_and_a_new_home_is_kept(app):
     assert "Tom Becker" in shown and "Home 'Atlantis' is not a region" in shown
 
 
+def test_a_home_typed_as_two_letters_is_the_state_the_plan_works_in(app):
+    # A new user's 35 reps with homes MA, MD, NY, ON: MA became Morocco and MD Moldova (country codes), and NY, ON
+    # were refused as no region.
+    from territory import plan_from_dict
+
+    open_page(app, "pages/reps.py")
+    roster = app.data_editor[0].value
+    rows = {n: int(roster.index[roster["name"] == n][0]) for n in ("Tom Becker", "Aisha Okafor", "Luke Anderson")}
+    homes = {"Tom Becker": "MA", "Aisha Okafor": "md", "Luke Anderson": "ON"}
+    app.session_state["roster_editor"] = {"edited_rows": {rows[n]: {"home": h} for n, h in homes.items()},
+                                          "added_rows": [], "deleted_rows": []}  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.error, [e.value for e in app.error]
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    got = {r.name: r.home_region for r in plan.reps if r.name in homes}
+    # Massachusetts is held by a territory, Morocco is not; Maryland by none, but the plan works in the US
+    assert got == {"Tom Becker": "US-MA", "Aisha Okafor": "US-MD", "Luke Anderson": "CA-ON"}
+    # Puerto Rico is both a country-level region and a US state-level one: asked which
+    app.session_state["roster_editor"] = {"edited_rows": {rows["Tom Becker"]: {"home": "PR"}}, "added_rows": [],
+                                          "deleted_rows": []}  # fmt: skip
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Home 'PR' could be Puerto Rico (PR) or Puerto Rico (US-PR); type the id of the one you mean" in shown
+
+
 def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     open_page(app, "pages/reps.py")
     roster = app.data_editor[0].value
