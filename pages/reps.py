@@ -186,6 +186,17 @@ edited = st.data_editor(
 )
 
 
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+
+
+# Rows added with "+" and left empty (no name, home, territories, specialties or CRM owner typed) are not reps:
+# 21 of them refused Apply with "Row 36 (new rep): Name is empty" (a new user's test).
+TYPED = ["name", "home", "territories", "specialties", "salesforce_user_id", "hubspot_owner"]
+untouched = edited["rep_id"].map(lambda r: _text(r) not in existing_names) & edited[TYPED].map(_text).eq("").all(axis=1)
+edited = edited[~untouched]
+
+
 def split(text) -> list[str]:
     """The comma-separated items of a cell (none for an empty cell, NaN included)."""
     if text is None or (isinstance(text, float) and text != text):
@@ -196,10 +207,6 @@ def split(text) -> list[str]:
 def territory_of(text: str) -> str | None:
     """The territory id a roster cell's item names: an id, or a name in any case."""
     return by_text.get(text) or by_text.get(text.strip().casefold())
-
-
-def _text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 
 
 # A Quota % typed above this share (1,000%) is refused unless the rep had it: 112 typed for 112% read 11,200%.
@@ -296,7 +303,40 @@ def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
     return reps, [r for r in existing if r not in kept]
 
 
-changed = not edited.drop(columns=READ_ONLY).equals(roster.drop(columns=READ_ONLY))
+def crm_users_kept(before, after) -> list[str]:
+    """Reps renamed whose CRM users stayed: the CRM files give the renamed rep's accounts to the old rep's user.
+
+    A new user typed a team of their own over the demo's rows: the files sent their accounts to the demo's users.
+    """
+    out = []
+    for rep in after.reps:
+        if rep.rep_id not in existing_names:
+            continue
+        old = before.rep(rep.rep_id)
+        if old.name.strip().casefold() == rep.name.strip().casefold():
+            continue
+        kept = []
+        if old.salesforce_user_id and rep.salesforce_user_id == old.salesforce_user_id:
+            kept.append(f"Salesforce user {old.salesforce_user_id}")
+        if old.hubspot_owner and rep.hubspot_owner == old.hubspot_owner:
+            kept.append(f"HubSpot owner {old.hubspot_owner}")
+        if kept:
+            out.append(f"{rep.name} (was {old.name}) keeps {old.name}'s {' and '.join(kept)}.")
+    return out
+
+
+def _cells(frame: pd.DataFrame) -> list[tuple]:
+    """The editable cells as plain values (a table with an added row, dropped as empty, came back with other dtypes)."""
+
+    def plain_value(value):
+        if isinstance(value, float) and value == value and value.is_integer():
+            return int(value)
+        return _text(value) if value is None or isinstance(value, (str, float)) else value
+
+    return [tuple(plain_value(v) for v in row) for row in frame.drop(columns=READ_ONLY).itertuples(index=False)]
+
+
+changed = _cells(edited) != _cells(roster)
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     problems = roster_problems(edited)
     if problems:
@@ -343,10 +383,18 @@ if st.button("Apply changes and re-run the assignment", type="primary", disabled
             )
             if removed:
                 st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
+            st.session_state["roster_crm_kept"] = crm_users_kept(plan, new_plan)
             st.rerun()
 
 if st.session_state.get("last_roster_change") and st.session_state.get("roster_removed"):
     st.info("Removed from the team: " + plain(", ".join(st.session_state.pop("roster_removed"))) + ".")
+if st.session_state.get("last_roster_change") and st.session_state.get("roster_crm_kept"):
+    st.warning(
+        "\n".join(f"- {plain(line)}" for line in st.session_state.pop("roster_crm_kept"))
+        + "\n\nThe Plans page's CRM files give their accounts to these CRM users: if the rep is another person, "
+        "change them (**Show rep ids and CRM owners**, above the table) and apply.",
+        icon=":material/badge:",
+    )
 last = st.session_state.get("last_roster_change")
 moved = last[1] if last is not None and last[0] == st.session_state.get("plan_json") else None
 if moved is not None:

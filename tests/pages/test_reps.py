@@ -128,6 +128,39 @@ def test_a_new_rep_with_active_left_blank_joins_the_team_active(app):
     assert not reps["Ian Ross"].active
 
 
+def test_rows_added_and_left_empty_are_not_reps(app):
+    # A new user pasted 35 reps and clicked "+" a few times: 21 empty rows refused Apply ("Name is empty").
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    before = len(plan_from_dict(json.loads(app.session_state["plan_json"])).reps)
+    app.session_state["roster_editor"] = {
+        "edited_rows": {},
+        "added_rows": [{"name": "Zoe Park", "capacity": 40, "territories": "US West"}, {"active": True}, {}],
+        "deleted_rows": [],
+    }
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.error, [e.value for e in app.error]
+    reps = plan_from_dict(json.loads(app.session_state["plan_json"])).reps
+    assert len(reps) == before + 1 and reps[-1].name == "Zoe Park"
+    # Only empty rows: nothing to apply
+    app.session_state["roster_editor"] = {"edited_rows": {}, "added_rows": [{}], "deleted_rows": []}
+    app.run()
+    assert next(b for b in app.button if b.label.startswith("Apply changes")).disabled
+
+
+def test_a_rep_renamed_is_told_the_crm_users_stay(app):
+    # A new user typed their team over the demo's rows: the CRM files gave Ann Rep's accounts to Sarah Chen's users.
+    _apply(app, "Sarah Chen", {"name": "Ann Rep"})
+    (said,) = [w.value.replace("\\", "") for w in app.warning if "CRM users" in w.value]
+    assert "Ann Rep (was Sarah Chen) keeps Sarah Chen's Salesforce user 0058a0000000001AAA and HubSpot owner " in said
+    assert "sarah.chen@example.com" in said
+    # her own users typed as well: nothing to say
+    _change_roster(app, "Marcus Johnson", {"name": "Bo Lund", "salesforce_user_id": "0058a0000000099AAA",
+                                        "hubspot_owner": "bo@example.com"})  # fmt: skip
+    assert not [w.value for w in app.warning if "CRM users" in w.value]
+
+
 @pytest.mark.parametrize(
     ("change", "said"),
     [
