@@ -213,6 +213,8 @@ def read_accounts(
             from geo.boundaries import region_label
 
             text += f": in {region_label(region)} as a whole, for a territory that holds all of it"
+            # (what to do, as every problem says: a new user's nine "New York, NY" rows said only where they went)
+            text += " (give its ZIP or its coordinates to place it in its county)"
         problems.append(_problem(accounts, idx, *_at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"]), text,
                                  "warning"))  # fmt: skip
     # A row whose coordinates fell back on an address that cannot be placed is one problem, skipped: its

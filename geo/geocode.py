@@ -40,6 +40,30 @@ def _fold(values: pd.Series) -> pd.Series:
     return values.map(dict(zip(uniques, uniques.map(fold_one), strict=True))).astype(object)
 
 
+# A city's words written short or long are the same key ("St. Louis" and "Saint Louis", "Ft Worth"), and New York
+# is New York City (the table's name: "New York, NY" was placed by state, a new user's test).
+_CITY_WORDS = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt"}
+_CITY_NAMES = {"new york city": "new york", "nyc": "new york"}
+
+
+def _city_keys(values: pd.Series) -> pd.Series:
+    """:func:`_fold`, with a city's words written one way.
+
+    Examples
+    --------
+    >>> _city_keys(pd.Series(["St. Louis", "Saint Louis", "Fort Worth", "New York City", "NYC", "Mount Vernon"])).tolist()
+    ['st louis', 'st louis', 'ft worth', 'new york', 'new york', 'mt vernon']
+    """
+    folded = _fold(values)
+    uniques = folded.drop_duplicates()
+
+    def one(key: str) -> str:
+        key = " ".join(_CITY_WORDS.get(word, word) for word in key.split())
+        return _CITY_NAMES.get(key, key)
+
+    return folded.map(dict(zip(uniques, uniques.map(one), strict=True))).astype(object)
+
+
 @lru_cache(maxsize=1)
 def _zips() -> pd.DataFrame:
     return pd.read_csv(GEOCODE_DIR / "zips.csv.gz", dtype={"zip": str})[["zip", "lat", "lon"]]
@@ -50,7 +74,7 @@ def _cities() -> pd.DataFrame:
     cities = pd.read_csv(
         GEOCODE_DIR / "cities.csv.gz", dtype={"admin1": object, "country": object}, keep_default_na=False
     )
-    cities["city_key"] = _fold(cities["name"].astype(object)).astype(object)
+    cities["city_key"] = _city_keys(cities["name"].astype(object))
     # admin1 is the USPS / Canadian postal code in the US and Canada: make it a region id.
     north_america = cities["country"].isin(["US", "CA"]).to_numpy()
     cities["state_id"] = np.where(north_america, cities["country"] + "-" + cities["admin1"], "")
@@ -243,7 +267,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
 def _place_cities(out, problems, faults, usable, city, states, country) -> None:
     table = _cities()
     rows = pd.DataFrame(
-        {"city_key": _fold(city[usable]), "state_id": states[usable], "country": country[usable]}
+        {"city_key": _city_keys(city[usable]), "state_id": states[usable], "country": country[usable]}
     ).reset_index()
     with_state = rows[rows["state_id"] != ""]
     hit_state = with_state.merge(
@@ -264,7 +288,7 @@ def _place_cities(out, problems, faults, usable, city, states, country) -> None:
     missed = usable & ~usable.index.isin(hits.index)
     if missed.any():
         known = set(table["city_key"])
-        ambiguous = missed & city.index.isin(alone["index"]) & _fold(city).map(lambda k: k in known).astype(bool)
+        ambiguous = missed & city.index.isin(alone["index"]) & _city_keys(city).map(lambda k: k in known).astype(bool)
         problems[ambiguous] += "city '" + city[ambiguous] + "' is ambiguous without a state or country; "
         faults[ambiguous] += "city;"
         not_found = missed & ~ambiguous

@@ -1256,6 +1256,8 @@ def show_row_problems(problems: pd.DataFrame) -> None:
                        "severity": labelled({"width": widths["severity"]}, "Severity",
                                             "skipped: the row is not on the map; warning: it is, a field ignored")},
     )  # fmt: skip
+    if len(problems) > PROBLEM_ROWS:  # (the table's scroll bar shows only on hover: 10 of 11 read as all of them)
+        st.caption(f"{PROBLEM_ROWS} of the {len(problems):,} rows in view: scroll the table for the others.")
 
 
 def _blanks_as_missing(data):

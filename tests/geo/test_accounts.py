@@ -271,6 +271,17 @@ CA2,M5V 3L9,Toronto,,CA
     assert not {"CA1", "CA2"} & set(problems.index)
 
 
+def test_new_york_saint_and_fort_are_found_however_they_are_written(write_csv):
+    # "New York, NY" was placed by state (the table names it New York City: a new user's test)
+    path = write_csv("id,city,state,country\nA,New York,NY,US\nB,NYC,NY,US\nC,St. Louis,MO,US\nD,Saint Paul,MN,US\n"
+                     "E,Ft. Worth,TX,US\nF,Mount Vernon,NY,US\n")  # fmt: skip
+    load = read_accounts(path)
+    assert load.problems.empty, load.problems
+    acc = load.accounts.set_index("account_id")
+    assert (acc["geocode_source"] == "city").all()
+    assert acc.loc["A", "lat"] == acc.loc["B", "lat"] and abs(acc.loc["A", "lat"] - 40.71) < 0.1
+
+
 def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a_county(write_csv):
     from geo.join import locate_accounts
 
@@ -281,10 +292,11 @@ def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a
     problems = load.problems.set_index("account_id")["problem"]
     assert problems["A"] == (
         "ZIP '99999' not found; placed by country instead: in United States of America as a whole, for a territory "
-        "that holds all of it"
+        "that holds all of it (give its ZIP or its coordinates to place it in its county)"
     )
     assert problems["B"].endswith(
-        "placed by state instead: in Louisiana as a whole, for a territory that holds all of it"
+        "placed by state instead: in Louisiana as a whole, for a territory that holds all of it (give its ZIP or its "
+        "coordinates to place it in its county)"
     )
     located = locate_accounts(load.accounts).accounts.set_index("account_id")
     assert located.loc["A", "region_id"] == "US" and located.loc["A", "region_level"] == "country"

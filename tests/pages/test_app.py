@@ -419,6 +419,21 @@ def test_a_row_with_swapped_coordinates_is_in_the_rows_with_problems(app):
     assert "swapped; exchange the two values on this line" in table.loc[0, "problem"]
 
 
+def test_more_problems_than_the_table_shows_are_said_under_it(app):
+    # 11 problems, 10 rows in view and the scroll bar shown only on hover: the eleventh went unseen.
+    from pages.shared import PROBLEM_ROWS
+
+    open_page(app, "pages/accounts.py")
+    rows = "".join(f"B{i},Bad,95,{i}\n" for i in range(PROBLEM_ROWS + 1))
+    upload(app, "bad.csv", f"id,name,lat,lon\nA1,Acme,40.71,-74.0\n{rows}".encode())
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    problems = next(e for e in app.expander if e.label.startswith("Rows with problems"))
+    assert len(problems.dataframe[0].value) == PROBLEM_ROWS + 1
+    assert [c.value for c in problems.caption] == [
+        f"{PROBLEM_ROWS} of the {PROBLEM_ROWS + 1} rows in view: scroll the table for the others."
+    ]
+
+
 def test_one_column_mapped_to_two_fields_is_warned_before_loading(app):
     # Value and Cycle length both mapped to "amount", or Latitude and Longitude to one column, went unsaid.
     open_page(app, "pages/accounts.py")
