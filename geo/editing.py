@@ -758,7 +758,9 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
                            if r not in units and parent.get(r) in units})  # fmt: skip
     proposal = propose(
         state.plan, graph, holders, replaces=replaces, region_label=region_label,
-        unit_parents=unit_parents(table.index, level), region_points=region_points(table.index),
+        unit_parents=unit_parents(table.index, level),
+        # (and the reps' homes: one living outside the regions is placed nearest to home)
+        region_points=region_points([*table.index, *(r.home_region for r in state.plan.reps if r.home_region)]),
         area_parents={u: s for u in table.index if (s := _state_of_county().get(u))},
         recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
     )  # fmt: skip

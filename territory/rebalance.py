@@ -987,7 +987,7 @@ def propose(
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
-        homes = _rep_homes(plan.reps, graph, unit_parents or {})
+        homes = _rep_homes(plan.reps, graph, unit_parents or {}, points=region_points)
         # Old territories whose every claim is a unit or one the units replace, though they hold no unit (a county
         # carve-out folded into its state at state level): drawn anew, they are gone, not kept empty with their reps.
         held_units, replacing, holding = set(graph.region_ids), set(replaces), set(current)
@@ -1048,8 +1048,8 @@ def propose(
                                 + " (no other rep free within reach)")  # fmt: skip
         if idle:
             description += (
-                f"; {len(idle)} rep{'s' if len(idle) > 1 else ''} keep no territory and are set inactive: "
-                + ", ".join(idle)
+                f"; {len(idle)} rep{'s keep' if len(idle) > 1 else ' keeps'} no territory and "
+                f"{'are' if len(idle) > 1 else 'is'} set inactive: " + ", ".join(idle)
             )
         renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
@@ -1604,10 +1604,21 @@ def _without(graph: RegionGraph, region_ids) -> RegionGraph:
     return RegionGraph(tuple(graph.region_ids[i] for i in keep), metrics, neighbours)
 
 
-def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd.Series | None = None) -> dict:
+def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd.Series | None = None,
+               points: Mapping[str, tuple[float, float]] | None = None) -> dict:  # fmt: skip
     """Active rep id → the unit of their home: the home region itself, or the busiest unit of a home state.
 
-    With ``holders``, only a unit that the rep's own territory holds counts.
+    With ``holders``, only a unit that the rep's own territory holds counts. With ``points`` (region id → latitude,
+    longitude), a home outside every unit is the unit nearest to it: a plan drawn anew on the regions the
+    territories hold sets no rep inactive for living outside them.
+
+    Examples
+    --------
+    >>> graph = RegionGraph(("US-TX", "US-KS"), pd.DataFrame({"w": [3.0, 1.0]}), ((1,), (0,)))
+    >>> pia = Rep("R1", "Pia", home_region="US-OK")
+    >>> _rep_homes([pia], graph, {}), _rep_homes([pia], graph, {}, points={"US-TX": (31.5, -99.3),
+    ...                                                                   "US-KS": (38.5, -98.4), "US-OK": (35.6, -97.5)})
+    ({}, {'R1': 'US-KS'})
     """
     weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=list(graph.region_ids))
     units = set(graph.region_ids)
@@ -1622,6 +1633,14 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
             inside = [u for u in inside if holders.get(u) in rep.territory_ids]
         if inside:
             homes[rep.rep_id] = max(inside, key=lambda u: (weight.get(u, 0.0), u))
+        elif holders is None and points and rep.home_region in points:
+            # (a new user's rep living in Oklahoma, which no territory held, was set inactive while a territory
+            # had no rep)
+            lat, lon = points[rep.home_region]
+            scale = np.cos(np.radians(lat))
+            near = [(((p[0] - lat) ** 2 + ((p[1] - lon) * scale) ** 2), u) for u in units if (p := points.get(u))]
+            if near:
+                homes[rep.rep_id] = min(near)[1]
     return homes
 
 

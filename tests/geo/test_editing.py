@@ -446,6 +446,32 @@ def test_a_territory_claiming_the_whole_us_that_goes_hands_on_its_claim():
     assert after.loc[served, "territory_id"].notna().all()  # every account served before still is
 
 
+def test_a_plan_drawn_anew_keeps_a_rep_living_outside_its_regions_working_near_home():
+    # A new user's rep living in Oklahoma, which no territory held, was set inactive ("1 rep keep no territory")
+    # while a territory had no rep: the rep works the territory nearest to home.
+    from dataclasses import replace
+
+    from geo.editing import propose_at_level, rebalance_units
+    from territory.edits import rebase
+    from tests.conftest import demo_state
+
+    state = demo_state()
+    assert "US-OK" not in rebalance_units(state, "state")[0]
+    reps = list(state.plan.reps)
+    reps[0] = replace(reps[0], home_region="US-OK", territory_ids=())
+    state = rebase(state, replace(state.plan, reps=tuple(reps)))
+    holders, table, links = rebalance_units(state, "state", admitted=False)
+    proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
+                                n_territories=6, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    placed = proposal.plan.rep(reps[0].rep_id)
+    assert placed.active and len(placed.territory_ids) == 1, proposal.description
+    assert "set inactive" not in proposal.description
+    # the territory nearest to Oklahoma: one holding a state that borders it
+    near = {"US-TX", "US-KS", "US-AR", "US-MO", "US-CO", "US-NM", "US-NE"}
+    (territory,) = [t for t in proposal.plan.territories if t.territory_id == placed.territory_ids[0]]
+    assert near & set(territory.region_ids), territory
+
+
 def test_a_county_carved_out_among_states_keeps_the_islands_linked():
     # A county unit among state units (carved out for another territory) is inside its state's shape: the islands
     # are still linked across the sea (they were left as parts of their own, and a plan from scratch refused).
