@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--keep-countries", action="store_true", default=None,
                            help="trade a region only with territories holding a touching region of its country\n"
                                 "(Idaho not to a territory of Canadian provinces); off by default")  # fmt: skip
+    rebalance.add_argument("--cover", choices=("held", "countries"), default=None,
+                           help="territories: draw over the regions the territories hold (default), or over every\n"
+                                "region of the countries the accounts are in, held or not")  # fmt: skip
     rebalance.add_argument("--seconds", type=float, default=2.0, help="search time (default 2)")
     rebalance.add_argument("--seed", type=int, default=0,
                            help="random seed (default 0); with --jobs, the same plan again on any machine")  # fmt: skip
@@ -565,6 +568,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         if args.scenario == "territories" and value not in (None, []):
             raise CliInputError(f"{option} has no effect on a plan from scratch (--scenario territories)",
                                 column=option.split("/")[0], hint=f"Leave {option} out")  # fmt: skip
+    if args.cover is not None and args.scenario != "territories":
+        raise CliInputError(f"--cover is for a plan from scratch (--scenario territories), not {args.scenario}",
+                            column="--cover", hint="Add --scenario territories --territories K, or leave --cover out")  # fmt: skip
+    args.cover = args.cover or "held"
     args.keep = 1.0 if args.keep is None else args.keep
     args.by_capacity = True if args.by_capacity is None else args.by_capacity
     if not (args.keep >= 0 and np.isfinite(args.keep)):
@@ -630,7 +637,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     regions = region_table()
     state = start(plan, accounts, regions, keep=kept_reps(args.plan, plan, warn))
     # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
-    holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories")
+    holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories",
+                                            cover=args.cover)  # fmt: skip
     note = unknown_population(table, args.metrics)
     if note:
         warn(note)

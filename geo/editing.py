@@ -408,9 +408,12 @@ def _projected(level: str) -> gpd.GeoDataFrame:
     return layer.reset_index(drop=True)
 
 
+COVERS = ("held", "countries")
+
+
 def rebalance_units(
-    state, level: str = "state", *, admitted: bool = True
-) -> tuple[dict[str, str], pd.DataFrame, dict[str, tuple[str, ...]]]:
+    state, level: str = "state", *, admitted: bool = True, cover: str = "held"
+) -> tuple[dict[str, str | None], pd.DataFrame, dict[str, tuple[str, ...]]]:
     """The regions a rebalance works on at ``level``: who holds them, their metrics and how they link.
 
     Parameters
@@ -421,11 +424,16 @@ def rebalance_units(
     admitted : bool, default True
         Count only the accounts that the region's territory takes (its industry focus and tiers): what the
         territories carry. False: every account in the region (for territories drawn anew, which take all).
+    cover : {"held", "countries"}, default "held"
+        ``held``: the regions the territories hold. ``countries``: those and every region at ``level`` of the
+        countries the accounts are in (all US states or counties, all Canadian provinces; another country whole),
+        held by no territory where none holds them: a plan drawn anew over a team's own accounts, whatever the
+        plan held before (:func:`country_regions`).
 
     Returns
     -------
     holders : dict
-        Region id → territory id, for every region held by a territory at this level.
+        Region id → territory id, for every region held by a territory at this level (None: held by none).
     table : DataFrame
         Indexed by those region ids (sorted): ``workload``, ``accounts``, ``value`` (of the accounts in the region)
         and ``population`` (people, :func:`geo.population.population`).
@@ -442,8 +450,56 @@ def rebalance_units(
         # Drawn anew at state level, every state is a unit, counties carved out of it too (the draft a county-level
         # proposal leaves lists the counties of the states it splits): the new plan is drawn on states.
         holders = _whole_states(holders)
+    if cover not in COVERS:
+        raise ValueError(f"`cover` was {cover!r} but is expected to be one of {list(COVERS)}")
+    if cover == "countries":
+        # (a new user's own accounts in states the demo's territories did not hold were left out of a plan drawn
+        # anew: 210 accounts in New Jersey, Maryland, Oklahoma … in no territory)
+        region_ids = state.result["region_id"].dropna() if len(state.result) else pd.Series(dtype=object)
+        inside = set(unit_of(region_ids, list(holders)).dropna()) if len(holders) else set()
+        holders = {**{r: None for r in country_regions(region_ids, level) if r not in inside}, **holders}
     units = sorted(holders)
-    return holders, unit_metrics(state, level, holders, admitted=admitted), region_graph_links(units)
+    table = unit_metrics(state, level, holders, admitted=admitted, unheld=cover == "countries")
+    return holders, table, region_graph_links(units)
+
+
+def country_regions(region_ids, level: str = "state") -> list[str]:
+    """Every region at ``level`` of the countries ``region_ids`` lie in (a plan drawn over a team's accounts).
+
+    The US by its states (``county``: its counties), Canada by its provinces and any other country whole; the US
+    island areas (Puerto Rico, Guam …) only where a region of theirs is given.
+
+    Examples
+    --------
+    >>> regions = country_regions(["US-36061", "CA-ON", "DE"])
+    >>> len([r for r in regions if r.startswith("US-")]), len([r for r in regions if r.startswith("CA-")])
+    (51, 13)
+    >>> "DE" in regions, "FR" in regions, "US-PR" in regions, "US-PR" in country_regions(["US-72001"])
+    (True, False, False, True)
+    >>> len(country_regions(["US-TX"], "county")) > 3000
+    True
+    """
+    from geo.boundaries import region_table
+
+    table = region_table().set_index("region_id")
+    parent = table["parent_id"]
+    given = {str(r) for r in region_ids}
+    lineage = set(given)
+    frontier = set(given)
+    for _ in range(4):  # county → state → (island area) → country
+        frontier = {str(parent[r]) for r in frontier if r in parent.index and isinstance(parent[r], str)}
+        lineage |= frontier
+    countries = {r.split("-", 1)[0] for r in lineage}
+    islands = {*US_ISLAND_AREAS, *(f"US-{a}" for a in US_ISLAND_AREAS)}
+    out = []
+    for region_id in _selectable(level)["region_id"]:
+        if region_id.split("-", 1)[0] not in countries:
+            continue
+        area = {region_id, parent.get(region_id)}
+        if area & islands and not area & lineage:  # (an island area only where the accounts are)
+            continue
+        out.append(region_id)
+    return sorted(dict.fromkeys(out))
 
 
 def home_at_level(region_id: str | None, level: str, table: pd.DataFrame) -> str | None:
@@ -519,14 +575,16 @@ def _whole_states(holders: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def unit_metrics(state, level: str, holders, *, admitted: bool = True) -> pd.DataFrame:
+def unit_metrics(state, level: str, holders, *, admitted: bool = True, unheld: bool = False) -> pd.DataFrame:
     """``workload``, ``accounts``, ``value`` and ``population`` of the regions in ``holders`` (sorted ids).
 
     ``holders``: region id → the territory that would hold it (the plan's, or a proposal's): with ``admitted``,
     a region counts the accounts that territory takes (its industries and tiers; the plan's territories).
+    ``unheld``: regions held by none (None) are units too (their accounts count only when not ``admitted``).
     """
+    every = sorted(str(r) for r in dict(holders))
     holders = {str(r): t for r, t in dict(holders).items() if t is not None and not pd.isna(t)}
-    units = sorted(holders)
+    units = every if unheld else sorted(holders)
     result = state.result
     workload = pd.Series(np.asarray(state.workload, dtype=float), index=result.index)
     shown = unit_of(result["region_id"], units) if len(result) else pd.Series(dtype=object)

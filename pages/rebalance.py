@@ -239,11 +239,11 @@ elif scenario == "rep_joins":
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _units(token: str, level: str, admitted: bool, _state):
+def _units(token: str, level: str, admitted: bool, cover: str, _state):
     """Regions held by a territory at this level, their metrics and adjacency (islands linked)."""
     from geo.editing import rebalance_units
 
-    return rebalance_units(_state, level, admitted=admitted)
+    return rebalance_units(_state, level, admitted=admitted, cover=cover)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -256,7 +256,28 @@ def _groups_apart(token: str, level: str, admitted: bool, _links, _regions) -> i
 
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
 # region counts the accounts its territory takes (its industries and tiers).
-holders, unit_table, links = _units(engine_token(), level, scenario != "territories", engine)
+cover = "held"
+if scenario == "territories":
+    # (a new user's own accounts lay in states the plan's territories did not hold: drawn anew over those alone, 210
+    # of them stayed in no territory)
+    COVER_LABELS = {"held": "The regions the territories hold", "countries": "Every region of the accounts' countries"}
+    setting("reb_cover", "held", list(COVER_LABELS))
+    cover = form[2].radio(
+        "Draw over", list(COVER_LABELS), key="reb_cover", format_func=COVER_LABELS.get,
+        help="The regions the territories hold now, or every region of the countries your accounts are in (all US "
+        "states, or counties, and Canadian provinces; another country whole), held or not: a plan from scratch "
+        "over your own accounts, whatever the plan held before. Territories holding only regions outside them "
+        "stay as they are.",
+    )  # fmt: skip
+holders, unit_table, links = _units(engine_token(), level, scenario != "territories", cover, engine)
+if scenario == "territories" and cover == "held":
+    beyond = max(int(engine.result["region_id"].notna().sum()) - int(unit_table["accounts"].sum()), 0)
+    if beyond:
+        form[2].caption(
+            f"{counted(beyond, 'account')} {verb(beyond, 'lies', 'lie')} outside the regions the territories hold: "
+            "draw over every region of the accounts' countries to take "
+            f"{verb(beyond, 'it', 'them')} in."
+        )
 if scenario == "rep_joins":
     from geo.editing import home_at_level
 
@@ -306,7 +327,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions",
+            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 

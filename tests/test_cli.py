@@ -840,6 +840,24 @@ def test_a_new_rep_s_home_state_at_county_level_is_its_most_populous_county(caps
     assert moves["US-08041"] == "Rockies"
 
 
+def test_a_plan_from_scratch_over_the_accounts_countries_takes_in_every_account(capsys, tmp_path):
+    saved = tmp_path / "fresh.json"
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "8", "--cover", "countries", "--seconds",
+                             "0.5", "--jobs", "1", "--save-plan", str(saved), capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert sum(t["regions"] for t in summary["territories"]) == 70  # (the 38 regions held and 32 held by none)
+    code, out, err = run_cli("assign", "--plan", str(saved), "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--format", "csv", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assigned = pd.read_csv(io.StringIO(out))
+    assert not (assigned["reason"] == "no-matching-territory").any()  # (1,964 in no territory before)
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--cover", "countries", capsys=capsys)  # fmt: skip
+    assert code == 2 and "--cover is for a plan from scratch (--scenario territories), not rebalance" in err
+
+
 def test_rebalance_output_stays_clean_when_metis_complains(capfd):
     # 37 territories on the demo's 38 state-level regions: METIS prints complaints (from C, on file descriptor 1,
     # hence capfd), never on our standard output.
