@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -18,6 +20,7 @@ from pages.shared import (
     plain,
     score,
     score_column,
+    set_plan,
     show_table,
     verb,
 )
@@ -51,6 +54,47 @@ st.caption(
     "targets, whatever the reps' capacity: a team of smaller capacity scores low even when full. Utilization "
     "measures against capacity, and the Rebalance page sizes territories by it."
 )
+# The targets are the plan's: a new user's team carried ~44 accounts a rep against the demo's 300, every territory
+# scored near 0, and no page changed them. Set here, as an edit of the plan (undone like any other).
+settings = plan.settings
+active_reps = int(reps["active"].sum())
+mean_load = float(reps.loc[reps["active"], "accounts"].mean()) if active_reps else 0.0
+with st.expander("Targets"):
+    with st.form("balance_targets", border=False):
+        columns = st.columns(2)
+        target_accounts = columns[0].number_input(
+            "Target accounts per rep (A)", min_value=1.0, value=float(settings.target_accounts_per_rep), step=1.0,
+            format="%g",
+            help=f"Your active reps hold {mean_load:,.0f} accounts each on average now",
+        )  # fmt: skip
+        by_quota = columns[1].toggle(
+            "Target value per rep (V): each territory's quota ÷ its active reps",
+            value=settings.target_value_per_rep is None,
+        )  # fmt: skip
+        target_value = columns[1].number_input(
+            "…or the same value for every rep (when the switch is off)", min_value=1.0,
+            value=float(settings.target_value_per_rep or 1_000_000.0), step=10_000.0, format="%g",
+        )  # fmt: skip
+        if st.form_submit_button("Apply targets"):
+            new = replace(settings, target_accounts_per_rep=float(target_accounts),
+                          target_value_per_rep=None if by_quota else float(target_value))  # fmt: skip
+            if new != settings:
+                said = []
+                if new.target_accounts_per_rep != settings.target_accounts_per_rep:
+                    said.append(
+                        f"accounts per rep {settings.target_accounts_per_rep:g} → {new.target_accounts_per_rep:g}"
+                    )
+                if new.target_value_per_rep != settings.target_value_per_rep:
+                    value_said = {None: "quota ÷ reps"}
+                    said.append(
+                        "value per rep "
+                        f"{value_said.get(settings.target_value_per_rep) or money(settings.target_value_per_rep)} → "
+                        f"{value_said.get(new.target_value_per_rep) or money(new.target_value_per_rep)}"
+                    )
+                set_plan(replace(plan, settings=new), "Targets: " + "; ".join(said))
+                st.rerun()
+    st.caption(f"Active reps hold {mean_load:,.0f} accounts each on average; the targets are saved with the plan.")
+
 # The team's figures first, as the Overview and the Edit map show them: the score, and who is full with accounts
 # waiting behind them (the score per territory counts the accounts with a rep; a new user's test found the page
 # never said that accounts wait).

@@ -69,3 +69,27 @@ def test_no_remedy_is_shown_when_no_account_waits():
     app = _with_plan(roomy)
     assert not [w.value for w in app.warning if "wait for a rep" in w.value]
     assert next(m.value for m in app.metric if m.label == "Accounts waiting for a rep") == "0"
+
+
+def test_the_targets_are_set_on_the_page_as_an_edit_of_the_plan():
+    # A new user's team held ~44 accounts a rep against the demo's target of 300: every territory scored near 0,
+    # and no page changed the target.
+    from territory import plan_from_dict
+
+    app = app_session("pages/balance.py")
+    before = float(next(m.value for m in app.metric if m.label == "Team balance score"))
+    box = next(n for n in app.number_input if n.label == "Target accounts per rep (A)")
+    assert box.value == 300 and "on average now" in box.help
+    box.set_value(400)
+    next(t for t in app.toggle if t.label.startswith("Target value per rep (V)")).set_value(False)
+    next(n for n in app.number_input if n.label.startswith("…or the same value")).set_value(2_500_000)
+    next(b for b in app.button if b.label == "Apply targets").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    settings = plan_from_dict(json.loads(app.session_state["plan_json"])).settings
+    assert settings.target_accounts_per_rep == 400 and settings.target_value_per_rep == 2_500_000
+    assert any(c.value.startswith("Target 400 accounts per rep; target value per rep = $2") for c in app.caption)
+    assert float(next(m.value for m in app.metric if m.label == "Team balance score")) != before
+    # a step of the edit history, said as what changed
+    history = app.session_state["edit_history"]
+    assert history.entries[history.cursor].label.startswith("Targets: accounts per rep 300 → 400; value per rep "
+                                                            "quota ÷ reps → $2")  # fmt: skip
