@@ -20,10 +20,12 @@ from pages.shared import (
     PAGE_COLUMN,
     TABLE_HEADER,
     WRAPPED_LINE,
+    accounts_not_kept,
     assigned_afresh,
     author,
     count_column,
     counted,
+    current_accounts,
     current_engine,
     drop_plans_question,
     edit_history,
@@ -1020,6 +1022,16 @@ with files[0]:
 with files[1]:
     st.markdown("**CRM owner files**")
     result = current_engine().result
+    # (from which accounts: after a reload the demo's are shown, and a new user exported them as theirs)
+    lost = accounts_not_kept()
+    if lost:
+        st.warning(
+            f"Made from the demo accounts: **{plain(lost)}**, loaded before the browser was reloaded, is not kept on "
+            "the server. Load it again on the Accounts page before downloading these files.",
+            icon=":material/upload_file:",
+        )
+    else:
+        st.caption(f"From the {len(result):,} accounts of **{plain(current_accounts().source)}**.")
     salesforce = salesforce_owner_update(plan, result)
     hubspot = hubspot_import(plan, result)
     st.download_button(

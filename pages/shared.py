@@ -1029,6 +1029,14 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
 LOADED_ACCOUNTS = "accounts_loaded_name"
 
 
+def accounts_not_kept() -> str | None:
+    """The accounts file this tab had loaded before a reload, where the demo's accounts are shown instead."""
+    name = st.session_state.get(LOADED_ACCOUNTS)
+    if name and st.session_state.get("accounts_file", (DEMO_NAME, b""))[0] == DEMO_NAME:
+        return str(name)
+    return None
+
+
 def _accounts_not_kept_notice() -> None:
     """In the sidebar after a reload: the accounts file this tab had loaded, which the server does not keep.
 
@@ -1039,7 +1047,7 @@ def _accounts_not_kept_notice() -> None:
     if not name:
         return
     remember(LOADED_ACCOUNTS)  # (kept on across further reloads until loaded again or hidden)
-    if st.session_state.get("accounts_file", (DEMO_NAME, b""))[0] != DEMO_NAME:
+    if accounts_not_kept() is None:
         return
     with st.sidebar.container(border=True):
         st.markdown(

@@ -239,6 +239,20 @@ def test_a_reload_without_unsaved_work_still_says_the_accounts_file_must_be_load
     assert "Accounts file not kept" not in sidebar_text(reload(again))
 
 
+def test_the_crm_files_after_a_reload_say_they_are_made_from_the_demo_accounts(data_dir):
+    # A new user exported the CRM files after a reload: made from the demo's accounts, with nothing said there.
+    app = session()
+    load_accounts(app, "q4.csv", TWO_ACCOUNTS)
+    go(app, "pages/plans.py")
+    assert any(c.value.startswith("From the 2 accounts of **q4.csv**") for c in app.caption)
+    again = reload(run_app(app))
+    go(again, "pages/plans.py")
+    assert any(w.value.startswith("Made from the demo accounts: **q4.csv**") for w in again.warning)
+    load_accounts(again, "q4.csv", TWO_ACCOUNTS)
+    go(again, "pages/plans.py")
+    assert not any(w.value.startswith("Made from the demo accounts") for w in again.warning)
+
+
 def test_a_reload_keeps_the_name_typed_on_the_plans_page(data_dir):
     app = session()
     move(app, ["US-KS"], "USW")
