@@ -38,6 +38,7 @@ from territory.edits import (
     merge_territories,
     next_color,
     release_regions,
+    remove_territory,
     shares_regions_with,
     split_territory,
     update_territory,
@@ -350,6 +351,11 @@ def _twin_merge() -> None:
     _run(lambda s: merge_territories(s, keep, absorb))
 
 
+def _twin_remove() -> None:
+    gone = st.session_state.get("remove_territory")
+    _run(lambda s: remove_territory(s, gone))
+
+
 def _twin_settings() -> None:
     territory = st.session_state.get("settings_territory")
     parent = st.session_state.get("settings_parent")
@@ -650,7 +656,7 @@ with panel:
 
 st.divider()
 region_options = context["options"]
-tabs = st.tabs(["Move regions", "New territory", "Split", "Merge", "Territory settings", "History"])
+tabs = st.tabs(["Move regions", "New territory", "Split", "Merge or remove", "Territory settings", "History"])
 with tabs[0]:
     st.caption("The same as painting on the map, from the keyboard: pick regions and where they go.")
     st.multiselect(
@@ -709,6 +715,15 @@ with tabs[3]:
     )
     st.caption("The second territory's regions, reps, quota and overrides go to the first; the second is removed.")
     st.button("Merge territories", on_click=_twin_merge, key="twin_merge")
+    # (a plan started from another one kept territories the manager had no use for, and nothing removed them: a new
+    # user's test)
+    st.divider()
+    setting("remove_territory", territory_ids[-1] if territory_ids else None, territory_ids)
+    st.selectbox("Remove a territory", territory_ids, key="remove_territory",
+                 format_func=lambda t: _territory_name(plan, t))  # fmt: skip
+    st.caption("Its regions go to no territory (or to another that claims them too), its accounts wait in none, and "
+               "its reps stay on the team without it. Undo brings it back.")  # fmt: skip
+    st.button("Remove territory", on_click=_twin_remove, key="twin_remove")
 with tabs[4]:
     chosen_id = st.selectbox(
         "Territory", territory_ids, key="settings_territory", format_func=lambda t: _territory_name(plan, t)

@@ -1142,6 +1142,45 @@ def merge_territories(state: PlanState, keep_id: str, absorb_id: str) -> PlanSta
     return _reassign(state, new_plan, positions, f"Merged {absorb.name} into {keep.name}", absorb.region_ids)
 
 
+def remove_territory(state: PlanState, territory_id: str) -> PlanState:
+    """Remove ``territory_id``: its regions are left to the other territories that claim them, else to none.
+
+    Its reps stay on the team, without it (a rep it was the only territory of covers none until given one); its
+    child territories go under its parent; overrides that lock accounts to it go. Its accounts are assigned again:
+    to a territory that also claims their region, else they wait in no territory.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> from territory.edits import start
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "name": "East", "region_ids": ["US-NY"]},
+    ...                                        {"territory_id": "W", "name": "West", "region_ids": ["US-CA"]}],
+    ...                        "reps": [{"rep_id": "R1", "name": "Ann", "territory_ids": ["E", "W"]}]})
+    >>> accounts = pd.DataFrame({"account_id": ["A"], "region_id": ["US-36061"], "value": [1.0]})
+    >>> regions = pd.DataFrame({"region_id": ["US-36061", "US-NY", "US-CA", "US"], "level": ["county", "state",
+    ...                         "state", "country"], "parent_id": ["US-NY", "US", "US", None]})
+    >>> after = remove_territory(start(plan, accounts, regions), "E")
+    >>> [t.territory_id for t in after.plan.territories], after.plan.rep("R1").territory_ids, after.edit
+    (['W'], ('W',), 'Removed East')
+    >>> after.result[["account_id", "territory_id", "reason"]].values.tolist()
+    [['A', None, 'no-matching-territory']]
+    """
+    plan = state.plan
+    gone = plan.territory(territory_id)
+    if len(plan.territories) < 2:
+        raise ValueError(f"{gone.name} is the plan's only territory: add another before removing it")
+    territories = tuple(
+        replace(t, parent_id=gone.parent_id) if t.parent_id == territory_id else t
+        for t in plan.territories
+        if t.territory_id != territory_id
+    )
+    reps = tuple(replace(r, territory_ids=tuple(t for t in r.territory_ids if t != territory_id)) for r in plan.reps)
+    overrides = tuple(o for o in plan.overrides if o.territory_id != territory_id)
+    new_plan = replace(plan, territories=territories, reps=reps, overrides=overrides)
+    positions = _positions_of_territories(state, [territory_id], [plan])
+    return _reassign(state, new_plan, positions, f"Removed {gone.name}", gone.region_ids)
+
+
 def update_territory(state: PlanState, territory_id: str, **changes) -> PlanState:
     """Rename, recolor, set quota, industry focus, tiers, parent or priority of a territory.
 

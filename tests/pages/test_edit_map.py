@@ -303,6 +303,26 @@ def test_the_merge_twin(editor):
     assert any("two different territories" in m for m in messages(editor, "error"))
 
 
+def test_a_territory_is_removed_and_comes_back_with_undo(editor):
+    # A plan started from the demo kept its Europe West, with no rep and no account of the manager's: nothing removed
+    # it (a new user's test).
+    before = plan_of(editor)
+    waiting = int(editor.session_state["edit_history"].current.result["territory_id"].isna().sum())
+    editor.selectbox(key="remove_territory").set_value("EUW").run()
+    editor.button(key="twin_remove").click().run()
+    assert not editor.exception and not messages(editor, "error")
+    plan = plan_of(editor)
+    assert "EUW" not in {t.territory_id for t in plan.territories}
+    assert all("EUW" not in r.territory_ids for r in plan.reps) and len(plan.reps) == len(before.reps)
+    result = editor.session_state["edit_history"].current.result
+    europe = before.territory("EUW").region_ids
+    assert result["territory_id"].isna().sum() > waiting  # (its accounts wait in no territory)
+    assert editor.session_state["edit_history"].entries[-1].label == "Removed Europe West"
+    assert not set(europe) & plan.claimed_region_ids()
+    editor.button(key="undo").click().run()
+    assert plan_of(editor) == before
+
+
 def test_territory_settings(editor):
     editor.selectbox(key="settings_territory").set_value("CAW").run()
     assert editor.text_input(key="settings_name").value == "Canada West"
