@@ -25,6 +25,7 @@ from territory.edits import diff_assignments, next_rep_id
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
+from territory.roster_files import merge_roster, read_roster_csv
 
 engine = current_engine()
 plan = engine.plan
@@ -242,13 +243,18 @@ def _figure_problems(capacity, quota_attainment, *, new: bool, was: float | None
     return problems
 
 
-def roster_problems(edited: pd.DataFrame) -> list[str]:
-    """What in the edited roster cannot be used, rep by rep, in the table's own words."""
+def roster_problems(edited: pd.DataFrame, lines: list[str] | None = None) -> list[str]:
+    """What in the edited roster cannot be used, rep by rep, in the table's own words.
+
+    ``lines``: each row's place in a file, said first.
+    """
     known = set(territory_ids)
     problems = []
     for number, row in enumerate(edited.itertuples(index=False), start=1):
         rep_id = _text(row.rep_id)
         who = f"{_text(row.name) or 'Row ' + str(number)} ({rep_id or 'new rep'})"
+        if lines is not None and lines[number - 1]:
+            who = f"{lines[number - 1]}, {who}"
         if not _text(row.name):
             problems.append(f"{who}: Name is empty; give the rep a name.")
         if home_of(row.home, rep_id)[1]:
@@ -336,55 +342,91 @@ def _cells(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(plain_value(v) for v in row) for row in frame.drop(columns=READ_ONLY).itertuples(index=False)]
 
 
+def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_listed: bool) -> tuple:
+    """The roster with a CSV's reps merged in (:func:`territory.roster_files.merge_roster`), and each row's line."""
+    reps, lines = read_roster_csv(data, filename)
+    merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed)
+    for column in READ_ONLY:
+        merged[column] = None
+    # (each of the file's reps said by its line; the roster's reps the file does not list by their name alone)
+    line_of = {}
+    for line, name in zip(lines, reps["name"], strict=True):
+        line_of.setdefault(str(name).strip().casefold(), f"{filename}, line {line}")
+    return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]]
+
+
+def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None) -> None:
+    """Apply a roster (the table's, or a file's) to the plan, or say what in it cannot be used and where."""
+    problems = roster_problems(edited, lines)
+    if problems:
+        st.error(f"**Not applied: fix these {where}.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
+        return
+    reps, removed = roster_reps(edited)
+    data = plan.to_dict()
+    # Accounts locked to a removed rep keep their lock to the territory, not to the rep (a lock to the rep
+    # alone goes); accounts the plan lists with that rep as owner have no owner now.
+    for override in data.get("overrides", []):
+        if override.get("rep_id") in removed:
+            override["rep_id"] = None
+    data["overrides"] = [o for o in data.get("overrides", []) if o.get("territory_id") or o.get("rep_id")]
+    for account in data.get("accounts", []) or []:
+        if isinstance(account, dict) and account.get("owner") in removed:
+            account["owner"] = None
+    try:
+        new_plan = plan_from_dict({**data, "reps": reps}, source="rep roster")
+    except InputDataError as error:
+        show_input_error(error)
+        return
+    # (the step says what changed, in the version history and the Edit territories page's History, as a
+    # map edit does: it read "Plan changed outside the editor")
+    said = rep_changes_said(rep_changes(plan, new_plan, region_label=region_label))
+    set_plan(new_plan, f"Reps: {said}" if said else "Reps: roster applied")
+    after = current_engine()
+    moved = diff_assignments(engine.result, after.result)
+    # What the change leaves undone, as the Edit territories page warns of it: a territory left with no
+    # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
+    warnings = edit_impact(engine, after).warnings
+    # and what to do where more accounts wait now (the warning said so, not what to do: a new user's test)
+    remedies = waiting_remedies(
+        after.plan, after.result, territory_ids=more_waiting(engine, after), where="in the roster above"
+    )
+    # (kept with the plan it made: after an undo or another edit it is no longer what happened)
+    # (with the names before the change: a removed rep's accounts still say whose they were)
+    st.session_state["last_roster_change"] = (
+        st.session_state["plan_json"],
+        moved,
+        dict(existing_names),
+        warnings,
+        remedies,
+        said,
+    )
+    if removed:
+        st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
+    st.session_state["roster_crm_kept"] = crm_users_kept(plan, new_plan)
+    st.rerun()
+
+
 changed = _cells(edited) != _cells(roster)
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
-    problems = roster_problems(edited)
-    if problems:
-        st.error("**Not applied: fix these in the table.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
-    else:
-        reps, removed = roster_reps(edited)
-        data = plan.to_dict()
-        # Accounts locked to a removed rep keep their lock to the territory, not to the rep (a lock to the rep
-        # alone goes); accounts the plan lists with that rep as owner have no owner now.
-        for override in data.get("overrides", []):
-            if override.get("rep_id") in removed:
-                override["rep_id"] = None
-        data["overrides"] = [o for o in data.get("overrides", []) if o.get("territory_id") or o.get("rep_id")]
-        for account in data.get("accounts", []) or []:
-            if isinstance(account, dict) and account.get("owner") in removed:
-                account["owner"] = None
+    apply_roster(edited)
+
+# A team of 35 typed row by row into the table was fiddly, and pasted over the demo's rows it kept their CRM users (a
+# new user's test): a CSV of the team, as a CRM or HR system exports it.
+with st.expander("Load reps from a CSV"):
+    st.caption(
+        "One rep a row, with a header: **name** (required), and any of home, capacity, quota attainment (1.12 or "
+        "112%), territories, specialties, active, Salesforce user id, HubSpot owner, rep id. A rep whose id or name "
+        "the team has is updated with the columns the file gives; the others join the team."
+    )
+    upload = st.file_uploader("Reps CSV", type=["csv", "tsv", "txt"], key="reps_upload")
+    only_listed = st.checkbox("Remove the reps the file does not list", key="reps_only_listed")
+    if upload is not None and st.button("Use these reps", key="reps_use_file"):
         try:
-            new_plan = plan_from_dict({**data, "reps": reps}, source="rep roster")
+            from_file, file_lines = roster_from_csv(upload.getvalue(), upload.name, roster, only_listed=only_listed)
         except InputDataError as error:
             show_input_error(error)
         else:
-            # (the step says what changed, in the version history and the Edit territories page's History, as a
-            # map edit does: it read "Plan changed outside the editor")
-            said = rep_changes_said(rep_changes(plan, new_plan, region_label=region_label))
-            set_plan(new_plan, f"Reps: {said}" if said else "Reps: roster applied")
-            after = current_engine()
-            moved = diff_assignments(engine.result, after.result)
-            # What the change leaves undone, as the Edit territories page warns of it: a territory left with no
-            # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
-            warnings = edit_impact(engine, after).warnings
-            # and what to do where more accounts wait now (the warning said so, not what to do: a new user's test)
-            remedies = waiting_remedies(
-                after.plan, after.result, territory_ids=more_waiting(engine, after), where="in the roster above"
-            )
-            # (kept with the plan it made: after an undo or another edit it is no longer what happened)
-            # (with the names before the change: a removed rep's accounts still say whose they were)
-            st.session_state["last_roster_change"] = (
-                st.session_state["plan_json"],
-                moved,
-                dict(existing_names),
-                warnings,
-                remedies,
-                said,
-            )
-            if removed:
-                st.session_state["roster_removed"] = [existing_names.get(r, r) for r in removed]
-            st.session_state["roster_crm_kept"] = crm_users_kept(plan, new_plan)
-            st.rerun()
+            apply_roster(from_file, f"in {plain(upload.name)}", file_lines)
 
 if st.session_state.get("last_roster_change") and st.session_state.get("roster_removed"):
     st.info("Removed from the team: " + plain(", ".join(st.session_state.pop("roster_removed"))) + ".")

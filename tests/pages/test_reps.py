@@ -242,3 +242,41 @@ def test_the_page_shows_no_note_meant_for_the_code(app):
     assert not app.exception, [e.value for e in app.exception]
     shown = [m.value for m in app.markdown]
     assert not [text for text in shown if "refused unless the rep had it" in text], shown
+
+
+def test_a_team_is_loaded_from_a_csv(app):
+    # 35 reps typed row by row into the table was fiddly, and typed over the demo's rows they kept the demo's CRM
+    # users (a new user's test): a CSV of the team, matched to the roster by id or name.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    team = (
+        "Rep Name,Home State,Capacity,Quota,Territories,Email\n"
+        "Sarah Chen,NY,200,95%,North America East,sarah@acme.com\n"
+        "Ann Rep,MA,45,1.1,North America East,ann@acme.com\n"
+        "\n"
+        "Bo Rep,TX,50,,US South,bo@acme.com\n"
+    )
+    app.file_uploader(key="reps_upload").set_value(("team.csv", team.encode(), "text/csv")).run()
+    app.checkbox(key="reps_only_listed").check().run()
+    app.button(key="reps_use_file").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    reps = {r.name: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
+    assert set(reps) == {"Sarah Chen", "Ann Rep", "Bo Rep"}
+    assert reps["Sarah Chen"].rep_id == "R01" and reps["Sarah Chen"].capacity == 200
+    assert reps["Sarah Chen"].hubspot_owner == "sarah@acme.com" and reps["Sarah Chen"].quota_attainment == 0.95
+    assert reps["Ann Rep"].home_region == "US-MA" and reps["Ann Rep"].territory_ids == ("NAE",)
+    assert reps["Bo Rep"].quota_attainment == 0.0 and reps["Bo Rep"].salesforce_user_id is None
+    # A row that cannot be used is named with the file's line, and nothing is applied
+    before = app.session_state["plan_json"]
+    bad = "name,home,capacity\nCy Rep,Atlantis,40\nDi Rep,TX,-3\n"
+    app.file_uploader(key="reps_upload").set_value(("bad.csv", bad.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Not applied: fix these in bad.csv" in said
+    assert "bad.csv, line 2, Cy Rep (new rep): Home 'Atlantis' is not a region" in said
+    assert "bad.csv, line 3, Di Rep (new rep): Capacity is -3, below 0" in said
+    assert app.session_state["plan_json"] == before
+    # A file without a name column says which column to add
+    app.file_uploader(key="reps_upload").set_value(("x.csv", b"who,cap\nA,1\n", "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    assert any("x.csv, line 1: no column holds the reps' names" in e.value.replace("\\", "") for e in app.error)

@@ -1,0 +1,167 @@
+"""A team of reps from a CSV (as a CRM or an HR system exports it), merged into the roster the Reps page edits.
+
+The roster is the Reps page's table: one row a rep, with ``rep_id`` (empty for a rep who joins), ``name``,
+``active``, ``home``, ``capacity``, ``quota_attainment``, ``territories``, ``specialties``,
+``salesforce_user_id`` and ``hubspot_owner``. The page checks and applies it as it applies the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+
+from territory.errors import InputDataError
+from territory.textfiles import csv_records, decode_text, is_blank_record
+
+__all__ = ["ROSTER_ALIASES", "merge_roster", "read_roster_csv"]
+
+# A heading, lower-cased with only its letters and digits kept → the roster column it fills.
+ROSTER_ALIASES = {
+    "name": ("name", "repname", "rep", "fullname", "salesrep", "owner", "ownername"),
+    "rep_id": ("repid", "id", "employeeid"),
+    "active": ("active", "isactive"),
+    "home": ("home", "homeregion", "homestate", "state", "region", "location", "base"),
+    "capacity": ("capacity", "maxaccounts", "accountcapacity"),
+    "quota_attainment": ("quotaattainment", "attainment", "quota", "quotapercent"),
+    "territories": ("territories", "territory"),
+    "specialties": ("specialties", "specialty", "specialities", "speciality", "focus"),
+    "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid"),
+    "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail"),
+}
+_TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
+_FALSE = {"no", "n", "false", "f", "0", "inactive"}
+
+
+def _key(heading: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(heading).casefold())
+
+
+def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
+    r"""The reps of a CSV, in the roster's columns (those the file gives), and the line each one is on.
+
+    Parameters
+    ----------
+    data : bytes
+        The file (UTF-8, Windows-1252, UTF-16: as :func:`territory.textfiles.decode_text` reads it); commas,
+        semicolons or tabs.
+    source : str
+        The file's name, for messages.
+
+    Returns
+    -------
+    reps : DataFrame
+        ``name`` and the other roster columns the file has; ``capacity`` and ``quota_attainment`` as numbers (a
+        cell that is not one is NaN: the page names the rep and the column), ``active`` as True or False.
+    lines : list of int
+        The file's line for each rep.
+
+    Raises
+    ------
+    InputDataError
+        No header, no column read as the rep's name, two columns read as one, no rep, or an ``active`` cell
+        that is neither yes nor no.
+
+    Examples
+    --------
+    >>> reps, lines = read_roster_csv(b"Rep Name;Home State;Capacity;Quota\nAnn;MA;40;112%\n\nBo;TX;;0.9\n", "t.csv")
+    >>> reps.to_dict("list"), lines
+    ({'name': ['Ann', 'Bo'], 'home': ['MA', 'TX'], 'capacity': [40.0, nan], 'quota_attainment': [1.12, 0.9]}, [2, 4])
+    """
+    text = decode_text(data, source)
+    try:
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0] or ",", delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    records = [(line, record) for line, record in csv_records(text, delimiter=delimiter) if not is_blank_record(record)]
+    if not records:
+        raise InputDataError("the file is empty", source=source, hint="Give a header line (name, home, capacity …) "
+                             "and one rep a line")  # fmt: skip
+    (_, header), rows = records[0], records[1:]
+    columns: dict[str, int] = {}
+    for position, heading in enumerate(header):
+        field = next((f for f, names in ROSTER_ALIASES.items() if _key(heading) in names), None)
+        if field is None:
+            continue
+        if field in columns:
+            raise InputDataError(
+                f"columns '{header[columns[field]]}' and '{heading}' are both read as the rep's {field.replace('_', ' ')}",
+                source=source, row=1, hint="Rename or remove one of them",
+            )  # fmt: skip
+        columns[field] = position
+    if "name" not in columns:
+        raise InputDataError(
+            "no column holds the reps' names", source=source, row=1,
+            hint=f"Name one column 'name' (read: {', '.join(repr(h) for h in header)})",
+        )  # fmt: skip
+    if not rows:
+        raise InputDataError("the file lists no rep", source=source, hint="Add one rep a line under the header")
+    out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
+    reps = pd.DataFrame(out)
+    for field in ("capacity", "quota_attainment"):
+        if field in reps:
+            reps[field] = [_number(v, percent=field == "quota_attainment") for v in reps[field]]
+    if "active" in reps:
+        flags = []
+        for (line, _), value in zip(rows, reps["active"], strict=True):
+            folded = value.strip().casefold()
+            if folded not in _TRUE | _FALSE:
+                raise InputDataError(f"'{value}' is not yes or no", source=source, row=line, column=header[columns["active"]],
+                                     hint="Write yes or no (or leave it empty: active)")  # fmt: skip
+            flags.append(folded in _TRUE)
+        reps["active"] = flags
+    return reps, [line for line, _ in rows]
+
+
+def _cell(record: list[str], position: int) -> str:
+    return record[position].strip() if position < len(record) else ""
+
+
+def _number(text: str, *, percent: bool = False) -> float:
+    """A figure as people type it ("1,200", "112%"); NaN when it is none."""
+    cleaned = text.replace(",", "").replace(" ", "").strip()
+    share = cleaned.endswith("%")
+    try:
+        value = float(cleaned.rstrip("%"))
+    except ValueError:
+        return float("nan")
+    return value / 100 if percent and share else value
+
+
+def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool = False) -> pd.DataFrame:
+    """The roster with the file's reps merged in.
+
+    A rep whose id (else name, in any case) the roster has is updated with the columns the file gives; the others
+    join (no id). ``only_listed``: the roster's reps the file does not list go.
+
+    Examples
+    --------
+    >>> roster = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ann", "Bo"], "capacity": [40, 50],
+    ...                        "home": ["Ohio", "Utah"]})
+    >>> file = pd.DataFrame({"name": ["ann", "Cy"], "capacity": [45.0, 30.0]})
+    >>> merge_roster(roster, file).to_dict("list")
+    {'rep_id': ['R1', 'R2', ''], 'name': ['ann', 'Bo', 'Cy'], 'capacity': [45.0, 50, 30.0], 'home': ['Ohio', 'Utah', None]}
+    >>> merge_roster(roster, file, only_listed=True)["rep_id"].tolist()
+    ['R1', '']
+    """
+    out = roster.copy().astype(object)
+    by_id = {str(r).casefold(): i for i, r in zip(out.index, out["rep_id"], strict=True) if str(r)}
+    by_name = {str(n).strip().casefold(): i for i, n in zip(out.index, out["name"], strict=True)}
+    listed, added = [], []
+    for row in reps.to_dict("records"):
+        given_id = str(row.get("rep_id") or "").strip().casefold()
+        index = by_id.get(given_id) if given_id else None
+        index = by_name.get(str(row["name"]).strip().casefold()) if index is None else index
+        if index is None or index in listed:
+            added.append({**{c: None for c in out.columns}, "rep_id": "", **{k: v for k, v in row.items()
+                                                                              if k != "rep_id" and k in out.columns}})  # fmt: skip
+            continue
+        listed.append(index)
+        for column, value in row.items():
+            if column in out.columns and column != "rep_id":
+                out.at[index, column] = value
+    if only_listed:
+        out = out.loc[listed]
+    merged = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True) if added else out
+    return merged.reset_index(drop=True)
