@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.accounts import read_accounts
+from geo.accounts import read_accounts, recode_industries
 from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import display_region_of
 from geo.editing import units_of_claims
@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="crm-export: write the accounts left out of the CRM file (CSV: id, name, territory, reason)",
     )
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
+    parser.add_argument("--industry-map", nargs="+", default=[], metavar="FILE=PLAN",
+                        help="read the accounts' industries as the plan names them, e.g.\n"
+                             "FINANCIAL_SERVICES=fintech HOSPITAL_HEALTH_CARE=healthcare")  # fmt: skip
     parser.add_argument("--format", choices=("json", "csv"), help="output format (default json; crm-export: csv only)")
     parser.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     parser.add_argument(
@@ -255,9 +258,34 @@ def plan_accounts(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ENGINE_COLUMNS)
 
 
-def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) -> pd.DataFrame:
-    """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows."""
+def industry_map(pairs) -> dict[str, str]:
+    """``--industry-map`` as a mapping: ``FILE=PLAN`` pairs (a value in the file → the plan's name for it).
+
+    Examples
+    --------
+    >>> industry_map(["FINANCIAL_SERVICES=fintech", "Hospital Health Care = healthcare"])
+    {'FINANCIAL_SERVICES': 'fintech', 'Hospital Health Care': 'healthcare'}
+    """
+    out = {}
+    for pair in pairs or ():
+        file_value, equals, plan_value = str(pair).partition("=")
+        if not equals or not file_value.strip() or not plan_value.strip():
+            raise CliInputError(f"--industry-map {pair!r} is not FILE=PLAN", column="--industry-map",
+                                hint="Give each as the file's industry, '=', and the plan's name for it: "
+                                     "FINANCIAL_SERVICES=fintech")  # fmt: skip
+        out[file_value.strip()] = plan_value.strip()
+    return out
+
+
+def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None) -> pd.DataFrame:
+    """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows.
+
+    ``industries``: the file's industries read as the plan names them (``--industry-map``).
+    """
     frames = [plan_accounts(plan)]
+    if industries and path is None:
+        raise CliInputError("--industry-map reads an accounts file's industries, and no --accounts is given",
+                            column="--industry-map", hint="Give --accounts ACCOUNTS.csv, or leave --industry-map out")  # fmt: skip
     if path is not None:
         load = read_accounts(path)
         skipped = load.skipped
@@ -275,7 +303,12 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn) ->
         located = locate_accounts(load.accounts)
         for note in located.notes:
             warn(f"{path.name}: {note}")
-        csv_accounts = located.accounts
+        csv_accounts = recode_industries(located.accounts, industries)
+        if industries:
+            seen = set(located.accounts["industry"].dropna().astype(str))
+            unused = [k for k in industries if k.strip().lower() not in seen]
+            if unused:
+                warn(f"--industry-map: {path.name} has no industry {', '.join(map(repr, unused))}")
         if "owner" in csv_accounts:
             owners = match_owners(plan, csv_accounts["owner"])
             csv_accounts["owner"] = owners.rep_ids
@@ -420,7 +453,9 @@ def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.Data
 
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
     """The plan's accounts plus ``--accounts``, assigned (``keep``: account id → rep to keep where allowed)."""
-    accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
+    accounts = load_accounts(
+        plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
+    )
     if accounts.empty:
         return pd.DataFrame(columns=["account_id", "territory_id", "rep_id", "status", "value"])
     if keep is not None:
@@ -633,7 +668,12 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if unknown:
         raise CliInputError(f"no territory {', '.join(map(repr, unknown))} in the plan", column="--locked",
                             hint=f"Use territory ids: {', '.join(known)}")  # fmt: skip
-    accounts = scored(plan, load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn))
+    accounts = scored(
+        plan,
+        load_accounts(
+            plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
+        ),
+    )
     regions = region_table()
     state = start(plan, accounts, regions, keep=kept_reps(args.plan, plan, warn))
     # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
@@ -821,7 +861,9 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     plan = load_any_plan(args.plan, warn)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
-    accounts = load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn)
+    accounts = load_accounts(
+        plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
+    )
     if accounts.empty:  # (balance too: it printed every figure 0 without a word, a new user's test)
         warn("no accounts: the plan carries none and no --accounts file was given"
              + (", so every account figure is 0 (give --accounts ACCOUNTS.csv)" if args.command == "balance" else ""))  # fmt: skip

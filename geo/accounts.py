@@ -23,7 +23,7 @@ from territory.textfiles import decode_text, pandas_lines, utf16_without_mark
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
-    "read_headers", "shared_columns",
+    "read_headers", "recode_industries", "shared_columns",
 ]  # fmt: skip
 
 ACCOUNT_FIELDS = (
@@ -680,3 +680,35 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
     # Rows already reported as skipped should not be reported again by the geocoder.
     skipped = (bad_any | half) & ~has_address
     return accounts.loc[~skipped]
+
+
+def recode_industries(accounts: pd.DataFrame, industry_map) -> pd.DataFrame:
+    """``accounts`` with each industry read as ``industry_map`` says: a CRM's values as the plan names them.
+
+    Keys and values in any case, spaces around trimmed (industries are read lower-cased); a value mapped to
+    itself, or not in the map, stays. A CRM's industries rarely match a plan's (HubSpot's FINANCIAL_SERVICES
+    against a territory's fintech), and a territory's industry focus turns away every account it does not name.
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"industry": pd.Series(["financial_services", "saas", None], dtype=object)})
+    >>> recode_industries(accounts, {"FINANCIAL_SERVICES": " Fintech"})["industry"].tolist()
+    ['fintech', 'saas', None]
+    >>> recode_industries(accounts, {"saas": ""})
+    Traceback (most recent call last):
+    ValueError: industry 'saas' is read as nothing: give the plan's name for it, or leave it out of the map
+    """
+    wanted = {}
+    for key, value in dict(industry_map or {}).items():
+        key, value = str(key).strip().lower(), str(value or "").strip().lower()
+        if not value:
+            raise ValueError(f"industry {key!r} is read as nothing: give the plan's name for it, or leave it out of "
+                             "the map")  # fmt: skip
+        if key != value:
+            wanted[key] = value
+    if not wanted or "industry" not in accounts:
+        return accounts
+    out = accounts.copy()
+    out["industry"] = pd.Series([wanted.get(v, v) if isinstance(v, str) else v for v in out["industry"]],
+                                index=out.index, dtype=object)  # fmt: skip
+    return out

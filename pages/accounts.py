@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +30,7 @@ from territory import InputDataError
 from territory.assignment import explain
 from territory.exports import spreadsheet_csv
 from territory.formatting import counted
+from territory.model import TIERS
 
 ensure_app_navigation()
 st.title("Accounts")
@@ -121,6 +124,58 @@ c[3].metric(
     "Rows skipped (not placed)", f"{skipped_rows:,}",
     help="Rows left out of the accounts. Rows with problems, below, lists them and the rows placed with a warning",
 )  # fmt: skip
+
+# The file's industries as the plan names them: a CRM's values (HubSpot's FINANCIAL_SERVICES) rarely match a
+# territory's focus or a rep's specialty (fintech), and a focus turns away every account it does not name (the
+# eighth new user's HubSpot export).
+plan_industries = sorted(
+    {i for t in plan.territories for i in t.industries}
+    | {s for r in plan.reps for s in r.specialties if s not in TIERS}
+)
+in_file = loaded.industries_in_file
+if in_file is not None and len(in_file) and plan_industries:
+    kept_map = dict(loaded.industry_map or {})
+    unnamed = [i for i in in_file.index if kept_map.get(i, i) not in plan_industries]
+    label = (f"Industries: {len(unnamed)} of the file's {len(in_file)} named by no territory or rep"
+             if unnamed else "Industries")  # fmt: skip
+    # (open when none of the file's industries is one the plan names: a CRM's own values, every focus missed)
+    crm_values = len(unnamed) == len(in_file) and not kept_map
+    with st.expander(label, expanded=crm_values):
+        st.caption(
+            "Territories with an industry focus, and reps' specialties, name industries as the plan does ("
+            + plain(", ".join(plan_industries))
+            + "). Read each of the file's industries as one of them, or as it is; the file is read again."
+        )
+        mapping_shown = st.toggle("Read the file's industries as the plan's", value=crm_values or bool(kept_map),
+                                  key=f"industries_edit_{loaded.source}")  # fmt: skip
+        if mapping_shown:
+            table = pd.DataFrame(
+                {"industry": list(in_file.index), "accounts": in_file.to_numpy(), "read_as": [kept_map.get(i, i) for i in in_file.index]}
+            )  # fmt: skip
+            choices = sorted(set(plan_industries) | set(in_file.index))
+            edited_industries = st.data_editor(
+                table, hide_index=True, key=f"industries_{loaded.source}", disabled=["industry", "accounts"],
+                column_config={
+                    "industry": st.column_config.TextColumn("In the file", width=180),
+                    "accounts": st.column_config.NumberColumn("Accounts", width=80, format="%d"),
+                    "read_as": st.column_config.SelectboxColumn("Read as", options=choices, required=True, width=180),
+                },
+            )  # fmt: skip
+            wanted = {
+                r.industry: r.read_as for r in edited_industries.itertuples() if r.read_as and r.read_as != r.industry
+            }
+            if st.button("Read industries as shown", key="industries_apply", disabled=wanted == kept_map):
+                filename, data = st.session_state["accounts_file"]
+                options = json.loads(st.session_state["accounts_options"])
+                try:
+                    set_accounts(filename, data, column_map=options.get("column_map"), swap=options.get("swap", False),
+                                 industries=wanted)  # fmt: skip
+                except (InputDataError, ValueError) as error:
+                    show_input_error(error)
+                else:
+                    said = ", ".join(f"{k} → {v}" for k, v in wanted.items()) or "as in the file"
+                    st.session_state["accounts_message"] = ("success", f"Industries read as: {plain(said)}.")
+                    st.rerun()
 
 territory_names = {t.territory_id: t.name for t in plan.territories}
 rep_names = {r.rep_id: r.name for r in plan.reps}

@@ -13,14 +13,14 @@ import math
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from geo.accounts import read_accounts
+from geo.accounts import read_accounts, recode_industries
 from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import coverage_layers
 from geo.join import locate_accounts
@@ -63,6 +63,10 @@ class LoadedAccounts:
     notes: list[str]
     swapped: bool
     column_map: dict
+    industries_in_file: pd.Series | None = None
+    """The file's industries (lower-cased) and how many accounts have each, before ``industry_map``."""
+    industry_map: dict | None = None
+    """File industry → the plan's name for it, as the Accounts page's Industries box set it."""
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -72,6 +76,12 @@ def _load_accounts(data: bytes, filename: str, options_json: str) -> LoadedAccou
         data, filename=filename, column_map=options.get("column_map") or None, swap_lat_lon=options.get("swap", False)
     )
     located = locate_accounts(load.accounts, column_map=load.column_map)
+    in_file = (
+        located.accounts["industry"].dropna().astype(str).value_counts() if "industry" in located.accounts else None
+    )
+    industry_map = options.get("industries") or None
+    if industry_map:
+        located = replace(located, accounts=recode_industries(located.accounts, industry_map))
     rows = len(load.accounts) + int((load.problems["severity"] == "skipped").sum())
     problems = load.problems  # (and the rows whose coordinates look swapped: found only once they are on the map)
     if len(located.problems):
@@ -85,6 +95,8 @@ def _load_accounts(data: bytes, filename: str, options_json: str) -> LoadedAccou
         notes=load.notes + located.notes,
         swapped=located.swapped,
         column_map=load.column_map,
+        industries_in_file=in_file,
+        industry_map=industry_map,
     )
 
 
@@ -1013,9 +1025,14 @@ def engine_token() -> str:
     return "plan:" + digest
 
 
-def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, swap: bool = False) -> LoadedAccounts:
-    """Load a CSV; on a file-level error nothing in the session changes and the error is raised."""
-    options = json.dumps({"column_map": column_map, "swap": swap}, sort_keys=True)
+def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, swap: bool = False,
+                 industries: dict | None = None) -> LoadedAccounts:  # fmt: skip
+    """Load a CSV; on a file-level error nothing in the session changes and the error is raised.
+
+    ``industries``: the file's industries read as the plan names them (:func:`geo.accounts.recode_industries`).
+    """
+    options = json.dumps({"column_map": column_map, "swap": swap, **({"industries": industries} if industries else {})},
+                         sort_keys=True)  # fmt: skip
     loaded = _load_accounts(data, filename, options)
     st.session_state["accounts_file"] = (filename, data)
     st.session_state["accounts_options"] = options

@@ -1688,3 +1688,21 @@ def test_a_zipped_plan_folder_is_named_as_such(tmp_path, capsys):
     assert code == 2 and out == ""
     assert err.startswith("error: fy27.zip: is a zip file (the Plans page's plan folder, zipped). Unzip it"), err
     assert "give the folder that holds its plan.yaml as --plan" in err
+
+
+def test_a_crm_s_industries_are_read_as_the_plan_names_them(capsys, tmp_path):
+    # HubSpot's FINANCIAL_SERVICES against the plan's fintech: North America East turned every account away.
+    hub = tmp_path / "hubspot.csv"
+    hub.write_text("id,name,industry,lat,lon\nA1,Acme,FINANCIAL_SERVICES,40.71,-74.0\n"
+                   "A2,Beta,HOSPITAL_HEALTH_CARE,42.36,-71.06\n")  # fmt: skip
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--format", "csv", capsys=capsys)
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["reason_detail"]) == {"industry"}
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--industry-map",
+                             "FINANCIAL_SERVICES=fintech", "hospital_health_care=healthcare", "MEDIA=media",
+                             "--format", "csv", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert set(pd.read_csv(io.StringIO(out))["territory_id"]) == {"NAE"}
+    assert "warning: --industry-map: hubspot.csv has no industry 'MEDIA'" in err
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--industry-map", "fintech",
+                             capsys=capsys)  # fmt: skip
+    assert code == 2 and "--industry-map 'fintech' is not FILE=PLAN" in err

@@ -862,3 +862,30 @@ def test_a_plan_used_on_data_sources_over_unsaved_changes_asks_first(app):
     app.button(key="plan_upload_yes").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("In use: **Uploaded plan**" in m.value for m in app.markdown)
+
+
+def test_a_crm_s_industries_are_read_as_the_plan_names_them(app):
+    # HubSpot's FINANCIAL_SERVICES against the plan's fintech: North America East (fintech, healthcare) turned every
+    # account away (the eighth new user's HubSpot export).
+    open_page(app, "pages/accounts.py")
+    data = (
+        "id,name,industry,lat,lon\n"
+        "A1,Acme,FINANCIAL_SERVICES,40.71,-74.0\nA2,Beta,FINANCIAL_SERVICES,40.72,-74.0\nA3,Gamma,HOSPITAL_HEALTH_CARE,42.36,-71.06\n"
+    )
+    upload(app, "hubspot.csv", data.encode())
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    box = next(e for e in app.expander if e.label.startswith("Industries"))
+    assert box.label.replace("\\", "") == "Industries: 2 of the file's 2 named by no territory or rep", box.label
+    table = box.data_editor[0].value
+    assert table.set_index("industry")["accounts"].to_dict() == {"financial_services": 2, "hospital_health_care": 1}
+    key = box.data_editor[0].key
+    app.session_state[key] = {"edited_rows": {0: {"read_as": "fintech"}, 1: {"read_as": "healthcare"}},
+                              "added_rows": [], "deleted_rows": []}  # fmt: skip
+    app.run()
+    app.button(key="industries_apply").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any("Industries read as: financial_services → fintech, hospital_health_care → healthcare" in
+               s.value.replace("\\", "") for s in app.success)  # fmt: skip
+    shown = next(d.value for d in app.dataframe if "account_id" in d.value.columns).set_index("account_id")
+    assert shown.loc["A1", "industry"] == "fintech" and shown.loc["A3", "industry"] == "healthcare"
+    assert shown.loc["A1", "territory"] == "North America East", shown[["industry", "territory"]]
