@@ -1257,11 +1257,16 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                                        width=STAFFING_WIDTHS["reps"])})  # fmt: skip
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
     waiting = impact.team["accounts_waiting_before"], impact.team["accounts_waiting_after"]
+    gap = impact.team.get("accounts_in_no_territory_before", 0), impact.team.get("accounts_in_no_territory_after", 0)
+    # (the accounts in no territory said too: "(269 → 207 waiting)" stood beside "Accounts with no rep across the
+    # team: 209, against 271", the difference 2 accounts in no territory: a new user read a contradiction)
     st.caption(
         f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
         "each territory's accounts and value per rep with the plan's targets per rep, so it can fall while the "
         "territories get closer to each other; accounts waiting for a rep lower it"
-        + (f" ({waiting[0]:,} → {waiting[1]:,} waiting)." if any(waiting) else ".")
+        + (f" ({waiting[0]:,} → {waiting[1]:,} waiting in a territory" if any(waiting) else "")
+        + (f"; {gap[0]:,} → {gap[1]:,} in no territory, with no rep either" if any(gap) and any(waiting) else "")
+        + (")." if any(waiting) else ".")
     )
 
     def _accept() -> None:

@@ -45,8 +45,8 @@ class EditImpact:
         accounts, value``.
     team : dict
         ``balance_score_before/after``, ``accounts_waiting_before/after`` (accounts the territories take that wait
-        for a rep), ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``,
-        ``accounts_lost``, ``value_lost``.
+        for a rep), ``accounts_in_no_territory_before/after`` (with the waiting ones, the accounts with no rep),
+        ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``, ``accounts_lost``, ``value_lost``.
     warnings : list of str
     lost : DataFrame
         Accounts that had a territory and have none after the edit: ``account_id, region_id, value``.
@@ -221,6 +221,7 @@ def edit_impact(
     team["accounts_lost"] = int(len(lost))
     team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
     no_rep = (*_no_rep(before), *_no_rep(after))
+    team["accounts_in_no_territory_before"], team["accounts_in_no_territory_after"] = no_rep[1], no_rep[3]
     warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep)
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
                       moves.reset_index(drop=True), team, warnings,
