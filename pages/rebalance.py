@@ -257,6 +257,7 @@ def _groups_apart(token: str, level: str, admitted: bool, _links, _regions) -> i
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
 # region counts the accounts its territory takes (its industries and tiers).
 cover = "held"
+k_slot = form[2].container() if scenario == "territories" else form[2]  # (the number first: "Draw over" under it)
 if scenario == "territories":
     # (a new user's own accounts lay in states the plan's territories did not hold: drawn anew over those alone, 210
     # of them stayed in no territory)
@@ -317,7 +318,7 @@ if scenario == "territories":
     apart = _groups_apart(engine_token(), level, False, links, unit_table.index)  # (a territory spans no ocean)
     least = min(max(1, apart), most)
     setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
-    options["n_territories"] = form[2].number_input(
+    options["n_territories"] = k_slot.number_input(
         "Number of territories", least, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)"
         + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else ""),
