@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (
+    CELL_PADDING,
+    CHARACTER_WIDTH,
     SCORE_D3_FORMAT,
     TEAM_SCORE_HELP,
     counted,
@@ -218,8 +220,11 @@ shown = [c for c in TERRITORY_COLUMNS if not (c.startswith("target_") and territ
 # Widths that fit the page at 1280 px with whole figures (the table scrolled sideways there, "Util." and "Quota
 # cov." out of view: a new user's test). The totals of accounts and value are one click away (Show/hide columns):
 # the score compares the figures per rep with their targets, which stay.
+# (the name as wide as the longest needs, up to what the page leaves: "North Carolina & Georgi" was cut at 130 px, a
+# new user's test)
+longest = int(territories["name"].astype(str).str.len().max()) if len(territories) else 0
 formats = {
-    "name": {"width": 130},
+    "name": {"width": int(min(240, max(130, longest * CHARACTER_WIDTH + 2 * CELL_PADDING)))},
     "balance_score": score_column(progress=True, width=96),
     "accounts": {"width": 70},
     "unserved": {"width": 60},
@@ -235,6 +240,8 @@ formats = {
 }
 IN_SHOW_HIDE = ("accounts", "total_value")
 shown = [c for c in shown if c not in IN_SHOW_HIDE]
+others = sum(int(formats[c].get("width") or 0) for c in shown if c != "name")
+formats["name"] = {"width": int(min(formats["name"]["width"], max(130, 800 - others)))}
 show_table(
     territories[list(TERRITORY_COLUMNS)],
     hide_index=True,
