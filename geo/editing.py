@@ -456,8 +456,7 @@ def rebalance_units(
         # (a new user's own accounts in states the demo's territories did not hold were left out of a plan drawn
         # anew: 210 accounts in New Jersey, Maryland, Oklahoma … in no territory)
         region_ids = state.result["region_id"].dropna() if len(state.result) else pd.Series(dtype=object)
-        inside = set(unit_of(region_ids, list(holders)).dropna()) if len(holders) else set()
-        holders = {**{r: None for r in country_regions(region_ids, level) if r not in inside}, **holders}
+        holders = {**dict.fromkeys(country_regions(region_ids, level)), **holders}  # (held ones keep their holder)
     units = sorted(holders)
     table = unit_metrics(state, level, holders, admitted=admitted, unheld=cover == "countries")
     return holders, table, region_graph_links(units)
