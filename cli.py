@@ -1050,12 +1050,12 @@ def check_paths(args: argparse.Namespace) -> None:
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
-_COMMON = {"help", "command", "plan", "accounts", "format", "out", "table", "skip_invalid"}
+_COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid"}
 # ... but for these commands, which write files of their own format or read no accounts.
 _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
-    "import-plan": {"format", "table", "accounts", "skip_invalid"},
-    "plans": {"accounts", "skip_invalid"},
+    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid"},
+    "plans": {"accounts", "industry_map", "skip_invalid"},
 }
 
 

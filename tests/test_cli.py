@@ -985,7 +985,7 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
     # Options most commands read, refused by those that write a format of their own or read no accounts
     # (`export-plan --format csv` said "no table '' for export-plan").
     for command, extra, refused, reads in [
-        ("export-plan", ["--format", "csv"], "--format", "--plan, --accounts, --out, --skip-invalid"),
+        ("export-plan", ["--format", "csv"], "--format", "--plan, --accounts, --industry-map, --out, --skip-invalid"),
         ("import-plan", ["--accounts", str(DEMO_ACCOUNTS)], "--accounts", "--plan, --out"),
         ("plans", ["--skip-invalid"], "--skip-invalid", "--plan, --format, --out, --table"),
     ]:
