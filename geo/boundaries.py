@@ -36,6 +36,7 @@ __all__ = [
     "unknown_regions_warning",
     "region_label",
     "region_labels",
+    "region_lineage",
     "describe_regions",
     "read_boundary_file",
     "boundary_file_columns",
@@ -237,11 +238,11 @@ def regions_named(text: str, *, within=None) -> tuple[str, ...]:
         found = _ids_by_label().get(str(text).strip().casefold(), ())
     if within is None or len(found) < 2:
         return found
-    within, parents = set(within), _parents()
-    inside = tuple(r for r in found if any(a in within for a in _lineage(r, parents)))
+    within = set(within)
+    inside = tuple(r for r in found if any(a in within for a in region_lineage(r)))
     # (else those in a country the plan works in: "MD" in a plan of some US states is Maryland, not Moldova)
-    countries = {_lineage(r, parents)[-1] for r in within}
-    return inside or tuple(r for r in found if _lineage(r, parents)[-1] in countries) or found
+    countries = {region_lineage(r)[-1] for r in within}
+    return inside or tuple(r for r in found if region_lineage(r)[-1] in countries) or found
 
 
 @lru_cache(maxsize=1)
@@ -250,9 +251,16 @@ def _parents() -> dict[str, str]:
     return dict(zip(table["region_id"], table["parent_id"].astype(str), strict=True))
 
 
-def _lineage(region_id: str, parents: dict[str, str]) -> list[str]:
-    """The region and the regions it lies in, nearest first (``US-36061``, ``US-NY``, ``US``)."""
-    out = [region_id]
+def region_lineage(region_id: str) -> list[str]:
+    """The region and the bundled regions it lies in, nearest first.
+
+    Examples
+    --------
+    >>> region_lineage("US-36061"), region_lineage("DE")
+    (['US-36061', 'US-NY', 'US'], ['DE'])
+    """
+    parents = _parents()
+    out = [str(region_id)]
     while out[-1] in parents and len(out) < 8:
         out.append(parents[out[-1]])
     return out

@@ -478,23 +478,16 @@ def country_regions(region_ids, level: str = "state") -> list[str]:
     >>> len(country_regions(["US-TX"], "county")) > 3000
     True
     """
-    from geo.boundaries import region_table
+    from geo.boundaries import region_lineage
 
-    table = region_table().set_index("region_id")
-    parent = table["parent_id"]
-    given = {str(r) for r in region_ids}
-    lineage = set(given)
-    frontier = set(given)
-    for _ in range(4):  # county → state → (island area) → country
-        frontier = {str(parent[r]) for r in frontier if r in parent.index and isinstance(parent[r], str)}
-        lineage |= frontier
+    lineage = {a for r in {str(r) for r in region_ids} for a in region_lineage(r)}
     countries = {r.split("-", 1)[0] for r in lineage}
     islands = {*US_ISLAND_AREAS, *(f"US-{a}" for a in US_ISLAND_AREAS)}
     out = []
     for region_id in _selectable(level)["region_id"]:
         if region_id.split("-", 1)[0] not in countries:
             continue
-        area = {region_id, parent.get(region_id)}
+        area = set(region_lineage(region_id)[:2])
         if area & islands and not area & lineage:  # (an island area only where the accounts are)
             continue
         out.append(region_id)

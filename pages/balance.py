@@ -87,12 +87,9 @@ with st.expander("Targets"):
                         f"accounts per rep {settings.target_accounts_per_rep:g} → {new.target_accounts_per_rep:g}"
                     )
                 if new.target_value_per_rep != settings.target_value_per_rep:
-                    value_said = {None: "quota ÷ reps"}
-                    said.append(
-                        "value per rep "
-                        f"{value_said.get(settings.target_value_per_rep) or money(settings.target_value_per_rep)} → "
-                        f"{value_said.get(new.target_value_per_rep) or money(new.target_value_per_rep)}"
-                    )
+                    was, now = ("quota ÷ reps" if v is None else money(v)
+                                for v in (settings.target_value_per_rep, new.target_value_per_rep))  # fmt: skip
+                    said.append(f"value per rep {was} → {now}")
                 set_plan(replace(plan, settings=new), "Targets: " + "; ".join(said))
                 st.rerun()
     st.caption(f"Active reps hold {mean_load:,.0f} accounts each on average; the targets are saved with the plan.")
