@@ -67,6 +67,43 @@ STAFFING_WIDTHS = {"territory": 320, "reps": 230}
 KEPT_CAPACITY = "reb_new_capacity_kept"  # (the new rep's capacity, kept across pages and a reload)
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
+
+class _Notes:
+    """A proposal's explanations, kept to be said together in one box under its figures.
+
+    Said one by one, about twenty paragraphs stood between the headline figures and Accept, and the next step was
+    hard to find (a new user's test). What asks for action before accepting (accounts left in no territory or
+    waiting, a territory far over its share) is still said at once, above the box.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str | list[str]]] = []
+
+    def info(self, topic: str, text: str) -> None:
+        self.items.append(("info", topic, text))
+
+    def warning(self, topic: str, text: str) -> None:
+        self.items.append(("warning", topic, text))
+
+    def bullets(self, topic: str, heading: str, sentences: list[str]) -> None:
+        self.items.append(("bullets", topic, [heading, *sentences]))
+
+    def show(self) -> None:
+        """One box, its label naming what it holds (the topics in the order said)."""
+        if not self.items:
+            return
+        topics = list(dict.fromkeys(topic for _, topic, _ in self.items))
+        label = f"Notes on this proposal ({len(self.items)}): {', '.join(topics)}"
+        with st.expander(label):
+            for kind, _, text in self.items:
+                if kind == "bullets":  # (a heading, then one line each: dozens with many territories)
+                    st.markdown(f"**{text[0]}**")
+                    for sentence in text[1:]:
+                        st.markdown(f"- {sentence}")
+                else:
+                    getattr(st, kind)(text)
+
+
 engine = current_engine()
 plan = engine.plan
 st.title("Rebalance")
@@ -558,6 +595,7 @@ pending = st.session_state.get("reb_proposal")
 if pending is not None and pending[0].plan.name == plan.name:
     proposal, new_state, impact, diff, moves_table, fmap = pending
     report = proposal.report
+    notes = _Notes()  # (said in one box under the figures, before Accept)
     stale = st.session_state.get("reb_inputs") != _inputs()
     st.subheader("Proposal")
     if proposal.stopped_after is not None:
@@ -565,8 +603,6 @@ if pending is not None and pending[0].plan.name == plan.name:
                 "search run its time.")  # fmt: skip
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
-    if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
-        st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
         scope = " No territory could be rebalanced (the notes below say why); the figures are every territory's."
@@ -603,6 +639,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         )  # fmt: skip
     else:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")
+    if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
+        st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     if impact.team.get("accounts_lost"):
         # Said first, with where they are: no balance figure below counts accounts that fall out of every territory.
         parts = st.session_state.get("reb_lost_where") or []
@@ -809,6 +847,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
                    "plan.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
+        if st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning:
+            continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
         st.warning(plain(warning))
     waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
     if proposal.scenario == "territories" and waiting:
@@ -838,7 +878,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         lockable = ~crossing["from_territory_id"].isin(going)
         one = int((~lockable).sum()) == 1
         it = "it" if one else "them"
-        st.info(
+        notes.info(
+            "regions across a border",
             "Across a border: "
             + "; ".join(said)
             + ", which held no region of that country before."
@@ -855,16 +896,17 @@ if pending is not None and pending[0].plan.name == plan.name:
                 f"to give {it} to another territory, move {it} on the Edit page after accepting."
                 if (~lockable).any()
                 else ""
-            )
+            ),
         )
     if proposal.separate:
         alone = ", ".join(plain(names.get(t, t)) for t in proposal.separate)
         one = len(proposal.separate) == 1
-        st.info(
+        notes.info(
+            "territories out of reach",
             f"{alone}: no border within reach of the other territories (the sea, or regions no territory holds, lie "
             "between), so rebalancing cannot "
             f"change {'it' if one else 'them'}; {'it is' if one else 'they are'} kept as {'it is' if one else 'they are'}"
-            " and left out of the mean the others are balanced to."
+            " and left out of the mean the others are balanced to.",
         )
     # A territory went, and its regions were handed to its neighbours first (not so when a rep leaves a team that
     # stays): the territories that took some.
@@ -897,7 +939,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                 + ", ".join(f"{centre[m]:+.1%} on {METRICS.get(m, m).lower()}" for m in tol if m in centre)
                 + " against their shares"
             )  # fmt: skip
-        st.info(
+        notes.info(
+            "regions out of reach",
             f"Out of reach of the other regions: {groups}. Regions no territory holds (or the sea) lie between, and a "
             "territory never reaches across them, so these get territories of their own: their balance is what "
             "their regions allow. Give the regions between to a territory first (Edit page) to let them join."
@@ -914,7 +957,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                 "'near group mean' in the table: a better plan might bring it closer."
                 if together
                 else ""
-            )
+            ),
         )
     elif report.centres and not proposal.handed_out_only:
         # Groups that only trade among themselves (kept territories lie between): each is balanced around what its
@@ -934,11 +977,12 @@ if pending is not None and pending[0].plan.name == plan.name:
             # One group, short of its shares because regions bigger than a share (or locked ones) keep their
             # territories over theirs.
             aimed = ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True) if v)
-            st.info(
+            notes.info(
+                "groups balanced apart",
                 "Some regions hold more than a territory's share, or are locked in one that holds more, and keep "
                 f"their territories over their shares; the other {len(members)} territories share less: on average "
                 f"{aimed} against their shares. One within its tolerance of that, or between that "
-                "and its share, reads 'near group mean' in the table: a better plan might bring it closer."
+                "and its share, reads 'near group mean' in the table: a better plan might bring it closer.",
             )
         else:
             said = [
@@ -948,7 +992,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                 + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))
                 for key, members in sorted(groups.items())
             ]
-            st.info(
+            notes.info(
+                "groups balanced apart",
                 "Not every territory can trade regions with every other"
                 + (" (territories kept as they are, said below, lie between some of them)" if kept_between else "")
                 + ": territories that trade only among themselves share what their regions hold (less what a "
@@ -964,7 +1009,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             "(and none is sent across an ocean); give them to a territory on the Edit map page."
         )
     if proposal.one_way:
-        st.info(plain(proposal.one_way))
+        notes.info("one-way trades", plain(proposal.one_way))
     kept_focus = [t for t in proposal.own_focus if t not in proposal.gave]
     if kept_focus:
         focused = ", ".join(plain(names.get(t, t)) for t in kept_focus)
@@ -979,10 +1024,11 @@ if pending is not None and pending[0].plan.name == plan.name:
                 else "kept as they are"
             )
         )
-        st.info(
+        notes.info(
+            "territories kept for their focus",
             f"{focused}: no touching territory takes the same accounts (industries and tiers), and a region moved "
             f"between territories that take different accounts would leave some of them in no territory; so they "
-            f"are {kept} and left out of the mean the others are balanced to."
+            f"are {kept} and left out of the mean the others are balanced to.",
         )
         # Which of them are over their share, and what would help: this proposal cannot bring them down.
         rows = report.territories.set_index("territory_id")
@@ -1018,30 +1064,123 @@ if pending is not None and pending[0].plan.name == plan.name:
             if wide:
                 ways.append(f"give the regions between {'it' if one else named(wide)} and a territory that takes "
                             "every account to a territory (Edit page), so that they touch")  # fmt: skip
-            st.warning(
+            notes.warning(
+                "how to bring territories to their share",
                 f"This proposal cannot bring {heavy_ones} down to {'its' if len(over) == 1 else 'their'} share. "
-                f"To change that: {'; or '.join(ways)}."
+                f"To change that: {'; or '.join(ways)}.",
             )
     gave_focus = [t for t in proposal.own_focus if t in proposal.gave]
     if gave_focus:
-        st.info(
+        notes.info(
+            "territories kept for their focus",
             f"{', '.join(plain(names.get(t, t)) for t in gave_focus)}: apart from the regions given one way (above), "
             "kept as they are (no touching territory takes the same accounts, so none can give regions back) and "
-            "left out of the mean the others are balanced to."
+            "left out of the mean the others are balanced to.",
         )
     for sentence in describe_pieces(report, name_of, describe_regions):
-        st.info(plain(sentence))
+        notes.info("territories in pieces", plain(sentence))
     hemmed_notes = describe_hemmed(report, name_of, region_labels)
-    if len(hemmed_notes) > 3:  # (one box, not a wall of them pushing the table down: dozens with many territories)
-        with st.expander(f"{len(hemmed_notes)} territories hemmed in by heavy regions: judged against their bounds"):
-            for sentence in hemmed_notes:
-                st.markdown(f"- {plain(sentence)}")
+    if len(hemmed_notes) > 3:  # (one list, not a wall of boxes: dozens with many territories)
+        notes.bullets("hemmed in by heavy regions",
+                      f"{len(hemmed_notes)} territories hemmed in by heavy regions: judged against their bounds",
+                      [plain(sentence) for sentence in hemmed_notes])  # fmt: skip
     else:
         for sentence in hemmed_notes:
-            st.info(plain(sentence))
+            notes.info("hemmed in by heavy regions", plain(sentence))
     # Why a few regions' territories are "best possible" (Germany & Netherlands at -30%: only the column's help said)
     for sentence in describe_split_best(report, proposal.labels, name_of, region_labels):
-        st.info(plain(sentence))
+        notes.info("regions split every way", plain(sentence))
+    notes.show()
+    # The decision under the figures and the notes, before the details (the table, the map of moves, the
+    # handoffs): at the foot of the proposal, Accept stood ~2,600 px below its headline (a new user's test).
+    before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
+    waiting = impact.team["accounts_waiting_before"], impact.team["accounts_waiting_after"]
+    gap = impact.team.get("accounts_in_no_territory_before", 0), impact.team.get("accounts_in_no_territory_after", 0)
+    # (the accounts in no territory said too: "(269 → 207 waiting)" stood beside "Accounts with no rep across the
+    # team: 209, against 271", the difference 2 accounts in no territory: a new user read a contradiction)
+    st.caption(
+        f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
+        "each territory's accounts and value per rep with the plan's targets per rep, so it can fall while the "
+        "territories get closer to each other; accounts waiting for a rep lower it"
+        + (f" ({waiting[0]:,} → {waiting[1]:,} waiting in a territory" if any(waiting) else "")
+        + (f"; {gap[0]:,} → {gap[1]:,} in no territory, with no rep either" if any(gap) and any(waiting) else "")
+        + (")." if any(waiting) else ".")
+    )
+
+    def _accept() -> None:
+        store = plan_store()
+        if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
+            push_state(new_state, proposal.description)  # a step of the edit history, as assigned here
+            st.session_state.pop("reb_proposal", None)
+            st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
+                                                "could not be opened (see the Plans page).")  # fmt: skip
+            return
+        # Named with what and when: two drafts rebalanced from one plan are told apart (a rebalanced plan
+        # rebalanced again keeps one suffix).
+        from datetime import datetime
+
+        named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now()))
+        where = stored_plan()
+        settings = st.session_state.get("reb_settings_said", "")
+        message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "") + settings
+        assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
+        who = str(st.session_state.get("reb_author") or "").strip()
+        if not who:  # (the name cleared and Accept clicked at once: the button was drawn while it was there)
+            st.session_state["reb_error"] = "give your name before accepting: it is saved with the draft"
+            return
+        remember_author("reb_author")  # (the Plans page starts from it; a reload keeps it)
+        if where and unsaved_changes() and st.session_state.get("reb_save_first", True):
+            # The plan's unsaved edits (the proposal started from them) are saved first as its next version:
+            # opening the draft dropped them, unasked (a new user's test).
+            from territory.store import StoreError, VersionConflict
+
+            try:
+                kept = store.save(where[0], plan, base_version=where[1], author=who,
+                                  message="Edits saved before accepting a rebalance proposal",
+                                  assignments=engine.result[["account_id", "territory_id", "rep_id", "status",
+                                                             "value"]])  # fmt: skip
+            except (VersionConflict, StoreError) as error:
+                st.session_state["reb_error"] = (f"your changes to plan #{where[0]} could not be saved first, so "
+                                                 f"nothing was accepted: {error}")  # fmt: skip
+                return
+            where = (kept.plan_id, kept.version)
+            message = proposal.description + f" (from plan #{where[0]} v{where[1]})" + settings
+        version = store.create_plan(named, author=who, message=message, assignments=assignments)
+        open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
+        st.session_state.pop("reb_proposal", None)
+        st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
+        # (to go back to, while the accepted draft is the plan open: also after visiting other pages)
+        st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
+
+    # Who accepts is saved with the draft: the name given here or on the Plans page (one name for both), never the
+    # server's login name.
+    # (without a plan store nothing is saved, and no name is asked)
+    nameless = False
+    where_now = stored_plan()
+    if plan_store() is not None and where_now and unsaved_changes():
+        # (accepting opens the new draft: the plan's unsaved edits would go with the session's plan)
+        st.checkbox(f"Save my unsaved changes to plan #{where_now[0]} first (as version {where_now[1] + 1})",
+                    value=True, key="reb_save_first",
+                    help="The proposal starts from the plan as you edited it. Accepting opens the new draft; "
+                         "without this, your edits to the plan you came from are dropped.")  # fmt: skip
+        if not st.session_state.get("reb_save_first", True):
+            st.caption(f"Your unsaved edits to plan #{where_now[0]} will be dropped when the draft opens (the "
+                       "draft itself keeps what the proposal made of them).")  # fmt: skip
+    # The name and the two buttons on one row (the name box across the page pushed them down).
+    decide = st.columns([3, 1.6, 1], vertical_alignment="bottom")
+    if plan_store() is not None:
+        if "reb_author" not in st.session_state:
+            st.session_state["reb_author"] = author(default="")
+        decide[0].text_input("Your name (required: saved with the draft)", key="reb_author", max_chars=80,
+                             on_change=remember_author, args=("reb_author",))  # fmt: skip
+        nameless = not str(st.session_state.get("reb_author") or "").strip()
+    decide[1].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
+                     disabled=stale or unchanged or nameless, width="stretch",
+                     help="Nothing would change: the plan is as this proposal has it" if unchanged
+                     else "Give your name first: it is saved with the draft" if nameless else None)  # fmt: skip
+    decide[2].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard",
+                     width="stretch")  # fmt: skip
+    st.subheader("Territories before and after", divider="gray")
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))
     # Within the tolerance itself, off only by what its regions force ("best possible"), within the tolerance of its
@@ -1256,91 +1395,6 @@ if pending is not None and pending[0].plan.name == plan.name:
                                   "now": st.column_config.TextColumn("Reps now", width=STAFFING_WIDTHS["reps"]),
                                   "after": st.column_config.TextColumn("Reps after",
                                                                        width=STAFFING_WIDTHS["reps"])})  # fmt: skip
-    before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
-    waiting = impact.team["accounts_waiting_before"], impact.team["accounts_waiting_after"]
-    gap = impact.team.get("accounts_in_no_territory_before", 0), impact.team.get("accounts_in_no_territory_after", 0)
-    # (the accounts in no territory said too: "(269 → 207 waiting)" stood beside "Accounts with no rep across the
-    # team: 209, against 271", the difference 2 accounts in no territory: a new user read a contradiction)
-    st.caption(
-        f"Team balance score {score(before)} → {score(after)} (accounts assigned by the plan's rules). The score compares "
-        "each territory's accounts and value per rep with the plan's targets per rep, so it can fall while the "
-        "territories get closer to each other; accounts waiting for a rep lower it"
-        + (f" ({waiting[0]:,} → {waiting[1]:,} waiting in a territory" if any(waiting) else "")
-        + (f"; {gap[0]:,} → {gap[1]:,} in no territory, with no rep either" if any(gap) and any(waiting) else "")
-        + (")." if any(waiting) else ".")
-    )
-
-    def _accept() -> None:
-        store = plan_store()
-        if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
-            push_state(new_state, proposal.description)  # a step of the edit history, as assigned here
-            st.session_state.pop("reb_proposal", None)
-            st.session_state["reb_accepted"] = ("Applied to this session's plan. It is not saved: the plan store "
-                                                "could not be opened (see the Plans page).")  # fmt: skip
-            return
-        # Named with what and when: two drafts rebalanced from one plan are told apart (a rebalanced plan
-        # rebalanced again keeps one suffix).
-        from datetime import datetime
-
-        named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now()))
-        where = stored_plan()
-        settings = st.session_state.get("reb_settings_said", "")
-        message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "") + settings
-        assignments = new_state.result[["account_id", "territory_id", "rep_id", "status", "value"]]
-        who = str(st.session_state.get("reb_author") or "").strip()
-        if not who:  # (the name cleared and Accept clicked at once: the button was drawn while it was there)
-            st.session_state["reb_error"] = "give your name before accepting: it is saved with the draft"
-            return
-        remember_author("reb_author")  # (the Plans page starts from it; a reload keeps it)
-        if where and unsaved_changes() and st.session_state.get("reb_save_first", True):
-            # The plan's unsaved edits (the proposal started from them) are saved first as its next version:
-            # opening the draft dropped them, unasked (a new user's test).
-            from territory.store import StoreError, VersionConflict
-
-            try:
-                kept = store.save(where[0], plan, base_version=where[1], author=who,
-                                  message="Edits saved before accepting a rebalance proposal",
-                                  assignments=engine.result[["account_id", "territory_id", "rep_id", "status",
-                                                             "value"]])  # fmt: skip
-            except (VersionConflict, StoreError) as error:
-                st.session_state["reb_error"] = (f"your changes to plan #{where[0]} could not be saved first, so "
-                                                 f"nothing was accepted: {error}")  # fmt: skip
-                return
-            where = (kept.plan_id, kept.version)
-            message = proposal.description + f" (from plan #{where[0]} v{where[1]})" + settings
-        version = store.create_plan(named, author=who, message=message, assignments=assignments)
-        open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
-        st.session_state.pop("reb_proposal", None)
-        st.session_state["reb_accepted"] = f"Saved as the new draft plan #{version.plan_id} and opened it."
-        # (to go back to, while the accepted draft is the plan open: also after visiting other pages)
-        st.session_state["reb_previous"] = (where, (version.plan_id, version.version)) if where else None
-
-    # Who accepts is saved with the draft: the name given here or on the Plans page (one name for both), never the
-    # server's login name.
-    # (without a plan store nothing is saved, and no name is asked)
-    nameless = False
-    if plan_store() is not None:
-        if "reb_author" not in st.session_state:
-            st.session_state["reb_author"] = author(default="")
-        st.text_input("Your name (required: saved with the draft)", key="reb_author", max_chars=80,
-                      on_change=remember_author, args=("reb_author",))  # fmt: skip
-        nameless = not str(st.session_state.get("reb_author") or "").strip()
-    where_now = stored_plan()
-    if plan_store() is not None and where_now and unsaved_changes():
-        # (accepting opens the new draft: the plan's unsaved edits would go with the session's plan)
-        st.checkbox(f"Save my unsaved changes to plan #{where_now[0]} first (as version {where_now[1] + 1})",
-                    value=True, key="reb_save_first",
-                    help="The proposal starts from the plan as you edited it. Accepting opens the new draft; "
-                         "without this, your edits to the plan you came from are dropped.")  # fmt: skip
-        if not st.session_state.get("reb_save_first", True):
-            st.caption(f"Your unsaved edits to plan #{where_now[0]} will be dropped when the draft opens (the "
-                       "draft itself keeps what the proposal made of them).")  # fmt: skip
-    buttons = st.columns(2)
-    buttons[0].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
-                      disabled=stale or unchanged or nameless,
-                      help="Nothing would change: the plan is as this proposal has it" if unchanged
-                      else "Give your name first: it is saved with the draft" if nameless else None)  # fmt: skip
-    buttons[1].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard")
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))
 if st.session_state.get("reb_accepted"):

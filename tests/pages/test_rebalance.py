@@ -1015,8 +1015,12 @@ def test_many_hemmed_in_territories_are_said_in_one_box(app):
     hemmed = {t: h for t, h in report.hemmed.items() if t not in split}
     assert len(hemmed) > 3
     assert not [i for i in app.info if "with heavy regions a few regions away" in i.value]
-    expander = next(e for e in app.expander if "hemmed in by heavy regions" in e.label)
-    assert expander.label.startswith(f"{len(hemmed)} territories")
+    # (in the proposal's notes, one line each under a heading that counts them)
+    expander = next(e for e in app.expander if e.label.startswith("Notes on this proposal"))
+    assert "hemmed in by heavy regions" in expander.label
+    assert f"**{len(hemmed)} territories hemmed in by heavy regions: judged against their bounds**" in [
+        m.value for m in expander.markdown
+    ]
     assert len([m for m in expander.markdown if "with heavy regions a few regions away" in m.value]) == len(hemmed)
 
 
