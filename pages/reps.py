@@ -39,15 +39,16 @@ st.caption(
 
 territory_ids = [t.territory_id for t in plan.territories]
 # Territories by name in the roster; by id where a name could be read as another territory (it has a comma, is
-# another territory's name in any case, or is some territory's id). Either is read back, ids first.
+# another territory's name in any case, or is another territory's id). Either is read back, ids first. (Its own id
+# in another case is no clash: "Rockies", id ROCKIES, a new rep's territory, read "ROCKIES" among names.)
 _folded = pd.Series([t.name.strip().casefold() for t in plan.territories])
-_ids = {t.casefold() for t in territory_ids}
+_ids = pd.Series([t.casefold() for t in territory_ids])
 shown_as = {
     t.territory_id: t.name.strip()
     if t.name.strip()
     and "," not in t.name
     and (_folded == t.name.strip().casefold()).sum() == 1
-    and t.name.strip().casefold() not in _ids
+    and not (_ids.eq(t.name.strip().casefold()) & _ids.ne(t.territory_id.casefold())).any()
     else t.territory_id
     for t in plan.territories
 }

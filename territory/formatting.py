@@ -224,6 +224,26 @@ def name_list(names, shown: int = 5) -> str:
     return text
 
 
+def and_list(names, shown: int = 5) -> str:
+    """Names in a sentence with "and" before the last: "Ames and Dale", "West, East and North".
+
+    Past ``shown``, as :func:`name_list` ("West, East and 1 other"); "; " between names that hold commas.
+
+    Examples
+    --------
+    >>> and_list(["Ames", "Dale"]), and_list(["West", "East", "North"]), and_list(["West"])
+    ('Ames and Dale', 'West, East and North', 'West')
+    >>> and_list(["West", "East", "North"], shown=2)
+    'West, East and 1 other'
+    >>> and_list(["Kings, NY", "Ohio"])
+    'Kings, NY and Ohio'
+    """
+    names = [str(n) for n in names]
+    if len(names) <= 1 or len(names) > shown:
+        return name_list(names, shown)
+    return f"{name_list(names[:-1], shown)} and {names[-1]}"
+
+
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """A count and its noun, singular for one: "1 line", "12 lines", "1,200 accounts".
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
-from territory.formatting import counted, name_list, verb
+from territory.formatting import and_list, counted, name_list, verb
 from territory.model import Plan, Rep, Territory
 from territory.optimizer import (
     Rebalancer,
@@ -230,8 +230,8 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
         Empty when no rep leaves or every account of the leaving reps has a rep. Otherwise first the headline: how
         many of their accounts wait, whether the team as a whole is full (the room the reps who remain have left
         is less than that: short by so many accounts) or the room is only elsewhere, the load of the reps where
-        they wait, and the remedies (raise capacities by so much, or add a rep: the "A new rep joins"
-        scenario); then :func:`~territory.impact.waiting_remedies`' sentence per territory where more wait. Plain
+        they wait, and the remedies (raise capacities by so much, or add a rep to the territories where they
+        wait); then :func:`~territory.impact.waiting_remedies`' sentence per territory where more wait. Plain
         text (escape it for Markdown).
     """
     from territory.impact import more_waiting, waiting_remedies
@@ -260,6 +260,15 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
         else:
             loads.append(f"{names.get(territory_id, territory_id)} has no active rep")
     loads_said = f" ({'; '.join(loads)})" if loads else ""
+    # A rep for the territories where they wait, as a replacement: "the 'A new rep joins' scenario" carves a
+    # territory from neighbours, which may leave them waiting where they are (the tenth new user's test: Tom Becker
+    # left US South, and a new territory carved around Denver served none of his 350 accounts).
+    where_they_wait = [names.get(t, t) for t in waits["territory_id"].dropna().value_counts().index]
+    add_rep = (
+        f"add a rep to {and_list(where_they_wait)} {where}, as a replacement for {and_list([r.name for r in leaving])}"
+        if where_they_wait
+        else "add a rep (the 'A new rep joins' scenario)"
+    )
     # "281 of Luke Anderson's accounts", "300 of the accounts of Ann and Bo"
     theirs_said = (f"{leaving[0].name}'s accounts" if len(leaving) == 1
                    else f"the accounts of {name_list([r.name for r in leaving])}")  # fmt: skip
@@ -269,14 +278,13 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
             f"The team is full: {waiting:,} of {theirs_said} will wait for a rep; the team's capacity is short by "
             f"{short:,} account{'s' if short != 1 else ''}"
             + (f" (the reps who remain have room for {room:,} more, elsewhere)" if room else "")
-            + f". Raise capacities by {waiting:,} in all{loads_said}, or add a rep (the 'A new rep joins' scenario)."
+            + f". Raise capacities by {waiting:,} in all{loads_said}, or {add_rep}."
         )
     else:
         headline = (
             f"{waiting:,} of {theirs_said} will wait for a rep: the reps where they go are at capacity{loads_said}, "
             f"though the team has room for {room:,} more elsewhere. Raise those reps' capacities by {waiting:,} in "
-            "all, add a rep (the 'A new rep joins' scenario), or move regions to a territory with room (Edit "
-            "territories)."
+            f"all, {add_rep}, or move regions to a territory with room (Edit territories)."
         )
     # The lines per territory count everyone who waits there, those who waited before the leaver's accounts came
     # too: "raise by 281" above US South's "raise by 559" read as a contradiction (a new user's test).
@@ -286,11 +294,14 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     there = int((after.result["rep_id"].isna() & after.result["territory_id"].isin(places)).sum())
     already = there - int(waits["territory_id"].isin(places).sum())
     if already > 0:
+        # (the territories named: "there" read as where the leaver's accounts wait, US South's 393, beside a count
+        # with Canada West's 3, the tenth new user's test)
+        there_names = and_list([names.get(t, t) for t in sorted(places, key=lambda t: names.get(t, t))])
         headline += (
             # (not "already waiting": some came with the regions the proposal moves, or were in no territory
             # before; the team had fewer waiting before than this counted, a new user's test)
-            f" With the {already:,} other account{'s' if already != 1 else ''} that wait there after the change, "
-            f"{there:,} wait there: the lines below count them all."
+            f" With the {already:,} other account{'s' if already != 1 else ''} that wait in {there_names} after the "
+            f"change, {there:,} wait there: the lines below count them territory by territory."
         )
     return [headline, *waiting_remedies(after.plan, after.result, territory_ids=places, limit=3, where=where)]
 

@@ -280,3 +280,21 @@ def test_a_team_is_loaded_from_a_csv(app):
     app.file_uploader(key="reps_upload").set_value(("x.csv", b"who,cap\nA,1\n", "text/csv")).run()
     app.button(key="reps_use_file").click().run()
     assert any("x.csv, line 1: no column holds the reps' names" in e.value.replace("\\", "") for e in app.error)
+
+
+def test_a_territory_named_as_its_own_id_shows_by_name():
+    # A new rep's territory "Rockies" gets the id ROCKIES: the Territories column read "ROCKIES" among names (the
+    # tenth new user's test), as if the name could be another territory's id. Another territory's id still forces
+    # the id ("US West" for a territory whose id is another's name would read back as that one).
+    app = app_session()
+    plan = json.loads(app.session_state["plan_json"])
+    plan["territories"].append({"territory_id": "ROCKIES", "name": "Rockies", "region_ids": ["US-CO"]})
+    plan["territories"].append({"territory_id": "T9", "name": "usw", "region_ids": ["US-WY"]})
+    plan["reps"][0]["territory_ids"] = ["ROCKIES", "T9"]
+    app.session_state["plan_json"] = json.dumps(plan)
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    roster = app.data_editor[0].value
+    first = plan["reps"][0]["name"]
+    assert roster.loc[roster["name"] == first, "territories"].iloc[0] == "Rockies, T9"

@@ -1203,13 +1203,15 @@ def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
     if room_elsewhere:
         assert said[0] == (
             "9 of Bo's accounts will wait for a rep: the reps where they go are at capacity (Ames's rep is at 100%), "
-            "though the team has room for 20 more elsewhere. Raise those reps' capacities by 9 in all, add a rep (the "
-            "'A new rep joins' scenario), or move regions to a territory with room (Edit territories)."
+            "though the team has room for 20 more elsewhere. Raise those reps' capacities by 9 in all, add a rep to "
+            "Ames on the Reps page, as a replacement for Bo, or move regions to a territory with room (Edit "
+            "territories)."
         )
     else:
         assert said[0] == (
             "The team is full: 9 of Bo's accounts will wait for a rep; the team's capacity is short by 9 accounts. "
-            "Raise capacities by 9 in all (Ames's rep is at 100%), or add a rep (the 'A new rep joins' scenario)."
+            "Raise capacities by 9 in all (Ames's rep is at 100%), or add a rep to Ames on the Reps page, as a "
+            "replacement for Bo."
         )
     assert said[1].startswith("Ames: 9 accounts wait behind Ann, at capacity. To serve them, raise Ann's capacity by 9")
     # Room for them all: nothing to say.
@@ -1248,5 +1250,5 @@ def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines
     assert said[0].startswith("The team is full: 9 of Bo's accounts will wait for a rep"), said[0]
     lines = [int(re.match(r"[^:]+: ([\d,]+) account", line).group(1)) for line in said[1:]]
     assert sorted(lines) == [6, 8], said
-    assert said[0].endswith("With the 5 other accounts that wait there after the change, 14 wait there: the lines below "
-                            "count them all."), said[0]  # fmt: skip
+    assert said[0].endswith("With the 5 other accounts that wait in Ames and Dale after the change, 14 wait there: the "
+                            "lines below count them territory by territory."), said[0]  # fmt: skip
