@@ -27,6 +27,7 @@ from pages.shared import (
     counted,
     current_accounts,
     current_engine,
+    download_stem,
     drop_plans_question,
     edit_history,
     engine_token,
@@ -41,7 +42,6 @@ from pages.shared import (
     other_work,
     plain,
     plan_folder_zip,
-    plan_slug,
     plan_store,
     push_state,
     read_plan_zip,
@@ -1012,7 +1012,7 @@ with files[0]:
     st.download_button(
         "Download the plan as files for git",
         plan_folder_zip(plan, current_engine().result, token=engine_token(), based_on=stored_origin()),
-        f"{plan_slug(plan)}.zip",
+        f"{download_stem(plan)}.zip",
         key="download_folder",
     )
     st.file_uploader("Open a plan folder (zip)", type=["zip"], key=_zip_key(), on_change=_zip_chosen)
@@ -1036,11 +1036,11 @@ with files[1]:
     hubspot = hubspot_import(plan, result)
     st.download_button(
         f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv(),
-        f"{plan_slug(plan)}-salesforce-owner-update.csv", key="download_salesforce",
+        f"{download_stem(plan)}-salesforce-owner-update.csv", key="download_salesforce",
         disabled=len(salesforce.table) == 0,
     )  # fmt: skip
     st.download_button(
-        f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{plan_slug(plan)}-hubspot-import.csv",
+        f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{download_stem(plan)}-hubspot-import.csv",
         key="download_hubspot", disabled=len(hubspot.table) == 0,
     )  # fmt: skip
     # Accounts left out of a file keep their owner in the CRM (a rep who left, after a rebalance): said, and listed.
@@ -1050,5 +1050,5 @@ with files[1]:
             st.caption(f":material/person_off: {plain(said)}")  # (a caption: warnings here are questions)
             st.download_button(
                 f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)", spreadsheet_csv(export.left_out),
-                f"{plan_slug(plan)}-{key}-left-out.csv", key=f"download_{key}_left_out",
+                f"{download_stem(plan)}-{key}-left-out.csv", key=f"download_{key}_left_out",
             )  # fmt: skip

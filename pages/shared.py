@@ -1684,7 +1684,19 @@ def edit_context(level: str, state: PlanState | None = None) -> dict:
 
 def plan_slug(plan: Plan) -> str:
     """A file name stem from the plan's name (whole words; a date and time in it whole, to the minute)."""
-    return file_stem(plan.name)
+    return file_stem(plan.name, limit=80)  # (at 60, "…-new-territory-2026-12-03-2342" lost its name, Rockies)
+
+
+def download_stem(plan: Plan) -> str:
+    """:func:`plan_slug` with the version open: ``…-v2``, and ``…-v2-edited`` with unsaved changes.
+
+    Files downloaded from two versions of one plan had the same names, and one overwrote the other (the tenth new
+    user's test: the Salesforce files of v1 and v2, 2,150 and 2,322 rows).
+    """
+    where = stored_plan()
+    if where is None:
+        return plan_slug(plan)
+    return f"{plan_slug(plan)}-v{where[1]}" + ("-edited" if unsaved_changes() else "")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -1194,3 +1194,20 @@ def test_compare_defaults_to_the_open_plans_previous_and_latest_versions(data_di
     assert app.session_state["store_plan"] == (1, 2)
     app.selectbox(key="plans_selected").set_value(2).run()
     assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (1, 2))
+
+
+def test_downloads_are_named_with_the_version_open(monkeypatch):
+    # The Salesforce files of v1 and v2 of one plan (2,150 and 2,322 rows) had one name, and the second overwrote
+    # the first (the tenth new user's test).
+    from pages import shared
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"name": "Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03 23:42:06",
+                           "territories": [], "reps": []})  # fmt: skip
+    monkeypatch.setattr(shared, "stored_plan", lambda: None)
+    assert shared.download_stem(plan) == shared.plan_slug(plan)  # (a plan not saved: no version to name)
+    monkeypatch.setattr(shared, "stored_plan", lambda: (3, 2))
+    monkeypatch.setattr(shared, "unsaved_changes", lambda: False)
+    assert shared.download_stem(plan) == "demo-fy27-plan-rebalanced-new-territory-rockies-2026-12-03-2342-v2"
+    monkeypatch.setattr(shared, "unsaved_changes", lambda: True)
+    assert shared.download_stem(plan).endswith("-2026-12-03-2342-v2-edited")
