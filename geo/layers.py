@@ -399,8 +399,9 @@ class _LabelsApart(MacroElement):
 
     At 1280 px the whole-world view put "US West", "US Central" and "Canada West" over each other (a new user's
     test). Labels come in order of importance (:func:`geo.coverage.territory_labels`: the largest territory first);
-    each is measured as drawn (its text, not its 160 px box) and hidden when it comes within a few pixels of one
-    kept. Zooming in gives them room and shows them again; a hidden territory's name is in its regions' tooltips.
+    each is measured as drawn (its text, not its 160 px box); one that comes within a few pixels of one kept moves
+    just above, below or beside it (at most 48 px) where its middle stays in its own territory, else is hidden.
+    Zooming in gives them room and shows them again; a hidden territory's name is in its regions' tooltips.
     A label whose point is in view but whose text would cross the map's left or right edge is moved inside it.
 
     Zoomed in (level 5 and closer), a territory whose label's point is out of view while some of it is in view gets
@@ -494,6 +495,20 @@ class _LabelsApart(MacroElement):
                 }).map(function (c) { return c.firstElementChild.getBoundingClientRect(); })
                     .filter(function (c) { return c.width > 0; });
                 var texts = container.querySelectorAll(".territory-label > span");
+                var shapes = Object.create(null);  // (territory id → its outline's rings, to keep a moved label in)
+                map.eachLayer(function (layer) {
+                    var properties = layer.feature && layer.feature.properties;
+                    if (properties && properties.region_id === undefined && properties.territory_id !== undefined
+                        && layer.getLatLngs) {
+                        shapes[properties.territory_id] = rings(layer.getLatLngs(), shapes[properties.territory_id] || []);
+                    }
+                });
+                function clear(moved, move) {  // (a place for a label: in the map, off clusters and labels kept)
+                    return Math.abs(move[0]) + Math.abs(move[1]) <= 48 && moved.top > edge.top
+                        && moved.bottom < edge.bottom && moved.left > edge.left && moved.right < edge.right
+                        && !clusters.some(function (c) { return meets(moved, c, 2, 2); })
+                        && !kept.some(function (k) { return meets(moved, k, 6, 2); });
+                }
                 Array.prototype.forEach.call(texts, function (text) {
                     // (moved inside the map where it would cross its left or right edge, as far as its point
                     // stays under it: "North America East" was cut at the map's edge)
@@ -515,17 +530,32 @@ class _LabelsApart(MacroElement):
                                        [c.left - 2 - r.right, 0], [c.right + 2 - r.left, 0]);
                         });
                         tries.sort(function (a, b) { return Math.abs(a[0] + a[1]) - Math.abs(b[0] + b[1]); });
-                        var free = tries.find(function (move) {
-                            var moved = shifted(r, move);
-                            return Math.abs(move[0] + move[1]) <= 48 && moved.top > edge.top
-                                && moved.bottom < edge.bottom && moved.left > edge.left && moved.right < edge.right
-                                && !clusters.some(function (c) { return meets(moved, c, 2, 2); })
-                                && !kept.some(function (k) { return meets(moved, k, 6, 2); });
-                        });
+                        var free = tries.find(function (move) { return clear(shifted(r, move), move); });
                         if (free !== undefined) { dx += free[0]; dy = free[1]; r = shifted(r, free); }
                     }
-                    if (dx || dy) { text.style.transform = "translate(" + dx + "px, " + dy + "px)"; }
                     var clash = r.width > 0 && kept.some(function (k) { return meets(r, k, 6, 2); });
+                    // Over a label kept: moved just above, below or beside it where its middle stays in its own
+                    // territory (at most 48 px), else hidden. (A new rep's Rockies, between US West and US
+                    // Central, had no name on any map: the tenth new user's test.)
+                    var own = clash && shapes[text.parentNode.getAttribute("data-territory")];
+                    if (own) {
+                        var around = [];
+                        kept.filter(function (k) { return meets(r, k, 6, 2); }).forEach(function (k) {
+                            around.push([0, k.top - 3 - r.bottom], [0, k.bottom + 3 - r.top],
+                                        [k.left - 7 - r.right, 0], [k.right + 7 - r.left, 0]);
+                        });
+                        around.sort(function (a, b) {
+                            return Math.abs(a[0]) + Math.abs(a[1]) - Math.abs(b[0]) - Math.abs(b[1]);
+                        });
+                        var room = around.find(function (move) {
+                            var moved = shifted(r, move);
+                            var middle = map.containerPointToLatLng([(moved.left + moved.right) / 2 - edge.left,
+                                                                     (moved.top + moved.bottom) / 2 - edge.top]);
+                            return clear(moved, move) && inside(middle, own);
+                        });
+                        if (room !== undefined) { dx += room[0]; dy += room[1]; r = shifted(r, room); clash = false; }
+                    }
+                    if (dx || dy) { text.style.transform = "translate(" + dx + "px, " + dy + "px)"; }
                     text.parentNode.classList.toggle("territory-label-hidden", clash);
                     if (!clash && r.width > 0) { kept.push(r); }
                 });

@@ -9,7 +9,9 @@ import threading
 
 import pandas as pd
 import pytest
+import shapely
 
+from geo.boundaries import load_regions
 from territory import load_plan, plan_from_dict
 from tests.conftest import DEMO_PLAN
 from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
@@ -407,4 +409,41 @@ def test_no_float_label_reads_undefined_for_a_territory_named_like_an_object_pro
         )
         page.wait_for_timeout(400)
         assert page.evaluate(FLOATS) == []
+        assert not page.errors
+
+
+def test_a_label_over_another_moves_beside_it_within_its_own_territory(browser, tmp_path):
+    # A new rep's Rockies (Colorado, Utah, Nevada, Idaho) between US West and US Central had no name on any map: its
+    # label met US West's and was hidden (the tenth new user's test). It moves just above, below or beside the
+    # label kept, where its middle stays in Rockies; no two labels overlap.
+    plan = plan_from_dict(
+        {
+            "territories": [
+                {"territory_id": "USW", "name": "US West", "region_ids": ["US-CA", "US-OR", "US-WA", "US-AZ"]},
+                {"territory_id": "ROCKIES", "name": "Rockies", "region_ids": ["US-CO", "US-UT", "US-NV", "US-ID"]},
+                {"territory_id": "USC", "name": "US Central", "region_ids": ["US-KS", "US-NE", "US-SD", "US-ND"]},
+            ],
+            "reps": [],
+        }
+    )
+    with _map_alone(browser, tmp_path, plan) as (page, name):
+        placed = {}
+        for zoom in (2, 3, 4):
+            page.evaluate(f"() => window.{name}.setView([40, -110], {zoom}, {{animate: false}})")
+            page.wait_for_timeout(400)
+            boxes = page.evaluate(LABEL_BOXES)
+            assert not _overlapping(boxes), (zoom, boxes)
+            placed[zoom] = {b["name"]: b for b in boxes if not b["hidden"]}
+        # At zoom 3 the three names fit, Rockies' moved off US West's and still over Rockies' own states.
+        assert set(placed[3]) == {"US West", "Rockies", "US Central"}, placed[3]
+        rockies = placed[3]["Rockies"]
+        middle = page.evaluate(
+            f"""() => {{ const map = window.{name}, box = map.getContainer().getBoundingClientRect();
+            const at = map.containerPointToLatLng([{(rockies["left"] + rockies["right"]) / 2} - box.left,
+                                                   {(rockies["top"] + rockies["bottom"]) / 2} - box.top]);
+            return [at.lat, at.lng]; }}"""
+        )
+        states = load_regions("state")
+        rocky = shapely.union_all(states[states["region_id"].isin(["US-CO", "US-UT", "US-NV", "US-ID"])].geometry)
+        assert rocky.contains(shapely.Point(middle[1], middle[0])), middle
         assert not page.errors
