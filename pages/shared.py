@@ -211,6 +211,7 @@ def plan_store():
 
 
 SESSION_PARAM, PLAN_PARAM, VERSION_PARAM = "session", "plan", "version"  # in the page's address (query string)
+ADDRESS_PARAMS = (SESSION_PARAM, PLAN_PARAM, VERSION_PARAM)
 _KEY = re.compile(r"[0-9a-f]{32}")  # a tab's key, as made here (uuid4 hex): a guessable key is not taken
 _LIVE: dict[str, str] = {}  # tab key -> the Streamlit session using it (this server process)
 _LIVE_LOCK = threading.Lock()
@@ -429,14 +430,15 @@ def keep_unsaved_work() -> None:
     if "plan_json" not in st.session_state or st.session_state.get("restoring"):
         return
     key = session_key()
-    if st.query_params.get(SESSION_PARAM) != key:
-        st.query_params[SESSION_PARAM] = key
     where = stored_plan()
-    for name, value in ((PLAN_PARAM, where and where[0]), (VERSION_PARAM, where and where[1])):
-        if value and st.query_params.get(name) != str(value):
-            st.query_params[name] = str(value)
-        elif not value and name in st.query_params:
-            del st.query_params[name]
+    # All at once: each change of the address is a step of the browser's history, and a page shown (whose address
+    # Streamlit writes without them) took four, the Back button as many presses (the tenth new user's test).
+    wanted = {name: value for name, value in st.query_params.to_dict().items() if name not in ADDRESS_PARAMS}
+    wanted[SESSION_PARAM] = key
+    if where:
+        wanted[PLAN_PARAM], wanted[VERSION_PARAM] = str(where[0]), str(where[1])
+    if wanted != st.query_params.to_dict():
+        st.query_params.from_dict(wanted)
     accounts = st.session_state.get("accounts_file", (DEMO_NAME, b""))[0]
     accounts = None if accounts == DEMO_NAME else accounts
     if accounts is None:
