@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from pages.shared import (
     percent_column,
     plain,
     set_plan,
+    setting,
     show_input_error,
     show_table,
 )
@@ -111,6 +113,7 @@ WAITING = "Waiting for a rep"  # (the per-rep summary's row for accounts that ha
 # width, so the rest fits.
 ID_COLUMNS = ["rep_id", "salesforce_user_id", "hubspot_owner"]
 # (accounts and utilization apart stay in the data: the table's Show/hide columns shows them)
+setting("reps_show_ids", False)  # (kept across pages, as the table's edits below)
 show_ids = st.toggle(
     "Show rep ids and CRM owners",
     key="reps_show_ids",
@@ -119,8 +122,28 @@ show_ids = st.toggle(
 shown_columns = [
     c for c in roster.columns if (show_ids or c not in ID_COLUMNS) and c not in ("accounts", "utilization")
 ]
+# Edits not applied yet are kept across pages: Streamlit forgets a table's edits when another page is shown, and a
+# Salesforce user id and HubSpot owner typed for a new rep were gone without a word on coming back (the tenth new
+# user's test). The table edited is kept for these reps (their plan entries, not their loads); a table drawn anew
+# starts from it, and goes on from it while its edits last.
+reps_token = json.dumps(plan.to_dict()["reps"], sort_keys=True, default=str)
+PENDING, BASE = "roster_pending", "roster_base"
+if "roster_editor" not in st.session_state:
+    pending = st.session_state.get(PENDING)
+    st.session_state[BASE] = pending if pending is not None and pending[0] == reps_token else None
+base = st.session_state.get(BASE)
+if base is not None and base[0] == reps_token:
+    # (the loads as they are now: the accounts a rep holds may have changed with an edit elsewhere)
+    base = base[1].drop(columns=READ_ONLY).merge(roster[["rep_id", *READ_ONLY]], on="rep_id", how="left")
+    st.info("Changes to the team not applied yet, kept from before: apply them below, or discard them.", icon="✏️")
+    if st.button("Discard these changes", key="roster_discard"):
+        for key in (PENDING, BASE, "roster_editor"):
+            st.session_state.pop(key, None)
+        st.rerun()
+else:
+    base = roster
 edited = st.data_editor(
-    roster,
+    base,
     key="roster_editor",
     hide_index=True,
     num_rows="dynamic",  # (add a rep in the last row; remove one by selecting its row and deleting it)
@@ -128,7 +151,7 @@ edited = st.data_editor(
     disabled=["rep_id", *READ_ONLY],
     column_order=shown_columns,
     # (every rep in view, and the empty row that adds one, up to 20 reps; then it scrolls)
-    height=min(len(roster) + 2, 22) * 35 + 3,
+    height=min(len(base) + 2, 22) * 35 + 3,
     column_config={
         "rep_id": st.column_config.TextColumn("Rep id", width=64),
         # (at 1280 px Active, Capacity and Attainment ran into their borders ("Activ") and a home read "British
@@ -408,6 +431,10 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
 
 
 changed = _cells(edited) != _cells(roster)
+if changed:
+    st.session_state[PENDING] = (reps_token, edited.copy())
+else:
+    st.session_state.pop(PENDING, None)
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     apply_roster(edited)
 

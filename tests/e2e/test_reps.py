@@ -143,9 +143,8 @@ def test_a_new_rep_row_starts_active(page, app_url):
     assert ink(reps) >= 0.8 * ticked, f"the new row's Active box: {ink(reps)} dark pixels, a ticked one {ticked}"
 
 
-def test_a_negative_capacity_typed_in_the_roster_is_refused(page, app_url):
-    # The cell dropped the minus sign: -5 became a capacity of 5, applied without a word.
-    editor = _open_roster(page, app_url, 1280)
+def _type_capacity(page, editor, text: str):
+    """Type ``text`` into Sarah Chen's Capacity cell; the Apply button once the edit has reached the app."""
     _, borders = _roster_cells(editor)
     left, right = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))["Capacity"]
     box = editor.bounding_box()
@@ -155,15 +154,40 @@ def test_a_negative_capacity_typed_in_the_roster_is_refused(page, app_url):
     # Typed as a person types: keys typed at once and Enter in the same few milliseconds left the cell's editor
     # holding "-" when Enter committed it, and the grid dropped the edit (Apply stayed disabled). It showed after
     # another test, on a page a little slower to settle; a 60 ms pace and a pause before Enter end it.
-    page.keyboard.type("-5", delay=60)
-    expect(page.locator("input.gdg-input")).to_have_value("-5")
+    page.keyboard.type(text, delay=60)
+    expect(page.locator("input.gdg-input")).to_have_value(text)
     page.wait_for_timeout(100)
     page.keyboard.press("Enter")
     apply = page.get_by_role("button", name="Apply changes and re-run the assignment")
     expect(apply).to_be_enabled(timeout=30_000)
+    return apply
+
+
+def test_a_negative_capacity_typed_in_the_roster_is_refused(page, app_url):
+    # The cell dropped the minus sign: -5 became a capacity of 5, applied without a word.
+    apply = _type_capacity(page, _open_roster(page, app_url, 1280), "-5")
     wait_for_rerun(page)
     apply.click()
     error = page.locator('[data-testid="stAlert"]', has_text="Not applied")
     error.wait_for(timeout=60_000)
     assert "Sarah Chen (R01): Capacity is -5, below 0" in error.inner_text()
     assert page.get_by_text("What moved:").count() == 0
+
+
+def test_an_edit_not_applied_is_still_there_after_another_page(page, app_url):
+    # A capacity typed, another page, and back: the edit was gone without a word (the tenth new user's test).
+    apply = _type_capacity(page, _open_roster(page, app_url, 1280), "190")
+    wait_for_rerun(page)
+    page.get_by_role("link", name="Balance", exact=True).click()
+    page.locator("h1", has_text="Balance").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("link", name="Reps", exact=True).click()
+    page.locator("h1", has_text="Reps").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    expect(page.get_by_text("Changes to the team not applied yet")).to_be_visible(timeout=30_000)
+    expect(apply).to_be_enabled(timeout=30_000)
+    apply.click()
+    page.get_by_text("What moved:").first.wait_for(timeout=60_000)  # (Sarah Chen's room: accounts waiting take it)
+    wait_for_rerun(page)
+    expect(page.get_by_text("Changes to the team not applied yet")).to_have_count(0)
+    expect(apply).to_be_disabled()

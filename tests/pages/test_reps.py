@@ -298,3 +298,49 @@ def test_a_territory_named_as_its_own_id_shows_by_name():
     roster = app.data_editor[0].value
     first = plan["reps"][0]["name"]
     assert roster.loc[roster["name"] == first, "territories"].iloc[0] == "Rockies, T9"
+
+
+def test_edits_not_applied_are_kept_across_pages_until_applied_or_discarded(app):
+    # A Salesforce user id typed for a rep, then another page and back: the cell was empty again, the ids toggle
+    # off, and nothing said the edit was gone (the tenth new user's test).
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    app.toggle(key="reps_show_ids").set_value(True).run()
+    roster = app.data_editor[0].value
+    row = int(roster.index[roster["name"] == "Sarah Chen"][0])
+    app.session_state["roster_editor"] = {
+        "edited_rows": {row: {"salesforce_user_id": "005NEW", "capacity": 190}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    app.switch_page("pages/balance.py").run()
+    app.switch_page("pages/reps.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.toggle(key="reps_show_ids").value
+    shown = app.data_editor[0].value.set_index("name")
+    assert shown.loc["Sarah Chen", "salesforce_user_id"] == "005NEW" and shown.loc["Sarah Chen", "capacity"] == 190
+    assert any(i.value.startswith("Changes to the team not applied yet") for i in app.info)
+    apply = next(b for b in app.button if b.label.startswith("Apply changes"))
+    assert not apply.disabled
+    # Discarded: the plan's team again, nothing to apply.
+    app.button(key="roster_discard").click().run()
+    shown = app.data_editor[0].value.set_index("name")
+    assert shown.loc["Sarah Chen", "capacity"] == 180
+    assert not any(i.value.startswith("Changes to the team not applied yet") for i in app.info)
+    assert next(b for b in app.button if b.label.startswith("Apply changes")).disabled
+    # Kept again, then applied: the plan has them, and nothing is kept.
+    roster = app.data_editor[0].value
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"capacity": 190}}, "added_rows": [],
+                                          "deleted_rows": []}  # fmt: skip
+    app.run()
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/reps.py").run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    reps = {r.name: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
+    assert reps["Sarah Chen"].capacity == 190
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/reps.py").run()
+    assert not any(i.value.startswith("Changes to the team not applied yet") for i in app.info)
+    assert next(b for b in app.button if b.label.startswith("Apply changes")).disabled
