@@ -1117,6 +1117,7 @@ def propose(
             for t in separate_territories(start, apart)
             if t not in separate and t not in locked_territories and not (seeds and t in seeds)
         )
+        hemmed_by_borders = []
         if keep_countries:  # (after the focus: a territory that no longer touches another is kept as it is)
             before_borders = set(separate_territories(start, apart))
             apart = _within_countries(apart, start)
@@ -1132,7 +1133,9 @@ def propose(
                     f"inside {verb(len(names), 'its', 'their')} countries (regions kept in their country), so "
                     f"{verb(len(names), 'it stays', 'they stay')} as {verb(len(names), 'it is', 'they are')}"
                 )
-        kept = set(locked_territories) | set(separate) | set(own_focus)
+        # (those the borders hem in too: the description says they stay as they are, and "2 of 6 territories
+        # rebalanced" stood beside it with no region moved, the tenth new user's test)
+        kept = set(locked_territories) | set(separate) | set(own_focus) | set(hemmed_by_borders)
         stuck = [t for t in staying if t in kept]
         if stuck and leaver is not None:
             description += (
@@ -1149,7 +1152,9 @@ def propose(
         # sense) while they trade the rest.
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
         if not groups and scenario != "rep_leaves":
-            raise ValueError(_nothing_to_trade(territories, start, locked_territories, separate, own_focus))
+            raise ValueError(
+                _nothing_to_trade(territories, start, locked_territories, separate, own_focus, hemmed_by_borders)
+            )
         if groups:
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
@@ -1180,7 +1185,8 @@ def propose(
             })  # fmt: skip
             # (not "…, then the plan is rebalanced (… no further rebalancing)": the handing out is all there is)
             for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced without it",
-                         ", then the plan is rebalanced", ", then rebalanced"):  # fmt: skip
+                         ", then the plan is rebalanced", ", then rebalanced",
+                         ", and the territories are rebalanced"):  # fmt: skip
                 description = description.replace(then, "")
             description += "; no two of the territories left can trade regions, so nothing else moves"
             handed_out_only = True
@@ -1412,8 +1418,11 @@ def _set_inactive(reps, before) -> list[str]:
     return [r.name for r, was in zip(reps, before, strict=True) if was.active and not r.active]
 
 
-def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
-    """Why no two territories can trade regions, naming them."""
+def _nothing_to_trade(territories, start, locked, separate, own_focus, in_country=()) -> str:
+    """Why no two territories can trade regions, naming them.
+
+    ``in_country``: territories hemmed in by keeping regions in their country.
+    """
 
     def named(ids) -> str:
         return ", ".join(territories[t].name for t in sorted(ids) if t in territories)
@@ -1425,9 +1434,14 @@ def _nothing_to_trade(territories, start, locked, separate, own_focus) -> str:
         reasons.append(f"alone on their land mass: {named(separate)}")
     if own_focus:
         reasons.append(f"no touching territory takes the same accounts (industries, tiers): {named(own_focus)}")
+    if in_country:
+        reasons.append(f"no territory to trade with inside their countries (regions kept in their country): "
+                       f"{named(in_country)}")  # fmt: skip
     fix = (
         "unlock at least two that touch and take the same accounts"
         if locked
+        else "nothing to rebalance here; let regions cross a border (do not keep regions in their country)"
+        if in_country
         else "nothing to rebalance here; give touching territories the same industry and tier focus to let them trade"
     )
     return "fewer than two territories can trade regions (" + "; ".join(reasons) + "): " + fix

@@ -1662,10 +1662,20 @@ def test_rebalance_keep_countries_sends_no_region_across_a_border(capsys):
     args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--level", "county",
             "--jobs", "1", "--seconds", "1"]  # fmt: skip
     code, out, err = run_cli(*args, "--keep-countries", capsys=capsys)
-    assert code == 0, err
+    # Kept in their country, Canada West has no territory to trade with, and US West none left: no proposal, and
+    # why. (It was "rebalanced" with US West, with which it could not trade: "2 of 6 territories rebalanced" beside
+    # "they stay as they are" and nothing moved, the tenth new user's test.)
+    assert code == 2 and "fewer than two territories can trade regions" in err, err
+    assert "no territory to trade with inside their countries (regions kept in their country): Canada West" in err
+    assert "let regions cross a border" in err
+    code, out, err = run_cli(*args, capsys=capsys)
+    assert code == 0 and any(m["to_territory_id"] == "CAW" for m in json.loads(out)["moves"])  # (without: they cross)
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R08", "--keep-countries", "--jobs", "1",
+                             capsys=capsys)  # fmt: skip
     summary = json.loads(out)
-    assert summary["across_borders"] == [] and not any(m["to_territory_id"] == "CAW" for m in summary["moves"])
-    assert "Canada West" in summary["description"] and "(regions kept in their country)" in summary["description"]
+    assert summary["regions_moved"] == 0 and all(t["locked"] for t in summary["territories"])
+    assert "rebalanced" not in summary["description"] and "so nothing else moves" in summary["description"]
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                            "--scenario", "territories", "--territories", "4", "--keep-countries", capsys=capsys)  # fmt: skip
     assert code == 2 and "--keep-countries has no effect on a plan from scratch" in err

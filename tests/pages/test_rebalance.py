@@ -328,11 +328,23 @@ def test_keep_regions_in_their_country_sends_no_region_across_a_border(app):
     app.checkbox(key="reb_keep_countries").check().run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
+    # On the demo's states Canada West then has no territory to trade with, and US West none left (the others keep
+    # their focus): no proposal, and why. (It was "2 of 6 territories rebalanced", nothing moved, beside "Canada
+    # West, US West … stay as they are": the tenth new user's test.)
+    (error,) = [e.value.replace("\\", "") for e in app.error]
+    assert error.startswith("No proposal: fewer than two territories can trade regions"), error
+    assert "(regions kept in their country): Canada West" in error and "let regions cross a border" in error
+    # A rep leaving US South: the proposal says who stays as they are, and nothing crosses.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R08").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
     proposal = app.session_state["reb_proposal"]
     assert len(into_new_countries(demo_state().plan, proposal[4])) == 0
     assert not [i for i in app.info if i.value.startswith("Across a border: ")]
     said = " ".join(m.value for m in [*app.markdown, *app.info]).replace("\\", "")
     assert "Canada West" in said and "may trade with inside" in said and "(regions kept in their country)" in said
+    assert "territories rebalanced" not in said and "No territory could be rebalanced" in said
 
 
 def test_territories_sized_by_their_reps_capacity(app):
