@@ -1213,7 +1213,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     # + 4 more" was cut at 230 px with 260 px to spare.)
     long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
     width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
-                                         default=None), "share": 60, "regions": 72, "parts": 64}  # fmt: skip
+                                         default=64), "share": 60, "regions": 72, "parts": 64}  # fmt: skip
     # (with figures now and after, four or more metric columns: each 98 px, its header short, "Workload before"; the
     # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
     both = proposal.before is not None

@@ -1147,6 +1147,24 @@ def propose(
         for t in sorted(set(start.dropna()) - kept):
             groups.setdefault(focus[t], []).append(t)
         groups = {key: group for key, group in groups.items() if len(group) >= 2}
+        left_alone: list[str] = []
+        if scenario == "rep_leaves" and staying:
+            # A rep leaves a territory that stays: only what it trades with, directly or through others, moves.
+            # (Tom Becker left US South, which trades with none, and Idaho went from US West to Canada West: a
+            # move the departure did not ask for, the tenth new user's test.)
+            reach = _trading_partners(apart, start, set(staying) - kept)
+            mine = {key: [t for t in group if t in reach] for key, group in groups.items()}
+            mine = {key: group for key, group in mine.items() if len(group) >= 2}
+            left_alone = sorted({t for g in groups.values() for t in g} - {t for g in mine.values() for t in g})
+            groups = mine
+            kept |= set(left_alone)
+            if left_alone:
+                names = [territories[t].name for t in left_alone]
+                description += (
+                    f"; {', '.join(names)} {verb(len(names), 'trades', 'trade')} no region with "
+                    f"{' and '.join(territories[t].name for t in staying)} and {verb(len(names), 'stays', 'stay')} "
+                    f"as {verb(len(names), 'it is', 'they are')}"
+                )
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
@@ -1188,7 +1206,8 @@ def propose(
                          ", then the plan is rebalanced", ", then rebalanced",
                          ", and the territories are rebalanced"):  # fmt: skip
                 description = description.replace(then, "")
-            description += "; no two of the territories left can trade regions, so nothing else moves"
+            description += ("; nothing else moves" if left_alone
+                            else "; no two of the territories left can trade regions, so nothing else moves")  # fmt: skip
             handed_out_only = True
         if scenario == "rep_leaves" and territory_id is not None and territory_id not in territories:
             # "Now" is the plan as it is today (the leaving territory's regions still its own), against the shares
@@ -1416,6 +1435,31 @@ def _before_one_way(after: pd.DataFrame, labels: pd.Series, graph: RegionGraph, 
 def _set_inactive(reps, before) -> list[str]:
     """Names of the reps active in ``before`` and not in ``reps`` (same order)."""
     return [r.name for r, was in zip(reps, before, strict=True) if was.active and not r.active]
+
+
+def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:
+    """The territories joined to ``seeds`` by borders of ``graph``, directly or through others, ``seeds`` too.
+
+    Examples
+    --------
+    >>> graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [1.0] * 4}, index=list("abcd")),
+    ...                                    {"a": ["b"], "b": ["c"]})
+    >>> sorted(_trading_partners(graph, pd.Series({"a": "X", "b": "Y", "c": "Z", "d": "W"}), {"X"}))
+    ['X', 'Y', 'Z']
+    """
+    owner = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
+    touching: dict[str, set[str]] = {}
+    for i, near in enumerate(graph.neighbours):
+        for j in near:
+            if isinstance(owner[i], str) and isinstance(owner[j], str) and owner[i] != owner[j]:
+                touching.setdefault(owner[i], set()).add(owner[j])
+    reached, frontier = set(seeds), list(seeds)
+    while frontier:
+        for other in touching.get(frontier.pop(), ()):
+            if other not in reached:
+                reached.add(other)
+                frontier.append(other)
+    return reached
 
 
 def _nothing_to_trade(territories, start, locked, separate, own_focus, in_country=()) -> str:

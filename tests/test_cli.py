@@ -567,10 +567,14 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     summary = json.loads(out)
     assert summary["description"].startswith("Tom Becker leaves (set inactive); US South stays with Aisha Okafor")
     # US South touches no territory that takes every account: it keeps its regions, and the description says so
+    # (and nothing else moves: Idaho went from US West to Canada West, which the departure did not ask for, the
+    # tenth new user's test)
     assert summary["description"].endswith(
         "US South cannot trade regions (no touching territory takes the same accounts, or it is locked), so the reps "
-        "who remain take Tom Becker's accounts as far as their capacity allows"
+        "who remain take Tom Becker's accounts as far as their capacity allows; Canada West, US West trade no region "
+        "with US South and stay as they are; nothing else moves"
     )
+    assert summary["regions_moved"] == 0 and all(t["locked"] for t in summary["territories"])
     assert "USS" in {row["territory_id"] for row in summary["territories"]}
     assert not any(m["from_territory_id"] == "USS" and m["to_territory_id"] is None for m in summary["moves"])
     # by name or id in any case
