@@ -1125,14 +1125,11 @@ def propose(
                 t for t in set(separate_territories(start, apart)) - before_borders
                 if t not in separate and t not in locked_territories
             )  # fmt: skip
-            if hemmed_by_borders:
-                names = [territories[t].name for t in hemmed_by_borders]
-                description += (
-                    f"; {', '.join(names)} {verb(len(names), 'touches', 'touch')} no territory "
-                    f"{verb(len(names), 'it', 'they')} may trade with "
-                    f"inside {verb(len(names), 'its', 'their')} countries (regions kept in their country), so "
-                    f"{verb(len(names), 'it stays', 'they stay')} as {verb(len(names), 'it is', 'they are')}"
-                )
+            description += _kept_as_they_are(
+                [territories[t].name for t in hemmed_by_borders],
+                "touches no territory it may trade with inside its countries (regions kept in their country)",
+                "touch no territory they may trade with inside their countries (regions kept in their country)",
+            )
         # (those the borders hem in too: the description says they stay as they are, and "2 of 6 territories
         # rebalanced" stood beside it with no region moved, the tenth new user's test)
         kept = set(locked_territories) | set(separate) | set(own_focus) | set(hemmed_by_borders)
@@ -1158,13 +1155,9 @@ def propose(
             left_alone = sorted({t for g in groups.values() for t in g} - {t for g in mine.values() for t in g})
             groups = mine
             kept |= set(left_alone)
-            if left_alone:
-                names = [territories[t].name for t in left_alone]
-                description += (
-                    f"; {', '.join(names)} {verb(len(names), 'trades', 'trade')} no region with "
-                    f"{' and '.join(territories[t].name for t in staying)} and {verb(len(names), 'stays', 'stay')} "
-                    f"as {verb(len(names), 'it is', 'they are')}"
-                )
+            with_them = and_list([territories[t].name for t in staying])
+            description += _kept_as_they_are([territories[t].name for t in left_alone],
+                                             f"trades no region with {with_them}", f"trade no region with {with_them}")  # fmt: skip
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
@@ -1435,6 +1428,22 @@ def _before_one_way(after: pd.DataFrame, labels: pd.Series, graph: RegionGraph, 
 def _set_inactive(reps, before) -> list[str]:
     """Names of the reps active in ``before`` and not in ``reps`` (same order)."""
     return [r.name for r, was in zip(reps, before, strict=True) if was.active and not r.active]
+
+
+def _kept_as_they_are(names: list[str], why_one: str, why_many: str) -> str:
+    """A description's part for territories kept as they are, with why; empty for none.
+
+    Examples
+    --------
+    >>> _kept_as_they_are(["US West"], "trades no region with US South", "trade no region with US South")
+    '; US West trades no region with US South, so it stays as it is'
+    >>> _kept_as_they_are(["A", "B"], "is apart", "are apart"), _kept_as_they_are([], "", "")
+    ('; A, B are apart, so they stay as they are', '')
+    """
+    if not names:
+        return ""
+    one = len(names) == 1
+    return f"; {', '.join(names)} {why_one if one else why_many}, so {'it stays as it is' if one else 'they stay as they are'}"
 
 
 def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:

@@ -572,7 +572,7 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     assert summary["description"].endswith(
         "US South cannot trade regions (no touching territory takes the same accounts, or it is locked), so the reps "
         "who remain take Tom Becker's accounts as far as their capacity allows; Canada West, US West trade no region "
-        "with US South and stay as they are; nothing else moves"
+        "with US South, so they stay as they are; nothing else moves"
     )
     assert summary["regions_moved"] == 0 and all(t["locked"] for t in summary["territories"])
     assert "USS" in {row["territory_id"] for row in summary["territories"]}
