@@ -575,7 +575,14 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     import numpy as np
 
     from geo.boundaries import region_label, region_labels
-    from geo.editing import home_at_level, proposal_moves, propose_at_level, rebalance_units, unknown_population
+    from geo.editing import (
+        home_at_level,
+        proposal_moves,
+        propose_at_level,
+        rebalance_units,
+        region_points,
+        unknown_population,
+    )
     from territory.edits import start
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
@@ -583,6 +590,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         assign_proposal,
         balance_metrics,
         draft_name,
+        far_from_home,
         into_new_countries,
         judge_territories,
         largest_deviation,
@@ -739,6 +747,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     shortfall = leaving_shortfall(state, after, where="on the app's Reps page (or in the plan file)")
     for sentence in shortfall[:1]:
         warn(sentence)
+    # A new rep's territory far from their home (a Denver rep's Rockies reaching Riverside, CA), as the page says.
+    homes = region_points([r.home_region for r in proposal.plan.reps if r.home_region])
+    far = far_from_home(plan, proposal, after, homes, region_label) if proposal.scenario == "rep_joins" else []
+    for entry in far:
+        warn(entry["said"])
     names = {t.territory_id: t.name for t in plan.territories} | {
         t.territory_id: t.name for t in proposal.plan.territories
     }
@@ -808,7 +821,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "one_way": proposal.one_way,
         "left_out": list(proposal.left_out),
         "shortfall": shortfall,
-        "warnings": shortfall[:1] + list(impact.warnings),
+        # (territory_id, region_id and km of its farthest account, share_beyond of its workload beyond near_km)
+        "far_from_home": [{k: v for k, v in entry.items() if k != "said"} for entry in far],
+        "warnings": shortfall[:1] + [entry["said"] for entry in far] + list(impact.warnings),
         "seconds": report.seconds,
         "searches": report.searches,
         "cut_short": report.cut_short,

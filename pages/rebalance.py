@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import describe_regions, region_labels, unknown_regions_warning
+from geo.boundaries import describe_regions, region_label, region_labels, unknown_regions_warning
 from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
@@ -56,6 +56,7 @@ from territory.rebalance import (
     describe_pieces,
     describe_split_best,
     draft_name,
+    far_from_home,
     into_new_countries,
     judge_territories,
     largest_deviation,
@@ -850,6 +851,12 @@ if pending is not None and pending[0].plan.name == plan.name:
         if st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning:
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
         st.warning(plain(warning))
+    if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)
+        from geo.editing import region_points
+
+        homes = region_points([r.home_region for r in proposal.plan.reps if r.home_region])
+        for far in far_from_home(plan, proposal, new_state, homes, region_label):
+            st.warning(plain(far["said"]))
     waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
     if proposal.scenario == "territories" and waiting:
         # (said with what to do: the warning above gave the count only, a new user's test)

@@ -1430,6 +1430,108 @@ def _set_inactive(reps, before) -> list[str]:
     return [r.name for r, was in zip(reps, before, strict=True) if was.active and not r.active]
 
 
+def reach_from_home(state: PlanState, territory_id: str, home: tuple[float, float], *,
+                    near_km: float = 500.0) -> dict | None:  # fmt: skip
+    """How far a territory's accounts lie from a rep's home (great-circle km from their coordinates).
+
+    Parameters
+    ----------
+    state : PlanState
+        The plan assigned (a proposal's, :func:`assign_proposal`).
+    territory_id : str
+    home : (float, float)
+        The rep's home: latitude, longitude.
+    near_km : float, default 500
+        Workload farther than this counts in ``share_beyond``.
+
+    Returns
+    -------
+    dict or None
+        ``region_id`` and ``km`` of the farthest account, ``share_beyond`` (of the territory's workload, or of its
+        accounts where none has a workload, farther than ``near_km``) and ``near_km``; None when no account of the
+        territory has coordinates.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> result = pd.DataFrame({"territory_id": ["R", "R", "W"], "region_id": ["US-08031", "US-06065", "US-53033"],
+    ...                        "lat": [39.74, 33.95, 47.6], "lon": [-104.99, -117.4, -122.3], "workload": [1.0, 3.0, 1.0]})
+    >>> far = reach_from_home(SimpleNamespace(result=result), "R", (39.74, -104.99))
+    >>> far["region_id"], round(far["km"], -1), far["share_beyond"]
+    ('US-06065', 1280.0, 0.75)
+    """
+    rows = state.result[state.result["territory_id"].eq(territory_id)]
+    rows = rows[rows["lat"].notna() & rows["lon"].notna()]
+    if rows.empty:
+        return None
+    lat, lon = np.radians(rows["lat"].to_numpy(dtype=float)), np.radians(rows["lon"].to_numpy(dtype=float))
+    home_lat, home_lon = np.radians(home[0]), np.radians(home[1])
+    cosine = np.sin(lat) * np.sin(home_lat) + np.cos(lat) * np.cos(home_lat) * np.cos(lon - home_lon)
+    km = 6371.0 * np.arccos(np.clip(cosine, -1.0, 1.0))
+    work = rows["workload"].fillna(0.0).to_numpy(dtype=float) if "workload" in rows else np.ones(len(rows))
+    work = work if work.sum() > 0 else np.ones(len(rows))
+    far = int(np.argmax(km))
+    return {"region_id": str(rows["region_id"].iloc[far]), "km": float(km[far]),
+            "share_beyond": float(work[km > near_km].sum() / work.sum()), "near_km": near_km}  # fmt: skip
+
+
+FAR_FROM_HOME = 0.25
+"""A new territory with this share of its workload beyond ``near_km`` of its rep's home is said to lie far from it."""
+
+
+def far_from_home_said(reach: dict | None, territory: str, rep: str, share: float,
+                       region_label: Callable[[str], str] = str) -> str:  # fmt: skip
+    """What a new territory far from its rep's home is told (empty when it is not far: :data:`FAR_FROM_HOME`).
+
+    A Denver rep's Rockies took Riverside, CA, 1,300 km away, to reach its share (the tenth new user's test: "would
+    not pass review"). ``reach``: :func:`reach_from_home`; ``share``: the territory's size against the average.
+
+    Examples
+    --------
+    >>> reach = {"region_id": "US-06065", "km": 1310.2, "share_beyond": 0.69, "near_km": 500.0}
+    >>> far_from_home_said(reach, "Rockies", "Jordan Reyes", 0.62)
+    "Rockies lies mostly far from Jordan Reyes's home: 69% of its workload is more than 500 km away, as far as \
+US-06065 (1,310 km). The regions near home hold too little for its share (0.62× an average territory's): a smaller \
+capacity for the new rep gives a smaller share, nearer home."
+    >>> far_from_home_said({**reach, "share_beyond": 0.1}, "Rockies", "Jordan Reyes", 0.62)
+    ''
+    """
+    if reach is None or reach["share_beyond"] < FAR_FROM_HOME:
+        return ""
+    return (
+        f"{territory} lies mostly far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
+        f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). The "
+        f"regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "
+        "for the new rep gives a smaller share, nearer home."
+    )
+
+
+def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
+                  home_points: Mapping[str, tuple[float, float]], region_label: Callable[[str], str] = str) -> list[dict]:  # fmt: skip
+    """The territories a proposal makes (a new rep's) that lie mostly far from their rep's home, and what to say.
+
+    ``home_points``: region id → (latitude, longitude) for the reps' homes. Each entry is the territory's
+    :func:`reach_from_home` with its ``territory_id`` and ``said`` (:func:`far_from_home_said`); a territory not
+    far, or whose rep has no home with a point, is left out.
+    """
+    out = []
+    known = {t.territory_id for t in before.territories}
+    for territory in proposal.plan.territories:
+        if territory.territory_id in known:
+            continue
+        rep = next((r for r in proposal.plan.reps if territory.territory_id in r.territory_ids and r.home_region), None)
+        home = home_points.get(rep.home_region) if rep is not None else None
+        if home is None:
+            continue
+        reach = reach_from_home(after, territory.territory_id, home)
+        sizes = proposal.report.territories.set_index("territory_id")["share"]
+        said = far_from_home_said(reach, territory.name, rep.name, float(sizes.get(territory.territory_id, 1.0)),
+                                  region_label)  # fmt: skip
+        if said:
+            out.append({"territory_id": territory.territory_id, **reach, "said": said})
+    return out
+
+
 def _kept_as_they_are(names: list[str], why_one: str, why_many: str) -> str:
     """A description's part for territories kept as they are, with why; empty for none.
 

@@ -1720,3 +1720,17 @@ def test_a_crm_s_industries_are_read_as_the_plan_names_them(capsys, tmp_path):
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--industry-map", "fintech",
                              capsys=capsys)  # fmt: skip
     assert code == 2 and "--industry-map 'fintech' is not FILE=PLAN" in err
+
+
+def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
+    # A Denver rep's Rockies reached Riverside, CA, for its share (the tenth new user's test): warned, and in the
+    # JSON; with a smaller capacity its share is smaller and it stays nearer home.
+    args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "rep_joins",
+            "--name", "Rockies", "--home", "US-08031", "--level", "county", "--jobs", "1", "--seconds", "1"]  # fmt: skip
+    code, out, err = run_cli(*args, capsys=capsys)
+    assert code == 0, err
+    (far,) = json.loads(out)["far_from_home"]
+    assert far["territory_id"] == "ROCKIES" and far["km"] > 1000 and far["share_beyond"] >= 0.25
+    assert "warning: Rockies lies mostly far from New rep (Rockies)'s home: " in err
+    code, out, err = run_cli(*args, "--capacity", "80", capsys=capsys)
+    assert code == 0 and json.loads(out)["far_from_home"] == [] and "lies mostly far" not in err

@@ -1537,3 +1537,22 @@ def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, mon
     assert not app.exception, [e.value for e in app.exception]
     assert "reb_proposal" not in app.session_state and "reb_searching" not in app.session_state
     assert any(i.value.startswith("The last proposal was stopped before it was ready") for i in app.info)
+
+
+def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
+    # A Denver rep's Rockies reached Riverside, CA, 1,300 km away, for its share (the tenth new user's test: "would
+    # not pass review"). Said with how far and what would keep it nearer.
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("Rockies").run()
+    app.selectbox(key="reb_home").set_value("US-CO").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [w.value.replace("\\", "") for w in app.warning if "lies mostly far from" in w.value]
+    assert len(said) == 1, [w.value for w in app.warning]
+    share = float(re.search(r"(\d+)% of its workload is more than 500 km away", said[0]).group(1))
+    assert share >= 25 and said[0].startswith("Rockies lies mostly far from New rep (Rockies)'s home")
+    assert "a smaller capacity for the new rep gives a smaller share, nearer home" in said[0]
+    # A new rep at Los Angeles' door: not far, not said.
+    app.selectbox(key="reb_home").set_value("US-CA").run()
+    app.button(key="reb_run").click().run()
+    assert not [w.value for w in app.warning if "lies mostly far from" in w.value]
