@@ -37,6 +37,15 @@ def figures_moved(figures: dict) -> int:
     return int(figures["Changing hands"].replace(",", ""))
 
 
+def new_rep_joins(app, name: str, home: str) -> None:
+    """Propose a new rep's territory ``name`` grown from ``home``, with no exception."""
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value(name).run()
+    app.selectbox(key="reb_home").set_value(home).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
 def drawn_anew_on_counties(app, k: int) -> None:
     """Propose ``k`` territories drawn anew on the counties, and check the page ran."""
     app.radio(key="reb_scenario").set_value("territories").run()
@@ -1127,11 +1136,7 @@ def test_a_proposal_that_moves_nothing_with_a_region_locked_cannot_be_accepted(a
 def test_territories_that_trade_only_among_themselves_are_said_with_where_they_are_aimed(app):
     # A new rep joins in Florida: US Central, kept (its focus), lies between US West with Canada West and US South.
     # Each pair shares what its regions hold: US South "best possible" at -14% had no word of why.
-    app.radio(key="reb_scenario").set_value("rep_joins").run()
-    app.text_input(key="reb_new_name").set_value("Miami").run()
-    app.selectbox(key="reb_home").set_value("US-FL").run()
-    app.button(key="reb_run").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    new_rep_joins(app, "Miami", "US-FL")
     centres = app.session_state["reb_proposal"][0].report.centres
     assert centres
     note = next(i.value for i in app.info if i.value.startswith("Not every territory can trade regions"))
@@ -1542,11 +1547,7 @@ def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, mon
 def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
     # A Denver rep's Rockies reached Riverside, CA, 1,300 km away, for its share (the tenth new user's test: "would
     # not pass review"). Said with how far and what would keep it nearer.
-    app.radio(key="reb_scenario").set_value("rep_joins").run()
-    app.text_input(key="reb_new_name").set_value("Rockies").run()
-    app.selectbox(key="reb_home").set_value("US-CO").run()
-    app.button(key="reb_run").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    new_rep_joins(app, "Rockies", "US-CO")
     said = [w.value.replace("\\", "") for w in app.warning if "lies mostly far from" in w.value]
     assert len(said) == 1, [w.value for w in app.warning]
     share = float(re.search(r"(\d+)% of its workload is more than 500 km away", said[0]).group(1))
