@@ -64,6 +64,9 @@ from territory.exports import spreadsheet_csv
 from territory.plan_diff import diff_plans, merge_plans
 from territory.store import StoreError, VersionConflict
 
+# The plans table's: the name gets what is left ("Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03
+# 23:42:06" was cut at 383 px while Status, Versions and Updated took 480 at 1366 px: the tenth new user's test).
+PLANS_WIDTHS = {"Plan": 50, "Status": 72, "Versions": 76, "Updated (UTC)": 130, "Restored from": 110}
 AUDIT_LINES = 4  # an audit detail wraps onto up to this many lines (the download has it whole)
 # The versions table's widths at a 1280 px window: the message gets what the page's column has left (it had 280 px
 # of 818, and a proposal's description was cut at the edge; a new user's test).
@@ -738,8 +741,10 @@ table = pd.DataFrame(
 if "Restored from" in table.columns and table["Restored from"].isna().all():
     table = table.drop(columns="Restored from")  # (says nothing until a version is restored)
 # (names of drafts made by the Rebalance page are long: "Restored from" was pushed out of view at 1280 px)
+named = PAGE_COLUMN - 16 - sum(w for c, w in PLANS_WIDTHS.items() if c in table.columns)
 show_table(table, hide_index=True, width="stretch",
-           column_config={"Name": st.column_config.TextColumn("Name", width=300)})  # fmt: skip
+           column_config={"Name": st.column_config.TextColumn("Name", width=named),
+                          **{c: st.column_config.Column(width=w) for c, w in PLANS_WIDTHS.items()}})  # fmt: skip
 ids = list(records)
 if ids:
     default = ids.index(where[0]) if where and where[0] in ids else 0

@@ -349,6 +349,16 @@ def test_restored_drafts_and_new_drafts_each_get_a_name_of_their_own(data_dir):
     assert plan_of(app).name == restored[2] and "unsaved" not in texts(app)  # (the open plan is the draft as stored)
     names = app.dataframe[0].value.set_index("Plan")["Name"]
     assert [names[i] for i in (1, 2, 3, 4)] == [name, *restored]
+    # The names get what the other columns leave of the page at 1280 px, every column a width of its own (a
+    # rebalanced draft's name was cut at 383 px while Status, Versions and Updated took 480, the tenth new user's
+    # test); "Restored from" now shows too.
+    config = json.loads(app.dataframe[0].proto.columns or "{}")
+    widths = {c: (config.get(f"col:{c}") or config.get(c) or {}).get("width") for c in app.dataframe[0].value.columns}
+    assert None not in widths.values() and sum(widths.values()) <= 916 - 16, widths
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH
+
+    longest = "Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03 23:42:06"
+    assert widths["Name"] >= CHARACTER_WIDTH * len(longest) + 2 * CELL_PADDING, widths
     # Save as new draft, twice with the name it suggests, then with a name typed that a plan has already.
     for _ in range(2):
         app.button(key="save_new_draft").click().run()
