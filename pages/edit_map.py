@@ -29,6 +29,7 @@ from pages.shared import (
     score,
     score_change,
     setting,
+    stored_plan,
     undo_edit,
     unsaved_changes,
     verb,
@@ -606,7 +607,10 @@ with panel:
         # a drawn shape's preview says its regions by name too, as its message once applied does)
         if candidate is None:
             label = history.entries[history.cursor].label if history.cursor > 0 else None
-        st.caption(plain(label or impact.edit))
+        # (saved since: "Reopened the unsaved changes kept before the reload" stood there after the plan was saved,
+        # as if still unsaved, the tenth new user's test)
+        where = stored_plan() if candidate is None and not unsaved_changes() else None
+        st.caption(plain(label or impact.edit) + (f" · saved in version {where[1]}" if where else ""))
         kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
         change = score_change(team["balance_score_after"] - team["balance_score_before"])

@@ -1221,3 +1221,16 @@ def test_downloads_are_named_with_the_version_open(monkeypatch):
     assert shared.download_stem(plan) == "demo-fy27-plan-rebalanced-new-territory-rockies-2026-12-03-2342-v2"
     monkeypatch.setattr(shared, "unsaved_changes", lambda: True)
     assert shared.download_stem(plan).endswith("-2026-12-03-2342-v2-edited")
+
+
+def test_the_last_edit_says_it_is_saved_once_it_is(data_dir):
+    # After saving, the Edit page's "Balance after the last edit" still read the last step's words as if unsaved
+    # ("Reopened the unsaved changes kept before the reload", the tenth new user's test): it says the version.
+    app = session()
+    move(app, ["US-OK"], "USC")
+    said = [c.value for c in app.caption if "Oklahoma" in str(c.value)]
+    assert said and not any("saved in version" in c for c in said), said
+    save(app, "Oklahoma to US Central")
+    go(app, "pages/edit_map.py")
+    said = [c.value for c in app.caption if "Oklahoma" in str(c.value)]
+    assert any(c.endswith(" · saved in version 2") for c in said), said
