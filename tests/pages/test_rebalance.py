@@ -1485,14 +1485,17 @@ def test_a_proposal_waits_for_the_search_to_be_compiled_and_says_why(app, monkey
 
     import pages.shared
 
-    compiled = threading.Event()
-    warming = threading.Thread(target=lambda: (time.sleep(0.6), compiled.set()), daemon=True)
+    # (the loops "compile" from the moment the proposal waits for them, 0.3 s: a fixed 0.6 s from the test's start
+    # had run out on a loaded CI machine before the page got there, and the wait said nothing)
+    compiled, waiting = threading.Event(), threading.Event()
+    warming = threading.Thread(target=lambda: (waiting.wait(60), time.sleep(0.3), compiled.set()), daemon=True)
     warming.start()
     monkeypatch.setattr(pages.shared, "search_warm_up", lambda: warming)
     texts = []
     real = pages.shared.wait_for_search
 
     def watched(bar):
+        waiting.set()
         real(type("Bar", (), {"progress": lambda self, value, text=None: texts.append(text)})())
 
     monkeypatch.setattr(pages.shared, "wait_for_search", watched)
@@ -1517,14 +1520,15 @@ def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, mon
     # was set: the next run said nothing, the bar and the Stop button gone without a word. It says, as for a search
     # stopped before its plan was ready, that no new proposal was made.
     import threading
-    import time
 
     from streamlit.delta_generator import DeltaGenerator
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
     import pages.shared
 
-    warming = threading.Thread(target=time.sleep, args=(0.6,), daemon=True)
+    # (preparing until the click's run is over: a fixed 0.6 s could run out first on a loaded machine)
+    done = threading.Event()
+    warming = threading.Thread(target=done.wait, args=(60,), daemon=True)
     warming.start()
     monkeypatch.setattr(pages.shared, "search_warm_up", lambda: warming)
     shown = DeltaGenerator.progress
@@ -1537,6 +1541,7 @@ def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, mon
     monkeypatch.setattr(DeltaGenerator, "progress", progress)
     app.button(key="reb_run").click().run()
     monkeypatch.undo()
+    done.set()
     warming.join()
     app.run()
     assert not app.exception, [e.value for e in app.exception]
