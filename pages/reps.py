@@ -41,8 +41,9 @@ st.caption(
 
 territory_ids = [t.territory_id for t in plan.territories]
 # Territories by name in the roster; by id where a name could be read as another territory (it has a comma, is
-# another territory's name in any case, or is another territory's id). Either is read back, ids first. (Its own id
-# in another case is no clash: "Rockies", id ROCKIES, a new rep's territory, read "ROCKIES" among names.)
+# another territory's name in any case, or is another territory's id in any case). Either is read back, ids first.
+# (Its own id in another case is no clash: "Rockies", id ROCKIES, a new rep's territory, read "ROCKIES" among names;
+# with a territory "rockies" as well, the name would read back as that one, so the id shows.)
 _folded = pd.Series([t.name.strip().casefold() for t in plan.territories])
 _ids = pd.Series([t.casefold() for t in territory_ids])
 shown_as = {
@@ -50,7 +51,7 @@ shown_as = {
     if t.name.strip()
     and "," not in t.name
     and (_folded == t.name.strip().casefold()).sum() == 1
-    and not (_ids.eq(t.name.strip().casefold()) & _ids.ne(t.territory_id.casefold())).any()
+    and not (_ids.eq(t.name.strip().casefold()) & pd.Series(territory_ids).ne(t.territory_id)).any()
     else t.territory_id
     for t in plan.territories
 }
@@ -113,11 +114,21 @@ WAITING = "Waiting for a rep"  # (the per-rep summary's row for accounts that ha
 # width, so the rest fits.
 ID_COLUMNS = ["rep_id", "salesforce_user_id", "hubspot_owner"]
 # (accounts and utilization apart stay in the data: the table's Show/hide columns shows them)
+PENDING, BASE = "roster_pending", "roster_base"
+
+
+def _columns_switched() -> None:
+    """The table is drawn anew with other columns (Streamlit forgets its edits then): from the edits so far."""
+    st.session_state[BASE] = st.session_state.get(PENDING)
+    st.session_state.pop("roster_editor", None)
+
+
 setting("reps_show_ids", False)  # (kept across pages, as the table's edits below)
 show_ids = st.toggle(
     "Show rep ids and CRM owners",
     key="reps_show_ids",
     help="The rep id and the Salesforce user id and HubSpot owner the Plans page's CRM exports use",
+    on_change=_columns_switched,  # (a Salesforce user id typed, then the ids hidden: it was gone)
 )
 shown_columns = [
     c for c in roster.columns if (show_ids or c not in ID_COLUMNS) and c not in ("accounts", "utilization")
@@ -125,21 +136,21 @@ shown_columns = [
 # Edits not applied yet are kept across pages: Streamlit forgets a table's edits when another page is shown, and a
 # Salesforce user id and HubSpot owner typed for a new rep were gone without a word on coming back (the tenth new
 # user's test). The table edited is kept for these reps (their plan entries, not their loads); a table drawn anew
-# starts from it, and goes on from it while its edits last.
-reps_token = json.dumps(plan.to_dict()["reps"], sort_keys=True, default=str)
-PENDING, BASE = "roster_pending", "roster_base"
+# starts from it, and goes on from it while its edits last. Kept for the reps and the territories' names as the
+# table shows them: a territory renamed meanwhile would have its old name read back as none, or as another's.
+reps_token = json.dumps([plan.to_dict()["reps"], shown_as], sort_keys=True, default=str)
 if "roster_editor" not in st.session_state:
     pending = st.session_state.get(PENDING)
     st.session_state[BASE] = pending if pending is not None and pending[0] == reps_token else None
+    if pending is not None and pending[0] != reps_token:
+        st.session_state.pop(PENDING, None)
+        st.warning("Changes to the team that were not applied were dropped: the plan's reps or territories changed "
+                   "since (an edit elsewhere, an undo). Type them again if they are still wanted.")  # fmt: skip
 base = st.session_state.get(BASE)
+kept_note = st.container()  # (said above the table once its edits are known to differ from the plan)
 if base is not None and base[0] == reps_token:
     # (the loads as they are now: the accounts a rep holds may have changed with an edit elsewhere)
     base = base[1].drop(columns=READ_ONLY).merge(roster[["rep_id", *READ_ONLY]], on="rep_id", how="left")
-    st.info("Changes to the team not applied yet, kept from before: apply them below, or discard them.", icon="✏️")
-    if st.button("Discard these changes", key="roster_discard"):
-        for key in (PENDING, BASE, "roster_editor"):
-            st.session_state.pop(key, None)
-        st.rerun()
 else:
     base = roster
 edited = st.data_editor(
@@ -435,6 +446,13 @@ if changed:
     st.session_state[PENDING] = (reps_token, edited.copy())
 else:
     st.session_state.pop(PENDING, None)
+if changed and base is not roster:  # (kept from before; not when typed back as the plan has them)
+    with kept_note:
+        st.info("Changes to the team not applied yet, kept from before: apply them below, or discard them.", icon="✏️")
+        if st.button("Discard these changes", key="roster_discard"):
+            for key in (PENDING, BASE, "roster_editor"):
+                st.session_state.pop(key, None)
+            st.rerun()
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     apply_roster(edited)
 
