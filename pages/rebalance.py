@@ -606,20 +606,22 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
-        scope = " No territory could be rebalanced (the notes below say why); the figures are every territory's."
+        scope = (
+            " No territory could be rebalanced (said above, and in the notes below); the figures are every territory's."
+        )
     elif kept_count and proposal.handed_out_only:  # ("1 of 5 rebalanced" beside "nothing else moves" misread)
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories "
             f"{'takes' if len(report.territories) - kept_count == 1 else 'take'} the leaving "
             f"territory's regions; the other {kept_count} {'is' if kept_count == 1 else 'are'} kept as "
-            f"{'it is' if kept_count == 1 else 'they are'} (the notes below say why). Nothing is rebalanced beyond "
+            f"{'it is' if kept_count == 1 else 'they are'} (said above, and in the notes below). Nothing is rebalanced beyond "
             "that. The figures below count every territory, kept ones too."
         )
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
             f"{kept_count} {'is' if kept_count == 1 else 'are'} kept as {'it is' if kept_count == 1 else 'they are'} "
-            "(the notes below say why). The figures below count every "
+            "(said above, and in the notes below). The figures below count every "
             "territory, kept ones too."
         )
     else:
@@ -704,7 +706,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                                     "It took regions of the territory that goes and is kept from there on (the notes "
                                     "below say why): this proposal cannot bring it closer. "
                                     if far_id in set(moves_table.get("to_territory_id", ()))
-                                    else "It is kept as it is (the notes below say why): this proposal does not "
+                                    else "It is kept as it is (said above, and in the notes below): this proposal does not "
                                     "change it. "
                                 )
                                 if bool(rows.loc[rows["territory_id"] == far_id, "locked"].iloc[0])
@@ -848,7 +850,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
                    "plan.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
-        if st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning:
+        if (st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning
+                and not warning.startswith("Accounts with no rep across the team")):  # fmt: skip
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
         st.warning(plain(warning))
     if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)
@@ -1098,6 +1101,84 @@ if pending is not None and pending[0].plan.name == plan.name:
     for sentence in describe_split_best(report, proposal.labels, name_of, region_labels):
         notes.info("regions split every way", plain(sentence))
     notes.show()
+
+    # (the quotas and the reps after, in two boxes above Accept: under the details they came after it)
+    # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
+    # A territory drawn anew keeps the id of the old one it overlaps most, and its quota and reps now are that one's:
+    # said with the old name ("Texas & Louisiana (was US South)" with US South's three reps, a new user's test).
+    def was(territory_id: str) -> str:
+        new, old = name_of.get(territory_id, territory_id), names.get(territory_id)
+        return new if old is None or old == new else f"{new} (was {old})"
+
+    quota_now = {t.territory_id: t.annual_quota for t in plan.territories}
+    quotas = pd.DataFrame(
+        [
+            (was(t.territory_id), quota_now.get(t.territory_id), t.annual_quota)
+            for t in proposal.plan.territories
+            if t.annual_quota is not None and abs((quota_now.get(t.territory_id) or 0.0) - t.annual_quota) >= 0.5
+        ]
+        + [
+            (f"{names.get(t, t)} (goes)", q, None)
+            for t, q in quota_now.items()
+            if q and t not in {x.territory_id for x in proposal.plan.territories}
+        ],  # fmt: skip
+        columns=["territory", "now", "after"],
+    )
+    total_now = float(sum(q for q in quota_now.values() if q))
+    total_after = float(sum(t.annual_quota for t in proposal.plan.territories if t.annual_quota))
+    if len(quotas):
+        with st.expander(f"Annual quotas follow the accounts: {len(quotas)} territor{'y' if len(quotas) == 1 else 'ies'}"
+                         " change"):  # fmt: skip
+            st.caption(
+                "A territory that gives a share of its accounts' value gives that share of its quota; a new territory "
+                "gets the quota of what it takes. "
+                + (f"The team's total stays {money(total_now)}." if abs(total_now - total_after) < 1
+                   else f"The team's total goes from {money(total_now)} to {money(total_after)}"
+                   + (": accounts that had no territory bring quota at the plan's rate (its quotas over the value "
+                      "its territories held), so that a territory drawn over white space is measured against a "
+                      "quota for it. Change quotas on the Edit page (Territory settings) after accepting." if total_after > total_now
+                      else "."))
+            )  # fmt: skip
+            show_table(quotas, hide_index=True,
+                       column_config={"territory": st.column_config.TextColumn("Territory", width=400),
+                                      "now": money_column("Quota now"), "after": money_column("Quota after")})  # fmt: skip
+
+    # Who covers each territory after (the table above has no room for it at 1280 px): a manager reads "Canada West"
+    # and asks who has it now (a new user's test).
+    def covering(p, territory_id: str) -> str:
+        return ", ".join(r.name for r in p.reps if r.active and territory_id in r.territory_ids)
+
+    kept_ids = {t.territory_id for t in proposal.plan.territories}
+    staffing = pd.DataFrame(
+        [(was(t.territory_id), covering(plan, t.territory_id), covering(proposal.plan, t.territory_id))
+         for t in proposal.plan.territories]
+        # (and the territories that go, with who has them now)
+        + [(f"{t.name} (goes)", covering(plan, t.territory_id), "—") for t in plan.territories
+           if t.territory_id not in kept_ids and covering(plan, t.territory_id)],
+        columns=["territory", "now", "after"],
+    )  # fmt: skip
+    changing_reps = int(staffing["now"].ne(staffing["after"]).sum())
+    without = int(staffing["after"].eq("").sum())
+    with st.expander(
+        "Reps: who covers each territory ("
+        + ("no change" if not changing_reps else f"{changing_reps} change{'' if changing_reps == 1 else 's'}")
+        + (f", {without} without a rep" if without else "") + ")"
+    ):  # fmt: skip
+        # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)
+        # (the reps' names wrap onto more lines, every name whole: at 1280 px "Reps after" cut "Priya Patel, Diego
+        # Alvarez, Hannah" and "Tom Becker, Aisha Okafor, Noah Wi", a new user's test)
+        row = max(wrapping_row_height(staffing["territory"], STAFFING_WIDTHS["territory"]),
+                  *(wrapping_row_height(staffing[c], STAFFING_WIDTHS["reps"]) for c in ("now", "after")))  # fmt: skip
+        one_line = all(len(str(t)) * CHARACTER_WIDTH + 2 * CELL_PADDING <= STAFFING_WIDTHS[w]
+                       for c, w in (("territory", "territory"), ("now", "reps"), ("after", "reps"))
+                       for t in staffing[c])  # fmt: skip
+        show_table(staffing, hide_index=True, width="stretch",
+                   **({} if one_line else {"row_height": row, "height": table_height(min(len(staffing), 12), row)}),
+                   column_config={"territory": st.column_config.TextColumn("Territory",
+                                                                           width=STAFFING_WIDTHS["territory"]),
+                                  "now": st.column_config.TextColumn("Reps now", width=STAFFING_WIDTHS["reps"]),
+                                  "after": st.column_config.TextColumn("Reps after",
+                                                                       width=STAFFING_WIDTHS["reps"])})  # fmt: skip
     # The decision under the figures and the notes, before the details (the table, the map of moves, the
     # handoffs): at the foot of the proposal, Accept stood ~2,600 px below its headline (a new user's test).
     before, after = impact.team["balance_score_before"], impact.team["balance_score_after"]
@@ -1326,82 +1407,6 @@ if pending is not None and pending[0].plan.name == plan.name:
         show_handoffs(diff.handoffs)
         st.download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs), "rebalance-handoffs.csv")
 
-    # Quotas follow the accounts (assign_proposal): said before accepting, with each territory's before and after.
-    # A territory drawn anew keeps the id of the old one it overlaps most, and its quota and reps now are that one's:
-    # said with the old name ("Texas & Louisiana (was US South)" with US South's three reps, a new user's test).
-    def was(territory_id: str) -> str:
-        new, old = name_of.get(territory_id, territory_id), names.get(territory_id)
-        return new if old is None or old == new else f"{new} (was {old})"
-
-    quota_now = {t.territory_id: t.annual_quota for t in plan.territories}
-    quotas = pd.DataFrame(
-        [
-            (was(t.territory_id), quota_now.get(t.territory_id), t.annual_quota)
-            for t in proposal.plan.territories
-            if t.annual_quota is not None and abs((quota_now.get(t.territory_id) or 0.0) - t.annual_quota) >= 0.5
-        ]
-        + [
-            (f"{names.get(t, t)} (goes)", q, None)
-            for t, q in quota_now.items()
-            if q and t not in {x.territory_id for x in proposal.plan.territories}
-        ],  # fmt: skip
-        columns=["territory", "now", "after"],
-    )
-    total_now = float(sum(q for q in quota_now.values() if q))
-    total_after = float(sum(t.annual_quota for t in proposal.plan.territories if t.annual_quota))
-    if len(quotas):
-        with st.expander(f"Annual quotas follow the accounts: {len(quotas)} territor{'y' if len(quotas) == 1 else 'ies'}"
-                         " change"):  # fmt: skip
-            st.caption(
-                "A territory that gives a share of its accounts' value gives that share of its quota; a new territory "
-                "gets the quota of what it takes. "
-                + (f"The team's total stays {money(total_now)}." if abs(total_now - total_after) < 1
-                   else f"The team's total goes from {money(total_now)} to {money(total_after)}"
-                   + (": accounts that had no territory bring quota at the plan's rate (its quotas over the value "
-                      "its territories held), so that a territory drawn over white space is measured against a "
-                      "quota for it. Change quotas on the Edit page (Territory settings) after accepting." if total_after > total_now
-                      else "."))
-            )  # fmt: skip
-            show_table(quotas, hide_index=True,
-                       column_config={"territory": st.column_config.TextColumn("Territory", width=400),
-                                      "now": money_column("Quota now"), "after": money_column("Quota after")})  # fmt: skip
-
-    # Who covers each territory after (the table above has no room for it at 1280 px): a manager reads "Canada West"
-    # and asks who has it now (a new user's test).
-    def covering(p, territory_id: str) -> str:
-        return ", ".join(r.name for r in p.reps if r.active and territory_id in r.territory_ids)
-
-    kept_ids = {t.territory_id for t in proposal.plan.territories}
-    staffing = pd.DataFrame(
-        [(was(t.territory_id), covering(plan, t.territory_id), covering(proposal.plan, t.territory_id))
-         for t in proposal.plan.territories]
-        # (and the territories that go, with who has them now)
-        + [(f"{t.name} (goes)", covering(plan, t.territory_id), "—") for t in plan.territories
-           if t.territory_id not in kept_ids and covering(plan, t.territory_id)],
-        columns=["territory", "now", "after"],
-    )  # fmt: skip
-    changing_reps = int(staffing["now"].ne(staffing["after"]).sum())
-    without = int(staffing["after"].eq("").sum())
-    with st.expander(
-        "Reps: who covers each territory ("
-        + ("no change" if not changing_reps else f"{changing_reps} change{'' if changing_reps == 1 else 's'}")
-        + (f", {without} without a rep" if without else "") + ")"
-    ):  # fmt: skip
-        # (the territory's column takes the room: "X (was Y)" was cut at 1280 px beside short rep names)
-        # (the reps' names wrap onto more lines, every name whole: at 1280 px "Reps after" cut "Priya Patel, Diego
-        # Alvarez, Hannah" and "Tom Becker, Aisha Okafor, Noah Wi", a new user's test)
-        row = max(wrapping_row_height(staffing["territory"], STAFFING_WIDTHS["territory"]),
-                  *(wrapping_row_height(staffing[c], STAFFING_WIDTHS["reps"]) for c in ("now", "after")))  # fmt: skip
-        one_line = all(len(str(t)) * CHARACTER_WIDTH + 2 * CELL_PADDING <= STAFFING_WIDTHS[w]
-                       for c, w in (("territory", "territory"), ("now", "reps"), ("after", "reps"))
-                       for t in staffing[c])  # fmt: skip
-        show_table(staffing, hide_index=True, width="stretch",
-                   **({} if one_line else {"row_height": row, "height": table_height(min(len(staffing), 12), row)}),
-                   column_config={"territory": st.column_config.TextColumn("Territory",
-                                                                           width=STAFFING_WIDTHS["territory"]),
-                                  "now": st.column_config.TextColumn("Reps now", width=STAFFING_WIDTHS["reps"]),
-                                  "after": st.column_config.TextColumn("Reps after",
-                                                                       width=STAFFING_WIDTHS["reps"])})  # fmt: skip
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))
 if st.session_state.get("reb_accepted"):

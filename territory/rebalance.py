@@ -1133,28 +1133,37 @@ def propose(
         # (those the borders hem in too: the description says they stay as they are, and "2 of 6 territories
         # rebalanced" stood beside it with no region moved, the tenth new user's test)
         kept = set(locked_territories) | set(separate) | set(own_focus) | set(hemmed_by_borders)
-        stuck = [t for t in staying if t in kept]
-        if stuck and leaver is not None:
-            description += (
-                f"; {', '.join(territories[t].name for t in stuck)} cannot trade regions (no touching territory takes "
-                f"the same accounts, or it is locked), so the reps who remain take {leaver.name}'s accounts as far as "
-                "their capacity allows"
-            )
         groups: dict[tuple, list[str]] = {}
         for t in sorted(set(start.dropna()) - kept):
             groups.setdefault(focus[t], []).append(t)
         groups = {key: group for key, group in groups.items() if len(group) >= 2}
         left_alone: list[str] = []
         if scenario == "rep_leaves" and staying:
-            # A rep leaves a territory that stays: only what it trades with, directly or through others, moves.
-            # (Tom Becker left US South, which trades with none, and Idaho went from US West to Canada West: a
-            # move the departure did not ask for, the tenth new user's test.)
-            reach = _trading_partners(apart, start, set(staying) - kept)
+            # A rep leaves a territory that stays: only what it trades with, directly or through others (never
+            # through a kept one), moves. (Tom Becker left US South, which trades with none, and Idaho went from US
+            # West to Canada West: a move the departure did not ask for, the tenth new user's test.)
+            reach = _trading_partners(apart, start.where(~start.isin(list(kept))), set(staying) - kept)
             mine = {key: [t for t in group if t in reach] for key, group in groups.items()}
             mine = {key: group for key, group in mine.items() if len(group) >= 2}
-            left_alone = sorted({t for g in groups.values() for t in g} - {t for g in mine.values() for t in g})
+            trading = {t for group in mine.values() for t in group}
+            left_alone = sorted({t for group in groups.values() for t in group} - trading - set(staying))
             groups = mine
-            kept |= set(left_alone)
+            kept |= set(left_alone) | (set(staying) - trading)
+        stuck = [t for t in staying if t in kept]
+        if stuck and leaver is not None:
+
+            def why(t: str) -> str:
+                return ("it is locked" if t in locked_territories else "it is alone on its land mass" if t in separate
+                        else "no touching territory takes the same accounts" if t in own_focus
+                        else "no territory to trade with inside its country" if t in hemmed_by_borders
+                        else "the territories it touches are kept as they are")  # fmt: skip
+
+            description += (
+                "; "
+                + "; ".join(f"{territories[t].name} cannot trade regions ({why(t)})" for t in stuck)
+                + f", so the reps who remain take {leaver.name}'s accounts as far as their capacity allows"
+            )
+        if left_alone:
             with_them = and_list([territories[t].name for t in staying])
             description += _kept_as_they_are([territories[t].name for t in left_alone],
                                              f"trades no region with {with_them}", f"trade no region with {with_them}")  # fmt: skip
@@ -1490,7 +1499,7 @@ def far_from_home_said(reach: dict | None, territory: str, rep: str, share: floa
     --------
     >>> reach = {"region_id": "US-06065", "km": 1310.2, "share_beyond": 0.69, "near_km": 500.0}
     >>> far_from_home_said(reach, "Rockies", "Jordan Reyes", 0.62)
-    "Rockies lies mostly far from Jordan Reyes's home: 69% of its workload is more than 500 km away, as far as \
+    "Rockies lies far from Jordan Reyes's home: 69% of its workload is more than 500 km away, as far as \
 US-06065 (1,310 km). The regions near home hold too little for its share (0.62× an average territory's): a smaller \
 capacity for the new rep gives a smaller share, nearer home."
     >>> far_from_home_said({**reach, "share_beyond": 0.1}, "Rockies", "Jordan Reyes", 0.62)
@@ -1499,7 +1508,7 @@ capacity for the new rep gives a smaller share, nearer home."
     if reach is None or reach["share_beyond"] < FAR_FROM_HOME:
         return ""
     return (
-        f"{territory} lies mostly far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
+        f"{territory} lies far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
         f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). The "
         f"regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "
         "for the new rep gives a smaller share, nearer home."

@@ -70,7 +70,7 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     deltas.first.wait_for(timeout=30_000)
     for i in range(deltas.count()):
         assert deltas.nth(i).evaluate(OVERFLOWS) <= 0, deltas.nth(i).inner_text()
-    table = page.locator('[data-testid="stDataFrame"]').first
+    table = page.locator('[data-testid="stDataFrame"]:visible').first  # (not those in the closed boxes above)
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)
     assert table.evaluate(SCROLLS) <= 0
@@ -132,7 +132,7 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     deltas.first.wait_for(timeout=30_000)
     for i in range(deltas.count()):
         assert deltas.nth(i).evaluate(OVERFLOWS) <= 0, deltas.nth(i).inner_text()
-    table = page.locator('[data-testid="stDataFrame"]').first
+    table = page.locator('[data-testid="stDataFrame"]:visible').first  # (not those in the closed boxes above)
     table.scroll_into_view_if_needed()
     page.wait_for_timeout(1_000)
     assert table.evaluate(SCROLLS) <= 0

@@ -1252,3 +1252,37 @@ def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines
     assert sorted(lines) == [6, 8], said
     assert said[0].endswith("With the 5 other accounts that wait in Ames and Dale after the change, 14 wait there: the "
                             "lines below count them territory by territory."), said[0]  # fmt: skip
+
+
+def _stripes(width: int, height: int, weights, second_rep_in: str = "T0"):
+    """Four stripes of ``width // 4`` columns, a rep each and a second rep in ``second_rep_in``: (plan, holders)."""
+    holders = {rid(y, x): f"T{x // (width // 4)}" for y in range(height) for x in range(width)}
+    plan = plan_from_dict({"name": "g", "territories": [
+        {"territory_id": f"T{i}", "name": f"Stripe {i}", "region_ids": sorted(r for r, t in holders.items() if t == f"T{i}")}
+        for i in range(4)],
+        "reps": [{"rep_id": f"R{i}", "name": f"Rep {i}", "territory_ids": [f"T{i}"]} for i in range(4)]
+        + [{"rep_id": "R9", "name": "Second", "territory_ids": [second_rep_in]}]})  # fmt: skip
+    return plan, holders
+
+
+def test_a_rep_leaving_moves_only_what_their_territory_trades_with_never_through_a_kept_one():
+    # A review: Stripe 0's rep leaves (a second rep stays); Stripe 1, locked, lies between it and Stripes 2 and 3,
+    # which are off balance with each other. They traded regions ("the territories are rebalanced") though
+    # nothing of it was the departure's doing; and where Stripe 0 traded with nobody it was said to trade "no region
+    # with Stripe 0" itself.
+    weights = np.ones((12 * 6, 2))
+    weights[9::12, 0] = 4.0  # (Stripe 3's first column heavy: Stripes 2 and 3 are off balance)
+    plan, holders = _stripes(12, 6, weights)
+    proposal = propose(plan, grid(12, 6, weights), holders, scenario="rep_leaves", rep_id="R0",
+                       locked_territories=["T1"], max_seconds=1, rng=np.random.default_rng(0))  # fmt: skip
+    moved = pd.Series(holders).ne(proposal.labels.reindex(list(holders)))
+    assert not moved.any(), proposal.labels[moved.to_numpy()]
+    assert proposal.report.territories["locked"].astype(bool).all()
+    assert "Stripe 0 cannot trade regions (the territories it touches are kept as they are)" in proposal.description
+    assert "Stripe 2, Stripe 3 trade no region with Stripe 0, so they stay as they are" in proposal.description
+    assert "; Stripe 0, " not in proposal.description  # (never among those "left alone")
+    # Unlocked, Stripe 0 trades with its neighbours, and through them with the rest: all rebalanced.
+    proposal = propose(plan, grid(12, 6, weights), holders, scenario="rep_leaves", rep_id="R0", max_seconds=1,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    assert "trade no region with" not in proposal.description and "cannot trade" not in proposal.description
+    assert not proposal.report.territories["locked"].astype(bool).any()
