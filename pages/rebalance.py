@@ -847,8 +847,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    "different plan (the clock, not the settings, ended it).")  # fmt: skip
     else:
         took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")
+        # (with what the CLI needs for the same plan: a new user compared the two and found no seed said here)
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
-                   "plan.")  # fmt: skip
+                   f"plan, as does `cli.py rebalance` with `--seed 0 --jobs {report.searches}` and these settings.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         if (st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning
                 and not warning.startswith("Accounts with no rep across the team")):  # fmt: skip

@@ -1574,3 +1574,30 @@ def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
     app.selectbox(key="reb_home").set_value("US-CA").run()
     app.button(key="reb_run").click().run()
     assert not [w.value for w in app.warning if "lies far from" in w.value]
+
+
+def test_the_page_and_the_cli_give_the_same_plan_with_the_seed_and_searches_it_names(app, capsys):
+    # A new user compared the page's proposal with `cli.py rebalance` and found no seed on the page: it names the
+    # seed and the number of searches, and the CLI given them makes the same moves.
+    from tests.conftest import DEMO_ACCOUNTS, DEMO_PLAN
+    from tests.test_cli import run_cli
+
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.text_input(key="reb_new_name").set_value("Rockies").run()
+    app.selectbox(key="reb_home").set_value("US-CO").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    report = app.session_state["reb_proposal"][0].report
+    assert not report.cut_short  # (a search the clock ended gives another plan each time: nothing to compare)
+    (said,) = [c.value for c in app.caption if "proposing again gives the same plan" in c.value]
+    jobs = re.search(r"--seed 0 --jobs (\d+)", said)
+    assert jobs and int(jobs.group(1)) == report.searches, said
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--seed", "0",
+                             "--jobs", jobs.group(1), capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    cli_moves = {(m["region_id"], m["to_territory_id"]) for m in json.loads(out)["moves"]}
+    page_moves = moves_shown(app).value
+    proposal = app.session_state["reb_proposal"]
+    assert cli_moves == set(zip(proposal[4]["region_id"], proposal[4]["to_territory_id"], strict=True))
+    assert len(page_moves) == len(cli_moves) > 0
