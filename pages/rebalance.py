@@ -1196,7 +1196,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         + (")." if any(waiting) else ".")
     )
 
-    def _accept() -> None:
+    def _accept(as_version: bool = False) -> None:
+        """Save the proposal as a new draft plan, or (``as_version``) as the open plan's next version, and open it."""
         store = plan_store()
         if store is None:  # nowhere to save it: it becomes the session's plan, as assigned here (reps kept)
             push_state(new_state, proposal.description)  # a step of the edit history, as assigned here
@@ -1234,6 +1235,25 @@ if pending is not None and pending[0].plan.name == plan.name:
                 return
             where = (kept.plan_id, kept.version)
             message = proposal.description + f" (from plan #{where[0]} v{where[1]})" + settings
+        if as_version and where:
+            # The plan's next version, under its own name: a quarter's rebalances stay in one plan's history (two
+            # new users expected the open plan to change, and found plans #2 and #3 instead).
+            from territory.store import StoreError, VersionConflict
+
+            try:
+                version = store.save(where[0], replace(proposal.plan, name=plan.name), base_version=where[1],
+                                     author=who, message=proposal.description + settings, assignments=assignments)  # fmt: skip
+            except (VersionConflict, StoreError) as error:
+                st.session_state["reb_error"] = (
+                    f"the proposal could not be saved as plan #{where[0]}'s next version: {error}"
+                )
+                return
+            open_version(version, replace(new_state, plan=version.plan))
+            st.session_state.pop("reb_proposal", None)
+            st.session_state["reb_accepted"] = (f"Saved as version {version.version} of plan #{version.plan_id}; the "
+                                                "Plans page compares it with the version before.")  # fmt: skip
+            st.session_state["reb_previous"] = (where, (version.plan_id, version.version))
+            return
         version = store.create_plan(named, author=who, message=message, assignments=assignments)
         open_version(version, replace(new_state, plan=version.plan))  # as assigned here, reps kept
         st.session_state.pop("reb_proposal", None)
@@ -1256,7 +1276,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             st.caption(f"Your unsaved edits to plan #{where_now[0]} will be dropped when the draft opens (the "
                        "draft itself keeps what the proposal made of them).")  # fmt: skip
     # The name and the two buttons on one row (the name box across the page pushed them down).
-    decide = st.columns([3, 1.6, 1], vertical_alignment="bottom")
+    decide = st.columns([3, 1.6, 1.6, 1], vertical_alignment="bottom")
     if plan_store() is not None:
         if "reb_author" not in st.session_state:
             st.session_state["reb_author"] = author(default="")
@@ -1267,7 +1287,14 @@ if pending is not None and pending[0].plan.name == plan.name:
                      disabled=stale or unchanged or nameless, width="stretch",
                      help="Nothing would change: the plan is as this proposal has it" if unchanged
                      else "Give your name first: it is saved with the draft" if nameless else None)  # fmt: skip
-    decide[2].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard",
+    if plan_store() is not None and where_now:
+        # (the next version's number, after the unsaved edits saved first where they are)
+        after_edits = where_now[1] + (1 if unsaved_changes() and st.session_state.get("reb_save_first", True) else 0)
+        decide[2].button(f"Accept as version {after_edits + 1}", on_click=_accept, kwargs={"as_version": True},
+                         key="reb_accept_version", disabled=stale or unchanged or nameless, width="stretch",
+                         help=f"Save the proposal as plan #{where_now[0]}'s next version (its history and the Plans "
+                         "page's Compare show the change), instead of a new draft plan")  # fmt: skip
+    decide[3].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard",
                      width="stretch")  # fmt: skip
     st.subheader("Territories before and after", divider="gray")
     table = report.territories.copy()

@@ -1601,3 +1601,32 @@ def test_the_page_and_the_cli_give_the_same_plan_with_the_seed_and_searches_it_n
     proposal = app.session_state["reb_proposal"]
     assert cli_moves == set(zip(proposal[4]["region_id"], proposal[4]["to_territory_id"], strict=True))
     assert len(page_moves) == len(cli_moves) > 0
+
+
+def test_a_proposal_accepted_as_the_next_version_stays_in_the_plan_s_history(app, tmp_path):
+    # Two new users expected the open plan to change and found plans #2 and #3 instead: accepted as the next version,
+    # the proposal is version 2 of plan #1, under its name, with the scenario as its message.
+    from territory.store import PlanStore
+
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R10").run()  # Luke Anderson, US Central's only rep: it goes
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposed = app.session_state["reb_proposal"][0].plan
+    button = app.button(key="reb_accept_version")
+    assert button.label == "Accept as version 2" and not button.disabled
+    button.click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(s.value.startswith("Saved as version 2 of plan #1") for s in app.success)
+    assert app.session_state["store_plan"] == (1, 2)
+    store = PlanStore()
+    try:
+        assert [p.plan_id for p in store.plans()] == [1]
+        saved = store.load(1, 2)
+        assert saved.plan.name == "Demo FY27 plan" and saved.message.startswith("Luke Anderson leaves")
+        assert {t.territory_id for t in saved.plan.territories} == {t.territory_id for t in proposed.territories}
+        assert "USC" not in {t.territory_id for t in saved.plan.territories}
+    finally:
+        store.close()
+    # Back to version 1 is one click away, as after a new draft.
+    assert app.button(key="reb_back").label == "Back to plan #1 v1"
