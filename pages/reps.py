@@ -45,13 +45,13 @@ territory_ids = [t.territory_id for t in plan.territories]
 # (Its own id in another case is no clash: "Rockies", id ROCKIES, a new rep's territory, read "ROCKIES" among names;
 # with a territory "rockies" as well, the name would read back as that one, so the id shows.)
 _folded = pd.Series([t.name.strip().casefold() for t in plan.territories])
-_ids = pd.Series([t.casefold() for t in territory_ids])
+_ids, _exact_ids = pd.Series([t.casefold() for t in territory_ids]), pd.Series(territory_ids)
 shown_as = {
     t.territory_id: t.name.strip()
     if t.name.strip()
     and "," not in t.name
     and (_folded == t.name.strip().casefold()).sum() == 1
-    and not (_ids.eq(t.name.strip().casefold()) & pd.Series(territory_ids).ne(t.territory_id)).any()
+    and not (_ids.eq(t.name.strip().casefold()) & _exact_ids.ne(t.territory_id)).any()
     else t.territory_id
     for t in plan.territories
 }

@@ -1525,6 +1525,7 @@ def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
     """
     out = []
     known = {t.territory_id for t in before.territories}
+    sizes = proposal.report.territories.set_index("territory_id")["share"]
     for territory in proposal.plan.territories:
         if territory.territory_id in known:
             continue
@@ -1533,7 +1534,6 @@ def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
         if home is None:
             continue
         reach = reach_from_home(after, territory.territory_id, home)
-        sizes = proposal.report.territories.set_index("territory_id")["share"]
         said = far_from_home_said(reach, territory.name, rep.name, float(sizes.get(territory.territory_id, 1.0)),
                                   region_label)  # fmt: skip
         if said:
