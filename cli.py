@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="rep_joins: the new rep's name (default: New rep (<--name>))")  # fmt: skip
     rebalance.add_argument("--capacity", type=int, metavar="N",
                            help="rep_joins: the new rep's capacity (default: the active reps' median)")  # fmt: skip
+    rebalance.add_argument("--within-km", dest="within_km", type=float, metavar="KM",
+                           help="rep_joins: the new territory takes only regions within KM of --home (default: any\n"
+                                "distance); sized to what they hold when that is less than the rep's share")  # fmt: skip
     rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
     rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
     rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
@@ -632,6 +635,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--home": "rep_joins",
         "--rep-name": "rep_joins",
         "--capacity": "rep_joins",
+        "--within-km": "rep_joins",
         "--territories": "territories",
     }
     given = {
@@ -641,6 +645,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--home": args.home,
         "--rep-name": args.rep_name,
         "--capacity": args.capacity,
+        "--within-km": args.within_km,
         "--territories": args.territories,
     }
     stray = [option for option, value in given.items() if value is not None and owner[option] != args.scenario]
@@ -670,6 +675,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.scenario == "rep_leaves" and args.territory is not None and args.territory not in known:
         raise CliInputError(f"no territory '{args.territory}' in the plan", column="--territory",
                             hint=f"Use one of: {', '.join(known)}")  # fmt: skip
+    if args.within_km is not None and not (args.within_km > 0 and np.isfinite(args.within_km)):
+        raise CliInputError(f"--within-km {args.within_km} is not a distance", column="--within-km",
+                            hint="Give a number of km above 0, e.g. --within-km 600, or leave it out (any distance)")  # fmt: skip
     if args.scenario == "territories" and args.territories < 1:
         raise CliInputError(f"--territories {args.territories}: ask for 1 or more", column="--territories")
     unknown = [t for t in args.locked if t not in known]
@@ -725,7 +733,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
             locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
-            keep_countries=bool(args.keep_countries),
+            keep_countries=bool(args.keep_countries), home_within_km=args.within_km,
             rng=np.random.default_rng(args.seed), max_seconds=args.seconds, n_jobs=args.jobs,
         )  # fmt: skip
     except ValueError as error:
@@ -734,7 +742,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         blamed = [("new_rep_capacity", "--capacity"), ("locked regions", "--lock-regions"), ("is locked in", "--lock-regions"),
                   ("are locked in", "--lock-regions"), ("locked where it is", "--lock-regions"),
                   ("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
-                  ("home region", "--home"), ("territories at this level", "--territories"), ("locked", "--locked"),
+                  ("home region", "--home"), ("distance from home", "--within-km"),
+                  ("territories at this level", "--territories"), ("locked", "--locked"),
                   ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
         hint = f"At --level {args.level}, give regions of that level, e.g. {example}" if "not among" in text else ""
@@ -823,6 +832,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "shortfall": shortfall,
         # (territory_id, region_id and km of its farthest account, share_beyond of its workload beyond near_km)
         "far_from_home": [{k: v for k, v in entry.items() if k != "said"} for entry in far],
+        "home_within_km": proposal.home_within_km,
         "warnings": shortfall[:1] + [entry["said"] for entry in far] + list(impact.warnings),
         "seconds": report.seconds,
         "searches": report.searches,

@@ -330,6 +330,15 @@ if scenario == "rep_joins":
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
     )  # fmt: skip
+    # (a Denver rep's territory reached Los Angeles for its share, the tenth new user's test: a distance keeps it near)
+    setting("reb_within_km", None)
+    options["home_within_km"] = form[2].number_input(
+        "Only regions within (km of home, optional)", 10, 20_000, step=50, key="reb_within_km",
+        placeholder="any distance",
+        help="The new territory takes only regions whose centre lies within this distance of the home region's. "
+        "Where they hold less than the new rep's share, the territory is sized to what they hold and the other "
+        "territories share the rest. Empty: any region the balance asks for.",
+    )  # fmt: skip
 region_names = level_labels(level)
 lock_help = "They stay in the territory that holds them (reps' home regions always do)"
 if scratch:  # shown empty and off (a plan from scratch draws every territory anew); the choice is kept for the rest
@@ -366,7 +375,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
-            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_locked_regions", "reb_cover",
+            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 
@@ -542,6 +551,8 @@ def _settings_said(used: dict) -> str:
         said.append("locked: " + ", ".join(names.get(t, t) for t in st.session_state["reb_locked"]))
     if options.get("locked_regions"):
         said.append(f"{counted(len(options['locked_regions']), 'region')} locked")
+    if options.get("home_within_km"):
+        said.append(f"new territory within {options['home_within_km']:,.0f} km of home")
     if not scratch:
         said.append(f"keep-accounts weight {disruption:g}")
     return ". Settings: " + "; ".join(said) + f"; {float(seconds):g} s search"

@@ -340,10 +340,10 @@ def apply_moves(indptr, indices, w, labels, totals, size, adjacent, regions, to)
 
 @njit(cache=True, nogil=True)
 def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, balance, extra, scale, active, movable,
-              tabu, step, t):  # fmt: skip
+              barred, tabu, step, t):  # fmt: skip
     """The trade of a border region of ``t`` for one of a neighbour's that lowers ``balance·Φ`` the most.
 
-    Returns ``(delta, out, into, b)``: ``out`` (of ``t``) goes to ``b`` and ``into`` (of ``b``) comes to ``t``;
+    ``barred[r, b]``: region ``r`` may not go to territory ``b`` (out of its reach). Returns ``(delta, out, into, b)``: ``out`` (of ``t``) goes to ``b`` and ``into`` (of ``b``) comes to ``t``;
     ``out == -1`` when no trade lowers it. Contiguity is the caller's to check.
     """
     n, m = w.shape
@@ -380,11 +380,11 @@ def best_swap(indptr, indices, labels, w, deviation, energy, phi, pinv, band, ba
                 j = indices[e]
                 if labels[j] == b:
                     touches_b = True
-                    if seen[j] != b and movable[j] and tabu[j] <= step:
+                    if seen[j] != b and movable[j] and not barred[j, t] and tabu[j] <= step:
                         seen[j] = b
                         ins[n_in] = j
                         n_in += 1
-            if touches_b and movable[r] and tabu[r] <= step:
+            if touches_b and movable[r] and not barred[r, b] and tabu[r] <= step:
                 outs[n_out] = r
                 n_out += 1
         ins[:n_in].sort()
@@ -423,10 +423,12 @@ def _on_border(indptr, indices, labels, r):
 
 
 @njit(cache=True, nogil=True)
-def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, size, tabu,
+def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, barred, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
             max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
     """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
+
+    ``barred[r, b]``: region ``r`` may not go to territory ``b``.
 
     With ``temperature > 0`` each step also tries one random move, made with probability
     ``exp(-delta / temperature)`` (a shake for an iterated local search; ``seed`` seeds numba's generator).
@@ -494,7 +496,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 b = touched[q]
                 c_b = count[b]
                 count[b] = 0
-                if not active[b]:
+                if not active[b] or barred[r, b]:
                     continue
                 # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
                 # struct), and this is most of a step's time
@@ -811,8 +813,8 @@ def _no_lighter(w, y, r):
 
 
 @njit(cache=True, nogil=True)
-def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, size, parts_at_start, origin,
-           disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
+def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, barred, size, parts_at_start,
+           origin, disruption, adjacent, limit, iterations, t_start, t_end, seed, mark, queue, stamp, pairs,
            balance=0.0, home_swaps=False):  # fmt: skip
     """Simulated annealing of the borders: fewer cut region borders (plus disruption), balance held.
 
@@ -832,7 +834,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
     a region may still leave its origin together with a region of at least its weight on every metric going back
     to its own: the pair is scored by its borders alone. Without it the first regions a search moved stay
     wherever they went (a one-county-wide corridor), since every move that would straighten them leaves an origin.
-    Returns ``(moves, stamp)``.
+    Neither move takes a region where ``barred[r, b]`` bars it. Returns ``(moves, stamp)``.
     """
     np.random.seed(seed)
     n, m = w.shape
@@ -868,7 +870,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         e = lists[a, x]
         r = src[e]
         b = labels[indices[e]]
-        if not movable[r] or big[r] or not active[b]:
+        if not movable[r] or big[r] or not active[b] or barred[r, b]:
             continue
         delta, _ = _score(indptr, indices, labels, origin, disruption, r, a, b)
         leaving = home_swaps and origin[r] == a  # (only with a region going home: scored as a pair, below)
@@ -918,7 +920,7 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
                 y, y_from, y_to = indices[f], labels[indices[f]], a
                 if not active[y_from]:
                     continue
-            if not movable[y] or big[y] or origin[y] == y_from or y == r:
+            if not movable[y] or big[y] or origin[y] == y_from or y == r or barred[y, y_to]:
                 continue
             if leaving and (origin[y] != y_to or not _no_lighter(w, y, r)):  # (going home, no less than r moves)
                 continue

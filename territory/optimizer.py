@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -235,6 +235,10 @@ class Rebalancer:
         Territories that neither give nor take a region (and do not count in the balance).
     seeds : mapping, optional
         Territory id → region id it must keep (a rep's home region); from scratch, the seeds start the growth.
+    allowed_regions : mapping, optional
+        Territory id → the regions it may hold (e.g. those within reach of its rep's home); territories not listed
+        may hold any. No move takes a region into a territory that does not allow it (needs ``start``, which must
+        respect it).
     disruption_weight : float, default 1.0
         Weight of the metric moved away from the start (first metric), relative to imbalance.
     compactness_weight : float, default 0.02
@@ -272,6 +276,7 @@ class Rebalancer:
         locked_regions=(),
         locked_territories=(),
         seeds: Mapping[str, str] | None = None,
+        allowed_regions: Mapping[str, Iterable[str]] | None = None,
         disruption_weight: float = 1.0,
         compactness_weight: float = 0.02,
         territory_weights: Mapping[str, float] | None = None,
@@ -343,6 +348,7 @@ class Rebalancer:
         for region_id in self.seeds.values():
             self.locked[position[region_id]] = True
         self._position = position
+        self.barred = self._barred(allowed_regions or {}, start)
         # Hemmed-in bounds (territory.bounds): path lengths and, with equal shares, every region's bound, shared by
         # the searches side by side (see _hemmed).
         self._bounds = HemmedBounds(self.weights, graph.neighbours)
@@ -355,6 +361,33 @@ class Rebalancer:
         if bad:
             raise ValueError(f"territory weights must be positive numbers; fix {bad}")
         self.territory_weights = np.array([float(sizes.get(t, 1.0)) for t in self.territory_ids])
+
+    def _barred(self, allowed: Mapping[str, Iterable[str]], start: Mapping[str, str] | None) -> np.ndarray:
+        """Regions × territories: True where ``allowed`` keeps a region out of a territory (checked against start)."""
+        n, k = len(self.graph), len(self.territory_ids)
+        barred = np.zeros((n, k), dtype=bool)
+        if not allowed:
+            return barred
+        if start is None:
+            raise ValueError("allowed regions need start (a plan from scratch draws every territory anew)")
+        unknown_t = sorted(set(allowed) - set(self.territory_ids))
+        if unknown_t:
+            raise ValueError(f"allowed regions for {unknown_t}, which are not in the plan")
+        for territory_id, regions in allowed.items():
+            regions = [str(r) for r in regions]
+            unknown = sorted(set(regions) - set(self._position))
+            if unknown:
+                raise ValueError(f"allowed regions {unknown[:5]} of territory '{territory_id}' are not in the graph")
+            t = self.territory_ids.index(territory_id)
+            barred[:, t] = True
+            barred[[self._position[r] for r in regions], t] = False
+            outside = [self.graph.region_ids[r] for r in np.flatnonzero(barred[:, t] & (self.start_labels == t))]
+            if outside:
+                raise ValueError(
+                    f"territory '{territory_id}' starts with {counted(len(outside), 'region')} it may not hold, e.g. "
+                    f"{outside[:3]}: add them to its allowed regions or start it without them"
+                )
+        return barred
 
     # -- the start -------------------------------------------------------------------------------------------------
     def _grow(self) -> np.ndarray:
@@ -613,7 +646,7 @@ class Rebalancer:
             search = BalanceSearch(
                 neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, self.tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
-                scale=self.territory_weights, rng=self.rng, clock=self._clock,
+                scale=self.territory_weights, rng=self.rng, clock=self._clock, barred=self.barred,
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
             # put two big regions in one territory, and no local step undoes that (up to three, a third of the time

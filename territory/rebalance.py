@@ -38,6 +38,7 @@ __all__ = [
     "balance_metrics",
     "carry_quotas",
     "draft_name",
+    "great_circle_km",
     "capacity_weights",
     "describe_hemmed",
     "describe_pieces",
@@ -87,6 +88,8 @@ class Proposal:
     stopped_after: float | None = None
     """Seconds after which the search was stopped (``progress`` raised :class:`~territory.optimizer.SearchStopped`):
     the plan is the best found so far. None when the search ran its course."""
+    home_within_km: float | None = None
+    """A new rep's territory held to regions within this many km of their home (None: any region)."""
 
 
 def draft_name(name: str, summary: str, when=None) -> str:
@@ -760,6 +763,7 @@ def propose(
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
     keep_countries: bool = False,
+    home_within_km: float | None = None,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
     progress: Callable[[float], None] | None = None,
@@ -816,6 +820,11 @@ def propose(
         Idaho stays out of a territory of Canadian provinces, which may then stay under its share. A territory that
         goes still hands its regions to its neighbours across a border where no other takes them. Off: regions
         cross borders where balance asks (:func:`into_new_countries` lists them). Not for a plan from scratch.
+    home_within_km : float, optional
+        ``rep_joins``: the new territory takes only regions whose point (``region_points``) lies within this many
+        km of the home region's (great-circle): a Denver rep is not given Los Angeles. Where those regions hold
+        less than the new rep's share, the territory is sized to what they hold (:func:`_sized_to_reach`) and
+        the others share the rest. None: any region the search finds.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -854,6 +863,14 @@ def propose(
                          "being balanced at this level; pick regions some territory holds")  # fmt: skip
     if pinned_regions and scenario == "territories":
         raise ValueError("a plan from scratch draws every territory anew: it cannot keep locked regions (unlock them)")
+    near_home: tuple | None = None  # (the new territory, its home, km, the regions within them)
+    if home_within_km is not None:
+        if scenario != "rep_joins":
+            raise ValueError("a distance from home is for a new rep's territory (the rep_joins scenario); leave it out")
+        if isinstance(home_within_km, bool) or not (float(home_within_km) > 0 and math.isfinite(float(home_within_km))):
+            raise ValueError(f"the distance from home was {home_within_km!r}; give a number of km above 0 "
+                             "(or none for any distance)")  # fmt: skip
+        home_within_km = float(home_within_km)
     seeds = None
     leaver = None
     staying: list[str] = []  # a leaving rep's territories that stay with the reps who remain
@@ -948,6 +965,14 @@ def propose(
         territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
                                         tiers=home.tiers)  # fmt: skip
         seeds = {new_id: home_region}
+        if home_within_km is not None:
+            unknown = [r for r in (home_region, *ids) if r not in (region_points or {})]
+            if unknown:
+                raise ValueError(f"a distance from home needs a point for every region; none for "
+                                 f"{', '.join(map(region_label, unknown[:3]))}: leave the distance out")  # fmt: skip
+            km = great_circle_km([region_points[r] for r in ids], region_points[home_region])
+            near_home = (new_id, home_region, home_within_km,
+                     frozenset(r for r, d in zip(ids, km, strict=True) if d <= home_within_km) | {home_region})  # fmt: skip
         # The new rep, so that the new territory's accounts have someone: named and sized as given, else the
         # team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
@@ -1168,6 +1193,22 @@ def propose(
             description += _kept_as_they_are([territories[t].name for t in left_alone],
                                              f"trades no region with {with_them}", f"trade no region with {with_them}")  # fmt: skip
         weights = capacity_weights(reps, set(start)) if by_capacity else None
+        if near_home is not None:
+            new_id, home, km, allowed = near_home
+            group = next(g for g in groups.values() if new_id in g)
+            weights = dict(weights) if weights else {t: 1.0 for t in set(start.dropna())}
+            fits, most, n_near = _sized_to_reach(apart, start, group, weights, new_id, home, allowed,
+                                                 set(_rep_homes(reps, graph, unit_parents or {}, start).values())
+                                                 | set(pinned_regions), tolerance)  # fmt: skip
+            own = weights.get(new_id, 1.0)
+            description += (f"; {territories[new_id].name} takes only regions within {km:,.0f} km of "
+                            f"{region_label(home)} ({counted(n_near, 'region')} it can reach)")  # fmt: skip
+            if fits < own:
+                weights[new_id] = fits
+                description += (
+                    f", sized to what they hold: {fits:.2f}× an average territory (its rep's capacity alone would "
+                    f"take {own:.2f}×), and the others share the rest"
+                )
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
@@ -1179,7 +1220,7 @@ def propose(
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
                 territory_weights=weights, seeds=seeds, homes=homes, rng=rng, n_jobs=n_jobs, max_seconds=max_seconds,
-                progress=progress, full=graph,
+                progress=progress, full=graph, allowed={near_home[0]: near_home[3]} if near_home is not None else None,
             )  # fmt: skip
             if given is not None:  # before: the plan as it was, against the targets the proposal balances to
                 before = _before_one_way(report.territories, labels, graph, start0, original, before)
@@ -1279,7 +1320,7 @@ def propose(
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out, one_way_note, gave, out_of_reach, summary, handed_out_only,
-                    stopped_at[0] if stopped_at else None)  # fmt: skip
+                    stopped_at[0] if stopped_at else None, home_within_km)  # fmt: skip
 
 
 def _watched(progress: Callable[[float], None], began: float, stopped_at: list[float]) -> Callable[[float], None]:
@@ -1473,10 +1514,7 @@ def reach_from_home(state: PlanState, territory_id: str, home: tuple[float, floa
     rows = rows[rows["lat"].notna() & rows["lon"].notna()]
     if rows.empty:
         return None
-    lat, lon = np.radians(rows["lat"].to_numpy(dtype=float)), np.radians(rows["lon"].to_numpy(dtype=float))
-    home_lat, home_lon = np.radians(home[0]), np.radians(home[1])
-    cosine = np.sin(lat) * np.sin(home_lat) + np.cos(lat) * np.cos(home_lat) * np.cos(lon - home_lon)
-    km = 6371.0 * np.arccos(np.clip(cosine, -1.0, 1.0))
+    km = great_circle_km(rows[["lat", "lon"]].to_numpy(dtype=float), home)
     work = rows["workload"].fillna(0.0).to_numpy(dtype=float) if "workload" in rows else np.ones(len(rows))
     work = work if work.sum() > 0 else np.ones(len(rows))
     far = int(np.argmax(km))
@@ -1501,7 +1539,8 @@ def far_from_home_said(reach: dict | None, territory: str, rep: str, share: floa
     >>> far_from_home_said(reach, "Rockies", "Jordan Reyes", 0.62)
     "Rockies lies far from Jordan Reyes's home: 69% of its workload is more than 500 km away, as far as \
 US-06065 (1,310 km). The regions near home hold too little for its share (0.62× an average territory's): a smaller \
-capacity for the new rep gives a smaller share, nearer home."
+capacity for the new rep gives a smaller share, nearer home; or keep it within a distance of home (it is then sized \
+to what lies there)."
     >>> far_from_home_said({**reach, "share_beyond": 0.1}, "Rockies", "Jordan Reyes", 0.62)
     ''
     """
@@ -1511,7 +1550,8 @@ capacity for the new rep gives a smaller share, nearer home."
         f"{territory} lies far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
         f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). The "
         f"regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "
-        "for the new rep gives a smaller share, nearer home."
+        "for the new rep gives a smaller share, nearer home; or keep it within a distance of home (it is then sized "
+        "to what lies there)."
     )
 
 
@@ -1525,6 +1565,8 @@ def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
     """
     out = []
     known = {t.territory_id for t in before.territories}
+    if proposal.home_within_km is not None:  # (held to regions near home: within that distance by construction)
+        return out
     sizes = proposal.report.territories.set_index("territory_id")["share"]
     for territory in proposal.plan.territories:
         if territory.territory_id in known:
@@ -1876,8 +1918,11 @@ def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tupl
 
 
 def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territory_weights, seeds, homes, rng,
-                  n_jobs, max_seconds, progress, full):  # fmt: skip
+                  n_jobs, max_seconds, progress, full, allowed=None):  # fmt: skip
     """Balance each group of territories (same accounts taken) among themselves, one search per group.
+
+    ``allowed``: territory → the regions it may hold (:class:`~territory.optimizer.Rebalancer`'s
+    ``allowed_regions``), for the group it is in.
 
     Returns the labels, one report for all groups (each territory's row from its own group's search; figures
     that are worst cases are the worst over the groups, counts are summed) and the start's deviations.
@@ -1892,6 +1937,7 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
             graph, start=labels, tolerance=tolerance, locked_territories=[t for t in everyone if t not in group],
             territory_weights=territory_weights,
             disruption_weight=disruption_weight, seeds=seeds, locked_regions=homes, rng=rng, n_jobs=n_jobs,
+            allowed_regions={t: r for t, r in (allowed or {}).items() if t in group},
         )  # fmt: skip
         offset = done
 
@@ -1917,6 +1963,71 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
             for m in metrics:
                 table.loc[row, f"{m}_deviation"] = totals[m].get(t, 0.0) / (team[m] * weight[t]) - 1.0
     return labels, report, before
+
+
+def great_circle_km(points, home: tuple[float, float]) -> np.ndarray:
+    """Great-circle distances in km from ``home`` (latitude, longitude) to each of ``points`` (a sequence of them).
+
+    Examples
+    --------
+    >>> great_circle_km([(39.74, -104.99), (33.95, -117.4)], (39.74, -104.99)).round(-1).tolist()
+    [0.0, 1280.0]
+    """
+    lat, lon = np.radians(np.asarray(points, dtype=float).reshape(-1, 2)).T
+    home_lat, home_lon = np.radians(home[0]), np.radians(home[1])
+    cosine = np.sin(lat) * np.sin(home_lat) + np.cos(lat) * np.cos(home_lat) * np.cos(lon - home_lon)
+    return 6371.0 * np.arccos(np.clip(cosine, -1.0, 1.0))
+
+
+def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], weights: Mapping[str, float],
+                    territory_id: str, home: str, allowed, pinned, tolerance) -> tuple[float, np.ndarray, int]:  # fmt: skip
+    """The size a territory held to ``allowed`` regions can fill, what it can hold, and how many regions it reaches.
+
+    It can hold the regions of ``allowed`` it reaches from ``home`` through allowed regions of its ``group`` (not
+    one pinned in another territory: a rep's home, a locked region). The size is a territory weight, as
+    :func:`capacity_weights`'s, the others in the group keeping theirs: holding all it reaches, the territory is
+    then over its share by half the smallest tolerance on average over its metrics' extremes (room to leave a
+    region out), as near as one size can put every metric. ``inf`` when what it reaches is more than any share.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"workload": [1.0, 1.0, 1.0, 1.0, 4.0]}, index=list("abcde"))
+    >>> path = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c", "e"],
+    ...                                             "e": ["d"]})
+    >>> start = pd.Series({"a": "N", "b": "W", "c": "W", "d": "W", "e": "W"})
+    >>> size, most, near = _sized_to_reach(path, start, ["N", "W"], {"N": 1.0, "W": 1.0}, "N", "a", {"a", "b"},
+    ...                                    set(), 0.05)
+    >>> round(size, 4), most.tolist(), near  # (a and b: 2 of 8, a share of 1.95 at that size: +2.5% holding both)
+    (0.3226, [2.0], 2)
+    """
+    ids = list(graph.region_ids)
+    position = {r: i for i, r in enumerate(ids)}
+    holder = start.reindex(ids).to_numpy(dtype=object)
+    mine = set(group)
+    ok = np.array([r in allowed and holder[i] in mine and (r not in pinned or holder[i] == territory_id)
+                   for i, r in enumerate(ids)])  # fmt: skip
+    reached = np.zeros(len(ids), dtype=bool)
+    queue = [position[home]]
+    reached[queue[0]] = True
+    while queue:
+        for j in graph.neighbours[queue.pop()]:
+            if ok[j] and not reached[j]:
+                reached[j] = True
+                queue.append(j)
+    metrics = graph.metrics.to_numpy(dtype=float)
+    most = metrics[reached].sum(axis=0)
+    held = metrics[np.isin(holder, list(mine))].sum(axis=0)
+    others = sum(float(weights.get(t, 1.0)) for t in group if t != territory_id)
+    tol = min(float(tolerance.get(m, 0.05)) if isinstance(tolerance, Mapping) else float(tolerance)
+              for m in graph.metrics.columns)  # fmt: skip
+    # Its share of metric m is held_m / f for a size x = others / (f - 1): holding all it reaches it is off by
+    # reach_m · f - 1 (reach_m = most_m / held_m); f puts the two extremes around +tol / 2.
+    reach = most[held > 0] / held[held > 0]
+    if not len(reach) or reach.max() <= 0:
+        return 1e-3, most, int(reached.sum())
+    f = (1.0 + tol / 2) * 2.0 / (reach.min() + reach.max())
+    size = float(others / (f - 1.0)) if f > 1.0 else math.inf
+    return max(size, 1e-3), most, int(reached.sum())
 
 
 def _merged_rows(tables) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
     src, dst = search.src, search.dst
     la, lb = labels[src], labels[dst]
     mobile = search.movable & ~search.big
-    edge = (la != lb) & mobile[src] & active[lb] & whole_at_start[la]
+    edge = (la != lb) & mobile[src] & active[lb] & whole_at_start[la] & ~search.barred[src, lb]
     pairs = np.unique(np.column_stack([src[edge], lb[edge]]), axis=0) if edge.any() else np.zeros((0, 2), np.int64)
     if not len(pairs):
         return "none"

@@ -169,6 +169,9 @@ class BalanceSearch:
         Allowed deviation from the target, in shares.
     locked : ndarray of bool (n,), optional
         Regions that never move.
+    barred : ndarray of bool (n, k), optional
+        ``barred[r, t]``: region ``r`` may never go to territory ``t`` (beyond its reach, e.g. too far from its
+        rep's home). No move of any kind makes it; a start that has one there keeps it until it moves.
     active : ndarray of bool (k,), optional
         Territories that may give or take regions (the others neither move nor count).
     origin : ndarray (n,), optional
@@ -185,7 +188,7 @@ class BalanceSearch:
     """
 
     def __init__(self, neighbours, weights, labels, targets, unit, tolerance, *, locked=None, active=None,
-                 origin=None, disruption=None, scale=None, rng=None, clock=None):  # fmt: skip
+                 origin=None, disruption=None, scale=None, rng=None, clock=None, barred=None):  # fmt: skip
         self.neighbours = neighbours
         n, m = weights.shape
         k = len(targets)
@@ -207,6 +210,10 @@ class BalanceSearch:
         self.locked = np.zeros(n, dtype=bool) if locked is None else np.asarray(locked, dtype=bool)
         self.active = np.ones(k, dtype=bool) if active is None else np.asarray(active, dtype=bool)
         self.movable = ~self.locked & self.active[self.labels]
+        self.barred = np.ascontiguousarray(np.zeros((n, k), dtype=bool) if barred is None
+                                           else np.asarray(barred, dtype=bool))  # fmt: skip
+        if self.barred.shape != (n, k):
+            raise ValueError(f"barred must be regions × territories, {(n, k)}; got {self.barred.shape}")
         self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
         self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
         self._origin_k = np.ascontiguousarray(
@@ -390,7 +397,8 @@ class BalanceSearch:
             chunk = int(min(max_steps, 50))
             status, step, self._stamp, self._pinv = descend(
                 self.indptr, self.dst, self.degree, self.w, self.labels, self.totals, self.target, self.scale, self.extra,
-                self.big, self.active, self.movable, self.size, self.tabu, self.parts_at_start, self._origin_k,
+                self.big, self.active, self.movable, self.barred, self.size, self.tabu, self.parts_at_start,
+                self._origin_k,
                 self._disruption_k, self.adjacent, self._laplacian_pinv(), float(band), float(balance),
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
@@ -422,8 +430,8 @@ class BalanceSearch:
             if badness[t] <= 1e-9:
                 break
             best = best_swap(self.indptr, self.dst, labels, self.w, deviation, energy, phi, pinv, float(band),
-                             float(balance), self.extra, self.scale, self.active, self.movable, self.tabu, int(step),
-                             int(t))  # fmt: skip
+                             float(balance), self.extra, self.scale, self.active, self.movable, self.barred, self.tabu,
+                             int(step), int(t))  # fmt: skip
             if best[1] < 0:
                 continue
             _, out, into, b = best
@@ -445,7 +453,8 @@ class BalanceSearch:
         """Merge touching territories ``a`` and ``b`` and re-split their union (see the module docstring).
 
         The split aims at the loads that minimise ``Φ`` with every other territory fixed (the flow the potentials
-        ask for across this border); locked regions stay on their side. Kept only when it lowers
+        ask for across this border); locked regions stay on their side, as do regions barred from the other. Kept
+        only when it lowers
         ``Φ`` (+ disruption). The split is polished with at most ``polish`` boundary moves, stopped early only
         at ``deadline`` (the caller's: a step count alone decides a polish, so a run is repeatable).
         """
@@ -471,8 +480,11 @@ class BalanceSearch:
         keep_identity = self.origin is not None
         mass = w.sum(axis=1) + 1e-9
         now_a = (labels[members] == a).astype(float) * mass
-        locked_a = self.locked[members] & (labels[members] == a)
-        locked_b = self.locked[members] & (labels[members] == b)
+        # (a region barred from one side must be on the other: locked there)
+        locked_a = (self.locked[members] & (labels[members] == a)) | self.barred[members, b]
+        locked_b = (self.locked[members] & (labels[members] == b)) | self.barred[members, a]
+        if (locked_a & locked_b).any():
+            return False
         n_locked_a, n_locked_b = int(locked_a.sum()), int(locked_b.sum())
         best = None
         columns = np.ascontiguousarray(
@@ -518,6 +530,7 @@ class BalanceSearch:
                 subgraph(members, Links(self.indptr, self.dst)), w * self.tol, np.where(in_a, 0, 1),
                 np.vstack([want_a, total - want_a]) * self.tol, np.ones(self.m), self.tol,
                 locked=self.locked[members], rng=self.rng, clock=self.clock,
+                barred=np.column_stack([self.barred[members, a], self.barred[members, b]]),
             )  # fmt: skip
             if local.run(deadline, max_steps=polish, stop_below=0.005, batch=1, compactness=0.001) == "time":
                 self.clock_cut = True
@@ -589,7 +602,8 @@ class BalanceSearch:
         moves, self._stamp = anneal(
             self.indptr, self.dst, self.w, self.labels, self.totals, self.target, self.scale, self.extra, self.big,
             self.active,
-            self.movable, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent, float(limit),
+            self.movable, self.barred, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent,
+            float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
             self._queue, self._stamp, int(pairs), float(balance),
             bool(stay and self.origin is not None),
@@ -627,7 +641,7 @@ class BalanceSearch:
             # every border move into or out of t: region r from a to b
             la, lb = self.labels[self.src], self.labels[self.dst]
             edge = (la != lb) & ((la == t) | (lb == t)) & self.movable[self.src] & ~self.big[self.src]
-            edge &= self.active[la] & self.active[lb]
+            edge &= self.active[la] & self.active[lb] & ~self.barred[self.src, lb]
             r, a, b = self.src[edge], la[edge], lb[edge]
             if not len(r):
                 break

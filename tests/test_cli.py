@@ -1734,3 +1734,31 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     assert "warning: Rockies lies far from New rep (Rockies)'s home: " in err
     code, out, err = run_cli(*args, "--capacity", "80", capsys=capsys)
     assert code == 0 and json.loads(out)["far_from_home"] == [] and "lies far from" not in err
+    # Held within 400 km of Denver instead: no county of it beyond, sized to what lies there, not warned.
+    code, out, err = run_cli(*args, "--within-km", "400", capsys=capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["home_within_km"] == 400 and result["far_from_home"] == [] and "lies far from" not in err
+    assert "Rockies takes only regions within 400 km of Denver, CO (" in result["description"]
+    from geo.editing import region_points
+    from territory.rebalance import great_circle_km
+
+    mine = [m["region_id"] for m in result["moves"] if m["to_territory_id"] == "ROCKIES"]
+    points = region_points([*mine, "US-08031"])
+    assert mine and great_circle_km([points[r] for r in mine], points["US-08031"]).max() <= 400
+    share = {t["territory_id"]: t["share"] for t in result["territories"]}["ROCKIES"]
+    assert 0 < share < 0.62  # (its rep's capacity alone: 0.62× an average territory; what lies near home: less)
+
+
+@pytest.mark.parametrize("extra, said", [
+    (["--within-km", "0"], "--within-km 0.0 is not a distance"),
+    (["--within-km", "-3"], "--within-km -3.0 is not a distance"),
+    (["--scenario", "rebalance", "--within-km", "300"], "--within-km is for --scenario rep_joins, not rebalance"),
+])  # fmt: skip
+def test_rebalance_within_km_is_checked(capsys, extra, said):
+    args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "rep_joins",
+            "--name", "Rockies", "--home", "US-CO", "--seconds", "0.2"]  # fmt: skip
+    if extra[0] == "--scenario":
+        args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid"]
+    code, out, err = run_cli(*args, *extra, capsys=capsys)
+    assert code == 2 and said in err, err

@@ -1576,6 +1576,35 @@ def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
     assert not [w.value for w in app.warning if "lies far from" in w.value]
 
 
+def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
+    # What the far-from-home warning asks for, as a setting: the new territory takes only regions within the
+    # distance, is sized to what they hold, and is not said to lie far from home.
+    from geo.editing import region_points
+    from territory.rebalance import great_circle_km
+    from territory.store import PlanStore
+
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    assert app.number_input(key="reb_within_km").value is None  # (any distance, unless asked)
+    app.number_input(key="reb_within_km").set_value(700).run()
+    new_rep_joins(app, "Rockies", "US-CO")
+    assert not [w.value for w in app.warning if "lies far from" in w.value]
+    said = " ".join(m.value.replace("\\", "") for m in [*app.markdown, *app.caption, *app.info])
+    assert re.search(
+        r"Rockies takes only regions within 700 km of Colorado \(\d+ regions it can reach\), sized to what "
+        r"they hold: 0\.\d\d× an average territory",
+        said,
+    ), said
+    proposal = app.session_state["reb_proposal"][0]
+    mine = list(proposal.labels[proposal.labels == "ROCKIES"].index)
+    points = region_points([*mine, "US-CO"])
+    assert len(mine) > 1 and great_circle_km([points[r] for r in mine], points["US-CO"]).max() <= 700
+    # Kept with the proposal's settings, in the draft's message
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    store = PlanStore(f"sqlite:///{tmp_path}/territory.sqlite")
+    assert "; new territory within 700 km of home;" in store.load(2, 1).message
+
+
 def test_the_page_and_the_cli_give_the_same_plan_with_the_seed_and_searches_it_names(app, capsys):
     # A new user compared the page's proposal with `cli.py rebalance` and found no seed on the page: it names the
     # seed and the number of searches, and the CLI given them makes the same moves.

@@ -210,7 +210,7 @@ def test_the_cut_lists_stay_filed_through_chain_moves(case, tolerance, temperatu
         patch.setattr(_kernels, "_pick_cut", spy)
         moves, search._stamp = _kernels.anneal.py_func(
             search.indptr, search.dst, search.w, search.labels, search.totals, search.target, search.scale,
-            search.extra, search.big, search.active, search.movable, search.size, search.parts_at_start,
+            search.extra, search.big, search.active, search.movable, search.barred, search.size, search.parts_at_start,
             search._origin_k, search._disruption_k, search.adjacent, 1.0, 10 * len(labels), temperature,
             temperature, seed, search._mark, search._queue, search._stamp, 20,
         )  # fmt: skip

@@ -616,3 +616,56 @@ def test_a_search_stopped_by_search_stopped_keeps_its_best_plan(n_jobs):
     assert time.perf_counter() - began < 6
     assert set(solver.labels_.index) == set(graph.region_ids) and solver.labels_.nunique() == 20
     assert solver.report_.contiguous
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(5, 8), height=st.integers(4, 7), reach=st.integers(1, 5), seed=st.integers(0, 2**16),
+       data=st.data())  # fmt: skip
+def test_a_territory_never_takes_a_region_it_may_not_hold(width, height, reach, seed, data):
+    # A new territory in the corner may hold only regions within `reach` steps of it: no kind of move (boundary
+    # moves, swaps, recombinations, the repair, the border annealing) takes it beyond, and the plan stays whole.
+    n = width * height
+    weights = np.array(data.draw(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=n, max_size=n)),
+                       dtype=float)  # fmt: skip
+    graph = grid(width, height, weights)
+    start = striped(width, height, 2)
+    start["r0_0"] = "N"
+    allowed = [f"r{y}_{x}" for y in range(height) for x in range(width) if x + y <= reach]
+    solver = Rebalancer(graph, start=start, seeds={"N": "r0_0"}, allowed_regions={"N": allowed},
+                        rng=np.random.default_rng(seed), n_jobs=1).solve(max_seconds=5)  # fmt: skip
+    labels = solver.labels_
+    assert set(labels[labels == "N"].index) <= set(allowed)
+    assert_contiguous(graph, labels)
+    again = Rebalancer(graph, start=start, seeds={"N": "r0_0"}, allowed_regions={"N": allowed},
+                       rng=np.random.default_rng(seed), n_jobs=1).solve(max_seconds=5)  # fmt: skip
+    pd.testing.assert_series_equal(labels, again.labels_)
+
+
+def test_a_territory_held_to_its_regions_takes_them_all_when_it_needs_them():
+    # Even weights, 3 territories of 16 regions: the new one needs 16, may hold 6: it takes the 6 and no other.
+    graph = grid(8, 6, np.ones((48, 2)))
+    start = striped(8, 6, 2)
+    start["r0_0"] = "N"
+    allowed = ["r0_0", "r0_1", "r0_2", "r1_0", "r1_1", "r2_0"]
+    labels = Rebalancer(graph, start=start, seeds={"N": "r0_0"}, allowed_regions={"N": allowed},
+                        rng=np.random.default_rng(0), n_jobs=1).solve(max_seconds=2).labels_  # fmt: skip
+    assert sorted(labels[labels == "N"].index) == sorted(allowed)
+    free = Rebalancer(graph, start=start, seeds={"N": "r0_0"}, rng=np.random.default_rng(0),
+                      n_jobs=1).solve(max_seconds=2).labels_  # fmt: skip
+    assert (free == "N").sum() > len(allowed)  # (without it, it takes its share)
+
+
+def test_allowed_regions_are_checked_up_front():
+    graph = grid(4, 4, np.ones((16, 1)))
+    start = striped(4, 4, 2)
+    with pytest.raises(
+        ValueError,
+        match=r"territory .T0. starts with 7 regions it may not hold, e.g. \[.r0_1., .r1_0., .r1_1.\]: add them",
+    ):
+        Rebalancer(graph, start=start, allowed_regions={"T0": ["r0_0"]})
+    with pytest.raises(ValueError, match=r"allowed regions for \['X'\], which are not in the plan"):
+        Rebalancer(graph, start=start, allowed_regions={"X": ["r0_0"]})
+    with pytest.raises(ValueError, match=r"allowed regions \['nowhere'\] of territory 'T0' are not in the graph"):
+        Rebalancer(graph, start=start, allowed_regions={"T0": ["nowhere"]})
+    with pytest.raises(ValueError, match="allowed regions need start"):
+        Rebalancer(graph, n_territories=2, allowed_regions={"T1": ["r0_0"]})

@@ -1286,3 +1286,48 @@ def test_a_rep_leaving_moves_only_what_their_territory_trades_with_never_through
                        rng=np.random.default_rng(0))  # fmt: skip
     assert "trade no region with" not in proposal.description and "cannot trade" not in proposal.description
     assert not proposal.report.territories["locked"].astype(bool).any()
+
+
+def test_a_rep_joins_within_a_distance_of_home(setup):
+    # A Denver rep's territory reached Los Angeles for its share (the tenth new user's test): held to regions within
+    # a distance of home, it takes none beyond, and is sized to what lies there; the others share the rest.
+    from territory.rebalance import great_circle_km
+
+    plan, graph, holders = setup
+    points = {rid(y, x): (40.0 + 0.5 * y, -100.0 + 0.5 * x) for y in range(H) for x in range(W)}
+    home = rid(3, 4)
+    proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
+                       region_points=points, home_within_km=60, max_seconds=1)  # fmt: skip
+    mine = proposal.labels[proposal.labels == "MIDDLE"].index
+    km = great_circle_km([points[r] for r in mine], points[home])
+    assert len(mine) > 1 and km.max() <= 60
+    near = [r for r in graph.region_ids if great_circle_km([points[r]], points[home])[0] <= 60]
+    assert set(mine) <= set(near) and len(near) == 5
+    assert proposal.home_within_km == 60
+    # Sized so that the 5 regions hold its share: the second metric's share of them (5 of 54) is more than the
+    # first's (5 of 72, the top row heavy), so it is sized between, 0.26× (each territory with its one rep: 1.00×).
+    assert (
+        "Middle takes only regions within 60 km of " + home + " (5 regions it can reach), sized to what they "
+        "hold: 0.26× an average territory (its rep's capacity alone would take 1.00×)" in proposal.description
+    )
+    share = proposal.report.territories.set_index("territory_id")["share"]
+    assert share["MIDDLE"] == pytest.approx(0.2575, abs=1e-3) and (share.drop("MIDDLE") == 1.0).all()
+    whole(proposal.plan, graph)
+    # Far enough to hold its share: not resized, and it takes no more than it would without a distance.
+    far = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
+                  region_points=points, home_within_km=5000, max_seconds=1)  # fmt: skip
+    assert "sized to what they hold" not in far.description and "(54 regions it can reach)" in far.description
+    assert far.report.territories.set_index("territory_id").loc["MIDDLE", "share"] == 1.0
+
+
+def test_a_distance_from_home_is_checked_up_front(setup):
+    plan, graph, holders = setup
+    points = {rid(y, x): (40.0 + 0.5 * y, -100.0 + 0.5 * x) for y in range(H) for x in range(W)}
+    joins = {"scenario": "rep_joins", "new_name": "Middle", "home_region": rid(3, 4)}
+    for bad in (0, -5, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match=r"the distance from home was .*; give a number of km above 0"):
+            propose(plan, graph, holders, region_points=points, home_within_km=bad, **joins)
+    with pytest.raises(ValueError, match=r"a distance from home is for a new rep's territory \(the rep_joins"):
+        propose(plan, graph, holders, region_points=points, home_within_km=100)
+    with pytest.raises(ValueError, match="a distance from home needs a point for every region; none for US-10000"):
+        propose(plan, graph, holders, region_points={rid(3, 4): (41.5, -98.0)}, home_within_km=100, **joins)

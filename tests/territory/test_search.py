@@ -631,7 +631,8 @@ def test_the_compiled_swap_finds_the_best_trade_a_plain_search_finds(case, band,
     n, m, labels = search.n, search.m, search.labels
     for t in range(k):
         found = best_swap(search.indptr, search.dst, labels, search.w, deviation, energy, phi, pinv, float(band), 1.0,
-                          search.extra, search.scale, search.active, search.movable, search.tabu, step, t)  # fmt: skip
+                          search.extra, search.scale, search.active, search.movable, search.barred, search.tabu, step,
+                          t)  # fmt: skip
         best = (-1e-12, -1, -1, -1)
         for b in range(k):
             if b == t or not any(labels[j] == b for r in range(n) if labels[r] == t for j in neighbours[r]):
