@@ -852,7 +852,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     )  # fmt: skip
     many = report.searches > 1
     searched = f"{report.searches} searches ran side by side (the best plan is shown) and" if many else "The search"
-    if report.cut_short:
+    if proposal.stopped_after is not None:  # (said above: "Stopped after 4.1 s"; not "used all their 10 s")
+        allowed = st.session_state.get("reb_seconds_used", seconds)
+        st.caption(f"{searched} stopped when you asked, after {proposal.stopped_after:.1f} of "
+                   f"{'their' if many else 'its'} {allowed:g} s, so proposing again may give a different plan.")  # fmt: skip
+    elif report.cut_short:
         allowed = st.session_state.get("reb_seconds_used", seconds)  # (what it had, not the slider's value now)
         st.caption(f"{searched} used all {'their' if many else 'its'} {allowed:g} s, so proposing again may give a "
                    "different plan (the clock, not the settings, ended it).")  # fmt: skip

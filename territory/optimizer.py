@@ -523,7 +523,7 @@ class Rebalancer:
         for _ in range(candidates if ranking else 1):
             options = pymetis.Options(contig=1, seed=int(self.rng.integers(2**31 - 1)))
             try:
-                with _stdout_to_stderr():  # METIS prints its complaints ("Cannot bisect …") on standard output
+                with _stdout_silenced():  # METIS prints its complaints ("Cannot bisect …") on standard output
                     _, parts = pymetis.part_graph(k, adjacency=adjacency, vweights=combined.tolist(), options=options)
             except Exception:  # METIS refuses some graphs (e.g. not connected with contig=1): grow instead
                 return []
@@ -1190,10 +1190,13 @@ _redirected = {"depth": 0, "saved": None}  # descriptor 1 is the process's: sear
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr():
-    """Send what C code writes to file descriptor 1 to descriptor 2 meanwhile (a CLI's stdout stays its output).
+def _stdout_silenced():
+    """Drop what C code writes to file descriptor 1 meanwhile (a CLI's stdout stays its output).
 
-    Threads may overlap: the first in redirects, the last out restores.
+    METIS prints "***Cannot bisect a graph with 0 vertices!" when a land mass gets more parts than it can make; the
+    start falls back to grown territories then, and the words mean nothing to a manager (on stderr they reached
+    the CLI's terminal and the server's log, the eleventh new user's test). Threads may overlap: the first in
+    redirects, the last out restores.
     """
     with _REDIRECT:
         if _redirected["depth"] == 0:
@@ -1203,7 +1206,9 @@ def _stdout_to_stderr():
             except OSError:  # no real stdout (some embedded runtimes): nothing to protect
                 saved = None
             if saved is not None:
-                os.dup2(2, 1)
+                sink = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(sink, 1)
+                os.close(sink)
             _redirected["saved"] = saved
         _redirected["depth"] += 1
     try:

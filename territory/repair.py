@@ -63,7 +63,7 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
     >>> repair_balance(search, time.perf_counter() + 5), search.labels.tolist()
     ('within', [0, 0, 1, 1, 0, 0, 1, 1])
     """
-    from territory.optimizer import _stdout_to_stderr, components
+    from territory.optimizer import _stdout_silenced, components
 
     if search.over() <= 0:
         return "within"
@@ -144,7 +144,7 @@ def repair_balance(search, deadline: float, *, margin: float = 0.98, max_rounds:
         if left <= 0:
             return "time"
         matrix = coo_matrix((vals, (rows, cols)), shape=(len(low), n_moves)).tocsr()
-        with _stdout_to_stderr():  # HiGHS may print on standard output (a CLI's stdout stays its output)
+        with _stdout_silenced():  # HiGHS may print on standard output (a CLI's stdout stays its output)
             answer = milp(cost, constraints=LinearConstraint(matrix, low, high), integrality=np.ones(n_moves),
                           bounds=Bounds(0, 1), options={"time_limit": left, "mip_rel_gap": 0.2})  # fmt: skip
         if answer.x is None:  # no round of border moves gets every territory within, or the time ran out

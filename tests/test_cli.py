@@ -1762,3 +1762,15 @@ def test_rebalance_within_km_is_checked(capsys, extra, said):
         args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid"]
     code, out, err = run_cli(*args, *extra, capsys=capsys)
     assert code == 2 and said in err, err
+
+
+def test_rebalance_keeps_metis_s_complaints_out_of_the_terminal(capfd):
+    # 20 territories over every county of the accounts' countries, four metrics: METIS cannot bisect some land masses
+    # and printed "***Cannot bisect a graph with 0 vertices!" on stderr (the eleventh new user's test).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "20", "--level", "county", "--cover",
+                             "countries", "--metrics", "workload", "accounts", "value", "population", "--tolerance", "1",
+                             "--seconds", "1", "--jobs", "1", capsys=capfd)  # fmt: skip
+    assert code == 0, err
+    assert "***" not in err and "bisect" not in err and "***" not in out
+    assert json.loads(out)["territories_within"]["of"] == 20

@@ -1350,6 +1350,10 @@ def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, mo
     assert "reb_searching" not in app.session_state
     assert any(re.match(r"Stopped after \d+\.\d s: the best plan found so far", i.value) for i in app.info)
     assert not any(i.value.startswith("The last proposal was stopped") for i in app.info)
+    # (the eleventh new user's test: "used all their 10 s … the clock, not the settings, ended it" stood under it)
+    said = [c.value for c in app.caption if "searches ran side by side" in c.value or c.value.startswith("The search")]
+    assert len(said) == 1 and re.search(r"stopped when you asked, after \d+\.\d of (its|their) 2 s", said[0]), said
+    assert not any("used all" in c.value or "the clock, not the settings" in c.value for c in app.caption)
     assert app.button(key="reb_accept")  # (it can be accepted as any proposal)
 
 

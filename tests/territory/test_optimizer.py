@@ -358,16 +358,17 @@ def test_stdout_is_restored_after_searches_in_threads_overlap():
     import os
     import threading
 
-    from territory.optimizer import _stdout_to_stderr
+    from territory.optimizer import _stdout_silenced
 
     before = os.fstat(1)
     inside = threading.Barrier(4)
     seen = []
 
     def redirect():
-        with _stdout_to_stderr():
+        with _stdout_silenced():
             inside.wait(timeout=10)  # all four inside at once
-            seen.append(os.path.sameopenfile(1, 2))
+            now, sink = os.fstat(1), os.stat(os.devnull)
+            seen.append((now.st_dev, now.st_ino) == (sink.st_dev, sink.st_ino))
             inside.wait(timeout=10)
 
     threads = [threading.Thread(target=redirect) for _ in range(4)]
