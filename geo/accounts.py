@@ -212,7 +212,7 @@ def read_accounts(
         if region:  # (in the region, not in the county under its centre: only a territory claiming all of it)
             from geo.boundaries import region_label
 
-            text += f": in {region_label(region)} as a whole, for a territory that holds all of it"
+            text += f": in {region_label(region)} as a whole, for the territory that claims all of it"
             # (what to do, as every problem says: a new user's nine "New York, NY" rows said only where they went)
             text += " (give its ZIP or its coordinates to place it in its county)"
         problems.append(_problem(accounts, idx, *_at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"]), text,

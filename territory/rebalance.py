@@ -1297,6 +1297,15 @@ def propose(
             continue
         heir = unit_weight.reindex(inside).groupby(held.to_numpy()).sum().sort_index()
         inherited[str(heir.idxmax())] = (*inherited.get(str(heir.idxmax()), ()), claim)
+        was = [t.territory_id for t in plan.territories if claim in t.region_ids]
+        if scenario != "territories" and was and str(heir.idxmax()) not in was and str(heir.idxmax()) in territories:
+            # (its accounts placed in the state as a whole follow it: the eleventh new user found Idaho's go from US
+            # West to Canada West, with 15 of its 44 counties, and no word of it)
+            description += (
+                f"; {region_label(claim)} as a whole goes to {territories[str(heir.idxmax())].name} with most of "
+                f"its {graph.metrics.columns[0]} (was {and_list([plan.territory(t).name for t in was])}): its accounts placed in the "
+                "state with no county follow"
+            )
     if scenario != "territories":
         territories, renamed = _renamed_where_stale(territories, labels, current, unit_weight, region_label,
                                                     area_parents if area_parents is not None else unit_parents or {})  # fmt: skip

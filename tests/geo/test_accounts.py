@@ -291,11 +291,11 @@ def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a
     load = read_accounts(path)
     problems = load.problems.set_index("account_id")["problem"]
     assert problems["A"] == (
-        "ZIP '99999' not found; placed by country instead: in United States of America as a whole, for a territory "
-        "that holds all of it (give its ZIP or its coordinates to place it in its county)"
+        "ZIP '99999' not found; placed by country instead: in United States of America as a whole, for the territory "
+        "that claims all of it (give its ZIP or its coordinates to place it in its county)"
     )
     assert problems["B"].endswith(
-        "placed by state instead: in Louisiana as a whole, for a territory that holds all of it (give its ZIP or its "
+        "placed by state instead: in Louisiana as a whole, for the territory that claims all of it (give its ZIP or its "
         "coordinates to place it in its county)"
     )
     located = locate_accounts(load.accounts).accounts.set_index("account_id")

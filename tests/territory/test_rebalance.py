@@ -170,6 +170,24 @@ def test_a_claim_the_units_stand_for_goes_to_the_territory_with_most_of_it(setup
     assert sorted(listed) == sorted(parents)
 
 
+def test_a_claim_that_goes_to_another_territory_is_said(setup):
+    # The eleventh new user's test: Idaho's claim went from US West to Canada West with 15 of its 44 counties (the
+    # most of its workload), and with it the accounts placed in Idaho as a whole, and nothing said so.
+    plan, graph, holders = setup
+    data = plan.to_dict()
+    data["territories"][0]["region_ids"] = ["US-ZZ", *[r for r in data["territories"][0]["region_ids"] if r != "DE"]]
+    plan = plan_from_dict(data)
+    parents = {rid(y, x): "US-ZZ" for y in range(H) for x in range(2, 6)}  # (one column in stripe 0, three in 1)
+    proposal = propose(plan, graph, holders, replaces=["US-ZZ"], unit_parents=parents, max_seconds=0.5,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    heir = next(t for t in proposal.plan.territories if "US-ZZ" in t.region_ids)
+    assert heir.territory_id != "T0"
+    assert (
+        f"; US-ZZ as a whole goes to {heir.name} with most of its a (was Stripe 0): its accounts placed in the "
+        "state with no county follow"
+    ) in proposal.description
+
+
 def test_a_claim_no_territory_listed_is_not_made():
     # Two territories of Kansas counties: a county-level rebalance hands out counties; Kansas, which no territory
     # claimed, must stay unclaimed (it was given to one, with the 100 counties nobody held).
