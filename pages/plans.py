@@ -910,9 +910,9 @@ if ids:
     figures[1].metric("Territories changed", f"{len(reshaped | set(diff.territories['territory_id'])):,}",
                       help="Territories that gained or lost regions, were added or removed, or whose name, color, "
                            "quota, focus, parent or priority changed")  # fmt: skip
-    figures[2].metric("Changing hands", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
+    figures[2].metric("Accounts changing", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
                       "(the same count as the Rebalance page's)")  # fmt: skip
-    figures[3].metric("Value changing hands", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
+    figures[3].metric("Value changing", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
     if diff.empty and old_version.plan.name != new_version.plan.name:  # (a rename alone read as "the same plan")
         st.info(
             f"The two versions hold the same territories and regions; the plan's name differs: "

@@ -183,8 +183,11 @@ scratch = scenario == "territories"
 scratch_help = " (not for a plan from scratch: its territories are drawn anew, with equal shares)" if scratch else ""
 setting("reb_disruption", 1.0)
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, step=0.5, key="reb_disruption",
-                            disabled=scratch, help="How much moving accounts away from their territory costs"
-                            + scratch_help)  # fmt: skip
+                            disabled=scratch, help="How much moving accounts away from their territory costs, "
+                            "against bringing territories to their share: 0, accounts move freely; higher, fewer "
+                            "accounts move, the plan may stay further off. It weighs the first metric picked (workload "
+                            "by default) that moves, so regions with none (empty counties) cost nothing to move: the "
+                            "regions moved may rise while the accounts moved do not." + scratch_help)  # fmt: skip
 capacity_help = ("On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
                  "territory the same share, however many reps it has.")  # fmt: skip
 if scratch:  # shown off (equal shares), the manager's choice kept for the other scenarios
@@ -406,6 +409,10 @@ def _propose() -> None:
         st.session_state.pop("reb_proposal", None)
         return
     used = {m: tolerances.get(m, tolerance) for m in chosen}
+    # (on a 1440 × 900 screen the button sat at the bottom edge, and the bar and "Stop the search" came below it: for
+    # 10 s nothing in view changed, the eleventh new user's test; a toast shows in view wherever the page is scrolled)
+    st.toast(f"Searching for up to {float(seconds):g} s: the progress and “Stop the search” are under the Propose "
+             "button.", icon=":material/hourglass_top:")  # fmt: skip
     bar = st.progress(0.0, text="Searching…")
     # Any click stops a run of the page, the search with it (at its next progress report): a button says so. The
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
@@ -512,7 +519,16 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             "reb_inputs": inputs,
             "reb_tol_used": used,
             "reb_seconds_used": float(seconds),
-            "reb_settings_said": settings_said,
+            # (with the seed and searches, which give the same plan again: the eleventh new user's suggestion)
+            "reb_settings_said": settings_said
+            + f"; seed 0, {counted(proposal.report.searches, 'search')}"
+            + (
+                f" (stopped after {proposal.stopped_after:.1f} s)"
+                if proposal.stopped_after is not None
+                else " (cut short by the clock)"
+                if proposal.report.cut_short
+                else ""
+            ),
             "reb_lost_where": _where_lost(impact.lost, proposal, level),
         }
         drawn(bar.empty)
@@ -830,7 +846,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     waiting, served, still = int((had & ~has).sum()), int((~had & has).sum()), int((~had & ~has).sum())
     handed, same_rep = int((had & has & ~same).sum()), int((had & has & same).sum())
     kpis[4].metric(
-        "Changing hands", f"{len(changing):,}",
+        "Accounts changing", f"{len(changing):,}",
         # (in the headline, in red: a proposal that leaves accounts without a rep must not read well at a glance)
         delta=f"{waiting:,} left without a rep" if waiting else None, delta_color="inverse", delta_arrow="off",
         # (by what happens to their rep, so that the parts add up to the figure: "15 change territory; 15 that had
@@ -1448,6 +1464,24 @@ if pending is not None and pending[0].plan.name == plan.name:
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)
+        # (the eleventh new user added the handoffs up to 1,609 under a headline of 3,144: the others keep their rep)
+        changing = diff.accounts
+        same = changing["from_rep_id"].fillna("\0").eq(changing["to_rep_id"].fillna("\0"))
+        if same.any():
+            kept_rep = int((same & changing["from_rep_id"].notna()).sum())
+            no_rep = int((same & changing["from_rep_id"].isna()).sum())
+            st.caption(
+                f"Of the {len(changing):,} accounts changing, {int((~same).sum()):,} change rep (the handoffs above); "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"{kept_rep:,} keep their rep in another territory" if kept_rep else "",
+                        f"{no_rep:,} with no rep before or after change territory" if no_rep else "",
+                    )
+                    if part
+                )  # fmt: skip
+                + "."
+            )
         st.download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs), "rebalance-handoffs.csv")
 
 if st.session_state.get("reb_back_done"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from territory.edits import TERRITORY_ATTRIBUTES
-from territory.formatting import counted, money, name_list, percent
+from territory.formatting import and_list, counted, money, name_list, percent
 from territory.model import Override, Plan, Rep, Territory
 
 __all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans", "rep_changes", "rep_changes_said"]
@@ -68,30 +68,32 @@ def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {r: tuple(sorted(ts)) for r, ts in out.items()}
 
 
-def _claims(region_ids, parents: Mapping[str, str] | None, units: Mapping[str, int] | None = None) -> str:
+def _claims(region_ids, parents: Mapping[str, str] | None, units: Mapping[str, int] | None = None,
+            region_label: Callable[[str], str] | None = None) -> str:  # fmt: skip
     """How many regions a territory claims: a state claimed beside its own counties is not counted as one more.
 
     Such a state is claimed for the accounts placed in it as a whole (no county known): the Rebalance page, which
-    counts counties, said 318 where this said 320. ("and 1 of their states as a whole" read as all of New York.)
-    ``units``: claim → its number of units, for the claims compared unit by unit (a state claimed whole counts its
-    counties then, as the regions moved do).
+    counts counties, said 318 where this said 320. ("and 1 of their states as a whole" read as all of New York;
+    "and the accounts placed in their state with no county" read as garbled, the eleventh new user's test: the
+    state is named.) ``units``: claim → its number of units, for the claims compared unit by unit (a state claimed
+    whole counts its counties then, as the regions moved do).
 
     Examples
     --------
-    >>> _claims(["US-TX", "US-48001", "US-48003", "US-LA"], {"US-48001": "US-TX", "US-48003": "US-TX"})
-    '3 regions, and the accounts placed in their state with no county'
+    >>> _claims(["US-TX", "US-48001", "US-48003", "US-LA"], {"US-48001": "US-TX", "US-48003": "US-TX"},
+    ...         region_label={"US-TX": "Texas"}.get)
+    '3 regions, and the accounts placed in Texas as a whole (with no county)'
     >>> _claims(["US-TX", "US-LA"], None), _claims(["US-TX", "US-LA"], None, {"US-TX": 254}), _claims(["US-TX"], None)
     ('2 regions', '255 regions', '1 region')
     """
     claimed = set(region_ids)
     wholes = {parents[r] for r in claimed if parents and r in parents} & claimed
     claims = sum((units or {}).get(r, 1) for r in claimed - wholes)
-    return counted(claims, "region") + (
-        f", and the accounts placed in {'their state' if len(wholes) == 1 else f'{len(wholes)} of their states'}"
-        " with no county"
-        if wholes
-        else ""
-    )
+    if not wholes:
+        return counted(claims, "region")
+    label = region_label or str
+    where = and_list([label(r) for r in sorted(wholes)]) if len(wholes) <= 3 else f"{len(wholes)} of their states"
+    return counted(claims, "region") + f", and the accounts placed in {where} as a whole (with no county)"
 
 
 def _gained_and_lost(regions: pd.DataFrame, territory_id: str) -> str:
@@ -207,9 +209,9 @@ def diff_plans(
     for territory_id in [*old_t, *(t for t in new_t if t not in old_t)]:
         a, b = old_t.get(territory_id), new_t.get(territory_id)
         if a is None:
-            changes.append((territory_id, b.name, "added", _claims(b.region_ids, parents, units)))
+            changes.append((territory_id, b.name, "added", _claims(b.region_ids, parents, units, region_label)))
         elif b is None:
-            changes.append((territory_id, a.name, "removed", _claims(a.region_ids, parents, units)))
+            changes.append((territory_id, a.name, "removed", _claims(a.region_ids, parents, units, region_label)))
         else:
             fields = [f for f in TERRITORY_ATTRIBUTES if getattr(a, f) != getattr(b, f)]
             if fields:

@@ -154,7 +154,7 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     app.button(key="reb_run").click().run()
     assert not app.exception
     assert re.fullmatch(r"[+-]\d+\.\d%", metric(app, "Largest deviation").value)
-    assert DOLLARS.fullmatch(metric(app, "Changing hands").help.split("Their value: ")[1])
+    assert DOLLARS.fullmatch(metric(app, "Accounts changing").help.split("Their value: ")[1])
     # (the territories' table: the quotas' and reps' boxes above it have a territory column too)
     report = next(f for f in app.dataframe if {"territory", "within"} <= set(f.value.columns))
     assert report.proto.placeholder == "—"

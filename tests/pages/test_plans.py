@@ -99,7 +99,7 @@ def test_a_version_saved_without_its_assignment_compares_accounts_too(data_dir):
     assert app.selectbox(key="compare_from").value == (1, 1)
     figures = metrics(app)
     assert figures["Regions moved"] == "1"
-    assert int(figures["Changing hands"].replace(",", "")) > 0
+    assert int(figures["Accounts changing"].replace(",", "")) > 0
     assert any("v1 of #1 was saved without its account assignment" in c.value for c in app.caption)
 
 
@@ -145,7 +145,7 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     assert figures["Regions moved"] == "2"
     # US West gave both states to Canada West: two territories changed (it said 0: only names, quotas … counted)
     assert figures["Territories changed"] == "2"
-    assert int(figures["Changing hands"].replace(",", "")) > 0
+    assert int(figures["Accounts changing"].replace(",", "")) > 0
     tables = [d.value for d in app.dataframe]
     regions = next(t for t in tables if "Region" in t.columns and "To" in t.columns)
     assert set(regions["Region"]) == {"US-WA", "US-OR"} and set(regions["To"]) == {"Canada West"}
@@ -984,7 +984,7 @@ def test_versions_saved_with_different_accounts_compare_only_the_accounts_both_h
     said = " ".join(w.value for w in app.warning)
     assert "The two versions were saved with different accounts" in said, said
     assert "the 0 both hold" in said and "v3's 3" in said, said
-    assert metrics(app)["Changing hands"] == "0"
+    assert metrics(app)["Accounts changing"] == "0"
     assert metrics(app)["Regions moved"] == "1"
 
 

@@ -34,7 +34,7 @@ def assert_shows_saved_reps(session, app, saved) -> None:
 
 
 def figures_moved(figures: dict) -> int:
-    return int(figures["Changing hands"].replace(",", ""))
+    return int(figures["Accounts changing"].replace(",", ""))
 
 
 def proposal_table(app):
@@ -69,6 +69,10 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert app.checkbox(key="reb_capacity").value  # sized by the reps' capacity by default
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
+    # (said in view wherever the page is scrolled: the bar and the stop button come below the Propose button)
+    assert [t.value for t in app.toast] == [
+        "Searching for up to 2 s: the progress and “Stop the search” are under the Propose button."
+    ]
     figures = {m.label: m.value for m in app.metric}
     # US South starts in two pieces (Texas and Louisiana, apart across unheld Arkansas and Mississippi): kept so,
     # said so, and no territory is split further.
@@ -830,7 +834,7 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     _, _, impact, diff, _, _ = app.session_state["reb_proposal"]
-    metric = next(m for m in app.metric if m.label == "Changing hands")
+    metric = next(m for m in app.metric if m.label == "Accounts changing")
     assert int(metric.value.replace(",", "")) == len(diff.accounts) > impact.team["accounts_moved"]
     becker = diff.accounts["from_rep_id"] == "R08"
     assert becker.sum() > 100  # every account he held changes hands
@@ -850,7 +854,7 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     app.button(key="reb_run").click().run()
     _, _, _, diff, _, _ = app.session_state["reb_proposal"]
     waiting = int((diff.accounts["from_rep_id"].notna() & diff.accounts["to_rep_id"].isna()).sum())
-    metric = next(m for m in app.metric if m.label == "Changing hands")
+    metric = next(m for m in app.metric if m.label == "Accounts changing")
     assert waiting > 100 and metric.delta == f"{waiting:,} left without a rep"
     # and the team's score falls with the accounts left waiting (it rose, counting the accounts with a rep alone)
     caption = next(c.value for c in app.caption if c.value.startswith("Team balance score"))
@@ -1138,7 +1142,7 @@ def test_a_proposal_that_moves_nothing_with_a_region_locked_cannot_be_accepted(a
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     figures = {m.label: m.value for m in app.metric}
-    assert figures["Regions moved"] == "0" and figures["Changing hands"] == "0"
+    assert figures["Regions moved"] == "0" and figures["Accounts changing"] == "0"
     assert app.button(key="reb_accept").disabled
     assert any(i.value.startswith("**No change") for i in app.info)
 
@@ -1241,9 +1245,12 @@ def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_
     assert kept.author == "Tess" and kept.message == "Edits saved before accepting a rebalance proposal"
     # the draft says what was done, from which version, and with which settings (a new user's test: the settings
     # were not recorded)
+    # (and the seed and searches that give the same plan again: the eleventh new user's suggestion)
+    searches = app.session_state["reb_proposal"][0].report.searches
     assert store.load(2, 1).message == (
         "The current territories rebalanced (from plan #1 v2). Settings: workload ±5%, value ±5%; state level; "
-        "sized by capacity; keep-accounts weight 1; 2 s search"
+        f"sized by capacity; keep-accounts weight 1; 2 s search; seed 0, {searches} search"
+        + ("es" if searches > 1 else "")
     )
 
 
@@ -1663,3 +1670,24 @@ def test_a_proposal_accepted_as_the_next_version_stays_in_the_plan_s_history(app
         store.close()
     # Back to version 1 is one click away, as after a new draft.
     assert app.button(key="reb_back").label == "Back to plan #1 v1"
+
+
+def test_the_accounts_changing_add_up_to_the_handoffs_and_those_that_keep_their_rep(app):
+    # The eleventh new user: "Changing hands" said 3,144 for 8 territories drawn anew while the handoffs added up to
+    # 1,609: the others keep their rep in another territory, or have none. The headline says what it counts, and
+    # the handoffs say the rest.
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(4).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    headline = figures_moved({m.label: m.value for m in app.metric})
+    handoffs = next(d.value for d in app.dataframe if "accounts_gained" in d.value.columns)
+    said = [c.value for c in app.caption if c.value.startswith("Of the ")]
+    assert len(said) == 1, [c.value for c in app.caption]
+    found = re.fullmatch(r"Of the ([\d,]+) accounts changing, ([\d,]+) change rep \(the handoffs above\); (.*)\.",
+                         said[0])  # fmt: skip
+    assert found, said[0]
+    total, changing_rep = (int(found.group(i).replace(",", "")) for i in (1, 2))
+    rest = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:keep their rep|with no rep)", found.group(3)))
+    assert total == headline and changing_rep + rest == total and rest > 0
+    assert handoffs["accounts_gained"].sum() == changing_rep
