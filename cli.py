@@ -770,6 +770,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     moves.insert(1, "region_name", region_labels(moves["region_id"]))
     report = proposal.report
     territories = report.territories.assign(name=report.territories["territory_id"].map(names))
+    # Who covers each territory after (the eleventh new user could not tell that Tom Becker alone covered "Texas &
+    # Louisiana" at -67% without --save-plan): the active reps' names, as the page's reps box lists them.
+    covering = {t.territory_id: [r.name for r in proposal.plan.reps if r.active and t.territory_id in r.territory_ids]
+                for t in proposal.plan.territories}  # fmt: skip
+    territories["reps"] = territories["territory_id"].map(lambda t: "; ".join(covering.get(t, [])))
     for metric in report.deviation:  # (figures to the cent, deviations to a hundredth of a per cent)
         territories[metric] = territories[metric].astype(float).round(2)
         territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)
@@ -781,7 +786,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # (the report's own `within` was True for "best possible" and "near group mean" too: a new user read within=True
     # beside +55% while the page said "0 of 4 within". `judged` says it, first; `within_by` why it is let in.)
     territories = territories.drop(columns=["within"])
-    first = ["territory_id", "name", "judged"]
+    first = ["territory_id", "name", "judged", "reps"]
     territories = territories[first + [c for c in territories.columns if c not in first]]
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=draft_name(plan.name, proposal.summary))

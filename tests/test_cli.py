@@ -552,7 +552,7 @@ def test_rebalance_rep_leaves_as_csv(capsys):
                              "--table", "territories", capsys=capsys)  # fmt: skip
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0].startswith("territory_id,name,judged,regions,parts,locked,share,workload,workload_deviation")
+    assert lines[0].startswith("territory_id,name,judged,reps,regions,parts,locked,share,workload,workload_deviation")
     ids = {line.split(",")[0] for line in lines[1:]}
     assert "USC" not in ids and {"USS", "USW", "NAE"} <= ids
     # figures to the cent and deviations to a hundredth of a per cent (not 2784584.263157895)
@@ -1788,7 +1788,12 @@ def test_rebalance_territories_say_how_each_is_judged_first_and_no_bare_within(c
     code, out, err = run_cli(*args, "--format", "csv", "--table", "territories", capsys=capsys)
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
-    assert list(table.columns[:3]) == ["territory_id", "name", "judged"] and "within" not in table.columns
+    assert list(table.columns[:4]) == ["territory_id", "name", "judged", "reps"] and "within" not in table.columns
+    # (who covers each territory: the plan's reps, by name, each territory staffed)
+    plan = json.loads(DEMO_PLAN.read_text(encoding="utf-8"))
+    named = [cell.split("; ") for cell in table["reps"].fillna("")]
+    assert all(cell != [""] for cell in named)
+    assert {n for cell in named for n in cell} <= {r["name"] for r in plan["reps"]}
     code, out, err = run_cli(*args, capsys=capsys)
     result = json.loads(out)
     judged = [t["judged"] for t in result["territories"]]
