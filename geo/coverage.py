@@ -477,7 +477,8 @@ def _white_space_layer(plan: Plan, accounts: pd.DataFrame) -> tuple[pd.DataFrame
 MANY_CHANGED = 150  # more changed regions than this (counties) are outlined thin and light
 
 
-def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: str | None = None):
+def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: str | None = None,
+                        reach: tuple[float, float, float] | None = None):  # fmt: skip
     """A map of the regions that changed territory between two plans, in their new territory's color.
 
     Parameters
@@ -488,6 +489,9 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     level : {"state", "county"}, optional
         Also draw ``new``'s territories at this level, faintly and under the changed regions, so that the moves
         show in the plan they make (outlines only, not clickable).
+    reach : (float, float, float), optional
+        Latitude, longitude and km: a new rep's territory held within that distance of their home, drawn as a
+        dashed circle (not clickable) with a legend entry.
 
     Returns
     -------
@@ -557,6 +561,12 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     ]
     # The legend goes under the map, not over it: in the map's corner its entries (eight for a plan drawn anew)
     # hid the regions on the Atlantic side at 1280 px (a tester's report). The page draws it (``st.html``).
+    if reach is not None:
+        lat, lon, km = reach
+        folium.Circle(location=(float(lat), float(lon)), radius=float(km) * 1000.0, color="#333333", weight=2,
+                      dash_array="8 6", fill=False, interactive=False).add_to(fmap)  # fmt: skip
+        entries.append(LegendEntry(color="#333333", name=f"Within {float(km):,.0f} km of the new rep's home",
+                                   detail="the dashed circle: the new territory takes no region whose centre lies beyond it"))  # fmt: skip
     fmap.legend_html = legend_html("Regions go to", entries, element_id="changed-regions-legend")
     group.add_to(fmap)
     return fmap

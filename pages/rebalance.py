@@ -510,7 +510,14 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
         from geo.coverage import changed_regions_map
 
         moves = proposal_moves(plan, proposal, holders, level)
-        fmap = changed_regions_map(moves, plan, proposal.plan, level=level) if len(moves) else None
+        reach = None
+        if proposal.home_within_km is not None:  # (the distance the new territory was held to, drawn around home)
+            from geo.editing import region_points
+
+            home = options.get("home_region")
+            point = region_points([home]).get(home)
+            reach = (*point, proposal.home_within_km) if point is not None else None
+        fmap = changed_regions_map(moves, plan, proposal.plan, level=level, reach=reach) if len(moves) else None
         kept = {
             "reb_proposal": (proposal, new_state, impact, diff, moves, fmap),
             # Reps leave and those who remain cannot take their accounts: said at the top of the proposal.

@@ -223,3 +223,14 @@ def test_changes_on_continents_apart_fit_the_map_to_where_most_of_them_lie():
                                    old, replace(new, territories=(*new.territories[:1], replace(new.territories[1],
                                    region_ids=("US-NY", "US-NV", "US-OR", "US-WA", "FR")))), level="state")  # fmt: skip
     assert spanning.off_view == []
+
+
+def test_a_new_territory_s_distance_from_home_is_drawn_as_a_circle_with_a_legend_entry():
+    old, new = _plans()
+    moves = pd.DataFrame({"region_id": ["US-WA"], "from_name": ["(none)"], "to_name": ["North"],
+                          "to_territory_id": ["north"]})  # fmt: skip
+    fmap = changed_regions_map(moves, old, new, reach=(47.6, -122.3, 400))
+    html = fmap.get_root().render()
+    assert "L.circle(" in html and '"radius": 400000.0' in html and '"dashArray": "8 6"' in html
+    assert "Within 400 km of the new rep&#x27;s home" in fmap.legend_html  # (escaped, as every legend name)
+    assert "L.circle(" not in changed_regions_map(moves, old, new).get_root().render()

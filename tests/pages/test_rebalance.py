@@ -1609,6 +1609,8 @@ def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
     mine = list(proposal.labels[proposal.labels == "ROCKIES"].index)
     points = region_points([*mine, "US-CO"])
     assert len(mine) > 1 and great_circle_km([points[r] for r in mine], points["US-CO"]).max() <= 700
+    fmap = app.session_state["reb_proposal"][5]  # (the map of moves draws the distance around home)
+    assert '"radius": 700000.0' in fmap.get_root().render() and "Within 700 km of the new rep" in fmap.legend_html
     # Kept with the proposal's settings, in the draft's message
     app.button(key="reb_accept").click().run()
     assert not app.exception, [e.value for e in app.exception]
