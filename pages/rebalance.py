@@ -889,8 +889,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
                    f"plan, as does `cli.py rebalance` with `--seed 0 --jobs {report.searches}` and these settings.")  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
-        if (st.session_state.get("reb_shortfall") and "for a rep" in warning and "at capacity" in warning
-                and not warning.startswith("Accounts with no rep across the team")):  # fmt: skip
+        if st.session_state.get("reb_shortfall") and getattr(warning, "kind", "") == "waiting":
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
         st.warning(plain(warning))
     if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)

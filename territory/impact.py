@@ -12,7 +12,7 @@ from territory.edits import PlanState, diff_assignments
 from territory.formatting import counted, money, name_list, verb
 from territory.model import Plan
 
-__all__ = ["EditImpact", "edit_impact", "territory_parts", "moved_between"]
+__all__ = ["EditImpact", "ImpactWarning", "edit_impact", "territory_parts", "moved_between"]
 
 _TERRITORY_FIGURES = {
     "accounts": "accounts",
@@ -24,6 +24,37 @@ _TERRITORY_FIGURES = {
     "unserved": "unserved",
 }
 _REP_FIGURES = ("accounts", "value", "workload", "utilization")
+
+
+class ImpactWarning(str):
+    """A warning's sentence, with what it is about: ``kind``.
+
+    Kinds: ``over_capacity`` (a rep), ``unstaffed`` (a territory left without a rep), ``no_rep`` (more accounts in a
+    territory with no rep all along), ``team_waiting`` (the team's accounts with no rep, where they wait), ``waiting``
+    (more accounts wait in a territory whose reps are at capacity), ``pieces`` (a territory split) and
+    ``coverage_gap`` (accounts left in no territory). A page that says one of them its own way leaves that kind
+    out, not a sentence found by its words.
+
+    Examples
+    --------
+    >>> said = ImpactWarning("Ann is over capacity: 41 accounts for a capacity of 40.", "over_capacity")
+    >>> said.kind, said.startswith("Ann"), said == "Ann is over capacity: 41 accounts for a capacity of 40."
+    ('over_capacity', True, True)
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(said)).kind  # (kept in caches and sessions)
+    'over_capacity'
+    """
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str = "") -> ImpactWarning:
+        """The sentence ``text``, about ``kind``."""
+        said = super().__new__(cls, text)
+        said.kind = kind
+        return said
+
+    def __getnewargs__(self) -> tuple[str, str]:
+        return str(self), self.kind
 
 
 @dataclass(frozen=True)
@@ -47,7 +78,8 @@ class EditImpact:
         ``balance_score_before/after``, ``accounts_waiting_before/after`` (accounts the territories take that wait
         for a rep), ``accounts_in_no_territory_before/after`` (with the waiting ones, the accounts with no rep),
         ``workload_cv_before/after``, ``accounts_moved``, ``value_moved``, ``accounts_lost``, ``value_lost``.
-    warnings : list of str
+    warnings : list of ImpactWarning
+        Sentences (plain strings) with a ``kind`` each (:class:`ImpactWarning`).
     lost : DataFrame
         Accounts that had a territory and have none after the edit: ``account_id, region_id, value``.
     """
@@ -57,7 +89,7 @@ class EditImpact:
     reps: pd.DataFrame
     moves: pd.DataFrame
     team: dict
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ImpactWarning] = field(default_factory=list)
     lost: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "region_id", "value"]))
 
 
@@ -276,25 +308,28 @@ def _no_rep(state: PlanState) -> tuple[int, int]:
     return int(none.sum()), int((none & state.result["territory_id"].isna()).sum())
 
 
-def _warnings(reps, territories, lost, names, labels, parts_before, parts_after, no_rep=(0, 0, 0, 0)) -> list[str]:
-    out = []
+def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
+              no_rep=(0, 0, 0, 0)) -> list[ImpactWarning]:  # fmt: skip
+    out: list[ImpactWarning] = []
     for row in reps.itertuples(index=False):
         cap = row.capacity
         if cap is pd.NA or row.accounts_after != row.accounts_after:
             continue
         if row.accounts_after > cap and not (row.accounts_before > cap and row.accounts_after <= row.accounts_before):
-            out.append(f"{row.name} is over capacity: {row.accounts_after:,.0f} accounts for a capacity of {cap:,}.")
+            out.append(ImpactWarning(f"{row.name} is over capacity: {row.accounts_after:,.0f} accounts for a capacity "
+                                     f"of {cap:,}.", "over_capacity"))  # fmt: skip
     unstaffed = [
         row.name for row in territories.itertuples(index=False) if row.reps_after == 0 and row.reps_before != 0
     ]
     if len(unstaffed) == 1:
-        out.append(f"{unstaffed[0]} has no active rep: its accounts wait unassigned until one covers it.")
+        out.append(ImpactWarning(f"{unstaffed[0]} has no active rep: its accounts wait unassigned until one covers it.",
+                                 "unstaffed"))  # fmt: skip
     elif unstaffed:  # (one warning, not one per territory: a plan from scratch may make dozens)
         shown = name_list(unstaffed)
-        out.append(
+        out.append(ImpactWarning(
             f"{len(unstaffed)} territories have no active rep ({shown}): their accounts wait unassigned until one "
-            "covers them."
-        )
+            "covers them.", "unstaffed"
+        ))  # fmt: skip
     # More accounts wait in a territory: where its reps are at capacity (below), or where it had no rep all along
     # (a rebalance may give it regions; it was said for a territory left without a rep, not for one without a rep
     # all along: a new user's test, seven states went to a territory with no rep without a word).
@@ -308,14 +343,14 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
         elif row.reps_before == 0:
             grown.append((row.name, row.unserved_after - waiting_before))
     if len(grown) == 1:
-        out.append(
+        out.append(ImpactWarning(
             f"{grown[0][1]:,.0f} more account{'s go' if grown[0][1] != 1 else ' goes'} to {grown[0][0]}, which has no "
-            f"active rep: {'they wait' if grown[0][1] != 1 else 'it waits'} unassigned until a rep covers it."
-        )
+            f"active rep: {'they wait' if grown[0][1] != 1 else 'it waits'} unassigned until a rep covers it.", "no_rep"
+        ))  # fmt: skip
     elif grown:
         said = name_list([f"{name}: {count:,.0f}" for name, count in grown])
-        out.append(f"More accounts go to territories with no active rep ({said}): they wait unassigned until a rep "
-                   "covers them.")  # fmt: skip
+        out.append(ImpactWarning(f"More accounts go to territories with no active rep ({said}): they wait unassigned "
+                                 "until a rep covers them.", "no_rep"))  # fmt: skip
     # Territory by territory, an account that waited in one territory and waits in another counts as more in the
     # second, and one in no territory before (a coverage gap) that now waits for a rep counts too: the team's
     # accounts with no rep, before and after, say what the edit does to the waiting list.
@@ -326,23 +361,26 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
     if waiting and after_total - before_total != more_in_all:
         # The team's count first: "more" territory by territory can stand beside fewer in all (a plan from scratch
         # gives a rep to accounts in no territory before, and puts others where the reps are full).
-        out.append(
+        out.append(ImpactWarning(
             f"Accounts with no rep across the team: {after_total:,}, against {before_total:,} before"
             + (f" ({before_gap:,} of them then in no territory, {after_gap:,} now)" if before_gap or after_gap else "")
             + f". Where the reps are at capacity, {counted(round(more_in_all), 'account')} that did not wait there "
             + f"before now {verb(round(more_in_all), 'waits', 'wait')} for a rep, in {len(waiting)} "
             + ("territory" if len(waiting) == 1 else "territories")
-            + f" ({shown})."
-        )
+            + f" ({shown}).", "team_waiting"
+        ))  # fmt: skip
     elif len(waiting) > 3:  # (one warning, not one per territory: a plan from scratch may make dozens)
-        out.append(
+        out.append(ImpactWarning(
             f"{counted(round(more_in_all), 'more account')} in {len(waiting)} territories "
-            f"{verb(round(more_in_all), 'waits', 'wait')} for a rep, their reps being at capacity ({shown})."
-        )
+            f"{verb(round(more_in_all), 'waits', 'wait')} for a rep, their reps being at capacity ({shown}).", "waiting"
+        ))  # fmt: skip
     else:
         out += [
-            f"{counted(round(more), 'more account')} in {name} {verb(round(more), 'waits', 'wait')} for a rep: its "
-            f"reps are at capacity ({now:,.0f} waiting)."
+            ImpactWarning(
+                f"{counted(round(more), 'more account')} in {name} {verb(round(more), 'waits', 'wait')} for "
+                f"a rep: its reps are at capacity ({now:,.0f} waiting).",
+                "waiting",
+            )  # fmt: skip
             for name, more, now in waiting
         ]
     for row in territories.itertuples(index=False):
@@ -352,16 +390,17 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
             # (the regions apart, by name: "US South now has 3 separate parts" left the manager to find them)
             apart = "" if isinstance(pieces, int) else f": {_apart_in_words(pieces, labels)}"
             if before <= 1:
-                out.append(f"{row.name} is no longer contiguous: it now has {after} separate parts{apart}.")
+                out.append(ImpactWarning(f"{row.name} is no longer contiguous: it now has {after} separate "
+                                         f"parts{apart}.", "pieces"))  # fmt: skip
             else:
-                out.append(f"{row.name} now has {after} separate parts (was {before}){apart}.")
+                out.append(ImpactWarning(f"{row.name} now has {after} separate parts (was {before}){apart}.", "pieces"))
     if len(lost):
         regions = lost.groupby("region_id").size().sort_values(ascending=False)
         shown = ", ".join(labels.get(r, r) for r in regions.index[:5]) + (" …" if len(regions) > 5 else "")
-        out.append(
+        out.append(ImpactWarning(
             f"Coverage gap: {counted(len(lost), 'account')} worth {money(lost['value'].sum())} in {shown} "
-            f"{verb(len(lost), 'is', 'are')} now in no territory."
-        )
+            f"{verb(len(lost), 'is', 'are')} now in no territory.", "coverage_gap"
+        ))  # fmt: skip
     return out
 
 

@@ -309,6 +309,7 @@ def test_edit_impact_to_no_territory_names_it_and_warns_of_a_coverage_gap(state)
     assert impact.moves[["from_name", "to_name", "accounts"]].values.tolist() == [["West", "No territory", 1]]
     assert impact.moves["to_territory_id"].tolist() == [None]
     assert impact.warnings == ["Coverage gap: 1 account worth $40 in Essex, NJ is now in no territory."]
+    assert [w.kind for w in impact.warnings] == ["coverage_gap"]  # (a page that says it its own way leaves it out)
     assert (impact.team["accounts_lost"], impact.team["value_lost"]) == (1, 40.0)
     assert edit_impact(state, after).warnings == [
         "Coverage gap: 1 account worth $40 in US-34013 is now in no territory."
@@ -323,6 +324,7 @@ def test_edit_impact_warns_of_a_rep_over_capacity(state):
     assert (two.result["rep_id"] == "B").sum() == 2  # locks win over Bo's capacity of 1
     impact = edit_impact(one, two)
     assert impact.warnings == ["Bo is over capacity: 2 accounts for a capacity of 1."]
+    assert impact.warnings[0].kind == "over_capacity"
     assert impact.reps.set_index("rep_id").loc["B", ["accounts_before", "accounts_after", "capacity"]].tolist() == [
         1,
         2,
@@ -341,6 +343,7 @@ def test_edit_impact_warns_of_a_territory_left_without_rep(state):
     assert impact.reps["rep_id"].tolist() == ["B"]
     assert impact.moves.empty  # the account stays in West, just without a rep
     assert impact.warnings == ["West has no active rep: its accounts wait unassigned until one covers it."]
+    assert impact.warnings[0].kind == "unstaffed"
 
 
 def test_edit_impact_warns_of_accounts_moving_into_a_territory_without_rep(state):
@@ -351,6 +354,7 @@ def test_edit_impact_warns_of_accounts_moving_into_a_territory_without_rep(state
     assert impact.warnings == [
         "1 more account goes to West, which has no active rep: it waits unassigned until a rep covers it."
     ]
+    assert impact.warnings[0].kind == "no_rep"
     # taking accounts away from it, or moving them between staffed territories, says nothing of it
     assert not any("no active rep" in w for w in edit_impact(after, without).warnings)
     assert not any("no active rep" in w for w in edit_impact(state, state.move_regions(["US-36047"], "T")).warnings)
@@ -389,6 +393,9 @@ def test_edit_impact_contiguity_warnings(state, before, after, expected):
     moved = state.move_regions(["US-36061"], "W")
     impact = edit_impact(state, moved, parts_before=before, parts_after=after)
     assert [w for w in impact.warnings if "wait for a rep" not in w] == expected
+    kinds = {w: w.kind for w in impact.warnings}
+    assert all(kinds[w] == "pieces" for w in expected)
+    assert all(k == "waiting" for w, k in kinds.items() if "wait for a rep" in w)
 
 
 def test_edit_impact_names_the_regions_apart_when_given_the_parts(state):
