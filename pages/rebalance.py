@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -24,6 +25,7 @@ from pages.shared import (
     deviation,
     deviation_digits,
     engine_token,
+    keep_settings,
     level_labels,
     level_radio,
     money,
@@ -66,6 +68,7 @@ from territory.rebalance import (
 # The reps' table at 1280 px, in an expander ~786 px wide: the territory, then who covers it now and after.
 STAFFING_WIDTHS = {"territory": 320, "reps": 230}
 KEPT_CAPACITY = "reb_new_capacity_kept"  # (the new rep's capacity, kept across pages and a reload)
+SEARCH_BEGAN = "reb_search_began"  # (when a search began, kept across a reload until it ends: see _propose)
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 
 
@@ -419,11 +422,17 @@ def _propose() -> None:
     stopper = st.empty()
     stopper.button("Stop the search", key="reb_stop", help="The best plan found so far is proposed")
     st.session_state["reb_searching"] = handoff = {"done": threading.Event()}  # (see _search_and_keep)
+    # Kept in the store at once, with the settings: a reload meanwhile starts a new session, which says the search
+    # was lost (the search's end clears it; the run's own keeping comes only at its end).
+    st.session_state[SEARCH_BEGAN] = time.strftime("%H:%M:%S")
+    remember(SEARCH_BEGAN)
+    keep_settings()
     try:
         wait_for_search(bar)  # (the compiled loops, ready)
     except BaseException as error:
         if isinstance(error, Exception):  # (a failure: no "stopped" note)
             st.session_state.pop("reb_searching", None)
+            st.session_state[SEARCH_BEGAN] = None
         else:  # (a click meanwhile stopped the run before any search began: the next run says none was made)
             handoff["done"].set()
         raise
@@ -431,6 +440,7 @@ def _propose() -> None:
         _search_and_keep(bar, stopper, used)
     except Exception:  # (a failure, not a stop: Streamlit's stop and rerun are not Exceptions) — no "stopped" note
         st.session_state.pop("reb_searching", None)
+        st.session_state[SEARCH_BEGAN] = None
         raise
 
 
@@ -470,6 +480,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             show()
 
     def keep(kept: dict, dropped: tuple = ()) -> None:
+        kept = {**kept, SEARCH_BEGAN: None}  # (the search ended: nothing to say after a reload)
         if halted:
             handoff["kept"], handoff["dropped"] = kept, dropped
             handoff["done"].set()
@@ -478,6 +489,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             st.session_state.pop(key, None)
         st.session_state.update(kept)
         st.session_state.pop("reb_searching", None)
+        keep_settings()  # (the search's end, kept at once as its beginning was)
 
     try:
         try:
@@ -611,6 +623,15 @@ if stopped and not _take_stopped(stopped):
         "The last proposal was stopped before it was ready (Stop, another click, or another page opened): no new "
         "proposal was made."
     )
+if stopped:  # (said, or kept from the stopped search: nothing more to say after a reload)
+    st.session_state[SEARCH_BEGAN] = None
+elif not stopped and st.session_state.get(SEARCH_BEGAN):
+    # A search that began in this tab before a reload (kept with the settings when it began, cleared when it ended):
+    # the reload lost it with the session, and the page came back without a word (the eleventh new user's test).
+    st.info(f"A proposal was being searched for when this tab was reloaded, at {st.session_state[SEARCH_BEGAN]}: "
+            "the reload ended it, and no proposal was made. The settings are as they were: propose again.")  # fmt: skip
+    st.session_state[SEARCH_BEGAN] = None
+    remember(SEARCH_BEGAN)
 if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed,
              help="Name the new territory first" if unnamed else None):  # fmt: skip
     _propose()

@@ -391,3 +391,36 @@ def test_page_settings_are_kept_per_tab_and_replaced(tmp_path):
     store.keep_settings("a" * 32, {"reb_level": "county", "reb_tolerance": 1})
     assert store.settings("a" * 32) == {"reb_level": "county", "reb_tolerance": 1}
     assert store.settings("b" * 32) == {"reb_level": "state"}
+
+
+def test_a_search_a_reload_ended_is_said_once(data_dir):
+    # The eleventh new user reloaded during a search: the page came back with its settings and no word of the
+    # search. A reload mid-search is a new session (the old one's run simply ends): simulated by a run stopped
+    # while searching, then a new session on the same address.
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    app = go(session(), "pages/rebalance.py")
+    shown = DeltaGenerator.progress
+
+    def progress(self, value, text=None):
+        if text == "Searching…" and value > 0:
+            raise StopException()
+        return shown(self, value, text=text)
+
+    with pytest.MonkeyPatch.context() as patch:  # (not monkeypatch.undo(): it would undo data_dir's too)
+        patch.setattr(DeltaGenerator, "progress", progress)
+        app.button(key="reb_run").click().run()
+    again = reload(app, "pages/rebalance.py")
+    said = [i.value for i in again.info if i.value.startswith("A proposal was being searched for when this tab")]
+    assert len(said) == 1 and said[0].endswith("The settings are as they were: propose again."), said
+    # Said once: not on the next run, nor after another reload.
+    again.run()
+    assert not [i.value for i in again.info if i.value.startswith("A proposal was being searched for")]
+    third = reload(run_app(again), "pages/rebalance.py")
+    assert not [i.value for i in third.info if i.value.startswith("A proposal was being searched for")]
+    # A search that ended is not said after a reload.
+    third.button(key="reb_run").click().run()
+    assert third.session_state["reb_proposal"]
+    fourth = reload(third, "pages/rebalance.py")
+    assert not [i.value for i in fourth.info if i.value.startswith("A proposal was being searched for")]
