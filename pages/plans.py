@@ -891,7 +891,7 @@ if ids:
             f"The two versions were saved with different accounts: {apart[0]:,} of v{old_key[1]}'s "
             f"{len(ids[0]):,} are not in v{new_key[1]}'s {len(ids[1]):,}, and {apart[1]:,} of v{new_key[1]}'s are "
             f"not in v{old_key[1]}'s (another accounts file was loaded between the saves). The accounts below are "
-            f"the {len(both):,} both hold; the others are not counted as changing hands."
+            f"the {len(both):,} both hold; the others are not counted as changing."
         )
     diff = diff_plans(old_version.plan, new_version.plan, *assignments,
                       parents=units_of_claims(old_version.plan, new_version.plan), region_label=region_label)  # fmt: skip

@@ -830,6 +830,12 @@ if pending is not None and pending[0].plan.name == plan.name:
                        "home regions (they stay with their reps), locked, or held by territories that take other "
                        "accounts" + (", or whole states may be too large a step: work with US counties (smaller "
                                      "regions)." if level == "state" else "."))  # fmt: skip
+            held = [t.territory_id for t in proposal.plan.territories if proposal.home_within_km is not None
+                    and t.territory_id in set(out["territory_id"]) and t.territory_id not in names]  # fmt: skip
+            if held:  # (the new territory, held near home: the distance is why, as the description says)
+                why += (f" {plain(name_of.get(held[0], held[0]))} takes only regions within "
+                        f"{proposal.home_within_km:,.0f} km of its rep's home, which may not hold its share on every "
+                        "metric (said above): a larger distance gives it more to choose from.")  # fmt: skip
             st.caption(f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. {why}")
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):
@@ -1495,20 +1501,18 @@ if pending is not None and pending[0].plan.name == plan.name:
         changing = diff.accounts
         same = changing["from_rep_id"].fillna("\0").eq(changing["to_rep_id"].fillna("\0"))
         if same.any():
-            kept_rep = int((same & changing["from_rep_id"].notna()).sum())
+            with_rep = same & changing["from_rep_id"].notna()
+            placed = changing["from_territory_id"].notna() & changing["to_territory_id"].notna()
+            kept_rep, kept_unplaced = int((with_rep & placed).sum()), int((with_rep & ~placed).sum())
             no_rep = int((same & changing["from_rep_id"].isna()).sum())
-            st.caption(
-                f"Of the {len(changing):,} accounts changing, {int((~same).sum()):,} change rep (the handoffs above); "
-                + "; ".join(
-                    part
-                    for part in (
-                        f"{kept_rep:,} keep their rep in another territory" if kept_rep else "",
-                        f"{no_rep:,} with no rep before or after change territory" if no_rep else "",
-                    )
-                    if part
-                )  # fmt: skip
-                + "."
+            parts = (
+                f"{kept_rep:,} keep their rep in another territory" if kept_rep else "",
+                # (a rep locked to an account that leaves, or comes into, no territory: a reviewer's case)
+                f"{kept_unplaced:,} keep their rep, with no territory before or after" if kept_unplaced else "",
+                f"{no_rep:,} with no rep before or after change territory" if no_rep else "",
             )
+            st.caption(f"Of the {len(changing):,} accounts changing, {int((~same).sum()):,} change rep (the handoffs "
+                       "above); " + "; ".join(part for part in parts if part) + ".")  # fmt: skip
         st.download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs), "rebalance-handoffs.csv")
 
 if st.session_state.get("reb_back_done"):

@@ -1195,20 +1195,42 @@ def propose(
         weights = capacity_weights(reps, set(start)) if by_capacity else None
         if near_home is not None:
             new_id, home, km, allowed = near_home
-            group = next(g for g in groups.values() if new_id in g)
-            weights = dict(weights) if weights else {t: 1.0 for t in set(start.dropna())}
-            fits, most, n_near = _sized_to_reach(apart, start, group, weights, new_id, home, allowed,
-                                                 set(_rep_homes(reps, graph, unit_parents or {}, start).values())
-                                                 | set(pinned_regions), tolerance)  # fmt: skip
-            own = weights.get(new_id, 1.0)
-            description += (f"; {territories[new_id].name} takes only regions within {km:,.0f} km of "
-                            f"{region_label(home)} ({counted(n_near, 'region')} it can reach)")  # fmt: skip
-            if fits < own:
-                weights[new_id] = fits
-                description += (
-                    f", sized to what they hold: {fits:.2f}× an average territory (its rep's capacity alone would "
-                    f"take {own:.2f}×), and the others share the rest"
-                )
+            # (a new territory in no trading group -- its home's territory alone with its focus, or hemmed in by
+            # borders -- takes nothing in the search: no size to set; a reviewer's StopIteration)
+            group = next((g for g in groups.values() if new_id in g), None)
+            if group is not None:
+                weights = dict(weights) if weights else {t: 1.0 for t in set(start.dropna())}
+                fits, most, n_near, off = _sized_to_reach(
+                    apart, start, group, weights, new_id, home, allowed,
+                    set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions), tolerance,
+                )  # fmt: skip
+                name = territories[new_id].name
+                if not (most > 0).any():
+                    raise ValueError(
+                        f"no account lies within {km:,.0f} km of {region_label(home)} in the regions {name} could "
+                        "take: give a larger distance from home, or another home region"
+                    )
+                own = weights.get(new_id, 1.0)
+                description += (f"; {name} takes only regions within {km:,.0f} km of {region_label(home)} "
+                                f"({counted(n_near, 'region')} it can reach)")  # fmt: skip
+                if fits < own:
+                    weights[new_id] = fits
+                    description += (
+                        f", sized to what they hold: {fits:.2f}× an average territory ("
+                        + (f"its rep's capacity alone would take {own:.2f}×" if by_capacity
+                           else f"an equal share would be {own:.2f}×")
+                        + "), and the others share the rest"
+                    )  # fmt: skip
+                    limit = min(_limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]),
+                                        tolerance).values())  # fmt: skip
+                    if off is not None and (off.max() - off.min()) / 2 > limit:
+                        # (one size for every metric: where the near regions hold more of one than of another, the
+                        # territory ends over on one and under on the other, a reviewer's case: -30% / -6%)
+                        description += (
+                            "; one size cannot bring every metric within the tolerance there: holding all of them it "
+                            "would be " + and_list([f"{v:+.0%} on {m}" for m, v in zip(graph.metrics.columns, off,
+                                                                                         strict=True)])
+                        )  # fmt: skip
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
@@ -1536,11 +1558,12 @@ FAR_FROM_HOME = 0.25
 
 
 def far_from_home_said(reach: dict | None, territory: str, rep: str, share: float,
-                       region_label: Callable[[str], str] = str) -> str:  # fmt: skip
+                       region_label: Callable[[str], str] = str, within_km: float | None = None) -> str:  # fmt: skip
     """What a new territory far from its rep's home is told (empty when it is not far: :data:`FAR_FROM_HOME`).
 
     A Denver rep's Rockies took Riverside, CA, 1,300 km away, to reach its share (the tenth new user's test: "would
-    not pass review"). ``reach``: :func:`reach_from_home`; ``share``: the territory's size against the average.
+    not pass review"). ``reach``: :func:`reach_from_home`; ``share``: the territory's size against the average;
+    ``within_km``: the distance from home it was held to (its regions' centres), when one was given.
 
     Examples
     --------
@@ -1552,13 +1575,19 @@ capacity for the new rep gives a smaller share, nearer home; or keep it within a
 to what lies there)."
     >>> far_from_home_said({**reach, "share_beyond": 0.1}, "Rockies", "Jordan Reyes", 0.62)
     ''
+    >>> far_from_home_said({**reach, "near_km": 2500.0}, "Rockies", "Jordan Reyes", 0.62, within_km=2500)
+    "Rockies lies far from Jordan Reyes's home: 69% of its workload is more than 2,500 km away, as far as \
+US-06065 (1,310 km). Its regions' centres lie within 2,500 km of home, as asked: a smaller distance keeps it nearer."
     """
     if reach is None or reach["share_beyond"] < FAR_FROM_HOME:
         return ""
-    return (
-        f"{territory} lies far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
-        f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). The "
-        f"regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "
+    said = (f"{territory} lies far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
+            f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). ")  # fmt: skip
+    if within_km is not None:  # (it was held to a distance already: the advice is a smaller one)
+        return said + (f"Its regions' centres lie within {within_km:,.0f} km of home, as asked: a smaller distance "
+                       "keeps it nearer.")  # fmt: skip
+    return said + (
+        f"The regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "
         "for the new rep gives a smaller share, nearer home; or keep it within a distance of home (it is then sized "
         "to what lies there)."
     )
@@ -1574,8 +1603,10 @@ def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
     """
     out = []
     known = {t.territory_id for t in before.territories}
-    if proposal.home_within_km is not None:  # (held to regions near home: within that distance by construction)
-        return out
+    # Held to a distance, it is far when its accounts lie beyond that distance (its regions' centres lie within):
+    # a distance of 2,500 km hid Kings, CA, 1,350 km from Denver, under a 500 km warning (a reviewer's case).
+    within = proposal.home_within_km
+    near_km = max(500.0, within) if within is not None else 500.0
     sizes = proposal.report.territories.set_index("territory_id")["share"]
     for territory in proposal.plan.territories:
         if territory.territory_id in known:
@@ -1584,9 +1615,9 @@ def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
         home = home_points.get(rep.home_region) if rep is not None else None
         if home is None:
             continue
-        reach = reach_from_home(after, territory.territory_id, home)
+        reach = reach_from_home(after, territory.territory_id, home, near_km=near_km)
         said = far_from_home_said(reach, territory.name, rep.name, float(sizes.get(territory.territory_id, 1.0)),
-                                  region_label)  # fmt: skip
+                                  region_label, within_km=within)  # fmt: skip
         if said:
             out.append({"territory_id": territory.territory_id, **reach, "said": said})
     return out
@@ -1989,8 +2020,11 @@ def great_circle_km(points, home: tuple[float, float]) -> np.ndarray:
 
 
 def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], weights: Mapping[str, float],
-                    territory_id: str, home: str, allowed, pinned, tolerance) -> tuple[float, np.ndarray, int]:  # fmt: skip
-    """The size a territory held to ``allowed`` regions can fill, what it can hold, and how many regions it reaches.
+                    territory_id: str, home: str, allowed, pinned, tolerance) -> tuple:  # fmt: skip
+    """The size a territory held to ``allowed`` regions can fill, and what it can hold.
+
+    Returns the size, what it can hold per metric, how many regions it reaches, and how far off each metric it
+    would be holding them all at that size (None when not sized).
 
     It can hold the regions of ``allowed`` it reaches from ``home`` through allowed regions of its ``group`` (not
     one pinned in another territory: a rep's home, a locked region). The size is a territory weight, as
@@ -2004,10 +2038,10 @@ def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], 
     >>> path = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c", "e"],
     ...                                             "e": ["d"]})
     >>> start = pd.Series({"a": "N", "b": "W", "c": "W", "d": "W", "e": "W"})
-    >>> size, most, near = _sized_to_reach(path, start, ["N", "W"], {"N": 1.0, "W": 1.0}, "N", "a", {"a", "b"},
-    ...                                    set(), 0.05)
-    >>> round(size, 4), most.tolist(), near  # (a and b: 2 of 8, a share of 1.95 at that size: +2.5% holding both)
-    (0.3226, [2.0], 2)
+    >>> size, most, near, off = _sized_to_reach(path, start, ["N", "W"], {"N": 1.0, "W": 1.0}, "N", "a", {"a", "b"},
+    ...                                         set(), 0.05)
+    >>> round(size, 4), most.tolist(), near, off.round(3).tolist()  # (a and b: 2 of 8, a share of 1.95: +2.5%)
+    (0.3226, [2.0], 2, [0.025])
     """
     ids = list(graph.region_ids)
     position = {r: i for i, r in enumerate(ids)}
@@ -2031,12 +2065,13 @@ def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], 
               for m in graph.metrics.columns)  # fmt: skip
     # Its share of metric m is held_m / f for a size x = others / (f - 1): holding all it reaches it is off by
     # reach_m · f - 1 (reach_m = most_m / held_m); f puts the two extremes around +tol / 2.
-    reach = most[held > 0] / held[held > 0]
-    if not len(reach) or reach.max() <= 0:
-        return 1e-3, most, int(reached.sum())
-    f = (1.0 + tol / 2) * 2.0 / (reach.min() + reach.max())
-    size = float(others / (f - 1.0)) if f > 1.0 else math.inf
-    return max(size, 1e-3), most, int(reached.sum())
+    reach = np.where(held > 0, most / np.where(held > 0, held, 1.0), np.nan)
+    if not np.isfinite(reach).any() or np.nanmax(reach) <= 0:
+        return 1e-3, most, int(reached.sum()), None
+    f = (1.0 + tol / 2) * 2.0 / (np.nanmin(reach) + np.nanmax(reach))
+    if f <= 1.0:
+        return math.inf, most, int(reached.sum()), None
+    return max(float(others / (f - 1.0)), 1e-3), most, int(reached.sum()), np.nan_to_num(reach * f - 1.0)
 
 
 def _merged_rows(tables) -> pd.DataFrame:

@@ -1751,6 +1751,13 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     assert mine and great_circle_km([points[r] for r in mine], points["US-08031"]).max() <= 400
     share = {t["territory_id"]: t["share"] for t in result["territories"]}["ROCKIES"]
     assert 0 < share < 0.62  # (its rep's capacity alone: 0.62× an average territory; what lies near home: less)
+    # Held to a distance above the warning's 500 km, far is beyond that distance (the manager's own): at 2,500 km
+    # Kings, CA (1,354 km) is near enough; what the warning measures is the accounts, not the regions' centres.
+    code, out, err = run_cli(*args, "--within-km", "2500", capsys=capsys)
+    assert code == 0 and json.loads(out)["far_from_home"] == [] and "lies far from" not in err
+    code, out, err = run_cli(*args, "--within-km", "800", capsys=capsys)
+    far = json.loads(out)["far_from_home"]
+    assert code == 0 and all(entry["near_km"] == 800 for entry in far)
 
 
 @pytest.mark.parametrize("extra, said", [

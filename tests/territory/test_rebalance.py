@@ -1330,12 +1330,43 @@ def test_a_rep_joins_within_a_distance_of_home(setup):
     )
     share = proposal.report.territories.set_index("territory_id")["share"]
     assert share["MIDDLE"] == pytest.approx(0.2575, abs=1e-3) and (share.drop("MIDDLE") == 1.0).all()
+    # (and that one size cannot put both metrics within: the near regions hold more of b than of a)
+    assert proposal.description.endswith("; one size cannot bring every metric within the tolerance there: holding "
+                                         "all of them it would be -12% on a and +17% on b")  # fmt: skip
+    equal = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
+                    region_points=points, home_within_km=60, by_capacity=False, max_seconds=0.5)  # fmt: skip
+    assert (
+        "(an equal share would be 1.00×)" in equal.description
+        and "capacity" not in equal.description.split("takes only")[1]
+    )
     whole(proposal.plan, graph)
     # Far enough to hold its share: not resized, and it takes no more than it would without a distance.
     far = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
                   region_points=points, home_within_km=5000, max_seconds=1)  # fmt: skip
     assert "sized to what they hold" not in far.description and "(54 regions it can reach)" in far.description
     assert far.report.territories.set_index("territory_id").loc["MIDDLE", "share"] == 1.0
+
+
+def test_a_distance_from_home_for_a_territory_that_trades_with_none_and_one_with_no_account_near():
+    # A reviewer's case: the home's territory (Oregon alone, with a focus of its own) trades with no one, so the new
+    # territory is in no trading group: no size to set (it was a StopIteration). And a distance with no account
+    # within it is refused with what to do.
+    links = {"US-WA": ["US-OR", "US-ID"], "US-OR": ["US-WA", "US-ID"], "US-ID": ["US-WA", "US-OR", "US-MT"],
+             "US-MT": ["US-ID"]}  # fmt: skip
+    graph = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 2, 2]}, index=list(links)), links)
+    holders = {"US-WA": "W", "US-OR": "O", "US-ID": "E", "US-MT": "E"}
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": t, "name": t, "region_ids": sorted(r for r, x in holders.items() if x == t),
+         **({"industries": ["Health"]} if t == "O" else {})} for t in "WOE"],
+        "reps": [{"rep_id": f"R{t}", "territory_ids": [t]} for t in "WOE"]})  # fmt: skip
+    points = {"US-WA": (47.4, -120.5), "US-OR": (44, -120.5), "US-ID": (44.4, -114.6), "US-MT": (47, -109.6)}
+    joins = {"scenario": "rep_joins", "new_name": "North", "region_points": points, "max_seconds": 0.3}
+    proposal = propose(plan, graph, holders, home_region="US-OR", home_within_km=800, **joins)
+    assert proposal.labels["US-OR"] == "NORTH" and "takes only regions within" not in proposal.description
+    empty = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 0, 2]}, index=list(links)), links)
+    with pytest.raises(ValueError, match=r"no account lies within 100 km of US-ID in the regions North could take: "
+                                         r"give a larger distance from home, or another home region"):  # fmt: skip
+        propose(plan, empty, holders, home_region="US-ID", home_within_km=100, **joins)
 
 
 def test_a_distance_from_home_is_checked_up_front(setup):
