@@ -1449,7 +1449,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                                           "territory: within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", width=width["share"], help="Its size against the average territory's: what its reps "
-                                                         "can carry, or 1× each with equal shares"),
+                                                         "can carry, or 1× each with equal shares (a new rep's "
+                                                         "territory held near home: what lies there)"),
                        "regions": st.column_config.NumberColumn("Regions", format="%d", width=width["regions"]),
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
