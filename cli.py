@@ -195,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--capacity", type=int, metavar="N",
                            help="rep_joins: the new rep's capacity (default: the active reps' median)")  # fmt: skip
     rebalance.add_argument("--within-km", dest="within_km", type=float, metavar="KM",
-                           help="rep_joins: the new territory takes only regions within KM of --home (default: any\n"
-                                "distance); sized to what they hold when that is less than the rep's share")  # fmt: skip
+                           help="rep_joins: the new territory takes only regions within KM of --home, sized to what\n"
+                                "they hold when that is less than the rep's share; rebalance, rep_leaves: no\n"
+                                "territory takes a region over KM from its reps' homes (default: any distance)")  # fmt: skip
     rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
     rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
     rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
@@ -637,7 +638,6 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--home": "rep_joins",
         "--rep-name": "rep_joins",
         "--capacity": "rep_joins",
-        "--within-km": "rep_joins",
         "--territories": "territories",
     }
     given = {
@@ -647,7 +647,6 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "--home": args.home,
         "--rep-name": args.rep_name,
         "--capacity": args.capacity,
-        "--within-km": args.within_km,
         "--territories": args.territories,
     }
     stray = [option for option, value in given.items() if value is not None and owner[option] != args.scenario]
@@ -677,6 +676,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.scenario == "rep_leaves" and args.territory is not None and args.territory not in known:
         raise CliInputError(f"no territory '{args.territory}' in the plan", column="--territory",
                             hint=f"Use one of: {', '.join(known)}")  # fmt: skip
+    if args.within_km is not None and args.scenario == "territories":
+        raise CliInputError("--within-km has no effect on a plan from scratch (--scenario territories)",
+                            column="--within-km", hint="Leave --within-km out")  # fmt: skip
     if args.within_km is not None and not (args.within_km > 0 and np.isfinite(args.within_km)):
         raise CliInputError(f"--within-km {args.within_km} is not a distance", column="--within-km",
                             hint="Give a number of km above 0, e.g. --within-km 600, or leave it out (any distance)")  # fmt: skip

@@ -336,14 +336,21 @@ if scenario == "rep_joins":
         "Home region of the new rep", list(unit_table.index), key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})",
     )  # fmt: skip
-    # (a Denver rep's territory reached Los Angeles for its share, the tenth new user's test: a distance keeps it near)
+if scenario != "territories":
+    # A distance from home: the new rep's territory takes only regions within it (a Denver rep's territory reached Los
+    # Angeles for its share, the tenth new user's test); rebalancing, or a rep leaving, no territory takes a region
+    # farther than it from all of its reps' homes.
+    joining = scenario == "rep_joins"
     setting("reb_within_km", None)
     options["home_within_km"] = form[2].number_input(
-        "Only regions within (km of home, optional)", 10, 20_000, step=50, key="reb_within_km",
-        placeholder="any distance",
+        "Only regions within (km of home, optional)" if joining else "Regions within (km of a rep's home, optional)",
+        10, 20_000, step=50, key="reb_within_km", placeholder="any distance",
         help="The new territory takes only regions whose centre lies within this distance of the home region's. "
         "Where they hold less than the new rep's share, the territory is sized to what they hold and the other "
-        "territories share the rest. Empty: any region the balance asks for.",
+        "territories share the rest. Empty: any region the balance asks for." if joining
+        else "No territory takes a region whose centre lies farther than this from all of its reps' homes; it keeps "
+        "the regions it holds. A territory whose reps have no home region takes any. Empty: any region the balance "
+        "asks for.",
     )  # fmt: skip
 region_names = level_labels(level)
 lock_help = "They stay in the territory that holds them (reps' home regions always do)"
@@ -587,7 +594,8 @@ def _settings_said(used: dict) -> str:
     if options.get("locked_regions"):
         said.append(f"{counted(len(options['locked_regions']), 'region')} locked")
     if options.get("home_within_km"):
-        said.append(f"new territory within {options['home_within_km']:,.0f} km of home")
+        said.append(f"new territory within {options['home_within_km']:,.0f} km of home" if scenario == "rep_joins"
+                    else f"territories within {options['home_within_km']:,.0f} km of their reps' homes")  # fmt: skip
     if not scratch:
         said.append(f"keep-accounts weight {disruption:g}")
     return ". Settings: " + "; ".join(said) + f"; {float(seconds):g} s search"
@@ -836,6 +844,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                 why += (f" {plain(name_of.get(held[0], held[0]))} takes only regions within "
                         f"{proposal.home_within_km:,.0f} km of its rep's home, which may not hold its share on every "
                         "metric (said above): a larger distance gives it more to choose from.")  # fmt: skip
+            elif proposal.home_within_km is not None and proposal.scenario != "rep_joins":
+                why += (f" Each territory takes no region over {proposal.home_within_km:,.0f} km from its reps' "
+                        "homes (said above): a larger distance gives them more to trade.")  # fmt: skip
             st.caption(f"Outside {band} by more than their largest regions force: {'; '.join(shown)}{more}. {why}")
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):

@@ -824,7 +824,9 @@ def propose(
         ``rep_joins``: the new territory takes only regions whose point (``region_points``) lies within this many
         km of the home region's (great-circle): a Denver rep is not given Los Angeles. Where those regions hold
         less than the new rep's share, the territory is sized to what they hold (:func:`_sized_to_reach`) and
-        the others share the rest. None: any region the search finds.
+        the others share the rest. ``rebalance`` and ``rep_leaves``: every territory whose active reps have a home
+        with a point takes no region whose point lies farther than this from all of their homes; it keeps the
+        regions it holds (:func:`_near_reps`). None: any region the search finds. Not for a plan from scratch.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -865,8 +867,9 @@ def propose(
         raise ValueError("a plan from scratch draws every territory anew: it cannot keep locked regions (unlock them)")
     near_home: tuple | None = None  # (the new territory, its home, km, the regions within them)
     if home_within_km is not None:
-        if scenario != "rep_joins":
-            raise ValueError("a distance from home is for a new rep's territory (the rep_joins scenario); leave it out")
+        if scenario == "territories":
+            raise ValueError("a plan from scratch draws every territory anew, around no rep's home: leave the distance "
+                             "from home out")  # fmt: skip
         if isinstance(home_within_km, bool) or not (float(home_within_km) > 0 and math.isfinite(float(home_within_km))):
             raise ValueError(f"the distance from home was {home_within_km!r}; give a number of km above 0 "
                              "(or none for any distance)")  # fmt: skip
@@ -1231,6 +1234,22 @@ def propose(
                             "would be " + and_list([f"{v:+.0%} on {m}" for m, v in zip(graph.metrics.columns, off,
                                                                                          strict=True)])
                         )  # fmt: skip
+        if home_within_km is not None and scenario != "rep_joins" and groups:
+            # Every territory near its reps' homes: it takes no region farther than the distance from all of them
+            # (a manager's "no territory reaches beyond 500 km of its reps"); what it holds, it keeps.
+            near_home = None
+            within = _near_reps(reps, start, list(graph.region_ids), region_points or {}, home_within_km)
+            allowed_each = {t: r for t, r in within.items() if any(t in g for g in groups.values())}
+            if allowed_each:
+                description += (
+                    f"; each territory takes no region over {home_within_km:,.0f} km from its reps' homes (it keeps "
+                    "those it holds"
+                    + (f"; {and_list(sorted(territories[t].name for t in _unhomed(groups, allowed_each)))}: no rep "
+                       "with a home, any region" if _unhomed(groups, allowed_each) else "")
+                    + ")"
+                )  # fmt: skip
+        else:
+            allowed_each = {near_home[0]: near_home[3]} if near_home is not None else {}
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
@@ -1242,7 +1261,7 @@ def propose(
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
                 territory_weights=weights, seeds=seeds, homes=homes, rng=rng, n_jobs=n_jobs, max_seconds=max_seconds,
-                progress=progress, full=graph, allowed={near_home[0]: near_home[3]} if near_home is not None else None,
+                progress=progress, full=graph, allowed=allowed_each or None,
             )  # fmt: skip
             if given is not None:  # before: the plan as it was, against the targets the proposal balances to
                 before = _before_one_way(report.territories, labels, graph, start0, original, before)
@@ -1968,6 +1987,7 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
     that are worst cases are the worst over the groups, counts are summed) and the start's deviations.
     """
     everyone = sorted(set(start.dropna()))
+    present = set(graph.region_ids)  # (regions left out of the search are no one's to take)
     size = {t: int((start == t).sum()) for t in everyone}
     total = sum(size[t] for g in groups for t in g) or 1
     labels, reports, befores, done = start.copy(), [], [], 0.0
@@ -1977,7 +1997,7 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
             graph, start=labels, tolerance=tolerance, locked_territories=[t for t in everyone if t not in group],
             territory_weights=territory_weights,
             disruption_weight=disruption_weight, seeds=seeds, locked_regions=homes, rng=rng, n_jobs=n_jobs,
-            allowed_regions={t: r for t, r in (allowed or {}).items() if t in group},
+            allowed_regions={t: [x for x in r if x in present] for t, r in (allowed or {}).items() if t in group},
         )  # fmt: skip
         offset = done
 
@@ -2017,6 +2037,39 @@ def great_circle_km(points, home: tuple[float, float]) -> np.ndarray:
     home_lat, home_lon = np.radians(home[0]), np.radians(home[1])
     cosine = np.sin(lat) * np.sin(home_lat) + np.cos(lat) * np.cos(home_lat) * np.cos(lon - home_lon)
     return 6371.0 * np.arccos(np.clip(cosine, -1.0, 1.0))
+
+
+def _near_reps(reps, start: pd.Series, region_ids: Sequence[str], points: Mapping[str, tuple[float, float]],
+               km: float) -> dict[str, set]:  # fmt: skip
+    """Territory → the regions it may hold: those within ``km`` of one of its active reps' homes, and its own.
+
+    Territories with no active rep whose home has a point are left out (any region). A region without a point is
+    near no home.
+
+    Examples
+    --------
+    >>> reps = [Rep("a", "Ann", territory_ids=("W",), home_region="h1"), Rep("b", "Bo", territory_ids=("E",))]
+    >>> start = pd.Series({"r1": "W", "r2": "E", "r3": "E"})
+    >>> points = {"h1": (40.0, -100.0), "r1": (40.0, -100.5), "r2": (40.0, -99.0), "r3": (40.0, -95.0)}
+    >>> {t: sorted(r) for t, r in _near_reps(reps, start, ["r1", "r2", "r3"], points, 100).items()}
+    {'W': ['r1', 'r2']}
+    """
+    located = [r for r in region_ids if r in points]
+    coordinates = [points[r] for r in located]
+    out: dict[str, set] = {}
+    for rep in reps:
+        home = points.get(rep.home_region) if rep.active and rep.home_region else None
+        if home is None or not located:
+            continue
+        near = {r for r, d in zip(located, great_circle_km(coordinates, home), strict=True) if d <= km}
+        for t in rep.territory_ids:
+            out.setdefault(t, set(start.index[start == t])).update(near)
+    return out
+
+
+def _unhomed(groups: Mapping, allowed: Mapping[str, set]) -> list[str]:
+    """The trading territories with no allowed regions set: no active rep with a home to measure from."""
+    return sorted(t for g in groups.values() for t in g if t not in allowed)
 
 
 def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], weights: Mapping[str, float],

@@ -1763,7 +1763,8 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
 @pytest.mark.parametrize("extra, said", [
     (["--within-km", "0"], "--within-km 0.0 is not a distance"),
     (["--within-km", "-3"], "--within-km -3.0 is not a distance"),
-    (["--scenario", "rebalance", "--within-km", "300"], "--within-km is for --scenario rep_joins, not rebalance"),
+    (["--scenario", "territories", "--territories", "4", "--within-km", "300"],
+     "--within-km has no effect on a plan from scratch (--scenario territories)"),
 ])  # fmt: skip
 def test_rebalance_within_km_is_checked(capsys, extra, said):
     args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "rep_joins",

@@ -1693,3 +1693,36 @@ def test_the_accounts_changing_add_up_to_the_handoffs_and_those_that_keep_their_
     rest = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:keep their rep|with no rep)", found.group(3)))
     assert total == headline and changing_rep + rest == total and rest > 0
     assert handoffs["accounts_gained"].sum() == changing_rep
+
+
+def test_rebalancing_within_a_distance_of_the_reps_homes(app, tmp_path):
+    # The new rep's distance, for every territory: at county level, none takes a county over 1,000 km from all of
+    # its reps' homes (it keeps those it holds), said in the description and the draft's message. (US West and
+    # Canada West trade Idaho's counties: at 600 km none moves, Vancouver and Calgary being farther; at 1,000 some.)
+    from geo.editing import region_points
+    from territory.rebalance import great_circle_km
+    from territory.store import PlanStore
+
+    app.radio(key="reb_level").set_value("county").run()
+    assert app.number_input(key="reb_within_km").label == "Regions within (km of a rep's home, optional)"
+    app.number_input(key="reb_within_km").set_value(1000).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    assert "each territory takes no region over 1,000 km from its reps' homes (it keeps those it holds" in (
+        proposal.description
+    )
+    plan = proposal.plan  # (the same reps: rebalancing moves regions, not reps)
+    moved = proposal.labels[proposal.labels.ne(proposal.start) & proposal.labels.notna()]
+    assert len(moved)
+    points = region_points([*moved.index, *(r.home_region for r in plan.reps if r.home_region)])
+    for region, territory in moved.items():
+        homes = [points[r.home_region] for r in plan.reps if r.active and territory in r.territory_ids
+                 and r.home_region in points]  # fmt: skip
+        if homes:
+            assert min(great_circle_km([points[region]], h)[0] for h in homes) <= 1000, (region, territory)
+    app.button(key="reb_accept").click().run()
+    assert (
+        "; territories within 1,000 km of their reps' homes;"
+        in PlanStore(f"sqlite:///{tmp_path}/territory.sqlite").load(2, 1).message
+    )

@@ -1369,6 +1369,39 @@ def test_a_distance_from_home_for_a_territory_that_trades_with_none_and_one_with
         propose(plan, empty, holders, home_region="US-ID", home_within_km=100, **joins)
 
 
+def test_rebalancing_keeps_each_territory_near_its_reps_homes(setup):
+    # Every territory takes no region over the distance from its reps' homes (it keeps those it holds); a territory
+    # whose rep has no home takes any.
+    from territory.rebalance import great_circle_km
+
+    _, graph, _ = setup
+    points = {rid(y, x): (40.0 + 0.5 * y, -100.0 + 0.5 * x) for y in range(H) for x in range(W)}
+    # Stripe 0 two columns wide, stripe 1 four: stripe 0 must take six regions of stripe 1's
+    holders = {rid(y, x): "T0" if x < 2 else "T1" if x < 6 else "T2" for y in range(H) for x in range(W)}
+    plan = plan_from_dict({"name": "grid", "territories": [
+        {"territory_id": f"T{i}", "name": f"Stripe {i}", "region_ids": sorted(r for r, t in holders.items()
+                                                                          if t == f"T{i}")} for i in range(3)],
+        "reps": [{"rep_id": "R0", "territory_ids": ["T0"], "home_region": rid(3, 1)},
+                 {"rep_id": "R1", "territory_ids": ["T1"], "home_region": rid(3, 4)},
+                 {"rep_id": "R2", "territory_ids": ["T2"]}]})  # fmt: skip
+    # (stripe 2's rep has no home: it may take any region)
+    free = propose(plan, graph, holders, region_points=points, max_seconds=1, rng=np.random.default_rng(0))
+    near = propose(plan, graph, holders, region_points=points, home_within_km=70, max_seconds=1,
+                   rng=np.random.default_rng(0))  # fmt: skip
+    assert (
+        "each territory takes no region over 70 km from its reps' homes (it keeps those it holds; Stripe 2: no "
+        "rep with a home, any region)"
+    ) in near.description
+    for t, home in (("T0", rid(3, 1)), ("T1", rid(3, 4))):
+        taken = [r for r in near.labels.index[near.labels == t] if holders[r] != t]
+        assert all(great_circle_km([points[r]], points[home])[0] <= 70 for r in taken), (t, taken)
+    # (without the distance stripe 0 takes its share, farther than 70 km from its rep's home; with it, less)
+    far = [r for r in free.labels.index[free.labels == "T0"] if holders[r] != "T0"]
+    assert any(great_circle_km([points[r]], points[rid(3, 1)])[0] > 70 for r in far)
+    assert (near.labels == "T0").sum() < (free.labels == "T0").sum()
+    whole(near.plan, graph)
+
+
 def test_a_distance_from_home_is_checked_up_front(setup):
     plan, graph, holders = setup
     points = {rid(y, x): (40.0 + 0.5 * y, -100.0 + 0.5 * x) for y in range(H) for x in range(W)}
@@ -1376,7 +1409,8 @@ def test_a_distance_from_home_is_checked_up_front(setup):
     for bad in (0, -5, float("nan"), float("inf"), True):
         with pytest.raises(ValueError, match=r"the distance from home was .*; give a number of km above 0"):
             propose(plan, graph, holders, region_points=points, home_within_km=bad, **joins)
-    with pytest.raises(ValueError, match=r"a distance from home is for a new rep's territory \(the rep_joins"):
-        propose(plan, graph, holders, region_points=points, home_within_km=100)
+    with pytest.raises(ValueError, match=r"a plan from scratch draws every territory anew, around no rep's home"):
+        propose(plan, graph, holders, scenario="territories", n_territories=2, region_points=points,
+                home_within_km=100)  # fmt: skip
     with pytest.raises(ValueError, match="a distance from home needs a point for every region; none for US-10000"):
         propose(plan, graph, holders, region_points={rid(3, 4): (41.5, -98.0)}, home_within_km=100, **joins)
