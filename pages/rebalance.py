@@ -547,7 +547,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             "reb_seconds_used": float(seconds),
             # (with the seed and searches, which give the same plan again: the eleventh new user's suggestion)
             "reb_settings_said": settings_said
-            + f"; seed 0, {counted(proposal.report.searches, 'search')}"
+            + f"; seed 0, {counted(proposal.report.searches, 'search', 'searches')}"
             + (
                 f" (stopped after {proposal.stopped_after:.1f} s)"
                 if proposal.stopped_after is not None

@@ -1234,6 +1234,7 @@ def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_
     app.run()
     _moved_on_the_edit_page(app, ["US-KS"], "USW")
     app.button(key="reb_run").click().run()
+    searches = app.session_state["reb_proposal"][0].report.searches  # (the proposal goes once accepted)
     box = app.checkbox(key="reb_save_first")
     assert box.value and box.label == "Save my unsaved changes to plan #1 first (as version 2)"
     app.button(key="reb_accept").click().run()
@@ -1246,7 +1247,6 @@ def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_
     # the draft says what was done, from which version, and with which settings (a new user's test: the settings
     # were not recorded)
     # (and the seed and searches that give the same plan again: the eleventh new user's suggestion)
-    searches = app.session_state["reb_proposal"][0].report.searches
     assert store.load(2, 1).message == (
         "The current territories rebalanced (from plan #1 v2). Settings: workload ±5%, value ±5%; state level; "
         f"sized by capacity; keep-accounts weight 1; 2 s search; seed 0, {searches} search"
