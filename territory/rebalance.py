@@ -1332,6 +1332,7 @@ def propose(
     for unit, claim in (unit_parents or {}).items():
         if claim in replaced and claim in listed and unit in units:
             by_claim.setdefault(claim, []).append(unit)
+    claims_moved: dict[tuple[str, str], list[str]] = {}  # (heir, was) → the claims
     for claim, inside in sorted(by_claim.items()):
         held = labels.reindex(inside)
         if held.isna().any():  # (part of it is left without a territory: the claim would take that part back)
@@ -1342,11 +1343,19 @@ def propose(
         if scenario != "territories" and was and str(heir.idxmax()) not in was and str(heir.idxmax()) in territories:
             # (its accounts placed in the state as a whole follow it: the eleventh new user found Idaho's go from US
             # West to Canada West, with 15 of its 44 counties, and no word of it)
-            description += (
-                f"; {region_label(claim)} as a whole goes to {territories[str(heir.idxmax())].name} with most of "
-                f"its {graph.metrics.columns[0]} (was {and_list([plan.territory(t).name for t in was])}): its accounts placed in the "
-                "state with no county follow"
-            )
+            key = (territories[str(heir.idxmax())].name, and_list([plan.territory(t).name for t in was]))
+            claims_moved.setdefault(key, []).append(region_label(claim))
+    if len(claims_moved) == 1 and len(next(iter(claims_moved.values()))) == 1:
+        (((heir_name, was_names), (claim_name,)),) = claims_moved.items()
+        description += (f"; {claim_name} as a whole goes to {heir_name} with most of its {graph.metrics.columns[0]} "
+                        f"(was {was_names}): its accounts placed in the state with no county follow")  # fmt: skip
+    elif claims_moved:  # (one sentence for them all: a territory that goes can hand out a dozen states)
+        description += (
+            f"; {sum(map(len, claims_moved.values()))} states as a whole go with most of their "
+            f"{graph.metrics.columns[0]}, their accounts placed in the state with no county following: "
+            + ", ".join(f"{and_list(names)} to {heir_name} (was {was_names})"
+                        for (heir_name, was_names), names in claims_moved.items())
+        )  # fmt: skip
     if scenario != "territories":
         territories, renamed = _renamed_where_stale(territories, labels, current, unit_weight, region_label,
                                                     area_parents if area_parents is not None else unit_parents or {})  # fmt: skip

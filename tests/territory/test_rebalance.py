@@ -186,6 +186,15 @@ def test_a_claim_that_goes_to_another_territory_is_said(setup):
         f"; US-ZZ as a whole goes to {heir.name} with most of its a (was Stripe 0): its accounts placed in the "
         "state with no county follow"
     ) in proposal.description
+    # Several: one sentence, by where they go (a territory that goes hands out a dozen states at county level)
+    data["territories"][0]["region_ids"] = ["US-YY", *data["territories"][0]["region_ids"]]
+    parents |= {rid(y, x): "US-YY" for y in range(H) for x in range(6, 9)}
+    proposal = propose(plan_from_dict(data), graph, holders, replaces=["US-YY", "US-ZZ"], unit_parents=parents,
+                       max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
+    assert (
+        "; 2 states as a whole go with most of their a, their accounts placed in the state with no county "
+        "following: US-YY to Stripe 2 (was Stripe 0), US-ZZ to Stripe 1 (was Stripe 0)"
+    ) in proposal.description
 
 
 def test_a_claim_no_territory_listed_is_not_made():
