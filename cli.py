@@ -824,7 +824,10 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "across_borders": []
         if proposal.scenario == "territories"
         else into_new_countries(plan, moves)[["region_id", "to_territory_id", "country"]].to_dict("records"),
+        # (accounts whose territory changes; accounts_changing adds those whose rep alone changes, or who get a rep
+        # from the waiting list: the page's "Accounts changing", 243 beside 189 here, the twelfth new user)
         "accounts_moved": impact.team["accounts_moved"],
+        "accounts_changing": len(diff.accounts),
         "value_moved": impact.team["value_moved"],
         "accounts_left_out": impact.team["accounts_lost"],
         "value_left_out": impact.team["value_lost"],

@@ -6,6 +6,7 @@ The proposal is shown as a diff and kept only when accepted (as a new draft plan
 from __future__ import annotations
 
 import copy
+import math
 import threading
 import time
 from dataclasses import replace
@@ -421,8 +422,10 @@ def _propose() -> None:
     used = {m: tolerances.get(m, tolerance) for m in chosen}
     # (on a 1440 × 900 screen the button sat at the bottom edge, and the bar and "Stop the search" came below it: for
     # 10 s nothing in view changed, the eleventh new user's test; a toast shows in view wherever the page is scrolled)
+    # (shown as long as the search may last, at most 4 s: a 2-second search's result came with the toast still up,
+    # the twelfth new user)
     st.toast(f"Searching for up to {float(seconds):g} s: the progress and “Stop the search” are under the Propose "
-             "button.", icon=":material/hourglass_top:")  # fmt: skip
+             "button.", icon=":material/hourglass_top:", duration=min(4, max(1, math.ceil(float(seconds)))))  # fmt: skip
     bar = st.progress(0.0, text="Searching…")
     # Any click stops a run of the page, the search with it (at its next progress report): a button says so. The
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
@@ -908,7 +911,8 @@ if pending is not None and pending[0].plan.name == plan.name:
             )
             if part
         )
-        + f". {impact.team['accounts_moved']:,} of them change territory. Their value: "
+        + f". {impact.team['accounts_moved']:,} of them change territory (the CLI's accounts_moved; its "
+        "accounts_changing is this figure). Their value: "
         + money(float(changing["value"].sum()) if len(changing) else 0.0),
     )  # fmt: skip
     many = report.searches > 1

@@ -8,6 +8,7 @@ gets.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import time
@@ -617,6 +618,62 @@ def _handed_to(taken: pd.Series, territories: Mapping[str, Territory]) -> str:
     return f": its regions and accounts are shared among its neighbours ({', '.join(takers)}), then rebalanced"
 
 
+def _handed_beyond(start: pd.Series, gone: pd.Series, territories: Mapping[str, Territory], far, km,
+                   region_label: Callable[[str], str], keep_countries: bool) -> str:  # fmt: skip
+    """What the handing out of a territory that goes could not keep: its distance from home, its countries.
+
+    ``gone``: True for the leaving territory's regions (``start`` says who took them); ``far``: territory → km from
+    each region (by position) to its reps' nearest home, as :func:`_home_km` (None: no distance given).
+
+    Examples
+    --------
+    >>> names = {"S": Territory("S", "US South"), "C": Territory("C", "Canada West")}
+    >>> start = pd.Series({"US-IL": "S", "US-MN": "C", "US-TX": "S"})
+    >>> gone = pd.Series({"US-IL": True, "US-MN": True, "US-TX": False})
+    >>> far = {"S": np.array([1100.0, 1400.0, 0.0]), "C": np.array([2800.0, 2300.0, 2500.0])}
+    >>> print(_handed_beyond(start, gone, names, far, 400, str, True)[2:])  # doctest: +NORMALIZE_WHITESPACE
+    US-IL, US-MN lie over 400 km from the homes of the reps who could take them, so each goes to the touching
+    territory whose reps live nearest: US-IL to US South and US-MN to Canada West (the farthest, US-MN, 2,300 km
+    from its reps' homes); US-MN goes across a border to Canada West: no territory of its country reaches it
+    """
+    taken = start[gone].dropna()
+    said = []
+    if far is not None and len(taken):
+        position = {r: i for i, r in enumerate(start.index)}
+        away = pd.Series({r: far[t][position[r]] for r, t in taken.items() if t in far}, dtype=float)
+        beyond = away[away > km]
+        if len(beyond):
+            each = taken[beyond.index].map(lambda t: territories[t].name)
+            farthest = beyond.idxmax()
+            whom = (f" ({each.iloc[0]}, {beyond.iloc[0]:,.0f} km from its reps' homes)" if len(each) == 1
+                    else ": " + and_list([f"{region_label(r)} to {n}" for r, n in each.items()]) if len(each) <= 3
+                    else f": all to {each.iloc[0]}" if each.nunique() == 1
+                    else ": " + and_list([f"{counted(c, 'region')} to {n}" for n, c in each.value_counts().items()]))  # fmt: skip
+            if len(each) > 1:
+                whom += f" (the farthest, {region_label(farthest)}, {beyond[farthest]:,.0f} km from its reps' homes)"
+            what = (", ".join(map(region_label, beyond.index)) if len(beyond) <= 3
+                    else f"all {len(beyond):,} of its regions" if len(beyond) == int(gone.sum())
+                    else f"{len(beyond):,} of its {int(gone.sum()):,} regions")  # fmt: skip
+            said.append(
+                f"{what} {verb(len(beyond), 'lies', 'lie')} over {km:,.0f} km from the homes of the reps who could "
+                f"take {verb(len(beyond), 'it', 'them')}, so {verb(len(beyond), 'it goes', 'each goes')} to the "
+                f"touching territory whose reps live nearest{whom}"
+            )
+    if keep_countries and len(taken):
+        held = start[~gone].dropna()
+        countries = {t: {region_country(r) for r in held.index[held == t]} for t in set(taken)}
+        across = taken[[region_country(r) not in countries[t] for r, t in taken.items()]]
+        if len(across):
+            what = (", ".join(map(region_label, across.index)) if len(across) <= 3
+                    else f"{len(across):,} of its regions")  # fmt: skip
+            said.append(
+                f"{what} {verb(len(across), 'goes', 'go')} across a border to "
+                f"{and_list(sorted({territories[t].name for t in across}))}: no territory of "
+                f"{verb(len(across), 'its', 'their')} country reaches {verb(len(across), 'it', 'them')}"
+            )
+    return "".join("; " + s for s in said)
+
+
 def _floor_percent(value: float) -> str:
     """A lower bound as a percentage, rounded down to a tenth of a percent.
 
@@ -704,36 +761,107 @@ def capacity_weights(reps, territory_ids) -> dict[str, float]:
     return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
 
 
-def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=(), closed=()) -> pd.Series:
-    """The leaving territory's regions, each to the neighbouring territory it touches most.
+def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=(), closed=(),
+                        home_km: Mapping[str, np.ndarray] | None = None, keep_countries: bool = False) -> pd.Series:  # fmt: skip
+    """The leaving territory's regions, each to a neighbouring territory.
 
     ``prefer``: sets of territories to try first, in order (those that take the same accounts, then those that
     take more); then any but the ``closed`` ones (locked). The regions are handed out from the leaving
-    territory's borders inwards; those no open territory reaches are left without one.
+    territory's borders inwards, so that each taker stays in one piece; those no open territory reaches are left
+    without one.
+
+    Without ``home_km`` a region goes to the territory it touches most. With it (territory → km from each region,
+    by position, to the nearest home of its reps: :func:`_home_km`), to the touching territory whose reps live
+    nearest, the nearest regions first: a territory whose rep lives 1,000 km away grows before one whose rep
+    lives 2,500 km away reaches the region (territories not in it come last). With ``keep_countries`` a region
+    goes across a border (to a territory reaching it only from a region of another country) only when no
+    territory reaches it from its own country.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"w": [1.0] * 4}, index=["a", "b", "c", "d"])
+    >>> path = RegionGraph.from_adjacency(metrics, {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]})
+    >>> labels = pd.Series({"a": "W", "b": "X", "c": "X", "d": "E"})
+    >>> _give_to_neighbours(labels, "X", path).tolist()  # (c touches W, through b, as much as E)
+    ['W', 'W', 'W', 'E']
+    >>> near_east = {"W": np.array([0.0, 900.0, 1000.0, 1100.0]), "E": np.array([900.0, 600.0, 500.0, 0.0])}
+    >>> _give_to_neighbours(labels, "X", path, home_km=near_east).tolist()
+    ['W', 'E', 'E', 'E']
     """
-    out = labels.copy()
-    position = {r: i for i, r in enumerate(graph.region_ids)}
-    pending = list(out[out == leaving].index)
-    for choosy in [*prefer, None]:
-        for _ in range(len(pending) + 1):
+    out = labels.tolist()
+    neighbours = graph.neighbours
+    pending = {i for i, t in enumerate(out) if t == leaving}
+    countries = [region_country(r) for r in graph.region_ids] if keep_countries else None
+    closed = set(closed)
+
+    def may_take(i: int, j: int, choosy, strict: bool):
+        """The territory of region ``j`` if it may take the pending region ``i`` in this pass, else None."""
+        t = out[j]
+        if t is None or t == leaving or j in pending or t in closed or (choosy is not None and t not in choosy):
+            return None
+        return None if strict and countries[i] != countries[j] else t
+
+    for strict in (True, False) if keep_countries else (False,):
+        for choosy in [*prefer, None]:
             if not pending:
                 break
-            still = []
-            for region in pending:
-                counts = pd.Series([out.iloc[j] for j in graph.neighbours[position[region]]], dtype=object)
-                counts = counts[counts.notna() & (counts != leaving) & ~counts.isin(list(closed))]
-                if choosy is not None:
-                    counts = counts[counts.isin(list(choosy))]
-                counts = counts.value_counts()
-                if len(counts):
-                    out[region] = counts.index[0]
-                else:
-                    still.append(region)
-            if len(still) == len(pending):
-                pending = still
-                break
-            pending = still
-    out[pending] = None  # cut off from every other territory: left without one (never sent across an ocean)
+            if home_km is None:
+                while pending:
+                    before = len(pending)
+                    for i in sorted(pending):  # (taken at once: the next region of the round sees it)
+                        counts = Counter(t for j in neighbours[i] if (t := may_take(i, j, choosy, strict)) is not None)
+                        if counts:
+                            out[i] = max(counts, key=counts.get)  # (the first most touched)
+                            pending.discard(i)
+                    if len(pending) == before:
+                        break
+                continue
+            # (nearest first: a queue of (km from the taker's reps' homes, region, taker), offered as they touch)
+            offers = [(i, j) for i in sorted(pending) for j in neighbours[i]]
+            queue: list[tuple] = []
+            while offers or queue:
+                for i, j in offers:
+                    if (t := may_take(i, j, choosy, strict)) is not None:
+                        km = home_km.get(t)
+                        heapq.heappush(queue, (float(km[i]) if km is not None else math.inf, i, t))
+                offers = []
+                _, i, t = heapq.heappop(queue) if queue else (None, None, None)
+                if i is None or i not in pending:
+                    continue
+                out[i] = t
+                pending.discard(i)
+                offers = [(k, i) for k in neighbours[i] if k in pending]
+    for i in pending:
+        out[i] = None  # cut off from every other territory: left without one (never sent across an ocean)
+    return pd.Series(out, index=labels.index, dtype=object)
+
+
+def _home_km(reps, territory_ids, region_ids: Sequence[str], points: Mapping[str, tuple[float, float]]) -> dict:
+    """Territory → km from each region's point (in ``region_ids``' order) to the nearest home of its active reps.
+
+    A region without a point is ``inf`` from every home. Territories none of whose active reps has a home with a
+    point are left out.
+
+    Examples
+    --------
+    >>> reps = [Rep("a", "Ann", territory_ids=("W",), home_region="h"), Rep("b", "Bo", territory_ids=("E",))]
+    >>> points = {"h": (0.0, 0.0), "r1": (0.0, 1.0)}
+    >>> {t: km.round(0).tolist() for t, km in _home_km(reps, ["W", "E"], ["r1", "r2"], points).items()}
+    {'W': [111.0, inf]}
+    """
+    wanted = set(territory_ids)
+    located = np.array([r in points for r in region_ids])
+    coordinates = [points[r] for r in region_ids if r in points]
+    out: dict[str, np.ndarray] = {}
+    for rep in reps:
+        home = points.get(rep.home_region) if rep.active and rep.home_region else None
+        if home is None:
+            continue
+        km = np.full(len(region_ids), np.inf)
+        if coordinates:
+            km[located] = great_circle_km(coordinates, home)
+        for t in set(rep.territory_ids) & wanted:
+            out[t] = np.minimum(out[t], km) if t in out else km
     return out
 
 
@@ -826,7 +954,9 @@ def propose(
         less than the new rep's share, the territory is sized to what they hold (:func:`_sized_to_reach`) and
         the others share the rest. ``rebalance`` and ``rep_leaves``: every territory whose active reps have a home
         with a point takes no region whose point lies farther than this from all of their homes; it keeps the
-        regions it holds (:func:`_near_reps`). None: any region the search finds. Not for a plan from scratch.
+        regions it holds (:func:`_near_reps`); a territory that goes hands each of its regions to the touching
+        territory whose reps live nearest, and the description names those beyond the distance of every taker.
+        None: any region the search finds. Not for a plan from scratch.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -913,14 +1043,6 @@ def propose(
         # A territory alone on its land mass goes too (closing Europe): no neighbour takes its regions, so they are
         # left without a territory and said so, as any region of a territory that goes that no other touches.
         alone = territory_id in separate_territories(current, graph)
-        start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
-                                    closed=set(locked_territories))  # fmt: skip
-        if locked_territories and not alone and start[current == territory_id].isna().all():
-            raise ValueError(
-                f"every territory next to {territories[territory_id].name} is locked, so none can take its regions: "
-                "unlock one"
-            )
-        gone = territories.pop(territory_id)
         reps = tuple(
             replace(
                 r,
@@ -929,12 +1051,29 @@ def propose(
             )  # fmt: skip
             for r in plan.reps
         )
+        # With a distance from home, each region goes to the touching territory whose reps live nearest (Canada
+        # West took 276 of US Central's counties 2,600 km from Vancouver when the reps of US South lived nearer:
+        # the twelfth new user's test); with the countries kept, across a border only where none of its country
+        # reaches it.
+        far = (_home_km(reps, set(territories) - {territory_id}, ids, region_points or {})
+               if home_within_km is not None else None)  # fmt: skip
+        start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
+                                    closed=set(locked_territories), home_km=far,
+                                    keep_countries=keep_countries)  # fmt: skip
+        if locked_territories and not alone and start[current == territory_id].isna().all():
+            raise ValueError(
+                f"every territory next to {territories[territory_id].name} is locked, so none can take its regions: "
+                "unlock one"
+            )
+        gone = territories.pop(territory_id)
         summary = f"{leaver.name} leaves" if leaver is not None else f"{gone.name} goes"
         description = (
             f"{leaver.name} leaves (set inactive) and was the only rep of {gone.name}, so it goes"
             if leaver is not None
             else f"{gone.name} goes"
         ) + _handed_to(start[current == territory_id], territories)
+        description += _handed_beyond(start, current == territory_id, territories, far, home_within_km, region_label,
+                                      keep_countries)  # fmt: skip
         idle = [n for n in _set_inactive(reps, plan.reps) if leaver is None or n != leaver.name]
         if idle:
             description += f"; {', '.join(idle)} {'leaves' if len(idle) == 1 else 'leave'} (set inactive)"
@@ -1347,13 +1486,14 @@ def propose(
             claims_moved.setdefault(key, []).append(region_label(claim))
     if len(claims_moved) == 1 and len(next(iter(claims_moved.values()))) == 1:
         (((heir_name, was_names), (claim_name,)),) = claims_moved.items()
-        description += (f"; {claim_name} as a whole goes to {heir_name} with most of its {graph.metrics.columns[0]} "
-                        f"(was {was_names}): its accounts placed in the state with no county follow")  # fmt: skip
+        # (not "Texas as a whole goes to Dallas": it read as all of Texas, the twelfth new user)
+        description += (f"; the accounts placed in {claim_name} with no county go to {heir_name} (were {was_names}), "
+                        f"which holds most of its {graph.metrics.columns[0]}")  # fmt: skip
     elif claims_moved:  # (one sentence for them all: a territory that goes can hand out a dozen states)
         description += (
-            f"; {sum(map(len, claims_moved.values()))} states as a whole go with most of their "
-            f"{graph.metrics.columns[0]}, their accounts placed in the state with no county following: "
-            + ", ".join(f"{and_list(names)} to {heir_name} (was {was_names})"
+            "; the accounts placed in a state with no county go to the territory holding most of its "
+            f"{graph.metrics.columns[0]}: "
+            + "; ".join(f"in {and_list(names)} to {heir_name} (were {was_names})"
                         for (heir_name, was_names), names in claims_moved.items())
         )  # fmt: skip
     if scenario != "territories":
@@ -2063,17 +2203,12 @@ def _near_reps(reps, start: pd.Series, region_ids: Sequence[str], points: Mappin
     >>> {t: sorted(r) for t, r in _near_reps(reps, start, ["r1", "r2", "r3"], points, 100).items()}
     {'W': ['r1', 'r2']}
     """
-    located = [r for r in region_ids if r in points]
-    coordinates = [points[r] for r in located]
-    out: dict[str, set] = {}
-    for rep in reps:
-        home = points.get(rep.home_region) if rep.active and rep.home_region else None
-        if home is None or not located:
-            continue
-        near = {r for r, d in zip(located, great_circle_km(coordinates, home), strict=True) if d <= km}
-        for t in rep.territory_ids:
-            out.setdefault(t, set(start.index[start == t])).update(near)
-    return out
+    ids = list(region_ids)
+    held = {t for rep in reps for t in rep.territory_ids}
+    return {
+        t: set(start.index[start == t]) | {r for r, d in zip(ids, far, strict=True) if d <= km}
+        for t, far in _home_km(reps, held, ids, points).items()
+    }
 
 
 def _unhomed(groups: Mapping, allowed: Mapping[str, set]) -> list[str]:

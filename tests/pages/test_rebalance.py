@@ -73,6 +73,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert [t.value for t in app.toast] == [
         "Searching for up to 2 s: the progress and “Stop the search” are under the Propose button."
     ]
+    assert app.toast[0].proto.duration == 2  # (gone with the search: it stayed over the result, the twelfth new user)
     figures = {m.label: m.value for m in app.metric}
     # US South starts in two pieces (Texas and Louisiana, apart across unheld Arkansas and Mississippi): kept so,
     # said so, and no territory is split further.

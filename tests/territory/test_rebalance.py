@@ -183,8 +183,7 @@ def test_a_claim_that_goes_to_another_territory_is_said(setup):
     heir = next(t for t in proposal.plan.territories if "US-ZZ" in t.region_ids)
     assert heir.territory_id != "T0"
     assert (
-        f"; US-ZZ as a whole goes to {heir.name} with most of its a (was Stripe 0): its accounts placed in the "
-        "state with no county follow"
+        f"; the accounts placed in US-ZZ with no county go to {heir.name} (were Stripe 0), which holds most of its a"
     ) in proposal.description
     # Several: one sentence, by where they go (a territory that goes hands out a dozen states at county level)
     data["territories"][0]["region_ids"] = ["US-YY", *data["territories"][0]["region_ids"]]
@@ -192,8 +191,8 @@ def test_a_claim_that_goes_to_another_territory_is_said(setup):
     proposal = propose(plan_from_dict(data), graph, holders, replaces=["US-YY", "US-ZZ"], unit_parents=parents,
                        max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
     assert (
-        "; 2 states as a whole go with most of their a, their accounts placed in the state with no county "
-        "following: US-YY to Stripe 2 (was Stripe 0), US-ZZ to Stripe 1 (was Stripe 0)"
+        "; the accounts placed in a state with no county go to the territory holding most of its a: in US-YY to "
+        "Stripe 2 (were Stripe 0); in US-ZZ to Stripe 1 (were Stripe 0)"
     ) in proposal.description
 
 
@@ -1423,3 +1422,81 @@ def test_a_distance_from_home_is_checked_up_front(setup):
                 home_within_km=100)  # fmt: skip
     with pytest.raises(ValueError, match="a distance from home needs a point for every region; none for US-10000"):
         propose(plan, graph, holders, region_points={rid(3, 4): (41.5, -98.0)}, home_within_km=100, **joins)
+
+
+def _three_stripes(region_id, homes, columns=range(W)):
+    """A 9 × 6 grid in three stripes of three columns (T0, T1, T2), ids by ``region_id(y, x)``, reps' homes given.
+
+    The regions come column by column in the order of ``columns``.
+    """
+    links = {region_id(y, x): [region_id(y + dy, x + dx) for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                               if 0 <= x + dx < W and 0 <= y + dy < H]
+             for x in columns for y in range(H)}  # fmt: skip
+    graph = RegionGraph.from_adjacency(pd.DataFrame(np.ones((W * H, 2)), index=list(links), columns=["a", "b"]), links)
+    holders = {region_id(y, x): f"T{x // 3}" for y in range(H) for x in range(W)}
+    plan = plan_from_dict({"name": "grid", "territories": [
+        {"territory_id": f"T{i}", "name": f"Stripe {i}", "region_ids": sorted(r for r, t in holders.items()
+                                                                          if t == f"T{i}")} for i in range(3)],
+        "reps": [{"rep_id": f"R{i}", "name": f"Rep {i}", "territory_ids": [f"T{i}"], "home_region": home}
+                 for i, home in enumerate(homes)]})  # fmt: skip
+    points = {region_id(y, x): (40.0 + 0.5 * y, -100.0 + 0.5 * x) for y in range(H) for x in range(W)}
+    return plan, graph, holders, points
+
+
+@pytest.mark.parametrize("km", [1, 5000])
+def test_a_territory_that_goes_hands_each_region_to_the_territory_whose_reps_live_nearest(km):
+    # The twelfth new user's test: US Central's lone rep left with "within 400 km" and Canada West took 276 of its
+    # counties, 2,600 km from Vancouver, where US South's reps lived nearer (the hand-out went to the territory each
+    # region touched most, whatever the distance). Stripe 0's rep lives in its top-left corner, Stripe 2's next to
+    # the middle: touching most, the middle's left column went to Stripe 0; by distance, only its top corner does.
+    from territory.rebalance import great_circle_km
+
+    plan, graph, holders, points = _three_stripes(rid, [rid(0, 0), rid(2, 4), rid(3, 6)])
+    by_touch = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", max_seconds=0.5,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    near = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", region_points=points,
+                   home_within_km=km, max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
+    middle = [r for r, t in holders.items() if t == "T1"]
+    nearer = {r: "T0" if great_circle_km([points[r]], points[rid(0, 0)])[0]
+                         < great_circle_km([points[r]], points[rid(3, 6)])[0] else "T2" for r in middle}  # fmt: skip
+    if km == 1:  # (nothing within 1 km: the search moves nothing, and the hand-out is what it proposes)
+        assert near.labels[middle].to_dict() == nearer
+        assert "all 18 of its regions lie over 1 km from the homes of the reps who could take them, so each goes to " \
+               "the touching territory whose reps live nearest: " in near.description  # fmt: skip
+        assert re.search(r"the farthest, US-\d+, [\d,]+ km from its reps' homes\)", near.description)
+    else:  # (all within 5,000 km: the hand-out by distance, then a rebalance)
+        assert "lie over" not in near.description
+    assert set(nearer.values()) == {"T0", "T2"}
+    assert by_touch.labels[[rid(y, 3) for y in range(H)]].eq("T0").all()  # (touching most, or after the search)
+    assert not near.labels[[rid(y, 3) for y in range(H)]].eq("T0").all() or km == 5000
+    whole(near.plan, graph)
+
+
+def test_a_territory_that_goes_hands_its_regions_across_a_border_only_where_none_of_their_country_can():
+    # The twelfth new user's test: with "Keep regions in their country" Canada West still took US Central's
+    # counties. Stripe 2 is Canadian; the US middle stripe goes: Stripe 0, of its country, takes it all, however
+    # much more it touches Stripe 2.
+    def region_id(y: int, x: int) -> str:
+        return f"CA-{10000 + 100 * y + x:05d}" if x >= 6 else rid(y, x)
+
+    # (the regions from right to left: handed out from Stripe 2's side, each touches Stripe 2 most)
+    plan, graph, holders, points = _three_stripes(region_id, [region_id(0, 0), region_id(2, 4), region_id(3, 7)],
+                                                  columns=range(W - 1, -1, -1))  # fmt: skip
+    middle = [r for r, t in holders.items() if t == "T1"]
+    free = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", max_seconds=0.5,
+                   rng=np.random.default_rng(0))  # fmt: skip
+    assert "its regions and accounts go to Stripe 2 first" in free.description  # (all across the border)
+    kept = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", keep_countries=True, max_seconds=0.5,
+                   rng=np.random.default_rng(0))  # fmt: skip
+    assert kept.labels[middle].eq("T0").all()
+    assert "its regions and accounts go to Stripe 0" in kept.description
+    assert "across a border" not in kept.description
+    # Stripe 0 locked: only Stripe 2 can take them, across the border, and the description says so.
+    across = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", keep_countries=True,
+                     locked_territories=["T0"], max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
+    assert across.labels[middle].eq("T2").all()
+    assert "18 of its regions go across a border to Stripe 2: no territory of their country reaches them" in (
+        across.description
+    )
+    whole(kept.plan, graph)
+    whole(across.plan, graph)
