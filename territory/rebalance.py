@@ -85,7 +85,7 @@ class Proposal:
     """The scenario in a few words ("Sarah Chen leaves", "12 territories"): a draft's name tells drafts apart by it."""
     handed_out_only: bool = False
     """A rep left and their territory's regions went to its neighbours, but no two territories left could trade:
-    nothing was rebalanced beyond that handing out."""
+    nothing was rebalanced beyond that handing out (or a new territory could trade with none: it holds its home)."""
     stopped_after: float | None = None
     """Seconds after which the search was stopped (``progress`` raised :class:`~territory.optimizer.SearchStopped`):
     the plan is the best found so far. None when the search ran its course."""
@@ -1305,17 +1305,19 @@ def propose(
             groups.setdefault(focus[t], []).append(t)
         groups = {key: group for key, group in groups.items() if len(group) >= 2}
         left_alone: list[str] = []
-        if scenario == "rep_leaves" and staying:
-            # A rep leaves a territory that stays: only what it trades with, directly or through others (never
-            # through a kept one), moves. (Tom Becker left US South, which trades with none, and Idaho went from US
-            # West to Canada West: a move the departure did not ask for, the tenth new user's test.)
-            reach = _trading_partners(apart, start.where(~start.isin(list(kept))), set(staying) - kept)
+        asked = set(staying) if scenario == "rep_leaves" else set(seeds or ()) if scenario == "rep_joins" else set()
+        if asked:
+            # A rep leaves a territory that stays, or a new one joins: only what it trades with, directly or through
+            # others (never through a kept one), moves. (Tom Becker left US South, which trades with none, and Idaho
+            # went from US West to Canada West: a move the departure did not ask for, the tenth new user's test; the
+            # same for a new territory in Dallas, carved from US South, which touches neither: the twelfth.)
+            reach = _trading_partners(apart, start.where(~start.isin(list(kept))), asked - kept)
             mine = {key: [t for t in group if t in reach] for key, group in groups.items()}
             mine = {key: group for key, group in mine.items() if len(group) >= 2}
             trading = {t for group in mine.values() for t in group}
-            left_alone = sorted({t for group in groups.values() for t in group} - trading - set(staying))
+            left_alone = sorted({t for group in groups.values() for t in group} - trading - asked)
             groups = mine
-            kept |= set(left_alone) | (set(staying) - trading)
+            kept |= set(left_alone) | (asked - trading)
         stuck = [t for t in staying if t in kept]
         if stuck and leaver is not None:
 
@@ -1330,8 +1332,11 @@ def propose(
                 + "; ".join(f"{territories[t].name} cannot trade regions ({why(t)})" for t in stuck)
                 + f", so the reps who remain take {leaver.name}'s accounts as far as their capacity allows"
             )
+        if scenario == "rep_joins" and asked & kept:
+            description += (f"; {territories[next(iter(asked))].name} can trade regions with no territory (none it "
+                            "touches takes the same accounts and may give), so it holds only its home region")  # fmt: skip
         if left_alone:
-            with_them = and_list([territories[t].name for t in staying])
+            with_them = and_list([territories[t].name for t in sorted(asked)])
             description += _kept_as_they_are([territories[t].name for t in left_alone],
                                              f"trades no region with {with_them}", f"trade no region with {with_them}")  # fmt: skip
         weights = capacity_weights(reps, set(start)) if by_capacity else None
@@ -1392,7 +1397,7 @@ def propose(
         # Each rep's home region stays in the rep's territory: territories keep their ground (and their names'
         # sense) while they trade the rest.
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
-        if not groups and scenario != "rep_leaves":
+        if not groups and scenario != "rep_leaves" and not (scenario == "rep_joins" and asked & kept):
             raise ValueError(
                 _nothing_to_trade(territories, start, locked_territories, separate, own_focus, hemmed_by_borders)
             )

@@ -1371,6 +1371,9 @@ def test_a_distance_from_home_for_a_territory_that_trades_with_none_and_one_with
     joins = {"scenario": "rep_joins", "new_name": "North", "region_points": points, "max_seconds": 0.3}
     proposal = propose(plan, graph, holders, home_region="US-OR", home_within_km=800, **joins)
     assert proposal.labels["US-OR"] == "NORTH" and "takes only regions within" not in proposal.description
+    # (and nothing else moves: W and E trade nothing with North)
+    assert "North can trade regions with no territory" in proposal.description
+    assert proposal.labels.drop("US-OR").to_dict() == {r: t for r, t in holders.items() if r != "US-OR"}
     empty = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 0, 2]}, index=list(links)), links)
     with pytest.raises(ValueError, match=r"no account lies within 100 km of US-ID in the regions North could take: "
                                          r"give a larger distance from home, or another home region"):  # fmt: skip
