@@ -1503,3 +1503,37 @@ def test_a_territory_that_goes_hands_its_regions_across_a_border_only_where_none
     )
     whole(kept.plan, graph)
     whole(across.plan, graph)
+
+
+def test_a_new_territory_moves_only_what_it_trades_with():
+    # The twelfth new user's test: a new rep in Dallas, carved from US South, and Idaho went from US West to Canada
+    # West in every run (a trade between territories that touch neither). Here a column no territory holds parts
+    # Stripes 0 and 1 from Stripes 2 and 3, which are off balance with each other.
+    width = 9
+    keep = [(y, x) for y in range(H) for x in range(width) if x != 4]
+    weights = np.ones((H * width, 2))
+    weights[[y * width + 8 for y in range(H)], 0] = 4.0  # (Stripe 3's last column heavy)
+    full = grid(width, H, weights)
+    ids = [rid(y, x) for y, x in keep]
+    position = {r: i for i, r in enumerate(full.region_ids)}
+    links = {r: [full.region_ids[j] for j in full.neighbours[position[r]] if full.region_ids[j] in set(ids)]
+             for r in ids}  # fmt: skip
+    graph = RegionGraph.from_adjacency(full.metrics.set_axis(list(full.region_ids)).loc[ids], links)
+    holders = {rid(y, x): "T0" if x < 2 else "T1" if x < 4 else "T2" if x < 7 else "T3" for y, x in keep}
+    plan = plan_from_dict({"name": "g", "territories": [
+        {"territory_id": f"T{i}", "name": f"Stripe {i}", "region_ids": sorted(r for r, t in holders.items()
+                                                                          if t == f"T{i}")} for i in range(4)],
+        "reps": [{"rep_id": f"R{i}", "name": f"Rep {i}", "territory_ids": [f"T{i}"]} for i in range(4)]})  # fmt: skip
+    free = propose(plan, graph, holders, max_seconds=0.5, rng=np.random.default_rng(0))
+    assert (
+        free.labels[[r for r, t in holders.items() if t in ("T2", "T3")]]
+        .ne(pd.Series(holders)[[r for r, t in holders.items() if t in ("T2", "T3")]])
+        .any()
+    )  # (a rebalance trades them)
+    joins = propose(plan, graph, holders, scenario="rep_joins", new_name="North", home_region=rid(0, 0),
+                    max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
+    apart = [r for r, t in holders.items() if t in ("T2", "T3")]
+    assert joins.labels[apart].eq(pd.Series(holders)[apart]).all()
+    assert "Stripe 2, Stripe 3 trade no region with North, so they stay as they are" in joins.description
+    assert joins.labels.eq("NORTH").sum() > 1  # (carved from Stripes 0 and 1)
+    whole(joins.plan, graph)
