@@ -1440,8 +1440,9 @@ if pending is not None and pending[0].plan.name == plan.name:
                    default=1)  # fmt: skip
 
     # One number of decimals for the metrics side by side ("9.8%" beside "0.31%" read as two kinds of figure)
-    after_digits = max((decimals(f"{m}_deviation", m) for m in proposal.report.deviation), default=1)
-    before_digits = max((decimals(f"{m}_before", m) for m in proposal.report.deviation), default=1)
+    # (and for now and after alike: "-9.5%" now beside "-6.42%" after, the twelfth new user)
+    after_digits = before_digits = max((decimals(f"{m}_{when}", m) for m in proposal.report.deviation
+                                        for when in ("deviation", "before")), default=1)  # fmt: skip
     st.caption(f"Within: within {band} of its share on every metric"
                + (" (tolerances set per metric)" if len(set(tol.values())) > 1 else "") + ".")  # fmt: skip
     show_table(
@@ -1480,7 +1481,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                            digits=before_digits, width=metric_width,
                            help="In the current plan, its regions as they are today"
                            + (" (the leaving territory's not yet handed out)" if handed_out else "")
-                           + ", against the same shares as after (the team after the change)")
+                           + ", against the same shares as after (the team after the change: a new territory's "
+                           "size moves them)")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
     if len(moves_table):

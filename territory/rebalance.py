@@ -1359,7 +1359,8 @@ def propose(
                     )
                 own = weights.get(new_id, 1.0)
                 description += (f"; {name} takes only regions within {km:,.0f} km of {region_label(home)} "
-                                f"({counted(n_near, 'region')} it can reach)")  # fmt: skip
+                                f"({counted(n_near, 'region')} {verb(n_near, 'lies', 'lie')} within it, joined to "
+                                "its home through the territories it trades with)")  # fmt: skip
                 if fits < own:
                     weights[new_id] = fits
                     description += (

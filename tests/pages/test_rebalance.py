@@ -969,11 +969,21 @@ def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
     # The table's figures too: "+1.0%" beside "best possible" for +1.04% (and "1.0%" for 0.97%, inside).
     from territory.formatting import deviation_digits
 
-    columns, table = json.loads(proposal_table(app).proto.columns), proposal_table(app).value
-    # (one number of decimals for both metrics: the most either needs)
-    needed = max(deviation_digits(v, 0.01) for m in ("workload", "value") for v in table[f"{m}_deviation"])
-    for metric in ("workload", "value"):
-        assert columns[f"{metric}_deviation"]["type_config"]["step"] == pytest.approx(10.0 ** -(needed + 2))
+    # (one number of decimals for both metrics, now and after: the most any needs; "-9.5%" now stood beside "-6.42%"
+    # after, the twelfth new user)
+    def same_decimals(count: int) -> None:
+        columns, table = json.loads(proposal_table(app).proto.columns), proposal_table(app).value
+        shown = [f"{m}_{when}" for m in ("workload", "value") for when in ("deviation", "before")
+                 if f"{m}_{when}" in table]  # fmt: skip
+        assert len(shown) == count
+        needed = max(deviation_digits(v, 0.01) for c in shown for v in table[c].dropna())
+        for column in shown:
+            assert columns[column]["type_config"]["step"] == pytest.approx(10.0 ** -(needed + 2))
+
+    same_decimals(2)  # (drawn anew: no figures now)
+    app.radio(key="reb_scenario").set_value("rebalance").run()
+    app.button(key="reb_run").click().run()
+    same_decimals(4)
     # (whether this plan has a figure that needs more than one decimal depends on the plan: the page's column for
     # one that does is tested at county level, test_figures_beside_a_groups_mean_show_which_side_of_it_they_are_on)
 
@@ -1602,7 +1612,8 @@ def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
     assert not [w.value for w in app.warning if "lies far from" in w.value]
     said = " ".join(m.value.replace("\\", "") for m in [*app.markdown, *app.caption, *app.info])
     assert re.search(
-        r"Rockies takes only regions within 700 km of Colorado \(\d+ regions it can reach\), sized to what "
+        r"Rockies takes only regions within 700 km of Colorado \(\d+ regions lie within it, joined to "
+        r"its home through the territories it trades with\), sized to what "
         r"they hold: 0\.\d\d× an average territory",
         said,
     ), said

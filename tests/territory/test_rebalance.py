@@ -1333,8 +1333,11 @@ def test_a_rep_joins_within_a_distance_of_home(setup):
     # Sized so that the 5 regions hold its share: the second metric's share of them (5 of 54) is more than the
     # first's (5 of 72, the top row heavy), so it is sized between, 0.26× (each territory with its one rep: 1.00×).
     assert (
-        "Middle takes only regions within 60 km of " + home + " (5 regions it can reach), sized to what they "
-        "hold: 0.26× an average territory (its rep's capacity alone would take 1.00×)" in proposal.description
+        "Middle takes only regions within 60 km of "
+        + home
+        + " (5 regions lie within it, joined to its home through the territories it trades "
+        "with), sized to what they hold: 0.26× an average territory (its rep's capacity alone would take 1.00×)"
+        in proposal.description
     )
     share = proposal.report.territories.set_index("territory_id")["share"]
     assert share["MIDDLE"] == pytest.approx(0.2575, abs=1e-3) and (share.drop("MIDDLE") == 1.0).all()
@@ -1351,7 +1354,7 @@ def test_a_rep_joins_within_a_distance_of_home(setup):
     # Far enough to hold its share: not resized, and it takes no more than it would without a distance.
     far = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
                   region_points=points, home_within_km=5000, max_seconds=1)  # fmt: skip
-    assert "sized to what they hold" not in far.description and "(54 regions it can reach)" in far.description
+    assert "sized to what they hold" not in far.description and "(54 regions lie within it, joined" in far.description
     assert far.report.territories.set_index("territory_id").loc["MIDDLE", "share"] == 1.0
 
 
