@@ -566,7 +566,8 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         folium.Circle(location=(float(lat), float(lon)), radius=float(km) * 1000.0, color="#333333", weight=2,
                       dash_array="8 6", fill=False, interactive=False).add_to(fmap)  # fmt: skip
         entries.append(LegendEntry(color="#333333", name=f"Within {float(km):,.0f} km of the new rep's home",
-                                   detail="the dashed circle: the new territory takes no region whose centre lies beyond it"))  # fmt: skip
+                                   detail="the dashed circle: the new territory takes no region whose centre lies beyond it",
+                                   outline=True))  # fmt: skip
     fmap.legend_html = legend_html("Regions go to", entries, element_id="changed-regions-legend")
     group.add_to(fmap)
     return fmap

@@ -55,6 +55,8 @@ class LegendEntry:
     detail: str = ""
     hover: str = ""
     """The whole entry, shown on hover (default: the name and the detail)."""
+    outline: bool = False
+    """A dashed circle in the color for a swatch, as the map draws a distance (default: a filled square)."""
 
 
 def main_cluster(lon: np.ndarray, *, gap: float = 25.0) -> np.ndarray:
@@ -284,8 +286,10 @@ _LEGEND_BELOW = Template(
   {% for entry in entries %}
     <div class="legend-entry" title="{{ entry.title }}" style="display:grid; grid-template-columns:14px minmax(0, 1fr);
          column-gap:8px; align-items:start;">
-      <span style="width:14px; height:14px; margin-top:2px; box-sizing:border-box; border:1px solid #555;
-                   background:{{ entry.color }};"></span>
+      {% if entry.outline %}<span class="legend-swatch-outline" style="width:14px; height:14px; margin-top:2px;
+                   box-sizing:border-box; border:2px dashed {{ entry.color }}; border-radius:50%;"></span>{% else
+      %}<span style="width:14px; height:14px; margin-top:2px; box-sizing:border-box; border:1px solid #555;
+                   background:{{ entry.color }};"></span>{% endif %}
       <span style="min-width:0;"><span class="legend-name" style="overflow-wrap:anywhere;">{{ entry.name }}</span>{%
         if entry.parts %}<br><span class="legend-detail" style="color:#555; font-size:0.8rem;">{%
         for part in entry.parts %}<span style="display:inline-block; max-width:100%; overflow-wrap:anywhere;">{{
@@ -311,6 +315,8 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
     >>> text = legend_html("Regions go to", [LegendEntry("#ff7f0e", "East <b>&</b>", "gains 2 regions")])
     >>> "East &lt;b&gt;&amp;&lt;/b&gt;" in text and "<b>" not in text and "#ff7f0e" in text
     True
+    >>> "dashed #333333" in legend_html("Moves", [LegendEntry("#333333", "Within 400 km", outline=True)])
+    True
     >>> legend_html("Regions go to", [])
     ''
     """
@@ -322,6 +328,7 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
         lines.append(
             {
                 "color": _safe_color(entry.color),
+                "outline": bool(entry.outline),
                 "name": name,
                 "parts": detail.split(" · ") if detail else [],
                 "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,

@@ -333,9 +333,14 @@ if scenario == "rep_joins":
     picked = st.session_state.get("reb_home", st.session_state.get(KEPT_SETTINGS, {}).get("reb_home"))
     setting("reb_home", home_at_level(picked, level, unit_table) or (unit_table.index[0] if len(unit_table) else None),
             unit_table.index)  # fmt: skip
+    # The busiest regions first, each with its accounts: typing "Dallas" offered Dallas, AL first, and Dallas, TX,
+    # where the accounts are, seventh (the twelfth new user)
+    home_picker_accounts = unit_table["accounts"].fillna(0).astype(int)
+    ordered = sorted(unit_table.index, key=lambda r: (-home_picker_accounts[r], str(labels.get(r, r))))
     options["home_region"] = form[2].selectbox(
-        "Home region of the new rep", list(unit_table.index), key="reb_home",
-        format_func=lambda r: f"{labels.get(r, r)} ({r})",
+        "Home region of the new rep", ordered, key="reb_home",
+        format_func=lambda r: f"{labels.get(r, r)} ({r})" + (f" · {counted(home_picker_accounts[r], 'account')}" if home_picker_accounts[r] else ""),
+        help="The regions with the most accounts first; type to find one by name",
     )  # fmt: skip
 if scenario != "territories":
     # A distance from home: the new rep's territory takes only regions within it (a Denver rep's territory reached Los

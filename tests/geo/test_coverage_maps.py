@@ -233,4 +233,6 @@ def test_a_new_territory_s_distance_from_home_is_drawn_as_a_circle_with_a_legend
     html = fmap.get_root().render()
     assert "L.circle(" in html and '"radius": 400000.0' in html and '"dashArray": "8 6"' in html
     assert "Within 400 km of the new rep&#x27;s home" in fmap.legend_html  # (escaped, as every legend name)
+    # (its swatch a dashed circle, as drawn: a filled square read as another territory, the twelfth new user)
+    assert fmap.legend_html.count("legend-swatch-outline") == 1 and "border:2px dashed #333333" in fmap.legend_html
     assert "L.circle(" not in changed_regions_map(moves, old, new).get_root().render()

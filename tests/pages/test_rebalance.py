@@ -467,7 +467,16 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     app.button(key="reb_run").click().run()
     regions = len(app.session_state["reb_proposal"][0].labels)  # the regions being balanced at this level
     app.radio(key="reb_scenario").set_value("rep_joins").run()
-    assert "California (US-CA)" in app.selectbox(key="reb_home").options
+    options = app.selectbox(key="reb_home").options
+    assert any(re.fullmatch(r"California \(US-CA\) · [\d,]+ accounts", o) for o in options)
+    # The busiest first, with their accounts: typing "Dallas" offered Dallas, AL first (the twelfth new user)
+    counts = [int(re.search(r" · ([\d,]+) accounts?$", o).group(1).replace(",", "")) if " · " in o else 0
+              for o in options]  # fmt: skip
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0
+    app.radio(key="reb_level").set_value("county").run()
+    dallas = [o for o in app.selectbox(key="reb_home").options if o.startswith("Dallas, ")]
+    assert dallas[0].startswith("Dallas, TX (US-48113) · ") and len(dallas) > 1
+    app.radio(key="reb_level").set_value("state").run()
     app.radio(key="reb_scenario").set_value("territories").run()
     box = app.number_input(key="reb_k")
     assert box.max == min(60, regions)
