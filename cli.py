@@ -597,6 +597,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         balance_metrics,
         draft_name,
         far_from_home,
+        farthest_from_home,
         into_new_countries,
         judge_territories,
         largest_deviation,
@@ -777,6 +778,16 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     covering = {t.territory_id: [r.name for r in proposal.plan.reps if r.active and t.territory_id in r.territory_ids]
                 for t in proposal.plan.territories}  # fmt: skip
     territories["reps"] = territories["territory_id"].map(lambda t: "; ".join(covering.get(t, [])))
+    # How far each reaches from its reps' homes: the centre of its region farthest from the nearest one (to check a
+    # --within-km, or see a territory reaching across the map; the twelfth new user's suggestion)
+    reach = farthest_from_home(
+        proposal.plan, proposal.labels,
+        region_points([*proposal.labels.index, *(r.home_region for r in proposal.plan.reps if r.home_region)]),
+    ).set_index("territory_id")  # fmt: skip
+    territories["farthest_km"] = territories["territory_id"].map(reach["farthest_km"]).round(0)
+    territories["farthest_region"] = territories["territory_id"].map(
+        reach["farthest_region"].map(lambda r: region_label(r))
+    )
     for metric in report.deviation:  # (figures to the cent, deviations to a hundredth of a per cent)
         territories[metric] = territories[metric].astype(float).round(2)
         territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)

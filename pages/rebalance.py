@@ -60,6 +60,7 @@ from territory.rebalance import (
     describe_split_best,
     draft_name,
     far_from_home,
+    farthest_from_home,
     into_new_countries,
     judge_territories,
     largest_deviation,
@@ -1399,6 +1400,17 @@ if pending is not None and pending[0].plan.name == plan.name:
         columns.remove("share")
     if table.loc[table["locked"].ne("kept"), "parts"].fillna(1).le(1).all():
         columns.remove("parts")
+    if proposal.home_within_km is not None:
+        # (held to a distance of home: how far each reaches, to check it against the distance; the twelfth new
+        # user's suggestion)
+        from geo.editing import region_points as points_of
+
+        reach = farthest_from_home(proposal.plan, proposal.labels, points_of(
+            [*proposal.labels.index, *(r.home_region for r in proposal.plan.reps if r.home_region)]
+        )).set_index("territory_id")  # fmt: skip
+        table["farthest"] = table["territory_id"].map(reach["farthest_km"])
+        table["farthest_region"] = table["territory_id"].map(reach["farthest_region"].map(region_label))
+        columns.append("farthest")
     for m in proposal.report.deviation:
         if proposal.before is not None:
             was = proposal.before.set_index("territory_id")[f"{m}_deviation"]
@@ -1413,7 +1425,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     # + 4 more" was cut at 230 px with 260 px to spare.)
     long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
     width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
-                                         default=64), "share": 60, "regions": 72, "parts": 64}  # fmt: skip
+                                         default=64), "share": 60, "regions": 72, "parts": 64, "farthest": 76}  # fmt: skip
     # (with figures now and after, four or more metric columns: each 98 px, its header short, "Workload before"; the
     # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
     both = proposal.before is not None
@@ -1473,6 +1485,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                                                          "can carry, or 1× each with equal shares (a new rep's "
                                                          "territory held near home: what lies there)"),
                        "regions": st.column_config.NumberColumn("Regions", format="%d", width=width["regions"]),
+                       "farthest": st.column_config.NumberColumn(
+                           "Farthest", format="%d km", width=width["farthest"],
+                           help="Its region farthest from its reps' homes: how far that region's centre lies from "
+                                "the nearest of them (the CLI's farthest_km, with the region's name)"),
                        "parts": st.column_config.NumberColumn(
                            "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(

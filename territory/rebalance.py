@@ -1767,6 +1767,33 @@ US-06065 (1,310 km). Its regions' centres lie within 2,500 km of home, as asked:
     )
 
 
+def farthest_from_home(plan: Plan, labels: pd.Series, points: Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+    """Each territory's region whose point lies farthest from the nearest home of its active reps.
+
+    ``labels``: region → territory id (a proposal's); ``points``: region id → (latitude, longitude), for the regions
+    and the reps' homes. Returns ``territory_id``, ``farthest_region`` and ``farthest_km``: one row per territory of
+    ``plan`` that holds a region with a point and has an active rep whose home has one (a manager's check of "no
+    territory reaches beyond 400 km of its reps", the twelfth new user's suggestion).
+
+    Examples
+    --------
+    >>> plan = Plan("p", (Territory("W", "West"), Territory("E", "East")),
+    ...             (Rep("a", "Ann", territory_ids=("W",), home_region="h"),))
+    >>> points = {"h": (0.0, 0.0), "r1": (0.0, 1.0), "r2": (0.0, 2.0), "r3": (0.0, 3.0)}
+    >>> farthest_from_home(plan, pd.Series({"r1": "W", "r2": "W", "r3": "E"}), points).round(0).to_dict("records")
+    [{'territory_id': 'W', 'farthest_region': 'r2', 'farthest_km': 222.0}]
+    """
+    ids = [r for r in labels.index if r in points]
+    held = labels.reindex(ids)
+    rows = []
+    for t, km in _home_km(plan.reps, {x.territory_id for x in plan.territories}, ids, points).items():
+        mine = np.flatnonzero(held.eq(t).to_numpy())
+        if len(mine):
+            far = mine[int(np.argmax(km[mine]))]
+            rows.append({"territory_id": t, "farthest_region": ids[far], "farthest_km": float(km[far])})
+    return pd.DataFrame(rows, columns=["territory_id", "farthest_region", "farthest_km"])
+
+
 def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
                   home_points: Mapping[str, tuple[float, float]], region_label: Callable[[str], str] = str) -> list[dict]:  # fmt: skip
     """The territories a proposal makes (a new rep's) that lie mostly far from their rep's home, and what to say.

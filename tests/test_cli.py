@@ -1753,6 +1753,10 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     mine = [m["region_id"] for m in result["moves"] if m["to_territory_id"] == "ROCKIES"]
     points = region_points([*mine, "US-08031"])
     assert mine and great_circle_km([points[r] for r in mine], points["US-08031"]).max() <= 400
+    # (each territory's farthest region from its reps' nearest home, in the table: Rockies's within the 400 km)
+    rows = {t["territory_id"]: t for t in result["territories"]}
+    assert rows["ROCKIES"]["farthest_km"] == round(great_circle_km([points[r] for r in mine], points["US-08031"]).max())
+    assert 0 < rows["ROCKIES"]["farthest_km"] <= 400 and ", " in rows["ROCKIES"]["farthest_region"]
     share = {t["territory_id"]: t["share"] for t in result["territories"]}["ROCKIES"]
     assert 0 < share < 0.62  # (its rep's capacity alone: 0.62× an average territory; what lies near home: less)
     # Held to a distance above the warning's 500 km, far is beyond that distance (the manager's own): at 2,500 km

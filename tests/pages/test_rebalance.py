@@ -1742,6 +1742,15 @@ def test_rebalancing_within_a_distance_of_the_reps_homes(app, tmp_path):
                  and r.home_region in points]  # fmt: skip
         if homes:
             assert min(great_circle_km([points[region]], h)[0] for h in homes) <= 1000, (region, territory)
+    # How far each territory reaches from its reps' homes, in the table (Canada West: Manitoba, from Vancouver)
+    table = proposal_table(app).value.set_index("territory")
+    columns = json.loads(proposal_table(app).proto.columns)
+    assert columns["farthest"]["label"] == "Farthest" and columns["farthest"]["type_config"]["format"] == "%d km"
+    mine = proposal.labels.index[proposal.labels.eq("CAW")]
+    points = region_points([*mine, "CA-BC"])
+    assert table.loc["Canada West", "farthest"] == pytest.approx(
+        max(great_circle_km([points[r] for r in mine], points["CA-BC"])), abs=0.5
+    )
     app.button(key="reb_accept").click().run()
     assert (
         "; territories within 1,000 km of their reps' homes;"
