@@ -1249,7 +1249,11 @@ def propose(
             graph = _recounted(graph, start, recount)
         # Territories alone on their land mass are kept as they are (a new one is never alone: it has a home).
         separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
-        if one_way and recount is not None and len({_focus(territories[t]) for t in set(start.dropna())}) > 1:
+        if one_way and recount is not None and len({_focus(territories[t]) for t in set(start.dropna())}) <= 1:
+            # (asked for, and said when it cannot apply: the twelfth new user ticked it and heard nothing)
+            one_way_note = ("No territory gave regions one way: every territory takes the same accounts (no industry "
+                            "or tier focus sets one apart).")  # fmt: skip
+        elif one_way and recount is not None:
             # Territories with a focus may give regions to touching territories that take all their accounts. A new
             # territory and those of its focus stay out of it: it grows from them in the search.
             fixed = set(locked_territories) | set(separate)

@@ -1540,3 +1540,16 @@ def test_a_new_territory_moves_only_what_it_trades_with():
     assert "Stripe 2, Stripe 3 trade no region with North, so they stay as they are" in joins.description
     assert joins.labels.eq("NORTH").sum() > 1  # (carved from Stripes 0 and 1)
     whole(joins.plan, graph)
+
+
+def test_one_way_trades_asked_for_where_no_territory_has_a_focus_are_said_not_to_apply(setup):
+    # The twelfth new user ticked "One-way trades" on territories that all take the same accounts and heard nothing.
+    plan, graph, holders = setup
+    same = graph.metrics.set_axis(list(graph.region_ids))
+    proposal = propose(plan, graph, holders, one_way=True, recount=lambda labels: same, max_seconds=0.3,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    assert proposal.one_way == (
+        "No territory gave regions one way: every territory takes the same accounts (no industry or tier focus sets "
+        "one apart)."
+    )
+    assert propose(plan, graph, holders, max_seconds=0.3, rng=np.random.default_rng(0)).one_way == ""
