@@ -918,7 +918,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             if part
         )
         + f". {impact.team['accounts_moved']:,} of them change territory (the CLI's accounts_moved; its "
-        "accounts_changing is this figure). Their value: "
+        "accounts_changing is the headline figure). Their value: "
         + money(float(changing["value"].sum()) if len(changing) else 0.0),
     )  # fmt: skip
     many = report.searches > 1

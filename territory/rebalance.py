@@ -632,16 +632,17 @@ def _handed_beyond(start: pd.Series, gone: pd.Series, territories: Mapping[str, 
     >>> gone = pd.Series({"US-IL": True, "US-MN": True, "US-TX": False})
     >>> far = {"S": np.array([1100.0, 1400.0, 0.0]), "C": np.array([2800.0, 2300.0, 2500.0])}
     >>> print(_handed_beyond(start, gone, names, far, 400, str, True)[2:])  # doctest: +NORMALIZE_WHITESPACE
-    US-IL, US-MN lie over 400 km from the homes of the reps who could take them, so each goes to the touching
-    territory whose reps live nearest: US-IL to US South and US-MN to Canada West (the farthest, US-MN, 2,300 km
-    from its reps' homes); US-MN goes across a border to Canada West: no territory of its country reaches it
+    US-IL, US-MN lie over 400 km from the homes of the reps who take them: handed out from the borders inwards, each
+    goes to the touching territory whose reps live nearest: US-IL to US South and US-MN to Canada West (the farthest,
+    US-MN, 2,300 km from its reps' homes); US-MN goes across a border to Canada West: no territory of its country
+    free to take it reaches it
     """
     taken = start[gone].dropna()
     said = []
     if far is not None and len(taken):
         position = {r: i for i, r in enumerate(start.index)}
         away = pd.Series({r: far[t][position[r]] for r, t in taken.items() if t in far}, dtype=float)
-        beyond = away[away > km]
+        beyond = away[(away > km) & np.isfinite(away)]  # (a region with no point: not measured, not said)
         if len(beyond):
             each = taken[beyond.index].map(lambda t: territories[t].name)
             farthest = beyond.idxmax()
@@ -655,9 +656,9 @@ def _handed_beyond(start: pd.Series, gone: pd.Series, territories: Mapping[str, 
                     else f"all {len(beyond):,} of its regions" if len(beyond) == int(gone.sum())
                     else f"{len(beyond):,} of its {int(gone.sum()):,} regions")  # fmt: skip
             said.append(
-                f"{what} {verb(len(beyond), 'lies', 'lie')} over {km:,.0f} km from the homes of the reps who could "
-                f"take {verb(len(beyond), 'it', 'them')}, so {verb(len(beyond), 'it goes', 'each goes')} to the "
-                f"touching territory whose reps live nearest{whom}"
+                f"{what} {verb(len(beyond), 'lies', 'lie')} over {km:,.0f} km from the homes of the reps who take "
+                f"{verb(len(beyond), 'it', 'them')}: handed out from the borders inwards, "
+                f"{verb(len(beyond), 'it goes', 'each goes')} to the touching territory whose reps live nearest{whom}"
             )
     if keep_countries and len(taken):
         held = start[~gone].dropna()
@@ -665,11 +666,13 @@ def _handed_beyond(start: pd.Series, gone: pd.Series, territories: Mapping[str, 
         across = taken[[region_country(r) not in countries[t] for r, t in taken.items()]]
         if len(across):
             what = (", ".join(map(region_label, across.index)) if len(across) <= 3
+                    else f"all {len(across):,} of its regions" if len(across) == int(gone.sum())
                     else f"{len(across):,} of its regions")  # fmt: skip
             said.append(
                 f"{what} {verb(len(across), 'goes', 'go')} across a border to "
                 f"{and_list(sorted({territories[t].name for t in across}))}: no territory of "
-                f"{verb(len(across), 'its', 'their')} country reaches {verb(len(across), 'it', 'them')}"
+                f"{verb(len(across), 'its', 'their')} country free to take {verb(len(across), 'it', 'them')} "
+                f"reaches {verb(len(across), 'it', 'them')}"
             )
     return "".join("; " + s for s in said)
 
@@ -801,10 +804,10 @@ def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, pre
             return None
         return None if strict and countries[i] != countries[j] else t
 
-    for strict in (True, False) if keep_countries else (False,):
-        for choosy in [*prefer, None]:
-            if not pending:
-                break
+    # (the takers' accounts first, the country second: a territory that does not take the leaver's accounts is no
+    # better a taker for being of the region's country, a reviewer's case)
+    for choosy, strict in [(c, s) for c in [*prefer, None] for s in ((True, False) if keep_countries else (False,))]:
+        if pending:
             if home_km is None:
                 while pending:
                     before = len(pending)
@@ -816,16 +819,18 @@ def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, pre
                     if len(pending) == before:
                         break
                 continue
-            # (nearest first: a queue of (km from the taker's reps' homes, region, taker), offered as they touch)
+            # (nearest first: a queue of (km from the taker's reps' homes, regions of the taker it touches, region,
+            # taker), offered as they touch; at equal km -- none known, infinite -- the most touched first, as without)
             offers = [(i, j) for i in sorted(pending) for j in neighbours[i]]
             queue: list[tuple] = []
             while offers or queue:
                 for i, j in offers:
                     if (t := may_take(i, j, choosy, strict)) is not None:
                         km = home_km.get(t)
-                        heapq.heappush(queue, (float(km[i]) if km is not None else math.inf, i, t))
+                        touching = sum(out[k] == t for k in neighbours[i])
+                        heapq.heappush(queue, (float(km[i]) if km is not None else math.inf, -touching, i, t))
                 offers = []
-                _, i, t = heapq.heappop(queue) if queue else (None, None, None)
+                _, _, i, t = heapq.heappop(queue) if queue else (None, None, None, None)
                 if i is None or i not in pending:
                     continue
                 out[i] = t
@@ -1056,7 +1061,7 @@ def propose(
         # the twelfth new user's test); with the countries kept, across a border only where none of its country
         # reaches it.
         far = (_home_km(reps, set(territories) - {territory_id}, ids, region_points or {})
-               if home_within_km is not None else None)  # fmt: skip
+               if home_within_km is not None else None) or None  # (no home known: by touch, as without)  # fmt: skip
         start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
                                     closed=set(locked_territories), home_km=far,
                                     keep_countries=keep_countries)  # fmt: skip
@@ -1097,6 +1102,12 @@ def propose(
             raise ValueError(
                 f"{region_label(home_region)} is in {territories[current[home_region]].name}, which is locked: pick "
                 "a home region in a territory that may give regions, or unlock it"
+            )
+        if int(current.eq(current[home_region]).sum()) == 1:
+            # (the new territory would take it and leave that territory with nothing, unsaid: a reviewer's case)
+            raise ValueError(
+                f"{region_label(home_region)} is the only region of {territories[current[home_region]].name} here: a "
+                "new territory there would leave it empty; pick another home region"
             )
         new_id = new_territory_id(plan, name)
         start = current.copy()
@@ -1241,8 +1252,11 @@ def propose(
             graph, start = _without(graph, left_out), start.drop(list(left_out))
             gone_regions = int(current.eq(territory_id).sum()) if scenario == "rep_leaves" and territory_id else 0
             description += (
-                f"; {'all ' if len(left_out) == gone_regions else ''}{len(left_out)} of its regions touch no territory "
-                "free to take them and are left without one"
+                "; its only region touches no territory free to take it and is left without one"
+                if len(left_out) == gone_regions == 1
+                else f"; {'all ' if len(left_out) == gone_regions else ''}{len(left_out):,} of its "
+                f"regions {verb(len(left_out), 'touches', 'touch')} no territory free to take "
+                f"{verb(len(left_out), 'it', 'them')} and {verb(len(left_out), 'is', 'are')} left without one"
             )
         if scenario == "rep_leaves" and recount is not None:
             # The handed-out regions count what their new territories take (they may take more accounts).
@@ -1337,8 +1351,11 @@ def propose(
                 + f", so the reps who remain take {leaver.name}'s accounts as far as their capacity allows"
             )
         if scenario == "rep_joins" and asked & kept:
-            description += (f"; {territories[next(iter(asked))].name} can trade regions with no territory (none it "
-                            "touches takes the same accounts and may give), so it holds only its home region")  # fmt: skip
+            # (nothing moves: every territory is kept as it is; the borders that hem the new one in are said above)
+            kept |= set(start.dropna())
+            if not asked & set(hemmed_by_borders):
+                description += (f"; {territories[next(iter(asked))].name} can trade regions with no territory (none "
+                                "it touches takes the same accounts and may give), so it holds only its home region")  # fmt: skip
         if left_alone:
             with_them = and_list([territories[t].name for t in sorted(asked)])
             description += _kept_as_they_are([territories[t].name for t in left_alone],
@@ -1439,7 +1456,7 @@ def propose(
                          ", then the plan is rebalanced", ", then rebalanced",
                          ", and the territories are rebalanced"):  # fmt: skip
                 description = description.replace(then, "")
-            description += ("; nothing else moves" if left_alone
+            description += ("; nothing else moves" if left_alone or scenario == "rep_joins"
                             else "; no two of the territories left can trade regions, so nothing else moves")  # fmt: skip
             handed_out_only = True
         if scenario == "rep_leaves" and territory_id is not None and territory_id not in territories:
@@ -1503,8 +1520,8 @@ def propose(
         description += (
             "; the accounts placed in a state with no county go to the territory holding most of its "
             f"{graph.metrics.columns[0]}: "
-            + "; ".join(f"in {and_list(names)} to {heir_name} (were {was_names})"
-                        for (heir_name, was_names), names in claims_moved.items())
+            + and_list([f"in {and_list(names)} to {heir_name} (were {was_names})"
+                        for (heir_name, was_names), names in claims_moved.items()], shown=len(claims_moved))
         )  # fmt: skip
     if scenario != "territories":
         territories, renamed = _renamed_where_stale(territories, labels, current, unit_weight, region_label,

@@ -192,7 +192,7 @@ def test_a_claim_that_goes_to_another_territory_is_said(setup):
                        max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
     assert (
         "; the accounts placed in a state with no county go to the territory holding most of its a: in US-YY to "
-        "Stripe 2 (were Stripe 0); in US-ZZ to Stripe 1 (were Stripe 0)"
+        "Stripe 2 (were Stripe 0) and in US-ZZ to Stripe 1 (were Stripe 0)"
     ) in proposal.description
 
 
@@ -1359,25 +1359,26 @@ def test_a_rep_joins_within_a_distance_of_home(setup):
 
 
 def test_a_distance_from_home_for_a_territory_that_trades_with_none_and_one_with_no_account_near():
-    # A reviewer's case: the home's territory (Oregon alone, with a focus of its own) trades with no one, so the new
-    # territory is in no trading group: no size to set (it was a StopIteration). And a distance with no account
-    # within it is refused with what to do.
-    links = {"US-WA": ["US-OR", "US-ID"], "US-OR": ["US-WA", "US-ID"], "US-ID": ["US-WA", "US-OR", "US-MT"],
-             "US-MT": ["US-ID"]}  # fmt: skip
-    graph = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 2, 2]}, index=list(links)), links)
-    holders = {"US-WA": "W", "US-OR": "O", "US-ID": "E", "US-MT": "E"}
+    # A reviewer's case: the home's territory (Oregon and British Columbia, with a focus of its own) trades with no
+    # one, and with the countries kept the new territory in Oregon is cut from British Columbia: in no trading group,
+    # no size to set (it was a StopIteration). And a distance with no account within it is refused with what to do.
+    links = {"US-WA": ["US-OR", "US-ID"], "US-OR": ["US-WA", "US-ID", "CA-BC"], "US-ID": ["US-WA", "US-OR", "US-MT"],
+             "US-MT": ["US-ID"], "CA-BC": ["US-OR"]}  # fmt: skip
+    graph = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 2, 2, 1]}, index=list(links)), links)
+    holders = {"US-WA": "W", "US-OR": "O", "US-ID": "E", "US-MT": "E", "CA-BC": "O"}
     plan = plan_from_dict({"name": "p", "territories": [
         {"territory_id": t, "name": t, "region_ids": sorted(r for r, x in holders.items() if x == t),
          **({"industries": ["Health"]} if t == "O" else {})} for t in "WOE"],
         "reps": [{"rep_id": f"R{t}", "territory_ids": [t]} for t in "WOE"]})  # fmt: skip
-    points = {"US-WA": (47.4, -120.5), "US-OR": (44, -120.5), "US-ID": (44.4, -114.6), "US-MT": (47, -109.6)}
+    points = {"US-WA": (47.4, -120.5), "US-OR": (44, -120.5), "US-ID": (44.4, -114.6), "US-MT": (47, -109.6),
+              "CA-BC": (53.7, -127.6)}  # fmt: skip
     joins = {"scenario": "rep_joins", "new_name": "North", "region_points": points, "max_seconds": 0.3}
-    proposal = propose(plan, graph, holders, home_region="US-OR", home_within_km=800, **joins)
+    proposal = propose(plan, graph, holders, home_region="US-OR", home_within_km=800, keep_countries=True, **joins)
     assert proposal.labels["US-OR"] == "NORTH" and "takes only regions within" not in proposal.description
     # (and nothing else moves: W and E trade nothing with North)
-    assert "North can trade regions with no territory" in proposal.description
+    assert "North, O touch no territory they may trade with inside their countries" in proposal.description
     assert proposal.labels.drop("US-OR").to_dict() == {r: t for r, t in holders.items() if r != "US-OR"}
-    empty = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 0, 2]}, index=list(links)), links)
+    empty = RegionGraph.from_adjacency(pd.DataFrame({"a": [5.0, 3, 0, 2, 1]}, index=list(links)), links)
     with pytest.raises(ValueError, match=r"no account lies within 100 km of US-ID in the regions North could take: "
                                          r"give a larger distance from home, or another home region"):  # fmt: skip
         propose(plan, empty, holders, home_region="US-ID", home_within_km=100, **joins)
@@ -1467,15 +1468,24 @@ def test_a_territory_that_goes_hands_each_region_to_the_territory_whose_reps_liv
                          < great_circle_km([points[r]], points[rid(3, 6)])[0] else "T2" for r in middle}  # fmt: skip
     if km == 1:  # (nothing within 1 km: the search moves nothing, and the hand-out is what it proposes)
         assert near.labels[middle].to_dict() == nearer
-        assert "all 18 of its regions lie over 1 km from the homes of the reps who could take them, so each goes to " \
-               "the touching territory whose reps live nearest: " in near.description  # fmt: skip
+        assert ("all 18 of its regions lie over 1 km from the homes of the reps who take them: handed out from the "
+                "borders inwards, each goes to the touching territory whose reps live nearest: ") in near.description  # fmt: skip
         assert re.search(r"the farthest, US-\d+, [\d,]+ km from its reps' homes\)", near.description)
     else:  # (all within 5,000 km: the hand-out by distance, then a rebalance)
         assert "lie over" not in near.description
+    assert near.start[middle].to_dict() == nearer  # (the hand-out, before the search)
     assert set(nearer.values()) == {"T0", "T2"}
-    assert by_touch.labels[[rid(y, 3) for y in range(H)]].eq("T0").all()  # (touching most, or after the search)
-    assert not near.labels[[rid(y, 3) for y in range(H)]].eq("T0").all() or km == 5000
+    assert by_touch.start[[rid(y, 3) for y in range(H)]].eq("T0").all()  # (touching most)
     whole(near.plan, graph)
+    # A region with no point is near no home and not measured: handed out by touch, and not said to lie beyond.
+    unplaced = {r: p for r, p in points.items() if r != rid(2, 4)}
+    blind = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", region_points=unplaced,
+                    home_within_km=km, max_seconds=0.3, rng=np.random.default_rng(0))  # fmt: skip
+    assert "inf km" not in blind.description and "US-10204" not in blind.description
+    # No point known at all: by touch, as without a distance.
+    for none_known in ({}, None):
+        assert propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", region_points=none_known,
+                       home_within_km=km, max_seconds=0.3, rng=np.random.default_rng(0)).start.equals(by_touch.start)  # fmt: skip
 
 
 def test_a_territory_that_goes_hands_its_regions_across_a_border_only_where_none_of_their_country_can():
@@ -1501,9 +1511,8 @@ def test_a_territory_that_goes_hands_its_regions_across_a_border_only_where_none
     across = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", keep_countries=True,
                      locked_territories=["T0"], max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
     assert across.labels[middle].eq("T2").all()
-    assert "18 of its regions go across a border to Stripe 2: no territory of their country reaches them" in (
-        across.description
-    )
+    assert ("all 18 of its regions go across a border to Stripe 2: no territory of their country free to take them "
+            "reaches them") in across.description  # fmt: skip
     whole(kept.plan, graph)
     whole(across.plan, graph)
 
@@ -1553,3 +1562,49 @@ def test_one_way_trades_asked_for_where_no_territory_has_a_focus_are_said_not_to
         "one apart)."
     )
     assert propose(plan, graph, holders, max_seconds=0.3, rng=np.random.default_rng(0)).one_way == ""
+
+
+def test_a_territory_that_goes_hands_its_regions_to_takers_of_its_accounts_before_those_of_its_country():
+    # A reviewer's case: with the countries kept, US Fintech's regions went to US SaaS (of their country, but taking
+    # none of their fintech accounts) rather than across the border to Canada Fintech: the accounts come first.
+    def region_id(y: int, x: int) -> str:
+        return f"CA-{10000 + 100 * y + x:05d}" if x >= 6 else rid(y, x)
+
+    plan, graph, holders, _ = _three_stripes(region_id, [region_id(0, 0), region_id(2, 4), region_id(3, 7)])
+    data = plan.to_dict()
+    for territory, industry in zip(data["territories"], ("saas", "fintech", "fintech"), strict=True):
+        territory["industries"] = [industry]
+    plan = plan_from_dict(data)
+    middle = [r for r, t in holders.items() if t == "T1"]
+    for keep in (False, True):
+        proposal = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R1", keep_countries=keep,
+                           max_seconds=0.3, rng=np.random.default_rng(0))  # fmt: skip
+        assert proposal.start[middle].eq("T2").all(), keep
+    assert ("all 18 of its regions go across a border to Stripe 2: no territory of their country free to take them "
+            "reaches them") in proposal.description  # fmt: skip
+
+
+def test_a_new_territory_cannot_start_at_a_territorys_only_region_nor_say_twice_why_it_cannot_grow():
+    # A reviewer's cases: a new rep at home in a one-region territory emptied it, unsaid; hemmed in by a border, the
+    # new territory was said to stay as it is, then that it could trade with no territory for another reason.
+    def region_id(y: int, x: int) -> str:
+        return f"CA-{10000 + 100 * y + x:05d}" if (y, x) == (1, 1) else rid(y, x)
+
+    links = {region_id(y, x): [region_id(y + dy, x + dx) for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                               if 0 <= x + dx < 4 and 0 <= y + dy < 3] for y in range(3) for x in range(4)}  # fmt: skip
+    graph = RegionGraph.from_adjacency(pd.DataFrame(np.ones((12, 2)), index=list(links), columns=["a", "b"]), links)
+    holders = {r: "T0" if int(r[-1]) < 2 else "T1" for r in links}
+    holders[region_id(2, 3)] = "T2"
+    plan = plan_from_dict({"name": "g", "territories": [
+        {"territory_id": t, "name": n, "region_ids": sorted(r for r, h in holders.items() if h == t)}
+        for t, n in (("T0", "West"), ("T1", "East"), ("T2", "Corner"))],
+        "reps": [{"rep_id": f"R{i}", "name": f"Rep {i}", "territory_ids": [f"T{i}"]} for i in range(3)]})  # fmt: skip
+    joins = {"scenario": "rep_joins", "new_name": "Enclave", "max_seconds": 0.3, "rng": np.random.default_rng(0)}
+    with pytest.raises(ValueError, match=r"US-10203 is the only region of Corner here: a new territory there would "
+                                         r"leave it empty; pick another home region"):  # fmt: skip
+        propose(plan, graph, holders, home_region=region_id(2, 3), **joins)
+    hemmed = propose(plan, graph, holders, home_region=region_id(1, 1), keep_countries=True, **joins)
+    assert "Enclave touches no territory it may trade with inside its countries" in hemmed.description
+    assert "can trade regions with no territory" not in hemmed.description
+    assert hemmed.description.endswith("nothing else moves")
+    assert hemmed.report.territories["locked"].astype(bool).all()  # (no territory rebalanced: every one kept)
