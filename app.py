@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.assets import use_local_assets
+from geo.assets import missing_assets, use_local_assets
 from pages.shared import (
     drop_questions_left_behind,
     init_state,
@@ -26,6 +26,15 @@ FAVICON = (
 
 st.set_page_config(page_title="Territory planner", page_icon=FAVICON, layout="wide")
 use_local_assets()
+# Served by the app itself (no CDN): started without `make run`, they were not there, and every map was a blank
+# frame with no word why (the thirteenth new user)
+if missing := missing_assets():
+    st.error(
+        f"The maps' scripts are missing ({', '.join(missing[:2])}{' and more' if len(missing) > 2 else ''} in "
+        "static/vendor/), so the maps stay blank: run `make run`, which copies them there, or "
+        "`bash scripts/vendor_assets.sh`, then reload this page.",
+        icon=":material/map:",
+    )
 # Streamlit's wide layout keeps 80 px either side of the page: at a 1280 px window the column was 818 px, and the
 # roster's specialties and the versions' messages were cut (a new user's test). 32 px either side gives 916 px (1,076
 # at 1440). Narrow windows keep Streamlit's own padding. (Style only: Streamlit puts it where it takes no room.)

@@ -249,7 +249,9 @@ if scenario == "rep_leaves":
                                 help="A rep: their accounts go to the other reps of their territory, which gives "
                                      "regions to touching territories that take the same accounts if its smaller "
                                      "team cannot carry them (sized by capacity); a territory whose only rep leaves "
-                                     "goes to its neighbours. All of a territory: it goes, with its reps.")  # fmt: skip
+                                     "goes to its neighbours. All of a territory: it goes, with its reps. To keep "
+                                     "a territory for a replacement, set the rep inactive on the Reps page instead: "
+                                     "it stays, its accounts waiting for the new rep.")  # fmt: skip
     if leaving.startswith("territory:"):
         options["territory_id"] = leaving.split(":", 1)[1]
     else:
@@ -342,6 +344,9 @@ if scenario == "rep_joins":
         "Home region of the new rep", ordered, key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})" + (f" · {counted(home_picker_accounts[r], 'account')}" if home_picker_accounts[r] else ""),
         help="The regions with the most accounts first; type to find one by name",
+        # (matches in this order: the fuzzy filter sorts by its own score, and Enter after "Dallas" took Dallas, AL,
+        # listed before Dallas, TX with its 46 accounts, the thirteenth new user)
+        filter_mode="contains",
     )  # fmt: skip
 if scenario != "territories":
     # A distance from home: the new rep's territory takes only regions within it (a Denver rep's territory reached Los
@@ -356,7 +361,10 @@ if scenario != "territories":
         "Where they hold less than the new rep's share, the territory is sized to what they hold and the other "
         "territories share the rest. Empty: any region the balance asks for." if joining
         else "No territory takes a region whose centre lies farther than this from all of its reps' homes; it keeps "
-        "the regions it holds. A territory whose reps have no home region takes any. Empty: any region the balance "
+        "the regions it holds. A territory whose reps have no home region takes any. Distances are from the centre "
+        "of each rep's home region: a state's centre when the home is a state (a county as home on the Reps page "
+        "measures closer). A territory that goes hands its regions out whatever the distance, each to the "
+        "touching territory whose reps live nearest, and says which lie beyond it. Empty: any region the balance "
         "asks for.",
     )  # fmt: skip
 region_names = level_labels(level)
@@ -1506,6 +1514,15 @@ if pending is not None and pending[0].plan.name == plan.name:
                            "size moves them)")
                           for m in proposal.report.deviation}},
     )  # fmt: skip
+    # A territory that goes has no row (it has no share after): what it holds now, said under the table, since every
+    # row's "now" is then under its share (the thirteenth new user could not see where the excess sat)
+    gone_rows = impact.territories[~impact.territories["territory_id"].isin(proposed_names)]
+    for row in gone_rows.itertuples(index=False):
+        st.caption(
+            f"{plain(row.name)} goes, so it has no row: now it holds {counted(int(row.accounts_before), 'account')}, "
+            f"{row.workload_before:,.0f} of workload and {money(row.value_before)} of value, which the territories "
+            "that take its regions carry after."
+        )
     if len(moves_table):
         from streamlit_folium import st_folium
 

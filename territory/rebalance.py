@@ -947,7 +947,9 @@ def propose(
     region_points : mapping, optional
         Unit → (latitude, longitude) of a point inside it. A plan from scratch that leaves a territory without a
         rep moves reps by their distance in km to its work (:func:`_staff`); without points, by steps from region
-        to region (a province counts as one step, like a county).
+        to region (a province counts as one step, like a county). A territory that goes hands each of its regions
+        to the touching territory whose reps live nearest (:func:`_give_to_neighbours`); without points, to the one
+        it touches most.
     keep_countries : bool, default False
         Trade a region only with territories that hold a touching region of its country (:func:`_within_countries`):
         Idaho stays out of a territory of Canadian provinces, which may then stay under its share. A territory that
@@ -959,9 +961,8 @@ def propose(
         less than the new rep's share, the territory is sized to what they hold (:func:`_sized_to_reach`) and
         the others share the rest. ``rebalance`` and ``rep_leaves``: every territory whose active reps have a home
         with a point takes no region whose point lies farther than this from all of their homes; it keeps the
-        regions it holds (:func:`_near_reps`); a territory that goes hands each of its regions to the touching
-        territory whose reps live nearest, and the description names those beyond the distance of every taker.
-        None: any region the search finds. Not for a plan from scratch.
+        regions it holds (:func:`_near_reps`); the description names the regions of a territory that goes that lie
+        beyond the distance from their takers' reps. None: any region the search finds. Not for a plan from scratch.
     by_capacity : bool, default True
         Size each territory by its reps' capacity (:func:`capacity_weights`): a territory whose reps can take
         twice the accounts gets twice the load. Off: every territory gets the same share (then a territory with
@@ -1056,12 +1057,11 @@ def propose(
             )  # fmt: skip
             for r in plan.reps
         )
-        # With a distance from home, each region goes to the touching territory whose reps live nearest (Canada
-        # West took 276 of US Central's counties 2,600 km from Vancouver when the reps of US South lived nearer:
-        # the twelfth new user's test); with the countries kept, across a border only where none of its country
-        # reaches it.
-        far = (_home_km(reps, set(territories) - {territory_id}, ids, region_points or {})
-               if home_within_km is not None else None) or None  # (no home known: by touch, as without)  # fmt: skip
+        # Where the reps' homes are known, each region goes to the touching territory whose reps live nearest
+        # (Canada West took 276 of US Central's counties, 3,000 km from Vancouver, when the reps of US South lived
+        # nearer: the twelfth new user's test; and the search then balanced better from there, 1 of 5 territories
+        # within against none); with the countries kept, across a border only where none of its country reaches it.
+        far = _home_km(reps, set(territories) - {territory_id}, ids, region_points or {}) or None  # (none: by touch)
         start = _give_to_neighbours(current, territory_id, graph, prefer=_takers(territories, territory_id),
                                     closed=set(locked_territories), home_km=far,
                                     keep_countries=keep_countries)  # fmt: skip
@@ -1077,7 +1077,8 @@ def propose(
             if leaver is not None
             else f"{gone.name} goes"
         ) + _handed_to(start[current == territory_id], territories)
-        description += _handed_beyond(start, current == territory_id, territories, far, home_within_km, region_label,
+        description += _handed_beyond(start, current == territory_id, territories,
+                                      far if home_within_km is not None else None, home_within_km, region_label,
                                       keep_countries)  # fmt: skip
         idle = [n for n in _set_inactive(reps, plan.reps) if leaver is None or n != leaver.name]
         if idle:

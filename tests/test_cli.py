@@ -586,13 +586,14 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
         code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                                  "--scenario", "rep_leaves", "--rep", who, "--seconds", "0.5", capsys=capsys)  # fmt: skip
         assert code == 0 and json.loads(out)["description"].startswith("Tom Becker leaves"), err
-    # Luke Anderson is US Central's only rep: it goes, to its neighbours.
+    # Luke Anderson is US Central's only rep: it goes, to its neighbours, each state to the one whose reps live
+    # nearest (US South's in Texas, Georgia and Florida; Canada West's in British Columbia)
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "rep_leaves", "--rep", "R10", "--seconds", "1", capsys=capsys)  # fmt: skip
     summary = json.loads(out)
     assert summary["description"].startswith(
         "Luke Anderson leaves (set inactive) and was the only rep of US Central, so it goes: its regions and accounts "
-        "are shared among its neighbours ("
+        "go to US South first, then the plan is rebalanced"
     )
     # Mei Tanaka is Canada West's only rep: every province goes to US West first (it said "shared among its
     # neighbours" there too)

@@ -191,3 +191,29 @@ def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_ur
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"rebalance_legend_{width}.png"))
     assert page.errors == []
+
+
+def test_typing_a_county_name_offers_the_busiest_of_that_name_first(page, app_url):
+    # The thirteenth new user typed "Dallas" in the new rep's home picker and pressed Enter: the fuzzy filter put
+    # Dallas, AL first (its own score, not the list's order) and the new territory grew from Alabama. The list is
+    # the busiest first, and typing keeps that order.
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("A new rep joins (a new territory)", exact=True).click()
+    wait_for_rerun(page, timeout=60_000)
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Home region of the new rep")
+    picker.locator("input").click()
+    picker.locator("input").fill("Dallas")
+    options = page.locator('[role="option"]')
+    options.first.wait_for(timeout=10_000)
+    shown = options.all_inner_texts()
+    assert shown[0].startswith("Dallas, TX (US-48113) · ") and any(o.startswith("Dallas, AL") for o in shown), shown
+    picker.locator("input").press("Enter")
+    wait_for_rerun(page, timeout=60_000)
+    # (the picked option shows in the box: as its text, or as its input's value)
+    shown = picker.evaluate("e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
+    assert "Dallas, TX (US-48113)" in shown, shown
+    assert page.errors == []

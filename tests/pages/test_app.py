@@ -889,3 +889,18 @@ def test_a_crm_s_industries_are_read_as_the_plan_names_them(app):
     shown = next(d.value for d in app.dataframe if "account_id" in d.value.columns).set_index("account_id")
     assert shown.loc["A1", "industry"] == "fintech" and shown.loc["A3", "industry"] == "healthcare"
     assert shown.loc["A1", "territory"] == "North America East", shown[["industry", "territory"]]
+
+
+def test_missing_map_scripts_are_said_with_what_to_run(app, tmp_path, monkeypatch):
+    # Started without `make run`, static/vendor/ was empty and every map a blank frame, unsaid (the thirteenth new
+    # user). Now said at the top of every page, with the command that copies them.
+    import geo.assets
+
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    fresh.run()
+    assert not [e for e in fresh.error if "maps' scripts are missing" in e.value]
+    monkeypatch.setattr(geo.assets, "VENDOR_DIR", tmp_path)
+    app.run()
+    (said,) = [e.value for e in app.error if "maps' scripts are missing" in e.value]
+    assert "static/vendor/" in said and "make run" in said and "scripts/vendor_assets.sh" in said
+    assert not app.exception

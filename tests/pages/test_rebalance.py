@@ -179,6 +179,13 @@ def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
     # (kept, each judged on the tolerance itself, as the headline counts them: none within)
     assert table["locked"].eq("kept").all() and table["within"].eq("no").all()
     assert any("No territory could be rebalanced" in m.value for m in app.markdown)
+    # US West has no row: what it holds now is said under the table (every row's "now" read under its share, and
+    # where the excess sat was not said: the thirteenth new user)
+    assert "US West" not in table.index
+    impact = app.session_state["reb_proposal"][2]
+    held = impact.territories.set_index("territory_id").loc["USW", "accounts_before"]
+    (said,) = [c.value for c in app.caption if c.value.startswith("US West goes, so it has no row")]
+    assert held > 0 and said.startswith(f"US West goes, so it has no row: now it holds {int(held):,} accounts, ")
     # Only Canada West took regions of US West: the note says so of it alone (it said so of all four).
     assert any(i.value.startswith("Canada West, North America East, US Central, US South: no touching territory")
                and "kept as they are (Canada West after taking regions of the territory that goes)" in i.value
