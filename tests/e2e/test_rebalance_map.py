@@ -77,15 +77,20 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     table.screenshot(path=str(ARTIFACTS / "rebalance_table_1280.png"))
 
 
-def _territories_drawn_anew_on_counties(page, app_url) -> None:
-    """The Rebalance page, at county level, with "Another number of territories" picked."""
+def _scenario_on_counties(page, app_url, scenario: str) -> None:
+    """The Rebalance page, at county level, with ``scenario`` (its radio label) picked."""
     page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
     page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
     page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
     wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("Another number of territories", exact=True).click()
+    page.get_by_text(scenario, exact=True).click()
     wait_for_rerun(page, timeout=60_000)
+
+
+def _territories_drawn_anew_on_counties(page, app_url) -> None:
+    """The Rebalance page, at county level, with "Another number of territories" picked."""
+    _scenario_on_counties(page, app_url, "Another number of territories")
 
 
 def test_a_long_search_can_be_stopped(page, app_url):
@@ -197,13 +202,7 @@ def test_typing_a_county_name_offers_the_busiest_of_that_name_first(page, app_ur
     # The thirteenth new user typed "Dallas" in the new rep's home picker and pressed Enter: the fuzzy filter put
     # Dallas, AL first (its own score, not the list's order) and the new territory grew from Alabama. The list is
     # the busiest first, and typing keeps that order.
-    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("A new rep joins (a new territory)", exact=True).click()
-    wait_for_rerun(page, timeout=60_000)
+    _scenario_on_counties(page, app_url, "A new rep joins (a new territory)")
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Home region of the new rep")
     picker.locator("input").click()
     picker.locator("input").fill("Dallas")
