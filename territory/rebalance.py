@@ -2077,15 +2077,108 @@ def one_way_trades(
                     if score < now - 1e-12:
                         candidates.append((score, units[i], i, t, u))
         best = next((c for c in sorted(candidates) if keeps_pieces(c[3], c[2])), None)
-        if best is None:
-            break
-        _, _, i, t, u = best
-        holder[i] = u
-        members[t].discard(i)
-        members[u].add(i)
-        totals[order[t]] -= table[t][i]
-        totals[order[u]] += table[u][i]
+        if best is not None:
+            _, _, i, t, u = best
+            path = [i]
+        else:
+            # No one region helps: where the giver touches its takers only through regions that hold none of its
+            # accounts (US Central's counties against Manitoba and Tennessee, at county level), those move with the
+            # first region behind them that does, as one move (the thirteenth new user found one-way trades gave
+            # nothing at county level).
+            found = _best_path(
+                givers,
+                takers,
+                members,
+                holder,
+                graph.neighbours,
+                table,
+                pinned,
+                units,
+                totals,
+                order,
+                weight,
+                tolerance,
+                imbalance,
+                now,
+                keeps_pieces,
+            )
+            if found is None:
+                break
+            path, t, u = found
+        for i in path:
+            holder[i] = u
+            members[t].discard(i)
+            members[u].add(i)
+            totals[order[t]] -= table[t][i]
+            totals[order[u]] += table[u][i]
     return pd.Series(holder, index=labels.index, dtype=object)
+
+
+def _best_path(givers, takers, members, holder, neighbours, table, pinned, units, totals, order, weight, tolerance,
+               imbalance, now, keeps_pieces, longest: int = 40, tried: int = 12):  # fmt: skip
+    """The one-way move of a path that lowers the imbalance most: (regions, giver, taker), or None.
+
+    For each giver and taker, the regions of the giver are searched outwards from those touching the taker, through
+    regions holding nothing the giver counts (none pinned), to the first ``tried`` that hold some (at most ``longest``
+    regions away): each such region with the empty ones between it and the taker is a candidate, under the rules of
+    a single move (:func:`one_way_trades`); the giver stays in as many pieces, region by region from the taker in.
+    """
+    from collections import deque
+
+    best = None
+    for t in sorted(givers):
+        for u in sorted(takers[t]):
+            edge = [
+                i for i in sorted(members[t]) if units[i] not in pinned and any(holder[j] == u for j in neighbours[i])
+            ]
+            parent = dict.fromkeys(edge)
+            depth = dict.fromkeys(edge, 1)
+            queue, ends = deque(edge), []
+            while queue and len(ends) < tried:
+                i = queue.popleft()
+                if table[t][i].any():
+                    ends.append(i)
+                    continue
+                if depth[i] >= longest:
+                    continue
+                for j in neighbours[i]:
+                    if holder[j] == t and j not in parent and units[j] not in pinned:
+                        parent[j], depth[j] = i, depth[i] + 1
+                        queue.append(j)
+            for end in ends:
+                path, k = [], end
+                while k is not None:
+                    path.append(k)
+                    k = parent[k]
+                path.reverse()  # (from the taker inwards)
+                trial = totals.copy()
+                for i in path:
+                    trial[order[t]] -= table[t][i]
+                    trial[order[u]] += table[u][i]
+                share = np.maximum(trial.sum(axis=0) / weight.sum(), 1e-12)
+                giver_after = trial[order[t]] / (weight[order[t]] * share) - 1.0
+                if (giver_after < -tolerance).any():
+                    continue
+                if (trial[order[u]] / (weight[order[u]] * share) - 1.0 > np.maximum(tolerance, giver_after)).any():
+                    continue
+                score = imbalance(trial)
+                if score >= now - 1e-12 or (best is not None and score >= best[0]):
+                    continue
+                # (whole as it goes: each region leaves the giver in no more pieces, the ones before it gone)
+                moved, whole = [], True
+                for i in path:
+                    if not keeps_pieces(t, i):
+                        whole = False
+                        break
+                    holder[i] = u
+                    members[t].discard(i)
+                    moved.append(i)
+                for i in moved:
+                    holder[i] = t
+                    members[t].add(i)
+                if whole:
+                    best = (score, path, t, u)
+    return None if best is None else best[1:]
 
 
 def _without(graph: RegionGraph, region_ids) -> RegionGraph:

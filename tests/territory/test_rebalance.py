@@ -1608,3 +1608,25 @@ def test_a_new_territory_cannot_start_at_a_territorys_only_region_nor_say_twice_
     assert "can trade regions with no territory" not in hemmed.description
     assert hemmed.description.endswith("nothing else moves")
     assert hemmed.report.territories["locked"].astype(bool).all()  # (no territory rebalanced: every one kept)
+
+
+def test_one_way_trades_reach_through_regions_that_hold_none_of_the_givers_accounts():
+    # The thirteenth new user: at county level US Central touched the territories that may take its regions only
+    # through counties with no account, and no single move lowered the imbalance: nothing was given. The empty
+    # regions now go with the first region behind them that holds some, as one move, the giver kept whole.
+    from territory.model import Territory
+    from territory.rebalance import one_way_trades
+
+    # a row: W W | F F F F F (F's first three empty of its accounts, then 2 and 4)
+    ids = [f"r{i}" for i in range(7)]
+    metrics = pd.DataFrame({"w": [1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 4.0]}, index=ids)
+    graph = RegionGraph.from_adjacency(metrics, {ids[i]: [ids[i + 1]] for i in range(6)})
+    start = pd.Series(["W", "W", "F", "F", "F", "F", "F"], index=ids)
+    territories = {"F": Territory("F", "Focused", (), industries=("saas",)), "W": Territory("W", "Wide", ())}
+    counted = {"F": metrics, "W": metrics}
+    moved = one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]))
+    # (F held 6 of 8 against a share of 4: r2, r3, r4 and r5 go, and both end at 4; F stays whole)
+    assert moved.tolist() == ["W", "W", "W", "W", "W", "W", "F"]
+    # (no path while an empty region on the way is pinned: F stays as it is)
+    kept = one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]), pinned=["r3"])
+    assert kept.tolist() == start.tolist()
