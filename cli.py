@@ -799,6 +799,11 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # (the report's own `within` was True for "best possible" and "near group mean" too: a new user read within=True
     # beside +55% while the page said "0 of 4 within". `judged` says it, first; `within_by` why it is let in.)
     territories = territories.drop(columns=["within"])
+    # `kept`: not rebalanced, for any reason (locked, alone on its land mass, no touching territory taking the same
+    # accounts), as the page's "Kept"; `locked`: locked with --locked (the thirteenth new user read four territories
+    # "locked" that it never locked)
+    territories["kept"] = territories["locked"].astype(bool)
+    territories["locked"] = territories["territory_id"].isin(args.locked or [])
     first = ["territory_id", "name", "judged", "reps"]
     territories = territories[first + [c for c in territories.columns if c not in first]]
     if args.save_plan is not None:

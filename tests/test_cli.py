@@ -574,7 +574,7 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
         "who remain take Tom Becker's accounts as far as their capacity allows; Canada West, US West trade no region "
         "with US South, so they stay as they are; nothing else moves"
     )
-    assert summary["regions_moved"] == 0 and all(t["locked"] for t in summary["territories"])
+    assert summary["regions_moved"] == 0 and all(t["kept"] for t in summary["territories"])
     # No account changes territory, and Tom Becker's change rep: accounts_changing counts them, as the page's
     # "Accounts changing" (243 there beside accounts_moved 189 here, without a word, the twelfth new user)
     assert summary["accounts_moved"] == 0
@@ -1275,6 +1275,9 @@ def test_a_proposal_s_figures_are_the_accounts_own(capsys):
                              "--jobs", "1", "--locked", "NAE", "EUW", "USC", capsys=capsys)  # fmt: skip
     assert code == 0, err
     proposal = {t["territory_id"]: t for t in json.loads(out)["territories"]}
+    # (locked: those given to --locked; kept: not rebalanced for any reason, Canada West and US West trading)
+    assert {t for t, row in proposal.items() if row["locked"]} == {"NAE", "EUW", "USC"}
+    assert {t for t, row in proposal.items() if row["kept"]} == {"NAE", "EUW", "USC", "USS"}
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              capsys=capsys)  # fmt: skip
     balance = {t["territory_id"]: t for t in json.loads(out)["territories"]}
@@ -1686,7 +1689,7 @@ def test_rebalance_keep_countries_sends_no_region_across_a_border(capsys):
                              "--scenario", "rep_leaves", "--rep", "R08", "--keep-countries", "--jobs", "1",
                              capsys=capsys)  # fmt: skip
     summary = json.loads(out)
-    assert summary["regions_moved"] == 0 and all(t["locked"] for t in summary["territories"])
+    assert summary["regions_moved"] == 0 and all(t["kept"] for t in summary["territories"])
     assert "rebalanced" not in summary["description"] and "so nothing else moves" in summary["description"]
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                            "--scenario", "territories", "--territories", "4", "--keep-countries", capsys=capsys)  # fmt: skip
