@@ -1103,7 +1103,8 @@ if pending is not None and pending[0].plan.name == plan.name:
                 + ": territories that trade only among themselves share what their regions hold (less what a "
                 "region bigger than a share, or hemmed in, keeps its territory over). "
                 + "; ".join(said)
-                + ", against their shares. One within its tolerance of that, or between that and its share, reads "
+                + " (against the team's mean times each one's size). One within its tolerance of that, or between "
+                "that and its share, reads "
                 "'near group mean' in the table: a better plan might bring it closer."
             )  # fmt: skip
     if proposal.left_out:

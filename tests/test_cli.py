@@ -682,8 +682,12 @@ def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
     assert code == 0, err
     summary = json.loads(out)
     assert moved[0] not in {m["region_id"] for m in summary["moves"]}
-    # judged on each metric's own tolerance: value is allowed 20% here
-    assert summary["deviation"]["value"] <= 0.20 and summary["within_tolerance"]["value"] is True
+    # judged on each metric's own tolerance: value is allowed 20% here (the deviations are against the whole
+    # team's mean; the rebalanced ones, judged against their group's, are all let in)
+    assert summary["within_tolerance"]["value"] is True
+    rebalanced = [t for t in summary["territories"] if not t["kept"]]
+    assert rebalanced and all(t["judged"] != "no" for t in rebalanced)
+    assert summary["deviation"]["value"] == pytest.approx(max(abs(t["value_deviation"]) for t in rebalanced), abs=1e-4)
     # what it was given, and every territory judged as the page judges it (kept ones on the tolerance itself)
     assert summary["tolerance"] == {"workload": 0.05, "value": 0.2} and summary["locked_regions"] == [moved[0]]
     judged = [t["judged"] for t in summary["territories"]]

@@ -698,8 +698,11 @@ def test_focused_territories_may_give_regions_one_way(app):
     table = proposal_table(app).value.set_index("territory")
     before, after = table.loc["US Central", "workload_before"], table.loc["US Central", "workload_deviation"]
     assert before > 0.3 and 0 < after < before
-    # The takers level with the giver, none is loaded past it.
-    assert (table.loc[["Canada West", "US South", "US West"], "workload_deviation"] <= after).all()
+    # The takers level with the giver: they trade among themselves afterwards, and what they hold on average (their
+    # group's mean, against the team's as every figure) is not loaded past it.
+    report = app.session_state["reb_proposal"][0].report
+    centre = {report.centres.get(t, {}).get("workload", 0.0) for t in ("CAW", "USS", "USW")}
+    assert len(centre) == 1 and centre.pop() <= after
     assert any("wait for a rep" in w.value for w in app.warning)
     # No account that had a territory loses it.
     from tests.conftest import demo_state
