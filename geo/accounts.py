@@ -182,8 +182,7 @@ def read_accounts(
         )
     notes = [f"{name}: {message}" for message in shared_columns(mapping)]
     _check_columns(raw, mapping, name)
-    if read.delimiter == ";":
-        _decimal_commas(raw, mapping, name, notes)
+    doubtful = _number_marks(raw, mapping, name, read.delimiter, notes)
     mapping_problems = _check_coordinate_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
@@ -199,6 +198,14 @@ def read_accounts(
     accounts["row"] = read.lines  # the line of the file, as an editor numbers it (header = 1, blank lines count)
 
     problems: list[dict] = list(mapping_problems)
+    for idx, column, cell, number, decimal in doubtful:
+        mark = "a decimal comma" if decimal == "," else "a decimal point"
+        problems.append(_problem(
+            accounts, idx, column, cell,
+            f"could be read two ways: the column writes numbers both with decimal points and with decimal commas; "
+            f"read with {mark}, as {number:.10g}: if that is wrong, write it without a thousands separator",
+            "warning",
+        ))  # fmt: skip
     accounts = _clean_fields(accounts, mapping, name, problems)
     placed = geocode(accounts)
     accounts["lat"] = placed["lat"]
@@ -363,7 +370,7 @@ def _delimiter(text: str) -> str:
     r"""The separator the header line uses most of comma, tab and semicolon (a comma on a tie).
 
     A file separated by semicolons is what Excel saves as CSV where the comma is the decimal mark (Germany, France):
-    its numbers are read by :func:`_decimal_commas`.
+    its numbers are read by :func:`_number_marks`.
 
     Examples
     --------
@@ -377,24 +384,83 @@ def _delimiter(text: str) -> str:
 
 
 _NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")
-_DECIMAL_COMMA = r"^\s*[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?\s*$"  # 1.234,5 / 48,85 / 1.000 / 12
+# A number's shape after currency signs and spaces are taken out, and how it reads: with a decimal point (US), a
+# decimal comma (most of Europe), either ("1,234" is 1234 or 1.234; "2.000" is 2 or 2000) or plain.
+_NUMBER_SHAPES = (
+    (re.compile(r"\d+|\d+(?:\.\d+)?[eE][-+]?\d+"), "plain"),
+    (re.compile(r"\d{1,3},\d{3}"), "either comma"),
+    (re.compile(r"\d{1,3}\.\d{3}"), "either dot"),
+    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d*\.\d+"), "point"),
+    (re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?|\d*,\d+"), "comma"),
+)
+_CURRENCY = re.compile(r"[\s\u00a0\u202f$€£]")
 
 
-def _decimal_commas(raw: pd.DataFrame, mapping: dict[str, str], name: str, notes: list[str]) -> None:
-    """Numbers written with a decimal comma (``48,85``, ``1.000,50``) as Python reads them, in ``raw`` in place.
+def read_number(cell: str, decimal: str = ".") -> tuple[float | None, str]:
+    """A number as written in a spreadsheet cell, and how its marks read.
 
-    Only in a semicolon-separated file, only in the columns mapped to number fields, and only when one of their
-    cells has a comma between digits (so ``48.85`` in a file that writes dots is left alone). Said in a note.
+    The second part is ``"point"``, ``"comma"``, ``"either"`` or ``"plain"``; (None, ``"bad"``) when it is no number.
+    Currency signs and spaces go (``$1,500.00``, ``€ 2 500``). A comma or a dot that can only be a decimal mark or
+    only a thousands separator says which convention the cell follows; ``1,234`` and ``2.000`` could be either, and
+    are read with ``decimal`` (``"."`` or ``","``).
+
+    Examples
+    --------
+    >>> [read_number(c)[0] for c in ["$1,500.00", "1.234,50", "800,00", "12.5", "-3", "1e3", "33,44624"]]
+    [1500.0, 1234.5, 800.0, 12.5, -3.0, 1000.0, 33.44624]
+    >>> read_number("1,234"), read_number("1,234", ","), read_number("2.000", ","), read_number("12,3,4")
+    ((1234.0, 'either'), (1.234, 'either'), (2000.0, 'either'), (None, 'bad'))
     """
-    columns = list(dict.fromkeys(mapping[f] for f in _NUMBER_FIELDS if mapping.get(f) in raw))
-    text = {c: raw[c].astype("string") for c in columns}
-    if not any(t.str.contains(r"\d,\d", regex=True).any() for t in text.values()):
-        return
-    for column, cells in text.items():
-        european = cells.str.match(_DECIMAL_COMMA, na=False)
-        converted = cells.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        raw[column] = raw[column].where(~european, converted)
-    notes.append(f"{name}: read as semicolon-separated with decimal commas (48,85 is 48.85; 1.000 is 1000)")
+    text = _CURRENCY.sub("", str(cell))
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text[1:] if text[:1] in "+-" else text
+    shape = next((shape for pattern, shape in _NUMBER_SHAPES if pattern.fullmatch(body)), "bad")
+    if shape == "bad":
+        return None, "bad"
+    point = shape == "point" or (shape.startswith("either") and decimal == ".")
+    if shape == "plain":
+        return sign * float(body), "plain"
+    number = body.replace(",", "") if point else body.replace(".", "").replace(",", ".")
+    return sign * float(number), "either" if shape.startswith("either") else shape
+
+
+def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimiter: str,
+                  notes: list[str]) -> list[tuple]:  # fmt: skip
+    """The number columns' cells (value, cycle length, coordinates) as Python reads them, in ``raw`` in place.
+
+    Each column follows the convention most of its cells show: decimal commas where more cells can only be read so
+    (``800,00``, ``1.234,50``, ``48,85``) than with a decimal point (``1,500.00``, ``12.5``); where none says, a
+    decimal comma in a semicolon-separated file (Excel's CSV where the comma is the decimal mark), else a point.
+    Each cell that can be read only one way is read that way; one that could be either (``1,234``, ``2.000``) by
+    the column's convention. A cell that is no number (``12,3,4``) is left as it is, for the field's own check to
+    name. Said in a note per column read with decimal commas.
+
+    Returns the cells that could be either in a column that writes numbers both ways: (row index, column,
+    cell, how it was read, the decimal mark it was read with), each for a warning.
+    """
+    doubtful, european = [], []
+    for column in dict.fromkeys(mapping[f] for f in _NUMBER_FIELDS if mapping.get(f) in raw):
+        cells = raw[column].astype("string")
+        given = cells[cells.notna() & cells.str.strip().ne("")]
+        if not len(given):
+            continue
+        shapes = given.map(lambda c: read_number(c)[1])
+        points, commas = int(shapes.eq("point").sum()), int(shapes.eq("comma").sum())
+        decimal = "," if commas > points or (commas == points == 0 and delimiter == ";") else "."
+        read = given.map(lambda c, d=decimal: read_number(c, d)[0])
+        # (a cell Python reads as the same number stays as written: messages quote it as the user wrote it)
+        same = pd.to_numeric(given.str.strip(), errors="coerce").astype(float).eq(read.astype(float))
+        good = read.notna() & ~same
+        raw.loc[good[good].index, column] = read[good].map(repr)
+        if commas and decimal == ",":
+            european.append(f"'{column}'")
+        if commas and points:
+            for idx in shapes.index[shapes.eq("either")]:
+                doubtful.append((idx, column, given[idx], read[idx], decimal))
+    if european:
+        which = f"column {european[0]}" if len(european) == 1 else f"columns {', '.join(european)}"
+        notes.append(f"{name}: {which} read with decimal commas (48,85 is 48.85; 1.000 is 1000)")
+    return doubtful
 
 
 def _check_separator(raw: pd.DataFrame, name: str) -> None:
@@ -578,7 +644,8 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
         if key not in accounts:
             accounts[key] = 0.0 if key == "value" else np.nan
             continue
-        text = accounts[key].astype("string").str.replace(r"[\s,$€£]", "", regex=True)
+        # (read as numbers by _number_marks; what is left is no number: "12,3,4" is not 1234)
+        text = accounts[key].astype("string").str.replace(r"[\s$€£]", "", regex=True)
         numbers = pd.to_numeric(text, errors="coerce").astype(float)
         bad = (accounts[key].notna() & numbers.isna()) | (numbers < 0)
         # (1e309 reads as infinity: it crashed every page that shows money; a figure this large is a typo)

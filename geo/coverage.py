@@ -352,29 +352,36 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         # holds, a new user's test)
         detail = f"{who} · {n:,} accounts · {money(v)}" + (f" · {waiting:,} waiting" if waiting else "")
         legend.append(LegendEntry(t.color, t.name, detail, hover=hover))
-    if len(uncovered):
+    in_gaps = int(uncovered["accounts"].sum()) if len(uncovered) else 0
+    loose = int((accounts["territory_id"].isna() & accounts["region_id"].notna()).sum()) if len(accounts) else 0
+    turned_away = max(loose - in_gaps, 0)
+    if len(uncovered) or turned_away:
         # (the other pages count every account in no territory, also those a held region's focus turns away: 1,964
-        # there against 553 here on the demo, a new user's test; said on hover)
-        in_gaps = int(uncovered["accounts"].sum())
-        loose = int((accounts["territory_id"].isna() & accounts["region_id"].notna()).sum()) if len(accounts) else 0
-        turned_away = max(loose - in_gaps, 0)
-        detail = f"{counted(in_gaps, 'account')} in {counted(len(uncovered), 'region')}"
-        legend.append(
-            LegendEntry(
-                GAP_COLOR,
-                "No territory (coverage gap)",
-                detail,
-                hover=f"No territory (coverage gap) — {detail} that no territory holds"
-                + (
-                    f"; {counted(turned_away, 'more account')} {verb(turned_away, 'is', 'are')} in no territory "
-                    "though a territory holds their region (its industry or tier focus turns them away): "
-                    f"{loose:,} in no territory in all, as the "
-                    "Overview and Accounts pages count them"
-                    if turned_away
-                    else ""
+        # there against 553 here on the demo, a new user's test; said on hover. Said in the legend too: a region
+        # painted to a territory with a focus left its 56 turned-away accounts out of the count, and the gap
+        # seemed closed, the fourteenth new user)
+        gap = f"{counted(in_gaps, 'account')} in {counted(len(uncovered), 'region')}"
+        away = f"{counted(turned_away, 'account')} turned away by a focus"
+        if not len(uncovered):
+            detail, hover = (
+                away,
+                (
+                    f"No territory — every region has a territory, but {counted(turned_away, 'account')} "
+                    f"{verb(turned_away, 'is', 'are')} in none: the territory holding their region has an industry or "
+                    "tier focus that turns them away, as the Overview and Accounts pages count them"
                 ),
             )
-        )
+        else:
+            detail = gap + (f" · {turned_away:,} more turned away by a focus" if turned_away else "")
+            hover = f"No territory (coverage gap) — {gap} that no territory holds" + (
+                f"; {counted(turned_away, 'more account')} {verb(turned_away, 'is', 'are')} in no territory though a "
+                "territory holds their region (its industry or tier focus turns them away): "
+                f"{loose:,} in no territory in all, as the Overview and Accounts pages count them"
+                if turned_away
+                else ""
+            )
+        legend.append(LegendEntry(GAP_COLOR, "No territory (coverage gap)" if len(uncovered) else "No territory",
+                                  detail, hover=hover))  # fmt: skip
     outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
     gaps = _gap_layer(plan, uncovered, shapes)
     space_table, space = _white_space_layer(plan, accounts)

@@ -147,6 +147,71 @@ def join_accounts(
     return result
 
 
+def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map: dict[str, str]) -> None:
+    """Rows placed by their coordinates in another state or country than their own columns give: a warning each.
+
+    (In the demo, El Paso and Laredo, TX lay in Mexico and were left in no territory, and Perth Amboy, NJ lay in
+    Staten Island, NY, all unsaid: the fourteenth new user.) The account stays where its coordinates put it; the
+    warning names both places, and a note counts them.
+    """
+    stated = [c for c in ("state", "country") if c in accounts.columns]
+    if not stated:
+        return
+    by_point = accounts["geocode_source"].astype(object).eq("coordinates").to_numpy(dtype=bool)
+    region = result.accounts["region_id"].astype(object)
+    rows = np.flatnonzero(by_point & region.notna().to_numpy(dtype=bool))
+    if not len(rows):
+        return
+    from geo.boundaries import region_table
+    from geo.geocode import country_code, state_code
+
+    table = region_table().set_index("region_id")
+    found = region.iloc[rows]
+    in_county = found.map(table["level"]).eq("county")  # (a county's state; a state, province or country itself)
+    found_state = found.map(table["parent_id"]).where(in_county, found).astype(object)
+    found_country = found.astype(str).str.split("-").str[0]
+    given = accounts.iloc[rows]
+    country = given["country"] if "country" in given else pd.Series("", index=given.index)
+    state = given["state"] if "state" in given else pd.Series("", index=given.index)
+    pairs = pd.DataFrame({"state": state.astype("string").fillna(""), "country": country.astype("string").fillna("")})
+    unique = pairs.drop_duplicates()
+    codes = country_code(unique["country"])
+    unique = unique.assign(country_code=codes.to_numpy(), state_code=state_code(unique["state"], codes).to_numpy())
+    coded = pairs.merge(unique, on=["state", "country"], how="left").set_axis(pairs.index)
+    wrong_state = coded["state_code"].ne("") & coded["state_code"].ne(found_state.to_numpy())
+    wrong_country = coded["country_code"].ne("") & coded["country_code"].ne(found_country.to_numpy())
+    off = (wrong_state | wrong_country).to_numpy(dtype=bool)
+    if not off.any():
+        return
+    from geo.boundaries import region_label
+
+    columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
+    problems = []
+    for i in np.flatnonzero(off):
+        row = given.iloc[i]
+        there, own = found.iloc[i], found_state.iloc[i]
+        said = coded["state_code"].iloc[i] if wrong_state.iloc[i] else coded["country_code"].iloc[i]
+        what = "state" if wrong_state.iloc[i] else "country"
+        where = region_label(own) + (f" ({region_label(there)})" if there != own else "")
+        problems.append({
+            "row": int(row["row"]) if "row" in row else pd.NA,
+            "account_id": row.get("account_id"),
+            "column": columns,
+            "value": f"{row['lat']:g}, {row['lon']:g}",
+            "problem": f"its coordinates lie in {where}, but its {what} is {region_label(said)}: it is placed by its "
+            "coordinates; check them (or clear them to place it by its address)",
+            "severity": "warning",
+        })  # fmt: skip
+    table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    result.problems = pd.concat([result.problems, table], ignore_index=True) if len(result.problems) else table
+    lines = [int(r) for r in table["row"].dropna()]
+    result.notes.append(
+        f"{counted(len(table), 'account')} {_lie(len(table))} outside the state or country {'its' if len(table) == 1 else 'their'} "
+        "address gives" + (f" ({numbered('line', lines)})" if lines else "")
+        + ": placed by their coordinates; check them"
+    )  # fmt: skip
+
+
 def _swapped_rows(rows: pd.DataFrame, column_map: dict[str, str]) -> pd.DataFrame:
     """A problem per row in Antarctica: its two coordinates, and that they are most likely swapped."""
     columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
@@ -256,6 +321,7 @@ def locate_accounts(
     result = join_accounts(accounts, regions, column_map=column_map)
     if "geocode_source" not in accounts.columns:
         return result
+    _check_stated_places(result, accounts, column_map or {})
     source = accounts["geocode_source"].astype(object)
     codes = pd.Series("", index=accounts.index, dtype=object)
     if "region" in accounts.columns:

@@ -30,6 +30,7 @@ from territory import InputDataError
 from territory.assignment import explain
 from territory.exports import spreadsheet_csv
 from territory.formatting import counted
+from territory.industries import suggest_industries
 from territory.model import TIERS
 
 ensure_app_navigation()
@@ -140,17 +141,25 @@ if in_file is not None and len(in_file) and plan_industries:
              if unnamed else "Industries")  # fmt: skip
     # (open when none of the file's industries is one the plan names: a CRM's own values, every focus missed)
     crm_values = len(unnamed) == len(in_file) and not kept_map
+    # Suggested readings for those the plan names no other way (HubSpot's FINANCIAL_SERVICES as fintech: all 8 of a
+    # HubSpot export's industries were retyped by hand, the fourteenth new user), until a reading is applied
+    suggested = {} if kept_map else suggest_industries(unnamed, plan_industries)
     with st.expander(label, expanded=crm_values):
         st.caption(
             "Territories with an industry focus, and reps' specialties, name industries as the plan does ("
             + plain(", ".join(plan_industries))
             + "). Read each of the file's industries as one of them, or as it is; the file is read again."
-        )
-        mapping_shown = st.toggle("Read the file's industries as the plan's", value=crm_values or bool(kept_map),
+            + (f" {counted(len(suggested), 'reading')} {'is' if len(suggested) == 1 else 'are'} suggested from common "
+               "CRM names (such as FINANCIAL_SERVICES as fintech): check them, then read the industries as shown."
+               if suggested else "")
+        )  # fmt: skip
+        mapping_shown = st.toggle("Read the file's industries as the plan's",
+                                  value=crm_values or bool(kept_map) or bool(suggested),
                                   key=f"industries_edit_{loaded.source}")  # fmt: skip
         if mapping_shown:
             table = pd.DataFrame(
-                {"industry": list(in_file.index), "accounts": in_file.to_numpy(), "read_as": [kept_map.get(i, i) for i in in_file.index]}
+                {"industry": list(in_file.index), "accounts": in_file.to_numpy(),
+                 "read_as": [kept_map.get(i, suggested.get(i, i)) for i in in_file.index]}
             )  # fmt: skip
             choices = sorted(set(plan_industries) | set(in_file.index))
             edited_industries = st.data_editor(
@@ -176,6 +185,21 @@ if in_file is not None and len(in_file) and plan_industries:
                     said = ", ".join(f"{k} → {v}" for k, v in wanted.items()) or "as in the file"
                     st.session_state["accounts_message"] = ("success", f"Industries read as: {plain(said)}.")
                     st.rerun()
+
+# A file with no tiers, and territories that take only some: every account there turned away, each with its reason
+# but no word at the load (a HubSpot export without a tier column, the fourteenth new user)
+tiered = [t for t in plan.territories if t.tiers]
+if tiered and ("tier" not in loaded.accounts or loaded.accounts["tier"].isna().all()):
+    focus = "; ".join(f"{plain(t.name)} takes only {', '.join(t.tiers)}" for t in tiered)
+    turned = int(result["reason_detail"].eq("tier").sum()) if len(result) else 0
+    st.warning(
+        f"No account in {plain(loaded.source)} has a tier (no tier column, or an empty one), and {focus}: "
+        f"{'it turns' if len(tiered) == 1 else 'they turn'} away every account there"
+        + (f" ({counted(turned, 'account')} in no territory for it)" if turned else "")
+        + ". Add a tier column (enterprise, mid-market, SMB) and load the file again, or map the column under "
+        "**Load accounts**.",
+        icon=":material/warning:",
+    )
 
 territory_names = {t.territory_id: t.name for t in plan.territories}
 rep_names = {r.rep_id: r.name for r in plan.reps}

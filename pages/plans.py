@@ -259,6 +259,7 @@ def _session_edits() -> tuple[list[str], int]:
 
 @_needs_name
 def _save() -> None:
+    renamed_now = _rename_typed()
     where = stored_plan()
     plan = current_engine().plan
     if where is not None and not unsaved_changes():
@@ -294,7 +295,24 @@ def _save() -> None:
     st.session_state.pop("save_conflict", None)
     renamed = f" (**{plain(plan.name)}** is another stored plan's name)" if version.plan.name != plan.name else ""
     _say("success", f"Saved **{plain(version.plan.name)}** as version {version.version} of plan "
-                    f"#{version.plan_id}{renamed}.")  # fmt: skip
+                    f"#{version.plan_id}{renamed}" + (", with the name typed under Rename" if renamed_now else "")
+                    + ".")  # fmt: skip
+
+
+def _rename_typed() -> bool:
+    """Apply a name typed under "Rename this plan" (Rename not clicked) as part of a save; True when it renamed.
+
+    A name typed, then Save version, was dropped: "Nothing changed" (the fourteenth new user).
+    """
+    from dataclasses import replace
+
+    name = " ".join(str(st.session_state.get("plan_rename_to") or "").split())
+    plan = current_engine().plan
+    if not name or name == plan.name or len(name) > 200:
+        return False
+    set_plan(replace(plan, name=name), f"Renamed the plan to {name}")
+    st.session_state["plan_rename_to"] = ""
+    return True
 
 
 def _copy_name(name: str) -> str:
@@ -691,10 +709,14 @@ if conflict:
     ours_then = store.load(plan_id, base).plan
     their_diff = diff_plans(ours_then, theirs.plan, parents=units_of_claims(ours_then, theirs.plan),
                             region_label=region_label)  # fmt: skip
+    # (a rename of theirs said too: "0 regions moved, 0 territory changes, 0 rep changes" hid it, and the merge
+    # took their name unsaid, the fourteenth new user)
+    their_name = (f"; the plan renamed from “{plain(ours_then.name)}” to “{plain(theirs.plan.name)}”"
+                  if theirs.plan.name != ours_then.name else "")  # fmt: skip
     st.markdown(
         f"Their changes: {counted(len(their_diff.regions), 'region')} moved, "
         f"{counted(their_diff.territories_changed, 'territory change')}, "
-        f"{counted(len(their_diff.reps), 'rep change')}"
+        f"{counted(len(their_diff.reps), 'rep change')}{their_name}"
     )
     if len(their_diff.regions):
         show_table(_regions_moved(their_diff.regions), hide_index=True, width="stretch")
@@ -754,13 +776,16 @@ if ids:
         st.session_state["plans_selected"] = where[0]
     if st.session_state.get("plans_selected") not in ids:
         st.session_state["plans_selected"] = ids[default]
+    labels = {i: f"#{i} {records[i].name} ({records[i].status})" for i in ids}
+    shown = labels.get(st.session_state.get("plans_selected"))
+    if st.session_state.get("plans_selected_label") not in (None, shown):
+        # The chosen plan renamed (or its status changed): the browser kept showing its old label until a reload
+        # (the fourteenth new user; Streamlit's selectbox keeps a formatted label it already has). Setting the
+        # choice again sends it anew.
+        st.session_state["plans_selected"] = st.session_state["plans_selected"]
+    st.session_state["plans_selected_label"] = shown
     # (the choice through the session only: a default as well made Streamlit warn in the server's log)
-    chosen = st.selectbox(
-        "Plan",
-        ids,
-        key="plans_selected",
-        format_func=lambda i: f"#{i} {records[i].name} ({records[i].status})",
-    )
+    chosen = st.selectbox("Plan", ids, key="plans_selected", format_func=labels.get)
     actions = st.columns(4)
     actions[0].button("Open latest version", on_click=_open_latest, args=(chosen,), key="plan_open")
     actions[1].button(
@@ -913,13 +938,16 @@ if ids:
     figures[2].metric("Accounts changing", f"{len(diff.accounts):,}", help="Accounts whose territory or rep changes "
                       "(the same count as the Rebalance page's)")  # fmt: skip
     figures[3].metric("Value changing", money(float(diff.accounts["value"].sum()) if len(diff.accounts) else 0.0))
-    if diff.empty and old_version.plan.name != new_version.plan.name:  # (a rename alone read as "the same plan")
+    renamed = old_version.plan.name != new_version.plan.name
+    if renamed:  # (said whatever else changed: with regions moved too, a rename went unsaid)
         st.info(
-            f"The two versions hold the same territories and regions; the plan's name differs: "
-            f"“{plain(old_version.plan.name)}” in v{old_key[1]}, “{plain(new_version.plan.name)}” in v{new_key[1]}."
-        )
-    elif diff.empty:
-        st.info("The two versions hold the same plan.")
+            ("The two versions hold the same territories and regions; the plan's name differs: " if diff.empty
+             else "The plan's name differs: ")
+            + f"“{plain(old_version.plan.name)}” in v{old_key[1]}, “{plain(new_version.plan.name)}” in v{new_key[1]}."
+        )  # fmt: skip
+    if diff.empty:
+        if not renamed:
+            st.info("The two versions hold the same plan.")
     else:
         if len(diff.regions):
             from streamlit_folium import st_folium

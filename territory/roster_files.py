@@ -52,16 +52,17 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
     Returns
     -------
     reps : DataFrame
-        ``name`` and the other roster columns the file has; ``capacity`` and ``quota_attainment`` as numbers (a
-        cell that is not one is NaN: the page names the rep and the column), ``active`` as True or False.
+        ``name`` and the other roster columns the file has; ``capacity`` and ``quota_attainment`` as numbers (an
+        empty cell is NaN: the page names the rep and the column), ``active`` as True or False.
     lines : list of int
         The file's line for each rep.
 
     Raises
     ------
     InputDataError
-        No header, no column read as the rep's name, two columns read as one, no rep, or an ``active`` cell
-        that is neither yes nor no.
+        No header, no column read as the rep's name, two columns read as one, or no rep; or, all of them in one
+        error (:meth:`~territory.errors.InputDataError.gather`), lines with more fields than the header, capacity
+        or quota cells that are no number, ``active`` cells that are neither yes nor no.
 
     Examples
     --------
@@ -97,20 +98,41 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         )  # fmt: skip
     if not rows:
         raise InputDataError("the file lists no rep", source=source, hint="Add one rep a line under the header")
+    problems = []
+    for line, record in rows:
+        # (a name with an unquoted comma shifts every cell after it: "'saas' is not yes or no" said nothing of why)
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            problems.append(InputDataError(
+                f"{len(record)} fields where the header has {len(header)}", source=source, row=line,
+                hint="A name or other value holding a comma must be in double quotes (\"Chen, Sarah\")",
+            ))  # fmt: skip
     out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
     reps = pd.DataFrame(out)
-    for field in ("capacity", "quota_attainment"):
-        if field in reps:
-            reps[field] = [_number(v, percent=field == "quota_attainment") for v in reps[field]]
+    said = {problem.row for problem in problems}  # (a shifted line: one problem, not one a cell)
+    for field, hint in (
+        ("capacity", "Write how many accounts the rep can carry, as a number (e.g. 40), or leave it empty"),
+        ("quota_attainment", "Write the rep's quota attainment as a number (112% or 1.12), or leave it empty"),
+    ):
+        if field not in reps:
+            continue
+        numbers = [_number(v, percent=field == "quota_attainment") for v in reps[field]]
+        for (line, _), text, number in zip(rows, reps[field], numbers, strict=True):
+            if text.strip() and number != number and line not in said:
+                problems.append(InputDataError(f"'{text}' is not a number", source=source, row=line,
+                                               column=header[columns[field]], hint=hint))  # fmt: skip
+        reps[field] = numbers
     if "active" in reps:
         flags = []
         for (line, _), value in zip(rows, reps["active"], strict=True):
             folded = value.strip().casefold()
-            if folded not in _TRUE | _FALSE:
-                raise InputDataError(f"'{value}' is not yes or no", source=source, row=line, column=header[columns["active"]],
-                                     hint="Write yes or no (or leave it empty: active)")  # fmt: skip
+            if folded not in _TRUE | _FALSE and line not in said:
+                problems.append(InputDataError(f"'{value}' is not yes or no", source=source, row=line,
+                                               column=header[columns["active"]],
+                                               hint="Write yes or no (or leave it empty: active)"))  # fmt: skip
             flags.append(folded in _TRUE)
         reps["active"] = flags
+    if problems:
+        raise InputDataError.gather(sorted(problems, key=lambda p: p.row or 0), source=source)
     return reps, [line for line, _ in rows]
 
 

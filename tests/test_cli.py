@@ -150,6 +150,18 @@ def test_invalid_rows_exit_2_naming_file_row_and_field(tmp_path, capsys):
     assert code == 0
     assert [r["account_id"] for r in json.loads(out)] == ["ACC-001", "A"]
     assert "bad.csv, line 3, column 'lat'" in err
+    # Several rows: every one named at once (the others were said only with --skip-invalid, the fourteenth new user)
+    path.write_text("id,lat,lon,industry\nA,40.7,-74.0,fintech\nB,123,-74.0,fintech\nC,,,fintech\n")
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, capsys=capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert lines[0] == ("error: bad.csv: 2 rows cannot be used, so nothing ran; pass --skip-invalid to go on without "
+                        "them, or fix them:"), lines  # fmt: skip
+    assert lines[1].strip().startswith("- bad.csv, line 3, column 'lat': is not a latitude")
+    assert (
+        lines[2].strip() == "- bad.csv, line 4, column 'address': no coordinates and no address (ZIP, city, region "
+        "code) to place it"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1726,6 +1738,15 @@ def test_a_crm_s_industries_are_read_as_the_plan_names_them(capsys, tmp_path):
                    "A2,Beta,HOSPITAL_HEALTH_CARE,42.36,-71.06\n")  # fmt: skip
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--format", "csv", capsys=capsys)
     assert code == 0 and set(pd.read_csv(io.StringIO(out))["reason_detail"]) == {"industry"}
+    # … and says how to read them as the plan's (the fourteenth new user: no hint), and that no account has a tier
+    assert (
+        "warning: hubspot.csv: 2 industries of the file (2 accounts) are named by no territory or rep; read them as "
+        "the plan's with --industry-map financial_services=fintech hospital_health_care=healthcare"
+    ) in err, err
+    assert (
+        "warning: hubspot.csv: no account has a tier (no tier column, or an empty one), and US Central takes only "
+        "enterprise and mid-market: it turns away every account there"
+    ) in err, err
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(hub), "--industry-map",
                              "FINANCIAL_SERVICES=fintech", "hospital_health_care=healthcare", "MEDIA=media",
                              "--format", "csv", capsys=capsys)  # fmt: skip

@@ -3,8 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from geo.accounts import guess_column_map, read_accounts, read_headers, shared_columns
+from geo.accounts import guess_column_map, read_accounts, read_headers, read_number, shared_columns
 from geo.geocode import country_code, normalize_zip, state_code
 from territory.errors import AccountsFileError
 from tests.conftest import DEMO_ACCOUNTS
@@ -645,6 +647,59 @@ def test_a_semicolon_file_reads_its_numbers_as_written(text, expected, noted):
         assert (got.at[account, "lat"], got.at[account, "lon"], got.at[account, "value"]) == (lat, lon, value)
     assert any("decimal commas" in note for note in load.notes) == noted
     assert load.problems.empty
+
+
+def test_excels_unicode_text_reads_decimal_commas_in_a_tab_separated_file():
+    # Excel in Germany saves "Unicode Text": UTF-16, tabs between fields, 2.100,00 and 33,44624. Every comma went,
+    # so 2.100,00 read as 2.1 and 800,00 as 80000, unsaid (the fourteenth new user: the average deal $1,945
+    # against $10,327); the coordinates "held no numbers".
+    text = "id\tname\testimated_value\tlat\tlon\nA\tMüller\t2.100,00\t33,44624\t-86,8\nB\tSchmidt\t800,00\t40,7\t-74\n"
+    load = read_accounts(b"\xff\xfe" + text.encode("utf-16-le"), filename="konten.txt")
+    got = load.accounts.set_index("account_id")
+    assert got["value"].to_dict() == {"A": 2100.0, "B": 800.0}
+    assert got.loc["A", ["lat", "lon"]].tolist() == [33.44624, -86.8]
+    assert (got["geocode_source"] == "coordinates").all() and load.problems.empty
+    assert [n for n in load.notes if "decimal commas" in n] == [
+        "konten.txt: columns 'estimated_value', 'lat', 'lon' read with decimal commas (48,85 is 48.85; 1.000 is 1000)"
+    ]
+
+
+def test_a_comma_file_reads_each_number_as_written_and_names_what_it_cannot_tell():
+    text = (
+        "id,estimated_value,lat,lon\n"
+        'A,"1.234,50",40.7,-74\n'  # a decimal comma, quoted: 1234.5 (was 1.2345)
+        'B,"$1,500.00",40.7,-74\n'
+        "C,2.000,40.7,-74\n"  # 2 or 2000: the column writes both ways, so said
+        'D,"12,3,4",40.7,-74\n'  # no number (was 1234)
+        "E,15.5,40.7,-74\n"
+    )
+    load = read_accounts(text.encode(), filename="values.csv")
+    got = load.accounts.set_index("account_id")["value"]
+    assert got.to_dict() == {"A": 1234.5, "B": 1500.0, "C": 2.0, "D": 0.0, "E": 15.5}
+    problems = load.problems.set_index("account_id")
+    assert problems.index.tolist() == ["C", "D"]
+    assert problems.loc["C", ["row", "column", "value", "severity"]].tolist() == [4, "estimated_value", "2.000",
+                                                                                  "warning"]  # fmt: skip
+    assert problems.loc["C", "problem"].startswith("could be read two ways") and "as 2:" in problems.loc["C", "problem"]
+    assert problems.loc["D", "problem"] == "estimated value must be a number of at least 0 (counted as 0)"
+    assert not any("decimal commas" in n for n in load.notes)  # (most of the column writes points)
+
+
+def test_a_column_of_decimal_commas_reads_its_thousands_dots_too():
+    load = read_accounts(b'id,estimated_value,lat,lon\nA,"800,00",40.7,-74\nB,2.000,40.7,-74\n',
+                         filename="werte.csv")  # fmt: skip
+    assert load.accounts.set_index("account_id")["value"].to_dict() == {"A": 800.0, "B": 2000.0}
+    assert load.problems.empty and any("column 'estimated_value' read with decimal commas" in n for n in load.notes)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["", "$", "€ "]))  # fmt: skip
+def test_an_amount_reads_back_written_either_way(amount, currency):
+    american = f"{currency}{amount:,.2f}"
+    european = american.replace(",", "_").replace(".", ",").replace("_", ".")
+    assert read_number(american)[0] == pytest.approx(float(amount))
+    assert read_number(european)[0] == pytest.approx(float(amount))
+    assert read_number(f"{amount:,.2f}".replace(",", " "))[0] == pytest.approx(float(amount))  # (1 234.50)
 
 
 def test_a_semicolon_file_keeps_its_ids_and_names_as_written():

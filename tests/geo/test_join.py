@@ -154,3 +154,32 @@ def test_a_row_with_swapped_coordinates_is_a_problem_of_its_own_line():
     # (a file swapped as a whole is one warning for the file, not one per row)
     whole = join_accounts(accounts(*[(-74.0 + i * 0.01, 40.7 + i * 0.01) for i in range(20)]))
     assert whole.swapped and whole.problems.empty
+
+
+def test_coordinates_in_another_state_or_country_than_the_address_are_said():
+    # The demo's El Paso, TX lay in Mexico (left in no territory) and Perth Amboy, NJ on Staten Island, NY, unsaid
+    # (the fourteenth new user). Each such row is a warning naming both places; it stays where its point is.
+    accounts = pd.DataFrame({
+        "account_id": ["PERTH", "ELPASO", "OK", "BYCITY", "NOSTATE", "QUEBEC"],
+        "row": [2, 3, 4, 5, 6, 7],
+        "lat": [40.5121, 31.7612, 40.7128, 40.5121, 31.7612, 45.4658],
+        "lon": [-74.2548, -106.498, -74.006, -74.2548, -106.498, -75.6858],
+        "state": ["NJ", "Texas", "NY", "NJ", None, "QC"],
+        "country": ["US", "US", "USA", "US", None, "Canada"],
+        "geocode_source": ["coordinates", "coordinates", "coordinates", "city", "coordinates", "coordinates"],
+        "geocode_region": [""] * 6,
+    })  # fmt: skip
+    result = locate_accounts(accounts, column_map={"lat": "Latitude", "lon": "Longitude"})
+    problems = result.problems.set_index("account_id")
+    assert problems.index.tolist() == ["PERTH", "ELPASO", "QUEBEC"]
+    assert problems.loc["PERTH", ["row", "column", "value", "severity"]].tolist() == [
+        2, "Latitude, Longitude", "40.5121, -74.2548", "warning"]  # fmt: skip
+    assert problems.loc["PERTH", "problem"] == (
+        "its coordinates lie in New York (Richmond, NY), but its state is New Jersey: it is placed by its coordinates; "
+        "check them (or clear them to place it by its address)"
+    )
+    assert problems.loc["ELPASO", "problem"].startswith("its coordinates lie in Mexico, but its state is Texas")
+    assert problems.loc["QUEBEC", "problem"].startswith("its coordinates lie in Ontario, but its state is Québec")
+    placed = result.accounts.set_index("account_id")["region_id"].astype(object)
+    assert placed["PERTH"] == "US-36085" and placed["ELPASO"] == "MX"  # (where the points are)
+    assert "3 accounts lie outside the state or country their address gives (lines 2, 3, 7)" in " ".join(result.notes)

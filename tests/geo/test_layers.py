@@ -86,7 +86,7 @@ def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
         }
     )
     (gap,) = [e for e in coverage_layers(small_plan(), accounts).legend if e.name.startswith("No territory")]
-    assert gap.detail == "2 accounts in 1 region"
+    assert gap.detail == "2 accounts in 1 region · 1 more turned away by a focus"
     assert gap.hover == (
         "No territory (coverage gap) — 2 accounts in 1 region that no territory holds; 1 more account is in no "
         "territory though a territory holds their region (its industry or tier focus turns them away): 3 in no "
@@ -94,6 +94,11 @@ def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
     )
     (gap,) = [e for e in coverage_layers(small_plan(), accounts.iloc[[0, 1, 3]]).legend if e.name.startswith("No")]
     assert gap.hover == "No territory (coverage gap) — 2 accounts in 1 region that no territory holds"
+    assert gap.detail == "2 accounts in 1 region"
+    # No region without a territory, but accounts a focus turns away: said all the same (a region painted to a
+    # territory with a focus seemed to close the gap)
+    (gap,) = [e for e in coverage_layers(small_plan(), accounts.iloc[[2, 3]]).legend if e.name.startswith("No")]
+    assert (gap.name, gap.detail) == ("No territory", "1 account turned away by a focus")
 
 
 def test_map_html_escapes_user_strings_and_uses_no_cdn():

@@ -843,6 +843,40 @@ def test_a_plan_is_renamed_and_a_draft_deleted_after_asking(data_dir):
     assert app.button(key="plan_delete").disabled
 
 
+def test_a_name_typed_under_rename_is_saved_with_the_version(data_dir):
+    # A name typed, Rename not clicked, then Save version: "Nothing changed since version 1", and the name was
+    # dropped (the fourteenth new user). It is applied with the save, and the plan picker shows it.
+    app = go(session(), "pages/plans.py")
+    move(app, ["US-NJ"], "NAE")
+    go(app, "pages/plans.py")
+    app.text_input(key="plan_author").input("ana").run()
+    app.text_input(key="plan_rename_to").input("FY27 North America + EMEA").run()
+    save(app, "New name")
+    assert not any("Nothing changed" in i.value for i in app.info)
+    assert any("with the name typed under Rename" in s.value for s in app.success), [s.value for s in app.success]
+    assert app.dataframe[0].value.set_index("Plan").loc[1, "Name"] == "FY27 North America + EMEA"
+    assert app.text_input(key="plan_rename_to").value == ""
+    assert app.selectbox(key="plans_selected").format_func(1).startswith("#1 FY27 North America + EMEA")
+    # Compared, the rename is said beside the regions moved (it was said only when nothing else changed)
+    infos = [i.value.replace("\\", "") for i in app.info]  # (as read: without Markdown's escapes)
+    assert any(i.startswith("The plan's name differs: “Demo FY27 plan” in v1, “FY27 North America + EMEA” in v2")
+               for i in infos), infos  # fmt: skip
+
+
+def test_their_rename_is_said_when_a_save_meets_theirs(data_dir):
+    # Alex renamed the plan while Ana moved New Jersey: "Their changes: 0 regions moved, 0 territory changes, 0 rep
+    # changes", and the merge took Alex's name unsaid (the fourteenth new user).
+    ana, alex = session(), session()
+    move(ana, ["US-NJ"], "NAE")
+    go(alex, "pages/plans.py")
+    alex.text_input(key="plan_rename_to").input("FY27 Final").run()
+    save(alex, "Renamed", author="alex")
+    save(ana, "NJ east", author="ana")
+    said = next(m.value for m in ana.markdown if m.value.startswith("Their changes: "))
+    assert said == ("Their changes: 0 regions moved, 0 territory changes, 0 rep changes; the plan renamed from “Demo "
+                    "FY27 plan” to “FY27 Final”"), said  # fmt: skip
+
+
 def test_saving_needs_a_name_not_the_login(data_dir):
     # The name box started with the computer's login ("root" on a server), so versions were saved as "root".
     app = session()

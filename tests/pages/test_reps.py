@@ -280,6 +280,20 @@ def test_a_team_is_loaded_from_a_csv(app):
     app.file_uploader(key="reps_upload").set_value(("x.csv", b"who,cap\nA,1\n", "text/csv")).run()
     app.button(key="reps_use_file").click().run()
     assert any("x.csv, line 1: no column holds the reps' names" in e.value.replace("\\", "") for e in app.error)
+    # A name with an unquoted comma shifts its line ("'saas' is not yes or no" said nothing of why), and a capacity
+    # that is no number read "Capacity is empty": each said as it is, all at once (the fourteenth new user)
+    shifted = "name,home,capacity,active\nLee, Kim,CA,40,yes\nMo Rep,TX,abc,yes\nNo Rep,TX,30,maybe\n"
+    app.file_uploader(key="reps_upload").set_value(("shifted.csv", shifted.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "shifted.csv: 3 problems; fix them all" in said
+    assert (
+        "shifted.csv, line 2: 5 fields where the header has 4. A name or other value holding a comma must be in "
+        'double quotes ("Chen, Sarah")' in said
+    )
+    assert "shifted.csv, line 3, column 'capacity': 'abc' is not a number" in said
+    assert "shifted.csv, line 4, column 'active': 'maybe' is not yes or no" in said
+    assert app.session_state["plan_json"] == before
 
 
 def test_a_territory_named_as_its_own_id_shows_by_name():
