@@ -99,15 +99,13 @@ with detail_column:
         assigned = int((inside["status"] == "assigned").sum())
         st.metric("Accounts", f"{len(inside):,}", help=f"{assigned:,} assigned, {len(inside) - assigned:,} unassigned")
         st.metric("Value", money(float(inside["value"].sum())))
-        if details["potential"] is not None:
+        if details["potential"] is not None:  # (the white space's figures: a potential of every account's value)
             row = details["potential"]
-            st.metric(
-                "Potential",
-                money(float(row["potential"])),
-                help=f"Penetration {percent(row['penetration'])} (customer value ÷ potential)"
-                if row["penetration"] == row["penetration"]
-                else None,
-            )
+            # The potential is every account's value here, the Value above again (the fourteenth new user): what it
+            # says is how much of it customers hold.
+            st.metric("Penetration", percent(row["penetration"]) if row["penetration"] == row["penetration"] else "—",
+                      help="Customers' value ÷ the value of every account here (the plan's potential: customers' "
+                           "and prospects' value)")  # fmt: skip
         if len(inside):
             st.caption("Largest accounts")
             # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
