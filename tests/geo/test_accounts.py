@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.accounts import (
+    SHAPES,
     _read_shaped,
     _shapes,
     guess_column_map,
@@ -710,15 +711,16 @@ def test_an_amount_reads_back_written_either_way(amount, currency):
     assert read_number(f"{amount:,.2f}".replace(",", " "))[0] == pytest.approx(float(amount))  # (1 234.50)
 
 
-@given(st.lists(st.text(alphabet="0123456789.,-+ $€eE", max_size=12), min_size=1, max_size=20),
+@given(st.lists(st.text(alphabet="0123456789.,-+ $€eE\t\u00a0\n", max_size=12), min_size=1, max_size=20),
        st.sampled_from([".", ","]))  # fmt: skip
 def test_a_column_is_read_as_each_of_its_cells(cells, decimal):
     # (a column is read at once, 200,000 rows in ~0.2 s, where a cell at a time took 6 s: the same numbers)
     shape, bare = _shapes(pd.Series(cells, dtype="string"))
     got = _read_shaped(bare, shape, decimal).tolist()
-    for cell, number, kind in zip(cells, got, shape, strict=True):
+    for cell, number, code in zip(cells, got, shape, strict=True):
         expected, how = read_number(cell, decimal)
-        assert (how == "bad") == (kind == "bad"), (cell, kind, how)
+        assert (how == "bad") == (SHAPES[code] == "bad"), (cell, SHAPES[code], how)
+        assert how in SHAPES[code], (cell, SHAPES[code], how)  # ("either" in "either comma")
         assert (number != number and expected is None) or number == pytest.approx(expected), (cell, number, expected)
 
 
