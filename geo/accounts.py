@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.geocode import geocode
+from territory.cell_numbers import column_shapes, decimal_mark, other_reading, read_shaped
 from territory.errors import AccountsFileError
 from territory.formatting import counted, numbered
 from territory.model import normalize_tier
@@ -182,7 +183,7 @@ def read_accounts(
         )
     notes = [f"{name}: {message}" for message in shared_columns(mapping)]
     _check_columns(raw, mapping, name)
-    doubtful = _number_marks(raw, mapping, name, read.delimiter, notes)
+    doubtful, originals = _number_marks(raw, mapping, name, read.delimiter, notes)
     mapping_problems = _check_coordinate_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
@@ -198,12 +199,11 @@ def read_accounts(
     accounts["row"] = read.lines  # the line of the file, as an editor numbers it (header = 1, blank lines count)
 
     problems: list[dict] = list(mapping_problems)
-    for idx, column, cell, number, decimal in doubtful:
-        mark = "a decimal comma" if decimal == "," else "a decimal point"
+    for idx, column, cell, number, other in doubtful:
         problems.append(_problem(
             accounts, idx, column, cell,
-            f"could be read two ways: the column writes numbers both with decimal points and with decimal commas; "
-            f"read with {mark}, as {number:.10g}: if that is wrong, write it without a thousands separator",
+            f"could be read as {number:.10g} or as {other:.10g} (the column writes numbers both with decimal points "
+            f"and with decimal commas); read as {number:.10g}: if you meant {other:.10g}, write {other:.10g}",
             "warning",
         ))  # fmt: skip
     accounts = _clean_fields(accounts, mapping, name, problems)
@@ -242,6 +242,14 @@ def read_accounts(
     rows = len(raw)
     accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
+    if len(table) and any(len(v) for v in originals.values()):
+        # (a number cell read with decimal commas or currency signs is quoted as written, not as it was read:
+        # "-$1,500.00", not "-1500.0")
+        line = read.lines
+        written = {(column, int(line[raw.index.get_loc(idx)])): text for column, cells in originals.items()
+                   for idx, text in cells.items()}  # fmt: skip
+        table["value"] = [written.get((c, int(r)), v) if r == r else v
+                          for c, r, v in zip(table["column"], table["row"], table["value"], strict=True)]  # fmt: skip
     if rows and accounts.empty:  # (a load that keeps nothing is no load: the accounts in use stay)
         first = table.sort_values("row", kind="stable").iloc[0] if len(table) else None
         raise AccountsFileError(
@@ -384,141 +392,78 @@ def _delimiter(text: str) -> str:
 
 
 _NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")
-# A number's shape after currency signs and spaces are taken out, and how it reads: with a decimal point (US), a
-# decimal comma (most of Europe), either ("1,234" is 1234 or 1.234; "2.000" is 2 or 2000) or plain.
-_NUMBER_SHAPES = (
-    (re.compile(r"\d+|\d+(?:\.\d+)?[eE][-+]?\d+"), "plain"),
-    (re.compile(r"\d{1,3},\d{3}"), "either comma"),
-    (re.compile(r"\d{1,3}\.\d{3}"), "either dot"),
-    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d*\.\d+"), "point"),
-    (re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?|\d*,\d+"), "comma"),
-)
-_SPACES_AND_SIGNS = (" ", "\t", "\u00a0", "\u202f", "$", "€", "£")  # (taken out of a number, as 1 234,50 €)
-_CURRENCY = re.compile("[" + "".join(_SPACES_AND_SIGNS) + "]")
-_EITHER_DOT = r"[-+]?\d{1,3}\.\d{3}"
-
-
-def read_number(cell: str, decimal: str = ".") -> tuple[float | None, str]:
-    """A number as written in a spreadsheet cell, and how its marks read.
-
-    The second part is ``"point"``, ``"comma"``, ``"either"`` or ``"plain"``; (None, ``"bad"``) when it is no number.
-    Currency signs and spaces go (``$1,500.00``, ``€ 2 500``). A comma or a dot that can only be a decimal mark or
-    only a thousands separator says which convention the cell follows; ``1,234`` and ``2.000`` could be either, and
-    are read with ``decimal`` (``"."`` or ``","``).
-
-    Examples
-    --------
-    >>> [read_number(c)[0] for c in ["$1,500.00", "1.234,50", "800,00", "12.5", "-3", "1e3", "33,44624"]]
-    [1500.0, 1234.5, 800.0, 12.5, -3.0, 1000.0, 33.44624]
-    >>> read_number("1,234"), read_number("1,234", ","), read_number("2.000", ","), read_number("12,3,4")
-    ((1234.0, 'either'), (1.234, 'either'), (2000.0, 'either'), (None, 'bad'))
-    """
-    text = _CURRENCY.sub("", str(cell))
-    sign = -1.0 if text.startswith("-") else 1.0
-    body = text[1:] if text[:1] in "+-" else text
-    shape = next((shape for pattern, shape in _NUMBER_SHAPES if pattern.fullmatch(body)), "bad")
-    if shape == "bad":
-        return None, "bad"
-    point = shape == "point" or (shape.startswith("either") and decimal == ".")
-    if shape == "plain":
-        return sign * float(body), "plain"
-    number = body.replace(",", "") if point else body.replace(".", "").replace(",", ".")
-    return sign * float(number), "either" if shape.startswith("either") else shape
-
-
-# The shapes of :func:`_shapes`, by their codes (0: no number).
-SHAPES = ("bad", "plain", "either comma", "either dot", "point", "comma")
-
-
-def _shapes(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Each cell's shape and the cell without currency signs and spaces, for a whole column at once.
-
-    The shapes are :func:`read_number`'s, with the two that could be either apart, as codes into :data:`SHAPES`.
-    """
-    bare = cells.astype("string")
-    for sign in _SPACES_AND_SIGNS:  # (one regex for them all went a cell at a time: 0.2 s a column)
-        if bare.str.contains(sign, regex=False).any():
-            bare = bare.str.replace(sign, "", regex=False)
-    codes = np.zeros(len(cells), dtype=np.int8)
-    for code, (pattern, _) in enumerate(_NUMBER_SHAPES, start=1):
-        open_ = np.flatnonzero(codes == 0)
-        if not len(open_):
-            break
-        hit = bare.iloc[open_].str.fullmatch(rf"[-+]?(?:{pattern.pattern})").fillna(False).to_numpy(dtype=bool)
-        codes[open_[hit]] = code
-    return codes, bare
-
-
-def _read_shaped(bare: pd.Series, codes: np.ndarray, decimal: str) -> pd.Series:
-    """The numbers of cells of known shape (:func:`_shapes`), those that could be either read with ``decimal``."""
-    either = (codes == 2) | (codes == 3)
-    pointed = (codes == 1) | (codes == 4) | (either & (decimal == "."))
-    commaed = (codes == 5) | (either & (decimal == ","))
-    out = pd.Series(np.nan, index=bare.index, dtype=float)
-    if pointed.any():
-        out[pointed] = pd.to_numeric(bare[pointed].str.replace(",", "", regex=False), errors="coerce").astype(float)
-    if commaed.any():
-        text = bare[commaed].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        out[commaed] = pd.to_numeric(text, errors="coerce").astype(float)
-    return out
+_EITHER_DOT = r"[-+]?[1-9]\d{0,2}\.\d{3}"  # (2.000: 2 or 2000; Python reads it as 2)
 
 
 def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimiter: str,
-                  notes: list[str]) -> list[tuple]:  # fmt: skip
+                  notes: list[str]) -> tuple[list[tuple], dict]:  # fmt: skip
     """The number columns' cells (value, cycle length, coordinates) as Python reads them, in ``raw`` in place.
 
-    Each column follows the convention most of its cells show: decimal commas where more cells can only be read so
-    (``800,00``, ``1.234,50``, ``48,85``) than with a decimal point (``1,500.00``, ``12.5``); where none says, a
-    decimal comma in a semicolon-separated file (Excel's CSV where the comma is the decimal mark), else a point.
-    Each cell that can be read only one way is read that way; one that could be either (``1,234``, ``2.000``) by
-    the column's convention. A cell that is no number (``12,3,4``) is left as it is, for the field's own check to
-    name. Said in a note per column read with decimal commas.
+    A cell that can be read only one way (``800,00``, ``1.234,50``, ``48,85``; ``1,500.00``, ``12.5``) is read so.
+    One that could be either (``1,234``, ``2.000``) follows its column: the mark most of the column's cells show,
+    else most of the file's other number columns, else a decimal comma in a semicolon-separated file (Excel's CSV
+    where the comma is the decimal mark), else a point. In a latitude or longitude (never 1,000 or more) the mark
+    a cell has is its decimal mark. A cell that is no number (``12,3,4``) is left as it is, for the field's own
+    check to name. A note names the columns read with decimal commas (:mod:`territory.cell_numbers`).
 
-    Returns the cells that could be either in a column that writes numbers both ways: (row index, column,
-    cell, how it was read, the decimal mark it was read with), each for a warning.
+    Returns the cells that could be either in a column whose own cells show both marks (row index, column, cell,
+    how it was read, how the other mark reads it), each for a warning; and the cells rewritten, column → their
+    text as written (messages quote it so).
     """
-    doubtful, european = [], []
-    for column in dict.fromkeys(mapping[f] for f in _NUMBER_FIELDS if mapping.get(f) in raw):
+    seen = []
+    for key in _NUMBER_FIELDS:
+        column = mapping.get(key)
+        if column not in raw or any(column == c for c, *_ in seen):
+            continue
+        coordinates = key in ("lat", "lon")
         cells = raw[column].astype("string").str.strip()
         given = cells[cells.notna() & cells.ne("")]
         if not len(given):
             continue
-        # Most files write numbers Python reads as they are: those are read at once (a cell at a time, 200,000 rows
-        # took 6 s), and only "2.000" among them could be either; each of the rest (commas, currency signs) once
-        # per distinct cell.
+        # Most files write numbers Python reads as they are: read at once (a cell at a time, 200,000 rows took 6 s),
+        # "2.000" the only one among them that could be either; the rest (commas, currency signs) by their shapes.
         direct = pd.to_numeric(given, errors="coerce").astype(float)
         readable = direct.notna().to_numpy(dtype=bool)
         dotted = readable & given.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
-        either_dot = np.zeros(len(given), dtype=bool)  # ("2.000": at most 8 characters with a sign)
+        either_dot = np.zeros(len(given), dtype=bool)  # (at most 8 characters with a sign)
         short = np.flatnonzero(dotted & (given.str.len() <= 8).to_numpy(dtype=bool))
         either_dot[short] = given.iloc[short].str.fullmatch(_EITHER_DOT).fillna(False).to_numpy(dtype=bool)
-        point = dotted & ~either_dot
+        point = dotted & (~either_dot if not coordinates else True)
         if point.any():  # (1.5e3 is written the same either way)
             point[point] = ~given[point].str.contains("[eE]", regex=True).fillna(False).to_numpy(dtype=bool)
         rest = given[~readable]
-        shape, bare = _shapes(rest)
-        points, commas = int(point.sum() + (shape == 4).sum()), int((shape == 5).sum())
-        decimal = "," if commas > points or (commas == points == 0 and delimiter == ";") else "."
+        codes, bare = column_shapes(rest)
+        either_comma = codes == 2
+        points = int(point.sum() + (codes == 4).sum() + ((codes == 3).sum() if coordinates else 0))
+        commas = int((codes == 5).sum() + (either_comma.sum() if coordinates else 0))
+        seen.append((column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas))
+    file_points = sum(item[-2] for item in seen)
+    file_commas = sum(item[-1] for item in seen)
+    doubtful, european, originals = [], [], {}
+    for column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas in seen:
+        others = (file_points - points, file_commas - commas)
+        decimal = decimal_mark(points, commas, others, default="," if delimiter == ";" else ".")
         read = direct.copy()
-        if decimal == "," and either_dot.any():
-            read[either_dot] = given[either_dot].str.replace(".", "", regex=False).astype(float)
+        reread = either_dot & (decimal == ",") & (not coordinates)  # (2.000 with a decimal comma: 2000)
+        if reread.any():
+            read[reread] = given[reread].str.replace(".", "", regex=False).astype(float)
         if len(rest):
-            read[rest.index] = _read_shaped(bare, shape, decimal).to_numpy(dtype=float)
-        # (a cell Python reads as the same number stays as written: messages quote it as the user wrote it)
-        changed = pd.Series(~readable, index=given.index) & read.notna()
-        changed |= pd.Series(either_dot & (decimal == ","), index=given.index)
+            read[rest.index] = read_shaped(bare, codes, decimal, coordinates=coordinates).to_numpy(dtype=float)
+        # (a cell Python reads as the same number stays as written)
+        changed = pd.Series(~readable | reread, index=given.index) & read.notna()
         raw.loc[changed[changed].index, column] = read[changed].map(repr)
-        if commas and decimal == ",":
+        originals[column] = given[changed]
+        if decimal == "," and (commas or reread.any() or len(rest)):
             european.append(f"'{column}'")
-        if commas and points:
+        if points and commas and not coordinates:
             either = pd.Series(either_dot, index=given.index)
-            either[rest.index] = (shape == 2) | (shape == 3)
+            either[rest.index] = (codes == 2) | (codes == 3)
             for idx in either.index[either]:
-                doubtful.append((idx, column, given[idx], read[idx], decimal))
+                doubtful.append((idx, column, given[idx], read[idx], other_reading(given[idx], decimal)))
     if european:
         which = f"column {european[0]}" if len(european) == 1 else f"columns {', '.join(european)}"
         notes.append(f"{name}: {which} read with decimal commas (48,85 is 48.85; 1.000 is 1000)")
-    return doubtful
+    return doubtful, originals
 
 
 def _check_separator(raw: pd.DataFrame, name: str) -> None:
@@ -718,7 +663,9 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
                     (
                         f"{label} is too large (at most {LARGEST_NUMBER:,.0f}) "
                         if huge[idx]
-                        else f"{label} must be a number of at least 0 "
+                        else f"{label} must be at least 0 "
+                        if numbers[idx] < 0
+                        else f"{label} is not a number "  # ("12,3,4"; the review: "must be a number of at least 0")
                     )
                     + ("(counted as 0)" if key == "value" else "(left empty)"),
                     "warning",

@@ -380,7 +380,9 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
                 if turned_away
                 else ""
             )
-        legend.append(LegendEntry(GAP_COLOR, "No territory (coverage gap)" if len(uncovered) else "No territory",
+        # (no region without a territory: no red on the map, so a gray swatch for the accounts in none)
+        legend.append(LegendEntry(GAP_COLOR if len(uncovered) else "#9e9e9e",
+                                  "No territory (coverage gap)" if len(uncovered) else "No territory",
                                   detail, hover=hover))  # fmt: skip
     outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
     gaps = _gap_layer(plan, uncovered, shapes)

@@ -178,8 +178,14 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
     codes = country_code(unique["country"])
     unique = unique.assign(country_code=codes.to_numpy(), state_code=state_code(unique["state"], codes).to_numpy())
     coded = pairs.merge(unique, on=["state", "country"], how="left").set_axis(pairs.index)
-    wrong_state = coded["state_code"].ne("") & coded["state_code"].ne(found_state.to_numpy())
-    wrong_country = coded["country_code"].ne("") & coded["country_code"].ne(found_country.to_numpy())
+    # (a state checked where a country is given, or the point is in the US or Canada: Western Australia's WA, with
+    # no country column, is not Washington)
+    wrong_state = (coded["state_code"].ne("") & coded["state_code"].ne(found_state.to_numpy())
+                   & (coded["country_code"].ne("") | found_country.isin(["US", "CA"]).to_numpy()))  # fmt: skip
+    # (Puerto Rico, Guam, the Virgin Islands: a country of their own in a CRM, a state of the US here)
+    as_state = ("US-" + coded["country_code"]).eq(found_state.to_numpy())
+    wrong_country = (coded["country_code"].ne("") & coded["country_code"].ne(found_country.to_numpy())
+                     & ~as_state)  # fmt: skip
     off = (wrong_state | wrong_country).to_numpy(dtype=bool)
     if not off.any():
         return
@@ -197,7 +203,7 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
             "row": int(row["row"]) if "row" in row else pd.NA,
             "account_id": row.get("account_id"),
             "column": columns,
-            "value": f"{row['lat']:g}, {row['lon']:g}",
+            "value": f"{float(row['lat'])!r}, {float(row['lon'])!r}",  # (as read: -106.4985, not -106.499)
             "problem": f"its coordinates lie in {where}, but its {what} is {region_label(said)}: it is placed by its "
             "coordinates; check them (or clear them to place it by its address)",
             "severity": "warning",

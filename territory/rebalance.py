@@ -2353,13 +2353,19 @@ def _against_team(report, before, graph, labels, start, groups, territory_weight
             c[m] = (1.0 + c[m]) * ratio.get(t, {}).get(m, 1.0) - 1.0
     by = table["within_by"].copy() if "within_by" in table else pd.Series(None, index=table.index, dtype=object)
     for i, t in zip(table.index, table["territory_id"], strict=True):
-        # (every territory of a group off the team's mean is balanced around that mean, as a land mass apart's)
-        off = {m: r - 1.0 for m, r in ratio.get(t, {}).items() if abs(r - 1.0) >= 0.0005}
-        if not off or bool(table.at[i, "locked"]) or len(group_of[t]) < 2:
-            continue  # (kept, or alone: balanced around nothing)
+        # Let in by the tolerance of its group's share, and beyond the team's: within its tolerance of its group's
+        # mean, that mean its centre. Only those: a territory out, or off by what its regions force, is not aimed
+        # at a centre it cannot reach (a review: a focus group that a locked territory cuts in two got one).
+        if t not in ratio or bool(table.at[i, "locked"]) or by[i] != "tolerance":
+            continue
+        if not any(abs(table.at[i, f"{m}_deviation"]) > limit[m] + 1e-9 for m in metrics):
+            continue
+        off = {m: r - 1.0 for m, r in ratio[t].items() if abs(r - 1.0) >= 0.0005}
+        if len(group_of[t]) < 2 or not off:  # (alone in its search: near nothing, out)
+            table.at[i, "within"], by[i] = False, None
+            continue
+        by[i] = "group mean"
         centres[t] = {**off, **centres.get(t, {})}
-        if by[i] == "tolerance" and any(abs(table.at[i, f"{m}_deviation"]) > limit[m] + 1e-9 for m in metrics):
-            by[i] = "group mean"
     if "within_by" in table:
         table["within_by"] = by
     trading = [i for i, t in zip(table.index, table["territory_id"], strict=True) if t in ratio]

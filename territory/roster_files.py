@@ -8,10 +8,12 @@ The roster is the Reps page's table: one row a rep, with ``rep_id`` (empty for a
 from __future__ import annotations
 
 import csv
+import math
 import re
 
 import pandas as pd
 
+from territory.cell_numbers import column_shapes, decimal_mark, read_number
 from territory.errors import InputDataError
 from territory.textfiles import csv_records, decode_text, is_blank_record
 
@@ -30,6 +32,7 @@ ROSTER_ALIASES = {
     "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid"),
     "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail"),
 }
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "inactive"}
 
@@ -104,7 +107,8 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
             problems.append(InputDataError(
                 f"{len(record)} fields where the header has {len(header)}", source=source, row=line,
-                hint="A name or other value holding a comma must be in double quotes (\"Chen, Sarah\")",
+                hint=f"A name or other value holding a {_SEPARATORS.get(delimiter, repr(delimiter))} must be in double "
+                     f"quotes (\"Chen{delimiter if delimiter != chr(9) else ','} Sarah\")",
             ))  # fmt: skip
     out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
     reps = pd.DataFrame(out)
@@ -115,7 +119,7 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
     ):
         if field not in reps:
             continue
-        numbers = [_number(v, percent=field == "quota_attainment") for v in reps[field]]
+        numbers = _numbers(list(reps[field]), percent=field == "quota_attainment", delimiter=delimiter)
         for (line, _), text, number in zip(rows, reps[field], numbers, strict=True):
             if text.strip() and number != number and line not in said:
                 problems.append(InputDataError(f"'{text}' is not a number", source=source, row=line,
@@ -140,15 +144,31 @@ def _cell(record: list[str], position: int) -> str:
     return record[position].strip() if position < len(record) else ""
 
 
-def _number(text: str, *, percent: bool = False) -> float:
-    """A figure as people type it ("1,200", "112%"); NaN when it is none."""
-    cleaned = text.replace(",", "").replace(" ", "").strip()
-    share = cleaned.endswith("%")
-    try:
-        value = float(cleaned.rstrip("%"))
-    except ValueError:
-        return float("nan")
-    return value / 100 if percent and share else value
+def _numbers(texts: list[str], *, percent: bool, delimiter: str) -> list[float]:
+    """Figures as people type them ("1,200", "112%", and in a semicolon file "0,9" and "1.200"); NaN when none.
+
+    The column's decimal mark is what its cells show, else a comma in a semicolon-separated file (Excel's CSV where
+    the comma is the decimal mark): "0,9" there read 9, and "1.200" 1.2 (a review). An infinite figure is none.
+
+    Examples
+    --------
+    >>> _numbers(["40", "1.200", "0,9", "", "inf"], percent=False, delimiter=";")
+    [40.0, 1200.0, 0.9, nan, nan]
+    >>> _numbers(["112%", "0.9", "1,200"], percent=True, delimiter=",")
+    [1.12, 0.9, 1200.0]
+    """
+    shares = [t.strip().endswith("%") for t in texts]
+    cells = pd.Series([t.strip().removesuffix("%") for t in texts], dtype="string")
+    codes, _ = column_shapes(cells)
+    decimal = decimal_mark(int((codes == 4).sum()), int((codes == 5).sum()), default="," if delimiter == ";" else ".")
+    out = []
+    for cell, share in zip(cells, shares, strict=True):
+        value = read_number(cell, decimal)[0] if cell else None
+        if value is None or not math.isfinite(value):
+            out.append(float("nan"))
+        else:
+            out.append(value / 100 if percent and share else value)
+    return out
 
 
 def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool = False) -> pd.DataFrame:

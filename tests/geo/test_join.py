@@ -174,6 +174,7 @@ def test_coordinates_in_another_state_or_country_than_the_address_are_said():
     assert problems.index.tolist() == ["PERTH", "ELPASO", "QUEBEC"]
     assert problems.loc["PERTH", ["row", "column", "value", "severity"]].tolist() == [
         2, "Latitude, Longitude", "40.5121, -74.2548", "warning"]  # fmt: skip
+    assert problems.loc["ELPASO", "value"] == "31.7612, -106.498"  # (as read, not rounded)
     assert problems.loc["PERTH", "problem"] == (
         "its coordinates lie in New York (Richmond, NY), but its state is New Jersey: it is placed by its coordinates; "
         "check them (or clear them to place it by its address)"
@@ -183,3 +184,12 @@ def test_coordinates_in_another_state_or_country_than_the_address_are_said():
     placed = result.accounts.set_index("account_id")["region_id"].astype(object)
     assert placed["PERTH"] == "US-36085" and placed["ELPASO"] == "MX"  # (where the points are)
     assert "3 accounts lie outside the state or country their address gives (lines 2, 3, 7)" in " ".join(result.notes)
+    # Puerto Rico, Guam and the Virgin Islands as countries (as CRMs write them) are no mismatch; nor is a state
+    # code of another country with no country column (Western Australia's WA is not Washington)
+    islands = pd.DataFrame({
+        "account_id": ["SJ", "GU", "VI", "PERTH-AU"], "row": [2, 3, 4, 5],
+        "lat": [18.4655, 13.4443, 18.3419, -31.9505], "lon": [-66.1057, 144.7937, -64.9307, 115.8605],
+        "state": [None, None, None, "WA"], "country": ["Puerto Rico", "Guam", "VI", None],
+        "geocode_source": ["coordinates"] * 4, "geocode_region": [""] * 4,
+    })  # fmt: skip
+    assert locate_accounts(islands).problems.empty

@@ -98,7 +98,7 @@ def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
     # No region without a territory, but accounts a focus turns away: said all the same (a region painted to a
     # territory with a focus seemed to close the gap)
     (gap,) = [e for e in coverage_layers(small_plan(), accounts.iloc[[2, 3]]).legend if e.name.startswith("No")]
-    assert (gap.name, gap.detail) == ("No territory", "1 account turned away by a focus")
+    assert (gap.name, gap.detail, gap.color) == ("No territory", "1 account turned away by a focus", "#9e9e9e")
 
 
 def test_map_html_escapes_user_strings_and_uses_no_cdn():

@@ -653,6 +653,25 @@ def test_every_territory_is_measured_against_the_whole_team_locked_or_not():
     )
 
 
+@pytest.mark.parametrize("locked", [["T1"], ["T1", "T3"]])
+def test_no_territory_is_aimed_at_a_group_mean_it_cannot_reach(locked):
+    # A locked territory cuts a group in two (T0 | T1 locked | T2 T3): the group's mean was given as a centre to
+    # T2 and T3, judged out, and the page would say they were "aimed at" it (a review). A centre only for those let in
+    # within the tolerance of their group's share; an out one has none, and "best possible" keeps its own reason.
+    plan, holders = focused_plan({}, columns=2)
+    weights = np.ones((8 * H, 2))
+    weights[np.arange(8 * H) % 8 < 2] = 2.0
+    graph = grid(8, H, weights)
+    proposal = propose(plan, graph, holders, by_capacity=False, locked_territories=locked,
+                       rng=np.random.default_rng(0), max_seconds=1)  # fmt: skip
+    table = proposal.report.territories
+    verdicts = judge_territories(table, 0.05).set_axis(table["territory_id"])
+    for t, centre in proposal.report.centres.items():
+        assert verdicts[t] in {"near group mean", "best possible"}, (t, verdicts[t], centre)
+    for t in verdicts.index[verdicts.eq("no")]:
+        assert t not in proposal.report.centres, t
+
+
 def test_a_locked_territory_takes_none_of_a_leaving_territorys_regions(setup):
     plan, graph, holders = setup
     # T1 (middle stripe) goes while T0 is locked: its regions go to T2 only.
