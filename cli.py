@@ -57,8 +57,7 @@ from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
 from territory.formatting import counted, verb
 from territory.gaps import coverage_gaps, white_space
-from territory.industries import suggest_industries
-from territory.model import TIERS
+from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
 from territory.textfiles import pandas_lines, read_text, write_text_atomic
@@ -265,14 +264,6 @@ def plan_accounts(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ENGINE_COLUMNS)
 
 
-def _tier_focus_words(plan: Plan) -> str:
-    """The territories that take only some tiers, in words: "US Central takes only enterprise and mid-market"."""
-    from territory.formatting import and_list
-
-    said = [f"{t.name} takes only {and_list(list(t.tiers))}" for t in plan.territories if t.tiers]
-    return "; ".join(said)
-
-
 def industry_map(pairs) -> dict[str, str]:
     """``--industry-map`` as a mapping: ``FILE=PLAN`` pairs (a value in the file → the plan's name for it).
 
@@ -331,8 +322,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
         if not industries and "industry" in located.accounts:
             # (a CRM's own industry names, which no focus names: each account turned away, unsaid, the fourteenth
             # new user's HubSpot export)
-            named = {i for t in plan.territories for i in t.industries} | {
-                s for r in plan.reps for s in r.specialties if s not in TIERS}  # fmt: skip
+            named = plan_industries(plan)
             seen = located.accounts["industry"].dropna().astype(str).value_counts()
             suggested = suggest_industries([i for i in seen.index if i not in named], named) if named else {}
             if suggested:
@@ -340,11 +330,14 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
                 warn(f"{path.name}: {counted(len(suggested), 'industry', 'industries')} of the file "
                      f"({counted(int(seen[list(suggested)].sum()), 'account')}) {verb(len(suggested), 'is', 'are')} "
                      f"named by no territory or rep; read them as the plan's with --industry-map {pairs}")  # fmt: skip
-        tiered = [t.name for t in plan.territories if t.tiers]
-        if tiered and ("tier" not in located.accounts or located.accounts["tier"].isna().all()):
-            warn(f"{path.name}: no account has a tier (no tier column, or an empty one), and "
-                 f"{_tier_focus_words(plan)}: {'it turns' if len(tiered) == 1 else 'they turn'} away every account "
-                 "there; add a tier column (enterprise, mid-market, smb)")  # fmt: skip
+        tiered = tiers_missing(plan, located.accounts)
+        if tiered:
+            from territory.formatting import and_list
+
+            focus = "; ".join(f"{t.name} takes only {and_list(list(t.tiers))}" for t in tiered)
+            warn(f"{path.name}: no account has a tier (no tier column, or an empty one), and {focus}: "
+                 f"{'it turns' if len(tiered) == 1 else 'they turn'} away every account there; add a tier column "
+                 "(enterprise, mid-market, smb)")  # fmt: skip
         if industries:
             seen = set(located.accounts["industry"].dropna().astype(str))
             unused = [k for k in industries if k.strip().lower() not in seen]

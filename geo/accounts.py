@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.geocode import geocode
-from territory.cell_numbers import column_shapes, decimal_mark, other_reading, read_shaped
+from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, other_reading, read_shaped
 from territory.errors import AccountsFileError
 from territory.formatting import counted, numbered
 from territory.model import normalize_tier
@@ -245,11 +245,11 @@ def read_accounts(
     if len(table) and any(len(v) for v in originals.values()):
         # (a number cell read with decimal commas or currency signs is quoted as written, not as it was read:
         # "-$1,500.00", not "-1500.0")
-        line = read.lines
-        written = {(column, int(line[raw.index.get_loc(idx)])): text for column, cells in originals.items()
-                   for idx, text in cells.items()}  # fmt: skip
-        table["value"] = [written.get((c, int(r)), v) if r == r else v
-                          for c, r, v in zip(table["column"], table["row"], table["value"], strict=True)]  # fmt: skip
+        index_of = pd.Series(raw.index, index=np.asarray(read.lines))  # (a file's line → its row)
+        table["value"] = [
+            originals[c].get(index_of.get(int(r)), v) if c in originals and r == r else v
+            for c, r, v in zip(table["column"], table["row"], table["value"], strict=True)
+        ]
     if rows and accounts.empty:  # (a load that keeps nothing is no load: the accounts in use stay)
         first = table.sort_values("row", kind="stable").iloc[0] if len(table) else None
         raise AccountsFileError(
@@ -392,7 +392,6 @@ def _delimiter(text: str) -> str:
 
 
 _NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")
-_EITHER_DOT = r"[-+]?[1-9]\d{0,2}\.\d{3}"  # (2.000: 2 or 2000; Python reads it as 2)
 
 
 def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimiter: str,
@@ -427,7 +426,7 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
         dotted = readable & given.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
         either_dot = np.zeros(len(given), dtype=bool)  # (at most 8 characters with a sign)
         short = np.flatnonzero(dotted & (given.str.len() <= 8).to_numpy(dtype=bool))
-        either_dot[short] = given.iloc[short].str.fullmatch(_EITHER_DOT).fillna(False).to_numpy(dtype=bool)
+        either_dot[short] = given.iloc[short].str.fullmatch(EITHER_DOT).fillna(False).to_numpy(dtype=bool)
         point = dotted & (~either_dot if not coordinates else True)
         if point.any():  # (1.5e3 is written the same either way)
             point[point] = ~given[point].str.contains("[eE]", regex=True).fillna(False).to_numpy(dtype=bool)

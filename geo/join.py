@@ -162,7 +162,7 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
     rows = np.flatnonzero(by_point & region.notna().to_numpy(dtype=bool))
     if not len(rows):
         return
-    from geo.boundaries import region_table
+    from geo.boundaries import region_label, region_table
     from geo.geocode import country_code, state_code
 
     table = region_table().set_index("region_id")
@@ -189,8 +189,6 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
     off = (wrong_state | wrong_country).to_numpy(dtype=bool)
     if not off.any():
         return
-    from geo.boundaries import region_label
-
     columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
     problems = []
     for i in np.flatnonzero(off):

@@ -30,8 +30,8 @@ from territory import InputDataError
 from territory.assignment import explain
 from territory.exports import spreadsheet_csv
 from territory.formatting import counted
-from territory.industries import suggest_industries
-from territory.model import TIERS
+from territory.industries import plan_industries as named_industries
+from territory.industries import suggest_industries, tiers_missing
 
 ensure_app_navigation()
 st.title("Accounts")
@@ -129,10 +129,7 @@ c[3].metric(
 # The file's industries as the plan names them: a CRM's values (HubSpot's FINANCIAL_SERVICES) rarely match a
 # territory's focus or a rep's specialty (fintech), and a focus turns away every account it does not name (the
 # eighth new user's HubSpot export).
-plan_industries = sorted(
-    {i for t in plan.territories for i in t.industries}
-    | {s for r in plan.reps for s in r.specialties if s not in TIERS}
-)
+plan_industries = named_industries(plan)
 in_file = loaded.industries_in_file
 if in_file is not None and len(in_file) and plan_industries:
     kept_map = dict(loaded.industry_map or {})
@@ -188,8 +185,8 @@ if in_file is not None and len(in_file) and plan_industries:
 
 # A file with no tiers, and territories that take only some: every account there turned away, each with its reason
 # but no word at the load (a HubSpot export without a tier column, the fourteenth new user)
-tiered = [t for t in plan.territories if t.tiers]
-if tiered and ("tier" not in loaded.accounts or loaded.accounts["tier"].isna().all()):
+tiered = tiers_missing(plan, loaded.accounts)
+if tiered:
     focus = "; ".join(f"{plain(t.name)} takes only {', '.join(t.tiers)}" for t in tiered)
     turned = int(result["reason_detail"].eq("tier").sum()) if len(result) else 0
     st.warning(

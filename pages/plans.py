@@ -304,15 +304,24 @@ def _rename_typed() -> bool:
 
     A name typed, then Save version, was dropped: "Nothing changed" (the fourteenth new user).
     """
+    name = _typed_name()
+    if not name or name == current_engine().plan.name or len(name) > 200:
+        return False
+    _take_name(name)
+    return True
+
+
+def _typed_name() -> str:
+    """The name typed under "Rename this plan", its spaces folded."""
+    return " ".join(str(st.session_state.get("plan_rename_to") or "").split())
+
+
+def _take_name(name: str) -> None:
+    """The session's plan named ``name``: an edit like any other (undo on the Edit page), kept when saved."""
     from dataclasses import replace
 
-    name = " ".join(str(st.session_state.get("plan_rename_to") or "").split())
-    plan = current_engine().plan
-    if not name or name == plan.name or len(name) > 200:
-        return False
-    set_plan(replace(plan, name=name), f"Renamed the plan to {name}")
+    set_plan(replace(current_engine().plan, name=name), f"Renamed the plan to {name}")
     st.session_state["plan_rename_to"] = ""
-    return True
 
 
 def _copy_name(name: str) -> str:
@@ -431,17 +440,13 @@ def _activate(plan_id: int) -> None:
 @_needs_name
 def _rename() -> None:
     """Give the session's plan the name typed: an edit like any other (undo on the Edit page), kept when saved."""
-    from dataclasses import replace
-
-    name = " ".join(str(st.session_state.get("plan_rename_to") or "").split())
-    plan = current_engine().plan
-    if not name or name == plan.name:
+    name = _typed_name()
+    if not name or name == current_engine().plan.name:
         return
     if len(name) > 200:
         _say("error", f"Not renamed: the name has {len(name)} characters; keep it to 200.")
         return
-    set_plan(replace(plan, name=name), f"Renamed the plan to {name}")
-    st.session_state["plan_rename_to"] = ""
+    _take_name(name)
     _say("success", f"Renamed to **{plain(name)}**. Save a version to keep the name.")
 
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_number", "read_shaped"]
+__all__ = ["EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_number", "read_shaped"]
 
 # The shapes a cell can have, by their codes (0: no number). "either": a first group of 1-3 digits that is not 0,
 # a mark, then 3 digits: a thousands separator or a decimal mark. (0,500 and 0.127 cannot be thousands.)
@@ -26,6 +26,7 @@ _PATTERNS = (
     r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?|\d*,\d+",
 )
 _COMPILED = tuple(re.compile(rf"[-+]?(?:{p})") for p in _PATTERNS)
+EITHER_DOT = _COMPILED[2].pattern  # (2.000: 2 or 2000; the one shape Python reads of those that could be either)
 # Taken out of a number before it is read (1 234,50 €; $1,500.00)
 SPACES_AND_SIGNS = (" ", "\t", "\u00a0", "\u202f", "$", "€", "£")
 _TAKEN_OUT = re.compile("[" + "".join(SPACES_AND_SIGNS) + "]")

@@ -1,4 +1,4 @@
-"""A CRM's industry names read as a plan's: suggestions for the file's industries a plan names no other way.
+"""A plan's industry and tier focus against an accounts file: the CRM's industry names read as the plan's.
 
 HubSpot exports its industry picklist as codes (``FINANCIAL_SERVICES``, ``COMPUTER_SOFTWARE``), Salesforce as
 words (``Banking``, ``Technology``); a plan's territories and reps name a few industries of their own (``fintech``,
@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["suggest_industries"]
+import pandas as pd
+
+from territory.model import TIERS, Plan, Territory
+
+__all__ = ["plan_industries", "suggest_industries", "tiers_missing"]
 
 # A plan's common industry names → the CRM industries that usually fall under it (HubSpot's codes and Salesforce's
 # standard picklist, folded as :func:`_fold` folds them).
@@ -76,3 +80,18 @@ def suggest_industries(file_industries: Iterable[str], plan_industries: Iterable
         if target is not None:
             out[industry] = target
     return out
+
+
+def plan_industries(plan: Plan) -> list[str]:
+    """The industries a plan names: its territories' industry focus and its reps' specialties (tiers aside), sorted."""
+    return sorted(
+        {i for t in plan.territories for i in t.industries}
+        | {s for r in plan.reps for s in r.specialties if s not in TIERS}
+    )
+
+
+def tiers_missing(plan: Plan, accounts: pd.DataFrame) -> list[Territory]:
+    """The territories that take only some tiers, when no account has a tier: each turns away every account there."""
+    if "tier" in accounts and accounts["tier"].notna().any():
+        return []
+    return [t for t in plan.territories if t.tiers]

@@ -2330,9 +2330,9 @@ def _against_team(report, before, graph, labels, start, groups, territory_weight
     totals = by_region.groupby(labels.reindex(ids)).sum()
     team = totals.sum() / sum(weight.values())
     # A group's mean against the team's, per metric: a trade inside the group keeps its total.
-    ratio, group_of = {}, {}
+    ratio = {}
+    alone = {t for group in groups if len(group) < 2 for t in group}
     for group in groups:
-        group_of.update({t: tuple(group) for t in group})
         mean = totals.reindex(list(group)).fillna(0.0).sum() / sum(weight[t] for t in group)
         for t in group:
             ratio[t] = {m: float(mean[m] / team[m]) if team[m] else 1.0 for m in metrics}
@@ -2361,7 +2361,7 @@ def _against_team(report, before, graph, labels, start, groups, territory_weight
         if not any(abs(table.at[i, f"{m}_deviation"]) > limit[m] + 1e-9 for m in metrics):
             continue
         off = {m: r - 1.0 for m, r in ratio[t].items() if abs(r - 1.0) >= 0.0005}
-        if len(group_of[t]) < 2 or not off:  # (alone in its search: near nothing, out)
+        if t in alone or not off:  # (alone in its search: near nothing, out)
             table.at[i, "within"], by[i] = False, None
             continue
         by[i] = "group mean"

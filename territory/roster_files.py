@@ -8,12 +8,12 @@ The roster is the Reps page's table: one row a rep, with ``rep_id`` (empty for a
 from __future__ import annotations
 
 import csv
-import math
 import re
 
+import numpy as np
 import pandas as pd
 
-from territory.cell_numbers import column_shapes, decimal_mark, read_number
+from territory.cell_numbers import column_shapes, decimal_mark, read_shaped
 from territory.errors import InputDataError
 from territory.textfiles import csv_records, decode_text, is_blank_record
 
@@ -157,18 +157,14 @@ def _numbers(texts: list[str], *, percent: bool, delimiter: str) -> list[float]:
     >>> _numbers(["112%", "0.9", "1,200"], percent=True, delimiter=",")
     [1.12, 0.9, 1200.0]
     """
-    shares = [t.strip().endswith("%") for t in texts]
-    cells = pd.Series([t.strip().removesuffix("%") for t in texts], dtype="string")
-    codes, _ = column_shapes(cells)
+    shares = np.array([t.strip().endswith("%") for t in texts], dtype=bool)
+    codes, bare = column_shapes(pd.Series([t.strip().removesuffix("%") for t in texts], dtype="string"))
     decimal = decimal_mark(int((codes == 4).sum()), int((codes == 5).sum()), default="," if delimiter == ";" else ".")
-    out = []
-    for cell, share in zip(cells, shares, strict=True):
-        value = read_number(cell, decimal)[0] if cell else None
-        if value is None or not math.isfinite(value):
-            out.append(float("nan"))
-        else:
-            out.append(value / 100 if percent and share else value)
-    return out
+    values = read_shaped(bare, codes, decimal).to_numpy(dtype=float, copy=True)
+    values[~np.isfinite(values)] = np.nan
+    if percent:
+        values[shares] /= 100
+    return values.tolist()
 
 
 def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool = False) -> pd.DataFrame:
