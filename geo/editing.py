@@ -293,8 +293,6 @@ def region_graph_links(
     >>> region_graph_links(["US-AZ", "US-TX"])  # New Mexico between them holds no territory
     {'US-AZ': (), 'US-TX': ()}
     """
-    from territory.impact import territory_parts
-
     wanted = list(dict.fromkeys(str(r) for r in region_ids))
     keep = set(wanted)
     full = region_adjacency()
@@ -307,28 +305,60 @@ def region_graph_links(
     points = full_table.reindex(wanted)[["lon", "lat"]].dropna()
     country = {r: _country_of(r, full_table) for r in wanted}
     gaps = _Gaps(wanted, full_table, country)
-    done: set[str] = set()  # regions of parts that nothing may join
-    while True:
-        parts = territory_parts(wanted, links)
-        if len(parts) <= 1:
-            break
-        parts = [p for p in parts if not p <= done]
-        if not parts:
-            break
-        part = parts[-1]  # the smallest part still open joins its nearest allowed neighbour
+    if gaps.level == "county":
+        _link_states_across_straits(wanted, links, full_table, gaps, strait_km)
+
+    def pair_for(part):
         # Bordered by unheld land of its own country, the part is cut off by a gap in the plan.
         beside = {n for r in part for n in full.get(r, ()) if n not in keep and n in gaps.layer}
         if {_country_of(n, full_table) for n in beside} & {country[r] for r in part}:
-            pair = gaps.strait(part, strait_km)
-        else:  # across the narrowest strait when there is one (Great Britain to France), else to the nearest region
-            pair = gaps.strait(part, strait_km) or _nearest_across(part, points, country, reach_km)
+            return gaps.strait(part, strait_km)
+        # across the narrowest strait when there is one (Great Britain to France), else to the nearest region
+        return gaps.strait(part, strait_km) or _nearest_across(part, points, country, reach_km)
+
+    _join_parts(wanted, links, pair_for)
+    return {r: tuple(sorted(links[r])) for r in wanted}
+
+
+def _link_states_across_straits(wanted, links: dict, full_table: pd.DataFrame, gaps: _Gaps, strait_km: float) -> None:
+    """Join the held counties of each state across straits of at most ``strait_km`` (``links``, in place).
+
+    Michigan's two peninsulas, 6 km apart at Mackinac, are one region at state level; at county level a territory
+    holding every Michigan county was in two pieces, since the Upper Peninsula reaches the rest by land through
+    Wisconsin (the fifteenth new user). Each state's parts join across its narrowest strait, within the state.
+    """
+    states: dict[str, set[str]] = {}
+    for region_id in wanted:
+        parent = full_table["parent_id"].get(region_id)
+        if full_table["level"].get(region_id) == "county" and isinstance(parent, str):
+            states.setdefault(parent, set()).add(region_id)
+    for members in states.values():
+        _join_parts(sorted(members), links, lambda part, members=members: gaps.strait(part, strait_km, among=members))
+
+
+def _join_parts(members: list, links: dict, pair_for) -> None:
+    """Link the parts of ``members`` (``links``, in place) until one part is left or no open part joins any.
+
+    The smallest part still open joins by the pair ``pair_for(part)`` gives (a region in it, one outside), or is
+    closed when it gives None. ``members`` in a fixed order: parts of one size are taken in it.
+    """
+    from territory.impact import territory_parts
+
+    inside = set(members)
+    done: set[str] = set()  # regions of parts that nothing may join
+    while True:
+        parts = territory_parts(members, {r: links[r] & inside for r in members})
+        open_parts = [p for p in parts if not p <= done]
+        if len(parts) <= 1 or not open_parts:
+            break
+        part = open_parts[-1]
+        pair = pair_for(part)
         if pair is None:
             done |= set(part)
             continue
         x, y = pair
         links[x].add(y)
         links[y].add(x)
-    return {r: tuple(sorted(links[r])) for r in wanted}
 
 
 def _nearest_across(part, points: pd.DataFrame, country: dict, reach_km: float) -> tuple[str, str] | None:
@@ -360,6 +390,7 @@ class _Gaps:
         # shape); the county layer when the units are counties.
         levels = full_table["level"].reindex(wanted)
         level = "county" if (levels == "county").any() and not (levels == "state").any() else "state"
+        self.level = level
         layer = _projected(level)
         held = layer["region_id"].isin(set(wanted)).to_numpy()
         self.ids = layer["region_id"].to_numpy(dtype=object)
@@ -373,7 +404,12 @@ class _Gaps:
         self.tree_held = shapely.STRtree(self.shapes[self.held])
         self.tree_unheld = shapely.STRtree(self.shapes[self.unheld])
 
-    def strait(self, part, strait_km: float) -> tuple[str, str] | None:
+    def strait(self, part, strait_km: float, *, among=None) -> tuple[str, str] | None:
+        """The closest pair of held regions across a strait of at most ``strait_km``; None if none.
+
+        One region is in ``part``, the other not (and in ``among``, if given); the line between them crosses no
+        unheld land of their countries.
+        """
         inside = [i for i in self.held if self.ids[i] in part]
         if not inside:
             return None
@@ -381,7 +417,7 @@ class _Gaps:
         for i in inside:
             near = self.tree_held.query(self.shapes[i], predicate="dwithin", distance=strait_km * 1000)
             for j in self.held[near]:
-                if self.ids[j] in part:
+                if self.ids[j] in part or (among is not None and self.ids[j] not in among):
                     continue
                 gap = shapely.distance(self.shapes[i], self.shapes[j])
                 if best is not None and gap >= best[0]:

@@ -20,6 +20,11 @@ __all__ = ["JoinResult", "join_accounts", "locate_accounts", "looks_swapped"]
 PROBLEM_COLUMNS = ["row", "account_id", "column", "value", "problem", "severity"]
 # Accounts within this distance of a region (coastal points against a generalised coastline) are snapped.
 SNAP_METERS = 10_000.0
+# An account whose coordinates lie this close to the state or country its address gives is placed there: the
+# bundled borders are drawn at 1:10,000,000 (US) and 1:50,000,000 (countries), so a point a kilometre or two
+# from a border may fall on its other side (Gatineau, QC in Ontario; El Paso, where the US and Mexican borders
+# overlap, in Mexico).
+ADDRESS_METERS = 3_000.0
 
 
 @dataclass
@@ -94,7 +99,11 @@ def join_accounts(
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84)
     # The spatial index of the regions (built once per regions frame) against all points at once.
     point_pos, region_pos = regions.sindex.query(points.values, predicate="intersects")
-    # A point on a shared border hits two regions: keep the first, deterministically.
+    # A point on a shared border hits two regions, and one where two sources' borders overlap (El Paso lies in
+    # El Paso County and in Mexico) too: keep the one first in the layer, which lists the finest-drawn first
+    # (US counties at 1:10,000,000, Canadian provinces, then countries at 1:50,000,000).
+    order = np.lexsort((region_pos, point_pos))
+    point_pos, region_pos = point_pos[order], region_pos[order]
     first = np.unique(point_pos, return_index=True)[1]
     codes = np.full(len(points), -1, dtype=np.int64)
     codes[point_pos[first]] = region_pos[first]
@@ -147,12 +156,16 @@ def join_accounts(
     return result
 
 
-def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map: dict[str, str]) -> None:
+def _check_stated_places(
+    result: JoinResult, accounts: pd.DataFrame, column_map: dict[str, str], regions: gpd.GeoDataFrame
+) -> None:
     """Rows placed by their coordinates in another state or country than their own columns give: a warning each.
 
     (In the demo, El Paso and Laredo, TX lay in Mexico and were left in no territory, and Perth Amboy, NJ lay in
-    Staten Island, NY, all unsaid: the fourteenth new user.) The account stays where its coordinates put it; the
-    warning names both places, and a note counts them.
+    Staten Island, NY, all unsaid: the fourteenth new user.) A point within :data:`ADDRESS_METERS` of the place
+    its address gives is placed there (the nearest of its regions), with a note: at that distance the bundled
+    borders cannot tell. Any other stays where its coordinates put it; the warning names both places, and a note
+    counts them.
     """
     stated = [c for c in ("state", "country") if c in accounts.columns]
     if not stated:
@@ -186,9 +199,24 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
     as_state = ("US-" + coded["country_code"]).eq(found_state.to_numpy())
     wrong_country = (coded["country_code"].ne("") & coded["country_code"].ne(found_country.to_numpy())
                      & ~as_state)  # fmt: skip
-    off = (wrong_state | wrong_country).to_numpy(dtype=bool)
+    off = (wrong_state | wrong_country).to_numpy(dtype=bool).copy()
     if not off.any():
         return
+    said_id = coded["state_code"].where(wrong_state, coded["country_code"]).to_numpy(dtype=object)
+    near = _near_stated(given.iloc[np.flatnonzero(off)], said_id[off], regions)
+    if near:
+        moved = np.flatnonzero(off)[list(near)]
+        _place(result, rows[moved], list(near.values()), table["level"])
+        off[moved] = False
+        lines = [int(r) for r in given["row"].iloc[moved]] if "row" in given else []
+        result.notes.append(
+            f"{counted(len(moved), 'account')} placed in the state or country "
+            f"{'its address gives: its coordinates lie' if len(moved) == 1 else 'their addresses give: their coordinates lie'}"
+            f" within {ADDRESS_METERS / 1000:g} km of it, closer than the map draws borders"
+            + (f" ({numbered('line', lines)})" if lines else "")
+        )  # fmt: skip
+        if not off.any():
+            return
     columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
     problems = []
     for i in np.flatnonzero(off):
@@ -214,6 +242,42 @@ def _check_stated_places(result: JoinResult, accounts: pd.DataFrame, column_map:
         "address gives" + (f" ({numbered('line', lines)})" if lines else "")
         + ": placed by their coordinates; check them"
     )  # fmt: skip
+
+
+def _near_stated(rows: pd.DataFrame, said: np.ndarray, regions: gpd.GeoDataFrame) -> dict[int, str]:
+    """``{position in rows: region id}`` for the rows within :data:`ADDRESS_METERS` of the place they state.
+
+    ``said`` holds each row's stated state or province (``US-TX``, ``CA-QC``) or country (``MX``, ``US``); its
+    regions in the join layer are the place itself, its counties, or a country's states' counties.
+    """
+    region_id = regions["region_id"].astype(str)
+    parent = regions["parent_id"].astype(object).fillna("").astype(str) if "parent_id" in regions else region_id
+    country = region_id.str.split("-").str[0]
+    points = gpd.points_from_xy(rows["lon"].to_numpy(dtype=float), rows["lat"].to_numpy(dtype=float))
+    found: dict[int, str] = {}
+    for place in pd.unique(said):
+        if not place:
+            continue
+        mine = np.flatnonzero(said == place)
+        theirs = regions[(region_id == place) | (parent == place) | (country == place)]
+        if theirs.empty:
+            continue
+        near_point, near_region = _snap(points[mine], theirs, ADDRESS_METERS)
+        for p, r in zip(near_point, near_region, strict=True):
+            found[int(mine[p])] = str(theirs["region_id"].iloc[r])
+    return dict(sorted(found.items()))
+
+
+def _place(result: JoinResult, positions: np.ndarray, region_ids: list[str], levels: pd.Series) -> None:
+    """Put the accounts at ``positions`` (of ``result.accounts``) in ``region_ids``."""
+    out = result.accounts
+    region_id = out["region_id"].astype(object).to_numpy().copy()
+    level = out["region_level"].astype(object).to_numpy().copy()
+    region_id[positions] = region_ids
+    level[positions] = [levels.get(r) for r in region_ids]
+    out["region_id"] = pd.Series(region_id, index=out.index, dtype=object)
+    out["region_level"] = pd.Series(level, index=out.index, dtype=object)
+    out.iloc[positions, out.columns.get_loc("snapped")] = False
 
 
 def _swapped_rows(rows: pd.DataFrame, column_map: dict[str, str]) -> pd.DataFrame:
@@ -325,7 +389,7 @@ def locate_accounts(
     result = join_accounts(accounts, regions, column_map=column_map)
     if "geocode_source" not in accounts.columns:
         return result
-    _check_stated_places(result, accounts, column_map or {})
+    _check_stated_places(result, accounts, column_map or {}, shared_join_layer() if regions is None else regions)
     source = accounts["geocode_source"].astype(object)
     codes = pd.Series("", index=accounts.index, dtype=object)
     if "region" in accounts.columns:

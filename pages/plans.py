@@ -37,6 +37,7 @@ from pages.shared import (
     mark_saved,
     money,
     money_column,
+    named_account_moves,
     open_other_work,
     open_version,
     other_work,
@@ -985,12 +986,7 @@ if ids:
             st.markdown("**Handoffs per rep** (the transition list)")
             show_handoffs(diff.handoffs)
         # (stored versions keep ids only: the accounts' names come from the session's accounts file)
-        account_moves = diff.accounts
-        known = current_engine().accounts
-        if "name" not in account_moves.columns and "name" in known.columns and len(account_moves):
-            names = known.drop_duplicates("account_id").set_index("account_id")["name"]
-            account_moves = account_moves.copy()
-            account_moves.insert(1, "name", account_moves["account_id"].map(names).astype(object))
+        account_moves = named_account_moves(diff.accounts, current_engine().accounts)
         if len(diff.accounts):
             with st.expander(f"Accounts changing territory or rep ({len(diff.accounts):,})"):
                 named = [c for c in ("account_id", "name", "from_territory", "to_territory", "from_rep", "to_rep",

@@ -31,6 +31,7 @@ from pages.shared import (
     level_radio,
     money,
     money_column,
+    named_account_moves,
     open_version,
     percent,
     percent_column,
@@ -65,6 +66,7 @@ from territory.rebalance import (
     judge_territories,
     largest_deviation,
     leaving_shortfall,
+    taken_far_from_home,
 )
 
 # The reps' table at 1280 px, in an expander ~786 px wide: the territory, then who covers it now and after.
@@ -954,6 +956,16 @@ if pending is not None and pending[0].plan.name == plan.name:
         homes = region_points([r.home_region for r in proposal.plan.reps if r.home_region])
         for far in far_from_home(plan, proposal, new_state, homes, region_label):
             st.warning(plain(far["said"]))
+    if proposal.scenario != "territories":  # (a territory taking a region far beyond those it held: any scenario)
+        from geo.editing import region_points
+
+        reps_homes = [r.home_region for r in proposal.plan.reps if r.home_region]
+        for sentence in taken_far_from_home(
+            proposal, holders, region_points([*proposal.labels.index, *reps_homes]), region_label,
+            remedy="“Regions within (km of a rep's home)” above keeps every territory within a distance of its "
+            "reps' homes.",
+        ):  # fmt: skip
+            st.warning(plain(sentence))
     waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
     if proposal.scenario == "territories" and waiting:
         # (said with what to do: the warning above gave the count only, a new user's test)
@@ -1467,10 +1479,15 @@ if pending is not None and pending[0].plan.name == plan.name:
 
     # One number of decimals for the metrics side by side ("9.8%" beside "0.31%" read as two kinds of figure)
     # (and for now and after alike: "-9.5%" now beside "-6.42%" after, the twelfth new user)
-    after_digits = before_digits = max((decimals(f"{m}_{when}", m) for m in proposal.report.deviation
-                                        for when in ("deviation", "before")), default=1)  # fmt: skip
-    st.caption(f"Within: within {band} of its share on every metric"
-               + (" (tolerances set per metric)" if len(set(tol.values())) > 1 else "") + ".")  # fmt: skip
+    # (at most two: one figure a hair beyond an edge gave the whole table three, "8.340%", "-12.713%", from one
+    # proposal to the next: the fifteenth new user; the Within column says which side such a figure is on)
+    after_digits = before_digits = min(max((decimals(f"{m}_{when}", m) for m in proposal.report.deviation
+                                            for when in ("deviation", "before")), default=1), 2)  # fmt: skip
+    # ("Within: within ±10% workload, ±5% value of its share on every metric" read awkwardly: the fifteenth new user)
+    st.caption(f"Within: “yes” when every metric is within {band} of the territory's share."
+               if len(set(tol.values())) == 1 else
+               "Within: “yes” when every metric is within its tolerance of the territory's share ("
+               + ", ".join(f"{METRICS.get(m, m).lower()} ±{v:.0%}" for m, v in tol.items()) + ").")  # fmt: skip
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
@@ -1519,10 +1536,19 @@ if pending is not None and pending[0].plan.name == plan.name:
     # row's "now" is then under its share (the thirteenth new user could not see where the excess sat)
     gone_rows = impact.territories[~impact.territories["territory_id"].isin(proposed_names)]
     for row in gone_rows.itertuples(index=False):
+        # (its reps' figures: the accounts waiting there were left out of "it holds 300 accounts" while 319 moved,
+        # the fifteenth new user)
+        waiting = 0 if row.unserved_before != row.unserved_before else int(row.unserved_before)
         st.caption(
-            f"{plain(row.name)} goes, so it has no row: now it holds {counted(int(row.accounts_before), 'account')}, "
-            f"{row.workload_before:,.0f} of workload and {money(row.value_before)} of value, which the territories "
-            "that take its regions carry after."
+            f"{plain(row.name)} goes, so it has no row: now its reps carry "
+            f"{counted(int(row.accounts_before), 'account')}, {row.workload_before:,.0f} of workload and "
+            f"{money(row.value_before)} of value"
+            + (
+                f", and {counted(waiting, 'more account')} {verb(waiting, 'waits', 'wait')} for a rep there"
+                if waiting
+                else ""
+            )
+            + ": the territories that take its regions carry them after."
         )
     if len(moves_table):
         from streamlit_folium import st_folium
@@ -1570,7 +1596,17 @@ if pending is not None and pending[0].plan.name == plan.name:
             )
             st.caption(f"Of the {len(changing):,} accounts changing, {int((~same).sum()):,} change rep (the handoffs "
                        "above); " + "; ".join(part for part in parts if part) + ".")  # fmt: skip
-        st.download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs), "rebalance-handoffs.csv")
+        # Account by account too, before accepting (only the Plans page's Compare had it, once accepted: the
+        # fifteenth new user), as that page writes it
+        downloads = st.columns(2)
+        downloads[0].download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs),
+                                     "rebalance-handoffs.csv")  # fmt: skip
+        downloads[1].download_button(
+            f"Download the {len(diff.accounts):,} accounts changing (CSV)",
+            spreadsheet_csv(named_account_moves(diff.accounts, engine.accounts)),
+            "rebalance-accounts.csv",
+            key="reb_accounts_csv",
+        )
 
 if st.session_state.get("reb_back_done"):
     st.success(st.session_state.pop("reb_back_done"))

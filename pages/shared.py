@@ -1407,6 +1407,19 @@ def remember_author(box: str = "plan_author") -> None:
     remember("author_name")
 
 
+def named_account_moves(moves: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts changing territory or rep (:attr:`territory.plan_diff.PlanDiff.accounts`) with their names.
+
+    Stored plans keep account ids only; the names come from the session's accounts (where it has them).
+    """
+    if "name" in moves.columns or "name" not in accounts.columns or not len(moves):
+        return moves
+    names = accounts.drop_duplicates("account_id").set_index("account_id")["name"]
+    named = moves.copy()
+    named.insert(1, "name", named["account_id"].map(names).astype(object))
+    return named
+
+
 def show_handoffs(table: pd.DataFrame) -> None:
     """A handoffs table (:attr:`territory.plan_diff.PlanDiff.handoffs`), with what its row without a rep means."""
     waiting = table[table["rep_id"].isna()]

@@ -316,13 +316,25 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     try:
         plan = plan_from_dict(data, source=f"{folder.name}/plan.yaml")
     except PlanFileError as error:  # (plan.yaml's problems first, then the CSV files')
-        raise _gathered([*error.problems, *problems], folder) from None
+        # A region listed for two territories is said now too, when the territories themselves read (a rep's
+        # problem in plan.yaml said it only once fixed: the fourteenth new user).
+        raise _gathered([*error.problems, *problems, *_refused_alone(data, folder, lines)], folder) from None
     shared, refused = _shared_regions(plan, lines)
     if problems or refused:
         raise _gathered([*problems, *refused], folder)
     if notes is not None:
         notes.extend(shared)
     return plan
+
+
+def _refused_alone(data: dict, folder: Path, lines: dict[str, dict[str, int]]) -> list[PlanFileError]:
+    """The regions refused for two territories, judged on the territories alone (nothing when they do not read)."""
+    alone = {"name": "plan", "territories": data["territories"], "reps": []}
+    try:
+        plan = plan_from_dict(alone, source=f"{folder.name}/plan.yaml")
+    except PlanFileError:
+        return []
+    return _shared_regions(plan, lines)[1]
 
 
 def _gathered(problems: list[PlanFileError], folder: Path) -> PlanFileError:

@@ -247,9 +247,23 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     theirs = before.result.loc[before.result["rep_id"].isin({r.rep_id for r in leaving}), "account_id"]
     now = after.result.set_index("account_id")["rep_id"]
     waits = after.result[after.result["account_id"].isin(theirs) & after.result["account_id"].map(now).isna()]
+    # Those in no territory wait for no rep's room: their regions need a territory (said as the coverage gap). They
+    # were counted here, "raise capacities by 267", for 64 waiting in a territory and 203 in none (the fifteenth new
+    # user).
+    nowhere = int(waits["territory_id"].isna().sum())
+    waits = waits[waits["territory_id"].notna()]
     waiting = len(waits)
     if not waiting:
         return []
+    # "281 of Luke Anderson's accounts", "300 of the accounts of Ann and Bo"
+    theirs_said = (f"{leaving[0].name}'s accounts" if len(leaving) == 1
+                   else f"the accounts of {name_list([r.name for r in leaving])}")  # fmt: skip
+    besides = (
+        f" Besides them, {nowhere:,} more of {theirs_said} {verb(nowhere, 'lies', 'lie')} in no territory, where no "
+        "rep's capacity helps: give their regions to a territory (said as the coverage gap)."
+        if nowhere
+        else ""
+    )
     load = after.rep_load.reindex(sorted(still)).fillna(0)
     capacity = pd.Series({r.rep_id: r.capacity for r in after.plan.reps if r.active}).reindex(load.index)
     room = int((capacity - load).clip(lower=0).sum())
@@ -273,22 +287,19 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
         if where_they_wait
         else "add a rep (the 'A new rep joins' scenario)"
     )
-    # "281 of Luke Anderson's accounts", "300 of the accounts of Ann and Bo"
-    theirs_said = (f"{leaving[0].name}'s accounts" if len(leaving) == 1
-                   else f"the accounts of {name_list([r.name for r in leaving])}")  # fmt: skip
     if room < waiting:
         short = waiting - room
         headline = (
             f"The team is full: {waiting:,} of {theirs_said} will wait for a rep; the team's capacity is short by "
             f"{short:,} account{'s' if short != 1 else ''}"
             + (f" (the reps who remain have room for {room:,} more, elsewhere)" if room else "")
-            + f". Raise capacities by {waiting:,} in all{loads_said}, or {add_rep}."
+            + f". Raise capacities by {waiting:,} in all{loads_said}, or {add_rep}.{besides}"
         )
     else:
         headline = (
             f"{waiting:,} of {theirs_said} will wait for a rep: the reps where they go are at capacity{loads_said}, "
             f"though the team has room for {room:,} more elsewhere. Raise those reps' capacities by {waiting:,} in "
-            f"all, {add_rep}, or move regions to a territory with room (Edit territories)."
+            f"all, {add_rep}, or move regions to a territory with room (Edit territories).{besides}"
         )
     # The lines per territory count everyone who waits there, those who waited before the leaver's accounts came
     # too: "raise by 281" above US South's "raise by 559" read as a contradiction (a new user's test).
@@ -1116,6 +1127,11 @@ def propose(
         # it can trade regions with it and its kind.
         home = territories[current[home_region]]
         start[home_region] = new_id
+        # Regions that held to their territory only through the home go with it: the new territory's search may not
+        # split a territory further, but one split at the start keeps its pieces (Illinois to a new territory cut
+        # Indiana and Ohio off US South, a third piece said "as before": the fifteenth new user).
+        cut_off = _cut_off_by(graph, current, home_region, set(pinned_regions))
+        start[list(cut_off)] = new_id
         territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
                                         tiers=home.tiers)  # fmt: skip
         seeds = {new_id: home_region}
@@ -1816,6 +1832,58 @@ def farthest_from_home(plan: Plan, labels: pd.Series, points: Mapping[str, tuple
     return pd.DataFrame(rows, columns=["territory_id", "farthest_region", "farthest_km"])
 
 
+def taken_far_from_home(
+    proposal: Proposal,
+    holders: Mapping[str, str],
+    points: Mapping[str, tuple[float, float]],
+    region_label: Callable[[str], str] = str,
+    *,
+    remedy: str = "",
+    least_km: float = 800.0,
+    growth: float = 1.25,
+) -> list[str]:
+    """Territories a proposal gives a region farther from their reps' homes than any they held: a sentence each.
+
+    Luke Anderson left and Minnesota and Wisconsin went to Canada West, whose one rep lives in British Columbia,
+    2,686 km away; only a new rep's territory was ever said to lie far from home (the fifteenth new user). A
+    territory is named when the farthest region it takes lies over ``least_km`` from the nearest home of its active
+    reps and over ``growth`` times as far as the farthest region it held. New territories (a new rep's, said by
+    :func:`far_from_home`) and plans from scratch are left out. ``remedy``: what to change, said after each.
+
+    Examples
+    --------
+    >>> plan = Plan("p", (Territory("W", "West"), Territory("E", "East")),
+    ...             (Rep("a", "Ann", territory_ids=("W",), home_region="h"),))
+    >>> points = {"h": (0.0, 0.0), "r1": (0.0, 5.0), "r2": (0.0, 20.0), "r3": (0.0, 21.0)}
+    >>> proposal = Proposal(plan=plan, labels=pd.Series({"r1": "W", "r2": "W", "r3": "E"}), start=None, report=None,
+    ...                     scenario="rebalance", description="")
+    >>> taken_far_from_home(proposal, {"r1": "W", "r2": "E", "r3": "E"}, points)
+    ["West takes r2, 2,224 km from its reps' homes (the farthest region it held lies 556 km away: r1)."]
+    """
+    if proposal.scenario == "territories":
+        return []
+    current = pd.Series(holders, dtype=object)
+    ids = [r for r in proposal.labels.index if r in points]
+    after = proposal.labels.reindex(ids).astype(object)
+    before = current.reindex(ids).astype(object)
+    names = {t.territory_id: t.name for t in proposal.plan.territories}
+    said = []
+    for t, km in _home_km(proposal.plan.reps, set(before.dropna()) & set(after.dropna()), ids, points).items():
+        held = before.eq(t).to_numpy()
+        taken = after.eq(t).to_numpy() & ~held
+        if not taken.any() or not held.any():
+            continue
+        was = int(np.argmax(np.where(held, km, -np.inf)))
+        far = int(np.argmax(np.where(taken, km, -np.inf)))
+        if km[far] > least_km and km[far] > growth * km[was]:
+            said.append(
+                f"{names.get(t, t)} takes {region_label(ids[far])}, {km[far]:,.0f} km from its reps' homes (the "
+                f"farthest region it held lies {km[was]:,.0f} km away: {region_label(ids[was])})."
+                + (f" {remedy}" if remedy else "")
+            )
+    return said
+
+
 def far_from_home(before: Plan, proposal: Proposal, after: PlanState,
                   home_points: Mapping[str, tuple[float, float]], region_label: Callable[[str], str] = str) -> list[dict]:  # fmt: skip
     """The territories a proposal makes (a new rep's) that lie mostly far from their rep's home, and what to say.
@@ -1860,6 +1928,33 @@ def _kept_as_they_are(names: list[str], why_one: str, why_many: str) -> str:
         return ""
     one = len(names) == 1
     return f"; {', '.join(names)} {why_one if one else why_many}, so {'it stays as it is' if one else 'they stay as they are'}"
+
+
+def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set) -> tuple[str, ...]:
+    """The regions of ``region``'s territory that, without it, no longer join the territory's largest piece.
+
+    Only the piece that held ``region`` is cut: its pieces without it but the largest (by regions) touched
+    ``region``. None when one of them is in ``pinned`` (locked where it is). A territory already in pieces keeps
+    those.
+
+    >>> graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [1.0] * 5}, index=list("abcde")),
+    ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
+    >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", set())
+    ('a',)
+    >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", {"a"})
+    ()
+    """
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    if region not in position:
+        return ()
+    territory = labels[region]
+    members = {position[r] for r in labels.index[labels.eq(territory)] if r in position}
+    held = next(part for part in components(sorted(members), graph.neighbours) if position[region] in part)
+    pieces = sorted(
+        components(sorted(set(held) - {position[region]}), graph.neighbours), key=lambda p: (-len(p), min(p))
+    )
+    cut = {graph.region_ids[i] for piece in pieces[1:] for i in piece}
+    return () if cut & pinned else tuple(sorted(cut))
 
 
 def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:

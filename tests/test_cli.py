@@ -8,6 +8,7 @@ import math
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -514,6 +515,7 @@ def test_rebalance_json_contract(demo_rebalance):
         set(summary["deviation"])
         == set(summary["bound"])
         == set(summary["within_tolerance"])
+        == set(summary["as_close_as_possible"])
         == {
             "workload",
             "value",
@@ -633,6 +635,27 @@ def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     )
 
 
+def test_rebalance_says_a_territory_taking_a_region_far_from_its_reps(capsys):
+    # Luke Anderson leaves: Wisconsin goes to Canada West, whose one rep lives in British Columbia, 2,686 km away;
+    # only a new rep's territory was ever said to lie far from home (the fifteenth new user).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R10", "--jobs", "1", "--seconds", "1",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    far = [w for w in summary["warnings"] if " km from its reps' homes (the farthest region it held lies " in w]
+    assert any(w.startswith("Canada West takes Wisconsin, 2,686 km from its reps' homes") for w in far), far
+    assert all(w.endswith("--within-km keeps every territory within a distance of its reps' homes.") for w in far)
+    canada_west = next(t for t in summary["territories"] if t["territory_id"] == "CAW")
+    assert canada_west["farthest_km"] == 2686 and canada_west["farthest_region"] == "Wisconsin"
+    # Held within 2,000 km of their reps' homes, no territory takes such a region: nothing said.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R10", "--jobs", "1", "--seconds", "1",
+                             "--within-km", "2000", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert not [w for w in json.loads(out)["warnings"] if "Canada West takes Wisconsin" in w]
+
+
 def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     # Ten territories drawn anew from the demo's twelve reps: many wait for a rep; one warning says where, largest
     # first, instead of one warning per territory.
@@ -656,6 +679,12 @@ def test_rebalance_from_scratch_says_who_waits_for_a_rep_in_one_warning(capsys):
     deviation = {t["territory_id"]: t["workload_deviation"] for t in summary["territories"]}
     assert set(summary["centres"]) <= ids and all(abs(c["workload"]) >= 5e-4 for c in summary["centres"].values())
     assert any(c["workload"] == pytest.approx(deviation[t], abs=1e-3) for t, c in summary["centres"].items())
+    # Texas with Louisiana, a share's part for a territory of its own, is far off its share: the plan is as close as
+    # the land masses allow, not within the tolerance (`within_tolerance` read true here: the fifteenth new user)
+    assert min(deviation.values()) < -0.2
+    assert summary["within_tolerance"] == {"workload": False, "value": False}
+    judged = {t["judged"] for t in summary["territories"] if not t["kept"]}
+    assert all(summary["as_close_as_possible"].values()) is ("no" not in judged), (summary, judged)
 
 
 def test_rebalance_from_scratch_on_counties_balances_the_mainland_around_its_mean(capsys):
@@ -672,16 +701,16 @@ def test_rebalance_from_scratch_on_counties_balances_the_mainland_around_its_mea
     assert sum(j != "no" for j in judged.values()) >= 10, judged
     # A mainland territory off its share by more than the tolerance is near its group's mean, not "best possible":
     # counties give the search fine control, so nothing forces it there (US South at +9.2% was "best possible").
+    # (Texas with Louisiana, which no territory's states join to the rest, is a land mass of its own: its one
+    # territory is where its counties put it, and its centre is its own.)
+    centre = Counter(c["workload"] for c in summary["centres"].values()).most_common(1)[0][0]
+    assert 0 < centre < 0.05
     for t in summary["territories"]:
         off = max(abs(t["workload_deviation"]), abs(t["value_deviation"]))
-        if (
-            t["territory_id"] in summary["centres"]
-            and 0 < summary["centres"][t["territory_id"]]["workload"]
-            and off > 0.05
-        ):
+        if summary["centres"].get(t["territory_id"], {}).get("workload") == centre and off > 0.05:
             assert t["judged"] in {"near group mean", "no"}, t
-    mainland = [c["workload"] for t, c in summary["centres"].items() if 0 < c["workload"] < 0.05]
-    assert len(mainland) >= 8 and max(mainland) - min(mainland) < 1e-9, summary["centres"]
+    mainland = [c["workload"] for t, c in summary["centres"].items() if c["workload"] == centre]
+    assert len(mainland) >= 8, summary["centres"]
 
 
 def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
@@ -696,9 +725,14 @@ def test_rebalance_with_a_tolerance_per_metric_and_locked_regions(capsys):
     assert moved[0] not in {m["region_id"] for m in summary["moves"]}
     # judged on each metric's own tolerance: value is allowed 20% here (the deviations are against the whole
     # team's mean; the rebalanced ones, judged against their group's, are all let in)
-    assert summary["within_tolerance"]["value"] is True
+    assert summary["as_close_as_possible"]["value"] is True
     rebalanced = [t for t in summary["territories"] if not t["kept"]]
     assert rebalanced and all(t["judged"] != "no" for t in rebalanced)
+    # `within_tolerance` means what it says: every territory the proposal could change within its tolerance of its
+    # share (it held the judgment above, and read true for a plan 27-59% off: the fifteenth new user)
+    for metric, limit in (("workload", 0.05), ("value", 0.20)):
+        inside = all(abs(t[f"{metric}_deviation"]) <= limit + 1e-9 for t in rebalanced)
+        assert summary["within_tolerance"][metric] is inside
     assert summary["deviation"]["value"] == pytest.approx(max(abs(t["value_deviation"]) for t in rebalanced), abs=1e-4)
     # what it was given, and every territory judged as the page judges it (kept ones on the tolerance itself)
     assert summary["tolerance"] == {"workload": 0.05, "value": 0.2} and summary["locked_regions"] == [moved[0]]
@@ -769,7 +803,11 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "rep_joins", "--name", "Rockies", "--home", "ZZ"], "option --home: home region 'ZZ'"),
         (["--scenario", "rep_joins", "--name", "US West", "--home", "US-CO"], "named 'US West' exists already"),
         (["--scenario", "territories", "--territories", "0"], "option --territories"),
-        (["--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--capacity", "0"], "option --capacity"),
+        (
+            ["--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--capacity", "0"],
+            "option --capacity: --capacity 0: the new rep's capacity is a number of accounts, at least 1",
+        ),
+        (["--scenario", "territories", "--territories", "1"], "option --territories: the regions form 3 groups"),
         (["--capacity", "50"], "option --capacity: --capacity is for --scenario rep_joins, not rebalance"),
         (["--locked", "NOPE"], "option --locked: no territory 'NOPE'"),
         (["--keep", "nan"], "option --keep"),
@@ -872,12 +910,12 @@ def test_a_plan_from_scratch_over_the_accounts_countries_takes_in_every_account(
                              "0.5", "--jobs", "1", "--save-plan", str(saved), capsys=capsys)  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)
-    assert sum(t["regions"] for t in summary["territories"]) == 70  # (the 38 regions held and 32 held by none)
+    assert sum(t["regions"] for t in summary["territories"]) == 68  # (the 38 regions held and 30 held by none)
     code, out, err = run_cli("assign", "--plan", str(saved), "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--format", "csv", capsys=capsys)  # fmt: skip
     assert code == 0, err
     assigned = pd.read_csv(io.StringIO(out))
-    assert not (assigned["reason"] == "no-matching-territory").any()  # (1,964 in no territory before)
+    assert not (assigned["reason"] == "no-matching-territory").any()  # (1,946 in no territory before)
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--cover", "countries", capsys=capsys)  # fmt: skip
     assert code == 2 and "--cover is for a plan from scratch (--scenario territories), not rebalance" in err

@@ -385,6 +385,25 @@ def test_short_straits_link_a_part_cut_off_by_unheld_land():
     assert not any(n in set(al) for r in tx_la for n in links[r])
 
 
+def test_a_states_counties_are_one_piece_across_a_short_strait():
+    # Michigan's two peninsulas, 6 km apart at Mackinac, are one state; at county level a territory of all Michigan's
+    # counties was in two pieces wherever its neighbours' counties were held too, since the Upper Peninsula reaches
+    # the rest by land through Wisconsin (the fifteenth new user: "Great Lakes is in 2 pieces"). Every state's
+    # counties are now one piece with the whole map held; the links stay within the state.
+    from geo.boundaries import region_table
+    from geo.editing import region_graph_links
+    from territory.impact import territory_parts
+
+    table = region_table()
+    counties = table[table["level"].eq("county")]
+    links = region_graph_links(counties["region_id"].tolist())
+    for state, members in counties.groupby("parent_id")["region_id"]:
+        inside = set(members)
+        assert len(territory_parts(inside, {r: set(links[r]) & inside for r in inside})) == 1, state
+    upper, lower = {"US-26097"}, {"US-26047", "US-26031"}  # Mackinac; Emmet and Cheboygan
+    assert any(n in lower for r in upper for n in links[r])
+
+
 def test_rebalance_units_count_a_whole_country_claim_and_a_carved_out_county():
     # A territory claiming all of the "US" holds its accounts state by state (it counted none: its one unit "US"
     # had no accounts drawn in it), and a county carved out of a state for another territory counts its own accounts

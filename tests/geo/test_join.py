@@ -157,13 +157,13 @@ def test_a_row_with_swapped_coordinates_is_a_problem_of_its_own_line():
 
 
 def test_coordinates_in_another_state_or_country_than_the_address_are_said():
-    # The demo's El Paso, TX lay in Mexico (left in no territory) and Perth Amboy, NJ on Staten Island, NY, unsaid
-    # (the fourteenth new user). Each such row is a warning naming both places; it stays where its point is.
+    # Coordinates far from the state or country their row gives (a CRM's stale geocode) are a warning naming both
+    # places; the account stays where its point is.
     accounts = pd.DataFrame({
-        "account_id": ["PERTH", "ELPASO", "OK", "BYCITY", "NOSTATE", "QUEBEC"],
+        "account_id": ["BROOKLYN-NJ", "MONTERREY-TX", "OK", "BYCITY", "NOSTATE", "TORONTO-QC"],
         "row": [2, 3, 4, 5, 6, 7],
-        "lat": [40.5121, 31.7612, 40.7128, 40.5121, 31.7612, 45.4658],
-        "lon": [-74.2548, -106.498, -74.006, -74.2548, -106.498, -75.6858],
+        "lat": [40.6501, 25.6866, 40.7128, 40.6501, 25.6866, 43.6532],
+        "lon": [-73.9496, -100.3161, -74.006, -73.9496, -100.3161, -79.3832],
         "state": ["NJ", "Texas", "NY", "NJ", None, "QC"],
         "country": ["US", "US", "USA", "US", None, "Canada"],
         "geocode_source": ["coordinates", "coordinates", "coordinates", "city", "coordinates", "coordinates"],
@@ -171,19 +171,55 @@ def test_coordinates_in_another_state_or_country_than_the_address_are_said():
     })  # fmt: skip
     result = locate_accounts(accounts, column_map={"lat": "Latitude", "lon": "Longitude"})
     problems = result.problems.set_index("account_id")
-    assert problems.index.tolist() == ["PERTH", "ELPASO", "QUEBEC"]
-    assert problems.loc["PERTH", ["row", "column", "value", "severity"]].tolist() == [
-        2, "Latitude, Longitude", "40.5121, -74.2548", "warning"]  # fmt: skip
-    assert problems.loc["ELPASO", "value"] == "31.7612, -106.498"  # (as read, not rounded)
-    assert problems.loc["PERTH", "problem"] == (
-        "its coordinates lie in New York (Richmond, NY), but its state is New Jersey: it is placed by its coordinates; "
+    assert problems.index.tolist() == ["BROOKLYN-NJ", "MONTERREY-TX", "TORONTO-QC"]
+    assert problems.loc["BROOKLYN-NJ", ["row", "column", "value", "severity"]].tolist() == [
+        2, "Latitude, Longitude", "40.6501, -73.9496", "warning"]  # fmt: skip
+    assert problems.loc["MONTERREY-TX", "value"] == "25.6866, -100.3161"  # (as read, not rounded)
+    assert problems.loc["BROOKLYN-NJ", "problem"] == (
+        "its coordinates lie in New York (Kings, NY), but its state is New Jersey: it is placed by its coordinates; "
         "check them (or clear them to place it by its address)"
     )
-    assert problems.loc["ELPASO", "problem"].startswith("its coordinates lie in Mexico, but its state is Texas")
-    assert problems.loc["QUEBEC", "problem"].startswith("its coordinates lie in Ontario, but its state is Québec")
+    assert problems.loc["MONTERREY-TX", "problem"].startswith("its coordinates lie in Mexico, but its state is Texas")
+    assert problems.loc["TORONTO-QC", "problem"].startswith("its coordinates lie in Ontario, but its state is Québec")
     placed = result.accounts.set_index("account_id")["region_id"].astype(object)
-    assert placed["PERTH"] == "US-36085" and placed["ELPASO"] == "MX"  # (where the points are)
+    assert placed["BROOKLYN-NJ"] == "US-36047" and placed["MONTERREY-TX"] == "MX"  # (where the points are)
     assert "3 accounts lie outside the state or country their address gives (lines 2, 3, 7)" in " ".join(result.notes)
+
+
+def test_coordinates_a_border_apart_from_their_address_are_placed_by_it():
+    # The bundled borders are drawn at 1:10,000,000 (US) and 1:50,000,000 (countries): El Paso, TX lies in both
+    # El Paso County and Mexico, whose borders come from two sources, and was placed in Mexico (in no territory;
+    # now the finer-drawn county comes first whatever the address);
+    # Gatineau, QC (GeoNames' Hull) falls 1.7 km into Ontario; the demo's Perth Amboy, NJ on Staten Island. A point
+    # within 3 km of the place its row gives is placed there, in its nearest region, with a note.
+    accounts = pd.DataFrame({
+        "account_id": ["PERTH", "ELPASO", "HULL", "NOSTATE", "LAREDO-NAME"],
+        "row": [2, 3, 4, 5, 6],
+        "lat": [40.5121, 31.7587, 45.4276, 31.7587, 27.5064],
+        "lon": [-74.2548, -106.4869, -75.7106, -106.4869, -99.5075],
+        "state": ["NJ", "TX", "QC", None, "Texas"],
+        "country": ["US", "US", "CA", None, "United States"],
+        "geocode_source": ["coordinates"] * 5, "geocode_region": [""] * 5,
+    })  # fmt: skip
+    result = locate_accounts(accounts)
+    assert result.problems.empty, result.problems
+    placed = result.accounts.set_index("account_id")["region_id"].astype(object)
+    assert placed.to_dict() == {
+        "PERTH": "US-34023",  # Middlesex, NJ (not Richmond, NY)
+        "ELPASO": "US-48141",  # El Paso, TX (not Mexico)
+        "HULL": "CA-QC",
+        "NOSTATE": "US-48141",  # (no address to go by: the finer-drawn of the two, the US county)
+        "LAREDO-NAME": "US-48479",  # Webb, TX
+    }
+    assert set(result.accounts.set_index("account_id").loc[["PERTH", "ELPASO", "HULL"], "region_level"]) == {
+        "county", "province"}  # fmt: skip
+    assert (
+        "2 accounts placed in the state or country their addresses give: their coordinates lie within 3 km of it, "
+        "closer than the map draws borders (lines 2, 4)"
+    ) in result.notes
+
+
+def test_island_states_as_countries_are_no_mismatch():
     # Puerto Rico, Guam and the Virgin Islands as countries (as CRMs write them) are no mismatch; nor is a state
     # code of another country with no country column (Western Australia's WA is not Washington)
     islands = pd.DataFrame({

@@ -77,7 +77,7 @@ def test_uncovered_regions_are_ranked_by_accounts():
 
 def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
     # The legend counts the accounts in regions no territory holds; the other pages every account in no territory,
-    # also those a held region's focus turns away (553 against 1,964 on the demo).
+    # also those a held region's focus turns away (531 against 1,946 on the demo).
     accounts = pd.DataFrame(
         {
             "region_id": ["US-34013", "US-34017", "US-36061", "US-36061", None],

@@ -265,9 +265,9 @@ def test_the_split_twin_previews_both_parts_and_says_when_no_rep_goes(editor):
     assert new.name == "US West (split)"
     preview = " ".join(m.value for m in editor.markdown)
     assert f"**Preview** · US West \\(split\\): 2 regions, quota {money(new.annual_quota)}" in preview
-    # Both parts, before -> after (names escaped for Markdown): the 31 accounts waiting in US West get a rep there.
+    # Both parts, before -> after (names escaped for Markdown): the 32 accounts waiting in US West get a rep there.
     table = next(t.value for t in editor.table if "US West \\(split\\)" in t.value.index)
-    assert table.loc["US West", "Waiting"] == "31 → 0" and table.loc["US West \\(split\\)", "Accounts"] == "— → 0"
+    assert table.loc["US West", "Waiting"] == "32 → 0" and table.loc["US West \\(split\\)", "Accounts"] == "— → 0"
     waiting = int(expected.result["territory_id"].eq(new.territory_id).sum())
     assert waiting > 1 and any(f"its {waiting:,} accounts would wait for one" in w for w in messages(editor, "warning"))
     assert editor.session_state["plan_json"] == before  # a preview only

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -85,7 +86,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     # rebalanced territories only) while US Central was at +70% on the same page.
     largest = next(m for m in app.metric if m.label == "Largest deviation")
     rows = app.session_state["reb_proposal"][0].report.territories
-    assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+69")
+    assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+68")
     assert largest.delta == "US Central, value, kept as it is"
     assert "Of the territories this proposal could change, the farthest is " in largest.help
     assert "It is kept as it is (said above, and in the notes below)" in largest.help  # (it takes no region here)
@@ -108,7 +109,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     # Nobody is left waiting for a rep, and no account falls out of the territories; US Central, far over its
     # share, cannot come down in this proposal: said, with what would help.
     assert [w.value for w in app.warning] == [
-        "This proposal cannot bring US Central (value +69.1%) down to its share. To change that: tick “One-way trades” to "
+        "This proposal cannot bring US Central (value +68.2%) down to its share. To change that: tick “One-way trades” to "
         "let a territory with a focus give regions to touching territories that take every account it takes; or "
         "widen its focus (Edit page, Territory settings); or give it reps (Reps page), so that its share grows."
     ]
@@ -122,6 +123,18 @@ def test_propose_then_accept_as_a_new_draft(app):
     # (every account changing hands here changes rep: the headline count is the handoffs' total)
     assert handoffs["accounts_gained"].sum() == handoffs["accounts_lost"].sum() == figures_moved(figures)
     assert handoffs["rep_id"].iloc[-1] == "—" and handoffs["accounts_lost"].iloc[-1] > 0
+    # Account by account, before accepting (only the Plans page's Compare had the list, once accepted: the
+    # fifteenth new user), with the accounts' names, as Compare writes it
+    from pages.shared import named_account_moves
+
+    diff = app.session_state["reb_proposal"][3]
+    labels = [b.label for b in app.get("download_button")]
+    assert f"Download the {len(diff.accounts):,} accounts changing (CSV)" in labels, labels
+    from tests.conftest import demo_state
+
+    named = named_account_moves(diff.accounts, demo_state().accounts)
+    assert list(named.columns[:2]) == ["account_id", "name"] and named["name"].notna().all()
+    assert named["account_id"].is_unique and len(named) == len(diff.accounts)
     assert any(c.value.startswith("The row without a rep is the waiting list") for c in app.caption)
     assert any("2 of 6 territories rebalanced; the other 4 are kept" in m.value for m in app.markdown)
     # how it was searched: the searches run side by side (one per core) and whether proposing again repeats it
@@ -183,9 +196,11 @@ def test_a_proposal_far_out_of_tolerance_says_who_and_what_to_do(app):
     # where the excess sat was not said: the thirteenth new user)
     assert "US West" not in table.index
     impact = app.session_state["reb_proposal"][2]
-    held = impact.territories.set_index("territory_id").loc["USW", "accounts_before"]
+    held, waiting = impact.territories.set_index("territory_id").loc["USW", ["accounts_before", "unserved_before"]]
     (said,) = [c.value for c in app.caption if c.value.startswith("US West goes, so it has no row")]
-    assert held > 0 and said.startswith(f"US West goes, so it has no row: now it holds {int(held):,} accounts, ")
+    assert held > 0 and said.startswith(f"US West goes, so it has no row: now its reps carry {int(held):,} accounts, ")
+    # (and those waiting there, which moved too: "it holds 300 accounts" while 319 moved, the fifteenth new user)
+    assert waiting > 0 and f", and {int(waiting):,} more accounts wait for a rep there: " in said, said
     # Only Canada West took regions of US West: the note says so of it alone (it said so of all four).
     assert any(i.value.startswith("Canada West, North America East, US Central, US South: no touching territory")
                and "kept as they are (Canada West after taking regions of the territory that goes)" in i.value
@@ -455,19 +470,19 @@ def test_a_plan_from_scratch_over_the_accounts_countries_leaves_no_account_in_no
     # of them stayed in no territory. Drawn over every region of the accounts' countries, none does.
     app.radio(key="reb_scenario").set_value("territories").run()
     (said,) = [c.value for c in app.caption if "outside the regions the territories hold" in c.value]
-    assert said.startswith("553 accounts lie outside")  # (the demo's coverage gaps: 553 accounts in 32 regions)
+    assert said.startswith("531 accounts lie outside")  # (the demo's coverage gaps: 531 accounts in 30 regions)
     app.radio(key="reb_cover").set_value("countries").run()
     assert not [c.value for c in app.caption if "outside the regions the territories hold" in c.value]
     app.number_input(key="reb_k").set_value(8).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     proposal = app.session_state["reb_proposal"][0]
-    assert len(proposal.labels) == 70 and proposal.labels.notna().all()  # (38 regions held, 32 not)
+    assert len(proposal.labels) == 68 and proposal.labels.notna().all()  # (38 regions held, 30 not)
     app.button(key="reb_accept").click().run()
     assert not app.exception
     engine = app.session_state["edit_history"].current
     placed = engine.result["region_id"].notna()
-    assert engine.result.loc[placed, "territory_id"].notna().all()  # (1,964 were in no territory)
+    assert engine.result.loc[placed, "territory_id"].notna().all()  # (1,946 were in no territory)
 
 
 def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
@@ -882,7 +897,7 @@ def test_a_rep_who_leaves_counts_his_accounts_as_changing_hands(app):
     assert after < before, caption
     # the accounts in no territory said beside those waiting in one (the warning's "with no rep across the team"
     # counts both: a new user read the two figures as a contradiction)
-    assert re.search(r"\([\d,]+ → [\d,]+ waiting in a territory; 1,964 → [\d,]+ in no territory, with no rep either\)",
+    assert re.search(r"\([\d,]+ → [\d,]+ waiting in a territory; 1,946 → [\d,]+ in no territory, with no rep either\)",
                      caption), caption  # fmt: skip
 
 
@@ -995,7 +1010,8 @@ def test_a_territory_said_outside_a_tight_tolerance_reads_beyond_it(app):
         shown = [f"{m}_{when}" for m in ("workload", "value") for when in ("deviation", "before")
                  if f"{m}_{when}" in table]  # fmt: skip
         assert len(shown) == count
-        needed = max(deviation_digits(v, 0.01) for c in shown for v in table[c].dropna())
+        # (at most two: "8.340%" and "-12.713%" in one proposal, "-29.3%" in the next, the fifteenth new user)
+        needed = min(max(deviation_digits(v, 0.01) for c in shown for v in table[c].dropna()), 2)
         for column in shown:
             assert columns[column]["type_config"]["step"] == pytest.approx(10.0 ** -(needed + 2))
 
@@ -1018,10 +1034,12 @@ def test_figures_beside_a_groups_mean_show_which_side_of_it_they_are_on(app):
     digits = round(-math.log10(columns["workload_deviation"]["type_config"]["step"])) - 2
     edges = {t: c["workload"] + 0.01 for t, c in report.centres.items() if "workload" in c}
     assert edges
+    assert 1 <= digits <= 2  # (a hair's breadth from an edge, the Within column says the side: not "8.340%")
     for t, edge in edges.items():
         value = rows.loc[t, "workload_deviation"]
         shown = round(value * 100, digits) / 100
-        assert (shown > edge) == (value > edge) and shown != round(edge * 100, digits) / 100, (t, value, edge, digits)
+        if abs(value - edge) >= 0.5 * 10.0 ** -(digits + 2):
+            assert (shown > edge) == (value > edge) and shown != round(edge * 100, digits) / 100, (t, value, edge)
     outside = next((c.value for c in app.caption if isinstance(c.value, str) and c.value.startswith("Outside")), "")
     for t in rows.index[rows["within"].eq(False)]:
         if t in edges:
@@ -1206,8 +1224,10 @@ def test_territories_that_share_a_few_regions_say_why_they_are_best_possible(app
     assert not any(t.lstrip("- ").startswith(("Germany & Netherlands holds", "Europe West holds")) for t in texts)
     report = app.session_state["reb_proposal"][0].report
     by_id = report.territories.set_index("territory_id")
-    mainland = [t for t, c in report.centres.items() if c.get("workload", 0) > 0]
-    assert mainland
+    # (the mainland's centre: Texas with Louisiana, a land mass of their own here, have their own)
+    centre = Counter(c.get("workload") for c in report.centres.values()).most_common(1)[0][0]
+    mainland = [t for t, c in report.centres.items() if c.get("workload") == centre]
+    assert len(mainland) >= 6 and 0 < centre < 0.05
     for t in mainland:
         off = by_id.loc[t, ["workload_deviation", "value_deviation"]].abs().max()
         if off > 0.05 + 1e-9 and by_id.loc[t, "within"] and t not in report.hemmed:
@@ -1441,7 +1461,11 @@ def test_tolerances_set_per_metric_are_said_on_the_form_and_in_the_headline(app)
     assert not app.exception, [e.value for e in app.exception]
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert within.delta.startswith("at ±12% workload, ±15% value"), within.delta
-    assert any(c.value.startswith("Within: within ±12% workload, ±15% value of its share") for c in app.caption)
+    assert any(
+        c.value == "Within: “yes” when every metric is within its tolerance of the territory's share "
+        "(workload ±12%, value ±15%)."
+        for c in app.caption
+    ), [c.value for c in app.caption]
 
 
 def test_the_largest_deviation_in_a_kept_territory_says_so_and_reps_changes_read_well(app):

@@ -228,12 +228,17 @@ def test_every_problem_of_a_folder_is_said_at_once(tmp_path, rich_plan):
         "plan.yaml: " + ", ".join(sorted(t.territory_id for t in rich_plan.territories)),
         f"alignment.csv, line {n + 3}, column 'territory_id': empty territory id. Use a territory_id of plan.yaml: "
         + ", ".join(sorted(t.territory_id for t in rich_plan.territories)),
+        # (the region listed twice too, though plan.yaml has a problem: it was said only once that was fixed)
+        f"alignment.csv, line {n + 4}, column 'region_id': region US-CA is listed for two territories, US West (USW) "
+        f"(line {usw}) and US South (USS), which take the same accounts at the same priority. A region belongs to one "
+        "territory: delete one of the two lines (or give one territory an industry focus, tiers or a higher priority "
+        "in plan.yaml)",
         "overrides.csv, line 2, column 'locked': 'locked' must be true or false, got 'maybe'. Write true (the "
         "account stays with this territory and rep) or false",
         "accounts.csv, line 2, column 'value': value must be a number, got 'lots'. Write the account's value as a "
         "plain number (12500.50), or leave it empty for 0",
     ]
-    assert str(caught.value).startswith(f"{tmp_path}: 6 problems; fix them all, then load the file again:\n- ")
+    assert str(caught.value).startswith(f"{tmp_path}: 7 problems; fix them all, then load the file again:\n- ")
     # Fixed but for the regions listed twice, each of those is said, not the first alone.
     (tmp_path / "overrides.csv").write_text("account_id,territory_id,rep_id,locked\n")
     (tmp_path / "accounts.csv").unlink()
@@ -471,6 +476,28 @@ def test_a_region_two_territories_would_share_equally_is_refused_naming_both(tmp
         "region belongs to one territory: delete one of the two lines (or give one territory an industry focus, "
         "tiers or a higher priority in plan.yaml)"
     )
+
+
+def test_a_region_two_territories_claim_is_said_with_plan_yaml_s_own_problems(tmp_path, rich_plan):
+    # A rep's capacity of "ten" in plan.yaml and US-CA listed for two territories: the folder said the capacity, and
+    # the double claim only once that was fixed (a new user's "fix them all", then one more).
+    write_plan_folder(rich_plan, tmp_path)
+    head = (tmp_path / "plan.yaml").read_text()
+    capacity = next(line for line in head.splitlines() if line.strip().startswith("capacity:"))
+    (tmp_path / "plan.yaml").write_text(head.replace(capacity, capacity.split(":")[0] + ": ten", 1))
+    lines = (tmp_path / "alignment.csv").read_text().splitlines()
+    (tmp_path / "alignment.csv").write_text("\n".join(lines) + "\nUS-CA,USS\n")
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    sources = [(problem.source, problem.column) for problem in caught.value.problems]
+    assert len(sources) == 2 and sources[1] == ("alignment.csv", "region_id"), sources
+    assert "capacity" in str(caught.value.problems[0]) and "'ten'" in str(caught.value.problems[0])
+    assert "region US-CA is listed for two territories" in str(caught.value.problems[1])
+    # (territories that do not read themselves give no judgment of their claims, only their own problems)
+    (tmp_path / "plan.yaml").write_text(head.replace("priority: 1", "priority: high", 1))
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    assert "listed for two territories" not in str(caught.value) and "priority" in str(caught.value)
 
 
 def test_a_region_shared_by_an_overlay_is_read_and_said(tmp_path, rich_plan):

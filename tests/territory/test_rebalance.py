@@ -99,6 +99,34 @@ def test_a_rep_joins(setup):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
 
 
+def test_a_new_territory_takes_what_its_home_held_to_its_territory_and_splits_none_further():
+    # A chain of eight regions and an island: T0 holds the first four and the island (two pieces, as US South with
+    # Texas apart), T1 the other four. A new rep at the second region: the first held to T0 only through it. The
+    # new territory took the home alone, T0 was in three pieces at the start of the search, which keeps the
+    # pieces a territory starts with, and the page said "In one piece: as before" (the fifteenth new user).
+    ids = [rid(0, x) for x in range(8)] + [rid(5, 5)]
+    links = {ids[x]: [ids[x + 1]] for x in range(7)}
+    graph = RegionGraph.from_adjacency(pd.DataFrame(np.ones((9, 2)), index=ids, columns=["a", "b"]), links)
+    holders = {r: ("T0" if i < 4 or i == 8 else "T1") for i, r in enumerate(ids)}
+    plan = plan_from_dict({
+        "name": "chain",
+        "territories": [{"territory_id": t, "name": t, "region_ids": sorted(r for r, h in holders.items() if h == t)}
+                        for t in ("T0", "T1")],
+        "reps": [{"rep_id": f"R{i}", "territory_ids": [f"T{i}"]} for i in range(2)],
+    })  # fmt: skip
+    for seed in range(3):
+        proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=ids[1],
+                           rng=np.random.default_rng(seed), max_seconds=0.3)  # fmt: skip
+        assert proposal.start[ids[0]] == "NEW" and proposal.start[ids[1]] == "NEW", proposal.start.to_dict()
+        assert proposal.report.split_at_start == ["T0"]
+        assert len(proposal.report.pieces.get("T0", [[]])) <= 2 and "NEW" not in proposal.report.pieces
+        assert proposal.labels[ids[0]] == "NEW"
+    # (a region cut off that is locked where it is stays: the home alone goes, and the split is the user's lock)
+    locked = propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=ids[1],
+                     locked_regions=[ids[0]], max_seconds=0.3)  # fmt: skip
+    assert locked.start[ids[0]] == "T0" and locked.labels[ids[0]] == "T0"
+
+
 def test_a_rep_joins_with_the_name_and_capacity_given(setup):
     # The new rep was always "New rep (<territory>)" at the team's median capacity (a new user's test).
     plan, graph, holders = setup
@@ -1318,6 +1346,42 @@ def test_a_rep_leaving_a_full_team_is_said_with_what_to_do(room_elsewhere):
         {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
     assert leaving_shortfall(before, rebase(before, roomy, "Bo leaves")) == []
     assert leaving_shortfall(before, before) == []  # (no rep leaves)
+
+
+def test_a_rep_leaving_counts_apart_those_left_in_no_territory():
+    # Luke Anderson left with three territories locked: of his 300 accounts 64 waited in North America East and 203
+    # lay in no territory (its focus turned them away), and the headline said "267 will wait for a rep ... Raise
+    # capacities by 267": no capacity serves an account in no territory (the fifteenth new user).
+    from geo.boundaries import region_table
+    from territory.edits import rebase, start
+    from territory.rebalance import leaving_shortfall
+
+    counties = ["US-20169", "US-20053", "US-20105", "US-20143", "US-20041"]  # Saline and its neighbours
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:2]},
+        {"territory_id": "B", "name": "Bay", "region_ids": counties[2:]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 6, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "territory_ids": ["B"]}]})  # fmt: skip
+    rows = [{"account_id": f"{c}-{i}", "region_id": c, "value": 10.0} for c in counties for i in range(3)]
+    before = start(plan, pd.DataFrame(rows), region_table()[["region_id", "parent_id"]])
+    # Bo leaves; two of Bay's counties go to Ames (full), the third to none.
+    proposed = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:4]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 6, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
+    said = leaving_shortfall(before, rebase(before, proposed, "Bo leaves"))
+    assert said[0] == (
+        "The team is full: 6 of Bo's accounts will wait for a rep; the team's capacity is short by 6 accounts. Raise "
+        "capacities by 6 in all (Ames's rep is at 100%), or add a rep to Ames on the Reps page, as a replacement for "
+        "Bo. Besides them, 3 more of Bo's accounts lie in no territory, where no rep's capacity helps: give their "
+        "regions to a territory (said as the coverage gap)."
+    ), said[0]
+    # All of them in no territory (a territory closed whose neighbours take none): nothing to raise.
+    nowhere = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:2]}],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 6, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}]})  # fmt: skip
+    assert leaving_shortfall(before, rebase(before, nowhere, "Bo leaves")) == []
 
 
 def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines_name():
