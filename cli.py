@@ -805,7 +805,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # A territory that takes a region far beyond those it held (Wisconsin to Canada West, 2,686 km from its rep)
     taken_far = taken_far_from_home(
         proposal, holders, region_points([*proposal.labels.index, *homes]), region_label,
-        remedy="--within-km keeps every territory within a distance of its reps' homes.",
+        remedy="--within-km keeps every territory within a distance of its reps' homes."
+        if proposal.scenario != "rep_joins"  # (there --within-km holds only the new territory)
+        else "--locked or --lock-regions keeps it, or its regions, as they are.",
     )  # fmt: skip
     for sentence in taken_far:
         warn(sentence)
@@ -849,7 +851,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     territories["locked"] = territories["territory_id"].isin(args.locked or [])
     first = ["territory_id", "name", "judged", "reps"]
     territories = territories[first + [c for c in territories.columns if c not in first]]
-    rebalanced = territories[~territories["kept"]]
+    # (the report's own figures, not the rounded ones: 0.10004 at ±10% read within, judged "no": a reviewer's case)
+    rebalanced = report.territories[~territories["kept"].to_numpy(dtype=bool)]
     if args.save_plan is not None:
         new_plan = replace(proposal.plan, name=draft_name(plan.name, proposal.summary))
         write(json.dumps(new_plan.to_dict(), indent=2, ensure_ascii=False) + "\n", args.save_plan, option="--save-plan")

@@ -333,7 +333,8 @@ def _link_states_across_straits(wanted, links: dict, full_table: pd.DataFrame, g
         if full_table["level"].get(region_id) == "county" and isinstance(parent, str):
             states.setdefault(parent, set()).add(region_id)
     for members in states.values():
-        _join_parts(sorted(members), links, lambda part, members=members: gaps.strait(part, strait_km, among=members))
+        _join_parts(sorted(members), links,
+                    lambda part, members=members: gaps.strait(part, strait_km, among=members, water_only=True))  # fmt: skip
 
 
 def _join_parts(members: list, links: dict, pair_for) -> None:
@@ -403,12 +404,13 @@ class _Gaps:
         self.country = country
         self.tree_held = shapely.STRtree(self.shapes[self.held])
         self.tree_unheld = shapely.STRtree(self.shapes[self.unheld])
+        self.tree_all = shapely.STRtree(self.shapes)
 
-    def strait(self, part, strait_km: float, *, among=None) -> tuple[str, str] | None:
+    def strait(self, part, strait_km: float, *, among=None, water_only: bool = False) -> tuple[str, str] | None:
         """The closest pair of held regions across a strait of at most ``strait_km``; None if none.
 
         One region is in ``part``, the other not (and in ``among``, if given); the line between them crosses no
-        unheld land of their countries.
+        unheld land of their countries, and with ``water_only`` no land of any other region.
         """
         inside = [i for i in self.held if self.ids[i] in part]
         if not inside:
@@ -425,10 +427,17 @@ class _Gaps:
                 line = shapely.shortest_line(self.shapes[i], self.shapes[j])
                 touched = self.unheld[self.tree_unheld.query(line, predicate="intersects")]
                 mine = {self.country[self.ids[i]], self.country[self.ids[j]]}
-                # Over the land of an unheld region of their country (its inside, not a corner it shares)?
-                if any(self.unheld_country[c] in mine and shapely.relate_pattern(line, self.shapes[c], "T********")
-                       for c in touched):  # fmt: skip
+                # Over the land of unheld regions of their country (their inside, not a corner they share; together:
+                # a line along the border of two of them is over land, though inside neither: a reviewer's case)?
+                theirs = [c for c in touched if self.unheld_country[c] in mine]
+                if theirs and shapely.relate_pattern(line, shapely.union_all(self.shapes[theirs]), "T********"):
                     continue
+                # Over any other region's land (a strait within a state is water: not a shortcut through another
+                # state's held counties)?
+                if water_only:
+                    others = [c for c in self.tree_all.query(line, predicate="intersects") if c not in (i, j)]
+                    if others and shapely.relate_pattern(line, shapely.union_all(self.shapes[others]), "T********"):
+                        continue
                 best = (gap, str(self.ids[i]), str(self.ids[j]))
         return None if best is None else best[1:]
 

@@ -746,8 +746,9 @@ if pending is not None and pending[0].plan.name == plan.name:
     # settings it was made with; the warning above says it is out of date).
     tol = st.session_state.get("reb_tol_used") or {m: tolerances.get(m, tolerance) for m in report.deviation}
     tol = {m: tol.get(m, tolerance) for m in report.deviation}
-    band = (f"±{next(iter(tol.values())):.0%}" if len(set(tol.values())) == 1
-            else ", ".join(f"±{v:.0%} {METRICS.get(m, m).lower()}" for m, v in tol.items()))  # fmt: skip
+    # (±2.5% as set, not ±2%: a reviewer's case)
+    band = (f"±{next(iter(tol.values())) * 100:g}%" if len(set(tol.values())) == 1
+            else ", ".join(f"±{v * 100:g}% {METRICS.get(m, m).lower()}" for m, v in tol.items()))  # fmt: skip
     verdicts = judge_territories(report.territories, tol)
     # Every territory counts in both figures, kept ones too: the headline must not read well while a territory is
     # far off. The largest deviation is the territory and metric farthest from its share.
@@ -963,7 +964,8 @@ if pending is not None and pending[0].plan.name == plan.name:
         for sentence in taken_far_from_home(
             proposal, holders, region_points([*proposal.labels.index, *reps_homes]), region_label,
             remedy="“Regions within (km of a rep's home)” above keeps every territory within a distance of its "
-            "reps' homes.",
+            "reps' homes." if proposal.scenario != "rep_joins"  # (there it holds only the new territory)
+            else "Locking that territory, or its regions, above keeps them as they are.",
         ):  # fmt: skip
             st.warning(plain(sentence))
     waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
@@ -1194,7 +1196,7 @@ if pending is not None and pending[0].plan.name == plan.name:
             "kept as they are (no touching territory takes the same accounts, so none can give regions back) and "
             "left out of the mean the others are balanced to.",
         )
-    for sentence in describe_pieces(report, name_of, describe_regions):
+    for sentence in describe_pieces(report, name_of, describe_regions, proposal.cut_by_home):
         notes.info("territories in pieces", plain(sentence))
     hemmed_notes = describe_hemmed(report, name_of, region_labels)
     if len(hemmed_notes) > 3:  # (one list, not a wall of boxes: dozens with many territories)
@@ -1487,7 +1489,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     st.caption(f"Within: “yes” when every metric is within {band} of the territory's share."
                if len(set(tol.values())) == 1 else
                "Within: “yes” when every metric is within its tolerance of the territory's share ("
-               + ", ".join(f"{METRICS.get(m, m).lower()} ±{v:.0%}" for m, v in tol.items()) + ").")  # fmt: skip
+               + ", ".join(f"{METRICS.get(m, m).lower()} ±{v * 100:g}%" for m, v in tol.items()) + ").")  # fmt: skip
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
@@ -1538,7 +1540,7 @@ if pending is not None and pending[0].plan.name == plan.name:
     for row in gone_rows.itertuples(index=False):
         # (its reps' figures: the accounts waiting there were left out of "it holds 300 accounts" while 319 moved,
         # the fifteenth new user)
-        waiting = 0 if row.unserved_before != row.unserved_before else int(row.unserved_before)
+        waiting = 0 if pd.isna(row.unserved_before) else int(row.unserved_before)
         st.caption(
             f"{plain(row.name)} goes, so it has no row: now its reps carry "
             f"{counted(int(row.accounts_before), 'account')}, {row.workload_before:,.0f} of workload and "

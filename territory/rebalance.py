@@ -14,7 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -91,6 +91,9 @@ class Proposal:
     the plan is the best found so far. None when the search ran its course."""
     home_within_km: float | None = None
     """A new rep's territory held to regions within this many km of their home (None: any region)."""
+    cut_by_home: Mapping[str, str] = field(default_factory=dict)
+    """Territories a new rep's home region cut in pieces (territory id → that region): regions that must stay beyond
+    it (a rep's home, a locked region, one beyond the new territory's distance from home) held to them through it."""
 
 
 def draft_name(name: str, summary: str, when=None) -> str:
@@ -231,8 +234,9 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     Returns
     -------
     list of str
-        Empty when no rep leaves or every account of the leaving reps has a rep. Otherwise first the headline: how
-        many of their accounts wait, whether the team as a whole is full (the room the reps who remain have left
+        Empty when no rep leaves or every account of the leaving reps has a rep or lies in no territory (said as the
+        coverage gap: no capacity serves it). Otherwise first the headline: how many of their accounts wait in a
+        territory (and how many more lie in none), whether the team as a whole is full (the room the reps who remain have left
         is less than that: short by so many accounts) or the room is only elsewhere, the load of the reps where
         they wait, and the remedies (raise capacities by so much, or add a rep to the territories where they
         wait); then :func:`~territory.impact.waiting_remedies`' sentence per territory where more wait. Plain
@@ -269,7 +273,7 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     room = int((capacity - load).clip(lower=0).sum())
     names = {t.territory_id: t.name for t in after.plan.territories}
     loads = []
-    for territory_id, _ in waits["territory_id"].dropna().value_counts().items():
+    for territory_id, _ in waits["territory_id"].value_counts().items():
         reps = [r.rep_id for r in after.plan.reps_of(territory_id)]
         if reps:
             used = float(load.reindex(reps).sum()) / max(float(capacity.reindex(reps).sum()), 1.0)
@@ -281,7 +285,7 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
     # A rep for the territories where they wait, as a replacement: "the 'A new rep joins' scenario" carves a
     # territory from neighbours, which may leave them waiting where they are (the tenth new user's test: Tom Becker
     # left US South, and a new territory carved around Denver served none of his 350 accounts).
-    where_they_wait = [names.get(t, t) for t in waits["territory_id"].dropna().value_counts().index]
+    where_they_wait = [names.get(t, t) for t in waits["territory_id"].value_counts().index]
     add_rep = (
         f"add a rep to {and_list(where_they_wait)} {where}, as a replacement for {and_list([r.name for r in leaving])}"
         if where_they_wait
@@ -492,10 +496,12 @@ def describe_pieces(
     report: RebalanceReport,
     territory_names: Mapping[str, str],
     summarise: Callable[[Sequence[str]], str] | None = None,
+    cut_by: Mapping[str, str] | None = None,
 ) -> list[str]:
     """One sentence per territory in several pieces, naming the regions of its smaller pieces.
 
-    ``summarise`` turns a piece's region ids into words (default: the first four ids and how many more).
+    ``summarise`` turns a piece's region ids into words (default: the first four ids and how many more);
+    ``cut_by``: territories a new rep's home region cut (:attr:`Proposal.cut_by_home`).
 
     Examples
     --------
@@ -509,6 +515,7 @@ def describe_pieces(
         return ", ".join(part[:4]) + (f" and {len(part) - 4} more" if len(part) > 4 else "")
 
     summarise = summarise or first_few
+    cut_by = cut_by or {}
     out = []
     for territory_id, parts in report.pieces.items():
         smaller = "; ".join(summarise(part) for part in parts[1:])
@@ -517,6 +524,9 @@ def describe_pieces(
         tail = (
             "Regions no territory holds (or the sea) lie between them; the proposal splits it no further."
             if territory_id in report.split_at_start
+            else f"The new territory's home, {summarise([cut_by[territory_id]])}, cuts it: what lies beyond must stay "
+            "(a rep's home, a locked region, or one beyond the distance from home)."
+            if territory_id in cut_by
             else "The proposal split it: report this as a bug."
         )
         out.append(f"{name} is in {len(parts)} pieces: {smaller} apart from its other {rest} region"
@@ -1127,11 +1137,6 @@ def propose(
         # it can trade regions with it and its kind.
         home = territories[current[home_region]]
         start[home_region] = new_id
-        # Regions that held to their territory only through the home go with it: the new territory's search may not
-        # split a territory further, but one split at the start keeps its pieces (Illinois to a new territory cut
-        # Indiana and Ohio off US South, a third piece said "as before": the fifteenth new user).
-        cut_off = _cut_off_by(graph, current, home_region, set(pinned_regions))
-        start[list(cut_off)] = new_id
         territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
                                         tiers=home.tiers)  # fmt: skip
         seeds = {new_id: home_region}
@@ -1143,6 +1148,15 @@ def propose(
             km = great_circle_km([region_points[r] for r in ids], region_points[home_region])
             near_home = (new_id, home_region, home_within_km,
                      frozenset(r for r, d in zip(ids, km, strict=True) if d <= home_within_km) | {home_region})  # fmt: skip
+        # Regions that held to their territory only through the home go with it: the new territory's search may not
+        # split a territory further, but one split at the start keeps its pieces (Illinois to a new territory cut
+        # Indiana and Ohio off US South, a third piece said "as before": the fifteenth new user). Not when one of
+        # them must stay: locked, a rep's home, or beyond the new territory's distance from home.
+        staying_homes = {unit for unit in _rep_homes(plan.reps, graph, unit_parents or {}, current).values()
+                         if current.get(unit) == current[home_region]}  # fmt: skip
+        beyond = set(ids) - set(near_home[3]) if near_home is not None else set()
+        cut_off = _cut_off_by(graph, current, home_region, set(pinned_regions) | staying_homes | beyond)
+        start[list(cut_off)] = new_id
         # The new rep, so that the new territory's accounts have someone: named and sized as given, else the
         # team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
@@ -1561,9 +1575,24 @@ def propose(
         mine = tuple(sorted(mine))
         new_territories.append(replace(territory, region_ids=kept + mine))
     new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
+    cut_by_home = {}
+    if scenario == "rep_joins" and report.pieces:
+        # Pieces against the plan as it was, not the search's start (which has the home in the new territory): a
+        # territory the home cut is not "in pieces as before" (a reviewer's case: a rep's home beyond the new one's).
+        position = {r: i for i, r in enumerate(graph.region_ids)}
+        for t, pieces in report.pieces.items():
+            was = [position[r] for r in current.index[current.eq(t)] if r in position]
+            if len(pieces) > len(components(was, graph.neighbours)):
+                cut_by_home[t] = home_region
+        if cut_by_home:
+            report = replace(report, split_at_start=[t for t in report.split_at_start if t not in cut_by_home])
+            description += (f"; its home, {region_label(home_region)}, cuts "
+                            f"{and_list([territories[t].name for t in cut_by_home])} in pieces: regions that must "
+                            "stay beyond it (a rep's home, a locked region, or one beyond the distance from home) held "
+                            "to the rest through it")  # fmt: skip
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out, one_way_note, gave, out_of_reach, summary, handed_out_only,
-                    stopped_at[0] if stopped_at else None, home_within_km)  # fmt: skip
+                    stopped_at[0] if stopped_at else None, home_within_km, cut_by_home)  # fmt: skip
 
 
 def _watched(progress: Callable[[float], None], began: float, stopped_at: list[float]) -> Callable[[float], None]:
@@ -1934,9 +1963,11 @@ def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set)
     """The regions of ``region``'s territory that, without it, no longer join the territory's largest piece.
 
     Only the piece that held ``region`` is cut: its pieces without it but the largest (by regions) touched
-    ``region``. None when one of them is in ``pinned`` (locked where it is). A territory already in pieces keeps
-    those.
+    ``region``. Nothing when one of them is in ``pinned`` (locked where it is, a rep's home, beyond a distance the
+    taker is held to). A territory already in pieces keeps those.
 
+    Examples
+    --------
     >>> graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [1.0] * 5}, index=list("abcde")),
     ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
     >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", set())

@@ -4,9 +4,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import box
 
-from geo.boundaries import load_regions
+from geo.boundaries import load_regions, shared_join_layer
 from geo.join import join_accounts, locate_accounts, looks_swapped
 
 
@@ -211,10 +212,19 @@ def test_coordinates_a_border_apart_from_their_address_are_placed_by_it():
         "NOSTATE": "US-48141",  # (no address to go by: the finer-drawn of the two, the US county)
         "LAREDO-NAME": "US-48479",  # Webb, TX
     }
+    # (a state with no country column too, where the point lies outside the US and Canada: a Texas address 1.5 km
+    # into Mexico was left there, unsaid, since "WA" there may be Western Australia: a reviewer's case)
+    texas = locate_accounts(pd.DataFrame({
+        "account_id": ["TX-NO-COUNTRY"], "row": [2], "lat": [26.08], "lon": [-98.2763], "state": ["TX"],
+        "geocode_source": ["coordinates"], "geocode_region": [""],
+    }))  # fmt: skip
+    assert shared_join_layer().loc[lambda g: g["region_id"].eq("MX")].contains(
+        shapely.Point(-98.2763, 26.08)).any()  # fmt: skip
+    assert texas.accounts["region_id"].tolist() == ["US-48215"] and texas.problems.empty  # Hidalgo, TX
     assert set(result.accounts.set_index("account_id").loc[["PERTH", "ELPASO", "HULL"], "region_level"]) == {
         "county", "province"}  # fmt: skip
     assert (
-        "2 accounts placed in the state or country their addresses give: their coordinates lie within 3 km of it, "
+        "2 accounts placed in the state or country their addresses give: each lies within 3 km of it, "
         "closer than the map draws borders (lines 2, 4)"
     ) in result.notes
 

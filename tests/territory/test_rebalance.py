@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from territory import plan_from_dict
 from territory.optimizer import RegionGraph, components
-from territory.rebalance import judge_territories, propose
+from territory.rebalance import describe_pieces, judge_territories, propose
 
 W, H = 9, 6
 
@@ -121,10 +121,29 @@ def test_a_new_territory_takes_what_its_home_held_to_its_territory_and_splits_no
         assert proposal.report.split_at_start == ["T0"]
         assert len(proposal.report.pieces.get("T0", [[]])) <= 2 and "NEW" not in proposal.report.pieces
         assert proposal.labels[ids[0]] == "NEW"
-    # (a region cut off that is locked where it is stays: the home alone goes, and the split is the user's lock)
-    locked = propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=ids[1],
-                     locked_regions=[ids[0]], max_seconds=0.3)  # fmt: skip
-    assert locked.start[ids[0]] == "T0" and locked.labels[ids[0]] == "T0"
+    # A region cut off that must stay stays, and the territory the home cuts is said so, not "in pieces as before":
+    # locked where it is; a rep's home (a reviewer's case: Ann's home went to the new territory); beyond the new
+    # territory's distance from home (a reviewer's case: the optimizer refused its own start, "territory 'NEW'
+    # starts with regions it may not hold").
+    ann = plan_from_dict({**plan.to_dict(), "reps": [{"rep_id": "R0", "name": "Ann", "territory_ids": ["T0"],
+                                                       "home_region": ids[0]},
+                                                      {"rep_id": "R1", "territory_ids": ["T1"]}]})  # fmt: skip
+    points = {r: (0.0, 3.0 * x) for x, r in enumerate(ids)}  # (333 km apart)
+    for case, kwargs in (
+        ("locked", {"plan": plan, "locked_regions": [ids[0]]}),
+        ("a rep's home", {"plan": ann}),
+        ("beyond the distance", {"plan": plan, "home_within_km": 100, "region_points": points}),
+    ):
+        kept = propose(graph=graph, holders=holders, scenario="rep_joins", new_name="New", home_region=ids[1],
+                       max_seconds=0.3, rng=np.random.default_rng(0), **kwargs)  # fmt: skip
+        assert kept.start[ids[0]] == "T0" and kept.labels[ids[0]] == "T0", case
+        if len(kept.report.pieces.get("T0", [])) > 2:  # (two before: the island)
+            assert kept.cut_by_home == {"T0": ids[1]} and "T0" not in kept.report.split_at_start, case
+            assert f"its home, {ids[1]}, cuts T0 in pieces" in kept.description, case
+            (said,) = [x for x in describe_pieces(kept.report, {"T0": "T0"}, None, kept.cut_by_home) if x[:2] == "T0"]
+            assert f"The new territory's home, {ids[1]}, cuts it" in said, case
+        else:
+            assert not kept.cut_by_home and "T0" in kept.report.split_at_start, case
 
 
 def test_a_rep_joins_with_the_name_and_capacity_given(setup):
