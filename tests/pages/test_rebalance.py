@@ -1710,6 +1710,12 @@ def test_a_proposal_accepted_as_the_next_version_stays_in_the_plan_s_history(app
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     proposed = app.session_state["reb_proposal"][0].plan
+    # (Wisconsin to Canada West, 2,686 km from its rep's home in British Columbia: said before accepting, with what
+    # keeps territories nearer, the fifteenth new user)
+    warned = [w.value.replace("\\", "") for w in app.warning]  # (Markdown's escapes out)
+    far = [w for w in warned if "km from its reps' homes (the farthest region it held lies" in w]
+    assert any(w.startswith("Canada West takes Wisconsin, 2,686 km from its reps' homes") for w in far), far
+    assert all("“Regions within (km of a rep's home)” above keeps every territory within" in w for w in far)
     button = app.button(key="reb_accept_version")
     assert button.label == "Accept as version 2" and not button.disabled
     button.click().run()
