@@ -183,6 +183,25 @@ def click_at(page, content, lat: float, lon: float) -> None:
 
 # How far a table (st.dataframe) scrolls sideways: 0 or less when every column is in view.
 SCROLLS = "e => { const s = e.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : null; }"
+
+
+def settled_scroll(table, timeout_ms: int = 10_000) -> float:
+    """How far ``table`` scrolls sideways once its columns are laid out (:data:`SCROLLS`).
+
+    The grid sizes its columns after it is drawn: measured at once, the roster at 1280 px scrolled 84 px in one CI
+    run and none in the screenshot taken a moment later. Waits up to ``timeout_ms`` for no scroll, then measures.
+    """
+    try:
+        table.page.wait_for_function(
+            "e => { const s = e.querySelector('.dvn-scroller'); return s && s.scrollWidth - s.clientWidth <= 0; }",
+            arg=table.element_handle(),
+            timeout=timeout_ms,
+        )
+    except Exception:  # (still scrolling: the caller's assertion says by how much)
+        pass
+    return table.evaluate(SCROLLS)
+
+
 # How far the widest of an element and what it holds runs past its box (a line cut with "…" runs past it).
 OVERFLOWS = "e => Math.max(...[e, ...e.querySelectorAll('*')].map(x => x.scrollWidth - x.clientWidth))"
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, SCROLLS, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, SCROLLS, settled_scroll, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -93,7 +93,7 @@ def test_the_roster_headers_and_homes_read_whole(page, app_url, width):
     # At 1280 px a new user read "Activ" for Active, and a home "British Columbi…".
     editor = _open_roster(page, app_url, width)
     page.mouse.move(0, 0)  # (a header under the mouse shows its menu button)
-    assert editor.evaluate(SCROLLS) <= 0
+    assert settled_scroll(editor) <= 0
     image, borders = _roster_cells(editor)
     assert len(borders) == len(ROSTER) + 1, borders
     columns = dict(zip(ROSTER, zip(borders, borders[1:], strict=False), strict=True))
