@@ -951,16 +951,14 @@ if pending is not None and pending[0].plan.name == plan.name:
         if st.session_state.get("reb_shortfall") and getattr(warning, "kind", "") == "waiting":
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
         st.warning(plain(warning))
-    if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)
-        from geo.editing import region_points
-
-        homes = region_points([r.home_region for r in proposal.plan.reps if r.home_region])
-        for far in far_from_home(plan, proposal, new_state, homes, region_label):
-            st.warning(plain(far["said"]))
-    if proposal.scenario != "territories":  # (a territory taking a region far beyond those it held: any scenario)
+    if proposal.scenario != "territories":
         from geo.editing import region_points
 
         reps_homes = [r.home_region for r in proposal.plan.reps if r.home_region]
+        if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)
+            for far in far_from_home(plan, proposal, new_state, region_points(reps_homes), region_label):
+                st.warning(plain(far["said"]))
+        # (a territory taking a region far beyond those it held: any scenario)
         for sentence in taken_far_from_home(
             proposal, holders, region_points([*proposal.labels.index, *reps_homes]), region_label,
             remedy="“Regions within (km of a rep's home)” above keeps every territory within a distance of its "
