@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="rep_joins: the new territory takes only regions within KM of --home, sized to what\n"
                                 "they hold when that is less than the rep's share; rebalance, rep_leaves: no\n"
                                 "territory takes a region over KM from its reps' homes (default: any distance)")  # fmt: skip
-    rebalance.add_argument("--territories", type=int, help="territories: how many (a plan from scratch)")
+    rebalance.add_argument("--territories", type=int,
+                           help="territories: how many (a plan from scratch; with --locked, the locked ones count\n"
+                                "among them and the others' regions are drawn anew)")  # fmt: skip
     rebalance.add_argument("--level", choices=("state", "county"), default="state", help="regions to move")
     rebalance.add_argument("--metrics", nargs="+", choices=REBALANCE_METRICS, default=["workload", "value"],
                            help="what to balance (default: workload value)")  # fmt: skip
@@ -213,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REGION",
         help="regions that stay in their territory (e.g. US-TX, or counties at --level county)",
     )
-    rebalance.add_argument("--locked", nargs="+", default=[], help="territory ids that stay as they are")
+    rebalance.add_argument(
+        "--locked",
+        nargs="+",
+        default=[],
+        help="territory ids that stay as they are (territories: kept, the rest drawn anew)",
+    )
     rebalance.add_argument("--keep", type=float, default=None,
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
     sizing = rebalance.add_mutually_exclusive_group()
@@ -642,8 +649,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.jobs is not None and not 1 <= args.jobs <= 64:
         raise CliInputError(f"--jobs {args.jobs} is out of range", column="--jobs",
                             hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
-    # A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
-    scratch_only = {"--locked": args.locked, "--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
+    # A plan from scratch has no reps to size territories by and no accounts to keep in place (locked territories
+    # stay as they are, and count among the territories asked for).
+    scratch_only = {"--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
                     "--one-way": args.one_way, "--keep-countries": args.keep_countries}  # fmt: skip
     for option, value in scratch_only.items():
         if args.scenario == "territories" and value not in (None, []):

@@ -185,7 +185,8 @@ with form[1].expander("Tolerance per metric"):
 tolerances = {m: (v / 100 if v is not None else tolerance) for m, v in per_metric.items()}
 setting("reb_seconds", 2, range(1, 11))
 seconds = form[1].slider("Time to search (s)", 1, 10, key="reb_seconds")
-# A plan from scratch has no territories to lock, no reps to size them by and no accounts to keep in place.
+# A plan from scratch has no reps to size territories by and no accounts to keep in place; territories locked stay as
+# they are, and the rest is drawn anew.
 scratch = scenario == "territories"
 scratch_help = " (not for a plan from scratch: its territories are drawn anew, with equal shares)" if scratch else ""
 setting("reb_disruption", 1.0)
@@ -221,9 +222,11 @@ keep_countries = form[1].checkbox(
 setting("reb_locked", [], territory_ids)
 # The locks' tags wrap onto more lines (wrap=True): in a column Streamlit keeps them on one line that scrolls
 # sideways, and at 1280 px two of six locked territories showed (a tester's report).
+locked_help = ("They stay as they are; the regions of the others are drawn anew into the number of territories asked "
+               "for, the locked ones among them: fewer (or more) territories in one area only" if scratch
+               else "They neither give nor take a region")  # fmt: skip
 locked = form[2].multiselect("Locked territories (unchanged)", territory_ids, key="reb_locked", format_func=names.get,
-                             disabled=scratch, help="They neither give nor take a region" + scratch_help,
-                             wrap=True)  # fmt: skip
+                             help=locked_help, wrap=True)  # fmt: skip
 options = {}
 if scenario == "rep_leaves":
     # A rep (their territory stays while it has other reps), or a whole territory with its reps.
@@ -375,9 +378,10 @@ if scratch:  # shown empty and off (a plan from scratch draws every territory an
     form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
                         help=lock_help + scratch_help, wrap=True)  # fmt: skip
     # (said on the page: a new user found the greyed-out locks explained only in their tooltips)
-    form[2].caption(":material/info: Greyed out for a plan from scratch, which draws every territory anew with equal "
-                    "shares: the weight on keeping accounts, the locks, sizing by capacity and one-way trades are for "
-                    "rebalancing the territories you have. Your choices are kept for those scenarios.")  # fmt: skip
+    form[2].caption(":material/info: Greyed out for a plan from scratch, which draws territories anew with equal "
+                    "shares: the weight on keeping accounts, locked regions, sizing by capacity and one-way trades are "
+                    "for rebalancing the territories you have. Your choices are kept for those scenarios. Locked "
+                    "territories stay as they are: only the others are drawn anew.")  # fmt: skip
 else:
     kept_regions = st.session_state.get("reb_locked_regions_kept", [])
     kept_regions = [r for r in kept_regions if isinstance(r, str) and r in unit_table.index] if isinstance(
@@ -398,7 +402,8 @@ if scenario == "territories":
     options["n_territories"] = k_slot.number_input(
         "Number of territories", least, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)"
-        + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else ""),
+        + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else "")
+        + "; locked territories count among them",
     )  # fmt: skip
 
 
@@ -522,7 +527,7 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
             proposal = propose_at_level(
                 engine, level, unit_table, holders, links, list(used), scenario=scenario_now,
                 tolerance=used,
-                locked_territories=[] if scratch else locked_now,
+                locked_territories=locked_now,
                 disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
                 keep_countries=keep_countries and not scratch,
                 rng=np.random.default_rng(0),
@@ -608,7 +613,7 @@ def _settings_said(used: dict) -> str:
             f"{level} level", "sized by capacity" if by_capacity else "equal shares"]  # fmt: skip
     if one_way and not scratch:
         said.append("one-way trades")
-    if not scratch and st.session_state.get("reb_locked"):
+    if st.session_state.get("reb_locked"):
         said.append("locked: " + ", ".join(names.get(t, t) for t in st.session_state["reb_locked"]))
     if options.get("locked_regions"):
         said.append(f"{counted(len(options['locked_regions']), 'region')} locked")

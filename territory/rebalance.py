@@ -1033,6 +1033,7 @@ def propose(
         home_within_km = float(home_within_km)
     seeds = None
     leaver = None
+    kept_ids: list[str] = []  # (a plan drawn anew: territories locked, kept as they are)
     staying: list[str] = []  # a leaving rep's territories that stay with the reps who remain
     if scenario == "rep_leaves" and rep_id is not None:
         if territory_id is not None:
@@ -1177,15 +1178,43 @@ def propose(
     elif scenario == "territories":
         if not n_territories or n_territories < 1:
             raise ValueError("give the number of territories")
-        if n_territories > len(graph):
+        # Locked territories stay as they are (regions, reps, focus) and count among the territories asked for; the
+        # other territories' regions are drawn anew into the rest: fewer territories in one area only.
+        kept_ids = list(dict.fromkeys(str(t) for t in locked_territories))
+        unknown = [t for t in kept_ids if t not in territories]
+        if unknown:
+            raise ValueError(f"no territory {', '.join(map(repr, unknown))} in the plan to lock; known: "
+                             f"{', '.join(territories)}")  # fmt: skip
+        kept_units = list(current.index[current.isin(kept_ids)])
+        holding_kept = [t for t in kept_ids if current.eq(t).any()]
+        drawing = n_territories - len(holding_kept)
+        if kept_ids and len(kept_units) == len(current):
+            raise ValueError("every territory holding regions here is locked: nothing is left to draw anew; unlock "
+                             "at least one")  # fmt: skip
+        if drawing < 1:
             raise ValueError(
-                f"{n_territories} territories: at most {len(graph)} territories at this level (one per region); "
-                "ask for fewer, or work at county level"
+                f"{n_territories} territor{'y' if n_territories == 1 else 'ies'} with {len(holding_kept)} locked: "
+                f"the locked territories count among them; ask for at least {len(holding_kept) + 1}, or lock fewer"
             )
+        if n_territories - len(holding_kept) > len(graph) - len(kept_units):
+            raise ValueError(
+                f"{n_territories} territories: at most {len(graph) - len(kept_units) + len(holding_kept)} territories "
+                "at this level (one per region" + (", and the locked ones" if holding_kept else "")
+                + "); ask for fewer, or work at county level"
+            )  # fmt: skip
         start = current
         summary = f"{n_territories} territor{'y' if n_territories == 1 else 'ies'}"
         description = f"A plan from scratch with {summary}"
-        focused = [t.name for t in plan.territories if t.industries or t.tiers]
+        if holding_kept:
+            summary += f", {len(holding_kept)} kept"
+            names_kept = [territories[t].name for t in holding_kept]
+            description = (
+                f"{counted(n_territories, 'territory', 'territories')}: {and_list(names_kept)} "
+                f"{verb(len(names_kept), 'is', 'are')} locked and kept as {verb(len(names_kept), 'it is', 'they are')} "
+                f"(regions and reps), and the regions of the others are drawn anew into "
+                f"{counted(drawing, 'territory', 'territories')}"
+            )
+        focused = [t.name for t in plan.territories if (t.industries or t.tiers) and t.territory_id not in kept_ids]
         if focused:
             description += (
                 f"; each takes every account in its regions (the industry and tier focus of {', '.join(focused)} "
@@ -1203,30 +1232,56 @@ def propose(
         separate = ()
         parts = sorted(components(range(len(graph)), graph.neighbours), key=lambda p: (-len(p), min(p)))
         out_of_reach = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
-        solver = Rebalancer(graph, n_territories=n_territories, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
+        # (with territories locked, only the regions of the others are drawn: the locked ones' stay out of the search)
+        drawn_graph = _without(graph, kept_units) if kept_units else graph
+        drawn_current = current.drop(kept_units) if kept_units else current
+        if kept_units:
+            apart = len(components(range(len(drawn_graph)), drawn_graph.neighbours))
+            if apart > drawing:
+                raise ValueError(
+                    f"the regions outside the locked territories form {apart} groups out of each other's reach (the "
+                    "locked territories, or the sea, lie between them), and a territory cannot span two: ask for at "
+                    f"least {apart + len(holding_kept)} territories, or lock fewer"
+                )  # fmt: skip
+        solver = Rebalancer(drawn_graph, n_territories=drawing, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
-        homes = _rep_homes(plan.reps, graph, unit_parents or {}, points=region_points)
+        homes = _rep_homes(plan.reps, drawn_graph, unit_parents or {}, points=region_points)
         # Old territories whose every claim is a unit or one the units replace, though they hold no unit (a county
         # carve-out folded into its state at state level): drawn anew, they are gone, not kept empty with their reps.
-        held_units, replacing, holding = set(graph.region_ids), set(replaces), set(current)
+        held_units, replacing, holding = set(drawn_graph.region_ids), set(replaces), set(drawn_current)
         gone = frozenset(
             t.territory_id for t in plan.territories
-            if t.territory_id not in holding and t.region_ids
+            if t.territory_id not in holding and t.region_ids and t.territory_id not in kept_ids
             and all(r in held_units or r in replacing for r in t.region_ids)
         )  # fmt: skip
         labels, territories, reps = _name_new_territories(
             plan,
-            current,
+            drawn_current,
             labels,
-            graph,
+            drawn_graph,
             homes,
             region_label=region_label,
             unit_parents=unit_parents,
             region_points=region_points,
             gone=gone,
         )
+        if kept_ids:
+            # A rep of a locked territory keeps it, also one who covered another territory, drawn anew, besides.
+            reps = tuple(
+                replace(
+                    r,
+                    active=was.active,
+                    territory_ids=tuple(
+                        dict.fromkeys([*(t for t in was.territory_ids if t in kept_ids), *r.territory_ids])
+                    ),
+                )  # fmt: skip
+                if set(was.territory_ids) & set(kept_ids)
+                else r
+                for r, was in zip(reps, plan.reps, strict=True)
+            )
+            labels = pd.concat([labels, current[kept_units].astype(object)])
         idle = _set_inactive(reps, plan.reps)
         # (a rep who keeps their territories and takes another besides is said below, not as a move: "to West: Ann"
         # for Ann, who stayed in West and took Middle too)
@@ -1271,8 +1326,12 @@ def propose(
                 f"; {len(idle)} rep{'s keep' if len(idle) > 1 else ' keeps'} no territory and "
                 f"{'are' if len(idle) > 1 else 'is'} set inactive: " + ", ".join(idle)
             )
-        renamed = dict(zip(solver.labels_.to_numpy(), labels.to_numpy(), strict=True))
+        renamed = dict(zip(solver.labels_.to_numpy(), labels.reindex(solver.labels_.index).to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
+        if holding_kept:
+            table = _with_kept_rows(table, graph, current, holding_kept, solver.share_)
+            every = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
+            report = replace(report, cut_edges=int(cut_edges(every, graph.neighbours)))
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
                          pieces={renamed[t]: p for t, p in report.pieces.items()},
                          centres={renamed[t]: c for t, c in report.centres.items()},
@@ -1526,8 +1585,10 @@ def propose(
     # of the state, under the counties' own claims, so that those accounts keep a territory.
     by_claim: dict[str, list[str]] = {}
     listed = {r for t in plan.territories for r in t.region_ids}  # (a state no territory claimed stays unclaimed)
+    # (territories locked in a plan drawn anew keep their claims as they are: a state one claims is not handed on)
+    locked_claims = {r for t in kept_ids for r in plan.territory(t).region_ids}
     for unit, claim in (unit_parents or {}).items():
-        if claim in replaced and claim in listed and unit in units:
+        if claim in replaced and claim in listed and unit in units and claim not in locked_claims:
             by_claim.setdefault(claim, []).append(unit)
     claims_moved: dict[tuple[str, str], list[str]] = {}  # (heir, was) → the claims
     for claim, inside in sorted(by_claim.items()):
@@ -1563,6 +1624,9 @@ def propose(
             )
     new_territories = []
     for t_id, territory in territories.items():
+        if t_id in kept_ids:  # (locked in a plan drawn anew: as it was, claims and all)
+            new_territories.append(plan.territory(t_id))
+            continue
         # Claims outside the balanced units stay, except those the units stand for.
         kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
         kept += tuple(r for r in inherited.get(t_id, ()) if r not in kept)
@@ -2595,6 +2659,28 @@ def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], 
     if f <= 1.0:
         return math.inf, most, int(reached.sum()), None
     return max(float(others / (f - 1.0)), 1e-3), most, int(reached.sum()), np.nan_to_num(reach * f - 1.0)
+
+
+def _with_kept_rows(table: pd.DataFrame, graph: RegionGraph, current: pd.Series, kept: Sequence[str],
+                    share: pd.Series) -> pd.DataFrame:  # fmt: skip
+    """A report's territories with rows for territories kept out of a plan drawn anew (``locked``, as they are).
+
+    Their deviations are measured against the share of the territories drawn (``share``: per metric, what one of
+    them holds on average), as a rebalance measures its locked territories; they are judged by no tolerance.
+    """
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    rows = []
+    for t in kept:
+        inside = [position[r] for r in current.index[current.eq(t)] if r in position]
+        totals = graph.metrics.iloc[inside].sum()
+        row = {"territory_id": t, "regions": len(inside), "parts": len(components(inside, graph.neighbours)),
+               "locked": True, "share": 1.0}  # fmt: skip
+        for metric in graph.metrics.columns:
+            row[metric] = float(totals[metric])
+            row[f"{metric}_deviation"] = float(totals[metric]) / float(share[metric]) - 1.0
+        rows.append({**row, "within": None, "within_by": None})
+    added = pd.DataFrame(rows).astype({"within": object, "within_by": object})
+    return pd.concat([table, added], ignore_index=True).sort_values("territory_id").reset_index(drop=True)
 
 
 def _merged_rows(tables) -> pd.DataFrame:

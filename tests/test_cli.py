@@ -821,7 +821,10 @@ def test_rebalance_one_way(capsys):
         ),
         (["--scenario", "territories", "--territories", "500"], "option --territories: 500 territories: at most 38"),
         (["--scenario", "rep_joins", "--name", "us west", "--home", "US-CO"], "option --name: a territory named"),
-        (["--scenario", "territories", "--territories", "4", "--locked", "USW"], "option --locked: --locked has no"),
+        (
+            ["--scenario", "territories", "--territories", "1", "--locked", "USW"],
+            "option --locked: 1 territory with 1 locked: the locked territories count among them; ask for at least 2",
+        ),
         (["--scenario", "territories", "--territories", "4", "--keep", "2"], "option --keep: --keep has no effect"),
         (["--scenario", "territories", "--territories", "4", "--equal-shares"], "--by-capacity/--equal-shares has no"),
         (["--scenario", "territories", "--territories", "4", "--one-way"], "option --one-way: --one-way has no"),
@@ -1748,6 +1751,27 @@ def test_rebalance_keep_countries_sends_no_region_across_a_border(capsys):
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                            "--scenario", "territories", "--territories", "4", "--keep-countries", capsys=capsys)  # fmt: skip
     assert code == 2 and "--keep-countries has no effect on a plan from scratch" in err
+
+
+def test_a_plan_from_scratch_keeps_the_locked_territories(capsys, tmp_path):
+    # Fewer territories in one area only: North America East and Europe West stay, the rest is drawn into three.
+    saved = tmp_path / "five.json"
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "5", "--locked", "NAE", "EUW", "--jobs", "1",
+                             "--save-plan", str(saved), capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["description"].startswith("5 territories: North America East and Europe West are locked and kept")
+    rows = {t["territory_id"]: t for t in summary["territories"]}
+    assert len(rows) == 5 and rows["NAE"]["locked"] and rows["EUW"]["locked"]
+    assert sum(bool(t["locked"]) for t in rows.values()) == 2
+    assert not any(m["from_territory_id"] in ("NAE", "EUW") or m["to_territory_id"] in ("NAE", "EUW")
+                   for m in summary["moves"])  # fmt: skip
+    from territory import plan_from_dict
+
+    before = plan_from_dict(json.loads(Path(DEMO_PLAN).read_text()))  # (as read: the demo's "UK" is GB)
+    after = plan_from_dict(json.loads(saved.read_text()))
+    assert after.territory("NAE") == before.territory("NAE") and after.territory("EUW") == before.territory("EUW")
 
 
 def test_a_bad_crm_date_is_the_only_thing_said(capsys):

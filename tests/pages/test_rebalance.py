@@ -534,6 +534,31 @@ def test_all_locked_or_no_metric_is_said(app):
     assert "reb_proposal" not in app.session_state
 
 
+def test_a_plan_from_scratch_with_territories_locked_draws_only_the_others(app):
+    # Fewer territories in one area only: North America East and Europe West stay, the rest becomes three territories.
+    from tests.conftest import demo_state
+
+    now = demo_state().plan
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.multiselect(key="reb_locked").set_value(["NAE", "EUW"]).run()
+    app.number_input(key="reb_k").set_value(5).run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.session_state["reb_error"] if "reb_error" in app.session_state else True
+    proposal = app.session_state["reb_proposal"][0]
+    plan = proposal.plan
+    assert len(plan.territories) == 5
+    for kept in ("NAE", "EUW"):
+        assert plan.territory(kept) == now.territory(kept)  # regions, name, focus: as they were
+        assert [r for r in plan.reps if kept in r.territory_ids] == [r for r in now.reps if kept in r.territory_ids]
+    assert proposal.description.startswith("5 territories: North America East and Europe West are locked and kept")
+    table = proposal_table(app).value.set_index("territory")
+    assert table.loc["North America East", "locked"] == "kept" and table.loc["Europe West", "locked"] == "kept"
+    assert (table["locked"] == "kept").sum() == 2
+    # the settings it was made with name the locks (kept with the accepted draft)
+    assert "locked: North America East, Europe West" in app.session_state["reb_settings_said"]
+
+
 def test_equal_shares_when_asked_for(app):
     app.checkbox(key="reb_capacity").uncheck().run()
     app.button(key="reb_run").click().run()
@@ -547,9 +572,8 @@ def test_equal_shares_when_asked_for(app):
 
 
 def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territories(app):
-    app.multiselect(key="reb_locked").set_value(["USW"]).run()
     app.radio(key="reb_scenario").set_value("territories").run()
-    assert app.multiselect(key="reb_locked").disabled
+    assert not app.multiselect(key="reb_locked").disabled  # (locked territories stay; the others are drawn anew)
     shown = app.checkbox(key="reb_capacity_scratch")  # equal shares, shown so
     assert shown.disabled and not shown.value
     # … and says so on the page, not only in each control's tooltip (a new user's test)
@@ -558,7 +582,7 @@ def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territo
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     plan = app.session_state["reb_proposal"][0].plan
-    # twelve territories, twelve reps: each territory has one (US West's lock does not apply to a plan from scratch)
+    # twelve territories, twelve reps: each territory has one
     assert len(plan.territories) == 12 and all(r.active for r in plan.reps)
     assert all(any(t.territory_id in r.territory_ids for r in plan.reps) for t in plan.territories)
     # Who covers each territory, now and after (the territories' table has no room for it at 1280 px)

@@ -1785,3 +1785,72 @@ def test_one_way_trades_reach_through_regions_that_hold_none_of_the_givers_accou
     # (no path while an empty region on the way is pinned: F stays as it is)
     kept = one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]), pinned=["r3"])
     assert kept.tolist() == start.tolist()
+
+
+def test_a_plan_from_scratch_keeps_locked_territories_and_draws_the_others_anew(setup):
+    # Fewer territories in one area only: stripe 0 stays as it is, stripes 1 and 2 become one territory.
+    plan, graph, holders = setup
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T0"],
+                       rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    assert proposal.plan.territory("T0") == plan.territory("T0")  # its regions, its claim on Delaware, its name
+    assert proposal.plan.rep("R0") == plan.rep("R0")
+    assert len(proposal.plan.territories) == 2
+    (other,) = [t for t in proposal.plan.territories if t.territory_id != "T0"]
+    assert set(other.region_ids) == {r for r, t in holders.items() if t != "T0"}
+    # the reps of the territories drawn anew keep working there
+    assert {r.rep_id for r in proposal.plan.reps if other.territory_id in r.territory_ids} == {"R1", "R2"}
+    assert proposal.description.startswith("2 territories: Stripe 0 is locked and kept as it is (regions and reps), "
+                                           "and the regions of the others are drawn anew into 1 territory")  # fmt: skip
+    assert proposal.summary == "2 territories, 1 kept"
+    # the report lists the kept territory as locked, measured against the share of the territory drawn
+    rows = proposal.report.territories.set_index("territory_id")
+    assert bool(rows.loc["T0", "locked"]) and not bool(rows.loc[other.territory_id, "locked"])
+    assert rows.loc["T0", "regions"] == 18 and rows.loc["T0", "parts"] == 1
+    # stripe 0 holds the top row's heavy regions: 3 × 3 + 15 on the first metric, against 36 + 6 × 2 for the other
+    assert rows.loc["T0", "a_deviation"] == pytest.approx(24 / 48 - 1)
+    assert rows.loc[other.territory_id, "a_deviation"] == pytest.approx(0.0)
+    assert proposal.report.cut_edges == H  # the one border between them, a region long per row
+    assert (proposal.labels[[r for r, t in holders.items() if t == "T0"]] == "T0").all()
+
+    # more territories in that area only: stripes 1 and 2 drawn into three, stripe 0 as it was
+    more = propose(plan, graph, holders, scenario="territories", n_territories=4, locked_territories=["T0"],
+                   rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    assert len(more.plan.territories) == 4 and more.plan.territory("T0") == plan.territory("T0")
+    drawn = more.report.territories[~more.report.territories["locked"].astype(bool)]
+    assert len(drawn) == 3 and drawn["a_deviation"].abs().max() <= 0.05 + 1e-9
+    whole(more.plan, graph)
+
+
+def test_a_rep_of_a_locked_territory_keeps_it_in_a_plan_from_scratch(setup):
+    plan, graph, holders = setup
+    both = plan_from_dict({**plan.to_dict(), "reps": [{"rep_id": "R0", "territory_ids": ["T0", "T1"]},
+                                                      {"rep_id": "R2", "territory_ids": ["T2"]}]})  # fmt: skip
+    proposal = propose(both, graph, holders, scenario="territories", n_territories=3, locked_territories=["T0"],
+                       rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
+    r0 = proposal.plan.rep("R0")
+    assert r0.active and r0.territory_ids[0] == "T0"
+    # every territory drawn anew has a rep: R0 keeps one of them besides, R2 the other
+    drawn = [t.territory_id for t in proposal.plan.territories if t.territory_id != "T0"]
+    assert len(drawn) == 2
+    assert all(any(t in r.territory_ids for r in proposal.plan.reps) for t in drawn)
+
+
+def test_a_plan_from_scratch_with_locks_says_what_cannot_be(setup):
+    plan, graph, holders = setup
+    with pytest.raises(ValueError, match=r"1 territory with 1 locked: the locked territories count among them; ask "
+                                         r"for at least 2, or lock fewer"):  # fmt: skip
+        propose(plan, graph, holders, scenario="territories", n_territories=1, locked_territories=["T0"])
+    with pytest.raises(ValueError, match="every territory holding regions here is locked"):
+        propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T0", "T1", "T2"])
+    with pytest.raises(ValueError, match=r"no territory 'T9' in the plan to lock; known: T0, T1, T2"):
+        propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T9"])
+    # the middle stripe locked leaves two groups apart: one territory cannot span them
+    with pytest.raises(ValueError, match=r"outside the locked territories form 2 groups out of each other's reach "
+                                         r".* ask for at least 3 territories, or lock fewer"):  # fmt: skip
+        propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T1"])
+    with pytest.raises(ValueError, match=r"at most 37 territories at this level \(one per region, and the locked"):
+        propose(plan, graph, holders, scenario="territories", n_territories=38, locked_territories=["T0"])
+    ok = propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T1"],
+                 rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
+    assert ok.plan.territory("T1") == plan.territory("T1") and len(ok.plan.territories) == 3
+    whole(ok.plan, graph)
