@@ -851,6 +851,11 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
         parent, units = _state_of_county(), set(table.index)
         replaces = sorted({r for t in state.plan.territories for r in t.region_ids
                            if r not in units and parent.get(r) in units})  # fmt: skip
+        if options.get("scenario") == "territories" and options.get("locked_territories"):
+            # (a county carved out of a state that a locked territory holds stays carved out: drawn anew, it would
+            # be folded into that state, and the locked territory would take its accounts)
+            locked = set(options["locked_territories"])
+            replaces = [r for r in replaces if dict(holders).get(parent.get(r)) not in locked]
     proposal = propose(
         state.plan, graph, holders, replaces=replaces, region_label=region_label,
         unit_parents=unit_parents(table.index, level),
@@ -861,7 +866,15 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
     )  # fmt: skip
     # (a state whose counties all went to one territory is claimed whole again: the draft then still reads as
     # states, and a rebalance at state level works on states, not on the 3,000 counties)
-    return replace(proposal, plan=fold_whole_states(proposal.plan)) if level == "county" else proposal
+    if level != "county":
+        return proposal
+    # (a locked territory of a plan drawn anew is kept as it was: its claims are not folded either)
+    kept = set(options.get("locked_territories") or ()) if options.get("scenario") == "territories" else set()
+    folded = fold_whole_states(proposal.plan)
+    if kept:
+        folded = replace(folded, territories=tuple(proposal.plan.territory(t.territory_id)
+                                                   if t.territory_id in kept else t for t in folded.territories))  # fmt: skip
+    return replace(proposal, plan=folded)
 
 
 def fold_whole_states(plan):

@@ -1188,17 +1188,30 @@ def propose(
         kept_units = list(current.index[current.isin(kept_ids)])
         holding_kept = [t for t in kept_ids if current.eq(t).any()]
         drawing = n_territories - len(holding_kept)
-        if kept_ids and len(kept_units) == len(current):
-            raise ValueError("every territory holding regions here is locked: nothing is left to draw anew; unlock "
-                             "at least one")  # fmt: skip
-        if drawing < 1:
+        if holding_kept and set(current.dropna()) <= set(kept_ids):
+            # (drawn over unheld regions as well, new territories there would have no rep free to take them)
+            raise ValueError("every territory holding regions here is locked: nothing is left to draw anew, and no "
+                             "rep is free for a territory drawn anew; unlock at least one")  # fmt: skip
+        # (the regions drawn anew, and the groups of them out of each other's reach: the locked territories may lie
+        # between them, as the sea does; each needs a territory of its own, and the fewest asked for says both)
+        drawn_graph = _without(graph, kept_units) if kept_units else graph
+        drawn_parts = sorted(
+            components(range(len(drawn_graph)), drawn_graph.neighbours), key=lambda p: (-len(p), min(p))
+        )
+        if holding_kept and drawing < max(len(drawn_parts), 1):
+            if len(drawn_parts) > 1:
+                raise ValueError(
+                    f"the regions outside the locked territories form {len(drawn_parts)} groups out of each other's "
+                    "reach (the locked territories, or the sea, lie between them), and a territory cannot span two: "
+                    f"ask for at least {len(drawn_parts) + len(holding_kept)} territories, or lock fewer"
+                )  # fmt: skip
             raise ValueError(
                 f"{n_territories} territor{'y' if n_territories == 1 else 'ies'} with {len(holding_kept)} locked: "
                 f"the locked territories count among them; ask for at least {len(holding_kept) + 1}, or lock fewer"
             )
-        if n_territories - len(holding_kept) > len(graph) - len(kept_units):
+        if drawing > len(drawn_graph):
             raise ValueError(
-                f"{n_territories} territories: at most {len(graph) - len(kept_units) + len(holding_kept)} territories "
+                f"{n_territories} territories: at most {len(drawn_graph) + len(holding_kept)} territories "
                 "at this level (one per region" + (", and the locked ones" if holding_kept else "")
                 + "); ask for fewer, or work at county level"
             )  # fmt: skip
@@ -1214,6 +1227,10 @@ def propose(
                 f"(regions and reps), and the regions of the others are drawn anew into "
                 f"{counted(drawing, 'territory', 'territories')}"
             )
+        elsewhere = [territories[t].name for t in kept_ids if t not in holding_kept]
+        if elsewhere:  # (kept as they are in any plan from scratch: their regions are not among those drawn)
+            description += (f"; {and_list(elsewhere)} {verb(len(elsewhere), 'holds', 'hold')} no region drawn here "
+                            f"and {verb(len(elsewhere), 'stays', 'stay')} as {verb(len(elsewhere), 'it is', 'they are')}")  # fmt: skip
         focused = [t.name for t in plan.territories if (t.industries or t.tiers) and t.territory_id not in kept_ids]
         if focused:
             description += (
@@ -1230,24 +1247,16 @@ def propose(
     out_of_reach: tuple[tuple[str, ...], ...] = ()
     if scenario == "territories":
         separate = ()
-        parts = sorted(components(range(len(graph)), graph.neighbours), key=lambda p: (-len(p), min(p)))
-        out_of_reach = tuple(tuple(sorted(graph.region_ids[i] for i in part)) for part in parts[1:])
-        # (with territories locked, only the regions of the others are drawn: the locked ones' stay out of the search)
-        drawn_graph = _without(graph, kept_units) if kept_units else graph
+        # (groups out of reach of the rest, among the regions drawn: a group of locked territories alone is not one)
+        out_of_reach = tuple(tuple(sorted(drawn_graph.region_ids[i] for i in part)) for part in drawn_parts[1:])
         drawn_current = current.drop(kept_units) if kept_units else current
-        if kept_units:
-            apart = len(components(range(len(drawn_graph)), drawn_graph.neighbours))
-            if apart > drawing:
-                raise ValueError(
-                    f"the regions outside the locked territories form {apart} groups out of each other's reach (the "
-                    "locked territories, or the sea, lie between them), and a territory cannot span two: ask for at "
-                    f"least {apart + len(holding_kept)} territories, or lock fewer"
-                )  # fmt: skip
         solver = Rebalancer(drawn_graph, n_territories=drawing, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
         solver.solve(max_seconds=max_seconds, progress=progress)
         labels, report, before = solver.labels_, solver.report_, None
         # New territories T1..Tk: keep the old ones' names and reps where a new territory overlaps one most.
-        homes = _rep_homes(plan.reps, drawn_graph, unit_parents or {}, points=region_points)
+        homes = _rep_homes(plan.reps, graph, unit_parents or {}, points=region_points)
+        if kept_units:  # (a rep living in a locked territory's regions lives in none of those drawn)
+            homes = {rep_id: unit for rep_id, unit in homes.items() if unit not in set(kept_units)}
         # Old territories whose every claim is a unit or one the units replace, though they hold no unit (a county
         # carve-out folded into its state at state level): drawn anew, they are gone, not kept empty with their reps.
         held_units, replacing, holding = set(drawn_graph.region_ids), set(replaces), set(drawn_current)
@@ -1311,7 +1320,12 @@ def propose(
                         lives = f" (lives in {region_label(r.home_region)}" + (
                             f", which {' and '.join(covers)} cover{'s' if len(covers) == 1 else ''})" if covers else ")"
                         )
-                    goes_to.setdefault(territories[r.territory_ids[0]].name, []).append(r.name + lives)
+                    # (a rep who keeps a locked territory is named under the one drawn anew they go to, and says so)
+                    to = next((t for t in r.territory_ids if t not in kept_ids), r.territory_ids[0])
+                    keeps = [territories[t].name for t in r.territory_ids if t in kept_ids]
+                    if keeps:
+                        lives = (lives[:-1] + "; " if lives else " (") + f"also keeps {and_list(keeps)})"
+                    goes_to.setdefault(territories[to].name, []).append(r.name + lives)
                 description += f"; reps change territory ({why}): " + "; ".join(
                     f"to {name}: {', '.join(names)}" for name, names in goes_to.items()
                 )
@@ -1329,7 +1343,9 @@ def propose(
         renamed = dict(zip(solver.labels_.to_numpy(), labels.reindex(solver.labels_.index).to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
         if holding_kept:
-            table = _with_kept_rows(table, graph, current, holding_kept, solver.share_)
+            # (counted as the locked territories take accounts: a focus on industries or tiers turns some away)
+            counted_by = _recounted(graph, current[kept_units], recount) if recount is not None else graph
+            table = _with_kept_rows(table, counted_by, current, holding_kept, solver.share_)
             every = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
             report = replace(report, cut_edges=int(cut_edges(every, graph.neighbours)))
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
@@ -1595,6 +1611,10 @@ def propose(
         held = labels.reindex(inside)
         if held.isna().any():  # (part of it is left without a territory: the claim would take that part back)
             continue
+        drawn_here = held[~held.isin(kept_ids)]
+        if len(drawn_here):  # (a locked territory stays as it was: the claim goes to a territory drawn anew)
+            held = drawn_here
+            inside = list(drawn_here.index)
         heir = unit_weight.reindex(inside).groupby(held.to_numpy()).sum().sort_index()
         inherited[str(heir.idxmax())] = (*inherited.get(str(heir.idxmax()), ()), claim)
         was = [t.territory_id for t in plan.territories if claim in t.region_ids]
@@ -1625,7 +1645,11 @@ def propose(
     new_territories = []
     for t_id, territory in territories.items():
         if t_id in kept_ids:  # (locked in a plan drawn anew: as it was, claims and all)
-            new_territories.append(plan.territory(t_id))
+            was = plan.territory(t_id)
+            # (and a claim its units stand for that no territory drawn anew holds a unit of: Texas's, all its
+            # counties locked, for the accounts placed in Texas as a whole)
+            more = tuple(r for r in inherited.get(t_id, ()) if r not in was.region_ids)
+            new_territories.append(replace(was, region_ids=was.region_ids + more) if more else was)
             continue
         # Claims outside the balanced units stay, except those the units stand for.
         kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
@@ -2733,7 +2757,7 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
     new_id = {old: renamed[labels == new].iloc[0] for new, old in mapping.items()}
     home = {new: renamed[labels == new].iloc[0] for new in overlap.index}  # T1.. → its final id
     staff: dict[str, list] = {t: [] for t in home.values()}
-    placed = {}
+    placed, free = {}, []
     # (``gone``: old territories left out; their reps are placed as the others)
     drawn = set(overlap.columns) | set(gone)
     outside = [r.rep_id for r in plan.reps if r.territory_ids and not set(r.territory_ids) & drawn]
@@ -2747,12 +2771,21 @@ def _staff(plan: Plan, overlap: pd.DataFrame, mapping: dict, renamed: pd.Series,
         if not mine:
             old = [t for t in rep.territory_ids if t in overlap.columns]
             if not old:
+                free.append(rep.rep_id)  # (their territory held no region drawn: gone, or had none)
                 continue
             best = overlap[old].sum(axis=1).idxmax()
             mine = [home[best]]
         placed[rep.rep_id] = mine
         for t in mine:
             staff[t].append(rep.rep_id)
+    for territory in [t for t, reps in staff.items() if not reps]:
+        # A rep with no home and no territory left (theirs held none of the regions drawn) takes a territory that
+        # has no rep, before any rep is moved (a grid's test: the rep of a territory gone was set inactive while a
+        # territory drawn over regions no one held had no rep).
+        if free:
+            rep_id = free.pop(0)
+            placed[rep_id] = [territory]
+            staff[territory].append(rep_id)
     if placed and any(not reps for reps in staff.values()):
         # (the work of each new territory a rep already held: accounts that keep their rep if the rep goes there)
         sharing = Counter(t for r in plan.reps if r.active for t in r.territory_ids)
@@ -2925,6 +2958,8 @@ def _name_new_territories(
     """
     weights = graph.metrics.iloc[:, 0].to_numpy()
     overlap = pd.crosstab(labels, current, values=weights, aggfunc="sum").fillna(0)
+    # (a territory drawn only over regions no territory held has a row too: it is staffed like the others)
+    overlap = overlap.reindex(index=sorted(set(labels)), fill_value=0.0)
     old = {t.territory_id: t for t in plan.territories}
     living = {rep_id: labels[unit] for rep_id, unit in homes.items() if unit in labels.index}
     votes = pd.DataFrame(0.0, index=overlap.index, columns=overlap.columns)

@@ -1774,6 +1774,58 @@ def test_a_plan_from_scratch_keeps_the_locked_territories(capsys, tmp_path):
     assert after.territory("NAE") == before.territory("NAE") and after.territory("EUW") == before.territory("EUW")
 
 
+def _demo_plan_with(tmp_path, territory: dict, rep: dict) -> Path:
+    data = json.loads(Path(DEMO_PLAN).read_text())
+    data["territories"].append(territory)
+    data["reps"].append(rep)
+    path = tmp_path / f"{territory['territory_id'].lower()}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(("level", "k"), [("state", "5"), ("county", "8")])
+def test_a_plan_from_scratch_keeps_what_lies_under_a_locked_territory(level, k, capsys, tmp_path):
+    from territory import plan_from_dict
+
+    # Texas's metro counties carved out of US South's Texas: with US South locked, drawn anew at state level, the
+    # carve-out stays (it was folded into Texas, and the locked US South took its accounts); at county level (US
+    # South's regions cut the rest into 7 groups) it is drawn anew with the rest
+    metros = ["US-48201", "US-48113", "US-48439", "US-48029", "US-48453"]
+    plan = _demo_plan_with(tmp_path, {"territory_id": "TXM", "name": "Texas Metros", "region_ids": metros},
+                           {"rep_id": "R13", "name": "Metro Rep", "home_region": "US-TX", "territory_ids": ["TXM"],
+                            "capacity": 200})  # fmt: skip
+    saved = tmp_path / "five.json"
+    code, out, err = run_cli("rebalance", "--plan", str(plan), "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", k, "--locked", "USS", "--level", level,
+                             "--jobs", "1", "--seconds", "0.5", "--save-plan", str(saved), capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    before, after = plan_from_dict(json.loads(plan.read_text())), plan_from_dict(json.loads(saved.read_text()))
+    assert after.territory("USS") == before.territory("USS")
+    if level == "state":
+        assert after.territory("TXM") == before.territory("TXM") and after.rep("R13") == before.rep("R13")
+    # every account placed in Texas as a whole keeps a territory, and no claim is listed twice
+    claims = [r for t in after.territories for r in t.region_ids]
+    assert len(claims) == len(set(claims)) and json.loads(out)["accounts_left_out"] == 0
+
+
+def test_a_locked_territory_of_counties_is_not_folded_into_its_state(capsys, tmp_path):
+    from territory import plan_from_dict
+
+    # Delaware's three counties listed one by one: locked in a plan drawn anew at county level, they stay so listed
+    # (they were folded into "US-DE", as the territories drawn anew are)
+    delaware = ["US-10001", "US-10003", "US-10005"]
+    plan = _demo_plan_with(tmp_path, {"territory_id": "DEL", "name": "Delaware", "region_ids": delaware},
+                           {"rep_id": "R13", "name": "Del Rep", "home_region": "US-DE", "territory_ids": ["DEL"],
+                            "capacity": 100})  # fmt: skip
+    saved = tmp_path / "six.json"
+    code, out, err = run_cli("rebalance", "--plan", str(plan), "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "6", "--locked", "DEL", "--level", "county",
+                             "--jobs", "1", "--seconds", "0.5", "--save-plan", str(saved), capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    after = plan_from_dict(json.loads(saved.read_text()))
+    assert after.territory("DEL").region_ids == tuple(delaware) and after.rep("R13").territory_ids == ("DEL",)
+
+
 def test_a_bad_crm_date_is_the_only_thing_said(capsys):
     # The accounts' warnings came first, and the date's mistake last, under them (a new user's test).
     code, out, err = run_cli("crm-export", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--crm", "salesforce",

@@ -1829,6 +1829,8 @@ def test_a_rep_of_a_locked_territory_keeps_it_in_a_plan_from_scratch(setup):
                        rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
     r0 = proposal.plan.rep("R0")
     assert r0.active and r0.territory_ids[0] == "T0"
+    # a rep keeping a locked territory is never said to go to it
+    assert "to Stripe 0:" not in proposal.description
     # every territory drawn anew has a rep: R0 keeps one of them besides, R2 the other
     drawn = [t.territory_id for t in proposal.plan.territories if t.territory_id != "T0"]
     assert len(drawn) == 2
@@ -1844,7 +1846,10 @@ def test_a_plan_from_scratch_with_locks_says_what_cannot_be(setup):
         propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T0", "T1", "T2"])
     with pytest.raises(ValueError, match=r"no territory 'T9' in the plan to lock; known: T0, T1, T2"):
         propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T9"])
-    # the middle stripe locked leaves two groups apart: one territory cannot span them
+    # the middle stripe locked leaves two groups apart: one territory cannot span them (the fewest said at once)
+    for n in (1, 2):
+        with pytest.raises(ValueError, match=r"form 2 groups .* ask for at least 3 territories"):
+            propose(plan, graph, holders, scenario="territories", n_territories=n, locked_territories=["T1"])
     with pytest.raises(ValueError, match=r"outside the locked territories form 2 groups out of each other's reach "
                                          r".* ask for at least 3 territories, or lock fewer"):  # fmt: skip
         propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T1"])
@@ -1854,3 +1859,50 @@ def test_a_plan_from_scratch_with_locks_says_what_cannot_be(setup):
                  rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
     assert ok.plan.territory("T1") == plan.territory("T1") and len(ok.plan.territories) == 3
     whole(ok.plan, graph)
+
+
+def test_a_plan_from_scratch_with_locks_counts_the_locked_territories_as_they_take_accounts(setup):
+    # A locked territory with a focus takes some of its regions' accounts: its row says what it takes
+    plan, graph, holders = setup
+    every = graph.metrics.set_axis(list(graph.region_ids))
+
+    def recount(labels: pd.Series) -> pd.DataFrame:
+        counted = every.loc[list(labels.index)].copy()
+        counted[labels.to_numpy() == "T0"] *= 0.5  # (stripe 0 takes half of each region's accounts)
+        return counted
+
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T0"],
+                       recount=recount, rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
+    rows = proposal.report.territories.set_index("territory_id")
+    assert rows.loc["T0", "a"] == pytest.approx(12.0) and rows.loc["T0", "a_deviation"] == pytest.approx(12 / 48 - 1)
+
+
+def test_a_claim_the_units_stand_for_goes_to_a_territory_drawn_anew_not_a_locked_one(setup):
+    # Columns 0-3 are the counties of a "state" US-ZZ that stripe 1 claimed; stripe 0, locked, holds most of them.
+    # The claim goes to the territory drawn anew that holds column 3 (before: to stripe 0, kept as it was, so the
+    # claim was lost with the accounts placed in the state as a whole).
+    plan, graph, holders = setup
+    data = plan.to_dict()
+    data["territories"][1]["region_ids"] = ["US-ZZ", *data["territories"][1]["region_ids"]]
+    plan = plan_from_dict(data)
+    parents = {rid(y, x): "US-ZZ" for y in range(H) for x in range(4)}
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T0"],
+                       replaces=["US-ZZ"], unit_parents=parents, rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
+    claiming = [t.territory_id for t in proposal.plan.territories if "US-ZZ" in t.region_ids]
+    assert claiming == [proposal.labels[rid(0, 3)]] and claiming != ["T0"]
+    assert proposal.plan.territory("T0") == plan.territory("T0")
+
+
+def test_a_plan_from_scratch_staffs_a_territory_drawn_over_regions_no_one_held(setup):
+    # Columns 6-8 were held by no territory (drawn over every region of the accounts' countries): a territory drawn
+    # there gets a rep like the others (it had none: the reps were placed by the old territories it overlaps)
+    plan, graph, holders = setup
+    # (stripe 2's rep, whose territory held nothing, takes it: it was set inactive)
+    held = {r: t for r, t in holders.items() if t != "T2"}
+    proposal = propose(plan, graph, held, scenario="territories", n_territories=3, locked_territories=["T0"],
+                       rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
+    drawn = [t.territory_id for t in proposal.plan.territories if t.territory_id != "T0"]
+    assert len(drawn) == 2
+    staffed = {t for r in proposal.plan.reps if r.active for t in r.territory_ids}
+    assert set(drawn) <= staffed and all(r.active for r in proposal.plan.reps), (drawn, staffed)
+    assert proposal.plan.rep("R0") == plan.rep("R0")
