@@ -823,7 +823,7 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "rep_joins", "--name", "us west", "--home", "US-CO"], "option --name: a territory named"),
         (
             ["--scenario", "territories", "--territories", "1", "--locked", "USW"],
-            "option --locked: 1 territory with 1 locked: the locked territories count among them; ask for at least 2",
+            "option --territories: the regions outside the locked territories form 3 groups out of each other's reach",
         ),
         (["--scenario", "territories", "--territories", "4", "--keep", "2"], "option --keep: --keep has no effect"),
         (["--scenario", "territories", "--territories", "4", "--equal-shares"], "--by-capacity/--equal-shares has no"),
