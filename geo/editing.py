@@ -747,7 +747,9 @@ def region_points(region_ids) -> dict[str, tuple[float, float]]:
 
     table = region_table().set_index("region_id")
     known = table.index.intersection(pd.Index(list(region_ids)))
-    return {r: (float(table.at[r, "lat"]), float(table.at[r, "lon"])) for r in known}
+    # (read as columns: one cell at a time took ~50 ms for the 3,230 counties, on every rerun of the Rebalance page)
+    points = table.loc[known, ["lat", "lon"]].astype(float)
+    return dict(zip(points.index, zip(points["lat"].tolist(), points["lon"].tolist(), strict=True), strict=True))
 
 
 def unit_parents(region_ids, level: str = "state") -> dict[str, str]:
