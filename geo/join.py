@@ -256,22 +256,20 @@ def _near_stated(rows: pd.DataFrame, said: np.ndarray, regions: gpd.GeoDataFrame
     ``said`` holds each row's stated state or province (``US-TX``, ``CA-QC``) or country (``MX``, ``US``); its
     regions in the join layer are the place itself, its counties, or a country's states' counties.
     """
-    region_id = regions["region_id"].astype(str)
-    parent = regions["parent_id"].astype(object).fillna("").astype(str) if "parent_id" in regions else region_id
-    country = region_id.str.split("-").str[0]
+    region_id = regions["region_id"].astype(str).to_numpy()
+    parent = (regions["parent_id"].astype(object).fillna("").astype(str).to_numpy() if "parent_id" in regions
+              else region_id)  # fmt: skip
+    country = np.array([r.split("-")[0] for r in region_id], dtype=object)
+    said = np.asarray(said, dtype=object)
     points = gpd.points_from_xy(rows["lon"].to_numpy(dtype=float), rows["lat"].to_numpy(dtype=float))
-    found: dict[int, str] = {}
-    for place in pd.unique(said):
-        if not place:
-            continue
-        mine = np.flatnonzero(said == place)
-        theirs = regions[(region_id == place) | (parent == place) | (country == place)]
-        if theirs.empty:
-            continue
-        near_point, near_region = _snap(points[mine], theirs, ADDRESS_METERS)
-        for p, r in zip(near_point, near_region, strict=True):
-            found[int(mine[p])] = str(theirs["region_id"].iloc[r])
-    return dict(sorted(found.items()))
+    # One query of the layer's own spatial index for every row, then only the pairs whose region is in the place the
+    # row states (the place itself, one of its counties, or a country's): a subset's index built per place took
+    # most of the time with many places.
+    near_point, near_region = _snap(
+        points, regions, ADDRESS_METERS,
+        keep=lambda p, r: (said[p] != "") & ((region_id[r] == said[p]) | (parent[r] == said[p]) | (country[r] == said[p])),
+    )  # fmt: skip
+    return dict(sorted((int(p), str(region_id[r])) for p, r in zip(near_point, near_region, strict=True)))
 
 
 def _place(result: JoinResult, positions: np.ndarray, region_ids: list[str], levels: pd.Series) -> None:
@@ -312,12 +310,15 @@ def _to_equal_area() -> Transformer:
     return Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
 
 
-def _snap(points: np.ndarray, regions: gpd.GeoDataFrame, snap_meters: float) -> tuple[np.ndarray, np.ndarray]:
+def _snap(
+    points: np.ndarray, regions: gpd.GeoDataFrame, snap_meters: float, keep=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest region within ``snap_meters`` of each point, without reprojecting any polygon.
 
     Candidates come from the spatial index with a generous distance in degrees; the nearest candidate (in
     degrees, which ranks correctly at these distances) is then checked in metres: the point and its nearest
-    point on the region are projected to an equal-area CRS.
+    point on the region are projected to an equal-area CRS. ``keep(point positions, region positions)``, when
+    given, says which candidate pairs may be chosen (a boolean array).
 
     Returns
     -------
@@ -327,6 +328,9 @@ def _snap(points: np.ndarray, regions: gpd.GeoDataFrame, snap_meters: float) -> 
     lat = np.abs(shapely.get_y(points))
     degrees = snap_meters / (111_320.0 * np.cos(np.radians(np.minimum(np.nanmax(lat), 80.0))))
     point_pos, region_pos = regions.sindex.query(points, predicate="dwithin", distance=degrees)
+    if keep is not None and len(point_pos):
+        chosen = np.asarray(keep(point_pos, region_pos), dtype=bool)
+        point_pos, region_pos = point_pos[chosen], region_pos[chosen]
     if len(point_pos) == 0:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     polygons = regions.geometry.values
