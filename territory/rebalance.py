@@ -1190,8 +1190,8 @@ def propose(
         drawing = n_territories - len(holding_kept)
         if holding_kept and set(current.dropna()) <= set(kept_ids):
             # (drawn over unheld regions as well, new territories there would have no rep free to take them)
-            raise ValueError("every territory holding regions here is locked: nothing is left to draw anew, and no "
-                             "rep is free for a territory drawn anew; unlock at least one")  # fmt: skip
+            raise ValueError("every territory holding regions at this level is locked: nothing is left to draw anew, "
+                             "and no rep is free for a territory drawn anew; unlock at least one")  # fmt: skip
         # (the regions drawn anew, and the groups of them out of each other's reach: the locked territories may lie
         # between them, as the sea does; each needs a territory of its own, and the fewest asked for says both)
         drawn_graph = _without(graph, kept_units) if kept_units else graph
@@ -1200,10 +1200,18 @@ def propose(
         )
         if holding_kept and drawing < max(len(drawn_parts), 1):
             if len(drawn_parts) > 1:
+                # (the smaller groups named: a new user could not tell that Texas and Louisiana touch no other
+                # region held, and so need a territory of their own)
+                smaller = [sorted(drawn_graph.region_ids[i] for i in part) for part in drawn_parts[1:]]
+                named = "; ".join(
+                    and_list([region_label(r) for r in part[:3]] + ([f"{len(part) - 3} more"] if len(part) > 3 else []))
+                    for part in smaller[:4]
+                ) + ("; …" if len(smaller) > 4 else "")  # fmt: skip
                 raise ValueError(
                     f"the regions outside the locked territories form {len(drawn_parts)} groups out of each other's "
-                    "reach (the locked territories, or the sea, lie between them), and a territory cannot span two: "
-                    f"ask for at least {len(drawn_parts) + len(holding_kept)} territories, or lock fewer"
+                    f"reach (the locked territories, or the sea, lie between them; besides the largest: {named}), and "
+                    f"a territory cannot span two: ask for at least {len(drawn_parts) + len(holding_kept)} "
+                    "territories, or lock fewer (or, on the Edit page, give the regions between them to a territory)"
                 )  # fmt: skip
             raise ValueError(
                 f"{n_territories} territor{'y' if n_territories == 1 else 'ies'} with {len(holding_kept)} locked: "
@@ -1221,11 +1229,12 @@ def propose(
         if holding_kept:
             summary += f", {len(holding_kept)} kept"
             names_kept = [territories[t].name for t in holding_kept]
+            focus_kept = any(territories[t].industries or territories[t].tiers for t in holding_kept)
             description = (
                 f"{counted(n_territories, 'territory', 'territories')}: {and_list(names_kept)} "
                 f"{verb(len(names_kept), 'is', 'are')} locked and kept as {verb(len(names_kept), 'it is', 'they are')} "
-                f"(regions and reps), and the regions of the others are drawn anew into "
-                f"{counted(drawing, 'territory', 'territories')}"
+                f"({'regions, reps, industries and tiers' if focus_kept else 'regions and reps'}), and the "
+                f"regions of the others are drawn anew into {counted(drawing, 'territory', 'territories')}"
             )
         elsewhere = [territories[t].name for t in kept_ids if t not in holding_kept]
         if elsewhere:  # (kept as they are in any plan from scratch: their regions are not among those drawn)
@@ -1342,16 +1351,34 @@ def propose(
             )
         renamed = dict(zip(solver.labels_.to_numpy(), labels.reindex(solver.labels_.index).to_numpy(), strict=True))
         table = report.territories.assign(territory_id=report.territories["territory_id"].map(renamed))
-        if holding_kept:
-            # (counted as the locked territories take accounts: a focus on industries or tiers turns some away)
-            counted_by = _recounted(graph, current[kept_units], recount) if recount is not None else graph
-            table = _with_kept_rows(table, counted_by, current, holding_kept, solver.share_)
-            every = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
-            report = replace(report, cut_edges=int(cut_edges(every, graph.neighbours)))
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
                          pieces={renamed[t]: p for t, p in report.pieces.items()},
                          centres={renamed[t]: c for t, c in report.centres.items()},
                          split_best=[tuple(renamed[t] for t in g) for g in report.split_best])  # fmt: skip
+        if holding_kept:
+            # Every territory against the whole team's mean, as the other scenarios and the Balance page measure
+            # (the locked ones counted as they take accounts: a focus on industries or tiers turns some away); the
+            # territories drawn anew keep their judgments against their own mean ("near group mean" where the two
+            # differ), and the largest deviation is theirs (a new user read Canada West, locked, at −68.8% against
+            # the mean of the territories drawn, −58% against the team's).
+            counted_by = graph
+            if recount is not None:
+                counted_by = _recounted(graph, current[kept_units], recount)
+                mine = set(kept_units)
+                counted_by = RegionGraph(
+                    graph.region_ids,
+                    pd.DataFrame(np.where(np.array([r in mine for r in graph.region_ids])[:, None],
+                                          counted_by.metrics.to_numpy(), graph.metrics.to_numpy()),
+                                 columns=graph.metrics.columns),
+                    graph.neighbours,
+                )  # fmt: skip
+            table = _with_kept_rows(report.territories, counted_by, current, holding_kept, solver.share_)
+            every = labels.reindex(list(graph.region_ids))
+            report = replace(report, territories=table, cut_edges=int(cut_edges(every.to_numpy(dtype=object),
+                                                                                   graph.neighbours)))  # fmt: skip
+            drawn_ids = tuple(sorted(set(labels.reindex(list(drawn_graph.region_ids)))))
+            report, _ = _against_team(report, table, counted_by, every, every, [drawn_ids], None, tolerance,
+                                      lone_groups=True)  # fmt: skip
     else:
         left_out = tuple(sorted(start.index[start.isna()]))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
@@ -2525,7 +2552,8 @@ def _solve_groups(graph, start, groups, *, tolerance, disruption_weight, territo
     return labels, *_against_team(report, before, graph, labels, start, groups, territory_weights, tolerance)
 
 
-def _against_team(report, before, graph, labels, start, groups, territory_weights, tolerance) -> tuple:
+def _against_team(report, before, graph, labels, start, groups, territory_weights, tolerance, *,
+                  lone_groups: bool = False) -> tuple:  # fmt: skip
     """The report and the start's deviations of :func:`_solve_groups`, every territory against the whole team's mean.
 
     Each search measured its group against the group's own mean: with a territory kept apart the same plan read
@@ -2533,7 +2561,8 @@ def _against_team(report, before, graph, labels, start, groups, territory_weight
     the team's mean (the page's help says: the team's mean times its size). Now every figure is against the team's
     mean, as the Balance page measures; the judgments stay the searches' own: a territory within its tolerance of its
     group's mean, and beyond it of the team's, is "near group mean", its centre that mean. (``hemmed`` and ``bound``
-    stay as their group's search found them.)
+    stay as their group's search found them.) ``lone_groups``: a territory alone in its group is near its group's
+    mean too (a plan drawn anew into one territory beside locked ones: it holds what the locks leave it).
     """
     everyone = sorted(set(start.dropna()))
     weight = {t: float((territory_weights or {}).get(t, 1.0)) for t in everyone}
@@ -2575,7 +2604,7 @@ def _against_team(report, before, graph, labels, start, groups, territory_weight
         if not any(abs(table.at[i, f"{m}_deviation"]) > limit[m] + 1e-9 for m in metrics):
             continue
         off = {m: r - 1.0 for m, r in ratio[t].items() if abs(r - 1.0) >= 0.0005}
-        if t in alone or not off:  # (alone in its search: near nothing, out)
+        if (t in alone and not lone_groups) or not off:  # (alone in its search: near nothing, out)
             table.at[i, "within"], by[i] = False, None
             continue
         by[i] = "group mean"

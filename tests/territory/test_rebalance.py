@@ -1802,13 +1802,17 @@ def test_a_plan_from_scratch_keeps_locked_territories_and_draws_the_others_anew(
     assert proposal.description.startswith("2 territories: Stripe 0 is locked and kept as it is (regions and reps), "
                                            "and the regions of the others are drawn anew into 1 territory")  # fmt: skip
     assert proposal.summary == "2 territories, 1 kept"
-    # the report lists the kept territory as locked, measured against the share of the territory drawn
+    # the report lists the kept territory as locked; every territory is measured against the team's mean
     rows = proposal.report.territories.set_index("territory_id")
     assert bool(rows.loc["T0", "locked"]) and not bool(rows.loc[other.territory_id, "locked"])
     assert rows.loc["T0", "regions"] == 18 and rows.loc["T0", "parts"] == 1
     # stripe 0 holds the top row's heavy regions: 3 × 3 + 15 on the first metric, against 36 + 6 × 2 for the other
-    assert rows.loc["T0", "a_deviation"] == pytest.approx(24 / 48 - 1)
-    assert rows.loc[other.territory_id, "a_deviation"] == pytest.approx(0.0)
+    assert rows.loc["T0", "a_deviation"] == pytest.approx(24 / 36 - 1)
+    assert rows.loc[other.territory_id, "a_deviation"] == pytest.approx(48 / 36 - 1)
+    # the one territory drawn holds what the lock leaves it: near its group's mean, which is its centre
+    assert rows.loc[other.territory_id, "within_by"] == "group mean"
+    assert proposal.report.centres[other.territory_id]["a"] == pytest.approx(48 / 36 - 1)
+    assert proposal.report.deviation["a"] == pytest.approx(48 / 36 - 1)  # (the territories drawn: the largest)
     assert proposal.report.cut_edges == H  # the one border between them, a region long per row
     assert (proposal.labels[[r for r, t in holders.items() if t == "T0"]] == "T0").all()
 
@@ -1817,7 +1821,9 @@ def test_a_plan_from_scratch_keeps_locked_territories_and_draws_the_others_anew(
                    rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
     assert len(more.plan.territories) == 4 and more.plan.territory("T0") == plan.territory("T0")
     drawn = more.report.territories[~more.report.territories["locked"].astype(bool)]
-    assert len(drawn) == 3 and drawn["a_deviation"].abs().max() <= 0.05 + 1e-9
+    # each a third of what the lock leaves (48 of 72): −11% against the team's mean, all near their group's mean
+    assert len(drawn) == 3 and drawn["a_deviation"].to_numpy() == pytest.approx([16 / 18 - 1] * 3, abs=0.05 * 16 / 18)
+    assert (drawn["within_by"] == "group mean").all() and drawn["within"].astype(bool).all()
     whole(more.plan, graph)
 
 
@@ -1842,7 +1848,7 @@ def test_a_plan_from_scratch_with_locks_says_what_cannot_be(setup):
     with pytest.raises(ValueError, match=r"1 territory with 1 locked: the locked territories count among them; ask "
                                          r"for at least 2, or lock fewer"):  # fmt: skip
         propose(plan, graph, holders, scenario="territories", n_territories=1, locked_territories=["T0"])
-    with pytest.raises(ValueError, match="every territory holding regions here is locked"):
+    with pytest.raises(ValueError, match="every territory holding regions at this level is locked"):
         propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T0", "T1", "T2"])
     with pytest.raises(ValueError, match=r"no territory 'T9' in the plan to lock; known: T0, T1, T2"):
         propose(plan, graph, holders, scenario="territories", n_territories=3, locked_territories=["T9"])
@@ -1851,7 +1857,8 @@ def test_a_plan_from_scratch_with_locks_says_what_cannot_be(setup):
         with pytest.raises(ValueError, match=r"form 2 groups .* ask for at least 3 territories"):
             propose(plan, graph, holders, scenario="territories", n_territories=n, locked_territories=["T1"])
     with pytest.raises(ValueError, match=r"outside the locked territories form 2 groups out of each other's reach "
-                                         r".* ask for at least 3 territories, or lock fewer"):  # fmt: skip
+                                         r".*; besides the largest: US-10006, US-10007, US-10008 and 15 more\), .* ask "
+                                         r"for at least 3 territories, or lock fewer"):  # fmt: skip
         propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T1"])
     with pytest.raises(ValueError, match=r"at most 37 territories at this level \(one per region, and the locked"):
         propose(plan, graph, holders, scenario="territories", n_territories=38, locked_territories=["T0"])
@@ -1874,7 +1881,8 @@ def test_a_plan_from_scratch_with_locks_counts_the_locked_territories_as_they_ta
     proposal = propose(plan, graph, holders, scenario="territories", n_territories=2, locked_territories=["T0"],
                        recount=recount, rng=np.random.default_rng(0), max_seconds=0.3)  # fmt: skip
     rows = proposal.report.territories.set_index("territory_id")
-    assert rows.loc["T0", "a"] == pytest.approx(12.0) and rows.loc["T0", "a_deviation"] == pytest.approx(12 / 48 - 1)
+    # (against the team's mean: 12 + 48 over two territories)
+    assert rows.loc["T0", "a"] == pytest.approx(12.0) and rows.loc["T0", "a_deviation"] == pytest.approx(12 / 30 - 1)
 
 
 def test_a_claim_the_units_stand_for_goes_to_a_territory_drawn_anew_not_a_locked_one(setup):
