@@ -913,15 +913,18 @@ if ids:
     # Versions saved with different account files (another file loaded between the saves): only the accounts both
     # hold are compared. A rename read as 4,477 accounts changing hands, the accounts of the demo file that the
     # second version's five-account file did not have (a new user's test).
+    # (versions of two plans named with their plans: "in v1 … in v1" read as one version, a new user's test)
+    old_tag, new_tag = ((f"v{old_key[1]}", f"v{new_key[1]}") if old_key[0] == new_key[0]
+                        else (f"#{old_key[0]} v{old_key[1]}", f"#{new_key[0]} v{new_key[1]}"))  # fmt: skip
     ids = [set(a["account_id"].astype(str)) for a in assignments]
     both = ids[0] & ids[1]
     apart = [len(i - both) for i in ids]
     if any(apart):
         assignments = [a[a["account_id"].astype(str).isin(both)] for a in assignments]
         st.warning(
-            f"The two versions were saved with different accounts: {apart[0]:,} of v{old_key[1]}'s "
-            f"{len(ids[0]):,} are not in v{new_key[1]}'s {len(ids[1]):,}, and {apart[1]:,} of v{new_key[1]}'s are "
-            f"not in v{old_key[1]}'s (another accounts file was loaded between the saves). The accounts below are "
+            f"The two versions were saved with different accounts: {apart[0]:,} of {old_tag}'s "
+            f"{len(ids[0]):,} are not in {new_tag}'s {len(ids[1]):,}, and {apart[1]:,} of {new_tag}'s are "
+            f"not in {old_tag}'s (another accounts file was loaded between the saves). The accounts below are "
             f"the {len(both):,} both hold; the others are not counted as changing."
         )
     diff = diff_plans(old_version.plan, new_version.plan, *assignments,
@@ -949,7 +952,7 @@ if ids:
         st.info(
             ("The two versions hold the same territories and regions; the plan's name differs: " if diff.empty
              else "The plan's name differs: ")
-            + f"“{plain(old_version.plan.name)}” in v{old_key[1]}, “{plain(new_version.plan.name)}” in v{new_key[1]}."
+            + f"“{plain(old_version.plan.name)}” in {old_tag}, “{plain(new_version.plan.name)}” in {new_tag}."
         )  # fmt: skip
     if diff.empty:
         if not renamed:

@@ -766,6 +766,10 @@ def test_an_accepted_rebalance_is_compared_with_the_plan_it_came_from(data_dir):
     # Back on the plan it came from (one version): compared with the draft made from it, not with itself.
     app.selectbox(key="plans_selected").set_value(1).run()
     assert (app.selectbox(key="compare_from").value, app.selectbox(key="compare_to").value) == ((1, 1), (2, 1))
+    # the two plans' names, each with its plan's version ("in v1 … in v1" read as one version, a new user's test)
+    infos = [i.value.replace("\\", "") for i in app.info]
+    assert any(i.startswith("The plan's name differs: “Demo FY27 plan” in #1 v1, “") and i.endswith("” in #2 v1.")
+               for i in infos), infos  # fmt: skip
 
 
 def test_the_overview_says_which_stored_plan_is_open_and_its_status(data_dir):
