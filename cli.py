@@ -651,7 +651,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
     # A plan from scratch has no reps to size territories by and no accounts to keep in place (locked territories
     # stay as they are, and count among the territories asked for).
-    scratch_only = {"--keep": args.keep, "--by-capacity/--equal-shares": args.by_capacity,
+    scratch_only = {"--keep": args.keep,
                     "--one-way": args.one_way, "--keep-countries": args.keep_countries}  # fmt: skip
     for option, value in scratch_only.items():
         if args.scenario == "territories" and value not in (None, []):
@@ -662,7 +662,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             column="--cover", hint="Add --scenario territories --territories K, or leave --cover out")  # fmt: skip
     args.cover = args.cover or "held"
     args.keep = 1.0 if args.keep is None else args.keep
-    args.by_capacity = True if args.by_capacity is None else args.by_capacity
+    # (a plan from scratch: equal shares unless asked; with --by-capacity, resized to the reps placed in each)
+    args.by_capacity = args.scenario != "territories" if args.by_capacity is None else args.by_capacity
     if not (args.keep >= 0 and np.isfinite(args.keep)):
         raise CliInputError(f"--keep {args.keep} is not a weight", column="--keep",
                             hint="Give 0 (moves are free) or more, e.g. --keep 1")  # fmt: skip

@@ -188,7 +188,7 @@ seconds = form[1].slider("Time to search (s)", 1, 10, key="reb_seconds")
 # A plan from scratch has no reps to size territories by and no accounts to keep in place; territories locked stay as
 # they are, and the rest is drawn anew.
 scratch = scenario == "territories"
-scratch_help = " (not for a plan from scratch: its territories are drawn anew, with equal shares)" if scratch else ""
+scratch_help = " (not for a plan from scratch: its territories are drawn anew)" if scratch else ""
 setting("reb_disruption", 1.0)
 disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, step=0.5, key="reb_disruption",
                             disabled=scratch, help="How much moving accounts away from their territory costs, "
@@ -198,10 +198,14 @@ disruption = form[2].slider("Keep accounts where they are (weight)", 0.0, 5.0, s
                             "regions moved may rise while the accounts moved do not." + scratch_help)  # fmt: skip
 capacity_help = ("On (default): a territory whose reps can take twice the accounts gets twice the load. Off: every "
                  "territory the same share, however many reps it has.")  # fmt: skip
-if scratch:  # shown off (equal shares), the manager's choice kept for the other scenarios
-    form[1].checkbox("Size territories by their reps' capacity", value=False, disabled=True,
-                     key="reb_capacity_scratch", help=capacity_help + scratch_help)  # fmt: skip
-    by_capacity = False
+if scratch:  # off by default (equal shares), the manager's choice for the other scenarios kept apart
+    setting("reb_capacity_scratch", False)
+    by_capacity = form[1].checkbox(
+        "Size territories by their reps' capacity", key="reb_capacity_scratch",
+        help="Off (default): the territories drawn anew get equal shares. On: they are drawn with equal shares, the "
+        "reps placed (where they live), and then resized to the capacity of the reps placed in each, in part of the "
+        "time: fewer accounts wait for a rep.",
+    )  # fmt: skip
 else:
     setting("reb_capacity", True)
     by_capacity = form[1].checkbox("Size territories by their reps' capacity", key="reb_capacity", help=capacity_help)
@@ -378,10 +382,10 @@ if scratch:  # shown empty and off (a plan from scratch draws every territory an
     form[2].multiselect("Locked regions (stay where they are)", [], key="reb_locked_regions_scratch", disabled=True,
                         help=lock_help + scratch_help, wrap=True)  # fmt: skip
     # (said on the page: a new user found the greyed-out locks explained only in their tooltips)
-    form[2].caption(":material/info: Greyed out for a plan from scratch, which draws territories anew with equal "
-                    "shares: the weight on keeping accounts, locked regions, sizing by capacity and one-way trades are "
-                    "for rebalancing the territories you have. Your choices are kept for those scenarios. Locked "
-                    "territories stay as they are: only the others are drawn anew.")  # fmt: skip
+    form[2].caption(":material/info: Greyed out for a plan from scratch, which draws territories anew: the weight on "
+                    "keeping accounts, locked regions and one-way trades are for rebalancing the territories you have. "
+                    "Your choices are kept for those scenarios. Locked territories stay as they are: only the others "
+                    "are drawn anew.")  # fmt: skip
 else:
     kept_regions = st.session_state.get("reb_locked_regions_kept", [])
     kept_regions = [r for r in kept_regions if isinstance(r, str) and r in unit_table.index] if isinstance(
@@ -409,7 +413,7 @@ if scenario == "territories":
 
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
-    keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity",
+    keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity", "reb_capacity_scratch",
             "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
@@ -974,16 +978,22 @@ if pending is not None and pending[0].plan.name == plan.name:
     waiting = int((new_state.result["rep_id"].isna() & new_state.result["territory_id"].notna()).sum())
     if proposal.scenario == "territories" and waiting:
         # (said with what to do: the warning above gave the count only, a new user's test)
-        st.caption(
-            f"{counted(waiting, 'account')} {verb(waiting, 'waits', 'wait')} for a rep: a plan from scratch gives "
-            "every territory an equal share, "
-            "whatever its reps can carry (and the team may not carry them all: the Reps page has each rep's "
-            "capacity). To place more of them: accept, then propose “Rebalance the current territories” "
-            "on the draft with "
-            "“Size territories by their reps' capacity” ticked (territories sized by what their reps carry); or "
-            "raise the capacity of the reps whose territories are full, or give those territories more reps "
-            "(Reps page)."
+        sized = (
+            bool(report.territories["share"].sub(1.0).abs().gt(0.005).any()) if "share" in report.territories else False
         )
+        st.caption(
+            f"{counted(waiting, 'account')} {verb(waiting, 'waits', 'wait')} for a rep: "
+            + ("the territories drawn are sized by the capacity of the reps placed in them, within the tolerance "
+               "and as far as the regions allow (and the team may not carry them all: the Reps page has each rep's "
+               "capacity). To place more of them: raise the capacity of the reps whose territories are full, or "
+               "give those territories more reps (Reps page)."
+               if sized else
+               "a plan from scratch gives every territory an equal share, whatever its reps can carry (and the team "
+               "may not carry them all: the Reps page has each rep's capacity). To place more of them: tick “Size "
+               "territories by their reps' capacity” above and propose again (the territories drawn are then resized "
+               "to the reps placed in them); or raise the capacity of the reps whose territories are full, or give "
+               "those territories more reps (Reps page).")
+        )  # fmt: skip
     # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a
     # manager may not want a territory across a border.
     crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []

@@ -826,7 +826,6 @@ def test_rebalance_one_way(capsys):
             "option --territories: the regions outside the locked territories form 3 groups out of each other's reach",
         ),
         (["--scenario", "territories", "--territories", "4", "--keep", "2"], "option --keep: --keep has no effect"),
-        (["--scenario", "territories", "--territories", "4", "--equal-shares"], "--by-capacity/--equal-shares has no"),
         (["--scenario", "territories", "--territories", "4", "--one-way"], "option --one-way: --one-way has no"),
         (["--scenario", "rep_leaves", "--territory", "USW", "--locked", "USW"], "'USW' is locked, so it cannot go"),
         (["--table", "moves"], "option --table: --table moves is for --format csv"),
@@ -1772,6 +1771,23 @@ def test_a_plan_from_scratch_keeps_the_locked_territories(capsys, tmp_path):
     before = plan_from_dict(json.loads(Path(DEMO_PLAN).read_text()))  # (as read: the demo's "UK" is GB)
     after = plan_from_dict(json.loads(saved.read_text()))
     assert after.territory("NAE") == before.territory("NAE") and after.territory("EUW") == before.territory("EUW")
+
+
+def test_a_plan_from_scratch_sized_by_capacity_on_request(capsys):
+    # Equal shares unless asked; with --by-capacity the territories drawn are resized to the reps placed in them
+    args = ("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "territories",
+            "--territories", "8", "--locked", "NAE", "EUW", "CAW", "--jobs", "1", "--seconds", "1")  # fmt: skip
+    code, out, err = run_cli(*args, capsys=capsys)
+    assert code == 0, err
+    equal = json.loads(out)
+    assert all(t["share"] == 1.0 for t in equal["territories"]) and "sized by the capacity" not in equal["description"]
+    code, out, err = run_cli(*args, "--by-capacity", capsys=capsys)
+    assert code == 0, err
+    sized = json.loads(out)
+    drawn = [t for t in sized["territories"] if not t["locked"]]
+    assert len(drawn) == 5 and len({t["share"] for t in drawn}) > 1
+    assert all(t["share"] == 1.0 for t in sized["territories"] if t["locked"])
+    assert "; sized by the capacity of the reps placed in them (" in sized["description"]
 
 
 def _demo_plan_with(tmp_path, territory: dict, rep: dict) -> Path:

@@ -559,6 +559,21 @@ def test_a_plan_from_scratch_with_territories_locked_draws_only_the_others(app):
     assert "locked: North America East, Europe West" in app.session_state["reb_settings_said"]
 
 
+def test_a_plan_from_scratch_can_be_sized_by_capacity(app):
+    # Off by default (equal shares); ticked, the territories drawn are resized to the reps placed in them
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.multiselect(key="reb_locked").set_value(["NAE", "EUW", "CAW"]).run()
+    app.number_input(key="reb_k").set_value(8).run()
+    app.checkbox(key="reb_capacity_scratch").check().run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    proposal = app.session_state["reb_proposal"][0]
+    assert "; sized by the capacity of the reps placed in them (" in proposal.description
+    table = proposal_table(app).value.set_index("territory")
+    assert "share" in table.columns and table["share"].nunique() > 1  # (the column shows: the shares differ)
+    assert "sized by capacity" in app.session_state["reb_settings_said"]
+
+
 def test_equal_shares_when_asked_for(app):
     app.checkbox(key="reb_capacity").uncheck().run()
     app.button(key="reb_run").click().run()
@@ -574,8 +589,8 @@ def test_equal_shares_when_asked_for(app):
 def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territories(app):
     app.radio(key="reb_scenario").set_value("territories").run()
     assert not app.multiselect(key="reb_locked").disabled  # (locked territories stay; the others are drawn anew)
-    shown = app.checkbox(key="reb_capacity_scratch")  # equal shares, shown so
-    assert shown.disabled and not shown.value
+    shown = app.checkbox(key="reb_capacity_scratch")  # equal shares unless ticked
+    assert not shown.disabled and not shown.value
     # … and says so on the page, not only in each control's tooltip (a new user's test)
     assert any(c.value.startswith(":material/info: Greyed out for a plan from scratch") for c in app.caption)
     app.number_input(key="reb_k").set_value(12).run()

@@ -1914,3 +1914,26 @@ def test_a_plan_from_scratch_staffs_a_territory_drawn_over_regions_no_one_held(s
     staffed = {t for r in proposal.plan.reps if r.active for t in r.territory_ids}
     assert set(drawn) <= staffed and all(r.active for r in proposal.plan.reps), (drawn, staffed)
     assert proposal.plan.rep("R0") == plan.rep("R0")
+
+
+def test_a_plan_from_scratch_sized_by_capacity_is_resized_to_the_reps_placed(setup):
+    # Drawn with equal shares, the reps placed, then resized to their capacity: R0 can take twice what R1 and R2 can
+    plan, graph, holders = setup
+    data = plan.to_dict()
+    for rep, capacity in zip(data["reps"], (80, 40, 40), strict=True):
+        rep["capacity"] = capacity
+    plan = plan_from_dict(data)
+    equal = propose(plan, graph, holders, scenario="territories", n_territories=3, rng=np.random.default_rng(0),
+                    max_seconds=0.5)  # fmt: skip
+    assert equal.report.territories["share"].eq(1.0).all() and "sized by the capacity" not in equal.description
+    sized = propose(plan, graph, holders, scenario="territories", n_territories=3, by_capacity=True,
+                    rng=np.random.default_rng(0), max_seconds=1.0)  # fmt: skip
+    rows = sized.report.territories.set_index("territory_id")
+    r0 = sized.plan.rep("R0").territory_ids[0]
+    assert rows.loc[r0, "share"] == pytest.approx(1.5) and sorted(rows["share"]) == pytest.approx([0.75, 0.75, 1.5])
+    # each territory within its tolerance of its sized share, in one piece, and said so
+    assert rows["within"].astype(bool).all(), rows
+    whole(sized.plan, graph)
+    assert "; sized by the capacity of the reps placed in them (" in sized.description
+    held = sized.labels.value_counts()
+    assert held[r0] > held.drop(r0).max()
