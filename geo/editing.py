@@ -856,8 +856,8 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
         if options.get("scenario") == "territories" and options.get("locked_territories"):
             # (a county carved out of a state that a locked territory holds stays carved out: drawn anew, it would
             # be folded into that state, and the locked territory would take its accounts)
-            locked = set(options["locked_territories"])
-            replaces = [r for r in replaces if dict(holders).get(parent.get(r)) not in locked]
+            locked, held = set(options["locked_territories"]), dict(holders)
+            replaces = [r for r in replaces if held.get(parent.get(r)) not in locked]
     proposal = propose(
         state.plan, graph, holders, replaces=replaces, region_label=region_label,
         unit_parents=unit_parents(table.index, level),
@@ -872,19 +872,15 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
         return proposal
     # (a locked territory of a plan drawn anew is kept as it was: its claims are not folded either)
     kept = set(options.get("locked_territories") or ()) if options.get("scenario") == "territories" else set()
-    folded = fold_whole_states(proposal.plan)
-    if kept:
-        folded = replace(folded, territories=tuple(proposal.plan.territory(t.territory_id)
-                                                   if t.territory_id in kept else t for t in folded.territories))  # fmt: skip
-    return replace(proposal, plan=folded)
+    return replace(proposal, plan=fold_whole_states(proposal.plan, keep=kept))
 
 
-def fold_whole_states(plan):
+def fold_whole_states(plan, keep=()):
     """``plan`` with each territory that lists every county of a state listing the state instead.
 
     A rebalance at county level hands out counties; where one territory ends up with all of a state's counties,
     the state is claimed whole again, as a manager would draw it. The accounts it holds are the same: those in the
-    counties, and those placed in the state as a whole.
+    counties, and those placed in the state as a whole. Territories in ``keep`` are left as they are.
 
     Examples
     --------
@@ -903,6 +899,9 @@ def fold_whole_states(plan):
     counties_of, parent = _counties_by_state(), _state_of_county()
     territories, changed = [], False
     for territory in plan.territories:
+        if territory.territory_id in keep:
+            territories.append(territory)
+            continue
         listed = set(territory.region_ids)
         states = {parent[r] for r in territory.region_ids if r in parent}
         whole = {s for s in states if counties_of[s] <= listed}

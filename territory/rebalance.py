@@ -1377,11 +1377,13 @@ def propose(
                 again.solve(max_seconds=max_seconds * (1.0 - first),
                             progress=None if progress is None else lambda f: progress(first + (1.0 - first) * f))  # fmt: skip
                 moved_again = int(again.labels_.ne(drawn_labels).sum())
-                labels = pd.concat([again.labels_.astype(object), labels.drop(list(drawn_graph.region_ids))])
+                locked_labels = labels.drop(list(drawn_graph.region_ids))
+                was = labels
+                labels = pd.concat([again.labels_.astype(object), locked_labels])
                 report, share_drawn = again.report_, again.share_
-                territories, restated = _renamed_where_stale(territories, labels, pd.concat(
-                    [drawn_labels.astype(object), labels.drop(list(drawn_graph.region_ids))]), unit_weight,
-                    region_label, area_parents if area_parents is not None else unit_parents or {})  # fmt: skip
+                territories, restated = _renamed_where_stale(territories, labels, was, unit_weight, region_label,
+                                                             area_parents if area_parents is not None
+                                                             else unit_parents or {})  # fmt: skip
                 description += (f"; sized by the capacity of the reps placed in them ({counted(moved_again, 'region')} "
                                 "moved to do so)")  # fmt: skip
                 if restated:
@@ -1395,16 +1397,11 @@ def propose(
             # differ), and the largest deviation is theirs (a new user read Canada West, locked, at −68.8% against
             # the mean of the territories drawn, −58% against the team's).
             counted_by = graph
-            if recount is not None:
-                counted_by = _recounted(graph, current[kept_units], recount)
-                mine = set(kept_units)
-                counted_by = RegionGraph(
-                    graph.region_ids,
-                    pd.DataFrame(np.where(np.array([r in mine for r in graph.region_ids])[:, None],
-                                          counted_by.metrics.to_numpy(), graph.metrics.to_numpy()),
-                                 columns=graph.metrics.columns),
-                    graph.neighbours,
-                )  # fmt: skip
+            if recount is not None:  # (the regions drawn count every account, as the search counted them)
+                locked_at = np.isin(np.asarray(graph.region_ids, dtype=object), kept_units)[:, None]
+                recounted = _recounted(graph, current[kept_units], recount).metrics
+                metrics = pd.DataFrame(np.where(locked_at, recounted, graph.metrics), columns=graph.metrics.columns)
+                counted_by = RegionGraph(graph.region_ids, metrics, graph.neighbours)
             table = _with_kept_rows(report.territories, counted_by, current, holding_kept, share_drawn)
             every = labels.reindex(list(graph.region_ids))
             report = replace(report, territories=table, cut_edges=int(cut_edges(every.to_numpy(dtype=object),
