@@ -6,6 +6,7 @@ Which regions can be clicked, which regions a drawn shape takes, and which regio
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -22,6 +23,7 @@ from territory.formatting import counted, verb
 __all__ = [
     "SELECTION_METHODS",
     "accounts_by_region",
+    "fewest_territories",
     "fold_whole_states",
     "rebalance_units",
     "region_adjacency",
@@ -253,6 +255,30 @@ def groups_apart(links: dict[str, tuple[str, ...]], region_ids) -> int:
     position = {r: i for i, r in enumerate(ids)}
     neighbours = [[position[j] for j in links.get(r, ()) if j in position] for r in ids]
     return len(components(range(len(ids)), neighbours))
+
+
+def fewest_territories(links: dict[str, tuple[str, ...]], region_ids, holders: Mapping[str, str], locked=()) -> int:
+    """The fewest territories a plan from scratch over ``region_ids`` can have, the ``locked`` territories kept.
+
+    Each group of regions out of each other's reach needs a territory of its own (:func:`groups_apart`). Locked
+    territories stay as they are and count among the territories: the regions they hold are left out, so they may
+    cut the rest into groups apart, and each locked territory holding one of ``region_ids`` adds one.
+
+    Examples
+    --------
+    >>> links = {"a": ("b",), "b": ("a", "c"), "c": ("b",), "d": ()}
+    >>> fewest_territories(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"})
+    2
+    >>> fewest_territories(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"}, locked=["T2"])
+    4
+    """
+    ids = list(region_ids)
+    kept = set(locked)
+    held = {holders.get(r) for r in ids} & kept
+    rest = [r for r in ids if holders.get(r) not in kept]
+    if not held:
+        return groups_apart(links, ids)
+    return len(held) + (groups_apart(links, rest) if rest else 0)
 
 
 def region_graph_links(

@@ -303,12 +303,12 @@ def _units(token: str, level: str, admitted: bool, cover: str, _state):
     return rebalance_units(_state, level, admitted=admitted, cover=cover)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _groups_apart(token: str, level: str, admitted: bool, _links, _regions) -> int:
-    """:func:`geo.editing.groups_apart` for :func:`_units`' regions (~20 ms at county level: not on every rerun)."""
-    from geo.editing import groups_apart
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _fewest(token: str, level: str, cover: str, locked: tuple, _links, _regions, _holders) -> int:
+    """:func:`geo.editing.fewest_territories` for :func:`_units`' regions (~20 ms at county level: not on every rerun)."""
+    from geo.editing import fewest_territories
 
-    return groups_apart(_links, _regions)
+    return fewest_territories(_links, _regions, _holders, locked)
 
 
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
@@ -400,14 +400,21 @@ else:
     remember("reb_locked_regions_kept")
 if scenario == "territories":
     most = max(1, min(60, len(unit_table)))
-    apart = _groups_apart(engine_token(), level, False, links, unit_table.index)  # (a territory spans no ocean)
-    least = min(max(1, apart), most)
+    # (a territory spans no ocean, and the locked territories count among them and may cut the rest apart: the
+    # fewest the proposal takes, so that the box does not offer a number it refuses -- a new user's test)
+    locked_now = tuple(sorted(str(t) for t in locked))
+    apart = _fewest(engine_token(), level, cover, (), links, unit_table.index, holders)
+    least = min(max(1, _fewest(engine_token(), level, cover, locked_now, links, unit_table.index, holders)), most)
+    if isinstance(st.session_state.get("reb_k"), int) and st.session_state["reb_k"] < least:
+        st.session_state["reb_k"] = least  # (more locked: the number rises to the fewest, not back to the default)
     setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
     options["n_territories"] = k_slot.number_input(
         "Number of territories", least, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)"
-        + (f"; at least one per group of regions out of each other's reach ({least})" if least > 1 else "")
-        + "; locked territories count among them",
+        + (f"; at least one per group of regions out of each other's reach ({apart})" if apart > 1 else "")
+        + "; locked territories count among them"
+        + (f" (with {counted(len(locked_now), 'territory', 'territories')} locked, at least {least})"
+           if locked_now else ""),
     )  # fmt: skip
 
 

@@ -559,6 +559,23 @@ def test_a_plan_from_scratch_with_territories_locked_draws_only_the_others(app):
     assert "locked: North America East, Europe West" in app.session_state["reb_settings_said"]
 
 
+def test_the_fewest_territories_offered_rises_with_the_locks(app):
+    # Locked territories count among those asked for and may cut the rest apart: the box offers no number the
+    # proposal refuses (a new user's test: it offered 3 with three locked, and only the proposal said the fewest)
+    app.radio(key="reb_scenario").set_value("territories").run()
+    assert app.number_input(key="reb_k").min == 3
+    app.number_input(key="reb_k").set_value(3).run()
+    app.multiselect(key="reb_locked").set_value(["NAE", "EUW", "CAW"]).run()
+    box = app.number_input(key="reb_k")
+    assert box.min > 4 and box.value == box.min  # (raised to the fewest, not back to the default)
+    assert f"with 3 territories locked, at least {int(box.min)}" in box.help
+    app.button(key="reb_run").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert len(app.session_state["reb_proposal"][0].plan.territories) == box.min
+    app.multiselect(key="reb_locked").set_value([]).run()
+    assert app.number_input(key="reb_k").min == 3 and app.number_input(key="reb_k").value == box.min  # (kept)
+
+
 def test_a_plan_from_scratch_can_be_sized_by_capacity(app):
     # Off by default (equal shares); ticked, the territories drawn are resized to the reps placed in them
     app.radio(key="reb_scenario").set_value("territories").run()
