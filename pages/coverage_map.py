@@ -8,6 +8,10 @@ import streamlit as st
 from geo.boundaries import region_labels
 from geo.coverage import display_region_of
 from pages.shared import (
+    CELL_PADDING,
+    CHARACTER_WIDTH,
+    PAGE_COLUMN,
+    TABLE_HEADER,
     cached_coverage_layers,
     count_column,
     counted,
@@ -21,7 +25,9 @@ from pages.shared import (
     plain,
     region_details,
     show_table,
+    table_height,
     verb,
+    wrapping_row_height,
 )
 from territory import coverage_summary
 
@@ -151,9 +157,17 @@ with left:
         }
         for t in plan.territories
     ]
+    # The reps take the room the figures leave at 1280 px, and wrap beyond it ("…, Olivia Brown" was cut at 250 px
+    # with room to spare, a new user's test)
+    figures = 150 + 70 + 80 + 66 + 96 + 96
+    reps_width = PAGE_COLUMN - figures - 2
+    table = pd.DataFrame(rows)
+    row = wrapping_row_height(table["Reps"], reps_width) if len(table) else TABLE_HEADER
+    wraps = bool(len(table)) and max(map(len, table["Reps"])) * CHARACTER_WIDTH + 2 * CELL_PADDING > reps_width
     show_table(
-        pd.DataFrame(rows),
+        table,
         hide_index=True,
+        **({"row_height": row, "height": table_height(min(len(table), 12), row)} if wraps else {}),
         column_config={
             "Territory": st.column_config.TextColumn(width=150),
             "Regions": count_column(width=70),
@@ -166,7 +180,7 @@ with left:
             ),
             "Value": money_column(width=96, help="Value of the accounts with a rep"),
             "Quota": money_column(width=96),
-            "Reps": st.column_config.TextColumn(width=250),
+            "Reps": st.column_config.TextColumn(width=reps_width),
         },
     )
 # Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):

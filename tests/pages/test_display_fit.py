@@ -288,3 +288,26 @@ def test_the_workload_chart_says_which_reps_are_at_capacity():
     assert '"at capacity"' in chart.proto.spec
     data = "".join(str(d) for d in chart.proto.datasets)
     assert data.count("at capacity") >= 1
+
+
+def test_the_coverage_maps_territories_table_shows_every_rep_whole_at_1280_px():
+    # "…, Olivia Brown" was cut in a Reps column of 250 px with room to spare (a new user's test): the reps take the
+    # room the figures leave at 1280 px, and a longer list wraps onto taller rows
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH, PAGE_COLUMN
+    from territory import plan_from_dict
+
+    app = app_session("pages/coverage_map.py")
+    table = app.dataframe[0]
+    widths = _shown_widths(table)
+    assert list(widths)[-1] == "Reps" and None not in widths.values() and sum(widths.values()) <= PAGE_COLUMN
+    longest = max(map(len, table.value["Reps"]))
+    assert longest * CHARACTER_WIDTH + 2 * CELL_PADDING <= widths["Reps"]  # (the demo's reps, one line each)
+    assert widths["Reps"] > 300 and not table.proto.row_height
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    team = [r for r in raw["reps"] if "USS" in r["territory_ids"]][0]
+    raw["reps"] += [dict(team, rep_id=f"RX{i}", name=f"Olivia Brown-Castellanos {i}") for i in range(3)]
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    app.run()
+    table = app.dataframe[0]
+    assert "Olivia Brown-Castellanos 2" in table.value.set_index("Territory").loc["US South", "Reps"]
+    assert table.proto.row_height >= 68 and sum(_shown_widths(table).values()) <= PAGE_COLUMN  # wraps, no scroll
