@@ -15,7 +15,7 @@ import pandas as pd
 
 from territory.cell_numbers import column_shapes, decimal_mark, read_shaped
 from territory.errors import InputDataError
-from territory.textfiles import csv_records, decode_text, is_blank_record
+from territory.textfiles import csv_records, decode_text, is_blank_record, overlong_records, quoting_hint
 
 __all__ = ["ROSTER_ALIASES", "merge_roster", "read_roster_csv"]
 
@@ -32,7 +32,6 @@ ROSTER_ALIASES = {
     "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid"),
     "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail"),
 }
-_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "inactive"}
 
@@ -101,15 +100,13 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         )  # fmt: skip
     if not rows:
         raise InputDataError("the file lists no rep", source=source, hint="Add one rep a line under the header")
-    problems = []
-    for line, record in rows:
-        # (a name with an unquoted comma shifts every cell after it: "'saas' is not yes or no" said nothing of why)
-        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
-            problems.append(InputDataError(
-                f"{len(record)} fields where the header has {len(header)}", source=source, row=line,
-                hint=f"A name or other value holding a {_SEPARATORS.get(delimiter, repr(delimiter))} must be in double "
-                     f"quotes (\"Chen{delimiter if delimiter != chr(9) else ','} Sarah\")",
-            ))  # fmt: skip
+    # (a name with an unquoted comma shifts every cell after it: "'saas' is not yes or no" said nothing of why; one
+    # whose last cells are empty has a blank field too many: "'US-NY' is not a number", a new user's test)
+    problems = [
+        InputDataError(f"{fields} fields where the header has {len(header)}", source=source, row=line,
+                       hint=quoting_hint(delimiter, "Chen, Sarah"))
+        for line, fields in overlong_records(records)
+    ]  # fmt: skip
     out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
     reps = pd.DataFrame(out)
     said = {problem.row for problem in problems}  # (a shifted line: one problem, not one a cell)

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,9 @@ __all__ = [
     "csv_records",
     "is_blank_record",
     "pandas_lines",
+    "overlong_records",
+    "scan_csv",
+    "quoting_hint",
 ]
 
 
@@ -237,3 +241,88 @@ def pandas_lines(text: str, rows: int, delimiter: str = ",") -> tuple[list[int],
     if len(starts) != rows + 1:
         return list(range(2, rows + 2)), []
     return starts[1:], [n for n in blank if n > starts[0]]
+
+
+def overlong_records(records: list[tuple[int, list[str]]]) -> list[tuple[int, int]]:
+    r"""(line, fields) of the records with more fields than the header (the first record): a shifted record.
+
+    A value with an unquoted delimiter in it ("Acme, Inc") shifts every cell after it. A record is overlong when a cell beyond the header's is not blank, or when it has more fields than most of the
+    records do: a spreadsheet that ends every line with a delimiter gives every record one more, empty, field
+    (that is no shift), while one record with an unquoted comma whose last cells are empty has one more than the
+    others. Blank records are left out.
+
+    Examples
+    --------
+    >>> overlong_records(list(csv_records('id,name,zip\nB1,Acme, Inc,10001\nB2,Good,10002\n')))
+    [(2, 4)]
+    >>> overlong_records(list(csv_records('name,home,note\nAna,ES,\nComma, Unquoted,US,\nBo,DE,\n')))
+    [(3, 4)]
+    >>> overlong_records(list(csv_records('id,v\nA,1,\nB,2,\n')))  # (a delimiter at the end of every line)
+    []
+    """
+    rows = iter(records)
+    header = next((len(record) for _, record in rows if not is_blank_record(record)), None)
+    if header is None:
+        return []
+    widths, longer = [], []
+    for line, record in rows:
+        widths.append(len(record))
+        if len(record) > header:
+            longer.append((line, record))
+    return _overlong(header, widths, longer)
+
+
+def _overlong(header: int, widths: list[int], longer: list[tuple[int, list[str]]]) -> list[tuple[int, int]]:
+    """:func:`overlong_records` of the records ``longer`` than ``header``, ``widths`` those of all records."""
+    if not longer:
+        return []
+    counts = Counter(widths)
+    usual = max(counts, key=lambda w: (counts[w], -w))
+    return [
+        (line, len(record))
+        for line, record in longer
+        if not is_blank_record(record) and (any(c.strip() for c in record[header:]) or len(record) > usual)
+    ]
+
+
+def scan_csv(text: str, delimiter: str = ",") -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    r"""One pass over a CSV text: :func:`pandas_lines`'s starts and blank lines, and :func:`overlong_records`.
+
+    Records are not kept (100,000 kept cost 0.12 s more than read one by one, in the collector).
+
+    Examples
+    --------
+    >>> scan_csv('id,v\n\nA,1\nB,2,x\n')
+    ([3, 4], [2], [(4, 3)])
+    """
+    starts, blank, widths, longer = [], [], [], []
+    header = None
+    for number, record in csv_records(text, skipinitialspace=True, delimiter=delimiter):
+        if len(record) <= 1 and is_blank_record(record):
+            blank.append(number)
+            continue
+        if header is None:
+            header = len(record)
+        else:
+            widths.append(len(record))
+            if len(record) > header:
+                longer.append((number, record))
+        starts.append(number)
+    first = starts[0] if starts else 0
+    return starts[1:], [n for n in blank if n > first], _overlong(header or 0, widths, longer)
+
+
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def quoting_hint(delimiter: str, example: str = "Acme, Inc") -> str:
+    """How to fix a record with a value that holds the delimiter (:func:`overlong_records`).
+
+    Examples
+    --------
+    >>> quoting_hint(";", "Chen, Sarah")
+    'A name or other value holding a semicolon must be in double quotes ("Chen; Sarah")'
+    """
+    shown = example.replace(",", delimiter) if delimiter != "\t" else example
+    return (f"A name or other value holding a {_SEPARATOR_NAMES.get(delimiter, repr(delimiter))} must be in double "
+            f'quotes ("{shown}")')  # fmt: skip

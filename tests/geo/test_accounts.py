@@ -75,6 +75,31 @@ def test_unparseable_csv_names_the_row(write_csv):
         read_accounts(path)
 
 
+def test_an_unquoted_comma_on_any_line_is_named_and_nothing_is_shifted(write_csv):
+    # On the first line of data, one field too many made pandas read the ids as an index and shift every column of
+    # every row ("ZIP 'fintech' is not a US ZIP code" on good lines, a new user's test); on a later line it said
+    # pandas' "Expected 4 fields in line 3, saw 5". Now both are named alike, every such line at once.
+    for text, line in (
+        ("id,name,zip,industry\nB1,Acme, Inc,10001,fintech\nB2,Good,10002,fintech\n", 2),
+        ("id,name,zip,industry\nB2,Good,10002,fintech\nB1,Acme, Inc,10001,fintech\n", 3),
+    ):
+        path = write_csv(text, name="shifted.csv")
+        with pytest.raises(AccountsFileError) as error:
+            read_accounts(path)
+        assert str(error.value).startswith(f"shifted.csv, line {line}: 5 fields where the header has 4")
+        assert 'must be in double quotes ("Acme, Inc")' in str(error.value)
+    path = write_csv("id;name;zip\nB1;Acme; Inc;10001\nB2;Good;10002\nB3;Lee; Ltd;10003\n", name="semi.csv")
+    with pytest.raises(AccountsFileError, match=r"semi\.csv, line 2: 4 fields where the header has 3 \(and line 4\)"):
+        read_accounts(path)
+
+
+def test_a_delimiter_ending_every_line_is_no_field(write_csv):
+    # (a spreadsheet's export: every record one empty field longer than the header; read as it is, not shifted)
+    load = read_accounts(write_csv("id,lat,lon\nA,40.7,-74.0,\nB,41.0,-73.9,\n", name="trailing.csv"))
+    assert load.accounts["account_id"].tolist() == ["A", "B"]
+    assert load.accounts["lat"].tolist() == [40.7, 41.0]
+
+
 def test_latitude_123_is_reported_with_row_and_column(write_csv):
     path = write_csv("id,lat,lon\nA,40.7,-74.0\nB,123,-74.0\n", name="lat.csv")
     load = read_accounts(path)

@@ -294,6 +294,13 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert "shifted.csv, line 3, column 'capacity': 'abc' is not a number" in said
     assert "shifted.csv, line 4, column 'active': 'maybe' is not yes or no" in said
     assert app.session_state["plan_json"] == before
+    # … and when the cells after the comma are empty: one field too many, not "'US-NY' is not a number" (a new user)
+    blank_tail = "name,home,capacity,note\nAna,ES,4,\nComma, Unquoted,US-NY,5,\nBo,DE,3,\n"
+    app.file_uploader(key="reps_upload").set_value(("tail.csv", blank_tail.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "tail.csv, line 3: 5 fields where the header has 4" in said and "is not a number" not in said
+    assert app.session_state["plan_json"] == before
 
 
 def test_a_territory_named_as_its_own_id_shows_by_name():
