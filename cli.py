@@ -60,7 +60,7 @@ from territory.gaps import coverage_gaps, white_space
 from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
-from territory.textfiles import pandas_lines, read_text, write_text_atomic
+from territory.textfiles import csv_records, quoting_hint, read_text, scan_csv, write_text_atomic
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
@@ -1056,7 +1056,11 @@ def read_population(path: Path, warn) -> pd.Series:
     notes: list[str] = []
     try:
         text = read_text(path, notes=notes)
-        table = pd.read_csv(io.StringIO(text), dtype={"region_id": str})
+        lines, _, shifted = scan_csv(text)
+        if shifted:  # (a value with an unquoted comma: every cell after it shifted)
+            raise CliInputError(f"{shifted[0][1]} fields where the header has {len(next(csv_records(text))[1])}",
+                                source=path.name, row=shifted[0][0], hint=quoting_hint(","))  # fmt: skip
+        table = pd.read_csv(io.StringIO(text), dtype={"region_id": str}, index_col=False)
     except FileNotFoundError:
         raise CliInputError("file not found", source=str(path), hint="Check the path") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -1079,7 +1083,7 @@ def read_population(path: Path, warn) -> pd.Series:
         raise CliInputError(
             f"'{table['population'].iloc[first]}' is not a population",
             source=path.name,
-            row=pandas_lines(text, len(table))[0][first],
+            row=lines[first] if len(lines) == len(table) else first + 2,
             column="population",
             hint="Use a whole number of people",
         )

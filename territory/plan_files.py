@@ -31,7 +31,14 @@ import yaml
 from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.formatting import counted, numbered, verb
 from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
-from territory.textfiles import csv_records, is_blank_record, read_text, write_text_atomic
+from territory.textfiles import (
+    csv_records,
+    is_blank_record,
+    overlong_records,
+    quoting_hint,
+    read_text,
+    write_text_atomic,
+)
 
 __all__ = [
     "write_plan_folder",
@@ -176,7 +183,14 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
             source=path.name,
             hint=f"The header must be: {','.join(required)}",
         )
-    # (a cell missing at the end of a line reads as empty; one too many is not read)
+    # A value with an unquoted comma shifts every cell after it (a territory "Acme, West" took "West" as its colour):
+    # refused, every such line named. A cell missing at the end of a line reads as empty; an empty one too many on
+    # every line (a spreadsheet's export) is not read.
+    shifted = overlong_records(records)
+    if shifted:
+        more = f" (and {numbered('line', [n for n, _ in shifted[1:]])})" if len(shifted) > 1 else ""
+        raise PlanFileError(f"{shifted[0][1]} fields where the header has {len(header)}{more}", source=path.name,
+                            row=shifted[0][0], hint=quoting_hint(",", "Acme, West"))  # fmt: skip
     return [(n, {h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}) for n, r in records[1:]]
 
 

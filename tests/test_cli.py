@@ -291,6 +291,10 @@ def test_whitespace_by_population(tmp_path, capsys):
     population.write_text("region_id,population\nUS-NY,lots\n")
     code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
     assert code == 2 and "pop.csv, line 2, column 'population': 'lots' is not a population" in err
+    # (a figure written with a thousands comma, unquoted, shifted the row: its region read as the index)
+    population.write_text("region_id,population\nUS-NY,19,500,000\nUS-NJ,9300000\n")
+    code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
+    assert code == 2 and "pop.csv, line 2: 4 fields where the header has 2" in err and "double quotes" in err
 
 
 def test_export_import_and_diff_plan_folders(tmp_path, capsys):

@@ -189,6 +189,10 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
          "overrides.csv, line 2, column 'locked': 'locked' must be true or false"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,R99,true\n", "unknown rep 'R99'"),
+        # (a value with an unquoted comma shifted the cells after it, or was cut off without a word)
+        ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nUS-NJ,NAE, East\nUS-CT,NAE,x\n",
+         "alignment.csv, line 3: 3 fields where the header has 2 (and line 4). A name or other value holding a comma "
+         'must be in double quotes ("Acme, West")'),
         ("plan.yaml", "name: x\nterritories: []\nreps: []\n",
          "alignment.csv, line 2, column 'territory_id': unknown territory 'CAW'. plan.yaml lists no territory: add the "
          "territories there first"),
