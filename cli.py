@@ -250,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="go on when some CSV rows cannot be placed (they are reported on stderr)",
     )
+    parser.add_argument(
+        "--swap-lat-lon",
+        action="store_true",
+        help="read the accounts file's latitude column as longitude and its longitude as latitude (a file whose\n"
+        "two columns are exchanged: the warnings say when they look so)",
+    )
     return parser
 
 
@@ -290,7 +296,8 @@ def industry_map(pairs) -> dict[str, str]:
     return out
 
 
-def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None) -> pd.DataFrame:
+def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None,
+                  swap_lat_lon: bool = False) -> pd.DataFrame:  # fmt: skip
     """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows.
 
     ``industries``: the file's industries read as the plan names them (``--industry-map``).
@@ -300,7 +307,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
         raise CliInputError("--industry-map reads an accounts file's industries, and no --accounts is given",
                             column="--industry-map", hint="Give --accounts ACCOUNTS.csv, or leave --industry-map out")  # fmt: skip
     if path is not None:
-        load = read_accounts(path)
+        load = read_accounts(path, swap_lat_lon=swap_lat_lon)
         skipped = load.skipped
         if len(skipped) > 1 and not skip_invalid:
             # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
@@ -322,7 +329,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
             warn(note)
         for problem in load.problems.itertuples():
             warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
-        located = locate_accounts(load.accounts)
+        located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
             warn(f"{path.name}: {note}")
         csv_accounts = recode_industries(located.accounts, industries)
@@ -494,11 +501,18 @@ def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.Data
     return _records(table), {"plans": table}, "plans"
 
 
+def accounts_from_args(plan: Plan, args: argparse.Namespace, warn) -> pd.DataFrame:
+    """:func:`load_accounts` as the command line asks.
+
+    (``--accounts``, ``--skip-invalid``, ``--industry-map``, ``--swap-lat-lon``)
+    """
+    return load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn,
+                         industries=industry_map(args.industry_map), swap_lat_lon=args.swap_lat_lon)  # fmt: skip
+
+
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
     """The plan's accounts plus ``--accounts``, assigned (``keep``: account id → rep to keep where allowed)."""
-    accounts = load_accounts(
-        plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
-    )
+    accounts = accounts_from_args(plan, args, warn)
     if accounts.empty:
         return pd.DataFrame(columns=["account_id", "territory_id", "rep_id", "status", "value"])
     if keep is not None:
@@ -735,9 +749,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Use territory ids: {', '.join(known)}")  # fmt: skip
     accounts = scored(
         plan,
-        load_accounts(
-            plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
-        ),
+        accounts_from_args(plan, args, warn),
     )
     regions = region_table()
     state = start(plan, accounts, regions, keep=kept_reps(args.plan, plan, warn))
@@ -982,9 +994,7 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
     plan = load_any_plan(args.plan, warn)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
-    accounts = load_accounts(
-        plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn, industries=industry_map(args.industry_map)
-    )
+    accounts = accounts_from_args(plan, args, warn)
     if accounts.empty:  # (balance too: it printed every figure 0 without a word, a new user's test)
         warn("no accounts: the plan carries none and no --accounts file was given"
              + (", so every account figure is 0 (give --accounts ACCOUNTS.csv)" if args.command == "balance" else ""))  # fmt: skip
@@ -1175,12 +1185,13 @@ def check_paths(args: argparse.Namespace) -> None:
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
-_COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid"}
+_COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid",
+           "swap_lat_lon"}  # fmt: skip
 # ... but for these commands, which write files of their own format or read no accounts.
 _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
-    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid"},
-    "plans": {"accounts", "industry_map", "skip_invalid"},
+    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
+    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
 }
 
 

@@ -12,7 +12,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.boundaries import EQUAL_AREA_CRS, WGS84, shared_join_layer
-from territory.formatting import counted, numbered
+from territory.formatting import counted, numbered, verb
 from territory.regions import normalize_region_id
 
 __all__ = ["JoinResult", "join_accounts", "locate_accounts", "looks_swapped"]
@@ -131,7 +131,7 @@ def join_accounts(
             f"{'was' if snapped.sum() == 1 else 'were'} placed in the nearest region (within {snap_meters / 1000:g} km)"
         )
     if missing.any():
-        result.notes.append(f"{counted(int(missing.sum()), 'account')} {_lie(missing.sum())} outside every region")
+        result.notes.append(_outside_note(out.loc[missing]))
     # Points outside every region, or in Antarctica (New York with its two columns swapped lies there), may be
     # swapped: the check fires when most of the file's points are such and fall inside a region once exchanged.
     antarctica = (out["region_id"].astype(object) == "AQ").to_numpy()
@@ -141,19 +141,144 @@ def join_accounts(
             result.swapped = True
             result.notes.append(
                 "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside"
-                " a region. Re-read the file with the columns swapped (swap_lat_lon=True, or the 'Swap' switch)"
+                ' a region. Load the file again with the two exchanged (on the Accounts page, the switch "Latitude and'
+                ' longitude are swapped in this file"; in cli.py, --swap-lat-lon)'
             )
     if antarctica.any() and not result.swapped:  # a few rows with their two coordinates exchanged
-        rows = out.loc[antarctica, "row"].astype(int).tolist() if "row" in out else []
-        one = antarctica.sum() == 1
-        result.notes.append(
-            f"{counted(int(antarctica.sum()), 'account')} {_lie(antarctica.sum())} in Antarctica"
-            + (f" ({numbered('line', rows)})" if rows else "")
-            + f": {'its' if one else 'their'} latitude and longitude are most likely swapped; exchange the two values"
-            + (" on that line" if one else " on those lines")
-        )
+        result.notes.append(_antarctica_note(out.loc[antarctica]))
         result.problems = _swapped_rows(out.loc[antarctica], column_map or {})
     return result
+
+
+def _outside_note(rows: pd.DataFrame) -> str:
+    """The note for ``rows`` outside every region, their lines named (the count alone said nothing of which)."""
+    lines = rows["row"].dropna().astype(int).tolist() if "row" in rows else []
+    return (f"{counted(len(rows), 'account')} {_lie(len(rows))} outside every region"
+            + (f" ({numbered('line', lines)})" if lines else "")
+            + ": no territory can take " + ("it; check its coordinates" if len(rows) == 1
+                                             else "them; check their coordinates"))  # fmt: skip
+
+
+def _antarctica_note(rows: pd.DataFrame) -> str:
+    """The note for ``rows`` in Antarctica: their latitude and longitude most likely swapped."""
+    lines = rows["row"].dropna().astype(int).tolist() if "row" in rows else []
+    one = len(rows) == 1
+    return (
+        f"{counted(len(rows), 'account')} {_lie(len(rows))} in Antarctica"
+        + (f" ({numbered('line', lines)})" if lines else "")
+        + f": {'its' if one else 'their'} latitude and longitude are most likely swapped; exchange the two values"
+        + (" on that line" if one else " on those lines")
+    )
+
+
+#: The columns that give an account's address (:func:`geo.geocode.geocode`).
+_ADDRESS_FIELDS = ("zip", "city", "state", "country")
+
+
+def _by_address_where_nowhere(
+    result: JoinResult, accounts: pd.DataFrame, column_map: dict[str, str], regions: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Accounts whose coordinates put them in no region, or in Antarctica, placed by their address where it places them.
+
+    Coordinates in the sea or swapped (Paris, FR at 2.35, 48.86 lies in the Indian Ocean; Toronto's, swapped, in
+    Antarctica) left the account in no territory while its own address said where it is (a new user's test): such
+    a row is placed by its address as a row without coordinates is (ZIP, city, state, country), with a warning
+    naming its line and its coordinates. Returns ``accounts`` with those rows' ``lat``, ``lon``,
+    ``geocode_source`` and ``geocode_region`` as the address gives them (``result`` is changed in place).
+    """
+    fields = [c for c in _ADDRESS_FIELDS if c in accounts.columns]
+    if not fields or "geocode_source" not in accounts.columns or accounts.empty:
+        return accounts
+    region = result.accounts["region_id"].astype(object)
+    nowhere = (region.isna() | region.eq("AQ")).to_numpy(dtype=bool)
+    by_point = accounts["geocode_source"].astype(object).eq("coordinates").to_numpy(dtype=bool)
+    given = (accounts[fields].astype("string").fillna("").apply(lambda c: c.str.strip()).ne("")).any(axis=1)
+    chosen = np.flatnonzero(nowhere & by_point & given.to_numpy(dtype=bool))
+    if not len(chosen):
+        return accounts
+    from geo.geocode import geocode
+
+    placed = geocode(accounts.iloc[chosen].assign(lat=np.nan, lon=np.nan))
+    ok = (placed["geocode_problem"].eq("") & placed["lat"].notna() & placed["lon"].notna()).to_numpy(dtype=bool)
+    chosen, placed = chosen[ok], placed.loc[ok]
+    if not len(chosen):
+        return accounts
+    # The region: the one the address names (a state or country placed as a whole), else the one its point is in.
+    code = placed["geocode_region"].astype(object).fillna("").to_numpy(dtype=object)
+    joined = join_accounts(placed[["lat", "lon"]].reset_index(drop=True), regions, check_swapped=False)
+    found = np.where(code != "", code, joined.accounts["region_id"].astype(object).to_numpy(dtype=object))
+    keep = np.array([isinstance(r, str) and r != "" for r in found])
+    chosen, placed, found = chosen[keep], placed.loc[keep], found[keep]
+    if not len(chosen):
+        return accounts
+    from geo.boundaries import region_table
+
+    before = result.accounts
+    was_outside = before.loc[before["region_id"].isna()].copy()
+    was_antarctica = before.loc[before["region_id"].astype(object).eq("AQ")].copy()
+    moved = before.iloc[chosen].copy()  # (as they were: their coordinates are said)
+    levels = region_table().set_index("region_id")["level"]
+    if "level" in regions.columns:
+        levels = pd.concat([regions.drop_duplicates("region_id").set_index("region_id")["level"], levels])
+        levels = levels[~levels.index.duplicated()]
+    _place(result, chosen, found.tolist(), levels)
+    out = result.accounts
+    for column in ("lat", "lon"):
+        values = out[column].to_numpy(dtype=float).copy()
+        values[chosen] = placed[column].to_numpy(dtype=float)
+        out[column] = values
+    accounts = accounts.copy()
+    for column in ("lat", "lon", "geocode_source", "geocode_region"):
+        values = accounts[column].to_numpy(dtype=float if column in ("lat", "lon") else object).copy()
+        values[chosen] = placed[column].to_numpy(dtype=values.dtype)
+        accounts[column] = values
+    # What is said: each row moved, and the notes of those still outside or in Antarctica, counted again.
+    columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
+    lines = set(moved["row"].dropna().astype(int)) if "row" in moved else set()
+    problems = pd.DataFrame({
+        "row": moved["row"].astype(int).to_numpy() if "row" in moved else pd.NA,
+        "account_id": moved["account_id"].to_numpy() if "account_id" in moved else None,
+        "column": columns,
+        "value": [f"{lat!r}, {lon!r}" for lat, lon in zip(moved["lat"].astype(float), moved["lon"].astype(float), strict=True)],
+        "problem": [
+            ("in Antarctica: latitude and longitude are most likely swapped" if was == "AQ"
+             else "its coordinates lie outside every region (in the sea, or off the map)")
+            + f"; placed by its {how} instead (in {_label(r)}): check its coordinates"
+            for was, how, r in zip(region.iloc[chosen], placed["geocode_source"], found, strict=True)
+        ],
+        "severity": "warning",
+    }, columns=PROBLEM_COLUMNS)  # fmt: skip
+    if len(result.problems) and "row" in moved:  # (Antarctica's "stays in Antarctica until then": no longer so)
+        result.problems = result.problems[~result.problems["row"].isin(lines)]
+    result.problems = (pd.concat([result.problems, problems], ignore_index=True) if len(result.problems)
+                       else problems)  # fmt: skip
+    notes = [n for n in result.notes if n not in (_outside_note(was_outside), _antarctica_note(was_antarctica))]
+    still_outside, still_antarctica = (
+        out.loc[out["region_id"].isna()],
+        out.loc[out["region_id"].astype(object).eq("AQ")],
+    )
+    if len(still_outside):
+        notes.append(_outside_note(still_outside))
+    if len(still_antarctica) and len(was_antarctica) and not result.swapped:
+        notes.append(_antarctica_note(still_antarctica))
+    moved_lines = sorted(lines)
+    notes.append(
+        f"{counted(len(chosen), 'account')} whose coordinates lie in no region, or in Antarctica, "
+        f"{verb(len(chosen), 'was', 'were')} placed by {'its address' if len(chosen) == 1 else 'their addresses'}"
+        + (f" ({numbered('line', moved_lines)})" if moved_lines else "")
+        + ": check "
+        + ("its coordinates" if len(chosen) == 1 else "their coordinates")
+    )
+    result.notes = notes
+    keep_columns = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
+    result.outside = out.loc[out["region_id"].isna(), keep_columns].reset_index(drop=True)
+    return accounts
+
+
+def _label(region_id: str) -> str:
+    from geo.boundaries import region_label
+
+    return region_label(region_id)
 
 
 def _check_stated_places(
@@ -399,7 +524,9 @@ def locate_accounts(
     result = join_accounts(accounts, regions, column_map=column_map)
     if "geocode_source" not in accounts.columns:
         return result
-    _check_stated_places(result, accounts, column_map or {}, shared_join_layer() if regions is None else regions)
+    layer = shared_join_layer() if regions is None else regions
+    accounts = _by_address_where_nowhere(result, accounts, column_map or {}, layer)
+    _check_stated_places(result, accounts, column_map or {}, layer)
     source = accounts["geocode_source"].astype(object)
     codes = pd.Series("", index=accounts.index, dtype=object)
     if "region" in accounts.columns:

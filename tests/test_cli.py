@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -1054,7 +1055,12 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
     # Options most commands read, refused by those that write a format of their own or read no accounts
     # (`export-plan --format csv` said "no table '' for export-plan").
     for command, extra, refused, reads in [
-        ("export-plan", ["--format", "csv"], "--format", "--plan, --accounts, --industry-map, --out, --skip-invalid"),
+        (
+            "export-plan",
+            ["--format", "csv"],
+            "--format",
+            "--plan, --accounts, --industry-map, --out, --skip-invalid, --swap-lat-lon",
+        ),
         ("import-plan", ["--accounts", str(DEMO_ACCOUNTS)], "--accounts", "--plan, --out"),
         ("plans", ["--skip-invalid"], "--skip-invalid", "--plan, --format, --out, --table"),
     ]:
@@ -1978,3 +1984,24 @@ def test_rebalance_territories_say_how_each_is_judged_first_and_no_bare_within(c
     judged = [t["judged"] for t in result["territories"]]
     assert result["territories_within"]["within"] == judged.count("yes")
     assert all("within" not in t for t in result["territories"])
+
+
+def test_a_file_with_latitude_and_longitude_exchanged_is_read_with_swap_lat_lon(tmp_path, capsys):
+    # The warning pointed the CLI at "swap_lat_lon=True, or the 'Swap' switch", neither of which it has (a new
+    # user's test): it names the page's switch and --swap-lat-lon, which reads the two columns the other way.
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text("id,lat,lon\nA,-73.9712,40.7831\nB,-87.6298,41.8781\nC,-84.388,33.749\n")
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", swapped, "--format", "csv", capsys=capsys)
+    assert code == 0 and "latitude and longitude look swapped" in err and "in cli.py, --swap-lat-lon" in err
+    assert "Latitude and longitude are swapped in this file" in err
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", swapped, "--format", "csv", "--swap-lat-lon",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0 and "look swapped" not in err, err
+    rows = {r["account_id"]: r for r in csv.DictReader(io.StringIO(out)) if r["account_id"] in "ABC"}
+    # (New York, Chicago and Atlanta: in the regions of NAE, USC and USS; those with a focus turn away accounts with
+    # no industry or tier, for that reason, not for lying in no region)
+    assert rows["C"]["territory_id"] == "USS" and {r["reason_detail"] for r in rows.values()} <= {
+        "",
+        "industry",
+        "tier",
+    }

@@ -42,7 +42,7 @@ def test_point_in_the_ocean_is_listed_outside():
     assert result.accounts.loc[0, "region_id"] == "US-36061"
     assert pd.isna(result.accounts.loc[1, "region_id"])
     assert result.outside["account_id"].tolist() == ["A1"]
-    assert "1 account lies outside every region" in result.notes  # (one: "account", not "account(s)")
+    assert "1 account lies outside every region: no territory can take it; check its coordinates" in result.notes
 
 
 def test_coastal_point_just_offshore_is_snapped():
@@ -239,3 +239,41 @@ def test_island_states_as_countries_are_no_mismatch():
         "geocode_source": ["coordinates"] * 4, "geocode_region": [""] * 4,
     })  # fmt: skip
     assert locate_accounts(islands).problems.empty
+
+
+def test_coordinates_in_no_region_or_in_antarctica_give_way_to_the_address():
+    # Paris, FR at (2.35, 48.86) lies in the Indian Ocean and Toronto's swapped coordinates in Antarctica: both were
+    # left in no territory, "2 accounts lie outside every region" naming no line, while their addresses said where
+    # they are (a new user's test). Each is placed by its address, with a warning naming its line and coordinates;
+    # one with no address that places it stays outside, its line named.
+    from geo.accounts import read_accounts
+
+    text = (
+        "id,name,lat,lon,city,state,country\n"
+        "S1,Paris swapped,2.3522,48.8566,Paris,,FR\n"
+        "S2,Toronto swapped,-79.3832,43.6532,Toronto,ON,CA\n"
+        "S3,Ottawa,45.4215,-75.6972,Ottawa,ON,CA\n"
+        "S4,Nowhere,0.5,-30.0,,,\n"
+        "S5,Xyzzy,0.5,-31.0,Xyzzyville,,\n"
+    )
+    load = read_accounts(text.encode(), filename="mixed.csv")
+    result = locate_accounts(load.accounts, column_map=load.column_map)
+    placed = result.accounts.set_index("account_id")
+    assert placed.loc["S1", "region_id"] == "FR" and placed.loc["S2", "region_id"] == "CA-ON"
+    assert placed.loc["S3", "region_id"] == "CA-ON"
+    assert pd.isna(placed.loc["S4", "region_id"]) and pd.isna(placed.loc["S5", "region_id"])
+    # (the map shows them where their addresses are, not in the sea)
+    assert 48 < placed.loc["S1", "lat"] < 50 and 43 < placed.loc["S2", "lat"] < 44
+    assert result.outside["account_id"].tolist() == ["S4", "S5"]
+    problems = result.problems.set_index("account_id")
+    assert problems.loc["S1", "problem"].startswith("its coordinates lie outside every region (in the sea")
+    assert "placed by its city instead (in France): check its coordinates" in problems.loc["S1", "problem"]
+    assert problems.loc["S2", "problem"].startswith("in Antarctica: latitude and longitude are most likely swapped;")
+    assert problems.loc["S1", "row"] == 2 and problems.loc["S1", "value"] == "2.3522, 48.8566"
+    assert set(problems.index) == {"S1", "S2"} and (result.problems["severity"] == "warning").all()
+    assert "2 accounts lie outside every region (lines 5, 6): no territory can take them; check their coordinates" in (
+        result.notes
+    )
+    assert any(n.startswith("2 accounts whose coordinates lie in no region, or in Antarctica, were placed by their "
+                            "addresses (lines 2, 3)") for n in result.notes)  # fmt: skip
+    assert not any("Antarctica (line" in n for n in result.notes)  # (it is no longer there)
