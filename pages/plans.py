@@ -62,7 +62,7 @@ from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
 from territory.edits import rebase, start
 from territory.exports import spreadsheet_csv
-from territory.plan_diff import diff_plans, merge_plans
+from territory.plan_diff import diff_plans, merge_plans, territories_reshaped
 from territory.store import StoreError, VersionConflict
 
 # The plans table's: the name gets what is left ("Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03
@@ -940,7 +940,7 @@ if ids:
                       help="Regions whose territory differs between the two versions: states, provinces and "
                            "countries, and county by county where either version hands out counties")  # fmt: skip
     # (territories that gained or lost regions count too: three states joining one territory read as 0 changed)
-    reshaped = {*diff.regions["from_territory_id"].dropna(), *diff.regions["to_territory_id"].dropna()}
+    reshaped = territories_reshaped(diff.regions)
     figures[1].metric("Territories changed", f"{len(reshaped | set(diff.territories['territory_id'])):,}",
                       help="Territories that gained or lost regions, were added or removed, or whose name, color, "
                            "quota, focus, parent or priority changed")  # fmt: skip

@@ -14,7 +14,15 @@ from territory.edits import TERRITORY_ATTRIBUTES
 from territory.formatting import and_list, counted, money, name_list, percent
 from territory.model import Override, Plan, Rep, Territory
 
-__all__ = ["MergeConflict", "PlanDiff", "diff_plans", "merge_plans", "rep_changes", "rep_changes_said"]
+__all__ = [
+    "MergeConflict",
+    "PlanDiff",
+    "diff_plans",
+    "merge_plans",
+    "rep_changes",
+    "rep_changes_said",
+    "territories_reshaped",
+]
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,29 @@ def _claims(region_ids, parents: Mapping[str, str] | None, units: Mapping[str, i
     label = region_label or str
     where = and_list([label(r) for r in sorted(wholes)]) if len(wholes) <= 3 else f"{len(wholes)} of their states"
     return counted(claims, "region") + f", and the accounts placed in {where} as a whole (with no county)"
+
+
+def territories_reshaped(regions: pd.DataFrame) -> set[str]:
+    """The territories that gained or lost a region among ``regions`` (a diff's moved regions).
+
+    A region two territories share lists both, joined ("US-CENTRAL-SMB, USC"): each counts on its own, and only
+    where it gained or lost the region (counted whole, the joined ids were a territory of their own: five
+    territories changed where three did, a new user's test).
+
+    Examples
+    --------
+    >>> moved = pd.DataFrame({"from_territory_id": ["USC", "E", None], "to_territory_id": ["SMB, USC", "W", "W"]})
+    >>> sorted(territories_reshaped(moved))
+    ['E', 'SMB', 'W']
+    """
+
+    def ids(value) -> set[str]:
+        return set(value.split(", ")) if isinstance(value, str) and value else set()
+
+    out: set[str] = set()
+    for before, after in zip(regions["from_territory_id"], regions["to_territory_id"], strict=True):
+        out |= ids(before) ^ ids(after)
+    return out
 
 
 def _gained_and_lost(regions: pd.DataFrame, territory_id: str) -> str:
