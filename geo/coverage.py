@@ -204,6 +204,38 @@ def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([counties, others], ignore_index=True)
 
 
+def _shared_said_whole(regions: pd.DataFrame) -> pd.DataFrame:
+    """A region two territories share is drawn once for each; each drawing's tooltip names every territory there.
+
+    The map shows the drawing on top, whose tooltip named only its own territory ("Illinois / US Central SMB", where
+    the one account belonged to US Central: a new user's test): each now names them all ("US Central SMB and US
+    Central, shared"), their reps, and the accounts and value of the region in all of them.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"region_id": ["IL", "IL", "OH"], "territory_name": ["SMB", "Central", "SMB"],
+    ...                       "reps": ["Ann", "Bo", "Ann"], "accounts": [0, 1, 2], "value": [0.0, 5.0, 7.0]})
+    >>> _shared_said_whole(frame)[["territory_name", "reps", "accounts"]].values.tolist()
+    [['SMB and Central, shared', 'Ann; Bo', 1], ['SMB and Central, shared', 'Ann; Bo', 1], ['SMB', 'Ann', 2]]
+    """
+    shared = regions["region_id"].duplicated(keep=False)
+    if not shared.any():
+        return regions
+    from territory.formatting import and_list
+
+    out = regions.copy()
+    groups = out[shared].groupby("region_id", sort=False)
+    names = groups["territory_name"].agg(lambda s: and_list(list(dict.fromkeys(s))) + ", shared")
+    out.loc[shared, "territory_name"] = out.loc[shared, "region_id"].map(names)
+    if "reps" in out:
+        reps = groups["reps"].agg(lambda s: "; ".join(dict.fromkeys(s)))
+        out.loc[shared, "reps"] = out.loc[shared, "region_id"].map(reps)
+    for column in ("accounts", "value"):
+        if column in out:
+            out.loc[shared, column] = out.loc[shared, "region_id"].map(groups[column].sum()).to_numpy()
+    return out
+
+
 def display_region_of(region_ids: pd.Series, level: str = "state") -> pd.Series:
     """The region shown on the map for each finest region: at ``state`` level a county shows as its state."""
     _check_level(level)
@@ -315,6 +347,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     key = pd.MultiIndex.from_frame(regions[["region_id", "territory_id"]])
     regions["accounts"] = stats["accounts"].reindex(key).fillna(0).astype(int).to_numpy()
     regions["value"] = stats["value"].reindex(key).fillna(0).to_numpy()
+    regions = _shared_said_whole(regions)
     uncovered = (
         uncovered_regions(accounts, plan, level, claims=claims)
         if len(accounts)

@@ -236,3 +236,31 @@ def test_a_new_territory_s_distance_from_home_is_drawn_as_a_circle_with_a_legend
     # (its swatch a dashed circle, as drawn: a filled square read as another territory, the twelfth new user)
     assert fmap.legend_html.count("legend-swatch-outline") == 1 and "border:2px dashed #333333" in fmap.legend_html
     assert "L.circle(" not in changed_regions_map(moves, old, new).get_root().render()
+
+
+def test_a_shared_regions_tooltip_names_every_territory_there():
+    # Illinois shared by US Central and US Central SMB is drawn once for each; the one on top named only itself
+    # while the region's one account was the other's (a new user's test)
+    from geo.coverage import coverage_layers
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({
+        "territories": [{"territory_id": "USC", "name": "US Central", "region_ids": ["US-IL", "US-OH"]},
+                        {"territory_id": "SMB", "name": "<b>SMB</b>", "region_ids": ["US-IL"], "tiers": ["smb"]}],
+        "reps": [{"rep_id": "R1", "name": "Ann", "territory_ids": ["USC"]},
+                 {"rep_id": "R2", "name": "Bo", "territory_ids": ["SMB"]}],
+    })  # fmt: skip
+    accounts = pd.DataFrame({"account_id": ["A1"], "region_id": ["US-17031"], "territory_id": ["USC"],
+                             "value": [350_000.0], "status": ["assigned"]})  # fmt: skip
+    layers = coverage_layers(plan, accounts, "state")
+    illinois = [f["properties"] for f in layers.regions["features"] if f["properties"]["region_id"] == "US-IL"]
+    assert len(illinois) == 2 and {p["territory_id"] for p in illinois} == {"USC", "SMB"}
+    for shown in illinois:
+        # (escaped once, as every name in a tooltip)
+        assert shown["territory_name"] in (
+            "US Central and &lt;b&gt;SMB&lt;/b&gt;, shared",
+            "&lt;b&gt;SMB&lt;/b&gt; and US Central, shared",
+        )
+        assert shown["reps"] in ("Ann; Bo", "Bo; Ann") and shown["accounts"] == 1 and shown["value"] == "$350,000"
+    ohio = next(f["properties"] for f in layers.regions["features"] if f["properties"]["region_id"] == "US-OH")
+    assert ohio["territory_name"] == "US Central" and ohio["reps"] == "Ann" and ohio["accounts"] == 0
