@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -312,6 +313,18 @@ def roster_problems(edited: pd.DataFrame, lines: list[str] | None = None) -> lis
     return problems
 
 
+def _with_lines(problems: list[str]) -> tuple[list[str], list[str]]:
+    """``problems`` (:func:`roster_problems`'s) and the file line each starts with ("reps.csv, line 4"; "" for none)."""
+    found = [re.match(r"(.+?, line \d+), ", p) for p in problems]
+    return problems, [m.group(1) if m else "" for m in found]
+
+
+def _line_number(problem: str) -> int:
+    """The line a problem names ("reps.csv, line 4, …" → 4), 0 for none: problems said in the file's order."""
+    found = re.search(r", line (\d+)", problem)
+    return int(found.group(1)) if found else 0
+
+
 def roster_reps(edited: pd.DataFrame) -> tuple[list[dict], list[str]]:
     """The plan's reps as the edited roster has them (new rows are new reps), and the ids of the removed ones."""
     existing = {r.rep_id: r for r in plan.reps}
@@ -378,8 +391,12 @@ def _cells(frame: pd.DataFrame) -> list[tuple]:
 
 
 def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_listed: bool) -> tuple:
-    """The roster with a CSV's reps merged in (:func:`territory.roster_files.merge_roster`), and each row's line."""
-    reps, lines = read_roster_csv(data, filename)
+    """The roster with a CSV's reps merged in, each row's line, and the problems of the file's lines.
+
+    (:func:`territory.roster_files.merge_roster`; the reps' own problems are the roster's: :func:`roster_problems`)
+    """
+    found: list = []
+    reps, lines = read_roster_csv(data, filename, problems=found)
     merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed)
     for column in READ_ONLY:
         merged[column] = None
@@ -387,12 +404,24 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     line_of = {}
     for line, name in zip(lines, reps["name"], strict=True):
         line_of.setdefault(str(name).strip().casefold(), f"{filename}, line {line}")
-    return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]]
+    return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]], found
 
 
-def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None) -> None:
-    """Apply a roster (the table's, or a file's) to the plan, or say what in it cannot be used and where."""
-    problems = roster_problems(edited, lines)
+def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None,
+                 read_problems=()) -> None:  # fmt: skip
+    """Apply a roster (the table's, or a file's) to the plan, or say what in it cannot be used and where.
+
+    ``read_problems``: a file's lines that could not be read (:class:`~territory.errors.InputDataError`); said with
+    the reps' own problems, in the file's order, in one round (a rep whose line could not be read is said once).
+    """
+    unread = {f"{p.source}, line {p.row}" for p in read_problems}
+    problems = [
+        problem
+        for problem, line in zip(*_with_lines(roster_problems(edited, lines)), strict=True)
+        if line not in unread
+    ] + [str(p) for p in read_problems]
+    if read_problems:  # (in the file's order: the line first)
+        problems.sort(key=_line_number)
     if problems:
         st.error(f"**Not applied: fix these {where}.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
         return
@@ -468,11 +497,12 @@ with st.expander("Load reps from a CSV"):
     only_listed = st.checkbox("Remove the reps the file does not list", key="reps_only_listed")
     if upload is not None and st.button("Use these reps", key="reps_use_file"):
         try:
-            from_file, file_lines = roster_from_csv(upload.getvalue(), upload.name, roster, only_listed=only_listed)
+            from_file, file_lines, unread = roster_from_csv(upload.getvalue(), upload.name, roster,
+                                                            only_listed=only_listed)  # fmt: skip
         except InputDataError as error:
             show_input_error(error)
         else:
-            apply_roster(from_file, f"in {plain(upload.name)}", file_lines)
+            apply_roster(from_file, f"in {plain(upload.name)}", file_lines, unread)
 
 if st.session_state.get("last_roster_change") and st.session_state.get("roster_removed"):
     st.info("Removed from the team: " + plain(", ".join(st.session_state.pop("roster_removed"))) + ".")

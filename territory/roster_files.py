@@ -40,7 +40,7 @@ def _key(heading: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(heading).casefold())
 
 
-def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
+def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -> tuple[pd.DataFrame, list[int]]:
     r"""The reps of a CSV, in the roster's columns (those the file gives), and the line each one is on.
 
     Parameters
@@ -50,6 +50,11 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         semicolons or tabs.
     source : str
         The file's name, for messages.
+    problems : list, optional
+        Where to put the problems of lines (:class:`~territory.errors.InputDataError`, by line) instead of raising
+        them: the caller can say them together with what it finds in the reps read (an unknown territory), in one
+        round (the Reps page said the lines' problems, and then, fixed, the reps': a new user's test). A cell that
+        is no number is NaN then, and an ``active`` that is neither yes nor no is False.
 
     Returns
     -------
@@ -102,14 +107,14 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         raise InputDataError("the file lists no rep", source=source, hint="Add one rep a line under the header")
     # (a name with an unquoted comma shifts every cell after it: "'saas' is not yes or no" said nothing of why; one
     # whose last cells are empty has a blank field too many: "'US-NY' is not a number", a new user's test)
-    problems = [
+    found = [
         InputDataError(f"{fields} fields where the header has {len(header)}", source=source, row=line,
                        hint=quoting_hint(delimiter, "Chen, Sarah"))
         for line, fields in overlong_records(records)
     ]  # fmt: skip
     out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
     reps = pd.DataFrame(out)
-    said = {problem.row for problem in problems}  # (a shifted line: one problem, not one a cell)
+    said = {problem.row for problem in found}  # (a shifted line: one problem, not one a cell)
     for field, hint in (
         ("capacity", "Write how many accounts the rep can carry, as a number (e.g. 40), or leave it empty"),
         ("quota_attainment", "Write the rep's quota attainment as a number (112% or 1.12), or leave it empty"),
@@ -119,7 +124,7 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         numbers = _numbers(list(reps[field]), percent=field == "quota_attainment", delimiter=delimiter)
         for (line, _), text, number in zip(rows, reps[field], numbers, strict=True):
             if text.strip() and number != number and line not in said:
-                problems.append(InputDataError(f"'{text}' is not a number", source=source, row=line,
+                found.append(InputDataError(f"'{text}' is not a number", source=source, row=line,
                                                column=header[columns[field]], hint=hint))  # fmt: skip
         reps[field] = numbers
     if "active" in reps:
@@ -127,13 +132,16 @@ def read_roster_csv(data: bytes, source: str) -> tuple[pd.DataFrame, list[int]]:
         for (line, _), value in zip(rows, reps["active"], strict=True):
             folded = value.strip().casefold()
             if folded not in _TRUE | _FALSE and line not in said:
-                problems.append(InputDataError(f"'{value}' is not yes or no", source=source, row=line,
+                found.append(InputDataError(f"'{value}' is not yes or no", source=source, row=line,
                                                column=header[columns["active"]],
                                                hint="Write yes or no (or leave it empty: active)"))  # fmt: skip
             flags.append(folded in _TRUE)
         reps["active"] = flags
-    if problems:
-        raise InputDataError.gather(sorted(problems, key=lambda p: p.row or 0), source=source)
+    found.sort(key=lambda p: p.row or 0)
+    if found and problems is None:
+        raise InputDataError.gather(found, source=source)
+    if problems is not None:
+        problems.extend(found)
     return reps, [line for line, _ in rows]
 
 

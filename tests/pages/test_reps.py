@@ -286,7 +286,7 @@ def test_a_team_is_loaded_from_a_csv(app):
     app.file_uploader(key="reps_upload").set_value(("shifted.csv", shifted.encode(), "text/csv")).run()
     app.button(key="reps_use_file").click().run()
     said = " ".join(e.value for e in app.error).replace("\\", "")
-    assert "shifted.csv: 3 problems; fix them all" in said
+    assert "Not applied: fix these in shifted.csv" in said
     assert (
         "shifted.csv, line 2: 5 fields where the header has 4. A name or other value holding a comma must be in "
         'double quotes ("Chen, Sarah")' in said
@@ -300,6 +300,21 @@ def test_a_team_is_loaded_from_a_csv(app):
     app.button(key="reps_use_file").click().run()
     said = " ".join(e.value for e in app.error).replace("\\", "")
     assert "tail.csv, line 3: 5 fields where the header has 4" in said and "is not a number" not in said
+    assert app.session_state["plan_json"] == before
+    # The lines that cannot be read and the reps that cannot be used, in one round, in the file's order (the lines'
+    # were said first, and once fixed the reps' unknown territory and capacity below 0: a new user's test)
+    both = ("name,home,capacity,territories\nBad Capacity,US-NY,ten,North America East\n"
+            "Ghost,US-NY,5,Narnia\nNegative,US-NY,-3,North America East\nLee, Kim,CA,40,US West\n")  # fmt: skip
+    app.file_uploader(key="reps_upload").set_value(("both.csv", both.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    order = [said.find(f"both.csv, line {n}") for n in (2, 3, 4, 5)]
+    assert -1 not in order and order == sorted(order), said
+    assert "both.csv, line 2, column 'capacity': 'ten' is not a number" in said
+    assert "both.csv, line 3, Ghost (new rep): Territories names 'Narnia'" in said
+    assert "both.csv, line 4, Negative (new rep): Capacity is -3, below 0" in said
+    assert "both.csv, line 5: 5 fields where the header has 4" in said
+    assert "Bad Capacity (new rep): Capacity" not in said  # (its line said once, as it is)
     assert app.session_state["plan_json"] == before
 
 
