@@ -332,6 +332,11 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
         located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
             warn(f"{path.name}: {note}")
+        # (each row the map placed otherwise than its file says, as the Accounts page lists them: the note named
+        # the line, and only the page said "its coordinates lie in Antarctica, but its state is Ontario")
+        for problem in located.problems.sort_values("row", kind="stable").itertuples():
+            row = int(problem.row) if problem.row == problem.row and problem.row is not None else None
+            warn(f"{format_location(path.name, row, problem.column)}: {problem.problem}")
         csv_accounts = recode_industries(located.accounts, industries)
         if not industries and "industry" in located.accounts:
             # (a CRM's own industry names, which no focus names: each account turned away, unsaid, the fourteenth

@@ -633,6 +633,8 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
     for idx in accounts.index[missing]:
         problems.append(_problem(accounts, idx, header("account_id"), "", "no account id; row skipped", "skipped"))
     dup = ids.duplicated() & ~missing
+    # (the earlier line named: "an earlier row has it" left the user to search the file, a new user's test)
+    first_line = accounts.loc[~missing & ~dup].assign(_id=ids).drop_duplicates("_id").set_index("_id")["row"]
     for idx in accounts.index[dup]:
         problems.append(
             _problem(
@@ -640,7 +642,7 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
                 idx,
                 header("account_id"),
                 ids[idx],
-                "duplicate account id (an earlier row has it); row skipped",
+                f"duplicate account id (line {int(first_line[ids[idx]])} has it too); row skipped",
                 "skipped",
             )
         )

@@ -126,9 +126,11 @@ def join_accounts(
     keep = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
     result = JoinResult(accounts=out, outside=out.loc[missing, keep].reset_index(drop=True))
     if snapped.any():
+        lines = out.loc[snapped, "row"].dropna().astype(int).tolist() if "row" in out else []
         result.notes.append(
             f"{counted(int(snapped.sum()), 'account')} just off the coast "
             f"{'was' if snapped.sum() == 1 else 'were'} placed in the nearest region (within {snap_meters / 1000:g} km)"
+            + (f" ({numbered('line', lines)})" if lines else "")
         )
     if missing.any():
         result.notes.append(_outside_note(out.loc[missing]))

@@ -147,7 +147,7 @@ def test_missing_and_duplicate_ids(write_csv):
     assert load.accounts["row"].tolist() == [2]
     assert load.problems[["row", "problem"]].values.tolist() == [
         [3, "no account id; row skipped"],
-        [4, "duplicate account id (an earlier row has it); row skipped"],
+        [4, "duplicate account id (line 2 has it too); row skipped"],
     ]
 
 

@@ -277,3 +277,13 @@ def test_coordinates_in_no_region_or_in_antarctica_give_way_to_the_address():
     assert any(n.startswith("2 accounts whose coordinates lie in no region, or in Antarctica, were placed by their "
                             "addresses (lines 2, 3)") for n in result.notes)  # fmt: skip
     assert not any("Antarctica (line" in n for n in result.notes)  # (it is no longer there)
+
+
+def test_accounts_just_off_the_coast_are_named_by_line():
+    # ("1 account just off the coast was placed in the nearest region" named no line, a new user's test)
+    points = pd.DataFrame({"account_id": ["SHORE", "CITY"], "row": [7, 8], "lat": [40.55, 40.7831],
+                           "lon": [-73.84, -73.9712]})  # fmt: skip
+    result = join_accounts(points, check_swapped=False)
+    snapped = result.accounts.set_index("account_id")["snapped"]
+    assert snapped["SHORE"] and not snapped["CITY"]  # (Jamaica Bay, off Queens' generalised shore)
+    assert "1 account just off the coast was placed in the nearest region (within 10 km) (line 7)" in result.notes
