@@ -188,13 +188,6 @@ with left:
 turned_away = int((accounts["territory_id"].isna() & accounts["reason_detail"].isin(["industry", "tier"])).sum())
 with right:
     st.subheader("Regions with accounts but no territory")
-    if turned_away:
-        st.caption(
-            f"Besides these, {counted(turned_away, 'account')} {verb(turned_away, 'lies', 'lie')} in a territory's "
-            f"regions but {verb(turned_away, 'is', 'are')} turned away by its "
-            "industry or tier focus (see the unassigned queue on the Accounts page). With them, the accounts outside a "
-            f"territory add up to {summary['accounts'] - summary['in_territory']:,}."
-        )
     if layers.uncovered.empty:
         st.success(
             "Every account's region is in a territory." if turned_away else "Every account sits inside a territory."
@@ -207,6 +200,18 @@ with right:
             hide_index=True,
             column_config={"Value": money_column()},
         )
+    if turned_away:
+        # (under what it adds to: "Besides these" stood above "Every account's region is in a territory", a new
+        # user's test)
+        outside = summary["accounts"] - summary["in_territory"]
+        st.caption(
+            ("Besides these, " if not layers.uncovered.empty else "Still, ")
+            + f"{counted(turned_away, 'account')} {verb(turned_away, 'lies', 'lie')} in a territory's regions but "
+            f"{verb(turned_away, 'is', 'are')} turned away by its industry or tier focus (see the unassigned queue on "
+            "the Accounts page)"
+            + (f". With them, the accounts outside a territory add up to {outside:,}." if outside != turned_away
+               else ": no territory takes " + verb(turned_away, "it", "them") + ".")
+        )  # fmt: skip
 
 if not_placed:
     with st.expander(f"Rows not placed ({not_placed})"):

@@ -133,6 +133,30 @@ def test_the_accounts_outside_a_territory_add_up(app):
     accounts = int({m.label: m.value for m in app.metric}["Accounts on the map"].replace(",", ""))
     share = float({m.label: m.value for m in app.metric}["In a territory"].rstrip("%")) / 100
     assert abs((accounts - outside) / accounts - share) < 0.001
+    # Every region in a territory: said first, and the accounts turned away "still" (not "besides these" above it,
+    # a new user's test)
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    raw["territories"][0]["region_ids"] = list(raw["territories"][0]["region_ids"]) + [
+        "US",
+        "CA",
+        "MX",
+        "GB",
+        "FR",
+        "DE",
+        "ES",
+        "IT",
+        "NL",
+        "IE",
+    ]
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    app.run()
+    notes = [c.value for c in app.caption if "turned away by its industry or tier focus" in c.value]
+    assert [s.value for s in app.success] == ["Every account's region is in a territory."], [
+        s.value for s in app.success
+    ]
+    assert len(notes) == 1 and notes[0].startswith("Still, ") and "no territory takes them." in notes[0]
 
 
 def test_hiding_accounts_drops_the_cluster_layer(app):
