@@ -158,7 +158,15 @@ if boundary is not None:
             with st.expander(counted(len(result.repaired), "geometry repair")):
                 st.write(pd.DataFrame({"repair": result.repaired}))
         count = len(result.regions)
-        st.write(f"{count:,} region{'' if count == 1 else 's'}, coordinate system {plain(str(result.source_crs))}.")
+        # (the file's system, and what the map uses: "EPSG:3857" alone read as if the reprojection had not happened)
+        source_crs = str(result.source_crs)
+        if source_crs.startswith("none"):
+            where = "with no coordinate system given: read as longitude/latitude (EPSG:4326)."
+        elif source_crs in ("EPSG:4326", "OGC:CRS84", ""):
+            where = "in longitude/latitude (EPSG:4326)."
+        else:
+            where = f"read in {plain(source_crs)} and shown in longitude/latitude (EPSG:4326)."
+        st.write(f"{count:,} region{'' if count == 1 else 's'}, {where}")
         st.caption(
             "A check and a preview: plans cannot use an uploaded file's regions yet (territories are made of the "
             "bundled US states and counties, Canadian provinces and countries)."

@@ -760,7 +760,22 @@ def test_a_boundary_file_gets_its_id_and_name_columns_picked_by_their_names(app)
     assert not app.exception, [e.value for e in app.exception]
     boxes = {s.label: s.value for s in app.selectbox}
     assert boxes["Id column"] == "GEOID" and boxes["Name column"] == "NAME"  # (the first column, ALAND, was picked)
-    assert any(m.value.startswith("2 regions") for m in app.markdown)
+    assert any(
+        m.value.replace("\\", "").startswith("2 regions, in longitude/latitude (EPSG:4326)") for m in app.markdown
+    )
+    # A projected file says both systems ("coordinate system EPSG:3857" under "reprojected to EPSG:4326" read as if
+    # the reprojection had not happened, a new user's test)
+    mercator = json.loads(data)
+    mercator["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    for feature in mercator["features"]:
+        feature["geometry"]["coordinates"] = [[[x * 1e5 - 8.2e6, y * 1e5 + 4.9e6] for x, y in ring]
+                                              for ring in feature["geometry"]["coordinates"]]  # fmt: skip
+    app.file_uploader(key="boundary_upload").set_value(
+        ("m.geojson", json.dumps(mercator).encode(), "application/json")
+    ).run()
+    said = [m.value.replace("\\", "") for m in app.markdown]
+    assert "2 regions, read in EPSG:3857 and shown in longitude/latitude (EPSG:4326)." in said, said
+    app.file_uploader(key="boundary_upload").set_value(("tracts.geojson", data, "application/json")).run()
     # The page says what the file is for now (a new user expected to build territories of it), and the preview
     # has the land behind the regions (it was a grey map).
     assert any("plans cannot use an uploaded file's regions yet" in c.value for c in app.caption)
@@ -804,7 +819,9 @@ def test_a_boundary_feature_without_a_geometry_is_named_not_a_traceback(app):
     assert not app.exception, [e.value for e in app.exception]
     said = " ".join(w.value for w in app.warning).replace("\\", "")
     assert "1 feature dropped" in said and "districts.geojson, feature 2 (id 'SW'): no geometry" in said
-    assert any(m.value.startswith("2 regions") for m in app.markdown)
+    assert any(
+        m.value.replace("\\", "").startswith("2 regions, in longitude/latitude (EPSG:4326)") for m in app.markdown
+    )
 
 
 def test_a_dropped_feature_s_id_is_shown_as_written(app):
