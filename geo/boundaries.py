@@ -504,7 +504,54 @@ def read_boundary_file(
     regions, load.repaired = repair_geometries(regions, source=name, numbers=numbers)
     load.repaired = dropped + load.repaired
     load.regions = regions
+    overlapping = overlaps(regions)
+    if overlapping:
+        shown = "; ".join(overlapping[:LISTED_PROBLEMS])
+        more = f"; and {len(overlapping) - LISTED_PROBLEMS} more" if len(overlapping) > LISTED_PROBLEMS else ""
+        load.notes.append(
+            f"{name}: {counted(len(overlapping), 'pair')} of regions overlap ({shown}{more}): an account where two "
+            "overlap is joined to one of them. Draw the regions so that each place lies in one"
+        )
     return load
+
+
+def overlaps(regions: gpd.GeoDataFrame, least: float = 0.01) -> list[str]:
+    """The pairs of ``regions`` whose overlap is at least ``least`` of the smaller's area, said ("A and B: 12% of B").
+
+    Regions that only touch (a shared border) do not overlap. Areas are measured on an equal-area projection.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> regions = gpd.GeoDataFrame({"label": ["DACH", "Benelux", "Nordics"]},
+    ...                            geometry=[box(5, 45, 17, 55), box(2, 49, 7, 54), box(17, 55, 30, 70)], crs=WGS84)
+    >>> overlaps(regions)
+    ['DACH and Benelux: 40% of Benelux']
+    """
+    if len(regions) < 2:
+        return []
+    shapes = regions.geometry.values
+    left, right = regions.sindex.query(shapes, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return []
+    # (interiors that meet: a shared border alone is no overlap)
+    inside = shapely.relate_pattern(shapes[left], shapes[right], "T********")
+    left, right = left[inside], right[inside]
+    if not len(left):
+        return []
+    equal = regions.geometry.to_crs(EQUAL_AREA_CRS).values
+    common = shapely.area(shapely.intersection(equal[left], equal[right]))
+    smaller = np.minimum(shapely.area(equal[left]), shapely.area(equal[right]))
+    share = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    labels = regions["label"].astype(str).to_numpy() if "label" in regions else regions.index.astype(str).to_numpy()
+    out = []
+    for a, b, part in sorted(zip(left, right, share, strict=True), key=lambda x: (-round(float(x[2]), 2), x[0], x[1])):
+        if part >= least:
+            small = b if shapely.area(equal[b]) <= shapely.area(equal[a]) else a
+            out.append(f"{labels[a]} and {labels[b]}: {part:.0%} of {labels[small]}")
+    return out
 
 
 def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: str | None = None) -> list[str]:

@@ -133,6 +133,22 @@ def test_geojson_with_chosen_id_and_name(tmp_path):
     assert boundary_file_columns(path) == ["code", "title"]
 
 
+def test_regions_that_overlap_are_said_and_those_that_touch_are_not(tmp_path):
+    # (DACH over Benelux in a new user's file went unsaid: an account in both joins to one of them)
+    path = tmp_path / "regions.geojson"
+    squares = squares_gdf()  # (two squares side by side: a shared border, no overlap)
+    squares.to_file(path, driver="GeoJSON")
+    assert not any("overlap" in note for note in read_boundary_file(path, "code").notes)
+    wide = gpd.GeoDataFrame({"code": ["A", "B", "C"], "title": ["Alpha", "Beta", "Gamma"]},
+                            geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0.5, 0, 1.5, 0.5)], crs="EPSG:4326")  # fmt: skip
+    wide.to_file(path, driver="GeoJSON")
+    notes = read_boundary_file(path, "code", name_column="title").notes
+    assert (
+        "regions.geojson: 2 pairs of regions overlap (Alpha and Gamma: 50% of Gamma; Beta and Gamma: 50% of Gamma): "
+        "an account where two overlap is joined to one of them. Draw the regions so that each place lies in one"
+    ) in notes, notes
+
+
 def test_geopackage_in_projected_crs_is_reprojected(tmp_path):
     path = tmp_path / "regions.gpkg"
     squares_gdf().to_crs(3857).to_file(path, driver="GPKG")
