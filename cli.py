@@ -530,7 +530,7 @@ def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.D
 def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str] | None:
     """export-plan, import-plan, diff and crm-export; None for the other commands."""
     from geo.coverage import territories_geojson
-    from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
+    from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update
     from territory.plan_diff import diff_plans
 
     if args.command == "export-plan":
@@ -619,6 +619,8 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             export = salesforce_owner_update(plan, assigned, on=day)
         else:
             export = hubspot_import(plan, assigned)
+        for sentence in id_problems(export, plan, fix="in the plan's reps"):
+            warn(sentence)
         said = left_out_summary(export, plan, fix=CRM_USER_FIX)
         if said:
             more = f"listed in {args.left_out}" if args.left_out else "pass --left-out FILE to list them"

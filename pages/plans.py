@@ -59,7 +59,7 @@ from pages.shared import (
     wrapping_row_height,
 )
 from territory import InputDataError, plan_from_dict
-from territory.crm import hubspot_import, left_out_summary, salesforce_owner_update
+from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update
 from territory.edits import rebase, start
 from territory.exports import spreadsheet_csv
 from territory.plan_diff import diff_plans, merge_plans, territories_reshaped
@@ -1082,6 +1082,9 @@ with files[1]:
     )  # fmt: skip
     # Accounts left out of a file keep their owner in the CRM (a rep who left, after a rebalance): said, and listed.
     for key, export in (("salesforce", salesforce), ("hubspot", hubspot)):
+        # (ids the CRM will not take: the files were written whatever they were, a new user's test)
+        for sentence in id_problems(export, plan):
+            st.caption(f":material/badge: {plain(sentence)}")
         said = left_out_summary(export, plan)
         if said:
             st.caption(f":material/person_off: {plain(said)}")  # (a caption: warnings here are questions)

@@ -28,6 +28,7 @@ __all__ = [
     "CrmExport",
     "OwnerMatch",
     "hubspot_import",
+    "id_problems",
     "left_out_summary",
     "match_owners",
     "salesforce_id_key",
@@ -196,6 +197,77 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
         f"{counted(len(left_out), 'account')} {verb(len(left_out), 'is', 'are')} not in the {export.system} file: "
         f"{', '.join(said)}; {keep}."
     )
+
+
+def id_problems(export: CrmExport, plan: Plan, *, fix: str = "on the Reps page") -> list[str]:
+    """What in a CRM file its CRM will not take: ids that are not this CRM's, one sentence each (empty: none).
+
+    A Salesforce Data Loader update finds each account by its Salesforce Id (15 or 18 letters and digits; an
+    account's starts with 001) and gives it to the user of ``OwnerId`` (a user's starts with 005); a HubSpot import
+    finds companies by their numeric Record ID and owners by email (or numeric owner id). The files were written
+    whatever the ids were: a new user's accounts A001… and a rep's "=0058a…" went out without a word, and Data
+    Loader would refuse every row.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E", "name": "East"}],
+    ...     "reps": [{"rep_id": "A", "name": "Ann", "territory_ids": ["E"], "salesforce_user_id": "=0058a0000000001"}]})
+    >>> rows = pd.DataFrame({"account_id": ["A001", "0018a00000Xyz12AAA"], "territory_id": ["E", "E"],
+    ...                      "rep_id": ["A", "A"], "status": ["assigned", "assigned"]})
+    >>> for sentence in id_problems(salesforce_owner_update(plan, rows), plan):
+    ...     print(sentence)
+    1 account of the file has an Id that is no Salesforce Account Id (A001): Data Loader's update finds accounts by their Id (15 or 18 letters and digits, starting 001), and would refuse it; load the accounts from a Salesforce export with their Account Id.
+    Ann has a Salesforce user id that is no Salesforce id (=0058a0000000001): 15 or 18 letters and digits, starting 005; correct it on the Reps page.
+    """
+    table = export.table
+    if table.empty:
+        return []
+
+    def raw(value) -> str:  # (as the rep or file gave it: the formula guard's quote off)
+        text = "" if value is None or value != value else str(value)
+        return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@") else text
+
+    if export.system == "Salesforce":
+        ids, owners = table["Id"].map(raw), table["OwnerId"].map(raw)
+        bad_ids = ids[~ids.map(lambda v: salesforce_id_key(v) is not None and v.startswith("001"))]
+        bad_owners = sorted(
+            set(owners[~owners.map(lambda v: salesforce_id_key(v) is not None and v.startswith("005"))])
+        )
+        what_id, where_id = (
+            "Salesforce Account Id",
+            "Data Loader's update finds accounts by their Id (15 or 18 letters and digits, starting 001)",
+        )
+        what_owner, owner_rule = "Salesforce id", "15 or 18 letters and digits, starting 005"
+        attribute = "salesforce_user_id"
+    else:
+        ids, owners = table["Record ID"].map(raw), table["Company owner"].map(raw)
+        bad_ids = ids[~ids.str.fullmatch(r"\d+")]
+        bad_owners = sorted(set(owners[~(owners.str.fullmatch(_EMAIL) | owners.str.fullmatch(r"\d+"))]))
+        what_id, where_id = "HubSpot Record ID", "HubSpot's import finds companies by their Record ID (a number)"
+        what_owner, owner_rule = "HubSpot owner", "the user's email, or their numeric owner id"
+        attribute = "hubspot_owner"
+    out = []
+    if len(bad_ids):
+        n = len(bad_ids)
+        source = "a Salesforce" if export.system == "Salesforce" else "a HubSpot"
+        out.append(
+            f"{counted(n, 'account')} of the file {verb(n, 'has', 'have')} an Id that is no {what_id} "
+            f"({_some(sorted(set(bad_ids)))}): {where_id}, and would refuse {verb(n, 'it', 'them')}; load the "
+            f"accounts from {source} export with their {'Account Id' if export.system == 'Salesforce' else 'Record ID'}."
+        )
+    if bad_owners:
+        reps = sorted({r.name for r in plan.reps if raw(getattr(r, attribute)) in bad_owners})
+        who = ", ".join(reps) if reps else "Some reps"
+        shown = _some(bad_owners)
+        out.append(
+            f"{who} {verb(max(len(reps), 1), 'has', 'have')} a {export.system} user id that is no {what_owner} "
+            f"({shown}): {owner_rule}; correct {verb(max(len(reps), 1), 'it', 'them')} {fix}."
+        )
+    return out
+
+
+_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
 def _some(values: list[str], shown: int = 5) -> str:

@@ -391,6 +391,25 @@ def test_crm_export(tmp_path, capsys):
     assert f"whose rep ({first['name']}) has no HubSpot user (add it to the rep in the plan" in err
 
 
+def test_crm_export_says_which_ids_the_crm_will_not_take(tmp_path, capsys):
+    # A rep's Salesforce user id "=0058a…" and accounts A001… were written without a word (a new user's test)
+    plan = json.loads(DEMO_PLAN.read_text())
+    next(r for r in plan["reps"] if r["rep_id"] == "R01")["salesforce_user_id"] = "=0058a00000000FXAAA"
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "id,name,lat,lon,industry\nA001,One,40.7,-74.0,fintech\n0018a00000Xyz12AAA,Two,40.8,-73.9,fintech\n"
+    )
+    code, out, err = run_cli("crm-export", "--plan", plan_path, "--accounts", accounts, "--crm", "salesforce",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert "account of the file has an Id that is no Salesforce Account Id (A001" in err
+    assert "Sarah Chen has a Salesforce user id that is no Salesforce id (=0058a00000000FXAAA)" in err
+    assert "correct it in the plan's reps" in err
+    assert "'=0058a00000000FXAAA" in out  # (written, with the formula guard)
+
+
 def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
     # A rep who left (inactive, as rebalance --scenario rep_leaves saves the plan): their accounts wait for a rep, so
     # they are not in the file and keep that rep in the CRM. Said on stderr, and listed with --left-out.
