@@ -69,12 +69,64 @@ def _zips() -> pd.DataFrame:
     return pd.read_csv(GEOCODE_DIR / "zips.csv.gz", dtype={"zip": str})[["zip", "lat", "lon"]]
 
 
+# A city's name in its own language and in English, either of which the bundled table may have: GeoNames names
+# Munich in English and Köln in German, so "München, DE" and "Cologne, DE" were not found (a new user's test).
+# Country → pairs of names for one city; the one the table has gets the other as a second key.
+_CITY_ALIASES = {
+    "AT": [("Wien", "Vienna"), ("Salzburg", "Salzburg")],
+    "BE": [("Bruxelles", "Brussels"), ("Brussel", "Brussels"), ("Antwerpen", "Antwerp"), ("Anvers", "Antwerp"),
+           ("Gent", "Ghent"), ("Gand", "Gent"), ("Brugge", "Bruges"), ("Liège", "Liege"), ("Luik", "Liège")],
+    "CA": [("Québec", "Quebec City"), ("Montréal", "Montreal")],
+    "CH": [("Zürich", "Zurich"), ("Genève", "Geneva"), ("Genf", "Geneva"), ("Bern", "Berne"), ("Basel", "Basle"),
+           ("Luzern", "Lucerne")],
+    "CZ": [("Praha", "Prague")],
+    "DE": [("München", "Munich"), ("Köln", "Cologne"), ("Nürnberg", "Nuremberg"), ("Frankfurt am Main", "Frankfurt"),
+           ("Hannover", "Hanover"), ("Braunschweig", "Brunswick")],
+    "DK": [("København", "Copenhagen")],
+    "ES": [("Sevilla", "Seville")],
+    "GR": [("Athína", "Athens"), ("Thessaloníki", "Salonika")],
+    "IT": [("Roma", "Rome"), ("Milano", "Milan"), ("Napoli", "Naples"), ("Torino", "Turin"), ("Firenze", "Florence"),
+           ("Venezia", "Venice"), ("Genova", "Genoa")],
+    "MX": [("Ciudad de México", "Mexico City"), ("CDMX", "Mexico City")],
+    "NL": [("Den Haag", "The Hague"), ("'s-Gravenhage", "The Hague")],
+    "PL": [("Warszawa", "Warsaw"), ("Kraków", "Cracow")],
+    "PT": [("Lisboa", "Lisbon"), ("Porto", "Oporto")],
+    "RU": [("Moskva", "Moscow"), ("Sankt-Peterburg", "Saint Petersburg")],
+    "SE": [("Göteborg", "Gothenburg")],
+}  # fmt: skip
+
+
+def _with_aliases(cities: pd.DataFrame) -> pd.DataFrame:
+    """``cities``, each city of :data:`_CITY_ALIASES` again under its other name's key.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"name": ["Munich", "Köln"], "country": ["DE", "DE"]})
+    >>> table["city_key"] = _city_keys(table["name"])
+    >>> sorted(_with_aliases(table)["city_key"])
+    ['cologne', 'koln', 'munchen', 'munich']
+    """
+    pairs = [(country, a, b) for country, named in _CITY_ALIASES.items() for a, b in named]
+    first = _city_keys(pd.Series([a for _, a, _ in pairs], dtype=object)).tolist()
+    second = _city_keys(pd.Series([b for _, _, b in pairs], dtype=object)).tolist()
+    index = cities.groupby(["country", "city_key"]).indices
+    extra = []
+    for (country, _, _), one, other in zip(pairs, first, second, strict=True):
+        for have, alias in ((one, other), (other, one)):
+            rows = index.get((country, have))
+            if rows is not None and (country, alias) not in index:
+                extra.append(cities.iloc[rows[:1]].assign(city_key=alias))
+                break
+    return pd.concat([cities, *extra], ignore_index=True) if extra else cities
+
+
 @lru_cache(maxsize=1)
 def _cities() -> pd.DataFrame:
     cities = pd.read_csv(
         GEOCODE_DIR / "cities.csv.gz", dtype={"admin1": object, "country": object}, keep_default_na=False
     )
     cities["city_key"] = _city_keys(cities["name"].astype(object))
+    cities = _with_aliases(cities)
     # admin1 is the USPS / Canadian postal code in the US and Canada: make it a region id.
     north_america = cities["country"].isin(["US", "CA"]).to_numpy()
     cities["state_id"] = np.where(north_america, cities["country"] + "-" + cities["admin1"], "")

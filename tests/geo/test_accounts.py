@@ -782,3 +782,16 @@ def test_a_semicolon_file_keeps_its_ids_and_names_as_written():
     load = read_accounts(b"id;name;lat;lon\n1.000;Dupont, Fils;48,85;2,35\n", filename="konten.csv")
     row = load.accounts.iloc[0]
     assert (row["account_id"], row["name"], row["lat"]) == ("1.000", "Dupont, Fils", 48.85)
+
+
+def test_a_city_is_found_by_its_name_in_english_or_in_its_own_language(write_csv):
+    # "München, DE" and "Cologne, DE" were not found (the table has Munich and Köln): placed by country instead
+    path = write_csv("id,city,country\nA,München,DE\nB,Cologne,DE\nC,Munich,DE\nD,Köln,DE\nE,Lisboa,PT\n",
+                     name="cities.csv")  # fmt: skip
+    load = read_accounts(path)
+    assert load.problems.empty, load.problems
+    placed = load.accounts.set_index("account_id")
+    assert (placed["geocode_source"] == "city").all()
+    assert placed.loc["A", ["lat", "lon"]].tolist() == placed.loc["C", ["lat", "lon"]].tolist()
+    assert placed.loc["B", ["lat", "lon"]].tolist() == placed.loc["D", ["lat", "lon"]].tolist()
+    assert 38 < placed.loc["E", "lat"] < 39
