@@ -251,11 +251,14 @@ def _show_reps_changed(reps: pd.DataFrame) -> None:
     )  # fmt: skip
 
 
-def _session_edits() -> tuple[list[str], int]:
-    """The session's edits not yet in the audit log (what each did), and how many it will have logged then."""
+def _session_edits() -> tuple[list[tuple], int]:
+    """The session's edits not yet in the audit log (when each was made, what it did), and how many then.
+
+    (the log stamped every edit with the time of the save, a new user's test)
+    """
     history = edit_history()
-    labels = [e.label for e in history.entries[1 : history.cursor + 1]]
-    return labels[st.session_state.get("edits_logged", 0) :], len(labels)
+    made = [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
+    return made[st.session_state.get("edits_logged", 0) :], len(made)
 
 
 @_needs_name

@@ -426,7 +426,7 @@ class PlanStore:
         author: str,
         message: str,
         assignments: pd.DataFrame | None = None,
-        edits: Sequence[str] = (),
+        edits: Sequence[str | tuple[datetime, str]] = (),
     ) -> PlanVersion:
         """Save ``plan`` as the next version of ``plan_id``.
 
@@ -440,9 +440,10 @@ class PlanStore:
         assignments : DataFrame, optional
             ``account_id, territory_id, rep_id, status, value`` of every account, kept with the version (for
             diffs and CRM exports).
-        edits : sequence of str, optional
+        edits : sequence of str or of (datetime, str), optional
             The session's edits since its last save, logged (action ``edit``, on ``base_version``) with the save
-            and only with it: a refused save logs none.
+            and only with it: a refused save logs none. Each at the time given with it (when it was made), else at
+            the save's.
 
         Raises
         ------
@@ -468,8 +469,9 @@ class PlanStore:
                     )
                 ).scalar_one()
                 raise VersionConflict(plan_id, base_version, row.current_version, last)
-            for detail in edits:
-                self._log(connection, plan_id, base_version, author, "edit", detail)
+            for edit in edits:
+                at, detail = edit if isinstance(edit, tuple) else (None, edit)
+                self._log(connection, plan_id, base_version, author, "edit", detail, at=at)
             version = self._write_version(
                 connection, plan_id, base_version + 1, base_version, plan, author, message, assignments, now
             )
@@ -701,10 +703,15 @@ class PlanStore:
         if rows:
             connection.execute(alignment_table.insert(), rows)
 
-    def _log(self, connection, plan_id, version, actor, action, detail) -> None:
+    def _log(self, connection, plan_id, version, actor, action, detail, *, at: datetime | None = None) -> None:
         connection.execute(
             audit_table.insert().values(
-                at=_now(), plan_id=plan_id, version=version, actor=actor, action=action, detail=str(detail)
+                at=_now() if at is None else _aware(at),
+                plan_id=plan_id,
+                version=version,
+                actor=actor,
+                action=action,
+                detail=str(detail),
             )
         )
 

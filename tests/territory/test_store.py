@@ -106,6 +106,21 @@ def test_a_saves_edits_are_logged_with_it_on_the_version_they_were_made_on(store
     assert list(log["detail"].iloc[1:3]) == ["Moved A", "Moved B"] and list(log["version"]) == [1, 1, 1, 2]
 
 
+def test_each_edit_is_logged_at_the_time_it_was_made(store, plan):
+    # (every edit read the time of the save: seven edits over three minutes, one time, a new user's test)
+    from datetime import UTC, datetime
+
+    first = store.create_plan(plan, author="ana")
+    made = [datetime(2026, 12, 4, 23, 5, tzinfo=UTC), datetime(2026, 12, 4, 23, 8, 30, tzinfo=UTC)]
+    store.save(first.plan_id, plan, base_version=1, author="ana", message="east",
+               edits=[(made[0], "Moved A"), (made[1], "Moved B")])  # fmt: skip
+    log = store.audit(first.plan_id)
+    edits = log[log["action"] == "edit"]
+    assert [pd.Timestamp(t).tz_convert("UTC") if pd.Timestamp(t).tzinfo else pd.Timestamp(t).tz_localize("UTC")
+            for t in edits["at"]] == [pd.Timestamp(m) for m in made]  # fmt: skip
+    assert pd.Timestamp(log[log["action"] == "save"]["at"].iloc[0]).year >= 2026
+
+
 def test_a_plan_not_active_is_deleted_with_its_versions_and_the_audit_log_says_so(store, plan):
     first = store.create_plan(plan, author="ana")
     kept = store.create_plan(renamed(plan, "FY28"), author="ana")
