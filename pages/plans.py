@@ -486,9 +486,17 @@ def _zip_key() -> str:
 
 
 def _zip_chosen() -> None:
-    if st.session_state.get(_zip_key()) is None:  # the file was removed: nothing to open, and nothing to ask
+    upload = st.session_state.get(_zip_key())
+    if upload is None:  # the file was removed: nothing to open, and nothing to ask
         if (st.session_state.get("plans_confirm") or ("",))[0] == "_open_zip":
             st.session_state.pop("plans_confirm", None)
+        return
+    # A file that cannot be opened is said before anything is asked: with unsaved changes, "Drop my changes and go
+    # on" came first, and only then "is not a zip file" (a new user's test)
+    try:
+        read_plan_zip(upload.getvalue(), upload.name, [])
+    except (InputDataError, ValueError) as error:
+        _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}", near="zip")
         return
     _open_zip()
 

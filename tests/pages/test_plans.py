@@ -697,6 +697,16 @@ def test_a_bad_plan_zip_is_refused_with_the_reason(data_dir):
     column = next(c for c in app.columns if any(u.key == "upload_folder" for u in c.get("file_uploader")))
     assert [e.value for e in column.error if "is not a zip file" in e.value]
     assert not [e for e in app.main.children.values() if getattr(e, "type", "") == "error"]
+    # With unsaved changes, the file's problem is said at once, and nothing is asked (it asked to drop the changes
+    # first, and only then said the file was no zip: a new user's test)
+    app = session()
+    move(app, ["US-NE"], "USW")
+    go(app, "pages/plans.py")
+    edited = app.session_state["plan_json"]
+    app.file_uploader(key="upload_folder").set_value(("bad.zip", b"not a zip", "application/zip")).run()
+    assert any("is not a zip file" in e.value for e in app.error)
+    assert not any(b.label == "Drop my changes and go on" for b in app.button)
+    assert app.session_state["plan_json"] == edited
 
 
 def test_a_plan_zip_s_problems_are_named_by_the_zip_not_a_temporary_folder(data_dir):
