@@ -115,10 +115,16 @@ with detail_column:
         if len(inside):
             st.caption("Largest accounts")
             # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
+            largest = inside.nlargest(5, "value")[["name", "value"]]
+            # (a name longer than the column wraps onto taller rows: they were cut, a new user's test)
+            names = largest["name"].fillna("").astype(str)
+            long_names = bool(len(names)) and max(map(len, names)) * CHARACTER_WIDTH + 2 * CELL_PADDING > 100
+            row = wrapping_row_height(names, 100) if long_names else None
             show_table(
-                inside.nlargest(5, "value")[["name", "value"]],
+                largest,
                 hide_index=True,
                 width="stretch",
+                **({"row_height": row, "height": table_height(len(largest), row)} if row else {}),
                 # (widths: without them the two columns took 220 px of the 195 the column has at 1280 px)
                 column_config={
                     "name": st.column_config.TextColumn("Account", width=100),

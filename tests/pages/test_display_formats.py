@@ -120,6 +120,14 @@ def test_region_details_fit_their_column():
     formats = column_formats(frame)
     assert list(formats) == ["Account", "Value"]
     assert formats["Value"]["format"] == MONEY_FORMAT
+    # Names longer than the 100 px column wrap onto taller rows (they were cut, a new user's test)
+    from pages.shared import CELL_PADDING, CHARACTER_WIDTH
+
+    longest = max(map(len, frame.value["name"].astype(str)))
+    if longest * CHARACTER_WIDTH + 2 * CELL_PADDING > 100:
+        assert frame.proto.row_height >= 68, longest
+    else:
+        assert not frame.proto.row_height
 
 
 def test_reps_quota_attainment_reads_as_on_the_balance_page():
