@@ -23,7 +23,6 @@ from territory.formatting import counted, verb
 __all__ = [
     "SELECTION_METHODS",
     "accounts_by_region",
-    "fewest_territories",
     "fold_whole_states",
     "rebalance_units",
     "region_adjacency",
@@ -39,6 +38,7 @@ __all__ = [
     "unknown_population",
     "selectable_regions",
     "territory_part_counts",
+    "territory_count_range",
     "territory_pieces",
 ]
 
@@ -257,28 +257,34 @@ def groups_apart(links: dict[str, tuple[str, ...]], region_ids) -> int:
     return len(components(range(len(ids)), neighbours))
 
 
-def fewest_territories(links: dict[str, tuple[str, ...]], region_ids, holders: Mapping[str, str], locked=()) -> int:
-    """The fewest territories a plan from scratch over ``region_ids`` can have, the ``locked`` territories kept.
+def territory_count_range(
+    links: dict[str, tuple[str, ...]], region_ids, holders: Mapping[str, str], locked=()
+) -> tuple[int, int]:
+    """The fewest and the most territories a plan from scratch over ``region_ids`` can have, ``locked`` ones kept.
 
-    Each group of regions out of each other's reach needs a territory of its own (:func:`groups_apart`). Locked
-    territories stay as they are and count among the territories: the regions they hold are left out, so they may
-    cut the rest into groups apart, and each locked territory holding one of ``region_ids`` adds one.
+    Each group of regions out of each other's reach needs a territory of its own (:func:`groups_apart`), and a
+    territory holds one region at least. Locked territories stay as they are and count among the territories: the
+    regions they hold are left out of the drawing, so they may cut the rest into groups apart, and each locked
+    territory holding one of ``region_ids`` adds one to both. (:func:`territory.rebalance.propose` refuses the
+    numbers outside; the page's number box offered them, a new user's test and a review's.)
 
     Examples
     --------
     >>> links = {"a": ("b",), "b": ("a", "c"), "c": ("b",), "d": ()}
-    >>> fewest_territories(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"})
-    2
-    >>> fewest_territories(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"}, locked=["T2"])
-    4
+    >>> territory_count_range(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"})
+    (2, 4)
+    >>> territory_count_range(links, "abcd", {"a": "T1", "b": "T2", "c": "T1", "d": "T3"}, locked=["T2"])
+    (4, 4)
+    >>> territory_count_range(links, "abcd", {"a": "T1", "b": "T1", "c": "T1", "d": "T3"}, locked=["T1"])
+    (2, 2)
     """
     ids = list(region_ids)
     kept = set(locked)
     held = {holders.get(r) for r in ids} & kept
     rest = [r for r in ids if holders.get(r) not in kept]
     if not held:
-        return groups_apart(links, ids)
-    return len(held) + (groups_apart(links, rest) if rest else 0)
+        return groups_apart(links, ids), len(ids)
+    return len(held) + (groups_apart(links, rest) if rest else 0), len(held) + len(rest)
 
 
 def region_graph_links(

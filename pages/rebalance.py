@@ -304,11 +304,11 @@ def _units(token: str, level: str, admitted: bool, cover: str, _state):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _fewest(token: str, level: str, cover: str, locked: tuple, _links, _regions, _holders) -> int:
-    """:func:`geo.editing.fewest_territories` for :func:`_units`' regions (~20 ms at county level: not on every rerun)."""
-    from geo.editing import fewest_territories
+def _count_range(token: str, level: str, cover: str, locked: tuple, _links, _regions, _holders) -> tuple[int, int]:
+    """:func:`geo.editing.territory_count_range` for :func:`_units`' regions (~20 ms at county level: cached)."""
+    from geo.editing import territory_count_range
 
-    return fewest_territories(_links, _regions, _holders, locked)
+    return territory_count_range(_links, _regions, _holders, locked)
 
 
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
@@ -399,21 +399,23 @@ else:
     st.session_state["reb_locked_regions_kept"] = list(options["locked_regions"])
     remember("reb_locked_regions_kept")
 if scenario == "territories":
-    most = max(1, min(60, len(unit_table)))
-    # (a territory spans no ocean, and the locked territories count among them and may cut the rest apart: the
-    # fewest the proposal takes, so that the box does not offer a number it refuses -- a new user's test)
+    # (a territory spans no ocean and holds a region at least, and the locked territories count among them and may
+    # cut the rest apart: the numbers the proposal takes, so that the box offers none it refuses -- a new user's
+    # test, and a review's)
     locked_now = tuple(sorted(str(t) for t in locked))
-    apart = _fewest(engine_token(), level, cover, (), links, unit_table.index, holders)
-    least = min(max(1, _fewest(engine_token(), level, cover, locked_now, links, unit_table.index, holders)), most)
-    if isinstance(st.session_state.get("reb_k"), int) and st.session_state["reb_k"] < least:
-        st.session_state["reb_k"] = least  # (more locked: the number rises to the fewest, not back to the default)
+    apart, _ = _count_range(engine_token(), level, cover, (), links, unit_table.index, holders)
+    fewest, regions_most = _count_range(engine_token(), level, cover, locked_now, links, unit_table.index, holders)
+    most = max(1, min(60, regions_most))
+    least = min(max(1, fewest), most)
+    if isinstance(st.session_state.get("reb_k"), int):  # (more locked: the number moves to the nearest offered, not
+        st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)  # back to the default)
     setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
     options["n_territories"] = k_slot.number_input(
         "Number of territories", least, most, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions)"
         + (f"; at least one per group of regions out of each other's reach ({apart})" if apart > 1 else "")
         + "; locked territories count among them"
-        + (f" (with {counted(len(locked_now), 'territory', 'territories')} locked, at least {least})"
+        + (f" (with {counted(len(locked_now), 'territory', 'territories')} locked, {least} to {most})"
            if locked_now else ""),
     )  # fmt: skip
 

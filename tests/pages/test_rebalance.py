@@ -568,7 +568,12 @@ def test_the_fewest_territories_offered_rises_with_the_locks(app):
     app.multiselect(key="reb_locked").set_value(["NAE", "EUW", "CAW"]).run()
     box = app.number_input(key="reb_k")
     assert box.min > 4 and box.value == box.min  # (raised to the fewest, not back to the default)
-    assert f"with 3 territories locked, at least {int(box.min)}" in box.help
+    assert box.max < 38 and f"with 3 territories locked, {int(box.min)} to {int(box.max)}" in box.help
+    box.set_value(box.max).run()  # (the most offered is taken: more was refused, "at most 28 territories")
+    app.button(key="reb_run").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    box = app.number_input(key="reb_k")
+    box.set_value(box.min).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert len(app.session_state["reb_proposal"][0].plan.territories) == box.min
