@@ -39,6 +39,7 @@ import json
 import re
 import shlex
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,19 +49,19 @@ from geo.accounts import read_accounts, recode_industries
 from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import display_region_of
 from geo.editing import units_of_claims
-from geo.join import locate_accounts
+from geo.join import SWAPPED_NOTE, locate_accounts
 from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.crm import match_owners
 from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
-from territory.formatting import counted, verb
+from territory.formatting import counted, numbered, verb
 from territory.gaps import coverage_gaps, white_space
 from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
-from territory.textfiles import csv_records, quoting_hint, read_text, scan_csv, write_text_atomic
+from territory.textfiles import csv_records, is_blank_record, quoting_hint, read_text, scan_csv, write_text_atomic
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
@@ -306,6 +307,9 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
     if industries and path is None:
         raise CliInputError("--industry-map reads an accounts file's industries, and no --accounts is given",
                             column="--industry-map", hint="Give --accounts ACCOUNTS.csv, or leave --industry-map out")  # fmt: skip
+    if swap_lat_lon and path is None:  # (it did nothing, without a word: a review)
+        raise CliInputError("--swap-lat-lon reads an accounts file's coordinates, and no --accounts is given",
+                            column="--swap-lat-lon", hint="Give --accounts ACCOUNTS.csv, or leave --swap-lat-lon out")  # fmt: skip
     if path is not None:
         load = read_accounts(path, swap_lat_lon=swap_lat_lon)
         skipped = load.skipped
@@ -331,6 +335,9 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
             warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
         located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
+            if note == SWAPPED_NOTE:  # (how to read it the other way, as it was read: a review)
+                note += (": it was read with --swap-lat-lon; leave it out" if swap_lat_lon
+                         else ": pass --swap-lat-lon to read the two columns the other way")  # fmt: skip
             warn(f"{path.name}: {note}")
         # (each row the map placed otherwise than its file says, as the Accounts page lists them: the note named
         # the line, and only the page said "its coordinates lie in Antarctica, but its state is Ontario")
@@ -1074,10 +1081,14 @@ def read_population(path: Path, warn) -> pd.Series:
     try:
         text = read_text(path, notes=notes)
         lines, _, shifted = scan_csv(text)
-        if shifted:  # (a value with an unquoted comma: every cell after it shifted)
-            raise CliInputError(f"{shifted[0][1]} fields where the header has {len(next(csv_records(text))[1])}",
-                                source=path.name, row=shifted[0][0], hint=quoting_hint(","))  # fmt: skip
-        table = pd.read_csv(io.StringIO(text), dtype={"region_id": str}, index_col=False)
+        if shifted:  # (a value with an unquoted comma, a figure with thousands commas: every cell after it shifted)
+            header = next((len(r) for _, r in csv_records(text) if not is_blank_record(r)), 0)
+            more = f" (and {numbered('line', [n for n, _ in shifted[1:]])})" if len(shifted) > 1 else ""
+            raise CliInputError(f"{shifted[0][1]} fields where the header has {header}{more}", source=path.name,
+                                row=shifted[0][0], hint=quoting_hint(",", "19,500,000"))  # fmt: skip
+        with warnings.catch_warnings():  # (empty cells beyond the header's: pandas' warning, not for the user)
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(io.StringIO(text), dtype={"region_id": str}, index_col=False, skipinitialspace=True)
     except FileNotFoundError:
         raise CliInputError("file not found", source=str(path), hint="Check the path") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -1093,7 +1104,9 @@ def read_population(path: Path, warn) -> pd.Series:
                 column=column,
                 hint="The file needs region_id and population columns",
             )
-    numbers = pd.to_numeric(table["population"], errors="coerce")
+    # (a whole number written with thousands commas, "19,500,000" in quotes, is the number)
+    written = table["population"].astype("string").str.strip().str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
+    numbers = pd.to_numeric(written, errors="coerce")
     bad = numbers.isna() | (numbers < 0)
     if bad.any():
         first = int(bad.to_numpy().nonzero()[0][0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -324,10 +325,12 @@ def _read_csv(source, name: str) -> _Csv:
         # (index_col=False: a record with one more field than the header on the first row made pandas read the first
         # column as the index and shift every column of every row, "ZIP 'fintech' is not a US ZIP code" on good lines,
         # a new user's test; such records are refused above, and a delimiter that ends every line is read as none)
-        raw = pd.read_csv(
-            io.StringIO(source), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True,
-            index_col=False,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # (empty cells beyond the header's, known blank: pandas' warning on stderr)
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            raw = pd.read_csv(
+                io.StringIO(source), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""],
+                skipinitialspace=True, index_col=False,
+            )  # fmt: skip
     except (FileNotFoundError, IsADirectoryError):
         raise AccountsFileError("file not found", source=name, hint="Check the path") from None
     except pd.errors.EmptyDataError:

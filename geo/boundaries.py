@@ -509,7 +509,8 @@ def read_boundary_file(
         shown = "; ".join(overlapping[:LISTED_PROBLEMS])
         more = f"; and {len(overlapping) - LISTED_PROBLEMS} more" if len(overlapping) > LISTED_PROBLEMS else ""
         load.notes.append(
-            f"{name}: {counted(len(overlapping), 'pair')} of regions overlap ({shown}{more}): an account where two "
+            f"{name}: {counted(len(overlapping), 'pair')} of regions {verb(len(overlapping), 'overlaps', 'overlap')} "
+            f"({shown}{more}): an account where two "
             "overlap is joined to one of them. Draw the regions so that each place lies in one"
         )
     return load

@@ -180,11 +180,26 @@ def _country_parts(claims: pd.DataFrame, countries, unclaimed=()) -> pd.DataFram
 
 
 def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
-    """Claims rewritten at county level: every US county with the territory that holds it."""
-    from territory.alignment import resolve_region_territories
+    """Claims rewritten at county level: every US county with the territories that hold it.
+
+    A county two territories claim alike (a state shared by a territory and its overlay, one taking only some
+    tiers) is listed for each, as the state is at state level: each drawing's tooltip names both (it named one,
+    with none of the other's accounts: a review).
+    """
+    from territory.alignment import region_claims
 
     table = region_table()
-    resolved = resolve_region_territories(plan, table)
+    hits = region_claims(plan, table)
+    if len(hits):
+        hits = hits.sort_values(["region_id", "depth", "priority", "territory_id"], ascending=[True, True, False, True])
+        best = hits.drop_duplicates("region_id")[["region_id", "depth", "priority"]]
+        resolved = hits.merge(best, on=["region_id", "depth", "priority"]).drop_duplicates(
+            ["region_id", "territory_id"]
+        )
+        # (the one the assignment resolves to, the lowest id, last: on top, and the holder where one is read)
+        resolved = resolved.sort_values(["region_id", "territory_id"], ascending=[True, False], kind="stable")
+    else:
+        resolved = pd.DataFrame(columns=["region_id", "territory_id"])
     levels = table.set_index("region_id")["level"]
     resolved = resolved[resolved["region_id"].map(levels) == "county"]
     attributes = {t.territory_id: (t.name, t.color) for t in plan.territories}

@@ -126,12 +126,7 @@ def join_accounts(
     keep = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
     result = JoinResult(accounts=out, outside=out.loc[missing, keep].reset_index(drop=True))
     if snapped.any():
-        lines = out.loc[snapped, "row"].dropna().astype(int).tolist() if "row" in out else []
-        result.notes.append(
-            f"{counted(int(snapped.sum()), 'account')} just off the coast "
-            f"{'was' if snapped.sum() == 1 else 'were'} placed in the nearest region (within {snap_meters / 1000:g} km)"
-            + (f" ({numbered('line', lines)})" if lines else "")
-        )
+        result.notes.append(_snapped_note(out.loc[snapped], snap_meters))
     if missing.any():
         result.notes.append(_outside_note(out.loc[missing]))
     # Points outside every region, or in Antarctica (New York with its two columns swapped lies there), may be
@@ -141,24 +136,40 @@ def join_accounts(
     if check_swapped and suspect.any():
         if looks_swapped(accounts.loc[suspect], regions, total=len(accounts)):
             result.swapped = True
-            result.notes.append(
-                "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside"
-                ' a region. Load the file again with the two exchanged (on the Accounts page, the switch "Latitude and'
-                ' longitude are swapped in this file"; in cli.py, --swap-lat-lon)'
-            )
+            result.notes.append(SWAPPED_NOTE)
     if antarctica.any() and not result.swapped:  # a few rows with their two coordinates exchanged
         result.notes.append(_antarctica_note(out.loc[antarctica]))
         result.problems = _swapped_rows(out.loc[antarctica], column_map or {})
     return result
 
 
-def _outside_note(rows: pd.DataFrame) -> str:
-    """The note for ``rows`` outside every region, their lines named (the count alone said nothing of which)."""
+#: Said when most points fall inside a region only with latitude and longitude exchanged; each face adds how to
+#: read the file the other way (the switch, or ``--swap-lat-lon``, on or off as it was).
+SWAPPED_NOTE = "latitude and longitude look swapped: with the two columns exchanged, most accounts fall inside a region"
+
+
+def _snapped_note(rows: pd.DataFrame, snap_meters: float = SNAP_METERS) -> str:
+    """The note for ``rows`` just off the coast, placed in the nearest region, their lines named."""
     lines = rows["row"].dropna().astype(int).tolist() if "row" in rows else []
+    return (
+        f"{counted(len(rows), 'account')} just off the coast {verb(len(rows), 'was', 'were')} placed in the nearest "
+        f"region (within {snap_meters / 1000:g} km)" + (f" ({numbered('line', lines)})" if lines else "")
+    )
+
+
+def _outside_note(rows: pd.DataFrame) -> str:
+    """The note for ``rows`` outside every region, their lines named (the count alone said nothing of which).
+
+    Placed by their coordinates, the coordinates are to check; placed by their address, the address.
+    """
+    lines = rows["row"].dropna().astype(int).tolist() if "row" in rows else []
+    by_address = "geocode_source" in rows and rows["geocode_source"].astype(object).ne("coordinates").any()
+    what = "address" if by_address and len(rows) == 1 else "coordinates or addresses" if by_address else (
+        "coordinates")  # fmt: skip
     return (f"{counted(len(rows), 'account')} {_lie(len(rows))} outside every region"
             + (f" ({numbered('line', lines)})" if lines else "")
-            + ": no territory can take " + ("it; check its coordinates" if len(rows) == 1
-                                             else "them; check their coordinates"))  # fmt: skip
+            + ": no territory can take " + (f"it; check its {what}" if len(rows) == 1
+                                             else f"them; check their {what}"))  # fmt: skip
 
 
 def _antarctica_note(rows: pd.DataFrame) -> str:
@@ -174,7 +185,7 @@ def _antarctica_note(rows: pd.DataFrame) -> str:
 
 
 #: The columns that give an account's address (:func:`geo.geocode.geocode`).
-_ADDRESS_FIELDS = ("zip", "city", "state", "country")
+_ADDRESS_FIELDS = ("zip", "city", "state", "country", "region")
 
 
 def _by_address_where_nowhere(
@@ -189,7 +200,9 @@ def _by_address_where_nowhere(
     ``geocode_source`` and ``geocode_region`` as the address gives them (``result`` is changed in place).
     """
     fields = [c for c in _ADDRESS_FIELDS if c in accounts.columns]
-    if not fields or "geocode_source" not in accounts.columns or accounts.empty:
+    # (a file that looks swapped as a whole is read again the other way: its rows are not placed one by one, each
+    # with a warning -- 56,000 of them in a swapped file of 100,000, a review)
+    if not fields or "geocode_source" not in accounts.columns or accounts.empty or result.swapped:
         return accounts
     region = result.accounts["region_id"].astype(object)
     nowhere = (region.isna() | region.eq("AQ")).to_numpy(dtype=bool)
@@ -209,7 +222,8 @@ def _by_address_where_nowhere(
     code = placed["geocode_region"].astype(object).fillna("").to_numpy(dtype=object)
     joined = join_accounts(placed[["lat", "lon"]].reset_index(drop=True), regions, check_swapped=False)
     found = np.where(code != "", code, joined.accounts["region_id"].astype(object).to_numpy(dtype=object))
-    keep = np.array([isinstance(r, str) and r != "" for r in found])
+    # (an address in Antarctica -- McMurdo Station -- is where the coordinates were: it stays, a review)
+    keep = np.array([isinstance(r, str) and r not in ("", "AQ") for r in found])
     chosen, placed, found = chosen[keep], placed.loc[keep], found[keep]
     if not len(chosen):
         return accounts
@@ -219,6 +233,7 @@ def _by_address_where_nowhere(
     was_outside = before.loc[before["region_id"].isna()].copy()
     was_antarctica = before.loc[before["region_id"].astype(object).eq("AQ")].copy()
     moved = before.iloc[chosen].copy()  # (as they were: their coordinates are said)
+    was_snapped = before.loc[before["snapped"].to_numpy(dtype=bool)].copy() if "snapped" in before else before.iloc[:0]
     levels = region_table().set_index("region_id")["level"]
     if "level" in regions.columns:
         levels = pd.concat([regions.drop_duplicates("region_id").set_index("region_id")["level"], levels])
@@ -234,6 +249,8 @@ def _by_address_where_nowhere(
         values = accounts[column].to_numpy(dtype=float if column in ("lat", "lon") else object).copy()
         values[chosen] = placed[column].to_numpy(dtype=values.dtype)
         accounts[column] = values
+        if column.startswith("geocode_") and column in out:  # (what the pages count as placed by address)
+            out[column] = values
     # What is said: each row moved, and the notes of those still outside or in Antarctica, counted again.
     columns = f"{column_map.get('lat', 'lat')}, {column_map.get('lon', 'lon')}"
     lines = set(moved["row"].dropna().astype(int)) if "row" in moved else set()
@@ -245,7 +262,7 @@ def _by_address_where_nowhere(
         "problem": [
             ("in Antarctica: latitude and longitude are most likely swapped" if was == "AQ"
              else "its coordinates lie outside every region (in the sea, or off the map)")
-            + f"; placed by its {how} instead (in {_label(r)}): check its coordinates"
+            + f"; placed by its {_METHOD.get(how, how)} instead (in {_label(r)}): check its coordinates"
             for was, how, r in zip(region.iloc[chosen], placed["geocode_source"], found, strict=True)
         ],
         "severity": "warning",
@@ -254,7 +271,11 @@ def _by_address_where_nowhere(
         result.problems = result.problems[~result.problems["row"].isin(lines)]
     result.problems = (pd.concat([result.problems, problems], ignore_index=True) if len(result.problems)
                        else problems)  # fmt: skip
-    notes = [n for n in result.notes if n not in (_outside_note(was_outside), _antarctica_note(was_antarctica))]
+    stale = {_outside_note(was_outside), _antarctica_note(was_antarctica), _snapped_note(was_snapped)}
+    notes = [n for n in result.notes if n not in stale]
+    still_snapped = out.loc[out["snapped"].to_numpy(dtype=bool)] if "snapped" in out else out.iloc[:0]
+    if len(still_snapped):  # (one snapped into Antarctica and then placed by its address is no longer "off the coast")
+        notes.insert(0, _snapped_note(still_snapped))
     still_outside, still_antarctica = (
         out.loc[out["region_id"].isna()],
         out.loc[out["region_id"].astype(object).eq("AQ")],
@@ -275,6 +296,10 @@ def _by_address_where_nowhere(
     keep_columns = [c for c in ("account_id", "name", "row", "lat", "lon") if c in out.columns]
     result.outside = out.loc[out["region_id"].isna(), keep_columns].reset_index(drop=True)
     return accounts
+
+
+#: How an address placed an account, as said (:func:`geo.geocode.geocode`'s ``geocode_source``).
+_METHOD = {"zip": "ZIP", "city": "city", "state": "state", "country": "country", "region": "region code"}
 
 
 def _label(region_id: str) -> str:

@@ -22,6 +22,7 @@ from pages.shared import (
     show_input_error,
     show_row_problems,
     show_table,
+    swap_advice,
     table_height,
     unmatched_owners_warning,
     wrapping_row_height,
@@ -111,7 +112,7 @@ engine = current_engine()
 plan = engine.plan
 result = engine.result
 if loaded.swapped:
-    st.warning("Latitude and longitude look swapped in this file: reload it with the swap switch on.")
+    st.warning(f"Latitude and longitude look swapped in this file: {swap_advice()}.")
 unmatched_owners_warning()
 
 counts = result["status"].value_counts()

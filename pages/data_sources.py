@@ -23,6 +23,7 @@ from pages.shared import (
     show_input_error,
     show_row_problems,
     show_table,
+    swap_advice,
     unmatched_owners_warning,
     unsaved_changes,
 )
@@ -43,9 +44,7 @@ st.write(
 )
 st.caption("Load another accounts file on the **Accounts** page (column mapping, progress, results).")
 if loaded.swapped:
-    st.warning(
-        "Latitude and longitude look swapped in this file. Reload it on the Accounts page with the swap switch on."
-    )
+    st.warning(f"Latitude and longitude look swapped in this file: on the Accounts page, {swap_advice()}.")
 for note in loaded.notes:
     st.info(plain(note))  # (a note may quote the file: its name, a cell)
 unmatched_owners_warning()

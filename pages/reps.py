@@ -397,6 +397,11 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     """
     found: list = []
     reps, lines = read_roster_csv(data, filename, problems=found)
+    # The reps of lines that could not be read are left out (their cells are shifted): said once, by their line, not
+    # under another line with the same name (a review: "Ann, Smith" on line 4 was said as Ann of line 2)
+    unread = {p.row for p in found}
+    kept = [i for i, line in enumerate(lines) if line not in unread]
+    reps, lines = reps.iloc[kept].reset_index(drop=True), [lines[i] for i in kept]
     merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed)
     for column in READ_ONLY:
         merged[column] = None

@@ -1027,6 +1027,17 @@ def engine_token() -> str:
     return "plan:" + digest
 
 
+def swap_advice() -> str:
+    """How to read the accounts in use the other way round, as they were loaded (the swap switch on or off).
+
+    (the advice was "with the swap switch on" for a file loaded with it on, a review)
+    """
+    options = json.loads(st.session_state.get("accounts_options") or "{}")
+    if options.get("swap"):
+        return "it was loaded with the swap switch on: load it again with the switch off"
+    return "load it again with the swap switch on"
+
+
 def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, swap: bool = False,
                  industries: dict | None = None) -> LoadedAccounts:  # fmt: skip
     """Load a CSV; on a file-level error nothing in the session changes and the error is raised.

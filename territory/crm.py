@@ -20,7 +20,7 @@ from datetime import date
 import pandas as pd
 
 from territory.exports import neutralize_formula
-from territory.formatting import counted, numbered, verb
+from territory.formatting import and_list, counted, numbered, verb
 from territory.model import Plan
 
 __all__ = [
@@ -258,11 +258,11 @@ def id_problems(export: CrmExport, plan: Plan, *, fix: str = "on the Reps page")
         )
     if bad_owners:
         reps = sorted({r.name for r in plan.reps if raw(getattr(r, attribute)) in bad_owners})
-        who = ", ".join(reps) if reps else "Some reps"
+        who = and_list(reps) if reps else "Reps"
         shown = _some(bad_owners)
         out.append(
-            f"{who} {verb(max(len(reps), 1), 'has', 'have')} a {export.system} user id that is no {what_owner} "
-            f"({shown}): {owner_rule}; correct {verb(max(len(reps), 1), 'it', 'them')} {fix}."
+            f"{who} {verb(len(reps) or 2, 'has', 'have')} a {export.system} user id that is no {what_owner} "
+            f"({shown}): {owner_rule}; correct {verb(len(reps) or 2, 'it', 'them')} {fix}."
         )
     return out
 

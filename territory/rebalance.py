@@ -2108,11 +2108,11 @@ def _kept_as_they_are(names: list[str], why_one: str, why_many: str) -> str:
 def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set) -> tuple[str, ...]:
     """The regions of ``region``'s territory that, without it, no longer join the territory's largest piece.
 
-    Only the piece that held ``region`` is cut: its pieces without it but the largest touched ``region``. The
-    largest is the one that holds most of the first metric (the accounts that keep their territory), then the most
-    regions: by regions alone, a new rep at a state between two heavy states and six empty ones took the heavy
-    ones. Nothing when one of them is in ``pinned`` (locked where it is, a rep's home, beyond a distance the taker is
-    held to). A territory already in pieces keeps those.
+    Only the piece that held ``region`` is cut: its pieces without it but the one that stays touched ``region``.
+    The one that stays holds a ``pinned`` region (locked where it is, a rep's home, beyond a distance the taker is
+    held to), else most of the first metric (the accounts that keep their territory), then the most regions: by
+    regions alone, a new rep at a state between two heavy states and six empty ones took the heavy ones. Nothing
+    when a piece cut off holds a pinned region too. A territory already in pieces keeps those.
 
     Examples
     --------
@@ -2120,15 +2120,19 @@ def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set)
     ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
     >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", set())
     ('a',)
-    >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", {"a"})
+    >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", {"a"})  # (a's piece stays)
+    ('c', 'd', 'e')
+    >>> _cut_off_by(graph, pd.Series(["T"] * 5, index=list("abcde")), "b", {"a", "e"})  # (pinned in both)
     ()
 
-    The heavier piece stays, though it has fewer regions:
+    The heavier piece stays, though it has fewer regions, unless a pinned region (a rep's home) is in the other:
 
     >>> heavy = RegionGraph.from_adjacency(pd.DataFrame({"w": [9.0, 1.0, 1.0, 1.0, 1.0]}, index=list("abcde")),
     ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
     >>> _cut_off_by(heavy, pd.Series(["T"] * 5, index=list("abcde")), "b", set())
     ('c', 'd', 'e')
+    >>> _cut_off_by(heavy, pd.Series(["T"] * 5, index=list("abcde")), "b", {"d"})
+    ('a',)
     """
     position = {r: i for i, r in enumerate(graph.region_ids)}
     if region not in position:
@@ -2137,9 +2141,11 @@ def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set)
     members = {position[r] for r in labels.index[labels.eq(territory)] if r in position}
     held = next(part for part in components(sorted(members), graph.neighbours) if position[region] in part)
     first = graph.metrics.iloc[:, 0].to_numpy(dtype=float) if graph.metrics.shape[1] else np.zeros(len(graph))
+    fixed = {position[r] for r in pinned if r in position}
+    # (the piece holding a pinned region stays first: a rep's home in the lighter piece left nothing cut, a review)
     pieces = sorted(
         components(sorted(set(held) - {position[region]}), graph.neighbours),
-        key=lambda p: (-float(first[sorted(p)].sum()), -len(p), min(p)),
+        key=lambda p: (not (p & fixed), -float(first[sorted(p)].sum()), -len(p), min(p)),
     )
     cut = {graph.region_ids[i] for piece in pieces[1:] for i in piece}
     return () if cut & pinned else tuple(sorted(cut))

@@ -293,9 +293,14 @@ def test_whitespace_by_population(tmp_path, capsys):
     code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
     assert code == 2 and "pop.csv, line 2, column 'population': 'lots' is not a population" in err
     # (a figure written with a thousands comma, unquoted, shifted the row: its region read as the index)
-    population.write_text("region_id,population\nUS-NY,19,500,000\nUS-NJ,9300000\n")
+    population.write_text("\nregion_id,population\nUS-NY,19,500,000\nUS-NJ,9300000\nUS-CA,39,000,000\n")
     code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
-    assert code == 2 and "pop.csv, line 2: 4 fields where the header has 2" in err and "double quotes" in err
+    assert code == 2 and "pop.csv, line 3: 4 fields where the header has 2 (and line 5)" in err, err
+    assert 'double quotes ("19,500,000")' in err
+    # (quoted after a space, as a spreadsheet may write it: read as the number)
+    population.write_text('region_id,population\nUS-NY, "19,500,000"\n')
+    code, _, err = run_cli("whitespace", "--plan", plan_path, "--population", population, capsys=capsys)
+    assert code == 0 and "ParserWarning" not in err, err
 
 
 def test_export_import_and_diff_plan_folders(tmp_path, capsys):
@@ -2011,11 +2016,18 @@ def test_a_file_with_latitude_and_longitude_exchanged_is_read_with_swap_lat_lon(
     swapped = tmp_path / "swapped.csv"
     swapped.write_text("id,lat,lon\nA,-73.9712,40.7831\nB,-87.6298,41.8781\nC,-84.388,33.749\n")
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", swapped, "--format", "csv", capsys=capsys)
-    assert code == 0 and "latitude and longitude look swapped" in err and "in cli.py, --swap-lat-lon" in err
-    assert "Latitude and longitude are swapped in this file" in err
+    assert code == 0 and "latitude and longitude look swapped" in err
+    assert ": pass --swap-lat-lon to read the two columns the other way" in err
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", swapped, "--format", "csv", "--swap-lat-lon",
                              capsys=capsys)  # fmt: skip
     assert code == 0 and "look swapped" not in err, err
+    # … and a right file read with it is told to leave it out (it was told to pass it, a review)
+    right = tmp_path / "right.csv"
+    right.write_text("id,lat,lon\nA,40.7831,-73.9712\nB,41.8781,-87.6298\nC,33.749,-84.388\n")
+    code, _, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", right, "--swap-lat-lon", capsys=capsys)
+    assert code == 0 and "look swapped" in err and "it was read with --swap-lat-lon; leave it out" in err
+    code, _, err = run_cli("balance", "--plan", DEMO_PLAN, "--swap-lat-lon", capsys=capsys)
+    assert code == 2 and "--swap-lat-lon reads an accounts file's coordinates, and no --accounts is given" in err
     rows = {r["account_id"]: r for r in csv.DictReader(io.StringIO(out)) if r["account_id"] in "ABC"}
     # (New York, Chicago and Atlanta: in the regions of NAE, USC and USS; those with a focus turn away accounts with
     # no industry or tier, for that reason, not for lying in no region)

@@ -264,3 +264,8 @@ def test_a_shared_regions_tooltip_names_every_territory_there():
         assert shown["reps"] in ("Ann; Bo", "Bo; Ann") and shown["accounts"] == 1 and shown["value"] == "$350,000"
     ohio = next(f["properties"] for f in layers.regions["features"] if f["properties"]["region_id"] == "US-OH")
     assert ohio["territory_name"] == "US Central" and ohio["reps"] == "Ann" and ohio["accounts"] == 0
+    # … at county level too: Cook County drawn for both, each naming both and counting the account (a review)
+    counties = coverage_layers(plan, accounts, "county")
+    cook = [f["properties"] for f in counties.regions["features"] if f["properties"]["region_id"] == "US-17031"]
+    assert {p["territory_id"] for p in cook} == {"USC", "SMB"}
+    assert all(p["territory_name"].endswith(", shared") and p["accounts"] == 1 for p in cook)

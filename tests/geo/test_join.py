@@ -246,8 +246,6 @@ def test_coordinates_in_no_region_or_in_antarctica_give_way_to_the_address():
     # left in no territory, "2 accounts lie outside every region" naming no line, while their addresses said where
     # they are (a new user's test). Each is placed by its address, with a warning naming its line and coordinates;
     # one with no address that places it stays outside, its line named.
-    from geo.accounts import read_accounts
-
     text = (
         "id,name,lat,lon,city,state,country\n"
         "S1,Paris swapped,2.3522,48.8566,Paris,,FR\n"
@@ -256,8 +254,7 @@ def test_coordinates_in_no_region_or_in_antarctica_give_way_to_the_address():
         "S4,Nowhere,0.5,-30.0,,,\n"
         "S5,Xyzzy,0.5,-31.0,Xyzzyville,,\n"
     )
-    load = read_accounts(text.encode(), filename="mixed.csv")
-    result = locate_accounts(load.accounts, column_map=load.column_map)
+    result = _read_and_located(text)
     placed = result.accounts.set_index("account_id")
     assert placed.loc["S1", "region_id"] == "FR" and placed.loc["S2", "region_id"] == "CA-ON"
     assert placed.loc["S3", "region_id"] == "CA-ON"
@@ -287,3 +284,36 @@ def test_accounts_just_off_the_coast_are_named_by_line():
     snapped = result.accounts.set_index("account_id")["snapped"]
     assert snapped["SHORE"] and not snapped["CITY"]  # (Jamaica Bay, off Queens' generalised shore)
     assert "1 account just off the coast was placed in the nearest region (within 10 km) (line 7)" in result.notes
+
+
+def test_what_is_placed_by_address_says_so_and_what_is_right_stays():
+    # (a review) the rows moved read as placed by address (the Data sources page counts them); a region code is an
+    # address too; an account in Antarctica whose address says Antarctica stays; a file that looks swapped as a
+    # whole is read again the other way, not rescued row by row
+    text = (
+        "id,lat,lon,city,country,region\n"
+        "P,2.3522,48.8566,Paris,FR,\n"
+        "M,-77.85,166.68,,Antarctica,\n"
+        "R,0.5,-30.0,,,US-NY\n"
+        "O,45.4215,-75.6972,Ottawa,CA,\n"
+    )
+    result = _read_and_located(text)
+    placed = result.accounts.set_index("account_id")
+    assert placed.loc["P", "geocode_source"] == "city" and placed.loc["O", "geocode_source"] == "coordinates"
+    assert placed.loc["R", "region_id"] == "US-NY" and placed.loc["R", "geocode_source"] == "region"
+    assert placed.loc["M", "region_id"] == "AQ" and placed.loc["M", "lat"] == -77.85  # (stays where it is)
+    problems = result.problems.set_index("account_id")
+    assert "placed by its region code instead (in New York)" in problems.loc["R", "problem"]
+    swapped = "id,lat,lon,city,country\n" + "".join(
+        f"S{i},{lon},{lat},Paris,FR\n" for i, (lat, lon) in enumerate([(40.78, -73.97), (41.88, -87.63), (33.75, -84.39)])
+    )  # fmt: skip
+    result = _read_and_located(swapped, "swapped.csv")
+    assert result.swapped and not any("placed by its city" in p for p in result.problems["problem"])
+
+
+def _read_and_located(text: str, name: str = "mixed.csv"):
+    """A CSV text read as the pages read it, then located."""
+    from geo.accounts import read_accounts
+
+    load = read_accounts(text.encode(), filename=name)
+    return locate_accounts(load.accounts, column_map=load.column_map)

@@ -315,6 +315,12 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert "both.csv, line 4, Negative (new rep): Capacity is -3, below 0" in said
     assert "both.csv, line 5: 5 fields where the header has 4" in said
     assert "Bad Capacity (new rep): Capacity" not in said  # (its line said once, as it is)
+    # A shifted line whose first cell is another rep's name is not said as that rep (a review)
+    twice = "name,home,capacity,territories\nAnn,US-NY,5,North America East\nAnn, Smith,US-CA,4,US West\n"
+    app.file_uploader(key="reps_upload").set_value(("dup.csv", twice.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "dup.csv, line 3: 5 fields where the header has 4" in said and "line 2" not in said, said
     assert app.session_state["plan_json"] == before
 
 
