@@ -192,7 +192,9 @@ def region_holders(plan, level: str = "state") -> dict[str, str]:
 def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, list[set[str]]]:
     """The separate (not touching) parts of each territory of ``plan`` at ``level``, largest first.
 
-    ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already. A territory with
+    Regions touch where they share a border or a corner, or face each other across a strait of at most
+    :data:`STRAIT_KM` over water (Prince Edward Island and New Brunswick; Great Britain and France), as the rebalance
+    links them. ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already. A territory with
     no region at ``level`` has no part.
     """
     from territory.impact import territory_parts
@@ -202,7 +204,54 @@ def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | No
     holders = region_holders(plan, level) if holders is None else holders
     for region_id, territory_id in holders.items():
         members.setdefault(territory_id, set()).add(region_id)
-    return {t.territory_id: territory_parts(members.get(t.territory_id, ()), adjacency) for t in plan.territories}
+    pieces = {t.territory_id: territory_parts(members.get(t.territory_id, ()), adjacency) for t in plan.territories}
+    split = [t for t, parts in pieces.items() if len(parts) > 1]
+    if not split:
+        return pieces
+    # Parts across a strait of at most STRAIT_KM, over water only, are one, as the rebalance links them (Prince
+    # Edward Island with New Brunswick: the Edit page called it a part apart, the Rebalance page one territory, a
+    # new user's test). Only territories in pieces are looked at.
+    held = tuple(sorted(holders))
+    for territory_id in split:
+        pieces[territory_id] = [set(p) for p in _joined_across_straits(tuple(sorted(members[territory_id])), held)]
+    return pieces
+
+
+@lru_cache(maxsize=64)
+def _joined_across_straits(mine: tuple[str, ...], held: tuple[str, ...]) -> tuple[set, ...]:
+    """The parts of a territory's regions ``mine`` with those across a strait of at most STRAIT_KM joined.
+
+    Kept: an edit changes one or two territories, and the others' parts are looked up (a territory in pieces cost
+    0.13 s a rerun at county level).
+    """
+    from territory.impact import territory_parts
+
+    gaps, known = _held_gaps(held)
+    adjacency = region_adjacency()
+    inside = {r for r in mine if r in known}
+    ordered = sorted(inside)
+    links = {r: set(adjacency.get(r, ())) & inside for r in ordered}
+    _join_parts(ordered, links, lambda part: gaps.strait(part, STRAIT_KM, among=inside, water_only=True))
+    # (regions the table lacks stay parts of their own, as before)
+    return tuple(frozenset(p) for p in territory_parts(ordered, links) + [{r} for r in sorted(set(mine) - inside)])
+
+
+@lru_cache(maxsize=4)
+def _held_gaps(held: tuple[str, ...]) -> tuple[_Gaps, frozenset]:
+    """:class:`_Gaps` for the ``held`` regions (those the bundled table has), and those regions.
+
+    Kept for the next call: an edit moves regions between territories and rarely changes which are held (built,
+    0.1-0.2 s at county level).
+    """
+    from geo.boundaries import region_table
+
+    table = region_table().set_index("region_id")
+    known = [r for r in held if r in table.index]
+    country = {}
+    for level in ("state", "county"):
+        layer = _projected(level)
+        country.update(zip(layer["region_id"], layer["country"], strict=True))
+    return _Gaps(known, table, {r: country.get(r) or _country_of(r, table) for r in known}), frozenset(known)
 
 
 def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
@@ -287,8 +336,12 @@ def territory_count_range(
     return len(held) + (groups_apart(links, rest) if rest else 0), len(held) + len(rest)
 
 
+#: Regions across a strait of at most this many km are touching, for the rebalance and the Edit page alike.
+STRAIT_KM = 50.0
+
+
 def region_graph_links(
-    region_ids, *, link_islands: bool = True, reach_km: float = 1000.0, strait_km: float = 50.0
+    region_ids, *, link_islands: bool = True, reach_km: float = 1000.0, strait_km: float = STRAIT_KM
 ) -> dict[str, tuple[str, ...]]:
     """Adjacency among ``region_ids`` (shared borders), with islands and exclaves linked to their nearest region.
 

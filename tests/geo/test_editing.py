@@ -251,7 +251,8 @@ def test_territory_part_counts():
         {"territory_id": "KS", "region_ids": ["US-KS"]},
         {"territory_id": "EU", "region_ids": ["DE", "FR", "GB"]},
     )
-    assert territory_part_counts(p, "state") == {"WEST": 1, "SPLIT": 2, "NONE": 0, "KS": 1, "EU": 2}
+    # (Great Britain faces France across the Channel, under 50 km: one territory, as the rebalance counts it)
+    assert territory_part_counts(p, "state") == {"WEST": 1, "SPLIT": 2, "NONE": 0, "KS": 1, "EU": 1}
     # At county level a state claim counts as its counties, which touch one another.
     assert territory_part_counts(p, "county")["KS"] == 1
 
@@ -797,3 +798,24 @@ def test_a_region_the_boundaries_do_not_have_is_left_out_of_a_rebalance():
     proposal = propose_at_level(state, "state", table, holders, links, ["workload"], scenario="territories",
                                 n_territories=6, rng=np.random.default_rng(0), max_seconds=0.5)  # fmt: skip
     assert not any("US-ZZ" in t.region_ids or t.name == "US-ZZ" for t in proposal.plan.territories)
+
+
+def test_parts_across_a_strait_are_one_territory_on_the_edit_page_as_in_the_rebalance():
+    # Prince Edward Island with New Brunswick and Nova Scotia was "in 2 parts" on the Edit page, one territory on the
+    # Rebalance page (a strait under 50 km counts there); California with New York, and Alaska with Hawaii, stay
+    # apart (a new user's test)
+    from geo.editing import territory_pieces
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [
+        {"territory_id": "MAR", "name": "Maritimes", "region_ids": ["CA-PE", "CA-NB", "CA-NS"]},
+        {"territory_id": "X", "name": "Coasts", "region_ids": ["US-CA", "US-NY"]},
+        {"territory_id": "P", "name": "Pacific", "region_ids": ["US-HI", "US-AK"]},
+        {"territory_id": "EU", "name": "Isles", "region_ids": ["GB", "FR", "IE"]},
+    ], "reps": []})  # fmt: skip
+    pieces = territory_pieces(plan, "state")
+    assert [sorted(p) for p in pieces["MAR"]] == [["CA-NB", "CA-NS", "CA-PE"]]
+    assert [sorted(p) for p in pieces["EU"]] == [["FR", "GB", "IE"]]
+    assert len(pieces["X"]) == 2 and len(pieces["P"]) == 2
+    again = territory_pieces(plan, "state")  # (looked up: the same, and not the same objects)
+    assert again == pieces and again["X"][0] is not pieces["X"][0]
