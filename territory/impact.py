@@ -252,7 +252,8 @@ def edit_impact(
     lost = changed[changed["from_claim_id"].notna() & changed["to_claim_id"].isna()] if len(changed) else changed
     team["accounts_lost"] = int(len(lost))
     team["value_lost"] = float(lost["value"].sum()) if len(lost) else 0.0
-    no_rep = (*_no_rep(before), *_no_rep(after))
+    counted_before = _no_rep(before)
+    no_rep = (*counted_before, *_no_rep(after, before, counted_before))
     team["accounts_in_no_territory_before"], team["accounts_in_no_territory_after"] = no_rep[1], no_rep[3]
     warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep)
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
@@ -302,8 +303,21 @@ def _apart_in_words(parts: Sequence[Collection[str]], labels: Mapping[str, str],
     return f"{said} {verb(sum(map(len, names)), 'lies', 'lie')} apart from its other {counted(len(largest), 'region')}"
 
 
-def _no_rep(state: PlanState) -> tuple[int, int]:
-    """Accounts with no rep across the team, and of them those in no territory (a coverage gap)."""
+def _no_rep(state: PlanState, parent: PlanState | None = None, of_parent: tuple[int, int] | None = None
+            ) -> tuple[int, int]:  # fmt: skip
+    """Accounts with no rep across the team, and of them those in no territory (a coverage gap).
+
+    For a state made by one edit of ``parent`` (whose counts are ``of_parent``), counted from the accounts the edit
+    changed: the state's full table is built only when something reads it (counting on it cost an edit 25 ms of
+    copying 100,000 rows, the edit bench's `edit_impact` 15 -> 42 ms).
+    """
+    flows = state.flows
+    needed = {"from_rep_id", "from_claim_id", "new_rep_id", "new_territory_id"}
+    if parent is not None and of_parent is not None and state.parent is parent and needed <= set(flows.columns):
+        was_none, now_none = flows["from_rep_id"].isna(), flows["new_rep_id"].isna()
+        was_gap, now_gap = was_none & flows["from_claim_id"].isna(), now_none & flows["new_territory_id"].isna()
+        return (of_parent[0] + int(now_none.sum()) - int(was_none.sum()),
+                of_parent[1] + int(now_gap.sum()) - int(was_gap.sum()))  # fmt: skip
     none = state.result["rep_id"].isna()
     return int(none.sum()), int((none & state.result["territory_id"].isna()).sum())
 
