@@ -56,12 +56,12 @@ from territory.balance import compute_balance
 from territory.crm import match_owners
 from territory.errors import format_location
 from territory.exports import safe_csv, to_json_ready
-from territory.formatting import counted, numbered, verb
+from territory.formatting import counted, verb
 from territory.gaps import coverage_gaps, white_space
 from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.scoring import score_accounts
-from territory.textfiles import csv_records, is_blank_record, quoting_hint, read_text, scan_csv, write_text_atomic
+from territory.textfiles import quoting_hint, read_text, scan_csv, shifted_said, write_text_atomic
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
@@ -1080,12 +1080,12 @@ def read_population(path: Path, warn) -> pd.Series:
     notes: list[str] = []
     try:
         text = read_text(path, notes=notes)
-        lines, _, shifted = scan_csv(text)
-        if shifted:  # (a value with an unquoted comma, a figure with thousands commas: every cell after it shifted)
-            header = next((len(r) for _, r in csv_records(text) if not is_blank_record(r)), 0)
-            more = f" (and {numbered('line', [n for n, _ in shifted[1:]])})" if len(shifted) > 1 else ""
-            raise CliInputError(f"{shifted[0][1]} fields where the header has {header}{more}", source=path.name,
-                                row=shifted[0][0], hint=quoting_hint(",", "19,500,000"))  # fmt: skip
+        scan = scan_csv(text)
+        if (
+            scan.shifted
+        ):  # (a value with an unquoted comma, a figure with thousands commas: every cell after it shifted)
+            raise CliInputError(shifted_said(scan.shifted, scan.header), source=path.name, row=scan.shifted[0][0],
+                                hint=quoting_hint(",", "19,500,000"))  # fmt: skip
         with warnings.catch_warnings():  # (empty cells beyond the header's: pandas' warning, not for the user)
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             table = pd.read_csv(io.StringIO(text), dtype={"region_id": str}, index_col=False, skipinitialspace=True)
@@ -1113,7 +1113,7 @@ def read_population(path: Path, warn) -> pd.Series:
         raise CliInputError(
             f"'{table['population'].iloc[first]}' is not a population",
             source=path.name,
-            row=lines[first] if len(lines) == len(table) else first + 2,
+            row=scan.starts[first] if len(scan.starts) == len(table) else first + 2,
             column="population",
             hint="Use a whole number of people",
         )

@@ -21,14 +21,7 @@ from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, othe
 from territory.errors import AccountsFileError
 from territory.formatting import counted, numbered
 from territory.model import normalize_tier
-from territory.textfiles import (
-    csv_records,
-    decode_text,
-    is_blank_record,
-    quoting_hint,
-    scan_csv,
-    utf16_without_mark,
-)
+from territory.textfiles import decode_text, quoting_hint, scan_csv, shifted_said, utf16_without_mark
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
@@ -320,8 +313,10 @@ def _read_csv(source, name: str) -> _Csv:
             _check_text(bytes(source), name)
             source = decode_text(source, name, notes)
         delimiter = _delimiter(source)
-        starts, blank, shifted = scan_csv(source, delimiter)
-        _refuse_shifted(source, shifted, name, delimiter)
+        scan = scan_csv(source, delimiter)
+        if scan.shifted:  # (every such line named, to be fixed in one round)
+            raise AccountsFileError(shifted_said(scan.shifted, scan.header), source=name, row=scan.shifted[0][0],
+                                    hint=quoting_hint(delimiter))  # fmt: skip
         # (index_col=False: a record with one more field than the header on the first row made pandas read the first
         # column as the index and shift every column of every row, "ZIP 'fintech' is not a US ZIP code" on good lines,
         # a new user's test; such records are refused above, and a delimiter that ends every line is read as none)
@@ -346,10 +341,8 @@ def _read_csv(source, name: str) -> _Csv:
             hint="Check quoting and the number of fields on that line",
         ) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
-    if len(starts) != len(
-        raw
-    ):  # (the two readers split the text otherwise, which should not happen: rows after the header)
-        starts, blank = list(range(2, len(raw) + 2)), []
+    # (the two readers split the text alike; otherwise, which should not happen, rows are numbered after the header)
+    starts, blank = (scan.starts, scan.blank) if len(scan.starts) == len(raw) else (list(range(2, len(raw) + 2)), [])
     lines = np.asarray(starts, dtype=int)
     empty = raw.isna().all(axis=1).to_numpy()  # (only commas: pandas reads a row of empty cells)
     last = lines[~empty].max() if (~empty).any() else 0
@@ -362,24 +355,6 @@ def _read_csv(source, name: str) -> _Csv:
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
     return _Csv(raw, lines, notes, delimiter)
-
-
-def _refuse_shifted(text: str, shifted: list, name: str, delimiter: str) -> None:
-    """Refuse a file with records of more fields than its header, every such line named (to be fixed in one round).
-
-    ``shifted``: :func:`~territory.textfiles.scan_csv`'s (line, fields) of such records.
-    """
-    if not shifted:
-        return
-    header = next(len(record) for _, record in csv_records(text, delimiter=delimiter) if not is_blank_record(record))
-    line, fields = shifted[0]
-    more = f" (and {numbered('line', [n for n, _ in shifted[1:]])})" if len(shifted) > 1 else ""
-    raise AccountsFileError(
-        f"{fields} fields where the header has {header}{more}",
-        source=name,
-        row=line,
-        hint=quoting_hint(delimiter),
-    )
 
 
 def _check_text(data: bytes, name: str) -> None:

@@ -247,11 +247,7 @@ def _held_gaps(held: tuple[str, ...]) -> tuple[_Gaps, frozenset]:
 
     table = region_table().set_index("region_id")
     known = [r for r in held if r in table.index]
-    country = {}
-    for level in ("state", "county"):
-        layer = _projected(level)
-        country.update(zip(layer["region_id"], layer["country"], strict=True))
-    return _Gaps(known, table, {r: country.get(r) or _country_of(r, table) for r in known}), frozenset(known)
+    return _Gaps(known, table), frozenset(known)
 
 
 def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
@@ -471,7 +467,7 @@ def _nearest_across(part, points: pd.DataFrame, country: dict, reach_km: float) 
 class _Gaps:
     """The held regions' shapes (metres) and the unheld regions of their countries, for straits."""
 
-    def __init__(self, wanted: list[str], full_table: pd.DataFrame, country: dict):
+    def __init__(self, wanted: list[str], full_table: pd.DataFrame, country: dict | None = None):
         # The state layer when states are held (a county among them is one carved out of a state, inside its
         # shape); the county layer when the units are counties.
         levels = full_table["level"].reindex(wanted)
@@ -483,10 +479,12 @@ class _Gaps:
         self.layer = set(self.ids)  # the regions drawn at this level (a state's counties are not its neighbours)
         self.shapes = layer.geometry.to_numpy()
         self.held = np.flatnonzero(held)
-        countries = set(country.values())
-        self.unheld = np.flatnonzero(~held & layer["country"].isin(countries).to_numpy())
         self.unheld_country = layer["country"].to_numpy(dtype=object)
+        # (without ``country``, the layer's own: each held region's country, all :meth:`strait` reads)
+        if country is None:
+            country = dict(zip(self.ids[self.held], self.unheld_country[self.held], strict=True))
         self.country = country
+        self.unheld = np.flatnonzero(~held & layer["country"].isin(set(country.values())).to_numpy())
         self.tree_held = shapely.STRtree(self.shapes[self.held])
         self.tree_unheld = shapely.STRtree(self.shapes[self.unheld])
         self.tree_all = shapely.STRtree(self.shapes)

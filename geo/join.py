@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.boundaries import EQUAL_AREA_CRS, WGS84, shared_join_layer
+from geo.boundaries import EQUAL_AREA_CRS, WGS84, region_label, region_table, shared_join_layer
 from territory.formatting import counted, numbered, verb
 from territory.regions import normalize_region_id
 
@@ -227,8 +227,6 @@ def _by_address_where_nowhere(
     chosen, placed, found = chosen[keep], placed.loc[keep], found[keep]
     if not len(chosen):
         return accounts
-    from geo.boundaries import region_table
-
     before = result.accounts
     was_outside = before.loc[before["region_id"].isna()].copy()
     was_antarctica = before.loc[before["region_id"].astype(object).eq("AQ")].copy()
@@ -262,7 +260,7 @@ def _by_address_where_nowhere(
         "problem": [
             ("in Antarctica: latitude and longitude are most likely swapped" if was == "AQ"
              else "its coordinates lie outside every region (in the sea, or off the map)")
-            + f"; placed by its {_METHOD.get(how, how)} instead (in {_label(r)}): check its coordinates"
+            + f"; placed by its {_METHOD.get(how, how)} instead (in {region_label(r)}): check its coordinates"
             for was, how, r in zip(region.iloc[chosen], placed["geocode_source"], found, strict=True)
         ],
         "severity": "warning",
@@ -302,12 +300,6 @@ def _by_address_where_nowhere(
 _METHOD = {"zip": "ZIP", "city": "city", "state": "state", "country": "country", "region": "region code"}
 
 
-def _label(region_id: str) -> str:
-    from geo.boundaries import region_label
-
-    return region_label(region_id)
-
-
 def _check_stated_places(
     result: JoinResult, accounts: pd.DataFrame, column_map: dict[str, str], regions: gpd.GeoDataFrame
 ) -> None:
@@ -327,7 +319,6 @@ def _check_stated_places(
     rows = np.flatnonzero(by_point & region.notna().to_numpy(dtype=bool))
     if not len(rows):
         return
-    from geo.boundaries import region_label, region_table
     from geo.geocode import country_code, state_code
 
     table = region_table().set_index("region_id")
@@ -564,8 +555,6 @@ def locate_accounts(
     by_code = (source.isin(["region", "state", "country"]) & codes.ne("") & codes.notna()).to_numpy(dtype=bool)
     if not by_code.any():
         return result
-    from geo.boundaries import region_table
-
     _place(result, np.flatnonzero(by_code), codes.to_numpy(dtype=object)[by_code].tolist(),
            region_table().set_index("region_id")["level"])  # fmt: skip
     out = result.accounts

@@ -37,6 +37,7 @@ from territory.textfiles import (
     overlong_records,
     quoting_hint,
     read_text,
+    shifted_said,
     write_text_atomic,
 )
 
@@ -188,9 +189,8 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     # every line (a spreadsheet's export) is not read.
     shifted = overlong_records(records)
     if shifted:
-        more = f" (and {numbered('line', [n for n, _ in shifted[1:]])})" if len(shifted) > 1 else ""
-        raise PlanFileError(f"{shifted[0][1]} fields where the header has {len(header)}{more}", source=path.name,
-                            row=shifted[0][0], hint=quoting_hint(",", "Acme, West"))  # fmt: skip
+        raise PlanFileError(shifted_said(shifted, len(header)), source=path.name, row=shifted[0][0],
+                            hint=quoting_hint(",", "Acme, West"))  # fmt: skip
     return [(n, {h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}) for n, r in records[1:]]
 
 
