@@ -60,10 +60,9 @@ _COVERED_BY_FINER = {"US", "CA", *US_ISLAND_AREAS}
 @lru_cache(maxsize=16)
 def _read_level(level: str, display: bool) -> gpd.GeoDataFrame:
     path = BOUNDARY_DIR / f"{level}{'_display' if display else ''}.parquet"
-    gdf = gpd.read_parquet(path)
-    if gdf.crs is None or not gdf.crs.equals(WGS84):
-        gdf = gdf.set_crs(WGS84, allow_override=True)
-    return gdf
+    # (the one CRS object for every layer: pyproj builds a CRS's internals again in each thread that compares it,
+    # ~5 ms, and every Streamlit run is a new thread: the county map's joins of levels compared five of them)
+    return gpd.read_parquet(path).set_crs(WGS84, allow_override=True)
 
 
 def load_regions(level: str, *, display: bool = False) -> gpd.GeoDataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import folium
@@ -36,6 +36,8 @@ __all__ = [
     "build_coverage_map",
     "build_base_map",
     "coverage_groups",
+    "paints_over",
+    "RegionPaint",
     "account_points",
     "aggregate_points",
     "main_cluster",
@@ -680,6 +682,9 @@ class FastGeoJson(folium.map.Layer):
         Path options while the pointer is over a feature.
     tooltip : sequence of (property, label), optional
     interactive, show, control : bool
+    paintable : bool, default False
+        Let a :class:`RegionPaint` of a later layer group color these shapes by their ``region_id`` (and give
+        them its tooltip) instead of drawing the same shapes again. One paintable layer per map.
     """
 
     _template = Template(
@@ -691,10 +696,20 @@ class FastGeoJson(folium.map.Layer):
             var strokeProperty = {{ this.stroke_property|tojson }};
             var highlight = {{ this.highlight|tojson }};
             var tooltip = {{ this.tooltip|tojson }};
+            var paint = null;  // (see `paintable`: the territories' colors and tooltips over these shapes)
+            var painted = function (feature) {
+                var id = feature.properties && feature.properties.region_id;
+                return paint && Object.prototype.hasOwnProperty.call(paint.regions, id) ? paint.regions[id] : null;
+            };
             var styleOf = function (feature) {
                 var out = Object.assign({}, style);
                 if (fillProperty && feature.properties[fillProperty]) { out.fillColor = feature.properties[fillProperty]; }
                 if (strokeProperty && feature.properties[strokeProperty]) { out.color = feature.properties[strokeProperty]; }
+                var p = painted(feature);
+                if (p) {
+                    Object.assign(out, paint.style);
+                    if (paint.fill && p[paint.fill]) { out.fillColor = p[paint.fill]; }
+                }
                 return out;
             };
             var layer = L.geoJson({{ this.data }}, {
@@ -703,19 +718,30 @@ class FastGeoJson(folium.map.Layer):
                 onEachFeature: function (feature, path) {
                     if (tooltip.length) {
                         path.bindTooltip(function () {
-                            return "<table>" + tooltip.map(function (row) {
-                                var value = feature.properties[row[0]];
+                            var p = painted(feature), rows = p ? paint.tooltip : tooltip;
+                            return "<table>" + rows.map(function (row) {
+                                var value = p && row[0] in p ? p[row[0]] : feature.properties[row[0]];
                                 return "<tr><th style='text-align:left;padding-right:6px'>" + row[1] + "</th><td>"
                                     + (value === undefined || value === null ? "" : value) + "</td></tr>";
                             }).join("") + "</table>";
                         }, {sticky: true});
                     }
                     if (highlight) {
-                        path.on("mouseover", function () { path.setStyle(highlight); });
+                        path.on("mouseover", function () {
+                            path.setStyle(painted(feature) && paint.highlight ? paint.highlight : highlight);
+                        });
                         path.on("mouseout", function () { path.setStyle(styleOf(feature)); });
                     }
                 }
             });
+            {% if this.paintable %}
+            layer.paint = function (next) {
+                paint = next;
+                layer.eachLayer(function (path) { path.setStyle(styleOf(path.feature)); });
+            };
+            layer.painting = function () { return paint; };
+            window.paintableRegions = layer;
+            {% endif %}
             return layer;
         })();
         {% endmacro %}
@@ -735,9 +761,11 @@ class FastGeoJson(folium.map.Layer):
         interactive: bool = True,
         show: bool = True,
         control: bool = True,
+        paintable: bool = False,
     ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "FastGeoJson"
+        self.paintable = paintable
         self.data = data if isinstance(data, str) else geojson_text(data)
         self.style = style
         self.fill_property = fill_property
@@ -759,6 +787,97 @@ class FastGeoJson(folium.map.Layer):
         self.get_root().script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
         for element in self._children.values():
             element.render(**kwargs)
+
+
+class RegionPaint(MacroElement):
+    """A layer that colors the map's paintable region shapes (see ``FastGeoJson(paintable=True)``) by territory.
+
+    In edit mode the map already holds every clickable region's shape; after an edit only the regions' colors and
+    tooltips change, so the territories are sent as ``region_id → properties`` (no geometry: a tenth of the
+    text at county level) and painted over those shapes. Removed from the map (another plan's layers, or
+    "Territories" switched off in the layer control), it takes its paint off unless newer paint is on.
+
+    Parameters
+    ----------
+    territory_regions : dict
+        GeoJSON of the territories' regions as for :func:`coverage_groups` (values already escaped); only the
+        properties are sent.
+    style, highlight : dict
+        Leaflet path options of a painted region, and while the pointer is over it.
+    fill_property : str
+        The property holding a region's fill color.
+    tooltip : sequence of (property, label)
+        The tooltip of a painted region (labels escaped here).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var paint = {{ this.data }};
+            var Paint = L.Layer.extend({
+                onAdd: function () {
+                    if (window.paintableRegions) { window.paintableRegions.paint(paint); }
+                },
+                onRemove: function () {
+                    // (later: when the next plan's layers replace these, their paint is on by then and stays)
+                    setTimeout(function () {
+                        var target = window.paintableRegions;
+                        if (target && target.painting() === paint) { target.paint(null); }
+                    }, 0);
+                }
+            });
+            return new Paint();
+        })();
+        {{ this._parent.get_name() }}.addLayer({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        territory_regions: dict,
+        *,
+        style: dict,
+        highlight: dict,
+        fill_property: str,
+        tooltip: Sequence[tuple[str, str]],
+    ):
+        super().__init__()
+        self._name = "RegionPaint"
+        fields = [fill_property, *(field for field, _ in tooltip)]
+        regions = {}
+        for feature in territory_regions.get("features", []):
+            properties = feature.get("properties") or {}
+            regions[str(properties.get("region_id"))] = {f: properties.get(f) for f in fields if f in properties}
+        data = {
+            "regions": regions,
+            "style": style,
+            "highlight": highlight,
+            "fill": fill_property,
+            "tooltip": [[field, html.escape(label)] for field, label in tooltip],
+        }
+        self.data = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def paints_over(territory_regions: dict, paintable_ids) -> bool:
+    """Whether every region drawn for the territories is one of the map's paintable shapes (``paintable_ids``).
+
+    Their shapes are then the same (both are the display boundaries of a region id at one precision), so the
+    territories can be painted over them (:class:`RegionPaint`); a county carved out of its state at state level
+    is drawn apart and is not one of them.
+
+    Examples
+    --------
+    >>> regions = {"features": [{"properties": {"region_id": "US-TX"}}]}
+    >>> paints_over(regions, {"US-TX", "US-OK"}), paints_over(regions, {"US-OK"}), paints_over(regions, None)
+    (True, False, False)
+    """
+    if not paintable_ids:
+        return False
+    return all(
+        (f.get("properties") or {}).get("region_id") in paintable_ids for f in territory_regions.get("features", [])
+    )
 
 
 class _RawScript(Element):
@@ -840,7 +959,7 @@ def build_base_map(
     selectable : dict or str, optional
         GeoJSON (or its :func:`geojson_text`) of every region that can be clicked (properties ``region_id``,
         ``label``), drawn under the territories with a faint fill so that regions without a territory can be
-        clicked too (edit mode).
+        clicked too (edit mode). The territories' layers can paint them (``coverage_groups(paint_over=…)``).
     draw : bool, default False
         Add Leaflet.draw's polygon and rectangle tools (edit mode).
     view_key : str, optional
@@ -888,6 +1007,7 @@ def build_base_map(
             highlight={"weight": 2.0, "color": "#222222", "fillOpacity": 0.2},
             tooltip=[("label", "Region")],
             control=False,
+            paintable=True,
         ).add_to(fmap)
     if draw:
         folium.plugins.Draw(
@@ -925,6 +1045,7 @@ def coverage_groups(
     white_space: dict | None = None,
     unassigned_points: list[list] | None = None,
     labels: Sequence[tuple[float, float, str, str]] | None = None,
+    paint_over: Collection[str] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The layers that show a plan, one named group each (what the layer control lists).
 
@@ -950,6 +1071,10 @@ def coverage_groups(
     labels : sequence of (lat, lon, text, territory_id), optional
         Territory names written on the map (layer "Territory labels"); the text is escaped here. Zoomed in, a
         territory whose label is out of view is named again where it is in view (its outline, by territory id).
+    paint_over : collection of str, optional
+        The region ids of the base map's paintable shapes (:func:`build_base_map`'s ``selectable``). When every
+        region in ``territory_regions`` is one of them, the territories paint those shapes (:class:`RegionPaint`)
+        instead of drawing them again: the same map, a tenth of the text to send and redraw after an edit.
 
     Returns
     -------
@@ -965,19 +1090,18 @@ def coverage_groups(
             _StartHidden().add_to(container)
         groups.append(container)
 
-    group(
-        "Territories",
-        FastGeoJson(
-            territory_regions,
-            "Territories",
-            {"fillColor": NO_TERRITORY_COLOR, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.7},
-            fill_property="color",
-            highlight={"weight": 2.5, "color": "#222222", "fillOpacity": 0.6},
-            tooltip=region_tooltip,
-            control=False,
-        ),
-        _ClearDrawings(),
-    )
+    style = {"fillColor": NO_TERRITORY_COLOR, "fillOpacity": 0.45, "color": "#ffffff", "weight": 0.7}
+    highlight = {"weight": 2.5, "color": "#222222", "fillOpacity": 0.6}
+    if paints_over(territory_regions, paint_over):
+        territories = RegionPaint(
+            territory_regions, style=style, highlight=highlight, fill_property="color", tooltip=region_tooltip
+        )
+    else:
+        territories = FastGeoJson(
+            territory_regions, "Territories", style, fill_property="color", highlight=highlight,
+            tooltip=region_tooltip, control=False,
+        )  # fmt: skip
+    group("Territories", territories, _ClearDrawings())
     if territory_outlines and territory_outlines.get("features"):
         group(
             "Territory outlines",

@@ -1517,12 +1517,47 @@ def _selectable_geojson(level: str) -> str:
     return geojson_text(regions)
 
 
+@st.cache_resource(show_spinner=False)
+def _selectable_ids(level: str) -> frozenset:
+    from geo.editing import selectable_regions
+
+    return frozenset(selectable_regions(level)["region_id"])
+
+
 def _build_coverage_map(
     engine: PlanState, level: str, show_accounts: bool, tiles: bool, edit: bool = False, view_key: str | None = None
 ):
+    """The map's base (:func:`geo.layers.build_base_map`) and the plan's layer groups drawn over it."""
+    from geo.layers import build_base_map
+
+    base = build_base_map(
+        bounds=_map_bounds(engine, edit), tiles=tiles, selectable=_selectable_geojson(level) if edit else None,
+        draw=edit, view_key=view_key,
+    )  # fmt: skip
+    return base, _plan_groups(engine, level, show_accounts, edit)
+
+
+def _map_bounds(engine: PlanState, edit: bool) -> tuple[float, float, float, float]:
+    """The view a new map fits: where the accounts are (the main cluster of them when editing)."""
     import numpy as np
 
-    from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, build_base_map, coverage_groups
+    accounts = engine.result
+    if not len(accounts):
+        return (-130.0, 20.0, 20.0, 62.0)
+    lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
+    if edit:  # (where most accounts are: regions on another continent made states too small to click)
+        from geo.layers import main_cluster
+
+        keep = main_cluster(lon)
+        lat, lon = lat[keep], lon[keep]
+    bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
+              np.nanquantile(lat, 0.99))  # fmt: skip
+    return tuple(round(float(b), 4) for b in bounds)
+
+
+def _plan_groups(engine: PlanState, level: str, show_accounts: bool, edit: bool) -> list:
+    """The plan's layer groups (:func:`geo.layers.coverage_groups`): what changes on the map after an edit."""
+    from geo.layers import NO_TERRITORY_COLOR, account_points, aggregate_points, coverage_groups
 
     layers = cached_coverage_layers(level)
     accounts = engine.result
@@ -1558,26 +1593,10 @@ def _build_coverage_map(
                         said[key] = explain(engine.plan, row, names)
                     why.append(said[key])
                 unassigned = account_points(waiting.assign(why=why), fill[waiting.index], tooltip_columns=tooltip)
-    if len(accounts):
-        lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
-        if edit:  # (where most accounts are: regions on another continent made states too small to click)
-            from geo.layers import main_cluster
-
-            keep = main_cluster(lon)
-            lat, lon = lat[keep], lon[keep]
-        bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
-                  np.nanquantile(lat, 0.99))  # fmt: skip
-    else:
-        bounds = (-130.0, 20.0, 20.0, 62.0)
-    base = build_base_map(
-        bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
-        view_key=view_key,
-    )  # fmt: skip
-    groups = coverage_groups(
+    return coverage_groups(
         layers.regions, layers.outlines, points=points, gaps=layers.gaps, white_space=layers.white_space,
-        unassigned_points=unassigned, labels=layers.labels,
+        unassigned_points=unassigned, labels=layers.labels, paint_over=_selectable_ids(level) if edit else None,
     )  # fmt: skip
-    return base, groups
 
 
 _CAPTURE_LOCK = threading.Lock()
@@ -1588,33 +1607,67 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
     """The arguments st_folium hands its component for this map: rendered once, reused on every rerun.
 
     st_folium renders the map (folium, then its own string processing) and passes strings to the component;
-    we let it do exactly that once, capture those arguments, and keep them (strings only, no folium objects).
-    The plan's layers go in as st_folium's dynamic feature groups: when only they change (an edit, another
-    level on the coverage page) the browser keeps its map and view and swaps the layers, instead of loading a
-    new map.
+    we let it do exactly that, capture those arguments, and keep them (strings only). The plan's layers go in as
+    st_folium's dynamic feature groups: when only they change (an edit, another level on the coverage page) the
+    browser keeps its map and view and swaps the layers, instead of loading a new map; and here only they are
+    written again (:func:`_groups_over`), over a base written once (:func:`_base_payload`).
+    """
+    payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, _map_bounds(_state, edit))
+    layers, control = _groups_over(base, _plan_groups(_state, level, show_accounts, edit))
+    return {**payload, "feature_group": layers, "layer_control": control}
+
+
+def _groups_over(base, groups: list) -> tuple[str, str]:
+    """st_folium's ``feature_group`` and ``layer_control`` texts for ``groups`` over a base map it has written.
+
+    Written as st_folium writes them with the whole map (it adds them to the map to name their parent); the kept
+    base map is then put back as it was, so that it serves the next plan's layers unchanged.
     """
     import folium
     import streamlit_folium
 
-    base, groups = _build_coverage_map(_state, level, show_accounts, tiles, edit, view_key)
+    with _CAPTURE_LOCK:
+        root = base.get_root()
+        kept = [(part, dict(part._children)) for part in (base, root, root.header, root.html, root.script)]
+        try:
+            layers = "".join(
+                streamlit_folium._get_feature_group_string(group, map=base, idx=i) for i, group in enumerate(groups)
+            )
+            control = streamlit_folium._get_layer_control_string(folium.LayerControl(collapsed=True), base)
+        finally:
+            for part, children in kept:
+                part._children.clear()
+                part._children.update(children)
+    return layers, control
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _base_payload(level, tiles, height, returned, key, edit, view_key, bounds) -> tuple[dict, object]:
+    """st_folium's arguments for the map without the plan's layers, and the rendered base map (kept for them).
+
+    The base (land, the clickable regions at county level: megabytes of script) is the same for every plan:
+    rendered, written and hashed once, not after every edit.
+    """
+    import streamlit_folium
+
+    from geo.layers import build_base_map
+
+    base = build_base_map(
+        bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
+        view_key=view_key,
+    )  # fmt: skip
     captured: dict = {}
     with _CAPTURE_LOCK:
         real = streamlit_folium._component_func
         streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
         try:
             streamlit_folium.st_folium(
-                base,
-                height=height,
-                use_container_width=True,
-                returned_objects=list(returned),
-                key=key,
-                feature_group_to_add=groups,
-                layer_control=folium.LayerControl(collapsed=True),
+                base, height=height, use_container_width=True, returned_objects=list(returned), key=key
             )
         finally:
             streamlit_folium._component_func = real
     captured.pop("on_change", None)
-    return captured
+    return captured, base
 
 
 def _draw_component(payload: dict, key: str, callback=None):

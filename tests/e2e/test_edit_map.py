@@ -84,16 +84,21 @@ def check_panel(page, before, after, territory_id):
     assert team_score(page) == f"{after.balance.team['balance_score']:.3f}"
 
 
-def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(page, app_url, demo_state):
-    content = open_editor(page, app_url)
-    # Harris County, Texas (US South) painted into the first territory, North America East.
-    # Harris County left of the map's center (the controls are at the edges).
+def paint_harris_county(page, content):
+    """Click Harris County, Texas (US South) with "Paint with: North America East"; the map once redrawn."""
+    # (Harris County left of the map's center: the controls are at the edges)
     content.evaluate("() => { window.map.setView([30.1, -94.6], 8, {animate: false}); }")
     page.wait_for_timeout(400)
     click_at(page, content, 29.85, -95.4)
     page.get_by_text("(US-48201) to North America East").first.wait_for(timeout=30_000)
     wait_for_rerun(page)
-    redrawn = current_map(page, replacing=content)
+    return current_map(page, replacing=content)
+
+
+def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(page, app_url, demo_state):
+    content = open_editor(page, app_url)
+    # Harris County, Texas (US South) painted into the first territory, North America East.
+    redrawn = paint_harris_county(page, content)
     expected = demo_state.move_regions(["US-48201"], "NAE")
     check_panel(page, demo_state, expected, "NAE")
     check_panel(page, demo_state, expected, "USS")
@@ -105,6 +110,49 @@ def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(pa
     )
     assert demo_state.plan.territory("NAE").color in fills
     page.screenshot(path=str(ARTIFACTS / "edit_map_click.png"))
+    assert not page.requests_off_host
+
+
+# A region's fill and its tooltip's text as the map shows them (the clickable shape the territories paint).
+REGION_SHOWN = """id => {
+    let shown = null;
+    window.paintableRegions.eachLayer(path => {
+        if (path.feature.properties.region_id === id) {
+            path.openTooltip(path.getBounds().getCenter());
+            shown = {fill: path.options.fillColor, opacity: path.options.fillOpacity,
+                     tip: path.getTooltip().getElement().innerText};
+            path.closeTooltip();
+        }
+    });
+    return shown;
+}"""
+
+
+def test_the_territories_paint_the_clickable_counties_and_an_edit_repaints_them(page, app_url, demo_state):
+    # After an edit the county map sent every county's shape again (1.1 MB) and drew 2,000 new ones over the
+    # clickable ones; now the territories paint the clickable shapes. Colors, tooltips and the layer control the same.
+    content = open_editor(page, app_url)
+    usw, nae = demo_state.plan.territory("USW"), demo_state.plan.territory("NAE")
+    shown = content.evaluate(REGION_SHOWN, "US-06037")  # Los Angeles
+    assert shown["fill"] == usw.color and shown["opacity"] == 0.45, shown
+    assert "Los Angeles, CA" in shown["tip"] and usw.name in shown["tip"], shown
+    gap = content.evaluate(REGION_SHOWN, "US-15003")  # Honolulu: in no territory (a coverage gap over it)
+    assert gap["fill"] == "#ffffff" and gap["opacity"] == 0.05 and "Territory" not in gap["tip"], gap
+    # "Territories" off in the layer control takes the paint off; on again, it is back.
+    content.evaluate("() => { window.map.removeLayer(window.feature_group[0]); }")
+    page.wait_for_timeout(200)
+    assert content.evaluate(REGION_SHOWN, "US-06037")["fill"] == "#ffffff"
+    content.evaluate("() => { window.map.addLayer(window.feature_group[0]); }")
+    page.wait_for_timeout(200)
+    assert content.evaluate(REGION_SHOWN, "US-06037")["fill"] == usw.color
+    # An edit: the county takes its new territory's color and name; the others keep theirs.
+    redrawn = paint_harris_county(page, content)
+    harris = redrawn.evaluate(REGION_SHOWN, "US-48201")
+    assert harris["fill"] == nae.color and nae.name in harris["tip"], harris
+    assert redrawn.evaluate(REGION_SHOWN, "US-06037")["fill"] == usw.color
+    # (each county's shape is on the map once: the clickable one)
+    drawn = "() => Object.values(window.map._layers).filter(l => l.feature && l.feature.properties.region_id === 'US-48201').length"
+    assert redrawn.evaluate(drawn) == 1
     assert not page.requests_off_host
 
 

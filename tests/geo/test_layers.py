@@ -324,3 +324,40 @@ def test_a_territory_label_names_its_territory_as_the_outlines_do_whatever_its_i
             Labels().feed(icon.options["html"])
     assert len(read) == 2 and set(read) == outlined
     assert not {"R&D", evil_id} & outlined  # (the ids are escaped, the label's attribute as read too)
+
+
+def test_the_territories_paint_the_clickable_shapes_when_every_region_drawn_is_one():
+    # In edit mode the clickable regions are on the map already: the territories send their regions' colors and
+    # tooltips (escaped, no geometry) to paint them, unless a region is drawn apart (a county carved out of its
+    # state at state level), which is then drawn with the rest as before.
+    import json
+
+    from geo.editing import selectable_regions
+    from geo.layers import FastGeoJson, RegionPaint, coverage_groups
+    from tests.conftest import demo_state
+
+    plan = small_plan(name="</script><b>East</b>")
+    layers = coverage_layers(plan, pd.DataFrame(columns=["region_id", "territory_id", "value"]))
+    clickable = set(selectable_regions("state")["region_id"])
+    territories = coverage_groups(layers.regions, layers.outlines, paint_over=clickable)[0]
+    paint = next(c for c in territories._children.values() if isinstance(c, RegionPaint))
+    assert "</" not in paint.data
+    data = json.loads(paint.data.replace("<\\/", "</"))
+    assert set(data["regions"]) == {"US-NY", "US-PA", "GB"} and "coordinates" not in paint.data
+    assert data["regions"]["US-NY"] == {
+        "color": "#1f77b4", "label": "New York", "territory_name": "&lt;/script&gt;&lt;b&gt;East&lt;/b&gt;",
+    }  # fmt: skip
+    assert data["fill"] == "color" and [row[0] for row in data["tooltip"]] == ["label", "territory_name"]
+    # Without the clickable regions, or with one region drawn apart: the regions' own shapes.
+    for paint_over in (None, clickable - {"US-PA"}):
+        group = coverage_groups(layers.regions, layers.outlines, paint_over=paint_over)[0]
+        assert any(isinstance(c, FastGeoJson) for c in group._children.values())
+        assert not any(isinstance(c, RegionPaint) for c in group._children.values())
+    state = demo_state().move_regions(["US-48201"], "NAE")
+    carved = coverage_layers(state.plan, state.result, "state").regions
+    assert "US-48201" in {f["properties"]["region_id"] for f in carved["features"]}
+    group = coverage_groups(carved, None, paint_over=clickable)[0]
+    assert not any(isinstance(c, RegionPaint) for c in group._children.values())
+    # The clickable layer is the one a paint finds in the browser.
+    base = build_coverage_map(layers.regions, layers.outlines, layers.legend, selectable=layers.regions)
+    assert base.get_root().render().count("window.paintableRegions = layer") == 1

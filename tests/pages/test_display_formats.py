@@ -284,3 +284,41 @@ def test_the_waiting_list_row_of_the_handoffs_is_said_in_the_singular_for_one(se
     from pages.shared import waiting_list_caption
 
     assert said in waiting_list_caption(served, left)
+
+
+def test_the_plans_layers_written_over_a_kept_base_are_what_st_folium_writes_with_the_whole_map():
+    # After an edit only the plan's layers are written again, over a base map written once (the county map's base is
+    # 2.8 MB of script: rendered, rewritten and hashed after every edit before); the texts must be st_folium's own.
+    import folium
+    import streamlit_folium
+
+    from pages.shared import _build_coverage_map, _groups_over
+    from tests.conftest import demo_state
+
+    state = demo_state()
+
+    def written(base, groups=None):
+        captured: dict = {}
+        real = streamlit_folium._component_func
+        streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
+        try:
+            streamlit_folium.st_folium(
+                base, key="m", feature_group_to_add=groups,
+                layer_control=folium.LayerControl(collapsed=True) if groups else None,
+            )  # fmt: skip
+        finally:
+            streamlit_folium._component_func = real
+        return captured
+
+    whole = written(*_build_coverage_map(state, "state", False, False, edit=True))
+    base, groups = _build_coverage_map(state, "state", False, False, edit=True)
+    alone = written(base)
+    assert alone["script"] == whole["script"] and alone["feature_group"] is None
+    root = base.get_root()
+    sizes = [len(part._children) for part in (base, root, root.header, root.html, root.script)]
+    layers, control = _groups_over(base, groups)
+    assert (layers, control) == (whole["feature_group"], whole["layer_control"])
+    assert "RegionPaint" not in layers and "region_paint" in layers  # (the territories paint the clickable states)
+    # The kept base is as it was, and serves the next layers the same.
+    assert [len(part._children) for part in (base, root, root.header, root.html, root.script)] == sizes
+    assert _groups_over(base, _build_coverage_map(state, "state", False, False, edit=True)[1]) == (layers, control)
