@@ -40,6 +40,7 @@ __all__ = [
     "describe_regions",
     "read_boundary_file",
     "boundary_file_columns",
+    "boundary_links",
     "repair_geometries",
     "area_km2",
 ]
@@ -552,6 +553,121 @@ def overlaps(regions: gpd.GeoDataFrame, least: float = 0.01) -> list[str]:
             small = b if shapely.area(equal[b]) <= shapely.area(equal[a]) else a
             out.append(f"{labels[a]} and {labels[b]}: {part:.0%} of {labels[small]}")
     return out
+
+
+def boundary_links(
+    regions: gpd.GeoDataFrame, *, touch_m: float = 100.0, reach_km: float = 1000.0
+) -> dict[str, tuple[str, ...]]:
+    """Which regions of a boundary file touch, as plain data, with islands and parts apart linked to the nearest.
+
+    Two regions touch when they share a border or a corner, or lie within about ``touch_m`` of each other (a
+    file's borders seldom meet exactly: digitised apart, or simplified). A part of the map apart from the rest (an
+    island, an exclave, a region the file's neighbours do not reach) is linked to the nearest region of another
+    part, the smallest part first, when it lies within ``reach_km`` (measured on the ellipsoid between the two
+    regions' nearest points); further away it stays apart (no territory is made to cross an ocean). Regions on both
+    sides of the 180th meridian are not linked across it.
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        ``region_id`` and polygons in EPSG:4326 (:func:`read_boundary_file`'s ``regions``).
+    touch_m : float, default 100
+    reach_km : float, default 1000
+
+    Returns
+    -------
+    dict
+        ``{region_id: (neighbour ids, …)}`` for every region, in the file's order (what
+        :class:`territory.optimizer.RegionGraph` takes).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> regions = gpd.GeoDataFrame({"region_id": ["A", "B", "C", "Far"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2.1, 0, 3, 1), box(60, 0, 61, 1)], crs=WGS84)
+    >>> boundary_links(regions)  # C lies 11 km off B, Far 6,500 km from all
+    {'A': ('B',), 'B': ('A', 'C'), 'C': ('B',), 'Far': ()}
+    """
+    if regions.crs is None or not regions.crs.equals(WGS84):
+        raise ValueError(f"`regions` must be in EPSG:4326, got {regions.crs}; call regions.to_crs(4326) first")
+    ids = regions["region_id"].astype(str).tolist()
+    if len(set(ids)) != len(ids):
+        raise ValueError("`regions` has a region_id on two rows; give each region one row")
+    links: dict[int, set[int]] = {i: set() for i in range(len(ids))}
+    if len(ids) > 1:
+        shapes = regions.geometry.to_numpy()
+        tree = shapely.STRtree(shapes)
+        # (in degrees: a degree of latitude is 111 km; one of longitude less away from the equator, so the distance
+        # allowed there is shorter, never longer)
+        left, right = tree.query(shapes, predicate="dwithin", distance=touch_m / _METERS_PER_DEGREE)
+        for a, b in zip(left.tolist(), right.tolist(), strict=True):
+            if a != b:
+                links[a].add(b)
+                links[b].add(a)
+        _link_parts(links, shapes, tree, reach_km * 1000.0)
+    return {ids[i]: tuple(sorted(ids[j] for j in links[i])) for i in range(len(ids))}
+
+
+_METERS_PER_DEGREE = 111_320.0
+
+
+def _link_parts(links: dict[int, set[int]], shapes: np.ndarray, tree: shapely.STRtree, reach_m: float) -> None:
+    """Link each part of ``links`` apart from the rest to its nearest region elsewhere within ``reach_m`` (in place).
+
+    The smallest part first, each to the region nearest it in another part; a part with nothing within reach stays
+    apart.
+    """
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+
+    def parts() -> list[set[int]]:
+        seen: set[int] = set()
+        out = []
+        for start in links:
+            if start in seen:
+                continue
+            part, stack = {start}, [start]
+            while stack:
+                for n in links[stack.pop()]:
+                    if n not in part:
+                        part.add(n)
+                        stack.append(n)
+            seen |= part
+            out.append(part)
+        return out
+
+    apart: set[int] = set()  # (a region of each part with nothing within reach: nothing reaches it either)
+    while True:
+        pieces = [p for p in parts() if not p & apart]
+        if len(pieces) <= 1:
+            return
+        part = min(pieces, key=lambda p: (len(p), min(p)))
+        members = np.array(sorted(part))
+        # Degrees enough for reach_m at the part's highest latitude (a degree of longitude shrinks there).
+        _, miny, _, maxy = shapely.total_bounds(shapes[members])
+        shrink = max(np.cos(np.radians(min(max(abs(miny), abs(maxy)), 85.0))), 0.05)
+        most = reach_m / _METERS_PER_DEGREE / shrink
+        found, degrees = None, min(0.1, most)
+        while found is None:
+            near, other = tree.query(shapes[members], predicate="dwithin", distance=degrees)
+            outside = ~np.isin(other, members)
+            if outside.any():
+                a, b = members[near[outside]], other[outside]
+                ends = shapely.get_coordinates(shapely.shortest_line(shapes[a], shapes[b])).reshape(-1, 2, 2)
+                metres = geod.inv(ends[:, 0, 0], ends[:, 0, 1], ends[:, 1, 0], ends[:, 1, 1])[2]
+                best = int(np.lexsort((b, a, metres))[0])
+                if metres[best] <= reach_m:
+                    found = (int(a[best]), int(b[best]))
+                    break
+            if degrees >= most:
+                break
+            degrees = min(degrees * 4, most)
+        if found is None:
+            apart.add(int(members[0]))
+            continue
+        links[found[0]].add(found[1])
+        links[found[1]].add(found[0])
 
 
 def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: str | None = None) -> list[str]:

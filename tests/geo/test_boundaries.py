@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
@@ -532,3 +533,31 @@ def test_unknown_regions_warning_names_the_ids_a_plan_claims_that_no_boundary_ha
     said = unknown_regions_warning(odd)
     assert said.startswith("the plan names regions the bundled boundaries do not have: US-ZZ, XX. ")
     assert "check the ids" in said
+
+
+def test_a_boundary_files_regions_touch_as_the_bundled_counties_do_and_islands_join_the_nearest():
+    # Texas's 254 counties as a user's file: the same neighbours as the bundled links but for one pair whose corners
+    # lie within 100 m (a file's borders seldom meet exactly). Hawaii's islands join each other (within 1,000 km)
+    # and stay apart from the mainland (3,800 km).
+    from geo.boundaries import boundary_links, load_regions
+    from geo.editing import region_graph_links
+
+    counties = load_regions("county")
+    texas = counties[counties["region_id"].str.startswith("US-48")].reset_index(drop=True)
+    links = boundary_links(texas)
+    bundled = region_graph_links(texas["region_id"])
+    assert list(links) == texas["region_id"].tolist()
+    differ = {r for r in links if set(links[r]) != set(bundled[r])}
+    assert differ == {"US-48311", "US-48163"}  # (McMullen and Frio: corners 95 m apart)
+    assert all(r in links[n] for r in links for n in links[r])  # (both ways)
+    west = counties[counties["region_id"].str[:5].isin(["US-15", "US-06"])].reset_index(drop=True)
+    joined = boundary_links(west)
+    hawaii = [r for r in joined if r.startswith("US-15")]
+    assert not any(n.startswith("US-06") for r in hawaii for n in joined[r])
+    from territory.optimizer import RegionGraph, components
+
+    graph = RegionGraph.from_adjacency(pd.DataFrame({"m": 1.0}, index=list(joined)), joined)
+    parts = components(range(len(graph)), graph.neighbours)
+    assert sorted(len(p) for p in parts) == [5, 58]  # (Hawaii's five counties in one part, California's 58)
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        boundary_links(texas.to_crs(3857))
