@@ -41,6 +41,7 @@ __all__ = [
     "read_boundary_file",
     "boundary_file_columns",
     "boundary_links",
+    "drawn_territories",
     "repair_geometries",
     "area_km2",
 ]
@@ -315,6 +316,8 @@ class BoundaryLoad:
     assumed_crs: bool = False
     repaired: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The file's numeric columns (population, households …), one row per region of ``regions``, by region id."""
 
     @property
     def dropped(self) -> list[str]:
@@ -504,6 +507,13 @@ def read_boundary_file(
     regions, load.repaired = repair_geometries(regions, source=name, numbers=numbers)
     load.repaired = dropped + load.repaired
     load.regions = regions
+    numeric = [c for c in gdf.columns if c not in (id_column, "geometry") and pd.api.types.is_numeric_dtype(gdf[c])
+               and not pd.api.types.is_bool_dtype(gdf[c])]  # fmt: skip
+    load.figures = (
+        pd.DataFrame(gdf[numeric].to_numpy(dtype=float), index=ids.to_numpy(), columns=[str(c) for c in numeric])
+        .reindex(regions["region_id"].to_numpy())
+        .rename_axis("region_id")
+    )
     overlapping = overlaps(regions)
     if overlapping:
         shown = "; ".join(overlapping[:LISTED_PROBLEMS])
@@ -668,6 +678,37 @@ def _link_parts(links: dict[int, set[int]], shapes: np.ndarray, tree: shapely.ST
             continue
         links[found[0]].add(found[1])
         links[found[1]].add(found[0])
+
+
+def drawn_territories(regions: gpd.GeoDataFrame, labels: pd.Series, metrics: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Each territory drawn on a boundary file's regions, dissolved, with its regions and metric totals.
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        ``region_id`` and polygons (:func:`read_boundary_file`'s ``regions``).
+    labels : Series
+        Region id → territory id (:class:`territory.partition.Partition`'s ``labels``).
+    metrics : DataFrame
+        By region id: the figures to total per territory.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``territory_id``, ``regions`` (how many), one column per metric, and the outline; EPSG:4326.
+    """
+    ids = regions["region_id"].astype(str)
+    frame = gpd.GeoDataFrame(
+        {"territory_id": ids.map(labels).to_numpy(), "regions": 1},
+        geometry=regions.geometry.to_numpy(),
+        crs=regions.crs,
+    )
+    for column in metrics.columns:
+        frame[str(column)] = metrics[column].reindex(ids.to_numpy()).fillna(0.0).to_numpy()
+    frame = frame.dropna(subset=["territory_id"])
+    totals = frame.drop(columns="geometry").groupby("territory_id", sort=True).sum()
+    shapes = frame.groupby("territory_id", sort=True).geometry.apply(lambda g: shapely.union_all(g.to_numpy()))
+    return gpd.GeoDataFrame(totals.reset_index(), geometry=shapes.to_numpy(), crs=regions.crs)
 
 
 def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: str | None = None) -> list[str]:

@@ -16,8 +16,10 @@ from geo.boundaries import (
 from geo.layers import build_base_map, to_geojson
 from pages.shared import (
     current_accounts,
+    current_engine,
     current_plan,
     link_stored,
+    percent_column,
     plain,
     set_plan,
     show_input_error,
@@ -29,6 +31,115 @@ from pages.shared import (
 )
 from territory import InputDataError, load_plan
 from territory.formatting import counted
+
+
+def _territories_on(load, filename: str) -> None:
+    """Territories drawn afresh on an uploaded boundary file's regions: options, the proposal, its downloads."""
+    import numpy as np
+
+    from geo.boundaries import boundary_links, drawn_territories
+    from geo.join import join_accounts
+    from territory.exports import safe_csv
+    from territory.model import PALETTE
+    from territory.partition import partition_regions, region_metrics
+
+    regions = load.regions
+    st.subheader("Territories on these regions")
+    st.caption(
+        "Balanced, contiguous, compact territories drawn afresh on this file's regions: on the accounts loaded "
+        "(counted in the region each lies in) and on the file's own numeric columns (population …)."
+    )
+    if len(regions) < 2:
+        st.info("The file holds one region: nothing to divide.")
+        return
+    accounts = current_engine().result
+    located = accounts.dropna(subset=["lat", "lon"])
+    joined = join_accounts(located[["lat", "lon", "value"]].reset_index(drop=True), regions, check_swapped=False)
+    inside = joined.accounts["region_id"].notna()
+    metrics = region_metrics(regions["region_id"], joined.accounts[inside.to_numpy()], load.figures)
+    offered = [c for c in metrics.columns if (metrics[c] > 0).any() and not (metrics[c] < 0).any()]
+    if not offered:
+        st.info(
+            "No account lies in these regions and the file has no numeric column to balance on: load accounts "
+            "there (Accounts above), or a file with a figure per region (population, households …)."
+        )
+        return
+    options = st.columns([1, 2, 1])
+    count = options[0].number_input(
+        "Territories", min_value=1, max_value=len(regions), value=min(8, len(regions)), step=1, key="partition_count"
+    )
+    chosen = options[1].multiselect("Balance on", offered, default=offered[:1], key="partition_metrics")
+    tolerance = options[2].number_input("Tolerance ± %", min_value=1.0, max_value=50.0, value=5.0, step=1.0,
+                                        key="partition_tolerance")  # fmt: skip
+    outside = int((~inside).sum()) + (len(accounts) - len(located))
+    if outside:
+        st.caption(
+            f"{counted(outside, 'account')} of the {len(accounts):,} loaded lie in none of this file's regions (or "
+            "have no coordinates) and are not counted."
+        )
+    asked = (filename, len(regions), int(count), tuple(chosen), float(tolerance))
+    if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
+        with st.spinner("Drawing territories…"):
+            try:
+                partition = partition_regions(
+                    metrics[chosen], boundary_links(regions), int(count), tolerance=tolerance / 100, seconds=2.0,
+                    rng=np.random.default_rng(0),
+                )  # fmt: skip
+            except ValueError as error:
+                st.error(plain(str(error)))
+                return
+        st.session_state["partition_result"] = (asked, partition)
+    stored = st.session_state.get("partition_result")
+    if not stored or stored[0] != asked:
+        return
+    partition = stored[1]
+    report = partition.report
+    worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
+    judged = all(report.within_tolerance.values())
+    st.write(
+        f"{counted(int(count), 'territory', 'territories')}, {'each in one piece' if report.contiguous else 'some in several pieces'}; "
+        f"largest deviation from the mean: {worst} — "
+        + ("within the tolerance." if judged else "not all within the tolerance (see each territory's below).")
+    )
+    bounds = {m: b for m, b in report.bound.items() if b > tolerance / 100}
+    if bounds:
+        st.caption(
+            "A region alone holds more than a territory's share of "
+            + ", ".join(f"{m} (no plan comes closer than {b:+.0%})" for m, b in bounds.items())
+            + ": judged against that."
+        )
+    colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
+    drawn = regions.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+    drawn["color"] = drawn["territory_id"].map(colors)
+    minx, miny, maxx, maxy = regions.total_bounds
+    fmap = build_base_map(bounds=(minx, miny, maxx, maxy))
+    folium.GeoJson(
+        to_geojson(drawn, ["region_id", "label", "territory_id", "color"]),
+        tooltip=folium.GeoJsonTooltip(fields=["label", "territory_id"], aliases=["Region", "Territory"]),
+        style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": 0.55, "color": "#ffffff",
+                                  "weight": 0.6},
+    ).add_to(fmap)  # fmt: skip
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
+    table = partition.territories[["territory_id", "regions", "parts", *chosen, *[f"{m}_deviation" for m in chosen],
+                                   "within"]]  # fmt: skip
+    show_table(
+        table, key="partition_table", hide_index=True,
+        column_config={
+            "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "within": "Within tolerance",
+            **{f"{m}_deviation": percent_column(f"{m} vs mean", digits=1) for m in chosen},
+        },
+    )  # fmt: skip
+    rows = regions[["region_id", "label"]].assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+    rows = rows.join(metrics[chosen], on="region_id")
+    stem = filename.rsplit(".", 1)[0]
+    downloads = st.columns(2)
+    downloads[0].download_button("Regions and their territory (CSV)", safe_csv(pd.DataFrame(rows)),
+                                 file_name=f"{stem}_territories.csv", mime="text/csv", key="partition_csv")  # fmt: skip
+    shapes = drawn_territories(regions, partition.labels, metrics[chosen])
+    downloads[1].download_button("Territories (GeoJSON)", shapes.to_json(), file_name=f"{stem}_territories.geojson",
+                                 mime="application/geo+json", key="partition_geojson")  # fmt: skip
+
 
 st.title("Data sources")
 
@@ -167,8 +278,9 @@ if boundary is not None:
             where = f"read in {plain(source_crs)} and shown in longitude/latitude (EPSG:4326)."
         st.write(f"{count:,} region{'' if count == 1 else 's'}, {where}")
         st.caption(
-            "A check and a preview: plans cannot use an uploaded file's regions yet (territories are made of the "
-            "bundled US states and counties, Canadian provinces and countries)."
+            "A check and a preview, and territories drawn on its regions below, to download: plans cannot use an "
+            "uploaded file's regions yet (a plan's territories are made of the bundled US states and counties, "
+            "Canadian provinces and countries)."
         )
         minx, miny, maxx, maxy = result.regions.total_bounds
         fmap = build_base_map(bounds=(minx, miny, maxx, maxy))  # (the land behind: it was a grey map, a user's test)
@@ -179,3 +291,4 @@ if boundary is not None:
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")
+        _territories_on(result, boundary.name)

@@ -561,3 +561,15 @@ def test_a_boundary_files_regions_touch_as_the_bundled_counties_do_and_islands_j
     assert sorted(len(p) for p in parts) == [5, 58]  # (Hawaii's five counties in one part, California's 58)
     with pytest.raises(ValueError, match="EPSG:4326"):
         boundary_links(texas.to_crs(3857))
+
+
+def test_drawn_territories_dissolve_a_files_regions_with_their_totals():
+    from geo.boundaries import WGS84, drawn_territories
+
+    regions = gpd.GeoDataFrame({"region_id": ["A", "B", "C"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+                               crs=WGS84)  # fmt: skip
+    labels = pd.Series({"A": "T1", "B": "T1", "C": "T2"})
+    shapes = drawn_territories(regions, labels, pd.DataFrame({"POP": [1.0, 2.0, 4.0]}, index=["A", "B", "C"]))
+    assert shapes["territory_id"].tolist() == ["T1", "T2"] and shapes["regions"].tolist() == [2, 1]
+    assert shapes["POP"].tolist() == [3.0, 4.0] and shapes.geometry.iloc[0].equals(box(0, 0, 2, 1))
+    assert '"territory_id": "T2"' in shapes.to_json()

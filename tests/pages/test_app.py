@@ -970,3 +970,37 @@ def test_missing_map_scripts_are_said_with_what_to_run(app, tmp_path, monkeypatc
     (said,) = [e.value for e in app.error if "maps' scripts are missing" in e.value]
     assert "static/vendor/" in said and "make run" in said and "scripts/vendor_assets.sh" in said
     assert not app.exception
+
+
+def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
+    # Your own boundaries were a check and a preview only: now territories are drawn afresh on their regions, on the
+    # accounts loaded and on the file's own figures (here each Texas county's made-up POP), to download.
+    from geo.boundaries import load_regions
+
+    counties = load_regions("county", display=True)
+    texas = counties[counties["region_id"].str.startswith("US-48")][["fips", "name", "geometry"]].copy()
+    texas["POP"] = [1000.0 + 37 * (i % 11) for i in range(len(texas))]
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="boundary_upload").set_value(("texas.geojson", texas.to_json().encode(), "application/json"))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    boxes = {s.label: s for s in app.selectbox}
+    boxes["Id column"].set_value("fips")
+    boxes["Name column"].set_value("name").run()
+    assert "Territories on these regions" in [h.value for h in app.subheader]
+    assert app.multiselect(key="partition_metrics").options == ["accounts", "value", "POP"]
+    app.number_input(key="partition_count").set_value(4)
+    app.multiselect(key="partition_metrics").set_value(["accounts", "POP"])
+    app.button(key="partition_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = next(m.value for m in app.markdown if m.value.startswith("4 territories"))
+    assert "each in one piece" in said and "accounts ±" in said and "POP ±" in said, said
+    table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns)
+    assert len(table) == 4 and table["regions"].sum() == len(texas) and (table["parts"] == 1).all()
+    assert table["POP"].sum() == texas["POP"].sum()
+    assert {"Regions and their territory (CSV)", "Territories (GeoJSON)"} <= {
+        b.label for b in app.get("download_button")
+    }
+    # Another number of territories: the proposal for 4 is no longer shown until proposed again.
+    app.number_input(key="partition_count").set_value(5).run()
+    assert not any(m.value.startswith("4 territories") for m in app.markdown)

@@ -1,0 +1,144 @@
+"""Territories drawn afresh on any regions: a user's own boundary file, balanced on the figures it carries.
+
+The bundled plans' rebalancing (:mod:`territory.rebalance`) works on a plan's regions; here the regions are whatever
+a boundary file holds, with their metrics counted from the accounts joined to them and taken from the file's own
+numeric columns (population, households …), and their adjacency from :func:`geo.boundaries.boundary_links`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from territory.formatting import counted
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
+
+__all__ = ["Partition", "region_metrics", "partition_regions"]
+
+
+def region_metrics(
+    region_ids, accounts: pd.DataFrame | None = None, figures: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each region's metrics: ``accounts`` and ``value`` from the accounts in it, and the file's own figures.
+
+    Parameters
+    ----------
+    region_ids : sequence of str
+    accounts : DataFrame, optional
+        Joined to these regions (``region_id``; ``value`` when the accounts carry one). Accounts in none are left out.
+    figures : DataFrame, optional
+        Numeric columns by region id (:attr:`geo.boundaries.BoundaryLoad.figures`); a missing figure counts 0.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by region id, in the order given.
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"region_id": ["A", "A", "B", None], "value": [10.0, 5.0, 1.0, 7.0]})
+    >>> table = region_metrics(["A", "B", "C"], accounts, pd.DataFrame({"POP": [100.0, None]}, index=["A", "C"]))
+    >>> table.columns.tolist(), table.loc["A"].tolist(), table.loc["C"].tolist()
+    (['accounts', 'value', 'POP'], [2.0, 15.0, 100.0], [0.0, 0.0, 0.0])
+    """
+    index = pd.Index([str(r) for r in region_ids], name="region_id")
+    out = pd.DataFrame(index=index)
+    if accounts is not None:
+        regions = accounts["region_id"].astype(object)
+        out["accounts"] = regions.value_counts().reindex(index, fill_value=0).astype(float)
+        if "value" in accounts:
+            values = pd.to_numeric(accounts["value"], errors="coerce").fillna(0.0)
+            out["value"] = values.groupby(regions.to_numpy()).sum().reindex(index, fill_value=0.0).astype(float)
+    if figures is not None and len(figures.columns):
+        kept = figures.reindex(index).fillna(0.0).astype(float)
+        out = out.join(kept[[c for c in kept.columns if c not in out.columns]])
+    return out
+
+
+@dataclass
+class Partition:
+    """Territories drawn on a boundary file's regions.
+
+    Attributes
+    ----------
+    labels : Series
+        Region id → territory id (``T1`` … ``Tk``), in the regions' order.
+    territories : DataFrame
+        Per territory: each metric's total and its deviation from the mean share, regions, parts, ``within``.
+    report : RebalanceReport
+    """
+
+    labels: pd.Series
+    territories: pd.DataFrame
+    report: RebalanceReport
+
+
+def partition_regions(
+    metrics: pd.DataFrame,
+    links: Mapping[str, tuple[str, ...]],
+    n_territories: int,
+    *,
+    tolerance: float | Mapping[str, float] = 0.05,
+    seconds: float = 2.0,
+    rng: np.random.Generator | None = None,
+    n_jobs: int | None = None,
+) -> Partition:
+    """Draw ``n_territories`` balanced, contiguous, compact territories on these regions.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        One row per region (index: region id), one column per metric to balance (:func:`region_metrics`).
+    links : mapping
+        Region id → the ids it touches (:func:`geo.boundaries.boundary_links`).
+    n_territories : int
+    tolerance : float or mapping, default 0.05
+        ± share of the mean, for every metric or per metric.
+    seconds : float, default 2
+    rng : numpy.random.Generator, optional
+    n_jobs : int, optional
+        See :class:`territory.optimizer.Rebalancer`.
+
+    Returns
+    -------
+    Partition
+
+    Raises
+    ------
+    ValueError
+        With how to fix it: no metric, a metric that is 0 in every region, a negative figure, or a number of
+        territories below 1 or above the number of regions.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"accounts": [1.0] * 6}, index=list("abcdef"))
+    >>> links = {"a": ("b",), "b": ("a", "c"), "c": ("b", "d"), "d": ("c", "e"), "e": ("d", "f"), "f": ("e",)}
+    >>> result = partition_regions(metrics, links, 3, rng=np.random.default_rng(0), n_jobs=1)
+    >>> result.labels.value_counts().tolist(), result.report.contiguous
+    ([2, 2, 2], True)
+    """
+    if not len(metrics.columns):
+        raise ValueError("no metric to balance: pick at least one (accounts, value, or a numeric column of the file)")
+    negative = [str(c) for c in metrics.columns if (metrics[c] < 0).any()]
+    if negative:
+        raise ValueError(f"{', '.join(negative)} holds negative figures; a metric to balance counts up from 0")
+    empty = [str(c) for c in metrics.columns if not (metrics[c] > 0).any()]
+    if empty:
+        raise ValueError(
+            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} 0 in every region: nothing to balance. Pick "
+            "another metric (or load accounts that fall inside these regions)"
+        )
+    if not 1 <= int(n_territories) <= len(metrics):
+        raise ValueError(
+            f"{counted(int(n_territories), 'territory', 'territories')} on {counted(len(metrics), 'region')}: ask for 1 to "
+            f"{len(metrics)} (each territory holds one region at least)"
+        )
+    graph = RegionGraph.from_adjacency(metrics, {str(r): links.get(str(r), ()) for r in metrics.index})
+    solver = Rebalancer(graph, n_territories=int(n_territories), tolerance=tolerance, rng=rng, n_jobs=n_jobs)
+    solver.solve(max_seconds=seconds)
+    labels = solver.labels_.rename("territory_id")
+    labels.index.name = "region_id"
+    return Partition(labels=labels, territories=solver.report_.territories, report=solver.report_)

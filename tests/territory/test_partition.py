@@ -1,0 +1,55 @@
+"""Territories drawn afresh on a user's own regions (territory.partition)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from territory.partition import partition_regions, region_metrics
+
+
+def grid(n: int = 6) -> tuple[pd.DataFrame, dict]:
+    ids = [f"r{i}" for i in range(n * n)]
+    links = {}
+    for i in range(n * n):
+        row, col = divmod(i, n)
+        near = [(row + dr, col + dc) for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+        links[ids[i]] = tuple(ids[r * n + c] for r, c in near if 0 <= r < n and 0 <= c < n)
+    rng = np.random.default_rng(3)
+    metrics = pd.DataFrame({"accounts": rng.integers(5, 15, n * n).astype(float),
+                            "POP": rng.integers(100, 300, n * n).astype(float)}, index=ids)  # fmt: skip
+    return metrics, links
+
+
+def test_a_grid_is_cut_into_balanced_contiguous_territories_the_same_for_the_same_seed():
+    metrics, links = grid()
+    first = partition_regions(metrics, links, 4, rng=np.random.default_rng(7), n_jobs=1)
+    again = partition_regions(metrics, links, 4, rng=np.random.default_rng(7), n_jobs=1)
+    assert first.labels.equals(again.labels) or first.report.cut_short
+    assert first.report.contiguous and sorted(set(first.labels)) == ["T1", "T2", "T3", "T4"]
+    assert list(first.labels.index) == list(metrics.index)
+    for metric in ("accounts", "POP"):
+        totals = metrics[metric].groupby(first.labels).sum()
+        assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+    assert first.territories["regions"].sum() == len(metrics)
+
+
+def test_what_cannot_be_balanced_is_said_with_how_to_fix_it():
+    metrics, links = grid(3)
+    with pytest.raises(ValueError, match="pick at least one"):
+        partition_regions(metrics[[]], links, 2)
+    with pytest.raises(ValueError, match="value is 0 in every region.*Pick another metric"):
+        partition_regions(metrics.assign(value=0.0)[["value"]], links, 2)
+    with pytest.raises(ValueError, match="counts up from 0"):
+        partition_regions(metrics.assign(POP=-metrics["POP"]), links, 2)
+    with pytest.raises(ValueError, match="10 territories on 9 regions: ask for 1 to 9"):
+        partition_regions(metrics, links, 10)
+
+
+def test_region_metrics_counts_the_accounts_inside_and_keeps_the_files_figures():
+    accounts = pd.DataFrame({"region_id": pd.Categorical(["b", "b", None], categories=["a", "b"]), "value": [1, 2, 9]})
+    table = region_metrics(["a", "b"], accounts, pd.DataFrame({"value": [5.0], "HH": [3.0]}, index=["a"]))
+    assert table.to_dict("index") == {"a": {"accounts": 0.0, "value": 0.0, "HH": 3.0},
+                                      "b": {"accounts": 2.0, "value": 3.0, "HH": 0.0}}  # fmt: skip
+    assert region_metrics(["a"]).empty
