@@ -17,6 +17,10 @@
                               [--lock-regions REGION …] [--keep 1.0]
                               [--equal-shares] [--seconds 2] [--seed 0] [--jobs N] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
+    python cli.py partition   --boundaries FILE --id-column COLUMN [--name-column COLUMN] [--accounts ACCOUNTS.csv]
+                              --territories K [--balance-on accounts value COLUMN …] [--tolerance 5 | POP=10]
+                              [--seconds 2] [--seed 0] [--jobs N] [--geojson TERRITORIES.geojson]
+                              [--format json|csv] [--table regions|territories]   territories on your own regions
 
 PLAN is our plan file (JSON/YAML), a plan folder (plan.yaml, alignment.csv, …) or the seed's JSON (``territories``, ``accountExecutives``,
 ``accountAssignments``), or a plan the dashboard saved: ``store:active``, ``store:N`` (plan N's latest version) or
@@ -65,6 +69,7 @@ from territory.textfiles import quoting_hint, read_text, scan_csv, shifted_said,
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
+    "partition",
 )  # fmt: skip
 # What each command does, in one line (cli.py --help), and an example on the demo data (cli.py COMMAND --help).
 COMMAND_HELP = {
@@ -94,6 +99,10 @@ COMMAND_HELP = {
     "rebalance": ("propose balanced territories: as they are, a rep leaves or joins, or K territories afresh",
                   "rebalance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
                   "--scenario rep_leaves --rep R08 --save-plan proposed.json"),
+    "partition": ("K territories drawn afresh on your own boundary file's regions (no plan needed)",
+                  "partition --boundaries data/demo/texas_counties.geojson --id-column GEOID --name-column NAME "
+                  "--accounts data/demo/accounts.csv --skip-invalid --territories 4 --balance-on accounts POP "
+                  "--geojson territories.geojson"),
 }  # fmt: skip
 # A plan the dashboard saved, by number (and version): store:active, store:3, store:3:2
 STORED = re.compile(r"store:(?:(active)|#?(\d{1,9})(?::v?(\d{1,9}))?)")
@@ -112,8 +121,15 @@ CSV_TABLES = {
              "unassigned_by_reason"),
     "diff": ("regions", "territories", "reps", "accounts", "handoffs"),
     "rebalance": ("moves", "territories", "handoffs"),
+    "partition": ("regions", "territories"),
 }  # fmt: skip
-DEFAULT_TABLE = {"balance": "territories", "gaps": None, "diff": "regions", "rebalance": "moves"}
+DEFAULT_TABLE = {
+    "balance": "territories",
+    "gaps": None,
+    "diff": "regions",
+    "rebalance": "moves",
+    "partition": "regions",
+}
 JSON_DIGITS = 4  # every float of the JSON and CSV output: 4 decimals, below 1 4 significant digits (territory.exports)
 
 
@@ -246,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 "the same --seed and --jobs give the same plan on any machine, unless the search used\n"
                                 "all of --seconds")  # fmt: skip
     rebalance.add_argument("--save-plan", type=Path, metavar="FILE", help="write the proposed plan (JSON) to this file")
+    partition = parser.add_argument_group("partition")
+    partition.add_argument("--boundaries", type=Path, metavar="FILE",
+                           help="partition: your boundary file (GeoJSON, zipped Shapefile or GeoPackage)")  # fmt: skip
+    partition.add_argument("--id-column", dest="id_column", metavar="COLUMN",
+                           help="partition: the file's column that identifies each region")  # fmt: skip
+    partition.add_argument("--name-column", dest="name_column", metavar="COLUMN",
+                           help="partition: the file's column with the regions' names (default: the id)")  # fmt: skip
+    partition.add_argument("--balance-on", dest="balance_on", nargs="+", default=[], metavar="METRIC",
+                           help="partition: what to balance: accounts, value (with --accounts) and the file's numeric\n"
+                                "columns (default: accounts with --accounts, else the file's first numeric column)")  # fmt: skip
+    partition.add_argument("--geojson", type=Path, metavar="FILE",
+                           help="partition: also write the territories, dissolved, with their totals (GeoJSON)")  # fmt: skip
     parser.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -297,6 +325,37 @@ def industry_map(pairs) -> dict[str, str]:
     return out
 
 
+def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False):
+    """An accounts CSV read (:func:`geo.accounts.read_accounts`); raises CliInputError for unusable rows.
+
+    Without ``skip_invalid`` a row that cannot be used stops the command (every such row named); its notes and the
+    problems of the rows kept are warned.
+    """
+    load = read_accounts(path, swap_lat_lon=swap_lat_lon)
+    skipped = load.skipped
+    if len(skipped) > 1 and not skip_invalid:
+        # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
+        # fourteenth new user)
+        raise CliInputError(
+            f"{counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go on without "
+            "them, or fix them:", source=path.name,
+            problems=[CliInputError(str(row["problem"]).removesuffix("; row skipped"), source=path.name,
+                                    row=int(row["row"]), column=row["column"]) for _, row in skipped.iterrows()],
+        )  # fmt: skip
+    if len(skipped) and not skip_invalid:
+        first = skipped.iloc[0]
+        more = (f" ({counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go "
+                f"on without {verb(len(skipped), 'it', 'them')})")  # fmt: skip
+        # (not "row skipped": without --skip-invalid, nothing ran)
+        problem = str(first["problem"]).removesuffix("; row skipped")
+        raise CliInputError(problem + more, source=path.name, row=int(first["row"]), column=first["column"])
+    for note in load.notes:  # (read as Windows-1252; empty lines skipped)
+        warn(note)
+    for problem in load.problems.itertuples():
+        warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
+    return load
+
+
 def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None,
                   swap_lat_lon: bool = False) -> pd.DataFrame:  # fmt: skip
     """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows.
@@ -311,28 +370,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
         raise CliInputError("--swap-lat-lon reads an accounts file's coordinates, and no --accounts is given",
                             column="--swap-lat-lon", hint="Give --accounts ACCOUNTS.csv, or leave --swap-lat-lon out")  # fmt: skip
     if path is not None:
-        load = read_accounts(path, swap_lat_lon=swap_lat_lon)
-        skipped = load.skipped
-        if len(skipped) > 1 and not skip_invalid:
-            # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
-            # fourteenth new user)
-            raise CliInputError(
-                f"{counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go on without "
-                "them, or fix them:", source=path.name,
-                problems=[CliInputError(str(row["problem"]).removesuffix("; row skipped"), source=path.name,
-                                        row=int(row["row"]), column=row["column"]) for _, row in skipped.iterrows()],
-            )  # fmt: skip
-        if len(skipped) and not skip_invalid:
-            first = skipped.iloc[0]
-            more = (f" ({counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go "
-                    f"on without {verb(len(skipped), 'it', 'them')})")  # fmt: skip
-            # (not "row skipped": without --skip-invalid, nothing ran)
-            problem = str(first["problem"]).removesuffix("; row skipped")
-            raise CliInputError(problem + more, source=path.name, row=int(first["row"]), column=first["column"])
-        for note in load.notes:  # (read as Windows-1252; empty lines skipped)
-            warn(note)
-        for problem in load.problems.itertuples():
-            warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
+        load = read_csv_accounts(path, skip_invalid=skip_invalid, warn=warn, swap_lat_lon=swap_lat_lon)
         located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
             if note == SWAPPED_NOTE:  # (how to read it the other way, as it was read: a review)
@@ -671,12 +709,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     )
 
     args.tolerance = _tolerances(args.tolerance, args.metrics)
-    if not 0 < args.seconds <= 600:
-        raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
-                            hint="Give a number of seconds above 0, up to 600")  # fmt: skip
-    if args.jobs is not None and not 1 <= args.jobs <= 64:
-        raise CliInputError(f"--jobs {args.jobs} is out of range", column="--jobs",
-                            hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
+    _check_search(args)
     # A plan from scratch has no reps to size territories by and no accounts to keep in place (locked territories
     # stay as they are, and count among the territories asked for).
     scratch_only = {"--keep": args.keep,
@@ -965,7 +998,110 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     return {**summary, **{k: _records(v) for k, v in tables.items()}}, tables, "moves"
 
 
-def _tolerances(given: list[str], metrics: list[str]) -> dict[str, float]:
+def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
+    """partition: K territories drawn afresh on a boundary file's regions; each region's territory, the totals."""
+    import numpy as np
+
+    from geo.boundaries import boundary_file_columns, boundary_links, drawn_territories, read_boundary_file
+    from geo.join import join_accounts
+    from territory.partition import partition_regions, region_metrics
+
+    if args.boundaries is None:
+        raise CliInputError("partition needs --boundaries FILE", column="--boundaries",
+                            hint="Give your boundary file: GeoJSON, a zipped Shapefile or a GeoPackage")  # fmt: skip
+    if args.id_column is None:
+        columns = [c for c in boundary_file_columns(args.boundaries) if c != "geometry"]
+        raise CliInputError("partition needs --id-column: the column that identifies each region",
+                            source=args.boundaries.name, column="--id-column",
+                            hint=f"Pick one of: {', '.join(columns)}")  # fmt: skip
+    if args.territories is None:
+        raise CliInputError("partition needs --territories K: how many territories to draw", column="--territories",
+                            hint="Give e.g. --territories 8")  # fmt: skip
+    _check_search(args)
+    load = read_boundary_file(args.boundaries, args.id_column, name_column=args.name_column)
+    name = args.boundaries.name
+    for note in [*load.notes, *load.dropped]:
+        warn(note)
+    accounts = None
+    if args.accounts is not None:
+        csv = read_csv_accounts(
+            args.accounts, skip_invalid=args.skip_invalid, warn=warn, swap_lat_lon=args.swap_lat_lon
+        )
+        rows = csv.accounts
+        placed = rows.dropna(subset=["lat", "lon"]).reset_index(drop=True)
+        joined = join_accounts(placed, load.regions, column_map=csv.column_map)
+        for note in joined.notes:
+            if "outside every region" in note:  # (said below, with the accounts without coordinates)
+                continue
+            if note == SWAPPED_NOTE:
+                note += (": it was read with --swap-lat-lon; leave it out" if args.swap_lat_lon
+                         else ": pass --swap-lat-lon to read the two columns the other way")  # fmt: skip
+            warn(f"{args.accounts.name}: {note} ({name}'s regions)")
+        inside = joined.accounts["region_id"].notna()
+        left_out = int((~inside).sum()) + len(rows) - len(placed)
+        if left_out:
+            warn(f"{args.accounts.name}: {counted(left_out, 'account')} of {len(rows):,} "
+                 f"{verb(left_out, 'lies', 'lie')} in none of {name}'s regions (or {verb(left_out, 'has', 'have')} "
+                 f"no coordinates) and {verb(left_out, 'is', 'are')} not counted")  # fmt: skip
+        accounts = joined.accounts[inside.to_numpy()]
+    metrics = region_metrics(load.regions["region_id"], accounts, load.figures)
+    figures = [str(c) for c in load.figures.columns]
+    wanted = list(dict.fromkeys(args.balance_on)) or (["accounts"] if accounts is not None else figures[:1])
+    if not wanted:
+        raise CliInputError(f"nothing to balance: {name} has no numeric column and no --accounts is given",
+                            column="--balance-on", hint="Give --accounts ACCOUNTS.csv, or a file with a figure per "
+                                                        "region (population, households …)")  # fmt: skip
+    offered = [*(["accounts", "value"] if accounts is not None else []), *figures]
+    unknown = [m for m in wanted if m not in offered]
+    if unknown:
+        why = " (accounts and value need --accounts)" if {"accounts", "value"} & set(unknown) else ""
+        raise CliInputError(f"--balance-on {' '.join(unknown)}: no such metric{why}", column="--balance-on",
+                            hint=f"Balance on {', '.join(offered) or 'accounts (with --accounts)'}")  # fmt: skip
+    tolerance = _tolerances(args.tolerance, wanted, option="--balance-on")
+    try:
+        partition = partition_regions(
+            metrics[wanted], boundary_links(load.regions), args.territories, tolerance=tolerance,
+            seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs,
+        )  # fmt: skip
+    except ValueError as error:
+        option = "--territories" if "territor" in str(error).split(":")[0] else "--balance-on"
+        raise CliInputError(str(error), column=option) from None
+    report = partition.report
+    regions = pd.DataFrame({"region_id": load.regions["region_id"].astype(str).to_numpy(),
+                            "name": load.regions["label"].astype(str).to_numpy()})  # fmt: skip
+    regions["territory_id"] = regions["region_id"].map(partition.labels)
+    regions = regions.join(metrics[wanted], on="region_id")
+    columns = ["territory_id", "regions", "parts", *wanted, *[f"{m}_deviation" for m in wanted], "within"]
+    territories = partition.territories[columns].reset_index(drop=True)
+    if args.geojson is not None:
+        shapes = drawn_territories(load.regions, partition.labels, metrics[wanted])
+        write(shapes.to_json(), args.geojson, option="--geojson")
+        print(f"wrote {counted(len(shapes), 'territory', 'territories')} to {args.geojson}", file=sys.stderr)
+    for metric in wanted:
+        if report.bound.get(metric, 0) > tolerance[metric]:
+            warn(f"one region alone holds more than a territory's share of {metric}: no plan comes closer than "
+                 f"{report.bound[metric]:+.1%}, judged against that")  # fmt: skip
+    summary = {
+        "territories": int(args.territories), "regions": len(regions), "contiguous": bool(report.contiguous),
+        "deviation": report.deviation, "bound": report.bound, "within_tolerance": report.within_tolerance,
+        "tolerance": tolerance, "cut_edges": int(report.cut_edges), "seconds": round(float(report.seconds), 2),
+        "cut_short": bool(report.cut_short),
+    }  # fmt: skip
+    data = {"report": summary, "territories": _records(territories), "regions": _records(regions)}
+    return data, {"regions": regions, "territories": territories}, "regions"
+
+
+def _check_search(args: argparse.Namespace) -> None:
+    """Raise CliInputError for ``--seconds`` or ``--jobs`` out of range (before the search)."""
+    if not 0 < args.seconds <= 600:
+        raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
+                            hint="Give a number of seconds above 0, up to 600")  # fmt: skip
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise CliInputError(f"--jobs {args.jobs} is out of range", column="--jobs",
+                            hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
+
+
+def _tolerances(given: list[str], metrics: list[str], option: str = "--metrics") -> dict[str, float]:
     """``--tolerance``: one percentage for every metric, or ``metric=percentage`` each (the others: 5)."""
     out = dict.fromkeys(metrics, 0.05)
     named = [item.rpartition("=")[0] for item in given if "=" in item]
@@ -984,7 +1120,7 @@ def _tolerances(given: list[str], metrics: list[str]) -> dict[str, float]:
                                 hint="Give e.g. --tolerance 5 for ±5%, or --tolerance workload=5 value=10")  # fmt: skip
         if metric and metric not in metrics:
             raise CliInputError(f"--tolerance {item}: '{metric}' is not balanced", column="--tolerance",
-                                hint=f"Balanced metrics (--metrics): {', '.join(metrics)}")  # fmt: skip
+                                hint=f"Balanced metrics ({option}): {', '.join(metrics)}")  # fmt: skip
         for m in [metric] if metric else metrics:
             out[m] = value / 100
     return out
@@ -1005,6 +1141,8 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         return run_rebalance(args, warn)
     if args.command == "plans":
         return run_plans(args, warn)
+    if args.command == "partition":
+        return run_partition(args, warn)
     plan = load_any_plan(args.plan, warn)
     if args.command == "assign" and args.accounts is None and not plan.accounts:
         raise CliInputError("assign needs accounts: pass --accounts ACCOUNTS.csv", source=str(args.plan))
@@ -1192,14 +1330,16 @@ def check_output_path(path: Path, option: str, *, folder: bool = False) -> None:
 
 def check_paths(args: argparse.Namespace) -> None:
     """Raise CliInputError, before any work, for a file to read that is a folder or a file to write that cannot be."""
-    for option, path in (("--accounts", args.accounts), ("--population", args.population)):
+    for option, path in (("--accounts", args.accounts), ("--population", args.population),
+                         ("--boundaries", args.boundaries)):  # fmt: skip
         if path is not None and path.is_dir():
-            raise CliInputError(f"{path} is a folder", column=option, hint=f"Give {option} a CSV file")
+            what = "a GeoJSON, zipped Shapefile or GeoPackage file" if option == "--boundaries" else "a CSV file"
+            raise CliInputError(f"{path} is a folder", column=option, hint=f"Give {option} {what}")
         if path is not None and not path.exists():  # (whitespace said "no accounts" first, then this)
             raise CliInputError("file not found", source=str(path), hint="Check the path")
     if args.out is not None:
         check_output_path(args.out, "--out", folder=args.command == "export-plan")
-    for option, path in (("--left-out", args.left_out), ("--save-plan", args.save_plan)):
+    for option, path in (("--left-out", args.left_out), ("--save-plan", args.save_plan), ("--geojson", args.geojson)):
         if path is not None:
             check_output_path(path, option)
 
@@ -1212,7 +1352,10 @@ _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
     "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
     "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
+    "partition": {"plan", "industry_map"},
 }
+# The rebalance options partition reads too (its search).
+_SEARCH_OPTIONS = {"territories", "tolerance", "seconds", "seed", "jobs"}
 
 
 def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
@@ -1222,6 +1365,8 @@ def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]
     for action in parser._actions:
         named = str(action.help or "").split(":")[0].replace(" ", "")
         owner = "rebalance" if action.dest in rebalancing else named if named in COMMANDS else None
+        if command == "partition" and action.dest in _SEARCH_OPTIONS:
+            owner = None
         if action.dest not in _COMMON and owner is not None and owner != command:
             others.update(dict.fromkeys(action.option_strings, owner))
         elif action.dest in _COMMON_NOT_READ.get(command, ()):
@@ -1233,11 +1378,16 @@ def command_parser(command: str) -> argparse.ArgumentParser:
     """The parser with only the options ``command`` reads shown in its help (``cli.py rebalance --help``)."""
     parser = build_parser()
     what, example = COMMAND_HELP[command]
-    parser.usage = f"cli.py {command} {'[--plan store:N]' if command == 'plans' else '--plan PLAN'} [options]"
+    needs = {"plans": "[--plan store:N]", "partition": "--boundaries FILE --id-column COLUMN"}.get(
+        command, "--plan PLAN"
+    )
+    parser.usage = f"cli.py {command} {needs} [options]"
     parser.description = (
         f"cli.py {command}: {what}.\n\nexample:\n{_example_lines(example)}\n\n(cli.py --help lists every command.)"
     )
     hidden = _for_others(parser, command)
+    if command == "partition":  # (the search's options, which it shares with rebalance)
+        next(g for g in parser._action_groups if g.title == "rebalance").title = "search"
     for action in parser._actions:
         if action.dest == "command" or any(o in hidden for o in action.option_strings):
             action.help = argparse.SUPPRESS
@@ -1279,7 +1429,7 @@ _OPTION_HELP = {
     },
     "format": {
         "crm-export": ("csv only (the file the CRM imports; the default)", "csv"),
-        **dict.fromkeys(("assign", "balance", "gaps", "whitespace", "diff", "plans", "rebalance"),
+        **dict.fromkeys(("assign", "balance", "gaps", "whitespace", "diff", "plans", "rebalance", "partition"),
                         ("json (the default: every table) or csv (one table)", "{json,csv}")),
     },
     "accounts": {
@@ -1291,7 +1441,11 @@ _OPTION_HELP = {
                         "ACCOUNTS"),
         "diff": ("accounts CSV (optional): then the accounts that change territory or rep, and the handoffs",
                  "ACCOUNTS"),
+        "partition": ("accounts CSV (optional): counted in the region each lies in (metrics accounts and value)",
+                      "ACCOUNTS"),
     },
+    "territories": {"partition": ("how many territories to draw", "K")},
+    "tolerance": {"partition": ("± per cent of the mean (default 5), or per metric: accounts=5 POP=10", "PERCENT")},
 }  # fmt: skip
 
 
@@ -1416,7 +1570,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {message}", file=sys.stderr)
 
     try:
-        if args.plan is None and args.command != "plans":
+        if args.plan is None and args.command not in ("plans", "partition"):
             raise CliInputError(f"{args.command} needs --plan PLAN", column="--plan",
                                 hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
         refuse_unread_options(args)  # (before any work, or any file written)

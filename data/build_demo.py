@@ -6,7 +6,11 @@ Run by hand::
 
 Writes ``accounts.csv`` (accounts at real US, Canadian and European city locations, weighted by population;
 a few rows carry only a ZIP or a city, and three rows are deliberately unusable to show the problem report)
-and ``plan.json`` (6 territories and 12 reps, including the two example territories of the seed).
+and ``plan.json`` (6 territories and 12 reps, including the two example territories of the seed); and
+``texas_counties.geojson``, a boundary file of your own as a user would bring one (Texas's 254 counties from the
+bundled display boundaries, ``GEOID``, ``NAME`` and ``POP``: the county population of ``data/population``), to try
+territories drawn on your own regions (Data sources page, ``cli.py partition``). ``--boundaries-only`` writes that
+file alone.
 """
 
 from __future__ import annotations
@@ -222,13 +226,35 @@ def build_accounts(count: int, rng: np.random.Generator) -> pd.DataFrame:
     return accounts
 
 
+def build_boundary_sample() -> str:
+    """Texas's counties as a user's own GeoJSON (GEOID, NAME, POP), coordinates to 3 decimals (~100 m)."""
+    import sys
+
+    import shapely
+
+    sys.path.insert(0, str(HERE.parent))
+    from geo.boundaries import load_regions
+
+    counties = load_regions("county", display=True)
+    texas = counties[counties["region_id"].str.startswith("US-48")].sort_values("region_id")
+    population = pd.read_csv(HERE / "population" / "county_population.csv").set_index("region_id")["population"]
+    sample = texas[["fips", "name", "geometry"]].rename(columns={"fips": "GEOID", "name": "NAME"})
+    sample["POP"] = texas["region_id"].map(population).fillna(0).astype(int).to_numpy()
+    sample["geometry"] = shapely.set_precision(sample.geometry.to_numpy(), 0.001)
+    return sample.reset_index(drop=True).to_json(drop_id=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--boundaries-only", action="store_true", help="write texas_counties.geojson alone")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "texas_counties.geojson").write_text(build_boundary_sample() + "\n", encoding="utf-8")
+    if args.boundaries_only:
+        return
     (OUT / "plan.json").write_text(json.dumps(build_plan(), indent=2) + "\n", encoding="utf-8")
     accounts = build_accounts(args.accounts, rng)
     accounts.to_csv(OUT / "accounts.csv", index=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import folium
 import pandas as pd
 import streamlit as st
@@ -141,6 +143,8 @@ def _territories_on(load, filename: str) -> None:
                                  mime="application/geo+json", key="partition_geojson")  # fmt: skip
 
 
+SAMPLE_BOUNDARIES = Path(__file__).resolve().parent.parent / "data" / "demo" / "texas_counties.geojson"
+
 st.title("Data sources")
 
 loaded = current_accounts()
@@ -243,16 +247,24 @@ st.divider()
 st.subheader("Your own boundaries")
 st.caption("GeoJSON, a zipped Shapefile or a GeoPackage. Pick the column that identifies each region.")
 boundary = st.file_uploader("Upload a boundary file", type=["geojson", "json", "zip", "gpkg"], key="boundary_upload")
-if boundary is not None:
+use_sample = st.toggle(
+    f"Try the sample: Texas's 254 counties with their population ({SAMPLE_BOUNDARIES.name})", key="boundary_sample",
+    disabled=boundary is not None, help="A boundary file as you would bring one (GEOID, NAME, POP), shipped with the demo",
+)  # fmt: skip
+source = (boundary.getvalue(), boundary.name) if boundary is not None else None
+if source is None and use_sample:
+    source = (SAMPLE_BOUNDARIES.read_bytes(), SAMPLE_BOUNDARIES.name)
+if source is not None:
+    data, filename = source
     try:
-        columns = boundary_file_columns(boundary.getvalue(), filename=boundary.name)
+        columns = boundary_file_columns(data, filename=filename)
         guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
         id_column = st.selectbox("Id column", columns,
                                  index=columns.index(guessed_id) if guessed_id else (0 if columns else None))  # fmt: skip
         names = [None, *columns]
         name_column = st.selectbox("Name column", names, index=names.index(guessed_name),
                                    format_func=lambda c: c or "(same as id)")  # fmt: skip
-        result = read_boundary_file(boundary.getvalue(), id_column, name_column=name_column, filename=boundary.name)
+        result = read_boundary_file(data, id_column, name_column=name_column, filename=filename)
     except InputDataError as error:
         show_input_error(error)
     else:
@@ -291,4 +303,4 @@ if boundary is not None:
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")
-        _territories_on(result, boundary.name)
+        _territories_on(result, filename)

@@ -1554,7 +1554,9 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
         shown = out.split("example:\n", 1)[1].split("\n\n", 1)[0]
         assert " ".join(shown.replace("\\\n", " ").split()) == f".venv/bin/python cli.py {example}"
         assert (
-            example.startswith(f"{command} --plan " if command != "plans" else "plans ")
+            example.startswith(
+                {"plans": "plans ", "partition": "partition --boundaries "}.get(command, f"{command} --plan ")
+            )
             and max(map(len, shown.splitlines())) <= 112
         )
         # the example reads only options its command reads (the files it names are the README's)
@@ -2036,3 +2038,83 @@ def test_a_file_with_latitude_and_longitude_exchanged_is_read_with_swap_lat_lon(
         "industry",
         "tier",
     }
+
+
+@pytest.fixture(scope="module")
+def texas_file(tmp_path_factory):
+    """Texas's 254 counties as a user's boundary file: fips, name, and a made-up POP per county."""
+    from geo.boundaries import load_regions
+
+    counties = load_regions("county", display=True)
+    texas = counties[counties["region_id"].str.startswith("US-48")][["fips", "name", "geometry"]].copy()
+    texas["POP"] = [1000 + 37 * (i % 11) for i in range(len(texas))]
+    path = tmp_path_factory.mktemp("boundaries") / "texas.geojson"
+    texas.to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp_path, capsys):
+    import geopandas as gpd
+
+    shapes = tmp_path / "territories.geojson"
+    code, out, err = run_cli("partition", "--boundaries", texas_file, "--id-column", "fips", "--name-column", "name",
+                             "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--territories", 4, "--balance-on",
+                             "accounts", "POP", "--jobs", 1, "--geojson", shapes, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    report = data["report"]
+    assert report["contiguous"] and report["within_tolerance"] == {"accounts": True, "POP": True}, report
+    assert max(abs(d) for d in report["deviation"].values()) <= 0.05
+    regions = pd.DataFrame(data["regions"])
+    assert (
+        len(regions) == 254
+        and regions["region_id"].is_unique
+        and set(regions["territory_id"]) == {"T1", "T2", "T3", "T4"}
+    )
+    assert regions.loc[regions["region_id"] == "48201", "name"].item() == "Harris"
+    texas_accounts = int(regions["accounts"].sum())
+    assert "of 4,998 lie in none of texas.geojson's regions" in err and f"{4998 - texas_accounts:,} accounts" in err
+    assert "outside every region" not in err  # (the file covers Texas alone: no "check their coordinates")
+    drawn = gpd.read_file(shapes)
+    assert sorted(drawn["territory_id"]) == ["T1", "T2", "T3", "T4"] and drawn["regions"].sum() == 254
+    assert drawn["POP"].sum() == regions["POP"].sum() and "wrote 4 territories to" in err
+    # The same as a CSV table, territories only; the file's first numeric column when no --accounts.
+    code, out, err = run_cli("partition", "--boundaries", texas_file, "--id-column", "fips", "--territories", 3,
+                             "--jobs", 1, "--format", "csv", "--table", "territories", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert table.columns.tolist() == ["territory_id", "regions", "parts", "POP", "POP_deviation", "within"]
+    assert len(table) == 3 and table["within"].all()
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ([], "option --boundaries: partition needs --boundaries FILE. Give your boundary file"),
+        (["--boundaries", "{file}"], "option --id-column: partition needs --id-column"),
+        (["--boundaries", "{file}", "--id-column", "fips"], "option --territories: partition needs --territories K"),
+        (
+            ["--boundaries", "{file}", "--id-column", "fips", "--territories", "3", "--balance-on", "value"],
+            "--balance-on value: no such metric (accounts and value need --accounts). Balance on POP",
+        ),
+        (
+            ["--boundaries", "{file}", "--id-column", "fips", "--territories", "300"],
+            "option --territories: 300 territories on 254 regions: ask for 1 to 254",
+        ),
+        (
+            ["--boundaries", "{file}", "--id-column", "fips", "--territories", "3", "--plan", "x.json"],
+            "--plan is not read by partition",
+        ),
+        (["--boundaries", "{file}", "--id-column", "GEOID", "--territories", "3"], "no column 'GEOID'"),
+    ],
+)
+def test_partition_says_what_is_missing_or_wrong(texas_file, extra, said, capsys):
+    code, _, err = run_cli("partition", *[str(texas_file) if e == "{file}" else e for e in extra], capsys=capsys)
+    assert code == 2 and said in err, err
+    if "needs --id-column" in said:
+        assert "Pick one of: fips, name, POP" in err
+
+
+def test_the_partition_options_are_not_read_by_the_other_commands(capsys):
+    code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--boundaries", "x.geojson", capsys=capsys)
+    assert code == 2 and "--boundaries is not read by rebalance" in err, err

@@ -1004,3 +1004,21 @@ def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
     # Another number of territories: the proposal for 4 is no longer shown until proposed again.
     app.number_input(key="partition_count").set_value(5).run()
     assert not any(m.value.startswith("4 territories") for m in app.markdown)
+
+
+def test_the_sample_boundary_file_is_one_switch_away(app):
+    # A new user without a boundary file of their own can try the flow on the one the demo ships: Texas's counties
+    # with their real population, its id and name columns picked by their names.
+    open_page(app, "pages/data_sources.py")
+    app.toggle(key="boundary_sample").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    boxes = {s.label: s.value for s in app.selectbox}
+    assert boxes["Id column"] == "GEOID" and boxes["Name column"] == "NAME"
+    assert any(m.value.replace("\\", "").startswith("254 regions, in longitude/latitude") for m in app.markdown)
+    app.multiselect(key="partition_metrics").set_value(["accounts", "POP"])
+    app.number_input(key="partition_count").set_value(4)
+    app.button(key="partition_go").click().run()
+    table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns)
+    shipped = json.loads((ROOT / "data" / "demo" / "texas_counties.geojson").read_text())["features"]
+    assert table["POP"].sum() == sum(f["properties"]["POP"] for f in shipped) > 29_000_000
+    assert table["within"].all() and (table["parts"] == 1).all(), table
