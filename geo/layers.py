@@ -37,6 +37,7 @@ __all__ = [
     "build_base_map",
     "coverage_groups",
     "paints_over",
+    "stacked_fill",
     "RegionPaint",
     "account_points",
     "aggregate_points",
@@ -276,6 +277,7 @@ _TOOLTIP_STYLE = """<style>
   overflow-wrap: break-word; }
 .leaflet-tooltip th, .leaflet-tooltip td { vertical-align: top; }
 .leaflet-tooltip.tooltip-moved-inside::before { display: none; }
+.leaflet-interactive:focus { outline: none; }
 </style>"""
 
 
@@ -709,6 +711,7 @@ class FastGeoJson(folium.map.Layer):
                 if (p) {
                     Object.assign(out, paint.style);
                     if (paint.fill && p[paint.fill]) { out.fillColor = p[paint.fill]; }
+                    if (typeof p.fillOpacity === "number") { out.fillOpacity = p.fillOpacity; }
                 }
                 return out;
             };
@@ -808,6 +811,10 @@ class RegionPaint(MacroElement):
         The property holding a region's fill color.
     tooltip : sequence of (property, label)
         The tooltip of a painted region (labels escaped here).
+
+    A region drawn for several territories (held by one with a focus and by the one that takes the rest) is
+    painted as those layers stacked looked: their colors blended, each over the ones before, and more opaque; its
+    tooltip is the last one's (the one on top).
     """
 
     _template = Template(
@@ -846,10 +853,18 @@ class RegionPaint(MacroElement):
         super().__init__()
         self._name = "RegionPaint"
         fields = [fill_property, *(field for field, _ in tooltip)]
-        regions = {}
+        drawn: dict[str, list[dict]] = {}
         for feature in territory_regions.get("features", []):
             properties = feature.get("properties") or {}
-            regions[str(properties.get("region_id"))] = {f: properties.get(f) for f in fields if f in properties}
+            drawn.setdefault(str(properties.get("region_id")), []).append(properties)
+        regions = {}
+        for region_id, layers in drawn.items():
+            regions[region_id] = {f: layers[-1].get(f) for f in fields if f in layers[-1]}
+            if len(layers) > 1:
+                colors = [str(p.get(fill_property) or style.get("fillColor", NO_TERRITORY_COLOR)) for p in layers]
+                regions[region_id][fill_property], regions[region_id]["fillOpacity"] = stacked_fill(
+                    colors, float(style.get("fillOpacity", 1.0))
+                )
         data = {
             "regions": regions,
             "style": style,
@@ -858,6 +873,26 @@ class RegionPaint(MacroElement):
             "tooltip": [[field, html.escape(label)] for field, label in tooltip],
         }
         self.data = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def stacked_fill(colors: Sequence[str], opacity: float) -> tuple[str, float]:
+    """The one fill that looks as ``colors`` drawn one over another, each at ``opacity``: (hex color, opacity).
+
+    Examples
+    --------
+    >>> stacked_fill(["#ff0000"], 0.5)
+    ('#ff0000', 0.5)
+    >>> stacked_fill(["#ff0000", "#0000ff"], 0.5)  # blue over red: 0.25 red + 0.5 blue, 75% opaque
+    ('#5500aa', 0.75)
+    """
+    weights = [opacity * (1 - opacity) ** (len(colors) - 1 - i) for i in range(len(colors))]
+    total = 1 - (1 - opacity) ** len(colors)
+    try:
+        rgb = [[int(c.lstrip("#")[j : j + 2], 16) for j in (0, 2, 4)] for c in colors]
+    except ValueError:  # (not #rrggbb: the top one, as it is)
+        return colors[-1], opacity
+    mixed = [round(sum(w * c[k] for w, c in zip(weights, rgb, strict=True)) / total) for k in range(3)]
+    return "#" + "".join(f"{v:02x}" for v in mixed), round(total, 4)
 
 
 def paints_over(territory_regions: dict, paintable_ids) -> bool:

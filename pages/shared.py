@@ -1600,6 +1600,17 @@ def _plan_groups(engine: PlanState, level: str, show_accounts: bool, edit: bool)
 
 
 _CAPTURE_LOCK = threading.Lock()
+_COMPONENT = None  # streamlit_folium's component function, taken before any capture swaps it (_component)
+
+
+def _component():
+    global _COMPONENT
+    if _COMPONENT is None:
+        import streamlit_folium
+
+        with _CAPTURE_LOCK:
+            _COMPONENT = streamlit_folium._component_func
+    return _COMPONENT
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -1613,8 +1624,30 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
     written again (:func:`_groups_over`), over a base written once (:func:`_base_payload`).
     """
     payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, _map_bounds(_state, edit))
-    layers, control = _groups_over(base, _plan_groups(_state, level, show_accounts, edit))
-    return {**payload, "feature_group": layers, "layer_control": control}
+    groups = _plan_groups(_state, level, show_accounts, edit)
+    layers, control = _groups_over(base, groups)
+    css, js = _asset_links(groups)  # (as st_folium lists them from the whole map: the base's, then the layers')
+    return {
+        **payload, "feature_group": layers, "layer_control": control,
+        "css_links": list(dict.fromkeys([*payload["css_links"], *css])),
+        "js_links": list(dict.fromkeys([*payload["js_links"], *js])),
+    }  # fmt: skip
+
+
+def _asset_links(elements) -> tuple[list[str], list[str]]:
+    """The stylesheets and scripts (:mod:`geo.assets`, served locally) that these folium elements ask for."""
+    import folium
+
+    css: list[str] = []
+    js: list[str] = []
+    stack = list(elements)
+    while stack:
+        element = stack.pop(0)
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css.extend(href for _, href in getattr(element, "default_css", []))
+            js.extend(src for _, src in getattr(element, "default_js", []))
+        stack[:0] = list(getattr(element, "_children", {}).values())
+    return css, js
 
 
 def _groups_over(base, groups: list) -> tuple[str, str]:
@@ -1671,15 +1704,15 @@ def _base_payload(level, tiles, height, returned, key, edit, view_key, bounds) -
 
 
 def _draw_component(payload: dict, key: str, callback=None):
-    import streamlit_folium
-
     def on_change():
         # Tag the value with the map that sent it: the same click on a redrawn map is a new event.
         st.session_state[key] = {**(st.session_state.get(payload["key"]) or {}), "map": payload["key"]}
         if callback is not None:
             callback()
 
-    return streamlit_folium._component_func(**payload, on_change=on_change)
+    # (the component itself, not st_folium's module attribute: _base_payload swaps that for a moment, and another
+    # session drawing its map then got nothing back and no map for that run, a review)
+    return _component()(**payload, on_change=on_change)
 
 
 def region_details(engine: PlanState, region_id: str) -> dict:

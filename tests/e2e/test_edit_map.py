@@ -149,6 +149,8 @@ def test_the_territories_paint_the_clickable_counties_and_an_edit_repaints_them(
     redrawn = paint_harris_county(page, content)
     harris = redrawn.evaluate(REGION_SHOWN, "US-48201")
     assert harris["fill"] == nae.color and nae.name in harris["tip"], harris
+    # The clicked shape stays (not drawn anew): no focus box is left around it (a review).
+    assert redrawn.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") in ("none", "")
     assert redrawn.evaluate(REGION_SHOWN, "US-06037")["fill"] == usw.color
     # (each county's shape is on the map once: the clickable one)
     drawn = "() => Object.values(window.map._layers).filter(l => l.feature && l.feature.properties.region_id === 'US-48201').length"

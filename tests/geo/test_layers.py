@@ -361,3 +361,24 @@ def test_the_territories_paint_the_clickable_shapes_when_every_region_drawn_is_o
     # The clickable layer is the one a paint finds in the browser.
     base = build_coverage_map(layers.regions, layers.outlines, layers.legend, selectable=layers.regions)
     assert base.get_root().render().count("window.paintableRegions = layer") == 1
+
+
+def test_a_region_drawn_for_two_territories_is_painted_as_the_two_layers_stacked_looked():
+    # A region held by a focused territory and by the one that takes the rest was drawn twice, the colors mixed; the
+    # paint kept one entry per region and showed the last territory's color alone (a review): Texas painted into
+    # North America East stayed US South's orange.
+    import json
+
+    from geo.layers import RegionPaint, stacked_fill
+
+    def feature(territory, color):
+        return {"properties": {"region_id": "US-TX", "label": "Texas", "territory_name": territory, "color": color}}
+
+    regions = {"features": [feature("US South", "#ff7f0e"), feature("NAE and US South, shared", "#1f77b4")]}
+    paint = RegionPaint(regions, style={"fillOpacity": 0.45}, highlight={}, fill_property="color",
+                        tooltip=[("label", "Region"), ("territory_name", "Territory")])  # fmt: skip
+    texas = json.loads(paint.data)["regions"]["US-TX"]
+    assert (texas["color"], texas["fillOpacity"]) == stacked_fill(["#ff7f0e", "#1f77b4"], 0.45)
+    assert texas["fillOpacity"] == 0.6975 and texas["color"] not in ("#ff7f0e", "#1f77b4")
+    assert texas["territory_name"] == "NAE and US South, shared"  # (the one on top, as its tooltip was)
+    assert stacked_fill(["red", "#1f77b4"], 0.45) == ("#1f77b4", 0.45)  # (a color that is no #rrggbb: the top one)

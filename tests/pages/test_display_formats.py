@@ -292,7 +292,7 @@ def test_the_plans_layers_written_over_a_kept_base_are_what_st_folium_writes_wit
     import folium
     import streamlit_folium
 
-    from pages.shared import _build_coverage_map, _groups_over
+    from pages.shared import _asset_links, _build_coverage_map, _groups_over
     from tests.conftest import demo_state
 
     state = demo_state()
@@ -310,15 +310,18 @@ def test_the_plans_layers_written_over_a_kept_base_are_what_st_folium_writes_wit
             streamlit_folium._component_func = real
         return captured
 
-    whole = written(*_build_coverage_map(state, "state", False, False, edit=True))
-    base, groups = _build_coverage_map(state, "state", False, False, edit=True)
+    whole = written(*_build_coverage_map(state, "state", True, False, edit=True))
+    base, groups = _build_coverage_map(state, "state", True, False, edit=True)
     alone = written(base)
     assert alone["script"] == whole["script"] and alone["feature_group"] is None
     root = base.get_root()
     sizes = [len(part._children) for part in (base, root, root.header, root.html, root.script)]
     layers, control = _groups_over(base, groups)
     assert (layers, control) == (whole["feature_group"], whole["layer_control"])
+    css, js = _asset_links(groups)
+    assert list(dict.fromkeys(alone["css_links"] + css)) == whole["css_links"]
+    assert list(dict.fromkeys(alone["js_links"] + js)) == whole["js_links"]
     assert "RegionPaint" not in layers and "region_paint" in layers  # (the territories paint the clickable states)
     # The kept base is as it was, and serves the next layers the same.
     assert [len(part._children) for part in (base, root, root.header, root.html, root.script)] == sizes
-    assert _groups_over(base, _build_coverage_map(state, "state", False, False, edit=True)[1]) == (layers, control)
+    assert _groups_over(base, _build_coverage_map(state, "state", True, False, edit=True)[1]) == (layers, control)
