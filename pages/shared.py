@@ -1600,17 +1600,14 @@ def _plan_groups(engine: PlanState, level: str, show_accounts: bool, edit: bool)
 
 
 _CAPTURE_LOCK = threading.Lock()
-_COMPONENT = None  # streamlit_folium's component function, taken before any capture swaps it (_component)
 
 
 def _component():
-    global _COMPONENT
-    if _COMPONENT is None:
-        import streamlit_folium
+    """streamlit_folium's component function, read under the lock: :func:`_base_payload` swaps it for a moment."""
+    import streamlit_folium
 
-        with _CAPTURE_LOCK:
-            _COMPONENT = streamlit_folium._component_func
-    return _COMPONENT
+    with _CAPTURE_LOCK:
+        return streamlit_folium._component_func
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -1710,8 +1707,8 @@ def _draw_component(payload: dict, key: str, callback=None):
         if callback is not None:
             callback()
 
-    # (the component itself, not st_folium's module attribute: _base_payload swaps that for a moment, and another
-    # session drawing its map then got nothing back and no map for that run, a review)
+    # (read under the lock: another session drawing its map while a base was captured got the stand-in, nothing
+    # back and no map for that run, a review)
     return _component()(**payload, on_change=on_change)
 
 
