@@ -1004,7 +1004,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 
     from geo.boundaries import boundary_file_columns, boundary_links, drawn_territories, read_boundary_file
     from geo.join import join_accounts
-    from territory.partition import partition_regions, region_metrics
+    from territory.partition import blank_figures, bound_said, link_groups, partition_regions, region_metrics
 
     if args.boundaries is None:
         raise CliInputError("partition needs --boundaries FILE", column="--boundaries",
@@ -1058,10 +1058,13 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         raise CliInputError(f"--balance-on {' '.join(unknown)}: no such metric{why}", column="--balance-on",
                             hint=f"Balance on {', '.join(offered) or 'accounts (with --accounts)'}")  # fmt: skip
     tolerance = _tolerances(args.tolerance, wanted, option="--balance-on")
+    for blank in blank_figures(load.figures, wanted):
+        warn(f"{name}: {blank}")
+    names = dict(zip(load.regions["region_id"].astype(str), load.regions["label"].astype(str), strict=True))
     try:
         partition = partition_regions(
             metrics[wanted], boundary_links(load.regions), args.territories, tolerance=tolerance,
-            seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs,
+            seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs, names=names,
         )  # fmt: skip
     except ValueError as error:
         option = "--territories" if "territor" in str(error).split(":")[0] else "--balance-on"
@@ -1079,8 +1082,11 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         print(f"wrote {counted(len(shapes), 'territory', 'territories')} to {args.geojson}", file=sys.stderr)
     for metric in wanted:
         if report.bound.get(metric, 0) > tolerance[metric]:
-            warn(f"one region alone holds more than a territory's share of {metric}: no plan comes closer than "
-                 f"{report.bound[metric]:+.1%}, judged against that")  # fmt: skip
+            warn(bound_said(metric, report.bound[metric]))
+    touching = len(link_groups(boundary_links(load.regions, reach_km=0)))
+    if touching > 1:  # (one piece counts the links across water or gaps: said, a review)
+        warn(f"{name}: its regions form {touching} groups that touch no other; each was joined to the nearest region "
+             "within 1,000 km, so a territory in one piece may cross water or a gap between them")  # fmt: skip
     summary = {
         "territories": int(args.territories), "regions": len(regions), "contiguous": bool(report.contiguous),
         "deviation": report.deviation, "bound": report.bound, "within_tolerance": report.within_tolerance,
@@ -1117,7 +1123,7 @@ def _tolerances(given: list[str], metrics: list[str], option: str = "--metrics")
             value = float("nan")
         if not 0 < value <= 50:
             raise CliInputError(f"--tolerance {item}: give a percentage above 0 and at most 50", column="--tolerance",
-                                hint="Give e.g. --tolerance 5 for ±5%, or --tolerance workload=5 value=10")  # fmt: skip
+                                hint=f"Give e.g. --tolerance 5 for ±5%, or --tolerance {metrics[0]}=5 ({option})")  # fmt: skip
         if metric and metric not in metrics:
             raise CliInputError(f"--tolerance {item}: '{metric}' is not balanced", column="--tolerance",
                                 hint=f"Balanced metrics ({option}): {', '.join(metrics)}")  # fmt: skip

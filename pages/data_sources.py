@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import folium
@@ -35,15 +36,18 @@ from territory import InputDataError, load_plan
 from territory.formatting import counted
 
 
-def _territories_on(load, filename: str) -> None:
-    """Territories drawn afresh on an uploaded boundary file's regions: options, the proposal, its downloads."""
+def _territories_on(load, filename: str, source: str) -> None:
+    """Territories drawn afresh on an uploaded boundary file's regions: options, the proposal, its downloads.
+
+    ``source`` identifies the file and the columns read (a proposal is shown only for what it was made from).
+    """
     import numpy as np
 
     from geo.boundaries import boundary_links, drawn_territories
     from geo.join import join_accounts
     from territory.exports import safe_csv
     from territory.model import PALETTE
-    from territory.partition import partition_regions, region_metrics
+    from territory.partition import blank_figures, bound_said, link_groups, partition_regions, region_metrics
 
     regions = load.regions
     st.subheader("Territories on these regions")
@@ -66,6 +70,9 @@ def _territories_on(load, filename: str) -> None:
             "there (Accounts above), or a file with a figure per region (population, households …)."
         )
         return
+    if st.session_state.get("partition_source") != source:  # (another file: its own metrics, by default)
+        st.session_state["partition_source"] = source
+        st.session_state.pop("partition_metrics", None)
     options = st.columns([1, 2, 1])
     count = options[0].number_input(
         "Territories", min_value=1, max_value=len(regions), value=min(8, len(regions)), step=1, key="partition_count"
@@ -82,13 +89,19 @@ def _territories_on(load, filename: str) -> None:
             f"{counted(outside, 'account')} of the {len(accounts):,} loaded lie in none of this file's regions (or "
             "have no coordinates) and are not counted."
         )
-    asked = (filename, len(regions), int(count), tuple(chosen), float(tolerance))
+    for blank in blank_figures(load.figures, chosen):
+        st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
+    # (what the proposal was made from: the file and its columns, the figures, the options; a stale one showed for
+    # another id column with empty downloads, a review)
+    figures_key = hashlib.sha1(pd.util.hash_pandas_object(metrics, index=True).to_numpy().tobytes()).hexdigest()
+    asked = (source, figures_key, int(count), tuple(chosen), float(tolerance))
     if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
         with st.spinner("Drawing territories…"):
             try:
+                names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
                 partition = partition_regions(
                     metrics[chosen], boundary_links(regions), int(count), tolerance=tolerance / 100, seconds=2.0,
-                    rng=np.random.default_rng(0),
+                    rng=np.random.default_rng(0), names=names,
                 )  # fmt: skip
             except ValueError as error:
                 st.error(plain(str(error)))
@@ -102,19 +115,20 @@ def _territories_on(load, filename: str) -> None:
     worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
     judged = all(report.within_tolerance.values())
     bounded = any(b > tolerance / 100 for b in report.bound.values())
+    # (regions that touch no other are joined to the nearest: "in one piece" then counts those links too, a review)
+    touching = len(link_groups(boundary_links(regions, reach_km=0)))
+    pieces = "each in one piece" if report.contiguous else "some in several pieces"
+    if touching > 1:
+        pieces += " (counting the links across water or gaps to the nearest region)"
     st.write(
-        f"{counted(int(count), 'territory', 'territories')}, {'each in one piece' if report.contiguous else 'some in several pieces'}; "
-        f"largest deviation from the mean: {worst} — "
+        f"{counted(int(count), 'territory', 'territories')}, {pieces}; largest deviation from the mean: {worst} — "
         + ("as close as the regions allow (below)." if judged and bounded else "within the tolerance." if judged
            else "not all within the tolerance (each territory below).")
     )  # fmt: skip
-    bounds = {m: b for m, b in report.bound.items() if b > tolerance / 100}
-    if bounds:
-        st.caption(
-            "A region alone holds more than a territory's share of "
-            + ", ".join(f"{m} (no plan comes closer than {b:+.0%})" for m, b in bounds.items())
-            + ": judged against that."
-        )
+    for metric, bound in report.bound.items():
+        if bound > tolerance / 100:
+            said = bound_said(plain(metric), bound)
+            st.caption(said[:1].upper() + said[1:] + ".")
     colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
     drawn = regions.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
     drawn["color"] = drawn["territory_id"].map(colors)
@@ -140,13 +154,15 @@ def _territories_on(load, filename: str) -> None:
         table, key="partition_table", hide_index=True,
         column_config={
             "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "judged": "Balance",
-            **{f"{m}_deviation": percent_column(f"{m} vs mean", digits=1) for m in chosen},
+            **{m: METRIC_LABELS.get(m, m) for m in chosen},
+            **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
         },
     )  # fmt: skip
-    rows = regions[["region_id", "label"]].assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+    rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
+    rows = rows.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
     rows = rows.join(metrics[chosen], on="region_id")
     stem = filename.rsplit(".", 1)[0]
-    downloads = st.columns(2)
+    downloads = st.columns([1, 1, 2])
     downloads[0].download_button("Regions and their territory (CSV)", safe_csv(pd.DataFrame(rows)),
                                  file_name=f"{stem}_territories.csv", mime="text/csv", key="partition_csv")  # fmt: skip
     shapes = drawn_territories(regions, partition.labels, metrics[chosen])
@@ -155,6 +171,7 @@ def _territories_on(load, filename: str) -> None:
 
 
 SAMPLE_BOUNDARIES = Path(__file__).resolve().parent.parent / "data" / "demo" / "texas_counties.geojson"
+METRIC_LABELS = {"accounts": "Accounts", "value": "Value"}
 
 st.title("Data sources")
 
@@ -314,4 +331,4 @@ if source is not None:
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")
-        _territories_on(result, filename)
+        _territories_on(result, filename, f"{filename}:{hashlib.sha1(data).hexdigest()}:{id_column}:{name_column}")

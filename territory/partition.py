@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from territory.formatting import counted
-from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph
+from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components
 
-__all__ = ["Partition", "region_metrics", "partition_regions"]
+__all__ = ["Partition", "region_metrics", "partition_regions", "link_groups", "bound_said", "blank_figures"]
 
 
 def region_metrics(
@@ -85,6 +85,7 @@ def partition_regions(
     seconds: float = 2.0,
     rng: np.random.Generator | None = None,
     n_jobs: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Partition:
     """Draw ``n_territories`` balanced, contiguous, compact territories on these regions.
 
@@ -101,6 +102,8 @@ def partition_regions(
     rng : numpy.random.Generator, optional
     n_jobs : int, optional
         See :class:`territory.optimizer.Rebalancer`.
+    names : mapping, optional
+        Region id → name, to name the groups of regions that no link joins when they outnumber the territories.
 
     Returns
     -------
@@ -137,8 +140,78 @@ def partition_regions(
             f"{len(metrics)} (each territory holds one region at least)"
         )
     graph = RegionGraph.from_adjacency(metrics, {str(r): links.get(str(r), ()) for r in metrics.index})
+    groups = sorted(components(range(len(graph)), graph.neighbours), key=len, reverse=True)
+    if len(groups) > int(n_territories):
+        raise ValueError(
+            f"the regions form {len(groups)} groups that no link joins (more than 1,000 km from each other): "
+            f"{_groups_said(groups[1:], graph.region_ids, names or {})} apart from the rest "
+            f"({counted(len(groups[0]), 'region')}); a territory cannot span two. Ask for at least {len(groups)} "
+            "territories, or leave the far groups out of the file"
+        )
     solver = Rebalancer(graph, n_territories=int(n_territories), tolerance=tolerance, rng=rng, n_jobs=n_jobs)
     solver.solve(max_seconds=seconds)
     labels = solver.labels_.rename("territory_id")
     labels.index.name = "region_id"
     return Partition(labels=labels, territories=solver.report_.territories, report=solver.report_)
+
+
+def _groups_said(groups, region_ids, names: Mapping[str, str], shown: int = 4) -> str:
+    """Groups of regions by name: "Hawaii; Guam and Northern Mariana Islands; and 2 more groups"."""
+    said = []
+    for group in groups[:shown]:
+        members = [names.get(region_ids[i], region_ids[i]) for i in sorted(group)]
+        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+        said.append(" and ".join(members) if len(members) <= 2 else ", ".join(members[:3]) + more)
+    if len(groups) > shown:
+        said.append(f"and {counted(len(groups) - shown, 'more group')}")
+    return "; ".join(said)
+
+
+def bound_said(metric: str, bound: float) -> str:
+    """Why no plan comes within the tolerance on ``metric``: "no plan comes closer than +31% on accounts …".
+
+    Examples
+    --------
+    >>> bound_said("POP", 0.28).split(" (")[0]
+    'no plan comes closer than +28% on POP'
+    """
+    return (
+        f"no plan comes closer than {bound:+.0%} on {metric} (a region bigger than a territory's share, or a group of "
+        "regions apart that holds no whole number of shares): judged against that"
+    )
+
+
+def blank_figures(figures: pd.DataFrame, metrics) -> list[str]:
+    """The metrics among the file's figures that some regions leave blank (counted as 0), said with how many.
+
+    Examples
+    --------
+    >>> blank_figures(pd.DataFrame({"POP": [1.0, None, None]}, index=list("abc")), ["accounts", "POP"])
+    ['POP is blank for 2 of 3 regions (b, c), counted as 0']
+    """
+    out = []
+    for metric in metrics:
+        if metric not in figures.columns:
+            continue
+        blank = figures.index[figures[metric].isna()].astype(str).tolist()
+        if blank:
+            shown = ", ".join(blank[:5]) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+            out.append(
+                f"{metric} is blank for {len(blank)} of {counted(len(figures), 'region')} ({shown}), counted as 0"
+            )
+    return out
+
+
+def link_groups(links: Mapping[str, tuple[str, ...]]) -> list[set[str]]:
+    """The groups of regions that ``links`` joins (each group's regions reach each other), largest first.
+
+    Examples
+    --------
+    >>> [sorted(g) for g in link_groups({"a": ("b",), "b": ("a",), "c": ()})]
+    [['a', 'b'], ['c']]
+    """
+    ids = list(links)
+    position = {r: i for i, r in enumerate(ids)}
+    neighbours = [[position[n] for n in links[r] if n in position] for r in ids]
+    groups = components(range(len(ids)), neighbours)
+    return sorted(({ids[i] for i in g} for g in groups), key=lambda g: (-len(g), min(g)))

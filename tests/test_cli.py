@@ -2118,3 +2118,22 @@ def test_partition_says_what_is_missing_or_wrong(texas_file, extra, said, capsys
 def test_the_partition_options_are_not_read_by_the_other_commands(capsys):
     code, _, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--boundaries", "x.geojson", capsys=capsys)
     assert code == 2 and "--boundaries is not read by rebalance" in err, err
+
+
+def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories_asked(tmp_path, capsys):
+    # Every US state as a file: Hawaii, the Caribbean and the Pacific islands lie over 1,000 km from the rest. Four
+    # territories were refused with "(e.g. Europe and North America)", naming none of them (a review).
+    from geo.boundaries import load_regions
+
+    states = load_regions("state", display=True)[["region_id", "name", "geometry"]].assign(POP=1.0)
+    path = tmp_path / "states.geojson"
+    states.to_file(path, driver="GeoJSON")
+    code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "region_id", "--name-column", "name",
+                           "--territories", 4, "--jobs", 1, capsys=capsys)  # fmt: skip
+    assert code == 2 and "the regions form 5 groups that no link joins" in err, err
+    assert "Hawaii" in err and "Ask for at least 5 territories, or leave the far groups out of the file" in err
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "region_id", "--territories", 8,
+                             "--jobs", 1, "--seconds", 0.5, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert "its regions form 8 groups that touch no other" in err and "may cross water" in err
+    assert "no plan comes closer than" in err and "a group of regions apart" in err

@@ -1004,6 +1004,15 @@ def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
     # Another number of territories: the proposal for 4 is no longer shown until proposed again.
     app.number_input(key="partition_count").set_value(5).run()
     assert not any(m.value.startswith("4 territories") for m in app.markdown)
+    # Nor for another id column (it stayed, with empty downloads, a review); the metrics start again from the default.
+    app.number_input(key="partition_count").set_value(4)
+    app.multiselect(key="partition_metrics").set_value(["value"])
+    app.button(key="partition_go").click().run()
+    assert any(m.value.startswith("4 territories") for m in app.markdown)
+    next(s for s in app.selectbox if s.label == "Id column").set_value("name").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not any(m.value.startswith("4 territories") for m in app.markdown)
+    assert app.multiselect(key="partition_metrics").value == ["accounts", "POP"]
 
 
 def test_the_sample_boundary_file_is_one_switch_away(app):

@@ -53,3 +53,16 @@ def test_region_metrics_counts_the_accounts_inside_and_keeps_the_files_figures()
     assert table.to_dict("index") == {"a": {"accounts": 0.0, "value": 0.0, "HH": 3.0},
                                       "b": {"accounts": 2.0, "value": 3.0, "HH": 0.0}}  # fmt: skip
     assert region_metrics(["a"]).empty
+
+
+def test_groups_that_no_link_joins_are_named_when_they_outnumber_the_territories():
+    metrics = pd.DataFrame({"POP": [5.0, 5.0, 1.0, 1.0, 1.0]}, index=["a", "b", "hi", "gu", "mp"])
+    links = {"a": ("b",), "b": ("a",), "hi": (), "gu": ("mp",), "mp": ("gu",)}
+    names = {"hi": "Hawaii", "gu": "Guam", "mp": "Northern Mariana Islands"}
+    with pytest.raises(ValueError) as caught:
+        partition_regions(metrics, links, 2, names=names, n_jobs=1)
+    said = str(caught.value)
+    assert said.startswith("the regions form 3 groups that no link joins")
+    assert "Guam and Northern Mariana Islands; Hawaii apart from the rest (2 regions)" in said
+    assert said.endswith("Ask for at least 3 territories, or leave the far groups out of the file")
+    assert partition_regions(metrics, links, 3, names=names, n_jobs=1).report.contiguous
