@@ -154,7 +154,7 @@ def _territories_on(load, filename: str, source: str) -> None:
         table, key="partition_table", hide_index=True,
         column_config={
             "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "judged": "Balance",
-            **{m: METRIC_LABELS.get(m, m) for m in chosen},
+            **{m: st.column_config.NumberColumn(METRIC_LABELS.get(m, m), format="%,.0f") for m in chosen},
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
         },
     )  # fmt: skip

@@ -1031,3 +1031,7 @@ def test_the_sample_boundary_file_is_one_switch_away(app):
     shipped = json.loads((ROOT / "data" / "demo" / "texas_counties.geojson").read_text())["features"]
     assert table["POP"].sum() == sum(f["properties"]["POP"] for f in shipped) > 29_000_000
     assert (table["judged"] != "out of tolerance").all() and (table["parts"] == 1).all(), table
+    from tests.pages.test_display_formats import column_formats
+
+    formats = column_formats(next(d for d in app.dataframe if "POP_deviation" in d.value.columns))
+    assert formats["POP"]["format"] == formats["Accounts"]["format"] == "%,.0f"  # (3,531,962, not 3531962)
