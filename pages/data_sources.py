@@ -95,6 +95,8 @@ def _territories_on(load, filename: str, source: str) -> None:
     # another id column with empty downloads, a review)
     figures_key = hashlib.sha1(pd.util.hash_pandas_object(metrics, index=True).to_numpy().tobytes()).hexdigest()
     asked = (source, figures_key, int(count), tuple(chosen), float(tolerance))
+    if not chosen:  # (the button is greyed out: said why)
+        st.caption("Pick at least one metric to balance on.")
     if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
         with st.spinner("Drawing territories…"):
             try:

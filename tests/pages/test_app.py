@@ -1013,6 +1013,10 @@ def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
     assert not app.exception, [e.value for e in app.exception]
     assert not any(m.value.startswith("4 territories") for m in app.markdown)
     assert app.multiselect(key="partition_metrics").value == ["accounts", "POP"]
+    app.multiselect(key="partition_metrics").set_value([]).run()
+    assert app.button(key="partition_go").disabled and "Pick at least one metric to balance on." in [
+        c.value for c in app.caption
+    ]
 
 
 def test_the_sample_boundary_file_is_one_switch_away(app):
