@@ -1225,9 +1225,8 @@ def read_population(path: Path, warn) -> pd.Series:
     try:
         text = read_text(path, notes=notes)
         scan = scan_csv(text)
-        if (
-            scan.shifted
-        ):  # (a value with an unquoted comma, a figure with thousands commas: every cell after it shifted)
+        # (a value with an unquoted comma, a figure with thousands commas: every cell after it shifted)
+        if scan.shifted:
             raise CliInputError(shifted_said(scan.shifted, scan.header), source=path.name, row=scan.shifted[0][0],
                                 hint=quoting_hint(",", "19,500,000"))  # fmt: skip
         with warnings.catch_warnings():  # (empty cells beyond the header's: pandas' warning, not for the user)

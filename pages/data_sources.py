@@ -21,6 +21,7 @@ from pages.shared import (
     current_accounts,
     current_engine,
     current_plan,
+    engine_token,
     link_stored,
     percent_column,
     plain,
@@ -44,10 +45,10 @@ def _territories_on(load, filename: str, source: str) -> None:
     import numpy as np
 
     from geo.boundaries import boundary_links, drawn_territories
-    from geo.join import join_accounts
     from territory.exports import safe_csv
     from territory.model import PALETTE
-    from territory.partition import blank_figures, bound_said, link_groups, partition_regions, region_metrics
+    from territory.partition import blank_figures, bound_said, link_groups, partition_regions
+    from territory.rebalance import judge_territories
 
     regions = load.regions
     st.subheader("Territories on these regions")
@@ -58,11 +59,7 @@ def _territories_on(load, filename: str, source: str) -> None:
     if len(regions) < 2:
         st.info("The file holds one region: nothing to divide.")
         return
-    accounts = current_engine().result
-    located = accounts.dropna(subset=["lat", "lon"])
-    joined = join_accounts(located[["lat", "lon", "value"]].reset_index(drop=True), regions, check_swapped=False)
-    inside = joined.accounts["region_id"].notna()
-    metrics = region_metrics(regions["region_id"], joined.accounts[inside.to_numpy()], load.figures)
+    metrics, outside, loaded, figures_key = _file_metrics(source, engine_token(), load)
     offered = [c for c in metrics.columns if (metrics[c] > 0).any() and not (metrics[c] < 0).any()]
     if not offered:
         st.info(
@@ -83,17 +80,15 @@ def _territories_on(load, filename: str, source: str) -> None:
     chosen = options[1].multiselect("Balance on", offered, default=default, key="partition_metrics")
     tolerance = options[2].number_input("Tolerance ± %", min_value=1, max_value=50, value=5, step=1,
                                         key="partition_tolerance")  # fmt: skip
-    outside = int((~inside).sum()) + (len(accounts) - len(located))
     if outside:
         st.caption(
-            f"{counted(outside, 'account')} of the {len(accounts):,} loaded lie in none of this file's regions (or "
+            f"{counted(outside, 'account')} of the {loaded:,} loaded lie in none of this file's regions (or "
             "have no coordinates) and are not counted."
         )
     for blank in blank_figures(load.figures, chosen):
         st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
     # (what the proposal was made from: the file and its columns, the figures, the options; a stale one showed for
     # another id column with empty downloads, a review)
-    figures_key = hashlib.sha1(pd.util.hash_pandas_object(metrics, index=True).to_numpy().tobytes()).hexdigest()
     asked = (source, figures_key, int(count), tuple(chosen), float(tolerance))
     if not chosen:  # (the button is greyed out: said why)
         st.caption("Pick at least one metric to balance on.")
@@ -108,19 +103,27 @@ def _territories_on(load, filename: str, source: str) -> None:
             except ValueError as error:
                 st.error(plain(str(error)))
                 return
-        st.session_state["partition_result"] = (asked, partition)
+            # What the proposal shows on every rerun, made once with it: whether the file's regions touch in one
+            # group, the downloads (each region's territory; the territories dissolved).
+            rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
+            rows = rows.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+            made = {
+                "touching": len(link_groups(boundary_links(regions, reach_km=0))),
+                "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
+                "geojson": drawn_territories(regions, partition.labels, metrics[chosen]).to_json(),
+            }
+        st.session_state["partition_result"] = (asked, partition, made)
     stored = st.session_state.get("partition_result")
     if not stored or stored[0] != asked:
         return
-    partition = stored[1]
+    _, partition, made = stored
     report = partition.report
     worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
     judged = all(report.within_tolerance.values())
     bounded = any(b > tolerance / 100 for b in report.bound.values())
     # (regions that touch no other are joined to the nearest: "in one piece" then counts those links too, a review)
-    touching = len(link_groups(boundary_links(regions, reach_km=0)))
     pieces = "each in one piece" if report.contiguous else "some in several pieces"
-    if touching > 1:
+    if made["touching"] > 1:
         pieces += " (counting the links across water or gaps to the nearest region)"
     st.write(
         f"{counted(int(count), 'territory', 'territories')}, {pieces}; largest deviation from the mean: {worst} — "
@@ -145,13 +148,11 @@ def _territories_on(load, filename: str, source: str) -> None:
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
     table = partition.territories[["territory_id", "regions", "parts", *chosen, *[f"{m}_deviation" for m in chosen]]]
-    # (how each was judged: a territory 12% under its share is within when a region bigger than a share takes that
-    # much from the others; a tick alone read as a mistake)
-    judged_by = {"tolerance": f"within ±{tolerance:g}%", "regions": "as close as its regions allow",
-                 "group mean": f"within ±{tolerance:g}% of its group's mean"}  # fmt: skip
-    table = table.assign(judged=[judged_by.get(by, "within") if ok else "out of tolerance"
-                                 for ok, by in zip(partition.territories["within"], partition.territories["within_by"],
-                                                   strict=True)])  # fmt: skip
+    # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
+    # bigger than a share takes that much from the others; a tick alone read as a mistake)
+    said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
+            "near group mean": f"within ±{tolerance:g}% of its group's mean", "no": "out of tolerance"}  # fmt: skip
+    table = table.assign(judged=judge_territories(partition.territories, tolerance / 100).map(said).to_numpy())
     show_table(
         table, key="partition_table", hide_index=True,
         column_config={
@@ -160,16 +161,33 @@ def _territories_on(load, filename: str, source: str) -> None:
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
         },
     )  # fmt: skip
-    rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
-    rows = rows.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
-    rows = rows.join(metrics[chosen], on="region_id")
     stem = filename.rsplit(".", 1)[0]
     downloads = st.columns([1, 1, 2])
-    downloads[0].download_button("Regions and their territory (CSV)", safe_csv(pd.DataFrame(rows)),
+    downloads[0].download_button("Regions and their territory (CSV)", made["csv"],
                                  file_name=f"{stem}_territories.csv", mime="text/csv", key="partition_csv")  # fmt: skip
-    shapes = drawn_territories(regions, partition.labels, metrics[chosen])
-    downloads[1].download_button("Territories (GeoJSON)", shapes.to_json(), file_name=f"{stem}_territories.geojson",
+    downloads[1].download_button("Territories (GeoJSON)", made["geojson"], file_name=f"{stem}_territories.geojson",
                                  mime="application/geo+json", key="partition_geojson")  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _file_metrics(source: str, token: str, _load) -> tuple[pd.DataFrame, int, int, str]:
+    """A boundary file's regions' metrics from the accounts loaded (joined to them) and its own figures.
+
+    Made once per file, columns and accounts (``source``, ``token``), not on every rerun of the page: (metrics,
+    accounts outside its regions or without coordinates, accounts loaded, a hash of the metrics).
+    """
+    from geo.join import join_accounts
+    from territory.partition import region_metrics
+
+    accounts = current_engine().result
+    located = accounts.dropna(subset=["lat", "lon"])
+    joined = join_accounts(located[["lat", "lon", "value"]].reset_index(drop=True), _load.regions,
+                           check_swapped=False)  # fmt: skip
+    inside = joined.accounts["region_id"].notna()
+    metrics = region_metrics(_load.regions["region_id"], joined.accounts[inside.to_numpy()], _load.figures)
+    outside = int((~inside).sum()) + (len(accounts) - len(located))
+    digest = hashlib.sha1(pd.util.hash_pandas_object(metrics, index=True).to_numpy().tobytes()).hexdigest()
+    return metrics, outside, len(accounts), digest
 
 
 SAMPLE_BOUNDARIES = Path(__file__).resolve().parent.parent / "data" / "demo" / "texas_counties.geojson"

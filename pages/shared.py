@@ -1528,13 +1528,18 @@ def _build_coverage_map(
     engine: PlanState, level: str, show_accounts: bool, tiles: bool, edit: bool = False, view_key: str | None = None
 ):
     """The map's base (:func:`geo.layers.build_base_map`) and the plan's layer groups drawn over it."""
+    base = _base_map(level, tiles, edit, view_key, _map_bounds(engine, edit))
+    return base, _plan_groups(engine, level, show_accounts, edit)
+
+
+def _base_map(level: str, tiles: bool, edit: bool, view_key: str | None, bounds):
+    """The part of the map no plan changes: land, and in edit mode the clickable regions and the drawing tools."""
     from geo.layers import build_base_map
 
-    base = build_base_map(
-        bounds=_map_bounds(engine, edit), tiles=tiles, selectable=_selectable_geojson(level) if edit else None,
-        draw=edit, view_key=view_key,
+    return build_base_map(
+        bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
+        view_key=view_key,
     )  # fmt: skip
-    return base, _plan_groups(engine, level, show_accounts, edit)
 
 
 def _map_bounds(engine: PlanState, edit: bool) -> tuple[float, float, float, float]:
@@ -1680,12 +1685,7 @@ def _base_payload(level, tiles, height, returned, key, edit, view_key, bounds) -
     """
     import streamlit_folium
 
-    from geo.layers import build_base_map
-
-    base = build_base_map(
-        bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
-        view_key=view_key,
-    )  # fmt: skip
+    base = _base_map(level, tiles, edit, view_key, bounds)
     captured: dict = {}
     with _CAPTURE_LOCK:
         real = streamlit_folium._component_func
