@@ -1082,7 +1082,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         print(f"wrote {counted(len(shapes), 'territory', 'territories')} to {args.geojson}", file=sys.stderr)
     for metric in wanted:
         if report.bound.get(metric, 0) > tolerance[metric]:
-            warn(bound_said(metric, report.bound[metric]))
+            warn(bound_said(metric, report.bound[metric], report.coarse))
     touching = len(link_groups(boundary_links(load.regions, reach_km=0)))
     if touching > 1:  # (one piece counts the links across water or gaps: said, a review)
         warn(f"{name}: its regions form {touching} groups that touch no other; each was joined to the nearest region "

@@ -132,7 +132,8 @@ def _territories_on(load, filename: str, source: str) -> None:
     )  # fmt: skip
     for metric, bound in report.bound.items():
         if bound > tolerance / 100:
-            said = bound_said(plain(metric), bound)
+            coarse = [c | {"metric": plain(metric)} for c in report.coarse if c["metric"] == metric]
+            said = bound_said(plain(metric), bound, coarse)
             st.caption(said[:1].upper() + said[1:] + ".")
     colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
     drawn = regions.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))

@@ -56,6 +56,7 @@ from territory.impact import edit_impact
 from territory.plan_diff import diff_plans
 from territory.rebalance import (
     assign_proposal,
+    describe_coarse,
     describe_hemmed,
     describe_pieces,
     describe_split_best,
@@ -1231,6 +1232,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     # Why a few regions' territories are "best possible" (Germany & Netherlands at -30%: only the column's help said)
     for sentence in describe_split_best(report, proposal.labels, name_of, region_labels):
         notes.info("regions split every way", plain(sentence))
+    # (every state counted 1 for a few territories: 13 | 12 at best, judged against what the regions allow)
+    metric_words = {m: METRICS.get(m, m).split(" (")[0].lower() for m in METRICS}
+    for sentence in describe_coarse(report, name_of, metric_words):
+        notes.info("regions too coarse to split evenly", plain(sentence))
     notes.show()
 
     # (the quotas and the reps after, in two boxes above Accept: under the details they came after it)

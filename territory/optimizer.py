@@ -152,7 +152,8 @@ class RebalanceReport:
         Per metric: the least deviation some territory cannot avoid: over its share by a single region it holds
         (``max(0, largest region ÷ the territory's share − 1)``; with equal territories, the largest region's), or
         by the regions it may not give up (locked regions, reps' homes: their sum), or over or under it on a land
-        mass apart (Europe) that holds no whole number of its territories' shares.
+        mass apart (Europe) that holds no whole number of its territories' shares, or by regions too coarse to be
+        shared out evenly (``coarse``).
     within_tolerance : dict
         Per metric: every territory within the tolerance, above its share by no more than its own bound, below
         it by no more than what the bound-holding territories take from the others; a territory in ``hemmed``
@@ -183,6 +184,13 @@ class RebalanceReport:
         Groups of territories (tuples of ids), the only ones that can trade a few regions, some beyond the
         tolerance, where every way of dealing those regions out was tried and none does better: they are as close
         as their regions allow ("best possible").
+    coarse : list
+        Groups of territories whose regions are too coarse to be shared out within the tolerance on a metric
+        (every US state counted 1, 50 of them for four territories: 13 | 13 | 12 | 12 at best): one dict per group
+        and metric, ``territories`` (ids), ``metric``, ``regions`` (how many they hold), ``over`` and ``under``
+        (however the regions are dealt out, some territory is at least ``over`` above its share and some at most
+        ``under``: fractions of the share). Its territories are judged against these (as close as their regions
+        allow). Only where that lets a territory in.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -215,6 +223,7 @@ class RebalanceReport:
     searches: int = 1
     centres: dict = field(default_factory=dict)
     split_best: list = field(default_factory=list)
+    coarse: list = field(default_factory=list)
 
 
 class Rebalancer:
@@ -1074,6 +1083,38 @@ class Rebalancer:
         for t, by in hemmed_by.items():
             allowed_by_regions[t] = np.maximum(allowed_by_regions[t], by + 1e-9)
             short_by_regions[t] = np.maximum(short_by_regions[t], by + 1e-9)
+        # Regions too coarse to share out evenly (every US state as a file, each 1, four territories on the mainland:
+        # 12.5 each at best, so 13 | 13 | 12 | 12, the 13s "out" before): however a group's regions are dealt out,
+        # some territory is at least that far off; within it, a territory is as close as its regions allow.
+        coarse = []
+        before_up = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
+        before_down = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
+        for g in np.unique(group[active & (group >= 0)]):
+            mine = np.flatnonzero(active & (group == g))
+            theirs = np.isin(labels, mine)
+            # (a group whose regions are shared only as the totals say: none bigger than a share, locked or hemmed
+            # in, whose territories take what they take and leave the others their own mean, judged by that)
+            plain = len(mine) > 1 and not self.locked[theirs].any() and not any(t in hemmed_by for t in mine)
+            for m, name in enumerate(self.metric_names):
+                out = (deviation[mine, m] > before_up[mine, m]) | (deviation[mine, m] < -before_down[mine, m])
+                plain_here = plain and not (forced[mine, m] > 0).any() and out.any()
+                found = _coarse_bound(weights[theirs, m], target[mine, m]) if plain_here else None
+                if found is None:
+                    continue
+                over, under = found
+                # (only where it lies beyond what the tolerance and the group's mean allow already: a group whose
+                # mean its regions can hold is judged by that, as before)
+                up = np.where(over + 1e-9 > before_up[mine, m], over + 1e-9, 0.0)
+                down = np.where(-under + 1e-9 > before_down[mine, m], -under + 1e-9, 0.0)
+                allowed_by_regions[mine, m] = np.maximum(allowed_by_regions[mine, m], up)
+                short_by_regions[mine, m] = np.maximum(short_by_regions[mine, m], down)
+                let_in = (deviation[mine, m] <= np.maximum(before_up[mine, m], up)) & (
+                    deviation[mine, m] >= -np.maximum(before_down[mine, m], down)
+                )
+                if (out & let_in).any():
+                    coarse.append({"territories": tuple(self.territory_ids[t] for t in mine), "metric": name,
+                                   "regions": int(theirs.sum()), "over": over, "under": under})  # fmt: skip
+                    bound[name] = max(bound[name], over, -under) + 0.0
         # Then the centre: within it only, a territory is near its group's mean, and a plan might bring it closer.
         allowed = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
         short = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
@@ -1115,6 +1156,7 @@ class Rebalancer:
             hemmed=hemmed,
             cut_short=self._cut_short,
             split_best=split_best,
+            coarse=coarse,
             centres={
                 self.territory_ids[t]: {
                     name: float(centre[t, m]) for m, name in enumerate(self.metric_names) if shown[t, m] != 0
@@ -1455,6 +1497,61 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
     differs = np.abs(apart) > 1e-9
     first = np.argmax(differs, axis=1)
     return not (differs.any(axis=1) & (apart[np.arange(len(apart)), first] < 0)).any()
+
+
+def _coarse_bound(weights: np.ndarray, targets: np.ndarray, *, most_bits: int = 1 << 24) -> tuple[float, float] | None:
+    """How close to their targets some territory must stay when regions are too coarse to share out evenly.
+
+    However ``weights`` (one metric, the regions of a group) are dealt out among territories of ``targets``, some
+    territory holds at least the group's mean ratio of its target (the totals add up), and that total is a sum of
+    whole regions: the smallest such sum at or above it. So some territory is at least ``over`` above its target,
+    and, the same way, some at most ``under`` (fractions of the target: 13 regions for 7 is +0.857). Contiguity is
+    not asked for: a true bound for any plan. Exact, on whole numbers (counts, or amounts with a common divisor)
+    up to ``most_bits`` units in all; None for other figures (what could be claimed there is not proved).
+
+    Examples
+    --------
+    >>> # 50 regions of 1 for four territories of 7 (a land mass holding 50 of 56): 12.5 each at best, so 13 and 12
+    >>> over, under = _coarse_bound(np.ones(50), np.full(4, 7.0))
+    >>> round(over, 4), round(under, 4)
+    (0.8571, 0.7143)
+    >>> [round(v, 4) for v in _coarse_bound(np.array([2.0, 2.0, 1.0]), np.full(2, 2.5))]  # 2 + 1 | 2
+    [0.2, -0.2]
+    >>> _coarse_bound(np.array([0.5, 0.25]), np.full(2, 0.375)) is None  # (not whole numbers)
+    True
+    """
+    weights = np.asarray(weights, dtype=float)
+    weights = weights[weights > 0]
+    units = np.round(weights)
+    if len(weights) == 0 or not np.allclose(weights, units, rtol=0, atol=1e-9) or units.sum() >= 2**62:
+        return None
+    units = units.astype(np.int64)
+    step = int(np.gcd.reduce(units))
+    units //= step
+    total = int(units.sum())
+    if total > most_bits:
+        return None
+    # Every sum of whole regions, as the bits of one integer; equal regions added in doubling bundles (1, 2, 4 …)
+    sums = 1
+    values, counts = np.unique(units, return_counts=True)
+    for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+        bundle = 1
+        while count > 0:
+            take = min(bundle, count)
+            sums |= sums << (value * take)
+            count -= take
+            bundle *= 2
+    ratio = total * step / float(np.sum(targets))
+    over, under = np.inf, -np.inf
+    for target in np.asarray(targets, dtype=float):
+        mean = ratio * target / step  # (this territory's part of the group's total, in units)
+        low = max(math.ceil(mean - 1e-9), 0)
+        above = sums >> low
+        at_least = low + (above & -above).bit_length() - 1  # (the smallest sum at or above the mean)
+        at_most = (sums & ((1 << (math.floor(mean + 1e-9) + 1)) - 1)).bit_length() - 1
+        over = min(over, at_least * step / target - 1.0)
+        under = max(under, at_most * step / target - 1.0)
+    return float(over), float(under)
 
 
 def _connected_sets(regions: np.ndarray, neighbours) -> np.ndarray:

@@ -7,7 +7,7 @@ numeric columns (population, households …), and their adjacency from :func:`ge
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,18 +167,29 @@ def _groups_said(groups, region_ids, names: Mapping[str, str], shown: int = 4) -
     return "; ".join(said)
 
 
-def bound_said(metric: str, bound: float) -> str:
+def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str:
     """Why no plan comes within the tolerance on ``metric``: "no plan comes closer than +31% on accounts …".
+
+    ``coarse``: the report's groups of regions too coarse to share out evenly (``RebalanceReport.coarse``); when
+    one of them sets the bound, it is named as the reason.
 
     Examples
     --------
     >>> bound_said("POP", 0.28).split(" (")[0]
     'no plan comes closer than +28% on POP'
+    >>> bound_said("N", 6 / 7, [{"territories": ("T1", "T2", "T3", "T4"), "metric": "N", "regions": 50,
+    ...                          "over": 6 / 7, "under": 5 / 7}])
+    'no plan comes closer than +86% on N (50 regions cannot be shared out more evenly among 4 territories): judged against that'
     """
-    return (
-        f"no plan comes closer than {bound:+.0%} on {metric} (a region bigger than a territory's share, or a group of "
-        "regions apart that holds no whole number of shares): judged against that"
-    )
+    for group in coarse:
+        if group["metric"] == metric and max(group["over"], -group["under"]) >= bound - 1e-9:
+            why = (f"{group['regions']:,} regions cannot be shared out more evenly among "
+                   f"{len(group['territories'])} territories")  # fmt: skip
+            break
+    else:
+        why = ("a region bigger than a territory's share, a group of regions apart that holds no whole number of "
+               "shares, or regions too coarse to share out evenly")  # fmt: skip
+    return f"no plan comes closer than {bound:+.0%} on {metric} ({why}): judged against that"
 
 
 def blank_figures(figures: pd.DataFrame, metrics) -> list[str]:

@@ -44,6 +44,7 @@ __all__ = [
     "describe_hemmed",
     "describe_pieces",
     "describe_split_best",
+    "describe_coarse",
     "into_new_countries",
     "judge_territories",
     "largest_deviation",
@@ -617,6 +618,34 @@ def describe_split_best(
         out.append(f"{who} are the only territories that can trade their {len(regions)} regions ({listed}): every "
                    f"way of dealing them out {between} was tried, and none brings them closer to their shares: they "
                    "are as close as their regions allow.")  # fmt: skip
+    return out
+
+
+def describe_coarse(
+    report: RebalanceReport, territory_names: Mapping[str, str], metric_names: Mapping[str, str] | None = None
+) -> list[str]:
+    """One sentence per group of territories whose regions are too coarse to share out within the tolerance.
+
+    ``report.coarse``: the groups and metrics (see :class:`territory.RebalanceReport`); ``metric_names`` turns a
+    metric into words (default: as it is).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> coarse = [{"territories": ("E", "W"), "metric": "regions", "regions": 17, "over": 1 / 17, "under": -1 / 17}]
+    >>> describe_coarse(SimpleNamespace(coarse=coarse), {"E": "East", "W": "West"})[0]
+    'East and West share 17 regions too coarse to be dealt out within the tolerance on regions: however they are split, one is at least +5.9% above its share and one at least 5.9% below it, so they are as close as their regions allow.'
+    """
+    metric_names = metric_names or {}
+    out = []
+    for group in report.coarse:
+        names = [territory_names.get(t, t) for t in group["territories"]]
+        who = " and ".join(names) if len(names) <= 2 else f"{', '.join(names[:-1])} and {names[-1]}"
+        over, under = group["over"], group["under"]
+        low = f"at least {-under:.1%} below it" if under < 0 else f"at most {under:+.1%} above it"
+        out.append(f"{who} share {group['regions']:,} regions too coarse to be dealt out within the tolerance on "
+                   f"{metric_names.get(group['metric'], group['metric'])}: however they are split, one is at least "
+                   f"{over:+.1%} above its share and one {low}, so they are as close as their regions allow.")  # fmt: skip
     return out
 
 
@@ -1361,7 +1390,9 @@ def propose(
         report = replace(report, territories=table, hemmed={renamed[t]: h for t, h in report.hemmed.items()},
                          pieces={renamed[t]: p for t, p in report.pieces.items()},
                          centres={renamed[t]: c for t, c in report.centres.items()},
-                         split_best=[tuple(renamed[t] for t in g) for g in report.split_best])  # fmt: skip
+                         split_best=[tuple(renamed[t] for t in g) for g in report.split_best],
+                         coarse=[c | {"territories": tuple(renamed[t] for t in c["territories"])}
+                                 for c in report.coarse])  # fmt: skip
         share_drawn, sized_by = solver.share_, None
         if by_capacity and not stopped_at:
             drawn_labels = labels.reindex(list(drawn_graph.region_ids))
@@ -2816,6 +2847,7 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         hemmed={t: h for _, r in reports for t, h in r.hemmed.items()},
         centres={t: c for _, r in reports for t, c in r.centres.items()},
         split_best=[g for _, r in reports for g in r.split_best],
+        coarse=[c for _, r in reports for c in r.coarse],
     )
 
 

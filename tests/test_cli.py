@@ -2136,4 +2136,11 @@ def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories
                              "--jobs", 1, "--seconds", 0.5, capsys=capsys)  # fmt: skip
     assert code == 0, err
     assert "its regions form 8 groups that touch no other" in err and "may cross water" in err
-    assert "no plan comes closer than" in err and "a group of regions apart" in err
+    # The mainland's 50 for four territories of 7 are 13 | 13 | 12 | 12 at best: the 13s were judged out (+85.7%
+    # beside islands at -85.7% within, a review); judged against what the regions allow, every territory is within.
+    assert (
+        "no plan comes closer than +86% on POP (50 regions cannot be shared out more evenly among 4 territories)" in err
+    )
+    report = json.loads(out)
+    assert report["report"]["within_tolerance"] == {"POP": True}
+    assert sorted(t["POP"] for t in report["territories"]) == [1, 1, 2, 2, 12, 12, 13, 13]

@@ -1019,6 +1019,33 @@ def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
     ]
 
 
+def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(app):
+    # Seventeen squares in a row, each counted 1, for two territories: 9 | 8 is the best split there is (±5.9%),
+    # and was judged "out of tolerance" on both (as every US state counted 1 was, a review).
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    row = gpd.GeoDataFrame({"code": [f"S{i:02d}" for i in range(17)], "N": 1.0},
+                           geometry=[box(i * 0.1, 30, i * 0.1 + 0.1, 30.1) for i in range(17)], crs=4326)  # fmt: skip
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="boundary_upload").set_value(("row.geojson", row.to_json().encode(), "application/json"))
+    app.run()
+    next(s for s in app.selectbox if s.label == "Id column").set_value("code").run()
+    app.multiselect(key="partition_metrics").set_value(["N"])
+    app.number_input(key="partition_count").set_value(2)
+    app.button(key="partition_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = next(d.value for d in app.dataframe if "N_deviation" in d.value.columns)
+    assert sorted(table["N"]) == [8, 9] and (table["judged"] == "as close as its regions allow").all(), table
+    said = [c.value.replace("\\", "") for c in app.caption]
+    assert (
+        "No plan comes closer than +6% on N (17 regions cannot be shared out more evenly among 2 territories): "
+        "judged against that." in said
+    ), said
+    assert any(m.value.startswith("2 territories") and "as close as the regions allow" in m.value
+               for m in app.markdown)  # fmt: skip
+
+
 def test_the_sample_boundary_file_is_one_switch_away(app):
     # A new user without a boundary file of their own can try the flow on the one the demo ships: Texas's counties
     # with their real population, its id and name columns picked by their names.
