@@ -162,6 +162,16 @@ def _territories_on(load, filename: str, source: str) -> None:
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
         },
     )  # fmt: skip
+    # (the page's search settings, so that the CLI can make the same plan: page and CLI differed unsaid, a review)
+    many = report.searches > 1
+    searched = f"{report.searches} searches ran side by side (the best is shown) and" if many else "The search"
+    if report.cut_short:
+        st.caption(f"{searched} used all {'their' if many else 'its'} 2 s, so proposing again may give a different "
+                   "plan (the clock, not the settings, ended it).")  # fmt: skip
+    else:
+        st.caption(f"{searched} ended by {'themselves' if many else 'itself'} in {report.seconds:.1f} s: proposing "
+                   f"again gives the same plan, as does `cli.py partition` with `--seed 0 --jobs {report.searches}` "
+                   "and these settings.")  # fmt: skip
     stem = filename.rsplit(".", 1)[0]
     downloads = st.columns([1, 1, 2])
     downloads[0].download_button("Regions and their territory (CSV)", made["csv"],

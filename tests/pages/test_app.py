@@ -1044,6 +1044,9 @@ def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(a
     ), said
     assert any(m.value.startswith("2 territories") and "as close as the regions allow" in m.value
                for m in app.markdown)  # fmt: skip
+    # The search's settings said, so the CLI can make the same plan (page and CLI differed unsaid, a review).
+    assert any("proposing again gives the same plan, as does `cli.py partition` with `--seed 0 --jobs" in c
+               for c in said), said  # fmt: skip
 
 
 def test_the_sample_boundary_file_is_one_switch_away(app):
