@@ -220,7 +220,8 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
     )
     seen = {}
     for zoom in (2, 3, 4, 5):
-        content.evaluate(f"() => window.map.setView([39, -95], {zoom}, {{animate: false}})")
+        # (in braces: setView returns the map, and Playwright took 24 s to copy it back each time)
+        content.evaluate(f"() => {{ window.map.setView([39, -95], {zoom}, {{animate: false}}); }}")
         content.wait_for_timeout(300)  # (the labels are set apart on the next animation frame)
         boxes = content.evaluate(LABEL_BOXES)
         assert not _overlapping(boxes), (zoom, boxes)
@@ -235,7 +236,7 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
         label = next(b for b in content.evaluate(LABEL_BOXES) if b["name"] == "North America East")
         centre = (label["left"] + label["right"]) / 2
         target = edge["right"] - 30 if side == "right" else edge["left"] + 30
-        content.evaluate(f"() => window.map.panBy([{centre - target}, 0], {{animate: false}})")
+        content.evaluate(f"() => {{ window.map.panBy([{centre - target}, 0], {{animate: false}}); }}")
         content.wait_for_timeout(300)
         label = next(b for b in content.evaluate(LABEL_BOXES) if b["name"] == "North America East")
         assert abs(label["right"] - label["left"]) > 60  # (a box wider than the 30 px to the edge: it was moved)
@@ -246,14 +247,14 @@ def test_territory_labels_never_overlap_and_come_back_when_zoomed_in(page, app_u
     edge = content.evaluate("() => { const r = window.map.getContainer().getBoundingClientRect(); "
                             "return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }")  # fmt: skip
     for centre, zoom, name in (([44, -120], 7, "US West"), ([31, -98], 7, "US South"), ([40, -89], 8, "US Central")):
-        content.evaluate(f"() => window.map.setView({centre}, {zoom}, {{animate: false}})")
+        content.evaluate(f"() => {{ window.map.setView({centre}, {zoom}, {{animate: false}}); }}")
         content.wait_for_timeout(300)
         boxes = content.evaluate(LABEL_BOXES)
         in_view = [b["name"] for b in boxes if not b["hidden"] and edge["left"] <= b["left"] and b["right"] <=
                    edge["right"] and edge["top"] <= b["top"] and b["bottom"] <= edge["bottom"]]  # fmt: skip
         assert in_view == [name], (centre, zoom, in_view)
         assert not _overlapping(boxes)
-    content.evaluate("() => window.map.setView([39, -95], 4, {animate: false})")
+    content.evaluate("() => { window.map.setView([39, -95], 4, {animate: false}); }")
     content.wait_for_timeout(300)
     assert len(content.evaluate(LABEL_BOXES)) == len(plan.territories)
     page.screenshot(path=str(ARTIFACTS / "coverage_map_labels_1280.png"))
@@ -378,7 +379,7 @@ def test_a_territory_whose_id_needs_escaping_is_named_in_view_when_its_label_is_
         }
     )
     with _map_alone(browser, tmp_path, plan) as (page, name):
-        page.evaluate(f"() => window.{name}.setView([47.5, -122.5], 7, {{animate: false}})")
+        page.evaluate(f"() => {{ window.{name}.setView([47.5, -122.5], 7, {{animate: false}}); }}")
         page.wait_for_timeout(400)
         assert page.evaluate(FLOATS) == ["Research & <Dev>"]
         assert not page.errors
@@ -397,7 +398,7 @@ def test_no_float_label_reads_undefined_for_a_territory_named_like_an_object_pro
         }
     )
     with _map_alone(browser, tmp_path, plan) as (page, name):
-        page.evaluate(f"() => window.{name}.setView([47.5, -122.5], 7, {{animate: false}})")
+        page.evaluate(f"() => {{ window.{name}.setView([47.5, -122.5], 7, {{animate: false}}); }}")
         page.wait_for_timeout(400)
         assert page.evaluate(FLOATS) == ["West"]  # (its label out of view: named once more)
         # the layer control's "Territory labels" unticked: that group leaves the map, and no name is written
@@ -429,7 +430,7 @@ def test_a_label_over_another_moves_beside_it_within_its_own_territory(browser, 
     with _map_alone(browser, tmp_path, plan) as (page, name):
         placed = {}
         for zoom in (2, 3, 4):
-            page.evaluate(f"() => window.{name}.setView([40, -110], {zoom}, {{animate: false}})")
+            page.evaluate(f"() => {{ window.{name}.setView([40, -110], {zoom}, {{animate: false}}); }}")
             page.wait_for_timeout(400)
             boxes = page.evaluate(LABEL_BOXES)
             assert not _overlapping(boxes), (zoom, boxes)
