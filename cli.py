@@ -18,7 +18,8 @@
                               [--equal-shares] [--seconds 2] [--seed 0] [--jobs N] [--save-plan NEW_PLAN.json]
                               [--format json|csv] [--table moves|territories|handoffs]
     python cli.py partition   --boundaries FILE --id-column COLUMN [--name-column COLUMN] [--accounts ACCOUNTS.csv]
-                              --territories K [--balance-on accounts value COLUMN …] [--tolerance 5 | POP=10]
+                              --territories K | --start-column COLUMN [--balance-on accounts value COLUMN …]
+                              [--tolerance 5 | POP=10]
                               [--seconds 2] [--seed 0] [--jobs N] [--geojson TERRITORIES.geojson]
                               [--format json|csv] [--table regions|territories]   territories on your own regions
 
@@ -99,7 +100,7 @@ COMMAND_HELP = {
     "rebalance": ("propose balanced territories: as they are, a rep leaves or joins, or K territories afresh",
                   "rebalance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
                   "--scenario rep_leaves --rep R08 --save-plan proposed.json"),
-    "partition": ("K territories drawn afresh on your own boundary file's regions (no plan needed)",
+    "partition": ("K territories drawn afresh on your own boundary file's regions, or its current ones rebalanced",
                   "partition --boundaries data/demo/texas_counties.geojson --id-column GEOID --name-column NAME "
                   "--accounts data/demo/accounts.csv --skip-invalid --territories 4 --balance-on accounts POP "
                   "--geojson territories.geojson"),
@@ -272,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     partition.add_argument("--balance-on", dest="balance_on", nargs="+", default=[], metavar="METRIC",
                            help="partition: what to balance: accounts, value (with --accounts) and the file's numeric\n"
                                 "columns (default: accounts with --accounts, else the file's first numeric column)")  # fmt: skip
+    partition.add_argument("--start-column", dest="start_column", metavar="COLUMN",
+                           help="partition: the file's column with each region's current territory: rebalance those\n"
+                                "territories, moving as few regions as it can, instead of drawing afresh (regions\n"
+                                "left blank take their neighbours'; --territories is then their number)")  # fmt: skip
     partition.add_argument("--geojson", type=Path, metavar="FILE",
                            help="partition: also write the territories, dissolved, with their totals (GeoJSON)")  # fmt: skip
     parser.add_argument(
@@ -1014,14 +1019,18 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         raise CliInputError("partition needs --id-column: the column that identifies each region",
                             source=args.boundaries.name, column="--id-column",
                             hint=f"Pick one of: {', '.join(columns)}")  # fmt: skip
-    if args.territories is None:
+    if args.territories is None and args.start_column is None:
         raise CliInputError("partition needs --territories K: how many territories to draw", column="--territories",
-                            hint="Give e.g. --territories 8")  # fmt: skip
+                            hint="Give e.g. --territories 8, or --start-column COLUMN to rebalance the file's own "
+                                 "territories")  # fmt: skip
     _check_search(args)
     load = read_boundary_file(args.boundaries, args.id_column, name_column=args.name_column)
     name = args.boundaries.name
     for note in [*load.notes, *load.dropped]:
         warn(note)
+    start = None
+    if args.start_column is not None:
+        start = _start_column(load, args.start_column, name)
     accounts = None
     if args.accounts is not None:
         csv = read_csv_accounts(
@@ -1064,18 +1073,31 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     try:
         partition = partition_regions(
             metrics[wanted], boundary_links(load.regions), args.territories, tolerance=tolerance,
-            seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs, names=names,
+            seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs, names=names, start=start,
         )  # fmt: skip
     except ValueError as error:
-        option = "--territories" if "territor" in str(error).split(":")[0] else "--balance-on"
-        raise CliInputError(str(error), column=option) from None
+        said = str(error)
+        blank = "without a territory" in said or "no region has a territory" in said
+        option = ("--start-column" if blank else "--territories" if "territor" in said.split(":")[0]
+                  else "--balance-on")  # fmt: skip
+        if "current territories are" in said:  # (the page's fix is not the CLI's)
+            said, hint = (
+                said.split(":")[0],
+                "Leave out --territories to rebalance them, or --start-column to draw afresh",
+            )
+        else:
+            hint = None
+        raise CliInputError(said, column=option, hint=hint) from None
     report = partition.report
     regions = pd.DataFrame({"region_id": load.regions["region_id"].astype(str).to_numpy(),
                             "name": load.regions["label"].astype(str).to_numpy()})  # fmt: skip
-    regions["territory_id"] = regions["region_id"].map(partition.labels)
-    regions = regions.join(metrics[wanted], on="region_id")
-    columns = ["territory_id", "regions", "parts", *wanted, *[f"{m}_deviation" for m in wanted], "within"]
-    territories = partition.territories[columns].reset_index(drop=True)
+    regions = regions.join(partition.region_table(), on="region_id").join(metrics[wanted], on="region_id")
+    territories = partition.territory_table(wanted).drop(columns="within_by")
+    if partition.filled:
+        shown = [names.get(r, r) for r in partition.filled[:5]]
+        more = f" and {len(partition.filled) - 5} more" if len(partition.filled) > 5 else ""
+        warn(f"{name}, column '{args.start_column}': {counted(len(partition.filled), 'region')} without a territory "
+             f"({', '.join(shown)}{more}) took their neighbours' before the rebalance")  # fmt: skip
     if args.geojson is not None:
         shapes = drawn_territories(load.regions, partition.labels, metrics[wanted])
         write(shapes.to_json(), args.geojson, option="--geojson")
@@ -1088,13 +1110,28 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         warn(f"{name}: its regions form {touching} groups that touch no other; each was joined to the nearest region "
              "within 1,000 km, so a territory in one piece may cross water or a gap between them")  # fmt: skip
     summary = {
-        "territories": int(args.territories), "regions": len(regions), "contiguous": bool(report.contiguous),
+        "territories": int(partition.labels.nunique()), "regions": len(regions), "contiguous": bool(report.contiguous),
         "deviation": report.deviation, "bound": report.bound, "within_tolerance": report.within_tolerance,
         "tolerance": tolerance, "cut_edges": int(report.cut_edges), "seconds": round(float(report.seconds), 2),
         "cut_short": bool(report.cut_short),
     }  # fmt: skip
+    if partition.start is not None:
+        summary |= {"start_column": args.start_column, "regions_moved": int(report.regions_moved),
+                    "moved": {m: float(v) for m, v in report.moved.items()}, "filled": list(partition.filled)}  # fmt: skip
     data = {"report": summary, "territories": _records(territories), "regions": _records(regions)}
     return data, {"regions": regions, "territories": territories}, "regions"
+
+
+def _start_column(load, column: str, name: str) -> dict[str, str | None]:
+    """Each region's current territory from the boundary file's ``column`` (text, or whole numbers: 3, not 3.0)."""
+    if column in load.texts.columns:
+        return load.texts[column].to_dict()
+    if column in load.figures.columns:
+        values = load.figures[column]
+        return {r: None if v != v else f"{v:g}" for r, v in values.items()}
+    offered = [c for c in [*load.texts.columns, *load.figures.columns]]
+    raise CliInputError(f"--start-column {column}: {name} has no such column", source=name, column="--start-column",
+                        hint=f"Pick one of: {', '.join(offered) or '(the file has no other column)'}")  # fmt: skip
 
 
 def _check_search(args: argparse.Namespace) -> None:

@@ -318,6 +318,8 @@ class BoundaryLoad:
     notes: list[str] = field(default_factory=list)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The file's numeric columns (population, households …), one row per region of ``regions``, by region id."""
+    texts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The file's other columns (a current territory, an owner …) as text, blank as missing, by region id."""
 
     @property
     def dropped(self) -> list[str]:
@@ -511,6 +513,16 @@ def read_boundary_file(
                and not pd.api.types.is_bool_dtype(gdf[c])]  # fmt: skip
     load.figures = (
         pd.DataFrame(gdf[numeric].to_numpy(dtype=float), index=ids.to_numpy(), columns=[str(c) for c in numeric])
+        .reindex(regions["region_id"].to_numpy())
+        .rename_axis("region_id")
+    )
+    others = [c for c in gdf.columns if c not in (id_column, "geometry", *numeric)]
+    texts = gdf[others].astype(object).where(gdf[others].notna(), None)
+    texts = texts.apply(
+        lambda column: column.map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
+    )
+    load.texts = (
+        pd.DataFrame(texts.to_numpy(dtype=object), index=ids.to_numpy(), columns=[str(c) for c in others])
         .reindex(regions["region_id"].to_numpy())
         .rename_axis("region_id")
     )

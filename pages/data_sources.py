@@ -34,7 +34,7 @@ from pages.shared import (
     unsaved_changes,
 )
 from territory import InputDataError, load_plan
-from territory.formatting import counted
+from territory.formatting import counted, verb
 
 
 def _territories_on(load, filename: str, source: str) -> None:
@@ -70,10 +70,27 @@ def _territories_on(load, filename: str, source: str) -> None:
     if st.session_state.get("partition_source") != source:  # (another file: its own metrics, by default)
         st.session_state["partition_source"] = source
         st.session_state.pop("partition_metrics", None)
+    # A column of the file with each region's current territory: those territories rebalanced, moving as few regions
+    # as the search can, instead of drawn afresh (a sales-ops file usually has one).
+    texts = load.texts
+    current = [c for c in texts.columns
+               if 2 <= texts[c].nunique() < min(texts[c].notna().sum(), len(regions))]  # fmt: skip
+    afresh = "Nothing: draw them afresh"
+    start_column = st.selectbox(
+        "Start from", [afresh, *current], key="partition_start",
+        format_func=lambda c: c if c == afresh else f"the territories in column {c}",
+        help="Pick the file's column with each region's current territory to rebalance those territories, moving as "
+             "few regions as it can (regions left blank take their neighbours').",
+    )  # fmt: skip
+    start_column = None if start_column == afresh else start_column
     options = st.columns([1, 2, 1])
-    count = options[0].number_input(
-        "Territories", min_value=1, max_value=len(regions), value=min(8, len(regions)), step=1, key="partition_count"
-    )
+    if start_column is None:
+        count = options[0].number_input("Territories", min_value=1, max_value=len(regions),
+                                        value=min(8, len(regions)), step=1, key="partition_count")  # fmt: skip
+    else:
+        count = int(texts[start_column].nunique())
+        options[0].number_input("Territories", value=count, disabled=True, key=f"partition_count_of:{start_column}",
+                                help=f"As many as column {start_column} names.")  # fmt: skip
     # (the accounts and the file's first figure: two metrics at once, what a plan made by hand seldom balances)
     figures = [c for c in offered if c not in ("accounts", "value")]
     default = [c for c in offered if c == "accounts"][:1] + figures[:1] or offered[:1]
@@ -89,24 +106,25 @@ def _territories_on(load, filename: str, source: str) -> None:
         st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
     # (what the proposal was made from: the file and its columns, the figures, the options; a stale one showed for
     # another id column with empty downloads, a review)
-    asked = (source, figures_key, int(count), tuple(chosen), float(tolerance))
+    asked = (source, figures_key, int(count), tuple(chosen), float(tolerance), start_column)
     if not chosen:  # (the button is greyed out: said why)
         st.caption("Pick at least one metric to balance on.")
     if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
         with st.spinner("Drawing territories…"):
             try:
                 names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
+                start = None if start_column is None else texts[start_column].to_dict()
                 partition = partition_regions(
-                    metrics[chosen], boundary_links(regions), int(count), tolerance=tolerance / 100, seconds=2.0,
-                    rng=np.random.default_rng(0), names=names,
+                    metrics[chosen], boundary_links(regions), None if start else int(count),
+                    tolerance=tolerance / 100, seconds=2.0, rng=np.random.default_rng(0), names=names, start=start,
                 )  # fmt: skip
             except ValueError as error:
-                st.error(plain(str(error)))
+                st.error(plain(str(error)[:1].upper() + str(error)[1:]) + ".")
                 return
             # What the proposal shows on every rerun, made once with it: whether the file's regions touch in one
             # group, the downloads (each region's territory; the territories dissolved).
             rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
-            rows = rows.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+            rows = rows.assign(region_id=rows["region_id"].astype(str)).join(partition.region_table(), on="region_id")
             made = {
                 "touching": len(link_groups(boundary_links(regions, reach_km=0))),
                 "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
@@ -130,6 +148,22 @@ def _territories_on(load, filename: str, source: str) -> None:
         + ("as close as the regions allow (below)." if judged and bounded else "within the tolerance." if judged
            else "not all within the tolerance (each territory below).")
     )  # fmt: skip
+    if partition.before is not None:  # (what the rebalance changes: the regions and what they hold)
+        before = ", ".join(f"{plain(m)} ±{partition.before[f'{m}_deviation'].abs().max():.1%}" for m in chosen)
+        held = ", ".join(f"{report.moved[m]:,.0f} {plain(m)}" for m in chosen)
+        moved = report.regions_moved
+        st.write(
+            f"From the territories in column {plain(start_column)} (largest deviation {before}): "
+            + (f"{counted(moved, 'region')} of {len(regions):,} {verb(moved, 'changes', 'change')} territory, "
+               f"holding {held}." if moved else "no region changes territory.")
+        )  # fmt: skip
+        if partition.filled:
+            names_of = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
+            shown = ", ".join(plain(names_of.get(r, r)) for r in partition.filled[:5])
+            more = f" and {len(partition.filled) - 5} more" if len(partition.filled) > 5 else ""
+            st.caption(f"{counted(len(partition.filled), 'region')} without a territory in column "
+                       f"{plain(start_column)} ({shown}{more}) took {verb(len(partition.filled), 'its', 'their')} "
+                       "neighbours' first.")  # fmt: skip
     for metric, bound in report.bound.items():
         if bound > tolerance / 100:
             coarse = [c | {"metric": plain(metric)} for c in report.coarse if c["metric"] == metric]
@@ -148,7 +182,7 @@ def _territories_on(load, filename: str, source: str) -> None:
     ).add_to(fmap)  # fmt: skip
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
-    table = partition.territories[["territory_id", "regions", "parts", *chosen, *[f"{m}_deviation" for m in chosen]]]
+    table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
@@ -160,6 +194,8 @@ def _territories_on(load, filename: str, source: str) -> None:
             "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "judged": "Balance",
             **{m: st.column_config.NumberColumn(METRIC_LABELS.get(m, m), format="%,.0f") for m in chosen},
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
+            **{f"{m}_deviation_before": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean before", digits=1)
+               for m in chosen},
         },
     )  # fmt: skip
     # (the page's search settings, so that the CLI can make the same plan: page and CLI differed unsaid, a review)

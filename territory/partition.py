@@ -16,7 +16,15 @@ import pandas as pd
 from territory.formatting import counted
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components
 
-__all__ = ["Partition", "region_metrics", "partition_regions", "link_groups", "bound_said", "blank_figures"]
+__all__ = [
+    "Partition",
+    "region_metrics",
+    "partition_regions",
+    "fill_blanks",
+    "link_groups",
+    "bound_said",
+    "blank_figures",
+]
 
 
 def region_metrics(
@@ -69,25 +77,64 @@ class Partition:
     territories : DataFrame
         Per territory: each metric's total and its deviation from the mean share, regions, parts, ``within``.
     report : RebalanceReport
+    start : Series, optional
+        With a current plan to rebalance: each region's territory at the start (the blank ones filled in).
+    filled : tuple of str
+        The regions that had no territory at the start and were given their neighbours' (see :func:`fill_blanks`).
+    before : DataFrame, optional
+        With a start: per territory (index), each metric's total and ``<metric>_deviation`` from the mean share at
+        the start, to compare with ``territories``.
     """
 
     labels: pd.Series
     territories: pd.DataFrame
     report: RebalanceReport
+    start: pd.Series | None = None
+    filled: tuple[str, ...] = ()
+    before: pd.DataFrame | None = None
+
+    def region_table(self) -> pd.DataFrame:
+        """Per region (index): ``territory_id``; with a start, also ``territory_before`` and ``moved``.
+
+        ``territory_before`` is as the file had it (blank where it was blank); ``moved``: the territory differs from
+        the file's (a blank one filled counts).
+        """
+        table = self.labels.to_frame("territory_id")
+        if self.start is not None:
+            before = self.start.reindex(table.index).mask(table.index.isin(self.filled))
+            table.insert(0, "territory_before", before.to_numpy())
+            table["moved"] = table["territory_before"].fillna("") != table["territory_id"]
+        return table
+
+    def territory_table(self, metrics) -> pd.DataFrame:
+        """Per territory: ``territory_id``, ``regions``, ``parts``, each metric's total and deviation, ``within``.
+
+        With a start, each metric's ``<metric>_deviation_before`` just before its deviation; ``within_by`` last.
+        """
+        columns = ["territory_id", "regions", "parts", *metrics, *[f"{m}_deviation" for m in metrics], "within",
+                   "within_by"]  # fmt: skip
+        table = self.territories[columns].reset_index(drop=True)
+        if self.before is not None:
+            was = self.before.reindex(table["territory_id"].to_numpy())
+            for m in metrics:
+                table.insert(table.columns.get_loc(f"{m}_deviation"), f"{m}_deviation_before",
+                             was[f"{m}_deviation"].to_numpy())  # fmt: skip
+        return table
 
 
 def partition_regions(
     metrics: pd.DataFrame,
     links: Mapping[str, tuple[str, ...]],
-    n_territories: int,
+    n_territories: int | None,
     *,
     tolerance: float | Mapping[str, float] = 0.05,
     seconds: float = 2.0,
     rng: np.random.Generator | None = None,
     n_jobs: int | None = None,
     names: Mapping[str, str] | None = None,
+    start: Mapping[str, str | None] | None = None,
 ) -> Partition:
-    """Draw ``n_territories`` balanced, contiguous, compact territories on these regions.
+    """Draw ``n_territories`` balanced, contiguous, compact territories on these regions, or rebalance ``start``.
 
     Parameters
     ----------
@@ -104,6 +151,10 @@ def partition_regions(
         See :class:`territory.optimizer.Rebalancer`.
     names : mapping, optional
         Region id → name, to name the groups of regions that no link joins when they outnumber the territories.
+    start : mapping, optional
+        Region id → its current territory (a column of the file): rebalanced, moving as little as it can (the first
+        metric moved counts against a plan), into as many territories as it names (``n_territories`` must be that
+        number, or None). Regions with none take their neighbours' (:func:`fill_blanks`).
 
     Returns
     -------
@@ -134,6 +185,16 @@ def partition_regions(
             f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} 0 in every region: nothing to balance. Pick "
             "another metric (or load accounts that fall inside these regions)"
         )
+    filled: tuple[str, ...] = ()
+    if start is not None:
+        start, filled = fill_blanks({str(r): start.get(str(r)) for r in metrics.index}, links, names=names)
+        count = len(set(start.values()))
+        if n_territories is not None and int(n_territories) != count:
+            raise ValueError(
+                f"the current territories are {count}, not {int(n_territories)}: leave the number of territories as "
+                "it is to rebalance them, or draw afresh"
+            )
+        n_territories = count
     if not 1 <= int(n_territories) <= len(metrics):
         raise ValueError(
             f"{counted(int(n_territories), 'territory', 'territories')} on {counted(len(metrics), 'region')}: ask for 1 to "
@@ -148,11 +209,66 @@ def partition_regions(
             f"({counted(len(groups[0]), 'region')}); a territory cannot span two. Ask for at least {len(groups)} "
             "territories, or leave the far groups out of the file"
         )
-    solver = Rebalancer(graph, n_territories=int(n_territories), tolerance=tolerance, rng=rng, n_jobs=n_jobs)
+    if start is not None:
+        solver = Rebalancer(graph, start=start, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
+    else:
+        solver = Rebalancer(graph, n_territories=int(n_territories), tolerance=tolerance, rng=rng, n_jobs=n_jobs)
     solver.solve(max_seconds=seconds)
     labels = solver.labels_.rename("territory_id")
     labels.index.name = "region_id"
-    return Partition(labels=labels, territories=solver.report_.territories, report=solver.report_)
+    began = before = None
+    if start is not None:
+        began = pd.Series(start, name="territory_id").rename_axis("region_id")
+        totals = metrics.groupby(began.reindex(metrics.index).to_numpy()).sum()
+        before = totals.join(totals.div(totals.sum() / len(totals)).sub(1.0).add_suffix("_deviation"))
+        before.index.name = "territory_id"
+    return Partition(labels=labels, territories=solver.report_.territories, report=solver.report_, start=began,
+                     filled=filled, before=before)  # fmt: skip
+
+
+def fill_blanks(
+    start: Mapping[str, str | None], links: Mapping[str, tuple[str, ...]], names: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Give each region without a territory the one most of its neighbours with a territory hold, in waves.
+
+    Returns the filled plan and the regions filled (in the order given). A group of regions no territory reaches
+    (an island apart with none) cannot be filled: a ValueError names them.
+
+    Examples
+    --------
+    >>> links = {"a": ("b",), "b": ("a", "c"), "c": ("b", "d"), "d": ("c",)}
+    >>> fill_blanks({"a": "East", "b": None, "c": None, "d": "West"}, links)
+    ({'a': 'East', 'b': 'East', 'c': 'West', 'd': 'West'}, ('b', 'c'))
+    >>> fill_blanks({"a": None, "b": None}, {"a": ("b",), "b": ("a",)})
+    Traceback (most recent call last):
+    ...
+    ValueError: no region has a territory at the start: give at least one a territory, or draw afresh
+    """
+    plan = {str(r): (None if t is None or (isinstance(t, float) and t != t) or not str(t).strip() else str(t))
+            for r, t in start.items()}  # fmt: skip
+    blank = [r for r, t in plan.items() if t is None]
+    if len(blank) == len(plan):
+        raise ValueError("no region has a territory at the start: give at least one a territory, or draw afresh")
+    waiting = list(blank)
+    while waiting:
+        # (each wave from the plan as the wave before left it: a region filled now does not fill its neighbour now)
+        found = {}
+        for region in waiting:
+            near = [plan[n] for n in links.get(region, ()) if plan.get(n) is not None]
+            if near:
+                counts = pd.Series(near).value_counts()
+                found[region] = sorted(counts.index[counts == counts.max()])[0]
+        if not found:
+            said = [f"{(names or {}).get(r, r)}" for r in waiting[:5]]
+            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+            raise ValueError(
+                f"{counted(len(waiting), 'region')} without a territory ({', '.join(said)}{more}) "
+                f"{'touches' if len(waiting) == 1 else 'touch'} no region with one: give "
+                f"{'it' if len(waiting) == 1 else 'them'} a territory, or draw afresh"
+            )
+        plan.update(found)
+        waiting = [r for r in waiting if r not in found]
+    return plan, tuple(blank)
 
 
 def _groups_said(groups, region_ids, names: Mapping[str, str], shown: int = 4) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -2144,3 +2145,44 @@ def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories
     report = json.loads(out)
     assert report["report"]["within_tolerance"] == {"POP": True}
     assert sorted(t["POP"] for t in report["territories"]) == [1, 1, 2, 2, 12, 12, 13, 13]
+
+
+def test_partition_rebalances_the_files_own_territories(tmp_path, capsys):
+    # Texas's counties with a territory column (West of 100°W, the rest by 31.5°N and 96.5°W; four left blank): the
+    # four are rebalanced on POP, named as in the file, and the regions table says what each was and whether it moved.
+    import geopandas as gpd
+
+    from geo.boundaries import load_regions
+
+    counties = load_regions("county", display=True)
+    texas = counties[counties["region_id"].str.startswith("US-48")][["fips", "name", "geometry"]].copy()
+    texas["POP"] = [1000 + 37 * (i % 11) for i in range(len(texas))]
+    point = texas.geometry.representative_point()
+    texas["territory"] = np.where(point.x < -100, "West", np.where(point.y > 31.5, "North",
+                                  np.where(point.x < -96.5, "Central", "Gulf")))  # fmt: skip
+    texas.loc[texas.index[:4], "territory"] = None
+    path = tmp_path / "owned.geojson"
+    gpd.GeoDataFrame(texas, crs=counties.crs).to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--name-column", "name",
+                             "--start-column", "territory", "--jobs", 1, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    report, regions = data["report"], pd.DataFrame(data["regions"])
+    assert report["territories"] == 4 and report["within_tolerance"] == {"POP": True} and report["contiguous"]
+    assert set(regions["territory_id"]) == {"West", "North", "Central", "Gulf"}
+    assert len(report["filled"]) == 4 and "4 regions without a territory (" in err and "took their neighbours'" in err
+    assert regions.loc[regions["region_id"].isin(report["filled"]), "territory_before"].isna().all()
+    kept = regions["territory_before"].notna()
+    assert (
+        regions.loc[kept, "moved"] == (regions.loc[kept, "territory_before"] != regions.loc[kept, "territory_id"])
+    ).all()
+    assert 0 < report["regions_moved"] < 127  # (fewer than half the regions: not drawn afresh)
+    territories = pd.DataFrame(data["territories"]).set_index("territory_id")
+    assert territories["POP_deviation_before"].abs().max() > 0.2 >= territories["POP_deviation"].abs().max()
+    # A number of territories other than the column's, or a column the file lacks: said, with the fix.
+    code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", "territory",
+                           "--territories", 5, capsys=capsys)  # fmt: skip
+    assert code == 2 and "the current territories are 4, not 5" in err and "Leave out --territories" in err, err
+    code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", "owner",
+                           capsys=capsys)  # fmt: skip
+    assert code == 2 and "--start-column owner: owned.geojson has no such column" in err and "territory" in err, err

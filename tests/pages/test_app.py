@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
@@ -1047,6 +1048,49 @@ def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(a
     # The search's settings said, so the CLI can make the same plan (page and CLI differed unsaid, a review).
     assert any("proposing again gives the same plan, as does `cli.py partition` with `--seed 0 --jobs" in c
                for c in said), said  # fmt: skip
+
+
+def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app):
+    # A sales-ops file usually says each region's territory already: those are rebalanced, as few regions moved as
+    # the search can, rather than drawn afresh; blank ones take their neighbours'.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    # A 6 x 4 grid of squares, POP 1 each; West holds 3 columns, East 2, North 1; one square blank.
+    cells = [(x, y) for y in range(4) for x in range(6)]
+    owner = ["West" if x < 3 else "East" if x < 5 else "North" for x, _ in cells]
+    owner[0] = None
+    grid = gpd.GeoDataFrame({"code": [f"C{x}{y}" for x, y in cells], "POP": 1.0, "territory": owner},
+                            geometry=[box(x * 0.2, 30 + y * 0.2, x * 0.2 + 0.2, 30.2 + y * 0.2) for x, y in cells],
+                            crs=4326)  # fmt: skip
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="boundary_upload").set_value(("grid.geojson", grid.to_json().encode(), "application/json"))
+    app.run()
+    next(s for s in app.selectbox if s.label == "Id column").set_value("code").run()
+    start = app.selectbox(key="partition_start")
+    assert start.options == ["Nothing: draw them afresh", "the territories in column territory"], start.options
+    start.set_value("territory").run()
+    assert app.number_input(key="partition_count_of:territory").value == 3
+    app.multiselect(key="partition_metrics").set_value(["POP"])
+    app.button(key="partition_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns).set_index("territory_id")
+    assert table["POP"].to_dict() == {"East": 8, "North": 8, "West": 8}, table
+    assert table["POP_deviation_before"].round(3).to_dict() == {"East": 0.0, "North": -0.5, "West": 0.5}
+    said = next(m.value for m in app.markdown if m.value.startswith("From the territories in column territory"))
+    # West gives 4 squares to North through East's: fewer than drawing afresh would move (any 4 of 24 at least).
+    assert "(largest deviation POP ±50.0%)" in said and "change territory, holding" in said, said
+    assert any("1 region without a territory in column territory (C00) took its neighbours' first." in c.value
+               for c in app.caption)  # fmt: skip
+    _, partition, made = app.session_state["partition_result"]
+    rows = pd.read_csv(io.StringIO(made["csv"]))
+    assert rows.columns.tolist()[:5] == ["region_id", "name", "territory_before", "territory_id", "moved"]
+    assert rows.loc[rows["region_id"] == "C00", "territory_before"].isna().all()
+    assert rows.set_index("region_id").loc["C00", "moved"]  # (the blank one given a territory counts)
+    assert partition.report.regions_moved <= int(rows["moved"].sum()) <= partition.report.regions_moved + 1
+    # Back to drawing afresh: the number of territories is the user's again, and the proposal gone.
+    app.selectbox(key="partition_start").set_value("Nothing: draw them afresh").run()
+    assert not any(m.value.startswith("From the territories") for m in app.markdown)
 
 
 def test_the_sample_boundary_file_is_one_switch_away(app):

@@ -66,3 +66,24 @@ def test_groups_that_no_link_joins_are_named_when_they_outnumber_the_territories
     assert "Guam and Northern Mariana Islands; Hawaii apart from the rest (2 regions)" in said
     assert said.endswith("Ask for at least 3 territories, or leave the far groups out of the file")
     assert partition_regions(metrics, links, 3, names=names, n_jobs=1).report.contiguous
+
+
+def test_a_files_own_territories_are_rebalanced_moving_few_regions_and_keeping_their_names():
+    # The 6 x 6 grid split in columns 4 | 2 (about +33% / -33% on both metrics): rebalanced, the two keep their names,
+    # every region with a territory, and fewer regions move than a plan drawn afresh reshuffles.
+    metrics, links = grid()
+    start = {r: ("West" if int(r[1:]) % 6 < 4 else "East") for r in metrics.index}
+    start["r0"] = None  # (blank: takes its neighbours')
+    result = partition_regions(metrics, links, None, start=start, rng=np.random.default_rng(0), n_jobs=1)
+    assert sorted(set(result.labels)) == ["East", "West"] and result.report.contiguous
+    assert result.filled == ("r0",) and result.start["r0"] == "West"
+    for metric in ("accounts", "POP"):
+        totals = metrics[metric].groupby(result.labels).sum()
+        assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+        assert result.before.loc["West", f"{metric}_deviation"] > 0.25  # (the start's balance, to compare)
+    moved = int((result.labels != result.start).sum())
+    assert moved == result.report.regions_moved and 0 < moved <= 8  # (a column of 6 and a bit: not a reshuffle)
+    with pytest.raises(ValueError, match="the current territories are 2, not 3"):
+        partition_regions(metrics, links, 3, start=start)
+    with pytest.raises(ValueError, match="no region has a territory at the start"):
+        partition_regions(metrics, links, None, start=dict.fromkeys(metrics.index))
