@@ -53,8 +53,9 @@ def _territories_on(load, filename: str, source: str) -> None:
     regions = load.regions
     st.subheader("Territories on these regions")
     st.caption(
-        "Balanced, contiguous, compact territories drawn afresh on this file's regions: on the accounts loaded "
-        "(counted in the region each lies in) and on the file's own numeric columns (population …)."
+        "Balanced, contiguous, compact territories drawn afresh on this file's regions, or the file's own territories "
+        "rebalanced: on the accounts loaded (counted in the region each lies in) and on the file's own numeric "
+        "columns (population …)."
     )
     if len(regions) < 2:
         st.info("The file holds one region: nothing to divide.")
@@ -154,8 +155,8 @@ def _territories_on(load, filename: str, source: str) -> None:
         moved = report.regions_moved
         st.write(
             f"From the territories in column {plain(start_column)} (largest deviation {before}): "
-            + (f"{counted(moved, 'region')} of {len(regions):,} {verb(moved, 'changes', 'change')} territory, "
-               f"holding {held}." if moved else "no region changes territory.")
+            + (f"{counted(moved, 'region')} of {len(regions):,} {verb(moved, 'changes', 'change')} territory "
+               f"(outlined in black on the map), holding {held}." if moved else "no region changes territory.")
         )  # fmt: skip
         if partition.filled:
             names_of = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
@@ -170,15 +171,24 @@ def _territories_on(load, filename: str, source: str) -> None:
             said = bound_said(plain(metric), bound, coarse)
             st.caption(said[:1].upper() + said[1:] + ".")
     colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
-    drawn = regions.assign(territory_id=regions["region_id"].astype(str).map(partition.labels))
+    changes = partition.region_table()
+    drawn = regions.assign(region_id=regions["region_id"].astype(str)).join(changes, on="region_id")
     drawn["color"] = drawn["territory_id"].map(colors)
+    fields, aliases = ["label", "territory_id"], ["Region", "Territory"]
+    if partition.start is not None:  # (the regions that change territory outlined, what each was in the tooltip)
+        drawn["territory_before"] = drawn["territory_before"].fillna("(none)")
+        drawn["moved"] = drawn["moved"].map({True: "yes", False: "no"})
+        fields, aliases = [*fields, "territory_before", "moved"], [*aliases, "Before", "Changes"]
+    else:
+        drawn["moved"] = "no"
     minx, miny, maxx, maxy = regions.total_bounds
     fmap = build_base_map(bounds=(minx, miny, maxx, maxy))
     folium.GeoJson(
-        to_geojson(drawn, ["region_id", "label", "territory_id", "color"]),
-        tooltip=folium.GeoJsonTooltip(fields=["label", "territory_id"], aliases=["Region", "Territory"]),
-        style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": 0.55, "color": "#ffffff",
-                                  "weight": 0.6},
+        to_geojson(drawn, ["region_id", "color", *dict.fromkeys([*fields, "moved"])]),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+        style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": 0.55,
+                                  **({"color": "#1b1b1b", "weight": 2.2} if f["properties"]["moved"] == "yes"
+                                     else {"color": "#ffffff", "weight": 0.6})},
     ).add_to(fmap)  # fmt: skip
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")

@@ -1079,7 +1079,7 @@ def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app)
     assert table["POP_deviation_before"].round(3).to_dict() == {"East": 0.0, "North": -0.5, "West": 0.5}
     said = next(m.value for m in app.markdown if m.value.startswith("From the territories in column territory"))
     # West gives 4 squares to North through East's: fewer than drawing afresh would move (any 4 of 24 at least).
-    assert "(largest deviation POP ±50.0%)" in said and "change territory, holding" in said, said
+    assert "(largest deviation POP ±50.0%)" in said and "change territory (outlined in black on the map)" in said
     assert any("1 region without a territory in column territory (C00) took its neighbours' first." in c.value
                for c in app.caption)  # fmt: skip
     _, partition, made = app.session_state["partition_result"]
