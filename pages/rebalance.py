@@ -179,9 +179,10 @@ with form[1].expander("Tolerance per metric"):
     for m in metrics or ["workload"]:
         key = f"reb_tol_{m}"
         per_metric[m] = st.number_input(
-            f"{METRICS.get(m, m)} (±%)", 1, 50, step=1, key=key, placeholder=f"{tolerance:.0%} (as above)",
-            **({} if key in st.session_state else {"value": None}),
+            f"{METRICS.get(m, m)} (±%)", 1, 50, value=None, step=1, key=key, placeholder=f"{tolerance:.0%} (as above)",
         )  # fmt: skip
+        # (value=None always, the box's start in the session: with no value given once a figure was typed, an emptied
+        # box read its minimum, ±1%, and kept it, a review)
         kept_tolerances[m] = per_metric[m]
 tolerances = {m: (v / 100 if v is not None else tolerance) for m, v in per_metric.items()}
 setting("reb_seconds", 2, range(1, 11))
@@ -288,9 +289,8 @@ elif scenario == "rep_joins":
     if "reb_new_capacity" not in st.session_state and isinstance(kept_capacity, int) and kept_capacity >= 1:
         st.session_state["reb_new_capacity"] = kept_capacity
     options["new_rep_capacity"] = form[2].number_input(
-        "New rep's capacity (accounts, optional)", 1, 100_000, step=10, key="reb_new_capacity",
+        "New rep's capacity (accounts, optional)", 1, 100_000, value=None, step=10, key="reb_new_capacity",
         placeholder=f"{median} (the team median)",
-        **({} if "reb_new_capacity" in st.session_state else {"value": None}),
     )  # fmt: skip
     st.session_state[KEPT_CAPACITY] = options["new_rep_capacity"]
     remember(KEPT_CAPACITY)
@@ -363,10 +363,12 @@ if scenario != "territories":
     # Angeles for its share, the tenth new user's test); rebalancing, or a rep leaving, no territory takes a region
     # farther than it from all of its reps' homes.
     joining = scenario == "rep_joins"
-    setting("reb_within_km", None)
+    # (one box per meaning: the new rep's 600 km carried over to "A rep leaves" applied to every territory, a review)
+    within_key = "reb_within_km_new" if joining else "reb_within_km"
+    setting(within_key, None)
     options["home_within_km"] = form[2].number_input(
         "Only regions within (km of home, optional)" if joining else "Regions within (km of a rep's home, optional)",
-        10, 20_000, step=50, key="reb_within_km", placeholder="any distance",
+        10, 20_000, value=None, step=50, key=within_key, placeholder="any distance",
         help="The new territory takes only regions whose centre lies within this distance of the home region's. "
         "Where they hold less than the new rep's share, the territory is sized to what they hold and the other "
         "territories share the rest. Empty: any region the balance asks for." if joining
@@ -424,7 +426,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity", "reb_capacity_scratch",
-            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_locked_regions", "reb_cover",
+            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_within_km_new", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 

@@ -890,6 +890,24 @@ def test_a_tolerance_per_metric_and_locked_regions(app):
     assert not [b for b in app.multiselect if b.key == "reb_locked_regions"]
 
 
+def test_an_optional_box_emptied_is_empty_again_not_its_strictest_value(app):
+    # Typed once, then emptied, a per-metric tolerance read ±1%, the distance from home 10 km and the new rep's
+    # capacity 1, each kept and used (a version was saved "within 10 km of their reps' homes", a review).
+    app.number_input(key="reb_tol_workload").set_value(8).run()
+    assert any("Per metric, in use: workload ±8%" in c.value for c in app.caption)
+    app.number_input(key="reb_tol_workload").set_value(None).run()
+    assert app.number_input(key="reb_tol_workload").value is None
+    assert not any("Per metric, in use" in c.value for c in app.caption)
+    app.number_input(key="reb_within_km").set_value(300).run()
+    app.number_input(key="reb_within_km").set_value(None).run()
+    assert app.number_input(key="reb_within_km").value is None
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.number_input(key="reb_new_capacity").set_value(200).run()
+    app.number_input(key="reb_new_capacity").set_value(None).run()
+    assert app.number_input(key="reb_new_capacity").value is None
+    assert not app.exception and not [w for w in app.warning if "Session State API" in w.value]
+
+
 def test_a_proposal_is_judged_on_the_settings_it_was_made_with_and_the_form_keeps_its_choices(app):
     app.button(key="reb_run").click().run()
     before = {m.label: m.value for m in app.metric}
@@ -1709,9 +1727,10 @@ def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
     from territory.rebalance import great_circle_km
     from territory.store import PlanStore
 
+    app.number_input(key="reb_within_km").set_value(300).run()  # (for every territory: not the new rep's)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
-    assert app.number_input(key="reb_within_km").value is None  # (any distance, unless asked)
-    app.number_input(key="reb_within_km").set_value(700).run()
+    assert app.number_input(key="reb_within_km_new").value is None  # (any distance, unless asked)
+    app.number_input(key="reb_within_km_new").set_value(700).run()
     new_rep_joins(app, "Rockies", "US-CO")
     assert not [w.value for w in app.warning if "lies far from" in w.value]
     said = " ".join(m.value.replace("\\", "") for m in [*app.markdown, *app.caption, *app.info])
