@@ -68,15 +68,15 @@ def _territories_on(load, filename: str, source: str) -> None:
             "there (Accounts above), or a file with a figure per region (population, households …)."
         )
         return
-    if st.session_state.get("partition_source") != source:  # (another file: its own metrics, by default)
-        st.session_state["partition_source"] = source
-        st.session_state.pop("partition_metrics", None)
     # A column of the file with each region's current territory: those territories rebalanced, moving as few regions
     # as the search can, instead of drawn afresh (a sales-ops file usually has one).
     texts = load.texts
     current = [c for c in texts.columns
                if 2 <= texts[c].nunique() < min(texts[c].notna().sum(), len(regions))]  # fmt: skip
     afresh = "Nothing: draw them afresh"
+    another = st.session_state.get("partition_source") != source  # (another file: its own choices, below)
+    if another or st.session_state.get("partition_start", afresh) not in [afresh, *current]:
+        st.session_state["partition_start"] = afresh
     start_column = st.selectbox(
         "Start from", [afresh, *current], key="partition_start",
         format_func=lambda c: c if c == afresh else f"the territories in column {c}",
@@ -95,7 +95,14 @@ def _territories_on(load, filename: str, source: str) -> None:
     # (the accounts and the file's first figure: two metrics at once, what a plan made by hand seldom balances)
     figures = [c for c in offered if c not in ("accounts", "value")]
     default = [c for c in offered if c == "accounts"][:1] + figures[:1] or offered[:1]
-    chosen = options[1].multiselect("Balance on", offered, default=default, key="partition_metrics")
+    # Another file: its own metrics, by default. (Set, not dropped: the browser sent the old file's choice back, and
+    # the proposal balanced on fewer metrics unsaid, or on none, a review.)
+    if another or "partition_metrics" not in st.session_state:
+        st.session_state["partition_source"] = source
+        st.session_state["partition_metrics"] = default
+    elif not set(st.session_state["partition_metrics"]) <= set(offered):
+        st.session_state["partition_metrics"] = [m for m in st.session_state["partition_metrics"] if m in offered]
+    chosen = options[1].multiselect("Balance on", offered, key="partition_metrics")
     tolerance = options[2].number_input("Tolerance ± %", min_value=1, max_value=50, value=5, step=1,
                                         key="partition_tolerance")  # fmt: skip
     if outside:
