@@ -2084,8 +2084,8 @@ def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp
                              "--jobs", 1, "--format", "csv", "--table", "territories", capsys=capsys)  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
-    assert table.columns.tolist() == ["territory_id", "regions", "parts", "POP", "POP_deviation", "within"]
-    assert len(table) == 3 and table["within"].all()
+    assert table.columns.tolist() == ["territory_id", "judged", "regions", "parts", "POP", "POP_deviation", "within_by"]
+    assert len(table) == 3 and (table["judged"] == "yes").all()
 
 
 @pytest.mark.parametrize(
@@ -2143,7 +2143,10 @@ def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories
         "no plan comes closer than +86% on POP (50 regions cannot be shared out more evenly among 4 territories)" in err
     )
     report = json.loads(out)
-    assert report["report"]["within_tolerance"] == {"POP": True}
+    # (within the tolerance itself, no: as close as the regions allow, yes, each territory "best possible")
+    assert report["report"]["within_tolerance"] == {"POP": False}
+    assert report["report"]["as_close_as_possible"] == {"POP": True}
+    assert report["report"]["territories_within"] == {"within": 0, "best_possible": 8, "near_group_mean": 0, "of": 8}
     assert sorted(t["POP"] for t in report["territories"]) == [1, 1, 2, 2, 12, 12, 13, 13]
 
 
@@ -2186,3 +2189,18 @@ def test_partition_rebalances_the_files_own_territories(tmp_path, capsys):
     code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", "owner",
                            capsys=capsys)  # fmt: skip
     assert code == 2 and "--start-column owner: owned.geojson has no such column" in err and "territory" in err, err
+
+
+def test_rebalance_is_not_called_within_tolerance_when_no_territory_could_be_rebalanced(capsys):
+    # US West goes and no touching territory can take its accounts' kind: every territory is kept as it is, Canada
+    # West far off. within_tolerance was computed over the territories rebalanced, none, and read true (a review).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--territory", "USW", "--seconds", 0.5, "--jobs", 1,
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    judged = pd.DataFrame(summary["territories"]).set_index("territory_id")["judged"]
+    assert summary["within_tolerance"] == {"workload": False, "value": False}
+    assert summary["territories_within"]["within"] == int((judged == "yes").sum())
+    assert pd.DataFrame(summary["territories"])["kept"].all()
+    assert summary["rebalanced_within_tolerance"] == {"workload": None, "value": None}
