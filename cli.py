@@ -243,9 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="weight on keeping accounts where they are (default 1; 0: ignore)")  # fmt: skip
     sizing = rebalance.add_mutually_exclusive_group()
     sizing.add_argument("--by-capacity", dest="by_capacity", action="store_true", default=None,
-                        help="size each territory by its reps' capacity (the default)")  # fmt: skip
+                        help="size each territory by its reps' capacity (the default, but for --scenario territories)")  # fmt: skip
     sizing.add_argument("--equal-shares", dest="by_capacity", action="store_false",
-                        help="give every territory the same share, whatever its reps can take")  # fmt: skip
+                        help="give every territory the same share, whatever its reps can take (the default for\n"
+                             "--scenario territories)")  # fmt: skip
     rebalance.add_argument("--one-way", action="store_true", default=None,
                            help="let territories with an industry or tier focus give regions to touching territories\n"
                                 "that take every account they take (off by default)")  # fmt: skip
