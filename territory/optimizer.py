@@ -189,8 +189,9 @@ class RebalanceReport:
         (every US state counted 1, 50 of them for four territories: 13 | 13 | 12 | 12 at best): one dict per group
         and metric, ``territories`` (ids), ``metric``, ``regions`` (how many they hold), ``over`` and ``under``
         (however the regions are dealt out, some territory is at least ``over`` above its share and some at most
-        ``under``: fractions of the share). Its territories are judged against these (as close as their regions
-        allow). Only where that lets a territory in.
+        ``under``: fractions of the share), where that stretches beyond the tolerance around the group's centre
+        and every territory of the group lies between the two (each as close as its regions allow). A territory
+        between them is judged so in any case, and the bound takes them in.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -1085,10 +1086,9 @@ class Rebalancer:
             short_by_regions[t] = np.maximum(short_by_regions[t], by + 1e-9)
         # Regions too coarse to share out evenly (every US state as a file, each 1, four territories on the mainland:
         # 12.5 each at best, so 13 | 13 | 12 | 12, the 13s "out" before): however a group's regions are dealt out,
-        # some territory is at least that far off; within it, a territory is as close as its regions allow.
+        # some territory is at least `over` off its share and some at most `under`. Where that stretches beyond the
+        # tolerance around the group's centre, a territory between the two is as close as its regions allow.
         coarse = []
-        before_up = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
-        before_down = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
         for g in np.unique(group[active & (group >= 0)]):
             mine = np.flatnonzero(active & (group == g))
             theirs = np.isin(labels, mine)
@@ -1096,25 +1096,23 @@ class Rebalancer:
             # in, whose territories take what they take and leave the others their own mean, judged by that)
             plain = len(mine) > 1 and not self.locked[theirs].any() and not any(t in hemmed_by for t in mine)
             for m, name in enumerate(self.metric_names):
-                out = (deviation[mine, m] > before_up[mine, m]) | (deviation[mine, m] < -before_down[mine, m])
-                plain_here = plain and not (forced[mine, m] > 0).any() and out.any()
+                wide = (np.abs(deviation[mine, m]) > tol[0, m] + slack[0, m]).any()
+                plain_here = plain and not (forced[mine, m] > 0).any() and wide
                 found = _coarse_bound(weights[theirs, m], target[mine, m]) if plain_here else None
                 if found is None:
                     continue
                 over, under = found
-                # (only where it lies beyond what the tolerance and the group's mean allow already: a group whose
-                # mean its regions can hold is judged by that, as before)
-                up = np.where(over + 1e-9 > before_up[mine, m], over + 1e-9, 0.0)
-                down = np.where(-under + 1e-9 > before_down[mine, m], -under + 1e-9, 0.0)
-                allowed_by_regions[mine, m] = np.maximum(allowed_by_regions[mine, m], up)
-                short_by_regions[mine, m] = np.maximum(short_by_regions[mine, m], down)
-                let_in = (deviation[mine, m] <= np.maximum(before_up[mine, m], up)) & (
-                    deviation[mine, m] >= -np.maximum(before_down[mine, m], down)
-                )
-                if (out & let_in).any():
+                centre_m = shown[mine, m]
+                if not ((over > centre_m + tol[0, m] + slack[0, m]).any()
+                        or (under < centre_m - tol[0, m] - slack[0, m]).any()):  # fmt: skip
+                    continue  # (the group's mean is within reach: judged by it, as before)
+                between = (deviation[mine, m] <= over + 1e-9) & (deviation[mine, m] >= under - 1e-9)
+                allowed_by_regions[mine[between], m] = np.maximum(allowed_by_regions[mine[between], m], over + 1e-9)
+                short_by_regions[mine[between], m] = np.maximum(short_by_regions[mine[between], m], -under + 1e-9)
+                bound[name] = max(bound[name], over, -under) + 0.0
+                if between.all():  # (said of the group when every territory of it is as close as it can be)
                     coarse.append({"territories": tuple(self.territory_ids[t] for t in mine), "metric": name,
                                    "regions": int(theirs.sum()), "over": over, "under": under})  # fmt: skip
-                    bound[name] = max(bound[name], over, -under) + 0.0
         # Then the centre: within it only, a territory is near its group's mean, and a plan might bring it closer.
         allowed = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
         short = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
