@@ -1018,7 +1018,15 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 
     from geo.boundaries import boundary_file_columns, boundary_links, drawn_territories, read_boundary_file
     from geo.join import join_accounts
-    from territory.partition import blank_figures, bound_said, link_groups, partition_regions, region_metrics
+    from territory.partition import (
+        blank_figures,
+        bound_said,
+        far_groups,
+        largest_regions,
+        link_groups,
+        partition_regions,
+        region_metrics,
+    )
     from territory.rebalance import judge_territories
 
     if args.boundaries is None:
@@ -1080,9 +1088,10 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     for blank in blank_figures(load.figures, wanted):
         warn(f"{name}: {blank}")
     names = dict(zip(load.regions["region_id"].astype(str), load.regions["label"].astype(str), strict=True))
+    links = boundary_links(load.regions)
     try:
         partition = partition_regions(
-            metrics[wanted], boundary_links(load.regions), args.territories, tolerance=tolerance,
+            metrics[wanted], links, args.territories, tolerance=tolerance,
             seconds=args.seconds, rng=np.random.default_rng(args.seed), n_jobs=args.jobs, names=names, start=start,
         )  # fmt: skip
     except ValueError as error:
@@ -1106,6 +1115,8 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # Each territory judged as the page judges it (yes, best possible, near group mean, no), first; `within` was True
     # for "as close as its regions allow" too, and read as within ±5% (a review).
     territories.insert(1, "judged", judge_territories(partition.territories, tolerance).to_numpy())
+    largest = largest_regions(partition.labels, metrics[wanted[0]], names)  # (which is which: T1 … said none)
+    territories.insert(2, "largest_regions", territories["territory_id"].map(largest).to_numpy())
     territories = territories.drop(columns="within")
     if partition.filled:
         shown = [names.get(r, r) for r in partition.filled[:5]]
@@ -1119,6 +1130,9 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     for metric in wanted:
         if report.bound.get(metric, 0) > tolerance[metric]:
             warn(bound_said(metric, report.bound[metric], report.coarse))
+    far = far_groups(partition.labels, links, names)
+    if far:  # (four of eight territories on islands, none named: a review)
+        warn(f"{name}: {far}")
     touching = len(link_groups(boundary_links(load.regions, reach_km=0)))
     if touching > 1:  # (one piece counts the links across water or gaps: said, a review)
         warn(f"{name}: its regions form {touching} groups that touch no other; each was joined to the nearest region "

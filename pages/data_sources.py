@@ -47,7 +47,14 @@ def _territories_on(load, filename: str, source: str) -> None:
     from geo.boundaries import boundary_links, drawn_territories
     from territory.exports import safe_csv
     from territory.model import PALETTE
-    from territory.partition import blank_figures, bound_said, link_groups, partition_regions
+    from territory.partition import (
+        blank_figures,
+        bound_said,
+        far_groups,
+        largest_regions,
+        link_groups,
+        partition_regions,
+    )
     from territory.rebalance import judge_territories
 
     regions = load.regions
@@ -135,6 +142,7 @@ def _territories_on(load, filename: str, source: str) -> None:
             rows = rows.assign(region_id=rows["region_id"].astype(str)).join(partition.region_table(), on="region_id")
             made = {
                 "touching": len(link_groups(boundary_links(regions, reach_km=0))),
+                "far": far_groups(partition.labels, boundary_links(regions), names),
                 "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
                 "geojson": drawn_territories(regions, partition.labels, metrics[chosen]).to_json(),
             }
@@ -143,6 +151,7 @@ def _territories_on(load, filename: str, source: str) -> None:
     if not stored or stored[0] != asked:
         return
     _, partition, made = stored
+    names_of = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
     report = partition.report
     worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
     judged = all(report.within_tolerance.values())
@@ -166,7 +175,6 @@ def _territories_on(load, filename: str, source: str) -> None:
                f"(outlined in black on the map), holding {held}." if moved else "no region changes territory.")
         )  # fmt: skip
         if partition.filled:
-            names_of = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
             shown = ", ".join(plain(names_of.get(r, r)) for r in partition.filled[:5])
             more = f" and {len(partition.filled) - 5} more" if len(partition.filled) > 5 else ""
             st.caption(f"{counted(len(partition.filled), 'region')} without a territory in column "
@@ -177,6 +185,8 @@ def _territories_on(load, filename: str, source: str) -> None:
             coarse = [c | {"metric": plain(metric)} for c in report.coarse if c["metric"] == metric]
             said = bound_said(plain(metric), bound, coarse)
             st.caption(said[:1].upper() + said[1:] + ".")
+    if made["far"]:  # (four of eight territories on islands, none named: a review)
+        st.caption(plain(made["far"][:1].upper() + made["far"][1:]) + ".")
     colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
     changes = partition.region_table()
     drawn = regions.assign(region_id=regions["region_id"].astype(str)).join(changes, on="region_id")
@@ -200,6 +210,8 @@ def _territories_on(load, filename: str, source: str) -> None:
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
     table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
+    largest = largest_regions(partition.labels, metrics[chosen[0]], names_of)  # (which is which: T1 … alone said none)
+    table.insert(1, "largest", table["territory_id"].map(largest).to_numpy())
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
@@ -209,6 +221,7 @@ def _territories_on(load, filename: str, source: str) -> None:
         table, key="partition_table", hide_index=True,
         column_config={
             "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "judged": "Balance",
+            "largest": st.column_config.TextColumn(f"Largest regions ({METRIC_LABELS.get(chosen[0], chosen[0])})"),
             **{m: st.column_config.NumberColumn(METRIC_LABELS.get(m, m), format="%,.0f") for m in chosen},
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
             **{f"{m}_deviation_before": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean before", digits=1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territory.formatting import counted
+from territory.formatting import counted, verb
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components
 
 __all__ = [
@@ -342,3 +342,51 @@ def link_groups(links: Mapping[str, tuple[str, ...]]) -> list[set[str]]:
     neighbours = [[position[n] for n in links[r] if n in position] for r in ids]
     groups = components(range(len(ids)), neighbours)
     return sorted(({ids[i] for i in g} for g in groups), key=lambda g: (-len(g), min(g)))
+
+
+def largest_regions(
+    labels: pd.Series, metric: pd.Series, names: Mapping[str, str] | None = None, shown: int = 3
+) -> pd.Series:
+    """Per territory, its largest regions on ``metric`` by name: "Harris, Fort Bend, Galveston + 11 more".
+
+    Examples
+    --------
+    >>> labels = pd.Series({"a": "T1", "b": "T1", "c": "T2"})
+    >>> largest_regions(labels, pd.Series({"a": 1.0, "b": 5.0, "c": 2.0}), {"b": "Bee"}, shown=1).to_dict()
+    {'T1': 'Bee + 1 more', 'T2': 'c'}
+    """
+    names = names or {}
+    out = {}
+    for territory, regions in labels.groupby(labels).groups.items():
+        ranked = metric.reindex(regions).fillna(0.0).sort_values(ascending=False, kind="stable").index
+        said = ", ".join(str(names.get(r, r)) for r in ranked[:shown])
+        out[territory] = said + (f" + {len(ranked) - shown} more" if len(ranked) > shown else "")
+    return pd.Series(out, name="largest_regions", dtype=object)
+
+
+def far_groups(labels: pd.Series, links: Mapping[str, tuple[str, ...]], names: Mapping[str, str] | None = None) -> str:
+    """The groups of regions apart from the rest (no link within reach), each with the territory that holds it.
+
+    Each needs a territory of its own: said, so that a territory of one island does not puzzle ("" for none; the
+    territories holding each in brackets).
+
+    Examples
+    --------
+    >>> links = {"a": ("b",), "b": ("a",), "c": (), "d": ()}
+    >>> far_groups(pd.Series({"a": "T1", "b": "T1", "c": "T2", "d": "T3"}), links, {"c": "Hawaii"})
+    '2 groups of regions lie apart from the rest (beyond 1,000 km), each needing a territory of its own: Hawaii (T2); d (T3)'
+    """
+    groups = link_groups(links)
+    if len(groups) < 2:
+        return ""
+    names = names or {}
+    said = []
+    for group in groups[1:]:
+        members = sorted(group, key=lambda r: str(names.get(r, r)))
+        held = sorted({str(labels.get(r)) for r in group})
+        listed = " and ".join(str(names.get(r, r)) for r in members[:3]) + (
+            f" and {len(members) - 3} more" if len(members) > 3 else ""
+        )
+        said.append(f"{listed} ({', '.join(held)})")
+    return (f"{counted(len(groups) - 1, 'group')} of regions {verb(len(groups) - 1, 'lies', 'lie')} apart from the "
+            f"rest (beyond 1,000 km), each needing a territory of its own: {'; '.join(said)}")  # fmt: skip

@@ -2084,7 +2084,8 @@ def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp
                              "--jobs", 1, "--format", "csv", "--table", "territories", capsys=capsys)  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
-    assert table.columns.tolist() == ["territory_id", "judged", "regions", "parts", "POP", "POP_deviation", "within_by"]
+    assert table.columns.tolist() == ["territory_id", "judged", "largest_regions", "regions", "parts", "POP",
+                                      "POP_deviation", "within_by"]  # fmt: skip
     assert len(table) == 3 and (table["judged"] == "yes").all()
 
 
@@ -2147,6 +2148,10 @@ def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories
     assert report["report"]["within_tolerance"] == {"POP": False}
     assert report["report"]["as_close_as_possible"] == {"POP": True}
     assert report["report"]["territories_within"] == {"within": 0, "best_possible": 8, "near_group_mean": 0, "of": 8}
+    # The four far groups named with the territory each takes (four of eight territories on islands, unsaid: a review).
+    assert "4 groups of regions lie apart from the rest (beyond 1,000 km), each needing a territory of its own" in err
+    held = {t["largest_regions"]: t["territory_id"] for t in report["territories"]}
+    assert f"US-HI ({held['US-HI']})" in err
     assert sorted(t["POP"] for t in report["territories"]) == [1, 1, 2, 2, 12, 12, 13, 13]
 
 

@@ -1038,6 +1038,7 @@ def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(a
     assert not app.exception, [e.value for e in app.exception]
     table = next(d.value for d in app.dataframe if "N_deviation" in d.value.columns)
     assert sorted(table["N"]) == [8, 9] and (table["judged"] == "as close as its regions allow").all(), table
+    assert table["largest"].str.fullmatch(r"S\d\d, S\d\d, S\d\d \+ [56] more").all(), table["largest"]
     said = [c.value.replace("\\", "") for c in app.caption]
     assert (
         "No plan comes closer than +6% on N (17 regions cannot be shared out more evenly among 2 territories): "
