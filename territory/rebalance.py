@@ -1643,9 +1643,11 @@ def propose(
             table["within"] = [None if k else bool(v) for k, v in zip(table["locked"], inside, strict=True)]
             table["within_by"] = [None if k or not v else "tolerance"
                                   for k, v in zip(table["locked"], inside, strict=True)]  # fmt: skip
+            # (nor "as close as their regions allow": every region was locked for this judgement, so the split as it
+            # is was the only one tried; Canada West and US West read so beside a move that helps both, a review)
             report = replace(report, territories=table, within_tolerance={
                 m: bool(report.deviation[m] <= limit[i]) for i, m in enumerate(report.deviation)
-            })  # fmt: skip
+            }, split_best=[], coarse=[])  # fmt: skip
             # (not "…, then the plan is rebalanced (… no further rebalancing)": the handing out is all there is)
             for then in (" first, then the plan is rebalanced", ", then the plan is rebalanced without it",
                          ", then the plan is rebalanced", ", then rebalanced",

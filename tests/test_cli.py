@@ -2209,3 +2209,15 @@ def test_rebalance_is_not_called_within_tolerance_when_no_territory_could_be_reb
     assert summary["territories_within"]["within"] == int((judged == "yes").sum())
     assert pd.DataFrame(summary["territories"])["kept"].all()
     assert summary["rebalanced_within_tolerance"] == {"workload": None, "value": None}
+
+
+def test_a_rep_leaving_where_nothing_can_move_claims_no_split_tried_every_way(capsys):
+    # Sarah Chen leaves; North America East can trade with no one, so nothing moves. Every region was locked to judge
+    # the plan as it is, so "every way of dealing Canada West's and US West's regions out was tried" held only the
+    # split as it is (moving Idaho brings both closer, a review).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R01", "--seconds", 0.5, "--jobs", 1,
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert "nothing else moves" in summary["description"] and summary["split_best"] == []
