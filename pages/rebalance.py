@@ -1142,9 +1142,10 @@ if pending is not None and pending[0].plan.name == plan.name:
                 + ": territories that trade only among themselves share what their regions hold (less what a "
                 "region bigger than a share, or hemmed in, keeps its territory over). "
                 + "; ".join(said)
-                + " (against the team's mean times each one's size). One within its tolerance of that, or between "
-                "that and its share, reads "
+                + " (against the team's mean times each one's size). One within its tolerance of that reads "
                 "'near group mean' in the table: a better plan might bring it closer."
+                # (not "or between that and its share": each group is judged against its own share, and Canada West
+                # at -9.2%, between -19.3% and the team's share, read "no" beside it, a review)
             )  # fmt: skip
     if proposal.left_out:
         st.warning(
