@@ -211,17 +211,18 @@ def _territories_on(load, filename: str, source: str) -> None:
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
     table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
     largest = largest_regions(partition.labels, metrics[chosen[0]], names_of)  # (which is which: T1 … alone said none)
-    table.insert(1, "largest", table["territory_id"].map(largest).to_numpy())
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
             "near group mean": f"within ±{tolerance:g}% of its group's mean", "no": "out of tolerance"}  # fmt: skip
     table = table.assign(judged=judge_territories(partition.territories, tolerance / 100).map(said).to_numpy())
+    table["largest"] = table["territory_id"].map(largest).to_numpy()  # (last: the verdict stays in view at 1280 px)
     show_table(
         table, key="partition_table", hide_index=True,
         column_config={
             "territory_id": "Territory", "regions": "Regions", "parts": "Pieces", "judged": "Balance",
-            "largest": st.column_config.TextColumn(f"Largest regions ({METRIC_LABELS.get(chosen[0], chosen[0])})"),
+            "largest": st.column_config.TextColumn(f"Largest regions ({METRIC_LABELS.get(chosen[0], chosen[0])})",
+                                                   width="medium"),
             **{m: st.column_config.NumberColumn(METRIC_LABELS.get(m, m), format="%,.0f") for m in chosen},
             **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
             **{f"{m}_deviation_before": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean before", digits=1)
