@@ -461,8 +461,12 @@ def _propose() -> None:
     # 10 s nothing in view changed, the eleventh new user's test; a toast shows in view wherever the page is scrolled)
     # (shown as long as the search may last, at most 4 s: a 2-second search's result came with the toast still up,
     # the twelfth new user)
-    st.toast(f"Searching for up to {float(seconds):g} s: the progress and “Stop the search” are under the Propose "
-             "button.", icon=":material/hourglass_top:", duration=min(4, max(1, math.ceil(float(seconds)))))  # fmt: skip
+    # (shown once the search runs, from its first report of progress: before it, a refusal that came at once had
+    # "Searching for up to 2 s" above it, a review)
+    st.session_state["reb_toast"] = (
+        f"Searching for up to {float(seconds):g} s: the progress and “Stop the search” are under the Propose button.",
+        min(4, max(1, math.ceil(float(seconds)))),
+    )
     bar = st.progress(0.0, text="Searching…")
     # Any click stops a run of the page, the search with it (at its next progress report): a button says so. The
     # mark is taken off only when the search ends, so the next run can tell a search that was stopped.
@@ -511,10 +515,16 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     inputs, settings_said, labels = _inputs(), _settings_said(used), level_labels("county")  # (read while we can)
     scenario_now, locked_now = st.session_state["reb_scenario"], st.session_state.get("reb_locked") or []
 
+    toast = st.session_state.pop("reb_toast", None)
+
     def report(fraction: float) -> None:
+        nonlocal toast
         if halted:
             raise SearchStopped
         try:
+            if toast is not None and fraction < 1.0:
+                st.toast(toast[0], icon=":material/hourglass_top:", duration=toast[1])
+            toast = None
             bar.progress(min(max(fraction, 0.0), 1.0), text="Searching…")
         except BaseException as error:
             if isinstance(error, Exception):  # (a failure; Streamlit's stop and rerun are not Exceptions)

@@ -1190,7 +1190,7 @@ class _Clock:
         self.owner = threading.get_ident()
         self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self._last = started
+        self._last = started - every  # (the first look reports at once: the search has begun, a page may say so)
 
     def __call__(self) -> float:
         if self.stopped.is_set():

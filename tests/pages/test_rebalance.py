@@ -380,6 +380,7 @@ def test_keep_regions_in_their_country_sends_no_region_across_a_border(app):
     (error,) = [e.value.replace("\\", "") for e in app.error]
     assert error.startswith("No proposal: fewer than two territories can trade regions"), error
     assert "(regions kept in their country): Canada West" in error and "let regions cross a border" in error
+    assert not app.toast  # (no "Searching for up to 2 s" above a refusal that came at once, a review)
     # A rep leaving US South: the proposal says who stays as they are, and nothing crosses.
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
     app.selectbox(key="reb_leaving").set_value("R08").run()
