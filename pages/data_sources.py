@@ -18,6 +18,7 @@ from geo.boundaries import (
 )
 from geo.layers import build_base_map, to_geojson
 from pages.shared import (
+    DEMO_NAME,
     current_accounts,
     current_engine,
     current_plan,
@@ -37,7 +38,35 @@ from territory import InputDataError, load_plan
 from territory.formatting import counted, verb
 
 
-def _territories_on(load, filename: str, source: str) -> None:
+def _partition_command(filename: str, columns: tuple, asked: dict, searches: int) -> str:
+    """The ``cli.py partition`` command that makes the page's plan again (the seed and searches the page used).
+
+    ``asked``: ``count``, ``chosen``, ``tolerance``, ``start_column``; the accounts are the demo's or the file the
+    manager loaded (by its name, to be found where they keep it).
+    """
+    import shlex
+
+    id_column, name_column = columns
+    boundaries = f"data/demo/{filename}" if filename == SAMPLE_BOUNDARIES.name else filename
+    parts = ["cli.py", "partition", "--boundaries", boundaries, "--id-column", str(id_column)]
+    if name_column:
+        parts += ["--name-column", str(name_column)]
+    if {"accounts", "value"} & set(asked["chosen"]):
+        loaded = st.session_state.get("accounts_file", (DEMO_NAME, b""))[0]
+        parts += (["--accounts", "data/demo/accounts.csv", "--skip-invalid"] if loaded == DEMO_NAME
+                  else ["--accounts", str(loaded)])  # fmt: skip
+    if asked["start_column"] is not None:
+        parts += ["--start-column", str(asked["start_column"])]
+    else:
+        parts += ["--territories", str(asked["count"])]
+    parts += ["--balance-on", *map(str, asked["chosen"])]
+    if asked["tolerance"] != 5:
+        parts += ["--tolerance", f"{asked['tolerance']:g}"]
+    parts += ["--seed", "0", "--jobs", str(searches)]
+    return ".venv/bin/python " + " ".join(shlex.quote(p) for p in parts)
+
+
+def _territories_on(load, filename: str, source: str, columns: tuple = (None, None)) -> None:
     """Territories drawn afresh on an uploaded boundary file's regions: options, the proposal, its downloads.
 
     ``source`` identifies the file and the columns read (a proposal is shown only for what it was made from).
@@ -141,6 +170,12 @@ def _territories_on(load, filename: str, source: str) -> None:
             rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
             rows = rows.assign(region_id=rows["region_id"].astype(str)).join(partition.region_table(), on="region_id")
             made = {
+                "asked": {
+                    "count": int(count),
+                    "chosen": list(chosen),
+                    "tolerance": float(tolerance),
+                    "start_column": start_column,
+                },  # fmt: skip
                 "touching": len(link_groups(boundary_links(regions, reach_km=0))),
                 "far": far_groups(partition.labels, boundary_links(regions), names),
                 "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
@@ -237,8 +272,11 @@ def _territories_on(load, filename: str, source: str) -> None:
                    "plan (the clock, not the settings, ended it).")  # fmt: skip
     else:
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} in {report.seconds:.1f} s: proposing "
-                   f"again gives the same plan, as does `cli.py partition` with `--seed 0 --jobs {report.searches}` "
-                   "and these settings.")  # fmt: skip
+                   "again gives the same plan, as does this command (from the project's folder, your files where "
+                   "you keep them):")  # fmt: skip
+        # (a command to copy, not "--seed 0 --jobs 2" in a sentence, which wrapped inside its code at 1280 px)
+        st.code(_partition_command(filename, columns, made["asked"], report.searches), language="bash",
+                wrap_lines=True)  # fmt: skip
     stem = filename.rsplit(".", 1)[0]
     downloads = st.columns([1, 1, 2])
     downloads[0].download_button("Regions and their territory (CSV)", made["csv"],
@@ -429,4 +467,5 @@ if source is not None:
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")
-        _territories_on(result, filename, f"{filename}:{hashlib.sha1(data).hexdigest()}:{id_column}:{name_column}")
+        _territories_on(result, filename, f"{filename}:{hashlib.sha1(data).hexdigest()}:{id_column}:{name_column}",
+                        (id_column, name_column))  # fmt: skip

@@ -1047,8 +1047,10 @@ def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(a
     assert any(m.value.startswith("2 territories") and "as close as the regions allow" in m.value
                for m in app.markdown)  # fmt: skip
     # The search's settings said, so the CLI can make the same plan (page and CLI differed unsaid, a review).
-    assert any("proposing again gives the same plan, as does `cli.py partition` with `--seed 0 --jobs" in c
-               for c in said), said  # fmt: skip
+    assert any("proposing again gives the same plan, as does this command" in c for c in said), said
+    (command,) = [c.value for c in app.code if "cli.py partition" in c.value]
+    assert command.startswith(".venv/bin/python cli.py partition --boundaries row.geojson --id-column code ")
+    assert command.endswith("--territories 2 --balance-on N --seed 0 --jobs " + command.rsplit(" ", 1)[1])
 
 
 def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app):
@@ -1114,3 +1116,11 @@ def test_the_sample_boundary_file_is_one_switch_away(app):
 
     formats = column_formats(next(d for d in app.dataframe if "POP_deviation" in d.value.columns))
     assert formats["POP"]["format"] == formats["Accounts"]["format"] == "%,.0f"  # (3,531,962, not 3531962)
+    # The command that makes the same plan (checked to give it region for region, the thirty-eighth session).
+    searches = app.session_state["partition_result"][1].report.searches
+    if not app.session_state["partition_result"][1].report.cut_short:
+        assert [c.value for c in app.code if "cli.py" in c.value] == [
+            ".venv/bin/python cli.py partition --boundaries data/demo/texas_counties.geojson --id-column GEOID "
+            "--name-column NAME --accounts data/demo/accounts.csv --skip-invalid --territories 4 --balance-on "
+            f"accounts POP --seed 0 --jobs {searches}"
+        ]
