@@ -691,6 +691,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
 
     from geo.boundaries import region_label, region_labels
     from geo.editing import (
+        countries_beside_states,
         home_at_level,
         proposal_moves,
         propose_at_level,
@@ -809,9 +810,9 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # Drawn anew, territories take every account; otherwise each region counts what its territory takes.
     holders, table, links = rebalance_units(state, args.level, admitted=args.scenario != "territories",
                                             cover=args.cover)  # fmt: skip
-    note = unknown_population(table, args.metrics)
-    if note:
-        warn(note)
+    for note in (unknown_population(table, args.metrics), countries_beside_states(table, args.metrics)):
+        if note:
+            warn(note)
     # an example home at this level: a county at county level, a US state at state level
     levels = regions.set_index("region_id")["level"]
     example = min((r for r in holders if levels.get(r) == args.level), default=min(holders, default=""))

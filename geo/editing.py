@@ -36,6 +36,7 @@ __all__ = [
     "units_of_claims",
     "unit_population",
     "unknown_population",
+    "countries_beside_states",
     "selectable_regions",
     "territory_part_counts",
     "territory_count_range",
@@ -806,6 +807,46 @@ def unknown_population(table: pd.DataFrame, metrics) -> str | None:
     shown = ", ".join(empty[:5]) + (" …" if len(empty) > 5 else "")
     said = verb(len(empty), "it counts", "they count")
     return f"No population on record for {counted(len(empty), 'region')} ({shown}): {said} as empty."
+
+
+def countries_beside_states(table: pd.DataFrame, metrics, *, least: float = 0.2) -> str | None:
+    """A sentence when population is balanced and whole countries hold much of it beside states and provinces.
+
+    A country counts all its people (Germany's 83 million) where the other regions are states and provinces: the
+    territories holding the countries are far over the mean share, and every other territory far under it (the demo
+    on population: Europe West at +514%, the North American territories -41% to -62%: true, but read as a broken
+    plan, a review). Said with how they are judged. ``least``: the countries' part of the population from which it
+    is said.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"population": [40e6, 30e6, 80e6]}, index=["US-CA", "US-TX", "DE"])
+    >>> countries_beside_states(t, ["population"]).split(":")[0]
+    'Whole countries (Germany) hold 53% of the population balanced here, beside states and provinces'
+    >>> countries_beside_states(t.drop(index="DE"), ["population"]) is None
+    True
+    """
+    if "population" not in metrics or "population" not in table or not len(table):
+        return None
+    population = table["population"].clip(lower=0)
+    ids = pd.Series(table.index.astype(str), index=table.index)
+    whole = ids.str.fullmatch(r"[A-Z]{2}") & (population > 0)
+    total = float(population.sum())
+    if not whole.any() or whole.all() or total <= 0:
+        return None
+    part = float(population[whole].sum()) / total
+    if part < least:
+        return None
+    from geo.boundaries import region_label
+
+    largest = population[whole].sort_values(ascending=False).index
+    names = ", ".join(region_label(str(r)) for r in largest[:4]) + (" …" if len(largest) > 4 else "")
+    return (
+        f"Whole countries ({names}) hold {part:.0%} of the population balanced here, beside states and provinces: "
+        "against the team's mean, the territories holding them read far over it and every other territory far "
+        "under it. Each is judged against what its own group of regions can hold (near group mean); balance "
+        "without population to compare the territories by their work alone."
+    )
 
 
 def replaced_claims(region_ids, level: str = "state") -> list[str]:

@@ -444,13 +444,13 @@ def _inputs() -> tuple:
 
 
 def _propose() -> None:
-    from geo.editing import unknown_population
+    from geo.editing import countries_beside_states, unknown_population
 
     st.session_state.pop("reb_error_inputs", None)  # (a message this run gives is about the settings now)
 
     chosen = st.session_state.get("reb_metrics") or ["workload"]
     notes = [] if st.session_state.get("reb_metrics") else ["No metric was picked: the proposal balances workload."]
-    notes += [n for n in [unknown_population(unit_table, chosen)] if n]
+    notes += [n for n in [unknown_population(unit_table, chosen), countries_beside_states(unit_table, chosen)] if n]
     if notes:
         st.session_state["reb_note"] = " ".join(notes)
     else:

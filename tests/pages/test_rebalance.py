@@ -271,6 +271,10 @@ def test_balance_on_population_at_county_level(app):
     assert "population_deviation" in table.columns, list(table.columns)
     # every demo region has people on record (US counties, Canadian provinces, European countries)
     assert not any("No population on record" in i.value for i in app.info)
+    # Europe West's four whole countries beside counties and provinces: every North American territory far under
+    # the team's mean, said with how they are judged (read as a broken plan, a review)
+    (said,) = [i.value.replace("\\", "") for i in app.info if "Whole countries" in i.value]
+    assert said.startswith("Whole countries (Germany, ") and "of the population balanced here" in said, said
     assert table.loc[table["territory"].eq("Canada West"), "population_deviation"].abs().lt(0.99).all()
     # the headline names a metric by its first word: "population (potential), …" hid the territory at 1280 px
     largest = next(m for m in app.metric if m.label == "Largest deviation")
