@@ -3379,9 +3379,9 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
     """Territories named after the same state told apart by where in it they are: "Western Texas".
 
     ``drawn``: (T-label, territory id, name, areas or None) as :func:`_name_new_territories` makes them. In a
-    territory named after its areas, each of the two areas the name gives that it holds less than half of (in
-    regions: "Texas" beside "Texas & Louisiana", "New York" for six counties of New York City and Long Island; the
-    part holding most of an area keeps its plain name) is said with where that part lies from the middle of the
+    territory named after its areas, each of the two areas the name gives that it holds less than half of (of the
+    area's work, by ``weights``; of its regions where it has none: "Texas" beside "Texas & Louisiana"; the part
+    holding most of an area's work keeps its plain name) is said with where that part lies from the middle of the
     area (the part weighted by ``weights``, by position in ``labels``; the area's regions each alike): eight points
     of the compass as adjectives ("Western Virginia", not the state "West Virginia"), or "Central". Where two parts
     of an area would get the same word (New York City's boroughs, all in the south-east of the state), a territory
@@ -3425,9 +3425,11 @@ def _told_apart(drawn: list, labels: pd.Series, weights: np.ndarray, region_labe
             held, everywhere = int(((area == of) & ours).sum()), int((area == of).sum())
             if held == everywhere:  # (it holds all of it)
                 continue
-            if 2 * held > everywhere:
-                # (most of the area's regions: named plainly, "Texas" for 192 of its 254 counties, where "Southeastern
-                # Texas", its work's middle, misled; the rest is told apart from it)
+            # Most of the area's work (its regions where it has none): named plainly, the rest told apart from it.
+            # (By regions, "Northeastern Illinois" held 85% of Illinois's work and the plain "California & British
+            # Columbia" 17.5% of California's, a review.)
+            work_all, work_held = float(weight[area == of].sum()), float(weight[(area == of) & ours].sum())
+            if (2 * work_held > work_all) if work_all > 0 else (2 * held > everywhere):
                 continue
             # (less than half, said where, whether or not another name gives the area: "Arizona & California" for 18
             # of California's 58 counties read as all of it)

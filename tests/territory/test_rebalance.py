@@ -1937,3 +1937,18 @@ def test_a_plan_from_scratch_sized_by_capacity_is_resized_to_the_reps_placed(set
     assert "; sized by the capacity of the reps placed in them (" in sized.description
     held = sized.labels.value_counts()
     assert held[r0] > held.drop(r0).max()
+
+
+def test_the_part_of_a_state_with_most_of_its_work_keeps_the_plain_name():
+    # Two territories share a state of four regions: one holds three light ones, the other the one heavy region.
+    # By regions the three took the plain name and the heavy one read "Eastern …" with 85% of the work (a review);
+    # by work the heavy one is the state, the three told apart by where they lie.
+    from territory.rebalance import _told_apart
+
+    units = ["S1", "S2", "S3", "S4"]
+    labels = pd.Series(["T1", "T1", "T1", "T2"], index=units)
+    points = {"S1": (30.0, -100.0), "S2": (31.0, -100.0), "S3": (30.5, -101.0), "S4": (30.5, -95.0)}
+    parents = dict.fromkeys(units, "US-TX")
+    drawn = [("T1", "A", "Texas", ["US-TX"]), ("T2", "B", "Texas", ["US-TX"])]
+    told = _told_apart(drawn, labels, np.array([1.0, 1.0, 1.0, 17.0]), {"US-TX": "Texas"}.get, parents, points)
+    assert [n for _, _, n, _ in told] == ["Western Texas", "Texas"], told
