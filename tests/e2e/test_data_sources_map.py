@@ -1,0 +1,58 @@
+"""Your own boundary file's territories rebalanced, in Chromium: the regions that change are outlined on the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import ARTIFACTS, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+
+# The partition map's paths: those drawn with the dark outline of a region that changes territory, and all.
+OUTLINED = """() => {
+    const paths = [...document.querySelectorAll('path.leaflet-interactive')];
+    return {outlined: paths.filter(p => p.getAttribute('stroke') === '#1b1b1b').length, all: paths.length};
+}"""
+
+
+def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page, app_url, tmp_path):
+    # The sample's Texas counties with a territory column of one's own (four by longitude and latitude, far off on
+    # people): "Start from" that column, propose; the map outlines exactly the regions the table says change.
+    import geopandas as gpd
+
+    counties = gpd.read_file(ROOT / "data" / "demo" / "texas_counties.geojson")
+    point = counties.geometry.representative_point()
+    counties["territory"] = np.where(point.x < -100, "West", np.where(point.y > 31.5, "North",
+                                     np.where(point.x < -96.5, "Central", "Gulf")))  # fmt: skip
+    path = tmp_path / "owned.geojson"
+    counties.to_file(path, driver="GeoJSON")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
+    page.get_by_text("Your own boundaries").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("Territories on these regions").first.wait_for(timeout=60_000)
+    page.get_by_role("combobox", name="Start from").click()
+    page.keyboard.type("column territory")
+    page.keyboard.press("Enter")
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("button", name="Propose territories").click()
+    said = page.get_by_text("From the territories in column territory").first
+    said.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    moved = int(said.inner_text().split(": ", 1)[1].split(" regions", 1)[0])
+    # (the preview is the first map, the proposal's the last)
+    frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
+    frame.scroll_into_view_if_needed()
+    content = frame.element_handle(timeout=30_000).content_frame()
+    content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    content.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 254",
+                              timeout=30_000)  # fmt: skip
+    drawn = content.evaluate(OUTLINED)
+    assert drawn["all"] == 254 and 0 < moved == drawn["outlined"], (moved, drawn)
+    assert page.errors == [] and page.requests_off_host == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "data_sources_rebalanced_1280.png"))
