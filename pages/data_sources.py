@@ -83,6 +83,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         largest_regions,
         link_groups,
         partition_regions,
+        start_labels,
+        territory_columns,
     )
     from territory.rebalance import judge_territories
 
@@ -107,8 +109,9 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     # A column of the file with each region's current territory: those territories rebalanced, moving as few regions
     # as the search can, instead of drawn afresh (a sales-ops file usually has one).
     texts = load.texts
-    current = [c for c in texts.columns
-               if 2 <= texts[c].nunique() < min(texts[c].notna().sum(), len(regions))]  # fmt: skip
+    # (text columns, or territory codes as whole numbers: a column of codes was offered to balance on, not here, and
+    # the CLI took it, a review)
+    current = territory_columns(texts, load.figures, len(regions))
     afresh = "Nothing: draw them afresh"
     another = st.session_state.get("partition_source") != source  # (another file: its own choices, below)
     if another or st.session_state.get("partition_start", afresh) not in [afresh, *current]:
@@ -125,7 +128,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         count = options[0].number_input("Territories", min_value=1, max_value=len(regions),
                                         value=min(8, len(regions)), step=1, key="partition_count")  # fmt: skip
     else:
-        count = int(texts[start_column].nunique())
+        count = len({v for v in start_labels(texts, load.figures, start_column).values() if v is not None})
+        offered = [c for c in offered if c != start_column]  # (territory codes are not a figure to balance)
         options[0].number_input("Territories", value=count, disabled=True, key=f"partition_count_of:{start_column}",
                                 help=f"As many as column {start_column} names.")  # fmt: skip
     # (the accounts and the file's first figure: two metrics at once, what a plan made by hand seldom balances)
@@ -157,7 +161,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         with st.spinner("Drawing territories…"):
             try:
                 names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
-                start = None if start_column is None else texts[start_column].to_dict()
+                start = None if start_column is None else start_labels(texts, load.figures, start_column)
                 partition = partition_regions(
                     metrics[chosen], boundary_links(regions), None if start else int(count),
                     tolerance=tolerance / 100, seconds=2.0, rng=np.random.default_rng(0), names=names, start=start,
@@ -202,10 +206,13 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     )  # fmt: skip
     if partition.before is not None:  # (what the rebalance changes: the regions and what they hold)
         before = ", ".join(f"{plain(m)} ±{partition.before[f'{m}_deviation'].abs().max():.1%}" for m in chosen)
-        held = ", ".join(f"{report.moved[m]:,.0f} {plain(m)}" for m in chosen)
-        moved = report.regions_moved
+        # (the regions whose territory differs from the file's, a blank one filled counting, as the map outlines
+        # them and the CSV marks them: the search's own count left those out, 106 beside 110, a review)
+        moved, held = partition.changes(metrics[chosen])
+        held = ", ".join(f"{held[m]:,.0f} {plain(m)}" for m in chosen)
+        filled = " once its blanks took their neighbours'" if partition.filled else ""
         st.write(
-            f"From the territories in column {plain(start_column)} (largest deviation {before}): "
+            f"From the territories in column {plain(start_column)} (largest deviation {before}{filled}): "
             + (f"{counted(moved, 'region')} of {len(regions):,} {verb(moved, 'changes', 'change')} territory "
                f"(outlined in black on the map), holding {held}." if moved else "no region changes territory.")
         )  # fmt: skip
@@ -220,6 +227,11 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             coarse = [c | {"metric": plain(metric)} for c in report.coarse if c["metric"] == metric]
             said = bound_said(plain(metric), bound, coarse)
             st.caption(said[:1].upper() + said[1:] + ".")
+    if partition.start is not None and report.split_at_start:  # (kept in pieces, unsaid: a review)
+        pieces_said = ", ".join(plain(t) for t in report.split_at_start)
+        st.caption(f"{pieces_said} {verb(len(report.split_at_start), 'is', 'are')} in pieces in column "
+                   f"{plain(start_column)} and stay so: the search moves regions at the borders, it does not join "
+                   "pieces. Give a piece the territory around it in the file to join it.")  # fmt: skip
     if made["far"]:  # (four of eight territories on islands, none named: a review)
         st.caption(plain(made["far"][:1].upper() + made["far"][1:]) + ".")
     colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(partition.labels)))}
@@ -251,7 +263,9 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
             "near group mean": f"within ±{tolerance:g}% of its group's mean", "no": "out of tolerance"}  # fmt: skip
     table = table.assign(judged=judge_territories(partition.territories, tolerance / 100).map(said).to_numpy())
-    table["largest"] = table["territory_id"].map(largest).to_numpy()  # (last: the verdict stays in view at 1280 px)
+    table["largest"] = table["territory_id"].map(largest).to_numpy()  # (last: the widest)
+    # (the verdict beside the territory: with two metrics before and after it was cut at the edge at 1280 px, a review)
+    table = table[["territory_id", "judged", *[c for c in table.columns if c not in ("territory_id", "judged")]]]
     show_table(
         table, key="partition_table", hide_index=True,
         column_config={

@@ -106,6 +106,23 @@ class Partition:
             table["moved"] = table["territory_before"].fillna("") != table["territory_id"]
         return table
 
+    def changes(self, metrics: pd.DataFrame) -> tuple[int, dict[str, float]]:
+        """With a start: how many regions change territory, and what they hold per metric; without: (0, {}).
+
+        ``region_table``'s ``moved`` (a blank one filled counts); ``metrics`` by region id.
+
+        Examples
+        --------
+        >>> p = Partition(pd.Series({"a": "E", "b": "W"}), pd.DataFrame(), None, start=pd.Series({"a": "E", "b": "E"}))
+        >>> p.changes(pd.DataFrame({"POP": [1.0, 2.0]}, index=["a", "b"]))
+        (1, {'POP': 2.0})
+        """
+        if self.start is None:
+            return 0, {}
+        moved = self.region_table()["moved"]
+        held = metrics.reindex(moved.index[moved.to_numpy(dtype=bool)]).sum()
+        return int(moved.sum()), {str(m): float(v) for m, v in held.items()}
+
     def territory_table(self, metrics) -> pd.DataFrame:
         """Per territory: ``territory_id``, ``regions``, ``parts``, each metric's total and deviation, ``within``.
 
@@ -202,12 +219,12 @@ def partition_regions(
         )
     graph = RegionGraph.from_adjacency(metrics, {str(r): links.get(str(r), ()) for r in metrics.index})
     groups = sorted(components(range(len(graph)), graph.neighbours), key=len, reverse=True)
-    if len(groups) > int(n_territories):
+    if start is None and len(groups) > int(n_territories):  # (a start may hold a territory in pieces: kept so)
         raise ValueError(
             f"the regions form {len(groups)} groups that no link joins (more than 1,000 km from each other): "
             f"{_groups_said(groups[1:], graph.region_ids, names or {})} apart from the rest "
-            f"({counted(len(groups[0]), 'region')}); a territory cannot span two. Ask for at least {len(groups)} "
-            "territories, or leave the far groups out of the file"
+            f"({counted(len(groups[0]), 'region')}); a territory drawn afresh is one piece. Ask for at least "
+            f"{len(groups)} territories, or leave the far groups out of the file"
         )
     if start is not None:
         solver = Rebalancer(graph, start=start, tolerance=tolerance, rng=rng, n_jobs=n_jobs)
@@ -292,20 +309,23 @@ def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str
     Examples
     --------
     >>> bound_said("POP", 0.28).split(" (")[0]
-    'no plan comes closer than +28% on POP'
+    'no plan comes closer than ±28% on POP'
     >>> bound_said("N", 6 / 7, [{"territories": ("T1", "T2", "T3", "T4"), "metric": "N", "regions": 50,
     ...                          "over": 6 / 7, "under": 5 / 7}])
     'no plan comes closer than +86% on N (50 regions cannot be shared out more evenly among 4 territories): judged against that'
     """
+    # (the side that sets it where it is known; a bound set by a group short of its shares read "+82%", a review)
+    said = f"±{bound:.0%}"
     for group in coarse:
         if group["metric"] == metric and max(group["over"], -group["under"]) >= bound - 1e-9:
             why = (f"{group['regions']:,} regions cannot be shared out more evenly among "
                    f"{len(group['territories'])} territories")  # fmt: skip
+            said = f"{bound:+.0%}" if group["over"] >= -group["under"] else f"{-bound:+.0%}"
             break
     else:
         why = ("a region bigger than a territory's share, a group of regions apart that holds no whole number of "
                "shares, or regions too coarse to share out evenly")  # fmt: skip
-    return f"no plan comes closer than {bound:+.0%} on {metric} ({why}): judged against that"
+    return f"no plan comes closer than {said} on {metric} ({why}): judged against that"
 
 
 def blank_figures(figures: pd.DataFrame, metrics) -> list[str]:
@@ -374,7 +394,7 @@ def far_groups(labels: pd.Series, links: Mapping[str, tuple[str, ...]], names: M
     --------
     >>> links = {"a": ("b",), "b": ("a",), "c": (), "d": ()}
     >>> far_groups(pd.Series({"a": "T1", "b": "T1", "c": "T2", "d": "T3"}), links, {"c": "Hawaii"})
-    '2 groups of regions lie apart from the rest (beyond 1,000 km), each needing a territory of its own: Hawaii (T2); d (T3)'
+    '2 groups of regions lie apart from the rest (beyond 1,000 km), no territory reaching across to them: Hawaii (T2); d (T3)'
     """
     groups = link_groups(links)
     if len(groups) < 2:
@@ -389,4 +409,78 @@ def far_groups(labels: pd.Series, links: Mapping[str, tuple[str, ...]], names: M
         )
         said.append(f"{listed} ({', '.join(held)})")
     return (f"{counted(len(groups) - 1, 'group')} of regions {verb(len(groups) - 1, 'lies', 'lie')} apart from the "
-            f"rest (beyond 1,000 km), each needing a territory of its own: {'; '.join(said)}")  # fmt: skip
+            f"rest (beyond 1,000 km), no territory reaching across to {verb(len(groups) - 1, 'it', 'them')}: "
+            f"{'; '.join(said)}")  # fmt: skip
+
+
+def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int) -> list[str]:
+    """The file's columns that can give each region's current territory.
+
+    Text, or whole numbers (territory codes), naming two territories or more and fewer than one per region (a name
+    or a population column names one each).
+
+    Examples
+    --------
+    >>> texts = pd.DataFrame({"NAME": ["a", "b", "c"], "owner": ["East", "East", None]})
+    >>> figures = pd.DataFrame({"code": [1.0, 2.0, 2.0], "POP": [10.5, 20.0, 30.0]})
+    >>> territory_columns(texts, figures, 3)
+    ['code']
+    >>> territory_columns(texts.assign(owner=["East", "West", "West"]), figures, 3)
+    ['owner', 'code']
+    """
+    out = []
+    for column in texts.columns:
+        values = texts[column].dropna()
+        if 2 <= values.nunique() < min(len(values), n_regions):
+            out.append(str(column))
+    for column in figures.columns:
+        values = figures[column].dropna()
+        if len(values) and (values == values.round()).all() and 2 <= values.nunique() < min(len(values), n_regions):
+            out.append(str(column))
+    return out
+
+
+def start_labels(texts: pd.DataFrame, figures: pd.DataFrame, column: str) -> dict[str, str | None]:
+    """Each region's current territory from the file's ``column``: its text, or its code as written; blank: None.
+
+    (1234567, not 1.23457e+06: two codes read as one, a review.)
+
+    Examples
+    --------
+    >>> start_labels(pd.DataFrame(index=["a", "b"]), pd.DataFrame({"c": [1234567.0, None]}, index=["a", "b"]), "c")
+    {'a': '1234567', 'b': None}
+    """
+    if column in texts.columns:
+        return {str(r): None if v is None or (isinstance(v, float) and v != v) else str(v)
+                for r, v in texts[column].items()}  # fmt: skip
+    return {str(r): None if v != v else str(int(v)) if float(v).is_integer() else repr(float(v))
+            for r, v in figures[column].items()}  # fmt: skip
+
+
+def start_column_problem(texts: pd.DataFrame, figures: pd.DataFrame, column: str, n_regions: int) -> str | None:
+    """Why ``column`` cannot give the regions' current territories, with what to pick instead (None: it can).
+
+    Examples
+    --------
+    >>> texts = pd.DataFrame({"NAME": ["a", "b", "c"], "owner": ["East", "East", "West"]})
+    >>> start_column_problem(texts, pd.DataFrame(), "NAME", 3)
+    "column NAME names a territory for every region (3 for 3 regions): pick the column that gives each region's territory (owner)"
+    >>> start_column_problem(texts, pd.DataFrame(), "owner", 3) is None
+    True
+    """
+    offered = territory_columns(texts, figures, n_regions)
+    if column in offered:
+        return None
+    pick = f" ({', '.join(offered)})" if offered else " (this file has none: draw afresh)"
+    if column not in texts.columns and column not in figures.columns:
+        return f"the file has no column {column}: pick the column that gives each region's territory{pick}"
+    values = (texts[column] if column in texts.columns else figures[column]).dropna()
+    if column in figures.columns and not (values == values.round()).all():
+        return (
+            f"column {column} holds figures, not territories: pick the column that gives each region's territory{pick}"
+        )
+    if values.nunique() < 2:
+        return (f"column {column} names {counted(values.nunique(), 'territory', 'territories')}: nothing to rebalance; "
+                f"pick a column naming two or more{pick}, or draw afresh")  # fmt: skip
+    return (f"column {column} names a territory for every region ({values.nunique():,} for {n_regions:,} regions): "
+            f"pick the column that gives each region's territory{pick}")  # fmt: skip

@@ -2149,7 +2149,7 @@ def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories
     assert report["report"]["as_close_as_possible"] == {"POP": True}
     assert report["report"]["territories_within"] == {"within": 0, "best_possible": 8, "near_group_mean": 0, "of": 8}
     # The four far groups named with the territory each takes (four of eight territories on islands, unsaid: a review).
-    assert "4 groups of regions lie apart from the rest (beyond 1,000 km), each needing a territory of its own" in err
+    assert "4 groups of regions lie apart from the rest (beyond 1,000 km), no territory reaching across" in err
     held = {t["largest_regions"]: t["territory_id"] for t in report["territories"]}
     assert f"US-HI ({held['US-HI']})" in err
     # With the accounts too, New York and California are hemmed in by heavy states, 25% and 40% off at least: less than
@@ -2195,6 +2195,7 @@ def test_partition_rebalances_the_files_own_territories(tmp_path, capsys):
         regions.loc[kept, "moved"] == (regions.loc[kept, "territory_before"] != regions.loc[kept, "territory_id"])
     ).all()
     assert 0 < report["regions_moved"] < 127  # (fewer than half the regions: not drawn afresh)
+    assert report["regions_moved"] == int(regions["moved"].sum())  # (the filled ones counted alike, a review)
     territories = pd.DataFrame(data["territories"]).set_index("territory_id")
     assert territories["POP_deviation_before"].abs().max() > 0.2 >= territories["POP_deviation"].abs().max()
     # A number of territories other than the column's, or a column the file lacks: said, with the fix.
@@ -2203,7 +2204,21 @@ def test_partition_rebalances_the_files_own_territories(tmp_path, capsys):
     assert code == 2 and "the current territories are 4, not 5" in err and "Leave out --territories" in err, err
     code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", "owner",
                            capsys=capsys)  # fmt: skip
-    assert code == 2 and "--start-column owner: owned.geojson has no such column" in err and "territory" in err, err
+    assert code == 2 and "owned.geojson" in err and "the file has no column owner" in err and "(territory" in err, err
+    # A column naming a territory per region (the names) or one only: said, not 254 "territories" (a review).
+    for column, said in (("name", "names a territory for every region"),
+                         ("one", "names 1 territory: nothing to rebalance")):  # fmt: skip
+        gpd.GeoDataFrame(texas.assign(one="All"), crs=counties.crs).to_file(path, driver="GeoJSON")
+        code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", column,
+                               capsys=capsys)  # fmt: skip
+        assert code == 2 and said in err and "option --start-column" in err, (column, err)
+    # Territory codes as numbers, seven digits: kept as written, two territories (read as one "1.23457e+06").
+    codes = np.where(point.x < -99, 1234567, 1234568)
+    gpd.GeoDataFrame(texas.assign(code=codes), crs=counties.crs).to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--start-column", "code",
+                             "--balance-on", "POP", "--jobs", 1, "--seconds", 0.5, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert sorted({r["territory_id"] for r in json.loads(out)["regions"]}) == ["1234567", "1234568"]
 
 
 def test_rebalance_is_not_called_within_tolerance_when_no_territory_could_be_rebalanced(capsys):

@@ -87,3 +87,16 @@ def test_a_files_own_territories_are_rebalanced_moving_few_regions_and_keeping_t
         partition_regions(metrics, links, 3, start=start)
     with pytest.raises(ValueError, match="no region has a territory at the start"):
         partition_regions(metrics, links, None, start=dict.fromkeys(metrics.index))
+
+
+def test_a_start_holding_a_region_apart_keeps_it_and_says_its_territory_is_in_pieces():
+    # A territory of the file holding a region out of every link's reach (an island) was refused with "ask for at
+    # least 3 territories", a number the file's column sets (a review): the start is taken, the territory in pieces.
+    metrics, links = grid(3)
+    metrics.loc["island"] = [10.0, 200.0]
+    links = {**links, "island": ()}
+    start = {r: ("West" if int(r[1:]) % 3 == 0 else "East") for r in metrics.index if r != "island"}
+    start["island"] = "West"
+    result = partition_regions(metrics, links, None, start=start, rng=np.random.default_rng(0), n_jobs=1)
+    assert result.labels["island"] == "West" and result.report.split_at_start == ["West"]
+    assert not result.report.contiguous
