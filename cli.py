@@ -952,12 +952,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "as_close_as_possible": report.within_tolerance,
         "tolerance": args.tolerance,
         "locked_regions": list(args.lock_regions),
-        "territories_within": {
-            "within": int(territories["judged"].eq("yes").sum()),
-            "best_possible": int(territories["judged"].eq("best possible").sum()),
-            "near_group_mean": int(territories["judged"].eq("near group mean").sum()),
-            "of": len(territories),
-        },
+        "territories_within": _territories_within(territories["judged"]),
         "deviation": report.deviation,
         "largest_deviation": dict(
             zip(
@@ -1121,10 +1116,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     territories.insert(2, "largest_regions", territories["territory_id"].map(largest).to_numpy())
     territories = territories.drop(columns="within")
     if partition.filled:
-        shown = [names.get(r, r) for r in partition.filled[:5]]
-        more = f" and {len(partition.filled) - 5} more" if len(partition.filled) > 5 else ""
-        warn(f"{name}, column '{args.start_column}': {counted(len(partition.filled), 'region')} without a territory "
-             f"({', '.join(shown)}{more}) took their neighbours' before the rebalance")  # fmt: skip
+        warn(f"{name}, column '{args.start_column}': {partition.filled_said(names)} before the rebalance")
     if args.geojson is not None:
         shapes = drawn_territories(load.regions, partition.labels, metrics[wanted])
         write(shapes.to_json(), args.geojson, option="--geojson")
@@ -1150,12 +1142,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         # the rebalance command says it: within_tolerance held that and read true at +94.6% against ±5%, a review)
         "within_tolerance": {m: bool(abs(report.deviation[m]) <= tolerance[m] + 1e-9) for m in wanted},
         "as_close_as_possible": report.within_tolerance,
-        "territories_within": {
-            "within": int(territories["judged"].eq("yes").sum()),
-            "best_possible": int(territories["judged"].eq("best possible").sum()),
-            "near_group_mean": int(territories["judged"].eq("near group mean").sum()),
-            "of": len(territories),
-        },
+        "territories_within": _territories_within(territories["judged"]),
         "tolerance": tolerance, "cut_edges": int(report.cut_edges), "seconds": round(float(report.seconds), 2),
         "cut_short": bool(report.cut_short),
     }  # fmt: skip
@@ -1167,6 +1154,12 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                     "filled": list(partition.filled), "in_pieces_at_start": list(report.split_at_start)}  # fmt: skip
     data = {"report": summary, "territories": _records(territories), "regions": _records(regions)}
     return data, {"regions": regions, "territories": territories}, "regions"
+
+
+def _territories_within(judged: pd.Series) -> dict[str, int]:
+    """How many territories each verdict (``judge_territories``) holds, and of how many: the JSON's territories_within."""
+    return {"within": int(judged.eq("yes").sum()), "best_possible": int(judged.eq("best possible").sum()),
+            "near_group_mean": int(judged.eq("near group mean").sum()), "of": len(judged)}  # fmt: skip
 
 
 def _start_column(load, column: str, name: str) -> dict[str, str | None]:

@@ -157,13 +157,14 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     asked = (source, figures_key, int(count), tuple(chosen), float(tolerance), start_column)
     if not chosen:  # (the button is greyed out: said why)
         st.caption("Pick at least one metric to balance on.")
+    names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
     if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
         with st.spinner("Drawing territories…"):
+            links = boundary_links(regions)  # (once: the search and the far groups)
             try:
-                names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
                 start = None if start_column is None else start_labels(texts, load.figures, start_column)
                 partition = partition_regions(
-                    metrics[chosen], boundary_links(regions), None if start else int(count),
+                    metrics[chosen], links, None if start else int(count),
                     tolerance=tolerance / 100, seconds=2.0, rng=np.random.default_rng(0), names=names, start=start,
                 )  # fmt: skip
             except ValueError as error:
@@ -181,7 +182,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                     "start_column": start_column,
                 },  # fmt: skip
                 "touching": len(link_groups(boundary_links(regions, reach_km=0))),
-                "far": far_groups(partition.labels, boundary_links(regions), names),
+                "far": far_groups(partition.labels, links, names),
+                "largest": largest_regions(partition.labels, metrics[chosen[0]], names),
                 "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
                 "geojson": drawn_territories(regions, partition.labels, metrics[chosen]).to_json(),
             }
@@ -190,7 +192,6 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     if not stored or stored[0] != asked:
         return
     _, partition, made = stored
-    names_of = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
     report = partition.report
     worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
     judged = all(report.within_tolerance.values())
@@ -217,11 +218,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                f"(outlined in black on the map), holding {held}." if moved else "no region changes territory.")
         )  # fmt: skip
         if partition.filled:
-            shown = ", ".join(plain(names_of.get(r, r)) for r in partition.filled[:5])
-            more = f" and {len(partition.filled) - 5} more" if len(partition.filled) > 5 else ""
-            st.caption(f"{counted(len(partition.filled), 'region')} without a territory in column "
-                       f"{plain(start_column)} ({shown}{more}) took {verb(len(partition.filled), 'its', 'their')} "
-                       "neighbours' first.")  # fmt: skip
+            shown = {r: plain(names.get(r, r)) for r in partition.filled}  # (user text escaped, the sentence not)
+            st.caption(partition.filled_said(shown, plain(start_column)) + " first.")
     for metric, bound in report.bound.items():
         if bound > tolerance / 100:
             coarse = [c | {"metric": plain(metric)} for c in report.coarse if c["metric"] == metric]
@@ -257,13 +255,12 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
     table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
-    largest = largest_regions(partition.labels, metrics[chosen[0]], names_of)  # (which is which: T1 … alone said none)
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
             "near group mean": f"within ±{tolerance:g}% of its group's mean", "no": "out of tolerance"}  # fmt: skip
     table = table.assign(judged=judge_territories(partition.territories, tolerance / 100).map(said).to_numpy())
-    table["largest"] = table["territory_id"].map(largest).to_numpy()  # (last: the widest)
+    table["largest"] = table["territory_id"].map(made["largest"]).to_numpy()  # (which is which; last: the widest)
     # (the verdict beside the territory: with two metrics before and after it was cut at the edge at 1280 px, a review)
     table = table[["territory_id", "judged", *[c for c in table.columns if c not in ("territory_id", "judged")]]]
     show_table(

@@ -475,7 +475,7 @@ def _propose() -> None:
     # the twelfth new user)
     # (shown once the search runs, from its first report of progress: before it, a refusal that came at once had
     # "Searching for up to 2 s" above it, a review)
-    st.session_state["reb_toast"] = (
+    toast = (
         f"Searching for up to {float(seconds):g} s: the progress and “Stop the search” are under the Propose button.",
         min(4, max(1, math.ceil(float(seconds)))),
     )
@@ -500,19 +500,20 @@ def _propose() -> None:
             handoff["done"].set()
         raise
     try:
-        _search_and_keep(bar, stopper, used)
+        _search_and_keep(bar, stopper, used, toast)
     except Exception:  # (a failure, not a stop: Streamlit's stop and rerun are not Exceptions) — no "stopped" note
         st.session_state.pop("reb_searching", None)
         st.session_state[SEARCH_BEGAN] = None
         raise
 
 
-def _search_and_keep(bar, stopper, used: dict) -> None:
+def _search_and_keep(bar, stopper, used: dict, toast: tuple | None = None) -> None:
     """The search, then the proposal's assignment, balance, diff and map, kept for the page.
 
     The "searching" mark (a hand-off: an event and, once ready, what to keep) comes off once the proposal is kept: a
     run stopped before that (Stop, a click, another page) leaves it, and the next run takes the proposal from it
-    (:func:`_take_stopped`) or says none was made.
+    (:func:`_take_stopped`) or says none was made. ``toast``: (text, seconds), shown at the search's first report
+    of progress (not before: a refusal that comes at once needs none).
     """
     from geo.editing import proposal_moves, propose_at_level
     from territory.optimizer import SearchStopped
@@ -526,8 +527,6 @@ def _search_and_keep(bar, stopper, used: dict) -> None:
     halted: list[BaseException] = []
     inputs, settings_said, labels = _inputs(), _settings_said(used), level_labels("county")  # (read while we can)
     scenario_now, locked_now = st.session_state["reb_scenario"], st.session_state.get("reb_locked") or []
-
-    toast = st.session_state.pop("reb_toast", None)
 
     def report(fraction: float) -> None:
         nonlocal toast

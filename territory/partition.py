@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territory.formatting import counted, verb
+from territory.formatting import and_list, counted, name_list, verb
 from territory.optimizer import Rebalancer, RebalanceReport, RegionGraph, components
 
 __all__ = [
@@ -24,6 +24,11 @@ __all__ = [
     "link_groups",
     "bound_said",
     "blank_figures",
+    "largest_regions",
+    "far_groups",
+    "territory_columns",
+    "start_labels",
+    "start_column_problem",
 ]
 
 
@@ -105,6 +110,23 @@ class Partition:
             table.insert(0, "territory_before", before.to_numpy())
             table["moved"] = table["territory_before"].fillna("") != table["territory_id"]
         return table
+
+    def filled_said(self, names: Mapping[str, str] | None = None, column: str | None = None) -> str:
+        """The regions blank at the start that took their neighbours' territory, in a phrase ("" for none).
+
+        Examples
+        --------
+        >>> Partition(pd.Series(dtype=object), pd.DataFrame(), None, filled=("a",)).filled_said({"a": "Anderson"})
+        "1 region without a territory (Anderson) took its neighbours'"
+        """
+        if not self.filled:
+            return ""
+        n = len(self.filled)
+        listed = name_list([(names or {}).get(r, r) for r in self.filled])
+        where = f" in column {column}" if column else ""
+        return (
+            f"{counted(n, 'region')} without a territory{where} ({listed}) took {verb(n, 'its', 'their')} neighbours'"
+        )
 
     def changes(self, metrics: pd.DataFrame) -> tuple[int, dict[str, float]]:
         """With a start: how many regions change territory, and what they hold per metric; without: (0, {}).
@@ -276,10 +298,9 @@ def fill_blanks(
                 counts = pd.Series(near).value_counts()
                 found[region] = sorted(counts.index[counts == counts.max()])[0]
         if not found:
-            said = [f"{(names or {}).get(r, r)}" for r in waiting[:5]]
-            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
             raise ValueError(
-                f"{counted(len(waiting), 'region')} without a territory ({', '.join(said)}{more}) "
+                f"{counted(len(waiting), 'region')} without a territory "
+                f"({name_list([(names or {}).get(r, r) for r in waiting])}) "
                 f"{'touches' if len(waiting) == 1 else 'touch'} no region with one: give "
                 f"{'it' if len(waiting) == 1 else 'them'} a territory, or draw afresh"
             )
@@ -404,10 +425,7 @@ def far_groups(labels: pd.Series, links: Mapping[str, tuple[str, ...]], names: M
     for group in groups[1:]:
         members = sorted(group, key=lambda r: str(names.get(r, r)))
         held = sorted({str(labels.get(r)) for r in group})
-        listed = " and ".join(str(names.get(r, r)) for r in members[:3]) + (
-            f" and {len(members) - 3} more" if len(members) > 3 else ""
-        )
-        said.append(f"{listed} ({', '.join(held)})")
+        said.append(f"{and_list([names.get(r, r) for r in members], shown=3)} ({', '.join(held)})")
     return (f"{counted(len(groups) - 1, 'group')} of regions {verb(len(groups) - 1, 'lies', 'lie')} apart from the "
             f"rest (beyond 1,000 km), no territory reaching across to {verb(len(groups) - 1, 'it', 'them')}: "
             f"{'; '.join(said)}")  # fmt: skip
@@ -428,16 +446,15 @@ def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int
     >>> territory_columns(texts.assign(owner=["East", "West", "West"]), figures, 3)
     ['owner', 'code']
     """
-    out = []
-    for column in texts.columns:
-        values = texts[column].dropna()
-        if 2 <= values.nunique() < min(len(values), n_regions):
-            out.append(str(column))
-    for column in figures.columns:
-        values = figures[column].dropna()
-        if len(values) and (values == values.round()).all() and 2 <= values.nunique() < min(len(values), n_regions):
-            out.append(str(column))
-    return out
+
+    def names_territories(values: pd.Series) -> bool:
+        values = values.dropna()
+        return 2 <= values.nunique() < min(len(values), n_regions)
+
+    whole = [c for c in figures.columns if (figures[c].dropna() == figures[c].dropna().round()).all()]
+    return [str(c) for c in texts.columns if names_territories(texts[c])] + [
+        str(c) for c in whole if names_territories(figures[c])
+    ]
 
 
 def start_labels(texts: pd.DataFrame, figures: pd.DataFrame, column: str) -> dict[str, str | None]:

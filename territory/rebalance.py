@@ -639,8 +639,7 @@ def describe_coarse(
     metric_names = metric_names or {}
     out = []
     for group in report.coarse:
-        names = [territory_names.get(t, t) for t in group["territories"]]
-        who = " and ".join(names) if len(names) <= 2 else f"{', '.join(names[:-1])} and {names[-1]}"
+        who = and_list([territory_names.get(t, t) for t in group["territories"]], shown=len(group["territories"]))
         over, under = group["over"], group["under"]
         low = f"at least {-under:.1%} below it" if under < 0 else f"at most {under:+.1%} above it"
         out.append(f"{who} share {group['regions']:,} regions too coarse to be dealt out within the tolerance on "
