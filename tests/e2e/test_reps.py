@@ -29,14 +29,22 @@ def _open_roster(page, app_url: str, width: int):
 
 
 def _roster_cells(editor) -> tuple[Image.Image, list[int]]:
-    """The roster as drawn (the grid is a canvas), and the x of each column's left border, the last one's right."""
-    image = Image.open(io.BytesIO(editor.screenshot())).convert("RGB")
-    pixels = image.load()
-    body = range(HEADER + 5, image.height - ROW)
-    line = pixels[0, HEADER + ROW // 2]  # (the grid's left edge is a grid line)
-    borders = [x for x in range(image.width) if sum(pixels[x, y] == line for y in body) >= 0.9 * len(body)]
-    # (the row-selection column's border first; a line two pixels wide counts once)
-    borders = [x for i, x in enumerate(borders) if x >= SELECT and (i == 0 or x - borders[i - 1] > 2)]
+    """The roster as drawn (the grid is a canvas), and the x of each column's left border, the last one's right.
+
+    Read again until every column's border is drawn (a CI run read the canvas before it was, and found fewer), at
+    most 5 s; what was read last is returned either way.
+    """
+    for _ in range(17):
+        image = Image.open(io.BytesIO(editor.screenshot())).convert("RGB")
+        pixels = image.load()
+        body = range(HEADER + 5, image.height - ROW)
+        line = pixels[0, HEADER + ROW // 2]  # (the grid's left edge is a grid line)
+        borders = [x for x in range(image.width) if sum(pixels[x, y] == line for y in body) >= 0.9 * len(body)]
+        # (the row-selection column's border first; a line two pixels wide counts once)
+        borders = [x for i, x in enumerate(borders) if x >= SELECT and (i == 0 or x - borders[i - 1] > 2)]
+        if len(borders) > len(ROSTER):
+            break
+        editor.page.wait_for_timeout(300)
     return image, borders
 
 
