@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import ARTIFACTS, wait_for_rerun
@@ -35,11 +36,19 @@ def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
     wait_for_rerun(page, timeout=60_000)
     page.get_by_text("Territories on these regions").first.wait_for(timeout=60_000)
+    # (the upload's run, and the preview map's own rerun, done before "Start from" is touched: a CI run changed it
+    # while they ran and proposed nothing, the metrics read empty)
+    propose = page.get_by_role("button", name="Propose territories")
+    expect(propose).to_be_enabled(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
     page.get_by_role("combobox", name="Start from").click()
     page.keyboard.type("column territory")
     page.keyboard.press("Enter")
+    # (in start mode the territories are the column's, the box greyed out)
+    expect(page.get_by_role("spinbutton", name="Territories")).to_be_disabled(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
-    page.get_by_role("button", name="Propose territories").click()
+    expect(propose).to_be_enabled(timeout=60_000)
+    propose.click()
     said = page.get_by_text("From the territories in column territory").first
     said.wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
