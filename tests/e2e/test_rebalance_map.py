@@ -75,6 +75,12 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
     page.wait_for_timeout(1_000)
     assert table.evaluate(SCROLLS) <= 0
     table.screenshot(path=str(ARTIFACTS / "rebalance_table_1280.png"))
+    # The options that make the same plan with cli.py, each on one line (it broke inside "--seed 0 --jobs 2").
+    options = page.locator('[data-testid="stCaptionContainer"] code').filter(has_text="--seed")
+    if options.count():  # (said where the search ended by itself; the demo's does within its 2 s)
+        assert options.first.evaluate("c => c.getClientRects().length") == 1, options.first.inner_text()
+    else:
+        assert page.get_by_text(re.compile(r"used all (its|their) \d+ s")).count() == 1
 
 
 def _scenario_on_counties(page, app_url, scenario: str) -> None:
