@@ -402,7 +402,9 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     unread = {p.row for p in found}
     kept = [i for i, line in enumerate(lines) if line not in unread]
     reps, lines = reps.iloc[kept].reset_index(drop=True), [lines[i] for i in kept]
-    merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed)
+    # (a rep listed twice: said by its later line with the others, in one round)
+    merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed, lines=lines, source=filename,
+                          problems=found)  # fmt: skip
     for column in READ_ONLY:
         merged[column] = None
     # (each of the file's reps said by its line; the roster's reps the file does not list by their name alone)

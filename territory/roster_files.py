@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     -------
     reps : DataFrame
         ``name`` and the other roster columns the file has; ``capacity`` and ``quota_attainment`` as numbers (an
-        empty cell is NaN: the page names the rep and the column), ``active`` as True or False.
+        empty cell is NaN: the page names the rep and the column), ``active`` as True or False (None where empty:
+        a rep the roster has keeps what it says, :func:`merge_roster`).
     lines : list of int
         The file's line for each rep.
 
@@ -135,7 +137,7 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
                 found.append(InputDataError(f"'{value}' is not yes or no", source=source, row=line,
                                                column=header[columns["active"]],
                                                hint="Write yes or no (or leave it empty: active)"))  # fmt: skip
-            flags.append(folded in _TRUE)
+            flags.append(None if not folded else folded in _TRUE)
         reps["active"] = flags
     found.sort(key=lambda p: p.row or 0)
     if found and problems is None:
@@ -172,11 +174,19 @@ def _numbers(texts: list[str], *, percent: bool, delimiter: str) -> list[float]:
     return values.tolist()
 
 
-def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool = False) -> pd.DataFrame:
+def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool = False,
+                 lines: Sequence[int] | None = None, source: str = "", problems: list | None = None) -> pd.DataFrame:  # fmt: skip
     """The roster with the file's reps merged in.
 
-    A rep whose id (else name, in any case) the roster has is updated with the columns the file gives; the others
-    join (no id). ``only_listed``: the roster's reps the file does not list go.
+    A rep whose id (else name, in any case) the roster has is updated with the cells the file gives; an empty cell
+    keeps what the roster has (an HR or CRM export leaves cells empty: a blank territories cell took a rep's 180
+    accounts away, and a blank email their HubSpot owner, a review). The others join (no id; an empty cell, the
+    roster's default). ``only_listed``: the roster's reps the file does not list go.
+
+    A rep the file lists twice (the same roster rep, by id or name, or two new reps of one name) is a problem of
+    the later line (:class:`~territory.errors.InputDataError`, naming both lines of ``source``, by ``lines``): put
+    in ``problems`` when given, else raised; the later line is left out. (It joined as a second rep of that name,
+    unsaid: a review.)
 
     Examples
     --------
@@ -187,24 +197,55 @@ def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool 
     {'rep_id': ['R1', 'R2', ''], 'name': ['ann', 'Bo', 'Cy'], 'capacity': [45.0, 50, 30.0], 'home': ['Ohio', 'Utah', None]}
     >>> merge_roster(roster, file, only_listed=True)["rep_id"].tolist()
     ['R1', '']
+    >>> merge_roster(roster, pd.DataFrame({"name": ["Bo"], "capacity": [np.nan], "home": [""]})).to_dict("list")
+    {'rep_id': ['R1', 'R2'], 'name': ['Ann', 'Bo'], 'capacity': [40, 50], 'home': ['Ohio', 'Utah']}
+    >>> merge_roster(roster, pd.DataFrame({"name": ["Bo", "bo"]}), lines=[2, 5], source="team.csv")
+    Traceback (most recent call last):
+    ...
+    territory.errors.InputDataError: team.csv, line 5: the rep 'bo' is listed on line 2 too. List each rep once (two reps of one name: give each its own id in a rep_id column)
     """
     out = roster.copy().astype(object)
     by_id = {str(r).casefold(): i for i, r in zip(out.index, out["rep_id"], strict=True) if str(r)}
     by_name = {str(n).strip().casefold(): i for i, n in zip(out.index, out["name"], strict=True)}
-    listed, added = [], []
-    for row in reps.to_dict("records"):
+    lines = list(lines) if lines is not None else list(range(1, len(reps) + 1))
+    listed, added, found = {}, [], []
+    new_names: dict[str, int] = {}
+    for line, row in zip(lines, reps.to_dict("records"), strict=True):
         given_id = str(row.get("rep_id") or "").strip().casefold()
         index = by_id.get(given_id) if given_id else None
-        index = by_name.get(str(row["name"]).strip().casefold()) if index is None else index
-        if index is None or index in listed:
-            added.append({**{c: None for c in out.columns}, "rep_id": "", **{k: v for k, v in row.items()
-                                                                              if k != "rep_id" and k in out.columns}})  # fmt: skip
+        name = str(row["name"]).strip().casefold()
+        index = by_name.get(name) if index is None else index
+        first = listed.get(index) if index is not None else (new_names.get(name) if not given_id else None)
+        if first is not None:
+            found.append(InputDataError(
+                f"the rep '{row['name']}' is listed on line {first} too", source=source, row=line,
+                hint="List each rep once (two reps of one name: give each its own id in a rep_id column)",
+            ))  # fmt: skip
             continue
-        listed.append(index)
+        if index is None:
+            if not given_id:
+                new_names[name] = line
+            fresh = {k: v for k, v in row.items() if k != "rep_id" and k in out.columns and not _blank(v)}
+            if "active" in out.columns:
+                fresh.setdefault("active", True)
+            added.append({**{c: None for c in out.columns}, "rep_id": "", **fresh})
+            continue
+        listed[index] = line
         for column, value in row.items():
-            if column in out.columns and column != "rep_id":
+            if column in out.columns and column != "rep_id" and not _blank(value):
                 out.at[index, column] = value
+    if found and problems is None:
+        raise InputDataError.gather(found, source=source)
+    if problems is not None:
+        problems.extend(found)
     if only_listed:
-        out = out.loc[listed]
+        out = out.loc[list(listed)]
     merged = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True) if added else out
     return merged.reset_index(drop=True)
+
+
+def _blank(value) -> bool:
+    """An empty cell: None, NaN or only spaces."""
+    return (
+        value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+    )

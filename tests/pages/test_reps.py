@@ -324,6 +324,35 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert app.session_state["plan_json"] == before
 
 
+def test_a_reps_file_s_empty_cells_keep_the_roster_s_values_and_a_rep_listed_twice_is_refused(app):
+    # An HR export with empty cells: they took Sarah Chen's territory (her 180 accounts), specialties and CRM ids
+    # away, at once (a review). An empty cell keeps what the roster has; a cell with a value changes it.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    before = {r.rep_id: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
+    team = "name,capacity,territories,specialties,salesforce user id,email,active\nSarah Chen,200,,,,,\n"
+    app.file_uploader(key="reps_upload").set_value(("hr.csv", team.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    sarah = {r.rep_id: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}["R01"]
+    assert sarah.capacity == 200
+    kept = before["R01"]
+    assert (sarah.territory_ids, sarah.specialties, sarah.salesforce_user_id, sarah.hubspot_owner, sarah.active) == (
+        kept.territory_ids, kept.specialties, kept.salesforce_user_id, kept.hubspot_owner, kept.active)  # fmt: skip
+    # A rep listed twice (the roster's by name, and a new one twice) is refused naming both lines; nothing applied
+    # (the second line joined as another "Sarah Chen", unsaid).
+    applied = app.session_state["plan_json"]
+    twice = ("name,home,capacity\nSarah Chen,NY,180\nNew Person,TX,20\nsarah chen,NY,190\n"
+             "New Person,TX,25\n")  # fmt: skip
+    app.file_uploader(key="reps_upload").set_value(("twice.csv", twice.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Not applied: fix these in twice.csv" in said
+    assert "twice.csv, line 4: the rep 'sarah chen' is listed on line 2 too" in said, said
+    assert "twice.csv, line 5: the rep 'New Person' is listed on line 3 too" in said, said
+    assert app.session_state["plan_json"] == applied
+
+
 def test_a_territory_named_as_its_own_id_shows_by_name():
     # A new rep's territory "Rockies" gets the id ROCKIES: the Territories column read "ROCKIES" among names (the
     # tenth new user's test), as if the name could be another territory's id. Another territory's id still forces
