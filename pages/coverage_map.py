@@ -30,6 +30,8 @@ from pages.shared import (
     wrapping_row_height,
 )
 from territory import coverage_summary
+from territory.formatting import and_list
+from territory.gaps import region_outcomes
 
 engine = current_engine()
 plan = engine.plan
@@ -105,6 +107,25 @@ with detail_column:
         assigned = int((inside["status"] == "assigned").sum())
         st.metric("Accounts", f"{len(inside):,}", help=f"{assigned:,} assigned, {len(inside) - assigned:,} unassigned")
         st.metric("Value", money(float(inside["value"].sum())))
+        # Whose they are: a territory's focus can turn most of a region's accounts away, and the figures above read
+        # as the territory's own (Germany: "Europe West", 200 accounts, of which it holds 65, a review).
+        outcomes = region_outcomes(inside, plan)
+        if details["territories"] or len(outcomes) > 1:
+            focus = {"industry": "turned away by the industry focus of", "tier": "turned away by the tier focus of"}
+            claimed = and_list([plain(t.name) for t in details["territories"]])
+            lines = []
+            for outcome in outcomes:
+                figures = plain(
+                    f"{counted(outcome['accounts'], 'account')} ({money(outcome['value'])})"
+                )  # (no $…$ math)
+                if outcome["territory_id"] is not None:
+                    waiting = f", {outcome['waiting']:,} waiting for a rep" if outcome["waiting"] else ""
+                    lines.append(f"{plain(outcome['name'])}: {figures}{waiting}")
+                elif outcome["why"] in focus and claimed:
+                    lines.append(f"In no territory, {focus[outcome['why']]} {claimed}: {figures}")
+                else:
+                    lines.append(f"In no territory: {figures}")
+            st.caption("  \n".join(lines))
         if details["potential"] is not None:  # (the white space's figures: a potential of every account's value)
             row = details["potential"]
             # The potential is every account's value here, the Value above again (the fourteenth new user): what it
@@ -115,7 +136,10 @@ with detail_column:
         if len(inside):
             st.caption("Largest accounts")
             # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
-            largest = inside.nlargest(5, "value")[["name", "value"]]
+            # (one in no territory marked so: the top of Germany's was a prospect Europe West turns away, a review)
+            largest = inside.nlargest(5, "value")
+            largest = largest.assign(name=largest["name"].fillna("").astype(str).where(
+                largest["territory_id"].notna(), largest["name"].fillna("").astype(str) + " (no territory)"))[["name", "value"]]  # fmt: skip
             # (a name longer than the column wraps onto taller rows: they were cut, a new user's test)
             names = largest["name"].fillna("").astype(str)
             long_names = bool(len(names)) and max(map(len, names)) * CHARACTER_WIDTH + 2 * CELL_PADDING > 100

@@ -11,7 +11,7 @@ from territory.alignment import region_claims
 from territory.balance import Balance
 from territory.model import Plan
 
-__all__ = ["CoverageGaps", "coverage_gaps", "white_space"]
+__all__ = ["CoverageGaps", "coverage_gaps", "region_outcomes", "white_space"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,53 @@ def white_space(
         "territory_id",
     ]
     return out[columns].reset_index(drop=True)
+
+
+def region_outcomes(accounts: pd.DataFrame, plan: Plan) -> list[dict]:
+    """Where one region's accounts went: each territory's, then those in none, by why; for the region details panel.
+
+    A region a territory claims can hold accounts the territory turns away (its industry or tier focus): counted
+    under the territory, they read as its own (Germany: "Europe West, 200 accounts", of which it holds 65, a review).
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        The region's accounts from the assignment result (``territory_id``, ``status``, ``reason``,
+        ``reason_detail``, ``value``).
+    plan : Plan
+        For the territories' names.
+
+    Returns
+    -------
+    list of dict
+        ``territory_id`` (None for accounts in no territory), ``name``, ``why`` (None for a territory's own; else
+        ``"industry"``, ``"tier"`` or ``"region"``), ``accounts``, ``value`` and ``waiting`` (of a territory's own,
+        those without a rep: no active rep, or every rep at capacity); territories by accounts, most first, then
+        those in none.
+
+    Examples
+    --------
+    >>> from territory.model import Plan, Territory
+    >>> plan = Plan(name="p", territories=(Territory("EUW", "Europe West", ("DE",)),), reps=())
+    >>> accounts = pd.DataFrame({"territory_id": ["EUW", "EUW", None], "status": ["assigned", "unassigned", "unassigned"],
+    ...                          "reason": [None, "at-capacity", "no-matching-territory"],
+    ...                          "reason_detail": [None, "EUW", "industry"], "value": [10.0, 5.0, 7.0]})
+    >>> [(o["name"], o["accounts"], o["value"], o["waiting"], o["why"]) for o in region_outcomes(accounts, plan)]
+    [('Europe West', 2, 15.0, 1, None), (None, 1, 7.0, 0, 'industry')]
+    """
+    names = {t.territory_id: t.name for t in plan.territories}
+    out = []
+    held = accounts[accounts["territory_id"].notna()]
+    for territory_id, group in held.groupby(held["territory_id"].astype(str), sort=False):
+        out.append({"territory_id": territory_id, "name": names.get(territory_id, territory_id), "why": None,
+                    "accounts": len(group), "value": float(group["value"].sum()),
+                    "waiting": int((group["status"] != "assigned").sum())})  # fmt: skip
+    out.sort(key=lambda o: (-o["accounts"], o["name"]))
+    none = accounts[accounts["territory_id"].isna()]
+    why = none["reason_detail"].where(none["reason_detail"].isin(["industry", "tier"]), "region")
+    for detail in ("industry", "tier", "region"):
+        group = none[(why == detail).to_numpy()]
+        if len(group):
+            out.append({"territory_id": None, "name": None, "why": detail, "accounts": len(group),
+                        "value": float(group["value"].sum()), "waiting": 0})  # fmt: skip
+    return out

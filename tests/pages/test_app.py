@@ -321,6 +321,30 @@ def test_a_county_held_through_its_country_is_not_called_a_gap(app):
     assert "a coverage gap" not in texts and "North America East" in texts
 
 
+def test_region_details_say_which_accounts_the_territory_holds_and_which_its_focus_turns_away(app):
+    # Germany: Europe West claims it but takes only some industries; the panel read "Europe West", 200 accounts,
+    # $1,808,000, as if all were its own (it holds 65, a review). Now each part is said, with the largest accounts
+    # in no territory marked.
+    open_page(app, "pages/coverage_map.py")
+    app.selectbox(key="selected_region").set_value("DE").run()
+    assert not app.exception
+    from tests.conftest import demo_state
+
+    accounts = demo_state().result  # (the page's: the demo's plan and accounts)
+    germany = accounts[accounts["region_id"].astype(str) == "DE"]
+    held = germany[germany["territory_id"] == "EUW"]
+    away = germany[germany["territory_id"].isna()]
+    assert len(held) and len(away)  # (the demo: 65 and 135)
+    said = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert f"Europe West: {len(held):,} accounts (${held['value'].sum():,.0f})" in said, said
+    assert (f"In no territory, turned away by the industry focus of Europe West: {len(away):,} accounts "
+            f"(${away['value'].sum():,.0f})") in said, said  # fmt: skip
+    (largest,) = [d.value for d in app.dataframe if list(d.value.columns) == ["name", "value"]]
+    top = germany.nlargest(5, "value")
+    marked = [f"{n} (no territory)" if pd.isna(t) else n for n, t in zip(top["name"], top["territory_id"], strict=True)]
+    assert largest["name"].tolist() == marked
+
+
 def test_region_picker_is_the_click_twin(app):
     open_page(app, "pages/coverage_map.py")
     app.selectbox(key="selected_region").set_value("US-NY").run()
