@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.geocode import geocode
+from geo.geocode import GUESSED_CITY_FIX, geocode
 from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, other_reading, read_shaped
 from territory.errors import AccountsFileError
 from territory.formatting import counted, numbered
@@ -216,7 +216,9 @@ def read_accounts(
     unplaced = placed["geocode_problem"] != ""
     for idx in accounts.index[placed["geocode_note"] != ""]:
         where, region = placed.at[idx, "geocode_source"], placed.at[idx, "geocode_region"]
-        text = f"{placed.at[idx, 'geocode_note']}; placed by {where} instead"
+        note = placed.at[idx, "geocode_note"]
+        # (a city of several places, placed in the largest, says so itself)
+        text = note if note.endswith(f"({GUESSED_CITY_FIX})") else f"{note}; placed by {where} instead"
         if region:  # (in the region, not in the county under its centre: only a territory claiming all of it)
             from geo.boundaries import region_label
 

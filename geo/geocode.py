@@ -316,6 +316,11 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# How a row placed in the largest of several cities of its name ends (said as is: it was placed by city, not by a
+# coarser method after a finer one failed).
+GUESSED_CITY_FIX = "give its state to place it in the right one"
+
+
 def _place_cities(out, problems, faults, usable, city, states, country) -> None:
     table = _cities()
     rows = pd.DataFrame(
@@ -337,6 +342,21 @@ def _place_cities(out, problems, faults, usable, city, states, country) -> None:
     )
     hits = pd.concat([hit_state, hit_country, hit_alone]).set_index("index")
     _apply(out, hits, "city")
+    # A city and its country alone, where the country has several places of that name (Springfield, United
+    # States: in Missouri, Illinois, Massachusetts …): placed in the largest, and said (it was silent, a review).
+    if len(hit_country):
+        places = table.groupby(["city_key", "country"])["admin1"].nunique()
+        counts = places.reindex(pd.MultiIndex.from_frame(hit_country[["city_key", "country"]])).to_numpy()
+        several = hit_country[counts > 1].set_index("index")
+        if len(several):
+            largest = table.drop_duplicates(["city_key", "country"]).set_index(["city_key", "country"])
+            chosen = largest.reindex(pd.MultiIndex.from_frame(several[["city_key", "country"]]))
+            where = (chosen["name"].astype(str) + ", " + chosen["admin1"].astype(str)).to_numpy()
+            how_many = counts[counts > 1].astype(int).astype(str)
+            problems[several.index] += ("city '" + city[several.index] + "' names " + how_many + " places in "
+                                        + several["country"].to_numpy() + ": placed in the largest, " + where
+                                        + f" ({GUESSED_CITY_FIX}); ")  # fmt: skip
+            faults[several.index] += "city;"
     missed = usable & ~usable.index.isin(hits.index)
     if missed.any():
         known = set(table["city_key"])

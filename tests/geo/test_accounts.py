@@ -206,6 +206,29 @@ def test_unknown_places_say_what_failed(write_csv):
     assert problems["D"] == "city 'Springfield' is ambiguous without a state or country"
 
 
+def test_a_city_of_several_places_in_its_country_is_placed_in_the_largest_and_said(write_csv):
+    # 'Springfield, United States' with no state went to Springfield, Missouri, unsaid (a review): said now, with the
+    # place chosen and what to add; a city with a state, or the only one of its name in its country, is not.
+    path = write_csv("""
+id,city,state,country
+SPR,Springfield,,United States
+SPRIL,Springfield,IL,US
+PDX,Portland,,US
+TOR,Toronto,,Canada
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    problems = load.problems.set_index("account_id")
+    assert acc.loc[["SPR", "SPRIL", "PDX", "TOR"], "geocode_source"].tolist() == ["city"] * 4
+    assert problems.loc["SPR", "severity"] == "warning" and problems.loc["SPR", "column"] == "city"
+    said = problems.loc["SPR", "problem"]
+    assert said.startswith("city 'Springfield' names ") and said.endswith(
+        " places in US: placed in the largest, Springfield, MO (give its state to place it in the right one)"
+    ), said
+    assert "Portland, OR (give its state" in problems.loc["PDX", "problem"]
+    assert "SPRIL" not in problems.index and "TOR" not in problems.index
+
+
 def test_a_state_or_country_given_but_not_recognised_never_widens_the_city_search(write_csv):
     # 'Atlantis, ZZ' was placed in Atlantis, South Africa (the only Atlantis in the world) with no word: the unknown
     # state was dropped and the city looked for everywhere. 'Springfield, ZZ, US' went to the largest Springfield.
