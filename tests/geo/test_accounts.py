@@ -446,6 +446,21 @@ def test_hubspot_export_headers():
     }
 
 
+def test_a_salesforce_report_s_headers_are_recognised_with_the_owner_id():
+    # "Account Owner ID" was left unmapped, and the owners dropped unsaid (a review)
+    headers = ["Account ID", "Account Name", "Industry", "Annual Revenue", "Account Owner ID", "Type",
+               "Billing Latitude", "Billing Longitude", "Billing Zip/Postal Code", "Billing City",
+               "Billing State/Province", "Billing Country"]  # fmt: skip
+    assert guess_column_map(headers) == {
+        "account_id": "Account ID", "name": "Account Name", "industry": "Industry", "value": "Annual Revenue",
+        "owner": "Account Owner ID", "account_status": "Type", "lat": "Billing Latitude", "lon": "Billing Longitude",
+        "zip": "Billing Zip/Postal Code", "city": "Billing City", "state": "Billing State/Province",
+        "country": "Billing Country",
+    }  # fmt: skip
+    # (beside the owner's name, the name is read, as before)
+    assert guess_column_map(["Account Owner", "Account Owner ID"])["owner"] == "Account Owner"
+
+
 def test_explicit_column_map(write_csv):
     path = write_csv("key,y,x\nA,40.7,-74.0\n")
     load = read_accounts(path, column_map={"account_id": "key", "lat": "y", "lon": "x"})
