@@ -124,6 +124,20 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
         if field not in reps:
             continue
         numbers = _numbers(list(reps[field]), percent=field == "quota_attainment", delimiter=delimiter)
+        heading = header[columns[field]]
+        if field == "quota_attainment" and _key(heading) == "quota":
+            # A bare "Quota" holding amounts (1500000: a quota in dollars, as CRMs and HR sheets mean it) was read
+            # as 150000000% attained, "was 1500000% meant?" (a review): the column is said, once, and not read.
+            amounts = [t for t, n in zip(reps[field], numbers, strict=True) if n == n and n > 10 and "%" not in t]
+            if amounts:
+                found.append(InputDataError(
+                    f"read as quota attainment (1.12 or 112%: 12% over quota), but it holds amounts such as "
+                    f"{amounts[0]}", source=source, row=1, column=heading,
+                    hint="Name the column 'quota attainment' if it holds attainment, or remove it: a rep's quota "
+                         "amount is not kept (territories have their own annual quota in the plan)",
+                ))  # fmt: skip
+                reps[field] = [np.nan] * len(numbers)
+                continue
         for (line, _), text, number in zip(rows, reps[field], numbers, strict=True):
             if text.strip() and number != number and line not in said:
                 found.append(InputDataError(f"'{text}' is not a number", source=source, row=line,

@@ -351,6 +351,15 @@ def test_a_reps_file_s_empty_cells_keep_the_roster_s_values_and_a_rep_listed_twi
     assert "twice.csv, line 4: the rep 'sarah chen' is listed on line 2 too" in said, said
     assert "twice.csv, line 5: the rep 'New Person' is listed on line 3 too" in said, said
     assert app.session_state["plan_json"] == applied
+    # A bare "quota" column of amounts (a quota in dollars) was read as 150000000% attained, "was 1500000% meant?"
+    amounts = "name,home,capacity,quota\nSarah Chen,NY,180,1500000\nMarcus Johnson,TX,170,1200000\n"
+    app.file_uploader(key="reps_upload").set_value(("amounts.csv", amounts.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert ("amounts.csv, line 1, column 'quota': read as quota attainment (1.12 or 112%: 12% over quota), but it "
+            "holds amounts such as 1500000") in said, said  # fmt: skip
+    assert "meant" not in said and "1000%" not in said, said
+    assert app.session_state["plan_json"] == applied
 
 
 def test_a_territory_named_as_its_own_id_shows_by_name():
