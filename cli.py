@@ -1655,7 +1655,20 @@ def main(argv: list[str] | None = None) -> int:
                                 hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
         refuse_unread_options(args)  # (before any work, or any file written)
         check_paths(args)
+        given_format = args.format
         args.format = args.format or ("csv" if args.command == "crm-export" else "json")
+        # (a file named .csv holding JSON, or .json holding CSV: the name said one thing and the file another, a
+        # review)
+        suffix = args.out.suffix.lower() if args.out is not None and args.command != "export-plan" else ""
+        if suffix in (".csv", ".json") and suffix[1:] != args.format:
+            how = (
+                f"{args.format.upper()} (--format {args.format})"
+                if given_format
+                else f"{args.format.upper()} (the default)"
+            )
+            raise CliInputError(f"a {suffix} file, but the output is {how}", column="--out",
+                                hint=f"Add --format {suffix[1:]}, or name the file {'.json' if suffix == '.csv' else '.csv'}")  # fmt: skip
+        made = next((p for p in reversed(args.out.parents) if not p.exists()), None) if args.out is not None else None
         if args.table and args.format == "json":
             raise CliInputError(f"--table {args.table} is for --format csv (JSON holds every table)",
                                 column="--table", hint="Add --format csv, or leave --table out")  # fmt: skip
@@ -1668,7 +1681,8 @@ def main(argv: list[str] | None = None) -> int:
             what = (
                 counted(max(lines - 1, 0), "row") if args.format == "csv" else f"{len(text.encode()):,} bytes of JSON"
             )
-            print(f"wrote {what} to {args.out}", file=sys.stderr)
+            print(f"wrote {what} to {args.out}" + (f" (made the folder {made})" if made is not None else ""),
+                  file=sys.stderr)  # fmt: skip
     except InputDataError as error:  # (in one line; each problem of a file on a line of its own, under it)
         print(f"error: {' '.join(error.headline.split())}", file=sys.stderr)
         for line in error.listed() if len(error.problems) > 1 else ():

@@ -1121,6 +1121,17 @@ def test_a_bad_out_path_is_one_line_and_leaves_nothing_behind(tmp_path, capsys):
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)
     assert code == 2 and "is a folder. Give a file name" in err and "Traceback" not in err
     assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt", "results"]
+    # A .csv file would have held JSON, and a .json file CSV (a review): refused, with the fix, nothing written
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--out", tmp_path / "x.csv", capsys=capsys)
+    assert code == 2 and err == ("error: option --out: a .csv file, but the output is JSON (the default). Add "
+                                 "--format csv, or name the file .json\n")  # fmt: skip
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--format", "csv", "--out", tmp_path / "x.json",
+                             capsys=capsys)  # fmt: skip
+    assert code == 2 and "a .json file, but the output is CSV (--format csv). Add --format json" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt", "results"]
+    # A folder made for the file is said (a typo in the path made folders unsaid)
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--out", tmp_path / "new" / "b.json", capsys=capsys)
+    assert code == 0 and err.rstrip().endswith(f"to {tmp_path / 'new' / 'b.json'} (made the folder {tmp_path / 'new'})")
     # a file written is readable as any new file (it was private: 0600, the temporary file's mode)
     written = tmp_path / "balance.json"
     assert run_cli("balance", "--plan", DEMO_PLAN, "--out", written, capsys=capsys)[0] == 0
