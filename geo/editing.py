@@ -198,12 +198,17 @@ def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | No
     links them. ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already. A territory with
     no region at ``level`` has no part.
     """
+    from geo.coverage import display_claims
     from territory.impact import territory_parts
 
     adjacency = region_adjacency()
     members: dict[str, set[str]] = {}
     holders = region_holders(plan, level) if holders is None else holders
-    for region_id, territory_id in holders.items():
+    # (every region a territory claims, those it shares with another too: a region has one holder, and Kansas and
+    # Oklahoma painted into a territory that ranks above the one keeping them were left out of its parts, so
+    # "Nebraska lies apart" was said of Kansas, Nebraska and Oklahoma, a review)
+    claims = display_claims(plan, level)
+    for region_id, territory_id in zip(claims["region_id"], claims["territory_id"], strict=True):
         members.setdefault(territory_id, set()).add(region_id)
     pieces = {t.territory_id: territory_parts(members.get(t.territory_id, ()), adjacency) for t in plan.territories}
     split = [t for t, parts in pieces.items() if len(parts) > 1]

@@ -270,6 +270,20 @@ def test_territory_part_counts_see_a_county_taken_out_of_the_middle():
     assert territory_pieces(apart, "county") == {"X": [{"US-20001", "US-20107"}, {"US-20173"}]}
 
 
+def test_a_territory_s_parts_hold_the_regions_it_shares_with_another():
+    # Kansas and Oklahoma painted into a territory with an industry focus, the one holding them keeping them too:
+    # its parts are Kansas, Nebraska and Oklahoma, and New York and Pennsylvania; Nebraska was said to lie apart from
+    # its other regions (a review: a shared region has one holder, and the parts were made of the regions held).
+    shared = plan(
+        {"territory_id": "E", "region_ids": ["US-NY", "US-PA", "US-KS", "US-NE", "US-OK"], "industries": ["fintech"],
+         "priority": 1},
+        {"territory_id": "S", "region_ids": ["US-TX", "US-KS", "US-OK"]},
+    )  # fmt: skip
+    assert territory_pieces(shared, "state") == {
+        "E": [{"US-KS", "US-NE", "US-OK"}, {"US-NY", "US-PA"}], "S": [{"US-TX", "US-KS", "US-OK"}]
+    }  # fmt: skip
+
+
 # accounts_by_region
 
 
