@@ -393,12 +393,12 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         # The reps by name when one, else how many (all named on hover and in the region tooltips).
         team = plan.reps_of(t.territory_id)
         who = team[0].name if len(team) == 1 else f"{len(team)} reps" if team else "no active rep"
-        hover = f"{t.name} — {reps[t.territory_id]} · {n:,} accounts with a rep · {money(v)}" + (
+        hover = f"{t.name} — {reps[t.territory_id]} · {counted(n, 'account')} with a rep · {money(v)}" + (
             f" · {waiting:,} waiting for a rep" if waiting else ""
         )
         # (the accounts waiting said too: "no active rep · 0 accounts · $0" hid the 319 a territory without a rep
         # holds, a new user's test)
-        detail = f"{who} · {n:,} accounts · {money(v)}" + (f" · {waiting:,} waiting" if waiting else "")
+        detail = f"{who} · {counted(n, 'account')} · {money(v)}" + (f" · {waiting:,} waiting" if waiting else "")
         legend.append(LegendEntry(t.color, t.name, detail, hover=hover))
     in_gaps = int(uncovered["accounts"].sum()) if len(uncovered) else 0
     loose = int((accounts["territory_id"].isna() & accounts["region_id"].notna()).sum()) if len(accounts) else 0
@@ -481,7 +481,7 @@ def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes)
     if len(uncovered):
         frames.append(
             uncovered.assign(
-                gap="Accounts but no territory", detail=uncovered["accounts"].map(lambda n: f"{n:,} accounts")
+                gap="Accounts but no territory", detail=uncovered["accounts"].map(lambda n: counted(int(n), "account"))
             )
         )
     if len(orphan):

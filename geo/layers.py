@@ -22,7 +22,7 @@ from jinja2 import Template
 
 from geo.assets import use_local_assets
 from geo.boundaries import load_regions
-from territory.formatting import money
+from territory.formatting import counted, money
 
 __all__ = [
     "NO_TERRITORY_COLOR",
@@ -219,7 +219,7 @@ def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
             round(float(r.lat), 4),
             round(float(r.lon), 4),
             str(r.color),
-            f"<b>{html.escape(str(region))}</b><br>{int(r.n):,} accounts · {money(r.value)}",
+            f"<b>{html.escape(str(region))}</b><br>{counted(int(r.n), 'account')} · {money(r.value)}",
             int(r.n),
         ]
         for region, r in stats.iterrows()

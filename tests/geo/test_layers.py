@@ -187,6 +187,7 @@ def test_aggregate_points_one_per_region():
     rows = aggregate_points(accounts, pd.Series(["#111111", "#111111", "#222222"]))
     assert [r[:3] + [r[4]] for r in rows] == [[2.0, 3.0, "#111111", 2], [5.0, 6.0, "#222222", 1]]
     assert "2 accounts · $30" in rows[0][3]
+    assert "1 account · $5" in rows[1][3]  # (it read "1 accounts", a review)
 
 
 def test_white_space_colors_diverge():
@@ -247,6 +248,10 @@ def test_the_legend_and_tooltips_show_money_as_whole_dollars():
     assert held > 100 and central.detail == f"no active rep · 0 accounts · $0 · {held:,} waiting"
     values = [f["properties"]["value"] for f in layers.regions["features"]]
     assert values and all(re.fullmatch(dollars, v) for v in values), values[:5]
+    # One account is "1 account" (the legend read "2 reps · 1 accounts · $1,000", a review)
+    one = state.result[state.result["territory_id"] == "EUW"].iloc[:1]
+    entry = next(e for e in coverage_layers(state.plan, one).legend if e.name == "Europe West")
+    assert " · 1 account · $" in entry.detail and "1 account with a rep" in entry.hover, (entry.detail, entry.hover)
     space = [f["properties"] for f in layers.white_space["features"]]
     assert space and all(re.fullmatch(dollars, p["potential_text"]) for p in space)
     assert all(re.fullmatch(r"\d+%|—", p["penetration_text"]) for p in space)
