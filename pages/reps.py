@@ -28,7 +28,7 @@ from territory.edits import diff_assignments, next_rep_id
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
-from territory.roster_files import merge_roster, read_roster_csv
+from territory.roster_files import ROSTER_ALIASES, merge_roster, read_roster_csv
 
 engine = current_engine()
 plan = engine.plan
@@ -390,6 +390,11 @@ def _cells(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(plain_value(v) for v in row) for row in frame.drop(columns=READ_ONLY).itertuples(index=False)]
 
 
+def _heading_key(heading: str) -> str:
+    """A file's heading as the roster's aliases are written: lower case, letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", str(heading).casefold())
+
+
 def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_listed: bool) -> tuple:
     """The roster with a CSV's reps merged in, each row's line, and the problems of the file's lines.
 
@@ -399,9 +404,18 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     reps, lines = read_roster_csv(data, filename, problems=found)
     # The reps of lines that could not be read are left out (their cells are shifted): said once, by their line, not
     # under another line with the same name (a review: "Ann, Smith" on line 4 was said as Ann of line 2)
-    unread = {p.row for p in found}
+    unread = {p.row for p in found if p.column is None}  # (lines with more fields than the header: cells shifted)
     kept = [i for i, line in enumerate(lines) if line not in unread]
     reps, lines = reps.iloc[kept].reset_index(drop=True), [lines[i] for i in kept]
+    # A cell that is no number is said by its line and column; the rest of its line is still checked, in the same
+    # round (a capacity below 0 and an unknown territory were said only once "abc" was fixed, a review): a stand-in
+    # where the number was, so that it is not said again as empty. Never applied: the file's problems refuse it.
+    stand_in = {"capacity": 0.0, "quota_attainment": 0.0}
+    for problem in found:
+        if problem.column is not None and problem.row in lines:
+            field = next((f for f in stand_in if _heading_key(problem.column) in ROSTER_ALIASES[f]), None)
+            if field is not None and field in reps:
+                reps.loc[lines.index(problem.row), field] = stand_in[field]
     # (a rep listed twice: said by its later line with the others, in one round)
     merged = merge_roster(table.drop(columns=READ_ONLY), reps, only_listed=only_listed, lines=lines, source=filename,
                           problems=found)  # fmt: skip
@@ -421,7 +435,7 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
     ``read_problems``: a file's lines that could not be read (:class:`~territory.errors.InputDataError`); said with
     the reps' own problems, in the file's order, in one round (a rep whose line could not be read is said once).
     """
-    unread = {f"{p.source}, line {p.row}" for p in read_problems}
+    unread = {f"{p.source}, line {p.row}" for p in read_problems if p.column is None}  # (shifted lines: said once)
     problems = [
         problem
         for problem, line in zip(*_with_lines(roster_problems(edited, lines)), strict=True)

@@ -360,6 +360,16 @@ def test_a_reps_file_s_empty_cells_keep_the_roster_s_values_and_a_rep_listed_twi
             "holds amounts such as 1500000") in said, said  # fmt: skip
     assert "meant" not in said and "1000%" not in said, said
     assert app.session_state["plan_json"] == applied
+    # A cell that is no number no longer hides the other problems of its line (they came a round later, a review)
+    mixed = "name,home,capacity,quota attainment,territories\nDup Name,CA,-5,abc,Nowhere\n"
+    app.file_uploader(key="reps_upload").set_value(("mixed.csv", mixed.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "mixed.csv, line 2, column 'quota attainment': 'abc' is not a number" in said, said
+    assert "mixed.csv, line 2, Dup Name (new rep): Capacity is -5, below 0" in said, said
+    assert "mixed.csv, line 2, Dup Name (new rep): Territories names 'Nowhere'" in said, said
+    assert "Quota" not in said.replace("column 'quota attainment'", ""), said  # (not said again as empty)
+    assert app.session_state["plan_json"] == applied
 
 
 def test_a_territory_named_as_its_own_id_shows_by_name():
