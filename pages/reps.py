@@ -28,7 +28,7 @@ from territory.edits import diff_assignments, next_rep_id
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
-from territory.roster_files import ROSTER_ALIASES, merge_roster, read_roster_csv
+from territory.roster_files import ROSTER_ALIASES, heading_key, merge_roster, read_roster_csv
 
 engine = current_engine()
 plan = engine.plan
@@ -390,11 +390,6 @@ def _cells(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(plain_value(v) for v in row) for row in frame.drop(columns=READ_ONLY).itertuples(index=False)]
 
 
-def _heading_key(heading: str) -> str:
-    """A file's heading as the roster's aliases are written: lower case, letters and digits only."""
-    return re.sub(r"[^0-9a-z]", "", str(heading).casefold())
-
-
 def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_listed: bool) -> tuple:
     """The roster with a CSV's reps merged in, each row's line, and the problems of the file's lines.
 
@@ -413,7 +408,7 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     stand_in = {"capacity": 0.0, "quota_attainment": 0.0}
     for problem in found:
         if problem.column is not None and problem.row in lines:
-            field = next((f for f in stand_in if _heading_key(problem.column) in ROSTER_ALIASES[f]), None)
+            field = next((f for f in stand_in if heading_key(problem.column) in ROSTER_ALIASES[f]), None)
             if field is not None and field in reps:
                 reps.loc[lines.index(problem.row), field] = stand_in[field]
     # (a rep listed twice: said by its later line with the others, in one round)

@@ -18,7 +18,7 @@ from territory.cell_numbers import column_shapes, decimal_mark, read_shaped
 from territory.errors import InputDataError
 from territory.textfiles import csv_records, decode_text, is_blank_record, overlong_records, quoting_hint
 
-__all__ = ["ROSTER_ALIASES", "merge_roster", "read_roster_csv"]
+__all__ = ["ROSTER_ALIASES", "heading_key", "merge_roster", "read_roster_csv"]
 
 # A heading, lower-cased with only its letters and digits kept → the roster column it fills.
 ROSTER_ALIASES = {
@@ -37,7 +37,12 @@ _TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "inactive"}
 
 
-def _key(heading: str) -> str:
+def heading_key(heading: str) -> str:
+    """A file's heading as :data:`ROSTER_ALIASES` writes it: lower case, letters and digits only.
+
+    >>> heading_key("Quota Attainment %")
+    'quotaattainment'
+    """
     return re.sub(r"[^0-9a-z]", "", str(heading).casefold())
 
 
@@ -91,7 +96,7 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     (_, header), rows = records[0], records[1:]
     columns: dict[str, int] = {}
     for position, heading in enumerate(header):
-        field = next((f for f, names in ROSTER_ALIASES.items() if _key(heading) in names), None)
+        field = next((f for f, names in ROSTER_ALIASES.items() if heading_key(heading) in names), None)
         if field is None:
             continue
         if field in columns:
@@ -125,7 +130,7 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
             continue
         numbers = _numbers(list(reps[field]), percent=field == "quota_attainment", delimiter=delimiter)
         heading = header[columns[field]]
-        if field == "quota_attainment" and _key(heading) == "quota":
+        if field == "quota_attainment" and heading_key(heading) == "quota":
             # A bare "Quota" holding amounts (1500000: a quota in dollars, as CRMs and HR sheets mean it) was read
             # as 150000000% attained, "was 1500000% meant?" (a review): the column is said, once, and not read.
             amounts = [t for t, n in zip(reps[field], numbers, strict=True) if n == n and n > 10 and "%" not in t]
