@@ -16,7 +16,7 @@ import yaml
 
 from territory.errors import PlanFileError
 from territory.regions import is_region_id, normalize_region_id
-from territory.textfiles import read_text
+from territory.textfiles import read_text, read_yaml
 
 __all__ = [
     "TIERS",
@@ -327,7 +327,7 @@ def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
         raise PlanFileError("file not found", source=str(path), hint="Check the path") from None
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
     try:
-        data = yaml.safe_load(text) if is_yaml else json.loads(text)
+        data = read_yaml(text) if is_yaml else json.loads(text)
     except (ValueError, yaml.YAMLError) as exc:
         kind = "YAML" if is_yaml else "JSON"
         raise PlanFileError(f"not valid {kind}: {exc}", source=source, hint=f"Fix the {kind} syntax") from exc

@@ -37,6 +37,7 @@ from territory.textfiles import (
     overlong_records,
     quoting_hint,
     read_text,
+    read_yaml,
     shifted_said,
     write_text_atomic,
 )
@@ -230,7 +231,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
             "no plan.yaml in the folder", source=str(folder), hint="Export a plan with cli.py export-plan"
         )
     try:
-        head = yaml.safe_load(read_text(head_path, notes=notes)) or {}
+        head = read_yaml(read_text(head_path, notes=notes)) or {}
     except yaml.YAMLError as error:
         raise PlanFileError(_yaml_problem(error), source="plan.yaml", hint="Fix the YAML syntax") from error
     if not isinstance(head, dict):
@@ -438,7 +439,7 @@ def read_folder_origin(folder: str | Path, notes: list[str] | None = None) -> tu
     if not path.exists():
         return None
     try:
-        head = yaml.safe_load(read_text(path)) or {}
+        head = read_yaml(read_text(path)) or {}
     except yaml.YAMLError:
         return None  # (read_plan_folder says what is wrong with it)
     origin = head.get("based_on") if isinstance(head, dict) else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
 import os
 import re
@@ -336,3 +337,54 @@ def quoting_hint(delimiter: str, example: str = "Acme, Inc") -> str:
     shown = example.replace(",", delimiter) if delimiter != "\t" else example
     return (f"A name or other value holding a {_SEPARATOR_NAMES.get(delimiter, repr(delimiter))} must be in double "
             f'quotes ("{shown}")')  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_loader():
+    """A safe YAML loader whose plain scalars read as JSON would: true/false, null, decimal numbers; the rest text."""
+    import yaml
+
+    class PlainLoader(yaml.SafeLoader):
+        pass
+
+    dropped = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+               "tag:yaml.org,2002:timestamp"}  # fmt: skip
+    PlainLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag not in dropped]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    PlainLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE|yes|Yes|no|No)$"), list("tTfFyYnN")
+    )
+    PlainLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+                                      list("-+0123456789"))  # fmt: skip
+    PlainLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^(?:[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                   r"|\.(?:nan|NaN|NAN))$"),
+        list("-+0123456789."),
+    )  # fmt: skip
+    return PlainLoader
+
+
+def read_yaml(text: str):
+    r"""YAML read as it is written: ``0123``, ``007``, ``NO`` (Norway), ``ON`` (Ontario) and ``2026-01-01`` stay text.
+
+    PyYAML follows YAML 1.1, where ``0123`` is the octal number 83, ``ON`` and ``NO`` are true and false, and a date
+    is a date: a plan's territory ``0123`` was loaded as ``83`` and Norway's ``NO`` as ``False``, unsaid (a review).
+    Here only ``true``/``false`` (and ``yes``/``no`` in lower case or capitalised, as an ``active:`` is written),
+    ``null`` and plain decimal numbers are read as such (as in JSON and YAML 1.2).
+
+    Raises
+    ------
+    yaml.YAMLError
+        When the text is not valid YAML.
+
+    Examples
+    --------
+    >>> read_yaml("ids: [0123, 007, NO, ON, yes, 2026-01-01]\ncapacity: 180\nquota: 1.12\nactive: true\nnote: ~")
+    {'ids': ['0123', '007', 'NO', 'ON', True, '2026-01-01'], 'capacity': 180, 'quota': 1.12, 'active': True, 'note': None}
+    """
+    import yaml
+
+    return yaml.load(text, Loader=_plain_loader())  # noqa: S506 (a safe loader)

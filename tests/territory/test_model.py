@@ -90,6 +90,22 @@ def test_yaml_plan(tmp_path):
     assert load_plan(path).territory("A").region_ids == ("US-NY",)
 
 
+def test_a_yaml_plan_s_ids_are_read_as_written(tmp_path):
+    # YAML 1.1 read 0123 as the octal number 83, Norway's NO as false and ON (Ontario) as true: a territory "0123"
+    # became "83", and "'False' is not a region id" was said of a file that never says False (a review).
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "name: y\nterritories:\n  - territory_id: 0123\n    region_ids: [NO, US-NY]\n"
+        "  - territory_id: ON\n    region_ids: [CA-ON]\n    annual_quota: 1500000\n"
+        "reps:\n  - rep_id: 007\n    name: Bond\n    territory_ids: [0123, ON]\n    capacity: 40\n    active: yes\n"
+    )  # fmt: skip
+    plan = load_plan(path)
+    assert [t.territory_id for t in plan.territories] == ["0123", "ON"]
+    assert plan.territory("0123").region_ids == ("NO", "US-NY") and plan.territory("ON").annual_quota == 1_500_000
+    (rep,) = plan.reps
+    assert (rep.rep_id, rep.territory_ids, rep.capacity, rep.active) == ("007", ("0123", "ON"), 40, True)
+
+
 @pytest.mark.parametrize(
     ("data", "match"),
     [
