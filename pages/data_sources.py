@@ -253,7 +253,10 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                                      else {"color": "#ffffff", "weight": 0.6})},
     ).add_to(fmap)  # fmt: skip
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="partition_map")
+    # (a key of its own per proposal: with one key the map kept the last proposal's view, the whole world for a file
+    # of states and countries, the next file's Texas a blob in it, a review)
+    view = hashlib.sha1(repr(asked).encode()).hexdigest()[:12]
+    st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"partition_map:{view}")
     table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
@@ -477,6 +480,12 @@ if source is not None:
             style_function=lambda _: {"fillColor": "#1f77b4", "fillOpacity": 0.3, "color": "#1f77b4", "weight": 1},
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-        st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key="boundary_preview")
+        st_folium(
+            fmap,
+            height=420,
+            use_container_width=True,
+            returned_objects=[],
+            key=f"boundary_preview:{hashlib.sha1(data).hexdigest()[:12]}",
+        )  # (each file its own view, as above)
         _territories_on(result, filename, f"{filename}:{hashlib.sha1(data).hexdigest()}:{id_column}:{name_column}",
                         (id_column, name_column))  # fmt: skip

@@ -61,7 +61,66 @@ def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page
     content.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 254",
                               timeout=30_000)  # fmt: skip
     drawn = content.evaluate(OUTLINED)
+    # (opened on the file's regions, as the preview is: a review found it on the whole world, Texas a blob)
+    view = content.evaluate("() => { const c = window.map.getCenter(); return [window.map.getZoom(), c.lat, c.lng]; }")
+    assert view[0] >= 4 and 25 < view[1] < 37 and -107 < view[2] < -93, view
     assert drawn["all"] == 254 and 0 < moved == drawn["outlined"], (moved, drawn)
     assert page.errors == [] and page.requests_off_host == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "data_sources_rebalanced_1280.png"))
+
+
+def _upload_and_propose(page, path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("Territories on these regions").first.wait_for(timeout=60_000)
+    propose = page.get_by_role("button", name="Propose territories")
+    expect(propose).to_be_enabled(timeout=60_000)
+    # (the preview map's own rerun, once it has loaded, done first: a click in it can be lost)
+    preview = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=30_000)
+    preview.content_frame().wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    page.wait_for_timeout(500)
+    wait_for_rerun(page, timeout=60_000)
+    download = page.get_by_role("button", name="Regions and their territory (CSV)")
+    for _ in range(2):  # (proposing again gives the same plan: a second click only if the first was lost)
+        propose.click()
+        try:
+            download.wait_for(timeout=30_000)
+            break
+        except Exception:
+            wait_for_rerun(page, timeout=60_000)
+    download.wait_for(timeout=30_000)
+    wait_for_rerun(page, timeout=60_000)
+
+
+def test_each_file_s_proposal_map_opens_on_its_own_regions(page, app_url, tmp_path):
+    # Territories proposed on one file, then on another: the second map kept the first one's view (the whole world
+    # for a file of states and countries, Texas a blob: a review), as the map kept its key.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    far = gpd.GeoDataFrame({"id": [f"R{i}" for i in range(6)], "POP": [5, 6, 7, 5, 6, 7]}, crs=4326,
+                           geometry=[box(-100 + i, 30, -99 + i, 31) for i in range(3)]
+                           + [box(10 + i, 50, 11 + i, 51) for i in range(3)])  # fmt: skip
+    first = tmp_path / "far.geojson"
+    far.to_file(first, driver="GeoJSON")
+    counties = gpd.read_file(ROOT / "data" / "demo" / "texas_counties.geojson")
+    second = tmp_path / "texas.geojson"
+    counties.to_file(second, driver="GeoJSON")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
+    page.get_by_text("Your own boundaries").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    views = []
+    for path in (first, second):
+        _upload_and_propose(page, path)
+        frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
+        frame.scroll_into_view_if_needed()
+        content = frame.element_handle(timeout=30_000).content_frame()
+        content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+        page.wait_for_timeout(500)
+        views.append(content.evaluate("() => { const c = window.map.getCenter(); "
+                                      "return [window.map.getZoom(), c.lat, c.lng]; }"))  # fmt: skip
+    zoom, lat, lng = views[1]
+    assert zoom >= 4 and 25 < lat < 37 and -107 < lng < -93, views
+    assert page.errors == []
