@@ -388,6 +388,7 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
     rep_ids = {r.rep_id for r in reps.values()}
     parent = "parent '{}' is not a territory of this plan"
     _known_ids(problems, territories, "territories", "territory_id", "parent_id", ids, parent, source)
+    _no_parent_cycles(problems, territories, source)
     overrides = _read_entries(problems, data, "overrides", source, _override, set(ids), rep_ids, required=False)
     settings = _settings(data.get("settings") or {}, source, problems)
     accounts = _read_entries(problems, data, "accounts", source, _account, required=False)
@@ -469,6 +470,28 @@ def _no_duplicates(problems: _Problems, entries: dict[int, Any], section: str, k
         seen.add(value)
 
 
+def _no_parent_cycles(problems: _Problems, territories: dict[int, Any], source: str) -> None:
+    """Note each cycle of parents once (a territory its own parent, or NAE → EUW → NAE), at its first territory.
+
+    (Loaded and saved from a file, though the Edit page refuses "that makes a cycle", a review.)
+    """
+    parent_of = {t.territory_id: t.parent_id for t in territories.values() if t.parent_id}
+    said: set[str] = set()
+    for i, territory in territories.items():
+        chain, at = [territory.territory_id], parent_of.get(territory.territory_id)
+        while at is not None and at not in chain and at not in said:
+            chain.append(at)
+            at = parent_of.get(at)
+        if at == territory.territory_id:
+            said.update(chain)
+            problems.note(PlanFileError(
+                "its parent is itself" if len(chain) == 1 else f"its parents make a cycle: {' → '.join([*chain, at])}",
+                source=source, column=f"{_place('territories', i, territory.territory_id)}.parent_id",
+                hint="Leave its parent_id out, or name another territory" if len(chain) == 1
+                else "Give one territory of the cycle no parent_id, or a parent outside it",
+            ))  # fmt: skip
+
+
 def _known_ids(
     problems: _Problems,
     entries: dict[int, Any],
@@ -515,6 +538,8 @@ def _number(item: Mapping, key: str, where: str, source: str, default: float, *,
     value = item.get(key, default)
     if value is None:
         return default
+    if isinstance(value, bool):  # (float(True) is 1: an annual quota of true read as $1, a review)
+        raise PlanFileError(f"'{key}' must be a number, got {value!r}", source=source, column=f"{where}.{key}")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -524,9 +549,8 @@ def _number(item: Mapping, key: str, where: str, source: str, default: float, *,
     if number in (float("inf"), float("-inf")):  # (1e999 in a JSON file reads as infinity; int() of it crashed)
         raise PlanFileError(f"'{key}' must be a finite number, got {value!r}", source=source, column=f"{where}.{key}")
     if number != number or number < minimum:
-        raise PlanFileError(
-            f"'{key}' must be at least {minimum:g}, got {value!r}", source=source, column=f"{where}.{key}"
-        )
+        least = "more than 0" if 0 < minimum < 1e-6 else f"at least {minimum:g}"  # (it read "at least 1e-09")
+        raise PlanFileError(f"'{key}' must be {least}, got {value!r}", source=source, column=f"{where}.{key}")
     return number
 
 
@@ -612,6 +636,11 @@ def _rep(item: Any, i: int, source: str, problems: _Problems, territory_ids: set
         return None
     rep_id = problems.check(_text, item, "rep_id", where, source, default=None)
     home = _text(item, "home_region", where, source, required=False)
+    if home and not is_region_id(normalize_region_id(home)):  # (the Reps page refused it; the file did not)
+        problems.note(PlanFileError(f"'{home}' is not a region id", source=source, column=f"{where}.home_region",
+                                    hint="Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or "
+                                         "DE (country), or leave it out"))  # fmt: skip
+        home = None
     current = item.get("current_accounts")
     rep = Rep(
         rep_id=rep_id or "",

@@ -122,6 +122,21 @@ def test_a_yaml_plan_s_ids_are_read_as_written(tmp_path):
         (minimal(color="blue"), r"territory 1 \(T1\), field 'color'.*not a #rrggbb"),
         (minimal(annual_quota="lots"), r"annual_quota' must be a number, got 'lots'"),
         (minimal(annual_quota=-5), r"annual_quota' must be at least 0"),
+        # (a boolean was read as 1: an annual quota of $1, a review)
+        (minimal(annual_quota=True), r"annual_quota' must be a number, got True"),
+        (minimal(parent_id="T1"), r"territory 1 \(T1\), field 'parent_id'.*its parent is itself.*Leave its parent_id"),
+        (
+            {
+                "territories": [{"territory_id": "A", "parent_id": "B"}, {"territory_id": "B", "parent_id": "A"}],
+                "reps": [],
+            },
+            r"territory 1 \(A\), field 'parent_id'.*its parents make a cycle: A → B → A",
+        ),  # fmt: skip
+        (
+            {**minimal(), "reps": [{"rep_id": "R", "home_region": "New York"}]},
+            r"rep 1 \(R\), field 'home_region'.*'New York' is not a region id",
+        ),  # fmt: skip
+        ({**minimal(), "settings": {"target_accounts_per_rep": -5}}, r"must be more than 0, got -5"),
         (
             minimal(parent_id="NOPE"),
             r"territory 1 \(T1\), field 'parent_id'.*parent 'NOPE' is not a territory.*Use one of: T1",
