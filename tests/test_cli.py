@@ -2133,6 +2133,27 @@ def test_the_partition_options_are_not_read_by_the_other_commands(capsys):
     assert code == 2 and "--boundaries is not read by rebalance" in err, err
 
 
+def test_partition_says_each_geometry_it_repairs(tmp_path, capsys):
+    # A county's outline crossing itself was repaired unsaid by the CLI, listed by the page (a review)
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    counties = gpd.read_file(ROOT / "data" / "demo" / "texas_counties.geojson")
+    x0, y0, x1, y1 = counties.geometry.iloc[0].bounds
+    counties.loc[counties.index[0], "geometry"] = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # a bow tie
+    path = tmp_path / "bowtie.geojson"
+    counties.to_file(path, driver="GeoJSON")
+    code, _, err = run_cli("partition", "--boundaries", path, "--id-column", "GEOID", "--territories", 4,
+                           "--balance-on", "POP", "--jobs", 1, "--seconds", 0.5, capsys=capsys)  # fmt: skip
+    first = counties["GEOID"].iloc[0]
+    assert (
+        code == 0
+        and f"warning: bowtie.geojson, feature 1 (id '{first}'): invalid outline: its outline crosses itself near"
+        in err
+        and "; repaired" in err
+    ), err
+
+
 def test_partition_names_the_groups_of_regions_too_far_apart_for_the_territories_asked(tmp_path, capsys):
     # Every US state as a file: Hawaii, the Caribbean and the Pacific islands lie over 1,000 km from the rest. Four
     # territories were refused with "(e.g. Europe and North America)", naming none of them (a review).
