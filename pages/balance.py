@@ -164,19 +164,25 @@ with left:
         st.info("No active reps.")
 with right:
     st.subheader("Balance score per territory")
+    # (the accounts waiting said beside the name: the score counts those with a rep, and the territories with a
+    # backlog read as the best balanced, a review)
+    shown_as = territories["name"].astype(str) + territories["unserved"].map(
+        lambda n: f" ({n:,.0f} waiting)" if n == n and n > 0 else ""
+    )
     chart = (
-        alt.Chart(territories)
+        alt.Chart(territories.assign(shown_as=shown_as))
         .mark_bar()
         .encode(
             x=alt.X("balance_score:Q", scale=alt.Scale(domain=[0, 1]), title="Balance score (1 = on target)"),
             # (in the table's order below, least balanced first: sorted by the score alone, the chart put US West
             # before US South, the table after it)
-            y=alt.Y("name:N", sort=list(dict.fromkeys(territories["name"])), title=None, axis=alt.Axis(labelLimit=360)),
+            y=alt.Y("shown_as:N", sort=list(dict.fromkeys(shown_as)), title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color("balance_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
             tooltip=[
                 "name",
                 alt.Tooltip("balance_score:Q", format=SCORE_D3_FORMAT),
-                "accounts",
+                alt.Tooltip("accounts:Q", title="accounts with a rep"),
+                alt.Tooltip("unserved:Q", title="waiting for a rep"),
                 "reps",
                 alt.Tooltip("accounts_per_rep:Q", format=".1f"),
                 alt.Tooltip("value_per_rep:Q", format="$,.0f"),

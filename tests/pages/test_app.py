@@ -184,6 +184,13 @@ def test_balance_least_balanced_first_and_tolerance(app):
     for frame in app.dataframe[:2]:  # workload with thousands separators, as the Edit page shows it
         assert column_formats(frame)["Workload"]["format"] == "%,.0f"
     assert "US South" in set(reps["Territories"]) and "USS" not in set(reps["Territories"])  # by name
+    # The chart says the accounts waiting beside the name: its score counts those with a rep, and the territories
+    # with a backlog read as the best balanced (a review)
+    import json
+
+    chart = json.loads(app.get("vega_lite_chart")[-1].proto.spec)
+    expected = [n + (f" ({int(w):,} waiting)" if w > 0 else "") for n, w in zip(territories["name"], territories["unserved"], strict=True)]  # fmt: skip
+    assert chart["encoding"]["y"]["sort"] == expected and any("waiting)" in label for label in expected), expected
     app.slider[0].set_value(30).run()
     assert not app.exception
 
