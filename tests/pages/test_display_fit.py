@@ -212,7 +212,9 @@ def test_the_balance_chart_orders_the_territories_as_the_table_below_it():
     charts = [n for n in _nodes(app._tree) if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart"]
     spec = json.loads(charts[1].proto.spec)
     table = next(t.value for t in app.dataframe if "balance_score" in t.value.columns)
-    assert spec["encoding"]["y"]["sort"] == list(table["name"])
+    # (each name with the accounts waiting there, as the chart says them)
+    waiting = [f" ({int(w):,} waiting)" if w > 0 else "" for w in table["unserved"]]
+    assert spec["encoding"]["y"]["sort"] == [n + w for n, w in zip(table["name"], waiting, strict=True)]
     assert list(table["name"]) != list(table.sort_values("balance_score", kind="stable")["name"])
 
 
