@@ -190,25 +190,24 @@ def region_holders(plan, level: str = "state") -> dict[str, str]:
     return dict(zip(claims["region_id"], claims["territory_id"], strict=True))
 
 
-def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, list[set[str]]]:
+def territory_pieces(plan, level: str = "state") -> dict[str, list[set[str]]]:
     """The separate (not touching) parts of each territory of ``plan`` at ``level``, largest first.
 
     Regions touch where they share a border or a corner, or face each other across a strait of at most
     :data:`STRAIT_KM` over water (Prince Edward Island and New Brunswick; Great Britain and France), as the rebalance
-    links them. ``holders``: :func:`region_holders` of ``plan`` at ``level``, when the caller has it already. A territory with
-    no region at ``level`` has no part.
+    links them. A territory holds every region it claims at ``level`` (those it shares too). A territory with no
+    region at ``level`` has no part.
     """
     from geo.coverage import display_claims
     from territory.impact import territory_parts
 
     adjacency = region_adjacency()
     members: dict[str, set[str]] = {}
-    holders = region_holders(plan, level) if holders is None else holders
     # (every region a territory claims, those it shares with another too: a region has one holder, and Kansas and
     # Oklahoma painted into a territory that ranks above the one keeping them were left out of its parts, so
     # "Nebraska lies apart" was said of Kansas, Nebraska and Oklahoma, a review)
-    claims = display_claims(plan, level)
-    for region_id, territory_id in zip(claims["region_id"], claims["territory_id"], strict=True):
+    claims = list(zip(*(display_claims(plan, level)[c] for c in ("region_id", "territory_id")), strict=True))
+    for region_id, territory_id in claims:
         members.setdefault(territory_id, set()).add(region_id)
     pieces = {t.territory_id: territory_parts(members.get(t.territory_id, ()), adjacency) for t in plan.territories}
     split = [t for t, parts in pieces.items() if len(parts) > 1]
@@ -217,7 +216,7 @@ def territory_pieces(plan, level: str = "state", *, holders: dict[str, str] | No
     # Parts across a strait of at most STRAIT_KM, over water only, are one, as the rebalance links them (Prince
     # Edward Island with New Brunswick: the Edit page called it a part apart, the Rebalance page one territory, a
     # new user's test). Only territories in pieces are looked at.
-    held = tuple(sorted(holders))
+    held = tuple(sorted({region_id for region_id, _ in claims}))
     for territory_id in split:
         pieces[territory_id] = [set(p) for p in _joined_across_straits(tuple(sorted(members[territory_id])), held)]
     return pieces
@@ -256,9 +255,9 @@ def _held_gaps(held: tuple[str, ...]) -> tuple[_Gaps, frozenset]:
     return _Gaps(known, table), frozenset(known)
 
 
-def territory_part_counts(plan, level: str = "state", *, holders: dict[str, str] | None = None) -> dict[str, int]:
+def territory_part_counts(plan, level: str = "state") -> dict[str, int]:
     """How many separate (not touching) parts each territory of ``plan`` has at ``level`` (:func:`territory_pieces`)."""
-    return {t: len(parts) for t, parts in territory_pieces(plan, level, holders=holders).items()}
+    return {t: len(parts) for t, parts in territory_pieces(plan, level).items()}
 
 
 def accounts_by_region(accounts: pd.DataFrame, level: str = "state") -> pd.DataFrame:

@@ -138,10 +138,10 @@ with detail_column:
             # Two columns, as wide as the details column: name and value (the metric above counts assigned ones).
             # (one in no territory marked so: the top of Germany's was a prospect Europe West turns away, a review)
             largest = inside.nlargest(5, "value")
-            largest = largest.assign(name=largest["name"].fillna("").astype(str).where(
-                largest["territory_id"].notna(), largest["name"].fillna("").astype(str) + " (no territory)"))[["name", "value"]]  # fmt: skip
-            # (a name longer than the column wraps onto taller rows: they were cut, a new user's test)
             names = largest["name"].fillna("").astype(str)
+            names = names.where(largest["territory_id"].notna(), names + " (no territory)")
+            largest = largest.assign(name=names)[["name", "value"]]
+            # (a name longer than the column wraps onto taller rows: they were cut, a new user's test)
             long_names = bool(len(names)) and max(map(len, names)) * CHARACTER_WIDTH + 2 * CELL_PADDING > 100
             row = wrapping_row_height(names, 100) if long_names else None
             show_table(

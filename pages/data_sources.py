@@ -480,12 +480,12 @@ if source is not None:
             style_function=lambda _: {"fillColor": "#1f77b4", "fillOpacity": 0.3, "color": "#1f77b4", "weight": 1},
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+        digest = hashlib.sha1(data).hexdigest()  # (the file's: its preview's key, and what a proposal was made from)
         st_folium(
             fmap,
             height=420,
             use_container_width=True,
             returned_objects=[],
-            key=f"boundary_preview:{hashlib.sha1(data).hexdigest()[:12]}",
+            key=f"boundary_preview:{digest[:12]}",
         )  # (each file its own view, as above)
-        _territories_on(result, filename, f"{filename}:{hashlib.sha1(data).hexdigest()}:{id_column}:{name_column}",
-                        (id_column, name_column))  # fmt: skip
+        _territories_on(result, filename, f"{filename}:{digest}:{id_column}:{name_column}", (id_column, name_column))

@@ -1750,7 +1750,7 @@ def _context_of(state: PlanState, level: str, *, with_regions: bool) -> dict:
     holders = region_holders(state.plan, level)
     out = {
         "holders": holders,
-        "parts": territory_pieces(state.plan, level, holders=holders),  # (the regions apart named in warnings)
+        "parts": territory_pieces(state.plan, level),  # (the regions apart named in warnings)
         "labels": labels,
         "options": options,
     }

@@ -591,6 +591,10 @@ def _territory(item: Any, i: int, source: str, problems: _Problems) -> Territory
     return territory if territory_id is not None else None
 
 
+# How a region id is written, said with every region id refused.
+REGION_ID_HINT = "Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or DE (country)"
+
+
 def _region_ids(item: Mapping, where: str, source: str) -> tuple[str, ...]:
     region_ids, wrong = [], []
     for rid in _strings(item, "region_ids", where, source):
@@ -604,7 +608,7 @@ def _region_ids(item: Mapping, where: str, source: str) -> tuple[str, ...]:
             f"{_quoted(wrong)} {'is not a region id' if len(wrong) == 1 else 'are not region ids'}",
             source=source,
             column=f"{where}.region_ids",
-            hint="Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or DE (country)",
+            hint=REGION_ID_HINT,
         )
     return tuple(region_ids)
 
@@ -638,8 +642,7 @@ def _rep(item: Any, i: int, source: str, problems: _Problems, territory_ids: set
     home = _text(item, "home_region", where, source, required=False)
     if home and not is_region_id(normalize_region_id(home)):  # (the Reps page refused it; the file did not)
         problems.note(PlanFileError(f"'{home}' is not a region id", source=source, column=f"{where}.home_region",
-                                    hint="Use codes like US-NY (state), US-36061 (county FIPS), CA-ON (province) or "
-                                         "DE (country), or leave it out"))  # fmt: skip
+                                    hint=f"{REGION_ID_HINT}, or leave it out"))  # fmt: skip
         home = None
     current = item.get("current_accounts")
     rep = Rep(

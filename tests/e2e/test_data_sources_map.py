@@ -29,18 +29,10 @@ def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page
                                      np.where(point.x < -96.5, "Central", "Gulf")))  # fmt: skip
     path = tmp_path / "owned.geojson"
     counties.to_file(path, driver="GeoJSON")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
-    page.get_by_text("Your own boundaries").first.wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("Territories on these regions").first.wait_for(timeout=60_000)
+    _open(page, app_url)
     # (the upload's run, and the preview map's own rerun, done before "Start from" is touched: a CI run changed it
     # while they ran and proposed nothing, the metrics read empty)
-    propose = page.get_by_role("button", name="Propose territories")
-    expect(propose).to_be_enabled(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
+    propose = _upload(page, path)
     page.get_by_role("combobox", name="Start from").click()
     page.keyboard.type("column territory")
     page.keyboard.press("Enter")
@@ -53,16 +45,12 @@ def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page
     said.wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
     moved = int(said.inner_text().split(": ", 1)[1].split(" regions", 1)[0])
-    # (the preview is the first map, the proposal's the last)
-    frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
-    frame.scroll_into_view_if_needed()
-    content = frame.element_handle(timeout=30_000).content_frame()
-    content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    content = _proposal_map(page)
     content.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 254",
                               timeout=30_000)  # fmt: skip
     drawn = content.evaluate(OUTLINED)
     # (opened on the file's regions, as the preview is: a review found it on the whole world, Texas a blob)
-    view = content.evaluate("() => { const c = window.map.getCenter(); return [window.map.getZoom(), c.lat, c.lng]; }")
+    view = content.evaluate(VIEW)
     assert view[0] >= 4 and 25 < view[1] < 37 and -107 < view[2] < -93, view
     assert drawn["all"] == 254 and 0 < moved == drawn["outlined"], (moved, drawn)
     assert page.errors == [] and page.requests_off_host == []
@@ -70,7 +58,20 @@ def test_a_files_own_territories_rebalanced_outline_the_regions_that_change(page
     page.screenshot(path=str(ARTIFACTS / "data_sources_rebalanced_1280.png"))
 
 
-def _upload_and_propose(page, path) -> None:
+# The map's zoom and centre.
+VIEW = "() => { const c = window.map.getCenter(); return [window.map.getZoom(), c.lat, c.lng]; }"
+
+
+def _open(page, app_url) -> None:
+    """The Data sources page at 1280 px, its first run done."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
+    page.get_by_text("Your own boundaries").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+
+
+def _upload(page, path):
+    """Upload the boundary file at ``path``; "Propose territories" once it can be pressed and every run is done."""
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
     wait_for_rerun(page, timeout=60_000)
     page.get_by_text("Territories on these regions").first.wait_for(timeout=60_000)
@@ -81,6 +82,20 @@ def _upload_and_propose(page, path) -> None:
     preview.content_frame().wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
     page.wait_for_timeout(500)
     wait_for_rerun(page, timeout=60_000)
+    return propose
+
+
+def _proposal_map(page):
+    """The proposal's Leaflet map, loaded (the preview is the first map, the proposal's the last)."""
+    frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
+    frame.scroll_into_view_if_needed()
+    content = frame.element_handle(timeout=30_000).content_frame()
+    content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    return content
+
+
+def _upload_and_propose(page, path) -> None:
+    propose = _upload(page, path)
     download = page.get_by_role("button", name="Regions and their territory (CSV)")
     for _ in range(2):  # (proposing again gives the same plan: a second click only if the first was lost)
         propose.click()
@@ -107,20 +122,13 @@ def test_each_file_s_proposal_map_opens_on_its_own_regions(page, app_url, tmp_pa
     counties = gpd.read_file(ROOT / "data" / "demo" / "texas_counties.geojson")
     second = tmp_path / "texas.geojson"
     counties.to_file(second, driver="GeoJSON")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/data_sources", wait_until="domcontentloaded")
-    page.get_by_text("Your own boundaries").first.wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
+    _open(page, app_url)
     views = []
     for path in (first, second):
         _upload_and_propose(page, path)
-        frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
-        frame.scroll_into_view_if_needed()
-        content = frame.element_handle(timeout=30_000).content_frame()
-        content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+        content = _proposal_map(page)
         page.wait_for_timeout(500)
-        views.append(content.evaluate("() => { const c = window.map.getCenter(); "
-                                      "return [window.map.getZoom(), c.lat, c.lng]; }"))  # fmt: skip
+        views.append(content.evaluate(VIEW))
     zoom, lat, lng = views[1]
     assert zoom >= 4 and 25 < lat < 37 and -107 < lng < -93, views
     assert page.errors == []
