@@ -155,19 +155,33 @@ def region_table() -> pd.DataFrame:
 
 
 def unknown_regions_warning(plan) -> str | None:
-    """A sentence naming the regions a plan claims that the bundled boundaries do not have; None when none.
+    """A sentence naming the regions a plan claims (or gives as a rep's home) that the bundled boundaries do not have.
 
-    Said wherever a plan is read (the Data sources upload, a plan folder on the Plans page, ``cli.py``): their
-    accounts can be in no territory, and a mistyped id (US-ZZ) would otherwise go unnoticed.
+    None when there are none. Said wherever a plan is read (the Data sources upload, a plan folder on the Plans page,
+    ``cli.py``): their accounts can be in no territory, a home the map does not have places no rep near it, and a
+    mistyped id (US-ZZ) would otherwise go unnoticed.
     """
-    unknown = sorted(plan.claimed_region_ids() - set(_region_table()["region_id"]))
-    if not unknown:
+    known = set(_region_table()["region_id"])
+    unknown = sorted(plan.claimed_region_ids() - known)
+    homes = sorted({r.home_region for r in plan.reps if r.home_region and r.home_region not in known})
+    if not unknown and not homes:
         return None
-    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-    return (
-        f"the plan names regions the bundled boundaries do not have: {', '.join(unknown[:10])}{more}. Their "
-        "accounts cannot be placed in them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)"
-    )
+    said = []
+    if unknown:
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        said.append(
+            f"the plan names regions the bundled boundaries do not have: {', '.join(unknown[:10])}{more}. Their "
+            "accounts cannot be placed in them"
+        )
+    if homes:
+        reps = [r for r in plan.reps if r.home_region in homes]
+        named = ", ".join(f"{r.name} ({r.home_region})" for r in reps[:10])
+        more = f" and {len(reps) - 10} more" if len(reps) > 10 else ""
+        said.append(
+            f"{'the plan gives' if not unknown else 'it gives'} reps a home the bundled boundaries do not have: "
+            f"{named}{more}. No distance from home can be measured for them"
+        )
+    return "; ".join(said) + "; check the ids (e.g. US-NY, US-36061, CA-ON, GB)"
 
 
 @lru_cache(maxsize=1)

@@ -533,6 +533,16 @@ def test_unknown_regions_warning_names_the_ids_a_plan_claims_that_no_boundary_ha
     said = unknown_regions_warning(odd)
     assert said.startswith("the plan names regions the bundled boundaries do not have: US-ZZ, XX. ")
     assert "check the ids" in said
+    # A rep's home of a region id's shape that the map does not have (a review: plan files took it unsaid)
+    rep = plan.reps[0]
+    homeless = replace(plan, reps=(replace(rep, home_region="US-ZZ"), *plan.reps[1:]))
+    said = unknown_regions_warning(homeless)
+    assert said == (
+        f"the plan gives reps a home the bundled boundaries do not have: {rep.name} (US-ZZ). No distance from home "
+        "can be measured for them; check the ids (e.g. US-NY, US-36061, CA-ON, GB)"
+    )
+    both = unknown_regions_warning(replace(odd, reps=homeless.reps))
+    assert "do not have: US-ZZ, XX. Their accounts cannot be placed in them; it gives reps a home" in both
 
 
 def test_a_boundary_files_regions_touch_as_the_bundled_counties_do_and_islands_join_the_nearest():
