@@ -255,7 +255,8 @@ def read_accounts(
         column, value = _at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"])
         problems.append(_problem(accounts, idx, column, value, why, "skipped"))
     rows = len(raw)
-    accounts = accounts.loc[~unplaced & accounts["lat"].notna()].reset_index(drop=True)
+    accounts = _one_row_per_account(accounts, ~unplaced & accounts["lat"].notna(), header=mapping.get("account_id"),
+                                    problems=problems)  # fmt: skip
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
     if len(table) and any(len(v) for v in originals.values()):
         # (a number cell read with decimal commas or currency signs is quoted as written, not as it was read:
@@ -604,6 +605,44 @@ def _problem(accounts, idx, column, value, problem, severity) -> dict:
     }
 
 
+def _one_row_per_account(accounts: pd.DataFrame, placed: pd.Series, *, header: str | None,
+                         problems: list[dict]) -> pd.DataFrame:  # fmt: skip
+    """The rows placed, one per account id: the first that could be placed; the other rows of an id said, and dropped.
+
+    A later row with the id of a row kept is a duplicate, skipped (its warnings dropped: none of it is used); a row
+    that could not be placed is said by its own problem, which names the line kept when another row has its id.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"account_id": ["A1", "A1", "B", "B"], "row": [2, 3, 4, 5]})
+    >>> problems = [{"row": 2, "problem": "state 'ZZ' not found; row skipped", "severity": "skipped"}]
+    >>> kept = _one_row_per_account(rows, pd.Series([False, True, True, True]), header="id", problems=problems)
+    >>> kept["row"].tolist()
+    [3, 4]
+    >>> [p["problem"] for p in problems]
+    ["state 'ZZ' not found; row skipped (line 3, with the same id, was used)", 'duplicate account id (line 4 has it too); row skipped']
+    """
+    ids = accounts["account_id"]
+    first = ids[placed][~ids[placed].duplicated()]  # (the row kept for each id placed)
+    kept_line = pd.Series(accounts.loc[first.index, "row"].to_numpy(), index=first.to_numpy())
+    duplicate = placed & ~accounts.index.isin(first.index)
+    also = ~placed & ids.isin(kept_line.index)  # (rows not placed whose id another row gives)
+    lines = accounts["row"].astype(int)
+    dropped = set(lines[duplicate].tolist())
+    said = {int(lines[i]): int(kept_line[ids[i]]) for i in accounts.index[also]}
+    for problem in problems:
+        line = problem.get("row")
+        if line in said and problem.get("severity") == "skipped":
+            problem["problem"] = f"{problem['problem']} (line {said.pop(line)}, with the same id, was used)"
+    problems[:] = [p for p in problems if not (p.get("row") in dropped and p.get("severity") == "warning")]
+    for idx in accounts.index[duplicate]:
+        problems.append(
+            _problem(accounts, idx, header, ids[idx],
+                     f"duplicate account id (line {int(kept_line[ids[idx]])} has it too); row skipped", "skipped")
+        )  # fmt: skip
+    return accounts.loc[placed & ~duplicate].reset_index(drop=True)
+
+
 def _at_fault(accounts: pd.DataFrame, idx, mapping: dict[str, str], fields: str) -> tuple[str, str]:
     """The column(s) and value(s) of the address fields a geocoding problem names (``"city;state"``).
 
@@ -624,22 +663,10 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
     missing = ids.isna() | (ids == "")
     for idx in accounts.index[missing]:
         problems.append(_problem(accounts, idx, header("account_id"), "", "no account id; row skipped", "skipped"))
-    dup = ids.duplicated() & ~missing
-    # (the earlier line named: "an earlier row has it" left the user to search the file, a new user's test)
-    first_line = accounts.loc[~missing & ~dup].assign(_id=ids).drop_duplicates("_id").set_index("_id")["row"]
-    for idx in accounts.index[dup]:
-        problems.append(
-            _problem(
-                accounts,
-                idx,
-                header("account_id"),
-                ids[idx],
-                f"duplicate account id (line {int(first_line[ids[idx]])} has it too); row skipped",
-                "skipped",
-            )
-        )
+    # (rows with an id that another row has too stay until they are placed: the first row that can be placed is the
+    # account, :func:`_one_row_per_account`; dropped here, a first row that could not be placed lost the account)
     accounts["account_id"] = ids.astype(object)
-    accounts = accounts.loc[~missing & ~dup].copy()
+    accounts = accounts.loc[~missing].copy()
 
     for key in ("name", "industry", "owner", "city", "state", "country", "zip", "region"):
         if key in accounts:

@@ -151,6 +151,22 @@ def test_missing_and_duplicate_ids(write_csv):
     ]
 
 
+def test_an_id_whose_first_row_cannot_be_placed_is_the_account_of_the_row_that_can(write_csv):
+    # A review: duplicates were dropped before placing, so a first row with an unknown state skipped the good second
+    # row as its duplicate, and then itself: the account was in no output.
+    path = write_csv(
+        "id,name,city,state,value\nA1,First,Atlantisville,ZZ,100\nA1,Second,Boston,MA,-5\nA1,Third,Austin,TX,-5\n"
+        "A2,Other,Austin,TX,5\n"
+    )
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "name", "row"]].values.tolist() == [["A1", "Second", 3], ["A2", "Other", 5]]
+    said = load.problems[["row", "problem", "severity"]].values.tolist()
+    assert said[0][0] == 2 and said[0][1].endswith("give coordinates (line 3, with the same id, was used)")
+    assert said[1] == [3, "estimated value must be at least 0 (counted as 0)", "warning"]
+    # (the third row's own warning goes with it: nothing of it is used)
+    assert said[2:] == [[4, "duplicate account id (line 3 has it too); row skipped", "skipped"]]
+
+
 def test_warnings_keep_the_row(write_csv):
     path = write_csv("id,tier,estimated_value,status,lat,lon\nA,giant,-5,partner,40,-74\n")
     load = read_accounts(path)
