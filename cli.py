@@ -65,6 +65,7 @@ from territory.formatting import counted, verb
 from territory.gaps import coverage_gaps, white_space
 from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
+from territory.roster_files import specialties_matching_nothing
 from territory.scoring import score_accounts
 from territory.textfiles import quoting_hint, read_text, scan_csv, shifted_said, write_text_atomic
 
@@ -413,6 +414,10 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
             unused = [k for k in industries if k.strip().lower() not in seen]
             if unused:
                 warn(f"--industry-map: {path.name} has no industry {', '.join(map(repr, unused))}")
+        if "industry" in csv_accounts:  # (a specialty typed wrong matches no account, as the Reps page says)
+            industries_seen = {*csv_accounts["industry"].dropna(), *(i for t in plan.territories for i in t.industries)}
+            for sentence in specialties_matching_nothing(plan.reps, industries_seen):
+                warn(f"the plan: {sentence}")
         if "owner" in csv_accounts:
             owners = match_owners(plan, csv_accounts["owner"])
             csv_accounts["owner"] = owners.rep_ids

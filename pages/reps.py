@@ -28,7 +28,13 @@ from territory.edits import diff_assignments, next_rep_id
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
-from territory.roster_files import ROSTER_ALIASES, heading_key, merge_roster, read_roster_csv
+from territory.roster_files import (
+    ROSTER_ALIASES,
+    heading_key,
+    merge_roster,
+    read_roster_csv,
+    specialties_matching_nothing,
+)
 
 engine = current_engine()
 plan = engine.plan
@@ -466,6 +472,9 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
     # What the change leaves undone, as the Edit territories page warns of it: a territory left with no
     # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
     warnings = edit_impact(engine, after).warnings
+    # (a specialty typed wrong matched no account, unsaid: the specialist never won a tie, a review)
+    industries = {*after.accounts["industry"].dropna(), *(i for t in new_plan.territories for i in t.industries)}
+    warnings = [*warnings, *specialties_matching_nothing(new_plan.reps, industries)]
     # and what to do where more accounts wait now (the warning said so, not what to do: a new user's test)
     remedies = waiting_remedies(
         after.plan, after.result, territory_ids=more_waiting(engine, after), where="in the roster above"

@@ -76,6 +76,21 @@ def normalize_tier(value: object) -> str | None:
     return _TIER_SYNONYMS.get(str(value).strip().lower())
 
 
+def normalize_specialties(values) -> tuple[str, ...]:
+    """A rep's specialties as accounts are matched: industries lower-cased, tiers as :func:`normalize_tier` writes them.
+
+    A tier written as the accounts files may write it ("Mid Market", "MM") matched no account, whose tiers are
+    normalised (a review); each specialty once, in the order given.
+
+    Examples
+    --------
+    >>> normalize_specialties(["Fintech", "Mid Market", "MM", " small business "])
+    ('fintech', 'mid-market', 'smb')
+    """
+    said = (normalize_tier(v) or str(v).strip().lower() for v in values)
+    return tuple(dict.fromkeys(v for v in said if v))
+
+
 def _as_tuples(item: object, *names: str, pairs: tuple[str, ...] = ()) -> None:
     """Make the sequence fields ``names`` (and the pair lists ``pairs``) of a frozen dataclass tuples.
 
@@ -135,6 +150,8 @@ class Rep:
 
     def __post_init__(self) -> None:
         _as_tuples(self, "territory_ids", "specialties")
+        if isinstance(self.specialties, tuple):  # (as accounts are matched: "Mid Market" is the tier mid-market)
+            object.__setattr__(self, "specialties", normalize_specialties(self.specialties))
 
 
 @dataclass(frozen=True)
@@ -652,7 +669,7 @@ def _rep(item: Any, i: int, source: str, problems: _Problems, territory_ids: set
         territory_ids=problems.check(_rep_territories, item, where, source, territory_ids, default=()),
         capacity=problems.check(_capacity, item, where, source, default=40),
         quota_attainment=problems.check(_number, item, "quota_attainment", where, source, 0.0, default=0.0),
-        specialties=tuple(s.lower() for s in problems.check(_strings, item, "specialties", where, source, default=())),
+        specialties=normalize_specialties(problems.check(_strings, item, "specialties", where, source, default=())),
         active=problems.check(_active, item, where, source, default=True),
         current_accounts=None
         if current is None

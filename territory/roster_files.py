@@ -268,3 +268,36 @@ def _blank(value) -> bool:
     return (
         value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
     )
+
+
+def specialties_matching_nothing(reps, industries) -> list[str]:
+    """A sentence for each specialty that looks like a misspelt industry or tier (it matches no account as typed).
+
+    ``reps``: :class:`~territory.model.Rep` objects (their specialties as :func:`~territory.model.normalize_specialties`
+    writes them); ``industries``: the accounts' industries and those the territories focus on. A specialty that is
+    none of them nor a tier, but close to one (``difflib``'s ratio at least 0.8), is said with the one it is close
+    to; one close to none may be an industry these accounts do not have, and is not said. Only active reps.
+
+    Examples
+    --------
+    >>> from territory.model import Rep
+    >>> reps = [Rep("F", "Fiona", specialties=("fintec", "Mid Market", "mining")), Rep("H", "Hal", specialties=("entreprise",))]
+    >>> for sentence in specialties_matching_nothing(reps, ["fintech", "healthcare"]):
+    ...     print(sentence)
+    Fiona's specialty 'fintec' matches no account: did you mean 'fintech'?
+    Hal's specialty 'entreprise' matches no account: did you mean 'enterprise'?
+    """
+    import difflib
+
+    from territory.model import TIERS
+
+    known = sorted({str(i).strip().lower() for i in industries if isinstance(i, str) and i.strip()} | set(TIERS))
+    said = []
+    for rep in reps:
+        for specialty in rep.specialties if rep.active else ():
+            if specialty in known:
+                continue
+            close = difflib.get_close_matches(specialty, known, n=1, cutoff=0.8)
+            if close:
+                said.append(f"{rep.name}'s specialty '{specialty}' matches no account: did you mean '{close[0]}'?")
+    return said

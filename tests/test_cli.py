@@ -2278,3 +2278,17 @@ def test_a_rep_leaving_where_nothing_can_move_claims_no_split_tried_every_way(ca
     assert code == 0, err
     summary = json.loads(out)
     assert "nothing else moves" in summary["description"] and summary["split_best"] == []
+
+
+def test_assign_says_a_specialty_that_looks_misspelt(capsys, tmp_path):
+    # A review: a rep's specialty "fintec" matched no account, unsaid; "Mid Market" is the tier mid-market.
+    data = json.loads(Path(DEMO_PLAN).read_text())
+    data["reps"][0]["specialties"] = ["fintec", "Mid Market", "mining"]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(data))
+    code, out, err = run_cli("assign", "--plan", str(plan), "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--format", "csv", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    name = data["reps"][0]["name"]
+    assert f"warning: the plan: {name}'s specialty 'fintec' matches no account: did you mean 'fintech'?" in err, err
+    assert "'mid market'" not in err and "'mining'" not in err  # (a tier read as one; an industry these lack)

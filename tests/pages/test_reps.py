@@ -489,3 +489,17 @@ def test_edits_typed_back_as_the_plan_has_them_are_not_said_to_be_kept(app):
     app.run()
     assert not any(i.value.startswith("Changes to the team not applied yet") for i in app.info)
     assert next(b for b in app.button if b.label.startswith("Apply changes")).disabled
+
+
+def test_a_reps_file_s_tier_specialty_is_read_as_the_tier_and_a_misspelt_one_is_said(app):
+    # A review: "Mid Market" was kept as typed and matched no mid-market account; "fintec" matched nothing, unsaid.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    team = 'name,specialties\nSarah Chen,"Mid Market, fintec"\n'
+    app.file_uploader(key="reps_upload").set_value(("team.csv", team.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    sarah = {r.rep_id: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}["R01"]
+    assert sarah.specialties == ("mid-market", "fintec")
+    said = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "Sarah Chen's specialty 'fintec' matches no account: did you mean 'fintech'?" in said, said

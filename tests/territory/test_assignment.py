@@ -260,6 +260,17 @@ def test_tie_on_attainment_goes_to_matching_specialty_industry_or_tier():
     assert outcome(result, "ent")[4] == "C"
 
 
+@pytest.mark.parametrize("spelled", ["Mid Market", "MM", "mid_market", " mid-market "])
+def test_a_tier_specialty_matches_however_the_roster_spells_it(spelled):
+    # A review: specialties were only lower-cased, so "Mid Market" (typed on the Reps page) never matched an
+    # account's tier, which the accounts reader writes "mid-market", and the specialist never won the tie.
+    reps = [{"rep_id": "A", "territory_ids": ["E"]}, {"rep_id": "B", "territory_ids": ["E"], "specialties": [spelled]}]
+    p = plan([EAST], reps)
+    assert p.reps[1].specialties == ("mid-market",)
+    result = assign_accounts(p, accounts(("mm", "US-36061", "saas", "mid-market")), REGIONS)
+    assert outcome(result, "mm")[4] == "B"
+
+
 def test_full_tie_goes_to_the_rep_listed_first():
     reps = [{"rep_id": "Z", "territory_ids": ["E"]}, {"rep_id": "A", "territory_ids": ["E"]}]
     result = assign_accounts(plan([EAST], reps), accounts(("x", "US-36061")), REGIONS)
