@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import region_labels
+from geo.boundaries import region_label, region_labels
 from geo.coverage import display_region_of
 from pages.shared import (
     CELL_PADDING,
@@ -32,6 +32,7 @@ from pages.shared import (
 from territory import coverage_summary
 from territory.formatting import and_list
 from territory.gaps import region_outcomes
+from territory.model import equal_claims_said
 
 engine = current_engine()
 plan = engine.plan
@@ -162,6 +163,9 @@ if layers.unknown_region_ids:
     st.warning(
         "The plan names regions the bundled boundaries do not have: " + plain(", ".join(layers.unknown_region_ids))
     )
+claimed_alike = equal_claims_said(plan, region_label=region_label)
+if claimed_alike:  # (two reps would chase the same accounts: said nowhere in the dashboard, a review)
+    st.warning(plain(claimed_alike) + ".", icon=":material/call_split:")
 
 # One under the other, at full width: side by side at 1280 px the territories' seven columns scrolled sideways
 # (Quota cut, Reps out of view) and the gaps' Value was cut (a new user's test).

@@ -588,11 +588,13 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
         if row.get("region_id") is None:
             return "The account lies outside every region, so no territory can claim it."
         return f"No territory claims {region} or a region containing it."
+    # (an equal claim said here too: the account waits in the territory the lower id gave it, while the other one's
+    # reps may have room, a review)
     if reason == "no-available-rep":
-        return f"{territory} claims {region} but has no active rep."
+        return f"{territory} claims {region} but has no active rep.{conflict}"
     if reason == "at-capacity":
         team = ", ".join(r.name for r in plan.reps_of(row.get("territory_id")))
-        return f"Every active rep of {territory} ({team}) is at capacity."
+        return f"Every active rep of {territory} ({team}) is at capacity.{conflict}"
     return "Unknown outcome."
 
 

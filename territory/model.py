@@ -325,7 +325,8 @@ def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
     path : str or Path
         A ``.json``, ``.yaml`` or ``.yml`` file.
     notes : list of str, optional
-        Gets what was said on reading it without refusing it: a file not in UTF-8, named with the encoding used.
+        Gets what was said on reading it without refusing it: a file not in UTF-8, named with the encoding used;
+        regions two territories claim alike (:func:`equal_claims_said`).
 
     Returns
     -------
@@ -358,9 +359,11 @@ def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
             source=source,
             hint="Open the whole folder (cli.py --plan FOLDER) or its zip (Plans page, 'Open a plan folder')",
         )
-    if is_seed_plan(data):
-        return plan_from_seed(data, source=source)
-    return plan_from_dict(data, source=source)
+    plan = plan_from_seed(data, source=source) if is_seed_plan(data) else plan_from_dict(data, source=source)
+    claimed_alike = equal_claims_said(plan)
+    if claimed_alike and notes is not None:  # (loaded unsaid, while its plan folder was refused: a review)
+        notes.append(f"{source}: {claimed_alike}")
+    return plan
 
 
 def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
@@ -924,3 +927,65 @@ def iter_region_claims(plan: Plan) -> Iterable[tuple[str, str, int]]:
     for territory in plan.territories:
         for region_id in territory.region_ids:
             yield region_id, territory.territory_id, territory.priority
+
+
+def equal_claims(plan: Plan) -> list[tuple[str, str, str]]:
+    """``(region_id, territory_id, other_territory_id)`` for each region two territories claim alike.
+
+    Alike: at the same priority, with industry focuses and tiers that admit a common account (an empty one admits
+    all). The assignment gives such accounts to the lower territory id and flags each as a conflict; a pair of
+    territories with different focuses (an overlay) or priorities is not listed. Pairs in territory id order.
+
+    Examples
+    --------
+    >>> plan = plan_from_dict({"reps": [], "territories": [
+    ...     {"territory_id": "OHB", "region_ids": ["US-OH"]}, {"territory_id": "OHA", "region_ids": ["US-OH", "US-IN"]},
+    ...     {"territory_id": "FIN", "region_ids": ["US-OH"], "industries": ["fintech"], "priority": 1}]})
+    >>> equal_claims(plan)
+    [('US-OH', 'OHA', 'OHB')]
+    """
+    by_region: dict[str, list[Territory]] = {}
+    for territory in plan.territories:
+        for region_id in dict.fromkeys(territory.region_ids):
+            by_region.setdefault(region_id, []).append(territory)
+
+    def overlap(first, second) -> bool:
+        return not first or not second or bool(set(first) & set(second))
+
+    found = []
+    for region_id, claimants in sorted(by_region.items()):
+        ordered = sorted(claimants, key=lambda t: t.territory_id)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                if a.priority == b.priority and overlap(a.industries, b.industries) and overlap(a.tiers, b.tiers):
+                    found.append((region_id, a.territory_id, b.territory_id))
+    return found
+
+
+def equal_claims_said(plan: Plan, region_label=None) -> str | None:
+    """One sentence naming the regions two territories claim alike (:func:`equal_claims`), and what to do; else None.
+
+    ``region_label``: region id → a name to show, where the caller has them.
+
+    Examples
+    --------
+    >>> plan = plan_from_dict({"reps": [], "territories": [
+    ...     {"territory_id": "OHB", "name": "Ohio B", "region_ids": ["US-OH"]},
+    ...     {"territory_id": "OHA", "name": "Ohio A", "region_ids": ["US-OH"]}]})
+    >>> print(equal_claims_said(plan))
+    Claimed alike by two territories (the same accounts, at the same priority): US-OH by Ohio A (OHA) and Ohio B (OHB), Ohio A taking its accounts. Each such account is flagged as a conflict; give one of the two a higher priority, an industry focus or tiers, or take the region out of one
+    """
+    found = equal_claims(plan)
+    if not found:
+        return None
+    names = {t.territory_id: t.name or t.territory_id for t in plan.territories}
+    label = region_label or (lambda region_id: region_id)
+    listed = "; ".join(
+        f"{label(r)} by {names[a]} ({a}) and {names[b]} ({b}), {names[a]} taking its accounts" for r, a, b in found[:5]
+    )
+    more = f"; and {len(found) - 5} more" if len(found) > 5 else ""
+    return (
+        f"Claimed alike by two territories (the same accounts, at the same priority): {listed}{more}. Each such "
+        "account is flagged as a conflict; give one of the two a higher priority, an industry focus or tiers, or take "
+        "the region out of one"
+    )

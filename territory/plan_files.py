@@ -331,25 +331,12 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     try:
         plan = plan_from_dict(data, source=f"{folder.name}/plan.yaml")
     except PlanFileError as error:  # (plan.yaml's problems first, then the CSV files')
-        # A region listed for two territories is said now too, when the territories themselves read (a rep's
-        # problem in plan.yaml said it only once fixed: the fourteenth new user).
-        raise _gathered([*error.problems, *problems, *_refused_alone(data, folder, lines)], folder) from None
-    shared, refused = _shared_regions(plan, lines)
-    if problems or refused:
-        raise _gathered([*problems, *refused], folder)
+        raise _gathered([*error.problems, *problems], folder) from None
+    if problems:
+        raise _gathered(problems, folder)
     if notes is not None:
-        notes.extend(shared)
+        notes.extend(_shared_regions(plan, lines))
     return plan
-
-
-def _refused_alone(data: dict, folder: Path, lines: dict[str, dict[str, int]]) -> list[PlanFileError]:
-    """The regions refused for two territories, judged on the territories alone (nothing when they do not read)."""
-    alone = {"name": "plan", "territories": data["territories"], "reps": []}
-    try:
-        plan = plan_from_dict(alone, source=f"{folder.name}/plan.yaml")
-    except PlanFileError:
-        return []
-    return _shared_regions(plan, lines)[1]
 
 
 def _gathered(problems: list[PlanFileError], folder: Path) -> PlanFileError:
@@ -362,32 +349,30 @@ def _gathered(problems: list[PlanFileError], folder: Path) -> PlanFileError:
     return PlanFileError.gather(problems, source=None if len(files) == 1 else str(folder))
 
 
-def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> tuple[list[str], list[PlanFileError]]:
-    """What to say of the regions alignment.csv lists for two territories (each pair of territories once).
+def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
+    """What to say of the regions alignment.csv lists for two territories (each pair of territories once), with lines.
 
-    Returns the notes and the problems (every line refused, not the first alone). Refused when both would take the same accounts there (the assignment would split them by territory id and
-    flag a conflict); else said (an overlay: a territory with an industry focus, tiers or a higher priority over
-    another, as a plan file may hold), with the lines, so that a line left over by an edit is found.
+    Where both take the same accounts at the same priority, the lower territory id takes them and each is flagged as
+    a conflict (as a plan file with such a claim reads: the folder refused what ``cli.py export-plan`` wrote, a
+    review); else an overlay (a territory with an industry focus, tiers or a higher priority over another, as a plan
+    file may hold). Both are said with their lines, so that a line left over by an edit or a merge is found.
     """
     by_id = {t.territory_id: t for t in plan.territories}
     pairs: dict[tuple[str, str], list[str]] = {}
-    refused: list[PlanFileError] = []
+    alike: list[str] = []
     for region, listed in sorted(lines.items()):
         for (first, first_line), (second, line) in itertools.combinations(
             sorted(listed.items(), key=lambda x: x[1]), 2
         ):
             a, b = by_id[first], by_id[second]
             if a.priority == b.priority and _overlap(a.industries, b.industries) and _overlap(a.tiers, b.tiers):
-                refused.append(
-                    PlanFileError(
-                        f"region {region} is listed for two territories, {_named(a)} (line {first_line}) and "
-                        f"{_named(b)}, which take the same accounts at the same priority",
-                        source="alignment.csv",
-                        row=line,
-                        column="region_id",
-                        hint="A region belongs to one territory: delete one of the two lines (or give one territory an "
-                        "industry focus, tiers or a higher priority in plan.yaml)",
-                    )
+                taker = min((a, b), key=lambda t: t.territory_id)
+                alike.append(
+                    f"alignment.csv, line {line}: region {region} is listed for two territories, {_named(a)} (line "
+                    f"{first_line}) and {_named(b)}, which take the same accounts at the same priority: "
+                    f"{taker.name or taker.territory_id} (the lower id) takes them, each flagged as a conflict. A "
+                    "region belongs to one territory: delete one of the two lines (or give one territory an industry "
+                    "focus, tiers or a higher priority in plan.yaml)"
                 )
                 continue
             pairs.setdefault((first, second), []).append(f"{region} (lines {first_line} and {line})")
@@ -400,7 +385,7 @@ def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> tuple[list[
             f"that admits it, the higher priority first ({_admits(a)}; {_admits(b)}). If a region belongs to one "
             "territory, delete the other line"
         )
-    return said, refused
+    return [*alike, *said]
 
 
 def _overlap(first: tuple[str, ...], second: tuple[str, ...]) -> bool:

@@ -97,6 +97,26 @@ def test_coverage_map_kpis_and_payload(app):
     assert "US-NJ" in gaps["Region"].tolist()
 
 
+def test_the_coverage_map_says_a_region_two_territories_claim_alike(app):
+    # Ohio in US Central and US South at the same priority: its accounts went to the lower id, each flagged as a
+    # conflict, and no page said so (a review: "two reps chase the same account" was nowhere in the dashboard).
+    from territory import plan_from_dict
+
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    south = next(t for t in raw["territories"] if t["territory_id"] == "USS")
+    south["region_ids"].append("US-OH")
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    open_page(app, "pages/coverage_map.py")
+    warned = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert (
+        "Claimed alike by two territories (the same accounts, at the same priority): Ohio by US Central (USC) and "
+        "US South (USS), US Central taking its accounts. Each such account is flagged as a conflict"
+    ) in warned, warned
+    # (an overlay, a focus over a general territory, is no such claim: the demo's North America East over US West)
+    open_page(app := AppTest.from_file(str(ROOT / "app.py"), default_timeout=120), "pages/coverage_map.py")
+    assert "Claimed alike" not in " ".join(w.value for w in app.warning)
+
+
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/coverage_map.py", "pages/edit_map.py"])
 def test_the_map_legend_is_under_the_map_with_every_name_escaped(app, page):
     # Over the map's bottom right corner it hid Europe West on the Overview at 1280 px (a new user's test): every

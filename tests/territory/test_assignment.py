@@ -181,6 +181,19 @@ def test_equal_claims_are_a_conflict():
     assert outcome(result, "x")[3] == "A"
     assert bool(result.accounts.loc[0, "conflict"])
     assert "conflict" in explain(p, result.accounts.loc[0])
+    # An account waiting in the territory the tie gave it says the tie too (a review: "at capacity" alone, while
+    # the other territory's rep had room)
+    p = plan(
+        [{"territory_id": "B", "region_ids": ["US-NY"]}, {"territory_id": "A", "region_ids": ["US-NY"]}],
+        [
+            {"rep_id": "R", "name": "Ann", "territory_ids": ["A"], "capacity": 0},
+            {"rep_id": "S", "territory_ids": ["B"]},
+        ],
+    )
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert explain(p, result.accounts.loc[0]) == (
+        "Every active rep of A (Ann) is at capacity. Another territory has an equal claim on this region (conflict)."
+    )
 
 
 # --- rep rules ---------------------------------------------------------------------------------------------
