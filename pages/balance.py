@@ -98,7 +98,7 @@ with st.expander("Targets"):
 # waiting behind them (the score per territory counts the accounts with a rep; a new user's test found the page
 # never said that accounts wait).
 team = balance.team
-full = reps[reps["active"] & (reps["accounts"] >= reps["capacity"])]
+full = reps[reps["active"] & (reps["accounts"] + reps["held_outside"] >= reps["capacity"])]
 kpis = st.columns(3)
 kpis[0].metric("Team balance score", score(team["balance_score"]), help=TEAM_SCORE_HELP)
 kpis[1].metric("Accounts waiting for a rep", f"{team['accounts_waiting']:,}",
@@ -125,7 +125,7 @@ active["band"] = pd.cut(
 ).astype(str)
 # A rep at capacity is full whatever the team's mean: "below band" read as coasting for two reps at 95–100% of a
 # small capacity (a new user's test). Said apart, with how many accounts their territories hold waiting.
-at_capacity = (active["capacity"] > 0) & (active["accounts"] >= active["capacity"])
+at_capacity = (active["capacity"] > 0) & (active["accounts"] + active["held_outside"] >= active["capacity"])
 active.loc[at_capacity, "band"] = "at capacity"
 
 # Side by side while the territories' names are short; one under the other when a name is long, so that it shows

@@ -112,7 +112,13 @@ roster = pd.DataFrame(
     }
 )
 # The accounts a rep holds and their share of capacity in one column ("162 (90%)"): two columns did not fit.
-roster["load"] = [f"{a:,} ({percent(u)})" for a, u in zip(roster["accounts"], roster["utilization"], strict=True)]
+# (with what a rep holds outside these accounts, which counts against its capacity: "1 (50%)" read as room while
+# its accounts waited "at capacity", a review)
+held = [int(balance.loc[r.rep_id, "held_outside"]) for r in plan.reps]
+roster["load"] = [
+    f"{a:,}{f' + {h:,} outside' if h else ''} ({percent(u)})"
+    for a, h, u in zip(roster["accounts"], held, roster["utilization"], strict=True)
+]
 READ_ONLY = ["accounts", "utilization", "load"]
 existing_names = {r.rep_id: r.name for r in plan.reps}
 WAITING = "Waiting for a rep"  # (the per-rep summary's row for accounts that have no rep, or had none)
@@ -223,7 +229,10 @@ edited = st.data_editor(
         "accounts": st.column_config.NumberColumn("Accounts", width=72),
         "utilization": percent_column("Utilization", progress=True, width=96),
         "load": st.column_config.TextColumn(
-            "Load", width=82, help="Active accounts the rep holds, and their share of the rep's capacity (utilization)"
+            "Load",
+            width=150 if any(held) else 82,
+            help="Active accounts the rep holds (and those the plan says it holds outside these "
+            "accounts), and their share of the rep's capacity (utilization)",
         ),
     },
 )

@@ -14,7 +14,8 @@ All figures derive from three sums per territory and per rep — accounts, value
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,9 @@ class BalanceTally:
     territory_sums: np.ndarray
     rep_ids: tuple[str, ...]
     rep_sums: np.ndarray
+    owned: Mapping[str, int] = field(default_factory=dict)
+    """Accounts in the data whose owner is each rep (an edit moves none: owners are the data's), to tell what a rep
+    declares it holds outside the data (``Rep.current_accounts``) from what the data give it."""
 
     @property
     def territories(self) -> pd.DataFrame:
@@ -118,7 +122,7 @@ class BalanceTally:
             hit = rows >= 0
             for column, data in zip(columns, (ones, value, workload), strict=False):
                 np.add.at(sums[:, column], rows[hit], sign * data[hit])
-        return BalanceTally(t_ids, t_sums, r_ids, r_sums)
+        return BalanceTally(t_ids, t_sums, r_ids, r_sums, self.owned)
 
 
 def _extend(ids: tuple[str, ...], sums: np.ndarray, flows: pd.DataFrame, keys) -> tuple[tuple[str, ...], np.ndarray]:
@@ -168,11 +172,13 @@ def tally_assignment(plan: Plan, accounts: pd.DataFrame) -> BalanceTally:
     r_index = pd.Index([r.rep_id for r in plan.reps])
     territories = territories.reindex(t_index.append(territories.index.difference(t_index)), fill_value=0.0)
     reps = reps.reindex(r_index.append(reps.index.difference(r_index)), fill_value=0.0)
+    owned = accounts["owner"].dropna().value_counts() if "owner" in accounts else pd.Series(dtype=np.int64)
     return BalanceTally(
         territory_ids=tuple(territories.index),
         territory_sums=territories[list(_TERRITORY_SUMS)].fillna(0.0).to_numpy(dtype=float),
         rep_ids=tuple(reps.index),
         rep_sums=reps[list(_REP_SUMS)].fillna(0.0).to_numpy(dtype=float),
+        owned={str(k): int(v) for k, v in owned.items()},
     )
 
 
@@ -277,6 +283,10 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     )
     rep_accounts = r_sums[:, 0].round().astype(np.int64)
     rep_capacity = np.array([r.capacity for r in plan.reps], dtype=np.int64)
+    # What a rep holds outside the data counts against its capacity, as the assignment counts it (the rep read
+    # "1 (50%)" while its accounts waited "at capacity": a review)
+    held = held_outside(plan, tally.owned)
+    rep_load = rep_accounts + held
     rep_table = pd.DataFrame(
         {
             "rep_id": pd.Series([r.rep_id for r in plan.reps], dtype=object),
@@ -284,15 +294,16 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
             "active": np.array([r.active for r in plan.reps], dtype=bool),
             "territory_ids": pd.Series([", ".join(r.territory_ids) for r in plan.reps], dtype=object),
             "accounts": rep_accounts,
+            "held_outside": held,
             "value": r_sums[:, 1],
             "workload": r_sums[:, 2],
             "capacity": rep_capacity,
             "quota_attainment": np.array([r.quota_attainment for r in plan.reps], dtype=float),
-            "utilization": np.where(rep_capacity > 0, rep_accounts / np.maximum(rep_capacity, 1), np.nan),
-            "over_capacity": rep_accounts > rep_capacity,
+            "utilization": np.where(rep_capacity > 0, rep_load / np.maximum(rep_capacity, 1), np.nan),
+            "over_capacity": rep_load > rep_capacity,
         }
     )
-    team = _team(plan, r_sums)
+    team = _team(plan, r_sums, held)
     staffed = territories["reps"] > 0
     mean = float(territories.loc[staffed, "balance_score"].mean()) if staffed.any() else 0.0
     # The accounts the territories take that wait for a rep (reps at capacity, or a territory with none) count
@@ -305,10 +316,29 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     return Balance(territories=territories, reps=rep_table, team=team)
 
 
-def _team(plan: Plan, rep_sums: np.ndarray) -> dict:
+def held_outside(plan: Plan, owned: Mapping[str, int]) -> np.ndarray:
+    """Accounts each rep of ``plan`` holds outside the data: its ``current_accounts`` less those the data give it.
+
+    ``owned``: accounts in the data per owner (rep id). As the assignment counts a rep's load before it hands
+    accounts out (:func:`territory.assignment.assign_accounts`).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [], "reps": [{"rep_id": "A", "current_accounts": 5}, {"rep_id": "B"}]})
+    >>> held_outside(plan, {"A": 2}).tolist()
+    [3, 0]
+    """
+    return np.array(
+        [max(0, (r.current_accounts or 0) - int(owned.get(r.rep_id, 0))) for r in plan.reps], dtype=np.int64
+    )
+
+
+def _team(plan: Plan, rep_sums: np.ndarray, held: np.ndarray) -> dict:
     active = np.array([r.active for r in plan.reps], dtype=bool)
     capacity = np.array([r.capacity for r in plan.reps], dtype=float)
     accounts = rep_sums[:, 0] if len(rep_sums) else np.zeros(0)
+    load = accounts + held if len(accounts) else accounts
     workload = rep_sums[active, 2] if len(rep_sums) else np.zeros(0)
     mean = float(workload.mean()) if len(workload) else 0.0
     std = float(workload.std()) if len(workload) else 0.0
@@ -323,8 +353,8 @@ def _team(plan: Plan, rep_sums: np.ndarray) -> dict:
         "workload_max": high,
         "workload_min": low,
         "workload_max_min_ratio": high / low if low else None,
-        "reps_over_capacity": int((accounts > capacity).sum()) if len(accounts) else 0,
-        "utilization": float(accounts[active].sum() / room) if room else 0.0,
+        "reps_over_capacity": int((load > capacity).sum()) if len(accounts) else 0,
+        "utilization": float(load[active].sum() / room) if room else 0.0,
     }
 
 

@@ -503,3 +503,22 @@ def test_a_reps_file_s_tier_specialty_is_read_as_the_tier_and_a_misspelt_one_is_
     assert sarah.specialties == ("mid-market", "fintec")
     said = " ".join(w.value for w in app.warning).replace("\\", "")
     assert "Sarah Chen's specialty 'fintec' matches no account: did you mean 'fintech'?" in said, said
+
+
+def test_the_load_counts_what_a_rep_holds_outside_these_accounts(app):
+    # A review: a rep declaring accounts held outside the file (current_accounts) read "1 (50%)" here while its
+    # accounts waited "at capacity"; the Balance page's "Reps at capacity" left it out.
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    rep = next(r for r in raw["reps"] if r["name"] == "Sarah Chen")
+    rep["current_accounts"] = 10_000
+    app.session_state["plan_json"] = json.dumps(plan_from_dict(raw).to_dict())
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    roster = app.data_editor[0].value.set_index("name")
+    # (the accounts the demo gives her as owner are part of the 10,000: 9,821 outside them, 0 served, all waiting)
+    assert roster.loc["Sarah Chen", "load"] == f"0 + 9,821 outside ({9_821 / rep['capacity']:.0%})"
+    assert roster.loc["Marcus Johnson", "load"].count("outside") == 0
+    app.switch_page("pages/balance.py").run()
+    assert not app.exception
+    full = next(m for m in app.metric if m.label == "Reps at capacity")
+    assert "Sarah Chen" in full.proto.help

@@ -230,6 +230,25 @@ def test_current_accounts_outside_the_data_count_against_capacity():
     assert outcome(result, "a")[1] == "at-capacity"
 
 
+def test_the_balance_counts_what_a_rep_holds_outside_the_data_as_the_assignment_does():
+    # A review: a rep holding 1 of these accounts and declaring 2 read "1 (50%)", not over capacity, while the
+    # account behind it waited "at capacity". The balance counts the accounts held outside too.
+    p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 2, "current_accounts": 2},
+                      {"rep_id": "S", "territory_ids": ["E"], "active": False}])  # fmt: skip
+    rows = (("mine", "US-36061", None, None, 5.0, "R"), ("new", "US-36061", None, None, 9.0))
+    result = assign_accounts(p, accounts(*rows), REGIONS)
+    assert outcome(result, "new")[1] == "at-capacity"
+    reps = compute_balance(p, result.accounts).reps.set_index("rep_id")
+    assert reps.loc["R", ["accounts", "held_outside", "utilization", "over_capacity"]].tolist() == [1, 1, 1.0, False]
+    assert reps.loc["S", "held_outside"] == 0
+    team = compute_balance(p, result.accounts).team
+    assert team["utilization"] == 1.0 and team["reps_over_capacity"] == 0
+    # over when the plan says more than its capacity
+    over = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 2, "current_accounts": 4}])
+    reps = compute_balance(over, assign_accounts(over, accounts(*rows), REGIONS).accounts).reps.set_index("rep_id")
+    assert reps.loc["R", ["accounts", "held_outside", "over_capacity"]].tolist() == [0, 3, True]  # (its own waits)
+
+
 def test_owned_accounts_in_the_data_are_part_of_current_accounts():
     p = plan([EAST], [{"rep_id": "R", "territory_ids": ["E"], "capacity": 2, "current_accounts": 1}])
     result = assign_accounts(p, accounts(("mine", "US-36061", None, None, 1.0, "R"), ("new", "US-36061")), REGIONS)
