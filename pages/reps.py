@@ -280,6 +280,8 @@ def _figure_problems(capacity, quota_attainment, *, new: bool, was: float | None
         problems.append(f"Capacity is empty; {how_many}.")
     elif capacity < 0:
         problems.append(f"Capacity is {capacity:g}, below 0; {how_many}.")
+    elif capacity != round(capacity):  # (said by the plan alone, without the file's line, once the rest was fixed)
+        problems.append(f"Capacity is {capacity:g}, not a whole number; {how_many}.")
     how_much = "enter the rep's quota attainment as a fraction, 0 or more: 1 is on quota, 1.12 is 112%"
     share = pd.to_numeric(pd.Series([quota_attainment]), errors="coerce").iloc[0]
     if pd.isna(share) and not new:

@@ -522,3 +522,18 @@ def test_the_load_counts_what_a_rep_holds_outside_these_accounts(app):
     assert not app.exception
     full = next(m for m in app.metric if m.label == "Reps at capacity")
     assert "Sarah Chen" in full.proto.help
+
+
+def test_a_fractional_capacity_in_a_reps_file_is_said_by_its_line_with_the_others(app):
+    # A review: 2.5 was left out of the list of the file's problems, and said once the others were fixed, as "rep
+    # roster, rep 8 (R8)": no file, no line.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    before = app.session_state["plan_json"]
+    team = "name,capacity\nManny Hattan,2.5\nNegative,-3\n"
+    app.file_uploader(key="reps_upload").set_value(("frac.csv", team.encode(), "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "frac.csv, line 2, Manny Hattan (new rep): Capacity is 2.5, not a whole number" in said, said
+    assert "frac.csv, line 3, Negative (new rep): Capacity is -3, below 0" in said, said
+    assert app.session_state["plan_json"] == before
