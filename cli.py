@@ -50,7 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.accounts import read_accounts, recode_industries
+from geo.accounts import ACCOUNT_FIELDS, read_accounts, recode_industries
 from geo.boundaries import region_table, unknown_regions_warning
 from geo.coverage import display_region_of
 from geo.editing import units_of_claims
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="crm-export: write the accounts left out of the CRM file (CSV: id, name, territory, reason)",
     )
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
+    parser.add_argument("--column", nargs="+", default=[], metavar="FIELD=HEADER",
+                        help="read the accounts file's column HEADER as FIELD, where its name does not say it (as the\n"
+                             "Accounts page maps columns), e.g. account_id=Kontonummer tier=Segment_Code")  # fmt: skip
     parser.add_argument("--industry-map", nargs="+", default=[], metavar="FILE=PLAN",
                         help="read the accounts' industries as the plan names them, e.g.\n"
                              "FINANCIAL_SERVICES=fintech HOSPITAL_HEALTH_CARE=healthcare")  # fmt: skip
@@ -332,13 +335,35 @@ def industry_map(pairs) -> dict[str, str]:
     return out
 
 
-def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False):
+def column_map(pairs) -> dict[str, str] | None:
+    """``--column`` as a mapping: ``FIELD=HEADER`` pairs (one of the accounts' fields → the file's column for it).
+
+    Examples
+    --------
+    >>> column_map(["account_id=Kontonummer", "tier = Segment Code"])
+    {'account_id': 'Kontonummer', 'tier': 'Segment Code'}
+    """
+    out = {}
+    for pair in pairs or ():
+        field, equals, header = str(pair).partition("=")
+        field = field.strip()
+        if not equals or not field or not header.strip():
+            raise CliInputError(f"--column {pair!r} is not FIELD=HEADER", column="--column",
+                                hint="Give each as a field, '=', and the file's column for it: account_id=Kontonummer")  # fmt: skip
+        if field not in ACCOUNT_FIELDS:
+            raise CliInputError(f"--column {pair!r}: '{field}' is no field of an account", column="--column",
+                                hint=f"Use one of: {', '.join(ACCOUNT_FIELDS)}")  # fmt: skip
+        out[field] = header.strip()
+    return out or None
+
+
+def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False, columns=None):
     """An accounts CSV read (:func:`geo.accounts.read_accounts`); raises CliInputError for unusable rows.
 
     Without ``skip_invalid`` a row that cannot be used stops the command (every such row named); its notes and the
     problems of the rows kept are warned.
     """
-    load = read_accounts(path, swap_lat_lon=swap_lat_lon)
+    load = read_accounts(path, swap_lat_lon=swap_lat_lon, column_map=columns)
     skipped = load.skipped
     if len(skipped) > 1 and not skip_invalid:
         # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
@@ -364,7 +389,7 @@ def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: boo
 
 
 def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None,
-                  swap_lat_lon: bool = False) -> pd.DataFrame:  # fmt: skip
+                  swap_lat_lon: bool = False, columns=None) -> pd.DataFrame:  # fmt: skip
     """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows.
 
     ``industries``: the file's industries read as the plan names them (``--industry-map``).
@@ -373,11 +398,15 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
     if industries and path is None:
         raise CliInputError("--industry-map reads an accounts file's industries, and no --accounts is given",
                             column="--industry-map", hint="Give --accounts ACCOUNTS.csv, or leave --industry-map out")  # fmt: skip
+    if columns and path is None:
+        raise CliInputError("--column reads an accounts file's columns, and no --accounts is given",
+                            column="--column", hint="Give --accounts ACCOUNTS.csv, or leave --column out")  # fmt: skip
     if swap_lat_lon and path is None:  # (it did nothing, without a word: a review)
         raise CliInputError("--swap-lat-lon reads an accounts file's coordinates, and no --accounts is given",
                             column="--swap-lat-lon", hint="Give --accounts ACCOUNTS.csv, or leave --swap-lat-lon out")  # fmt: skip
     if path is not None:
-        load = read_csv_accounts(path, skip_invalid=skip_invalid, warn=warn, swap_lat_lon=swap_lat_lon)
+        load = read_csv_accounts(path, skip_invalid=skip_invalid, warn=warn, swap_lat_lon=swap_lat_lon,
+                                 columns=columns)  # fmt: skip
         located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
             if note == SWAPPED_NOTE:  # (how to read it the other way, as it was read: a review)
@@ -568,7 +597,8 @@ def accounts_from_args(plan: Plan, args: argparse.Namespace, warn) -> pd.DataFra
     (``--accounts``, ``--skip-invalid``, ``--industry-map``, ``--swap-lat-lon``)
     """
     return load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn,
-                         industries=industry_map(args.industry_map), swap_lat_lon=args.swap_lat_lon)  # fmt: skip
+                         industries=industry_map(args.industry_map), swap_lat_lon=args.swap_lat_lon,
+                         columns=column_map(args.column))  # fmt: skip
 
 
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
@@ -1051,9 +1081,17 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.start_column is not None:
         start = _start_column(load, args.start_column, name)
     accounts = None
+    if args.column and args.accounts is None:
+        column_map(args.column)  # (a pair written wrong is said first)
+        raise CliInputError("--column reads an accounts file's columns, and no --accounts is given",
+                            column="--column", hint="Give --accounts ACCOUNTS.csv, or leave --column out")  # fmt: skip
     if args.accounts is not None:
         csv = read_csv_accounts(
-            args.accounts, skip_invalid=args.skip_invalid, warn=warn, swap_lat_lon=args.swap_lat_lon
+            args.accounts,
+            skip_invalid=args.skip_invalid,
+            warn=warn,
+            swap_lat_lon=args.swap_lat_lon,
+            columns=column_map(args.column),
         )
         rows = csv.accounts
         placed = rows.dropna(subset=["lat", "lon"]).reset_index(drop=True)
@@ -1431,12 +1469,12 @@ def check_paths(args: argparse.Namespace) -> None:
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
 _COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid",
-           "swap_lat_lon"}  # fmt: skip
+           "swap_lat_lon", "column"}  # fmt: skip
 # ... but for these commands, which write files of their own format or read no accounts.
 _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
-    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
-    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon"},
+    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
+    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
     "partition": {"plan", "industry_map"},
 }
 # The rebalance options partition reads too (its search).

@@ -76,7 +76,7 @@ LARGEST_NUMBER = 1e15
 
 _STATUS = {
     "customer": "customer", "client": "customer", "active": "customer", "activecustomer": "customer",
-    "customerdirect": "customer", "prospect": "prospect", "lead": "prospect", "opportunity": "prospect",
+    "customerdirect": "customer", "customerchannel": "customer", "prospect": "prospect", "lead": "prospect", "opportunity": "prospect",
     "target": "prospect", "marketingqualifiedlead": "prospect", "salesqualifiedlead": "prospect",
     "subscriber": "prospect", "evangelist": "customer",
 }  # fmt: skip
@@ -97,6 +97,9 @@ def guess_column_map(headers: list[str]) -> dict[str, str]:
     by_key = {}
     for header in headers:
         by_key.setdefault(_key(header), header)
+    for header in headers:  # (a Salesforce custom field, Tier__c or TIER__C, is the field it names)
+        if str(header).lower().endswith("__c"):
+            by_key.setdefault(_key(str(header)[:-3]), header)
     mapping = {}
     for name, aliases in COLUMN_ALIASES.items():
         for alias in aliases:
@@ -579,7 +582,8 @@ def _check_columns(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> Non
         raise AccountsFileError(
             "no account id column",
             source=name,
-            hint=f"Add a column named 'id' or 'account_id' (or map one); the file's columns are: {', '.join(raw.columns)}",
+            hint=f"Add a column named 'id' or 'account_id', or map one (the Accounts page's column mapping, or cli.py "
+            f"--column account_id=COLUMN); the file's columns are: {', '.join(raw.columns)}",
         )
     has_coords = "lat" in mapping and "lon" in mapping
     has_address = any(k in mapping for k in ("zip", "city", "region", "state", "country"))

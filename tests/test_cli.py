@@ -1084,7 +1084,7 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
             "export-plan",
             ["--format", "csv"],
             "--format",
-            "--plan, --accounts, --industry-map, --out, --skip-invalid, --swap-lat-lon",
+            "--plan, --accounts, --column, --industry-map, --out, --skip-invalid, --swap-lat-lon",
         ),
         ("import-plan", ["--accounts", str(DEMO_ACCOUNTS)], "--accounts", "--plan, --out"),
         ("plans", ["--skip-invalid"], "--skip-invalid", "--plan, --format, --out, --table"),
@@ -2309,3 +2309,27 @@ def test_assign_says_a_specialty_that_looks_misspelt(capsys, tmp_path):
     name = data["reps"][0]["name"]
     assert f"warning: the plan: {name}'s specialty 'fintec' matches no account: did you mean 'fintech'?" in err, err
     assert "'mid market'" not in err and "'mining'" not in err  # (a tier read as one; an industry these lack)
+
+
+def test_an_accounts_file_s_columns_are_mapped_with_column(capsys, tmp_path):
+    # A review: a file whose id column is "Kontonummer" could not be used from the CLI at all, whose errors said
+    # "(or map one)" with nothing to map it with; the Accounts page maps columns.
+    file = tmp_path / "de.csv"
+    file.write_text("Kontonummer,Name,Stadt,Land,Segment_Code\nK1,Acme,Berlin,Germany,ENT\nK2,Beta,Munich,Germany,MM\n")
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(file), capsys=capsys)
+    assert code == 2 and "or map one (the Accounts page's column mapping, or cli.py --column account_id=COLUMN)" in err
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(file), "--column",
+                             "account_id=Kontonummer", "city=Stadt", "country = Land", "tier=Segment_Code",
+                             "--format", "csv", "--explain", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    rows = pd.read_csv(io.StringIO(out))
+    assert rows["account_id"].tolist() == ["K1", "K2"]
+    assert "DE-BE" not in err and "Berlin" not in err  # (placed, by city and country)
+    for bad, said in ((["acct=Kontonummer"], "'acct' is no field of an account. Use one of: account_id, name,"),
+                      (["account_id"], "--column 'account_id' is not FIELD=HEADER"),
+                      (["account_id=Konto"], "de.csv: no column 'Konto' (mapped to account_id)")):  # fmt: skip
+        code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(file), "--column", *bad,
+                                 capsys=capsys)  # fmt: skip
+        assert code == 2 and said in err, err
+    code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--column", "account_id=Kontonummer", capsys=capsys)
+    assert code == 2 and "--column reads an accounts file's columns, and no --accounts is given" in err

@@ -436,6 +436,22 @@ Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal C
     assert row["geocode_source"] == "zip"
 
 
+def test_a_salesforce_custom_tier_field_and_its_channel_customers_are_read(write_csv):
+    # A review: Tier__c was not recognised (the CLI said "no account has a tier"), and the standard Account Type
+    # "Customer - Channel" was read as a prospect (a warning), behind prospects for reps.
+    path = write_csv(
+        "Account ID,Account Name,Type,TIER__C,Billing State/Province,Billing Country\n"
+        "001A,Acme,Customer - Channel,Mid Market,MA,United States\n001B,Beta,Customer - Direct,ENT,TX,United States\n"
+    )
+    load = read_accounts(path)
+    assert load.column_map["tier"] == "TIER__C" and load.column_map["account_status"] == "Type"
+    assert load.accounts[["tier", "account_status"]].values.tolist() == [
+        ["mid-market", "customer"],
+        ["enterprise", "customer"],
+    ]
+    assert load.problems.empty, load.problems
+
+
 def test_hubspot_export_headers():
     headers = [
         "Record ID",
