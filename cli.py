@@ -316,6 +316,17 @@ def plan_accounts(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ENGINE_COLUMNS)
 
 
+def _pairs(pairs, option: str, shape: str, hint: str) -> list[tuple[str, str, str]]:
+    """``LEFT=RIGHT`` arguments of ``option`` as ``(left, right, as given)``, both stripped; refused when not so."""
+    out = []
+    for pair in pairs or ():
+        left, equals, right = str(pair).partition("=")
+        if not equals or not left.strip() or not right.strip():
+            raise CliInputError(f"{option} {pair!r} is not {shape}", column=option, hint=hint)
+        out.append((left.strip(), right.strip(), str(pair)))
+    return out
+
+
 def industry_map(pairs) -> dict[str, str]:
     """``--industry-map`` as a mapping: ``FILE=PLAN`` pairs (a value in the file → the plan's name for it).
 
@@ -324,15 +335,8 @@ def industry_map(pairs) -> dict[str, str]:
     >>> industry_map(["FINANCIAL_SERVICES=fintech", "Hospital Health Care = healthcare"])
     {'FINANCIAL_SERVICES': 'fintech', 'Hospital Health Care': 'healthcare'}
     """
-    out = {}
-    for pair in pairs or ():
-        file_value, equals, plan_value = str(pair).partition("=")
-        if not equals or not file_value.strip() or not plan_value.strip():
-            raise CliInputError(f"--industry-map {pair!r} is not FILE=PLAN", column="--industry-map",
-                                hint="Give each as the file's industry, '=', and the plan's name for it: "
-                                     "FINANCIAL_SERVICES=fintech")  # fmt: skip
-        out[file_value.strip()] = plan_value.strip()
-    return out
+    hint = "Give each as the file's industry, '=', and the plan's name for it: FINANCIAL_SERVICES=fintech"
+    return {file: plan for file, plan, _ in _pairs(pairs, "--industry-map", "FILE=PLAN", hint)}
 
 
 def column_map(pairs) -> dict[str, str] | None:
@@ -343,17 +347,13 @@ def column_map(pairs) -> dict[str, str] | None:
     >>> column_map(["account_id=Kontonummer", "tier = Segment Code"])
     {'account_id': 'Kontonummer', 'tier': 'Segment Code'}
     """
+    hint = "Give each as a field, '=', and the file's column for it: account_id=Kontonummer"
     out = {}
-    for pair in pairs or ():
-        field, equals, header = str(pair).partition("=")
-        field = field.strip()
-        if not equals or not field or not header.strip():
-            raise CliInputError(f"--column {pair!r} is not FIELD=HEADER", column="--column",
-                                hint="Give each as a field, '=', and the file's column for it: account_id=Kontonummer")  # fmt: skip
+    for field, header, pair in _pairs(pairs, "--column", "FIELD=HEADER", hint):
         if field not in ACCOUNT_FIELDS:
             raise CliInputError(f"--column {pair!r}: '{field}' is no field of an account", column="--column",
                                 hint=f"Use one of: {', '.join(ACCOUNT_FIELDS)}")  # fmt: skip
-        out[field] = header.strip()
+        out[field] = header
     return out or None
 
 
