@@ -257,6 +257,21 @@ columns = [
     "activation_tier",
 ]
 columns = [c for c in columns if c in shown.columns]
+
+
+def _with_ids(columns: list[str], present) -> list[str]:
+    """The download's columns: ``columns`` with the territory's and rep's ids after their names, and the conflict last.
+
+    Each where the results have it.
+    """
+    out = []
+    for column in columns:
+        out.append(column)
+        if column in ("territory", "rep") and f"{column}_id" in present:
+            out.append(f"{column}_id")
+    return out + (["conflict"] if "conflict" in present else [])
+
+
 RESULT_HEADINGS = {  # column → (heading, what it is): short headings, so that the table fits the page
     "account_id": ("Id", "Account id"),
     "name": ("Account", None),
@@ -311,7 +326,9 @@ if hidden:
     st.caption(f"More columns with the table's Show/hide columns button, and in the download: {', '.join(hidden)}.")
 st.download_button(
     "Download these results (CSV)",
-    data=spreadsheet_csv(shown[columns]),
+    # (with the territory's and rep's ids beside their names, and the conflict flag, as cli.py assign writes them: two
+    # reps of one name could not be told apart, and the file could not be joined to the CLI's, a review)
+    data=spreadsheet_csv(shown[_with_ids(columns, shown.columns)]),
     file_name="assignments.csv",
     mime="text/csv",
 )
