@@ -583,7 +583,10 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
             return f"Territories claim {region}, but none admits industry '{row.get('industry')}'."
         if detail == "tier":
             if row.get("tier") is None:
-                return f"Territories claim {region} and admit its industry, but each takes only some tiers and the account has none."
+                # (a tier the file gave that is none of the three, "Gold", was left empty with a warning: "has none"
+                # contradicted the file, a review)
+                return (f"Territories claim {region} and admit its industry, but each takes only some tiers and the "
+                        "account has no tier (enterprise, mid-market or SMB).")  # fmt: skip
             return f"Territories claim {region} and admit its industry, but none admits tier '{row.get('tier')}'."
         if row.get("region_id") is None:
             return "The account lies outside every region, so no territory can claim it."

@@ -427,6 +427,12 @@ def test_explain_names_regions_when_given_their_names_and_says_when_an_account_h
     assert explain(plan, {**focus, "industry": None}) == (
         "Territories claim US-NY, but each takes only some industries and the account has none."
     )
+    # A tier the file gave as "Gold" is no tier (left empty, warned): "has none" contradicted the file (a review)
+    tiers = {**focus, "reason_detail": "tier", "industry": "saas", "tier": None}
+    assert explain(plan, tiers) == (
+        "Territories claim US-NY and admit its industry, but each takes only some tiers and the account has no tier "
+        "(enterprise, mid-market or SMB)."
+    )
 
 
 def test_explain_a_kept_account_does_not_claim_a_saved_plan():
