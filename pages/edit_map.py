@@ -35,6 +35,7 @@ from pages.shared import (
     verb,
 )
 from territory.edits import (
+    claimed_elsewhere,
     create_territory,
     merge_territories,
     next_color,
@@ -203,9 +204,14 @@ def _paint(region_id: str) -> None:
     if destination is not None and destination not in {t.territory_id for t in engine.plan.territories}:
         _say("error", "Pick the territory to paint with first.")
         return
-    if _shared(engine.plan, region_id, target):
-        # Painted again with the focused territory that holds it beside another (the map shows one of them): the
-        # other keeps it, all of it, as before the paint (it went to no territory).
+    listed_by_target = region_id in _listed(engine.plan, target)
+    if _shared(engine.plan, region_id, target) or (
+        destination is None and listed_by_target and claimed_elsewhere(engine, region_id, target)
+    ):
+        # Painted again with the territory that lists it beside another claiming it or its state (a focused
+        # territory sharing it, the map showing one of them; a county carved from another's state): those keep it,
+        # all of it, as before the paint (it went to no territory; for a carved county whenever another county of
+        # its state was carved too, a review).
         took = f"Took {context['labels'].get(region_id, region_id)} ({region_id}) out of {_territory_name(engine.plan, target)}"
         _run(lambda s: release_regions(s, [region_id], target), took)
         return
@@ -217,6 +223,11 @@ def _shared(plan, region_id: str, territory_id: str) -> bool:
     """Whether ``region_id`` is listed by ``territory_id`` and by another territory too."""
     holding = [t.territory_id for t in plan.territories if region_id in t.region_ids]
     return territory_id in holding and len(holding) > 1
+
+
+def _listed(plan, territory_id: str) -> tuple[str, ...]:
+    """The regions ``territory_id`` lists (none for no territory)."""
+    return next((t.region_ids for t in plan.territories if t.territory_id == territory_id), ())
 
 
 def _holder_of_the_rest(county_id: str, holders: dict) -> str | None:

@@ -732,23 +732,45 @@ def move_regions(state: PlanState, region_ids, territory_id: str | None) -> Plan
     return _reassign(state, plan, _positions_in_regions(state, region_ids), edit, region_ids, search=False)
 
 
+def claimed_elsewhere(state: PlanState, region_id: str, territory_id: str) -> bool:
+    """Whether a territory other than ``territory_id`` claims ``region_id`` or a region containing it.
+
+    Its own claim, or one on an ancestor (a state territory, for a county) that no carve-out on the way stops: taken
+    out of ``territory_id``, the region's accounts then go to those claims, not to no territory.
+    """
+    plan = state.plan
+    others = {r for t in plan.territories if t.territory_id != territory_id for r in t.region_ids}
+    unclaimed = set(plan.unclaimed_region_ids)
+    for ancestor_id, depth in state.index.ancestors.get(region_id, [(region_id, 0)]):
+        if ancestor_id in others:
+            return True
+        if depth > 0 and ancestor_id in unclaimed:  # (a carved-out state stops the country's claim)
+            return False
+    return False
+
+
 def release_regions(state: PlanState, region_ids, territory_id: str) -> PlanState:
     """Take ``region_ids`` out of ``territory_id`` alone: the other territories claiming them keep them.
 
-    Painting a region again with the focused territory that holds it beside another (see
-    :func:`shares_regions_with`) gives its accounts back to that other territory, not to no territory. When any of
-    the regions has no other claim on it, this is :func:`move_regions` to None.
+    Painting a region again with the territory that lists it, beside another claiming it or a region containing it
+    (:func:`claimed_elsewhere`: a focused territory sharing it, or a county carved from another's state), gives its
+    accounts back to those claims, not to no territory. When any of the regions has no other claim on it, this is
+    :func:`move_regions` to None.
     """
     region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
     plan = state.plan
     territory = plan.territory(territory_id)
-    others = {r for t in plan.territories if t.territory_id != territory_id for r in t.region_ids}
-    if not region_ids or any(r not in territory.region_ids or r not in others for r in region_ids):
+    if not region_ids or any(
+        r not in territory.region_ids or not claimed_elsewhere(state, r, territory_id) for r in region_ids
+    ):
         return move_regions(state, region_ids, None)
     kept = tuple(r for r in territory.region_ids if r not in region_ids)
     edit = f"Took {summarise_regions(region_ids)} out of {territory.name}"
-    return _reassign(state, _replace_territory(plan, territory_id, region_ids=kept),
-                     _positions_in_regions(state, region_ids), edit, region_ids)  # fmt: skip
+    released = replace(
+        _replace_territory(plan, territory_id, region_ids=kept),
+        unclaimed_region_ids=tuple(r for r in plan.unclaimed_region_ids if r not in region_ids),
+    )
+    return _reassign(state, released, _positions_in_regions(state, region_ids), edit, region_ids)
 
 
 def _positions_of(state: PlanState, account_ids) -> np.ndarray:

@@ -83,6 +83,28 @@ def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
     assert metrics(editor)["Team balance score"] == team_score(expected.move_regions(["US-NJ"], None))
 
 
+@pytest.mark.parametrize("painter", ["CAW", "NAE"])
+def test_a_carved_county_clicked_again_goes_back_when_another_county_of_its_state_is_carved_too(editor, painter):
+    # A review: with Travis County carved into US West, Dallas painted with Canada West (or North America East's
+    # focus) and clicked again went to no territory, all 46 accounts, US South's own too (the territory holding the
+    # rest of Texas was looked for among its counties, which no longer had one holder).
+    editor.sidebar.radio(key="edit_level").set_value("county").run()
+    editor.selectbox(key="paint_territory").set_value("USW").run()
+    click(editor, "US-48453", 1)
+    editor.selectbox(key="paint_territory").set_value(painter).run()
+    click(editor, "US-48113", 2)
+    assert "US-48113" in plan_of(editor).territory(painter).region_ids
+    click(editor, "US-48113", 3)
+    plan = plan_of(editor)
+    assert "US-48113" not in plan.territory(painter).region_ids and "US-48113" not in plan.unclaimed_region_ids
+    assert messages(editor)[0].startswith("Took Dallas, TX (US-48113) out of "), messages(editor)
+    assert not any("Coverage gap" in w for w in messages(editor, "warning")), messages(editor, "warning")
+    # (the plan is the one with Travis alone carved)
+    state = demo_state().move_regions(["US-48453"], "USW")
+    assert plan == state.plan
+    assert metrics(editor)["Team balance score"] == team_score(state)
+
+
 def test_a_county_click_carves_it_out_of_its_state_territory(editor):
     editor.sidebar.radio(key="edit_level").set_value("county").run()
     editor.selectbox(key="paint_territory").set_value("USS").run()
