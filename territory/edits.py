@@ -944,10 +944,16 @@ def free_id(base: str, taken) -> str:
     return candidate
 
 
+def _folded(name) -> str:
+    """A name with its spaces folded (two spaces, a no-break space: one space), as the pages show it."""
+    return " ".join(str(name).split())
+
+
 def _check_new_name(plan: Plan, name: str, keep: str | None = None) -> None:
-    taken = {t.name.strip().lower(): t for t in plan.territories if t.territory_id != keep}
-    if name.strip().lower() in taken:
-        raise ValueError(f"a territory is already named '{taken[name.strip().lower()].name}'; pick another name")
+    # (compared as shown: "US  West" beside "US West" read as two identical names everywhere, a review)
+    taken = {_folded(t.name).casefold(): t for t in plan.territories if t.territory_id != keep}
+    if _folded(name).casefold() in taken:
+        raise ValueError(f"a territory is already named '{taken[_folded(name).casefold()].name}'; pick another name")
 
 
 def _check_color(color: str) -> str:
@@ -1014,7 +1020,7 @@ def create_territory(
     -------
     PlanState
     """
-    name = str(name).strip()
+    name = _folded(name)
     if not name:
         raise ValueError("a new territory needs a name")
     plan = state.plan
@@ -1096,12 +1102,12 @@ def split_territory(
     total = float(held["value"].to_numpy(dtype=float)[in_old].sum())
     share = float(held["value"].to_numpy(dtype=float)[in_old & moving].sum()) / total if total else 0.0
     quota = round(old.annual_quota * share, 2)
-    _check_new_name(state.plan, str(name).strip() or f"{old.name} (split)")
+    _check_new_name(state.plan, _folded(name) or f"{old.name} (split)")
     new_id = new_id or new_territory_id(state.plan, name)
     plan = _replace_territory(state.plan, territory_id, annual_quota=old.annual_quota - quota)
     territory = Territory(
         territory_id=new_id,
-        name=str(name).strip() or f"{old.name} (split)",
+        name=_folded(name) or f"{old.name} (split)",
         color=_check_color(color) if color else next_color(plan),
         industries=old.industries,
         tiers=old.tiers,
@@ -1220,7 +1226,7 @@ def update_territory(state: PlanState, territory_id: str, **changes) -> PlanStat
         raise ValueError(f"cannot change {', '.join(unknown)}; editable: {', '.join(TERRITORY_ATTRIBUTES)}")
     clean = dict(changes)
     if "name" in clean:
-        clean["name"] = str(clean["name"]).strip()
+        clean["name"] = _folded(clean["name"])
         if not clean["name"]:
             raise ValueError("a territory needs a name")
         _check_new_name(plan, clean["name"], keep=territory_id)

@@ -229,6 +229,14 @@ def test_create_territory_with_reps_adds_coverage(state):
     assert_consistent(child)
 
 
+def test_a_territory_name_is_kept_with_its_spaces_folded_and_compared_so(state):
+    made = create_territory(state, "  Great\u00a0\u00a0Plains  ")
+    # (as shown: two spaces, no-break spaces read as one; "US  West" beside "US West" looked alike, a review)
+    assert made.plan.territory("GREAT-PLAINS").name == "Great Plains"
+    with pytest.raises(ValueError, match="already named 'Great Plains'"):
+        create_territory(made, "great  plains")
+
+
 def test_create_territory_without_regions_changes_no_account(state):
     child = create_territory(state, "Empty")
     assert child.plan.territory("EMPTY").region_ids == ()
