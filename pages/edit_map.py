@@ -306,7 +306,9 @@ def _twin_create() -> None:
     color, reps = st.session_state.get("new_color"), st.session_state.get("new_reps") or []
     if _run(lambda s: create_territory(s, name, regions, color=color, rep_ids=reps)):
         st.session_state["new_name"], st.session_state["new_regions"], st.session_state["new_reps"] = "", [], []
-        st.session_state.pop("new_color", None)  # (the next territory's color: one none has yet)
+        # (the next territory's color: one none has yet; popped, the picker kept the color just used, and every
+        # territory made here was #e7ba52, a review)
+        st.session_state["new_color"] = next_color(current_engine().plan)
         # Clicks paint the new territory: made with no regions, it showed nowhere and clicks still painted the
         # territory picked before (a new user's test).
         created = current_engine().plan.territories[-1]
@@ -388,7 +390,8 @@ def _twin_settings() -> None:
         unchanged = False  # (the edit says why)
     if unchanged:
         _say("info", f"Nothing to save: {state.plan.territory(territory).name}'s settings are as they were. "
-                     "A box outlined in red refused its value (a quota must be 0 or more): the value before it is kept.")  # fmt: skip
+                     f"A box outlined in red refused its value (a quota must be from 0 to {money(MAX_QUOTA)}): the "
+                     "value before it is kept.")  # fmt: skip
         return
     _run(lambda s: update_territory(s, territory, **changes))
 
@@ -779,5 +782,11 @@ with tabs[5]:
             }
         ).set_index("Step")
     )
-    st.selectbox("Go to step", steps, index=history.cursor, key="history_step")
+    # The box follows the current step after an undo, a redo or an edit (its index is read once, when it is first
+    # drawn: it showed 0 at step 2, and "Go to this step" untouched undid two edits, a review); a step picked in it
+    # stays until the history moves.
+    moved_to = (len(history.entries), history.cursor)
+    if st.session_state.get("history_step_at") != moved_to or st.session_state.get("history_step") not in steps:
+        st.session_state["history_step"], st.session_state["history_step_at"] = history.cursor, moved_to
+    st.selectbox("Go to step", steps, key="history_step")
     st.button("Go to this step", on_click=_go_to, key="history_go")

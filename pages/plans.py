@@ -29,7 +29,6 @@ from pages.shared import (
     current_engine,
     download_stem,
     drop_plans_question,
-    edit_history,
     engine_token,
     forget_stored_plan,
     input_error_markdown,
@@ -47,6 +46,7 @@ from pages.shared import (
     push_state,
     read_plan_zip,
     remember_author,
+    session_edits,
     set_plan,
     setting,
     show_handoffs,
@@ -251,16 +251,6 @@ def _show_reps_changed(reps: pd.DataFrame) -> None:
     )  # fmt: skip
 
 
-def _session_edits() -> tuple[list[tuple], int]:
-    """The session's edits not yet in the audit log (when each was made, what it did), and how many then.
-
-    (the log stamped every edit with the time of the save, a new user's test)
-    """
-    history = edit_history()
-    made = [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
-    return made[st.session_state.get("edits_logged", 0) :], len(made)
-
-
 @_needs_name
 def _save() -> None:
     renamed_now = _rename_typed()
@@ -281,7 +271,7 @@ def _save() -> None:
         else:
             # (logged with the save, in its transaction: a refused save's edits never became a version, and the log
             # said they were made on it)
-            edits, logged = _session_edits()
+            edits, logged = session_edits()
             version = store.save(
                 where[0], plan, base_version=where[1], author=_author(),
                 message=st.session_state.get("save_message", ""), assignments=_assignments(), edits=edits,
@@ -353,7 +343,7 @@ def _save_as_new_draft() -> None:
         return
     st.session_state["plan_json"] = json.dumps(version.plan.to_dict())
     mark_saved(version)
-    st.session_state["edits_logged"] = _session_edits()[1]  # (in the draft's first version; later saves log the rest)
+    st.session_state["edits_logged"] = session_edits()[1]  # (in the draft's first version; later saves log the rest)
     st.session_state.pop("save_conflict", None)
     taken = f" (**{plain(name)}** is another stored plan's name)" if version.plan.name != name else ""
     _say("success", f"Saved as a new draft, plan #{version.plan_id} **{plain(version.plan.name)}**{taken}.")
@@ -381,7 +371,7 @@ def _merge_and_save() -> None:
     # The merged plan assigned from this session's: accounts keep their reps where its rules allow, and the version
     # is saved with them (reopened, it shows the same reps, not a fresh assignment).
     state = rebase(current_engine(), merged, f"Merged with version {current}")
-    edits, _ = _session_edits()  # (the edits merged in go to the audit log with the save, as with any save)
+    edits, _ = session_edits()  # (the edits merged in go to the audit log with the save, as with any save)
     try:
         version = store.save(
             plan_id, merged, base_version=current, author=_author(),
@@ -412,7 +402,7 @@ def _open_theirs() -> None:
 def _open(plan_id: int, version: int | None = None) -> None:
     loaded = store.load(plan_id, version)
     open_version(loaded)
-    st.session_state["edits_logged"] = 0
+    st.session_state["edits_logged"] = []
     _say("success", f"Opened **{plain(loaded.plan.name)}**, plan #{plan_id} version {loaded.version}.")
 
 
@@ -521,7 +511,7 @@ def _open_zip() -> None:
         push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
     # The audit log gets the opening with the next save, not the edits before it: saved already, or dropped when
     # asked (they were on the plan the folder replaces).
-    st.session_state["edits_logged"] = _session_edits()[1] - 1
+    st.session_state["edits_logged"] = session_edits()[1][:-1]
     came_from = stored_version_of_folder(origin)
     if came_from is not None:
         # Written from a version this database holds: the folder's changes are changes to that version. Saved over

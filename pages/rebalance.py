@@ -47,6 +47,7 @@ from pages.shared import (
     remember,
     remember_author,
     score,
+    session_edits,
     setting,
     show_handoffs,
     show_table,
@@ -1384,10 +1385,11 @@ if pending is not None and pending[0].plan.name == plan.name:
             from territory.store import StoreError, VersionConflict
 
             try:
+                # (with the edits, in the audit log as the Plans page's saves log them: missing, a review)
                 kept = store.save(where[0], plan, base_version=where[1], author=who,
                                   message="Edits saved before accepting a rebalance proposal",
                                   assignments=engine.result[["account_id", "territory_id", "rep_id", "status",
-                                                             "value"]])  # fmt: skip
+                                                             "value"]], edits=session_edits()[0])  # fmt: skip
             except (VersionConflict, StoreError) as error:
                 st.session_state["reb_error"] = (f"your changes to plan #{where[0]} could not be saved first, so "
                                                  f"nothing was accepted: {error}")  # fmt: skip

@@ -14,7 +14,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -685,7 +685,7 @@ def open_version(version, state: PlanState | None = None) -> None:
     st.session_state["store_plan"] = (version.plan_id, version.version)
     st.session_state["store_plan_json"] = st.session_state["plan_json"]
     _forget_edit_history()
-    st.session_state["edits_logged"] = 0  # (the Plans page logs a save's edits from here: the history starts again)
+    st.session_state["edits_logged"] = []  # (the Plans page logs a save's edits from here: the history starts again)
     if state is not None:
         _store_history(EditHistory.begin(state, stored=_stored_link()))
 
@@ -901,6 +901,27 @@ def _matching_history(key) -> EditHistory | None:
     if history is None or st.session_state.get("edit_history_accounts") != _accounts_key(key):
         return None
     return history if st.session_state.get("edit_history_plan") == key[0] else None
+
+
+def session_edits() -> tuple[list[tuple], list[tuple]]:
+    """The session's edits not yet in the audit log (when, what), and the steps to mark logged once they are saved.
+
+    The log knows the steps it has (``edits_logged``: the steps of the history, ``(at, label)``, up to the last save).
+    Steps since are logged with the next save; steps logged and then undone are logged as undone ("Undone: Moved
+    Montana (US-MT) to US West"), with the time of the save. (It counted the steps: an edit made after a save and an
+    undo fell below the count and was never logged, a review.)
+    """
+    history = edit_history()
+    path = [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
+    logged = st.session_state.get("edits_logged") or []
+    if isinstance(logged, int):  # (a session from before the steps were kept)
+        logged = path[:logged]
+    common = 0
+    while common < min(len(path), len(logged)) and path[common] == logged[common]:
+        common += 1
+    now = datetime.now(UTC)
+    undone = [(now, f"Undone: {label}") for _, label in reversed(logged[common:])]
+    return undone + path[common:], path
 
 
 def edit_history() -> EditHistory:

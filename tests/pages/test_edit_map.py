@@ -388,12 +388,18 @@ def test_undo_redo_and_history(editor):
     assert "US-DE" not in plan_of(editor).territory("NAE").region_ids
     assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
     assert metrics(editor)["Team balance score"] == team_score(demo_state().move_regions(["US-NJ"], "NAE"))
+    assert editor.selectbox(key="history_step").value == 1  # (it follows the current step: it stayed at 0, a review)
     editor.button(key="redo").click().run()
     assert editor.session_state["plan_json"] == after_two
+    assert editor.selectbox(key="history_step").value == 2
+    editor.button(key="history_go").click().run()  # (untouched, it is where the plan is: nothing undone)
+    assert editor.session_state["plan_json"] == after_two
     editor.selectbox(key="history_step").set_value(0).run()
+    assert editor.selectbox(key="history_step").value == 0  # (a step picked stays until the history moves)
     editor.button(key="history_go").click().run()
     assert metrics(editor)["Team balance score"] == team_score(demo_state())
     assert editor.button(key="undo").disabled and not editor.button(key="redo").disabled
+    assert editor.selectbox(key="history_step").value == 0
 
 
 def test_other_pages_see_the_edited_plan(editor):

@@ -331,6 +331,27 @@ def test_a_new_draft_s_next_save_logs_only_the_edits_made_since(data_dir):
     assert len(edits) == 1 and "Nebraska" in edits[0], edits  # (Kansas's move is in the draft's first version)
 
 
+def test_an_edit_made_after_a_save_and_an_undo_is_logged_and_the_undo_too(data_dir):
+    # A review: the log counted the session's steps; after a save, an undo and another edit, the edit fell below the
+    # count, and the next save logged nothing (Montana out, Wyoming in, unsaid).
+    app = session()
+    move(app, ["US-NJ"], "NAE")
+    save(app, "NJ east")
+    move(app, ["US-MT"], "USW")
+    save(app, "Montana west")
+    go(app, "pages/edit_map.py")
+    app.button(key="undo").click().run()
+    move(app, ["US-WY"], "USW")
+    save(app, "Wyoming west")
+    plan_id, version = app.session_state["store_plan"]
+    audit = PlanStore().audit(plan_id)
+    last = audit[audit["version"] == version - 1].query("action == 'edit'")["detail"].tolist()
+    assert last == ["Undone: Moved Montana (US-MT) to US West", "Moved Wyoming (US-WY) to US West"], audit
+    assert (
+        "US-MT" not in plan_of(app).territory("USW").region_ids and "US-WY" in plan_of(app).territory("USW").region_ids
+    )
+
+
 def test_restored_drafts_and_new_drafts_each_get_a_name_of_their_own(data_dir):
     # Restoring a version three times made three plans named alike ("Demo FY27 plan (draft)" three times in the box).
     app = session()

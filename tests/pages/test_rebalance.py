@@ -1390,6 +1390,9 @@ def test_accepting_over_unsaved_edits_saves_them_first_or_says_they_go(app, tmp_
     kept = store.load(1, 2)
     assert "US-KS" in next(t for t in kept.plan.territories if t.territory_id == "USW").region_ids
     assert kept.author == "Tess" and kept.message == "Edits saved before accepting a rebalance proposal"
+    # with the edit in the audit log, as a save on the Plans page logs it (unlogged: a review)
+    logged = store.audit(1).query("action == 'edit'")["detail"].tolist()
+    assert logged == ["Moved Kansas (US-KS) to US West"], logged
     # the draft says what was done, from which version, and with which settings (a new user's test: the settings
     # were not recorded)
     # (and the seed and searches that give the same plan again: the eleventh new user's suggestion)
