@@ -506,6 +506,13 @@ with map_column:
                     detail[0].caption("Name the territory to see the preview.")
                 moving = chosen
             else:
+                # (the territory holding most of the shape's regions, for each new shape: the first territory was
+                # picked, and "the shape takes no region" sent the user to draw again, a review)
+                shape = json.dumps(drawn.get("geometry"), sort_keys=True)
+                held = chosen["holder"].dropna() if len(chosen) else pd.Series(dtype=object)
+                if st.session_state.get("draw_split_for") != shape and len(held):
+                    st.session_state["draw_split_source"] = held.value_counts().index[0]
+                    st.session_state["draw_split_for"] = shape
                 source = detail[0].selectbox(
                     "Split", territory_ids, key="draw_split_source", format_func=lambda t: _territory_name(plan, t)
                 )
@@ -553,6 +560,9 @@ with map_column:
                     f"keeps {money(candidate.plan.territory(source).annual_quota)} (split by the accounts' value)"
                 )
             st.table(table.set_index("Region"))
+        elif action == "split" and len(chosen):
+            st.info(f"The shape takes no region of {plain(_territory_name(plan, source))}: pick the territory to split "
+                    "(its regions under the shape are split off).")  # fmt: skip
         else:
             st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")
         buttons = st.container(horizontal=True)  # (side by side: in two columns, Cancel stood half the map away)
@@ -625,6 +635,13 @@ with panel:
         # as if still unsaved, the tenth new user's test)
         where = stored_plan() if candidate is None and not unsaved_changes() else None
         st.caption(plain(label or impact.edit) + (f" · saved in version {where[1]}" if where else ""))
+        if candidate is not None:
+            # A drawn shape's Apply and Cancel beside its preview too: under the map and its legend they were 600 px
+            # below a 1000 px window, with nothing on screen saying where (a review).
+            act = st.container(horizontal=True)
+            act.button("Apply", type="primary", on_click=_apply_drawn, key="draw_apply_panel")
+            act.button("Cancel", on_click=_clear_drawing, key="draw_cancel_panel")
+            st.caption("What the shape does (move, new territory, split; which territory) is chosen under the map.")
         kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
         change = score_change(team["balance_score_after"] - team["balance_score_before"])

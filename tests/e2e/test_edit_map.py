@@ -187,10 +187,17 @@ def test_a_drawn_polygon_previews_the_regions_past_the_threshold_applies_and_und
     doubtful = set(shares.loc[(shares["share"] - 0.5).abs() < 0.01, "region_id"])
     assert ids - doubtful == expected - doubtful
     assert len(expected) >= 5
-    # Apply and Cancel side by side (in two columns, Cancel stood half the map away).
-    apply, cancel = page.get_by_role("button", name="Apply"), page.get_by_role("button", name="Cancel")
-    a, c = apply.bounding_box(), cancel.bounding_box()
-    assert abs(a["y"] - c["y"]) < 2 and 0 <= c["x"] - (a["x"] + a["width"]) <= 24, (a, c)
+    # Apply and Cancel side by side (in two columns, Cancel stood half the map away), under the map and beside the
+    # preview, where they are in the window (under the map and its legend they were 600 px below it, a review).
+    for where in ("draw_apply", "draw_apply_panel"):
+        apply = page.locator(f".st-key-{where} button")
+        cancel = page.locator(f".st-key-{where.replace('apply', 'cancel')} button")
+        a, c = apply.bounding_box(), cancel.bounding_box()
+        assert abs(a["y"] - c["y"]) < 2 and 0 <= c["x"] - (a["x"] + a["width"]) <= 24, (where, a, c)
+    apply = page.locator(".st-key-draw_apply_panel button")
+    assert apply.bounding_box()["y"] + apply.bounding_box()["height"] <= page.viewport_size["height"], (
+        apply.bounding_box()
+    )
     apply.click()
     page.get_by_text("Balance after the last edit").first.wait_for(timeout=30_000)
     wait_for_rerun(page)

@@ -243,6 +243,13 @@ def test_a_drawn_shape_splits_a_territory_along_it(editor):
     editor.sidebar.radio(key="edit_level").set_value("county").run()
     map_event(editor, {"type": "Feature", "properties": {}, "geometry": texas_east}, 1)
     editor.radio(key="draw_action").set_value("split").run()
+    # (the territory holding most of the shape's regions is offered: the first, North America East, was, and the
+    # page said the shape took no region, a review)
+    assert editor.selectbox(key="draw_split_source").value == "USS"
+    editor.selectbox(key="draw_split_source").set_value("NAE").run()
+    assert editor.selectbox(key="draw_split_source").value == "NAE"  # (a territory picked stays picked)
+    assert any("The shape takes no region of North America East: pick the territory to split" in plain(i.value)
+               for i in editor.info)  # fmt: skip
     editor.selectbox(key="draw_split_source").set_value("USS").run()
     editor.text_input(key="draw_split_name").input("East Texas").run()
     moving = set(editor.table[0].value["Id"])
@@ -255,7 +262,9 @@ def test_a_drawn_shape_splits_a_territory_along_it(editor):
     quotas = f"East Texas: quota {money(expected.plan.territories[-1].annual_quota)}; US South keeps " \
              f"{money(expected.plan.territory('USS').annual_quota)}"  # fmt: skip
     assert any(plain(m.value).startswith(quotas) for m in editor.markdown)
-    editor.button(key="draw_apply").click().run()
+    # Apply beside the preview too (under the map it was below the window, a review)
+    assert editor.button(key="draw_apply_panel").label == "Apply"
+    editor.button(key="draw_apply_panel").click().run()
     plan = plan_of(editor)
     assert set(plan.territory("EAST-TEXAS").region_ids) == moving
     assert metrics(editor)["Team balance score"] == team_score(expected)
