@@ -542,7 +542,8 @@ class _RepTable:
 def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] | None = None) -> str:
     """A sentence that explains one account's outcome (a row of ``AssignmentResult.accounts``).
 
-    ``region_names``: region id → a name to show ("Harris, TX"), where the caller has them; ids otherwise.
+    ``region_names``: region id → a name to show ("Harris, TX"), where the caller has them; ids otherwise. A lock to
+    a rep who is inactive (not used: the rules decide) is said after it.
 
     Examples
     --------
@@ -552,6 +553,17 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
     'East claims US-NY but has no active rep.'
     """
     row = {key: (None if _missing(value) else value) for key, value in dict(row).items()}
+    said = _outcome(plan, row, region_names)
+    if plan.overrides and row.get("rule") != "locked":
+        # (a lock to an inactive rep is passed over unsaid: the sentence read "has no active rep" alone, a review)
+        lock = next((o for o in plan.overrides if o.locked and o.account_id == row.get("account_id")), None)
+        rep = next((r for r in plan.reps if lock is not None and r.rep_id == lock.rep_id), None)
+        if rep is not None and not rep.active:
+            said += f" Its lock to {rep.name} is not used: {rep.name} is inactive (activate the rep, or lift the lock)."
+    return said
+
+
+def _outcome(plan: Plan, row: dict, region_names: Mapping[str, str] | None) -> str:
     names = {t.territory_id: t.name for t in plan.territories}
     reps = {r.rep_id: r for r in plan.reps}
     territory = names.get(row.get("territory_id"), row.get("territory_id"))

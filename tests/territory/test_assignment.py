@@ -450,3 +450,17 @@ def test_explain_a_kept_account_does_not_claim_a_saved_plan():
         "Ann Lee held it before (in the saved plan or earlier in this session), covers East and was below capacity, "
         "so has it."
     )
+
+
+def test_explain_says_a_lock_to_an_inactive_rep_is_not_used():
+    # A review: an account locked to an inactive rep read only "East claims US-NY but has no active rep."
+    p = plan(
+        [EAST],
+        [{"rep_id": "R", "name": "Cal", "territory_ids": ["E"], "active": False}],
+        overrides=[{"account_id": "x", "rep_id": "R", "locked": True}],
+    )
+    result = assign_accounts(p, accounts(("x", "US-36061")), REGIONS)
+    assert explain(p, result.accounts.loc[0]) == (
+        "East claims US-36061 but has no active rep. Its lock to Cal is not used: Cal is inactive (activate the rep, "
+        "or lift the lock)."
+    )
