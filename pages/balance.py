@@ -214,7 +214,11 @@ TERRITORY_COLUMNS = {  # column → (heading, what it is); short headings so tha
     "value_per_rep": ("Value/rep", "Value per active rep (V is the target)"),
     "target_value_per_rep": ("Target V", "Target value per rep (V): the territory's quota ÷ its active reps"),
     "workload": ("Workload", "Accounts with a rep, weighted by tier"),
-    "utilization": ("Util.", "Utilization: active accounts ÷ capacity of the territory's active reps"),
+    "utilization": (
+        "Util.",
+        "Utilization: the accounts the territory's active reps hold (a rep shared with another "
+        "territory: all of them; and those held outside these accounts) ÷ their capacity",
+    ),
     "quota_coverage": ("Quota cov.", "Quota coverage: value ÷ the territory's annual quota"),
 }
 # A target the same for every territory is said once, in the caption above, not in a column of equal figures

@@ -100,7 +100,11 @@ row2[0].metric(
     f"reps; {team['accounts_waiting']:,} accounts in territories wait for a rep. The Balance page lists who is "
     "full and what to do: raise a capacity or add a rep on the Reps page, or move regions to a territory with room.",
 )
-row2[1].metric("Rep utilization", percent(team["utilization"]), help="Active accounts ÷ capacity of active reps")
+row2[1].metric(
+    "Rep utilization",
+    percent(team["utilization"]),
+    help="Active accounts (and those held outside these accounts) ÷ capacity of active reps",
+)
 row2[2].metric(
     "Workload spread (CV)",
     f"{team['workload_cv']:.2f}",

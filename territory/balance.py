@@ -235,12 +235,19 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     position = {t: i for i, t in enumerate(ids)}
     n_reps = np.zeros(len(ids), dtype=np.int64)
     capacity = np.zeros(len(ids), dtype=np.int64)
-    for rep in plan.reps:
+    # What the territory's reps hold, wherever (and outside the data): a rep shared by two territories counts its
+    # whole capacity in each, and so its whole load (Georgia read 33% used, an account waiting behind its full shared
+    # rep: a review). For a territory whose reps are its own, its accounts with a rep.
+    rep_accounts = r_sums[:, 0].round().astype(np.int64)
+    held = held_outside(plan, tally.owned)
+    reps_load = np.zeros(len(ids), dtype=np.int64)
+    for i, rep in enumerate(plan.reps):
         if rep.active:
             for t in set(rep.territory_ids):
                 if t in position:
                     n_reps[position[t]] += 1
                     capacity[position[t]] += rep.capacity
+                    reps_load[position[t]] += rep_accounts[i] + held[i]
     accounts = t_sums[:, 0].round().astype(np.int64)
     total_value = t_sums[:, 1]
     workload = t_sums[:, 2]
@@ -254,7 +261,7 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
             if settings.target_value_per_rep is not None
             else quota * per_rep
         )
-        utilization = np.where(capacity > 0, accounts / np.maximum(capacity, 1), np.nan)
+        utilization = np.where(capacity > 0, reps_load / np.maximum(capacity, 1), np.nan)
         coverage = np.where(quota > 0, total_value / np.where(quota > 0, quota, 1.0), np.nan)
     target_accounts = np.full(len(ids), float(settings.target_accounts_per_rep))
     territories = pd.DataFrame(
@@ -281,11 +288,9 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
             ),
         }
     )
-    rep_accounts = r_sums[:, 0].round().astype(np.int64)
     rep_capacity = np.array([r.capacity for r in plan.reps], dtype=np.int64)
     # What a rep holds outside the data counts against its capacity, as the assignment counts it (the rep read
     # "1 (50%)" while its accounts waited "at capacity": a review)
-    held = held_outside(plan, tally.owned)
     rep_load = rep_accounts + held
     rep_table = pd.DataFrame(
         {

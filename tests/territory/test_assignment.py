@@ -464,3 +464,16 @@ def test_explain_says_a_lock_to_an_inactive_rep_is_not_used():
         "East claims US-36061 but has no active rep. Its lock to Cal is not used: Cal is inactive (activate the rep, "
         "or lift the lock)."
     )
+
+
+def test_a_territory_s_utilization_counts_its_shared_rep_s_whole_load():
+    # A review: a rep covering two territories counted its whole capacity in each, and each territory only its own
+    # accounts: Georgia read 33% used while an account waited behind its full rep.
+    west = {"territory_id": "W", "name": "West", "region_ids": ["US-NJ"]}
+    p = plan([EAST, west], [{"rep_id": "R", "territory_ids": ["E", "W"], "capacity": 3}])
+    rows = [("e1", "US-36061"), ("w1", "US-34013"), ("w2", "US-34013"), ("w3", "US-34013")]
+    result = assign_accounts(p, accounts(*rows), REGIONS)
+    assert (result.accounts["status"] == "unassigned").sum() == 1
+    territories = compute_balance(p, result.accounts).territories.set_index("territory_id")
+    assert territories["utilization"].tolist() == [1.0, 1.0]
+    assert territories["capacity"].tolist() == [3, 3]
