@@ -511,7 +511,8 @@ def _open_zip() -> None:
         push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
     # The audit log gets the opening with the next save, not the edits before it: saved already, or dropped when
     # asked (they were on the plan the folder replaces).
-    st.session_state["edits_logged"] = session_edits()[1][:-1]
+    base, steps = session_edits()[1]
+    st.session_state["edits_logged"] = (base, steps[:-1])
     came_from = stored_version_of_folder(origin)
     if came_from is not None:
         # Written from a version this database holds: the folder's changes are changes to that version. Saved over

@@ -903,25 +903,26 @@ def _matching_history(key) -> EditHistory | None:
     return history if st.session_state.get("edit_history_plan") == key[0] else None
 
 
-def session_edits() -> tuple[list[tuple], list[tuple]]:
-    """The session's edits not yet in the audit log (when, what), and the steps to mark logged once they are saved.
+def session_edits() -> tuple[list[tuple], tuple]:
+    """The session's edits not yet in the audit log (when, what), and what to keep as logged once they are saved.
 
-    The log knows the steps it has (``edits_logged``: the steps of the history, ``(at, label)``, up to the last save).
-    Steps since are logged with the next save; steps logged and then undone are logged as undone ("Undone: Moved
-    Montana (US-MT) to US West"), with the time of the save. (It counted the steps: an edit made after a save and an
-    undo fell below the count and was never logged, a review.)
+    The log knows the steps it has (``edits_logged``: the history's first step and its steps up to the last save,
+    ``(at, label)`` each). Steps since are logged with the next save; steps logged and then undone are logged as
+    undone ("Undone: Moved Montana (US-MT) to US West"), with the time of the save. A history begun again (other
+    accounts) has logged none of its steps. (It counted the steps: an edit made after a save and an undo fell below
+    the count and was never logged, a review.)
     """
     history = edit_history()
+    base = (history.entries[0].at, history.entries[0].label)
     path = [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
-    logged = st.session_state.get("edits_logged") or []
-    if isinstance(logged, int):  # (a session from before the steps were kept)
-        logged = path[:logged]
+    kept = st.session_state.get("edits_logged")
+    logged = kept[1] if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == base else []
     common = 0
     while common < min(len(path), len(logged)) and path[common] == logged[common]:
         common += 1
     now = datetime.now(UTC)
     undone = [(now, f"Undone: {label}") for _, label in reversed(logged[common:])]
-    return undone + path[common:], path
+    return undone + path[common:], (base, path)
 
 
 def edit_history() -> EditHistory:

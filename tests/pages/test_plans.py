@@ -350,6 +350,13 @@ def test_an_edit_made_after_a_save_and_an_undo_is_logged_and_the_undo_too(data_d
     assert (
         "US-MT" not in plan_of(app).territory("USW").region_ids and "US-WY" in plan_of(app).territory("USW").region_ids
     )
+    # Other accounts begin the history again: none of its steps is logged yet, and nothing logged is "undone"
+    load_accounts(app, "few.csv", b"id,name,lat,lon\nF1,One,40.7,-74.0\nF2,Two,34.05,-118.24\n")
+    move(app, ["US-KS"], "USW")
+    save(app, "Kansas west")
+    audit = PlanStore().audit(plan_id)
+    last = audit[audit["version"] == version].query("action == 'edit'")["detail"].tolist()
+    assert last == ["Moved Kansas (US-KS) to US West"], last
 
 
 def test_restored_drafts_and_new_drafts_each_get_a_name_of_their_own(data_dir):
