@@ -587,6 +587,10 @@ class _LabelsApart(MacroElement):
             map.on("zoomend moveend viewreset resize", later);
             map.on("layeradd", function (e) { watch(e.layer); if (!e.layer._floatLabel) { later(); } });
             later();
+            // (and again as the page settles: the labels' font arriving changes their widths, and the first clusters
+            // are placed after the map; on a busy machine labels stayed over clusters until the next zoom, a CI run)
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+            [500, 1500, 3000].forEach(function (ms) { window.setTimeout(later, ms); });
         })();
         {% endmacro %}
         """
