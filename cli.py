@@ -357,6 +357,12 @@ def column_map(pairs) -> dict[str, str] | None:
     return out or None
 
 
+def _without_accounts(option: str, reads: str) -> CliInputError:
+    """The error for an option that reads the accounts file given without ``--accounts``."""
+    return CliInputError(f"{option} reads an accounts file's {reads}, and no --accounts is given", column=option,
+                         hint=f"Give --accounts ACCOUNTS.csv, or leave {option} out")  # fmt: skip
+
+
 def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False, columns=None):
     """An accounts CSV read (:func:`geo.accounts.read_accounts`); raises CliInputError for unusable rows.
 
@@ -396,14 +402,11 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
     """
     frames = [plan_accounts(plan)]
     if industries and path is None:
-        raise CliInputError("--industry-map reads an accounts file's industries, and no --accounts is given",
-                            column="--industry-map", hint="Give --accounts ACCOUNTS.csv, or leave --industry-map out")  # fmt: skip
+        raise _without_accounts("--industry-map", "industries")
     if columns and path is None:
-        raise CliInputError("--column reads an accounts file's columns, and no --accounts is given",
-                            column="--column", hint="Give --accounts ACCOUNTS.csv, or leave --column out")  # fmt: skip
+        raise _without_accounts("--column", "columns")
     if swap_lat_lon and path is None:  # (it did nothing, without a word: a review)
-        raise CliInputError("--swap-lat-lon reads an accounts file's coordinates, and no --accounts is given",
-                            column="--swap-lat-lon", hint="Give --accounts ACCOUNTS.csv, or leave --swap-lat-lon out")  # fmt: skip
+        raise _without_accounts("--swap-lat-lon", "coordinates")
     if path is not None:
         load = read_csv_accounts(path, skip_invalid=skip_invalid, warn=warn, swap_lat_lon=swap_lat_lon,
                                  columns=columns)  # fmt: skip
@@ -444,8 +447,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
             if unused:
                 warn(f"--industry-map: {path.name} has no industry {', '.join(map(repr, unused))}")
         if "industry" in csv_accounts:  # (a specialty typed wrong matches no account, as the Reps page says)
-            industries_seen = {*csv_accounts["industry"].dropna(), *(i for t in plan.territories for i in t.industries)}
-            for sentence in specialties_matching_nothing(plan.reps, industries_seen):
+            for sentence in specialties_matching_nothing(plan, csv_accounts["industry"].dropna().unique()):
                 warn(f"the plan: {sentence}")
         if "owner" in csv_accounts:
             owners = match_owners(plan, csv_accounts["owner"])
@@ -1083,8 +1085,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     accounts = None
     if args.column and args.accounts is None:
         column_map(args.column)  # (a pair written wrong is said first)
-        raise CliInputError("--column reads an accounts file's columns, and no --accounts is given",
-                            column="--column", hint="Give --accounts ACCOUNTS.csv, or leave --column out")  # fmt: skip
+        raise _without_accounts("--column", "columns")
     if args.accounts is not None:
         csv = read_csv_accounts(
             args.accounts,

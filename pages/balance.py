@@ -13,6 +13,7 @@ from pages.shared import (
     CHARACTER_WIDTH,
     SCORE_D3_FORMAT,
     TEAM_SCORE_HELP,
+    at_capacity,
     counted,
     current_engine,
     labelled,
@@ -98,7 +99,7 @@ with st.expander("Targets"):
 # waiting behind them (the score per territory counts the accounts with a rep; a new user's test found the page
 # never said that accounts wait).
 team = balance.team
-full = reps[reps["active"] & (reps["accounts"] + reps["held_outside"] >= reps["capacity"])]
+full = reps[reps["active"] & at_capacity(reps)]
 kpis = st.columns(3)
 kpis[0].metric("Team balance score", score(team["balance_score"]), help=TEAM_SCORE_HELP)
 kpis[1].metric("Accounts waiting for a rep", f"{team['accounts_waiting']:,}",
@@ -125,8 +126,8 @@ active["band"] = pd.cut(
 ).astype(str)
 # A rep at capacity is full whatever the team's mean: "below band" read as coasting for two reps at 95–100% of a
 # small capacity (a new user's test). Said apart, with how many accounts their territories hold waiting.
-at_capacity = (active["capacity"] > 0) & (active["accounts"] + active["held_outside"] >= active["capacity"])
-active.loc[at_capacity, "band"] = "at capacity"
+full_here = (active["capacity"] > 0) & at_capacity(active)
+active.loc[full_here, "band"] = "at capacity"
 
 # Side by side while the territories' names are short; one under the other when a name is long, so that it shows
 # whole beside its bar ("Massachusetts & …", "Ontario & Ohio + …" were cut at 1280 px: a new user's test).

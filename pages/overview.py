@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.shared import (
     TEAM_SCORE_HELP,
+    at_capacity,
     coverage_map,
     current_accounts,
     current_engine,
@@ -92,7 +93,7 @@ row2 = st.columns(4)
 # (at capacity is not over it: "0" beside 155 accounts waiting behind full reps read as room to spare, a new user's
 # test; the help says who is full and what waits)
 reps = balance.reps
-full = reps[reps["active"] & (reps["accounts"] + reps["held_outside"] >= reps["capacity"])]
+full = reps[reps["active"] & at_capacity(reps)]
 row2[0].metric(
     "Reps over capacity",
     f"{team['reps_over_capacity']}",

@@ -484,8 +484,7 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
     # active rep (its accounts wait unassigned), reps at capacity with accounts waiting behind them.
     warnings = edit_impact(engine, after).warnings
     # (a specialty typed wrong matched no account, unsaid: the specialist never won a tie, a review)
-    industries = {*after.accounts["industry"].dropna(), *(i for t in new_plan.territories for i in t.industries)}
-    warnings = [*warnings, *specialties_matching_nothing(new_plan.reps, industries)]
+    warnings = [*warnings, *specialties_matching_nothing(new_plan, after.accounts["industry"].dropna().unique())]
     # and what to do where more accounts wait now (the warning said so, not what to do: a new user's test)
     remedies = waiting_remedies(
         after.plan, after.result, territory_ids=more_waiting(engine, after), where="in the roster above"

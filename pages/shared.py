@@ -903,6 +903,11 @@ def _matching_history(key) -> EditHistory | None:
     return history if st.session_state.get("edit_history_plan") == key[0] else None
 
 
+def at_capacity(reps: pd.DataFrame) -> pd.Series:
+    """Which reps of a balance's rep table are at (or over) capacity: their accounts and those held outside them."""
+    return reps["accounts"] + reps["held_outside"] >= reps["capacity"]
+
+
 def session_edits() -> tuple[list[tuple], tuple]:
     """The session's edits not yet in the audit log (when, what), and what to keep as logged once they are saved.
 

@@ -948,18 +948,33 @@ def equal_claims(plan: Plan) -> list[tuple[str, str, str]]:
     for territory in plan.territories:
         for region_id in dict.fromkeys(territory.region_ids):
             by_region.setdefault(region_id, []).append(territory)
-
-    def overlap(first, second) -> bool:
-        return not first or not second or bool(set(first) & set(second))
-
     found = []
     for region_id, claimants in sorted(by_region.items()):
         ordered = sorted(claimants, key=lambda t: t.territory_id)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
-                if a.priority == b.priority and overlap(a.industries, b.industries) and overlap(a.tiers, b.tiers):
+                if claims_alike(a, b):
                     found.append((region_id, a.territory_id, b.territory_id))
     return found
+
+
+def claims_alike(a: Territory, b: Territory) -> bool:
+    """Whether two territories claiming one region would take the same accounts there at the same priority.
+
+    At the same priority, with industry focuses and tiers that admit a common account (an empty one admits all).
+
+    Examples
+    --------
+    >>> claims_alike(Territory("A", "A"), Territory("B", "B", industries=("fintech",)))
+    True
+    >>> claims_alike(Territory("A", "A", tiers=("smb",)), Territory("B", "B", tiers=("enterprise",)))
+    False
+    """
+
+    def overlap(first, second) -> bool:
+        return not first or not second or bool(set(first) & set(second))
+
+    return a.priority == b.priority and overlap(a.industries, b.industries) and overlap(a.tiers, b.tiers)
 
 
 def equal_claims_said(plan: Plan, region_label=None) -> str | None:

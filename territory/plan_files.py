@@ -30,7 +30,7 @@ import yaml
 
 from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.formatting import counted, numbered, verb
-from territory.model import FOLDER_HEADER, Plan, normalize_region_id, plan_from_dict
+from territory.model import FOLDER_HEADER, Plan, claims_alike, normalize_region_id, plan_from_dict
 from territory.textfiles import (
     csv_records,
     is_blank_record,
@@ -365,7 +365,7 @@ def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
             sorted(listed.items(), key=lambda x: x[1]), 2
         ):
             a, b = by_id[first], by_id[second]
-            if a.priority == b.priority and _overlap(a.industries, b.industries) and _overlap(a.tiers, b.tiers):
+            if claims_alike(a, b):
                 taker = min((a, b), key=lambda t: t.territory_id)
                 alike.append(
                     f"alignment.csv, line {line}: region {region} is listed for two territories, {_named(a)} (line "
@@ -386,11 +386,6 @@ def _shared_regions(plan: Plan, lines: dict[str, dict[str, int]]) -> list[str]:
             "territory, delete the other line"
         )
     return [*alike, *said]
-
-
-def _overlap(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
-    """Whether two industry focuses (or tier lists) admit a common account (an empty one admits all)."""
-    return not first or not second or bool(set(first) & set(second))
 
 
 def _named(territory) -> str:

@@ -270,19 +270,19 @@ def _blank(value) -> bool:
     )
 
 
-def specialties_matching_nothing(reps, industries) -> list[str]:
+def specialties_matching_nothing(plan, industries) -> list[str]:
     """A sentence for each specialty that looks like a misspelt industry or tier (it matches no account as typed).
 
-    ``reps``: :class:`~territory.model.Rep` objects (their specialties as :func:`~territory.model.normalize_specialties`
-    writes them); ``industries``: the accounts' industries and those the territories focus on. A specialty that is
-    none of them nor a tier, but close to one (``difflib``'s ratio at least 0.8), is said with the one it is close
-    to; one close to none may be an industry these accounts do not have, and is not said. Only active reps.
+    ``plan``: its active reps' specialties (as :func:`~territory.model.normalize_specialties` writes them) against
+    ``industries`` (the accounts') and those its territories focus on. A specialty that is none of them nor a tier,
+    but close to one (``difflib``'s ratio at least 0.8), is said with the one it is close to; one close to none may
+    be an industry these accounts do not have, and is not said.
 
     Examples
     --------
-    >>> from territory.model import Rep
-    >>> reps = [Rep("F", "Fiona", specialties=("fintec", "Mid Market", "mining")), Rep("H", "Hal", specialties=("entreprise",))]
-    >>> for sentence in specialties_matching_nothing(reps, ["fintech", "healthcare"]):
+    >>> from territory.model import Plan, Rep
+    >>> reps = (Rep("F", "Fiona", specialties=("fintec", "Mid Market", "mining")), Rep("H", "Hal", specialties=("entreprise",)))
+    >>> for sentence in specialties_matching_nothing(Plan("p", (), reps), ["fintech", "healthcare"]):
     ...     print(sentence)
     Fiona's specialty 'fintec' matches no account: did you mean 'fintech'?
     Hal's specialty 'entreprise' matches no account: did you mean 'enterprise'?
@@ -291,9 +291,11 @@ def specialties_matching_nothing(reps, industries) -> list[str]:
 
     from territory.model import TIERS
 
-    known = sorted({str(i).strip().lower() for i in industries if isinstance(i, str) and i.strip()} | set(TIERS))
+    focus = (i for t in plan.territories for i in t.industries)
+    known = sorted({str(i).strip().lower() for i in [*industries, *focus] if isinstance(i, str) and i.strip()}
+                   | set(TIERS))  # fmt: skip
     said = []
-    for rep in reps:
+    for rep in plan.reps:
         for specialty in rep.specialties if rep.active else ():
             if specialty in known:
                 continue

@@ -18,6 +18,13 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
+def _refused(app, name: str, data: bytes) -> str:
+    """Use a reps file on the Reps page; what its errors say (Markdown's escapes taken out)."""
+    app.file_uploader(key="reps_upload").set_value((name, data, "text/csv")).run()
+    app.button(key="reps_use_file").click().run()
+    return " ".join(e.value for e in app.error).replace("\\", "")
+
+
 def _apply(app, name, change):
     app.run()
     app.switch_page("pages/reps.py").run()
@@ -269,9 +276,7 @@ def test_a_team_is_loaded_from_a_csv(app):
     # A row that cannot be used is named with the file's line, and nothing is applied
     before = app.session_state["plan_json"]
     bad = "name,home,capacity\nCy Rep,Atlantis,40\nDi Rep,TX,-3\n"
-    app.file_uploader(key="reps_upload").set_value(("bad.csv", bad.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "bad.csv", bad.encode())
     assert "Not applied: fix these in bad.csv" in said
     assert "bad.csv, line 2, Cy Rep (new rep): Home 'Atlantis' is not a region" in said
     assert "bad.csv, line 3, Di Rep (new rep): Capacity is -3, below 0" in said
@@ -283,9 +288,7 @@ def test_a_team_is_loaded_from_a_csv(app):
     # A name with an unquoted comma shifts its line ("'saas' is not yes or no" said nothing of why), and a capacity
     # that is no number read "Capacity is empty": each said as it is, all at once (the fourteenth new user)
     shifted = "name,home,capacity,active\nLee, Kim,CA,40,yes\nMo Rep,TX,abc,yes\nNo Rep,TX,30,maybe\n"
-    app.file_uploader(key="reps_upload").set_value(("shifted.csv", shifted.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "shifted.csv", shifted.encode())
     assert "Not applied: fix these in shifted.csv" in said
     assert (
         "shifted.csv, line 2: 5 fields where the header has 4. A name or other value holding a comma must be in "
@@ -296,18 +299,14 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert app.session_state["plan_json"] == before
     # … and when the cells after the comma are empty: one field too many, not "'US-NY' is not a number" (a new user)
     blank_tail = "name,home,capacity,note\nAna,ES,4,\nComma, Unquoted,US-NY,5,\nBo,DE,3,\n"
-    app.file_uploader(key="reps_upload").set_value(("tail.csv", blank_tail.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "tail.csv", blank_tail.encode())
     assert "tail.csv, line 3: 5 fields where the header has 4" in said and "is not a number" not in said
     assert app.session_state["plan_json"] == before
     # The lines that cannot be read and the reps that cannot be used, in one round, in the file's order (the lines'
     # were said first, and once fixed the reps' unknown territory and capacity below 0: a new user's test)
     both = ("name,home,capacity,territories\nBad Capacity,US-NY,ten,North America East\n"
             "Ghost,US-NY,5,Narnia\nNegative,US-NY,-3,North America East\nLee, Kim,CA,40,US West\n")  # fmt: skip
-    app.file_uploader(key="reps_upload").set_value(("both.csv", both.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "both.csv", both.encode())
     order = [said.find(f"both.csv, line {n}") for n in (2, 3, 4, 5)]
     assert -1 not in order and order == sorted(order), said
     assert "both.csv, line 2, column 'capacity': 'ten' is not a number" in said
@@ -317,9 +316,7 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert "Bad Capacity (new rep): Capacity" not in said  # (its line said once, as it is)
     # A shifted line whose first cell is another rep's name is not said as that rep (a review)
     twice = "name,home,capacity,territories\nAnn,US-NY,5,North America East\nAnn, Smith,US-CA,4,US West\n"
-    app.file_uploader(key="reps_upload").set_value(("dup.csv", twice.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "dup.csv", twice.encode())
     assert "dup.csv, line 3: 5 fields where the header has 4" in said and "line 2" not in said, said
     assert app.session_state["plan_json"] == before
 
@@ -344,27 +341,21 @@ def test_a_reps_file_s_empty_cells_keep_the_roster_s_values_and_a_rep_listed_twi
     applied = app.session_state["plan_json"]
     twice = ("name,home,capacity\nSarah Chen,NY,180\nNew Person,TX,20\nsarah chen,NY,190\n"
              "New Person,TX,25\n")  # fmt: skip
-    app.file_uploader(key="reps_upload").set_value(("twice.csv", twice.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "twice.csv", twice.encode())
     assert "Not applied: fix these in twice.csv" in said
     assert "twice.csv, line 4: the rep 'sarah chen' is listed on line 2 too" in said, said
     assert "twice.csv, line 5: the rep 'New Person' is listed on line 3 too" in said, said
     assert app.session_state["plan_json"] == applied
     # A bare "quota" column of amounts (a quota in dollars) was read as 150000000% attained, "was 1500000% meant?"
     amounts = "name,home,capacity,quota\nSarah Chen,NY,180,1500000\nMarcus Johnson,TX,170,1200000\n"
-    app.file_uploader(key="reps_upload").set_value(("amounts.csv", amounts.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "amounts.csv", amounts.encode())
     assert ("amounts.csv, line 1, column 'quota': read as quota attainment (1.12 or 112%: 12% over quota), but it "
             "holds amounts such as 1500000") in said, said  # fmt: skip
     assert "meant" not in said and "1000%" not in said, said
     assert app.session_state["plan_json"] == applied
     # A cell that is no number no longer hides the other problems of its line (they came a round later, a review)
     mixed = "name,home,capacity,quota attainment,territories\nDup Name,CA,-5,abc,Nowhere\n"
-    app.file_uploader(key="reps_upload").set_value(("mixed.csv", mixed.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "mixed.csv", mixed.encode())
     assert "mixed.csv, line 2, column 'quota attainment': 'abc' is not a number" in said, said
     assert "mixed.csv, line 2, Dup Name (new rep): Capacity is -5, below 0" in said, said
     assert "mixed.csv, line 2, Dup Name (new rep): Territories names 'Nowhere'" in said, said
@@ -531,9 +522,7 @@ def test_a_fractional_capacity_in_a_reps_file_is_said_by_its_line_with_the_other
     app.switch_page("pages/reps.py").run()
     before = app.session_state["plan_json"]
     team = "name,capacity\nManny Hattan,2.5\nNegative,-3\n"
-    app.file_uploader(key="reps_upload").set_value(("frac.csv", team.encode(), "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
-    said = " ".join(e.value for e in app.error).replace("\\", "")
+    said = _refused(app, "frac.csv", team.encode())
     assert "frac.csv, line 2, Manny Hattan (new rep): Capacity is 2.5, not a whole number" in said, said
     assert "frac.csv, line 3, Negative (new rep): Capacity is -3, below 0" in said, said
     assert app.session_state["plan_json"] == before
