@@ -556,11 +556,28 @@ def explain(plan: Plan, row: pd.Series | dict, region_names: Mapping[str, str] |
     said = _outcome(plan, row, region_names)
     if plan.overrides and row.get("rule") != "locked":
         # (a lock to an inactive rep is passed over unsaid: the sentence read "has no active rep" alone, a review)
-        lock = next((o for o in plan.overrides if o.locked and o.account_id == row.get("account_id")), None)
-        rep = next((r for r in plan.reps if lock is not None and r.rep_id == lock.rep_id), None)
-        if rep is not None and not rep.active:
+        rep = _inactive_locks(plan).get(row.get("account_id"))
+        if rep is not None:
             said += f" Its lock to {rep.name} is not used: {rep.name} is inactive (activate the rep, or lift the lock)."
     return said
+
+
+_LOCKS: list = [(None, {})]  # ((the plan last asked about, its locks to inactive reps: account id → rep),)
+
+
+def _inactive_locks(plan: Plan) -> dict:
+    """Account id → the inactive rep a locked override of ``plan`` names.
+
+    Kept for the last plan asked about (one tuple, swapped whole: sessions run in threads): :func:`explain` is asked
+    row by row, and a scan of the overrides for each of 100,000 rows would be quadratic.
+    """
+    cached = _LOCKS[0]
+    if cached[0] is not plan:
+        inactive = {r.rep_id: r for r in plan.reps if not r.active}
+        cached = (plan, {o.account_id: inactive[o.rep_id] for o in plan.overrides
+                         if o.locked and o.rep_id in inactive})  # fmt: skip
+        _LOCKS[0] = cached
+    return cached[1]
 
 
 def _outcome(plan: Plan, row: dict, region_names: Mapping[str, str] | None) -> str:
