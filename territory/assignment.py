@@ -268,7 +268,7 @@ def _external_load(plan: Plan, accounts: pd.DataFrame) -> pd.Series:
     return _external_from_owned(plan, accounts["owner"].value_counts())
 
 
-def _external_from_owned(plan: Plan, owned: pd.Series) -> pd.Series:
+def _external_from_owned(plan: Plan, owned: pd.Series | Mapping[str, int]) -> pd.Series:
     """Accounts each rep holds outside the data: their declared current accounts less those the data give them."""
     values = []
     for rep in plan.reps:

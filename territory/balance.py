@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from territory.assignment import _external_from_owned
 from territory.model import Plan
 
 __all__ = [
@@ -239,7 +240,7 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     # whole capacity in each, and so its whole load (Georgia read 33% used, an account waiting behind its full shared
     # rep: a review). For a territory whose reps are its own, its accounts with a rep.
     rep_accounts = r_sums[:, 0].round().astype(np.int64)
-    held = held_outside(plan, tally.owned)
+    held = _external_from_owned(plan, tally.owned).to_numpy()  # (as the assignment counts a rep's load)
     reps_load = np.zeros(len(ids), dtype=np.int64)
     for i, rep in enumerate(plan.reps):
         if rep.active:
@@ -319,24 +320,6 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
     team["accounts_waiting"] = int(round(taken - served))
     team["balance_score"] = mean * (served / taken if taken > 0 else 1.0)
     return Balance(territories=territories, reps=rep_table, team=team)
-
-
-def held_outside(plan: Plan, owned: Mapping[str, int]) -> np.ndarray:
-    """Accounts each rep of ``plan`` holds outside the data: its ``current_accounts`` less those the data give it.
-
-    ``owned``: accounts in the data per owner (rep id). As the assignment counts a rep's load before it hands
-    accounts out (:func:`territory.assignment.assign_accounts`).
-
-    Examples
-    --------
-    >>> from territory import plan_from_dict
-    >>> plan = plan_from_dict({"territories": [], "reps": [{"rep_id": "A", "current_accounts": 5}, {"rep_id": "B"}]})
-    >>> held_outside(plan, {"A": 2}).tolist()
-    [3, 0]
-    """
-    return np.array(
-        [max(0, (r.current_accounts or 0) - int(owned.get(r.rep_id, 0))) for r in plan.reps], dtype=np.int64
-    )
 
 
 def _team(plan: Plan, rep_sums: np.ndarray, held: np.ndarray) -> dict:
