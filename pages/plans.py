@@ -62,7 +62,7 @@ from territory import InputDataError, plan_from_dict
 from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update
 from territory.edits import rebase, start
 from territory.exports import spreadsheet_csv
-from territory.plan_diff import diff_plans, merge_plans, territories_reshaped
+from territory.plan_diff import PlanDiff, diff_plans, merge_plans, territories_reshaped
 from territory.store import StoreError, VersionConflict
 
 # The plans table's: the name gets what is left ("Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03
@@ -189,11 +189,20 @@ def _assignments() -> pd.DataFrame:
     return result[ASSIGNMENT_COLUMNS].copy()
 
 
-def _regions_moved(regions: pd.DataFrame) -> pd.DataFrame:
-    """A diff's regions moved as shown: name, id, from, to."""
-    return regions.assign(name=region_labels(regions["region_id"]))[
-        ["name", "region_id", "from_name", "to_name"]
-    ].rename(columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"})
+def _regions_moved(diff: PlanDiff) -> pd.DataFrame:
+    """A diff's regions moved as shown: name, id, from, to; a state whose every county moved alike on one row.
+
+    (Counted county by county once either version hands out counties, a state moved whole listed each of its
+    counties: "Arizona" was 15 rows beside one carved county, a review. Its row says them: "Arizona (all 15
+    counties)".)
+    """
+    grouped = diff.regions_by_claim()
+    labels = region_labels(grouped["region_id"]) if len(grouped) else []
+    names = [label if units == 1 else f"{label} (all {units:,} counties)" for label, units in
+             zip(labels, grouped["units"], strict=True)]  # fmt: skip
+    return grouped.assign(name=names)[["name", "region_id", "from_name", "to_name"]].rename(
+        columns={"name": "Name", "region_id": "Region", "from_name": "From", "to_name": "To"}
+    )
 
 
 def _regions_moved_csv(regions: pd.DataFrame) -> bytes:
@@ -727,7 +736,7 @@ if conflict:
         f"{counted(len(their_diff.reps), 'rep change')}{their_name}"
     )
     if len(their_diff.regions):
-        show_table(_regions_moved(their_diff.regions), hide_index=True, width="stretch")
+        show_table(_regions_moved(their_diff), hide_index=True, width="stretch")
     if len(their_diff.territories):
         _show_territory_changes(their_diff.territories)
     if len(their_diff.reps):
@@ -940,7 +949,8 @@ if ids:
     figures = st.columns(4)
     figures[0].metric("Regions moved", f"{len(diff.regions):,}",
                       help="Regions whose territory differs between the two versions: states, provinces and "
-                           "countries, and county by county where either version hands out counties")  # fmt: skip
+                           "countries, and county by county where either version hands out counties (a state "
+                           "moved whole is then one row of the table, its counties counted here)")  # fmt: skip
     # (territories that gained or lost regions count too: three states joining one territory read as 0 changed)
     reshaped = territories_reshaped(diff.regions)
     figures[1].metric("Territories changed", f"{len(reshaped | set(diff.territories['territory_id'])):,}",
@@ -968,7 +978,7 @@ if ids:
             # Beside the map while its table fits there; under it, at full width, when a territory's name is long
             # ("Tennessee & Virginia + 4 more" was cut to "Tennesse" at 1280 px: a new user's test) or a region's
             # (it scrolled sideways in its 320 px)
-            moved = _regions_moved(diff.regions)
+            moved = _regions_moved(diff)
             under = not _fits_beside_the_map(moved)
             left, right = (st.container(), st.container()) if under else st.columns([3, 2])
             with left:

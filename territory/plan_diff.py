@@ -6,7 +6,7 @@ Regions moved, accounts that change territory or rep, and the per-rep handoffs a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -49,6 +49,9 @@ class PlanDiff:
     reps : DataFrame
         ``rep_id, name, change, detail``: reps added, removed or changed (:func:`rep_changes`; the fields changed,
         old → new: name, active, capacity, territories by name, quota attainment, specialties, home, ...).
+    whole_claims : mapping
+        Unit → the claim it is part of, for the claims either plan lists whole that were compared unit by unit
+        (county → state); read by :meth:`regions_by_claim`.
     """
 
     regions: pd.DataFrame
@@ -56,6 +59,7 @@ class PlanDiff:
     accounts: pd.DataFrame
     handoffs: pd.DataFrame
     reps: pd.DataFrame
+    whole_claims: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def territories_changed(self) -> int:
@@ -66,6 +70,43 @@ class PlanDiff:
     def empty(self) -> bool:
         """True when nothing changed."""
         return self.regions.empty and self.territories.empty and self.accounts.empty and self.reps.empty
+
+    def regions_by_claim(self) -> pd.DataFrame:
+        """The regions moved with each claim whose every unit moved alike as one row, for people to read.
+
+        Compared county by county once either version hands out counties, a state moved whole lists each of its
+        counties ("Arizona" read as 15 regions moved beside one carved county, a review). Here they are one row
+        again, the state's; ``units`` says how many units each row stands for (1 for a region on its own), so the
+        rows' units add up to the regions moved.
+
+        Returns
+        -------
+        DataFrame
+            :attr:`regions`' columns and ``units``, in their order (a state's row where its first county was).
+
+        Examples
+        --------
+        >>> from territory import plan_from_dict
+        >>> def plan(west, south):
+        ...     return plan_from_dict({"territories": [{"territory_id": "W", "region_ids": west},
+        ...                                            {"territory_id": "S", "region_ids": south}], "reps": []})
+        >>> parents = {"US-04001": "US-AZ", "US-04003": "US-AZ", "US-48453": "US-TX", "US-48001": "US-TX"}
+        >>> diff = diff_plans(plan(["US-AZ"], ["US-TX"]), plan(["US-48453"], ["US-AZ", "US-TX"]), parents=parents)
+        >>> len(diff.regions), diff.regions_by_claim()[["region_id", "to_territory_id", "units"]].values.tolist()
+        (3, [['US-AZ', 'S', 2], ['US-48453', 'W', 1]])
+        """
+        out = self.regions.assign(units=1)
+        if not self.whole_claims or out.empty:
+            return out
+        claim = out["region_id"].map(self.whole_claims)
+        sizes = pd.Series(list(self.whole_claims.values())).value_counts()
+        sides = [out[c].fillna("") for c in ("from_territory_id", "to_territory_id")]
+        together = out.groupby([claim, *sides], sort=False)["region_id"].transform("size")
+        whole = claim.notna() & together.eq(claim.map(sizes))
+        repeated = pd.concat([claim, *sides], axis=1).duplicated() & whole
+        out.loc[whole, "units"] = together[whole]
+        out.loc[whole, "region_id"] = claim[whole]
+        return out[~repeated].reset_index(drop=True)
 
 
 def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -220,9 +261,12 @@ def diff_plans(
             # whole counted as one region on the Plans page, as its counties on the Rebalance page)
             mixed |= (before.keys() | after.keys()) & children.keys()
         units = {parent: len(children[parent]) for parent in mixed}
+        # (the claims listed whole on a side: their units are all in ``parents``, a row per unit moved)
+        listed = mixed & (before.keys() | after.keys())
+        whole_claims = {unit: parent for parent in listed for unit in children[parent]}
         before, after = _down_to_units(before, mixed, children), _down_to_units(after, mixed, children)
     else:
-        units = None
+        units, whole_claims = None, {}
     rows = []
     for region_id in sorted(before.keys() | after.keys()):
         a, b = before.get(region_id, ()), after.get(region_id, ())
@@ -283,6 +327,7 @@ def diff_plans(
         accounts=accounts,
         handoffs=handoffs,
         reps=rep_changes(old, new, region_label=region_label),
+        whole_claims=whole_claims,
     )
 
 

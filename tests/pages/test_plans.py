@@ -271,6 +271,31 @@ def test_their_changes_count_regions_as_compare_does(data_dir):
     compared = diff_plans(base, theirs, parents=units_of_claims(base, theirs))
     assert len(compared.regions) > 77  # Oklahoma's 77 counties and Essex County
     assert said.startswith(f"Their changes: {len(compared.regions):,} regions moved"), said
+    # Their table lists Oklahoma once, as the state moved whole it is (77 rows of counties, a review).
+    table = next(d.value for d in bo.dataframe if "Region" in d.value.columns)
+    assert table[["Name", "Region", "To"]].values.tolist() == [
+        ["Essex, NJ", "US-34013", "North America East"],
+        ["Oklahoma (all 77 counties)", "US-OK", "US West"],
+    ]
+
+
+def test_compare_lists_a_state_moved_whole_once_beside_a_carved_county(data_dir):
+    # Once a county is carved out, Compare counts county by county (as the Rebalance page does): Arizona, moved
+    # whole, was 15 rows of counties; one row now, its counties still counted in "Regions moved".
+    app = session()
+    go(app, "pages/edit_map.py")
+    app.radio(key="edit_level").set_value("county").run()
+    move(app, ["US-48453"], "USW")  # (Travis County, Texas, carved out of US South)
+    app.radio(key="edit_level").set_value("state").run()
+    move(app, ["US-AZ"], "USS")
+    save(app, "Travis west, Arizona south")
+    go(app, "pages/plans.py")
+    assert metrics(app)["Regions moved"] == "16"
+    table = next(d.value for d in app.dataframe if "Region" in d.value.columns and "To" in d.value.columns)
+    assert sorted(table[["Name", "Region", "From", "To"]].values.tolist()) == [
+        ["Arizona (all 15 counties)", "US-AZ", "US West", "US South"],
+        ["Travis, TX", "US-48453", "US South", "US West"],
+    ]
 
 
 def test_a_merge_shows_what_both_changed_and_keeps_the_side_chosen(data_dir):

@@ -247,3 +247,29 @@ def test_a_conflict_on_a_quota_is_said_in_money():
     assert (quota.what, quota.base, quota.yours, quota.theirs) == (
         "East: annual quota", "$5,000,000", "$7,500,000", "$6,000,000",
     )  # fmt: skip
+
+
+def test_regions_by_claim_joins_a_state_only_where_all_its_counties_moved_alike():
+    # Arizona's two counties both go south: one row. Texas is handed out (one county west, the other stays south):
+    # its county on its own. New Jersey is claimed by no plan, only its county: the county, not the state.
+    parents = {"US-04001": "US-AZ", "US-04003": "US-AZ", "US-48453": "US-TX", "US-48001": "US-TX",
+               "US-34013": "US-NJ"}  # fmt: skip
+    old = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-AZ"]},
+                                          {"territory_id": "S", "region_ids": ["US-TX"]}], "reps": []})  # fmt: skip
+    new = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-48453", "US-34013"]},
+                                          {"territory_id": "S", "region_ids": ["US-AZ", "US-TX"]}], "reps": []})  # fmt: skip
+    diff = diff_plans(old, new, parents=parents)
+    rows = diff.regions_by_claim()
+    assert rows[["region_id", "from_territory_id", "to_territory_id", "units"]].values.tolist() == [
+        ["US-AZ", "W", "S", 2],
+        ["US-34013", None, "W", 1],
+        ["US-48453", "S", "W", 1],
+    ]
+    assert rows["units"].sum() == len(diff.regions) == 4
+    # Half of Arizona moved: the county that moved, on its own.
+    newer = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-04001"]},
+                                            {"territory_id": "S", "region_ids": ["US-04003", "US-TX"]}], "reps": []})  # fmt: skip
+    split = diff_plans(old, newer, parents=parents).regions_by_claim()
+    assert split[["region_id", "units"]].values.tolist() == [["US-04003", 1]]
+    # Without parents nothing is joined.
+    assert diff_plans(old, new).regions_by_claim()["units"].eq(1).all()
