@@ -623,10 +623,10 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
                 territories[territory_id] = chosen
             continue
         fields = {}
-        for field in TERRITORY_ATTRIBUTES:
-            fields[field] = pick(f"{territory_id}.{field}", f"{name}: {field.replace('_', ' ')}",
-                                 getattr(b, field), getattr(m, field), getattr(t, field),
-                                 say=lambda value, _plan, field=field: _show(field, value))  # fmt: skip
+        for attribute in TERRITORY_ATTRIBUTES:
+            fields[attribute] = pick(f"{territory_id}.{attribute}", f"{name}: {attribute.replace('_', ' ')}",
+                                     getattr(b, attribute), getattr(m, attribute), getattr(t, attribute),
+                                     say=lambda value, _plan, attribute=attribute: _show(attribute, value))  # fmt: skip
         territories[territory_id] = replace(t, **fields)
     listings = [_listing(p) for p in (base, mine, theirs)]
     regions = listings[0].keys() | listings[1].keys() | listings[2].keys()
