@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.boundaries import region_table
+from geo.boundaries import US_ISLAND_AREAS, region_table
 from territory.regions import normalize_region_id
 
 __all__ = ["GEOCODE_DIR", "geocode", "normalize_zip", "country_code", "state_code"]
@@ -130,6 +130,10 @@ def _cities() -> pd.DataFrame:
     # admin1 is the USPS / Canadian postal code in the US and Canada: make it a region id.
     north_america = cities["country"].isin(["US", "CA"]).to_numpy()
     cities["state_id"] = np.where(north_america, cities["country"] + "-" + cities["admin1"], "")
+    # (Puerto Rico and the US island areas, countries of their own in the table, are states of the US too: "San
+    # Juan, PR, United States" was looked for in the US alone, and found in Texas, a review)
+    islands = cities["country"].isin(US_ISLAND_AREAS).to_numpy()
+    cities.loc[islands, "state_id"] = "US-" + cities.loc[islands, "country"]
     cities["unique_name"] = cities.groupby("city_key")["city_key"].transform("size") == 1
     # Largest place first, so drop_duplicates keeps it.
     return cities.sort_values("population", ascending=False, kind="stable")
@@ -331,7 +335,9 @@ def _place_cities(out, problems, faults, usable, city, states, country) -> None:
         table[["city_key", "state_id", "lat", "lon"]].drop_duplicates(["city_key", "state_id"]),
         on=["city_key", "state_id"],
     )
-    rest = rows[~rows["index"].isin(hit_state["index"]) & (rows["country"] != "")]
+    # (a city + country only where no state is given: a state given and known bounds the search, and a city it does
+    # not have is placed by the state, said; looked for in the whole country, Houston, MO went to Texas, a review)
+    rest = rows[(rows["state_id"] == "") & (rows["country"] != "")]
     hit_country = rest.drop(columns="state_id").merge(
         table[["city_key", "country", "lat", "lon"]].drop_duplicates(["city_key", "country"]),
         on=["city_key", "country"],

@@ -245,6 +245,29 @@ TOR,Toronto,,Canada
     assert "SPRIL" not in problems.index and "TOR" not in problems.index
 
 
+def test_a_known_state_bounds_the_city_search(write_csv):
+    # A city the table has in another state only went there, unsaid: Houston, MO to Texas, Denver, PA to Colorado
+    # (a review). Placed by the state now, said; and San Juan, PR, United States is Puerto Rico's, not Texas's.
+    path = write_csv("""
+id,city,state,country
+HOU,Houston,MO,United States
+DEN,Denver,PA,
+SJ,San Juan,PR,United States
+SJPR,San Juan,,Puerto Rico
+""")
+    load = read_accounts(path)
+    acc = load.accounts.set_index("account_id")
+    assert acc.loc[["HOU", "DEN"], "geocode_source"].tolist() == ["state", "state"]
+    assert acc.loc[["HOU", "DEN"], "geocode_region"].tolist() == ["US-MO", "US-PA"]
+    problems = load.problems.set_index("account_id")["problem"]
+    assert problems["HOU"].startswith("city 'Houston' (US-MO) not found; placed by state instead: in Missouri")
+    assert problems["DEN"].startswith("city 'Denver' (US-PA) not found; placed by state instead: in Pennsylvania")
+    assert acc.loc[["SJ", "SJPR"], "geocode_source"].tolist() == ["city", "city"]
+    for row in ("SJ", "SJPR"):
+        assert acc.loc[row, ["lat", "lon"]].tolist() == pytest.approx([18.47, -66.11], abs=0.1)
+    assert "SJ" not in problems.index and "SJPR" not in problems.index
+
+
 def test_a_state_or_country_given_but_not_recognised_never_widens_the_city_search(write_csv):
     # 'Atlantis, ZZ' was placed in Atlantis, South Africa (the only Atlantis in the world) with no word: the unknown
     # state was dropped and the city looked for everywhere. 'Springfield, ZZ, US' went to the largest Springfield.
