@@ -179,6 +179,26 @@ def country_code(values: pd.Series) -> pd.Series:
     return upper.map(dict(zip(uniques, uniques.map(one), strict=True)))
 
 
+# A Canadian postal code's first letter → its province (X is the Northwest Territories' and Nunavut's: not one).
+_POSTAL_PROVINCES = {"A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC", "J": "QC", "K": "ON", "L": "ON",
+                     "M": "ON", "N": "ON", "P": "ON", "R": "MB", "S": "SK", "T": "AB", "V": "BC", "Y": "YT"}  # fmt: skip
+
+
+def postal_province(values: pd.Series) -> pd.Series:
+    """The province a Canadian postal code lies in, as a region id (``'M5V 3L9'`` -> ``'CA-ON'``); else ``''``.
+
+    Examples
+    --------
+    >>> postal_province(pd.Series(["M5V 3L9", "h2x1y4", "X0A 0H0", "10001", None])).tolist()
+    ['CA-ON', 'CA-QC', '', '', '']
+    """
+    text = values.astype("string").fillna("").str.strip().str.upper()
+    first = text.str.extract(r"^([A-Z])\d[A-Z] ?\d[A-Z]\d$")[0].fillna("")
+    return first.map(lambda letter: f"CA-{_POSTAL_PROVINCES[letter]}" if letter in _POSTAL_PROVINCES else "").astype(
+        object
+    )
+
+
 def state_code(states: pd.Series, countries: pd.Series) -> pd.Series:
     """Region ids of US states / Canadian provinces from a code or name (``'NY'``/``'New York'`` -> ``'US-NY'``).
 
@@ -252,6 +272,12 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     faults[bad_country & ~placed] += "country;"
 
     states = state_code(column("state"), country)
+    # A Canadian postal code with no province: its first letter names the province ("M5V 3L9" is Ontario's; it was
+    # ignored and the account placed in Canada as a whole, a review).
+    by_postal = postal_province(column("zip"))
+    from_postal = (states == "") & (by_postal != "") & country.isin(["", "CA"]) & (_fold(column("state")) == "")
+    states = states.where(~from_postal, by_postal)
+    country = country.where(~from_postal, "CA")
     # A state given in the US or Canada (or with no country) that is neither: not ignored, or the city would be
     # looked for in the whole country (or world) instead of the state the file meant.
     bad_state = (_fold(column("state")) != "") & (states == "") & country.isin(["", "US", "CA"])

@@ -314,9 +314,12 @@ def _check_stated_places(
     stated = [c for c in ("state", "country") if c in accounts.columns]
     if not stated:
         return
-    by_point = accounts["geocode_source"].astype(object).eq("coordinates").to_numpy(dtype=bool)
+    source = accounts["geocode_source"].astype(object)
+    # (and by ZIP: "10001" with state CA went to Manhattan unsaid, a review; said, never moved: a ZIP is no point
+    # near a border)
+    by_point, by_zip = source.eq("coordinates").to_numpy(dtype=bool), source.eq("zip").to_numpy(dtype=bool)
     region = result.accounts["region_id"].astype(object)
-    rows = np.flatnonzero(by_point & region.notna().to_numpy(dtype=bool))
+    rows = np.flatnonzero((by_point | by_zip) & region.notna().to_numpy(dtype=bool))
     if not len(rows):
         return
     from geo.geocode import country_code, state_code
@@ -345,11 +348,12 @@ def _check_stated_places(
     off = (wrong_state | wrong_country).to_numpy(dtype=bool).copy()
     # (near its state, a point is placed there whatever the country column: a Texas address 1.5 km into Mexico with
     # no country column was left there, unsaid: a reviewer's case. Only the warning needs the guard above.)
-    candidates = np.flatnonzero(off | stated_state.to_numpy(dtype=bool))
-    if not len(candidates):
+    zipped = by_zip[rows]
+    candidates = np.flatnonzero((off | stated_state.to_numpy(dtype=bool)) & ~zipped)
+    if not len(candidates) and not (off & zipped).any():
         return
     said_id = coded["state_code"].where(stated_state, coded["country_code"]).to_numpy(dtype=object)
-    near = _near_stated(given.iloc[candidates], said_id[candidates], regions)
+    near = _near_stated(given.iloc[candidates], said_id[candidates], regions) if len(candidates) else {}
     if near:
         moved = candidates[list(near)]
         levels = (regions.drop_duplicates("region_id").set_index("region_id")["level"] if "level" in regions.columns
@@ -374,23 +378,30 @@ def _check_stated_places(
         said = coded["state_code"].iloc[i] if wrong_state.iloc[i] else coded["country_code"].iloc[i]
         what = "state" if wrong_state.iloc[i] else "country"
         where = region_label(own) + (f" ({region_label(there)})" if there != own else "")
-        problems.append({
-            "row": int(row["row"]) if "row" in row else pd.NA,
-            "account_id": row.get("account_id"),
-            "column": columns,
-            "value": f"{float(row['lat'])!r}, {float(row['lon'])!r}",  # (as read: -106.4985, not -106.499)
-            "problem": f"its coordinates lie in {where}, but its {what} is {region_label(said)}: it is placed by its "
-            "coordinates; check them (or clear them to place it by its address)",
-            "severity": "warning",
-        })  # fmt: skip
+        if zipped[i]:
+            column, value = column_map.get("zip", "zip"), str(row["zip"])
+            problem = (f"its ZIP code lies in {where}, but its {what} is {region_label(said)}: it is placed by the "
+                       f"ZIP code; check which of the two is right")  # fmt: skip
+        else:
+            column, value = columns, f"{float(row['lat'])!r}, {float(row['lon'])!r}"  # (as read: -106.4985)
+            problem = (f"its coordinates lie in {where}, but its {what} is {region_label(said)}: it is placed by its "
+                       "coordinates; check them (or clear them to place it by its address)")  # fmt: skip
+        problems.append({"row": int(row["row"]) if "row" in row else pd.NA, "account_id": row.get("account_id"),
+                         "column": column, "value": value, "problem": problem, "severity": "warning"})  # fmt: skip
     table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     result.problems = pd.concat([result.problems, table], ignore_index=True) if len(result.problems) else table
-    lines = [int(r) for r in table["row"].dropna()]
-    result.notes.append(
-        f"{counted(len(table), 'account')} {_lie(len(table))} outside the state or country {'its' if len(table) == 1 else 'their'} "
-        "address gives" + (f" ({numbered('line', lines)})" if lines else "")
-        + ": placed by their coordinates; check them"
-    )  # fmt: skip
+    for zip_codes in (False, True):
+        these = zipped[off] == zip_codes
+        lines = [int(r) for r in table.loc[these, "row"].dropna()]
+        one = these.sum() == 1
+        if these.any():
+            result.notes.append(
+                (f"{counted(int(these.sum()), 'account')} whose ZIP {'code lies' if one else 'codes lie'}" if zip_codes
+                 else f"{counted(int(these.sum()), 'account')} {_lie(int(these.sum()))}")
+                + f" outside the state or country {'its' if one else 'their'} address gives"
+                + (f" ({numbered('line', lines)})" if lines else "")
+                + (": placed by the ZIP code; check them" if zip_codes else ": placed by their coordinates; check them")
+            )  # fmt: skip
 
 
 def _near_stated(rows: pd.DataFrame, said: np.ndarray, regions: gpd.GeoDataFrame) -> dict[int, str]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -185,6 +187,31 @@ def test_coordinates_in_another_state_or_country_than_the_address_are_said():
     placed = result.accounts.set_index("account_id")["region_id"].astype(object)
     assert placed["BROOKLYN-NJ"] == "US-36047" and placed["MONTERREY-TX"] == "MX"  # (where the points are)
     assert "3 accounts lie outside the state or country their address gives (lines 2, 3, 7)" in " ".join(result.notes)
+
+
+def test_a_zip_code_in_another_state_than_the_address_is_said():
+    # ZIP 10001 with state CA was placed in Manhattan without a word (a review): said, by the ZIP's column, and
+    # placed by the ZIP still (a ZIP near a border is not moved: it is no point).
+    from geo.accounts import read_accounts
+
+    data = (
+        "Account ID,Billing State/Province,Billing Zip/Postal Code,Billing Country\n"
+        "ZIPCA,CA,10001,United States\nZIPNY,NY,10001,United States\nPOSTAL,,M5V 3L9,Canada\n"
+    )
+    load = read_accounts(io.BytesIO(data.encode()), filename="crm.csv")
+    result = locate_accounts(load.accounts, column_map=load.column_map)
+    problems = result.problems.set_index("account_id")
+    assert problems.index.tolist() == ["ZIPCA"]
+    assert problems.loc["ZIPCA", ["row", "column", "value"]].tolist() == [2, "Billing Zip/Postal Code", "10001"]
+    assert problems.loc["ZIPCA", "problem"] == (
+        "its ZIP code lies in New York (New York, NY), but its state is California: it is placed by the ZIP code; "
+        "check which of the two is right"
+    )
+    assert "1 account whose ZIP code lies outside the state or country its address gives (line 2)" in result.notes[-1]
+    placed = result.accounts.set_index("account_id")["region_id"].astype(object)
+    assert placed["ZIPCA"] == placed["ZIPNY"] == "US-36061"
+    # A Canadian postal code with no province gives its province by its first letter (it was Canada as a whole).
+    assert placed["POSTAL"] == "CA-ON"
 
 
 def test_coordinates_a_border_apart_from_their_address_are_placed_by_it():
