@@ -7,6 +7,7 @@ in ``AccountsLoad.problems`` with its row, column and reason, and the other rows
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import re
 import warnings
@@ -19,7 +20,7 @@ import pandas as pd
 from geo.geocode import GUESSED_CITY_FIX, geocode
 from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, other_reading, read_shaped
 from territory.errors import AccountsFileError
-from territory.formatting import counted, numbered
+from territory.formatting import and_list, counted, numbered
 from territory.model import normalize_tier
 from territory.textfiles import decode_text, quoting_hint, scan_csv, shifted_said, utf16_without_mark
 
@@ -60,13 +61,37 @@ COLUMN_ALIASES = {
         "hubspotowner",
         "rep",
     ],  # (a Salesforce report: "Account Owner ID", a review)
-    "account_status": ["status", "accountstatus", "type", "accounttype", "lifecyclestage", "customerstatus"],
+    # (HubSpot's "Lifecycle Stage" before its "Type", Prospect/Partner/…, often empty: customers read as prospects, a
+    # review)
+    "account_status": ["status", "accountstatus", "lifecyclestage", "type", "accounttype", "customerstatus"],
     "lat": ["lat", "latitude", "billinglatitude", "y"],
     "lon": ["lon", "lng", "long", "longitude", "billinglongitude", "x"],
     "zip": ["zip", "zipcode", "postalcode", "postcode", "billingzippostalcode", "billingpostalcode", "billingzip"],
     "city": ["city", "billingcity", "town"],
-    "state": ["state", "province", "stateprovince", "billingstateprovince", "stateregion", "billingstate"],
-    "country": ["country", "billingcountry", "countryregion", "countrycode"],
+    # (and the codes of a Salesforce org with State and Country picklists: BillingStateCode, "Billing State/Province
+    # Code"; such a Data Loader file was refused, a review)
+    "state": [
+        "state",
+        "province",
+        "stateprovince",
+        "billingstateprovince",
+        "stateregion",
+        "billingstate",
+        "statecode",
+        "provincecode",
+        "billingstatecode",
+        "billingstateprovincecode",
+        "stateprovincecode",
+    ],
+    "country": [
+        "country",
+        "billingcountry",
+        "countryregion",
+        "countrycode",
+        "billingcountrycode",
+        "billingcountryterritorycode",
+        "countryterritorycode",
+    ],
     "region": ["region", "regionid", "regioncode", "territoryregion"],
 }
 _BY_ADDRESS = "placed by its address instead"  # (what a row with unusable coordinates but an address is told)
@@ -272,14 +297,16 @@ def read_accounts(
     if rows and accounts.empty:  # (a load that keeps nothing is no load: the accounts in use stay)
         first = table.sort_values("row", kind="stable").iloc[0] if len(table) else None
         raise AccountsFileError(
-            f"none of its {counted(rows, 'row')} can be used"
+            (f"none of its {counted(rows, 'row')} can be used" if rows > 1 else "its one row cannot be used")
             + (
-                f"; the first, line {int(first['row'])}, column '{first['column']}': {str(first['problem']).removesuffix('; row skipped')}"
+                f"; {'the first, ' if rows > 1 else ''}line {int(first['row'])}, column '{first['column']}': "
+                f"{str(first['problem']).removesuffix('; row skipped')}"
                 if first is not None
                 else ""
             ),
             source=name,
-            hint="Fix the rows (each needs an id and coordinates or an address) and load the file again",
+            hint="Fix the rows (each needs an id and coordinates or an address) and load the file again"
+            + _unread_columns_hint(raw.columns, mapping),
         )
     return AccountsLoad(
         accounts=accounts,
@@ -359,6 +386,7 @@ def _read_csv(source, name: str) -> _Csv:
             hint="Check quoting and the number of fields on that line",
         ) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
+    notes += _repeated_headers(source, delimiter, list(raw.columns), name)
     # (the two readers split the text alike; otherwise, which should not happen, rows are numbered after the header)
     starts, blank = (scan.starts, scan.blank) if len(scan.starts) == len(raw) else (list(range(2, len(raw) + 2)), [])
     lines = np.asarray(starts, dtype=int)
@@ -373,6 +401,52 @@ def _read_csv(source, name: str) -> _Csv:
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
     return _Csv(raw, lines, notes, delimiter)
+
+
+def _unread_columns_hint(columns, mapping: dict[str, str]) -> str:
+    """Where no row could be used, the columns the file has that no field reads, to map (else ``''``).
+
+    (A Salesforce file whose state and country columns went unrecognised was refused as "city ambiguous", without a
+    word on its unread columns, a review.)
+
+    Examples
+    --------
+    >>> _unread_columns_hint(["ID", "CITY", "PROVINZ"], {"account_id": "ID", "city": "CITY"})
+    "; or read one of the columns no field reads, 'PROVINZ', as the field it holds (on the Accounts page, or cli.py's --column state=HEADER)"
+    """
+    unread = [str(c) for c in columns if c not in mapping.values()]
+    if not unread:
+        return ""
+    listed = and_list([f"'{c}'" for c in unread[:8]]) + (f" and {len(unread) - 8} more" if len(unread) > 8 else "")
+    return (f"; or read one of the columns no field reads, {listed}, as the field it holds (on the Accounts page, "
+            "or cli.py's --column state=HEADER)")  # fmt: skip
+
+
+def _repeated_headers(text: str, delimiter: str, columns: list[str], name: str) -> list[str]:
+    r"""A note for each header the file has twice or more: the first is the one read (it was silent, a review).
+
+    Examples
+    --------
+    >>> _repeated_headers("id,Industry,x,Industry\n1,saas,2,fintech\n", ",", ["id", "Industry", "x", "Industry.1"], "f.csv")
+    ["f.csv: column 'Industry' is in the header twice (columns 2, 4): the first is read; the other is kept as 'Industry.1'"]
+    """
+    header = [cell.strip() for cell in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
+    if len(header) != len(columns):
+        return []
+    places: dict[str, list[int]] = {}
+    for position, heading in enumerate(header):
+        if heading:
+            places.setdefault(heading, []).append(position)
+    notes = []
+    for heading, at in places.items():
+        if len(at) > 1:
+            times = {2: "twice", 3: "three times"}.get(len(at), f"{len(at)} times")
+            others = and_list([f"'{columns[i]}'" for i in at[1:]])
+            notes.append(
+                f"{name}: column '{heading}' is in the header {times} ({numbered('column', [i + 1 for i in at])}): "
+                f"the first is read; the other{'s are' if len(at) > 2 else ' is'} kept as {others}"
+            )
+    return notes
 
 
 def _check_text(data: bytes, name: str) -> None:

@@ -501,6 +501,43 @@ def test_hubspot_export_headers():
     }
 
 
+def test_a_hubspot_export_s_status_is_its_lifecycle_stage_not_its_type():
+    # HubSpot exports both; Type (Prospect, Partner, …, often empty) was read, and customers became prospects.
+    mapping = guess_column_map(["Record ID", "Company name", "Type", "Lifecycle Stage", "State/Region"])
+    assert mapping["account_status"] == "Lifecycle Stage"
+    assert guess_column_map(["Account ID", "Type"])["account_status"] == "Type"  # (Salesforce: its Type)
+
+
+def test_a_salesforce_org_s_state_and_country_codes_are_recognised():
+    # A Data Loader file of an org with State and Country picklists was refused: its address columns went unread.
+    headers = ["ID", "NAME", "BILLINGCITY", "BILLINGSTATECODE", "BILLINGCOUNTRYCODE", "ANNUALREVENUE", "OWNERID"]
+    mapping = guess_column_map(headers)
+    assert (mapping["state"], mapping["country"]) == ("BILLINGSTATECODE", "BILLINGCOUNTRYCODE")
+    report = guess_column_map(["Account ID", "Billing State/Province Code", "Billing Country Code"])
+    assert (report["state"], report["country"]) == ("Billing State/Province Code", "Billing Country Code")
+    # (beside the state's name, the name is read)
+    both = guess_column_map(["Account ID", "Billing State/Province", "Billing State/Province Code"])
+    assert both["state"] == "Billing State/Province"
+
+
+def test_a_file_none_of_whose_rows_can_be_used_names_its_unread_columns(write_csv):
+    # (a Salesforce file whose state column went unread was refused as "city ambiguous", no word on the column)
+    path = write_csv("ID,CITY,PROVINZ\n1,Springfield,IL\n")
+    with pytest.raises(AccountsFileError) as caught:
+        read_accounts(path)
+    said = str(caught.value)
+    assert "its one row cannot be used; line 2, column 'CITY': city 'Springfield' is ambiguous" in said
+    assert "read one of the columns no field reads, 'PROVINZ', as the field it holds" in said
+
+
+def test_a_header_given_twice_is_said(write_csv):
+    path = write_csv("id,lat,lon,Industry,Industry\nA,40.7,-74.0,saas,fintech\n")
+    load = read_accounts(path)
+    assert load.accounts.loc[0, "industry"] == "saas"
+    assert any("column 'Industry' is in the header twice (columns 4, 5): the first is read; the other is kept as "
+               "'Industry.1'" in note for note in load.notes), load.notes  # fmt: skip
+
+
 def test_a_salesforce_report_s_headers_are_recognised_with_the_owner_id():
     # "Account Owner ID" was left unmapped, and the owners dropped unsaid (a review)
     headers = ["Account ID", "Account Name", "Industry", "Annual Revenue", "Account Owner ID", "Type",
@@ -612,7 +649,7 @@ def test_one_line_or_row_is_said_in_the_singular(write_csv):
     # "1 empty line(s) skipped (lines 3: …)" for one line (a new user's test): one line is "line 3".
     load = read_accounts(write_csv("id,lat,lon\nA,40.7,-74.0\n\nB,51.5,-0.1\n", name="one_blank.csv"))
     assert load.notes == ["one_blank.csv: 1 empty line skipped (line 3: blank, or only commas)"]
-    with pytest.raises(AccountsFileError, match=r"none of its 1 row can be used; the first, line 2"):
+    with pytest.raises(AccountsFileError, match=r"its one row cannot be used; line 2"):
         read_accounts(write_csv("id,lat,lon\nA,123,-74.0\n", name="one_row.csv"))
 
 
