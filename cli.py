@@ -371,6 +371,7 @@ def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: boo
     """
     load = read_accounts(path, swap_lat_lon=swap_lat_lon, column_map=columns)
     skipped = load.skipped
+    _SKIPPED_ROWS[str(path)] = skipped  # (for crm-export's list of accounts left out)
     if len(skipped) > 1 and not skip_invalid:
         # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
         # fourteenth new user)
@@ -468,6 +469,8 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
 # The versions this command has read, by --plan text: a plan and its saved reps come from one read, so that
 # store:active is one version even when another session activates a plan meanwhile (cleared by each main()).
 _READ_VERSIONS: dict[str, object] = {}
+# The rows of each accounts file read that could not be used (skipped with --skip-invalid), by path.
+_SKIPPED_ROWS: dict[str, pd.DataFrame] = {}
 
 
 def stored_version(path: Path):
@@ -533,12 +536,9 @@ def kept_reps(path: Path, plan: Plan | None = None, warn=None) -> pd.Series | No
     accounts moved in by later edits compete with those moved earlier, and a folder could give other reps than the
     dashboard for the same plan.
     """
-    version = stored_version(path)
-    if version is not None:  # (the reps saved with that version)
-        from territory.store import PlanStore
-
-        saved = PlanStore().assignments(version.plan_id, version.version)
-        return saved.set_index("account_id")["rep_id"] if len(saved) else None
+    if stored_version(path) is not None:  # (the reps saved with that version)
+        saved = _saved_assignments(path)
+        return saved.set_index("account_id")["rep_id"] if saved is not None else None
     if not path.is_dir():
         return None
     notes: list[str] = []
@@ -546,6 +546,17 @@ def kept_reps(path: Path, plan: Plan | None = None, warn=None) -> pd.Series | No
     for note in notes if warn is not None else ():
         warn(f"{path.name}/{note}")
     return kept
+
+
+def _saved_assignments(path: Path) -> pd.DataFrame | None:
+    """The account assignments saved with the version ``--plan store:…`` names (None: not a saved version, or none)."""
+    version = stored_version(path)
+    if version is None:
+        return None
+    from territory.store import PlanStore
+
+    saved = PlanStore().assignments(version.plan_id, version.version)
+    return saved if len(saved) else None
 
 
 def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
@@ -618,8 +629,14 @@ def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.D
 def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str] | None:
     """export-plan, import-plan, diff and crm-export; None for the other commands."""
     from geo.coverage import territories_geojson
-    from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update
-    from territory.plan_diff import diff_plans
+    from territory.crm import (
+        hubspot_import,
+        id_problems,
+        left_out_summary,
+        salesforce_owner_update,
+        with_rows_not_placed,
+    )
+    from territory.plan_diff import accounts_both_hold, diff_plans
 
     if args.command == "export-plan":
         if args.out is None:
@@ -683,9 +700,23 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
                 region_label=region_label,
             )  # fmt: skip
         else:
-            diff = diff_plans(old, new, parents=units_of_claims(old, new), region_label=region_label)
+            saved = [_saved_assignments(path) for path in (args.plan, args.new)]
+            if all(frame is not None for frame in saved):
+                # (two saved versions: the assignments saved with them, as the Plans page compares them; the tables
+                # of accounts and handoffs were empty, unsaid, a review)
+                *saved, apart = accounts_both_hold(*saved)
+                if any(apart):
+                    warn(f"the two versions were saved with different accounts: {apart[0]:,} of --plan's are not in "
+                         f"--new's and {apart[1]:,} of --new's not in --plan's; only the accounts both hold are "
+                         "compared")  # fmt: skip
+            else:
+                saved = []
+                warn("accounts are not compared (the tables of accounts and handoffs are empty): give --accounts "
+                     "FILE, or compare two versions the dashboard saved with their accounts (store:N:V)")  # fmt: skip
+            diff = diff_plans(old, new, *saved, parents=units_of_claims(old, new), region_label=region_label)
         # (regions by name beside their ids, as gaps and rebalance's moves name them)
-        regions = _with_names(diff.regions, "region_id", "region_name") if len(diff.regions) else diff.regions
+        # (the same columns when nothing moved: a loader reading them by position broke on a quiet week, a review)
+        regions = _with_names(diff.regions, "region_id", "region_name")
         tables = {"regions": regions, "territories": diff.territories, "reps": diff.reps,
                   "accounts": diff.accounts, "handoffs": diff.handoffs}  # fmt: skip
         return {k: _records(v) for k, v in tables.items()}, tables, "regions"
@@ -707,6 +738,8 @@ def run_plan_files(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd
             export = salesforce_owner_update(plan, assigned, on=day)
         else:
             export = hubspot_import(plan, assigned)
+        # (rows skipped as unplaceable: in neither file, the counts short by them, a review)
+        export = with_rows_not_placed(export, _SKIPPED_ROWS.get(str(args.accounts)))
         for sentence in id_problems(export, plan, fix="in the plan's reps"):
             warn(sentence)
         said = left_out_summary(export, plan, fix=CRM_USER_FIX)
@@ -1685,6 +1718,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.swallowed = _swallowed(argv, parser)
     args = parser.parse_args(argv)
     _READ_VERSIONS.clear()
+    _SKIPPED_ROWS.clear()
+    if str(getattr(args, "out", None)) == "-":  # (standard output, as Unix tools read "-"; it wrote a file named -)
+        args.out = None
 
     said: set[str] = set()
 

@@ -59,10 +59,10 @@ from pages.shared import (
     wrapping_row_height,
 )
 from territory import InputDataError, plan_from_dict
-from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update
+from territory.crm import hubspot_import, id_problems, left_out_summary, salesforce_owner_update, with_rows_not_placed
 from territory.edits import rebase, start
 from territory.exports import spreadsheet_csv
-from territory.plan_diff import PlanDiff, diff_plans, merge_plans, territories_reshaped
+from territory.plan_diff import PlanDiff, accounts_both_hold, diff_plans, merge_plans, territories_reshaped
 from territory.store import StoreError, VersionConflict
 
 # The plans table's: the name gets what is left ("Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03
@@ -927,16 +927,14 @@ if ids:
     # (versions of two plans named with their plans: "in v1 … in v1" read as one version, a new user's test)
     old_tag, new_tag = ((f"v{old_key[1]}", f"v{new_key[1]}") if old_key[0] == new_key[0]
                         else (f"#{old_key[0]} v{old_key[1]}", f"#{new_key[0]} v{new_key[1]}"))  # fmt: skip
-    ids = [set(a["account_id"].astype(str)) for a in assignments]
-    both = ids[0] & ids[1]
-    apart = [len(i - both) for i in ids]
+    held = [len(a) for a in assignments]
+    *assignments, apart = accounts_both_hold(*assignments)
     if any(apart):
-        assignments = [a[a["account_id"].astype(str).isin(both)] for a in assignments]
         st.warning(
             f"The two versions were saved with different accounts: {apart[0]:,} of {old_tag}'s "
-            f"{len(ids[0]):,} are not in {new_tag}'s {len(ids[1]):,}, and {apart[1]:,} of {new_tag}'s are "
+            f"{held[0]:,} are not in {new_tag}'s {held[1]:,}, and {apart[1]:,} of {new_tag}'s are "
             f"not in {old_tag}'s (another accounts file was loaded between the saves). The accounts below are "
-            f"the {len(both):,} both hold; the others are not counted as changing."
+            f"the {held[0] - apart[0]:,} both hold; the others are not counted as changing."
         )
     diff = diff_plans(old_version.plan, new_version.plan, *assignments,
                       parents=units_of_claims(old_version.plan, new_version.plan), region_label=region_label)  # fmt: skip
@@ -1081,8 +1079,11 @@ with files[1]:
         )
     else:
         st.caption(f"From the {len(result):,} accounts of **{plain(current_accounts().source)}**.")
-    salesforce = salesforce_owner_update(plan, result)
-    hubspot = hubspot_import(plan, result)
+    # (with the file's rows that could not be placed among the accounts left out: in neither file, unsaid)
+    problems = current_accounts().problems
+    unplaced = problems[problems["severity"].eq("skipped")] if "severity" in problems else problems.iloc[:0]
+    salesforce = with_rows_not_placed(salesforce_owner_update(plan, result), unplaced)
+    hubspot = with_rows_not_placed(hubspot_import(plan, result), unplaced)
     st.download_button(
         f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv(),
         f"{download_stem(plan)}-salesforce-owner-update.csv", key="download_salesforce",

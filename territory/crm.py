@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -30,6 +30,7 @@ __all__ = [
     "hubspot_import",
     "id_problems",
     "left_out_summary",
+    "with_rows_not_placed",
     "match_owners",
     "salesforce_id_key",
     "salesforce_owner_update",
@@ -46,6 +47,7 @@ OWNER_LEFT = "owner left: reassign"
 OWNER_UNKNOWN = "owner is no rep in the plan: reassign if they left"
 WAITING = "waiting for a rep with capacity"
 NO_TERRITORY = "in no territory"
+NOT_PLACED = "not placed on the map: {problem} (line {line})"
 _NO_USER = "the rep has no {system} user in the plan"
 _WAITING_REASONS = ("no-available-rep", "at-capacity")
 
@@ -141,6 +143,52 @@ def _current_owners(plan: Plan, rows: pd.DataFrame) -> tuple[list, list, list]:
     return owners, names, flags
 
 
+def with_rows_not_placed(export: CrmExport, skipped: pd.DataFrame) -> CrmExport:
+    """``export`` with the accounts file's rows that could not be placed listed among those left out.
+
+    A row skipped when the file was read (no usable address or coordinates) is in no CRM file: listed here, each
+    with its line and why, so that the file and the list left out add up to the accounts file (two of the demo's
+    5,000 were in neither, a review).
+
+    Parameters
+    ----------
+    export : CrmExport
+    skipped : DataFrame
+        ``row, account_id, problem`` of the rows skipped (:attr:`geo.accounts.AccountsLoad.skipped`).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "E"}], "reps": []})
+    >>> rows = pd.DataFrame({"account_id": ["1"], "territory_id": [None], "rep_id": [None], "status": ["unassigned"]})
+    >>> gone = pd.DataFrame({"row": [7], "account_id": ["X9"], "problem": ["ZIP '99999' not found; row skipped"]})
+    >>> with_rows_not_placed(hubspot_import(plan, rows), gone).left_out[["account_id", "reason"]].values.tolist()
+    [['1', 'in no territory'], ['X9', "not placed on the map: ZIP '99999' not found (line 7)"]]
+    """
+    if skipped is None or skipped.empty:
+        return export
+    ids = skipped["account_id"].astype(object)
+    # (not an id listed already: a duplicate row skipped beside the row used, in the file or left out)
+    written = export.table.iloc[:, 0].astype(str) if len(export.table.columns) else pd.Series([], dtype=str)
+    listed = set(export.left_out["account_id"].astype(str)) | set(written)
+    keep = ids.notna() & ids.astype(str).str.strip().ne("") & ~ids.astype(str).isin(listed)
+    rows = skipped[keep.to_numpy()]
+    if rows.empty:
+        return export
+    extra = pd.DataFrame(
+        {
+            "account_id": rows["account_id"].astype(str).to_numpy(),
+            "reason": [
+                NOT_PLACED.format(problem=str(p).removesuffix("; row skipped"), line=int(r))
+                for p, r in zip(rows["problem"], rows["row"], strict=True)
+            ],  # fmt: skip
+        },
+        columns=LEFT_OUT_COLUMNS,
+    ).astype(object)
+    left_out = pd.concat([export.left_out, extra], ignore_index=True)
+    return replace(export, left_out=left_out.where(left_out.notna(), None))
+
+
 def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the Reps page") -> str | None:
     """One sentence on the accounts not in a CRM file: how many, why, and what becomes of them (None: none).
 
@@ -173,6 +221,9 @@ def left_out_summary(export: CrmExport, plan: Plan, *, fix: str = "add it on the
         said.append(f"{counts[WAITING]:,} {WAITING} (their territory's reps are full or gone)")
     if counts.get(NO_TERRITORY):
         said.append(f"{counts[NO_TERRITORY]:,} {NO_TERRITORY}")
+    not_placed = int(left_out["reason"].astype(str).str.startswith(NOT_PLACED.split(":")[0]).sum())
+    if not_placed:
+        said.append(f"{not_placed:,} not placed on the map (rows of the accounts file skipped)")
     skipped = export.skipped
     if len(skipped):
         rep_names = {r.rep_id: r.name for r in plan.reps}

@@ -22,6 +22,7 @@ __all__ = [
     "rep_changes",
     "rep_changes_said",
     "territories_reshaped",
+    "accounts_both_hold",
 ]
 
 
@@ -200,6 +201,29 @@ def _down_to_units(listing: dict, mixed: set, children: Mapping[str, list]) -> d
     return out
 
 
+def accounts_both_hold(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int]]:
+    """Two versions' saved assignments cut to the accounts both hold, and how many each held apart.
+
+    Versions saved with different account files (another file loaded between the saves) compare only the accounts
+    both hold: a rename read as 4,477 accounts changing hands, the accounts of one file that the other did not have.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"account_id": ["A", "B", "C"], "rep_id": ["R1", "R1", "R2"]})
+    >>> b = pd.DataFrame({"account_id": ["B", "C", "D", "E"], "rep_id": ["R2", "R2", "R1", "R1"]})
+    >>> old, new, apart = accounts_both_hold(a, b)
+    >>> old["account_id"].tolist(), new["account_id"].tolist(), apart
+    (['B', 'C'], ['B', 'C'], (1, 2))
+    """
+    ids = [set(frame["account_id"].astype(str)) for frame in (old, new)]
+    both = ids[0] & ids[1]
+    apart = (len(ids[0] - both), len(ids[1] - both))
+    if not any(apart):
+        return old, new, apart
+    old, new = (frame[frame["account_id"].astype(str).isin(both)] for frame in (old, new))
+    return old, new, apart
+
+
 def diff_plans(
     old: Plan,
     new: Plan,
@@ -311,7 +335,8 @@ def diff_plans(
         rep_names = {r.rep_id: r.name for r in old.reps} | {r.rep_id: r.name for r in plan.reps}
         accounts[f"{side}_territory"] = [_names(t, territory_names) for t in accounts[f"{side}_territory_id"]]
         accounts[f"{side}_rep"] = [rep_names.get(r, r) if r else NO_REP for r in accounts[f"{side}_rep_id"]]
-    if new_assignments is not None and "name" in new_assignments.columns and len(accounts):
+    # (a name column whenever the assignments have names, accounts moved or not: a file's columns stay the same)
+    if new_assignments is not None and "name" in new_assignments.columns:
         account_names = pd.concat(
             [
                 frame.set_index("account_id")["name"]

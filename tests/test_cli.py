@@ -441,6 +441,16 @@ def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
     line = next(x for x in err.splitlines() if "not in the HubSpot file" in x)
     assert line.startswith(f"warning: {len(listed):,} accounts are not in the HubSpot file: {len(waiting):,} waiting")
     assert f"(listed in {left_out})" in line
+    # Every account of the file is in one of the two, the rows that could not be placed too (they were in neither).
+    assert len(listed) + len(written) == len(pd.read_csv(DEMO_ACCOUNTS, dtype=str))
+    unplaced = listed[listed["reason"].str.startswith("not placed on the map: ")].set_index("account_id")["reason"]
+    assert unplaced.to_dict() == {
+        "ACC-00635": "not placed on the map: is not a latitude (must be between -90 and 90); latitude and longitude "
+        "may be swapped (line 636)",
+        "ACC-00758": "not placed on the map: no coordinates and no address (ZIP, city, region code) to place it "
+        "(line 759)",
+    }
+    assert "2 not placed on the map (rows of the accounts file skipped)" in line
     code, _, err = run_cli(
         "crm-export", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--crm", "hubspot", capsys=capsys
     )
@@ -1207,6 +1217,44 @@ def test_a_plan_folder_s_skipped_assignments_are_warned_of(tmp_path, capsys):
     code, out, err = run_cli("assign", "--plan", folder, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
     assert code == 2 and out == ""
     assert "assignments.csv, line 3, column 'rep_id': account ACC-00001 is listed with different reps" in err, err
+
+
+def test_diff_of_two_saved_versions_compares_the_accounts_saved_with_them(tmp_path, monkeypatch, capsys):
+    # Without --accounts the tables of accounts and handoffs were empty, exit 0, unsaid (a review): two saved versions
+    # compare the assignments saved with them, as the Plans page does; plan files say the accounts are not compared.
+    from territory import load_plan
+    from territory.store import PlanStore
+    from tests.conftest import demo_state
+
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    before = demo_state()
+    after = before.move_regions(["US-NJ"], "NAE")
+    store = PlanStore()
+    first = store.create_plan(load_plan(DEMO_PLAN), author="ana", assignments=before.result)
+    store.save(first.plan_id, after.plan, base_version=1, author="ana", message="NJ east", assignments=after.result)
+    code, out, err = run_cli("diff", "--plan", "store:1:1", "--new", "store:1:2", "--format", "csv", "--table",
+                             "accounts", capsys=capsys)  # fmt: skip
+    assert code == 0 and err == "", err
+    moved = pd.read_csv(io.StringIO(out), dtype=str)
+    changed = before.result.merge(after.result, on="account_id")
+    changed = changed[(changed["territory_id_x"].fillna("") != changed["territory_id_y"].fillna(""))
+                      | (changed["rep_id_x"].fillna("") != changed["rep_id_y"].fillna(""))]  # fmt: skip
+    assert len(moved) == len(changed) > 0 and set(moved["to_territory_id"]) == {"NAE"}
+    # Two plan files without --accounts: said, and the tables keep their columns (a quiet week's file is alike).
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(DEMO_PLAN.read_text())
+    new.write_text(DEMO_PLAN.read_text())
+    code, out, err = run_cli("diff", "--plan", old, "--new", new, "--format", "csv", "--table", "regions",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0 and out.splitlines() == [
+        "region_id,region_name,from_territory_id,to_territory_id,from_name,to_name"
+    ]
+    assert "warning: accounts are not compared (the tables of accounts and handoffs are empty): give --accounts" in err
+    # --out - is standard output (it wrote a file named "-").
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("diff", "--plan", old, "--new", new, "--format", "csv", "--out", "-", capsys=capsys)
+    assert code == 0 and out.startswith("region_id,") and not (tmp_path / "-").exists()
 
 
 def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypatch, capsys):
