@@ -22,7 +22,14 @@ from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, othe
 from territory.errors import AccountsFileError
 from territory.formatting import and_list, counted, numbered
 from territory.model import normalize_tier
-from territory.textfiles import decode_text, quoting_hint, scan_csv, shifted_said, utf16_without_mark
+from territory.textfiles import (
+    decode_text,
+    header_delimiter,
+    quoting_hint,
+    scan_csv,
+    shifted_said,
+    utf16_without_mark,
+)
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
@@ -357,7 +364,7 @@ def _read_csv(source, name: str) -> _Csv:
         if isinstance(source, (bytes, bytearray)):
             _check_text(bytes(source), name)
             source = decode_text(source, name, notes)
-        delimiter = _delimiter(source)
+        delimiter = header_delimiter(source)
         scan = scan_csv(source, delimiter)
         if scan.shifted:  # (every such line named, to be fixed in one round)
             raise AccountsFileError(shifted_said(scan.shifted, scan.header), source=name, row=scan.shifted[0][0],
@@ -476,23 +483,6 @@ def _check_text(data: bytes, name: str) -> None:
             source=name,
             hint="Save the sheet as 'CSV UTF-8 (comma delimited)' from your spreadsheet and load that",
         )
-
-
-def _delimiter(text: str) -> str:
-    r"""The separator the header line uses most of comma, tab and semicolon (a comma on a tie).
-
-    A file separated by semicolons is what Excel saves as CSV where the comma is the decimal mark (Germany, France):
-    its numbers are read by :func:`_number_marks`.
-
-    Examples
-    --------
-    >>> _delimiter("id;name;lat;lon\n1;A;48,85;2,35\n"), _delimiter("id\tname\n"), _delimiter("id,name\n")
-    (';', '\t', ',')
-    """
-    header = next((line for line in io.StringIO(text) if line.strip()), "")
-    counts = {",": header.count(","), "\t": header.count("\t"), ";": header.count(";")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > counts[","] else ","
 
 
 _NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")

@@ -23,7 +23,7 @@ _PATTERNS = (
     r"[1-9]\d{0,2},\d{3}",
     r"[1-9]\d{0,2}\.\d{3}",
     r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?|\d*\.\d+",
-    r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?|\d*,\d+",
+    r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?|\d*,\d+|\d+,\d+[eE][-+]?\d+",  # (1,5E+06: Excel's in a comma locale)
 )
 _COMPILED = tuple(re.compile(rf"[-+]?(?:{p})") for p in _PATTERNS)
 EITHER_DOT = _COMPILED[2].pattern  # (2.000: 2 or 2000; the one shape Python reads of those that could be either)
@@ -55,6 +55,8 @@ def read_number(cell: str, decimal: str = ".", *, coordinates: bool = False) -> 
     --------
     >>> [read_number(c)[0] for c in ["$1,500.00", "1.234,50", "800,00", "12.5", "-3", "1e3", "33,44624", "0,500"]]
     [1500.0, 1234.5, 800.0, 12.5, -3.0, 1000.0, 33.44624, 0.5]
+    >>> read_number("1,5E+06"), read_number("1.5E+06")
+    ((1500000.0, 'comma'), (1500000.0, 'plain'))
     >>> read_number("1,234"), read_number("1,234", ","), read_number("2.000", ","), read_number("12,3,4")
     ((1234.0, 'either'), (1.234, 'either'), (2000.0, 'either'), (None, 'bad'))
     >>> read_number("-0,128", coordinates=True), read_number("51.507", ",", coordinates=True)

@@ -315,6 +315,19 @@ def id_problems(export: CrmExport, plan: Plan, *, fix: str = "on the Reps page")
             f"{who} {verb(len(reps) or 2, 'has', 'have')} a {export.system} user id that is no {what_owner} "
             f"({shown}): {owner_rule}; correct {verb(len(reps) or 2, 'it', 'them')} {fix}."
         )
+    # A territory name a spreadsheet would run as a formula is written with the guard's quote, which the CRM's import
+    # keeps as part of the name ('@Strategic East: a picklist refuses every row; a review).
+    column = "Territory__c" if export.system == "Salesforce" else "Territory"
+    names = table[column].astype(str)
+    guarded = sorted(set(names[names.map(raw) != names].map(raw)))
+    if guarded:
+        out.append(
+            f"{counted(len(guarded), 'territory name')} {verb(len(guarded), 'starts', 'start')} with = + - or @ "
+            f"({_some(guarded)}): written with a ' before {verb(len(guarded), 'it', 'them')}, so that a spreadsheet "
+            f"does not run {verb(len(guarded), 'it', 'them')} as a formula, and {export.system} keeps that ' in the "
+            f"{column} field; rename {verb(len(guarded), 'the territory', 'the territories')} (Edit territories page) "
+            "to start otherwise."
+        )
     return out
 
 

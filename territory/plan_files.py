@@ -33,6 +33,7 @@ from territory.formatting import counted, numbered, verb
 from territory.model import FOLDER_HEADER, Plan, claims_alike, normalize_region_id, plan_from_dict
 from territory.textfiles import (
     csv_records,
+    header_delimiter,
     is_blank_record,
     overlong_records,
     quoting_hint,
@@ -176,8 +177,14 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     """Each row of a folder's CSV with the line it is on; blank lines and rows of only commas are skipped."""
     if not path.exists():
         return []
-    records = [(n, r) for n, r in csv_records(read_text(path, notes=notes)) if not is_blank_record(r)]
+    text = read_text(path, notes=notes)
+    # (saved again by a spreadsheet where the comma is the decimal mark: semicolons; it was refused as "missing
+    # columns region_id, territory_id", a review)
+    delimiter = header_delimiter(text)
+    records = [(n, r) for n, r in csv_records(text, delimiter=delimiter) if not is_blank_record(r)]
     header = [h.strip() for h in records[0][1]] if records else []
+    if delimiter != "," and notes is not None and records:
+        notes.append(f"{path.name}: read with {'semicolons' if delimiter == ';' else 'tabs'} between its cells")
     missing = [c for c in required if c not in header]
     if missing:
         raise PlanFileError(
@@ -191,7 +198,7 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     shifted = overlong_records(records)
     if shifted:
         raise PlanFileError(shifted_said(shifted, len(header)), source=path.name, row=shifted[0][0],
-                            hint=quoting_hint(",", "Acme, West"))  # fmt: skip
+                            hint=quoting_hint(delimiter, "Acme, West".replace(",", delimiter)))  # fmt: skip
     return [(n, {h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}) for n, r in records[1:]]
 
 

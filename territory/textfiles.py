@@ -31,6 +31,7 @@ __all__ = [
     "read_text",
     "write_text_atomic",
     "csv_records",
+    "header_delimiter",
     "is_blank_record",
     "overlong_records",
     "scan_csv",
@@ -207,6 +208,23 @@ def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None
 def is_blank_record(record: list[str]) -> bool:
     """True for a CSV record with nothing in it: a blank line, or only commas and spaces (``,,,``)."""
     return all(not cell.strip() for cell in record)
+
+
+def header_delimiter(text: str) -> str:
+    r"""The separator the header line uses most of comma, tab and semicolon (a comma on a tie).
+
+    A file separated by semicolons is what Excel saves as CSV where the comma is the decimal mark (Germany, France):
+    its numbers are read with decimal commas (``geo.accounts``), its cells split at the semicolons.
+
+    Examples
+    --------
+    >>> header_delimiter("id;name;lat;lon\n1;A;48,85;2,35\n"), header_delimiter("id\tname\n"), header_delimiter("id,name\n")
+    (';', '\t', ',')
+    """
+    header = next((line for line in io.StringIO(text) if line.strip()), "")
+    counts = {",": header.count(","), "\t": header.count("\t"), ";": header.count(";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
 
 
 def csv_records(text: str, **reader_options) -> Iterator[tuple[int, list[str]]]:

@@ -11,6 +11,7 @@ import pytest
 from territory import PlanFileError, load_plan, plan_from_dict
 from territory.crm import (
     hubspot_import,
+    id_problems,
     left_out_summary,
     match_owners,
     salesforce_id_key,
@@ -91,6 +92,17 @@ def test_a_folder_s_based_on_is_read_or_said_and_ignored(tmp_path, rich_plan, or
     assert bool(notes) == (expected is None), notes
     assert all(n.startswith("plan.yaml: based_on should be") for n in notes)
     assert read_plan_folder(tmp_path) == canonical_plan(rich_plan)  # (the plan reads as before)
+
+
+def test_a_folder_s_csv_saved_again_with_semicolons_reads_back(tmp_path, rich_plan):
+    # European Excel saves a CSV with semicolons (a BOM and CRLF too): it was refused as "missing columns".
+    write_plan_folder(rich_plan, tmp_path / "plan")
+    alignment = tmp_path / "plan" / "alignment.csv"
+    text = alignment.read_text().replace(",", ";").replace("\n", "\r\n")
+    alignment.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    notes: list[str] = []
+    assert read_plan_folder(tmp_path / "plan", notes) == canonical_plan(rich_plan)
+    assert "alignment.csv: read with semicolons between its cells" in notes
 
 
 def test_one_edit_is_a_one_line_diff(rich_plan):
@@ -306,6 +318,18 @@ def test_crm_files_neutralise_formulas():
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
         assert "'+15551234" in cells and '\'=HYPERLINK("http://evil","West")' in cells
     assert "'@bo" in hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS).table["Company owner"].tolist()
+
+
+def test_a_territory_name_written_with_the_formula_guard_is_said():
+    # The guard's quote is kept by Data Loader and HubSpot ('=HYPERLINK… as the territory): said, with the fix.
+    for export in (salesforce_owner_update(CRM_PLAN, CRM_ASSIGNMENTS), hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS)):
+        said = [s for s in id_problems(export, CRM_PLAN) if "territory name" in s]
+        assert said == [
+            '1 territory name starts with = + - or @ (=HYPERLINK("http://evil","West")): written with a \' before it, '
+            f"so that a spreadsheet does not run it as a formula, and {export.system} keeps that ' in the "
+            f"{'Territory__c' if export.system == 'Salesforce' else 'Territory'} field; rename the territory (Edit "
+            "territories page) to start otherwise."
+        ], said
 
 
 def test_crm_export_needs_the_engines_columns():
