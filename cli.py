@@ -11,6 +11,9 @@
     python cli.py crm-export  --plan PLAN --accounts ACCOUNTS.csv --crm salesforce|hubspot [--date DAY] [--out FILE]
                               [--left-out FILE]       CSV only; accounts left out of the file listed in --left-out
     python cli.py plans       [--plan store:N]                 the plans the dashboard saved (or plan N's versions)
+    python cli.py save        --plan PLAN [--into store:N] --author NAME --message TEXT [--accounts ACCOUNTS.csv]
+                                                            a plan saved in the store: plan N's next version, or a new plan
+    python cli.py restore     --plan store:N:V --author NAME   a saved version as a new draft plan
     python cli.py rebalance   --plan PLAN [--accounts ACCOUNTS.csv] [--scenario rebalance|rep_leaves|rep_joins|territories]
                               [--rep ID | --territory ID] [--name NEW] [--home REGION] [--territories K] [--level state|county]
                               [--metrics workload value …] [--tolerance 5 | workload=5 value=10] [--locked ID …]
@@ -70,8 +73,8 @@ from territory.scoring import score_accounts
 from territory.textfiles import quoting_hint, read_text, scan_csv, shifted_said, write_text_atomic
 
 COMMANDS = (
-    "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "rebalance",
-    "partition",
+    "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "save",
+    "restore", "rebalance", "partition",
 )  # fmt: skip
 # What each command does, in one line (cli.py --help), and an example on the demo data (cli.py COMMAND --help).
 COMMAND_HELP = {
@@ -98,6 +101,11 @@ COMMAND_HELP = {
                    "crm-export --plan plans/fy27 --accounts data/demo/accounts.csv --skip-invalid --crm salesforce "
                    "--out owners.csv --left-out left-out.csv"),
     "plans": ("the plans the dashboard saved (--plan store:N: that plan's versions)", "plans --format csv"),
+    "save": ("save a plan in the dashboard's store: as plan N's next version (--into store:N), or as a new plan",
+             "save --plan plans/fy27 --into store:1 --author ana --message 'Idaho to US West' "
+             "--accounts data/demo/accounts.csv --skip-invalid"),
+    "restore": ("a saved version as a new draft plan, as the Plans page restores one (the old plan is unchanged)",
+                "restore --plan store:1:2 --author ana"),
     "rebalance": ("propose balanced territories: as they are, a rep leaves or joins, or K territories afresh",
                   "rebalance --plan data/demo/plan.json --accounts data/demo/accounts.csv --skip-invalid "
                   "--scenario rep_leaves --rep R08 --save-plan proposed.json"),
@@ -199,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --format csv: which table (balance: territories, reps, team; gaps: a gaps table;\ndiff: regions, territories, reps, accounts, handoffs;\nrebalance: moves, territories, handoffs)",
     )
     parser.add_argument("--explain", action="store_true", help="assign: add a sentence explaining each outcome")
+    parser.add_argument("--into", metavar="store:N",
+                        help="save: the stored plan whose next version this is (default: a new plan)")  # fmt: skip
+    parser.add_argument("--author", metavar="NAME",
+                        help="save, restore: who saves (the plan's history and audit log name them)")  # fmt: skip
+    parser.add_argument("--message", metavar="TEXT", help="save: what changed (the version's message)")
     parser.add_argument(
         "--population",
         type=Path,
@@ -557,6 +570,81 @@ def _saved_assignments(path: Path) -> pd.DataFrame | None:
 
     saved = PlanStore().assignments(version.plan_id, version.version)
     return saved if len(saved) else None
+
+
+def run_save(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
+    """The save and restore commands: a plan into the dashboard's store, as the Plans page saves and restores one."""
+    from territory.store import PlanStore, StoreError, VersionConflict
+
+    if not str(args.author or "").strip():
+        raise CliInputError(f"{args.command} needs --author NAME", column="--author",
+                            hint="Say who saves: the plan's history and audit log name them")  # fmt: skip
+    if args.command == "restore":
+        version = stored_version(args.plan)
+        if version is None:
+            raise CliInputError(f"{args.plan} is no saved version", column="--plan",
+                                hint="Give store:N:V (cli.py plans --plan store:N lists plan N's versions)")  # fmt: skip
+        try:
+            made = PlanStore().restore(version.plan_id, version.version, author=args.author)
+        except StoreError as error:
+            raise CliInputError(str(error), column="--plan") from None
+        return ({"plan_id": made.plan_id, "version": made.version, "name": made.plan.name,
+                 "restored_from": {"plan_id": version.plan_id, "version": version.version}}, {}, "")  # fmt: skip
+    if not str(args.message or "").strip():
+        raise CliInputError("save needs --message TEXT", column="--message",
+                            hint="Say what changed: the version's message in the plan's history")  # fmt: skip
+    into = None
+    if args.into is not None:
+        found = STORED.fullmatch(str(args.into))
+        if found is None or not found[2] or found[3]:
+            raise CliInputError(f"--into {args.into} names no stored plan", column="--into",
+                                hint="Give store:N (cli.py plans lists the stored plans)")  # fmt: skip
+        into = int(found[2])
+    plan = load_any_plan(args.plan, warn)
+    # (with --accounts, assigned as the plan's rules give them, keeping a folder's or a version's reps; without, a
+    # saved version's own assignments go with it: going back to version 1 keeps its accounts)
+    if args.accounts is not None:
+        assigned = assign_for(plan, args, warn, keep=kept_reps(args.plan, plan, warn))
+    else:
+        assigned = _saved_assignments(args.plan)
+    if assigned is not None and assigned.empty:
+        assigned = None
+    store = PlanStore()
+    try:
+        if into is None:
+            made = store.create_plan(plan, author=args.author, message=args.message, assignments=assigned,
+                                     unique_name=True)  # fmt: skip
+        else:
+            latest = store.load(into)
+            same_accounts = assigned is None or _same_assignments(store.assignments(into, latest.version), assigned)
+            if latest.plan.to_dict() == plan.to_dict() and same_accounts:
+                # (a batch job run twice makes one version, as the Plans page saves nothing unchanged)
+                warn(f"nothing changed since version {latest.version} of plan {into}: no new version saved")
+                return ({"plan_id": into, "version": latest.version, "name": latest.plan.name, "saved": False},
+                        {}, "")  # fmt: skip
+            made = store.save(into, plan, base_version=latest.version, author=args.author, message=args.message,
+                              assignments=assigned)  # fmt: skip
+    except VersionConflict as conflict:  # (another save between the read and this one)
+        raise CliInputError(str(conflict), column="--into", hint="Run the command again") from None
+    except StoreError as error:
+        raise CliInputError(str(error), column="--into" if into is not None else "--plan",
+                            hint="cli.py plans lists the stored plans") from None  # fmt: skip
+    if made.plan.name != plan.name:
+        warn(f"another stored plan is named {plan.name!r}: saved as {made.plan.name!r}")
+    return ({"plan_id": made.plan_id, "version": made.version, "name": made.plan.name, "saved": True,
+             "accounts": None if assigned is None else len(assigned)}, {}, "")  # fmt: skip
+
+
+def _same_assignments(saved: pd.DataFrame, assigned: pd.DataFrame) -> bool:
+    """Whether two assignments give every account the same territory and rep."""
+    columns = ["account_id", "territory_id", "rep_id"]
+
+    def keyed(frame: pd.DataFrame) -> set[tuple]:
+        return {
+            tuple("" if v is None or v != v else str(v) for v in row) for row in frame[columns].itertuples(index=False)
+        }
+
+    return keyed(saved) == keyed(assigned)
 
 
 def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
@@ -1299,6 +1387,8 @@ def run(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame]
         return run_rebalance(args, warn)
     if args.command == "plans":
         return run_plans(args, warn)
+    if args.command in ("save", "restore"):
+        return run_save(args, warn)
     if args.command == "partition":
         return run_partition(args, warn)
     plan = load_any_plan(args.plan, warn)
@@ -1509,6 +1599,8 @@ _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
     "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
     "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
+    "save": {"format", "table", "out"},
+    "restore": {"format", "table", "out", "accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
     "partition": {"plan", "industry_map"},
 }
 # The rebalance options partition reads too (its search).
@@ -1520,11 +1612,14 @@ def _for_others(parser: argparse.ArgumentParser, command: str) -> dict[str, str]
     rebalancing = {a.dest for g in parser._action_groups if g.title == "rebalance" for a in g._group_actions}
     others = {}
     for action in parser._actions:
-        named = str(action.help or "").split(":")[0].replace(" ", "")
-        owner = "rebalance" if action.dest in rebalancing else named if named in COMMANDS else None
+        # (the commands an option's help starts with: "save, restore: who saves")
+        named = {n.strip() for n in str(action.help or "").split(":")[0].split(",")}
+        owner = (
+            "rebalance" if action.dest in rebalancing else ", ".join(sorted(named)) if named <= set(COMMANDS) else None
+        )
         if command == "partition" and action.dest in _SEARCH_OPTIONS:
             owner = None
-        if action.dest not in _COMMON and owner is not None and owner != command:
+        if action.dest not in _COMMON and owner is not None and command not in owner.split(", "):
             others.update(dict.fromkeys(action.option_strings, owner))
         elif action.dest in _COMMON_NOT_READ.get(command, ()):
             others.update(dict.fromkeys(action.option_strings, "other commands"))
@@ -1583,6 +1678,9 @@ _OPTION_HELP = {
         "import-plan": ("the plan folder to read (plan.yaml, alignment.csv, ...); any plan --plan takes elsewhere "
                         "works too", "FOLDER"),
         "diff": ("the older plan: a plan file, a plan folder, or store:active, store:N, store:N:V", "PLAN"),
+        "save": ("the plan to save: a plan file, a plan folder, or a saved version (store:N:V: saved\nagain as "
+                 "the next version of --into, to go back to it, with its accounts)", "PLAN"),
+        "restore": ("the saved version to restore: store:N:V (or store:N, its latest)", "store:N:V"),
     },
     "format": {
         "crm-export": ("csv only (the file the CRM imports; the default)", "csv"),
@@ -1598,6 +1696,8 @@ _OPTION_HELP = {
                         "ACCOUNTS"),
         "diff": ("accounts CSV (optional): then the accounts that change territory or rep, and the handoffs",
                  "ACCOUNTS"),
+        "save": ("accounts CSV (optional): assigned by the plan and saved with the version (for diffs\nand CRM "
+                 "files)", "ACCOUNTS"),
         "partition": ("accounts CSV (optional): counted in the region each lies in (metrics accounts and value)",
                       "ACCOUNTS"),
     },

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import re
+import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -1257,6 +1258,59 @@ def test_diff_of_two_saved_versions_compares_the_accounts_saved_with_them(tmp_pa
     assert code == 0 and out.startswith("region_id,") and not (tmp_path / "-").exists()
 
 
+def test_save_and_restore_keep_versions_from_a_batch_job(tmp_path, monkeypatch, capsys):
+    # A batch job could read what the dashboard saved but not save a version or go back to one (a review).
+    from territory.store import PlanStore
+
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    code, out, err = run_cli("save", "--plan", DEMO_PLAN, "--author", "ana", "--message", "FY27 start",
+                             "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out) == {"plan_id": 1, "version": 1, "name": "Demo FY27 plan", "saved": True, "accounts": 4998}
+    # Run again: nothing changed, no new version (a cron job run twice).
+    code, out, err = run_cli("save", "--plan", DEMO_PLAN, "--into", "store:1", "--author", "ana", "--message",
+                             "again", "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["saved"] is False
+    assert "warning: nothing changed since version 1 of plan 1: no new version saved" in err
+    # A folder edited by hand: the next version; then back to version 1, with its accounts.
+    folder = tmp_path / "fy27"
+    assert run_cli("export-plan", "--plan", DEMO_PLAN, "--out", folder, capsys=capsys)[0] == 0
+    alignment = folder / "alignment.csv"
+    alignment.write_text(alignment.read_text().replace("US-ID,CAW", "US-ID,USW"))
+    code, out, err = run_cli("save", "--plan", folder, "--into", "store:1", "--author", "bo", "--message",
+                             "Idaho west", capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["version"] == 2, err
+    code, out, err = run_cli("save", "--plan", "store:1:1", "--into", "store:1", "--author", "bo", "--message",
+                             "Back to v1", capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["version"] == 3, err
+    store = PlanStore()
+    assert store.load(1, 3).plan == store.load(1, 1).plan != store.load(1, 2).plan
+    assert len(store.assignments(1, 3)) == len(store.assignments(1, 1)) == 4998
+    assert [v.author for v in store.versions(1)] == ["ana", "bo", "bo"]
+    # Restore: version 2 as a new draft, the old plan unchanged.
+    code, out, err = run_cli("restore", "--plan", "store:1:2", "--author", "cy", capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out) == {"plan_id": 2, "version": 1, "name": "Demo FY27 plan (v2 restored)",
+                               "restored_from": {"plan_id": 1, "version": 2}}  # fmt: skip
+    assert store.load(2).plan.territories == store.load(1, 2).plan.territories and len(store.versions(1)) == 3
+    # Mistakes: said in one line, nothing saved.
+    for args, said in [
+        (["save", "--plan", DEMO_PLAN, "--author", "ana"], "error: option --message: save needs --message TEXT"),
+        (["save", "--plan", DEMO_PLAN, "--message", "m"], "error: option --author: save needs --author NAME"),
+        (["save", "--plan", DEMO_PLAN, "--into", "store:9", "--author", "a", "--message", "m"],
+         "error: option --into: no plan 9 in the store"),
+        (["save", "--plan", DEMO_PLAN, "--into", "plan.json", "--author", "a", "--message", "m"],
+         "error: option --into: --into plan.json names no stored plan"),
+        (["restore", "--plan", DEMO_PLAN, "--author", "a"], f"error: option --plan: {DEMO_PLAN} is no saved version"),
+        (["restore", "--plan", "store:1:1", "--author", "a", "--accounts", DEMO_ACCOUNTS],
+         "error: option --accounts: --accounts is not read by restore"),
+    ]:  # fmt: skip
+        code, out, err = run_cli(*args, capsys=capsys)
+        assert code == 2 and out == "" and err.startswith(said), err
+    assert [len(store.versions(p.plan_id)) for p in store.plans()] == [1, 3]
+
+
 def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypatch, capsys):
     # A new user's test: a batch job could not reach what the dashboard saves (no plans, no versions).
     from territory import load_plan
@@ -1637,7 +1691,7 @@ def test_help_says_what_each_command_does_and_each_command_gives_an_example(caps
             and max(map(len, shown.splitlines())) <= 112
         )
         # the example reads only options its command reads (the files it names are the README's)
-        args = cli.build_parser().parse_args(example.split())
+        args = cli.build_parser().parse_args(shlex.split(example))  # (a message in quotes: one word)
         cli.refuse_unread_options(args)
         args.format = args.format or ("csv" if command == "crm-export" else "json")
         cli.check_table(args)
