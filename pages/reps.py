@@ -18,6 +18,7 @@ from pages.shared import (
     percent,
     percent_column,
     plain,
+    planned_state,
     set_plan,
     setting,
     show_input_error,
@@ -25,6 +26,7 @@ from pages.shared import (
 )
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
+from territory.formatting import and_list, verb
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
@@ -440,9 +442,9 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]], found
 
 
-def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None,
-                 read_problems=()) -> None:  # fmt: skip
-    """Apply a roster (the table's, or a file's) to the plan, or say what in it cannot be used and where.
+def roster_plan(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None,
+                read_problems=()) -> tuple | None:  # fmt: skip
+    """The plan a roster (the table's, or a file's) makes, and the reps it removes; None, said, when it cannot be used.
 
     ``read_problems``: a file's lines that could not be read (:class:`~territory.errors.InputDataError`); said with
     the reps' own problems, in the file's order, in one round (a rep whose line could not be read is said once).
@@ -456,8 +458,8 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
     if read_problems:  # (in the file's order: the line first)
         problems.sort(key=_line_number)
     if problems:
-        st.error(f"**Not applied: fix these {where}.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
-        return
+        st.error(f"**Cannot be applied: fix these {where}.**\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
+        return None
     reps, removed = roster_reps(edited)
     data = plan.to_dict()
     # Accounts locked to a removed rep keep their lock to the territory, not to the rep (a lock to the rep
@@ -470,10 +472,19 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
         if isinstance(account, dict) and account.get("owner") in removed:
             account["owner"] = None
     try:
-        new_plan = plan_from_dict({**data, "reps": reps}, source="rep roster")
+        return plan_from_dict({**data, "reps": reps}, source="rep roster"), removed
     except InputDataError as error:
         show_input_error(error)
+        return None
+
+
+def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None,
+                 read_problems=()) -> None:  # fmt: skip
+    """Apply a roster (the table's, or a file's) to the plan, or say what in it cannot be used and where."""
+    made = roster_plan(edited, where, lines, read_problems)
+    if made is None:
         return
+    new_plan, removed = made
     # (the step says what changed, in the version history and the Edit territories page's History, as a
     # map edit does: it read "Plan changed outside the editor")
     said = rep_changes_said(rep_changes(plan, new_plan, region_label=region_label))
@@ -505,6 +516,32 @@ def apply_roster(edited: pd.DataFrame, where: str = "in the table", lines: list[
     st.rerun()
 
 
+def _file_preview(filename: str, new_plan) -> bool:
+    """What a reps file would change, before it is applied: reps added, changed and removed, accounts that would move.
+
+    False when it changes nothing (said): there is nothing to apply.
+    """
+    changes = rep_changes(plan, new_plan, region_label=region_label)
+    if changes.empty:
+        st.info(f"**{plain(filename)}** changes nothing: the team already reads as the file says.")
+        return False
+    counts = changes["change"].value_counts()
+    said = [f"{counted(int(counts[c]), 'rep')} {verb(int(counts[c]), w + 's', w)}"
+            for c, w in (("added", "join"), ("changed", "change"), ("removed", "leave")) if counts.get(c)]  # fmt: skip
+    # (counted as "What moved" counts them once applied: a rep or a territory, or a rep no longer, for each)
+    moved = diff_assignments(engine.result, planned_state(new_plan).result)
+    st.markdown(
+        f"**What {plain(filename)} changes:** {and_list(said)}; {counted(len(moved), 'account')} would move. "
+        "Nothing is applied until you apply it (remove the file to drop it)."
+    )
+    show_table(
+        changes.drop(columns="rep_id").assign(name=lambda t: t["name"].astype(str)),
+        hide_index=True, width="stretch",
+        column_config={"name": "Rep", "change": "Change", "detail": st.column_config.TextColumn("Detail", width="large")},
+    )  # fmt: skip
+    return True
+
+
 changed = _cells(edited) != _cells(roster)
 if changed:
     st.session_state[PENDING] = (reps_token, edited.copy())
@@ -530,13 +567,20 @@ with st.expander("Load reps from a CSV"):
     )
     upload = st.file_uploader("Reps CSV", type=["csv", "tsv", "txt"], key="reps_upload")
     only_listed = st.checkbox("Remove the reps the file does not list", key="reps_only_listed")
-    if upload is not None and st.button("Use these reps", key="reps_use_file"):
+    if upload is not None:
+        # What the file changes is shown before it is applied: the reps it adds, changes and removes, and the
+        # accounts that would change hands (it was applied at once, a step to undo, a review's wish).
         try:
             from_file, file_lines, unread = roster_from_csv(upload.getvalue(), upload.name, roster,
                                                             only_listed=only_listed)  # fmt: skip
         except InputDataError as error:
             show_input_error(error)
+            made = None
         else:
+            made = roster_plan(from_file, f"in {plain(upload.name)}", file_lines, unread)
+        if made is not None and not _file_preview(upload.name, made[0]):
+            made = None  # (nothing to apply)
+        if st.button("Apply these changes", key="reps_use_file", type="primary", disabled=made is None) and made:
             apply_roster(from_file, f"in {plain(upload.name)}", file_lines, unread)
 
 if st.session_state.get("last_roster_change") and st.session_state.get("roster_removed"):

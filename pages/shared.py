@@ -849,6 +849,11 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     Accounts whose owner in the file matches a rep only in the new plan (a Salesforce id or HubSpot email just
     added on the Reps page) go to that rep where the rules allow, as if the file had been loaded with it.
     """
+    push_state(planned_state(plan, label), label)
+
+
+def planned_state(plan: Plan, label: str = "Plan changed outside the editor") -> PlanState:
+    """The state :func:`set_plan` would make of ``plan``, without making it (a preview of what it changes)."""
     from territory.edits import rebase
 
     state = edit_history().current
@@ -857,12 +862,8 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     if (now.notna() & (now != owners)).any():
         kept = state.result.set_index("account_id")["rep_id"]
         # (the owners just matched get their accounts first, then every account keeps its rep where it can)
-        push_state(
-            start(plan, state.accounts.assign(owner=now.to_numpy()), state.regions, keep=kept, owners_first=True),
-            label,
-        )
-        return
-    push_state(rebase(state, plan, label), label)
+        return start(plan, state.accounts.assign(owner=now.to_numpy()), state.regions, keep=kept, owners_first=True)
+    return rebase(state, plan, label)
 
 
 def current_accounts() -> LoadedAccounts:

@@ -768,7 +768,7 @@ def test_a_roster_that_cannot_be_used_names_the_rep_and_the_column(app):
     next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
     assert not app.exception
     shown = " ".join(e.value for e in app.error).replace("\\", "")
-    assert "Not applied: fix these in the table" in shown
+    assert "Cannot be applied: fix these in the table" in shown
     assert "Hannah Kim (R07): Capacity is empty" in shown
     assert "Territories names 'NOPE', which the plan does not have; use territory names: North America East" in shown
     assert "reps[" not in shown and "nan" not in shown

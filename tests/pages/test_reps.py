@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,9 +20,9 @@ def app():
 
 
 def _refused(app, name: str, data: bytes) -> str:
-    """Use a reps file on the Reps page; what its errors say (Markdown's escapes taken out)."""
+    """Give a reps file on the Reps page; what its errors say (Markdown's escapes taken out): it cannot be applied."""
     app.file_uploader(key="reps_upload").set_value((name, data, "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
+    assert app.button(key="reps_use_file").disabled
     return " ".join(e.value for e in app.error).replace("\\", "")
 
 
@@ -197,7 +198,7 @@ def test_a_capacity_or_quota_that_makes_no_sense_is_refused_naming_the_rep(app, 
     before = app.session_state["plan_json"]
     _change_roster(app, "Hannah Kim", change)
     shown = " ".join(e.value for e in app.error).replace("\\", "")
-    assert "Not applied: fix these in the table" in shown
+    assert "Cannot be applied: fix these in the table" in shown
     assert f"Hannah Kim (R07): {said}" in shown
     assert app.session_state["plan_json"] == before
     assert not any(h.value.startswith("What moved") for h in app.subheader)
@@ -263,10 +264,23 @@ def test_a_team_is_loaded_from_a_csv(app):
         "\n"
         "Bo Rep,TX,50,,US South,bo@acme.com\n"
     )
+    before = app.session_state["plan_json"]
     app.file_uploader(key="reps_upload").set_value(("team.csv", team.encode(), "text/csv")).run()
     app.checkbox(key="reps_only_listed").check().run()
+    # What the file changes, before it is applied (it was applied at once): nothing changed yet.
+    said = next(m.value for m in app.markdown if m.value.startswith("**What team.csv changes:**")).replace("\\", "")
+    assert said.startswith("**What team.csv changes:** 2 reps join, 1 rep changes and 11 reps leave; "), said
+    moving = re.search(r"; ([1-9][\d,]*) accounts would move", said)
+    assert moving, said
+    preview = next(d.value for d in app.dataframe if "detail" in d.value.columns)
+    assert sorted(preview["change"].value_counts().items()) == [("added", 2), ("changed", 1), ("removed", 11)]
+    assert app.session_state["plan_json"] == before and not app.button(key="reps_use_file").disabled
     app.button(key="reps_use_file").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
+    assert f"What moved: {moving[1]} accounts" in [h.value for h in app.subheader]  # (as the preview said)
+    # Applied, the file changes nothing more: said, nothing to apply.
+    assert any("team.csv\\*\\* changes nothing" in i.value or "team.csv** changes nothing" in i.value for i in app.info)
+    assert app.button(key="reps_use_file").disabled
     reps = {r.name: r for r in plan_from_dict(json.loads(app.session_state["plan_json"])).reps}
     assert set(reps) == {"Sarah Chen", "Ann Rep", "Bo Rep"}
     assert reps["Sarah Chen"].rep_id == "R01" and reps["Sarah Chen"].capacity == 200
@@ -277,19 +291,18 @@ def test_a_team_is_loaded_from_a_csv(app):
     before = app.session_state["plan_json"]
     bad = "name,home,capacity\nCy Rep,Atlantis,40\nDi Rep,TX,-3\n"
     said = _refused(app, "bad.csv", bad.encode())
-    assert "Not applied: fix these in bad.csv" in said
+    assert "Cannot be applied: fix these in bad.csv" in said
     assert "bad.csv, line 2, Cy Rep (new rep): Home 'Atlantis' is not a region" in said
     assert "bad.csv, line 3, Di Rep (new rep): Capacity is -3, below 0" in said
     assert app.session_state["plan_json"] == before
     # A file without a name column says which column to add
     app.file_uploader(key="reps_upload").set_value(("x.csv", b"who,cap\nA,1\n", "text/csv")).run()
-    app.button(key="reps_use_file").click().run()
     assert any("x.csv, line 1: no column holds the reps' names" in e.value.replace("\\", "") for e in app.error)
     # A name with an unquoted comma shifts its line ("'saas' is not yes or no" said nothing of why), and a capacity
     # that is no number read "Capacity is empty": each said as it is, all at once (the fourteenth new user)
     shifted = "name,home,capacity,active\nLee, Kim,CA,40,yes\nMo Rep,TX,abc,yes\nNo Rep,TX,30,maybe\n"
     said = _refused(app, "shifted.csv", shifted.encode())
-    assert "Not applied: fix these in shifted.csv" in said
+    assert "Cannot be applied: fix these in shifted.csv" in said
     assert (
         "shifted.csv, line 2: 5 fields where the header has 4. A name or other value holding a comma must be in "
         'double quotes ("Chen, Sarah")' in said
@@ -342,7 +355,7 @@ def test_a_reps_file_s_empty_cells_keep_the_roster_s_values_and_a_rep_listed_twi
     twice = ("name,home,capacity\nSarah Chen,NY,180\nNew Person,TX,20\nsarah chen,NY,190\n"
              "New Person,TX,25\n")  # fmt: skip
     said = _refused(app, "twice.csv", twice.encode())
-    assert "Not applied: fix these in twice.csv" in said
+    assert "Cannot be applied: fix these in twice.csv" in said
     assert "twice.csv, line 4: the rep 'sarah chen' is listed on line 2 too" in said, said
     assert "twice.csv, line 5: the rep 'New Person' is listed on line 3 too" in said, said
     assert app.session_state["plan_json"] == applied
