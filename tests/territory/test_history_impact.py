@@ -141,6 +141,31 @@ def test_limit_forgets_the_oldest_steps_never_the_current_one(state):
     assert history.limit == 3 and history.undo().limit == 3 and history.go_to(0).limit == 3
 
 
+def test_the_history_holds_only_its_own_steps_and_their_tables_read_the_same(state):
+    # Memory: a session kept every state it had and every table read (+37 MB an edit at 150,000 accounts, a review).
+    # The oldest step kept lets go of those before it; only the current step and its neighbours keep their tables;
+    # every step reads as it did.
+    regions, targets = ["US-36061", "US-36047", "US-34013", "GB"], ["W", "E", "T"]
+    history, seen = EditHistory.begin(state, limit=5), [state.result.copy()]
+    for i in range(23):  # (past the materialised states, every 16 edits)
+        history = history.push(history.current.move_regions([regions[i % 4]], targets[i % 3]))
+        seen.append(history.current.result.copy())
+    chain, link = 0, history.current
+    while link is not None:
+        chain, link = chain + 1, link.parent
+    assert chain == 5 and history.entries[0].state.parent is None
+    held = ["result" in e.state.__dict__ for e in history.entries]
+    assert held == [True, False, False, True, True]  # (the oldest is its own base now)
+    for step in range(5):
+        at = history.go_to(step)
+        pd.testing.assert_frame_equal(at.current.result, seen[-5 + step])
+    # Undo to the first kept step and back: each table as it was.
+    back = history
+    for step in range(4, 0, -1):
+        back = back.undo()
+        pd.testing.assert_frame_equal(back.current.result, seen[-6 + step])
+
+
 def test_each_step_keeps_what_its_plan_was_stored_as_and_undo_brings_it_back(state):
     # A plan used in place of the stored one (a file uploaded: stored as nothing), then undone, left the session on a
     # plan "not stored yet": Save made a new plan of the stored one.
