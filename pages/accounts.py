@@ -331,6 +331,7 @@ st.download_button(
     data=spreadsheet_csv(shown[_with_ids(columns, shown.columns)]),
     file_name="assignments.csv",
     mime="text/csv",
+    on_click="ignore",  # (a download is no reason to run the page again)
 )
 
 # The queue's sentence is read whole (at 1280 px it was cut with "…", a new user's test): the columns' widths leave it

@@ -294,9 +294,11 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     stem = filename.rsplit(".", 1)[0]
     downloads = st.columns([1, 1, 2])
     downloads[0].download_button("Regions and their territory (CSV)", made["csv"],
-                                 file_name=f"{stem}_territories.csv", mime="text/csv", key="partition_csv")  # fmt: skip
+                                 file_name=f"{stem}_territories.csv", mime="text/csv", key="partition_csv",
+                                 on_click="ignore")  # fmt: skip
     downloads[1].download_button("Territories (GeoJSON)", made["geojson"], file_name=f"{stem}_territories.geojson",
-                                 mime="application/geo+json", key="partition_geojson")  # fmt: skip
+                                 mime="application/geo+json", key="partition_geojson",
+                                 on_click="ignore")  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

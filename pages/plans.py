@@ -1018,13 +1018,14 @@ if ids:
                 )  # fmt: skip
         downloads = st.columns(3)
         stem = f"plan{old_key[0]}v{old_key[1]}-to-plan{new_key[0]}v{new_key[1]}"
-        downloads[0].download_button(
-            "Download regions moved (CSV)", _regions_moved_csv(diff.regions), f"{stem}-regions.csv"
-        )
-        downloads[1].download_button(
-            "Download account moves (CSV)", spreadsheet_csv(account_moves), f"{stem}-accounts.csv"
-        )
-        downloads[2].download_button("Download handoffs (CSV)", spreadsheet_csv(diff.handoffs), f"{stem}-handoffs.csv")
+        # (no rerun when clicked, and the accounts' file made then: downloads clicked in a row were cancelled by each
+        # other's reruns, a review at 150,000 accounts)
+        downloads[0].download_button("Download regions moved (CSV)", _regions_moved_csv(diff.regions),
+                                     f"{stem}-regions.csv", mime="text/csv", on_click="ignore")  # fmt: skip
+        downloads[1].download_button("Download account moves (CSV)", lambda: spreadsheet_csv(account_moves),
+                                     f"{stem}-accounts.csv", mime="text/csv", on_click="ignore")  # fmt: skip
+        downloads[2].download_button("Download handoffs (CSV)", spreadsheet_csv(diff.handoffs),
+                                     f"{stem}-handoffs.csv", mime="text/csv", on_click="ignore")  # fmt: skip
 
     st.subheader("Audit log")
     audit = store.audit(chosen)
@@ -1042,9 +1043,8 @@ if ids:
                        "action": text("Action", width=widths["action"]), "detail": text("Detail", width=widths["detail"])},
     )  # fmt: skip
     if len(audit):
-        st.download_button(
-            "Download the audit log (CSV)", spreadsheet_csv(audit), f"plan-{chosen}-audit.csv", key="audit_download"
-        )
+        st.download_button("Download the audit log (CSV)", lambda: spreadsheet_csv(audit), f"plan-{chosen}-audit.csv",
+                           mime="text/csv", key="audit_download", on_click="ignore")  # fmt: skip
 
 # ---- Files: git folder and CRM -------------------------------------------------------------------------------
 st.subheader("Files: git and CRM")
@@ -1061,6 +1061,7 @@ with files[0]:
         plan_folder_zip(plan, current_engine().result, token=engine_token(), based_on=stored_origin()),
         f"{download_stem(plan)}.zip",
         key="download_folder",
+        on_click="ignore",
     )
     st.file_uploader("Open a plan folder (zip)", type=["zip"], key=_zip_key(), on_change=_zip_chosen)
     if page_message and page_message[2:] == ("zip",):  # (under the uploader: at the top it was 3,000 px away)
@@ -1084,14 +1085,16 @@ with files[1]:
     unplaced = problems[problems["severity"].eq("skipped")] if "severity" in problems else problems.iloc[:0]
     salesforce = with_rows_not_placed(salesforce_owner_update(plan, result), unplaced)
     hubspot = with_rows_not_placed(hubspot_import(plan, result), unplaced)
+    # (the files made when clicked, with no rerun: 14 MB made and sent on every rerun at 150,000 accounts, and
+    # downloads clicked in a row cancelled by each other's reruns, a review)
     st.download_button(
-        f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv(),
-        f"{download_stem(plan)}-salesforce-owner-update.csv", key="download_salesforce",
-        disabled=len(salesforce.table) == 0,
+        f"Salesforce Data Loader update ({len(salesforce.table):,} accounts)", salesforce.csv,
+        f"{download_stem(plan)}-salesforce-owner-update.csv", mime="text/csv", key="download_salesforce",
+        disabled=len(salesforce.table) == 0, on_click="ignore",
     )  # fmt: skip
     st.download_button(
-        f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv(), f"{download_stem(plan)}-hubspot-import.csv",
-        key="download_hubspot", disabled=len(hubspot.table) == 0,
+        f"HubSpot import ({len(hubspot.table):,} companies)", hubspot.csv, f"{download_stem(plan)}-hubspot-import.csv",
+        mime="text/csv", key="download_hubspot", disabled=len(hubspot.table) == 0, on_click="ignore",
     )  # fmt: skip
     # Accounts left out of a file keep their owner in the CRM (a rep who left, after a rebalance): said, and listed.
     for key, export in (("salesforce", salesforce), ("hubspot", hubspot)):
@@ -1102,6 +1105,7 @@ with files[1]:
         if said:
             st.caption(f":material/person_off: {plain(said)}")  # (a caption: warnings here are questions)
             st.download_button(
-                f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)", spreadsheet_csv(export.left_out),
-                f"{download_stem(plan)}-{key}-left-out.csv", key=f"download_{key}_left_out",
+                f"Accounts not in the {export.system} file ({len(export.left_out):,}, CSV)",
+                lambda export=export: spreadsheet_csv(export.left_out), f"{download_stem(plan)}-{key}-left-out.csv",
+                mime="text/csv", key=f"download_{key}_left_out", on_click="ignore",
             )  # fmt: skip

@@ -1655,12 +1655,13 @@ if pending is not None and pending[0].plan.name == plan.name:
         # fifteenth new user), as that page writes it
         downloads = st.columns(2)
         downloads[0].download_button("Download the handoffs (CSV)", spreadsheet_csv(diff.handoffs),
-                                     "rebalance-handoffs.csv")  # fmt: skip
+                                     "rebalance-handoffs.csv", on_click="ignore")  # fmt: skip
         downloads[1].download_button(
             f"Download the {len(diff.accounts):,} accounts changing (CSV)",
             spreadsheet_csv(named_account_moves(diff.accounts, engine.accounts)),
             "rebalance-accounts.csv",
             key="reb_accounts_csv",
+            on_click="ignore",
         )
 
 if st.session_state.get("reb_back_done"):
