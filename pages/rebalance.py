@@ -82,6 +82,9 @@ STAFFING_WIDTHS = {"territory": 320, "reps": 230}
 KEPT_CAPACITY = "reb_new_capacity_kept"  # (the new rep's capacity, kept across pages and a reload)
 SEARCH_BEGAN = "reb_search_began"  # (when a search began, kept across a reload until it ends: see _propose)
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
+MOST_TERRITORIES = (
+    250  # ("Another number of territories": a plan of 64 territories could not be redrawn at 64 under 60)
+)
 
 
 class _Notes:
@@ -421,14 +424,16 @@ if scenario == "territories":
     locked_now = tuple(sorted(str(t) for t in locked))
     apart, _ = _count_range(engine_token(), level, cover, (), links, unit_table.index, holders)
     fewest, regions_most = _count_range(engine_token(), level, cover, locked_now, links, unit_table.index, holders)
-    most = max(1, min(60, regions_most))
+    # (one per region at most; and at most MOST_TERRITORIES: it was 60, and a plan of 64 could not be redrawn at its
+    # own number, a review at 150 reps)
+    most = max(1, min(MOST_TERRITORIES, regions_most))
     least = min(max(1, fewest), most)
     if isinstance(st.session_state.get("reb_k"), int):  # (more locked: the number moves to the nearest offered, not
         st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)  # back to the default)
     setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
     options["n_territories"] = k_slot.number_input(
         "Number of territories", least, most, key="reb_k",
-        help=f"At most one per region at this level ({len(unit_table):,} regions)"
+        help=f"At most one per region at this level ({len(unit_table):,} regions), and at most {MOST_TERRITORIES}"
         + (f"; at least one per group of regions out of each other's reach ({apart})" if apart > 1 else "")
         + "; locked territories count among them"
         + (f" (with {counted(len(locked_now), 'territory', 'territories')} locked, {least} to {most})"

@@ -506,7 +506,7 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     app.radio(key="reb_level").set_value("state").run()
     app.radio(key="reb_scenario").set_value("territories").run()
     box = app.number_input(key="reb_k")
-    assert box.max == min(60, regions)
+    assert box.max == min(250, regions) and "and at most 250" in box.help  # (60 was below a plan of 64's own number)
     # at least one territory per group of regions out of each other's reach (North America, Europe, …): fewer is
     # not offered (it was, and only the proposal said "ask for at least 3")
     assert box.min == 3 and "out of each other's reach (3)" in box.help
