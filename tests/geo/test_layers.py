@@ -190,6 +190,25 @@ def test_aggregate_points_one_per_region():
     assert "1 account · $5" in rows[1][3]  # (it read "1 accounts", a review)
 
 
+def test_clusters_of_regions_circles_say_the_accounts_they_hold():
+    # Over 20,000 accounts the map draws a circle per region; their clusters said how many circles ("10" over Texas
+    # for hundreds of accounts, a review): each circle carries its accounts, and the cluster's icon adds them up.
+    import folium
+
+    from geo.layers import aggregate_points, coverage_groups
+
+    accounts = pd.DataFrame({"region_id": ["A", "A", "B"], "lat": [1.0, 3.0, 5.0], "lon": [2.0, 4.0, 6.0],
+                             "value": [10.0, 20.0, 5.0]})  # fmt: skip
+    rows = aggregate_points(accounts, pd.Series(["#111111", "#111111", "#222222"]))
+    empty = {"type": "FeatureCollection", "features": []}
+    for points, summed in ((rows, True), ([r[:4] for r in rows], False)):
+        fmap = folium.Map()
+        for group in coverage_groups(empty, empty, points=points, unassigned_points=points):
+            group.add_to(fmap)
+        page = fmap.get_root().render()
+        assert ("accounts: row[4]" in page) and (page.count("m.options.accounts || 1") == (2 if summed else 0))
+
+
 def test_white_space_colors_diverge():
     from geo.coverage import white_space_color
 
