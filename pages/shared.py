@@ -44,6 +44,7 @@ from territory.formatting import (  # noqa: F401 (for the pages)
 from territory.history import EditHistory
 from territory.plan_files import canonical_plan
 from territory.scoring import score_accounts
+from territory.store import keep_upload, kept_upload
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_ACCOUNTS = DEMO_DIR / "accounts.csv"
@@ -588,8 +589,8 @@ def restored_work_notice() -> None:
         " They were left by a tab that is closed; this tab goes on with them." if restored.get("taken_over") else ""
     )  # fmt: skip
     accounts = (
-        f" The accounts file {plain(restored['accounts'])} is not kept across a reload: the demo accounts are "
-        "loaded; load your file again on the Accounts page."
+        f" The accounts file {plain(restored['accounts'])} is not kept across a reload (its copy on the server is "
+        "gone): the demo accounts are loaded; load your file again on the Accounts page."
         if restored.get("accounts") and current_accounts().source != restored["accounts"] else ""
     )  # fmt: skip
     with st.sidebar.container(border=True):
@@ -825,8 +826,9 @@ def init_state() -> None:
         _open_stored_plan()
     st.session_state.setdefault("accounts_file", (DEMO_NAME, DEMO_ACCOUNTS.read_bytes()))
     st.session_state.setdefault("accounts_options", json.dumps({"column_map": None, "swap": False}))
-    _apply_pending_restore()
     restore_settings()  # (before any page draws a widget)
+    _reopen_kept_accounts()  # (the accounts file of the tab before a reload, before its unsaved plan is reopened)
+    _apply_pending_restore()
     keep_unsaved_work()  # (changes made by a widget's callback, before this run; app.py also calls it after a run)
 
 
@@ -1078,10 +1080,46 @@ def set_accounts(filename: str, data: bytes, *, column_map: dict | None = None, 
     st.session_state["accounts_file"] = (filename, data)
     st.session_state["accounts_options"] = options
     st.session_state.pop("accounts_to_load_again", None)
-    # (the file's name is kept across a reload, the file is not: a reload says which to load again)
+    # (the file's name is kept across a reload, and the file itself in the data directory, read back on a reload;
+    # where it cannot be, the reload says which file to load again)
     st.session_state[LOADED_ACCOUNTS] = None if filename == DEMO_NAME else filename
     remember(LOADED_ACCOUNTS)
+    st.session_state[KEPT_ACCOUNTS] = None
+    if filename != DEMO_NAME:
+        try:
+            st.session_state[KEPT_ACCOUNTS] = {"name": filename, "digest": keep_upload(data), "options": options}
+        except OSError:  # (a data directory that cannot be written: the reload asks for the file again)
+            pass
+    remember(KEPT_ACCOUNTS)
     return loaded
+
+
+KEPT_ACCOUNTS = "accounts_kept"  # {"name", "digest", "options"}: the file loaded, kept in the data directory
+
+
+def _reopen_kept_accounts() -> None:
+    """After a reload, the accounts file the tab had loaded, read back from the data directory (once).
+
+    A reload starts a new session, with the demo's accounts: every figure read them (a review at 150,000 accounts:
+    a balance score of 0.031 on the Overview, said only in the sidebar). Where the file is gone or no longer
+    reads, the sidebar's notice asks for it (:func:`_accounts_not_kept_notice`).
+    """
+    if st.session_state.get("accounts_reopen_tried"):
+        return
+    st.session_state["accounts_reopen_tried"] = True
+    kept = st.session_state.get(KEPT_ACCOUNTS)
+    if not isinstance(kept, dict) or st.session_state["accounts_file"][0] != DEMO_NAME:
+        return
+    data = kept_upload(kept.get("digest"))
+    name, options = kept.get("name"), kept.get("options")
+    if data is None or not isinstance(name, str) or not isinstance(options, str):
+        return
+    try:
+        _load_accounts(data, name, options)
+    except (InputDataError, ValueError, TypeError):  # (kept by an older version, read otherwise now)
+        return
+    st.session_state["accounts_file"] = (name, data)
+    st.session_state["accounts_options"] = options
 
 
 LOADED_ACCOUNTS = "accounts_loaded_name"
@@ -1110,7 +1148,7 @@ def _accounts_not_kept_notice() -> None:
     with st.sidebar.container(border=True):
         st.markdown(
             f":material/upload_file: **Accounts file not kept:** this tab had loaded **{plain(str(name))}** before "
-            "the reload. Files are not kept on the server: the demo accounts are shown. Load it again on the "
+            "the reload, and its copy on the server is gone: the demo accounts are shown. Load it again on the "
             "Accounts page."
         )
         left_col, right_col = st.columns(2)

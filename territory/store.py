@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ __all__ = [
     "StoreError",
     "WorkingCopy",
     "default_database_url",
+    "keep_upload",
+    "kept_upload",
     "metadata",
     "unused_name",
 ]
@@ -183,8 +186,59 @@ def default_database_url() -> str:
     url = os.environ.get("TERRITORY_DATABASE_URL")
     if url:
         return url
-    folder = Path(os.environ.get("TERRITORY_DATA_DIR") or ROOT / "var")
-    return f"sqlite:///{folder / 'territory.sqlite'}"
+    return f"sqlite:///{_data_dir() / 'territory.sqlite'}"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("TERRITORY_DATA_DIR") or ROOT / "var")
+
+
+#: How many uploaded files the data directory keeps (the oldest go first).
+KEPT_UPLOADS = 20
+
+
+def keep_upload(data: bytes, folder: Path | None = None) -> str:
+    r"""Keep an uploaded file's bytes in the data directory's ``uploads/`` (or ``folder``), named by their SHA-256.
+
+    A browser reload starts a new session: the accounts file a tab had loaded was gone, and every figure read the
+    demo's accounts (a review at 150,000 accounts: a balance score of 0.031). The session keeps the name, and reads
+    the file back with :func:`kept_upload`. Written in one step (a reader never sees half a file); the oldest
+    beyond :data:`KEPT_UPLOADS` are removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> digest = keep_upload(b"id,lat,lon\n1,40,-74\n", folder)
+    >>> len(digest), kept_upload(digest, folder), kept_upload("0" * 64, folder), kept_upload("../x", folder)
+    (64, b'id,lat,lon\n1,40,-74\n', None, None)
+    """
+    from territory.textfiles import write_bytes_atomic
+
+    digest = hashlib.sha256(data).hexdigest()
+    folder = folder or _data_dir() / "uploads"
+    path = folder / digest
+    if path.is_file():
+        path.touch()  # (the newest again)
+        return digest
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, data)
+    kept = sorted((p for p in folder.iterdir() if p.is_file() and len(p.name) == 64), key=lambda p: p.stat().st_mtime)
+    for old in kept[:-KEPT_UPLOADS]:
+        old.unlink(missing_ok=True)
+    return digest
+
+
+def kept_upload(digest: str, folder: Path | None = None) -> bytes | None:
+    """The bytes :func:`keep_upload` kept under ``digest``; None when they are gone (or the name is no digest)."""
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        return None
+    path = (folder or _data_dir() / "uploads") / digest
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
 
 
 def _now() -> datetime:

@@ -30,6 +30,7 @@ __all__ = [
     "utf16_without_mark",
     "read_text",
     "write_text_atomic",
+    "write_bytes_atomic",
     "csv_records",
     "header_delimiter",
     "is_blank_record",
@@ -178,6 +179,15 @@ def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None
     >>> write_text_atomic(target, "Id,OwnerId\n").read_text()
     'Id,OwnerId\n'
     """
+    return _write_atomic(path, lambda descriptor: os.fdopen(descriptor, "w", encoding="utf-8", newline=newline), text)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all, as :func:`write_text_atomic` writes text."""
+    return _write_atomic(path, lambda descriptor: os.fdopen(descriptor, "wb"), data)
+
+
+def _write_atomic(path: str | Path, opened, content) -> Path:
     path = Path(path)
     try:
         keep_mode = stat.S_IMODE(path.stat().st_mode)  # (written over: the file keeps its mode, as with cp)
@@ -193,8 +203,8 @@ def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None
         except FileExistsError:
             continue
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as handle:
-            handle.write(text)
+        with opened(descriptor) as handle:
+            handle.write(content)
         if keep_mode is not None:
             os.chmod(temporary, keep_mode)
         os.replace(temporary, path)
