@@ -211,6 +211,14 @@ def test_balance_least_balanced_first_and_tolerance(app):
     chart = json.loads(app.get("vega_lite_chart")[-1].proto.spec)
     expected = [n + (f" ({int(w):,} waiting)" if w > 0 else "") for n, w in zip(territories["name"], territories["unserved"], strict=True)]  # fmt: skip
     assert chart["encoding"]["y"]["sort"] == expected and any("waiting)" in label for label in expected), expected
+    # … and draws each bar as it is ordered: a territory with accounts waiting was a nearly full green bar (a review)
+    assert chart["encoding"]["x"]["field"] == chart["encoding"]["color"]["field"] == "score_counting_waiting"
+    import pyarrow as pa
+
+    element = app.get("vega_lite_chart")[-1].proto
+    rows = pa.ipc.open_stream(element.datasets[0].data.data).read_all().to_pandas()
+    drawn = {n: (a, b) for n, a, b in rows[["name", "score_counting_waiting", "balance_score"]].itertuples(index=False)}
+    assert all(drawn[n][0] < drawn[n][1] for n in waiting["name"])
     app.slider[0].set_value(30).run()
     assert not app.exception
 
