@@ -2130,11 +2130,17 @@ def _kept_as_they_are(names: list[str], why_one: str, why_many: str) -> str:
     '; US West trades no region with US South, so it stays as it is'
     >>> _kept_as_they_are(["A", "B"], "is apart", "are apart"), _kept_as_they_are([], "", "")
     ('; A, B are apart, so they stay as they are', '')
+
+    Many are counted, a few named (a plan of 64 territories named its 60 others, ~1,000 characters, a review):
+
+    >>> _kept_as_they_are([f"T{i}" for i in range(60)], "is apart", "are apart")
+    '; 60 other territories (T0, T1, T2, T3, T4 and 55 others) are apart, so they stay as they are'
     """
     if not names:
         return ""
     one = len(names) == 1
-    return f"; {', '.join(names)} {why_one if one else why_many}, so {'it stays as it is' if one else 'they stay as they are'}"
+    listed = ", ".join(names) if len(names) <= 8 else f"{len(names)} other territories ({and_list(names, shown=5)})"
+    return f"; {listed} {why_one if one else why_many}, so {'it stays as it is' if one else 'they stay as they are'}"
 
 
 def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set) -> tuple[str, ...]:
