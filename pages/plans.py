@@ -260,6 +260,18 @@ def _show_reps_changed(reps: pd.DataFrame) -> None:
     )  # fmt: skip
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _crm_files(token: str, _plan, _result: pd.DataFrame, _problems: pd.DataFrame):
+    """The Salesforce and HubSpot files of this plan and these accounts (``token``), made once, not on every rerun.
+
+    With the file's rows that could not be placed among the accounts left out (in neither file, unsaid: a review).
+    """
+    unplaced = _problems[_problems["severity"].eq("skipped")] if "severity" in _problems else _problems.iloc[:0]
+    files = (with_rows_not_placed(salesforce_owner_update(_plan, _result), unplaced),
+             with_rows_not_placed(hubspot_import(_plan, _result), unplaced))  # fmt: skip
+    return files, [id_problems(export, _plan) for export in files]
+
+
 @_needs_name
 def _save() -> None:
     renamed_now = _rename_typed()
@@ -1080,11 +1092,7 @@ with files[1]:
         )
     else:
         st.caption(f"From the {len(result):,} accounts of **{plain(current_accounts().source)}**.")
-    # (with the file's rows that could not be placed among the accounts left out: in neither file, unsaid)
-    problems = current_accounts().problems
-    unplaced = problems[problems["severity"].eq("skipped")] if "severity" in problems else problems.iloc[:0]
-    salesforce = with_rows_not_placed(salesforce_owner_update(plan, result), unplaced)
-    hubspot = with_rows_not_placed(hubspot_import(plan, result), unplaced)
+    (salesforce, hubspot), said_of_ids = _crm_files(engine_token(), plan, result, current_accounts().problems)
     # (the files made when clicked, with no rerun: 14 MB made and sent on every rerun at 150,000 accounts, and
     # downloads clicked in a row cancelled by each other's reruns, a review)
     st.download_button(
@@ -1097,9 +1105,9 @@ with files[1]:
         mime="text/csv", key="download_hubspot", disabled=len(hubspot.table) == 0, on_click="ignore",
     )  # fmt: skip
     # Accounts left out of a file keep their owner in the CRM (a rep who left, after a rebalance): said, and listed.
-    for key, export in (("salesforce", salesforce), ("hubspot", hubspot)):
+    for key, export, ids_said in (("salesforce", salesforce, said_of_ids[0]), ("hubspot", hubspot, said_of_ids[1])):
         # (ids the CRM will not take: the files were written whatever they were, a new user's test)
-        for sentence in id_problems(export, plan):
+        for sentence in ids_said:
             st.caption(f":material/badge: {plain(sentence)}")
         said = left_out_summary(export, plan)
         if said:

@@ -215,13 +215,13 @@ def accounts_both_hold(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFra
     >>> old["account_id"].tolist(), new["account_id"].tolist(), apart
     (['B', 'C'], ['B', 'C'], (1, 2))
     """
-    ids = [set(frame["account_id"].astype(str)) for frame in (old, new)]
-    both = ids[0] & ids[1]
-    apart = (len(ids[0] - both), len(ids[1] - both))
+    # (at once, as plain objects: 150,000 a side; pandas' Arrow strings looked each up in a Python loop)
+    ids = [pd.Index(frame["account_id"].map(str).to_numpy(dtype=object), dtype=object) for frame in (old, new)]
+    held = [ids[0].isin(ids[1]), ids[1].isin(ids[0])]
+    apart = (ids[0][~held[0]].nunique(), ids[1][~held[1]].nunique())
     if not any(apart):
         return old, new, apart
-    old, new = (frame[frame["account_id"].astype(str).isin(both)] for frame in (old, new))
-    return old, new, apart
+    return old[held[0]], new[held[1]], apart
 
 
 def diff_plans(
