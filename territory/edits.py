@@ -123,15 +123,24 @@ class PlanState:
 
     @cached_property
     def result(self) -> pd.DataFrame:
-        """The full assignment table (built from the parent and this state's flows on first use)."""
+        """The full assignment table (built on first use from the nearest earlier table and the edits' flows since).
+
+        The states between keep no table of their own (read back after an undo, each filled its cache on the way:
+        15 tables held where the history keeps 3, a review).
+        """
         if self.base is not None:
             return self.base
-        table = self.parent.result.copy()
-        if len(self.flows):
-            positions = self.flows["position"].to_numpy()
+        state, chain = self.parent, [self]
+        while "result" not in state.__dict__ and state.base is None:
+            chain.append(state)
+            state = state.parent
+        table = state.result.copy()
+        moved = [link.flows for link in reversed(chain) if len(link.flows)]
+        if moved:
             for column in _TRACKED:
                 values = table[column].to_numpy(dtype=object if column != "conflict" else bool).copy()
-                values[positions] = self.flows[f"new_{column}"].to_numpy()
+                for flows in moved:
+                    values[flows["position"].to_numpy()] = flows[f"new_{column}"].to_numpy()
                 table[column] = pd.Series(values, index=table.index, dtype=values.dtype)
         return table
 

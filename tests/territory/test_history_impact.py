@@ -159,11 +159,24 @@ def test_the_history_holds_only_its_own_steps_and_their_tables_read_the_same(sta
     for step in range(5):
         at = history.go_to(step)
         pd.testing.assert_frame_equal(at.current.result, seen[-5 + step])
-    # Undo to the first kept step and back: each table as it was.
+    # Undo to the first kept step and back: each table as it was, and only the tables near the current step kept
+    # (built on the way, each filled its cache: 15 of 16 held after two undos, a review).
     back = history
     for step in range(4, 0, -1):
         back = back.undo()
         pd.testing.assert_frame_equal(back.current.result, seen[-6 + step])
+        near = {id(e.state) for e in back.entries[max(0, back.cursor - 1) : back.cursor + 2]}
+        held = {id(e.state) for e in back.entries if "result" in e.state.__dict__ and e.state.base is None}
+        assert held <= near, (step, len(held))
+    # Far back in a longer history: the steps between keep no table either.
+    history = EditHistory.begin(state, limit=40)
+    for i in range(30):
+        history = history.push(history.current.move_regions([regions[i % 4]], targets[i % 3]))
+        history.current.result  # noqa: B018
+    far = history.go_to(12)
+    far.current.result  # noqa: B018
+    held = [i for i, e in enumerate(far.entries) if "result" in e.state.__dict__ and e.state.base is None]
+    assert held == [12], held
 
 
 def test_each_step_keeps_what_its_plan_was_stored_as_and_undo_brings_it_back(state):
