@@ -616,6 +616,7 @@ def run_save(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataF
                                      unique_name=True)  # fmt: skip
         else:
             latest = store.load(into)
+            _refuse_saving_over_later_versions(args.plan, into, latest, store)
             same_accounts = assigned is None or _same_assignments(store.assignments(into, latest.version), assigned)
             if latest.plan.to_dict() == plan.to_dict() and same_accounts:
                 # (a batch job run twice makes one version, as the Plans page saves nothing unchanged)
@@ -633,6 +634,32 @@ def run_save(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataF
         warn(f"another stored plan is named {plan.name!r}: saved as {made.plan.name!r}")
     return ({"plan_id": made.plan_id, "version": made.version, "name": made.plan.name, "saved": True,
              "accounts": None if assigned is None else len(assigned)}, {}, "")  # fmt: skip
+
+
+def _refuse_saving_over_later_versions(path: Path, into: int, latest, store) -> None:
+    """Refuse a plan folder written from an older version of plan ``into`` (plan.yaml's ``based_on``).
+
+    Saved as the next version, it would undo what was saved since without a word (a review: Bob's rename in version
+    2 gone in version 3); the Plans page merges such a folder instead.
+    """
+    if not path.is_dir():
+        return
+    origin = read_folder_origin(path)
+    if origin is None or origin[0] != into or origin[1] >= latest.version:
+        return
+    try:  # (the same database: the version it names was saved when it says)
+        then = store.load(into, origin[1]).created_at.isoformat(timespec="seconds")
+    except Exception:
+        return
+    if then != origin[2]:
+        return
+    raise CliInputError(
+        f"{path.name} was written from version {origin[1]} of plan {into}, and version {latest.version} has been "
+        f"saved since (by {latest.author}): saved over it, their changes would be undone",
+        column="--plan",
+        hint="Open the folder on the Plans page, which merges it with what was saved since; or export the latest "
+        f"(cli.py export-plan --plan store:{into} --out FOLDER), make your changes there and save that",
+    )
 
 
 def _same_assignments(saved: pd.DataFrame, assigned: pd.DataFrame) -> bool:
@@ -1833,6 +1860,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.plan is None and args.command not in ("plans", "partition"):
             raise CliInputError(f"{args.command} needs --plan PLAN", column="--plan",
                                 hint="A plan file, a plan folder, or store:N (cli.py plans lists the stored plans)")  # fmt: skip
+        if str(getattr(args, "left_out", None)) == "-":  # (standard output is the CRM file's)
+            raise CliInputError("--left-out - would mix the accounts left out into the CRM file on standard output",
+                                column="--left-out", hint="Give them a file of their own, e.g. --left-out left-out.csv")  # fmt: skip
         refuse_unread_options(args)  # (before any work, or any file written)
         check_paths(args)
         given_format = args.format

@@ -1256,6 +1256,13 @@ def test_diff_of_two_saved_versions_compares_the_accounts_saved_with_them(tmp_pa
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli("diff", "--plan", old, "--new", new, "--format", "csv", "--out", "-", capsys=capsys)
     assert code == 0 and out.startswith("region_id,") and not (tmp_path / "-").exists()
+    code, out, err = run_cli("crm-export", "--plan", old, "--accounts", DEMO_ACCOUNTS, "--crm", "hubspot",
+                             "--left-out", "-", capsys=capsys)  # fmt: skip
+    assert (
+        code == 2
+        and err.startswith("error: option --left-out: --left-out - would mix")
+        and not (tmp_path / "-").exists()
+    )
 
 
 def test_save_and_restore_keep_versions_from_a_batch_job(tmp_path, monkeypatch, capsys):
@@ -1309,6 +1316,34 @@ def test_save_and_restore_keep_versions_from_a_batch_job(tmp_path, monkeypatch, 
         code, out, err = run_cli(*args, capsys=capsys)
         assert code == 2 and out == "" and err.startswith(said), err
     assert [len(store.versions(p.plan_id)) for p in store.plans()] == [1, 3]
+
+
+def test_save_refuses_a_folder_written_from_an_older_version(tmp_path, monkeypatch, capsys):
+    # Saved as the next version, a folder exported before Bob's save undid his rename, exit 0, unsaid (a review).
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TERRITORY_DATABASE_URL", raising=False)
+    assert run_cli("save", "--plan", DEMO_PLAN, "--author", "ana", "--message", "v1", capsys=capsys)[0] == 0
+    ours, bobs = tmp_path / "ours", tmp_path / "bobs"
+    for folder in (ours, bobs):
+        assert run_cli("export-plan", "--plan", "store:1", "--out", folder, capsys=capsys)[0] == 0
+    (bobs / "plan.yaml").write_text((bobs / "plan.yaml").read_text().replace("name: Demo FY27 plan", "name: Bob's"))
+    assert run_cli("save", "--plan", bobs, "--into", "store:1", "--author", "bob", "--message", "rename",
+                   capsys=capsys)[0] == 0  # fmt: skip
+    code, out, err = run_cli("save", "--plan", ours, "--into", "store:1", "--author", "ana", "--message", "mine",
+                             capsys=capsys)  # fmt: skip
+    assert (
+        code == 2
+        and out == ""
+        and err.startswith(
+            "error: option --plan: ours was written from version 1 of plan 1, and version 2 has been saved since (by "
+            "bob): saved over it, their changes would be undone. Open the folder on the Plans page"
+        )
+    ), err
+    # (a folder of the latest version saves)
+    assert run_cli("export-plan", "--plan", "store:1", "--out", tmp_path / "latest", capsys=capsys)[0] == 0
+    code, out, err = run_cli("save", "--plan", tmp_path / "latest", "--into", "store:1", "--author", "ana",
+                             "--message", "same", capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["saved"] is False, err
 
 
 def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypatch, capsys):
