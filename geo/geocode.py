@@ -272,10 +272,12 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     faults[bad_country & ~placed] += "country;"
 
     states = state_code(column("state"), country)
-    # A Canadian postal code with no province: its first letter names the province ("M5V 3L9" is Ontario's; it was
-    # ignored and the account placed in Canada as a whole, a review).
+    # A Canadian postal code with no province nor city: its first letter names the province ("M5V 3L9" is Ontario's;
+    # it was ignored and the account placed in Canada as a whole, a review). Not beside a city: the city is looked
+    # for in the whole country then, as before ("Vancouver" with an Ottawa postal code stays in Vancouver).
     by_postal = postal_province(column("zip"))
-    from_postal = (states == "") & (by_postal != "") & country.isin(["", "CA"]) & (_fold(column("state")) == "")
+    from_postal = ((states == "") & (by_postal != "") & country.isin(["", "CA"]) & (_fold(column("state")) == "")
+                   & (column("city") == ""))  # fmt: skip
     states = states.where(~from_postal, by_postal)
     country = country.where(~from_postal, "CA")
     # A state given in the US or Canada (or with no country) that is neither: not ignored, or the city would be

@@ -22,12 +22,14 @@ import csv
 import io
 import itertools
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from territory.cell_numbers import read_number
 from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.formatting import counted, numbered, verb
 from territory.model import FOLDER_HEADER, Plan, claims_alike, normalize_region_id, plan_from_dict
@@ -74,6 +76,9 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     return buffer.getvalue()
+
+
+_PLAIN = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _number(value: float):
@@ -322,7 +327,10 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     data["accounts"] = []
     for row_number, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes):
         try:
-            value = float(row["value"] or 0)
+            # (a decimal comma too: "12500,5" in a file saved again with semicolons by European Excel; a review)
+            value = float(row["value"] or 0) if _PLAIN.fullmatch(row["value"] or "0") else read_number(row["value"])[0]
+            if value is None:
+                raise ValueError(row["value"])
         except ValueError:
             problems.append(
                 PlanFileError(

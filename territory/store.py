@@ -218,14 +218,21 @@ def keep_upload(data: bytes, folder: Path | None = None) -> str:
     digest = hashlib.sha256(data).hexdigest()
     folder = folder or _data_dir() / "uploads"
     path = folder / digest
-    if path.is_file():
-        path.touch()  # (the newest again)
+    if kept_upload(digest, folder) is not None:  # (the newest again; a copy that no longer reads is written anew)
         return digest
     folder.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, data)
-    kept = sorted((p for p in folder.iterdir() if p.is_file() and len(p.name) == 64), key=lambda p: p.stat().st_mtime)
-    for old in kept[:-KEPT_UPLOADS]:
-        old.unlink(missing_ok=True)
+    path.chmod(0o600)  # (customers' files: for the app alone, not every user of the machine)
+    kept = []
+    for entry in folder.iterdir():
+        try:
+            if len(entry.name) == 64 and entry.is_file():
+                kept.append((entry.stat().st_mtime, entry))
+        except OSError:  # (removed meanwhile, by another session's pruning)
+            continue
+    for _, old in sorted(kept)[:-KEPT_UPLOADS]:
+        if old != path:
+            old.unlink(missing_ok=True)
     return digest
 
 
@@ -236,6 +243,7 @@ def kept_upload(digest: str, folder: Path | None = None) -> bytes | None:
     path = (folder or _data_dir() / "uploads") / digest
     try:
         data = path.read_bytes()
+        path.touch()  # (read: the newest, so a file in use is not the first pruned)
     except OSError:
         return None
     return data if hashlib.sha256(data).hexdigest() == digest else None

@@ -198,6 +198,10 @@ def test_a_zip_code_in_another_state_than_the_address_is_said():
         "Account ID,Billing State/Province,Billing Zip/Postal Code,Billing Country\n"
         "ZIPCA,CA,10001,United States\nZIPNY,NY,10001,United States\nPOSTAL,,M5V 3L9,Canada\n"
     )
+    with_city = "Account ID,Billing City,Billing Zip/Postal Code,Billing Country\nVAN,Vancouver,K1A 0B1,Canada\n"
+    vancouver = read_accounts(io.BytesIO(with_city.encode()), filename="v.csv").accounts
+    # (beside a city the postal code names no province: the city is looked for in Canada, as before, a review)
+    assert vancouver.loc[0, "geocode_source"] == "city" and vancouver.loc[0, "lon"] < -120
     load = read_accounts(io.BytesIO(data.encode()), filename="crm.csv")
     result = locate_accounts(load.accounts, column_map=load.column_map)
     problems = result.problems.set_index("account_id")

@@ -103,6 +103,12 @@ def test_a_folder_s_csv_saved_again_with_semicolons_reads_back(tmp_path, rich_pl
     notes: list[str] = []
     assert read_plan_folder(tmp_path / "plan", notes) == canonical_plan(rich_plan)
     assert "alignment.csv: read with semicolons between its cells" in notes
+    # … accounts.csv too, its values with decimal commas (they were refused as "value must be a number")
+    accounts = tmp_path / "plan" / "accounts.csv"
+    text = accounts.read_text().replace(",", ";").replace("12.5", "12,5")
+    accounts.write_text(text)
+    assert "12,5" in text
+    assert read_plan_folder(tmp_path / "plan", notes).accounts[0].value == 12.5
 
 
 def test_one_edit_is_a_one_line_diff(rich_plan):

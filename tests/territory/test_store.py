@@ -366,3 +366,24 @@ def test_every_kept_working_copy_is_listed_latest_first_and_unreadable_ones_name
     copies, unreadable = store.working_copies()
     assert [(c.session_key, c.plan.name) for c in copies] == [("tab-b", "second"), ("tab-a", "first")]
     assert unreadable == ["tab-c"]
+
+
+def test_uploads_are_kept_private_pruned_oldest_first_and_written_anew_when_damaged(tmp_path):
+    import os
+    import stat
+
+    from territory.store import KEPT_UPLOADS, keep_upload, kept_upload
+
+    digests = []
+    for i in range(KEPT_UPLOADS):
+        digests.append(keep_upload(f"id\n{i}\n".encode(), tmp_path))
+        os.utime(tmp_path / digests[-1], (1_000_000 + i, 1_000_000 + i))  # (each older than the next)
+    assert kept_upload(digests[0], tmp_path) == b"id\n0\n"  # (read: the newest now, not pruned next)
+    keep_upload(b"id\nnew\n", tmp_path)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert len(left) == KEPT_UPLOADS and digests[0] in left and digests[1] not in left
+    digests[1] = digests[0]
+    assert stat.S_IMODE((tmp_path / digests[1]).stat().st_mode) == 0o600
+    (tmp_path / digests[1]).write_bytes(b"damaged")
+    assert kept_upload(digests[1], tmp_path) is None
+    assert keep_upload(b"id\n0\n", tmp_path) == digests[1] and kept_upload(digests[1], tmp_path) == b"id\n0\n"
