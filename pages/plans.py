@@ -260,7 +260,7 @@ def _show_reps_changed(reps: pd.DataFrame) -> None:
     )  # fmt: skip
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _crm_files(token: str, _plan, _result: pd.DataFrame, _problems: pd.DataFrame):
     """The Salesforce and HubSpot files of this plan and these accounts (``token``), made once, not on every rerun.
 
