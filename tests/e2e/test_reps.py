@@ -176,7 +176,7 @@ def test_a_negative_capacity_typed_in_the_roster_is_refused(page, app_url):
     apply = _type_capacity(page, _open_roster(page, app_url, 1280), "-5")
     wait_for_rerun(page)
     apply.click()
-    error = page.locator('[data-testid="stAlert"]', has_text="Not applied")
+    error = page.locator('[data-testid="stAlert"]', has_text="Cannot be applied")
     error.wait_for(timeout=60_000)
     assert "Sarah Chen (R01): Capacity is -5, below 0" in error.inner_text()
     assert page.get_by_text("What moved:").count() == 0
