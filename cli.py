@@ -574,6 +574,7 @@ def _saved_assignments(path: Path) -> pd.DataFrame | None:
 
 def run_save(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:
     """The save and restore commands: a plan into the dashboard's store, as the Plans page saves and restores one."""
+    from territory.edits import diff_assignments
     from territory.store import PlanStore, StoreError, VersionConflict
 
     if not str(args.author or "").strip():
@@ -617,7 +618,10 @@ def run_save(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataF
         else:
             latest = store.load(into)
             _refuse_saving_over_later_versions(args.plan, into, latest, store)
-            same_accounts = assigned is None or _same_assignments(store.assignments(into, latest.version), assigned)
+            # (the engine's own comparison: every account's territory, rep and status, matched by id)
+            same_accounts = (
+                assigned is None or diff_assignments(store.assignments(into, latest.version), assigned).empty
+            )
             if latest.plan.to_dict() == plan.to_dict() and same_accounts:
                 # (a batch job run twice makes one version, as the Plans page saves nothing unchanged)
                 warn(f"nothing changed since version {latest.version} of plan {into}: no new version saved")
@@ -660,18 +664,6 @@ def _refuse_saving_over_later_versions(path: Path, into: int, latest, store) -> 
         hint="Open the folder on the Plans page, which merges it with what was saved since; or export the latest "
         f"(cli.py export-plan --plan store:{into} --out FOLDER), make your changes there and save that",
     )
-
-
-def _same_assignments(saved: pd.DataFrame, assigned: pd.DataFrame) -> bool:
-    """Whether two assignments give every account the same territory and rep."""
-    columns = ["account_id", "territory_id", "rep_id"]
-
-    def keyed(frame: pd.DataFrame) -> set[tuple]:
-        return {
-            tuple("" if v is None or v != v else str(v) for v in row) for row in frame[columns].itertuples(index=False)
-        }
-
-    return keyed(saved) == keyed(assigned)
 
 
 def run_plans(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.DataFrame], str]:

@@ -130,10 +130,7 @@ class PlanState:
         """
         if self.base is not None:
             return self.base
-        state, chain = self.parent, [self]
-        while "result" not in state.__dict__ and state.base is None:
-            chain.append(state)
-            state = state.parent
+        state, chain = self._nearest_table()
         table = state.result.copy()
         moved = [link.flows for link in reversed(chain) if len(link.flows)]
         if moved:
@@ -143,6 +140,14 @@ class PlanState:
                     values[flows["position"].to_numpy()] = flows[f"new_{column}"].to_numpy()
                 table[column] = pd.Series(values, index=table.index, dtype=values.dtype)
         return table
+
+    def _nearest_table(self) -> tuple[PlanState, list[PlanState]]:
+        """The nearest of this state and those before it that holds its table, and the states after it, newest first."""
+        state, chain = self, []
+        while "result" not in state.__dict__ and state.base is None:
+            chain.append(state)
+            state = state.parent
+        return state, chain
 
     def release_table(self) -> None:
         """Drop the full assignment table built for this state, where it can be built again from its parent.
@@ -186,10 +191,7 @@ class PlanState:
 
     def values_at(self, positions: np.ndarray) -> dict[str, np.ndarray]:
         """Tracked assignment columns at ``positions`` (sorted, unique) without building the full table."""
-        state, chain = self, []
-        while "result" not in state.__dict__ and state.base is None:
-            chain.append(state)
-            state = state.parent
+        state, chain = self._nearest_table()
         table = state.result
         out = {c: table[c].to_numpy(dtype=object if c != "conflict" else bool)[positions] for c in _TRACKED}
         for link in reversed(chain):
