@@ -112,16 +112,18 @@ def wait_for_rerun(page, timeout: float = 30_000) -> None:
     page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=timeout)
 
 
-def map_frame(page, timeout: float = 30_000):
-    """The Leaflet map inside st_folium's iframe, once it has loaded."""
+def map_frame(page, timeout: float = 30_000, *, last: bool = False):
+    """The Leaflet map inside st_folium's iframe (the page's first map, or its ``last``), once it has loaded."""
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout)
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+    frames = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame = frames.last if last else frames.first
     frame.locator("#map_div").wait_for(timeout=timeout)
     # (a rerun may swap the iframe between finding it and reading its content: look again until the deadline)
     deadline = time.monotonic() + timeout / 1000
     while True:
         try:
-            handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=2_000)
+            iframes = page.locator('iframe[title="streamlit_folium.st_folium"]')
+            handle = (iframes.last if last else iframes.first).element_handle(timeout=2_000)
             content = handle.content_frame() if handle else None
             if content is not None:
                 left = max((deadline - time.monotonic()) * 1000, 1_000)

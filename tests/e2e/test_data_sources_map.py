@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import ARTIFACTS, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -78,8 +78,8 @@ def _upload(page, path):
     propose = page.get_by_role("button", name="Propose territories")
     expect(propose).to_be_enabled(timeout=60_000)
     # (the preview map's own rerun, once it has loaded, done first: a click in it can be lost)
-    preview = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle(timeout=30_000)
-    preview.content_frame().wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    # (looked for again when a rerun swaps the iframe meanwhile: a CI run found it detached)
+    map_frame(page)
     page.wait_for_timeout(500)
     wait_for_rerun(page, timeout=60_000)
     return propose
@@ -87,11 +87,8 @@ def _upload(page, path):
 
 def _proposal_map(page):
     """The proposal's Leaflet map, loaded (the preview is the first map, the proposal's the last)."""
-    frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last
-    frame.scroll_into_view_if_needed()
-    content = frame.element_handle(timeout=30_000).content_frame()
-    content.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
-    return content
+    page.locator('iframe[title="streamlit_folium.st_folium"]').last.scroll_into_view_if_needed()
+    return map_frame(page, last=True)[1]
 
 
 def _upload_and_propose(page, path) -> None:
