@@ -237,6 +237,8 @@ def regions_named(text: str, *, within=None) -> tuple[str, ...]:
     ('GE', 'US-GA')
     >>> regions_named("MD", within={"US-NY"}), regions_named("MD", within={"DE"})  # (by the countries held)
     (('US-MD',), ('MD', 'US-MD'))
+    >>> regions_named("DE", within={"DE", "US-10001"}), regions_named("DE", within={"DE", "US-NY"})
+    (('DE', 'US-DE'), ('DE',))
     """
     from territory.regions import normalize_region_id
 
@@ -254,7 +256,10 @@ def regions_named(text: str, *, within=None) -> tuple[str, ...]:
     if within is None or len(found) < 2:
         return found
     within = set(within)
-    inside = tuple(r for r in found if any(a in within for a in region_lineage(r)))
+    # (a region is held where it, or a region it lies in, is claimed, or where a region inside it is: a plan
+    # holding Delaware's counties holds Delaware, so "DE" there is as ambiguous as Germany and Delaware)
+    holding = {a for r in within for a in region_lineage(r)}
+    inside = tuple(r for r in found if r in holding or any(a in within for a in region_lineage(r)))
     # (else those in a country the plan works in: "MD" in a plan of some US states is Maryland, not Moldova)
     countries = {region_lineage(r)[-1] for r in within}
     return inside or tuple(r for r in found if region_lineage(r)[-1] in countries) or found
