@@ -7,7 +7,6 @@ The roster is the Reps page's table: one row a rep, with ``rep_id`` (empty for a
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 
@@ -16,7 +15,14 @@ import pandas as pd
 
 from territory.cell_numbers import column_shapes, decimal_mark, read_shaped
 from territory.errors import InputDataError
-from territory.textfiles import csv_records, decode_text, is_blank_record, overlong_records, quoting_hint
+from territory.textfiles import (
+    csv_records,
+    decode_text,
+    header_delimiter,
+    is_blank_record,
+    overlong_records,
+    quoting_hint,
+)
 
 __all__ = ["ROSTER_ALIASES", "heading_key", "merge_roster", "read_roster_csv"]
 
@@ -85,10 +91,7 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     ({'name': ['Ann', 'Bo'], 'home': ['MA', 'TX'], 'capacity': [40.0, nan], 'quota_attainment': [1.12, 0.9]}, [2, 4])
     """
     text = decode_text(data, source)
-    try:
-        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0] or ",", delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = header_delimiter(text)  # (as an accounts file's: the first line that is not blank)
     records = [(line, record) for line, record in csv_records(text, delimiter=delimiter) if not is_blank_record(record)]
     if not records:
         raise InputDataError("the file is empty", source=source, hint="Give a header line (name, home, capacity …) "
