@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from territory.exports import neutralize_formula
@@ -161,9 +162,13 @@ def with_rows_not_placed(export: CrmExport, skipped: pd.DataFrame) -> CrmExport:
     >>> from territory import plan_from_dict
     >>> plan = plan_from_dict({"territories": [{"territory_id": "E"}], "reps": []})
     >>> rows = pd.DataFrame({"account_id": ["1"], "territory_id": [None], "rep_id": [None], "status": ["unassigned"]})
-    >>> gone = pd.DataFrame({"row": [7], "account_id": ["X9"], "problem": ["ZIP '99999' not found; row skipped"]})
-    >>> with_rows_not_placed(hubspot_import(plan, rows), gone).left_out[["account_id", "reason"]].values.tolist()
-    [['1', 'in no territory'], ['X9', "not placed on the map: ZIP '99999' not found (line 7)"]]
+    >>> gone = pd.DataFrame({"row": [7, 9], "account_id": ["X9", None],
+    ...                      "problem": ["ZIP '99999' not found; row skipped", "no account id; row skipped"]})
+    >>> for row in with_rows_not_placed(hubspot_import(plan, rows), gone).left_out[["account_id", "reason"]].values:
+    ...     print(list(row))
+    ['1', 'in no territory']
+    ['X9', "not placed on the map: ZIP '99999' not found (line 7)"]
+    ['', 'not placed on the map: no account id (line 9)']
     """
     if skipped is None or skipped.empty:
         return export
@@ -173,13 +178,15 @@ def with_rows_not_placed(export: CrmExport, skipped: pd.DataFrame) -> CrmExport:
     few = sorted({str(i) for i in ids.dropna()})
     columns = [export.left_out["account_id"]] + ([export.table.iloc[:, 0]] if len(export.table.columns) else [])
     listed = {str(v) for column in columns for v in column.astype(object)[column.astype(object).isin(few)]}
-    keep = ids.notna() & ids.astype(str).str.strip().ne("") & ~ids.astype(str).isin(listed)
+    # (a row with no id is listed too, by its line: there is no id to find it by, but the rows still add up)
+    blank = ids.isna() | ids.astype(str).str.strip().eq("")
+    keep = blank | ~ids.astype(str).isin(listed)
     rows = skipped[keep.to_numpy()]
     if rows.empty:
         return export
     extra = pd.DataFrame(
         {
-            "account_id": rows["account_id"].astype(str).to_numpy(),
+            "account_id": np.where(blank[keep].to_numpy(), "", rows["account_id"].astype(str).to_numpy()),
             "reason": [
                 NOT_PLACED.format(problem=str(p).removesuffix("; row skipped"), line=int(r))
                 for p, r in zip(rows["problem"], rows["row"], strict=True)

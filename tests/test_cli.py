@@ -458,6 +458,24 @@ def test_crm_export_says_and_lists_the_accounts_left_out(tmp_path, capsys):
     assert code == 0 and "(pass --left-out FILE to list them)" in err
 
 
+def test_crm_export_lists_a_row_with_no_account_id_by_its_line(tmp_path, capsys):
+    # A row skipped for having no id was in neither the CRM file nor the list left out (a review): listed by its line.
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("id,name,lat,lon\nA1,One,40.7,-74.0\n,Two,40.8,-73.9\nA3,Three,30.3,-97.7\n")
+    out, left_out = tmp_path / "hubspot.csv", tmp_path / "left-out.csv"
+    code, _, err = run_cli("crm-export", "--plan", DEMO_PLAN, "--accounts", accounts, "--skip-invalid", "--crm",
+                           "hubspot", "--out", out, "--left-out", left_out, capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    import pandas as pd
+
+    listed = pd.read_csv(left_out, dtype=str, keep_default_na=False)
+    written = pd.read_csv(out, dtype=str)
+    assert len(listed) + len(written) == 3
+    assert listed.loc[listed["account_id"] == "", "reason"].tolist() == [
+        "not placed on the map: no account id (line 3)"
+    ]
+
+
 def test_crm_export_left_out_names_the_owner_now_and_flags_reps_who_left(tmp_path, capsys):
     # Luke Anderson (R10) leaves: his waiting accounts were listed with an empty rep_id and no owner, and kept him
     # in Salesforce unsaid. They name him as owner now, flagged "owner left: reassign", and the warning counts them;
