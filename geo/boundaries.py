@@ -601,8 +601,8 @@ def boundary_links(
 ) -> dict[str, tuple[str, ...]]:
     """Which regions of a boundary file touch, as plain data, with islands and parts apart linked to the nearest.
 
-    Two regions touch when they share a border or a corner, or lie within about ``touch_m`` of each other (a
-    file's borders seldom meet exactly: digitised apart, or simplified). A part of the map apart from the rest (an
+    Two regions touch when they share a border (not a corner alone, nor a border shorter than ``touch_m``), within
+    about ``touch_m`` of each other (a file's borders seldom meet exactly: digitised apart, or simplified). A part of the map apart from the rest (an
     island, an exclave, a region the file's neighbours do not reach) is linked to the nearest region of another
     part, the smallest part first, when it lies within ``reach_km`` (measured on the ellipsoid between the two
     regions' nearest points); further away it stays apart (no territory is made to cross an ocean). Regions on both
@@ -640,11 +640,19 @@ def boundary_links(
         tree = shapely.STRtree(shapes)
         # (in degrees: a degree of latitude is 111 km; one of longitude less away from the equator, so the distance
         # allowed there is shorter, never longer)
-        left, right = tree.query(shapes, predicate="dwithin", distance=touch_m / _METERS_PER_DEGREE)
-        for a, b in zip(left.tolist(), right.tolist(), strict=True):
-            if a != b:
-                links[a].add(b)
-                links[b].add(a)
+        near = touch_m / _METERS_PER_DEGREE
+        left, right = tree.query(shapes, predicate="dwithin", distance=near)
+        pairs = left < right
+        left, right = left[pairs], right[pairs]
+        # A border, not a corner alone, as the bundled regions touch: the length of one's outline within touch_m
+        # of the other's is about twice touch_m where only corners meet (Texas's grid of counties), their shared
+        # border and twice touch_m where they share one; a border shorter than touch_m is taken for a corner. (A
+        # region inside another without a hole for it shares no outline: it joins the nearest part below.)
+        zone = shapely.buffer(shapely.boundary(shapes), near, quad_segs=2)
+        border = shapely.length(shapely.intersection(zone[left], shapely.boundary(shapes[right]))) > 3 * near
+        for a, b in zip(left[border].tolist(), right[border].tolist(), strict=True):
+            links[a].add(b)
+            links[b].add(a)
         _link_parts(links, shapes, tree, reach_km * 1000.0)
     return {ids[i]: tuple(sorted(ids[j] for j in links[i])) for i in range(len(ids))}
 

@@ -91,13 +91,20 @@ def _adjacency() -> dict[str, tuple[str, ...]]:
     tree = shapely.STRtree(geometries)
     left, right = tree.query(geometries, predicate="intersects")
     keep = left != right
+    left, right = left[keep], right[keep]
+    # A shared border, not a corner alone (Utah and New Mexico at Four Corners; Saskatchewan and Nunavut, through
+    # which Canada Atlantic took Saskatchewan in a proposal, a review): the boundaries meet along a line, or the
+    # interiors meet (a county inside its state, or a country over a neighbour's edge on the world map).
+    keep = shapely.relate_pattern(geometries[left], geometries[right], "****1****") | shapely.relate_pattern(
+        geometries[left], geometries[right], "T********"
+    )
     ids = table["region_id"].to_numpy(dtype=object)
     pairs = pd.DataFrame({"a": ids[left[keep]], "b": ids[right[keep]]}).drop_duplicates()
     return {k: tuple(sorted(v)) for k, v in pairs.groupby("a")["b"]}
 
 
 def region_adjacency() -> dict[str, tuple[str, ...]]:
-    """Regions that share a border or a corner, as plain data: ``{region_id: (neighbour ids, …)}``.
+    """Regions that share a border (not a corner alone), as plain data: ``{region_id: (neighbour ids, …)}``.
 
     Built once from the display boundaries (whose shared borders are shared exactly) for US counties and
     states, Canadian provinces and the other countries; a county also touches the neighbouring states.
@@ -193,7 +200,7 @@ def region_holders(plan, level: str = "state") -> dict[str, str]:
 def territory_pieces(plan, level: str = "state") -> dict[str, list[set[str]]]:
     """The separate (not touching) parts of each territory of ``plan`` at ``level``, largest first.
 
-    Regions touch where they share a border or a corner, or face each other across a strait of at most
+    Regions touch where they share a border (not a corner alone), or face each other across a strait of at most
     :data:`STRAIT_KM` over water (Prince Edward Island and New Brunswick; Great Britain and France), as the rebalance
     links them. A territory holds every region it claims at ``level`` (those it shares too). A territory with no
     region at ``level`` has no part.
@@ -404,6 +411,43 @@ def region_graph_links(
 
     _join_parts(wanted, links, pair_for)
     return {r: tuple(sorted(links[r])) for r in wanted}
+
+
+def sea_links(links: Mapping[str, tuple[str, ...]], *, strait_km: float = STRAIT_KM) -> frozenset[tuple[str, str]]:
+    """The links of ``links`` across more sea than a strait: regions that share no border, over ``strait_km`` apart.
+
+    :func:`region_graph_links` joins an island to its nearest region however far it lies (Hawaii to the Aleutians,
+    Puerto Rico to Miami-Dade), so that every region can be reached; a rebalance of a plan trades regions across
+    such a link only within a territory (:func:`territory.rebalance.propose`'s ``sea_links``): Hawaii's territory
+    took Alaska's Kenai Peninsula, 4,333 km from its rep, in a review's proposal.
+
+    Returns
+    -------
+    frozenset
+        Pairs ``(a, b)`` with ``a < b``.
+
+    Examples
+    --------
+    >>> sorted(sea_links(region_graph_links(["US-CA", "US-HI", "US-NV", "FR", "GB"])))  # (GB and FR: a strait)
+    [('US-CA', 'US-HI')]
+    """
+    adjacency = region_adjacency()
+    pairs = {(min(a, b), max(a, b)) for a, near in links.items() for b in near if b not in adjacency.get(a, ())}
+    if not pairs:
+        return frozenset()
+    shapes = _shapes_in_metres()
+    return frozenset(
+        (a, b)
+        for a, b in sorted(pairs)
+        if a in shapes and b in shapes and shapely.distance(shapes[a], shapes[b]) > strait_km * 1000
+    )
+
+
+@lru_cache(maxsize=1)
+def _shapes_in_metres() -> dict[str, shapely.Geometry]:
+    """Region id → its shape on the equal-area map (metres), states, provinces, countries and counties."""
+    layers = [_projected(level) for level in ("state", "county")]
+    return {r: g for layer in layers for r, g in zip(layer["region_id"], layer.geometry.to_numpy(), strict=True)}
 
 
 def _link_states_across_straits(wanted, links: dict, full_table: pd.DataFrame, gaps: _Gaps, strait_km: float) -> None:
@@ -964,8 +1008,8 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
 
     The page and the CLI call this with the units of :func:`rebalance_units` (``holders``, ``table``, ``links``) and
     the metrics picked; ``options`` are the scenario's (``scenario``, ``tolerance``, ``rng``, ``max_seconds`` …).
-    Supplied here: the region graph of the metrics, the claims the regions replace (the states of handed-out
-    counties), region names, the regions' parents (a rep's home state → its busiest county), a point inside each
+    Supplied here: the region graph of the metrics, the links across the sea (:func:`sea_links`), the claims the
+    regions replace (the states of handed-out counties), region names, the regions' parents (a rep's home state → its busiest county), a point inside each
     region (how far a rep would go to staff a territory) and the recount of regions a leaving territory hands out
     (each counts what its new territory takes).
     """
@@ -986,6 +1030,8 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
             # be folded into that state, and the locked territory would take its accounts)
             locked, held = set(options["locked_territories"]), dict(holders)
             replaces = [r for r in replaces if held.get(parent.get(r)) not in locked]
+    # (islands joined to their nearest region across the sea are traded across only within a territory)
+    options.setdefault("sea_links", sea_links(links))
     proposal = propose(
         state.plan, graph, holders, replaces=replaces, region_label=region_label,
         unit_parents=unit_parents(table.index, level),

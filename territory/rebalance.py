@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -203,8 +203,12 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
             for taker, value in taken.groupby("territory_id_after")["value"].sum().items():
                 carried[str(taker)] += float(value) * rate
     rounded = {t: round(v, 2) for t, v in carried.items()}
-    if rounded:  # (the cents rounding loses or adds to the largest, so that the total holds)
-        largest = max(rounded, key=lambda t: (rounded[t], t))
+    # (the cents rounding loses or adds to the largest whose quota changed, so that the total holds: a locked
+    # territory, its accounts all kept, was given a cent)
+    was = {t.territory_id: float(t.annual_quota) for t in old.territories}
+    changed = [t for t in rounded if t not in was or abs(rounded[t] - was[t]) > 0.005] or list(rounded)
+    if rounded:
+        largest = max(changed, key=lambda t: (rounded[t], t))
         rounded[largest] = round(rounded[largest] + round(sum(carried.values()), 2) - sum(rounded.values()), 2)
     return replace(new, territories=tuple(replace(t, annual_quota=rounded[t.territory_id]) for t in new.territories))
 
@@ -945,6 +949,7 @@ def propose(
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
     keep_countries: bool = False,
+    sea_links: Iterable[tuple[str, str]] = (),
     home_within_km: float | None = None,
     rng: np.random.Generator | None = None,
     max_seconds: float = 2.0,
@@ -1004,6 +1009,10 @@ def propose(
         Idaho stays out of a territory of Canadian provinces, which may then stay under its share. A territory that
         goes still hands its regions to its neighbours across a border where no other takes them. Off: regions
         cross borders where balance asks (:func:`into_new_countries` lists them). Not for a plan from scratch.
+    sea_links : iterable of (str, str)
+        Links of ``graph`` across the sea, further than a strait (:func:`geo.editing.sea_links`): a region is not
+        traded across one between territories (Hawaii's territory does not take Alaskan counties), though a
+        territory that goes hands its regions across one where no other takes them. Not for a plan from scratch.
     home_within_km : float, optional
         ``rep_joins``: the new territory takes only regions whose point (``region_points``) lies within this many
         km of the home region's (great-circle): a Denver rep is not given Los Angeles. Where those regions hold
@@ -1509,6 +1518,12 @@ def propose(
                 "touches no territory it may trade with inside its countries (regions kept in their country)",
                 "touch no territory they may trade with inside their countries (regions kept in their country)",
             )
+        if sea_links:  # (a territory that then trades with none is alone on its land mass: kept as it is)
+            apart = _without_links(apart, start, sea_links)
+            separate = tuple(dict.fromkeys([*separate, *(
+                t for t in separate_territories(start, apart)
+                if t not in own_focus and t not in hemmed_by_borders and not (seeds and t in seeds)
+            )]))  # fmt: skip
         # (those the borders hem in too: the description says they stay as they are, and "2 of 6 territories
         # rebalanced" stood beside it with no region moved, the tenth new user's test)
         kept = set(locked_territories) | set(separate) | set(own_focus) | set(hemmed_by_borders)
@@ -2590,6 +2605,32 @@ def _within_countries(graph: RegionGraph, start: pd.Series) -> RegionGraph:
         tuple(j for j in others if countries[j] == countries[i] or held[j] == held[i])
         for i, others in enumerate(graph.neighbours)
     )
+    return RegionGraph(graph.region_ids, graph.metrics, neighbours)
+
+
+def _without_links(graph: RegionGraph, start: pd.Series, links: Iterable[tuple[str, str]]) -> RegionGraph:
+    """The graph without ``links`` (pairs of region ids) between regions of different territories.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"w": [1.0, 1.0, 1.0]})
+    >>> graph = RegionGraph(("US-CA", "US-HI", "US-NV"), metrics, ((1, 2), (0,), (0,)))
+    >>> _without_links(graph, pd.Series({"US-CA": "W", "US-HI": "H", "US-NV": "W"}), [("US-CA", "US-HI")]).neighbours
+    ((2,), (), (0,))
+    >>> _without_links(graph, pd.Series({"US-CA": "W", "US-HI": "W", "US-NV": "W"}), [("US-CA", "US-HI")]).neighbours
+    ((1, 2), (0,), (0,))
+    """
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    held = start.reindex(list(graph.region_ids)).tolist()
+    cut = {
+        (position[a], position[b])
+        for a, b in links
+        if a in position and b in position and held[position[a]] != held[position[b]]
+    }
+    cut |= {(b, a) for a, b in cut}
+    if not cut:
+        return graph
+    neighbours = tuple(tuple(j for j in others if (i, j) not in cut) for i, others in enumerate(graph.neighbours))
     return RegionGraph(graph.region_ids, graph.metrics, neighbours)
 
 

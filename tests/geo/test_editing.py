@@ -157,7 +157,17 @@ def test_states_touch_their_neighbours():
 
 def test_a_county_touches_its_neighbours_and_its_state():
     saline = set(region_adjacency()["US-20169"])  # Saline County, KS
-    assert saline == {"US-20041", "US-20053", "US-20105", "US-20113", "US-20115", "US-20143", "US-KS"}
+    assert saline == {"US-20041", "US-20053", "US-20105", "US-20113", "US-20143", "US-KS"}  # (Marion: a corner)
+
+
+def test_regions_meeting_at_a_corner_alone_do_not_touch():
+    # Four Corners (Utah and New Mexico, Arizona and Colorado), and Saskatchewan and Nunavut, through which a
+    # proposal gave Saskatchewan to Canada Atlantic (Newfoundland and Labrador borders Nunavut on Killiniq Island).
+    adjacency = region_adjacency()
+    for a, b in (("US-UT", "US-NM"), ("US-AZ", "US-CO"), ("CA-SK", "CA-NU"), ("US-20169", "US-20115")):
+        assert b not in adjacency[a] and a not in adjacency[b]
+    for a, b in (("US-UT", "US-AZ"), ("CA-NL", "CA-NU"), ("CA-SK", "CA-MB")):
+        assert b in adjacency[a]
 
 
 def test_hawaii_does_not_touch_the_mainland():

@@ -292,6 +292,15 @@ def test_quotas_follow_the_accounts_by_value_else_by_number_and_add_up():
     one = plan_from_dict({"territories": [{**a, "annual_quota": 100}], "reps": []})
     split = carry_quotas(one, three, frame("AAA", [1.0, 1.0, 1.0]), frame("ABC")).territories
     assert sorted(t.annual_quota for t in split) == [33.33, 33.33, 33.34]
+    # the cent the rounding leaves goes to a quota that changed, not to a larger one that keeps its accounts (a
+    # locked territory was given a cent)
+    big = plan({**a, "annual_quota": 9_000_000}, {**b, "annual_quota": 100})
+    kept = carry_quotas(big, three, frame("ABBB", [1.0] * 4), frame("ABCC")).territories
+    assert {t.territory_id: t.annual_quota for t in kept} == {"A": 9_000_000.0, "B": 33.33, "C": 66.67}
+    split = carry_quotas(big, plan(a, b, {"territory_id": "C", "region_ids": ["US-OR"]}, {"territory_id": "D",
+                         "region_ids": ["US-WA"]}), frame("ABBB", [1.0] * 4), frame("ABCD")).territories  # fmt: skip
+    quotas_after = {t.territory_id: t.annual_quota for t in split}
+    assert quotas_after.pop("A") == 9_000_000.0 and sorted(quotas_after.values()) == [33.33, 33.33, 33.34]
 
 
 def test_bad_scenarios(setup):
@@ -1952,3 +1961,35 @@ def test_the_part_of_a_state_with_most_of_its_work_keeps_the_plain_name():
     drawn = [("T1", "A", "Texas", ["US-TX"]), ("T2", "B", "Texas", ["US-TX"])]
     told = _told_apart(drawn, labels, np.array([1.0, 1.0, 1.0, 17.0]), {"US-TX": "Texas"}.get, parents, points)
     assert [n for _, _, n, _ in told] == ["Western Texas", "Texas"], told
+
+
+def test_regions_are_not_traded_across_the_sea_between_territories():
+    # A review's plan: Hawaii's territory, far under its share, took Alaska's Kenai Peninsula (4,333 km from its
+    # rep) through the link that joins the islands to their nearest region. Here an island territory (one light
+    # region, linked across the sea to the grid's corner) is kept as it is; the grid's stripes still trade.
+    weights = np.ones((W * H + 1, 2))
+    weights[[y * W + W - 1 for y in range(H)], 0] = 3.0  # (the last stripe heavy: the stripes trade)
+    base = grid(W, H, weights[:-1])
+    island = "US-15001"
+    links = {r: [base.region_ids[j] for j in base.neighbours[i]] for i, r in enumerate(base.region_ids)}
+    links[island] = [rid(0, 0)]
+    links[rid(0, 0)].append(island)
+    metrics = pd.DataFrame(weights, index=[*base.region_ids, island], columns=["a", "b"])
+    graph = RegionGraph.from_adjacency(metrics, links)
+    holders = {**{rid(y, x): f"T{x // 3}" for y in range(H) for x in range(W)}, island: "T3"}
+    plan = plan_from_dict({"name": "g", "territories": [
+        {"territory_id": f"T{i}", "name": f"Stripe {i}" if i < 3 else "Island",
+         "region_ids": sorted(r for r, t in holders.items() if t == f"T{i}")} for i in range(4)],
+        "reps": [{"rep_id": f"R{i}", "territory_ids": [f"T{i}"]} for i in range(4)]})  # fmt: skip
+    free = propose(plan, graph, holders, max_seconds=0.5, rng=np.random.default_rng(0))
+    assert free.labels.eq("T3").sum() > 1  # (the island's territory took the grid's corner across the sea)
+    kept = propose(plan, graph, holders, sea_links=[(island, rid(0, 0))], max_seconds=0.5,
+                   rng=np.random.default_rng(0))  # fmt: skip
+    assert kept.labels[kept.labels.eq("T3")].index.tolist() == [island]
+    assert kept.separate == ("T3",)  # (said as alone on its land mass, kept as it is)
+    moved = kept.labels.drop(island).ne(pd.Series(holders).drop(island))
+    assert moved.any()  # (the stripes still trade among themselves)
+    # A territory that goes hands its regions across the sea where no other takes them.
+    gone = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R3", sea_links=[(island, rid(0, 0))],
+                   max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
+    assert gone.labels[island] == "T0"
