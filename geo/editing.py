@@ -499,7 +499,9 @@ def _nearest_across(part, points: pd.DataFrame, country: dict, reach_km: float) 
     if inside.empty or outside.empty:
         return None
     lat = np.radians((inside["lat"].to_numpy()[:, None] + outside["lat"].to_numpy()[None, :]) / 2)
-    dx = (inside["lon"].to_numpy()[:, None] - outside["lon"].to_numpy()[None, :]) * np.cos(lat) * 111.2
+    # (longitudes the short way round: the Northern Mariana Islands, at 145° E, were joined to Maine, not the Aleutians)
+    dlon = (inside["lon"].to_numpy()[:, None] - outside["lon"].to_numpy()[None, :] + 180.0) % 360.0 - 180.0
+    dx = dlon * np.cos(lat) * 111.2
     dy = (inside["lat"].to_numpy()[:, None] - outside["lat"].to_numpy()[None, :]) * 111.2
     distance = np.hypot(dx, dy)
     same = (

@@ -843,3 +843,26 @@ def test_parts_across_a_strait_are_one_territory_on_the_edit_page_as_in_the_reba
     assert len(pieces["X"]) == 2 and len(pieces["P"]) == 2
     again = territory_pieces(plan, "state")  # (looked up: the same, and not the same objects)
     assert again == pieces and again["X"][0] is not pieces["X"][0]
+
+
+def test_islands_across_the_date_line_join_their_nearest_region_the_short_way_round():
+    # The Northern Mariana Islands (145° E) were joined to Maine (68° W, 213° of longitude away) rather than to the
+    # Aleutians (173° E to 172° W) across the 180th meridian. The join is across the sea: traded within a territory only.
+    from geo.boundaries import region_table
+    from geo.editing import region_graph_links, sea_links
+
+    table = region_table()
+    counties = table.loc[table["level"].eq("county") & table["parent_id"].isin(["US-AK", "US-ME", "US-MP", "US-GU"]),
+                         "region_id"].tolist()  # fmt: skip
+    links = region_graph_links(counties)
+    joined = {
+        n
+        for r in counties
+        if r.startswith(("US-69", "US-66"))
+        for n in links[r]
+        if not n.startswith(("US-69", "US-66"))
+    }
+    assert joined and all(n.startswith("US-02") for n in joined), joined
+    assert {
+        tuple(sorted((r, n))) for r in counties if r.startswith("US-69") for n in links[r] if n in joined
+    } <= sea_links(links)
