@@ -288,8 +288,7 @@ elif scenario == "rep_joins":
     options["new_name"] = form[2].text_input("New territory's name (required)", key="reb_new_name",
                                              placeholder="e.g. Rockies")  # fmt: skip
     # The new rep's name and capacity (optional: "New rep (<territory>)" and the team's median otherwise)
-    capacities = [r.capacity for r in plan.reps if r.active]
-    median = int(np.median(capacities)) if capacities else 40
+    median = plan.usual_capacity()
     setting("reb_new_rep", "")
     options["new_rep_name"] = form[2].text_input(
         "New rep's name (optional)", key="reb_new_rep", max_chars=80,

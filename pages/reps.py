@@ -29,7 +29,6 @@ from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
 from territory.formatting import and_list, verb
 from territory.impact import edit_impact, more_waiting, waiting_remedies
-from territory.model import Rep
 from territory.plan_diff import rep_changes, rep_changes_said
 from territory.roster_files import (
     ROSTER_ALIASES,
@@ -199,11 +198,12 @@ edited = st.data_editor(
         # (no min_value: the cell dropped a typed minus sign, so -5 became 5 without a word, and a step of 1 dropped
         # the point: 2.5 became 25. A negative capacity is refused on Apply, naming the rep; the cell, whole numbers
         # only, does not take 2.5)
-        # (a new row starts at the model's capacity: it started empty, which Apply refuses)
+        # (a new row starts at the team's median capacity, as a new rep of the Rebalance page does: it started
+        # empty, which Apply refuses, then at 40 beside a team of 280, a review)
         "capacity": st.column_config.NumberColumn(
             "Capacity",
             width=88,
-            default=Rep(rep_id="", name="").capacity,
+            default=plan.usual_capacity(),
             help="Maximum active accounts: a whole number, 0 or more",
         ),
         "quota_attainment": percent_column(
@@ -417,6 +417,7 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     """
     found: list = []
     reps, lines = read_roster_csv(data, filename, problems=found)
+    _say_unread(filename, reps.attrs.get("unread", []))
     # The reps of lines that could not be read are left out (their cells are shifted): said once, by their line, not
     # under another line with the same name (a review: "Ann, Smith" on line 4 was said as Ann of line 2)
     unread = {p.row for p in found if p.column is None}  # (lines with more fields than the header: cells shifted)
@@ -436,11 +437,28 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
                           problems=found)  # fmt: skip
     for column in READ_ONLY:
         merged[column] = None
+    # (a new rep with no capacity gets the team's median, as a row added to the table does: refused as empty, though
+    # the file's hint said it could be left empty, a review)
+    new_and_empty = merged["rep_id"].map(_text).eq("") & pd.to_numeric(merged["capacity"], errors="coerce").isna()
+    merged.loc[new_and_empty, "capacity"] = plan.usual_capacity()
     # (each of the file's reps said by its line; the roster's reps the file does not list by their name alone)
     line_of = {}
     for line, name in zip(lines, reps["name"], strict=True):
         line_of.setdefault(str(name).strip().casefold(), f"{filename}, line {line}")
     return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]], found
+
+
+def _say_unread(filename: str, unread: list) -> None:
+    """The file's columns no field reads: a warning where one looks like a field's name (a typo), else a note."""
+    if not unread:
+        return
+    said = ", ".join(f"'{plain(h)}'" + (f" (did you mean {field}?)" if field else "") for h, field in unread)
+    text = (f"{plain(filename)}: {counted(len(unread), 'column')} not read: {said}. "
+            "Rename a column to the field it holds to read it.")  # fmt: skip
+    if any(field for _, field in unread):
+        st.warning(text, icon="⚠️")
+    else:
+        st.caption(text)
 
 
 def roster_plan(edited: pd.DataFrame, where: str = "in the table", lines: list[str] | None = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -249,6 +250,18 @@ class Plan:
     def rep(self, rep_id: str) -> Rep:
         """Return the rep with this id (KeyError naming the known ids if absent)."""
         return self._find("rep", rep_id, {r.rep_id: r for r in self.reps})
+
+    def usual_capacity(self) -> int:
+        """The active reps' median capacity: a new rep's, where none is given (a rep's default, 40, with none).
+
+        Examples
+        --------
+        >>> plan_from_dict({"territories": [], "reps": [{"rep_id": "A", "capacity": 300}, {"rep_id": "B",
+        ...     "capacity": 260}, {"rep_id": "C", "capacity": 10, "active": False}]}).usual_capacity()
+        280
+        """
+        capacities = [r.capacity for r in self.reps if r.active]
+        return int(statistics.median(capacities)) if capacities else Rep(rep_id="", name="").capacity
 
     def territory(self, territory_id: str) -> Territory:
         """Return the territory with this id (KeyError naming the known ids if absent)."""

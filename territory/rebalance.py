@@ -1204,8 +1204,7 @@ def propose(
         capacities = [r.capacity for r in plan.reps if r.active]
         rep_id = next_rep_id([r.rep_id for r in plan.reps])
         rep_name = str(new_rep_name or "").strip()
-        capacity = (int(new_rep_capacity) if new_rep_capacity is not None
-                    else int(np.median(capacities)) if capacities else 40)  # fmt: skip
+        capacity = int(new_rep_capacity) if new_rep_capacity is not None else plan.usual_capacity()
         reps = (*plan.reps, Rep(rep_id, rep_name or f"New rep ({name})", home_region=home_region,
                                 territory_ids=(new_id,), capacity=capacity))  # fmt: skip
         summary = f"new territory {name}"

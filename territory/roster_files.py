@@ -7,6 +7,7 @@ The roster is the Reps page's table: one row a rep, with ``rep_id`` (empty for a
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
@@ -34,10 +35,10 @@ ROSTER_ALIASES = {
     "home": ("home", "homeregion", "homestate", "state", "region", "location", "base"),
     "capacity": ("capacity", "maxaccounts", "accountcapacity"),
     "quota_attainment": ("quotaattainment", "attainment", "quota", "quotapercent"),
-    "territories": ("territories", "territory"),
+    "territories": ("territories", "territory", "territoryname", "territorynames"),
     "specialties": ("specialties", "specialty", "specialities", "speciality", "focus"),
-    "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid"),
-    "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail"),
+    "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid", "salesforceuser"),
+    "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail", "hubspotownerid"),
 }
 _TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "inactive"}
@@ -124,9 +125,14 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     ]  # fmt: skip
     out = {field: [_cell(record, position) for _, record in rows] for field, position in columns.items()}
     reps = pd.DataFrame(out)
+    reps.attrs["unread"] = _unread_headings(header, columns)  # (said by the page)
     said = {problem.row for problem in found}  # (a shifted line: one problem, not one a cell)
     for field, hint in (
-        ("capacity", "Write how many accounts the rep can carry, as a number (e.g. 40), or leave it empty"),
+        (
+            "capacity",
+            "Write how many accounts the rep can carry, as a number (e.g. 40), or leave it empty (a rep keeps "
+            "theirs; a new rep gets the team's median)",
+        ),
         ("quota_attainment", "Write the rep's quota attainment as a number (112% or 1.12), or leave it empty"),
     ):
         if field not in reps:
@@ -167,6 +173,29 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     if problems is not None:
         problems.extend(found)
     return reps, [line for line, _ in rows]
+
+
+def _unread_headings(header: list[str], columns: dict[str, int]) -> list[tuple[str, str | None]]:
+    """The headings no field reads, each with the field whose name it is close to where the file lacks that field.
+
+    A reps file with "capcity" was said to change nothing, its capacities dropped unsaid (a review); a file's own
+    columns (notes, manager) are not read either. The page says them all, a typo with the field it may mean.
+
+    Examples
+    --------
+    >>> _unread_headings(["name", "capcity", "Manager"], {"name": 0})
+    [('capcity', 'capacity'), ('Manager', None)]
+    """
+    known = {alias: field for field, names in ROSTER_ALIASES.items() for alias in names}
+    read = set(columns.values())
+    out = []
+    for position, heading in enumerate(header):
+        if position in read or not str(heading).strip():
+            continue
+        close = difflib.get_close_matches(heading_key(heading), list(known), n=1, cutoff=0.8)
+        field = known[close[0]] if close else None
+        out.append((str(heading), field.replace("_", " ") if field is not None and field not in columns else None))
+    return out
 
 
 def _cell(record: list[str], position: int) -> str:

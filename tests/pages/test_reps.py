@@ -232,14 +232,15 @@ def test_a_territory_left_without_an_active_rep_says_whom_to_make_active(app):
     assert "US Central: 320 accounts wait; it has no active rep. In the roster above, tick Active for Luke " in said
 
 
-def test_a_new_roster_row_starts_active_at_the_default_capacity_with_no_quota_attained(app):
+def test_a_new_roster_row_starts_active_at_the_team_s_capacity_with_no_quota_attained(app):
     # The row added in the roster's last line started with Capacity empty, which Apply refuses ("Capacity is
-    # empty"), so every new rep needed a number typed before anything else; Active started unticked.
+    # empty"), so every new rep needed a number typed before anything else; Active started unticked. Then at 40,
+    # beside a team whose median is 290 (a review).
     app.run()
     app.switch_page("pages/reps.py").run()
     columns = json.loads(app.data_editor[0].proto.columns)
     defaults = {name: column.get("default") for name, column in columns.items()}
-    assert defaults["capacity"] == 40 and defaults["active"] is True and defaults["quota_attainment"] == 0.0
+    assert defaults["capacity"] == 290 and defaults["active"] is True and defaults["quota_attainment"] == 0.0
 
 
 def test_the_page_shows_no_note_meant_for_the_code(app):
@@ -539,3 +540,33 @@ def test_a_fractional_capacity_in_a_reps_file_is_said_by_its_line_with_the_other
     assert "frac.csv, line 2, Manny Hattan (new rep): Capacity is 2.5, not a whole number" in said, said
     assert "frac.csv, line 3, Negative (new rep): Capacity is -3, below 0" in said, said
     assert app.session_state["plan_json"] == before
+
+
+def test_a_reps_file_s_misspelt_column_is_said_with_the_field_it_may_mean(app):
+    # "capcity" was dropped unsaid: "changes nothing" (a review). Said, with the column a file of its own has.
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    team = "name,capcity,territories,Manager\nSarah Chen,200,North America East,Ann\n"
+    app.file_uploader(key="reps_upload").set_value(("typo.csv", team.encode(), "text/csv")).run()
+    said = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "typo.csv: 2 columns not read: 'capcity' (did you mean capacity?), 'Manager'" in said, said
+    team = "name,capacity,Manager\nSarah Chen,200,Ann\n"
+    app.file_uploader(key="reps_upload").set_value(("own.csv", team.encode(), "text/csv")).run()
+    assert not any("not read" in w.value for w in app.warning)
+    assert any("own.csv: 1 column not read: 'Manager'" in c.value.replace("\\", "") for c in app.caption)
+
+
+def test_a_new_rep_with_no_capacity_gets_the_team_s_median_in_a_file_and_in_a_new_row(app):
+    # Refused as "Capacity is empty" though the file's hint said it could be left empty; a row added to the table
+    # started at 40 beside a team of 280 (a review).
+    from territory import plan_from_dict
+
+    app.run()
+    app.switch_page("pages/reps.py").run()
+    median = plan_from_dict(json.loads(app.session_state["plan_json"])).usual_capacity()
+    assert median > 40
+    app.file_uploader(key="reps_upload").set_value(("new.csv", b"name,home,capacity\nNew Rep,TX,\n", "text/csv")).run()
+    assert not app.error, [e.value for e in app.error]
+    app.button(key="reps_use_file").click().run()
+    plan = plan_from_dict(json.loads(app.session_state["plan_json"]))
+    assert next(r for r in plan.reps if r.name == "New Rep").capacity == median
