@@ -43,6 +43,7 @@ __all__ = [
     "lock_account",
     "deactivate_rep",
     "rebase",
+    "session_start",
     "plan_with_regions_moved",
     "release_regions",
     "shares_regions_with",
@@ -878,6 +879,36 @@ def rebase(state: PlanState, plan: Plan, edit: str = "Plan replaced") -> PlanSta
     (np.True_, 2)
     """
     return _reassign(state, plan, np.arange(len(state.accounts)), edit)
+
+
+def session_start(state: PlanState) -> PlanState:
+    """``state`` as the first step of a session: the reps it gives are those edits give back, no step before it.
+
+    An edit that leaves an account waiting for the rep it had at the session's start has accounts that rep took
+    since give way (:func:`_giving_way`). A plan accepted from a proposal, or another version opened, starts a
+    session of its own: a tab that had opened the demo, rebalanced and accepted gave a county move other reps than
+    a fresh tab on the same version (31 served accounts sent to wait for the county's, by the reps the tab had
+    started with: a review); and a plan of the steps before could be found again (:func:`rebase`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [{"territory_id": "W", "region_ids": ["US-CA"]}],
+    ...                        "reps": [{"rep_id": "a", "territory_ids": ["W"]}, {"rep_id": "b", "territory_ids": []}]})
+    >>> accounts = pd.DataFrame({"account_id": ["1"], "region_id": ["US-CA"]})
+    >>> regions = pd.DataFrame({"region_id": ["US", "US-CA"], "parent_id": [None, "US"]})
+    >>> moved = rebase(start(plan, accounts, regions), plan_from_dict({**plan.to_dict(), "reps": [
+    ...     {"rep_id": "a", "territory_ids": []}, {"rep_id": "b", "territory_ids": ["W"]}]}))
+    >>> moved.index.first_rep.tolist(), session_start(moved).index.first_rep.tolist(), session_start(moved).parent
+    (['a'], ['b'], None)
+    """
+    table = state.result
+    status = table["status"].to_numpy(dtype=object)
+    first_rep = np.where(status == "assigned", table["rep_id"].to_numpy(dtype=object), None)
+    if state.parent is None and list(first_rep) == list(state.index.first_rep):
+        return state
+    return replace(state, index=replace(state.index, first_rep=first_rep), parent=None, base=table, depth=0)
 
 
 def diff_assignments(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

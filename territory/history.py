@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from territory.edits import PlanState
+from territory.edits import PlanState, session_start
 
 __all__ = ["EditHistory", "HistoryEntry"]
 
@@ -74,8 +74,12 @@ class EditHistory:
     def begin(
         cls, state: PlanState, label: str = "Opened the plan", *, stored: Hashable | None = None, limit: int = 100
     ) -> EditHistory:
-        """A history whose only step is ``state`` (stored as ``stored``: see :class:`HistoryEntry`)."""
-        return cls((HistoryEntry(state, label, _now(), stored),), 0, limit)
+        """A history whose only step is ``state`` (stored as ``stored``: see :class:`HistoryEntry`).
+
+        The session starts at ``state`` (:func:`territory.edits.session_start`): what its edits give back is what
+        ``state`` gives, whatever states it came from.
+        """
+        return cls((HistoryEntry(session_start(state), label, _now(), stored),), 0, limit)
 
     @property
     def current(self) -> PlanState:

@@ -570,3 +570,34 @@ def test_the_accounts_with_no_rep_after_an_edit_are_counted_from_what_it_changed
         assert "result" not in after.__dict__  # (the full table was not built for it)
         assert fast == _no_rep(after)
         state = after
+
+
+def test_a_history_begun_from_an_accepted_plan_gives_what_a_fresh_tab_on_it_gives():
+    # A review: a tab that had opened the demo, then accepted a rebalance that carved Texas out of US South for a
+    # new rep, moved Harris County back to US South and 31 accounts US South's reps served went to wait for
+    # Harris's, by the reps the tab had started with; the same click in a fresh tab on the saved version sent
+    # Harris's to wait. The history begun from the accepted plan starts the session there.
+    from dataclasses import replace
+
+    from territory.edits import rebase, start
+    from territory.history import EditHistory
+    from territory.model import Rep, Territory
+    from tests.conftest import demo_state
+
+    opened = demo_state()
+    plan = opened.plan
+    south = plan.territory("USS")
+    texas = Territory("TXN", "Texas", region_ids=("US-TX",))
+    territories = [replace(t, region_ids=tuple(r for r in t.region_ids if r != "US-TX")) if t is south else t
+                   for t in plan.territories] + [texas]  # fmt: skip
+    reps = (*plan.reps, Rep("R13", "Rosa Garcia", home_region="US-TX", territory_ids=("TXN",), capacity=350))
+    accepted = rebase(opened, replace(plan, territories=tuple(territories), reps=reps), "Accepted a proposal")
+    saved = accepted.result.set_index("account_id")["rep_id"]
+    fresh = start(accepted.plan, opened.accounts, opened.regions, keep=saved)
+    columns = ["account_id", "territory_id", "rep_id", "status"]
+    assert fresh.result[columns].equals(accepted.result[columns])  # (the saved version, as a fresh tab opens it)
+    here = EditHistory.begin(accepted).current.move_regions(["US-48201"], "USS")
+    there = EditHistory.begin(fresh).current.move_regions(["US-48201"], "USS")
+    here, there = here.result[columns].fillna(""), there.result[columns].fillna("")
+    differ = (here != there).any(axis=1)
+    assert not differ.any(), (here[differ].head(), there[differ].head())
