@@ -31,7 +31,7 @@ from territory.assignment import (
     prepare_accounts,
 )
 from territory.balance import Balance, BalanceTally, balance_from_tally, tally_assignment, workload_weights
-from territory.formatting import counted
+from territory.formatting import and_list, counted, money
 from territory.model import PALETTE, Override, Plan, Territory, normalize_tier
 from territory.regions import normalize_region_id
 
@@ -1060,7 +1060,7 @@ def create_territory(
     *,
     territory_id: str | None = None,
     color: str | None = None,
-    annual_quota: float = 0.0,
+    annual_quota: float | None = None,
     rep_ids=(),
 ) -> PlanState:
     """Add a territory (optionally taking ``region_ids`` from the territories that hold them).
@@ -1075,7 +1075,10 @@ def create_territory(
         Made from the name when omitted.
     color : str, optional
         ``#rrggbb``; the first unused palette color when omitted.
-    annual_quota : float
+    annual_quota : float, optional
+        Default: carved from the territories the regions come from, each giving the share of its quota that the
+        value of its accounts there is of its own (as a split shares one; a territory drawn on the map had $0, its
+        givers their whole quotas: a review). Given, the others keep theirs.
     rep_ids : iterable of str
         Reps who will cover the new territory (added to the territories they already cover).
 
@@ -1091,8 +1094,20 @@ def create_territory(
     territory_id = territory_id or new_territory_id(plan, name)
     if territory_id in {t.territory_id for t in plan.territories}:
         raise ValueError(f"territory id '{territory_id}' is taken; pick another")
-    if annual_quota < 0:
+    if annual_quota is not None and not annual_quota >= 0:
         raise ValueError("annual quota cannot be negative")
+    region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
+    carved: dict[str, float] = {}
+    if annual_quota is None:
+        given = carved = _quota_given(state, region_ids)
+        left = {t.territory_id: round(t.annual_quota - given[t.territory_id], 2) for t in plan.territories
+                if t.territory_id in given}  # fmt: skip
+        # (in cents, the new quota is what the givers lost: the plan's total holds)
+        annual_quota = round(
+            sum(t.annual_quota - left[t.territory_id] for t in plan.territories if t.territory_id in left), 2
+        )
+        plan = replace(plan, territories=tuple(replace(t, annual_quota=left.get(t.territory_id, t.annual_quota))
+                                               for t in plan.territories))  # fmt: skip
     territory = Territory(
         territory_id=territory_id,
         name=name,
@@ -1101,12 +1116,29 @@ def create_territory(
     )
     reps = _reps_covering(plan, rep_ids, add=territory_id)
     plan = replace(plan, territories=plan.territories + (territory,), reps=reps)
-    region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
     if region_ids:
         plan = plan_with_regions_moved(plan, region_ids, territory_id, ancestors=state.index.ancestors)
     positions = np.concatenate([_positions_in_regions(state, region_ids), _rep_positions(state, rep_ids)])
     created = f"Created {name}" + (f" from {counted(len(region_ids), 'region')}" if region_ids else "")
+    if carved and annual_quota > 0:
+        givers = and_list(sorted(state.plan.territory(t).name or t for t in carved))
+        created += f", with {money(annual_quota)} of quota from {givers}"
     return _reassign(state, plan, positions, created, region_ids)
+
+
+def _quota_given(state: PlanState, region_ids) -> dict[str, float]:
+    """Territory id → the quota it gives with its accounts in ``region_ids``: their share of the value it holds."""
+    positions = np.unique(_positions_in_regions(state, region_ids))
+    if not len(positions):
+        return {}
+    held = pd.Series(state.values_at(positions)["territory_id"], dtype=object)
+    moving = pd.Series(state.accounts["value"].to_numpy(dtype=float)[positions]).groupby(held.to_numpy()).sum()
+    total = state.tally.territories["claimed_value"]
+    return {
+        t.territory_id: t.annual_quota * min(float(moving[t.territory_id]) / float(total[t.territory_id]), 1.0)
+        for t in state.plan.territories
+        if t.annual_quota > 0 and t.territory_id in moving.index and float(total.get(t.territory_id, 0.0)) > 0
+    }
 
 
 def _reps_covering(plan: Plan, rep_ids, *, add: str, remove: str | None = None) -> tuple:

@@ -219,6 +219,29 @@ def test_create_territory_takes_regions_and_defaults_its_id_and_color(state):
     assert_consistent(child)
 
 
+def test_a_new_territory_s_quota_is_carved_from_the_territories_it_takes_from():
+    # A territory drawn on the map had $0 of quota and its givers their whole quotas (a review): each giver gives the
+    # share of its quota that the value of its accounts there is of its own, and the plan's total holds.
+    from tests.conftest import demo_state
+
+    demo = demo_state()
+    before = {t.territory_id: t.annual_quota for t in demo.plan.territories}
+    made = create_territory(demo, "Plains", ["US-TX", "US-OK", "US-IL"])
+    after = {t.territory_id: t.annual_quota for t in made.plan.territories}
+    value = demo.result.assign(value=demo.accounts["value"].to_numpy())
+    in_texas = value["region_id"].str.startswith("US-48") | value["region_id"].eq("US-TX")
+    south = value["territory_id"].eq("USS")
+    share = value.loc[south & in_texas, "value"].sum() / value.loc[south, "value"].sum()
+    assert after["USS"] == pytest.approx(before["USS"] * (1 - share), abs=0.01) and 0 < share < 1
+    assert after["USC"] < before["USC"] and after["USW"] == before["USW"]
+    assert after["PLAINS"] == pytest.approx(sum(before.values()) - sum(v for t, v in after.items() if t != "PLAINS"),
+                                            abs=1e-6)  # fmt: skip
+    assert round(sum(after.values()), 2) == round(sum(before.values()), 2)
+    # A quota given is kept, and the others keep theirs
+    given = create_territory(demo, "Plains", ["US-TX"], annual_quota=1000)
+    assert {t.territory_id: t.annual_quota for t in given.plan.territories} == {**before, "PLAINS": 1000.0}
+
+
 def test_create_territory_with_reps_adds_coverage(state):
     child = create_territory(state, "Metro", ["US-36061"], territory_id="NYC", color="#ABCDEF", rep_ids=["C"])
     assert child.plan.territory("NYC").color == "#abcdef"
