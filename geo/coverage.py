@@ -587,7 +587,10 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
     fmap.off_view = _outside(layer, bounds)
     if context is not None:
         FastGeoJson(
-            to_geojson(context, ["territory_id", "name", "color"], geometry_key="territory_id"),
+            # (keyed by the regions each outline is made of: a territory's id names other shapes in another plan,
+            # another proposal, another session, and the cache is the process's: a review saw one session's
+            # proposal drawn with another's territories)
+            to_geojson(context, ["territory_id", "name", "color"], geometry_key="outline_key"),
             "Proposed territories",
             {"fillOpacity": 0.12, "weight": 1.5, "opacity": 0.8},
             fill_property="color",

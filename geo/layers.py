@@ -97,8 +97,9 @@ def to_geojson(
     precision : int
         Decimal places kept in coordinates (4 ≈ 11 m).
     geometry_key : str, optional
-        A column whose value identifies the geometry for good (a region id of the bundled display boundaries):
-        each geometry is then rounded and converted once per process and reused by every later map.
+        A column whose value identifies the geometry for good, in every plan and session (a region id of the bundled
+        display boundaries, an outline's key made from its regions; never a territory id): each geometry is then
+        rounded and converted once per process and reused by every later map.
 
     Examples
     --------
@@ -120,6 +121,10 @@ def to_geojson(
     else:
         keys = [(k, precision) for k in gdf[geometry_key].tolist()]
         missing = [i for i, k in enumerate(keys) if k not in _GEOMETRY_CACHE]
+        if missing and len(_GEOMETRY_CACHE) + len(missing) > _GEOMETRY_CACHE_SIZE:
+            # (the regions' shapes are a few thousand; outlines come with every set of regions a territory has had)
+            for key in [k for k in _GEOMETRY_CACHE if str(k[0]).startswith("outline:")]:
+                del _GEOMETRY_CACHE[key]
         if missing:
             for i, shape in zip(missing, _geometry_dicts(geometries[missing], precision), strict=True):
                 _GEOMETRY_CACHE[keys[i]] = shape
@@ -132,6 +137,7 @@ def to_geojson(
 
 
 _GEOMETRY_CACHE: dict[tuple, dict] = {}
+_GEOMETRY_CACHE_SIZE = 20_000
 
 
 def _geometry_dicts(geometries: np.ndarray, precision: int) -> list:

@@ -4,8 +4,9 @@ The seed's balance score of a territory is ``1 − (|apr − A| / A + |vpr − V
 ``apr`` is accounts per rep, ``vpr`` value per rep, ``A`` the plan's target accounts per rep (30 by default)
 and ``V`` the target value per rep (by default the territory's quota divided by its active reps). A territory
 with no active rep scores 0; where V is 0 (no quota) only the accounts term counts. The team's score is the mean of
-the staffed territories' scores times the share of the territories' accounts that have a rep: accounts waiting
-for a rep (reps at capacity, or a territory without one) count against it.
+the scores of the territories that have a rep or accounts (one with accounts and no rep at 0), times the share of
+the territories' accounts that have a rep: accounts waiting for a rep (reps at capacity, or a territory without
+one) count against it.
 
 All figures derive from three sums per territory and per rep — accounts, value and workload — kept in a
 :class:`BalanceTally`. An edit updates the tally from the accounts that moved only
@@ -310,8 +311,10 @@ def balance_from_tally(plan: Plan, tally: BalanceTally) -> Balance:
         }
     )
     team = _team(plan, r_sums, held)
-    staffed = territories["reps"] > 0
-    mean = float(territories.loc[staffed, "balance_score"].mean()) if staffed.any() else 0.0
+    # (the territories with a rep, and those with accounts but none, at 0: left out, a small territory whose only rep
+    # was set inactive raised the mean, +0.066 while 46 accounts lost their rep, and staffing one lowered it: a review)
+    counted_in = (territories["reps"] > 0) | (t_sums[:, 3] > 0)
+    mean = float(territories.loc[counted_in, "balance_score"].mean()) if counted_in.any() else 0.0
     # The accounts the territories take that wait for a rep (reps at capacity, or a territory with none) count
     # against the team: scored on the accounts with a rep alone, a rep who leaves, or an edit that leaves accounts
     # waiting, could raise the score (a new user's test: 178 accounts lost their rep and the score rose).

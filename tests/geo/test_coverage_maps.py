@@ -269,3 +269,36 @@ def test_a_shared_regions_tooltip_names_every_territory_there():
     cook = [f["properties"] for f in counties.regions["features"] if f["properties"]["region_id"] == "US-17031"]
     assert {p["territory_id"] for p in cook} == {"USC", "SMB"}
     assert all(p["territory_name"].endswith(", shared") and p["accounts"] == 1 for p in cook)
+
+
+def test_a_territory_is_drawn_with_its_own_regions_whatever_another_plan_drew_under_its_id():
+    # The proposed territories' shapes were cached for the process by territory id: a second proposal (another
+    # session's) was drawn with the first one's shapes, and a territory with the id "US-TX" changed Texas's shape on
+    # every map (a security review).
+    import json
+
+    import shapely
+    from shapely.geometry import shape
+
+    from geo.layers import FastGeoJson
+
+    def centre(plan_new):
+        old = Plan(name="o", territories=(Territory("A", "A", ("US-WA",)),))
+        region = plan_new.territories[0].region_ids[0]
+        moves = pd.DataFrame({"region_id": [region], "from_name": ["A"], "to_name": ["A"], "to_territory_id": ["A"]})
+        fmap = changed_regions_map(moves, old, plan_new, level="state")
+        layer = next(c for c in fmap._children.values() if isinstance(c, FastGeoJson) and c.layer_name ==
+                     "Proposed territories")  # fmt: skip
+        feature = json.loads(layer.data)["features"][0]
+        return shapely.centroid(shape(feature["geometry"])).x
+
+    assert centre(Plan(name="w", territories=(Territory("A", "A", ("US-WA", "US-OR")),))) < -115
+    assert centre(Plan(name="e", territories=(Territory("A", "A", ("US-ME", "US-NH")),))) > -75
+    # a territory whose id is a region's leaves the region's own shape alone
+    assert centre(Plan(name="x", territories=(Territory("US-TX", "Odd", ("US-WA", "US-OR")),))) < -115
+    texas = Plan(name="t", territories=(Territory("S", "South", ("US-TX",)),))
+    fmap = changed_regions_map(pd.DataFrame({"region_id": ["US-TX"], "from_name": ["-"], "to_name": ["South"],
+                                             "to_territory_id": ["S"]}), texas, texas)  # fmt: skip
+    layer = next(c for g in fmap._children.values() for c in [g, *g._children.values()]
+                 if isinstance(c, FastGeoJson) and c.layer_name == "Changed regions")  # fmt: skip
+    assert -107 < shapely.centroid(shape(json.loads(layer.data)["features"][0]["geometry"])).x < -93
