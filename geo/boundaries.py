@@ -862,6 +862,9 @@ def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) ->
             source=name,
             hint="The file may be cut short or edited by hand; export it again",
         ) from exc
+    except RecursionError:  # (a traceback with the server's paths, a security review)
+        raise BoundaryFileError("is nested too deeply to read", source=name,
+                                hint="GeoJSON nests a few levels: export the layer as GeoJSON again") from None  # fmt: skip
     kind = document.get("type") if isinstance(document, dict) else None
     if kind not in ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
         raise BoundaryFileError(
@@ -964,15 +967,29 @@ def _ring_problem(geometry) -> str:
     return ""
 
 
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
 def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
+    from territory.errors import InputDataError
+    from territory.textfiles import zip_members
+
     with tempfile.TemporaryDirectory() as tmp:
         try:
             with zipfile.ZipFile(source) as archive:
-                archive.extractall(tmp)
+                # (the shapefile's own parts alone, within a bound: a 1 MB zip unpacked 1 GiB to disk on every
+                # rerun, a security review)
+                members = zip_members(archive, name, lambda n: n.lower().endswith(_SHAPEFILE_PARTS))
         except zipfile.BadZipFile as exc:
             raise BoundaryFileError(
                 "is not a valid zip archive", source=name, hint="Zip the .shp, .shx, .dbf and .prj files together"
             ) from exc
+        except InputDataError as exc:
+            raise BoundaryFileError(exc.problem, source=name, hint=exc.hint) from None
+        for member, content in members:
+            path = Path(tmp, *[part for part in Path(member).parts if part not in ("..", "/", "\\")])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
         shapefiles = sorted(Path(tmp).rglob("*.shp"))
         if not shapefiles:
             raise BoundaryFileError(

@@ -362,6 +362,9 @@ def load_plan(path: str | Path, notes: list[str] | None = None) -> Plan:
     except (ValueError, yaml.YAMLError) as exc:
         kind = "YAML" if is_yaml else "JSON"
         raise PlanFileError(f"not valid {kind}: {exc}", source=source, hint=f"Fix the {kind} syntax") from exc
+    except RecursionError:  # (a traceback with the server's paths, a security review)
+        raise PlanFileError("nested too deeply to read", source=source,
+                            hint="A plan nests a few levels: territories, each with its regions") from None  # fmt: skip
     from territory.seed import is_seed_plan, plan_from_seed
 
     if is_yaml and text.startswith(FOLDER_HEADER):
@@ -555,6 +558,9 @@ def _text(item: Mapping, key: str, where: str, source: str, *, required: bool = 
         if required:
             raise PlanFileError(f"missing '{key}'", source=source, column=f"{where}.{key}")
         return None
+    if isinstance(value, (list, dict)):  # (str() of a list of aliases built a name of 312 million characters)
+        raise PlanFileError(f"'{key}' must be text, got a {'list' if isinstance(value, list) else 'mapping'}",
+                            source=source, column=f"{where}.{key}", hint="Write it as one line of text")  # fmt: skip
     return str(value).strip()
 
 
@@ -564,6 +570,9 @@ def _strings(item: Mapping, key: str, where: str, source: str) -> tuple[str, ...
         value = [value]
     if not isinstance(value, list):
         raise PlanFileError(f"'{key}' must be a list of strings", source=source, column=f"{where}.{key}")
+    if any(isinstance(v, (list, dict)) for v in value):
+        raise PlanFileError(f"'{key}' must be a list of strings, not of lists", source=source,
+                            column=f"{where}.{key}", hint="Write one text a line: - US-TX")  # fmt: skip
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "CsvScan",
     "shifted_said",
     "quoting_hint",
+    "zip_members",
 ]
 
 
@@ -415,4 +416,113 @@ def read_yaml(text: str):
     """
     import yaml
 
-    return yaml.load(text, Loader=_plain_loader())  # noqa: S506 (a safe loader)
+    data = yaml.load(text, Loader=_plain_loader())  # noqa: S506 (a safe loader)
+    if _expanded_size(data) > MOST_YAML_VALUES:
+        # (aliases of aliases: 435 bytes made a territory name of 312 million characters, and one level more took
+        # every byte of the server's memory, a security review)
+        raise yaml.YAMLError(f"its aliases (*name) expand it to more than {MOST_YAML_VALUES:,} values; write the "
+                             "values out, or use fewer nested aliases")  # fmt: skip
+    return data
+
+
+MOST_YAML_VALUES = 5_000_000
+"""The most values a YAML file may hold with its aliases expanded, as a program reading it would see them."""
+
+
+def _expanded_size(data, cap: int = MOST_YAML_VALUES) -> int:
+    """The values ``data`` holds, a shared list or mapping counted each time it appears (past ``cap``: ``cap + 1``).
+
+    Examples
+    --------
+    >>> shared = [1, 2, 3]
+    >>> _expanded_size({"a": shared, "b": [shared, shared]})  # (1 + 2 keys + 4 + (1 + 4 + 4))
+    16
+    """
+    sizes: dict[int, int] = {}
+
+    def size(value) -> int:
+        if not isinstance(value, (list, dict)):
+            return 1
+        known = sizes.get(id(value))
+        if known is not None:
+            return known
+        items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > cap:
+                break
+        sizes[id(value)] = total = min(total, cap + 1)
+        return total
+
+    try:
+        return size(data)
+    except RecursionError:  # (nested deeper than Python reads: too much as well)
+        return cap + 1
+
+
+MOST_UNZIPPED_BYTES = 1 << 30
+"""The most a zip upload may hold, unpacked (1 GiB): a 1 MB zip unpacked to 1 GiB on every rerun (a security review)."""
+
+
+def zip_members(archive, source: str, wanted, *, most_bytes: int | None = None, most_members: int = 1000):
+    """The members of a zip ``wanted`` picks (by name), each as ``(name, bytes)``, unpacked within a bound.
+
+    A zip bomb (a small file that unpacks to gigabytes) is refused as it is read: the sizes the zip declares are
+    checked first, then the bytes actually unpacked, whatever it declares.
+
+    Parameters
+    ----------
+    archive : zipfile.ZipFile
+    source : str
+        The zip's name, for messages.
+    wanted : callable
+        ``wanted(member name) -> bool``.
+    most_bytes, most_members : int
+        What the members read may hold in all (default :data:`MOST_UNZIPPED_BYTES`), and how many the zip may list.
+
+    Raises
+    ------
+    InputDataError
+        Past either bound.
+
+    Examples
+    --------
+    >>> import zipfile
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+    ...     z.writestr("a.csv", "x" * 5000)
+    ...     z.writestr("b.txt", "y")
+    >>> [(n, len(b)) for n, b in zip_members(zipfile.ZipFile(buffer), "t.zip", lambda n: n.endswith(".csv"))]
+    [('a.csv', 5000)]
+    >>> zip_members(zipfile.ZipFile(buffer), "t.zip", lambda n: True, most_bytes=1000)
+    Traceback (most recent call last):
+    ...
+    territory.errors.InputDataError: t.zip: unpacks to more than 1,000 bytes. Upload a zip of the files needed alone, under 1,000 bytes unpacked
+    """
+    from territory.errors import InputDataError
+
+    most_bytes = MOST_UNZIPPED_BYTES if most_bytes is None else most_bytes
+
+    def too_big() -> InputDataError:
+        return InputDataError(f"unpacks to more than {most_bytes:,} bytes", source=source,
+                              hint=f"Upload a zip of the files needed alone, under {most_bytes:,} bytes unpacked")  # fmt: skip
+
+    members = archive.infolist()
+    if len(members) > most_members:
+        raise InputDataError(f"lists {len(members):,} files", source=source,
+                             hint=f"Upload a zip of the files needed alone (at most {most_members:,})")  # fmt: skip
+    picked = [m for m in members if not m.is_dir() and wanted(m.filename)]
+    if sum(m.file_size for m in picked) > most_bytes:
+        raise too_big()
+    out, total = [], 0
+    for member in picked:
+        chunks = []
+        with archive.open(member) as stream:
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+                if total > most_bytes:
+                    raise too_big()
+                chunks.append(chunk)
+        out.append((member.filename, b"".join(chunks)))
+    return out

@@ -178,6 +178,30 @@ def test_zipped_shapefile_from_bytes(tmp_path):
     assert result.regions.total_bounds == pytest.approx([0, 0, 2, 1], abs=1e-6)
 
 
+def test_a_zip_bomb_is_refused_and_only_the_shapefile_s_parts_are_unpacked(tmp_path, monkeypatch):
+    # A security review: a 1 MB zip unpacked to 1 GiB on disk, twice on every rerun of the Data sources page.
+    import territory.textfiles
+
+    archive = zip_shapefile(squares_gdf(), tmp_path)
+    with zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("notes/big.txt", b"0" * 5_000_000)  # (not a part of the shapefile: not unpacked)
+    assert len(read_boundary_file(archive, "code").regions) == 2
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("regions.shp", b"0" * 5_000_000)
+    assert bomb.stat().st_size < 50_000
+    monkeypatch.setattr(territory.textfiles, "MOST_UNZIPPED_BYTES", 1_000_000)
+    with pytest.raises(BoundaryFileError, match=r"bomb\.zip: unpacks to more than 1,000,000 bytes"):
+        read_boundary_file(bomb, "code")
+
+
+def test_a_geojson_nested_too_deeply_is_said(tmp_path):
+    deep = tmp_path / "deep.geojson"
+    deep.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(BoundaryFileError, match=r"deep\.geojson: is nested too deeply to read"):
+        read_boundary_file(deep, "code")
+
+
 def test_projected_shapefile_without_prj_is_refused(tmp_path):
     bare = zip_shapefile(squares_gdf().to_crs(5070), tmp_path, keep_prj=False, name="noprj")
     with pytest.raises(

@@ -403,3 +403,30 @@ def test_a_plan_built_with_lists_holds_tuples_and_hashes():
             unclaimed_region_ids=("US-36061",),
         )
     )
+
+
+def test_a_plan_file_with_aliases_that_expand_past_reason_or_nested_too_deeply_is_refused(tmp_path):
+    # A security review: 435 bytes of YAML aliases made a territory name of 312 million characters (one level more
+    # took all the server's memory), and a JSON plan nested 100,000 deep ended in a traceback.
+    from territory import load_plan
+    from territory.errors import PlanFileError
+
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)
+    ]
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text("\n".join(levels) + "\nname: *i\nterritories: []\nreps: []\n")
+    with pytest.raises(PlanFileError, match="aliases .* expand it to more than 5,000,000 values"):
+        load_plan(laughs)
+    small = tmp_path / "small.yaml"
+    small.write_text("a: &a [x, y]\nname: demo\nterritories:\n- {territory_id: T, name: *a}\nreps: []\n")
+    with pytest.raises(PlanFileError, match="'name' must be text, got a list"):
+        load_plan(small)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(PlanFileError, match="nested too deeply|not valid JSON"):
+        load_plan(deep)
+    shared = tmp_path / "shared.yaml"  # (aliases within reason are read)
+    shared.write_text("regions: &r [US-TX, US-OK]\nterritories:\n- {territory_id: S, region_ids: *r}\n"
+                      "- {territory_id: N, region_ids: [US-NY]}\nreps: []\n")  # fmt: skip
+    assert load_plan(shared).territory("S").region_ids == ("US-TX", "US-OK")
