@@ -13,6 +13,7 @@ half-way leaves the previous version as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -220,9 +221,10 @@ def keep_upload(data: bytes, folder: Path | None = None) -> str:
     path = folder / digest
     if kept_upload(digest, folder) is not None:  # (the newest again; a copy that no longer reads is written anew)
         return digest
-    folder.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, data)
-    path.chmod(0o600)  # (customers' files: for the app alone, not every user of the machine)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # (customers' files: for the app alone, not every user of the machine, as it is written too)
+    write_bytes_atomic(path, data, mode=0o600)
+    path.chmod(0o600)
     kept = []
     for entry in folder.iterdir():
         try:
@@ -878,6 +880,10 @@ def _make_engine(url: str) -> sa.Engine:
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # (made 0600: it holds every tab's session key and the saved assignments, and SQLite gives its journal
+            # files the database's permissions; made 0644, any user of the machine could read them, a security review)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -183,12 +183,16 @@ def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None
     return _write_atomic(path, lambda descriptor: os.fdopen(descriptor, "w", encoding="utf-8", newline=newline), text)
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` whole or not at all, as :func:`write_text_atomic` writes text."""
-    return _write_atomic(path, lambda descriptor: os.fdopen(descriptor, "wb"), data)
+def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int = 0o666) -> Path:
+    """Write ``data`` to ``path`` whole or not at all, as :func:`write_text_atomic` writes text.
+
+    ``mode``: a new file's permissions (less the umask) from the moment it is made, the temporary file's too (a kept
+    upload was 0644 while it was written, and read so by another user: a security review).
+    """
+    return _write_atomic(path, lambda descriptor: os.fdopen(descriptor, "wb"), data, mode)
 
 
-def _write_atomic(path: str | Path, opened, content) -> Path:
+def _write_atomic(path: str | Path, opened, content, mode: int = 0o666) -> Path:
     path = Path(path)
     try:
         keep_mode = stat.S_IMODE(path.stat().st_mode)  # (written over: the file keeps its mode, as with cp)
@@ -199,7 +203,7 @@ def _write_atomic(path: str | Path, opened, content) -> Path:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             # (0666 less the umask, as for any new file; tempfile's files are 0600 whatever the umask)
-            descriptor = os.open(temporary, flags, 0o666)
+            descriptor = os.open(temporary, flags, mode)
             break
         except FileExistsError:
             continue

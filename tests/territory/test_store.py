@@ -387,3 +387,30 @@ def test_uploads_are_kept_private_pruned_oldest_first_and_written_anew_when_dama
     (tmp_path / digests[1]).write_bytes(b"damaged")
     assert kept_upload(digests[1], tmp_path) is None
     assert keep_upload(b"id\n0\n", tmp_path) == digests[1] and kept_upload(digests[1], tmp_path) == b"id\n0\n"
+
+
+def test_a_kept_upload_is_private_while_it_is_written_and_the_database_file_too(tmp_path, monkeypatch):
+    # A security review: the kept upload's temporary file was 0644 while it was written (another user read a 60 MB
+    # upload through it), the uploads folder 0755 and the SQLite file, with every tab's session key, 0644.
+    import os
+    import stat
+
+    from territory.store import keep_upload
+
+    seen = []
+    replace_file = os.replace
+
+    def watching(source, target):
+        seen.append(stat.S_IMODE(os.stat(source).st_mode))
+        return replace_file(source, target)
+
+    monkeypatch.setattr(os, "replace", watching)
+    folder = tmp_path / "uploads"
+    keep_upload(b"id,name\n1,ACME\n", folder)
+    assert seen == [0o600] and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    store = PlanStore(f"sqlite:///{tmp_path}/plans.sqlite")
+    try:
+        store.plans()
+        assert stat.S_IMODE((tmp_path / "plans.sqlite").stat().st_mode) == 0o600
+    finally:
+        store.close()
