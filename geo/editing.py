@@ -1090,6 +1090,21 @@ def fold_whole_states(plan, keep=()):
     return replace(plan, territories=tuple(territories)) if changed else plan
 
 
+def whole_state_claims(region_ids) -> dict[str, str]:
+    """County → state for every county of the states ``region_ids``' counties are in (:func:`territory.plan_diff.grouped_by_claim`).
+
+    Examples
+    --------
+    >>> claims = whole_state_claims(["US-10001", "US-TX"])
+    >>> sorted(claims), set(claims.values())
+    (['US-10001', 'US-10003', 'US-10005'], {'US-DE'})
+    """
+    parent = _state_of_county()
+    states = {parent[r] for r in region_ids if r in parent}
+    counties = _counties_by_state()
+    return {county: state for state in sorted(states) for county in sorted(counties.get(state, ()))}
+
+
 @lru_cache(maxsize=1)
 def _counties_by_state() -> dict[str, frozenset]:
     """State id → the ids of its counties (the boundary table's)."""

@@ -18,6 +18,7 @@ __all__ = [
     "MergeConflict",
     "PlanDiff",
     "diff_plans",
+    "grouped_by_claim",
     "merge_plans",
     "rep_changes",
     "rep_changes_said",
@@ -96,18 +97,43 @@ class PlanDiff:
         >>> len(diff.regions), diff.regions_by_claim()[["region_id", "to_territory_id", "units"]].values.tolist()
         (3, [['US-AZ', 'S', 2], ['US-48453', 'W', 1]])
         """
-        out = self.regions.assign(units=1)
-        if not self.whole_claims or out.empty:
-            return out
-        claim = out["region_id"].map(self.whole_claims)
-        sizes = pd.Series(list(self.whole_claims.values())).value_counts()
-        sides = [out[c].fillna("") for c in ("from_territory_id", "to_territory_id")]
-        together = out.groupby([claim, *sides], sort=False)["region_id"].transform("size")
-        whole = claim.notna() & together.eq(claim.map(sizes))
-        repeated = pd.concat([claim, *sides], axis=1).duplicated() & whole
-        out.loc[whole, "units"] = together[whole]
-        out.loc[whole, "region_id"] = claim[whole]
-        return out[~repeated].reset_index(drop=True)
+        return grouped_by_claim(self.regions, self.whole_claims)
+
+
+def grouped_by_claim(regions: pd.DataFrame, whole_claims: Mapping[str, str]) -> pd.DataFrame:
+    """Regions moved, each claim whose every unit moved alike (same from, same to) on one row (:meth:`PlanDiff.regions_by_claim`).
+
+    Parameters
+    ----------
+    regions : DataFrame
+        ``region_id``, ``from_territory_id``, ``to_territory_id`` and any other columns, one row a unit moved.
+    whole_claims : mapping
+        Unit → the claim it is part of (county → state), for every unit of each claim.
+
+    Returns
+    -------
+    DataFrame
+        ``regions``' columns and ``units``: a claim's row takes its first unit's place, with the claim's id.
+
+    Examples
+    --------
+    >>> moved = pd.DataFrame({"region_id": ["A1", "A2", "B1"], "from_territory_id": ["W", "W", "W"],
+    ...                       "to_territory_id": ["S", "S", "S"]})
+    >>> grouped_by_claim(moved, {"A1": "A", "A2": "A", "B1": "B", "B2": "B"})[["region_id", "units"]].values.tolist()
+    [['A', 2], ['B1', 1]]
+    """
+    out = regions.assign(units=1)
+    if not whole_claims or out.empty:
+        return out
+    claim = out["region_id"].map(whole_claims)
+    sizes = pd.Series(list(whole_claims.values())).value_counts()
+    sides = [out[c].fillna("") for c in ("from_territory_id", "to_territory_id")]
+    together = out.groupby([claim, *sides], sort=False)["region_id"].transform("size")
+    whole = claim.notna() & together.eq(claim.map(sizes))
+    repeated = pd.concat([claim, *sides], axis=1).duplicated() & whole
+    out.loc[whole, "units"] = together[whole]
+    out.loc[whole, "region_id"] = claim[whole]
+    return out[~repeated].reset_index(drop=True)
 
 
 def _listing(plan: Plan) -> dict[str, tuple[str, ...]]:
