@@ -70,7 +70,7 @@ from territory.industries import plan_industries, suggest_industries, tiers_miss
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
 from territory.roster_files import specialties_matching_nothing
 from territory.scoring import score_accounts
-from territory.textfiles import quoting_hint, read_text, scan_csv, shifted_said, write_text_atomic
+from territory.textfiles import CsvRecordError, quoting_hint, read_text, scan_csv, shifted_said, write_text_atomic
 
 COMMANDS = (
     "assign", "balance", "gaps", "whitespace", "export-plan", "import-plan", "diff", "crm-export", "plans", "save",
@@ -1495,7 +1495,7 @@ def read_population(path: Path, warn) -> pd.Series:
             table = pd.read_csv(io.StringIO(text), dtype={"region_id": str}, index_col=False, skipinitialspace=True)
     except FileNotFoundError:
         raise CliInputError("file not found", source=str(path), hint="Check the path") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, CsvRecordError) as exc:
         raise CliInputError(f"is not a readable CSV ({exc})", source=path.name) from exc
     for note in notes:
         warn(note)

@@ -23,6 +23,8 @@ from territory.errors import AccountsFileError
 from territory.formatting import and_list, counted, numbered
 from territory.model import normalize_tier
 from territory.textfiles import (
+    CSV_HINT,
+    CsvRecordError,
     decode_text,
     header_delimiter,
     quoting_hint,
@@ -384,6 +386,8 @@ def _read_csv(source, name: str) -> _Csv:
         raise AccountsFileError(
             "the file is empty", source=name, hint="Export the accounts with a header row"
         ) from None
+    except CsvRecordError as exc:
+        raise AccountsFileError(str(exc), source=name, row=exc.line, hint=CSV_HINT) from None
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise AccountsFileError(

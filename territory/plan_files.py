@@ -34,6 +34,8 @@ from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.formatting import counted, numbered, verb
 from territory.model import FOLDER_HEADER, Plan, claims_alike, normalize_region_id, plan_from_dict
 from territory.textfiles import (
+    CSV_HINT,
+    CsvRecordError,
     csv_records,
     header_delimiter,
     is_blank_record,
@@ -186,7 +188,10 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     # (saved again by a spreadsheet where the comma is the decimal mark: semicolons; it was refused as "missing
     # columns region_id, territory_id", a review)
     delimiter = header_delimiter(text)
-    records = [(n, r) for n, r in csv_records(text, delimiter=delimiter) if not is_blank_record(r)]
+    try:
+        records = [(n, r) for n, r in csv_records(text, delimiter=delimiter) if not is_blank_record(r)]
+    except CsvRecordError as exc:
+        raise PlanFileError(str(exc), source=path.name, row=exc.line, hint=CSV_HINT) from None
     header = [h.strip() for h in records[0][1]] if records else []
     if delimiter != "," and notes is not None and records:
         notes.append(f"{path.name}: read with {'semicolons' if delimiter == ';' else 'tabs'} between its cells")

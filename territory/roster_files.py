@@ -17,6 +17,8 @@ import pandas as pd
 from territory.cell_numbers import column_shapes, decimal_mark, read_shaped
 from territory.errors import InputDataError
 from territory.textfiles import (
+    CSV_HINT,
+    CsvRecordError,
     csv_records,
     decode_text,
     header_delimiter,
@@ -93,7 +95,11 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     """
     text = decode_text(data, source)
     delimiter = header_delimiter(text)  # (as an accounts file's: the first line that is not blank)
-    records = [(line, record) for line, record in csv_records(text, delimiter=delimiter) if not is_blank_record(record)]
+    try:
+        records = [(line, record) for line, record in csv_records(text, delimiter=delimiter)
+                   if not is_blank_record(record)]  # fmt: skip
+    except CsvRecordError as exc:
+        raise InputDataError(str(exc), source=source, row=exc.line, hint=CSV_HINT) from None
     if not records:
         raise InputDataError("the file is empty", source=source, hint="Give a header line (name, home, capacity …) "
                              "and one rep a line")  # fmt: skip

@@ -32,6 +32,7 @@ __all__ = [
     "write_text_atomic",
     "write_bytes_atomic",
     "csv_records",
+    "CsvRecordError",
     "header_delimiter",
     "is_blank_record",
     "overlong_records",
@@ -242,6 +243,17 @@ def header_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+class CsvRecordError(ValueError):
+    """A record the csv module cannot read (a cell over its field limit), with the line it starts on."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+CSV_HINT = "A quote may open a cell that never closes, or a cell hold more than 131,072 characters: fix that line"
+
+
 def csv_records(text: str, **reader_options) -> Iterator[tuple[int, list[str]]]:
     r"""Each record of a CSV text with the line it starts on (line 1 is the header; blank lines are counted).
 
@@ -255,7 +267,13 @@ def csv_records(text: str, **reader_options) -> Iterator[tuple[int, list[str]]]:
     """
     reader = csv.reader(io.StringIO(text, newline=""), **reader_options)
     line = 0
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # (a cell over 131,072 characters: a traceback, not a message, a security review)
+            raise CsvRecordError(f"line {line + 1} cannot be read as CSV ({exc})", line + 1) from None
         yield line + 1, record
         line = reader.line_num
 

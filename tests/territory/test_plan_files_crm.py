@@ -549,3 +549,24 @@ def test_a_line_repeated_in_alignment_csv_is_read_once_and_said(tmp_path, rich_p
         f"alignment.csv has 2 repeated lines for territory {territory} (line {len(lines) + 1} repeats line "
         f"{repeated + 1}; line {len(lines) + 2} repeats line {repeated + 1}): each region read once; delete the repeated lines"
     ]
+
+
+def test_a_csv_cell_past_the_csv_module_s_limit_is_said_by_its_line(tmp_path, rich_plan):
+    # A security review: a plan folder's alignment.csv with a cell over 131,072 characters ended in a traceback
+    # (_csv.Error, which no page caught); an accounts file or a reps file alike.
+    from geo.accounts import read_accounts
+    from territory.errors import InputDataError, PlanFileError
+    from territory.plan_files import read_plan_folder, write_plan_folder
+    from territory.roster_files import read_roster_csv
+
+    folder = tmp_path / "plan"
+    write_plan_folder(rich_plan, folder)
+    alignment = folder / "alignment.csv"
+    alignment.write_text(alignment.read_text() + "US-TX," + "x" * 200_000 + "\n")
+    with pytest.raises(PlanFileError, match=r"alignment\.csv, line \d+: line \d+ cannot be read as CSV \(field larger"):
+        read_plan_folder(folder)
+    long = b"id,name,lat,lon\n1," + b"y" * 200_000 + b",40,-74\n"
+    with pytest.raises(InputDataError, match=r"a\.csv, line 2: .*field larger than field limit"):
+        read_accounts(long, filename="a.csv")
+    with pytest.raises(InputDataError, match=r"r\.csv, line 2: .*field larger than field limit"):
+        read_roster_csv(b"name,home\n" + b"z" * 200_000 + b",TX\n", "r.csv")
