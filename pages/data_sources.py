@@ -131,7 +131,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         count = len({v for v in start_labels(texts, load.figures, start_column).values() if v is not None})
         offered = [c for c in offered if c != start_column]  # (territory codes are not a figure to balance)
         options[0].number_input("Territories", value=count, disabled=True, key=f"partition_count_of:{start_column}",
-                                help=f"As many as column {start_column} names.")  # fmt: skip
+                                help=f"As many as column {plain(start_column)} names.")  # fmt: skip
     # (the accounts and the file's first figure: two metrics at once, what a plan made by hand seldom balances)
     figures = [c for c in offered if c not in ("accounts", "value")]
     default = [c for c in offered if c == "accounts"][:1] + figures[:1] or offered[:1]
@@ -193,7 +193,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         return
     _, partition, made = stored
     report = partition.report
-    worst = ", ".join(f"{m} {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
+    # (the file's own column names, escaped: Markdown in a header fetched an image from another host, a review)
+    worst = ", ".join(plain(m) + f" {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
     judged = all(report.within_tolerance.values())
     bounded = any(b > tolerance / 100 for b in report.bound.values())
     # (regions that touch no other are joined to the nearest: "in one piece" then counts those links too, a review)

@@ -1226,8 +1226,9 @@ SCORE_FORMAT = f"%.{SCORE_DIGITS}f"
 SCORE_D3_FORMAT = f".{SCORE_DIGITS}f"
 """The same for a chart's tooltip (Vega-Lite takes d3 formats)."""
 TEAM_SCORE_HELP = (
-    "Mean of the balance scores of the territories with a rep (0..1, 1 = on target), times the share of the "
-    "territories' accounts that have a rep: accounts waiting for a rep lower it"
+    "Mean of the balance scores of the territories with a rep or accounts (0..1, 1 = on target; one with accounts "
+    "and no rep scores 0), times the share of the territories' accounts that have a rep: accounts waiting for a rep "
+    "lower it"
 )
 """What the team balance score is, said the same wherever it is shown (:func:`territory.balance.balance_from_tally`)."""
 
@@ -1956,6 +1957,7 @@ def read_plan_zip(
     from pathlib import PurePosixPath
 
     from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder
+    from territory.textfiles import zip_members
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -1968,10 +1970,14 @@ def read_plan_zip(
         if not heads:
             raise InputDataError("has no plan.yaml", source=filename, hint="Zip the folder cli.py export-plan wrote")
         root = PurePosixPath(heads[0]).parent
-        for name in archive.namelist():
+
+        def wanted(name: str) -> bool:
             path = PurePosixPath(name)
-            if path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts:
-                (Path(folder) / path.name).write_bytes(archive.read(name))
+            return path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts
+
+        # (within a bound: a 1 MB zip unpacked to 6 GB in memory, a security review)
+        for name, content in zip_members(archive, filename, wanted):
+            (Path(folder) / PurePosixPath(name).name).write_bytes(content)
         said: list[str] = []
         try:
             plan = read_plan_folder(folder, said)
@@ -2011,10 +2017,12 @@ def plain(text: str) -> str:
     """User text (territory names) shown literally where Streamlit would read Markdown.
 
     Markdown characters are escaped, and a zero-width space goes into what the browser would turn into a link by
-    itself (``http://…``, ``www.…``): the text reads the same, but is not a link.
+    itself (``http://…``, ``www.…``, ``name@host.com``): the text reads the same, but is not a link.
     """
     import re
 
     escaped = re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
     escaped = re.sub(r"(?i)\b(https?|ftp|mailto)\\:", lambda m: m.group(0) + "\u200b", escaped)
+    # (an e-mail address too: a rep's HubSpot owner, a name with an @, became a mailto: link, a security review)
+    escaped = escaped.replace("@", "@\u200b")
     return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "\u200b.", escaped)

@@ -800,6 +800,8 @@ def test_a_plan_name_in_markdown_is_shown_as_written(app, page, kind):
     from pages.shared import plain
 
     assert plain("WWW.Acme.com") == "WWW\u200b.Acme.com"  # (the case kept)
+    # an e-mail address (a HubSpot owner, a name with an @) is no mailto: link either (a security review)
+    assert plain("ann@acme.com") == "ann@\u200bacme.com"
 
 
 def _square(x: float, y: float) -> list:
@@ -1208,3 +1210,37 @@ def test_the_accounts_download_has_the_territory_and_rep_ids_and_the_conflict_fl
     assert columns[-1] == "conflict"
     sarah = frame[frame["rep"] == "Sarah Chen"]
     assert len(sarah) and set(sarah["rep_id"]) == {"R01"} and set(sarah["territory_id"]) == {"NAE"}
+
+
+def test_a_boundary_file_s_column_names_reach_the_page_as_written(app):
+    # A security review: a numeric column named with Markdown (an image on another host, :red[...]) was rendered in
+    # the proposal's "largest deviation" sentence, and the browser fetched the image.
+    open_page(app, "pages/data_sources.py")
+    evil = "POP ![m](http://evil.invalid/m.png) :red[X]"
+    data = _features([{"GEOID": f"R{i}", "NAME": f"R{i}", evil: 5 + i % 3} for i in range(6)])
+    app.file_uploader(key="boundary_upload").set_value(("evil.geojson", data, "application/json")).run()
+    app.session_state["partition_metrics"] = [evil]
+    app.run()
+    app.button(key="partition_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [m.value for m in app.markdown if "largest deviation" in m.value]
+    assert said and "](http" not in said[0] and "\\!\\[m\\]\\(http\\:\u200b//evil.invalid" in said[0], said
+
+
+def test_a_plan_folder_zip_that_unpacks_past_reason_is_refused(monkeypatch):
+    # A security review: a 1 MB zip of a plan folder unpacked to 6 GB in memory.
+    import io
+    import zipfile
+
+    import territory.textfiles
+    from pages.shared import read_plan_zip
+    from territory.errors import InputDataError
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("plan/plan.yaml", "name: x\n")
+        archive.writestr("plan/alignment.csv", "region_id,territory_id\n" + "US-TX,T\n" * 400_000)
+    assert len(buffer.getvalue()) < 100_000
+    monkeypatch.setattr(territory.textfiles, "MOST_UNZIPPED_BYTES", 1_000_000)
+    with pytest.raises(InputDataError, match=r"plan\.zip: unpacks to more than 1,000,000 bytes"):
+        read_plan_zip(buffer.getvalue(), "plan.zip")
