@@ -22,6 +22,7 @@ from geo.boundaries import (
     region_lineage,
     unknown_regions_warning,
 )
+from geo.editing import whole_state_claims
 from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
@@ -60,7 +61,7 @@ from pages.shared import (
 )
 from territory.exports import spreadsheet_csv
 from territory.impact import edit_impact
-from territory.plan_diff import diff_plans
+from territory.plan_diff import diff_plans, grouped_by_claim
 from territory.rebalance import (
     assign_proposal,
     describe_coarse,
@@ -273,6 +274,16 @@ if scenario == "rep_leaves":
                                      "goes to its neighbours. All of a territory: it goes, with its reps. To keep "
                                      "a territory for a replacement, set the rep inactive on the Reps page instead: "
                                      "it stays, its accounts waiting for the new rep.")  # fmt: skip
+    # (a rep set inactive on the Reps page is not listed: said, with what the page offers for their territory; the
+    # manager looked for Tom Becker and found nothing, a review)
+    gone_already = [r for r in plan.reps if not r.active and any(t in names for t in r.territory_ids)]
+    if gone_already:
+        listed = "; ".join(f"{r.name} ({', '.join(names[t] for t in r.territory_ids if t in names)})"
+                           for r in gone_already[:5]) + (f" and {len(gone_already) - 5} more" if len(gone_already) > 5
+                                                         else "")  # fmt: skip
+        form[2].caption(plain(f"Set inactive on the Reps page, so not listed: {listed}. Their accounts wait in their "
+                              "territories: pick \"All of\" a territory to hand it to its neighbours, or rebalance the "
+                              "current territories."))  # fmt: skip
     if leaving.startswith("territory:"):
         options["territory_id"] = leaving.split(":", 1)[1]
     else:
@@ -947,8 +958,14 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
     by_county = len(moves_table) and not moves_table["region_id"].isin(proposal.labels.index).all()
+    whole_states = 0
+    if by_county:
+        whole_states = int(grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))["units"]
+                           .gt(1).sum())  # fmt: skip
     kpis[3].metric("Regions moved", f"{len(moves_table):,}",
                    help="counted county by county, as the Plans page compares plans that hand out counties"
+                   + (f": {counted(whole_states, 'state')} moved whole, each one row in the table below"
+                      if whole_states else "")
                    if by_county else f"of {len(proposal.labels):,} regions at this level")  # fmt: skip
     # Every account whose territory or rep changes, as the Plans page's comparison counts them: a rep who leaves
     # hands accounts over (or leaves them waiting) without any changing territory.
@@ -1005,6 +1022,20 @@ if pending is not None and pending[0].plan.name == plan.name:
         if proposal.scenario == "rep_joins":  # (the new territory far from its rep's home: said before accepting)
             for far in far_from_home(plan, proposal, new_state, region_points(reps_homes), region_label):
                 st.warning(plain(far["said"]))
+            # The new rep has no CRM user: where the team's reps have theirs, the Plans page's CRM files leave the new
+            # rep's accounts out until it is given (350 accounts left out of both files unsaid, a review).
+            joined = [r for r in proposal.plan.reps if r.rep_id not in {x.rep_id for x in plan.reps}]
+            systems = [name for name, field in (("Salesforce user id", "salesforce_user_id"),
+                                                ("HubSpot owner", "hubspot_owner"))
+                       if any(getattr(r, field) for r in plan.reps if r.active)]  # fmt: skip
+            theirs = int(new_state.result["rep_id"].isin([r.rep_id for r in joined]).sum())
+            if joined and systems and theirs:
+                st.info(
+                    f"{plain(joined[0].name)} has no {' or '.join(systems)} yet: once accepted, give them on the "
+                    "Reps page (Show rep ids and CRM owners), or the Plans page's CRM files leave out "
+                    f"{counted(theirs, 'account')} of theirs.",
+                    icon=":material/badge:",
+                )
         # (a territory taking a region far beyond those it held: any scenario)
         for sentence in taken_far_from_home(
             proposal, holders, region_points([*proposal.labels.index, *reps_homes]), region_label,
@@ -1632,7 +1663,13 @@ if pending is not None and pending[0].plan.name == plan.name:
                 st.caption(f"Also moved, off this view (zoom out to see): {', '.join(plain(n) for n in listed)}"
                            + (f" and {len(away) - 8} more" if len(away) > 8 else "") + ".")  # fmt: skip
         with right:
-            shown = moves_table.assign(region=region_labels(moves_table["region_id"]))
+            # (a state whose every county moved alike on one row, "Idaho (all 44 counties)", as the Plans page's
+            # Compare lists it: 145 rows of counties stood for 4 states, a review)
+            # (names of their own: the home picker's format_func reads the page's ``labels`` when it is drawn)
+            rows_moved = grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))
+            rows_named = region_labels(rows_moved["region_id"])
+            shown = rows_moved.assign(region=[name if units == 1 else f"{name} (all {units:,} counties)"
+                                              for name, units in zip(rows_named, rows_moved["units"], strict=True)])  # fmt: skip
             show_table(shown[["region", "from_name", "to_name"]], hide_index=True,
                        column_config={"region": "Region", "from_name": "From", "to_name": "To"},
                        **({} if longest <= 20 else {"height": 300}))  # fmt: skip
