@@ -179,7 +179,9 @@ with right:
             x=alt.X(
                 "score_counting_waiting:Q",
                 scale=alt.Scale(domain=[0, 1]),
-                title="Balance score × share of accounts with a rep (1 = on target, none waiting)",
+                # (short enough for the chart's width: "… (1 = on target, none waitin" was cut, a review; 1 is on
+                # target with none waiting)
+                title="Score × share with a rep (1 = on target)",
             ),  # fmt: skip
             # (in the table's order below, least balanced first: sorted by the score alone, the chart put US West
             # before US South, the table after it)

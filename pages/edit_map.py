@@ -654,7 +654,11 @@ with panel:
             delta_arrow="off" if unchanged else "auto",
             help=TEAM_SCORE_HELP,
         )
-        kpis[1].metric("Accounts moved", f"{team['accounts_moved']:,}", help=money(team["value_moved"]))
+        # (accounts that change territory: "Accounts moved 0" beside "Accounts with a rep −350" read as wrong after
+        # a rep was set inactive, whose accounts changed rep but not territory, a review)
+        kpis[1].metric("Accounts changing territory", f"{team['accounts_moved']:,}",
+                       help=f"Worth {money(team['value_moved'])}. Accounts that only change rep (a rep set inactive, "
+                            "a rep's capacity) are counted under Accounts with a rep and in the tables below.")  # fmt: skip
         # (the balance score counts the accounts waiting for a rep, not those an edit leaves in no territory)
         served_before = int((before.result["status"] == "assigned").sum())
         served_after = int((after.result["status"] == "assigned").sum())

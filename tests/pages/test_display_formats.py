@@ -154,8 +154,9 @@ def test_edit_map_balance_panel_shows_whole_dollars_and_whole_percent():
     change = r"({0})( → ({0}))?"
     assert all(re.fullmatch(change.format(DOLLARS.pattern), v) for v in territories["Value"]), territories["Value"]
     assert all(re.fullmatch(change.format(r"\d+%|—"), v) for v in territories["Util."])
-    moved = next(m for m in editor.metric if m.label == "Accounts moved")
-    assert DOLLARS.fullmatch(moved.help), moved.help
+    moved = next(m for m in editor.metric if m.label == "Accounts changing territory")
+    worth = re.match(r"Worth (\S+)\. ", moved.help)
+    assert worth and DOLLARS.fullmatch(worth.group(1)), moved.help
     moves = next(t.value for t in editor.table if {"From", "To", "Value"} <= set(t.value.columns))
     assert all(DOLLARS.fullmatch(v.replace("\\", "")) for v in moves["Value"])
 
