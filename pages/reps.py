@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import re
 
@@ -20,6 +22,7 @@ from pages.shared import (
     percent_column,
     plain,
     planned_state,
+    remember,
     set_plan,
     setting,
     show_input_error,
@@ -130,6 +133,7 @@ WAITING = "Waiting for a rep"  # (the per-rep summary's row for accounts that ha
 ID_COLUMNS = ["rep_id", "salesforce_user_id", "hubspot_owner"]
 # (accounts and utilization apart stay in the data: the table's Show/hide columns shows them)
 PENDING, BASE = "roster_pending", "roster_base"
+PENDING_KEPT = "roster_pending_kept"  # (the edits not applied, as JSON: kept with the tab's settings)
 
 
 def _columns_switched() -> None:
@@ -154,6 +158,13 @@ shown_columns = [
 # starts from it, and goes on from it while its edits last. Kept for the reps and the territories' names as the
 # table shows them: a territory renamed meanwhile would have its old name read back as none, or as another's.
 reps_token = json.dumps([plan.to_dict()["reps"], shown_as], sort_keys=True, default=str)
+# And across a reload of the browser (a new session): as JSON with the tab's settings (a capacity typed and not
+# applied was gone after a reload, without a word, a review).
+kept_json = st.session_state.get(PENDING_KEPT)
+if PENDING not in st.session_state and isinstance(kept_json, list) and len(kept_json) == 2:
+    with contextlib.suppress(ValueError, TypeError):
+        st.session_state[PENDING] = (kept_json[0], pd.read_json(io.StringIO(kept_json[1]), orient="split",
+                                                                dtype=False))  # fmt: skip
 if "roster_editor" not in st.session_state:
     pending = st.session_state.get(PENDING)
     st.session_state[BASE] = pending if pending is not None and pending[0] == reps_token else None
@@ -570,14 +581,20 @@ def _file_preview(filename: str, new_plan) -> bool:
 changed = _cells(edited) != _cells(roster)
 if changed:
     st.session_state[PENDING] = (reps_token, edited.copy())
+    kept_now = [reps_token, edited.to_json(orient="split")]
 else:
     st.session_state.pop(PENDING, None)
+    kept_now = None
+if st.session_state.get(PENDING_KEPT) != kept_now:
+    st.session_state[PENDING_KEPT] = kept_now
+    remember(PENDING_KEPT)
 if changed and base is not roster:  # (kept from before; not when typed back as the plan has them)
     with kept_note:
         st.info("Changes to the team not applied yet, kept from before: apply them below, or discard them.", icon="✏️")
         if st.button("Discard these changes", key="roster_discard"):
             for key in (PENDING, BASE, "roster_editor"):
                 st.session_state.pop(key, None)
+            st.session_state[PENDING_KEPT] = None
             st.rerun()
 if st.button("Apply changes and re-run the assignment", type="primary", disabled=not changed):
     apply_roster(edited)
