@@ -115,10 +115,12 @@ row2[2].metric(
 # rep 340" beside an average over 384, the 44 waiting too).
 served = accounts[served_mask]
 metrics = deal_metrics(served)
+# (named for what they are: "Average deal size" and "Pipeline velocity" read as closed-won and win-rate figures, which
+# the accounts file does not have, a review)
 row2[3].metric(
-    "Average deal size",
+    "Average account value",
     money(served["value"].mean() if len(served) else float("nan")),
-    help="Mean estimated value of the accounts that have a rep",
+    help="Mean estimated value of the accounts that have a rep (their value column, not closed deals)",
 )
 
 coverage_map(engine, height=480, key="overview_map")
@@ -135,17 +137,18 @@ show_table(
             "reps": "Reps",
             "balance_score": "Balance score",
             "utilization": "Utilization",
-            "avg_deal_size": "Average deal size",
-            "pipeline_velocity_per_day": "Pipeline velocity ($/day)",
+            "avg_deal_size": "Average account value",
+            "pipeline_velocity_per_day": "Value per cycle day ($/day)",
         }
     ),
     hide_index=True,
     column_config={
         "Balance score": score_column(progress=True),
         "Utilization": percent_column(),
-        "Average deal size": money_column(help="Mean estimated value of the territory's accounts with a rep"),
-        "Pipeline velocity ($/day)": money_column(
-            help="Value per day of sales cycle (value ÷ cycle length, summed) of the accounts with a rep"
+        "Average account value": money_column(help="Mean estimated value of the territory's accounts with a rep"),
+        "Value per cycle day ($/day)": money_column(
+            help="Value per day of sales cycle (value ÷ cycle length, summed) of the accounts with a rep: a pipeline "
+            "velocity without win rates (the accounts file has none)"
         ),
     },
 )

@@ -59,7 +59,7 @@ def test_home_is_the_overview_with_kpis(app):
         "Team balance score",
         "Reps over capacity",
         "Rep utilization",
-        "Average deal size",
+        "Average account value",
     ]:
         assert label in metrics
     assert metrics["Coverage (accounts)"].endswith("%")
@@ -72,7 +72,7 @@ def test_home_is_the_overview_with_kpis(app):
     assert "raise a capacity or add a rep on the Reps page" in over.help  # (what to do, not only who is full)
     assert 0 <= float(metrics["Team balance score"]) <= 1
     territories = app.dataframe[0].value
-    assert "Pipeline velocity ($/day)" in territories.columns
+    assert "Value per cycle day ($/day)" in territories.columns
     # The average deal size is over the accounts counted beside it, those with a rep (it took in the waiting ones).
     from tests.conftest import demo_state
 
@@ -81,7 +81,7 @@ def test_home_is_the_overview_with_kpis(app):
     expected = served.groupby(served["territory_id"].map(names))["value"].agg(["size", "mean"])
     shown = territories.set_index("Territory")
     assert (shown["Accounts with a rep"] == expected["size"].reindex(shown.index)).all()
-    assert ((shown["Average deal size"] - expected["mean"].reindex(shown.index)).abs() < 0.01).all()
+    assert ((shown["Average account value"] - expected["mean"].reindex(shown.index)).abs() < 0.01).all()
 
 
 def test_coverage_map_kpis_and_payload(app):

@@ -84,7 +84,7 @@ def test_accounts_results_show_a_dash_where_an_account_has_no_rep():
 
 def test_overview_metrics_show_whole_dollars_and_whole_percent():
     app = app_session()
-    deal = metric(app, "Average deal size").value
+    deal = metric(app, "Average account value").value
     assert DOLLARS.fullmatch(deal), deal
     potential = metric(app, "Coverage (potential)")
     assert re.fullmatch(
