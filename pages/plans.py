@@ -1063,7 +1063,10 @@ st.subheader("Files: git and CRM")
 st.caption(
     "A plan as plain files for git (plan.yaml, alignment.csv, overrides.csv, assignments.csv, territories.geojson "
     "— sorted so one edit is a one-line diff), and the owner assignments as files the CRM imports. assignments.csv "
-    "keeps who has each account now: `cli.py` run on the folder gives the same reps as this page."
+    "keeps who has each account now: `cli.py` run on the folder gives the same reps as this page. Its CSVs hold "
+    "ids and names exactly as written, for git and `cli.py`: a cell starting with = + - @ is not guarded against "
+    "spreadsheet formulas there (the CRM files and every other download are), so open them in a spreadsheet with "
+    "care."
 )
 files = st.columns(2)
 with files[0]:
