@@ -56,8 +56,9 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Territory colours: for a territory given none (by its place in the file) and for a new one (the first free,
 # territory.edits.next_color). No reds: the map paints coverage gaps red (geo.coverage.GAP_COLOR, #d7191c), and a
 # territory must never look like one.
+# (no pink: a territory in #e377c2 read as a coverage gap's light red on the map, a review)
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#e7ba52", "#9467bd", "#8c564b", "#00876c", "#17becf", "#bcbd22",
     "#393b79", "#637939", "#8c6d31", "#5254a3", "#7b4173", "#3182bd", "#6baed6", "#31a354", "#756bb1",
 )  # fmt: skip
 
