@@ -987,7 +987,12 @@ def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
         except InputDataError as exc:
             raise BoundaryFileError(exc.problem, source=name, hint=exc.hint) from None
         for member, content in members:
-            path = Path(tmp, *[part for part in Path(member).parts if part not in ("..", "/", "\\")])
+            # (plain names alone, whatever the system: a drive letter or a UNC share in a member's name wrote outside
+            # the folder on Windows, a review)
+            parts = [p for p in re.split(r"[\\/]", member) if p not in ("", ".", "..") and ":" not in p]
+            if not parts:
+                continue
+            path = Path(tmp, *parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         shapefiles = sorted(Path(tmp).rglob("*.shp"))

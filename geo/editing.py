@@ -346,6 +346,8 @@ def territory_count_range(
 
 #: Regions across a strait of at most this many km are touching, for the rebalance and the Edit page alike.
 STRAIT_KM = 50.0
+CORNER_M = 100.0
+"""Regions this close that share no border meet at a corner (or next to one): not across a strait."""
 
 
 def region_graph_links(
@@ -556,8 +558,8 @@ class _Gaps:
                 if self.ids[j] in part or (among is not None and self.ids[j] not in among):
                     continue
                 gap = shapely.distance(self.shapes[i], self.shapes[j])
-                if best is not None and gap >= best[0]:
-                    continue
+                if gap <= CORNER_M or (best is not None and gap >= best[0]):
+                    continue  # (touching at a corner, or next to one, is no strait: Utah and New Mexico, a review)
                 line = shapely.shortest_line(self.shapes[i], self.shapes[j])
                 touched = self.unheld[self.tree_unheld.query(line, predicate="intersects")]
                 mine = {self.country[self.ids[i]], self.country[self.ids[j]]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -120,15 +121,20 @@ def to_geojson(
         shapes = _geometry_dicts(geometries, precision)
     else:
         keys = [(k, precision) for k in gdf[geometry_key].tolist()]
-        missing = [i for i, k in enumerate(keys) if k not in _GEOMETRY_CACHE]
-        if missing and len(_GEOMETRY_CACHE) + len(missing) > _GEOMETRY_CACHE_SIZE:
-            # (the regions' shapes are a few thousand; outlines come with every set of regions a territory has had)
-            for key in [k for k in _GEOMETRY_CACHE if str(k[0]).startswith("outline:")]:
-                del _GEOMETRY_CACHE[key]
+        with _GEOMETRY_LOCK:  # (one cache for every session's thread)
+            found = {k: _GEOMETRY_CACHE[k] for k in keys if k in _GEOMETRY_CACHE}
+            missing = [i for i, k in enumerate(keys) if k not in found]
+            if missing and len(_GEOMETRY_CACHE) + len(missing) > _GEOMETRY_CACHE_SIZE:
+                # (the regions' shapes are a few thousand; outlines come with every set of regions a territory has
+                # had: those let go, the ones this map reads kept in ``found``)
+                for key in [k for k in _GEOMETRY_CACHE if str(k[0]).startswith("outline:")]:
+                    del _GEOMETRY_CACHE[key]
         if missing:
-            for i, shape in zip(missing, _geometry_dicts(geometries[missing], precision), strict=True):
-                _GEOMETRY_CACHE[keys[i]] = shape
-        shapes = [_GEOMETRY_CACHE[k] for k in keys]
+            made = _geometry_dicts(geometries[missing], precision)
+            with _GEOMETRY_LOCK:
+                for i, shape in zip(missing, made, strict=True):
+                    _GEOMETRY_CACHE[keys[i]] = found[keys[i]] = shape
+        shapes = [found[k] for k in keys]
     features = [
         {"type": "Feature", "properties": {c: columns[c][i] for c in properties}, "geometry": shape}
         for i, shape in enumerate(shapes)
@@ -138,6 +144,7 @@ def to_geojson(
 
 _GEOMETRY_CACHE: dict[tuple, dict] = {}
 _GEOMETRY_CACHE_SIZE = 20_000
+_GEOMETRY_LOCK = threading.Lock()
 
 
 def _geometry_dicts(geometries: np.ndarray, precision: int) -> list:

@@ -658,7 +658,8 @@ with panel:
         # a rep was set inactive, whose accounts changed rep but not territory, a review)
         kpis[1].metric("Accounts changing territory", f"{team['accounts_moved']:,}",
                        help=f"Worth {money(team['value_moved'])}. Accounts that only change rep (a rep set inactive, "
-                            "a rep's capacity) are counted under Accounts with a rep and in the tables below.")  # fmt: skip
+                            "a rep's capacity) are not counted here: the reps' table below shows each rep's accounts "
+                            "before → after, and Accounts with a rep those left waiting.")  # fmt: skip
         # (the balance score counts the accounts waiting for a rep, not those an edit leaves in no territory)
         served_before = int((before.result["status"] == "assigned").sum())
         served_after = int((after.result["status"] == "assigned").sum())

@@ -281,9 +281,10 @@ if scenario == "rep_leaves":
         listed = "; ".join(f"{r.name} ({', '.join(names[t] for t in r.territory_ids if t in names)})"
                            for r in gone_already[:5]) + (f" and {len(gone_already) - 5} more" if len(gone_already) > 5
                                                          else "")  # fmt: skip
-        form[2].caption(plain(f"Set inactive on the Reps page, so not listed: {listed}. Their accounts wait in their "
-                              "territories: pick \"All of\" a territory to hand it to its neighbours, or rebalance the "
-                              "current territories."))  # fmt: skip
+        form[2].caption(plain(f"Set inactive on the Reps page, so not listed: {listed}. Their territories keep their "
+                              "accounts, for the other reps there as far as they have room, else waiting: pick "
+                              "\"All of\" a territory to hand it to its neighbours, or rebalance the current "
+                              "territories."))  # fmt: skip
     if leaving.startswith("territory:"):
         options["territory_id"] = leaving.split(":", 1)[1]
     else:

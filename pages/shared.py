@@ -1973,7 +1973,11 @@ def read_plan_zip(
 
         def wanted(name: str) -> bool:
             path = PurePosixPath(name)
-            return path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts
+            # (no drive letter or backslash: on Windows "C:\\x.csv" would be a path of its own, not a name)
+            plain_name = ":" not in path.name and "\\" not in path.name
+            return (
+                path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts and plain_name
+            )
 
         # (within a bound: a 1 MB zip unpacked to 6 GB in memory, a security review)
         for name, content in zip_members(archive, filename, wanted):

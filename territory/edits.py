@@ -1097,22 +1097,11 @@ def create_territory(
     if annual_quota is not None and not annual_quota >= 0:
         raise ValueError("annual quota cannot be negative")
     region_ids = tuple(dict.fromkeys(normalize_region_id(r) for r in region_ids))
-    carved: dict[str, float] = {}
-    if annual_quota is None:
-        given = carved = _quota_given(state, region_ids)
-        left = {t.territory_id: round(t.annual_quota - given[t.territory_id], 2) for t in plan.territories
-                if t.territory_id in given}  # fmt: skip
-        # (in cents, the new quota is what the givers lost: the plan's total holds)
-        annual_quota = round(
-            sum(t.annual_quota - left[t.territory_id] for t in plan.territories if t.territory_id in left), 2
-        )
-        plan = replace(plan, territories=tuple(replace(t, annual_quota=left.get(t.territory_id, t.annual_quota))
-                                               for t in plan.territories))  # fmt: skip
     territory = Territory(
         territory_id=territory_id,
         name=name,
         color=_check_color(color) if color else next_color(plan),
-        annual_quota=float(annual_quota),
+        annual_quota=float(annual_quota or 0.0),
     )
     reps = _reps_covering(plan, rep_ids, add=territory_id)
     plan = replace(plan, territories=plan.territories + (territory,), reps=reps)
@@ -1120,25 +1109,38 @@ def create_territory(
         plan = plan_with_regions_moved(plan, region_ids, territory_id, ancestors=state.index.ancestors)
     positions = np.concatenate([_positions_in_regions(state, region_ids), _rep_positions(state, rep_ids)])
     created = f"Created {name}" + (f" from {counted(len(region_ids), 'region')}" if region_ids else "")
-    if carved and annual_quota > 0:
-        givers = and_list(sorted(state.plan.territory(t).name or t for t in carved))
-        created += f", with {money(annual_quota)} of quota from {givers}"
-    return _reassign(state, plan, positions, created, region_ids)
+    made = _reassign(state, plan, positions, created, region_ids)
+    return made if annual_quota is not None else _with_quota_carved(state, made, territory_id)
 
 
-def _quota_given(state: PlanState, region_ids) -> dict[str, float]:
-    """Territory id → the quota it gives with its accounts in ``region_ids``: their share of the value it holds."""
-    positions = np.unique(_positions_in_regions(state, region_ids))
-    if not len(positions):
-        return {}
-    held = pd.Series(state.values_at(positions)["territory_id"], dtype=object)
-    moving = pd.Series(state.accounts["value"].to_numpy(dtype=float)[positions]).groupby(held.to_numpy()).sum()
-    total = state.tally.territories["claimed_value"]
-    return {
-        t.territory_id: t.annual_quota * min(float(moving[t.territory_id]) / float(total[t.territory_id]), 1.0)
+def _with_quota_carved(state: PlanState, made: PlanState, territory_id: str) -> PlanState:
+    """``made`` (``territory_id`` created from ``state``) with its quota carved from those it took accounts from.
+
+    Each gives the share of its quota that the value of the accounts it hands over is of the value it held, so a
+    territory that keeps its accounts (a carved county under the state taken) keeps its quota (a review: Houston
+    Metro gave all its quota to a new "Texas" that took none of its accounts). In cents, the new quota is what the
+    givers lost: the plan's total holds.
+    """
+    flows = made.flows
+    took = flows[flows["to_claim_id"].eq(territory_id) & flows["from_claim_id"].notna()] if len(flows) else flows
+    if took.empty:
+        return made
+    moving = took.groupby(took["from_claim_id"].astype(object))["value"].sum()
+    held = state.tally.territories["claimed_value"]
+    left = {
+        t.territory_id: round(t.annual_quota * (1 - min(float(moving[t.territory_id]) / float(held[t.territory_id]), 1.0)), 2)
         for t in state.plan.territories
-        if t.annual_quota > 0 and t.territory_id in moving.index and float(total.get(t.territory_id, 0.0)) > 0
-    }
+        if t.annual_quota > 0 and t.territory_id in moving.index and float(held.get(t.territory_id, 0.0)) > 0
+    }  # fmt: skip
+    if not left:
+        return made
+    before = {t.territory_id: t.annual_quota for t in state.plan.territories}
+    quota = round(sum(before[t] - left[t] for t in left), 2)
+    quotas = {**left, territory_id: quota}
+    plan = replace(made.plan, territories=tuple(replace(t, annual_quota=quotas.get(t.territory_id, t.annual_quota))
+                                                for t in made.plan.territories))  # fmt: skip
+    givers = and_list(sorted(state.plan.territory(t).name or t for t in left))
+    return replace(made, plan=plan, edit=f"{made.edit}, with {money(quota)} of quota from {givers}")
 
 
 def _reps_covering(plan: Plan, rep_ids, *, add: str, remove: str | None = None) -> tuple:

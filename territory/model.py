@@ -73,7 +73,7 @@ def normalize_tier(value: object) -> str | None:
     >>> normalize_tier("SMB")
     'smb'
     """
-    if value is None:
+    if value is None or isinstance(value, (list, tuple, dict, set)):  # (no tier; str() of one could be huge)
         return None
     return _TIER_SYNONYMS.get(str(value).strip().lower())
 
@@ -435,7 +435,7 @@ def plan_from_dict(data: Any, *, source: str = "plan") -> Plan:
     if problems.found:
         raise PlanFileError.gather(problems.found, source=source)
     return Plan(
-        name=str(data.get("name") or "Untitled plan"),
+        name=_text(data, "name", "plan", source, required=False) or "Untitled plan",
         territories=tuple(territories.values()),
         reps=tuple(reps.values()),
         overrides=tuple(overrides.values()),
@@ -577,17 +577,31 @@ def _strings(item: Mapping, key: str, where: str, source: str) -> tuple[str, ...
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+def _said(value, how=str) -> str:
+    """``str`` (or ``repr``) of a file's value for a message, a list or mapping kept short.
+
+    (Aliases of aliases could make one of millions of values: a security review.)
+    """
+    import reprlib
+
+    if isinstance(value, (list, tuple, dict, set)):
+        return reprlib.repr(value)
+    return how(value)
+
+
 def _number(item: Mapping, key: str, where: str, source: str, default: float, *, minimum: float = 0.0) -> float:
     value = item.get(key, default)
     if value is None:
         return default
     if isinstance(value, bool):  # (float(True) is 1: an annual quota of true read as $1, a review)
-        raise PlanFileError(f"'{key}' must be a number, got {value!r}", source=source, column=f"{where}.{key}")
+        raise PlanFileError(
+            f"'{key}' must be a number, got {_said(value, repr)}", source=source, column=f"{where}.{key}"
+        )
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise PlanFileError(
-            f"'{key}' must be a number, got {value!r}", source=source, column=f"{where}.{key}"
+            f"'{key}' must be a number, got {_said(value, repr)}", source=source, column=f"{where}.{key}"
         ) from None
     if number in (float("inf"), float("-inf")):  # (1e999 in a JSON file reads as infinity; int() of it crashed)
         raise PlanFileError(f"'{key}' must be a finite number, got {value!r}", source=source, column=f"{where}.{key}")
@@ -785,7 +799,7 @@ def _weights(
 
 
 def _choice(data: Mapping, key: str, allowed: tuple[str, ...], default: str, source: str) -> str:
-    value = str(data.get(key) or default).strip().lower()
+    value = _said(data.get(key) or default).strip().lower()
     if value not in allowed:
         raise PlanFileError(
             f"'{key}' was '{value}' but must be one of {', '.join(allowed)}", source=source, column=f"settings.{key}"

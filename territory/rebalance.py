@@ -2564,11 +2564,11 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
         elif holders is None and points and rep.home_region in points:
             # (a new user's rep living in Oklahoma, which no territory held, was set inactive while a territory
             # had no rep)
-            lat, lon = points[rep.home_region]
-            scale = np.cos(np.radians(lat))
-            near = [(((p[0] - lat) ** 2 + ((p[1] - lon) * scale) ** 2), u) for u in units if (p := points.get(u))]
-            if near:
-                homes[rep.rep_id] = min(near)[1]
+            # (great-circle: across the 180th meridian a rep in Guam was nearest to Maine, a review)
+            placed = [u for u in units if u in points]
+            if placed:
+                km = great_circle_km([points[u] for u in placed], points[rep.home_region])
+                homes[rep.rep_id] = min(zip(km.round(6).tolist(), placed, strict=True))[1]
     return homes
 
 

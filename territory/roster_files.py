@@ -37,10 +37,10 @@ ROSTER_ALIASES = {
     "home": ("home", "homeregion", "homestate", "state", "region", "location", "base"),
     "capacity": ("capacity", "maxaccounts", "accountcapacity"),
     "quota_attainment": ("quotaattainment", "attainment", "quota", "quotapercent"),
-    "territories": ("territories", "territory", "territoryname", "territorynames"),
+    "territories": ("territories", "territory"),
     "specialties": ("specialties", "specialty", "specialities", "speciality", "focus"),
-    "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid", "salesforceuser"),
-    "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail", "hubspotownerid"),
+    "salesforce_user_id": ("salesforceuserid", "salesforceid", "sfuserid", "userid", "ownerid"),
+    "hubspot_owner": ("hubspotowner", "hubspotemail", "hubspotowneremail", "email", "owneremail"),
 }
 _TRUE = {"", "yes", "y", "true", "t", "1", "active", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "inactive"}

@@ -884,6 +884,9 @@ def _make_engine(url: str) -> sa.Engine:
             # files the database's permissions; made 0644, any user of the machine could read them, a security review)
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            with contextlib.suppress(OSError):  # (one made before, 0644: for the app alone too)
+                if os.stat(path).st_mode & 0o077:
+                    os.chmod(path, 0o600)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

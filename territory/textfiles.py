@@ -273,7 +273,7 @@ def csv_records(text: str, **reader_options) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:  # (a cell over 131,072 characters: a traceback, not a message, a security review)
-            raise CsvRecordError(f"line {line + 1} cannot be read as CSV ({exc})", line + 1) from None
+            raise CsvRecordError(f"cannot be read as CSV ({exc})", line + 1) from None
         yield line + 1, record
         line = reader.line_num
 
@@ -438,37 +438,46 @@ def read_yaml(text: str):
     """
     import yaml
 
-    data = yaml.load(text, Loader=_plain_loader())  # noqa: S506 (a safe loader)
-    if _expanded_size(data) > MOST_YAML_VALUES:
+    try:
+        data = yaml.load(text, Loader=_plain_loader())  # noqa: S506 (a safe loader)
+    except RecursionError:  # (a traceback with the server's paths, a security review)
+        raise yaml.YAMLError("it is nested too deeply to read") from None
+    expanded, written = _expanded_size(data)
+    if expanded - written > MOST_ALIASED_VALUES:
         # (aliases of aliases: 435 bytes made a territory name of 312 million characters, and one level more took
         # every byte of the server's memory, a security review)
-        raise yaml.YAMLError(f"its aliases (*name) expand it to more than {MOST_YAML_VALUES:,} values; write the "
+        raise yaml.YAMLError(f"its aliases (*name) repeat more than {MOST_ALIASED_VALUES:,} values; write the "
                              "values out, or use fewer nested aliases")  # fmt: skip
     return data
 
 
-MOST_YAML_VALUES = 5_000_000
-"""The most values a YAML file may hold with its aliases expanded, as a program reading it would see them."""
+MOST_ALIASED_VALUES = 100_000
+"""The most values a YAML file's aliases may add to it, expanded as a program reading it sees them."""
 
 
-def _expanded_size(data, cap: int = MOST_YAML_VALUES) -> int:
-    """The values ``data`` holds, a shared list or mapping counted each time it appears (past ``cap``: ``cap + 1``).
+def _expanded_size(data, cap: int = 50_000_000) -> tuple[int, int]:
+    """The values ``data`` holds expanded, and as written.
+
+    Expanded, a shared list, mapping or tuple counts each time it appears (up to ``cap + 1``); as written, once.
 
     Examples
     --------
     >>> shared = [1, 2, 3]
-    >>> _expanded_size({"a": shared, "b": [shared, shared]})  # (1 + 2 keys + 4 + (1 + 4 + 4))
-    16
+    >>> _expanded_size({"a": shared, "b": [shared, shared]})  # (1 + 2 keys + 4 + (1 + 4 + 4); 1 + 2 + 4 + 1)
+    (16, 8)
     """
     sizes: dict[int, int] = {}
+    written = 0
 
     def size(value) -> int:
-        if not isinstance(value, (list, dict)):
+        nonlocal written
+        if not isinstance(value, (list, tuple, dict, set, frozenset)):
             return 1
         known = sizes.get(id(value))
         if known is not None:
             return known
-        items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
+        items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else list(value)
+        written += 1 + sum(1 for item in items if not isinstance(item, (list, tuple, dict, set, frozenset)))
         total = 1
         for item in items:
             total += size(item)
@@ -478,9 +487,9 @@ def _expanded_size(data, cap: int = MOST_YAML_VALUES) -> int:
         return total
 
     try:
-        return size(data)
+        return size(data), written
     except RecursionError:  # (nested deeper than Python reads: too much as well)
-        return cap + 1
+        return cap + 1, 0
 
 
 MOST_UNZIPPED_BYTES = 1 << 30
@@ -531,20 +540,30 @@ def zip_members(archive, source: str, wanted, *, most_bytes: int | None = None, 
                               hint=f"Upload a zip of the files needed alone, under {most_bytes:,} bytes unpacked")  # fmt: skip
 
     members = archive.infolist()
-    if len(members) > most_members:
-        raise InputDataError(f"lists {len(members):,} files", source=source,
-                             hint=f"Upload a zip of the files needed alone (at most {most_members:,})")  # fmt: skip
     picked = [m for m in members if not m.is_dir() and wanted(m.filename)]
+    # (the files read, at most ``most_members``; the zip's listing within reason: a plan folder zipped with its .git
+    # lists thousands, a review)
+    if len(picked) > most_members or len(members) > 100 * most_members:
+        raise InputDataError(f"lists {len(picked if len(picked) > most_members else members):,} files", source=source,
+                             hint=f"Upload a zip of the files needed alone (at most {most_members:,})")  # fmt: skip
     if sum(m.file_size for m in picked) > most_bytes:
         raise too_big()
+    import zipfile
+    import zlib
+
     out, total = [], 0
     for member in picked:
         chunks = []
-        with archive.open(member) as stream:
-            while chunk := stream.read(1 << 20):
-                total += len(chunk)
-                if total > most_bytes:
-                    raise too_big()
-                chunks.append(chunk)
+        try:
+            with archive.open(member) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+                    if total > most_bytes:
+                        raise too_big()
+                    chunks.append(chunk)
+        # (a size that lies, a damaged or encrypted member: a traceback on the Plans page, a review)
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise InputDataError(f"cannot unpack {member.filename} ({exc})", source=source,
+                                 hint="Zip the folder again, without a password") from None  # fmt: skip
         out.append((member.filename, b"".join(chunks)))
     return out

@@ -302,3 +302,22 @@ def test_a_territory_is_drawn_with_its_own_regions_whatever_another_plan_drew_un
     layer = next(c for g in fmap._children.values() for c in [g, *g._children.values()]
                  if isinstance(c, FastGeoJson) and c.layer_name == "Changed regions")  # fmt: skip
     assert -107 < shapely.centroid(shape(json.loads(layer.data)["features"][0]["geometry"])).x < -93
+
+
+def test_the_shape_cache_lets_go_of_outlines_past_its_size_without_losing_the_map_it_draws(monkeypatch):
+    # A review of the bound: past 20,000 shapes every outline was let go, those the map being drawn had found too,
+    # and the map failed (KeyError).
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import geo.layers
+    from geo.layers import to_geojson
+
+    monkeypatch.setattr(geo.layers, "_GEOMETRY_CACHE", {})
+    monkeypatch.setattr(geo.layers, "_GEOMETRY_CACHE_SIZE", 2)
+    frame = gpd.GeoDataFrame({"k": ["outline:a", "outline:b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    to_geojson(frame, [], geometry_key="k")
+    more = gpd.GeoDataFrame({"k": ["outline:a", "outline:c"]}, geometry=[box(0, 0, 1, 1), box(5, 5, 6, 6)], crs=4326)
+    drawn = to_geojson(more, [], geometry_key="k")
+    assert [min(x for x, _ in f["geometry"]["coordinates"][0]) for f in drawn["features"]] == [0.0, 5.0]
+    assert set(geo.layers._GEOMETRY_CACHE) == {("outline:c", 4)}

@@ -168,6 +168,15 @@ def test_regions_meeting_at_a_corner_alone_do_not_touch():
         assert b not in adjacency[a] and a not in adjacency[b]
     for a, b in (("US-UT", "US-AZ"), ("CA-NL", "CA-NU"), ("CA-SK", "CA-MB")):
         assert b in adjacency[a]
+    # nor across a "strait" of 0 km (a review: the rebalance graph and a territory's pieces still joined them so)
+    from geo.editing import region_graph_links, territory_pieces
+    from territory import plan_from_dict
+
+    assert region_graph_links(["US-UT", "US-NM"]) == {"US-UT": (), "US-NM": ()}
+    assert region_graph_links(["US-20169", "US-20115"]) == {"US-20169": (), "US-20115": ()}
+    corners = plan_from_dict({"territories": [{"territory_id": "A", "region_ids": ["US-UT", "US-NM"]}], "reps": []})
+    assert len(territory_pieces(corners, "state")["A"]) == 2
+    assert region_graph_links(["GB", "FR"])["GB"] == ("FR",)  # (a strait still joins)
 
 
 def test_hawaii_does_not_touch_the_mainland():
@@ -276,8 +285,11 @@ def test_territory_part_counts_see_a_county_taken_out_of_the_middle():
     apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001"]})  # Sedgwick and Allen, KS
     assert territory_part_counts(apart, "county") == {"X": 2}
     # … and the parts themselves, largest first, for the warning that names the regions apart
-    apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001", "US-20107"]})  # … and Linn (by Allen)
-    assert territory_pieces(apart, "county") == {"X": [{"US-20001", "US-20107"}, {"US-20173"}]}
+    # (… and Bourbon, beside Allen; Linn meets Allen at a corner alone, and is a piece of its own)
+    apart = plan({"territory_id": "X", "region_ids": ["US-20173", "US-20001", "US-20011"]})
+    assert territory_pieces(apart, "county") == {"X": [{"US-20001", "US-20011"}, {"US-20173"}]}
+    corner = plan({"territory_id": "X", "region_ids": ["US-20001", "US-20107"]})
+    assert len(territory_pieces(corner, "county")["X"]) == 2
 
 
 def test_a_territory_s_parts_hold_the_regions_it_shares_with_another():

@@ -237,6 +237,15 @@ def test_a_new_territory_s_quota_is_carved_from_the_territories_it_takes_from():
     assert after["PLAINS"] == pytest.approx(sum(before.values()) - sum(v for t, v in after.items() if t != "PLAINS"),
                                             abs=1e-6)  # fmt: skip
     assert round(sum(after.values()), 2) == round(sum(before.values()), 2)
+    # A territory whose accounts stay (a county carved out of the state the new territory takes) keeps its quota
+    from territory.edits import rebase
+    from territory.model import Territory
+
+    metro = Territory("HOU", "Houston Metro", region_ids=("US-48201",), annual_quota=1_000_000)
+    carved = rebase(demo, replace(demo.plan, territories=(*demo.plan.territories, metro)))
+    texas = create_territory(carved, "Texas", ["US-TX"])
+    assert texas.plan.territory("HOU").annual_quota == 1_000_000 and texas.plan.territory("HOU").region_ids
+    assert texas.plan.territory("USS").annual_quota < before["USS"] and "of quota from US South" in texas.edit
     # A quota given is kept, and the others keep theirs
     given = create_territory(demo, "Plains", ["US-TX"], annual_quota=1000)
     assert {t.territory_id: t.annual_quota for t in given.plan.territories} == {**before, "PLAINS": 1000.0}
