@@ -972,7 +972,7 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
     from territory.errors import InputDataError
-    from territory.textfiles import zip_members
+    from territory.textfiles import zip_member_parts, zip_members
 
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -989,7 +989,7 @@ def _read_zipped_shapefile(source, name: str) -> gpd.GeoDataFrame:
         for member, content in members:
             # (plain names alone, whatever the system: a drive letter or a UNC share in a member's name wrote outside
             # the folder on Windows, a review)
-            parts = [p for p in re.split(r"[\\/]", member) if p not in ("", ".", "..") and ":" not in p]
+            parts = zip_member_parts(member)
             if not parts:
                 continue
             path = Path(tmp, *parts)

@@ -959,10 +959,10 @@ if pending is not None and pending[0].plan.name == plan.name:
     # The regions at this level whose territory changes, against the plan as it is (a county that only stops
     # being claimed through its state is not a move).
     by_county = len(moves_table) and not moves_table["region_id"].isin(proposal.labels.index).all()
-    whole_states = 0
-    if by_county:
-        whole_states = int(grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))["units"]
-                           .gt(1).sum())  # fmt: skip
+    # (a state whose every county moved alike on one row, "Idaho (all 44 counties)", as the Plans page's Compare lists
+    # it: 145 rows of counties stood for 4 states, a review; made once, for the headline's help and the table)
+    rows_moved = grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))
+    whole_states = int(rows_moved["units"].gt(1).sum()) if by_county else 0
     kpis[3].metric("Regions moved", f"{len(moves_table):,}",
                    help="counted county by county, as the Plans page compares plans that hand out counties"
                    + (f": {counted(whole_states, 'state')} moved whole, each one row in the table below"
@@ -1664,10 +1664,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                 st.caption(f"Also moved, off this view (zoom out to see): {', '.join(plain(n) for n in listed)}"
                            + (f" and {len(away) - 8} more" if len(away) > 8 else "") + ".")  # fmt: skip
         with right:
-            # (a state whose every county moved alike on one row, "Idaho (all 44 counties)", as the Plans page's
-            # Compare lists it: 145 rows of counties stood for 4 states, a review)
             # (names of their own: the home picker's format_func reads the page's ``labels`` when it is drawn)
-            rows_moved = grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))
             rows_named = region_labels(rows_moved["region_id"])
             shown = rows_moved.assign(region=[name if units == 1 else f"{name} (all {units:,} counties)"
                                               for name, units in zip(rows_named, rows_moved["units"], strict=True)])  # fmt: skip

@@ -1957,7 +1957,7 @@ def read_plan_zip(
     from pathlib import PurePosixPath
 
     from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder
-    from territory.textfiles import zip_members
+    from territory.textfiles import zip_member_parts, zip_members
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -1974,7 +1974,7 @@ def read_plan_zip(
         def wanted(name: str) -> bool:
             path = PurePosixPath(name)
             # (no drive letter or backslash: on Windows "C:\\x.csv" would be a path of its own, not a name)
-            plain_name = ":" not in path.name and "\\" not in path.name
+            plain_name = zip_member_parts(path.name) == [path.name]
             return (
                 path.parent == root and path.name.endswith((".yaml", ".csv")) and ".." not in path.parts and plain_name
             )

@@ -41,6 +41,7 @@ __all__ = [
     "shifted_said",
     "quoting_hint",
     "zip_members",
+    "zip_member_parts",
 ]
 
 
@@ -494,6 +495,19 @@ def _expanded_size(data, cap: int = 50_000_000) -> tuple[int, int]:
 
 MOST_UNZIPPED_BYTES = 1 << 30
 """The most a zip upload may hold, unpacked (1 GiB): a 1 MB zip unpacked to 1 GiB on every rerun (a security review)."""
+
+
+def zip_member_parts(name: str) -> list[str]:
+    r"""The plain folder and file names of a zip member's name: no drive letter, share, ``..`` or empty part.
+
+    On Windows ``C:/x.shp`` or ``//server/x.shp`` joined to a folder is a path of its own (a review).
+
+    Examples
+    --------
+    >>> zip_member_parts("shp/../C:/evil\\x.shp"), zip_member_parts("//server/share/x.shp")
+    (['shp', 'evil', 'x.shp'], ['server', 'share', 'x.shp'])
+    """
+    return [part for part in re.split(r"[\\/]", name) if part not in ("", ".", "..") and ":" not in part]
 
 
 def zip_members(archive, source: str, wanted, *, most_bytes: int | None = None, most_members: int = 1000):
