@@ -100,25 +100,37 @@ class Proposal:
 def draft_name(name: str, summary: str, when=None) -> str:
     """The name of a draft made from a proposal: the plan's, then what was done and (a datetime) when.
 
-    A plan rebalanced again keeps one suffix.
+    Short enough for the sidebar on one or two lines ("Demo FY27 plan — rebalanced (Tom Becker leaves) 2026-12-05
+    19:37:39" took three, a review); a plan rebalanced again keeps one suffix, also one in the earlier form.
 
     Examples
     --------
     >>> from datetime import datetime
     >>> first = draft_name("FY27", "Sarah Chen leaves", datetime(2026, 12, 1, 18, 44, 10))
     >>> first
-    'FY27 — rebalanced (Sarah Chen leaves) 2026-12-01 18:44:10'
-    >>> draft_name(first, "12 territories", datetime(2026, 12, 2, 9, 0, 0))
-    'FY27 — rebalanced (12 territories) 2026-12-02 09:00:00'
-    >>> draft_name("FY27 — rebalanced 2026-11-30 10:00:00", "", datetime(2026, 12, 2, 9, 0, 0))
-    'FY27 — rebalanced 2026-12-02 09:00:00'
-    >>> draft_name("FY27 — rebalanced (as is)", "3 territories")
-    'FY27 — rebalanced (3 territories)'
+    'FY27 — Sarah Chen leaves, 1 Dec 18:44'
+    >>> draft_name(first, "12 territories, 2 kept", datetime(2026, 12, 2, 9, 0, 0))
+    'FY27 — 12 territories, 2 kept, 2 Dec 09:00'
+    >>> draft_name(_, "as is", datetime(2026, 12, 2, 9, 5, 0))
+    'FY27 — rebalanced, 2 Dec 09:05'
+    >>> draft_name("FY27 — rebalanced (new territory Rockies) 2026-11-30 10:00:00", "as is", datetime(2026, 12, 2, 9))
+    'FY27 — rebalanced, 2 Dec 09:00'
+    >>> draft_name("FY27 — rebalanced (as is)", "3 territories"), draft_name("FY27 — Sarah Chen leaves", "")
+    ('FY27 — 3 territories', 'FY27 — rebalanced')
     """
-    base = re.sub(r" — rebalanced( \(.*\))?( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$", "", name)
-    return (
-        f"{base} — rebalanced" + (f" ({summary})" if summary else "") + (f" {when:%Y-%m-%d %H:%M:%S}" if when else "")
-    )
+    base = name
+    for suffix in _DRAFT_SUFFIXES:
+        base = re.sub(suffix, "", base)
+    what = summary if summary and summary != "as is" else "rebalanced"
+    return f"{base} — {what}" + (f", {when.day} {when:%b %H:%M}" if when else "")
+
+
+# What draft_name adds (now, and before the forty-third session), taken off a name before adding it again.
+_DRAFT_SUMMARY = r"(rebalanced|[^—]+ leaves|[^—]+ goes|new territory [^—]+|\d+ territor(y|ies)(, \d+ kept)?)"
+_DRAFT_SUFFIXES = (
+    r" — rebalanced( \(.*\))?( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$",
+    rf" — {_DRAFT_SUMMARY}(, \d{{1,2}} [A-Z][a-z]{{2}} \d{{2}}:\d{{2}})?$",
+)
 
 
 def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame, *,

@@ -613,7 +613,7 @@ def test_rebalance_saves_the_proposed_plan_with_the_moves(demo_rebalance):
 
     summary, saved = demo_rebalance
     proposed = load_plan(saved)
-    assert proposed.name.endswith("— rebalanced (as is)")
+    assert proposed.name == "Demo FY27 plan — rebalanced"
     holders = region_holders(proposed, "state")
     for move in summary["moves"]:
         assert holders[move["region_id"]] == move["to_territory_id"]

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import app_session
 
 # The name of an accepted proposal: the plan's, then when it was accepted (two drafts are told apart).
-REBALANCED = r"Demo FY27 plan — rebalanced \((as is|.+ leaves)\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+REBALANCED = r"Demo FY27 plan — (rebalanced|.+ leaves), \d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}"
 
 
 @pytest.fixture
