@@ -505,11 +505,23 @@ def _zip_chosen() -> None:
     # A file that cannot be opened is said before anything is asked: with unsaved changes, "Drop my changes and go
     # on" came first, and only then "is not a zip file" (a new user's test)
     try:
-        read_plan_zip(upload.getvalue(), upload.name, [])
+        _read_zip(upload)
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}", near="zip")
         return
     _open_zip()
+
+
+def _read_zip(upload) -> tuple:
+    """``read_plan_zip`` of the uploaded file, with its notes: read once for the check before asking, and kept
+    (per file) for the opening after the answer."""
+    kept = st.session_state.get("plan_zip_read")
+    if kept is not None and kept[0] == upload.file_id:
+        return kept[1], list(kept[2])
+    notes: list[str] = []
+    read = read_plan_zip(upload.getvalue(), upload.name, notes)
+    st.session_state["plan_zip_read"] = (upload.file_id, read, notes)
+    return read, list(notes)
 
 
 @_asks_first(lambda: "Opening " + plain(getattr(st.session_state.get(_zip_key()), "name", "the plan folder")))
@@ -517,12 +529,13 @@ def _open_zip() -> None:
     upload = st.session_state.get(_zip_key())
     if upload is None:
         return
-    notes: list[str] = []
     try:
-        loaded, reps, origin = read_plan_zip(upload.getvalue(), upload.name, notes)
+        (loaded, reps, origin), notes = _read_zip(upload)
     except (InputDataError, ValueError) as error:
         _say("error", f"**Could not use {plain(upload.name)}.** {input_error_markdown(error)}", near="zip")
         return
+    finally:
+        st.session_state.pop("plan_zip_read", None)  # (opened, or said: a file chosen again is read again)
     st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     current = current_engine()
     open_name = current.plan.name

@@ -1079,6 +1079,30 @@ def test_a_plan_folder_question_cancelled_empties_the_uploader_and_removing_a_fi
     assert plan_of(app).name == "FY28"
 
 
+def test_a_plan_folder_is_read_once_from_the_check_to_the_opening(data_dir, monkeypatch):
+    # The zip was read (unpacked, every file parsed) to check it before asking about unsaved changes, and again when
+    # the answer came (a review): read once, kept for the opening; chosen again after opening, it is read again.
+    from dataclasses import replace
+
+    import pages.shared
+    from pages.shared import plan_folder_zip
+
+    reads = []
+    real = pages.shared.read_plan_zip
+    monkeypatch.setattr(pages.shared, "read_plan_zip", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    app = session()
+    move(app, ["US-KS"], "USW")
+    go(app, "pages/plans.py")
+    folder = ("fy28.zip", plan_folder_zip(replace(plan_of(app), name="FY28")), "application/zip")
+    app.file_uploader(key="upload_folder").set_value(folder).run()
+    assert "Opening fy28.zip" in " ".join(w.value for w in app.warning)
+    app.button(key="plans_confirm_yes").click().run()
+    assert not app.exception and plan_of(app).name == "FY28"
+    assert reads == ["fy28.zip"] and "plan_zip_read" not in app.session_state
+    app.file_uploader(key="upload_folder").set_value(("fy29.zip", folder[1], "application/zip")).run()
+    assert reads == ["fy28.zip", "fy29.zip"]
+
+
 def test_versions_saved_with_different_accounts_compare_only_the_accounts_both_hold(data_dir):
     # v1 saved with the demo's accounts, then a five-account file loaded, a territory moved and v2 saved: the
     # comparison counted the demo's accounts as 4,477 changing hands (a new user's test).
