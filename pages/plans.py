@@ -513,8 +513,10 @@ def _zip_chosen() -> None:
 
 
 def _read_zip(upload) -> tuple:
-    """``read_plan_zip`` of the uploaded file, with its notes: read once for the check before asking, and kept
-    (per file) for the opening after the answer."""
+    """``read_plan_zip`` of the uploaded file, with its notes.
+
+    Read once for the check before asking, and kept (per file) for the opening after the answer.
+    """
     kept = st.session_state.get("plan_zip_read")
     if kept is not None and kept[0] == upload.file_id:
         return kept[1], list(kept[2])
