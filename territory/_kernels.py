@@ -60,6 +60,21 @@ def _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, bal
 
 
 @njit(cache=True, nogil=True)
+def _take_delta(r, b, w, dev, low, high, energy):
+    """Change in territory ``b``'s squared excess when it takes region ``r`` from white space.
+
+    (Not the potentials' ``Φ``: a territory that touches no other, Texas's with white space between it and the
+    rest, has none, and white space is taken to bring the territory that takes it closer to its own band.)
+    """
+    delta = 0.0
+    for c in range(w.shape[1]):
+        y = dev[b, c] + w[r, c]
+        eb = y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)
+        delta += eb * eb - energy[b, c] * energy[b, c]
+    return delta
+
+
+@njit(cache=True, nogil=True)
 def _border_counts(indptr, indices, labels, r, a, b):
     """Borders of region ``r`` with its own territory ``a`` and with territory ``b``."""
     same, into_b = 0, 0
@@ -78,8 +93,11 @@ def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, st
 
     Gives up (False) after searching ``limit`` regions around ``r``: a move whose neighbours only meet far away is
     refused without searching the whole territory (never a wrong yes, sometimes a cautious no). For an exact
-    answer see :func:`_leaves_whole_exact`.
+    answer see :func:`_leaves_whole_exact`. A territory that started with more parts than regions (white space,
+    which gives regions and need not stay whole: see :class:`territory.search.BalanceSearch`) always does.
     """
+    if parts_at_start[a] > labels.shape[0]:
+        return True
     if parts_at_start[a] > 1:
         return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
     return whole_without(indptr, indices, labels, r, a, mark, queue, stamp, limit)
@@ -88,6 +106,8 @@ def _leaves_whole(indptr, indices, labels, r, a, parts_at_start, mark, queue, st
 @njit(cache=True, nogil=True)
 def _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner, stamp):
     """True when territory ``a`` without ``r`` has no more parts than it started with (``owner``: scratch)."""
+    if parts_at_start[a] > labels.shape[0]:
+        return True
     if parts_at_start[a] > 1:
         return parts_without(indptr, indices, labels, r, a, mark, queue, stamp) <= parts_at_start[a]
     return whole_racing(indptr, indices, labels, r, a, mark, queue, owner, stamp)
@@ -322,7 +342,7 @@ def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, ma
         r = regions[i]
         a = labels[r]
         stamp += 2
-        yes[i] = size[a] > 1 and _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner,
+        yes[i] = (size[a] > 1 or parts_at_start[a] > labels.shape[0]) and _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner,
                                                      stamp)  # fmt: skip
     return yes, stamp
 
@@ -425,10 +445,12 @@ def _on_border(indptr, indices, labels, r):
 @njit(cache=True, nogil=True)
 def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, barred, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
-            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed):  # fmt: skip
+            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed, givers):  # fmt: skip
     """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
 
-    ``barred[r, b]``: region ``r`` may not go to territory ``b``.
+    ``barred[r, b]``: region ``r`` may not go to territory ``b``. ``givers[a]``: territory ``a`` is white space
+    (inactive, its regions movable): a region of it is taken only where that lowers ``balance·Φ`` (not for
+    borders), and never by the random move of a shake.
 
     With ``temperature > 0`` each step also tries one random move, made with probability
     ``exp(-delta / temperature)`` (a shake for an iterated local search; ``seed`` seeds numba's generator).
@@ -498,6 +520,27 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 count[b] = 0
                 if not active[b] or barred[r, b]:
                     continue
+                if givers[a]:  # (white space is taken for balance alone, by the taker's own excess)
+                    delta = balance * _take_delta(r, b, w, dev, low, high, energy)
+                    if delta >= -1e-12:
+                        continue
+                    seen += 1
+                    if n_top < top or delta < top_d[n_top - 1]:
+                        i = n_top if n_top < top else top - 1
+                        while i > 0 and top_d[i - 1] > delta:
+                            if i < top:
+                                top_d[i] = top_d[i - 1]
+                                top_r[i] = top_r[i - 1]
+                                top_a[i] = top_a[i - 1]
+                                top_b[i] = top_b[i - 1]
+                            i -= 1
+                        top_d[i] = delta
+                        top_r[i] = r
+                        top_a[i] = a
+                        top_b[i] = b
+                        if n_top < top:
+                            n_top += 1
+                    continue
                 # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
                 # struct), and this is most of a step's time
                 delta = 0.0
@@ -553,13 +596,18 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
             if moved > 0 and not (q < 0):
                 # earlier moves of this step changed the potentials: score this one again
                 same, into_b = _border_counts(indptr, indices, labels, r, a, b)
-                if into_b == 0 or _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance,
-                                              compactness, origin, disruption) >= -1e-12:  # fmt: skip
+                if into_b == 0:
+                    continue
+                if givers[a]:
+                    if balance * _take_delta(r, b, w, dev, low, high, energy) >= -1e-12:
+                        continue
+                elif _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance, compactness,
+                                 origin, disruption) >= -1e-12:  # fmt: skip
                     continue
             tried += 1
             if tried > 4 * batch:
                 break
-            if size[a] <= 1:
+            if size[a] <= 1 and not givers[a]:
                 tabu[r] = step + 25
                 continue
             stamp += 2

@@ -40,6 +40,8 @@ from territory.repair import repair_balance
 
 __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "SearchStopped", "components"]
 
+#: The territory id the optimizer gives white space (regions the start gives no territory) inside a search.
+WHITE_SPACE = "\x00white space"
 MAX_JOBS = 4  # searches side by side by default (one per core): more gain little and share the cores' caches
 
 
@@ -198,8 +200,11 @@ class RebalanceReport:
     cut_edges : int
         Region borders between different territories (fewer is more compact).
     regions_moved : int
+        Regions that left the territory they started in (white space taken is not counted: ``taken``).
     moved : dict
         Per metric: total moved away from the start's territories.
+    taken : dict
+        White space taken (regions the start gave no territory): ``regions`` and, per metric, the total.
     seconds : float
     iterations : int
         Search steps made (by all the searches).
@@ -225,6 +230,7 @@ class RebalanceReport:
     centres: dict = field(default_factory=dict)
     split_best: list = field(default_factory=list)
     coarse: list = field(default_factory=list)
+    taken: dict = field(default_factory=dict)
 
 
 class Rebalancer:
@@ -236,7 +242,10 @@ class Rebalancer:
     n_territories : int, optional
         For a plan made from scratch (territories ``T1..Tk``). Give either this or ``start``.
     start : mapping or Series, optional
-        The current plan: region id → territory id. Every region must have one.
+        The current plan: region id → territory id. Every region must be listed; one given None (or NaN) is white
+        space, held by no territory: a touching territory may take it where that brings the territory closer to its
+        share (for balance alone, not for straighter borders), and none is given back. It counts for no territory
+        and need not stay in one piece; ``labels_`` gives None for those still untaken.
     tolerance : float or mapping, default 0.05
         Allowed deviation from the mean share, per metric (a mapping metric → tolerance) or for all.
     locked_regions : iterable of str
@@ -335,9 +344,14 @@ class Rebalancer:
                     f"{counted(len(missing), 'region')} {verb(len(missing), 'has', 'have')} no territory in start, "
                     f"e.g. {missing[:3]}"
                 )
-            self.territory_ids = sorted({str(start[r]) for r in graph.region_ids})
+            unheld = {r for r in graph.region_ids if start[r] is None or (isinstance(start[r], float)
+                                                                          and math.isnan(start[r]))}  # fmt: skip
+            self.territory_ids = sorted({str(start[r]) for r in graph.region_ids if r not in unheld})
+            if unheld:  # (white space: one more territory, not active, whose regions others may take)
+                self.territory_ids.append(WHITE_SPACE)
             index = {t: i for i, t in enumerate(self.territory_ids)}
-            self.start_labels = np.array([index[str(start[r])] for r in graph.region_ids], dtype=np.int64)
+            self.start_labels = np.array([index[WHITE_SPACE if r in unheld else str(start[r])]
+                                          for r in graph.region_ids], dtype=np.int64)  # fmt: skip
         else:
             if not 1 <= n_territories <= len(graph):
                 raise ValueError(f"n_territories must be between 1 and the number of regions ({len(graph)})")
@@ -347,6 +361,9 @@ class Rebalancer:
         if unknown_t:
             raise ValueError(f"locked territories {unknown_t} are not in the plan")
         self.locked_territories = {self.territory_ids.index(t) for t in locked_territories}
+        self._white = self.territory_ids.index(WHITE_SPACE) if WHITE_SPACE in self.territory_ids else None
+        if self._white is not None:
+            self.locked_territories.add(self._white)
         unknown_r = sorted(set(locked_regions) - set(position))
         if unknown_r:
             raise ValueError(f"locked regions {unknown_r[:5]} are not in the graph")
@@ -654,10 +671,13 @@ class Rebalancer:
             disruption = None
             if origin is not None and self.disruption_weight > 0:
                 disruption = weights[:, 0] / share[0] * self.disruption_weight
+                if self._white is not None:  # (white space taken moves no account away from its territory)
+                    disruption = np.where(origin == self._white, 0.0, disruption)
             search = BalanceSearch(
                 neighbours, weights, labels, self.territory_weights[:, None] * (1.0 + aim), share, self.tolerance,
                 locked=self.locked, active=active, origin=origin, disruption=disruption,
                 scale=self.territory_weights, rng=self.rng, clock=self._clock, barred=self.barred,
+                givers=np.arange(k) == (self._white if self._white is not None else -1),
             )  # fmt: skip
             # A plan from scratch gets more than one start when the first leaves some territory out: METIS can
             # put two big regions in one territory, and no local step undoes that (up to three, a third of the time
@@ -989,7 +1009,8 @@ class Rebalancer:
                 totals[territory] += self.weights[position]
         target = self.share_.to_numpy()[None, :] * self.territory_weights[:, None]
         table = pd.DataFrame(totals / target - 1.0, columns=[f"{m}_deviation" for m in self.metric_names])
-        return table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
+        table = table.assign(territory_id=self.territory_ids)[["territory_id", *table.columns]]
+        return table[table["territory_id"] != WHITE_SPACE].reset_index(drop=True)
 
     def _finish(self, labels, origin, started, iterations, parts_at_start, share, active) -> None:
         graph, weights = self.graph, self.weights
@@ -1002,7 +1023,7 @@ class Rebalancer:
         for t, territory_id in enumerate(self.territory_ids):
             members = np.flatnonzero(labels == t)
             parts = components(members.tolist(), graph.neighbours)
-            if len(parts) > 1:
+            if len(parts) > 1 and t != self._white:
                 ordered = sorted(
                     (sorted(graph.region_ids[i] for i in part) for part in parts), key=lambda p: (-len(p), p)
                 )
@@ -1133,13 +1154,22 @@ class Rebalancer:
         ], index=table.index, dtype=object)  # fmt: skip
         # (a plan from scratch has no start of the user's to be split)
         split = (
-            [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1] if self.start_labels is not None else []
-        )
+            [self.territory_ids[t] for t in range(k) if parts_at_start[t] > 1 and t != self._white]
+            if self.start_labels is not None else []
+        )  # fmt: skip
+        taken = {}
+        if self._white is not None:  # (white space is no territory of the plan: its row goes, its regions read None)
+            table = table[table["territory_id"] != WHITE_SPACE].reset_index(drop=True)
+            was_white = origin == self._white
+            taken_now = was_white & (labels != self._white)
+            taken = {"regions": int(taken_now.sum()),
+                     **{name: float(weights[taken_now, m].sum()) for m, name in enumerate(self.metric_names)}}  # fmt: skip
         contiguous = bool((table["parts"] <= 1).all())
         cut = cut_edges(labels, graph.neighbours)
-        moved = labels != origin
-        self.labels_ = pd.Series([self.territory_ids[t] for t in labels], index=pd.Index(graph.region_ids, name="region_id"),
-                                 name="territory_id")  # fmt: skip
+        moved = (labels != origin) & (origin != (self._white if self._white is not None else -1))
+        self.labels_ = pd.Series([None if t == self._white else self.territory_ids[t] for t in labels],
+                                 index=pd.Index(graph.region_ids, name="region_id"), name="territory_id",
+                                 dtype=object)  # fmt: skip
         self.report_ = RebalanceReport(
             territories=table,
             deviation=worst,
@@ -1159,6 +1189,7 @@ class Rebalancer:
             cut_short=self._cut_short,
             split_best=split_best,
             coarse=coarse,
+            taken=taken,
             centres={
                 self.territory_ids[t]: {
                     name: float(centre[t, m]) for m, name in enumerate(self.metric_names) if shown[t, m] != 0

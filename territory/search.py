@@ -174,6 +174,10 @@ class BalanceSearch:
         rep's home). No move of any kind makes it; a start that has one there keeps it until it moves.
     active : ndarray of bool (k,), optional
         Territories that may give or take regions (the others neither move nor count).
+    givers : ndarray of bool (k,), optional
+        Territories that are white space: regions no territory holds. Not active (they do not count), but a
+        touching active territory may take their regions where that lowers its excess (for balance alone: not for
+        straighter borders, and not in a shake); they take none, and need not stay whole.
     origin : ndarray (n,), optional
         Where each region started, for the cost of moving it away (``disruption``).
     disruption : ndarray (n,), optional
@@ -188,7 +192,8 @@ class BalanceSearch:
     """
 
     def __init__(self, neighbours, weights, labels, targets, unit, tolerance, *, locked=None, active=None,
-                 origin=None, disruption=None, scale=None, rng=None, clock=None, barred=None):  # fmt: skip
+                 origin=None, disruption=None, scale=None, rng=None, clock=None, barred=None,
+                 givers=None):  # fmt: skip
         self.neighbours = neighbours
         n, m = weights.shape
         k = len(targets)
@@ -209,11 +214,13 @@ class BalanceSearch:
         self.size = np.bincount(self.labels, minlength=k)
         self.locked = np.zeros(n, dtype=bool) if locked is None else np.asarray(locked, dtype=bool)
         self.active = np.ones(k, dtype=bool) if active is None else np.asarray(active, dtype=bool)
-        self.movable = ~self.locked & self.active[self.labels]
+        self.givers = np.zeros(k, dtype=bool) if givers is None else np.asarray(givers, dtype=bool) & ~self.active
+        self.movable = ~self.locked & (self.active | self.givers)[self.labels]
         self.barred = np.ascontiguousarray(np.zeros((n, k), dtype=bool) if barred is None
-                                           else np.asarray(barred, dtype=bool))  # fmt: skip
+                                           else np.array(barred, dtype=bool))  # fmt: skip
         if self.barred.shape != (n, k):
             raise ValueError(f"barred must be regions × territories, {(n, k)}; got {self.barred.shape}")
+        self.barred[:, self.givers] = True  # (white space takes nothing back)
         self.origin = None if origin is None else np.asarray(origin, dtype=np.int64)
         self.disruption = None if disruption is None else np.asarray(disruption, dtype=float)
         self._origin_k = np.ascontiguousarray(
@@ -244,6 +251,7 @@ class BalanceSearch:
 
         self.parts_at_start = parts_of_each(self.indptr, self.dst, self.labels, k, self._mark, self._queue, self._stamp)
         self._stamp += 2
+        self.parts_at_start[self.givers] = n + 1  # (white space need not stay whole: the kernels read this so)
         self.extra = np.zeros((k, m))
         self.aim(targets)
 
@@ -403,6 +411,7 @@ class BalanceSearch:
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
                 self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
+                self.givers,
             )  # fmt: skip
             self._pinv = np.ascontiguousarray(self._pinv)
             max_steps -= step - self.step
@@ -602,7 +611,8 @@ class BalanceSearch:
         moves, self._stamp = anneal(
             self.indptr, self.dst, self.w, self.labels, self.totals, self.target, self.scale, self.extra, self.big,
             self.active,
-            self.movable, self.barred, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent,
+            self.movable & ~self.givers[self.labels],  # (white space is taken for balance only, not for borders)
+            self.barred, self.size, self.parts_at_start, self._origin_k, disruption, self.adjacent,
             float(limit),
             int(iterations), float(t_start), float(t_end), int(self.rng.integers(2**31 - 1)), self._mark,
             self._queue, self._stamp, int(pairs), float(balance),

@@ -712,3 +712,79 @@ def test_allowed_regions_are_checked_up_front():
         Rebalancer(graph, start=start, allowed_regions={"T0": ["nowhere"]})
     with pytest.raises(ValueError, match="allowed regions need start"):
         Rebalancer(graph, n_territories=2, allowed_regions={"T1": ["r0_0"]})
+
+
+# -- white space: regions no territory holds, which a territory may take ---------------------------------------------
+def columns_start(width: int, height: int, columns: dict[int, str | None]) -> dict[str, str | None]:
+    """Each region's territory by its column (None: white space)."""
+    return {f"r{y}_{x}": columns[x] for y in range(height) for x in range(width)}
+
+
+def test_white_space_is_taken_by_a_territory_under_its_share_and_never_given_back():
+    # A holds two columns (12), B three (18), the column between them is held by none: A takes from it and from B
+    # (A and B touch only through it), white space it does not need stays white, and nothing goes back to it.
+    graph = grid(6, 6, np.ones((36, 1)))
+    start = columns_start(6, 6, {0: "A", 1: "A", 2: None, 3: "B", 4: "B", 5: "B"})
+    solver = Rebalancer(graph, start=start, rng=np.random.default_rng(0), n_jobs=1).solve(max_seconds=1)
+    labels, report = solver.labels_, solver.report_
+    white = [r for r, t in start.items() if t is None]
+    assert sorted(report.territories["territory_id"]) == ["A", "B"]  # (white space is no territory of the plan)
+    assert set(labels.dropna()) == {"A", "B"} and labels[white].isna().any()
+    assert all(labels[r] is None or labels[r] in ("A", "B") for r in white)
+    assert all(labels[r] is not None for r, t in start.items() if t is not None)  # (none given to white space)
+    taken = [r for r in white if labels[r] is not None]
+    assert taken and all(labels[r] == "A" for r in taken)  # (B, over its share, takes none)
+    assert report.taken == {"regions": len(taken), "workload": float(len(taken))}
+    assert report.regions_moved == int(sum(labels[r] != t for r, t in start.items() if t is not None))
+    held = labels.dropna()
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for territory in ("A", "B"):
+        assert len(components({position[r] for r in held.index[held == territory]}, graph.neighbours)) == 1
+    assert report.contiguous and not report.split_at_start and not report.pieces
+    table = report.territories.set_index("territory_id")
+    assert table.loc["A", "regions"] == int((held == "A").sum()) and bool(table["within"].all())
+    before = solver.deviations(start).set_index("territory_id")["workload_deviation"]
+    assert list(before.index) == ["A", "B"] and before["A"] == pytest.approx(-0.2)
+
+
+def test_white_space_is_not_taken_by_territories_within_their_share():
+    # Balanced already: a territory takes no white space for straighter borders (an enclosed hole stays a hole).
+    graph = grid(5, 4, np.ones((20, 1)))
+    start = columns_start(5, 4, {0: "A", 1: "A", 2: None, 3: "B", 4: "B"})
+    start["r1_1"] = None  # (a hole inside A: A at 7 of 8 would take it only to balance)
+    start["r1_3"] = None
+    solver = Rebalancer(graph, start=start, rng=np.random.default_rng(3), n_jobs=1).solve(max_seconds=0.5)
+    assert solver.report_.taken["regions"] == 0
+    assert solver.labels_.isna().sum() == sum(t is None for t in start.values())
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(4, 7), height=st.integers(3, 6), seed=st.integers(0, 2**16), data=st.data())
+def test_white_space_only_goes_to_territories_and_territories_stay_whole(width, height, seed, data):
+    # Any plan of column bands with white space columns between: every region held at the start keeps a territory,
+    # white space is taken by touching territories or stays, territories stay whole, and the report counts it.
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(1, 6, size=(width * height, 2)).astype(float)
+    graph = grid(width, height, weights)
+    kinds = data.draw(st.lists(st.sampled_from(["A", "B", "C", None]), min_size=width, max_size=width))
+    if len({k for k in kinds if k}) < 1 or None not in kinds:
+        kinds = ["A", None, *kinds[2:]]
+    # (each territory one band of columns: a later column of the same territory joins the nearest band's kind)
+    seen: list = []
+    for i, kind in enumerate(kinds):
+        if kind is not None and kind in seen and kinds[i - 1] != kind:
+            kinds[i] = None
+        seen.append(kind)
+    start = columns_start(width, height, dict(enumerate(kinds)))
+    solver = Rebalancer(graph, start=start, rng=np.random.default_rng(seed), n_jobs=1).solve(max_seconds=0.3)
+    labels, report = solver.labels_, solver.report_
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for region, was in start.items():
+        if was is not None:
+            assert labels[region] is not None
+    held = labels.dropna()
+    for territory in set(held):
+        assert len(components({position[r] for r in held.index[held == territory]}, graph.neighbours)) == 1
+    taken = [r for r, t in start.items() if t is None and labels[r] is not None]
+    assert report.taken["regions"] == len(taken)
+    assert set(report.territories["territory_id"]) == {k for k in kinds if k}
