@@ -520,47 +520,30 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 count[b] = 0
                 if not active[b] or barred[r, b]:
                     continue
-                if givers[a]:  # (white space is taken for balance alone, by the taker's own excess)
+                if givers[a]:  # (white space is taken for balance alone, by the taker's own excess; not in a shake)
                     delta = balance * _take_delta(r, b, w, dev, low, high, energy)
-                    if delta >= -1e-12:
-                        continue
                     seen += 1
-                    if n_top < top or delta < top_d[n_top - 1]:
-                        i = n_top if n_top < top else top - 1
-                        while i > 0 and top_d[i - 1] > delta:
-                            if i < top:
-                                top_d[i] = top_d[i - 1]
-                                top_r[i] = top_r[i - 1]
-                                top_a[i] = top_a[i - 1]
-                                top_b[i] = top_b[i - 1]
-                            i -= 1
-                        top_d[i] = delta
-                        top_r[i] = r
-                        top_a[i] = a
-                        top_b[i] = b
-                        if n_top < top:
-                            n_top += 1
-                    continue
-                # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
-                # struct), and this is most of a step's time
-                delta = 0.0
-                for c in range(m):
-                    x = dev[a, c] - w[r, c]
-                    ea = (x - high[a, c] if x > high[a, c] else (x + low[a] if x < -low[a] else 0.0)) - energy[a, c]
-                    y = dev[b, c] + w[r, c]
-                    eb = (y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)) - energy[b, c]
-                    delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a] + eb * eb * pinv[b, b]
-                              + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
-                delta *= balance
-                delta += compactness * (same - c_b)
-                if origin[r] >= 0:
-                    if origin[r] == a:
-                        delta += disruption[r]
-                    elif origin[r] == b:
-                        delta -= disruption[r]
-                seen += 1
-                if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
-                    pick_r, pick_a, pick_b, pick_d = r, a, b, delta
+                else:
+                    # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
+                    # struct), and this is most of a step's time
+                    delta = 0.0
+                    for c in range(m):
+                        x = dev[a, c] - w[r, c]
+                        ea = (x - high[a, c] if x > high[a, c] else (x + low[a] if x < -low[a] else 0.0)) - energy[a, c]
+                        y = dev[b, c] + w[r, c]
+                        eb = (y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)) - energy[b, c]
+                        delta += (2.0 * (ea * phi[a, c] + eb * phi[b, c]) + ea * ea * pinv[a, a]
+                                  + eb * eb * pinv[b, b] + 2.0 * ea * eb * pinv[a, b])  # fmt: skip
+                    delta *= balance
+                    delta += compactness * (same - c_b)
+                    if origin[r] >= 0:
+                        if origin[r] == a:
+                            delta += disruption[r]
+                        elif origin[r] == b:
+                            delta -= disruption[r]
+                    seen += 1
+                    if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
+                        pick_r, pick_a, pick_b, pick_d = r, a, b, delta
                 if delta < -1e-12 and (n_top < top or delta < top_d[n_top - 1]):
                     i = n_top if n_top < top else top - 1
                     while i > 0 and top_d[i - 1] > delta:
