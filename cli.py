@@ -270,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--keep-countries", action="store_true", default=None,
                            help="trade a region only with territories holding a touching region of its country\n"
                                 "(Idaho not to a territory of Canadian provinces); off by default")  # fmt: skip
+    rebalance.add_argument("--white-space", action="store_true", default=None,
+                           help="let territories that take every account take white space (regions no territory\n"
+                                "holds, in the accounts' countries) where that brings them closer to their share, and\n"
+                                "trade across it once one takes a way through; off by default")  # fmt: skip
     rebalance.add_argument("--cover", choices=("held", "countries"), default=None,
                            help="territories: draw over the regions the territories hold (default), or over every\n"
                                 "region of the countries the accounts are in, held or not")  # fmt: skip
@@ -897,7 +901,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # A plan from scratch has no reps to size territories by and no accounts to keep in place (locked territories
     # stay as they are, and count among the territories asked for).
     scratch_only = {"--keep": args.keep,
-                    "--one-way": args.one_way, "--keep-countries": args.keep_countries}  # fmt: skip
+                    "--one-way": args.one_way, "--keep-countries": args.keep_countries,
+                    "--white-space": args.white_space}  # fmt: skip
     for option, value in scratch_only.items():
         if args.scenario == "territories" and value not in (None, []):
             raise CliInputError(f"{option} has no effect on a plan from scratch (--scenario territories)",
@@ -905,7 +910,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.cover is not None and args.scenario != "territories":
         raise CliInputError(f"--cover is for a plan from scratch (--scenario territories), not {args.scenario}",
                             column="--cover", hint="Add --scenario territories --territories K, or leave --cover out")  # fmt: skip
-    args.cover = args.cover or "held"
+    args.cover = args.cover or ("countries" if args.white_space else "held")
     args.keep = 1.0 if args.keep is None else args.keep
     # (a plan from scratch: equal shares unless asked; with --by-capacity, resized to the reps placed in each)
     args.by_capacity = args.scenario != "territories" if args.by_capacity is None else args.by_capacity
@@ -1025,7 +1030,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             n_territories=args.territories, tolerance=args.tolerance, locked_territories=args.locked,
             locked_regions=args.lock_regions,
             disruption_weight=args.keep, by_capacity=args.by_capacity, one_way=bool(args.one_way),
-            keep_countries=bool(args.keep_countries), home_within_km=args.within_km,
+            keep_countries=bool(args.keep_countries), white_space=bool(args.white_space),
+            home_within_km=args.within_km,
             rng=np.random.default_rng(args.seed), max_seconds=args.seconds, n_jobs=args.jobs,
         )  # fmt: skip
     except ValueError as error:
@@ -1145,6 +1151,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         "hemmed_in": report.hemmed,
         "cut_edges": report.cut_edges,
         "regions_moved": len(moves),
+        # (with --white-space: the regions no territory held that a territory takes; they are among the moves)
+        "white_space_taken": sorted(moves.loc[moves["from_territory_id"].isna(), "region_id"].astype(str)),
         # (regions going to a territory that held nothing in their country: a territory across a border)
         "across_borders": []
         if proposal.scenario == "territories"

@@ -609,7 +609,8 @@ def rebalance_units(
         ``held``: the regions the territories hold. ``countries``: those and every region at ``level`` of the
         countries the accounts are in (all US states or counties, all Canadian provinces; another country whole),
         held by no territory where none holds them: a plan drawn anew over a team's own accounts, whatever the
-        plan held before (:func:`country_regions`).
+        plan held before (:func:`country_regions`), or the white space a rebalance may take (counting every
+        account in it).
 
     Returns
     -------
@@ -753,7 +754,8 @@ def unit_metrics(state, level: str, holders, *, admitted: bool = True, unheld: b
 
     ``holders``: region id → the territory that would hold it (the plan's, or a proposal's): with ``admitted``,
     a region counts the accounts that territory takes (its industries and tiers; the plan's territories).
-    ``unheld``: regions held by none (None) are units too (their accounts count only when not ``admitted``).
+    ``unheld``: regions held by none (None) are units too, counting every account in them (as a territory that
+    takes every account would: white space offered to a rebalance).
     """
     every = sorted(str(r) for r in dict(holders))
     holders = {str(r): t for r, t in dict(holders).items() if t is not None and not pd.isna(t)}
@@ -763,6 +765,8 @@ def unit_metrics(state, level: str, holders, *, admitted: bool = True, unheld: b
     shown = unit_of(result["region_id"], units) if len(result) else pd.Series(dtype=object)
     if admitted and len(result):
         keep = _admitted(result, state.plan, shown.map(holders))
+        if unheld:
+            keep |= (shown.notna() & ~shown.isin(list(holders))).to_numpy()
         result, workload, shown = result[keep], workload[keep], shown[keep]
     frame = pd.DataFrame({"unit": shown.to_numpy(dtype=object), "workload": workload.to_numpy(dtype=float),
                           "value": result["value"].to_numpy(dtype=float)})  # fmt: skip
@@ -1042,7 +1046,8 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
         # (and the reps' homes: one living outside the regions is placed nearest to home)
         region_points=region_points([*table.index, *(r.home_region for r in state.plan.reps if r.home_region)]),
         area_parents={u: s for u in table.index if (s := _state_of_county().get(u))},
-        recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders), metrics), **options,
+        recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders, unheld=True), metrics),
+        **options,
     )  # fmt: skip
     # (a state whose counties all went to one territory is claimed whole again: the draft then still reads as
     # states, and a rebalance at state level works on states, not on the 3,000 counties)

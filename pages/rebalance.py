@@ -236,6 +236,15 @@ keep_countries = form[1].checkbox(
     "of Canadian provinces), and a territory with no such neighbour stays as it is. Off: regions cross a border "
     "where balance asks; the proposal lists them." + scratch_help,
 )  # fmt: skip
+setting("reb_white_space", False)
+white_space = form[1].checkbox(
+    "Take in white space", key="reb_white_space", disabled=scratch,
+    help="On: regions no territory holds (in the countries of your accounts) may be taken by a touching territory "
+    "that takes every account (no industry or tier focus), where that brings it closer to its share, and territories "
+    "that touch only across white space (US West and US South, New Mexico between) trade once one takes a way "
+    "through. Its accounts then get a territory and a rep. Off: only the regions the territories hold move."
+    + scratch_help,
+)  # fmt: skip
 setting("reb_locked", [], territory_ids)
 # The locks' tags wrap onto more lines (wrap=True): in a column Streamlit keeps them on one line that scrolls
 # sideways, and at 1280 px two of six locked territories showed (a tester's report).
@@ -349,6 +358,8 @@ if scenario == "territories":
         "over your own accounts, whatever the plan held before. Territories holding only regions outside them "
         "stay as they are.",
     )  # fmt: skip
+if white_space and not scratch:  # (the white space of the accounts' countries, offered to the search)
+    cover = "countries"
 holders, unit_table, links = _units(engine_token(), level, scenario != "territories", cover, engine)
 if scenario == "territories" and cover == "held":
     # (accounts placed in a region the units make up, a state whose counties they are, are inside: their claim goes
@@ -455,7 +466,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity", "reb_capacity_scratch",
-            "reb_one_way", "reb_keep_countries", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_within_km_new", "reb_locked_regions", "reb_cover",
+            "reb_one_way", "reb_keep_countries", "reb_white_space", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_within_km_new", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 
@@ -584,6 +595,7 @@ def _search_and_keep(bar, stopper, used: dict, toast: tuple | None = None) -> No
                 locked_territories=locked_now,
                 disruption_weight=disruption, by_capacity=by_capacity, one_way=one_way and not scratch,
                 keep_countries=keep_countries and not scratch,
+                white_space=white_space and not scratch,
                 rng=np.random.default_rng(0),
                 max_seconds=float(seconds), progress=report,
                 **options,
@@ -667,6 +679,8 @@ def _settings_said(used: dict) -> str:
             f"{level} level", "sized by capacity" if by_capacity else "equal shares"]  # fmt: skip
     if one_way and not scratch:
         said.append("one-way trades")
+    if white_space and not scratch:
+        said.append("white space taken in")
     if st.session_state.get("reb_locked"):
         said.append("locked: " + ", ".join(names.get(t, t) for t in st.session_state["reb_locked"]))
     if options.get("locked_regions"):

@@ -390,14 +390,15 @@ def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> 
         proposal, for territories only one of them has).
     """
     current = pd.Series(holders, dtype=object).reindex(proposal.labels.index)
-    moved = proposal.labels[proposal.labels != current]
+    # (white space left untaken is held by none before and after: not a move)
+    moved = proposal.labels[(proposal.labels != current) & ~(proposal.labels.isna() & current.isna())]
     old = {t.territory_id: t.name for t in plan.territories}
     new = {t.territory_id: t.name for t in proposal.plan.territories}
     before = current[moved.index]
     return pd.DataFrame({
         "region_id": moved.index.astype(str),
         "from_territory_id": before.to_numpy(dtype=object),
-        "from_name": [old.get(t, new.get(t, t)) for t in before],
+        "from_name": [NO_TERRITORY if pd.isna(t) else old.get(t, new.get(t, t)) for t in before],
         "to_territory_id": moved.to_numpy(dtype=object),
         "to_name": [NO_TERRITORY if pd.isna(t) else new.get(t, old.get(t, t)) for t in moved],
     })  # fmt: skip
@@ -961,6 +962,7 @@ def propose(
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
     one_way: bool = False,
     keep_countries: bool = False,
+    white_space: bool = False,
     sea_links: Iterable[tuple[str, str]] = (),
     home_within_km: float | None = None,
     rng: np.random.Generator | None = None,
@@ -1003,6 +1005,12 @@ def propose(
         Let territories with a focus (industries, tiers) give regions, one way, to touching territories that take
         every account they take (:func:`one_way_trades`, before the search; needs ``recount``). Those take all the
         region's accounts, including the ones the giver refused, which may then wait for a rep with capacity.
+    white_space : bool, default False
+        Units of ``graph`` that ``holders`` gives no territory are white space (not for a plan from scratch, which
+        draws them anyway): a touching territory that takes every account (no industry or tier focus) may take one
+        where that brings it closer to its share, and territories white space lies between trade across it once one
+        has taken a way through (:class:`~territory.optimizer.Rebalancer`'s white space). Untaken, they stay held by
+        none. Off, such units are refused (leave them out of ``graph``).
     unit_parents : mapping, optional
         Unit → the claim it stands for (a county's state): a rep at home in a state keeps, at county level, the
         busiest county of that state their territory holds.
@@ -1060,7 +1068,8 @@ def propose(
     unit_weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=ids)
     current = _current_labels(plan, holders, ids)
     today = graph.metrics.set_axis(ids)  # (each region as its territory counts it today: the table's "now")
-    if current.isna().any() and scenario != "territories":  # (drawn anew, a region held by none is drawn too)
+    unheld = set(current.index[current.isna()]) if white_space and scenario != "territories" else set()
+    if current.isna().any() and scenario != "territories" and not unheld:  # (drawn anew, held by none is drawn too)
         missing = list(current[current.isna()].index[:5])
         gaps = int(current.isna().sum())
         raise ValueError(
@@ -1174,12 +1183,13 @@ def propose(
         if home_region in set(pinned_regions):
             raise ValueError(f"{region_label(home_region)} is locked where it is: pick another home region, or "
                              "unlock it")  # fmt: skip
+        in_white_space = home_region in unheld  # (a new rep where no territory is yet: grown from white space)
         if current[home_region] in set(locked_territories):
             raise ValueError(
                 f"{region_label(home_region)} is in {territories[current[home_region]].name}, which is locked: pick "
                 "a home region in a territory that may give regions, or unlock it"
             )
-        if int(current.eq(current[home_region]).sum()) == 1:
+        if not in_white_space and int(current.eq(current[home_region]).sum()) == 1:
             # (the new territory would take it and leave that territory with nothing, unsaid: a reviewer's case)
             raise ValueError(
                 f"{region_label(home_region)} is the only region of {territories[current[home_region]].name} here: a "
@@ -1189,10 +1199,11 @@ def propose(
         start = current.copy()
         # The new territory takes the accounts its home's territory takes (its industries and tiers), so that
         # it can trade regions with it and its kind.
-        home = territories[current[home_region]]
+        # (grown from white space, it takes every account, as white space is taken)
+        home = None if in_white_space else territories[current[home_region]]
         start[home_region] = new_id
-        territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries,
-                                        tiers=home.tiers)  # fmt: skip
+        territories[new_id] = Territory(new_id, name, color=next_color(plan), industries=home.industries if home else (),
+                                        tiers=home.tiers if home else ())  # fmt: skip
         seeds = {new_id: home_region}
         if home_within_km is not None:
             unknown = [r for r in (home_region, *ids) if r not in (region_points or {})]
@@ -1209,7 +1220,8 @@ def propose(
         staying_homes = {unit for unit in _rep_homes(plan.reps, graph, unit_parents or {}, current).values()
                          if current.get(unit) == current[home_region]}  # fmt: skip
         beyond = set(ids) - set(near_home[3]) if near_home is not None else set()
-        cut_off = _cut_off_by(graph, current, home_region, set(pinned_regions) | staying_homes | beyond)
+        cut_off = () if in_white_space else _cut_off_by(graph, current, home_region,
+                                                        set(pinned_regions) | staying_homes | beyond)  # fmt: skip
         start[list(cut_off)] = new_id
         # The new rep, so that the new territory's accounts have someone: named and sized as given, else the
         # team's usual capacity.
@@ -1223,8 +1235,13 @@ def propose(
         sized = ("as given" if new_rep_capacity is not None
                  else "the team median" if capacities else "the default")  # fmt: skip
         description = (
-            f"A new rep joins at {region_label(home_region)}: {name}, a territory carved from its neighbours, for "
-            f"{rep_name or 'the new rep'}, of capacity {capacity} ({sized}; change it on the Reps page once "
+            f"A new rep joins at {region_label(home_region)}: {name}, a territory "
+            + (
+                "grown from white space (regions no territory held) and carved from its neighbours, for "
+                if in_white_space
+                else "carved from its neighbours, for "
+            )
+            + f"{rep_name or 'the new rep'}, of capacity {capacity} ({sized}; change it on the Reps page once "
             "accepted)"
         )
     elif scenario == "territories":
@@ -1461,7 +1478,7 @@ def propose(
                                       {**dict.fromkeys(holding_kept, 1.0), **(sized_by or {})}, tolerance,
                                       lone_groups=True)  # fmt: skip
     else:
-        left_out = tuple(sorted(start.index[start.isna()]))
+        left_out = tuple(sorted(r for r in start.index[start.isna()] if r not in unheld))
         if left_out:  # regions no other territory touches: out of the search, and of the plan
             graph, start = _without(graph, left_out), start.drop(list(left_out))
             gone_regions = int(current.eq(territory_id).sum()) if scenario == "rep_leaves" and territory_id else 0
@@ -1510,7 +1527,7 @@ def propose(
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
         # region moved between two that differ would leave some of its accounts in no territory.
         focus = {t: _focus(territories[t]) for t in set(start.dropna())}
-        apart = _within_focus(graph, start, focus)
+        apart = _within_focus(graph, start, focus, white=unheld)
         own_focus = tuple(
             t
             for t in separate_territories(start, apart)
@@ -1549,7 +1566,7 @@ def propose(
             # others (never through a kept one), moves. (Tom Becker left US South, which trades with none, and Idaho
             # went from US West to Canada West: a move the departure did not ask for, the tenth new user's test; the
             # same for a new territory in Dallas, carved from US South, which touches neither: the twelfth.)
-            reach = _trading_partners(apart, start.where(~start.isin(list(kept))), asked - kept)
+            reach = _trading_partners(apart, start.where(~start.isin(list(kept))), asked - kept, white=unheld)
             mine = {key: [t for t in group if t in reach] for key, group in groups.items()}
             mine = {key: group for key, group in mine.items() if len(group) >= 2}
             trading = {t for group in mine.values() for t in group}
@@ -1580,7 +1597,7 @@ def propose(
             with_them = and_list([territories[t].name for t in sorted(asked)])
             description += _kept_as_they_are([territories[t].name for t in left_alone],
                                              f"trades no region with {with_them}", f"trade no region with {with_them}")  # fmt: skip
-        weights = capacity_weights(reps, set(start)) if by_capacity else None
+        weights = capacity_weights(reps, set(start.dropna())) if by_capacity else None
         if near_home is not None:
             new_id, home, km, allowed = near_home
             # (a new territory in no trading group -- its home's territory alone with its focus, or hemmed in by
@@ -1643,6 +1660,12 @@ def propose(
             raise ValueError(
                 _nothing_to_trade(territories, start, locked_territories, separate, own_focus, hemmed_by_borders)
             )
+        ways: dict[str, tuple[list[str], str]] = {}
+        if groups and unheld:
+            # Territories that touch only across white space (US West and US South, New Mexico between) cannot
+            # trade: where some territory of their group is out, the one further under takes a way through.
+            without_ways = start
+            start, ways = _ways_through_white_space(apart, start, list(groups.values()), unheld, tolerance, weights)
         if groups:
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
@@ -1651,6 +1674,9 @@ def propose(
             )  # fmt: skip
             if given is not None:  # before: the plan as it was, against the targets the proposal balances to
                 before = _before_one_way(report.territories, labels, graph, start0, original, before)
+            elif ways:  # (now: without the ways through, which the proposal took)
+                before = _before_one_way(report.territories, labels, apart, without_ways,
+                                         apart.metrics.set_axis(list(apart.region_ids)), before)  # fmt: skip
         else:
             # The leaving territory's regions went to its neighbours; none of those can trade further.
             solver = Rebalancer(apart, start=start, tolerance=tolerance, locked_regions=list(graph.region_ids),
@@ -1699,6 +1725,25 @@ def propose(
                     if t in now.index}  # fmt: skip
             one_way_note = _describe_one_way(start0, start, territories, region_label, over)
     labels = labels.reindex(ids).astype(object)  # regions left out have no territory
+    if unheld:
+        # White space taken, said by territory: "US West takes New Mexico and 2 more regions no territory held".
+        taken = labels[[r for r in ids if r in unheld]].dropna()
+        # (the ways through were given before the search, which counted only what it took itself)
+        report = replace(report, taken={"regions": len(taken), **today.loc[list(taken.index)].sum().astype(float)})
+        if len(taken):
+            said = []
+            for t_id, regions in taken.groupby(taken.to_numpy(), sort=True):
+                names = [region_label(r) for r in unit_weight.reindex(regions.index).sort_values(
+                    ascending=False, kind="stable").index]  # fmt: skip
+                said.append(f"{territories[t_id].name} takes {and_list(names)}")
+                if t_id in ways:
+                    way, to = ways[t_id]
+                    said[-1] += (f" ({counted(len(way), 'region')} of them as a way through to {territories[to].name}, "
+                                 "to trade with it)" if len(names) > 1
+                                 else f" (as a way through to {territories[to].name}, to trade with it)")  # fmt: skip
+            description += "; white space taken (regions no territory held): " + "; ".join(said)
+        else:
+            description += "; no territory took white space (none it touches brings it closer to its share)"
     start = start.reindex(ids).astype(object)
     units = set(ids)
     replaced = set(replaces)
@@ -2215,8 +2260,116 @@ def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set)
     return () if cut & pinned else tuple(sorted(cut))
 
 
-def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:
+def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, white, tolerance, weights=None) -> tuple:
+    """``start`` with ways through white space joining the territories of each group that touch only across it.
+
+    In a group with some territory outside its tolerance (against the group's mean, sized by ``weights``) whose
+    territories fall into sets that touch no other set directly, the nearest sets are joined by the shortest run of
+    white space (fewest regions, :func:`_trading_partners`'s stretches), given to the end of it further under its
+    share; again until all are joined or no white space joins them.
+
+    Returns
+    -------
+    start : Series
+        With the ways given.
+    ways : dict
+        Territory id → (the regions it took, the territory the way leads to).
+
+    Examples
+    --------
+    >>> ids = list("abcde")
+    >>> graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0, 3.0]}, index=ids),
+    ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
+    >>> start = pd.Series({"a": "W", "b": None, "c": None, "d": None, "e": "S"}, dtype=object)
+    >>> joined, ways = _ways_through_white_space(graph, start, [["S", "W"]], {"b", "c", "d"}, 0.05)
+    >>> joined.tolist(), ways
+    (['W', 'W', 'W', 'W', 'S'], {'W': (['d', 'c', 'b'], 'S')})
+    """
+    ids = list(graph.region_ids)
+    owner = start.reindex(ids).to_numpy(dtype=object).copy()
+    metrics = graph.metrics.to_numpy(dtype=float)
+    limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
+    limit = np.array([limits[m] for m in graph.metrics.columns])
+    free = np.array([r in white and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    ways: dict[str, tuple[list[str], str]] = {}
+    for group in groups:
+        members = set(group)
+        size = {t: float((weights or {}).get(t, 1.0)) for t in group}
+        totals = {t: metrics[np.flatnonzero(owner == t)].sum(axis=0) for t in group}
+        mean = sum(totals.values()) / max(sum(size.values()), 1e-12)
+        mean = np.where(mean > 0, mean, 1.0)
+        deviation = {t: totals[t] / (mean * size[t]) - 1.0 for t in group}
+        if not any((np.abs(d) > limit + 1e-9).any() for d in deviation.values()):
+            continue
+        # Sets of territories touching directly (union-find).
+        parent = {t: t for t in group}
+
+        def find(t, parent=parent):
+            while parent[t] != t:
+                parent[t] = parent[parent[t]]
+                t = parent[t]
+            return t
+
+        for i, near in enumerate(graph.neighbours):
+            if owner[i] in members:
+                for j in near:
+                    if owner[j] in members and owner[j] != owner[i]:
+                        parent[find(owner[i])] = find(owner[j])
+        while len({find(t) for t in group}) > 1:
+            joined = find(min(group))
+            # Breadth-first from the white space touching the joined set, to white space touching another set.
+            came = np.full(len(ids), -2, dtype=np.int64)  # (-1: a start; -2: not reached)
+            side: dict[int, str] = {}
+            queue = []
+            for i, near in enumerate(graph.neighbours):
+                if free[i]:
+                    here = sorted({owner[j] for j in near if owner[j] in members and find(owner[j]) == joined})
+                    if here:
+                        came[i] = -1
+                        side[i] = here[0]
+                        queue.append(i)
+            end, other = -1, None
+            head = 0
+            while head < len(queue) and end < 0:
+                i = queue[head]
+                head += 1
+                there = sorted(
+                    {owner[j] for j in graph.neighbours[i] if owner[j] in members and find(owner[j]) != joined}
+                )
+                if there:
+                    end, other = i, there[0]
+                    break
+                for j in graph.neighbours[i]:
+                    if free[j] and came[j] == -2:
+                        came[j] = i
+                        side[j] = side[i]
+                        queue.append(j)
+            if end < 0:
+                break  # (no white space joins the rest)
+            path = []
+            i = end
+            while i >= 0:
+                path.append(i)
+                i = came[i]
+            path.reverse()
+            start_side = side[end]
+            taker = min((start_side, other), key=lambda t: (float(deviation[t].mean()), t))
+            toward = other if taker == start_side else start_side
+            owner[path] = taker
+            free[path] = False
+            ways[taker] = ([*ways.get(taker, ([], toward))[0], *(ids[i] for i in path)], toward)
+            parent[find(start_side)] = find(other)
+    joined_start = start.copy()
+    for taker, (regions, _) in ways.items():
+        joined_start[regions] = taker
+    return joined_start, ways
+
+
+def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set, white=()) -> set:
     """The territories joined to ``seeds`` by borders of ``graph``, directly or through others, ``seeds`` too.
+
+    ``white``: white space (regions held by none) that territories may take: territories touching the same stretch
+    of it are joined (one can take a way through to the other).
 
     Examples
     --------
@@ -2225,7 +2378,12 @@ def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:
     >>> sorted(_trading_partners(graph, pd.Series({"a": "X", "b": "Y", "c": "Z", "d": "W"}), {"X"}))
     ['X', 'Y', 'Z']
     """
-    owner = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
+    owner = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object).copy()
+    if white:  # (each stretch of white space stands for a territory of its own, joining those around it)
+        ids = list(graph.region_ids)
+        spaces = components([i for i, r in enumerate(ids) if r in white and pd.isna(owner[i])], graph.neighbours)
+        for number, space in enumerate(spaces):
+            owner[sorted(space)] = f"\x00white {number}"
     touching: dict[str, set[str]] = {}
     for i, near in enumerate(graph.neighbours):
         for j in near:
@@ -2237,7 +2395,7 @@ def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set) -> set:
             if other not in reached:
                 reached.add(other)
                 frontier.append(other)
-    return reached
+    return {t for t in reached if not t.startswith("\x00white ")}
 
 
 def _nothing_to_trade(territories, start, locked, separate, own_focus, in_country=()) -> str:
@@ -2645,9 +2803,14 @@ def _without_links(graph: RegionGraph, start: pd.Series, links: Iterable[tuple[s
     return RegionGraph(graph.region_ids, graph.metrics, neighbours)
 
 
-def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple]) -> RegionGraph:
-    """The graph without the links between regions of territories that take different accounts."""
-    kinds = [focus.get(t) for t in start.reindex(list(graph.region_ids))]
+def _within_focus(graph: RegionGraph, start: pd.Series, focus: Mapping[str, tuple], white=()) -> RegionGraph:
+    """The graph without the links between regions of territories that take different accounts.
+
+    ``white``: white space (regions held by none), linked as a territory that takes every account: it is taken only
+    by those.
+    """
+    every = ((), ())  # (what _focus gives a territory that takes every account)
+    kinds = [every if r in white else focus.get(t) for r, t in start.reindex(list(graph.region_ids)).items()]
     neighbours = tuple(tuple(j for j in others if kinds[j] == kinds[i]) for i, others in enumerate(graph.neighbours))
     return RegionGraph(graph.region_ids, graph.metrics, neighbours)
 
@@ -2907,6 +3070,9 @@ def _merged(reports, labels: pd.Series, graph: RegionGraph) -> RebalanceReport:
         centres={t: c for _, r in reports for t, c in r.centres.items()},
         split_best=[g for _, r in reports for g in r.split_best],
         coarse=[c for _, r in reports for c in r.coarse],
+        taken={key: sum(r.taken.get(key, 0) for _, r in reports) for key in ["regions", *metrics]}
+        if any(r.taken for _, r in reports)
+        else {},
     )
 
 

@@ -632,6 +632,34 @@ def test_rebalance_rep_leaves_as_csv(capsys):
     assert not re.search(r"\.\d{5,}", out), out
 
 
+@pytest.mark.parametrize("level", ["state", "county"])
+def test_rebalance_with_white_space_lets_a_territory_take_a_way_through_to_one_it_could_not_reach(level, capsys):
+    # Without --white-space US South (Tom Becker gone, +41% workload) trades with no one (the test above); with it,
+    # US West takes New Mexico (or a way through its counties), US South hands it regions, and the JSON lists the
+    # white space taken among the moves, from no territory.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R08", "--white-space", "--level", level,
+                             "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert "white space taken (regions no territory held):" in summary["description"]
+    assert "as a way through to US South" in summary["description"]
+    taken = summary["white_space_taken"]
+    from_none = sorted(m["region_id"] for m in summary["moves"] if m["from_territory_id"] is None)
+    assert taken == from_none and taken, summary["moves"]
+    assert any(r == "US-NM" or r.startswith("US-35") for r in taken)  # (New Mexico, or its counties)
+    assert not any(m["to_territory_id"] is None for m in summary["moves"])  # (none given back to white space)
+    south = next(t for t in summary["territories"] if t["territory_id"] == "USS")
+    assert abs(south["workload_deviation"]) < 0.1 and not south["kept"]
+    assert any(m["from_territory_id"] == "USS" and m["to_territory_id"] == "USW" for m in summary["moves"])
+
+
+def test_rebalance_white_space_is_not_for_a_plan_from_scratch(capsys):
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "territories", "--territories", "4", "--white-space", capsys=capsys)  # fmt: skip
+    assert code != 0 and "--white-space has no effect on a plan from scratch" in err, err
+
+
 def test_rebalance_a_rep_leaves_a_team_that_stays(capsys):
     # Tom Becker leaves US South; Aisha Okafor and Noah Williams stay, and so does US South.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",

@@ -756,8 +756,8 @@ def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_give
     plan_id, _ = app.session_state["store_plan"]
     # one suffix, with what was done last and when
     assert re.fullmatch(REBALANCED, app.session_state["edit_history"].current.plan.name)
-    assert app.session_state["edit_history"].current.plan.name.count("rebalanced") == 1
-    assert " leaves) " in app.session_state["edit_history"].current.plan.name
+    name = app.session_state["edit_history"].current.plan.name
+    assert name.count(" — ") == 1 and "rebalanced" not in name and " Tom Becker leaves, " in name, name
     assert PlanStore(default_database_url()).versions(plan_id)[0].author == "ana"
 
 
@@ -815,6 +815,37 @@ def test_a_rep_leaves_a_team_that_stays(app):
     assert {"Workload now", "Workload after"} <= labels and "Workload handed out" not in labels  # nothing handed out
     table = proposal_table(app).value
     assert set(table["within"].dropna()) <= {"yes", "best possible", "no"}
+
+
+def test_a_rep_leaves_and_white_space_between_territories_is_taken_in(app):
+    # Tom Becker leaves US South (+41% on workload, its two reps left): no touching territory takes the same
+    # accounts, so without white space nothing moves (a review). With "Take in white space", US West takes a way
+    # through New Mexico, US South hands it regions, and the states no territory held are listed as taken.
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R08").run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    without = proposal_table(app).value.set_index("territory")
+    assert without.loc["US South", "workload_deviation"] > 0.3
+    app.checkbox(key="reb_white_space").check().run()
+    app.button(key="reb_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "white space taken (regions no territory held):" in text and "New Mexico" in text, text
+    assert "as a way through to US South" in text
+    proposal = app.session_state["reb_proposal"][0]
+    table = proposal_table(app).value.set_index("territory")
+    assert table.loc["US South", "workload_deviation"] < 0.1 and table.loc["US South", "within"] != "no"
+    # The moves list the white space taken as coming from no territory, and no untaken region at all.
+    moves = moves_shown(app).value
+    taken = moves[moves["from_name"].eq("(no territory)")]
+    assert "New Mexico" in set(taken["region"]), moves.to_dict("records")
+    assert "US-NM" in {r for t in proposal.plan.territories for r in t.region_ids}
+    assert not moves["to_name"].eq("(no territory)").any()  # (nothing given back to white space)
+    # Accepted, the draft holds them, and the settings say white space was taken in.
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "US-NM" in {r for t in app.session_state["edit_history"].current.plan.territories for r in t.region_ids}
 
 
 def test_a_plan_from_scratch_says_which_regions_are_out_of_reach(app):

@@ -1993,3 +1993,68 @@ def test_regions_are_not_traded_across_the_sea_between_territories():
     gone = propose(plan, graph, holders, scenario="rep_leaves", rep_id="R3", sea_links=[(island, rid(0, 0))],
                    max_seconds=0.5, rng=np.random.default_rng(0))  # fmt: skip
     assert gone.labels[island] == "T0"
+
+
+# -- white space -------------------------------------------------------------------------------------------------
+def white_setup(focus_right: tuple = ()):
+    """Stripes of three columns each, the middle one held by none (white space) and the left one light."""
+    weights = np.ones((W * H, 2))
+    graph = grid(W, H, weights)
+    holders = {rid(y, x): ("L" if x < 3 else None if x < 6 else "R") for y in range(H) for x in range(W)}
+    holders.update({rid(y, 2): None for y in range(H)})  # (L holds two columns, R three: L under, R over)
+    plan = plan_from_dict({
+        "name": "white",
+        "territories": [
+            {"territory_id": "L", "name": "Left", "region_ids": sorted(r for r, t in holders.items() if t == "L")},
+            {"territory_id": "R", "name": "Right", "region_ids": sorted(r for r, t in holders.items() if t == "R"),
+             "industries": list(focus_right)},
+        ],
+        "reps": [{"rep_id": "R1", "territory_ids": ["L"]}, {"rep_id": "R2", "territory_ids": ["R"]}],
+    })  # fmt: skip
+    return plan, graph, holders
+
+
+def test_white_space_is_refused_unless_asked_then_taken_as_a_way_through_and_said():
+    plan, graph, holders = white_setup()
+    with pytest.raises(ValueError, match="have no territory"):
+        propose(plan, graph, holders, max_seconds=0.5)
+    proposal = propose(plan, graph, holders, white_space=True, rng=np.random.default_rng(0), max_seconds=1)
+    white = [r for r, t in holders.items() if t is None]
+    taken = [r for r in white if pd.notna(proposal.labels[r])]
+    assert taken and all(proposal.labels[r] == "L" for r in taken)  # (the one under its share takes it)
+    assert "white space taken (regions no territory held): Left takes" in proposal.description
+    assert "as a way through to Right, to trade with it" in proposal.description
+    held = {r for t in proposal.plan.territories for r in t.region_ids}
+    assert set(taken) <= held and not (set(white) - set(taken)) & held  # (untaken white space stays unclaimed)
+    assert proposal.report.taken["regions"] == len(taken)
+    assert (proposal.labels.reindex(list(holders)).notna() | pd.Series(holders).isna()).all()
+    whole(proposal.plan, graph)
+    table = proposal.report.territories.set_index("territory_id")
+    assert table["within"].all(), table
+    # The table of moves says where white space came from: no territory.
+    from territory.rebalance import NO_TERRITORY, region_moves
+
+    moves = region_moves(plan, proposal, holders)
+    assert set(moves.loc[moves["from_territory_id"].isna(), "region_id"]) == set(taken)
+    assert moves.loc[moves["from_territory_id"].isna(), "from_name"].eq(NO_TERRITORY).all()
+    assert not moves["to_territory_id"].isna().any()
+
+
+def test_white_space_is_taken_only_by_territories_that_take_every_account():
+    # Right takes fintech only: white space (every account in it) is not for it, and Left touches no territory it
+    # may trade with once Right is apart; Left is alone, at its own share, and takes nothing.
+    plan, graph, holders = white_setup(focus_right=("fintech",))
+    with pytest.raises(ValueError, match="trade regions"):
+        propose(plan, graph, holders, white_space=True, max_seconds=0.5)
+
+
+def test_a_new_rep_can_start_in_white_space():
+    plan, graph, holders = white_setup()
+    home = rid(2, 4)
+    proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
+                       white_space=True, rng=np.random.default_rng(0), max_seconds=1)  # fmt: skip
+    middle = proposal.plan.territory("MIDDLE")
+    assert home in middle.region_ids and len(middle.region_ids) > 1
+    assert not middle.industries and not middle.tiers  # (grown from white space: it takes every account)
+    assert "a territory grown from white space (regions no territory held)" in proposal.description
+    whole(proposal.plan, graph)
