@@ -1658,7 +1658,15 @@ def propose(
         homes = sorted(set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions))
         if not groups and scenario != "rep_leaves" and not (scenario == "rep_joins" and asked & kept):
             raise ValueError(
-                _nothing_to_trade(territories, start, locked_territories, separate, own_focus, hemmed_by_borders)
+                _nothing_to_trade(
+                    territories,
+                    start,
+                    locked_territories,
+                    separate,
+                    own_focus,
+                    hemmed_by_borders,
+                    white_space=bool(unheld),
+                )
             )
         ways: dict[str, tuple[list[str], str]] = {}
         if groups and unheld:
@@ -2398,10 +2406,21 @@ def _trading_partners(graph: RegionGraph, labels: pd.Series, seeds: set, white=(
     return {t for t in reached if not t.startswith("\x00white ")}
 
 
-def _nothing_to_trade(territories, start, locked, separate, own_focus, in_country=()) -> str:
+def _nothing_to_trade(territories, start, locked, separate, own_focus, in_country=(), *, white_space=False) -> str:
     """Why no two territories can trade regions, naming them.
 
-    ``in_country``: territories hemmed in by keeping regions in their country.
+    ``in_country``: territories hemmed in by keeping regions in their country. ``white_space``: white space was
+    offered (else, where territories are apart or hemmed in, taking it in is suggested).
+
+    Examples
+    --------
+    >>> from territory.model import Territory
+    >>> named = {t: Territory(t, t.title()) for t in ("west", "south")}
+    >>> _nothing_to_trade(named, None, (), ("south",), (), ("west",))  # doctest: +NORMALIZE_WHITESPACE
+    'fewer than two territories can trade regions (alone on their land mass: South; no territory to trade with inside
+    their countries (regions kept in their country): West): nothing to rebalance here; let regions cross a border
+    (do not keep regions in their country), or take in white space (regions no territory holds) where it lies
+    between territories'
     """
 
     def named(ids) -> str:
@@ -2424,6 +2443,8 @@ def _nothing_to_trade(territories, start, locked, separate, own_focus, in_countr
         if in_country
         else "nothing to rebalance here; give touching territories the same industry and tier focus to let them trade"
     )
+    if not locked and not white_space and (separate or in_country):
+        fix += ", or take in white space (regions no territory holds) where it lies between territories"
     return "fewer than two territories can trade regions (" + "; ".join(reasons) + "): " + fix
 
 
