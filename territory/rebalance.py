@@ -1608,6 +1608,7 @@ def propose(
                 fits, most, n_near, off = _sized_to_reach(
                     apart, start, group, weights, new_id, home, allowed,
                     set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions), tolerance,
+                    white=unheld,
                 )  # fmt: skip
                 name = territories[new_id].name
                 if not (most > 0).any():
@@ -1670,9 +1671,15 @@ def propose(
             )
         ways: dict[str, tuple[list[str], str]] = {}
         if groups and unheld:
-            # Territories that touch only across white space (US West and US South, New Mexico between) cannot
-            # trade: where some territory of their group is out, the one further under takes a way through.
+            # A new territory grows into white space towards the accounts in it (across empty regions, which the
+            # search alone would not take: they change no balance; grown so, every territory under its share
+            # reached far: Canada West to Omaha at county level). Then territories that touch only across white space
+            # (US West and US South, New Mexico between) cannot trade: where some territory of their group is out,
+            # the one further under takes a way through.
             without_ways = start
+            if seeds:
+                start = _grown_into_white_space(apart, start, list(groups.values()), unheld, tolerance, weights,
+                                                allowed_each, growing=set(seeds))  # fmt: skip
             start, ways = _ways_through_white_space(apart, start, list(groups.values()), unheld, tolerance, weights)
         if groups:
             labels, report, before = _solve_groups(
@@ -2268,6 +2275,92 @@ def _cut_off_by(graph: RegionGraph, labels: pd.Series, region: str, pinned: set)
     return () if cut & pinned else tuple(sorted(cut))
 
 
+def _grown_into_white_space(
+    graph: RegionGraph,
+    start: pd.Series,
+    groups,
+    white,
+    tolerance,
+    weights=None,
+    allowed=None,
+    *,
+    growing=None,
+    longest: int = 60,
+) -> pd.Series:
+    """``start`` with each territory under its share grown into the white space it touches, towards its accounts.
+
+    A territory (of ``growing``, default all) more than half its tolerance under its group's mean (sized by ``weights``) on some metric takes, one
+    at a time, the white space region that fills most of what it lacks per region taken, with the run of white space
+    between (at most ``longest`` regions: empty regions on the way, which the search would not take as they change
+    no balance), within ``allowed`` (territory → the regions it may hold), until it is within half its tolerance or
+    no white space it reaches helps. The group's mean is measured again after each.
+
+    Examples
+    --------
+    >>> ids = list("abcde")
+    >>> graph = RegionGraph.from_adjacency(pd.DataFrame({"w": [2.0, 0.0, 0.0, 2.0, 4.0]}, index=ids),
+    ...                                    {"a": ["b"], "b": ["c"], "c": ["d"], "d": ["e"]})
+    >>> start = pd.Series({"a": "L", "b": None, "c": None, "d": None, "e": "R"}, dtype=object)
+    >>> _grown_into_white_space(graph, start, [["L", "R"]], {"b", "c", "d"}, 0.05).tolist()
+    ['L', 'L', 'L', 'L', 'R']
+    """
+    ids = list(graph.region_ids)
+    owner = start.reindex(ids).to_numpy(dtype=object).copy()
+    metrics = graph.metrics.to_numpy(dtype=float)
+    limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
+    half = np.array([limits[m] for m in graph.metrics.columns]) / 2
+    free = np.array([r in white and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    reach = {t: {i for i, r in enumerate(ids) if r in set(regions)} for t, regions in (allowed or {}).items()}
+    for group in groups:
+        size = {t: float((weights or {}).get(t, 1.0)) for t in group}
+        for _ in range(len(ids)):
+            totals = {t: metrics[owner == t].sum(axis=0) for t in group}
+            mean = sum(totals.values()) / max(sum(size.values()), 1e-12)
+            unit = np.where(mean > 0, mean, 1.0)
+            lacking = {t: np.maximum(mean * size[t] * (1 - half) - totals[t], 0.0) / unit for t in group}
+            best = None  # (score, territory, path)
+            for t in sorted(group, key=lambda x: (-float(lacking[x].sum()), x)):
+                if not (lacking[t] > 1e-12).any() or (growing is not None and t not in growing):
+                    continue
+                # Breadth-first through white space from t's border; each region reached, with the run before it.
+                came = {}
+                queue = []
+                for i in np.flatnonzero(owner == t):
+                    for j in graph.neighbours[i]:
+                        if free[j] and j not in came and (t not in reach or j in reach[t]):
+                            came[j] = -1
+                            queue.append(j)
+                depth = dict.fromkeys(queue, 1)
+                for i in queue:  # (the queue grows as it is read)
+                    gain = float(np.minimum(metrics[i] / unit, lacking[t]).sum())
+                    if gain > 1e-12:
+                        score = gain / depth[i]
+                        if best is None or score > best[0] + 1e-12:
+                            path, j = [], i
+                            while j >= 0:
+                                path.append(j)
+                                j = came[j]
+                            best = (score, t, path)
+                    if depth[i] >= longest:
+                        continue
+                    for j in graph.neighbours[i]:
+                        if free[j] and j not in came and (t not in reach or j in reach[t]):
+                            came[j] = i
+                            depth[j] = depth[i] + 1
+                            queue.append(j)
+                if best is not None and best[1] == t:
+                    break  # (the territory that lacks most takes first)
+            if best is None:
+                break
+            _, t, path = best
+            owner[path] = t
+            free[path] = False
+    grown = start.copy()
+    taken = [i for i, r in enumerate(ids) if r in white and pd.isna(start.get(r)) and not pd.isna(owner[i])]
+    grown[[ids[i] for i in taken]] = owner[taken]
+    return grown
+
+
 def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, white, tolerance, weights=None) -> tuple:
     """``start`` with ways through white space joining the territories of each group that touch only across it.
 
@@ -2809,13 +2902,19 @@ def _without_links(graph: RegionGraph, start: pd.Series, links: Iterable[tuple[s
     ((2,), (), (0,))
     >>> _without_links(graph, pd.Series({"US-CA": "W", "US-HI": "W", "US-NV": "W"}), [("US-CA", "US-HI")]).neighbours
     ((1, 2), (0,), (0,))
+    >>> _without_links(graph, pd.Series({"US-CA": None, "US-HI": None, "US-NV": "W"}), [("US-CA", "US-HI")]).neighbours
+    ((2,), (), (0,))
     """
     position = {r: i for i, r in enumerate(graph.region_ids)}
     held = start.reindex(list(graph.region_ids)).tolist()
+    # (white space, held by none, is crossed by no link across the sea either: Canada West grew through Alaska and
+    # the Aleutians to Honolulu)
     cut = {
         (position[a], position[b])
         for a, b in links
-        if a in position and b in position and held[position[a]] != held[position[b]]
+        if a in position
+        and b in position
+        and (held[position[a]] != held[position[b]] or pd.isna(held[position[a]]) or pd.isna(held[position[b]]))
     }
     cut |= {(b, a) for a, b in cut}
     if not cut:
@@ -2982,14 +3081,15 @@ def _unhomed(groups: Mapping, allowed: Mapping[str, set]) -> list[str]:
 
 
 def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], weights: Mapping[str, float],
-                    territory_id: str, home: str, allowed, pinned, tolerance) -> tuple:  # fmt: skip
+                    territory_id: str, home: str, allowed, pinned, tolerance, white=()) -> tuple:  # fmt: skip
     """The size a territory held to ``allowed`` regions can fill, and what it can hold.
 
     Returns the size, what it can hold per metric, how many regions it reaches, and how far off each metric it
     would be holding them all at that size (None when not sized).
 
     It can hold the regions of ``allowed`` it reaches from ``home`` through allowed regions of its ``group`` (not
-    one pinned in another territory: a rep's home, a locked region). The size is a territory weight, as
+    one pinned in another territory: a rep's home, a locked region), and through the ``white`` space it may take
+    (regions held by none, linked in ``graph`` only to territories that take them). The size is a territory weight, as
     :func:`capacity_weights`'s, the others in the group keeping theirs: holding all it reaches, the territory is
     then over its share by half the smallest tolerance on average over its metrics' extremes (room to leave a
     region out), as near as one size can put every metric. ``inf`` when what it reaches is more than any share.
@@ -3009,7 +3109,8 @@ def _sized_to_reach(graph: RegionGraph, start: pd.Series, group: Sequence[str], 
     position = {r: i for i, r in enumerate(ids)}
     holder = start.reindex(ids).to_numpy(dtype=object)
     mine = set(group)
-    ok = np.array([r in allowed and holder[i] in mine and (r not in pinned or holder[i] == territory_id)
+    ok = np.array([r in allowed and ((holder[i] in mine and (r not in pinned or holder[i] == territory_id))
+                                     or (r in white and pd.isna(holder[i])))
                    for i, r in enumerate(ids)])  # fmt: skip
     reached = np.zeros(len(ids), dtype=bool)
     queue = [position[home]]

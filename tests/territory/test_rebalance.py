@@ -2058,3 +2058,27 @@ def test_a_new_rep_can_start_in_white_space():
     assert not middle.industries and not middle.tiers  # (grown from white space: it takes every account)
     assert "a territory grown from white space (regions no territory held)" in proposal.description
     whole(proposal.plan, graph)
+
+
+def test_a_new_rep_in_empty_white_space_grows_across_it_to_the_accounts_beyond():
+    # The new territory's home and the white space around it are empty: no single region it touches changes its
+    # balance, so the search alone would leave it with its home; it grows across the empty regions to the accounts.
+    weights = np.ones((W * H, 2))
+    for y in range(H):
+        for x in range(3, 6):
+            weights[y * W + x] = 0.0
+    weights[5 * W + 4] = 6.0  # (the accounts of the white space, five rows from home)
+    graph = grid(W, H, weights)
+    holders = {rid(y, x): ("L" if x < 3 else None if x < 6 else "R") for y in range(H) for x in range(W)}
+    plan = plan_from_dict({
+        "name": "empty",
+        "territories": [{"territory_id": t, "name": t, "region_ids": sorted(r for r, h in holders.items() if h == t)}
+                        for t in ("L", "R")],
+        "reps": [{"rep_id": "R1", "territory_ids": ["L"]}, {"rep_id": "R2", "territory_ids": ["R"]}],
+    })  # fmt: skip
+    proposal = propose(plan, graph, holders, scenario="rep_joins", new_name="Middle", home_region=rid(0, 4),
+                       white_space=True, rng=np.random.default_rng(0), max_seconds=1)  # fmt: skip
+    middle = proposal.plan.territory("MIDDLE")
+    assert rid(5, 4) in middle.region_ids, middle.region_ids
+    whole(proposal.plan, graph)
+    assert proposal.report.territories.set_index("territory_id").loc["MIDDLE", "regions"] > 1
