@@ -242,7 +242,8 @@ white_space = form[1].checkbox(
     help="On: regions no territory holds (in the countries of your accounts) may be taken by a touching territory "
     "that takes every account (no industry or tier focus), where that brings it closer to its share, and territories "
     "that touch only across white space (US West and US South, New Mexico between) trade once one takes a way "
-    "through. Its accounts then get a territory and a rep. Off: only the regions the territories hold move."
+    "through. Its accounts then get a territory, and a rep where that territory's reps have room (the proposal "
+    "says how many wait, and how the quotas follow). Off: only the regions the territories hold move."
     + scratch_help,
 )  # fmt: skip
 setting("reb_locked", [], territory_ids)

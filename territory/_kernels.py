@@ -60,17 +60,21 @@ def _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, bal
 
 
 @njit(cache=True, nogil=True)
-def _take_delta(r, b, w, dev, low, high, energy):
-    """Change in territory ``b``'s squared excess when it takes region ``r`` from white space.
+def _take_delta(r, b, w, totals, shares, low, high):
+    """Change in territory ``b``'s squared excess over its share when it takes region ``r`` from white space.
 
     (Not the potentials' ``Φ``: a territory that touches no other, Texas's with white space between it and the
-    rest, has none, and white space is taken to bring the territory that takes it closer to its own band.)
+    rest, has none, and white space is taken to bring the territory that takes it closer to its own band. Against
+    its share, not where it is aimed: a group's centre below the share, left by a territory that cannot give up what
+    it holds, would keep the others from white space that brings them to their shares.)
     """
     delta = 0.0
     for c in range(w.shape[1]):
-        y = dev[b, c] + w[r, c]
-        eb = y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)
-        delta += eb * eb - energy[b, c] * energy[b, c]
+        x = totals[b, c] - shares[b, c]
+        old = x - high[b, c] if x > high[b, c] else (x + low[b] if x < -low[b] else 0.0)
+        y = x + w[r, c]
+        new = y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)
+        delta += new * new - old * old
     return delta
 
 
@@ -445,12 +449,13 @@ def _on_border(indptr, indices, labels, r):
 @njit(cache=True, nogil=True)
 def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, barred, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
-            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed, givers):  # fmt: skip
+            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed, givers, shares):  # fmt: skip
     """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
 
     ``barred[r, b]``: region ``r`` may not go to territory ``b``. ``givers[a]``: territory ``a`` is white space
-    (inactive, its regions movable): a region of it is taken only where that lowers ``balance·Φ`` (not for
-    borders), and never by the random move of a shake.
+    (inactive, its regions movable): a region of it is taken only where that brings the taker closer to its share
+    (``shares``, territories × metrics in the units of ``totals``; not for borders), and never by the random move
+    of a shake.
 
     With ``temperature > 0`` each step also tries one random move, made with probability
     ``exp(-delta / temperature)`` (a shake for an iterated local search; ``seed`` seeds numba's generator).
@@ -521,7 +526,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 if not active[b] or barred[r, b]:
                     continue
                 if givers[a]:  # (white space is taken for balance alone, by the taker's own excess; not in a shake)
-                    delta = balance * _take_delta(r, b, w, dev, low, high, energy)
+                    delta = balance * _take_delta(r, b, w, totals, shares, low, high)
                     seen += 1
                 else:
                     # _move_delta, inline: called, it takes about 2.5 times as long (numba passes each array as a
@@ -582,7 +587,7 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 if into_b == 0:
                     continue
                 if givers[a]:
-                    if balance * _take_delta(r, b, w, dev, low, high, energy) >= -1e-12:
+                    if balance * _take_delta(r, b, w, totals, shares, low, high) >= -1e-12:
                         continue
                 elif _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance, compactness,
                                  origin, disruption) >= -1e-12:  # fmt: skip

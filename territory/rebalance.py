@@ -1237,7 +1237,7 @@ def propose(
         description = (
             f"A new rep joins at {region_label(home_region)}: {name}, a territory "
             + (
-                "grown from white space (regions no territory held) and carved from its neighbours, for "
+                "grown from white space (regions no territory held), for "
                 if in_white_space
                 else "carved from its neighbours, for "
             )
@@ -1678,9 +1678,10 @@ def propose(
             # the one further under takes a way through.
             without_ways = start
             if seeds:
-                start = _grown_into_white_space(apart, start, list(groups.values()), unheld, tolerance, weights,
-                                                allowed_each, growing=set(seeds))  # fmt: skip
-            start, ways = _ways_through_white_space(apart, start, list(groups.values()), unheld, tolerance, weights)
+                start = _grown_into_white_space(apart, start, list(groups.values()), unheld - set(pinned_regions),
+                                                tolerance, weights, allowed_each, growing=set(seeds))  # fmt: skip
+            start, ways = _ways_through_white_space(apart, start, list(groups.values()), unheld, tolerance, weights,
+                                                    allowed=allowed_each, pinned=pinned_regions)  # fmt: skip
         if groups:
             labels, report, before = _solve_groups(
                 apart, start, list(groups.values()), tolerance=tolerance, disruption_weight=disruption_weight,
@@ -1751,14 +1752,13 @@ def propose(
                 names = [region_label(r) for r in unit_weight.reindex(regions.index).sort_values(
                     ascending=False, kind="stable").index]  # fmt: skip
                 said.append(f"{territories[t_id].name} takes {and_list(names)}")
-                if t_id in ways:
-                    way, to = ways[t_id]
-                    said[-1] += (f" ({counted(len(way), 'region')} of them as a way through to {territories[to].name}, "
-                                 "to trade with it)" if len(names) > 1
-                                 else f" (as a way through to {territories[to].name}, to trade with it)")  # fmt: skip
+                kept_way = [r for r in ways.get(t_id, ([], None))[0] if labels.get(r) == t_id]
+                if kept_way:  # (named as held at the end: the search may pass some of it on)
+                    said[-1] += (f" ({and_list([region_label(r) for r in kept_way], shown=3)} as a way through to "
+                                 f"{territories[ways[t_id][1]].name}, to trade with it)")  # fmt: skip
             description += "; white space taken (regions no territory held): " + "; ".join(said)
         else:
-            description += "; no territory took white space (none it touches brings it closer to its share)"
+            description += "; no territory took white space"
     start = start.reindex(ids).astype(object)
     units = set(ids)
     replaced = set(replaces)
@@ -2361,13 +2361,16 @@ def _grown_into_white_space(
     return grown
 
 
-def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, white, tolerance, weights=None) -> tuple:
+def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, white, tolerance, weights=None,
+                              allowed=None, pinned=()) -> tuple:  # fmt: skip
     """``start`` with ways through white space joining the territories of each group that touch only across it.
 
-    In a group with some territory outside its tolerance (against the group's mean, sized by ``weights``) whose
-    territories fall into sets that touch no other set directly, the nearest sets are joined by the shortest run of
-    white space (fewest regions, :func:`_trading_partners`'s stretches), given to the end of it further under its
-    share; again until all are joined or no white space joins them.
+    In a group with some territory outside its tolerance (against the group's mean, sized by ``weights``), its
+    territories fall into sets that touch each other directly. A set is joined to the nearest other set across white
+    space (the run of fewest regions, none of them ``pinned``) where their loads differ by more than the tolerance on
+    some metric (a trade across the way would help), the run given to the end territory further under its share,
+    if it may hold every region of it (``allowed``: territory → the regions it may hold). Again until all are
+    joined or no set has a way that helps.
 
     Returns
     -------
@@ -2385,13 +2388,17 @@ def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, whit
     >>> joined, ways = _ways_through_white_space(graph, start, [["S", "W"]], {"b", "c", "d"}, 0.05)
     >>> joined.tolist(), ways
     (['W', 'W', 'W', 'W', 'S'], {'W': (['d', 'c', 'b'], 'S')})
+    >>> _ways_through_white_space(graph, start, [["S", "W"]], {"b", "c", "d"}, 0.05, allowed={"W": ["a"]})[1]
+    {}
     """
     ids = list(graph.region_ids)
     owner = start.reindex(ids).to_numpy(dtype=object).copy()
     metrics = graph.metrics.to_numpy(dtype=float)
     limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
     limit = np.array([limits[m] for m in graph.metrics.columns])
-    free = np.array([r in white and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    pinned = set(pinned)
+    free = np.array([r in white and r not in pinned and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    may_hold = {t: set(regions) for t, regions in (allowed or {}).items()}
     ways: dict[str, tuple[list[str], str]] = {}
     for group in groups:
         members = set(group)
@@ -2411,32 +2418,39 @@ def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, whit
                 t = parent[t]
             return t
 
+        def load(root, find=find, totals=totals, size=size, mean=mean, group=group):  # (a set's deviation)
+            mine = [t for t in group if find(t) == root]
+            return sum(totals[t] for t in mine) / (mean * sum(size[t] for t in mine)) - 1.0
+
         for i, near in enumerate(graph.neighbours):
             if owner[i] in members:
                 for j in near:
                     if owner[j] in members and owner[j] != owner[i]:
                         parent[find(owner[i])] = find(owner[j])
-        while len({find(t) for t in group}) > 1:
-            joined = find(min(group))
-            # Breadth-first from the white space touching the joined set, to white space touching another set.
+        dead_sources: set[str] = set()
+        dead_pairs: set[tuple[str, str]] = set()
+        while True:
+            roots = sorted({find(t) for t in group})
+            sources = [r for r in roots if r not in dead_sources]
+            if len(roots) < 2 or not sources:
+                break
+            source = sources[0]
+            # Breadth-first from the white space touching the source set, to white space touching another set (not
+            # one already found of no help).
             came = np.full(len(ids), -2, dtype=np.int64)  # (-1: a start; -2: not reached)
             side: dict[int, str] = {}
             queue = []
             for i, near in enumerate(graph.neighbours):
                 if free[i]:
-                    here = sorted({owner[j] for j in near if owner[j] in members and find(owner[j]) == joined})
+                    here = sorted({owner[j] for j in near if owner[j] in members and find(owner[j]) == source})
                     if here:
                         came[i] = -1
                         side[i] = here[0]
                         queue.append(i)
             end, other = -1, None
-            head = 0
-            while head < len(queue) and end < 0:
-                i = queue[head]
-                head += 1
-                there = sorted(
-                    {owner[j] for j in graph.neighbours[i] if owner[j] in members and find(owner[j]) != joined}
-                )
+            for i in queue:  # (the queue grows as it is read)
+                there = sorted({owner[j] for j in graph.neighbours[i] if owner[j] in members
+                                and find(owner[j]) != source and (source, find(owner[j])) not in dead_pairs})  # fmt: skip
                 if there:
                     end, other = i, there[0]
                     break
@@ -2446,20 +2460,29 @@ def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, whit
                         side[j] = side[i]
                         queue.append(j)
             if end < 0:
-                break  # (no white space joins the rest)
-            path = []
-            i = end
+                dead_sources.add(source)  # (no white space joins it to a set it could help)
+                continue
+            path, i = [], end
             while i >= 0:
                 path.append(i)
                 i = came[i]
             path.reverse()
-            start_side = side[end]
-            taker = min((start_side, other), key=lambda t: (float(deviation[t].mean()), t))
-            toward = other if taker == start_side else start_side
+            mine, theirs = side[end], other
+            if not (np.abs(load(find(mine)) - load(find(theirs))) > limit + 1e-9).any():
+                dead_pairs |= {(find(mine), find(theirs)), (find(theirs), find(mine))}  # (balanced alike: no help)
+                continue
+            regions = [ids[i] for i in path]
+            # (the end further under takes it: given to the other, the way would only make that one heavier, with
+            # nothing of it the first may then take)
+            taker = min((mine, theirs), key=lambda t: (float(deviation[t].mean()), t))
+            if taker in may_hold and not may_hold[taker].issuperset(regions):
+                dead_pairs |= {(find(mine), find(theirs)), (find(theirs), find(mine))}  # (it may not hold the way)
+                continue
+            toward = theirs if taker == mine else mine
             owner[path] = taker
             free[path] = False
-            ways[taker] = ([*ways.get(taker, ([], toward))[0], *(ids[i] for i in path)], toward)
-            parent[find(start_side)] = find(other)
+            ways[taker] = ([*ways.get(taker, ([], toward))[0], *regions], toward)
+            parent[find(mine)] = find(theirs)
     joined_start = start.copy()
     for taker, (regions, _) in ways.items():
         joined_start[regions] = taker
@@ -2885,7 +2908,7 @@ def _within_countries(graph: RegionGraph, start: pd.Series) -> RegionGraph:
     countries = [region_country(r) for r in graph.region_ids]
     held = start.reindex(list(graph.region_ids)).tolist()
     neighbours = tuple(
-        tuple(j for j in others if countries[j] == countries[i] or held[j] == held[i])
+        tuple(j for j in others if countries[j] == countries[i] or (held[j] == held[i] and not pd.isna(held[i])))
         for i, others in enumerate(graph.neighbours)
     )
     return RegionGraph(graph.region_ids, graph.metrics, neighbours)

@@ -411,7 +411,7 @@ class BalanceSearch:
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
                 self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
-                self.givers,
+                self.givers, np.ascontiguousarray(self.scale[:, None] / self.tol[None, :]),
             )  # fmt: skip
             self._pinv = np.ascontiguousarray(self._pinv)
             max_steps -= step - self.step

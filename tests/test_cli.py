@@ -654,6 +654,18 @@ def test_rebalance_with_white_space_lets_a_territory_take_a_way_through_to_one_i
     assert any(m["from_territory_id"] == "USS" and m["to_territory_id"] == "USW" for m in summary["moves"])
 
 
+def test_rebalance_white_space_with_a_distance_from_home_gives_no_way_beyond_it(capsys):
+    # A way through New Mexico would take US West beyond 500 km of its reps' homes: no way is given (it was, and the
+    # search refused the start with an internal message, a review), and the proposal says no white space was taken.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R08", "--white-space", "--within-km", "500",
+                             "--seconds", "0.5", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert "US-NM" not in summary["white_space_taken"]
+    assert "each territory takes no region over 500 km from its reps' homes" in summary["description"]
+
+
 def test_rebalance_white_space_is_not_for_a_plan_from_scratch(capsys):
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "territories", "--territories", "4", "--white-space", capsys=capsys)  # fmt: skip

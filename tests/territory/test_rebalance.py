@@ -2082,3 +2082,51 @@ def test_a_new_rep_in_empty_white_space_grows_across_it_to_the_accounts_beyond()
     assert rid(5, 4) in middle.region_ids, middle.region_ids
     whole(proposal.plan, graph)
     assert proposal.report.territories.set_index("territory_id").loc["MIDDLE", "regions"] > 1
+
+
+def test_white_space_ways_respect_locked_regions_and_the_regions_a_territory_may_hold():
+    # The way through the white column: not through a locked region, and not to a territory that may not hold it.
+    from territory.rebalance import _ways_through_white_space
+
+    plan, graph, holders = white_setup()
+    start = pd.Series(holders, dtype=object)
+    white = {r for r, t in holders.items() if t is None}
+    _, ways = _ways_through_white_space(graph, start, [["L", "R"]], white, 0.05)
+    assert set(ways) == {"L"} and ways["L"][1] == "R"
+    _, around = _ways_through_white_space(graph, start, [["L", "R"]], white, 0.05, pinned=ways["L"][0])
+    assert around and not set(around["L"][0]) & set(ways["L"][0])
+    _, none = _ways_through_white_space(graph, start, [["L", "R"]], white, 0.05,
+                                        allowed={"L": [r for r, t in holders.items() if t == "L"]})  # fmt: skip
+    assert none == {}
+    # Through propose: a locked white region stays white, and a distance from home the way breaks is no error.
+    locked = sorted(white)[:3]
+    proposal = propose(plan, graph, holders, white_space=True, locked_regions=locked, rng=np.random.default_rng(0),
+                       max_seconds=0.5)  # fmt: skip
+    assert proposal.labels[locked].isna().all()
+
+
+def test_white_space_ways_join_every_set_that_touches_another_across_it():
+    # A | L (locked) | B | white | C: the set holding A reaches no other across white space; B and C are still joined.
+    from territory.rebalance import _ways_through_white_space
+
+    width, height = 10, 3
+    cols = {0: "A", 1: "A", 2: "L", 3: "L", 4: "B", 5: "B", 6: None, 7: "C", 8: "C", 9: "C"}
+    weights = np.ones((width * height, 2))
+    for y in range(height):
+        weights[y * width + 4] = weights[y * width + 5] = 2.0  # (B over its share, C under)
+    graph = grid(width, height, weights)
+    holders = {rid(y, x): cols[x] for y in range(height) for x in range(width)}
+    white = {r for r, t in holders.items() if t is None}
+    _, ways = _ways_through_white_space(graph, pd.Series(holders, dtype=object), [["A", "B", "C"]], white, 0.05)
+    assert ways == {"C": ([rid(0, 6)], "B")}
+
+
+def test_keeping_regions_in_their_country_holds_through_white_space():
+    # A US territory and a Canadian one, a column of US and one of Canadian white space between: with the regions
+    # kept in their country, no US territory takes Canadian white space (white space is no holder across a border).
+    from territory.rebalance import _within_countries
+
+    metrics = pd.DataFrame({"w": [1.0] * 4})
+    graph = RegionGraph(("US-ID", "US-MT", "CA-AB", "CA-BC"), metrics, ((1,), (0, 2), (1, 3), (2,)))
+    start = pd.Series({"US-ID": "A", "US-MT": None, "CA-AB": None, "CA-BC": "B"}, dtype=object)
+    assert _within_countries(graph, start).neighbours == ((1,), (0,), (3,), (2,))
