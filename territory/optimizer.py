@@ -344,8 +344,7 @@ class Rebalancer:
                     f"{counted(len(missing), 'region')} {verb(len(missing), 'has', 'have')} no territory in start, "
                     f"e.g. {missing[:3]}"
                 )
-            unheld = {r for r in graph.region_ids if start[r] is None or (isinstance(start[r], float)
-                                                                          and math.isnan(start[r]))}  # fmt: skip
+            unheld = {r for r in graph.region_ids if not isinstance(start[r], str) and bool(pd.isna(start[r]))}
             self.territory_ids = sorted({str(start[r]) for r in graph.region_ids if r not in unheld})
             if unheld:  # (white space: one more territory, not active, whose regions others may take)
                 self.territory_ids.append(WHITE_SPACE)
