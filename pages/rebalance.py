@@ -397,6 +397,17 @@ if scenario == "rep_joins":
         # listed before Dallas, TX with its 46 accounts, the thirteenth new user)
         filter_mode="contains",
     )  # fmt: skip
+    if picked and picked != options["home_region"] and home_at_level(picked, level, unit_table) is None:
+        # (a home in white space, picked with "Take in white space" ticked, gave way to the first region unsaid when
+        # the box was unticked: a review)
+        from geo.boundaries import region_label
+
+        form[2].caption(
+            f"{plain(region_label(picked))}, picked before, is not among the regions here"
+            + (" (no territory holds it: tick “Take in white space” to start the new territory there)"
+               if not white_space else "")
+            + f"; the home is now {plain(labels.get(options['home_region'], options['home_region']))}."
+        )  # fmt: skip
 if scenario != "territories":
     # A distance from home: the new rep's territory takes only regions within it (a Denver rep's territory reached Los
     # Angeles for its share, the tenth new user's test); rebalancing, or a rep leaving, no territory takes a region

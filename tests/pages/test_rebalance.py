@@ -848,6 +848,24 @@ def test_a_rep_leaves_and_white_space_between_territories_is_taken_in(app):
     assert "US-NM" in {r for t in app.session_state["edit_history"].current.plan.territories for r in t.region_ids}
 
 
+def test_a_new_rep_s_home_in_white_space_is_said_when_the_white_space_is_left_out_again(app):
+    # Oklahoma, held by no territory, is a home only with "Take in white space" ticked; unticked, the picker goes to
+    # another region and says so (it went there unsaid, a review).
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    assert not any("(US-OK)" in option for option in app.selectbox(key="reb_home").options)
+    app.checkbox(key="reb_white_space").check().run()
+    assert any("(US-OK)" in option for option in app.selectbox(key="reb_home").options)
+    app.selectbox(key="reb_home").set_value("US-OK").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.checkbox(key="reb_white_space").uncheck().run()
+    said = " ".join(c.value for c in app.caption)
+    assert (
+        "Oklahoma, picked before, is not among the regions here (no territory holds it: tick “Take in white space”"
+        in said
+    ), said
+    assert app.selectbox(key="reb_home").value != "US-OK"
+
+
 def test_a_plan_from_scratch_says_which_regions_are_out_of_reach(app):
     # Texas and Louisiana lie apart from the other American regions (no territory holds the states between) and
     # Europe across the sea: each group gets territories of its own, and the page says so and why.
