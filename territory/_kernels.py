@@ -71,9 +71,7 @@ def _take_delta(r, b, w, totals, shares, low, high):
     delta = 0.0
     for c in range(w.shape[1]):
         x = totals[b, c] - shares[b, c]
-        old = x - high[b, c] if x > high[b, c] else (x + low[b] if x < -low[b] else 0.0)
-        y = x + w[r, c]
-        new = y - high[b, c] if y > high[b, c] else (y + low[b] if y < -low[b] else 0.0)
+        old, new = _excess(x, low[b], high[b, c]), _excess(x + w[r, c], low[b], high[b, c])
         delta += new * new - old * old
     return delta
 
@@ -346,8 +344,9 @@ def leaves_whole_each(indptr, indices, labels, regions, size, parts_at_start, ma
         r = regions[i]
         a = labels[r]
         stamp += 2
-        yes[i] = (size[a] > 1 or parts_at_start[a] > labels.shape[0]) and _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner,
-                                                     stamp)  # fmt: skip
+        yes[i] = (size[a] > 1 or parts_at_start[a] > labels.shape[0]) and _leaves_whole_exact(
+            indptr, indices, labels, r, a, parts_at_start, mark, queue, owner, stamp
+        )
     return yes, stamp
 
 

@@ -1678,8 +1678,8 @@ def propose(
             # the one further under takes a way through.
             without_ways = start
             if seeds:
-                start = _grown_into_white_space(apart, start, list(groups.values()), unheld - set(pinned_regions),
-                                                tolerance, weights, allowed_each, growing=set(seeds))  # fmt: skip
+                start = _grown_into_white_space(apart, start, list(groups.values()), unheld, tolerance, weights,
+                                                allowed_each, pinned_regions, growing=set(seeds))  # fmt: skip
             start, ways = _ways_through_white_space(apart, start, list(groups.values()), unheld, tolerance, weights,
                                                     allowed=allowed_each, pinned=pinned_regions)  # fmt: skip
         if groups:
@@ -2283,17 +2283,19 @@ def _grown_into_white_space(
     tolerance,
     weights=None,
     allowed=None,
+    pinned=(),
     *,
     growing=None,
     longest: int = 60,
 ) -> pd.Series:
     """``start`` with each territory under its share grown into the white space it touches, towards its accounts.
 
-    A territory (of ``growing``, default all) more than half its tolerance under its group's mean (sized by ``weights``) on some metric takes, one
-    at a time, the white space region that fills most of what it lacks per region taken, with the run of white space
-    between (at most ``longest`` regions: empty regions on the way, which the search would not take as they change
-    no balance), within ``allowed`` (territory → the regions it may hold), until it is within half its tolerance or
-    no white space it reaches helps. The group's mean is measured again after each.
+    A territory (of ``growing``, default all) more than half its tolerance under its group's mean (sized by
+    ``weights``) on some metric takes, one at a time, the white space region that fills most of what it lacks per
+    region taken, with the run of white space between (at most ``longest`` regions: empty regions on the way, which
+    the search would not take as they change no balance; none ``pinned``), within ``allowed`` (territory → the
+    regions it may hold), until it is within half its tolerance or no white space it reaches helps. The group's mean
+    is measured again after each.
 
     Examples
     --------
@@ -2304,13 +2306,11 @@ def _grown_into_white_space(
     >>> _grown_into_white_space(graph, start, [["L", "R"]], {"b", "c", "d"}, 0.05).tolist()
     ['L', 'L', 'L', 'L', 'R']
     """
-    ids = list(graph.region_ids)
-    owner = start.reindex(ids).to_numpy(dtype=object).copy()
-    metrics = graph.metrics.to_numpy(dtype=float)
-    limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
-    half = np.array([limits[m] for m in graph.metrics.columns]) / 2
-    free = np.array([r in white and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
-    reach = {t: {i for i, r in enumerate(ids) if r in set(regions)} for t, regions in (allowed or {}).items()}
+    ids, owner, metrics, limit, free = _white_space_at_start(graph, start, white, tolerance, pinned)
+    half = limit / 2
+    position = {r: i for i, r in enumerate(ids)}
+    reach = {t: {position[r] for r in regions if r in position} for t, regions in (allowed or {}).items()}
+    was_free = free.copy()
     for group in groups:
         size = {t: float((weights or {}).get(t, 1.0)) for t in group}
         for _ in range(len(ids)):
@@ -2356,9 +2356,24 @@ def _grown_into_white_space(
             owner[path] = t
             free[path] = False
     grown = start.copy()
-    taken = [i for i, r in enumerate(ids) if r in white and pd.isna(start.get(r)) and not pd.isna(owner[i])]
+    taken = np.flatnonzero(was_free & ~free)
     grown[[ids[i] for i in taken]] = owner[taken]
     return grown
+
+
+def _white_space_at_start(graph: RegionGraph, start: pd.Series, white, tolerance, pinned=()) -> tuple:
+    """What the white space steps start from.
+
+    The region ids, each one's territory (None for white space), the metrics, each metric's tolerance, and which
+    regions are white space free to take (not ``pinned``).
+    """
+    ids = list(graph.region_ids)
+    owner = start.reindex(ids).to_numpy(dtype=object).copy()
+    limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
+    limit = np.array([limits[m] for m in graph.metrics.columns])
+    pinned = set(pinned)
+    free = np.array([r in white and r not in pinned and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    return ids, owner, graph.metrics.to_numpy(dtype=float), limit, free
 
 
 def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, white, tolerance, weights=None,
@@ -2391,13 +2406,7 @@ def _ways_through_white_space(graph: RegionGraph, start: pd.Series, groups, whit
     >>> _ways_through_white_space(graph, start, [["S", "W"]], {"b", "c", "d"}, 0.05, allowed={"W": ["a"]})[1]
     {}
     """
-    ids = list(graph.region_ids)
-    owner = start.reindex(ids).to_numpy(dtype=object).copy()
-    metrics = graph.metrics.to_numpy(dtype=float)
-    limits = _limits(pd.DataFrame(columns=[f"{m}_deviation" for m in graph.metrics.columns]), tolerance)
-    limit = np.array([limits[m] for m in graph.metrics.columns])
-    pinned = set(pinned)
-    free = np.array([r in white and r not in pinned and pd.isna(owner[i]) for i, r in enumerate(ids)], dtype=bool)
+    ids, owner, metrics, limit, free = _white_space_at_start(graph, start, white, tolerance, pinned)
     may_hold = {t: set(regions) for t, regions in (allowed or {}).items()}
     ways: dict[str, tuple[list[str], str]] = {}
     for group in groups:

@@ -252,6 +252,8 @@ class BalanceSearch:
         self.parts_at_start = parts_of_each(self.indptr, self.dst, self.labels, k, self._mark, self._queue, self._stamp)
         self._stamp += 2
         self.parts_at_start[self.givers] = n + 1  # (white space need not stay whole: the kernels read this so)
+        # (each territory's share, in the units of ``totals``: what white space is taken towards)
+        self._shares = np.ascontiguousarray(np.broadcast_to(self.scale[:, None] / self.tol, (k, m)))
         self.extra = np.zeros((k, m))
         self.aim(targets)
 
@@ -411,7 +413,7 @@ class BalanceSearch:
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
                 self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
-                self.givers, np.ascontiguousarray(self.scale[:, None] / self.tol[None, :]),
+                self.givers, self._shares,
             )  # fmt: skip
             self._pinv = np.ascontiguousarray(self._pinv)
             max_steps -= step - self.step
