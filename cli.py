@@ -1008,8 +1008,15 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                 "another" if args.level == "county" else "its state"))  # fmt: skip
         args.home = home
     if args.scenario == "rep_joins" and args.home not in holders:
-        raise CliInputError(f"home region '{args.home}' is not among the regions being balanced", column="--home",
-                            hint=f"Give a region some territory holds at --level {args.level}, e.g. {example}")  # fmt: skip
+        unheld = not args.white_space and levels.get(args.home) == args.level  # (a real region no territory holds)
+        raise CliInputError(
+            f"home region '{args.home}' is not among the regions being balanced"
+            + (f": no territory holds {region_label(args.home)}" if unheld else ""),
+            column="--home",
+            hint=(f"Add --white-space to let the new territory start there (regions no territory holds), or give a "
+                  f"region some territory holds, e.g. {example}") if unheld
+            else f"Give a region some territory holds at --level {args.level}, e.g. {example}",
+        )  # fmt: skip
     if not holders:
         raise CliInputError("no territory holds a region", source=str(args.plan), column="territories",
                             hint="Give the territories regions (region_ids) before rebalancing")  # fmt: skip

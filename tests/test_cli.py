@@ -900,6 +900,10 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "rep_joins"], "option --name: --scenario rep_joins needs --name"),
         (["--scenario", "rep_joins", "--name", "Rockies"], "option --home: --scenario rep_joins needs --home"),
         (["--scenario", "rep_joins", "--name", "Rockies", "--home", "ZZ"], "option --home: home region 'ZZ'"),
+        (
+            ["--scenario", "rep_joins", "--name", "Plains", "--home", "US-KS"],
+            "no territory holds Kansas. Add --white-space to let the new territory start there",
+        ),
         (["--scenario", "rep_joins", "--name", "US West", "--home", "US-CO"], "named 'US West' exists already"),
         (["--scenario", "territories", "--territories", "0"], "option --territories"),
         (
