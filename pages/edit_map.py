@@ -616,7 +616,12 @@ with panel:
     before, after = (engine, candidate) if candidate is not None else (history.previous, engine)
     st.subheader("Preview: balance if applied" if candidate is not None else "Balance after the last edit")
     if before is None:
-        st.info("No edit yet. Click a region or draw a shape: this panel shows what the edit does to each rep.")
+        reopened = history.entries[0].label.startswith("Reopened") and unsaved_changes()
+        st.info(
+            ("The unsaved changes kept before the reload are reopened (their steps are not kept: nothing to undo). "
+             if reopened else "No edit yet. ")
+            + "Click a region or draw a shape: this panel shows what the edit does to each rep."
+        )  # fmt: skip
         balance = engine.balance
         st.metric("Team balance score", score(balance.team["balance_score"]), help=TEAM_SCORE_HELP)
     else:

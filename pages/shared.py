@@ -396,7 +396,10 @@ def _apply_pending_restore() -> None:
         return
     st.session_state["restoring"] = True  # (no keeping or dropping of the copy half-way)
     try:
-        set_plan(_plan_from_json(work), "Reopened the unsaved changes kept before the reload")
+        # The history starts at the work reopened (the README: the undo history is not kept across a reload): as a
+        # step after the version, one Undo dropped the work, said as "Undo: Reopened the unsaved changes" (a review).
+        label = "Reopened the unsaved changes kept before the reload"
+        _store_history(EditHistory.begin(planned_state(_plan_from_json(work), label), label, stored=_stored_link()))
     finally:
         st.session_state.pop("restoring", None)
 
@@ -2021,12 +2024,25 @@ def plain(text: str) -> str:
     """User text (territory names) shown literally where Streamlit would read Markdown.
 
     Markdown characters are escaped, and a zero-width space goes into what the browser would turn into a link by
-    itself (``http://…``, ``www.…``, ``name@host.com``): the text reads the same, but is not a link.
+    itself (``http://…``, ``www.…``). An e-mail address (a rep's HubSpot owner) is shown as code: no ``mailto:``
+    link either, and copied as written (a zero-width space after its ``@`` went into HubSpot with it, a review;
+    a backslash before the ``@`` does not stop the link: Streamlit finds addresses after reading escapes).
+
+    Examples
+    --------
+    >>> print(plain("Owner ann@acme.com *now*"))
+    Owner `ann@acme.com` \\*now\\*
     """
     import re
 
-    escaped = re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", str(text))
-    escaped = re.sub(r"(?i)\b(https?|ftp|mailto)\\:", lambda m: m.group(0) + "\u200b", escaped)
-    # (an e-mail address too: a rep's HubSpot owner, a name with an @, became a mailto: link, a security review)
-    escaped = escaped.replace("@", "@\u200b")
-    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "\u200b.", escaped)
+    def escaped(part: str) -> str:
+        part = re.sub(r"([\\`*_{}\[\]()#+!|$~:<>-])", r"\\\1", part)
+        part = re.sub(r"(?i)\b(https?|ftp|mailto)\\:", lambda m: m.group(0) + "\u200b", part)
+        return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "\u200b.", part)
+
+    # (what GitHub-flavoured Markdown links as an address, and more: \w here takes letters beyond ASCII too)
+    text, shown, last = str(text), [], 0
+    for address in re.finditer(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+", text):
+        shown += [escaped(text[last : address.start()]), f"`{address.group(0)}`"]
+        last = address.end()
+    return "".join([*shown, escaped(text[last:])])

@@ -154,8 +154,14 @@ def test_a_reload_keeps_each_accounts_rep(data_dir):
     before = reps_of(app)
     again = reload(app)
     pd.testing.assert_series_equal(reps_of(again), before)
-    labels = [entry.label for entry in again.session_state["edit_history"].entries]
-    assert labels[-1] == "Reopened the unsaved changes kept before the reload"
+    history = again.session_state["edit_history"]
+    # (the history starts there: no Undo back to the version without the work, a review's L7)
+    assert [entry.label for entry in history.entries] == ["Reopened the unsaved changes kept before the reload"]
+    assert not history.can_undo
+    edit = reload(app, "pages/edit_map.py")
+    said = " ".join(i.value for i in edit.info)
+    assert "unsaved changes kept before the reload are reopened" in said and "No edit yet" not in said
+    assert edit.button(key="undo").disabled
 
 
 @pytest.mark.parametrize(
