@@ -2021,7 +2021,7 @@ def _in_zip(error: InputDataError, filename: str, folder: Path) -> InputDataErro
 
 
 def plain(text: str) -> str:
-    """User text (territory names) shown literally where Streamlit would read Markdown.
+    r"""User text (territory names) shown literally where Streamlit would read Markdown.
 
     Markdown characters are escaped, and a zero-width space goes into what the browser would turn into a link by
     itself (``http://…``, ``www.…``). An e-mail address (a rep's HubSpot owner) is shown as code: no ``mailto:``
@@ -2031,7 +2031,7 @@ def plain(text: str) -> str:
     Examples
     --------
     >>> print(plain("Owner ann@acme.com *now*"))
-    Owner `ann@acme.com` \\*now\\*
+    Owner `ann@acme.com` \*now\*
     """
     import re
 
