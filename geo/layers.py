@@ -84,6 +84,86 @@ def main_cluster(lon: np.ndarray, *, gap: float = 25.0) -> np.ndarray:
     return known & (cluster == int(np.argmax(sizes)))
 
 
+def account_view(lon, lat, *, main: bool = False) -> tuple[float, float, float, float] | None:
+    """The view that shows these accounts: ``(min_lon, min_lat, max_lon, max_lat)`` of the central 98% of them.
+
+    ``main``: only the continent holding most of them (:func:`main_cluster`). None when no account has a place.
+
+    Examples
+    --------
+    >>> account_view([-100.0, -80.0, 10.0], [30.0, 40.0, 50.0], main=True)
+    (-99.8, 30.1, -80.2, 39.9)
+    >>> account_view([], []) is None
+    True
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    keep = main_cluster(lon) if main else ~np.isnan(lon)
+    keep &= ~np.isnan(lat)
+    if not keep.any():
+        return None
+    lon, lat = lon[keep], lat[keep]
+    bounds = (np.quantile(lon, 0.01), np.quantile(lat, 0.01), np.quantile(lon, 0.99), np.quantile(lat, 0.99))
+    return tuple(round(float(b), 4) for b in bounds)
+
+
+def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, float] | None:
+    """The view that shows these shapes (lon/lat): ``(min_lon, min_lat, max_lon, max_lat)``, None for none.
+
+    Where the shapes' parts fall into groups with over ``gap`` degrees of longitude between them, the group with the
+    most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans.
+    Shapes across the antimeridian (the Aleutians beside Alaska, Chukotka beside Russia) would span the globe: where
+    the parts' span is over 180°, the parts on the side with less area are counted a turn of the globe over.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> shapes_view([box(-125, 30, -100, 49), box(-170, 52, -140, 71), box(-160, 19, -155, 22)])
+    (-170.0, 19.0, -100.0, 71.0)
+    >>> shapes_view([box(-168, 54, -141, 71), box(172, 51, 180, 53)])  # (the Aleutians' west end)
+    (-188.0, 51.0, -141.0, 71.0)
+    >>> shapes_view([box(-5, 42, 8, 51), box(-54, 2, -51, 6), box(55, -21, 56, -20)])  # (France and two overseas)
+    (-5.0, 42.0, 8.0, 51.0)
+    >>> shapes_view([]) is None
+    True
+    """
+    parts = [p for g in geometries if g is not None and not g.is_empty for p in getattr(g, "geoms", [g])]
+    parts = [p for p in parts if not p.is_empty]
+    if not parts:
+        return None
+    bounds = np.array([p.bounds for p in parts], dtype=float)
+    area = np.array([p.area for p in parts])
+    if bounds[:, 2].max() - bounds[:, 0].min() > 180:
+        east = (bounds[:, 0] + bounds[:, 2]) / 2 > 0
+        turn = -360.0 if area[east].sum() < area[~east].sum() else 360.0
+        moved = east if turn < 0 else ~east
+        bounds[moved, [0]] += turn
+        bounds[moved, [2]] += turn
+    # groups of parts along the longitude, a new one where the next part starts over `gap` past all before it
+    order = np.argsort(bounds[:, 0])
+    reach = np.maximum.accumulate(bounds[order, 2])
+    group = np.r_[0, np.cumsum(bounds[order[1:], 0] - reach[:-1] > gap)]
+    largest = np.argmax(np.bincount(group, weights=area[order]))
+    kept = bounds[order[group == largest]]
+    return (float(kept[:, 0].min()), float(kept[:, 1].min()), float(kept[:, 2].max()), float(kept[:, 3].max()))
+
+
+def fit_view_script(bounds: tuple[float, float, float, float], token: str, key: str) -> str:
+    """JavaScript for st_folium's layers that fits the map to ``bounds`` once per ``token`` in the browser tab.
+
+    A "zoom to" choice: the layers' text is run again after every edit, and a map drawn again later (another page
+    and back) keeps where the manager left it (:class:`_KeepView`); a new ``token`` (a new choice) fits again.
+    """
+    west, south, east, north = (float(b) for b in bounds)
+    return (
+        "\n(function () {"
+        f" var token = {json.dumps(str(token))}, key = {json.dumps(f'territory-map-fit:{key}')};"
+        " try { if (window.sessionStorage.getItem(key) === token) { return; }"
+        " window.sessionStorage.setItem(key, token); } catch (e) {}"
+        f" map_div.fitBounds([[{south}, {west}], [{north}, {east}]], {{padding: [10, 10], animate: false}});"
+        " })();\n"
+    )
+
+
 def to_geojson(
     gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: int = 4, geometry_key: str | None = None
 ) -> dict:

@@ -28,6 +28,7 @@ from pages.shared import (
     table_height,
     verb,
     wrapping_row_height,
+    zoom_to,
 )
 from territory import coverage_summary
 from territory.formatting import and_list
@@ -69,12 +70,14 @@ with st.sidebar:
         value=False,
         help="Off by default: the map is drawn from the bundled boundaries and works offline.",
     )
+    fit = zoom_to("coverage_zoom", engine, level)
 
 map_column, detail_column = st.columns([3, 1])
 with map_column:
     event = coverage_map(
-        engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"], level=level
-    )
+        engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"], level=level,
+        view_key="coverage", fit=fit,
+    )  # fmt: skip
 clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
 if clicked and clicked != st.session_state.get("last_map_click"):
     # A new click on the map selects its region; the same click seen again on a later rerun does not.

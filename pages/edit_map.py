@@ -33,6 +33,7 @@ from pages.shared import (
     undo_edit,
     unsaved_changes,
     verb,
+    zoom_to,
 )
 from territory.edits import (
     claimed_elsewhere,
@@ -418,6 +419,7 @@ with st.sidebar:
     level = level_radio("edit_level", on_change=_clear_drawing)
     show_accounts = st.toggle("Show accounts", value=False, key="edit_show_accounts",
                               help="Off by default while editing: account clusters sit on top of the regions.")  # fmt: skip
+    fit = zoom_to("edit_zoom", engine, level)  # (Europe West lay past the map's right edge, a review)
 context = edit_context(level)
 
 top = st.columns([2, 2, 1, 1])
@@ -460,12 +462,13 @@ with map_column:
         returned_objects=["last_active_drawing", "last_object_clicked_count"],
         on_change=_on_map_event,
         height=560,
+        fit=fit,
     )
     if drawn:
         from geo.editing import regions_in_shape
 
         st.subheader("Drawn shape")
-        options = st.columns(3)
+        options = st.columns(2)
         method = options[0].radio(
             "Take a region when", ["area", "centroid"], key="draw_method", horizontal=True,
             format_func={"area": "its area is inside", "centroid": "its center is inside"}.get,
@@ -473,8 +476,12 @@ with map_column:
         threshold = options[1].slider(
             "Share of area inside", 0.05, 1.0, 0.5, 0.05, key="draw_threshold", disabled=method != "area"
         )
-        action = options[2].radio(
-            "Then", ["move", "new", "split"], key="draw_action",
+        # What the shape does, and with which territory, at the top of the panel beside the map, above the preview
+        # and its Apply: under the map they were 600 px below the window, and the preview said nothing of them (a
+        # review). Which regions it takes, and the table of them, stay here under the map.
+        chooser = panel.container(border=True, key="draw_chooser")
+        action = chooser.radio(
+            "What the drawn shape does", ["move", "new", "split"], key="draw_action", horizontal=True,
             format_func={"move": "Move to a territory", "new": "Make a new territory",
                          "split": "Split a territory along it"}.get,
         )  # fmt: skip
@@ -486,7 +493,7 @@ with map_column:
         chosen = selection[selection["selected"]].copy() if len(selection) else selection
         if len(chosen):
             chosen["holder"] = chosen["region_id"].map(context["holders"])
-        detail = st.columns(2)
+        detail = chooser.columns(2)
         try:
             if action == "move":
                 target = detail[0].selectbox(
@@ -518,7 +525,7 @@ with map_column:
                 )
                 name = detail[1].text_input("Name of the new part", key="draw_split_name",
                                             placeholder=f"{_territory_name(plan, source)} (split)")  # fmt: skip
-                reps = st.multiselect(
+                reps = chooser.multiselect(
                     "Reps who move to the new part", [r.rep_id for r in plan.reps_of(source)] if source else [],
                     key="draw_split_reps", format_func=lambda r: plan.rep(r).name,
                     help="Without a rep, the new part's accounts wait for one. The quota is split by value.",
@@ -646,7 +653,6 @@ with panel:
             act = st.container(horizontal=True)
             act.button("Apply", type="primary", on_click=_apply_drawn, key="draw_apply_panel")
             act.button("Cancel", on_click=_clear_drawing, key="draw_cancel_panel")
-            st.caption("What the shape does (move, new territory, split; which territory) is chosen under the map.")
         kpis = st.columns(2)  # (two a row: the panel is narrow, three cut their labels)
         team = impact.team
         change = score_change(team["balance_score_after"] - team["balance_score_before"])

@@ -1549,6 +1549,7 @@ def coverage_map(
     view_key: str | None = None,
     nonce: int = 0,
     on_change=None,
+    fit: tuple | None = None,
 ):
     """Draw the coverage map (territories, gaps, white space, accounts) with st_folium, and its legend under it.
 
@@ -1556,7 +1557,8 @@ def coverage_map(
     later reruns, so an unchanged map costs almost nothing to redraw. Returns st_folium's dict, holding only
     ``returned_objects`` (none by default, so panning never reruns the script). ``edit`` adds every region as
     clickable and the drawing tools; ``view_key`` keeps the view across redraws; a new ``nonce`` redraws the
-    map afresh (clearing a drawn shape). ``on_change`` runs after a map event is stored under ``key``.
+    map afresh (clearing a drawn shape). ``on_change`` runs after a map event is stored under ``key``. ``fit``:
+    :func:`zoom_to`'s view and token, fitted once per token.
 
     The legend (:func:`geo.layers.territory_legend_html`, names escaped) goes under the map, in as many columns as
     the width holds: in the map's corner it hid Europe West on the Overview at 1280 px and cut its entries' figures
@@ -1571,11 +1573,56 @@ def coverage_map(
     if nonce:
         # New layer text makes the browser swap the layers again (and clear a drawn shape).
         payload = {**payload, "feature_group": f"{payload['feature_group']}\n// redraw {nonce}"}
+    if fit is not None:
+        from geo.layers import fit_view_script
+
+        payload = {**payload, "feature_group": payload["feature_group"] + fit_view_script(*fit, view_key or key)}
     event = _draw_component(payload, key, on_change)
     legend = territory_legend_html(cached_coverage_layers(level).legend)
     if legend:
         st.html(legend)
     return event
+
+
+ZOOM_MAIN, ZOOM_ALL = "\x00main", "\x00all"  # ("Zoom to" choices beside the territories: no territory id)
+
+
+def zoom_to(key: str, engine: PlanState, level: str, *, container=None) -> tuple | None:
+    """A "Zoom to" choice for a map: where most accounts are, all of them, or a territory; its view for ``fit``.
+
+    Returns ``(bounds, token)`` for :func:`coverage_map`'s ``fit`` (the token changes with each choice made, so
+    choosing fits the map once, and edits or a redraw later keep where the manager moved it), None without a view.
+    """
+    from shapely.geometry import shape
+
+    from geo.layers import account_view, shapes_view
+
+    plan = engine.plan
+    names = {t.territory_id: t.name for t in plan.territories}
+    options = [ZOOM_MAIN, ZOOM_ALL, *names]
+    setting(key, ZOOM_MAIN, options)
+    rounds = f"{key}_round"
+
+    def chosen() -> None:
+        st.session_state[rounds] = st.session_state.get(rounds, 0) + 1
+
+    labels = {ZOOM_MAIN: "Where most accounts are", ZOOM_ALL: "All accounts"}
+    choice = (container or st).selectbox(
+        "Zoom to", options, key=key, on_change=chosen, format_func=lambda o: labels.get(o) or names.get(o, o),
+        help="Fits the map to a territory, to every account, or to the continent holding most accounts (as the "
+             "map opens). Pan and zoom freely after: edits keep the view.",
+    )  # fmt: skip
+    accounts = engine.result
+    if choice in labels:
+        view = account_view(accounts["lon"], accounts["lat"], main=choice == ZOOM_MAIN) if len(accounts) else None
+    else:
+        outline = [shape(f["geometry"]) for f in cached_coverage_layers(level).outlines.get("features", [])
+                   if f["properties"].get("territory_id") == choice]  # fmt: skip
+        view = shapes_view(outline)
+        if view is None and len(accounts):  # (a territory holding no region: where its accounts are)
+            mine = accounts[accounts["territory_id"] == choice]
+            view = account_view(mine["lon"], mine["lat"]) if len(mine) else None
+    return (view, f"{choice}:{st.session_state.get(rounds, 0)}") if view is not None else None
 
 
 @st.cache_resource(show_spinner=False)
@@ -1598,7 +1645,7 @@ def _build_coverage_map(
     engine: PlanState, level: str, show_accounts: bool, tiles: bool, edit: bool = False, view_key: str | None = None
 ):
     """The map's base (:func:`geo.layers.build_base_map`) and the plan's layer groups drawn over it."""
-    base = _base_map(level, tiles, edit, view_key, _map_bounds(engine, edit))
+    base = _base_map(level, tiles, edit, view_key, _map_bounds(engine))
     return base, _plan_groups(engine, level, show_accounts, edit)
 
 
@@ -1612,22 +1659,17 @@ def _base_map(level: str, tiles: bool, edit: bool, view_key: str | None, bounds)
     )  # fmt: skip
 
 
-def _map_bounds(engine: PlanState, edit: bool) -> tuple[float, float, float, float]:
-    """The view a new map fits: where the accounts are (the main cluster of them when editing)."""
-    import numpy as np
+def _map_bounds(engine: PlanState) -> tuple[float, float, float, float]:
+    """The view a new map fits: where most accounts are (the continent holding most of them).
+
+    Every map opens there: a plan with accounts in Europe too opened the Coverage map on half the world, the US
+    territories small and Hawaii mid-Pacific (a review); "Zoom to" above it shows all of them (:func:`zoom_to`).
+    """
+    from geo.layers import account_view
 
     accounts = engine.result
-    if not len(accounts):
-        return (-130.0, 20.0, 20.0, 62.0)
-    lat, lon = accounts["lat"].to_numpy(dtype=float), accounts["lon"].to_numpy(dtype=float)
-    if edit:  # (where most accounts are: regions on another continent made states too small to click)
-        from geo.layers import main_cluster
-
-        keep = main_cluster(lon)
-        lat, lon = lat[keep], lon[keep]
-    bounds = (np.nanquantile(lon, 0.01), np.nanquantile(lat, 0.01), np.nanquantile(lon, 0.99),
-              np.nanquantile(lat, 0.99))  # fmt: skip
-    return tuple(round(float(b), 4) for b in bounds)
+    view = account_view(accounts["lon"], accounts["lat"], main=True) if len(accounts) else None
+    return view or (-130.0, 20.0, 20.0, 62.0)
 
 
 def _plan_groups(engine: PlanState, level: str, show_accounts: bool, edit: bool) -> list:
@@ -1695,7 +1737,7 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
     browser keeps its map and view and swaps the layers, instead of loading a new map; and here only they are
     written again (:func:`_groups_over`), over a base written once (:func:`_base_payload`).
     """
-    payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, _map_bounds(_state, edit))
+    payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, _map_bounds(_state))
     groups = _plan_groups(_state, level, show_accounts, edit)
     layers, control = _groups_over(base, groups)
     css, js = _asset_links(groups)  # (as st_folium lists them from the whole map: the base's, then the layers')

@@ -462,3 +462,45 @@ def test_a_label_over_another_moves_beside_it_within_its_own_territory(browser, 
         rocky = shapely.union_all(states[states["region_id"].isin(["US-CO", "US-UT", "US-NV", "US-ID"])].geometry)
         assert rocky.contains(shapely.Point(middle[1], middle[0])), middle
         assert not page.errors
+
+
+def _centre(content) -> tuple[float, float]:
+    return tuple(content.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }"))
+
+
+def test_the_map_opens_on_north_america_and_zooms_to_a_territory(page, app_url):
+    # The Coverage map opened on half the world (the demo's Europe West too), the US territories small (a review).
+    page.goto(f"{app_url}/coverage_map", wait_until="domcontentloaded")
+    page.get_by_text("Coverage map").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    _, content = map_frame(page)
+    lat, lon = _centre(content)
+    assert 25 < lat < 50 and -120 < lon < -80 and content.evaluate("() => window.map.getZoom()") >= 3, (lat, lon)
+
+    def choose(option: str) -> None:
+        box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name="Zoom to"))
+        for _ in range(5):  # (a rerun the map starts may close the list just opened: again)
+            wait_for_rerun(page)
+            box.click()
+            try:
+                page.get_by_role("option", name=option, exact=True).last.click(timeout=3_000)
+                break
+            except Exception:  # noqa: BLE001
+                page.keyboard.press("Escape")
+        wait_for_rerun(page, timeout=60_000)
+
+    choose("Europe West")
+    _, content = map_frame(page)
+    content.wait_for_function("() => { const c = window.map.getCenter(); return c.lng > -15 && c.lng < 30; }",
+                              timeout=15_000)  # fmt: skip
+    lat, lon = _centre(content)
+    assert 40 < lat < 58 and -10 < lon < 25 and content.evaluate("() => window.map.getZoom()") >= 4, (lat, lon)
+    # moved by hand, the view stays where it was put on the next rerun (a toggle), not fitted again
+    content.evaluate("() => window.map.setView([48.1, 11.6], 7, {animate: false})")
+    page.get_by_text("Show accounts").first.click()
+    wait_for_rerun(page, timeout=60_000)
+    page.wait_for_timeout(1_000)
+    _, content = map_frame(page)
+    lat, lon = _centre(content)
+    assert abs(lat - 48.1) < 0.5 and abs(lon - 11.6) < 0.5, (lat, lon)
+    assert page.errors == []

@@ -198,6 +198,12 @@ def test_a_drawn_polygon_previews_the_regions_past_the_threshold_applies_and_und
     assert apply.bounding_box()["y"] + apply.bounding_box()["height"] <= page.viewport_size["height"], (
         apply.bounding_box()
     )
+    # and what the shape does, with which territory, above them beside the map (it was under the map, a review)
+    chooser = page.locator(".st-key-draw_chooser")
+    where = chooser.bounding_box()
+    assert where["x"] >= box["x"] + box["width"] - 1 and where["y"] + where["height"] < apply.bounding_box()["y"]
+    assert "Move to" in chooser.inner_text() and "Move to a territory" in chooser.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "edit_map_drawn.png"))
     apply.click()
     page.get_by_text("Balance after the last edit").first.wait_for(timeout=30_000)
     wait_for_rerun(page)

@@ -406,3 +406,47 @@ def test_a_region_drawn_for_two_territories_is_painted_as_the_two_layers_stacked
     assert texas["fillOpacity"] == 0.6975 and texas["color"] not in ("#ff7f0e", "#1f77b4")
     assert texas["territory_name"] == "NAE and US South, shared"  # (the one on top, as its tooltip was)
     assert stacked_fill(["red", "#1f77b4"], 0.45) == ("#1f77b4", 0.45)  # (a color that is no #rrggbb: the top one)
+
+
+def test_a_view_of_alaska_is_alaska_not_the_globe():
+    # The Aleutians' west end lies past 180° (at +172°): a territory holding Alaska spanned every longitude.
+    from geo.boundaries import load_regions
+    from geo.layers import shapes_view
+
+    alaska = load_regions("state", display=True).set_index("region_id").loc["US-AK", "geometry"]
+    assert alaska.bounds[2] - alaska.bounds[0] > 300  # (as stored: both sides of the antimeridian)
+    west, south, east, north = shapes_view([alaska])
+    assert -195 < west < -185 and -135 < east < -125 and 50 < south < 53 and 71 < north < 72.5
+
+
+@pytest.mark.parametrize(
+    ("shapes", "expected"),
+    [
+        ([box(-125, 30, -100, 49), box(-170, 52, -140, 71)], (-170, 30, -100, 71)),  # (apart, same side)
+        ([box(20, 40, 179, 70), box(-180, 64, -169, 70)], (20, 40, 191, 70)),  # (Russia with Chukotka: it turns)
+        ([box(-10, 35, 30, 60)], (-10, 35, 30, 60)),
+    ],
+)
+def test_a_view_of_shapes_keeps_the_side_holding_most_of_their_area(shapes, expected):
+    from geo.layers import shapes_view
+
+    assert shapes_view(shapes) == pytest.approx(expected)
+
+
+def test_a_fit_once_script_is_data_not_code():
+    from geo.layers import fit_view_script
+
+    script = fit_view_script((-10, 35, 30, 60), 'EUW";alert(1);"', "coverage")
+    assert 'var token = "EUW\\";alert(1);\\""' in script and "fitBounds([[35.0, -10.0], [60.0, 30.0]]" in script
+    assert "territory-map-fit:coverage" in script
+
+
+def test_an_account_view_is_the_continent_holding_most_accounts():
+    from geo.layers import account_view
+
+    lon = np.r_[np.linspace(-120, -75, 90), np.linspace(0, 20, 10)]
+    lat = np.r_[np.linspace(30, 45, 90), np.linspace(40, 55, 10)]
+    west, south, east, north = account_view(lon, lat, main=True)
+    assert west < -119 and east < -74 and north < 45
+    assert account_view(lon, lat)[2] > 15  # (all of them: Europe too, but the 1% farthest)
+    assert account_view([np.nan], [np.nan]) is None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages import shared
 from tests.conftest import FIGURE_PAGES, ROOT
 
 PAGES = list(FIGURE_PAGES)
@@ -95,6 +97,39 @@ def test_coverage_map_kpis_and_payload(app):
     assert all(link.startswith("/app/static/vendor/") for link in payload["css_links"] + payload["js_links"])
     gaps = app.dataframe[1].value
     assert "US-NJ" in gaps["Region"].tolist()
+
+
+def _fitted(payload) -> tuple[list[float], str] | None:
+    """The bounds ``[south, west, north, east]`` the map's layers fit once, and the token they fit under."""
+    found = re.search(r'var token = ("[^"]*").*fitBounds\(\[\[([-\d.e]+), ([-\d.e]+)\], \[([-\d.e]+), ([-\d.e]+)\]\]',
+                      payload["feature_group"])  # fmt: skip
+    return ([float(v) for v in found.groups()[1:]], json.loads(found.group(1))) if found else None
+
+
+@pytest.mark.parametrize(
+    ("page", "key"), [("pages/coverage_map.py", "coverage_zoom"), ("pages/edit_map.py", "edit_zoom")]
+)
+def test_the_map_opens_where_most_accounts_are_and_zooms_to_a_territory(app, page, key):
+    # The Coverage map opened on half the world (Europe West's accounts too): the US territories small, Hawaii
+    # mid-Pacific; on the Edit map Europe West lay past the right edge (a review). It opens on North America, and
+    # "Zoom to" fits a territory, every account, or North America again, once per choice.
+    open_page(app, page)
+    (south, west, north, east), token = _fitted(folium_payload(app))
+    assert -125 < west < -115 and -75 < east < -60 and 20 < south < 35 and 45 < north < 55, (south, west, north, east)
+    zoom = app.selectbox(key=key)
+    assert zoom.options[:2] == ["Where most accounts are", "All accounts"] and "Europe West" in zoom.options
+    zoom.set_value("EUW").run()
+    (south, west, north, east), europe = _fitted(folium_payload(app))
+    assert -12 < west < 0 and 10 < east < 25 and 35 < south < 45 and 50 < north < 62, (south, west, north, east)
+    assert europe != token
+    zoom.set_value(shared.ZOOM_ALL).run()
+    (south, west, north, east), _ = _fitted(folium_payload(app))
+    assert west < -120 and east > 0  # (from the Pacific to Europe)
+    zoom.set_value(shared.ZOOM_MAIN).run()
+    again = _fitted(folium_payload(app))
+    assert again[0] == [round(v, 4) for v in again[0]] and again[1] not in (token, europe)  # (fits again)
+    app.run()  # (a rerun that chose nothing: the same token, so the browser does not fit again after an edit)
+    assert _fitted(folium_payload(app))[1] == again[1]
 
 
 def test_the_coverage_map_says_a_region_two_territories_claim_alike(app):
