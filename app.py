@@ -40,14 +40,16 @@ if missing := missing_assets():
 # at 1440). Narrow windows keep Streamlit's own padding. (Style only: Streamlit puts it where it takes no room.)
 # A metric's label wraps rather than ending in "…", and its figure is smaller in a narrow window: at 900 px the
 # Overview's four metrics a row read "Coverage (acc…" and the Edit page's "-29.…" (a new user's test).
-# A caption's code (a command's options, short) is kept on one line: "--seed 0 --jobs 2" broke inside it at 1280 px.
+# The Rebalance page's command options are kept on one line ("--seed 0 --jobs 2" broke inside at 1280 px); not every
+# caption's code: an e-mail address shown as code (pages.shared.plain) ran past the sidebar, a review.
 st.html(
     "<style>@media (min-width: 768px) { [data-testid='stMainBlockContainer'] "
     "{ padding-left: 2rem; padding-right: 2rem; } }"
     "[data-testid='stMetricLabel'] * { white-space: normal !important; text-overflow: clip !important; "
     "overflow-wrap: anywhere; }"
     "@media (max-width: 1100px) { [data-testid='stMetricValue'] { font-size: 1.6rem; } }"
-    "[data-testid='stCaptionContainer'] code { white-space: nowrap; }</style>"
+    ".st-key-reb_same_plan code { white-space: nowrap; }"
+    "[data-testid='stCaptionContainer'] code { overflow-wrap: anywhere; }</style>"
 )
 
 pages = [

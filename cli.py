@@ -1008,7 +1008,12 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                 "another" if args.level == "county" else "its state"))  # fmt: skip
         args.home = home
     if args.scenario == "rep_joins" and args.home not in holders:
-        unheld = not args.white_space and levels.get(args.home) == args.level  # (a real region no territory holds)
+        # (a region of this level no territory holds: a state, province or country at state level, a county at county)
+        unheld = (
+            not args.white_space
+            and args.home in levels.index
+            and (levels[args.home] == "county") == (args.level == "county")
+        )
         raise CliInputError(
             f"home region '{args.home}' is not among the regions being balanced"
             + (f": no territory holds {region_label(args.home)}" if unheld else ""),

@@ -84,15 +84,18 @@ def main_cluster(lon: np.ndarray, *, gap: float = 25.0) -> np.ndarray:
     return known & (cluster == int(np.argmax(sizes)))
 
 
-def account_view(lon, lat, *, main: bool = False) -> tuple[float, float, float, float] | None:
+def account_view(lon, lat, *, main: bool = False, every: bool = False) -> tuple[float, float, float, float] | None:
     """The view that shows these accounts: ``(min_lon, min_lat, max_lon, max_lat)`` of the central 98% of them.
 
-    ``main``: only the continent holding most of them (:func:`main_cluster`). None when no account has a place.
+    ``main``: only the continent holding most of them (:func:`main_cluster`); ``every``: all of them, the farthest
+    too. None when no account has a place.
 
     Examples
     --------
     >>> account_view([-100.0, -80.0, 10.0], [30.0, 40.0, 50.0], main=True)
     (-99.8, 30.1, -80.2, 39.9)
+    >>> account_view([-100.0, -80.0, 10.0], [30.0, 40.0, 50.0], every=True)
+    (-100.0, 30.0, 10.0, 50.0)
     >>> account_view([], []) is None
     True
     """
@@ -102,7 +105,8 @@ def account_view(lon, lat, *, main: bool = False) -> tuple[float, float, float, 
     if not keep.any():
         return None
     lon, lat = lon[keep], lat[keep]
-    bounds = (np.quantile(lon, 0.01), np.quantile(lat, 0.01), np.quantile(lon, 0.99), np.quantile(lat, 0.99))
+    low, high = (0.0, 1.0) if every else (0.01, 0.99)
+    bounds = (np.quantile(lon, low), np.quantile(lat, low), np.quantile(lon, high), np.quantile(lat, high))
     return tuple(round(float(b), 4) for b in bounds)
 
 
@@ -110,17 +114,17 @@ def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, 
     """The view that shows these shapes (lon/lat): ``(min_lon, min_lat, max_lon, max_lat)``, None for none.
 
     Where the shapes' parts fall into groups with over ``gap`` degrees of longitude between them, the group with the
-    most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans.
-    Shapes across the antimeridian (the Aleutians beside Alaska, Chukotka beside Russia) would span the globe: where
-    the parts' span is over 180°, the parts on the side with less area are counted a turn of the globe over.
+    most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans. Parts
+    across the antimeridian are drawn at the map's other edge (the Aleutians' west end, at +172°, beside no other
+    part of Alaska on the map): a group of their own, left out beside the larger one.
 
     Examples
     --------
     >>> from shapely.geometry import box
     >>> shapes_view([box(-125, 30, -100, 49), box(-170, 52, -140, 71), box(-160, 19, -155, 22)])
     (-170.0, 19.0, -100.0, 71.0)
-    >>> shapes_view([box(-168, 54, -141, 71), box(172, 51, 180, 53)])  # (the Aleutians' west end)
-    (-188.0, 51.0, -141.0, 71.0)
+    >>> shapes_view([box(-180, 51, -141, 71), box(172, 51, 180, 53)])  # (the Aleutians' west end)
+    (-180.0, 51.0, -141.0, 71.0)
     >>> shapes_view([box(-5, 42, 8, 51), box(-54, 2, -51, 6), box(55, -21, 56, -20)])  # (France and two overseas)
     (-5.0, 42.0, 8.0, 51.0)
     >>> shapes_view([]) is None
@@ -132,12 +136,6 @@ def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, 
         return None
     bounds = np.array([p.bounds for p in parts], dtype=float)
     area = np.array([p.area for p in parts])
-    if bounds[:, 2].max() - bounds[:, 0].min() > 180:
-        east = (bounds[:, 0] + bounds[:, 2]) / 2 > 0
-        turn = -360.0 if area[east].sum() < area[~east].sum() else 360.0
-        moved = east if turn < 0 else ~east
-        bounds[moved, [0]] += turn
-        bounds[moved, [2]] += turn
     # groups of parts along the longitude, a new one where the next part starts over `gap` past all before it
     order = np.argsort(bounds[:, 0])
     reach = np.maximum.accumulate(bounds[order, 2])

@@ -11,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (
+    REOPENED_AFTER_RELOAD,
+    REOPENED_FROM_TAB,
     TEAM_SCORE_HELP,
     NothingChanged,
     apply_edit,
@@ -419,7 +421,7 @@ with st.sidebar:
     level = level_radio("edit_level", on_change=_clear_drawing)
     show_accounts = st.toggle("Show accounts", value=False, key="edit_show_accounts",
                               help="Off by default while editing: account clusters sit on top of the regions.")  # fmt: skip
-    fit = zoom_to("edit_zoom", engine, level)  # (Europe West lay past the map's right edge, a review)
+    fit = zoom_to("edit_zoom", engine, level, on_change=_clear_drawing)  # (Europe West lay past the map's edge)
 context = edit_context(level)
 
 top = st.columns([2, 2, 1, 1])
@@ -488,7 +490,7 @@ with map_column:
         try:
             selection = regions_in_shape(drawn, level, method=method, threshold=threshold)
         except ValueError as error:
-            st.error(f"Cannot use this shape: {plain(str(error))}")
+            chooser.error(f"Cannot use this shape: {plain(str(error))}")
             selection = pd.DataFrame(columns=["region_id", "label", "share", "selected"])
         chosen = selection[selection["selected"]].copy() if len(selection) else selection
         if len(chosen):
@@ -534,7 +536,7 @@ with map_column:
                 if len(moving):
                     candidate = split_territory(engine, source, moving["region_id"], name, rep_ids=reps)
         except EDIT_ERRORS as error:
-            st.error(f"Cannot preview: {plain(str(error).strip(chr(39)))}")
+            chooser.error(f"Cannot preview: {plain(str(error).strip(chr(39)))}")
             candidate, moving = None, chosen.iloc[0:0] if len(chosen) else chosen
         st.session_state["edit_candidate"] = candidate
         st.session_state["edit_candidate_label"] = label
@@ -568,10 +570,12 @@ with map_column:
                 )
             st.table(table.set_index("Region"))
         elif action == "split" and len(chosen):
-            st.info(f"The shape takes no region of {plain(_territory_name(plan, source))}: pick the territory to split "
-                    "(its regions under the shape are split off).")  # fmt: skip
+            chooser.info(f"The shape takes no region of {plain(_territory_name(plan, source))}: pick the territory to "
+                         "split (its regions under the shape are split off).")  # fmt: skip
         else:
-            st.info("The shape takes no region that would change. Draw over more of the regions, or lower the share.")
+            chooser.info(
+                "The shape takes no region that would change. Draw over more of the regions, or lower the share."
+            )
         buttons = st.container(horizontal=True)  # (side by side: in two columns, Cancel stood half the map away)
         buttons.button("Apply", type="primary", on_click=_apply_drawn, disabled=candidate is None, key="draw_apply")
         buttons.button("Cancel", on_click=_clear_drawing, key="draw_cancel")
@@ -620,13 +624,17 @@ with panel:
             f"{plain(context['labels'].get(inspected, inspected))} ({inspected}) · territory: "
             f"{plain(_territory_name(plan, holder))} · {int(figures['accounts']):,} accounts · {money(figures['value'])}"
         )
-    before, after = (engine, candidate) if candidate is not None else (history.previous, engine)
-    st.subheader("Preview: balance if applied" if candidate is not None else "Balance after the last edit")
+    # (a shape drawn whose choice gives no edit: not the last edit's figures, nor "No edit yet", under the box that
+    # says why, a review)
+    pending = bool(drawn) and candidate is None
+    before, after = (engine, candidate) if candidate is not None else (None if pending else history.previous, engine)
+    st.subheader("Preview: balance if applied" if candidate is not None or pending else "Balance after the last edit")
     if before is None:
-        reopened = history.entries[0].label.startswith("Reopened") and unsaved_changes()
+        first = history.entries[0].label
+        reopened = first in (REOPENED_AFTER_RELOAD, REOPENED_FROM_TAB) and unsaved_changes()
         st.info(
-            ("The unsaved changes kept before the reload are reopened (their steps are not kept: nothing to undo). "
-             if reopened else "No edit yet. ")
+            "Nothing to apply yet: the box above says why. The plan as it is:" if pending
+            else (f"{first} (their steps are not kept: nothing to undo). " if reopened else "No edit yet. ")
             + "Click a region or draw a shape: this panel shows what the edit does to each rep."
         )  # fmt: skip
         balance = engine.balance
@@ -808,7 +816,8 @@ with tabs[5]:
     st.table(
         pd.DataFrame(
             {
-                "Step": steps,
+                # (as text: Streamlit hides an index that counts 0, 1, 2 …, and "Go to step" asks for its number)
+                "Step": [str(i) for i in steps],
                 "Edit": [plain(e.label) for e in history.entries],
                 "At (UTC)": [e.at.strftime("%H:%M:%S") for e in history.entries],
                 "": ["◀ current" if i == history.cursor else "" for i in steps],

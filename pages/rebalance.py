@@ -1036,8 +1036,11 @@ if pending is not None and pending[0].plan.name == plan.name:
     else:
         took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")
         # (with what the CLI needs for the same plan: a new user compared the two and found no seed said here)
-        st.caption(f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same "
-                   f"plan, as does `cli.py rebalance` with `--seed 0 --jobs {report.searches}` and these settings.")  # fmt: skip
+        # (its options on one line, app.py's style for this box: "--seed 0 --jobs 2" broke inside at 1280 px)
+        st.container(key="reb_same_plan").caption(
+            f"{searched} ended by {'themselves' if many else 'itself'} {took}: proposing again gives the same plan, as "
+            f"does `cli.py rebalance` with `--seed 0 --jobs {report.searches}` and these settings."
+        )  # fmt: skip
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         if st.session_state.get("reb_shortfall") and getattr(warning, "kind", "") == "waiting":
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)

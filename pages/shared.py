@@ -342,7 +342,8 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
         st.session_state["author_name"] = copy.author
     if base is not None:
         open_version(base)
-        st.session_state["pending_restore"] = work  # applied by init_state once the accounts are there
+        # (applied by init_state once the accounts are there)
+        st.session_state["pending_restore"] = (work, REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD)
     else:
         st.session_state["plan_json"] = work
         # (a plan not stored: taken over from a closed tab, it was saved as a version of the plan open here)
@@ -390,15 +391,20 @@ def open_other_work(key: str) -> bool:
     return True
 
 
+REOPENED_AFTER_RELOAD = "Reopened the unsaved changes kept before the reload"
+REOPENED_FROM_TAB = "Opened the unsaved changes left by a closed tab"
+
+
 def _apply_pending_restore() -> None:
-    work = st.session_state.pop("pending_restore", None)
-    if work is None:
+    pending = st.session_state.pop("pending_restore", None)
+    if pending is None:
         return
+    work, label = pending if isinstance(pending, tuple) else (pending, REOPENED_AFTER_RELOAD)
     st.session_state["restoring"] = True  # (no keeping or dropping of the copy half-way)
     try:
         # The history starts at the work reopened (the README: the undo history is not kept across a reload): as a
         # step after the version, one Undo dropped the work, said as "Undo: Reopened the unsaved changes" (a review).
-        label = "Reopened the unsaved changes kept before the reload"
+        # The audit log still logs it as an edit (session_edits).
         _store_history(EditHistory.begin(planned_state(_plan_from_json(work), label), label, stored=_stored_link()))
     finally:
         st.session_state.pop("restoring", None)
@@ -925,7 +931,10 @@ def session_edits() -> tuple[list[tuple], tuple]:
     """
     history = edit_history()
     base = (history.entries[0].at, history.entries[0].label)
-    path = [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
+    # (work reopened after a reload is the history's first step, and changes the version it was based on: logged
+    # too, or a version saved after a reload had no edit line, a review)
+    reopened = [base] if base[1] in (REOPENED_AFTER_RELOAD, REOPENED_FROM_TAB) else []
+    path = reopened + [(e.at, e.label) for e in history.entries[1 : history.cursor + 1]]
     kept = st.session_state.get("edits_logged")
     logged = kept[1] if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == base else []
     common = 0
@@ -1587,11 +1596,14 @@ def coverage_map(
 ZOOM_MAIN, ZOOM_ALL = "\x00main", "\x00all"  # ("Zoom to" choices beside the territories: no territory id)
 
 
-def zoom_to(key: str, engine: PlanState, level: str, *, container=None) -> tuple | None:
+def zoom_to(key: str, engine: PlanState, level: str, *, container=None, on_change=None) -> tuple | None:
     """A "Zoom to" choice for a map: where most accounts are, all of them, or a territory; its view for ``fit``.
 
-    Returns ``(bounds, token)`` for :func:`coverage_map`'s ``fit`` (the token changes with each choice made, so
-    choosing fits the map once, and edits or a redraw later keep where the manager moved it), None without a view.
+    Returns ``(bounds, token)`` for :func:`coverage_map`'s ``fit``, None without a view. The token is a count of
+    the choices made (and of the fit button's clicks beside the box: choosing the entry already chosen is no
+    change to Streamlit), kept across a reload: the map fits once per choice, and an edit, a reload or a territory
+    merged away (its entry gives way to the first) keeps where the manager moved it. ``on_change`` runs with each
+    choice too (the Edit page clears a drawn shape, which a redraw of the map's layers takes off the map).
     """
     from shapely.geometry import shape
 
@@ -1602,27 +1614,42 @@ def zoom_to(key: str, engine: PlanState, level: str, *, container=None) -> tuple
     options = [ZOOM_MAIN, ZOOM_ALL, *names]
     setting(key, ZOOM_MAIN, options)
     rounds = f"{key}_round"
+    remember(rounds)
 
     def chosen() -> None:
-        st.session_state[rounds] = st.session_state.get(rounds, 0) + 1
+        count = st.session_state.get(rounds)
+        st.session_state[rounds] = (count if isinstance(count, int) else 0) + 1
+        if on_change is not None:
+            on_change()
 
     labels = {ZOOM_MAIN: "Where most accounts are", ZOOM_ALL: "All accounts"}
-    choice = (container or st).selectbox(
+    row = (container or st).columns([5, 1], gap="small", vertical_alignment="bottom")
+    choice = row[0].selectbox(
         "Zoom to", options, key=key, on_change=chosen, format_func=lambda o: labels.get(o) or names.get(o, o),
-        help="Fits the map to a territory, to every account, or to the continent holding most accounts (as the "
-             "map opens). Pan and zoom freely after: edits keep the view.",
+        help="Fits the map to a territory (the part holding most of its area), to every account, or to the "
+             "continent holding most accounts (as the map opens); the button beside it fits again. Pan and zoom "
+             "freely after: edits keep the view.",
     )  # fmt: skip
+    row[1].button("⤢", key=f"{key}_again", on_click=chosen, help="Fit the map to the choice again")
     accounts = engine.result
     if choice in labels:
-        view = account_view(accounts["lon"], accounts["lat"], main=choice == ZOOM_MAIN) if len(accounts) else None
+        view = account_view(accounts["lon"], accounts["lat"], main=choice == ZOOM_MAIN, every=choice == ZOOM_ALL)
     else:
         outline = [shape(f["geometry"]) for f in cached_coverage_layers(level).outlines.get("features", [])
                    if f["properties"].get("territory_id") == choice]  # fmt: skip
         view = shapes_view(outline)
-        if view is None and len(accounts):  # (a territory holding no region: where its accounts are)
+        if view is None:  # (a territory holding no region: where its accounts are)
             mine = accounts[accounts["territory_id"] == choice]
-            view = account_view(mine["lon"], mine["lat"]) if len(mine) else None
-    return (view, f"{choice}:{st.session_state.get(rounds, 0)}") if view is not None else None
+            view = account_view(mine["lon"], mine["lat"], every=True)
+    if view is None:
+        (container or st).caption(
+            f"{plain(names[choice])} holds no region and no account yet: nothing to zoom to."
+            if choice in names
+            else "No account has a place on the map: nothing to zoom to."
+        )
+        return None
+    count = st.session_state.get(rounds)
+    return view, str(count if isinstance(count, int) else 0)
 
 
 @st.cache_resource(show_spinner=False)
@@ -1645,7 +1672,7 @@ def _build_coverage_map(
     engine: PlanState, level: str, show_accounts: bool, tiles: bool, edit: bool = False, view_key: str | None = None
 ):
     """The map's base (:func:`geo.layers.build_base_map`) and the plan's layer groups drawn over it."""
-    base = _base_map(level, tiles, edit, view_key, _map_bounds(engine))
+    base = _base_map(level, tiles, edit, view_key, _map_bounds(engine, main=view_key is not None))
     return base, _plan_groups(engine, level, show_accounts, edit)
 
 
@@ -1659,16 +1686,17 @@ def _base_map(level: str, tiles: bool, edit: bool, view_key: str | None, bounds)
     )  # fmt: skip
 
 
-def _map_bounds(engine: PlanState) -> tuple[float, float, float, float]:
-    """The view a new map fits: where most accounts are (the continent holding most of them).
+def _map_bounds(engine: PlanState, main: bool) -> tuple[float, float, float, float]:
+    """The view a new map fits: where most accounts are (``main``: the continent holding most of them).
 
-    Every map opens there: a plan with accounts in Europe too opened the Coverage map on half the world, the US
-    territories small and Hawaii mid-Pacific (a review); "Zoom to" above it shows all of them (:func:`zoom_to`).
+    The maps with "Zoom to" (:func:`zoom_to`) open on that continent: with accounts in Europe too the Coverage map
+    opened on half the world, the US territories small and Hawaii mid-Pacific (a review). The Overview's map, with
+    no such box, shows them all.
     """
     from geo.layers import account_view
 
     accounts = engine.result
-    view = account_view(accounts["lon"], accounts["lat"], main=True) if len(accounts) else None
+    view = account_view(accounts["lon"], accounts["lat"], main=main) if len(accounts) else None
     return view or (-130.0, 20.0, 20.0, 62.0)
 
 
@@ -1737,7 +1765,8 @@ def _map_payload(token, level, show_accounts, tiles, height, returned, key, edit
     browser keeps its map and view and swaps the layers, instead of loading a new map; and here only they are
     written again (:func:`_groups_over`), over a base written once (:func:`_base_payload`).
     """
-    payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, _map_bounds(_state))
+    bounds = _map_bounds(_state, main=view_key is not None)  # (the maps that keep their view have "Zoom to")
+    payload, base = _base_payload(level, tiles, height, returned, key, edit, view_key, bounds)
     groups = _plan_groups(_state, level, show_accounts, edit)
     layers, control = _groups_over(base, groups)
     css, js = _asset_links(groups)  # (as st_folium lists them from the whole map: the base's, then the layers')

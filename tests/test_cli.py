@@ -904,6 +904,10 @@ def test_rebalance_one_way(capsys):
             ["--scenario", "rep_joins", "--name", "Plains", "--home", "US-KS"],
             "no territory holds Kansas. Add --white-space to let the new territory start there",
         ),
+        (
+            ["--scenario", "rep_joins", "--name", "Maritimes", "--home", "CA-NS"],
+            "no territory holds Nova Scotia. Add --white-space",
+        ),
         (["--scenario", "rep_joins", "--name", "US West", "--home", "US-CO"], "named 'US West' exists already"),
         (["--scenario", "territories", "--territories", "0"], "option --territories"),
         (

@@ -409,25 +409,27 @@ def test_a_region_drawn_for_two_territories_is_painted_as_the_two_layers_stacked
 
 
 def test_a_view_of_alaska_is_alaska_not_the_globe():
-    # The Aleutians' west end lies past 180° (at +172°): a territory holding Alaska spanned every longitude.
+    # The Aleutians' west end lies past 180° (at +172°, drawn at the map's other edge): a territory holding Alaska
+    # spanned every longitude.
     from geo.boundaries import load_regions
     from geo.layers import shapes_view
 
     alaska = load_regions("state", display=True).set_index("region_id").loc["US-AK", "geometry"]
     assert alaska.bounds[2] - alaska.bounds[0] > 300  # (as stored: both sides of the antimeridian)
     west, south, east, north = shapes_view([alaska])
-    assert -195 < west < -185 and -135 < east < -125 and 50 < south < 53 and 71 < north < 72.5
+    assert -180.5 < west < -175 and -135 < east < -125 and 50 < south < 55 and 71 < north < 72.5
 
 
 @pytest.mark.parametrize(
     ("shapes", "expected"),
     [
         ([box(-125, 30, -100, 49), box(-170, 52, -140, 71)], (-170, 30, -100, 71)),  # (apart, same side)
-        ([box(20, 40, 179, 70), box(-180, 64, -169, 70)], (20, 40, 191, 70)),  # (Russia with Chukotka: it turns)
+        ([box(20, 40, 179, 70), box(-180, 64, -169, 70)], (20, 40, 179, 70)),  # (Russia; Chukotka at the other edge)
+        ([box(-10, 35, 180, 80), box(-54, 2, -51, 6), box(55, -21, 56, -20)], (-10, -21, 180, 80)),  # (Réunion inside)
         ([box(-10, 35, 30, 60)], (-10, 35, 30, 60)),
     ],
 )
-def test_a_view_of_shapes_keeps_the_side_holding_most_of_their_area(shapes, expected):
+def test_a_view_of_shapes_keeps_the_group_holding_most_of_their_area(shapes, expected):
     from geo.layers import shapes_view
 
     assert shapes_view(shapes) == pytest.approx(expected)
@@ -449,4 +451,5 @@ def test_an_account_view_is_the_continent_holding_most_accounts():
     west, south, east, north = account_view(lon, lat, main=True)
     assert west < -119 and east < -74 and north < 45
     assert account_view(lon, lat)[2] > 15  # (all of them: Europe too, but the 1% farthest)
+    assert account_view(lon, lat, every=True) == (-120, 30, 20, 55)  # ("All accounts": the farthest too)
     assert account_view([np.nan], [np.nan]) is None

@@ -250,6 +250,10 @@ def test_a_drawn_shape_splits_a_territory_along_it(editor):
     assert editor.selectbox(key="draw_split_source").value == "NAE"  # (a territory picked stays picked)
     assert any("The shape takes no region of North America East: pick the territory to split" in plain(i.value)
                for i in editor.info)  # fmt: skip
+    # the panel under the choice says there is nothing to apply (not "No edit yet", nor the last edit's figures)
+    assert any("Nothing to apply yet: the box above says why" in m for m in messages(editor, "info"))
+    assert not any("No edit yet" in m for m in messages(editor, "info"))
+    assert any(s.value == "Preview: balance if applied" for s in editor.subheader)
     editor.selectbox(key="draw_split_source").set_value("USS").run()
     editor.text_input(key="draw_split_name").input("East Texas").run()
     moving = set(editor.table[0].value["Id"])
@@ -393,6 +397,8 @@ def test_undo_redo_and_history(editor):
         "Moved New Jersey (US-NJ) to North America East",
         "Moved Delaware (US-DE) to North America East",
     ]
+    # (the steps numbered as "Go to step" asks for them: Streamlit hid an index counting 0, 1, 2, a review)
+    assert list(history.index) == ["0", "1", "2"] and history.index.name == "Step"
     editor.button(key="undo").click().run()
     assert "US-DE" not in plan_of(editor).territory("NAE").region_ids
     assert "US-NJ" in plan_of(editor).territory("NAE").region_ids
