@@ -348,6 +348,8 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
         st.session_state["plan_json"] = work
         # (a plan not stored: taken over from a closed tab, it was saved as a version of the plan open here)
         _set_stored_link(None)
+        # (its history begins there, said as reopened: it said "Opened the plan" and "No edit yet", a review)
+        st.session_state["history_begun_as"] = REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD
     st.session_state["restored_work"] = {
         "name": copy.plan.name,
         "base": (base.plan_id, base.version) if base is not None else None,
@@ -959,10 +961,11 @@ def edit_history() -> EditHistory:
     same_accounts = old is not None and st.session_state.get("edit_history_accounts") == _accounts_key(key)
     state = _fresh_engine(key)
     link = _stored_link()
+    begun_as = st.session_state.pop("history_begun_as", None) or "Opened the plan"
     history = (
         old.push(state, "Plan changed outside the editor", stored=link)
         if same_accounts
-        else EditHistory.begin(state, stored=link)
+        else EditHistory.begin(state, begun_as, stored=link)
     )
     _store_history(history, key[0])
     return history

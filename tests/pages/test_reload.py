@@ -518,3 +518,18 @@ def test_work_left_by_a_closed_tab_is_said_so_not_a_reload(data_dir):
     go(app, "pages/edit_map.py")
     said = " ".join(i.value for i in app.info)
     assert "Opened the unsaved changes left by a closed tab (their steps are not kept" in said and "reload" not in said
+
+
+def test_work_on_a_plan_not_stored_reopens_as_reopened(data_dir):
+    # A reload with unsaved work on a plan not stored yet began its history "Opened the plan", the panel saying
+    # "No edit yet" (a review).
+    app = session()
+    store = PlanStore(f"sqlite:///{data_dir}/territory.sqlite")
+    key = "1" * 32
+    store.keep_working_copy(key, replace(plan_of(app), name="Uploaded plan"), plan_id=None, version=None, author="ana")
+    edit = reload(app, "pages/edit_map.py", session=key)
+    assert plan_of(edit).name == "Uploaded plan"
+    labels = [e.label for e in edit.session_state["edit_history"].entries]
+    assert labels == ["Reopened the unsaved changes kept before the reload"], labels
+    said = " ".join(i.value for i in edit.info)
+    assert "Reopened the unsaved changes kept before the reload (their steps" in said and "No edit yet" not in said
