@@ -809,6 +809,11 @@ if pending is not None and pending[0].plan.name == plan.name:
         )  # fmt: skip
     else:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")
+    apart = ("cannot trade regions", "trade no region with", "trades no region with", "touch no territory")
+    if any(words in proposal.description for words in apart) and "white space" not in proposal.description:
+        # (a rep left US South, which no touching territory could help: US West, across New Mexico, could)
+        st.caption("A territory apart from those it could trade with (no region of theirs touching) may trade "
+                   "across the regions no territory holds: tick “Take in white space” and propose again.")  # fmt: skip
     if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
         st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     if impact.team.get("accounts_lost"):

@@ -827,9 +827,12 @@ def test_a_rep_leaves_and_white_space_between_territories_is_taken_in(app):
     assert not app.exception, [e.value for e in app.exception]
     without = proposal_table(app).value.set_index("territory")
     assert without.loc["US South", "workload_deviation"] > 0.3
+    hint = "may trade across the regions no territory holds: tick “Take in white space” and propose again"
+    assert any(hint in c.value for c in app.caption)  # (the option said where nothing could move)
     app.checkbox(key="reb_white_space").check().run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
+    assert not any(hint in c.value for c in app.caption)
     text = " ".join(m.value for m in app.markdown).replace("\\", "")
     assert "white space taken (regions no territory held):" in text and "New Mexico" in text, text
     assert "as a way through to US South" in text
