@@ -809,8 +809,7 @@ if pending is not None and pending[0].plan.name == plan.name:
         )  # fmt: skip
     else:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")
-    apart = ("cannot trade regions", "trade no region with", "trades no region with", "touch no territory")
-    if any(words in proposal.description for words in apart) and "white space" not in proposal.description:
+    if proposal.trades_with_none and not proposal.white_space:
         # (a rep left US South, which no touching territory could help: US West, across New Mexico, could)
         st.caption("A territory apart from those it could trade with (no region of theirs touching) may trade "
                    "across the regions no territory holds: tick “Take in white space” and propose again.")  # fmt: skip

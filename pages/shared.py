@@ -340,16 +340,16 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
     work = json.dumps(copy.plan.to_dict())
     if copy.author and not st.session_state.get("author_name"):  # the name typed on the Plans page before the reload
         st.session_state["author_name"] = copy.author
+    reopened = REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD  # (the history's first step, so named)
     if base is not None:
         open_version(base)
-        # (applied by init_state once the accounts are there)
-        st.session_state["pending_restore"] = (work, REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD)
+        st.session_state["pending_restore"] = (work, reopened)  # applied by init_state once the accounts are there
     else:
         st.session_state["plan_json"] = work
         # (a plan not stored: taken over from a closed tab, it was saved as a version of the plan open here)
         _set_stored_link(None)
         # (its history begins there, said as reopened: it said "Opened the plan" and "No edit yet", a review)
-        st.session_state["history_begun_as"] = REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD
+        st.session_state["history_begun_as"] = reopened
     st.session_state["restored_work"] = {
         "name": copy.plan.name,
         "base": (base.plan_id, base.version) if base is not None else None,
@@ -401,7 +401,7 @@ def _apply_pending_restore() -> None:
     pending = st.session_state.pop("pending_restore", None)
     if pending is None:
         return
-    work, label = pending if isinstance(pending, tuple) else (pending, REOPENED_AFTER_RELOAD)
+    work, label = pending
     st.session_state["restoring"] = True  # (no keeping or dropping of the copy half-way)
     try:
         # The history starts at the work reopened (the README: the undo history is not kept across a reload): as a
@@ -1619,9 +1619,12 @@ def zoom_to(key: str, engine: PlanState, level: str, *, container=None, on_chang
     rounds = f"{key}_round"
     remember(rounds)
 
+    def count() -> int:  # (kept across a reload: read back as the page kept it, checked)
+        made = st.session_state.get(rounds)
+        return made if isinstance(made, int) else 0
+
     def chosen() -> None:
-        count = st.session_state.get(rounds)
-        st.session_state[rounds] = (count if isinstance(count, int) else 0) + 1
+        st.session_state[rounds] = count() + 1
         if on_change is not None:
             on_change()
 
@@ -1651,8 +1654,7 @@ def zoom_to(key: str, engine: PlanState, level: str, *, container=None, on_chang
             else "No account has a place on the map: nothing to zoom to."
         )
         return None
-    count = st.session_state.get(rounds)
-    return view, str(count if isinstance(count, int) else 0)
+    return view, str(count())
 
 
 @st.cache_resource(show_spinner=False)

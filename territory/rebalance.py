@@ -95,6 +95,12 @@ class Proposal:
     cut_by_home: Mapping[str, str] = field(default_factory=dict)
     """Territories a new rep's home region cut in pieces (territory id → that region): regions that must stay beyond
     it (a rep's home, a locked region, one beyond the new territory's distance from home) held to them through it."""
+    trades_with_none: tuple[str, ...] = ()
+    """Territories kept as they are because none they touch may trade with them: no touching territory takes the
+    same accounts, the country's borders, or none that trades with the territory a rep leaves or joins. Across white
+    space (``white_space``) a territory apart may find one."""
+    white_space: bool = False
+    """Whether white space (regions no territory holds) was offered to the search."""
 
 
 def draft_name(name: str, summary: str, when=None) -> str:
@@ -1320,6 +1326,8 @@ def propose(
         summary = "as is"
         description = "The current territories rebalanced"
     own_focus: tuple[str, ...] = ()
+    hemmed_by_borders: list[str] = []
+    left_alone: list[str] = []
     left_out: tuple[str, ...] = ()
     given, one_way_note, gave = None, "", ()
     out_of_reach: tuple[tuple[str, ...], ...] = ()
@@ -1533,7 +1541,6 @@ def propose(
             for t in separate_territories(start, apart)
             if t not in separate and t not in locked_territories and not (seeds and t in seeds)
         )
-        hemmed_by_borders = []
         if keep_countries:  # (after the focus: a territory that no longer touches another is kept as it is)
             before_borders = set(separate_territories(start, apart))
             apart = _within_countries(apart, start)
@@ -1559,7 +1566,6 @@ def propose(
         for t in sorted(set(start.dropna()) - kept):
             groups.setdefault(focus[t], []).append(t)
         groups = {key: group for key, group in groups.items() if len(group) >= 2}
-        left_alone: list[str] = []
         asked = set(staying) if scenario == "rep_leaves" else set(seeds or ()) if scenario == "rep_joins" else set()
         if asked:
             # A rep leaves a territory that stays, or a new one joins: only what it trades with, directly or through
@@ -1856,7 +1862,8 @@ def propose(
                             "to the rest through it")  # fmt: skip
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out, one_way_note, gave, out_of_reach, summary, handed_out_only,
-                    stopped_at[0] if stopped_at else None, home_within_km, cut_by_home)  # fmt: skip
+                    stopped_at[0] if stopped_at else None, home_within_km, cut_by_home,
+                    tuple(dict.fromkeys([*own_focus, *hemmed_by_borders, *left_alone])), bool(unheld))  # fmt: skip
 
 
 def _watched(progress: Callable[[float], None], began: float, stopped_at: list[float]) -> Callable[[float], None]:
