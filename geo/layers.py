@@ -110,11 +110,13 @@ def account_view(lon, lat, *, main: bool = False, every: bool = False) -> tuple[
     return tuple(round(float(b), 4) for b in bounds)
 
 
-def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, float] | None:
+def shapes_view(geometries, *, gap: float = 25.0, gap_lat: float = 45.0) -> tuple[float, float, float, float] | None:
     """The view that shows these shapes (lon/lat): ``(min_lon, min_lat, max_lon, max_lat)``, None for none.
 
     Where the shapes' parts fall into groups with over ``gap`` degrees of longitude between them, the group with the
-    most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans. Parts
+    most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans; and of
+    that group's parts, those in the largest group with over ``gap_lat`` degrees of latitude between groups (Réunion
+    lies within Russia's longitudes; Japan and Australia, 40° apart, stay in one view). Parts
     across the antimeridian are drawn at the map's other edge (the Aleutians' west end, at +172°, beside no other
     part of Alaska on the map): a group of their own, left out beside the larger one.
 
@@ -127,6 +129,10 @@ def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, 
     (-180.0, 51.0, -141.0, 71.0)
     >>> shapes_view([box(-5, 42, 8, 51), box(-54, 2, -51, 6), box(55, -21, 56, -20)])  # (France and two overseas)
     (-5.0, 42.0, 8.0, 51.0)
+    >>> shapes_view([box(27, 41, 180, 82), box(-5, 42, 8, 51), box(55, -21, 56, -20)])  # (with Russia: no Réunion)
+    (-5.0, 41.0, 180.0, 82.0)
+    >>> shapes_view([box(129, 30, 146, 46), box(113, -44, 154, -10)])  # (Japan and Australia)
+    (113.0, -44.0, 154.0, 46.0)
     >>> shapes_view([]) is None
     True
     """
@@ -136,13 +142,24 @@ def shapes_view(geometries, *, gap: float = 25.0) -> tuple[float, float, float, 
         return None
     bounds = np.array([p.bounds for p in parts], dtype=float)
     area = np.array([p.area for p in parts])
-    # groups of parts along the longitude, a new one where the next part starts over `gap` past all before it
-    order = np.argsort(bounds[:, 0])
-    reach = np.maximum.accumulate(bounds[order, 2])
-    group = np.r_[0, np.cumsum(bounds[order[1:], 0] - reach[:-1] > gap)]
-    largest = np.argmax(np.bincount(group, weights=area[order]))
-    kept = bounds[order[group == largest]]
+    # the largest group along the longitude, then, of its parts, along the latitude (Réunion lies within Russia's
+    # longitudes: a view of Europe and Russia reached 21° south, a review)
+    kept = _largest_group(bounds, area, 0, gap)
+    kept = kept[_largest_group(bounds[kept], area[kept], 1, gap_lat)]
+    kept = bounds[kept]
     return (float(kept[:, 0].min()), float(kept[:, 1].min()), float(kept[:, 2].max()), float(kept[:, 3].max()))
+
+
+def _largest_group(bounds: np.ndarray, area: np.ndarray, axis: int, gap: float) -> np.ndarray:
+    """Positions of the parts in the group with most area, along ``axis`` (0: longitude, 1: latitude).
+
+    A new group starts where the next part (in the order of their low edges) begins over ``gap`` degrees past every
+    part before it.
+    """
+    order = np.argsort(bounds[:, axis], kind="stable")
+    reach = np.maximum.accumulate(bounds[order, axis + 2])
+    group = np.r_[0, np.cumsum(bounds[order[1:], axis] - reach[:-1] > gap)]
+    return order[group == np.argmax(np.bincount(group, weights=area[order]))]
 
 
 def fit_view_script(bounds: tuple[float, float, float, float], token: str, key: str) -> str:

@@ -442,7 +442,11 @@ top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, width="
 message = st.session_state.pop("edit_message", None)
 st.caption(
     "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
-    "Every edit can be undone. "
+    + (
+        "Edits from here on can be undone (the reopened changes' own steps were not kept). "
+        if history.entries[0].label in (REOPENED_AFTER_RELOAD, REOPENED_FROM_TAB) and unsaved_changes()
+        else "Every edit can be undone. "
+    )
     + ("**Unsaved changes** — save them as a version on the Plans page." if unsaved_changes() else "All saved.")
 )
 

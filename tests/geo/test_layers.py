@@ -420,12 +420,24 @@ def test_a_view_of_alaska_is_alaska_not_the_globe():
     assert -180.5 < west < -175 and -135 < east < -125 and 50 < south < 55 and 71 < north < 72.5
 
 
+def test_a_view_of_france_and_russia_leaves_out_the_overseas_departments():
+    from geo.boundaries import load_regions
+    from geo.layers import shapes_view
+
+    countries = load_regions("country", display=True).set_index("region_id")["geometry"]
+    assert countries["FR"].bounds[1] < -20  # (as stored: Réunion, Guiana)
+    west, south, east, north = shapes_view([countries["FR"], countries["RU"]])
+    assert -6 < west < -4 and 40 < south < 42.5 and east > 179 and north > 77
+
+
 @pytest.mark.parametrize(
     ("shapes", "expected"),
     [
         ([box(-125, 30, -100, 49), box(-170, 52, -140, 71)], (-170, 30, -100, 71)),  # (apart, same side)
         ([box(20, 40, 179, 70), box(-180, 64, -169, 70)], (20, 40, 179, 70)),  # (Russia; Chukotka at the other edge)
-        ([box(-10, 35, 180, 80), box(-54, 2, -51, 6), box(55, -21, 56, -20)], (-10, -21, 180, 80)),  # (Réunion inside)
+        # (Réunion within Russia's longitudes, 55° south of it: left out too, a review)
+        ([box(-10, 35, 180, 80), box(-54, 2, -51, 6), box(55, -21, 56, -20)], (-10, 35, 180, 80)),
+        ([box(129, 30, 146, 46), box(113, -44, 154, -10)], (113, -44, 154, 46)),  # (Japan and Australia: both)
         ([box(-10, 35, 30, 60)], (-10, 35, 30, 60)),
     ],
 )

@@ -163,6 +163,12 @@ def test_a_reload_keeps_each_accounts_rep(data_dir):
     assert "Reopened the unsaved changes kept before the reload (their steps are not kept" in said
     assert "No edit yet" not in said
     assert edit.button(key="undo").disabled
+    # (the caption above the map said "Every edit can be undone" with Undo off, a review)
+    caption = " ".join(c.value for c in edit.caption)
+    assert "Edits from here on can be undone (the reopened changes' own steps were not kept)" in caption
+    assert "Every edit can be undone" not in caption
+    fresh = go(session(), "pages/edit_map.py")
+    assert "Every edit can be undone" in " ".join(c.value for c in fresh.caption)
 
 
 @pytest.mark.parametrize(
