@@ -48,3 +48,17 @@ def test_the_plans_page_s_files_download_one_after_another(page, app_url, tmp_pa
     assert files["folder"].read_bytes()[:2] == b"PK"  # (the plan folder, zipped)
     wait_for_rerun(page)
     assert not page.errors and not page.requests_off_host
+
+
+def test_tables_offer_no_download_of_their_own(page, app_url):
+    # Streamlit's table toolbar had "Download as CSV", writing account names as they are (a name "=HYPERLINK(…)" is
+    # a formula in a spreadsheet); the pages' own download buttons neutralise formulas.
+    page.goto(f"{app_url}/accounts", wait_until="domcontentloaded")
+    page.locator("h1", has_text="Accounts").first.wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    table.hover()
+    page.wait_for_timeout(800)
+    assert page.locator('[data-testid="stElementToolbar"]').first.is_visible()  # (the toolbar is there: search…)
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
