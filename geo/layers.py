@@ -1041,6 +1041,47 @@ def paints_over(territory_regions: dict, paintable_ids) -> bool:
     )
 
 
+class TerritoryLabels(MacroElement):
+    """Each territory's name on the map: a marker each, made in the browser from one list.
+
+    The same markers as a folium ``Marker`` and ``DivIcon`` each (the labels' scripts find them by their
+    ``.territory-label[data-territory]``), without two folium elements a territory, each compiling its own template:
+    ~0.15 s of a county move's rerun with 64 territories.
+
+    Parameters
+    ----------
+    labels : sequence of (lat, lon, name, territory_id)
+        As :func:`geo.coverage.territory_labels` gives them (names and ids not escaped: escaped here).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.data }}.forEach(function (label) {
+            L.marker([label[0], label[1]], {
+                interactive: false,
+                icon: L.divIcon({className: "empty", html: label[2], iconSize: [160, 18], iconAnchor: [80, 9]})
+            }).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: Sequence[tuple[float, float, str, str]]):
+        super().__init__()
+        self._name = "TerritoryLabels"
+        # (data-territory, as the browser reads it, is the territory id as the outlines' properties hold it: escaped
+        # by to_geojson, so escaped twice here; escaped once, an id with & < > " or ' ("R&D") read "R&D" there and
+        # "R&amp;D" on its outline, and the label out of view never found its territory)
+        rows = [
+            [float(lat), float(lon),
+             f'<div class="territory-label" data-territory="{html.escape(html.escape(str(territory_id)))}">'
+             f"<span>{html.escape(str(text))}</span></div>"]
+            for lat, lon, text, territory_id in labels
+        ]  # fmt: skip
+        self.data = json.dumps(rows).replace("</", "<\\/")
+
+
 class _RawScript(Element):
     """Script text placed in the page as it is (branca's Element would parse it as a template)."""
 
@@ -1332,20 +1373,7 @@ def coverage_groups(
         # (data-territory, as the browser reads it, is the territory id as the outlines' properties hold it: escaped
         # by to_geojson, so escaped twice here; escaped once, an id with & < > " or ' ("R&D") read "R&D" there and
         # "R&amp;D" on its outline, and the label out of view never found its territory)
-        markers = [
-            folium.Marker(
-                [lat, lon],
-                icon=folium.DivIcon(
-                    html=f'<div class="territory-label" data-territory="{html.escape(html.escape(str(territory_id)))}">'
-                    f"<span>{html.escape(str(text))}</span></div>",
-                    icon_size=(160, 18),
-                    icon_anchor=(80, 9),
-                ),
-                interactive=False,
-            )
-            for lat, lon, text, territory_id in labels
-        ]
-        group("Territory labels", *markers)
+        group("Territory labels", TerritoryLabels(labels))
     return groups
 
 

@@ -802,7 +802,8 @@ with tabs[4]:
             st.session_state["settings_industries"] = list(current.industries)
             st.session_state["settings_tiers"] = list(current.tiers)
             st.session_state["settings_parent"] = current.parent_id or NO_TERRITORY
-        industries = sorted(set(engine.accounts["industry"].dropna().astype(str)) | set(current.industries))
+        # (the distinct ones first: a set of 150,000 accounts' industries took ~0.1 s a rerun)
+        industries = sorted({str(i) for i in engine.accounts["industry"].dropna().unique()} | set(current.industries))
         form = st.columns(2)
         form[0].text_input("Name", key="settings_name")
         form[1].color_picker("Color", key="settings_color")

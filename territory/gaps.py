@@ -158,35 +158,43 @@ def white_space(
             "the plan's potential is 'population' but no population per region was given; pass `population` "
             "or set settings.potential to 'prospect_value'"
         )
-    region = (region_of if region_of is not None else accounts["region_id"]).astype(object)
-    frame = pd.DataFrame(
+    region = region_of if region_of is not None else accounts["region_id"]
+    # (counted by codes: grouping 150,000 accounts' region ids as text, and a territory count per region, took
+    # ~0.1 s of every map edit)
+    codes, regions = pd.factorize(region.to_numpy(dtype=object) if isinstance(region, pd.Series) else region)
+    n = len(regions)
+    placed = codes >= 0
+    codes = codes[placed]
+    customer = (
+        (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False)
+        if "account_status" in accounts
+        else np.zeros(len(accounts), dtype=bool)
+    )[placed]
+    value = np.nan_to_num(accounts["value"].to_numpy(dtype=float)[placed])  # (a value not given counts 0)
+    out = pd.DataFrame(
         {
-            "region_id": region.to_numpy(),
-            "customer": (accounts["account_status"] == "customer").to_numpy(dtype=bool, na_value=False)
-            if "account_status" in accounts
-            else np.zeros(len(accounts), dtype=bool),
-            "value": accounts["value"].to_numpy(dtype=float),
-            "territory_id": accounts["territory_id"].astype(object).to_numpy()
-            if "territory_id" in accounts
-            else np.full(len(accounts), None, dtype=object),
-        }
-    )
-    frame = frame[pd.notna(frame["region_id"])]
-    frame["customer_value"] = np.where(frame["customer"], frame["value"], 0.0)
-    frame["prospect_value"] = np.where(frame["customer"], 0.0, frame["value"])
-    out = frame.groupby("region_id").agg(
-        accounts=("value", "size"),
-        customers=("customer", "sum"),
-        customer_value=("customer_value", "sum"),
-        prospect_value=("prospect_value", "sum"),
+            "accounts": np.bincount(codes, minlength=n),
+            "customers": np.bincount(codes, weights=customer, minlength=n).astype(np.int64),
+            "customer_value": np.bincount(codes, weights=np.where(customer, value, 0.0), minlength=n),
+            "prospect_value": np.bincount(codes, weights=np.where(customer, 0.0, value), minlength=n),
+        },
+        index=pd.Index(regions, dtype=object, name="region_id"),
     )
     out["prospects"] = out["accounts"] - out["customers"]
-    owner = (
-        frame.dropna(subset=["territory_id"])
-        .groupby("region_id")["territory_id"]
-        .agg(lambda s: s.value_counts().index[0])
-    )
-    out["territory_id"] = owner.reindex(out.index).astype(object)
+    # each region's territory: the one holding most of its accounts (the first met among equals)
+    owner = np.full(n, np.nan, dtype=object)
+    if "territory_id" in accounts:
+        held, territories = pd.factorize(accounts["territory_id"].to_numpy(dtype=object)[placed])
+        mine = held >= 0
+        if mine.any():
+            width = len(territories)
+            pairs, first, count = np.unique(codes[mine] * width + held[mine], return_index=True, return_counts=True)
+            # per region, its pairs by count (most first), then by where they were first met
+            order = np.lexsort((first, -count, pairs // width))
+            region = (pairs // width)[order]
+            lead = np.r_[True, region[1:] != region[:-1]]
+            owner[region[lead]] = np.asarray(territories, dtype=object)[(pairs % width)[order][lead]]
+    out["territory_id"] = pd.Series(owner, index=out.index, dtype=object)
     if plan.settings.potential == "population":
         out["potential"] = population.reindex(out.index).astype(float)
     else:

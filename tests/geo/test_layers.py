@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -342,10 +344,10 @@ def test_a_territory_label_names_its_territory_as_the_outlines_do_whatever_its_i
         def handle_starttag(self, tag, attrs):
             read.extend(value for name, value in attrs if name == "data-territory")
 
-    for marker in (c for c in fmap._children.values() for c in c._children.values()):
-        icon = next((i for i in marker._children.values() if type(i).__name__ == "DivIcon"), None)
-        if icon is not None:
-            Labels().feed(icon.options["html"])
+    for element in (c for c in fmap._children.values() for c in c._children.values()):
+        if type(element).__name__ == "TerritoryLabels":  # (one element, the labels as data the browser reads)
+            for _, _, markup in json.loads(element.data.replace("<\\/", "</")):
+                Labels().feed(markup)
     assert len(read) == 2 and set(read) == outlined
     assert not {"R&D", evil_id} & outlined  # (the ids are escaped, the label's attribute as read too)
 
