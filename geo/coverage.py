@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -124,6 +126,31 @@ def display_claims(plan: Plan, level: str = "state") -> pd.DataFrame:
     that holds it (a state claim becomes its counties), and the plan's other claims (provinces, countries).
     """
     _check_level(level)
+    # Kept for the plans met last (a map edit reads the plans before and after it three or four times: ~0.1 s
+    # each at county level with 64 territories): by what the claims are made of, a copy each time.
+    key = (
+        level,
+        plan.unclaimed_region_ids,
+        tuple((t.territory_id, t.name, t.color, t.priority, t.region_ids) for t in plan.territories),
+    )
+    with _CLAIMS_LOCK:
+        found = _CLAIMS.get(key)
+        if found is not None:
+            _CLAIMS.move_to_end(key)
+    if found is None:
+        found = _display_claims(plan, level)
+        with _CLAIMS_LOCK:
+            _CLAIMS[key] = found
+            while len(_CLAIMS) > 16:
+                _CLAIMS.popitem(last=False)
+    return found.copy()
+
+
+_CLAIMS: OrderedDict = OrderedDict()
+_CLAIMS_LOCK = threading.Lock()
+
+
+def _display_claims(plan: Plan, level: str) -> pd.DataFrame:
     rows = [(rid, t.territory_id, t.name, t.color) for t in plan.territories for rid in t.region_ids]
     claims = pd.DataFrame(rows, columns=["region_id", "territory_id", "territory_name", "color"])
     if level == "county":
@@ -185,6 +212,14 @@ def _country_parts(claims: pd.DataFrame, countries, unclaimed=()) -> pd.DataFram
     return pd.concat([claims[~whole], parts_frame], ignore_index=True)
 
 
+@cache
+def _region_ancestors() -> pd.DataFrame:
+    """Every bundled region with its ancestors (a property of the boundaries: ~35 ms to build)."""
+    from territory.alignment import region_ancestors
+
+    return region_ancestors(region_table()[["region_id", "parent_id"]])
+
+
 def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
     """Claims rewritten at county level: every US county with the territories that hold it.
 
@@ -195,7 +230,7 @@ def _claims_by_county(plan: Plan, claims: pd.DataFrame) -> pd.DataFrame:
     from territory.alignment import region_claims
 
     table = region_table()
-    hits = region_claims(plan, table)
+    hits = region_claims(plan, table, _region_ancestors())
     if len(hits):
         hits = hits.sort_values(["region_id", "depth", "priority", "territory_id"], ascending=[True, True, False, True])
         best = hits.drop_duplicates("region_id")[["region_id", "depth", "priority"]]
