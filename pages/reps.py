@@ -164,7 +164,7 @@ kept_json = st.session_state.get(PENDING_KEPT)
 if PENDING not in st.session_state and isinstance(kept_json, list) and len(kept_json) == 2:
     with contextlib.suppress(ValueError, TypeError):
         st.session_state[PENDING] = (kept_json[0], pd.read_json(io.StringIO(kept_json[1]), orient="split",
-                                                                dtype=False))  # fmt: skip
+                                                                dtype=False, precise_float=True))  # fmt: skip
 if "roster_editor" not in st.session_state:
     pending = st.session_state.get(PENDING)
     st.session_state[BASE] = pending if pending is not None and pending[0] == reps_token else None
@@ -581,7 +581,9 @@ def _file_preview(filename: str, new_plan) -> bool:
 changed = _cells(edited) != _cells(roster)
 if changed:
     st.session_state[PENDING] = (reps_token, edited.copy())
-    kept_now = [reps_token, edited.to_json(orient="split")]
+    # (every digit written and read back as written: 0.94 came back as 0.9400000000000001 after a reload, and
+    # Apply said "quota attainment 94% → 94%" and saved it so, a review)
+    kept_now = [reps_token, edited.to_json(orient="split", double_precision=15)]
 else:
     st.session_state.pop(PENDING, None)
     kept_now = None
