@@ -341,6 +341,9 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
     if copy.author and not st.session_state.get("author_name"):  # the name typed on the Plans page before the reload
         st.session_state["author_name"] = copy.author
     reopened = REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD  # (the history's first step, so named)
+    # What the work changes from its version, for the audit log's line (it said only "Reopened the unsaved changes
+    # kept before the reload": the capacity changed and the rep deactivated were nowhere, a review)
+    st.session_state["reopened_said"] = _changes_said(base.plan, copy.plan) if base is not None else None
     if base is not None:
         open_version(base)
         st.session_state["pending_restore"] = (work, reopened)  # applied by init_state once the accounts are there
@@ -944,7 +947,20 @@ def session_edits() -> tuple[list[tuple], tuple]:
         common += 1
     now = datetime.now(UTC)
     undone = [(now, f"Undone: {label}") for _, label in reversed(logged[common:])]
-    return undone + path[common:], (base, path)
+    said = st.session_state.get("reopened_said")
+    edits = [(at, f"{label}: {said}" if reopened and (at, label) == base and said else label)
+             for at, label in path[common:]]  # fmt: skip
+    return undone + edits, (base, path)
+
+
+def _changes_said(base: Plan, plan: Plan) -> str:
+    """What ``plan`` changes from ``base`` in a line: regions moved by name, territories and reps changed."""
+    from geo.boundaries import region_labels
+    from geo.editing import units_of_claims
+    from territory.plan_diff import diff_plans
+
+    diff = diff_plans(base, plan, parents=units_of_claims(base, plan))
+    return diff.said(region_label=lambda r: f"{region_labels([r])[0]} ({r})")
 
 
 def edit_history() -> EditHistory:

@@ -73,6 +73,43 @@ class PlanDiff:
         """True when nothing changed."""
         return self.regions.empty and self.territories.empty and self.accounts.empty and self.reps.empty
 
+    def said(self, *, region_label: Callable[[str], str] | None = None, shown: int = 3) -> str:
+        """What changed in a line (for the audit log): regions moved, territories and reps changed, a few by name.
+
+        Regions by claim (a state moved whole is one), each "to" its new territory; territories by name with what
+        changed; reps as :func:`rep_changes_said`. "No change to the plan" when none.
+
+        Examples
+        --------
+        >>> from territory import plan_from_dict
+        >>> def plan(west, capacity):
+        ...     return plan_from_dict({"territories": [{"territory_id": "W", "name": "West", "region_ids": west},
+        ...                                            {"territory_id": "S", "name": "South", "region_ids": ["US-TX"]}],
+        ...                            "reps": [{"rep_id": "A", "name": "Ann", "territory_ids": ["W"],
+        ...                                      "capacity": capacity}]})
+        >>> diff_plans(plan(["US-CA"], 40), plan(["US-CA", "US-NV"], 50)).said()
+        'Moved 1 region: US-NV to West; Ann capacity 40 → 50'
+        >>> diff_plans(plan(["US-CA"], 40), plan(["US-CA"], 40)).said()
+        'No change to the plan'
+        """
+        label = region_label or str
+        said = []
+        regions = self.regions_by_claim()
+        if len(regions):
+            moves = [f"{label(r.region_id)} to {r.to_name or 'no territory'}" for r in regions.itertuples()]
+            units = int(regions["units"].sum())
+            said.append(f"Moved {counted(units, 'region')}: " + (name_list(moves, shown) if len(moves) > shown
+                                                                  else "; ".join(moves)))  # fmt: skip
+        territories = self.territories[self.territories["change"].ne("regions")] if len(self.territories) else []
+        if len(territories):
+            changed = [
+                f"{t.name} {t.change}" + (f" ({t.detail})" if t.detail else "") for t in territories.itertuples()
+            ]
+            said.append(name_list(changed, shown) if len(changed) > shown else "; ".join(changed))
+        if len(self.reps):
+            said.append(rep_changes_said(self.reps, shown))
+        return "; ".join(said) or "No change to the plan"
+
     def regions_by_claim(self) -> pd.DataFrame:
         """The regions moved with each claim whose every unit moved alike as one row, for people to read.
 

@@ -521,11 +521,20 @@ def test_work_reopened_after_a_reload_is_logged_as_an_edit_when_saved(data_dir):
     # after a reload said nothing of the changes made before it (a review).
     app = session()
     move(app, ["US-KS"], "USW")
+    go(app, "pages/reps.py")  # (and a capacity changed: the line said neither, a review)
+    roster = app.data_editor[0].value
+    row = int(roster.index[roster["name"] == "Elena Rossi"][0])
+    app.session_state["roster_editor"] = {"edited_rows": {row: {"capacity": 150}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    next(b for b in app.button if b.label.startswith("Apply changes")).click().run()
     again = reload(app)
     save(again, "after a reload")
     audit = PlanStore(f"sqlite:///{data_dir}/territory.sqlite").audit()
     edits = audit.loc[audit["action"] == "edit", "detail"].tolist()
-    assert edits == ["Reopened the unsaved changes kept before the reload"], audit
+    assert edits == [
+        "Reopened the unsaved changes kept before the reload: Moved 1 region: Kansas (US-KS) to US West; "
+        "Elena Rossi capacity 110 → 150"
+    ], edits
     save(again, "again")  # (logged once)
     audit = PlanStore(f"sqlite:///{data_dir}/territory.sqlite").audit()
     assert (audit["action"] == "edit").sum() == 1
