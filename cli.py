@@ -445,12 +445,24 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
             # new user's HubSpot export)
             named = plan_industries(plan)
             seen = located.accounts["industry"].dropna().astype(str).value_counts()
-            suggested = suggest_industries([i for i in seen.index if i not in named], named) if named else {}
-            if suggested:
+            unnamed = [i for i in seen.index if i not in named] if named else []
+            suggested = suggest_industries(unnamed, named) if unnamed else {}
+            if unnamed:
+                # (every one counted, as the Accounts page does; those with a likely reading given as a map: the
+                # others' accounts were turned away unsaid, a review)
                 pairs = " ".join(shlex.quote(f"{k}={v}") for k, v in suggested.items())
-                warn(f"{path.name}: {counted(len(suggested), 'industry', 'industries')} of the file "
-                     f"({counted(int(seen[list(suggested)].sum()), 'account')}) {verb(len(suggested), 'is', 'are')} "
-                     f"named by no territory or rep; read them as the plan's with --industry-map {pairs}")  # fmt: skip
+                rest = [i for i in unnamed if i not in suggested]
+                said = (
+                    f"read them as the plan's with --industry-map {pairs}"
+                    if not rest
+                    else f"{'map' if len(rest) == 1 else 'map each of'} {', '.join(map(repr, rest[:5]))}"
+                    + (f" and {len(rest) - 5} more" if len(rest) > 5 else "")
+                    + f" to one of the plan's ({', '.join(sorted(named))}) with --industry-map FILE_NAME=PLAN_NAME"
+                    + (f" (and --industry-map {pairs})" if suggested else "")
+                )
+                warn(f"{path.name}: {counted(len(unnamed), 'industry', 'industries')} of the file "
+                     f"({counted(int(seen[unnamed].sum()), 'account')}) {verb(len(unnamed), 'is', 'are')} "
+                     f"named by no territory or rep; {said}")  # fmt: skip
         tiered = tiers_missing(plan, located.accounts)
         if tiered:
             from territory.formatting import and_list

@@ -24,6 +24,7 @@ from pages.shared import (
     score,
     score_column,
     set_plan,
+    setting,
     show_table,
     verb,
 )
@@ -115,7 +116,10 @@ if remedies:
         "rep.**\n\n" + "\n".join(f"- {plain(remedy)}" for remedy in remedies),
         icon="⚠️",
     )
-tolerance = st.slider("Tolerance band around the mean workload", 0, 50, 15, 5, format="%d%%") / 100
+# (kept across pages and a reload, as the other pages' choices: it went back to 15%, a review)
+setting("balance_tolerance", 15, list(range(0, 51, 5)))
+tolerance = st.slider("Tolerance band around the mean workload", 0, 50, step=5, format="%d%%",
+                      key="balance_tolerance") / 100  # fmt: skip
 
 active = reps[reps["active"]].copy()
 mean = float(active["workload"].mean()) if len(active) else 0.0

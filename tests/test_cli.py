@@ -2156,6 +2156,21 @@ def test_a_crm_s_industries_are_read_as_the_plan_names_them(capsys, tmp_path):
     assert code == 2 and "--industry-map 'fintech' is not FILE=PLAN" in err
 
 
+def test_every_industry_no_territory_names_is_said_with_or_without_a_reading(capsys, tmp_path):
+    # Only those with a likely reading were said: a typo's accounts were turned away unsaid (a review: 2 of the 3
+    # the Accounts page counts).
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("id,name,industry,lat,lon\nA1,Acme,FINANCIAL_SERVICES,40.71,-74.0\n"
+                     "A2,Beta,Widgets,42.36,-71.06\nA3,Gamma,Widgets,41.88,-87.63\n")  # fmt: skip
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", str(mixed), "--format", "csv", capsys=capsys)
+    assert code == 0
+    assert (
+        "warning: mixed.csv: 2 industries of the file (3 accounts) are named by no territory or rep; map 'widgets' to "
+        "one of the plan's ("
+    ) in err, err
+    assert "with --industry-map FILE_NAME=PLAN_NAME (and --industry-map financial_services=fintech)" in err, err
+
+
 def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     # A Denver rep's Rockies reached Riverside, CA, for its share (the tenth new user's test): warned, and in the
     # JSON; with a smaller capacity its share is smaller and it stays nearer home.

@@ -413,6 +413,19 @@ def test_a_reload_starts_the_pages_from_the_choices_made_on_them(data_dir):
     assert other.radio(key="reb_level").value == "state" and other.slider(key="reb_tolerance").value == 5
 
 
+def test_the_balance_pages_tolerance_band_is_kept_across_pages_and_a_reload(data_dir):
+    # (it went back to 15% after a reload or another page, a review)
+    app = go(session(), "pages/balance.py")
+    assert app.slider(key="balance_tolerance").value == 15
+    app.slider(key="balance_tolerance").set_value(30).run()
+    go(app, "pages/overview.py")
+    go(app, "pages/balance.py")
+    assert app.slider(key="balance_tolerance").value == 30
+    run_app(app)
+    again = reload(app, "pages/balance.py")
+    assert again.slider(key="balance_tolerance").value == 30
+
+
 def test_page_settings_are_kept_per_tab_and_replaced(tmp_path):
     from territory.store import PlanStore
 
