@@ -481,6 +481,17 @@ def _check_text(data: bytes, name: str) -> None:
             hint="Save it as 'CSV UTF-8 (comma delimited)' from your spreadsheet (or as UTF-8 in your editor) and "
             "load that",
         )
+    start = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if kind is None and start[:1] in (b"{", b"[") and re.match(rb'[{\[]\s*("|\{|\[|\]|\})', start):
+        # (a boundary file given as accounts: "has a header but no rows", a review)
+        geojson = b'"FeatureCollection"' in head or b'"Feature"' in head or b'"coordinates"' in head
+        raise AccountsFileError(
+            f"is {'a GeoJSON (boundaries)' if geojson else 'JSON'}, not a CSV of accounts",
+            source=name,
+            hint=("A boundary file goes to the Data sources page (cli.py partition --boundaries); accounts are a CSV "
+                  "with an id and coordinates or an address" if geojson else
+                  "Give the accounts as a CSV with a header row: an id and coordinates or an address"),
+        )  # fmt: skip
     if kind is not None or b"\x00" in head:
         raise AccountsFileError(
             f"is not a CSV text file (it looks like {kind or 'a binary file'})",

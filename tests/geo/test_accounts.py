@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -925,3 +927,23 @@ def test_a_city_is_found_by_its_name_in_english_or_in_its_own_language(write_csv
     assert placed.loc["A", ["lat", "lon"]].tolist() == placed.loc["C", ["lat", "lon"]].tolist()
     assert placed.loc["B", ["lat", "lon"]].tolist() == placed.loc["D", ["lat", "lon"]].tolist()
     assert 38 < placed.loc["E", "lat"] < 39
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '\ufeff{"type": "FeatureCollection", "features": [{"type": "Feature"}]}',
+            "is a GeoJSON (boundaries), not a CSV",
+        ),
+        ('[\n  {"id": "A1", "lat": 40.7}\n]', "is JSON, not a CSV of accounts"),
+    ],
+)
+def test_a_geojson_or_json_given_as_accounts_is_named_as_such(tmp_path, text, said):
+    # A boundary file given as accounts was "has a header but no rows. Add at least one account" (a review).
+    path = tmp_path / "zones.geojson"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AccountsFileError, match=rf"zones\.geojson: {re.escape(said)}"):
+        read_accounts(path)
+    path.write_text("[id],name,lat,lon\nA1,Acme,40.7,-74.0\n")  # (a heading in brackets is a CSV still)
+    assert read_accounts(path).accounts["account_id"].tolist() == ["A1"]
