@@ -290,7 +290,8 @@ def read_accounts(
             coordinates["severity"] = "skipped"
             continue
         column, value = _at_fault(accounts, idx, mapping, placed.at[idx, "geocode_fields"])
-        problems.append(_problem(accounts, idx, column, value, why, "skipped"))
+        # (said as every other row skipped is: the line had no "row skipped", a review)
+        problems.append(_problem(accounts, idx, column, value, f"{why}; row skipped", "skipped"))
     rows = len(raw)
     accounts = _one_row_per_account(accounts, ~unplaced & accounts["lat"].notna(), header=mapping.get("account_id"),
                                     problems=problems)  # fmt: skip
@@ -853,7 +854,9 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
     for key, mask, text in checks:
         mask = mask & ~bad_any
         for idx in accounts.index[mask]:
-            swapped = key == "lat" and -90 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
+            # (swapped only where that gives a place off Antarctica: latitude 123, longitude -71 read the other way
+            # is 71° south, and "may be swapped" led the wrong way, a review)
+            swapped = key == "lat" and -60 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
             hint = "; latitude and longitude may be swapped" if swapped and "between" in text else ""
             fate = _BY_ADDRESS if has_address[idx] else "row skipped"
             problems.append(
@@ -878,7 +881,12 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
                 idx,
                 mapping[missing],
                 "",
-                "coordinate missing; " + (_BY_ADDRESS if has_address[idx] else "row skipped"),
+                f"coordinate missing (the {'longitude' if missing == 'lon' else 'latitude'} is empty: fill it in"
+                + (
+                    "); " + _BY_ADDRESS
+                    if has_address[idx]
+                    else ", or give an address: ZIP, city or region code); row skipped"
+                ),
                 "warning" if has_address[idx] else "skipped",
             )
         )

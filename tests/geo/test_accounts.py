@@ -140,7 +140,20 @@ def test_half_coordinates(write_csv):
     load = read_accounts(path)
     assert load.accounts["account_id"].tolist() == ["B"]
     assert load.problems.iloc[0]["column"] == "lon"
-    assert "coordinate missing; row skipped" in load.problems.iloc[0]["problem"]
+    # (with how to fix it, a review)
+    assert load.problems.iloc[0]["problem"] == (
+        "coordinate missing (the longitude is empty: fill it in, or give an address: ZIP, city or region code); "
+        "row skipped"
+    )
+    # latitude 123 read the other way lies in Antarctica: not said to be swapped; latitude 123, longitude 40 may be
+    load = read_accounts(write_csv("id,lat,lon\nA,123,-71.05\nB,123,40\nC,41,-74\n"))
+    said = load.problems.set_index("account_id")["problem"]
+    assert "swapped" not in said["A"] and "latitude and longitude may be swapped; row skipped" in said["B"]
+    # an account with nothing to place it by: skipped, and said so as the others are
+    load = read_accounts(write_csv("id,name,lat,lon,zip\nA,Acme,,,\nC,Beta,41,-74,\n"))
+    assert load.problems.iloc[0]["problem"] == (
+        "no coordinates and no address (ZIP, city, region code) to place it; row skipped"
+    )
 
 
 def test_missing_and_duplicate_ids(write_csv):
@@ -163,7 +176,7 @@ def test_an_id_whose_first_row_cannot_be_placed_is_the_account_of_the_row_that_c
     load = read_accounts(path)
     assert load.accounts[["account_id", "name", "row"]].values.tolist() == [["A1", "Second", 3], ["A2", "Other", 5]]
     said = load.problems[["row", "problem", "severity"]].values.tolist()
-    assert said[0][0] == 2 and said[0][1].endswith("give coordinates (line 3, with the same id, was used)")
+    assert said[0][0] == 2 and said[0][1].endswith("give coordinates; row skipped (line 3, with the same id, was used)")
     assert said[1] == [3, "estimated value must be at least 0 (counted as 0)", "warning"]
     # (the third row's own warning goes with it: nothing of it is used)
     assert said[2:] == [[4, "duplicate account id (line 3 has it too); row skipped", "skipped"]]
@@ -206,7 +219,7 @@ N,,,,,
     assert acc.loc["S", "geocode_source"] == "state"
     assert "N" not in acc.index
     problem = load.problems.set_index("account_id").loc["N"]
-    assert problem["problem"] == "no coordinates and no address (ZIP, city, region code) to place it"
+    assert problem["problem"] == "no coordinates and no address (ZIP, city, region code) to place it; row skipped"
 
 
 def test_unknown_places_say_what_failed(write_csv):
@@ -217,11 +230,11 @@ def test_unknown_places_say_what_failed(write_csv):
     load = read_accounts(path)
     assert load.accounts["account_id"].tolist() == ["OK"]
     problems = load.problems.set_index("account_id")["problem"]
-    assert problems["A"] == "ZIP '99999' not found"
+    assert problems["A"] == "ZIP '99999' not found; row skipped"
     # (not 'placed by city instead' in Atlantis, South Africa: an unknown country is no licence to search the world)
-    assert problems["B"] == "country 'Narnia' not recognised"
-    assert problems["C"] == "region code 'US-ZZ' unknown"
-    assert problems["D"] == "city 'Springfield' is ambiguous without a state or country"
+    assert problems["B"] == "country 'Narnia' not recognised; row skipped"
+    assert problems["C"] == "region code 'US-ZZ' unknown; row skipped"
+    assert problems["D"] == "city 'Springfield' is ambiguous without a state or country; row skipped"
 
 
 def test_a_city_of_several_places_in_its_country_is_placed_in_the_largest_and_said(write_csv):
@@ -290,7 +303,7 @@ NARNIAS,,Springfield,IL,Narnia,
     assert "ZZ" not in acc.index and "NARNIA" not in acc.index
     assert problems.loc["ZZ", "severity"] == "skipped" and problems.loc["ZZ", "row"] == 2
     assert problems.loc["ZZ", "problem"] == (
-        "state 'ZZ' is not a US state or Canadian province; fix the state or give coordinates"
+        "state 'ZZ' is not a US state or Canadian province; fix the state or give coordinates; row skipped"
     )
     # with a country: its centre, said so (not the largest Springfield, not a guess at which Toronto)
     assert acc.loc["ZZUS", ["geocode_source", "geocode_region"]].tolist() == ["country", "US"]
@@ -305,7 +318,10 @@ NARNIAS,,Springfield,IL,Narnia,
     # a ZIP places the row by itself: the state is not needed
     assert acc.loc["ZIPZZ", "geocode_source"] == "zip" and "ZIPZZ" not in problems.index
     # an unknown country: not the whole world either; a known state still places the city
-    assert problems.loc["NARNIA", ["problem", "severity"]].tolist() == ["country 'Narnia' not recognised", "skipped"]
+    assert problems.loc["NARNIA", ["problem", "severity"]].tolist() == [
+        "country 'Narnia' not recognised; row skipped",
+        "skipped",
+    ]
     assert acc.loc["NARNIAS", "geocode_source"] == "city"
     assert acc.loc["NARNIAS", ["lat", "lon"]].tolist() == pytest.approx([39.8, -89.65], abs=0.1)
     assert problems.loc["NARNIAS", "problem"] == "country 'Narnia' not recognised; placed by city instead"
@@ -355,7 +371,10 @@ CA2,M5V 3L9,Toronto,,CA
     load = read_accounts(path)
     acc = load.accounts.set_index("account_id")
     problems = load.problems.set_index("account_id")
-    assert problems.loc["ABC", ["problem", "severity"]].tolist() == ["ZIP 'ABCDE' is not a US ZIP code", "skipped"]
+    assert problems.loc["ABC", ["problem", "severity"]].tolist() == [
+        "ZIP 'ABCDE' is not a US ZIP code; row skipped",
+        "skipped",
+    ]
     assert acc.loc["ABCC", "geocode_source"] == "city"
     assert problems.loc["ABCC", "problem"] == "ZIP 'ABCDE' is not a US ZIP code; placed by city instead"
     # a Canadian postal code (by its province or country) is no US ZIP gone wrong
