@@ -18,6 +18,7 @@ from pages.shared import (
     current_engine,
     engine_token,
     money_column,
+    named_account_moves,
     percent,
     percent_column,
     plain,
@@ -660,11 +661,14 @@ if moved is not None:
             from_territory=moved["from_territory_id"].map(lambda t: territory_names.get(t, t) if t else "No territory"),
             to_territory=moved["to_territory_id"].map(lambda t: territory_names.get(t, t) if t else "No territory"),
         )[["account_id", "from_rep", "to_rep", "from_territory", "to_territory", "value"]]
+        # (each account's name beside its id, as the Plans page's moves have them: ids alone, a review)
+        view = named_account_moves(view, engine.accounts)
         show_table(
             view,
             hide_index=True,
             column_config={
                 "account_id": st.column_config.TextColumn("Account", width=90),
+                "name": st.column_config.TextColumn("Name", width=160),
                 "from_rep": st.column_config.TextColumn("From rep", width=132),
                 "to_rep": st.column_config.TextColumn("To rep", width=132),
                 "from_territory": st.column_config.TextColumn("From territory", width=132),

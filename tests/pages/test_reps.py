@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from territory import plan_from_dict
 from territory.store import PlanStore
-from tests.conftest import ROOT, app_session
+from tests.conftest import DEMO_ACCOUNTS, ROOT, app_session
 from tests.pages.test_plans import move, save
 
 
@@ -56,7 +57,11 @@ def test_accounts_left_without_a_rep_show_as_waiting_in_the_per_rep_summary(app)
     # Each account that moved says its reps by name, and "Waiting for a rep" where it has none: From status and To
     # status columns said "assigned" and "unassigned" beside them.
     table = app.dataframe[-2].value
-    assert list(table.columns) == ["account_id", "from_rep", "to_rep", "from_territory", "to_territory", "value"]
+    # (and its name beside its id, a review)
+    assert list(table.columns) == ["account_id", "name", "from_rep", "to_rep", "from_territory", "to_territory",
+                                   "value"]  # fmt: skip
+    names = pd.read_csv(DEMO_ACCOUNTS, dtype=str).set_index("id")["name"]
+    assert table["name"].tolist() == names.reindex(table["account_id"]).tolist()
     assert len(table) == moved and set(table["from_rep"]) == {"Sarah Chen"}
     waiting = table[table["to_rep"] == "Waiting for a rep"]
     assert len(waiting) == per_rep.loc["Waiting for a rep", "gained"]
