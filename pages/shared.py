@@ -295,6 +295,15 @@ def _open_stored_plan() -> None:
                     "opened its latest version."
                 )
                 version = None
+            elif version is not None and version < record.current_version:
+                # (an address kept from before a save opened the older version without a word, a review)
+                latest = store.load(wanted)
+                st.session_state["restore_note"] = (
+                    f"Opened version {version} of plan #{wanted}, as the address says; version "
+                    f"{record.current_version} is newer (saved by {plain(latest.author or 'someone')} on "
+                    f"{latest.created_at.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}). Open it on the Plans page "
+                    "(Version)."
+                )
             open_version(store.load(wanted, version))
             return
     _open_usual_plan(store)
