@@ -23,6 +23,7 @@ from pages.shared import (
     accounts_not_kept,
     assigned_afresh,
     author,
+    changes_said,
     count_column,
     counted,
     current_accounts,
@@ -559,14 +560,16 @@ def _open_zip() -> None:
         latest = store.plan_record(came_from.plan_id).current_version
         said = (f"Opened **{plain(loaded.name)}** from {plain(upload.name)}, written from version {came_from.version} "
                 f"of plan #{came_from.plan_id}")  # fmt: skip
+        # (what the folder changes from that version: it said nothing, and Compare showed 2 regions moved, a review)
+        changes = f" Its changes from version {came_from.version}: {plain(changes_said(came_from.plan, loaded))}."
         if latest > came_from.version:
             since = (f"version {latest} is" if latest == came_from.version + 1
                      else f"versions {came_from.version + 1}–{latest} are")  # fmt: skip
             _say("warning", f"{said}. Plan #{came_from.plan_id} is now at version {latest}: saving asks to merge the "
                             f"folder's changes into version {latest}, so that {since} not undone (or save it as a new "
-                            "draft).")  # fmt: skip
+                            f"draft).{changes}")  # fmt: skip
         else:
-            _say("success", f"{said}; save it here to keep it as the next version.")
+            _say("success", f"{said}; save it here to keep it as the next version.{changes}")
         return
     if stored_plan() is not None and loaded.name.strip() != open_name.strip():
         # Another plan's folder: a new plan when saved, not a version of the one that was open.
@@ -575,7 +578,8 @@ def _open_zip() -> None:
         _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)} as a new plan (the open plan was "
                         f"**{plain(open_name)}**); save it here to keep it.")  # fmt: skip
         return
-    _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)}; save it here to keep it as a version.")
+    _say("success", f"Opened **{plain(loaded.name)}** from {plain(upload.name)}; save it here to keep it as a version. "
+                    f"Its changes from the plan open before: {plain(changes_said(current.plan, loaded))}.")  # fmt: skip
 
 
 @_needs_name

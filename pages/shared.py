@@ -352,7 +352,7 @@ def _restore_working_copy(store, other: str | None = None) -> bool:
     reopened = REOPENED_FROM_TAB if other else REOPENED_AFTER_RELOAD  # (the history's first step, so named)
     # What the work changes from its version, for the audit log's line (it said only "Reopened the unsaved changes
     # kept before the reload": the capacity changed and the rep deactivated were nowhere, a review)
-    st.session_state["reopened_said"] = _changes_said(base.plan, copy.plan) if base is not None else None
+    st.session_state["reopened_said"] = changes_said(base.plan, copy.plan) if base is not None else None
     if base is not None:
         open_version(base)
         st.session_state["pending_restore"] = (work, reopened)  # applied by init_state once the accounts are there
@@ -962,7 +962,7 @@ def session_edits() -> tuple[list[tuple], tuple]:
     return undone + edits, (base, path)
 
 
-def _changes_said(base: Plan, plan: Plan) -> str:
+def changes_said(base: Plan, plan: Plan) -> str:
     """What ``plan`` changes from ``base`` in a line: regions moved by name, territories and reps changed."""
     from geo.boundaries import region_labels
     from geo.editing import units_of_claims

@@ -699,6 +699,8 @@ def test_a_plan_folder_from_an_older_version_is_merged_into_what_was_saved_since
     said = " ".join(w.value for w in app.warning)
     assert "written from version 1 of plan #1. Plan #1 is now at version 2" in said
     assert "so that version 2 is not undone" in said
+    # … and what the folder changes from its version (it said nothing of it, a review)
+    assert "Its changes from version 1: Moved 1 region\\: Nebraska \\(US\\-NE\\) to US West." in said, said
     assert app.session_state["store_plan"] == (1, 1) and "from version 1 (draft) · **unsaved changes**" in texts(app)
     app.text_input(key="plan_author").input("ana").run()
     app.text_input(key="save_message").input("Nebraska to US West").run()
