@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -536,6 +537,7 @@ def read_boundary_file(
         .rename_axis("region_id")
     )
     others = [c for c in gdf.columns if c not in (id_column, "geometry", *numeric)]
+    load.notes += _numbers_as_text(gdf[others], name)
     texts = gdf[others].astype(object).where(gdf[others].notna(), None)
     texts = texts.apply(
         lambda column: column.map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
@@ -555,6 +557,35 @@ def read_boundary_file(
             "overlap is joined to one of them. Draw the regions so that each place lies in one"
         )
     return load
+
+
+def _numbers_as_text(columns: pd.DataFrame, name: str) -> list[str]:
+    """Notes on columns of numbers that a few cells ("n/a", "-") made text: not offered to balance on, unsaid before.
+
+    A column is said when most of its cells are numbers; the cells that are not are named by feature (up to 3).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"households": ["120", "n/a", "80", "95"], "zone": ["a", "b", "c", "d"]})
+    >>> _numbers_as_text(frame, "zones.geojson")  # doctest: +NORMALIZE_WHITESPACE
+    ["zones.geojson: column 'households' is read as text, so it is not offered to balance on: feature 2 has 'n/a'.
+      Write a number in each of its cells (or leave a cell empty) to balance on it"]
+    """
+    notes = []
+    for column in columns.columns:
+        cells = columns[column].astype(object)
+        given = cells.notna() & cells.map(lambda v: bool(str(v).strip()))
+        numbers = pd.to_numeric(cells.where(given).map(lambda v: str(v).strip().replace(",", "")), errors="coerce")
+        odd = given & numbers.isna()
+        if not given.any() or not odd.any() or numbers.notna().sum() < max(2, odd.sum()):
+            continue
+        at = [f"feature {i + 1} has '{cells.iloc[i]}'" for i in np.flatnonzero(odd.to_numpy())[:3]]
+        more = f" (and {int(odd.sum()) - 3} more)" if odd.sum() > 3 else ""
+        notes.append(
+            f"{name}: column '{column}' is read as text, so it is not offered to balance on: {'; '.join(at)}{more}. "
+            "Write a number in each of its cells (or leave a cell empty) to balance on it"
+        )
+    return notes
 
 
 def overlaps(regions: gpd.GeoDataFrame, least: float = 0.01) -> list[str]:
@@ -776,12 +807,22 @@ def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
     ('GEOID', 'NAME')
     >>> guess_boundary_columns(["a", "b"])
     (None, None)
+
+    Else by how they end ("zone_code", "zone_name", "NAME20"; a review's file had its names unused):
+
+    >>> guess_boundary_columns(["zone_code", "zone_name", "households"]), guess_boundary_columns(["NAME20", "GEOID20"])
+    (('zone_code', 'zone_name'), ('GEOID20', 'NAME20'))
     """
     by_lower = {}
     for column in columns:
         by_lower.setdefault(str(column).strip().lower(), column)
-    id_column = next((by_lower[c] for c in _ID_NAMES if c in by_lower), None)
-    name_column = next((by_lower[c] for c in _NAME_NAMES if c in by_lower and by_lower[c] != id_column), None)
+    plain = {c.rstrip("0123456789_"): column for c, column in reversed(by_lower.items())}  # ("name20" as "name")
+    id_column = next((plain[c] for c in _ID_NAMES if c in plain), None) or next(
+        (column for c, column in by_lower.items() if c.endswith(("_id", "_code", "_fips", "_geoid"))), None
+    )
+    name_column = next((plain[c] for c in _NAME_NAMES if c in plain and plain[c] != id_column), None) or next(
+        (column for c, column in by_lower.items() if c.endswith("_name") and column != id_column), None
+    )
     return id_column, name_column
 
 
@@ -818,15 +859,9 @@ def _read_any(source, name: str, problems: list[BoundaryFileError]) -> gpd.GeoDa
         data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
         source = io.BytesIO(_check_geojson(data, name, problems))
     try:
-        if lower.endswith(".zip"):
-            return _read_zipped_shapefile(source, name)
-        if hasattr(source, "read"):
-            data = source.read()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(lower).name
-                path.write_bytes(data)
-                return gpd.read_file(path)
-        return gpd.read_file(source)
+        with warnings.catch_warnings():  # (a column of mixed numbers and text: said in a note of ours instead)
+            warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+            return _read_frame(source, lower, name)
     except BoundaryFileError:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -840,6 +875,18 @@ def _read_any(source, name: str, problems: list[BoundaryFileError]) -> gpd.GeoDa
             source=name,
             hint="The file may be truncated or not what its extension says; export it again",
         ) from exc
+
+
+def _read_frame(source, lower: str, name: str) -> gpd.GeoDataFrame:
+    if lower.endswith(".zip"):
+        return _read_zipped_shapefile(source, name)
+    if hasattr(source, "read"):
+        data = source.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(lower).name
+            path.write_bytes(data)
+            return gpd.read_file(path)
+    return gpd.read_file(source)
 
 
 def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) -> bytes:

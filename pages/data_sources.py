@@ -16,7 +16,7 @@ from geo.boundaries import (
     read_boundary_file,
     unknown_regions_warning,
 )
-from geo.layers import build_base_map, to_geojson
+from geo.layers import LegendEntry, build_base_map, territory_legend_html, to_geojson
 from pages.shared import (
     DEMO_NAME,
     current_accounts,
@@ -74,7 +74,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     import numpy as np
 
     from geo.boundaries import boundary_links, drawn_territories
-    from territory.exports import safe_csv
+    from territory.exports import spreadsheet_csv
     from territory.model import PALETTE
     from territory.partition import (
         blank_figures,
@@ -184,7 +184,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                 "touching": len(link_groups(boundary_links(regions, reach_km=0))),
                 "far": far_groups(partition.labels, links, names),
                 "largest": largest_regions(partition.labels, metrics[chosen[0]], names),
-                "csv": safe_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
+                # (with a byte order mark, as the other reports: "Südviertel" read as "SÃ¼dviertel" in Excel, a review)
+                "csv": spreadsheet_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
                 "geojson": drawn_territories(regions, partition.labels, metrics[chosen]).to_json(),
             }
         st.session_state["partition_result"] = (asked, partition, made)
@@ -259,6 +260,13 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     view = hashlib.sha1(repr(asked).encode()).hexdigest()[:12]
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"partition_map:{view}")
     table = partition.territory_table(chosen).drop(columns=["within", "within_by"])
+    # (which color is which territory, as under the other maps: neither the map nor the table said, a review; the
+    # legend escapes its text, the file's column names too)
+    first = chosen[0]
+    st.html(territory_legend_html([
+        LegendEntry(colors[t], str(t), f"{counted(int(n), 'region')} · {METRIC_LABELS.get(first, first)} {float(v):,.0f}")
+        for t, n, v in zip(table["territory_id"], table["regions"], table[first], strict=True) if t in colors
+    ]))  # fmt: skip
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",

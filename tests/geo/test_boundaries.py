@@ -123,6 +123,28 @@ def squares_gdf(crs="EPSG:4326"):
     )
 
 
+def test_a_column_of_numbers_a_few_cells_made_text_is_said_and_no_library_warning_is_printed(tmp_path):
+    # ("n/a" in households: the column was silently not offered to balance on, and pyogrio's "Could not parse column
+    # 'households' as JSON" went to stderr, a review)
+    import warnings
+
+    features = [
+        {"type": "Feature", "properties": {"zone_code": f"Z{i}", "zone_name": f"Zone {i}", "households": value},
+         "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
+        for i, value in enumerate([120, "n/a", 80, 95])
+    ]  # fmt: skip
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = read_boundary_file(path, "zone_code", name_column="zone_name")
+    assert result.notes == [
+        "zones.geojson: column 'households' is read as text, so it is not offered to balance on: feature 2 has 'n/a'. "
+        "Write a number in each of its cells (or leave a cell empty) to balance on it"
+    ]
+    assert "households" not in result.figures.columns
+
+
 def test_geojson_with_chosen_id_and_name(tmp_path):
     path = tmp_path / "regions.geojson"
     squares_gdf().to_file(path, driver="GeoJSON")

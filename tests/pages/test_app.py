@@ -1226,7 +1226,10 @@ def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app)
     assert any("1 region without a territory in column territory (C00) took its neighbours' first." in c.value
                for c in app.caption)  # fmt: skip
     _, partition, made = app.session_state["partition_result"]
-    rows = pd.read_csv(io.StringIO(made["csv"]))
+    legend = next(h.proto.body for h in app.get("html") if "territory-legend" in h.proto.body)
+    assert all(f">{t}<" in legend for t in ("East", "North", "West")) and "regions · POP 8" in legend, legend
+    assert made["csv"].startswith("\ufeff".encode())  # (a byte order mark, as the other reports: Excel reads UTF-8)
+    rows = pd.read_csv(io.BytesIO(made["csv"]), encoding="utf-8-sig")
     assert rows.columns.tolist()[:5] == ["region_id", "name", "territory_before", "territory_id", "moved"]
     assert rows.loc[rows["region_id"] == "C00", "territory_before"].isna().all()
     assert rows.set_index("region_id").loc["C00", "moved"]  # (the blank one given a territory counts)
