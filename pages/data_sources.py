@@ -26,7 +26,9 @@ from pages.shared import (
     link_stored,
     percent_column,
     plain,
+    remember,
     set_plan,
+    setting,
     show_input_error,
     show_row_problems,
     show_table,
@@ -36,6 +38,7 @@ from pages.shared import (
 )
 from territory import InputDataError, load_plan
 from territory.formatting import counted, verb
+from territory.store import keep_upload, kept_upload
 
 
 def _partition_command(filename: str, columns: tuple, asked: dict, searches: int) -> str:
@@ -432,15 +435,62 @@ elif outcome is not None:
     if outcome[3]:
         st.warning(plain(outcome[3][:1].upper() + outcome[3][1:] + "."))
 
+KEPT_BOUNDARY = "kept_boundary"
+
+
+def _boundary_changed() -> None:
+    """The file taken off the uploader (its ×) is forgotten: not reopened from the kept copy."""
+    if st.session_state.get("boundary_upload") is None:
+        st.session_state[KEPT_BOUNDARY] = None
+
+
+def _keep_boundary(data: bytes, filename: str) -> None:
+    """Keep the uploaded boundary file's bytes (``uploads/``) and name for this tab, so a reload reopens it."""
+    kept = st.session_state.get(KEPT_BOUNDARY)
+    if isinstance(kept, dict) and kept.get("name") == filename and kept.get("size") == len(data):
+        return
+    try:
+        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": keep_upload(data), "size": len(data)}
+    except OSError:  # (a data directory that cannot be written: a reload asks for the file again)
+        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": None, "size": len(data)}
+    remember(KEPT_BOUNDARY)
+
+
+def _kept_boundary() -> tuple[bytes, str] | None:
+    """The boundary file this tab uploaded before (a reload, another page and back), read back; said on the page.
+
+    It was gone after a reload, without a word, with the columns chosen (a review): the accounts file was kept.
+    """
+    kept = st.session_state.get(KEPT_BOUNDARY)
+    if not isinstance(kept, dict) or not isinstance(kept.get("name"), str):
+        return None
+    data = kept_upload(kept.get("digest"))
+    if data is None:
+        st.info(f"The boundary file **{plain(kept['name'])}** loaded before is no longer kept on the server: upload "
+                "it again.", icon=":material/upload_file:")  # fmt: skip
+        st.session_state[KEPT_BOUNDARY] = None
+        return None
+    said, forget = st.columns([4, 1])
+    said.caption(f"**{plain(kept['name'])}**, uploaded before (kept on the server): upload another file to replace "
+                 "it.")  # fmt: skip
+    forget.button("Forget it", key="boundary_forget", on_click=lambda: st.session_state.update({KEPT_BOUNDARY: None}))
+    return data, kept["name"]
+
+
 st.divider()
 st.subheader("Your own boundaries")
 st.caption("GeoJSON, a zipped Shapefile or a GeoPackage. Pick the column that identifies each region.")
-boundary = st.file_uploader("Upload a boundary file", type=["geojson", "json", "zip", "gpkg"], key="boundary_upload")
+boundary = st.file_uploader("Upload a boundary file", type=["geojson", "json", "zip", "gpkg"], key="boundary_upload",
+                            on_change=_boundary_changed)  # fmt: skip
+kept_boundary = None if boundary is not None else _kept_boundary()
 use_sample = st.toggle(
     f"Try the sample: Texas's 254 counties with their population ({SAMPLE_BOUNDARIES.name})", key="boundary_sample",
-    disabled=boundary is not None, help="A boundary file as you would bring one (GEOID, NAME, POP), shipped with the demo",
+    disabled=boundary is not None or kept_boundary is not None,
+    help="A boundary file as you would bring one (GEOID, NAME, POP), shipped with the demo",
 )  # fmt: skip
-source = (boundary.getvalue(), boundary.name) if boundary is not None else None
+source = (boundary.getvalue(), boundary.name) if boundary is not None else kept_boundary
+if boundary is not None:
+    _keep_boundary(*source)
 if source is None and use_sample:
     source = (SAMPLE_BOUNDARIES.read_bytes(), SAMPLE_BOUNDARIES.name)
 if source is not None:
@@ -448,11 +498,13 @@ if source is not None:
     try:
         columns = boundary_file_columns(data, filename=filename)
         guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
-        id_column = st.selectbox("Id column", columns,
-                                 index=columns.index(guessed_id) if guessed_id else (0 if columns else None))  # fmt: skip
+        # (the choices kept across pages and a reload, while the file offers them)
+        setting("boundary_id_column", guessed_id or (columns[0] if columns else None), columns)
+        id_column = st.selectbox("Id column", columns, key="boundary_id_column")
         names = [None, *columns]
-        name_column = st.selectbox("Name column", names, index=names.index(guessed_name),
-                                   format_func=lambda c: c or "(same as id)")  # fmt: skip
+        setting("boundary_name_column", guessed_name, names)
+        name_column = st.selectbox("Name column", names, format_func=lambda c: c or "(same as id)",
+                                   key="boundary_name_column")  # fmt: skip
         result = read_boundary_file(data, id_column, name_column=name_column, filename=filename)
     except InputDataError as error:
         show_input_error(error)

@@ -439,6 +439,31 @@ def test_the_balance_pages_tolerance_band_is_kept_across_pages_and_a_reload(data
     assert again.slider(key="balance_tolerance").value == 30
 
 
+def test_a_boundary_file_and_its_columns_come_back_after_a_reload_until_forgotten(data_dir):
+    # (the file, its columns and the territories drawn were gone after a reload without a word; the accounts file
+    # was kept, a review)
+    from tests.pages.test_app import _features
+
+    app = go(session(), "pages/data_sources.py")
+    data = _features([{"zone_code": "Z1", "zone_name": "North", "hh": 5, "alt": "a"},
+                      {"zone_code": "Z2", "zone_name": "South", "hh": 7, "alt": "b"}])  # fmt: skip
+    app.file_uploader(key="boundary_upload").set_value(("zones.geojson", data, "application/json")).run()
+    assert app.selectbox(key="boundary_id_column").value == "zone_code"  # (guessed by how it ends)
+    assert app.selectbox(key="boundary_name_column").value == "zone_name"
+    app.selectbox(key="boundary_name_column").set_value("alt").run()
+    run_app(app)
+    again = reload(app, "pages/data_sources.py")
+    assert any("zones.geojson" in c.value and "uploaded before" in c.value for c in again.caption)
+    assert again.selectbox(key="boundary_name_column").value == "alt"
+    assert any(m.value.replace("\\", "").startswith("2 regions, in longitude/latitude") for m in again.markdown)
+    again.button(key="boundary_forget").click().run()
+    assert not any("uploaded before" in c.value for c in again.caption)
+    run_app(again)
+    third = reload(again, "pages/data_sources.py")
+    assert not any("uploaded before" in c.value for c in third.caption)
+    assert not any(m.value.replace("\\", "").startswith("2 regions") for m in third.markdown)
+
+
 def test_page_settings_are_kept_per_tab_and_replaced(tmp_path):
     from territory.store import PlanStore
 
