@@ -295,6 +295,7 @@ def read_accounts(
     rows = len(raw)
     accounts = _one_row_per_account(accounts, ~unplaced & accounts["lat"].notna(), header=mapping.get("account_id"),
                                     problems=problems)  # fmt: skip
+    problems += _likely_duplicates(accounts, mapping.get("name"))
     table = pd.DataFrame(problems, columns=["row", "account_id", "column", "value", "problem", "severity"])
     if len(table) and any(len(v) for v in originals.values()):
         # (a number cell read with decimal commas or currency signs is quoted as written, not as it was read:
@@ -725,6 +726,50 @@ def _one_row_per_account(accounts: pd.DataFrame, placed: pd.Series, *, header: s
                      f"duplicate account id (line {int(kept_line[ids[idx]])} has it too); row skipped", "skipped")
         )  # fmt: skip
     return accounts.loc[placed & ~duplicate].reset_index(drop=True)
+
+
+def _likely_duplicates(accounts: pd.DataFrame, header: str | None) -> list[dict]:
+    """Warnings for rows that look like one company under two ids: the same name at the same ZIP or the same point.
+
+    Both are kept (ids differ), and said: a CRM export with the company twice counts its value and workload twice
+    (a review: a Salesforce user expects a "possible duplicate"). Names are compared without case, spaces or
+    punctuation; points to about 10 m. Rows without a name are not compared.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"account_id": ["1", "2", "3", "4"], "row": [2, 3, 4, 5],
+    ...                      "name": ["Acme, Inc.", "ACME Inc", "Acme Inc", "Beta"], "zip": ["02110", "02110", None, None],
+    ...                      "lat": [42.35, 42.35, 40.0, 42.35], "lon": [-71.05, -71.05, -74.0, -71.05]})
+    >>> [(p["row"], p["problem"]) for p in _likely_duplicates(rows, "Account Name")]  # doctest: +NORMALIZE_WHITESPACE
+    [(3, 'same name as line 2 (id 1), at the same ZIP: if it is one company under two ids, keep one row (its value
+      and workload count twice); kept')]
+    """
+    if "name" not in accounts or accounts.empty:
+        return []
+    key = accounts["name"].astype("string").str.lower().str.replace(r"[\W_]+", "", regex=True)
+    named = key.notna() & key.ne("")
+    out, said = [], set()
+    places = [("ZIP", accounts["zip"].astype("string").str.strip()) if "zip" in accounts else None,
+              ("point", accounts["lat"].round(4).astype(str) + "," + accounts["lon"].round(4).astype(str))]  # fmt: skip
+    for what, place in filter(None, places):
+        usable = named & place.notna() & place.ne("")
+        frame = pd.DataFrame({"key": key[usable], "place": place[usable]})
+        repeated = frame.duplicated(["key", "place"], keep="first")
+        if not repeated.any():
+            continue
+        first = frame[~repeated].reset_index().set_index(["key", "place"])["index"]
+        for idx in frame.index[repeated]:
+            if idx in said:
+                continue
+            said.add(idx)
+            other = first[(frame.at[idx, "key"], frame.at[idx, "place"])]
+            out.append(_problem(
+                accounts, idx, header, accounts.at[idx, "name"],
+                f"same name as line {int(accounts.at[other, 'row'])} (id {accounts.at[other, 'account_id']}), at the "
+                f"same {what}: if it is one company under two ids, keep one row (its value and workload count twice); "
+                "kept", "warning",
+            ))  # fmt: skip
+    return out
 
 
 def _at_fault(accounts: pd.DataFrame, idx, mapping: dict[str, str], fields: str) -> tuple[str, str]:

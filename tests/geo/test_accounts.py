@@ -966,3 +966,24 @@ def test_a_geojson_or_json_given_as_accounts_is_named_as_such(tmp_path, text, sa
         read_accounts(path)
     path.write_text("[id],name,lat,lon\nA1,Acme,40.7,-74.0\n")  # (a heading in brackets is a CSV still)
     assert read_accounts(path).accounts["account_id"].tolist() == ["A1"]
+
+
+def test_one_company_under_two_ids_is_said_as_a_likely_duplicate_and_kept(write_csv):
+    # (the same company twice, same street, city and ZIP, loaded twice without a word; a Salesforce user expects a
+    # "possible duplicate", a review)
+    path = write_csv(
+        "id,name,zip,lat,lon\n"
+        'A1,"Acme, Inc.",02110,,\n'
+        "A2,ACME Inc,02110,,\n"  # (the same at the same ZIP)
+        "A3,Acme Inc,10001,,\n"  # (another place: another office)
+        "B1,Beta,,41.88,-87.63\n"
+        "B2,beta,,41.88,-87.63\n"  # (the same point)
+        "C1,,,41.88,-87.63\n"  # (no name: not compared)
+    )
+    load = read_accounts(path)
+    assert len(load.accounts) == 6  # (kept: their ids differ)
+    said = load.problems.set_index("account_id")
+    assert said.index.tolist() == ["A2", "B2"], load.problems
+    assert said.loc["A2", "problem"].startswith("same name as line 2 (id A1), at the same ZIP: if it is one company")
+    assert said.loc["B2", "problem"].startswith("same name as line 5 (id B1), at the same point")
+    assert set(said["severity"]) == {"warning"} and said.loc["A2", "column"] == "name"
