@@ -208,7 +208,10 @@ def to_geojson(
     for column in properties:
         values = gdf[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            columns[column] = [html.escape(str(v)) if pd.notna(v) else "" for v in values]
+            # (each distinct value escaped once, missing ones "": value by value, ~40 ms of a county map's rerun)
+            codes, distinct = pd.factorize(values)
+            escaped = np.array([*(html.escape(str(v)) for v in distinct), ""], dtype=object)
+            columns[column] = escaped[codes].tolist()
         else:
             columns[column] = [None if v != v else v for v in values.tolist()]
     geometries = gdf.geometry.to_numpy()
