@@ -1,7 +1,9 @@
 """Folium layers for the coverage map: background, territories, accounts, legend.
 
-Every user-supplied string that reaches HTML (names in tooltips, legend, popups) passes through
-:func:`html.escape` here, in Python, before folium or Leaflet sees it.
+Every user-supplied string that reaches HTML (names in tooltips, legend, popups) passes through :func:`escape`
+here, in Python, before folium or Leaflet sees it: HTML-escaped, and its braces too (folium compiles each element's
+script as a Jinja template once more, where ``{{ … }}`` in an account's name ran on the server and ``{#`` broke
+every map page, a review).
 """
 
 from __future__ import annotations
@@ -179,6 +181,20 @@ def fit_view_script(bounds: tuple[float, float, float, float], token: str, key: 
     )
 
 
+def escape(text) -> str:
+    """User text for the map: HTML-escaped, with ``{`` and ``}`` as character references (shown as written).
+
+    folium renders an element's script and then compiles the result as a Jinja template again: a name holding
+    ``{{ … }}`` would be evaluated on the server, one holding ``{#`` or ``{%`` break the page.
+
+    Examples
+    --------
+    >>> escape("R&D {{ 7*7 }} <b>")
+    'R&amp;D &#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
+    """
+    return html.escape(str(text)).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def to_geojson(
     gdf: gpd.GeoDataFrame, properties: Sequence[str], *, precision: int = 4, geometry_key: str | None = None
 ) -> dict:
@@ -210,7 +226,7 @@ def to_geojson(
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             # (each distinct value escaped once, missing ones "": value by value, ~40 ms of a county map's rerun)
             codes, distinct = pd.factorize(values)
-            escaped = np.array([*(html.escape(str(v)) for v in distinct), ""], dtype=object)
+            escaped = np.array([*(escape(v) for v in distinct), ""], dtype=object)
             columns[column] = escaped[codes].tolist()
         else:
             columns[column] = [None if v != v else v for v in values.tolist()]
@@ -299,8 +315,8 @@ def account_points(
         elif pd.api.types.is_float_dtype(values):
             text = values.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
         else:
-            text = values.astype(object).where(values.notna(), "").astype(str).map(html.escape)
-        tooltips = tooltips + ("<br>" if i else "") + f"<b>{html.escape(label)}</b> " + text.astype(object)
+            text = values.astype(object).where(values.notna(), "").astype(str).map(escape)
+        tooltips = tooltips + ("<br>" if i else "") + f"<b>{escape(label)}</b> " + text.astype(object)
     return [
         [float(a), float(b), str(c), t]
         for a, b, c, t in zip(lat, lon, colors.to_numpy(), tooltips.to_numpy(), strict=True)
@@ -330,7 +346,7 @@ def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
             round(float(r.lat), 4),
             round(float(r.lon), 4),
             str(r.color),
-            f"<b>{html.escape(str(region))}</b><br>{counted(int(r.n), 'account')} · {money(r.value)}",
+            f"<b>{escape(region)}</b><br>{counted(int(r.n), 'account')} · {money(r.value)}",
             int(r.n),
         ]
         for region, r in stats.iterrows()
@@ -921,7 +937,22 @@ class FastGeoJson(folium.map.Layer):
             element.render(**kwargs)
 
 
-class RegionPaint(MacroElement):
+class _RawMacro(MacroElement):
+    """A macro element whose script, user data in it, is placed as rendered: not compiled as a template again.
+
+    (branca puts a macro's rendered script in an ``Element``, which reads its text as a Jinja template: see
+    :func:`escape`.)
+    """
+
+    def render(self, **kwargs):
+        """The script as rendered once, then the children."""
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class RegionPaint(_RawMacro):
     """A layer that colors the map's paintable region shapes (see ``FastGeoJson(paintable=True)``) by territory.
 
     In edit mode the map already holds every clickable region's shape; after an edit only the regions' colors and
@@ -1044,7 +1075,7 @@ def paints_over(territory_regions: dict, paintable_ids) -> bool:
     )
 
 
-class TerritoryLabels(MacroElement):
+class TerritoryLabels(_RawMacro):
     """Each territory's name on the map: a marker each, made in the browser from one list.
 
     The same markers as a folium ``Marker`` and ``DivIcon`` each (the labels' scripts find them by their
@@ -1078,8 +1109,8 @@ class TerritoryLabels(MacroElement):
         # "R&amp;D" on its outline, and the label out of view never found its territory)
         rows = [
             [float(lat), float(lon),
-             f'<div class="territory-label" data-territory="{html.escape(html.escape(str(territory_id)))}">'
-             f"<span>{html.escape(str(text))}</span></div>"]
+             f'<div class="territory-label" data-territory="{html.escape(escape(territory_id))}">'
+             f"<span>{escape(text)}</span></div>"]
             for lat, lon, text, territory_id in labels
         ]  # fmt: skip
         self.data = json.dumps(rows).replace("</", "<\\/")

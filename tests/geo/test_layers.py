@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,7 +11,14 @@ from shapely.geometry import box
 
 from geo.assets import LOCAL_ASSETS, VENDOR_URL, missing_assets, remote_asset_urls, use_local_assets
 from geo.coverage import coverage_layers, display_region_of, territory_shapes, uncovered_regions
-from geo.layers import LegendEntry, account_points, build_coverage_map, territory_legend_html, to_geojson
+from geo.layers import (
+    LegendEntry,
+    account_points,
+    build_coverage_map,
+    coverage_groups,
+    territory_legend_html,
+    to_geojson,
+)
 from territory import plan_from_dict
 from territory.edits import deactivate_rep
 
@@ -467,3 +475,27 @@ def test_an_account_view_is_the_continent_holding_most_accounts():
     assert account_view(lon, lat)[2] > 15  # (all of them: Europe too, but the 1% farthest)
     assert account_view(lon, lat, every=True) == (-120, 30, 20, 55)  # ("All accounts": the farthest too)
     assert account_view([np.nan], [np.nan]) is None
+
+
+@pytest.mark.parametrize("name", ["Team {{ 7*7 }} West", "Team {#1 West", "R&D {% West %}", "{{ cycler.__init__ }}"])
+def test_names_with_template_delimiters_are_shown_as_written_never_run(name):
+    # folium compiles each element's rendered script as a Jinja template again: "{{ 7*7 }}" in a territory or
+    # account name ran on the server ("Team 49"), and "{#" or "{%" broke every map page (a review).
+    plan = plan_from_dict(
+        {"territories": [{"territory_id": f"T{name}", "name": name, "region_ids": ["US-NY"]}], "reps": []}
+    )
+    accounts = pd.DataFrame({"region_id": ["US-36061"], "territory_id": [f"T{name}"], "value": [1.0],
+                             "lat": [40.7], "lon": [-74.0], "name": [f"{name} Inc"]})  # fmt: skip
+    layers = coverage_layers(plan, accounts)
+    points = account_points(accounts, pd.Series(["#000000"]), tooltip_columns=[("name", "Name")])
+    fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, labels=layers.labels, points=points)
+    rendered = fmap.get_root().render()
+    assert "Team 49" not in rendered and "bound method" not in rendered
+    assert rendered.count("&#123;") >= 3  # (the name's braces, as character references, in the label, outline, point)
+    # and through st_folium's own path (each layer group rendered as the pages send it)
+    from streamlit_folium import _get_feature_group_string
+
+    for index, group in enumerate(
+        coverage_groups(layers.regions, layers.outlines, points=points, labels=layers.labels)
+    ):
+        assert "Team 49" not in _get_feature_group_string(group, folium.Map(), index)
