@@ -808,21 +808,41 @@ def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
     >>> guess_boundary_columns(["a", "b"])
     (None, None)
 
-    Else by how they end ("zone_code", "zone_name", "NAME20"; a review's file had its names unused):
+    Else by those names with a number after them (``NAME20``, GADM's ``NAME_2``: the highest, the finest level), else by
+    how they end (``zone_code``, ``zone_name``; the last such column: parents' come first, ``state_fips`` before
+    ``county_fips``). A review's file had its names unused.
 
     >>> guess_boundary_columns(["zone_code", "zone_name", "households"]), guess_boundary_columns(["NAME20", "GEOID20"])
     (('zone_code', 'zone_name'), ('GEOID20', 'NAME20'))
+    >>> guess_boundary_columns(["ADM0_A3", "NAME", "ISO_A2", "POSTAL"])  # (Natural Earth)
+    ('ISO_A2', 'NAME')
+    >>> guess_boundary_columns(["GID_0", "NAME_0", "GID_1", "NAME_1", "GID_2", "NAME_2"])  # (GADM level 2)
+    ('GID_2', 'NAME_2')
+    >>> guess_boundary_columns(["state_fips", "state_name", "county_fips", "county_name", "parent_id"])
+    ('county_fips', 'county_name')
     """
     by_lower = {}
     for column in columns:
         by_lower.setdefault(str(column).strip().lower(), column)
-    plain = {c.rstrip("0123456789_"): column for c, column in reversed(by_lower.items())}  # ("name20" as "name")
-    id_column = next((plain[c] for c in _ID_NAMES if c in plain), None) or next(
-        (column for c, column in by_lower.items() if c.endswith(("_id", "_code", "_fips", "_geoid"))), None
-    )
-    name_column = next((plain[c] for c in _NAME_NAMES if c in plain and plain[c] != id_column), None) or next(
-        (column for c, column in by_lower.items() if c.endswith("_name") and column != id_column), None
-    )
+
+    def numbered(names) -> str | None:
+        """The column named one of ``names`` with a number after it, the highest number."""
+        found = []
+        for lower, column in by_lower.items():
+            match = re.fullmatch(r"(.*?)_?(\d+)", lower)
+            if match and match.group(1) in names:
+                found.append((int(match.group(2)), column))
+        return max(found, key=lambda f: f[0])[1] if found else None
+
+    def ending(suffixes, taken=None) -> str | None:
+        found = [column for lower, column in by_lower.items() if lower.endswith(suffixes) and column != taken
+                 and not lower.startswith(("parent", "owner"))]  # fmt: skip
+        return found[-1] if found else None
+
+    id_column = (next((by_lower[c] for c in _ID_NAMES if c in by_lower), None) or numbered(_ID_NAMES + ("gid",))
+                 or ending(("_id", "_code", "_fips", "_geoid")))  # fmt: skip
+    name_column = (next((by_lower[c] for c in _NAME_NAMES if c in by_lower and by_lower[c] != id_column), None)
+                   or numbered(_NAME_NAMES) or ending(("_name",), taken=id_column))  # fmt: skip
     return id_column, name_column
 
 

@@ -447,12 +447,13 @@ def _boundary_changed() -> None:
 def _keep_boundary(data: bytes, filename: str) -> None:
     """Keep the uploaded boundary file's bytes (``uploads/``) and name for this tab, so a reload reopens it."""
     kept = st.session_state.get(KEPT_BOUNDARY)
-    if isinstance(kept, dict) and kept.get("name") == filename and kept.get("size") == len(data):
+    digest = hashlib.sha256(data).hexdigest()  # (a corrected file of the same name and size is another file)
+    if isinstance(kept, dict) and kept.get("name") == filename and kept.get("sha256") == digest:
         return
     try:
-        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": keep_upload(data), "size": len(data)}
+        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": keep_upload(data), "sha256": digest}
     except OSError:  # (a data directory that cannot be written: a reload asks for the file again)
-        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": None, "size": len(data)}
+        st.session_state[KEPT_BOUNDARY] = {"name": filename, "digest": None, "sha256": digest}
     remember(KEPT_BOUNDARY)
 
 
@@ -498,13 +499,15 @@ if source is not None:
     try:
         columns = boundary_file_columns(data, filename=filename)
         guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
-        # (the choices kept across pages and a reload, while the file offers them)
-        setting("boundary_id_column", guessed_id or (columns[0] if columns else None), columns)
-        id_column = st.selectbox("Id column", columns, key="boundary_id_column")
+        # (the choices kept across pages and a reload, for this file: another file starts from its own guesses,
+        # not the last file's choices, a review)
+        chosen_for = hashlib.sha256(data).hexdigest()[:16]
+        setting(f"boundary_id_column:{chosen_for}", guessed_id or (columns[0] if columns else None), columns)
+        id_column = st.selectbox("Id column", columns, key=f"boundary_id_column:{chosen_for}")
         names = [None, *columns]
-        setting("boundary_name_column", guessed_name, names)
+        setting(f"boundary_name_column:{chosen_for}", guessed_name, names)
         name_column = st.selectbox("Name column", names, format_func=lambda c: c or "(same as id)",
-                                   key="boundary_name_column")  # fmt: skip
+                                   key=f"boundary_name_column:{chosen_for}")  # fmt: skip
         result = read_boundary_file(data, id_column, name_column=name_column, filename=filename)
     except InputDataError as error:
         show_input_error(error)

@@ -447,14 +447,24 @@ def test_a_boundary_file_and_its_columns_come_back_after_a_reload_until_forgotte
     app = go(session(), "pages/data_sources.py")
     data = _features([{"zone_code": "Z1", "zone_name": "North", "hh": 5, "alt": "a"},
                       {"zone_code": "Z2", "zone_name": "South", "hh": 7, "alt": "b"}])  # fmt: skip
+
+    def box(app, label):
+        return next(s for s in app.selectbox if s.label == label)
+
     app.file_uploader(key="boundary_upload").set_value(("zones.geojson", data, "application/json")).run()
-    assert app.selectbox(key="boundary_id_column").value == "zone_code"  # (guessed by how it ends)
-    assert app.selectbox(key="boundary_name_column").value == "zone_name"
-    app.selectbox(key="boundary_name_column").set_value("alt").run()
+    assert box(app, "Id column").value == "zone_code"  # (guessed by how it ends)
+    assert box(app, "Name column").value == "zone_name"
+    box(app, "Name column").set_value("alt").run()
+    # another file starts from its own guesses, not this file's choices (a review)
+    other = _features([{"GEOID": "A1", "NAME": "Alpha", "alt": "x"}, {"GEOID": "B2", "NAME": "Beta", "alt": "y"}])
+    app.file_uploader(key="boundary_upload").set_value(("tracts.geojson", other, "application/json")).run()
+    assert (box(app, "Id column").value, box(app, "Name column").value) == ("GEOID", "NAME")
+    app.file_uploader(key="boundary_upload").set_value(("zones.geojson", data, "application/json")).run()
+    assert box(app, "Name column").value == "alt"  # (and this file's choice is its own)
     run_app(app)
     again = reload(app, "pages/data_sources.py")
     assert any("zones.geojson" in c.value and "uploaded before" in c.value for c in again.caption)
-    assert again.selectbox(key="boundary_name_column").value == "alt"
+    assert box(again, "Name column").value == "alt"
     assert any(m.value.replace("\\", "").startswith("2 regions, in longitude/latitude") for m in again.markdown)
     again.button(key="boundary_forget").click().run()
     assert not any("uploaded before" in c.value for c in again.caption)
