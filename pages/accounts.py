@@ -381,4 +381,4 @@ if len(problems):
     parts = [f"{skipped_rows:,} skipped"] if skipped_rows else []
     parts += [f"{len(problems) - skipped_rows:,} placed with a warning"] if len(problems) > skipped_rows else []
     with st.expander(f"Rows with problems in {plain(loaded.source)} ({len(problems):,}: {', '.join(parts)})"):
-        show_row_problems(problems)
+        show_row_problems(problems, download="rows_with_problems.csv")

@@ -273,6 +273,7 @@ show_table(
         column: labelled(formats.get(column), heading, about) for column, (heading, about) in TERRITORY_COLUMNS.items()
     },
     height="content" if len(territories) <= WHOLE_TABLE_ROWS else "auto",
+    download="balance_territories.csv",
 )
 st.caption("The accounts and value each territory holds: the table's Show/hide columns button (top right).")
 st.subheader("Reps (fullest first)")
@@ -312,6 +313,7 @@ show_table(
         }
     ),
     hide_index=True,
+    download="balance_reps.csv",
     # (widths that fit the page at 1280 px: "Quota attainm…" was cut and the table scrolled sideways; a rep over
     # capacity shows as utilization above 100%)
     column_config={

@@ -219,6 +219,7 @@ with left:
             "Quota": money_column(width=96),
             "Reps": st.column_config.TextColumn(width=reps_width),
         },
+        download="coverage_territories.csv",
     )
 # Accounts in a territory's regions that no territory there takes (its industry or tier focus turns them away):
 # outside "In a territory" above, but not in a region without a territory.
@@ -236,6 +237,7 @@ with right:
             ),
             hide_index=True,
             column_config={"Value": money_column()},
+            download="coverage_gaps.csv",
         )
     if turned_away:
         # (under what it adds to: "Besides these" stood above "Every account's region is in a territory", a new

@@ -358,11 +358,11 @@ unmatched_owners_warning()
 skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
 if len(skipped):
     st.markdown(f"**{counted(len(skipped), 'row')} could not be placed**")
-    show_row_problems(skipped)
+    show_row_problems(skipped, download="rows_skipped.csv")
 warnings = loaded.problems[loaded.problems["severity"] == "warning"]
 if len(warnings):
     st.markdown(f"**{counted(len(warnings), 'warning')}** on rows that were placed")
-    show_row_problems(warnings)
+    show_row_problems(warnings, download="rows_with_warnings.csv")
 if len(loaded.outside):
     st.markdown(f"**{counted(len(loaded.outside), 'account')} outside every region**")
     show_table(loaded.outside, hide_index=True, column_config=_LINE)

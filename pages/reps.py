@@ -31,6 +31,7 @@ from pages.shared import (
 )
 from territory import InputDataError, plan_from_dict
 from territory.edits import diff_assignments, next_rep_id
+from territory.exports import spreadsheet_csv
 from territory.formatting import and_list, verb
 from territory.impact import edit_impact, more_waiting, waiting_remedies
 from territory.plan_diff import rep_changes, rep_changes_said
@@ -251,6 +252,11 @@ edited = st.data_editor(
         ),
     },
 )
+# (the tables offer no export of their own, client.disableDataExport: the roster as a guarded CSV, in the columns
+# "Load reps from a file" reads, ids and CRM owners included)
+st.download_button(":material/download: CSV", spreadsheet_csv(roster.drop(columns=["load"])),
+                   file_name="reps.csv", mime="text/csv", key="roster_download", on_click="ignore",
+                   type="tertiary")  # fmt: skip
 
 
 def _text(value) -> str:

@@ -1301,17 +1301,27 @@ def percent_column(label: str | None = None, *, digits: int = 0, progress: bool 
     return st.column_config.NumberColumn(label, format="percent", step=step, **kwargs)
 
 
-def show_table(data, **kwargs):
+def show_table(data, *, download: str | None = None, **kwargs):
     """``st.dataframe`` with missing values shown as an em dash (not "None"), the same on every page.
 
     Percent columns (:func:`percent_column`) are rounded to the figures they show: Streamlit cuts a number off at
     its column's step instead of rounding it (0.0957 showed as 9.5% beside a caption's 9.6%). Counts (whole-number
     columns given no format) get thousands separators, as the metrics have them (1,000, not 1000). Empty text shows
     as the dash too (a CSV's blank cell is read as "").
+
+    ``download``: a file name: a button under the table downloads it as CSV, formulas neutralised, with a byte order
+    mark (the tables offer no export of their own: ``client.disableDataExport``).
     """
     config = _with_count_columns(data, kwargs.pop("column_config", None) or {})
     shown = _blanks_as_missing(_rounded_to_steps(data, config))
-    return st.dataframe(shown, placeholder=MISSING, column_config=config or None, **kwargs)
+    table = st.dataframe(shown, placeholder=MISSING, column_config=config or None, **kwargs)
+    if download:
+        from territory.exports import spreadsheet_csv
+
+        frame = data if kwargs.get("hide_index") else data.reset_index()
+        st.download_button(":material/download: CSV", spreadsheet_csv(frame), file_name=download, mime="text/csv",
+                           key=f"table_download:{download}", on_click="ignore", type="tertiary")  # fmt: skip
+    return table
 
 
 TABLE_HEADER = 35  # px: a table's heading row (and a row of one line)
@@ -1380,13 +1390,15 @@ PROBLEM_WIDTHS = {"row": 48, "account_id": 88, "column": 110, "value": 110, "pro
 PROBLEM_ROWS = 10  # rows in view, the table scrolls for the rest
 
 
-def show_row_problems(problems: pd.DataFrame) -> None:
+def show_row_problems(problems: pd.DataFrame, download: str | None = None) -> None:
     """An accounts file's row problems (``LoadedAccounts.problems``) as a table that shows each sentence whole.
 
     Parameters
     ----------
     problems : DataFrame
         ``row, account_id, column, value, problem, severity`` (those present are shown).
+    download : str, optional
+        The file name of the table's CSV download (see :func:`show_table`).
     """
     widths, row = PROBLEM_WIDTHS, wrapping_row_height(problems["problem"], PROBLEM_WIDTHS["problem"])
     show_table(
@@ -1400,6 +1412,7 @@ def show_row_problems(problems: pd.DataFrame) -> None:
                        "problem": labelled({"width": widths["problem"]}, "Problem", "What is wrong and how to fix it"),
                        "severity": labelled({"width": widths["severity"]}, "Severity",
                                             "skipped: the row is not on the map; warning: it is, a field ignored")},
+        download=download,
     )  # fmt: skip
     if len(problems) > PROBLEM_ROWS:  # (the table's scroll bar shows only on hover: 10 of 11 read as all of them)
         st.caption(f"{PROBLEM_ROWS} of the {len(problems):,} rows in view: scroll the table for the others.")

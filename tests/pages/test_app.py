@@ -1279,7 +1279,7 @@ def test_the_accounts_download_has_the_territory_and_rep_ids_and_the_conflict_fl
     original = territory.exports.spreadsheet_csv
     monkeypatch.setattr(territory.exports, "spreadsheet_csv", lambda frame: written.append(frame) or original(frame))
     open_page(app, "pages/accounts.py")
-    frame = written[-1]
+    frame = next(f for f in written if "territory" in f.columns)  # (the results', not a table's own download)
     columns = list(frame.columns)
     assert columns[columns.index("territory") + 1] == "territory_id" and columns[columns.index("rep") + 1] == "rep_id"
     assert columns[-1] == "conflict"
@@ -1319,3 +1319,28 @@ def test_a_plan_folder_zip_that_unpacks_past_reason_is_refused(monkeypatch):
     monkeypatch.setattr(territory.textfiles, "MOST_UNZIPPED_BYTES", 1_000_000)
     with pytest.raises(InputDataError, match=r"plan\.zip: unpacks to more than 1,000,000 bytes"):
         read_plan_zip(buffer.getvalue(), "plan.zip")
+
+
+def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, monkeypatch):
+    # The tables' own "Download as CSV" wrote formulas as they are and is off (client.disableDataExport); the tables
+    # a manager reads most get a download of their own, formulas neutralised, with a byte order mark (a review).
+    import streamlit
+
+    made = {}
+    original = streamlit.download_button
+
+    def recording(label, data, *args, **kwargs):
+        made[kwargs.get("file_name")] = data
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording)
+    app.run()
+    plan = json.loads(app.session_state["plan_json"])
+    plan["reps"][0]["name"] = "=HYPERLINK(1)"
+    app.session_state["plan_json"] = json.dumps(plan)
+    for page in ("pages/balance.py", "pages/coverage_map.py", "pages/reps.py"):
+        open_page(app, page)
+    assert {"balance_territories.csv", "balance_reps.csv", "coverage_territories.csv", "reps.csv"} <= set(made), made
+    for name in ("balance_reps.csv", "reps.csv"):
+        text = made[name].decode("utf-8-sig")
+        assert made[name].startswith("\ufeff".encode()) and "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
