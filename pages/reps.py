@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import json
 import re
 
@@ -164,9 +163,10 @@ reps_token = json.dumps([plan.to_dict()["reps"], shown_as], sort_keys=True, defa
 # applied was gone after a reload, without a word, a review).
 kept_json = st.session_state.get(PENDING_KEPT)
 if PENDING not in st.session_state and isinstance(kept_json, list) and len(kept_json) == 2:
-    with contextlib.suppress(ValueError, TypeError):
-        st.session_state[PENDING] = (kept_json[0], pd.read_json(io.StringIO(kept_json[1]), orient="split",
-                                                                dtype=False, precise_float=True))  # fmt: skip
+    with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+        split = json.loads(kept_json[1])
+        st.session_state[PENDING] = (kept_json[0], pd.DataFrame(split["data"], columns=split["columns"],
+                                                                index=split["index"]))  # fmt: skip
 if "roster_editor" not in st.session_state:
     pending = st.session_state.get(PENDING)
     st.session_state[BASE] = pending if pending is not None and pending[0] == reps_token else None
@@ -588,9 +588,9 @@ def _file_preview(filename: str, new_plan) -> bool:
 changed = _cells(edited) != _cells(roster)
 if changed:
     st.session_state[PENDING] = (reps_token, edited.copy())
-    # (every digit written and read back as written: 0.94 came back as 0.9400000000000001 after a reload, and
-    # Apply said "quota attainment 94% → 94%" and saved it so, a review)
-    kept_now = [reps_token, edited.to_json(orient="split", double_precision=15)]
+    # (every digit written and read back as written, by Python's JSON: pandas' read 0.94 as 0.9400000000000001 and
+    # wrote 15 digits at most, and Apply said "quota attainment 94% → 94%" after a reload and saved it so, a review)
+    kept_now = [reps_token, json.dumps(edited.to_dict(orient="split"), default=str)]
 else:
     st.session_state.pop(PENDING, None)
     kept_now = None

@@ -6,6 +6,7 @@ address a run leaves in ``query_params``, so a new AppTest given those parameter
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pandas as pd
@@ -546,7 +547,12 @@ def test_a_change_to_the_team_kept_across_a_reload_changes_nothing_else_when_app
     # A review: after a reload, Apply said "Marcus Johnson quota attainment 94% → 94%" and saved 0.9400000000000001
     # (the kept table's numbers read back a little off); only the capacity typed is a change.
     app = go(session(), "pages/reps.py")
+    plan = json.loads(app.session_state["plan_json"])  # (a figure of 17 digits too: 15 were kept, a review)
+    plan["reps"][1]["quota_attainment"] = 1 / 3
+    app.session_state["plan_json"] = json.dumps(plan)
+    app.run()
     before = {r.rep_id: r for r in plan_of(app).reps}
+    assert before[plan["reps"][1]["rep_id"]].quota_attainment == 1 / 3
     roster = app.data_editor[0].value
     row = int(roster.index[roster["name"] == "Elena Rossi"][0])
     app.session_state["roster_editor"] = {"edited_rows": {row: {"capacity": 150}}, "added_rows": [], "deleted_rows": []}
