@@ -117,8 +117,9 @@ def shapes_view(geometries, *, gap: float = 25.0, gap_lat: float = 45.0) -> tupl
 
     Where the shapes' parts fall into groups with over ``gap`` degrees of longitude between them, the group with the
     most area: France's overseas departments (Guiana, Réunion) spread a view of Europe West over three oceans; and of
-    that group's parts, those in the largest group with over ``gap_lat`` degrees of latitude between groups (Réunion
-    lies within Russia's longitudes; Japan and Australia, 40° apart, stay in one view). Parts
+    that group's parts, those in the largest group with over ``gap_lat`` degrees of latitude between groups and in any
+    other such group of at least 2% of its area (Réunion lies within Russia's longitudes; Japan and Australia, 40°
+    apart, stay in one view, and Chile with Canada). Parts
     across the antimeridian are drawn at the map's other edge (the Aleutians' west end, at +172°, beside no other
     part of Alaska on the map): a group of their own, left out beside the larger one.
 
@@ -135,6 +136,8 @@ def shapes_view(geometries, *, gap: float = 25.0, gap_lat: float = 45.0) -> tupl
     (-5.0, 41.0, 180.0, 82.0)
     >>> shapes_view([box(129, 30, 146, 46), box(113, -44, 154, -10)])  # (Japan and Australia)
     (113.0, -44.0, 154.0, 46.0)
+    >>> shapes_view([box(-141, 42, -52, 83), box(-75, -56, -67, -17)])  # (Canada and Chile: both, a review)
+    (-141.0, -56.0, -52.0, 83.0)
     >>> shapes_view([]) is None
     True
     """
@@ -147,21 +150,27 @@ def shapes_view(geometries, *, gap: float = 25.0, gap_lat: float = 45.0) -> tupl
     # the largest group along the longitude, then, of its parts, along the latitude (Réunion lies within Russia's
     # longitudes: a view of Europe and Russia reached 21° south, a review)
     kept = _largest_group(bounds, area, 0, gap)
-    kept = kept[_largest_group(bounds[kept], area[kept], 1, gap_lat)]
+    kept = kept[_largest_group(bounds[kept], area[kept], 1, gap_lat, least=0.02)]
     kept = bounds[kept]
     return (float(kept[:, 0].min()), float(kept[:, 1].min()), float(kept[:, 2].max()), float(kept[:, 3].max()))
 
 
-def _largest_group(bounds: np.ndarray, area: np.ndarray, axis: int, gap: float) -> np.ndarray:
+def _largest_group(
+    bounds: np.ndarray, area: np.ndarray, axis: int, gap: float, least: float | None = None
+) -> np.ndarray:
     """Positions of the parts in the group with most area, along ``axis`` (0: longitude, 1: latitude).
 
     A new group starts where the next part (in the order of their low edges) begins over ``gap`` degrees past every
-    part before it.
+    part before it. ``least``: keep too every group with at least this share of the largest group's area (Chile with
+    Canada; not Réunion with Russia).
     """
     order = np.argsort(bounds[:, axis], kind="stable")
     reach = np.maximum.accumulate(bounds[order, axis + 2])
     group = np.r_[0, np.cumsum(bounds[order[1:], axis] - reach[:-1] > gap)]
-    return order[group == np.argmax(np.bincount(group, weights=area[order]))]
+    sizes = np.bincount(group, weights=area[order])
+    if least is None:
+        return order[group == np.argmax(sizes)]
+    return order[sizes[group] >= least * sizes.max()]
 
 
 def fit_view_script(bounds: tuple[float, float, float, float], token: str, key: str) -> str:
