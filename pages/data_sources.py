@@ -444,10 +444,12 @@ def _boundary_changed() -> None:
         st.session_state[KEPT_BOUNDARY] = None
 
 
-def _keep_boundary(data: bytes, filename: str) -> None:
-    """Keep the uploaded boundary file's bytes (``uploads/``) and name for this tab, so a reload reopens it."""
+def _keep_boundary(data: bytes, filename: str, digest: str) -> None:
+    """Keep the uploaded boundary file's bytes (``uploads/``) and name for this tab, so a reload reopens it.
+
+    ``digest``: the bytes' SHA-256 (a corrected file of the same name and size is another file).
+    """
     kept = st.session_state.get(KEPT_BOUNDARY)
-    digest = hashlib.sha256(data).hexdigest()  # (a corrected file of the same name and size is another file)
     if isinstance(kept, dict) and kept.get("name") == filename and kept.get("sha256") == digest:
         return
     try:
@@ -465,7 +467,10 @@ def _kept_boundary() -> tuple[bytes, str] | None:
     kept = st.session_state.get(KEPT_BOUNDARY)
     if not isinstance(kept, dict) or not isinstance(kept.get("name"), str):
         return None
-    data = kept_upload(kept.get("digest"))
+    # (read from the data directory once, not on every rerun of the page)
+    read = st.session_state.get("kept_boundary_read")
+    data = read[1] if isinstance(read, tuple) and read[0] == kept.get("digest") else kept_upload(kept.get("digest"))
+    st.session_state["kept_boundary_read"] = (kept.get("digest"), data)
     if data is None:
         st.info(f"The boundary file **{plain(kept['name'])}** loaded before is no longer kept on the server: upload "
                 "it again.", icon=":material/upload_file:")  # fmt: skip
@@ -490,18 +495,19 @@ use_sample = st.toggle(
     help="A boundary file as you would bring one (GEOID, NAME, POP), shipped with the demo",
 )  # fmt: skip
 source = (boundary.getvalue(), boundary.name) if boundary is not None else kept_boundary
-if boundary is not None:
-    _keep_boundary(*source)
 if source is None and use_sample:
     source = (SAMPLE_BOUNDARIES.read_bytes(), SAMPLE_BOUNDARIES.name)
 if source is not None:
     data, filename = source
+    digest = hashlib.sha256(data).hexdigest()  # (the file's, once: what is kept, its choices, its preview, a proposal)
+    if boundary is not None:
+        _keep_boundary(data, filename, digest)
     try:
         columns = boundary_file_columns(data, filename=filename)
         guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
         # (the choices kept across pages and a reload, for this file: another file starts from its own guesses,
         # not the last file's choices, a review)
-        chosen_for = hashlib.sha256(data).hexdigest()[:16]
+        chosen_for = digest[:16]
         setting(f"boundary_id_column:{chosen_for}", guessed_id or (columns[0] if columns else None), columns)
         id_column = st.selectbox("Id column", columns, key=f"boundary_id_column:{chosen_for}")
         names = [None, *columns]
@@ -546,7 +552,6 @@ if source is not None:
             style_function=lambda _: {"fillColor": "#1f77b4", "fillOpacity": 0.3, "color": "#1f77b4", "weight": 1},
         ).add_to(fmap)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-        digest = hashlib.sha1(data).hexdigest()  # (the file's: its preview's key, and what a proposal was made from)
         st_folium(
             fmap,
             height=420,
