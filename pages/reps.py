@@ -254,7 +254,7 @@ edited = st.data_editor(
 )
 # (the tables offer no export of their own, client.disableDataExport: the roster as a guarded CSV, in the columns
 # "Load reps from a file" reads, ids and CRM owners included)
-st.download_button(":material/download: CSV", spreadsheet_csv(roster.drop(columns=["load"])),
+st.download_button(":material/download: CSV", lambda: spreadsheet_csv(roster.drop(columns=["load"])),  # (when clicked)
                    file_name="reps.csv", mime="text/csv", key="roster_download", on_click="ignore",
                    type="tertiary")  # fmt: skip
 

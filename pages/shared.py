@@ -1319,7 +1319,8 @@ def show_table(data, *, download: str | None = None, **kwargs):
         from territory.exports import spreadsheet_csv
 
         frame = data if kwargs.get("hide_index") else data.reset_index()
-        st.download_button(":material/download: CSV", spreadsheet_csv(frame), file_name=download, mime="text/csv",
+        # (made when clicked, not on every rerun of the page)
+        st.download_button(":material/download: CSV", lambda: spreadsheet_csv(frame), file_name=download, mime="text/csv",
                            key=f"table_download:{download}", on_click="ignore", type="tertiary")  # fmt: skip
     return table
 

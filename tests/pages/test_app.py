@@ -1330,7 +1330,7 @@ def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, 
     original = streamlit.download_button
 
     def recording(label, data, *args, **kwargs):
-        made[kwargs.get("file_name")] = data
+        made[kwargs.get("file_name")] = data() if callable(data) else data  # (a download made when clicked)
         return original(label, data, *args, **kwargs)
 
     monkeypatch.setattr(streamlit, "download_button", recording)
