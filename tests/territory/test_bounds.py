@@ -14,19 +14,21 @@ from territory.bounds import hemmed_in, least_excess
 from territory.optimizer import Rebalancer, RegionGraph, components
 
 
-def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: int, unit=None) -> float:
-    """The least worst-metric deviation over every connected set holding ``region`` (brute force), in ``unit``s."""
-    unit = np.ones(weights.shape[1]) if unit is None else unit
-    n = len(weights)
+def connected_sets(n: int, neighbours, region: int):
+    """Every connected set of regions holding ``region`` (brute force, small maps only)."""
     others = [r for r in range(n) if r != region]
-    best = np.inf
     for size in range(len(others) + 1):
         for extra in itertools.combinations(others, size):
             members = [region, *extra]
-            if len(components(members, neighbours)) != 1:
-                continue
-            best = min(best, float((np.abs(weights[members].sum(axis=0) / target - 1) / unit).max()))
-    return best
+            if len(components(members, neighbours)) == 1:
+                yield members
+
+
+def best_possible(weights: np.ndarray, neighbours, target: np.ndarray, region: int, unit=None) -> float:
+    """The least worst-metric deviation over every connected set holding ``region`` (brute force), in ``unit``s."""
+    unit = np.ones(weights.shape[1]) if unit is None else unit
+    return min(float((np.abs(weights[members].sum(axis=0) / target - 1) / unit).max())
+               for members in connected_sets(len(weights), neighbours, region))  # fmt: skip
 
 
 @st.composite
@@ -154,16 +156,10 @@ def test_a_region_bigger_than_a_share_excuses_only_its_own_metric():
 
 def least_beyond(weights, neighbours, target, region, over, under, unit) -> float:
     """The least excess beyond the limits over every connected set holding ``region`` (brute force), in ``unit``s."""
-    n = len(weights)
-    others = [r for r in range(n) if r != region]
     best = np.inf
-    for size in range(len(others) + 1):
-        for extra in itertools.combinations(others, size):
-            members = [region, *extra]
-            if len(components(members, neighbours)) != 1:
-                continue
-            deviation = weights[members].sum(axis=0) / target - 1
-            best = min(best, float((np.maximum(np.maximum(deviation - over, -under - deviation), 0) / unit).max()))
+    for members in connected_sets(len(weights), neighbours, region):
+        deviation = weights[members].sum(axis=0) / target - 1
+        best = min(best, float((np.maximum(np.maximum(deviation - over, -under - deviation), 0) / unit).max()))
     return best
 
 
