@@ -129,10 +129,12 @@ def test_a_column_of_numbers_a_few_cells_made_text_is_said_and_no_library_warnin
     import warnings
 
     features = [
-        {"type": "Feature", "properties": {"zone_code": f"Z{i}", "zone_name": f"Zone {i}", "households": value},
+        {"type": "Feature", "properties": {"zone_code": f"Z{i}", "zone_name": f"Zone {i}", "households": value,
+                                           "CD119FP": district},
          "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
-        for i, value in enumerate([120, "n/a", 80, 95])
+        for i, (value, district) in enumerate(zip([120, "n/a", 80, 95], ["01", "02", "ZZ", "12"], strict=True))
     ]  # fmt: skip
+    # (a column of codes, as the Census's CD119FP with "ZZ" for a part with no district, is not said: no quantity)
     path = tmp_path / "zones.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with warnings.catch_warnings():
