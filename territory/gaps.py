@@ -175,8 +175,9 @@ def white_space(
         {
             "accounts": np.bincount(codes, minlength=n),
             "customers": np.bincount(codes, weights=customer, minlength=n).astype(np.int64),
-            "customer_value": np.bincount(codes, weights=np.where(customer, value, 0.0), minlength=n),
-            "prospect_value": np.bincount(codes, weights=np.where(customer, 0.0, value), minlength=n),
+            # (as float even for no accounts: numpy counts an empty list as whole numbers)
+            "customer_value": np.bincount(codes, weights=np.where(customer, value, 0.0), minlength=n).astype(float),
+            "prospect_value": np.bincount(codes, weights=np.where(customer, 0.0, value), minlength=n).astype(float),
         },
         index=pd.Index(regions, dtype=object, name="region_id"),
     )

@@ -89,6 +89,16 @@ def test_white_space_by_prospect_value():
     assert table.loc["US-34013", "penetration"] == 0.0
 
 
+def test_white_space_of_no_accounts_is_an_empty_table_of_the_same_types():
+    plan, result, _ = scenario()
+    full = white_space(plan, result.accounts)
+    empty = white_space(plan, result.accounts.iloc[:0])
+    assert empty.empty and list(empty.columns) == list(full.columns)
+    figures = full.columns.drop(["region_id", "territory_id"])
+    # (the value columns were whole numbers, a review)
+    assert empty[figures].dtypes.to_dict() == full[figures].dtypes.to_dict()
+
+
 def test_white_space_by_population_requires_population():
     plan, result, _ = scenario()
     plan = plan_from_dict({**plan.to_dict(), "settings": {"potential": "population"}})
