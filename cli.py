@@ -1231,6 +1231,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         link_groups,
         partition_regions,
         region_metrics,
+        regions_sheet,
     )
     from territory.rebalance import judge_territories
 
@@ -1321,9 +1322,10 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             said = f"column {args.start_column}: " + said.replace("or draw afresh", "or leave out --start-column")
         raise CliInputError(said, source=name, column=option, hint=hint) from None
     report = partition.report
-    regions = pd.DataFrame({"region_id": load.regions["region_id"].astype(str).to_numpy(),
-                            "name": load.regions["label"].astype(str).to_numpy()})  # fmt: skip
-    regions = regions.join(partition.region_table(), on="region_id").join(metrics[wanted], on="region_id")
+    # (with the file's other columns, to join back by region: the page's sheet too)
+    regions = regions_sheet(partition, pd.Series(load.regions["label"].to_numpy(), index=load.regions["region_id"]),
+                            metrics[wanted], load.texts, load.figures,
+                            leave_out=(args.name_column, args.start_column))  # fmt: skip
     territories = partition.territory_table(wanted)
     # Each territory judged as the page judges it (yes, best possible, near group mean, no), first; `within` was True
     # for "as close as its regions allow" too, and read as within ±5% (a review).

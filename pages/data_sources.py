@@ -86,6 +86,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         largest_regions,
         link_groups,
         partition_regions,
+        regions_sheet,
         start_labels,
         territory_columns,
     )
@@ -175,8 +176,11 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                 return
             # What the proposal shows on every rerun, made once with it: whether the file's regions touch in one
             # group, the downloads (each region's territory; the territories dissolved).
-            rows = regions[["region_id", "label"]].rename(columns={"label": "name"})  # (as cli.py partition names it)
-            rows = rows.assign(region_id=rows["region_id"].astype(str)).join(partition.region_table(), on="region_id")
+            # each region with its territory, the metrics and the file's other columns (to join back by region: an
+            # owner, a state; they were left out, a review), named as cli.py partition names them
+            sheet = regions_sheet(partition, pd.Series(regions["label"].to_numpy(), index=regions["region_id"]),
+                                  metrics[chosen], texts, load.figures,
+                                  leave_out=(columns[1], start_column))  # fmt: skip
             made = {
                 "asked": {
                     "count": int(count),
@@ -188,7 +192,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                 "far": far_groups(partition.labels, links, names),
                 "largest": largest_regions(partition.labels, metrics[chosen[0]], names),
                 # (with a byte order mark, as the other reports: "Südviertel" read as "SÃ¼dviertel" in Excel, a review)
-                "csv": spreadsheet_csv(pd.DataFrame(rows.join(metrics[chosen], on="region_id"))),
+                "csv": spreadsheet_csv(sheet),
                 "geojson": drawn_territories(regions, partition.labels, metrics[chosen]).to_json(),
             }
         st.session_state["partition_result"] = (asked, partition, made)

@@ -20,6 +20,7 @@ __all__ = [
     "Partition",
     "region_metrics",
     "partition_regions",
+    "regions_sheet",
     "fill_blanks",
     "link_groups",
     "bound_said",
@@ -263,6 +264,59 @@ def partition_regions(
         before.index.name = "territory_id"
     return Partition(labels=labels, territories=solver.report_.territories, report=solver.report_, start=began,
                      filled=filled, before=before)  # fmt: skip
+
+
+def regions_sheet(
+    partition: Partition,
+    names: pd.Series,
+    metrics: pd.DataFrame,
+    texts: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
+    *,
+    leave_out: Sequence[str | None] = (),
+) -> pd.DataFrame:
+    """Each region with its territory, its metrics and the boundary file's other columns: the regions CSV.
+
+    Parameters
+    ----------
+    partition : Partition
+    names : Series
+        Each region's name by region id, in the file's order (the sheet's rows).
+    metrics : DataFrame
+        The metrics balanced on, by region id.
+    texts, figures : DataFrame, optional
+        The file's other columns by region id (:attr:`geo.boundaries.BoundaryLoad.texts` and ``figures``): kept
+        beside, so that the sheet joins back to whatever else the manager keeps by region (an owner, a state, the
+        households not balanced on). Those in ``leave_out`` are already there (the name column is ``name``, the
+        column of current territories ``territory_before``); a column named as one of the sheet's own gets
+        " (file)" after its name.
+
+    Examples
+    --------
+    >>> partition = Partition(pd.Series({"a": "T1", "b": "T2"}, name="territory_id"), pd.DataFrame(), None)
+    >>> names = pd.Series({"a": "Alder", "b": "Birch"})
+    >>> texts = pd.DataFrame({"NAME": ["Alder", "Birch"], "owner": ["Kim", None], "moved": ["x", "y"]}, index=["a", "b"])
+    >>> sheet = regions_sheet(partition, names, pd.DataFrame({"POP": [5.0, 7.0]}, index=["a", "b"]), texts,
+    ...                       pd.DataFrame({"POP": [5.0, 7.0], "HH": [2.0, 3.0]}, index=["a", "b"]), leave_out=["NAME"])
+    >>> print(sheet.to_csv(index=False), end="")
+    region_id,name,territory_id,POP,owner,moved (file),HH
+    a,Alder,T1,5.0,Kim,x,2.0
+    b,Birch,T2,7.0,,y,3.0
+    """
+    sheet = pd.DataFrame({"region_id": [str(r) for r in names.index], "name": names.astype(str).to_numpy()})
+    sheet = sheet.join(partition.region_table(), on="region_id").join(metrics, on="region_id")
+    own = set(sheet.columns) | {"territory_before", "moved"}
+    for extra in (texts, figures):
+        if extra is None or extra.empty:
+            continue
+        kept = [c for c in extra.columns if c not in leave_out and c not in metrics.columns]
+        if not kept:
+            continue
+        columns = extra[kept].rename(columns={c: f"{c} (file)" for c in kept if c in own})
+        columns.index = columns.index.astype(str)
+        own |= set(columns.columns)
+        sheet = sheet.join(columns, on="region_id")
+    return sheet
 
 
 def fill_blanks(

@@ -2337,6 +2337,32 @@ def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp
     assert len(table) == 3 and (table["judged"] == "yes").all()
 
 
+def test_partition_keeps_the_files_other_columns_beside_each_regions_territory(texas_file, tmp_path, capsys):
+    # (an owner or a state kept by region in the file was left out of the regions table, a review: it joins back)
+    import geopandas as gpd
+
+    texas = gpd.read_file(texas_file, columns=["fips", "name", "POP"])
+    texas["owner"] = ["Kim" if i % 3 else None for i in range(len(texas))]
+    texas["HH"] = texas["POP"] // 3
+    texas["territory_id"] = "old"  # (named as one of the table's own columns)
+    path = tmp_path / "texas_more.geojson"
+    texas.to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--name-column", "name",
+                             "--territories", 3, "--balance-on", "POP", "--jobs", 1, "--format", "csv", "--table",
+                             "regions", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out), dtype={"region_id": str})
+    assert table.columns.tolist() == ["region_id", "name", "territory_id", "POP", "owner", "territory_id (file)", "HH"]
+    harris = table.set_index("region_id").loc["48201"]
+    row = texas.set_index("fips").loc["48201"]
+    assert (harris["name"], harris["HH"], harris["territory_id (file)"]) == ("Harris", row["HH"], "old")
+    assert table["owner"].isna().sum() == texas["owner"].isna().sum() and set(table["territory_id"]) == {
+        "T1",
+        "T2",
+        "T3",
+    }
+
+
 @pytest.mark.parametrize(
     ("extra", "said"),
     [

@@ -1231,6 +1231,9 @@ def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app)
     assert made["csv"].startswith("\ufeff".encode())  # (a byte order mark, as the other reports: Excel reads UTF-8)
     rows = pd.read_csv(io.BytesIO(made["csv"]), encoding="utf-8-sig")
     assert rows.columns.tolist()[:5] == ["region_id", "name", "territory_before", "territory_id", "moved"]
+    # the file's other columns beside (zone, not balanced on; the features' GeoJSON ids), the column of current
+    # territories once, as before
+    assert rows.columns.tolist()[5:] == ["POP", "id", "zone"] and rows.set_index("region_id").loc["C00", "zone"] == 1
     assert rows.loc[rows["region_id"] == "C00", "territory_before"].isna().all()
     assert rows.set_index("region_id").loc["C00", "moved"]  # (the blank one given a territory counts)
     # (the sentence counts as the CSV and the map do: the search's own count left the filled one out, a review)
