@@ -112,13 +112,16 @@ def least_beyond_goal(graph: RegionGraph, k: int, tolerance: float = 0.05) -> tu
     """How far beyond the goal as written (every metric within max(tolerance, bound)) any plan must be, at least.
 
     The largest :func:`territory.bounds.least_excess` over the regions holding a fifth of a share of some metric or
-    more (a lower bound over those; the lighter ones are not looked at), and that region.
+    more (a lower bound over those; the lighter ones are not looked at), and that region. It holds for plans whose
+    territory holding that region is in one piece (a territory in pieces can do better; ours are in one piece).
     """
     weights = graph.metrics.to_numpy()
     share = weights.sum(axis=0) / k
     goal = np.maximum(tolerance, weights.max(axis=0) / share - 1)
     heavy = np.flatnonzero((weights / share).max(axis=1) >= 0.2)
     found = least_excess(weights, graph.neighbours, share, heavy, over=goal, under=goal)
+    if not found:  # (few territories: no county holds a fifth of a share)
+        return 0.0, None
     worst = max(found, key=found.get)
     return found[worst], graph.region_ids[worst]
 
@@ -185,8 +188,9 @@ def main(argv=None) -> None:
         goal = np.maximum(0.05, metrics.max() / share - 1)
         floor[k], region = least_beyond_goal(graph, k)
         print("      goal as written: " + ", ".join(f"{m} within ±{g:.1%}" for m, g in goal.items())
-              + (f"; no plan meets it: the territory holding {region} is at least {floor[k]:.1%} beyond"
-                 if floor[k] > 1e-9 else "; no county rules it out"))  # fmt: skip
+              + (f"; no plan meets it: the territory holding {region}, in one piece, is at least "
+                 f"{100 * floor[k]:.1f} points beyond" if floor[k] > 1e-9
+                 else "; no county holding a fifth of a share rules it out"))  # fmt: skip
     rows, plans, spread, metis_spread = [], {}, [], []
     for k in sorted(set(args.ks) | {args.leave_k}):
         t0 = time.perf_counter()

@@ -559,26 +559,33 @@ def read_boundary_file(
     return load
 
 
-_MISSING_MARKS = ("NA", "NAN", "NULL", "NONE", "NIL")
+# A column named as codes are: TIGER's CD119FP, STATEFP, TRACTCE, ZCTA5CE20, GEOID20; FIPS, ZIP, …_CODE, …_ID
+_CODE_NAME = re.compile(
+    r"(FP|FIPS|GEOID|ZIP|ZIPCODE|ZCTA5?|POSTAL|CODE|_ID|_CD"
+    r"|(TRACT|BLKGRP|BLOCK|COUSUB|ZCTA5|PLACE|COUNTY|STATE)CE)\d*$|^(ID|CD)$",
+    re.IGNORECASE,
+)
 
 
 def _numbers_as_text(columns: pd.DataFrame, name: str) -> list[str]:
     """Notes on columns of numbers that a few cells ("n/a", "-") made text: not offered to balance on, unsaid before.
 
     A column is said when most of its cells are numbers; the cells that are not are named by feature (up to 3).
-    A column of codes is not (numbers written with a leading zero, or all of one width: ``CD119FP`` holds "01" …
-    "53" and "ZZ" for a part of a state with no district; not "NA" in a column of two-digit figures): it is no
-    quantity to balance on.
+    A column of codes is not, being no quantity to balance on: numbers all of one width with a leading zero
+    (``CD119FP``: "01" … "53", and "ZZ" for a part of a state with no district), or a column named as codes are
+    (``TRACTCE``, ``GEOID``, ``zone_code``). "TBD", "NA" or "n/a" in a column of figures are still said.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"households": ["120", "n/a", "80", "95"], "zone": ["a", "b", "c", "d"],
-    ...                       "CD119FP": ["01", "02", "ZZ", "12"], "tract": ["1101", "1102", "98XX", "1203"]})
+    ...                       "CD119FP": ["01", "02", "ZZ", "12"], "TRACTCE": ["1101", "1102", "98XX", "1203"]})
     >>> _numbers_as_text(frame, "zones.geojson")  # doctest: +NORMALIZE_WHITESPACE
     ["zones.geojson: column 'households' is read as text, so it is not offered to balance on: feature 2 has 'n/a'.
       Write a number in each of its cells (or leave a cell empty) to balance on it"]
-    >>> [note.split(":")[1] for note in _numbers_as_text(pd.DataFrame({"reps": ["12", "NA", "31"]}), "z.geojson")]
-    [" column 'reps' is read as text, so it is not offered to balance on"]
+    >>> frame = pd.DataFrame({"reps": ["12", "NA", "31"], "HH": ["120", "TBD", "95"]})
+    >>> [note.split(":")[1] for note in _numbers_as_text(frame, "z.geojson")]  # doctest: +NORMALIZE_WHITESPACE
+    [" column 'reps' is read as text, so it is not offered to balance on",
+     " column 'HH' is read as text, so it is not offered to balance on"]
     """
     notes = []
     for column in columns.columns:
@@ -589,10 +596,9 @@ def _numbers_as_text(columns: pd.DataFrame, name: str) -> list[str]:
         odd = given & numbers.isna()
         if not given.any() or not odd.any() or numbers.notna().sum() < max(2, odd.sum()):
             continue
-        width, others = written[given].str.len(), written[odd]
-        code_like = others.str.isalnum().all() and not others.str.upper().isin(_MISSING_MARKS).any()
-        if written[numbers.notna()].str.match(r"0\d").any() or (width.nunique() == 1 and width.iloc[0] > 1
-                                                                and code_like):  # fmt: skip
+        width = written[given].str.len()
+        leading_zero = written[numbers.notna()].str.match(r"0\d").any()
+        if (leading_zero and width.nunique() == 1) or _CODE_NAME.search(str(column)):
             continue  # codes
         at = [f"feature {i + 1} has '{cells.iloc[i]}'" for i in np.flatnonzero(odd.to_numpy())[:3]]
         more = f" (and {int(odd.sum()) - 3} more)" if odd.sum() > 3 else ""

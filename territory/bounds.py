@@ -141,7 +141,13 @@ class HemmedBounds:
         """
         target, over, under = (np.asarray(v, dtype=float) for v in (target, over, under))
         unit = np.ones(len(target)) if unit is None else np.asarray(unit, dtype=float)
+        if not (np.isfinite(self.weights).all() and (self.weights >= 0).all()):
+            raise ValueError("the regions' metrics must be numbers of 0 or more: fill in or correct the others")
+        if not ((unit > 0).all() and np.isfinite(unit).all()):
+            raise ValueError("each metric's tolerance (unit) must be a positive number")
         counted = np.flatnonzero(target > 0)
+        if not len(counted):  # (no metric has a share: nothing to be beyond)
+            return 0.0
         share = self.weights[:, counted] / target[counted]
         over, under, unit = over[counted], under[counted], unit[counted]
         own = share[region]
@@ -319,7 +325,9 @@ def least_excess(
     regions it reaches along paths inside ``T`` costing at most that budget (minus the region's own), and all it
     holds besides the region costs at most that budget. What it can then hold of another metric ``b`` is at most
     the best fractional knapsack over those regions (most ``b`` per ``a`` first), which must reach ``1 - under_b -
-    e``. A relaxation: it ignores that the regions must join up with each other, so ``e`` is a lower bound. On the
+    e``. A relaxation: it ignores that the regions must join up with each other, so ``e`` is a lower bound (for a
+    territory in one piece: one in pieces can do better). Metrics must be numbers of 0 or more (a ValueError says
+    so), tolerances positive; a metric with a target of 0 is left out. On the
     US counties at 25 territories it is what the best territory holding Manhattan, or Los Angeles, reaches (checked
     with an integer program).
 
@@ -376,7 +384,9 @@ def _least_excess_pair(region: int, cost: np.ndarray, gain: np.ndarray, distance
         return 0.0
     # enough: the region's own share of b reaches the limit, and its own a fits the budget
     high = max((1.0 - own_b) / unit_b - under, (own_a - 1.0) / unit_a - over, 0.0) + 1e-9
-    while not possible(high):  # (cannot happen with non-negative weights; kept safe)
+    for _ in range(64):  # (high is enough with weights of 0 or more, checked by the caller; a guard all the same)
+        if possible(high):
+            break
         high = 2 * high + 1.0
     for _ in range(48):
         middle = (low + high) / 2

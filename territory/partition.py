@@ -302,21 +302,41 @@ def regions_sheet(
     region_id,name,territory_id,POP,owner,moved (file),HH
     a,Alder,T1,5.0,Kim,x,2.0
     b,Birch,T2,7.0,,y,3.0
+
+    The file's own ``accounts`` beside those counted from the accounts file:
+
+    >>> counted = pd.DataFrame({"accounts": [1.0, 0.0]}, index=["a", "b"])
+    >>> mine = pd.DataFrame({"accounts": [100.0, 101.0]}, index=["a", "b"])
+    >>> regions_sheet(partition, names, counted, None, mine).columns.tolist()
+    ['region_id', 'name', 'territory_id', 'accounts', 'accounts (file)']
     """
     sheet = pd.DataFrame({"region_id": [str(r) for r in names.index], "name": names.astype(str).to_numpy()})
     sheet = sheet.join(partition.region_table(), on="region_id").join(metrics, on="region_id")
     own = set(sheet.columns) | {"territory_before", "moved"}
-    for extra in (texts, figures):
+    for extra, numeric in ((texts, False), (figures, True)):
         if extra is None or extra.empty:
             continue
-        kept = [c for c in extra.columns if c not in leave_out and c not in metrics.columns]
-        if not kept:
-            continue
-        columns = extra[kept].rename(columns={c: f"{c} (file)" for c in kept if c in own})
-        columns.index = columns.index.astype(str)
-        own |= set(columns.columns)
-        sheet = sheet.join(columns, on="region_id")
+        extra = extra.set_axis(extra.index.astype(str))
+        # a metric that is this column (the file's figure balanced on) is there already; one counted from the
+        # accounts (accounts, value) is not: the file's own column is kept beside it, renamed
+        kept = [c for c in extra.columns if c not in leave_out and not (numeric and c in metrics.columns
+                and _same_figures(extra[c], metrics[c]))]  # fmt: skip
+        renamed = {}
+        for c in kept:
+            name = c
+            while name in own:
+                name = f"{name} (file)"
+            renamed[c] = name
+            own.add(name)
+        if kept:
+            sheet = sheet.join(extra[kept].rename(columns=renamed), on="region_id")
     return sheet
+
+
+def _same_figures(column: pd.Series, metric: pd.Series) -> bool:
+    """Whether a file's column holds the metric's figures (a missing figure counts 0, as region_metrics counts it)."""
+    column = pd.to_numeric(column, errors="coerce").fillna(0.0).reindex(metric.index.astype(str))
+    return bool(np.allclose(column.to_numpy(dtype=float), metric.fillna(0.0).to_numpy(dtype=float), equal_nan=True))
 
 
 def fill_blanks(

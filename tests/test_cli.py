@@ -2345,14 +2345,18 @@ def test_partition_keeps_the_files_other_columns_beside_each_regions_territory(t
     texas["owner"] = ["Kim" if i % 3 else None for i in range(len(texas))]
     texas["HH"] = texas["POP"] // 3
     texas["territory_id"] = "old"  # (named as one of the table's own columns)
+    texas["accounts"] = 7  # (the file's own, beside those counted from the accounts file)
     path = tmp_path / "texas_more.geojson"
     texas.to_file(path, driver="GeoJSON")
     code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--name-column", "name",
-                             "--territories", 3, "--balance-on", "POP", "--jobs", 1, "--format", "csv", "--table",
-                             "regions", capsys=capsys)  # fmt: skip
+                             "--territories", 3, "--balance-on", "accounts", "POP", "--accounts", DEMO_ACCOUNTS,
+                             "--skip-invalid", "--jobs", 1, "--format", "csv", "--table", "regions",
+                             capsys=capsys)  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out), dtype={"region_id": str})
-    assert table.columns.tolist() == ["region_id", "name", "territory_id", "POP", "owner", "territory_id (file)", "HH"]
+    assert table.columns.tolist() == ["region_id", "name", "territory_id", "accounts", "POP", "owner",
+                                      "territory_id (file)", "HH", "accounts (file)"]  # fmt: skip
+    assert (table["accounts (file)"] == 7).all() and table["accounts"].sum() > 0
     harris = table.set_index("region_id").loc["48201"]
     row = texas.set_index("fips").loc["48201"]
     assert (harris["name"], harris["HH"], harris["territory_id (file)"]) == ("Harris", row["HH"], "old")

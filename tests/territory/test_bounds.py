@@ -188,3 +188,14 @@ def test_the_least_excess_of_manhattan_on_a_mainland_chain():
     assert exact == pytest.approx(0.08) and found == pytest.approx(0.08, abs=1e-6)
     # a region within its limits alone, or with what its neighbours bring, is 0 beyond
     assert least_excess(shares, chain, np.ones(2), [4], over=np.array([9.0, 0.05]), under=np.array([9.0, 0.05]))[4] == 0
+
+
+def test_the_least_excess_says_what_it_cannot_read():
+    path = [[1], [0]]
+    limits = {"over": np.array([0.05, 0.05]), "under": np.array([0.05, 0.05])}
+    for weights in (np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([[1.0, np.nan], [1.0, 1.0]])):
+        with pytest.raises(ValueError, match="numbers of 0 or more"):
+            least_excess(weights, path, np.array([1.0, 1.0]), [0], **limits)
+    with pytest.raises(ValueError, match="must be a positive number"):
+        least_excess(np.ones((2, 2)), path, np.array([1.0, 1.0]), [0], tolerance=np.array([0.0, 1.0]), **limits)
+    assert least_excess(np.ones((2, 2)), path, np.zeros(2), [0, 1], **limits) == {0: 0.0, 1: 0.0}
