@@ -250,8 +250,10 @@ def main(argv=None) -> None:
             beyond = group["beyond goal"].str.rstrip("%").astype(float)
             print(
                 f"      beyond the goal as written: ours {beyond.min():.1f}–{beyond.max():.1f} points (median "
-                f"{beyond.median():.1f}); no plan less than {100 * floor.get(k, 0.0):.1f}"
-            )
+                f"{beyond.median():.1f})"
+                + (f"; no plan with territories in one piece less than {100 * floor[k]:.1f}"
+                   if floor.get(k, 0.0) > 1e-9 else "")
+            )  # fmt: skip
             print(f"      ours on accounts alone (METIS's problem), same seeds: cut edges {one['ours one'].min()}–"
                   f"{one['ours one'].max()}, median {int(one['ours one'].median())}; largest accounts deviation "
                   f"{max(one['ours one dev'], key=lambda v: float(v.rstrip('%')))}")  # fmt: skip
