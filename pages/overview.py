@@ -143,7 +143,15 @@ show_table(
     ),
     hide_index=True,
     column_config={
-        "Balance score": score_column(progress=True),
+        # (what it measures, against what: the Rebalance page's deviations are from a share of the team, and a
+        # territory can score 0.94 here while it holds far more than its share there, a review)
+        "Balance score": score_column(
+            progress=True,
+            help="How close each rep's load is to the plan's targets: 1 − (|accounts per rep − A|/A + |value per rep "
+            "− V|/V) / 2, A the target accounts per rep, V the territory's quota per rep (1 = on target; 0 with no "
+            "rep). Per rep, against targets: not the territory's share of the team, which the Balance and Rebalance "
+            "pages measure as deviation",
+        ),
         "Utilization": percent_column(),
         "Average account value": money_column(help="Mean estimated value of the territory's accounts with a rep"),
         "Value per cycle day ($/day)": money_column(

@@ -276,7 +276,12 @@ if scenario == "rep_leaves":
     first = {r.rep_id: min((names[t] for t in r.territory_ids if t in names), default="~") for r in active}
     ordered = sorted(active, key=lambda r: (first[r.rep_id], r.name.casefold(), r.rep_id))
     choices = [r.rep_id for r in ordered] + [f"territory:{t}" for t in sorted(territory_ids, key=names.get)]
-    setting("reb_leaving", choices[0], choices)
+    # The rep picked before who is no longer listed (they left in the draft just accepted): the next rep of the same
+    # territory, not the list's first (another territory's only rep: it went unsaid, a review).
+    before, where_before = st.session_state.get("reb_leaving"), st.session_state.get("reb_leaving_territory")
+    same = [r.rep_id for r in ordered if where_before in r.territory_ids]
+    replaced = before is not None and before not in choices
+    setting("reb_leaving", same[0] if replaced and same else choices[0], choices)
     leaving = form[2].selectbox("Who leaves", choices, key="reb_leaving", format_func=_leaver,
                                 help="A rep: their accounts go to the other reps of their territory, which gives "
                                      "regions to touching territories that take the same accounts if its smaller "
@@ -295,6 +300,14 @@ if scenario == "rep_leaves":
                               "accounts, for the other reps there as far as they have room, else waiting: pick "
                               "\"All of\" a territory to hand it to its neighbours, or rebalance the current "
                               "territories."))  # fmt: skip
+    if replaced:
+        form[2].caption(plain(f"The rep picked before is not in the plan open now: {_leaver(leaving)} is picked "
+                              "instead."))  # fmt: skip
+    chosen_rep = next((r for r in active if r.rep_id == leaving), None)
+    st.session_state["reb_leaving_territory"] = (
+        leaving.split(":", 1)[1] if leaving.startswith("territory:")
+        else next((t for t in chosen_rep.territory_ids if t in names), None) if chosen_rep else None
+    )  # fmt: skip
     if leaving.startswith("territory:"):
         options["territory_id"] = leaving.split(":", 1)[1]
     else:
@@ -325,6 +338,10 @@ elif scenario == "rep_joins":
     )  # fmt: skip
     st.session_state[KEPT_CAPACITY] = options["new_rep_capacity"]
     remember(KEPT_CAPACITY)
+    capacity = options["new_rep_capacity"]
+    if capacity and median and (capacity > 5 * median or capacity < median / 5):  # (a zero too many, a review)
+        form[2].caption(f"⚠️ {capacity:,} is {capacity / median:.1f}× the team median ({median:,}): a territory's "
+                        "share follows its reps' capacity. Check the number.")  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -383,12 +400,13 @@ if scenario == "rep_joins":
     # (a home picked at the other level stands for its county or state here: Colorado became Alabama's first
     # county when the regions were switched to counties)
     picked = st.session_state.get("reb_home", st.session_state.get(KEPT_SETTINGS, {}).get("reb_home"))
-    setting("reb_home", home_at_level(picked, level, unit_table) or (unit_table.index[0] if len(unit_table) else None),
-            unit_table.index)  # fmt: skip
     # The busiest regions first, each with its accounts: typing "Dallas" offered Dallas, AL first, and Dallas, TX,
-    # where the accounts are, seventh (the twelfth new user)
+    # where the accounts are, seventh (the twelfth new user); the busiest is the default (Alberta, first by id, was:
+    # a new territory typed and proposed was carved out of Canada, a review)
     home_picker_accounts = unit_table["accounts"].fillna(0).astype(int)
     ordered = sorted(unit_table.index, key=lambda r: (-home_picker_accounts[r], str(labels.get(r, r))))
+    setting("reb_home", home_at_level(picked, level, unit_table) or (ordered[0] if ordered else None),
+            unit_table.index)  # fmt: skip
     options["home_region"] = form[2].selectbox(
         "Home region of the new rep", ordered, key="reb_home",
         format_func=lambda r: f"{labels.get(r, r)} ({r})" + (f" · {counted(home_picker_accounts[r], 'account')}" if home_picker_accounts[r] else ""),
@@ -774,21 +792,21 @@ if pending is not None and pending[0].plan.name == plan.name:
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
         scope = (
-            " No territory could be rebalanced (said above, and in the notes below); the figures are every territory's."
+            " No territory could be rebalanced (the notes below say which and why); the figures are every territory's."
         )
     elif kept_count and proposal.handed_out_only:  # ("1 of 5 rebalanced" beside "nothing else moves" misread)
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories "
             f"{'takes' if len(report.territories) - kept_count == 1 else 'take'} the leaving "
             f"territory's regions; the other {kept_count} {'is' if kept_count == 1 else 'are'} kept as "
-            f"{'it is' if kept_count == 1 else 'they are'} (said above, and in the notes below). Nothing is rebalanced beyond "
+            f"{'it is' if kept_count == 1 else 'they are'} (the notes below say which and why). Nothing is rebalanced beyond "
             "that. The figures below count every territory, kept ones too."
         )
     elif kept_count:
         scope = (
             f" {len(report.territories) - kept_count} of {len(report.territories)} territories rebalanced; the other "
             f"{kept_count} {'is' if kept_count == 1 else 'are'} kept as {'it is' if kept_count == 1 else 'they are'} "
-            "(said above, and in the notes below). The figures below count every "
+            "(the notes below say which and why). The figures below count every "
             "territory, kept ones too."
         )
     else:
@@ -878,7 +896,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                                     "It took regions of the territory that goes and is kept from there on (the notes "
                                     "below say why): this proposal cannot bring it closer. "
                                     if far_id in set(moves_table.get("to_territory_id", ()))
-                                    else "It is kept as it is (said above, and in the notes below): this proposal does not "
+                                    else "It is kept as it is (the notes below say which and why): this proposal does not "
                                     "change it. "
                                 )
                                 if bool(rows.loc[rows["territory_id"] == far_id, "locked"].iloc[0])
@@ -960,26 +978,56 @@ if pending is not None and pending[0].plan.name == plan.name:
 
     # A territory that takes regions and ends far over its share (one rep's territory taking a whole neighbour's):
     # said plainly, with what would help, whether it is counted above or kept.
+    # (another number of territories: every territory is drawn afresh, so the worst of all is named, not the worst
+    # of those that took regions -- Florida at 2.3x was named while California was 5.7x, a review)
     gainers = set(moves_table["to_territory_id"].dropna()) if len(moves_table) else set()
-    taking = report.territories[report.territories["territory_id"].isin(gainers)]
-    heavy = taking[[f"{m}_deviation" for m in report.deviation]].max(axis=1)
+    taking = (report.territories if proposal.scenario == "territories"
+              else report.territories[report.territories["territory_id"].isin(gainers)])  # fmt: skip
+    heavy = taking[[f"{m}_deviation" for m in report.deviation]].max(axis=1).sort_values(ascending=False)
     said_heavy = None
-    if len(heavy) and heavy.max() > max(0.25, 5 * max(tol.values())):
-        worst_row = taking.loc[heavy.idxmax()]
+    limit = max(0.25, 5 * max(tol.values()))
+    if len(heavy) and heavy.iloc[0] > limit:
+        worst_row = taking.loc[heavy.index[0]]
         said_heavy = worst_row["territory_id"]
         locked_now = bool(st.session_state.get("reb_locked"))
+        also = [f"{name_of.get(taking.loc[i, 'territory_id'], taking.loc[i, 'territory_id'])} {1 + v:.1f}×"
+                for i, v in heavy.iloc[1:4].items() if v > limit]  # fmt: skip
+        # (a search stopped, by the user or its time, is not the best these territories can do, a review)
+        stopped = proposal.stopped_after is not None or report.cut_short
+        verdict = (
+            "the search was stopped before it finished: propose again and let it run its time, and if it stays so, "
+            if stopped
+            else "this is the best these territories can do, not a balanced plan. "
+        )
+        # (a new rep's capacity far above the team's shrinks every other territory's share: the likely cause)
+        usual = max(plan.usual_capacity(), 1)
+        had = {r.rep_id for r in plan.reps}
+        joining = max((r.capacity for r in proposal.plan.reps if r.rep_id not in had), default=0)
+        joined = proposal.scenario == "rep_joins" and joining > 3 * usual
         st.warning(
             f"{plain(name_of.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
-            f"{1 + heavy.max():.1f}× its share: this is the best these territories can do, not a balanced plan. "
+            f"{1 + heavy.iloc[0]:.1f}× its share"
+            + (plain(f" ({', '.join(also)} too)") if also else "")
+            + f": {verdict}"
             + (
-                "Ask for another number of territories, "
-                + ("or work with US counties (smaller regions), " if level == "state" else "")
-                + "or give the regions between the groups out of reach to a territory first."
-                if proposal.scenario == "territories"
-                else "Before accepting, give it reps (Reps page)"
-                + (", or unlock territories so that more share the load" if locked_now else "")
-                + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
-                "settings), so that they can take regions from it."
+                f"The new rep's capacity ({joining:,}) is {joining / usual:.0f}× the team's usual ({usual:,}): each "
+                "territory's share follows its reps' capacity, so the others' shrink. Check the number."
+                if joined
+                else ""
+            )
+            + (
+                ""
+                if joined
+                else (
+                    "Ask for another number of territories, "
+                    + ("or work with US counties (smaller regions), " if level == "state" else "")
+                    + "or give the regions between the groups out of reach to a territory first."
+                    if proposal.scenario == "territories"
+                    else "Before accepting, give it reps (Reps page)"
+                    + (", or unlock territories so that more share the load" if locked_now else "")
+                    + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
+                    "settings), so that they can take regions from it."
+                )
             )
         )
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
@@ -993,7 +1041,12 @@ if pending is not None and pending[0].plan.name == plan.name:
     # it: 145 rows of counties stood for 4 states, a review; made once, for the headline's help and the table)
     rows_moved = grouped_by_claim(moves_table, whole_state_claims(moves_table["region_id"]))
     whole_states = int(rows_moved["units"].gt(1).sum()) if by_county else 0
+    # (regions handed across a country's border, in the headline: Idaho to Canada West was the whole default
+    # proposal and said only in the notes, a review)
+    crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []
     kpis[3].metric("Regions moved", f"{len(moves_table):,}",
+                   delta=f"{len(crossing):,} across a border (notes below)" if len(crossing) else None,
+                   delta_color="inverse", delta_arrow="off",
                    help="counted county by county, as the Plans page compares plans that hand out counties"
                    + (f": {counted(whole_states, 'state')} moved whole, each one row in the table below"
                       if whole_states else "")
@@ -1098,8 +1151,7 @@ if pending is not None and pending[0].plan.name == plan.name:
                "those territories more reps (Reps page).")
         )  # fmt: skip
     # A region that crosses into a territory holding nothing in its country (Idaho to Canadian provinces): said, as a
-    # manager may not want a territory across a border.
-    crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []
+    # manager may not want a territory across a border (counted in the headline above).
     if len(crossing):
         said = [
             # (county names listed by the dozen read as one list with their states: "Ada, ID, Adams, ID, …")

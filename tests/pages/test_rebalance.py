@@ -57,6 +57,30 @@ def new_rep_joins(app, name: str, home: str) -> None:
     assert not app.exception, [e.value for e in app.exception]
 
 
+def propose_and_stop(app, monkeypatch) -> list[float]:
+    """Propose, and stop the search at its first look at the clock: how far it was each time it looked.
+
+    A click on "Stop the search" reaches the search as Streamlit's stop of the run, raised by the progress bar
+    (simulated: AppTest cannot click during a run).
+    """
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    shown = DeltaGenerator.progress
+    looks = []
+
+    def progress(self, value, text=None):
+        if text == "Searching…" and value > 0:
+            looks.append(value)
+            raise StopException()
+        return shown(self, value, text=text)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", progress)
+    app.button(key="reb_run").click().run()
+    monkeypatch.undo()
+    return looks
+
+
 def drawn_anew_on_counties(app, k: int) -> None:
     """Propose ``k`` territories drawn anew on the counties, and check the page ran."""
     app.radio(key="reb_scenario").set_value("territories").run()
@@ -89,7 +113,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert largest.value == f"{rows['value_deviation'].max():+.1%}" and largest.value.startswith("+68")
     assert largest.delta == "US Central, value, kept as it is"
     assert "Of the territories this proposal could change, the farthest is " in largest.help
-    assert "It is kept as it is (said above, and in the notes below)" in largest.help  # (it takes no region here)
+    assert "It is kept as it is (the notes below say which and why)" in largest.help  # (it takes no region here)
     # Within tolerance counts only territories within it; those off only by what their regions force are said apart
     within = next(m for m in app.metric if m.label == "Within tolerance")
     verdicts = proposal_table(app).value["within"]
@@ -1534,21 +1558,7 @@ def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, mo
     # as Streamlit's stop of the run, raised by the progress bar (simulated here: AppTest cannot click during a run),
     # and Streamlit starts the next run at once; the stopped run can no longer touch the session state: it hands the
     # plan found so far to the next run, which keeps it as the proposal, said to be stopped.
-    from streamlit.delta_generator import DeltaGenerator
-    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
-
-    shown = DeltaGenerator.progress
-    looks = []
-
-    def progress(self, value, text=None):
-        if text == "Searching…" and value > 0:
-            looks.append(value)
-            raise StopException()
-        return shown(self, value, text=text)
-
-    monkeypatch.setattr(DeltaGenerator, "progress", progress)
-    app.button(key="reb_run").click().run()
-    monkeypatch.undo()
+    looks = propose_and_stop(app, monkeypatch)
     assert looks  # (the search was stopped mid-way)
     assert app.session_state["reb_searching"]["done"].is_set()  # (handed over)
     app.run()
@@ -1993,3 +2003,62 @@ def test_a_state_moved_whole_is_one_row_of_the_moves_table(app):
     figures = {m.label: m for m in app.metric}
     assert whole and int(figures["Regions moved"].value.replace(",", "")) > len(rows), rows[:5]
     assert "moved whole, each one row in the table below" in figures["Regions moved"].help
+
+
+def test_after_a_rep_leaves_the_next_pick_is_a_rep_of_the_same_territory(app):
+    # Accepting "Tom Becker leaves" and proposing again picked Mei Tanaka (Canada West's only rep: it goes), the
+    # list's first, unsaid (a review).
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("R08").run()  # Tom Becker, US South
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    box = app.selectbox(key="reb_leaving")
+    assert "— US South" in box.format_func(box.value), box.value
+    said = [c.value.replace("\\", "") for c in app.caption if "is not in the plan open now" in c.value]
+    assert said and "is picked instead" in said[0]
+
+
+def test_a_new_reps_home_is_the_busiest_region_and_a_capacity_far_from_the_teams_is_said(app):
+    app.radio(key="reb_scenario").set_value("rep_joins").run()
+    home = app.selectbox(key="reb_home")
+    assert (
+        home.value == home.options[0].split(" (")[-1].split(")")[0] or home.format_func(home.value) == home.options[0]
+    )
+    assert not home.value.startswith("CA-")  # (Alberta, first by id, was the default)
+    app.number_input(key="reb_new_capacity").set_value(100_000).run()
+    assert any("× the team median" in c.value and "Check the number" in c.value for c in app.caption)
+
+
+def test_a_region_handed_across_a_border_is_counted_in_the_headline(app):
+    # The default proposal's one move hands Idaho to Canada West: said only in the collapsed notes (a review).
+    app.button(key="reb_run").click().run()
+    moved = next(m for m in app.metric if m.label == "Regions moved")
+    assert moved.value == "1" and moved.proto.delta == "1 across a border (notes below)", moved.proto.delta
+    assert any("regions across a border" in n.label for n in app.expander)
+    # a rep leaving whose regions stay in their country: nothing said
+    app.radio(key="reb_scenario").set_value("rep_leaves").run()
+    app.selectbox(key="reb_leaving").set_value("territory:USS").run()
+    app.checkbox(key="reb_keep_countries").check().run()
+    app.button(key="reb_run").click().run()
+    assert not next(m for m in app.metric if m.label == "Regions moved").proto.delta
+
+
+def test_the_heavy_territory_said_is_the_heaviest_and_a_stopped_search_is_not_the_best_possible(app, monkeypatch):
+    # 38 territories on the states: "Florida would carry 2.3× its share" was said while California carried 5.7×
+    # (only territories that took regions were looked at); after "Stop the search" the same warning said "this is
+    # the best these territories can do" (a review).
+    app.radio(key="reb_scenario").set_value("territories").run()
+    app.number_input(key="reb_k").set_value(38).run()
+    app.button(key="reb_run").click().run()
+    (heavy,) = [w.value.replace("\\", "") for w in app.warning if "× its share" in w.value]
+    assert heavy.startswith("California would carry 5.7× its share (New York 4.3×, Texas 3.1×") and (
+        "this is the best these territories can do" in heavy
+    ), heavy
+    propose_and_stop(app, monkeypatch)
+    app.run()
+    assert app.session_state["reb_proposal"][0].stopped_after is not None
+    said = [w.value.replace("\\", "") for w in app.warning if "× its share" in w.value]
+    assert len(said) == 1 and "the search was stopped before it finished" in said[0] and "best these" not in said[0], (
+        said
+    )
