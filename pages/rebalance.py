@@ -81,6 +81,7 @@ from territory.rebalance import (
 # The reps' table at 1280 px, in an expander ~786 px wide: the territory, then who covers it now and after.
 STAFFING_WIDTHS = {"territory": 320, "reps": 230}
 KEPT_CAPACITY = "reb_new_capacity_kept"  # (the new rep's capacity, kept across pages and a reload)
+PROPOSAL_SHOWN = "reb_proposal_shown"  # (when the proposal shown was made, kept across a reload: said lost after it)
 SEARCH_BEGAN = "reb_search_began"  # (when a search began, kept across a reload until it ends: see _propose)
 METRICS = {"workload": "Workload", "accounts": "Accounts", "value": "Value", "population": "Population (potential)"}
 MOST_TERRITORIES = (
@@ -778,7 +779,20 @@ if st.session_state.get("reb_note") and st.session_state.get("reb_proposal"):
     st.info(plain(st.session_state["reb_note"]))
 
 pending = st.session_state.get("reb_proposal")
-if pending is not None and pending[0].plan.name == plan.name:
+# A proposal is not kept across a reload (a new session): said, once, on the page's first run after one (it went
+# without a word, a review); another page and back in the same session keeps it.
+showing = pending is not None and pending[0].plan.name == plan.name
+if not st.session_state.get("reb_page_ran") and not showing and st.session_state.get(PROPOSAL_SHOWN):
+    st.info(f"The proposal made at {st.session_state[PROPOSAL_SHOWN]} was not kept across the reload: a proposal is "
+            "kept until it is accepted or the tab is reloaded. The settings are as they were: propose again.")  # fmt: skip
+st.session_state["reb_page_ran"] = True
+if not showing:
+    st.session_state[PROPOSAL_SHOWN] = None
+elif st.session_state.get("reb_proposal_id") != id(pending[0]):  # (a new proposal: its time)
+    st.session_state[PROPOSAL_SHOWN] = time.strftime("%H:%M:%S")
+st.session_state["reb_proposal_id"] = id(pending[0]) if showing else None
+remember(PROPOSAL_SHOWN)
+if showing:
     proposal, new_state, impact, diff, moves_table, fmap = pending
     report = proposal.report
     notes = _Notes()  # (said in one box under the figures, before Accept)

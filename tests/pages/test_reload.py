@@ -635,3 +635,20 @@ def test_work_on_a_plan_not_stored_reopens_as_reopened(data_dir):
     assert labels == ["Reopened the unsaved changes kept before the reload"], labels
     said = " ".join(i.value for i in edit.info)
     assert "Reopened the unsaved changes kept before the reload (their steps" in said and "No edit yet" not in said
+
+
+def test_a_proposal_a_reload_lost_is_said_once(data_dir):
+    # A proposal made and shown, then the tab reloaded: it went without a word (a review). Said once; another page
+    # and back keeps the proposal (the same session), and nothing is said.
+    app = go(session(), "pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    go(app, "pages/overview.py")
+    go(app, "pages/rebalance.py")
+    assert app.session_state["reb_proposal"] and not [i for i in app.info if "was not kept across" in i.value]
+    again = reload(run_app(app), "pages/rebalance.py")  # (app.py keeps the tab's settings after each run)
+    said = [i.value for i in again.info if "was not kept across the reload" in i.value]
+    assert len(said) == 1 and said[0].startswith("The proposal made at ") and said[0].endswith("propose again."), said
+    again.run()
+    assert not [i for i in again.info if "was not kept across" in i.value]
+    third = reload(run_app(again), "pages/rebalance.py")
+    assert not [i for i in third.info if "was not kept across" in i.value]
