@@ -177,7 +177,8 @@ tolerance = form[1].slider(
     else "Tolerance (±% of the mean): not in use, each metric has its own", 1, 25, key="reb_tolerance",
     disabled=bool(own) and not shared_for,
     help="Each metric picked has its own tolerance (Tolerance per metric): clear them there to use this one"
-    if own and not shared_for else None,
+    if own and not shared_for else "±1% to ±25% here, for every metric; up to ±50% for a metric of its own under "
+    "Tolerance per metric, as cli.py rebalance --tolerance allows",
 ) / 100  # fmt: skip
 # (under the slider, not in the box's label, in a slot always there: a label that changes, or an element put before
 # the box, closed it at each figure typed)
