@@ -59,6 +59,12 @@ def county_metrics() -> pd.DataFrame:
     )
 
 
+def county_graph() -> RegionGraph:
+    """The US counties with their metrics (:func:`county_metrics`), linked by shared borders."""
+    metrics = county_metrics()
+    return RegionGraph.from_adjacency(metrics, region_graph_links(metrics.index))
+
+
 def evaluate(name, graph: RegionGraph, labels: np.ndarray, seconds: float, k: int, tolerance: float = 0.05) -> dict:
     weights = graph.metrics.to_numpy()
     totals = np.zeros((k, weights.shape[1]))
