@@ -1018,33 +1018,30 @@ if showing:
         usual = max(plan.usual_capacity(), 1)
         had = {r.rep_id for r in plan.reps}
         joining = max((r.capacity for r in proposal.plan.reps if r.rep_id not in had), default=0)
-        joined = proposal.scenario == "rep_joins" and joining > 3 * usual
+        if proposal.scenario == "rep_joins" and joining > 3 * usual:
+            advice = (
+                f"The new rep's capacity ({joining:,}) is {joining / usual:.0f}× the team's usual ({usual:,}): "
+                "each territory's share follows its reps' capacity, so the others' shrink. Check the number."
+            )
+        elif proposal.scenario == "territories":
+            advice = (
+                "Ask for another number of territories, "
+                + ("or work with US counties (smaller regions), " if level == "state" else "")
+                + "or give the regions between the groups out of reach to a territory first."
+            )
+        else:
+            advice = (
+                "Before accepting, give it reps (Reps page)"
+                + (", or unlock territories so that more share the load" if locked_now else "")
+                + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
+                "settings), so that they can take regions from it."
+            )
         st.warning(
             f"{plain(name_of.get(worst_row['territory_id'], worst_row['territory_id']))} would carry "
             f"{1 + heavy.iloc[0]:.1f}× its share"
             + (plain(f" ({', '.join(also)} too)") if also else "")
-            + f": {verdict}"
-            + (
-                f"The new rep's capacity ({joining:,}) is {joining / usual:.0f}× the team's usual ({usual:,}): each "
-                "territory's share follows its reps' capacity, so the others' shrink. Check the number."
-                if joined
-                else ""
-            )
-            + (
-                ""
-                if joined
-                else (
-                    "Ask for another number of territories, "
-                    + ("or work with US counties (smaller regions), " if level == "state" else "")
-                    + "or give the regions between the groups out of reach to a territory first."
-                    if proposal.scenario == "territories"
-                    else "Before accepting, give it reps (Reps page)"
-                    + (", or unlock territories so that more share the load" if locked_now else "")
-                    + ", or give the territories beside it the same industry and tier focus (Edit page, Territory "
-                    "settings), so that they can take regions from it."
-                )
-            )
-        )
+            + f": {verdict}{advice}"
+        )  # fmt: skip
     whole = "yes" if report.contiguous else ("as before" if set(report.pieces) <= set(report.split_at_start) else "no")
     kpis[2].metric("In one piece", whole,
                    help="A territory already in pieces (apart across regions no territory holds) keeps its pieces; "
