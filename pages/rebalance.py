@@ -547,7 +547,7 @@ def _propose() -> None:
     st.session_state["reb_searching"] = handoff = {"done": threading.Event()}  # (see _search_and_keep)
     # Kept in the store at once, with the settings: a reload meanwhile starts a new session, which says the search
     # was lost (the search's end clears it; the run's own keeping comes only at its end).
-    st.session_state[SEARCH_BEGAN] = time.strftime("%H:%M:%S")
+    st.session_state[SEARCH_BEGAN] = time.strftime("%H:%M:%S UTC", time.gmtime())
     remember(SEARCH_BEGAN)
     keep_settings()
     try:
@@ -790,7 +790,7 @@ st.session_state["reb_page_ran"] = True
 if not showing:
     st.session_state[PROPOSAL_SHOWN] = None
 elif st.session_state.get("reb_proposal_id") != id(pending[0]):  # (a new proposal: its time)
-    st.session_state[PROPOSAL_SHOWN] = time.strftime("%H:%M:%S")
+    st.session_state[PROPOSAL_SHOWN] = time.strftime("%H:%M:%S UTC", time.gmtime())
 st.session_state["reb_proposal_id"] = id(pending[0]) if showing else None
 remember(PROPOSAL_SHOWN)
 if showing:
@@ -1500,9 +1500,9 @@ if showing:
             return
         # Named with what and when: two drafts rebalanced from one plan are told apart (a rebalanced plan
         # rebalanced again keeps one suffix).
-        from datetime import datetime
+        from datetime import UTC, datetime
 
-        named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now()))
+        named = replace(proposal.plan, name=draft_name(plan.name, proposal.summary, datetime.now(UTC)))
         where = stored_plan()
         settings = st.session_state.get("reb_settings_said", "")
         message = proposal.description + (f" (from plan #{where[0]} v{where[1]})" if where else "") + settings
@@ -1672,10 +1672,16 @@ if showing:
     after_digits = before_digits = min(max((decimals(f"{m}_{when}", m) for m in proposal.report.deviation
                                             for when in ("deviation", "before")), default=1), 2)  # fmt: skip
     # ("Within: within ±10% workload, ±5% value of its share on every metric" read awkwardly: the fifteenth new user)
-    st.caption(f"Within: “yes” when every metric is within {band} of the territory's share."
-               if len(set(tol.values())) == 1 else
-               "Within: “yes” when every metric is within its tolerance of the territory's share ("
-               + ", ".join(f"{METRICS.get(m, m).lower()} ±{v * 100:g}%" for m, v in tol.items()) + ").")  # fmt: skip
+    within_said = (f"Within: “yes” when every metric is within {band} of the territory's share."
+                   if len(set(tol.values())) == 1 else
+                   "Within: “yes” when every metric is within its tolerance of the territory's share ("
+                   + ", ".join(f"{METRICS.get(m, m).lower()} ±{v * 100:g}%" for m, v in tol.items()) + ").")  # fmt: skip
+    if "share" in columns:  # (its meaning was in the column's help alone: a review)
+        within_said += (
+            " Share: the territory's size against the average territory's (what its reps can carry), "
+            "so 1.50× aims at half as much again as the team's mean."
+        )
+    st.caption(within_said)
     show_table(
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)

@@ -107,7 +107,8 @@ def draft_name(name: str, summary: str, when=None) -> str:
     """The name of a draft made from a proposal: the plan's, then what was done and (a datetime) when.
 
     Short enough for the sidebar on one or two lines ("Demo FY27 plan — rebalanced (Tom Becker leaves) 2026-12-05
-    19:37:39" took three, a review); a plan rebalanced again keeps one suffix, also one in the earlier form.
+    19:37:39" took three, a review); a plan rebalanced again keeps one suffix, also one in the earlier form. A time
+    in UTC (an aware datetime at offset 0, as the dashboard gives) says so, as the Plans page's times do.
 
     Examples
     --------
@@ -123,19 +124,26 @@ def draft_name(name: str, summary: str, when=None) -> str:
     'FY27 — rebalanced, 2 Dec 09:00'
     >>> draft_name("FY27 — rebalanced (as is)", "3 territories"), draft_name("FY27 — Sarah Chen leaves", "")
     ('FY27 — 3 territories', 'FY27 — rebalanced')
+    >>> from datetime import UTC
+    >>> again = draft_name("FY27", "Sarah Chen leaves", datetime(2026, 12, 6, 9, 5, tzinfo=UTC))
+    >>> again, draft_name(again, "as is", datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
+    ('FY27 — Sarah Chen leaves, 6 Dec 09:05 UTC', 'FY27 — rebalanced, 6 Dec 10:00 UTC')
     """
     base = name
     for suffix in _DRAFT_SUFFIXES:
         base = re.sub(suffix, "", base)
     what = summary if summary and summary != "as is" else "rebalanced"
-    return f"{base} — {what}" + (f", {when.day} {when:%b %H:%M}" if when else "")
+    if when is None:
+        return f"{base} — {what}"
+    utc = when.utcoffset() is not None and not when.utcoffset()
+    return f"{base} — {what}, {when.day} {when:%b %H:%M}" + (" UTC" if utc else "")
 
 
 # What draft_name adds (now, and before the forty-third session), taken off a name before adding it again.
 _DRAFT_SUMMARY = r"(rebalanced|[^—]+ leaves|[^—]+ goes|new territory [^—]+|\d+ territor(y|ies)(, \d+ kept)?)"
 _DRAFT_SUFFIXES = (
     r" — rebalanced( \(.*\))?( \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)?$",
-    rf" — {_DRAFT_SUMMARY}(, \d{{1,2}} [A-Z][a-z]{{2}} \d{{2}}:\d{{2}})?$",
+    rf" — {_DRAFT_SUMMARY}(, \d{{1,2}} [A-Z][a-z]{{2}} \d{{2}}:\d{{2}}( UTC)?)?$",
 )
 
 

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import app_session
 
 # The name of an accepted proposal: the plan's, then when it was accepted (two drafts are told apart).
-REBALANCED = r"Demo FY27 plan — (rebalanced|.+ leaves), \d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}"
+REBALANCED = r"Demo FY27 plan — (rebalanced|.+ leaves), \d{1,2} [A-Z][a-z]{2} \d{2}:\d{2} UTC"
 
 
 @pytest.fixture
@@ -631,10 +631,17 @@ def test_equal_shares_when_asked_for(app):
     table = proposal_table(app).value.set_index("territory")
     # every territory 1× its share: the column says nothing, and is left out so that the metrics fit
     assert "share" not in table.columns and "workload_deviation" in table.columns
+    assert not [c.value for c in app.caption if "Share: the territory's size" in c.value]
     app.checkbox(key="reb_capacity").check().run()
     app.button(key="reb_run").click().run()
     table = proposal_table(app).value.set_index("territory")
     assert table["share"].max() > 1.5  # sized by their reps' capacity: the column is back
+    # and the caption under the table says what it means (it was in the column's help alone: a review)
+    said = [c.value for c in app.caption if c.value.startswith("Within: “yes”")]
+    assert said and said[0].endswith(
+        "Share: the territory's size against the average territory's (what its reps "
+        "can carry), so 1.50× aims at half as much again as the team's mean."
+    ), said
 
 
 def test_a_plan_from_scratch_greys_out_what_it_cannot_use_and_staffs_its_territories(app):
@@ -1623,8 +1630,10 @@ def test_tolerances_set_per_metric_are_said_on_the_form_and_in_the_headline(app)
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert within.delta.startswith("at ±12% workload, ±15% value"), within.delta
     assert any(
-        c.value == "Within: “yes” when every metric is within its tolerance of the territory's share "
-        "(workload ±12%, value ±15%)."
+        c.value.startswith(
+            "Within: “yes” when every metric is within its tolerance of the territory's share "
+            "(workload ±12%, value ±15%)."
+        )
         for c in app.caption
     ), [c.value for c in app.caption]
 
