@@ -1325,7 +1325,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # (with the file's other columns, to join back by region: the page's sheet too)
     regions = regions_sheet(partition, pd.Series(load.regions["label"].to_numpy(), index=load.regions["region_id"]),
                             metrics[wanted], load.texts, load.figures,
-                            leave_out=(args.name_column, args.start_column))  # fmt: skip
+                            leave_out=(args.name_column, args.start_column), order=load.columns)  # fmt: skip
     territories = partition.territory_table(wanted)
     # Each territory judged as the page judges it (yes, best possible, near group mean, no), first; `within` was True
     # for "as close as its regions allow" too, and read as within ±5% (a review).

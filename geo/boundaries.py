@@ -340,6 +340,8 @@ class BoundaryLoad:
     """The file's numeric columns (population, households …), one row per region of ``regions``, by region id."""
     texts: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The file's other columns (a current territory, an owner …) as text, blank as missing, by region id."""
+    columns: list[str] = field(default_factory=list)
+    """The file's columns but the id and the geometry, in the file's order (``figures`` and ``texts`` hold them apart)."""
 
     @property
     def dropped(self) -> list[str]:
@@ -537,6 +539,7 @@ def read_boundary_file(
         .rename_axis("region_id")
     )
     others = [c for c in gdf.columns if c not in (id_column, "geometry", *numeric)]
+    load.columns = [str(c) for c in gdf.columns if c not in (id_column, "geometry")]
     load.notes += _numbers_as_text(gdf[others], name)
     texts = gdf[others].astype(object).where(gdf[others].notna(), None)
     texts = texts.apply(

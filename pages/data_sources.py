@@ -178,9 +178,15 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             # group, the downloads (each region's territory; the territories dissolved).
             # each region with its territory, the metrics and the file's other columns (to join back by region: an
             # owner, a state; they were left out, a review), named as cli.py partition names them
-            sheet = regions_sheet(partition, pd.Series(regions["label"].to_numpy(), index=regions["region_id"]),
-                                  metrics[chosen], texts, load.figures,
-                                  leave_out=(columns[1], start_column))  # fmt: skip
+            sheet = regions_sheet(
+                partition,
+                pd.Series(regions["label"].to_numpy(), index=regions["region_id"]),
+                metrics[chosen],
+                texts,
+                load.figures,
+                leave_out=(columns[1], start_column),
+                order=getattr(load, "columns", ()),
+            )  # fmt: skip  (a load kept from before has none)
             made = {
                 "asked": {
                     "count": int(count),

@@ -274,6 +274,7 @@ def regions_sheet(
     figures: pd.DataFrame | None = None,
     *,
     leave_out: Sequence[str | None] = (),
+    order: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Each region with its territory, its metrics and the boundary file's other columns: the regions CSV.
 
@@ -290,6 +291,11 @@ def regions_sheet(
         households not balanced on). Those in ``leave_out`` are already there (the name column is ``name``, the
         column of current territories ``territory_before``); a column named as one of the sheet's own gets
         " (file)" after its name.
+    leave_out : sequence of str
+        The file's columns already in the sheet (or None, for none).
+    order : sequence of str, optional
+        The file's columns in its order (:attr:`geo.boundaries.BoundaryLoad.columns`): the kept ones come in it,
+        texts and figures mixed as the file has them; without it, texts first, then figures.
 
     Examples
     --------
@@ -302,6 +308,10 @@ def regions_sheet(
     region_id,name,territory_id,POP,owner,moved (file),HH
     a,Alder,T1,5.0,Kim,x,2.0
     b,Birch,T2,7.0,,y,3.0
+    >>> regions_sheet(partition, names, pd.DataFrame({"POP": [5.0, 7.0]}, index=["a", "b"]), texts,
+    ...               pd.DataFrame({"POP": [5.0, 7.0], "HH": [2.0, 3.0]}, index=["a", "b"]), leave_out=["NAME"],
+    ...               order=["NAME", "HH", "moved", "POP", "owner"]).columns.tolist()[4:]
+    ['HH', 'moved (file)', 'owner']
 
     The file's own ``accounts`` beside those counted from the accounts file:
 
@@ -313,6 +323,7 @@ def regions_sheet(
     sheet = pd.DataFrame({"region_id": [str(r) for r in names.index], "name": names.astype(str).to_numpy()})
     sheet = sheet.join(partition.region_table(), on="region_id").join(metrics, on="region_id")
     own = set(sheet.columns) | {"territory_before", "moved"}
+    pieces = []
     for extra, numeric in ((texts, False), (figures, True)):
         if extra is None or extra.empty:
             continue
@@ -321,15 +332,18 @@ def regions_sheet(
         # accounts (accounts, value) is not: the file's own column is kept beside it, renamed
         kept = [c for c in extra.columns if c not in leave_out and not (numeric and c in metrics.columns
                 and _same_figures(extra[c], metrics[c]))]  # fmt: skip
-        renamed = {}
-        for c in kept:
-            name = c
-            while name in own:
-                name = f"{name} (file)"
-            renamed[c] = name
-            own.add(name)
-        if kept:
-            sheet = sheet.join(extra[kept].rename(columns=renamed), on="region_id")
+        pieces += [extra[c] for c in kept]
+    position = {c: i for i, c in enumerate(order)}
+    pieces.sort(key=lambda column: position.get(column.name, len(position)))  # (stable: without it, as given)
+    columns = {}
+    for column in pieces:
+        name = column.name
+        while name in own:
+            name = f"{name} (file)"
+        own.add(name)
+        columns[name] = column
+    if columns:
+        sheet = sheet.join(pd.DataFrame(columns), on="region_id")
     return sheet
 
 
