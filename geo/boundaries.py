@@ -41,6 +41,7 @@ __all__ = [
     "describe_regions",
     "read_boundary_file",
     "boundary_file_columns",
+    "boundary_file_header",
     "boundary_links",
     "drawn_territories",
     "repair_geometries",
@@ -813,17 +814,49 @@ def boundary_file_columns(source: str | Path | bytes | io.BytesIO, *, filename: 
     BoundaryFileError
         If the file cannot be read.
     """
+    return boundary_file_header(source, filename=filename)[0]
+
+
+def boundary_file_header(
+    source: str | Path | bytes | io.BytesIO, *, filename: str | None = None
+) -> tuple[list[str], set[str]]:
+    """The attribute columns of a boundary file, and those that could be its id column (every value there, no two alike).
+
+    What :func:`guess_boundary_columns` is given, so that a column named like an id but repeating values (a
+    ``code`` of four sales zones beside ``GEOID``) is not guessed, and the file does not open on an error about it.
+
+    Raises
+    ------
+    BoundaryFileError
+        If the file cannot be read.
+    """
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
     # (a feature whose geometry cannot be read does not hide the columns: read_boundary_file says it, with the rest)
-    return [c for c in _read_any(source, name, []).columns if c != "geometry"]
+    frame = _read_any(source, name, [])
+    columns = [c for c in frame.columns if c != "geometry"]
+    fit = set()
+    for column in columns:
+        values = (
+            frame[column]
+            .astype(object)
+            .where(frame[column].notna(), None)
+            .map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
+        )
+        if values.notna().all() and values.is_unique:
+            fit.add(column)
+    return columns, fit
 
 
 _ID_NAMES = ("region_id", "id", "code", "geoid", "fips", "iso_a2", "iso_a3", "iso", "postal", "abbrev", "key")
 _NAME_NAMES = ("name", "label", "title", "namelsad", "name_en", "admin", "name_long")
 
 
-def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
+def guess_boundary_columns(columns, fit_ids=None) -> tuple[str | None, str | None]:
     """The id and name columns a boundary file most likely has, by their names (None where no name fits).
+
+    With ``fit_ids`` (the columns that could be ids: :func:`boundary_file_header`), a column named like an id but not
+    among them is passed over for the next one named like an id (none fitting: the guess by names alone, so that a
+    GEOID with a blank or a repeated id says so rather than another column being taken quietly).
 
     Examples
     --------
@@ -844,7 +877,18 @@ def guess_boundary_columns(columns) -> tuple[str | None, str | None]:
     ('GID_2', 'NAME_2')
     >>> guess_boundary_columns(["state_fips", "state_name", "county_fips", "county_name", "parent_id"])
     ('county_fips', 'county_name')
+    >>> guess_boundary_columns(["GEOID", "NAME", "code"], fit_ids={"GEOID", "NAME"})  # (code repeats values)
+    ('GEOID', 'NAME')
     """
+    if fit_ids is not None:
+        by_names, name_column = guess_boundary_columns(columns)
+        fitting = [c for c in columns if c in fit_ids]
+        guessed_id = guess_boundary_columns(fitting)[0] if fitting else None
+        if guessed_id is None:  # (none named like an id fits: the guess by names, whose problems the file then shows)
+            return by_names, name_column
+        if name_column == guessed_id:
+            name_column = guess_boundary_columns([c for c in columns if c != guessed_id])[1]
+        return guessed_id, name_column
     by_lower = {}
     for column in columns:
         by_lower.setdefault(str(column).strip().lower(), column)

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.boundaries import (
-    boundary_file_columns,
+    boundary_file_header,
     guess_boundary_columns,
     read_boundary_file,
     unknown_regions_warning,
@@ -513,12 +513,15 @@ if source is not None:
     if boundary is not None:
         _keep_boundary(data, filename, digest)
     try:
-        columns = boundary_file_columns(data, filename=filename)
-        guessed_id, guessed_name = guess_boundary_columns(columns)  # by their names (GEOID, NAME …)
+        columns, fit_ids = boundary_file_header(data, filename=filename)
+        # by their names (GEOID, NAME …), among the columns whose values are all there and unique: a `code` of four
+        # zones beside GEOID opened the file on "ids are not unique … fix them all" (a review)
+        guessed_id, guessed_name = guess_boundary_columns(columns, fit_ids)
         # (the choices kept across pages and a reload, for this file: another file starts from its own guesses,
         # not the last file's choices, a review)
         chosen_for = digest[:16]
-        setting(f"boundary_id_column:{chosen_for}", guessed_id or (columns[0] if columns else None), columns)
+        first = next((c for c in columns if c in fit_ids), columns[0] if columns else None)
+        setting(f"boundary_id_column:{chosen_for}", guessed_id or first, columns)
         id_column = st.selectbox("Id column", columns, key=f"boundary_id_column:{chosen_for}")
         names = [None, *columns]
         setting(f"boundary_name_column:{chosen_for}", guessed_name, names)

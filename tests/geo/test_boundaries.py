@@ -12,6 +12,7 @@ from geo.boundaries import (
     LEVELS,
     area_km2,
     boundary_file_columns,
+    boundary_file_header,
     load_join_layer,
     load_regions,
     read_boundary_file,
@@ -487,6 +488,18 @@ def test_every_problem_of_a_boundary_file_is_said_at_once():
     )
     # The columns are still listed (to pick the id from), the problems being said on reading.
     assert boundary_file_columns(json.dumps(document).encode(), filename="r.geojson") == ["code", "title"]
+
+
+def test_the_header_says_which_columns_could_be_ids():
+    # (all values there and no two alike, after trimming: what the Data sources page guesses the id among)
+    frame = gpd.GeoDataFrame(
+        {"code": ["01", "01", "02"], "GEOID": ["A", "B", "C"], "blank": ["x", " ", "y"], "POP": [1, 2, 3],
+         "padded": ["a", "a ", "b"]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(3)], crs=4326,
+    )  # fmt: skip
+    columns, fit = boundary_file_header(frame.to_json().encode(), filename="z.geojson")
+    assert columns[-5:] == ["code", "GEOID", "blank", "POP", "padded"] and fit >= {"GEOID", "POP"}
+    assert not fit & {"code", "blank", "padded"}
 
 
 def test_a_feature_without_a_name_is_shown_by_its_id_and_said():

@@ -917,6 +917,23 @@ def test_a_boundary_file_gets_its_id_and_name_columns_picked_by_their_names(app)
     assert preview.count("Polygon") > 100  # (the world's countries under the file's two regions)
 
 
+def test_a_column_named_like_an_id_that_repeats_values_is_not_guessed_as_the_id(app):
+    # A `code` of sales zones beside GEOID opened the file on "ids are not unique … fix them all, then load the file
+    # again", though nothing needed fixing (a review): the guess takes a column whose values are all there, unique.
+    open_page(app, "pages/data_sources.py")
+    data = _features([{"code": "01", "NAME": "Alpha", "GEOID": "A1"}, {"code": "01", "NAME": "Beta", "GEOID": "B2"}])
+    app.file_uploader(key="boundary_upload").set_value(("zones.geojson", data, "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    boxes = {s.label: s.value for s in app.selectbox}
+    assert boxes["Id column"] == "GEOID" and boxes["Name column"] == "NAME", boxes
+    assert not app.error, [e.value for e in app.error]
+    # none named like an id: the first column that could be one (not the first column, which repeats values)
+    data = _features([{"zone": "N", "NAME": "Alpha", "tract": 7}, {"zone": "N", "NAME": "Beta", "tract": 8}])
+    app.file_uploader(key="boundary_upload").set_value(("tracts.geojson", data, "application/json")).run()
+    boxes = {s.label: s.value for s in app.selectbox}
+    assert boxes["Id column"] == "NAME" and not app.error, (boxes, [e.value for e in app.error])
+
+
 def test_every_problem_of_a_boundary_file_is_shown_at_once(app):
     # They came one at a time: the feature without an id, then (fixed and uploaded again) the id on two features.
     open_page(app, "pages/data_sources.py")
