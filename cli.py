@@ -1298,9 +1298,9 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         raise CliInputError(f"--balance-on {' '.join(unknown)}: no such metric{why}", column="--balance-on",
                             hint=f"Balance on {', '.join(offered) or 'accounts (with --accounts)'}")  # fmt: skip
     tolerance = _tolerances(args.tolerance, wanted, option="--balance-on")
-    for blank in blank_figures(load.figures, wanted):
-        warn(f"{name}: {blank}")
     names = dict(zip(load.regions["region_id"].astype(str), load.regions["label"].astype(str), strict=True))
+    for blank in blank_figures(load.figures, wanted, names):
+        warn(f"{name}: {blank}")
     links = boundary_links(load.regions)
     try:
         partition = partition_regions(

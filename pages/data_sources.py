@@ -80,6 +80,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     from territory.exports import spreadsheet_csv
     from territory.model import PALETTE
     from territory.partition import (
+        below_zero,
         blank_figures,
         bound_said,
         far_groups,
@@ -154,14 +155,18 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             f"{counted(outside, 'account')} of the {loaded:,} loaded lie in none of this file's regions (or "
             "have no coordinates) and are not counted."
         )
-    for blank in blank_figures(load.figures, chosen):
+    names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
+    for blank in blank_figures(load.figures, chosen, names):
         st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
+    # (a column with a figure below 0 was left out of "Balance on" without a word: a review)
+    for metric, where in below_zero(metrics, names).items():
+        st.caption(plain(f"{metric} is not offered to balance on: it holds figures below 0 ({where}). A metric counts "
+                         "up from 0: correct those figures in the file and load it again."))  # fmt: skip
     # (what the proposal was made from: the file and its columns, the figures, the options; a stale one showed for
     # another id column with empty downloads, a review)
     asked = (source, figures_key, int(count), tuple(chosen), float(tolerance), start_column)
     if not chosen:  # (the button is greyed out: said why)
         st.caption("Pick at least one metric to balance on.")
-    names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
     if st.button("Propose territories", key="partition_go", disabled=not chosen, type="primary"):
         with st.spinner("Drawing territories…"):
             links = boundary_links(regions)  # (once: the search and the far groups)

@@ -216,9 +216,12 @@ def partition_regions(
     """
     if not len(metrics.columns):
         raise ValueError("no metric to balance: pick at least one (accounts, value, or a numeric column of the file)")
-    negative = [str(c) for c in metrics.columns if (metrics[c] < 0).any()]
+    negative = below_zero(metrics, names)
     if negative:
-        raise ValueError(f"{', '.join(negative)} holds negative figures; a metric to balance counts up from 0")
+        raise ValueError(
+            "; ".join(f"{metric} holds figures below 0 ({where})" for metric, where in negative.items())
+            + ". A metric to balance counts up from 0: correct those figures in the file, or balance on another"
+        )
     empty = [str(c) for c in metrics.columns if not (metrics[c] > 0).any()]
     if empty:
         raise ValueError(
@@ -437,13 +440,17 @@ def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str
     return f"no plan comes closer than {said} on {metric} ({why}): judged against that"
 
 
-def blank_figures(figures: pd.DataFrame, metrics) -> list[str]:
+def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | None = None) -> list[str]:
     """The metrics among the file's figures that some regions leave blank (counted as 0), said with how many.
+
+    Regions are named by ``names`` (region id → name) where given, with their ids.
 
     Examples
     --------
     >>> blank_figures(pd.DataFrame({"POP": [1.0, None, None]}, index=list("abc")), ["accounts", "POP"])
     ['POP is blank for 2 of 3 regions (b, c), counted as 0']
+    >>> blank_figures(pd.DataFrame({"POP": [1.0, None]}, index=["48039", "48041"]), ["POP"], {"48041": "Brazos"})
+    ['POP is blank for 1 of 2 regions (Brazos (48041)), counted as 0']
     """
     out = []
     for metric in metrics:
@@ -451,11 +458,37 @@ def blank_figures(figures: pd.DataFrame, metrics) -> list[str]:
             continue
         blank = figures.index[figures[metric].isna()].astype(str).tolist()
         if blank:
-            shown = ", ".join(blank[:5]) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+            shown = ", ".join(_region_said(r, names) for r in blank[:5])
+            shown += f" and {len(blank) - 5} more" if len(blank) > 5 else ""
             out.append(
                 f"{metric} is blank for {len(blank)} of {counted(len(figures), 'region')} ({shown}), counted as 0"
             )
     return out
+
+
+def below_zero(metrics: pd.DataFrame, names: Mapping[str, str] | None = None, *, listed: int = 3) -> dict[str, str]:
+    """Metric → where it is below 0 (the first ``listed`` regions, named, with their figures): not a metric to balance.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"POP": [5.0, 7.0], "HH": [-5.0, 2.0]}, index=["48027", "48029"])
+    >>> below_zero(metrics, {"48027": "Bell"})
+    {'HH': 'Bell (48027) -5'}
+    """
+    out = {}
+    for metric in metrics.columns:
+        column = pd.to_numeric(metrics[metric], errors="coerce")
+        low = column[column < 0]
+        if len(low):
+            shown = ", ".join(f"{_region_said(str(r), names)} {v:g}" for r, v in low.iloc[:listed].items())
+            out[str(metric)] = shown + (f" and {len(low) - listed} more" if len(low) > listed else "")
+    return out
+
+
+def _region_said(region: str, names: Mapping[str, str] | None) -> str:
+    """A region as a message names it: its name and id ("Brazos (48041)"), or its id where it has no other name."""
+    name = (names or {}).get(region)
+    return f"{name} ({region})" if name and name != region else region
 
 
 def link_groups(links: Mapping[str, tuple[str, ...]]) -> list[set[str]]:

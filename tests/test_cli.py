@@ -2337,6 +2337,24 @@ def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp
     assert len(table) == 3 and (table["judged"] == "yes").all()
 
 
+def test_partition_refuses_a_figure_below_zero_naming_the_region(texas_file, tmp_path, capsys):
+    # (it named the column alone: "households holds negative figures", a review)
+    import geopandas as gpd
+
+    texas = gpd.read_file(texas_file, columns=["fips", "name", "POP"])
+    texas["HH"] = texas["POP"] // 3
+    texas.loc[texas["fips"] == "48027", "HH"] = -5
+    path = tmp_path / "texas_hh.geojson"
+    texas.to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--name-column", "name",
+                             "--territories", 3, "--balance-on", "POP", "HH", "--jobs", 1, capsys=capsys)  # fmt: skip
+    assert code == 2 and not out
+    assert (
+        "HH holds figures below 0 (Bell (48027) -5). A metric to balance counts up from 0: correct those figures "
+        "in the file, or balance on another" in err
+    ), err
+
+
 def test_partition_keeps_the_files_other_columns_beside_each_regions_territory(texas_file, tmp_path, capsys):
     # (an owner or a state kept by region in the file was left out of the regions table, a review: it joins back)
     import geopandas as gpd

@@ -934,6 +934,24 @@ def test_a_column_named_like_an_id_that_repeats_values_is_not_guessed_as_the_id(
     assert boxes["Id column"] == "NAME" and not app.error, (boxes, [e.value for e in app.error])
 
 
+def test_a_figure_below_zero_keeps_its_column_from_balance_on_and_says_where(app):
+    # households was left out of "Balance on" without a word (a review); and a blank figure named its region by id
+    open_page(app, "pages/data_sources.py")
+    rows = [{"GEOID": f"G{i}", "NAME": f"Zone {i}", "POP": 10.0 + i, "HH": 4.0} for i in range(4)]
+    rows[1]["HH"], rows[2]["POP"] = -5.0, None
+    app.file_uploader(key="boundary_upload").set_value(("zones.geojson", _features(rows), "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "HH" not in app.multiselect(key="partition_metrics").options
+    captions = [c.value.replace("\\", "") for c in app.caption]
+    assert (
+        "HH is not offered to balance on: it holds figures below 0 (Zone 1 (G1) -5). A metric counts up from 0: "
+        "correct those figures in the file and load it again."
+    ) in captions, captions
+    app.multiselect(key="partition_metrics").set_value(["POP"]).run()
+    captions = [c.value.replace("\\", "") for c in app.caption]
+    assert "POP is blank for 1 of 4 regions (Zone 2 (G2)), counted as 0." in captions, captions
+
+
 def test_every_problem_of_a_boundary_file_is_shown_at_once(app):
     # They came one at a time: the feature without an id, then (fixed and uploaded again) the id on two features.
     open_page(app, "pages/data_sources.py")
