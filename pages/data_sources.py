@@ -22,6 +22,7 @@ from pages.shared import (
     current_accounts,
     current_engine,
     current_plan,
+    cut_short_said,
     engine_token,
     link_stored,
     percent_column,
@@ -309,8 +310,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     many = report.searches > 1
     searched = f"{report.searches} searches ran side by side (the best is shown) and" if many else "The search"
     if report.cut_short:
-        st.caption(f"{searched} used all {'their' if many else 'its'} 2 s, so proposing again may give a different "
-                   "plan (the clock, not the settings, ended it).")  # fmt: skip
+        st.caption(cut_short_said(searched, many, 2.0, report.seconds))
     else:
         st.caption(f"{searched} ended by {'themselves' if many else 'itself'} in {report.seconds:.1f} s: proposing "
                    "again gives the same plan, as does this command (from the project's folder, your files where "

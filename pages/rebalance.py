@@ -30,6 +30,7 @@ from pages.shared import (
     author,
     counted,
     current_engine,
+    cut_short_said,
     deviation,
     deviation_digits,
     engine_token,
@@ -1100,8 +1101,7 @@ if showing:
                    f"{'their' if many else 'its'} {allowed:g} s, so proposing again may give a different plan.")  # fmt: skip
     elif report.cut_short:
         allowed = st.session_state.get("reb_seconds_used", seconds)  # (what it had, not the slider's value now)
-        st.caption(f"{searched} used all {'their' if many else 'its'} {allowed:g} s, so proposing again may give a "
-                   "different plan (the clock, not the settings, ended it).")  # fmt: skip
+        st.caption(cut_short_said(searched, many, float(allowed), report.seconds))
     else:
         took = f"in {report.seconds:.1f} s" if report.seconds >= 0.05 else "at once"  # (not "in 0.0 s")
         # (with what the CLI needs for the same plan: a new user compared the two and found no seed said here)

@@ -2161,3 +2161,17 @@ def plain(text: str) -> str:
         shown += [escaped(text[last : address.start()]), f"`{address.group(0)}`"]
         last = address.end()
     return "".join([*shown, escaped(text[last:])])
+
+
+def cut_short_said(searched: str, many: bool, allowed: float, took: float) -> str:
+    """What a search the clock cut short says under its proposal: all its time used, or a step shortened to fit it.
+
+    A search can end well inside its time with a step cut to fit (the border annealing's last stretches): "used all
+    its 2 s" stood under one that took 0.9 s (a review).
+    """
+    their = "their" if many else "its"
+    if took < 0.9 * allowed:
+        return (f"{searched} cut a step short to end within {their} {allowed:g} s (it took {took:.1f} s), so proposing "
+                "again may give a different plan (the machine's pace, not the settings, decided it).")  # fmt: skip
+    return (f"{searched} used all {their} {allowed:g} s, so proposing again may give a different plan (the clock, not "
+            "the settings, ended it).")  # fmt: skip

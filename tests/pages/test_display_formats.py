@@ -326,3 +326,17 @@ def test_the_plans_layers_written_over_a_kept_base_are_what_st_folium_writes_wit
     # The kept base is as it was, and serves the next layers the same.
     assert [len(part._children) for part in (base, root, root.header, root.html, root.script)] == sizes
     assert _groups_over(base, _build_coverage_map(state, "state", True, False, edit=True)[1]) == (layers, control)
+
+
+def test_a_search_cut_short_says_whether_it_used_its_time_or_shortened_a_step():
+    # "used all its 2 s" stood under a search that took 0.9 s, a step shortened to fit (a review)
+    from pages.shared import cut_short_said
+
+    assert cut_short_said("The search", False, 2.0, 1.95) == (
+        "The search used all its 2 s, so proposing again may give a different plan (the clock, not the settings, "
+        "ended it)."
+    )
+    assert cut_short_said("2 searches ran side by side (the best is shown) and", True, 2.0, 0.91) == (
+        "2 searches ran side by side (the best is shown) and cut a step short to end within their 2 s (it took "
+        "0.9 s), so proposing again may give a different plan (the machine's pace, not the settings, decided it)."
+    )
