@@ -289,8 +289,25 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
-            "near group mean": f"within ±{tolerance:g}% of its group's mean", "no": "out of tolerance"}  # fmt: skip
-    table = table.assign(judged=judge_territories(partition.territories, tolerance / 100).map(said).to_numpy())
+            "near group mean": "near its group's mean", "no": "out of tolerance"}  # fmt: skip
+    verdicts = judge_territories(partition.territories, tolerance / 100)
+    table = table.assign(judged=verdicts.map(said).to_numpy())
+    near = [
+        str(t) for t, v in zip(partition.territories["territory_id"], verdicts, strict=True) if v == "near group mean"
+    ]
+    centres = {tuple(round(float(c.get(m, 0.0)), 3) for m in chosen) for t, c in partition.report.centres.items()
+               if str(t) in near}  # fmt: skip
+    if near and centres:
+        # ("within ±5% of its group's mean" stood beside a territory 8% off that mean: the rule also allows what
+        # regions bigger than a share keep, and between that mean and the share; said as the Rebalance page says it)
+        aimed = "; ".join(", ".join(f"{v:+.1%} on {METRIC_LABELS.get(m, m)}" for m, v in zip(chosen, key, strict=True))
+                          for key in sorted(centres))  # fmt: skip
+        st.caption(plain(
+            f"Near its group's mean ({', '.join(near)}): regions bigger than a share, or regions out of reach, leave "
+            f"these territories more or less than their shares to hold on average ({aimed} against their shares). "
+            f"One within ±{tolerance:g}% of that, or between that and its share, is judged near it: a better plan "
+            "might bring it closer."
+        ))  # fmt: skip
     table["largest"] = table["territory_id"].map(made["largest"]).to_numpy()  # (which is which; last: the widest)
     # (the verdict beside the territory: with two metrics before and after it was cut at the edge at 1280 px, a review)
     table = table[["territory_id", "judged", *[c for c in table.columns if c not in ("territory_id", "judged")]]]
