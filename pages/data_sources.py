@@ -563,7 +563,8 @@ if source is not None:
             )  # fmt: skip
         if result.repaired:
             with st.expander(counted(len(result.repaired), "geometry repair")):
-                st.write(pd.DataFrame({"repair": result.repaired}))
+                # (no index: a 0-based row number beside "feature 8" read as another numbering, a review)
+                show_table(pd.DataFrame({"Repair": result.repaired}), hide_index=True)
         count = len(result.regions)
         # (the file's system, and what the map uses: "EPSG:3857" alone read as if the reprojection had not happened)
         source_crs = str(result.source_crs)

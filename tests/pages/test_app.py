@@ -952,6 +952,19 @@ def test_a_figure_below_zero_keeps_its_column_from_balance_on_and_says_where(app
     assert "POP is blank for 1 of 4 regions (Zone 2 (G2)), counted as 0." in captions, captions
 
 
+def test_a_boundary_files_geometry_repairs_are_listed_without_a_row_number(app):
+    # (a 0-based index stood beside "feature 2", a review)
+    open_page(app, "pages/data_sources.py")
+    document = json.loads(_features([{"GEOID": "A1", "NAME": "Alpha"}, {"GEOID": "B2", "NAME": "Bow"}]))
+    document["features"][1]["geometry"]["coordinates"] = [[[5, 0], [6, 1], [6, 0], [5, 1], [5, 0]]]  # (a bow tie)
+    app.file_uploader(key="boundary_upload").set_value(("bow.geojson", json.dumps(document).encode(), "x")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    (expander,) = [e for e in app.expander if e.label.endswith("geometry repair")]
+    (table,) = expander.dataframe
+    assert table.value.columns.tolist() == ["Repair"] and "feature 2" in table.value["Repair"].iloc[0]
+    assert json.loads(table.proto.columns)["_index"]["hidden"] is True
+
+
 def test_every_problem_of_a_boundary_file_is_shown_at_once(app):
     # They came one at a time: the feature without an id, then (fixed and uploaded again) the id on two features.
     open_page(app, "pages/data_sources.py")
