@@ -85,6 +85,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         blank_figures,
         bound_said,
         far_groups,
+        largest_deviation_said,
         largest_regions,
         link_groups,
         partition_regions,
@@ -214,7 +215,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     _, partition, made = stored
     report = partition.report
     # (the file's own column names, escaped: Markdown in a header fetched an image from another host, a review)
-    worst = ", ".join(plain(m) + f" {report.deviation[m]:+.1%}".replace("+", "±") for m in chosen)
+    # (signed, as the table below: "±8.4%" read as a band for a territory +8.4% off, a review)
+    worst = ", ".join(f"{plain(m)} {largest_deviation_said(partition.territories[f'{m}_deviation'])}" for m in chosen)
     judged = all(report.within_tolerance.values())
     bounded = any(b > tolerance / 100 for b in report.bound.values())
     # (regions that touch no other are joined to the nearest: "in one piece" then counts those links too, a review)
@@ -227,7 +229,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
            else "not all within the tolerance (each territory below).")
     )  # fmt: skip
     if partition.before is not None:  # (what the rebalance changes: the regions and what they hold)
-        before = ", ".join(f"{plain(m)} ±{partition.before[f'{m}_deviation'].abs().max():.1%}" for m in chosen)
+        before = ", ".join(f"{plain(m)} {largest_deviation_said(partition.before[f'{m}_deviation'])}" for m in chosen)
         # (the regions whose territory differs from the file's, a blank one filled counting, as the map outlines
         # them and the CSV marks them: the search's own count left those out, 106 beside 110, a review)
         moved, held = partition.changes(metrics[chosen])

@@ -485,6 +485,22 @@ def below_zero(metrics: pd.DataFrame, names: Mapping[str, str] | None = None, *,
     return out
 
 
+def largest_deviation_said(deviations) -> str:
+    """The largest deviation either way, signed ("+8.4%", "-12.4%"), or "±" where it is as large both ways.
+
+    Examples
+    --------
+    >>> largest_deviation_said([0.02, -0.124, 0.084]), largest_deviation_said([0.5, -0.5, 0.0])
+    ('-12.4%', '±50.0%')
+    """
+    values = pd.Series(deviations, dtype=float).dropna()
+    if values.empty:
+        return "—"
+    largest = float(values.abs().max())
+    both = (values >= largest - 1e-9).any() and (values <= -largest + 1e-9).any() and largest > 0
+    return f"±{largest:.1%}" if both else f"{float(values.loc[values.abs().idxmax()]):+.1%}"
+
+
 def _region_said(region: str, names: Mapping[str, str] | None) -> str:
     """A region as a message names it: its name and id ("Brazos (48041)"), or its id where it has no other name."""
     name = (names or {}).get(region)

@@ -1176,7 +1176,11 @@ def test_territories_are_drawn_on_an_uploaded_boundary_files_regions(app):
     app.button(key="partition_go").click().run()
     assert not app.exception, [e.value for e in app.exception]
     said = next(m.value for m in app.markdown if m.value.startswith("4 territories"))
-    assert "each in one piece" in said and "accounts ±" in said and "POP ±" in said, said
+    # (each metric's largest deviation signed, as the table gives it: "±3.7%" read as a band, a review)
+    assert "each in one piece" in said and re.search(r"accounts [-+±]\d+\.\d%, POP [-+±]\d+\.\d% — ", said), said
+    table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns)
+    largest = table["POP_deviation"].loc[table["POP_deviation"].abs().idxmax()]
+    assert f"POP {largest:+.1%}" in said or f"POP ±{abs(largest):.1%}" in said, (said, table["POP_deviation"])
     table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns)
     assert len(table) == 4 and table["regions"].sum() == len(texas) and (table["parts"] == 1).all()
     assert table["POP"].sum() == texas["POP"].sum()
