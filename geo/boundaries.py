@@ -542,10 +542,7 @@ def read_boundary_file(
     others = [c for c in gdf.columns if c not in (id_column, "geometry", *numeric)]
     load.columns = [str(c) for c in gdf.columns if c not in (id_column, "geometry")]
     load.notes += _numbers_as_text(gdf[others], name)
-    texts = gdf[others].astype(object).where(gdf[others].notna(), None)
-    texts = texts.apply(
-        lambda column: column.map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
-    )
+    texts = gdf[others].apply(_as_text)
     load.texts = (
         pd.DataFrame(texts.to_numpy(dtype=object), index=ids.to_numpy(), columns=[str(c) for c in others])
         .reindex(regions["region_id"].to_numpy())
@@ -834,17 +831,14 @@ def boundary_file_header(
     # (a feature whose geometry cannot be read does not hide the columns: read_boundary_file says it, with the rest)
     frame = _read_any(source, name, [])
     columns = [c for c in frame.columns if c != "geometry"]
-    fit = set()
-    for column in columns:
-        values = (
-            frame[column]
-            .astype(object)
-            .where(frame[column].notna(), None)
-            .map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
-        )
-        if values.notna().all() and values.is_unique:
-            fit.add(column)
+    fit = {column for column in columns if (values := _as_text(frame[column])).notna().all() and values.is_unique}
     return columns, fit
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """A column's values as trimmed text, a blank or missing one as None (as :attr:`BoundaryLoad.texts` holds them)."""
+    values = column.astype(object).where(column.notna(), None)
+    return values.map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
 
 
 _ID_NAMES = ("region_id", "id", "code", "geoid", "fips", "iso_a2", "iso_a3", "iso", "postal", "abbrev", "key")

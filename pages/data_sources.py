@@ -192,8 +192,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                 texts,
                 load.figures,
                 leave_out=(columns[1], start_column),
-                order=getattr(load, "columns", ()),
-            )  # fmt: skip  (a load kept from before has none)
+                order=getattr(load, "columns", ()),  # (a load kept from before the field has none)
+            )
             made = {
                 "asked": {
                     "count": int(count),
