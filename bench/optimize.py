@@ -172,6 +172,17 @@ def gerrychain_parts(graph: RegionGraph, k: int, seed: int, epsilon: float) -> n
     return np.array([assignment[i] for i in range(len(graph))])
 
 
+def one_rep_leaves(graph: RegionGraph, before: pd.Series, leaving: str) -> pd.Series:
+    """``before`` with ``leaving``'s regions given to the neighbouring territory each shares most border with."""
+    start = before.copy()
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    for region in before[before == leaving].index:
+        counts = pd.Series([before.iloc[j] for j in graph.neighbours[position[region]]]).value_counts()
+        counts = counts.drop(leaving, errors="ignore")
+        start[region] = counts.index[0] if len(counts) else before[before != leaving].iloc[0]
+    return start
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ks", type=int, nargs="+", default=[10, 25, 50])
@@ -268,12 +279,7 @@ def main(argv=None) -> None:
     k = args.leave_k
     before = plans[k].labels_
     leaving = "T1"
-    start = before.copy()
-    position = {r: i for i, r in enumerate(graph.region_ids)}
-    for region in before[before == leaving].index:
-        counts = pd.Series([before.iloc[j] for j in graph.neighbours[position[region]]]).value_counts()
-        counts = counts.drop(leaving, errors="ignore")
-        start[region] = counts.index[0] if len(counts) else before[before != leaving].iloc[0]
+    start = one_rep_leaves(graph, before, leaving)
     t0 = time.perf_counter()
     rebalanced = Rebalancer(graph, start=start, rng=np.random.default_rng(args.seed)).solve(max_seconds=args.seconds)
     t_rebalance = time.perf_counter() - t0

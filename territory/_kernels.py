@@ -1004,3 +1004,40 @@ def anneal(indptr, indices, w, labels, totals, target, scale, extra, big, active
         _refile(indptr, indices, rev, labels, s, owner, lists, place, count)
         moves += 2
     return moves, stamp
+
+
+@njit(cache=True, nogil=True)
+def give_back(indptr, indices, w, labels, totals, target, scale, extra, big, active, movable, barred, size,
+              parts_at_start, origin, disruption, adjacent, mark, queue, stamp):  # fmt: skip
+    """Move regions back to their ``origin`` territory where both territories stay in their bands.
+
+    Regions go back heaviest ``disruption`` first, in passes until none can: each goes when its origin touches it,
+    both territories stay within ``±scale`` of their targets on every metric (above: up to their big regions'
+    ``extra``; one already out may only come closer, as :func:`_fits` reads it) and the territory it leaves has no
+    more parts than it started with (checked exactly: :func:`whole_racing`). A region of no disruption goes back
+    only where that cuts no more borders. Regions bigger than a share, locked regions and inactive territories
+    stay. Returns ``(moves, stamp)``.
+    """
+    n = labels.shape[0]
+    owner = np.empty(n, dtype=np.int64)  # scratch for whole_racing
+    order = np.argsort(-disruption, kind="mergesort")
+    moves = 0
+    changed = True
+    while changed:
+        changed = False
+        for r in order:
+            a, b = labels[r], origin[r]
+            if b < 0 or a == b or not movable[r] or big[r] or not active[a] or not active[b] or barred[r, b]:
+                continue
+            same, into_b = _border_counts(indptr, indices, labels, r, a, b)
+            if into_b == 0 or size[a] <= 1 or (disruption[r] <= 0 and same > into_b):
+                continue
+            if not _both_fit(totals, target, extra, scale, 1.0, a, b, w, r, -1):
+                continue
+            stamp += 2
+            if not _leaves_whole_exact(indptr, indices, labels, r, a, parts_at_start, mark, queue, owner, stamp):
+                continue
+            _apply_move(indptr, indices, w, labels, totals, size, adjacent, r, a, b)
+            moves += 1
+            changed = True
+    return moves, stamp
