@@ -297,8 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "columns (default: accounts with --accounts, else the file's first numeric column)")  # fmt: skip
     partition.add_argument("--start-column", dest="start_column", metavar="COLUMN",
                            help="partition: the file's column with each region's current territory: rebalance those\n"
-                                "territories, moving as few regions as it can, instead of drawing afresh (regions\n"
-                                "left blank take their neighbours'; --territories is then their number)")  # fmt: skip
+                                "territories, moving as little of the first --balance-on metric (accounts) as it\n"
+                                "can, instead of drawing afresh (regions left blank take their neighbours';\n"
+                                "--territories is then their number)")  # fmt: skip
     partition.add_argument("--geojson", type=Path, metavar="FILE",
                            help="partition: also write the territories, dissolved, with their totals (GeoJSON)")  # fmt: skip
     parser.add_argument(

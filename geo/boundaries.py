@@ -492,7 +492,7 @@ def read_boundary_file(
                 BoundaryFileError(
                     f"feature {pos + 1}{shown}: {what}; it would be dropped",
                     source=name,
-                    hint="Give it its polygon, or delete the feature (else the other features load without it)",
+                    hint="Give it its polygon, or delete the feature (once the rest is fixed, the file loads without it)",
                 )
             )
         raise refuse()

@@ -113,8 +113,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             "there (Accounts above), or a file with a figure per region (population, households …)."
         )
         return
-    # A column of the file with each region's current territory: those territories rebalanced, moving as few regions
-    # as the search can, instead of drawn afresh (a sales-ops file usually has one).
+    # A column of the file with each region's current territory: those territories rebalanced, moving as little as
+    # the search can, instead of drawn afresh (a sales-ops file usually has one).
     texts = load.texts
     # (text columns, or territory codes as whole numbers: a column of codes was offered to balance on, not here, and
     # the CLI took it, a review)
@@ -127,7 +127,8 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         "Start from", [afresh, *current], key="partition_start",
         format_func=lambda c: c if c == afresh else f"the territories in column {c}",
         help="Pick the file's column with each region's current territory to rebalance those territories, moving as "
-             "few regions as it can (regions left blank take their neighbours').",
+             "little of the first metric under Balance on (accounts, put first) as it can (regions holding none of it "
+             "may still move, for the other metrics or straighter borders). Regions left blank take their neighbours'.",
     )  # fmt: skip
     start_column = None if start_column == afresh else start_column
     options = st.columns([1, 2, 1])

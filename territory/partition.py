@@ -281,6 +281,9 @@ def regions_sheet(
 ) -> pd.DataFrame:
     """Each region with its territory, its metrics and the boundary file's other columns: the regions CSV.
 
+    With a start, ``territory_before`` and ``moved`` ("yes" or "no", as the map's tooltip says it). A metric that
+    is one of the file's figures is blank where the file left it blank (the totals count it as 0).
+
     Parameters
     ----------
     partition : Partition
@@ -316,6 +319,15 @@ def regions_sheet(
     ...               order=["NAME", "HH", "moved", "POP", "owner"]).columns.tolist()[4:]
     ['HH', 'moved (file)', 'owner']
 
+    A start, and a figure the file left blank:
+
+    >>> began = Partition(partition.labels, pd.DataFrame(), None, start=pd.Series({"a": "T1", "b": "T1"}))
+    >>> print(regions_sheet(began, names, pd.DataFrame({"POP": [5.0, 0.0]}, index=["a", "b"]), None,
+    ...                     pd.DataFrame({"POP": [5.0, None]}, index=["a", "b"])).to_csv(index=False), end="")
+    region_id,name,territory_before,territory_id,moved,POP
+    a,Alder,T1,T1,no,5.0
+    b,Birch,T1,T2,yes,
+
     The file's own ``accounts`` beside those counted from the accounts file:
 
     >>> counted = pd.DataFrame({"accounts": [1.0, 0.0]}, index=["a", "b"])
@@ -324,7 +336,15 @@ def regions_sheet(
     ['region_id', 'name', 'territory_id', 'accounts', 'accounts (file)']
     """
     sheet = pd.DataFrame({"region_id": [str(r) for r in names.index], "name": names.astype(str).to_numpy()})
-    sheet = sheet.join(partition.region_table(), on="region_id").join(metrics, on="region_id")
+    table = partition.region_table()
+    if "moved" in table:  # (as the map's tooltip says it; a spreadsheet showed TRUE and FALSE, a review)
+        table["moved"] = table["moved"].map({True: "yes", False: "no"})
+    shown = metrics.copy()
+    for metric in shown.columns:  # a figure the file left blank stays blank (it was counted as 0, as said)
+        if figures is not None and metric in figures.columns:
+            blank = figures[metric].set_axis(figures.index.astype(str)).reindex(shown.index.astype(str)).isna()
+            shown[metric] = shown[metric].mask(blank.to_numpy())
+    sheet = sheet.join(table, on="region_id").join(shown, on="region_id")
     own = set(sheet.columns) | {"territory_before", "moved"}
     pieces = []
     for extra, numeric in ((texts, False), (figures, True)):
@@ -448,9 +468,9 @@ def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | Non
     Examples
     --------
     >>> blank_figures(pd.DataFrame({"POP": [1.0, None, None]}, index=list("abc")), ["accounts", "POP"])
-    ['POP is blank for 2 of 3 regions (b, c), counted as 0']
+    ['POP is blank for 2 of 3 regions (b, c), counted as 0 (and left blank in the regions CSV)']
     >>> blank_figures(pd.DataFrame({"POP": [1.0, None]}, index=["48039", "48041"]), ["POP"], {"48041": "Brazos"})
-    ['POP is blank for 1 of 2 regions (Brazos (48041)), counted as 0']
+    ['POP is blank for 1 of 2 regions (Brazos (48041)), counted as 0 (and left blank in the regions CSV)']
     """
     out = []
     for metric in metrics:
@@ -461,7 +481,8 @@ def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | Non
             shown = ", ".join(_region_said(r, names) for r in blank[:5])
             shown += f" and {len(blank) - 5} more" if len(blank) > 5 else ""
             out.append(
-                f"{metric} is blank for {len(blank)} of {counted(len(figures), 'region')} ({shown}), counted as 0"
+                f"{metric} is blank for {len(blank)} of {counted(len(figures), 'region')} ({shown}), counted as 0 "
+                "(and left blank in the regions CSV)"
             )
     return out
 

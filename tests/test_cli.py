@@ -2355,6 +2355,23 @@ def test_partition_refuses_a_figure_below_zero_naming_the_region(texas_file, tmp
     ), err
 
 
+def test_partition_leaves_a_blank_figure_blank_in_the_regions_table(texas_file, tmp_path, capsys):
+    # (written 0: read back, the region seemed to have no people, a review)
+    import geopandas as gpd
+
+    texas = gpd.read_file(texas_file, columns=["fips", "name", "POP"])
+    texas.loc[texas["fips"] == "48041", "POP"] = None
+    path = tmp_path / "texas_blank.geojson"
+    texas.to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--name-column", "name",
+                             "--territories", 3, "--jobs", 1, "--format", "csv", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert "POP is blank for 1 of 254 regions (Brazos (48041)), counted as 0 (and left blank in the regions CSV)" in err
+    table = pd.read_csv(io.StringIO(out), dtype={"region_id": str}).set_index("region_id")
+    assert pd.isna(table.loc["48041", "POP"]) and table["POP"].notna().sum() == 253
+    assert table.columns.tolist() == ["name", "territory_id", "POP"]  # (not again as the file's own column)
+
+
 def test_partition_keeps_the_files_other_columns_beside_each_regions_territory(texas_file, tmp_path, capsys):
     # (an owner or a state kept by region in the file was left out of the regions table, a review: it joins back)
     import geopandas as gpd
@@ -2510,10 +2527,12 @@ def test_partition_rebalances_the_files_own_territories(tmp_path, capsys):
     assert regions.loc[regions["region_id"].isin(report["filled"]), "territory_before"].isna().all()
     kept = regions["territory_before"].notna()
     assert (
-        regions.loc[kept, "moved"] == (regions.loc[kept, "territory_before"] != regions.loc[kept, "territory_id"])
+        regions.loc[kept, "moved"].eq("yes")
+        == (regions.loc[kept, "territory_before"] != regions.loc[kept, "territory_id"])
     ).all()
+    assert set(regions["moved"]) == {"yes", "no"}  # (as the page's map says it: not True and False, a review)
     assert 0 < report["regions_moved"] < 127  # (fewer than half the regions: not drawn afresh)
-    assert report["regions_moved"] == int(regions["moved"].sum())  # (the filled ones counted alike, a review)
+    assert report["regions_moved"] == int(regions["moved"].eq("yes").sum())  # (the filled ones counted alike)
     territories = pd.DataFrame(data["territories"]).set_index("territory_id")
     assert territories["POP_deviation_before"].abs().max() > 0.2 >= territories["POP_deviation"].abs().max()
     # A number of territories other than the column's, or a column the file lacks: said, with the fix.

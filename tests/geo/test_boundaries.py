@@ -479,9 +479,9 @@ def test_every_problem_of_a_boundary_file_is_said_at_once():
         "dissolve the duplicates first",
         # (and what the load would drop, that one upload may fix all)
         "r.geojson: feature 8 (id 'R8'): a Point, not a polygon; it would be dropped. Give it its polygon, or delete "
-        "the feature (else the other features load without it)",
+        "the feature (once the rest is fixed, the file loads without it)",
         "r.geojson: feature 9 (id 'R9'): no geometry (null); it would be dropped. Give it its polygon, or delete the "
-        "feature (else the other features load without it)",
+        "feature (once the rest is fixed, the file loads without it)",
     ]
     assert str(caught.value).startswith(
         "r.geojson: 9 problems; fix them all, then load the file again:\n- r.geojson: feature 2"
