@@ -726,6 +726,14 @@ def _settings_said(used: dict) -> str:
     return ". Settings: " + "; ".join(said) + f"; {float(seconds):g} s search"
 
 
+def _left_out_said(regions) -> str:
+    """The regions a proposal leaves in no territory, and what to do about them."""
+    return (
+        f"Left without a territory: {plain(describe_regions(regions, shown=8))}. No other territory touches them, so "
+        "none takes them over (and none is sent across an ocean); give them to a territory on the Edit map page."
+    )
+
+
 def _where_lost(lost, proposal, level: str) -> list[str]:
     """Where the accounts a proposal leaves in no territory are, a phrase per kind of place.
 
@@ -852,10 +860,13 @@ if showing:
     if impact.team.get("accounts_lost"):
         # Said first, with where they are: no balance figure below counts accounts that fall out of every territory.
         parts = st.session_state.get("reb_lost_where") or []
+        # (with the regions no territory takes over and what to do: said in three boxes, a red and two yellow, the
+        # same accounts twice, a new user's test)
         st.error(
             f"{counted(impact.team['accounts_lost'], 'account')} worth {money(impact.team['value_lost'])} would be "
             "left in "
             f"no territory{': ' + '; '.join(parts) if parts else ''}. The balance figures do not count them."
+            + (f"\n\n{_left_out_said(proposal.left_out)}" if proposal.left_out else "")
         )
     proposed_names = {t.territory_id: t.name for t in proposal.plan.territories}
     name_of = {**names, **proposed_names}  # (a territory's name in the proposal, else as it was)
@@ -1113,6 +1124,8 @@ if showing:
     for warning in impact.warnings:  # what the proposal does to the reps: over capacity, accounts waiting
         if st.session_state.get("reb_shortfall") and getattr(warning, "kind", "") == "waiting":
             continue  # (the leaver's accounts waiting where the reps are full: said above, with what would help)
+        if impact.team.get("accounts_lost") and getattr(warning, "kind", "") == "coverage_gap":
+            continue  # (the accounts left in no territory: said at the top, in red)
         st.warning(plain(warning))
     if proposal.scenario != "territories":
         from geo.editing import region_points
@@ -1302,12 +1315,8 @@ if showing:
                 # (not "or between that and its share": each group is judged against its own share, and Canada West
                 # at -9.2%, between -19.3% and the team's share, read "no" beside it, a review)
             )  # fmt: skip
-    if proposal.left_out:
-        st.warning(
-            f"Left without a territory: {plain(describe_regions(proposal.left_out, shown=8))}. No other territory "
-            "touches them, so none takes them over "
-            "(and none is sent across an ocean); give them to a territory on the Edit map page."
-        )
+    if proposal.left_out and not impact.team.get("accounts_lost"):  # (else said with the accounts, above)
+        st.warning(_left_out_said(proposal.left_out))
     if proposal.one_way:
         notes.info("one-way trades", plain(proposal.one_way))
     kept_focus = [t for t in proposal.own_focus if t not in proposal.gave]
@@ -1487,6 +1496,13 @@ if showing:
         + (f" ({waiting[0]:,} → {waiting[1]:,} waiting in a territory" if any(waiting) else "")
         + (f"; {gap[0]:,} → {gap[1]:,} in no territory, with no rep either" if any(gap) and any(waiting) else "")
         + (")." if any(waiting) else ".")
+        # (the score rose as a whole region's accounts left every territory: a new user read it as a better plan)
+        + (
+            f" Accounts in no territory do not count in it: it rises here while {gap[1] - gap[0]:,} more accounts "
+            "would be in no territory."
+            if gap[1] > gap[0] and after > before
+            else ""
+        )
     )
 
     def _accept(as_version: bool = False) -> None:

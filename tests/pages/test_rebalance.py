@@ -1553,11 +1553,20 @@ def test_all_of_a_territory_alone_on_its_land_mass_can_go(app):
     proposal = app.session_state["reb_proposal"][0]
     assert "EUW" not in {t.territory_id for t in proposal.plan.territories}
     # what it costs is said as for any territory that goes: its regions and accounts are in no territory
-    assert [e.value for e in app.error] == [
+    # in one box with the regions no territory takes over and what to do (a red box and two yellow ones said it,
+    # the same accounts twice, a new user's test)
+    (said,) = [e.value for e in app.error]
+    assert said.startswith(
         "200 accounts worth $1,896,500 would be left in no territory: 200 in France, Germany, Netherlands, United "
-        "Kingdom, which no territory takes over. The balance figures do not count them."
-    ]
-    assert any(w.value.startswith("Left without a territory: ") for w in app.warning)
+        "Kingdom, which no territory takes over. The balance figures do not count them.\n\nLeft without a territory: "
+    ) and said.endswith("give them to a territory on the Edit map page."), said
+    assert not any(w.value.startswith(("Left without a territory", "Coverage gap")) for w in app.warning)
+    # the team's score rises as those accounts leave every territory: said beside it (read as a better plan)
+    (score,) = [c.value for c in app.caption if c.value.startswith("Team balance score")]
+    before, after = (float(x) for x in re.match(r"Team balance score ([\d.]+) → ([\d.]+)", score).groups())
+    assert after > before and score.endswith(
+        "Accounts in no territory do not count in it: it rises here while 200 more accounts would be in no territory."
+    ), score
 
 
 def test_a_search_stopped_by_a_click_proposes_the_best_plan_found_so_far(app, monkeypatch):
