@@ -1068,8 +1068,11 @@ if showing:
     # (regions handed across a country's border, in the headline: Idaho to Canada West was the whole default
     # proposal and said only in the notes, a review)
     crossing = into_new_countries(plan, moves_table) if proposal.scenario != "territories" and len(moves_table) else []
-    kpis[3].metric("Regions moved", f"{len(moves_table):,}",
-                   delta=f"{len(crossing):,} across a border (notes below)" if len(crossing) else None,
+    # (and those going to no territory: "Regions moved 4" stood for four countries that no territory takes, a review)
+    to_none = int(moves_table["to_territory_id"].isna().sum()) if len(moves_table) else 0
+    flagged = [f"{len(crossing):,} across a border (notes below)" if len(crossing) else "",
+               f"{to_none:,} to no territory" if to_none else ""]  # fmt: skip
+    kpis[3].metric("Regions moved", f"{len(moves_table):,}", delta=" · ".join(f for f in flagged if f) or None,
                    delta_color="inverse", delta_arrow="off",
                    help="counted county by county, as the Plans page compares plans that hand out counties"
                    + (f": {counted(whole_states, 'state')} moved whole, each one row in the table below"

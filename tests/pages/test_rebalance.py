@@ -263,9 +263,9 @@ def test_a_rep_leaves_and_a_bad_request_says_why(app):
     app.button(key="reb_run").click().run()
     # Texas and Louisiana touch no other territory: left without one, and the page says where to fix it; the
     # accounts that fall out of every territory are said first, before any balance figure.
-    assert any(w.value.startswith("Left without a territory: Louisiana, Texas.") for w in app.warning)
     lost = app.session_state["reb_proposal"][2].team["accounts_lost"]
     assert lost > 500 and app.error[0].value.startswith(f"{lost:,} accounts worth $")
+    assert "\n\nLeft without a territory: Louisiana, Texas." in app.error[0].value  # (in the same box)
     assert "do not count them" in app.error[0].value
     # and where: in the two states no territory takes over, and in states handed to US Central, which refuses
     # small-business accounts
@@ -1564,6 +1564,10 @@ def test_all_of_a_territory_alone_on_its_land_mass_can_go(app):
     # the team's score rises as those accounts leave every territory: said beside it (read as a better plan)
     (score,) = [c.value for c in app.caption if c.value.startswith("Team balance score")]
     before, after = (float(x) for x in re.match(r"Team balance score ([\d.]+) → ([\d.]+)", score).groups())
+    # the regions moved that go to no territory, said beside their number ("Regions moved 4" stood for the four
+    # countries no territory takes, a new user's test)
+    moved = next(m for m in app.metric if m.label == "Regions moved")
+    assert moved.proto.delta.endswith("4 to no territory"), moved.proto.delta
     assert after > before and score.endswith(
         "Accounts in no territory do not count in it: it rises here while 200 more accounts would be in no territory."
     ), score
@@ -2054,12 +2058,12 @@ def test_a_region_handed_across_a_border_is_counted_in_the_headline(app):
     moved = next(m for m in app.metric if m.label == "Regions moved")
     assert moved.value == "1" and moved.proto.delta == "1 across a border (notes below)", moved.proto.delta
     assert any("regions across a border" in n.label for n in app.expander)
-    # a rep leaving whose regions stay in their country: nothing said
+    # a rep leaving whose regions stay in their country: no border said (Texas and Louisiana go to no territory)
     app.radio(key="reb_scenario").set_value("rep_leaves").run()
     app.selectbox(key="reb_leaving").set_value("territory:USS").run()
     app.checkbox(key="reb_keep_countries").check().run()
     app.button(key="reb_run").click().run()
-    assert not next(m for m in app.metric if m.label == "Regions moved").proto.delta
+    assert next(m for m in app.metric if m.label == "Regions moved").proto.delta == "2 to no territory"
 
 
 def test_the_heavy_territory_said_is_the_heaviest_and_a_stopped_search_is_not_the_best_possible(app, monkeypatch):
