@@ -1906,8 +1906,10 @@ def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
     # The headline's count and the lines per territory agree: "raise by 281" above US South's "raise by 559" read as
     # a contradiction, since the lines also count the accounts that waited there before.
     his = int(re.search(r"full: ([\d,]+) of", headline).group(1).replace(",", ""))
-    already, there = (int(n.replace(",", "")) for n in re.search(
-        r"With the ([\d,]+) other accounts? that wait in .+? after the change, ([\d,]+) wait there", headline).groups())  # fmt: skip
+    there, theirs, already = (int(n.replace(",", "")) for n in re.search(
+        r"Raise capacities by ([\d,]+) in all to serve every account waiting in .+? after the change, ([\d,]+) of "
+        r"Luke Anderson's accounts and ([\d,]+) others?", headline).groups())  # fmt: skip
+    assert theirs == his
     lines = [
         int(re.match(r"[^:]+: ([\d,]+) account", line).group(1).replace(",", "")) for line in summary["shortfall"][1:]
     ]
