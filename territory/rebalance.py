@@ -2152,13 +2152,16 @@ def taken_far_from_home(
     remedy: str = "",
     least_km: float = 800.0,
     growth: float = 1.25,
+    distant_km: float = 1500.0,
 ) -> list[str]:
     """Territories a proposal gives a region farther from their reps' homes than any they held: a sentence each.
 
     Luke Anderson left and Minnesota and Wisconsin went to Canada West, whose one rep lives in British Columbia,
     2,686 km away; only a new rep's territory was ever said to lie far from home (the fifteenth new user). A
     territory is named when the farthest region it takes lies over ``least_km`` from the nearest home of its active
-    reps and over ``growth`` times as far as the farthest region it held. New territories (a new rep's, said by
+    reps and over ``growth`` times as far as the farthest region it held, or over ``distant_km`` and farther than
+    any it held (Nevada to Canada West, 1,883 km from its rep's home, went unsaid beside Manitoba's 1,782 km: a new
+    user's test). New territories (a new rep's, said by
     :func:`far_from_home`) and plans from scratch are left out. ``remedy``: what to change, said after each.
 
     Examples
@@ -2170,6 +2173,11 @@ def taken_far_from_home(
     ...                     scenario="rebalance", description="")
     >>> taken_far_from_home(proposal, {"r1": "W", "r2": "E", "r3": "E"}, points)
     ["West takes r2, 2,224 km from its reps' homes (the farthest region it held lies 556 km away: r1)."]
+
+    A region farther than 1,500 km and farther than any it held, though not a quarter farther:
+
+    >>> taken_far_from_home(proposal, {"r1": "W", "r2": "E", "r3": "E"}, {**points, "r1": (0.0, 17.0)})
+    ["West takes r2, 2,224 km from its reps' homes (the farthest region it held lies 1,890 km away: r1)."]
     """
     if proposal.scenario == "territories":
         return []
@@ -2186,7 +2194,7 @@ def taken_far_from_home(
             continue
         was = int(np.argmax(np.where(held, km, -np.inf)))
         far = int(np.argmax(np.where(taken, km, -np.inf)))
-        if km[far] > least_km and km[far] > growth * km[was]:
+        if km[far] > least_km and (km[far] > growth * km[was] or (km[far] > distant_km and km[far] > km[was])):
             said.append(
                 f"{names.get(t, t)} takes {region_label(ids[far])}, {km[far]:,.0f} km from its reps' homes (the "
                 f"farthest region it held lies {km[was]:,.0f} km away: {region_label(ids[was])})."
