@@ -334,6 +334,9 @@ def regions_sheet(
     >>> mine = pd.DataFrame({"accounts": [100.0, 101.0]}, index=["a", "b"])
     >>> regions_sheet(partition, names, counted, None, mine).columns.tolist()
     ['region_id', 'name', 'territory_id', 'accounts', 'accounts (file)']
+    >>> regions_sheet(partition, names, counted, None, mine.where(mine < 101))[["accounts", "accounts (file)"]].values
+    array([[  1., 100.],
+           [  0.,  nan]])
     """
     sheet = pd.DataFrame({"region_id": [str(r) for r in names.index], "name": names.astype(str).to_numpy()})
     table = partition.region_table()
@@ -341,7 +344,9 @@ def regions_sheet(
         table["moved"] = table["moved"].map({True: "yes", False: "no"})
     shown = metrics.copy()
     for metric in shown.columns:  # a figure the file left blank stays blank (it was counted as 0, as said)
-        if figures is not None and metric in figures.columns:
+        # (only a metric that is the file's column: the accounts counted from an accounts file are not blanked where
+        # the file's own column of that name is blank)
+        if figures is not None and metric in figures.columns and _same_figures(figures[metric], metrics[metric]):
             blank = figures[metric].set_axis(figures.index.astype(str)).reindex(shown.index.astype(str)).isna()
             shown[metric] = shown[metric].mask(blank.to_numpy())
     sheet = sheet.join(table, on="region_id").join(shown, on="region_id")

@@ -340,20 +340,22 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
             f"by {there:,} in all to serve every account waiting in {there_names} after the change, {waiting:,} of "
             f"{theirs_said} and {already:,} other{'s' if already != 1 else ''}"
         )
-        loads_said = f" ({'; '.join([*loads, 'the lines below split it by territory'])})"
+    split = ["the lines below split it by territory"] if already > 0 else []
     if room < waiting:
         short = waiting - room
+        # (the loads and the split in one parenthesis after the total: not two side by side)
+        after_total = f" ({'; '.join([*loads, *split])})" if loads or split else ""
         headline = (
             f"The team is full: {waiting:,} of {theirs_said} will wait for a rep; the team's capacity is short by "
             f"{short:,} account{'s' if short != 1 else ''}"
             + (f" (the reps who remain have room for {room:,} more, elsewhere)" if room else "")
-            + f". Raise capacities {raise_by}{loads_said}, or {add_rep}.{besides}"
+            + f". Raise capacities {raise_by}{after_total}, or {add_rep}.{besides}"
         )
     else:
         headline = (
             f"{waiting:,} of {theirs_said} will wait for a rep: the reps where they go are at capacity{loads_said}, "
             f"though the team has room for {room:,} more elsewhere. Raise those reps' capacities {raise_by}"
-            + (" (the lines below split it by territory)" if already > 0 else "")
+            + (f" ({split[0]})" if split else "")
             + f", {add_rep}, or move regions to a territory with room (Edit territories).{besides}"
         )
     return [headline, *waiting_remedies(after.plan, after.result, territory_ids=places, limit=3, where=where)]

@@ -1446,6 +1446,36 @@ def test_a_rep_leaving_counts_those_already_waiting_in_every_territory_the_lines
     assert "; the lines below split it by territory), or add a rep" in said[0], said[0]
 
 
+def test_a_rep_leaving_where_the_team_has_room_elsewhere_says_the_split_once():
+    # (the split was said twice when the team had room elsewhere: after the reps' loads and after the total)
+    from geo.boundaries import region_table
+    from territory.edits import rebase, start
+    from territory.rebalance import leaving_shortfall
+
+    counties = ["US-20169", "US-20053", "US-20105", "US-20143", "US-20041"]  # Saline and its neighbours
+    far = {"territory_id": "C", "name": "Coast", "region_ids": ["US-06037"]}
+    roomy = {"rep_id": "c", "name": "Cy", "capacity": 100, "territory_ids": ["C"]}
+    plan = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:2]},
+        {"territory_id": "B", "name": "Bay", "region_ids": counties[2:]},
+        {"territory_id": "D", "name": "Dale", "region_ids": ["US-20001"]}, far],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 4, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "territory_ids": ["B"]}, roomy]})  # fmt: skip
+    rows = [
+        {"account_id": f"{c}-{i}", "region_id": c, "value": 10.0} for c in [*counties, "US-20001"] for i in range(3)
+    ]
+    before = start(plan, pd.DataFrame(rows), region_table()[["region_id", "parent_id"]])
+    proposed = plan_from_dict({"name": "p", "territories": [
+        {"territory_id": "A", "name": "Ames", "region_ids": counties[:4]},
+        {"territory_id": "D", "name": "Dale", "region_ids": ["US-20001", counties[4]]}, far],
+        "reps": [{"rep_id": "a", "name": "Ann", "capacity": 4, "territory_ids": ["A"]},
+                 {"rep_id": "b", "name": "Bo", "capacity": 9, "active": False}, roomy]})  # fmt: skip
+    said = leaving_shortfall(before, rebase(before, proposed, "Bo leaves"))
+    assert "though the team has room for" in said[0], said[0]
+    assert "Raise those reps' capacities by 14 in all to serve every account waiting in Ames and Dale" in said[0]
+    assert said[0].count("the lines below split it by territory") == 1, said[0]
+
+
 def _stripes(width: int, height: int, weights, second_rep_in: str = "T0"):
     """Four stripes of ``width // 4`` columns, a rep each and a second rep in ``second_rep_in``: (plan, holders)."""
     holders = {rid(y, x): f"T{x // (width // 4)}" for y in range(height) for x in range(width)}
