@@ -231,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="rep_joins: the new rep's name (default: New rep (<--name>))")  # fmt: skip
     rebalance.add_argument("--capacity", type=int, metavar="N",
                            help="rep_joins: the new rep's capacity (default: the active reps' median)")  # fmt: skip
-    rebalance.add_argument("--within-km", dest="within_km", type=float, metavar="KM",
+    rebalance.add_argument("--within-km", dest="within_km", type=_distance_km, metavar="KM",
                            help="rep_joins: the new territory takes only regions within KM of --home, sized to what\n"
-                                "they hold when that is less than the rep's share; rebalance, rep_leaves: no\n"
-                                "territory takes a region over KM from its reps' homes (default: any distance)")  # fmt: skip
+                                "they hold when that is less than the rep's share (default 800; 'any': any\n"
+                                "distance); rebalance, rep_leaves: no territory takes a region over KM from its\n"
+                                "reps' homes (default: any distance)")  # fmt: skip
     rebalance.add_argument("--territories", type=int,
                            help="territories: how many (a plan from scratch; with --locked, the locked ones count\n"
                                 "among them and the others' regions are drawn anew)")  # fmt: skip
@@ -897,6 +898,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     from territory.impact import edit_impact
     from territory.plan_diff import diff_plans
     from territory.rebalance import (
+        NEW_TERRITORY_WITHIN_KM,
         assign_proposal,
         balance_metrics,
         draft_name,
@@ -983,9 +985,18 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     if args.within_km is not None and args.scenario == "territories":
         raise CliInputError("--within-km has no effect on a plan from scratch (--scenario territories)",
                             column="--within-km", hint="Leave --within-km out")  # fmt: skip
-    if args.within_km is not None and not (args.within_km > 0 and np.isfinite(args.within_km)):
+    if (
+        args.within_km is not None
+        and args.within_km != "any"
+        and not (args.within_km > 0 and np.isfinite(args.within_km))
+    ):
         raise CliInputError(f"--within-km {args.within_km} is not a distance", column="--within-km",
-                            hint="Give a number of km above 0, e.g. --within-km 600, or leave it out (any distance)")  # fmt: skip
+                            hint="Give a number of km above 0, e.g. --within-km 600, or 'any' (any distance)")  # fmt: skip
+    # A new rep's territory is held near home unless told otherwise (NEW_TERRITORY_WITHIN_KM), as on the page.
+    if args.within_km is None and args.scenario == "rep_joins":
+        args.within_km = NEW_TERRITORY_WITHIN_KM
+    if args.within_km == "any":
+        args.within_km = None
     if args.scenario == "territories" and args.territories < 1:
         raise CliInputError(f"--territories {args.territories}: ask for 1 or more", column="--territories")
     if args.capacity is not None and args.capacity < 1:  # (it said "`new_rep_capacity` was 0", the function's name)
@@ -1389,6 +1400,16 @@ def _start_column(load, column: str, name: str) -> dict[str, str | None]:
     if problem is not None:  # (a name or population column made one territory per region, unsaid, a review)
         raise CliInputError(f"--start-column {column}: {problem}", source=name, column="--start-column")
     return start_labels(load.texts, load.figures, column)
+
+
+def _distance_km(text: str) -> float | str:
+    """``--within-km``: a number of km, or ``any`` (no distance: a new rep's territory is otherwise held to 800 km)."""
+    if text.strip().lower() == "any":
+        return "any"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of km: give e.g. 600, or 'any'") from None
 
 
 def _check_search(args: argparse.Namespace) -> None:

@@ -27,6 +27,7 @@ from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
     KEPT_SETTINGS,
+    and_list,
     author,
     counted,
     current_engine,
@@ -64,6 +65,7 @@ from territory.exports import spreadsheet_csv
 from territory.impact import edit_impact
 from territory.plan_diff import diff_plans, grouped_by_claim
 from territory.rebalance import (
+    NEW_TERRITORY_WITHIN_KM,
     assign_proposal,
     describe_coarse,
     describe_hemmed,
@@ -436,13 +438,15 @@ if scenario != "territories":
     joining = scenario == "rep_joins"
     # (one box per meaning: the new rep's 600 km carried over to "A rep leaves" applied to every territory, a review)
     within_key = "reb_within_km_new" if joining else "reb_within_km"
-    setting(within_key, None)
+    # (a new rep's is held to 800 km unless cleared: a Denver rep's territory reached Kings County, CA otherwise)
+    setting(within_key, int(NEW_TERRITORY_WITHIN_KM) if joining else None)
     options["home_within_km"] = form[2].number_input(
-        "Only regions within (km of home, optional)" if joining else "Regions within (km of a rep's home, optional)",
+        "Only regions within (km of home)" if joining else "Regions within (km of a rep's home, optional)",
         10, 20_000, value=None, step=50, key=within_key, placeholder="any distance",
-        help="The new territory takes only regions whose centre lies within this distance of the home region's. "
-        "Where they hold less than the new rep's share, the territory is sized to what they hold and the other "
-        "territories share the rest. Empty: any region the balance asks for." if joining
+        help=f"The new territory takes only regions whose centre lies within this distance of the home region's "
+        f"({NEW_TERRITORY_WITHIN_KM:,.0f} km unless you change it). Where they hold less than the new rep's share, "
+        "the territory is sized to what they hold and the other territories share the rest. Empty: any region the "
+        "balance asks for, however far from home." if joining
         else "No territory takes a region whose centre lies farther than this from all of its reps' homes; it keeps "
         "the regions it holds. A territory whose reps have no home region takes any. Distances are from the centre "
         "of each rep's home region: a state's centre when the home is a state (a county as home on the Reps page "
@@ -1300,7 +1304,8 @@ if showing:
             )
         else:
             said = [
-                " and ".join(sorted(plain(name_of.get(t, t)) for t in members))
+                # ("Canada West, Rockies and US West", not "Canada West and Rockies and US West": a new rep's group)
+                and_list(sorted(plain(name_of.get(t, t)) for t in members), shown=len(members))
                 + (" are" if len(members) > 1 else " is")
                 + " aimed at "  # (not "on average at": their figures in the table need not average to it)
                 + ", ".join(f"{v:+.1%} on {METRICS.get(m, m).lower()}" for m, v in zip(tol, key, strict=True))

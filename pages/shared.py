@@ -31,6 +31,7 @@ from territory.edits import PlanState, start
 from territory.formatting import (  # noqa: F401 (for the pages)
     MISSING,
     SCORE_DIGITS,
+    and_list,
     counted,
     deviation,
     deviation_digits,

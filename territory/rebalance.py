@@ -52,6 +52,7 @@ __all__ = [
     "region_moves",
     "separate_territories",
     "SCENARIOS",
+    "NEW_TERRITORY_WITHIN_KM",
 ]
 
 SCENARIOS = ("rebalance", "rep_leaves", "rep_joins", "territories")
@@ -2081,6 +2082,15 @@ def reach_from_home(state: PlanState, territory_id: str, home: tuple[float, floa
 FAR_FROM_HOME = 0.25
 """A new territory with this share of its workload beyond ``near_km`` of its rep's home is said to lie far from it."""
 
+NEW_TERRITORY_WITHIN_KM = 800.0
+"""The distance from home a new rep's territory is held to unless the manager gives another (page and CLI).
+
+Without one, a Denver rep's territory took Kings County, CA (1,370 km) at county level on the demo to reach its share
+(the forty-eighth session's review): the regions near home hold less. Held to 800 km it takes Colorado and the
+counties around it and is sized to what they hold, the other territories sharing the rest (about a day's drive: a
+manager hiring a rep in a city gives them the region around it). The page's box and ``--within-km any`` lift it.
+"""
+
 
 def far_from_home_said(reach: dict | None, territory: str, rep: str, share: float,
                        region_label: Callable[[str], str] = str, within_km: float | None = None) -> str:  # fmt: skip
@@ -2102,14 +2112,14 @@ to what lies there)."
     ''
     >>> far_from_home_said({**reach, "near_km": 2500.0}, "Rockies", "Jordan Reyes", 0.62, within_km=2500)
     "Rockies lies far from Jordan Reyes's home: 69% of its workload is more than 2,500 km away, as far as \
-US-06065 (1,310 km). Its regions' centres lie within 2,500 km of home, as asked: a smaller distance keeps it nearer."
+US-06065 (1,310 km). Its regions' centres lie within 2,500 km of home, as set: a smaller distance keeps it nearer."
     """
     if reach is None or reach["share_beyond"] < FAR_FROM_HOME:
         return ""
     said = (f"{territory} lies far from {rep}'s home: {reach['share_beyond']:.0%} of its workload is more than "
             f"{reach['near_km']:,.0f} km away, as far as {region_label(reach['region_id'])} ({reach['km']:,.0f} km). ")  # fmt: skip
     if within_km is not None:  # (it was held to a distance already: the advice is a smaller one)
-        return said + (f"Its regions' centres lie within {within_km:,.0f} km of home, as asked: a smaller distance "
+        return said + (f"Its regions' centres lie within {within_km:,.0f} km of home, as set: a smaller distance "
                        "keeps it nearer.")  # fmt: skip
     return said + (
         f"The regions near home hold too little for its share ({share:.2f}× an average territory's): a smaller capacity "

@@ -2174,10 +2174,22 @@ def test_every_industry_no_territory_names_is_said_with_or_without_a_reading(cap
 
 
 def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
-    # A Denver rep's Rockies reached Riverside, CA, for its share (the tenth new user's test): warned, and in the
-    # JSON; with a smaller capacity its share is smaller and it stays nearer home.
+    # A Denver rep's Rockies reached Riverside, CA, for its share (the tenth new user's test) when any distance is
+    # allowed: warned, and in the JSON; with a smaller capacity its share is smaller and it stays nearer home.
     args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario", "rep_joins",
             "--name", "Rockies", "--home", "US-08031", "--level", "county", "--jobs", "1", "--seconds", "1"]  # fmt: skip
+    code, out, err = run_cli(*args, capsys=capsys)
+    assert code == 0, err
+    # By default the new territory is held to 800 km of home (NEW_TERRITORY_WITHIN_KM), as on the page.
+    held = json.loads(out)
+    assert (
+        held["home_within_km"] == 800
+        and "Rockies takes only regions within 800 km of Denver, CO (" in held["description"]
+    )
+    assert all(entry["near_km"] == 800 for entry in held["far_from_home"])
+    code, out, err = run_cli(*args, "--within-km", "800", capsys=capsys)
+    assert code == 0 and json.loads(out)["moves"] == held["moves"]
+    args = [*args, "--within-km", "any"]
     code, out, err = run_cli(*args, capsys=capsys)
     assert code == 0, err
     (far,) = json.loads(out)["far_from_home"]
@@ -2188,7 +2200,7 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     code, out, err = run_cli(*args, "--capacity", "80", "--seed", "1", capsys=capsys)
     assert code == 0 and json.loads(out)["far_from_home"] == [] and "lies far from" not in err
     # Held within 400 km of Denver instead: no county of it beyond, sized to what lies there, not warned.
-    code, out, err = run_cli(*args, "--within-km", "400", capsys=capsys)
+    code, out, err = run_cli(*args[:-2], "--within-km", "400", capsys=capsys)
     assert code == 0, err
     result = json.loads(out)
     assert result["home_within_km"] == 400 and result["far_from_home"] == [] and "lies far from" not in err
@@ -2207,16 +2219,15 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     assert 0 < share < 0.62  # (its rep's capacity alone: 0.62× an average territory; what lies near home: less)
     # Held to a distance above the warning's 500 km, far is beyond that distance (the manager's own): at 2,500 km
     # Kings, CA (1,354 km) is near enough; what the warning measures is the accounts, not the regions' centres.
-    code, out, err = run_cli(*args, "--within-km", "2500", capsys=capsys)
+    code, out, err = run_cli(*args[:-2], "--within-km", "2500", capsys=capsys)
     assert code == 0 and json.loads(out)["far_from_home"] == [] and "lies far from" not in err
-    code, out, err = run_cli(*args, "--within-km", "800", capsys=capsys)
-    far = json.loads(out)["far_from_home"]
-    assert code == 0 and all(entry["near_km"] == 800 for entry in far)
 
 
 @pytest.mark.parametrize("extra, said", [
     (["--within-km", "0"], "--within-km 0.0 is not a distance"),
     (["--within-km", "-3"], "--within-km -3.0 is not a distance"),
+    (["--scenario", "territories", "--territories", "4", "--within-km", "any"],
+     "--within-km has no effect on a plan from scratch (--scenario territories)"),
     (["--scenario", "territories", "--territories", "4", "--within-km", "300"],
      "--within-km has no effect on a plan from scratch (--scenario territories)"),
 ])  # fmt: skip
@@ -2227,6 +2238,13 @@ def test_rebalance_within_km_is_checked(capsys, extra, said):
         args = ["rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid"]
     code, out, err = run_cli(*args, *extra, capsys=capsys)
     assert code == 2 and said in err, err
+
+
+def test_rebalance_within_km_reads_a_number_or_any(capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_cli("rebalance", "--plan", DEMO_PLAN, "--within-km", "far", capsys=capsys)
+    assert caught.value.code == 2
+    assert "argument --within-km: 'far' is not a number of km: give e.g. 600, or 'any'" in capsys.readouterr().err
 
 
 def test_rebalance_keeps_metis_s_complaints_out_of_the_terminal(capfd):

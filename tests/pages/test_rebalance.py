@@ -339,9 +339,11 @@ def test_a_new_rep_s_territory_takes_the_quota_of_what_it_takes(app):
     app.selectbox(key="reb_home").set_value("US-CO").run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    # Only Canada West and Rockies trade (the others are kept): they are said to be aimed at what they hold, not
-    # "on average at" it (a new user's test: their figures in the table did not average to it)
-    assert any("Canada West and Rockies are aimed at " in i.value for i in app.info)
+    # Only Canada West, Rockies and US West trade (the others are kept): they are said to be aimed at what they hold,
+    # not "on average at" it (a new user's test: their figures in the table did not average to it)
+    assert any("Canada West, Rockies and US West are aimed at " in i.value for i in app.info), [
+        i.value for i in app.info
+    ]
     proposal, new_state = app.session_state["reb_proposal"][:2]
     after = {t.territory_id: t.annual_quota for t in proposal.plan.territories}
     # The new territory gets the quota of the value it takes; those that gave it value give that share of theirs
@@ -480,6 +482,7 @@ def test_a_new_territory_needs_a_new_name(app):
 
 def test_a_new_rep_s_home_state_stands_for_its_most_populous_county_at_county_level(app):
     app.radio(key="reb_scenario").set_value("rep_joins").run()
+    app.number_input(key="reb_within_km_new").set_value(None).run()  # (any distance: whole states far from home)
     app.selectbox(key="reb_home").set_value("US-CO").run()
     app.text_input(key="reb_new_name").set_value("Rockies").run()
     app.button(key="reb_run").click().run()
@@ -1811,8 +1814,12 @@ def test_a_click_while_the_search_is_prepared_says_no_proposal_was_made(app, mon
 
 def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
     # A Denver rep's Rockies reached Riverside, CA, 1,300 km away, for its share (the tenth new user's test: "would
-    # not pass review"). Said with how far and what would keep it nearer.
+    # not pass review"). Held to 800 km of home by default: not far, not said.
     new_rep_joins(app, "Rockies", "US-CO")
+    assert not [w.value for w in app.warning if "lies far from" in w.value]
+    # With any distance allowed: said with how far and what would keep it nearer.
+    app.number_input(key="reb_within_km_new").set_value(None).run()
+    app.button(key="reb_run").click().run()
     said = [w.value.replace("\\", "") for w in app.warning if "lies far from" in w.value]
     assert len(said) == 1, [w.value for w in app.warning]
     share = float(re.search(r"(\d+)% of its workload is more than 500 km away", said[0]).group(1))
@@ -1833,7 +1840,7 @@ def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
 
     app.number_input(key="reb_within_km").set_value(300).run()  # (for every territory: not the new rep's)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
-    assert app.number_input(key="reb_within_km_new").value is None  # (any distance, unless asked)
+    assert app.number_input(key="reb_within_km_new").value == 800  # (NEW_TERRITORY_WITHIN_KM, unless cleared)
     app.number_input(key="reb_within_km_new").set_value(700).run()
     new_rep_joins(app, "Rockies", "US-CO")
     assert not [w.value for w in app.warning if "lies far from" in w.value]
