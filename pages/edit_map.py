@@ -440,15 +440,15 @@ top[1].selectbox(
 top[2].button("↶ Undo", on_click=_undo, disabled=not history.can_undo, width="stretch", key="undo")
 top[3].button("↷ Redo", on_click=_redo, disabled=not history.can_redo, width="stretch", key="redo")
 message = st.session_state.pop("edit_message", None)
-st.caption(
-    "Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area. "
-    + (
-        "Edits from here on can be undone (the reopened changes' own steps were not kept). "
-        if history.entries[0].label in (REOPENED_AFTER_RELOAD, REOPENED_FROM_TAB) and unsaved_changes()
-        else "Every edit can be undone. "
-    )
-    + ("**Unsaved changes** — save them as a version on the Plans page." if unsaved_changes() else "All saved.")
-)
+# The same words above the map whatever the edit: "All saved." here turning into the longer "Unsaved changes — …"
+# wrapped to a second line and moved the map 22 px down under the cursor, so the next clicks painted the region
+# north of the one aimed at (a review). Whether there is anything to save is said beside the map, in the panel.
+st.caption("Click a region to paint it; draw a polygon or rectangle (tools at the map's top left) to take an area.")
+saved_said = (
+    "Edits from here on can be undone (the reopened changes' own steps were not kept). "
+    if history.entries[0].label in (REOPENED_AFTER_RELOAD, REOPENED_FROM_TAB) and unsaved_changes()
+    else "Every edit can be undone. "
+) + ("**Unsaved changes** — save them as a version on the Plans page." if unsaved_changes() else "All saved.")
 
 drawn = st.session_state.get("edit_drawn")
 candidate, label = None, None  # (the drawn edit and how it is said: regions by name)
@@ -590,6 +590,7 @@ with panel:
     # Messages go here, beside the map: above it they would push the map down and up between clicks.
     if message:
         getattr(st, message[0])(message[1])
+    st.caption(saved_said)
     painting = st.session_state.get("paint_territory")
     if painting in territory_ids:
         focus = plan.territory(painting)

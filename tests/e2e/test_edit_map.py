@@ -95,10 +95,20 @@ def paint_harris_county(page, content):
     return current_map(page, replacing=content)
 
 
+def map_top(page) -> float:
+    """Where the map's frame starts on the screen (px from the window's top)."""
+    return page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()["y"]
+
+
 def test_a_click_on_a_county_moves_it_and_the_panel_shows_the_engines_numbers(page, app_url, demo_state):
     content = open_editor(page, app_url)
+    top = map_top(page)
     # Harris County, Texas (US South) painted into the first territory, North America East.
     redrawn = paint_harris_county(page, content)
+    # The map stays where it was: "All saved." above it turned into "Unsaved changes — …", wrapped to a second line
+    # and moved the map 22 px down, so the next clicks painted the region north of the one aimed at (a review).
+    assert map_top(page) == pytest.approx(top, abs=0.5)
+    assert page.get_by_text("Unsaved changes").first.is_visible()
     expected = demo_state.move_regions(["US-48201"], "NAE")
     check_panel(page, demo_state, expected, "NAE")
     check_panel(page, demo_state, expected, "USS")
