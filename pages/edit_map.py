@@ -171,13 +171,37 @@ def _territory_name(plan, territory_id) -> str:
 def _on_map_event() -> None:
     event = st.session_state.get(MAP_KEY) or {}
     signature = json.dumps(event, sort_keys=True, default=str)
-    if not event or signature == st.session_state.get("edit_seen_event"):
+    feature = event.get("last_active_drawing") or {}
+    clicked = _clicks_not_seen(feature)
+    # (listed clicks are told apart by their numbers, not by the whole event: one a stopped run left unapplied is
+    # applied on the next run even when no newer value came)
+    if not event or (clicked is None and signature == st.session_state.get("edit_seen_event")):
         return
     st.session_state["edit_seen_event"] = signature
-    feature = event.get("last_active_drawing") or {}
     region_id = (feature.get("properties") or {}).get("region_id")
     geometry = feature.get("geometry") or {}
-    if region_id:
+    if clicked is not None:  # every click in turn (those made while the page answered the last one too)
+        epoch = feature["epoch"]
+        if st.session_state.get("paint_on_click", True):
+            said = []
+            for n, region in clicked:
+                _paint(region)
+                # Seen once applied: a click arriving mid-edit stops this run (Streamlit reruns with the newer
+                # value), and the edit it stopped is made again from that value's list, not lost (a review's fast
+                # clicks: 2 of 5 lost this way).
+                st.session_state["edit_seen_click"] = (epoch, n)
+                said.append(st.session_state.pop("edit_message", None))
+            said = [m for m in said if m]
+            if len(said) > 1:  # (each click's message, the worst one's colour: not the last one's alone)
+                worst = min((m[0] for m in said), key=["error", "warning", "info", "success"].index)
+                st.session_state["edit_message"] = (worst, f"{len(said)} clicks, in turn:  \n"
+                                                    + "  \n".join(text for _, text in said))  # fmt: skip
+            elif said:
+                st.session_state["edit_message"] = said[0]
+        elif clicked:
+            st.session_state["edit_inspected"] = clicked[-1][1]
+            st.session_state["edit_seen_click"] = (epoch, clicked[-1][0])
+    elif region_id:
         if st.session_state.get("paint_on_click", True):
             _paint(region_id)
         else:
@@ -186,6 +210,22 @@ def _on_map_event() -> None:
         st.session_state["edit_drawn"] = geometry
         if st.session_state.get("paint_territory"):  # a new shape goes, by default, where clicks paint (not the first)
             st.session_state["draw_target"] = st.session_state["paint_territory"]
+
+
+def _clicks_not_seen(feature: dict) -> list[tuple[int, str]] | None:
+    """The clicks (number, region) the page has not applied yet, in order (None: the map sent no list of clicks).
+
+    The map lists its clicks (``geo.layers._SendClicksAtOnce``), each numbered, with an ``epoch`` of its own:
+    those numbered above the last applied from the same map are new; from a map not seen before, all are. The
+    caller marks each one applied (``edit_seen_click``) once it is.
+    """
+    clicks, epoch = feature.get("clicks"), feature.get("epoch")
+    if not isinstance(clicks, list) or not isinstance(epoch, str):
+        return None
+    listed = [(c["n"], c["region_id"]) for c in clicks
+              if isinstance(c, dict) and isinstance(c.get("n"), int) and isinstance(c.get("region_id"), str)]  # fmt: skip
+    seen_epoch, seen = st.session_state.get("edit_seen_click", (None, 0))
+    return sorted((n, region) for n, region in listed if epoch != seen_epoch or n > seen)
 
 
 def _paint(region_id: str) -> None:

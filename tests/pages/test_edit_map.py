@@ -53,6 +53,14 @@ def click(app, region_id: str, count: int) -> None:
     map_event(app, {"type": "Feature", "properties": {"region_id": region_id}, "geometry": None}, count)
 
 
+def clicks(app, listed: list[str], epoch: str = "e1", first: int = 1) -> None:
+    """What the map sends after clicks made faster than the page answers: each one listed, numbered in turn."""
+    numbered = [{"n": first + i, "region_id": region} for i, region in enumerate(listed)]
+    feature = {"type": "Feature", "properties": {"region_id": listed[-1]}, "geometry": None, "clicks": numbered,
+               "epoch": epoch}  # fmt: skip
+    map_event(app, feature, first + len(listed))
+
+
 def team_score(state) -> str:
     return f"{state.balance.team['balance_score']:.3f}"
 
@@ -62,6 +70,32 @@ def test_the_editor_opens_on_the_plan_with_no_edit(editor):
     assert any("No edit yet" in m for m in messages(editor, "info"))
     assert metrics(editor)["Team balance score"] == team_score(demo_state())
     assert editor.button(key="undo").disabled and editor.button(key="redo").disabled
+
+
+def test_clicks_made_while_the_page_answers_are_each_applied_in_turn(editor):
+    # Five clicks 150 ms apart painted three of five regions, unsaid: the component keeps one value, the last click's
+    # (a review). The map lists its clicks; the page applies each one it has not seen, in order.
+    clicks(editor, ["US-KS", "US-NE", "US-OK"])
+    expected = demo_state().move_regions(["US-KS"], "NAE").move_regions(["US-NE"], "NAE").move_regions(["US-OK"], "NAE")
+    assert plan_of(editor) == expected.plan
+    (said,) = messages(editor)
+    assert said.startswith("3 clicks, in turn:"), said
+    named = [said.index(f"Moved {name} to North America East") for name in
+             ("Kansas (US-KS)", "Nebraska (US-NE)", "Oklahoma (US-OK)")]  # fmt: skip
+    assert named == sorted(named), said
+    assert metrics(editor)["Team balance score"] == team_score(expected)
+    # The next value lists them again with one more: only the new one is applied (Kansas not taken out again).
+    clicks(editor, ["US-KS", "US-NE", "US-OK", "US-AR"])
+    assert plan_of(editor) == expected.move_regions(["US-AR"], "NAE").plan
+    assert messages(editor)[0].startswith("Moved Arkansas (US-AR) to North America East")
+    # Each step can be undone alone
+    assert [e.label for e in editor.session_state["edit_history"].entries][-2:] == [
+        "Moved Oklahoma (US-OK) to North America East",
+        "Moved Arkansas (US-AR) to North America East",
+    ]
+    # A map made anew (another level, a reload) counts from 1 again: its clicks are new.
+    clicks(editor, ["US-AR"], epoch="e2")
+    assert "US-AR" not in plan_of(editor).territory("NAE").region_ids  # (a second click takes it out)
 
 
 def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
