@@ -48,7 +48,7 @@ from territory.edits import (
     split_territory,
     update_territory,
 )
-from territory.impact import edit_impact, more_waiting, waiting_remedies
+from territory.impact import edit_impact, homes_moved, more_waiting, waiting_remedies
 
 MAP_KEY = "edit_map"
 NO_TERRITORY = "__none__"
@@ -710,14 +710,24 @@ with panel:
         team = impact.team
         change = score_change(team["balance_score_after"] - team["balance_score_before"])
         unchanged = not change.startswith(("+", "-"))  # (no arrow, no color for no change)
+        # Accounts the edit leaves in no territory drop out of the score: taking Utah from US West, whose reps were
+        # full, raised it 0.797 → 0.804 in green while 40 accounts fell into a coverage gap (a review). Shown
+        # without the colour of a gain, and said why under it.
+        outside = int(after.result["territory_id"].isna().sum() - before.result["territory_id"].isna().sum())
+        hollow = outside > 0 and change.startswith("+")
         kpis[0].metric(
             "Team balance score",
             score(team["balance_score_after"]),
             delta=change,
-            delta_color="off" if unchanged else "normal",
+            delta_color="off" if unchanged or hollow else "normal",
             delta_arrow="off" if unchanged else "auto",
             help=TEAM_SCORE_HELP,
         )
+        if hollow:
+            kpis[0].caption(
+                f"Not a gain: it counts only accounts in a territory, and {counted(outside, 'more account')} "
+                f"{verb(outside, 'is', 'are')} in no territory after this edit."
+            )
         # (accounts that change territory: "Accounts moved 0" beside "Accounts with a rep −350" read as wrong after
         # a rep was set inactive, whose accounts changed rep but not territory, a review)
         kpis[1].metric("Accounts changing territory", f"{team['accounts_moved']:,}",
@@ -730,7 +740,7 @@ with panel:
         st.metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
                        delta_arrow="auto" if served_after != served_before else "off",
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
-        for warning in impact.warnings:
+        for warning in [*impact.warnings, *homes_moved(before.plan, after.plan, context["labels"])]:
             st.warning(plain(warning), icon="⚠️")
         # and what to do where the edit leaves more accounts waiting (the warning said so, not what to do)
         remedies = waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after), limit=3)

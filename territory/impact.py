@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from territory.edits import PlanState, diff_assignments
-from territory.formatting import counted, money, name_list, verb
+from territory.formatting import and_list, counted, money, name_list, verb
 from territory.model import Plan
 
 __all__ = ["EditImpact", "ImpactWarning", "edit_impact", "territory_parts", "moved_between"]
@@ -32,7 +32,7 @@ class ImpactWarning(str):
     Kinds: ``over_capacity`` (a rep), ``unstaffed`` (a territory left without a rep), ``no_rep`` (more accounts in a
     territory with no rep all along), ``team_waiting`` (the team's accounts with no rep, where they wait), ``waiting``
     (more accounts wait in a territory whose reps are at capacity), ``pieces`` (a territory split) and
-    ``coverage_gap`` (accounts left in no territory). A page that says one of them its own way leaves that kind
+    ``coverage_gap`` (accounts left in no territory), ``home_moved`` (a rep's home region out of their territories). A page that says one of them its own way leaves that kind
     out, not a sentence found by its words.
 
     Examples
@@ -320,6 +320,51 @@ def _no_rep(state: PlanState, parent: PlanState | None = None, of_parent: tuple[
                 of_parent[1] + int(now_gap.sum()) - int(was_gap.sum()))  # fmt: skip
     none = state.result["rep_id"].isna()
     return int(none.sum()), int((none & state.result["territory_id"].isna()).sum())
+
+
+def homes_moved(before: Plan, after: Plan, region_labels: Mapping[str, str] | None = None) -> list[ImpactWarning]:
+    """A warning for each active rep whose home region an edit takes out of every territory they cover.
+
+    For the map editor, whose remedy is to paint the region back. Moving Texas to US West left Tom Becker, who
+    lives there and covers US South, without a word (a review); the Rebalance page keeps reps' home regions in their
+    territories. A home counts as in a territory that lists it
+    (a county home inside a territory that lists only its state is not judged).
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [
+    ...     {"territory_id": "S", "name": "US South", "region_ids": ["US-TX", "US-OK"]},
+    ...     {"territory_id": "W", "name": "US West", "region_ids": ["US-CA"]}],
+    ...     "reps": [{"rep_id": "R1", "name": "Tom Becker", "home_region": "US-TX", "territory_ids": ["S"]}]})
+    >>> moved = plan_from_dict({"territories": [
+    ...     {"territory_id": "S", "name": "US South", "region_ids": ["US-OK"]},
+    ...     {"territory_id": "W", "name": "US West", "region_ids": ["US-CA", "US-TX"]}],
+    ...     "reps": [{"rep_id": "R1", "name": "Tom Becker", "home_region": "US-TX", "territory_ids": ["S"]}]})
+    >>> [(str(w), w.kind) for w in homes_moved(plan, moved, {"US-TX": "Texas"})]  # doctest: +NORMALIZE_WHITESPACE
+    [("Texas, Tom Becker's home region, is now in US West, outside the territory Tom Becker covers (US South): paint \
+it back, or give Tom Becker another home region on the Reps page.", 'home_moved')]
+    >>> homes_moved(plan, plan), homes_moved(moved, plan)  # (none taken out; put back)
+    ([], [])
+    """
+    labels = region_labels or {}
+    covered_before = {r.rep_id: set(r.territory_ids) for r in before.reps}
+    out = []
+    for rep in after.reps:
+        if not rep.active or not rep.home_region:
+            continue
+        was = [t.name for t in before.territories
+               if rep.home_region in t.region_ids and t.territory_id in covered_before.get(rep.rep_id, ())]  # fmt: skip
+        now = [t for t in after.territories if rep.home_region in t.region_ids]
+        if not was or any(t.territory_id in rep.territory_ids for t in now):
+            continue
+        where = and_list([t.name for t in now]) if now else "no territory"
+        out.append(ImpactWarning(
+            f"{labels.get(rep.home_region, rep.home_region)}, {rep.name}'s home region, is now in {where}, outside the "
+            f"{'territory' if len(was) == 1 else 'territories'} {rep.name} covers ({and_list(was)}): paint it back, "
+            f"or give {rep.name} another home region on the Reps page.", "home_moved"
+        ))  # fmt: skip
+    return out
 
 
 def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,

@@ -98,6 +98,41 @@ def test_clicks_made_while_the_page_answers_are_each_applied_in_turn(editor):
     assert "US-AR" not in plan_of(editor).territory("NAE").region_ids  # (a second click takes it out)
 
 
+def test_a_score_that_rises_as_accounts_leave_every_territory_is_not_shown_as_a_gain(editor):
+    # Taking Tennessee out of every territory raised the team score (0.789 → 0.809) in green, as 78 accounts fell
+    # into a coverage gap (a review): the score counts only accounts in a territory. Grey, and said why.
+    editor.selectbox(key="paint_territory").set_value("__none__").run()
+    click(editor, "US-TN", 1)
+    after = demo_state().move_regions(["US-TN"], None)
+    assert after.balance.team["balance_score"] > demo_state().balance.team["balance_score"]  # (the case)
+    (shown,) = [m for m in editor.metric if m.label == "Team balance score"]
+    assert shown.value == team_score(after) and shown.proto.delta.startswith("+")
+    assert shown.proto.color == shown.proto.MetricColor.GRAY  # (not green)
+    gone = int(after.result["territory_id"].isna().sum() - demo_state().result["territory_id"].isna().sum())
+    said = [c.value for c in editor.caption if c.value.startswith("Not a gain")]
+    assert said == [f"Not a gain: it counts only accounts in a territory, and {gone} more accounts are in no "
+                    "territory after this edit."], said  # fmt: skip
+    # Given back: the score falls, in its own colour, and nothing more is said.
+    editor.selectbox(key="paint_territory").set_value("USS").run()
+    click(editor, "US-TN", 2)
+    (shown,) = [m for m in editor.metric if m.label == "Team balance score"]
+    assert shown.proto.delta.startswith("-") and shown.proto.color == shown.proto.MetricColor.RED
+    assert not [c.value for c in editor.caption if c.value.startswith("Not a gain")]
+
+
+def test_a_rep_s_home_region_painted_into_another_territory_is_warned(editor):
+    # Texas, Tom Becker's home (he covers US South), went to US West without a word (a review).
+    editor.selectbox(key="paint_territory").set_value("USW").run()
+    click(editor, "US-TX", 1)
+    said = [w for w in messages(editor, "warning") if "home region" in w]
+    assert said == ["Texas, Tom Becker's home region, is now in US West, outside the territory Tom Becker covers (US "
+                    "South): paint it back, or give Tom Becker another home region on the Reps page."], said  # fmt: skip
+    # Painted back: nothing said
+    editor.selectbox(key="paint_territory").set_value("USS").run()
+    click(editor, "US-TX", 2)
+    assert not [w for w in messages(editor, "warning") if "home region" in w]
+
+
 def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
     click(editor, "US-NJ", 1)
     expected = demo_state().move_regions(["US-NJ"], "NAE")
