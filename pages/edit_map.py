@@ -11,10 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (
+    KEPT_SETTINGS,
     REOPENED_AFTER_RELOAD,
     REOPENED_FROM_TAB,
     TEAM_SCORE_HELP,
     NothingChanged,
+    and_list,
     apply_edit,
     counted,
     coverage_map,
@@ -742,6 +744,19 @@ with panel:
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
         for warning in [*impact.warnings, *homes_moved(before.plan, after.plan, context["labels"])]:
             st.warning(plain(warning), icon="⚠️")
+        # A territory locked on the Rebalance page is the optimizer's setting: an edit here still changes it, said
+        # (a review painted Georgia out of a locked US South without a word of the lock).
+        locked = st.session_state.get("reb_locked") or st.session_state.get(KEPT_SETTINGS, {}).get("reb_locked") or []
+        touched_locked = [n for t, n in zip(impact.territories["territory_id"], impact.territories["name"], strict=True)
+                          if t in set(locked)]  # fmt: skip
+        if touched_locked:
+            st.caption(
+                f":material/lock: {plain(and_list(touched_locked))} {verb(len(touched_locked), 'is', 'are')} locked on "
+                "the Rebalance page: its proposals leave "
+                + ("it as it is" if len(touched_locked) == 1 else "them as they are")
+                + ", but an edit here changes "
+                + ("it." if len(touched_locked) == 1 else "them.")
+            )
         # and what to do where the edit leaves more accounts waiting (the warning said so, not what to do)
         remedies = waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after), limit=3)
         if remedies:

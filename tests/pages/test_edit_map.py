@@ -133,6 +133,20 @@ def test_a_rep_s_home_region_painted_into_another_territory_is_warned(editor):
     assert not [w for w in messages(editor, "warning") if "home region" in w]
 
 
+def test_an_edit_to_a_territory_locked_on_the_rebalance_page_says_the_lock(editor):
+    # A review painted Georgia out of US South, locked on the Rebalance page, and the Edit page said nothing of it.
+    from pages.shared import KEPT_SETTINGS
+
+    editor.session_state[KEPT_SETTINGS] = {"reb_locked": ["USS"]}  # (as the Rebalance page keeps it when away)
+    editor.selectbox(key="paint_territory").set_value("USW").run()
+    click(editor, "US-GA", 1)
+    said = [c.value for c in editor.caption if "locked on the Rebalance page" in c.value]
+    assert said == [":material/lock: US South is locked on the Rebalance page: its proposals leave it as it is, but "
+                    "an edit here changes it."], said  # fmt: skip
+    click(editor, "US-OR", 2)  # (US West alone: not locked, nothing said)
+    assert not [c.value for c in editor.caption if "locked on the Rebalance page" in c.value]
+
+
 def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
     click(editor, "US-NJ", 1)
     expected = demo_state().move_regions(["US-NJ"], "NAE")
