@@ -1469,13 +1469,13 @@ class _SendClicksAtOnce(MacroElement):
                     return;
                 }
                 var region = feature.properties.region_id, now = Date.now();
-                if (!(region === lastRegion && now - lastAt < 400)) {
+                if (!(region === lastRegion && now - lastAt < 400)) {  // (the second of a double click: not listed)
                     count += 1;
                     clicks.push({n: count, region_id: region});
                     clicks = clicks.slice(-50);
+                    lastRegion = region;
+                    lastAt = now;
                 }
-                lastRegion = region;
-                lastAt = now;
                 data.last_active_drawing = Object.assign({}, feature, {clicks: clicks.slice(), epoch: epoch});
             }
             map.on("click", function () { setTimeout(function () { listClick(); flush(); }, 0); });

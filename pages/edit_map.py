@@ -54,6 +54,7 @@ from territory.impact import edit_impact, homes_moved, more_waiting, waiting_rem
 
 MAP_KEY = "edit_map"
 NO_TERRITORY = "__none__"
+CLICKS_DONE = "edit_clicks_done"  # (the map's clicks applied: "seen", "pending", and what they said, "said")
 NEW_TERRITORY = "__new__"
 TIERS = ["enterprise", "mid-market", "smb"]
 EDIT_ERRORS = (ValueError, KeyError)
@@ -64,10 +65,13 @@ def _say(kind: str, text: str) -> None:
     st.session_state["edit_message"] = (kind, plain(text))
 
 
-def _run(edit, label: str | None = None) -> bool:
-    """Apply an edit through the engine; a refused edit leaves the plan as it was and says why."""
+def _run(edit, label: str | None = None, *, done: dict | None = None) -> bool:
+    """Apply an edit through the engine; a refused edit leaves the plan as it was and says why.
+
+    ``done``: a map click's marks (:func:`_on_map_event`), marked applied with the edit stored (:func:`apply_edit`).
+    """
     try:
-        state = apply_edit(edit, label)
+        state = apply_edit(edit, label, done=done)
     except NothingChanged:  # (moved where they are: "Moved Colorado … to US West" was said, and a step kept)
         _say("info", "Nothing to apply: the plan already has it so.")
         st.toast("Nothing to apply: the plan already has it so.", icon=":material/info:")
@@ -184,16 +188,21 @@ def _on_map_event() -> None:
     geometry = feature.get("geometry") or {}
     if clicked is not None:  # every click in turn (those made while the page answered the last one too)
         epoch = feature["epoch"]
+        done = st.session_state.setdefault(CLICKS_DONE, {})
         if st.session_state.get("paint_on_click", True):
-            said = []
+            said = done.setdefault("said", [])  # (kept across a stopped run: every click applied is said)
             for n, region in clicked:
-                _paint(region)
-                # Seen once applied: a click arriving mid-edit stops this run (Streamlit reruns with the newer
-                # value), and the edit it stopped is made again from that value's list, not lost (a review's fast
-                # clicks: 2 of 5 lost this way).
-                st.session_state["edit_seen_click"] = (epoch, n)
-                said.append(st.session_state.pop("edit_message", None))
-            said = [m for m in said if m]
+                # Marked applied with its edit stored (apply_edit), in one go: a click arriving mid-edit stops this
+                # run (Streamlit reruns with the newer value), and the edit it stopped is made from that value's
+                # list, not lost (a review's fast clicks: 2 of 5 lost) nor made twice.
+                done["pending"] = (epoch, n)
+                _paint(region, done)
+                if "pending" in done:  # (nothing stored: an edit refused, or nothing to do)
+                    done["seen"] = done.pop("pending")
+                message = st.session_state.pop("edit_message", None)
+                if message:
+                    said.append(message)
+            said = done.pop("said", [])
             if len(said) > 1:  # (each click's message, the worst one's colour: not the last one's alone)
                 worst = min((m[0] for m in said), key=["error", "warning", "info", "success"].index)
                 st.session_state["edit_message"] = (worst, f"{len(said)} clicks, in turn:  \n"
@@ -201,8 +210,8 @@ def _on_map_event() -> None:
             elif said:
                 st.session_state["edit_message"] = said[0]
         elif clicked:
+            done["seen"] = (epoch, clicked[-1][0])
             st.session_state["edit_inspected"] = clicked[-1][1]
-            st.session_state["edit_seen_click"] = (epoch, clicked[-1][0])
     elif region_id:
         if st.session_state.get("paint_on_click", True):
             _paint(region_id)
@@ -219,18 +228,18 @@ def _clicks_not_seen(feature: dict) -> list[tuple[int, str]] | None:
 
     The map lists its clicks (``geo.layers._SendClicksAtOnce``), each numbered, with an ``epoch`` of its own:
     those numbered above the last applied from the same map are new; from a map not seen before, all are. The
-    caller marks each one applied (``edit_seen_click``) once it is.
+    caller marks each one applied (``CLICKS_DONE``'s ``seen``) once it is.
     """
     clicks, epoch = feature.get("clicks"), feature.get("epoch")
     if not isinstance(clicks, list) or not isinstance(epoch, str):
         return None
     listed = [(c["n"], c["region_id"]) for c in clicks
               if isinstance(c, dict) and isinstance(c.get("n"), int) and isinstance(c.get("region_id"), str)]  # fmt: skip
-    seen_epoch, seen = st.session_state.get("edit_seen_click", (None, 0))
+    seen_epoch, seen = st.session_state.get(CLICKS_DONE, {}).get("seen", (None, 0))
     return sorted((n, region) for n, region in listed if epoch != seen_epoch or n > seen)
 
 
-def _paint(region_id: str) -> None:
+def _paint(region_id: str, done: dict | None = None) -> None:
     level = st.session_state.get("edit_level", "state")
     engine = current_engine()
     context = edit_context(level)
@@ -258,10 +267,11 @@ def _paint(region_id: str) -> None:
         # all of it, as before the paint (it went to no territory; for a carved county whenever another county of
         # its state was carved too, a review).
         took = f"Took {context['labels'].get(region_id, region_id)} ({region_id}) out of {_territory_name(engine.plan, target)}"
-        _run(lambda s: release_regions(s, [region_id], target), took)
+        _run(lambda s: release_regions(s, [region_id], target), took, done=done)
         return
     target_name = _territory_name(engine.plan, destination) if destination else "no territory"
-    _run(lambda s: s.move_regions([region_id], destination), f"Moved {label} ({region_id}) to {target_name}")
+    _run(lambda s: s.move_regions([region_id], destination), f"Moved {label} ({region_id}) to {target_name}",
+         done=done)  # fmt: skip
 
 
 def _shared(plan, region_id: str, territory_id: str) -> bool:
@@ -726,9 +736,10 @@ with panel:
             help=TEAM_SCORE_HELP,
         )
         if hollow:
+            # (not "Not a gain": in 4 of 11 such paints on the demo the move raises the score by itself too, a review)
             kpis[0].caption(
-                f"Not a gain: it counts only accounts in a territory, and {counted(outside, 'more account')} "
-                f"{verb(outside, 'is', 'are')} in no territory after this edit."
+                f"Partly or wholly because {counted(outside, 'more account')} {verb(outside, 'is', 'are')} in no "
+                "territory after this edit: the score counts only accounts in a territory."
             )
         # (accounts that change territory: "Accounts moved 0" beside "Accounts with a rep −350" read as wrong after
         # a rep was set inactive, whose accounts changed rep but not territory, a review)

@@ -436,8 +436,9 @@ if scenario != "territories":
     # Angeles for its share, the tenth new user's test); rebalancing, or a rep leaving, no territory takes a region
     # farther than it from all of its reps' homes.
     joining = scenario == "rep_joins"
-    # (one box per meaning: the new rep's 600 km carried over to "A rep leaves" applied to every territory, a review)
-    within_key = "reb_within_km_new" if joining else "reb_within_km"
+    # (one box per meaning: the new rep's 600 km carried over to "A rep leaves" applied to every territory, a review;
+    # the new rep's box renamed when it began at 800 km, so an empty box kept from before does not stand for "any")
+    within_key = "reb_within_km_joining" if joining else "reb_within_km"
     # (a new rep's is held to 800 km unless cleared: a Denver rep's territory reached Kings County, CA otherwise)
     setting(within_key, int(NEW_TERRITORY_WITHIN_KM) if joining else None)
     options["home_within_km"] = form[2].number_input(
@@ -503,7 +504,7 @@ if scenario == "territories":
 def _inputs() -> tuple:
     """What a proposal was made from: a change makes the proposal on screen out of date."""
     keys = ("reb_scenario", "reb_metrics", "reb_tolerance", "reb_seconds", "reb_disruption", "reb_capacity", "reb_capacity_scratch",
-            "reb_one_way", "reb_keep_countries", "reb_white_space", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_within_km_new", "reb_locked_regions", "reb_cover",
+            "reb_one_way", "reb_keep_countries", "reb_white_space", "reb_locked", "reb_leaving", "reb_new_name", "reb_new_rep", "reb_new_capacity", "reb_k", "reb_home", "reb_within_km", "reb_within_km_joining", "reb_locked_regions", "reb_cover",
             *(f"reb_tol_{m}" for m in METRICS))  # fmt: skip
     return (level, engine_token()) + tuple(repr(st.session_state.get(k)) for k in keys)
 

@@ -997,10 +997,16 @@ def edit_history() -> EditHistory:
     return history
 
 
-def _store_history(history: EditHistory, plan_json: str | None = None) -> None:
+def _store_history(history: EditHistory, plan_json: str | None = None, *, done: dict | None = None) -> None:
     key = state_key()
     plan_json = plan_json or json.dumps(history.current.plan.to_dict())
+    # Every read or write of the session state is where a newer value from the browser can stop the run
+    # (Streamlit checks before it reads or writes). ``done`` is marked right after the history is written, with no
+    # such check between: a click stored is a click marked (a review: stopped between the two, a click was applied
+    # again on the next run and took its region back out).
     st.session_state["edit_history"] = history
+    if done is not None and "pending" in done:
+        done["seen"] = done.pop("pending")
     st.session_state["edit_history_accounts"] = _accounts_key(key)
     st.session_state["edit_history_plan"] = plan_json
     st.session_state["plan_json"] = plan_json
@@ -1016,17 +1022,19 @@ class NothingChanged(ValueError):
     """An edit that leaves the plan as it is (regions moved to the territory holding them): not a step of history."""
 
 
-def apply_edit(edit, label: str | None = None) -> PlanState:
+def apply_edit(edit, label: str | None = None, *, done: dict | None = None) -> PlanState:
     """Run ``edit(current_state) -> new_state`` through the engine and make the result the current step.
 
     Raises :class:`NothingChanged` when the plan comes out as it was (no step, no save, nothing said as done).
+    ``done``: a dict whose ``"pending"`` becomes its ``"seen"`` with the step stored, in one go (see
+    :func:`_store_history`): a map click is marked applied with its edit, never one without the other.
     """
     history = edit_history()
     state = edit(history.current)
     # (each territory's regions as a set: a move to the holder lists the region last)
     if canonical_plan(state.plan) == canonical_plan(history.current.plan):
         raise NothingChanged("the plan already has it so: nothing changed")
-    _store_history(history.push(state, label, stored=_stored_link()))
+    _store_history(history.push(state, label, stored=_stored_link()), done=done)
     return state
 
 

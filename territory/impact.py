@@ -327,8 +327,9 @@ def homes_moved(before: Plan, after: Plan, region_labels: Mapping[str, str] | No
 
     For the map editor, whose remedy is to paint the region back. Moving Texas to US West left Tom Becker, who
     lives there and covers US South, without a word (a review); the Rebalance page keeps reps' home regions in their
-    territories. A home counts as in a territory that lists it
-    (a county home inside a territory that lists only its state is not judged).
+    territories. A home counts as in a territory that lists it (a county home inside a territory that lists only
+    its state is not judged). A rep whose territories the edit removed is left to the warning of a territory
+    without a rep: painting back cannot help.
 
     Examples
     --------
@@ -342,27 +343,43 @@ def homes_moved(before: Plan, after: Plan, region_labels: Mapping[str, str] | No
     ...     {"territory_id": "W", "name": "US West", "region_ids": ["US-CA", "US-TX"]}],
     ...     "reps": [{"rep_id": "R1", "name": "Tom Becker", "home_region": "US-TX", "territory_ids": ["S"]}]})
     >>> [(str(w), w.kind) for w in homes_moved(plan, moved, {"US-TX": "Texas"})]  # doctest: +NORMALIZE_WHITESPACE
-    [("Texas, Tom Becker's home region, is now in US West, outside the territory Tom Becker covers (US South): paint \
-it back, or give Tom Becker another home region on the Reps page.", 'home_moved')]
+    [("Texas, Tom Becker's home region, left US South, the territory Tom Becker covers, for US West: paint it back, \
+or give Tom Becker another home region on the Reps page.", 'home_moved')]
+    >>> gone = plan_from_dict({"territories": [{"territory_id": "W", "name": "US West", "region_ids": ["US-CA"]}],
+    ...     "reps": [{"rep_id": "R1", "name": "Tom Becker", "home_region": "US-TX", "territory_ids": []}]})
+    >>> homes_moved(plan, gone)  # (US South removed: Tom Becker covers none, said as a territory without a rep)
+    []
     >>> homes_moved(plan, plan), homes_moved(moved, plan)  # (none taken out; put back)
     ([], [])
     """
     labels = region_labels or {}
     covered_before = {r.rep_id: set(r.territory_ids) for r in before.reps}
+    names_after = {t.territory_id: t.name for t in after.territories}
     out = []
     for rep in after.reps:
-        if not rep.active or not rep.home_region:
+        covers = [t for t in rep.territory_ids if t in names_after]
+        if not rep.active or not rep.home_region or not covers:
             continue
-        was = [t.name for t in before.territories
-               if rep.home_region in t.region_ids and t.territory_id in covered_before.get(rep.rep_id, ())]  # fmt: skip
+        was = [t for t in before.territories
+               if rep.home_region in t.region_ids and t.territory_id in covered_before.get(rep.rep_id, ())
+               and t.territory_id in names_after]  # fmt: skip
         now = [t for t in after.territories if rep.home_region in t.region_ids]
-        if not was or any(t.territory_id in rep.territory_ids for t in now):
+        if not was or any(t.territory_id in covers for t in now):
             continue
-        where = and_list([t.name for t in now]) if now else "no territory"
+        held_before = {t.territory_id for t in before.territories if rep.home_region in t.region_ids}
+        new = [t.name for t in now if t.territory_id not in held_before]
+        if new:
+            where = f"for {and_list(new)}"
+        elif now:  # (a focused territory sharing it kept it)
+            where = f"and only {and_list([t.name for t in now])} {verb(len(now), 'holds', 'hold')} it now"
+        else:
+            where = "and is in no territory now"
+        whose = (f"the territory {rep.name} covers" if len(covers) == 1
+                 else f"{'one' if len(was) == 1 else 'some'} of the territories {rep.name} covers")  # fmt: skip
         out.append(ImpactWarning(
-            f"{labels.get(rep.home_region, rep.home_region)}, {rep.name}'s home region, is now in {where}, outside the "
-            f"{'territory' if len(was) == 1 else 'territories'} {rep.name} covers ({and_list(was)}): paint it back, "
-            f"or give {rep.name} another home region on the Reps page.", "home_moved"
+            f"{labels.get(rep.home_region, rep.home_region)}, {rep.name}'s home region, left "
+            f"{and_list([t.name for t in was])}, {whose}, {where}: paint it back, or give {rep.name} another home "
+            "region on the Reps page.", "home_moved"
         ))  # fmt: skip
     return out
 

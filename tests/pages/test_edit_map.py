@@ -109,15 +109,15 @@ def test_a_score_that_rises_as_accounts_leave_every_territory_is_not_shown_as_a_
     assert shown.value == team_score(after) and shown.proto.delta.startswith("+")
     assert shown.proto.color == shown.proto.MetricColor.GRAY  # (not green)
     gone = int(after.result["territory_id"].isna().sum() - demo_state().result["territory_id"].isna().sum())
-    said = [c.value for c in editor.caption if c.value.startswith("Not a gain")]
-    assert said == [f"Not a gain: it counts only accounts in a territory, and {gone} more accounts are in no "
-                    "territory after this edit."], said  # fmt: skip
+    said = [c.value for c in editor.caption if c.value.startswith("Partly or wholly because")]
+    assert said == [f"Partly or wholly because {gone} more accounts are in no territory after this edit: the score "
+                    "counts only accounts in a territory."], said  # fmt: skip
     # Given back: the score falls, in its own colour, and nothing more is said.
     editor.selectbox(key="paint_territory").set_value("USS").run()
     click(editor, "US-TN", 2)
     (shown,) = [m for m in editor.metric if m.label == "Team balance score"]
     assert shown.proto.delta.startswith("-") and shown.proto.color == shown.proto.MetricColor.RED
-    assert not [c.value for c in editor.caption if c.value.startswith("Not a gain")]
+    assert not [c.value for c in editor.caption if c.value.startswith("Partly or wholly because")]
 
 
 def test_a_rep_s_home_region_painted_into_another_territory_is_warned(editor):
@@ -125,8 +125,8 @@ def test_a_rep_s_home_region_painted_into_another_territory_is_warned(editor):
     editor.selectbox(key="paint_territory").set_value("USW").run()
     click(editor, "US-TX", 1)
     said = [w for w in messages(editor, "warning") if "home region" in w]
-    assert said == ["Texas, Tom Becker's home region, is now in US West, outside the territory Tom Becker covers (US "
-                    "South): paint it back, or give Tom Becker another home region on the Reps page."], said  # fmt: skip
+    assert said == ["Texas, Tom Becker's home region, left US South, the territory Tom Becker covers, for US West: "
+                    "paint it back, or give Tom Becker another home region on the Reps page."], said  # fmt: skip
     # Painted back: nothing said
     editor.selectbox(key="paint_territory").set_value("USS").run()
     click(editor, "US-TX", 2)

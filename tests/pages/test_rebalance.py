@@ -482,7 +482,7 @@ def test_a_new_territory_needs_a_new_name(app):
 
 def test_a_new_rep_s_home_state_stands_for_its_most_populous_county_at_county_level(app):
     app.radio(key="reb_scenario").set_value("rep_joins").run()
-    app.number_input(key="reb_within_km_new").set_value(None).run()  # (any distance: whole states far from home)
+    app.number_input(key="reb_within_km_joining").set_value(None).run()  # (any distance: whole states far from home)
     app.selectbox(key="reb_home").set_value("US-CO").run()
     app.text_input(key="reb_new_name").set_value("Rockies").run()
     app.button(key="reb_run").click().run()
@@ -1818,7 +1818,7 @@ def test_a_new_territory_far_from_its_rep_s_home_is_said_before_accepting(app):
     new_rep_joins(app, "Rockies", "US-CO")
     assert not [w.value for w in app.warning if "lies far from" in w.value]
     # With any distance allowed: said with how far and what would keep it nearer.
-    app.number_input(key="reb_within_km_new").set_value(None).run()
+    app.number_input(key="reb_within_km_joining").set_value(None).run()
     app.button(key="reb_run").click().run()
     said = [w.value.replace("\\", "") for w in app.warning if "lies far from" in w.value]
     assert len(said) == 1, [w.value for w in app.warning]
@@ -1840,8 +1840,8 @@ def test_a_new_territory_held_within_a_distance_of_home(app, tmp_path):
 
     app.number_input(key="reb_within_km").set_value(300).run()  # (for every territory: not the new rep's)
     app.radio(key="reb_scenario").set_value("rep_joins").run()
-    assert app.number_input(key="reb_within_km_new").value == 800  # (NEW_TERRITORY_WITHIN_KM, unless cleared)
-    app.number_input(key="reb_within_km_new").set_value(700).run()
+    assert app.number_input(key="reb_within_km_joining").value == 800  # (NEW_TERRITORY_WITHIN_KM, unless cleared)
+    app.number_input(key="reb_within_km_joining").set_value(700).run()
     new_rep_joins(app, "Rockies", "US-CO")
     assert not [w.value for w in app.warning if "lies far from" in w.value]
     said = " ".join(m.value.replace("\\", "") for m in [*app.markdown, *app.caption, *app.info])

@@ -601,3 +601,35 @@ def test_a_history_begun_from_an_accepted_plan_gives_what_a_fresh_tab_on_it_give
     here, there = here.result[columns].fillna(""), there.result[columns].fillna("")
     differ = (here != there).any(axis=1)
     assert not differ.any(), (here[differ].head(), there[differ].head())
+
+
+def test_homes_moved_says_which_territories_and_leaves_out_a_removed_one():
+    from territory import plan_from_dict
+    from territory.impact import homes_moved
+
+    def plan(territories, reps):
+        return plan_from_dict({"territories": [{"territory_id": t, "name": n, "region_ids": r}
+                                               for t, n, r in territories],
+                               "reps": [{"rep_id": i, "name": n, "home_region": h, "territory_ids": ts}
+                                        for i, n, h, ts in reps]})  # fmt: skip
+
+    tom = ("R1", "Tom Becker", "US-TX", ["S", "M"])
+    before = plan([("S", "US South", ["US-TX", "US-OK"]), ("M", "Mountain", ["US-CO"]), ("W", "US West", ["US-CA"]),
+                   ("F", "Fintech", ["US-TX"])], [tom])  # fmt: skip
+    # A rep covering two territories: "one of the territories" he covers
+    after = plan([("S", "US South", ["US-OK"]), ("M", "Mountain", ["US-CO"]), ("W", "US West", ["US-CA", "US-TX"]),
+                  ("F", "Fintech", ["US-TX"])], [tom])  # fmt: skip
+    (said,) = homes_moved(before, after, {"US-TX": "Texas"})
+    assert said == ("Texas, Tom Becker's home region, left US South, one of the territories Tom Becker covers, for "
+                    "US West: paint it back, or give Tom Becker another home region on the Reps page.")  # fmt: skip
+    # Given up to a territory that shared it already: not "now in" it
+    after = plan([("S", "US South", ["US-OK"]), ("M", "Mountain", ["US-CO"]), ("W", "US West", ["US-CA"]),
+                  ("F", "Fintech", ["US-TX"])], [tom])  # fmt: skip
+    (said,) = homes_moved(before, after, {"US-TX": "Texas"})
+    assert "left US South, one of the territories Tom Becker covers, and only Fintech holds it now:" in said
+    # Into one he covers too: nothing; an inactive rep: nothing; his territories removed: nothing (no painting helps)
+    after = plan([("S", "US South", ["US-OK"]), ("M", "Mountain", ["US-CO", "US-TX"]), ("W", "US West", ["US-CA"])],
+                 [tom])  # fmt: skip
+    assert homes_moved(before, after) == []
+    gone = plan([("W", "US West", ["US-CA", "US-TX"])], [("R1", "Tom Becker", "US-TX", [])])
+    assert homes_moved(before, gone) == []
