@@ -768,6 +768,22 @@ with panel:
                 + ", but an edit here changes "
                 + ("it." if len(touched_locked) == 1 else "them.")
             )
+        # (and regions locked there: a lock the Edit page said nothing of, a review's leftover)
+        locked_regions = [r for r in st.session_state.get("reb_locked_regions_kept") or [] if isinstance(r, str)]
+        moved_locked = [r for r in locked_regions
+                        if {t.territory_id for t in before.plan.territories if r in t.region_ids}
+                        != {t.territory_id for t in after.plan.territories if r in t.region_ids}]  # fmt: skip
+        if moved_locked:
+            named = and_list([context["labels"].get(r, r) for r in moved_locked])
+            st.caption(
+                f":material/lock: {plain(named)} {verb(len(moved_locked), 'is', 'are')} locked on the Rebalance page "
+                "(its proposals keep "
+                + ("it" if len(moved_locked) == 1 else "them")
+                + " where "
+                + ("it is" if len(moved_locked) == 1 else "they are")
+                + "), but an edit here moves "
+                + ("it." if len(moved_locked) == 1 else "them.")
+            )
         # and what to do where the edit leaves more accounts waiting (the warning said so, not what to do)
         remedies = waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after), limit=3)
         if remedies:

@@ -145,6 +145,15 @@ def test_an_edit_to_a_territory_locked_on_the_rebalance_page_says_the_lock(edito
                     "an edit here changes it."], said  # fmt: skip
     click(editor, "US-OR", 2)  # (US West alone: not locked, nothing said)
     assert not [c.value for c in editor.caption if "locked on the Rebalance page" in c.value]
+    # A region locked there (Locked regions), moved here: said too
+    editor.session_state["reb_locked_regions_kept"] = ["US-NV"]
+    editor.selectbox(key="paint_territory").set_value("USS").run()
+    click(editor, "US-NV", 3)
+    said = [c.value for c in editor.caption if "locked on the Rebalance page" in c.value]
+    assert said == [":material/lock: US South is locked on the Rebalance page: its proposals leave it as it is, but "
+                    "an edit here changes it.",
+                    ":material/lock: Nevada is locked on the Rebalance page (its proposals keep it where it is), but "
+                    "an edit here moves it."], said  # fmt: skip
 
 
 def test_a_click_paints_a_region_and_a_second_click_takes_it_out(editor):
