@@ -223,6 +223,14 @@ def _on_map_event() -> None:
             st.session_state["draw_target"] = st.session_state["paint_territory"]
 
 
+def _lock_said(names: list[str], stays: str, edit_does: str) -> str:
+    """A caption: territories or regions locked on the Rebalance page, which an edit here still changes or moves."""
+    one = len(names) == 1
+    return (f":material/lock: {plain(and_list(names))} {'is' if one else 'are'} locked on the Rebalance page: its "
+            f"proposals leave {'it' if one else 'them'} {stays} {'it is' if one else 'they are'}, but an edit here "
+            f"{edit_does} {'it' if one else 'them'}.")  # fmt: skip
+
+
 def _clicks_not_seen(feature: dict) -> list[tuple[int, str]] | None:
     """The clicks (number, region) the page has not applied yet, in order (None: the map sent no list of clicks).
 
@@ -761,29 +769,14 @@ with panel:
         touched_locked = [n for t, n in zip(impact.territories["territory_id"], impact.territories["name"], strict=True)
                           if t in set(locked)]  # fmt: skip
         if touched_locked:
-            st.caption(
-                f":material/lock: {plain(and_list(touched_locked))} {verb(len(touched_locked), 'is', 'are')} locked on "
-                "the Rebalance page: its proposals leave "
-                + ("it as it is" if len(touched_locked) == 1 else "them as they are")
-                + ", but an edit here changes "
-                + ("it." if len(touched_locked) == 1 else "them.")
-            )
+            st.caption(_lock_said(touched_locked, "as", "changes"))
         # (and regions locked there: a lock the Edit page said nothing of, a review's leftover)
         locked_regions = [r for r in st.session_state.get("reb_locked_regions_kept") or [] if isinstance(r, str)]
         moved_locked = [r for r in locked_regions
                         if {t.territory_id for t in before.plan.territories if r in t.region_ids}
                         != {t.territory_id for t in after.plan.territories if r in t.region_ids}]  # fmt: skip
         if moved_locked:
-            named = and_list([context["labels"].get(r, r) for r in moved_locked])
-            st.caption(
-                f":material/lock: {plain(named)} {verb(len(moved_locked), 'is', 'are')} locked on the Rebalance page "
-                "(its proposals keep "
-                + ("it" if len(moved_locked) == 1 else "them")
-                + " where "
-                + ("it is" if len(moved_locked) == 1 else "they are")
-                + "), but an edit here moves "
-                + ("it." if len(moved_locked) == 1 else "them.")
-            )
+            st.caption(_lock_said([context["labels"].get(r, r) for r in moved_locked], "where", "moves"))
         # and what to do where the edit leaves more accounts waiting (the warning said so, not what to do)
         remedies = waiting_remedies(after.plan, after.result, territory_ids=more_waiting(before, after), limit=3)
         if remedies:

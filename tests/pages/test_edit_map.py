@@ -152,7 +152,7 @@ def test_an_edit_to_a_territory_locked_on_the_rebalance_page_says_the_lock(edito
     said = [c.value for c in editor.caption if "locked on the Rebalance page" in c.value]
     assert said == [":material/lock: US South is locked on the Rebalance page: its proposals leave it as it is, but "
                     "an edit here changes it.",
-                    ":material/lock: Nevada is locked on the Rebalance page (its proposals keep it where it is), but "
+                    ":material/lock: Nevada is locked on the Rebalance page: its proposals leave it where it is, but "
                     "an edit here moves it."], said  # fmt: skip
 
 
