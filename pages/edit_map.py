@@ -733,7 +733,7 @@ with panel:
         # Accounts the edit leaves in no territory drop out of the score: taking Utah from US West, whose reps were
         # full, raised it 0.797 → 0.804 in green while 40 accounts fell into a coverage gap (a review). Shown
         # without the colour of a gain, and said why under it.
-        outside = int(after.result["territory_id"].isna().sum() - before.result["territory_id"].isna().sum())
+        outside = team["accounts_in_no_territory_after"] - team["accounts_in_no_territory_before"]
         hollow = outside > 0 and change.startswith("+")
         kpis[0].metric(
             "Team balance score",
