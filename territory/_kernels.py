@@ -446,9 +446,28 @@ def _on_border(indptr, indices, labels, r):
 
 
 @njit(cache=True, nogil=True)
+def _keep_best(top_d, top_r, top_a, top_b, n_top, cap, delta, r, a, b):
+    """Put move ``(r, a, b)`` of change ``delta`` into the sorted list of the ``cap`` best; returns its length."""
+    i = n_top if n_top < cap else cap - 1
+    while i > 0 and top_d[i - 1] > delta:
+        if i < cap:
+            top_d[i] = top_d[i - 1]
+            top_r[i] = top_r[i - 1]
+            top_a[i] = top_a[i - 1]
+            top_b[i] = top_b[i - 1]
+        i -= 1
+    top_d[i] = delta
+    top_r[i] = r
+    top_a[i] = a
+    top_b[i] = b
+    return n_top + 1 if n_top < cap else n_top
+
+
+@njit(cache=True, nogil=True)
 def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, big, active, movable, barred, size, tabu,
             parts_at_start, origin, disruption, adjacent, pinv, band, balance, compactness, batch, per_territory,
-            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed, givers, shares):  # fmt: skip
+            max_steps, step, stop_below, tol_max, mark, queue, stamp, temperature, seed, givers, shares,
+            rescan):  # fmt: skip
     """Make up to ``max_steps`` steps of boundary moves. Returns ``(status, step, stamp, pinv)``.
 
     ``barred[r, b]``: region ``r`` may not go to territory ``b``. ``givers[a]``: territory ``a`` is white space
@@ -458,6 +477,11 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
 
     With ``temperature > 0`` each step also tries one random move, made with probability
     ``exp(-delta / temperature)`` (a shake for an iterated local search; ``seed`` seeds numba's generator).
+
+    With ``rescan > 1`` (and no temperature) a step scans every move only once in ``rescan`` steps, or when none
+    of the others helps any more; the full scan keeps its best ``4·top`` improving moves, and the steps between
+    score only those again (the potentials change little from one step to the next, and the scan is most of a
+    step's time on a map of counties). ``STUCK`` is said only after a full scan.
     """
     if temperature > 0:
         np.random.seed(seed)
@@ -476,10 +500,18 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 energy[t, c] = _excess(dev[t, c], low[t], extra[t, c])
     phi = pinv @ energy
     top = 4 * batch + 8  # the best improving moves of a step, kept sorted while scanning
-    top_d = np.empty(top)
-    top_r = np.empty(top, dtype=np.int64)
-    top_a = np.empty(top, dtype=np.int64)
-    top_b = np.empty(top, dtype=np.int64)
+    # With ``rescan > 1`` a full scan keeps its best ``keep`` moves as a pool, and the steps until the next full
+    # scan score only those again (the potentials change little from one step to the next).
+    keep = 4 * top if rescan > 1 and temperature <= 0 else top
+    top_d = np.empty(keep)
+    top_r = np.empty(keep, dtype=np.int64)
+    top_a = np.empty(keep, dtype=np.int64)
+    top_b = np.empty(keep, dtype=np.int64)
+    pool_r = np.empty(keep, dtype=np.int64)
+    pool_a = np.empty(keep, dtype=np.int64)
+    pool_b = np.empty(keep, dtype=np.int64)
+    pool_n = 0
+    since = 0
     count = np.zeros(k, dtype=np.int64)
     touched = np.empty(k, dtype=np.int64)
     used = np.zeros(k, dtype=np.int64)
@@ -503,7 +535,29 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
         n_top = 0
         seen = 0
         pick_r, pick_a, pick_b, pick_d = -1, -1, -1, 0.0
-        for r in range(n):
+        full = keep == top or pool_n == 0 or since >= rescan
+        if not full:
+            since += 1
+            for i in range(pool_n):
+                r, a, b = pool_r[i], pool_a[i], pool_b[i]
+                if labels[r] != a or tabu[r] > step or not active[b] or barred[r, b]:
+                    continue
+                same, into_b = _border_counts(indptr, indices, labels, r, a, b)
+                if into_b == 0:
+                    continue
+                if givers[a]:
+                    delta = balance * _take_delta(r, b, w, totals, shares, low, high)
+                else:
+                    delta = _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance,
+                                        compactness, origin, disruption)  # fmt: skip
+                seen += 1
+                if delta < -1e-12 and (n_top < top or delta < top_d[n_top - 1]):
+                    n_top = _keep_best(top_d, top_r, top_a, top_b, n_top, top, delta, r, a, b)
+            if n_top == 0:
+                full = True
+        if full:
+            since = 1
+        for r in range(n if full else 0):
             if not border[r] or not movable[r] or tabu[r] > step:
                 continue
             a = labels[r]
@@ -548,24 +602,15 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                     seen += 1
                     if temperature > 0 and np.random.random() * seen < 1.0:  # one move picked at random
                         pick_r, pick_a, pick_b, pick_d = r, a, b, delta
-                if delta < -1e-12 and (n_top < top or delta < top_d[n_top - 1]):
-                    i = n_top if n_top < top else top - 1
-                    while i > 0 and top_d[i - 1] > delta:
-                        if i < top:
-                            top_d[i] = top_d[i - 1]
-                            top_r[i] = top_r[i - 1]
-                            top_a[i] = top_a[i - 1]
-                            top_b[i] = top_b[i - 1]
-                        i -= 1
-                    top_d[i] = delta
-                    top_r[i] = r
-                    top_a[i] = a
-                    top_b[i] = b
-                    if n_top < top:
-                        n_top += 1
+                if delta < -1e-12 and (n_top < keep or delta < top_d[n_top - 1]):
+                    n_top = _keep_best(top_d, top_r, top_a, top_b, n_top, keep, delta, r, a, b)
+        if full and keep > top:
+            pool_n = n_top
+            for i in range(n_top):
+                pool_r[i], pool_a[i], pool_b[i] = top_r[i], top_a[i], top_b[i]
         if seen == 0 or (n_top == 0 and pick_r < 0):
             return STUCK, step, stamp, pinv
-        tries = n_top
+        tries = min(n_top, top)
         take_pick = pick_r >= 0 and (pick_d <= 0 or np.random.random() < np.exp(-pick_d / temperature))
         used[:] = 0
         moved = 0

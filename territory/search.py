@@ -10,7 +10,8 @@ under are far apart: the min-norm flow of diffusion load balancing (Hu & Blake),
 possible. Three moves lower it:
 
 - *boundary moves*: a region on a border goes to the neighbouring territory, scored for every candidate at once
-  (numpy), several disjoint moves per step, never splitting a territory;
+  (a compiled scan; in the steps between two such scans only the best moves the last one found, scored again),
+  several disjoint moves per step, never splitting a territory;
 - *swaps*: a pair of border regions trade places when no single move helps (one metric for another);
 - *recombination*: two touching territories are merged and re-split along a random spanning tree of their
   union, cut where the flow the potentials ask for passes, then polished with boundary moves (ReCom, as in
@@ -30,6 +31,11 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["BalanceSearch", "still_whole", "subgraph", "warm_up"]
+
+# A step of the descent scores every move of every border region (most of its time on a map of counties) once in
+# this many steps, and between those only the best few dozen moves the last full scan found: at k = 10 on the US
+# counties, 2 s, about half the runs end within ±5% on both metrics against about four in ten scanning every step.
+RESCAN = 4
 
 
 def still_whole(region: int, label: int, labels: np.ndarray, neighbours: Sequence[Sequence[int]],
@@ -391,13 +397,15 @@ class BalanceSearch:
 
     def run(self, deadline: float, *, band: float = 0.0, compactness: float = 0.0, balance: float = 1.0,
             max_steps: int = 10**9, batch: int = 8, per_territory: int = 1, swaps: bool = True,
-            stop_below: float | None = None, temperature: float = 0.0) -> str:  # fmt: skip
+            stop_below: float | None = None, temperature: float = 0.0, rescan: int = RESCAN) -> str:  # fmt: skip
         """Boundary moves (and swaps when stuck) that lower ``balance·Φ + compactness·cut + disruption``.
 
-        Each step scores every move of a border region to a neighbouring territory at once and makes up to
-        ``batch`` of the best (each territory in at most ``per_territory`` of them) that keep territories whole
-        (:func:`territory._kernels.descend`). Returns why it stopped: ``"stuck"`` (no move helps), ``"done"``
-        (every deviation below ``stop_below`` shares), ``"steps"`` or ``"time"``.
+        Each step scores moves of border regions to neighbouring territories and makes up to ``batch`` of the best
+        (each territory in at most ``per_territory`` of them) that keep territories whole
+        (:func:`territory._kernels.descend`): every move once in ``rescan`` steps (and whenever none of the
+        others helps any more), the best ``16·batch + 32`` of that scan in the steps between; every move in every
+        step with ``rescan=1`` or a ``temperature``. Returns why it stopped: ``"stuck"`` (no move helps, in a full
+        scan), ``"done"`` (every deviation below ``stop_below`` shares), ``"steps"`` or ``"time"``.
         """
         from territory._kernels import DONE, STUCK, descend
 
@@ -413,7 +421,7 @@ class BalanceSearch:
                 float(compactness), int(batch), int(per_territory), chunk, self.step,
                 -1.0 if stop_below is None else float(stop_below), float(self.tol.max()), self._mark, self._queue,
                 self._stamp, float(temperature), int(self.rng.integers(2**31 - 1)) if temperature > 0 else 0,
-                self.givers, self._shares,
+                self.givers, self._shares, int(rescan),
             )  # fmt: skip
             self._pinv = np.ascontiguousarray(self._pinv)
             max_steps -= step - self.step

@@ -345,10 +345,11 @@ def test_apply_and_moved():
     per_territory=st.integers(1, 3),
     swaps=st.booleans(),
     temperature=st.sampled_from([0.0, 0.0, 0.3, 2.0]),
+    rescan=st.sampled_from([1, 2, 4]),
     data=st.data(),
 )
 def test_run_and_recombine_keep_territories_whole_locks_and_books(
-    case, band, compactness, batch, per_territory, swaps, temperature, data
+    case, band, compactness, batch, per_territory, swaps, temperature, rescan, data
 ):
     neighbours, weights, labels, k, seed = case
     n = len(labels)
@@ -366,7 +367,7 @@ def test_run_and_recombine_keep_territories_whole_locks_and_books(
                          disruption=disruption, rng=np.random.default_rng(seed))  # fmt: skip
     assert (search.parts_at_start == 1).all()
     why = search.run(time.perf_counter() + 5, band=band, compactness=compactness, max_steps=200, batch=batch,
-                     per_territory=per_territory, swaps=swaps, temperature=temperature)  # fmt: skip
+                     per_territory=per_territory, swaps=swaps, temperature=temperature, rescan=rescan)  # fmt: skip
     assert why in {"stuck", "steps"}
     assert_consistent(search, start, locked, active)
     for _ in range(3):
@@ -400,8 +401,9 @@ def test_territories_in_pieces_at_start_get_no_more_pieces(case):
     k=st.integers(2, 4),
     m=st.integers(1, 3),
     recombine=st.booleans(),
+    rescan=st.sampled_from([1, 4]),
 )
-def test_balance_improves_from_one_territory_holding_most(wide, height, k, m, recombine):
+def test_balance_improves_from_one_territory_holding_most(wide, height, k, m, recombine, rescan):
     width = wide + k - 1
     neighbours = grid(width, height)
     n = width * height
@@ -412,23 +414,28 @@ def test_balance_improves_from_one_territory_holding_most(wide, height, k, m, re
     assert start_energy > 0
     if recombine:
         assert search.recombine_best(time.perf_counter() + 5)
-    search.run(time.perf_counter() + 5, max_steps=300)
+    search.run(time.perf_counter() + 5, max_steps=300, rescan=rescan)
     assert np.abs(search.deviation()).max() < worst
     assert energy(search) <= start_energy + 1e-9
     assert_consistent(search, labels, np.zeros(n, dtype=bool), np.ones(k, dtype=bool))
 
 
-def test_balance_reached_on_a_uniform_grid():
+@pytest.mark.parametrize("rescan", [1, 4, 50])
+def test_balance_reached_on_a_uniform_grid(rescan):
+    # (scanning every move only once in 4 or 50 steps, the search still goes on until a full scan finds nothing;
+    # its path differs: with 4 it ends within the tolerance at 13, 12, 12 and 11 regions, where no single move
+    # keeps the winding territories whole)
     neighbours = grid(8, 6)
     labels = np.maximum(np.tile(np.arange(8), 6) - 4, 0)  # 30, 6, 6 and 6 regions for shares of 12
     search = make_search(neighbours, np.ones((48, 2)), labels, 4, tolerance=0.1)
     for _ in range(4):
-        search.run(time.perf_counter() + 5, max_steps=300)
+        search.run(time.perf_counter() + 5, max_steps=300, rescan=rescan)
         if search.over() == 0 or not search.recombine_best(time.perf_counter() + 5):
             break
-    search.run(time.perf_counter() + 5, max_steps=300)
+    search.run(time.perf_counter() + 5, max_steps=300, rescan=rescan)
     assert search.over() == 0.0, search.deviation()
-    assert energy(search) == pytest.approx(0.0, abs=1e-9)
+    if rescan == 1:
+        assert energy(search) == pytest.approx(0.0, abs=1e-9)
 
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
