@@ -446,6 +446,19 @@ def _on_border(indptr, indices, labels, r):
 
 
 @njit(cache=True, nogil=True)
+def _score_now(indptr, indices, labels, r, a, b, w, totals, shares, dev, low, high, energy, phi, pinv, balance,
+               compactness, origin, disruption, givers):  # fmt: skip
+    """The change a move of ``r`` from ``a`` to ``b`` makes now (infinity once ``r`` no longer touches ``b``)."""
+    same, into_b = _border_counts(indptr, indices, labels, r, a, b)
+    if into_b == 0:
+        return np.inf
+    if givers[a]:
+        return balance * _take_delta(r, b, w, totals, shares, low, high)
+    return _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance, compactness, origin,
+                       disruption)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
 def _keep_best(top_d, top_r, top_a, top_b, n_top, cap, delta, r, a, b):
     """Put move ``(r, a, b)`` of change ``delta`` into the sorted list of the ``cap`` best; returns its length."""
     i = n_top if n_top < cap else cap - 1
@@ -542,14 +555,10 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 r, a, b = pool_r[i], pool_a[i], pool_b[i]
                 if labels[r] != a or tabu[r] > step or not active[b] or barred[r, b]:
                     continue
-                same, into_b = _border_counts(indptr, indices, labels, r, a, b)
-                if into_b == 0:
+                delta = _score_now(indptr, indices, labels, r, a, b, w, totals, shares, dev, low, high, energy, phi,
+                                   pinv, balance, compactness, origin, disruption, givers)  # fmt: skip
+                if delta == np.inf:
                     continue
-                if givers[a]:
-                    delta = balance * _take_delta(r, b, w, totals, shares, low, high)
-                else:
-                    delta = _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance,
-                                        compactness, origin, disruption)  # fmt: skip
                 seen += 1
                 if delta < -1e-12 and (n_top < top or delta < top_d[n_top - 1]):
                     n_top = _keep_best(top_d, top_r, top_a, top_b, n_top, top, delta, r, a, b)
@@ -627,14 +636,8 @@ def descend(indptr, indices, degree, w, labels, totals, target, scale, extra, bi
                 continue
             if moved > 0 and not (q < 0):
                 # earlier moves of this step changed the potentials: score this one again
-                same, into_b = _border_counts(indptr, indices, labels, r, a, b)
-                if into_b == 0:
-                    continue
-                if givers[a]:
-                    if balance * _take_delta(r, b, w, totals, shares, low, high) >= -1e-12:
-                        continue
-                elif _move_delta(r, a, b, same, into_b, w, dev, low, high, energy, phi, pinv, balance, compactness,
-                                 origin, disruption) >= -1e-12:  # fmt: skip
+                if _score_now(indptr, indices, labels, r, a, b, w, totals, shares, dev, low, high, energy, phi, pinv,
+                              balance, compactness, origin, disruption, givers) >= -1e-12:  # fmt: skip
                     continue
             tried += 1
             if tried > 4 * batch:
