@@ -573,8 +573,8 @@ class Rebalancer:
         An iterated local search (:meth:`_improve`): rounds of (1) boundary moves and swaps that lower the
         imbalance energy (see :mod:`territory.search`), (2) recombinations of touching territories while some
         territory is still outside its tolerance, each settled by a few boundary moves, and (3) border tidying
-        inside the tolerance, keeping the best plan seen (first within tolerance, then fewest regions moved from the start, then fewest cut borders) and
-        shaking it between rounds. A plan a tolerance or less out gets one round of border moves chosen all at once
+        inside the tolerance, keeping the best plan seen (first within tolerance, then fewest regions moved from the
+        start, then fewest cut borders) and shaking it between rounds. A plan a tolerance or less out gets one round of border moves chosen all at once
         by an integer program (:func:`territory.repair.repair_balance`), which carries excess along chains of
         territories that are within. A plan from scratch gets up to three METIS starts. Stops when rounds bring
         nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
