@@ -43,8 +43,9 @@ __all__ = ["RegionGraph", "Rebalancer", "RebalanceReport", "SearchStopped", "com
 #: The territory id the optimizer gives white space (regions the start gives no territory) inside a search.
 WHITE_SPACE = "\x00white space"
 MAX_JOBS = 4  # searches side by side by default (one per core): more gain little and share the cores' caches
-# Boundary moves after each recombination of a round, before the next pair is chosen (20: 59 of 96 runs within at
-# k = 10 on the US counties, 30: 67, 50: 69, 100: 52, 200: 48; none, back to back: 44; seeds 0-95, 2 s).
+# Boundary moves after each recombination of a round, before the potentials choose the next pair. On the US
+# counties at k = 10 (2 s, seeds 0-95) 20: 59 of 96 runs within ±5% on both metrics, 30: 67, 50: 69, 100: 52, 200: 48;
+# none, back to back: 44; seeds 0-287, 50: 185 of 288 against 137 of 288 (bench/RESULTS.md, fifty-first session).
 _SETTLE = 50
 
 
@@ -574,11 +575,11 @@ class Rebalancer:
         imbalance energy (see :mod:`territory.search`), (2) recombinations of touching territories while some
         territory is still outside its tolerance, each settled by a few boundary moves, and (3) border tidying
         inside the tolerance, keeping the best plan seen (first within tolerance, then fewest regions moved from the
-        start, then fewest cut borders) and shaking it between rounds. A plan a tolerance or less out gets one round of border moves chosen all at once
-        by an integer program (:func:`territory.repair.repair_balance`), which carries excess along chains of
-        territories that are within. A plan from scratch gets up to three METIS starts. Stops when rounds bring
-        nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not cut short (``report_.cut_short``)
-        is repeatable. A start from scratch that ends at most half a tolerance out drifts in (:meth:`_drift_in`, up to
+        start, then fewest cut borders) and shaking it between rounds. A plan a tolerance or less out gets one
+        round of border moves chosen all at once by an integer program (:func:`territory.repair.repair_balance`),
+        which carries excess along chains of territories that are within. A plan from scratch gets up to three METIS
+        starts. Stops when rounds bring nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did
+        not cut short (``report_.cut_short``) is repeatable. A start from scratch that ends at most half a tolerance out drifts in (:meth:`_drift_in`, up to
         15% of the time) before the next start. A plan still out of tolerance when the search stops, with time left, drifts in
         (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it). ``progress`` (called with
         the fraction of the time gone) may raise :class:`SearchStopped` to end the search at once with the best plan
@@ -951,8 +952,9 @@ class Rebalancer:
         """Iterated local search from the search's state; returns the best (key, labels) seen.
 
         Each round: boundary moves and swaps until stuck; recombinations while some territory is out, each settled
-        by up to ``_SETTLE`` boundary moves before the next pair is chosen; border tidying; then the round's plan is kept if it is the best so far, else the search goes back to the best;
-        a shake of a few random moves (uphill ones kept by the Metropolis rule) starts the next round.
+        by up to ``_SETTLE`` boundary moves before the next pair is chosen; border tidying; then the round's plan
+        is kept if it is the best so far, else the search goes back to the best; a shake of a few random moves
+        (uphill ones kept by the Metropolis rule) starts the next round.
         """
         k = search.k
         tidy = self.compactness_weight / 0.02 if self.compactness_weight > 0 else 0.0
@@ -966,9 +968,7 @@ class Rebalancer:
             search.run(deadline, compactness=0.001, max_steps=1500)
             if search.over() > 0:
                 # Large steps while some territory is still out (a bounded number, so that a run is repeatable),
-                # each settled by a few boundary moves before the potentials choose the next pair: on the US
-                # counties at k = 10 (2 s, seeds 0-287) 185 of 288 runs within ±5% on both metrics, against 137 of
-                # 288 with the recombinations back to back (bench/RESULTS.md, fifty-first session).
+                # each settled by a few boundary moves before the potentials choose the next pair (_SETTLE).
                 recombined = 0
                 for _ in range(max(4, k)):
                     if self._clock() > deadline or not search.recombine_best(deadline):
