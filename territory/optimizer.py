@@ -578,12 +578,12 @@ class Rebalancer:
         start, then fewest cut borders) and shaking it between rounds. A plan a tolerance or less out gets one
         round of border moves chosen all at once by an integer program (:func:`territory.repair.repair_balance`),
         which carries excess along chains of territories that are within. A plan from scratch gets up to three METIS
-        starts. Stops when rounds bring nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did
-        not cut short (``report_.cut_short``) is repeatable. A start from scratch that ends at most half a tolerance out drifts in (:meth:`_drift_in`, up to
-        15% of the time) before the next start. A plan still out of tolerance when the search stops, with time left, drifts in
-        (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the time for it). ``progress`` (called with
-        the fraction of the time gone) may raise :class:`SearchStopped` to end the search at once with the best plan
-        found so far; any other exception ends it and is raised again.
+        starts. Stops when rounds bring nothing new, or at ``max_seconds`` / ``max_steps``; a run that the clock did not
+        cut short (``report_.cut_short``) is repeatable. A start from scratch that ends at most half a tolerance out
+        drifts in (:meth:`_drift_in`, up to 15% of the time) before the next start. A plan still out of tolerance when
+        the search stops, with time left, drifts in (:meth:`_drift_in`; rebalancing a plan, the search keeps 30% of the
+        time for it). ``progress`` (called with the fraction of the time gone) may raise :class:`SearchStopped` to end
+        the search at once with the best plan found so far; any other exception ends it and is raised again.
         Last, unless ``compactness_weight`` is 0, the borders of the best plan are annealed
         (:meth:`territory.search.BalanceSearch.anneal`): fewer cut borders, every territory kept inside its
         tolerance and, rebalancing a plan, no more moved away from its territory (a region leaves it only as another,
