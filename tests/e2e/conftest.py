@@ -112,28 +112,60 @@ def wait_for_rerun(page, timeout: float = 30_000) -> None:
     page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=timeout)
 
 
-def map_frame(page, timeout: float = 30_000, *, last: bool = False):
-    """The Leaflet map inside st_folium's iframe (the page's first map, or its ``last``), once it has loaded."""
+# What each map iframe holds, for a map that did not load: whether its page, Leaflet, the map and its view are there.
+_MAP_STATE = """() => ({
+    ready: document.readyState,
+    leaflet: typeof window.L !== "undefined",
+    map: !!window.map,
+    loaded: !!(window.map && window.map._loaded),
+    div: !!document.getElementById("map_div"),
+    scripts: document.scripts.length,
+})"""
+
+
+def describe_maps(page) -> str:
+    """One line per st_folium iframe of the page: its size on the page and what its document holds."""
+    lines = []
+    iframes = page.locator('iframe[title="streamlit_folium.st_folium"]')
+    for i in range(iframes.count()):
+        try:
+            handle = iframes.nth(i).element_handle(timeout=1_000)
+            box = handle.bounding_box() if handle else None
+            content = handle.content_frame() if handle else None
+            state = content.evaluate(_MAP_STATE) if content else "no document"
+            lines.append(f"iframe {i}: box {box}, {state}")
+        except Exception as exc:  # (a rerun swapped it meanwhile: say so, the rest still helps)
+            lines.append(f"iframe {i}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    return "; ".join(lines) or "no map iframe"
+
+
+def map_frame(page, timeout: float = 45_000, *, last: bool = False):
+    """The Leaflet map inside st_folium's iframe (the page's first map, or its ``last``), once it has loaded.
+
+    The iframe is looked for again every few seconds until the deadline: a rerun may swap it between finding it and
+    reading its content (a CI run found it detached), or leave the one found waiting for a render that goes to its
+    successor (a loaded CI run waited 30 s on one whose map never loaded). A map that does not load in ``timeout`` ms
+    fails with what each map iframe holds.
+    """
+    deadline = time.monotonic() + timeout / 1000
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout)
     frames = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
     frame = frames.last if last else frames.first
-    frame.locator("#map_div").wait_for(timeout=timeout)
-    # (a rerun may swap the iframe between finding it and reading its content: look again until the deadline)
-    deadline = time.monotonic() + timeout / 1000
+    frame.locator("#map_div").wait_for(timeout=max((deadline - time.monotonic()) * 1000, 1_000))
+    error = None
     while True:
         try:
             iframes = page.locator('iframe[title="streamlit_folium.st_folium"]')
             handle = (iframes.last if last else iframes.first).element_handle(timeout=2_000)
             content = handle.content_frame() if handle else None
             if content is not None:
-                left = max((deadline - time.monotonic()) * 1000, 1_000)
+                left = min(max((deadline - time.monotonic()) * 1000, 1_000), 5_000)
                 content.wait_for_function("() => window.map && window.map._loaded", timeout=left)
                 return frame, content
-        except Exception:
-            if time.monotonic() >= deadline:
-                raise
+        except Exception as exc:
+            error = exc
         if time.monotonic() >= deadline:
-            raise TimeoutError("the map's iframe did not load")
+            raise TimeoutError(f"the map did not load in {timeout / 1000:.0f} s: {describe_maps(page)}") from error
         page.wait_for_timeout(200)
 
 
