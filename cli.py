@@ -935,7 +935,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     plan = load_any_plan(args.plan, warn)
     known = [t.territory_id for t in plan.territories]
     active_reps = ", ".join(f"{r.rep_id} ({r.name})" for r in plan.reps if r.active)
-    needs = {"rep_leaves": ("--rep", args.rep or args.territory), "rep_joins": ("--name", args.name),
+    # (a blank --name is no name: it was refused later, as the plan's fault under --scenario, a new user's test)
+    needs = {"rep_leaves": ("--rep", args.rep or args.territory), "rep_joins": ("--name", (args.name or "").strip()),
              "territories": ("--territories", args.territories)}  # fmt: skip
     owner = {
         "--rep": "rep_leaves",
@@ -1413,24 +1414,40 @@ def _distance_km(text: str) -> float | str:
 
 
 def _check_search(args: argparse.Namespace) -> None:
-    """Raise CliInputError for ``--seconds`` or ``--jobs`` out of range (before the search)."""
+    """Raise CliInputError for ``--seconds``, ``--seed`` or ``--jobs`` out of range (before the search)."""
     if not 0 < args.seconds <= 600:
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
+    if getattr(args, "seed", 0) < 0:  # (NumPy's message blamed the plan file and --scenario, a new user's test)
+        raise CliInputError(f"--seed {args.seed} is negative", column="--seed",
+                            hint="Give a whole number 0 or more (the same seed gives the same plan)")  # fmt: skip
     if args.jobs is not None and not 1 <= args.jobs <= 64:
         raise CliInputError(f"--jobs {args.jobs} is out of range", column="--jobs",
                             hint="Give a whole number of searches from 1 to 64, or leave it out (one per CPU core)")  # fmt: skip
 
 
 def _tolerances(given: list[str], metrics: list[str], option: str = "--metrics") -> dict[str, float]:
-    """``--tolerance``: one percentage for every metric, or ``metric=percentage`` each (the others: 5)."""
+    """``--tolerance``: one percentage for every metric, or ``metric=percentage`` each (the others: 5).
+
+    A bare percentage is the default of the metrics not named, wherever it stands: ``workload=5 10`` and ``10
+    workload=5`` both give workload ±5% and the others ±10% (in order, the first lost its ``workload=5``).
+    """
     out = dict.fromkeys(metrics, 0.05)
     named = [item.rpartition("=")[0] for item in given if "=" in item]
     twice = sorted({m for m in named if named.count(m) > 1})
     if twice:
         raise CliInputError(f"--tolerance gives {', '.join(twice)} more than once", column="--tolerance",
                             hint="Give each metric once, e.g. --tolerance workload=5 value=10")  # fmt: skip
-    for item in given:
+    bare = [item for item in given if "=" not in item]
+    if len(bare) > 1:
+        raise CliInputError(f"--tolerance gives {len(bare)} percentages for every metric ({' '.join(bare)})",
+                            column="--tolerance",
+                            hint=f"Give one, e.g. --tolerance 5, or one per metric: --tolerance {metrics[0]}=5")  # fmt: skip
+    if "" in named:
+        blank = next(item for item in given if item.startswith("="))
+        raise CliInputError(f"--tolerance {blank}: the metric before '=' is missing", column="--tolerance",
+                            hint=f"Give e.g. --tolerance {metrics[0]}=5, or --tolerance 5 for every metric")  # fmt: skip
+    for item in sorted(given, key=lambda item: "=" in item):  # (the bare default first, the named ones over it)
         metric, _, text = item.rpartition("=")
         try:
             value = float(text)

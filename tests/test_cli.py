@@ -937,6 +937,11 @@ def test_rebalance_one_way(capsys):
         (["--scenario", "rep_leaves", "--territory", "USW", "--locked", "USW"], "'USW' is locked, so it cannot go"),
         (["--table", "moves"], "option --table: --table moves is for --format csv"),
         (["--jobs", "0"], "option --jobs: --jobs 0 is out of range"),
+        # (these two named the plan file and --scenario, a new user's test)
+        (["--seed", "-1"], "option --seed: --seed -1 is negative. Give a whole number 0 or more"),
+        (["--scenario", "rep_joins", "--name", "   ", "--home", "US-CO"], "option --name: --scenario rep_joins needs"),
+        (["--tolerance", "5", "10"], "option --tolerance: --tolerance gives 2 percentages for every metric (5 10)"),
+        (["--tolerance", "=5"], "option --tolerance: --tolerance =5: the metric before '=' is missing"),
         (
             ["--locked", "USW"],
             "(locked: US West; alone on their land mass: Europe West; no touching territory takes the same accounts (industries, tiers): North America East, US Central, US South)",
@@ -949,6 +954,13 @@ def test_rebalance_bad_requests_say_why(extra, message, capsys):
     assert code == 2 and out == ""
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0]
+
+
+@pytest.mark.parametrize("given", [["workload=5", "10"], ["10", "workload=5"]])
+def test_a_tolerance_per_metric_wins_over_the_bare_one_wherever_it_stands(given):
+    # (in order, "workload=5 10" lost its workload=5: a new user's test)
+    assert cli._tolerances(given, ["workload", "value"]) == {"workload": 0.05, "value": 0.10}
+    assert cli._tolerances(["value=20"], ["workload", "value"]) == {"workload": 0.05, "value": 0.20}
 
 
 def test_rebalance_jobs_and_seed_give_the_same_plan_again(capsys):
