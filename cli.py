@@ -1077,6 +1077,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         blamed = [("new_rep_capacity", "--capacity"), ("locked regions", "--lock-regions"), ("is locked in", "--lock-regions"),
                   ("are locked in", "--lock-regions"), ("locked where it is", "--lock-regions"),
                   ("fewer than two territories", "--locked" if args.locked else None), ("a territory named", "--name"),
+                  ("a rep named", "--rep-name"),
                   ("home region", "--home"), ("distance from home", "--within-km"),
                   ("territories at this level", "--territories"), ("out of each other's reach", "--territories"),
                   ("locked", "--locked"),
@@ -1456,6 +1457,10 @@ def _tolerances(given: list[str], metrics: list[str], option: str = "--metrics")
         if not 0 < value <= 50:
             raise CliInputError(f"--tolerance {item}: give a percentage above 0 and at most 50", column="--tolerance",
                                 hint=f"Give e.g. --tolerance 5 for ±5%, or --tolerance {metrics[0]}=5 ({option})")  # fmt: skip
+        if value < 1:  # (0.05 meant ±5% and was taken as ±0.05%, a target no plan meets, unsaid: a new user's test)
+            raise CliInputError(f"--tolerance {item} reads as ±{value:g}%, not ±{value * 100:g}%: the figure is a "
+                                "percentage, from 1 to 50 (as on the page)", column="--tolerance",
+                                hint=f"Give e.g. --tolerance {max(1, min(50, round(value * 100))):g}")  # fmt: skip
         if metric and metric not in metrics:
             raise CliInputError(f"--tolerance {item}: '{metric}' is not balanced", column="--tolerance",
                                 hint=f"Balanced metrics ({option}): {', '.join(metrics)}")  # fmt: skip

@@ -1011,6 +1011,22 @@ def proposal_moves(plan, proposal, holders, level: str) -> pd.DataFrame:
     return pd.concat([moves[~ours], counties[list(moves.columns)]], ignore_index=True)
 
 
+def rep_homes_at_level(plan, level: str, table: pd.DataFrame, holders, metrics) -> dict[str, list[str]]:
+    """Region of ``table`` → the names of the active reps whose home it is at ``level``, as a proposal keeps them.
+
+    At county level a rep living in a state (``US-CA``) has the busiest county of it on the first metric that
+    their territory holds (:func:`territory.rebalance.rep_home_units`). These stay with their reps, so a new rep
+    cannot start a territory on one (the page's default home skips them).
+    """
+    from territory.rebalance import balance_metrics, rep_home_units
+
+    weight = balance_metrics(table, list(dict.fromkeys(metrics)) or ["workload"]).iloc[:, 0]
+    held = pd.Series(dict(holders), dtype=object)
+    names = {r.rep_id: r.name for r in plan.reps}
+    homes = rep_home_units(plan.reps, weight, unit_parents(table.index, level), held)
+    return {unit: [names[r] for r in reps] for unit, reps in homes.items()}
+
+
 def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, metrics, **options):
     """:func:`territory.rebalance.propose` on the regions of ``level``, with what the geography supplies.
 

@@ -399,7 +399,7 @@ if scenario == "territories" and cover == "held":
             f"{verb(beyond, 'it', 'them')} in."
         )
 if scenario == "rep_joins":
-    from geo.editing import home_at_level
+    from geo.editing import home_at_level, rep_homes_at_level
 
     labels = level_labels(level)
     # (a home picked at the other level stands for its county or state here: Colorado became Alabama's first
@@ -410,12 +410,19 @@ if scenario == "rep_joins":
     # a new territory typed and proposed was carved out of Canada, a review)
     home_picker_accounts = unit_table["accounts"].fillna(0).astype(int)
     ordered = sorted(unit_table.index, key=lambda r: (-home_picker_accounts[r], str(labels.get(r, r))))
-    setting("reb_home", home_at_level(picked, level, unit_table) or (ordered[0] if ordered else None),
+    # Reps' homes stay with their reps: the default is the busiest region that is no rep's home, and a rep's home
+    # says whose it is (California, Priya Patel's home, was the default: a new territory took it from her, a new
+    # user's test; a proposal now refuses it)
+    lived_in = rep_homes_at_level(plan, level, unit_table, holders, st.session_state.get("reb_metrics") or ["workload"])
+    free = [r for r in ordered if r not in lived_in]
+    setting("reb_home", home_at_level(picked, level, unit_table) or (free or ordered or [None])[0],
             unit_table.index)  # fmt: skip
     options["home_region"] = form[2].selectbox(
         "Home region of the new rep", ordered, key="reb_home",
-        format_func=lambda r: f"{labels.get(r, r)} ({r})" + (f" · {counted(home_picker_accounts[r], 'account')}" if home_picker_accounts[r] else ""),
-        help="The regions with the most accounts first; type to find one by name",
+        format_func=lambda r: f"{labels.get(r, r)} ({r})" + (f" · {counted(home_picker_accounts[r], 'account')}" if home_picker_accounts[r] else "")
+        + (f" · home of {and_list(lived_in[r])}" if r in lived_in else ""),
+        help="The regions with the most accounts first; type to find one by name. A rep's home stays with their "
+             "territory: start the new rep elsewhere",
         # (matches in this order: the fuzzy filter sorts by its own score, and Enter after "Dallas" took Dallas, AL,
         # listed before Dallas, TX with its 46 accounts, the thirteenth new user)
         filter_mode="contains",

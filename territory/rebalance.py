@@ -1195,6 +1195,15 @@ def propose(
             raise ValueError(f"a territory named {name!r} exists already; pick another name")
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
+        # (a second "Sarah Chen" was made, and "a rep leaves --rep 'Sarah Chen'" then named two reps: a new user)
+        twin = next((r for r in plan.reps if str(new_rep_name or "").strip()
+                     and r.name.strip().casefold() == str(new_rep_name).strip().casefold()), None)  # fmt: skip
+        if twin is not None:
+            raise ValueError(
+                f"a rep named {twin.name!r} exists already ({twin.rep_id}"
+                + (")" if twin.active else ", inactive: make them active on the Reps page to bring them back)")
+                + ": give the new rep another name"
+            )
         if new_rep_capacity is not None and (
             isinstance(new_rep_capacity, bool) or int(new_rep_capacity) < 1 or int(new_rep_capacity) != new_rep_capacity
         ):
@@ -1204,6 +1213,17 @@ def propose(
             raise ValueError(f"{region_label(home_region)} is locked where it is: pick another home region, or "
                              "unlock it")  # fmt: skip
         in_white_space = home_region in unheld  # (a new rep where no territory is yet: grown from white space)
+        # A rep's home stays with their territory: a new territory grown from it took it unsaid (California, Priya
+        # Patel's home, to a new territory while she stayed on US West with 59% less: a new user's test)
+        living = {rep_id for rep_id, unit in _rep_homes(plan.reps, graph, unit_parents or {}, current).items()
+                  if unit == home_region}  # fmt: skip
+        if living:
+            names = and_list([r.name for r in plan.reps if r.rep_id in living])
+            raise ValueError(
+                f"{region_label(home_region)} is the home of {names} ({territories[current[home_region]].name}), "
+                "and a rep's home region stays with their territory: pick another home region for the new rep"
+                + (" (at county level, another county of its state)" if unit_parents else "")
+            )
         if current[home_region] in set(locked_territories):
             raise ValueError(
                 f"{region_label(home_region)} is in {territories[current[home_region]].name}, which is locked: pick "
@@ -2924,6 +2944,28 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
                 km = great_circle_km([points[u] for u in placed], points[rep.home_region])
                 homes[rep.rep_id] = min(zip(km.round(6).tolist(), placed, strict=True))[1]
     return homes
+
+
+def rep_home_units(reps, weight: pd.Series, parents: Mapping[str, str], holders: pd.Series) -> dict[str, tuple]:
+    """Region → the ids of the active reps whose home it stands for, as rebalancing keeps them (:func:`propose`).
+
+    A rep's home region, or, where the regions are counties and the home a state, the busiest county of it
+    (by ``weight``, the first metric balanced) that the rep's own territory holds (``holders``: region →
+    territory id). A new rep's home cannot be one of these.
+
+    Examples
+    --------
+    >>> pia = Rep("R1", "Pia", home_region="US-CO", territory_ids=("T1",))
+    >>> weight = pd.Series({"US-08031": 40.0, "US-08041": 31.0})
+    >>> rep_home_units([pia], weight, {"US-08031": "US-CO", "US-08041": "US-CO"}, pd.Series("T1", index=weight.index))
+    {'US-08031': ('R1',)}
+    """
+    ids = tuple(str(r) for r in weight.index)
+    graph = RegionGraph(ids, pd.DataFrame({"weight": weight.to_numpy(dtype=float)}), tuple(() for _ in ids))
+    out: dict[str, tuple] = {}
+    for rep_id, unit in _rep_homes(reps, graph, parents, holders).items():
+        out[unit] = (*out.get(unit, ()), rep_id)
+    return out
 
 
 def region_country(region_id: str) -> str:

@@ -880,6 +880,10 @@ def test_rebalance_one_way(capsys):
         (["--rep", "R08"], "option --rep: --rep is for --scenario rep_leaves"),
         (["--tolerance", "0"], "--tolerance 0: give a percentage above 0 and at most 50"),
         (["--tolerance", "60"], "--tolerance 60: give a percentage above 0 and at most 50"),
+        (
+            ["--tolerance", "0.05"],
+            "--tolerance 0.05 reads as ±0.05%, not ±5%: the figure is a percentage, from 1 to 50",
+        ),
         (["--tolerance", "workload=x"], "--tolerance workload=x: give a percentage"),
         (["--tolerance", "workload=5", "workload=10"], "--tolerance gives workload more than once"),
         (["--tolerance", "population=5"], "--tolerance population=5: 'population' is not balanced"),
@@ -939,6 +943,14 @@ def test_rebalance_one_way(capsys):
         (["--jobs", "0"], "option --jobs: --jobs 0 is out of range"),
         # (these two named the plan file and --scenario, a new user's test)
         (["--seed", "-1"], "option --seed: --seed -1 is negative. Give a whole number 0 or more"),
+        (
+            ["--scenario", "rep_joins", "--name", "Rockies", "--home", "US-CO", "--rep-name", " sarah chen"],
+            "option --rep-name: a rep named 'Sarah Chen' exists already (R01): give the new rep another name",
+        ),
+        (
+            ["--scenario", "rep_joins", "--name", "NewCal", "--home", "US-CA"],
+            "option --home: California is the home of Priya Patel (US West), and a rep's home region stays",
+        ),  # fmt: skip
         (["--scenario", "rep_joins", "--name", "   ", "--home", "US-CO"], "option --name: --scenario rep_joins needs"),
         (["--tolerance", "5", "10"], "option --tolerance: --tolerance gives 2 percentages for every metric (5 10)"),
         (["--tolerance", "=5"], "option --tolerance: --tolerance =5: the metric before '=' is missing"),

@@ -10,7 +10,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from tests.conftest import app_session
+from territory import load_plan
+from tests.conftest import DEMO_PLAN, app_session
 
 # The name of an accepted proposal: the plan's, then when it was accepted (two drafts are told apart).
 REBALANCED = r"Demo FY27 plan — (rebalanced|.+ leaves), \d{1,2} [A-Z][a-z]{2} \d{2}:\d{2} UTC"
@@ -522,12 +523,31 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     regions = len(app.session_state["reb_proposal"][0].labels)  # the regions being balanced at this level
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     options = app.selectbox(key="reb_home").options
-    assert any(re.fullmatch(r"California \(US-CA\) · [\d,]+ accounts", o) for o in options)
+    # a rep's home says whose it is, and is not the default: California, the busiest and Priya Patel's home, was,
+    # and the new territory took it from her (a new user's test); New York is Sarah Chen's, Texas Tom Becker's
+    assert any(re.fullmatch(r"California \(US-CA\) · [\d,]+ accounts · home of Priya Patel", o) for o in options)
+    assert any(re.fullmatch(r"Colorado \(US-CO\) · [\d,]+ accounts", o) for o in options)
+    default = app.selectbox(key="reb_home").value
+    assert default not in {r.home_region for r in load_plan(DEMO_PLAN).reps}
+    assert options.index(next(o for o in options if f"({default})" in o)) == min(
+        i for i, o in enumerate(options) if "home of" not in o
+    )  # (the busiest region that is no rep's home)
     # The busiest first, with their accounts: typing "Dallas" offered Dallas, AL first (the twelfth new user)
-    counts = [int(re.search(r" · ([\d,]+) accounts?$", o).group(1).replace(",", "")) if " · " in o else 0
+    counts = [int(re.search(r" · ([\d,]+) accounts?", o).group(1).replace(",", "")) if " · " in o else 0
               for o in options]  # fmt: skip
     assert counts == sorted(counts, reverse=True) and counts[0] > 0
+    app.text_input(key="reb_new_name").set_value("Mountain").run()
+    app.button(key="reb_run").click().run()  # (the default home proposes: no rep's home is taken)
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    # a new rep by the name of one the team has: said, and nothing proposed (a second Sarah Chen was made, and a
+    # rep leaving by that name then named two: a new user's test)
+    app.text_input(key="reb_new_rep").set_value("Sarah Chen").run()
+    app.button(key="reb_run").click().run()
+    said = [e.value.replace("\\", "") for e in app.error]  # (the page escapes Markdown: "\\(R01\\)")
+    assert any("a rep named 'Sarah Chen' exists already (R01)" in e for e in said), said
+    app.text_input(key="reb_new_rep").set_value("").run()
     app.radio(key="reb_level").set_value("county").run()
+    assert "home of Priya Patel" in next(o for o in app.selectbox(key="reb_home").options if "(US-06037)" in o)
     dallas = [o for o in app.selectbox(key="reb_home").options if o.startswith("Dallas, ")]
     assert dallas[0].startswith("Dallas, TX (US-48113) · ") and len(dallas) > 1
     app.radio(key="reb_level").set_value("state").run()
@@ -1378,9 +1398,10 @@ def test_a_proposal_that_moves_nothing_with_a_region_locked_cannot_be_accepted(a
 
 
 def test_territories_that_trade_only_among_themselves_are_said_with_where_they_are_aimed(app):
-    # A new rep joins in Florida: US Central, kept (its focus), lies between US West with Canada West and US South.
-    # Each pair shares what its regions hold: US South "best possible" at -14% had no word of why.
-    new_rep_joins(app, "Miami", "US-FL")
+    # A new rep joins in North Carolina (Florida, where it was, is Noah Williams's home, which stays his): US Central, kept
+    # (its focus), lies between US West with Canada West and US South. Each pair shares what its regions hold: US
+    # South "best possible" at -14% had no word of why.
+    new_rep_joins(app, "Carolinas", "US-NC")
     centres = app.session_state["reb_proposal"][0].report.centres
     assert centres
     note = next(i.value for i in app.info if i.value.startswith("Not every territory can trade regions"))
@@ -2051,9 +2072,8 @@ def test_after_a_rep_leaves_the_next_pick_is_a_rep_of_the_same_territory(app):
 def test_a_new_reps_home_is_the_busiest_region_and_a_capacity_far_from_the_teams_is_said(app):
     app.radio(key="reb_scenario").set_value("rep_joins").run()
     home = app.selectbox(key="reb_home")
-    assert (
-        home.value == home.options[0].split(" (")[-1].split(")")[0] or home.format_func(home.value) == home.options[0]
-    )
+    free = next(o for o in home.options if "home of" not in o)  # (the busiest region that is no rep's home)
+    assert home.value == free.split(" (")[-1].split(")")[0] or home.format_func(home.value) == free
     assert not home.value.startswith("CA-")  # (Alberta, first by id, was the default)
     app.number_input(key="reb_new_capacity").set_value(100_000).run()
     assert any("× the team median" in c.value and "Check the number" in c.value for c in app.caption)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from territory import plan_from_dict
 from territory.optimizer import RegionGraph, components
-from territory.rebalance import describe_pieces, judge_territories, propose
+from territory.rebalance import describe_pieces, judge_territories, propose, rep_home_units
 
 W, H = 9, 6
 
@@ -97,6 +98,26 @@ def test_a_rep_joins(setup):
     whole(proposal.plan, graph)
     with pytest.raises(ValueError, match="name the new territory"):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
+
+
+def test_a_new_rep_at_a_reps_home_is_refused_with_whose_home_it_is(setup):
+    # (California, Priya Patel's home, went to a new territory while she stayed on US West with 59% less of the
+    # workload, unsaid: a new user's test)
+    plan, graph, holders = setup
+    home = rid(3, 4)
+    lived = replace(plan, reps=tuple(replace(r, name="Pia Lee", home_region=home) if r.rep_id == "R1" else r
+                                     for r in plan.reps))  # fmt: skip
+    with pytest.raises(ValueError, match=r"is the home of Pia Lee \(Stripe 1\), and a rep's home region stays"):
+        propose(lived, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home, max_seconds=1)
+    # the regions beside it are free; a rep who left (inactive) keeps no home
+    assert propose(lived, graph, holders, scenario="rep_joins", new_name="Middle", home_region=rid(2, 4),
+                   max_seconds=0.5).plan.territory("MIDDLE")  # fmt: skip
+    gone = replace(lived, reps=tuple(replace(r, active=False) if r.rep_id == "R1" else r for r in lived.reps))
+    assert propose(gone, graph, holders, scenario="rep_joins", new_name="Middle", home_region=home,
+                   max_seconds=0.5).plan.territory("MIDDLE")  # fmt: skip
+    assert rep_home_units(lived.reps, pd.Series(1.0, index=list(graph.region_ids)), {}, pd.Series(holders)) == {
+        home: ("R1",)
+    }
 
 
 def test_a_new_territory_takes_what_its_home_held_to_its_territory_and_splits_none_further():
