@@ -21,7 +21,7 @@ import pandas as pd
 
 from territory.edits import PlanState, new_territory_id, next_color, next_rep_id, rebase
 from territory.formatting import and_list, counted, name_list, verb
-from territory.model import Plan, Rep, Territory
+from territory.model import PALETTE, Plan, Rep, Territory
 from territory.optimizer import (
     Rebalancer,
     RebalanceReport,
@@ -1878,7 +1878,7 @@ def propose(
             mine = [r for r in mine if r in listed or current.get(r) != t_id or r in (unit_parents or {})]
         mine = tuple(sorted(mine))
         new_territories.append(replace(territory, region_ids=kept + mine))
-    new_plan = replace(plan, territories=tuple(new_territories), reps=tuple(reps))
+    new_plan = _colours_apart(replace(plan, territories=tuple(new_territories), reps=tuple(reps)), plan, labels, graph)
     cut_by_home = {}
     if scenario == "rep_joins" and report.pieces:
         # Pieces against the plan as it was, not the search's start (which has the home in the new territory): a
@@ -2944,6 +2944,50 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
                 km = great_circle_km([points[u] for u in placed], points[rep.home_region])
                 homes[rep.rep_id] = min(zip(km.round(6).tolist(), placed, strict=True))[1]
     return homes
+
+
+def _colours_apart(new_plan: Plan, plan: Plan, labels: pd.Series, graph: RegionGraph) -> Plan:
+    """``new_plan`` with each territory new to it in a colour no touching territory has, where the palette allows.
+
+    A new territory took the next colour in turn, whoever its neighbours: past 18 territories, touching ones
+    shared one (Canada West and a Colorado-to-Oregon territory both cyan, a new user's test). The territories
+    ``plan`` already had keep theirs; a new one that shares a colour with one it touches (regions of ``labels``,
+    region → territory id, bordering in ``graph``) takes the first palette colour that none of its neighbours
+    has, one no territory has first.
+
+    Examples
+    --------
+    >>> graph = RegionGraph(("a", "b", "c"), pd.DataFrame({"w": [1.0, 1.0, 1.0]}), ((1,), (0, 2), (1,)))
+    >>> old = Plan(name="p", territories=(Territory("A", "A", color=PALETTE[0]),), reps=())
+    >>> new = replace(old, territories=(*old.territories, Territory("B", "B", color=PALETTE[0])))
+    >>> labels = pd.Series({"a": "A", "b": "A", "c": "B"})
+    >>> [t.color for t in _colours_apart(new, old, labels, graph).territories] == [PALETTE[0], PALETTE[1]]
+    True
+    """
+    existing = {t.territory_id for t in plan.territories}
+    owner = labels.reindex(list(graph.region_ids)).to_numpy(dtype=object)
+    touching: dict[str, set] = {}
+    for i, links in enumerate(graph.neighbours):
+        for j in links:
+            a, b = owner[i], owner[j]
+            if isinstance(a, str) and isinstance(b, str) and a != b:
+                touching.setdefault(a, set()).add(b)
+                touching.setdefault(b, set()).add(a)
+    colour = {t.territory_id: t.color.lower() for t in new_plan.territories}
+    changed = {}
+    for t in new_plan.territories:
+        tid = t.territory_id
+        around = {colour[u] for u in touching.get(tid, ()) if u in colour}
+        if tid in existing or colour[tid] not in around:
+            continue
+        used = set(colour.values())
+        free = [c for c in PALETTE if c not in around]
+        if free:
+            colour[tid] = changed[tid] = next((c for c in free if c not in used), free[0])
+    if not changed:
+        return new_plan
+    return replace(new_plan, territories=tuple(replace(t, color=changed[t.territory_id])
+                                               if t.territory_id in changed else t for t in new_plan.territories))  # fmt: skip
 
 
 def rep_home_units(reps, weight: pd.Series, parents: Mapping[str, str], holders: pd.Series) -> dict[str, tuple]:

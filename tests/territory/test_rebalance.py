@@ -100,6 +100,26 @@ def test_a_rep_joins(setup):
         propose(plan, graph, holders, scenario="rep_joins", home_region=rid(3, 4))
 
 
+def test_touching_territories_drawn_anew_get_colours_of_their_own_past_the_palette():
+    # 20 territories: a new territory took the next of the 18 colours in turn, and touching ones shared one (Canada
+    # West and a Colorado-to-Oregon territory both cyan: a new user's test)
+    graph = grid(12, 10, np.ones((120, 2)))
+    holders = {r: "T0" for r in graph.region_ids}
+    plan = plan_from_dict({"name": "grid", "territories": [{"territory_id": "T0", "name": "All",
+                                                            "region_ids": sorted(holders)}],
+                           "reps": [{"rep_id": "R0", "territory_ids": ["T0"]}]})  # fmt: skip
+    proposal = propose(plan, graph, holders, scenario="territories", n_territories=24, max_seconds=1,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    colour = {t.territory_id: t.color for t in proposal.plan.territories}
+    labels = proposal.labels
+    touching = {(labels[a], labels[b]) for i, a in enumerate(graph.region_ids) for b in
+                (graph.region_ids[j] for j in graph.neighbours[i]) if labels[a] != labels[b]}  # fmt: skip
+    assert len(set(labels)) == 24 and touching
+    assert all(colour[a] != colour[b] for a, b in touching), sorted(
+        (a, b) for a, b in touching if colour[a] == colour[b]
+    )
+
+
 def test_a_new_rep_at_a_reps_home_is_refused_with_whose_home_it_is(setup):
     # (California, Priya Patel's home, went to a new territory while she stayed on US West with 59% less of the
     # workload, unsaid: a new user's test)
