@@ -1419,7 +1419,7 @@ def _check_search(args: argparse.Namespace) -> None:
     if not 0 < args.seconds <= 600:
         raise CliInputError(f"--seconds {args.seconds} is out of range", column="--seconds",
                             hint="Give a number of seconds above 0, up to 600")  # fmt: skip
-    if getattr(args, "seed", 0) < 0:  # (NumPy's message blamed the plan file and --scenario, a new user's test)
+    if args.seed < 0:  # (NumPy's message blamed the plan file and --scenario, a new user's test)
         raise CliInputError(f"--seed {args.seed} is negative", column="--seed",
                             hint="Give a whole number 0 or more (the same seed gives the same plan)")  # fmt: skip
     if args.jobs is not None and not 1 <= args.jobs <= 64:

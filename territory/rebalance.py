@@ -1196,8 +1196,8 @@ def propose(
         if home_region not in set(ids):
             raise ValueError("pick the new rep's home region among the regions being balanced")
         # (a second "Sarah Chen" was made, and "a rep leaves --rep 'Sarah Chen'" then named two reps: a new user)
-        twin = next((r for r in plan.reps if str(new_rep_name or "").strip()
-                     and r.name.strip().casefold() == str(new_rep_name).strip().casefold()), None)  # fmt: skip
+        rep_name = str(new_rep_name or "").strip()
+        twin = next((r for r in plan.reps if rep_name and r.name.strip().casefold() == rep_name.casefold()), None)
         if twin is not None:
             raise ValueError(
                 f"a rep named {twin.name!r} exists already ({twin.rep_id}"
@@ -1215,8 +1215,8 @@ def propose(
         in_white_space = home_region in unheld  # (a new rep where no territory is yet: grown from white space)
         # A rep's home stays with their territory: a new territory grown from it took it unsaid (California, Priya
         # Patel's home, to a new territory while she stayed on US West with 59% less: a new user's test)
-        living = {rep_id for rep_id, unit in _rep_homes(plan.reps, graph, unit_parents or {}, current).items()
-                  if unit == home_region}  # fmt: skip
+        homes_now = _rep_homes(plan.reps, graph, unit_parents or {}, current)
+        living = {rep_id for rep_id, unit in homes_now.items() if unit == home_region}
         if living:
             names = and_list([r.name for r in plan.reps if r.rep_id in living])
             raise ValueError(
@@ -1257,8 +1257,7 @@ def propose(
         # split a territory further, but one split at the start keeps its pieces (Illinois to a new territory cut
         # Indiana and Ohio off US South, a third piece said "as before": the fifteenth new user). Not when one of
         # them must stay: locked, a rep's home, or beyond the new territory's distance from home.
-        staying_homes = {unit for unit in _rep_homes(plan.reps, graph, unit_parents or {}, current).values()
-                         if current.get(unit) == current[home_region]}  # fmt: skip
+        staying_homes = {unit for unit in homes_now.values() if current.get(unit) == current[home_region]}
         beyond = set(ids) - set(near_home[3]) if near_home is not None else set()
         cut_off = () if in_white_space else _cut_off_by(graph, current, home_region,
                                                         set(pinned_regions) | staying_homes | beyond)  # fmt: skip
@@ -1267,7 +1266,6 @@ def propose(
         # team's usual capacity.
         capacities = [r.capacity for r in plan.reps if r.active]
         rep_id = next_rep_id([r.rep_id for r in plan.reps])
-        rep_name = str(new_rep_name or "").strip()
         capacity = int(new_rep_capacity) if new_rep_capacity is not None else plan.usual_capacity()
         reps = (*plan.reps, Rep(rep_id, rep_name or f"New rep ({name})", home_region=home_region,
                                 territory_ids=(new_id,), capacity=capacity))  # fmt: skip
@@ -2923,7 +2921,13 @@ def _rep_homes(reps, graph: RegionGraph, parents: Mapping[str, str], holders: pd
     ({}, {'R1': 'US-KS'})
     """
     weight = pd.Series(graph.metrics.iloc[:, 0].to_numpy(), index=list(graph.region_ids))
-    units = set(graph.region_ids)
+    return _rep_homes_by(reps, weight, parents, holders, points)
+
+
+def _rep_homes_by(reps, weight: pd.Series, parents: Mapping[str, str], holders: pd.Series | None = None,
+                  points: Mapping[str, tuple[float, float]] | None = None) -> dict:  # fmt: skip
+    """:func:`_rep_homes` with the units' ``weight`` (unit → the first metric) for the graph."""
+    units = set(weight.index)
     homes = {}
     for rep in reps:
         if not rep.active or not rep.home_region:
@@ -3004,10 +3008,8 @@ def rep_home_units(reps, weight: pd.Series, parents: Mapping[str, str], holders:
     >>> rep_home_units([pia], weight, {"US-08031": "US-CO", "US-08041": "US-CO"}, pd.Series("T1", index=weight.index))
     {'US-08031': ('R1',)}
     """
-    ids = tuple(str(r) for r in weight.index)
-    graph = RegionGraph(ids, pd.DataFrame({"weight": weight.to_numpy(dtype=float)}), tuple(() for _ in ids))
     out: dict[str, tuple] = {}
-    for rep_id, unit in _rep_homes(reps, graph, parents, holders).items():
+    for rep_id, unit in _rep_homes_by(reps, weight, parents, holders).items():
         out[unit] = (*out.get(unit, ()), rep_id)
     return out
 
