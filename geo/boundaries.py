@@ -13,6 +13,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,6 +39,7 @@ __all__ = [
     "region_label",
     "region_labels",
     "region_lineage",
+    "region_parents",
     "describe_regions",
     "read_boundary_file",
     "boundary_file_columns",
@@ -286,6 +288,17 @@ def region_lineage(region_id: str) -> list[str]:
     while out[-1] in parents and len(out) < 8:
         out.append(parents[out[-1]])
     return out
+
+
+def region_parents(region_ids) -> dict[str, str]:
+    """Each region and each bundled region it lies in → the region that holds it (their lineages as one mapping).
+
+    Examples
+    --------
+    >>> region_parents(["US-36061", "DE"])
+    {'US-36061': 'US-NY', 'US-NY': 'US'}
+    """
+    return {child: parent for r in region_ids for child, parent in pairwise(region_lineage(r))}
 
 
 def describe_regions(region_ids, *, shown: int = 4) -> str:

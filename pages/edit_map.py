@@ -10,6 +10,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from geo.boundaries import region_labels, region_parents
 from pages.shared import (
     KEPT_SETTINGS,
     REOPENED_AFTER_RELOAD,
@@ -761,7 +762,11 @@ with panel:
         st.metric("Accounts with a rep", f"{served_after:,}", delta=f"{served_after - served_before:+,}",
                        delta_arrow="auto" if served_after != served_before else "off",
                        help="An edit that leaves accounts in no territory, or waiting for a rep, lowers it")  # fmt: skip
-        for warning in [*impact.warnings, *homes_moved(before.plan, after.plan, context["labels"])]:
+        # (a county home is held by its state's territory until a territory lists the county: region_parents)
+        homes = [r.home_region for r in after.plan.reps if r.home_region]
+        home_labels = {**context["labels"], **dict(zip(homes, region_labels(homes), strict=True))}
+        moved_homes = homes_moved(before.plan, after.plan, home_labels, parents=region_parents(homes))
+        for warning in [*impact.warnings, *moved_homes]:
             st.warning(plain(warning), icon="⚠️")
         # A territory locked on the Rebalance page is the optimizer's setting: an edit here still changes it, said
         # (a review painted Georgia out of a locked US South without a word of the lock).

@@ -322,14 +322,35 @@ def _no_rep(state: PlanState, parent: PlanState | None = None, of_parent: tuple[
     return int(none.sum()), int((none & state.result["territory_id"].isna()).sum())
 
 
-def homes_moved(before: Plan, after: Plan, region_labels: Mapping[str, str] | None = None) -> list[ImpactWarning]:
+def homes_moved(
+    before: Plan,
+    after: Plan,
+    region_labels: Mapping[str, str] | None = None,
+    *,
+    parents: Mapping[str, str] | None = None,
+) -> list[ImpactWarning]:
     """A warning for each active rep whose home region an edit takes out of every territory they cover.
 
     For the map editor, whose remedy is to paint the region back. Moving Texas to US West left Tom Becker, who
     lives there and covers US South, without a word (a review); the Rebalance page keeps reps' home regions in their
-    territories. A home counts as in a territory that lists it (a county home inside a territory that lists only
-    its state is not judged). A rep whose territories the edit removed is left to the warning of a territory
+    territories. A home is in the territories that list it or, when none does, those that list the nearest region
+    holding it (``parents``: region → the region it lies in, e.g. a county → its state; the most specific claim, as
+    the assignment reads claims). A rep whose territories the edit removed is left to the warning of a territory
     without a rep: painting back cannot help.
+
+    Parameters
+    ----------
+    before, after : Plan
+        The plan before and after the edit.
+    region_labels : mapping, optional
+        Region id → the name to say ("Texas").
+    parents : mapping, optional
+        Region id → the id of the region it lies in. Without it a home counts only where it is listed itself.
+
+    Returns
+    -------
+    list of ImpactWarning
+        One ``home_moved`` warning per rep whose home left every territory they cover.
 
     Examples
     --------
@@ -351,6 +372,18 @@ or give Tom Becker another home region on the Reps page.", 'home_moved')]
     []
     >>> homes_moved(plan, plan), homes_moved(moved, plan)  # (none taken out; put back)
     ([], [])
+
+    A county home is held by its state's territory until a territory lists the county itself:
+
+    >>> def south(houston):
+    ...     return plan_from_dict({"territories": [
+    ...         {"territory_id": "S", "name": "US South", "region_ids": ["US-TX"]},
+    ...         {"territory_id": "H", "name": "Houston", "region_ids": houston}],
+    ...         "reps": [{"rep_id": "R1", "name": "Tom Becker", "home_region": "US-48201", "territory_ids": ["S"]}]})
+    >>> [str(w) for w in homes_moved(south(["US-LA"]), south(["US-LA", "US-48201"]), {"US-48201": "Harris, TX"},
+    ...                              parents={"US-48201": "US-TX"})]  # doctest: +NORMALIZE_WHITESPACE
+    ["Harris, TX, Tom Becker's home region, left US South, the territory Tom Becker covers, for Houston: paint it \
+back, or give Tom Becker another home region on the Reps page."]
     """
     labels = region_labels or {}
     covered_before = {r.rep_id: set(r.territory_ids) for r in before.reps}
@@ -360,13 +393,16 @@ or give Tom Becker another home region on the Reps page.", 'home_moved')]
         covers = [t for t in rep.territory_ids if t in names_after]
         if not rep.active or not rep.home_region or not covers:
             continue
-        was = [t for t in before.territories
-               if rep.home_region in t.region_ids and t.territory_id in covered_before.get(rep.rep_id, ())
-               and t.territory_id in names_after]  # fmt: skip
-        now = [t for t in after.territories if rep.home_region in t.region_ids]
+        holding_before = _holding(before, rep.home_region, parents or {})
+        was = [
+            t
+            for t in holding_before
+            if t.territory_id in covered_before.get(rep.rep_id, ()) and t.territory_id in names_after
+        ]
+        now = _holding(after, rep.home_region, parents or {})
         if not was or any(t.territory_id in covers for t in now):
             continue
-        held_before = {t.territory_id for t in before.territories if rep.home_region in t.region_ids}
+        held_before = {t.territory_id for t in holding_before}
         new = [t.name for t in now if t.territory_id not in held_before]
         if new:
             where = f"for {and_list(new)}"
@@ -382,6 +418,18 @@ or give Tom Becker another home region on the Reps page.", 'home_moved')]
             "region on the Reps page.", "home_moved"
         ))  # fmt: skip
     return out
+
+
+def _holding(plan: Plan, region_id: str, parents: Mapping[str, str]) -> list:
+    """The territories that list ``region_id`` or, when none does, the nearest region holding it (``parents``)."""
+    at, seen = region_id, set()
+    while at and at not in seen:
+        seen.add(at)
+        found = [t for t in plan.territories if at in t.region_ids]
+        if found:
+            return found
+        at = parents.get(at)
+    return []
 
 
 def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,

@@ -133,6 +133,33 @@ def test_a_rep_s_home_region_painted_into_another_territory_is_warned(editor):
     assert not [w for w in messages(editor, "warning") if "home region" in w]
 
 
+@pytest.mark.parametrize("level, region", [("state", "US-TX"), ("county", "US-48201")])
+def test_a_rep_s_county_home_is_judged_inside_a_state_territory(editor, level, region):
+    # A county home inside a territory that lists only its state went unjudged: Texas, or Harris County itself,
+    # painted into US West left Tom Becker's home out of US South without a word (left open since the 30s).
+    plan = json.loads(editor.session_state["plan_json"])
+    (tom,) = [r for r in plan["reps"] if r["name"] == "Tom Becker"]
+    tom["home_region"] = "US-48201"
+    editor.session_state["plan_json"] = json.dumps(plan)
+    editor.run()
+    if level == "county":
+        editor.sidebar.radio(key="edit_level").set_value("county").run()
+    editor.selectbox(key="paint_territory").set_value("USW").run()
+    click(editor, region, 1)
+    said = [w for w in messages(editor, "warning") if "home region" in w]
+    assert said == ["Harris, TX, Tom Becker's home region, left US South, the territory Tom Becker covers, for US "
+                    "West: paint it back, or give Tom Becker another home region on the Reps page."], said  # fmt: skip
+    # Another county of Texas carved out: his home stays in US South, nothing said
+    if level == "county":
+        editor.selectbox(key="paint_territory").set_value("USS").run()
+        click(editor, region, 2)
+        assert not [w for w in messages(editor, "warning") if "home region" in w]
+        editor.selectbox(key="paint_territory").set_value("USW").run()
+        click(editor, "US-48113", 3)  # (Dallas)
+        assert plan_of(editor).territory("USW").region_ids[-1] == "US-48113"
+        assert not [w for w in messages(editor, "warning") if "home region" in w]
+
+
 def test_an_edit_to_a_territory_locked_on_the_rebalance_page_says_the_lock(editor):
     # A review painted Georgia out of US South, locked on the Rebalance page, and the Edit page said nothing of it.
     from pages.shared import KEPT_SETTINGS

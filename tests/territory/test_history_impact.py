@@ -603,6 +603,26 @@ def test_a_history_begun_from_an_accepted_plan_gives_what_a_fresh_tab_on_it_give
     assert not differ.any(), (here[differ].head(), there[differ].head())
 
 
+def test_homes_moved_reads_a_home_through_the_regions_holding_it():
+    from territory import plan_from_dict
+    from territory.impact import homes_moved
+
+    def plan(*territories):
+        return plan_from_dict({"territories": [{"territory_id": t, "name": t, "region_ids": r} for t, r in territories],
+                               "reps": [{"rep_id": "R1", "name": "Ana", "home_region": "US-48201",
+                                         "territory_ids": ["A"]}]})  # fmt: skip
+
+    parents = {"US-48201": "US-TX", "US-TX": "US"}
+    # Held by the whole US in A, then Texas listed by B: the most specific claim holds it
+    (said,) = homes_moved(plan(("A", ["US"])), plan(("A", ["US"]), ("B", ["US-TX"])), parents=parents)
+    assert "left A, the territory Ana covers, for B:" in str(said)
+    # Without the parents a home counts only where it is listed: nothing to judge
+    assert homes_moved(plan(("A", ["US"])), plan(("A", ["US"]), ("B", ["US-TX"]))) == []
+    # Another county carved out, or the county listed by A itself: still A's
+    assert homes_moved(plan(("A", ["US-TX"])), plan(("A", ["US-TX"]), ("B", ["US-48113"])), parents=parents) == []
+    assert homes_moved(plan(("A", ["US-TX"])), plan(("A", ["US-48201"]), ("B", ["US-TX"])), parents=parents) == []
+
+
 def test_homes_moved_says_which_territories_and_leaves_out_a_removed_one():
     from territory import plan_from_dict
     from territory.impact import homes_moved
