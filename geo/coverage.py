@@ -325,6 +325,11 @@ def uncovered_regions(
     # (the two columns read, not every column of 150,000 accounts copied)
     loose = accounts.loc[accounts["territory_id"].isna() & accounts["region_id"].notna(), ["region_id", "value"]]
     shown = display_region_of(loose["region_id"], level)
+    if plan.unclaimed_region_ids:
+        # A county taken out of its state's territory is a gap of its own at state level too (its state is held:
+        # its accounts were counted as turned away by a focus, and no gap drawn, a new user's test)
+        holes = loose["region_id"].isin(set(plan.unclaimed_region_ids))
+        shown = shown.where(~holes, loose["region_id"].astype(object))
     stats = (
         pd.DataFrame({"region_id": shown, "value": loose["value"]})
         .groupby("region_id")

@@ -155,7 +155,7 @@ with left:
                     ),
                     title=None,
                 ),
-                tooltip=["name", "workload", "accounts", "capacity", alt.Tooltip("utilization:Q", format=".0%")],
+                tooltip=["name", "workload", "accounts", "capacity", alt.Tooltip("utilization:Q", format=".1%")],
             )
         )
         band = (

@@ -85,6 +85,24 @@ def test_uncovered_regions_are_ranked_by_accounts():
     assert gaps["value"].tolist() == [3.0, 3.0]
 
 
+def test_a_county_taken_out_of_its_state_s_territory_is_a_gap_at_state_level_too():
+    # Harris County taken out of US South: at state level its 57 accounts were counted as turned away by a focus,
+    # Texas being held, and no gap was drawn (a new user's test); at county level they were a gap.
+    from tests.conftest import demo_state
+
+    state = demo_state().move_regions(["US-48201"], None)
+    assert state.plan.unclaimed_region_ids == ("US-48201",)
+    for level in ("state", "county"):
+        layers = coverage_layers(state.plan, state.result, level)
+        harris = layers.uncovered.set_index("region_id").loc["US-48201"]
+        assert (harris["label"], harris["accounts"]) == ("Harris, TX", 57)
+        assert layers.legend[-1].detail.endswith("· 1,415 more turned away by a focus"), layers.legend[-1].detail
+        assert "US-48201" in {f["properties"]["region_id"] for f in layers.gaps["features"]}
+    before = coverage_layers(demo_state().plan, demo_state().result, "state").legend[-1].detail
+    assert before == "531 accounts in 26 regions · 1,415 more turned away by a focus"
+    assert layers.legend[-1].detail.startswith("588 accounts in 137 regions")  # (county level: 57 more)
+
+
 def test_the_gap_legend_says_how_many_more_a_focus_turns_away():
     # The legend counts the accounts in regions no territory holds; the other pages every account in no territory,
     # also those a held region's focus turns away (531 against 1,946 on the demo).

@@ -185,6 +185,11 @@ def test_percent_columns_are_rounded_to_what_they_show():
     assert out["share"].tolist() == [0.096, -0.001, 0.0] and str(out["share"].iloc[2]) == "0.0"
     assert data["share"].iloc[0] == 0.0957  # (the caller's data is untouched)
     assert _rounded_to_steps(data, {"count": percent_column()}) is data  # (whole numbers: nothing to round)
+    # Not all is not 100%: 349 of 350 read "100%" beside the Edit page's "99.7%" (a new user's test)
+    utilization = pd.DataFrame({"u": [349 / 350, 1.0, 1.004, 0.5, None, 0.00004]})
+    assert _rounded_to_steps(utilization, {"u": percent_column()})["u"].tolist()[:4] == [0.99, 1.0, 1.01, 0.5]
+    assert _rounded_to_steps(utilization, {"u": percent_column(digits=1)})["u"].tolist()[:4] == [0.997, 1.0, 1.004, 0.5]
+    assert _rounded_to_steps(utilization, {"u": percent_column()})["u"].iloc[5] == 0.0
 
 
 def test_counts_get_thousands_separators_unless_they_are_ids():
