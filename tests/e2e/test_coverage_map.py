@@ -14,7 +14,7 @@ import shapely
 from geo.boundaries import load_regions
 from territory import load_plan, plan_from_dict
 from tests.conftest import DEMO_PLAN
-from tests.e2e.conftest import ARTIFACTS, map_frame, wait_for_rerun
+from tests.e2e.conftest import ARTIFACTS, click_at, map_frame, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -160,6 +160,21 @@ def test_a_click_on_a_region_shows_its_details(page, app_url):
     wait_for_rerun(page)
     assert page.get_by_text("a coverage gap").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "coverage_map_click.png"))
+
+
+def test_the_first_click_on_a_region_chooses_it_where_the_map_runs_below_the_window(page, app_url):
+    # At 1280 × 900 the map's foot is below the window: Leaflet's focus on the first mouse-down scrolled the page
+    # 35 px, the button came up 35 px away, and the click was taken for a drag (a new user's test).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    frame, content = open_coverage_map(page, app_url)
+    page.wait_for_timeout(500)
+    scrolled = "() => document.querySelector('[data-testid=\"stMain\"]').scrollTop"
+    before = page.evaluate(scrolled)
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    assert box["y"] + box["height"] > 900  # (the case: the map runs below the window)
+    click_at(page, content, 39.3, -97.2)  # Kansas: no territory, no cluster there
+    page.get_by_text("Kansas (US-KS)").first.wait_for(timeout=30_000)
+    assert page.evaluate(scrolled) == before
 
 
 @pytest.mark.parametrize("width", [1400, 1280])
