@@ -173,6 +173,14 @@ class AccountsLoad:
         """Problems that kept a row off the map."""
         return self.problems[self.problems["severity"] == "skipped"]
 
+    def rows_with_problems(self) -> tuple[int, int]:
+        """``(skipped, warned)``: rows not placed, and rows placed with a warning (a row is counted once).
+
+        A row can have several problems: one skipped that had a warning too is a skipped row.
+        """
+        skipped = set(self.skipped["row"])
+        return len(skipped), len(set(self.problems["row"]) - skipped)
+
 
 def read_accounts(
     source: str | Path | bytes | io.IOBase,

@@ -377,8 +377,12 @@ else:
 
 problems = loaded.problems
 if len(problems):
-    skipped_rows = int((problems["severity"] == "skipped").sum())
-    parts = [f"{skipped_rows:,} skipped"] if skipped_rows else []
-    parts += [f"{len(problems) - skipped_rows:,} placed with a warning"] if len(problems) > skipped_rows else []
-    with st.expander(f"Rows with problems in {plain(loaded.source)} ({len(problems):,}: {', '.join(parts)})"):
+    # (rows, not problems: a row skipped that had a warning too was counted as placed with a warning as well, a new
+    # user's test)
+    skipped, warned = loaded.rows_with_problems()
+    parts = [f"{skipped:,} skipped"] if skipped else []
+    parts += [f"{warned:,} placed with a warning"] if warned else []
+    rows = skipped + warned
+    listed = f"{rows:,}" if rows == len(problems) else f"{counted(rows, 'row')}, {counted(len(problems), 'problem')}"
+    with st.expander(f"Rows with problems in {plain(loaded.source)} ({listed}: {', '.join(parts)})"):
         show_row_problems(problems, download="rows_with_problems.csv")

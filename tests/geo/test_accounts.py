@@ -192,6 +192,15 @@ def test_warnings_keep_the_row(write_csv):
     assert pd.isna(row["tier"]) and row["value"] == 0 and row["account_status"] == "prospect"
 
 
+def test_rows_with_problems_count_each_row_once(write_csv):
+    # A row skipped that had a warning too was also counted as "placed with a warning" (a new user's test: "3
+    # skipped, 3 placed with a warning" for 2 placed with one)
+    path = write_csv("id,estimated_value,lat,lon\nA,abc,,\nB,=1+2,40,-74\nC,5,123,-74\nD,7,40,-74\n")
+    load = read_accounts(path)
+    assert len(load.problems) == 4 and load.rows_with_problems() == (2, 1)
+    assert sorted(load.skipped["row"]) == [2, 4]
+
+
 def test_geocoding_by_zip_city_region_and_state(write_csv):
     path = write_csv("""
 id,zip,city,state,country,region
