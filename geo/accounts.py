@@ -35,7 +35,7 @@ from territory.textfiles import (
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
-    "read_headers", "recode_industries", "shared_columns",
+    "read_headers", "recode_industries", "rows_with_problems", "shared_columns",
 ]  # fmt: skip
 
 ACCOUNT_FIELDS = (
@@ -173,13 +173,19 @@ class AccountsLoad:
         """Problems that kept a row off the map."""
         return self.problems[self.problems["severity"] == "skipped"]
 
-    def rows_with_problems(self) -> tuple[int, int]:
-        """``(skipped, warned)``: rows not placed, and rows placed with a warning (a row is counted once).
 
-        A row can have several problems: one skipped that had a warning too is a skipped row.
-        """
-        skipped = set(self.skipped["row"])
-        return len(skipped), len(set(self.problems["row"]) - skipped)
+def rows_with_problems(problems: pd.DataFrame) -> tuple[int, int]:
+    """``(skipped, warned)``: rows not placed, and rows placed with a warning, of :attr:`AccountsLoad.problems`.
+
+    A row can have several problems: one skipped that had a warning too is a skipped row, counted once.
+
+    Examples
+    --------
+    >>> rows_with_problems(pd.DataFrame({"row": [2, 2, 3], "severity": ["warning", "skipped", "warning"]}))
+    (1, 1)
+    """
+    skipped = set(problems.loc[problems["severity"] == "skipped", "row"])
+    return len(skipped), len(set(problems["row"]) - skipped)
 
 
 def read_accounts(

@@ -7,7 +7,14 @@ import json
 import pandas as pd
 import streamlit as st
 
-from geo.accounts import ACCOUNT_FIELDS, FIELD_LABELS, guess_column_map, read_headers, shared_columns
+from geo.accounts import (
+    ACCOUNT_FIELDS,
+    FIELD_LABELS,
+    guess_column_map,
+    read_headers,
+    rows_with_problems,
+    shared_columns,
+)
 from pages.shared import (
     DEMO_ACCOUNTS,
     DEMO_NAME,
@@ -379,7 +386,7 @@ problems = loaded.problems
 if len(problems):
     # (rows, not problems: a row skipped that had a warning too was counted as placed with a warning as well, a new
     # user's test)
-    skipped, warned = loaded.rows_with_problems()
+    skipped, warned = rows_with_problems(problems)
     parts = [f"{skipped:,} skipped"] if skipped else []
     parts += [f"{warned:,} placed with a warning"] if warned else []
     rows = skipped + warned

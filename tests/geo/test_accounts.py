@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.accounts import guess_column_map, read_accounts, read_headers, shared_columns
+from geo.accounts import guess_column_map, read_accounts, read_headers, rows_with_problems, shared_columns
 from geo.geocode import country_code, normalize_zip, state_code
 from territory.cell_numbers import SHAPES, column_shapes, read_number, read_shaped
 from territory.errors import AccountsFileError
@@ -197,7 +197,7 @@ def test_rows_with_problems_count_each_row_once(write_csv):
     # skipped, 3 placed with a warning" for 2 placed with one)
     path = write_csv("id,estimated_value,lat,lon\nA,abc,,\nB,=1+2,40,-74\nC,5,123,-74\nD,7,40,-74\n")
     load = read_accounts(path)
-    assert len(load.problems) == 4 and load.rows_with_problems() == (2, 1)
+    assert len(load.problems) == 4 and rows_with_problems(load.problems) == (2, 1)
     assert sorted(load.skipped["row"]) == [2, 4]
 
 
