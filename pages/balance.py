@@ -13,6 +13,7 @@ from pages.shared import (
     CHARACTER_WIDTH,
     SCORE_D3_FORMAT,
     TEAM_SCORE_HELP,
+    and_list,
     at_capacity,
     counted,
     current_engine,
@@ -39,11 +40,21 @@ balance = engine.balance
 # ones whose accounts were all served: a new user's test).
 taken = balance.territories["accounts"] + balance.territories["unserved"]
 served_share = (balance.territories["accounts"] / taken.where(taken > 0)).fillna(1.0)
+# A territory with no rep and no accounts is not scored, as the team score leaves it out: no score, and last (a new
+# territory drawn over the sea headed the table at 0.000 while the team score did not count it, a new user's test).
+unscored = (balance.territories["reps"] == 0) & (taken == 0)
 territories = (
-    balance.territories.assign(_order=balance.territories["balance_score"] * served_share)
-    .sort_values(["_order", "balance_score"], kind="stable")
+    balance.territories.assign(
+        _order=balance.territories["balance_score"] * served_share,
+        balance_score=balance.territories["balance_score"].mask(unscored),
+        _unscored=unscored,
+    )
+    .sort_values(["_unscored", "_order", "balance_score"], kind="stable")
+    .assign(_order=lambda t: t["_order"].mask(t["_unscored"]))
     .rename(columns={"_order": "score_counting_waiting"})
+    .drop(columns="_unscored")
 )
+unscored_names = balance.territories.loc[unscored, "name"].astype(str).tolist()
 reps = balance.reps
 
 st.title("Balance")
@@ -275,7 +286,14 @@ show_table(
     height="content" if len(territories) <= WHOLE_TABLE_ROWS else "auto",
     download="balance_territories.csv",
 )
-st.caption("The accounts and value each territory holds: the table's Show/hide columns button (top right).")
+st.caption(
+    "The accounts and value each territory holds: the table's Show/hide columns button (top right)."
+    + (
+        f" Not scored, as the team score leaves out a territory with no rep and no accounts: {and_list([plain(n) for n in unscored_names])}."
+        if unscored_names
+        else ""
+    )
+)
 st.subheader("Reps (fullest first)")
 territory_name = {t.territory_id: t.name for t in plan.territories}
 show_table(

@@ -255,7 +255,8 @@ def edit_impact(
     counted_before = _no_rep(before)
     no_rep = (*counted_before, *_no_rep(after, before, counted_before))
     team["accounts_in_no_territory_before"], team["accounts_in_no_territory_after"] = no_rep[1], no_rep[3]
-    warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep)
+    made = {t.territory_id for t in after.plan.territories} - {t.territory_id for t in before.plan.territories}
+    warnings = _warnings(reps, territories, lost, names, labels, parts_before or {}, parts_after or {}, no_rep, made)
     return EditImpact(after.edit, territories.reset_index(drop=True), reps.reset_index(drop=True),
                       moves.reset_index(drop=True), team, warnings,
                       lost[["account_id", "region_id", "value"]].reset_index(drop=True))  # fmt: skip
@@ -433,7 +434,7 @@ def _holding(plan: Plan, region_id: str, parents: Mapping[str, str]) -> list:
 
 
 def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
-              no_rep=(0, 0, 0, 0)) -> list[ImpactWarning]:  # fmt: skip
+              no_rep=(0, 0, 0, 0), made=frozenset()) -> list[ImpactWarning]:  # fmt: skip
     out: list[ImpactWarning] = []
     for row in reps.itertuples(index=False):
         cap = row.capacity
@@ -513,7 +514,10 @@ def _warnings(reps, territories, lost, names, labels, parts_before, parts_after,
         if after > max(before, 1):
             # (the regions apart, by name: "US South now has 3 separate parts" left the manager to find them)
             apart = "" if isinstance(pieces, int) else f": {_apart_in_words(pieces, labels)}"
-            if before <= 1:
+            if row.territory_id in made:  # (made by this edit: "no longer contiguous" was said of it, a review)
+                out.append(ImpactWarning(f"{row.name} is not contiguous: it has {after} separate parts{apart}.",
+                                         "pieces"))  # fmt: skip
+            elif before <= 1:
                 out.append(ImpactWarning(f"{row.name} is no longer contiguous: it now has {after} separate "
                                          f"parts{apart}.", "pieces"))  # fmt: skip
             else:

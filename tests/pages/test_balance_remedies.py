@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import app_session
@@ -93,3 +94,20 @@ def test_the_targets_are_set_on_the_page_as_an_edit_of_the_plan():
     history = app.session_state["edit_history"]
     assert history.entries[history.cursor].label.startswith("Targets: accounts per rep 300 → 400; value per rep "
                                                             "quota ÷ reps → $2")  # fmt: skip
+
+
+def test_a_territory_with_no_rep_and_no_accounts_is_not_scored_and_comes_last():
+    # A territory drawn over the sea (no accounts, no rep) headed "least balanced first" at 0.000 while the team
+    # score left it out (a new user's test).
+    def add_empty(plan):
+        plan["territories"].append({"territory_id": "GULF", "name": "Gulf *Offshore*", "region_ids": [],
+                                    "color": "#123456"})  # fmt: skip
+
+    app = _with_plan(add_empty)
+    table = next(d.value for d in app.dataframe if "balance_score" in d.value.columns)
+    assert table["name"].iloc[-1] == "Gulf *Offshore*" and pd.isna(table["balance_score"].iloc[-1])
+    assert table["balance_score"].iloc[:-1].notna().all()
+    said = [c.value for c in app.caption if "Not scored" in c.value]
+    assert said == ["The accounts and value each territory holds: the table's Show/hide columns button (top right). "
+                    "Not scored, as the team score leaves out a territory with no rep and no accounts: "
+                    "Gulf \\*Offshore\\*."], said  # fmt: skip

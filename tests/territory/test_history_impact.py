@@ -436,6 +436,14 @@ def test_edit_impact_contiguity_warnings(state, before, after, expected):
     assert all(k == "waiting" for w, k in kinds.items() if "wait for a rep" in w)
 
 
+def test_a_territory_made_in_pieces_is_not_said_to_be_no_longer_contiguous(state):
+    # A drawn shape over the Gulf made "Gulf Offshore" of coastal counties apart: "… is no longer contiguous" was
+    # said of a territory the edit had just made (a new user's test).
+    after = create_territory(state, "Hub", ["US-36061", "GB"], rep_ids=["D"])
+    impact = edit_impact(state, after, parts_before={"E": 1, "W": 1, "T": 1}, parts_after={"HUB": 2, "E": 1})
+    assert [w for w in impact.warnings if w.kind == "pieces"] == ["Hub is not contiguous: it has 2 separate parts."]
+
+
 def test_edit_impact_names_the_regions_apart_when_given_the_parts(state):
     # "US South now has 3 separate parts" left the manager to find them on the map.
     moved = state.move_regions(["US-36061"], "W")
