@@ -24,6 +24,7 @@ from pages.shared import (
     percent,
     plain,
     region_details,
+    show_row_problems,
     show_table,
     table_height,
     verb,
@@ -253,10 +254,12 @@ with right:
         )  # fmt: skip
 
 if not_placed:
-    with st.expander(f"Rows not placed ({not_placed})"):
+    # (as the Accounts page lists them: named headings, each sentence whole, and the file named; the raw table cut
+    # "… may be swapped" off, a new user's test)
+    with st.expander(f"Rows not placed from {plain(loaded.source)} ({not_placed:,})"):
         skipped = loaded.problems[loaded.problems["severity"] == "skipped"]
         if len(skipped):
-            show_table(skipped, hide_index=True)
+            show_row_problems(skipped.drop(columns="severity"), download="rows_not_placed.csv")
         if len(loaded.outside):
             st.caption("Outside every region")
             show_table(loaded.outside, hide_index=True)

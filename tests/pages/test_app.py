@@ -91,6 +91,13 @@ def test_coverage_map_kpis_and_payload(app):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Accounts on the map"] == "4,998"
     assert metrics["Rows not placed"] == "2"
+    # listed as the Accounts page lists them, the file named (a new user's test: raw headings, sentences cut off)
+    (listed,) = [e for e in app.expander if e.label.startswith("Rows not placed")]
+    assert listed.label == "Rows not placed from accounts.csv \\(demo\\) (2)", listed.label  # (escaped Markdown)
+    table = listed.dataframe[0]
+    headings = {c: config.get("label") for c, config in json.loads(table.proto.columns or "{}").items()}
+    assert headings["row"] == "Line" and headings["account_id"] == "Account id"  # (as show_row_problems names them)
+    assert "severity" not in table.value.columns and table.proto.row_height  # (sentences wrapped whole)
     payload = folium_payload(app)
     # The plan's layers come as st_folium feature groups, swapped in place on a change (the legend is under the map).
     assert "North America East" in payload["feature_group"]
