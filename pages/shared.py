@@ -1691,7 +1691,9 @@ def zoom_to(key: str, engine: PlanState, level: str, *, container=None, on_chang
              "continent holding most accounts (as the map opens); the button beside it fits again. Pan and zoom "
              "freely after: edits keep the view.",
     )  # fmt: skip
-    row[1].button("⤢", key=f"{key}_again", on_click=chosen, help="Fit the map to the choice again")
+    row[1].button(
+        "", icon=":material/fit_screen:", key=f"{key}_again", on_click=chosen, help="Fit the map to the choice again"
+    )
     accounts = engine.result
     if choice in labels:
         view = account_view(accounts["lon"], accounts["lat"], main=choice == ZOOM_MAIN, every=choice == ZOOM_ALL)

@@ -98,6 +98,10 @@ def test_coverage_map_kpis_and_payload(app):
     headings = {c: config.get("label") for c, config in json.loads(table.proto.columns or "{}").items()}
     assert headings["row"] == "Line" and headings["account_id"] == "Account id"  # (as show_row_problems names them)
     assert "severity" not in table.value.columns and table.proto.row_height  # (sentences wrapped whole)
+    # The button that fits the map again draws a Material icon (Streamlit's own font): the "⤢" glyph showed as a
+    # corner of itself in the sidebar's narrow column (a new user's test)
+    again = app.sidebar.button(key="coverage_zoom_again")
+    assert again.proto.icon == ":material/fit_screen:" and again.help == "Fit the map to the choice again"
     payload = folium_payload(app)
     # The plan's layers come as st_folium feature groups, swapped in place on a change (the legend is under the map).
     assert "North America East" in payload["feature_group"]
