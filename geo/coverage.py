@@ -484,6 +484,15 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
     outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
     gaps = _gap_layer(plan, uncovered, shapes)
     space_table, space = _white_space_layer(plan, accounts)
+    if space.get("features"):
+        # (its shades were explained nowhere: the layer's figures, "−0.5%", on hover only, a new user's test)
+        legend.append(LegendEntry(
+            white_space_color(1.0, 1.0), "White space (a layer of the map's layer control, off at start)",
+            "orange: fewer customers than the region's share of potential · teal: more · pale: as many",
+            hover="White space — each state, province or country's share of the potential value less its share of "
+                  "the customers' value: orange regions are under-penetrated for their potential (room to grow), "
+                  "teal ones over; the map's layer control (top right) turns the layer on",
+        ))  # fmt: skip
     labels = territory_labels(plan, shapes.outlines)
     return CoverageLayers(
         regions=to_geojson(layer, properties, precision=precision, geometry_key="region_id"),
