@@ -6,7 +6,7 @@ Regions moved, accounts that change territory or rep, and the per-rep handoffs a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
@@ -597,7 +597,8 @@ class MergeConflict:
     ----------
     key : str
         Stable id, for :func:`merge_plans`' ``keep_theirs``: ``"region US-PA"``, ``"territory E"``,
-        ``"E.name"`` (a territory's field), ``"rep A"``, ``"name"``, ``"overrides"``, ``"settings"``, ``"carve-outs"``.
+        ``"E.name"`` (a territory's field), ``"rep A"`` (a rep added or removed on one side), ``"rep A.capacity"``
+        (a rep's field), ``"name"``, ``"overrides"``, ``"settings"``, ``"carve-outs"``.
     what : str
         The thing, in words ("Region US-PA", "East: name", "Rep Ann").
     yours, theirs : str
@@ -641,10 +642,29 @@ def _said(value, plan: Plan) -> str:
     return str(value)
 
 
+REP_ATTRIBUTES = tuple(f.name for f in fields(Rep) if f.name != "rep_id")
+_REP_FIELD_NAMES = {"territory_ids": "territories", "current_accounts": "accounts held outside the data",
+                    "salesforce_user_id": "Salesforce user id", "hubspot_owner": "HubSpot owner"}  # fmt: skip
+
+
+def _rep_field_said(attribute: str, value, plan: Plan) -> str:
+    """A rep's field in a few words, for a conflict ("US West, US South"; "110%"; "inactive")."""
+    if attribute == "territory_ids":
+        names = {t.territory_id: t.name for t in plan.territories}
+        return ", ".join(names.get(t, t) for t in value) or "no territory"
+    if attribute == "quota_attainment":
+        return f"{value:.0%}"
+    if attribute == "active":
+        return "active" if value else "inactive"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
+
+
 def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tuple[Plan, list[MergeConflict]]:
     """Three-way merge: the changes from ``base`` to ``mine`` applied on top of ``theirs``.
 
-    Region by region (which territories list it), territory by territory and field by field, rep by rep: what I
+    Region by region (which territories list it), territory by territory and rep by rep, field by field: what I
     changed wins where they did not change it. Where both changed the same thing differently it is a conflict:
     mine is kept, unless its :attr:`MergeConflict.key` is in ``keep_theirs``. Call once without ``keep_theirs``
     to list the conflicts, and again with the user's choices.
@@ -735,10 +755,23 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
     reps_by_id = [{r.rep_id: r for r in p.reps} for p in (base, mine, theirs)]
     reps = []
     for rep_id in list(reps_by_id[2]) + [k for k in reps_by_id[1] if k not in reps_by_id[2]]:
-        name = next(r.name for r in (d.get(rep_id) for d in reps_by_id) if r is not None)  # (as it was)
-        chosen = pick(f"rep {rep_id}", f"Rep {name}", *(d.get(rep_id) for d in reps_by_id))
-        if chosen is not None:
-            reps.append(chosen)
+        b, m, t = (d.get(rep_id) for d in reps_by_id)
+        name = next(r.name for r in (b, m, t) if r is not None)  # (as it was)
+        if m is None or t is None or b is None:
+            chosen = pick(f"rep {rep_id}", f"Rep {name}", b, m, t)
+            if chosen is not None:
+                reps.append(chosen)
+            continue
+        # Field by field, as territories: one manager's capacity and the other's quota attainment both kept (the
+        # rep merged whole kept mine, and their capacity was lost unsaid, a new user's test)
+        rep_fields = {
+            attribute: pick(f"rep {rep_id}.{attribute}",
+                            f"Rep {name}: {_REP_FIELD_NAMES.get(attribute, attribute.replace('_', ' '))}",
+                            getattr(b, attribute), getattr(m, attribute), getattr(t, attribute),
+                            say=lambda value, plan, attribute=attribute: _rep_field_said(attribute, value, plan))
+            for attribute in REP_ATTRIBUTES
+        }  # fmt: skip
+        reps.append(replace(t, **rep_fields))
     merged = replace(
         theirs,
         name=pick("name", "Plan name", base.name, mine.name, theirs.name),

@@ -217,21 +217,48 @@ def test_merge_lists_each_conflict_with_both_sides_and_keeps_the_side_chosen():
     )
     merged, conflicts = merge_plans(base, mine, theirs)
     by_key = {c.key: c for c in conflicts}
-    assert set(by_key) == {"E.name", "rep A"}  # South: removed by them, untouched by me -> removed, no conflict
+    assert set(by_key) == {"E.name", "rep A.capacity"}  # South: removed by them, untouched by me -> removed
     # named as it was in the version both started from (both renamed it), with what it was there
     assert (by_key["E.name"].what, by_key["E.name"].base, by_key["E.name"].yours, by_key["E.name"].theirs) == (
         "East: name", "East", "East Coast", "Northeast",
     )  # fmt: skip
-    assert by_key["rep A"].yours == "Ann: East Coast, capacity 50"  # (each side in its own names)
-    assert by_key["rep A"].theirs == "Ann: Northeast, capacity 80"
-    assert by_key["rep A"].base == "Ann: East, capacity 40"
+    capacity = by_key["rep A.capacity"]
+    assert (capacity.what, capacity.base, capacity.yours, capacity.theirs) == ("Rep Ann: capacity", "40", "50", "80")
     assert merged.territory("E").name == "East Coast" and merged.rep("A").capacity == 50
     assert [t.territory_id for t in merged.territories] == ["E", "W"]
     assert all(c.kept == "yours" for c in conflicts)
 
     merged, conflicts = merge_plans(base, mine, theirs, keep_theirs={"E.name"})
     assert merged.territory("E").name == "Northeast" and merged.rep("A").capacity == 50
-    assert {c.key: c.kept for c in conflicts} == {"E.name": "theirs", "rep A": "yours"}
+    assert {c.key: c.kept for c in conflicts} == {"E.name": "theirs", "rep A.capacity": "yours"}
+
+
+def test_a_rep_s_fields_are_merged_one_by_one():
+    # Ann set Hannah's capacity and specialties, Bob her quota attainment: the merge kept Ann's rep whole and Bob's
+    # quota was lost, said as "kept yours for Rep Hannah Kim" (a new user's test)
+    from territory.plan_diff import merge_plans
+
+    def with_rep(**changes):
+        return plan_from_dict({**OLD, "reps": [{**OLD["reps"][0], **changes}, OLD["reps"][1]]})
+
+    base = with_rep()
+    mine = with_rep(capacity=330, specialties=["healthcare", "saas"])
+    theirs = with_rep(quota_attainment=1.1)
+    merged, conflicts = merge_plans(base, mine, theirs)
+    ann = merged.rep("A")
+    assert (ann.capacity, ann.specialties, ann.quota_attainment, conflicts) == (330, ("healthcare", "saas"), 1.1, [])
+    # Both moved her, differently: her territories said by name, each side in its own
+    merged, conflicts = merge_plans(base, with_rep(territory_ids=["W"]), with_rep(territory_ids=[]),
+                                    keep_theirs={"rep A.territory_ids"})  # fmt: skip
+    (moved,) = conflicts
+    assert (moved.what, moved.base, moved.yours, moved.theirs, moved.kept) == (
+        "Rep Ann: territories", "East", "West", "no territory", "theirs",
+    )  # fmt: skip
+    assert merged.rep("A").territory_ids == ()
+    # A rep removed by them and changed by me is still one conflict on the rep
+    gone = plan_from_dict({**OLD, "reps": [OLD["reps"][1]]})
+    (removed,) = merge_plans(base, mine, gone)[1]
+    assert (removed.key, removed.theirs) == ("rep A", "removed")
 
 
 def test_a_conflict_on_a_quota_is_said_in_money():
