@@ -32,7 +32,15 @@ import yaml
 from territory.cell_numbers import read_number
 from territory.errors import LISTED_PROBLEMS, PlanFileError
 from territory.formatting import counted, numbered, verb
-from territory.model import FOLDER_HEADER, Plan, claims_alike, normalize_region_id, plan_from_dict
+from territory.model import (
+    FOLDER_HEADER,
+    REGION_ID_HINT,
+    Plan,
+    claims_alike,
+    normalize_region_id,
+    plan_from_dict,
+)
+from territory.regions import is_region_id
 from territory.textfiles import (
     CSV_HINT,
     CsvRecordError,
@@ -283,6 +291,19 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
                     hint=f"Use a territory_id of plan.yaml: {known}"
                     if known
                     else "plan.yaml lists no territory: add the territories there first",
+                )
+            )
+            continue
+        if not is_region_id(normalize_region_id(row["region_id"])):
+            # (said of its line here: it was said of plan.yaml's territory, whose file has no region_ids, a new user's
+            # test)
+            problems.append(
+                PlanFileError(
+                    f"'{row['region_id']}' is not a region id",
+                    source="alignment.csv",
+                    row=row_number,
+                    column="region_id",
+                    hint=f"{REGION_ID_HINT}, or delete the line",
                 )
             )
             continue

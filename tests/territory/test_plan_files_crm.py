@@ -203,6 +203,9 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
     [
         ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nUS-NJ,NOPE\n",
          "alignment.csv, line 3, column 'territory_id': unknown territory 'NOPE'"),
+        # (said of plan.yaml's territory, whose file has no region_ids: a new user's test)
+        ("alignment.csv", "region_id,territory_id\nUS-NY,NAE\nnot-a-region,NAE\n",
+         "alignment.csv, line 3, column 'region_id': 'not-a-region' is not a region id. Use codes like US-NY (state)"),
         ("alignment.csv", "region,territory\nUS-NY,NAE\n", "alignment.csv: missing columns region_id, territory_id"),
         ("alignment.csv", "region_id,territory\nUS-NY,NAE\n", "alignment.csv: missing column territory_id"),
         ("overrides.csv", "account_id,territory_id,rep_id,locked\nA1,NAE,,maybe\n",
