@@ -460,10 +460,17 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
     new_and_empty = merged["rep_id"].map(_text).eq("") & pd.to_numeric(merged["capacity"], errors="coerce").isna()
     merged.loc[new_and_empty, "capacity"] = plan.usual_capacity()
     # (each of the file's reps said by its line; the roster's reps the file does not list by their name alone)
-    line_of = {}
+    # (a rep with no name by its line too, in the file's order: "Row 13 (new rep): Name is empty" named no file and
+    # no line, its empty cell read as NaN in the file and None in the roster, a new user's test)
+    line_of, nameless = {}, []
     for line, name in zip(lines, reps["name"], strict=True):
-        line_of.setdefault(str(name).strip().casefold(), f"{filename}, line {line}")
-    return merged, [line_of.get(str(n).strip().casefold(), "") for n in merged["name"]], found
+        if _text(name):
+            line_of.setdefault(_text(name).casefold(), f"{filename}, line {line}")
+        else:
+            nameless.append(f"{filename}, line {line}")
+    nameless.reverse()
+    return merged, [line_of.get(_text(n).casefold(), "") if _text(n) else (nameless.pop() if nameless else "")
+                    for n in merged["name"]], found  # fmt: skip
 
 
 def _say_unread(filename: str, unread: list) -> None:
