@@ -341,6 +341,24 @@ def test_a_territory_name_written_with_the_formula_guard_is_said():
         ], said
 
 
+def test_a_hubspot_owner_starting_as_a_formula_is_said():
+    # "=priya@example.com" is an email in form, but the file carries it as "'=priya@…" (the guard), which HubSpot
+    # keeps: no owner matches, and nothing said it (a new user's test)
+    plan = plan_from_dict(
+        {
+            **CRM_PLAN.to_dict(),
+            "reps": [
+                {**CRM_PLAN.to_dict()["reps"][0], "hubspot_owner": "=priya@example.com"},
+                *CRM_PLAN.to_dict()["reps"][1:],
+            ],
+        }
+    )
+    said = [s for s in id_problems(hubspot_import(plan, CRM_ASSIGNMENTS), plan) if "HubSpot owner" in s]
+    assert len(said) == 1 and said[0].startswith("Ann and Bo have a HubSpot user id that is no HubSpot owner ("), said
+    assert "=priya@example.com" in said[0] and "@bo" in said[0]
+    assert not [s for s in id_problems(hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS), CRM_PLAN) if "Ann" in s]
+
+
 def test_crm_export_needs_the_engines_columns():
     with pytest.raises(ValueError, match="lack column"):
         hubspot_import(CRM_PLAN, CRM_ASSIGNMENTS.drop(columns=["status"]))
