@@ -64,6 +64,7 @@ from territory.crm import hubspot_import, id_problems, left_out_summary, salesfo
 from territory.edits import rebase, start
 from territory.exports import spreadsheet_csv
 from territory.plan_diff import PlanDiff, accounts_both_hold, diff_plans, merge_plans, territories_reshaped
+from territory.plan_files import assignments_not_loaded
 from territory.store import StoreError, VersionConflict
 
 # The plans table's: the name gets what is left ("Demo FY27 plan — rebalanced (new territory Rockies) 2026-12-03
@@ -539,8 +540,10 @@ def _open_zip() -> None:
         return
     finally:
         st.session_state.pop("plan_zip_read", None)  # (opened, or said: a file chosen again is read again)
-    st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     current = current_engine()
+    strangers = assignments_not_loaded(reps, current.accounts["account_id"])  # (they were dropped unsaid)
+    notes = [*notes, f"{upload.name}: {strangers}"] if strangers else notes
+    st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     open_name = current.plan.name
     if reps is None:
         set_plan(loaded)

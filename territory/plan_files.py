@@ -59,6 +59,7 @@ __all__ = [
     "write_plan_folder",
     "read_plan_folder",
     "read_folder_assignments",
+    "assignments_not_loaded",
     "read_folder_origin",
     "canonical_plan",
     "PLAN_FILES",
@@ -524,7 +525,11 @@ def read_folder_assignments(
         return None
     problems: list[PlanFileError] = []
     lines: dict[str, list[tuple[int, str]]] = {}  # account -> (line, rep) of each line naming it
+    territories = None if plan is None else {t.territory_id for t in plan.territories}
+    strangers: dict[str, list[int]] = {}  # a territory plan.yaml does not have -> the lines naming it
     for row_number, row in _read_csv(path, _ASSIGNMENT_FIELDS, notes):
+        if territories is not None and row["territory_id"] and row["territory_id"] not in territories:
+            strangers.setdefault(row["territory_id"], []).append(row_number)
         empty = [column for column in ("account_id", "rep_id") if not row[column]]
         problems.extend(
             PlanFileError(
@@ -567,6 +572,13 @@ def read_folder_assignments(
             continue
         kept[account_id] = rep_id
     if notes is not None:
+        # (a territory the plan does not have was read without a word, a new user's test: the column is a record)
+        notes.extend(
+            f"assignments.csv, line{'s' if len(at) > 1 else ''} {_numbers(at)}, column 'territory_id': territory "
+            f"'{territory_id}' is not a territory of plan.yaml. The column is not read (each account goes to the "
+            "territory its region gives it, and keeps its rep where the rules allow): correct the territory id"
+            for territory_id, at in sorted(strangers.items())
+        )
         notes.extend(
             f"assignments.csv, line{'s' if len(skipped) > 1 else ''} {_numbers([n for n, _ in skipped])}, column "
             f"'rep_id': rep '{rep_id}' is not a rep of plan.yaml, so {counted(len({a for _, a in skipped}), 'account')} "
@@ -582,6 +594,33 @@ def read_folder_assignments(
                 "repeated lines"
             )
     return pd.Series(kept, dtype=object, name="rep_id").rename_axis("account_id")
+
+
+def assignments_not_loaded(kept: pd.Series | None, account_ids) -> str | None:
+    """A sentence naming the accounts of ``assignments.csv`` (:func:`read_folder_assignments`) not among ``account_ids``.
+
+    None when every one is loaded. Their lines are not used: the reps kept are those of the accounts loaded.
+
+    Examples
+    --------
+    >>> print(assignments_not_loaded(pd.Series({"A1": "R1", "ACC-9": "R2"}), ["A1", "A2"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    assignments.csv names 1 account that is not among the accounts loaded (ACC-9): its line is not used. Load the
+    accounts the plan was written with to keep its reps
+    >>> assignments_not_loaded(pd.Series({"A1": "R1"}), ["A1"]) is None
+    True
+    """
+    if kept is None or not len(kept):
+        return None
+    missing = sorted(set(map(str, kept.index)) - set(map(str, account_ids)))
+    if not missing:
+        return None
+    n = len(missing)
+    return (
+        f"assignments.csv names {counted(n, 'account')} that {verb(n, 'is', 'are')} not among the accounts loaded "
+        f"({_listed(missing)}): {verb(n, 'its line is', 'their lines are')} not used. Load the accounts the plan was "
+        "written with to keep its reps"
+    )
 
 
 def _listed(items: list[str]) -> str:

@@ -270,9 +270,11 @@ def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool 
     for line, row in zip(lines, reps.to_dict("records"), strict=True):
         given_id = str(row.get("rep_id") or "").strip().casefold()
         index = by_id.get(given_id) if given_id else None
-        name = str(row["name"]).strip().casefold()
-        index = by_name.get(name) if index is None else index
-        first = listed.get(index) if index is not None else (new_names.get(name) if not given_id else None)
+        # (a rep with no name is no other rep with none: two such lines were said as "the rep '' is listed on line
+        # 3 too", a new user's test; the roster says each has no name)
+        name = "" if _blank(row["name"]) else str(row["name"]).strip().casefold()
+        index = (by_name.get(name) if name else None) if index is None else index
+        first = listed.get(index) if index is not None else (new_names.get(name) if name and not given_id else None)
         if first is not None:
             found.append(InputDataError(
                 f"the rep '{row['name']}' is listed on line {first} too", source=source, row=line,
@@ -280,7 +282,7 @@ def merge_roster(roster: pd.DataFrame, reps: pd.DataFrame, *, only_listed: bool 
             ))  # fmt: skip
             continue
         if index is None:
-            if not given_id:
+            if name and not given_id:
                 new_names[name] = line
             fresh = {k: v for k, v in row.items() if k != "rep_id" and k in out.columns and not _blank(v)}
             if "active" in out.columns:

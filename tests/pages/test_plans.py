@@ -1251,7 +1251,7 @@ def test_a_plan_zip_s_skipped_assignments_are_said(data_dir):
     app = go(session(), "pages/plans.py")
     texts_ = plan_folder_texts(plan_of(app))
     texts_["assignments.csv"] = (
-        "account_id,territory_id,rep_id\nACC-00001,NAE,R99\nACC-00002,NAE,R01\nACC-00002,NAE,R01\n"
+        "account_id,territory_id,rep_id\nACC-00001,NAE,R99\nACC-00002,NAE,R01\nACC-00002,NAE,R01\nACC-99999,NAE,R01\n"
     )
     app.file_uploader(key="upload_folder").set_value(("fy_reps.zip", io_zip(texts_), "application/zip")).run()
     assert not app.exception and not app.error, [e.value for e in app.error]
@@ -1262,6 +1262,9 @@ def test_a_plan_zip_s_skipped_assignments_are_said(data_dir):
         for w in warned
     ), warned
     assert any("ACC-00002 (lines 3 and 4); the first line of each was read" in w for w in warned), warned
+    # An account not among those loaded was dropped unsaid too (a new user's test)
+    assert any(w.startswith("fy_reps.zip: assignments.csv names 1 account that is not among the accounts loaded "
+                            "(ACC-99999): its line is not used") for w in warned), warned  # fmt: skip
     # An account with two reps refuses the zip, said with both lines.
     texts_["assignments.csv"] = "account_id,territory_id,rep_id\nACC-00001,NAE,R01\nACC-00001,NAE,R02\n"
     app.file_uploader(key="upload_folder").set_value(("fy_two.zip", io_zip(texts_), "application/zip")).run()

@@ -303,8 +303,9 @@ def test_a_team_is_loaded_from_a_csv(app):
     assert app.session_state["plan_json"] == before
     # A rep with no name is said by its line too ("Row 13 (new rep): Name is empty" named no file: a new user's test)
     said = _refused(app, "nameless.csv", b"name,capacity\nNoah Williams,400\n,100\n\n,120\n")
-    assert "nameless.csv, line 3, Row 13 (new rep): Name is empty" in said, said
-    assert "nameless.csv, line 5, Row 14 (new rep): Name is empty" in said, said
+    assert re.search(r"nameless\.csv, line 3, Row \d+ \(new rep\): Name is empty", said), said
+    assert re.search(r"nameless\.csv, line 5, Row \d+ \(new rep\): Name is empty", said), said
+    assert "listed on line" not in said  # (two reps without a name are not one rep listed twice)
     # A file without a name column says which column to add
     app.file_uploader(key="reps_upload").set_value(("x.csv", b"who,cap\nA,1\n", "text/csv")).run()
     assert any("x.csv, line 1: no column holds the reps' names" in e.value.replace("\\", "") for e in app.error)

@@ -165,11 +165,16 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
     write_plan_folder(rich_plan, tmp_path)
     (tmp_path / "assignments.csv").write_text(
         "account_id,territory_id,rep_id\nA1,NAE,R01\nA2,NAE,R99\nA3,USW,R99\nA4,USW,R05\nA4,USW,R05\nA5,USW,R77\n"
+        "A6,NOPE,R01\n"
     )
     notes = []
     kept = read_folder_assignments(tmp_path, read_plan_folder(tmp_path), notes)
-    assert kept.to_dict() == {"A1": "R01", "A4": "R05"}
+    assert kept.to_dict() == {"A1": "R01", "A4": "R05", "A6": "R01"}
     assert notes == [
+        # (a territory the plan does not have was read without a word: a new user's test)
+        "assignments.csv, line 8, column 'territory_id': territory 'NOPE' is not a territory of plan.yaml. The column "
+        "is not read (each account goes to the territory its region gives it, and keeps its rep where the rules "
+        "allow): correct the territory id",
         "assignments.csv, line 7, column 'rep_id': rep 'R77' is not a rep of plan.yaml, so 1 account (A5) was "
         "skipped and is assigned afresh. Add the rep to plan.yaml's reps, or correct the rep id",
         "assignments.csv, lines 3 and 4, column 'rep_id': rep 'R99' is not a rep of plan.yaml, so 2 accounts (A2, "
@@ -179,7 +184,7 @@ def test_assignments_lines_that_cannot_be_kept_are_said_not_dropped_silently(tmp
     ]
     # Without the plan, every rep is read (nothing to check them against).
     assert read_folder_assignments(tmp_path).to_dict() == {"A1": "R01", "A2": "R99", "A3": "R99", "A4": "R05",
-                                                           "A5": "R77"}  # fmt: skip
+                                                           "A5": "R77", "A6": "R01"}  # fmt: skip
     # An account with two reps, and empty ids, stop the load: all said at once, by line.
     (tmp_path / "assignments.csv").write_text(
         "account_id,territory_id,rep_id\nA1,NAE,R01\n,NAE,R02\nA1,NAE,R02\nA3,USW,\n"
