@@ -434,7 +434,8 @@ def rep_changes(old: Plan, new: Plan, *, region_label: Callable[[str], str] | No
 
     ``detail`` says each changed field, old → new ("capacity 180 → 50; active yes → no"); territories by name (each
     side by its own plan's names), quota attainment as a percentage, homes by ``region_label`` (else the id). A rep
-    added or removed has its territories, capacity and whether active as its detail.
+    added or removed has its territories, capacity and whether active as its detail, then its home, quota attainment
+    and specialties where it has them.
 
     Examples
     --------
@@ -460,6 +461,13 @@ def rep_changes(old: Plan, new: Plan, *, region_label: Callable[[str], str] | No
             detail = (
                 f"territories {_rep_value('territory_ids', rep.territory_ids, names[side], region_label)}; "
                 f"capacity {rep.capacity:,}; {'active' if rep.active else 'inactive'}"
+            )
+            # (and what else the rep was given: a rep added read "territories, capacity, active" alone, their home,
+            # quota attainment and specialties left out, a new user's test)
+            detail += "".join(
+                f"; {_REP_FIELDS[f]} {_rep_value(f, getattr(rep, f), names[side], region_label)}"
+                for f in ("home_region", "quota_attainment", "specialties")
+                if getattr(rep, f)
             )
             rows.append((rep_id, rep.name, "added" if a is None else "removed", detail))
             continue

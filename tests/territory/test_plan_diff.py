@@ -164,7 +164,8 @@ def test_reps_added_removed_and_changed_field_by_field():
         {**OLD, "reps": [
             {**ann, "capacity": 50, "active": False, "territory_ids": ["E", "W"], "quota_attainment": 0.9,
              "specialties": [], "home_region": "US-NJ"},
-            {"rep_id": "C", "name": "Cy", "territory_ids": ["S"], "capacity": 30},
+            {"rep_id": "C", "name": "Cy", "territory_ids": ["S"], "capacity": 30, "home_region": "US-NY",
+             "quota_attainment": 1.1, "specialties": ["saas"]},
         ]}
     )  # fmt: skip
     diff = diff_plans(old, new, region_label={"US-NJ": "New Jersey", "US-NY": "New York"}.get)
@@ -173,7 +174,8 @@ def test_reps_added_removed_and_changed_field_by_field():
         ["A", "Ann", "changed", "active yes → no; home New York → New Jersey; capacity 180 → 50; quota attainment "
          "112% → 90%; territories East → East, West; specialties retail → none"],
         ["B", "Bo", "removed", "territories West; capacity 40; active"],
-        ["C", "Cy", "added", "territories South; capacity 30; active"],
+        ["C", "Cy", "added", "territories South; capacity 30; active; home New York; quota attainment 110%; "
+         "specialties saas"],
     ]  # fmt: skip
     # Territories by each side's own names; a rep unchanged is not listed.
     renamed = plan_from_dict({**OLD, "territories": [{**OLD["territories"][0], "name": "Eastern"}, *OLD["territories"][1:]],
