@@ -468,8 +468,8 @@ def roster_from_csv(data: bytes, filename: str, table: pd.DataFrame, *, only_lis
             line_of.setdefault(_text(name).casefold(), f"{filename}, line {line}")
         else:
             nameless.append(f"{filename}, line {line}")
-    nameless.reverse()
-    return merged, [line_of.get(_text(n).casefold(), "") if _text(n) else (nameless.pop() if nameless else "")
+    nameless = iter(nameless)
+    return merged, [line_of.get(_text(n).casefold(), "") if _text(n) else next(nameless, "")
                     for n in merged["name"]], found  # fmt: skip
 
 

@@ -1486,14 +1486,14 @@ def _rounded_to_steps(data, column_config: dict):
         if not pd.api.types.is_float_dtype(data[column]):
             continue
         rounded = data.copy() if rounded is None else rounded
-        values = rounded[column]
-        near = values.round(max(round(-math.log10(step)), 0)) + 0.0  # (no "-0.0%")
+        values, digits = rounded[column], max(round(-math.log10(step)), 0)
+        near = values.round(digits) + 0.0  # (no "-0.0%")
         # A share that is not all does not read as 100% (as territory.formatting.percent says it): one step to its
         # side. A rep at 349 of 350 read "100%" on the Balance page beside "99.7%" on the Edit page, and "at
         # capacity" did not count him (a new user's test). (Near 0 the columns are deviations too: -0.004% is 0.0%.)
         off = near.eq(1.0) & values.ne(1.0) & values.notna()
         near = near.mask(off & (values < 1.0), 1.0 - step).mask(off & (values > 1.0), 1.0 + step)
-        rounded[column] = near.round(max(round(-math.log10(step)), 0)) + 0.0
+        rounded[column] = near.round(digits) + 0.0
     return data if rounded is None else rounded
 
 

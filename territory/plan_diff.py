@@ -6,7 +6,8 @@ Regions moved, accounts that change territory or rep, and the per-rep handoffs a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 import pandas as pd
 
@@ -650,23 +651,16 @@ def _said(value, plan: Plan) -> str:
     return str(value)
 
 
-REP_ATTRIBUTES = tuple(f.name for f in fields(Rep) if f.name != "rep_id")
-_REP_FIELD_NAMES = {"territory_ids": "territories", "current_accounts": "accounts held outside the data",
-                    "salesforce_user_id": "Salesforce user id", "hubspot_owner": "HubSpot owner"}  # fmt: skip
+# Every field of a rep a merge takes one by one (one added to Rep later too), said as rep_changes says it
+_REP_MERGED = {f.name: _REP_FIELDS.get(f.name, f.name.replace("_", " ")) for f in dataclass_fields(Rep)
+               if f.name != "rep_id"}  # fmt: skip
 
 
 def _rep_field_said(attribute: str, value, plan: Plan) -> str:
-    """A rep's field in a few words, for a conflict ("US West, US South"; "110%"; "inactive")."""
-    if attribute == "territory_ids":
-        names = {t.territory_id: t.name for t in plan.territories}
-        return ", ".join(names.get(t, t) for t in value) or "no territory"
-    if attribute == "quota_attainment":
-        return f"{value:.0%}"
-    if attribute == "active":
-        return "active" if value else "inactive"
-    if isinstance(value, tuple):
-        return ", ".join(map(str, value)) or "none"
-    return "none" if value is None else str(value)
+    """A rep's field in a few words, for a conflict (:func:`_rep_value`; no territories said as "no territory")."""
+    if attribute == "territory_ids" and not value:
+        return "no territory"
+    return _rep_value(attribute, value, {t.territory_id: t.name or t.territory_id for t in plan.territories})
 
 
 def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tuple[Plan, list[MergeConflict]]:
@@ -773,11 +767,10 @@ def merge_plans(base: Plan, mine: Plan, theirs: Plan, *, keep_theirs=()) -> tupl
         # Field by field, as territories: one manager's capacity and the other's quota attainment both kept (the
         # rep merged whole kept mine, and their capacity was lost unsaid, a new user's test)
         rep_fields = {
-            attribute: pick(f"rep {rep_id}.{attribute}",
-                            f"Rep {name}: {_REP_FIELD_NAMES.get(attribute, attribute.replace('_', ' '))}",
+            attribute: pick(f"rep {rep_id}.{attribute}", f"Rep {name}: {said_as}",
                             getattr(b, attribute), getattr(m, attribute), getattr(t, attribute),
                             say=lambda value, plan, attribute=attribute: _rep_field_said(attribute, value, plan))
-            for attribute in REP_ATTRIBUTES
+            for attribute, said_as in _REP_MERGED.items()
         }  # fmt: skip
         reps.append(replace(t, **rep_fields))
     merged = replace(
