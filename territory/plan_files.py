@@ -221,6 +221,21 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     return [(n, {h: (r[i].strip() if i < len(r) else "") for i, h in enumerate(header)}) for n, r in records[1:]]
 
 
+def _rows_or_problem(
+    path: Path, required: list[str], notes: list[str] | None, problems: list[PlanFileError]
+) -> list[tuple[int, dict]]:
+    """:func:`_read_csv`'s rows, or none with its refusal added to ``problems``.
+
+    A file that cannot be read as a whole (a line with a field too many, a missing column) is said with the other
+    files' problems, not instead of them: fixed in one round (a new user's test).
+    """
+    try:
+        return _read_csv(path, required, notes)
+    except PlanFileError as error:
+        problems.extend(error.problems)
+        return []
+
+
 def _yaml_problem(error) -> str:
     """The YAML parser's complaint in one line, with where ("not valid YAML at line 3, column 3: …")."""
     mark = getattr(error, "problem_mark", None)
@@ -269,7 +284,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
     regions: dict[str, list[str]] = {}
     lines: dict[str, dict[str, int]] = {}  # region -> territory -> its line in alignment.csv
     repeats: dict[str, list[tuple[int, int]]] = {}  # territory -> (line, the line it repeats)
-    for row_number, row in _read_csv(folder / "alignment.csv", ["region_id", "territory_id"], notes):
+    for row_number, row in _rows_or_problem(folder / "alignment.csv", ["region_id", "territory_id"], notes, problems):
         if not row["region_id"]:
             problems.append(
                 PlanFileError(
@@ -327,8 +342,8 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
         for t in territories
     ]
     overrides = []
-    for row_number, row in _read_csv(
-        folder / "overrides.csv", ["account_id", "territory_id", "rep_id", "locked"], notes
+    for row_number, row in _rows_or_problem(
+        folder / "overrides.csv", ["account_id", "territory_id", "rep_id", "locked"], notes, problems
     ):
         locked = row["locked"].lower()
         if locked not in ("true", "false", ""):
@@ -352,7 +367,7 @@ def read_plan_folder(folder: str | Path, notes: list[str] | None = None) -> Plan
         )
     data["overrides"] = overrides
     data["accounts"] = []
-    for row_number, row in _read_csv(folder / "accounts.csv", _ACCOUNT_FIELDS, notes):
+    for row_number, row in _rows_or_problem(folder / "accounts.csv", _ACCOUNT_FIELDS, notes, problems):
         try:
             # (a decimal comma too: "12500,5" in a file saved again with semicolons by European Excel; a review)
             value = float(row["value"] or 0) if _PLAIN.fullmatch(row["value"] or "0") else read_number(row["value"])[0]

@@ -279,6 +279,27 @@ def test_every_problem_of_a_folder_is_said_at_once(tmp_path, rich_plan):
     assert notes[1].startswith(f"alignment.csv, line {n + 2}: region US-WA is listed for two territories")
 
 
+def test_a_file_that_cannot_be_read_is_said_with_the_other_files_problems(tmp_path, rich_plan):
+    # A line with a field too many in alignment.csv was the only problem said (the others once it was fixed: a new
+    # user's test); a missing column the same.
+    write_plan_folder(rich_plan, tmp_path)
+    lines = (tmp_path / "alignment.csv").read_text().splitlines()
+    (tmp_path / "alignment.csv").write_text("\n".join([*lines[:2], "US-NJ,NAE, East", *lines[2:]]) + "\n")
+    (tmp_path / "overrides.csv").write_text("account_id,territory,rep_id,locked\nA1,NAE,,true\n")
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,region_id,industry,tier,value,owner,status\nS1,Seed,US-NY,fintech,smb,lots,R01,customer\n"
+    )
+    with pytest.raises(PlanFileError) as caught:
+        read_plan_folder(tmp_path)
+    said = [" ".join(str(p).split()) for p in caught.value.problems]
+    assert [s.split(". ")[0] for s in said] == [
+        "alignment.csv, line 3: 3 fields where the header has 2",
+        "overrides.csv: missing column territory_id",
+        "accounts.csv, line 2, column 'value': value must be a number, got 'lots'",
+    ], said
+    assert str(caught.value).startswith(f"{tmp_path}: 3 problems; fix them all")
+
+
 def test_a_folder_without_plan_yaml(tmp_path):
     with pytest.raises(PlanFileError, match="no plan.yaml"):
         read_plan_folder(tmp_path)
