@@ -190,6 +190,40 @@ def fit_view_script(bounds: tuple[float, float, float, float], token: str, key: 
     )
 
 
+def region_highlight_script(region_id: str | None) -> str:
+    """JavaScript for st_folium's layers that outlines the region ``region_id`` on the map (none: takes it off).
+
+    The region picked or clicked on the Coverage map: its shape, found among the map's layers by its
+    ``region_id``, gets a dark line over a white casing, seen over any territory's color (New Jersey among its
+    neighbours was hard to find, a new user's test). The outline takes no clicks, and the previous one is taken off.
+
+    Examples
+    --------
+    >>> 'var id = "US-NJ";' in region_highlight_script("US-NJ")
+    True
+    """
+    return (
+        "\n(function () {"
+        " (window.territoryMapHighlight || []).forEach(function (layer) { try { layer.remove(); } catch (e) {} });"
+        " window.territoryMapHighlight = [];"
+        f" var id = {json.dumps(region_id).replace('<', chr(92) + 'u003c')};"
+        " if (id === null) { return; }"
+        " var shape = null;"
+        " map_div.eachLayer(function (layer) {"
+        "  var feature = layer.feature;"
+        "  if (!shape && feature && feature.properties && feature.properties.region_id === id"
+        "      && feature.geometry && /Polygon/.test(feature.geometry.type)) { shape = feature; }"
+        " });"
+        " if (!shape) { return; }"
+        " window.territoryMapHighlight = ["
+        "  L.geoJSON(shape, {style: {color: '#ffffff', weight: 7, opacity: 0.9, fill: false}, interactive: false}),"
+        "  L.geoJSON(shape, {style: {color: '#111111', weight: 3, opacity: 1, fill: false}, interactive: false})"
+        " ];"
+        " window.territoryMapHighlight.forEach(function (layer) { layer.addTo(map_div); });"
+        " })();\n"
+    )
+
+
 def escape(text) -> str:
     """User text for the map: HTML-escaped, with ``{`` and ``}`` as character references (shown as written).
 

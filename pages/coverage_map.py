@@ -73,17 +73,24 @@ with st.sidebar:
     )
     fit = zoom_to("coverage_zoom", engine, level)
 
+
+def take_click(event) -> None:
+    """A new click on the map selects its region; the same click seen again on a later rerun does not."""
+    clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
+    if clicked and clicked != st.session_state.get("last_map_click"):
+        st.session_state["last_map_click"] = clicked
+        st.session_state["selected_region"] = clicked
+
+
+# The click that made this rerun is read before the map is drawn, so the map outlines the region it chose.
+take_click(st.session_state.get("coverage_map"))
 map_column, detail_column = st.columns([3, 1])
 with map_column:
     event = coverage_map(
         engine, show_accounts=show_accounts, tiles=tiles, returned_objects=["last_active_drawing"], level=level,
-        view_key="coverage", fit=fit,
+        view_key="coverage", fit=fit, selected=st.session_state.get("selected_region") or "",
     )  # fmt: skip
-clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
-if clicked and clicked != st.session_state.get("last_map_click"):
-    # A new click on the map selects its region; the same click seen again on a later rerun does not.
-    st.session_state["last_map_click"] = clicked
-    st.session_state["selected_region"] = clicked
+take_click(event)
 # The regions drawn at this level that hold accounts (a county at county level), and whatever was clicked.
 placed = accounts["region_id"].dropna()
 regions_with_accounts = set(display_region_of(placed, level).dropna().astype(str)) if len(placed) else set()

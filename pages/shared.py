@@ -1617,6 +1617,7 @@ def coverage_map(
     nonce: int = 0,
     on_change=None,
     fit: tuple | None = None,
+    selected: str | None = None,
 ):
     """Draw the coverage map (territories, gaps, white space, accounts) with st_folium, and its legend under it.
 
@@ -1625,7 +1626,8 @@ def coverage_map(
     ``returned_objects`` (none by default, so panning never reruns the script). ``edit`` adds every region as
     clickable and the drawing tools; ``view_key`` keeps the view across redraws; a new ``nonce`` redraws the
     map afresh (clearing a drawn shape). ``on_change`` runs after a map event is stored under ``key``. ``fit``:
-    :func:`zoom_to`'s view and token, fitted once per token.
+    :func:`zoom_to`'s view and token, fitted once per token. ``selected``: a region outlined on the map (the one
+    whose details are shown, :func:`geo.layers.region_highlight_script`); ``""`` outlines none, taking off the last.
 
     The legend (:func:`geo.layers.territory_legend_html`, names escaped) goes under the map, in as many columns as
     the width holds: in the map's corner it hid Europe West on the Overview at 1280 px and cut its entries' figures
@@ -1644,6 +1646,10 @@ def coverage_map(
         from geo.layers import fit_view_script
 
         payload = {**payload, "feature_group": payload["feature_group"] + fit_view_script(*fit, view_key or key)}
+    if selected is not None:
+        from geo.layers import region_highlight_script
+
+        payload = {**payload, "feature_group": payload["feature_group"] + region_highlight_script(selected or None)}
     event = _draw_component(payload, key, on_change)
     legend = territory_legend_html(cached_coverage_layers(level).legend)
     if legend:

@@ -177,6 +177,60 @@ def test_the_first_click_on_a_region_chooses_it_where_the_map_runs_below_the_win
     assert page.evaluate(scrolled) == before
 
 
+OUTLINED = """() => (window.territoryMapHighlight || []).map(layer => {
+    const b = layer.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })"""
+
+
+def wait_for_outline(page, content, inside: tuple[float, float]) -> None:
+    """Wait until the map outlines one region, a dark line over a white casing, around ``inside`` (lat, lon)."""
+    lat, lon = inside
+    for _ in range(60):
+        outlined = content.evaluate(OUTLINED)
+        drawn = content.evaluate("() => document.querySelectorAll('path[stroke=\"#111111\"]').length")
+        if len(outlined) == 2 and drawn == 1:
+            west, south, east, north = outlined[1]
+            if west < lon < east and south < lat < north:
+                return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"no outline around {inside}: {outlined}, {drawn} dark lines")
+
+
+def test_the_region_clicked_or_picked_is_outlined_on_the_map(page, app_url):
+    # The region whose details are shown was not marked on the map (New Jersey among its neighbours was hard to
+    # find, a new user's test): it is outlined, and the outline follows the next click or pick, and goes with none.
+    open_coverage_map(page, app_url)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Show accounts").click()
+    wait_for_rerun(page)
+    frame, content = map_frame(page)
+    page.wait_for_timeout(500)
+    assert content.evaluate(OUTLINED) == []
+    click_at(page, content, 39.3, -97.2)  # Kansas: no territory, no cluster there
+    page.get_by_text("Kansas (US-KS)").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    frame, content = map_frame(page)
+    wait_for_outline(page, content, (38.5, -98.0))
+    # The outline takes no clicks: a click inside Kansas again reaches the region under it.
+    assert content.evaluate("() => window.territoryMapHighlight.every(l => !l.options.interactive)")
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Region").first
+    picker.click()
+    page.keyboard.type("California")
+    page.keyboard.press("Enter")
+    page.get_by_text("Largest accounts").first.wait_for(timeout=30_000)
+    wait_for_rerun(page)
+    frame, content = map_frame(page)
+    wait_for_outline(page, content, (37.0, -120.0))
+    page.screenshot(path=str(ARTIFACTS / "coverage_map_outlined.png"))
+    picker.click()
+    page.get_by_role("option", name="Click or pick a region").click()
+    wait_for_rerun(page)
+    for _ in range(40):
+        if content.evaluate(OUTLINED) == []:
+            break
+        page.wait_for_timeout(500)
+    assert content.evaluate(OUTLINED) == []
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("width", [1400, 1280])
 def test_the_largest_accounts_fit_the_region_details_column(page, app_url, width):
     # The table beside the map shows its columns whole, without a horizontal scroll bar, values in whole dollars.

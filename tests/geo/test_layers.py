@@ -495,6 +495,16 @@ def test_a_fit_once_script_is_data_not_code():
     assert "territory-map-fit:coverage" in script
 
 
+def test_a_region_outline_script_is_data_not_code():
+    from geo.layers import region_highlight_script
+
+    script = region_highlight_script('US-NJ";alert(1);"</script>')
+    assert 'var id = "US-NJ\\";alert(1);\\"\\u003c/script>";' in script and "</" not in script
+    # None takes the last outline off and draws none.
+    none = region_highlight_script(None)
+    assert "var id = null;" in none and "layer.remove()" in none
+
+
 def test_an_account_view_is_the_continent_holding_most_accounts():
     from geo.layers import account_view
 
