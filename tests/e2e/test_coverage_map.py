@@ -142,14 +142,19 @@ def test_white_space_layer_can_be_toggled(page, app_url):
     assert count_paths(content, "stroke", "#555555") == 0
 
 
-def test_a_click_on_a_region_shows_its_details(page, app_url):
+def open_without_accounts(page, app_url):
+    """The Coverage map with its account clusters hidden, so that a click lands on a region, not on a cluster."""
     open_coverage_map(page, app_url)
-    # Hide the account clusters so the click lands on the region, not on a cluster.
     page.locator('[data-testid="stSidebar"]').get_by_text("Show accounts").click()
     wait_for_rerun(page)
     frame, content = map_frame(page)
     page.wait_for_timeout(500)
     assert content.evaluate("() => document.querySelectorAll('.marker-cluster').length") == 0
+    return frame, content
+
+
+def test_a_click_on_a_region_shows_its_details(page, app_url):
+    frame, content = open_without_accounts(page, app_url)
     # Central Wyoming: no territory claims it, and it holds accounts (a coverage gap).
     point = content.evaluate(
         "() => { const p = window.map.latLngToContainerPoint([43.2, -107.6]); return [p.x, p.y]; }"
@@ -198,11 +203,7 @@ def wait_for_outline(page, content, inside: tuple[float, float]) -> None:
 def test_the_region_clicked_or_picked_is_outlined_on_the_map(page, app_url):
     # The region whose details are shown was not marked on the map (New Jersey among its neighbours was hard to
     # find, a new user's test): it is outlined, and the outline follows the next click or pick, and goes with none.
-    open_coverage_map(page, app_url)
-    page.locator('[data-testid="stSidebar"]').get_by_text("Show accounts").click()
-    wait_for_rerun(page)
-    frame, content = map_frame(page)
-    page.wait_for_timeout(500)
+    frame, content = open_without_accounts(page, app_url)
     assert content.evaluate(OUTLINED) == []
     click_at(page, content, 39.3, -97.2)  # Kansas: no territory, no cluster there
     page.get_by_text("Kansas (US-KS)").first.wait_for(timeout=30_000)
