@@ -720,6 +720,12 @@ class _LabelsApart(MacroElement):
                     return Number(window.getComputedStyle(c).opacity) > 0.5 && c.firstElementChild;
                 }).map(function (c) { return c.firstElementChild.getBoundingClientRect(); })
                     .filter(function (c) { return c.width > 0; });
+                // (the map's own controls too: after "Zoom to → US South" at 1280 px "North America East" sat under
+                // the layer control, a new user's test)
+                var controls = Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (c) {
+                    return c.getBoundingClientRect();
+                }).filter(function (c) { return c.width > 0; });
+                var blocks = clusters.concat(controls);
                 var texts = container.querySelectorAll(".territory-label > span");
                 var shapes = Object.create(null);  // (territory id → its outline's rings, to keep a moved label in)
                 map.eachLayer(function (layer) {
@@ -729,10 +735,11 @@ class _LabelsApart(MacroElement):
                         shapes[properties.territory_id] = rings(layer.getLatLngs(), shapes[properties.territory_id] || []);
                     }
                 });
-                function clear(moved, move) {  // (a place for a label: in the map, off clusters and labels kept)
-                    return Math.abs(move[0]) + Math.abs(move[1]) <= 48 && moved.top > edge.top
+                function clear(moved, move, reach) {  // (a place for a label: in the map, off clusters, controls
+                    // and labels kept, at most `reach` px away: 48, or 120 from under a control)
+                    return Math.abs(move[0]) + Math.abs(move[1]) <= (reach || 48) && moved.top > edge.top
                         && moved.bottom < edge.bottom && moved.left > edge.left && moved.right < edge.right
-                        && !clusters.some(function (c) { return meets(moved, c, 2, 2); })
+                        && !blocks.some(function (c) { return meets(moved, c, 2, 2); })
                         && !kept.some(function (k) { return meets(moved, k, 6, 2); });
                 }
                 Array.prototype.forEach.call(texts, function (text) {
@@ -745,21 +752,25 @@ class _LabelsApart(MacroElement):
                         dx = Math.max(0, edge.left + 4 - r.left) + Math.min(0, edge.right - 4 - r.right);
                     }
                     r = shifted(r, [dx, 0]);
-                    // Over an account cluster: moved just above, below, left or right of it (the nearest place
-                    // clear of clusters, of the labels kept and of the map's edges, at most 48 px), else left
-                    // where it is.
-                    var under = clusters.filter(function (c) { return meets(r, c, 2, 2); });
+                    // Over an account cluster or a control: moved just above, below, left or right of it (the
+                    // nearest place clear of clusters, controls, the labels kept and the map's edges, at most 48 px,
+                    // 120 from under a control), else left where it is (hidden under a control).
+                    var under = blocks.filter(function (c) { return meets(r, c, 2, 2); });
+                    var reach = under.some(function (c) { return controls.indexOf(c) >= 0; }) ? 120 : 48;
                     if (r.width > 0 && under.length) {
                         var tries = [];
                         under.forEach(function (c) {
                             tries.push([0, c.top - 2 - r.bottom], [0, c.bottom + 2 - r.top],
                                        [c.left - 2 - r.right, 0], [c.right + 2 - r.left, 0]);
                         });
-                        tries.sort(function (a, b) { return Math.abs(a[0] + a[1]) - Math.abs(b[0] + b[1]); });
-                        var free = tries.find(function (move) { return clear(shifted(r, move), move); });
+                        tries.sort(function (a, b) {
+                            return Math.abs(a[0]) + Math.abs(a[1]) - Math.abs(b[0]) - Math.abs(b[1]);
+                        });
+                        var free = tries.find(function (move) { return clear(shifted(r, move), move, reach); });
                         if (free !== undefined) { dx += free[0]; dy = free[1]; r = shifted(r, free); }
                     }
-                    var clash = r.width > 0 && kept.some(function (k) { return meets(r, k, 6, 2); });
+                    var clash = r.width > 0 && (kept.some(function (k) { return meets(r, k, 6, 2); })
+                        || controls.some(function (c) { return meets(r, c, 0, 0); }));
                     // Over a label kept: moved just above, below or beside it where its middle stays in its own
                     // territory (at most 48 px), else hidden. (A new rep's Rockies, between US West and US
                     // Central, had no name on any map: the tenth new user's test.)

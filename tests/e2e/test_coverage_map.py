@@ -538,6 +538,20 @@ def _centre(content) -> tuple[float, float]:
     return tuple(content.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }"))
 
 
+def choose_zoom(page, option: str) -> None:
+    """Pick ``option`` under "Zoom to" in the sidebar and wait for the rerun."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name="Zoom to"))
+    for _ in range(5):  # (a rerun the map starts may close the list just opened: again)
+        wait_for_rerun(page)
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).last.click(timeout=3_000)
+            break
+        except Exception:  # noqa: BLE001
+            page.keyboard.press("Escape")
+    wait_for_rerun(page, timeout=60_000)
+
+
 def test_the_map_opens_on_north_america_and_zooms_to_a_territory(page, app_url):
     # The Coverage map opened on half the world (the demo's Europe West too), the US territories small (a review).
     page.goto(f"{app_url}/coverage_map", wait_until="domcontentloaded")
@@ -547,30 +561,48 @@ def test_the_map_opens_on_north_america_and_zooms_to_a_territory(page, app_url):
     lat, lon = _centre(content)
     assert 25 < lat < 50 and -120 < lon < -80 and content.evaluate("() => window.map.getZoom()") >= 3, (lat, lon)
 
-    def choose(option: str) -> None:
-        box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name="Zoom to"))
-        for _ in range(5):  # (a rerun the map starts may close the list just opened: again)
-            wait_for_rerun(page)
-            box.click()
-            try:
-                page.get_by_role("option", name=option, exact=True).last.click(timeout=3_000)
-                break
-            except Exception:  # noqa: BLE001
-                page.keyboard.press("Escape")
-        wait_for_rerun(page, timeout=60_000)
-
-    choose("Europe West")
+    choose_zoom(page, "Europe West")
     _, content = map_frame(page)
     content.wait_for_function("() => { const c = window.map.getCenter(); return c.lng > -15 && c.lng < 30; }",
                               timeout=15_000)  # fmt: skip
     lat, lon = _centre(content)
     assert 40 < lat < 58 and -10 < lon < 25 and content.evaluate("() => window.map.getZoom()") >= 4, (lat, lon)
     # moved by hand, the view stays where it was put on the next rerun (a toggle), not fitted again
-    content.evaluate("() => window.map.setView([48.1, 11.6], 7, {animate: false})")
+    content.evaluate("() => { window.map.setView([48.1, 11.6], 7, {animate: false}); }")
     page.get_by_text("Show accounts").first.click()
     wait_for_rerun(page, timeout=60_000)
     page.wait_for_timeout(1_000)
     _, content = map_frame(page)
     lat, lon = _centre(content)
     assert abs(lat - 48.1) < 0.5 and abs(lon - 11.6) < 0.5, (lat, lon)
+    assert page.errors == []
+
+
+# The map's controls (zoom, layers, scale, attribution) as drawn, and every label shown that meets one.
+UNDER_CONTROLS = """() => {
+    const controls = [...document.querySelectorAll('.leaflet-control')].map(c => c.getBoundingClientRect())
+        .filter(c => c.width > 0);
+    return [...document.querySelectorAll('.territory-label > span')]
+        .filter(s => getComputedStyle(s.parentNode).visibility !== 'hidden')
+        .filter(s => { const r = s.getBoundingClientRect(); return r.width > 0 && controls.some(c =>
+            r.left < c.right && c.left < r.right && r.top < c.bottom && c.top < r.bottom); })
+        .map(s => s.textContent);
+}"""
+
+
+def test_no_territory_label_is_drawn_under_the_map_controls(page, app_url):
+    # After "Zoom to → US South" at 1280 px, "North America East" sat under the layer control (a new user's test).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_coverage_map(page, app_url)
+    choose_zoom(page, "US South")
+    _, content = map_frame(page)
+    content.wait_for_function("() => window.map.getCenter().lat < 36", timeout=15_000)
+    page.wait_for_timeout(3_500)  # (the labels are set apart again as the map settles)
+    assert content.evaluate(UNDER_CONTROLS) == []
+    page.screenshot(path=str(ARTIFACTS / "coverage_map_us_south.png"))
+    # Anywhere on the map: a few views, each label clear of every control.
+    for lat, lon, zoom in [(45, -75, 5), (30, -80, 5), (50, -100, 4), (35, -118, 5)]:
+        content.evaluate(f"() => {{ window.map.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
+        page.wait_for_timeout(800)
+        assert content.evaluate(UNDER_CONTROLS) == [], (lat, lon, zoom)
     assert page.errors == []
