@@ -1268,6 +1268,7 @@ def build_base_map(
     selectable: dict | str | None = None,
     draw: bool = False,
     view_key: str | None = None,
+    clicks: bool = False,
 ) -> folium.Map:
     """The part of the coverage map that does not change when the plan does: land, clickable regions, tools.
 
@@ -1286,6 +1287,10 @@ def build_base_map(
     view_key : str, optional
         Keep the map's center and zoom in the browser tab under this key, so a redrawn map opens where the
         user left it instead of fitting ``bounds`` again.
+    clicks : bool, default False
+        Send every click on a region to the page at once, each counted (:class:`_SendClicksAtOnce`): a region
+        clicked again after the page chose another is a new event (st_folium sends only a value unlike its last).
+        Always so with ``draw``.
 
     Returns
     -------
@@ -1345,6 +1350,7 @@ def build_base_map(
             },
             edit_options={"edit": False, "remove": False},
         ).add_to(fmap)
+    if draw or clicks:
         _SendClicksAtOnce().add_to(fmap)
     if bounds is not None and np.isfinite(bounds).all():
         min_lon, min_lat, max_lon, max_lat = bounds

@@ -75,10 +75,18 @@ with st.sidebar:
 
 
 def take_click(event) -> None:
-    """A new click on the map selects its region; the same click seen again on a later rerun does not."""
-    clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {}).get("region_id")
-    if clicked and clicked != st.session_state.get("last_map_click"):
-        st.session_state["last_map_click"] = clicked
+    """A new click on the map selects its region; the same click seen again on a later rerun does not.
+
+    A click is known by the map it was made on and its number there (``epoch``, ``clicks``: see
+    :class:`geo.layers._SendClicksAtOnce`), so a region clicked again after another was picked in the box is chosen
+    again; a value without them (an older map) by its region.
+    """
+    feature = (event or {}).get("last_active_drawing") or {}
+    clicked = (feature.get("properties") or {}).get("region_id")
+    made = feature.get("clicks") or [{}]
+    click = (feature.get("epoch"), made[-1].get("n"), clicked)
+    if clicked and click != st.session_state.get("last_map_click"):
+        st.session_state["last_map_click"] = click
         st.session_state["selected_region"] = clicked
 
 

@@ -1744,13 +1744,16 @@ def _build_coverage_map(
     return base, _plan_groups(engine, level, show_accounts, edit)
 
 
-def _base_map(level: str, tiles: bool, edit: bool, view_key: str | None, bounds):
-    """The part of the map no plan changes: land, and in edit mode the clickable regions and the drawing tools."""
+def _base_map(level: str, tiles: bool, edit: bool, view_key: str | None, bounds, clicks: bool = False):
+    """The part of the map no plan changes: land, and in edit mode the clickable regions and the drawing tools.
+
+    ``clicks``: every click on a region is sent, counted (the Coverage map's details follow a region clicked again).
+    """
     from geo.layers import build_base_map
 
     return build_base_map(
         bounds=bounds, tiles=tiles, selectable=_selectable_geojson(level) if edit else None, draw=edit,
-        view_key=view_key,
+        view_key=view_key, clicks=clicks,
     )  # fmt: skip
 
 
@@ -1894,7 +1897,7 @@ def _base_payload(level, tiles, height, returned, key, edit, view_key, bounds) -
     """
     import streamlit_folium
 
-    base = _base_map(level, tiles, edit, view_key, bounds)
+    base = _base_map(level, tiles, edit, view_key, bounds, clicks="last_active_drawing" in returned)
     captured: dict = {}
     with _CAPTURE_LOCK:
         real = streamlit_folium._component_func
