@@ -365,9 +365,25 @@ def _count_range(token: str, level: str, cover: str, locked: tuple, _links, _reg
     return territory_count_range(_links, _regions, _holders, locked)
 
 
+def territory_count_refused(k: int, least: int, most: int, regions: int, apart: int, locked: tuple) -> str | None:
+    """Why ``k`` territories cannot be drawn here (outside ``least`` to ``most``), with the number to ask; else None."""
+    with_locks = f" with {counted(len(locked), 'territory', 'territories')} locked" if locked else ""
+    if k > most:
+        why = (f"at most {MOST_TERRITORIES} are drawn" if most == MOST_TERRITORIES
+               else f"a territory holds a region at least, and this level has {regions:,}{with_locks}")  # fmt: skip
+        return f"{k} territories cannot be drawn: {why}. Ask for {most} or fewer."
+    if k < least:
+        why = (f"the regions form {apart} groups out of each other's reach (e.g. Europe and North America), each "
+               "needing a territory of its own" if apart > 1 and not locked
+               else f"locked territories count among them:{with_locks}, the plan needs at least {least}")  # fmt: skip
+        return f"{k} {'territory' if k == 1 else 'territories'} cannot be drawn: {why}. Ask for at least {least}."
+    return None
+
+
 # Drawn anew (another number of territories), territories take every account of their regions; otherwise a
 # region counts the accounts its territory takes (its industries and tiers).
 cover = "held"
+k_refused = None  # (another number of territories: why the number asked cannot be drawn)
 k_slot = form[2].container() if scenario == "territories" else form[2]  # (the number first: "Draw over" under it)
 if scenario == "territories":
     # (a new user's own accounts lay in states the plan's territories did not hold: drawn anew over those alone, 210
@@ -495,17 +511,25 @@ if scenario == "territories":
     # own number, a review at 150 reps)
     most = max(1, min(MOST_TERRITORIES, regions_most))
     least = min(max(1, fewest), most)
-    if isinstance(st.session_state.get("reb_k"), int):  # (more locked: the number moves to the nearest offered, not
-        st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)  # back to the default)
-    setting("reb_k", min(max(len(territory_ids), least), most), range(least, most + 1))
+    # Locks changed: the number moves to the nearest offered (not back to the default). A number typed outside the
+    # range is kept and refused with why: with the range as the box's own limits, Streamlit kept "1" or "60" shown
+    # in red and proposed the last number taken, without a word (a new user's test).
+    if isinstance(st.session_state.get("reb_k"), int) and st.session_state.get("reb_k_locks") != locked_now:
+        st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)
+    st.session_state["reb_k_locks"] = locked_now
+    setting("reb_k", min(max(len(territory_ids), least), most), range(1, 10 * MOST_TERRITORIES + 1))
     options["n_territories"] = k_slot.number_input(
-        "Number of territories", least, most, key="reb_k",
+        f"Number of territories ({least} to {most})" if least < most else "Number of territories",
+        1, 10 * MOST_TERRITORIES, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions), and at most {MOST_TERRITORIES}"
         + (f"; at least one per group of regions out of each other's reach ({apart})" if apart > 1 else "")
         + "; locked territories count among them"
         + (f" (with {counted(len(locked_now), 'territory', 'territories')} locked, {least} to {most})"
            if locked_now else ""),
     )  # fmt: skip
+    k_refused = territory_count_refused(options["n_territories"], least, most, len(unit_table), apart, locked_now)
+    if k_refused:
+        k_slot.error(plain(k_refused), icon=":material/error:")
 
 
 def _inputs() -> tuple:
@@ -785,8 +809,9 @@ elif not stopped and st.session_state.get(SEARCH_BEGAN):
             "the reload ended it, and no proposal was made. The settings are as they were: propose again.")  # fmt: skip
     st.session_state[SEARCH_BEGAN] = None
     remember(SEARCH_BEGAN)
-if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed,
-             help="Name the new territory first" if unnamed else None):  # fmt: skip
+if st.button("Propose rebalance", type="primary", key="reb_run", disabled=unnamed or bool(k_refused),
+             help="Name the new territory first" if unnamed else "Ask for a number of territories in the range shown"
+             if k_refused else None):  # fmt: skip
     _propose()
 if st.session_state.get("reb_error"):
     # A message about other settings goes when they change (a new user's test: "No proposal: Europe West is alone

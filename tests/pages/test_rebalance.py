@@ -553,16 +553,57 @@ def test_home_regions_by_name_and_territories_capped_by_the_regions(app):
     app.radio(key="reb_level").set_value("state").run()
     app.radio(key="reb_scenario").set_value("territories").run()
     box = app.number_input(key="reb_k")
-    assert box.max == min(250, regions) and "and at most 250" in box.help  # (60 was below a plan of 64's own number)
+    least, most = offered(box)
+    assert most == min(250, regions) and "and at most 250" in box.help  # (60 was below a plan of 64's own number)
     # at least one territory per group of regions out of each other's reach (North America, Europe, …): fewer is
-    # not offered (it was, and only the proposal said "ask for at least 3")
-    assert box.min == 3 and "out of each other's reach (3)" in box.help
+    # refused at the box, with why (it was not, and only the proposal said "ask for at least 3")
+    assert least == 3 and "out of each other's reach (3)" in box.help
     box.set_value(3).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error
-    box.set_value(box.max).run()
+    box.set_value(most).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error
+
+
+def offered(box) -> tuple[int, int]:
+    """The fewest and most territories the box says can be drawn ("Number of territories (3 to 38)")."""
+    least, most = re.search(r"\((\d+) to (\d+)\)", box.label).groups()
+    return int(least), int(most)
+
+
+def test_a_number_of_territories_out_of_range_is_refused_with_why(app):
+    # Typed 1 or 60, the box showed it in red and the proposal used the last number taken, without a word; the
+    # range was in its tooltip only (a new user's test).
+    app.radio(key="reb_scenario").set_value("territories").run()
+    box = app.number_input(key="reb_k")
+    least, most = offered(box)
+    assert (least, most) == (3, 38), box.label
+    box.set_value(1).run()
+    said = [e.value.replace("\\", "") for e in app.error]
+    assert said == [
+        "1 territory cannot be drawn: the regions form 3 groups out of each other's reach (e.g. Europe and North "
+        "America), each needing a territory of its own. Ask for at least 3."
+    ], said
+    assert app.button(key="reb_run").disabled and app.number_input(key="reb_k").value == 1  # (kept as typed)
+    app.number_input(key="reb_k").set_value(60).run()
+    said = [e.value.replace("\\", "") for e in app.error]
+    assert said == [
+        "60 territories cannot be drawn: a territory holds a region at least, and this level has 38. Ask for 38 or "
+        "fewer."
+    ], said
+    assert app.button(key="reb_run").disabled
+    app.multiselect(key="reb_locked").set_value(["NAE", "EUW", "CAW"]).run()  # (locks changed: moved into range)
+    least, most = offered(app.number_input(key="reb_k"))
+    assert app.number_input(key="reb_k").value == most and not app.error
+    app.number_input(key="reb_k").set_value(least - 1).run()
+    said = [e.value.replace("\\", "") for e in app.error]
+    assert said == [
+        f"{least - 1} territories cannot be drawn: locked territories count among them: with 3 territories "
+        f"locked, the plan needs at least {least}. Ask for at least {least}."
+    ], said
+    app.number_input(key="reb_k").set_value(least).run()
+    assert not app.error and not app.button(key="reb_run").disabled
 
 
 def test_all_locked_or_no_metric_is_said(app):
@@ -615,22 +656,24 @@ def test_the_fewest_territories_offered_rises_with_the_locks(app):
     # Locked territories count among those asked for and may cut the rest apart: the box offers no number the
     # proposal refuses (a new user's test: it offered 3 with three locked, and only the proposal said the fewest)
     app.radio(key="reb_scenario").set_value("territories").run()
-    assert app.number_input(key="reb_k").min == 3
+    assert offered(app.number_input(key="reb_k"))[0] == 3
     app.number_input(key="reb_k").set_value(3).run()
     app.multiselect(key="reb_locked").set_value(["NAE", "EUW", "CAW"]).run()
     box = app.number_input(key="reb_k")
-    assert box.min > 4 and box.value == box.min  # (raised to the fewest, not back to the default)
-    assert box.max < 38 and f"with 3 territories locked, {int(box.min)} to {int(box.max)}" in box.help
-    box.set_value(box.max).run()  # (the most offered is taken: more was refused, "at most 28 territories")
+    least, most = offered(box)
+    assert least > 4 and box.value == least  # (raised to the fewest, not back to the default)
+    assert most < 38 and f"with 3 territories locked, {least} to {most}" in box.help
+    box.set_value(most).run()  # (the most offered is taken: more was refused, "at most 28 territories")
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     box = app.number_input(key="reb_k")
-    box.set_value(box.min).run()
+    box.set_value(least).run()
     app.button(key="reb_run").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
-    assert len(app.session_state["reb_proposal"][0].plan.territories) == box.min
+    assert len(app.session_state["reb_proposal"][0].plan.territories) == least
     app.multiselect(key="reb_locked").set_value([]).run()
-    assert app.number_input(key="reb_k").min == 3 and app.number_input(key="reb_k").value == box.min  # (kept)
+    box = app.number_input(key="reb_k")
+    assert offered(box)[0] == 3 and box.value == least  # (kept)
 
 
 def test_a_plan_from_scratch_can_be_sized_by_capacity(app):
@@ -1291,7 +1334,7 @@ def test_many_hemmed_in_territories_are_said_in_one_box(app):
     # one territory per state or province: about 17 "holds …, near heavy regions" boxes stood above the table
     app.radio(key="reb_scenario").set_value("territories").run()
     box = app.number_input(key="reb_k")
-    box.set_value(box.max).run()
+    box.set_value(offered(box)[1]).run()
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     report = app.session_state["reb_proposal"][0].report
