@@ -1659,6 +1659,8 @@ def test_a_territory_alone_on_its_land_mass_can_go_and_leaves_its_regions_withou
                                           "without one")  # fmt: skip
     assert result["left_out"] == ["DE", "FR", "GB", "NL"] and result["accounts_left_out"] == 200
     assert any(w.startswith("Coverage gap: 200 accounts worth ") for w in result["warnings"])
+    # said on stderr too, as the other warnings are (it was in the JSON alone, and nowhere with --format csv)
+    assert "Coverage gap: 200 accounts worth " in err, err
     assert "EUW" not in {t["territory_id"] for t in result["territories"]}
     # with every other territory locked, it still goes (none of them is next to it): only the handing out
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
