@@ -508,6 +508,11 @@ def stored_version(path: Path):
     """The saved version ``--plan store:…`` names (:data:`STORED`), else None; read once per command."""
     found = STORED.fullmatch(str(path))
     if found is None:
+        if str(path).lower().startswith("store:") and not Path(path).exists():  # ("file not found. Check the path")
+            raise CliInputError(
+                f"'{path}' names no saved version", column="--plan",
+                hint="Write store:active, store:N (plan N's latest version) or store:N:V; cli.py plans lists them",
+            )  # fmt: skip
         return None
     if str(path) not in _READ_VERSIONS:
         _READ_VERSIONS[str(path)] = _read_stored_version(path, found)
@@ -1081,7 +1086,8 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                   ("home region", "--home"), ("distance from home", "--within-km"),
                   ("territories at this level", "--territories"), ("out of each other's reach", "--territories"),
                   ("locked", "--locked"),
-                  ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("rep", "--rep")]  # fmt: skip
+                  ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("covers no territory", "--rep"),
+                  ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
         hint = f"At --level {args.level}, give regions of that level, e.g. {example}" if "not among" in text else ""
         raise CliInputError(text, source=str(args.plan), column=column, hint=hint) from None

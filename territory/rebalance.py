@@ -785,7 +785,8 @@ def _leaving_rep(plan: Plan, territories: Mapping[str, Territory], current: pd.S
     own = [t for t in leaver.territory_ids if t in territories and t in set(current)]
     if not own:
         raise ValueError(
-            f"{leaver.name} covers no territory being rebalanced: set them inactive on the Reps page instead"
+            f"{leaver.name} covers no territory being rebalanced, so hands no accounts on: set them inactive instead "
+            '(on the Reps page, or "active": false in a plan file)'
         )
     alone = [t for t in own if not any(r.active and r.rep_id != rep_id and t in r.territory_ids for r in plan.reps)]
     if len(alone) > 1:

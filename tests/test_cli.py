@@ -1470,6 +1470,8 @@ def test_the_plans_the_dashboard_saved_are_reached_by_number(tmp_path, monkeypat
         ("store:9", "error: option --plan: store:9: no plan 9 in the store; known: [1]. cli.py plans lists"),
         ("store:1:5", "error: option --plan: store:1:5: "),
         ("store:active", "error: option --plan: no plan is active in the store. Activate one on the Plans page"),
+        # (it was "store:abc: file not found. Check the path", a new user's test)
+        ("store:abc", "error: option --plan: 'store:abc' names no saved version. Write store:active, store:N"),
     ]:
         code, out, err = run_cli("balance", "--plan", given, capsys=capsys)
         assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err
@@ -1668,6 +1670,21 @@ def test_a_territory_alone_on_its_land_mass_can_go_and_leaves_its_regions_withou
                              "--locked", "USW", "USS", "USC", "NAE", "CAW", capsys=capsys)  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["description"].startswith("Europe West goes; ")
+
+
+def test_a_rep_leaving_who_covers_no_territory_is_refused_by_the_rep_option(tmp_path, capsys):
+    # It named --scenario, and sent the CLI's user to the dashboard's Reps page (a new user's test).
+    data = json.loads(DEMO_PLAN.read_text(encoding="utf-8"))
+    data["reps"].append({"rep_id": "R99", "name": "Floater Fay", "territory_ids": [], "capacity": 100})
+    path = tmp_path / "floater.json"
+    path.write_text(json.dumps(data))
+    code, out, err = run_cli("rebalance", "--plan", path, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--scenario",
+                             "rep_leaves", "--rep", "R99", "--jobs", "1", capsys=capsys)  # fmt: skip
+    assert code == 2 and out == "", err
+    assert err.splitlines()[-1].startswith(
+        f"error: {path}, option --rep: Floater Fay covers no territory being rebalanced, so hands no accounts "
+        'on: set them inactive instead (on the Reps page, or "active": false in a plan file)'
+    ), err
 
 
 def test_assign_explain_names_the_regions(capsys):
