@@ -28,7 +28,7 @@ from pages.shared import (
     percent_column,
     plain,
     remember,
-    set_plan,
+    set_plan_afresh,
     setting,
     show_input_error,
     show_row_problems,
@@ -431,7 +431,7 @@ def _use_uploaded_plan(confirmed: bool = False) -> None:
         except InputDataError as error:
             st.session_state["plan_upload_outcome"] = ("error", error)
             return
-    set_plan(loaded_plan)
+    set_plan_afresh(loaded_plan, f"Opened {upload.name}")
     # An uploaded plan is a plan of its own, not a change to the stored one open before: saved, it is a new plan.
     # (Undone, the session is on the stored plan again: the edit history's step keeps the link.)
     link_stored(None)

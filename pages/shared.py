@@ -878,6 +878,18 @@ def set_plan(plan: Plan, label: str = "Plan changed outside the editor") -> None
     push_state(planned_state(plan, label), label)
 
 
+def set_plan_afresh(plan: Plan, label: str) -> None:
+    """Replace the session's plan by a plan of its own (a file), assigned afresh: a step of the edit history.
+
+    Its accounts are assigned by its rules and the accounts file's owners alone, as ``cli.py`` assigns them.
+    :func:`set_plan` keeps each account's rep where the new plan allows, right for the same plan changed: a plan
+    file used over another plan kept that plan's reps, and its figures differed from the CLI's for the same file
+    (a new user's test).
+    """
+    _, filename, data, options = state_key()
+    push_state(_engine(json.dumps(plan.to_dict()), filename, data, options, None), label)
+
+
 def planned_state(plan: Plan, label: str = "Plan changed outside the editor") -> PlanState:
     """The state :func:`set_plan` would make of ``plan``, without making it (a preview of what it changes)."""
     from territory.edits import rebase

@@ -686,6 +686,40 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     assert any("not stored yet" in m.value for m in app.markdown)
 
 
+def test_a_plan_file_used_over_another_plan_is_assigned_afresh_as_the_cli_assigns_it(app):
+    # Used over another plan (here a rebalance accepted as a draft: a session of its own), the file kept that plan's
+    # reps where it allowed: its figures differed from cli.py's for the same file (0.788 against 0.789, a new
+    # user's test).
+    raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
+    app.session_state["author_name"] = "Tess"  # (who accepts: required)
+    open_page(app, "pages/rebalance.py")
+    app.button(key="reb_run").click().run()
+    app.button(key="reb_accept").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("Saved as the new draft plan" in s.value for s in app.success)
+    app.switch_page("pages/data_sources.py").run()
+    app.file_uploader(key="plan_upload").set_value(("plan.json", json.dumps(raw).encode(), "application/json")).run()
+    next(b for b in app.button if b.label == "Use this plan").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("In use: **Demo FY27 plan**" in m.value for m in app.markdown)
+    fresh = demo_state()
+    shown = shared_result(app)
+    expected = fresh.result.set_index("account_id")["rep_id"]
+    assert (shown.reindex(expected.index).fillna("") == expected.fillna("")).all()
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+    from territory.formatting import score as score_text
+
+    assert next(m.value for m in app.metric if m.label == "Team balance score") == score_text(
+        fresh.balance.team["balance_score"]
+    )
+
+
+def shared_result(app) -> pd.Series:
+    """The session's accounts and their reps (account id → rep id), as its edit history holds them now."""
+    return app.session_state["edit_history"].current.result.set_index("account_id")["rep_id"]
+
+
 def test_a_plan_with_several_problems_is_refused_saying_every_one(app):
     # Only the first was said: fixed and uploaded again, the file was refused for the next one, and so on.
     raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
