@@ -27,6 +27,7 @@ from pages.shared import (
     CELL_PADDING,
     CHARACTER_WIDTH,
     KEPT_SETTINGS,
+    TABLE_HEADER,
     and_list,
     author,
     counted,
@@ -1830,7 +1831,8 @@ if showing:
                                               for name, units in zip(rows_named, rows_moved["units"], strict=True)])  # fmt: skip
             show_table(shown[["region", "from_name", "to_name"]], hide_index=True,
                        column_config={"region": "Region", "from_name": "From", "to_name": "To"},
-                       **({} if longest <= 20 else {"height": 300}))  # fmt: skip
+                       # (under the map, as tall as its rows up to 300 px: 3 moves stood over 5 empty rows)
+                       **({} if longest <= 20 else {"height": min(300, table_height(len(shown), TABLE_HEADER))}))  # fmt: skip
     if len(diff.handoffs):
         st.markdown("**Handoffs per rep**")
         show_handoffs(diff.handoffs)

@@ -230,3 +230,30 @@ def test_typing_a_county_name_offers_the_busiest_of_that_name_first(page, app_ur
     shown = picker.evaluate("e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
     assert "Dallas, TX (US-48113)" in shown, shown
     assert page.errors == []
+
+
+def test_the_moves_under_the_map_take_the_height_of_their_rows(page, app_url):
+    # A new territory with a long name puts the moves under the map at full width: its table stood 300 px tall
+    # over 3 moves and 5 empty rows (a new user's test). As tall as its rows, up to 300 px.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_text("A new rep joins (a new territory)", exact=True).click()
+    wait_for_rerun(page, timeout=60_000)
+    name = page.get_by_label("New territory's name (required)")
+    name.fill("Mid-Atlantic and Appalachia Region")
+    name.press("Enter")
+    wait_for_rerun(page, timeout=60_000)
+    page.get_by_role("button", name="Propose rebalance").click()
+    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
+    wait_for_rerun(page, timeout=60_000)
+    table = page.locator('[data-testid="stDataFrame"]:visible').filter(has_text="Virginia").last  # (the moves)
+    table.scroll_into_view_if_needed()
+    rows = table.locator('[role="row"]')
+    page.wait_for_timeout(1_000)
+    box = table.bounding_box()
+    moves = rows.count() - 1
+    assert 1 <= moves < 8, moves
+    assert box["height"] <= 35 * (moves + 1) + 8, (box, moves)
+    assert page.errors == []
