@@ -85,15 +85,21 @@ def test_proposal_map_shows_the_changed_regions_with_a_legend(page, app_url):
         assert page.get_by_text(re.compile(r"used all (its|their) \d+ s")).count() == 1
 
 
-def _scenario_on_counties(page, app_url, scenario: str) -> None:
-    """The Rebalance page, at county level, with ``scenario`` (its radio label) picked."""
+def _scenario(page, app_url, scenario: str, *, counties: bool = False) -> None:
+    """The Rebalance page with ``scenario`` (its radio label) picked, at county level with ``counties``."""
     page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
     page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
     wait_for_rerun(page, timeout=60_000)
-    page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
-    wait_for_rerun(page, timeout=60_000)
+    if counties:
+        page.locator('[data-testid="stSidebar"]').get_by_text("US counties").click()
+        wait_for_rerun(page, timeout=60_000)
     page.get_by_text(scenario, exact=True).click()
     wait_for_rerun(page, timeout=60_000)
+
+
+def _scenario_on_counties(page, app_url, scenario: str) -> None:
+    """The Rebalance page, at county level, with ``scenario`` (its radio label) picked."""
+    _scenario(page, app_url, scenario, counties=True)
 
 
 def _territories_drawn_anew_on_counties(page, app_url) -> None:
@@ -185,11 +191,7 @@ def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_ur
     # the Atlantic side (Quebec, the Maritimes, the East Coast), hiding regions (a tester's report). It is under the
     # map, every entry whole and readable, at 1280 and 1440 px.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("Another number of territories", exact=True).click()
-    wait_for_rerun(page, timeout=60_000)
+    _scenario(page, app_url, "Another number of territories")
     box = page.get_by_label(re.compile(r"^Number of territories")).and_(page.locator("input[type=number]"))
     # A number out of range is refused with why, at the box (it was shown in red and the last number proposed)
     box.fill("60")
@@ -236,11 +238,7 @@ def test_the_moves_under_the_map_take_the_height_of_their_rows(page, app_url):
     # A new territory with a long name puts the moves under the map at full width: its table stood 300 px tall
     # over 3 moves and 5 empty rows (a new user's test). As tall as its rows, up to 300 px.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/rebalance", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Propose rebalance").wait_for(timeout=60_000)
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_text("A new rep joins (a new territory)", exact=True).click()
-    wait_for_rerun(page, timeout=60_000)
+    _scenario(page, app_url, "A new rep joins (a new territory)")
     name = page.get_by_label("New territory's name (required)")
     name.fill("Mid-Atlantic and Appalachia Region")
     name.press("Enter")
