@@ -24,6 +24,7 @@ from pages.shared import (
     percent,
     plain,
     region_details,
+    show_outside,
     show_row_problems,
     show_table,
     table_height,
@@ -277,4 +278,4 @@ if not_placed:
             show_row_problems(skipped.drop(columns="severity"), download="rows_not_placed.csv")
         if len(loaded.outside):
             st.caption("Outside every region")
-            show_table(loaded.outside, hide_index=True)
+            show_outside(loaded.outside)

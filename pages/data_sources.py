@@ -31,6 +31,7 @@ from pages.shared import (
     set_plan_afresh,
     setting,
     show_input_error,
+    show_outside,
     show_row_problems,
     show_table,
     swap_advice,
@@ -376,7 +377,6 @@ st.title("Data sources")
 
 loaded = current_accounts()
 plan = current_plan()
-_LINE = {"row": st.column_config.NumberColumn("Line", help="The line of the file, as a text editor numbers it")}
 # (the row problems as on the Accounts page, each sentence whole: at 1280 px they were cut before how to fix them)
 
 st.subheader("Accounts")
@@ -400,7 +400,7 @@ if len(warnings):
     show_row_problems(warnings, download="rows_with_warnings.csv")
 if len(loaded.outside):
     st.markdown(f"**{counted(len(loaded.outside), 'account')} outside every region**")
-    show_table(loaded.outside, hide_index=True, column_config=_LINE)
+    show_outside(loaded.outside)
 
 st.divider()
 st.subheader("Plan")

@@ -1440,6 +1440,27 @@ def show_row_problems(problems: pd.DataFrame, download: str | None = None) -> No
         st.caption(f"{PROBLEM_ROWS} of the {len(problems):,} rows in view: scroll the table for the others.")
 
 
+def show_outside(outside: pd.DataFrame, download: str = "accounts_outside_every_region.csv") -> None:
+    """The accounts whose points lie in no region, as the rows not placed are listed: named headings, a CSV.
+
+    (Shown raw, its headings read ``account_id``, ``lat`` beside "Line", with no download, a new user's test.)
+    """
+    order = [c for c in ("row", "account_id", "name", "lat", "lon") if c in outside.columns]
+    show_table(
+        outside[order], hide_index=True, download=download,
+        column_config={
+            "row": st.column_config.NumberColumn("Line", help="The line of the file, as a text editor numbers it"),
+            "account_id": "Account id", "name": "Name",
+            "lat": st.column_config.NumberColumn("Latitude", format="%.5f"),
+            "lon": st.column_config.NumberColumn("Longitude", format="%.5f"),
+        },
+    )  # fmt: skip
+    st.caption(
+        "Each point lies in none of the bundled regions (out at sea, or in a country the map does not hold): check "
+        "its coordinates in the file."
+    )
+
+
 def _blanks_as_missing(data):
     """``data`` with empty text cells as missing (shown as the em dash, like None), in a copy when any."""
     if not isinstance(data, pd.DataFrame):

@@ -1466,3 +1466,34 @@ def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, 
     for name in ("balance_reps.csv", "reps.csv"):
         text = made[name].decode("utf-8-sig")
         assert made[name].startswith("\ufeff".encode()) and "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+
+
+def test_accounts_outside_every_region_are_listed_as_the_rows_not_placed(app, monkeypatch):
+    # Shown raw on Data sources ("account_id", "lat" beside "Line"), with no download: a new user's test. Named
+    # headings and a CSV download, formulas neutralised, here and on the Coverage map.
+    import streamlit
+
+    made = {}
+    original = streamlit.download_button
+
+    def recording(label, data, *args, **kwargs):
+        made[kwargs.get("file_name")] = data() if callable(data) else data
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording)
+    open_page(app, "pages/accounts.py")
+    # (a point in the middle of the Atlantic: in no region)
+    upload(app, "sea.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,=Sea Co,35.0,-40.0\n")
+    next(b for b in app.button if b.label == "Load these accounts").click().run()
+    app.switch_page("pages/data_sources.py").run()
+    assert not app.exception
+    assert any(m.value == "**1 account outside every region**" for m in app.markdown), [m.value for m in app.markdown]
+    table = next(d for d in app.dataframe if list(d.value.columns) == ["row", "account_id", "name", "lat", "lon"])
+    labels = json.loads(table.proto.columns)
+    assert [labels[c]["label"] for c in ("row", "account_id", "name", "lat", "lon")] == [
+        "Line", "Account id", "Name", "Latitude", "Longitude"]  # fmt: skip
+    text = made["accounts_outside_every_region.csv"].decode("utf-8-sig")
+    assert text.splitlines() == ["row,account_id,name,lat,lon", "3,A2,'=Sea Co,35,-40"], text
+    made.clear()
+    app.switch_page("pages/coverage_map.py").run()
+    assert not app.exception and "accounts_outside_every_region.csv" in made
