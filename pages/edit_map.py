@@ -444,6 +444,7 @@ def _twin_settings() -> None:
         "industries": st.session_state.get("settings_industries") or [],
         "tiers": st.session_state.get("settings_tiers") or [],
         "parent_id": None if parent == NO_TERRITORY else parent,
+        "priority": int(st.session_state.get("settings_priority") or 0),
     }
     # Nothing that differs is no edit (an undo step that did nothing, "Changed nothing of …"): said so, with why a
     # value typed may not have counted (a box in red, e.g. a negative quota, keeps the value before it).
@@ -679,7 +680,7 @@ with panel:
                 rule += (
                     f" To let {verb(len(giving_up), 'it', 'them')} share regions, give "
                     f"{verb(len(giving_up), 'it', 'them')} a priority under {focus.priority}, or raise "
-                    f"{plain(focus.name)}'s."
+                    f"{plain(focus.name)}'s (Territory settings, under the map)."
                 )
             st.caption(said + ". Paint a region again to give it back.", help=rule)
     inspected = st.session_state.get("edit_inspected")
@@ -893,6 +894,7 @@ with tabs[4]:
             st.session_state["settings_industries"] = list(current.industries)
             st.session_state["settings_tiers"] = list(current.tiers)
             st.session_state["settings_parent"] = current.parent_id or NO_TERRITORY
+            st.session_state["settings_priority"] = int(current.priority)
         # (the distinct ones first: a set of 150,000 accounts' industries took ~0.1 s a rerun)
         industries = sorted({str(i) for i in engine.accounts["industry"].dropna().unique()} | set(current.industries))
         form = st.columns(2)
@@ -906,6 +908,11 @@ with tabs[4]:
         )  # fmt: skip
         form[0].multiselect("Industry focus (empty: all)", industries, key="settings_industries")
         form[1].multiselect("Tiers (empty: all)", TIERS, key="settings_tiers")
+        # (the painting hint says to give a territory a priority: no page set one, a new user's test)
+        form[0].number_input("Priority", min_value=-1000, max_value=1000, step=1, key="settings_priority",
+                             help="Where two territories list the same region and both admit an account, the higher "
+                                  "priority takes it (0 unless set). An overlay (an enterprise team over a region's "
+                                  "territory) ranks above the territory it shares regions with.")  # fmt: skip
         st.button("Save territory", on_click=_twin_settings, type="primary", key="twin_settings")
 with tabs[5]:
     steps = list(range(len(history.entries)))

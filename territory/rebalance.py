@@ -398,6 +398,41 @@ def balance_metrics(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame
     return chosen
 
 
+def shared_claims(plan: Plan, units: Sequence[str], unit_parents: Mapping[str, str] | None = None) -> dict:
+    """The claims two territories or more list, among ``units`` or the claims they stand for: claim → territory ids.
+
+    Territories list the same region when each takes its own accounts there (an industry or tier focus, a priority):
+    a proposal keeps such a region as it is, with every claim on it (:func:`propose`). A broader claim (a country
+    over its states) is not among them: the states are its units' own claims.
+
+    Examples
+    --------
+    >>> from territory import plan_from_dict
+    >>> plan = plan_from_dict({"territories": [
+    ...     {"territory_id": "NE", "region_ids": ["US-NY", "US-NJ"], "tiers": ["smb"]},
+    ...     {"territory_id": "ENT", "region_ids": ["US-NY"], "tiers": ["enterprise"]},
+    ...     {"territory_id": "C", "region_ids": ["US-OH"]}], "reps": []})
+    >>> shared_claims(plan, ["US-NY", "US-NJ", "US-OH"])
+    {'US-NY': ('NE', 'ENT')}
+    >>> shared_claims(plan, ["US-36061", "US-34001"], {"US-36061": "US-NY", "US-34001": "US-NJ"})
+    {'US-NY': ('NE', 'ENT')}
+    """
+    parents = unit_parents or {}
+    covered = set(units) | {parents[u] for u in units if u in parents}
+    listing: dict[str, list[str]] = {}
+    for territory in plan.territories:
+        for region in dict.fromkeys(territory.region_ids):
+            if region in covered:
+                listing.setdefault(region, []).append(territory.territory_id)
+    return {region: tuple(ids) for region, ids in listing.items() if len(ids) > 1}
+
+
+def describe_claims(claims: Sequence[str], region_label: Callable[[str], str] = str, shown: int = 4) -> str:
+    """Claims named for a sentence: "New York, New Jersey and 2 more"."""
+    names = [region_label(c) for c in claims]
+    return and_list(names[:shown] + ([f"{len(names) - shown} more"] if len(names) > shown else []))
+
+
 def region_moves(plan: Plan, proposal: Proposal, holders: Mapping[str, str]) -> pd.DataFrame:
     """The regions whose territory the proposal changes, against the plan as it is.
 
@@ -1105,6 +1140,13 @@ def propose(
                          "being balanced at this level; pick regions some territory holds")  # fmt: skip
     if pinned_regions and scenario == "territories":
         raise ValueError("a plan from scratch draws every territory anew: it cannot keep locked regions (unlock them)")
+    # Regions two territories or more list (each taking its own accounts there: an industry or tier focus, a priority)
+    # stay as they are, every claim on them kept: the search gives a region one holder, and the other's claim was
+    # dropped with its accounts (a new user's test: a tier overlay, NE Enterprise, took Northeast's four states, and
+    # 100 accounts were left in no territory). A plan drawn anew draws them too, each territory taking every account.
+    shared = shared_claims(plan, ids, unit_parents) if scenario != "territories" else {}
+    shared_units = [u for u in ids if u in shared or (unit_parents or {}).get(u) in shared]
+    pinned_regions = sorted({*pinned_regions, *shared_units})
     near_home: tuple | None = None  # (the new territory, its home, km, the regions within them)
     if home_within_km is not None:
         if scenario == "territories":
@@ -1145,6 +1187,14 @@ def propose(
             raise ValueError("the territory that goes is the only one")
         if territory_id in set(locked_territories):
             raise ValueError(f"{territories[territory_id].name} is locked, so it cannot go: unlock it first")
+        sharing = [r for r in territories[territory_id].region_ids if r in shared]
+        if sharing:
+            raise ValueError(
+                f"{territories[territory_id].name} shares {describe_claims(sharing, region_label)} with "
+                f"{and_list(sorted({territories[t].name for r in sharing for t in shared[r]} - {territories[territory_id].name}))} "
+                "(each takes its own accounts there), and a proposal keeps shared regions as they are, so it cannot "
+                "go: take them out of one of the territories first (Edit territories)"
+            )
         stuck = [r for r in pinned_regions if current.get(r) == territory_id]
         if stuck:
             raise ValueError(
@@ -1210,6 +1260,9 @@ def propose(
         ):
             raise ValueError(f"`new_rep_capacity` was {new_rep_capacity!r} but is expected to be a whole number "
                              "of accounts, at least 1 (or None for the team median)")  # fmt: skip
+        if home_region in set(shared_units):
+            raise ValueError(f"{region_label(home_region)} is shared by territories that each take their own accounts "
+                             "there, and stays as it is: pick another home region")  # fmt: skip
         if home_region in set(pinned_regions):
             raise ValueError(f"{region_label(home_region)} is locked where it is: pick another home region, or "
                              "unlock it")  # fmt: skip
@@ -1823,6 +1876,8 @@ def propose(
             by_claim.setdefault(claim, []).append(unit)
     claims_moved: dict[tuple[str, str], list[str]] = {}  # (heir, was) → the claims
     for claim, inside in sorted(by_claim.items()):
+        if claim in shared:  # (kept by every territory that lists it)
+            continue
         held = labels.reindex(inside)
         if held.isna().any():  # (part of it is left without a territory: the claim would take that part back)
             continue
@@ -1866,10 +1921,10 @@ def propose(
             more = tuple(r for r in inherited.get(t_id, ()) if r not in was.region_ids)
             new_territories.append(replace(was, region_ids=was.region_ids + more) if more else was)
             continue
-        # Claims outside the balanced units stay, except those the units stand for.
-        kept = tuple(r for r in territory.region_ids if r not in units and r not in replaced)
+        # Claims outside the balanced units stay, except those the units stand for; shared ones stay too.
+        kept = tuple(r for r in territory.region_ids if (r not in units and r not in replaced) or r in shared)
         kept += tuple(r for r in inherited.get(t_id, ()) if r not in kept)
-        mine = labels[labels == t_id].index
+        mine = labels[labels == t_id].index.difference(list(kept), sort=False)
         if kept and scenario != "territories":
             # A region it held through a broader claim it keeps (a state under its claim on the "US") and still
             # holds is not listed: the proposal lists what moved, not every state of the country.
@@ -1893,6 +1948,15 @@ def propose(
                             f"{and_list([territories[t].name for t in cut_by_home])} in pieces: regions that must "
                             "stay beyond it (a rep's home, a locked region, or one beyond the distance from home) held "
                             "to the rest through it")  # fmt: skip
+    if shared:
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for claim, holding in shared.items():
+            groups.setdefault(tuple(territories[t].name for t in holding), []).append(claim)
+        description += "; " + "; ".join(
+            f"{describe_claims(claims, region_label)}, shared by {and_list(list(names))} (each takes its own accounts "
+            "there), stay as they are"
+            for names, claims in groups.items()
+        )
     return Proposal(new_plan, labels, start, report, scenario, description, tuple(separate), before, own_focus,
                     left_out, one_way_note, gave, out_of_reach, summary, handed_out_only,
                     stopped_at[0] if stopped_at else None, home_within_km, cut_by_home,

@@ -491,6 +491,12 @@ def test_territory_settings(editor):
     assert territory.tiers == ("enterprise",) and territory.parent_id == "NAE"
     # (it said "Changed name, … of Canada West & Prairies": the old name was said nowhere)
     assert any(m.startswith("Renamed Canada West to Canada West & Prairies, changed color") for m in messages(editor))
+    # A priority is set here too: the painting hint says to raise one, and no page set it (a new user's test)
+    assert editor.number_input(key="settings_priority").value == 0
+    editor.number_input(key="settings_priority").set_value(2).run()
+    editor.button(key="twin_settings").click().run()
+    assert plan_of(editor).territory("CAW").priority == 2
+    assert any("priority" in m for m in messages(editor)), messages(editor)
 
 
 def test_saving_unchanged_territory_settings_is_no_edit(editor):

@@ -2203,3 +2203,37 @@ def test_keeping_regions_in_their_country_holds_through_white_space():
     graph = RegionGraph(("US-ID", "US-MT", "CA-AB", "CA-BC"), metrics, ((1,), (0, 2), (1, 3), (2,)))
     start = pd.Series({"US-ID": "A", "US-MT": None, "CA-AB": None, "CA-BC": "B"}, dtype=object)
     assert _within_countries(graph, start).neighbours == ((1,), (0,), (3,), (2,))
+
+
+def overlaid(plan, holders):
+    """``plan`` with a tier overlay, Enterprise, ranking above Stripe 1 in its middle column; and the holders the app
+    gives (a region listed twice: held by the last territory listing it)."""
+    middle = [rid(y, 4) for y in range(H)]
+    raw = plan.to_dict()
+    raw["territories"].append({"territory_id": "E", "name": "Enterprise", "region_ids": middle, "tiers": ["enterprise"],
+                               "priority": 1})  # fmt: skip
+    raw["reps"].append({"rep_id": "RE", "territory_ids": ["E"]})
+    return plan_from_dict(raw), {**holders, **dict.fromkeys(middle, "E")}, middle
+
+
+def test_regions_two_territories_share_stay_with_both(setup):
+    # A tier overlay's regions were held by the overlay alone in the search: the territory sharing them lost its
+    # claims, and its accounts were left in no territory (a new user's test: Northeast, 100 accounts).
+    plan, graph, holders = setup
+    plan, holders, middle = overlaid(plan, holders)
+    proposal = propose(plan, graph, holders, rng=np.random.default_rng(0), max_seconds=1)
+    assert set(middle) <= set(proposal.plan.territory("T1").region_ids)
+    assert sorted(proposal.plan.territory("E").region_ids) == sorted(middle)
+    assert (proposal.labels[middle] == "E").all()  # (kept where they are)
+    assert proposal.description.endswith(
+        f"{rid(0, 4)}, {rid(1, 4)}, {rid(2, 4)}, {rid(3, 4)} and 2 more, shared by Stripe 1 and Enterprise (each "
+        "takes its own accounts there), stay as they are"
+    ), proposal.description
+    # every region is still claimed once, but for the shared ones (twice)
+    claims = pd.Series([r for t in proposal.plan.territories for r in t.region_ids if r != "DE"]).value_counts()
+    assert set(claims[claims == 2].index) == set(middle) and set(claims.index) == set(graph.region_ids)
+    # the territory sharing them cannot go: said, not done
+    with pytest.raises(ValueError, match=r"^Stripe 1 shares .* with Enterprise \(each takes its own accounts there\)"):
+        propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", max_seconds=1)
+    with pytest.raises(ValueError, match="is shared by territories that each take their own accounts there"):
+        propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=rid(2, 4), max_seconds=1)
