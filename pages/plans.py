@@ -764,9 +764,12 @@ if conflict:
     # took their name unsaid, the fourteenth new user)
     their_name = (f"; the plan renamed from “{plain(ours_then.name)}” to “{plain(theirs.plan.name)}”"
                   if theirs.plan.name != ours_then.name else "")  # fmt: skip
+    # (territories counted as Compare counts them, those that gained or lost regions too: "0 territory changes"
+    # stood beside Compare's "Territories changed 4" for the same versions, a new user's test)
+    changed = territories_reshaped(their_diff.regions) | set(their_diff.territories["territory_id"])
     st.markdown(
         f"Their changes: {counted(len(their_diff.regions), 'region')} moved, "
-        f"{counted(their_diff.territories_changed, 'territory change')}, "
+        f"{counted(len(changed), 'territory', 'territories')} changed, "
         f"{counted(len(their_diff.reps), 'rep change')}{their_name}"
     )
     if len(their_diff.regions):

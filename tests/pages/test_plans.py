@@ -255,7 +255,7 @@ def test_their_changes_count_regions_as_compare_does(data_dir):
     # (here "1 region moved", there "77 regions moved": Oklahoma, after a county was carved out elsewhere).
     from geo.editing import units_of_claims
     from territory import load_plan
-    from territory.plan_diff import diff_plans
+    from territory.plan_diff import diff_plans, territories_reshaped
 
     ana, bo = session(), session()
     go(ana, "pages/edit_map.py")
@@ -271,6 +271,9 @@ def test_their_changes_count_regions_as_compare_does(data_dir):
     compared = diff_plans(base, theirs, parents=units_of_claims(base, theirs))
     assert len(compared.regions) > 77  # Oklahoma's 77 counties and Essex County
     assert said.startswith(f"Their changes: {len(compared.regions):,} regions moved"), said
+    # the territories that gained or lost them counted, as Compare counts them (it said "0 territory changes")
+    assert territories_reshaped(compared.regions) == {"NAE", "USW"}
+    assert "regions moved, 2 territories changed, " in said, said
     # Their table lists Oklahoma once, as the state moved whole it is (77 rows of counties, a review).
     table = next(d.value for d in bo.dataframe if "Region" in d.value.columns)
     assert table[["Name", "Region", "To"]].values.tolist() == [
@@ -949,7 +952,7 @@ def test_their_rename_is_said_when_a_save_meets_theirs(data_dir):
     save(alex, "Renamed", author="alex")
     save(ana, "NJ east", author="ana")
     said = next(m.value for m in ana.markdown if m.value.startswith("Their changes: "))
-    assert said == ("Their changes: 0 regions moved, 0 territory changes, 0 rep changes; the plan renamed from “Demo "
+    assert said == ("Their changes: 0 regions moved, 0 territories changed, 0 rep changes; the plan renamed from “Demo "
                     "FY27 plan” to “FY27 Final”"), said  # fmt: skip
 
 

@@ -117,7 +117,7 @@ def test_a_save_conflict_counts_and_lists_their_rep_changes(data_dir):
     save(bo, "NJ east", author="bo")
     assert any("**ana** saved version 2" in w.value for w in bo.warning)
     said = " ".join(m.value for m in bo.markdown).replace("\\", "")
-    assert "Their changes: 0 regions moved, 0 territory changes, 1 rep change" in said
+    assert "Their changes: 0 regions moved, 0 territories changed, 1 rep change" in said
     reps = next(d.value for d in bo.dataframe if list(d.value.columns) == ["name", "change", "detail"])
     assert reps.values.tolist() == [["Sarah Chen", "changed", "capacity 180 → 50"]]
 
