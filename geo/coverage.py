@@ -631,8 +631,17 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
 
     colors = {t.territory_id: t.color for t in old.territories} | {t.territory_id: t.color for t in new.territories}
     shapes = _display_regions(regions["region_id"].tolist()) if len(regions) else _display_regions([])
-    layer = shapes.merge(regions[["region_id", "from_name", "to_name", "to_territory_id"]], on="region_id")
+    columns = ["region_id", "from_name", "to_name", "to_territory_id"]
+    columns += ["from_territory_id"] if "from_territory_id" in regions.columns else []
+    layer = shapes.merge(regions[columns], on="region_id")
     first = layer["to_territory_id"].map(lambda ids: ids.split(", ")[0] if isinstance(ids, str) else None)
+    # (a territory that held the region already, with another that gives it up, holds it alone: it gains nothing,
+    # "NE Enterprise gains 4 regions" read as new states for it, a new user's test)
+    had = pd.Series(
+        [isinstance(was, str) and to in was.split(", ") for to, was in zip(first, layer.get("from_territory_id",
+                                                                                        [None] * len(layer)), strict=True)],
+        index=layer.index,
+    )  # fmt: skip
     layer["color"] = first.map(colors).fillna(GAP_COLOR)
     layer = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84)
     focus = _main_cluster(layer)
@@ -677,14 +686,20 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         tooltip=[("label", "Region"), ("from_name", "From"), ("to_name", "To")],
         control=False,
     ).add_to(group)
-    gains = layer.assign(first=first).groupby(["first", "to_name", "color"], dropna=False).size()
+    gains = layer.assign(first=first, had=had).groupby(["first", "to_name", "color", "had"], dropna=False).size()
     entries = [
         LegendEntry(
             color=color, name="No territory", detail=f"{count} region{'s' if count != 1 else ''} left without one"
         )
         if first_id != first_id or first_id is None
-        else LegendEntry(color=color, name=str(name), detail=f"gains {count} region{'s' if count != 1 else ''}")
-        for (first_id, name, color), count in gains.sort_values(ascending=False).items()
+        else LegendEntry(
+            color=color,
+            name=str(name),
+            detail=f"holds alone {count} region{'s' if count != 1 else ''} it shared"
+            if kept
+            else f"gains {count} region{'s' if count != 1 else ''}",
+        )  # fmt: skip
+        for (first_id, name, color, kept), count in gains.sort_values(ascending=False).items()
     ]
     # The legend goes under the map, not over it: in the map's corner its entries (eight for a plan drawn anew)
     # hid the regions on the Atlantic side at 1280 px (a tester's report). The page draws it (``st.html``).

@@ -51,6 +51,24 @@ def test_legend_counts_the_regions_each_territory_gains_and_escapes_names():
     assert "#ff7f0e" in html and "#2ca02c" in html
 
 
+def test_a_territory_left_alone_on_a_region_it_shared_does_not_gain_it():
+    # Northeast gave up the states it shared with the NE Enterprise overlay: "NE Enterprise gains 4 regions" read as
+    # new states for it (a new user's test).
+    from territory.plan_diff import diff_plans
+
+    shared = ("US-NY", "US-NJ")
+    old = Plan(name="old", territories=(
+        Territory("NE", "Northeast", shared, tiers=("smb",), color="#1f77b4"),
+        Territory("ENT", "NE Enterprise", shared, tiers=("enterprise",), priority=1, color="#ff7f0e"),
+        Territory("W", "West", ("US-CA",), color="#2ca02c")))  # fmt: skip
+    new = replace(old, territories=(replace(old.territories[0], region_ids=()), *old.territories[1:2],
+                                    replace(old.territories[2], region_ids=("US-CA", "US-OR"))))  # fmt: skip
+    moves = diff_plans(old, new).regions
+    html = changed_regions_map(moves, old, new).legend_html
+    assert "holds alone 2 regions it shared" in html and "gains 1 region" in html, html
+    assert "gains 2 regions" not in html
+
+
 def test_no_changed_regions_gives_no_legend():
     old, new = _plans()
     empty = pd.DataFrame(columns=["region_id", "from_name", "to_name", "to_territory_id"])
