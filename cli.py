@@ -1087,6 +1087,7 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                   ("territories at this level", "--territories"), ("out of each other's reach", "--territories"),
                   ("locked", "--locked"),
                   ("land mass", "--territory"), ("whose rep leaves", "--territory"), ("covers no territory", "--rep"),
+                  ("each takes its own accounts there", "--territory" if args.territory else "--rep"),
                   ("rep", "--rep")]  # fmt: skip
         column = next((option for words, option in blamed if words in text), "--scenario")
         hint = f"At --level {args.level}, give regions of that level, e.g. {example}" if "not among" in text else ""

@@ -1145,7 +1145,10 @@ def propose(
     # dropped with its accounts (a new user's test: a tier overlay, NE Enterprise, took Northeast's four states, and
     # 100 accounts were left in no territory). A plan drawn anew draws them too, each territory taking every account.
     shared = shared_claims(plan, ids, unit_parents) if scenario != "territories" else {}
-    shared_units = [u for u in ids if u in shared or (unit_parents or {}).get(u) in shared]
+    # (the units of a shared claim that one of its territories holds: a county a third territory claims on its own,
+    # carved out of a shared state, stays free to trade)
+    shared_units = [u for u in ids if u in shared
+                    or current.get(u) in shared.get((unit_parents or {}).get(u), ())]  # fmt: skip
     pinned_regions = sorted({*pinned_regions, *shared_units})
     near_home: tuple | None = None  # (the new territory, its home, km, the regions within them)
     if home_within_km is not None:
@@ -1193,7 +1196,8 @@ def propose(
                 f"{territories[territory_id].name} shares {describe_claims(sharing, region_label)} with "
                 f"{and_list(sorted({territories[t].name for r in sharing for t in shared[r]} - {territories[territory_id].name}))} "
                 "(each takes its own accounts there), and a proposal keeps shared regions as they are, so it cannot "
-                "go: take them out of one of the territories first (Edit territories)"
+                "go: take them out of one of the territories first (on the Edit territories page, or in the plan "
+                "file)"
             )
         stuck = [r for r in pinned_regions if current.get(r) == territory_id]
         if stuck:
@@ -1924,7 +1928,10 @@ def propose(
         # Claims outside the balanced units stay, except those the units stand for; shared ones stay too.
         kept = tuple(r for r in territory.region_ids if (r not in units and r not in replaced) or r in shared)
         kept += tuple(r for r in inherited.get(t_id, ()) if r not in kept)
+        # (nor the units of a shared claim, unless listed: the holder's counties of a shared state, listed, would
+        # beat the other territory's claim on the state, the most specific claim winning, a review)
         mine = labels[labels == t_id].index.difference(list(kept), sort=False)
+        mine = [r for r in mine if (unit_parents or {}).get(r) not in shared or r in territory.region_ids]
         if kept and scenario != "territories":
             # A region it held through a broader claim it keeps (a state under its claim on the "US") and still
             # holds is not listed: the proposal lists what moved, not every state of the country.

@@ -2237,3 +2237,31 @@ def test_regions_two_territories_share_stay_with_both(setup):
         propose(plan, graph, holders, scenario="rep_leaves", territory_id="T1", max_seconds=1)
     with pytest.raises(ValueError, match="is shared by territories that each take their own accounts there"):
         propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=rid(2, 4), max_seconds=1)
+
+
+def test_a_shared_state_keeps_its_accounts_where_they_were_at_county_level():
+    # The state's holder in the search got the state's counties listed too, and a county claim beats a state claim
+    # (the most specific wins): the overlay's enterprise account went to the other territory (a review).
+    from territory.edits import start
+
+    units = ["US-36001", "US-36003", "US-34001", "US-34003", "US-42001", "US-42003"]
+    parents = dict(zip(units, ["US-NY", "US-NY", "US-NJ", "US-NJ", "US-PA", "US-PA"], strict=True))
+    links = {u: [units[j] for j in (i - 1, i + 1) if 0 <= j < len(units)] for i, u in enumerate(units)}
+    graph = RegionGraph.from_adjacency(pd.DataFrame(np.ones((6, 2)), index=units, columns=["a", "b"]), links)
+    plan = plan_from_dict({"territories": [
+        {"territory_id": "ENT", "name": "Enterprise", "region_ids": ["US-NY"], "tiers": ["enterprise"], "priority": 1},
+        {"territory_id": "NE", "name": "Northeast", "region_ids": ["US-NY", "US-NJ"]},
+        {"territory_id": "PA", "name": "Pennsylvania", "region_ids": ["US-PA"]}],
+        "reps": [{"rep_id": f"R{i}", "territory_ids": [t]} for i, t in enumerate(("ENT", "NE", "PA"))]})  # fmt: skip
+    holders = {u: ("NE" if parents[u] in ("US-NY", "US-NJ") else "PA") for u in units}  # (the last listing)
+    proposal = propose(plan, graph, holders, replaces=["US-NY", "US-NJ", "US-PA"], unit_parents=parents,
+                       rng=np.random.default_rng(0), max_seconds=0.5, n_jobs=1)  # fmt: skip
+    assert proposal.plan.territory("ENT").region_ids == ("US-NY",)
+    assert "US-NY" in proposal.plan.territory("NE").region_ids
+    assert not {"US-36001", "US-36003"} & {r for t in proposal.plan.territories for r in t.region_ids}
+    accounts = pd.DataFrame({"account_id": ["a1", "a2"], "region_id": ["US-36001", "US-36003"],
+                             "tier": ["enterprise", "smb"], "industry": ["x", "x"], "value": [1.0, 1.0]})  # fmt: skip
+    regions = pd.DataFrame({"region_id": ["US", "US-NY", "US-NJ", "US-PA", *units],
+                            "parent_id": [None, "US", "US", "US", *(parents[u] for u in units)]})  # fmt: skip
+    before, after = (start(p, accounts, regions).result["territory_id"].tolist() for p in (plan, proposal.plan))
+    assert before == after == ["ENT", "NE"]
