@@ -444,8 +444,9 @@ def _twin_settings() -> None:
         "industries": st.session_state.get("settings_industries") or [],
         "tiers": st.session_state.get("settings_tiers") or [],
         "parent_id": None if parent == NO_TERRITORY else parent,
-        "priority": int(st.session_state.get("settings_priority") or 0),
     }
+    if isinstance(st.session_state.get("settings_priority"), int | float):  # (else the priority it has)
+        changes["priority"] = int(st.session_state["settings_priority"])
     # Nothing that differs is no edit (an undo step that did nothing, "Changed nothing of …"): said so, with why a
     # value typed may not have counted (a box in red, e.g. a negative quota, keeps the value before it).
     state = edit_history().current
@@ -885,7 +886,13 @@ with tabs[4]:
     )
     if chosen_id:
         current = plan.territory(chosen_id)
-        if st.session_state.get("settings_loaded") != (chosen_id, id(plan)):
+        # (and when Streamlit has forgotten the boxes' values, another page shown meanwhile: a box without one
+        # showed its default, and a save wrote it, a review)
+        boxes = ("settings_name", "settings_color", "settings_quota", "settings_industries", "settings_tiers",
+                 "settings_parent", "settings_priority")  # fmt: skip
+        if st.session_state.get("settings_loaded") != (chosen_id, id(plan)) or any(
+            box not in st.session_state for box in boxes
+        ):
             # Load the territory's values into the form when another territory (or plan state) is picked.
             st.session_state["settings_loaded"] = (chosen_id, id(plan))
             st.session_state["settings_name"] = current.name
@@ -909,7 +916,7 @@ with tabs[4]:
         form[0].multiselect("Industry focus (empty: all)", industries, key="settings_industries")
         form[1].multiselect("Tiers (empty: all)", TIERS, key="settings_tiers")
         # (the painting hint says to give a territory a priority: no page set one, a new user's test)
-        form[0].number_input("Priority", min_value=-1000, max_value=1000, step=1, key="settings_priority",
+        form[0].number_input("Priority", min_value=-(10**9), step=1, key="settings_priority",  # (as plans allow)
                              help="Where two territories list the same region and both admit an account, the higher "
                                   "priority takes it (0 unless set). An overlay (an enterprise team over a region's "
                                   "territory) ranks above the territory it shares regions with.")  # fmt: skip

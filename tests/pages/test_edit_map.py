@@ -493,10 +493,14 @@ def test_territory_settings(editor):
     assert any(m.startswith("Renamed Canada West to Canada West & Prairies, changed color") for m in messages(editor))
     # A priority is set here too: the painting hint says to raise one, and no page set it (a new user's test)
     assert editor.number_input(key="settings_priority").value == 0
-    editor.number_input(key="settings_priority").set_value(2).run()
+    editor.number_input(key="settings_priority").set_value(5000).run()  # (any a plan takes: 1000 was the box's top)
     editor.button(key="twin_settings").click().run()
-    assert plan_of(editor).territory("CAW").priority == 2
+    assert plan_of(editor).territory("CAW").priority == 5000
     assert any("priority" in m for m in messages(editor)), messages(editor)
+    # another setting saved later keeps it (a box that could not hold it wrote its least, a review)
+    editor.text_input(key="settings_name").input("Canada West").run()
+    editor.button(key="twin_settings").click().run()
+    assert plan_of(editor).territory("CAW").priority == 5000 and plan_of(editor).territory("CAW").name == "Canada West"
 
 
 def test_saving_unchanged_territory_settings_is_no_edit(editor):
