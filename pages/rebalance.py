@@ -515,10 +515,13 @@ if scenario == "territories":
     # Locks changed: the number moves to the nearest offered (not back to the default). A number typed outside the
     # range is kept and refused with why: with the range as the box's own limits, Streamlit kept "1" or "60" shown
     # in red and proposed the last number taken, without a word (a new user's test).
-    if isinstance(st.session_state.get("reb_k"), int) and st.session_state.get("reb_k_locks") != locked_now:
-        st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)
-    st.session_state["reb_k_locks"] = locked_now
+    # (after the kept number is put back, and on any change of the range's inputs: the level, what is drawn over, the
+    # locks; a review found a kept 60 refused after a change of level, and locks changed on another scenario missed)
     setting("reb_k", min(max(len(territory_ids), least), most), range(1, 10 * MOST_TERRITORIES + 1))
+    ranged = (level, cover, locked_now)
+    if isinstance(st.session_state.get("reb_k"), int) and st.session_state.get("reb_k_range") not in (None, ranged):
+        st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)
+    st.session_state["reb_k_range"] = ranged
     options["n_territories"] = k_slot.number_input(
         f"Number of territories ({least} to {most})" if least < most else "Number of territories",
         1, 10 * MOST_TERRITORIES, key="reb_k",

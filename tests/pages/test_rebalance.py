@@ -604,6 +604,13 @@ def test_a_number_of_territories_out_of_range_is_refused_with_why(app):
     ], said
     app.number_input(key="reb_k").set_value(least).run()
     assert not app.error and not app.button(key="reb_run").disabled
+    # a number in range at county level moves into the range at state level (it was kept, and refused)
+    app.multiselect(key="reb_locked").set_value([]).run()
+    app.radio(key="reb_level").set_value("county").run()
+    app.number_input(key="reb_k").set_value(200).run()
+    assert not app.error
+    app.radio(key="reb_level").set_value("state").run()
+    assert app.number_input(key="reb_k").value == 38 and not app.error
 
 
 def test_all_locked_or_no_metric_is_said(app):
