@@ -686,20 +686,21 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         tooltip=[("label", "Region"), ("from_name", "From"), ("to_name", "To")],
         control=False,
     ).add_to(group)
-    gains = layer.assign(first=first, had=had).groupby(["first", "to_name", "color", "had"], dropna=False).size()
+    counts = layer.assign(first=first, had=had).groupby(["first", "to_name", "color"], dropna=False)["had"]
+    gains = pd.DataFrame({"all": counts.size(), "had": counts.sum()}).sort_values("all", ascending=False)
+
+    def regions_said(n) -> str:
+        return f"{int(n)} region{'s' if int(n) != 1 else ''}"
+
+    def detail(row) -> str:  # (one entry a territory: "gains 2 regions", "holds alone 4 regions it shared", or both)
+        return ", ".join(([f"gains {regions_said(row['all'] - row['had'])}"] if row["all"] > row["had"] else [])
+                         + ([f"holds alone {regions_said(row['had'])} it shared"] if row["had"] else []))  # fmt: skip
+
     entries = [
-        LegendEntry(
-            color=color, name="No territory", detail=f"{count} region{'s' if count != 1 else ''} left without one"
-        )
+        LegendEntry(color=color, name="No territory", detail=f"{regions_said(row['all'])} left without one")
         if first_id != first_id or first_id is None
-        else LegendEntry(
-            color=color,
-            name=str(name),
-            detail=f"holds alone {count} region{'s' if count != 1 else ''} it shared"
-            if kept
-            else f"gains {count} region{'s' if count != 1 else ''}",
-        )  # fmt: skip
-        for (first_id, name, color, kept), count in gains.sort_values(ascending=False).items()
+        else LegendEntry(color=color, name=str(name), detail=detail(row))
+        for (first_id, name, color), row in gains.iterrows()
     ]
     # The legend goes under the map, not over it: in the map's corner its entries (eight for a plan drawn anew)
     # hid the regions on the Atlantic side at 1280 px (a tester's report). The page draws it (``st.html``).

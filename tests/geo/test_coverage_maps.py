@@ -67,6 +67,11 @@ def test_a_territory_left_alone_on_a_region_it_shared_does_not_gain_it():
     html = changed_regions_map(moves, old, new).legend_html
     assert "holds alone 2 regions it shared" in html and "gains 1 region" in html, html
     assert "gains 2 regions" not in html
+    # gaining regions too, it is one entry (it was two, the same name and color)
+    new = replace(new, territories=(new.territories[0], replace(new.territories[1], region_ids=(*shared, "US-PA")),
+                                    new.territories[2]))  # fmt: skip
+    html = changed_regions_map(diff_plans(old, new).regions, old, new).legend_html
+    assert "gains 1 region, holds alone 2 regions it shared" in html and html.count(">NE Enterprise<") == 1, html
 
 
 def test_no_changed_regions_gives_no_legend():
