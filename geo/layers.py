@@ -766,7 +766,16 @@ class _LabelsApart(MacroElement):
                         tries.sort(function (a, b) {
                             return Math.abs(a[0]) + Math.abs(a[1]) - Math.abs(b[0]) - Math.abs(b[1]);
                         });
-                        var free = tries.find(function (move) { return clear(shifted(r, move), move, reach); });
+                        // (from under a control, only where its middle stays in its own territory: 120 px could
+                        // carry it over a neighbour's, a review)
+                        var home = reach > 48 && shapes[text.parentNode.getAttribute("data-territory")];
+                        var free = tries.find(function (move) {
+                            var moved = shifted(r, move);
+                            if (!clear(moved, move, reach)) { return false; }
+                            if (!home) { return true; }
+                            return inside(map.containerPointToLatLng([(moved.left + moved.right) / 2 - edge.left,
+                                                                      (moved.top + moved.bottom) / 2 - edge.top]), home);
+                        });
                         if (free !== undefined) { dx += free[0]; dy = free[1]; r = shifted(r, free); }
                     }
                     var clash = r.width > 0 && (kept.some(function (k) { return meets(r, k, 6, 2); })
