@@ -686,10 +686,11 @@ def test_a_plan_used_on_data_sources_shows_at_once_and_unknown_regions_are_named
     assert any("not stored yet" in m.value for m in app.markdown)
 
 
-def test_a_plan_file_used_over_another_plan_is_assigned_afresh_as_the_cli_assigns_it(app):
+def test_a_plan_file_used_over_another_plan_is_assigned_afresh_as_the_cli_assigns_it(app, tmp_path, monkeypatch):
     # Used over another plan (here a rebalance accepted as a draft: a session of its own), the file kept that plan's
     # reps where it allowed: its figures differed from cli.py's for the same file (0.788 against 0.789, a new
     # user's test).
+    monkeypatch.setenv("TERRITORY_DATA_DIR", str(tmp_path))  # (a store of its own: the draft saved stays here)
     raw = json.loads((ROOT / "data" / "demo" / "plan.json").read_text())
     app.session_state["author_name"] = "Tess"  # (who accepts: required)
     open_page(app, "pages/rebalance.py")
