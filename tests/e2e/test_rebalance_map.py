@@ -102,6 +102,20 @@ def _scenario_on_counties(page, app_url, scenario: str) -> None:
     _scenario(page, app_url, scenario, counties=True)
 
 
+def _enter(field, text: str) -> None:
+    """Type ``text`` into ``field`` and press Enter, waiting for the rerun."""
+    field.fill(text)
+    field.press("Enter")
+    wait_for_rerun(field.page, timeout=60_000)
+
+
+def _propose(page) -> None:
+    """Click "Propose rebalance" and wait for the proposal (its Accept button) and the rerun after it."""
+    page.get_by_role("button", name="Propose rebalance").click()
+    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
+    wait_for_rerun(page, timeout=60_000)
+
+
 def _territories_drawn_anew_on_counties(page, app_url) -> None:
     """The Rebalance page, at county level, with "Another number of territories" picked."""
     _scenario_on_counties(page, app_url, "Another number of territories")
@@ -138,12 +152,8 @@ def test_a_plan_from_scratch_shows_long_names_without_scrolling_at_1280_px(page,
     page.set_viewport_size({"width": 1280, "height": 900})
     _territories_drawn_anew_on_counties(page, app_url)
     box = page.get_by_label(re.compile(r"^Number of territories")).and_(page.locator("input[type=number]"))
-    box.fill("12")
-    box.press("Enter")
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_role("button", name="Propose rebalance").click()
-    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
-    wait_for_rerun(page, timeout=60_000)
+    _enter(box, "12")
+    _propose(page)
     # The chips' second lines wrap rather than end in "…" ("Germany & Netherlan…", a new user's test)
     deltas = page.locator('[data-testid="stMetricDelta"]')
     # (the first chip always has a second line: wait for it, the chips may come a moment after the button on a loaded
@@ -194,17 +204,11 @@ def test_the_proposal_legend_leaves_every_region_of_the_map_in_view(page, app_ur
     _scenario(page, app_url, "Another number of territories")
     box = page.get_by_label(re.compile(r"^Number of territories")).and_(page.locator("input[type=number]"))
     # A number out of range is refused with why, at the box (it was shown in red and the last number proposed)
-    box.fill("60")
-    box.press("Enter")
-    wait_for_rerun(page, timeout=60_000)
+    _enter(box, "60")
     page.get_by_text("60 territories cannot be drawn").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Propose rebalance").is_disabled()
-    box.fill("8")
-    box.press("Enter")
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_role("button", name="Propose rebalance").click()
-    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
-    wait_for_rerun(page, timeout=60_000)
+    _enter(box, "8")
+    _propose(page)
     frame, content = map_frame(page)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
     for width in (1280, 1440):
@@ -239,13 +243,8 @@ def test_the_moves_under_the_map_take_the_height_of_their_rows(page, app_url):
     # over 3 moves and 5 empty rows (a new user's test). As tall as its rows, up to 300 px.
     page.set_viewport_size({"width": 1280, "height": 900})
     _scenario(page, app_url, "A new rep joins (a new territory)")
-    name = page.get_by_label("New territory's name (required)")
-    name.fill("Mid-Atlantic and Appalachia Region")
-    name.press("Enter")
-    wait_for_rerun(page, timeout=60_000)
-    page.get_by_role("button", name="Propose rebalance").click()
-    page.get_by_role("button", name="Accept as a new draft").wait_for(timeout=90_000)
-    wait_for_rerun(page, timeout=60_000)
+    _enter(page.get_by_label("New territory's name (required)"), "Mid-Atlantic and Appalachia Region")
+    _propose(page)
     table = page.locator('[data-testid="stDataFrame"]:visible').filter(has_text="Virginia").last  # (the moves)
     table.scroll_into_view_if_needed()
     rows = table.locator('[role="row"]')

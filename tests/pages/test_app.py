@@ -1444,9 +1444,8 @@ def test_a_plan_folder_zip_that_unpacks_past_reason_is_refused(monkeypatch):
         read_plan_zip(buffer.getvalue(), "plan.zip")
 
 
-def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, monkeypatch):
-    # The tables' own "Download as CSV" wrote formulas as they are and is off (client.disableDataExport); the tables
-    # a manager reads most get a download of their own, formulas neutralised, with a byte order mark (a review).
+def recorded_downloads(monkeypatch) -> dict:
+    """Every download button the pages draw from now on: file name → its bytes (made as a click would make them)."""
     import streamlit
 
     made = {}
@@ -1457,6 +1456,13 @@ def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, 
         return original(label, data, *args, **kwargs)
 
     monkeypatch.setattr(streamlit, "download_button", recording)
+    return made
+
+
+def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, monkeypatch):
+    # The tables' own "Download as CSV" wrote formulas as they are and is off (client.disableDataExport); the tables
+    # a manager reads most get a download of their own, formulas neutralised, with a byte order mark (a review).
+    made = recorded_downloads(monkeypatch)
     app.run()
     plan = json.loads(app.session_state["plan_json"])
     plan["reps"][0]["name"] = "=HYPERLINK(1)"
@@ -1472,16 +1478,7 @@ def test_tables_without_an_export_of_their_own_have_a_guarded_csv_download(app, 
 def test_accounts_outside_every_region_are_listed_as_the_rows_not_placed(app, monkeypatch):
     # Shown raw on Data sources ("account_id", "lat" beside "Line"), with no download: a new user's test. Named
     # headings and a CSV download, formulas neutralised, here and on the Coverage map.
-    import streamlit
-
-    made = {}
-    original = streamlit.download_button
-
-    def recording(label, data, *args, **kwargs):
-        made[kwargs.get("file_name")] = data() if callable(data) else data
-        return original(label, data, *args, **kwargs)
-
-    monkeypatch.setattr(streamlit, "download_button", recording)
+    made = recorded_downloads(monkeypatch)
     open_page(app, "pages/accounts.py")
     # (a point in the middle of the Atlantic: in no region)
     upload(app, "sea.csv", b"id,name,lat,lon\nA1,Acme,40.7,-74.0\nA2,=Sea Co,35.0,-40.0\n")
