@@ -197,7 +197,10 @@ class RebalanceReport:
         (however the regions are dealt out, some territory is at least ``over`` above its share and some at most
         ``under``: fractions of the share), where that stretches beyond the tolerance around the group's centre
         and every territory of the group lies between the two (each as close as its regions allow). A territory
-        between them is judged so in any case, and the bound takes them in.
+        between them is judged so in any case, and the bound takes them in. With too few regions to give every
+        territory two (9 for 8 territories), one more group, all the territories, with ``alone`` (at least that many
+        hold one region alone), ``over`` 0 and ``under`` (one of the smallest regions is a territory by itself),
+        where that sets the bound.
     pieces : dict
         Territories in more than one part at the end (only those that started so: contiguity is kept): territory
         id → its parts, each a sorted list of region ids, largest part first.
@@ -1168,6 +1171,23 @@ class Rebalancer:
                 if between.all():  # (said of the group when every territory of it is as close as it can be)
                     coarse.append({"territories": tuple(self.territory_ids[t] for t in mine), "metric": name,
                                    "regions": int(theirs.sum()), "over": over, "under": under})  # fmt: skip
+        # Too few regions to give every territory two (9 regions for 8 territories: 7 hold one region alone, and
+        # one of the three smallest regions is a territory by itself, however they are dealt out): some territory
+        # is at least that far below its share. (Not with white space, whose regions the territories may take.)
+        few = np.isin(labels, np.flatnonzero(active))
+        if self._white is None and active.sum() > 1 and 2 * int(active.sum()) > int(few.sum()):
+            for m, name in enumerate(self.metric_names):
+                under = _alone_bound(weights[few, m], target[active, m])
+                if under >= -tol[0, m] - slack[0, m]:
+                    continue
+                mine = np.flatnonzero(active)
+                between = deviation[mine, m] >= under - 1e-9
+                short_by_regions[mine[between], m] = np.maximum(short_by_regions[mine[between], m], -under + 1e-9)
+                if -under >= bound[name] - 1e-9:  # (said where it sets the bound, or as much as any)
+                    bound[name] = max(bound[name], -under) + 0.0
+                    coarse.append({"territories": tuple(self.territory_ids[t] for t in mine), "metric": name,
+                                   "regions": int(few.sum()), "over": 0.0, "under": under,
+                                   "alone": 2 * len(mine) - int(few.sum())})  # fmt: skip
         # Then the centre: within it only, a territory is near its group's mean, and a plan might bring it closer.
         allowed = np.maximum(allowed_by_regions, tol + np.maximum(shown, 0.0) + slack)
         short = np.maximum(short_by_regions, tol + np.maximum(-shown, 0.0) + slack)
@@ -1560,6 +1580,29 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
     differs = np.abs(apart) > 1e-9
     first = np.argmax(differs, axis=1)
     return not (differs.any(axis=1) & (apart[np.arange(len(apart)), first] < 0)).any()
+
+
+def _alone_bound(weights: np.ndarray, targets: np.ndarray) -> float:
+    """How far below its target some territory must be when there are too few regions to give each two.
+
+    With n regions (``weights``, one metric) for k territories (``targets``) and n < 2k, at most 2(n - k) regions
+    share a territory with another, so one of the 2(n - k) + 1 smallest holds a territory alone: that territory is at
+    most that region over the smallest target, less 1 (0 or above: no bound below the share). Contiguity is not
+    asked for: a true bound for any plan.
+
+    Examples
+    --------
+    >>> # 9 regions for 8 territories (share 5): one of the three smallest (1, 2, 3) is alone, so -40% at best
+    >>> round(_alone_bound(np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 4]), np.full(8, 5.0)), 4)
+    -0.4
+    >>> _alone_bound(np.ones(4), np.full(2, 2.0))  # (two regions each: no region need be alone)
+    0.0
+    """
+    weights = np.sort(np.asarray(weights, dtype=float))
+    n, k = len(weights), len(targets)
+    if not 0 < n < 2 * k:
+        return 0.0
+    return min(float(weights[2 * (n - k)] / np.min(targets)) - 1.0, 0.0)
 
 
 def _coarse_bound(weights: np.ndarray, targets: np.ndarray, *, most_bits: int = 1 << 24) -> tuple[float, float] | None:

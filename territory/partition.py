@@ -450,6 +450,9 @@ def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str
     >>> bound_said("N", 6 / 7, [{"territories": ("T1", "T2", "T3", "T4"), "metric": "N", "regions": 50,
     ...                          "over": 6 / 7, "under": 5 / 7}])
     'no plan comes closer than +86% on N (50 regions cannot be shared out more evenly among 4 territories): judged against that'
+    >>> bound_said("POP", 0.556, [{"territories": tuple("ABCDEFGH"), "metric": "POP", "regions": 9, "over": 0.0,
+    ...                            "under": -0.556, "alone": 7}]).split(": judged")[0]
+    'no plan comes closer than -56% on POP (9 regions for 8 territories: at least 7 territories hold one region alone, and one of the smallest regions is a territory by itself)'
     """
     # (the side that sets it where it is known; a bound set by a group short of its shares read "+82%", a review)
     said = f"±{bound:.0%}"
@@ -457,6 +460,10 @@ def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str
         if group["metric"] == metric and max(group["over"], -group["under"]) >= bound - 1e-9:
             why = (f"{group['regions']:,} regions cannot be shared out more evenly among "
                    f"{len(group['territories'])} territories")  # fmt: skip
+            if group.get("alone"):  # (too few regions to give each territory two)
+                why = (f"{group['regions']:,} regions for {len(group['territories'])} territories: at least "
+                       f"{counted(group['alone'], 'territory', 'territories')} hold one region alone, and one of the "
+                       "smallest regions is a territory by itself")  # fmt: skip
             said = f"{bound:+.0%}" if group["over"] >= -group["under"] else f"{-bound:+.0%}"
             break
     else:
@@ -598,7 +605,8 @@ def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int
     """The file's columns that can give each region's current territory.
 
     Text, or whole numbers (territory codes), naming two territories or more and fewer than one per region (a name
-    or a population column names one each).
+    or a population column names one each). Whole numbers must also be shared: half the regions at least have a
+    figure another region has (a small file's population column with two equal figures was offered as territories).
 
     Examples
     --------
@@ -608,15 +616,21 @@ def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int
     ['code']
     >>> territory_columns(texts.assign(owner=["East", "West", "West"]), figures, 3)
     ['owner', 'code']
+    >>> people = pd.DataFrame({"POP": [900.0, 1200.0, 900.0, 4000.0, 2500.0]})
+    >>> territory_columns(pd.DataFrame(index=range(5)), people, 5)  # (4 figures for 5 regions: not codes)
+    []
     """
 
     def names_territories(values: pd.Series) -> bool:
         values = values.dropna()
         return 2 <= values.nunique() < min(len(values), n_regions)
 
+    def shared(values: pd.Series) -> bool:
+        return bool(values.dropna().duplicated(keep=False).mean() >= 0.5)
+
     whole = [c for c in figures.columns if (figures[c].dropna() == figures[c].dropna().round()).all()]
     return [str(c) for c in texts.columns if names_territories(texts[c])] + [
-        str(c) for c in whole if names_territories(figures[c])
+        str(c) for c in whole if names_territories(figures[c]) and shared(figures[c])
     ]
 
 
@@ -647,6 +661,9 @@ def start_column_problem(texts: pd.DataFrame, figures: pd.DataFrame, column: str
     "column NAME names a territory for every region (3 for 3 regions): pick the column that gives each region's territory (owner)"
     >>> start_column_problem(texts, pd.DataFrame(), "owner", 3) is None
     True
+    >>> people = pd.DataFrame({"POP": [900.0, 1200.0, 900.0, 4000.0, 2500.0]})
+    >>> start_column_problem(pd.DataFrame({"owner": list("EEWWW")}), people, "POP", 5)
+    "column POP holds figures, most of them a single region's (4 different for 5 regions), not territory codes: pick the column that gives each region's territory (owner)"
     """
     offered = territory_columns(texts, figures, n_regions)
     if column in offered:
@@ -659,6 +676,10 @@ def start_column_problem(texts: pd.DataFrame, figures: pd.DataFrame, column: str
         return (
             f"column {column} holds figures, not territories: pick the column that gives each region's territory{pick}"
         )
+    if column in figures.columns and 2 <= values.nunique() < len(values):  # (whole numbers, but seldom shared)
+        return (f"column {column} holds figures, most of them a single region's ({values.nunique():,} different for "
+                f"{len(values):,} regions), not territory codes: pick the column that gives each region's "
+                f"territory{pick}")  # fmt: skip
     if values.nunique() < 2:
         return (f"column {column} names {counted(values.nunique(), 'territory', 'territories')}: nothing to rebalance; "
                 f"pick a column naming two or more{pick}, or draw afresh")  # fmt: skip

@@ -707,12 +707,23 @@ def describe_coarse(
     >>> coarse = [{"territories": ("E", "W"), "metric": "regions", "regions": 17, "over": 1 / 17, "under": -1 / 17}]
     >>> describe_coarse(SimpleNamespace(coarse=coarse), {"E": "East", "W": "West"})[0]
     'East and West share 17 regions too coarse to be dealt out within the tolerance on regions: however they are split, one is at least +5.9% above its share and one at least 5.9% below it, so they are as close as their regions allow.'
+    >>> alone = [{"territories": tuple("ABC"), "metric": "people", "regions": 4, "over": 0.0, "under": -0.4,
+    ...           "alone": 2}]
+    >>> describe_coarse(SimpleNamespace(coarse=alone), {})[0]
+    '3 territories share 4 regions: at least 2 of them hold one region alone, so however the regions are dealt out one is at least 40.0% below its share on people (one of the smallest regions by itself); a territory no further below is as close as its regions allow.'
     """
     metric_names = metric_names or {}
     out = []
     for group in report.coarse:
         who = and_list([territory_names.get(t, t) for t in group["territories"]], shown=len(group["territories"]))
         over, under = group["over"], group["under"]
+        if group.get("alone"):  # (too few regions to give every territory two)
+            out.append(f"{counted(len(group['territories']), 'territory', 'territories')} share "
+                       f"{group['regions']:,} regions: at least {group['alone']:,} of them hold one region alone, so "
+                       f"however the regions are dealt out one is at least {-under:.1%} below its share on "
+                       f"{metric_names.get(group['metric'], group['metric'])} (one of the smallest regions by "
+                       "itself); a territory no further below is as close as its regions allow.")  # fmt: skip
+            continue
         low = f"at least {-under:.1%} below it" if under < 0 else f"at most {under:+.1%} above it"
         out.append(f"{who} share {group['regions']:,} regions too coarse to be dealt out within the tolerance on "
                    f"{metric_names.get(group['metric'], group['metric'])}: however they are split, one is at least "
