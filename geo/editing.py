@@ -779,6 +779,25 @@ def unit_metrics(state, level: str, holders, *, admitted: bool = True, unheld: b
     )  # fmt: skip
 
 
+def taken_now(state, level: str, territory_id: str, units, metrics) -> pd.Series:
+    """Per metric, what ``territory_id`` takes now in ``units``: the accounts assigned to it there, the units' people.
+
+    Where territories share a region (a tier overlay), each takes its own accounts there, as the assignment gives
+    them (a focus alone would count an account that a territory of higher priority takes, twice).
+    """
+    units = [str(u) for u in units]
+    result = state.result
+    if len(result):
+        mine = (unit_of(result["region_id"], units).notna() & result["territory_id"].eq(territory_id)).to_numpy()
+        workload = float(np.asarray(state.workload, dtype=float)[mine].sum())
+        accounts, value = int(mine.sum()), float(result["value"].to_numpy(dtype=float)[mine].sum())
+    else:
+        workload, accounts, value = 0.0, 0, 0.0
+    table = pd.DataFrame({"workload": [workload], "accounts": [float(accounts)], "value": [value],
+                          "population": [float(unit_population(units, level).sum())]})  # fmt: skip
+    return table[list(dict.fromkeys(metrics))].iloc[0].astype(float)
+
+
 def unit_of(region_ids: pd.Series, units) -> pd.Series:
     """The unit each region counts for: itself if it is one, else its nearest enclosing region that is one.
 
@@ -1060,6 +1079,7 @@ def propose_at_level(state, level: str, table: pd.DataFrame, holders, links, met
         region_points=region_points([*table.index, *(r.home_region for r in state.plan.reps if r.home_region)]),
         area_parents={u: s for u in table.index if (s := _state_of_county().get(u))},
         recount=lambda new_holders: balance_metrics(unit_metrics(state, level, new_holders, unheld=True), metrics),
+        taken_now=lambda territory_id, units: taken_now(state, level, territory_id, units, metrics),
         **options,
     )  # fmt: skip
     # (a state whose counties all went to one territory is claimed whole again: the draft then still reads as

@@ -1027,6 +1027,7 @@ def propose(
     area_parents: Mapping[str, str] | None = None,
     region_points: Mapping[str, tuple[float, float]] | None = None,
     recount: Callable[[pd.Series], pd.DataFrame] | None = None,
+    taken_now: Callable[[str, list[str]], pd.Series] | None = None,
     one_way: bool = False,
     keep_countries: bool = False,
     white_space: bool = False,
@@ -1068,6 +1069,11 @@ def propose(
         The metrics of the units for other holders (Series unit → territory id; same columns as ``graph``'s):
         when a leaving territory's regions go to territories that take other accounts, they are counted again
         for their new territory before balancing. Without it they keep their figures.
+    taken_now : callable, optional
+        What a territory takes now in some units, per metric (territory id, units → Series; same columns as
+        ``graph``'s): the figures of a territory whose every region is shared with another (a tier overlay listed
+        after it holds them in the search), given a row of its own, kept as it is. Without it, ``recount``'s count
+        of the accounts it would take there.
     one_way : bool, default False
         Let territories with a focus (industries, tiers) give regions, one way, to touching territories that take
         every account they take (:func:`one_way_trades`, before the search; needs ``recount``). Those take all the
@@ -1840,6 +1846,14 @@ def propose(
         sized = report.territories.copy()
         sized["share"] = sized["territory_id"].map(weights or {}).fillna(1.0).astype(float)
         report = replace(report, territories=sized)
+        if shared and (taken_now is not None or recount is not None):
+            # A territory whose every region is shared (Northeast beside its tier overlay, listed first) holds no
+            # unit in the search, which gives a region its last listed territory: it had no row in the proposal's
+            # table (a new user's test). It stays as it is, with its own accounts there: a row, kept.
+            count = taken_now or (lambda t, units: recount(pd.Series(t, index=units, dtype=object)).sum())
+            report, before = _with_sharing_rows(report, before, plan, start, graph, shared, unit_parents or {}, count,
+                                                capacity_weights(reps, [*sized["territory_id"], *territories])
+                                                if by_capacity else {})  # fmt: skip
         if given is not None:
             # Who was over their share (judged in their trading pool), with the figures the table's "now" gives
             # (against the proposal's shares).
@@ -3398,6 +3412,50 @@ def _with_kept_rows(table: pd.DataFrame, graph: RegionGraph, current: pd.Series,
         rows.append({**row, "within": None, "within_by": None})
     added = pd.DataFrame(rows).astype({"within": object, "within_by": object})
     return pd.concat([table, added], ignore_index=True).sort_values("territory_id").reset_index(drop=True)
+
+
+def _with_sharing_rows(report, before, plan: Plan, start: pd.Series, graph: RegionGraph,
+                       shared: Mapping[str, tuple[str, ...]], parents: Mapping[str, str], count,
+                       sizes: Mapping[str, float]) -> tuple:  # fmt: skip
+    """The report and the start's deviations with a row, kept, for each territory that holds shared regions alone.
+
+    Such a territory holds no unit in the search (a shared region is held there by the last territory listing
+    it), and stays as it is: its figures are what it takes in its shared regions (``count``: territory id, units →
+    Series per metric), against
+    the team's mean as the other rows are measured (the sum of their figures over the sum of their sizes), the
+    same before and after. ``sizes``: by capacity, each territory's size (default 1).
+    """
+    table = report.territories
+    holding = set(start.dropna()) | set(table["territory_id"])
+    theirs = {}
+    for territory in plan.territories:
+        if territory.territory_id in holding or not any(r in shared for r in territory.region_ids):
+            continue
+        claims = {r for r in territory.region_ids if r in shared}
+        units = [u for u in start.index if u in claims or parents.get(u) in claims]
+        if units:
+            theirs[territory.territory_id] = units
+    if not theirs:
+        return report, before
+    metrics = list(report.deviation)
+    team = {m: float(table[m].sum()) / max(float(table["share"].sum()), 1e-12) for m in metrics}
+    rows = []
+    for territory_id, units in theirs.items():
+        totals = count(territory_id, units)
+        size = float(sizes.get(territory_id, 1.0))
+        position = {r: i for i, r in enumerate(graph.region_ids)}
+        parts = len(components([position[u] for u in units if u in position], graph.neighbours))
+        row = {"territory_id": territory_id, "regions": len(units), "parts": parts, "locked": True, "share": size}
+        for m in metrics:
+            row[m] = float(totals[m])
+            row[f"{m}_deviation"] = float(totals[m]) / (team[m] * size) - 1.0 if team[m] else 0.0
+        rows.append({**row, "within": None, "within_by": None})
+    added = pd.DataFrame(rows).astype({"within": object, "within_by": object})
+    table = pd.concat([table, added], ignore_index=True).sort_values("territory_id").reset_index(drop=True)
+    if before is not None:
+        kept = added[["territory_id", *(c for c in added.columns if c.endswith("_deviation"))]]
+        before = pd.concat([before, kept[[c for c in kept.columns if c in before.columns]]], ignore_index=True)
+    return replace(report, territories=table), before
 
 
 def _merged_rows(tables) -> pd.DataFrame:

@@ -1615,6 +1615,29 @@ def test_a_folder_exported_from_the_store_says_which_version_it_came_from(tmp_pa
     assert code == 0 and read_folder_origin(tmp_path / "file") is None, err
 
 
+def test_a_territory_whose_every_region_is_shared_has_its_own_accounts_row(tmp_path, capsys):
+    # An SMB overlay listed before North America East on its three states holds no region in the search (a region
+    # is held there by the last territory listing it): it had no row in the proposal. Its row counts the accounts
+    # the assignment gives it there, as `balance` counts them (served and waiting), not every SMB account there
+    # (North America East, priority 1, takes its fintech and healthcare ones): 259 and $573,100, not 371.
+    raw = json.loads(Path(DEMO_PLAN).read_text())
+    raw["territories"].insert(0, {"territory_id": "NAS", "name": "North America East SMB", "tiers": ["smb"],
+                                  "region_ids": ["US-NY", "US-PA", "US-MA"]})  # fmt: skip
+    raw["reps"].append({"rep_id": "R99", "name": "Sam SMB", "territory_ids": ["NAS"], "capacity": 120})
+    plan = tmp_path / "overlay.json"
+    plan.write_text(json.dumps(raw))
+    code, out, err = run_cli("balance", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", capsys=capsys)
+    assert code == 0, err
+    (balance,) = [t for t in json.loads(out)["territories"] if t["territory_id"] == "NAS"]
+    code, out, err = run_cli("rebalance", "--plan", plan, "--accounts", DEMO_ACCOUNTS, "--skip-invalid", "--jobs", "1",
+                             "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    (row,) = [t for t in json.loads(out)["territories"] if t["territory_id"] == "NAS"]
+    assert row["kept"] and row["regions"] == 3
+    assert row["value"] == balance["total_value"] + balance["unserved_value"] == 573_100
+    assert row["workload"] == 259
+
+
 def test_a_proposal_s_figures_are_the_accounts_own(capsys):
     # A new user's test: each region was given 1% of the mean as a floor, and the report's figures carried it (US
     # Central $4,331,245.53 against the accounts' $4,290,900; Canada West +6.0% on value, "no", where its accounts

@@ -2239,6 +2239,34 @@ def test_regions_two_territories_share_stay_with_both(setup):
         propose(plan, graph, holders, scenario="rep_joins", new_name="New", home_region=rid(2, 4), max_seconds=1)
 
 
+def test_a_territory_holding_only_shared_regions_has_a_row_kept(setup):
+    # A mid-market overlay listed before the enterprise one on the same column holds no unit in the search (a region
+    # is held there by the last territory listing it): it had no row in the proposal's table (a new user's test:
+    # Northeast beside NE Enterprise). It stays as it is, its own accounts counted, the same before and after.
+    plan, graph, holders = setup
+    plan, holders, middle = overlaid(plan, holders)
+    raw = plan.to_dict()
+    raw["territories"].insert(
+        0, {"territory_id": "M", "name": "Mid-market", "region_ids": middle, "tiers": ["mid-market"]}
+    )
+    raw["reps"].append({"rep_id": "RM", "territory_ids": ["M"]})
+    plan = plan_from_dict(raw)
+    # (each region of the column holds 0.25 of the first metric and 0.5 of the second for the overlay taking it)
+    recount = lambda held: pd.DataFrame({"a": 0.25, "b": 0.5}, index=held.index)  # noqa: E731
+    proposal = propose(plan, graph, holders, recount=recount, rng=np.random.default_rng(0), max_seconds=1, n_jobs=1)
+    table = proposal.report.territories.set_index("territory_id")
+    assert "M" in table.index and "E" in table.index
+    row = table.loc["M"]
+    assert row["locked"] and row["within"] is None and row["regions"] == len(middle) and row["parts"] == 1
+    assert (row["a"], row["b"]) == (0.25 * len(middle), 0.5 * len(middle))
+    others = table.drop(index="M")
+    team = others["a"].sum() / others["share"].sum()
+    assert row["a_deviation"] == pytest.approx(row["a"] / (team * row["share"]) - 1)
+    before = proposal.before.set_index("territory_id")
+    assert before.loc["M", "a_deviation"] == pytest.approx(row["a_deviation"])
+    assert proposal.plan.territory("M").region_ids == tuple(middle)
+
+
 def test_a_shared_state_keeps_its_accounts_where_they_were_at_county_level():
     # The state's holder in the search got the state's counties listed too, and a county claim beats a state claim
     # (the most specific wins): the overlay's enterprise account went to the other territory (a review).
