@@ -1294,7 +1294,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         )
         rows = csv.accounts
         placed = rows.dropna(subset=["lat", "lon"]).reset_index(drop=True)
-        joined = join_accounts(placed, load.regions, column_map=csv.column_map)
+        joined = join_accounts(placed, load.regions, column_map=csv.column_map, snap_at_sea_only=True)
         for note in joined.notes:
             if "outside every region" in note:  # (said below, with the accounts without coordinates)
                 continue

@@ -62,6 +62,7 @@ def join_accounts(
     snap_meters: float = SNAP_METERS,
     check_swapped: bool = True,
     column_map: dict[str, str] | None = None,
+    snap_at_sea_only: bool = False,
 ) -> JoinResult:
     """Join account points to the regions that contain them.
 
@@ -78,6 +79,10 @@ def join_accounts(
         Test whether the points fit the regions better with latitude and longitude swapped.
     column_map : dict, optional
         ``{"lat": header, "lon": header}``: the file's columns, to name them in ``problems`` (default "lat", "lon").
+    snap_at_sea_only : bool, default False
+        With ``regions`` of your own (a file of sales districts): an account outside all of them is snapped only
+        when it lies in no bundled region either (just off the coast); one inside another state or province (a
+        town across the border from the file's regions) stays outside.
 
     Returns
     -------
@@ -110,6 +115,10 @@ def join_accounts(
     snapped = np.zeros(len(points), dtype=bool)
 
     outside = np.flatnonzero((codes < 0) & ~np.isnan(lat) & ~np.isnan(lon))
+    if snap_at_sea_only and len(outside):  # (on land elsewhere: Edmundston, New Brunswick, is not in Maine)
+        land = shared_join_layer()
+        on_land = np.unique(land.sindex.query(points.values[outside], predicate="intersects")[0])
+        outside = np.delete(outside, on_land)
     if snap_meters > 0 and len(outside):
         near_point, near_region = _snap(points.values[outside], regions, snap_meters)
         codes[outside[near_point]] = near_region

@@ -362,7 +362,7 @@ def _file_metrics(source: str, token: str, _load) -> tuple[pd.DataFrame, int, in
     accounts = current_engine().result
     located = accounts.dropna(subset=["lat", "lon"])
     joined = join_accounts(located[["lat", "lon", "value"]].reset_index(drop=True), _load.regions,
-                           check_swapped=False)  # fmt: skip
+                           check_swapped=False, snap_at_sea_only=True)  # fmt: skip
     inside = joined.accounts["region_id"].notna()
     metrics = region_metrics(_load.regions["region_id"], joined.accounts[inside.to_numpy()], _load.figures)
     outside = int((~inside).sum()) + (len(accounts) - len(located))

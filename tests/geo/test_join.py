@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -348,3 +349,17 @@ def _read_and_located(text: str, name: str = "mixed.csv"):
 
     load = read_accounts(text.encode(), filename=name)
     return locate_accounts(load.accounts, column_map=load.column_map)
+
+
+def test_own_boundaries_take_no_account_from_across_a_border_within_the_snap():
+    # A file of sales districts in Maine took three accounts of Edmundston, New Brunswick (within 10 km of Maine):
+    # with regions of one's own, only points at sea (in no bundled region either) are snapped; a point in Penobscot
+    # Bay, off the file's coast, still is.
+    states = gpd.read_parquet(Path(__file__).resolve().parents[2] / "data" / "boundaries" / "state.parquet")
+    maine = states[states["region_id"] == "US-ME"][["region_id", "level", "geometry"]].reset_index(drop=True)
+    points = pd.DataFrame({"lat": [47.373, 44.0], "lon": [-68.325, -69.0]})
+    plain = join_accounts(points, maine, check_swapped=False)
+    assert plain.accounts["region_id"].astype(object).tolist() == ["US-ME", "US-ME"]
+    own = join_accounts(points, maine, check_swapped=False, snap_at_sea_only=True)
+    assert own.accounts["region_id"].astype(object).isna().tolist() == [True, False]
+    assert own.accounts["snapped"].tolist() == [False, True]
