@@ -1257,6 +1257,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
         partition_regions,
         region_metrics,
         regions_sheet,
+        territory_columns,
     )
     from territory.rebalance import judge_territories
 
@@ -1310,8 +1311,12 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                  f"no coordinates) and {verb(left_out, 'is', 'are')} not counted")  # fmt: skip
         accounts = joined.accounts[inside.to_numpy()]
     metrics = region_metrics(load.regions["region_id"], accounts, load.figures)
-    figures = [str(c) for c in load.figures.columns]
-    wanted = list(dict.fromkeys(args.balance_on)) or (["accounts"] if accounts is not None else figures[:1])
+    # (the file's own columns as region_metrics names them: its "value" beside the accounts' is "value (file)")
+    figures = [str(c) for c in metrics.columns if accounts is None or c not in ("accounts", "value")]
+    # (by default not a column of territory codes, as the Data sources page)
+    codes = set(territory_columns(load.texts, load.figures, len(load.regions)))
+    measures = [c for c in figures if c not in codes] or figures
+    wanted = list(dict.fromkeys(args.balance_on)) or (["accounts"] if accounts is not None else measures[:1])
     if not wanted:
         raise CliInputError(f"nothing to balance: {name} has no numeric column and no --accounts is given",
                             column="--balance-on", hint="Give --accounts ACCOUNTS.csv, or a file with a figure per "

@@ -886,6 +886,9 @@ def guess_boundary_columns(columns, fit_ids=None) -> tuple[str | None, str | Non
     ('county_fips', 'county_name')
     >>> guess_boundary_columns(["GEOID", "NAME", "code"], fit_ids={"GEOID", "NAME"})  # (code repeats values)
     ('GEOID', 'NAME')
+    >>> # (a district number, whole and unique, before a territory code with blanks and repeats: a new user's file)
+    >>> guess_boundary_columns(["district_no", "district_name", "terr_code"], fit_ids={"district_no", "district_name"})
+    ('district_no', 'district_name')
     """
     if fit_ids is not None:
         by_names, name_column = guess_boundary_columns(columns)
@@ -915,7 +918,7 @@ def guess_boundary_columns(columns, fit_ids=None) -> tuple[str | None, str | Non
         return found[-1] if found else None
 
     id_column = (next((by_lower[c] for c in _ID_NAMES if c in by_lower), None) or numbered(_ID_NAMES + ("gid",))
-                 or ending(("_id", "_code", "_fips", "_geoid")))  # fmt: skip
+                 or ending(("_id", "_code", "_fips", "_geoid", "_no", "_num", "_number")))  # fmt: skip
     name_column = (next((by_lower[c] for c in _NAME_NAMES if c in by_lower and by_lower[c] != id_column), None)
                    or numbered(_NAME_NAMES) or ending(("_name",), taken=id_column))  # fmt: skip
     return id_column, name_column

@@ -143,7 +143,9 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
                                 help=f"As many as column {plain(start_column)} names.")  # fmt: skip
     # (the accounts and the file's first figure: two metrics at once, what a plan made by hand seldom balances)
     figures = [c for c in offered if c not in ("accounts", "value")]
-    default = [c for c in offered if c == "accounts"][:1] + figures[:1] or offered[:1]
+    # (not a column of territory codes, the first figure of a file with one: it was balanced on by default)
+    measures = [c for c in figures if c not in current] or figures
+    default = [c for c in offered if c == "accounts"][:1] + measures[:1] or offered[:1]
     # Another file: its own metrics, by default. (Set, not dropped: the browser sent the old file's choice back, and
     # the proposal balanced on fewer metrics unsaid, or on none, a review.)
     if another or "partition_metrics" not in st.session_state:

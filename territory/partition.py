@@ -44,7 +44,8 @@ def region_metrics(
     accounts : DataFrame, optional
         Joined to these regions (``region_id``; ``value`` when the accounts carry one). Accounts in none are left out.
     figures : DataFrame, optional
-        Numeric columns by region id (:attr:`geo.boundaries.BoundaryLoad.figures`); a missing figure counts 0.
+        Numeric columns by region id (:attr:`geo.boundaries.BoundaryLoad.figures`); a missing figure counts 0. One
+        named as a metric counted from the accounts (``accounts``, ``value``) is ``value (file)`` beside it.
 
     Returns
     -------
@@ -57,6 +58,8 @@ def region_metrics(
     >>> table = region_metrics(["A", "B", "C"], accounts, pd.DataFrame({"POP": [100.0, None]}, index=["A", "C"]))
     >>> table.columns.tolist(), table.loc["A"].tolist(), table.loc["C"].tolist()
     (['accounts', 'value', 'POP'], [2.0, 15.0, 100.0], [0.0, 0.0, 0.0])
+    >>> region_metrics(["A", "B"], accounts, pd.DataFrame({"value": [3.0, 4.0]}, index=["A", "B"])).columns.tolist()
+    ['accounts', 'value', 'value (file)']
     """
     index = pd.Index([str(r) for r in region_ids], name="region_id")
     out = pd.DataFrame(index=index)
@@ -68,7 +71,8 @@ def region_metrics(
             out["value"] = values.groupby(regions.to_numpy()).sum().reindex(index, fill_value=0.0).astype(float)
     if figures is not None and len(figures.columns):
         kept = figures.reindex(index).fillna(0.0).astype(float)
-        out = out.join(kept[[c for c in kept.columns if c not in out.columns]])
+        # (the file's own "value" beside the accounts' was dropped unsaid, and could not be balanced on: a new user)
+        out = out.join(kept.rename(columns=lambda c: f"{c} (file)" if c in out.columns else c))
     return out
 
 
@@ -346,8 +350,9 @@ def regions_sheet(
     for metric in shown.columns:  # a figure the file left blank stays blank (it was counted as 0, as said)
         # (only a metric that is the file's column: the accounts counted from an accounts file are not blanked where
         # the file's own column of that name is blank)
-        if figures is not None and metric in figures.columns and _same_figures(figures[metric], metrics[metric]):
-            blank = figures[metric].set_axis(figures.index.astype(str)).reindex(shown.index.astype(str)).isna()
+        column = metric.removesuffix(" (file)")  # (region_metrics' name for a file's column named as ours)
+        if figures is not None and column in figures.columns and _same_figures(figures[column], metrics[metric]):
+            blank = figures[column].set_axis(figures.index.astype(str)).reindex(shown.index.astype(str)).isna()
             shown[metric] = shown[metric].mask(blank.to_numpy())
     sheet = sheet.join(table, on="region_id").join(shown, on="region_id")
     own = set(sheet.columns) | {"territory_before", "moved"}
@@ -358,8 +363,8 @@ def regions_sheet(
         extra = extra.set_axis(extra.index.astype(str))
         # a metric that is this column (the file's figure balanced on) is there already; one counted from the
         # accounts (accounts, value) is not: the file's own column is kept beside it, renamed
-        kept = [c for c in extra.columns if c not in leave_out and not (numeric and c in metrics.columns
-                and _same_figures(extra[c], metrics[c]))]  # fmt: skip
+        kept = [c for c in extra.columns if c not in leave_out and not (numeric and any(
+                m in metrics.columns and _same_figures(extra[c], metrics[m]) for m in (c, f"{c} (file)")))]  # fmt: skip
         pieces += [extra[c] for c in kept]
     position = {c: i for i, c in enumerate(order)}
     pieces.sort(key=lambda column: position.get(column.name, len(position)))  # (stable: without it, as given)
@@ -486,9 +491,10 @@ def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | Non
     """
     out = []
     for metric in metrics:
-        if metric not in figures.columns:
+        column = metric if metric in figures.columns else metric.removesuffix(" (file)")
+        if column not in figures.columns:
             continue
-        blank = figures.index[figures[metric].isna()].astype(str).tolist()
+        blank = figures.index[figures[column].isna()].astype(str).tolist()
         if blank:
             shown = ", ".join(_region_said(r, names) for r in blank[:5])
             shown += f" and {len(blank) - 5} more" if len(blank) > 5 else ""

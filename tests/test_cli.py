@@ -2423,6 +2423,36 @@ def test_partition_draws_territories_on_a_boundary_files_regions(texas_file, tmp
     assert len(table) == 3 and (table["judged"] == "yes").all()
 
 
+def test_partition_balances_on_the_files_own_value_beside_the_accounts(texas_file, tmp_path, capsys):
+    # The file's "value" was hidden behind the accounts' value (with --accounts, "value" meant the accounts'), and
+    # listed twice in the error: it is "value (file)" beside it, and a territory code is not balanced on by default.
+    import geopandas as gpd
+
+    texas = gpd.read_file(texas_file, columns=["fips", "name", "POP"])
+    texas["POP"] = [1000 + 13 * i for i in range(len(texas))]  # (a figure each, not codes shared by regions)
+    texas["value"] = texas["POP"] * 2
+    texas["terr_code"] = [1 + i % 4 for i in range(len(texas))]
+    texas = texas[["fips", "name", "terr_code", "value", "POP", "geometry"]]
+    path = tmp_path / "texas_value.geojson"
+    texas.to_file(path, driver="GeoJSON")
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--accounts", DEMO_ACCOUNTS,
+                             "--skip-invalid", "--territories", 3, "--balance-on", "nope", "--jobs", 1,
+                             capsys=capsys)  # fmt: skip
+    assert code == 2 and "Balance on accounts, value, terr_code, value (file), POP" in err, err
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--accounts", DEMO_ACCOUNTS,
+                             "--skip-invalid", "--territories", 3, "--balance-on", "value (file)", "--jobs", 1,
+                             "--format", "csv", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out), dtype={"region_id": str}).set_index("region_id")
+    assert [c for c in table.columns if "value" in c] == ["value (file)"]
+    assert table["value (file)"].sum() == texas["value"].sum()
+    # without accounts, the file's first figure that is no territory code
+    code, out, err = run_cli("partition", "--boundaries", path, "--id-column", "fips", "--territories", 3, "--jobs", 1,
+                             "--format", "csv", "--table", "territories", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    assert "value" in pd.read_csv(io.StringIO(out)).columns
+
+
 def test_partition_refuses_a_figure_below_zero_naming_the_region(texas_file, tmp_path, capsys):
     # (it named the column alone: "households holds negative figures", a review)
     import geopandas as gpd

@@ -1285,6 +1285,36 @@ def test_regions_too_coarse_to_split_evenly_are_judged_against_what_they_allow(a
     assert command.endswith("--territories 2 --balance-on N --seed 0 --jobs " + command.rsplit(" ", 1)[1])
 
 
+def test_a_districts_file_is_read_as_its_columns_say(app):
+    # A new user's file: an integer district number (whole, unique) was passed over for a territory code with blanks
+    # and repeats (the page opened on "7 problems"), the file's own "value" could not be balanced on, and the code
+    # was offered by default. Nine districts for eight territories: one of the three smallest is a territory alone.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    people = [5000, 5000, 5000, 5000, 5000, 5000, 1000, 1000, 2000]
+    districts = gpd.GeoDataFrame({"district_no": range(101, 110), "district_name": [f"D{i}" for i in range(9)],
+                                  "terr_code": [1, 1, 2, 2, 3, 3, None, None, 4], "value": [7.0] * 9,
+                                  "households": people},
+                                 geometry=[box(i * 0.1, 30, i * 0.1 + 0.1, 30.1) for i in range(9)], crs=4326)  # fmt: skip
+    open_page(app, "pages/data_sources.py")
+    app.file_uploader(key="boundary_upload").set_value(("districts.geojson", districts.to_json(drop_id=True).encode(),
+                                                        "application/json"))  # fmt: skip
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert next(s for s in app.selectbox if s.label == "Id column").value == "district_no"
+    offered = app.multiselect(key="partition_metrics").options
+    assert "value (file)" in offered and "households" in offered
+    assert "terr_code" not in app.multiselect(key="partition_metrics").value
+    app.multiselect(key="partition_metrics").set_value(["households"])
+    app.number_input(key="partition_count").set_value(8)
+    app.button(key="partition_go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [c.value.replace("\\", "") for c in app.caption]
+    assert any(c.startswith("No plan comes closer than -53% on households (9 regions for 8 territories: at least 7 "
+                            "territories hold one region alone") for c in said), said  # fmt: skip
+
+
 def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app):
     # A sales-ops file usually says each region's territory already: those are rebalanced, as few regions moved as
     # the search can, rather than drawn afresh; blank ones take their neighbours'.

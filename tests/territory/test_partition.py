@@ -50,8 +50,9 @@ def test_what_cannot_be_balanced_is_said_with_how_to_fix_it():
 def test_region_metrics_counts_the_accounts_inside_and_keeps_the_files_figures():
     accounts = pd.DataFrame({"region_id": pd.Categorical(["b", "b", None], categories=["a", "b"]), "value": [1, 2, 9]})
     table = region_metrics(["a", "b"], accounts, pd.DataFrame({"value": [5.0], "HH": [3.0]}, index=["a"]))
-    assert table.to_dict("index") == {"a": {"accounts": 0.0, "value": 0.0, "HH": 3.0},
-                                      "b": {"accounts": 2.0, "value": 3.0, "HH": 0.0}}  # fmt: skip
+    # (the file's own value beside the accounts', named so: it was dropped, a new user's test)
+    assert table.to_dict("index") == {"a": {"accounts": 0.0, "value": 0.0, "value (file)": 5.0, "HH": 3.0},
+                                      "b": {"accounts": 2.0, "value": 3.0, "value (file)": 0.0, "HH": 0.0}}  # fmt: skip
     assert region_metrics(["a"]).empty
 
 
