@@ -996,6 +996,17 @@ def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) ->
     """
     import json
 
+    if not data.strip():  # (said "is not valid JSON (line 1, column 1 …)", a new user's test)
+        raise BoundaryFileError("is empty", source=name, hint="Export the layer as GeoJSON again, or pick another file")
+    head = data.lstrip()[:2000].decode("utf-8-sig", errors="replace")
+    first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    if not first.startswith(("{", "[")) and "," in first and "\ufffd" not in head[:-4]:
+        # (a CSV renamed .geojson: its first line is a header of comma-separated names)
+        raise BoundaryFileError(
+            f"looks like comma-separated text (a CSV: its first line reads {first[:60]!r}), not GeoJSON",
+            source=name,
+            hint="Accounts go on the Accounts page; here, upload region boundaries as GeoJSON or a zipped Shapefile",
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:

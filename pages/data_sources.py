@@ -239,10 +239,15 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
         moved, held = partition.changes(metrics[chosen])
         held = ", ".join(f"{held[m]:,.0f} {plain(m)}" for m in chosen)
         filled = " once its blanks took their neighbours'" if partition.filled else ""
+        # (a blank region given a territory counts as a change, as the CSV marks it: said, since "before" is measured
+        # with the blanks filled, a new user's test)
+        blank_ones = len(partition.filled)
+        blank_ones = (f"; {blank_ones:,} of them blank in column {plain(start_column)}, given a territory"
+                      if blank_ones else "")  # fmt: skip
         st.write(
             f"From the territories in column {plain(start_column)} (largest deviation {before}{filled}): "
             + (f"{counted(moved, 'region')} of {len(regions):,} {verb(moved, 'changes', 'change')} territory "
-               f"(outlined in black on the map), holding {held}." if moved else "no region changes territory.")
+               f"(outlined in black on the map{blank_ones}), holding {held}." if moved else "no region changes territory.")
         )  # fmt: skip
         if partition.filled:
             shown = {r: plain(names.get(r, r)) for r in partition.filled}  # (user text escaped, the sentence not)

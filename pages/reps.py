@@ -230,7 +230,11 @@ edited = st.data_editor(
             "Territories", width=132, help=f"Comma-separated names (or ids): {plain(', '.join(shown_as.values()))}"
         ),
         "specialties": st.column_config.TextColumn(
-            "Specialty", width=180, help="The rep's specialties: industries or tiers, comma-separated"
+            "Specialty",
+            width=180,
+            help="The rep's specialties: industries or tiers, comma-separated. A specialty breaks ties only: an "
+            "account keeps its current rep while they have room, else goes to the rep of its territory with the "
+            "most free capacity, then the best quota attainment, then a matching specialty",
         ),
         "salesforce_user_id": st.column_config.TextColumn(
             "Salesforce user id",

@@ -398,6 +398,15 @@ def test_an_unreadable_boundary_file_says_so_without_paths_or_driver_talk():
     for data, name, start in [
         (b"not a geojson at all", "bad.geojson", "bad.geojson: is not valid JSON (line 1, column 1: expecting value)"),
         (b"", "empty.gpkg", "empty.gpkg: could not be read (not a format we read: GeoJSON, a zipped Shapefile"),
+        # (an empty file and a CSV renamed .geojson read "is not valid JSON (line 1, column 1 …)", a new user's test)
+        (b"", "empty.geojson", "empty.geojson: is empty. Export the layer as GeoJSON again"),
+        (
+            b"account_id,name,lat,lon\n1,Acme,40.7,-74.0\n",
+            "accounts.geojson",
+            "accounts.geojson: looks like comma-separated text (a CSV: its first line reads 'account_id,name,lat,lon'), "
+            "not GeoJSON. Accounts go on the Accounts page",
+        ),
+        (b"\x89PNG\r\n\x1a\n,,,", "image.geojson", "image.geojson: is not text"),
     ]:
         with pytest.raises(BoundaryFileError) as caught:
             boundary_file_columns(data, filename=name)

@@ -1351,7 +1351,10 @@ def test_a_boundary_files_own_territories_are_rebalanced_moving_few_regions(app)
     said = next(m.value for m in app.markdown if m.value.startswith("From the territories in column territory"))
     # West gives 4 squares to North through East's: fewer than drawing afresh would move (any 4 of 24 at least).
     assert "(largest deviation POP ±50.0% once its blanks took their neighbours')" in said, said
-    assert "change territory (outlined in black on the map)" in said
+    assert (
+        "change territory (outlined in black on the map; 1 of them blank in column territory, given a territory)"
+        in said
+    )
     assert any("1 region without a territory in column territory (C00) took its neighbours' first." in c.value
                for c in app.caption)  # fmt: skip
     _, partition, made = app.session_state["partition_result"]
@@ -1525,3 +1528,17 @@ def test_accounts_outside_every_region_are_listed_as_the_rows_not_placed(app, mo
     made.clear()
     app.switch_page("pages/coverage_map.py").run()
     assert not app.exception and "accounts_outside_every_region.csv" in made
+
+
+def test_every_unassigned_account_downloads_with_why(app, monkeypatch):
+    # The sentence was shown for the 200 most valuable alone and was in no download (a new user's test: 82 accounts
+    # waiting in US South, all beyond the 200, had none).
+    made = recorded_downloads(monkeypatch)
+    app.run()
+    open_page(app, "pages/accounts.py")
+    assert not app.exception, [e.value for e in app.exception]
+    table = pd.read_csv(io.BytesIO(made["unassigned_accounts.csv"]), dtype=str, keep_default_na=False)
+    assert len(table) > 200 and table["why"].str.len().gt(20).all()
+    assert table["reason"].ne("").all() and table["account_id"].is_unique
+    caption = next(c.value for c in app.caption if c.value.startswith("The 200 most valuable unassigned accounts"))
+    assert caption.endswith(f"the download lists all {len(table):,} with it"), caption
