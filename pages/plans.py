@@ -49,6 +49,7 @@ from pages.shared import (
     remember_author,
     session_edits,
     set_plan,
+    set_plan_afresh,
     setting,
     show_handoffs,
     show_table,
@@ -545,8 +546,8 @@ def _open_zip() -> None:
     notes = [*notes, f"{upload.name}: {strangers}"] if strangers else notes
     st.session_state["plans_notes"] = notes  # (shown under the message: read as Windows-1252, unknown regions …)
     open_name = current.plan.name
-    if reps is None:
-        set_plan(loaded)
+    if reps is None:  # (assigned as cli.py assigns a folder without assignments.csv: by its rules and the owners)
+        set_plan_afresh(loaded, f"Opened {upload.name}")
     else:  # (who had each account when the folder was written, kept where the rules allow: cli.py does the same)
         push_state(start(loaded, current.accounts, current.regions, keep=reps), f"Opened {upload.name}")
     # The audit log gets the opening with the next save, not the edits before it: saved already, or dropped when

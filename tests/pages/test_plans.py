@@ -652,6 +652,24 @@ def test_a_zip_opened_here_keeps_the_reps_it_was_written_with(data_dir):
     assert dict(zip(opened["account_id"], opened["rep_id"], strict=True)) == shown
 
 
+def test_a_zip_without_assignments_is_assigned_as_the_cli_assigns_it(data_dir):
+    # Without assignments.csv the accounts kept the reps of the plan open before where the folder's rules allowed, so
+    # the same folder gave other figures here than in cli.py (as a plan file on Data sources did, a new user's test).
+    from pages.shared import plan_folder_zip
+    from territory.assignment import assign_accounts
+
+    state = demo_state().move_regions(["US-NJ"], "NAE").move_regions(["US-CT", "US-DE"], "NAE")
+    fresh = assign_accounts(state.plan, state.accounts, state.regions).accounts
+    app = go(session(), "pages/plans.py")
+    app.file_uploader(key="upload_folder").set_value(("fy27.zip", plan_folder_zip(state.plan), "application/zip"))
+    app.run()
+    assert not app.exception
+    opened = app.session_state["edit_history"].current.result
+    assert dict(zip(opened["account_id"], opened["rep_id"], strict=True)) == dict(
+        zip(fresh["account_id"], fresh["rep_id"], strict=True)
+    )
+
+
 def test_a_zip_of_another_plan_opens_as_a_new_plan(data_dir):
     # Opened while plan #1 was open, another plan's folder was saved as a version of plan #1, under its own name.
     import io
