@@ -1722,7 +1722,8 @@ def zoom_to(key: str, engine: PlanState, level: str, *, container=None, on_chang
         if on_change is not None:
             on_change()
 
-    labels = {ZOOM_MAIN: "Where most accounts are", ZOOM_ALL: "All accounts"}
+    # (short: "Where most accounts are" was cut to "Where most accounts ar" in the sidebar at 1280 px, a new user)
+    labels = {ZOOM_MAIN: "Most accounts", ZOOM_ALL: "All accounts"}
     row = (container or st).columns([5, 1], gap="small", vertical_alignment="bottom")
     choice = row[0].selectbox(
         "Zoom to", options, key=key, on_change=chosen, format_func=lambda o: labels.get(o) or names.get(o, o),

@@ -128,7 +128,7 @@ def test_the_map_opens_where_most_accounts_are_and_zooms_to_a_territory(app, pag
     (south, west, north, east), token = _fitted(folium_payload(app))
     assert -125 < west < -115 and -75 < east < -60 and 20 < south < 35 and 45 < north < 55, (south, west, north, east)
     zoom = app.selectbox(key=key)
-    assert zoom.options[:2] == ["Where most accounts are", "All accounts"] and "Europe West" in zoom.options
+    assert zoom.options[:2] == ["Most accounts", "All accounts"] and "Europe West" in zoom.options
     zoom.set_value("EUW").run()
     (south, west, north, east), europe = _fitted(folium_payload(app))
     assert -12 < west < 0 and 10 < east < 25 and 35 < south < 45 and 50 < north < 62, (south, west, north, east)
