@@ -565,6 +565,14 @@ if source is not None:
     else:
         for note in result.notes:  # (a note may quote the file: its name, a feature's id)
             st.info(plain(note))
+        # (a figure below 0 was said only far below, in grey, beside "Balance on": a new user's test)
+        from territory.partition import below_zero
+
+        labels = dict(zip(result.regions["region_id"].astype(str), result.regions["label"].astype(str), strict=True))
+        for column, where in below_zero(result.figures.fillna(0.0), labels).items():
+            st.warning(plain(f"{filename}: column {column} holds figures below 0 ({where}). A figure to balance on "
+                             f"counts up from 0: correct it in the file and load it again ({column} is not offered to "
+                             "balance on until then)."))  # fmt: skip
         dropped = result.dropped
         if dropped:  # a region lost is said outright, not only inside the repairs
             st.warning(

@@ -993,6 +993,12 @@ def test_a_figure_below_zero_keeps_its_column_from_balance_on_and_says_where(app
         "HH is not offered to balance on: it holds figures below 0 (Zone 1 (G1) -5). A metric counts up from 0: "
         "correct those figures in the file and load it again."
     ) in captions, captions
+    # said at the file's check too, with the file's name (it was only the grey caption far below, a new user's test)
+    warned = [w.value.replace("\\", "") for w in app.warning]
+    assert (
+        "zones.geojson: column HH holds figures below 0 (Zone 1 (G1) -5). A figure to balance on counts up from 0: "
+        "correct it in the file and load it again (HH is not offered to balance on until then)." in warned
+    ), warned
     app.multiselect(key="partition_metrics").set_value(["POP"]).run()
     captions = [c.value.replace("\\", "") for c in app.caption]
     said = "POP is blank for 1 of 4 regions (Zone 2 (G2)), counted as 0 (and left blank in the regions CSV)."
