@@ -457,6 +457,9 @@ def read_boundary_file(
             )
             for pos in np.flatnonzero(missing.to_numpy())
         )
+    if pd.api.types.is_float_dtype(ids) and (ids.dropna() == ids.dropna().round()).all():
+        # (whole numbers read as floats, a blank among them: "1.0", "2.0" in the ids and their messages, a new user)
+        ids = ids.map(lambda v: "" if pd.isna(v) else str(int(v)))
     ids = ids.astype(str).str.strip()
     dup = ids.duplicated(keep=False) & ~missing
     for region_id in sorted(set(ids[dup])):

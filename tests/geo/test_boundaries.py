@@ -347,6 +347,24 @@ def test_duplicate_ids_are_refused(tmp_path):
         read_boundary_file(path, "code")
 
 
+def test_whole_number_ids_with_a_blank_read_as_whole_numbers(tmp_path):
+    # Codes 1-4 with blanks were read as floats: "ids are not unique: 1.0" (a new user's test).
+    import json
+
+    features = [{"type": "Feature", "properties": {"code": code},
+                 "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
+                for i, code in enumerate([7, 7, None])]  # fmt: skip
+    path = tmp_path / "codes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(BoundaryFileError) as caught:
+        read_boundary_file(path, "code")
+    said = str(caught.value)
+    assert "ids are not unique: 7 (features 1, 2)" in said and "1.0" not in said and "7.0" not in said, said
+    features[1]["properties"]["code"] = 12
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features[:2]}))
+    assert read_boundary_file(path, "code").regions["region_id"].tolist() == ["7", "12"]
+
+
 def test_empty_ids_are_refused(tmp_path):
     gdf = squares_gdf()
     gdf["code"] = ["A", None]
