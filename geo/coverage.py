@@ -482,7 +482,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
                                   "No territory (coverage gap)" if len(uncovered) else "No territory",
                                   detail, hover=hover))  # fmt: skip
     outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
-    gaps = _gap_layer(plan, uncovered, shapes)
+    gaps = _gap_layer(plan, uncovered[~uncovered["region_id"].isin(over_drawn(level))], shapes)
     space_table, space = _white_space_layer(plan, accounts)
     if space.get("features"):
         # (its shades were explained nowhere: the layer's figures, "−0.5%", on hover only, a new user's test)
@@ -527,6 +527,32 @@ def territory_labels(plan: Plan, outlines: gpd.GeoDataFrame) -> list[tuple[float
         out.append((largest.area, round(point.y, 4), round(point.x, 4), name, territory_id))
     out.sort(key=lambda label: -label[0])  # (stable: territories of one size keep the plan's order)
     return [label[1:] for label in out]
+
+
+@cache
+def over_drawn(level: str) -> frozenset[str]:
+    """Regions that hold regions the map draws at ``level``: the US and Canada at state level, states too at county.
+
+    Accounts placed in one as a whole (a row giving only its country or state) are a gap the map cannot draw: its
+    shape lay over every state or county in it, took their clicks (a click on Oklahoma moved the whole US, a new
+    user's test) and tinted the territories below. They are counted, not drawn.
+
+    Examples
+    --------
+    >>> {"CA", "US"} <= over_drawn("state") and not {"DE", "US-TX"} & over_drawn("state")
+    True
+    >>> {"US", "US-TX"} <= over_drawn("county") and "CA-ON" not in over_drawn("county")
+    True
+    """
+    table = region_table()
+    drawn = {"state": ("state", "province", "country"), "county": ("county", "province", "country")}[level]
+    parent = table.set_index("region_id")["parent_id"]
+    above: set[str] = set()
+    frontier = set(table.loc[table["level"].isin(drawn), "parent_id"].dropna())
+    while frontier:
+        above |= frontier
+        frontier = set(parent.reindex(list(frontier)).dropna()) - above
+    return frozenset(above)
 
 
 def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes) -> dict:

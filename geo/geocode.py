@@ -336,6 +336,13 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
             problems[missed] += "region code '" + column("region")[missed] + "' unknown; "
             faults[missed] += "region;"
         placed = out["lat"].notna()
+    # A row placed by its country alone where the country is divided into states or provinces (the US, Canada) lies
+    # in no state: said, with how to place it (it was placed in "the US" as a whole unsaid, a new user's test).
+    table = region_table()
+    divided = set(table.loc[table["level"].isin(["state", "province"]), "parent_id"].dropna())
+    country_only = (out["geocode_source"] == "country") & out["geocode_region"].isin(divided) & (problems == "")
+    problems[country_only] = "only its country is given (no coordinates, ZIP, city or state); "
+    faults[country_only] += "country;"
 
     nothing = ~placed & (problems == "")
     problems[nothing] = "no coordinates and no address (ZIP, city, region code) to place it; "

@@ -402,6 +402,20 @@ def test_new_york_saint_and_fort_are_found_however_they_are_written(write_csv):
     assert acc.loc["A", "lat"] == acc.loc["B", "lat"] and abs(acc.loc["A", "lat"] - 40.71) < 0.1
 
 
+def test_a_row_giving_only_a_divided_country_says_so(write_csv):
+    # Placed in "the US" as a whole unsaid: it lay in no state, and its gap covered the map (a new user's test). A
+    # country that is one region (Germany) is placed as before, unsaid.
+    load = read_accounts(write_csv("id,country\nA,US\nB,DE\nC,Canada\n"))
+    problems = load.problems.set_index("account_id")
+    assert sorted(problems.index) == ["A", "C"] and (problems["severity"] == "warning").all()
+    assert problems.loc["A", "problem"] == (
+        "only its country is given (no coordinates, ZIP, city or state); placed by country instead: in United States "
+        "of America as a whole, for the territory that claims all of it (give its ZIP or its coordinates to place it "
+        "in its county)"
+    )
+    assert problems.loc["A", "column"] == "country" and len(load.accounts) == 3
+
+
 def test_an_account_placed_by_its_state_or_country_belongs_to_all_of_it_not_to_a_county(write_csv):
     from geo.join import locate_accounts
 

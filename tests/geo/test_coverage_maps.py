@@ -294,6 +294,24 @@ def test_a_shared_regions_tooltip_names_every_territory_there():
     assert all(p["territory_name"].endswith(", shared") and p["accounts"] == 1 for p in cook)
 
 
+def test_accounts_in_a_country_or_state_as_a_whole_are_counted_not_drawn_over_its_regions():
+    # One row giving only "US" drew the whole country as a gap over every state: it took their clicks (a click on
+    # Oklahoma moved all of the US) and tinted the territories below (a new user's test). Texas as a whole at
+    # county level the same over its counties; at state level Texas is a region the map draws.
+    from geo.coverage import coverage_layers
+    from territory import plan_from_dict
+
+    plan = plan_from_dict({"territories": [{"territory_id": "W", "name": "West", "region_ids": ["US-CA"]}],
+                           "reps": [{"rep_id": "R1", "name": "Ann", "territory_ids": ["W"]}]})  # fmt: skip
+    accounts = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "region_id": ["US", "US-TX", "US-06037"],
+                             "territory_id": [None, None, "W"], "value": [1.0, 2.0, 3.0],
+                             "status": ["unassigned", "unassigned", "assigned"]})  # fmt: skip
+    for level, drawn in (("state", {"US-TX"}), ("county", set())):
+        layers = coverage_layers(plan, accounts, level)
+        assert {f["properties"]["region_id"] for f in layers.gaps["features"]} == drawn, level
+        assert set(layers.uncovered["region_id"]) == {"US", "US-TX"} and layers.uncovered["accounts"].sum() == 2
+
+
 def test_a_territory_is_drawn_with_its_own_regions_whatever_another_plan_drew_under_its_id():
     # The proposed territories' shapes were cached for the process by territory id: a second proposal (another
     # session's) was drawn with the first one's shapes, and a territory with the id "US-TX" changed Texas's shape on
