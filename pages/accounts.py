@@ -53,10 +53,11 @@ def _headers(data: bytes, filename: str) -> list[str]:
 
 def _loaded_message(loaded, filename: str) -> str:
     """What a load did, with the rows skipped and the warnings counted (the table of them is further down)."""
-    severity = loaded.problems["severity"] if len(loaded.problems) else pd.Series(dtype=object)
-    skipped, warned = int(severity.eq("skipped").sum()), int(severity.eq("warning").sum())
+    # (rows, as the table's heading counts them: "1,148 warnings" stood beside "1,145 placed with a warning", a row
+    # having two; a new user's test)
+    skipped, warned = rows_with_problems(loaded.problems) if len(loaded.problems) else (0, 0)
     said = [f"{counted(skipped, 'row')} skipped"] if skipped else []
-    said += [counted(warned, "warning")] if warned else []
+    said += [f"{counted(warned, 'row')} placed with a warning"] if warned else []
     more = f" {' and '.join(said).capitalize()}: see **Rows with problems** below." if said else ""
     # (what reading the file said: the encoding it was read in when not UTF-8, rows of only commas skipped …)
     notes = "".join(f"\n\n{plain(note)}" for note in loaded.notes)

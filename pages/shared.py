@@ -1437,7 +1437,8 @@ def show_row_problems(problems: pd.DataFrame, download: str | None = None) -> No
         download=download,
     )  # fmt: skip
     if len(problems) > PROBLEM_ROWS:  # (the table's scroll bar shows only on hover: 10 of 11 read as all of them)
-        st.caption(f"{PROBLEM_ROWS} of the {len(problems):,} rows in view: scroll the table for the others.")
+        # (problems, not rows: a row may have two, and "1,159 rows" stood beside "1,156 rows, 1,159 problems")
+        st.caption(f"{PROBLEM_ROWS} of the {len(problems):,} problems in view: scroll the table for the others.")
 
 
 def show_outside(outside: pd.DataFrame, download: str = "accounts_outside_every_region.csv") -> None:

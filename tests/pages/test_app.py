@@ -577,7 +577,7 @@ def test_a_row_with_swapped_coordinates_is_in_the_rows_with_problems(app):
     )
     next(b for b in app.button if b.label == "Load these accounts").click().run()
     assert not app.exception
-    assert "1 warning" in app.success[0].value
+    assert "1 row placed with a warning: see" in app.success[0].value
     problems = next(e for e in app.expander if e.label.startswith("Rows with problems"))
     table = problems.dataframe[0].value
     assert table[["row", "account_id", "column", "value", "severity"]].values.tolist() == [
@@ -597,7 +597,7 @@ def test_more_problems_than_the_table_shows_are_said_under_it(app):
     problems = next(e for e in app.expander if e.label.startswith("Rows with problems"))
     assert len(problems.dataframe[0].value) == PROBLEM_ROWS + 1
     assert [c.value for c in problems.caption] == [
-        f"{PROBLEM_ROWS} of the {PROBLEM_ROWS + 1} rows in view: scroll the table for the others."
+        f"{PROBLEM_ROWS} of the {PROBLEM_ROWS + 1} problems in view: scroll the table for the others."
     ]
 
 
