@@ -1329,7 +1329,9 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
                             hint=f"Balance on {', '.join(offered) or 'accounts (with --accounts)'}")  # fmt: skip
     tolerance = _tolerances(args.tolerance, wanted, option="--balance-on")
     names = dict(zip(load.regions["region_id"].astype(str), load.regions["label"].astype(str), strict=True))
-    for blank in blank_figures(load.figures, wanted, names):
+    for blank in blank_figures(
+        load.figures, wanted, names, counted_from_accounts=("accounts", "value") if accounts is not None else ()
+    ):
         warn(f"{name}: {blank}")
     links = boundary_links(load.regions)
     try:

@@ -457,7 +457,11 @@ def read_boundary_file(
             )
             for pos in np.flatnonzero(missing.to_numpy())
         )
-    if pd.api.types.is_float_dtype(ids) and (ids.dropna() == ids.dropna().round()).all():
+    if (
+        pd.api.types.is_float_dtype(ids)
+        and np.isfinite(ids.dropna()).all()
+        and (ids.dropna() == ids.dropna().round()).all()
+    ):
         # (whole numbers read as floats, a blank among them: "1.0", "2.0" in the ids and their messages, a new user)
         ids = ids.map(lambda v: "" if pd.isna(v) else str(int(v)))
     ids = ids.astype(str).str.strip()
@@ -892,6 +896,8 @@ def guess_boundary_columns(columns, fit_ids=None) -> tuple[str | None, str | Non
     >>> # (a district number, whole and unique, before a territory code with blanks and repeats: a new user's file)
     >>> guess_boundary_columns(["district_no", "district_name", "terr_code"], fit_ids={"district_no", "district_name"})
     ('district_no', 'district_name')
+    >>> guess_boundary_columns(["zone_code", "zone_name", "households_num"])
+    ('zone_code', 'zone_name')
     """
     if fit_ids is not None:
         by_names, name_column = guess_boundary_columns(columns)
@@ -921,7 +927,9 @@ def guess_boundary_columns(columns, fit_ids=None) -> tuple[str | None, str | Non
         return found[-1] if found else None
 
     id_column = (next((by_lower[c] for c in _ID_NAMES if c in by_lower), None) or numbered(_ID_NAMES + ("gid",))
-                 or ending(("_id", "_code", "_fips", "_geoid", "_no", "_num", "_number")))  # fmt: skip
+                 or ending(("_id", "_code", "_fips", "_geoid"))
+                 # (a number last: households_num beside zone_code is no id, a review)
+                 or ending(("_no", "_num", "_number")))  # fmt: skip
     name_column = (next((by_lower[c] for c in _NAME_NAMES if c in by_lower and by_lower[c] != id_column), None)
                    or numbered(_NAME_NAMES) or ending(("_name",), taken=id_column))  # fmt: skip
     return id_column, name_column

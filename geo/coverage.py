@@ -539,20 +539,23 @@ def over_drawn(level: str) -> frozenset[str]:
 
     Examples
     --------
-    >>> {"CA", "US"} <= over_drawn("state") and not {"DE", "US-TX"} & over_drawn("state")
+    >>> {"CA", "US"} <= over_drawn("state") and not {"DE", "US-TX", "PR"} & over_drawn("state")
     True
     >>> {"US", "US-TX"} <= over_drawn("county") and "CA-ON" not in over_drawn("county")
     True
     """
     table = region_table()
     drawn = {"state": ("state", "province", "country"), "county": ("county", "province", "country")}[level]
-    parent = table.set_index("region_id")["parent_id"]
-    above: set[str] = set()
-    frontier = set(table.loc[table["level"].isin(drawn), "parent_id"].dropna())
-    while frontier:
-        above |= frontier
-        frontier = set(parent.reindex(list(frontier)).dropna()) - above
-    return frozenset(above)
+    parent = table.set_index("region_id")["parent_id"].dropna().to_dict()
+    # Each drawn region counted for every region above it: one holding a single drawn region (Puerto Rico, the
+    # country, over US-PR, the state) lies over no other and is drawn as its gap (a review)
+    held: dict[str, int] = {}
+    for region in table.loc[table["level"].isin(drawn), "region_id"]:
+        above = parent.get(region)
+        while above is not None:
+            held[above] = held.get(above, 0) + 1
+            above = parent.get(above)
+    return frozenset(r for r, n in held.items() if n > 1)
 
 
 def _gap_layer(plan: Plan, uncovered: gpd.GeoDataFrame, shapes: TerritoryShapes) -> dict:

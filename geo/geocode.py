@@ -340,7 +340,9 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     # in no state: said, with how to place it (it was placed in "the US" as a whole unsaid, a new user's test).
     table = region_table()
     divided = set(table.loc[table["level"].isin(["state", "province"]), "parent_id"].dropna())
-    country_only = (out["geocode_source"] == "country") & out["geocode_region"].isin(divided) & (problems == "")
+    given = (column("zip") != "") | (column("city") != "") | (column("state") != "") | (column("region") != "")
+    country_only = ((out["geocode_source"] == "country") & out["geocode_region"].isin(divided) & (problems == "")
+                    & ~given)  # fmt: skip
     problems[country_only] = "only its country is given (no coordinates, ZIP, city or state); "
     faults[country_only] += "country;"
 

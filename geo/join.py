@@ -81,8 +81,9 @@ def join_accounts(
         ``{"lat": header, "lon": header}``: the file's columns, to name them in ``problems`` (default "lat", "lon").
     snap_at_sea_only : bool, default False
         With ``regions`` of your own (a file of sales districts): an account outside all of them is snapped only
-        when it lies in no bundled region either (just off the coast); one inside another state or province (a
-        town across the border from the file's regions) stays outside.
+        into a region lying mostly in its own state, province or country (by the bundled boundaries), or when it
+        lies in none (just off the coast); one in another (a town across the border from the file's regions:
+        Edmundston, New Brunswick, beside a Maine district) stays outside.
 
     Returns
     -------
@@ -115,12 +116,9 @@ def join_accounts(
     snapped = np.zeros(len(points), dtype=bool)
 
     outside = np.flatnonzero((codes < 0) & ~np.isnan(lat) & ~np.isnan(lon))
-    if snap_at_sea_only and len(outside):  # (on land elsewhere: Edmundston, New Brunswick, is not in Maine)
-        land = shared_join_layer()
-        on_land = np.unique(land.sindex.query(points.values[outside], predicate="intersects")[0])
-        outside = np.delete(outside, on_land)
+    keep = _same_area(points.values[outside], regions) if snap_at_sea_only and len(outside) else None
     if snap_meters > 0 and len(outside):
-        near_point, near_region = _snap(points.values[outside], regions, snap_meters)
+        near_point, near_region = _snap(points.values[outside], regions, snap_meters, keep=keep)
         codes[outside[near_point]] = near_region
         snapped[outside[near_point]] = True
 
@@ -471,6 +469,53 @@ def _lie(count) -> str:
 @lru_cache(maxsize=1)
 def _to_equal_area() -> Transformer:
     return Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
+
+
+def _same_area(points: np.ndarray, regions: gpd.GeoDataFrame):
+    """For :func:`_snap`'s ``keep``: a point may go to a region overlapping its own state, province or country.
+
+    Each point's area is the bundled region it lies in (a county's state); a point in none (at sea) may go anywhere
+    within reach. A region counts as overlapping when at least 1% of it lies in the area (borders drawn apart by
+    a file and by the bundled boundaries overlap by slivers).
+    """
+    land = shared_join_layer()
+    hit_point, hit_region = land.sindex.query(points, predicate="intersects")
+    first = np.unique(hit_point, return_index=True)[1]
+    parent = region_table().set_index("region_id")["parent_id"]
+    area = {}
+    for p, r in zip(hit_point[first].tolist(), hit_region[first].tolist(), strict=True):
+        row = land.iloc[r]
+        area[p] = str(parent.get(row["region_id"])) if row["level"] == "county" else str(row["region_id"])
+    polygons = regions.geometry.values
+    overlaps: dict[tuple[str, int], bool] = {}
+
+    def keep(point_pos: np.ndarray, region_pos: np.ndarray) -> np.ndarray:
+        out = np.ones(len(point_pos), dtype=bool)
+        for i, (p, r) in enumerate(zip(point_pos.tolist(), region_pos.tolist(), strict=True)):
+            if p not in area:
+                continue
+            key = (area[p], r)
+            if key not in overlaps:
+                shape = _area_shape(area[p])
+                inside = shape.intersection(polygons[r]).area if shape is not None else 0.0
+                overlaps[key] = inside >= 0.01 * max(polygons[r].area, 1e-12)
+            out[i] = overlaps[key]
+        return out
+
+    return keep
+
+
+@lru_cache(maxsize=256)
+def _area_shape(area_id: str):
+    """A state's, province's or country's shape (the bundled boundaries), or None."""
+    from geo.boundaries import load_regions
+
+    for level in ("state", "province", "country"):
+        layer = load_regions(level)
+        found = layer.loc[layer["region_id"] == area_id, "geometry"]
+        if len(found):
+            return found.iloc[0]
+    return None
 
 
 def _snap(

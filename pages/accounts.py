@@ -371,8 +371,9 @@ else:
     top = queue.head(200).copy()
     top["why"] = [explain(plan, row, region_names) for row in top.to_dict(orient="records")]
     more = f"; the download lists all {len(queue):,} with it" if len(queue) > len(top) else ""
-    st.caption(f"The {min(len(queue), 200):,} most valuable unassigned accounts, with the reason (it names the region, "
-               f"industry and tier){more}")  # fmt: skip
+    which = ("The unassigned account" if len(queue) == 1
+             else f"The {min(len(queue), 200):,} most valuable unassigned accounts")  # fmt: skip
+    st.caption(f"{which}, with the reason (it names the region, industry and tier){more}")
     widths, row = QUEUE_WIDTHS, wrapping_row_height(top["why"], QUEUE_WIDTHS["why"])
     show_table(
         top[["account_id", "name", "value", "why"]],

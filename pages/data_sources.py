@@ -162,7 +162,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             "have no coordinates) and are not counted."
         )
     names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
-    for blank in blank_figures(load.figures, chosen, names):
+    for blank in blank_figures(load.figures, chosen, names, counted_from_accounts=("accounts", "value")):
         st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
     # (a column with a figure below 0 was left out of "Balance on" without a word: a review)
     for metric, where in below_zero(metrics, names).items():

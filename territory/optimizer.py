@@ -1177,12 +1177,17 @@ class Rebalancer:
         few = np.isin(labels, np.flatnonzero(active))
         if self._white is None and active.sum() > 1 and 2 * int(active.sum()) > int(few.sum()):
             for m, name in enumerate(self.metric_names):
-                under = _alone_bound(weights[few, m], target[active, m])
+                unders = _alone_bounds(weights[few, m], target[active, m])
+                under = float(unders[0]) if len(unders) else 0.0
                 if under >= -tol[0, m] - slack[0, m]:
                     continue
                 mine = np.flatnonzero(active)
-                between = deviation[mine, m] >= under - 1e-9
-                short_by_regions[mine[between], m] = np.maximum(short_by_regions[mine[between], m], -under + 1e-9)
+                # The j-th lowest territory against the j-th bound (at least j territories are that low): the
+                # second of two single regions at -40% was let in though a plan with it at -30% existed (a review).
+                lowest = mine[np.argsort(deviation[mine, m], kind="stable")][: len(unders)]
+                for t, least in zip(lowest, unders, strict=False):
+                    if deviation[t, m] >= least - 1e-9 and least < -tol[0, m] - slack[0, m]:
+                        short_by_regions[t, m] = max(short_by_regions[t, m], -least + 1e-9)
                 if -under >= bound[name] - 1e-9:  # (said where it sets the bound, or as much as any)
                     bound[name] = max(bound[name], -under) + 0.0
                     coarse.append({"territories": tuple(self.territory_ids[t] for t in mine), "metric": name,
@@ -1582,6 +1587,26 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
     return not (differs.any(axis=1) & (apart[np.arange(len(apart)), first] < 0)).any()
 
 
+def _alone_bounds(weights: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """:func:`_alone_bound` for the lowest territory, the second lowest …: one per territory holding one region alone.
+
+    Of the 2(n - k) + j smallest regions, at most 2(n - k) share a territory, so at least j are territories alone:
+    the j-th lowest territory is at most the (2(n - k) + j)-th smallest region over the smallest target, less 1.
+
+    Examples
+    --------
+    >>> # 9 regions for 8 territories (share 10): 7 alone; the lowest at most 6 (-40%), the second at most 11 (no
+    >>> # bound below the share: {1 + 6} | {6} has it at -30%)
+    >>> np.round(_alone_bounds(np.array([1.0, 6, 6, 11, 11, 11, 11, 11, 12]), np.full(8, 10.0)), 2).tolist()
+    [-0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    weights = np.sort(np.asarray(weights, dtype=float))
+    n, k = len(weights), len(targets)
+    if not 0 < n < 2 * k:
+        return np.zeros(0)
+    return np.minimum(weights[2 * (n - k) :] / float(np.min(targets)) - 1.0, 0.0)
+
+
 def _alone_bound(weights: np.ndarray, targets: np.ndarray) -> float:
     """How far below its target some territory must be when there are too few regions to give each two.
 
@@ -1598,11 +1623,8 @@ def _alone_bound(weights: np.ndarray, targets: np.ndarray) -> float:
     >>> _alone_bound(np.ones(4), np.full(2, 2.0))  # (two regions each: no region need be alone)
     0.0
     """
-    weights = np.sort(np.asarray(weights, dtype=float))
-    n, k = len(weights), len(targets)
-    if not 0 < n < 2 * k:
-        return 0.0
-    return min(float(weights[2 * (n - k)] / np.min(targets)) - 1.0, 0.0)
+    bounds = _alone_bounds(weights, targets)
+    return float(bounds[0]) if len(bounds) else 0.0
 
 
 def _coarse_bound(weights: np.ndarray, targets: np.ndarray, *, most_bits: int = 1 << 24) -> tuple[float, float] | None:

@@ -477,10 +477,13 @@ def bound_said(metric: str, bound: float, coarse: Sequence[Mapping] = ()) -> str
     return f"no plan comes closer than {said} on {metric} ({why}): judged against that"
 
 
-def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | None = None) -> list[str]:
+def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | None = None, *,
+                  counted_from_accounts: Sequence[str] = ()) -> list[str]:  # fmt: skip
     """The metrics among the file's figures that some regions leave blank (counted as 0), said with how many.
 
-    Regions are named by ``names`` (region id → name) where given, with their ids.
+    Regions are named by ``names`` (region id → name) where given, with their ids. ``counted_from_accounts``: the
+    metrics counted from the accounts (``accounts``, ``value``), not the file's columns of those names (which
+    :func:`region_metrics` names ``value (file)``).
 
     Examples
     --------
@@ -488,9 +491,14 @@ def blank_figures(figures: pd.DataFrame, metrics, names: Mapping[str, str] | Non
     ['POP is blank for 2 of 3 regions (b, c), counted as 0 (and left blank in the regions CSV)']
     >>> blank_figures(pd.DataFrame({"POP": [1.0, None]}, index=["48039", "48041"]), ["POP"], {"48041": "Brazos"})
     ['POP is blank for 1 of 2 regions (Brazos (48041)), counted as 0 (and left blank in the regions CSV)']
+    >>> blank_figures(pd.DataFrame({"value": [1.0, None]}, index=["a", "b"]), ["value"],
+    ...               counted_from_accounts=["accounts", "value"])
+    []
     """
     out = []
     for metric in metrics:
+        if metric in counted_from_accounts:  # (the accounts' value, not a blank in the file's: a review)
+            continue
         column = metric if metric in figures.columns else metric.removesuffix(" (file)")
         if column not in figures.columns:
             continue
@@ -607,12 +615,14 @@ def far_groups(labels: pd.Series, links: Mapping[str, tuple[str, ...]], names: M
             f"{'; '.join(said)}")  # fmt: skip
 
 
-def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int) -> list[str]:
+def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int, *, offered: bool = True) -> list[str]:
     """The file's columns that can give each region's current territory.
 
     Text, or whole numbers (territory codes), naming two territories or more and fewer than one per region (a name
-    or a population column names one each). Whole numbers must also be shared: half the regions at least have a
-    figure another region has (a small file's population column with two equal figures was offered as territories).
+    or a population column names one each). Whole numbers offered (``offered``, to pick from) must also be shared:
+    half the regions at least have a figure another region has (a small file's population column with two equal
+    figures was offered as territories); a column named outright (``offered=False``: ``--start-column``) need not,
+    as territory codes for few regions, most holding one, are not.
 
     Examples
     --------
@@ -636,7 +646,7 @@ def territory_columns(texts: pd.DataFrame, figures: pd.DataFrame, n_regions: int
 
     whole = [c for c in figures.columns if (figures[c].dropna() == figures[c].dropna().round()).all()]
     return [str(c) for c in texts.columns if names_territories(texts[c])] + [
-        str(c) for c in whole if names_territories(figures[c]) and shared(figures[c])
+        str(c) for c in whole if names_territories(figures[c]) and (shared(figures[c]) or not offered)
     ]
 
 
@@ -667,13 +677,13 @@ def start_column_problem(texts: pd.DataFrame, figures: pd.DataFrame, column: str
     "column NAME names a territory for every region (3 for 3 regions): pick the column that gives each region's territory (owner)"
     >>> start_column_problem(texts, pd.DataFrame(), "owner", 3) is None
     True
-    >>> people = pd.DataFrame({"POP": [900.0, 1200.0, 900.0, 4000.0, 2500.0]})
-    >>> start_column_problem(pd.DataFrame({"owner": list("EEWWW")}), people, "POP", 5)
-    "column POP holds figures, most of them a single region's (4 different for 5 regions), not territory codes: pick the column that gives each region's territory (owner)"
+    >>> codes = pd.DataFrame({"terr": [1.0, 1.0, 2.0, 3.0, 4.0, 5.0]})  # (few regions, most alone: named, taken)
+    >>> start_column_problem(pd.DataFrame(index=range(6)), codes, "terr", 6) is None
+    True
     """
-    offered = territory_columns(texts, figures, n_regions)
-    if column in offered:
+    if column in territory_columns(texts, figures, n_regions, offered=False):
         return None
+    offered = territory_columns(texts, figures, n_regions)
     pick = f" ({', '.join(offered)})" if offered else " (this file has none: draw afresh)"
     if column not in texts.columns and column not in figures.columns:
         return f"the file has no column {column}: pick the column that gives each region's territory{pick}"
@@ -682,10 +692,6 @@ def start_column_problem(texts: pd.DataFrame, figures: pd.DataFrame, column: str
         return (
             f"column {column} holds figures, not territories: pick the column that gives each region's territory{pick}"
         )
-    if column in figures.columns and 2 <= values.nunique() < len(values):  # (whole numbers, but seldom shared)
-        return (f"column {column} holds figures, most of them a single region's ({values.nunique():,} different for "
-                f"{len(values):,} regions), not territory codes: pick the column that gives each region's "
-                f"territory{pick}")  # fmt: skip
     if values.nunique() < 2:
         return (f"column {column} names {counted(values.nunique(), 'territory', 'territories')}: nothing to rebalance; "
                 f"pick a column naming two or more{pick}, or draw afresh")  # fmt: skip

@@ -710,7 +710,7 @@ def describe_coarse(
     >>> alone = [{"territories": tuple("ABC"), "metric": "people", "regions": 4, "over": 0.0, "under": -0.4,
     ...           "alone": 2}]
     >>> describe_coarse(SimpleNamespace(coarse=alone), {})[0]
-    '3 territories share 4 regions: at least 2 of them hold one region alone, so however the regions are dealt out one is at least 40.0% below its share on people (one of the smallest regions by itself); a territory no further below is as close as its regions allow.'
+    '3 territories share 4 regions: at least 2 of them hold one region alone, so however the regions are dealt out one is at least 40.0% below its share on people (one of the smallest regions by itself); the lowest territory, no further below, is as close as its regions allow.'
     """
     metric_names = metric_names or {}
     out = []
@@ -722,7 +722,7 @@ def describe_coarse(
                        f"{group['regions']:,} regions: at least {group['alone']:,} of them hold one region alone, so "
                        f"however the regions are dealt out one is at least {-under:.1%} below its share on "
                        f"{metric_names.get(group['metric'], group['metric'])} (one of the smallest regions by "
-                       "itself); a territory no further below is as close as its regions allow.")  # fmt: skip
+                       "itself); the lowest territory, no further below, is as close as its regions allow.")  # fmt: skip
             continue
         low = f"at least {-under:.1%} below it" if under < 0 else f"at most {under:+.1%} above it"
         out.append(f"{who} share {group['regions']:,} regions too coarse to be dealt out within the tolerance on "
@@ -884,17 +884,50 @@ def capacity_weights(reps, territory_ids) -> dict[str, float]:
     >>> capacity_weights(reps, ["A", "B", "C"])
     {'A': 1.5, 'B': 0.5, 'C': 1.0}
     """
+    load = _capacity_loads(reps, territory_ids)
+    staffed = [v for v in load.values() if v > 0]
+    if not staffed:
+        return {}
+    mean = sum(staffed) / len(staffed)
+    return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
+
+
+def _capacity_loads(reps, territory_ids) -> dict[str, float]:
+    """Each territory's active reps' capacity, a rep on several of ``territory_ids`` split evenly among them."""
     load = {str(t): 0.0 for t in territory_ids}
     for rep in reps:
         mine = [t for t in rep.territory_ids if t in load]
         if rep.active and mine:
             for t in mine:
                 load[t] += rep.capacity / len(mine)
-    staffed = [v for v in load.values() if v > 0]
-    if not staffed:
-        return {}
-    mean = sum(staffed) / len(staffed)
-    return {t: (v if v > 0 else mean) / mean for t, v in load.items()}
+    return load
+
+
+def _sizes_beside(reps, among, others) -> dict[str, float]:
+    """Sizes of ``others`` on the scale of ``capacity_weights(reps, among)``: their reps' capacity over its mean.
+
+    A rep on several territories counts for each by its share among ``among`` and that one territory; a territory
+    without an active rep weighs 1 (the average staffed one), as there.
+
+    Examples
+    --------
+    >>> from territory.model import Rep
+    >>> reps = [Rep("a", "Ann", territory_ids=("A",), capacity=100), Rep("b", "Bo", territory_ids=("B",), capacity=100),
+    ...         Rep("m", "Mo", territory_ids=("M",), capacity=300)]
+    >>> _sizes_beside(reps, {"A", "B"}, ["M", "N"])  # (capacity_weights over all three: A 0.6, M 1.8)
+    {'M': 3.0, 'N': 1.0}
+    """
+    among = {str(t) for t in among}
+    staffed = [v for v in _capacity_loads(reps, among).values() if v > 0]
+    mean = sum(staffed) / len(staffed) if staffed else 0.0
+    sizes = {}
+    for territory_id in others:
+        if territory_id in among:
+            continue
+        mine = sum(rep.capacity / len({*(t for t in rep.territory_ids if t in among), territory_id})
+                   for rep in reps if rep.active and territory_id in rep.territory_ids)  # fmt: skip
+        sizes[territory_id] = mine / mean if mine > 0 and mean > 0 else 1.0
+    return sizes
 
 
 def _give_to_neighbours(labels: pd.Series, leaving: str, graph: RegionGraph, prefer=(), closed=(),
@@ -1852,7 +1885,7 @@ def propose(
             # table (a new user's test). It stays as it is, with its own accounts there: a row, kept.
             count = taken_now or (lambda t, units: recount(pd.Series(t, index=units, dtype=object)).sum())
             report, before = _with_sharing_rows(report, before, plan, start, graph, shared, unit_parents or {}, count,
-                                                capacity_weights(reps, [*sized["territory_id"], *territories])
+                                                _sizes_beside(reps, set(start.dropna()), territories)
                                                 if by_capacity else {})  # fmt: skip
         if given is not None:
             # Who was over their share (judged in their trading pool), with the figures the table's "now" gives
@@ -3432,7 +3465,9 @@ def _with_sharing_rows(report, before, plan: Plan, start: pd.Series, graph: Regi
         if territory.territory_id in holding or not any(r in shared for r in territory.region_ids):
             continue
         claims = {r for r in territory.region_ids if r in shared}
-        units = [u for u in start.index if u in claims or parents.get(u) in claims]
+        # (a county a third territory claims on its own, inside a shared state, is not theirs: a review)
+        units = [u for u in start.index if (claim := u if u in claims else parents.get(u)) in claims
+                 and start.get(u) in shared[claim]]  # fmt: skip
         if units:
             theirs[territory.territory_id] = units
     if not theirs:

@@ -303,13 +303,14 @@ def test_accounts_in_a_country_or_state_as_a_whole_are_counted_not_drawn_over_it
 
     plan = plan_from_dict({"territories": [{"territory_id": "W", "name": "West", "region_ids": ["US-CA"]}],
                            "reps": [{"rep_id": "R1", "name": "Ann", "territory_ids": ["W"]}]})  # fmt: skip
-    accounts = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "region_id": ["US", "US-TX", "US-06037"],
-                             "territory_id": [None, None, "W"], "value": [1.0, 2.0, 3.0],
-                             "status": ["unassigned", "unassigned", "assigned"]})  # fmt: skip
-    for level, drawn in (("state", {"US-TX"}), ("county", set())):
+    # (Puerto Rico as a whole lies over no other region: drawn, a review)
+    accounts = pd.DataFrame({"account_id": ["A1", "A2", "A3", "A4"], "region_id": ["US", "US-TX", "US-06037", "PR"],
+                             "territory_id": [None, None, "W", None], "value": [1.0, 2.0, 3.0, 4.0],
+                             "status": ["unassigned", "unassigned", "assigned", "unassigned"]})  # fmt: skip
+    for level, drawn in (("state", {"US-TX", "PR"}), ("county", set())):  # (its municipios are drawn at county level)
         layers = coverage_layers(plan, accounts, level)
         assert {f["properties"]["region_id"] for f in layers.gaps["features"]} == drawn, level
-        assert set(layers.uncovered["region_id"]) == {"US", "US-TX"} and layers.uncovered["accounts"].sum() == 2
+        assert set(layers.uncovered["region_id"]) == {"US", "US-TX", "PR"} and layers.uncovered["accounts"].sum() == 3
 
 
 def test_a_territory_is_drawn_with_its_own_regions_whatever_another_plan_drew_under_its_id():

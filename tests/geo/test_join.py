@@ -363,3 +363,10 @@ def test_own_boundaries_take_no_account_from_across_a_border_within_the_snap():
     own = join_accounts(points, maine, check_swapped=False, snap_at_sea_only=True)
     assert own.accounts["region_id"].astype(object).isna().tolist() == [True, False]
     assert own.accounts["snapped"].tolist() == [False, True]
+    # A district of Maine takes a point of Maine just past its edge (Augusta, 1 km out: every point on land was
+    # refused at first, a review), not Edmundston.
+    district = gpd.GeoDataFrame({"region_id": ["D1"], "level": ["district"]}, geometry=[box(-71, 43.5, -69.79, 45)],
+                                crs=4326)  # fmt: skip
+    near = pd.DataFrame({"lat": [47.373, 44.31], "lon": [-68.325, -69.777]})
+    placed = join_accounts(near, district, check_swapped=False, snap_at_sea_only=True).accounts["region_id"]
+    assert placed.astype(object).tolist()[1] == "D1" and pd.isna(placed.iloc[0])

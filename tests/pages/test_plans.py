@@ -660,6 +660,8 @@ def test_a_zip_without_assignments_is_assigned_as_the_cli_assigns_it(data_dir):
 
     state = demo_state().move_regions(["US-NJ"], "NAE").move_regions(["US-CT", "US-DE"], "NAE")
     fresh = assign_accounts(state.plan, state.accounts, state.regions).accounts
+    kept = dict(zip(state.result["account_id"], state.result["rep_id"], strict=True))
+    assert sum(kept[a] != r for a, r in zip(fresh["account_id"], fresh["rep_id"], strict=True)) > 10  # (they differ)
     app = go(session(), "pages/plans.py")
     app.file_uploader(key="upload_folder").set_value(("fy27.zip", plan_folder_zip(state.plan), "application/zip"))
     app.run()

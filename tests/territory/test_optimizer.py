@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory.optimizer import Rebalancer, RegionGraph, _alone_bound, _coarse_bound, components
+from territory.optimizer import Rebalancer, RegionGraph, _alone_bound, _alone_bounds, _coarse_bound, components
 
 
 def grid(width: int, height: int, weights: np.ndarray) -> RegionGraph:
@@ -308,11 +308,15 @@ def test_what_too_few_regions_force_is_what_no_deal_avoids():
         weights = rng.uniform(0.1, 5.0, size=n)
         targets = rng.uniform(0.5, 1.5, size=k)
         targets *= weights.sum() / targets.sum()
-        under = _alone_bound(weights, targets)
+        under, unders = _alone_bound(weights, targets), _alone_bounds(weights, targets)
         deals = (np.arange(k**n)[:, None] // k ** np.arange(n)[None, :]) % k
         deals = deals[np.all([(deals == j).any(axis=1) for j in range(k)], axis=0)]
         totals = np.stack([(deals == j) @ weights for j in range(k)], axis=1) / targets - 1
         assert (totals.min(axis=1) <= under + 1e-9).all()
+        # and the j-th lowest territory is at most the j-th bound, in every deal
+        lowest = np.sort(totals, axis=1)[:, : len(unders)]
+        below = unders < 0  # (0: no bound below the share)
+        assert (lowest[:, below] <= unders[None, below] + 1e-9).all() and under == (unders[0] if len(unders) else 0.0)
 
 
 def test_a_group_that_holds_more_than_its_shares_is_aimed_at_its_mean_and_says_so():

@@ -2249,7 +2249,8 @@ def test_a_territory_holding_only_shared_regions_has_a_row_kept(setup):
     raw["territories"].insert(
         0, {"territory_id": "M", "name": "Mid-market", "region_ids": middle, "tiers": ["mid-market"]}
     )
-    raw["reps"].append({"rep_id": "RM", "territory_ids": ["M"]})
+    default = plan.reps[0].capacity
+    raw["reps"].append({"rep_id": "RM", "territory_ids": ["M"], "capacity": 3 * default})
     plan = plan_from_dict(raw)
     # (each region of the column holds 0.25 of the first metric and 0.5 of the second for the overlay taking it)
     recount = lambda held: pd.DataFrame({"a": 0.25, "b": 0.5}, index=held.index)  # noqa: E731
@@ -2260,6 +2261,8 @@ def test_a_territory_holding_only_shared_regions_has_a_row_kept(setup):
     assert row["locked"] and row["within"] is None and row["regions"] == len(middle) and row["parts"] == 1
     assert (row["a"], row["b"]) == (0.25 * len(middle), 0.5 * len(middle))
     others = table.drop(index="M")
+    # sized as the search sized the others (by capacity, against their mean: every other rep has the default)
+    assert row["share"] == pytest.approx(3.0) and others["share"].tolist() == pytest.approx([1.0] * len(others))
     team = others["a"].sum() / others["share"].sum()
     assert row["a_deviation"] == pytest.approx(row["a"] / (team * row["share"]) - 1)
     before = proposal.before.set_index("territory_id")
