@@ -1588,13 +1588,21 @@ def _best_split(labels, mine, weights, target, centre, tolerance, neighbours, lo
 
 
 def _alone_bounds(weights: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """:func:`_alone_bound` for the lowest territory, the second lowest …: one per territory holding one region alone.
+    """How far below its target the lowest territory, the second lowest … must be, with too few regions to give each two.
 
-    Of the 2(n - k) + j smallest regions, at most 2(n - k) share a territory, so at least j are territories alone:
-    the j-th lowest territory is at most the (2(n - k) + j)-th smallest region over the smallest target, less 1.
+    With n regions (``weights``, one metric) for k territories (``targets``) and n < 2k, at most 2(n - k) regions
+    share a territory with another, so of the 2(n - k) + j smallest at least j are territories alone: the j-th lowest
+    territory is at most the (2(n - k) + j)-th smallest region over the smallest target, less 1 (0 where that is at
+    or above: no bound below the share). One entry per territory holding one region alone (none for n >= 2k).
+    Contiguity is not asked for: true bounds for any plan.
 
     Examples
     --------
+    >>> # 9 regions for 8 territories (share 5): one of the three smallest (1, 2, 3) is alone, so -40% at best
+    >>> round(float(_alone_bounds(np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 4]), np.full(8, 5.0))[0]), 4)
+    -0.4
+    >>> len(_alone_bounds(np.ones(4), np.full(2, 2.0)))  # (two regions each: no region need be alone)
+    0
     >>> # 9 regions for 8 territories (share 10): 7 alone; the lowest at most 6 (-40%), the second at most 11 (no
     >>> # bound below the share: {1 + 6} | {6} has it at -30%)
     >>> np.round(_alone_bounds(np.array([1.0, 6, 6, 11, 11, 11, 11, 11, 12]), np.full(8, 10.0)), 2).tolist()
@@ -1605,26 +1613,6 @@ def _alone_bounds(weights: np.ndarray, targets: np.ndarray) -> np.ndarray:
     if not 0 < n < 2 * k:
         return np.zeros(0)
     return np.minimum(weights[2 * (n - k) :] / float(np.min(targets)) - 1.0, 0.0)
-
-
-def _alone_bound(weights: np.ndarray, targets: np.ndarray) -> float:
-    """How far below its target some territory must be when there are too few regions to give each two.
-
-    With n regions (``weights``, one metric) for k territories (``targets``) and n < 2k, at most 2(n - k) regions
-    share a territory with another, so one of the 2(n - k) + 1 smallest holds a territory alone: that territory is at
-    most that region over the smallest target, less 1 (0 or above: no bound below the share). Contiguity is not
-    asked for: a true bound for any plan.
-
-    Examples
-    --------
-    >>> # 9 regions for 8 territories (share 5): one of the three smallest (1, 2, 3) is alone, so -40% at best
-    >>> round(_alone_bound(np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 4]), np.full(8, 5.0)), 4)
-    -0.4
-    >>> _alone_bound(np.ones(4), np.full(2, 2.0))  # (two regions each: no region need be alone)
-    0.0
-    """
-    bounds = _alone_bounds(weights, targets)
-    return float(bounds[0]) if len(bounds) else 0.0
 
 
 def _coarse_bound(weights: np.ndarray, targets: np.ndarray, *, most_bits: int = 1 << 24) -> tuple[float, float] | None:

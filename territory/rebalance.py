@@ -3436,13 +3436,25 @@ def _with_kept_rows(table: pd.DataFrame, graph: RegionGraph, current: pd.Series,
     rows = []
     for t in kept:
         inside = [position[r] for r in current.index[current.eq(t)] if r in position]
-        totals = graph.metrics.iloc[inside].sum()
-        row = {"territory_id": t, "regions": len(inside), "parts": len(components(inside, graph.neighbours)),
-               "locked": True, "share": 1.0}  # fmt: skip
-        for metric in graph.metrics.columns:
-            row[metric] = float(totals[metric])
-            row[f"{metric}_deviation"] = float(totals[metric]) / float(share[metric]) - 1.0
-        rows.append({**row, "within": None, "within_by": None})
+        rows.append(_kept_row(t, inside, graph.metrics.iloc[inside].sum(), share, 1.0, graph))
+    return _with_rows(table, rows)
+
+
+def _kept_row(territory_id: str, inside: list[int], totals, mean, size: float, graph: RegionGraph) -> dict:
+    """A report's row for a territory kept as it is: its regions (positions), totals and deviations from ``mean``.
+
+    ``mean``: per metric, what a territory of size 1 holds; ``size``: this one's. Judged by no tolerance.
+    """
+    row = {"territory_id": territory_id, "regions": len(inside), "parts": len(components(inside, graph.neighbours)),
+           "locked": True, "share": size}  # fmt: skip
+    for metric in graph.metrics.columns:
+        row[metric] = float(totals[metric])
+        row[f"{metric}_deviation"] = float(totals[metric]) / (float(mean[metric]) * size) - 1.0 if mean[metric] else 0.0
+    return {**row, "within": None, "within_by": None}
+
+
+def _with_rows(table: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """``table`` with ``rows`` (:func:`_kept_row`) added, by territory id."""
     added = pd.DataFrame(rows).astype({"within": object, "within_by": object})
     return pd.concat([table, added], ignore_index=True).sort_values("territory_id").reset_index(drop=True)
 
@@ -3454,9 +3466,8 @@ def _with_sharing_rows(report, before, plan: Plan, start: pd.Series, graph: Regi
 
     Such a territory holds no unit in the search (a shared region is held there by the last territory listing
     it), and stays as it is: its figures are what it takes in its shared regions (``count``: territory id, units →
-    Series per metric), against
-    the team's mean as the other rows are measured (the sum of their figures over the sum of their sizes), the
-    same before and after. ``sizes``: by capacity, each territory's size (default 1).
+    Series per metric), against the team's mean as the other rows are measured (the sum of their figures over the
+    sum of their sizes), the same before and after. ``sizes``: by capacity, each territory's size (default 1).
     """
     table = report.territories
     holding = set(start.dropna()) | set(table["territory_id"])
@@ -3472,21 +3483,13 @@ def _with_sharing_rows(report, before, plan: Plan, start: pd.Series, graph: Regi
             theirs[territory.territory_id] = units
     if not theirs:
         return report, before
-    metrics = list(report.deviation)
-    team = {m: float(table[m].sum()) / max(float(table["share"].sum()), 1e-12) for m in metrics}
-    rows = []
-    for territory_id, units in theirs.items():
-        totals = count(territory_id, units)
-        size = float(sizes.get(territory_id, 1.0))
-        position = {r: i for i, r in enumerate(graph.region_ids)}
-        parts = len(components([position[u] for u in units if u in position], graph.neighbours))
-        row = {"territory_id": territory_id, "regions": len(units), "parts": parts, "locked": True, "share": size}
-        for m in metrics:
-            row[m] = float(totals[m])
-            row[f"{m}_deviation"] = float(totals[m]) / (team[m] * size) - 1.0 if team[m] else 0.0
-        rows.append({**row, "within": None, "within_by": None})
-    added = pd.DataFrame(rows).astype({"within": object, "within_by": object})
-    table = pd.concat([table, added], ignore_index=True).sort_values("territory_id").reset_index(drop=True)
+    team = {m: float(table[m].sum()) / max(float(table["share"].sum()), 1e-12) for m in graph.metrics.columns}
+    position = {r: i for i, r in enumerate(graph.region_ids)}
+    rows = [_kept_row(territory_id, [position[u] for u in units if u in position], count(territory_id, units), team,
+                      float(sizes.get(territory_id, 1.0)), graph)
+            for territory_id, units in theirs.items()]  # fmt: skip
+    added = pd.DataFrame(rows)
+    table = _with_rows(table, rows)
     if before is not None:
         kept = added[["territory_id", *(c for c in added.columns if c.endswith("_deviation"))]]
         before = pd.concat([before, kept[[c for c in kept.columns if c in before.columns]]], ignore_index=True)
