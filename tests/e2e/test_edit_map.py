@@ -157,7 +157,15 @@ def test_the_territories_paint_the_clickable_counties_and_an_edit_repaints_them(
     page.wait_for_timeout(200)
     assert content.evaluate(REGION_SHOWN, "US-06037")["fill"] == usw.color
     # An edit: the county takes its new territory's color and name; the others keep theirs.
+    content.evaluate("() => { window.__replaced = window.feature_group.map(group => new WeakRef(group)); }")
     redrawn = paint_harris_county(page, content)
+    # The layers it replaced are let go of (each edit kept them all in reach: 12-13 MB a county-level edit, until the
+    # page was left): nothing holds them once the garbage is collected, and st_folium's list holds only today's.
+    session = page.context.new_cdp_session(page)
+    session.send("HeapProfiler.collectGarbage")
+    kept = redrawn.evaluate("() => window.__replaced.filter(ref => ref.deref() !== undefined).length")
+    assert kept == 0, f"{kept} of the replaced layers are still reachable"
+    assert redrawn.evaluate("() => window.feature_group.length") == content.evaluate("() => window.__replaced.length")
     harris = redrawn.evaluate(REGION_SHOWN, "US-48201")
     assert harris["fill"] == nae.color and nae.name in harris["tip"], harris
     # The clicked shape stays (not drawn anew): no focus box is left around it (a review).
