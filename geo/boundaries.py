@@ -1016,7 +1016,10 @@ def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) ->
         raise BoundaryFileError(
             f"looks like comma-separated text (a CSV: its first line reads {first[:60]!r}), not GeoJSON",
             source=name,
-            hint="Accounts go on the Accounts page; here, upload region boundaries as GeoJSON or a zipped Shapefile",
+            hint=(
+                "Accounts are loaded on their own (the Accounts page; --accounts in cli.py); region boundaries go "
+                "here, as GeoJSON or a zipped Shapefile"
+            ),
         )
     try:
         document = json.loads(data.decode("utf-8-sig"))

@@ -162,7 +162,7 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             "have no coordinates) and are not counted."
         )
     names = dict(zip(regions["region_id"].astype(str), regions["label"].astype(str), strict=True))
-    for blank in blank_figures(load.figures, chosen, names, counted_from_accounts=("accounts", "value")):
+    for blank in blank_figures(load.figures, chosen, names, counted_from_accounts=COUNTED_FROM_ACCOUNTS):
         st.caption(plain(blank[:1].upper() + blank[1:]) + ".")
     # (a column with a figure below 0 was left out of "Balance on" without a word: a review)
     for metric, where in below_zero(metrics, names).items():
@@ -379,6 +379,7 @@ def _file_metrics(source: str, token: str, _load) -> tuple[pd.DataFrame, int, in
 
 SAMPLE_BOUNDARIES = Path(__file__).resolve().parent.parent / "data" / "demo" / "texas_counties.geojson"
 METRIC_LABELS = {"accounts": "Accounts", "value": "Value"}
+COUNTED_FROM_ACCOUNTS = ("accounts", "value")  # figures counted from the accounts, beside any of the file's
 
 st.title("Data sources")
 
@@ -570,9 +571,11 @@ if source is not None:
 
         labels = dict(zip(result.regions["region_id"].astype(str), result.regions["label"].astype(str), strict=True))
         for column, where in below_zero(result.figures.fillna(0.0), labels).items():
+            # (named as "Balance on" lists it: a column named as a figure counted from the accounts is "value (file)")
+            offered = f"{column} (file)" if column in COUNTED_FROM_ACCOUNTS else column
             st.warning(plain(f"{filename}: column {column} holds figures below 0 ({where}). A figure to balance on "
-                             f"counts up from 0: correct it in the file and load it again ({column} is not offered to "
-                             "balance on until then)."))  # fmt: skip
+                             f"counts up from 0: correct it in the file and load it again ({offered} is not offered "
+                             "to balance on until then)."))  # fmt: skip
         dropped = result.dropped
         if dropped:  # a region lost is said outright, not only inside the repairs
             st.warning(

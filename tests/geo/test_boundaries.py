@@ -422,7 +422,7 @@ def test_an_unreadable_boundary_file_says_so_without_paths_or_driver_talk():
             b"account_id,name,lat,lon\n1,Acme,40.7,-74.0\n",
             "accounts.geojson",
             "accounts.geojson: looks like comma-separated text (a CSV: its first line reads 'account_id,name,lat,lon'), "
-            "not GeoJSON. Accounts go on the Accounts page",
+            "not GeoJSON. Accounts are loaded on their own (the Accounts page; --accounts in cli.py)",
         ),
         (b"\x89PNG\r\n\x1a\n,,,", "image.geojson", "image.geojson: is not text"),
     ]:

@@ -1005,6 +1005,23 @@ def test_a_figure_below_zero_keeps_its_column_from_balance_on_and_says_where(app
     assert said in captions, captions
 
 
+def test_a_files_value_below_zero_is_named_as_balance_on_lists_it(app):
+    # The file's own "value" is "value (file)" beside the accounts' value: the warning named the raw column (a review)
+    open_page(app, "pages/data_sources.py")
+    rows = [{"GEOID": f"G{i}", "NAME": f"Zone {i}", "value": 10.0 + i, "POP": 5.0} for i in range(4)]
+    rows[3]["value"] = -2.0
+    app.file_uploader(key="boundary_upload").set_value(("zones.geojson", _features(rows), "application/json")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    offered = app.multiselect(key="partition_metrics").options
+    assert "POP" in offered and "value (file)" not in offered, offered
+    warned = [w.value.replace("\\", "") for w in app.warning]
+    assert any(
+        w.startswith("zones.geojson: column value holds figures below 0 (Zone 3 (G3) -2).")
+        and w.endswith("(value (file) is not offered to balance on until then).")
+        for w in warned
+    ), warned
+
+
 def test_a_boundary_files_geometry_repairs_are_listed_without_a_row_number(app):
     # (a 0-based index stood beside "feature 2", a review)
     open_page(app, "pages/data_sources.py")
