@@ -4,7 +4,7 @@
 
 Starts the dashboard (`streamlit run app.py`) on a free port of 127.0.0.1 with a data directory of its own, loads
 ``--accounts`` generated accounts through the Accounts page (US ZIP centroids with jitter; 0 keeps the demo's
-1,000), opens Edit territories at ``--level`` (with "Show accounts" on given ``--show-accounts``) and clicks regions in and around Texas one after another (each a region once) with "Paint with" left on
+5,000), opens Edit territories at ``--level`` (with "Show accounts" on given ``--show-accounts``) and clicks regions in and around Texas one after another (each a region once) with "Paint with" left on
 its first territory. After each edit, once the map has drawn the plan's layers again, the page's JavaScript heap is
 measured after a forced garbage collection (Chrome DevTools Protocol: ``HeapProfiler.collectGarbage``, then
 ``Runtime.getHeapUsage``; the map's frame shares the page's heap). Prints one line an edit: seconds from the click
@@ -66,6 +66,14 @@ def click_points(level: str, n: int) -> list[tuple[float, float]]:
     return [places[i] for i in picks]
 
 
+# The account markers the map holds (in its cluster groups): one per account, or one per region above 20,000 accounts.
+MARKERS = """() => {
+    var n = 0;
+    window.map.eachLayer(function (l) { if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) { n += l.getLayers().length; } });
+    return n;
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -113,12 +121,17 @@ def drawn_map(page, *, replacing: bool, timeout: float = 120.0):
         except Exception:  # (a rerun swapped the frame meanwhile)
             pass
         time.sleep(0.05)
-    raise SystemExit(f"the map was not drawn again within {timeout:.0f} s")
+    page.screenshot(path="browser_memory_timeout.png")
+    raise SystemExit(f"the map was not drawn again within {timeout:.0f} s (browser_memory_timeout.png)")
 
 
 def click_at(page, content, lat: float, lon: float) -> None:
+    """Click the region at a place, through the account markers over it (a click on a cluster zooms in instead)."""
     x, y = content.evaluate(
-        f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"
+        "() => { if (!document.getElementById('through-markers')) { const s = document.createElement('style'); "
+        "s.id = 'through-markers'; s.textContent = '.leaflet-marker-pane * { pointer-events: none !important; }'; "
+        "document.head.appendChild(s); } "
+        f"const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"
     )
     box = page.locator(MAP_FRAME).first.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
@@ -138,7 +151,7 @@ def load_accounts(page, url: str, n: int, folder: Path) -> None:
     page.wait_for_timeout(1_000)
     settled(page)
     said = page.locator('[data-testid="stMain"]').inner_text()
-    if f"{n:,}" not in said:
+    if f"Loaded {n:,} of {n:,} rows" not in said:
         raise SystemExit(f"the Accounts page does not say {n:,} accounts were loaded: {said[:400]}")
 
 
@@ -165,7 +178,12 @@ def main(argv: list[str] | None = None) -> None:
 
             if args.accounts:
                 load_accounts(page, url, args.accounts, Path(folder))
-            page.goto(f"{url}/edit_map", wait_until="domcontentloaded")
+            else:
+                page.goto(url, wait_until="domcontentloaded")
+                settled(page)
+            # (by the sidebar, as a user goes: a new address would open another tab's session, on the demo's accounts)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Edit territories", exact=True).click()
+            page.wait_for_timeout(500)
             settled(page)
             content = drawn_map(page, replacing=False)
             if args.show_accounts:
@@ -178,9 +196,13 @@ def main(argv: list[str] | None = None) -> None:
                 content = drawn_map(page, replacing=True)
             content.evaluate(f"() => {{ window.map.setView([{VIEW[0]}, {VIEW[1]}], {VIEW[2]}, {{animate: false}}); }}")
             page.wait_for_timeout(800)
+            shown = content.evaluate(MARKERS)
             accounts = f"{args.accounts:,} generated accounts" if args.accounts else "the demo's accounts"
             accounts += ", shown" if args.show_accounts else ", not shown"
-            print(f"Edit territories at {args.level} level, {accounts}: heap {heap_mb():.1f} MB before any edit")
+            print(
+                f"Edit territories at {args.level} level, {accounts} ({shown:,} account markers on the map): heap "
+                f"{heap_mb():.1f} MB before any edit"
+            )
             print("edit | seconds | heap MB | layer groups held")
             for i, (lat, lon) in enumerate(click_points(args.level, args.edits)):
                 started = time.monotonic()
