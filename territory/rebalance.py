@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -1659,6 +1659,9 @@ def propose(
                 weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
                 pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
                 deadline=began + 0.25 * max_seconds,
+                # (held to the distance from home asked for, as the search is below)
+                allowed=_near_reps(reps, start, list(graph.region_ids), region_points or {}, home_within_km)
+                if home_within_km is not None and scenario != "rep_joins" else None,
             )  # fmt: skip
             max_seconds = max(max_seconds - (time.perf_counter() - began), 0.5 * max_seconds)
             if given is not None:
@@ -1670,8 +1673,11 @@ def propose(
             else:
                 one_way_note = (
                     "No territory gave regions one way: none with a focus is over its share and touches a territory "
-                    "that takes every account it takes, or giving would split it or leave it under its share."
-                )
+                    "that takes every account it takes, or giving would split it or leave it under its share"
+                    + (f" or lie over {home_within_km:,.0f} km from the taker's reps' homes"
+                       if home_within_km is not None and scenario != "rep_joins" else "")
+                    + "."
+                )  # fmt: skip
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
         # region moved between two that differ would leave some of its accounts in no territory.
         focus = {t: _focus(territories[t]) for t in set(start.dropna())}
@@ -1874,6 +1880,9 @@ def propose(
             # the proposal balances to, as when a rep leaves a team that stays: measured after the handing out, a
             # territory that took most of them read +196% "before" while it was the smallest (a new user's test).
             before = _before_one_way(report.territories, labels, graph, current, today, before)
+        if given is not None:  # (a territory that gave or took regions one way was not kept as it is)
+            traded = set(start0[start.ne(start0)].dropna()) | set(start[start.ne(start0)].dropna())
+            report = replace(report, territories=_not_kept(report.territories, traded, tolerance))
         # Each territory's size against the whole team's average territory (each search gave it against the
         # average of the territories it balanced, so the same territory showed 0.50× in one run and 0.42× in another).
         sized = report.territories.copy()
@@ -2082,7 +2091,8 @@ def _recounted(graph: RegionGraph, labels: pd.Series, recount) -> RegionGraph:
     return RegionGraph(graph.region_ids, metrics.reset_index(drop=True).astype(float), graph.neighbours)
 
 
-def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned, deadline):
+def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weights, fixed, pinned, deadline,
+                  allowed=None):  # fmt: skip
     """:func:`one_way_trades` with each territory's count of the units.
 
     Returns the new labels (None when nothing moved), the units' original metrics and the givers that were over
@@ -2104,7 +2114,7 @@ def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weight
     apart = _within_focus(graph, start, {t: _focus(territories[t]) for t in held})
     pools = _trading_pools(apart, start)
     moved = one_way_trades(graph, start, territories, counted, tolerance=tol, weights=weights, fixed=sorted(fixed),
-                           pinned=sorted(pinned), pools=pools, deadline=deadline)  # fmt: skip
+                           pinned=sorted(pinned), pools=pools, allowed=allowed, deadline=deadline)  # fmt: skip
     changed = moved.ne(start) & moved.notna()
     if not changed.any():
         return None, original, {}
@@ -2117,6 +2127,34 @@ def _give_one_way(graph, start, territories, recount, plan, *, tolerance, weight
         deviation = totals.loc[t] / (mean * size[t]) - 1.0
         over[t] = {m: float(deviation[m]) for m, limit in zip(metrics, tol, strict=True) if deviation[m] > limit}
     return moved, original, over
+
+
+def _not_kept(territories: pd.DataFrame, changed: Collection[str], tolerance) -> pd.DataFrame:
+    """A report's territories with those in ``changed`` (one-way trades) no longer marked kept, judged on the tolerance.
+
+    A territory held out of the search (its own focus) that gave regions one way, or took them, read "kept" and
+    the page said "the other 4 are kept as they are" beside Iowa and Missouri moving between two of them (a new
+    user's test).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory_id": ["A", "B", "C"], "workload_deviation": [0.02, 0.09, 0.01],
+    ...                       "locked": [True, True, True], "within": [None, None, None], "within_by": [None] * 3})
+    >>> _not_kept(table, {"A", "B"}, 0.05)[["locked", "within", "within_by"]].values.tolist()
+    [[False, True, 'tolerance'], [False, False, None], [True, None, None]]
+    """
+    rows = territories["territory_id"].isin(list(changed)) & territories["locked"].astype(bool)
+    if not rows.any():
+        return territories
+    out = territories.copy()
+    limit = _limits(out, tolerance)
+    inside = pd.concat([out[f"{m}_deviation"].abs() <= limit[m] + 1e-9 for m in limit], axis=1).all(axis=1)
+    out["locked"] = out["locked"].astype(bool) & ~rows
+    out["within"] = out["within"].astype(object).where(~rows, inside.astype(object))
+    if "within_by" in out:
+        by = pd.Series([("tolerance" if v else None) for v in inside], index=out.index, dtype=object)
+        out["within_by"] = out["within_by"].astype(object).where(~rows, by)
+    return out
 
 
 def _trading_pools(graph: RegionGraph, labels: pd.Series) -> dict[str, str]:
@@ -2796,6 +2834,7 @@ def one_way_trades(
     fixed: Sequence[str] = (),
     pinned: Sequence[str] = (),
     pools: Mapping[str, str] | None = None,
+    allowed: Mapping[str, Collection[str]] | None = None,
     max_moves: int = 1000,
     deadline: float | None = None,
 ) -> pd.Series:
@@ -2832,6 +2871,8 @@ def one_way_trades(
         Units that stay (reps' homes).
     pools : mapping, optional
         Territory id → pool id.
+    allowed : mapping, optional
+        Territory id → the units it may take (those near its reps' homes, say); a territory not named may take any.
     max_moves : int, default 1000
     deadline : float, optional
         ``time.perf_counter()`` value to stop at (after the first move: a busy machine still gets one).
@@ -2850,6 +2891,9 @@ def one_way_trades(
     >>> start = pd.Series(["F", "F", "F", "W"], index=metrics.index)
     >>> one_way_trades(graph, start, {"F": focused, "W": every}, counted, tolerance=np.array([0.05])).tolist()
     ['F', 'F', 'W', 'W']
+    >>> one_way_trades(graph, start, {"F": focused, "W": every}, counted, tolerance=np.array([0.05]),
+    ...                allowed={"W": {"d"}}).tolist()  # (W may take no region but its own: nothing moves)
+    ['F', 'F', 'F', 'W']
     """
     labels = start.astype(object).copy()
     units = list(graph.region_ids)
@@ -2872,6 +2916,16 @@ def one_way_trades(
     pool_free[pool_of[[order[t] for t in ids if t not in fixed]]] = True
     holder = [labels.iloc[i] if pd.notna(labels.iloc[i]) else None for i in range(len(units))]
     members = {t: {i for i, h in enumerate(holder) if h == t} for t in ids}
+    position = {unit: i for i, unit in enumerate(units)}
+    # (a territory held near its reps' homes takes nothing beyond: a one-way trade gave Iowa, 1,330 km away, to a
+    # territory held to 1,000 km, a new user's test)
+    barred = {
+        t: set(range(len(units))) - {position[r] for r in near if r in position} for t, near in (allowed or {}).items()
+    }
+
+    def may_take(u: str, i: int) -> bool:
+        return i not in barred.get(u, ())
+
     totals = np.zeros((len(ids), len(metrics)))
     for i, t in enumerate(holder):
         if t is not None:
@@ -2907,6 +2961,8 @@ def one_way_trades(
                 if units[i] in pinned:
                     continue
                 for u in {holder[j] for j in graph.neighbours[i]} & takers[t]:
+                    if not may_take(u, i):
+                        continue
                     trial = totals.copy()
                     trial[order[t]] -= table[t][i]
                     trial[order[u]] += table[u][i]
@@ -2944,6 +3000,7 @@ def one_way_trades(
                 imbalance,
                 now,
                 keeps_pieces,
+                may_take,
             )
             if found is None:
                 break
@@ -2958,13 +3015,14 @@ def one_way_trades(
 
 
 def _best_path(givers, takers, members, holder, neighbours, table, pinned, units, totals, order, weight, tolerance,
-               imbalance, now, keeps_pieces, longest: int = 40, tried: int = 12):  # fmt: skip
+               imbalance, now, keeps_pieces, may_take=lambda u, i: True, longest: int = 40, tried: int = 12):  # fmt: skip
     """The one-way move of a path that lowers the imbalance most: (regions, giver, taker), or None.
 
     For each giver and taker, the regions of the giver are searched outwards from those touching the taker, through
     regions holding nothing the giver counts (none pinned), to the first ``tried`` that hold some (at most ``longest``
     regions away): each such region with the empty ones between it and the taker is a candidate, under the rules of
-    a single move (:func:`one_way_trades`); the giver stays in as many pieces, region by region from the taker in.
+    a single move (:func:`one_way_trades`); the giver stays in as many pieces, region by region from the taker in,
+    and the taker may take every region of it (``may_take``).
     """
     from collections import deque
 
@@ -2994,6 +3052,8 @@ def _best_path(givers, takers, members, holder, neighbours, table, pinned, units
                     path.append(k)
                     k = parent[k]
                 path.reverse()  # (from the taker inwards)
+                if not all(may_take(u, i) for i in path):
+                    continue
                 trial = totals.copy()
                 for i in path:
                     trial[order[t]] -= table[t][i]

@@ -862,9 +862,23 @@ def test_rebalance_one_way(capsys):
     summary = json.loads(out)
     assert summary["one_way"].startswith("US Central was over its share") and "Given one way" in summary["one_way"]
     assert {m["from_territory_id"] for m in summary["moves"]} >= {"USC"}
+    # the territories that gave or took one way are not "kept" (they read so, beside Iowa moving: a new user's test)
+    traded = {m["from_territory_id"] for m in summary["moves"]} | {m["to_territory_id"] for m in summary["moves"]}
+    kept = {t["territory_id"] for t in summary["territories"] if t["kept"]}
+    assert traded and not traded & kept, (traded, kept)
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--seconds", "1", capsys=capsys)  # fmt: skip
     assert json.loads(out)["one_way"] == ""  # (off by default)
+    # Held to 1,000 km of the reps' homes, no territory takes a region one way beyond it (US South took Iowa,
+    # 1,330 km away, and Canada West Minnesota, 2,312 km: the one-way pass ran before the distance was applied).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--one-way", "--within-km", "1000", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    taken = {(m["to_territory_id"], m["region_id"]) for m in summary["moves"]}
+    assert ("USS", "US-IA") not in taken and ("CAW", "US-MN") not in taken, taken
+    assert "takes Iowa" not in err and "takes Minnesota" not in err, err
+    assert summary["one_way"].endswith("or lie over 1,000 km from the taker's reps' homes."), summary["one_way"]
 
 
 @pytest.mark.parametrize(

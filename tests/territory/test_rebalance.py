@@ -1867,6 +1867,11 @@ def test_one_way_trades_reach_through_regions_that_hold_none_of_the_givers_accou
     # (no path while an empty region on the way is pinned: F stays as it is)
     kept = one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]), pinned=["r3"])
     assert kept.tolist() == start.tolist()
+    # (nor while one on the way lies beyond what the taker may hold: a distance from its reps' homes)
+    near = one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]), allowed={"W": ids[:4]})
+    assert near.tolist() == start.tolist()
+    assert one_way_trades(graph, start, territories, counted, tolerance=np.array([0.05]),
+                          allowed={"W": ids[:6]}).tolist() == moved.tolist()  # fmt: skip
 
 
 def test_a_plan_from_scratch_keeps_locked_territories_and_draws_the_others_anew(setup):
