@@ -295,6 +295,11 @@ if scenario == "rep_leaves":
                                      "goes to its neighbours. All of a territory: it goes, with its reps. To keep "
                                      "a territory for a replacement, set the rep inactive on the Reps page instead: "
                                      "it stays, its accounts waiting for the new rep.")  # fmt: skip
+    if replaced and leaving != before:  # (the pick changed unsaid after accepting, and one more Propose modelled
+        # another rep leaving: a new user's test)
+        gone = next((r.name for r in plan.reps if r.rep_id == before), None)
+        form[2].caption(plain(f"{gone or 'The rep picked before'} is no longer on the team (the draft accepted): "
+                              f"now {_leaver(leaving)}."))  # fmt: skip
     # (a rep set inactive on the Reps page is not listed: said, with what the page offers for their territory; the
     # manager looked for Tom Becker and found nothing, a review)
     gone_already = [r for r in plan.reps if not r.active and any(t in names for t in r.territory_ids)]
@@ -894,8 +899,13 @@ if showing:
         st.markdown(f"**{plain(proposal.description)}.**{scope}")
     if proposal.trades_with_none and not proposal.white_space:
         # (a rep left US South, which no touching territory could help: US West, across New Mexico, could)
+        # (and what that costs: with it ticked a new user saw Kansas go to Canada West, 2,692 km from its rep, and
+        # the accounts waiting for a rep rise from 108 to 501)
         st.caption("A territory apart from those it could trade with (no region of theirs touching) may trade "
-                   "across the regions no territory holds: tick “Take in white space” and propose again.")  # fmt: skip
+                   "across the regions no territory holds: tick “Take in white space” and propose again. Territories "
+                   "then take regions no territory holds too, far ones among them, and their accounts wait for a rep "
+                   "where the reps are full: set “Regions within (km of a rep's home)” to keep each territory near "
+                   "its reps, and compare the accounts waiting before you accept.")  # fmt: skip
     if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
         st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     if impact.team.get("accounts_lost"):

@@ -857,6 +857,12 @@ def test_a_rebalanced_plan_rebalanced_again_keeps_one_suffix_and_the_author_give
         app.button(key="reb_run").click().run()
         app.button(key="reb_accept").click().run()
         assert not app.exception, [e.value for e in app.exception]
+    # Tom Becker has left: "Who leaves" shows another rep of US South, and says why it changed (it went unsaid, and
+    # one more Propose modelled another rep leaving: a new user's test)
+    box = app.selectbox(key="reb_leaving")
+    assert box.format_func(box.value).endswith("— US South"), box.value
+    said = [c.value.replace("\\", "") for c in app.caption if "is no longer on the team" in c.value]
+    assert len(said) == 1 and "(the draft accepted): now " in said[0] and "— US South" in said[0], said
     plan_id, _ = app.session_state["store_plan"]
     # one suffix, with what was done last and when
     assert re.fullmatch(REBALANCED, app.session_state["edit_history"].current.plan.name)
