@@ -295,11 +295,6 @@ if scenario == "rep_leaves":
                                      "goes to its neighbours. All of a territory: it goes, with its reps. To keep "
                                      "a territory for a replacement, set the rep inactive on the Reps page instead: "
                                      "it stays, its accounts waiting for the new rep.")  # fmt: skip
-    if replaced and leaving != before:  # (the pick changed unsaid after accepting, and one more Propose modelled
-        # another rep leaving: a new user's test)
-        gone = next((r.name for r in plan.reps if r.rep_id == before), None)
-        form[2].caption(plain(f"{gone or 'The rep picked before'} is no longer on the team (the draft accepted): "
-                              f"now {_leaver(leaving)}."))  # fmt: skip
     # (a rep set inactive on the Reps page is not listed: said, with what the page offers for their territory; the
     # manager looked for Tom Becker and found nothing, a review)
     gone_already = [r for r in plan.reps if not r.active and any(t in names for t in r.territory_ids)]
@@ -311,9 +306,11 @@ if scenario == "rep_leaves":
                               "accounts, for the other reps there as far as they have room, else waiting: pick "
                               "\"All of\" a territory to hand it to its neighbours, or rebalance the current "
                               "territories."))  # fmt: skip
-    if replaced:
-        form[2].caption(plain(f"The rep picked before is not in the plan open now: {_leaver(leaving)} is picked "
-                              "instead."))  # fmt: skip
+    if replaced:  # (named, and a Propose now models them leaving: one more click modelled another rep leaving,
+        # unnoticed, a new user's test)
+        gone = next((r.name for r in plan.reps if r.rep_id == before), None)
+        form[2].caption(plain(f"{f'{gone}, the rep' if gone else 'The rep'} picked before, is not in the plan open now: "
+                              f"{_leaver(leaving)} is picked instead, and Propose models them leaving."))  # fmt: skip
     chosen_rep = next((r for r in active if r.rep_id == leaving), None)
     st.session_state["reb_leaving_territory"] = (
         leaving.split(":", 1)[1] if leaving.startswith("territory:")
