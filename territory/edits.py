@@ -965,9 +965,21 @@ def new_territory_id(plan: Plan, name: str) -> str:
     >>> from territory import plan_from_dict
     >>> new_territory_id(plan_from_dict({"territories": [{"territory_id": "WEST"}], "reps": []}), "West")
     'WEST-2'
+
+    Whole words, up to 24 characters ("Pacific Northwest" read ``PACIFIC-NORTHWES`` in diffs and the CLI, a new
+    user's test); a first word longer than that is cut:
+
+    >>> empty = plan_from_dict({"territories": [], "reps": []})
+    >>> new_territory_id(empty, "Pacific Northwest"), new_territory_id(empty, "Greater Pacific Northwest Accounts")
+    ('PACIFIC-NORTHWEST', 'GREATER-PACIFIC')
     """
     words = "".join(ch if ch.isalnum() else " " for ch in name.upper()).split()
-    return free_id("-".join(words)[:16].strip("-") or "T", {t.territory_id for t in plan.territories})
+    kept = words[:1]
+    for word in words[1:]:
+        if len("-".join([*kept, word])) > 24:
+            break
+        kept.append(word)
+    return free_id("-".join(kept)[:24] or "T", {t.territory_id for t in plan.territories})
 
 
 def next_rep_id(rep_ids) -> str:

@@ -156,7 +156,7 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
     (by their number when they have no value): a territory that gives a tenth of its value gives a tenth of its
     quota, and a new territory gets the quota of what it takes. A territory none of whose accounts land in a
     territory keeps its quota if it stays, else gives it to the territory that holds most of its regions now. The
-    quotas, rounded to cents, add up to the old ones whenever every quota finds a territory.
+    quotas, in whole dollars, add up to the old ones whenever every quota finds a territory.
 
     With ``cover_new``, accounts that had no territory and have one after (white space taken in) bring quota
     too, at the plan's rate: its quotas over the value of the accounts its territories with a quota held. Without
@@ -229,10 +229,12 @@ def carry_quotas(old: Plan, new: Plan, before: pd.DataFrame, after: pd.DataFrame
             rate = sum(quota.values()) / held
             for taker, value in taken.groupby("territory_id_after")["value"].sum().items():
                 carried[str(taker)] += float(value) * rate
-    rounded = {t: round(v, 2) for t, v in carried.items()}
-    # (the cents rounding loses or adds to the largest whose quota changed, so that the total holds: a locked
-    # territory, its accounts all kept, was given a cent)
+    # Whole dollars (a quota of $8,981,223.46 read as a figure worked out, not set: a new user's test); a quota that
+    # stays as it was keeps its own figure.
     was = {t.territory_id: float(t.annual_quota) for t in old.territories}
+    rounded = {t: was[t] if t in was and abs(v - was[t]) < 0.005 else float(round(v)) for t, v in carried.items()}
+    # (the rounding loses or adds to the largest whose quota changed, so that the total holds: a locked territory,
+    # its accounts all kept, was given a cent)
     changed = [t for t in rounded if t not in was or abs(rounded[t] - was[t]) > 0.005] or list(rounded)
     if rounded:
         largest = max(changed, key=lambda t: (rounded[t], t))

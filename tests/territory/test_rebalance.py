@@ -329,19 +329,19 @@ def test_quotas_follow_the_accounts_by_value_else_by_number_and_add_up():
     merged = plan({"territory_id": "A", "region_ids": ["US-CA", "US-NV"]})
     assert quotas(merged, frame("AABB", [10.0, 10.0, 0.0, 0.0]), frame("AAAA")) == {"A": 1500.0}
     assert quotas(merged, frame("AA", [5.0, 5.0]), frame("AA")) == {"A": 1500.0}
-    # rounded to cents, the parts add up to the whole
+    # in whole dollars (8,981,223.46 read as worked out, not set: a new user's test), the parts add up to the whole
     one = plan_from_dict({"territories": [{**a, "annual_quota": 100}], "reps": []})
     split = carry_quotas(one, three, frame("AAA", [1.0, 1.0, 1.0]), frame("ABC")).territories
-    assert sorted(t.annual_quota for t in split) == [33.33, 33.33, 33.34]
-    # the cent the rounding leaves goes to a quota that changed, not to a larger one that keeps its accounts (a
+    assert sorted(t.annual_quota for t in split) == [33.0, 33.0, 34.0]
+    # the dollar the rounding leaves goes to a quota that changed, not to a larger one that keeps its accounts (a
     # locked territory was given a cent)
     big = plan({**a, "annual_quota": 9_000_000}, {**b, "annual_quota": 100})
     kept = carry_quotas(big, three, frame("ABBB", [1.0] * 4), frame("ABCC")).territories
-    assert {t.territory_id: t.annual_quota for t in kept} == {"A": 9_000_000.0, "B": 33.33, "C": 66.67}
+    assert {t.territory_id: t.annual_quota for t in kept} == {"A": 9_000_000.0, "B": 33.0, "C": 67.0}
     split = carry_quotas(big, plan(a, b, {"territory_id": "C", "region_ids": ["US-OR"]}, {"territory_id": "D",
                          "region_ids": ["US-WA"]}), frame("ABBB", [1.0] * 4), frame("ABCD")).territories  # fmt: skip
     quotas_after = {t.territory_id: t.annual_quota for t in split}
-    assert quotas_after.pop("A") == 9_000_000.0 and sorted(quotas_after.values()) == [33.33, 33.33, 33.34]
+    assert quotas_after.pop("A") == 9_000_000.0 and sorted(quotas_after.values()) == [33.0, 33.0, 34.0]
 
 
 def test_bad_scenarios(setup):

@@ -599,8 +599,10 @@ def test_next_color_cycles_when_every_color_is_taken():
         (["WEST"], "West", "WEST-2"),
         (["WEST", "WEST-2"], "west", "WEST-3"),
         ([], "  !! ", "T"),
-        ([], "Abcdefghijklmno Pq", "ABCDEFGHIJKLMNO"),  # cut at 16 characters, no trailing dash
-        ([], "Île-de-France / Nord", "ÎLE-DE-FRANCE-NO"),
+        ([], "Abcdefghijklmno Pq", "ABCDEFGHIJKLMNO-PQ"),  # whole words up to 24 characters
+        ([], "Île-de-France / Nord", "ÎLE-DE-FRANCE-NORD"),
+        ([], "Pacific Northwest Enterprise", "PACIFIC-NORTHWEST"),  # (a word is not cut: PACIFIC-NORTHWES was)
+        ([], "Abcdefghijklmnopqrstuvwxyzab", "ABCDEFGHIJKLMNOPQRSTUVWX"),  # one long word: cut at 24
     ],
 )
 def test_new_territory_id(taken, name, expected):
