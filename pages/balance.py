@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -142,7 +143,10 @@ active["band"] = pd.cut(
 # A rep at capacity is full whatever the team's mean: "below band" read as coasting for two reps at 95–100% of a
 # small capacity (a new user's test). Said apart, with how many accounts their territories hold waiting.
 full_here = (active["capacity"] > 0) & at_capacity(active)
-active.loc[full_here, "band"] = "at capacity"
+# (and full above the band apart from full within it: Priya Patel and Luke Anderson, at capacity 65% above the team's
+# mean workload, read as the other full reps, a new user's test)
+active.loc[full_here, "band"] = np.where(active.loc[full_here, "band"].eq("above band"), "at capacity, above band",
+                                         "at capacity")  # fmt: skip
 
 # Side by side while the territories' names are short; one under the other when a name is long, so that it shows
 # whole beside its bar ("Massachusetts & …", "Ontario & Ohio + …" were cut at 1280 px: a new user's test).
@@ -161,8 +165,8 @@ with left:
                 color=alt.Color(
                     "band:N",
                     scale=alt.Scale(
-                        domain=["below band", "in band", "above band", "at capacity"],
-                        range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a"],
+                        domain=["below band", "in band", "above band", "at capacity", "at capacity, above band"],
+                        range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a", "#8c1c3c"],
                     ),
                     title=None,
                 ),

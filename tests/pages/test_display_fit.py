@@ -290,6 +290,12 @@ def test_the_workload_chart_says_which_reps_are_at_capacity():
     assert '"at capacity"' in chart.proto.spec
     data = "".join(str(d) for d in chart.proto.datasets)
     assert data.count("at capacity") >= 1
+    # full and far above the band (Priya Patel and Luke Anderson at 699 against a mean of 424) are said apart from
+    # the reps full within it (they read alike, a new user's test)
+    mean = reps.loc[reps["active"], "workload"].mean()
+    above = full[full["workload"] > mean * 1.15]
+    assert len(above) and '"at capacity, above band"' in chart.proto.spec
+    assert data.count("at capacity, above band") >= 1
 
 
 def test_the_coverage_maps_territories_table_shows_every_rep_whole_at_1280_px():
