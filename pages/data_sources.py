@@ -329,9 +329,10 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
             "largest": st.column_config.TextColumn(f"Largest regions ({METRIC_LABELS.get(chosen[0], chosen[0])})",
                                                    width="medium"),
             **{m: st.column_config.NumberColumn(METRIC_LABELS.get(m, m), format="%,.0f") for m in chosen},
-            **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1) for m in chosen},
-            **{f"{m}_deviation_before": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean before", digits=1)
+            **{f"{m}_deviation": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean", digits=1, signed=True)
                for m in chosen},
+            **{f"{m}_deviation_before": percent_column(f"{METRIC_LABELS.get(m, m)} vs mean before", digits=1,
+                                                       signed=True) for m in chosen},
         },
     )  # fmt: skip
     # (the page's search settings, so that the CLI can make the same plan: page and CLI differed unsaid, a review)

@@ -1781,13 +1781,13 @@ if showing:
                            "Pieces", format="%d", width=width["parts"], help="More than 1: apart across regions no territory holds"),
                        **{f"{m}_deviation": percent_column(
                            f"{METRICS.get(m, m).split(' (')[0] if both else METRICS.get(m, m)} after",
-                           digits=after_digits, width=metric_width,
+                           digits=after_digits, width=metric_width, signed=True,
                            help="In the proposal: off its share by this much (its share: the team's mean times its "
                                 "size)")
                           for m in proposal.report.deviation},
                        **{f"{m}_before": percent_column(
                            f"{METRICS.get(m, m).split(' (')[0]} now",
-                           digits=before_digits, width=metric_width,
+                           digits=before_digits, width=metric_width, signed=True,
                            help="In the current plan, its regions as they are today"
                            + (" (the leaving territory's not yet handed out)" if handed_out else "")
                            + ", against the same shares as after (the team after the change: a new territory's "

@@ -7,6 +7,7 @@ The domain state of a session is three keys no widget owns: ``plan_json`` (the p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -1309,17 +1310,41 @@ def money_column(label: str | None = None, **kwargs):
     return st.column_config.NumberColumn(label, format=MONEY_FORMAT, **kwargs)
 
 
-def percent_column(label: str | None = None, *, digits: int = 0, progress: bool = False, **kwargs):
+SIGNED_PERCENT = "signed_percent"  # a column config's mark for :func:`show_table`: the digits of a signed percent
+
+
+def percent_column(label: str | None = None, *, digits: int = 0, progress: bool = False, signed: bool = False,
+                   **kwargs):  # fmt: skip
     """A table column of shares (1.0 is 100%) shown as :func:`percent` shows them: ``87%`` (``digits=1``: ``87.1%``).
 
     ``progress`` draws a bar from 0 to 100% beside the figure. (Streamlit's ``percent`` format shows as many decimals
-    as the column's ``step`` has beyond the two a percentage takes: a step of 0.01 gives ``87%``.)
+    as the column's ``step`` has beyond the two a percentage takes: a step of 0.01 gives ``87%``.) ``signed``: a
+    deviation, ``+10.3%`` beside ``-32.4%`` (Streamlit's format has no sign: "110.3%" read as a share, not as 110%
+    over); written by :func:`show_table`, the data left as it is (sorted by value, read as fractions).
     """
     step = round(10.0 ** -(digits + 2), digits + 2)
+    if signed:
+        return {**st.column_config.NumberColumn(label, step=step, **kwargs), SIGNED_PERCENT: digits}
     if progress:
         kwargs = {"min_value": 0.0, "max_value": 1.0, **kwargs}
         return st.column_config.ProgressColumn(label, format="percent", step=step, **kwargs)
     return st.column_config.NumberColumn(label, format="percent", step=step, **kwargs)
+
+
+def signed_percent(share, digits: int = 1) -> str:
+    """A deviation as a table shows it: ``+10.3%``, ``-32.4%``, ``0.0%`` (no sign where it rounds to none), ``—``.
+
+    Examples
+    --------
+    >>> [signed_percent(v) for v in (1.1034, -0.324, 0.00004, -0.00004, float("nan"), None)]
+    ['+110.3%', '-32.4%', '0.0%', '0.0%', '—', '—']
+    >>> signed_percent(0.05, digits=0)
+    '+5%'
+    """
+    if share is None or share != share:
+        return MISSING
+    text = f"{float(share):+.{digits}%}"
+    return text[1:] if float(text[1:-1]) == 0 else text
 
 
 def show_table(data, *, download: str | None = None, **kwargs):
@@ -1334,7 +1359,12 @@ def show_table(data, *, download: str | None = None, **kwargs):
     mark (the tables offer no export of their own: ``client.disableDataExport``).
     """
     config = _with_count_columns(data, kwargs.pop("column_config", None) or {})
+    signed = {c: v[SIGNED_PERCENT] for c, v in config.items() if isinstance(v, dict) and SIGNED_PERCENT in v}
+    config = {c: {k: x for k, x in v.items() if k != SIGNED_PERCENT} if c in signed else v for c, v in config.items()}
     shown = _blanks_as_missing(_rounded_to_steps(data, config))
+    if signed and isinstance(shown, pd.DataFrame):  # (written here: the column's own format would win over it)
+        present = {c: d for c, d in signed.items() if c in shown.columns}
+        shown = shown.style.format({c: functools.partial(signed_percent, digits=d) for c, d in present.items()})
     table = st.dataframe(shown, placeholder=MISSING, column_config=config or None, **kwargs)
     if download:
         from territory.exports import spreadsheet_csv

@@ -171,7 +171,21 @@ def test_rebalance_deviations_read_to_a_tenth_of_a_percent():
     report = next(f for f in app.dataframe if {"territory", "within"} <= set(f.value.columns))
     assert report.proto.placeholder == "—"
     deviations = {k: v for k, v in column_formats(report).items() if k.endswith((" after", " now", " handed out"))}
-    assert deviations and all(v == {"type": "number", "format": "percent", "step": 0.001} for v in deviations.values())
+    # (signed, written by the page: Streamlit's percent format has none, and "110.3%" beside "-32.4%" read as a share)
+    assert deviations and all(v == {"type": "number", "step": 0.001} for v in deviations.values())
+    shown = shown_values(report)
+    columns = [c for c in report.value.columns if c.endswith(("_deviation", "_before"))]
+    for column in columns:
+        for value, text in zip(report.value[column], shown[column], strict=True):
+            assert text == ("—" if value != value else f"{value:+.1%}" if round(value * 1000) else f"{abs(value):.1%}")
+    assert any(text.startswith("+") for c in columns for text in shown[c]), shown[columns]
+
+
+def shown_values(frame):
+    """The text each cell of a table shows, where the page wrote it (a pandas Styler's display values)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(frame.proto.arrow_data.styler.display_values)
 
 
 def test_percent_columns_are_rounded_to_what_they_show():
