@@ -1,11 +1,11 @@
 """The browser's memory over many map edits: Edit territories in Debian's Chromium, one region painted per edit.
 
-    .venv/bin/python bench/browser_memory.py [--edits 12] [--level county] [--accounts 0]
+    .venv/bin/python bench/browser_memory.py [--edits 12] [--level county] [--accounts 0] [--show-accounts]
 
 Starts the dashboard (`streamlit run app.py`) on a free port of 127.0.0.1 with a data directory of its own, loads
 ``--accounts`` generated accounts through the Accounts page (US ZIP centroids with jitter; 0 keeps the demo's
-5,000), opens Edit territories at ``--level`` (with "Show accounts" on given ``--show-accounts``) and clicks regions in and around Texas one after another (each a region once) with "Paint with" left on
-its first territory. After each edit, once the map has drawn the plan's layers again, the page's JavaScript heap is
+5,000), opens Edit territories at ``--level`` (with "Show accounts" on given ``--show-accounts``) and clicks
+regions in and around Texas one after another (each a region once) with "Paint with" left on its first territory. After each edit, once the map has drawn the plan's layers again, the page's JavaScript heap is
 measured after a forced garbage collection (Chrome DevTools Protocol: ``HeapProfiler.collectGarbage``, then
 ``Runtime.getHeapUsage``; the map's frame shares the page's heap). Prints one line an edit: seconds from the click
 until the map was drawn again, heap MB, and the number of layer groups st_folium holds.
@@ -85,7 +85,9 @@ def start_dashboard(data_dir: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "TERRITORY_DATA_DIR": data_dir},
+        # (its own data folder and database: never one named in the environment)
+        cwd=ROOT, env={**{k: v for k, v in os.environ.items() if k != "TERRITORY_DATABASE_URL"},
+                       "TERRITORY_DATA_DIR": data_dir},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -121,8 +123,9 @@ def drawn_map(page, *, replacing: bool, timeout: float = 120.0):
         except Exception:  # (a rerun swapped the frame meanwhile)
             pass
         time.sleep(0.05)
-    page.screenshot(path="browser_memory_timeout.png")
-    raise SystemExit(f"the map was not drawn again within {timeout:.0f} s (browser_memory_timeout.png)")
+    shot = Path(tempfile.gettempdir()) / "browser_memory_timeout.png"
+    page.screenshot(path=str(shot))
+    raise SystemExit(f"the map was not drawn again within {timeout:.0f} s ({shot})")
 
 
 def click_at(page, content, lat: float, lon: float) -> None:
@@ -216,7 +219,10 @@ def main(argv: list[str] | None = None) -> None:
             browser.close()
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 if __name__ == "__main__":

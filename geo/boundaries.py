@@ -1017,8 +1017,8 @@ def _check_geojson(data: bytes, name: str, problems: list[BoundaryFileError]) ->
             f"looks like comma-separated text (a CSV: its first line reads {first[:60]!r}), not GeoJSON",
             source=name,
             hint=(
-                "Accounts are loaded on their own (the Accounts page; --accounts in cli.py); region boundaries go "
-                "here, as GeoJSON or a zipped Shapefile"
+                "Accounts are loaded on their own (the Accounts page; --accounts in cli.py); region boundaries are "
+                "GeoJSON or a zipped Shapefile (the Data sources page; --boundaries in cli.py)"
             ),
         )
     try:

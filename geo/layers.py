@@ -420,16 +420,16 @@ def aggregate_points(accounts: pd.DataFrame, colors: pd.Series) -> list[list]:
     ]  # fmt: skip
 
 
-# A region's circle, sized by its accounts, says how many where there is room for the figure (from 22 accounts: a
-# circle of 16 px or more; above 20,000 accounts a region's lone circle said nothing but in its tooltip, a new
-# user's test). An icon, not a drawn circle, to hold the text; the territory's color at the drawn circle's 0.75.
 OUTSIDE_CELL = "\x00outside:"  # (a key no region id has)
 
 
 def _region_said(key: str) -> str:
-    return "In no region" if key.startswith(OUTSIDE_CELL) else key
+    return "In no region" if str(key).startswith(OUTSIDE_CELL) else str(key)
 
 
+# A region's circle, sized by its accounts, says how many where there is room for the figure (from 22 accounts: a
+# circle of 16 px or more; above 20,000 accounts a region's lone circle said nothing but in its tooltip, a new
+# user's test). An icon, not a drawn circle, to hold the text; the territory's color at the drawn circle's 0.75.
 _AGGREGATE_CALLBACK = """
 function (row) {
     var n = row[4], radius = Math.min(4 + Math.sqrt(n) * 0.8, 28), size = Math.round(2 * radius);

@@ -309,8 +309,16 @@ if scenario == "rep_leaves":
     if replaced:  # (named, and a Propose now models them leaving: one more click modelled another rep leaving,
         # unnoticed, a new user's test)
         gone = next((r.name for r in plan.reps if r.rep_id == before), None)
-        form[2].caption(plain(f"{f'{gone}, the rep' if gone else 'The rep'} picked before, is not in the plan open now: "
-                              f"{_leaver(leaving)} is picked instead, and Propose models them leaving."))  # fmt: skip
+        what = (
+            f"{gone}, the rep picked before,"
+            if gone
+            else "The territory picked before"
+            if str(before).startswith("territory:")
+            else "The rep picked before"
+        )
+        form[2].caption(plain(f"{what} is not in the plan open now: {_leaver(leaving)} is picked instead, and Propose "
+                              "models "
+                              + ("its leaving." if leaving.startswith("territory:") else "them leaving.")))  # fmt: skip
     chosen_rep = next((r for r in active if r.rep_id == leaving), None)
     st.session_state["reb_leaving_territory"] = (
         leaving.split(":", 1)[1] if leaving.startswith("territory:")
@@ -901,8 +909,11 @@ if showing:
         st.caption("A territory apart from those it could trade with (no region of theirs touching) may trade "
                    "across the regions no territory holds: tick “Take in white space” and propose again. Territories "
                    "then take regions no territory holds too, far ones among them, and their accounts wait for a rep "
-                   "where the reps are full: set “Regions within (km of a rep's home)” to keep each territory near "
-                   "its reps, and compare the accounts waiting before you accept.")  # fmt: skip
+                   "where the reps are full: "
+                   + ("set “Only regions within (km of home)” to keep the new territory near its rep"
+                      if scenario == "rep_joins" else
+                      "set “Regions within (km of a rep's home, optional)” to keep each territory near its reps")
+                   + ", and compare the accounts waiting before you accept.")  # fmt: skip
     if st.session_state.get("reb_shortfall"):  # (a rep leaves and the reps who remain are full)
         st.warning("\n\n".join(plain(sentence) for sentence in st.session_state["reb_shortfall"]))
     if impact.team.get("accounts_lost"):
@@ -1434,9 +1445,9 @@ if showing:
     if gave_focus:
         notes.info(
             "territories kept for their focus",
-            f"{', '.join(plain(names.get(t, t)) for t in gave_focus)}: apart from the regions given one way (above), "
-            "kept as they are (no touching territory takes the same accounts, so none can give regions back) and "
-            "left out of the mean the others are balanced to.",
+            f"{', '.join(plain(names.get(t, t)) for t in gave_focus)}: beyond the regions given one way (above), not "
+            "rebalanced (no touching territory takes the same accounts, so none can give regions back) and left out "
+            "of the mean the others are balanced to.",
         )
     for sentence in describe_pieces(report, name_of, describe_regions, proposal.cut_by_home):
         notes.info("territories in pieces", plain(sentence))
@@ -1755,8 +1766,7 @@ if showing:
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
             "Kept", width=width["locked"], help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
                          "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
-                                       else "") + (" (it may still have given regions one way)" if proposal.gave
-                                                   else "")
+                                       else "")
         ),
                        "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(

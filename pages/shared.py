@@ -1883,7 +1883,7 @@ def _plan_groups(engine: PlanState, level: str, show_accounts: bool, edit: bool)
 _CAPTURE_LOCK = threading.Lock()
 # What the map lets go of before the plan's new layers are drawn. st_folium's script takes the last plan's layers and
 # layer control off the map, then runs ours; but every layer still stayed in reach, with its shapes and data (the
-# browser's memory grew 12-13 MB a county-level edit, even with the demo's 1,000 accounts, until the page was left):
+# browser's memory grew 12-13 MB a county-level edit, even with the demo's 5,000 accounts, until the page was left):
 # - each layer pushes itself onto window.feature_group, which st_folium never empties;
 # - Leaflet 1.9's collapsed layer control listens to the map's clicks (to fold itself) and keeps listening once
 #   removed, holding every layer it listed.

@@ -878,7 +878,9 @@ def test_rebalance_one_way(capsys):
     taken = {(m["to_territory_id"], m["region_id"]) for m in summary["moves"]}
     assert ("USS", "US-IA") not in taken and ("CAW", "US-MN") not in taken, taken
     assert "takes Iowa" not in err and "takes Minnesota" not in err, err
-    assert summary["one_way"].endswith("or lie over 1,000 km from the taker's reps' homes."), summary["one_way"]
+    assert summary["one_way"].endswith(
+        ", or the regions it could give lie over 1,000 km from the taker's reps' homes."
+    ), summary["one_way"]
 
 
 @pytest.mark.parametrize(

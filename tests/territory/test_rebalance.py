@@ -342,6 +342,10 @@ def test_quotas_follow_the_accounts_by_value_else_by_number_and_add_up():
                          "region_ids": ["US-WA"]}), frame("ABBB", [1.0] * 4), frame("ABCD")).territories  # fmt: skip
     quotas_after = {t.territory_id: t.annual_quota for t in split}
     assert quotas_after.pop("A") == 9_000_000.0 and sorted(quotas_after.values()) == [33.0, 33.0, 34.0]
+    # white space taken in brings quota at the plan's rate: whole dollars too (B read 781.91, a review)
+    taken = carry_quotas(old, plan(a, b), frame("AB-", [40.0, 5.0, 1.0]).replace("-", None), frame("ABB")).territories
+    assert all(float(t.annual_quota).is_integer() for t in taken), [t.annual_quota for t in taken]
+    assert sum(t.annual_quota for t in taken) == round(1500 + 1500 / 45), [t.annual_quota for t in taken]
 
 
 def test_bad_scenarios(setup):
