@@ -864,6 +864,7 @@ if showing:
                 "search run its time.")  # fmt: skip
     if stale:
         st.warning("The settings changed since this proposal was made: propose again to see their effect.")
+    stale_said = "Not to be accepted: the settings changed since this proposal was made. Propose again."
     kept_count = int(report.territories["locked"].astype(bool).sum())
     if kept_count == len(report.territories):  # (none could trade: the figures are every territory's)
         scope = (
@@ -1659,7 +1660,8 @@ if showing:
     decide[1].button("Accept as a new draft", type="primary", on_click=_accept, key="reb_accept",
                      disabled=stale or unchanged or nameless, width="stretch",
                      help="Nothing would change: the plan is as this proposal has it" if unchanged
-                     else "Give your name first: it is saved with the draft" if nameless else None)  # fmt: skip
+                     else "Give your name first: it is saved with the draft" if nameless
+                     else stale_said if stale else None)  # fmt: skip
     if plan_store() is not None and where_now:
         # (the next version's number, after the unsaved edits saved first where they are)
         after_edits = where_now[1] + (1 if unsaved_changes() and st.session_state.get("reb_save_first", True) else 0)
@@ -1669,6 +1671,8 @@ if showing:
                          "page's Compare show the change), instead of a new draft plan")  # fmt: skip
     decide[3].button("Discard", on_click=lambda: st.session_state.pop("reb_proposal", None), key="reb_discard",
                      width="stretch")  # fmt: skip
+    if stale and not unchanged:  # (said beside the greyed buttons too: only above the proposal, far up, before)
+        st.caption(stale_said)
     st.subheader("Territories before and after", divider="gray")
     table = report.territories.copy()
     table["territory"] = table["territory_id"].map(lambda t: name_of.get(t, t))

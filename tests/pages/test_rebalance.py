@@ -472,6 +472,9 @@ def test_county_proposal_claims_each_county_once_and_counts_real_moves(app):
     app.slider(key="reb_tolerance").set_value(10).run()
     assert any("settings changed" in w.value for w in app.warning)
     assert app.button(key="reb_accept").disabled
+    # (and why, beside the greyed buttons: it was said only above the proposal, far up, a new user's test)
+    said = "Not to be accepted: the settings changed since this proposal was made. Propose again."
+    assert said in [c.value for c in app.caption] and app.button(key="reb_accept").help == said
 
 
 def test_a_new_territory_needs_a_new_name(app):
