@@ -2929,15 +2929,12 @@ def one_way_trades(
     pool_free[pool_of[[order[t] for t in ids if t not in fixed]]] = True
     holder = [labels.iloc[i] if pd.notna(labels.iloc[i]) else None for i in range(len(units))]
     members = {t: {i for i, h in enumerate(holder) if h == t} for t in ids}
-    position = {unit: i for i, unit in enumerate(units)}
     # (a territory held near its reps' homes takes nothing beyond: a one-way trade gave Iowa, 1,330 km away, to a
     # territory held to 1,000 km, a new user's test)
-    barred = {
-        t: set(range(len(units))) - {position[r] for r in near if r in position} for t, near in (allowed or {}).items()
-    }
+    permitted = {t: set(near) for t, near in (allowed or {}).items()}
 
     def may_take(u: str, i: int) -> bool:
-        return i not in barred.get(u, ())
+        return u not in permitted or units[i] in permitted[u]
 
     totals = np.zeros((len(ids), len(metrics)))
     for i, t in enumerate(holder):
