@@ -1148,6 +1148,14 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     # group mean (within its tolerance of what its group can hold on average) or no; a kept territory on the
     # tolerance itself.
     territories["judged"] = judge_territories(report.territories, args.tolerance).to_numpy()
+    # `<metric>_group_mean` beside a territory "near group mean": the average it is judged against (what its group
+    # holds against their shares), as the page's "near -15% / -12%"; blank for the others
+    near = territories["judged"].eq("near group mean")
+    for metric in report.deviation:
+        territories[f"{metric}_group_mean"] = [
+            round(float(report.centres.get(t, {}).get(metric, 0.0)), 4) if is_near else None
+            for t, is_near in zip(territories["territory_id"], near, strict=True)
+        ]
     # (the report's own `within` was True for "best possible" and "near group mean" too: a new user read within=True
     # beside +55% while the page said "0 of 4 within". `judged` says it, first; `within_by` why it is let in.)
     territories = territories.drop(columns=["within"])

@@ -42,6 +42,7 @@ from pages.shared import (
     money,
     money_column,
     named_account_moves,
+    near_mean,
     open_version,
     percent,
     percent_column,
@@ -1328,7 +1329,7 @@ if showing:
                     for m, v in together.items()
                 )
                 + " against their shares. One within its tolerance of that, or between that and its share, reads "
-                "'near group mean' in the table: a better plan might bring it closer."
+                "'near' and that average in the table's Within column: a better plan might bring it closer."
                 if together
                 else ""
             ),
@@ -1356,7 +1357,7 @@ if showing:
                 "Some regions hold more than a territory's share, or are locked in one that holds more, and keep "
                 f"their territories over their shares; the other {len(members)} territories share less: on average "
                 f"{aimed} against their shares. One within its tolerance of that, or between that "
-                "and its share, reads 'near group mean' in the table: a better plan might bring it closer.",
+                "and its share, reads 'near' and that average in the table's Within column: a better plan might bring it closer.",
             )
         else:
             said = [
@@ -1375,7 +1376,7 @@ if showing:
                 "region bigger than a share, or hemmed in, keeps its territory over). "
                 + "; ".join(said)
                 + " (against the team's mean times each one's size). One within its tolerance of that reads "
-                "'near group mean' in the table: a better plan might bring it closer."
+                "'near' and that average in the table's Within column: a better plan might bring it closer."
                 # (not "or between that and its share": each group is judged against its own share, and Canada West
                 # at -9.2%, between -19.3% and the team's share, read "no" beside it, a review)
             )  # fmt: skip
@@ -1679,7 +1680,11 @@ if showing:
     # Within the tolerance itself, off only by what its regions force ("best possible"), within the tolerance of its
     # group's mean ("near group mean"), or not (a kept territory:
     # on the tolerance itself, as the headline counts it).
-    table["within"] = verdicts
+    # ("near group mean" with the mean said: judged against a figure the table did not show, a new user's test)
+    table["within"] = [
+        near_mean(report.centres.get(t, {}), list(report.deviation), min(tol.values())) if v == "near group mean" else v
+        for t, v in zip(table["territory_id"], verdicts, strict=True)
+    ]
     # "kept" as a word: a ticked box in a table read as something to untick
     table["locked"] = table["locked"].map({True: "kept", False: ""}).fillna("")
     # Columns that say nothing here are left out (every territory in one piece, none kept, equal shares; pieces of
@@ -1715,9 +1720,11 @@ if showing:
     # fits, a long name cut (its tooltip whole), rather than scrolling its last metric out of view (a rep leaving,
     # metrics now and after: 838 px in 818, "Value after" cut, a new user's test). ("Southern California & Arizona
     # + 4 more" was cut at 230 px with 260 px to spare.)
-    long_verdicts = {"best possible": 104, "near group mean": 118}  # (the room each takes)
-    width = {"locked": 56, "within": max((w for v, w in long_verdicts.items() if table["within"].eq(v).any()),
-                                         default=64), "share": 60, "regions": 72, "parts": 64, "farthest": 76}  # fmt: skip
+    longest = max((len(v) for v in table["within"] if str(v).startswith("near ")), default=0)
+    long_verdicts = {"best possible": 104}  # (the room each takes; "near -15% / -12%" by its length)
+    width = {"locked": 56, "within": max([w for v, w in long_verdicts.items() if table["within"].eq(v).any()]
+                                         + [7 * longest + 14 if longest else 64]),
+             "share": 60, "regions": 72, "parts": 64, "farthest": 76}  # fmt: skip
     # (with figures now and after, four or more metric columns: each 98 px, its header short, "Workload before"; the
     # headers' own widths, "Workload handed out" at 145 px, pushed "Value after" out of view)
     both = proposal.before is not None
@@ -1777,9 +1784,10 @@ if showing:
                            "Within", width=width["within"], help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its own regions force (a region bigger than a "
                                           "share, a heavy region hemmed in by heavy regions, a few regions that no "
-                                          "other split shares out better, a land mass it holds alone). Near group "
-                                          "mean: within the tolerance of what its group holds on average where the "
-                                          "group cannot hold its shares (the notes above the table), or between "
+                                          "other split shares out better, a land mass it holds alone). Near, with "
+                                          "a figure (per metric, in the order of the columns): within the tolerance "
+                                          "of what its group holds on average, that figure against the shares, where "
+                                          "the group cannot hold its shares (the notes above the table), or between "
                                           "that and its share; a better plan might bring it closer. A kept "
                                           "territory: within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(

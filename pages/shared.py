@@ -38,6 +38,7 @@ from territory.formatting import (  # noqa: F401 (for the pages)
     deviation_digits,
     file_stem,
     money,
+    near_mean,
     percent,
     score,
     score_change,

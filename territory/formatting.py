@@ -12,8 +12,8 @@ import math
 import re
 
 __all__ = [
-    "MISSING", "SCORE_DIGITS", "counted", "deviation", "file_stem", "money", "numbered", "percent", "score",
-    "score_change", "verb",
+    "MISSING", "SCORE_DIGITS", "counted", "deviation", "file_stem", "money", "near_mean", "numbered", "percent",
+    "score", "score_change", "verb",
 ]  # fmt: skip
 
 MISSING = "—"
@@ -144,6 +144,30 @@ def deviation_digits(value, tolerance: float, edges=()) -> int:
         ):
             return digits
     return 6
+
+
+def near_mean(centre, metrics, tolerance: float = 0.05) -> str:
+    """A territory judged near its group's mean, with that mean: ``"near -15%"``, ``"near -15% / -12%"``.
+
+    ``centre``: per metric, what its group of territories holds on average against their shares (a metric missing
+    is at its share, 0%); ``metrics``: in the order the table shows them. One figure when every metric rounds to the
+    same. Whole percents, or a decimal where the tolerance is under 2% (a mean of +4.9% at ±1%).
+
+    Examples
+    --------
+    >>> near_mean({"workload": -0.152, "value": -0.1204}, ["workload", "value"])
+    'near -15% / -12%'
+    >>> near_mean({"workload": -0.152, "value": -0.149}, ["workload", "value"]), near_mean({}, ["workload"])
+    ('near -15%', 'near 0%')
+    >>> near_mean({"workload": 0.0489}, ["workload", "value"], tolerance=0.01)
+    'near +4.9% / 0.0%'
+    """
+    digits = 1 if tolerance < 0.02 else 0
+    figures = []
+    for m in metrics:
+        text = f"{float(centre.get(m, 0.0)) + 0.0:+.{digits}%}"
+        figures.append(text[1:] if float(text[1:-1]) == 0 else text)
+    return "near " + " / ".join(dict.fromkeys(figures) if len(set(figures)) == 1 else figures)
 
 
 def score(value) -> str:

@@ -808,6 +808,13 @@ def test_rebalance_from_scratch_on_counties_balances_the_mainland_around_its_mea
         off = max(abs(t["workload_deviation"]), abs(t["value_deviation"]))
         if summary["centres"].get(t["territory_id"], {}).get("workload") == centre and off > 0.05:
             assert t["judged"] in {"near group mean", "no"}, t
+        # (the mean a territory near it is judged against, beside it: the page's "near +2%")
+        if t["judged"] == "near group mean":
+            assert t["workload_group_mean"] == pytest.approx(
+                summary["centres"][t["territory_id"]]["workload"], abs=1e-4
+            )
+        else:
+            assert t["workload_group_mean"] is None and t["value_group_mean"] is None, t
     mainland = [c["workload"] for t, c in summary["centres"].items() if c["workload"] == centre]
     assert len(mainland) >= 8, summary["centres"]
 

@@ -121,7 +121,7 @@ def test_propose_then_accept_as_a_new_draft(app):
     assert within.value == f"{int(verdicts.eq('yes').sum())} of {len(verdicts)}"
     counted = {word: int(n) for n, word in re.findall(r"\+(\d+) (near|best)", within.delta or "")}
     assert counted.get("best", 0) == verdicts.eq("best possible").sum(), within.delta
-    assert counted.get("near", 0) == verdicts.eq("near group mean").sum(), within.delta
+    assert counted.get("near", 0) == verdicts.str.startswith("near ").sum(), within.delta
     # Europe West cannot trade regions with the American territories: kept as it is, and said so.
     assert any(i.value.startswith("Europe West: no border within reach") and "cannot change it; it is kept as it is"
                in i.value for i in app.info)  # fmt: skip
@@ -999,9 +999,14 @@ def test_a_plan_from_scratch_says_which_regions_are_out_of_reach(app):
     # Europe's and Texas's territories hold what their regions hold ("best possible"); the mainland's four are
     # within the tolerance of their mean, which a plan might bring them closer to ("near group mean").
     table = proposal_table(app).value.set_index("territory")
-    assert table["within"].isin(["yes", "best possible", "near group mean"]).all(), table["within"].to_dict()
+    near = table["within"].str.startswith("near ")
+    assert (table["within"].isin(["yes", "best possible"]) | near).all(), table["within"].to_dict()
     assert table.loc[["Europe West", "Texas & Louisiana"], "within"].eq("best possible").all()
-    assert table["within"].eq("near group mean").sum() >= 3, table["within"].to_dict()
+    # ("near", with the mean it is judged against: "near group mean" at -17.7% read as a claim against a figure the
+    # table did not show, a new user's test) The note's average, in whole percents, workload then value.
+    assert near.sum() >= 3, table["within"].to_dict()
+    mean = " / ".join(dict.fromkeys(f"+{float(v):.0f}%" for v in together.groups()))  # (one where they read alike)
+    assert set(table.loc[near, "within"]) == {f"near {mean}"}, (table["within"].to_dict(), note)
     within = next(m for m in app.metric if m.label == "Within tolerance")
     assert "near mean" in within.delta and "best" in within.delta, within.delta
 
