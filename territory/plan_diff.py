@@ -371,10 +371,11 @@ def diff_plans(
     changes = []
     for territory_id in [*old_t, *(t for t in new_t if t not in old_t)]:
         a, b = old_t.get(territory_id), new_t.get(territory_id)
-        if a is None:
-            changes.append((territory_id, b.name, "added", _claims(b.region_ids, parents, units, region_label)))
-        elif b is None:
-            changes.append((territory_id, a.name, "removed", _claims(a.region_ids, parents, units, region_label)))
+        if a is None or b is None:
+            # (with what it was given besides its regions: a new territory's quota went unsaid, a new user's test)
+            territory = b if a is None else a
+            detail = "; ".join([_claims(territory.region_ids, parents, units, region_label), *_given(territory)])
+            changes.append((territory_id, territory.name, "added" if a is None else "removed", detail))
         else:
             fields = [f for f in TERRITORY_ATTRIBUTES if getattr(a, f) != getattr(b, f)]
             if fields:
@@ -518,6 +519,25 @@ def _names(ids: str | None, names: dict) -> str:
     if ids is None:
         return "No territory"
     return ", ".join(names.get(t, t) for t in ids.split(", "))
+
+
+def _given(territory) -> list[str]:
+    """What a territory added or removed holds besides its regions, said as a change says it: quota, focus, parent.
+
+    Examples
+    --------
+    >>> from territory.model import Territory
+    >>> _given(Territory("N", "North", ("US-TX",), annual_quota=2_500_000, tiers=("enterprise",)))
+    ['annual quota: $2,500,000', 'tiers: enterprise']
+    >>> _given(Territory("N", "North", ("US-TX",)))
+    []
+    """
+    said = []
+    for name in ("annual_quota", "industries", "tiers", "parent_id", "priority"):
+        value = getattr(territory, name)
+        if value not in (None, (), 0, 0.0):
+            said.append(f"{name.replace('_', ' ')}: {_show(name, value)}")
+    return said
 
 
 def _show(field: str, value) -> str:

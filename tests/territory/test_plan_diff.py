@@ -65,7 +65,8 @@ def test_territories_added_removed_and_changed():
             {"territory_id": "E", "name": "East Coast", "region_ids": ["US-NY", "US-NJ"], "annual_quota": 150,
              "tiers": ["enterprise"]},
             {"territory_id": "W", "name": "West", "region_ids": ["US-CA"]},
-            {"territory_id": "N", "name": "North", "region_ids": ["US-TX"]},
+            {"territory_id": "N", "name": "North", "region_ids": ["US-TX"], "annual_quota": 2_000_000,
+             "industries": ["fintech"]},
         ],
         reps=[{"rep_id": "A", "name": "Ann", "territory_ids": ["E"]}],
     )  # fmt: skip
@@ -75,6 +76,8 @@ def test_territories_added_removed_and_changed():
     assert "annual quota: $100 → $150" in table.loc["E", "detail"]
     assert "tiers: all → enterprise" in table.loc["E", "detail"]
     assert table.loc["S", "change"] == "removed" and table.loc["N", "change"] == "added"
+    # (an added territory with its quota and focus beside its regions: a new territory's quota went unsaid)
+    assert table.loc["N", "detail"].endswith("; annual quota: $2,000,000; industries: fintech"), table.loc["N"]
     assert "W" not in table.index
     assert diff_plans(old, new).territories_changed == 3
 
