@@ -352,6 +352,10 @@ elif scenario == "rep_joins":
     options["new_rep_capacity"] = form[2].number_input(
         "New rep's capacity (accounts, optional)", 1, 100_000, value=None, step=10, key="reb_new_capacity",
         placeholder=f"{median} (the team median)",
+        # (the Reps page takes 0, a rep on leave: a new user read the two as at odds)
+        help="How many accounts the new rep can carry: the new territory's share of the team's workload and value "
+        "follows it. At least 1 here, since a territory with no capacity would be drawn empty; a rep who takes no "
+        "accounts for now (on leave) gets 0 on the Reps page.",
     )  # fmt: skip
     st.session_state[KEPT_CAPACITY] = options["new_rep_capacity"]
     remember(KEPT_CAPACITY)
@@ -387,7 +391,8 @@ def territory_count_refused(k: int, least: int, most: int, regions: int, apart: 
     if k < least:
         why = (f"the regions form {apart} groups out of each other's reach (e.g. Europe and North America), each "
                "needing a territory of its own" if apart > 1 and not locked
-               else f"locked territories count among them:{with_locks}, the plan needs at least {least}")  # fmt: skip
+               else f"locked territories count among them:{with_locks}, the plan needs at least {least}" if locked
+               else f"a plan needs at least {least}")  # fmt: skip
         return f"{k} {'territory' if k == 1 else 'territories'} cannot be drawn: {why}. Ask for at least {least}."
     return None
 
@@ -528,14 +533,16 @@ if scenario == "territories":
     # in red and proposed the last number taken, without a word (a new user's test).
     # (after the kept number is put back, and on any change of the range's inputs: the level, what is drawn over, the
     # locks; a review found a kept 60 refused after a change of level, and locks changed on another scenario missed)
-    setting("reb_k", min(max(len(territory_ids), least), most), range(1, 10 * MOST_TERRITORIES + 1))
+    setting("reb_k", min(max(len(territory_ids), least), most), range(0, 1_000_001))  # (as the box takes: below)
     ranged = (level, cover, locked_now)
     if isinstance(st.session_state.get("reb_k"), int) and st.session_state.get("reb_k_range") not in (None, ranged):
         st.session_state["reb_k"] = min(max(st.session_state["reb_k"], least), most)
     st.session_state["reb_k_range"] = ranged
     options["n_territories"] = k_slot.number_input(
         f"Number of territories ({least} to {most})" if least < most else "Number of territories",
-        1, 10 * MOST_TERRITORIES, key="reb_k",
+        # (0 and past the most taken, and refused below with the range that applies: Streamlit's own "must be
+        # between 1 and 2500" under "(3 to 38)" read as two rules, a new user's test)
+        0, 1_000_000, key="reb_k",
         help=f"At most one per region at this level ({len(unit_table):,} regions), and at most {MOST_TERRITORIES}"
         + (f"; at least one per group of regions out of each other's reach ({apart})" if apart > 1 else "")
         + "; locked territories count among them"
@@ -640,13 +647,15 @@ def _search_and_keep(bar, stopper, used: dict, toast: tuple | None = None) -> No
     inputs, settings_said, labels = _inputs(), _settings_said(used), level_labels("county")  # (read while we can)
     scenario_now, locked_now = st.session_state["reb_scenario"], st.session_state.get("reb_locked") or []
 
+    shown = []  # (the toast, to say when the search ended: "up to 10 s" stayed over a 1-second search's result)
+
     def report(fraction: float) -> None:
         nonlocal toast
         if halted:
             raise SearchStopped
         try:
             if toast is not None and fraction < 1.0:
-                st.toast(toast[0], icon=":material/hourglass_top:", duration=toast[1])
+                shown.append(st.toast(toast[0], icon=":material/hourglass_top:", duration=toast[1]))
             toast = None
             bar.progress(min(max(fraction, 0.0), 1.0), text="Searching…")
         except BaseException as error:
@@ -671,6 +680,7 @@ def _search_and_keep(bar, stopper, used: dict, toast: tuple | None = None) -> No
         st.session_state.pop("reb_searching", None)
         keep_settings()  # (the search's end, kept at once as its beginning was)
 
+    began = time.monotonic()
     try:
         try:
             proposal = propose_at_level(
@@ -690,6 +700,10 @@ def _search_and_keep(bar, stopper, used: dict, toast: tuple | None = None) -> No
             keep({"reb_error": str(error)}, ("reb_proposal",))
             return
         drawn(stopper.empty)
+        if shown:
+            searched = time.monotonic() - began
+            drawn(lambda: shown[0].toast(f"Searched for {searched:.1f} s: the proposal follows under the Propose "
+                                         "button.", icon=":material/check_circle:", duration=2))  # fmt: skip
         # The rest takes a second or more at county level: said on the bar, not a page standing still.
         drawn(lambda: bar.progress(1.0, text="Searched. Assigning the accounts and reps, measuring the balance, "
                                              "drawing the map…"))  # fmt: skip

@@ -1253,7 +1253,7 @@ def setting(key: str, default, allowed=None) -> None:
     else:
         value = kept.get(key, default)
     if allowed is not None:
-        allowed = set(allowed)
+        allowed = allowed if isinstance(allowed, range) else set(allowed)  # (a range tells at once, unbuilt)
         if isinstance(value, list):
             value = [v for v in value if v in allowed]
         elif value not in allowed:

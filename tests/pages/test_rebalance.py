@@ -96,10 +96,10 @@ def test_propose_then_accept_as_a_new_draft(app):
     app.button(key="reb_run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     # (said in view wherever the page is scrolled: the bar and the stop button come below the Propose button)
-    assert [t.value for t in app.toast] == [
-        "Searching for up to 2 s: the progress and “Stop the search” are under the Propose button."
-    ]
-    assert app.toast[0].proto.duration == 2  # (gone with the search: it stayed over the result, the twelfth new user)
+    # Once the search ends, the same toast says so ("Searching for up to 10 s" stayed over a short search's result)
+    (toast,) = app.toast
+    assert re.fullmatch(r"Searched for \d\.\d s: the proposal follows under the Propose button\.", toast.value)
+    assert toast.proto.duration == 2  # (gone with the search: it stayed over the result, the twelfth new user)
     figures = {m.label: m.value for m in app.metric}
     # US South starts in two pieces (Texas and Louisiana, apart across unheld Arkansas and Mississippi): kept so,
     # said so, and no territory is split further.
@@ -614,6 +614,15 @@ def test_a_number_of_territories_out_of_range_is_refused_with_why(app):
     assert not app.error
     app.radio(key="reb_level").set_value("state").run()
     assert app.number_input(key="reb_k").value == 38 and not app.error
+    # 0, and a number past any box's limit, are refused in the page's words, with the range the label gives
+    # (Streamlit's own "between 1 and 2500" stood under "(3 to 38)", a new user's test)
+    least, most = offered(app.number_input(key="reb_k"))
+    for asked, said in ((0, f"0 territories cannot be drawn: the regions form {least} groups"),
+                        (5000, f"5000 territories cannot be drawn: a territory holds a region at least, and this level "
+                               f"has {most:,}. Ask for {most} or fewer.")):  # fmt: skip
+        app.number_input(key="reb_k").set_value(asked).run()
+        assert not app.exception and [e.value for e in app.error if said in e.value.replace("\\", "")], app.error
+        assert app.button(key="reb_run").disabled
 
 
 def test_all_locked_or_no_metric_is_said(app):
