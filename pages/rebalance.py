@@ -1798,11 +1798,12 @@ if showing:
                            "Within", width=width["within"], help=f"Yes: within {band} on every metric. Best possible: further "
                                           "off, but only by what its own regions force (a region bigger than a "
                                           "share, a heavy region hemmed in by heavy regions, a few regions that no "
-                                          "other split shares out better, a land mass it holds alone). Near, with "
-                                          "a figure (per metric, in the order of the columns): within the tolerance "
-                                          "of what its group holds on average, that figure against the shares, where "
-                                          "the group cannot hold its shares (the notes above the table), or between "
-                                          "that and its share; a better plan might bring it closer. A kept "
+                                          "other split shares out better, a land mass it holds alone). Near, with a "
+                                          "figure: its group of territories holds that much over or under their "
+                                          "shares on average (the notes above the table say why), and it is within "
+                                          "its tolerance of that figure, or between that figure and its share. One "
+                                          "figure per metric, in the order of the columns, or one alone where they "
+                                          "read alike. A better plan might bring it closer. A kept "
                                           "territory: within the tolerance itself or not"),
                        "share": st.column_config.NumberColumn(
                            "Share", format="%.2f×", width=width["share"], help="Its size against the average territory's: what its reps "
