@@ -1668,6 +1668,16 @@ def propose(
                 allowed=_near_reps(reps, start, list(graph.region_ids), region_points or {}, home_within_km)
                 if home_within_km is not None and scenario != "rep_joins" else None,
             )  # fmt: skip
+            barred_by_distance = False
+            if given is None and home_within_km is not None and scenario != "rep_joins":
+                # (the distance named as the reason only where it was one: without it, would some territory give?)
+                unbarred, _, _ = _give_one_way(
+                    graph, start, territories, recount, plan, tolerance=tolerance, fixed=fixed,
+                    weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
+                    pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
+                    deadline=time.perf_counter() + 0.1 * max_seconds,
+                )  # fmt: skip
+                barred_by_distance = unbarred is not None
             max_seconds = max(max_seconds - (time.perf_counter() - began), 0.5 * max_seconds)
             if given is not None:
                 start0 = start
@@ -1677,11 +1687,13 @@ def propose(
                 separate = tuple(t for t in separate_territories(start, graph) if not seeds or t not in seeds)
             else:
                 one_way_note = (
-                    "No territory gave regions one way: none with a focus is over its share and touches a territory "
-                    "that takes every account it takes, or giving would split it or leave it under its share"
-                    + (f", or the regions it could give lie over {home_within_km:,.0f} km from the taker's reps' "
-                       "homes" if home_within_km is not None and scenario != "rep_joins" else "")
-                    + "."
+                    "No territory gave regions one way: the regions that could go lie over "
+                    f"{home_within_km:,.0f} km from the homes of the reps of the territories that could take them "
+                    "(a larger distance, or none, lets them go)."
+                    if barred_by_distance
+                    else "No territory gave regions one way: none with a focus is over its share and touches a "
+                    "territory that takes every account it takes, or giving would split it or leave it under its "
+                    "share."
                 )  # fmt: skip
         # Territories trade regions only with territories that take the same accounts (industries, tiers): a
         # region moved between two that differ would leave some of its accounts in no territory.

@@ -885,9 +885,18 @@ def test_rebalance_one_way(capsys):
     taken = {(m["to_territory_id"], m["region_id"]) for m in summary["moves"]}
     assert ("USS", "US-IA") not in taken and ("CAW", "US-MN") not in taken, taken
     assert "takes Iowa" not in err and "takes Minnesota" not in err, err
-    assert summary["one_way"].endswith(
-        ", or the regions it could give lie over 1,000 km from the taker's reps' homes."
+    # (said as the reason, since without the distance US Central gives: the note named it among others before)
+    assert summary["one_way"] == (
+        "No territory gave regions one way: the regions that could go lie over 1,000 km from the homes of the reps of "
+        "the territories that could take them (a larger distance, or none, lets them go)."
     ), summary["one_way"]
+    # With US Central (the one giver) locked, the distance is no reason and goes unsaid (it was named among the
+    # reasons whatever they were, a review).
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--one-way", "--within-km", "1000", "--locked", "USC", "--seconds", "1", capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    said = json.loads(out)["one_way"]
+    assert said.startswith("No territory gave regions one way: none with a focus") and "km" not in said, said
 
 
 @pytest.mark.parametrize(
