@@ -1140,6 +1140,13 @@ def run_rebalance(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
     territories["farthest_region"] = territories["territory_id"].map(
         reach["farthest_region"].map(lambda r: region_label(r))
     )
+    # (and before, the plan as it is: a territory reaching farther than it did is one a rebalance stretched, the
+    # county-level sprawl a new user saw; blank for a territory the proposal makes)
+    was = pd.Series(holders, dtype=object).dropna()
+    reach_before = farthest_from_home(
+        plan, was, region_points([*was.index, *(r.home_region for r in plan.reps if r.home_region)])
+    ).set_index("territory_id")  # fmt: skip
+    territories["farthest_km_before"] = territories["territory_id"].map(reach_before["farthest_km"]).round(0)
     for metric in report.deviation:  # (figures to the cent, deviations to a hundredth of a per cent)
         territories[metric] = territories[metric].astype(float).round(2)
         territories[f"{metric}_deviation"] = territories[f"{metric}_deviation"].astype(float).round(4)

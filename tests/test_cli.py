@@ -747,6 +747,10 @@ def test_rebalance_says_a_territory_taking_a_region_far_from_its_reps(capsys):
     assert all(w.endswith("--within-km keeps every territory within a distance of its reps' homes.") for w in far)
     canada_west = next(t for t in summary["territories"] if t["territory_id"] == "CAW")
     assert canada_west["farthest_km"] == 2686 and canada_west["farthest_region"] == "Wisconsin"
+    # (against its reach before, Manitoba at 1,782 km from British Columbia: the stretch is there to see)
+    assert canada_west["farthest_km_before"] == 1782, canada_west
+    kept = [t for t in summary["territories"] if t["kept"] and t["territory_id"] != "USC"]
+    assert kept and all(t["farthest_km_before"] == t["farthest_km"] for t in kept), kept
     # Held within 2,000 km of their reps' homes, no territory takes such a region: nothing said.
     code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
                              "--scenario", "rep_leaves", "--rep", "R10", "--jobs", "1", "--seconds", "1",
@@ -2313,6 +2317,7 @@ def test_rebalance_a_new_territory_far_from_its_rep_s_home_is_warned(capsys):
     rows = {t["territory_id"]: t for t in result["territories"]}
     assert rows["ROCKIES"]["farthest_km"] == round(great_circle_km([points[r] for r in mine], points["US-08031"]).max())
     assert 0 < rows["ROCKIES"]["farthest_km"] <= 400 and ", " in rows["ROCKIES"]["farthest_region"]
+    assert rows["ROCKIES"]["farthest_km_before"] is None  # (a territory the proposal makes had no reach before)
     share = {t["territory_id"]: t["share"] for t in result["territories"]}["ROCKIES"]
     assert 0 < share < 0.62  # (its rep's capacity alone: 0.62× an average territory; what lies near home: less)
     # Held to a distance above the warning's 500 km, far is beyond that distance (the manager's own): at 2,500 km
