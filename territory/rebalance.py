@@ -305,6 +305,18 @@ def leaving_shortfall(before: PlanState, after: PlanState, *, where: str = "on t
         if nowhere
         else ""
     )
+    # Others that lose their rep: accounts the proposal moves into territories whose reps are full ("237 will wait"
+    # beside the headline's "298 left without a rep", both true, read as two counts of one thing: a new user)
+    had = before.result.set_index("account_id")["rep_id"]
+    lost = int((had.notna() & had.index.map(now).isna()).sum())
+    others = lost - waiting - nowhere
+    if others > 0:
+        besides += (
+            f" Besides, {others:,} account{'s' if others != 1 else ''} of the reps who stay "
+            f"{verb(others, 'loses its', 'lose their')} rep: at capacity, those reps keep accounts of higher priority "
+            f"(some of {theirs_said}), or the accounts go to a territory whose reps are full. {lost:,} in all are "
+            "left without a rep."
+        )
     load = after.rep_load.reindex(sorted(still)).fillna(0)
     capacity = pd.Series({r.rep_id: r.capacity for r in after.plan.reps if r.active}).reindex(load.index)
     room = int((capacity - load).clip(lower=0).sum())

@@ -2016,6 +2016,20 @@ def test_rebalance_a_rep_leaving_a_full_team_is_said_first(capsys):
         int(re.match(r"[^:]+: ([\d,]+) account", line).group(1).replace(",", "")) for line in summary["shortfall"][1:]
     ]
     assert his + already == there == sum(lines), (headline, summary["shortfall"])
+    # Hannah Kim leaves: 237 of her accounts wait, and 61 of the reps who stay lose theirs (Priya Patel, full,
+    # keeps some of Hannah's instead). "237 will wait" stood beside the headline's "298 left without a rep" with no
+    # word of the others (a new user's test); the headline now adds up to what Accounts changing counts.
+    code, out, err = run_cli("rebalance", "--plan", DEMO_PLAN, "--accounts", DEMO_ACCOUNTS, "--skip-invalid",
+                             "--scenario", "rep_leaves", "--rep", "R07", "--seconds", "1", "--jobs", "1",
+                             capsys=capsys)  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    waiting = next(h for h in summary["handoffs"] if not h["rep_id"])["accounts_gained"]
+    said = re.search(r"full: ([\d,]+) of Hannah Kim's accounts will wait.* Besides, ([\d,]+) accounts of the reps who "
+                     r"stay lose their rep: .* ([\d,]+) in all are left without a rep\.", summary["warnings"][0])  # fmt: skip
+    assert said, summary["warnings"][0]
+    hers, others, lost = (int(n.replace(",", "")) for n in said.groups())
+    assert hers + others == lost == waiting and others > 0, (said.groups(), waiting)
 
 
 def test_rebalance_a_new_rep_joins_with_a_name_and_a_capacity(capsys, tmp_path):
