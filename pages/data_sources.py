@@ -25,6 +25,7 @@ from pages.shared import (
     cut_short_said,
     engine_token,
     link_stored,
+    near_mean,
     percent_column,
     plain,
     remember,
@@ -300,9 +301,13 @@ def _territories_on(load, filename: str, source: str, columns: tuple = (None, No
     # (how each was judged, as the Rebalance page judges: a territory 12% under its share is within when a region
     # bigger than a share takes that much from the others; a tick alone read as a mistake)
     said = {"yes": f"within ±{tolerance:g}%", "best possible": "as close as its regions allow",
-            "near group mean": "near its group's mean", "no": "out of tolerance"}  # fmt: skip
+            "no": "out of tolerance"}  # fmt: skip
     verdicts = judge_territories(partition.territories, tolerance / 100)
-    table = table.assign(judged=verdicts.map(said).to_numpy())
+    # (near its group's mean with that mean, "near -15% / -12%", as the Rebalance page says it)
+    table = table.assign(judged=[
+        near_mean(partition.report.centres.get(t, {}), chosen, tolerance / 100) if v == "near group mean" else said[v]
+        for t, v in zip(partition.territories["territory_id"], verdicts, strict=True)
+    ])  # fmt: skip
     near = [
         str(t) for t, v in zip(partition.territories["territory_id"], verdicts, strict=True) if v == "near group mean"
     ]
