@@ -1700,16 +1700,21 @@ if showing:
         for t, v in zip(table["territory_id"], verdicts, strict=True)
     ]
     # "kept" as a word: a ticked box in a table read as something to untick
-    table["locked"] = table["locked"].map({True: "kept", False: ""}).fillna("")
+    # ("took, kept" for one that took regions of the territory that goes and was not rebalanced after: "kept" stood
+    # beside US West gaining 4 regions, -9.2% to +6.3%, a review)
+    table["locked"] = [
+        ("took, kept" if t in took else "kept") if bool(k) else ""
+        for t, k in zip(table["territory_id"], table["locked"].fillna(False), strict=True)
+    ]
     # Columns that say nothing here are left out (every territory in one piece, none kept, equal shares; pieces of
     # kept territories only, which a note below names), so that the metrics fit beside the names at 1280 px; the
     # names stay in view when the table scrolls sideways.
     columns = ["territory", "locked", "within", "share", "regions", "parts"]
-    if not table["locked"].eq("kept").any():
+    if not table["locked"].astype(bool).any():
         columns.remove("locked")
     if table["share"].sub(1.0).abs().max() < 0.005:
         columns.remove("share")
-    if table.loc[table["locked"].ne("kept"), "parts"].fillna(1).le(1).all():
+    if table.loc[~table["locked"].astype(bool), "parts"].fillna(1).le(1).all():
         columns.remove("parts")
     if proposal.home_within_km is not None:
         # (held to a distance of home: how far each reaches, to check it against the distance; the twelfth new
@@ -1736,7 +1741,7 @@ if showing:
     # + 4 more" was cut at 230 px with 260 px to spare.)
     longest = max((len(v) for v in table["within"] if str(v).startswith("near ")), default=0)
     long_verdicts = {"best possible": 104}  # (the room each takes; "near -15% / -12%" by its length)
-    width = {"locked": 56, "within": max([w for v, w in long_verdicts.items() if table["within"].eq(v).any()]
+    width = {"locked": 80 if table["locked"].eq("took, kept").any() else 56, "within": max([w for v, w in long_verdicts.items() if table["within"].eq(v).any()]
                                          + [7 * longest + 14 if longest else 64]),
              "share": 60, "regions": 72, "parts": 64, "farthest": 76}  # fmt: skip
     # (with figures now and after, four or more metric columns: each 98 px, its header short, "Workload before"; the
@@ -1790,8 +1795,8 @@ if showing:
         table[columns], hide_index=True,
         column_config={"locked": st.column_config.TextColumn(  # (a kept one: against the whole team's mean)
             "Kept", width=width["locked"], help="Not rebalanced: locked, alone on its land mass, or no touching territory takes the same "
-                         "accounts" + (" (it may still have taken regions of the territory that goes)" if handed_out
-                                       else "")
+                         "accounts" + ("; 'took, kept': it took regions of the territory that goes, and was not "
+                                       "rebalanced after" if handed_out else "")
         ),
                        "territory": st.column_config.TextColumn("Territory", width=name_width, pinned=True),
                        "within": st.column_config.TextColumn(
@@ -1811,7 +1816,7 @@ if showing:
                                                          "territory held near home: what lies there)"),
                        "regions": st.column_config.NumberColumn("Regions", format="%d", width=width["regions"]),
                        "farthest": st.column_config.NumberColumn(
-                           "Farthest", format="%d km", width=width["farthest"],
+                           "Farthest", format="%,.0f km", width=width["farthest"],
                            help="Its region farthest from its reps' homes: how far that region's centre lies from "
                                 "the nearest of them (the CLI's farthest_km, with the region's name)"),
                        "parts": st.column_config.NumberColumn(

@@ -1411,7 +1411,9 @@ def test_a_territory_near_its_groups_mean_is_not_said_to_be_within_the_tolerance
     table = next(d.value for d in app.dataframe if "POP_deviation" in d.value.columns)
     assert not table["judged"].str.contains("within ±5% of").any(), table["judged"].tolist()
     # (with the mean, per metric: "near +12% / -3%", as the Rebalance page says it)
-    near = table.loc[table["judged"].str.match(r"near [+-]?\d+(\.\d)?%( / [+-]?\d+(\.\d)?%)?$"), "territory_id"].tolist()
+    near = table.loc[
+        table["judged"].str.match(r"near [+-]?\d+(\.\d)?%( / [+-]?\d+(\.\d)?%)?$"), "territory_id"
+    ].tolist()
     assert set(near) == set(table.loc[table["judged"].str.startswith("near"), "territory_id"]), table["judged"]
     said = [c.value.replace("\\", "") for c in app.caption if c.value.replace("\\", "").startswith("Near its group")]
     if near:  # (the search's clock decides the plan: a run may leave none near)
