@@ -1018,7 +1018,13 @@ if ids:
             under = not _fits_beside_the_map(moved)
             left, right = (st.container(), st.container()) if under else st.columns([3, 2])
             with left:
-                compare_map = changed_regions_map(diff.regions, old_version.plan, new_version.plan)
+                # (with the new version's territories drawn faintly around the moves, at counties where some moved:
+                # one state moved was a plain rectangle filling the map, no neighbour or territory in view, a review)
+                from geo.boundaries import region_table
+
+                kinds = region_table().set_index("region_id")["level"]
+                level = "county" if kinds.reindex(diff.regions["region_id"]).eq("county").any() else "state"
+                compare_map = changed_regions_map(diff.regions, old_version.plan, new_version.plan, level=level)
                 st_folium(compare_map, height=380, use_container_width=True, returned_objects=[],
                           key="compare_map")  # fmt: skip
                 if compare_map.legend_html:  # (under the map, not over its regions)

@@ -363,3 +363,33 @@ def test_the_shape_cache_lets_go_of_outlines_past_its_size_without_losing_the_ma
     drawn = to_geojson(more, [], geometry_key="k")
     assert [min(x for x, _ in f["geometry"]["coordinates"][0]) for f in drawn["features"]] == [0.0, 5.0]
     assert set(geo.layers._GEOMETRY_CACHE) == {("outline:c", 4)}
+
+
+def test_a_single_region_moved_is_shown_in_the_plan_it_makes():
+    # The Plans page compared two versions with Colorado moved: the map fitted Colorado alone, a plain rectangle with
+    # no neighbour or territory in view (a review). With the level, the new plan's territories are drawn faintly and
+    # the view takes in the territory that gains it, as the Rebalance page's map does.
+    import folium
+
+    old = Plan(name="old", territories=(
+        Territory("west", "West", ("US-CO", "US-UT"), color="#1f77b4"),
+        Territory("central", "Central", ("US-KS", "US-NE", "US-MO", "US-IA"), color="#ff7f0e"),
+    ))  # fmt: skip
+    new = Plan(name="new", territories=(
+        Territory("west", "West", ("US-UT",), color="#1f77b4"),
+        Territory("central", "Central", ("US-CO", "US-KS", "US-NE", "US-MO", "US-IA"), color="#ff7f0e"),
+    ))  # fmt: skip
+    moves = pd.DataFrame({"region_id": ["US-CO"], "from_name": ["West"], "to_name": ["Central"],
+                          "to_territory_id": ["central"]})  # fmt: skip
+
+    def fitted(fmap) -> tuple[float, float]:
+        """The fitted view's width and height in degrees."""
+        (fit,) = [c for c in fmap._children.values() if isinstance(c, folium.map.FitBounds)]
+        (south, west), (north, east) = fit.bounds
+        return east - west, north - south
+
+    alone, placed = changed_regions_map(moves, old, new), changed_regions_map(moves, old, new, level="state")
+    assert fitted(alone)[0] < 8 and fitted(placed)[0] > 15, (fitted(alone), fitted(placed))  # (Colorado is 7° wide)
+    # (the territories drawn faintly under the moved region: the outline layer's style, in the map only with it)
+    assert '"fillOpacity": 0.12' in placed.get_root().render()
+    assert '"fillOpacity": 0.12' not in alone.get_root().render()

@@ -155,6 +155,27 @@ def test_compare_shows_regions_accounts_and_handoffs(data_dir):
     assert {"Download regions moved (CSV)", "Download handoffs (CSV)"} <= {b.label for b in app.get("download_button")}
 
 
+def test_the_compare_map_shows_the_moves_in_the_plan_they_make(data_dir, monkeypatch):
+    # One state moved filled the map as a plain rectangle, no neighbour or territory in view (a review): the map
+    # now draws the new version's territories faintly, at the level of the regions moved.
+    import geo.coverage
+
+    levels = []
+    original = geo.coverage.changed_regions_map
+
+    def recording(regions, old, new, **kwargs):
+        levels.append(kwargs.get("level"))
+        return original(regions, old, new, **kwargs)
+
+    monkeypatch.setattr(geo.coverage, "changed_regions_map", recording)
+    app = session()
+    move(app, ["US-CO"], "USC")
+    save(app, "Colorado to US Central")
+    go(app, "pages/plans.py")
+    assert metrics(app)["Regions moved"] == "1"
+    assert levels and set(levels) == {"state"}, levels
+
+
 def test_the_regions_moved_download_names_each_region(data_dir, monkeypatch):
     # The CSV had region ids alone ("US-WA"), where the table on screen names them (Washington).
     import territory.exports
