@@ -480,7 +480,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         # (no region without a territory: no red on the map, so a gray swatch for the accounts in none)
         legend.append(LegendEntry(GAP_COLOR if len(uncovered) else "#9e9e9e",
                                   "No territory (coverage gap)" if len(uncovered) else "No territory",
-                                  detail, hover=hover))  # fmt: skip
+                                  detail, hover=hover, dashed=bool(len(uncovered))))  # fmt: skip
     outlines = shapes.outlines[["territory_id", "color", "outline_key", "geometry"]]
     gaps = _gap_layer(plan, uncovered[~uncovered["region_id"].isin(over_drawn(level))], shapes)
     space_table, space = _white_space_layer(plan, accounts)
@@ -489,6 +489,7 @@ def coverage_layers(plan: Plan, accounts: pd.DataFrame, level: str = "state") ->
         legend.append(LegendEntry(
             white_space_color(1.0, 1.0), "White space (a layer of the map's layer control, off at start)",
             "orange: fewer customers than the region's share of potential · teal: more · pale: as many",
+            scale=(white_space_color(-1.0, 1.0), white_space_color(0.0, 1.0), white_space_color(1.0, 1.0)),
             hover="White space — each state, province or country's share of the potential value less its share of "
                   "the customers' value: orange regions are under-penetrated for their potential (room to grow), "
                   "teal ones over; the map's layer control (top right) turns the layer on",

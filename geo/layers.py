@@ -63,6 +63,12 @@ class LegendEntry:
     """The whole entry, shown on hover (default: the name and the detail)."""
     outline: bool = False
     """A dashed circle in the color for a swatch, as the map draws a distance (default: a filled square)."""
+    dashed: bool = False
+    """A pale square with a dashed edge in the color, as the map draws a coverage gap (a solid red square stood for
+    pale pink regions with dashed red edges, a review)."""
+    scale: tuple[str, ...] = ()
+    """Colors of a scale, low to high: the swatch is their gradient, a choropleth's key (a solid orange swatch for
+    white space matched US South's color, a review)."""
 
 
 def main_cluster(lon: np.ndarray, *, gap: float = 25.0) -> np.ndarray:
@@ -521,7 +527,12 @@ _LEGEND_BELOW = Template(
     <div class="legend-entry" title="{{ entry.title }}" style="display:grid; grid-template-columns:14px minmax(0, 1fr);
          column-gap:8px; align-items:start;">
       {% if entry.outline %}<span class="legend-swatch-outline" style="width:14px; height:14px; margin-top:2px;
-                   box-sizing:border-box; border:2px dashed {{ entry.color }}; border-radius:50%;"></span>{% else
+                   box-sizing:border-box; border:2px dashed {{ entry.color }}; border-radius:50%;"></span>{% elif
+      entry.dashed %}<span class="legend-swatch-dashed" style="width:14px; height:14px; margin-top:2px;
+                   box-sizing:border-box; border:2px dashed {{ entry.color }}; background:{{ entry.color }}40;"></span>{%
+      elif entry.scale %}<span class="legend-swatch-scale" style="width:14px; height:14px; margin-top:2px;
+                   box-sizing:border-box; border:1px solid #555;
+                   background:linear-gradient(135deg, {{ entry.scale | join(', ') }});"></span>{% else
       %}<span style="width:14px; height:14px; margin-top:2px; box-sizing:border-box; border:1px solid #555;
                    background:{{ entry.color }};"></span>{% endif %}
       <span style="min-width:0;"><span class="legend-name" style="overflow-wrap:anywhere;">{{ entry.name }}</span>{%
@@ -551,6 +562,12 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
     True
     >>> "dashed #333333" in legend_html("Moves", [LegendEntry("#333333", "Within 400 km", outline=True)])
     True
+    >>> gap = legend_html("Territories", [LegendEntry("#d7191c", "No territory", dashed=True)])
+    >>> "dashed #d7191c; background:#d7191c40" in gap
+    True
+    >>> "linear-gradient(135deg, #018571, #f7f7f7, #e66101)" in legend_html(
+    ...     "Territories", [LegendEntry("#e66101", "White space", scale=("#018571", "#f7f7f7", "#e66101"))])
+    True
     >>> legend_html("Regions go to", [])
     ''
     """
@@ -563,6 +580,8 @@ def legend_html(title: str, entries: Sequence[LegendEntry], *, element_id: str =
             {
                 "color": _safe_color(entry.color),
                 "outline": bool(entry.outline),
+                "dashed": bool(entry.dashed),
+                "scale": [_safe_color(c) for c in entry.scale],
                 "name": name,
                 "parts": detail.split(" · ") if detail else [],
                 "title": html.escape(entry.hover) if entry.hover else f"{name} — {detail}" if detail else name,

@@ -155,6 +155,10 @@ def test_map_html_escapes_user_strings_and_uses_no_cdn():
     ]
     # (the white space's shades explained: a new user's test found them said nowhere)
     assert layers.legend[-1].detail.startswith("orange: fewer customers than the region's share of potential")
+    # Swatches drawn as the map draws them: the gap pale with a dashed red edge, white space as its scale, teal to
+    # orange (a solid orange square matched US South's color, a solid red one stood for pale pink regions: a review)
+    gap, space = layers.legend[-2:]
+    assert gap.dashed and not space.dashed and space.scale == ("#018571", "#f7f7f7", "#e66101")
     points = account_points(accounts, pd.Series(["#1f77b4", "#9e9e9e"]), tooltip_columns=[("name", "Account")])
     fmap = build_coverage_map(layers.regions, layers.outlines, layers.legend, points=points, bounds=(-80, 38, -70, 42))
     html = fmap.get_root().render()
