@@ -276,7 +276,9 @@ if scenario == "rep_leaves":
         if not where:
             return f"{rep.name} (no territory)"
         alone = [t for t in where if len(team[t]) == 1]
-        return f"{rep.name} — {', '.join(names[t] for t in where)}" + (" (its only rep: it goes)" if alone else "")
+        # ("only rep", short: at 1280 px the box cut "(its only rep: it goes)" to "(its only rep: it"; the caption
+        # under it says the rest)
+        return f"{rep.name} — {', '.join(names[t] for t in where)}" + (" (only rep)" if alone else "")
 
     # By territory, then by name (a rep who left is not in the list, so the choice after accepting is still a rep
     # of the same territory when there is one).
