@@ -687,6 +687,12 @@ def changed_regions_map(regions: pd.DataFrame, old: Plan, new: Plan, *, level: s
         if len(layer) and len(gaining):
             both = np.vstack([layer[focus].total_bounds, gaining.total_bounds])
             bounds = (both[:, 0].min(), both[:, 1].min(), both[:, 2].max(), both[:, 3].max())
+    if reach is not None and bounds is not None:
+        # (the new rep's circle whole in view: its edge was cut at 1280 px, a review)
+        lat, lon, km = (float(v) for v in reach)
+        dlat, dlon = km / 111.2, km / (111.2 * max(np.cos(np.radians(lat)), 0.05))
+        bounds = (min(bounds[0], lon - dlon), min(bounds[1], lat - dlat), max(bounds[2], lon + dlon),
+                  max(bounds[3], lat + dlat))  # fmt: skip
     fmap = build_base_map(bounds=bounds)
     # The changed regions out of that view (on another continent than most), for the page to name: a new user's
     # test found Germany and the Netherlands, in the legend, off the map at 1280 px.

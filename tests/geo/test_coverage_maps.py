@@ -393,3 +393,17 @@ def test_a_single_region_moved_is_shown_in_the_plan_it_makes():
     # (the territories drawn faintly under the moved region: the outline layer's style, in the map only with it)
     assert '"fillOpacity": 0.12' in placed.get_root().render()
     assert '"fillOpacity": 0.12' not in alone.get_root().render()
+
+
+def test_a_new_reps_circle_is_whole_in_the_view():
+    # The dashed circle of "within 800 km of the new rep's home" was cut at the map's edge (a review).
+    import folium
+
+    old, new = _plans()
+    moves = pd.DataFrame({"region_id": ["US-WA"], "from_name": ["(none)"], "to_name": ["North"],
+                          "to_territory_id": ["north"]})  # fmt: skip
+    fmap = changed_regions_map(moves, old, new, reach=(47.4, -120.5, 800.0))
+    (fit,) = [c for c in fmap._children.values() if isinstance(c, folium.map.FitBounds)]
+    (south, west), (north, east) = fit.bounds
+    # (800 km is 7.2° of latitude, 10.6° of longitude at 47.4°N)
+    assert south <= 47.4 - 7.1 and north >= 47.4 + 7.1 and west <= -120.5 - 10.5 and east >= -120.5 + 10.5
