@@ -1126,7 +1126,13 @@ with files[1]:
             icon=":material/upload_file:",
         )
     else:
-        st.caption(f"From the {len(result):,} accounts of **{plain(current_accounts().source)}**.")
+        # (and the rows that could not be placed, which the files' left-out lists count: "From the 4,998 accounts"
+        # stood over 2,644 + 2,356, a review)
+        problems = current_accounts().problems
+        unplaced = int(problems["severity"].eq("skipped").sum()) if "severity" in problems else 0
+        st.caption(f"From the {len(result):,} accounts of **{plain(current_accounts().source)}**"
+                   + (f", and its {unplaced:,} row{'s' if unplaced != 1 else ''} that could not be placed (listed with "
+                      "the accounts left out of each file)" if unplaced else "") + ".")  # fmt: skip
     (salesforce, hubspot), said_of_ids = _crm_files(engine_token(), plan, result, current_accounts().problems)
     # (the files made when clicked, with no rerun: 14 MB made and sent on every rerun at 150,000 accounts, and
     # downloads clicked in a row cancelled by each other's reruns, a review)
