@@ -180,6 +180,7 @@ tolerance = form[1].slider(
     "Tolerance (±% of the mean)" if not own
     else f"Tolerance for {' and '.join(shared_for)} (±% of the mean)" if shared_for
     else "Tolerance (±% of the mean): not in use, each metric has its own", 1, 25, key="reb_tolerance",
+    format="±%d%%",  # (as the Balance page's slider shows its band: "5" alone read as a count, a review)
     disabled=bool(own) and not shared_for,
     help="Each metric picked has its own tolerance (Tolerance per metric): clear them there to use this one"
     if own and not shared_for else "±1% to ±25% here, for every metric; up to ±50% for a metric of its own under "
