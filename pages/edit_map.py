@@ -66,10 +66,12 @@ def _say(kind: str, text: str) -> None:
     st.session_state["edit_message"] = (kind, plain(text))
 
 
-def _run(edit, label: str | None = None, *, done: dict | None = None) -> bool:
+def _run(edit, label: str | None = None, *, done: dict | None = None, toast: bool = False) -> bool:
     """Apply an edit through the engine; a refused edit leaves the plan as it was and says why.
 
     ``done``: a map click's marks (:func:`_on_map_event`), marked applied with the edit stored (:func:`apply_edit`).
+    ``toast``: said in a toast too when done, for an edit made in the tabs under the map (the page stays scrolled
+    there, and the message beside the map is out of view: "Moved Colorado …" went unseen, a review).
     """
     try:
         state = apply_edit(edit, label, done=done)
@@ -83,6 +85,8 @@ def _run(edit, label: str | None = None, *, done: dict | None = None) -> bool:
         st.toast(plain(f"Not applied: {str(error).strip(chr(39))}"), icon=":material/error:")
         return False
     _say("success", _done(state, label))
+    if toast:
+        st.toast(st.session_state["edit_message"][1], icon=":material/check_circle:", duration=3)
     return True
 
 
@@ -361,14 +365,14 @@ def _twin_move() -> None:
         return
     target = st.session_state.get("twin_target")
     destination = None if target == NO_TERRITORY else target
-    if _run(lambda s: s.move_regions(regions, destination), _moved_to(regions, destination)):
+    if _run(lambda s: s.move_regions(regions, destination), _moved_to(regions, destination), toast=True):
         st.session_state["twin_regions"] = []
 
 
 def _twin_create() -> None:
     name, regions = st.session_state.get("new_name", ""), st.session_state.get("new_regions") or []
     color, reps = st.session_state.get("new_color"), st.session_state.get("new_reps") or []
-    if _run(lambda s: create_territory(s, name, regions, color=color, rep_ids=reps)):
+    if _run(lambda s: create_territory(s, name, regions, color=color, rep_ids=reps), toast=True):
         st.session_state["new_name"], st.session_state["new_regions"], st.session_state["new_reps"] = "", [], []
         # (the next territory's color: one none has yet; popped, the picker kept the color just used, and every
         # territory made here was #e7ba52, a review)
@@ -389,7 +393,7 @@ def _twin_split() -> None:
     territory = st.session_state.get("split_territory")
     regions = st.session_state.get("split_regions") or []
     name, reps = st.session_state.get("split_name", ""), st.session_state.get("split_reps") or []
-    if _run(lambda s: split_territory(s, territory, regions, name or "", rep_ids=reps)):
+    if _run(lambda s: split_territory(s, territory, regions, name or "", rep_ids=reps), toast=True):
         st.session_state["split_regions"], st.session_state["split_name"] = [], ""
         st.session_state.pop("split_reps", None)
 
@@ -426,12 +430,12 @@ def _split_preview(source: str) -> None:
 
 def _twin_merge() -> None:
     keep, absorb = st.session_state.get("merge_keep"), st.session_state.get("merge_absorb")
-    _run(lambda s: merge_territories(s, keep, absorb))
+    _run(lambda s: merge_territories(s, keep, absorb), toast=True)
 
 
 def _twin_remove() -> None:
     gone = st.session_state.get("remove_territory")
-    _run(lambda s: remove_territory(s, gone))
+    _run(lambda s: remove_territory(s, gone), toast=True)
 
 
 def _twin_settings() -> None:
@@ -459,7 +463,7 @@ def _twin_settings() -> None:
                      f"A box outlined in red refused its value (a quota must be from 0 to {money(MAX_QUOTA)}): the "
                      "value before it is kept.")  # fmt: skip
         return
-    _run(lambda s: update_territory(s, territory, **changes))
+    _run(lambda s: update_territory(s, territory, **changes), toast=True)
 
 
 _on_map_event()

@@ -711,3 +711,14 @@ def test_moving_regions_to_the_territory_holding_them_changes_nothing_and_says_s
     assert plan_of(editor) == before and len(editor.session_state["edit_history"].entries) == steps
     assert not messages(editor) and messages(editor, "info")[0].startswith("Nothing to apply")
     assert [t for t in editor.toast if t.value.startswith("Nothing to apply")]
+
+
+def test_an_edit_from_the_tabs_is_said_in_a_toast_too(editor):
+    # "Moved Colorado …" showed beside the map, out of view of the tabs under it where the button was clicked (a
+    # review): a toast says it where the manager looks; a map click's edit is said beside the map, in view.
+    editor.multiselect(key="twin_regions").set_value(["US-DE"]).run()
+    editor.selectbox(key="twin_target").set_value("NAE").run()
+    editor.button(key="twin_move").click().run()
+    said = [t.value.replace("\\", "") for t in editor.toast]
+    assert any(t.startswith("Moved Delaware (US-DE) to North America East") for t in said), said
+    assert all(t.proto.duration == 3 for t in editor.toast)
