@@ -563,9 +563,13 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
         seen.append((column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas))
     file_points = sum(item[-2] for item in seen)
     file_commas = sum(item[-1] for item in seen)
+    # (coordinates' decimal points say little of the mark of a file's other numbers: kept as text, geocoded, they
+    # keep their points in a file Excel wrote with decimal commas, and "2.100" in every value read as 2.1, a new
+    # user's test; their decimal commas say it)
+    money_points = sum(item[-2] for item in seen if not item[1])
     doubtful, european, originals = [], [], {}
     for column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas in seen:
-        others = (file_points - points, file_commas - commas)
+        others = (file_points - points if coordinates else money_points - points, file_commas - commas)
         decimal = decimal_mark(points, commas, others, default="," if delimiter == ";" else ".")
         read = direct.copy()
         reread = either_dot & (decimal == ",") & (not coordinates)  # (2.000 with a decimal comma: 2000)

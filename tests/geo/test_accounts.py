@@ -838,6 +838,12 @@ def test_a_bad_coordinate_whose_address_cannot_be_placed_either_is_one_problem_n
          {"A": (48.85, 2.35, 1000.5), "B": (-33.9, 151.2, 12.0)}, True),
         # semicolons with decimal points: nothing to convert (48.85 is not a thousand-separated 4885)
         ("id;lat;lon;estimated_value\nA;48.85;2.35;1000.5\n", {"A": (48.85, 2.35, 1000.5)}, False),
+        # coordinates kept as text with points (geocoded), values with thousands points: 2.100 is 2100, not 2.1 (a
+        # new user's test: every value 1,000 times too small, unsaid)
+        ("id;lat;lon;estimated_value\nA;33.44624;-112.07065;2.100\nB;38.97421;-94.68978;1.700\n",
+         {"A": (33.44624, -112.07065, 2100.0), "B": (38.97421, -94.68978, 1700.0)}, True),
+        # the same with commas between fields: points are decimal points there
+        ("id,lat,lon,estimated_value\nA,33.44624,-112.07065,2.100\n", {"A": (33.44624, -112.07065, 2.1)}, False),
     ],
 )  # fmt: skip
 def test_a_semicolon_file_reads_its_numbers_as_written(text, expected, noted):
@@ -925,10 +931,12 @@ def test_a_column_is_read_as_each_of_its_cells(cells, decimal, coordinates):
         ("id;lat;lon\nA;51.507;-0.128\nB;53.483;-2.244\n", {"A": (51.507, -0.128, 0.0), "B": (53.483, -2.244, 0.0)}),
         ("id\tlat\tlon\nA\t51\t-0,128\nB\t52\t-1\n", {"A": (51.0, -0.128, 0.0), "B": (52.0, -1.0, 0.0)}),
         ("id\tlat\tlon\nA\t51,507\t-0,128\nB\t53,483\t-2,244\n", {"A": (51.507, -0.128, 0.0)}),
-        # values that say nothing follow the file's other number columns, before the separator: 1.500 is 1.5
-        # beside 40.7128, in a semicolon file (was 1500, unsaid), and 1500 beside 48,8566 in a tab file (was 1.5)
+        # values that say nothing follow the file's other number columns, before the separator: 1500 beside 48,8566
+        # in a tab file (was 1.5); coordinates' decimal points say nothing of the values (kept as text, geocoded,
+        # they keep them in a file Excel wrote with decimal commas): in a semicolon file 1.500 is 1500 (as 1.5,
+        # every value of a new user's file read 1,000 times too small); the note says how it was read
         ("id;estimated_value;lat;lon\nA;1.500;40.7128;-74.0060\nB;2.250;34.0522;-118.2437\n",
-         {"A": (40.7128, -74.006, 1.5), "B": (34.0522, -118.2437, 2.25)}),
+         {"A": (40.7128, -74.006, 1500.0), "B": (34.0522, -118.2437, 2250.0)}),
         ("id\testimated_value\tlat\tlon\nA\t1.500\t48,8566\t2,3522\nB\t2.000\t52,52\t13,405\n",
          {"A": (48.8566, 2.3522, 1500.0), "B": (52.52, 13.405, 2000.0)}),
         # a first group of 0 is never thousands: 0,500 is a half
