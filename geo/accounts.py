@@ -383,6 +383,10 @@ def _read_csv(source, name: str) -> _Csv:
             _check_text(bytes(source), name)
             source = decode_text(source, name, notes)
         delimiter = header_delimiter(source)
+        # Lines of only delimiters are blank lines, whatever their count: one with a field more than the header
+        # refused the whole file with pandas' "Expected 18 fields in line 297, saw 19" (a new user's test)
+        mark = re.escape(delimiter)
+        source = re.sub(rf"(?m)^[ \t\r{mark}]*{mark}[ \t\r{mark}]*$", "", source)
         scan = scan_csv(source, delimiter)
         if scan.shifted:  # (every such line named, to be fixed in one round)
             raise AccountsFileError(shifted_said(scan.shifted, scan.header), source=name, row=scan.shifted[0][0],

@@ -676,6 +676,17 @@ def test_a_row_of_only_commas_is_skipped_as_a_blank_line(write_csv):
     assert load.notes == ["blank.csv: 3 empty lines skipped (lines 3, 4, 5: blank, or only commas)"]
 
 
+def test_a_row_of_only_commas_longer_than_the_header_is_a_blank_line_too(write_csv):
+    # One more comma than the header has fields refused the whole file with pandas' own words ("Error tokenizing
+    # data. C error: Expected 4 fields in line 3, saw 5"), where the README says such rows are skipped (a new
+    # user's test); tabs and Windows line ends alike.
+    load = read_accounts(write_csv("id,name,lat,lon\r\nA,x,40.7,-74.0\r\n,,,,\r\nB,y,51.5,-0.1\r\n", name="wide.csv"))
+    assert load.accounts["account_id"].tolist() == ["A", "B"] and load.accounts["row"].tolist() == [2, 4]
+    assert load.notes == ["wide.csv: 1 empty line skipped (line 3: blank, or only commas)"]
+    load = read_accounts(write_csv("id\tlat\tlon\nA\t40.7\t-74.0\n\t\t\t\t\nB\t51.5\t-0.1\n", name="wide.tsv"))
+    assert load.accounts["account_id"].tolist() == ["A", "B"] and load.problems.empty
+
+
 def test_a_quoted_cell_over_two_lines_numbers_the_next_rows_by_their_lines(write_csv):
     path = write_csv('id,name,lat,lon\nA,"Acme\nHoldings",40.7,-74.0\nB,Beta,123,-74.0\n', name="multi.csv")
     load = read_accounts(path)
