@@ -35,7 +35,7 @@ from territory.textfiles import (
 
 __all__ = [
     "ACCOUNT_FIELDS", "COLUMN_ALIASES", "FIELD_LABELS", "AccountsLoad", "guess_column_map", "read_accounts",
-    "read_headers", "recode_industries", "rows_with_problems", "shared_columns",
+    "read_headers", "recode_industries", "rows_with_problems", "shared_columns", "unread_lookalikes",
 ]  # fmt: skip
 
 ACCOUNT_FIELDS = (
@@ -246,6 +246,7 @@ def read_accounts(
             hint="Map Latitude to the column with latitudes and Longitude to the one with longitudes",
         )
     notes = [f"{name}: {message}" for message in shared_columns(mapping)]
+    notes += [f"{name}: {message}" for message in unread_lookalikes(list(raw.columns), mapping)]
     _check_columns(raw, mapping, name)
     doubtful, originals = _number_marks(raw, mapping, name, read.delimiter, notes)
     mapping_problems = _check_coordinate_columns(raw, mapping, name)
@@ -432,6 +433,40 @@ def _read_csv(source, name: str) -> _Csv:
     if raw.empty:
         raise AccountsFileError("has a header but no rows", source=name, hint="Add at least one account")
     return _Csv(raw, lines, notes, delimiter)
+
+
+def unread_lookalikes(columns, mapping: dict[str, str]) -> list[str]:
+    """Notes on columns no field reads that look like a field no column gives: its name holds one of the field's.
+
+    "Annual revenue (USD)" was read as nothing, and every account counted $0, unsaid; "State/Region (HQ)" too, and
+    76 cities were placed in the largest of their name (a new user's test). Names of four letters or more only
+    (not "id" in "Create Date"); one note a field, the first such column.
+
+    Examples
+    --------
+    >>> unread_lookalikes(["Record ID", "Annual revenue (USD)", "State/Region (HQ)", "Create Date"],
+    ...                   {"account_id": "Record ID"})[0]
+    "column 'Annual revenue (USD)' is read as no field, and no column gives the estimated value (every account counts 0): read it as the estimated value if it is one (the Accounts page's column mapping, or cli.py's --column value='Annual revenue (USD)')"
+    >>> [n.split(" is read")[0] for n in unread_lookalikes(["Record ID", "State/Region (HQ)"], {"account_id": "Record ID"})]
+    ["column 'State/Region (HQ)'"]
+    >>> unread_lookalikes(["id", "value", "Revenue 2023"], {"account_id": "id", "value": "value"})
+    []
+    """
+    unread = [c for c in columns if c not in mapping.values()]
+    said = []
+    for key, aliases in COLUMN_ALIASES.items():
+        if key in mapping:
+            continue
+        column = next((c for c in unread if any(len(a) >= 4 and a in _key(c) for a in aliases)), None)
+        if column is None:
+            continue
+        label = FIELD_LABELS[key].lower().replace(" (days)", "").replace(" (customer/prospect)", "")
+        zero = " (every account counts 0)" if key == "value" else ""
+        said.append(f"column '{column}' is read as no field, and no column gives the {label}{zero}: read it as the "
+                    f"{label} if it is one (the Accounts page's column mapping, or cli.py's --column "
+                    f"{key}='{column}')")  # fmt: skip
+        unread.remove(column)
+    return said
 
 
 def _unread_columns_hint(columns, mapping: dict[str, str]) -> str:

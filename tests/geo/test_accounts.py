@@ -1029,3 +1029,23 @@ def test_one_company_under_two_ids_is_said_as_a_likely_duplicate_and_kept(write_
     assert said.loc["A2", "problem"].startswith("same name as line 2 (id A1), at the same ZIP: if it is one company")
     assert said.loc["B2", "problem"].startswith("same name as line 5 (id B1), at the same point")
     assert set(said["severity"]) == {"warning"} and said.loc["A2", "column"] == "name"
+
+
+def test_a_column_that_looks_like_an_unread_field_is_named_with_how_to_read_it(write_csv):
+    # A HubSpot export with its columns renamed: "Annual revenue (USD)" was read as nothing and every account counted
+    # $0, "State/Region (HQ)" too, and nothing said so (a new user's test).
+    path = write_csv("Record ID,Company,Annual revenue (USD),State/Region (HQ),City\n1,Acme,2100,AZ,Phoenix\n",
+                     name="renamed.csv")  # fmt: skip
+    load = read_accounts(path)
+    said = [n for n in load.notes if "is read as no field" in n]
+    assert said == [
+        "renamed.csv: column 'Annual revenue (USD)' is read as no field, and no column gives the estimated value "
+        "(every account counts 0): read it as the estimated value if it is one (the Accounts page's column mapping, "
+        "or cli.py's --column value='Annual revenue (USD)')",
+        "renamed.csv: column 'State/Region (HQ)' is read as no field, and no column gives the state / province: read "
+        "it as the state / province if it is one (the Accounts page's column mapping, or cli.py's --column "
+        "state='State/Region (HQ)')",
+    ], load.notes
+    # read as asked, nothing is said
+    load = read_accounts(path, column_map={"value": "Annual revenue (USD)", "state": "State/Region (HQ)"})
+    assert not [n for n in load.notes if "is read as no field" in n] and load.accounts["value"].tolist() == [2100.0]
