@@ -126,7 +126,8 @@ def test_a_long_search_can_be_stopped(page, app_url):
     # "Stop the search" ends it within a moment, and the best plan found so far is proposed, said to be stopped
     # (it was thrown away: "no new proposal was made").
     _territories_drawn_anew_on_counties(page, app_url)
-    for label, key, shown in (("Time to search", "End", "10"), ("Tolerance (±% of the mean)", "Home", "1")):
+    # (the tolerance's thumb reads "±1%", as the Balance page's band reads its figure)
+    for label, key, shown in (("Time to search", "End", "10"), ("Tolerance (±% of the mean)", "Home", "±1%")):
         box = page.locator('[data-testid="stSlider"]').filter(has_text=label)
         box.get_by_role("slider").focus()
         box.get_by_role("slider").press(key)
