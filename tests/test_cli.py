@@ -1578,6 +1578,11 @@ def test_lines_after_blank_lines_and_rows_of_commas(tmp_path, capsys):
     path.write_text("id,lat,lon\n\nA,40.7,-74.0\n,,\n")
     code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
     assert code == 0, err
+    # (the row of commas at the end is a blank line there, as blank lines at the end are: nothing came after it)
+    assert "warning: blank.csv: 1 empty line skipped (line 2: blank, or only commas)" in err
+    path.write_text("id,lat,lon\n\nA,40.7,-74.0\n,,\nB,41.7,-74.0\n")
+    code, out, err = run_cli("assign", "--plan", DEMO_PLAN, "--accounts", path, capsys=capsys)
+    assert code == 0, err
     assert "warning: blank.csv: 2 empty lines skipped (lines 2, 4: blank, or only commas)" in err
 
 
