@@ -1671,25 +1671,24 @@ def propose(
                 joining = {_focus(territories[t]) for t in seeds}
                 fixed |= {t for t in set(start.dropna()) if _focus(territories[t]) in joining}
             began = time.perf_counter()
+            held_near = home_within_km is not None and scenario != "rep_joins"
+            giving = {
+                "tolerance": tolerance, "fixed": fixed,
+                "weights": capacity_weights(reps, set(start.dropna())) if by_capacity else None,
+                "pinned": set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
+            }  # fmt: skip
             given, original, over = _give_one_way(
-                graph, start, territories, recount, plan, tolerance=tolerance, fixed=fixed,
-                weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
-                pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
-                deadline=began + 0.25 * max_seconds,
+                graph, start, territories, recount, plan, **giving, deadline=began + 0.25 * max_seconds,
                 # (held to the distance from home asked for, as the search is below)
                 allowed=_near_reps(reps, start, list(graph.region_ids), region_points or {}, home_within_km)
-                if home_within_km is not None and scenario != "rep_joins" else None,
+                if held_near else None,
             )  # fmt: skip
-            barred_by_distance = False
-            if given is None and home_within_km is not None and scenario != "rep_joins":
-                # (the distance named as the reason only where it was one: without it, would some territory give?)
-                unbarred, _, _ = _give_one_way(
-                    graph, start, territories, recount, plan, tolerance=tolerance, fixed=fixed,
-                    weights=capacity_weights(reps, set(start.dropna())) if by_capacity else None,
-                    pinned=set(_rep_homes(reps, graph, unit_parents or {}, start).values()) | set(pinned_regions),
-                    deadline=time.perf_counter() + 0.1 * max_seconds,
-                )  # fmt: skip
-                barred_by_distance = unbarred is not None
+            # (the distance named as the reason only where it was one: without it, would some territory give?)
+            barred_by_distance = (
+                given is None and held_near
+                and _give_one_way(graph, start, territories, recount, plan, **giving,
+                                  deadline=time.perf_counter() + 0.1 * max_seconds)[0] is not None
+            )  # fmt: skip
             max_seconds = max(max_seconds - (time.perf_counter() - began), 0.5 * max_seconds)
             if given is not None:
                 start0 = start
