@@ -31,6 +31,7 @@ from territory.textfiles import (
     scan_csv,
     shifted_said,
     utf16_without_mark,
+    without_title_lines,
 )
 
 __all__ = [
@@ -383,6 +384,9 @@ def _read_csv(source, name: str) -> _Csv:
         if isinstance(source, (bytes, bytearray)):
             _check_text(bytes(source), name)
             source = decode_text(source, name, notes)
+        titled = without_title_lines(source)  # (a report's title above the header: lines blanked, numbers kept)
+        source = titled.text
+        notes += [titled.said(name)] if titled.lines else []
         delimiter = header_delimiter(source)
         # Lines of only delimiters are blank lines, whatever their count: one with a field more than the header
         # refused the whole file with pandas' "Expected 18 fields in line 297, saw 19" (a new user's test)
@@ -521,7 +525,8 @@ def _repeated_headers(text: str, delimiter: str, columns: list[str], name: str) 
     >>> _repeated_headers("id,Industry,x,Industry\n1,saas,2,fintech\n", ",", ["id", "Industry", "x", "Industry.1"], "f.csv")
     ["f.csv: column 'Industry' is in the header twice (columns 2, 4): the first is read; the other is kept as 'Industry.1'"]
     """
-    header = [cell.strip() for cell in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [cell.strip() for cell in next((r for r in records if r), [])]  # (lines above it may be blank)
     if len(header) != len(columns):
         return []
     places: dict[str, list[int]] = {}

@@ -52,6 +52,7 @@ from territory.textfiles import (
     read_text,
     read_yaml,
     shifted_said,
+    without_title_lines,
     write_text_atomic,
 )
 
@@ -193,7 +194,10 @@ def _read_csv(path: Path, required: list[str], notes: list[str] | None) -> list[
     """Each row of a folder's CSV with the line it is on; blank lines and rows of only commas are skipped."""
     if not path.exists():
         return []
-    text = read_text(path, notes=notes)
+    titled = without_title_lines(read_text(path, notes=notes))  # (a title above the header: lines blanked)
+    text = titled.text
+    if titled.lines and notes is not None:
+        notes.append(titled.said(path.name))
     # (saved again by a spreadsheet where the comma is the decimal mark: semicolons; it was refused as "missing
     # columns region_id, territory_id", a review)
     delimiter = header_delimiter(text)

@@ -25,6 +25,7 @@ from territory.textfiles import (
     is_blank_record,
     overlong_records,
     quoting_hint,
+    without_title_lines,
 )
 
 __all__ = ["ROSTER_ALIASES", "heading_key", "merge_roster", "read_roster_csv"]
@@ -93,7 +94,9 @@ def read_roster_csv(data: bytes, source: str, *, problems: list | None = None) -
     >>> reps.to_dict("list"), lines
     ({'name': ['Ann', 'Bo'], 'home': ['MA', 'TX'], 'capacity': [40.0, nan], 'quota_attainment': [1.12, 0.9]}, [2, 4])
     """
-    text = decode_text(data, source)
+    # (a title above the header, "Sales team 2027": its lines blanked, so that every line keeps its number; the
+    # page's messages name lines, and a title cannot be a rep, the header being the first line with two cells)
+    text = without_title_lines(decode_text(data, source)).text
     delimiter = header_delimiter(text)  # (as an accounts file's: the first line that is not blank)
     try:
         records = [(line, record) for line, record in csv_records(text, delimiter=delimiter)

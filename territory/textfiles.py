@@ -14,6 +14,7 @@ import contextlib
 import csv
 import functools
 import io
+import itertools
 import os
 import re
 import secrets
@@ -34,6 +35,8 @@ __all__ = [
     "csv_records",
     "CsvRecordError",
     "header_delimiter",
+    "without_title_lines",
+    "TitleLines",
     "is_blank_record",
     "overlong_records",
     "scan_csv",
@@ -242,6 +245,101 @@ def header_delimiter(text: str) -> str:
     counts = {",": header.count(","), "\t": header.count("\t"), ";": header.count(";")}
     best = max(counts, key=counts.get)
     return best if counts[best] > counts[","] else ","
+
+
+_SEPARATORS = (",", "\t", ";")
+_LOOKED_AT = 30  # lines: a title, a report's filters and a blank line or two come before the header, not pages
+
+
+class TitleLines(NamedTuple):
+    """:func:`without_title_lines`'s answer."""
+
+    text: str
+    """The text with each line above the header blank (so every line keeps its number)."""
+    lines: list[int]
+    """The title lines blanked (blank lines among them not counted)."""
+    first: str
+    """The first title line's text, its cell quotes and trailing separators removed ("" if none)."""
+    header: int
+    """The header's line (1 if no line was blanked)."""
+
+    def said(self, name: str) -> str | None:
+        r"""A note for ``name`` naming the lines skipped, else None.
+
+        Examples
+        --------
+        >>> without_title_lines("Accounts by owner,,\nAs of 2026-11-01,,\n\nid,lat,lon\nA,1,2\n").said("a.csv")
+        "a.csv: lines 1, 2 above the header (line 4) skipped: a title, not a row ('Accounts by owner' …)"
+        """
+        if not self.lines:
+            return None
+        more = " …" if len(self.lines) > 1 else ""
+        return (f"{name}: {numbered('line', self.lines)} above the header (line {self.header}) skipped: a title, not a row "
+                f"({self.first!r}{more})")  # fmt: skip
+
+
+def _filled(line: str) -> int:
+    """The most cells with something in them ``line`` has, split at commas, tabs or semicolons."""
+    best = 0
+    for mark in _SEPARATORS:
+        try:
+            cells = next(csv.reader([line], delimiter=mark), [])
+        except csv.Error:
+            continue
+        best = max(best, sum(1 for cell in cells if cell.strip(" \t,;\r\n")))  # (",,," is no cell filled)
+    return best
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    r"""``text``'s first ``count`` lines with their breaks, broken where the csv module breaks them (``\r\n``, ``\r``, ``\n``).
+
+    Examples
+    --------
+    >>> _first_lines("a\r\nb\rc\nd", 9), _first_lines("a\nb\n", 1)
+    (['a\r\n', 'b\r', 'c\n', 'd'], ['a\n'])
+    """
+    found = re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+    return [match.group() for match in itertools.islice(found, count)]
+
+
+def without_title_lines(text: str) -> TitleLines:
+    r"""``text`` without the title lines a report puts above its header (each line kept, blank, so lines keep numbers).
+
+    A spreadsheet or a CRM's "formatted report" starts with a title ("Accounts by owner", its cells padded with
+    commas), maybe the date or the filters, then the header. Such a header was read as the title: one column
+    ("5 fields where the header has 1", with a quoting hint that did not apply) or "Unnamed: 1" columns (a new
+    user's test). Title lines are the lines at the start with at most one cell filled, when a line of the first 30
+    then has two cells or more filled and at least half as many as the fullest of those lines: that line is the
+    header. A file whose first line has two cells filled or more is left as it is, and so is one with no such
+    header (a file of one column).
+
+    Examples
+    --------
+    >>> found = without_title_lines('"Accounts by owner",,,\n,,,\nid,name,lat,lon\nA,Acme,1,2\n')
+    >>> found.text, found.lines, found.first, found.header
+    ('\n\nid,name,lat,lon\nA,Acme,1,2\n', [1], 'Accounts by owner', 3)
+    >>> without_title_lines("id,name\nA,Acme\n").lines, without_title_lines("id\nA\nB\n").lines
+    ([], [])
+    >>> without_title_lines("Report;;\nid;lat;lon\nA;1,5;2\n").lines
+    [1]
+    """
+    head = _first_lines(text, _LOOKED_AT)
+    filled = [_filled(line) for line in head]
+    fullest = max(filled, default=0)
+    first = next((i for i, n in enumerate(filled) if n), None)
+    if first is None or filled[first] >= 2 or fullest < 2:
+        return TitleLines(text, [], "", 1)
+    header = next(i for i, n in enumerate(filled) if n >= max(2, (fullest + 1) // 2))
+    titles = [i for i in range(header) if filled[i]]
+    cells = next(csv.reader([head[first]], delimiter=","), [""])
+    shown = next((c.strip() for c in cells if c.strip()), head[first].strip())
+    kept = "".join(_line_end(line) for line in head[:header]) + text[sum(len(line) for line in head[:header]) :]
+    return TitleLines(kept, [i + 1 for i in titles], shown[:80], header + 1)
+
+
+def _line_end(line: str) -> str:
+    """The line break ``line`` ends with (``""`` at the end of the text)."""
+    return line[len(line.rstrip("\r\n")) :]
 
 
 class CsvRecordError(ValueError):

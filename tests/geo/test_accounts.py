@@ -1066,3 +1066,37 @@ def test_a_salesforce_reports_footer_is_no_accounts(write_csv):
     assert "report.csv: 5 lines of a report's footer skipped (lines 5, 7, 8, 9, 10: 'Grand Totals (2 records)' …)" in (
         load.notes
     ), load.notes
+
+
+def test_a_reports_title_above_the_header_is_skipped_and_lines_keep_their_numbers(write_csv):
+    # A report's title, its date and a blank line padded with commas came before the header: the title was read as
+    # the header, "Unnamed: 1" columns and no id (a new user's test). Skipped and said; rows keep their lines.
+    path = write_csv(
+        '"Accounts by owner",,,,\n"As of 2026-11-01",,,,\n,,,,\nid,name,lat,lon,value\n'
+        "A1,Acme,40.7,-74.0,100\nA2,Bolt,34.05,-118.2,lots\n",
+        name="report.csv",
+    )
+    load = read_accounts(path)
+    assert load.accounts["account_id"].tolist() == ["A1", "A2"]
+    assert load.accounts["row"].tolist() == [5, 6]
+    assert load.problems[["row", "column"]].values.tolist() == [[6, "value"]]
+    assert load.notes == [
+        "report.csv: lines 1, 2 above the header (line 4) skipped: a title, not a row ('Accounts by owner' …)"
+    ]
+
+
+def test_a_title_without_separators_leaves_the_header_to_say_the_separator(write_csv):
+    # A one-cell title over a semicolon file: the separator was read from the title (a comma, by default), and the
+    # header was one column with a quoting hint that did not apply (a new user's test).
+    path = write_csv("Accounts Q3\nid;name;lat;lon;value\nA1;Acme;40,7;-74,0;2.100\n", name="q3.csv")
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "row", "lat", "value"]].values.tolist() == [["A1", 3, 40.7, 2100.0]]
+    assert load.notes[0] == "q3.csv: line 1 above the header (line 2) skipped: a title, not a row ('Accounts Q3')"
+
+
+def test_a_header_of_two_cells_or_more_on_the_first_line_is_the_header(write_csv):
+    # (no title is looked for: a header with blank headings is the file's, and rows stay rows)
+    path = write_csv("id,,lat,lon\nA1,x,40.7,-74.0\n,,,\nA2,y,34.05,-118.2\n", name="plain.csv")
+    load = read_accounts(path)
+    assert load.accounts["row"].tolist() == [2, 4]
+    assert not [n for n in load.notes if "title" in n]

@@ -31,3 +31,8 @@ def test_a_semicolon_reps_file_reads_decimal_commas_and_percentages():
     reps, _ = read_roster_csv(b"name;capacity;quota\nAnn;1.200;112%\nBo;;0,9\n", "reps.csv")
     assert reps["capacity"].iloc[0] == 1200 and math.isnan(reps["capacity"].iloc[1])
     assert reps["quota_attainment"].tolist() == pytest.approx([1.12, 0.9])
+
+
+def test_a_title_above_the_reps_header_is_no_rep_and_lines_keep_their_numbers():
+    reps, lines = read_roster_csv(b"Sales team 2027,,\n\nname,home,capacity\nAnn,MA,40\nBo,TX,35\n", "team.csv")
+    assert reps["name"].tolist() == ["Ann", "Bo"] and lines == [4, 5]
