@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from geo.geocode import GUESSED_CITY_FIX, geocode
-from territory.cell_numbers import EITHER_DOT, column_shapes, decimal_mark, other_reading, read_shaped
+from territory.cell_numbers import (
+    EITHER_DOT,
+    column_shapes,
+    decimal_mark,
+    other_reading,
+    read_coordinate_pair,
+    read_degrees,
+    read_shaped,
+)
 from territory.errors import AccountsFileError
 from territory.formatting import and_list, counted, numbered
 from territory.model import normalize_tier
@@ -240,16 +248,23 @@ def read_accounts(
         mapping = {
             k: v for k, v in mapping.items() if v not in chosen.values() and column_map.get(k, v) is not None
         } | chosen
+    written = _coordinate_pairs(raw, mapping, name)  # (one column of both: two columns)
     if mapping.get("lat") is not None and mapping.get("lat") == mapping.get("lon"):
         raise AccountsFileError(
-            f"column '{mapping['lat']}' is mapped to both Latitude and Longitude: a latitude is not a longitude",
+            f"column '{mapping['lat']}' is mapped to both Latitude and Longitude: a latitude is not a longitude, and "
+            "its cells are not both together (as in '40.7128, -74.0060')",
             source=name,
             hint="Map Latitude to the column with latitudes and Longitude to the one with longitudes",
         )
     notes = [f"{name}: {message}" for message in shared_columns(mapping)]
     notes += [f"{name}: {message}" for message in unread_lookalikes(list(raw.columns), mapping)]
+    if written:
+        notes.append(written.pop("said"))
     _check_columns(raw, mapping, name)
+    written |= _degrees_and_letters(raw, mapping, name, notes)
     doubtful, originals = _number_marks(raw, mapping, name, read.delimiter, notes)
+    for column, cells in written.items():  # (quoted as written: "40.7128 N, 74.006 W", not 40.7128)
+        originals[column] = pd.concat([cells, originals.get(column, cells.iloc[:0]).drop(cells.index, errors="ignore")])
     mapping_problems = _check_coordinate_columns(raw, mapping, name)
     if swap_lat_lon and "lat" in mapping and "lon" in mapping:
         mapping["lat"], mapping["lon"] = mapping["lon"], mapping["lat"]
@@ -586,6 +601,92 @@ def _check_text(data: bytes, name: str) -> None:
 
 
 _NUMBER_FIELDS = ("value", "cycle_days", "lat", "lon")
+# Names of a column that may hold latitude and longitude together (compared as _key makes them, in part).
+_PAIR_NAMES = (
+    "coord",
+    "latlon",
+    "latlng",
+    "latlong",
+    "lonlat",
+    "lnglat",
+    "location",
+    "geo",
+    "gps",
+    "position",
+    "point",
+)
+
+
+def _coordinate_pairs(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> dict:
+    """A column of latitude and longitude together ("40.7128, -74.0060") split in two, each mapped, in ``raw``.
+
+    The column is the one Latitude and Longitude are both mapped to, else (neither mapped) the first column no
+    field reads whose name says coordinates or location and whose cells, half of them at least, are pairs
+    (:func:`~territory.cell_numbers.read_coordinate_pair`). Its parts are read as columns "<name> (latitude)" and
+    "<name> (longitude)"; a cell that is no pair goes whole to the first, for its check to name it. A file with
+    one column of both was read as having no coordinates ("holds no numbers", a new user's test).
+
+    Returns
+    -------
+    dict
+        The column's cells as written, by part (for messages), and ``"said"``: a note; empty if no column was split.
+    """
+    same = mapping.get("lat") is not None and mapping.get("lat") == mapping.get("lon")
+    if same:
+        candidates = [mapping["lat"]]
+    elif "lat" in mapping or "lon" in mapping:
+        return {}
+    else:
+        candidates = [c for c in raw.columns if c not in mapping.values() and any(n in _key(c) for n in _PAIR_NAMES)]
+    for column in candidates:
+        cells = raw[column].astype("string").str.strip()
+        given = cells[cells.notna() & cells.ne("")]
+        pairs = given.map(read_coordinate_pair)
+        read = pairs[pairs.notna()]
+        if not len(given) or len(read) * 2 < len(given):
+            continue
+        # (a column named lng/lat gives the longitude first; letters or WKT's POINT say their order themselves)
+        lon_first = any(n in _key(column) for n in ("lonlat", "lnglat"))
+        plain = ~given[read.index].str.contains("[A-Za-z]", regex=True)
+        ordered = [(b, a) if lon_first and bare else (a, b) for (a, b), bare in zip(read, plain, strict=True)]
+        lat_text, lon_text = given.copy(), pd.Series(pd.NA, index=given.index, dtype="string")
+        lat_text[read.index] = [repr(lat) for lat, _ in ordered]
+        lon_text[read.index] = [repr(lon) for _, lon in ordered]
+        lat_column, lon_column = f"{column} (latitude)", f"{column} (longitude)"
+        raw[lat_column], raw[lon_column] = lat_text.reindex(raw.index), lon_text.reindex(raw.index)
+        mapping["lat"], mapping["lon"] = lat_column, lon_column
+        example = str(given[read.index[0]])
+        first_lon = (lon_first and plain.iloc[0]) or example.lstrip().upper().startswith("POINT")
+        order = "longitude and latitude" if first_lon else "latitude and longitude"
+        return {lat_column: given[read.index], lon_column: given[read.index],
+                "said": f"{name}: column '{column}' holds the {order} together ('{example}'): each read as its own column, "
+                        f"'{lat_column}' and '{lon_column}'"}  # fmt: skip
+    return {}
+
+
+def _degrees_and_letters(raw: pd.DataFrame, mapping: dict[str, str], name: str, notes: list[str]) -> dict:
+    """Latitudes and longitudes written with degrees or a hemisphere's letter (40°42′46″N, 74.006 W) as numbers.
+
+    In ``raw`` in place (:func:`~territory.cell_numbers.read_degrees`); such cells were "not a number" (a new
+    user's test). A note names the columns. Returns the cells rewritten, by column, as written (for messages).
+    """
+    written, said = {}, []
+    for key in ("lat", "lon"):
+        column = mapping.get(key)
+        if column not in raw or column in written:
+            continue
+        cells = raw[column].astype("string").str.strip()
+        given = cells[cells.notna() & cells.ne("") & pd.to_numeric(cells, errors="coerce").isna()]
+        read = given.map(lambda cell, axis=key: read_degrees(cell, axis)).dropna()
+        if not len(read):
+            continue
+        raw.loc[read.index, column] = read.map(repr)
+        written[column] = given[read.index]
+        said.append(f"'{column}' ('{given[read.index[0]]}' is {read.iloc[0]:.6g})")
+    if said:
+        notes.append(f"{name}: {'column' if len(said) == 1 else 'columns'} {and_list(said)} read with degrees or "
+                     "N/S/E/W letters (south and west are negative)")  # fmt: skip
+    return written
 
 
 def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimiter: str,
@@ -684,7 +785,8 @@ def shared_columns(column_map: dict[str, str | None]) -> list[str]:
     -------
     list of str
         One sentence per column, naming it and its fields, and how to fix it. A column mapped to both Latitude
-        and Longitude cannot be right: :func:`read_accounts` refuses it with the same sentence.
+        and Longitude is right only if its cells hold both ("40.7128, -74.0060"): :func:`read_accounts` reads them
+        so, and refuses the column otherwise.
 
     Examples
     --------
@@ -702,8 +804,8 @@ def shared_columns(column_map: dict[str, str | None]) -> list[str]:
         labels = [FIELD_LABELS[f] for f in fields]
         both = f"column '{header}' is mapped to {'both ' if len(fields) == 2 else ''}{', '.join(labels[:-1])} and {labels[-1]}"
         if {"lat", "lon"} <= set(fields):
-            said.append(f"{both}: a latitude is not a longitude; map Latitude to the column with latitudes and "
-                        "Longitude to the one with longitudes")  # fmt: skip
+            said.append(f"{both}: read as both together if its cells hold both (as in '40.7128, -74.0060'); if not, "
+                        "map Latitude to the column with latitudes and Longitude to the one with longitudes")  # fmt: skip
         else:
             said.append(f"{both}: {'both' if len(fields) == 2 else 'all'} read the same cells; map each field to "
                         f"its own column, or {'one' if len(fields) == 2 else 'all but one'} of them to (none)")  # fmt: skip
@@ -990,6 +1092,13 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
             # is 71° south, and "may be swapped" led the wrong way, a review)
             swapped = key == "lat" and -60 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
             hint = "; latitude and longitude may be swapped" if swapped and "between" in text else ""
+            other = "lon" if key == "lat" else "lat"
+            if text == "is not a number" and read_degrees(str(accounts.at[idx, key]), other) is not None:
+                # ("40.7 W" in the latitudes was "not a number", a letter of the other axis)
+                letters = "N or S" if key == "lat" else "E or W"
+                text = (f"is not a {'latitude' if key == 'lat' else 'longitude'} (its letter is the "
+                        f"{'longitude' if key == 'lat' else 'latitude'}'s: this one takes {letters})")  # fmt: skip
+                hint = "; latitude and longitude may be swapped"
             fate = _BY_ADDRESS if has_address[idx] else "row skipped"
             problems.append(
                 _problem(

@@ -13,7 +13,10 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_number", "read_shaped"]
+__all__ = [
+    "EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_coordinate_pair", "read_degrees",
+    "read_number", "read_shaped",
+]  # fmt: skip
 
 # The shapes a cell can have, by their codes (0: no number). "either": a first group of 1-3 digits that is not 0,
 # a mark, then 3 digits: a thousands separator or a decimal mark. (0,500 and 0.127 cannot be thousands.)
@@ -130,3 +133,88 @@ def decimal_mark(points: int, commas: int, *fallbacks: tuple[int, int], default:
 def other_reading(cell: str, decimal: str) -> float | None:
     """A cell that could be either, read with the other mark (``2.000`` read with a point is 2; the other, 2000)."""
     return read_number(cell, "," if decimal == "." else ".")[0]
+
+
+# A coordinate as written with degrees, minutes and seconds, or a hemisphere's letter (40°42′46″N, N 40.7128,
+# 74.006 W, 40° 42.767'); a decimal point or comma in any figure.
+_FIGURE = r"\d+(?:[.,]\d+)?"
+_DEGREES = (
+    rf"(?P<before>[NSEW])?\s*(?P<sign>[-+])?(?P<deg>{_FIGURE})\s*(?P<mark>[°º˚])?\s*"
+    rf"(?:(?P<min>{_FIGURE})\s*['′’]\s*(?:(?P<sec>{_FIGURE})\s*(?:\"|″|''|”)?)?)?\s*(?P<after>[NSEW])?"
+)
+_DEGREES_CELL = re.compile(rf"\s*{_DEGREES}\s*", re.IGNORECASE)
+_AXIS_LETTERS = {"lat": "NS", "lon": "EW"}
+
+
+def read_degrees(cell: str, axis: str) -> float | None:
+    """A latitude (``axis="lat"``) or longitude (``"lon"``) written with a hemisphere's letter or degrees, else None.
+
+    South and west are negative. None for a plain number (read as numbers are), for a letter of the other axis
+    (``40.7 W`` is no latitude), for a letter and a sign together, and for minutes or seconds of 60 or more.
+
+    Examples
+    --------
+    >>> read_degrees("40°42′46″N", "lat"), read_degrees("74.006 W", "lon"), read_degrees("S 33,87", "lat")
+    (40.71277777777778, -74.006, -33.87)
+    >>> read_degrees("-74.006°", "lon"), read_degrees("40° 30'", "lat")
+    (-74.006, 40.5)
+    >>> read_degrees("40.7", "lat"), read_degrees("40.7 W", "lat"), read_degrees("-40.7 S", "lat"), read_degrees("40°75'", "lat")
+    (None, None, None, None)
+    """
+    found = _DEGREES_CELL.fullmatch(str(cell))
+    if found is None:
+        return None
+    before, after, sign = found["before"], found["after"], found["sign"]
+    letter = (before or after or "").upper()
+    if (before and after) or not (letter or found["mark"] or found["min"]):
+        return None
+    if letter and (sign or letter not in _AXIS_LETTERS[axis]):
+        return None
+    minutes = float(found["min"].replace(",", ".")) if found["min"] else 0.0
+    seconds = float(found["sec"].replace(",", ".")) if found["sec"] else 0.0
+    if minutes >= 60 or seconds >= 60:
+        return None
+    value = float(found["deg"].replace(",", ".")) + minutes / 60 + seconds / 3600
+    return -value if sign == "-" or letter in ("S", "W") else value
+
+
+_PAIR_NUMBER = r"[-+]?\d+(?:\.\d+)?"
+_PAIRS = (  # (decimal points, a comma, semicolon, slash or spaces between; decimal commas, a semicolon or spaces)
+    re.compile(rf"\s*(?P<wkt>POINT\s*)?[(\[]?\s*(?P<a>{_PAIR_NUMBER})\s*(?:[,;/]\s*|\s+)(?P<b>{_PAIR_NUMBER})\s*[)\]]?\s*",
+               re.IGNORECASE),
+    re.compile(r"\s*[(\[]?\s*(?P<a>[-+]?\d+(?:,\d+)?)\s*(?:;\s*|\s+)(?P<b>[-+]?\d+(?:,\d+)?)\s*[)\]]?\s*"),
+)  # fmt: skip
+_PAIR_WITH_LETTERS = re.compile(rf"\s*(?P<a>{_DEGREES.replace('?P<', '?P<a_')})\s*[,;/]?\s*"
+                                rf"(?P<b>{_DEGREES.replace('?P<', '?P<b_')})\s*", re.IGNORECASE)  # fmt: skip
+
+
+def read_coordinate_pair(cell: str) -> tuple[float, float] | None:
+    """(latitude, longitude) from one cell holding both, else None.
+
+    As a map copies them (``40.7128, -74.0060``), in brackets, with a semicolon, a slash or spaces between, with
+    decimal commas where a semicolon or spaces part them, with hemisphere letters (``40.7128 N, 74.006 W``, in either
+    order), or as WKT's ``POINT (-74.006 40.7128)``, longitude first. Numbers are not checked against their ranges.
+
+    Examples
+    --------
+    >>> read_coordinate_pair("40.7128, -74.0060"), read_coordinate_pair("(48,85; 2,35)")
+    ((40.7128, -74.006), (48.85, 2.35))
+    >>> read_coordinate_pair("POINT (-74.006 40.7128)"), read_coordinate_pair("74.006 W, 40.7128 N")
+    ((40.7128, -74.006), (40.7128, -74.006))
+    >>> read_coordinate_pair("40.7128"), read_coordinate_pair("Main St 12, 10001")
+    (None, None)
+    """
+    text = str(cell)
+    for pattern in _PAIRS:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            a, b = (float(found[k].replace(",", ".")) for k in ("a", "b"))
+            return (b, a) if found.groupdict().get("wkt") else (a, b)
+    found = _PAIR_WITH_LETTERS.fullmatch(text)
+    if found is None:
+        return None
+    first, second = found["a"], found["b"]
+    if (found["a_before"] or found["a_after"] or "N").upper() in "EW":  # (longitude first: its letter says so)
+        first, second = second, first
+    lat, lon = read_degrees(first, "lat"), read_degrees(second, "lon")
+    return None if lat is None or lon is None else (lat, lon)

@@ -823,8 +823,8 @@ def test_one_column_mapped_to_two_fields_is_said_and_latitude_as_longitude_refus
     ]
     assert shared_columns({"account_id": "id", "lat": "lat", "lon": "lon"}) == []
     with pytest.raises(AccountsFileError, match=r"cities\.csv: column 'lon' is mapped to both Latitude and "
-                                                r"Longitude: a latitude is not a longitude\. Map Latitude to the "
-                                                r"column with latitudes"):  # fmt: skip
+                                                r"Longitude: a latitude is not a longitude, and its cells are not "
+                                                r"both together \(as in '40\.7128, -74\.0060'\)\. Map Latitude"):  # fmt: skip
         read_accounts(path, column_map={"lat": "lon", "lon": "lon"})
 
 
@@ -1100,3 +1100,61 @@ def test_a_header_of_two_cells_or_more_on_the_first_line_is_the_header(write_csv
     load = read_accounts(path)
     assert load.accounts["row"].tolist() == [2, 4]
     assert not [n for n in load.notes if "title" in n]
+
+
+def test_a_column_of_latitude_and_longitude_together_is_read_as_two(write_csv):
+    # "40.7128, -74.0060" in one column, as a map copies it: "holds no numbers" (a new user's test). Split, said;
+    # a cell that is no pair is named by its line, whole.
+    path = write_csv(
+        'id,name,Location\nA1,Acme,"40.7128, -74.0060"\nA2,Bolt,"(34.05, -118.24)"\nA3,Cee,nowhere\n'
+        'A4,Dee,"34.05, -218.24"\n',
+        name="pins.csv",
+    )
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "lat", "lon"]].values.tolist() == [["A1", 40.7128, -74.006],
+                                                                         ["A2", 34.05, -118.24]]  # fmt: skip
+    assert load.problems[["row", "column", "value"]].values.tolist() == [
+        [4, "Location (latitude)", "nowhere"],
+        [5, "Location (longitude)", "34.05, -218.24"],  # (quoted as written)
+    ]
+    assert load.notes == [
+        "pins.csv: column 'Location' holds the latitude and longitude together ('40.7128, -74.0060'): each read as "
+        "its own column, 'Location (latitude)' and 'Location (longitude)'"
+    ]
+
+
+def test_coordinates_together_are_read_in_the_order_their_column_or_form_says(write_csv):
+    path = write_csv('id,geo_lnglat,wkt\nA1,"-74.0060 40.7128",POINT (-118.24 34.05)\n', name="lnglat.csv")
+    assert read_accounts(path).accounts[["lat", "lon"]].values.tolist() == [[40.7128, -74.006]]
+    # (mapped, both fields to one column: WKT's POINT is longitude first)
+    load = read_accounts(path, column_map={"lat": "wkt", "lon": "wkt"})
+    assert load.accounts[["lat", "lon"]].values.tolist() == [[34.05, -118.24]]
+    assert "holds the longitude and latitude together" in load.notes[0]
+
+
+def test_a_column_named_location_of_places_is_not_coordinates(write_csv):
+    # (a city and state, a ZIP: read as they are, by the address)
+    path = write_csv('id,Location,zip\nA1,"New York, NY",10001\nA2,"Boston, MA",02108\n', name="places.csv")
+    load = read_accounts(path)
+    assert "lat" not in load.column_map and not [n for n in load.notes if "together" in n]
+    assert load.accounts["geocode_source"].tolist() == ["zip", "zip"]
+
+
+def test_degrees_and_hemisphere_letters_are_read_and_a_letter_of_the_other_axis_is_named(write_csv):
+    path = write_csv(
+        "id,lat,lon\nA1,40°42′46″N,74°0′21″W\nA2,33.9 S,151.2 E\nA3,40.7 W,-74\nA4,95 N,10 E\n", name="dms.csv"
+    )
+    load = read_accounts(path)
+    assert load.accounts[["account_id", "lat", "lon"]].round(4).values.tolist() == [
+        ["A1", 40.7128, -74.0058], ["A2", -33.9, 151.2]
+    ]  # fmt: skip
+    problems = load.problems.set_index("account_id")
+    assert problems.at["A3", "problem"] == (
+        "is not a latitude (its letter is the longitude's: this one takes N or S); latitude and longitude may be "
+        "swapped; row skipped"
+    )
+    assert problems.at["A4", "value"] == "95 N"  # (quoted as written, not as 95.0)
+    assert load.notes == [
+        "dms.csv: columns 'lat' ('40°42′46″N' is 40.7128) and 'lon' ('74°0′21″W' is -74.0058) read with degrees or "
+        "N/S/E/W letters (south and west are negative)"
+    ]
