@@ -169,6 +169,16 @@ with left:
                         range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a", "#8c1c3c"],
                     ),
                     title=None,
+                    # (under the chart: on its right, it left the bars about 35 px beside the other chart at 1024 px,
+                    # a review)
+                    legend=alt.Legend(
+                        orient="bottom",
+                        direction="horizontal",
+                        columns=2,
+                        columnPadding=6,
+                        labelFontSize=10,
+                        labelLimit=150,
+                    ),
                 ),
                 tooltip=["name", "workload", "accounts", "capacity", alt.Tooltip("utilization:Q", format=".1%")],
             )
@@ -200,7 +210,8 @@ with right:
                 scale=alt.Scale(domain=[0, 1]),
                 # (short enough for the chart's width: "… (1 = on target, none waitin" was cut, a review; 1 is on
                 # target with none waiting)
-                title="Score × share with a rep (1 = on target)",
+                # (named as the table's column: "Score × share with a rep (1 = on targe" was cut at 1024 px)
+                title="Score × served (1 = on target)",
             ),  # fmt: skip
             # (in the table's order below, least balanced first: sorted by the score alone, the chart put US West
             # before US South, the table after it)
@@ -224,14 +235,21 @@ with right:
 
 st.subheader("Territories (least balanced first)")
 st.caption(
-    "Ordered by the score times the share of the territory's accounts that have a rep, as the team score counts "
-    "them: of two territories with the same score, the one whose accounts wait for a rep comes first."
+    "Ordered by × served, the score times the share of the territory's accounts that have a rep, as the team score "
+    "counts them (and as the chart above draws them): of two territories with the same score, the one whose accounts "
+    "wait for a rep comes first."
 )
 TERRITORY_COLUMNS = {  # column → (heading, what it is); short headings so that the table fits the page
     "name": ("Territory", None),
     "balance_score": (
         "Score",
         "Balance score: 1 − (|accounts per rep − A|/A + |value per rep − V|/V) / 2; 1 = on target",
+    ),
+    # (the chart's bars and the table's order: the score alone beside it read 0.937, 0.936, 0.937, a review)
+    "score_counting_waiting": (
+        "× served",
+        "The score times the share of the territory's accounts that have a rep: the chart's bars, and this "
+        "table's order (least first)",
     ),
     "accounts": ("Accounts", "Accounts with a rep"),
     "unserved": (
@@ -263,7 +281,9 @@ shown = [c for c in TERRITORY_COLUMNS if not (c.startswith("target_") and territ
 longest = int(territories["name"].astype(str).str.len().max()) if len(territories) else 0
 formats = {
     "name": {"width": int(min(240, max(130, longest * CHARACTER_WIDTH + 2 * CELL_PADDING)))},
-    "balance_score": score_column(progress=True, width=96),
+    # (figures without bars: the chart above draws the bars, and × served beside the score fits at 1280 px then)
+    "balance_score": score_column(width=62),
+    "score_counting_waiting": score_column(width=70),
     "accounts": {"width": 70},
     "unserved": {"width": 60},
     "reps": {"width": 44},

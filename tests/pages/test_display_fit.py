@@ -319,3 +319,19 @@ def test_the_coverage_maps_territories_table_shows_every_rep_whole_at_1280_px():
     table = app.dataframe[0]
     assert "Olivia Brown-Castellanos 2" in table.value.set_index("Territory").loc["US South", "Reps"]
     assert table.proto.row_height >= 68 and sum(_shown_widths(table).values()) <= PAGE_COLUMN  # wraps, no scroll
+
+
+def test_the_table_shows_the_figure_it_is_ordered_by_and_the_chart_draws():
+    # The chart's bars and the table's order are the score times the share served; the table showed the score
+    # alone, 0.937, 0.936, 0.937 in that order (a review).
+    app = app_session("pages/balance.py")
+    frame = next(d for d in app.dataframe if "balance_score" in d.value.columns)
+    table = frame.value
+    assert "score_counting_waiting" in list(frame.proto.column_order)
+    served = table["score_counting_waiting"].tolist()
+    assert served == sorted(served)  # (least first, as said)
+    assert table["balance_score"].tolist() != sorted(table["balance_score"])  # (the demo: the score alone is not)
+    charts = [n.proto.spec for n in _nodes(app._tree) if type(getattr(n, "proto", None)).__name__ == "VegaLiteChart"]
+    spec = next(s for s in charts if "score_counting_waiting" in s)
+    assert json.loads(spec)["encoding"]["x"]["title"] == "Score × served (1 = on target)"
+    assert any(c.value.startswith("Ordered by × served") for c in app.caption)
