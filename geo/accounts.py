@@ -23,6 +23,7 @@ from territory.cell_numbers import (
     column_shapes,
     decimal_mark,
     other_reading,
+    read_amount,
     read_coordinate_pair,
     read_degrees,
     read_shaped,
@@ -737,7 +738,7 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
     # keep their points in a file Excel wrote with decimal commas, and "2.100" in every value read as 2.1, a new
     # user's test; their decimal commas say it)
     money_points = sum(item[-2] for item in seen if not item[1])
-    doubtful, european, originals = [], [], {}
+    doubtful, european, originals, scaled = [], [], {}, []
     for column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas in seen:
         others = (file_points - points if coordinates else money_points - points, file_commas - commas)
         decimal = decimal_mark(points, commas, others, default="," if delimiter == ";" else ".")
@@ -747,6 +748,13 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
             read[reread] = given[reread].str.replace(".", "", regex=False).astype(float)
         if len(rest):
             read[rest.index] = read_shaped(bare, codes, decimal, coordinates=coordinates).to_numpy(dtype=float)
+            if column == mapping.get("value") and (codes == 0).any():  # (USD 1,200,000; 1.2M; ($12,000))
+                amounts = rest[codes == 0].map(lambda cell, mark=decimal: read_amount(cell, mark)).dropna()
+                if len(amounts):
+                    read[amounts.index] = amounts.astype(float)
+                    first = amounts.index[0]
+                    scaled.append(f"{name}: column '{column}' read with amounts written with a currency's code, a "
+                                  f"scale or in brackets ('{given[first]}' is {amounts[first]:,.0f})")  # fmt: skip
         # (a cell Python reads as the same number stays as written)
         changed = pd.Series(~readable | reread, index=given.index) & read.notna()
         raw.loc[changed[changed].index, column] = read[changed].map(repr)
@@ -761,6 +769,7 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
     if european:
         which = f"column {european[0]}" if len(european) == 1 else f"columns {', '.join(european)}"
         notes.append(f"{name}: {which} read with decimal commas (48,85 is 48.85; 1.000 is 1000)")
+    notes += scaled
     return doubtful, originals
 
 

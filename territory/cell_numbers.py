@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_coordinate_pair", "read_degrees",
+    "EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_amount", "read_coordinate_pair", "read_degrees",
     "read_number", "read_shaped",
 ]  # fmt: skip
 
@@ -133,6 +133,40 @@ def decimal_mark(points: int, commas: int, *fallbacks: tuple[int, int], default:
 def other_reading(cell: str, decimal: str) -> float | None:
     """A cell that could be either, read with the other mark (``2.000`` read with a point is 2; the other, 2000)."""
     return read_number(cell, "," if decimal == "." else ".")[0]
+
+
+# What a spreadsheet or a CRM writes around an amount: a currency's code (USD 1,200,000; 950 EUR), a scale
+# (1.2M, 500k, 2.5 bn), an accountant's brackets for a negative (($12,000)).
+_CODES = r"(?:US\$|C\$|A\$|USD|CAD|EUR|GBP|AUD|CHF|JPY|MXN|SEK|NOK|DKK|PLN)"
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "b": 1e9,
+           "bn": 1e9, "billion": 1e9}  # fmt: skip
+_AMOUNT = re.compile(
+    rf"\s*(?P<open>\()?\s*(?:{_CODES}\s*)?(?P<sign>[-+])?\s*(?:{_CODES}\s*)?(?P<number>[\d.,\s$€£]*\d)\s*"
+    rf"(?P<scale>{'|'.join(sorted(_SCALES, key=len, reverse=True))})?\.?\s*(?:{_CODES})?\s*(?P<close>\))?\s*",
+    re.IGNORECASE,
+)
+
+
+def read_amount(cell: str, decimal: str = ".") -> float | None:
+    """An amount written with a currency's code, a scale or in brackets, else None (a plain number: :func:`read_number`).
+
+    Examples
+    --------
+    >>> [read_amount(c) for c in ["USD 1,200,000", "1.2M", "500k", "2.5 bn", "($12,000)", "950 EUR", "1,5 Mio"]]
+    [1200000.0, 1200000.0, 500000.0, 2500000000.0, -12000.0, 950.0, 1500000.0]
+    >>> read_amount("1200"), read_amount("45%"), read_amount("(12"), read_amount("12 apples")
+    (None, None, None, None)
+    """
+    found = _AMOUNT.fullmatch(str(cell))
+    if found is None or bool(found["open"]) != bool(found["close"]):
+        return None
+    if not (found["open"] or found["scale"] or re.search(_CODES, str(cell), re.IGNORECASE)):
+        return None
+    number, _ = read_number(found["number"], decimal)
+    if number is None:
+        return None
+    number *= _SCALES[found["scale"].lower()] if found["scale"] else 1.0
+    return -number if found["open"] or found["sign"] == "-" else number
 
 
 # A coordinate as written with degrees, minutes and seconds, or a hemisphere's letter (40°42′46″N, N 40.7128,

@@ -1158,3 +1158,23 @@ def test_degrees_and_hemisphere_letters_are_read_and_a_letter_of_the_other_axis_
         "dms.csv: columns 'lat' ('40°42′46″N' is 40.7128) and 'lon' ('74°0′21″W' is -74.0058) read with degrees or "
         "N/S/E/W letters (south and west are negative)"
     ]
+
+
+def test_amounts_with_a_currency_code_a_scale_or_brackets_are_read_and_said(write_csv):
+    # "USD 1,200,000" and "1.2M" counted 0, each named "not a number" (a new user's test); "($12,000)", an
+    # accountant's negative, is now said as one.
+    path = write_csv(
+        'id,lat,lon,Annual Revenue\nA1,40.7,-74,"USD 1,200,000"\nA2,40.7,-74,1.2M\nA3,40.7,-74,"($12,000)"\n'
+        'A4,40.7,-74,45%\nA5,40.7,-74,"$1,500.00"\nA6,40.7,-74,950 EUR\n',
+        name="crm.csv",
+    )
+    load = read_accounts(path)
+    assert load.accounts["value"].tolist() == [1_200_000.0, 1_200_000.0, 0.0, 0.0, 1500.0, 950.0]
+    assert load.problems[["row", "value", "problem"]].values.tolist() == [
+        [4, "($12,000)", "estimated value must be at least 0 (counted as 0)"],
+        [5, "45%", "estimated value is not a number (counted as 0)"],
+    ]
+    assert load.notes == [
+        "crm.csv: column 'Annual Revenue' read with amounts written with a currency's code, a scale or in brackets "
+        "('USD 1,200,000' is 1,200,000)"
+    ]
