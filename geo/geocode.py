@@ -152,9 +152,18 @@ def _names_to_codes() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def normalize_zip(values: pd.Series) -> pd.Series:
-    """Five-digit US ZIP codes: ``'10001-1234'`` -> ``'10001'``, ``2134`` -> ``'02134'``; else ``''``."""
+    """Five-digit US ZIP codes: ``'10001-1234'`` -> ``'10001'``, ``2134`` -> ``'02134'``; else ``''``.
+
+    ZIP+4 is read with a hyphen, a space or nothing between (``100011234``; ``21081234``, a spreadsheet's number
+    that lost its leading zero, is 02108): without the hyphen it was "not a US ZIP code" (a new user's test).
+
+    Examples
+    --------
+    >>> normalize_zip(pd.Series(["10001-1234", "2134", "100011234", "21081234", "10001 1234", "123456", "x"])).tolist()
+    ['10001', '02134', '10001', '02108', '10001', '', '']
+    """
     text = values.astype("string").fillna("").str.strip().str.replace(r"\.0$", "", regex=True)
-    digits = text.str.extract(r"^(\d{3,5})(?:-\d{4})?$")[0].fillna("")
+    digits = text.str.extract(r"^(\d{3,5})(?:[-\s]\d{4})?$|^(\d{4,5})\d{4}$").bfill(axis=1)[0].fillna("")
     return digits.where(digits == "", digits.str.zfill(5)).astype(object)
 
 

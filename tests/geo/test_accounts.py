@@ -1178,3 +1178,11 @@ def test_amounts_with_a_currency_code_a_scale_or_brackets_are_read_and_said(writ
         "crm.csv: column 'Annual Revenue' read with amounts written with a currency's code, a scale or in brackets "
         "('USD 1,200,000' is 1,200,000)"
     ]
+
+
+def test_zip_plus_four_without_its_hyphen_is_read(write_csv):
+    # "100011234" was "not a US ZIP code" (a new user's test); "21081234", a number that lost its leading zero, is
+    # Boston's 02108.
+    load = read_accounts(write_csv("id,zip\nA,100011234\nB,21081234\nC,10001 1234\n", name="zips.csv"))
+    assert load.accounts["geocode_source"].tolist() == ["zip"] * 3 and load.problems.empty
+    assert load.accounts["lat"].round(1).tolist() == [40.7, 42.4, 40.7]
