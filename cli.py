@@ -62,9 +62,9 @@ from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.crm import match_owners
-from territory.errors import format_location
+from territory.errors import LISTED_PROBLEMS, format_location
 from territory.exports import safe_csv, to_json_ready
-from territory.formatting import counted, verb
+from territory.formatting import and_list, counted, verb
 from territory.gaps import coverage_gaps, white_space
 from territory.industries import plan_industries, suggest_industries, tiers_missing
 from territory.plan_files import read_folder_assignments, read_folder_origin, read_plan_folder, write_plan_folder
@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="crm-export: write the accounts left out of the CRM file (CSV: id, name, territory, reason)",
     )
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
+    parser.add_argument("--problems", type=Path, metavar="FILE",
+                        help="write every problem of the accounts file to FILE (CSV: line, account_id, column, value,\n"
+                             f"problem, severity); stderr lists the first {PROBLEMS_SAID}")  # fmt: skip
     parser.add_argument("--column", nargs="+", default=[], metavar="FIELD=HEADER",
                         help="read the accounts file's column HEADER as FIELD, where its name does not say it (as the\n"
                              "Accounts page maps columns), e.g. account_id=Kontonummer tier=Segment_Code")  # fmt: skip
@@ -382,21 +385,39 @@ def _without_accounts(option: str, reads: str) -> CliInputError:
                          hint=f"Give --accounts ACCOUNTS.csv, or leave {option} out")  # fmt: skip
 
 
-def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False, columns=None):
+#: The problems of an accounts file said on stderr one a line, at most; the rest are counted (--problems writes all).
+PROBLEMS_SAID = 50
+
+
+def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: bool = False, columns=None,
+                      problems_file: Path | None = None):  # fmt: skip
     """An accounts CSV read (:func:`geo.accounts.read_accounts`); raises CliInputError for unusable rows.
 
-    Without ``skip_invalid`` a row that cannot be used stops the command (every such row named); its notes and the
-    problems of the rows kept are warned.
+    Without ``skip_invalid`` a row that cannot be used stops the command (every such row named, up to
+    :data:`~territory.errors.LISTED_PROBLEMS`, and the others counted); its notes and the problems of the rows kept
+    are warned, up to :data:`PROBLEMS_SAID` and a line counting the rest. ``problems_file`` (``--problems``): every problem written there as CSV (line,
+    account id, column, value, problem, severity), whether or not the command goes on.
     """
     load = read_accounts(path, swap_lat_lon=swap_lat_lon, column_map=columns)
+    if problems_file is not None:
+        table = load.problems.rename(columns={"row": "line"})
+        write(safe_csv(table), problems_file, option="--problems")
+        print(f"wrote {counted(len(table), 'problem')} of {path.name} to {problems_file}", file=sys.stderr)
     skipped = load.skipped
     _SKIPPED_ROWS[str(path)] = skipped  # (for crm-export's list of accounts left out)
     if len(skipped) > 1 and not skip_invalid:
         # (every row, not the first alone: the other two were said only once --skip-invalid was given, the
-        # fourteenth new user)
+        # fourteenth new user; the first LISTED_PROBLEMS, and how many more)
+        listed = (
+            ""
+            if len(skipped) <= LISTED_PROBLEMS
+            else f" (all of them in {problems_file})"
+            if problems_file
+            else " (--problems FILE writes them all)"
+        )
         raise CliInputError(
             f"{counted(len(skipped), 'row')} cannot be used, so nothing ran; pass --skip-invalid to go on without "
-            "them, or fix them:", source=path.name,
+            f"them, or fix them{listed}:", source=path.name,
             problems=[CliInputError(str(row["problem"]).removesuffix("; row skipped"), source=path.name,
                                     row=int(row["row"]), column=row["column"]) for _, row in skipped.iterrows()],
         )  # fmt: skip
@@ -409,13 +430,24 @@ def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: boo
         raise CliInputError(problem + more, source=path.name, row=int(first["row"]), column=first["column"])
     for note in load.notes:  # (read as Windows-1252; empty lines skipped)
         warn(note)
-    for problem in load.problems.itertuples():
+    for problem in load.problems.head(PROBLEMS_SAID).itertuples():
         warn(f"{format_location(path.name, problem.row, problem.column)}: {problem.problem}")
+    if len(load.problems) > PROBLEMS_SAID:
+        rest = load.problems.iloc[PROBLEMS_SAID:]
+        skips = int(rest["severity"].eq("skipped").sum())
+        kinds = and_list([counted(n, what) for n, what in ((skips, "skipped row"), (len(rest) - skips, "warning"))
+                          if n])  # fmt: skip
+        where = (
+            f"all {len(load.problems):,} are in {problems_file}"
+            if problems_file
+            else ("pass --problems FILE to write them all (CSV), or see them on the Accounts page")
+        )
+        warn(f"{path.name}: {len(rest):,} more problems not listed ({kinds}); {where}")
     return load
 
 
 def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, industries=None,
-                  swap_lat_lon: bool = False, columns=None) -> pd.DataFrame:  # fmt: skip
+                  swap_lat_lon: bool = False, columns=None, problems_file: Path | None = None) -> pd.DataFrame:  # fmt: skip
     """Plan accounts plus the CSV's, located in regions; raises CliInputError for unusable rows.
 
     ``industries``: the file's industries read as the plan names them (``--industry-map``).
@@ -429,7 +461,7 @@ def load_accounts(plan: Plan, path: Path | None, *, skip_invalid: bool, warn, in
         raise _without_accounts("--swap-lat-lon", "coordinates")
     if path is not None:
         load = read_csv_accounts(path, skip_invalid=skip_invalid, warn=warn, swap_lat_lon=swap_lat_lon,
-                                 columns=columns)  # fmt: skip
+                                 columns=columns, problems_file=problems_file)  # fmt: skip
         located = locate_accounts(load.accounts, column_map=load.column_map)
         for note in located.notes:
             if note == SWAPPED_NOTE:  # (how to read it the other way, as it was read: a review)
@@ -741,7 +773,7 @@ def accounts_from_args(plan: Plan, args: argparse.Namespace, warn) -> pd.DataFra
     """
     return load_accounts(plan, args.accounts, skip_invalid=args.skip_invalid, warn=warn,
                          industries=industry_map(args.industry_map), swap_lat_lon=args.swap_lat_lon,
-                         columns=column_map(args.column))  # fmt: skip
+                         columns=column_map(args.column), problems_file=args.problems)  # fmt: skip
 
 
 def assign_for(plan: Plan, args: argparse.Namespace, warn, *, keep=None) -> pd.DataFrame:
@@ -1307,6 +1339,7 @@ def run_partition(args: argparse.Namespace, warn) -> tuple[object, dict[str, pd.
             warn=warn,
             swap_lat_lon=args.swap_lat_lon,
             columns=column_map(args.column),
+            problems_file=args.problems,
         )
         rows = csv.accounts
         placed = rows.dropna(subset=["lat", "lon"]).reset_index(drop=True)
@@ -1716,21 +1749,44 @@ def check_paths(args: argparse.Namespace) -> None:
             raise CliInputError("file not found", source=str(path), hint="Check the path")
     if args.out is not None:
         check_output_path(args.out, "--out", folder=args.command == "export-plan")
-    for option, path in (("--left-out", args.left_out), ("--save-plan", args.save_plan), ("--geojson", args.geojson)):
+    for option, path in (("--left-out", args.left_out), ("--save-plan", args.save_plan), ("--geojson", args.geojson),
+                         ("--problems", args.problems)):  # fmt: skip
         if path is not None:
             check_output_path(path, option)
+    if args.problems is not None and args.out is not None and args.problems.resolve() == args.out.resolve():
+        raise CliInputError("--problems and --out name the same file", column="--problems",
+                            hint="Give the problems a file of their own, e.g. --problems problems.csv")  # fmt: skip
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.
 _COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid",
-           "swap_lat_lon", "column"}  # fmt: skip
+           "swap_lat_lon", "column", "problems"}  # fmt: skip
 # ... but for these commands, which write files of their own format or read no accounts.
 _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
-    "import-plan": {"format", "table", "accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
-    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
+    "import-plan": {
+        "format",
+        "table",
+        "accounts",
+        "industry_map",
+        "skip_invalid",
+        "swap_lat_lon",
+        "column",
+        "problems",
+    },
+    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column", "problems"},
     "save": {"format", "table", "out"},
-    "restore": {"format", "table", "out", "accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column"},
+    "restore": {
+        "format",
+        "table",
+        "out",
+        "accounts",
+        "industry_map",
+        "skip_invalid",
+        "swap_lat_lon",
+        "column",
+        "problems",
+    },
     "partition": {"plan", "industry_map"},
 }
 # The rebalance options partition reads too (its search).

@@ -125,7 +125,7 @@ class InputDataError(ValueError):
         """
         lines = [" ".join(str(problem).split()) for problem in self.problems[:limit]]
         if len(self.problems) > limit:
-            lines.append(f"and {len(self.problems) - limit} more")
+            lines.append(f"and {len(self.problems) - limit:,} more")
         return lines
 
     @classmethod

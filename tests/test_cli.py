@@ -168,6 +168,31 @@ def test_invalid_rows_exit_2_naming_file_row_and_field(tmp_path, capsys):
     )
 
 
+def test_a_file_of_many_problems_lists_some_counts_the_rest_and_writes_them_all(tmp_path, capsys):
+    # A 50,000-row file of repeated rows gave 45,129 lines on stderr and no summary (a new user's test).
+    path = tmp_path / "repeated.csv"
+    path.write_text("id,name,zip\n" + "".join(f"A{i % 10},Acme {i},10001\n" for i in range(300)))
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--skip-invalid", capsys=capsys)
+    assert code == 0
+    said = [line for line in err.splitlines() if "repeated.csv" in line]
+    assert len([line for line in said if ", line " in line]) == 50
+    assert (
+        "warning: repeated.csv: 240 more problems not listed (240 skipped rows); pass --problems FILE to write "
+        "them all (CSV), or see them on the Accounts page" in said
+    )
+    problems = tmp_path / "problems.csv"
+    code, out, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", problems, capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == ("wrote 290 problems of repeated.csv to " + str(problems))
+    assert err.splitlines()[1].endswith(f"or fix them (all of them in {problems}):")
+    assert err.splitlines()[-1] == "  - and 270 more"
+    table = pd.read_csv(problems)
+    assert list(table.columns) == ["line", "account_id", "column", "value", "problem", "severity"]
+    assert len(table) == 290 and table["line"].tolist()[:2] == [12, 13]
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", path.parent, capsys=capsys)
+    assert code == 2 and "is a folder" in err and "--problems" in err
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
@@ -1221,7 +1246,7 @@ def test_a_mistyped_command_line_is_one_line_and_an_option_the_command_does_not_
             "export-plan",
             ["--format", "csv"],
             "--format",
-            "--plan, --accounts, --column, --industry-map, --out, --skip-invalid, --swap-lat-lon",
+            "--plan, --accounts, --problems, --column, --industry-map, --out, --skip-invalid, --swap-lat-lon",
         ),
         ("import-plan", ["--accounts", str(DEMO_ACCOUNTS)], "--accounts", "--plan, --out"),
         ("plans", ["--skip-invalid"], "--skip-invalid", "--plan, --format, --out, --table"),
