@@ -1762,31 +1762,13 @@ def check_paths(args: argparse.Namespace) -> None:
 _COMMON = {"help", "command", "plan", "accounts", "industry_map", "format", "out", "table", "skip_invalid",
            "swap_lat_lon", "column", "problems"}  # fmt: skip
 # ... but for these commands, which write files of their own format or read no accounts.
+_ACCOUNTS_OPTIONS = {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column", "problems"}
 _COMMON_NOT_READ = {
     "export-plan": {"format", "table"},
-    "import-plan": {
-        "format",
-        "table",
-        "accounts",
-        "industry_map",
-        "skip_invalid",
-        "swap_lat_lon",
-        "column",
-        "problems",
-    },
-    "plans": {"accounts", "industry_map", "skip_invalid", "swap_lat_lon", "column", "problems"},
+    "import-plan": {"format", "table", *_ACCOUNTS_OPTIONS},
+    "plans": _ACCOUNTS_OPTIONS,
     "save": {"format", "table", "out"},
-    "restore": {
-        "format",
-        "table",
-        "out",
-        "accounts",
-        "industry_map",
-        "skip_invalid",
-        "swap_lat_lon",
-        "column",
-        "problems",
-    },
+    "restore": {"format", "table", "out", *_ACCOUNTS_OPTIONS},
     "partition": {"plan", "industry_map"},
 }
 # The rebalance options partition reads too (its search).
