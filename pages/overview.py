@@ -53,8 +53,10 @@ team = balance.team
 
 row1 = st.columns(4)
 waiting_in_staffed = int((accounts["territory_id"].isin(staffed) & ~served_mask).sum())
+# (named by what they count: "Coverage (accounts)" 58.9% here read against the Coverage map's "In a territory"
+# 61.1%, a review)
 row1[0].metric(
-    "Coverage (accounts)",
+    "Accounts with a rep",
     percent(served_mask.mean(), 1) if len(accounts) else MISSING,
     help=f"Accounts that have a rep: {int(served_mask.sum()):,} of {len(accounts):,}"
     + (f". {waiting_in_staffed:,} more lie in a territory with reps but wait for one with room" if waiting_in_staffed
@@ -64,7 +66,7 @@ row1[0].metric(
     + ". The Coverage map's \"In a territory\" counts accounts inside any territory, with a rep or not.",
 )  # fmt: skip
 row1[1].metric(
-    "Coverage (potential)",
+    "Value with a rep",
     percent(served_value / value, 1) if value else MISSING,
     help=f"{money(served_value)} of {money(value)} of estimated value, in accounts that have a rep",
 )

@@ -55,8 +55,8 @@ def test_home_is_the_overview_with_kpis(app):
     assert app.title[0].value == "Overview"
     metrics = {m.label: m.value for m in app.metric}
     for label in [
-        "Coverage (accounts)",
-        "Coverage (potential)",
+        "Accounts with a rep",
+        "Value with a rep",
         "Unassigned accounts",
         "Team balance score",
         "Reps over capacity",
@@ -64,7 +64,7 @@ def test_home_is_the_overview_with_kpis(app):
         "Average account value",
     ]:
         assert label in metrics
-    assert metrics["Coverage (accounts)"].endswith("%")
+    assert metrics["Accounts with a rep"].endswith("%")
     # (who is at capacity, and what waits behind them, beside the count of reps over it)
     from tests.conftest import demo_state as _demo
 

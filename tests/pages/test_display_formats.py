@@ -86,7 +86,7 @@ def test_overview_metrics_show_whole_dollars_and_whole_percent():
     app = app_session()
     deal = metric(app, "Average account value").value
     assert DOLLARS.fullmatch(deal), deal
-    potential = metric(app, "Coverage (potential)")
+    potential = metric(app, "Value with a rep")
     assert re.fullmatch(
         rf"{DOLLARS.pattern} of {DOLLARS.pattern} of estimated value, in accounts that have a rep", potential.help
     ), potential.help
@@ -269,7 +269,7 @@ def test_coverage_falls_when_a_rep_leaves_and_his_regions_go_to_full_neighbours(
     from tests.conftest import demo_state
 
     app = app_session()
-    before = metric(app, "Coverage (accounts)")
+    before = metric(app, "Accounts with a rep")
     served = demo_state().result["status"].eq("assigned")
     assert before.value == f"{served.mean():.1%}"
     assert before.help.startswith(f"Accounts that have a rep: {int(served.sum()):,} of {len(served):,}")
@@ -282,11 +282,11 @@ def test_coverage_falls_when_a_rep_leaves_and_his_regions_go_to_full_neighbours(
     app.session_state["plan_json"] = json.dumps(plan)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    after = metric(app, "Coverage (accounts)")
+    after = metric(app, "Accounts with a rep")
     assert float(after.value.rstrip("%")) < float(before.value.rstrip("%"))
     waiting = re.search(r"([\d,]+) more lie in a territory with reps but wait for one with room", after.help)
     assert waiting and int(waiting.group(1).replace(",", "")) > 0, after.help
-    potential = metric(app, "Coverage (potential)")
+    potential = metric(app, "Value with a rep")
     assert float(potential.value.rstrip("%")) < 100
 
 
