@@ -166,7 +166,9 @@ with left:
                     "band:N",
                     scale=alt.Scale(
                         domain=["below band", "in band", "above band", "at capacity", "at capacity, above band"],
-                        range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a", "#8c1c3c"],
+                        # (the reps at capacity in purples, the darker above the band: its maroon read as the red
+                        # of "above band", a review)
+                        range=["#f2a541", "#4c9f70", "#d1495b", "#6a3d9a", "#2e1452"],
                     ),
                     title=None,
                     # (under the chart: on its right, it left the bars about 35 px beside the other chart at 1024 px,
