@@ -929,6 +929,9 @@ def _one_row_per_account(accounts: pd.DataFrame, placed: pd.Series, *, header: s
 def _likely_duplicates(accounts: pd.DataFrame, header: str | None) -> list[dict]:
     """Warnings for rows that look like one company under two ids: the same name at the same ZIP or the same point.
 
+    The same point is compared where the file gives coordinates; rows placed by a city are compared by the city
+    (with its state and country) instead.
+
     Both are kept (ids differ), and said: a CRM export with the company twice counts its value and workload twice
     (a review: a Salesforce user expects a "possible duplicate"). Names are compared without case, spaces or
     punctuation; points to about 10 m. Rows without a name are not compared.
@@ -947,8 +950,19 @@ def _likely_duplicates(accounts: pd.DataFrame, header: str | None) -> list[dict]
     key = accounts["name"].astype("string").str.lower().str.replace(r"[\W_]+", "", regex=True)
     named = key.notna() & key.ne("")
     out, said = [], set()
+    # (the point only where the file gives it: two rows placed by one city's centre were "at the same point", unsaid
+    # that neither had coordinates, a new user's test; those are compared by their city)
+    by_coordinates = (accounts["geocode_source"].eq("coordinates") if "geocode_source" in accounts
+                      else pd.Series(True, index=accounts.index))  # fmt: skip
+    point = accounts["lat"].round(4).astype(str) + "," + accounts["lon"].round(4).astype(str)
     places = [("ZIP", accounts["zip"].astype("string").str.strip()) if "zip" in accounts else None,
-              ("point", accounts["lat"].round(4).astype(str) + "," + accounts["lon"].round(4).astype(str))]  # fmt: skip
+              ("point", point.where(by_coordinates))]  # fmt: skip
+    if "city" in accounts:
+        city = accounts["city"].astype("string").str.strip().str.lower()
+        for other in ("state", "country"):
+            if other in accounts:
+                city = city + "|" + accounts[other].astype("string").str.strip().str.lower().fillna("")
+        places.append(("city", city.where(~by_coordinates)))
     for what, place in filter(None, places):
         usable = named & place.notna() & place.ne("")
         frame = pd.DataFrame({"key": key[usable], "place": place[usable]})
@@ -963,8 +977,8 @@ def _likely_duplicates(accounts: pd.DataFrame, header: str | None) -> list[dict]
             other = first[(frame.at[idx, "key"], frame.at[idx, "place"])]
             out.append(_problem(
                 accounts, idx, header, accounts.at[idx, "name"],
-                f"same name as line {int(accounts.at[other, 'row'])} (id {accounts.at[other, 'account_id']}), at the "
-                f"same {what}: if it is one company under two ids, keep one row (its value and workload count twice); "
+                f"same name as line {int(accounts.at[other, 'row'])} (id {accounts.at[other, 'account_id']}), "
+                f"{'in' if what == 'city' else 'at'} the same {what}: if it is one company under two ids, keep one row (its value and workload count twice); "
                 "kept", "warning",
             ))  # fmt: skip
     return out

@@ -1186,3 +1186,14 @@ def test_zip_plus_four_without_its_hyphen_is_read(write_csv):
     load = read_accounts(write_csv("id,zip\nA,100011234\nB,21081234\nC,10001 1234\n", name="zips.csv"))
     assert load.accounts["geocode_source"].tolist() == ["zip"] * 3 and load.problems.empty
     assert load.accounts["lat"].round(1).tolist() == [40.7, 42.4, 40.7]
+
+
+def test_two_rows_placed_by_one_city_are_in_the_same_city_not_at_the_same_point(write_csv):
+    # Neither row had coordinates: "at the same point" was the city's centre (a new user's test).
+    load = read_accounts(write_csv("id,name,city,state\nA,Acme,Houston,TX\nB,ACME,Houston,TX\nC,Acme,Austin,TX\n"))
+    assert load.problems[["row", "problem"]].values.tolist() == [
+        [3, "same name as line 2 (id A), in the same city: if it is one company under two ids, keep one row (its "
+            "value and workload count twice); kept"]
+    ]  # fmt: skip
+    load = read_accounts(write_csv("id,name,lat,lon\nA,Acme,40.7,-74\nB,ACME,40.7,-74\n"))
+    assert "at the same point" in load.problems["problem"].iloc[0]
