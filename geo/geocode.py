@@ -163,7 +163,8 @@ def normalize_zip(values: pd.Series) -> pd.Series:
     ['10001', '02134', '10001', '02108', '10001', '', '']
     """
     text = values.astype("string").fillna("").str.strip().str.replace(r"\.0$", "", regex=True)
-    digits = text.str.extract(r"^(\d{3,5})(?:[-\s]\d{4})?$|^(\d{4,5})\d{4}$").bfill(axis=1)[0].fillna("")
+    parts = text.str.extract(r"^(\d{3,5})(?:[-\s]\d{4})?$|^(\d{4,5})\d{4}$")
+    digits = parts[0].fillna(parts[1]).fillna("")  # (not bfill across the two: 2 s a column of 10,000 rows)
     return digits.where(digits == "", digits.str.zfill(5)).astype(object)
 
 

@@ -162,7 +162,11 @@ def test_missing_and_duplicate_ids(write_csv):
     assert load.accounts["row"].tolist() == [2]
     assert load.problems[["row", "problem"]].values.tolist() == [
         [3, "no account id; row skipped"],
-        [4, "duplicate account id (line 2 has it too); row skipped"],
+        [
+            4,
+            "duplicate account id (line 2 has it too, latitude (1 there, 3 here) and longitude (1 there, 3 here)); "
+            "row skipped",
+        ],
     ]
 
 
@@ -179,7 +183,14 @@ def test_an_id_whose_first_row_cannot_be_placed_is_the_account_of_the_row_that_c
     assert said[0][0] == 2 and said[0][1].endswith("give coordinates; row skipped (line 3, with the same id, was used)")
     assert said[1] == [3, "estimated value must be at least 0 (counted as 0)", "warning"]
     # (the third row's own warning goes with it: nothing of it is used)
-    assert said[2:] == [[4, "duplicate account id (line 3 has it too); row skipped", "skipped"]]
+    assert said[2:] == [
+        [
+            4,
+            "duplicate account id (line 3 has it too, another name ('Second' there, 'Third' here); "
+            "city ('Boston' there, 'Austin' here) and 1 more field); row skipped",
+            "skipped",
+        ]
+    ]
 
 
 def test_warnings_keep_the_row(write_csv):
