@@ -733,14 +733,16 @@ with st.container(border=True):
                       help="Shown in the version history and the audit log")  # fmt: skip
     row[1].text_input("What changed (required)", key="save_message",
                       placeholder="e.g. Moved New Jersey to North America East")  # fmt: skip
-    buttons = st.columns([1, 1, 2])
     archived = bool(where and where[0] in records and records[where[0]].status == "archived")
-    buttons[0].button(
+    st.button(
         "Save version", type="primary", on_click=_save, key="save_plan", disabled=archived,
         help="Archived plans are read-only: save as a new draft" if archived else None,
     )  # fmt: skip
-    buttons[1].button("Save as new draft", on_click=_save_as_new_draft, key="save_new_draft")
-    buttons[2].text_input("Name of the new draft", key="new_draft_name", placeholder=_copy_name(plan.name))
+    # (each button beside the name it uses, as Rename below: "Save as new draft" stood between the save button and
+    # the new draft's name, a review)
+    draft = st.columns([2, 1], vertical_alignment="bottom")
+    draft[0].text_input("Name of the new draft", key="new_draft_name", placeholder=_copy_name(plan.name))
+    draft[1].button("Save as new draft", on_click=_save_as_new_draft, key="save_new_draft")
     rename = st.columns([2, 1], vertical_alignment="bottom")
     rename[0].text_input("Rename this plan", key="plan_rename_to", placeholder=plan.name, max_chars=200,
                          help="A new name for the plan open here; saved with its next version")  # fmt: skip
