@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--accounts", type=Path, help="accounts CSV (optional for balance, gaps and whitespace)")
     parser.add_argument("--problems", type=Path, metavar="FILE",
                         help="write every problem of the accounts file to FILE (CSV: line, account_id, column, value,\n"
-                             f"problem, severity); stderr lists the first {PROBLEMS_SAID}")  # fmt: skip
+                             f"problem, severity); stderr lists the first {PROBLEMS_SAID} (20 when they stop the command)")  # fmt: skip
     parser.add_argument("--column", nargs="+", default=[], metavar="FIELD=HEADER",
                         help="read the accounts file's column HEADER as FIELD, where its name does not say it (as the\n"
                              "Accounts page maps columns), e.g. account_id=Kontonummer tier=Segment_Code")  # fmt: skip
@@ -1727,7 +1727,8 @@ def check_output_path(path: Path, option: str, *, folder: bool = False) -> None:
     Checked before any work too (:func:`check_paths`), so that a rebalance does not search first and a crm-export
     does not write its file before finding that ``--left-out`` names a folder.
     """
-    example = {"--left-out": "left-out.csv", "--save-plan": "proposed.json"}.get(option, "result.json")
+    example = {"--left-out": "left-out.csv", "--save-plan": "proposed.json", "--problems": "problems.csv",
+               "--geojson": "territories.geojson"}.get(option, "result.json")  # fmt: skip
     if folder and path.exists() and not path.is_dir():
         raise CliInputError(f"{path} is a file", column=option, hint="Give a folder, e.g. --out plans/fy27")
     if not folder and path.is_dir():
@@ -1756,6 +1757,17 @@ def check_paths(args: argparse.Namespace) -> None:
     if args.problems is not None and args.out is not None and args.problems.resolve() == args.out.resolve():
         raise CliInputError("--problems and --out name the same file", column="--problems",
                             hint="Give the problems a file of their own, e.g. --problems problems.csv")  # fmt: skip
+    # (a file written over a file read: --problems naming the accounts file replaced it with its problems, a new
+    # user's test)
+    inputs = {"--accounts": args.accounts, "--population": args.population, "--boundaries": args.boundaries,
+              "--plan": args.plan if args.plan is not None and not str(args.plan).startswith("store:") else None}  # fmt: skip
+    outputs = {"--out": args.out, "--left-out": args.left_out, "--save-plan": args.save_plan,
+               "--geojson": args.geojson, "--problems": args.problems}  # fmt: skip
+    for out_option, out_path in outputs.items():
+        for in_option, in_path in inputs.items():
+            if out_path is not None and in_path is not None and Path(out_path).resolve() == Path(in_path).resolve():
+                raise CliInputError(f"{out_option} names the file {in_option} reads ({in_path}): it would be written over",
+                                    column=out_option, hint=f"Give {out_option} a file of its own")  # fmt: skip
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.

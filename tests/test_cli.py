@@ -191,6 +191,15 @@ def test_a_file_of_many_problems_lists_some_counts_the_rest_and_writes_them_all(
     assert len(table) == 290 and table["line"].tolist()[:2] == [12, 13]
     code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", path.parent, capsys=capsys)
     assert code == 2 and "is a folder" in err and "--problems" in err
+    # (naming the accounts file: it was written over with its problems, a new user's test)
+    before = path.read_bytes()
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", path, capsys=capsys)
+    assert code == 2 and path.read_bytes() == before
+    assert err.startswith(f"error: option --problems: --problems names the file --accounts reads ({path})")
+    plan = tmp_path / "plan.json"
+    plan.write_bytes(Path(SEED).read_bytes())
+    code, _, err = run_cli("balance", "--plan", plan, "--out", plan, capsys=capsys)
+    assert code == 2 and "--out names the file --plan reads" in err and plan.read_bytes() == Path(SEED).read_bytes()
 
 
 @pytest.mark.parametrize(
