@@ -22,6 +22,7 @@ from territory.cell_numbers import (
     EITHER_DOT,
     column_shapes,
     decimal_mark,
+    degrees_problem,
     other_reading,
     read_amount,
     read_coordinate_pair,
@@ -1175,13 +1176,9 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
             # is 71° south, and "may be swapped" led the wrong way, a review)
             swapped = key == "lat" and -60 <= lon[idx] <= 90 and -180 <= lat[idx] <= 180
             hint = "; latitude and longitude may be swapped" if swapped and "between" in text else ""
-            other = "lon" if key == "lat" else "lat"
-            if text == "is not a number" and read_degrees(str(accounts.at[idx, key]), other) is not None:
-                # ("40.7 W" in the latitudes was "not a number", a letter of the other axis)
-                letters = "N or S" if key == "lat" else "E or W"
-                text = (f"is not a {'latitude' if key == 'lat' else 'longitude'} (its letter is the "
-                        f"{'longitude' if key == 'lat' else 'latitude'}'s: this one takes {letters})")  # fmt: skip
-                hint = "; latitude and longitude may be swapped"
+            why = degrees_problem(str(accounts.at[idx, key]), key) if text == "is not a number" else None
+            # ("40.7 W" in the latitudes was "not a number", a new user's test; said for this row only)
+            said = f"is not a {'latitude' if key == 'lat' else 'longitude'}: {why}" if why is not None else text
             fate = _BY_ADDRESS if has_address[idx] else "row skipped"
             problems.append(
                 _problem(
@@ -1189,7 +1186,7 @@ def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems
                     idx,
                     mapping[key],
                     accounts.at[idx, key],
-                    f"{text}{hint}; {fate}",
+                    f"{said}{hint}; {fate}",
                     "warning" if has_address[idx] else "skipped",
                 )
             )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_amount", "read_coordinate_pair", "read_degrees",
+    "EITHER_DOT", "SHAPES", "column_shapes", "decimal_mark", "other_reading", "read_amount", "read_coordinate_pair", "read_degrees", "degrees_problem",
     "read_number", "read_shaped",
 ]  # fmt: skip
 
@@ -177,39 +177,83 @@ _DEGREES = (
     rf"(?:(?P<min>{_FIGURE})\s*['′’]\s*(?:(?P<sec>{_FIGURE})\s*(?:\"|″|''|”)?)?)?\s*(?P<after>[NSEW])?"
 )
 _DEGREES_CELL = re.compile(rf"\s*{_DEGREES}\s*", re.IGNORECASE)
+# (degrees, minutes and seconds with spaces between, as GPS exports write them: 40 42 46 N; a letter needed)
+_SPACED_CELL = re.compile(rf"\s*(?P<before>[NSEW])?\s*(?P<sign>[-+])?(?P<deg>\d+)\s+(?P<min>{_FIGURE})"
+                          rf"(?:\s+(?P<sec>{_FIGURE}))?\s*(?P<after>[NSEW])?\s*", re.IGNORECASE)  # fmt: skip
 _AXIS_LETTERS = {"lat": "NS", "lon": "EW"}
+_AXIS_NAMES = {"lat": "latitude", "lon": "longitude"}
+
+
+def _degrees_parts(cell: str):
+    """The parts of a coordinate written in degrees (a regex match), else None."""
+    text = str(cell)
+    found = _DEGREES_CELL.fullmatch(text)
+    if found is None:
+        found = _SPACED_CELL.fullmatch(text)
+        if found is not None and not (found["before"] or found["after"]):
+            return None
+    return found
 
 
 def read_degrees(cell: str, axis: str) -> float | None:
     """A latitude (``axis="lat"``) or longitude (``"lon"``) written with a hemisphere's letter or degrees, else None.
 
     South and west are negative. None for a plain number (read as numbers are), for a letter of the other axis
-    (``40.7 W`` is no latitude), for a letter and a sign together, and for minutes or seconds of 60 or more.
+    (``40.7 W`` is no latitude), for a letter and a sign together, and for minutes or seconds of 60 or more
+    (:func:`degrees_problem` says which).
 
     Examples
     --------
     >>> read_degrees("40°42′46″N", "lat"), read_degrees("74.006 W", "lon"), read_degrees("S 33,87", "lat")
     (40.71277777777778, -74.006, -33.87)
-    >>> read_degrees("-74.006°", "lon"), read_degrees("40° 30'", "lat")
-    (-74.006, 40.5)
+    >>> read_degrees("-74.006°", "lon"), read_degrees("40° 30'", "lat"), read_degrees("40 30 00 N", "lat")
+    (-74.006, 40.5, 40.5)
     >>> read_degrees("40.7", "lat"), read_degrees("40.7 W", "lat"), read_degrees("-40.7 S", "lat"), read_degrees("40°75'", "lat")
     (None, None, None, None)
     """
-    found = _DEGREES_CELL.fullmatch(str(cell))
+    found = _degrees_parts(cell)
+    if found is None or degrees_problem(cell, axis) is not None:
+        return None
+    letter = (found["before"] or found["after"] or "").upper()
+    if not (letter or found.groupdict().get("mark") or found["min"]):
+        return None
+    minutes = float(found["min"].replace(",", ".")) if found["min"] else 0.0
+    seconds = float(found["sec"].replace(",", ".")) if found["sec"] else 0.0
+    value = float(found["deg"].replace(",", ".")) + minutes / 60 + seconds / 3600
+    return -value if found["sign"] == "-" or letter in ("S", "W") else value
+
+
+def degrees_problem(cell: str, axis: str) -> str | None:
+    """Why a coordinate written in degrees cannot be read as a latitude (``"lat"``) or longitude, else None.
+
+    Examples
+    --------
+    >>> degrees_problem("40.7 W", "lat")
+    "its letter, W, is a longitude's (a latitude takes N or S)"
+    >>> degrees_problem("-40.7128 N", "lat"), degrees_problem("40°72′46″N", "lat")
+    ('has both a sign and a letter (write 40.7128 N, or -40.7128 for south)', 'its minutes or seconds are 60 or more')
+    >>> degrees_problem("40.7128 N", "lat"), degrees_problem("40.7", "lat"), degrees_problem("north", "lat")
+    (None, None, None)
+    """
+    found = _degrees_parts(cell)
     if found is None:
         return None
     before, after, sign = found["before"], found["after"], found["sign"]
     letter = (before or after or "").upper()
-    if (before and after) or not (letter or found["mark"] or found["min"]):
-        return None
-    if letter and (sign or letter not in _AXIS_LETTERS[axis]):
-        return None
-    minutes = float(found["min"].replace(",", ".")) if found["min"] else 0.0
-    seconds = float(found["sec"].replace(",", ".")) if found["sec"] else 0.0
-    if minutes >= 60 or seconds >= 60:
-        return None
-    value = float(found["deg"].replace(",", ".")) + minutes / 60 + seconds / 3600
-    return -value if sign == "-" or letter in ("S", "W") else value
+    if before and after:
+        return f"has two letters, {before.upper()} and {after.upper()} (write one)"
+    if letter and letter not in _AXIS_LETTERS[axis]:
+        other = "lon" if axis == "lat" else "lat"
+        return (f"its letter, {letter}, is a {_AXIS_NAMES[other]}'s (a {_AXIS_NAMES[axis]} takes "
+                f"{' or '.join(_AXIS_LETTERS[axis])})")  # fmt: skip
+    if letter and sign:
+        magnitude = found["deg"]
+        south = "south" if axis == "lat" else "west"
+        return f"has both a sign and a letter (write {magnitude} {letter}, or -{magnitude} for {south})"
+    for part in ("min", "sec"):
+        if found[part] and float(found[part].replace(",", ".")) >= 60:
+            return "its minutes or seconds are 60 or more"
+    return None
 
 
 _PAIR_NUMBER = r"[-+]?\d+(?:\.\d+)?"

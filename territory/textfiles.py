@@ -278,16 +278,13 @@ class TitleLines(NamedTuple):
                 f"({self.first!r}{more})")  # fmt: skip
 
 
-def _filled(line: str) -> int:
-    """The most cells with something in them ``line`` has, split at commas, tabs or semicolons."""
-    best = 0
-    for mark in _SEPARATORS:
-        try:
-            cells = next(csv.reader([line], delimiter=mark), [])
-        except csv.Error:
-            continue
-        best = max(best, sum(1 for cell in cells if cell.strip(" \t,;\r\n")))  # (",,," is no cell filled)
-    return best
+def _cells(line: str, mark: str) -> list[str]:
+    """``line``'s cells with something in them, split at ``mark`` (a cell of separators alone is empty)."""
+    try:
+        cells = next(csv.reader([line], delimiter=mark), [])
+    except csv.Error:
+        return []
+    return [cell.strip() for cell in cells if cell.strip(" \t,;\r\n")]
 
 
 def _first_lines(text: str, count: int) -> list[str]:
@@ -302,16 +299,29 @@ def _first_lines(text: str, count: int) -> list[str]:
     return [match.group() for match in itertools.islice(found, count)]
 
 
+_FIGURE_CELL = re.compile(r"[\d\s.,:/+\-%$€£()]+")  # (a date, a time, an amount: no heading)
+
+
+def _is_title(cells: list[str]) -> bool:
+    """A line of a title above a header: one cell, or two of a label and its value ("As of", "2026-11-01")."""
+    if len(cells) <= 1:
+        return True
+    return len(cells) == 2 and (cells[0].endswith(":") or any(_FIGURE_CELL.fullmatch(c) for c in cells))
+
+
 def without_title_lines(text: str) -> TitleLines:
     r"""``text`` without the title lines a report puts above its header (each line kept, blank, so lines keep numbers).
 
     A spreadsheet or a CRM's "formatted report" starts with a title ("Accounts by owner", its cells padded with
-    commas), maybe the date or the filters, then the header. Such a header was read as the title: one column
+    separators), maybe the date or the filters, then the header. Such a header was read as the title: one column
     ("5 fields where the header has 1", with a quoting hint that did not apply) or "Unnamed: 1" columns (a new
-    user's test). Title lines are the lines at the start with at most one cell filled, when a line of the first 30
-    then has two cells or more filled and at least half as many as the fullest of those lines: that line is the
-    header. A file whose first line has two cells filled or more is left as it is, and so is one with no such
-    header (a file of one column).
+    user's test).
+
+    The lines are split at the separator that gives the fullest of the first 30, in the most lines (a semicolon
+    file's title may hold a comma, and its decimal commas split a line of figures). The header is the first line with two cells filled or more, at least half as many as that fullest line,
+    and fewer figures (dates, amounts) than headings, that is no title itself. The lines above it are titles if each is one cell, or two of a
+    label and its value ("Report:", "Accounts by owner"; "As of", "2026-11-01"); otherwise nothing is skipped, and
+    a file whose first line is its header is left as it is.
 
     Examples
     --------
@@ -320,21 +330,32 @@ def without_title_lines(text: str) -> TitleLines:
     ('\n\nid,name,lat,lon\nA,Acme,1,2\n', [1], 'Accounts by owner', 3)
     >>> without_title_lines("id,name\nA,Acme\n").lines, without_title_lines("id\nA\nB\n").lines
     ([], [])
-    >>> without_title_lines("Report;;\nid;lat;lon\nA;1,5;2\n").lines
-    [1]
+    >>> without_title_lines("Umsatz, Q4;;\nid;lat;lon\nA;1,5;2\n").lines, without_title_lines("As of,2026-11-01,\nid,zip,v\n").lines
+    ([1], [1])
+    >>> without_title_lines("id,,lat,\nA1,Acme,40.7,-74\n").lines  # (a header with blank headings stays the header)
+    []
     """
     head = _first_lines(text, _LOOKED_AT)
-    filled = [_filled(line) for line in head]
-    fullest = max(filled, default=0)
-    first = next((i for i, n in enumerate(filled) if n), None)
-    if first is None or filled[first] >= 2 or fullest < 2:
+    by_mark = {mark: [_cells(line, mark) for line in head] for mark in _SEPARATORS}
+
+    def agreement(mark: str) -> tuple[int, int]:  # (the most cells a line, and how many lines have as many)
+        counts = [len(c) for c in by_mark[mark]]
+        most = max(counts, default=0)
+        return most, counts.count(most)
+
+    # (a comma on a tie; "A;48,85;2,35" has four cells split at commas too, in one line, not every line)
+    mark = max(_SEPARATORS, key=agreement)
+    cells = by_mark[mark]
+    fullest = max((len(c) for c in cells), default=0)
+    header = next((i for i, c in enumerate(cells)
+                   if len(c) >= max(2, (fullest + 1) // 2) and not _is_title(c)
+                   and 2 * sum(bool(_FIGURE_CELL.fullmatch(x)) for x in c) < len(c)),
+                  None)  # fmt: skip
+    titles = [i for i in range(header or 0) if cells[i]]
+    if not titles or not all(_is_title(cells[i]) for i in titles):
         return TitleLines(text, [], "", 1)
-    header = next(i for i, n in enumerate(filled) if n >= max(2, (fullest + 1) // 2))
-    titles = [i for i in range(header) if filled[i]]
-    cells = next(csv.reader([head[first]], delimiter=","), [""])
-    shown = next((c.strip() for c in cells if c.strip()), head[first].strip())
     kept = "".join(_line_end(line) for line in head[:header]) + text[sum(len(line) for line in head[:header]) :]
-    return TitleLines(kept, [i + 1 for i in titles], shown[:80], header + 1)
+    return TitleLines(kept, [i + 1 for i in titles], cells[titles[0]][0][:80], header + 1)
 
 
 def _line_end(line: str) -> str:

@@ -1153,18 +1153,22 @@ def test_a_column_named_location_of_places_is_not_coordinates(write_csv):
 
 def test_degrees_and_hemisphere_letters_are_read_and_a_letter_of_the_other_axis_is_named(write_csv):
     path = write_csv(
-        "id,lat,lon\nA1,40°42′46″N,74°0′21″W\nA2,33.9 S,151.2 E\nA3,40.7 W,-74\nA4,95 N,10 E\n", name="dms.csv"
+        "id,lat,lon\nA1,40°42′46″N,74°0′21″W\nA2,33.9 S,151.2 E\nA3,40.7 W,-74\nA4,95 N,10 E\nA5,-40.7 N,74 W\n"
+        "A6,40°72′46″N,74 W\nA7,40 42 46 N,74 0 21 W\n",
+        name="dms.csv",
     )
     load = read_accounts(path)
     assert load.accounts[["account_id", "lat", "lon"]].round(4).values.tolist() == [
-        ["A1", 40.7128, -74.0058], ["A2", -33.9, 151.2]
+        ["A1", 40.7128, -74.0058], ["A2", -33.9, 151.2], ["A7", 40.7128, -74.0058]
     ]  # fmt: skip
     problems = load.problems.set_index("account_id")
     assert problems.at["A3", "problem"] == (
-        "is not a latitude (its letter is the longitude's: this one takes N or S); latitude and longitude may be "
-        "swapped; row skipped"
+        "is not a latitude: its letter, W, is a longitude's (a latitude takes N or S); row skipped"
     )
     assert problems.at["A4", "value"] == "95 N"  # (quoted as written, not as 95.0)
+    # (each row its own reason: the first row's was said of every other, a new user's test)
+    assert problems.at["A5", "problem"].startswith("is not a latitude: has both a sign and a letter (write 40.7 N")
+    assert problems.at["A6", "problem"].startswith("is not a latitude: its minutes or seconds are 60 or more")
     assert load.notes == [
         "dms.csv: columns 'lat' ('40°42′46″N' is 40.7128) and 'lon' ('74°0′21″W' is -74.0058) read with degrees or "
         "N/S/E/W letters (south and west are negative)"
@@ -1208,3 +1212,24 @@ def test_two_rows_placed_by_one_city_are_in_the_same_city_not_at_the_same_point(
     ]  # fmt: skip
     load = read_accounts(write_csv("id,name,lat,lon\nA,Acme,40.7,-74\nB,ACME,40.7,-74\n"))
     assert "at the same point" in load.problems["problem"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # (a semicolon file's title with a comma in it: split at commas, it was two cells, and the header its title)
+        (
+            "Umsatz nach Besitzer, Q4 2026;;;;\r\nStand: 01.11.2026, 09:00;;;;\r\n;;;;\r\nid;name;lat;lon;estimated_value\r\n"
+            "A1;Bäckerei;48,137;11,575;1.200,50\r\n",
+            "Umsatz nach Besitzer, Q4 2026",
+        ),
+        # (a label and its value: "As of" and a date, "Report:" and its name, in a file of three columns)
+        ("Accounts by owner,,\nAs of,2026-11-01,\n\nid,zip,estimated_value\nA1,10001,1000\n", "Accounts by owner"),
+        ("Report:,Accounts by owner,,\n\nid,zip,estimated_value,tier\nA1,10001,1000,SMB\n", "Report:"),
+    ],
+)
+def test_a_title_of_label_and_value_or_with_another_separator_is_skipped(write_csv, text, first):
+    load = read_accounts(write_csv(text, name="titled.csv"))
+    assert load.accounts["account_id"].tolist() == ["A1"] and load.accounts["row"].tolist() == [text.count("\n")]
+    said = [n for n in load.notes if "above the header" in n]
+    assert len(said) == 1 and f"({first!r}" in said[0], load.notes
