@@ -137,7 +137,8 @@ def other_reading(cell: str, decimal: str) -> float | None:
 
 # What a spreadsheet or a CRM writes around an amount: a currency's code (USD 1,200,000; 950 EUR), a scale
 # (1.2M, 500k, 2.5 bn), an accountant's brackets for a negative (($12,000)).
-_CODES = r"(?:US\$|C\$|A\$|USD|CAD|EUR|GBP|AUD|CHF|JPY|MXN|SEK|NOK|DKK|PLN)"
+_CODES = r"(?:US\$|C\$|A\$|USD|CAD|EUR|GBP|AUD|CHF|JPY|MXN|SEK|NOK|DKK|PLN|[$€£])"
+_DASH = re.compile(r"\s*[$€£]?\s*[-–—]\s*[$€£]?\s*")  # (an accountant's zero: "-", "$ -")
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "b": 1e9,
            "bn": 1e9, "billion": 1e9}  # fmt: skip
 _AMOUNT = re.compile(
@@ -150,13 +151,19 @@ _AMOUNT = re.compile(
 def read_amount(cell: str, decimal: str = ".") -> float | None:
     """An amount written with a currency's code, a scale or in brackets, else None (a plain number: :func:`read_number`).
 
+    A dash alone is an accountant's zero.
+
     Examples
     --------
-    >>> [read_amount(c) for c in ["USD 1,200,000", "1.2M", "500k", "2.5 bn", "($12,000)", "950 EUR", "1,5 Mio"]]
+    >>> [read_amount(c) for c in ["USD 1,200,000", "1.2M", "500k", "2.5 bn", "($12,000)", "950 EUR", "1,5 Mio €"]]
     [1200000.0, 1200000.0, 500000.0, 2500000000.0, -12000.0, 950.0, 1500000.0]
+    >>> read_amount("-"), read_amount("$ -")  # (an accountant's zero)
+    (0.0, 0.0)
     >>> read_amount("1200"), read_amount("45%"), read_amount("(12"), read_amount("12 apples")
     (None, None, None, None)
     """
+    if _DASH.fullmatch(str(cell)):
+        return 0.0
     found = _AMOUNT.fullmatch(str(cell))
     if found is None or bool(found["open"]) != bool(found["close"]):
         return None

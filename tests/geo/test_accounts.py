@@ -181,7 +181,7 @@ def test_an_id_whose_first_row_cannot_be_placed_is_the_account_of_the_row_that_c
     assert load.accounts[["account_id", "name", "row"]].values.tolist() == [["A1", "Second", 3], ["A2", "Other", 5]]
     said = load.problems[["row", "problem", "severity"]].values.tolist()
     assert said[0][0] == 2 and said[0][1].endswith("give coordinates; row skipped (line 3, with the same id, was used)")
-    assert said[1] == [3, "estimated value must be at least 0 (counted as 0)", "warning"]
+    assert said[1] == [3, "estimated value must be at least 0 (read as -5; counted as 0)", "warning"]
     # (the third row's own warning goes with it: nothing of it is used)
     assert said[2:] == [
         [
@@ -466,8 +466,8 @@ def test_a_negative_value_says_what_it_becomes(write_csv):
     load = read_accounts(write_csv("id,lat,lon,estimated_value,cycle_length_days\nA,40.7,-74.0,-5,-3\n"))
     problems = load.problems.set_index("column")["problem"]
     # the value is counted as $0 (the tables and exports show 0), the cycle length is left empty
-    assert problems["estimated_value"] == "estimated value must be at least 0 (counted as 0)"
-    assert problems["cycle_length_days"] == "cycle length must be at least 0 (left empty)"
+    assert problems["estimated_value"].startswith("estimated value must be at least 0 (read as -")
+    assert problems["cycle_length_days"] == "cycle length must be at least 0 (read as -3; left empty)"
     assert load.accounts.loc[0, "value"] == 0.0 and pd.isna(load.accounts.loc[0, "cycle_days"])
 
 
@@ -978,7 +978,7 @@ def test_a_number_read_with_commas_or_signs_is_quoted_as_written():
     # (messages quoted the cell as read: "-1500.0" for "-$1,500.00", "1e+18" for a long European figure)
     load = read_accounts(b'id,estimated_value,lat,lon\nA,"-$1,500.00",40.7,-74\n', filename="f.csv")
     assert load.problems[["value", "problem"]].values.tolist() == [
-        ["-$1,500.00", "estimated value must be at least 0 (counted as 0)"]]  # fmt: skip
+        ["-$1,500.00", "estimated value must be at least 0 (read as -1,500; counted as 0)"]]  # fmt: skip
 
 
 def test_a_semicolon_file_keeps_its_ids_and_names_as_written():
@@ -1124,10 +1124,11 @@ def test_a_column_of_latitude_and_longitude_together_is_read_as_two(write_csv):
     load = read_accounts(path)
     assert load.accounts[["account_id", "lat", "lon"]].values.tolist() == [["A1", 40.7128, -74.006],
                                                                          ["A2", 34.05, -118.24]]  # fmt: skip
-    assert load.problems[["row", "column", "value"]].values.tolist() == [
-        [4, "Location (latitude)", "nowhere"],
-        [5, "Location (longitude)", "34.05, -218.24"],  # (quoted as written)
-    ]
+    assert load.problems[["row", "column", "value", "problem"]].values.tolist() == [
+        [4, "Location", "nowhere", "holds no latitude and longitude together (as in '40.7128, -74.0060'); row skipped"],
+        [5, "Location (longitude)", "34.05, -218.24",  # (quoted as written, the part out of range named)
+         "is not a longitude (must be between -180 and 180); row skipped"],
+    ]  # fmt: skip
     assert load.notes == [
         "pins.csv: column 'Location' holds the latitude and longitude together ('40.7128, -74.0060'): each read as "
         "its own column, 'Location (latitude)' and 'Location (longitude)'"
@@ -1186,8 +1187,8 @@ def test_amounts_with_a_currency_code_a_scale_or_brackets_are_read_and_said(writ
     load = read_accounts(path)
     assert load.accounts["value"].tolist() == [1_200_000.0, 1_200_000.0, 0.0, 0.0, 1500.0, 950.0]
     assert load.problems[["row", "value", "problem"]].values.tolist() == [
-        [4, "($12,000)", "estimated value must be at least 0 (counted as 0)"],
-        [5, "45%", "estimated value is not a number (counted as 0)"],
+        [4, "($12,000)", "estimated value must be at least 0 (read as -12,000; counted as 0)"],
+        [5, "45%", "estimated value is a percentage, not an amount (counted as 0)"],
     ]
     assert load.notes == [
         "crm.csv: column 'Annual Revenue' read with amounts written with a currency's code, a scale or in brackets "
@@ -1233,3 +1234,26 @@ def test_a_title_of_label_and_value_or_with_another_separator_is_skipped(write_c
     assert load.accounts["account_id"].tolist() == ["A1"] and load.accounts["row"].tolist() == [text.count("\n")]
     said = [n for n in load.notes if "above the header" in n]
     assert len(said) == 1 and f"({first!r}" in said[0], load.notes
+
+
+def test_coordinates_together_under_any_heading_mapped_once_or_named_in_the_refusal(write_csv):
+    # (a new user's test: "--column lat=Location" and a heading "Latitude, Longitude" were "neither coordinates nor
+    # an address"; a heading that says nothing is named in that refusal, with how to read it)
+    path = write_csv('id,Where\nA1,"40.7128, -74.0060"\n', name="where.csv")
+    assert read_accounts(path, column_map={"lat": "Where"}).accounts[["lat", "lon"]].values.tolist() == [
+        [40.7128, -74.006]
+    ]
+    with pytest.raises(AccountsFileError, match=r"Column 'Where' holds latitudes and longitudes together: map both"):
+        read_accounts(path)
+    path = write_csv('id,"Latitude, Longitude"\nA1,"40.7128, -74.0060"\n', name="both.csv")
+    assert read_accounts(path).accounts[["lat", "lon"]].values.tolist() == [[40.7128, -74.006]]
+
+
+def test_a_reports_totals_beside_their_sums_and_an_accountants_zero_are_no_accounts_and_no_problem(write_csv):
+    path = write_csv(
+        'id,lat,lon,estimated_value\nA1,40.7,-74,-\nA2,40.7,-74,"1,5 Mio €"\n\nGrand Totals (2 records),,,32000\n',
+        name="totals.csv",
+    )
+    load = read_accounts(path)
+    assert load.accounts["value"].tolist() == [0.0, 1_500_000.0] and load.problems.empty
+    assert "totals.csv: 1 line of a report's footer skipped (line 5: 'Grand Totals (2 records)' …)" in load.notes
