@@ -264,7 +264,6 @@ def read_accounts(
     if written:
         notes.append(written.pop("said"))
     _check_columns(raw, mapping, name)
-    written |= _degrees_and_letters(raw, mapping, name, notes)
     doubtful, originals = _number_marks(raw, mapping, name, read.delimiter, notes)
     for column, cells in written.items():  # (quoted as written: "40.7128 N, 74.006 W", not 40.7128)
         originals[column] = pd.concat([cells, originals.get(column, cells.iloc[:0]).drop(cells.index, errors="ignore")])
@@ -698,31 +697,6 @@ def _said_of_pairs(problems: list[dict], column: str, mapping: dict[str, str], c
         problem["problem"] = f"holds no latitude and longitude together (as in '40.7128, -74.0060'); {fate}"
 
 
-def _degrees_and_letters(raw: pd.DataFrame, mapping: dict[str, str], name: str, notes: list[str]) -> dict:
-    """Latitudes and longitudes written with degrees or a hemisphere's letter (40°42′46″N, 74.006 W) as numbers.
-
-    In ``raw`` in place (:func:`~territory.cell_numbers.read_degrees`); such cells were "not a number" (a new
-    user's test). A note names the columns. Returns the cells rewritten, by column, as written (for messages).
-    """
-    written, said = {}, []
-    for key in ("lat", "lon"):
-        column = mapping.get(key)
-        if column not in raw or column in written:
-            continue
-        cells = raw[column].astype("string").str.strip()
-        given = cells[cells.notna() & cells.ne("") & pd.to_numeric(cells, errors="coerce").isna()]
-        read = given.map(lambda cell, axis=key: read_degrees(cell, axis)).dropna()
-        if not len(read):
-            continue
-        raw.loc[read.index, column] = read.map(repr)
-        written[column] = given[read.index]
-        said.append(f"'{column}' ('{given[read.index[0]]}' is {read.iloc[0]:.6g})")
-    if said:
-        notes.append(f"{name}: {'column' if len(said) == 1 else 'columns'} {and_list(said)} read with degrees or "
-                     "N/S/E/W letters (south and west are negative)")  # fmt: skip
-    return written
-
-
 def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimiter: str,
                   notes: list[str]) -> tuple[list[tuple], dict]:  # fmt: skip
     """The number columns' cells (value, cycle length, coordinates) as Python reads them, in ``raw`` in place.
@@ -771,7 +745,7 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
     # keep their points in a file Excel wrote with decimal commas, and "2.100" in every value read as 2.1, a new
     # user's test; their decimal commas say it)
     money_points = sum(item[-2] for item in seen if not item[1])
-    doubtful, european, originals, scaled = [], [], {}, []
+    doubtful, european, originals, scaled, lettered = [], [], {}, [], []
     for column, coordinates, given, direct, readable, either_dot, rest, codes, bare, points, commas in seen:
         others = (file_points - points if coordinates else money_points - points, file_commas - commas)
         decimal = decimal_mark(points, commas, others, default="," if delimiter == ";" else ".")
@@ -788,6 +762,13 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
                     first = amounts.index[0]
                     scaled.append(f"{name}: column '{column}' read with amounts written with a currency's code, a "
                                   f"scale or in brackets ('{given[first]}' is {amounts[first]:,.0f})")  # fmt: skip
+            axis = "lat" if column == mapping.get("lat") else "lon" if column == mapping.get("lon") else None
+            if axis is not None and (codes == 0).any():  # (40°42′46″N, 74.006 W: "not a number", a new user's test)
+                degrees = rest[codes == 0].map(lambda cell, on=axis: read_degrees(cell, on)).dropna()
+                if len(degrees):
+                    read[degrees.index] = degrees.astype(float)
+                    first = degrees.index[0]
+                    lettered.append(f"'{column}' ('{given[first]}' is {degrees[first]:.6g})")
         # (a cell Python reads as the same number stays as written)
         changed = pd.Series(~readable | reread, index=given.index) & read.notna()
         raw.loc[changed[changed].index, column] = read[changed].map(repr)
@@ -803,6 +784,9 @@ def _number_marks(raw: pd.DataFrame, mapping: dict[str, str], name: str, delimit
         which = f"column {european[0]}" if len(european) == 1 else f"columns {', '.join(european)}"
         notes.append(f"{name}: {which} read with decimal commas (48,85 is 48.85; 1.000 is 1000)")
     notes += scaled
+    if lettered:
+        notes.append(f"{name}: {'column' if len(lettered) == 1 else 'columns'} {and_list(lettered)} read with degrees "
+                     "or N/S/E/W letters (south and west are negative)")  # fmt: skip
     return doubtful, originals
 
 
@@ -961,6 +945,11 @@ def _one_row_per_account(accounts: pd.DataFrame, placed: pd.Series, *, header: s
         if line in said and problem.get("severity") == "skipped":
             problem["problem"] = f"{problem['problem']} (line {said.pop(line)}, with the same id, was used)"
     problems[:] = [p for p in problems if not (p.get("row") in dropped and p.get("severity") == "warning")]
+    if not duplicate.any():  # (the lookups below cost 0.3 s a file of 100,000 rows: none without a duplicate)
+        return accounts.loc[placed].reset_index(drop=True)
+    repeated = ids[duplicate].unique()
+    first = first[first.isin(repeated)]
+    kept_line = kept_line[kept_line.index.isin(repeated)]
     kept_index = dict(zip(first.to_numpy(), first.index, strict=True))
     compared = [k for k in _COMPARED_FIELDS if k in accounts]
     involved = accounts.index[duplicate].union(pd.Index([kept_index[i] for i in ids[duplicate].unique()]))

@@ -266,6 +266,14 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     out["lat"] = pd.to_numeric(accounts.get("lat"), errors="coerce") if "lat" in accounts else np.nan
     out["lon"] = pd.to_numeric(accounts.get("lon"), errors="coerce") if "lon" in accounts else np.nan
     placed = out["lat"].notna() & out["lon"].notna()
+    if placed.any():
+        # Rows placed by their coordinates are placed: the address is read for the others alone (read for every row,
+        # it took 1 s of a 1.6 s read of 100,000 rows with coordinates). Said nothing of the first either way.
+        done = out.loc[placed].assign(geocode_source="coordinates", geocode_region="", geocode_problem="",
+                                      geocode_note="", geocode_fields="")  # fmt: skip
+        if placed.all():
+            return done
+        return pd.concat([done, geocode(accounts.loc[~placed])]).loc[accounts.index]
     out["geocode_source"] = np.where(placed, "coordinates", "")
     out["geocode_region"] = ""
     problems = pd.Series("", index=accounts.index, dtype=object)
