@@ -41,9 +41,12 @@ def files(n: int, rng: np.random.Generator) -> dict[str, bytes]:
             lambda v: f"{v:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
         ),
     )
+    # (100 ids over and over, each row after the first of its id a duplicate said with how it differs)
+    repeated = frame.assign(id=[f"A{i % 100}" for i in range(n)])
     return {
         "points, commas between fields": frame.to_csv(index=False).encode(),
         "decimal commas, tabs between fields": european.to_csv(index=False, sep="\t").encode(),
+        "100 ids repeated (duplicates)": repeated.to_csv(index=False).encode(),
     }
 
 
