@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import re
 import shlex
@@ -62,7 +63,7 @@ from territory import InputDataError, Plan, load_plan, normalize_region_id
 from territory.assignment import assign_accounts, explain
 from territory.balance import compute_balance
 from territory.crm import match_owners
-from territory.errors import LISTED_PROBLEMS, format_location
+from territory.errors import LISTED_PROBLEMS, AccountsFileError, format_location
 from territory.exports import safe_csv, to_json_ready
 from territory.formatting import and_list, counted, verb
 from territory.gaps import coverage_gaps, white_space
@@ -398,11 +399,20 @@ def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: boo
     are warned, up to :data:`PROBLEMS_SAID` and a line counting the rest. ``problems_file`` (``--problems``): every problem written there as CSV (line,
     account id, column, value, problem, severity), whether or not the command goes on.
     """
-    load = read_accounts(path, swap_lat_lon=swap_lat_lon, column_map=columns)
-    if problems_file is not None:
-        table = load.problems.rename(columns={"row": "line"})
+
+    def write_problems(problems: pd.DataFrame) -> None:
+        table = problems.rename(columns={"row": "line"})
         write(safe_csv(table), problems_file, option="--problems")
         print(f"wrote {counted(len(table), 'problem')} of {path.name} to {problems_file}", file=sys.stderr)
+
+    try:
+        load = read_accounts(path, swap_lat_lon=swap_lat_lon, column_map=columns)
+    except AccountsFileError as refusal:  # (no row can be used: every row's problem written all the same)
+        if problems_file is not None and getattr(refusal, "problems_table", None) is not None:
+            write_problems(refusal.problems_table)
+        raise
+    if problems_file is not None:
+        write_problems(load.problems)
     skipped = load.skipped
     _SKIPPED_ROWS[str(path)] = skipped  # (for crm-export's list of accounts left out)
     if len(skipped) > 1 and not skip_invalid:
@@ -1754,15 +1764,18 @@ def check_paths(args: argparse.Namespace) -> None:
                          ("--problems", args.problems)):  # fmt: skip
         if path is not None:
             check_output_path(path, option)
-    if args.problems is not None and args.out is not None and args.problems.resolve() == args.out.resolve():
-        raise CliInputError("--problems and --out name the same file", column="--problems",
-                            hint="Give the problems a file of their own, e.g. --problems problems.csv")  # fmt: skip
     # (a file written over a file read: --problems naming the accounts file replaced it with its problems, a new
     # user's test)
     inputs = {"--accounts": args.accounts, "--population": args.population, "--boundaries": args.boundaries,
-              "--plan": args.plan if args.plan is not None and not str(args.plan).startswith("store:") else None}  # fmt: skip
+              "--plan": args.plan if args.plan is not None and not str(args.plan).startswith("store:") else None,
+              "--new": args.new if args.new is not None and not str(args.new).startswith("store:") else None}  # fmt: skip
     outputs = {"--out": args.out, "--left-out": args.left_out, "--save-plan": args.save_plan,
                "--geojson": args.geojson, "--problems": args.problems}  # fmt: skip
+    written = [(option, Path(path).resolve()) for option, path in outputs.items() if path is not None]
+    for (one, where), (other, there) in itertools.combinations(written, 2):
+        if where == there:
+            raise CliInputError(f"{one} and {other} name the same file", column=other,
+                                hint=f"Give {other} a file of its own")  # fmt: skip
     for out_option, out_path in outputs.items():
         for in_option, in_path in inputs.items():
             if out_path is not None and in_path is not None and Path(out_path).resolve() == Path(in_path).resolve():

@@ -162,6 +162,8 @@ def read_amount(cell: str, decimal: str = ".") -> float | None:
     >>> read_amount("1200"), read_amount("45%"), read_amount("(12"), read_amount("12 apples")
     (None, None, None, None)
     """
+    if len(str(cell)) > _LONGEST_CELL:
+        return None
     if _DASH.fullmatch(str(cell)):
         return 0.0
     found = _AMOUNT.fullmatch(str(cell))
@@ -191,9 +193,16 @@ _AXIS_LETTERS = {"lat": "NS", "lon": "EW"}
 _AXIS_NAMES = {"lat": "latitude", "lon": "longitude"}
 
 
+# Longer cells are no coordinate nor amount: the patterns below backtrack (a cell of 2,000 characters took 121 s, a
+# review).
+_LONGEST_CELL = 64
+
+
 def _degrees_parts(cell: str):
     """The parts of a coordinate written in degrees (a regex match), else None."""
     text = str(cell)
+    if len(text) > _LONGEST_CELL:
+        return None
     found = _DEGREES_CELL.fullmatch(text)
     if found is None:
         found = _SPACED_CELL.fullmatch(text)
@@ -290,6 +299,8 @@ def read_coordinate_pair(cell: str) -> tuple[float, float] | None:
     (None, None)
     """
     text = str(cell)
+    if len(text) > _LONGEST_CELL:
+        return None
     for pattern in _PAIRS:
         found = pattern.fullmatch(text)
         if found is not None:

@@ -336,14 +336,23 @@ def without_title_lines(text: str) -> TitleLines:
     []
     """
     head = _first_lines(text, _LOOKED_AT)
+    start = next((i for i, line in enumerate(head) if line.strip()), None)
+    if start is None or head[start].count('"') % 2:  # (a quoted heading over two lines: no title)
+        return TitleLines(text, [], "", 1)
+    # A first line of two headings or more is the header, split at its own separator as the file is read: judged
+    # by the fullest line instead, a multi-select cell ("Core;Analytics;Payroll;…") in a comma file made the header
+    # a title, and the first account the header (a review).
+    own = _cells(head[start], header_delimiter(head[start]))
+    if len(own) >= 2 and not _is_title(own):
+        return TitleLines(text, [], "", 1)
     by_mark = {mark: [_cells(line, mark) for line in head] for mark in _SEPARATORS}
 
-    def agreement(mark: str) -> tuple[int, int]:  # (the most cells a line, and how many lines have as many)
-        counts = [len(c) for c in by_mark[mark]]
-        most = max(counts, default=0)
-        return most, counts.count(most)
+    def agreement(mark: str) -> tuple[int, int]:  # (how many lines share the commonest count of two cells or more)
+        counts = Counter(len(c) for c in by_mark[mark] if len(c) >= 2)
+        usual = max(counts, key=lambda n: (counts[n], n), default=0)
+        return counts.get(usual, 0), usual
 
-    # (a comma on a tie; "A;48,85;2,35" has four cells split at commas too, in one line, not every line)
+    # (a comma on a tie; a semicolon file's title may hold a comma, and "A;48,85;2,35" four cells at its commas)
     mark = max(_SEPARATORS, key=agreement)
     cells = by_mark[mark]
     fullest = max((len(c) for c in cells), default=0)

@@ -2827,3 +2827,19 @@ def test_an_accounts_file_s_columns_are_mapped_with_column(capsys, tmp_path):
         assert code == 2 and said in err, err
     code, out, err = run_cli("balance", "--plan", DEMO_PLAN, "--column", "account_id=Kontonummer", capsys=capsys)
     assert code == 2 and "--column reads an accounts file's columns, and no --accounts is given" in err
+
+
+def test_problems_are_written_when_no_row_can_be_used_and_two_outputs_cannot_share_a_file(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,zip\nA,99999\nB,99998\n")
+    problems = tmp_path / "problems.csv"
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", problems, capsys=capsys)
+    assert code == 2 and "none of its 2 rows can be used" in err
+    assert pd.read_csv(problems)["line"].tolist() == [2, 3]
+    code, _, err = run_cli("assign", "--plan", SEED, "--accounts", path, "--problems", problems, "--out", problems,
+                           capsys=capsys)  # fmt: skip
+    assert code == 2 and "--out and --problems name the same file" in err
+    new = tmp_path / "new.json"
+    new.write_bytes(Path(SEED).read_bytes())
+    code, _, err = run_cli("diff", "--plan", SEED, "--new", new, "--out", new, capsys=capsys)
+    assert code == 2 and "--out names the file --new reads" in err and new.read_bytes() == Path(SEED).read_bytes()

@@ -1257,3 +1257,46 @@ def test_a_reports_totals_beside_their_sums_and_an_accountants_zero_are_no_accou
     load = read_accounts(path)
     assert load.accounts["value"].tolist() == [0.0, 1_500_000.0] and load.problems.empty
     assert "totals.csv: 1 line of a report's footer skipped (line 5: 'Grand Totals (2 records)' …)" in load.notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # (a review: one line whose cell splits into more pieces at another separator than the header has columns
+        # made the header a title, and the first account the header)
+        "id,name,zip,owner,value,products\nA1,Acme,10001,Ann,5,Core;Analytics;Payroll;Benefits;Time;Recruiting;HR\n"
+        "A2,Bo,02134,Bo,3,Core\n",
+        "id;address;zip;value\nA1;Main St 1, Suite 2, Floor 3, Berlin;10001;1,5\nA2;x;02134;2\n",
+        '"Account\nID",Name,Zip\nA1,Acme,10001\nA2,Bo,02134\n',  # (a quoted heading over two lines)
+    ],
+)
+def test_a_first_line_of_headings_is_the_header_whatever_the_lines_below_hold(write_csv, text):
+    mapped = {"account_id": "Account\nID"} if "Account" in text else None
+    load = read_accounts(write_csv(text, name="plain.csv"), column_map=mapped)
+    assert load.accounts["account_id"].tolist() == ["A1", "A2"]
+    assert not [n for n in load.notes if "above the header" in n]
+
+
+def test_no_pairs_in_a_column_of_single_numbers(write_csv):
+    # (a review: a latitude with a decimal comma, the only coordinate field mapped, read as the pair (42, 35) and
+    # placed there; "1,200" points read as (1, 200))
+    path = write_csv("id;name;latitude;longtitude;zip\nA1;Acme;40,7484;-73,9967;10001\nA2;Bo;42,35;-71,06;02134\n",
+                     name="semi.csv")  # fmt: skip
+    load = read_accounts(path)
+    assert load.accounts["geocode_source"].tolist() == ["zip", "zip"]
+    assert not [n for n in load.notes if "together" in n]
+    load = read_accounts(write_csv('id,zip,Loyalty Points\nA1,10001,"1,200"\nA2,02134,"2,500"\n', name="pts.csv"))
+    assert load.problems.empty and not [n for n in load.notes if "together" in n]
+
+
+def test_an_account_named_total_is_an_account_and_same_names_in_two_zips_are_no_duplicates(write_csv):
+    load = read_accounts(write_csv("Account Name,Account ID,Billing Zip,Owner,Value\nAcme,A1,10001,Ann,5\n"
+                                   "Total Wine & More,A2,02134,,\n", name="wine.csv"))  # fmt: skip
+    assert load.accounts["account_id"].tolist() == ["A1", "A2"]
+    load = read_accounts(write_csv("id,name,zip,city\nA1,Acme,10001,New York\nA3,Acme,10002,New York\n"))
+    assert load.problems.empty
+
+
+def test_swapped_columns_with_letters_are_read_by_what_they_hold(write_csv):
+    load = read_accounts(write_csv("id,lat,lon\nA1,74.006 W,40.7128 N\n"), swap_lat_lon=True)
+    assert load.accounts[["lat", "lon"]].values.tolist() == [[40.7128, -74.006]]
