@@ -1068,7 +1068,9 @@ def _likely_duplicates(accounts: pd.DataFrame, header: str | None) -> list[dict]
     # that neither had coordinates, a new user's test; those are compared by their city)
     by_coordinates = (accounts["geocode_source"].eq("coordinates") if "geocode_source" in accounts
                       else pd.Series(True, index=accounts.index))  # fmt: skip
-    point = accounts["lat"].round(4).astype(str) + "," + accounts["lon"].round(4).astype(str)
+    # (a point as one complex number: as text, "40.7128,-74.006", it took 0.3 s a file of 100,000 rows)
+    point = pd.Series(accounts["lat"].round(4).to_numpy() + 1j * accounts["lon"].round(4).to_numpy(),
+                      index=accounts.index)  # fmt: skip
     places = [("ZIP", accounts["zip"].astype("string").str.strip()) if "zip" in accounts else None,
               ("point", point.where(by_coordinates))]  # fmt: skip
     if "city" in accounts:
