@@ -665,9 +665,13 @@ def _coordinate_pairs(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> 
             continue
         pairs = given.map(read_coordinate_pair)
         read = pairs[pairs.notna()]
-        # (a column named lng/lat gives the longitude first; letters or WKT's POINT say their order themselves)
-        lon_first = any(n in _key(column) for n in ("lonlat", "lnglat"))
+        # (a column named lng/lat gives the longitude first, and so does one whose first figures pass 90 where the
+        # second never do, as GeoJSON's [-118.24, 34.05]; letters or WKT's POINT say their order themselves)
         plain = ~given[read.index].str.contains("[A-Za-z]", regex=True)
+        firsts = np.array([abs(a) for (a, _), bare in zip(read, plain, strict=True) if bare])
+        seconds = np.array([abs(b) for (_, b), bare in zip(read, plain, strict=True) if bare])
+        by_range = bool(len(firsts)) and bool((firsts > 90).any()) and not bool((seconds > 90).any())
+        lon_first = any(n in _key(column) for n in ("lonlat", "lnglat")) or by_range
         ordered = [(b, a) if lon_first and bare else (a, b) for (a, b), bare in zip(read, plain, strict=True)]
         lat_text, lon_text = given.copy(), pd.Series(pd.NA, index=given.index, dtype="string")
         lat_text[read.index] = [repr(lat) for lat, _ in ordered]
@@ -922,7 +926,7 @@ def _mostly_pairs(cells: pd.Series) -> bool:
     if not len(given):
         return False
     pairs = given.map(read_coordinate_pair).dropna()
-    in_range = sum(1 for lat, lon in pairs if abs(lat) <= 90 and abs(lon) <= 180)
+    in_range = sum(1 for a, b in pairs if max(abs(a), abs(b)) <= 180 and min(abs(a), abs(b)) <= 90)  # (either order)
     single = int(given.map(lambda cell: read_number(cell, ",", coordinates=True)[0] is not None).sum())
     return 2 * in_range >= len(given) and single < in_range
 

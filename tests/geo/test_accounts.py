@@ -1300,3 +1300,10 @@ def test_an_account_named_total_is_an_account_and_same_names_in_two_zips_are_no_
 def test_swapped_columns_with_letters_are_read_by_what_they_hold(write_csv):
     load = read_accounts(write_csv("id,lat,lon\nA1,74.006 W,40.7128 N\n"), swap_lat_lon=True)
     assert load.accounts[["lat", "lon"]].values.tolist() == [[40.7128, -74.006]]
+
+
+def test_a_column_of_pairs_whose_first_figures_pass_90_gives_the_longitude_first(write_csv):
+    # (GeoJSON's order, [longitude, latitude]: read latitude first, every row was out of range, a review)
+    load = read_accounts(write_csv('id,coordinates\nA1,"[-118.24, 34.05]"\nA2,"[-122.42, 37.77]"\n', name="gj.csv"))
+    assert load.accounts[["lat", "lon"]].values.tolist() == [[34.05, -118.24], [37.77, -122.42]]
+    assert "holds the longitude and latitude together" in load.notes[0]
