@@ -280,6 +280,11 @@ _PAIRS = (  # (decimal points, a comma, semicolon, slash or spaces between; deci
 )  # fmt: skip
 _PAIR_WITH_LETTERS = re.compile(rf"\s*(?P<a>{_DEGREES.replace('?P<', '?P<a_')})\s*[,;/]?\s*"
                                 rf"(?P<b>{_DEGREES.replace('?P<', '?P<b_')})\s*", re.IGNORECASE)  # fmt: skip
+# (letters before the figures, "N40 W74": the second's letter read as the first's "after" made two letters of it,
+# a review; geocaching's minutes without their mark, "N 40° 42.767 W 074° 00.360", are not read)
+_LETTERS_FIRST = _DEGREES.replace(r"\s*(?P<after>[NSEW])?", "")
+_PAIR_LETTERS_FIRST = re.compile(rf"\s*(?P<a>{_LETTERS_FIRST.replace('?P<', '?P<a_')})\s*[,;/]?\s*"
+                                 rf"(?P<b>{_LETTERS_FIRST.replace('?P<', '?P<b_')})\s*", re.IGNORECASE)  # fmt: skip
 
 
 def read_coordinate_pair(cell: str) -> tuple[float, float] | None:
@@ -295,6 +300,8 @@ def read_coordinate_pair(cell: str) -> tuple[float, float] | None:
     ((40.7128, -74.006), (48.85, 2.35))
     >>> read_coordinate_pair("POINT (-74.006 40.7128)"), read_coordinate_pair("74.006 W, 40.7128 N")
     ((40.7128, -74.006), (40.7128, -74.006))
+    >>> read_coordinate_pair("N40 W74"), read_coordinate_pair("N 40° 30.0' W 074° 00.0'")
+    ((40.0, -74.0), (40.5, -74.0))
     >>> read_coordinate_pair("40.7128"), read_coordinate_pair("Main St 12, 10001")
     (None, None)
     """
@@ -306,11 +313,14 @@ def read_coordinate_pair(cell: str) -> tuple[float, float] | None:
         if found is not None:
             a, b = (float(found[k].replace(",", ".")) for k in ("a", "b"))
             return (b, a) if found.groupdict().get("wkt") else (a, b)
-    found = _PAIR_WITH_LETTERS.fullmatch(text)
-    if found is None:
-        return None
-    first, second = found["a"], found["b"]
-    if (found["a_before"] or found["a_after"] or "N").upper() in "EW":  # (longitude first: its letter says so)
-        first, second = second, first
-    lat, lon = read_degrees(first, "lat"), read_degrees(second, "lon")
-    return None if lat is None or lon is None else (lat, lon)
+    for pattern in (_PAIR_WITH_LETTERS, _PAIR_LETTERS_FIRST):
+        found = pattern.fullmatch(text)
+        if found is None:
+            continue
+        first, second = found["a"], found["b"]
+        if (found["a_before"] or found.groupdict().get("a_after") or "N").upper() in "EW":  # (its letter says so)
+            first, second = second, first
+        lat, lon = read_degrees(first, "lat"), read_degrees(second, "lon")
+        if lat is not None and lon is not None:
+            return lat, lon
+    return None
