@@ -396,8 +396,9 @@ def read_csv_accounts(path: Path, *, skip_invalid: bool, warn, swap_lat_lon: boo
 
     Without ``skip_invalid`` a row that cannot be used stops the command (every such row named, up to
     :data:`~territory.errors.LISTED_PROBLEMS`, and the others counted); its notes and the problems of the rows kept
-    are warned, up to :data:`PROBLEMS_SAID` and a line counting the rest. ``problems_file`` (``--problems``): every problem written there as CSV (line,
-    account id, column, value, problem, severity), whether or not the command goes on.
+    are warned, up to :data:`PROBLEMS_SAID` and a line counting the rest. ``problems_file`` (``--problems``): every
+    problem written there as CSV (line, account id, column, value, problem, severity), whether or not the command
+    goes on.
     """
 
     def write_problems(problems: pd.DataFrame) -> None:
@@ -1772,15 +1773,16 @@ def check_paths(args: argparse.Namespace) -> None:
     outputs = {"--out": args.out, "--left-out": args.left_out, "--save-plan": args.save_plan,
                "--geojson": args.geojson, "--problems": args.problems}  # fmt: skip
     written = [(option, Path(path).resolve()) for option, path in outputs.items() if path is not None]
+    read = {Path(path).resolve(): (option, path) for option, path in inputs.items() if path is not None}
     for (one, where), (other, there) in itertools.combinations(written, 2):
         if where == there:
             raise CliInputError(f"{one} and {other} name the same file", column=other,
                                 hint=f"Give {other} a file of its own")  # fmt: skip
-    for out_option, out_path in outputs.items():
-        for in_option, in_path in inputs.items():
-            if out_path is not None and in_path is not None and Path(out_path).resolve() == Path(in_path).resolve():
-                raise CliInputError(f"{out_option} names the file {in_option} reads ({in_path}): it would be written over",
-                                    column=out_option, hint=f"Give {out_option} a file of its own")  # fmt: skip
+    for option, where in written:
+        if where in read:
+            reader, path = read[where]
+            raise CliInputError(f"{option} names the file {reader} reads ({path}): it would be written over",
+                                column=option, hint=f"Give {option} a file of its own")  # fmt: skip
 
 
 # Options every command reads; the others say which command they are for ("diff: …") or belong to a group.

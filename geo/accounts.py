@@ -979,7 +979,7 @@ def _one_row_per_account(accounts: pd.DataFrame, placed: pd.Series, *, header: s
     kept_line = kept_line[kept_line.index.isin(repeated)]
     kept_index = dict(zip(first.to_numpy(), first.index, strict=True))
     compared = [k for k in _COMPARED_FIELDS if k in accounts]
-    involved = accounts.index[duplicate].union(pd.Index([kept_index[i] for i in ids[duplicate].unique()]))
+    involved = accounts.index[duplicate].union(pd.Index([kept_index[i] for i in repeated]))
     # (as plain records, a row at a time: .loc a row took 1.6 ms, 80 s for a file of 50,000 repeated rows)
     cells = accounts.loc[involved, [*compared, "geocode_source"] if "geocode_source" in accounts else compared]
     columns = {c: cells[c].tolist() for c in cells.columns}  # (not to_dict("index"): its transpose took 2.9 s)
@@ -1176,18 +1176,13 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
                     idx,
                     header(key),
                     accounts.at[idx, key],
-                    (
-                        f"{label} is too large (at most {LARGEST_NUMBER:,.0f}) "
-                        if huge[idx]
-                        # (with the figure read: "($12,000)" is -12,000, an accountant's negative, a new user's test)
-                        else f"{label} must be at least 0 (read as {numbers[idx]:,.10g}; "
-                        if numbers[idx] < 0
-                        else f"{label} is a percentage, not an amount "
-                        if str(accounts.at[idx, key]).strip().endswith("%")
-                        else f"{label} is not a number "  # ("12,3,4"; the review: "must be a number of at least 0")
-                    )
-                    + ("" if numbers[idx] < 0 and not huge[idx] else "(")
-                    + ("counted as 0)" if key == "value" else "left empty)"),
+                    _number_said(
+                        label,
+                        numbers[idx],
+                        str(accounts.at[idx, key]),
+                        huge=bool(huge[idx]),
+                        fate="counted as 0" if key == "value" else "left empty",
+                    ),
                     "warning",
                 )
             )
@@ -1215,6 +1210,25 @@ def _clean_fields(accounts: pd.DataFrame, mapping: dict[str, str], name: str, pr
     if "lat" in accounts and "lon" in accounts:
         accounts = _clean_coordinates(accounts, mapping, problems)
     return accounts
+
+
+def _number_said(label: str, number: float, cell: str, *, huge: bool, fate: str) -> str:
+    """The problem of a value or cycle length that cannot be used, with what becomes of it.
+
+    Examples
+    --------
+    >>> _number_said("estimated value", -12000.0, "($12,000)", huge=False, fate="counted as 0")
+    'estimated value must be at least 0 (read as -12,000; counted as 0)'
+    >>> _number_said("estimated value", float("nan"), "45%", huge=False, fate="counted as 0")
+    'estimated value is a percentage, not an amount (counted as 0)'
+    """
+    if huge:
+        return f"{label} is too large (at most {LARGEST_NUMBER:,.0f}) ({fate})"
+    if number < 0:  # (with the figure read: "($12,000)" is -12,000, an accountant's negative, a new user's test)
+        return f"{label} must be at least 0 (read as {number:,.10g}; {fate})"
+    if cell.strip().endswith("%"):
+        return f"{label} is a percentage, not an amount ({fate})"
+    return f"{label} is not a number ({fate})"  # ("12,3,4"; the review: "must be a number of at least 0")
 
 
 def _clean_coordinates(accounts: pd.DataFrame, mapping: dict[str, str], problems: list[dict]) -> pd.DataFrame:

@@ -273,13 +273,9 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
                                       geocode_note="", geocode_fields="")  # fmt: skip
         if placed.all():
             return done
-        rest = geocode(accounts.loc[~placed])
-        if accounts.index.is_unique:
-            return pd.concat([done, rest]).loc[accounts.index]
-        # (an index with a label twice: put back by position, not by label, which would give each such row twice)
-        order = np.concatenate([np.flatnonzero(placed.to_numpy()), np.flatnonzero(~placed.to_numpy())])
-        joined = pd.concat([done, rest])
-        joined.index = order
+        # (put back by position, not by label: an index with a label twice would give each such row twice)
+        joined = pd.concat([done, geocode(accounts.loc[~placed])])
+        joined.index = np.concatenate([np.flatnonzero(placed.to_numpy()), np.flatnonzero(~placed.to_numpy())])
         return joined.sort_index().set_axis(accounts.index)
     out["geocode_source"] = np.where(placed, "coordinates", "")
     out["geocode_region"] = ""

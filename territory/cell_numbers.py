@@ -135,6 +135,10 @@ def other_reading(cell: str, decimal: str) -> float | None:
     return read_number(cell, "," if decimal == "." else ".")[0]
 
 
+# Longer cells are no coordinate nor amount: the patterns below backtrack (a cell of 2,000 characters took 121 s, a
+# review).
+_LONGEST_CELL = 64
+
 # What a spreadsheet or a CRM writes around an amount: a currency's code (USD 1,200,000; 950 EUR), a scale
 # (1.2M, 500k, 2.5 bn), an accountant's brackets for a negative (($12,000)).
 _CODES = r"(?:US\$|C\$|A\$|USD|CAD|EUR|GBP|AUD|CHF|JPY|MXN|SEK|NOK|DKK|PLN|[$€£])"
@@ -162,14 +166,15 @@ def read_amount(cell: str, decimal: str = ".") -> float | None:
     >>> read_amount("1200"), read_amount("45%"), read_amount("(12"), read_amount("12 apples")
     (None, None, None, None)
     """
-    if len(str(cell)) > _LONGEST_CELL:
+    text = str(cell)
+    if len(text) > _LONGEST_CELL:
         return None
-    if _DASH.fullmatch(str(cell)):
+    if _DASH.fullmatch(text):
         return 0.0
-    found = _AMOUNT.fullmatch(str(cell))
+    found = _AMOUNT.fullmatch(text)
     if found is None or bool(found["open"]) != bool(found["close"]):
         return None
-    if not (found["open"] or found["scale"] or re.search(_CODES, str(cell), re.IGNORECASE)):
+    if not (found["open"] or found["scale"] or re.search(_CODES, text, re.IGNORECASE)):
         return None
     number, _ = read_number(found["number"], decimal)
     if number is None:
@@ -191,11 +196,6 @@ _SPACED_CELL = re.compile(rf"\s*(?P<before>[NSEW])?\s*(?P<sign>[-+])?(?P<deg>\d+
                           rf"(?:\s+(?P<sec>{_FIGURE}))?\s*(?P<after>[NSEW])?\s*", re.IGNORECASE)  # fmt: skip
 _AXIS_LETTERS = {"lat": "NS", "lon": "EW"}
 _AXIS_NAMES = {"lat": "latitude", "lon": "longitude"}
-
-
-# Longer cells are no coordinate nor amount: the patterns below backtrack (a cell of 2,000 characters took 121 s, a
-# review).
-_LONGEST_CELL = 64
 
 
 def _degrees_parts(cell: str):

@@ -274,8 +274,8 @@ class TitleLines(NamedTuple):
         if not self.lines:
             return None
         more = " …" if len(self.lines) > 1 else ""
-        return (f"{name}: {numbered('line', self.lines)} above the header (line {self.header}) skipped: a title, not a row "
-                f"({self.first!r}{more})")  # fmt: skip
+        return (f"{name}: {numbered('line', self.lines)} above the header (line {self.header}) skipped: a title, "
+                f"not a row ({self.first!r}{more})")  # fmt: skip
 
 
 def _cells(line: str, mark: str) -> list[str]:
@@ -317,11 +317,12 @@ def without_title_lines(text: str) -> TitleLines:
     ("5 fields where the header has 1", with a quoting hint that did not apply) or "Unnamed: 1" columns (a new
     user's test).
 
-    The lines are split at the separator that gives the fullest of the first 30, in the most lines (a semicolon
-    file's title may hold a comma, and its decimal commas split a line of figures). The header is the first line with two cells filled or more, at least half as many as that fullest line,
-    and fewer figures (dates, amounts) than headings, that is no title itself. The lines above it are titles if each is one cell, or two of a
-    label and its value ("Report:", "Accounts by owner"; "As of", "2026-11-01"); otherwise nothing is skipped, and
-    a file whose first line is its header is left as it is.
+    A first line of two headings or more (split at its own separator, :func:`header_delimiter`) is the header. Else
+    the first 30 lines are split at the separator most of them agree on (a semicolon file's title may hold a comma),
+    and the header is the first line with two cells filled or more, at least half as many as the fullest line,
+    fewer figures (dates, amounts) than headings, and no title itself. The lines above it are titles if each is one
+    cell, or two of a label and its value ("Report:", "Accounts by owner"; "As of", "2026-11-01"); otherwise
+    nothing is skipped.
 
     Examples
     --------
@@ -335,16 +336,17 @@ def without_title_lines(text: str) -> TitleLines:
     >>> without_title_lines("id,,lat,\nA1,Acme,40.7,-74\n").lines  # (a header with blank headings stays the header)
     []
     """
+    untitled = TitleLines(text, [], "", 1)
     head = _first_lines(text, _LOOKED_AT)
     start = next((i for i, line in enumerate(head) if line.strip()), None)
     if start is None or head[start].count('"') % 2:  # (a quoted heading over two lines: no title)
-        return TitleLines(text, [], "", 1)
+        return untitled
     # A first line of two headings or more is the header, split at its own separator as the file is read: judged
     # by the fullest line instead, a multi-select cell ("Core;Analytics;Payroll;…") in a comma file made the header
     # a title, and the first account the header (a review).
     own = _cells(head[start], header_delimiter(head[start]))
     if len(own) >= 2 and not _is_title(own):
-        return TitleLines(text, [], "", 1)
+        return untitled
     by_mark = {mark: [_cells(line, mark) for line in head] for mark in _SEPARATORS}
 
     def agreement(mark: str) -> tuple[int, int]:  # (how many lines share the commonest count of two cells or more)
@@ -362,7 +364,7 @@ def without_title_lines(text: str) -> TitleLines:
                   None)  # fmt: skip
     titles = [i for i in range(header or 0) if cells[i]]
     if not titles or not all(_is_title(cells[i]) for i in titles):
-        return TitleLines(text, [], "", 1)
+        return untitled
     kept = "".join(_line_end(line) for line in head[:header]) + text[sum(len(line) for line in head[:header]) :]
     return TitleLines(kept, [i + 1 for i in titles], cells[titles[0]][0][:80], header + 1)
 
